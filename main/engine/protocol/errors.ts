@@ -1,0 +1,83 @@
+/**
+ * One error type for the whole engine. `code` is stable (tests, UI and logs key on it);
+ * the message is for people. Mapped to JSON-RPC only at the client-facing edge.
+ */
+export type GatewayErrorCode =
+  | 'config_unreadable'
+  | 'config_invalid'
+  | 'env_missing'
+  | 'secret_missing'
+  | 'secret_store_unavailable'
+  | 'spawn_failed'
+  | 'upstream_unavailable'
+  | 'upstream_closed'
+  | 'upstream_protocol'
+  | 'upstream_error'
+  | 'request_timeout'
+  | 'request_cancelled'
+  | 'message_too_large'
+  | 'invalid_request'
+  | 'method_not_found'
+  | 'not_found'
+  | 'unauthorized'
+  | 'internal';
+
+export interface JsonRpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  /** Set when the error came from a peer as a JSON-RPC error: forwarded verbatim to the client. */
+  readonly rpc?: JsonRpcErrorObject;
+
+  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown; rpc?: JsonRpcErrorObject }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    if (options?.rpc) this.rpc = options.rpc;
+  }
+}
+
+export const RpcCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** Implementation-defined server errors live in -32000..-32099. */
+  RequestTimeout: -32001,
+  UpstreamUnavailable: -32002,
+  MessageTooLarge: -32003,
+  RequestCancelled: -32800,
+  /** 2026-07-28: Mcp-* header does not match the body. */
+  HeaderMismatch: -32020,
+} as const;
+
+const codeMap: Partial<Record<GatewayErrorCode, number>> = {
+  invalid_request: RpcCode.InvalidRequest,
+  method_not_found: RpcCode.MethodNotFound,
+  not_found: RpcCode.InvalidParams,
+  request_timeout: RpcCode.RequestTimeout,
+  request_cancelled: RpcCode.RequestCancelled,
+  upstream_unavailable: RpcCode.UpstreamUnavailable,
+  upstream_closed: RpcCode.UpstreamUnavailable,
+  spawn_failed: RpcCode.UpstreamUnavailable,
+  message_too_large: RpcCode.MessageTooLarge,
+};
+
+/** The JSON-RPC error a client sees for any thrown value. */
+export function toRpcError(err: unknown): JsonRpcErrorObject {
+  if (err instanceof GatewayError) {
+    if (err.rpc) return err.rpc;
+    return { code: codeMap[err.code] ?? RpcCode.InternalError, message: err.message, data: { code: err.code } };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: RpcCode.InternalError, message: `Internal error: ${message}` };
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

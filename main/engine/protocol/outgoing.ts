@@ -1,0 +1,109 @@
+/**
+ * Requests we send to a peer and wait on. Every request gets a fresh id from this table, so
+ * ids from different clients can never collide on the peer, and a response only ever
+ * settles the request that carries its id.
+ */
+import { GatewayError } from './errors.ts';
+import { request as makeRequest, notification, type JsonRpcMessage, type JsonRpcResponse, type Params, type RequestId } from './jsonrpc.ts';
+
+interface Pending {
+  method: string;
+  resolve: (result: Record<string, unknown>) => void;
+  reject: (err: GatewayError) => void;
+  timer?: NodeJS.Timeout;
+  cleanup?: () => void;
+}
+
+export interface OutgoingOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export class OutgoingRequests {
+  private nextId = 1;
+  private readonly pending = new Map<RequestId, Pending>();
+  private readonly send: (message: JsonRpcMessage) => void;
+  /** Names the peer in error messages, e.g. `server "github"`. */
+  private readonly peerLabel: string;
+
+  constructor(send: (message: JsonRpcMessage) => void, peerLabel: string) {
+    this.send = send;
+    this.peerLabel = peerLabel;
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Allocates the id the request will carry; exposed so callers can map progress/cancel before sending. */
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  request(method: string, params: Params | undefined, options: OutgoingOptions = {}, id: RequestId = this.allocateId()): Promise<Record<string, unknown>> {
+    if (options.signal?.aborted) return Promise.reject(new GatewayError('request_cancelled', `${method} was cancelled before it was sent`));
+    return new Promise((resolve, reject) => {
+      const entry: Pending = { method, resolve, reject };
+      const settle = () => {
+        if (entry.timer) clearTimeout(entry.timer);
+        entry.cleanup?.();
+        this.pending.delete(id);
+      };
+      entry.resolve = (r) => { settle(); resolve(r); };
+      entry.reject = (e) => { settle(); reject(e); };
+      if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+        entry.timer = setTimeout(() => {
+          this.cancelRemote(id, 'timed out');
+          entry.reject(new GatewayError('request_timeout', `${method} to ${this.peerLabel} timed out after ${options.timeoutMs} ms`));
+        }, options.timeoutMs);
+      }
+      if (options.signal) {
+        const signal = options.signal;
+        const onAbort = () => {
+          this.cancelRemote(id, reasonText(signal.reason));
+          entry.reject(new GatewayError('request_cancelled', `${method} to ${this.peerLabel} was cancelled`));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.pending.set(id, entry);
+      try {
+        this.send(makeRequest(id, method, params));
+      } catch (err) {
+        entry.reject(err instanceof GatewayError ? err : new GatewayError('upstream_closed', `cannot send to ${this.peerLabel}: ${(err as Error).message}`, { cause: err }));
+      }
+    });
+  }
+
+  /** Settles the matching request. Returns false for an unknown id (a stray or duplicate response). */
+  handleResponse(message: JsonRpcResponse): boolean {
+    if (message.id === null) return false;
+    const entry = this.pending.get(message.id);
+    if (!entry) return false;
+    if ('error' in message) {
+      entry.reject(new GatewayError('upstream_error', `${this.peerLabel}: ${message.error.message}`, { rpc: message.error }));
+    } else {
+      entry.resolve(message.result);
+    }
+    return true;
+  }
+
+  /** Fails every pending request, e.g. when the connection is lost. */
+  failAll(err: GatewayError): void {
+    for (const entry of [...this.pending.values()]) entry.reject(err);
+  }
+
+  private cancelRemote(id: RequestId, reason: string): void {
+    if (!this.pending.has(id)) return;
+    try {
+      this.send(notification('notifications/cancelled', { requestId: id, reason }));
+    } catch {
+      // The connection is gone; there is nobody left to tell.
+    }
+  }
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  return typeof reason === 'string' ? reason : 'cancelled';
+}

@@ -1,0 +1,70 @@
+/**
+ * The one interface every backend kind implements (stdio MCP, remote MCP, JSON handlers).
+ * The router only ever talks to this.
+ */
+import type { EventEmitter } from 'node:events';
+import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
+import type { JsonRpcErrorObject } from '../protocol/errors.ts';
+
+export type UpstreamKind = 'stdio' | 'http' | 'handler-http' | 'handler-fastcgi';
+export type UpstreamState = 'stopped' | 'starting' | 'ready' | 'backoff' | 'failed';
+
+export interface UpstreamStatus {
+  name: string;
+  kind: UpstreamKind;
+  state: UpstreamState;
+  /** Last failure, in words a user can act on. */
+  lastError?: string;
+  pid?: number;
+  /** Times the backend was restarted after a crash or lost connection. */
+  restarts: number;
+  /** When the current state began (ms since epoch). */
+  since: number;
+  /** When the next restart attempt is due, while in backoff. */
+  retryAt?: number;
+}
+
+/** What the backend told us in its initialize result. */
+export interface UpstreamInfo {
+  protocolVersion: string;
+  capabilities: Record<string, unknown>;
+  serverInfo: { name: string; version: string; [k: string]: unknown };
+  instructions?: string;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Overrides the server's configured request timeout. */
+  timeoutMs?: number;
+}
+
+/** Reply to a server-to-client request: exactly one of result / error. */
+export type ReplyFn = (reply: { result: Record<string, unknown> } | { error: JsonRpcErrorObject }) => void;
+
+export interface UpstreamEvents {
+  /** A notification from the backend (progress, message, list_changed, resources/updated, ...). */
+  notification: [message: JsonRpcNotification];
+  /** A server-to-client request (elicitation, sampling, roots, ping). `reply` must be called once. */
+  request: [message: JsonRpcRequest, reply: ReplyFn];
+  /** State changed. */
+  status: [status: UpstreamStatus];
+  /** The backend (re)initialised: catalogs must be refreshed. */
+  ready: [info: UpstreamInfo];
+}
+
+export interface Upstream extends EventEmitter<UpstreamEvents> {
+  readonly name: string;
+  readonly kind: UpstreamKind;
+  status(): UpstreamStatus;
+  /** Initialize result, once ready. */
+  info(): UpstreamInfo | undefined;
+  /** Begins connecting (and keeps reconnecting with backoff). Does not wait for ready. */
+  start(): void;
+  /** Resolves when ready; rejects with a GatewayError when failed, stopped, or after timeoutMs. */
+  whenReady(timeoutMs: number): Promise<UpstreamInfo>;
+  /** Stops for good; pending requests fail with upstream_closed. */
+  stop(): Promise<void>;
+  /** Sends a request with a fresh upstream id. Resolves with the result; rejects with GatewayError (rpc set for a backend error). */
+  request(method: string, params: Params | undefined, options?: RequestOptions): Promise<Record<string, unknown>>;
+  notify(method: string, params?: Params): void;
+}
