@@ -7,8 +7,11 @@ export interface LineDecoderOptions {
   /** Longest line accepted, in bytes. A longer line is skipped and reported via onOverflow. */
   maxLineBytes: number;
   onLine: (line: string) => void;
-  onOverflow: (bytes: number) => void;
+  /** `head` and `tail` are the line's first and last bytes (up to 256 each), to recover its id. */
+  onOverflow: (bytes: number, head: string, tail: string) => void;
 }
+
+const EDGE = 256;
 
 export class LineDecoder {
   private chunks: Buffer[] = [];
@@ -16,6 +19,8 @@ export class LineDecoder {
   /** True while discarding the rest of an over-long line. */
   private skipping = false;
   private skipped = 0;
+  private head = '';
+  private tail: Buffer = Buffer.alloc(0);
   private readonly opts: LineDecoderOptions;
 
   constructor(opts: LineDecoderOptions) {
@@ -36,11 +41,14 @@ export class LineDecoder {
   private keep(part: Buffer): void {
     if (this.skipping) {
       this.skipped += part.length;
+      this.tail = Buffer.concat([this.tail, part]).subarray(-EDGE);
       return;
     }
     if (this.pending + part.length > this.opts.maxLineBytes) {
       this.skipping = true;
       this.skipped = this.pending + part.length;
+      this.head = Buffer.concat([...this.chunks, part]).subarray(0, EDGE).toString('utf8');
+      this.tail = part.subarray(-EDGE);
       this.chunks = [];
       this.pending = 0;
       return;
@@ -52,16 +60,19 @@ export class LineDecoder {
   private finishLine(tail: Buffer): void {
     if (this.skipping) {
       const total = this.skipped + tail.length;
+      const end = Buffer.concat([this.tail, tail]).subarray(-EDGE).toString('utf8');
       this.skipping = false;
       this.skipped = 0;
-      this.opts.onOverflow(total);
+      this.tail = Buffer.alloc(0);
+      this.opts.onOverflow(total, this.head, end);
       return;
     }
     if (this.pending + tail.length > this.opts.maxLineBytes) {
       const total = this.pending + tail.length;
+      const whole = Buffer.concat([...this.chunks, tail]);
       this.chunks = [];
       this.pending = 0;
-      this.opts.onOverflow(total);
+      this.opts.onOverflow(total, whole.subarray(0, EDGE).toString('utf8'), whole.subarray(-EDGE).toString('utf8'));
       return;
     }
     let line: string;

@@ -1,0 +1,95 @@
+/**
+ * Checks every HTTP request passes before anything else runs (security.md "Listeners"):
+ * Host must name this listener (DNS rebinding), Origin must be allowed when present (browser
+ * pages), a bearer token when one is configured, and JSON bodies only (a CORS-simple text/plain
+ * or form POST from a web page is refused before parsing).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+export interface GuardOptions {
+  /** Address the listener is bound to. */
+  host: string;
+  port: number;
+  allowedOrigins: string[];
+  token?: string;
+}
+
+export interface Refusal {
+  status: number;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export function allowedHostHeaders(host: string, port: number): Set<string> {
+  const names = isLoopbackHost(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
+  if (isLoopbackHost(host) && /^127\./.test(host) && host !== '127.0.0.1') names.push(host);
+  return new Set(names.map((n) => `${n}:${port}`));
+}
+
+export function allowedOrigins(opts: GuardOptions): Set<string> {
+  const own = [...allowedHostHeaders(opts.host, opts.port)].map((h) => `http://${h}`);
+  return new Set([...own, ...opts.allowedOrigins.map((o) => o.replace(/\/$/, ''))]);
+}
+
+export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refusal | undefined {
+  const hosts = allowedHostHeaders(opts.host, opts.port);
+  const origins = allowedOrigins(opts);
+  const anyHost = !isLoopbackHost(opts.host) && (opts.host === '0.0.0.0' || opts.host === '::');
+  const token = opts.token === undefined ? undefined : Buffer.from(`Bearer ${opts.token}`);
+  return (req) => {
+    const host = req.headers.host?.toLowerCase();
+    if (!host || (!anyHost && !hosts.has(host))) {
+      return { status: 403, message: `Forbidden: Host header ${JSON.stringify(req.headers.host ?? '')} is not this gateway's address` };
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !origins.has(origin)) {
+      return { status: 403, message: `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (listen.http.allowedOrigins)` };
+    }
+    if (token) {
+      const got = Buffer.from(req.headers.authorization ?? '');
+      if (got.length !== token.length || !timingSafeEqual(got, token)) {
+        return { status: 401, message: 'Unauthorized: a valid bearer token is required', headers: { 'www-authenticate': 'Bearer realm="switchboard"' } };
+      }
+    }
+    return undefined;
+  };
+}
+
+/** POST bodies must be JSON; anything else (text/plain, forms) is refused before parsing. */
+export function checkJsonContentType(req: IncomingMessage): Refusal | undefined {
+  const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/json') return undefined;
+  return { status: 415, message: `Unsupported Media Type: Content-Type must be application/json (got ${JSON.stringify(req.headers['content-type'] ?? '')})` };
+}
+
+/** Reads a body up to `limit` bytes. Resolves undefined when over the limit (the caller answers 413). */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      resolve(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * The HTTP listener clients reach on localhost: Streamable HTTP at /mcp (or /mcp/PROFILE) and
+ * the legacy SSE endpoints at /sse and /messages. Every request first passes the guard (Host,
+ * Origin, token); bodies must be JSON and within the size limit.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GatewayError, RpcCode } from '../protocol/errors.ts';
+import { checkJsonContentType, createGuard, isLoopbackHost, readBody, type Refusal } from './http-guard.ts';
+import { LegacySseEndpoint } from './legacy-sse.ts';
+import { StreamableHttpEndpoint, sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
+
+export interface HttpListenerOptions {
+  host: string;
+  port: number;
+  token?: string;
+  allowedOrigins: string[];
+  maxRequestBytes: number;
+  createSession: SessionFactory;
+  profileExists(profile: string): boolean;
+  /** Extra routes (e.g. /api) tried before the MCP ones; return true when handled. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+}
+
+export interface HttpListener {
+  readonly url: string;
+  readonly port: number;
+  sessionCount(): number;
+  close(): Promise<void>;
+}
+
+const MCP_PATH = /^\/mcp(?:\/([^/]+))?\/?$/;
+const SSE_PATH = /^\/sse(?:\/([^/]+))?\/?$/;
+const MESSAGES_PATH = /^\/messages(?:\/([^/]+))?\/?$/;
+
+export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListener> {
+  if (!isLoopbackHost(opts.host) && !opts.token) {
+    throw new GatewayError('unauthorized', `refusing to listen on ${opts.host}: a non-loopback address needs listen.http.token`);
+  }
+  const streamable = new StreamableHttpEndpoint({ createSession: opts.createSession, idleTimeoutMs: 2 * 60 * 60_000, maxSessions: 1000 });
+  const legacy = new LegacySseEndpoint(opts.createSession);
+  let guard: ((req: IncomingMessage) => Refusal | undefined) | undefined;
+
+  const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendRpcError(res, 500, RpcCode.InternalError, `Internal error: ${(err as Error).message}`);
+      else res.destroy();
+    });
+  });
+  server.maxConnections = 1024;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refusal = guard!(req);
+    if (refusal) return refuse(res, refusal);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (opts.extraRoutes && (await opts.extraRoutes(req, res, url))) return;
+
+    const mcp = MCP_PATH.exec(url.pathname);
+    const sse = mcp ? null : SSE_PATH.exec(url.pathname);
+    const messages = mcp || sse ? null : MESSAGES_PATH.exec(url.pathname);
+    const match = mcp ?? sse ?? messages;
+    if (!match) return sendJson(res, 404, { error: `Not found: ${url.pathname}. MCP clients connect to /mcp (Streamable HTTP) or /sse (legacy).` });
+    const profile = match[1] === undefined ? 'default' : decodeURIComponent(match[1]);
+    if (!opts.profileExists(profile)) return sendJson(res, 404, { error: `Unknown profile "${profile}"` });
+
+    if (req.method === 'POST') {
+      const type = checkJsonContentType(req);
+      if (type) return refuse(res, type);
+      const body = await readBody(req, opts.maxRequestBytes);
+      if (!body) return sendRpcError(res, 413, RpcCode.MessageTooLarge, `Request body over the ${opts.maxRequestBytes}-byte limit (limits.maxRequestBytes)`);
+      if (mcp) return streamable.post(req, res, profile, body);
+      if (messages) return legacy.post(req, res, body);
+    } else if (req.method === 'GET') {
+      if (mcp) return streamable.get(req, res, profile);
+      if (sse) return legacy.open(req, res, profile, `/messages${match[1] === undefined ? '' : `/${match[1]}`}`);
+    } else if (req.method === 'DELETE' && mcp) {
+      return streamable.delete(req, res, profile);
+    }
+    res.writeHead(405, { allow: mcp ? 'GET, POST, DELETE' : sse ? 'GET' : 'POST' }).end();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  guard = createGuard({ host: opts.host, port, allowedOrigins: opts.allowedOrigins, ...(opts.token ? { token: opts.token } : {}) });
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+
+  return {
+    url: `http://${hostForUrl}:${port}/mcp`,
+    port,
+    sessionCount: () => streamable.size + legacy.size,
+    async close() {
+      streamable.closeAll();
+      legacy.closeAll();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function refuse(res: ServerResponse, refusal: Refusal): void {
+  sendJson(res, refusal.status, { error: refusal.message }, refusal.headers);
+}

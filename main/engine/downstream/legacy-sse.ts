@@ -1,0 +1,52 @@
+/**
+ * The 2024-11-05 HTTP+SSE transport, for clients that predate Streamable HTTP: GET opens an
+ * event stream whose first `endpoint` event names the URL to POST messages to; every answer
+ * comes back on that stream.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { RpcCode } from '../protocol/errors.ts';
+import { parseMessage } from '../protocol/jsonrpc.ts';
+import type { Session } from './session.ts';
+import { sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
+
+export class LegacySseEndpoint {
+  private readonly sessions = new Map<string, { session: Session; res: ServerResponse }>();
+  private readonly createSession: SessionFactory;
+
+  constructor(createSession: SessionFactory) {
+    this.createSession = createSession;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  open(_req: IncomingMessage, res: ServerResponse, profile: string, postPath: string): void {
+    const id = randomBytes(16).toString('hex');
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' });
+    res.write(`event: endpoint\ndata: ${postPath}?sessionId=${id}\n\n`);
+    const session = this.createSession(profile, 'sse', (m) => {
+      if (!res.writableEnded) res.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
+    }, id);
+    this.sessions.set(id, { session, res });
+    res.on('close', () => {
+      this.sessions.delete(id);
+      session.close();
+    });
+  }
+
+  post(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+    const id = new URL(req.url ?? '/', 'http://x').searchParams.get('sessionId');
+    const entry = id === null ? undefined : this.sessions.get(id);
+    if (!entry) return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: open the SSE stream first');
+    const parsed = parseMessage(body.toString('utf8'));
+    if ('error' in parsed) return sendJson(res, 400, parsed.error);
+    entry.session.receive(parsed.message);
+    res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
+  }
+
+  closeAll(): void {
+    for (const { res } of this.sessions.values()) res.end();
+  }
+}

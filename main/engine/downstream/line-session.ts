@@ -1,0 +1,47 @@
+/**
+ * A session over a byte stream carrying one JSON-RPC message per line: `serve --stdio` and
+ * shim connections on the local socket. Bad lines get a JSON-RPC error and the session lives on.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { LineDecoder, encodeLine } from '../protocol/framing.ts';
+import { RpcCode } from '../protocol/errors.ts';
+import { failure, parseMessage } from '../protocol/jsonrpc.ts';
+import type { SendFn, Session, TransportKind } from './session.ts';
+
+export interface LineSessionOptions {
+  input: Readable;
+  output: Writable;
+  /** Bytes already read past a handshake (the shim's hello). */
+  head?: Buffer;
+  maxMessageBytes: number;
+  transport: TransportKind;
+  createSession: (send: SendFn) => Session;
+}
+
+export function attachLineSession(opts: LineSessionOptions): Session {
+  const { input, output } = opts;
+  const write = (m: unknown) => {
+    if (!output.writableEnded && !output.destroyed) output.write(encodeLine(m));
+  };
+  const session = opts.createSession((m) => write(m));
+  const decoder = new LineDecoder({
+    maxLineBytes: opts.maxMessageBytes,
+    onLine: (line) => {
+      const parsed = parseMessage(line);
+      if ('error' in parsed) write(parsed.error);
+      else session.receive(parsed.message);
+    },
+    onOverflow: (bytes, head) => {
+      const id = /"id"\s*:\s*(\d+|"[^"\\]*")/.exec(head)?.[1];
+      write(failure(id === undefined ? null : JSON.parse(id) as string | number, { code: RpcCode.MessageTooLarge, message: `Message of ${bytes} bytes is over the ${opts.maxMessageBytes}-byte limit (limits.maxRequestBytes)` }));
+    },
+  });
+  if (opts.head && opts.head.length > 0) decoder.push(opts.head);
+  input.on('data', (chunk: Buffer) => decoder.push(chunk));
+  const end = () => session.close();
+  input.on('end', end);
+  input.on('close', end);
+  input.on('error', end);
+  output.on('error', end);
+  return session;
+}

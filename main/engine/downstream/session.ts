@@ -1,0 +1,198 @@
+/**
+ * One client connection, whatever the transport: its negotiated revision, capabilities,
+ * profile, log level and subscriptions; the requests it has in flight; and the requests we
+ * send it (elicitation, sampling, roots). Transports feed it messages and give it `send`.
+ */
+import { randomBytes } from 'node:crypto';
+import { GatewayError, RpcCode, errorMessage, toRpcError } from '../protocol/errors.ts';
+import { failure, isNotification, isRequest, notification, success, type JsonRpcMessage, type JsonRpcRequest, type Params, type RequestId } from '../protocol/jsonrpc.ts';
+import { OutgoingRequests } from '../protocol/outgoing.ts';
+import { negotiateRevision } from '../protocol/versions.ts';
+
+export type TransportKind = 'streamable-http' | 'sse' | 'stdio' | 'socket';
+
+/** `relatedRequestId` lets HTTP put a message on the stream of the request it belongs to. */
+export type SendFn = (message: JsonRpcMessage, relatedRequestId?: RequestId) => void;
+
+/** What a session needs from the router; implemented by routing/router.ts. */
+export interface SessionHandler {
+  attach(session: Session): void;
+  detach(session: Session): void;
+  handle(session: Session, request: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>>;
+  handleNotification(session: Session, method: string, params: Params | undefined): void;
+  serverCapabilities(profile: string): Record<string, unknown>;
+}
+
+export interface SessionOptions {
+  profile: string;
+  transport: TransportKind;
+  send: SendFn;
+  handler: SessionHandler;
+  serverInfo: { name: string; version: string };
+  /** Limit for requests we send the client (elicitation waits on a person: generous). */
+  clientRequestTimeoutMs?: number;
+  id?: string;
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
+
+export class Session {
+  readonly id: string;
+  readonly profile: string;
+  readonly transport: TransportKind;
+  protocolVersion?: string;
+  clientCapabilities: Record<string, unknown> = {};
+  clientInfo?: { name: string; version: string };
+  /** Minimum level of log notifications this client wants; undefined = everything. */
+  logLevel?: (typeof LOG_LEVELS)[number];
+  readonly subscriptions = new Set<string>();
+  initialized = false;
+  closed = false;
+  readonly createdAt = Date.now();
+
+  private readonly opts: SessionOptions;
+  private readonly inflight = new Map<RequestId, AbortController>();
+  private readonly outgoing: OutgoingRequests;
+  private readonly closeListeners: (() => void)[] = [];
+  /** Our outgoing request id → the client request it belongs to, so HTTP picks the right stream. */
+  private readonly relatedOut = new Map<RequestId, RequestId>();
+
+  constructor(opts: SessionOptions) {
+    this.opts = opts;
+    this.id = opts.id ?? randomBytes(16).toString('hex');
+    this.profile = opts.profile;
+    this.transport = opts.transport;
+    this.outgoing = new OutgoingRequests((m) => this.opts.send(m, this.relatedTo(m)), `client session ${this.id.slice(0, 8)}`);
+    opts.handler.attach(this);
+  }
+
+  /** Feed one message from the client. Never throws. */
+  receive(message: JsonRpcMessage): void {
+    if (this.closed) return;
+    if (isRequest(message)) {
+      void this.onRequest(message);
+    } else if (isNotification(message)) {
+      this.onNotification(message.method, message.params);
+    } else {
+      // Answer to one of our requests; unknown ids (stray, duplicate) are dropped.
+      this.outgoing.handleResponse(message);
+    }
+  }
+
+  /** Sends a notification, tied to a client request when it belongs to one (progress). */
+  notify(method: string, params?: Params, relatedRequestId?: RequestId): void {
+    if (this.closed) return;
+    this.opts.send(notification(method, params), relatedRequestId);
+  }
+
+  /** Sends a server-to-client request with a fresh id from this session's own counter. */
+  request(method: string, params: Params | undefined, options: { relatedRequestId?: RequestId; signal?: AbortSignal } = {}): Promise<Record<string, unknown>> {
+    if (this.closed) return Promise.reject(new GatewayError('upstream_closed', 'the client session has ended'));
+    const id = this.outgoing.allocateId();
+    if (options.relatedRequestId !== undefined) this.relatedOut.set(id, options.relatedRequestId);
+    const req: { signal?: AbortSignal; timeoutMs?: number } = { timeoutMs: this.opts.clientRequestTimeoutMs ?? 10 * 60_000 };
+    if (options.signal) req.signal = options.signal;
+    return this.outgoing.request(method, params, req, id).finally(() => this.relatedOut.delete(id));
+  }
+
+  hasCapability(name: string): boolean {
+    return Object.hasOwn(this.clientCapabilities, name) && this.clientCapabilities[name] !== undefined;
+  }
+
+  onClose(listener: () => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  /** Ends the session: in-flight requests are cancelled, upstream-side state released. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const ac of this.inflight.values()) ac.abort(new Error('client session closed'));
+    this.inflight.clear();
+    this.outgoing.failAll(new GatewayError('upstream_closed', 'the client session has ended'));
+    this.opts.handler.detach(this);
+    for (const l of this.closeListeners.splice(0)) {
+      try { l(); } catch { /* a listener's failure must not stop the others */ }
+    }
+  }
+
+  private async onRequest(req: JsonRpcRequest): Promise<void> {
+    if (this.inflight.has(req.id)) {
+      this.opts.send(failure(req.id, { code: RpcCode.InvalidRequest, message: `request id ${JSON.stringify(req.id)} is already in use by a request in flight` }), req.id);
+      return;
+    }
+    const ac = new AbortController();
+    this.inflight.set(req.id, ac);
+    try {
+      const result = await this.dispatch(req, ac.signal);
+      if (!ac.signal.aborted) this.opts.send(success(req.id, result), req.id);
+    } catch (err) {
+      // A cancelled request gets no response: the client said it no longer wants one.
+      if (!ac.signal.aborted) this.opts.send(failure(req.id, toRpcError(err)), req.id);
+    } finally {
+      if (this.inflight.get(req.id) === ac) this.inflight.delete(req.id);
+    }
+  }
+
+  private async dispatch(req: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+    switch (req.method) {
+      case 'initialize':
+        return this.initialize(req.params ?? {});
+      case 'ping':
+        return {};
+      case 'logging/setLevel': {
+        const level = req.params?.level;
+        if (typeof level !== 'string' || !(LOG_LEVELS as readonly string[]).includes(level)) {
+          throw new GatewayError('invalid_request', `logging/setLevel: level must be one of ${LOG_LEVELS.join(', ')}`, { rpc: { code: RpcCode.InvalidParams, message: `Invalid params: level must be one of ${LOG_LEVELS.join(', ')}` } });
+        }
+        this.logLevel = level as (typeof LOG_LEVELS)[number];
+        return this.opts.handler.handle(this, req, signal);
+      }
+      default:
+        return this.opts.handler.handle(this, req, signal);
+    }
+  }
+
+  private initialize(params: Params): Record<string, unknown> {
+    this.protocolVersion = negotiateRevision(params.protocolVersion);
+    const caps = params.capabilities;
+    this.clientCapabilities = caps && typeof caps === 'object' && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {};
+    const info = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
+    if (info && typeof info.name === 'string') this.clientInfo = { name: info.name, version: typeof info.version === 'string' ? info.version : '' };
+    return {
+      protocolVersion: this.protocolVersion,
+      capabilities: this.opts.handler.serverCapabilities(this.profile),
+      serverInfo: this.opts.serverInfo,
+    };
+  }
+
+  private onNotification(method: string, params: Params | undefined): void {
+    if (method === 'notifications/initialized') {
+      this.initialized = true;
+      return;
+    }
+    if (method === 'notifications/cancelled') {
+      const id = params?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') {
+        const ac = this.inflight.get(id);
+        if (ac) {
+          this.inflight.delete(id);
+          ac.abort(new Error(typeof params?.reason === 'string' ? params.reason : 'cancelled by the client'));
+        }
+      }
+      return;
+    }
+    try {
+      this.opts.handler.handleNotification(this, method, params);
+    } catch (err) {
+      // A notification has nobody to answer; keep the session alive.
+      void errorMessage(err);
+    }
+  }
+
+  private relatedTo(m: JsonRpcMessage): RequestId | undefined {
+    if ('id' in m && m.id !== null) return this.relatedOut.get(m.id);
+    const cancelled = (m as { params?: Params }).params?.requestId;
+    return typeof cancelled === 'string' || typeof cancelled === 'number' ? this.relatedOut.get(cancelled) : undefined;
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The Streamable HTTP transport (2025-03-26 and later) for clients: POST carries one message,
+ * answered as JSON or SSE; GET opens the stream for server-initiated messages; DELETE ends the
+ * session; Last-Event-ID resumes a broken stream without replaying other streams' messages.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RpcCode } from '../protocol/errors.ts';
+import { failure, isRequest, isResponse, parseMessage, type JsonRpcMessage, type RequestId } from '../protocol/jsonrpc.ts';
+import { isRevision } from '../protocol/versions.ts';
+import { ResponseStream, parseEventId } from './http-streams.ts';
+import type { SendFn, Session, TransportKind } from './session.ts';
+
+export type SessionFactory = (profile: string, transport: TransportKind, send: SendFn, id?: string) => Session;
+
+interface HttpSession {
+  session: Session;
+  /** Open request streams by the client's request id. */
+  byRequest: Map<RequestId, ResponseStream>;
+  /** Every stream that may still be resumed, by stream id. */
+  byStreamId: Map<string, ResponseStream>;
+  standalone: ResponseStream;
+  lastActive: number;
+  nextStream: number;
+}
+
+export interface StreamableHttpOptions {
+  createSession: SessionFactory;
+  /** Sessions idle this long with no open stream are ended. */
+  idleTimeoutMs: number;
+  maxSessions: number;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+export function sendRpcError(res: ServerResponse, status: number, code: number, message: string, id: RequestId | null = null): void {
+  sendJson(res, status, failure(id, { code, message }));
+}
+
+export class StreamableHttpEndpoint {
+  private readonly sessions = new Map<string, HttpSession>();
+  private readonly opts: StreamableHttpOptions;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(opts: StreamableHttpOptions) {
+    this.opts = opts;
+    this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, opts.idleTimeoutMs)).unref();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  async post(req: IncomingMessage, res: ServerResponse, profile: string, body: Buffer): Promise<void> {
+    const parsed = parseMessage(body.toString('utf8'));
+    if ('error' in parsed) return sendJson(res, 400, parsed.error);
+    const message = parsed.message;
+    const sessionId = header(req, 'mcp-session-id');
+    const version = header(req, 'mcp-protocol-version');
+    if (version !== undefined && !isRevision(version)) {
+      return sendRpcError(res, 400, RpcCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)}`);
+    }
+
+    if (isRequest(message) && message.method === 'initialize') {
+      if (sessionId !== undefined) return sendRpcError(res, 400, RpcCode.InvalidRequest, 'Bad Request: initialize must not carry an Mcp-Session-Id', message.id);
+      if (this.sessions.size >= this.opts.maxSessions) this.sweep(true);
+      if (this.sessions.size >= this.opts.maxSessions) return sendRpcError(res, 503, RpcCode.InternalError, 'Too many sessions', message.id);
+      const state = this.open(profile);
+      this.handleRequest(state, req, res, message, { 'mcp-session-id': state.session.id });
+      return;
+    }
+
+    if (sessionId === undefined) return sendRpcError(res, 400, RpcCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required (initialize first)');
+    const state = this.sessions.get(sessionId);
+    if (!state || state.session.profile !== profile) return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: initialize a new session');
+    state.lastActive = Date.now();
+    if (isRequest(message)) return this.handleRequest(state, req, res, message, {});
+    state.session.receive(message);
+    res.writeHead(202).end();
+  }
+
+  get(req: IncomingMessage, res: ServerResponse, profile: string): void {
+    const accept = header(req, 'accept') ?? '';
+    if (!accept.includes('text/event-stream')) return sendRpcError(res, 406, RpcCode.InvalidRequest, 'Not Acceptable: GET needs Accept: text/event-stream');
+    const sessionId = header(req, 'mcp-session-id');
+    const state = sessionId === undefined ? undefined : this.sessions.get(sessionId);
+    if (!state || state.session.profile !== profile) {
+      return sessionId === undefined
+        ? sendRpcError(res, 400, RpcCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required')
+        : sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: initialize a new session');
+    }
+    state.lastActive = Date.now();
+    const last = parseEventId(header(req, 'last-event-id'));
+    if (last) {
+      const stream = state.byStreamId.get(last.streamId);
+      if (!stream) return sendRpcError(res, 404, RpcCode.InvalidRequest, `Cannot resume: stream ${last.streamId} is unknown or finished`);
+      if (stream.connected) return sendRpcError(res, 409, RpcCode.InvalidRequest, 'Conflict: that stream is already connected');
+      stream.attach(res, last.seq);
+      return;
+    }
+    if (state.standalone.connected) return sendRpcError(res, 409, RpcCode.InvalidRequest, 'Conflict: only one GET stream per session');
+    state.standalone.attach(res);
+  }
+
+  delete(req: IncomingMessage, res: ServerResponse, profile: string): void {
+    const sessionId = header(req, 'mcp-session-id');
+    const state = sessionId === undefined ? undefined : this.sessions.get(sessionId);
+    if (!state || state.session.profile !== profile) return sendRpcError(res, sessionId === undefined ? 400 : 404, RpcCode.InvalidRequest, 'Session not found');
+    this.end(state);
+    res.writeHead(200).end();
+  }
+
+  closeAll(): void {
+    clearInterval(this.sweeper);
+    for (const state of [...this.sessions.values()]) this.end(state);
+  }
+
+  private open(profile: string): HttpSession {
+    const id = randomBytes(16).toString('hex');
+    const state = {} as HttpSession;
+    state.byRequest = new Map();
+    state.byStreamId = new Map();
+    state.lastActive = Date.now();
+    state.nextStream = 0;
+    state.standalone = new ResponseStream({ id: `${id.slice(0, 8)}g`, standalone: true, canSse: true });
+    state.byStreamId.set(state.standalone.id, state.standalone);
+    state.session = this.opts.createSession(profile, 'streamable-http', (m, related) => this.route(state, m, related), id);
+    this.sessions.set(state.session.id, state);
+    state.session.onClose(() => this.end(state));
+    return state;
+  }
+
+  private handleRequest(state: HttpSession, req: IncomingMessage, res: ServerResponse, message: JsonRpcMessage & { id: RequestId }, headers: Record<string, string>): void {
+    if (state.byRequest.has(message.id)) {
+      return sendRpcError(res, 400, RpcCode.InvalidRequest, `request id ${JSON.stringify(message.id)} is already in use by a request in flight`, message.id);
+    }
+    const canSse = (header(req, 'accept') ?? '').includes('text/event-stream');
+    const stream = new ResponseStream({ id: `${state.session.id.slice(0, 8)}r${++state.nextStream}`, res, standalone: false, canSse, headers });
+    state.byRequest.set(message.id, stream);
+    state.byStreamId.set(stream.id, stream);
+    stream.onDone = () => state.byStreamId.delete(stream.id);
+    state.session.receive(message);
+  }
+
+  /** Puts a session's outgoing message on the right stream. */
+  private route(state: HttpSession, message: JsonRpcMessage, related: RequestId | undefined): void {
+    if (related !== undefined) {
+      const stream = state.byRequest.get(related);
+      if (stream) {
+        const final = isResponse(message) && message.id === related;
+        if (final) {
+          state.byRequest.delete(related);
+          stream.write(message, true);
+          return;
+        }
+        if (stream.acceptsIntermediate()) {
+          stream.write(message, false);
+          return;
+        }
+      }
+    }
+    state.standalone.write(message, false);
+  }
+
+  private end(state: HttpSession): void {
+    if (!this.sessions.delete(state.session.id)) return;
+    for (const stream of state.byStreamId.values()) stream.close();
+    state.session.close();
+  }
+
+  private sweep(force = false): void {
+    const now = Date.now();
+    const oldestFirst = [...this.sessions.values()].sort((a, b) => a.lastActive - b.lastActive);
+    for (const state of oldestFirst) {
+      const idle = now - state.lastActive > this.opts.idleTimeoutMs;
+      const busy = state.byRequest.size > 0 || state.standalone.connected;
+      if ((idle && !busy) || (force && !busy && this.sessions.size >= this.opts.maxSessions)) this.end(state);
+    }
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,328 @@
+/**
+ * The gateway: config in, upstreams running, sessions routed, listeners open. Everything the
+ * CLI, the tray app and the tests drive goes through here.
+ */
+import { EventEmitter } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { loadConfigFile, watchConfigFile, diffConfigs, emptyConfig, resolveServerReferences, type ConfigError, type LoadedConfig, type ResolvedConfig, type ResolvedServer } from './config/index.ts';
+import type { SecretStore } from './secrets/store.ts';
+import { GatewayError, errorMessage } from './protocol/errors.ts';
+import { Session, type SendFn, type TransportKind } from './downstream/session.ts';
+import { attachLineSession } from './downstream/line-session.ts';
+import { listenHttp, type HttpListener } from './downstream/http-server.ts';
+import { listenLocalSocket } from './downstream/socket-listener.ts';
+import { UpstreamRegistry } from './upstreams/registry.ts';
+import { createStdioUpstream } from './upstreams/stdio-mcp.ts';
+import { createHttpUpstream } from './upstreams/http-mcp.ts';
+import { FailedUpstream } from './upstreams/failed.ts';
+import type { BackoffPolicy } from './upstreams/managed.ts';
+import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
+import { Catalog } from './routing/catalog.ts';
+import { Router, type RoutedServer } from './routing/router.ts';
+
+export const GATEWAY_NAME = 'switchboard';
+
+/** What we tell upstreams we can do: we route these to the client that caused them. */
+const UPSTREAM_CAPABILITIES = { roots: { listChanged: true }, sampling: {}, elicitation: { form: {}, url: {} } };
+
+export interface GatewayOptions {
+  configPath: string;
+  /** A missing config file means "no servers yet" instead of an error (the default path). */
+  allowMissingConfig?: boolean;
+  secrets: SecretStore;
+  version: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where per-server stderr logs go. */
+  logDir?: string;
+  /** Private directory for the shim socket (undefined: no socket listener). */
+  runtimeDir?: string;
+  /** Overrides for config `listen`; `false` turns a listener off. */
+  http?: false | { host?: string; port?: number };
+  socket?: boolean;
+  /** Apply edits to the config file without a restart. */
+  watch?: boolean;
+  backoff?: BackoffPolicy;
+  /** Run only these servers (one-shot commands like `call`). */
+  onlyServers?: string[];
+}
+
+export type RunningServer = ResolvedServer & RoutedServer & { resolveError?: string };
+
+export interface ServerStatusDto extends UpstreamStatus {
+  isolated: boolean;
+  disabled: boolean;
+  instances: number;
+  toolCount?: number;
+}
+
+export interface GatewayEvents {
+  status: [status: UpstreamStatus];
+  reloaded: [changes: { started: string[]; stopped: string[]; restarted: string[] }];
+  'config-error': [error: ConfigError];
+  log: [message: string];
+}
+
+export class Gateway extends EventEmitter<GatewayEvents> {
+  private readonly opts: GatewayOptions;
+  private current: ResolvedConfig = emptyConfig();
+  private loaded?: LoadedConfig;
+  private lastConfigError?: ConfigError;
+  private readonly registry: UpstreamRegistry<RunningServer>;
+  private readonly catalog = new Catalog();
+  private readonly router: Router;
+  private http?: HttpListener;
+  private socket?: { path: string; close(): Promise<void> };
+  private watcher?: { close(): void };
+  private reloading: Promise<void> = Promise.resolve();
+  private readonly lineSessions = new Set<Session>();
+
+  constructor(opts: GatewayOptions) {
+    super();
+    this.opts = opts;
+    this.registry = new UpstreamRegistry<RunningServer>((server) => this.createUpstream(server));
+    this.registry.on('added', (u) => u.on('status', (s) => this.emit('status', s)));
+    this.router = new Router({
+      registry: this.registry,
+      catalog: this.catalog,
+      profileServers: (profile) => this.profileServers(profile),
+      separator: () => this.current.namespaceSeparator,
+    });
+  }
+
+  /** Loads the config (throws ConfigError when invalid), starts servers and listeners. */
+  async start(): Promise<void> {
+    this.loaded = await this.load();
+    this.current = this.loaded.config;
+    await this.applyServers(this.current);
+    await this.openListeners();
+    if (this.opts.watch) {
+      this.watcher = watchConfigFile(this.opts.configPath, (result) => {
+        this.reloading = this.reloading.then(() => ('error' in result ? this.onConfigError(result.error) : this.applyConfig(result.config)));
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    for (const s of [...this.lineSessions]) s.close();
+    await Promise.all([this.http?.close(), this.socket?.close()]);
+    await this.registry.stopAll();
+  }
+
+  config(): ResolvedConfig {
+    return this.current;
+  }
+
+  configPath(): string {
+    return this.opts.configPath;
+  }
+
+  /** The error of the last edit that could not be applied (the previous config keeps running). */
+  configError(): ConfigError | undefined {
+    return this.lastConfigError;
+  }
+
+  httpUrl(): string | undefined {
+    return this.http?.url;
+  }
+
+  socketPath(): string | undefined {
+    return this.socket?.path;
+  }
+
+  sessionCount(): number {
+    return this.router.sessionCount();
+  }
+
+  /** Re-reads the config file now (what the watcher does on a change). */
+  async reload(): Promise<void> {
+    try {
+      await this.applyConfig(await loadConfigFile(this.opts.configPath));
+    } catch (err) {
+      if (isConfigError(err)) return this.onConfigError(err);
+      throw err;
+    }
+  }
+
+  servers(): ServerStatusDto[] {
+    return this.registry.names().map((name) => {
+      const server = this.registry.config(name)!;
+      const shared = this.registry.sharedInstance(name);
+      const instances = this.registry.all().filter((u) => this.registry.server(u) === name);
+      const status: UpstreamStatus = shared?.status() ?? { name, kind: server.kind, state: server.disabled ? 'stopped' : instances.length ? 'ready' : 'stopped', restarts: 0, since: Date.now() };
+      const dto: ServerStatusDto = { ...status, isolated: server.isolated, disabled: server.disabled, instances: instances.length };
+      const tools = shared ? this.catalog.cached(shared, 'tools') : undefined;
+      if (tools) dto.toolCount = tools.length;
+      return dto;
+    });
+  }
+
+  upstream(name: string): Upstream | undefined {
+    return this.registry.sharedInstance(name);
+  }
+
+  /** The tools a server offers, as it names them (waits for it to be ready). */
+  async serverTools(name: string, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
+    const upstream = this.requireServer(name);
+    await upstream.whenReady(timeoutMs);
+    return this.catalog.list(upstream, 'tools');
+  }
+
+  async restartServer(name: string): Promise<void> {
+    this.requireServer(name);
+    await this.registry.restart(name);
+  }
+
+  profileExists(profile: string): boolean {
+    return Object.hasOwn(this.current.profiles, profile);
+  }
+
+  createSession(profile: string, transport: TransportKind, send: SendFn, id?: string): Session {
+    return new Session({
+      profile,
+      transport,
+      send,
+      handler: this.router,
+      serverInfo: { name: GATEWAY_NAME, version: this.opts.version },
+      ...(id ? { id } : {}),
+    });
+  }
+
+  /** A session over a line stream: `serve --stdio` and shim connections. */
+  attachLineSession(input: Readable, output: Writable, profile: string, transport: TransportKind, head?: Buffer): Session {
+    const session = attachLineSession({
+      input,
+      output,
+      transport,
+      maxMessageBytes: this.current.limits.maxRequestBytes,
+      createSession: (send) => this.createSession(profile, transport, send),
+      ...(head ? { head } : {}),
+    });
+    this.lineSessions.add(session);
+    session.onClose(() => this.lineSessions.delete(session));
+    return session;
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  private async load(): Promise<LoadedConfig> {
+    try {
+      return await loadConfigFile(this.opts.configPath);
+    } catch (err) {
+      if (this.opts.allowMissingConfig && (err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') {
+        this.emit('log', `no config file at ${this.opts.configPath} yet: starting with no servers`);
+        return { path: this.opts.configPath, config: emptyConfig(), hash: '' } as LoadedConfig;
+      }
+      throw err;
+    }
+  }
+
+  private profileServers(profile: string): string[] | undefined {
+    const p = this.current.profiles[profile];
+    if (!p) return undefined;
+    return p.servers.filter((name) => this.current.servers[name] && !this.current.servers[name]!.disabled);
+  }
+
+  private requireServer(name: string): Upstream {
+    const upstream = this.registry.sharedInstance(name);
+    if (upstream) return upstream;
+    const server = this.registry.config(name);
+    if (!server) throw new GatewayError('not_found', `no server named "${name}" in ${this.opts.configPath} (known: ${this.registry.names().join(', ') || 'none'})`);
+    if (server.disabled) throw new GatewayError('upstream_unavailable', `server "${name}" is disabled in the config`);
+    throw new GatewayError('upstream_unavailable', `server "${name}" is isolated: it runs only inside a client session`);
+  }
+
+  private async applyConfig(loaded: LoadedConfig): Promise<void> {
+    const diff = diffConfigs(this.current, loaded.config);
+    this.loaded = loaded;
+    this.current = loaded.config;
+    this.lastConfigError = undefined;
+    const changes = await this.applyServers(loaded.config);
+    this.router.invalidate();
+    if (diff.listenChanged) {
+      await Promise.all([this.http?.close(), this.socket?.close()]);
+      this.http = undefined;
+      this.socket = undefined;
+      await this.openListeners().catch((err: unknown) => this.emit('log', `could not reopen listeners: ${errorMessage(err)}`));
+    }
+    this.emit('reloaded', changes);
+  }
+
+  private onConfigError(error: ConfigError): void {
+    this.lastConfigError = error;
+    this.emit('config-error', error);
+  }
+
+  private async applyServers(config: ResolvedConfig): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+    const env = this.opts.env ?? process.env;
+    const wanted = Object.values(config.servers).filter((s) => !this.opts.onlyServers || this.opts.onlyServers.includes(s.name));
+    if (this.opts.onlyServers) {
+      const unknown = this.opts.onlyServers.filter((n) => !config.servers[n]);
+      if (unknown.length) throw new GatewayError('not_found', `no server named ${unknown.map((n) => `"${n}"`).join(', ')} in ${this.opts.configPath} (known: ${Object.keys(config.servers).join(', ') || 'none'})`);
+    }
+    const servers = await Promise.all(wanted.map(async (server): Promise<RunningServer> => {
+      const isolated = server.kind === 'stdio' ? server.isolated : false;
+      try {
+        return { ...(await resolveServerReferences(server, { env, secrets: this.opts.secrets })), isolated };
+      } catch (err) {
+        return { ...server, isolated, resolveError: errorMessage(err) };
+      }
+    }));
+    return this.registry.apply(servers);
+  }
+
+  private createUpstream(server: RunningServer): Upstream {
+    if (server.resolveError !== undefined) return new FailedUpstream(server.name, server.kind, server.resolveError);
+    const deps = {
+      clientInfo: { name: GATEWAY_NAME, version: this.opts.version },
+      capabilities: UPSTREAM_CAPABILITIES,
+      ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+    };
+    if (server.kind === 'stdio') {
+      return createStdioUpstream(
+        { name: server.name, command: server.command, args: server.args, env: server.env, timeoutMs: server.timeoutMs, startupTimeoutMs: server.startupTimeoutMs, ...(server.cwd ? { cwd: server.cwd } : {}) },
+        { ...deps, maxMessageBytes: this.current.limits.maxResponseBytes, ...(this.opts.logDir ? { logDir: this.opts.logDir } : {}) },
+      );
+    }
+    return createHttpUpstream(
+      { name: server.name, url: server.url, headers: server.headers, transport: server.transport, timeoutMs: server.timeoutMs, startupTimeoutMs: server.startupTimeoutMs },
+      deps,
+    );
+  }
+
+  private async openListeners(): Promise<void> {
+    const listen = this.current.listen;
+    const httpOverride = this.opts.http;
+    if (httpOverride !== false && listen.http !== false) {
+      const port = httpOverride?.port ?? listen.http.port;
+      const host = httpOverride?.host ?? listen.http.host;
+      this.http = await listenHttp({
+        host,
+        port,
+        allowedOrigins: listen.http.allowedOrigins,
+        maxRequestBytes: this.current.limits.maxRequestBytes,
+        createSession: (profile, transport, send, id) => this.createSession(profile, transport, send, id),
+        profileExists: (p) => this.profileExists(p),
+        ...(listen.http.token ? { token: listen.http.token } : {}),
+      });
+    }
+    if ((this.opts.socket ?? listen.socket) && this.opts.runtimeDir) {
+      this.socket = await listenLocalSocket({
+        dir: this.opts.runtimeDir,
+        checkHello: (hello) => (this.profileExists(hello.profile) ? undefined : `unknown profile "${hello.profile}" (known: ${Object.keys(this.current.profiles).join(', ')})`),
+        onConnection: ({ profile, socket, head }) => {
+          this.attachLineSession(socket, socket, profile, 'socket', head);
+          socket.resume();
+        },
+      });
+    }
+  }
+}
+
+function isConfigError(err: unknown): err is ConfigError {
+  return err instanceof GatewayError && (err.code === 'config_invalid' || err.code === 'config_unreadable');
+}
+
+export function createGateway(opts: GatewayOptions): Gateway {
+  return new Gateway(opts);
+}

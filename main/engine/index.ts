@@ -1,0 +1,23 @@
+/**
+ * The engine's only public face: the gateway, its config, and the ports others implement.
+ * main/app and main/cli import from here and nowhere else in main/engine.
+ */
+import { homedir } from 'node:os';
+import { defaultConfigPath as configPathFor } from './config/index.ts';
+
+export { createGateway, Gateway, GATEWAY_NAME, type GatewayOptions, type GatewayEvents, type ServerStatusDto } from './gateway.ts';
+export { ConfigError, loadConfigFile, parseConfigText, isConfigMissing as isMissingConfigError, resolveServerReferences, findReferences, type ResolvedConfig, type ResolvedServer, type LoadedConfig } from './config/index.ts';
+export { GatewayError, type GatewayErrorCode } from './protocol/errors.ts';
+export { REVISIONS, LATEST_STATEFUL, type Revision } from './protocol/versions.ts';
+export type { SecretStore } from './secrets/store.ts';
+export { createMemorySecretStore } from './secrets/memory-store.ts';
+export type { Session } from './downstream/session.ts';
+export type { UpstreamStatus, UpstreamState } from './upstreams/types.ts';
+export { lookupCommand, resolveLoginShellPath } from './upstreams/process/index.ts';
+export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
+export { logDir, stateDir } from './state-paths.ts';
+
+/** The config path for this user and platform (SWITCHBOARD_CONFIG overrides). */
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return configPathFor(env, process.platform, homedir());
+}

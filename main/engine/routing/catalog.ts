@@ -1,0 +1,126 @@
+/**
+ * What each upstream offers (tools, prompts, resources, resource templates), fetched when it
+ * becomes ready and again when it says a list changed. Lists are served to clients from here,
+ * so a tools/list never waits on a backend that is already known.
+ */
+import { EventEmitter } from 'node:events';
+import { errorMessage } from '../protocol/errors.ts';
+import type { Upstream } from '../upstreams/types.ts';
+
+export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+export type Item = Record<string, unknown> & { name?: string; uri?: string; uriTemplate?: string };
+
+const LIST_METHOD: Record<ListKind, { method: string; key: string; capability: string }> = {
+  tools: { method: 'tools/list', key: 'tools', capability: 'tools' },
+  prompts: { method: 'prompts/list', key: 'prompts', capability: 'prompts' },
+  resources: { method: 'resources/list', key: 'resources', capability: 'resources' },
+  resourceTemplates: { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources' },
+};
+
+export const LIST_CHANGED: Record<string, ListKind[]> = {
+  'notifications/tools/list_changed': ['tools'],
+  'notifications/prompts/list_changed': ['prompts'],
+  'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
+};
+
+/** How long a list waits for a backend that is still starting. */
+const STARTING_WAIT_MS = 15_000;
+
+/** Guards against a backend that hands out cursors forever. */
+const MAX_PAGES = 100;
+
+interface Entry {
+  lists: Partial<Record<ListKind, Item[]>>;
+  /** In-flight refreshes, so concurrent callers share one fetch. */
+  loading: Partial<Record<ListKind, Promise<Item[]>>>;
+  errors: Partial<Record<ListKind, string>>;
+}
+
+export interface CatalogEvents {
+  changed: [upstream: Upstream, kind: ListKind];
+}
+
+export class Catalog extends EventEmitter<CatalogEvents> {
+  private readonly entries = new Map<Upstream, Entry>();
+
+  /** Starts tracking an upstream: fetch on ready, refetch on list_changed. Returns an untrack function. */
+  track(upstream: Upstream): () => void {
+    const entry: Entry = { lists: {}, loading: {}, errors: {} };
+    this.entries.set(upstream, entry);
+    const onReady = () => {
+      entry.lists = {};
+      for (const kind of Object.keys(LIST_METHOD) as ListKind[]) void this.refresh(upstream, kind);
+    };
+    const onNotification = (m: { method: string }) => {
+      for (const kind of LIST_CHANGED[m.method] ?? []) void this.refresh(upstream, kind);
+    };
+    upstream.on('ready', onReady);
+    upstream.on('notification', onNotification);
+    if (upstream.info()) onReady();
+    return () => {
+      upstream.off('ready', onReady);
+      upstream.off('notification', onNotification);
+      this.entries.delete(upstream);
+    };
+  }
+
+  /** The cached list, fetching it first when it is not known yet. Never throws: a failed fetch is an empty list plus an error. */
+  async list(upstream: Upstream, kind: ListKind): Promise<Item[]> {
+    const entry = this.entries.get(upstream);
+    if (!entry) return [];
+    const known = entry.lists[kind];
+    if (known) return known;
+    return this.refresh(upstream, kind);
+  }
+
+  /** Synchronous view of what is cached (for routing lookups). */
+  cached(upstream: Upstream, kind: ListKind): Item[] | undefined {
+    return this.entries.get(upstream)?.lists[kind];
+  }
+
+  error(upstream: Upstream, kind: ListKind): string | undefined {
+    return this.entries.get(upstream)?.errors[kind];
+  }
+
+  refresh(upstream: Upstream, kind: ListKind): Promise<Item[]> {
+    const entry = this.entries.get(upstream);
+    if (!entry) return Promise.resolve([]);
+    const inFlight = entry.loading[kind];
+    if (inFlight) return inFlight;
+    const promise = this.fetchAll(upstream, kind)
+      .then((items) => {
+        const changed = JSON.stringify(entry.lists[kind]) !== JSON.stringify(items);
+        entry.lists[kind] = items;
+        delete entry.errors[kind];
+        if (changed) this.emit('changed', upstream, kind);
+        return items;
+      })
+      .catch((err: unknown) => {
+        entry.errors[kind] = errorMessage(err);
+        return entry.lists[kind] ?? [];
+      })
+      .finally(() => {
+        delete entry.loading[kind];
+      });
+    entry.loading[kind] = promise;
+    return promise;
+  }
+
+  private async fetchAll(upstream: Upstream, kind: ListKind): Promise<Item[]> {
+    const spec = LIST_METHOD[kind];
+    // A backend that is down contributes nothing now; its 'ready' event refetches later.
+    const info = upstream.info() ?? (upstream.status().state === 'starting' ? await upstream.whenReady(STARTING_WAIT_MS) : undefined);
+    if (!info) return [];
+    if (!(spec.capability in info.capabilities)) return [];
+    const items: Item[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await upstream.request(spec.method, cursor === undefined ? {} : { cursor });
+      const got = result[spec.key];
+      if (Array.isArray(got)) items.push(...(got as Item[]));
+      cursor = typeof result.nextCursor === 'string' && result.nextCursor !== '' ? result.nextCursor : undefined;
+      if (cursor === undefined) break;
+    }
+    return items;
+  }
+}

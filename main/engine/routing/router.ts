@@ -1,0 +1,457 @@
+/**
+ * Routes between client sessions and upstreams. Clients see one merged server per profile;
+ * each request goes to the upstream that owns the tool/prompt/resource with a fresh upstream id
+ * (never the client's), progress tokens and cancellations are mapped both ways, notifications
+ * reach only the sessions that should see them, and a server-to-client request goes only to the
+ * session whose request caused it.
+ */
+import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
+import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
+import { LOG_LEVELS, type Session, type SessionHandler } from '../downstream/session.ts';
+import type { ReplyFn, Upstream } from '../upstreams/types.ts';
+import type { RegistryServer } from '../upstreams/registry.ts';
+import type { Catalog, ListKind } from './catalog.ts';
+import type { NameFilter } from './filters.ts';
+import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
+
+export interface RoutedServer extends RegistryServer {
+  tools?: NameFilter;
+  prompts?: NameFilter;
+}
+
+/** The part of the upstream registry the router uses. */
+export interface RouterRegistry {
+  on(event: 'added' | 'removed', listener: (upstream: Upstream) => void): unknown;
+  all(): Upstream[];
+  forSession(server: string, sessionId: string): Upstream | undefined;
+  config(server: string): RoutedServer | undefined;
+  owner(upstream: Upstream): string | undefined;
+  server(upstream: Upstream): string | undefined;
+  releaseSession(sessionId: string): Promise<void>;
+}
+
+export interface RouterOptions {
+  registry: RouterRegistry;
+  catalog: Catalog;
+  /** Enabled server names of a profile; undefined for an unknown profile. */
+  profileServers(profile: string): string[] | undefined;
+  separator(): string;
+}
+
+interface Flight {
+  session: Session;
+  requestId: RequestId;
+}
+
+interface ProgressRoute {
+  session: Session;
+  clientToken: string | number;
+  requestId: RequestId;
+}
+
+const SERVER_TO_CLIENT_CAPABILITY: Record<string, string> = {
+  'elicitation/create': 'elicitation',
+  'sampling/createMessage': 'sampling',
+  'roots/list': 'roots',
+};
+
+const LIST_CHANGED_METHOD: Record<ListKind, string> = {
+  tools: 'notifications/tools/list_changed',
+  prompts: 'notifications/prompts/list_changed',
+  resources: 'notifications/resources/list_changed',
+  resourceTemplates: 'notifications/resources/list_changed',
+};
+
+export class Router implements SessionHandler {
+  private readonly opts: RouterOptions;
+  private readonly sessions = new Set<Session>();
+  private readonly sessionsById = new Map<string, Session>();
+  private views = new Map<string, Promise<ProfileViewData>>();
+  private progressSeq = 0;
+  private readonly progress = new Map<string, ProgressRoute>();
+  private readonly flights = new Map<Upstream, Set<Flight>>();
+  /** Server-to-client requests being answered: `${upstream id}:${request id}` → abort. */
+  private readonly serverRequests = new Map<Upstream, Map<RequestId, AbortController>>();
+  /** Resource subscriptions: upstream → original uri → sessions (with the uri they know). */
+  private readonly subscriptions = new Map<Upstream, Map<string, Map<Session, string>>>();
+  private readonly unwire = new Map<Upstream, () => void>();
+
+  constructor(opts: RouterOptions) {
+    this.opts = opts;
+    opts.registry.on('added', (u) => this.wire(u));
+    opts.registry.on('removed', (u) => this.unwireUpstream(u));
+    for (const u of opts.registry.all()) this.wire(u);
+    opts.catalog.on('changed', (upstream, kind) => this.onCatalogChanged(upstream, kind));
+  }
+
+  /** Call after a config change that may alter profiles, filters or names. */
+  invalidate(): void {
+    this.views.clear();
+  }
+
+  sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  listSessions(): Session[] {
+    return [...this.sessions];
+  }
+
+  attach(session: Session): void {
+    this.sessions.add(session);
+    this.sessionsById.set(session.id, session);
+  }
+
+  detach(session: Session): void {
+    this.sessions.delete(session);
+    this.sessionsById.delete(session.id);
+    for (const [key, view] of this.views) if (key.endsWith(`#${session.id}`)) this.views.delete(key);
+    for (const [upstream, byUri] of this.subscriptions) {
+      for (const [uri, holders] of byUri) {
+        if (holders.delete(session) && holders.size === 0) {
+          byUri.delete(uri);
+          upstream.request('resources/unsubscribe', { uri }).catch(() => undefined);
+        }
+      }
+    }
+    void this.opts.registry.releaseSession(session.id);
+  }
+
+  serverCapabilities(_profile: string): Record<string, unknown> {
+    return {
+      tools: { listChanged: true },
+      prompts: { listChanged: true },
+      resources: { subscribe: true, listChanged: true },
+      logging: {},
+      completions: {},
+    };
+  }
+
+  async handle(session: Session, req: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const params = req.params ?? {};
+    switch (req.method) {
+      case 'tools/list':
+        return { tools: (await this.view(session)).tools };
+      case 'prompts/list':
+        return { prompts: (await this.view(session)).prompts };
+      case 'resources/list':
+        return { resources: (await this.view(session)).resources };
+      case 'resources/templates/list':
+        return { resourceTemplates: (await this.view(session)).resourceTemplates };
+      case 'tools/call':
+        return this.forwardNamed(session, req, signal, 'toolRoutes', 'tool');
+      case 'prompts/get':
+        return this.forwardNamed(session, req, signal, 'promptRoutes', 'prompt');
+      case 'resources/read':
+        return this.readResource(session, req, signal);
+      case 'resources/subscribe':
+        return this.subscribe(session, params);
+      case 'resources/unsubscribe':
+        return this.unsubscribe(session, params);
+      case 'completion/complete':
+        return this.complete(session, req, signal);
+      case 'logging/setLevel':
+        this.applyLogLevels(session);
+        return {};
+      default: {
+        // A profile with a single upstream is a transparent proxy: unknown methods pass through.
+        const members = this.members(session);
+        if (members.length === 1) return this.forward(session, req, members[0]!.upstream, params, signal);
+        throw new GatewayError('method_not_found', `Method not found: ${req.method}`, { rpc: { code: RpcCode.MethodNotFound, message: `Method not found: ${req.method}` } });
+      }
+    }
+  }
+
+  handleNotification(session: Session, method: string, params: Params | undefined): void {
+    const members = this.members(session);
+    if (method === 'notifications/roots/list_changed') {
+      for (const m of members) m.upstream.notify(method, params);
+      return;
+    }
+    if (members.length === 1) members[0]!.upstream.notify(method, params);
+  }
+
+  // ---- client → upstream -------------------------------------------------
+
+  private members(session: Session): ViewMember[] {
+    const names = this.opts.profileServers(session.profile) ?? [];
+    const out: ViewMember[] = [];
+    for (const name of names) {
+      const upstream = this.opts.registry.forSession(name, session.id);
+      const server = this.opts.registry.config(name);
+      if (!upstream || !server) continue;
+      const member: ViewMember = { server: name, upstream };
+      if (server.tools) member.tools = server.tools;
+      if (server.prompts) member.prompts = server.prompts;
+      out.push(member);
+    }
+    return out;
+  }
+
+  private view(session: Session): Promise<ProfileViewData> {
+    const names = this.opts.profileServers(session.profile) ?? [];
+    const isolated = names.some((n) => this.opts.registry.config(n)?.isolated);
+    const key = isolated ? `${session.profile}#${session.id}` : session.profile;
+    let view = this.views.get(key);
+    if (!view) {
+      view = buildProfileView(this.members(session), this.opts.catalog, this.opts.separator());
+      this.views.set(key, view);
+      view.catch(() => this.views.delete(key));
+    }
+    return view;
+  }
+
+  private async forwardNamed(session: Session, req: JsonRpcRequest, signal: AbortSignal, table: 'toolRoutes' | 'promptRoutes', what: string): Promise<Record<string, unknown>> {
+    const params = req.params ?? {};
+    const name = params.name;
+    if (typeof name !== 'string') throw invalidParams(`${req.method}: "name" must be a string`);
+    const route = (await this.view(session))[table].get(name);
+    if (!route) throw invalidParams(`Unknown ${what}: ${name}`);
+    return this.forward(session, req, route.upstream, { ...params, name: route.original }, signal);
+  }
+
+  private async readResource(session: Session, req: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const params = req.params ?? {};
+    const uri = params.uri;
+    if (typeof uri !== 'string') throw invalidParams('resources/read: "uri" must be a string');
+    const route = await this.resourceRoute(session, uri);
+    const result = await this.forward(session, req, route.upstream, { ...params, uri: route.original }, signal);
+    // Contents name the URI the client asked for, even when we had to rename a shared one.
+    if (route.original !== uri && Array.isArray(result.contents)) {
+      result.contents = (result.contents as Record<string, unknown>[]).map((c) => (c.uri === route.original ? { ...c, uri } : c));
+    }
+    return result;
+  }
+
+  private async resourceRoute(session: Session, uri: string): Promise<Route> {
+    const view = await this.view(session);
+    const route = routeResource(view, uri);
+    if (route) return route;
+    const members = this.members(session);
+    if (members.length === 1) return { server: members[0]!.server, upstream: members[0]!.upstream, original: uri };
+    throw new GatewayError('not_found', `Resource not found: ${uri}`, { rpc: { code: RpcCode.InvalidParams, message: `Resource not found: ${uri}`, data: { uri } } });
+  }
+
+  private async subscribe(session: Session, params: Params): Promise<Record<string, unknown>> {
+    const uri = params.uri;
+    if (typeof uri !== 'string') throw invalidParams('resources/subscribe: "uri" must be a string');
+    const route = await this.resourceRoute(session, uri);
+    let byUri = this.subscriptions.get(route.upstream);
+    if (!byUri) this.subscriptions.set(route.upstream, (byUri = new Map()));
+    let holders = byUri.get(route.original);
+    const first = !holders || holders.size === 0;
+    if (!holders) byUri.set(route.original, (holders = new Map()));
+    holders.set(session, uri);
+    session.subscriptions.add(uri);
+    if (first) {
+      try {
+        await route.upstream.request('resources/subscribe', { uri: route.original });
+      } catch (err) {
+        holders.delete(session);
+        session.subscriptions.delete(uri);
+        throw err;
+      }
+    }
+    return {};
+  }
+
+  private async unsubscribe(session: Session, params: Params): Promise<Record<string, unknown>> {
+    const uri = params.uri;
+    if (typeof uri !== 'string') throw invalidParams('resources/unsubscribe: "uri" must be a string');
+    const route = await this.resourceRoute(session, uri);
+    session.subscriptions.delete(uri);
+    const holders = this.subscriptions.get(route.upstream)?.get(route.original);
+    if (holders?.delete(session) && holders.size === 0) {
+      this.subscriptions.get(route.upstream)?.delete(route.original);
+      await route.upstream.request('resources/unsubscribe', { uri: route.original });
+    }
+    return {};
+  }
+
+  private async complete(session: Session, req: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const params = req.params ?? {};
+    const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
+    if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
+      const route = (await this.view(session)).promptRoutes.get(ref.name);
+      if (!route) throw invalidParams(`Unknown prompt: ${ref.name}`);
+      return this.forward(session, req, route.upstream, { ...params, ref: { ...ref, name: route.original } }, signal);
+    }
+    if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
+      const view = await this.view(session);
+      const t = view.templateRoutes.find((r) => r.template === ref.uri);
+      const route = t?.route ?? (await this.resourceRoute(session, ref.uri));
+      return this.forward(session, req, route.upstream, { ...params, ref: { ...ref, uri: route.original } }, signal);
+    }
+    throw invalidParams('completion/complete: "ref" must be a ref/prompt with a name or a ref/resource with a uri');
+  }
+
+  /** Sends one request upstream with a fresh id; maps the progress token; tracks the flight. */
+  private async forward(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, signal: AbortSignal): Promise<Record<string, unknown>> {
+    let outParams = params;
+    let token: string | undefined;
+    const meta = params._meta as Record<string, unknown> | undefined;
+    const clientToken = meta?.progressToken;
+    if (typeof clientToken === 'string' || typeof clientToken === 'number') {
+      token = `sb-${++this.progressSeq}`;
+      outParams = { ...params, _meta: { ...meta, progressToken: token } };
+      this.progress.set(token, { session, clientToken, requestId: req.id });
+    }
+    const flight: Flight = { session, requestId: req.id };
+    let flights = this.flights.get(upstream);
+    if (!flights) this.flights.set(upstream, (flights = new Set()));
+    flights.add(flight);
+    try {
+      return await upstream.request(req.method, outParams, { signal });
+    } finally {
+      flights.delete(flight);
+      if (token !== undefined) this.progress.delete(token);
+    }
+  }
+
+  private applyLogLevels(changed: Session): void {
+    for (const m of this.members(changed)) {
+      if (!m.upstream.info()?.capabilities.logging) continue;
+      // A shared upstream logs at the most verbose level any of its sessions asked for; each
+      // session then gets only what it asked for.
+      let min = LOG_LEVELS.length - 1;
+      for (const s of this.sessionsOf(m.upstream)) {
+        if (s.logLevel !== undefined) min = Math.min(min, LOG_LEVELS.indexOf(s.logLevel));
+      }
+      m.upstream.request('logging/setLevel', { level: LOG_LEVELS[min] }).catch(() => undefined);
+    }
+  }
+
+  // ---- upstream → clients ------------------------------------------------
+
+  private wire(upstream: Upstream): void {
+    if (this.unwire.has(upstream)) return;
+    const onNotification = (m: JsonRpcNotification) => this.onUpstreamNotification(upstream, m);
+    const onRequest = (m: JsonRpcRequest, reply: ReplyFn) => this.onUpstreamRequest(upstream, m, reply);
+    upstream.on('notification', onNotification);
+    upstream.on('request', onRequest);
+    const untrack = this.opts.catalog.track(upstream);
+    this.unwire.set(upstream, () => {
+      upstream.off('notification', onNotification);
+      upstream.off('request', onRequest);
+      untrack();
+    });
+    this.views.clear();
+  }
+
+  private unwireUpstream(upstream: Upstream): void {
+    this.unwire.get(upstream)?.();
+    this.unwire.delete(upstream);
+    this.flights.delete(upstream);
+    this.subscriptions.delete(upstream);
+    for (const ac of this.serverRequests.get(upstream)?.values() ?? []) ac.abort(new Error('server stopped'));
+    this.serverRequests.delete(upstream);
+    this.views.clear();
+  }
+
+  /** Sessions whose view includes this upstream. */
+  private sessionsOf(upstream: Upstream): Session[] {
+    const owner = this.opts.registry.owner(upstream);
+    if (owner !== undefined) {
+      const s = this.sessionsById.get(owner);
+      return s ? [s] : [];
+    }
+    const server = this.opts.registry.server(upstream);
+    if (server === undefined) return [];
+    return [...this.sessions].filter((s) => this.opts.profileServers(s.profile)?.includes(server));
+  }
+
+  private onUpstreamNotification(upstream: Upstream, m: JsonRpcNotification): void {
+    const params = m.params ?? {};
+    switch (m.method) {
+      case 'notifications/progress': {
+        const route = typeof params.progressToken === 'string' ? this.progress.get(params.progressToken) : undefined;
+        // Progress for a request that already completed (or was never ours) is dropped.
+        if (route) route.session.notify(m.method, { ...params, progressToken: route.clientToken }, route.requestId);
+        return;
+      }
+      case 'notifications/message': {
+        const level = LOG_LEVELS.indexOf(params.level as (typeof LOG_LEVELS)[number]);
+        const logged = params.logger === undefined ? { ...params, logger: this.opts.registry.server(upstream) } : params;
+        for (const s of this.sessionsOf(upstream)) {
+          if (s.logLevel === undefined || level >= LOG_LEVELS.indexOf(s.logLevel)) s.notify(m.method, logged);
+        }
+        return;
+      }
+      case 'notifications/tools/list_changed':
+      case 'notifications/prompts/list_changed':
+      case 'notifications/resources/list_changed':
+        // The catalog refetches; sessions hear about it once the new list is known.
+        return;
+      case 'notifications/resources/updated': {
+        const uri = params.uri;
+        if (typeof uri !== 'string') return;
+        for (const [session, exposed] of this.subscriptions.get(upstream)?.get(uri) ?? []) {
+          session.notify(m.method, { ...params, uri: exposed });
+        }
+        return;
+      }
+      case 'notifications/cancelled': {
+        const id = params.requestId as RequestId | undefined;
+        if (id !== undefined) this.serverRequests.get(upstream)?.get(id)?.abort(new Error(String(params.reason ?? 'cancelled by the server')));
+        return;
+      }
+      default:
+        for (const s of this.sessionsOf(upstream)) {
+          if (this.members(s).length === 1) s.notify(m.method, m.params);
+        }
+    }
+  }
+
+  private onUpstreamRequest(upstream: Upstream, m: JsonRpcRequest, reply: ReplyFn): void {
+    const server = this.opts.registry.server(upstream) ?? 'unknown';
+    const target = this.requestTarget(upstream);
+    if (!target) {
+      reply({ error: { code: RpcCode.InternalError, message: `Switchboard cannot tell which client ${m.method} from server "${server}" is for: no single client has a request in flight` } });
+      return;
+    }
+    const capability = SERVER_TO_CLIENT_CAPABILITY[m.method];
+    if (capability && !target.session.hasCapability(capability)) {
+      reply({ error: { code: RpcCode.MethodNotFound, message: `the client (${target.session.clientInfo?.name ?? 'unknown'}) does not support ${m.method}` } });
+      return;
+    }
+    const ac = new AbortController();
+    let pending = this.serverRequests.get(upstream);
+    if (!pending) this.serverRequests.set(upstream, (pending = new Map()));
+    pending.set(m.id, ac);
+    const options: { relatedRequestId?: RequestId; signal: AbortSignal } = { signal: ac.signal };
+    if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
+    target.session.request(m.method, m.params, options).then(
+      (result) => reply({ result }),
+      (err: unknown) => reply({ error: toRpcError(err) }),
+    ).finally(() => pending.delete(m.id));
+  }
+
+  /**
+   * The session a server-to-client request belongs to: the owner of an isolated instance, or
+   * the only session with a request in flight on this upstream. Ambiguous → none.
+   */
+  private requestTarget(upstream: Upstream): { session: Session; requestId?: RequestId } | undefined {
+    const flights = [...(this.flights.get(upstream) ?? [])];
+    const owner = this.opts.registry.owner(upstream);
+    if (owner !== undefined) {
+      const session = this.sessionsById.get(owner);
+      if (!session) return undefined;
+      const flight = flights.find((f) => f.session === session);
+      return flight ? { session, requestId: flight.requestId } : { session };
+    }
+    const sessions = new Set(flights.map((f) => f.session));
+    if (sessions.size !== 1) return undefined;
+    const flight = flights[flights.length - 1]!;
+    return { session: flight.session, requestId: flight.requestId };
+  }
+
+  private onCatalogChanged(upstream: Upstream, kind: ListKind): void {
+    this.views.clear();
+    const method = LIST_CHANGED_METHOD[kind];
+    for (const s of this.sessionsOf(upstream)) if (s.initialized) s.notify(method);
+  }
+}
+
+function invalidParams(message: string): GatewayError {
+  return new GatewayError('invalid_request', message, { rpc: { code: RpcCode.InvalidParams, message } });
+}

@@ -1,0 +1,175 @@
+/**
+ * The running upstreams: one shared instance per enabled server, or, for a server marked
+ * `isolated`, one instance per client session (created on first use, stopped with the session).
+ * Config reloads swap only the servers that changed.
+ */
+import { EventEmitter } from 'node:events';
+import type { Upstream } from './types.ts';
+
+export interface RegistryServer {
+  name: string;
+  disabled: boolean;
+  isolated: boolean;
+}
+
+export interface RegistryEvents {
+  added: [upstream: Upstream, server: string, ownerSessionId: string | undefined];
+  removed: [upstream: Upstream];
+}
+
+export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends EventEmitter<RegistryEvents> {
+  private servers = new Map<string, S>();
+  private readonly shared = new Map<string, Upstream>();
+  /** server name → session id → instance */
+  private readonly isolated = new Map<string, Map<string, Upstream>>();
+  private readonly serverOf = new Map<Upstream, string>();
+  private readonly ownerOf = new Map<Upstream, string>();
+  private readonly create: (server: S) => Upstream;
+
+  constructor(create: (server: S) => Upstream) {
+    super();
+    this.create = create;
+  }
+
+  config(name: string): S | undefined {
+    return this.servers.get(name);
+  }
+
+  names(): string[] {
+    return [...this.servers.keys()];
+  }
+
+  enabledNames(): string[] {
+    return [...this.servers.values()].filter((s) => !s.disabled).map((s) => s.name);
+  }
+
+  /** Every running instance, shared and isolated. */
+  all(): Upstream[] {
+    const out = [...this.shared.values()];
+    for (const m of this.isolated.values()) out.push(...m.values());
+    return out;
+  }
+
+  server(upstream: Upstream): string | undefined {
+    return this.serverOf.get(upstream);
+  }
+
+  /** The session an isolated instance belongs to. */
+  owner(upstream: Upstream): string | undefined {
+    return this.ownerOf.get(upstream);
+  }
+
+  sharedInstance(name: string): Upstream | undefined {
+    return this.shared.get(name);
+  }
+
+  /** The instance a session talks to for this server, starting an isolated one if needed. */
+  forSession(name: string, sessionId: string): Upstream | undefined {
+    const server = this.servers.get(name);
+    if (!server || server.disabled) return undefined;
+    if (!server.isolated) return this.shared.get(name);
+    let perSession = this.isolated.get(name);
+    if (!perSession) this.isolated.set(name, (perSession = new Map()));
+    let upstream = perSession.get(sessionId);
+    if (!upstream) {
+      upstream = this.create(server);
+      perSession.set(sessionId, upstream);
+      this.track(upstream, name, sessionId);
+      upstream.start();
+    }
+    return upstream;
+  }
+
+  /** Stops the isolated instances of a session that ended. */
+  async releaseSession(sessionId: string): Promise<void> {
+    const stopping: Promise<void>[] = [];
+    for (const perSession of this.isolated.values()) {
+      const upstream = perSession.get(sessionId);
+      if (upstream) {
+        perSession.delete(sessionId);
+        stopping.push(this.untrack(upstream));
+      }
+    }
+    await Promise.all(stopping);
+  }
+
+  /**
+   * Makes the running set match `servers`: unchanged servers keep running untouched;
+   * changed ones are restarted, removed ones stopped, new ones started.
+   */
+  async apply(servers: S[]): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+    const next = new Map(servers.map((s) => [s.name, s]));
+    const started: string[] = [];
+    const stopped: string[] = [];
+    const restarted: string[] = [];
+    const stopping: Promise<void>[] = [];
+    for (const [name, prev] of this.servers) {
+      const now = next.get(name);
+      if (now && JSON.stringify(now) === JSON.stringify(prev)) continue;
+      stopping.push(this.stopServer(name));
+      if (!now) stopped.push(name);
+    }
+    await Promise.all(stopping);
+    for (const [name, server] of next) {
+      const prev = this.servers.get(name);
+      const changed = !prev || JSON.stringify(prev) !== JSON.stringify(server);
+      this.servers.set(name, server);
+      if (!changed) continue;
+      if (prev) restarted.push(name);
+      else started.push(name);
+      if (!server.disabled && !server.isolated) {
+        const upstream = this.create(server);
+        this.shared.set(name, upstream);
+        this.track(upstream, name, undefined);
+        upstream.start();
+      }
+    }
+    for (const name of stopped) this.servers.delete(name);
+    return { started, stopped, restarted };
+  }
+
+  /** Restarts one server (all its instances), e.g. from the UI. */
+  async restart(name: string): Promise<void> {
+    const server = this.servers.get(name);
+    if (!server) return;
+    await this.stopServer(name);
+    if (!server.disabled && !server.isolated) {
+      const upstream = this.create(server);
+      this.shared.set(name, upstream);
+      this.track(upstream, name, undefined);
+      upstream.start();
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.servers.keys()].map((n) => this.stopServer(n)));
+  }
+
+  private async stopServer(name: string): Promise<void> {
+    const stopping: Promise<void>[] = [];
+    const shared = this.shared.get(name);
+    if (shared) {
+      this.shared.delete(name);
+      stopping.push(this.untrack(shared));
+    }
+    const perSession = this.isolated.get(name);
+    if (perSession) {
+      this.isolated.delete(name);
+      for (const upstream of perSession.values()) stopping.push(this.untrack(upstream));
+    }
+    await Promise.all(stopping);
+  }
+
+  private track(upstream: Upstream, name: string, owner: string | undefined): void {
+    this.serverOf.set(upstream, name);
+    if (owner !== undefined) this.ownerOf.set(upstream, owner);
+    this.emit('added', upstream, name, owner);
+  }
+
+  private async untrack(upstream: Upstream): Promise<void> {
+    this.emit('removed', upstream);
+    this.serverOf.delete(upstream);
+    this.ownerOf.delete(upstream);
+    await upstream.stop();
+  }
+}
