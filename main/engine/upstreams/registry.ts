@@ -109,6 +109,7 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
       stopping.push(this.stopServer(name));
       if (!now) stopped.push(name);
     }
+    for (const name of stopped) this.servers.delete(name);
     await Promise.all(stopping);
     for (const [name, server] of next) {
       const prev = this.servers.get(name);
@@ -124,7 +125,6 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
         upstream.start();
       }
     }
-    for (const name of stopped) this.servers.delete(name);
     return { started, stopped, restarted };
   }
 

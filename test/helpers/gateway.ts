@@ -1,0 +1,75 @@
+/** Test helpers: temp dirs, configs, an in-process gateway on port 0, MCP SDK clients. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createGateway, createMemorySecretStore, type Gateway, type GatewayOptions } from '../../main/engine/index.ts';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const NODE = process.execPath;
+export const CLI = path.join(ROOT, 'main/cli.ts');
+export const FIXTURE = path.join(ROOT, 'test/fixtures/servers/fixture-server.ts');
+const pkg = (name: string, file: string) => path.join(ROOT, 'node_modules/@modelcontextprotocol', name, 'dist', file);
+export const EVERYTHING = pkg('server-everything', 'index.js');
+export const MEMORY = pkg('server-memory', 'index.js');
+export const FILESYSTEM = pkg('server-filesystem', 'index.js');
+
+export function fixtureServer(name: string, env: Record<string, string> = {}): Record<string, unknown> {
+  return { command: NODE, args: [FIXTURE], env: { FIXTURE_NAME: name, ...env } };
+}
+
+export async function tempDir(prefix = 'sb-test-'): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function writeConfig(dir: string, config: Record<string, unknown>, name = 'config.json'): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/** Fast retries so crash tests do not wait for production backoff. */
+export const TEST_BACKOFF = { initialMs: 50, maxMs: 200, maxAttempts: 4, stableMs: 60_000 };
+
+export async function startGateway(configPath: string, extra: Partial<GatewayOptions> = {}): Promise<Gateway> {
+  const gateway = createGateway({
+    configPath,
+    secrets: createMemorySecretStore(),
+    version: 'test',
+    http: { port: 0 },
+    socket: false,
+    backoff: TEST_BACKOFF,
+    ...extra,
+  });
+  await gateway.start();
+  return gateway;
+}
+
+export async function httpClient(url: string, capabilities: Record<string, unknown> = {}): Promise<Client> {
+  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/** Polls until `check` returns a truthy value or the time is up. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function textOf(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  return content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+}

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFile, rename } from 'node:fs/promises';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+describe('editing the config file while running', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let client: Client;
+  let configPath: string;
+  let listChanged = 0;
+
+  /** Writes like an editor does: temp file, then rename over the original. */
+  async function save(config: Record<string, unknown>) {
+    const tmp = `${configPath}.tmp`;
+    await writeFile(tmp, JSON.stringify(config, null, 2));
+    await rename(tmp, configPath);
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    configPath = await writeConfig(dir.dir, { mcpServers: { one: fixtureServer('one'), two: fixtureServer('two') } });
+    gateway = await startGateway(configPath, { watch: true });
+    client = await httpClient(gateway.httpUrl()!);
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      listChanged++;
+    });
+    await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 10_000, 'servers ready');
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('adds a server without touching the ones that did not change, and tells clients the list changed', async () => {
+    const pidOne = gateway.servers().find((s) => s.name === 'one')!.pid;
+    const pidTwo = gateway.servers().find((s) => s.name === 'two')!.pid;
+    const seen = listChanged;
+    await save({ mcpServers: { one: fixtureServer('one'), two: fixtureServer('two', { EXTRA: 'changed' }), three: fixtureServer('three') } });
+    await waitFor(async () => (await client.listTools()).tools.some((t) => t.name === 'three__echo'), 15_000, 'three__echo to appear');
+    expect(gateway.servers().find((s) => s.name === 'one')!.pid).toBe(pidOne);
+    await waitFor(() => gateway.servers().find((s) => s.name === 'two')?.state === 'ready', 10_000, 'two restarted');
+    expect(gateway.servers().find((s) => s.name === 'two')!.pid).not.toBe(pidTwo);
+    await waitFor(() => listChanged > seen, 5_000, 'tools/list_changed notification');
+  });
+
+  it('removes a server that was deleted from the file', async () => {
+    await save({ mcpServers: { one: fixtureServer('one'), three: fixtureServer('three') } });
+    await waitFor(async () => !(await client.listTools()).tools.some((t) => t.name.startsWith('two__')), 15_000, 'two__ tools to disappear');
+    expect(gateway.servers().map((s) => s.name).sort()).toEqual(['one', 'three']);
+  });
+
+  it('keeps running the last good config when an edit is invalid, and reports where the problem is', async () => {
+    const errors: string[] = [];
+    gateway.on('config-error', (e) => errors.push(e.message));
+    const pidOne = gateway.servers().find((s) => s.name === 'one')!.pid;
+    await writeFile(configPath, '{\n  "mcpServers": {\n    "one": { "command": 42 }\n  }\n}\n');
+    await waitFor(() => errors.length > 0, 10_000, 'a config error');
+    expect(errors[0]).toContain(`${configPath}:3:`);
+    expect(errors[0]).toContain('mcpServers.one');
+    expect(gateway.configError()).toBeDefined();
+    expect(gateway.servers().find((s) => s.name === 'one')!.pid).toBe(pidOne);
+    const result = await client.callTool({ name: 'one__echo', arguments: { message: 'still serving' } });
+    expect((result as { structuredContent: { message: string } }).structuredContent.message).toBe('still serving');
+  });
+});

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { JSON_HEADERS, rawSession, readRpc } from '../../helpers/raw-http.ts';
+
+const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+
+/** fetch() will not let us forge Host, so this uses node:http directly. */
+function rawPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('HTTP listener security', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let url: string;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(await writeConfig(dir.dir, {
+      mcpServers: { fx: fixtureServer('fx') },
+      listen: { http: { port: 0, allowedOrigins: ['https://app.example'] } },
+      limits: { maxRequestBytes: 64 * 1024 },
+    }));
+    url = gateway.httpUrl()!;
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('refuses a foreign Host header (DNS rebinding) with 403', async () => {
+    const res = await rawPost(url, { ...JSON_HEADERS, host: 'evil.example:80' }, INIT);
+    expect(res.status).toBe(403);
+    expect(res.body).toMatch(/Host header/);
+  });
+
+  it('accepts localhost and 127.0.0.1 with the right port', async () => {
+    const port = new URL(url).port;
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) {
+      expect((await rawPost(url, { ...JSON_HEADERS, host }, INIT)).status).toBe(200);
+    }
+  });
+
+  it('refuses a web page Origin that is not allowed, accepts an allowed one', async () => {
+    const bad = await fetch(url, { method: 'POST', headers: { ...JSON_HEADERS, origin: 'https://evil.example' }, body: INIT });
+    expect(bad.status).toBe(403);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/Origin "https:\/\/evil.example" is not allowed/);
+    const good = await fetch(url, { method: 'POST', headers: { ...JSON_HEADERS, origin: 'https://app.example' }, body: INIT });
+    expect(good.status).toBe(200);
+    expect(good.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses CORS-simple bodies (text/plain, forms) with 415 before parsing', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': type, accept: JSON_HEADERS.accept }, body: INIT });
+      expect(res.status).toBe(415);
+    }
+  });
+
+  it('refuses an oversized body with 413 and a JSON-RPC error, and the session lives on', async () => {
+    const s = await rawSession(url);
+    const big = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'fx__echo', arguments: { message: 'x'.repeat(100 * 1024) } } });
+    const res = await s.post(big);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/over the 65536-byte limit/);
+    const ok = await s.call({ jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'fx__echo', arguments: { message: 'small' } } });
+    expect((ok.result as { structuredContent: { message: string } }).structuredContent.message).toBe('small');
+  });
+
+  it('answers malformed JSON with a parse error and keeps the session', async () => {
+    const s = await rawSession(url);
+    const res = await s.post('{"jsonrpc":"2.0","id":1,"method":');
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: number } };
+    expect(body.error.code).toBe(-32700);
+    const bad = await s.post({ jsonrpc: '1.0', id: 2, method: 'tools/list' });
+    expect(((await bad.json()) as { error: { code: number; message: string } }).error.message).toMatch(/jsonrpc/);
+    const ok = await s.call({ jsonrpc: '2.0', id: 3, method: 'tools/list' });
+    expect((ok.result as { tools: unknown[] }).tools.length).toBeGreaterThan(0);
+  });
+
+  it('answers requests without a session 400, with an unknown session 404, and rejects bad protocol versions', async () => {
+    const noSession = await fetch(url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    expect(noSession.status).toBe(400);
+    const unknown = await fetch(url, { method: 'POST', headers: { ...JSON_HEADERS, 'mcp-session-id': 'nope' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    expect(unknown.status).toBe(404);
+    const s = await rawSession(url);
+    const badVersion = await s.post({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-protocol-version': '1999-01-01' });
+    expect(badVersion.status).toBe(400);
+  });
+
+  it('ends a session on DELETE', async () => {
+    const s = await rawSession(url);
+    const del = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': s.sessionId } });
+    expect(del.status).toBe(200);
+    const after = await s.post({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    expect(after.status).toBe(404);
+  });
+
+  it('requires the bearer token when one is configured', async () => {
+    const d = await tempDir();
+    const g = await startGateway(await writeConfig(d.dir, { mcpServers: {}, listen: { http: { port: 0, token: 'sesame-0123456789' } } }));
+    try {
+      const none = await fetch(g.httpUrl()!, { method: 'POST', headers: JSON_HEADERS, body: INIT });
+      expect(none.status).toBe(401);
+      const wrong = await fetch(g.httpUrl()!, { method: 'POST', headers: { ...JSON_HEADERS, authorization: 'Bearer nope' }, body: INIT });
+      expect(wrong.status).toBe(401);
+      const right = await fetch(g.httpUrl()!, { method: 'POST', headers: { ...JSON_HEADERS, authorization: 'Bearer sesame-0123456789' }, body: INIT });
+      expect(right.status).toBe(200);
+      expect((await readRpc(right)).result).toBeDefined();
+    } finally {
+      await g.stop();
+      await d.cleanup();
+    }
+  });
+});

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CLI, EVERYTHING, MEMORY, NODE, fixtureServer, tempDir, textOf, writeConfig } from '../../helpers/gateway.ts';
+
+const run = promisify(execFile);
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(NODE, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('switchboard serve --stdio and the one-shot commands', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let config: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    env = { SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'), SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run') };
+    config = await writeConfig(dir.dir, {
+      mcpServers: {
+        everything: { command: NODE, args: [EVERYTHING, 'stdio'] },
+        memory: { command: NODE, args: [MEMORY], env: { MEMORY_FILE_PATH: path.join(dir.dir, 'memory.jsonl') } },
+        fx: fixtureServer('fx'),
+      },
+      listen: { http: { port: 0 } },
+    });
+  });
+  afterAll(async () => {
+    await dir?.cleanup();
+  });
+
+  it('serves an MCP client that spawned the gateway itself over stdio', async () => {
+    const client = new Client({ name: 'stdio-client', version: '1' });
+    const transport = new StdioClientTransport({ command: NODE, args: [CLI, 'serve', '--stdio', '--config', config], env: { ...process.env, ...env } as Record<string, string>, stderr: 'pipe' });
+    await client.connect(transport);
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toEqual(expect.arrayContaining(['everything__echo', 'memory__read_graph', 'fx__echo']));
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'over stdio' } }))).toBe('over stdio');
+      const progress: number[] = [];
+      await client.callTool({ name: 'fx__slow', arguments: { steps: 3 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+      expect(progress).toEqual([1, 2, 3]);
+      expect((await client.listPrompts()).prompts.map((p) => p.name)).toContain('fx__greet');
+      expect((await client.readResource({ uri: 'fixture://fx/about' })).contents[0]).toMatchObject({ text: 'about fx' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('answers a malformed line on stdio with a parse error and keeps going', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(NODE, [CLI, 'serve', '--stdio', '--config', config], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const lines: Record<string, unknown>[] = [];
+    let buf = '';
+    child.stdout.on('data', (c: Buffer) => {
+      buf += c.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
+        buf = buf.slice(i + 1);
+      }
+    });
+    child.stdin.write('this is not json\n');
+    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) + '\n');
+    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) + '\n');
+    const deadline = Date.now() + 20_000;
+    while (lines.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill();
+    expect(lines[0]).toMatchObject({ id: null, error: { code: -32700 } });
+    expect(lines[1]).toMatchObject({ id: 1, result: { protocolVersion: '2024-11-05', serverInfo: { name: 'switchboard' } } });
+    expect(lines[2]).toMatchObject({ id: 2, result: {} });
+  });
+
+  it('list shows each server with its state and tools', async () => {
+    const { code, stdout } = await cli(['list', '--config', config], env);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^SERVER\s+KIND\s+STATE\s+TOOLS/m);
+    expect(stdout).toMatch(/^everything\s+stdio\s+ready\s+\d+/m);
+    expect(stdout).toMatch(/^fx\s+stdio\s+ready\s+6/m);
+    expect(stdout).toMatch(/^\s+read_graph\s+Read the entire knowledge graph/m);
+  });
+
+  it('call runs one tool and prints its result', async () => {
+    const ok = await cli(['call', 'everything', 'echo', '--args', '{"message":"from the terminal"}', '--config', config], env);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.trim()).toBe('Echo: from the terminal');
+    const structured = await cli(['call', 'fx', 'echo', '--args', '{"message":"s"}', '--config', config], env);
+    expect(structured.stdout).toContain('structuredContent:');
+    const badTool = await cli(['call', 'fx', 'nope', '--config', config], env);
+    expect(badTool.code).toBe(1);
+    expect(badTool.stderr).toMatch(/server "fx" has no tool "nope" \(it has: echo, crash, slow/);
+    const badArgs = await cli(['call', 'fx', 'echo', '--args', '{oops', '--config', config], env);
+    expect(badArgs.code).toBe(1);
+    expect(badArgs.stderr).toMatch(/--args is not valid JSON/);
+    const badServer = await cli(['call', 'ghost', 'echo', '--config', config], env);
+    expect(badServer.stderr).toMatch(/no server named "ghost"/);
+  });
+
+  it('doctor checks config, commands, servers, port and socket', async () => {
+    const { code, stdout } = await cli(['doctor', '--config', config], env);
+    expect(stdout).toMatch(/✓ .*config\.json is valid \(3 servers/);
+    expect(stdout).toMatch(/✓ everything: command ".*node" found at \//);
+    expect(stdout).toMatch(/✓ fx: started, 6 tools/);
+    expect(stdout).toMatch(/✓ socket directory .* is private/);
+    expect(stdout).toMatch(/All checks passed/);
+    expect(code).toBe(0);
+  });
+
+  it('doctor reports a missing command and a server that fails, with a non-zero exit', async () => {
+    const broken = await writeConfig(dir.dir, { mcpServers: { ghost: { command: 'no-such-binary-here' }, fx: fixtureServer('fx') }, listen: { http: false } }, 'broken.json');
+    const { code, stdout } = await cli(['doctor', '--config', broken], env);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/✗ ghost: command "no-such-binary-here" not found in PATH/);
+    expect(stdout).toMatch(/✗ ghost: failed: failed to start: command "no-such-binary-here" not found/);
+    expect(stdout).toMatch(/2 problems found/);
+  });
+
+  it('refuses an invalid config file with the file, line, column and JSON path', async () => {
+    const file = path.join(dir.dir, 'invalid.json');
+    await writeFile(file, '{\n  "mcpServers": {\n    "a": { "command": "x", "url": "https://y" }\n  },\n  "lisen": {}\n}\n');
+    const { code, stderr } = await cli(['serve', '--config', file, '--no-socket'], env);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${file}:3:`);
+    expect(stderr).toMatch(/mcpServers\.a/);
+    expect(stderr).toMatch(/lisen/);
+  });
+});
