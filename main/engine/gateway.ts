@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { loadConfigFile, watchConfigFile, diffConfigs, emptyConfig, resolveServerReferences, type ConfigError, type LoadedConfig, type ResolvedConfig, type ResolvedServer } from './config/index.ts';
+import { isConfigMissing, loadConfigFile, watchConfigFile, diffConfigs, emptyConfig, resolveServerReferences, type ConfigError, type LoadedConfig, type ResolvedConfig, type ResolvedServer } from './config/index.ts';
 import type { SecretStore } from './secrets/store.ts';
 import { GatewayError, errorMessage } from './protocol/errors.ts';
 import { Session, type SendFn, type TransportKind } from './downstream/session.ts';
@@ -98,7 +98,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (this.opts.watch) {
       this.watcher = watchConfigFile(this.opts.configPath, (result) => {
         this.reloading = this.reloading.then(() => ('error' in result ? this.onConfigError(result.error) : this.applyConfig(result.config)));
-      });
+      }, { initialHash: this.loaded.hash });
     }
   }
 
@@ -209,7 +209,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     try {
       return await loadConfigFile(this.opts.configPath);
     } catch (err) {
-      if (this.opts.allowMissingConfig && (err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') {
+      if (this.opts.allowMissingConfig && isConfigMissing(err)) {
         this.emit('log', `no config file at ${this.opts.configPath} yet: starting with no servers`);
         return { path: this.opts.configPath, config: emptyConfig(), hash: '' } as LoadedConfig;
       }

@@ -81,7 +81,8 @@ export class OutgoingRequests {
     const entry = this.pending.get(message.id);
     if (!entry) return false;
     if ('error' in message) {
-      entry.reject(new GatewayError('upstream_error', `${this.peerLabel}: ${message.error.message}`, { rpc: message.error }));
+      const text = message.error.message.startsWith(this.peerLabel) ? message.error.message : `${this.peerLabel}: ${message.error.message}`;
+      entry.reject(new GatewayError('upstream_error', text, { rpc: message.error }));
     } else {
       entry.resolve(message.result);
     }

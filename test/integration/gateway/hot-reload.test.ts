@@ -64,6 +64,6 @@ describe('editing the config file while running', () => {
     expect(gateway.configError()).toBeDefined();
     expect(gateway.servers().find((s) => s.name === 'one')!.pid).toBe(pidOne);
     const result = await client.callTool({ name: 'one__echo', arguments: { message: 'still serving' } });
-    expect((result as { structuredContent: { message: string } }).structuredContent.message).toBe('still serving');
+    expect((result as unknown as { structuredContent: { message: string } }).structuredContent.message).toBe("still serving");
   });
 });

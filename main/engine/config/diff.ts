@@ -1,0 +1,54 @@
+/**
+ * What changed between two configs, so a reload restarts only the servers whose entries
+ * changed and leaves every other process (and its sessions) alone.
+ */
+import type { ResolvedConfig } from './schema.ts';
+
+export interface ConfigDiff {
+  added: string[];
+  removed: string[];
+  /** Entry differs in any way (command, env, filters, disabled, timeouts...). */
+  changed: string[];
+  unchanged: string[];
+  profilesChanged: boolean;
+  listenChanged: boolean;
+  /** namespaceSeparator, timeouts or limits. */
+  settingsChanged: boolean;
+}
+
+export function diffConfigs(prev: ResolvedConfig, next: ResolvedConfig): ConfigDiff {
+  const added: string[] = [];
+  const changed: string[] = [];
+  const unchanged: string[] = [];
+  for (const [name, server] of Object.entries(next.servers)) {
+    if (!Object.hasOwn(prev.servers, name)) added.push(name);
+    else if (deepEqual(prev.servers[name], server)) unchanged.push(name);
+    else changed.push(name);
+  }
+  const removed = Object.keys(prev.servers).filter((name) => !Object.hasOwn(next.servers, name));
+  return {
+    added,
+    removed,
+    changed,
+    unchanged,
+    profilesChanged: !deepEqual(prev.profiles, next.profiles),
+    listenChanged: !deepEqual(prev.listen, next.listen),
+    settingsChanged:
+      prev.namespaceSeparator !== next.namespaceSeparator ||
+      !deepEqual(prev.timeouts, next.timeouts) ||
+      !deepEqual(prev.limits, next.limits),
+  };
+}
+
+/** Structural equality for JSON-like values; object key order is ignored, array order is not. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keysA = Object.keys(ra).filter((k) => ra[k] !== undefined);
+  const keysB = Object.keys(rb).filter((k) => rb[k] !== undefined);
+  return keysA.length === keysB.length && keysA.every((k) => Object.hasOwn(rb, k) && deepEqual(ra[k], rb[k]));
+}

@@ -1,0 +1,34 @@
+/** The one error type for config problems: every issue with its file position and JSON path. */
+import { GatewayError } from '../protocol/errors.ts';
+
+export interface ConfigIssue {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** JSON path as people read it, e.g. `mcpServers.github.command`; '' for the whole file. */
+  path: string;
+  message: string;
+}
+
+/** `FILE:LINE:COL: PATH: MESSAGE`, the form editors and terminals turn into links. */
+export function formatIssue(issue: ConfigIssue): string {
+  const where = `${issue.file}:${issue.line}:${issue.column}`;
+  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+export class ConfigError extends GatewayError {
+  readonly issues: ConfigIssue[];
+
+  constructor(code: 'config_invalid' | 'config_unreadable', message: string, issues: ConfigIssue[] = [], options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+
+  /** The message lists every issue, one per line. */
+  static invalid(issues: ConfigIssue[]): ConfigError {
+    return new ConfigError('config_invalid', issues.map(formatIssue).join('\n'), issues);
+  }
+}

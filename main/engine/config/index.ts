@@ -1,0 +1,34 @@
+/** The gateway's config file: schema, loading with positioned errors, ${env:}/${secret:} references, diffing and hot reload. */
+export {
+  DEFAULTS,
+  configJsonSchema,
+  configSchema,
+  type ConfigInput,
+  type HttpListenConfig,
+  type HttpServerConfig,
+  type NameFilter,
+  type ParsedConfig,
+  type RemoteServerEntryInput,
+  type RemoteTransport,
+  type ResolvedConfig,
+  type ResolvedProfile,
+  type ResolvedServer,
+  type ServerEntryInput,
+  type ServerKind,
+  type StdioServerConfig,
+  type StdioServerEntryInput,
+} from './schema.ts';
+export { ConfigError, formatIssue, type ConfigIssue } from './errors.ts';
+export { defaultConfigPath, hashConfigText, isConfigMissing, loadConfigFile, parseConfigText, type LoadedConfig } from './load.ts';
+export { emptyConfig } from './normalize.ts';
+export { isLoopbackHost } from './validate.ts';
+export {
+  findReferences,
+  findServerReferences,
+  resolveServerReferences,
+  type ConfigReference,
+  type ReferenceContext,
+  type ReferenceKind,
+} from './references.ts';
+export { diffConfigs, type ConfigDiff } from './diff.ts';
+export { watchConfigFile, type ConfigWatcher, type ConfigWatchResult, type WatchConfigOptions } from './watch.ts';

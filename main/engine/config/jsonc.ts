@@ -1,0 +1,127 @@
+/**
+ * JSONC text -> value, plus the syntax tree kept so any JSON path can be mapped back to a
+ * line and column. Comments and trailing commas are allowed (people hand-edit this file).
+ */
+import { getLocation, parseTree, printParseErrorCode, stripComments, type Node, type ParseError } from 'jsonc-parser';
+import type { PathIssue, PathSegment } from './paths.ts';
+
+export interface SyntaxIssue {
+  offset: number;
+  path: PathSegment[];
+  message: string;
+}
+
+export type JsoncParse =
+  | { ok: true; value: unknown; root: Node | undefined; issues: PathIssue[] }
+  | { ok: false; issues: SyntaxIssue[] };
+
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":"',
+  CommaExpected: 'expected ","',
+  CloseBraceExpected: 'expected "}"',
+  CloseBracketExpected: 'expected "]"',
+  EndOfFileExpected: 'unexpected text after the end of the document',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'unterminated comment',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'incomplete number',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character in string (control characters must be escaped)',
+};
+
+export function parseJsonc(text: string): JsoncParse {
+  // A file with nothing but comments or whitespace is an empty config, not an error.
+  if (stripComments(text).trim() === '') return { ok: true, value: {}, root: undefined, issues: [] };
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  if (errors.length > 0 || !root) {
+    return {
+      ok: false,
+      issues: errors.map((e) => {
+        const code = printParseErrorCode(e.error);
+        return { offset: e.offset, path: getLocation(text, e.offset).path, message: `syntax error: ${SYNTAX_MESSAGES[code] ?? code}` };
+      }),
+    };
+  }
+  const issues: PathIssue[] = [];
+  return { ok: true, value: toValue(root, [], issues), root, issues };
+}
+
+/**
+ * Builds the value ourselves rather than with jsonc's `parse`: duplicate keys are reported
+ * instead of silently last-wins, and `__proto__` can never reach an object's prototype.
+ */
+function toValue(node: Node, path: PathSegment[], issues: PathIssue[]): unknown {
+  switch (node.type) {
+    case 'object': {
+      const entries: [string, unknown][] = [];
+      const seen = new Set<string>();
+      for (const property of node.children ?? []) {
+        const [keyNode, valueNode] = property.children ?? [];
+        if (!keyNode || !valueNode) continue;
+        const key = String(keyNode.value);
+        if (key === '__proto__') {
+          issues.push({ path: [...path, key], message: '"__proto__" is not allowed as a key', atKey: true });
+          continue;
+        }
+        if (seen.has(key)) issues.push({ path: [...path, key], message: `duplicate key "${key}" (only one may appear)`, atKey: true });
+        seen.add(key);
+        entries.push([key, toValue(valueNode, [...path, key], issues)]);
+      }
+      return Object.fromEntries(entries);
+    }
+    case 'array':
+      return (node.children ?? []).map((child, index) => toValue(child, [...path, index], issues));
+    default:
+      return node.value;
+  }
+}
+
+/**
+ * Offset of the node at `path`, or of its nearest existing ancestor (a missing key is reported
+ * at the object that should hold it). `atKey` points at the property name instead of its value.
+ */
+export function locate(root: Node | undefined, path: readonly PathSegment[], atKey = false): number {
+  if (!root) return 0;
+  let node = root;
+  let keyNode: Node | undefined;
+  for (const segment of path) {
+    let next: Node | undefined;
+    let nextKey: Node | undefined;
+    if (node.type === 'object' && typeof segment === 'string') {
+      // Last occurrence: that is the one a duplicate-tolerant reader would use.
+      for (const property of node.children ?? []) {
+        const [k, v] = property.children ?? [];
+        if (k?.value === segment && v) {
+          next = v;
+          nextKey = k;
+        }
+      }
+    } else if (node.type === 'array' && typeof segment === 'number') {
+      next = node.children?.[segment];
+      nextKey = undefined;
+    }
+    if (!next) return node.offset;
+    node = next;
+    keyNode = nextKey;
+  }
+  return atKey && keyNode ? keyNode.offset : node.offset;
+}
+
+/** 1-based line and column (in UTF-16 code units, as editors count them) of an offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line += 1;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}

@@ -1,0 +1,87 @@
+/** Reading the config file: text -> validated, normalized config, or a ConfigError listing every problem. */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { posix, win32 } from 'node:path';
+import { errorMessage } from '../protocol/errors.ts';
+import { ConfigError, type ConfigIssue } from './errors.ts';
+import { lineColumn, locate, parseJsonc } from './jsonc.ts';
+import { normalizeConfig } from './normalize.ts';
+import { formatPath } from './paths.ts';
+import type { ResolvedConfig } from './schema.ts';
+import { validateConfigValue } from './validate.ts';
+
+export interface LoadedConfig {
+  /** The file it came from. */
+  path: string;
+  config: ResolvedConfig;
+  /** sha256 (hex) of the file's text: the watcher skips saves that change nothing. */
+  hash: string;
+}
+
+export function hashConfigText(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Parses and validates config text; throws ConfigError ('config_invalid') with every issue. */
+export function parseConfigText(text: string, file: string): LoadedConfig {
+  const hash = hashConfigText(text);
+  // Windows editors like to start files with a BOM; it is not JSON.
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+
+  const parsed = parseJsonc(source);
+  if (!parsed.ok) {
+    throw ConfigError.invalid(
+      parsed.issues.map((issue) => ({ file, ...lineColumn(source, issue.offset), path: formatPath(issue.path), message: issue.message })),
+    );
+  }
+
+  const validated = validateConfigValue(parsed.value);
+  const problems = [...parsed.issues, ...(validated.ok ? [] : validated.issues)];
+  if (problems.length > 0 || !validated.ok) {
+    const issues: ConfigIssue[] = problems.map((issue) => ({
+      file,
+      ...lineColumn(source, locate(parsed.root, issue.path, issue.atKey)),
+      path: formatPath(issue.path),
+      message: issue.message,
+    }));
+    issues.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw ConfigError.invalid(issues);
+  }
+  return { path: file, config: normalizeConfig(validated.parsed), hash };
+}
+
+/** Reads and parses the file; 'config_unreadable' when it cannot be read (see isConfigMissing). */
+export async function loadConfigFile(path: string): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('config_unreadable', `cannot read ${path}: ${errorMessage(err)}`, [], { cause: err });
+  }
+  return parseConfigText(text, path);
+}
+
+/**
+ * True when the error means "there is no config file" (ENOENT). At the default path that means
+ * an empty config; at a path the user gave, it is an error. The caller knows which.
+ */
+export function isConfigMissing(err: unknown): boolean {
+  if (!(err instanceof ConfigError) || err.code !== 'config_unreadable') return false;
+  const cause = err.cause as { code?: unknown } | undefined;
+  return cause?.code === 'ENOENT';
+}
+
+/** Where the config lives unless SWITCHBOARD_CONFIG says otherwise. */
+export function defaultConfigPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, homedir: string): string {
+  const override = env.SWITCHBOARD_CONFIG;
+  if (override) return override;
+  if (platform === 'win32') {
+    const appData = env.APPDATA || win32.join(homedir, 'AppData', 'Roaming');
+    return win32.join(appData, 'Switchboard', 'config.json');
+  }
+  if (platform === 'darwin') return posix.join(homedir, 'Library', 'Application Support', 'Switchboard', 'config.json');
+  // XDG: a relative XDG_CONFIG_HOME is invalid and must be ignored.
+  const xdg = env.XDG_CONFIG_HOME;
+  const base = xdg && posix.isAbsolute(xdg) ? xdg : posix.join(homedir, '.config');
+  return posix.join(base, 'switchboard', 'config.json');
+}

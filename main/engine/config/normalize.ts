@@ -1,0 +1,121 @@
+/**
+ * File shape -> the shape the engine runs on: every default applied once, here, so no consumer
+ * re-derives them and two configs that mean the same thing compare equal (diff.ts).
+ */
+import {
+  DEFAULTS,
+  type HttpListenConfig,
+  type NameFilter,
+  type ParsedConfig,
+  type ParsedServerEntry,
+  type RemoteTransport,
+  type ResolvedConfig,
+  type ResolvedProfile,
+  type ResolvedServer,
+} from './schema.ts';
+
+type ParsedFilter = { allow?: string[]; deny?: string[]; aliases?: Record<string, string> } | undefined;
+
+function normalizeFilter(filter: ParsedFilter): NameFilter {
+  return {
+    allow: [...(filter?.allow ?? [])],
+    deny: [...(filter?.deny ?? [])],
+    aliases: Object.fromEntries(Object.entries(filter?.aliases ?? {})),
+  };
+}
+
+function remoteTransport(type: string | undefined, transport: RemoteTransport | undefined): RemoteTransport {
+  if (transport) return transport;
+  if (type === 'sse') return 'sse';
+  if (type === 'streamable-http') return 'streamable-http';
+  return 'auto';
+}
+
+export function normalizeServer(
+  name: string,
+  entry: ParsedServerEntry,
+  timeouts: ResolvedConfig['timeouts'],
+): ResolvedServer {
+  const base = {
+    name,
+    ...(entry.description !== undefined ? { description: entry.description } : {}),
+    disabled: entry.disabled,
+    tools: normalizeFilter(entry.tools),
+    prompts: normalizeFilter(entry.prompts),
+    timeoutMs: entry.timeoutMs ?? timeouts.requestMs,
+    startupTimeoutMs: entry.startupTimeoutMs ?? timeouts.startupMs,
+  };
+  if ('command' in entry) {
+    return {
+      kind: 'stdio',
+      ...base,
+      command: entry.command,
+      args: [...(entry.args ?? [])],
+      env: Object.fromEntries(Object.entries(entry.env ?? {})),
+      ...(entry.cwd !== undefined ? { cwd: entry.cwd } : {}),
+      isolated: entry.isolated,
+    };
+  }
+  return {
+    kind: 'http',
+    ...base,
+    url: entry.url,
+    headers: Object.fromEntries(Object.entries(entry.headers ?? {})),
+    transport: remoteTransport(entry.type, entry.transport),
+  };
+}
+
+function normalizeHttpListen(http: NonNullable<ParsedConfig['listen']>['http']): HttpListenConfig | false {
+  if (http === false) return false;
+  // Omitted or `true`: the listener with every default.
+  const options = typeof http === 'object' ? http : undefined;
+  return {
+    host: options?.host ?? DEFAULTS.host,
+    port: options?.port ?? DEFAULTS.port,
+    ...(options?.token !== undefined ? { token: options.token } : {}),
+    allowedOrigins: [...(options?.allowedOrigins ?? [])],
+  };
+}
+
+/** Assumes validate.ts found no problems (profiles name only known servers, and so on). */
+export function normalizeConfig(parsed: ParsedConfig): ResolvedConfig {
+  const timeouts = {
+    requestMs: parsed.timeouts?.requestMs ?? DEFAULTS.requestMs,
+    startupMs: parsed.timeouts?.startupMs ?? DEFAULTS.startupMs,
+  };
+  const servers = Object.fromEntries(
+    Object.entries(parsed.mcpServers).map(([name, entry]) => [name, normalizeServer(name, entry, timeouts)]),
+  );
+
+  const defaultProfile: ResolvedProfile = {
+    name: 'default',
+    servers: Object.values(servers).filter((s) => !s.disabled).map((s) => s.name),
+    implicit: true,
+  };
+  const listed = Object.entries(parsed.profiles ?? {}).map(([name, p]): [string, ResolvedProfile] => [
+    name,
+    { name, servers: [...p.servers], ...(p.description !== undefined ? { description: p.description } : {}), implicit: false },
+  ]);
+  // A listed "default" replaces the implicit one.
+  const profiles = Object.fromEntries([['default', defaultProfile] as [string, ResolvedProfile], ...listed]);
+
+  return {
+    servers,
+    profiles,
+    listen: {
+      http: normalizeHttpListen(parsed.listen?.http),
+      socket: parsed.listen?.socket ?? DEFAULTS.socket,
+    },
+    namespaceSeparator: parsed.namespaceSeparator,
+    timeouts,
+    limits: {
+      maxRequestBytes: parsed.limits?.maxRequestBytes ?? DEFAULTS.maxRequestBytes,
+      maxResponseBytes: parsed.limits?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
+    },
+  };
+}
+
+/** What a missing config file at the default path means: no servers, every default. */
+export function emptyConfig(): ResolvedConfig {
+  return normalizeConfig({ mcpServers: {}, namespaceSeparator: DEFAULTS.namespaceSeparator });
+}

@@ -1,0 +1,306 @@
+/**
+ * The config file's shape (zod 4) and the normalized form the engine uses. The file accepts the
+ * `mcpServers` block Claude Desktop / Cursor users already have, plus Switchboard's own keys.
+ * Only per-field rules live here; rules that span fields live in validate.ts.
+ */
+import { isAbsolute as isPosixAbsolute } from 'node:path/posix';
+import { isAbsolute as isWin32Absolute } from 'node:path/win32';
+import { z } from 'zod';
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8787,
+  socket: true,
+  namespaceSeparator: '__',
+  requestMs: 60_000,
+  startupMs: 30_000,
+  maxRequestBytes: 8 * 1024 * 1024,
+  maxResponseBytes: 32 * 1024 * 1024,
+} as const;
+
+/** Names become part of tool names (`github__create_issue`), which clients limit to this alphabet. */
+export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const NAMESPACE_SEPARATOR_PATTERN = /^[a-zA-Z0-9_-]{1,4}$/;
+const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+const ENV_KEY_PATTERN = /^[^=\0]+$/;
+const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const nonEmptyString = (description?: string) => {
+  const schema = z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' });
+  return description ? schema.describe(description) : schema;
+};
+
+const positiveInt = (description: string) => z.number().int().positive().describe(description);
+
+const serverName = z.string().regex(SERVER_NAME_PATTERN, {
+  error: 'server names use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 64 characters): they become part of tool names',
+});
+
+const profileName = z.string().regex(SERVER_NAME_PATTERN, {
+  error: 'profile names use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 64 characters)',
+});
+
+// `${env:HOST}` in a URL makes it unparseable until resolved, so only the scheme is checked then.
+function isHttpUrl(value: string): boolean {
+  if (value.includes('${')) return /^https?:\/\//i.test(value);
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function isAbsolutePathOrReference(value: string): boolean {
+  return value.startsWith('${') || isPosixAbsolute(value) || isWin32Absolute(value);
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+const nameFilterSchema = (what: 'tools' | 'prompts') =>
+  z
+    .strictObject({
+      allow: z
+        .array(nonEmptyString())
+        .min(1, { error: `an empty allow list would hide every ${what.slice(0, -1)}: remove "allow" to expose them all, or set "disabled": true on the server` })
+        .optional()
+        .describe(`Only these ${what} are exposed. "*" matches any run of characters, e.g. "read_*".`),
+      deny: z.array(nonEmptyString()).optional().describe(`These ${what} are hidden (applied after allow). "*" globs allowed.`),
+      aliases: z
+        .record(
+          nonEmptyString(),
+          z.string().regex(TOOL_NAME_PATTERN, { error: 'aliases use letters, digits, "_", "." and "-" (at most 128 characters)' }),
+        )
+        .optional()
+        .describe(`Rename ${what}: {"original_name": "new_name"}. The namespace prefix is still added when needed.`),
+    })
+    .describe(`Which ${what} of this server clients see, and under what names.`);
+
+/** Keys every server entry accepts, whatever its kind. */
+const commonServerShape = {
+  disabled: z.boolean().default(false).describe('Keep the entry but do not start the server.'),
+  description: z.string().optional().describe('A note for yourself; shown in the app.'),
+  tools: nameFilterSchema('tools').optional(),
+  prompts: nameFilterSchema('prompts').optional(),
+  timeoutMs: positiveInt('Request timeout for this server in milliseconds (default: timeouts.requestMs).').optional(),
+  startupTimeoutMs: positiveInt('How long this server may take to start and initialize, in milliseconds (default: timeouts.startupMs).').optional(),
+  // Cline / Roo Code write these into every entry; accepted so pasted configs load.
+  autoApprove: z.array(z.string()).optional().describe('Ignored (Cline / Roo Code setting, accepted so pasted entries load).'),
+  alwaysAllow: z.array(z.string()).optional().describe('Ignored (Cline / Roo Code setting, accepted so pasted entries load).'),
+};
+
+export const stdioServerSchema = z
+  .strictObject({
+    type: z
+      .literal('stdio', { error: 'an entry with "command" is a stdio server: "type" may only be "stdio" (or left out)' })
+      .optional()
+      .describe('Optional; "stdio" for an entry with "command".'),
+    command: nonEmptyString('The program to run, e.g. "npx", "uvx", "/usr/local/bin/server". Started without a shell.'),
+    args: z.array(z.string()).optional().describe('Arguments, one per item. ${env:NAME} references allowed.'),
+    env: z
+      .record(z.string().regex(ENV_KEY_PATTERN, { error: 'environment variable names must be non-empty and cannot contain "="' }), z.string())
+      .optional()
+      .describe('Extra environment for the server. Values may use ${env:NAME} and ${secret:NAME}.'),
+    cwd: z
+      .string()
+      .refine(isAbsolutePathOrReference, { error: 'expected an absolute path' })
+      .optional()
+      .describe('Working directory (absolute path).'),
+    isolated: z.boolean().default(false).describe('Start one process per client session instead of sharing one.'),
+    ...commonServerShape,
+  })
+  .describe('A local MCP server Switchboard starts and talks to over stdio.');
+
+export const remoteServerSchema = z
+  .strictObject({
+    type: z
+      .enum(['http', 'sse', 'streamable-http'], {
+        error: 'an entry with "url" is a remote server: "type" may be "http", "streamable-http" or "sse" (or left out)',
+      })
+      .optional()
+      .describe('Optional. "sse" means the legacy SSE transport; "http" tries Streamable HTTP, then SSE.'),
+    url: z
+      .string({ error: 'expected an http:// or https:// URL' })
+      .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
+      .describe('The remote MCP endpoint. ${env:NAME} and ${secret:NAME} references allowed.'),
+    headers: z
+      .record(z.string().regex(HEADER_NAME_PATTERN, { error: 'not a valid HTTP header name' }), z.string())
+      .optional()
+      .describe('Extra request headers, e.g. {"Authorization": "Bearer ${secret:my-token}"}.'),
+    transport: z
+      .enum(['auto', 'streamable-http', 'sse'])
+      .optional()
+      .describe('"auto" (default) tries Streamable HTTP and falls back to legacy SSE.'),
+    ...commonServerShape,
+  })
+  .describe('A remote MCP server reached over Streamable HTTP or legacy SSE.');
+
+export const serverEntrySchema = z.union([stdioServerSchema, remoteServerSchema], {
+  error: 'expected a server entry: an object with "command" (a local program) or "url" (a remote server)',
+});
+
+const httpListenSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1)
+      .default(DEFAULTS.host)
+      .describe('Address to listen on. Anything but loopback exposes the gateway to the network and requires "token".'),
+    port: z.number().int().min(0).max(65535).default(DEFAULTS.port).describe('TCP port; 0 picks any free port.'),
+    token: z
+      .string()
+      .min(16, { error: 'a token must be at least 16 characters (e.g. the output of: openssl rand -hex 32)' })
+      .optional()
+      .describe('Bearer token HTTP clients must send. Required when host is not a loopback address.'),
+    allowedOrigins: z
+      .array(z.string().refine(isOrigin, { error: 'expected an origin such as "http://localhost:5173" (scheme, host and port; no path)' }))
+      .optional()
+      .describe('Browser origins allowed to call the gateway, exactly as sent in the Origin header.'),
+  })
+  .describe('Streamable HTTP (+ legacy SSE) listener for MCP clients.');
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path or URL of this file\'s JSON Schema, for editor completion.'),
+    mcpServers: z
+      .record(serverName, serverEntrySchema)
+      .default({})
+      .describe('The backends, by name. The same shape Claude Desktop and Cursor use, so existing entries can be pasted.'),
+    profiles: z
+      .record(
+        profileName,
+        z.strictObject({
+          servers: z.array(nonEmptyString()).describe('Server names from mcpServers.'),
+          description: z.string().optional(),
+        }),
+      )
+      .optional()
+      .describe('Named subsets of servers a client can connect to. "default" (every enabled server) exists without being listed.'),
+    listen: z
+      .strictObject({
+        http: z
+          .union([z.boolean(), httpListenSchema], { error: 'expected false (off), true (defaults) or an object' })
+          .optional()
+          .describe('false turns the HTTP listener off. Default: 127.0.0.1:8787.'),
+        socket: z.boolean().default(DEFAULTS.socket).describe('Local socket (named pipe on Windows) the client shim connects to.'),
+      })
+      .optional()
+      .describe('Where clients reach Switchboard.'),
+    namespaceSeparator: z
+      .string()
+      .regex(NAMESPACE_SEPARATOR_PATTERN, { error: 'expected 1-4 characters from letters, digits, "_" and "-"' })
+      .default(DEFAULTS.namespaceSeparator)
+      .describe('Joins server and tool names when tools are namespaced, e.g. github__create_issue.'),
+    timeouts: z
+      .strictObject({
+        requestMs: positiveInt('Default request timeout in milliseconds.').default(DEFAULTS.requestMs),
+        startupMs: positiveInt('Default time a server may take to start and initialize, in milliseconds.').default(DEFAULTS.startupMs),
+      })
+      .optional()
+      .describe('Defaults for servers that do not set timeoutMs / startupTimeoutMs.'),
+    limits: z
+      .strictObject({
+        maxRequestBytes: positiveInt('Largest message accepted from a client, in bytes.').default(DEFAULTS.maxRequestBytes),
+        maxResponseBytes: positiveInt('Largest message accepted from a server, in bytes.').default(DEFAULTS.maxResponseBytes),
+      })
+      .optional()
+      .describe('Message size limits; larger messages are refused with an error.'),
+  })
+  .meta({
+    title: 'Switchboard configuration',
+    description: 'Switchboard gateway config: MCP servers (same shape as Claude Desktop\'s mcpServers), profiles, listeners and limits.',
+  });
+
+/** What a user writes (defaults optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+export type ServerEntryInput = z.input<typeof serverEntrySchema>;
+export type StdioServerEntryInput = z.input<typeof stdioServerSchema>;
+export type RemoteServerEntryInput = z.input<typeof remoteServerSchema>;
+/** After zod: field defaults applied, still in file shape. */
+export type ParsedConfig = z.output<typeof configSchema>;
+export type ParsedServerEntry = z.output<typeof serverEntrySchema>;
+
+/** JSON Schema for editors (input side, so keys with defaults are optional). */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-07' }) as Record<string, unknown>;
+}
+
+// ---- The normalized config the engine runs on ----
+
+/** Empty lists mean "no rule": allow [] exposes everything, deny [] hides nothing. */
+export interface NameFilter {
+  allow: string[];
+  deny: string[];
+  /** original name -> name shown to clients */
+  aliases: Record<string, string>;
+}
+
+interface ServerBase {
+  name: string;
+  description?: string;
+  disabled: boolean;
+  tools: NameFilter;
+  prompts: NameFilter;
+  timeoutMs: number;
+  startupTimeoutMs: number;
+}
+
+export interface StdioServerConfig extends ServerBase {
+  kind: 'stdio';
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** One process per client session. */
+  isolated: boolean;
+}
+
+export type RemoteTransport = 'auto' | 'streamable-http' | 'sse';
+
+export interface HttpServerConfig extends ServerBase {
+  kind: 'http';
+  url: string;
+  headers: Record<string, string>;
+  transport: RemoteTransport;
+}
+
+/** Discriminated on `kind`; more kinds (handlers) join this union later. */
+export type ResolvedServer = StdioServerConfig | HttpServerConfig;
+export type ServerKind = ResolvedServer['kind'];
+
+export interface ResolvedProfile {
+  name: string;
+  servers: string[];
+  description?: string;
+  /** True for the built-in "default" profile (every enabled server). */
+  implicit: boolean;
+}
+
+export interface HttpListenConfig {
+  host: string;
+  port: number;
+  token?: string;
+  allowedOrigins: string[];
+}
+
+export interface ResolvedConfig {
+  servers: Record<string, ResolvedServer>;
+  /** Always contains "default". */
+  profiles: Record<string, ResolvedProfile>;
+  listen: { http: HttpListenConfig | false; socket: boolean };
+  namespaceSeparator: string;
+  timeouts: { requestMs: number; startupMs: number };
+  limits: { maxRequestBytes: number; maxResponseBytes: number };
+}
+
+/** The exact text of resources/switchboard.schema.json (the script writes it, a test compares it). */
+export function configSchemaFileText(): string {
+  return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+}

@@ -1,0 +1,303 @@
+/**
+ * Validation with messages a person can act on: zod checks the shape (schema.ts), this module
+ * rewrites zod's issues into plain words and adds the rules that span fields (profiles naming
+ * servers, a token for non-loopback listeners, reference syntax, alias clashes).
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { z } from 'zod';
+import { checkServerReferences } from './references.ts';
+import type { PathIssue, PathSegment } from './paths.ts';
+import { configSchema, type ParsedConfig, type ParsedServerEntry } from './schema.ts';
+
+export type ValidationResult = { ok: true; parsed: ParsedConfig } | { ok: false; issues: PathIssue[] };
+
+export function validateConfigValue(value: unknown): ValidationResult {
+  const result = configSchema.safeParse(value, { error: plainMessage });
+  if (!result.success) return { ok: false, issues: convertIssues(result.error.issues, [], value) };
+  const issues = crossFieldIssues(result.data);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, parsed: result.data };
+}
+
+// ---- zod issues in plain words ----
+
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+  record: 'an object',
+};
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'boolean') return String(value);
+  return `${typeof value === 'object' ? 'an object' : typeof value}`;
+}
+
+/** Default wording for issues whose schema did not set its own message. */
+function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type': {
+      const expected = EXPECTED[issue.expected] ?? issue.expected;
+      if (issue.input === undefined) return `missing; expected ${expected}`;
+      // zod reports 1.5 for an int as a type error; say what is wrong with it.
+      if (issue.expected === 'int' && typeof issue.input === 'number') return `expected a whole number, got ${issue.input}`;
+      return `expected ${expected}, got ${describeValue(issue.input)}`;
+    }
+    case 'too_small': {
+      const n = Number(issue.minimum);
+      if (issue.origin === 'string') return n === 1 ? 'expected a non-empty string' : `expected at least ${n} characters`;
+      if (issue.origin === 'array') return `expected at least ${n} item${n === 1 ? '' : 's'}`;
+      return issue.inclusive ? `expected a number of at least ${n}` : `expected a number greater than ${n}`;
+    }
+    case 'too_big': {
+      const n = Number(issue.maximum);
+      if (issue.origin === 'string') return `expected at most ${n} characters`;
+      if (issue.origin === 'array') return `expected at most ${n} item${n === 1 ? '' : 's'}`;
+      return issue.inclusive ? `expected a number of at most ${n}` : `expected a number less than ${n}`;
+    }
+    case 'invalid_value':
+      return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(issue.input)}`;
+    default:
+      return undefined;
+  }
+}
+
+function toPath(path: readonly PropertyKey[]): PathSegment[] {
+  return path.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
+}
+
+function at(value: unknown, path: readonly PathSegment[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * A server entry is a union (stdio | remote); zod cannot say which one was meant, so entries with
+ * both or neither of command/url get one clear message instead of both branches' complaints.
+ */
+function serverShapeIssues(value: unknown): Map<string, PathIssue> {
+  const problems = new Map<string, PathIssue>();
+  const servers = isPlainObject(value) ? value.mcpServers : undefined;
+  if (!isPlainObject(servers)) return problems;
+  for (const [name, entry] of Object.entries(servers)) {
+    if (!isPlainObject(entry)) continue;
+    const hasCommand = 'command' in entry;
+    const hasUrl = 'url' in entry;
+    if (hasCommand && hasUrl) {
+      problems.set(name, {
+        path: ['mcpServers', name],
+        atKey: true,
+        message: 'has both "command" and "url": an entry is either a local program (command) or a remote server (url), so split it into two entries',
+      });
+    } else if (!hasCommand && !hasUrl) {
+      const renamed = ['serverUrl', 'httpUrl'].find((k) => k in entry);
+      problems.set(name, {
+        path: ['mcpServers', name],
+        atKey: true,
+        message: `needs "command" (a local program to start) or "url" (a remote MCP server)${renamed ? `; rename "${renamed}" to "url"` : ''}`,
+      });
+    }
+  }
+  return problems;
+}
+
+function convertIssues(issues: readonly z.core.$ZodIssue[], base: PathSegment[], value: unknown): PathIssue[] {
+  const shapeProblems = base.length === 0 ? serverShapeIssues(value) : new Map<string, PathIssue>();
+  const out: PathIssue[] = [...shapeProblems.values()];
+  for (const issue of issues) {
+    const path = [...base, ...toPath(issue.path)];
+    if (path[0] === 'mcpServers' && typeof path[1] === 'string' && shapeProblems.has(path[1])) continue;
+    out.push(...convertIssue(issue, path, value));
+  }
+  return out;
+}
+
+function convertIssue(issue: z.core.$ZodIssue, path: PathSegment[], value: unknown): PathIssue[] {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ path: [...path, key], atKey: true, message: unknownKeyMessage(key, path) }));
+    case 'invalid_key': {
+      // Record keys: point at the key, and use the key schema's message.
+      const inner = issue.issues[0];
+      return [{ path, atKey: true, message: inner ? inner.message : issue.message }];
+    }
+    case 'invalid_union': {
+      // A server entry says which branch it meant by having "command" (stdio) or "url" (remote);
+      // serverShapeIssues already covered entries with both or neither.
+      const entry = at(value, path);
+      if (path.length === 2 && path[0] === 'mcpServers' && isPlainObject(entry)) {
+        const branch = issue.errors['command' in entry ? 0 : 1];
+        if (branch) return convertIssues(branch, path, value);
+      }
+      // Otherwise the branch whose type matched (its complaints are about the inside) is the one meant.
+      const matched = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+      if (matched.length === 1 && matched[0]) return convertIssues(matched[0], path, value);
+      return [{ path, message: issue.message }];
+    }
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+const STDIO_ONLY = new Set(['args', 'env', 'cwd', 'isolated']);
+const REMOTE_ONLY = new Set(['headers', 'transport']);
+
+function unknownKeyMessage(key: string, container: PathSegment[]): string {
+  if (container.length === 2 && container[0] === 'mcpServers') {
+    if (STDIO_ONLY.has(key)) return `"${key}" applies only to stdio servers (entries with "command")`;
+    if (REMOTE_ONLY.has(key)) return `"${key}" applies only to remote servers (entries with "url")`;
+  }
+  const suggestion = closest(key, objectKeysAt(configSchema, container));
+  return `unknown key "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
+}
+
+// Walks the schema along a path to list the keys valid there, for "did you mean".
+type Def = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  valueType?: z.ZodType;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+};
+const defOf = (schema: z.ZodType): Def => schema._zod.def as unknown as Def;
+
+function unwrap(schema: z.ZodType): z.ZodType[] {
+  const def = defOf(schema);
+  if (def.innerType) return unwrap(def.innerType);
+  if (def.type === 'pipe' && def.in) return unwrap(def.in);
+  if (def.type === 'union' && def.options) return def.options.flatMap(unwrap);
+  return [schema];
+}
+
+function objectKeysAt(schema: z.ZodType, path: readonly PathSegment[]): string[] {
+  let current = unwrap(schema);
+  for (const segment of path) {
+    current = current.flatMap((s) => {
+      const def = defOf(s);
+      if (def.type === 'object' && typeof segment === 'string') return def.shape?.[segment] ? unwrap(def.shape[segment]) : [];
+      if (def.type === 'record' && def.valueType) return unwrap(def.valueType);
+      if (def.type === 'array' && def.element) return unwrap(def.element);
+      return [];
+    });
+  }
+  return [...new Set(current.flatMap((s) => Object.keys(defOf(s).shape ?? {})))];
+}
+
+/** The candidate within a small edit distance, for typo hints. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const limit = word.length <= 4 ? 1 : 2;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d <= limit && d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+// ---- rules that span fields ----
+
+/** Loopback literal or `localhost`: anything else reaches the network. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (h.toLowerCase() === 'localhost') return true;
+  if (isIPv4(h)) return h.startsWith('127.');
+  if (isIPv6(h)) {
+    const lower = h.toLowerCase();
+    if (lower === '::1' || lower === '0:0:0:0:0:0:0:1') return true;
+    // IPv4-mapped, e.g. ::ffff:127.0.0.1
+    const v4 = lower.startsWith('::ffff:') ? lower.slice(7) : '';
+    return isIPv4(v4) && v4.startsWith('127.');
+  }
+  return false;
+}
+
+function crossFieldIssues(config: ParsedConfig): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const separator = config.namespaceSeparator;
+
+  for (const [name, entry] of Object.entries(config.mcpServers)) {
+    const base: PathSegment[] = ['mcpServers', name];
+    if (name.includes(separator)) {
+      issues.push({
+        path: base,
+        atKey: true,
+        message: `server name "${name}" contains the namespace separator "${separator}", which would make its tool names ambiguous`,
+      });
+    }
+    for (const problem of checkServerReferences(entry)) issues.push({ path: [...base, ...problem.path], message: problem.message });
+    issues.push(...transportIssues(entry, base));
+    issues.push(...aliasIssues(entry.tools?.aliases, [...base, 'tools', 'aliases']));
+    issues.push(...aliasIssues(entry.prompts?.aliases, [...base, 'prompts', 'aliases']));
+  }
+
+  const known = Object.keys(config.mcpServers);
+  for (const [profile, { servers }] of Object.entries(config.profiles ?? {})) {
+    servers.forEach((server, index) => {
+      if (Object.hasOwn(config.mcpServers, server)) return;
+      const suggestion = closest(server, known);
+      issues.push({
+        path: ['profiles', profile, 'servers', index],
+        message: `profile "${profile}" names server "${server}", which is not in mcpServers${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+      });
+    });
+  }
+
+  const http = config.listen?.http;
+  if (typeof http === 'object' && !isLoopbackHost(http.host) && http.token === undefined) {
+    issues.push({
+      path: ['listen', 'http', 'host'],
+      message: `"${http.host}" is not a loopback address, so listen.http.token is required: without it anyone on the network could use your tools`,
+    });
+  }
+  return issues;
+}
+
+function transportIssues(entry: ParsedServerEntry, base: PathSegment[]): PathIssue[] {
+  if ('command' in entry || !entry.type || !entry.transport || entry.type === 'http') return [];
+  if (entry.type === entry.transport) return [];
+  return [{ path: [...base, 'transport'], message: `"${entry.transport}" conflicts with "type": "${entry.type}"; keep one of them` }];
+}
+
+function aliasIssues(aliases: Record<string, string> | undefined, path: PathSegment[]): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const owner = new Map<string, string>();
+  for (const [original, alias] of Object.entries(aliases ?? {})) {
+    const first = owner.get(alias);
+    if (first !== undefined) issues.push({ path: [...path, original], message: `alias "${alias}" is already used for "${first}"` });
+    else owner.set(alias, original);
+  }
+  return issues;
+}

@@ -1,0 +1,151 @@
+/**
+ * Hot reload. Watches the file's directory, not the file: editors save by writing a temp file
+ * and renaming it over the original, which a watch on the old file would miss. Reports a new
+ * config or an error; the caller keeps running its current config when it gets an error.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile, realpath } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { errorMessage } from '../protocol/errors.ts';
+import { ConfigError } from './errors.ts';
+import { hashConfigText, parseConfigText, type LoadedConfig } from './load.ts';
+
+export type ConfigWatchResult = { config: LoadedConfig } | { error: ConfigError };
+
+export interface ConfigWatcher {
+  close(): void;
+}
+
+export interface WatchConfigOptions {
+  /** Quiet time after the last event before the file is read (editors write in bursts). */
+  debounceMs?: number;
+  /** Hash of the config the caller already runs; defaults to whatever is on disk at start. */
+  initialHash?: string;
+}
+
+type FileState = { key: string; text: string } | { key: string; error: unknown };
+
+async function readState(file: string): Promise<FileState> {
+  try {
+    const text = await readFile(file, 'utf8');
+    return { key: hashConfigText(text), text };
+  } catch (err) {
+    // Keyed by error code so a file that stays missing is reported once, not on every event.
+    return { key: `unreadable:${(err as { code?: string }).code ?? 'unknown'}`, error: err };
+  }
+}
+
+/** Throws ConfigError ('config_unreadable') if the directory cannot be watched. */
+export function watchConfigFile(
+  path: string,
+  onChange: (result: ConfigWatchResult) => void,
+  options: WatchConfigOptions = {},
+): ConfigWatcher {
+  const file = resolve(path);
+  const debounceMs = options.debounceMs ?? 150;
+  const watchers: FSWatcher[] = [];
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
+  let lastKey = options.initialHash;
+
+  const ready =
+    lastKey !== undefined
+      ? Promise.resolve()
+      : readState(file).then((state) => {
+          lastKey ??= state.key;
+        });
+
+  const emit = (result: ConfigWatchResult): void => {
+    if (closed) return;
+    try {
+      onChange(result);
+    } catch {
+      // A throwing listener must not stop later reloads.
+    }
+  };
+
+  const check = async (): Promise<void> => {
+    const state = await readState(file);
+    if (state.key === lastKey) return;
+    lastKey = state.key;
+    if ('error' in state) {
+      emit({ error: new ConfigError('config_unreadable', `cannot read ${file}: ${errorMessage(state.error)}`, [], { cause: state.error }) });
+      return;
+    }
+    let result: ConfigWatchResult;
+    try {
+      result = { config: parseConfigText(state.text, file) };
+    } catch (err) {
+      result = { error: err instanceof ConfigError ? err : new ConfigError('config_invalid', errorMessage(err), [], { cause: err }) };
+    }
+    emit(result);
+  };
+
+  // One check at a time; events during a check cause one more pass afterwards.
+  const run = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      await ready;
+      do {
+        again = false;
+        if (!closed) await check();
+      } while (again && !closed);
+    } catch {
+      // readState and parse never throw; this guards the "never throw from the callback path" promise.
+    } finally {
+      running = false;
+    }
+  };
+
+  const schedule = (): void => {
+    if (closed) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void run(), debounceMs);
+  };
+
+  const watchDirectory = (dir: string, name: string): void => {
+    const watcher = watch(dir, { persistent: false }, (_event, filename) => {
+      // Some platforms omit the name; then any event in the directory may be ours.
+      if (filename === null || filename === name) schedule();
+    });
+    watcher.on('error', (err) => {
+      watcher.close();
+      emit({ error: new ConfigError('config_unreadable', `stopped watching ${dir}: ${errorMessage(err)}`, [], { cause: err }) });
+    });
+    watchers.push(watcher);
+  };
+
+  try {
+    watchDirectory(dirname(file), basename(file));
+  } catch (err) {
+    throw new ConfigError('config_unreadable', `cannot watch ${dirname(file)}: ${errorMessage(err)}`, [], { cause: err });
+  }
+
+  // A symlinked config (dotfiles) changes where the link points to, so watch there too.
+  realpath(file).then(
+    (real) => {
+      if (!closed && real !== file) {
+        try {
+          watchDirectory(dirname(real), basename(real));
+        } catch {
+          // The link's own directory is still watched.
+        }
+      }
+    },
+    () => {},
+  );
+
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      for (const watcher of watchers) watcher.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The secret store port. Config files hold only `${secret:NAME}` references; the values live
+ * behind this interface (the OS keychain on desktops, memory in tests and headless runs).
+ */
+import { GatewayError } from '../protocol/errors.ts';
+
+export interface SecretStore {
+  /** Undefined when no secret has that name. */
+  get(name: string): Promise<string | undefined>;
+  set(name: string, value: string): Promise<void>;
+  /** True when something was deleted. */
+  delete(name: string): Promise<boolean>;
+  /** Names only, sorted; values never leave the store in bulk. */
+  list(): Promise<string[]>;
+  /** What backs the store ('keychain', 'memory', ...), for messages like "not in the keychain". */
+  readonly kind: string;
+}
+
+/**
+ * Secret names are kept to a portable alphabet: they appear inside `${secret:NAME}`, on the
+ * command line (`switchboard secrets set NAME`) and as keychain account names.
+ */
+export const SECRET_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+export function isValidSecretName(name: string): boolean {
+  return SECRET_NAME_PATTERN.test(name);
+}
+
+/** Throws invalid_request for a name the stores and references cannot represent. */
+export function assertSecretName(name: string): void {
+  if (!isValidSecretName(name)) {
+    throw new GatewayError(
+      'invalid_request',
+      `invalid secret name ${JSON.stringify(name)}: use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 128 characters)`,
+    );
+  }
+}
+
+/** "the keychain" / "the memory secret store": where a message says a secret was looked for. */
+export function describeSecretStore(store: Pick<SecretStore, 'kind'>): string {
+  return store.kind === 'keychain' ? 'the keychain' : `the ${store.kind} secret store`;
+}

@@ -1,0 +1,74 @@
+/**
+ * The fetch the SDK transports use. It only watches: what each POST got back (so a failed send
+ * can be explained with a status and the server's words) and how the GET stream is doing (so a
+ * lost session or stream can be told apart from a hiccup the SDK retries on its own).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+
+/** What happened to the HTTP request(s) behind one transport.send. */
+export interface PostTrace {
+  url?: string;
+  status?: number;
+  /** Start of the body of an error response (small; the SDK reads the rest itself). */
+  body?: string;
+  /** Set when fetch itself threw: no HTTP response at all. */
+  error?: unknown;
+}
+
+export type StreamResult = { status: number } | { error: unknown };
+
+const traces = new AsyncLocalStorage<PostTrace>();
+
+/** Runs one send with `trace` collecting what its POST got back (carried across awaits by AsyncLocalStorage). */
+export function tracePost<T>(trace: PostTrace, send: () => Promise<T>): Promise<T> {
+  return traces.run(trace, send);
+}
+
+const ERROR_BODY_BYTES = 2048;
+
+export function observingFetch(onStream?: (result: StreamResult) => void): FetchLike {
+  return async (url, init) => {
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const trace = method === 'POST' ? traces.getStore() : undefined;
+    if (trace) trace.url = String(url);
+    let response: Response;
+    try {
+      response = await fetch(url, init);
+    } catch (err) {
+      const aborted = init?.signal?.aborted === true;
+      if (trace && !aborted) trace.error = err;
+      if (method === 'GET' && !aborted) onStream?.({ error: err });
+      throw err;
+    }
+    if (trace) {
+      trace.status = response.status;
+      if (!response.ok) trace.body = await readStart(response.clone(), ERROR_BODY_BYTES);
+    }
+    if (method === 'GET') onStream?.({ status: response.status });
+    // A response size limit belongs here: wrap response.body in a TransformStream that counts
+    // bytes and errors past the cap (the SDK parses whatever body it is handed, unbounded).
+    return response;
+  };
+}
+
+/** Up to `max` bytes of a body as text; the rest is discarded. */
+async function readStart(response: Response, max: number): Promise<string | undefined> {
+  const reader = response.body?.getReader();
+  if (!reader) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    // A body that breaks off still says what it said so far.
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}

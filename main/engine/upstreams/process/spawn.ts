@@ -1,0 +1,104 @@
+/**
+ * Starts a stdio server's process: no shell, argv as given, the command found on the
+ * child's PATH, and failures turned into messages a user can act on.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { GatewayError } from '../../protocol/errors.ts';
+import { envPath } from './env.ts';
+import { lookupCommand } from './login-path.ts';
+
+export interface SpawnServerOptions {
+  command: string;
+  args?: readonly string[];
+  cwd?: string;
+  /** The child's whole environment (see buildChildEnv); its PATH is used to find `command`. */
+  env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Resolves once the process is running. On POSIX the child leads its own process group
+ * (killProcessTree relies on it). The caller must attach an 'error' listener to the
+ * returned child: ours are removed once it has started.
+ */
+export async function spawnServer(options: SpawnServerOptions): Promise<ChildProcess> {
+  const { command, args = [], cwd, env } = options;
+  const fail = (message: string, cause?: unknown): GatewayError =>
+    new GatewayError('spawn_failed', message, cause === undefined ? undefined : { cause });
+
+  // Checked first: spawn reports a missing cwd as ENOENT, indistinguishable from a missing command.
+  if (cwd !== undefined) {
+    try {
+      if (!(await stat(cwd)).isDirectory()) throw fail(`working directory "${cwd}" is not a directory`);
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      throw fail(`working directory "${cwd}" does not exist`, err);
+    }
+  }
+
+  // spawn's own lookup would use the gateway's PATH, not the child's.
+  const pathValue = envPath(env) ?? '';
+  const found = lookupCommand(command, pathValue, process.platform, cwd);
+  if (found.path === undefined) {
+    if (found.problem === 'not-executable') throw fail(`command "${command}" is not executable (${found.candidate})`);
+    if (found.problem === 'directory') throw fail(`command "${command}" is a directory (${found.candidate})`);
+    if (found.candidate !== undefined) throw fail(`command "${command}" not found (${found.candidate})`);
+    throw fail(`command "${command}" not found (PATH=${pathValue})`);
+  }
+  const file = found.path;
+
+  return new Promise<ChildProcess>((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, {
+        cwd,
+        env,
+        // Keep the name the user wrote as argv[0] (multi-call binaries key on it).
+        argv0: command,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+        windowsHide: true,
+        shell: false,
+      });
+    } catch (err) {
+      reject(translate(err, command, file, pathValue));
+      return;
+    }
+    const onSpawn = (): void => {
+      child.off('error', onError);
+      resolve(child);
+    };
+    const onError = (err: Error): void => {
+      child.off('spawn', onSpawn);
+      reject(translate(err, command, file, pathValue));
+    };
+    child.once('spawn', onSpawn);
+    child.once('error', onError);
+  });
+}
+
+function translate(err: unknown, command: string, file: string, pathValue: string): GatewayError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const reason = err instanceof Error ? err.message : String(err);
+  let message: string;
+  switch (code) {
+    case 'ENOENT':
+      // Found a moment ago: gone since, or a script whose interpreter (#!) is missing.
+      message = `command "${command}" not found (${file}; PATH=${pathValue})`;
+      break;
+    case 'EACCES':
+    case 'EPERM':
+      message = `command "${command}" is not executable (${file})`;
+      break;
+    case 'EINVAL':
+      // Node refuses .cmd/.bat without a shell (CVE-2024-27980), and we never use one.
+      message = /\.(cmd|bat)$/i.test(file)
+        ? `command "${command}" is a batch script (${file}), which cannot be started without a shell`
+        : `command "${command}" could not be started: ${reason}`;
+      break;
+    default:
+      message = `command "${command}" could not be started: ${reason}`;
+  }
+  return new GatewayError('spawn_failed', message, { cause: err });
+}

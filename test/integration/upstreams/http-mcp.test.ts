@@ -1,0 +1,294 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../main/engine/protocol/errors.ts';
+import { checkHttpConfig, createHttpUpstream, type HttpUpstreamConfig } from '../../../main/engine/upstreams/http-mcp.ts';
+import type { Upstream, UpstreamState } from '../../../main/engine/upstreams/types.ts';
+import { freePort, startEverything, type EverythingServer } from '../../fixtures/servers/http-everything.ts';
+import { startHttpRecorder, type HttpRecorder } from '../../fixtures/servers/http-recorder.ts';
+
+const FAST_BACKOFF = { initialMs: 100, maxMs: 400, maxAttempts: 30, stableMs: 60_000 };
+
+const upstreams: Upstream[] = [];
+const everything: EverythingServer[] = [];
+const recorders: HttpRecorder[] = [];
+let logs: string[] = [];
+
+afterEach(async () => {
+  for (const u of upstreams.splice(0)) await u.stop();
+  for (const s of everything.splice(0)) await s.kill();
+  for (const r of recorders.splice(0)) await r.close();
+  logs = [];
+});
+
+function upstream(config: Partial<HttpUpstreamConfig> & { url: string }, backoff = FAST_BACKOFF): Upstream {
+  const u = createHttpUpstream(
+    { name: 'remote', headers: {}, transport: 'auto', timeoutMs: 5000, startupTimeoutMs: 5000, ...config },
+    { clientInfo: { name: 'switchboard-test', version: '0.0.0' }, capabilities: {}, backoff, log: (line) => logs.push(line) },
+  );
+  upstreams.push(u);
+  return u;
+}
+
+async function runEverything(mode: 'streamableHttp' | 'sse', port?: number): Promise<EverythingServer> {
+  const s = await startEverything(mode, port);
+  everything.push(s);
+  return s;
+}
+
+async function recorder(): Promise<HttpRecorder> {
+  const r = await startHttpRecorder();
+  recorders.push(r);
+  return r;
+}
+
+/** Resolves once the upstream has passed through `state` (now or later). */
+function reach(u: Upstream, state: UpstreamState, timeoutMs = 15_000): Promise<void> {
+  if (u.status().state === state) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      u.off('status', onStatus);
+      reject(new Error(`never reached ${state}; now ${JSON.stringify(u.status())}`));
+    }, timeoutMs);
+    const onStatus = (s: { state: UpstreamState }): void => {
+      if (s.state !== state) return;
+      clearTimeout(timer);
+      u.off('status', onStatus);
+      resolve();
+    };
+    u.on('status', onStatus);
+  });
+}
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function echo(u: Upstream, message: string): Promise<string> {
+  const result = await u.request('tools/call', { name: 'echo', arguments: { message } });
+  return (result.content as { text: string }[])[0]!.text;
+}
+
+async function exercise(u: Upstream): Promise<void> {
+  u.start();
+  const info = await u.whenReady(10_000);
+  expect(info.serverInfo.name).toBeTypeOf('string');
+  expect(info.protocolVersion).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  const list = await u.request('tools/list', {});
+  expect((list.tools as { name: string }[]).map((t) => t.name)).toContain('echo');
+  expect(await echo(u, 'hello')).toBe('Echo: hello');
+}
+
+function sessionIds(output: string): string[] {
+  return [...output.matchAll(/Session initialized with ID: (\S+)/g)].map((m) => m[1]!);
+}
+
+describe('http-mcp upstream configuration', () => {
+  it('rejects header values fetch would quote in its error, and headers the transport owns', () => {
+    const check = (headers: Record<string, string>, url = 'http://127.0.0.1:1/mcp') => () => checkHttpConfig({ name: 'remote', url, headers });
+    expect(check({ Authorization: 'Bearer a\nb' })).toThrow(/^server "remote": the value of header Authorization contains a line break/);
+    expect(check({ Authorization: 'Bearer a\nb' })).not.toThrow(/Bearer/);
+    expect(check({ 'Mcp-Session-Id': 'x' })).toThrow(/set by the transport/);
+    expect(check({}, 'ftp://example.com/mcp')).toThrow(/http:\/\/ or https:\/\//);
+    expect(check({ Authorization: 'Bearer ok' })()).toMatchObject({ headers: { Authorization: 'Bearer ok' } });
+  });
+
+  it('does not throw for a bad config: the upstream fails to start, saying why', async () => {
+    const u = upstream({ url: 'http://127.0.0.1:1/mcp', headers: { 'X-Key': 'sekrit\r\n' } }, { initialMs: 10, maxMs: 10, maxAttempts: 1, stableMs: 60_000 });
+    u.start();
+    await reach(u, 'failed');
+    expect(u.status().lastError).toMatch(/the value of header X-Key contains a line break/);
+    expect(u.status().lastError).not.toContain('sekrit');
+  });
+});
+
+describe('http-mcp upstream against the reference everything server', () => {
+  it.each(['streamable-http', 'auto'] as const)('initializes, lists and calls tools over Streamable HTTP (transport %s)', async (transport) => {
+    const server = await runEverything('streamableHttp');
+    await exercise(upstream({ url: server.url, transport }));
+    expect(logs.join('\n')).not.toMatch(/legacy/);
+  });
+
+  it('speaks legacy HTTP+SSE when forced', async () => {
+    const server = await runEverything('sse');
+    await exercise(upstream({ url: server.url, transport: 'sse' }));
+  });
+
+  it('falls back from Streamable HTTP to SSE in auto mode, and remembers it for reconnects', async () => {
+    const server = await runEverything('sse');
+    const u = upstream({ url: server.url, transport: 'auto' });
+    await exercise(u);
+    expect(logs.filter((l) => /legacy HTTP\+SSE/.test(l))).toHaveLength(1);
+    await u.stop();
+    u.start();
+    await u.whenReady(10_000);
+    expect(await echo(u, 'again')).toBe('Echo: again');
+    // The second connection went straight to SSE: no second fallback.
+    expect(logs.filter((l) => /legacy HTTP\+SSE/.test(l))).toHaveLength(1);
+  });
+
+  it('reconnects over SSE after a legacy server restart without probing Streamable HTTP again', async () => {
+    const first = await runEverything('sse');
+    const u = upstream({ url: first.url, transport: 'auto' });
+    let readies = 0;
+    u.on('ready', () => { readies++; });
+    await exercise(u);
+    await first.kill();
+    await runEverything('sse', first.port);
+    await until(() => readies === 2, 20_000);
+    expect(await echo(u, 'back')).toBe('Echo: back');
+    expect(u.status().restarts).toBe(1);
+    expect(logs.filter((l) => /legacy HTTP\+SSE/.test(l))).toHaveLength(1);
+  });
+
+  it('survives a server restart: backoff, then ready again with a new session', async () => {
+    const first = await runEverything('streamableHttp');
+    const u = upstream({ url: first.url, transport: 'streamable-http' });
+    const states: UpstreamState[] = [];
+    let readies = 0;
+    u.on('status', (s) => states.push(s.state));
+    u.on('ready', () => { readies++; });
+    u.start();
+    await u.whenReady(10_000);
+    expect(await echo(u, 'one')).toBe('Echo: one');
+    await until(() => sessionIds(first.output()).length === 1);
+    const oldSession = sessionIds(first.output())[0];
+
+    await first.kill();
+    const second = await runEverything('streamableHttp', first.port);
+    await reach(u, 'backoff');
+    await until(() => readies === 2, 20_000);
+    expect(states.indexOf('backoff')).toBeGreaterThan(states.indexOf('ready'));
+    expect(states.at(-1)).toBe('ready');
+    expect(u.status().restarts).toBeGreaterThanOrEqual(1);
+    expect(await echo(u, 'two')).toBe('Echo: two');
+    const newSessions = sessionIds(second.output());
+    expect(newSessions.length).toBeGreaterThanOrEqual(1);
+    expect(newSessions).not.toContain(oldSession);
+  });
+
+  it('goes to backoff, then failed, with "connection refused" for an unreachable URL', async () => {
+    const port = await freePort();
+    const u = upstream({ url: `http://127.0.0.1:${port}/mcp` }, { initialMs: 50, maxMs: 100, maxAttempts: 3, stableMs: 60_000 });
+    const states: UpstreamState[] = [];
+    u.on('status', (s) => states.push(s.state));
+    u.start();
+    await reach(u, 'failed');
+    expect(states).toContain('backoff');
+    expect(u.status().lastError).toMatch(/connection refused/);
+    expect(u.status().lastError).toContain(`127.0.0.1:${port}/mcp`);
+    await expect(u.whenReady(100)).rejects.toThrow(/connection refused/);
+  });
+
+  it('reports "connection refused" for an unreachable legacy SSE URL too', async () => {
+    const port = await freePort();
+    const u = upstream({ url: `http://127.0.0.1:${port}/sse`, transport: 'sse' }, { initialMs: 50, maxMs: 100, maxAttempts: 2, stableMs: 60_000 });
+    u.start();
+    await reach(u, 'failed');
+    expect(u.status().lastError).toMatch(/connection refused/);
+  });
+});
+
+describe('http-mcp upstream against the recording fixture', () => {
+  it('sends the static headers on every request, the GET stream and DELETE included, and never logs them', async () => {
+    const server = await recorder();
+    const u = upstream({
+      url: server.url,
+      transport: 'streamable-http',
+      headers: { Authorization: 'Bearer sekrit-123', 'X-Team': 'blue' },
+    });
+    u.start();
+    const info = await u.whenReady(10_000);
+    const result = await u.request('tools/call', { name: 'whoami', arguments: {} });
+    const seen = JSON.parse((result.content as { text: string }[])[0]!.text) as Record<string, string>;
+    expect(seen.authorization).toBe('Bearer sekrit-123');
+    expect(seen['x-team']).toBe('blue');
+    expect(seen['mcp-protocol-version']).toBe(info.protocolVersion);
+
+    await until(() => server.requests.some((r) => r.method === 'GET'));
+    await u.stop();
+    const methods = new Set(server.requests.map((r) => r.method));
+    expect(methods).toEqual(new Set(['POST', 'GET', 'DELETE']));
+    for (const r of server.requests) {
+      expect(r.headers.authorization).toBe('Bearer sekrit-123');
+      expect(r.headers['x-team']).toBe('blue');
+    }
+    // Everything after initialize carries the session and the negotiated version.
+    for (const r of server.requests.filter((x) => x.rpcMethod !== 'initialize')) {
+      expect(r.headers['mcp-session-id']).toBe(server.sessionsCreated[0]);
+      expect(r.headers['mcp-protocol-version']).toBe(info.protocolVersion);
+    }
+    expect(logs.join('\n')).not.toContain('sekrit-123');
+  });
+
+  it('reconnects with a new session when the server drops ours (404), failing the request in flight', async () => {
+    const server = await recorder();
+    const u = upstream({ url: server.url, transport: 'streamable-http' });
+    let readies = 0;
+    u.on('ready', () => { readies++; });
+    u.start();
+    await u.whenReady(10_000);
+    expect(await echo(u, 'before')).toBe('Echo: before');
+
+    server.dropSessions();
+    const err = await u.request('tools/call', { name: 'echo', arguments: { message: 'lost' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).code).toBe('upstream_closed');
+    expect((err as GatewayError).message).toMatch(/server "remote" ended the session \(HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/mcp/);
+
+    await until(() => readies === 2);
+    expect(server.sessionsCreated).toHaveLength(2);
+    expect(server.sessionsCreated[1]).not.toBe(server.sessionsCreated[0]);
+    expect(await echo(u, 'after')).toBe('Echo: after');
+    expect(u.status().restarts).toBe(1);
+  });
+
+  it('reconnects when the server ends the session while idle (GET stream reopened with 404)', async () => {
+    const server = await recorder();
+    const u = upstream({ url: server.url, transport: 'streamable-http' });
+    const states: UpstreamState[] = [];
+    let readies = 0;
+    const reasons: string[] = [];
+    u.on('status', (s) => { states.push(s.state); if (s.state === 'backoff') reasons.push(s.lastError ?? ''); });
+    u.on('ready', () => { readies++; });
+    u.start();
+    await u.whenReady(10_000);
+    await until(() => server.requests.some((r) => r.method === 'GET'));
+
+    server.dropSessions(true);
+    await until(() => readies === 2);
+    expect(states).toContain('backoff');
+    expect(reasons[0]).toMatch(/^ended the session \(HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/mcp\)$/);
+    expect(server.sessionsCreated).toHaveLength(2);
+    expect(server.requests.some((r) => r.method === 'GET' && r.headers['mcp-session-id'] === server.sessionsCreated[0])).toBe(true);
+    expect(await echo(u, 'after')).toBe('Echo: after');
+  });
+
+  it('fails a request answered with HTTP 500 at once, naming the server, and stays ready', async () => {
+    const server = await recorder();
+    const u = upstream({ url: server.url, transport: 'streamable-http', timeoutMs: 20_000 });
+    u.start();
+    await u.whenReady(10_000);
+    server.failNext('tools/call', 500);
+    const started = Date.now();
+    const err = await u.request('tools/call', { name: 'echo', arguments: { message: 'x' } }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(5000); // well before the 20 s request timeout
+    expect(err).toBeInstanceOf(GatewayError);
+    const rpc = (err as GatewayError).rpc!;
+    expect(rpc.code).toBe(-32002);
+    expect(rpc.message).toMatch(/^server "remote": HTTP 500 from http:\/\/127\.0\.0\.1:\d+\/mcp: fixture: forced failure$/);
+    expect(u.status().state).toBe('ready');
+    expect(await echo(u, 'fine')).toBe('Echo: fine');
+  });
+
+  it('fails initialize clearly when a forced transport gets an HTTP error', async () => {
+    const server = await recorder();
+    server.failNext('initialize', 503, 100);
+    const u = upstream({ url: server.url, transport: 'streamable-http' }, { initialMs: 50, maxMs: 100, maxAttempts: 2, stableMs: 60_000 });
+    u.start();
+    await reach(u, 'failed');
+    expect(u.status().lastError).toMatch(/HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/mcp: fixture: forced failure/);
+  });
+});

@@ -1,0 +1,133 @@
+import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashConfigText, watchConfigFile, type ConfigWatcher, type ConfigWatchResult } from '../../../../main/engine/config/index.ts';
+
+const DEBOUNCE_MS = 30;
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const configText = (command: string) => JSON.stringify({ mcpServers: { a: { command } } });
+
+describe('watchConfigFile', () => {
+  let dir: string;
+  let file: string;
+  let watcher: ConfigWatcher | undefined;
+  let results: ConfigWatchResult[];
+
+  const start = (path: string, text: string) => {
+    watcher = watchConfigFile(path, (r) => results.push(r), { debounceMs: DEBOUNCE_MS, initialHash: hashConfigText(text) });
+  };
+  const commandOf = (r: ConfigWatchResult | undefined) =>
+    r && 'config' in r && r.config.config.servers.a?.kind === 'stdio' ? r.config.config.servers.a.command : undefined;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchboard-watch-'));
+    file = join(dir, 'config.json');
+    results = [];
+    await writeFile(file, configText('one'));
+  });
+
+  afterEach(async () => {
+    watcher?.close();
+    watcher = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports the new config when the file is replaced atomically (temp file + rename)', async () => {
+    start(file, configText('one'));
+    const temp = join(dir, '.config.json.tmp');
+    await writeFile(temp, configText('two'));
+    await rename(temp, file);
+    await waitFor(() => results.length > 0, 'a reload');
+    expect(commandOf(results[0])).toBe('two');
+    expect(results[0] && 'config' in results[0] && results[0].config.path).toBe(file);
+
+    // And keeps watching the new file after the rename.
+    await writeFile(file, configText('three'));
+    await waitFor(() => results.length > 1, 'a second reload');
+    expect(commandOf(results[1])).toBe('three');
+  });
+
+  it('reports an invalid edit as an error with positions', async () => {
+    start(file, configText('one'));
+    await writeFile(file, '{"mcpServers": {"a": {"command": ""}}}');
+    await waitFor(() => results.length > 0, 'an error');
+    const result = results[0];
+    expect(result && 'error' in result && result.error.code).toBe('config_invalid');
+    expect(result && 'error' in result && result.error.message).toBe(`${file}:1:34: mcpServers.a.command: expected a non-empty string`);
+  });
+
+  it('stays quiet when a save does not change the content', async () => {
+    start(file, configText('one'));
+    await writeFile(file, configText('one'));
+    // Let the identical save's debounce pass, then make a real change: only that one may be reported.
+    await new Promise((r) => setTimeout(r, DEBOUNCE_MS * 5));
+    await writeFile(file, configText('two'));
+    await waitFor(() => results.length > 0, 'the real change');
+    await new Promise((r) => setTimeout(r, DEBOUNCE_MS * 3));
+    expect(results.map(commandOf)).toEqual(['two']);
+  });
+
+  it('ignores other files in the directory', async () => {
+    start(file, configText('one'));
+    await writeFile(join(dir, 'other.json'), 'not even json');
+    await new Promise((r) => setTimeout(r, DEBOUNCE_MS * 5));
+    await writeFile(file, configText('two'));
+    await waitFor(() => results.length > 0, 'the real change');
+    expect(results.map(commandOf)).toEqual(['two']);
+  });
+
+  it('survives a callback that throws, a deleted file and its return', async () => {
+    watcher = watchConfigFile(
+      file,
+      (r) => {
+        results.push(r);
+        throw new Error('listener bug');
+      },
+      { debounceMs: DEBOUNCE_MS, initialHash: hashConfigText(configText('one')) },
+    );
+    await unlink(file);
+    await waitFor(() => results.length > 0, 'the deletion');
+    const removed = results[0];
+    expect(removed && 'error' in removed && removed.error.code).toBe('config_unreadable');
+
+    await writeFile(file, configText('back'));
+    await waitFor(() => results.length > 1, 'the file coming back');
+    expect(commandOf(results[1])).toBe('back');
+  });
+
+  it('follows a symlinked config to the file it points at', async () => {
+    const realDir = join(dir, 'dotfiles');
+    await mkdir(realDir);
+    const real = join(realDir, 'switchboard.json');
+    await writeFile(real, configText('one'));
+    const link = join(dir, 'linked.json');
+    await symlink(real, link);
+    start(link, configText('one'));
+    // realpath resolves asynchronously; give the second watch a moment to attach.
+    await new Promise((r) => setTimeout(r, 50));
+    await writeFile(real, configText('edited'));
+    await waitFor(() => results.length > 0, 'the edit through the link');
+    expect(commandOf(results[0])).toBe('edited');
+  });
+
+  it('reports nothing after close()', async () => {
+    start(file, configText('one'));
+    watcher?.close();
+    await writeFile(file, configText('two'));
+    await new Promise((r) => setTimeout(r, DEBOUNCE_MS * 5));
+    expect(results).toEqual([]);
+  });
+
+  it('throws a ConfigError when the directory cannot be watched', () => {
+    expect(() => watchConfigFile(join(dir, 'missing', 'config.json'), () => {})).toThrow(/cannot watch/);
+  });
+});

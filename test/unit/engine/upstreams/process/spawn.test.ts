@@ -1,0 +1,96 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../../../main/engine/protocol/errors.ts';
+import { buildChildEnv } from '../../../../../main/engine/upstreams/process/env.ts';
+import { killProcessTree } from '../../../../../main/engine/upstreams/process/kill-tree.ts';
+import { spawnServer } from '../../../../../main/engine/upstreams/process/spawn.ts';
+
+const posix = process.platform !== 'win32';
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'sb-spawn-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function rejection(p: Promise<unknown>): Promise<GatewayError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GatewayError);
+  expect((err as GatewayError).code).toBe('spawn_failed');
+  return err as GatewayError;
+}
+
+describe.skipIf(!posix)('spawnServer', () => {
+  it('starts a process as a group leader with the given env and cwd', async () => {
+    process.env.SWITCHBOARD_TOKEN = 'must-not-leak';
+    try {
+      const env = buildChildEnv({ declared: { GREETING: 'hi' } });
+      const child = await spawnServer({ command: 'sh', args: ['-c', 'echo "$GREETING $SWITCHBOARD_TOKEN $(pwd)"; ps -o pgid= -p $$'], cwd: dir, env });
+      let out = '';
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (s: string) => (out += s));
+      await new Promise((r) => child.once('close', r));
+      const [first, pgid] = out.split('\n');
+      expect(first).toBe(`hi  ${dir}`);
+      if (pgid?.trim()) expect(Number(pgid)).toBe(child.pid);
+    } finally {
+      delete process.env.SWITCHBOARD_TOKEN;
+    }
+  });
+
+  it('finds the command on the child env PATH, not the gateway PATH', async () => {
+    const tool = path.join(dir, 'only-here');
+    await writeFile(tool, '#!/bin/sh\necho "$0 ok"\n');
+    await chmod(tool, 0o755);
+    const child = await spawnServer({ command: 'only-here', env: { PATH: `${dir}:/usr/bin:/bin` } });
+    let out = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (s: string) => (out += s));
+    await new Promise((r) => child.once('close', r));
+    expect(out.trim()).toMatch(/only-here ok$/);
+  });
+
+  it('reports a missing command with the PATH it searched', async () => {
+    const err = await rejection(spawnServer({ command: 'npx-does-not-exist', args: [], env: { PATH: '/nowhere:/also/nowhere' } }));
+    expect(err.message).toBe('command "npx-does-not-exist" not found (PATH=/nowhere:/also/nowhere)');
+  });
+
+  it('reports a missing absolute command', async () => {
+    const missing = path.join(dir, 'gone');
+    const err = await rejection(spawnServer({ command: missing, env: {} }));
+    expect(err.message).toBe(`command "${missing}" not found (${missing})`);
+  });
+
+  it('reports a command that is not executable', async () => {
+    const file = path.join(dir, 'not-exec');
+    await writeFile(file, '#!/bin/sh\n');
+    await chmod(file, 0o644);
+    const err = await rejection(spawnServer({ command: file, env: {} }));
+    expect(err.message).toBe(`command "${file}" is not executable (${file})`);
+  });
+
+  it('reports a missing working directory', async () => {
+    const cwd = path.join(dir, 'no', 'such', 'dir');
+    const err = await rejection(spawnServer({ command: 'sh', args: ['-c', 'true'], cwd, env: buildChildEnv() }));
+    expect(err.message).toBe(`working directory "${cwd}" does not exist`);
+  });
+
+  it('reports a working directory that is a file', async () => {
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, '');
+    const err = await rejection(spawnServer({ command: 'sh', cwd: file, env: buildChildEnv() }));
+    expect(err.message).toBe(`working directory "${file}" is not a directory`);
+  });
+
+  it('returns a child killProcessTree can stop', async () => {
+    const child = await spawnServer({ command: 'sleep', args: ['300'], env: buildChildEnv() });
+    await killProcessTree(child, { graceMs: 500, eofGraceMs: 20 });
+    expect(child.signalCode).toBe('SIGTERM');
+  });
+});
