@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { rawSession, sseMessages } from '../../helpers/raw-http.ts';
+
+describe('server-to-client requests and notifications', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx'), other: fixtureServer('other') } }));
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('sends an elicitation to the client whose call caused it and returns its answer to the server', async () => {
+    const asker = await httpClient(gateway.httpUrl()!, { elicitation: {} });
+    const bystander = await httpClient(gateway.httpUrl()!, { elicitation: {} });
+    const seenByBystander: unknown[] = [];
+    bystander.setRequestHandler(ElicitRequestSchema, async (req) => {
+      seenByBystander.push(req);
+      return { action: 'decline' };
+    });
+    asker.setRequestHandler(ElicitRequestSchema, async (req) => {
+      expect(req.params.message).toBe('What is your name?');
+      return { action: 'accept', content: { name: 'Ada' } };
+    });
+    try {
+      expect(textOf(await asker.callTool({ name: 'fx__ask', arguments: {} }))).toBe('hello Ada');
+      expect(seenByBystander).toEqual([]);
+    } finally {
+      await asker.close();
+      await bystander.close();
+    }
+  });
+
+  it('tells the server when the client cannot answer an elicitation', async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      const result = await client.callTool({ name: 'fx__ask', arguments: {} });
+      expect(JSON.stringify(result)).toMatch(/does not support elicitation\/create/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('delivers log notifications only to sessions of profiles that include the server, at their level', async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    const logs: string[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      logs.push(`${n.params.level}:${String(n.params.data)}`);
+    });
+    try {
+      await client.setLoggingLevel('warning');
+      await client.callTool({ name: 'fx__log', arguments: { level: 'info', text: 'quiet' } });
+      await client.callTool({ name: 'fx__log', arguments: { level: 'error', text: 'loud' } });
+      await waitFor(() => logs.includes('error:loud'), 5000, 'the error log');
+      expect(logs).not.toContain('info:quiet');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('resumes a broken SSE response stream with Last-Event-ID without replaying other streams', async () => {
+    const s = await rawSession(gateway.httpUrl()!);
+    const controller = new AbortController();
+    const res = await s.post({ jsonrpc: '2.0', id: 'r1', method: 'tools/call', params: { name: 'fx__slow', arguments: { steps: 4, delayMs: 150 }, _meta: { progressToken: 'tok' } } });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    // Read the first event, then drop the connection.
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+    const lastId = /^id: (.+)$/m.exec(text)![1]!;
+    await reader.cancel();
+    controller.abort();
+    await new Promise((r) => setTimeout(r, 100));
+    const resumed = await fetch(gateway.httpUrl()!, { headers: { accept: 'text/event-stream', 'mcp-session-id': s.sessionId, 'last-event-id': lastId } });
+    expect(resumed.status).toBe(200);
+    const messages = sseMessages(await resumed.text());
+    const progress = messages.filter((m) => m.method === 'notifications/progress').map((m) => (m.params as { progress: number }).progress);
+    const first = (sseMessages(text)[0]!.params as { progress: number }).progress;
+    expect(progress).toEqual([2, 3, 4].filter((p) => p > first));
+    expect(messages.at(-1)).toMatchObject({ id: 'r1', result: { content: [{ text: 'done after 4 steps' }] } });
+  });
+});
