@@ -36,12 +36,23 @@ export async function serve(opts: Common & { stdio: boolean; port?: number; host
     http: opts.stdio || !opts.http ? false : { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
     socket: !opts.stdio && opts.socket,
     ...(opts.stdio ? {} : { runtimeDir: paths.dir }),
+    httpOptional: opts.background,
   }));
   gateway.on('log', log);
   gateway.on('status', (s) => log(`server "${s.name}" ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`));
   gateway.on('config-error', (e) => log(`config not applied, still running the previous one:\n${e.message}`));
   gateway.on('reloaded', (c) => log(`config reloaded (started: ${c.started.join(', ') || 'none'}; restarted: ${c.restarted.join(', ') || 'none'}; stopped: ${c.stopped.join(', ') || 'none'})`));
-  await gateway.start();
+  try {
+    await gateway.start();
+  } catch (err) {
+    // Started by a shim while another gateway came up first: that one serves; nothing to do.
+    if (opts.background && ((err as { cause?: { code?: string } }).cause?.code === 'EADDRINUSE')) {
+      await gateway.stop();
+      return 0;
+    }
+    await gateway.stop();
+    throw err;
+  }
 
   const stop = async () => {
     await gateway.stop();

@@ -42,6 +42,8 @@ export interface GatewayOptions {
   /** Apply edits to the config file without a restart. */
   watch?: boolean;
   backoff?: BackoffPolicy;
+  /** Keep running without HTTP when its port is taken (a gateway started by the shim). */
+  httpOptional?: boolean;
   /** Run only these servers (one-shot commands like `call`). */
   onlyServers?: string[];
 }
@@ -292,20 +294,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   private async openListeners(): Promise<void> {
     const listen = this.current.listen;
-    const httpOverride = this.opts.http;
-    if (httpOverride !== false && listen.http !== false) {
-      const port = httpOverride?.port ?? listen.http.port;
-      const host = httpOverride?.host ?? listen.http.host;
-      this.http = await listenHttp({
-        host,
-        port,
-        allowedOrigins: listen.http.allowedOrigins,
-        maxRequestBytes: this.current.limits.maxRequestBytes,
-        createSession: (profile, transport, send, id) => this.createSession(profile, transport, send, id),
-        profileExists: (p) => this.profileExists(p),
-        ...(listen.http.token ? { token: listen.http.token } : {}),
-      });
-    }
+    // The socket first: it is what shims need, and it refuses a second gateway cleanly.
     if ((this.opts.socket ?? listen.socket) && this.opts.runtimeDir) {
       this.socket = await listenLocalSocket({
         dir: this.opts.runtimeDir,
@@ -315,6 +304,29 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           socket.resume();
         },
       });
+    }
+    const httpOverride = this.opts.http;
+    if (httpOverride !== false && listen.http !== false) {
+      const port = httpOverride?.port ?? listen.http.port;
+      const host = httpOverride?.host ?? listen.http.host;
+      try {
+        this.http = await listenHttp({
+          host,
+          port,
+          allowedOrigins: listen.http.allowedOrigins,
+          maxRequestBytes: this.current.limits.maxRequestBytes,
+          createSession: (profile, transport, send, id) => this.createSession(profile, transport, send, id),
+          profileExists: (p) => this.profileExists(p),
+          ...(listen.http.token ? { token: listen.http.token } : {}),
+        });
+      } catch (err) {
+        const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        const error = inUse
+          ? new GatewayError('upstream_unavailable', `HTTP port ${host}:${port} is already in use (another Switchboard or another program); set listen.http.port or pass --port`, { cause: err })
+          : err;
+        if (!this.opts.httpOptional) throw error;
+        this.emit('log', `HTTP listener not started: ${errorMessage(error)}`);
+      }
     }
   }
 }

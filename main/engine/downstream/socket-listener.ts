@@ -1,0 +1,308 @@
+/**
+ * The local socket (named pipe on Windows) the shim connects to. Owns the private runtime
+ * directory checks, the per-install token file, stale-socket cleanup and the hello
+ * handshake; a connection that passes the hello is handed to the caller, who owns it from
+ * then on. A refused or garbage connection never affects any other.
+ */
+import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
+import { constants as fsConstants, type Stats } from 'node:fs';
+import fs, { type FileHandle } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { encodeRefused, encodeWelcome, MAX_HELLO_BYTES, parseHello, type Hello } from '../../shared/hello.ts';
+import { socketPath, tokenPath } from '../../shared/paths.ts';
+import { checkPrivateDir } from '../../shared/private-dir.ts';
+import { GatewayError, errorMessage } from '../protocol/errors.ts';
+
+export interface LocalSocketConnection {
+  profile: string;
+  client: string;
+  /**
+   * The connection, paused: attach your handlers, then call `socket.resume()` (or pipe it).
+   * The listener has removed its own handlers (it keeps only a 'close' hook for close()).
+   */
+  socket: net.Socket;
+  /** Bytes that arrived after the hello line (the start of the JSON-RPC stream). */
+  head: Buffer;
+}
+
+export interface LocalSocketListenerOptions {
+  /** The runtime directory (see main/shared/paths.ts runtimeDir). Created 0700 if missing. */
+  dir: string;
+  onConnection: (connection: LocalSocketConnection) => void;
+  /** Use this token instead of the one in the token file (it is written to the file). */
+  token?: string;
+  /** How long a new connection has to send its hello line. */
+  helloTimeoutMs?: number;
+  /** Optional extra check after the token matched, e.g. an unknown profile; return a refusal reason. */
+  checkHello?: (hello: Hello) => string | undefined;
+  /** Connections still in the hello phase beyond this are dropped at once. */
+  maxPendingHellos?: number;
+}
+
+export interface LocalSocketListener {
+  path: string;
+  token: string;
+  /** Stops listening, drops every connection it accepted, removes the socket file. */
+  close(): Promise<void>;
+}
+
+const TOKEN_RE = /^[0-9a-f]{64}$/;
+const isWindows = process.platform === 'win32';
+
+async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+  try {
+    return await fs.lstat(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new GatewayError('internal', `cannot inspect ${p}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/** Creates `dir` (0700) if missing; otherwise insists it is a real directory, ours, mode 0700. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  let check = await checkPrivateDir(dir);
+  if (!check.ok && check.missing) {
+    try {
+      await fs.mkdir(path.dirname(dir), { recursive: true });
+      await fs.mkdir(dir, { mode: 0o700 });
+      // mkdir's mode is filtered by the umask; we created it, so set it exactly.
+      if (!isWindows) await fs.chmod(dir, 0o700);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new GatewayError('internal', `cannot create the runtime directory ${dir}: ${errorMessage(err)}`, { cause: err });
+      }
+    }
+    check = await checkPrivateDir(dir);
+  }
+  if (!check.ok) {
+    throw new GatewayError(!check.missing && check.security ? 'unauthorized' : 'internal', check.message);
+  }
+}
+
+/** Reads the token file if it is a valid, private, regular file of ours; otherwise undefined. */
+async function readValidToken(file: string): Promise<string | undefined> {
+  const st = await lstatOrUndefined(file);
+  if (st === undefined || !st.isFile()) return undefined;
+  if (!isWindows) {
+    if ((st.mode & 0o077) !== 0) return undefined;
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) return undefined;
+  }
+  let text: string;
+  try {
+    text = await fs.readFile(file, { encoding: 'utf8', flag: fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) });
+  } catch {
+    return undefined;
+  }
+  const token = text.trim();
+  return TOKEN_RE.test(token) ? token : undefined;
+}
+
+/** Writes the token 0600 atomically: temp file in the same directory, fsync, rename. */
+async function writeToken(file: string, token: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  let handle: FileHandle | undefined;
+  try {
+    handle = await fs.open(tmp, 'wx', 0o600);
+    await handle.writeFile(token + '\n', 'utf8');
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw new GatewayError('internal', `cannot write the token file ${file}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Returns the per-install token, creating it if missing or invalid. An existing valid token
+ * is reused so running shims reconnect after a gateway restart.
+ */
+export async function ensureToken(dir: string, wanted?: string): Promise<string> {
+  const file = tokenPath(dir);
+  if (wanted !== undefined && !TOKEN_RE.test(wanted)) {
+    throw new GatewayError('internal', 'the shim token must be 64 lowercase hex characters');
+  }
+  const existing = await readValidToken(file);
+  if (existing !== undefined && (wanted === undefined || existing === wanted)) return existing;
+  const token = wanted ?? randomBytes(32).toString('hex');
+  await writeToken(file, token);
+  return token;
+}
+
+/** True when something accepts connections on `socket` within `timeoutMs`. */
+export function probeSocket(socket: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const conn = net.connect(socket);
+    const done = (alive: boolean) => {
+      clearTimeout(timer);
+      conn.destroy();
+      resolve(alive);
+    };
+    // A listener that accepts but hangs still counts as alive: never steal its socket.
+    const timer = setTimeout(() => done(true), timeoutMs);
+    conn.once('connect', () => done(true));
+    conn.once('error', () => done(false));
+  });
+}
+
+function alreadyRunning(socket: string): GatewayError {
+  const cause = Object.assign(new Error(`address in use: ${socket}`), { code: 'EADDRINUSE' });
+  return new GatewayError('internal', `another Switchboard gateway is already listening on ${socket}`, { cause });
+}
+
+/** Removes a socket file left by a gateway that died, after checking nobody answers on it. */
+async function clearStaleSocket(socket: string): Promise<void> {
+  if (isWindows) return; // named pipes vanish with their server
+  const st = await lstatOrUndefined(socket);
+  if (st === undefined) return;
+  if (!st.isSocket()) {
+    throw new GatewayError('internal', `${socket} exists and is not a socket; remove it and start Switchboard again`);
+  }
+  if (await probeSocket(socket)) throw alreadyRunning(socket);
+  await fs.rm(socket, { force: true }).catch((err: unknown) => {
+    throw new GatewayError('internal', `cannot remove the stale socket ${socket}: ${errorMessage(err)}`, { cause: err });
+  });
+}
+
+function listen(server: net.Server, socket: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(socket);
+  });
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Constant-time token comparison; hashing first makes it length-safe. */
+function tokenMatches(given: string, expectedDigest: Buffer): boolean {
+  return timingSafeEqual(digest(given), expectedDigest);
+}
+
+export async function listenLocalSocket(options: LocalSocketListenerOptions): Promise<LocalSocketListener> {
+  const { dir, onConnection, checkHello } = options;
+  const helloTimeoutMs = options.helloTimeoutMs ?? 5000;
+  const maxPending = options.maxPendingHellos ?? 64;
+  await ensurePrivateDir(dir);
+  const token = await ensureToken(dir, options.token);
+  const expected = digest(token);
+  const socket = socketPath(dir);
+  // A too-long runtime path puts the socket in a short private directory of its own.
+  if (!isWindows && path.dirname(socket) !== dir) await ensurePrivateDir(path.dirname(socket));
+
+  const accepted = new Set<net.Socket>();
+  let pending = 0;
+
+  const server = net.createServer((conn) => {
+    accepted.add(conn);
+    conn.once('close', () => accepted.delete(conn));
+    if (pending >= maxPending) {
+      conn.destroy();
+      return;
+    }
+    pending++;
+    let handled = false;
+    const chunks: Buffer[] = [];
+    let size = 0;
+
+    const finish = () => {
+      handled = true;
+      pending--;
+      clearTimeout(timer);
+      conn.off('data', onData);
+      conn.off('end', onEnd);
+    };
+    const refuse = (reason: string) => {
+      if (handled) return;
+      finish();
+      conn.on('error', () => undefined);
+      conn.end(encodeRefused(reason));
+      // Don't let a peer that never reads hold the connection open.
+      setTimeout(() => conn.destroy(), 1000).unref();
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      const all = chunks.length === 1 ? chunk : Buffer.concat(chunks, size);
+      const nl = all.indexOf(10);
+      if (nl === -1) {
+        if (size > MAX_HELLO_BYTES) refuse(`hello line longer than ${MAX_HELLO_BYTES} bytes`);
+        else if (chunks.length > 1) chunks.splice(0, chunks.length, all);
+        return;
+      }
+      if (nl > MAX_HELLO_BYTES) return refuse(`hello line longer than ${MAX_HELLO_BYTES} bytes`);
+      const parsed = parseHello(all.subarray(0, nl).toString('utf8'));
+      if (!parsed.ok) return refuse(parsed.reason);
+      if (!tokenMatches(parsed.value.token, expected)) return refuse('invalid token (the shim read a token that does not match this gateway\'s token file)');
+      const extra = checkHello?.(parsed.value);
+      if (extra !== undefined) return refuse(extra);
+      finish();
+      conn.off('error', onError);
+      conn.pause();
+      conn.write(encodeWelcome());
+      onConnection({ profile: parsed.value.profile, client: parsed.value.client, socket: conn, head: Buffer.from(all.subarray(nl + 1)) });
+    };
+    const onEnd = () => refuse('connection ended before the hello');
+    const onError = () => {
+      if (!handled) finish();
+      conn.destroy();
+    };
+    const timer = setTimeout(() => refuse(`no hello within ${helloTimeoutMs} ms`), helloTimeoutMs);
+    conn.on('data', onData);
+    conn.on('end', onEnd);
+    conn.on('error', onError);
+  });
+  server.on('error', () => undefined); // errors after listen surface per connection
+
+  await clearStaleSocket(socket);
+  try {
+    await listen(server, socket);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+      throw new GatewayError('internal', `cannot listen on ${socket}: ${errorMessage(err)}`, { cause: err });
+    }
+    // Someone created the socket between our check and listen: find out who.
+    if (isWindows || (await probeSocket(socket))) throw alreadyRunning(socket);
+    await clearStaleSocket(socket);
+    try {
+      await listen(server, socket);
+    } catch (again) {
+      throw new GatewayError('internal', `cannot listen on ${socket}: ${errorMessage(again)}`, { cause: again });
+    }
+  }
+  let ino: number | undefined;
+  if (!isWindows) {
+    await fs.chmod(socket, 0o600).catch(() => undefined);
+    ino = (await lstatOrUndefined(socket))?.ino;
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const conn of accepted) conn.destroy();
+      await closed;
+      if (!isWindows && ino !== undefined) {
+        // Remove our socket file, but never one a newer gateway has put there since.
+        const st = await lstatOrUndefined(socket).catch(() => undefined);
+        if (st?.ino === ino) await fs.rm(socket, { force: true }).catch(() => undefined);
+      }
+    })();
+    return closing;
+  };
+  return { path: socket, token, close };
+}

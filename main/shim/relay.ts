@@ -1,0 +1,350 @@
+/**
+ * The shim's relay: client stdio <-> gateway socket, with reconnection. Client lines are
+ * parsed (they are small) to track requests and the session; gateway lines are only peeked
+ * at, never parsed, except the few small answers to the shim's own requests.
+ */
+import type net from 'node:net';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { runtimePaths, type RuntimePaths } from '../shared/paths.ts';
+import { peekResponseId } from '../shared/wire.ts';
+import { connectWithRetry, type NotConnected } from './connect.ts';
+import { spawnGatewayDetached } from './gateway.ts';
+import { LineSplitter } from './lines.ts';
+import { ClientSession, type Id } from './session.ts';
+
+export interface ShimOptions {
+  /** The Switchboard profile this client sees. Default "default". */
+  profile?: string;
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Starts a gateway when none is listening. Default: spawn `SWITCHBOARD_GATEWAY_COMMAND`
+   * or `switchboard serve --background`, detached. `false` never starts one.
+   */
+  spawnGateway?: (() => void) | false;
+  /** How long to keep trying to reach a gateway (per connection attempt cycle). Default 15 s. */
+  connectTimeoutMs?: number;
+  /** After stdin ends, how long to wait for answers to requests still in flight. Default 5 s. */
+  drainTimeoutMs?: number;
+  /** Default: runtimePaths(env). */
+  paths?: RuntimePaths;
+  /** The `client` field of the hello. Default "shim". */
+  client?: string;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
+/** JSON-RPC error code for "the gateway is unavailable" (same as the engine's UpstreamUnavailable). */
+export const GATEWAY_UNAVAILABLE = -32002;
+export const RESTARTED_MESSAGE = 'Switchboard gateway restarted; the request was lost, please retry';
+/** Longest line relayed in either direction. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** Bounds on what is queued while (re)connecting. */
+export const MAX_QUEUE_LINES = 1000;
+export const MAX_QUEUE_BYTES = 64 * 1024 * 1024;
+const QUICK_DROP_MS = 1000;
+const MAX_QUICK_DROPS = 5;
+/** Enough of a gateway line to read any tracked id (1024 chars, even fully escaped). */
+const PEEK_BYTES = 8192;
+
+type State = 'connecting' | 'replaying' | 'open' | 'failed' | 'done';
+
+interface Queued {
+  line: Buffer;
+  requestId?: Id;
+}
+
+/** Runs the shim until stdin ends (or stdout breaks). Resolves with the exit code. */
+export function runShim(options: ShimOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const profile = options.profile ?? 'default';
+  const client = options.client ?? 'shim';
+  const paths = options.paths ?? runtimePaths(env);
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+
+  // Where the socket sits in a fallback directory (long runtime path), that one must be private too.
+  const socketDir = path.dirname(paths.socket);
+  const privateDirs = process.platform === 'win32' || socketDir === paths.dir ? [paths.dir] : [paths.dir, socketDir];
+
+  const log = (message: string): void => {
+    stderr.write(`switchboard shim: ${message}\n`);
+  };
+  const startGateway = options.spawnGateway === false
+    ? () => undefined
+    : options.spawnGateway ?? (() => {
+      log(`no gateway is running on ${paths.socket}; starting one`);
+      spawnGatewayDetached(env, log);
+    });
+
+  return new Promise<number>((resolve) => {
+    let state: State = 'connecting';
+    let socket: net.Socket | undefined;
+    const session = new ClientSession();
+    let queue: Queued[] = [];
+    let queueBytes = 0;
+    let queueFullLogged = false;
+    /** Ids of the shim's own requests: their answers are handled here, never written to stdout. */
+    const own = new Map<Id, (line: Buffer) => void>();
+    let reinits = 0;
+    let replays = 0;
+    let stdinEnded = false;
+    let stdoutBlocked = false;
+    let drainTimer: NodeJS.Timeout | undefined;
+    let unreachable: { message: string; data: Record<string, unknown> } | undefined;
+    let connectedAt = 0;
+    /** Connections that closed right after the welcome, in a row: back off, then give up. */
+    let quickDrops = 0;
+
+    const writeOut = (data: Buffer | string): void => {
+      if (state === 'done') return;
+      if (!stdout.write(data)) {
+        stdoutBlocked = true;
+        socket?.pause();
+      }
+    };
+    const onStdoutDrain = (): void => {
+      stdoutBlocked = false;
+      socket?.resume();
+    };
+    const errorReply = (id: Id, message: string, data?: Record<string, unknown>): void => {
+      const error = data === undefined ? { code: GATEWAY_UNAVAILABLE, message } : { code: GATEWAY_UNAVAILABLE, message, data };
+      writeOut(JSON.stringify({ jsonrpc: '2.0', id, error }) + '\n');
+    };
+
+    // ---- gateway -> client -------------------------------------------------------------
+    const fromGateway = new LineSplitter(MAX_LINE_BYTES, (line) => {
+      const id = peekResponseId(line.toString('utf8', 0, Math.min(line.length, PEEK_BYTES)));
+      if (id !== undefined) {
+        const handler = own.get(id);
+        if (handler !== undefined) {
+          own.delete(id);
+          handler(line);
+          return;
+        }
+        if (session.noteResponse(id)) rememberProtocolVersion(line);
+      }
+      writeOut(line);
+      if (id !== undefined) maybeFinish();
+    }, (bytes) => log(`dropped a ${bytes}-byte message from the gateway: longer than ${MAX_LINE_BYTES} bytes`));
+
+    const resultOf = (line: Buffer): { result?: Record<string, unknown>; error?: { message?: string } } => {
+      try {
+        return JSON.parse(line.toString('utf8')) as { result?: Record<string, unknown>; error?: { message?: string } };
+      } catch {
+        return {};
+      }
+    };
+    const rememberProtocolVersion = (line: Buffer): void => {
+      const version = resultOf(line).result?.protocolVersion;
+      if (typeof version === 'string') session.protocolVersion = version;
+    };
+
+    // ---- client -> gateway -------------------------------------------------------------
+    const send = (line: Buffer, requestId: Id | undefined): void => {
+      if (requestId !== undefined) session.inFlight.add(requestId);
+      if (socket !== undefined && !socket.write(line)) stdin.pause();
+    };
+    const enqueue = (line: Buffer, requestId: Id | undefined): void => {
+      if (queue.length >= MAX_QUEUE_LINES || queueBytes + line.length > MAX_QUEUE_BYTES) {
+        if (!queueFullLogged) {
+          queueFullLogged = true;
+          log(`too many messages while reconnecting (over ${MAX_QUEUE_LINES} lines or ${MAX_QUEUE_BYTES >> 20} MiB); refusing more until connected`);
+        }
+        if (requestId !== undefined) errorReply(requestId, 'Switchboard gateway is reconnecting and the shim queue is full; please retry');
+        return;
+      }
+      queue.push(requestId === undefined ? { line } : { line, requestId });
+      queueBytes += line.length;
+    };
+    const fromClient = new LineSplitter(MAX_LINE_BYTES, (line) => {
+      if (state === 'done') return;
+      const { requestId } = session.noteClientLine(line.toString('utf8'));
+      switch (state) {
+        case 'open':
+          send(line, requestId);
+          break;
+        case 'connecting':
+        case 'replaying':
+          enqueue(line, requestId);
+          break;
+        case 'failed':
+          if (requestId !== undefined && unreachable) errorReply(requestId, unreachable.message, unreachable.data);
+          break;
+      }
+    }, (bytes) => log(`dropped a ${bytes}-byte message from the client: longer than ${MAX_LINE_BYTES} bytes`));
+
+    // ---- connection lifecycle ----------------------------------------------------------
+    const attach = (s: net.Socket, head: Buffer): void => {
+      socket = s;
+      connectedAt = Date.now();
+      fromGateway.reset();
+      s.on('data', (chunk: Buffer) => fromGateway.push(chunk));
+      s.on('drain', () => {
+        if (!stdinEnded && s === socket) stdin.resume();
+      });
+      s.on('error', () => undefined); // 'close' follows; reconnection handles it
+      s.on('close', () => onClosed(s));
+      if (head.length > 0) fromGateway.push(head);
+      if (!stdoutBlocked) s.resume();
+    };
+
+    const onClosed = (s: net.Socket): void => {
+      if (s !== socket) return;
+      socket = undefined;
+      fromGateway.reset();
+      own.clear();
+      if (state === 'done') return;
+      if (!stdinEnded) stdin.resume();
+      for (const id of session.inFlight) errorReply(id, RESTARTED_MESSAGE);
+      session.inFlight.clear();
+      if (stdinEnded && queue.length === 0) return finish(0);
+      quickDrops = Date.now() - connectedAt < QUICK_DROP_MS ? quickDrops + 1 : 0;
+      if (quickDrops >= MAX_QUICK_DROPS) {
+        const reason = `the gateway closed the connection right after accepting it, ${MAX_QUICK_DROPS} times in a row`;
+        return fail({ ok: false, kind: 'failed', message: reason }, `Switchboard keeps dropping this connection (${reason}). Check the Switchboard logs, then retry.`);
+      }
+      log('lost the connection to the gateway; reconnecting');
+      void connect(true, quickDrops === 0 ? 0 : 100 * 2 ** quickDrops);
+    };
+
+    const open = (): void => {
+      state = 'open';
+      const pending = queue;
+      queue = [];
+      queueBytes = 0;
+      queueFullLogged = false;
+      for (const item of pending) send(item.line, item.requestId);
+      maybeFinish();
+    };
+
+    const replay = (s: net.Socket): void => {
+      const reinitId = `switchboard-shim-reinit-${++reinits}`;
+      const plan = session.replayPlan(reinitId, () => {
+        const id = `switchboard-shim-replay-${++replays}`;
+        own.set(id, (line) => {
+          const message = resultOf(line).error?.message;
+          if (message !== undefined) log(`restoring session state after the restart failed: ${message}`);
+        });
+        return id;
+      });
+      if (plan === undefined) return open();
+      state = 'replaying';
+      let done = false;
+      const proceed = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (s !== socket || state !== 'replaying') return;
+        for (const line of plan.after) s.write(line);
+        open();
+      };
+      const timer = setTimeout(() => {
+        if (s !== socket) return;
+        log(`the restarted gateway did not answer initialize within ${connectTimeoutMs} ms; continuing`);
+        proceed();
+      }, connectTimeoutMs);
+      own.set(reinitId, (line) => {
+        const answer = resultOf(line);
+        if (answer.error !== undefined) log(`the restarted gateway refused the session's initialize: ${answer.error.message ?? 'unknown error'}`);
+        const version = answer.result?.protocolVersion;
+        if (typeof version === 'string' && session.protocolVersion !== undefined && version !== session.protocolVersion) {
+          log(`the restarted gateway negotiated protocol ${version} instead of ${session.protocolVersion}`);
+        }
+        proceed();
+      });
+      s.write(plan.initialize);
+    };
+
+    const fail = (result: NotConnected, explained?: string): void => {
+      state = 'failed';
+      const seconds = Math.round(connectTimeoutMs / 100) / 10;
+      const message = explained ?? (result.kind === 'refused'
+        ? `Switchboard refused this connection (${result.message}). Check that Switchboard is up to date and the profile "${profile}" exists.`
+        : result.kind === 'unsafe'
+          ? `Switchboard's runtime directory is not private, so the shim will not connect: ${result.message}.`
+          : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry.`);
+      unreachable = { message, data: { socket: paths.socket, reason: result.message } };
+      log(message);
+      const pending = queue;
+      queue = [];
+      queueBytes = 0;
+      for (const item of pending) if (item.requestId !== undefined) errorReply(item.requestId, message, unreachable.data);
+      maybeFinish();
+    };
+
+    const connect = async (reconnecting: boolean, delayMs = 0): Promise<void> => {
+      state = 'connecting';
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      if ((state as State) === 'done') return;
+      const result = await connectWithRetry({
+        privateDirs,
+        socketPath: paths.socket,
+        tokenPath: paths.token,
+        profile,
+        client,
+        deadline: Date.now() + connectTimeoutMs,
+        startGateway,
+      });
+      if ((state as State) === 'done') {
+        if (result.ok) result.socket.destroy();
+        return;
+      }
+      if (!result.ok) return fail(result);
+      attach(result.socket, result.head);
+      if (reconnecting) {
+        log('reconnected to the gateway');
+        replay(result.socket);
+      } else open();
+    };
+
+    // ---- shutdown ----------------------------------------------------------------------
+    const maybeFinish = (): void => {
+      if (!stdinEnded || state === 'done') return;
+      if (state === 'failed') return finish(0);
+      if (state !== 'open') return; // the connect deadline bounds the wait
+      if (queue.length === 0 && session.inFlight.size === 0) return finish(0);
+      drainTimer ??= setTimeout(() => {
+        log(`stdin closed; giving up on ${session.inFlight.size} unanswered request(s)`);
+        finish(0);
+      }, drainTimeoutMs);
+    };
+
+    const finish = (code: number): void => {
+      if (state === 'done') return;
+      state = 'done';
+      clearTimeout(drainTimer);
+      stdin.off('data', onStdinData);
+      stdin.off('end', onStdinEnd);
+      stdout.off('drain', onStdoutDrain);
+      if (!stdinEnded) stdin.pause();
+      const s = socket;
+      socket = undefined;
+      if (s !== undefined) {
+        s.end();
+        setTimeout(() => s.destroy(), 1000).unref();
+      }
+      resolve(code);
+    };
+
+    const onStdinData = (chunk: Buffer | string): void => fromClient.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    const onStdinEnd = (): void => {
+      if (stdinEnded) return;
+      fromClient.end();
+      stdinEnded = true;
+      maybeFinish();
+    };
+    stdin.on('data', onStdinData);
+    stdin.on('end', onStdinEnd);
+    stdin.on('error', onStdinEnd);
+    stdout.on('drain', onStdoutDrain);
+    stdout.on('error', () => finish(0)); // the client went away
+    void connect(false);
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * What the shim remembers about the client's MCP session so a gateway restart is invisible:
+ * the initialize request, whether `notifications/initialized` was sent, the log level and
+ * resource subscriptions (replayed on reconnect), and which client requests are in flight.
+ * Client lines are small and parsed once; gateway lines are only peeked at.
+ */
+
+export type Id = string | number;
+
+/** Longer string ids are forwarded but not tracked (the gateway-side peek reads a bounded head). */
+export const MAX_TRACKED_ID_LENGTH = 1024;
+
+export interface ClientLineInfo {
+  /** Set when the line is a request we track: it expects exactly one response. */
+  requestId?: Id;
+}
+
+function trackableId(id: unknown): id is Id {
+  return (typeof id === 'string' && id.length <= MAX_TRACKED_ID_LENGTH) || (typeof id === 'number' && Number.isFinite(id));
+}
+
+export class ClientSession {
+  /** Client requests sent to the current gateway connection and not yet answered. */
+  readonly inFlight = new Set<Id>();
+  /** The client's initialize line, kept whole. */
+  private initializeLine: string | undefined;
+  private initializeId: Id | undefined;
+  /** True once the gateway answered the client's initialize. */
+  private initializeAnswered = false;
+  /** The protocol version the first gateway negotiated (for a warning if a restart changes it). */
+  protocolVersion: string | undefined;
+  private initializedSent = false;
+  private logLevelParams: Record<string, unknown> | undefined;
+  private readonly subscriptions = new Map<string, Record<string, unknown>>();
+
+  /** Records what a client line means for the session; returns the request id to track. */
+  noteClientLine(text: string): ClientLineInfo {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return {}; // the gateway will answer with a parse error (id null)
+    }
+    if (Array.isArray(value)) {
+      // Batches are refused by the gateway with a single error; nothing to track.
+      return {};
+    }
+    if (typeof value !== 'object' || value === null) return {};
+    const m = value as Record<string, unknown>;
+    const method = m.method;
+    if (typeof method !== 'string') return {};
+    const params = typeof m.params === 'object' && m.params !== null && !Array.isArray(m.params) ? m.params as Record<string, unknown> : undefined;
+    if (!('id' in m)) {
+      if (method === 'notifications/initialized') this.initializedSent = true;
+      else if (method === 'notifications/cancelled' && params && (typeof params.requestId === 'string' || typeof params.requestId === 'number')) {
+        // A cancelled request may never be answered; don't report it lost later.
+        this.inFlight.delete(params.requestId);
+      }
+      return {};
+    }
+    if (!trackableId(m.id)) return {};
+    switch (method) {
+      case 'initialize':
+        this.initializeLine = text;
+        this.initializeId = m.id;
+        this.initializeAnswered = false;
+        this.initializedSent = false;
+        this.logLevelParams = undefined;
+        this.subscriptions.clear();
+        break;
+      case 'logging/setLevel':
+        if (params) this.logLevelParams = params;
+        break;
+      case 'resources/subscribe':
+        if (params && typeof params.uri === 'string') this.subscriptions.set(params.uri, params);
+        break;
+      case 'resources/unsubscribe':
+        if (params && typeof params.uri === 'string') this.subscriptions.delete(params.uri);
+        break;
+    }
+    return { requestId: m.id };
+  }
+
+  /** Called for a gateway response to a client request; returns true when it answers the client's initialize. */
+  noteResponse(id: Id): boolean {
+    this.inFlight.delete(id);
+    if (id === this.initializeId && !this.initializeAnswered) {
+      this.initializeAnswered = true;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The lines to send a fresh gateway connection, in order: the initialize (with `reinitId`
+   * in place of the client's id), then the rest once it is answered. Empty when the client
+   * never completed an initialize (stateless clients, or a restart during the handshake).
+   */
+  replayPlan(reinitId: string, nextId: () => string): { initialize: string; after: string[] } | undefined {
+    if (this.initializeLine === undefined || !this.initializeAnswered) return undefined;
+    let init: Record<string, unknown>;
+    try {
+      init = JSON.parse(this.initializeLine) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+    // Spread keeps the key order, so jsonrpc and id stay first.
+    const initialize = JSON.stringify({ ...init, id: reinitId }) + '\n';
+    const after: string[] = [];
+    if (this.initializedSent) after.push(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) + '\n');
+    if (this.logLevelParams) after.push(JSON.stringify({ jsonrpc: '2.0', id: nextId(), method: 'logging/setLevel', params: this.logLevelParams }) + '\n');
+    for (const params of this.subscriptions.values()) {
+      after.push(JSON.stringify({ jsonrpc: '2.0', id: nextId(), method: 'resources/subscribe', params }) + '\n');
+    }
+    return { initialize, after };
+  }
+}

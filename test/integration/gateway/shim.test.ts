@@ -1,0 +1,107 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CLI, EVERYTHING, NODE, fixtureServer, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { runtimePaths } from '../../../main/shared/paths.ts';
+import { probeSocket } from '../../../main/engine/index.ts';
+
+describe('the shim, as a client spawns it', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let env: Record<string, string>;
+  let gateways: ChildProcess[] = [];
+  let socket: string;
+
+  function startGatewayProcess(): ChildProcess {
+    const child = spawn(NODE, [CLI, 'serve', '--no-http'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    gateways.push(child);
+    return child;
+  }
+
+  async function shimClient(profile = 'default'): Promise<{ client: Client; stderr: () => string }> {
+    const transport = new StdioClientTransport({ command: NODE, args: [CLI, 'shim', '--profile', profile], env: { ...process.env, ...env } as Record<string, string>, stderr: 'pipe' });
+    let stderr = '';
+    transport.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const client = new Client({ name: 'shim-client', version: '1' });
+    await client.connect(transport);
+    return { client, stderr: () => stderr };
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-shim-');
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { everything: { command: NODE, args: [EVERYTHING, 'stdio'] }, fx: fixtureServer('fx') },
+      profiles: { just_fx: { servers: ['fx'] } },
+    });
+    env = {
+      SWITCHBOARD_CONFIG: config,
+      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+      // A gateway the shim starts itself must not grab the default port either.
+      SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, CLI, 'serve', '--background', '--no-http']),
+    };
+    socket = runtimePaths(env).socket;
+  });
+  afterEach(async () => {
+    for (const g of gateways) g.kill('SIGKILL');
+    gateways = [];
+    // A gateway the shim started is not our child: stop it through its socket's owner.
+    const { execFileSync } = await import('node:child_process');
+    try {
+      execFileSync('pkill', ['-f', `${CLI} serve --background`]);
+    } catch {
+      // none running
+    }
+    await waitFor(async () => !(await probeSocket(socket)), 10_000, 'the gateway to be gone');
+  });
+  afterAll(async () => {
+    await dir?.cleanup();
+  });
+
+  it('exposes the running gateway\'s servers to a stdio client, per profile', async () => {
+    startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const { client } = await shimClient();
+    const limited = await shimClient('just_fx');
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toEqual(expect.arrayContaining(['everything__echo', 'fx__echo']));
+      expect(textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'through the shim' } }))).toBe('Echo: through the shim');
+      const progress: number[] = [];
+      await client.callTool({ name: 'fx__slow', arguments: { steps: 3 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+      expect(progress).toEqual([1, 2, 3]);
+      expect((await limited.client.listTools()).tools.map((t) => t.name).every((n) => n.startsWith('fx__'))).toBe(true);
+    } finally {
+      await client.close();
+      await limited.client.close();
+    }
+  });
+
+  it('starts a gateway when none is running', async () => {
+    expect(await probeSocket(socket)).toBe(false);
+    const { client } = await shimClient();
+    try {
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'auto-started' } }))).toBe('auto-started');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('survives a gateway restart: the call in flight fails, the next one works without restarting the client', async () => {
+    const first = startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const { client } = await shimClient();
+    try {
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'before' } }))).toBe('before');
+      const inFlight = client.callTool({ name: 'fx__slow', arguments: { steps: 50, delayMs: 100 } });
+      await new Promise((r) => setTimeout(r, 300));
+      first.kill('SIGKILL');
+      await expect(inFlight).rejects.toThrow(/gateway restarted/i);
+      // The shim starts a new gateway by itself and re-initialises on the client's behalf.
+      await waitFor(async () => textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'after' } })) === 'after', 30_000, 'a call after the restart');
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -1,0 +1,312 @@
+/**
+ * The real shim as a child process against the fake gateway (test/fixtures/fake-gateway.ts),
+ * over real sockets in a temporary runtime directory.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listenLocalSocket } from '../../../main/engine/downstream/socket-listener.ts';
+import { socketPath, tokenPath } from '../../../main/shared/paths.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const NODE = existsSync(path.join(ROOT, 'node_modules/.bin/node')) ? path.join(ROOT, 'node_modules/.bin/node') : process.execPath;
+const SHIM = path.join(ROOT, 'main/shim/bin.ts');
+const FAKE = path.join(ROOT, 'test/fixtures/fake-gateway.ts');
+const NO_OP_COMMAND = JSON.stringify([NODE, '-e', '']);
+
+interface Message {
+  jsonrpc: string;
+  id?: string | number | null;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: Record<string, unknown> };
+}
+
+let dir: string;
+let logFile: string;
+let baseEnv: NodeJS.ProcessEnv;
+const children: ChildProcessWithoutNullStreams[] = [];
+
+beforeEach(() => {
+  const base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sb-shim-')));
+  dir = path.join(base, 'run');
+  logFile = path.join(base, 'gateway.jsonl');
+  baseEnv = { ...process.env, SWITCHBOARD_RUNTIME_DIR: dir, FAKE_GATEWAY_LOG: logFile, SWITCHBOARD_GATEWAY_COMMAND: NO_OP_COMMAND };
+});
+
+afterEach(async () => {
+  // Detached gateways started by the shim are not our children: find them in the log.
+  const pids = new Set(gatewayLog().filter((e) => e.event === 'start').map((e) => e.pid as number));
+  for (const c of children.splice(0)) {
+    if (c.pid !== undefined) pids.add(c.pid);
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await fs.rm(path.dirname(dir), { recursive: true, force: true });
+});
+
+function gatewayLog(): Array<Record<string, unknown>> {
+  if (!existsSync(logFile)) return [];
+  return readFileSync(logFile, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+function gatewayMessages(pid?: number): Message[] {
+  return gatewayLog().filter((e) => e.event === 'message' && (pid === undefined || e.pid === pid)).map((e) => e.message as Message);
+}
+
+async function startGateway(): Promise<ChildProcessWithoutNullStreams> {
+  const child = spawn(NODE, [FAKE], { env: baseEnv, stdio: 'pipe' });
+  children.push(child);
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`fake gateway exited with ${code}: ${err}`)));
+  });
+  return child;
+}
+
+async function stopProcess(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill(signal);
+  await exited;
+}
+
+class Shim {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly messages: Message[] = [];
+  readonly rawLines: string[] = [];
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private buf = '';
+
+  constructor(args: string[] = [], env: NodeJS.ProcessEnv = baseEnv) {
+    this.child = spawn(NODE, [SHIM, ...args], { env, stdio: 'pipe' });
+    children.push(this.child);
+    this.child.stdout.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) !== -1) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        this.rawLines.push(line);
+        this.messages.push(JSON.parse(line) as Message);
+      }
+    });
+    this.child.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
+  }
+
+  send(message: Record<string, unknown>): void {
+    this.child.stdin.write(JSON.stringify({ jsonrpc: '2.0', ...message }) + '\n');
+  }
+
+  async response(id: string | number, timeoutMs = 10_000): Promise<Message> {
+    await expect.poll(() => this.messages.some((m) => m.id === id && m.method === undefined), { timeout: timeoutMs, interval: 20 }).toBe(true);
+    return this.messages.find((m) => m.id === id && m.method === undefined)!;
+  }
+
+  async end(): Promise<number | null> {
+    this.child.stdin.end();
+    return this.exited;
+  }
+
+  /** Every stdout line is a JSON-RPC message, every stderr line is a prefixed diagnostic. */
+  checkStreams(): void {
+    for (const line of this.rawLines) {
+      const m = JSON.parse(line) as Message;
+      expect(m.jsonrpc).toBe('2.0');
+    }
+    expect(this.buf).toBe('');
+    for (const line of this.stderr.split('\n').filter((l) => l !== '')) expect(line).toMatch(/^switchboard shim: /);
+  }
+}
+
+const INIT = { id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } } };
+
+describe('shim', () => {
+  it('relays both ways, and stdout carries only JSON-RPC', async () => {
+    await startGateway();
+    const shim = new Shim(['--profile', 'work']);
+    shim.send(INIT);
+    expect((await shim.response(1)).result?.serverInfo).toEqual({ name: 'fake-gateway', version: '1.0.0' });
+    shim.send({ method: 'notifications/initialized' });
+    shim.send({ id: 2, method: 'test/echo', params: { text: 'a "quoted" \\ line' } });
+    expect((await shim.response(2)).result?.echo).toEqual({ text: 'a "quoted" \\ line' });
+    shim.send({ id: 3, method: 'test/notify' });
+    await shim.response(3);
+    expect(shim.messages.some((m) => m.method === 'notifications/message')).toBe(true);
+    // A server-to-client request that reuses a client id is not taken for a response.
+    shim.send({ id: 4, method: 'test/ask', params: { serverId: 4 } });
+    await shim.response(4);
+    expect(shim.messages.some((m) => m.id === 4 && m.method === 'roots/list')).toBe(true);
+    shim.send({ id: 4, result: { roots: [] } });
+    shim.send({ id: 'big', method: 'test/big', params: { bytes: 3 * 1024 * 1024 } });
+    expect(((await shim.response('big')).result?.data as string).length).toBe(3 * 1024 * 1024);
+    shim.send({ id: 6, method: 'nope' });
+    expect((await shim.response(6)).error?.code).toBe(-32601);
+
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+    expect(gatewayLog().find((e) => e.event === 'connection')).toMatchObject({ profile: 'work', client: 'shim' });
+    await expect.poll(() => gatewayMessages().some((m) => m.id === 4 && m.result !== undefined)).toBe(true);
+  });
+
+  it('starts the gateway via SWITCHBOARD_GATEWAY_COMMAND when none runs', async () => {
+    const shim = new Shim([], { ...baseEnv, SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, FAKE]) });
+    shim.send(INIT);
+    const res = await shim.response(1);
+    expect(res.result?.protocolVersion).toBe('2025-06-18');
+    expect(gatewayLog().filter((e) => e.event === 'start')).toHaveLength(1);
+    expect(shim.stderr).toMatch(/no gateway is running on .*; starting one/);
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+  });
+
+  it('answers with a clear error when no gateway can be reached, and exits only when stdin ends', async () => {
+    const shim = new Shim(['--connect-timeout', '500']);
+    const started = Date.now();
+    shim.send(INIT);
+    const res = await shim.response(1, 5000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(res.error?.code).toBe(-32002);
+    expect(res.error?.message).toContain(socketPath(dir));
+    expect(res.error?.message).toMatch(/Switchboard is not running.*switchboard serve/);
+    // Later requests get the same answer; notifications get none.
+    shim.send({ method: 'notifications/initialized' });
+    shim.send({ id: 2, method: 'tools/list' });
+    expect((await shim.response(2)).error?.code).toBe(-32002);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(shim.child.exitCode).toBeNull();
+    expect(shim.messages).toHaveLength(2);
+    expect(shim.stderr.match(/Switchboard is not running/g)).toHaveLength(1);
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+  });
+
+  it('reports a refused hello (token mismatch) clearly', async () => {
+    await startGateway();
+    await fs.writeFile(tokenPath(dir), 'f'.repeat(64) + '\n', { mode: 0o600 });
+    const shim = new Shim();
+    shim.send(INIT);
+    const res = await shim.response(1);
+    expect(res.error?.code).toBe(-32002);
+    expect(res.error?.message).toMatch(/refused.*invalid token/);
+    expect(shim.stderr).toMatch(/switchboard shim: Switchboard refused this connection/);
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+  });
+
+  it('survives a gateway restart: in-flight requests fail, the session is replayed, later requests work', async () => {
+    const first = await startGateway();
+    const shim = new Shim();
+    shim.send(INIT);
+    await shim.response(1);
+    shim.send({ method: 'notifications/initialized' });
+    shim.send({ id: 2, method: 'logging/setLevel', params: { level: 'debug' } });
+    await shim.response(2);
+    shim.send({ id: 3, method: 'test/hang' });
+    await expect.poll(() => gatewayMessages(first.pid).some((m) => m.id === 3)).toBe(true);
+
+    await stopProcess(first, 'SIGKILL');
+    const lost = await shim.response(3);
+    expect(lost.error).toEqual({ code: -32002, message: 'Switchboard gateway restarted; the request was lost, please retry' });
+    // Sent while no gateway runs: queued, then answered by the new one.
+    shim.send({ id: 4, method: 'test/echo', params: { n: 4 } });
+    await new Promise((r) => setTimeout(r, 200));
+
+    const second = await startGateway();
+    const res = await shim.response(4);
+    expect(res.result?.pid).toBe(second.pid);
+    const seen = gatewayMessages(second.pid);
+    expect(seen.map((m) => [m.id, m.method])).toEqual([
+      ['switchboard-shim-reinit-1', 'initialize'],
+      [undefined, 'notifications/initialized'],
+      ['switchboard-shim-replay-1', 'logging/setLevel'],
+      [4, 'test/echo'],
+    ]);
+    expect(seen[0]!.params).toEqual(INIT.params);
+
+    shim.send({ id: 5, method: 'test/echo', params: { n: 5 } });
+    expect((await shim.response(5)).result?.echo).toEqual({ n: 5 });
+    // The client saw its own initialize answered once, and nothing of the shim's replay.
+    expect(shim.messages.filter((m) => m.result?.serverInfo !== undefined)).toHaveLength(1);
+    expect(shim.rawLines.some((l) => l.includes('switchboard-shim-'))).toBe(false);
+    expect(shim.stderr).toMatch(/lost the connection to the gateway; reconnecting/);
+    expect(shim.stderr).toMatch(/reconnected to the gateway/);
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+  });
+
+  it('starts a new gateway itself when the one it used goes away', async () => {
+    const shim = new Shim([], { ...baseEnv, SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, FAKE]) });
+    shim.send(INIT);
+    await shim.response(1);
+    shim.send({ method: 'notifications/initialized' });
+    shim.send({ id: 2, method: 'test/hang' });
+    const firstPid = gatewayLog().find((e) => e.event === 'start')!.pid as number;
+    await expect.poll(() => gatewayMessages(firstPid).some((m) => m.id === 2)).toBe(true);
+
+    process.kill(firstPid, 'SIGTERM');
+    expect((await shim.response(2)).error?.message).toMatch(/restarted/);
+    shim.send({ id: 3, method: 'test/echo', params: {} });
+    const res = await shim.response(3);
+    expect(res.result?.pid).not.toBe(firstPid);
+    expect(gatewayMessages(res.result?.pid as number).filter((m) => m.method === 'initialize')).toHaveLength(1);
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+  });
+
+  it.runIf(process.platform !== 'win32')('never connects into a runtime dir that is not private', async () => {
+    const gateway = await startGateway();
+    await fs.chmod(dir, 0o755);
+    const shim = new Shim();
+    shim.send(INIT);
+    const res = await shim.response(1);
+    expect(res.error?.message).toMatch(/not private.*has mode 0755/);
+    expect(gatewayLog().some((e) => e.event === 'connection')).toBe(false);
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+    await stopProcess(gateway, 'SIGTERM');
+  });
+
+  it('gives up on a gateway that keeps dropping the connection right after the welcome', async () => {
+    let accepted = 0;
+    const listener = await listenLocalSocket({ dir, onConnection: ({ socket }) => { accepted++; socket.destroy(); } });
+    try {
+      const shim = new Shim();
+      shim.send(INIT);
+      const res = await shim.response(1, 15_000);
+      expect(res.error?.code).toBe(-32002);
+      await expect.poll(() => shim.stderr, { timeout: 15_000 }).toMatch(/keeps dropping this connection \(the gateway closed the connection right after accepting it, 5 times in a row\)/);
+      expect(accepted).toBe(5);
+      shim.send({ id: 2, method: 'tools/list' });
+      expect((await shim.response(2)).error?.message).toMatch(/right after accepting it/);
+      expect(await shim.end()).toBe(0);
+      shim.checkStreams();
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('waits for answers still in flight when stdin ends', async () => {
+    await startGateway();
+    const shim = new Shim();
+    shim.send(INIT);
+    shim.send({ id: 2, method: 'test/echo', params: { last: true } });
+    shim.child.stdin.end();
+    expect(await shim.exited).toBe(0);
+    expect(shim.messages.map((m) => m.id)).toEqual([1, 2]);
+    shim.checkStreams();
+  });
+});

@@ -1,0 +1,54 @@
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { MAX_SOCKET_PATH_BYTES, runtimeDir, runtimePaths, socketPath, tokenPath } from '../../../main/shared/paths.ts';
+
+describe('runtimeDir', () => {
+  it('uses XDG_RUNTIME_DIR on POSIX', () => {
+    expect(runtimeDir({ XDG_RUNTIME_DIR: '/run/user/1000' }, 'linux', 1000)).toBe('/run/user/1000/switchboard');
+  });
+
+  it('ignores a relative XDG_RUNTIME_DIR and falls back to tmpdir/switchboard-<uid>', () => {
+    expect(runtimeDir({ XDG_RUNTIME_DIR: 'relative' }, 'linux', 501)).toBe(`${os.tmpdir()}/switchboard-501`);
+    expect(runtimeDir({}, 'darwin', 501)).toBe(`${os.tmpdir()}/switchboard-501`);
+  });
+
+  it('lets SWITCHBOARD_RUNTIME_DIR override everything', () => {
+    expect(runtimeDir({ SWITCHBOARD_RUNTIME_DIR: '/tmp/sb-test', XDG_RUNTIME_DIR: '/run/user/1' }, 'linux', 1)).toBe('/tmp/sb-test');
+  });
+
+  it('uses LOCALAPPDATA on Windows', () => {
+    expect(runtimeDir({ LOCALAPPDATA: 'C:\\Users\\ada\\AppData\\Local' }, 'win32', undefined)).toBe('C:\\Users\\ada\\AppData\\Local\\Switchboard\\run');
+  });
+});
+
+describe('socketPath and tokenPath', () => {
+  it('puts the socket and token in the runtime dir on POSIX', () => {
+    expect(socketPath('/run/user/1000/switchboard', 'linux')).toBe('/run/user/1000/switchboard/gateway.sock');
+    expect(tokenPath('/run/user/1000/switchboard', 'linux')).toBe('/run/user/1000/switchboard/token');
+  });
+
+  it('falls back to a short hashed path when sun_path would overflow', () => {
+    const long = '/tmp/' + 'd'.repeat(120);
+    const path = socketPath(long, 'darwin');
+    expect(Buffer.byteLength(path)).toBeLessThanOrEqual(MAX_SOCKET_PATH_BYTES);
+    expect(path).toMatch(/^\/tmp\/switchboard-[0-9a-f]{16}\/gateway\.sock$/);
+    expect(socketPath(long, 'darwin')).toBe(path); // stable
+    expect(socketPath(long + 'x', 'darwin')).not.toBe(path);
+    // Multibyte characters count in bytes.
+    const multibyte = '/tmp/' + 'é'.repeat(50);
+    expect(Buffer.byteLength(socketPath(multibyte, 'linux'))).toBeLessThanOrEqual(MAX_SOCKET_PATH_BYTES);
+  });
+
+  it('uses a hashed named pipe on Windows', () => {
+    const a = socketPath('C:\\Users\\ada\\AppData\\Local\\Switchboard\\run', 'win32');
+    expect(a).toMatch(/^\\\\\.\\pipe\\switchboard-[0-9a-f]{32}$/);
+    expect(socketPath('C:\\other', 'win32')).not.toBe(a);
+    expect(tokenPath('C:\\x', 'win32')).toBe('C:\\x\\token');
+  });
+
+  it('runtimePaths bundles them', () => {
+    expect(runtimePaths({ SWITCHBOARD_RUNTIME_DIR: '/tmp/sb' }, 'linux', 0)).toEqual({
+      dir: '/tmp/sb', socket: '/tmp/sb/gateway.sock', token: '/tmp/sb/token',
+    });
+  });
+});
