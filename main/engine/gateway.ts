@@ -3,6 +3,8 @@
  * CLI, the tray app and the tests drive goes through here.
  */
 import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { isConfigMissing, loadConfigFile, watchConfigFile, diffConfigs, emptyConfig, resolveServerReferences, type ConfigError, type LoadedConfig, type ResolvedConfig, type ResolvedServer } from './config/index.ts';
 import type { SecretStore } from './secrets/store.ts';
@@ -12,7 +14,10 @@ import { attachLineSession } from './downstream/line-session.ts';
 import { listenHttp, type HttpListener } from './downstream/http-server.ts';
 import { listenLocalSocket } from './downstream/socket-listener.ts';
 import { UpstreamRegistry } from './upstreams/registry.ts';
-import { createStdioUpstream } from './upstreams/stdio-mcp.ts';
+import { createStdioUpstream, StdioMcpUpstream } from './upstreams/stdio-mcp.ts';
+import { createEngineApi, type EngineApi, type EngineTool } from './api/gateway-api.ts';
+import { exposedToolName } from './routing/profile-view.ts';
+import { compileFilter } from './routing/filters.ts';
 import { createHttpUpstream } from './upstreams/http-mcp.ts';
 import { FailedUpstream } from './upstreams/failed.ts';
 import type { BackoffPolicy } from './upstreams/managed.ts';
@@ -77,12 +82,20 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private watcher?: { close(): void };
   private reloading: Promise<void> = Promise.resolve();
   private readonly lineSessions = new Set<Session>();
+  /** Recent state changes per server, for the UI's log view. */
+  private readonly events = new Map<string, string[]>();
+  /** The control API for the UI (IPC in the app, HTTP in headless mode). */
+  readonly api: EngineApi;
 
   constructor(opts: GatewayOptions) {
     super();
     this.opts = opts;
     this.registry = new UpstreamRegistry<RunningServer>((server) => this.createUpstream(server));
-    this.registry.on('added', (u) => u.on('status', (s) => this.emit('status', s)));
+    this.registry.on('added', (u) => u.on('status', (s) => {
+      this.recordEvent(s);
+      this.emit('status', s);
+    }));
+    this.api = createEngineApi(this, opts.version);
     this.router = new Router({
       registry: this.registry,
       catalog: this.catalog,
@@ -170,6 +183,33 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.catalog.list(upstream, 'tools');
   }
 
+  /** Tools as clients of the default profile see them, with the server each comes from. */
+  async catalogTools(server?: string): Promise<EngineTool[]> {
+    const names = server === undefined ? this.registry.enabledNames() : [server];
+    const out: EngineTool[] = [];
+    for (const name of names) {
+      const upstream = this.registry.sharedInstance(name);
+      if (!upstream) continue;
+      const filter = compileFilter(this.registry.config(name)?.tools);
+      for (const tool of this.catalog.cached(upstream, 'tools') ?? []) {
+        const original = String(tool.name);
+        if (!filter.includes(original)) continue;
+        const dto: EngineTool = { name: exposedToolName(name, original, this.registry.config(name)?.tools, this.current.namespaceSeparator), server: name, originalName: original };
+        if (typeof tool.title === 'string') dto.title = tool.title;
+        if (typeof tool.description === 'string') dto.description = tool.description;
+        out.push(dto);
+      }
+    }
+    return out;
+  }
+
+  /** A server's recent stderr (stdio) and state changes, oldest first. */
+  serverLog(name: string): string[] {
+    const upstream = this.registry.sharedInstance(name);
+    const stderr = upstream instanceof StdioMcpUpstream ? upstream.stderr() : [];
+    return [...(this.events.get(name) ?? []), ...stderr];
+  }
+
   async restartServer(name: string): Promise<void> {
     this.requireServer(name);
     await this.registry.restart(name);
@@ -212,11 +252,20 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       return await loadConfigFile(this.opts.configPath);
     } catch (err) {
       if (this.opts.allowMissingConfig && isConfigMissing(err)) {
+        // Create the folder so the file can simply be dropped in (and watched).
+        await mkdir(path.dirname(this.opts.configPath), { recursive: true });
         this.emit('log', `no config file at ${this.opts.configPath} yet: starting with no servers`);
         return { path: this.opts.configPath, config: emptyConfig(), hash: '' } as LoadedConfig;
       }
       throw err;
     }
+  }
+
+  private recordEvent(s: UpstreamStatus): void {
+    let lines = this.events.get(s.name);
+    if (!lines) this.events.set(s.name, (lines = []));
+    lines.push(`${new Date(s.since).toISOString()} ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`);
+    if (lines.length > 50) lines.shift();
   }
 
   private profileServers(profile: string): string[] | undefined {

@@ -16,6 +16,8 @@ export type { UpstreamStatus, UpstreamState } from './upstreams/types.ts';
 export { lookupCommand, resolveLoginShellPath } from './upstreams/process/index.ts';
 export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
 export { logDir, stateDir } from './state-paths.ts';
+export { runtimePaths } from '../shared/paths.ts';
+export type { EngineApi, EngineStatus, EngineServer, EngineTool } from './api/gateway-api.ts';
 
 /** The config path for this user and platform (SWITCHBOARD_CONFIG overrides). */
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -39,7 +39,8 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
   }
   const streamable = new StreamableHttpEndpoint({ createSession: opts.createSession, idleTimeoutMs: 2 * 60 * 60_000, maxSessions: 1000 });
   const legacy = new LegacySseEndpoint(opts.createSession);
-  let guard: ((req: IncomingMessage) => Refusal | undefined) | undefined;
+  // Set once the port is known (port 0 picks one); requests cannot arrive before that.
+  const guard: { check?: (req: IncomingMessage) => Refusal | undefined } = {};
 
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -50,7 +51,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
   server.maxConnections = 1024;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refusal = guard!(req);
+    const refusal = guard.check!(req);
     if (refusal) return refuse(res, refusal);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (opts.extraRoutes && (await opts.extraRoutes(req, res, url))) return;
@@ -87,7 +88,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     });
   });
   const port = (server.address() as AddressInfo).port;
-  guard = createGuard({ host: opts.host, port, allowedOrigins: opts.allowedOrigins, ...(opts.token ? { token: opts.token } : {}) });
+  guard.check = createGuard({ host: opts.host, port, allowedOrigins: opts.allowedOrigins, ...(opts.token ? { token: opts.token } : {}) });
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
 
   return {

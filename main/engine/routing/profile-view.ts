@@ -95,6 +95,12 @@ function addNamed(member: ViewMember, items: Item[], filterConfig: NameFilter | 
   }
 }
 
+/** The name a tool is exposed under when nothing collides with it (for display). */
+export function exposedToolName(server: string, original: string, filter: NameFilter | undefined, separator: string): string {
+  const alias = compileFilter(filter).alias(original);
+  return alias !== undefined ? fitName(alias) : namespacedName(server, original, separator);
+}
+
 /** Finds the server for a resource URI: listed resources first, then templates, in server order. */
 export function routeResource(view: ProfileViewData, uri: string): Route | undefined {
   const direct = view.resourceRoutes.get(uri);

@@ -105,7 +105,7 @@ export class Router implements SessionHandler {
   detach(session: Session): void {
     this.sessions.delete(session);
     this.sessionsById.delete(session.id);
-    for (const [key, view] of this.views) if (key.endsWith(`#${session.id}`)) this.views.delete(key);
+    for (const key of this.views.keys()) if (key.endsWith(`#${session.id}`)) this.views.delete(key);
     for (const [upstream, byUri] of this.subscriptions) {
       for (const [uri, holders] of byUri) {
         if (holders.delete(session) && holders.size === 0) {

@@ -1,0 +1,223 @@
+// @ts-check
+/**
+ * Lint: ESLint's and typescript-eslint's recommended rules (syntax only, no type information, so
+ * it stays fast) plus the dependency rules of ARCHITECTURE.md §2 as no-restricted-imports per
+ * folder. test/unit/boundaries.test.ts checks the same table on resolved paths, including
+ * dynamic import() and .svelte files, which this config cannot see.
+ */
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const SOURCE_EXTS = '{ts,mts,cts,js,mjs,cjs}';
+/** Folder levels below an area that get generated rules (the boundary test has no limit). */
+const MAX_DEPTH = 6;
+
+/** @param {string} s */
+const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const NOT_FURTHER = '(?!\\.{1,2}/)';
+
+const bare = {
+  electron: { regex: '^electron(?:/|$)', message: 'must not import electron' },
+  nodeBuiltin: {
+    regex: `^(?:node:|(?:${builtinModules.filter((m) => !m.startsWith('_')).map(esc).join('|')})(?:/|$))`,
+    message: 'must not import Node built-ins',
+  },
+  /** @param {string} what @param {string[]} allowed exact bare specifiers */
+  only: (what, allowed) => ({
+    regex: `^(?!${allowed.map((a) => `${esc(a)}$`).join('|')}${allowed.length ? '|' : ''}\\.{1,2}/)`,
+    message: `may import ${what}`,
+  }),
+  nodePrefixedOnly: {
+    regex: '^(?!node:|\\.{1,2}/)',
+    message: 'may import only Node built-ins, written with the node: prefix',
+  },
+  absolute: { regex: '^(?:/|[A-Za-z]:[\\\\/]|file:)', message: 'must not import by absolute path or URL' },
+};
+
+/**
+ * One entry per row of the ARCHITECTURE.md table. `allow`/`typeOnly` are repo-relative zones: a
+ * folder ending in `/` or one exact file. Relative imports outside them are refused.
+ * @typedef {{ regex: string, message: string }} BareRule
+ * @typedef {{ name: string, dir: string, files?: string[], ignores?: string[], topOnly?: boolean,
+ *   allow: string[], typeOnly?: string[], bare: BareRule[], summary: string }} Area
+ * @type {Area[]}
+ */
+const AREAS = [
+  {
+    name: 'main/engine',
+    dir: 'main/engine',
+    allow: ['main/engine/', 'main/shared/'],
+    bare: [bare.electron, bare.absolute],
+    summary: 'pure Node: node:*, npm packages (not electron), main/engine/** and main/shared/**; never main/app, main/shim, preload or renderer',
+  },
+  {
+    name: 'main/app',
+    dir: 'main/app',
+    allow: ['main/app/', 'main/engine/index.ts', 'preload/contract/'],
+    bare: [bare.absolute],
+    summary: 'electron, main/engine/index.ts (not engine internals), preload/contract and main/app/**',
+  },
+  {
+    name: 'main/shim',
+    dir: 'main/shim',
+    allow: ['main/shim/', 'main/shared/'],
+    bare: [bare.nodePrefixedOnly],
+    summary: 'node:* built-ins, main/shared/** and main/shim/** only (it must start in milliseconds)',
+  },
+  {
+    name: 'main/shared',
+    dir: 'main/shared',
+    allow: ['main/shared/'],
+    bare: [bare.nodePrefixedOnly],
+    summary: 'node:* built-ins and main/shared/** only',
+  },
+  {
+    name: 'main/index.ts',
+    dir: 'main',
+    files: ['main/index.ts'],
+    topOnly: true,
+    allow: ['main/app/', 'main/engine/index.ts'],
+    bare: [bare.only('only electron', ['electron', 'electron/main'])],
+    summary: 'only electron, main/app/** and main/engine/index.ts (wiring only)',
+  },
+  {
+    name: 'main/cli.ts',
+    dir: 'main',
+    ignores: ['main/index.ts'],
+    topOnly: true,
+    allow: ['main/cli/', 'main/engine/', 'main/shim/', 'main/shared/', 'package.json'],
+    bare: [bare.electron, bare.absolute],
+    summary: 'the headless CLI (main/*.ts but index.ts, main/cli/**): main/cli, main/engine, main/shim, main/shared, package.json; never electron, main/app, preload or renderer',
+  },
+  {
+    name: 'main/cli',
+    dir: 'main/cli',
+    allow: ['main/cli/', 'main/engine/', 'main/shim/', 'main/shared/', 'package.json'],
+    bare: [bare.electron, bare.absolute],
+    summary: 'the headless CLI (main/*.ts but index.ts, main/cli/**): main/cli, main/engine, main/shim, main/shared, package.json; never electron, main/app, preload or renderer',
+  },
+  {
+    name: 'preload/contract',
+    dir: 'preload/contract',
+    allow: [],
+    typeOnly: ['preload/contract/'],
+    bare: [bare.only('nothing outside preload/contract', [])],
+    summary: 'types only: `import type` from other contract files, nothing else',
+  },
+  {
+    name: 'preload',
+    dir: 'preload',
+    ignores: ['preload/contract/**'],
+    allow: ['preload/'],
+    bare: [bare.only('only electron', ['electron', 'electron/renderer'])],
+    summary: 'electron (contextBridge, ipcRenderer) and preload/contract only; no node:*, no main',
+  },
+  {
+    name: 'renderer',
+    dir: 'renderer',
+    ignores: ['renderer/dist/**'],
+    allow: ['renderer/'],
+    typeOnly: ['preload/contract/'],
+    bare: [bare.electron, bare.nodeBuiltin, bare.absolute],
+    summary: 'svelte, renderer/** and `import type` from preload/contract; never electron, node:* or main',
+  },
+];
+
+/**
+ * no-restricted-imports sees the specifier as written, so rules are generated per folder depth:
+ * from main/engine/x/y.ts, `../../app/` is main/app/. Specifiers with `..` in the middle are left
+ * to the boundary test.
+ * @param {Area} area
+ * @param {number} depth folders between the area's dir and the file
+ */
+function patternsFor(area, depth) {
+  const areaParts = area.dir.split('/');
+  const fileDepth = areaParts.length + depth;
+  const rule = `${area.name} ${area.summary} (ARCHITECTURE.md §2)`;
+  /** @type {{ regex: string, message: string, caseSensitive: true, allowTypeImports?: boolean }[]} */
+  const patterns = area.bare.map((b) => ({ regex: b.regex, message: `${area.name} ${b.message}: ${rule}`, caseSensitive: true }));
+  const deny = (/** @type {string} */ regex) => patterns.push({ regex, message: `Import outside the allowed zones: ${rule}`, caseSensitive: true });
+  const typeOnly = (/** @type {string} */ regex) =>
+    patterns.push({ regex, message: `Only \`import type\` is allowed from preload/contract here: ${rule}`, caseSensitive: true, allowTypeImports: true });
+
+  const zones = [...area.allow.map((z) => ({ z, kind: 'allow' })), ...(area.typeOnly ?? []).map((z) => ({ z, kind: 'type' }))];
+  for (let up = 0; up <= fileDepth; up++) {
+    const prefix = up === 0 ? '\\./' : `(?:\\.\\./){${up}}`;
+    const head = `^${prefix}${NOT_FURTHER}`;
+    const baseLen = fileDepth - up;
+    const deeper = baseLen > areaParts.length;
+    const base = (deeper ? areaParts : areaParts.slice(0, baseLen)).join('/');
+    const containing = zones.find(({ z }) => z.endsWith('/') && `${base}/`.startsWith(z));
+    if (containing) {
+      if (containing.kind === 'type') typeOnly(head);
+      continue;
+    }
+    /** @type {string[]} */ const allowed = [];
+    /** @type {string[]} */ const typed = [];
+    for (const { z, kind } of deeper ? [] : zones) {
+      if (base !== '' && !z.startsWith(`${base}/`)) continue;
+      const rest = z.slice(base === '' ? 0 : base.length + 1);
+      const frag = z.endsWith('/') ? esc(rest) : `${esc(rest)}$`;
+      (kind === 'allow' ? allowed : typed).push(frag);
+    }
+    const ok = [...allowed, ...typed];
+    deny(ok.length ? `${head}(?!(?:${ok.join('|')}))` : head);
+    for (const frag of typed) typeOnly(`${head}(?:${frag})`);
+  }
+  deny(`^(?:\\.\\./){${fileDepth + 1}}`);
+  return patterns;
+}
+
+/** @returns {import('eslint').Linter.Config[]} */
+function boundaryConfigs() {
+  return AREAS.flatMap((area) => {
+    const depths = area.topOnly ? [0] : Array.from({ length: MAX_DEPTH + 1 }, (_, d) => d);
+    return depths.map((depth) => ({
+      name: `switchboard/boundaries/${area.name}/depth-${depth}`,
+      files: area.files ?? [`${area.dir}/${'*/'.repeat(depth)}*.${SOURCE_EXTS}`],
+      ...(area.ignores ? { ignores: area.ignores } : {}),
+      rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: patternsFor(area, depth) }] },
+    }));
+  });
+}
+
+const NODE_GLOBALS = Object.fromEntries(
+  [
+    'process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'AbortController', 'AbortSignal', 'TextEncoder',
+    'TextDecoder', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate',
+    'queueMicrotask', 'structuredClone', 'fetch', 'globalThis',
+  ].map((name) => [name, /** @type {const} */ ('readonly')]),
+);
+
+export default tseslint.config(
+  { name: 'switchboard/ignores', ignores: ['**/node_modules/', '**/dist/', 'out/', 'resources/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    name: 'switchboard/base',
+    languageOptions: { ecmaVersion: 2024, sourceType: 'module' },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // With verbatimModuleSyntax, `import { type A }` keeps a runtime import; say `import type`.
+      '@typescript-eslint/no-import-type-side-effects': 'error',
+      // Protocol code validates control characters on purpose (hello frames, headers, names).
+      'no-control-regex': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    name: 'switchboard/plain-js',
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: { globals: NODE_GLOBALS },
+  },
+  {
+    name: 'switchboard/commonjs',
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', __filename: 'readonly' },
+    },
+  },
+  ...boundaryConfigs(),
+);

@@ -1,0 +1,106 @@
+/**
+ * Electron wiring of app windows: the `switchboard://app` scheme that serves the built renderer
+ * with our CSP, hardening applied to every webContents, and the single main window.
+ */
+import { readFile } from 'node:fs/promises';
+import { BrowserWindow, protocol, session, shell, type WebContents } from 'electron';
+import { resolveAppAsset } from './assets.ts';
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  CONTENT_SECURITY_POLICY,
+  mainWindowOptions,
+  navigationPolicy,
+  permissionPolicy,
+  windowOpenPolicy,
+} from './options.ts';
+
+/** Must run before app 'ready'. */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
+}
+
+function notFound(): Response {
+  return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}
+
+/** Serves the built renderer; every response carries the CSP. Call after 'ready'. */
+export function serveAppScheme(rendererDir: string): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const asset = request.method === 'GET' ? resolveAppAsset(rendererDir, request.url) : null;
+    if (asset === null) return notFound();
+    let body: Buffer;
+    try {
+      body = await readFile(asset.file);
+    } catch {
+      return notFound();
+    }
+    return new Response(new Uint8Array(body), {
+      headers: {
+        'content-type': asset.contentType,
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+      },
+    });
+  });
+}
+
+/** Refuses browser permissions app pages do not need. Call after 'ready'. */
+export function restrictPermissions(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) => callback(permissionPolicy(permission, details.requestingUrl)));
+  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) => permissionPolicy(permission, requestingOrigin));
+}
+
+/** Applied to every webContents the app creates ('web-contents-created'). */
+export function hardenWebContents(contents: WebContents): void {
+  contents.on('will-navigate', (event) => {
+    if (navigationPolicy(event.url) === 'deny') event.preventDefault();
+  });
+  contents.on('will-frame-navigate', (event) => {
+    if (navigationPolicy(event.url) === 'deny') event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => {
+    if (navigationPolicy(event.url) === 'deny') event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    const decision = windowOpenPolicy(url);
+    if (decision.openExternally !== undefined) {
+      shell.openExternal(decision.openExternally).catch((err: unknown) => console.error('switchboard: could not open link:', err));
+    }
+    return { action: 'deny' };
+  });
+}
+
+export interface MainWindow {
+  /** Creates the window, or shows and focuses it if it exists. */
+  open(): void;
+  /** Whether `webContentsId` belongs to the main window (IPC sender check). */
+  isAppWindow(webContentsId: number): boolean;
+}
+
+export function createMainWindow(preloadPath: string): MainWindow {
+  let win: BrowserWindow | null = null;
+  return {
+    open() {
+      if (win !== null && !win.isDestroyed()) {
+        if (win.isMinimized()) win.restore();
+        win.show();
+        win.focus();
+        return;
+      }
+      const created = new BrowserWindow(mainWindowOptions(preloadPath));
+      win = created;
+      created.once('ready-to-show', () => created.show());
+      created.on('closed', () => {
+        if (win === created) win = null;
+      });
+      created.loadURL(APP_ENTRY_URL).catch((err: unknown) => console.error('switchboard: could not load the app page:', err));
+    },
+    isAppWindow(webContentsId) {
+      return win !== null && !win.isDestroyed() && win.webContents.id === webContentsId;
+    },
+  };
+}
