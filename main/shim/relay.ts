@@ -10,7 +10,7 @@ import { runtimePaths, type RuntimePaths } from '../shared/paths.ts';
 import { peekResponseId } from '../shared/wire.ts';
 import { connectWithRetry, type NotConnected } from './connect.ts';
 import { spawnGatewayDetached } from './gateway.ts';
-import { LineSplitter } from './lines.ts';
+import { LineSplitter } from '../shared/lines.ts';
 import { ClientSession, type Id } from './session.ts';
 
 export interface ShimOptions {
