@@ -12,6 +12,7 @@ import type { ReplyFn, Upstream } from '../upstreams/types.ts';
 import type { RegistryServer } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
+import { degradeToolResult } from './degrade.ts';
 import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
 
 export interface RoutedServer extends RegistryServer {
@@ -30,8 +31,19 @@ export interface RouterRegistry {
   releaseSession(sessionId: string): Promise<void>;
 }
 
+/** Answers a server's question in the app when no client can (the elicitation broker). */
+export interface Prompter {
+  ask(
+    request: { server: string; method: 'elicitation/create' | 'sampling/createMessage'; params: Record<string, unknown>; client?: { name: string; version?: string }; reason: string },
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<Record<string, unknown>>;
+}
+
 export interface RouterOptions {
   registry: RouterRegistry;
+  prompter?: Prompter;
+  /** How long the app waits for a person to answer a prompt. */
+  promptTimeoutMs?: number;
   catalog: Catalog;
   /** Enabled server names of a profile; undefined for an unknown profile. */
   profileServers(profile: string): string[] | undefined;
@@ -139,7 +151,7 @@ export class Router implements SessionHandler {
       case 'resources/templates/list':
         return { resourceTemplates: (await this.view(session)).resourceTemplates };
       case 'tools/call':
-        return this.forwardNamed(session, req, signal, 'toolRoutes', 'tool');
+        return degradeToolResult(await this.forwardNamed(session, req, signal, 'toolRoutes', 'tool'), session.protocolVersion);
       case 'prompts/get':
         return this.forwardNamed(session, req, signal, 'promptRoutes', 'prompt');
       case 'resources/read':
@@ -405,25 +417,35 @@ export class Router implements SessionHandler {
   private onUpstreamRequest(upstream: Upstream, m: JsonRpcRequest, reply: ReplyFn): void {
     const server = this.opts.registry.server(upstream) ?? 'unknown';
     const target = this.requestTarget(upstream);
-    if (!target) {
-      reply({ error: { code: RpcCode.InternalError, message: `Switchboard cannot tell which client ${m.method} from server "${server}" is for: no single client has a request in flight` } });
-      return;
-    }
-    const capability = SERVER_TO_CLIENT_CAPABILITY[m.method];
-    if (capability && !target.session.hasCapability(capability)) {
-      reply({ error: { code: RpcCode.MethodNotFound, message: `the client (${target.session.clientInfo?.name ?? 'unknown'}) does not support ${m.method}` } });
-      return;
-    }
     const ac = new AbortController();
     let pending = this.serverRequests.get(upstream);
     if (!pending) this.serverRequests.set(upstream, (pending = new Map()));
     pending.set(m.id, ac);
-    const options: { relatedRequestId?: RequestId; signal: AbortSignal } = { signal: ac.signal };
-    if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
-    target.session.request(m.method, m.params, options).then(
-      (result) => reply({ result }),
-      (err: unknown) => reply({ error: toRpcError(err) }),
-    ).finally(() => pending.delete(m.id));
+    const done = () => pending.delete(m.id);
+    const params = m.params ?? {};
+
+    const unable = target ? clientCannotAnswer(target.session, m.method, params) : 'no single client has a request in flight on this server';
+    if (target && unable === undefined) {
+      const options: { relatedRequestId?: RequestId; signal: AbortSignal } = { signal: ac.signal };
+      if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
+      target.session.request(m.method, m.params, options).then(
+        (result) => reply({ result }),
+        (err: unknown) => reply({ error: toRpcError(err) }),
+      ).finally(done);
+      return;
+    }
+    if (this.opts.prompter && (m.method === 'elicitation/create' || m.method === 'sampling/createMessage')) {
+      const request: Parameters<Prompter['ask']>[0] = { server, method: m.method, params, reason: unable ?? '' };
+      if (target?.session.clientInfo) request.client = target.session.clientInfo;
+      this.opts.prompter.ask(request, { timeoutMs: this.opts.promptTimeoutMs ?? 10 * 60_000, signal: ac.signal }).then(
+        (result) => reply({ result }),
+        (err: unknown) => reply({ error: toRpcError(err) }),
+      ).finally(done);
+      return;
+    }
+    done();
+    const code = target ? RpcCode.MethodNotFound : RpcCode.InternalError;
+    reply({ error: { code, message: `Switchboard cannot answer ${m.method} from server "${server}": ${unable}` } });
   }
 
   /**
@@ -450,6 +472,25 @@ export class Router implements SessionHandler {
     const method = LIST_CHANGED_METHOD[kind];
     for (const s of this.sessionsOf(upstream)) if (s.initialized) s.notify(method);
   }
+}
+
+/** Why this client cannot answer a server-to-client request, or undefined when it can. */
+function clientCannotAnswer(session: Session, method: string, params: Params): string | undefined {
+  const who = `the client (${session.clientInfo?.name ?? 'unknown'}, revision ${session.protocolVersion ?? 'unknown'})`;
+  const capability = SERVER_TO_CLIENT_CAPABILITY[method];
+  if (capability && !session.hasCapability(capability)) return `${who} does not support ${method}`;
+  if (method === 'elicitation/create') {
+    const modes = session.clientCapabilities.elicitation as Record<string, unknown> | undefined;
+    const mode = params.mode === 'url' ? 'url' : 'form';
+    // An empty elicitation capability means form mode only (2025-11-25).
+    const supports = mode === 'form' ? !modes || Object.keys(modes).length === 0 || 'form' in modes : !!modes && 'url' in modes;
+    if (!supports) return `${who} does not support ${mode}-mode elicitation`;
+  }
+  if (method === 'sampling/createMessage' && Array.isArray(params.tools)) {
+    const sampling = session.clientCapabilities.sampling as Record<string, unknown> | undefined;
+    if (!sampling || !('tools' in sampling)) return `${who} does not support sampling with tools`;
+  }
+  return undefined;
 }
 
 function invalidParams(message: string): GatewayError {
