@@ -8,7 +8,7 @@
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import type { ChannelMap, ExposedApiKey, GatewayChannel } from './contract/channels.ts';
-import type { GatewayApi } from './contract/gateway-api.ts';
+import type { GatewayApi, PromptAnswerDto } from './contract/gateway-api.ts';
 
 /** Kept in sync with main/app/ipc/channels.ts by the compiler (ChannelMap) and a unit test. */
 const CHANNELS: ChannelMap = {
@@ -17,6 +17,8 @@ const CHANNELS: ChannelMap = {
   listTools: 'switchboard:list-tools',
   restartServer: 'switchboard:restart-server',
   getServerLog: 'switchboard:get-server-log',
+  listPrompts: 'switchboard:list-prompts',
+  answerPrompt: 'switchboard:answer-prompt',
 };
 
 const API_KEY: ExposedApiKey = 'switchboard';
@@ -32,6 +34,8 @@ const api: GatewayApi = {
   listTools: (...args: [server?: string]) => invoke(CHANNELS.listTools, ...args),
   restartServer: (...args: [name: string]) => invoke(CHANNELS.restartServer, ...args),
   getServerLog: (...args: [name: string]) => invoke(CHANNELS.getServerLog, ...args),
+  listPrompts: (...args: []) => invoke(CHANNELS.listPrompts, ...args),
+  answerPrompt: (...args: [id: string, answer: PromptAnswerDto]) => invoke(CHANNELS.answerPrompt, ...args),
 };
 
 contextBridge.exposeInMainWorld(API_KEY, api);

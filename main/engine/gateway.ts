@@ -9,6 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { isConfigMissing, loadConfigFile, watchConfigFile, diffConfigs, emptyConfig, resolveServerReferences, type ConfigError, type LoadedConfig, type ResolvedConfig, type ResolvedServer } from './config/index.ts';
 import type { SecretStore } from './secrets/store.ts';
 import { GatewayError, errorMessage } from './protocol/errors.ts';
+import type { RequestId } from './protocol/jsonrpc.ts';
 import { Session, type SendFn, type TransportKind } from './downstream/session.ts';
 import { attachLineSession } from './downstream/line-session.ts';
 import { listenHttp, type HttpListener } from './downstream/http-server.ts';
@@ -16,6 +17,10 @@ import { listenLocalSocket } from './downstream/socket-listener.ts';
 import { UpstreamRegistry } from './upstreams/registry.ts';
 import { createStdioUpstream, StdioMcpUpstream } from './upstreams/stdio-mcp.ts';
 import { createEngineApi, type EngineApi, type EngineTool } from './api/gateway-api.ts';
+import { createApiRoutes, type ApiRoutes } from './api/http-routes.ts';
+import { ensureApiToken } from './api/api-token.ts';
+import { PromptBroker } from './elicitation/index.ts';
+import { randomBytes } from 'node:crypto';
 import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
 import { createHttpUpstream } from './upstreams/http-mcp.ts';
@@ -81,11 +86,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private socket?: { path: string; close(): Promise<void> };
   private watcher?: { close(): void };
   private reloading: Promise<void> = Promise.resolve();
+  private stopped = false;
   private readonly lineSessions = new Set<Session>();
   /** Recent state changes per server, for the UI's log view. */
   private readonly events = new Map<string, string[]>();
   /** The control API for the UI (IPC in the app, HTTP in headless mode). */
   readonly api: EngineApi;
+  /** Elicitation and sampling no client could answer, waiting for the user. */
+  readonly prompts = new PromptBroker();
+  private apiRoutes?: ApiRoutes;
+  private apiTokenValue?: string;
 
   constructor(opts: GatewayOptions) {
     super();
@@ -95,9 +105,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.recordEvent(s);
       this.emit('status', s);
     }));
-    this.api = createEngineApi(this, opts.version);
+    this.api = createEngineApi(this, opts.version, this.prompts);
+    this.prompts.on('log', (line) => this.emit('log', line));
+    this.on('status', () => this.apiRoutes?.notifyServers());
     this.router = new Router({
       registry: this.registry,
+      prompter: this.prompts,
       catalog: this.catalog,
       profileServers: (profile) => this.profileServers(profile),
       separator: () => this.current.namespaceSeparator,
@@ -112,13 +125,22 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await this.openListeners();
     if (this.opts.watch) {
       this.watcher = watchConfigFile(this.opts.configPath, (result) => {
-        this.reloading = this.reloading.then(() => ('error' in result ? this.onConfigError(result.error) : this.applyConfig(result.config)));
+        if (this.stopped) return;
+        this.reloading = this.reloading
+          .then(() => ('error' in result ? this.onConfigError(result.error) : this.applyConfig(result.config)))
+          .catch((err: unknown) => {
+            this.emit('log', `could not apply the config change: ${errorMessage(err)}`);
+          });
       }, { initialHash: this.loaded.hash });
     }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.watcher?.close();
+    await this.reloading;
+    this.prompts.withdrawAll('Switchboard is stopping');
+    this.apiRoutes?.close();
     for (const s of [...this.lineSessions]) s.close();
     await Promise.all([this.http?.close(), this.socket?.close()]);
     await this.registry.stopAll();
@@ -143,6 +165,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   socketPath(): string | undefined {
     return this.socket?.path;
+  }
+
+  /** The bearer token of the /api control routes (the listener's own token when it has one). */
+  apiToken(): string | undefined {
+    return this.apiTokenValue;
   }
 
   sessionCount(): number {
@@ -219,7 +246,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return Object.hasOwn(this.current.profiles, profile);
   }
 
-  createSession(profile: string, transport: TransportKind, send: SendFn, id?: string): Session {
+  createSession(profile: string, transport: TransportKind, send: SendFn, id?: string, onRequestAbandoned?: (id: RequestId) => void): Session {
     return new Session({
       profile,
       transport,
@@ -227,6 +254,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       handler: this.router,
       serverInfo: { name: GATEWAY_NAME, version: this.opts.version },
       ...(id ? { id } : {}),
+      ...(onRequestAbandoned ? { onRequestAbandoned } : {}),
     });
   }
 
@@ -358,13 +386,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (httpOverride !== false && listen.http !== false) {
       const port = httpOverride?.port ?? listen.http.port;
       const host = httpOverride?.host ?? listen.http.host;
+      this.apiTokenValue = listen.http.token ?? (this.opts.runtimeDir ? await ensureApiToken(this.opts.runtimeDir) : randomBytes(32).toString('hex'));
+      this.apiRoutes ??= createApiRoutes({ api: this.api, broker: this.prompts, token: this.apiTokenValue, log: (m) => this.emit('log', m) });
       try {
         this.http = await listenHttp({
+          extraRoutes: this.apiRoutes,
           host,
           port,
           allowedOrigins: listen.http.allowedOrigins,
           maxRequestBytes: this.current.limits.maxRequestBytes,
-          createSession: (profile, transport, send, id) => this.createSession(profile, transport, send, id),
+          createSession: (profile, transport, send, id, onAbandoned) => this.createSession(profile, transport, send, id, onAbandoned),
           profileExists: (p) => this.profileExists(p),
           ...(listen.http.token ? { token: listen.http.token } : {}),
         });

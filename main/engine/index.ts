@@ -17,7 +17,9 @@ export { lookupCommand, resolveLoginShellPath } from './upstreams/process/index.
 export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
 export { logDir, stateDir } from './state-paths.ts';
 export { runtimePaths } from '../shared/paths.ts';
-export type { EngineApi, EngineStatus, EngineServer, EngineTool } from './api/gateway-api.ts';
+export type { EngineApi, EngineStatus, EngineServer, EngineTool, PendingPromptDto, PromptAnswer } from './api/gateway-api.ts';
+export { PromptBroker, PromptAnswerError } from './elicitation/index.ts';
+export { ensureApiToken, apiTokenPath } from './api/api-token.ts';
 
 /** The config path for this user and platform (SWITCHBOARD_CONFIG overrides). */
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {

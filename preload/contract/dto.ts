@@ -52,3 +52,129 @@ export interface ToolDto {
   title?: string;
   description?: string;
 }
+
+// ---- prompts: elicitation and sampling the client could not answer, put to the user ----------
+
+/** Who caused the request, as the client introduced itself. */
+export interface PromptClientDto {
+  name: string;
+  version?: string;
+}
+
+/** One field of a form elicitation (the spec's flat JSON Schema subset, unknown keywords dropped). */
+export interface FormFieldSchemaDto {
+  type: 'string' | 'number' | 'integer' | 'boolean' | 'array';
+  title?: string;
+  description?: string;
+  /** A value to prefill. */
+  default?: string | number | boolean | string[];
+  /** string: the allowed values. */
+  enum?: string[];
+  /** string (legacy titled enum): display names, parallel to `enum`. */
+  enumNames?: string[];
+  /** string (titled enum): the allowed values with display titles. */
+  oneOf?: { const: string; title?: string }[];
+  /** string: `email`, `uri`, `date` or `date-time` are checked; others are hints. */
+  format?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  /** array (multi-select): the allowed values. */
+  items?: { type: 'string'; enum?: string[]; anyOf?: { const: string; title?: string }[] };
+  minItems?: number;
+  maxItems?: number;
+}
+
+export interface FormSchemaDto {
+  type: 'object';
+  properties: Record<string, FormFieldSchemaDto>;
+  required?: string[];
+}
+
+/** A piece of sampling content as the server sent it: text, image, audio, tool use or result. Render as data, never as markup. */
+export type SamplingContentDto = { type: string; text?: string; mimeType?: string } & Record<string, unknown>;
+
+export interface SamplingMessageDto {
+  role: 'user' | 'assistant';
+  content: SamplingContentDto | SamplingContentDto[];
+}
+
+/** What a sampling request asks the model — here, the user — to answer. */
+export interface SamplingParamsDto {
+  messages: SamplingMessageDto[];
+  systemPrompt?: string;
+  maxTokens?: number;
+  temperature?: number;
+  stopSequences?: string[];
+  includeContext?: string;
+  modelPreferences?: Record<string, unknown>;
+  /** Tools the server offers the model; for context only. */
+  tools?: Record<string, unknown>[];
+}
+
+interface PendingPromptBaseDto {
+  /** Random and unguessable. */
+  id: string;
+  /** The server (config key) that asked. */
+  server: string;
+  /** Text from the server (elicitation) or a summary (sampling). Untrusted: show as plain text. */
+  message: string;
+  /** The client whose request caused this one, when known. */
+  client?: PromptClientDto;
+  /** Why Switchboard asks instead of the client, e.g. "the client (Zed) does not support elicitation". */
+  reason: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Epoch milliseconds. Then the prompt disappears (an elicitation is answered as cancel, sampling is rejected). */
+  expiresAt: number;
+}
+
+/** A form to fill in. Answer `{ action: 'accept', content }`, `{ action: 'decline' }` or `{ action: 'cancel' }`. */
+export interface ElicitationFormPromptDto extends PendingPromptBaseDto {
+  kind: 'elicitation';
+  mode: 'form';
+  requestedSchema: FormSchemaDto;
+}
+
+/**
+ * A page the server wants the user to visit (e.g. to sign in). `url` is the full URL, http(s)
+ * only, never opened by the gateway: show it untruncated, open it only when the user chooses,
+ * then answer `{ action: 'accept' }` — or decline / cancel.
+ */
+export interface ElicitationUrlPromptDto extends PendingPromptBaseDto {
+  kind: 'elicitation';
+  mode: 'url';
+  url: string;
+  elicitationId?: string;
+}
+
+/**
+ * A request for a model reply. Never approved silently: answer with the reply the user typed,
+ * `{ action: 'accept', content: { type: 'text', text }, model? }` (model defaults to "user"), or
+ * `{ action: 'decline' }`.
+ */
+export interface SamplingPromptDto extends PendingPromptBaseDto {
+  kind: 'sampling';
+  mode: 'form';
+  params: SamplingParamsDto;
+}
+
+export type PendingPromptDto = ElicitationFormPromptDto | ElicitationUrlPromptDto | SamplingPromptDto;
+
+export type FormValueDto = string | number | boolean | string[];
+
+/** The user's answer to a pending prompt (see each prompt kind for which fits). */
+export type PromptAnswerDto =
+  | { action: 'accept'; content?: Record<string, FormValueDto> }
+  | { action: 'accept'; role?: 'assistant'; content: { type: 'text'; text: string }; model?: string }
+  | { action: 'decline' }
+  | { action: 'cancel' };
+
+/** How a prompt left the list. */
+export type PromptOutcomeDto = 'answered' | 'declined' | 'cancelled' | 'expired' | 'withdrawn';
+
+export interface PromptSettledDto {
+  id: string;
+  outcome: PromptOutcomeDto;
+}

@@ -10,6 +10,8 @@ export const GATEWAY_CHANNELS: ChannelMap = Object.freeze({
   listTools: 'switchboard:list-tools',
   restartServer: 'switchboard:restart-server',
   getServerLog: 'switchboard:get-server-log',
+  listPrompts: 'switchboard:list-prompts',
+  answerPrompt: 'switchboard:answer-prompt',
 });
 
 export const GATEWAY_METHODS = Object.freeze(Object.keys(GATEWAY_CHANNELS) as GatewayMethod[]);

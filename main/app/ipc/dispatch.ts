@@ -4,7 +4,7 @@
  * before the GatewayApi sees them. A renderer is treated as untrusted input.
  */
 import type { ChannelMap, GatewayChannel, GatewayMethod } from '../../../preload/contract/channels.ts';
-import type { GatewayApi } from '../../../preload/contract/gateway-api.ts';
+import type { GatewayApi, PromptAnswerDto } from '../../../preload/contract/gateway-api.ts';
 import { GATEWAY_CHANNELS } from './channels.ts';
 
 /** What main knows about who sent an IPC call. */
@@ -71,6 +71,15 @@ function stringArg(ctx: CallContext, index: number, name: string): string {
   return value;
 }
 
+/** A plain object (the API checks its contents); arrays, null and class instances are refused. */
+function objectArg(ctx: CallContext, index: number, name: string): Record<string, unknown> {
+  const value = ctx.args[index];
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) {
+    throw new IpcCallError('invalid_request', `${ctx.channel}: argument "${name}" must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
 function optionalStringArg(ctx: CallContext, index: number, name: string): string | undefined {
   return ctx.args[index] === undefined ? undefined : stringArg(ctx, index, name);
 }
@@ -99,6 +108,16 @@ const CALLS: { readonly [M in GatewayMethod]: Call<M> } = {
   getServerLog: (api, ctx) => {
     expectArgs(ctx, ['name'], 1);
     return api.getServerLog(stringArg(ctx, 0, 'name'));
+  },
+  listPrompts: (api, ctx) => {
+    expectArgs(ctx, [], 0);
+    return api.listPrompts();
+  },
+  answerPrompt: (api, ctx) => {
+    expectArgs(ctx, ['id', 'answer'], 2);
+    const id = stringArg(ctx, 0, 'id');
+    // The shape of the answer is checked by the prompt broker, which knows the prompt.
+    return api.answerPrompt(id, objectArg(ctx, 1, 'answer') as unknown as PromptAnswerDto);
   },
 };
 

@@ -3,6 +3,10 @@
  * import: the shapes here are checked against it where the app wires them together).
  */
 import type { Gateway } from '../gateway.ts';
+import type { PromptBroker } from '../elicitation/broker.ts';
+import type { PendingPromptDto, PromptAnswer } from '../elicitation/types.ts';
+
+export type { PendingPromptDto, PromptAnswer } from '../elicitation/types.ts';
 
 export interface EngineStatus {
   version: string;
@@ -35,9 +39,16 @@ export interface EngineApi {
   listTools(server?: string): Promise<EngineTool[]>;
   restartServer(name: string): Promise<void>;
   getServerLog(name: string): Promise<string[]>;
+  /** Elicitation and sampling requests waiting for the user, oldest first. */
+  listPrompts(): Promise<PendingPromptDto[]>;
+  /**
+   * Answers a pending prompt. Rejects with GatewayError 'not_found' (unknown or already settled
+   * id) or PromptAnswerError 'invalid_request' (the answer does not fit; names the field).
+   */
+  answerPrompt(id: string, answer: PromptAnswer): Promise<void>;
 }
 
-export function createEngineApi(gateway: Gateway, version: string): EngineApi {
+export function createEngineApi(gateway: Gateway, version: string, broker: Pick<PromptBroker, 'list' | 'answer'>): EngineApi {
   return {
     async getStatus() {
       const status: EngineStatus = {
@@ -65,6 +76,12 @@ export function createEngineApi(gateway: Gateway, version: string): EngineApi {
     },
     async getServerLog(name) {
       return gateway.serverLog(name);
+    },
+    async listPrompts() {
+      return broker.list();
+    },
+    async answerPrompt(id, answer) {
+      broker.answer(id, answer);
     },
   };
 }

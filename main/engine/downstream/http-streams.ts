@@ -94,13 +94,29 @@ export class ResponseStream {
     }
   }
 
+  /** The request was cancelled: no response will come. Ends the connection cleanly. */
+  abandon(): void {
+    this.finished = true;
+    if (!this.res) return;
+    if (this.mode === 'pending') this.res.writeHead(204).end();
+    else this.res.end();
+    this.finish();
+  }
+
+  /** The session ended: a client still waiting gets an error, not an empty 200. */
   close(): void {
-    this.res?.end();
+    const res = this.res;
     this.res = undefined;
+    if (!res || res.writableEnded) return;
+    if (!res.headersSent && !this.standalone) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Session ended before the request was answered' } }));
+      return;
+    }
+    res.end();
   }
 
   private openSse(): void {
-    if (this.mode === 'sse' || !this.res) return;
+    if (!this.res || this.res.headersSent) return;
     this.mode = 'sse';
     this.res.writeHead(200, { ...this.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' });
     this.res.flushHeaders();

@@ -31,6 +31,8 @@ export interface SessionOptions {
   serverInfo: { name: string; version: string };
   /** Limit for requests we send the client (elicitation waits on a person: generous). */
   clientRequestTimeoutMs?: number;
+  /** A request ended without a response (the client cancelled it): the transport can let go of it. */
+  onRequestAbandoned?: (id: RequestId) => void;
   id?: string;
 }
 
@@ -131,6 +133,7 @@ export class Session {
       if (!ac.signal.aborted) this.opts.send(failure(req.id, toRpcError(err)), req.id);
     } finally {
       if (this.inflight.get(req.id) === ac) this.inflight.delete(req.id);
+      if (ac.signal.aborted) this.opts.onRequestAbandoned?.(req.id);
     }
   }
 

@@ -11,7 +11,10 @@ import { isRevision } from '../protocol/versions.ts';
 import { ResponseStream, parseEventId } from './http-streams.ts';
 import type { SendFn, Session, TransportKind } from './session.ts';
 
-export type SessionFactory = (profile: string, transport: TransportKind, send: SendFn, id?: string) => Session;
+export type SessionFactory = (profile: string, transport: TransportKind, send: SendFn, id?: string, onRequestAbandoned?: (id: RequestId) => void) => Session;
+
+/** Streams a session keeps for resumption after their client went away; older ones are dropped. */
+const MAX_RESUMABLE_STREAMS = 64;
 
 interface HttpSession {
   session: Session;
@@ -128,7 +131,15 @@ export class StreamableHttpEndpoint {
     state.nextStream = 0;
     state.standalone = new ResponseStream({ id: `${id.slice(0, 8)}g`, standalone: true, canSse: true });
     state.byStreamId.set(state.standalone.id, state.standalone);
-    state.session = this.opts.createSession(profile, 'streamable-http', (m, related) => this.route(state, m, related), id);
+    state.session = this.opts.createSession(profile, 'streamable-http', (m, related) => this.route(state, m, related), id, (requestId) => {
+      // Cancelled by the client: no response will come; end its stream.
+      const stream = state.byRequest.get(requestId);
+      state.byRequest.delete(requestId);
+      if (stream) {
+        stream.abandon();
+        state.byStreamId.delete(stream.id);
+      }
+    });
     this.sessions.set(state.session.id, state);
     state.session.onClose(() => this.end(state));
     return state;
@@ -143,6 +154,7 @@ export class StreamableHttpEndpoint {
     state.byRequest.set(message.id, stream);
     state.byStreamId.set(stream.id, stream);
     stream.onDone = () => state.byStreamId.delete(stream.id);
+    this.limitResumable(state);
     state.session.receive(message);
   }
 
@@ -164,6 +176,17 @@ export class StreamableHttpEndpoint {
       }
     }
     state.standalone.write(message, false);
+  }
+
+  /** Bounded memory: drop the oldest streams nobody is connected to beyond the cap. */
+  private limitResumable(state: HttpSession): void {
+    if (state.byStreamId.size <= MAX_RESUMABLE_STREAMS) return;
+    for (const [id, stream] of state.byStreamId) {
+      if (state.byStreamId.size <= MAX_RESUMABLE_STREAMS) break;
+      if (stream === state.standalone || stream.connected) continue;
+      state.byStreamId.delete(id);
+      for (const [requestId, s] of state.byRequest) if (s === stream) state.byRequest.delete(requestId);
+    }
   }
 
   private end(state: HttpSession): void {

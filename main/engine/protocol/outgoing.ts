@@ -17,6 +17,8 @@ interface Pending {
 export interface OutgoingOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Never send notifications/cancelled for it (initialize is never cancelled). */
+  noCancel?: boolean;
 }
 
 export class OutgoingRequests {
@@ -53,7 +55,7 @@ export class OutgoingRequests {
       entry.reject = (e) => { settle(); reject(e); };
       if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
         entry.timer = setTimeout(() => {
-          this.cancelRemote(id, 'timed out');
+          if (!options.noCancel) this.cancelRemote(id, 'timed out');
           entry.reject(new GatewayError('request_timeout', `${method} to ${this.peerLabel} timed out after ${options.timeoutMs} ms`));
         }, options.timeoutMs);
       }

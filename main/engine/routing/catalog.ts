@@ -52,7 +52,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
       for (const kind of Object.keys(LIST_METHOD) as ListKind[]) void this.refresh(upstream, kind);
     };
     const onNotification = (m: { method: string }) => {
-      for (const kind of LIST_CHANGED[m.method] ?? []) void this.refresh(upstream, kind);
+      if (Object.hasOwn(LIST_CHANGED, m.method)) for (const kind of LIST_CHANGED[m.method]!) void this.refresh(upstream, kind);
     };
     upstream.on('ready', onReady);
     upstream.on('notification', onNotification);
@@ -117,10 +117,15 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     for (let page = 0; page < MAX_PAGES; page++) {
       const result = await upstream.request(spec.method, cursor === undefined ? {} : { cursor });
       const got = result[spec.key];
-      if (Array.isArray(got)) items.push(...(got as Item[]));
+      // A backend's bad entry (null, a string) is skipped, never allowed to break the merged list.
+      if (Array.isArray(got)) for (const item of got) if (isPlainObject(item)) items.push(item as Item);
       cursor = typeof result.nextCursor === 'string' && result.nextCursor !== '' ? result.nextCursor : undefined;
       if (cursor === undefined) break;
     }
     return items;
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

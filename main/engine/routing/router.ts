@@ -5,6 +5,7 @@
  * reach only the sessions that should see them, and a server-to-client request goes only to the
  * session whose request caused it.
  */
+import { randomBytes } from 'node:crypto';
 import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
 import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { LOG_LEVELS, type Session, type SessionHandler } from '../downstream/session.ts';
@@ -25,6 +26,7 @@ export interface RouterRegistry {
   on(event: 'added' | 'removed', listener: (upstream: Upstream) => void): unknown;
   all(): Upstream[];
   forSession(server: string, sessionId: string): Upstream | undefined;
+  existingForSession(server: string, sessionId: string): Upstream | undefined;
   config(server: string): RoutedServer | undefined;
   owner(upstream: Upstream): string | undefined;
   server(upstream: Upstream): string | undefined;
@@ -56,6 +58,8 @@ interface Flight {
 }
 
 interface ProgressRoute {
+  /** Only this upstream may report progress on the token. */
+  upstream: Upstream;
   session: Session;
   clientToken: string | number;
   requestId: RequestId;
@@ -175,7 +179,7 @@ export class Router implements SessionHandler {
   }
 
   handleNotification(session: Session, method: string, params: Params | undefined): void {
-    const members = this.members(session);
+    const members = this.members(session, false);
     if (method === 'notifications/roots/list_changed') {
       for (const m of members) m.upstream.notify(method, params);
       return;
@@ -185,11 +189,17 @@ export class Router implements SessionHandler {
 
   // ---- client → upstream -------------------------------------------------
 
-  private members(session: Session): ViewMember[] {
+  /**
+   * The upstreams a session uses. `start` creates an isolated instance on first use; without it
+   * only existing instances count (notification fan-out must not spawn processes).
+   */
+  private members(session: Session, start = true): ViewMember[] {
+    // A session that ended must not start anything (its isolated instances were released).
+    if (session.closed) return [];
     const names = this.opts.profileServers(session.profile) ?? [];
     const out: ViewMember[] = [];
     for (const name of names) {
-      const upstream = this.opts.registry.forSession(name, session.id);
+      const upstream = start ? this.opts.registry.forSession(name, session.id) : this.opts.registry.existingForSession(name, session.id);
       const server = this.opts.registry.config(name);
       if (!upstream || !server) continue;
       const member: ViewMember = { server: name, upstream };
@@ -304,9 +314,10 @@ export class Router implements SessionHandler {
     const meta = params._meta as Record<string, unknown> | undefined;
     const clientToken = meta?.progressToken;
     if (typeof clientToken === 'string' || typeof clientToken === 'number') {
-      token = `sb-${++this.progressSeq}`;
+      // Unguessable, so no backend can report progress into another client's request.
+      token = `sb-${++this.progressSeq}-${randomBytes(6).toString('hex')}`;
       outParams = { ...params, _meta: { ...meta, progressToken: token } };
-      this.progress.set(token, { session, clientToken, requestId: req.id });
+      this.progress.set(token, { upstream, session, clientToken, requestId: req.id });
     }
     const flight: Flight = { session, requestId: req.id };
     let flights = this.flights.get(upstream);
@@ -338,6 +349,8 @@ export class Router implements SessionHandler {
   private wire(upstream: Upstream): void {
     if (this.unwire.has(upstream)) return;
     const onNotification = (m: JsonRpcNotification) => this.onUpstreamNotification(upstream, m);
+    const onReady = () => this.restoreUpstreamState(upstream);
+    upstream.on('ready', onReady);
     const onRequest = (m: JsonRpcRequest, reply: ReplyFn) => this.onUpstreamRequest(upstream, m, reply);
     upstream.on('notification', onNotification);
     upstream.on('request', onRequest);
@@ -345,9 +358,22 @@ export class Router implements SessionHandler {
     this.unwire.set(upstream, () => {
       upstream.off('notification', onNotification);
       upstream.off('request', onRequest);
+      upstream.off('ready', onReady);
       untrack();
     });
     this.views.clear();
+  }
+
+  /** After a backend restarted: its subscriptions and log level are gone; ask again. */
+  private restoreUpstreamState(upstream: Upstream): void {
+    for (const uri of this.subscriptions.get(upstream)?.keys() ?? []) {
+      upstream.request('resources/subscribe', { uri }).catch(() => undefined);
+    }
+    const levels = this.sessionsOf(upstream).map((s) => s.logLevel).filter((l) => l !== undefined);
+    if (levels.length && upstream.info()?.capabilities.logging) {
+      const min = Math.min(...levels.map((l) => LOG_LEVELS.indexOf(l)));
+      upstream.request('logging/setLevel', { level: LOG_LEVELS[min] }).catch(() => undefined);
+    }
   }
 
   private unwireUpstream(upstream: Upstream): void {
@@ -377,8 +403,8 @@ export class Router implements SessionHandler {
     switch (m.method) {
       case 'notifications/progress': {
         const route = typeof params.progressToken === 'string' ? this.progress.get(params.progressToken) : undefined;
-        // Progress for a request that already completed (or was never ours) is dropped.
-        if (route) route.session.notify(m.method, { ...params, progressToken: route.clientToken }, route.requestId);
+        // Progress for a request that already completed, or from another upstream, is dropped.
+        if (route && route.upstream === upstream) route.session.notify(m.method, { ...params, progressToken: route.clientToken }, route.requestId);
         return;
       }
       case 'notifications/message': {
@@ -404,12 +430,12 @@ export class Router implements SessionHandler {
       }
       case 'notifications/cancelled': {
         const id = params.requestId as RequestId | undefined;
-        if (id !== undefined) this.serverRequests.get(upstream)?.get(id)?.abort(new Error(String(params.reason ?? 'cancelled by the server')));
+        if (id !== undefined) this.serverRequests.get(upstream)?.get(id)?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the server'));
         return;
       }
       default:
         for (const s of this.sessionsOf(upstream)) {
-          if (this.members(s).length === 1) s.notify(m.method, m.params);
+          if (this.members(s, false).length === 1) s.notify(m.method, m.params);
         }
     }
   }

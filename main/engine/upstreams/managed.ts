@@ -166,7 +166,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         protocolVersion: LATEST_STATEFUL,
         capabilities: this.opts.capabilities,
         clientInfo: this.opts.clientInfo,
-      }, { timeoutMs: this.opts.startupTimeoutMs });
+      }, { timeoutMs: this.opts.startupTimeoutMs, noCancel: true });
       if (generation !== this.generation) return;
       const info = toInfo(result);
       channel.send(notification('notifications/initialized'));
@@ -193,6 +193,8 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private onLost(reason: Error): void {
     const wasReady = this.state === 'ready';
     this.generation++;
+    // Reap what the lost connection left behind (e.g. children of an npx wrapper).
+    this.channel?.close().catch(() => undefined);
     this.channel = undefined;
     const err = new GatewayError('upstream_closed', `server "${this.name}" ${reason.message}; the request was lost`);
     this.outgoing?.failAll(err);
@@ -239,11 +241,20 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       if (this.listenerCount('request') === 0) {
         return reply({ error: { code: RpcCode.MethodNotFound, message: `Switchboard cannot answer ${message.method}` } });
       }
-      this.emit('request', message, reply);
+      // Whatever a backend sends must never take the gateway down.
+      try {
+        this.emit('request', message, reply);
+      } catch (err) {
+        reply({ error: { code: RpcCode.InternalError, message: `Switchboard failed to route ${message.method}: ${errorMessage(err)}` } });
+      }
       return;
     }
     if (isNotification(message)) {
-      this.emit('notification', message);
+      try {
+        this.emit('notification', message);
+      } catch {
+        // Dropped: a malformed notification affects nobody else.
+      }
       return;
     }
     // A response: settles only the request with its id; strays are dropped.

@@ -80,6 +80,13 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     return upstream;
   }
 
+  /** Like forSession, but never starts anything. */
+  existingForSession(name: string, sessionId: string): Upstream | undefined {
+    const server = this.servers.get(name);
+    if (!server || server.disabled) return undefined;
+    return server.isolated ? this.isolated.get(name)?.get(sessionId) : this.shared.get(name);
+  }
+
   /** Stops the isolated instances of a session that ended. */
   async releaseSession(sessionId: string): Promise<void> {
     const stopping: Promise<void>[] = [];
@@ -110,11 +117,13 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
       if (!now) stopped.push(name);
     }
     for (const name of stopped) this.servers.delete(name);
+    // Record changed configs before waiting, so nothing started meanwhile uses the old one.
+    const previous = new Map(this.servers);
+    for (const [name, server] of next) this.servers.set(name, server);
     await Promise.all(stopping);
     for (const [name, server] of next) {
-      const prev = this.servers.get(name);
+      const prev = previous.get(name);
       const changed = !prev || JSON.stringify(prev) !== JSON.stringify(server);
-      this.servers.set(name, server);
       if (!changed) continue;
       if (prev) restarted.push(name);
       else started.push(name);

@@ -96,11 +96,18 @@ async function openProcess(spec: StdioServerSpec, deps: StdioUpstreamDeps, log: 
   // EPIPE when the server died mid-write: the exit handler reports it.
   child.stdin!.on('error', () => undefined);
   child.on('error', () => undefined);
+  // 'exit' can come before the last stdout bytes are read: report the loss only once stdout
+  // has ended too (or shortly after, if a grandchild keeps the pipe open).
   child.on('exit', (code, signal) => {
-    if (closed) return;
-    closed = true;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    handlers.onClose(new Error(`${how}${lastStderr()}`));
+    const report = () => {
+      if (closed) return;
+      closed = true;
+      handlers.onClose(new Error(`${how}${lastStderr()}`));
+    };
+    if (child.stdout!.readableEnded) return report();
+    child.stdout!.once('end', report);
+    setTimeout(report, 1000).unref();
   });
 
   return {

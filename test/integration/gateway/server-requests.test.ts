@@ -38,11 +38,38 @@ describe('server-to-client requests and notifications', () => {
     }
   });
 
-  it('tells the server when the client cannot answer an elicitation', async () => {
+  it('asks the user through the Prompter API when the client cannot show the elicitation', async () => {
     const client = await httpClient(gateway.httpUrl()!);
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), { ...init, headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json', ...init.headers } });
     try {
-      const result = await client.callTool({ name: 'fx__ask', arguments: {} });
-      expect(JSON.stringify(result)).toMatch(/does not support elicitation\/create/);
+      const call = client.callTool({ name: 'fx__ask', arguments: {} });
+      const prompt = await waitFor(async () => ((await (await api('/prompts')).json()) as { id: string; server: string; message: string; reason: string }[])[0], 10_000, 'a pending prompt');
+      expect(prompt).toMatchObject({ server: 'fx', message: 'What is your name?' });
+      expect(prompt.reason).toMatch(/does not support elicitation/);
+      const bad = await api(`/prompts/${prompt.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { name: 42 } }) });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toMatch(/name/);
+      const ok = await api(`/prompts/${prompt.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { name: 'Grace' } }) });
+      expect(ok.status).toBeLessThan(300);
+      expect(textOf(await call)).toBe('hello Grace');
+      expect(await (await api('/prompts')).json()).toEqual([]);
+      const unauthorised = await fetch(gateway.httpUrl()!.replace(/\/mcp$/, '/api/prompts'));
+      expect(unauthorised.status).toBe(401);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('tells the server when the user declines in the app', async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), { ...init, headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json' } });
+    try {
+      const call = client.callTool({ name: 'fx__ask', arguments: {} });
+      const prompt = await waitFor(async () => ((await (await api('/prompts')).json()) as { id: string }[])[0], 10_000, 'a pending prompt');
+      await api(`/prompts/${prompt.id}`, { method: 'POST', body: JSON.stringify({ action: 'decline' }) });
+      expect(textOf(await call)).toBe('no answer (decline)');
     } finally {
       await client.close();
     }

@@ -10,6 +10,8 @@ const API_METHODS = {
   listTools: true,
   restartServer: true,
   getServerLog: true,
+  listPrompts: true,
+  answerPrompt: true,
 } satisfies Record<keyof GatewayApi, true>;
 
 const exposed = new Map<string, unknown>();

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { GATEWAY_CHANNELS } from '../../../../main/app/ipc/channels.ts';
 import { createIpcHandlers, createSenderCheck, IpcCallError, MAX_STRING_ARG, type IpcHandler, type IpcSender } from '../../../../main/app/ipc/dispatch.ts';
 import type { GatewayChannel } from '../../../../preload/contract/channels.ts';
-import type { GatewayApi, ServerDto } from '../../../../preload/contract/gateway-api.ts';
+import type { GatewayApi, PromptAnswerDto, ServerDto } from '../../../../preload/contract/gateway-api.ts';
 
 const TRUSTED: IpcSender = { webContentsId: 1, frameUrl: 'switchboard://app/index.html', isMainFrame: true };
 const SERVERS: ServerDto[] = [{ name: 'github', kind: 'stdio', state: 'ready', restarts: 0, toolCount: 3, pid: 42 }];
@@ -14,6 +14,8 @@ function fakeApi() {
     listTools: vi.fn(async (_server?: string) => []),
     restartServer: vi.fn(async (_name: string) => undefined),
     getServerLog: vi.fn(async (_name: string) => ['line 1']),
+    listPrompts: vi.fn(async () => []),
+    answerPrompt: vi.fn(async (_id: string, _answer: PromptAnswerDto) => undefined),
   } satisfies GatewayApi;
 }
 
@@ -80,6 +82,18 @@ describe('IPC dispatch', () => {
     const { handler } = setup();
     await expect(handler('switchboard:restart-server')(TRUSTED, ['x'.repeat(MAX_STRING_ARG + 1)])).rejects.toThrow(/longer than 256 characters/);
     await expect(handler('switchboard:restart-server')(TRUSTED, ['x'.repeat(MAX_STRING_ARG)])).resolves.toBeUndefined();
+  });
+
+  it('forwards prompt calls: list, and answer with an object after a non-empty id', async () => {
+    const { api, handler } = setup();
+    await expect(handler('switchboard:list-prompts')(TRUSTED, [])).resolves.toEqual([]);
+    await handler('switchboard:answer-prompt')(TRUSTED, ['p1', { action: 'decline' }]);
+    expect(api.answerPrompt).toHaveBeenCalledWith('p1', { action: 'decline' });
+    await expect(handler('switchboard:answer-prompt')(TRUSTED, ['p1'])).rejects.toMatchObject({ message: 'switchboard:answer-prompt expects 2 arguments (id, answer), got 1' });
+    await expect(handler('switchboard:answer-prompt')(TRUSTED, ['p1', 'accept'])).rejects.toMatchObject({ message: 'switchboard:answer-prompt: argument "answer" must be an object, got string' });
+    await expect(handler('switchboard:answer-prompt')(TRUSTED, ['p1', [{ action: 'accept' }]])).rejects.toMatchObject({ message: 'switchboard:answer-prompt: argument "answer" must be an object, got an array' });
+    await expect(handler('switchboard:answer-prompt')(TRUSTED, ['', { action: 'accept' }])).rejects.toMatchObject({ code: 'invalid_request' });
+    expect(api.answerPrompt).toHaveBeenCalledTimes(1);
   });
 
   it('passes API failures through unchanged', async () => {

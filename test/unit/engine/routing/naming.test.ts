@@ -55,3 +55,15 @@ describe('URI templates', () => {
     expect(matchesTemplate('api://items{?page,limit}', 'api://other')).toBe(false);
   });
 });
+
+describe('URI templates from hostile backends', () => {
+  it('match quickly even with many adjacent or reserved expressions', () => {
+    const started = process.hrtime.bigint();
+    expect(matchesTemplate('x://{+a}{+a}{+a}{+a}{+a}{+a}{+a}{+a}!', `x://${'a'.repeat(60)}`)).toBe(false);
+    expect(matchesTemplate('x://{a}{b}{c}{d}{e}{f}{g}{h}!', `x://${'a'.repeat(60)}`)).toBe(false);
+    expect(matchesTemplate('x://{+a}/{+b}/{+c}/{+d}/{+e}/{+f}/{+g}/{+h}!', `x://${'a/'.repeat(500)}`)).toBe(false);
+    expect(matchesTemplate('x://{a}{b}', 'x://ab')).toBe(true);
+    // Generous bound: a backtracking blow-up takes seconds to minutes, not milliseconds.
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
+  });
+});

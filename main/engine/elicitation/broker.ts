@@ -1,0 +1,252 @@
+/**
+ * The prompt broker: server-to-client requests (elicitation, sampling) that the client cannot
+ * answer wait here until the user answers them in the app's UI, the time runs out, or the
+ * server withdraws them. Nothing is ever answered on the user's behalf: a timeout is a cancel
+ * (elicitation) or a rejection (sampling), never an accept. URLs are shown, never opened.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { GatewayError, errorMessage } from '../protocol/errors.ts';
+import type { AskOptions, PendingPromptDto, PromptOutcome, PromptRequest, PromptSettledDto } from './types.ts';
+import { PromptAnswerError, invalidParams, isObject, normalizeRequestedSchema, normalizeSamplingParams, samplingResult, validateFormContent } from './validate.ts';
+
+export interface PromptBrokerOptions {
+  /** Prompts waiting at once; beyond this new ones are refused at once. Default 100. */
+  maxPending?: number;
+}
+
+export interface PromptBrokerEvents {
+  added: [prompt: PendingPromptDto];
+  settled: [settled: PromptSettledDto];
+  /** Something worth a line in the gateway's log (a refused request, a failing listener). */
+  log: [message: string];
+}
+
+/** The spec's error code for "user rejected sampling". */
+export const USER_REJECTED = -1;
+
+export const DEFAULT_MAX_PENDING = 100;
+/** Longest URL we show; a longer one is refused (nobody can check it by eye). */
+export const MAX_URL_LENGTH = 8192;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+type Result = Record<string, unknown>;
+type Settlement = { result: Result } | { error: Error };
+
+interface Pending {
+  dto: PendingPromptDto;
+  resolve(result: Result): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+  detach(): void;
+}
+
+function isLoopbackHostname(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** Why a URL-mode URL must not be shown, or undefined when it may be (then `href` is it, normalised). */
+function checkUrl(raw: unknown): { href: string } | { refused: string } {
+  if (typeof raw !== 'string' || raw === '') return { refused: 'has no url' };
+  if (raw.length > MAX_URL_LENGTH) return { refused: `has a url longer than ${MAX_URL_LENGTH} characters` };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { refused: 'has a url that does not parse' };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { refused: `has a ${url.protocol} url (only http and https are shown)` };
+  if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) return { refused: 'has a plain http url to another machine (only https, or http to this machine)' };
+  if (url.username !== '' || url.password !== '') return { refused: 'has a url with a user name or password in it (a way to disguise where a link goes)' };
+  // The parsed form: an internationalised host shows as punycode, so look-alike names stand out.
+  return { href: url.href };
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+function samplingRejected(code: 'request_cancelled' | 'request_timeout', why: string): GatewayError {
+  const message = `User rejected sampling request (${why})`;
+  return new GatewayError(code, message, { rpc: { code: USER_REJECTED, message } });
+}
+
+function shortId(id: string): string {
+  return JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id);
+}
+
+export class PromptBroker extends EventEmitter<PromptBrokerEvents> {
+  private readonly pending = new Map<string, Pending>();
+  private readonly maxPending: number;
+
+  constructor(options: PromptBrokerOptions = {}) {
+    super();
+    this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Puts a server's request to the user. Resolves with the MCP result for the server:
+   * elicitation `{ action: 'accept', content } | { action: 'decline' } | { action: 'cancel' }`
+   * (a timeout is a cancel), sampling a CreateMessageResult. Rejects when sampling is declined,
+   * dismissed or times out (JSON-RPC code -1), when the server's request is malformed (-32602),
+   * and when `signal` fires (the server cancelled: the prompt is withdrawn).
+   */
+  ask(request: PromptRequest, options: AskOptions): Promise<Result> {
+    const { server, method } = request;
+    const sampling = method === 'sampling/createMessage';
+    if (options.signal?.aborted) return Promise.reject(this.withdrawnError(request));
+    if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
+      return Promise.reject(new GatewayError('internal', `PromptBroker.ask: timeoutMs must be a positive number, got ${options.timeoutMs}`));
+    }
+    if (method !== 'elicitation/create' && !sampling) {
+      return Promise.reject(new GatewayError('method_not_found', `Switchboard cannot ask the user to answer ${String(method)}`));
+    }
+    const timeoutMs = Math.min(options.timeoutMs, MAX_TIMER_MS);
+    const createdAt = Date.now();
+    const base = {
+      id: randomBytes(18).toString('base64url'),
+      server,
+      reason: request.reason,
+      createdAt,
+      expiresAt: createdAt + timeoutMs,
+      ...(request.client ? { client: request.client.version === undefined ? { name: request.client.name } : { name: request.client.name, version: request.client.version } } : {}),
+    };
+    const params = isObject(request.params) ? request.params : {};
+
+    let dto: PendingPromptDto;
+    try {
+      if (sampling) {
+        const sp = normalizeSamplingParams(params);
+        const n = sp.messages.length;
+        dto = { ...base, kind: 'sampling', mode: 'form', message: `"${server}" asks for a model reply to ${n} message${n === 1 ? '' : 's'}. Nothing is sent unless you write a reply.`, params: sp };
+      } else {
+        if (params.message !== undefined && typeof params.message !== 'string') throw invalidParams('elicitation/create: "message" must be a string');
+        const message = typeof params.message === 'string' ? params.message : '';
+        const mode = params.mode ?? 'form';
+        if (mode === 'url') {
+          const url = checkUrl(params.url);
+          if ('refused' in url) {
+            this.log(`elicitation/create from "${server}" refused: it ${url.refused}; the server was told the user declined`);
+            return Promise.resolve({ action: 'decline' });
+          }
+          dto = { ...base, kind: 'elicitation', mode: 'url', message, url: url.href, ...(typeof params.elicitationId === 'string' ? { elicitationId: params.elicitationId } : {}) };
+        } else if (mode === 'form') {
+          dto = { ...base, kind: 'elicitation', mode: 'form', message, requestedSchema: normalizeRequestedSchema(params.requestedSchema) };
+        } else {
+          throw invalidParams(`elicitation/create: unknown mode ${JSON.stringify(mode)} (form or url)`);
+        }
+      }
+    } catch (err) {
+      if (err instanceof GatewayError) this.log(`${method} from "${server}" refused: ${err.message}`);
+      return Promise.reject(err);
+    }
+
+    if (this.pending.size >= this.maxPending) {
+      const why = `Switchboard already has ${this.maxPending} prompts waiting for the user`;
+      this.log(`${method} from "${server}" refused: ${why}`);
+      return sampling ? Promise.reject(samplingRejected('request_cancelled', why)) : Promise.resolve({ action: 'cancel' });
+    }
+
+    return new Promise<Result>((resolve, reject) => {
+      const id = dto.id;
+      const timer = setTimeout(() => {
+        this.settle(id, 'expired', sampling ? { error: samplingRejected('request_timeout', `no answer in Switchboard within ${seconds(timeoutMs)}`) } : { result: { action: 'cancel' } });
+      }, timeoutMs);
+      timer.unref?.();
+      const signal = options.signal;
+      const onAbort = () => this.settle(id, 'withdrawn', { error: this.withdrawnError(request, signal?.reason) });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, { dto, resolve, reject, timer, detach: () => signal?.removeEventListener('abort', onAbort) });
+      this.emitSafely('added', structuredClone(dto));
+    });
+  }
+
+  /** Prompts waiting for the user, oldest first. */
+  list(): PendingPromptDto[] {
+    return [...this.pending.values()].map((p) => structuredClone(p.dto));
+  }
+
+  get(id: string): PendingPromptDto | undefined {
+    const p = this.pending.get(id);
+    return p ? structuredClone(p.dto) : undefined;
+  }
+
+  /**
+   * The user's answer to prompt `id` (untrusted input: checked before the server sees it).
+   * Throws GatewayError 'not_found' for an unknown id, PromptAnswerError ('invalid_request',
+   * naming the field where there is one) for an answer that does not fit the prompt; the prompt
+   * stays open after a refused answer.
+   */
+  answer(id: string, answer: unknown): void {
+    const p = this.pending.get(id);
+    if (!p) throw new GatewayError('not_found', `no pending prompt with id ${shortId(id)} (it was answered, expired or withdrawn)`);
+    if (!isObject(answer)) throw new PromptAnswerError('the answer must be an object with an "action" ("accept", "decline" or "cancel")');
+    const action = answer.action;
+    if (action !== 'accept' && action !== 'decline' && action !== 'cancel') {
+      throw new PromptAnswerError(`"action" must be "accept", "decline" or "cancel", got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
+    }
+    const dto = p.dto;
+    if (action !== 'accept') {
+      const extra = Object.keys(answer).find((k) => k !== 'action');
+      if (extra !== undefined) throw new PromptAnswerError(`"${action}" takes no other fields, got "${extra}"`);
+      const outcome: PromptOutcome = action === 'decline' ? 'declined' : 'cancelled';
+      if (dto.kind === 'sampling') {
+        this.settle(id, outcome, { error: samplingRejected('request_cancelled', action === 'decline' ? 'declined in Switchboard' : 'dismissed in Switchboard') });
+      } else {
+        this.settle(id, outcome, { result: { action } });
+      }
+      return;
+    }
+    let result: Result;
+    if (dto.kind === 'sampling') {
+      result = samplingResult(answer);
+    } else if (dto.mode === 'url') {
+      const extra = Object.keys(answer).find((k) => k !== 'action');
+      if (extra !== undefined) throw new PromptAnswerError(`a URL-mode elicitation is answered with the action only, got "${extra}"`);
+      result = { action: 'accept' };
+    } else {
+      const extra = Object.keys(answer).find((k) => k !== 'action' && k !== 'content');
+      if (extra !== undefined) throw new PromptAnswerError(`unexpected "${extra}" in a form answer (it takes action and content)`);
+      result = { action: 'accept', content: validateFormContent(dto.requestedSchema, answer.content) };
+    }
+    this.settle(id, 'answered', { result });
+  }
+
+  /** Withdraws every pending prompt (the gateway is stopping); their asks reject with `reason`. */
+  withdrawAll(reason: string): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, 'withdrawn', { error: new GatewayError('request_cancelled', reason) });
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  private settle(id: string, outcome: PromptOutcome, how: Settlement): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.detach();
+    if ('error' in how) p.reject(how.error);
+    else p.resolve(how.result);
+    this.emitSafely('settled', { id, outcome });
+  }
+
+  private withdrawnError(request: PromptRequest, reason?: unknown): GatewayError {
+    const why = reason === undefined ? '' : `: ${errorMessage(reason)}`;
+    return new GatewayError('request_cancelled', `"${request.server}" withdrew its ${request.method} request${why}`);
+  }
+
+  private log(message: string): void {
+    this.emitSafely('log', message);
+  }
+
+  /** A throwing listener must not break the broker (or the answer that triggered the event). */
+  private emitSafely<K extends keyof PromptBrokerEvents>(event: K, ...args: PromptBrokerEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: PromptBrokerEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      if (event !== 'log') this.emitSafely('log', `a prompt "${event}" listener failed: ${errorMessage(err)}`);
+    }
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * Checks both sides of a prompt: what a server asks (untrusted: normalised into the typed DTO
+ * the UI renders, or refused as invalid params) and what the user answers (checked against the
+ * form before anything goes back to the server, with an error that names the field).
+ */
+import { GatewayError, RpcCode } from '../protocol/errors.ts';
+import type { FormFieldSchemaDto, FormSchemaDto, FormValue, SamplingContentDto, SamplingMessageDto, SamplingParamsDto } from './types.ts';
+
+/** An answer the broker refused; `field` names the form field at fault, when there is one. */
+export class PromptAnswerError extends GatewayError {
+  readonly field?: string;
+  constructor(message: string, field?: string) {
+    super('invalid_request', message);
+    this.name = 'PromptAnswerError';
+    if (field !== undefined) this.field = field;
+  }
+}
+
+/** A malformed server request: the server gets JSON-RPC invalid params, the user sees nothing. */
+export function invalidParams(message: string): GatewayError {
+  return new GatewayError('invalid_request', message, { rpc: { code: RpcCode.InvalidParams, message } });
+}
+
+export const MAX_FORM_FIELDS = 100;
+
+type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+const isNonNegativeInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+function titledConsts(raw: unknown): { const: string; title?: string }[] | undefined {
+  if (!Array.isArray(raw) || raw.length === 0) return undefined;
+  const out: { const: string; title?: string }[] = [];
+  for (const option of raw) {
+    if (!isObject(option) || typeof option.const !== 'string') return undefined;
+    out.push(typeof option.title === 'string' ? { const: option.const, title: option.title } : { const: option.const });
+  }
+  return out;
+}
+
+const FIELD_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array']);
+
+function normalizeField(name: string, raw: unknown): FormFieldSchemaDto {
+  if (!isObject(raw)) throw invalidParams(`elicitation/create: requestedSchema property "${name}" must be an object`);
+  const type = raw.type;
+  if (typeof type !== 'string' || !FIELD_TYPES.has(type)) {
+    throw invalidParams(`elicitation/create: requestedSchema property "${name}" has unsupported type ${describe(type)} (forms take string, number, integer, boolean or a multi-select array)`);
+  }
+  const field: FormFieldSchemaDto = { type: type as FormFieldSchemaDto['type'] };
+  if (typeof raw.title === 'string') field.title = raw.title;
+  if (typeof raw.description === 'string') field.description = raw.description;
+  switch (field.type) {
+    case 'string': {
+      if (isStringArray(raw.enum) && raw.enum.length > 0) {
+        field.enum = raw.enum;
+        if (isStringArray(raw.enumNames) && raw.enumNames.length === raw.enum.length) field.enumNames = raw.enumNames;
+      }
+      const oneOf = titledConsts(raw.oneOf);
+      if (oneOf) field.oneOf = oneOf;
+      if (typeof raw.format === 'string') field.format = raw.format;
+      if (isNonNegativeInteger(raw.minLength)) field.minLength = raw.minLength;
+      if (isNonNegativeInteger(raw.maxLength)) field.maxLength = raw.maxLength;
+      if (typeof raw.default === 'string') field.default = raw.default;
+      break;
+    }
+    case 'number':
+    case 'integer':
+      if (isFiniteNumber(raw.minimum)) field.minimum = raw.minimum;
+      if (isFiniteNumber(raw.maximum)) field.maximum = raw.maximum;
+      if (isFiniteNumber(raw.default)) field.default = raw.default;
+      break;
+    case 'boolean':
+      if (typeof raw.default === 'boolean') field.default = raw.default;
+      break;
+    case 'array': {
+      const items = raw.items;
+      const values = isObject(items) && isStringArray(items.enum) && items.enum.length > 0 ? items.enum : undefined;
+      const anyOf = isObject(items) ? titledConsts(items.anyOf) : undefined;
+      if (!values && !anyOf) {
+        throw invalidParams(`elicitation/create: requestedSchema property "${name}" is an array without a list of allowed values (items.enum or items.anyOf)`);
+      }
+      field.items = { type: 'string', ...(values ? { enum: values } : {}), ...(anyOf ? { anyOf } : {}) };
+      if (isNonNegativeInteger(raw.minItems)) field.minItems = raw.minItems;
+      if (isNonNegativeInteger(raw.maxItems)) field.maxItems = raw.maxItems;
+      if (isStringArray(raw.default)) field.default = raw.default;
+      break;
+    }
+  }
+  return field;
+}
+
+/**
+ * The form of an elicitation, reduced to the keywords the UI renders (unknown ones are dropped);
+ * a schema the user could not fill in is refused.
+ */
+export function normalizeRequestedSchema(raw: unknown): FormSchemaDto {
+  if (!isObject(raw)) throw invalidParams('elicitation/create: form mode needs a requestedSchema object');
+  if (raw.type !== undefined && raw.type !== 'object') throw invalidParams(`elicitation/create: requestedSchema must have type "object", got ${describe(raw.type)}`);
+  const props = raw.properties ?? {};
+  if (!isObject(props)) throw invalidParams('elicitation/create: requestedSchema.properties must be an object');
+  const names = Object.keys(props);
+  if (names.length > MAX_FORM_FIELDS) throw invalidParams(`elicitation/create: requestedSchema has ${names.length} properties, more than ${MAX_FORM_FIELDS}`);
+  // fromEntries defines own properties, so a field named "__proto__" stays a field.
+  const properties = Object.fromEntries(names.map((name) => [name, normalizeField(name, props[name])]));
+  const schema: FormSchemaDto = { type: 'object', properties };
+  if (raw.required !== undefined) {
+    if (!isStringArray(raw.required)) throw invalidParams('elicitation/create: requestedSchema.required must be an array of property names');
+    const unknown = raw.required.find((name) => !Object.hasOwn(properties, name));
+    if (unknown !== undefined) throw invalidParams(`elicitation/create: requestedSchema.required names "${unknown}", which is not a property`);
+    if (raw.required.length) schema.required = [...new Set(raw.required)];
+  }
+  return schema;
+}
+
+// ---- answers ---------------------------------------------------------------
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?$/;
+
+function isDate(text: string): boolean {
+  const m = DATE.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+function isDateTime(text: string): boolean {
+  const m = DATE_TIME.exec(text);
+  return m !== null && isDate(m[1]!) && Number(m[2]) < 24 && Number(m[3]) < 60 && Number(m[4] ?? 0) < 61;
+}
+
+const FORMATS: Record<string, { test(text: string): boolean; what: string }> = {
+  email: { test: (t) => EMAIL.test(t), what: 'an email address' },
+  uri: { test: (t) => URI.test(t), what: 'a URI (scheme:…)' },
+  date: { test: isDate, what: 'a date (YYYY-MM-DD)' },
+  'date-time': { test: isDateTime, what: 'a date and time (YYYY-MM-DDTHH:MM:SSZ)' },
+};
+
+function allowedValues(field: FormFieldSchemaDto): string[] | undefined {
+  if (field.type === 'array') return field.items?.enum ?? field.items?.anyOf?.map((o) => o.const);
+  if (field.enum) return field.enum;
+  return field.oneOf?.map((o) => o.const);
+}
+
+const quoteList = (values: string[]) => values.map((v) => JSON.stringify(v)).join(', ');
+
+function checkField(name: string, field: FormFieldSchemaDto, value: unknown): FormValue {
+  const fail = (message: string) => new PromptAnswerError(`field "${name}" ${message}`, name);
+  switch (field.type) {
+    case 'string': {
+      if (typeof value !== 'string') throw fail(`must be a string, got ${describe(value)}`);
+      const allowed = allowedValues(field);
+      if (allowed && !allowed.includes(value)) throw fail(`must be one of ${quoteList(allowed)}, got ${describe(value)}`);
+      const length = [...value].length;
+      if (field.minLength !== undefined && length < field.minLength) throw fail(`must be at least ${field.minLength} characters long`);
+      if (field.maxLength !== undefined && length > field.maxLength) throw fail(`must be at most ${field.maxLength} characters long`);
+      const format = field.format === undefined ? undefined : FORMATS[field.format];
+      if (format && !format.test(value)) throw fail(`must be ${format.what}, got ${describe(value)}`);
+      return value;
+    }
+    case 'number':
+    case 'integer': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(`must be a number, got ${describe(value)}`);
+      if (field.type === 'integer' && !Number.isInteger(value)) throw fail(`must be an integer, got ${describe(value)}`);
+      if (field.minimum !== undefined && value < field.minimum) throw fail(`must be at least ${field.minimum}, got ${value}`);
+      if (field.maximum !== undefined && value > field.maximum) throw fail(`must be at most ${field.maximum}, got ${value}`);
+      return value;
+    }
+    case 'boolean':
+      if (typeof value !== 'boolean') throw fail(`must be true or false, got ${describe(value)}`);
+      return value;
+    case 'array': {
+      if (!isStringArray(value)) throw fail(`must be an array of strings, got ${describe(value)}`);
+      const allowed = allowedValues(field) ?? [];
+      const bad = value.find((v) => !allowed.includes(v));
+      if (bad !== undefined) throw fail(`may only contain ${quoteList(allowed)}, got ${describe(bad)}`);
+      if (new Set(value).size !== value.length) throw fail('must not contain the same value twice');
+      if (field.minItems !== undefined && value.length < field.minItems) throw fail(`needs at least ${field.minItems} selected`);
+      if (field.maxItems !== undefined && value.length > field.maxItems) throw fail(`allows at most ${field.maxItems} selected`);
+      return [...value];
+    }
+  }
+}
+
+/** The content of an accepted form, checked against its schema; returns a clean copy. */
+export function validateFormContent(schema: FormSchemaDto, content: unknown): Record<string, FormValue> {
+  if (content === undefined) content = {};
+  if (!isObject(content)) throw new PromptAnswerError(`"content" must be an object of field values, got ${describe(content)}`);
+  const names = Object.keys(schema.properties);
+  const entries: [string, FormValue][] = [];
+  for (const [key, value] of Object.entries(content)) {
+    if (!Object.hasOwn(schema.properties, key)) {
+      throw new PromptAnswerError(`unknown field "${key}" (the form's fields are: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`, key);
+    }
+    if (value === undefined) continue;
+    entries.push([key, checkField(key, schema.properties[key]!, value)]);
+  }
+  for (const name of schema.required ?? []) {
+    if (!entries.some(([key]) => key === name)) throw new PromptAnswerError(`field "${name}" is required`, name);
+  }
+  return Object.fromEntries(entries);
+}
+
+// ---- sampling --------------------------------------------------------------
+
+function samplingContent(raw: unknown, where: string): SamplingContentDto {
+  if (!isObject(raw) || typeof raw.type !== 'string') throw invalidParams(`sampling/createMessage: ${where} must be a content object with a "type"`);
+  return raw as SamplingContentDto;
+}
+
+/** The parts of a sampling request the user needs to see to answer it. */
+export function normalizeSamplingParams(raw: Json): SamplingParamsDto {
+  const messages = raw.messages;
+  if (!Array.isArray(messages) || messages.length === 0) throw invalidParams('sampling/createMessage: "messages" must be a non-empty array');
+  const out: SamplingMessageDto[] = messages.map((m, i) => {
+    if (!isObject(m) || (m.role !== 'user' && m.role !== 'assistant')) throw invalidParams(`sampling/createMessage: messages[${i}] needs role "user" or "assistant"`);
+    const content = Array.isArray(m.content)
+      ? m.content.map((c, j) => samplingContent(c, `messages[${i}].content[${j}]`))
+      : samplingContent(m.content, `messages[${i}].content`);
+    return { role: m.role, content };
+  });
+  const params: SamplingParamsDto = { messages: out };
+  if (typeof raw.systemPrompt === 'string') params.systemPrompt = raw.systemPrompt;
+  if (isFiniteNumber(raw.maxTokens)) params.maxTokens = raw.maxTokens;
+  if (isFiniteNumber(raw.temperature)) params.temperature = raw.temperature;
+  if (isStringArray(raw.stopSequences)) params.stopSequences = raw.stopSequences;
+  if (typeof raw.includeContext === 'string') params.includeContext = raw.includeContext;
+  if (isObject(raw.modelPreferences)) params.modelPreferences = raw.modelPreferences;
+  if (Array.isArray(raw.tools)) params.tools = raw.tools.filter(isObject);
+  return params;
+}
+
+/** An accepted sampling answer as the CreateMessageResult the server gets. */
+export function samplingResult(answer: Json): Record<string, unknown> {
+  for (const key of Object.keys(answer)) {
+    if (!['action', 'role', 'content', 'model'].includes(key)) {
+      throw new PromptAnswerError(`unexpected "${key}" in a sampling answer (it takes action, role, content and model)`);
+    }
+  }
+  if (answer.role !== undefined && answer.role !== 'assistant') throw new PromptAnswerError(`"role" of a sampling reply must be "assistant", got ${describe(answer.role)}`);
+  const content = answer.content;
+  if (!isObject(content) || content.type !== 'text' || typeof content.text !== 'string') {
+    throw new PromptAnswerError('a sampling reply needs "content": { "type": "text", "text": "…" }', 'content');
+  }
+  if (content.text.trim() === '') throw new PromptAnswerError('the sampling reply is empty: type a reply or decline', 'content');
+  if (answer.model !== undefined && (typeof answer.model !== 'string' || answer.model.trim() === '')) {
+    throw new PromptAnswerError(`"model" must be a non-empty string, got ${describe(answer.model)}`, 'model');
+  }
+  return { role: 'assistant', content: { type: 'text', text: content.text }, model: answer.model ?? 'user', stopReason: 'endTurn' };
+}
