@@ -32,12 +32,15 @@ export class GatewayError extends Error {
   readonly code: GatewayErrorCode;
   /** Set when the error came from a peer as a JSON-RPC error: forwarded verbatim to the client. */
   readonly rpc?: JsonRpcErrorObject;
+  /** The request provably never reached the peer, so retrying it is safe. */
+  readonly notSent?: boolean;
 
-  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown; rpc?: JsonRpcErrorObject }) {
+  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown; rpc?: JsonRpcErrorObject; notSent?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;
     if (options?.rpc) this.rpc = options.rpc;
+    if (options?.notSent) this.notSent = true;
   }
 }
 

@@ -128,12 +128,38 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   }
 
   async request(method: string, params: Params | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
-    if (this.state !== 'ready') await this.whenReady(this.opts.startupTimeoutMs);
-    const outgoing = this.outgoing;
-    if (!outgoing) throw this.unavailable();
     const req: { signal?: AbortSignal; timeoutMs?: number } = { timeoutMs: options.timeoutMs ?? this.opts.requestTimeoutMs };
     if (options.signal) req.signal = options.signal;
-    return outgoing.request(method, params, req);
+    for (let attempt = 0; ; attempt++) {
+      if (this.state !== 'ready') await this.whenReady(this.opts.startupTimeoutMs);
+      const outgoing = this.outgoing;
+      if (!outgoing) throw this.unavailable();
+      try {
+        return await outgoing.request(method, params, req);
+      } catch (err) {
+        // The backend went away before the request could be written (it exited and we have not
+        // processed that yet): it never left, so one retry on the restarted backend is safe.
+        if (attempt === 0 && err instanceof GatewayError && err.notSent) {
+          await this.connectionReplaced(outgoing);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** Waits until the connection that `old` belonged to has been given up (or the wait times out). */
+  private async connectionReplaced(old: OutgoingRequests): Promise<void> {
+    const deadline = Date.now() + this.opts.startupTimeoutMs;
+    while (this.outgoing === old && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.once('status', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   }
 
   notify(method: string, params?: Params): void {

@@ -4,7 +4,7 @@
  * stderr kept in a bounded ring (and a rotating file); stop kills the whole process tree.
  */
 import type { ChildProcess } from 'node:child_process';
-import { RpcCode } from '../protocol/errors.ts';
+import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import { LineDecoder, encodeLine } from '../protocol/framing.ts';
 import { parseMessage } from '../protocol/jsonrpc.ts';
 import { ManagedUpstream, type BackoffPolicy, type Channel, type ChannelHandlers } from './managed.ts';
@@ -113,7 +113,9 @@ async function openProcess(spec: StdioServerSpec, deps: StdioUpstreamDeps, log: 
   return {
     pid: child.pid,
     send(message) {
-      if (closed || !child.stdin!.writable) throw new Error('the server process is not running');
+      if (closed || !child.stdin!.writable || child.exitCode !== null || child.signalCode !== null) {
+        throw new GatewayError('upstream_closed', `server "${spec.name}" is not running`, { notSent: true });
+      }
       child.stdin!.write(encodeLine(message));
     },
     async close() {

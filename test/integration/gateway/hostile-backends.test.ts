@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import path from 'node:path';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { NODE, ROOT, fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { rawSession } from '../../helpers/raw-http.ts';
+
+const HOSTILE = path.join(ROOT, 'test/fixtures/servers/hostile-server.ts');
+
+describe('misbehaving backends and clients', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let client: Client;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { hostile: { command: NODE, args: [HOSTILE] }, fx: fixtureServer('fx') } }));
+    client = await httpClient(gateway.httpUrl()!);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('skips junk list entries without losing anyone\'s tools', async () => {
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['hostile__poke', 'hostile__bye', 'fx__echo']));
+  });
+
+  it('survives notifications named like object internals and ignores progress it did not ask for', async () => {
+    const progress: unknown[] = [];
+    const slow = client.callTool({ name: 'fx__slow', arguments: { steps: 3, delayMs: 100 } }, undefined, { onprogress: (p) => progress.push(p) });
+    expect(textOf(await client.callTool({ name: 'hostile__poke', arguments: {} }))).toBe('poked');
+    await slow;
+    // fx's own three progress reports, none of the injected ones.
+    expect(progress).toHaveLength(3);
+    expect(JSON.stringify(progress)).not.toContain('injected');
+    expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'alive' } }))).toBe('alive');
+  });
+
+  it('delivers the last response of a server that exits right after writing it', async () => {
+    const restarts = () => gateway.servers().find((s) => s.name === 'hostile')!.restarts;
+    const before = restarts();
+    // Three rounds: more would count as a crash loop (the test backoff gives up after four).
+    for (let i = 0; i < 3; i++) {
+      // Each call ends the process; wait for the gateway to have restarted it.
+      await waitFor(() => restarts() === before + i && gateway.servers().find((s) => s.name === 'hostile')?.state === 'ready', 10_000, 'hostile restarted');
+      const result = await client.callTool({ name: 'hostile__bye', arguments: {} });
+      expect(textOf(result).length).toBe(200_000);
+    }
+  });
+
+  it('frees a request id the client cancelled, and ends its stream', async () => {
+    const s = await rawSession(gateway.httpUrl()!);
+    const pending = s.post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'fx__slow', arguments: { steps: 50, delayMs: 50 } } });
+    await new Promise((r) => setTimeout(r, 150));
+    await s.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2, reason: 'stop' } });
+    const ended = await pending;
+    expect(ended.status).toBe(204);
+    const again = await s.call({ jsonrpc: '2.0', id: 2, method: 'ping' });
+    expect(again).toMatchObject({ id: 2, result: {} });
+  });
+
+  it('sends headers again when a client reopens its GET stream', async () => {
+    const s = await rawSession(gateway.httpUrl()!);
+    const open = () => fetch(gateway.httpUrl()!, { headers: { accept: 'text/event-stream', 'mcp-session-id': s.sessionId }, signal: AbortSignal.timeout(3000) });
+    const first = await open();
+    expect(first.headers.get('content-type')).toBe('text/event-stream');
+    await first.body!.cancel();
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await open();
+    expect(second.status).toBe(200);
+    expect(second.headers.get('content-type')).toBe('text/event-stream');
+    await second.body!.cancel();
+  });
+});
