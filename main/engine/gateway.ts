@@ -12,6 +12,7 @@ import { GatewayError, errorMessage } from './protocol/errors.ts';
 import type { RequestId } from './protocol/jsonrpc.ts';
 import { Session, type SendFn, type TransportKind } from './downstream/session.ts';
 import { attachLineSession } from './downstream/line-session.ts';
+import { ModernDispatcher } from './downstream/modern.ts';
 import { listenHttp, type HttpListener } from './downstream/http-server.ts';
 import { listenLocalSocket } from './downstream/socket-listener.ts';
 import { UpstreamRegistry } from './upstreams/registry.ts';
@@ -95,6 +96,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Elicitation and sampling no client could answer, waiting for the user. */
   readonly prompts = new PromptBroker();
   private apiRoutes?: ApiRoutes;
+  /** Serves stateless 2026-07-28 clients over HTTP and stdio. */
+  private readonly modern: ModernDispatcher;
   private apiTokenValue?: string;
 
   constructor(opts: GatewayOptions) {
@@ -106,6 +109,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.emit('status', s);
     }));
     this.api = createEngineApi(this, opts.version, this.prompts);
+    this.modern = new ModernDispatcher({
+      createSession: (profile, send, onAbandoned) => this.createSession(profile, 'streamable-http', send, undefined, onAbandoned),
+      serverCapabilities: (profile) => this.router.serverCapabilities(profile),
+      serverInfo: { name: GATEWAY_NAME, version: opts.version },
+    });
     this.prompts.on('log', (line) => this.emit('log', line));
     this.on('status', () => this.apiRoutes?.notifyServers());
     this.router = new Router({
@@ -140,6 +148,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.watcher?.close();
     await this.reloading;
     this.prompts.withdrawAll('Switchboard is stopping');
+    this.modern.closeAll();
     this.apiRoutes?.close();
     for (const s of [...this.lineSessions]) s.close();
     await Promise.all([this.http?.close(), this.socket?.close()]);
@@ -266,6 +275,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       transport,
       maxMessageBytes: this.current.limits.maxRequestBytes,
       createSession: (send) => this.createSession(profile, transport, send),
+      modern: { dispatcher: this.modern, profile },
       ...(head ? { head } : {}),
     });
     this.lineSessions.add(session);
@@ -391,6 +401,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       try {
         this.http = await listenHttp({
           extraRoutes: this.apiRoutes,
+          modern: this.modern,
           host,
           port,
           allowedOrigins: listen.http.allowedOrigins,

@@ -50,11 +50,11 @@ export class ResponseStream {
     return this.canSse || this.mode === 'sse';
   }
 
-  write(message: JsonRpcMessage, final: boolean): void {
+  write(message: JsonRpcMessage, final: boolean, status = 200): void {
     const data = JSON.stringify(message);
     if (this.mode === 'pending' && final && this.res && !this.standalone) {
       this.mode = 'json';
-      this.res.writeHead(200, { ...this.headers, 'content-type': 'application/json' });
+      this.res.writeHead(status, { ...this.headers, 'content-type': 'application/json' });
       this.res.end(data);
       this.finish();
       return;
@@ -118,7 +118,7 @@ export class ResponseStream {
   private openSse(): void {
     if (!this.res || this.res.headersSent) return;
     this.mode = 'sse';
-    this.res.writeHead(200, { ...this.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' });
+    this.res.writeHead(200, { ...this.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     this.res.flushHeaders();
   }
 

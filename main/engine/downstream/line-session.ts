@@ -5,10 +5,13 @@
 import type { Readable, Writable } from 'node:stream';
 import { LineDecoder, encodeLine } from '../protocol/framing.ts';
 import { RpcCode } from '../protocol/errors.ts';
-import { failure, parseMessage } from '../protocol/jsonrpc.ts';
+import { failure, isNotification, isRequest, parseMessage, type JsonRpcMessage, type RequestId } from '../protocol/jsonrpc.ts';
+import { isModernRequest, type ModernDispatcher } from './modern.ts';
 import type { SendFn, Session, TransportKind } from './session.ts';
 
 export interface LineSessionOptions {
+  /** Serves requests from 2026-07-28 clients (version in `_meta`, no initialize). */
+  modern?: { dispatcher: ModernDispatcher; profile: string };
   input: Readable;
   output: Writable;
   /** Bytes already read past a handshake (the shim's hello). */
@@ -24,12 +27,42 @@ export function attachLineSession(opts: LineSessionOptions): Session {
     if (!output.writableEnded && !output.destroyed) output.write(encodeLine(m));
   };
   const session = opts.createSession((m) => write(m));
+  // Stateless calls in flight, by the client's id, so notifications/cancelled can reach them.
+  const modernCalls = new Map<RequestId, () => void>();
+  const receive = (message: JsonRpcMessage) => {
+    const modern = opts.modern;
+    if (modern && !session.initialized && isRequest(message) && isModernRequest(message)) {
+      const cancel = modern.dispatcher.handle(modern.profile, message, {
+        notify: (m) => write(m),
+        respond: (m) => {
+          modernCalls.delete(message.id);
+          write(m);
+        },
+      });
+      modernCalls.set(message.id, cancel);
+      return;
+    }
+    if (modernCalls.size && isNotification(message) && message.method === 'notifications/cancelled') {
+      const id = message.params?.requestId as RequestId | undefined;
+      const cancel = id === undefined ? undefined : modernCalls.get(id);
+      if (cancel) {
+        modernCalls.delete(id!);
+        cancel();
+        return;
+      }
+    }
+    session.receive(message);
+  };
+  session.onClose(() => {
+    for (const cancel of modernCalls.values()) cancel();
+    modernCalls.clear();
+  });
   const decoder = new LineDecoder({
     maxLineBytes: opts.maxMessageBytes,
     onLine: (line) => {
       const parsed = parseMessage(line);
       if ('error' in parsed) write(parsed.error);
-      else session.receive(parsed.message);
+      else receive(parsed.message);
     },
     onOverflow: (bytes, head) => {
       const id = /"id"\s*:\s*(\d+|"[^"\\]*")/.exec(head)?.[1];

@@ -50,6 +50,8 @@ export class Session {
   readonly subscriptions = new Set<string>();
   initialized = false;
   closed = false;
+  /** A 2026-07-28 client's call: no log notifications unless it set a level in `_meta`. */
+  stateless = false;
   readonly createdAt = Date.now();
 
   private readonly opts: SessionOptions;

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RpcCode } from '../protocol/errors.ts';
-import { failure, isRequest, isResponse, parseMessage, type JsonRpcMessage, type RequestId } from '../protocol/jsonrpc.ts';
+import { failure, isRequest, isResponse, parseMessage, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../protocol/jsonrpc.ts';
+import { checkModernHeaders, isModernRequest, statusForError, type ModernDispatcher } from './modern.ts';
 import { isRevision } from '../protocol/versions.ts';
 import { ResponseStream, parseEventId } from './http-streams.ts';
 import type { SendFn, Session, TransportKind } from './session.ts';
@@ -29,6 +30,8 @@ interface HttpSession {
 
 export interface StreamableHttpOptions {
   createSession: SessionFactory;
+  /** Serves 2026-07-28 clients; without it they get the stateful answers. */
+  modern?: ModernDispatcher;
   /** Sessions idle this long with no open stream are ended. */
   idleTimeoutMs: number;
   maxSessions: number;
@@ -48,6 +51,7 @@ export class StreamableHttpEndpoint {
   private readonly sessions = new Map<string, HttpSession>();
   private readonly opts: StreamableHttpOptions;
   private readonly sweeper: NodeJS.Timeout;
+  private modernSeq = 0;
 
   constructor(opts: StreamableHttpOptions) {
     this.opts = opts;
@@ -64,8 +68,17 @@ export class StreamableHttpEndpoint {
     const message = parsed.message;
     const sessionId = header(req, 'mcp-session-id');
     const version = header(req, 'mcp-protocol-version');
-    if (version !== undefined && !isRevision(version)) {
+    if (version !== undefined && !isRevision(version) && !(sessionId === undefined && this.opts.modern && isModernRequest(message, version))) {
       return sendRpcError(res, 400, RpcCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)}`);
+    }
+
+    // A stateless (2026-07-28) client: no session, everything in the request.
+    if (sessionId === undefined && this.opts.modern && isModernRequest(message, version)) {
+      if (!isRequest(message)) {
+        res.writeHead(202).end();
+        return;
+      }
+      return this.modernRequest(req, res, profile, message, version);
     }
 
     if (isRequest(message) && message.method === 'initialize') {
@@ -84,6 +97,27 @@ export class StreamableHttpEndpoint {
     if (isRequest(message)) return this.handleRequest(state, req, res, message, {});
     state.session.receive(message);
     res.writeHead(202).end();
+  }
+
+  private modernRequest(req: IncomingMessage, res: ServerResponse, profile: string, message: JsonRpcRequest, version: string | undefined): void {
+    const headerError = checkModernHeaders(message, { version, method: header(req, 'mcp-method'), name: header(req, 'mcp-name') });
+    if (headerError) return sendJson(res, statusForError(headerError), failure(message.id, headerError));
+    const canSse = (header(req, 'accept') ?? '').includes('text/event-stream');
+    const stream = new ResponseStream({ id: `m${++this.modernSeq}`, res, standalone: false, canSse });
+    let finished = false;
+    const cancel = this.opts.modern!.handle(profile, message, {
+      notify: (m) => {
+        if (!finished && stream.acceptsIntermediate()) stream.write(m, false);
+      },
+      respond: (m, status) => {
+        finished = true;
+        stream.write(m, true, status);
+      },
+    });
+    // In this revision, closing the response stream cancels the request.
+    res.on('close', () => {
+      if (!finished) cancel();
+    });
   }
 
   get(req: IncomingMessage, res: ServerResponse, profile: string): void {

@@ -411,7 +411,7 @@ export class Router implements SessionHandler {
         const level = LOG_LEVELS.indexOf(params.level as (typeof LOG_LEVELS)[number]);
         const logged = params.logger === undefined ? { ...params, logger: this.opts.registry.server(upstream) } : params;
         for (const s of this.sessionsOf(upstream)) {
-          if (s.logLevel === undefined || level >= LOG_LEVELS.indexOf(s.logLevel)) s.notify(m.method, logged);
+          if (s.logLevel === undefined ? !s.stateless : level >= LOG_LEVELS.indexOf(s.logLevel)) s.notify(m.method, logged);
         }
         return;
       }
