@@ -65,6 +65,9 @@ interface ProgressRoute {
   requestId: RequestId;
 }
 
+/** Rounds of input_required one call may take before the gateway gives up on it. */
+const MAX_INPUT_ROUNDS = 10;
+
 const SERVER_TO_CLIENT_CAPABILITY: Record<string, string> = {
   'elicitation/create': 'elicitation',
   'sampling/createMessage': 'sampling',
@@ -324,7 +327,10 @@ export class Router implements SessionHandler {
     if (!flights) this.flights.set(upstream, (flights = new Set()));
     flights.add(flight);
     try {
-      return await upstream.request(req.method, outParams, { signal });
+      const result = await upstream.request(req.method, outParams, { signal });
+      // A stateless client sees input_required as it is; a stateful one needs it answered.
+      if (result.resultType === 'input_required' && !session.stateless) return await this.completeInputRounds(session, req, upstream, outParams, result, signal);
+      return result;
     } finally {
       flights.delete(flight);
       if (token !== undefined) this.progress.delete(token);
@@ -441,37 +447,59 @@ export class Router implements SessionHandler {
   }
 
   private onUpstreamRequest(upstream: Upstream, m: JsonRpcRequest, reply: ReplyFn): void {
-    const server = this.opts.registry.server(upstream) ?? 'unknown';
-    const target = this.requestTarget(upstream);
     const ac = new AbortController();
     let pending = this.serverRequests.get(upstream);
     if (!pending) this.serverRequests.set(upstream, (pending = new Map()));
     pending.set(m.id, ac);
-    const done = () => pending.delete(m.id);
-    const params = m.params ?? {};
+    this.answerServerRequest(upstream, this.requestTarget(upstream), m.method, m.params ?? {}, ac.signal).then(
+      (result) => reply({ result }),
+      (err: unknown) => reply({ error: toRpcError(err) }),
+    ).finally(() => pending.delete(m.id));
+  }
 
-    const unable = target ? clientCannotAnswer(target.session, m.method, params) : 'no single client has a request in flight on this server';
+  /**
+   * Gets the answer to a server's question (elicitation, sampling, roots): from the client that
+   * caused it when it can answer, else from the user through the Prompter, else an error saying
+   * why nobody could.
+   */
+  private answerServerRequest(upstream: Upstream, target: { session: Session; requestId?: RequestId } | undefined, method: string, params: Params, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const server = this.opts.registry.server(upstream) ?? 'unknown';
+    const unable = target ? clientCannotAnswer(target.session, method, params) : 'no single client has a request in flight on this server';
     if (target && unable === undefined) {
-      const options: { relatedRequestId?: RequestId; signal: AbortSignal } = { signal: ac.signal };
+      const options: { relatedRequestId?: RequestId; signal: AbortSignal } = { signal };
       if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
-      target.session.request(m.method, m.params, options).then(
-        (result) => reply({ result }),
-        (err: unknown) => reply({ error: toRpcError(err) }),
-      ).finally(done);
-      return;
+      return target.session.request(method, params, options);
     }
-    if (this.opts.prompter && (m.method === 'elicitation/create' || m.method === 'sampling/createMessage')) {
-      const request: Parameters<Prompter['ask']>[0] = { server, method: m.method, params, reason: unable ?? '' };
+    if (this.opts.prompter && (method === 'elicitation/create' || method === 'sampling/createMessage')) {
+      const request: Parameters<Prompter['ask']>[0] = { server, method, params, reason: unable ?? '' };
       if (target?.session.clientInfo) request.client = target.session.clientInfo;
-      this.opts.prompter.ask(request, { timeoutMs: this.opts.promptTimeoutMs ?? 10 * 60_000, signal: ac.signal }).then(
-        (result) => reply({ result }),
-        (err: unknown) => reply({ error: toRpcError(err) }),
-      ).finally(done);
-      return;
+      return this.opts.prompter.ask(request, { timeoutMs: this.opts.promptTimeoutMs ?? 10 * 60_000, signal });
     }
-    done();
     const code = target ? RpcCode.MethodNotFound : RpcCode.InternalError;
-    reply({ error: { code, message: `Switchboard cannot answer ${m.method} from server "${server}": ${unable}` } });
+    const message = `Switchboard cannot answer ${method} from server "${server}": ${unable}`;
+    return Promise.reject(new GatewayError('method_not_found', message, { rpc: { code, message } }));
+  }
+
+  /**
+   * A stateless upstream asks its questions in an input_required result. A stateful client
+   * cannot see those, so the gateway asks on its behalf (as server-to-client requests, or
+   * through the Prompter) and retries the call with the answers until it completes.
+   */
+  private async completeInputRounds(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, first: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    let result = first;
+    for (let round = 1; result.resultType === 'input_required'; round++) {
+      if (round > MAX_INPUT_ROUNDS) throw new GatewayError('upstream_protocol', `server "${this.opts.registry.server(upstream)}" asked for input more than ${MAX_INPUT_ROUNDS} times in one call`);
+      const questions = (result.inputRequests ?? {}) as Record<string, { method?: unknown; params?: Params }>;
+      const inputResponses: Record<string, unknown> = {};
+      for (const [key, q] of Object.entries(questions)) {
+        if (typeof q?.method !== 'string') continue;
+        inputResponses[key] = await this.answerServerRequest(upstream, { session, requestId: req.id }, q.method, q.params ?? {}, signal);
+      }
+      const retry: Params = { ...params, inputResponses };
+      if (result.requestState !== undefined) retry.requestState = result.requestState;
+      result = await upstream.request(req.method, retry, { signal });
+    }
+    return result;
   }
 
   /**

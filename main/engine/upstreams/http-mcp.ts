@@ -6,7 +6,7 @@
 import { GatewayError } from '../protocol/errors.ts';
 import { openHttpChannel, type HttpTransportMode } from './http-channel.ts';
 import type { WireKind } from './http-wire.ts';
-import { ManagedUpstream, type BackoffPolicy } from './managed.ts';
+import { ManagedUpstream, type BackoffPolicy, type Opener } from './managed.ts';
 import type { Upstream } from './types.ts';
 
 export type { HttpTransportMode } from './http-channel.ts';
@@ -31,6 +31,24 @@ export interface HttpUpstreamDeps {
 }
 
 export function createHttpUpstream(config: HttpUpstreamConfig, deps: HttpUpstreamDeps): Upstream {
+  const options: ConstructorParameters<typeof ManagedUpstream>[0] = {
+    name: config.name,
+    kind: 'http',
+    requestTimeoutMs: config.timeoutMs,
+    startupTimeoutMs: config.startupTimeoutMs,
+    clientInfo: deps.clientInfo,
+    capabilities: deps.capabilities,
+    open: httpChannelOpener(config, deps.log ?? (() => undefined)),
+  };
+  if (deps.backoff) options.backoff = deps.backoff;
+  return new ManagedUpstream(options);
+}
+
+/**
+ * Opens stateful (Streamable HTTP or legacy SSE) channels to one server, remembering which
+ * transport worked. Exported for era.ts, which falls back to it when a server is not modern.
+ */
+export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string) => void): Opener {
   // A bad URL or header does not throw here (one server must not fail a whole config reload):
   // the upstream fails to start instead, with the reason in its status.
   let checked: { url: URL; headers: Record<string, string> } | GatewayError;
@@ -39,33 +57,22 @@ export function createHttpUpstream(config: HttpUpstreamConfig, deps: HttpUpstrea
   } catch (err) {
     checked = err instanceof GatewayError ? err : new GatewayError('config_invalid', `server "${config.name}": invalid configuration`, { cause: err });
   }
-  const log = deps.log ?? (() => undefined);
   /** The transport that last completed initialize, for 'auto'; forgotten when it stops working. */
   let learned: WireKind | undefined;
-  const options: ConstructorParameters<typeof ManagedUpstream>[0] = {
-    name: config.name,
-    kind: 'http',
-    requestTimeoutMs: config.timeoutMs,
-    startupTimeoutMs: config.startupTimeoutMs,
-    clientInfo: deps.clientInfo,
-    capabilities: deps.capabilities,
-    open: (handlers) => {
-      if (checked instanceof GatewayError) return Promise.reject(checked);
-      return openHttpChannel({
-        name: config.name,
-        url: checked.url,
-        headers: checked.headers,
-        mode: config.transport === 'auto' ? learned ?? 'auto' : config.transport,
-        startupTimeoutMs: config.startupTimeoutMs,
-        handlers,
-        onInitialized: (kind) => { learned = kind; },
-        onAbandoned: () => { learned = undefined; },
-        log,
-      });
-    },
+  return (handlers) => {
+    if (checked instanceof GatewayError) return Promise.reject(checked);
+    return openHttpChannel({
+      name: config.name,
+      url: checked.url,
+      headers: checked.headers,
+      mode: config.transport === 'auto' ? learned ?? 'auto' : config.transport,
+      startupTimeoutMs: config.startupTimeoutMs,
+      handlers,
+      onInitialized: (kind) => { learned = kind; },
+      onAbandoned: () => { learned = undefined; },
+      log,
+    });
   };
-  if (deps.backoff) options.backoff = deps.backoff;
-  return new ManagedUpstream(options);
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
- * Lifecycle shared by every MCP upstream kind: open a channel, run the initialize handshake,
- * route messages, and on a crash or lost connection reconnect with exponential backoff up to a
- * cap, then give up visibly ("failed"). Kinds only supply `open` (spawn a process, connect HTTP).
+ * Lifecycle shared by every MCP upstream kind: open a channel, run the handshake, route
+ * messages, and on a crash or lost connection reconnect with exponential backoff up to a cap,
+ * then give up visibly ("failed"). Kinds only supply `open` (spawn a process, connect HTTP).
+ * The handshake is the stateful `initialize` unless a `handshake` option replaces it (the
+ * 2026-07-28 revision's `server/discover`, and era detection: see era.ts and modern-session.ts).
  */
 import { EventEmitter } from 'node:events';
 import { GatewayError, RpcCode, errorMessage } from '../protocol/errors.ts';
-import { isNotification, isRequest, notification, type JsonRpcMessage, type Params } from '../protocol/jsonrpc.ts';
-import { OutgoingRequests } from '../protocol/outgoing.ts';
+import { isNotification, isRequest, notification, type JsonRpcMessage, type JsonRpcNotification, type Params } from '../protocol/jsonrpc.ts';
+import { OutgoingRequests, type OutgoingOptions } from '../protocol/outgoing.ts';
 import { LATEST_STATEFUL } from '../protocol/versions.ts';
 import type { ReplyFn, RequestOptions, Upstream, UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamState, UpstreamStatus } from './types.ts';
 
@@ -22,6 +24,40 @@ export interface ChannelHandlers {
   /** The connection ended on its own (process exited, stream lost). */
   onClose(reason: Error): void;
 }
+
+export type Opener = (handlers: ChannelHandlers) => Promise<Channel>;
+
+/** What one connection's handshake established, and how requests travel on that connection. */
+export interface ProtocolSession {
+  readonly info: UpstreamInfo;
+  request(method: string, params: Params | undefined, options: OutgoingOptions): Promise<Record<string, unknown>>;
+  notify(method: string, params?: Params): void;
+  /** Rewrites a notification from the backend before it is emitted; undefined swallows it. */
+  notification?(message: JsonRpcNotification): JsonRpcNotification | undefined;
+  /** Runs once the session is in place, before the upstream is declared ready. Must not throw. */
+  start?(): Promise<void>;
+  /** The connection ended (lost, replaced or stopped): stop background work. */
+  ended?(): void;
+}
+
+/** What a handshake gets to work with. `channel` and `outgoing` change when it calls reopen(). */
+export interface HandshakeContext {
+  /** `server "name"`, for messages. */
+  readonly label: string;
+  readonly startupTimeoutMs: number;
+  readonly clientInfo: { name: string; version: string };
+  readonly capabilities: Record<string, unknown>;
+  readonly channel: Channel;
+  readonly outgoing: OutgoingRequests;
+  /** Closes the connection and opens a fresh one, with `open` or the upstream's own opener. */
+  reopen(open?: Opener): Promise<void>;
+  /** Whether this connection is still the upstream's current one (false once stopped or lost). */
+  current(): boolean;
+  /** Emits a notification as if the backend had sent it (dropped once the connection is gone). */
+  emit(message: JsonRpcNotification): void;
+}
+
+export type Handshake = (ctx: HandshakeContext) => Promise<ProtocolSession>;
 
 export interface BackoffPolicy {
   initialMs: number;
@@ -44,6 +80,8 @@ export interface ManagedUpstreamOptions {
   /** What we tell the backend about ourselves in initialize. */
   clientInfo: { name: string; version: string };
   capabilities: Record<string, unknown>;
+  /** Replaces the stateful initialize handshake (statefulHandshake). */
+  handshake?: Handshake;
 }
 
 interface Waiter {
@@ -66,6 +104,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private retryTimer?: NodeJS.Timeout;
   private channel?: Channel;
   private outgoing?: OutgoingRequests;
+  private session?: ProtocolSession;
   private upstreamInfo?: UpstreamInfo;
   private readyAt = 0;
   /** Bumped on every connection so late events from an old one are ignored. */
@@ -120,6 +159,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.retryTimer = undefined;
     const channel = this.channel;
     this.channel = undefined;
+    this.endSession();
     this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" was stopped`));
     this.outgoing = undefined;
     this.setState('stopped');
@@ -133,9 +173,10 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     for (let attempt = 0; ; attempt++) {
       if (this.state !== 'ready') await this.whenReady(this.opts.startupTimeoutMs);
       const outgoing = this.outgoing;
-      if (!outgoing) throw this.unavailable();
+      const session = this.session;
+      if (!outgoing || !session) throw this.unavailable();
       try {
-        return await outgoing.request(method, params, req);
+        return await session.request(method, params, req);
       } catch (err) {
         // The backend went away before the request could be written (it exited and we have not
         // processed that yet): it never left, so one retry on the restarted backend is safe.
@@ -163,39 +204,54 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   }
 
   notify(method: string, params?: Params): void {
-    if (this.state !== 'ready' || !this.channel) return;
-    try {
-      this.channel.send(notification(method, params));
-    } catch {
-      // Lost connection: the close handler restarts it; notifications are best effort.
-    }
+    if (this.state !== 'ready' || !this.channel || !this.session) return;
+    this.session.notify(method, params);
   }
 
   private async connect(): Promise<void> {
-    const generation = ++this.generation;
+    // reopen() moves the attempt to a new generation, so late events of the replaced channel are ignored.
+    const attempt = { generation: ++this.generation };
+    const current = (): boolean => attempt.generation === this.generation;
     this.retryAt = undefined;
     this.setState('starting');
-    let channel: Channel | undefined;
     try {
-      channel = await this.opts.open({
-        onMessage: (m) => { if (generation === this.generation) this.onMessage(m); },
-        onClose: (reason) => { if (generation === this.generation) this.onLost(reason); },
-      });
-      if (generation !== this.generation) {
-        await channel.close();
+      await this.openChannel(attempt.generation, this.opts.open);
+      if (!current()) return;
+      const live = (): { channel: Channel; outgoing: OutgoingRequests } => {
+        if (!this.channel || !this.outgoing || !current()) throw this.unavailable();
+        return { channel: this.channel, outgoing: this.outgoing };
+      };
+      const ctx: HandshakeContext = {
+        label: `server "${this.name}"`,
+        startupTimeoutMs: this.opts.startupTimeoutMs,
+        clientInfo: this.opts.clientInfo,
+        capabilities: this.opts.capabilities,
+        get channel() { return live().channel; },
+        get outgoing() { return live().outgoing; },
+        reopen: async (open) => {
+          if (!current()) throw this.unavailable();
+          const old = this.channel;
+          this.channel = undefined;
+          this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" was restarted`));
+          this.outgoing = undefined;
+          attempt.generation = ++this.generation;
+          if (old) await old.close().catch(() => undefined);
+          if (!current()) throw this.unavailable();
+          await this.openChannel(attempt.generation, open ?? this.opts.open);
+          if (!current()) throw this.unavailable();
+        },
+        current,
+        emit: (message) => { if (current()) this.emitNotification(message); },
+      };
+      const session = await (this.opts.handshake ?? statefulHandshake)(ctx);
+      if (!current()) {
+        session.ended?.();
         return;
       }
-      this.channel = channel;
-      const outgoing = new OutgoingRequests((m) => channel!.send(m), `server "${this.name}"`);
-      this.outgoing = outgoing;
-      const result = await outgoing.request('initialize', {
-        protocolVersion: LATEST_STATEFUL,
-        capabilities: this.opts.capabilities,
-        clientInfo: this.opts.clientInfo,
-      }, { timeoutMs: this.opts.startupTimeoutMs, noCancel: true });
-      if (generation !== this.generation) return;
-      const info = toInfo(result);
-      channel.send(notification('notifications/initialized'));
+      this.session = session;
+      await session.start?.();
+      if (!current()) return;
+      const info = session.info;
       this.upstreamInfo = info;
       this.lastError = undefined;
       this.readyAt = Date.now();
@@ -206,14 +262,36 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       }
       this.emit('ready', info);
     } catch (err) {
-      if (generation !== this.generation) return;
+      if (!current()) return;
+      const channel = this.channel;
       this.channel = undefined;
+      this.endSession();
       this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" failed to start`));
       this.outgoing = undefined;
       if (channel) await channel.close().catch(() => undefined);
-      if (generation !== this.generation) return;
+      if (!current()) return;
       this.scheduleRetry(`failed to start: ${errorMessage(err)}`);
     }
+  }
+
+  /** Opens a channel for `generation` and gives it a fresh table of outgoing requests. */
+  private async openChannel(generation: number, open: Opener): Promise<void> {
+    const channel = await open({
+      onMessage: (m) => { if (generation === this.generation) this.onMessage(m); },
+      onClose: (reason) => { if (generation === this.generation) this.onLost(reason); },
+    });
+    if (generation !== this.generation) {
+      await channel.close();
+      return;
+    }
+    this.channel = channel;
+    this.outgoing = new OutgoingRequests((m) => channel.send(m), `server "${this.name}"`);
+  }
+
+  private endSession(): void {
+    const session = this.session;
+    this.session = undefined;
+    session?.ended?.();
   }
 
   private onLost(reason: Error): void {
@@ -222,6 +300,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     // Reap what the lost connection left behind (e.g. children of an npx wrapper).
     this.channel?.close().catch(() => undefined);
     this.channel = undefined;
+    this.endSession();
     const err = new GatewayError('upstream_closed', `server "${this.name}" ${reason.message}; the request was lost`);
     this.outgoing?.failAll(err);
     this.outgoing = undefined;
@@ -276,15 +355,21 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       return;
     }
     if (isNotification(message)) {
-      try {
-        this.emit('notification', message);
-      } catch {
-        // Dropped: a malformed notification affects nobody else.
-      }
+      this.emitNotification(message);
       return;
     }
     // A response: settles only the request with its id; strays are dropped.
     this.outgoing?.handleResponse(message);
+  }
+
+  private emitNotification(message: JsonRpcNotification): void {
+    try {
+      const session = this.session;
+      const out = session?.notification ? session.notification(message) : message;
+      if (out) this.emit('notification', out);
+    } catch {
+      // Dropped: a malformed notification affects nobody else.
+    }
   }
 
   private setState(state: UpstreamState): void {
@@ -304,6 +389,30 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const detail = this.lastError ? `: ${this.lastError}` : '';
     return new GatewayError('upstream_unavailable', `server "${this.name}" is ${this.state}${detail}`);
   }
+}
+
+/** The stateful era's handshake: `initialize`, then `notifications/initialized`. */
+export async function statefulHandshake(ctx: HandshakeContext): Promise<ProtocolSession> {
+  const result = await ctx.outgoing.request('initialize', {
+    protocolVersion: LATEST_STATEFUL,
+    capabilities: ctx.capabilities,
+    clientInfo: ctx.clientInfo,
+  }, { timeoutMs: ctx.startupTimeoutMs, noCancel: true });
+  if (!ctx.current()) throw new GatewayError('upstream_closed', `${ctx.label} went away during initialize`);
+  const info = toInfo(result);
+  const { channel, outgoing } = ctx;
+  channel.send(notification('notifications/initialized'));
+  return {
+    info,
+    request: (method, params, options) => outgoing.request(method, params, options),
+    notify(method, params) {
+      try {
+        channel.send(notification(method, params));
+      } catch {
+        // Lost connection: the close handler restarts it; notifications are best effort.
+      }
+    },
+  };
 }
 
 function toInfo(result: Record<string, unknown>): UpstreamInfo {

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import { LineDecoder, encodeLine } from '../protocol/framing.ts';
 import { parseMessage } from '../protocol/jsonrpc.ts';
-import { ManagedUpstream, type BackoffPolicy, type Channel, type ChannelHandlers } from './managed.ts';
+import { ManagedUpstream, type BackoffPolicy, type Channel, type ChannelHandlers, type Handshake } from './managed.ts';
 import { buildChildEnv, killProcessTree, resolveLoginShellPath, spawnServer, StderrLog } from './process/index.ts';
 
 export interface StdioServerSpec {
@@ -30,6 +30,8 @@ export interface StdioUpstreamDeps {
   backoff?: BackoffPolicy;
   /** PATH for children; defaults to the login shell's. */
   path?: () => Promise<string>;
+  /** Replaces the stateful initialize handshake (the 2026-07-28 revision, era detection: see era.ts). */
+  handshake?: Handshake;
 }
 
 export class StdioMcpUpstream extends ManagedUpstream {
@@ -45,6 +47,7 @@ export class StdioMcpUpstream extends ManagedUpstream {
       clientInfo: deps.clientInfo,
       capabilities: deps.capabilities,
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
+      ...(deps.handshake ? { handshake: deps.handshake } : {}),
       open: (handlers) => openProcess(spec, deps, log, handlers),
     });
     this.log = log;

@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { NODE, ROOT, fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
 import { rawSession } from '../../helpers/raw-http.ts';
+import { modernPost } from '../../helpers/modern.ts';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 const HOSTILE = path.join(ROOT, 'test/fixtures/servers/hostile-server.ts');
 
@@ -49,6 +51,26 @@ describe('misbehaving backends and clients', () => {
       const result = await client.callTool({ name: 'hostile__bye', arguments: {} });
       expect(textOf(result).length).toBe(200_000);
     }
+  });
+
+  it('answers a stateless-style input_required for a stateful client by asking it, then retries', async () => {
+    const asker = await httpClient(gateway.httpUrl()!, { elicitation: {} });
+    asker.setRequestHandler(ElicitRequestSchema, async (req) => {
+      expect(req.params.message).toBe('Which class?');
+      return { action: 'accept', content: { class: 'business' } };
+    });
+    try {
+      expect(textOf(await asker.callTool({ name: 'hostile__book', arguments: {} }))).toBe('booked business');
+    } finally {
+      await asker.close();
+    }
+  });
+
+  it('passes an upstream\'s own input_required through to a stateless client untouched', async () => {
+    const first = await modernPost(gateway.httpUrl()!, 'tools/call', { name: 'hostile__book', arguments: {} }, { capabilities: { elicitation: {} } });
+    expect(first.body.result).toMatchObject({ resultType: 'input_required', requestState: 'booking-1', inputRequests: { seat: { method: 'elicitation/create' } } });
+    const second = await modernPost(gateway.httpUrl()!, 'tools/call', { name: 'hostile__book', arguments: {}, requestState: 'booking-1', inputResponses: { seat: { action: 'decline' } } }, { capabilities: { elicitation: {} } });
+    expect(textOf(second.body.result)).toBe('not booked (decline)');
   });
 
   it('frees a request id the client cancelled, and ends its stream', async () => {
