@@ -94,6 +94,8 @@ export class Router implements SessionHandler {
   /** Resource subscriptions: upstream → original uri → sessions (with the uri they know). */
   private readonly subscriptions = new Map<Upstream, Map<string, Map<Session, string>>>();
   private readonly unwire = new Map<Upstream, () => void>();
+  /** Tasks (the tasks extension) by id → the upstream that runs them. */
+  private readonly tasks = new Map<string, Upstream>();
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
@@ -143,6 +145,7 @@ export class Router implements SessionHandler {
       resources: { subscribe: true, listChanged: true },
       logging: {},
       completions: {},
+      tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
     };
   }
 
@@ -172,7 +175,16 @@ export class Router implements SessionHandler {
       case 'logging/setLevel':
         this.applyLogLevels(session);
         return {};
+      case 'tasks/list':
+        return this.listTasks(session, signal);
       default: {
+        // Task methods follow the task to the upstream that created it.
+        const taskId = params.taskId;
+        if (req.method.startsWith('tasks/') && typeof taskId === 'string') {
+          const owner = this.tasks.get(taskId);
+          if (owner && this.members(session).some((m) => m.upstream === owner)) return this.forward(session, req, owner, params, signal);
+          throw invalidParams(`Unknown task: ${taskId}`);
+        }
         // A profile with a single upstream is a transparent proxy: unknown methods pass through.
         const members = this.members(session);
         if (members.length === 1) return this.forward(session, req, members[0]!.upstream, params, signal);
@@ -328,6 +340,8 @@ export class Router implements SessionHandler {
     flights.add(flight);
     try {
       const result = await upstream.request(req.method, outParams, { signal });
+      const task = result.task as { taskId?: unknown } | undefined;
+      if (typeof task?.taskId === 'string') this.rememberTask(task.taskId, upstream);
       // A stateless client sees input_required as it is; a stateful one needs it answered.
       if (result.resultType === 'input_required' && !session.stateless) return await this.completeInputRounds(session, req, upstream, outParams, result, signal);
       return result;
@@ -335,6 +349,25 @@ export class Router implements SessionHandler {
       flights.delete(flight);
       if (token !== undefined) this.progress.delete(token);
     }
+  }
+
+  private rememberTask(taskId: string, upstream: Upstream): void {
+    this.tasks.set(taskId, upstream);
+    // Bounded: the oldest task ids are forgotten first.
+    if (this.tasks.size > 10_000) this.tasks.delete(this.tasks.keys().next().value!);
+  }
+
+  /** Every task the profile's upstreams know about, in one list. */
+  private async listTasks(session: Session, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const lists = await Promise.all(this.members(session)
+      .filter((m) => m.upstream.info()?.capabilities.tasks)
+      .map(async (m) => {
+        const result = await m.upstream.request('tasks/list', {}, { signal }).catch(() => ({ tasks: [] }));
+        const tasks = Array.isArray(result.tasks) ? (result.tasks as { taskId?: unknown }[]) : [];
+        for (const t of tasks) if (typeof t.taskId === 'string') this.rememberTask(t.taskId, m.upstream);
+        return tasks;
+      }));
+    return { tasks: lists.flat() };
   }
 
   private applyLogLevels(changed: Session): void {
