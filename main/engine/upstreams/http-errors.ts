@@ -53,6 +53,12 @@ function innermostMessage(err: unknown): string {
   return message;
 }
 
+/** Whether a fetch failure means no connection was ever made (refused, no such host, TLS rejected). */
+export function neverConnected(err: unknown): boolean {
+  const code = networkCode(err);
+  return code !== undefined && (NEVER_CONNECTED.has(code) || /CERT|SSL|TLS/.test(code));
+}
+
 /** A fetch that threw (no HTTP response at all), as e.g. `cannot connect to http://h/mcp (connection refused)`. */
 export function describeNetworkFailure(err: unknown, url: string | URL): string {
   const code = networkCode(err);

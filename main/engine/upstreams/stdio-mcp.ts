@@ -58,6 +58,11 @@ export class StdioMcpUpstream extends ManagedUpstream {
     return this.log.lines();
   }
 
+  /** Adds a line of ours (e.g. which protocol era was detected) to the server's stderr log. */
+  note(line: string): void {
+    this.log.write(Buffer.from(`[switchboard] ${line}\n`));
+  }
+
   override async stop(): Promise<void> {
     await super.stop();
     await this.log.close();
