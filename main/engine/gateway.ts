@@ -16,7 +16,7 @@ import { ModernDispatcher } from './downstream/modern.ts';
 import { listenHttp, type HttpListener } from './downstream/http-server.ts';
 import { listenLocalSocket } from './downstream/socket-listener.ts';
 import { UpstreamRegistry } from './upstreams/registry.ts';
-import { createStdioUpstream, StdioMcpUpstream } from './upstreams/stdio-mcp.ts';
+import { StdioMcpUpstream } from './upstreams/stdio-mcp.ts';
 import { createEngineApi, type EngineApi, type EngineTool } from './api/gateway-api.ts';
 import { createApiRoutes, type ApiRoutes } from './api/http-routes.ts';
 import { ensureApiToken } from './api/api-token.ts';
@@ -24,7 +24,7 @@ import { PromptBroker } from './elicitation/index.ts';
 import { randomBytes } from 'node:crypto';
 import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
-import { createHttpUpstream } from './upstreams/http-mcp.ts';
+import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream } from './upstreams/failed.ts';
 import type { BackoffPolicy } from './upstreams/managed.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
@@ -366,14 +366,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       clientInfo: { name: GATEWAY_NAME, version: this.opts.version },
       capabilities: UPSTREAM_CAPABILITIES,
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+      log: (line: string) => this.emit('log', line),
     };
     if (server.kind === 'stdio') {
-      return createStdioUpstream(
+      return createMcpUpstream(
         { name: server.name, command: server.command, args: server.args, env: server.env, timeoutMs: server.timeoutMs, startupTimeoutMs: server.startupTimeoutMs, ...(server.cwd ? { cwd: server.cwd } : {}) },
         { ...deps, maxMessageBytes: this.current.limits.maxResponseBytes, ...(this.opts.logDir ? { logDir: this.opts.logDir } : {}) },
       );
     }
-    return createHttpUpstream(
+    if (server.kind !== 'http') return new FailedUpstream(server.name, server.kind, 'handler backends are not wired into the gateway yet');
+    return createMcpUpstream(
       { name: server.name, url: server.url, headers: server.headers, transport: server.transport, timeoutMs: server.timeoutMs, startupTimeoutMs: server.startupTimeoutMs },
       deps,
     );

@@ -4,6 +4,10 @@ export {
   configJsonSchema,
   configSchema,
   type ConfigInput,
+  type HandlerFastcgiServerConfig,
+  type HandlerHttpServerConfig,
+  type HandlerServerConfig,
+  type HandlerServerEntryInput,
   type HttpListenConfig,
   type HttpServerConfig,
   type NameFilter,
@@ -31,4 +35,5 @@ export {
   type ReferenceKind,
 } from './references.ts';
 export { diffConfigs, type ConfigDiff } from './diff.ts';
+export { parseHandlerAddress, type HandlerAddress, type HandlerFastcgiTarget, type HandlerHttpTarget, type HandlerKind } from './handler-address.ts';
 export { watchConfigFile, type ConfigWatcher, type ConfigWatchResult, type WatchConfigOptions } from './watch.ts';

@@ -2,6 +2,7 @@
  * File shape -> the shape the engine runs on: every default applied once, here, so no consumer
  * re-derives them and two configs that mean the same thing compare equal (diff.ts).
  */
+import { parseHandlerAddress } from './handler-address.ts';
 import {
   DEFAULTS,
   type HttpListenConfig,
@@ -42,9 +43,24 @@ export function normalizeServer(
     disabled: entry.disabled,
     tools: normalizeFilter(entry.tools),
     prompts: normalizeFilter(entry.prompts),
-    timeoutMs: entry.timeoutMs ?? timeouts.requestMs,
+    // Handlers have the contract's own default (30 s), not the MCP servers' one.
+    timeoutMs: entry.timeoutMs ?? ('handler' in entry ? DEFAULTS.handlerTimeoutMs : timeouts.requestMs),
     startupTimeoutMs: entry.startupTimeoutMs ?? timeouts.startupMs,
   };
+  if ('handler' in entry) {
+    const address = parseHandlerAddress(entry.handler, entry.kind);
+    // validate.ts reported a bad address already; reaching this is a bug.
+    if ('error' in address) throw new Error(`mcpServers.${name}.handler: ${address.error}`);
+    const handler = {
+      ...base,
+      handler: entry.handler,
+      headers: Object.fromEntries(Object.entries(entry.headers ?? {})),
+      pool: entry.pool,
+      discoverTtlMs: entry.discoverTtlMs,
+    };
+    if (address.kind === 'handler-http') return { kind: 'handler-http', ...handler, target: address.target, insecure: entry.insecure };
+    return { kind: 'handler-fastcgi', ...handler, target: address.target, entrypoint: entry.entrypoint ?? '' };
+  }
   if ('command' in entry) {
     return {
       kind: 'stdio',

@@ -6,6 +6,7 @@
 import { isAbsolute as isPosixAbsolute } from 'node:path/posix';
 import { isAbsolute as isWin32Absolute } from 'node:path/win32';
 import { z } from 'zod';
+import type { HandlerFastcgiTarget, HandlerHttpTarget } from './handler-address.ts';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -16,6 +17,10 @@ export const DEFAULTS = {
   startupMs: 30_000,
   maxRequestBytes: 8 * 1024 * 1024,
   maxResponseBytes: 32 * 1024 * 1024,
+  /** JSON handlers: the contract's default timeout, connection pool and discover cache. */
+  handlerTimeoutMs: 30_000,
+  handlerPool: 16,
+  handlerDiscoverTtlMs: 0,
 } as const;
 
 /** Names become part of tool names (`github__create_issue`), which clients limit to this alphabet. */
@@ -96,6 +101,8 @@ const commonServerShape = {
   alwaysAllow: z.array(z.string()).optional().describe('Ignored (Cline / Roo Code setting, accepted so pasted entries load).'),
 };
 
+const headersSchema = z.record(z.string().regex(HEADER_NAME_PATTERN, { error: 'not a valid HTTP header name' }), z.string());
+
 export const stdioServerSchema = z
   .strictObject({
     type: z
@@ -130,10 +137,7 @@ export const remoteServerSchema = z
       .string({ error: 'expected an http:// or https:// URL' })
       .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
       .describe('The remote MCP endpoint. ${env:NAME} and ${secret:NAME} references allowed.'),
-    headers: z
-      .record(z.string().regex(HEADER_NAME_PATTERN, { error: 'not a valid HTTP header name' }), z.string())
-      .optional()
-      .describe('Extra request headers, e.g. {"Authorization": "Bearer ${secret:my-token}"}.'),
+    headers: headersSchema.optional().describe('Extra request headers, e.g. {"Authorization": "Bearer ${secret:my-token}"}.'),
     transport: z
       .enum(['auto', 'streamable-http', 'sse'])
       .optional()
@@ -142,8 +146,38 @@ export const remoteServerSchema = z
   })
   .describe('A remote MCP server reached over Streamable HTTP or legacy SSE.');
 
-export const serverEntrySchema = z.union([stdioServerSchema, remoteServerSchema], {
-  error: 'expected a server entry: an object with "command" (a local program) or "url" (a remote server)',
+export const handlerServerSchema = z
+  .strictObject({
+    handler: nonEmptyString(
+      'Where the handler is: an http(s):// URL (HTTP), host:port (FastCGI over TCP, e.g. php-fpm on 127.0.0.1:9000) or an absolute Unix socket path (FastCGI).',
+    ),
+    kind: z
+      .enum(['handler-http', 'handler-fastcgi'], { error: 'expected "handler-http" or "handler-fastcgi" (or leave "kind" out to detect it from "handler")' })
+      .optional()
+      .describe('Optional; detected from "handler". "handler-http" with host:port or a socket path speaks HTTP there.'),
+    entrypoint: z
+      .string({ error: 'expected an absolute path' })
+      .refine((value) => isPosixAbsolute(value) || isWin32Absolute(value), { error: 'expected an absolute path' })
+      .optional()
+      .describe('FastCGI only, and required there: the script the FastCGI server runs (SCRIPT_FILENAME), e.g. "/srv/app/mcp.php".'),
+    headers: headersSchema
+      .optional()
+      .describe('Static request headers (FastCGI: HTTP_* params). Values may use ${env:NAME} and ${secret:NAME}. A header the MCP client sends wins over these.'),
+    insecure: z.boolean().default(false).describe('HTTPS without certificate checks (self-signed development servers). Off by default; never for real backends.'),
+    pool: z.number().int().min(1).max(1024).default(DEFAULTS.handlerPool).describe('Connections kept to the handler (FastCGI pool; for HTTP, keep-alive connections).'),
+    discoverTtlMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(DEFAULTS.handlerDiscoverTtlMs)
+      .describe('How long a discover answer is reused, in milliseconds. 0 (default): ask the handler on every list request.'),
+    ...commonServerShape,
+    timeoutMs: positiveInt('How long one exchange with the handler may take, in milliseconds (default 30000).').optional(),
+  })
+  .describe('A JSON handler ("JSON in, JSON out") reached over HTTP(S) or FastCGI; Switchboard speaks MCP for it.');
+
+export const serverEntrySchema = z.union([stdioServerSchema, remoteServerSchema, handlerServerSchema], {
+  error: 'expected a server entry: an object with "command" (a local program), "url" (a remote server) or "handler" (a JSON handler)',
 });
 
 const httpListenSchema = z
@@ -223,6 +257,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ServerEntryInput = z.input<typeof serverEntrySchema>;
 export type StdioServerEntryInput = z.input<typeof stdioServerSchema>;
 export type RemoteServerEntryInput = z.input<typeof remoteServerSchema>;
+export type HandlerServerEntryInput = z.input<typeof handlerServerSchema>;
 /** After zod: field defaults applied, still in file shape. */
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedServerEntry = z.output<typeof serverEntrySchema>;
@@ -271,8 +306,32 @@ export interface HttpServerConfig extends ServerBase {
   transport: RemoteTransport;
 }
 
-/** Discriminated on `kind`; more kinds (handlers) join this union later. */
-export type ResolvedServer = StdioServerConfig | HttpServerConfig;
+interface HandlerServerBase extends ServerBase {
+  /** The address as written in the file. */
+  handler: string;
+  /** Static headers; resolved values are secrets: never log them. */
+  headers: Record<string, string>;
+  pool: number;
+  discoverTtlMs: number;
+}
+
+export interface HandlerHttpServerConfig extends HandlerServerBase {
+  kind: 'handler-http';
+  target: HandlerHttpTarget;
+  insecure: boolean;
+}
+
+export interface HandlerFastcgiServerConfig extends HandlerServerBase {
+  kind: 'handler-fastcgi';
+  target: HandlerFastcgiTarget;
+  /** SCRIPT_FILENAME. */
+  entrypoint: string;
+}
+
+export type HandlerServerConfig = HandlerHttpServerConfig | HandlerFastcgiServerConfig;
+
+/** Discriminated on `kind`. */
+export type ResolvedServer = StdioServerConfig | HttpServerConfig | HandlerServerConfig;
 export type ServerKind = ResolvedServer['kind'];
 
 export interface ResolvedProfile {

@@ -5,6 +5,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
+import { parseHandlerAddress } from './handler-address.ts';
 import { checkServerReferences } from './references.ts';
 import type { PathIssue, PathSegment } from './paths.ts';
 import { configSchema, type ParsedConfig, type ParsedServerEntry } from './schema.ts';
@@ -97,11 +98,26 @@ function serverShapeIssues(value: unknown): Map<string, PathIssue> {
     if (!isPlainObject(entry)) continue;
     const hasCommand = 'command' in entry;
     const hasUrl = 'url' in entry;
-    if (hasCommand && hasUrl) {
+    const hasHandler = 'handler' in entry;
+    if (hasHandler && (hasCommand || hasUrl)) {
+      problems.set(name, {
+        path: ['mcpServers', name],
+        atKey: true,
+        message: `has both "handler" and "${hasCommand ? 'command' : 'url'}": an entry is a JSON handler (handler), a local program (command) or a remote MCP server (url), so split it`,
+      });
+    } else if (hasHandler) {
+      continue;
+    } else if (hasCommand && hasUrl) {
       problems.set(name, {
         path: ['mcpServers', name],
         atKey: true,
         message: 'has both "command" and "url": an entry is either a local program (command) or a remote server (url), so split it into two entries',
+      });
+    } else if (!hasCommand && !hasUrl && Object.keys(entry).some((k) => HANDLER_ONLY.has(k))) {
+      problems.set(name, {
+        path: ['mcpServers', name],
+        atKey: true,
+        message: 'needs "handler": the address of the JSON handler (an http(s):// URL, host:port for FastCGI, or a Unix socket path)',
       });
     } else if (!hasCommand && !hasUrl) {
       const renamed = ['serverUrl', 'httpUrl'].find((k) => k in entry);
@@ -129,7 +145,7 @@ function convertIssues(issues: readonly z.core.$ZodIssue[], base: PathSegment[],
 function convertIssue(issue: z.core.$ZodIssue, path: PathSegment[], value: unknown): PathIssue[] {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], atKey: true, message: unknownKeyMessage(key, path) }));
+      return issue.keys.map((key) => ({ path: [...path, key], atKey: true, message: unknownKeyMessage(key, path, value) }));
     case 'invalid_key': {
       // Record keys: point at the key, and use the key schema's message.
       const inner = issue.issues[0];
@@ -140,7 +156,7 @@ function convertIssue(issue: z.core.$ZodIssue, path: PathSegment[], value: unkno
       // serverShapeIssues already covered entries with both or neither.
       const entry = at(value, path);
       if (path.length === 2 && path[0] === 'mcpServers' && isPlainObject(entry)) {
-        const branch = issue.errors['command' in entry ? 0 : 1];
+        const branch = issue.errors['command' in entry ? 0 : 'handler' in entry ? 2 : 1];
         if (branch) return convertIssues(branch, path, value);
       }
       // Otherwise the branch whose type matched (its complaints are about the inside) is the one meant.
@@ -154,12 +170,19 @@ function convertIssue(issue: z.core.$ZodIssue, path: PathSegment[], value: unkno
 }
 
 const STDIO_ONLY = new Set(['args', 'env', 'cwd', 'isolated']);
-const REMOTE_ONLY = new Set(['headers', 'transport']);
+const REMOTE_ONLY = new Set(['transport']);
+const HANDLER_ONLY = new Set(['entrypoint', 'insecure', 'pool', 'discoverTtlMs', 'kind']);
 
-function unknownKeyMessage(key: string, container: PathSegment[]): string {
+function unknownKeyMessage(key: string, container: PathSegment[], value: unknown): string {
   if (container.length === 2 && container[0] === 'mcpServers') {
     if (STDIO_ONLY.has(key)) return `"${key}" applies only to stdio servers (entries with "command")`;
     if (REMOTE_ONLY.has(key)) return `"${key}" applies only to remote servers (entries with "url")`;
+    if (key === 'headers') return '"headers" applies only to remote servers and handlers (entries with "url" or "handler")';
+    if (HANDLER_ONLY.has(key)) return `"${key}" applies only to JSON handlers (entries with "handler")`;
+    const entry = at(value, container);
+    if (key === 'type' && isPlainObject(entry) && 'handler' in entry) {
+      return '"type" is for "command" and "url" entries; a handler\'s kind is detected from "handler", or set with "kind": "handler-http" or "handler-fastcgi"';
+    }
   }
   const suggestion = closest(key, objectKeysAt(configSchema, container));
   return `unknown key "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
@@ -259,6 +282,7 @@ function crossFieldIssues(config: ParsedConfig): PathIssue[] {
     }
     for (const problem of checkServerReferences(entry)) issues.push({ path: [...base, ...problem.path], message: problem.message });
     issues.push(...transportIssues(entry, base));
+    if ('handler' in entry) issues.push(...handlerIssues(entry, base));
     issues.push(...aliasIssues(entry.tools?.aliases, [...base, 'tools', 'aliases']));
     issues.push(...aliasIssues(entry.prompts?.aliases, [...base, 'prompts', 'aliases']));
   }
@@ -285,8 +309,34 @@ function crossFieldIssues(config: ParsedConfig): PathIssue[] {
   return issues;
 }
 
+/** Headers Switchboard sets itself on every handler request (a static value would break the exchange). */
+const RESERVED_HANDLER_HEADERS = new Set(['content-type', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
+
+function handlerIssues(entry: Extract<ParsedServerEntry, { handler: string }>, base: PathSegment[]): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const address = parseHandlerAddress(entry.handler, entry.kind);
+  if ('error' in address) return [{ path: [...base, 'handler'], message: address.error }];
+  if (address.kind === 'handler-fastcgi') {
+    if (entry.entrypoint === undefined) {
+      issues.push({
+        path: [...base, 'handler'],
+        message: `a FastCGI handler needs "entrypoint": the absolute path of the script the FastCGI server runs (SCRIPT_FILENAME), e.g. "/srv/app/mcp.php"`,
+      });
+    }
+    if (entry.insecure) issues.push({ path: [...base, 'insecure'], message: '"insecure" turns off HTTPS certificate checks; a FastCGI handler has no HTTPS' });
+  } else if (entry.entrypoint !== undefined) {
+    issues.push({ path: [...base, 'entrypoint'], message: '"entrypoint" applies only to FastCGI handlers (an HTTP handler is its URL)' });
+  }
+  for (const header of Object.keys(entry.headers ?? {})) {
+    if (RESERVED_HANDLER_HEADERS.has(header.toLowerCase())) {
+      issues.push({ path: [...base, 'headers', header], atKey: true, message: `"${header}" is set by Switchboard on every handler request and cannot be configured` });
+    }
+  }
+  return issues;
+}
+
 function transportIssues(entry: ParsedServerEntry, base: PathSegment[]): PathIssue[] {
-  if ('command' in entry || !entry.type || !entry.transport || entry.type === 'http') return [];
+  if ('command' in entry || 'handler' in entry || !entry.type || !entry.transport || entry.type === 'http') return [];
   if (entry.type === entry.transport) return [];
   return [{ path: [...base, 'transport'], message: `"${entry.transport}" conflicts with "type": "${entry.type}"; keep one of them` }];
 }

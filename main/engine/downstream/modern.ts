@@ -15,6 +15,7 @@ import { RpcCode, toRpcError, type JsonRpcErrorObject } from '../protocol/errors
 import { failure, isRequest, isResponse, notification, success, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
 import { MODERN_REVISION, REVISIONS } from '../protocol/versions.ts';
 import { LOG_LEVELS, type Session, type SendFn } from './session.ts';
+import { requiredCapability } from '../routing/router.ts';
 
 export const META = {
   protocolVersion: 'io.modelcontextprotocol/protocolVersion',
@@ -253,7 +254,8 @@ export class ModernDispatcher {
  * Session stays attached to the router until the upstream's answer arrives.
  */
 class ModernCall {
-  readonly token = STATE_PREFIX + randomBytes(18).toString('base64url');
+  /** Names the parked call; a new one every round, so a stale round's state is refused. */
+  token = newToken();
   private readonly dispatcher: ModernDispatcher;
   private readonly method: string;
   private readonly target: unknown;
@@ -335,6 +337,8 @@ class ModernCall {
       return;
     }
     if (isRequest(message)) {
+      const capability = requiredCapability(message.method);
+      if (capability && !this.session.hasCapability(capability)) return this.missingCapability(message, capability);
       this.questions.set(String(message.id), message);
       if (!this.gatherTimer) this.gatherTimer = setTimeout(() => this.askClient(), GATHER_MS);
       return;
@@ -363,11 +367,27 @@ class ModernCall {
     const inputRequests: Record<string, unknown> = {};
     for (const [key, q] of this.questions) inputRequests[key] = q.params === undefined ? { method: q.method } : { method: q.method, params: q.params };
     this.active = undefined;
+    this.dispatcher.unpark(this);
+    this.token = newToken();
     active.reply.respond(success(active.id, this.dispatcher.finish(this.method, { resultType: 'input_required', inputRequests, requestState: this.token })), 200);
     this.dispatcher.park(this);
     if (this.expiry) clearTimeout(this.expiry);
     this.expiry = setTimeout(() => this.cancel(), PARKED_TTL_MS);
     this.expiry.unref();
+  }
+
+  /** The upstream needs something this client said it cannot do: the call fails with -32021. */
+  private missingCapability(question: JsonRpcRequest, capability: string): void {
+    const active = this.active;
+    this.done = true;
+    this.cleanup();
+    this.session.receive({ jsonrpc: '2.0', id: question.id, error: { code: ModernCode.MissingClientCapability, message: `the client did not declare the ${capability} capability` } });
+    if (active) {
+      const error = { code: ModernCode.MissingClientCapability, message: `Missing required client capability: ${capability} (the server asked for ${question.method})`, data: { requiredCapabilities: { [capability]: {} } } };
+      active.reply.respond(failure(active.id, error), 400);
+    }
+    this.session.receive({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.innerId, reason: 'missing client capability' } });
+    this.session.close();
   }
 
   /** The request was cancelled inside the session without an answer. */
@@ -394,6 +414,10 @@ class ModernCall {
 function targetOf(request: JsonRpcRequest): unknown {
   const p = request.params ?? {};
   return p.name ?? p.uri ?? null;
+}
+
+function newToken(): string {
+  return STATE_PREFIX + randomBytes(18).toString('base64url');
 }
 
 function noop(): void {}

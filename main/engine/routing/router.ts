@@ -14,6 +14,7 @@ import type { RegistryServer } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
 import { degradeToolResult } from './degrade.ts';
+import { MODERN_REVISION } from '../protocol/versions.ts';
 import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
 
 export interface RoutedServer extends RegistryServer {
@@ -324,14 +325,14 @@ export class Router implements SessionHandler {
 
   /** Sends one request upstream with a fresh id; maps the progress token; tracks the flight. */
   private async forward(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, signal: AbortSignal): Promise<Record<string, unknown>> {
-    let outParams = params;
+    let outParams = stripStatelessMeta(params, upstream);
     let token: string | undefined;
-    const meta = params._meta as Record<string, unknown> | undefined;
+    const meta = outParams._meta as Record<string, unknown> | undefined;
     const clientToken = meta?.progressToken;
     if (typeof clientToken === 'string' || typeof clientToken === 'number') {
       // Unguessable, so no backend can report progress into another client's request.
       token = `sb-${++this.progressSeq}-${randomBytes(6).toString('hex')}`;
-      outParams = { ...params, _meta: { ...meta, progressToken: token } };
+      outParams = { ...outParams, _meta: { ...meta, progressToken: token } };
       this.progress.set(token, { upstream, session, clientToken, requestId: req.id });
     }
     const flight: Flight = { session, requestId: req.id };
@@ -498,7 +499,9 @@ export class Router implements SessionHandler {
   private answerServerRequest(upstream: Upstream, target: { session: Session; requestId?: RequestId } | undefined, method: string, params: Params, signal: AbortSignal): Promise<Record<string, unknown>> {
     const server = this.opts.registry.server(upstream) ?? 'unknown';
     const unable = target ? clientCannotAnswer(target.session, method, params) : 'no single client has a request in flight on this server';
-    if (target && unable === undefined) {
+    // A stateless call decides itself: it asks the client, or fails the call with -32021 when the
+    // client's per-request capabilities do not cover the question.
+    if (target && (unable === undefined || target.session.stateless)) {
       const options: { relatedRequestId?: RequestId; signal: AbortSignal } = { signal };
       if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
       return target.session.request(method, params, options);
@@ -559,6 +562,27 @@ export class Router implements SessionHandler {
     const method = LIST_CHANGED_METHOD[kind];
     for (const s of this.sessionsOf(upstream)) if (s.initialized) s.notify(method);
   }
+}
+
+/** Per-request keys of the stateless revision; a stateful upstream must not see them. */
+const STATELESS_META_PREFIX = 'io.modelcontextprotocol/';
+
+function stripStatelessMeta(params: Params, upstream: Upstream): Params {
+  const meta = params._meta as Record<string, unknown> | undefined;
+  if (!meta || upstream.info()?.protocolVersion === MODERN_REVISION) return params;
+  const keys = Object.keys(meta).filter((k) => k.startsWith(STATELESS_META_PREFIX));
+  if (keys.length === 0) return params;
+  const kept = { ...meta };
+  for (const k of keys) delete kept[k];
+  const out: Params = { ...params };
+  if (Object.keys(kept).length) out._meta = kept;
+  else delete out._meta;
+  return out;
+}
+
+/** The capability a server-to-client request needs from the client. */
+export function requiredCapability(method: string): string | undefined {
+  return SERVER_TO_CLIENT_CAPABILITY[method];
 }
 
 /** Why this client cannot answer a server-to-client request, or undefined when it can. */

@@ -36,6 +36,10 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the server's configured request timeout. */
   timeoutMs?: number;
+  /** The calling client's HTTP request headers, [name, value] per line (JSON handlers forward some; see handler-headers.ts). */
+  clientHeaders?: ReadonlyArray<readonly [name: string, value: string]>;
+  /** The calling client's MCP session id (JSON handlers send it as session_id). */
+  sessionId?: string;
 }
 
 /** Reply to a server-to-client request: exactly one of result / error. */

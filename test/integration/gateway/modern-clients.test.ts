@@ -62,6 +62,14 @@ describe('stateless 2026-07-28 clients', () => {
     expect(textOf(second.body.result)).toBe('hello Lin');
   });
 
+  it('fails the call with -32021 when the server asks for something the client did not declare', async () => {
+    const call = await modernPost(url, 'tools/call', { name: 'fx__ask', arguments: {} }, { capabilities: {} });
+    expect(call.status).toBe(400);
+    expect(call.body.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { elicitation: {} } } });
+    // The gateway and the server are fine afterwards.
+    expect(textOf((await modernPost(url, 'tools/call', { name: 'fx__echo', arguments: { message: 'ok' } })).body.result)).toBe('ok');
+  });
+
   it('refuses a tampered requestState and a retry of another tool', async () => {
     const first = await modernPost(url, 'tools/call', { name: 'fx__ask', arguments: {} }, { capabilities: { elicitation: {} } });
     const state = (first.body.result as { requestState: string }).requestState;

@@ -1,0 +1,103 @@
+/**
+ * A small FastCGI client: one POST-like responder request in, the parsed CGI response out,
+ * over a bounded keep-alive pool, with one deadline covering the wait for a connection and the
+ * exchange. Written here rather than wrapping `fastcgi-client` (see docs/configuration.md,
+ * "Why our own FastCGI client").
+ */
+import { parseCgiResponse, CgiResponseError, type CgiResponse } from './cgi-response.ts';
+import { FastcgiError, describeTarget, type FastcgiTarget } from './connection.ts';
+import { FastcgiPool, type PoolStats } from './pool.ts';
+
+export interface FastcgiClientOptions {
+  target: FastcgiTarget;
+  /** Most connections open at once. */
+  pool: number;
+  idleMs?: number;
+}
+
+export interface FastcgiRequest {
+  params: Iterable<readonly [string, string]>;
+  body: Buffer;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  maxBytes: number;
+  /**
+   * Safe to send again: when a reused keep-alive connection turns out closed before any reply,
+   * the request goes once more on a fresh one. Never for calls with side effects.
+   */
+  retryStale?: boolean;
+}
+
+export interface FastcgiResponse extends CgiResponse {
+  stderr: string;
+}
+
+export class FastcgiClient {
+  private readonly pool: FastcgiPool;
+  readonly target: FastcgiTarget;
+
+  constructor(opts: FastcgiClientOptions) {
+    this.target = opts.target;
+    this.pool = new FastcgiPool(opts.idleMs === undefined ? { target: opts.target, size: opts.pool } : { target: opts.target, size: opts.pool, idleMs: opts.idleMs });
+  }
+
+  stats(): PoolStats {
+    return this.pool.stats();
+  }
+
+  async request(req: FastcgiRequest): Promise<FastcgiResponse> {
+    const deadline = Date.now() + req.timeoutMs;
+    const params = [...req.params];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once(req, params, deadline);
+      } catch (err) {
+        const stale = err instanceof StaleConnection;
+        if (stale && attempt === 0 && req.retryStale) continue;
+        throw stale ? err.error : err;
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async once(req: FastcgiRequest, params: (readonly [string, string])[], deadline: number): Promise<FastcgiResponse> {
+    if (req.signal?.aborted) throw new FastcgiError('cancelled', 'cancelled');
+    const { connection, reused } = await this.pool.acquire(deadline, req.signal);
+    const timeoutMs = deadline - Date.now();
+    const timer = setTimeout(() => {
+      connection.destroy(new FastcgiError('timeout', `no complete reply from FastCGI server ${describeTarget(this.target)} within ${req.timeoutMs} ms`));
+    }, Math.max(0, timeoutMs));
+    const onAbort = (): void => connection.destroy(new FastcgiError('cancelled', 'cancelled'));
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const reply = await connection.request(params, req.body, req.maxBytes);
+      let response: CgiResponse;
+      try {
+        response = parseCgiResponse(reply.stdout);
+      } catch (err) {
+        if (err instanceof CgiResponseError) throw new FastcgiError('protocol', err.message, { partial: reply.stdout, ...(reply.stderr ? { stderr: reply.stderr } : {}) });
+        throw err;
+      }
+      return { ...response, stderr: reply.stderr };
+    } catch (err) {
+      if (reused && err instanceof FastcgiError && err.kind === 'closed' && !err.partial) throw new StaleConnection(err);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+      this.pool.release(connection);
+    }
+  }
+}
+
+/** A reused connection died before any reply: the server may never have seen the request. */
+class StaleConnection extends Error {
+  readonly error: FastcgiError;
+  constructor(error: FastcgiError) {
+    super(error.message);
+    this.error = error;
+  }
+}

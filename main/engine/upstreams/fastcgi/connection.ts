@@ -1,0 +1,280 @@
+/**
+ * One FastCGI connection (TCP or Unix socket) carrying one request at a time. Requests ask the
+ * server to keep the connection (FCGI_KEEP_CONN) so the pool can reuse it. Every failure is a
+ * FastcgiError with words for people; a socket error never escapes as an unhandled event.
+ */
+import net from 'node:net';
+import {
+  ProtocolStatus,
+  RecordParser,
+  RecordType,
+  decodeEndRequest,
+  encodeBeginRequest,
+  encodeNameValuePairs,
+  encodeRecord,
+  encodeStream,
+} from './records.ts';
+
+export type FastcgiTarget = { host: string; port: number } | { socketPath: string };
+
+export type FastcgiErrorKind =
+  /** No connection could be made. */
+  | 'connect'
+  /** The server closed or reset the connection before the request ended. */
+  | 'closed'
+  /** Bytes that are not FastCGI, or a protocol status other than "complete". */
+  | 'protocol'
+  /** The reply grew past the size limit. */
+  | 'too_large'
+  /** Ended with a non-zero application status. */
+  | 'app_status'
+  | 'timeout'
+  | 'busy'
+  | 'cancelled';
+
+export class FastcgiError extends Error {
+  readonly kind: FastcgiErrorKind;
+  /** What the server wrote to stderr (truncated), when it wrote anything. */
+  readonly stderr?: string;
+  /** Start of stdout received before the failure, for diagnostics. */
+  readonly partial?: Buffer;
+
+  constructor(kind: FastcgiErrorKind, message: string, extra: { stderr?: string; partial?: Buffer; cause?: unknown } = {}) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = 'FastcgiError';
+    this.kind = kind;
+    if (extra.stderr) this.stderr = extra.stderr;
+    if (extra.partial && extra.partial.length) this.partial = extra.partial;
+  }
+}
+
+export function describeTarget(target: FastcgiTarget): string {
+  if ('socketPath' in target) return target.socketPath;
+  return `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+}
+
+const CONNECT_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is the FastCGI server running?)',
+  ENOENT: 'no socket at that path (is the FastCGI server running?)',
+  EACCES: 'permission denied on the socket',
+  ENOTSOCK: 'that path is not a socket',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+};
+
+const PROTOCOL_STATUS_TEXT: Record<number, string> = {
+  [ProtocolStatus.CantMultiplex]: 'it cannot multiplex connections (FCGI_CANT_MPX_CONN)',
+  [ProtocolStatus.Overloaded]: 'it is overloaded (FCGI_OVERLOADED)',
+  [ProtocolStatus.UnknownRole]: 'it does not support the responder role (FCGI_UNKNOWN_ROLE)',
+};
+
+/** stderr kept per request: enough to show a PHP warning or stack trace. */
+const STDERR_KEEP = 4096;
+
+export interface FastcgiReply {
+  stdout: Buffer;
+  stderr: string;
+  appStatus: number;
+}
+
+interface Pending {
+  resolve(reply: FastcgiReply): void;
+  reject(err: FastcgiError): void;
+  stdout: Buffer[];
+  stdoutBytes: number;
+  stderr: string;
+  maxBytes: number;
+}
+
+const REQUEST_ID = 1;
+
+export class FastcgiConnection {
+  readonly target: FastcgiTarget;
+  private readonly socket: net.Socket;
+  private readonly parser = new RecordParser();
+  private pending?: Pending;
+  private closed = false;
+  private closeListeners: (() => void)[] = [];
+  /** Requests completed on this connection (a reused one has served at least one). */
+  served = 0;
+
+  private constructor(target: FastcgiTarget, socket: net.Socket) {
+    this.target = target;
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.onClose(err));
+    socket.on('close', () => this.onClose());
+    socket.on('end', () => this.onClose());
+  }
+
+  /** Connects; rejects with a FastcgiError('connect') naming the cause. */
+  static connect(target: FastcgiTarget, timeoutMs: number): Promise<FastcgiConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = 'socketPath' in target ? net.connect({ path: target.socketPath }) : net.connect({ host: target.host, port: target.port });
+      const fail = (err: NodeJS.ErrnoException | undefined, text?: string): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        const code = err?.code;
+        const why = text ?? (code ? (CONNECT_TEXT[code] ?? `${err.message}`) : (err?.message ?? 'connection failed'));
+        reject(new FastcgiError('connect', `cannot connect to FastCGI server ${describeTarget(target)}: ${why}`, { cause: err }));
+      };
+      const timer = setTimeout(() => fail(undefined, `connection timed out after ${timeoutMs} ms`), timeoutMs);
+      socket.once('error', fail);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', fail);
+        resolve(new FastcgiConnection(target, socket));
+      });
+    });
+  }
+
+  /** Open, idle and not half-closed: safe to send the next request on. */
+  get reusable(): boolean {
+    return !this.closed && !this.pending && !this.socket.destroyed && this.socket.writable && !this.socket.readableEnded;
+  }
+
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Called once when the connection ends for any reason (the pool drops it). */
+  onClosed(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** Sends one responder request and resolves when the server ends it. */
+  request(params: Iterable<readonly [string, string]>, body: Buffer, maxBytes: number): Promise<FastcgiReply> {
+    if (this.pending) return Promise.reject(new FastcgiError('protocol', 'internal: a FastCGI connection was given two requests at once'));
+    if (!this.reusable) return Promise.reject(new FastcgiError('closed', `FastCGI server ${describeTarget(this.target)} closed the connection before the request was sent`));
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject, stdout: [], stdoutBytes: 0, stderr: '', maxBytes };
+      const records = [
+        encodeBeginRequest(REQUEST_ID, true),
+        ...encodeStream(RecordType.Params, REQUEST_ID, encodeNameValuePairs(params)),
+        ...encodeStream(RecordType.Stdin, REQUEST_ID, body),
+      ];
+      this.socket.write(Buffer.concat(records));
+    });
+  }
+
+  /**
+   * Ends the connection, failing a request in flight with `reason`. Asks the server to abort
+   * the request first, so a slow script stops instead of running on for nobody.
+   */
+  destroy(reason?: FastcgiError): void {
+    if (this.pending && reason && !this.socket.destroyed) {
+      try {
+        this.socket.write(encodeRecord(RecordType.AbortRequest, REQUEST_ID));
+      } catch {
+        // Already gone: destroying is all that is left.
+      }
+    }
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending && reason) pending.reject(this.withOutput(reason, pending));
+    this.socket.destroy();
+    this.onClose();
+  }
+
+  private onData(chunk: Buffer): void {
+    const pending = this.pending;
+    if (!pending) {
+      // Bytes nobody asked for: the connection is no longer in a known state.
+      this.destroy();
+      return;
+    }
+    let records;
+    try {
+      records = this.parser.push(chunk);
+    } catch (err) {
+      this.fail(new FastcgiError('protocol', `FastCGI server ${describeTarget(this.target)} sent bytes that are not FastCGI: ${(err as Error).message}`));
+      return;
+    }
+    for (const record of records) {
+      // Management records (id 0) and other ids are not ours.
+      if (record.requestId !== REQUEST_ID) continue;
+      if (record.type === RecordType.Stdout) {
+        pending.stdoutBytes += record.content.length;
+        if (pending.stdoutBytes > pending.maxBytes) {
+          this.fail(new FastcgiError('too_large', `the reply from FastCGI server ${describeTarget(this.target)} is larger than ${pending.maxBytes} bytes`));
+          return;
+        }
+        pending.stdout.push(record.content);
+      } else if (record.type === RecordType.Stderr) {
+        if (pending.stderr.length < STDERR_KEEP) pending.stderr = (pending.stderr + record.content.toString('utf8')).slice(0, STDERR_KEEP);
+      } else if (record.type === RecordType.EndRequest) {
+        this.finish(pending, record.content);
+        return;
+      }
+    }
+  }
+
+  private finish(pending: Pending, content: Buffer): void {
+    this.pending = undefined;
+    let end;
+    try {
+      end = decodeEndRequest(content);
+    } catch (err) {
+      pending.reject(this.withOutput(new FastcgiError('protocol', `FastCGI server ${describeTarget(this.target)} sent a malformed END_REQUEST: ${(err as Error).message}`), pending));
+      this.destroy();
+      return;
+    }
+    if (end.protocolStatus !== ProtocolStatus.RequestComplete) {
+      const why = PROTOCOL_STATUS_TEXT[end.protocolStatus] ?? `protocol status ${end.protocolStatus}`;
+      pending.reject(this.withOutput(new FastcgiError('protocol', `FastCGI server ${describeTarget(this.target)} refused the request: ${why}`), pending));
+      this.destroy();
+      return;
+    }
+    this.served++;
+    const stdout = Buffer.concat(pending.stdout);
+    if (end.appStatus !== 0) {
+      const stderr = pending.stderr.trim();
+      pending.reject(this.withOutput(
+        new FastcgiError('app_status', `the script ended with status ${end.appStatus}${stderr ? `: ${firstLine(stderr)}` : ''}`),
+        pending,
+      ));
+      return;
+    }
+    pending.resolve({ stdout, stderr: pending.stderr, appStatus: end.appStatus });
+  }
+
+  private fail(err: FastcgiError): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) pending.reject(this.withOutput(err, pending));
+    this.socket.destroy();
+    this.onClose();
+  }
+
+  private onClose(err?: NodeJS.ErrnoException): void {
+    const pending = this.pending;
+    if (pending) {
+      this.pending = undefined;
+      const how = err?.code === 'ECONNRESET' ? 'reset the connection' : err?.code === 'EPIPE' ? 'closed the connection while the request was being sent' : 'closed the connection';
+      const when = pending.stdoutBytes > 0 ? `mid-reply (after ${pending.stdoutBytes} bytes of output)` : 'before replying';
+      pending.reject(this.withOutput(new FastcgiError('closed', `FastCGI server ${describeTarget(this.target)} ${how} ${when}`, { cause: err }), pending));
+    }
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  private withOutput(err: FastcgiError, pending: Pending): FastcgiError {
+    if (err.stderr || err.partial) return err;
+    const extra: { stderr?: string; partial?: Buffer; cause?: unknown } = { cause: err.cause };
+    if (pending.stderr) extra.stderr = pending.stderr;
+    if (pending.stdout.length) extra.partial = Buffer.concat(pending.stdout);
+    return new FastcgiError(err.kind, err.message, extra);
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split(/\r?\n/, 1)[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}

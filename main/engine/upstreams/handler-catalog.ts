@@ -1,0 +1,147 @@
+/**
+ * A handler's `discover` reply as MCP lists: snake_case keys become MCP's camelCase
+ * (input_schema → inputSchema, mime_type → mimeType, read_only_hint → readOnlyHint,
+ * resource_templates → resourceTemplates, uri_template → uriTemplate). Every list is optional;
+ * unknown keys are ignored; an entry without its identifying key is skipped with a note.
+ */
+
+export type Item = Record<string, unknown>;
+
+export interface HandlerCatalog {
+  tools: Item[];
+  resources: Item[];
+  resourceTemplates: Item[];
+  prompts: Item[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** The value of the snake_case key, else of the camelCase one (handlers written for MCP use those). */
+function pick(source: Record<string, unknown>, snake: string, camel: string): unknown {
+  return source[snake] !== undefined ? source[snake] : source[camel];
+}
+
+/** Copies the listed string fields that are present. */
+function strings(source: Record<string, unknown>, keys: readonly string[], into: Item): Item {
+  for (const key of keys) if (isString(source[key])) into[key] = source[key];
+  return into;
+}
+
+const ANNOTATION_KEYS: readonly (readonly [string, string])[] = [
+  ['read_only_hint', 'readOnlyHint'],
+  ['destructive_hint', 'destructiveHint'],
+  ['idempotent_hint', 'idempotentHint'],
+  ['open_world_hint', 'openWorldHint'],
+];
+
+export function mapToolAnnotations(value: unknown): Item | undefined {
+  if (!isObject(value)) return undefined;
+  const out: Item = strings(value, ['title'], {});
+  for (const [snake, camel] of ANNOTATION_KEYS) {
+    const v = pick(value, snake, camel);
+    if (typeof v === 'boolean') out[camel] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+export function mapIcons(value: unknown): Item[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const icons: Item[] = [];
+  for (const icon of value) {
+    if (!isObject(icon) || !isString(icon.src)) continue;
+    const out: Item = { src: icon.src };
+    const mimeType = pick(icon, 'mime_type', 'mimeType');
+    if (isString(mimeType)) out.mimeType = mimeType;
+    if (Array.isArray(icon.sizes) && icon.sizes.every(isString)) out.sizes = icon.sizes;
+    else if (isString(icon.sizes)) out.sizes = icon.sizes.split(/\s+/).filter(Boolean);
+    if (icon.theme === 'light' || icon.theme === 'dark') out.theme = icon.theme;
+    icons.push(out);
+  }
+  return icons.length ? icons : undefined;
+}
+
+function withIcons(source: Record<string, unknown>, into: Item): Item {
+  const icons = mapIcons(source.icons);
+  if (icons) into.icons = icons;
+  return into;
+}
+
+function mimeType(source: Record<string, unknown>, into: Item): Item {
+  const v = pick(source, 'mime_type', 'mimeType');
+  if (isString(v)) into.mimeType = v;
+  return into;
+}
+
+export function mapTool(tool: Record<string, unknown>): Item | undefined {
+  if (!isString(tool.name) || tool.name === '') return undefined;
+  const out = strings(tool, ['name', 'title', 'description'], {});
+  const input = pick(tool, 'input_schema', 'inputSchema');
+  // MCP requires an object schema; a handler that takes no arguments may leave it out.
+  out.inputSchema = isObject(input) ? input : { type: 'object', properties: {} };
+  const output = pick(tool, 'output_schema', 'outputSchema');
+  if (isObject(output)) out.outputSchema = output;
+  const annotations = mapToolAnnotations(tool.annotations);
+  if (annotations) out.annotations = annotations;
+  return withIcons(tool, out);
+}
+
+export function mapResource(resource: Record<string, unknown>): Item | undefined {
+  if (!isString(resource.uri) || resource.uri === '') return undefined;
+  const out = strings(resource, ['uri', 'name', 'title', 'description'], {});
+  // MCP requires a name; the URI is the best stand-in.
+  if (!isString(out.name)) out.name = resource.uri;
+  mimeType(resource, out);
+  if (typeof resource.size === 'number') out.size = resource.size;
+  return withIcons(resource, out);
+}
+
+export function mapResourceTemplate(template: Record<string, unknown>): Item | undefined {
+  const uriTemplate = pick(template, 'uri_template', 'uriTemplate');
+  if (!isString(uriTemplate) || uriTemplate === '') return undefined;
+  const out: Item = { uriTemplate };
+  strings(template, ['name', 'title', 'description'], out);
+  if (!isString(out.name)) out.name = uriTemplate;
+  mimeType(template, out);
+  return withIcons(template, out);
+}
+
+export function mapPrompt(prompt: Record<string, unknown>): Item | undefined {
+  if (!isString(prompt.name) || prompt.name === '') return undefined;
+  const out = strings(prompt, ['name', 'title', 'description'], {});
+  if (Array.isArray(prompt.arguments)) {
+    out.arguments = prompt.arguments
+      .filter((a): a is Record<string, unknown> => isObject(a) && isString(a.name))
+      .map((a) => {
+        const arg = strings(a, ['name', 'title', 'description'], {});
+        if (typeof a.required === 'boolean') arg.required = a.required;
+        return arg;
+      });
+  }
+  return withIcons(prompt, out);
+}
+
+/** Maps the discover reply; `note` hears about entries and lists that had to be skipped. */
+export function mapDiscover(reply: Record<string, unknown>, note: (message: string) => void = () => undefined): HandlerCatalog {
+  const list = (key: string, map: (item: Record<string, unknown>) => Item | undefined, needs: string): Item[] => {
+    const value = reply[key];
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      note(`discover: "${key}" is not an array; ignored`);
+      return [];
+    }
+    const out: Item[] = [];
+    value.forEach((item, index) => {
+      const mapped = isObject(item) ? map(item) : undefined;
+      if (mapped) out.push(mapped);
+      else note(`discover: ${key}[${index}] has no ${needs}; skipped`);
+    });
+    return out;
+  };
+  return {
+    tools: list('tools', mapTool, '"name"'),
+    resources: list('resources', mapResource, '"uri"'),
+    resourceTemplates: list(reply.resource_templates !== undefined ? 'resource_templates' : 'resourceTemplates', mapResourceTemplate, '"uri_template"'),
+    prompts: list('prompts', mapPrompt, '"name"'),
+  };
+}
