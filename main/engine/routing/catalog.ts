@@ -52,7 +52,8 @@ export class Catalog extends EventEmitter<CatalogEvents> {
       for (const kind of Object.keys(LIST_METHOD) as ListKind[]) void this.refresh(upstream, kind);
     };
     const onNotification = (m: { method: string }) => {
-      if (Object.hasOwn(LIST_CHANGED, m.method)) for (const kind of LIST_CHANGED[m.method]!) void this.refresh(upstream, kind);
+      // The server said its list changed: pass that on even if what we see looks the same.
+      if (Object.hasOwn(LIST_CHANGED, m.method)) for (const kind of LIST_CHANGED[m.method]!) void this.refresh(upstream, kind, true);
     };
     upstream.on('ready', onReady);
     upstream.on('notification', onNotification);
@@ -82,14 +83,14 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     return this.entries.get(upstream)?.errors[kind];
   }
 
-  refresh(upstream: Upstream, kind: ListKind): Promise<Item[]> {
+  refresh(upstream: Upstream, kind: ListKind, announce = false): Promise<Item[]> {
     const entry = this.entries.get(upstream);
     if (!entry) return Promise.resolve([]);
     const inFlight = entry.loading[kind];
     if (inFlight) return inFlight;
     const promise = this.fetchAll(upstream, kind)
       .then((items) => {
-        const changed = JSON.stringify(entry.lists[kind]) !== JSON.stringify(items);
+        const changed = announce || JSON.stringify(entry.lists[kind]) !== JSON.stringify(items);
         entry.lists[kind] = items;
         delete entry.errors[kind];
         if (changed) this.emit('changed', upstream, kind);

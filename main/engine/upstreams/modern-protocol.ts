@@ -40,13 +40,15 @@ export function baseEnvelope(clientInfo: { name: string; version: string }, capa
 
 /**
  * `params` with the envelope in `_meta`. The caller's other `_meta` keys (progressToken, ...) are
- * kept; the version, capabilities and client info are always ours (we are the client here). A
- * caller's own logLevel wins over the remembered one: it is the more specific request.
+ * kept. The version is always ours. Capabilities and client info are ours unless the caller
+ * brings its own: a stateless client's request forwarded as it is, whose questions (an
+ * input_required result) go back to that client, so the server must see what *it* can answer.
+ * A caller's own logLevel wins over the remembered one: it is the more specific request.
  */
 export function withEnvelope(params: Params | undefined, envelope: Record<string, unknown>, logLevel: string | undefined): Params {
   const callerMeta = params?._meta;
   const meta: Record<string, unknown> = typeof callerMeta === 'object' && callerMeta !== null && !Array.isArray(callerMeta)
-    ? { ...(callerMeta as Record<string, unknown>), ...envelope }
+    ? { ...envelope, ...(callerMeta as Record<string, unknown>), [META.protocolVersion]: envelope[META.protocolVersion] }
     : { ...envelope };
   if (logLevel !== undefined && meta[META.logLevel] === undefined) meta[META.logLevel] = logLevel;
   return { ...params, _meta: meta };
