@@ -11,6 +11,7 @@
  */
 import { createMcpUpstream } from '../main/engine/upstreams/era.ts';
 import type { Upstream } from '../main/engine/upstreams/types.ts';
+import { completeInputRounds } from '../main/engine/routing/input-rounds.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 /** What the gateway declares to every upstream (main/engine/gateway.ts). */
@@ -44,17 +45,10 @@ async function main(): Promise<number> {
   );
   upstream.on('request', (message, reply) => {
     log(`server request ${message.method}`);
-    switch (message.method) {
-      case 'elicitation/create':
-        // A client with no user to ask accepts without edits; filling schema defaults is the UI's job.
-        return reply({ result: { action: 'accept', content: {} } });
-      case 'sampling/createMessage':
-        return reply({ result: { role: 'assistant', content: { type: 'text', text: 'A canned answer from the conformance client.' }, model: 'none', stopReason: 'endTurn' } });
-      case 'roots/list':
-        return reply({ result: { roots: [] } });
-      default:
-        return reply({ error: { code: -32601, message: `not supported: ${message.method}` } });
-    }
+    answerQuestion(message.method, message.params ?? {}).then(
+      (result) => reply({ result }),
+      (err: unknown) => reply({ error: { code: -32601, message: err instanceof Error ? err.message : String(err) } }),
+    );
   });
   upstream.on('notification', (message) => log(`notification ${message.method}`));
   upstream.on('status', (status) => log(`state ${status.state}${status.lastError ? `: ${status.lastError}` : ''}`));
@@ -96,7 +90,13 @@ async function runScenario(upstream: Upstream, scenario: string, context: Json, 
   // Anything else: call every tool the server lists, with arguments made up from its schema.
   const calls = fromContext ?? scripted[scenario] ?? tools.map((t) => ({ name: t.name, arguments: sampleArguments(t.inputSchema) }));
   for (const call of calls) {
-    const result = await request('tools/call', { name: call.name, arguments: call.arguments ?? {} });
+    const params = { name: call.name, arguments: call.arguments ?? {} };
+    // input_required is answered the way the gateway does it for a stateful client.
+    const result = await completeInputRounds(params, await request('tools/call', params), {
+      label: 'the mock server',
+      retry: (again) => request('tools/call', again),
+      answer: (method, questionParams) => answerQuestion(method, questionParams),
+    });
     log(`called ${call.name}: ${JSON.stringify(result).slice(0, 200)}`);
   }
 
@@ -110,6 +110,21 @@ async function runScenario(upstream: Upstream, scenario: string, context: Json, 
       const prompts = ((await request('prompts/list', {})).prompts as { name: string }[] | undefined) ?? [];
       for (const p of prompts) await request('prompts/get', { name: p.name, arguments: {} });
     }
+  }
+}
+
+/** What this harness answers when a server asks (there is no user or model here). */
+async function answerQuestion(method: string, _params: Json): Promise<Json> {
+  switch (method) {
+    case 'elicitation/create':
+      // A client with no user to ask accepts without edits; filling schema defaults is the UI's job.
+      return { action: 'accept', content: {} };
+    case 'sampling/createMessage':
+      return { role: 'assistant', content: { type: 'text', text: 'A canned answer from the conformance client.' }, model: 'none', stopReason: 'endTurn' };
+    case 'roots/list':
+      return { roots: [] };
+    default:
+      throw new Error(`not supported: ${method}`);
   }
 }
 

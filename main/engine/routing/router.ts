@@ -14,6 +14,7 @@ import type { RegistryServer } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
 import { degradeToolResult } from './degrade.ts';
+import { completeInputRounds } from './input-rounds.ts';
 import { MODERN_REVISION } from '../protocol/versions.ts';
 import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
 
@@ -65,9 +66,6 @@ interface ProgressRoute {
   clientToken: string | number;
   requestId: RequestId;
 }
-
-/** Rounds of input_required one call may take before the gateway gives up on it. */
-const MAX_INPUT_ROUNDS = 10;
 
 const SERVER_TO_CLIENT_CAPABILITY: Record<string, string> = {
   'elicitation/create': 'elicitation',
@@ -516,26 +514,13 @@ export class Router implements SessionHandler {
     return Promise.reject(new GatewayError('method_not_found', message, { rpc: { code, message } }));
   }
 
-  /**
-   * A stateless upstream asks its questions in an input_required result. A stateful client
-   * cannot see those, so the gateway asks on its behalf (as server-to-client requests, or
-   * through the Prompter) and retries the call with the answers until it completes.
-   */
-  private async completeInputRounds(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, first: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
-    let result = first;
-    for (let round = 1; result.resultType === 'input_required'; round++) {
-      if (round > MAX_INPUT_ROUNDS) throw new GatewayError('upstream_protocol', `server "${this.opts.registry.server(upstream)}" asked for input more than ${MAX_INPUT_ROUNDS} times in one call`);
-      const questions = (result.inputRequests ?? {}) as Record<string, { method?: unknown; params?: Params }>;
-      const inputResponses: Record<string, unknown> = {};
-      for (const [key, q] of Object.entries(questions)) {
-        if (typeof q?.method !== 'string') continue;
-        inputResponses[key] = await this.answerServerRequest(upstream, { session, requestId: req.id }, q.method, q.params ?? {}, signal);
-      }
-      const retry: Params = { ...params, inputResponses };
-      if (result.requestState !== undefined) retry.requestState = result.requestState;
-      result = await upstream.request(req.method, retry, { signal });
-    }
-    return result;
+  /** A stateless upstream's input_required, answered on a stateful client's behalf (see input-rounds.ts). */
+  private completeInputRounds(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, first: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    return completeInputRounds(params, first, {
+      label: `server "${this.opts.registry.server(upstream)}"`,
+      retry: (again) => upstream.request(req.method, again, { signal }),
+      answer: (method, questionParams) => this.answerServerRequest(upstream, { session, requestId: req.id }, method, questionParams, signal),
+    });
   }
 
   /**

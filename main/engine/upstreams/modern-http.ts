@@ -12,22 +12,32 @@ import { failure, isNotification, isRequest, isResponse, toMessage, type JsonRpc
 import { describeHttpFailure, describeNetworkFailure, neverConnected } from './http-errors.ts';
 import { checkHttpConfig, type HttpUpstreamConfig } from './http-mcp.ts';
 import type { Channel, ChannelHandlers, Opener } from './managed.ts';
-import { MODERN_REVISION, encodeHeaderValue, mcpNameOf, paramHeaderValues, paramHeadersOf, type ParamHeader } from './modern-protocol.ts';
+import { MODERN_REVISION, encodeHeaderValue, invalidParamHeaders, mcpNameOf, paramHeaderValues, paramHeadersOf, type ParamHeader } from './modern-protocol.ts';
 
 /** Tool name → the `Mcp-Param-*` headers its calls need, learned from tools/list (kept across reconnects). */
 export class ParamHeaderBook {
   private readonly byTool = new Map<string, ParamHeader[]>();
 
-  learn(result: Record<string, unknown>): void {
-    if (!Array.isArray(result.tools)) return;
+  /** Learns the headers of each tool; returns the result without tools whose annotations are invalid. */
+  learn(result: Record<string, unknown>, log: (line: string) => void): Record<string, unknown> {
+    if (!Array.isArray(result.tools)) return result;
+    const kept: unknown[] = [];
     for (const tool of result.tools as unknown[]) {
       if (typeof tool !== 'object' || tool === null) continue;
       const { name, inputSchema } = tool as { name?: unknown; inputSchema?: unknown };
       if (typeof name !== 'string') continue;
+      const invalid = invalidParamHeaders(inputSchema);
+      if (invalid) {
+        log(`tool "${name}" left out: ${invalid}`);
+        this.byTool.delete(name);
+        continue;
+      }
+      kept.push(tool);
       const declarations = paramHeadersOf(inputSchema);
       if (declarations.length > 0) this.byTool.set(name, declarations);
       else this.byTool.delete(name);
     }
+    return kept.length === result.tools.length ? result : { ...result, tools: kept };
   }
 
   headersFor(params: Record<string, unknown> | undefined): Record<string, string> | undefined {
@@ -169,7 +179,7 @@ class ModernHttpChannel implements Channel {
       // Errors the server could not address (id null) still belong to this POST.
       if (message.id !== request.id && message.id !== null) return false;
       if (errorsOnly && !('error' in message)) return false;
-      if (request.method === 'tools/list' && 'result' in message) this.book.learn(message.result);
+      if (request.method === 'tools/list' && 'result' in message) message = { ...message, result: this.book.learn(message.result, (line) => this.log(`${this.label}: ${line}`)) };
       this.handlers.onMessage(message.id === request.id ? message : { ...message, id: request.id });
       return true;
     }

@@ -103,7 +103,8 @@ export interface ParamHeader {
 }
 
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_TYPES = new Set(['string', 'integer', 'number', 'boolean']);
+// Numbers are not allowed: their text form is ambiguous (1 vs 1.0), so servers could not compare it.
+const HEADER_TYPES = new Set(['string', 'integer', 'boolean']);
 
 /** The `x-mcp-header` declarations of one input schema (reachable through `properties` only). */
 export function paramHeadersOf(inputSchema: unknown): ParamHeader[] {
@@ -122,6 +123,34 @@ export function paramHeadersOf(inputSchema: unknown): ParamHeader[] {
   };
   visit(inputSchema, [], 0);
   return out;
+}
+
+/**
+ * Why a tool's `x-mcp-header` annotations are unusable, or undefined when they are fine. Such a
+ * tool must not be offered: its calls could not carry the headers the server will check.
+ */
+export function invalidParamHeaders(inputSchema: unknown): string | undefined {
+  const seen = new Set<string>();
+  let problem: string | undefined;
+  const visit = (node: unknown, path: string[], depth: number): void => {
+    if (problem || depth > 32 || typeof node !== 'object' || node === null) return;
+    const schema = node as Record<string, unknown>;
+    if (path.length > 0 && 'x-mcp-header' in schema) {
+      const header = schema['x-mcp-header'];
+      const where = `x-mcp-header of "${path.join('.')}"`;
+      if (typeof header !== 'string' || header === '') problem = `${where} is empty`;
+      else if (!HEADER_TOKEN.test(header)) problem = `${where} (${JSON.stringify(header)}) has characters a header name cannot`;
+      else if (!HEADER_TYPES.has(String(schema.type))) problem = `${where} is on a ${String(schema.type)} parameter (only string, integer and boolean)`;
+      else if (seen.has(header.toLowerCase())) problem = `${where} repeats "${header}"`;
+      else seen.add(header.toLowerCase());
+    }
+    const properties = schema.properties;
+    if (typeof properties === 'object' && properties !== null) {
+      for (const [key, child] of Object.entries(properties)) visit(child, [...path, key], depth + 1);
+    }
+  };
+  visit(inputSchema, [], 0);
+  return problem;
 }
 
 /** The `Mcp-Param-*` headers for one tools/call. Absent, null and non-primitive values send none. */
