@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Headless entry: `switchboard serve|shim|list|call|doctor`. Thin: parses arguments, builds the
+ * Headless entry: `switchboard serve|shim|list|call|doctor|clients|install|uninstall|adopt|restore|secrets`. Thin: parses arguments, builds the
  * engine, prints results. All behaviour lives in main/engine (and main/shim for `shim`).
  */
 import { parseArgs } from 'node:util';
@@ -27,6 +27,32 @@ Commands:
     --json            Print the raw MCP result
   doctor            Check the config, each server, PATH resolution, port and socket
 
+Clients (see docs/clients.md):
+  clients           The AI clients found on this machine and whether Switchboard is in them
+    --json            Machine-readable output
+  install CLIENT    Add the switchboard entry to CLIENT's config (backed up first)
+    --profile NAME    Profile the client sees (default: default)
+    --dry-run         Only show the change
+  uninstall CLIENT  Remove the switchboard entry (the backup stays for restore)
+    --dry-run         Only show the change
+  adopt CLIENT      Move CLIENT's servers into Switchboard (secrets into the keychain) and
+                    leave the switchboard entry in their place
+    --servers a,b     Only these servers (default: all that can be moved)
+    --profile NAME    Profile for the switchboard entry (default: default)
+    --dry-run         Only show the changes
+  restore CLIENT... Put CLIENT's config file back exactly as it was before Switchboard
+    --all             Every client Switchboard changed
+  CLIENT is one of: claude-desktop, cursor, zed, vscode, vscode-insiders, windsurf,
+  claude-code, codex, gemini-cli, cline, lm-studio, continue, goose
+
+Secrets (the OS keychain; referenced in the config as ${'$'}{secret:NAME}):
+  secrets set NAME [VALUE]  Store a secret (VALUE from stdin or a hidden prompt when left out)
+  secrets get NAME          Print a secret
+  secrets rm NAME           Delete a secret
+  secrets ls                List secret names
+
+Exit codes: 0 success, 1 failure, 2 bad usage.
+
 Common options:
   --config PATH     Config file (default: ${'$'}SWITCHBOARD_CONFIG or the user config directory)
   --timeout MS      How long list/call/doctor wait for servers (default 30000)
@@ -49,23 +75,22 @@ async function main(argv: string[]): Promise<number> {
     const { main: shimMain } = await import('./shim/index.ts');
     return shimMain(argv.slice(1));
   }
-  const { values, positionals } = parseArgs({
-    args: argv.slice(1),
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      stdio: { type: 'boolean', default: false },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'no-http': { type: 'boolean', default: false },
-      'no-socket': { type: 'boolean', default: false },
-      background: { type: 'boolean', default: false },
-      profile: { type: 'string', default: 'default' },
-      args: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      timeout: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values, positionals } = parseCommandArgs(argv.slice(1), {
+    config: { type: 'string' },
+    stdio: { type: 'boolean', default: false },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'no-http': { type: 'boolean', default: false },
+    'no-socket': { type: 'boolean', default: false },
+    background: { type: 'boolean', default: false },
+    profile: { type: 'string', default: 'default' },
+    args: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    timeout: { type: 'string' },
+    servers: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -94,12 +119,49 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'doctor':
       return commands.doctor(common);
+    case 'clients':
+      return (await import('./cli/clients.ts')).clients({ json: values.json });
+    case 'install':
+    case 'uninstall': {
+      const [client, extra] = positionals;
+      if (!client || extra) throw new UsageError(`usage: switchboard ${command} CLIENT${command === 'install' ? ' [--profile NAME]' : ''} [--dry-run]`);
+      const cli = await import('./cli/clients.ts');
+      return command === 'install'
+        ? cli.install({ client, profile: values.profile, dryRun: values['dry-run'] })
+        : cli.uninstall({ client, dryRun: values['dry-run'] });
+    }
+    case 'adopt': {
+      const [client, extra] = positionals;
+      if (!client || extra) throw new UsageError('usage: switchboard adopt CLIENT [--servers a,b] [--profile NAME] [--dry-run]');
+      const servers = values.servers?.split(',').map((s) => s.trim()).filter(Boolean);
+      if (servers && servers.length === 0) throw new UsageError('--servers needs at least one server name, e.g. --servers github,linear');
+      return (await import('./cli/clients.ts')).adopt({ client, servers, profile: values.profile, dryRun: values['dry-run'], configPath: values.config });
+    }
+    case 'restore':
+      if (values.all === (positionals.length > 0)) throw new UsageError('usage: switchboard restore CLIENT... | --all');
+      return (await import('./cli/clients.ts')).restore({ clients: positionals, all: values.all });
+    case 'secrets': {
+      const [action, name, value, extra] = positionals;
+      if (extra) throw new UsageError('usage: switchboard secrets set NAME [VALUE] | get NAME | rm NAME | ls');
+      return (await import('./cli/secrets.ts')).secrets({ action, name, value }, (message) => new UsageError(message));
+    }
     default:
       throw new UsageError(`unknown command "${command}". Run switchboard --help for the list.`);
   }
 }
 
 class UsageError extends Error {}
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+/** parseArgs, with its complaints (unknown option, missing value) turned into usage errors (exit 2). */
+function parseCommandArgs<O extends Options>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, allowPositionals: true, options, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. Run switchboard --help for the options.`);
+  }
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

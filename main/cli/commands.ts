@@ -169,7 +169,7 @@ export async function doctor(opts: Common): Promise<number> {
           if (found.path) ok(`${server.name}: command "${resolved.command}" found at ${found.path}`);
           else bad(`${server.name}: command "${resolved.command}" ${found.problem === 'missing' ? 'not found in PATH' : `is a ${found.problem}`} (PATH from the login shell: ${loginPath})`);
         } else {
-          ok(`${server.name}: remote ${resolved.url}`);
+          ok(`${server.name}: ${resolved.kind === 'http' ? `remote ${resolved.url}` : `${resolved.kind} ${'handler' in resolved ? String(resolved.handler) : ''}`}`);
         }
       } catch (err) {
         bad((err as Error).message);

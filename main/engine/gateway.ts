@@ -26,6 +26,7 @@ import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream } from './upstreams/failed.ts';
+import { createHandlerUpstream } from './upstreams/handler-upstream.ts';
 import type { BackoffPolicy } from './upstreams/managed.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
 import { Catalog } from './routing/catalog.ts';
@@ -374,7 +375,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         { ...deps, maxMessageBytes: this.current.limits.maxResponseBytes, ...(this.opts.logDir ? { logDir: this.opts.logDir } : {}) },
       );
     }
-    if (server.kind !== 'http') return new FailedUpstream(server.name, server.kind, 'handler backends are not wired into the gateway yet');
+    if (server.kind === 'handler-http' || server.kind === 'handler-fastcgi') {
+      return createHandlerUpstream(server, { ...deps, maxReplyBytes: this.current.limits.maxResponseBytes });
+    }
     return createMcpUpstream(
       { name: server.name, url: server.url, headers: server.headers, transport: server.transport, timeoutMs: server.timeoutMs, startupTimeoutMs: server.startupTimeoutMs },
       deps,

@@ -25,3 +25,6 @@ export { ensureApiToken, apiTokenPath } from './api/api-token.ts';
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return configPathFor(env, process.platform, homedir());
 }
+export { createKeychainSecretStore, installId, type KeychainStoreOptions, type KeyringBackend } from './secrets/keychain-store.ts';
+export * from './installers/index.ts';
+export * from './adoption/index.ts';

@@ -15,10 +15,16 @@ export type TransportKind = 'streamable-http' | 'sse' | 'stdio' | 'socket';
 export type SendFn = (message: JsonRpcMessage, relatedRequestId?: RequestId) => void;
 
 /** What a session needs from the router; implemented by routing/router.ts. */
+/** What a transport knows about one request beyond the message (HTTP headers). */
+export interface RequestContext {
+  /** The client's HTTP request headers, in order (for JSON handler backends). */
+  headers?: ReadonlyArray<readonly [name: string, value: string]>;
+}
+
 export interface SessionHandler {
   attach(session: Session): void;
   detach(session: Session): void;
-  handle(session: Session, request: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>>;
+  handle(session: Session, request: JsonRpcRequest, signal: AbortSignal, context?: RequestContext): Promise<Record<string, unknown>>;
   handleNotification(session: Session, method: string, params: Params | undefined): void;
   serverCapabilities(profile: string): Record<string, unknown>;
 }
@@ -71,10 +77,10 @@ export class Session {
   }
 
   /** Feed one message from the client. Never throws. */
-  receive(message: JsonRpcMessage): void {
+  receive(message: JsonRpcMessage, context?: RequestContext): void {
     if (this.closed) return;
     if (isRequest(message)) {
-      void this.onRequest(message);
+      void this.onRequest(message, context);
     } else if (isNotification(message)) {
       this.onNotification(message.method, message.params);
     } else {
@@ -120,7 +126,7 @@ export class Session {
     }
   }
 
-  private async onRequest(req: JsonRpcRequest): Promise<void> {
+  private async onRequest(req: JsonRpcRequest, context?: RequestContext): Promise<void> {
     if (this.inflight.has(req.id)) {
       this.opts.send(failure(req.id, { code: RpcCode.InvalidRequest, message: `request id ${JSON.stringify(req.id)} is already in use by a request in flight` }), req.id);
       return;
@@ -128,7 +134,7 @@ export class Session {
     const ac = new AbortController();
     this.inflight.set(req.id, ac);
     try {
-      const result = await this.dispatch(req, ac.signal);
+      const result = await this.dispatch(req, ac.signal, context);
       if (!ac.signal.aborted) this.opts.send(success(req.id, result), req.id);
     } catch (err) {
       // A cancelled request gets no response: the client said it no longer wants one.
@@ -139,7 +145,7 @@ export class Session {
     }
   }
 
-  private async dispatch(req: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+  private async dispatch(req: JsonRpcRequest, signal: AbortSignal, context?: RequestContext): Promise<Record<string, unknown>> {
     switch (req.method) {
       case 'initialize':
         return this.initialize(req.params ?? {});
@@ -151,10 +157,10 @@ export class Session {
           throw new GatewayError('invalid_request', `logging/setLevel: level must be one of ${LOG_LEVELS.join(', ')}`, { rpc: { code: RpcCode.InvalidParams, message: `Invalid params: level must be one of ${LOG_LEVELS.join(', ')}` } });
         }
         this.logLevel = level as (typeof LOG_LEVELS)[number];
-        return this.opts.handler.handle(this, req, signal);
+        return this.opts.handler.handle(this, req, signal, context);
       }
       default:
-        return this.opts.handler.handle(this, req, signal);
+        return this.opts.handler.handle(this, req, signal, context);
     }
   }
 

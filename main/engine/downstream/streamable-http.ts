@@ -189,7 +189,7 @@ export class StreamableHttpEndpoint {
     state.byStreamId.set(stream.id, stream);
     stream.onDone = () => state.byStreamId.delete(stream.id);
     this.limitResumable(state);
-    state.session.receive(message);
+    state.session.receive(message, { headers: headerList(req) });
   }
 
   /** Puts a session's outgoing message on the right stream. */
@@ -238,6 +238,13 @@ export class StreamableHttpEndpoint {
       if ((idle && !busy) || (force && !busy && this.sessions.size >= this.opts.maxSessions)) this.end(state);
     }
   }
+}
+
+/** The request's headers in order, as JSON handler backends receive them. */
+export function headerList(req: IncomingMessage): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) out.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
+  return out;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -20,6 +20,10 @@ export type GatewayErrorCode =
   | 'method_not_found'
   | 'not_found'
   | 'unauthorized'
+  /** A client config file kept changing while Switchboard tried to write it. */
+  | 'client_config_conflict'
+  /** A write through a symlink leaving the expected folder, or to a read-only file. */
+  | 'unsafe_path'
   | 'internal';
 
 export interface JsonRpcErrorObject {

@@ -70,7 +70,9 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     const entry = this.entries.get(upstream);
     if (!entry) return [];
     const known = entry.lists[kind];
-    if (known) return known;
+    // JSON handlers are asked on every list (their catalog can change at any time and they send
+    // no list_changed); the upstream coalesces concurrent asks and applies its TTL.
+    if (known && !upstream.kind.startsWith('handler-')) return known;
     return this.refresh(upstream, kind);
   }
 

@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
 import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
-import { LOG_LEVELS, type Session, type SessionHandler } from '../downstream/session.ts';
-import type { ReplyFn, Upstream } from '../upstreams/types.ts';
+import { LOG_LEVELS, type RequestContext, type Session, type SessionHandler } from '../downstream/session.ts';
+import type { ReplyFn, RequestOptions, Upstream } from '../upstreams/types.ts';
 import type { RegistryServer } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
@@ -19,6 +19,7 @@ import { MODERN_REVISION } from '../protocol/versions.ts';
 import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
 
 export interface RoutedServer extends RegistryServer {
+  kind?: string;
   tools?: NameFilter;
   prompts?: NameFilter;
 }
@@ -93,6 +94,8 @@ export class Router implements SessionHandler {
   /** Resource subscriptions: upstream → original uri → sessions (with the uri they know). */
   private readonly subscriptions = new Map<Upstream, Map<string, Map<Session, string>>>();
   private readonly unwire = new Map<Upstream, () => void>();
+  /** Per-request transport context (HTTP headers), kept only as long as the request object lives. */
+  private readonly contexts = new WeakMap<JsonRpcRequest, RequestContext>();
   /** Tasks (the tasks extension) by id → the upstream that runs them. */
   private readonly tasks = new Map<string, Upstream>();
 
@@ -148,17 +151,18 @@ export class Router implements SessionHandler {
     };
   }
 
-  async handle(session: Session, req: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+  async handle(session: Session, req: JsonRpcRequest, signal: AbortSignal, context?: RequestContext): Promise<Record<string, unknown>> {
     const params = req.params ?? {};
+    if (context?.headers) this.contexts.set(req, context);
     switch (req.method) {
       case 'tools/list':
-        return { tools: (await this.view(session)).tools };
+        return { tools: (await this.view(session, true)).tools };
       case 'prompts/list':
-        return { prompts: (await this.view(session)).prompts };
+        return { prompts: (await this.view(session, true)).prompts };
       case 'resources/list':
-        return { resources: (await this.view(session)).resources };
+        return { resources: (await this.view(session, true)).resources };
       case 'resources/templates/list':
-        return { resourceTemplates: (await this.view(session)).resourceTemplates };
+        return { resourceTemplates: (await this.view(session, true)).resourceTemplates };
       case 'tools/call':
         return degradeToolResult(await this.forwardNamed(session, req, signal, 'toolRoutes', 'tool'), session.protocolVersion);
       case 'prompts/get':
@@ -224,10 +228,12 @@ export class Router implements SessionHandler {
     return out;
   }
 
-  private view(session: Session): Promise<ProfileViewData> {
+  /** `listing`: a list request, which must ask JSON handlers again (they have no list_changed). */
+  private view(session: Session, listing = false): Promise<ProfileViewData> {
     const names = this.opts.profileServers(session.profile) ?? [];
     const isolated = names.some((n) => this.opts.registry.config(n)?.isolated);
     const key = isolated ? `${session.profile}#${session.id}` : session.profile;
+    if (listing && names.some((n) => this.opts.registry.config(n)?.kind?.startsWith('handler-'))) this.views.delete(key);
     let view = this.views.get(key);
     if (!view) {
       view = buildProfileView(this.members(session), this.opts.catalog, this.opts.separator());
@@ -279,7 +285,8 @@ export class Router implements SessionHandler {
     if (!holders) byUri.set(route.original, (holders = new Map()));
     holders.set(session, uri);
     session.subscriptions.add(uri);
-    if (first) {
+    const capabilities = route.upstream.info()?.capabilities.resources as { subscribe?: unknown } | undefined;
+    if (first && capabilities?.subscribe) {
       try {
         await route.upstream.request('resources/subscribe', { uri: route.original });
       } catch (err) {
@@ -338,7 +345,10 @@ export class Router implements SessionHandler {
     if (!flights) this.flights.set(upstream, (flights = new Set()));
     flights.add(flight);
     try {
-      const result = await upstream.request(req.method, outParams, { signal });
+      const options: RequestOptions = { signal, sessionId: session.id };
+      const headers = this.contexts.get(req)?.headers;
+      if (headers) options.clientHeaders = headers;
+      const result = await upstream.request(req.method, outParams, options);
       const task = result.task as { taskId?: unknown } | undefined;
       if (typeof task?.taskId === 'string') this.rememberTask(task.taskId, upstream);
       // A stateless client sees input_required as it is; a stateful one needs it answered.

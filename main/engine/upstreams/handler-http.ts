@@ -92,7 +92,9 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
         }
         throw transportError(opts.name, 'request_cancelled', `the request to ${where} was cancelled`, details);
       }
-      throw transportError(opts.name, status === undefined ? 'upstream_unavailable' : 'upstream_closed', describeFailure(err, where, status, received, opts.insecure), details);
+      const code = errorCode(err);
+      const neverConnected = status === undefined && code !== undefined && code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET' && code !== 'EPIPE';
+      throw transportError(opts.name, neverConnected ? 'upstream_unavailable' : 'upstream_closed', describeFailure(err, where, status, received, opts.insecure), details);
     } finally {
       clearTimeout(timer);
       exchange.signal?.removeEventListener('abort', onAbort);

@@ -110,6 +110,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private discovering?: Promise<HandlerCatalog>;
   private cached?: { catalog: HandlerCatalog; at: number };
   private elicitSeq = 0;
+  private discoverNotes = '';
 
   constructor(spec: HandlerSpec, deps: HandlerUpstreamDeps) {
     super();
@@ -249,7 +250,13 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private async fetchCatalog(timeoutMs?: number): Promise<HandlerCatalog> {
     // Discover serves every session at once, so it carries no session id and no client headers.
     const { reply } = await this.exchange(envelope('discover', null, newRequestId()), { timeoutMs, idempotent: true });
-    return mapDiscover(reply, (note) => this.deps.log?.(`server "${this.name}": ${note}`));
+    const notes: string[] = [];
+    const catalog = mapDiscover(reply, (note) => notes.push(note));
+    // Said once, not on every list request.
+    const said = notes.join('\n');
+    if (said !== this.discoverNotes) for (const note of notes) this.deps.log?.(`server "${this.name}": ${note}`);
+    this.discoverNotes = said;
+    return catalog;
   }
 
   /** First discover after start, and each retry while the handler is down. */
@@ -380,6 +387,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         continue;
       }
       await this.sendCancelled(session, requestId, name, outcome.action, kind.elicit.context, options);
+      if (this.life.signal.aborted) throw new GatewayError('upstream_closed', `server "${this.name}" was stopped while ${name} waited for an answer`);
       if (options.signal?.aborted) throw new GatewayError('request_cancelled', `server "${this.name}": ${name} was cancelled while waiting for an answer`);
       return {
         content: [{ type: 'text', text: notAnsweredText(name, kind.elicit.message, outcome) }],
@@ -436,7 +444,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         idempotent: false,
       });
     } catch (err) {
-      this.deps.log?.(`server "${this.name}": elicitation_cancelled for ${name} failed (ignored): ${errorMessage(err)}`);
+      this.deps.log?.(`server "${this.name}": elicitation_cancelled for ${name} failed (ignored): ${withoutServer(this.name, errorMessage(err))}`);
     }
   }
 

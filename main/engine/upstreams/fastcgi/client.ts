@@ -52,9 +52,11 @@ export class FastcgiClient {
       try {
         return await this.once(req, params, deadline);
       } catch (err) {
-        const stale = err instanceof StaleConnection;
-        if (stale && attempt === 0 && req.retryStale) continue;
-        throw stale ? err.error : err;
+        if (!(err instanceof StaleConnection)) throw err;
+        this.pool.noteStale();
+        // Again on a fresh connection: when the request never left, or when resending is harmless.
+        if (attempt === 0 && (err.error.notSent || req.retryStale)) continue;
+        throw err.error;
       }
     }
   }
@@ -65,7 +67,7 @@ export class FastcgiClient {
 
   private async once(req: FastcgiRequest, params: (readonly [string, string])[], deadline: number): Promise<FastcgiResponse> {
     if (req.signal?.aborted) throw new FastcgiError('cancelled', 'cancelled');
-    const { connection, reused } = await this.pool.acquire(deadline, req.signal);
+    const { connection, reused } = await this.pool.acquire(deadline, req.signal, req.timeoutMs);
     const timeoutMs = deadline - Date.now();
     const timer = setTimeout(() => {
       connection.destroy(new FastcgiError('timeout', `no complete reply from FastCGI server ${describeTarget(this.target)} within ${req.timeoutMs} ms`));
@@ -73,7 +75,7 @@ export class FastcgiClient {
     const onAbort = (): void => connection.destroy(new FastcgiError('cancelled', 'cancelled'));
     req.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const reply = await connection.request(params, req.body, req.maxBytes);
+      const reply = await connection.request(params, req.body, req.maxBytes, this.pool.keepAlive);
       let response: CgiResponse;
       try {
         response = parseCgiResponse(reply.stdout);

@@ -38,13 +38,16 @@ export class FastcgiError extends Error {
   readonly stderr?: string;
   /** Start of stdout received before the failure, for diagnostics. */
   readonly partial?: Buffer;
+  /** The request could not be written at all: the server never saw it, so sending it again is safe. */
+  readonly notSent?: boolean;
 
-  constructor(kind: FastcgiErrorKind, message: string, extra: { stderr?: string; partial?: Buffer; cause?: unknown } = {}) {
+  constructor(kind: FastcgiErrorKind, message: string, extra: { stderr?: string; partial?: Buffer; cause?: unknown; notSent?: boolean } = {}) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'FastcgiError';
     this.kind = kind;
     if (extra.stderr) this.stderr = extra.stderr;
     if (extra.partial && extra.partial.length) this.partial = extra.partial;
+    if (extra.notSent) this.notSent = true;
   }
 }
 
@@ -91,13 +94,24 @@ interface Pending {
 
 const REQUEST_ID = 1;
 
+/** How a connection ended, so the pool can learn whether the server keeps connections open. */
+export interface CloseInfo {
+  /** The server closed it (not us). */
+  byServer: boolean;
+  /** Time from the end of the last reply to the close, when it was idle. */
+  msAfterReply?: number;
+}
+
 export class FastcgiConnection {
   readonly target: FastcgiTarget;
   private readonly socket: net.Socket;
   private readonly parser = new RecordParser();
   private pending?: Pending;
   private closed = false;
-  private closeListeners: (() => void)[] = [];
+  private destroyedByUs = false;
+  private lastReplyAt?: number;
+  private closeInfo: CloseInfo = { byServer: false };
+  private closeListeners: ((info: CloseInfo) => void)[] = [];
   /** Requests completed on this connection (a reused one has served at least one). */
   served = 0;
 
@@ -142,19 +156,22 @@ export class FastcgiConnection {
   }
 
   /** Called once when the connection ends for any reason (the pool drops it). */
-  onClosed(listener: () => void): void {
-    if (this.closed) listener();
+  onClosed(listener: (info: CloseInfo) => void): void {
+    if (this.closed) listener(this.closeInfo);
     else this.closeListeners.push(listener);
   }
 
-  /** Sends one responder request and resolves when the server ends it. */
-  request(params: Iterable<readonly [string, string]>, body: Buffer, maxBytes: number): Promise<FastcgiReply> {
+  /**
+   * Sends one responder request and resolves when the server ends it. `keepConn` asks the
+   * server to leave the connection open afterwards (FCGI_KEEP_CONN).
+   */
+  request(params: Iterable<readonly [string, string]>, body: Buffer, maxBytes: number, keepConn = true): Promise<FastcgiReply> {
     if (this.pending) return Promise.reject(new FastcgiError('protocol', 'internal: a FastCGI connection was given two requests at once'));
     if (!this.reusable) return Promise.reject(new FastcgiError('closed', `FastCGI server ${describeTarget(this.target)} closed the connection before the request was sent`));
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject, stdout: [], stdoutBytes: 0, stderr: '', maxBytes };
       const records = [
-        encodeBeginRequest(REQUEST_ID, true),
+        encodeBeginRequest(REQUEST_ID, keepConn),
         ...encodeStream(RecordType.Params, REQUEST_ID, encodeNameValuePairs(params)),
         ...encodeStream(RecordType.Stdin, REQUEST_ID, body),
       ];
@@ -167,6 +184,7 @@ export class FastcgiConnection {
    * the request first, so a slow script stops instead of running on for nobody.
    */
   destroy(reason?: FastcgiError): void {
+    if (!this.closed) this.destroyedByUs = true;
     if (this.pending && reason && !this.socket.destroyed) {
       try {
         this.socket.write(encodeRecord(RecordType.AbortRequest, REQUEST_ID));
@@ -231,6 +249,7 @@ export class FastcgiConnection {
       return;
     }
     this.served++;
+    this.lastReplyAt = Date.now();
     const stdout = Buffer.concat(pending.stdout);
     if (end.appStatus !== 0) {
       const stderr = pending.stderr.trim();
@@ -244,6 +263,7 @@ export class FastcgiConnection {
   }
 
   private fail(err: FastcgiError): void {
+    this.destroyedByUs = true;
     const pending = this.pending;
     this.pending = undefined;
     if (pending) pending.reject(this.withOutput(err, pending));
@@ -255,19 +275,23 @@ export class FastcgiConnection {
     const pending = this.pending;
     if (pending) {
       this.pending = undefined;
-      const how = err?.code === 'ECONNRESET' ? 'reset the connection' : err?.code === 'EPIPE' ? 'closed the connection while the request was being sent' : 'closed the connection';
-      const when = pending.stdoutBytes > 0 ? `mid-reply (after ${pending.stdoutBytes} bytes of output)` : 'before replying';
-      pending.reject(this.withOutput(new FastcgiError('closed', `FastCGI server ${describeTarget(this.target)} ${how} ${when}`, { cause: err }), pending));
+      // A write refused because the server had already gone: it never saw the request.
+      const notSent = pending.stdoutBytes === 0 && pending.stderr === '' && err?.syscall === 'write';
+      const how = err?.code === 'ECONNRESET' ? 'reset the connection' : notSent ? 'had closed the connection when the request was sent' : 'closed the connection';
+      const when = notSent ? '' : pending.stdoutBytes > 0 ? ` mid-reply (after ${pending.stdoutBytes} bytes of output)` : ' before replying';
+      pending.reject(this.withOutput(new FastcgiError('closed', `FastCGI server ${describeTarget(this.target)} ${how}${when}`, { cause: err, notSent }), pending));
+    } else if (!this.closed && !this.destroyedByUs) {
+      this.closeInfo = { byServer: true, ...(this.lastReplyAt !== undefined ? { msAfterReply: Date.now() - this.lastReplyAt } : {}) };
     }
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
-    for (const listener of this.closeListeners.splice(0)) listener();
+    for (const listener of this.closeListeners.splice(0)) listener(this.closeInfo);
   }
 
   private withOutput(err: FastcgiError, pending: Pending): FastcgiError {
     if (err.stderr || err.partial) return err;
-    const extra: { stderr?: string; partial?: Buffer; cause?: unknown } = { cause: err.cause };
+    const extra: { stderr?: string; partial?: Buffer; cause?: unknown; notSent?: boolean } = { cause: err.cause, ...(err.notSent ? { notSent: true } : {}) };
     if (pending.stderr) extra.stderr = pending.stderr;
     if (pending.stdout.length) extra.partial = Buffer.concat(pending.stdout);
     return new FastcgiError(err.kind, err.message, extra);

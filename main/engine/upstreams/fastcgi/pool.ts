@@ -1,10 +1,23 @@
 /**
  * A bounded pool of FastCGI connections to one server. At most `size` connections are open;
- * a request that finds them all busy waits (bounded by its deadline) for one to come back.
- * Idle connections are closed after `idleMs`: php-fpm ties a worker to each open connection,
- * so idle ones must not hold workers for long (php-fpm itself drops them after 5 s).
+ * a request that finds them all busy waits (bounded by its deadline) for a slot.
+ *
+ * Keep-alive is careful because php-fpm ties a worker to each open connection: an idle
+ * connection we keep pins a worker that a request queued on another of our connections may be
+ * waiting for (with more connections than workers, that stalls until the idle one closes). So
+ * a finished connection is kept only when no other request of ours is in flight, for at most
+ * `idleMs` (php-fpm itself drops idle ones after 5 s); under concurrent load each request gets
+ * a fresh connection, which on a local socket costs microseconds. A kept connection is handed
+ * out again only after a short quiet period, so a server that closes after every reply (its FIN
+ * right behind the reply) is seen closing first; after two such closes the pool stops asking
+ * the server to keep connections.
  */
-import { FastcgiConnection, FastcgiError, describeTarget, type FastcgiTarget } from './connection.ts';
+import { FastcgiConnection, FastcgiError, describeTarget, type CloseInfo, type FastcgiTarget } from './connection.ts';
+
+/** A close this soon after the reply means the server does not keep connections. */
+const CLOSES_AFTER_REPLY_MS = 250;
+/** A finished connection is reused only after being quiet this long. */
+const SETTLE_MS = 2;
 
 export interface FastcgiPoolOptions {
   target: FastcgiTarget;
@@ -29,52 +42,92 @@ interface Waiter {
 export interface PoolStats {
   open: number;
   idle: number;
+  busy: number;
   waiting: number;
+  keepAlive: boolean;
+  /** Connections opened so far. */
+  connects: number;
 }
 
 export class FastcgiPool {
   private readonly opts: Required<FastcgiPoolOptions>;
   private open = 0;
+  /** Connections lent out for a request. */
+  private leased = 0;
   private readonly idle: { connection: FastcgiConnection; timer: NodeJS.Timeout }[] = [];
   private readonly waiters: Waiter[] = [];
+  /** Kept connections in their quiet period. */
+  private readonly settling = new Map<FastcgiConnection, NodeJS.Timeout>();
   private closed = false;
+  /** Whether connections are kept between requests (false once the server shows it closes them). */
+  private keep = true;
+  private quickCloses = 0;
+  private connects = 0;
 
   constructor(opts: FastcgiPoolOptions) {
     this.opts = { idleMs: 2000, ...opts };
   }
 
   stats(): PoolStats {
-    return { open: this.open, idle: this.idle.length, waiting: this.waiters.length };
+    return { open: this.open, idle: this.idle.length, busy: this.leased, waiting: this.waiters.length, keepAlive: this.keep, connects: this.connects };
   }
 
-  /** A connection for one request, by `deadline` (ms since epoch). */
-  acquire(deadline: number, signal?: AbortSignal): Promise<Lease> {
-    if (this.closed) return Promise.reject(new FastcgiError('closed', 'the FastCGI connection pool is closed'));
+  /** Whether to ask the server to keep the connection (FCGI_KEEP_CONN). */
+  get keepAlive(): boolean {
+    return this.keep;
+  }
+
+  /**
+   * A connection for one request, by `deadline` (ms since epoch). Give it back with release().
+   * `budgetMs` is the request's whole time limit, for the message when the wait runs out.
+   */
+  async acquire(deadline: number, signal?: AbortSignal, budgetMs?: number): Promise<Lease> {
+    if (this.closed) throw new FastcgiError('closed', 'the FastCGI connection pool is closed');
     const idle = this.takeIdle();
-    if (idle) return Promise.resolve({ connection: idle, reused: true });
-    if (this.open < this.opts.size) return this.connect(deadline);
-    return this.wait(deadline, signal);
+    // A kept connection about to become free is worth the wait: a new one could queue behind
+    // the very worker that connection still pins.
+    const lease = idle
+      ? { connection: idle, reused: true }
+      : this.open < this.opts.size && this.settling.size === 0
+        ? await this.connect(deadline)
+        : await this.wait(deadline, signal, budgetMs);
+    this.leased++;
+    return lease;
   }
 
-  /** Gives a connection back after its request; broken ones are dropped. */
+  /** Gives a connection back after its request: kept when nothing else is in flight, else closed. */
   release(connection: FastcgiConnection): void {
-    if (this.closed || !connection.reusable) {
+    this.leased--;
+    if (this.closed || !this.keep || !connection.reusable || this.leased > 0) {
       connection.destroy();
       return;
     }
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      waiter.grant({ connection, reused: true });
-      return;
-    }
-    const timer = setTimeout(() => connection.destroy(), this.opts.idleMs);
-    timer.unref();
-    // Most recently used first: the others go idle and get closed.
-    this.idle.push({ connection, timer });
+    if (connection.served > 1) this.quickCloses = 0;
+    const settle = setTimeout(() => {
+      this.settling.delete(connection);
+      if (this.closed || !connection.reusable) {
+        connection.destroy();
+        return;
+      }
+      const waiter = this.waiters.shift();
+      if (waiter) {
+        waiter.grant({ connection, reused: true });
+        return;
+      }
+      const timer = setTimeout(() => connection.destroy(), this.opts.idleMs);
+      timer.unref();
+      this.idle.push({ connection, timer });
+    }, SETTLE_MS);
+    this.settling.set(connection, settle);
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const [connection, timer] of this.settling) {
+      clearTimeout(timer);
+      connection.destroy();
+    }
+    this.settling.clear();
     for (const { connection, timer } of this.idle.splice(0)) {
       clearTimeout(timer);
       connection.destroy();
@@ -94,6 +147,7 @@ export class FastcgiPool {
 
   private async connect(deadline: number): Promise<Lease> {
     this.open++;
+    this.connects++;
     let connection: FastcgiConnection;
     try {
       connection = await FastcgiConnection.connect(this.opts.target, Math.max(1, deadline - Date.now()));
@@ -101,9 +155,12 @@ export class FastcgiPool {
       this.slotFreed();
       throw err;
     }
-    connection.onClosed(() => {
+    connection.onClosed((info) => {
       const i = this.idle.findIndex((e) => e.connection === connection);
       if (i !== -1) clearTimeout(this.idle.splice(i, 1)[0]!.timer);
+      clearTimeout(this.settling.get(connection));
+      this.settling.delete(connection);
+      this.learn(info);
       this.slotFreed();
     });
     if (this.closed) {
@@ -113,15 +170,27 @@ export class FastcgiPool {
     return { connection, reused: false };
   }
 
+  private learn(info: CloseInfo): void {
+    if (!info.byServer || info.msAfterReply === undefined) return;
+    if (info.msAfterReply > CLOSES_AFTER_REPLY_MS) return;
+    if (++this.quickCloses >= 2) this.keep = false;
+  }
+
+  /** A reused connection turned out closed before it could be used. */
+  noteStale(): void {
+    if (++this.quickCloses >= 2) this.keep = false;
+  }
+
   private slotFreed(): void {
     this.open--;
     if (this.closed) return;
     this.waiters.shift()?.open();
   }
 
-  private wait(deadline: number, signal?: AbortSignal): Promise<Lease> {
+  private wait(deadline: number, signal?: AbortSignal, budgetMs?: number): Promise<Lease> {
     return new Promise((resolve, reject) => {
-      const started = Date.now();
+      const waitMs = Math.max(0, deadline - Date.now());
+      const shown = budgetMs ?? waitMs;
       const done = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -144,8 +213,8 @@ export class FastcgiPool {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new FastcgiError('busy', `all ${this.opts.size} connections to FastCGI server ${describeTarget(this.opts.target)} stayed busy for ${Date.now() - started} ms (raise "pool", or the server's worker count)`));
-      }, Math.max(0, deadline - Date.now()));
+        reject(new FastcgiError('busy', `all ${this.opts.size} connections to FastCGI server ${describeTarget(this.opts.target)} stayed busy for the ${shown} ms this request could wait (raise "pool", or the server's worker count)`));
+      }, waitMs);
       const onAbort = (): void => {
         done();
         reject(new FastcgiError('cancelled', 'cancelled while waiting for a free FastCGI connection'));

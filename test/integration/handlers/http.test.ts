@@ -1,0 +1,286 @@
+/**
+ * HTTP(S) handlers going wrong, against real in-process servers: every error names the server
+ * and the cause and keeps the raw reply; TLS checks with an explicit insecure opt-in; header
+ * forwarding; keep-alive and the connection bound; HTTP over a Unix socket.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseHandlerAddress } from '../../../main/engine/config/handler-address.ts';
+import { HandlerError } from '../../../main/engine/upstreams/handler-errors.ts';
+import { createHandlerUpstream, type HandlerUpstreamDeps } from '../../../main/engine/upstreams/handler-upstream.ts';
+import type { Upstream } from '../../../main/engine/upstreams/types.ts';
+import { freePort } from '../../fixtures/servers/http-everything.ts';
+import { jsonResponder, startHttpHandler, type Received, type Responder, type TestServer } from '../../fixtures/handlers/servers.ts';
+import { FAST_BACKOFF, specFor } from './helpers.ts';
+
+const upstreams: Upstream[] = [];
+const servers: TestServer[] = [];
+afterEach(async () => {
+  for (const u of upstreams.splice(0)) await u.stop();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+const DISCOVER = { tools: [{ name: 'go' }] };
+
+/** Discover answers properly; `go` gets `misbehave`. */
+function forGo(misbehave: Responder): Responder {
+  const discover = jsonResponder(() => DISCOVER);
+  return (received, res) => (received.envelope.type === 'discover' ? discover(received, res) : misbehave(received, res));
+}
+
+function send(status: number, body: string, contentType = 'application/json'): Responder {
+  return (_received, res) => {
+    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+}
+
+async function server(respond: Responder, options: { tls?: boolean } = {}): Promise<TestServer> {
+  const s = await startHttpHandler(respond, options);
+  servers.push(s);
+  return s;
+}
+
+async function ready(name: string, address: string, extra: Parameters<typeof specFor>[2] = {}, deps: HandlerUpstreamDeps = {}): Promise<Upstream> {
+  const u = createHandlerUpstream(specFor(name, address, extra), { backoff: FAST_BACKOFF, ...deps });
+  upstreams.push(u);
+  u.start();
+  await u.whenReady(5000);
+  return u;
+}
+
+async function callError(u: Upstream, options = {}): Promise<HandlerError> {
+  const err = await u.request('tools/call', { name: 'go', arguments: {} }, options).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(HandlerError);
+  return err as HandlerError;
+}
+
+describe('handlers that answer something other than a JSON reply', () => {
+  it('an HTML page with status 200', async () => {
+    const s = await server(forGo(send(200, '<html><head><title>Welcome to nginx!</title></head><body>...</body></html>', 'text/html')));
+    const err = await callError(await ready('html', s.address));
+    expect(err.code).toBe('upstream_protocol');
+    expect(err.message).toBe(`server "html": handler at ${s.address} answered HTML instead of JSON: Welcome to nginx!`);
+    expect(err.raw).toContain('<title>Welcome to nginx!</title>');
+    expect(err.status).toBe(200);
+  });
+
+  it('non-2xx answers: an HTML error page, a JSON error, an empty body', async () => {
+    const s = await server(forGo(send(500, '<html><title>500 Internal Server Error</title></html>', 'text/html')));
+    const u = await ready('status', s.address);
+    expect((await callError(u)).message).toBe(`server "status": handler at ${s.address} answered HTTP 500 (an HTML page: 500 Internal Server Error)`);
+    s.respond = forGo(send(502, '{"error":{"message":"the database is down"}}'));
+    const json = await callError(u);
+    expect(json.code).toBe('upstream_error');
+    expect(json.message).toBe(`server "status": handler at ${s.address} answered HTTP 502 (the database is down)`);
+    expect(json.raw).toBe('{"error":{"message":"the database is down"}}');
+    s.respond = forGo(send(404, ''));
+    expect((await callError(u)).message).toBe(`server "status": handler at ${s.address} answered HTTP 404 (an empty body)`);
+  });
+
+  it('malformed JSON, JSON that is not an object, an empty body', async () => {
+    const s = await server(forGo(send(200, '{"content": [oops')));
+    const u = await ready('json', s.address);
+    expect((await callError(u)).message).toMatch(new RegExp(`^server "json": handler at ${escape(s.address)} answered malformed JSON \\(.+\\): \\{"content": \\[oops$`));
+    s.respond = forGo(send(200, '[1,2]'));
+    expect((await callError(u)).message).toBe(`server "json": handler at ${s.address} answered JSON that is not an object: [1,2]`);
+    s.respond = forGo(send(200, '  '));
+    expect((await callError(u)).message).toBe(`server "json": handler at ${s.address} answered with an empty body instead of JSON`);
+  });
+
+  it('a reply with none of the three kinds, and malformed kinds', async () => {
+    const s = await server(forGo(send(200, '{"result": {"content": []}}')));
+    const u = await ready('nokind', s.address);
+    const err = await callError(u);
+    expect(err.message).toBe('server "nokind": handler reply has no elicit, error or content');
+    expect(err.raw).toBe('{"result": {"content": []}}');
+    s.respond = forGo(send(200, '{"content": [{"type": "video", "url": "x"}]}'));
+    expect((await callError(u)).message).toBe('server "nokind": handler reply content[0] has unknown type "video" (expected text, image, audio, resource_link or resource)');
+    s.respond = forGo(send(200, '{"elicit": {"mode": "url", "message": "Log in", "url": "javascript:alert(1)"}}'));
+    expect((await callError(u)).message).toBe('server "nokind": handler reply "elicit" in URL mode needs an http:// or https:// "url"');
+  });
+
+  it('keeps at most 4 KiB of the raw reply on the error', async () => {
+    const s = await server(forGo(send(500, 'x'.repeat(10_000), 'text/plain')));
+    const err = await callError(await ready('long', s.address));
+    expect(err.raw).toHaveLength(4096);
+    expect(err.rawTruncated).toBe(true);
+    expect(err.message).toMatch(/answered HTTP 500 \(x{157}\.\.\.\)$/);
+  });
+});
+
+describe('handlers that are slow, hang up or are not there', () => {
+  it('a timeout names the server, the URL and the limit', async () => {
+    const s = await server(forGo(() => undefined));
+    const u = await ready('slow', s.address);
+    const err = await callError(u, { timeoutMs: 200 });
+    expect(err.code).toBe('request_timeout');
+    expect(err.message).toBe(`server "slow": no complete reply from ${s.address} within 200 ms`);
+  });
+
+  it('the configured timeout applies (timeoutMs on the server)', async () => {
+    const s = await server(forGo(() => undefined));
+    const u = await ready('slow2', s.address, { timeoutMs: 150 });
+    expect((await callError(u)).message).toBe(`server "slow2": no complete reply from ${s.address} within 150 ms`);
+  });
+
+  it('a connection closed before the reply', async () => {
+    const s = await server(forGo((_r, res) => { res.socket?.destroy(); }));
+    const err = await callError(await ready('hangup', s.address));
+    expect(err.code).toBe('upstream_closed');
+    expect(err.message).toBe(`server "hangup": ${s.address} closed the connection before replying`);
+  });
+
+  it('a connection reset mid-reply keeps what arrived', async () => {
+    const s = await server(forGo((_r, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"content":[{"type":"text","text":"par');
+      setTimeout(() => res.socket?.destroy(), 30);
+    }));
+    const err = await callError(await ready('reset', s.address));
+    expect(err.code).toBe('upstream_closed');
+    expect(err.message).toBe(`server "reset": ${s.address} closed the connection mid-reply (HTTP 200, after 38 bytes)`);
+    expect(err.raw).toBe('{"content":[{"type":"text","text":"par');
+  });
+
+  it('a reply over the size limit', async () => {
+    const s = await server(forGo(send(200, JSON.stringify({ content: [{ type: 'text', text: 'x'.repeat(10_000) }] }))));
+    const err = await callError(await ready('big', s.address, {}, { maxReplyBytes: 2048 }));
+    expect(err.code).toBe('message_too_large');
+    expect(err.message).toBe(`server "big": the reply from ${s.address} is larger than 2048 bytes (limits.maxResponseBytes)`);
+  });
+
+  it('connection refused: backoff, the reason in the status, and ready once the handler starts', async () => {
+    const port = await freePort();
+    const u = createHandlerUpstream(specFor('later', `http://127.0.0.1:${port}/mcp`), { backoff: FAST_BACKOFF });
+    upstreams.push(u);
+    u.start();
+    await expect.poll(() => u.status().state).toBe('backoff');
+    expect(u.status().lastError).toBe(`cannot connect to http://127.0.0.1:${port}/mcp (connection refused (is the handler running?))`);
+    expect(u.info()).toBeUndefined();
+    const err = await callError(u);
+    expect(err.code).toBe('upstream_unavailable');
+    // The handler comes up on that port: the next retry finds it.
+    const late = createServer((req, res) => void body(req).then(() => send(200, JSON.stringify(DISCOVER))({} as Received, res)));
+    await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
+    try {
+      await u.whenReady(5000);
+      expect(u.status()).toMatchObject({ state: 'ready' });
+    } finally {
+      late.closeAllConnections();
+      await new Promise((resolve) => late.close(resolve));
+    }
+  });
+});
+
+describe('HTTPS', () => {
+  it('refuses a self-signed certificate unless the server is marked insecure', async () => {
+    const s = await server(jsonResponder(() => ({ tools: [{ name: 'go' }], content: [{ type: 'text', text: 'secure enough' }] })), { tls: true });
+    const strict = createHandlerUpstream(specFor('strict', s.address), { backoff: FAST_BACKOFF });
+    upstreams.push(strict);
+    strict.start();
+    await expect.poll(() => strict.status().state).toBe('backoff');
+    expect(strict.status().lastError).toMatch(
+      new RegExp(`^cannot connect to ${escape(s.address)} \\(TLS certificate problem: [A-Z_]+\\); for a development server with a self-signed certificate, set "insecure": true on this server$`),
+    );
+    const relaxed = await ready('relaxed', s.address, { insecure: true });
+    expect(await relaxed.request('tools/call', { name: 'go', arguments: {} })).toEqual({ content: [{ type: 'text', text: 'secure enough' }] });
+  });
+});
+
+describe('headers, connections and sockets', () => {
+  it('sends static headers, forwards client headers by the rules, and owns Content-Type and Host', async () => {
+    const s = await server(jsonResponder(() => ({ tools: [], content: [] })));
+    const u = await ready('headers', s.address, { headers: { 'X-Api-Key': 'from-config', 'X-Tenant': 'config-tenant' } });
+    await u.request('tools/call', { name: 'go', arguments: {} }, {
+      clientHeaders: [
+        ['X-Tenant', 'client-tenant'],
+        ['Cookie', 'a=1'],
+        ['Cookie', 'b=2'],
+        ['X-Multi', 'one'],
+        ['X-Multi', 'two'],
+        ['Host', 'evil.example'],
+        ['Content-Type', 'text/plain'],
+        ['Content-Length', '999'],
+        ['Transfer-Encoding', 'chunked'],
+        ['Connection', 'X-Secret'],
+        ['X-Secret', 'hop'],
+        ['Proxy', 'http://evil'],
+        ['X_Underscore', 'no'],
+        ['Authorization', 'Bearer gateway-token'],
+        ['Mcp-Session-Id', 'abc'],
+      ],
+    });
+    const call = s.received.find((r) => r.envelope.type === 'call_tool')!;
+    expect(call.headers).toMatchObject({
+      'x-api-key': 'from-config',
+      'x-tenant': 'client-tenant',
+      cookie: 'a=1; b=2',
+      'x-multi': 'one, two',
+      host: `127.0.0.1:${s.port}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'mcp-session-id': 'abc',
+    });
+    expect(Number(call.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(call.envelope)));
+    for (const dropped of ['x-secret', 'proxy', 'x_underscore', 'authorization', 'transfer-encoding']) expect(call.headers).not.toHaveProperty(dropped);
+    const discover = s.received.find((r) => r.envelope.type === 'discover')!;
+    expect(discover.headers['x-tenant']).toBe('config-tenant');
+  });
+
+  it('turns credentials in the URL into Basic auth', async () => {
+    const s = await server(jsonResponder(() => ({ tools: [] })));
+    await ready('basic', s.address.replace('http://', 'http://user:p%40ss@'));
+    expect(s.received[0]!.headers.authorization).toBe(`Basic ${Buffer.from('user:p@ss').toString('base64')}`);
+  });
+
+  it('keeps connections alive and never opens more than the pool allows', async () => {
+    const s = await server(jsonResponder(async ({ envelope }) => {
+      if (envelope.type === 'discover') return DISCOVER;
+      await new Promise((r) => setTimeout(r, 50));
+      return { content: [] };
+    }));
+    const u = await ready('pool', s.address, { pool: 3 });
+    for (let i = 0; i < 5; i++) await u.request('tools/call', { name: 'go', arguments: {} });
+    // Six requests (discover and five calls) over at most two connections.
+    expect(s.connections().total).toBeLessThanOrEqual(2);
+    await Promise.all(Array.from({ length: 12 }, () => u.request('tools/call', { name: 'go', arguments: {} })));
+    expect(s.connections().maxOpen).toBeLessThanOrEqual(3);
+  });
+
+  it('speaks HTTP over a Unix socket when the kind says handler-http', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sb-http-sock-'));
+    const socketPath = path.join(dir, 'handler.sock');
+    const unix = createServer((req, res) => void body(req).then((b) => send(200, JSON.stringify(JSON.parse(b).type === 'discover' ? DISCOVER : { content: [{ type: 'text', text: `path ${req.url}` }] }))({} as Received, res)));
+    await new Promise<void>((resolve) => unix.listen(socketPath, resolve));
+    try {
+      const address = parseHandlerAddress(socketPath, 'handler-http');
+      if ('error' in address || address.kind !== 'handler-http') throw new Error('expected an HTTP address');
+      const u = createHandlerUpstream({ kind: 'handler-http', name: 'unix-http', target: address.target, insecure: false, headers: {}, timeoutMs: 5000, pool: 2, discoverTtlMs: 0 }, { backoff: FAST_BACKOFF });
+      upstreams.push(u);
+      u.start();
+      await u.whenReady(5000);
+      expect(await u.request('tools/call', { name: 'go', arguments: {} })).toEqual({ content: [{ type: 'text', text: 'path /' }] });
+    } finally {
+      unix.closeAllConnections();
+      await new Promise((resolve) => unix.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function body(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.on('data', (d: Buffer) => { text += d.toString(); });
+    req.on('end', () => resolve(text));
+  });
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
