@@ -11,23 +11,14 @@
  * and their `requestState` pass through untouched.
  */
 import { randomBytes } from 'node:crypto';
+import { META, ModernCode } from '../protocol/stateless.ts';
 import { RpcCode, toRpcError, type JsonRpcErrorObject } from '../protocol/errors.ts';
 import { failure, isRequest, isResponse, notification, success, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
 import { MODERN_REVISION, REVISIONS } from '../protocol/versions.ts';
 import { LOG_LEVELS, type Session, type SendFn } from './session.ts';
 import { requiredCapability } from '../routing/router.ts';
 
-export const META = {
-  protocolVersion: 'io.modelcontextprotocol/protocolVersion',
-  clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
-  clientInfo: 'io.modelcontextprotocol/clientInfo',
-  logLevel: 'io.modelcontextprotocol/logLevel',
-  serverInfo: 'io.modelcontextprotocol/serverInfo',
-  subscriptionId: 'io.modelcontextprotocol/subscriptionId',
-} as const;
-
-/** Error codes of the 2026-07-28 revision. */
-export const ModernCode = { HeaderMismatch: -32020, MissingClientCapability: -32021, UnsupportedVersion: -32022 } as const;
+export { META, ModernCode };
 
 /** Our requestState tokens start with this, so an upstream's own state passes through. */
 const STATE_PREFIX = 'sb1.';
@@ -63,7 +54,7 @@ export function isModernRequest(message: JsonRpcMessage, headerVersion?: string)
 const REVISIONS_STATEFUL = new Set<string>(REVISIONS.filter((r) => r !== MODERN_REVISION));
 
 /** HTTP status for a JSON-RPC error answered to a stateless client. */
-const BAD_REQUEST = new Set<number>([RpcCode.ParseError, RpcCode.InvalidRequest, RpcCode.InvalidParams, ModernCode.HeaderMismatch, ModernCode.MissingClientCapability, ModernCode.UnsupportedVersion]);
+const BAD_REQUEST = new Set<number>([RpcCode.ParseError, RpcCode.InvalidRequest, RpcCode.InvalidParams, ModernCode.HeaderMismatch, ModernCode.MissingClientCapability, ModernCode.UnsupportedProtocolVersion]);
 
 export function statusForError(error: JsonRpcErrorObject): number {
   if (error.code === RpcCode.MethodNotFound) return 404;
@@ -139,7 +130,7 @@ export class ModernDispatcher {
     }
     const version = meta![META.protocolVersion];
     if (version !== MODERN_REVISION) {
-      fail({ code: ModernCode.UnsupportedVersion, message: 'Unsupported protocol version', data: { supported: [...REVISIONS], requested: String(version) } });
+      fail({ code: ModernCode.UnsupportedProtocolVersion, message: 'Unsupported protocol version', data: { supported: [...REVISIONS], requested: String(version) } });
       return noop;
     }
     if (!CLIENT_METHODS.has(request.method)) {

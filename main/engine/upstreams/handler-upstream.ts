@@ -6,6 +6,7 @@
  * becomes server-to-client `elicitation/create` requests, answered and fed back round by round.
  */
 import { EventEmitter } from 'node:events';
+import { ReadyWaiters } from './ready-waiters.ts';
 import type { HandlerFastcgiTarget, HandlerHttpTarget } from '../config/handler-address.ts';
 import { GatewayError, RpcCode, errorMessage } from '../protocol/errors.ts';
 import { notification, type JsonRpcRequest, type Params } from '../protocol/jsonrpc.ts';
@@ -78,11 +79,6 @@ const DEFAULT_MAX_ROUNDS = 20;
 /** How long elicitation_cancelled may take; its reply is ignored anyway. */
 const CANCEL_NOTICE_TIMEOUT_MS = 5000;
 
-interface Waiter {
-  resolve(info: UpstreamInfo): void;
-  reject(err: GatewayError): void;
-  timer: NodeJS.Timeout;
-}
 
 export function createHandlerUpstream(spec: HandlerSpec, deps: HandlerUpstreamDeps = {}): Upstream {
   return new HandlerUpstream(spec, deps);
@@ -103,7 +99,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private attempts = 0;
   private retryAt?: number;
   private retryTimer?: NodeJS.Timeout;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new ReadyWaiters();
   /** Aborted on stop: every exchange in flight ends. */
   private life = new AbortController();
   /** The discover in flight (single-flight) and the last good answer. */
@@ -159,17 +155,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const info = this.info();
     if (info) return Promise.resolve(info);
     if (this.state === 'failed' || this.state === 'stopped') return Promise.reject(this.unavailable());
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(new GatewayError('upstream_unavailable', `server "${this.name}" is not ready after ${timeoutMs} ms (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`));
-        }, timeoutMs),
-      };
-      this.waiters.push(waiter);
-    });
+    return this.waiters.wait(timeoutMs, () => `server "${this.name}" is not ready after ${timeoutMs} ms (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`);
   }
 
   async stop(): Promise<void> {
@@ -277,10 +263,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.attempts = 0;
     this.setState('ready');
     const info = this.info()!;
-    for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.resolve(info);
-    }
+    this.waiters.resolveAll(info);
     this.emit('ready', info);
   }
 
@@ -309,10 +292,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
   }
 
   private rejectWaiters(err: GatewayError): void {
-    for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.reject(err);
-    }
+    this.waiters.rejectAll(err);
   }
 
   private unavailable(): GatewayError {

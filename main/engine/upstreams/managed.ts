@@ -10,6 +10,7 @@ import { GatewayError, RpcCode, errorMessage } from '../protocol/errors.ts';
 import { isNotification, isRequest, notification, type JsonRpcMessage, type JsonRpcNotification, type Params } from '../protocol/jsonrpc.ts';
 import { OutgoingRequests, type OutgoingOptions } from '../protocol/outgoing.ts';
 import { LATEST_STATEFUL } from '../protocol/versions.ts';
+import { ReadyWaiters } from './ready-waiters.ts';
 import type { ReplyFn, RequestOptions, Upstream, UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamState, UpstreamStatus } from './types.ts';
 
 /** One live connection to a backend. */
@@ -84,11 +85,6 @@ export interface ManagedUpstreamOptions {
   handshake?: Handshake;
 }
 
-interface Waiter {
-  resolve(info: UpstreamInfo): void;
-  reject(err: GatewayError): void;
-  timer: NodeJS.Timeout;
-}
 
 export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Upstream {
   readonly name: string;
@@ -109,7 +105,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private readyAt = 0;
   /** Bumped on every connection so late events from an old one are ignored. */
   private generation = 0;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new ReadyWaiters();
 
   constructor(opts: ManagedUpstreamOptions) {
     super();
@@ -140,17 +136,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   whenReady(timeoutMs: number): Promise<UpstreamInfo> {
     if (this.state === 'ready' && this.upstreamInfo) return Promise.resolve(this.upstreamInfo);
     if (this.state === 'failed' || this.state === 'stopped') return Promise.reject(this.unavailable());
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(new GatewayError('upstream_unavailable', `server "${this.name}" is not ready after ${timeoutMs} ms (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`));
-        }, timeoutMs),
-      };
-      this.waiters.push(waiter);
-    });
+    return this.waiters.wait(timeoutMs, () => `server "${this.name}" is not ready after ${timeoutMs} ms (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`);
   }
 
   async stop(): Promise<void> {
@@ -256,10 +242,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       this.lastError = undefined;
       this.readyAt = Date.now();
       this.setState('ready');
-      for (const w of this.waiters.splice(0)) {
-        clearTimeout(w.timer);
-        w.resolve(info);
-      }
+      this.waiters.resolveAll(info);
       this.emit('ready', info);
     } catch (err) {
       if (!current()) return;
@@ -379,10 +362,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   }
 
   private rejectWaiters(err: GatewayError): void {
-    for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.reject(err);
-    }
+    this.waiters.rejectAll(err);
   }
 
   private unavailable(): GatewayError {

@@ -8,21 +8,9 @@ import { MODERN_REVISION } from '../protocol/versions.ts';
 
 export { MODERN_REVISION };
 
-export const META = {
-  protocolVersion: 'io.modelcontextprotocol/protocolVersion',
-  clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
-  clientInfo: 'io.modelcontextprotocol/clientInfo',
-  logLevel: 'io.modelcontextprotocol/logLevel',
-  serverInfo: 'io.modelcontextprotocol/serverInfo',
-  subscriptionId: 'io.modelcontextprotocol/subscriptionId',
-} as const;
+import { META, ModernCode } from '../protocol/stateless.ts';
 
-/** Error codes only the stateless revision uses. */
-export const ModernCode = {
-  HeaderMismatch: -32020,
-  MissingClientCapability: -32021,
-  UnsupportedProtocolVersion: -32022,
-} as const;
+export { META, ModernCode };
 
 /** Revisions are dates; every one from 2026-07-28 on is stateless. */
 export function isModernRevision(version: unknown): version is string {
