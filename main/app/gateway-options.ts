@@ -3,15 +3,14 @@
  * `switchboard serve`, built from the engine's public face only.
  */
 import { app } from 'electron';
-import { createMemorySecretStore, defaultConfigPath, logDir, runtimePaths, type GatewayOptions } from '../engine/index.ts';
+import { createKeychainSecretStore, defaultConfigPath, logDir, runtimePaths, type GatewayOptions } from '../engine/index.ts';
 
 export function desktopGatewayOptions(): GatewayOptions {
   return {
     configPath: defaultConfigPath(),
     allowMissingConfig: true,
-    // Until main/app/keychain implements the SecretStore port: nothing is persisted, so
-    // ${secret:...} references fail visibly (secret_missing) instead of reading a plaintext file.
-    secrets: createMemorySecretStore(),
+    // The OS keychain; without one, ${secret:...} lookups fail saying why (never plaintext).
+    secrets: createKeychainSecretStore(),
     version: app.getVersion(),
     logDir: logDir(),
     watch: true,

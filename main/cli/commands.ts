@@ -1,7 +1,7 @@
 /** The CLI commands other than `shim`. Each returns the process exit code. */
 import net from 'node:net';
 import {
-  createGateway, createMemorySecretStore, defaultConfigPath, ensurePrivateDir, isMissingConfigError, loadConfigFile, logDir,
+  createGateway, createKeychainSecretStore, defaultConfigPath, ensurePrivateDir, isMissingConfigError, loadConfigFile, logDir,
   lookupCommand, probeSocket, resolveLoginShellPath, resolveServerReferences, type Gateway, type GatewayOptions,
 } from '../engine/index.ts';
 import { runtimePaths } from '../shared/paths.ts';
@@ -22,7 +22,7 @@ function gatewayOptions(common: Common, extra: Partial<GatewayOptions>): Gateway
   return {
     configPath: common.configPath ?? defaultConfigPath(),
     allowMissingConfig: common.configPath === undefined,
-    secrets: createMemorySecretStore(),
+    secrets: createKeychainSecretStore(),
     version: pkg.version,
     logDir: logDir(),
     ...extra,
@@ -160,7 +160,7 @@ export async function doctor(opts: Common): Promise<number> {
   if (servers.length) {
     process.stdout.write(`\nCommands and references\n`);
     const loginPath = await resolveLoginShellPath();
-    const secrets = createMemorySecretStore();
+    const secrets = createKeychainSecretStore();
     for (const server of servers) {
       try {
         const resolved = await resolveServerReferences(server, { env: process.env, secrets });

@@ -1,0 +1,155 @@
+/** `switchboard clients|install|uninstall|adopt|restore`: the installers and adoption, for a terminal. */
+import { homedir } from 'node:os';
+import path from 'node:path';
+import {
+  adoptClient, CLIENTS, createKeychainSecretStore, defaultConfigPath, detectClients, installClient, listAdoptable, planAdoption,
+  planInstall, planUninstall, readBackupRecord, restoreClient, shimCommand, stateDir, uninstallClient, clientDefinition,
+  type AdoptionContext, type ShimCommand,
+} from '../engine/index.ts';
+import { table } from './format.ts';
+
+const SCRIPT = path.resolve(import.meta.dirname, '../../bin/switchboard.js');
+const out = (text: string) => process.stdout.write(text);
+const warn = (text: string) => process.stderr.write(`switchboard: ${text}\n`);
+
+function context(configPath?: string): AdoptionContext {
+  return {
+    platform: process.platform,
+    env: process.env,
+    home: homedir(),
+    stateDir: stateDir(),
+    secrets: createKeychainSecretStore(),
+    configPath: configPath ?? defaultConfigPath(),
+  };
+}
+
+/** `<node> <bin/switchboard.js> shim --profile P`, with absolute paths. */
+function shimFor(profile: string, report = false): ShimCommand {
+  const { shim, warnings } = shimCommand({ executable: process.execPath, script: SCRIPT, profile });
+  if (report) for (const w of warnings) warn(w);
+  return shim;
+}
+
+function printPlan(plan: { diff: string; warnings: string[] }, nothing: string): void {
+  for (const w of plan.warnings) warn(w);
+  out(plan.diff === '' ? `${nothing}\n` : plan.diff);
+}
+
+const STATE_TEXT: Record<string, string> = {
+  'not-detected': 'not found',
+  'no-config': 'no config file',
+  'not-installed': 'not installed',
+  installed: 'installed',
+  outdated: 'installed (outdated: run install again)',
+  invalid: 'cannot read',
+};
+
+export async function clients(opts: { json: boolean }): Promise<number> {
+  const statuses = await detectClients(context(), (profile) => shimFor(profile));
+  if (opts.json) {
+    out(JSON.stringify(statuses, null, 2) + '\n');
+    return 0;
+  }
+  out(table(['CLIENT', 'NAME', 'STATE', 'PROFILE', 'SERVERS', 'CONFIG'], statuses.map((s) => [
+    s.id, s.name, STATE_TEXT[s.state] ?? s.state, s.profile ?? '-', String(s.servers.length), s.path,
+  ])));
+  for (const s of statuses.filter((s) => s.problem)) out(`\n${s.id}: ${s.problem}\n`);
+  const backups = statuses.filter((s) => s.backup);
+  if (backups.length) out(`\nBacked up before Switchboard changed them (switchboard restore CLIENT): ${backups.map((s) => s.id).join(', ')}\n`);
+  return 0;
+}
+
+export async function install(opts: { client: string; profile: string; dryRun: boolean }): Promise<number> {
+  const def = clientDefinition(opts.client);
+  const shim = shimFor(opts.profile, true);
+  const ctx = context();
+  if (opts.dryRun) {
+    printPlan(await planInstall(def.id, ctx, shim), `${def.name} already has the switchboard entry for profile "${opts.profile}"; nothing to change.`);
+    return 0;
+  }
+  const result = await installClient(def.id, ctx, shim);
+  printPlan(result.plan, `${def.name} already has the switchboard entry for profile "${opts.profile}"; nothing changed.`);
+  if (result.backupCreated && result.backup) {
+    out(result.backup.file ? `Backed up the original to ${result.backup.file}\n` : `${result.plan.path} did not exist; restore removes it again\n`);
+  }
+  if (!result.verified.ok) {
+    warn(`check failed after writing: ${result.verified.problem}`);
+    return 1;
+  }
+  if (result.written) out(`Installed Switchboard (profile "${opts.profile}") in ${def.name}: ${result.plan.path}\nNext: ${result.note}.\n`);
+  return 0;
+}
+
+export async function uninstall(opts: { client: string; dryRun: boolean }): Promise<number> {
+  const def = clientDefinition(opts.client);
+  const ctx = context();
+  if (opts.dryRun) {
+    printPlan(await planUninstall(def.id, ctx), `${def.name} has no switchboard entry; nothing to change.`);
+    return 0;
+  }
+  const result = await uninstallClient(def.id, ctx);
+  printPlan(result.plan, `${def.name} has no switchboard entry; nothing changed.`);
+  if (result.written) out(`Removed the switchboard entry from ${result.plan.path}. The original is still backed up: switchboard restore ${def.id} puts it back exactly.\n`);
+  return 0;
+}
+
+export async function adopt(opts: { client: string; servers: string[] | undefined; profile: string; dryRun: boolean; configPath: string | undefined }): Promise<number> {
+  const def = clientDefinition(opts.client);
+  const ctx = context(opts.configPath);
+  const shim = shimFor(opts.profile, true);
+  const listing = await listAdoptable(def.id, ctx);
+  if (listing.servers.length === 0) {
+    out(`${def.name} has no servers to adopt in ${listing.path}.\n`);
+    return 0;
+  }
+  out(`${def.name} (${listing.path}) has:\n`);
+  out(table(null, listing.servers.map((s) => [`  ${s.name}`, s.kind === 'unsupported' ? `cannot adopt: ${s.problem}` : s.summary])));
+  const options = { shim, ...(opts.servers ? { servers: opts.servers } : {}) };
+  const plan = opts.dryRun ? await planAdoption(def.id, ctx, options) : await adoptClient(def.id, ctx, options);
+  for (const w of plan.warnings) warn(w);
+  out(`\n${opts.dryRun ? 'Would move' : 'Moved'} into Switchboard (${plan.configPath}):\n`);
+  for (const s of plan.servers) {
+    out(`  ${s.from}${s.name !== s.from ? ` (as ${s.name})` : ''}${s.secrets.length ? `: ${s.secrets.map((x) => `${x.field} -> keychain "${x.name}"`).join(', ')}` : ''}\n`);
+  }
+  if (plan.alreadyInConfig.length) out(`  already there, unchanged: ${plan.alreadyInConfig.join(', ')}\n`);
+  out(`\n`);
+  out(plan.configDiff || `${plan.configPath}: no change\n`);
+  out(plan.clientDiff || `${plan.clientPath}: no change\n`);
+  if ('verified' in plan) {
+    const result = plan as Awaited<ReturnType<typeof adoptClient>>;
+    if (result.backupFile) out(`Backed up the original to ${result.backupFile} (switchboard restore ${def.id} puts it back exactly)\n`);
+    if (!result.verified.ok) {
+      warn(`check failed after writing: ${result.verified.problem}`);
+      return 1;
+    }
+    out(`Done. Next: ${result.note}.\n`);
+  }
+  return 0;
+}
+
+export async function restore(opts: { clients: string[]; all: boolean }): Promise<number> {
+  const ctx = context();
+  let ids = opts.clients.map((c) => clientDefinition(c).id as string);
+  if (opts.all) {
+    ids = [];
+    for (const c of CLIENTS) if (await readBackupRecord(ctx.stateDir, c.id)) ids.push(c.id);
+    if (ids.length === 0) {
+      out('No client files are backed up: Switchboard has not changed any.\n');
+      return 0;
+    }
+  }
+  let failed = 0;
+  for (const id of ids) {
+    try {
+      const r = await restoreClient(id, ctx);
+      const what = r.action === 'removed' ? 'removed (it did not exist before Switchboard)' : r.action === 'unchanged' ? 'already as it was' : 'restored byte for byte';
+      out(`${id}: ${r.path} ${what}\n`);
+      if (r.keptCurrent) out(`  it had changed since Switchboard wrote it; that version is kept in ${r.keptCurrent}\n`);
+    } catch (err) {
+      failed++;
+      warn(`${id}: ${(err as Error).message}`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+

@@ -1,0 +1,82 @@
+/** `switchboard secrets set|get|rm|ls`: the OS keychain store, for a terminal. */
+import { createKeychainSecretStore } from '../engine/index.ts';
+
+const out = (text: string) => process.stdout.write(text);
+
+/** All of stdin (piped), without one trailing newline. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** One line typed at a terminal, not echoed. */
+function readHidden(prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(prompt);
+    let value = '';
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003') return done(new Error('cancelled'));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+export async function secrets(opts: { action: string | undefined; name: string | undefined; value: string | undefined }, usage: (message: string) => Error): Promise<number> {
+  const store = createKeychainSecretStore();
+  switch (opts.action) {
+    case 'set': {
+      if (!opts.name) throw usage('usage: switchboard secrets set NAME [VALUE]   (without VALUE the value is read from stdin)');
+      let value = opts.value;
+      if (value === undefined) value = process.stdin.isTTY ? await readHidden(`Value for ${opts.name}: `) : await readStdin();
+      else process.stderr.write('switchboard: note: a value on the command line can end up in your shell history; piping it in (or typing it at the prompt) avoids that\n');
+      if (value === '') throw new Error('the value is empty; nothing stored');
+      await store.set(opts.name, value);
+      out(`Stored "${opts.name}" in the keychain. Use it in the config as \${secret:${opts.name}}.\n`);
+      return 0;
+    }
+    case 'get': {
+      if (!opts.name) throw usage('usage: switchboard secrets get NAME');
+      const value = await store.get(opts.name);
+      if (value === undefined) {
+        process.stderr.write(`switchboard: no secret named "${opts.name}" in the keychain\n`);
+        return 1;
+      }
+      out(`${value}\n`);
+      return 0;
+    }
+    case 'rm': {
+      if (!opts.name) throw usage('usage: switchboard secrets rm NAME');
+      if (!(await store.delete(opts.name))) {
+        process.stderr.write(`switchboard: no secret named "${opts.name}" in the keychain\n`);
+        return 1;
+      }
+      out(`Removed "${opts.name}" from the keychain.\n`);
+      return 0;
+    }
+    case 'ls': {
+      const names = await store.list();
+      out(names.length ? names.join('\n') + '\n' : 'No secrets stored yet (add one with: switchboard secrets set NAME).\n');
+      return 0;
+    }
+    default:
+      throw usage('usage: switchboard secrets set NAME [VALUE] | get NAME | rm NAME | ls');
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Adoption: take the servers a client already has into Switchboard. Secret-looking values go to
+ * the secret store (the keychain), the servers go into Switchboard's config with `${secret:...}`
+ * references, and the client keeps one `switchboard` entry in their place. Order of writes:
+ * secrets, then Switchboard's config, then the client file (backed up first), so a failure never
+ * leaves a client without its servers. `restoreClient` undoes the client side byte for byte.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { GatewayError } from '../protocol/errors.ts';
+import { describeSecretStore, type SecretStore } from '../secrets/store.ts';
+import { clientDefinition } from '../installers/clients.ts';
+import { applyChange, planChange, type ChangePlan, type InstallerContext } from '../installers/client-file.ts';
+import { unifiedDiff } from '../installers/diff.ts';
+import { readClientServers, verifyClient, type VerifyResult } from '../installers/installer.ts';
+import { readSnapshot, resolveTarget, writeAtomic } from '../installers/safe-file.ts';
+import { redactLine } from '../installers/secret-names.ts';
+import { ENTRY_NAME, type ClientId, type ClientServer, type ShimCommand } from '../installers/types.ts';
+import { convertServer, ConvertError, type ConvertedServer } from './convert.ts';
+import { addServersToConfig } from './switchboard-config.ts';
+
+export interface AdoptionContext extends InstallerContext {
+  /** Switchboard's config file (created if missing). */
+  configPath: string;
+  /** Where moved secrets go; also encrypts the client file's backup. */
+  secrets: SecretStore;
+}
+
+export interface AdoptOptions {
+  shim: ShimCommand;
+  /** Client server names to take; default: every server that can be taken. */
+  servers?: string[];
+}
+
+export interface AdoptableServer {
+  name: string;
+  kind: ClientServer['kind'];
+  /** What the server runs or reaches (secrets masked). */
+  summary: string;
+  problem?: string;
+}
+
+export interface PlannedServer {
+  /** Name in the client, and in Switchboard. */
+  from: string;
+  name: string;
+  /** Secret names stored (values never appear in a plan). */
+  secrets: { name: string; field: string }[];
+}
+
+export interface AdoptionPlan {
+  client: ClientId;
+  clientPath: string;
+  configPath: string;
+  servers: PlannedServer[];
+  /** Already in Switchboard's config with the same definition. */
+  alreadyInConfig: string[];
+  warnings: string[];
+  clientDiff: string;
+  configDiff: string;
+}
+
+export interface AdoptionResult extends AdoptionPlan {
+  backupFile?: string;
+  verified: VerifyResult;
+  note: string;
+}
+
+function summary(s: ClientServer): string {
+  if (s.kind === 'stdio') return [s.command, ...(s.args ?? [])].join(' ');
+  if (s.kind === 'remote') return s.url ?? '';
+  return s.problem ?? '';
+}
+
+/** The client's servers and whether each can be adopted. */
+export async function listAdoptable(id: ClientId | string, ctx: InstallerContext): Promise<{ path: string; servers: AdoptableServer[] }> {
+  const def = clientDefinition(id);
+  const { path: file, servers } = await readClientServers(def.id, ctx);
+  return {
+    path: file,
+    servers: servers.map((s) => {
+      let problem = s.kind === 'unsupported' ? s.problem : undefined;
+      if (!problem) {
+        try {
+          convertServer(s, { client: def.id, dialect: def.variables, home: ctx.home });
+        } catch (err) {
+          problem = (err as Error).message;
+        }
+      }
+      return { name: s.name, kind: problem ? 'unsupported' : s.kind, summary: summary(s), ...(problem ? { problem } : {}) };
+    }),
+  };
+}
+
+interface Prepared {
+  plan: AdoptionPlan;
+  converted: ConvertedServer[];
+  adoptedNames: string[];
+  configText: string;
+  configHash: string | null;
+  configTarget: string;
+  clientPlan: ChangePlan;
+}
+
+/** Picks a free name for each secret: reuses one holding the same value, else adds -2, -3, ... */
+async function assignSecretNames(converted: ConvertedServer[], store: SecretStore, lookup: boolean): Promise<void> {
+  const taken = new Set<string>();
+  for (const server of converted) {
+    for (const secret of server.secrets) {
+      let name = secret.name;
+      for (let n = 2; ; n++) {
+        if (taken.has(name)) name = `${secret.name}-${n}`.slice(-128);
+        else if (lookup) {
+          const current = await store.get(name);
+          if (current === undefined || current === secret.value) break;
+          name = `${secret.name}-${n}`;
+        } else break;
+      }
+      taken.add(name);
+      if (name !== secret.name) {
+        const ref = `\${secret:${secret.name}}`;
+        const [kind, key] = secret.field.split(/\.(.*)/s) as ['env' | 'headers', string];
+        const map = server.entry[kind] as Record<string, string>;
+        map[key] = map[key]!.replace(ref, `\${secret:${name}}`);
+        secret.name = name;
+      }
+    }
+  }
+}
+
+async function prepare(id: ClientId | string, ctx: AdoptionContext, options: AdoptOptions, lookupSecrets: boolean): Promise<Prepared> {
+  const def = clientDefinition(id);
+  const { path: clientPath, servers } = await readClientServers(def.id, ctx);
+  const byName = new Map(servers.map((s) => [s.name, s]));
+  const warnings: string[] = [];
+  let chosen: ClientServer[];
+  if (options.servers) {
+    const unknown = options.servers.filter((n) => !byName.has(n));
+    if (unknown.length) {
+      throw new GatewayError('not_found', `${def.name} has no server named ${unknown.map((n) => `"${n}"`).join(', ')} in ${clientPath} (it has: ${[...byName.keys()].join(', ') || 'none'})`);
+    }
+    chosen = options.servers.map((n) => byName.get(n)!);
+  } else {
+    chosen = servers;
+  }
+  const converted: ConvertedServer[] = [];
+  const adoptedNames: string[] = [];
+  for (const server of chosen) {
+    let c: ConvertedServer;
+    try {
+      c = convertServer(server, { client: def.id, dialect: def.variables, home: ctx.home });
+    } catch (err) {
+      if (!(err instanceof ConvertError)) throw err;
+      if (options.servers) throw new GatewayError('invalid_request', `cannot adopt "${server.name}" from ${def.name}: ${err.message}`);
+      warnings.push(`left "${server.name}" in ${def.name}: ${err.message}`);
+      continue;
+    }
+    const clash = adoptedNames[converted.findIndex((o) => o.name === c.name)];
+    if (clash !== undefined) throw new GatewayError('invalid_request', `"${clash}" and "${server.name}" would both be named "${c.name}" in Switchboard; adopt them one at a time with --servers`);
+    converted.push(c);
+    adoptedNames.push(server.name);
+    warnings.push(...c.warnings);
+  }
+  await assignSecretNames(converted, ctx.secrets, lookupSecrets);
+
+  const { target: configTarget } = await resolveTarget(ctx.configPath, path.dirname(ctx.configPath));
+  const configSnapshot = await readSnapshot(configTarget);
+  const edit = addServersToConfig(configSnapshot.text, ctx.configPath, converted.map((c) => ({ name: c.name, entry: c.entry })));
+  const clientPlan = await planChange(def, ctx, (body, file, eol) => {
+    let out = body;
+    for (const name of adoptedNames) out = def.format.remove(out, file, name, eol);
+    return def.format.set(out, file, ENTRY_NAME, def.entry(options.shim), eol);
+  });
+  return {
+    plan: {
+      client: def.id,
+      clientPath,
+      configPath: ctx.configPath,
+      servers: converted.map((c, i) => ({ from: adoptedNames[i] ?? c.name, name: c.name, secrets: c.secrets.map((s) => ({ name: s.name, field: s.field })) })),
+      alreadyInConfig: edit.unchanged,
+      warnings: [...warnings, ...clientPlan.warnings],
+      clientDiff: clientPlan.diff,
+      configDiff: unifiedDiff(configSnapshot.text, edit.text, { fromLabel: ctx.configPath, toLabel: ctx.configPath, mapLine: redactLine }),
+    },
+    converted,
+    adoptedNames,
+    configText: edit.text,
+    configHash: configSnapshot.hash,
+    configTarget,
+    clientPlan,
+  };
+}
+
+/** What `adopt` would do; nothing is written and the secret store is not touched. */
+export async function planAdoption(id: ClientId | string, ctx: AdoptionContext, options: AdoptOptions): Promise<AdoptionPlan> {
+  return (await prepare(id, ctx, options, false)).plan;
+}
+
+export async function adoptClient(id: ClientId | string, ctx: AdoptionContext, options: AdoptOptions): Promise<AdoptionResult> {
+  const def = clientDefinition(id);
+  const prepared = await prepare(id, ctx, options, true);
+  if (prepared.converted.length === 0) {
+    throw new GatewayError('not_found', `nothing to adopt from ${def.name} (${prepared.plan.clientPath})${prepared.plan.warnings.length ? `: ${prepared.plan.warnings.join('; ')}` : ''}`);
+  }
+  // 1. Secrets: if the store is unavailable, stop before any file changes.
+  for (const server of prepared.converted) {
+    for (const secret of server.secrets) {
+      try {
+        await ctx.secrets.set(secret.name, secret.value);
+      } catch (err) {
+        if (err instanceof GatewayError) throw err;
+        throw new GatewayError('secret_store_unavailable', `cannot store secret "${secret.name}" in ${describeSecretStore(ctx.secrets)}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+  // 2. Switchboard's config.
+  if (prepared.configText !== (await readSnapshot(prepared.configTarget)).text || prepared.configHash === null) {
+    await mkdir(path.dirname(prepared.configTarget), { recursive: true });
+    if ((await writeAtomic(prepared.configTarget, prepared.configText, prepared.configHash)) === 'conflict') {
+      throw new GatewayError('client_config_conflict', `${ctx.configPath} changed while adopting; nothing was taken from ${def.name}. Run the command again`);
+    }
+  }
+  // 3. The client: adopted servers out, our entry in (backed up, atomic, retried on conflict).
+  const names = prepared.adoptedNames;
+  const change = await applyChange(def, ctx, (body, file, eol) => {
+    let out = body;
+    for (const name of names) out = def.format.remove(out, file, name, eol);
+    return def.format.set(out, file, ENTRY_NAME, def.entry(options.shim), eol);
+  });
+  return {
+    ...prepared.plan,
+    clientDiff: change.plan.diff,
+    warnings: [...new Set([...prepared.plan.warnings, ...change.plan.warnings])],
+    ...(change.backup?.file ? { backupFile: change.backup.file } : {}),
+    verified: await verifyClient(def.id, ctx, options.shim),
+    note: def.note,
+  };
+}

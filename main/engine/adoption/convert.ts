@@ -1,0 +1,124 @@
+/**
+ * A client's server entry -> a Switchboard server entry: `${...}` translated from the client's
+ * dialect, secret-looking env vars and headers replaced by `${secret:NAME}` references (the
+ * values are returned separately, for the secret store), names made valid for Switchboard.
+ */
+import { isReference, looksSecret } from '../installers/secret-names.ts';
+import type { VariableDialect } from '../installers/clients.ts';
+import type { ClientServer } from '../installers/types.ts';
+
+export interface MovedSecret {
+  /** The secret's name in the store (before collision handling). */
+  name: string;
+  value: string;
+  /** Where it came from, e.g. `env.GITHUB_TOKEN` or `headers.Authorization`. */
+  field: string;
+}
+
+export interface ConvertedServer {
+  /** The name in Switchboard's config. */
+  name: string;
+  entry: Record<string, unknown>;
+  secrets: MovedSecret[];
+  warnings: string[];
+}
+
+export class ConvertError extends Error {}
+
+const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** A valid Switchboard server name for a client's name (`My Server` -> `My-Server`). */
+export function switchboardServerName(name: string, separator = '__'): string {
+  let out = name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  while (out.includes(separator)) out = out.replace(separator, '_');
+  if (!SERVER_NAME.test(out)) out = `server-${out}`.slice(0, 64);
+  return out.replace(/-+$/, '') || 'server';
+}
+
+/** A secret name namespaced by client and server: `claude-desktop.github.GITHUB_TOKEN`. */
+export function secretName(client: string, server: string, field: string): string {
+  return `${client}.${server}.${field}`.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128);
+}
+
+/** Rewrites a client value into Switchboard's `${env:X}` / `$${` syntax, or explains why it cannot. */
+export function translateVariables(value: string, dialect: VariableDialect, home: string): string {
+  return value.replace(/\$\{([^}]*)\}/g, (whole, inner: string) => {
+    if (dialect === 'vscode') {
+      if (/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(inner)) return whole;
+      if (inner === 'userHome') return home;
+      throw new ConvertError(`uses ${whole}, which only the client itself can fill in`);
+    }
+    if (dialect === 'claude-code') {
+      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(inner)) return `\${env:${inner}}`;
+      throw new ConvertError(`uses ${whole}, which only Claude Code can fill in`);
+    }
+    // The client passes `${...}` through literally: so must Switchboard.
+    return `$${whole}`;
+  });
+}
+
+const AUTH_SCHEME = /^(Bearer|Basic|Token)\s+(\S.*)$/i;
+
+export function convertServer(server: ClientServer, options: { client: string; dialect: VariableDialect; home: string }): ConvertedServer {
+  if (server.kind === 'unsupported') throw new ConvertError(server.problem ?? 'unsupported entry');
+  const name = switchboardServerName(server.name);
+  const warnings = name === server.name ? [] : [`"${server.name}" is named "${name}" in Switchboard (names there use letters, digits, "_", "." and "-")`];
+  const secrets: MovedSecret[] = [];
+  const tr = (value: string) => translateVariables(value, options.dialect, options.home);
+
+  const moveMap = (kind: 'env' | 'headers', map: Record<string, string> | undefined): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(map ?? {})) {
+      if (!looksSecret(key) || value === '' || isReference(value) || /\$\{/.test(value) && !AUTH_SCHEME.test(value)) {
+        out[key] = tr(value);
+        continue;
+      }
+      const scheme = kind === 'headers' ? AUTH_SCHEME.exec(value) : null;
+      const secret = scheme ? scheme[2]! : value;
+      if (/\$\{/.test(secret)) {
+        out[key] = tr(value);
+        continue;
+      }
+      const id = secretName(options.client, name, `${kind === 'headers' ? 'header.' : ''}${key}`);
+      secrets.push({ name: id, value: secret, field: `${kind}.${key}` });
+      out[key] = `${scheme ? `${scheme[1]} ` : ''}\${secret:${id}}`;
+    }
+    return out;
+  };
+
+  const disabled = server.disabled ? { disabled: true } : {};
+  if (server.kind === 'stdio') {
+    const args = (server.args ?? []).map(tr);
+    args.forEach((arg, i) => {
+      const prev = args[i - 1] ?? '';
+      if (/(token|key|secret|password)[=:]/i.test(arg) || (/^--?[\w-]*(token|key|secret|password)/i.test(prev) && !arg.startsWith('-'))) {
+        warnings.push(`"${server.name}": args[${i}] looks like a secret; Switchboard cannot keep secrets in args (other programs can read a command line). Move it to an env var and run: switchboard secrets set NAME`);
+      }
+    });
+    const env = moveMap('env', server.env);
+    return {
+      name,
+      entry: {
+        command: tr(server.command!),
+        ...(args.length ? { args } : {}),
+        ...(Object.keys(env).length ? { env } : {}),
+        ...(server.cwd ? { cwd: tr(server.cwd) } : {}),
+        ...disabled,
+      },
+      secrets,
+      warnings,
+    };
+  }
+  const headers = moveMap('headers', server.headers);
+  return {
+    name,
+    entry: {
+      url: tr(server.url!),
+      ...(Object.keys(headers).length ? { headers } : {}),
+      ...(server.transport && server.transport !== 'auto' ? { transport: server.transport } : {}),
+      ...disabled,
+    },
+    secrets,
+    warnings,
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * Backups of client files, taken before Switchboard first changes one and kept until it is
+ * restored: `<state dir>/backups/` (mode 0700), one record per client and the original bytes.
+ * The copy can hold the very secrets adoption moves to the keychain, so it is encrypted
+ * (AES-256-GCM) with a key kept in the secret store when one is reachable; when none is, the
+ * copy is plain (mode 0600) and the result says so.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GatewayError } from '../protocol/errors.ts';
+import type { SecretStore } from '../secrets/store.ts';
+import { writeAtomic } from './safe-file.ts';
+import { sha256 } from './text.ts';
+
+/** The secret-store entry holding the backup key. Removing it makes encrypted backups unreadable. */
+export const BACKUP_KEY_NAME = 'switchboard.backup-key';
+const MAGIC = Buffer.from('SBBACKUP1\n');
+
+export interface BackupRecord {
+  version: 1;
+  client: string;
+  /** The path the client uses, and the file written (they differ for a symlink). */
+  path: string;
+  target: string;
+  createdAt: string;
+  /** False when the file did not exist before Switchboard created it: restoring removes it. */
+  existed: boolean;
+  /** sha256 of the original bytes. */
+  hash: string | null;
+  file?: string;
+  encrypted: boolean;
+  /** sha256 of what Switchboard last wrote (to tell its own writes from the client's). */
+  lastWritten?: string;
+}
+
+export function backupDir(stateDir: string): string {
+  return path.join(stateDir, 'backups');
+}
+
+function recordPath(stateDir: string, client: string): string {
+  return path.join(backupDir(stateDir), `${client}.json`);
+}
+
+export async function readBackupRecord(stateDir: string, client: string): Promise<BackupRecord | undefined> {
+  let text: string;
+  try {
+    text = await readFile(recordPath(stateDir, client), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as BackupRecord;
+  } catch {
+    throw new GatewayError('config_invalid', `${recordPath(stateDir, client)}: the backup record is damaged; the original is in ${backupDir(stateDir)}`);
+  }
+}
+
+async function writeRecord(stateDir: string, record: BackupRecord): Promise<void> {
+  await writeAtomicOverwrite(recordPath(stateDir, record.client), JSON.stringify(record, null, 2) + '\n');
+}
+
+async function writeAtomicOverwrite(file: string, data: string | Buffer): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await readFile(file).catch(() => null);
+    if ((await writeAtomic(file, data, current ? sha256(current) : null)) === 'written') return;
+  }
+  throw new GatewayError('client_config_conflict', `${file} keeps changing; try again`);
+}
+
+async function backupKey(secrets: SecretStore): Promise<Buffer> {
+  const existing = await secrets.get(BACKUP_KEY_NAME);
+  if (existing) return Buffer.from(existing, 'base64');
+  const key = randomBytes(32);
+  await secrets.set(BACKUP_KEY_NAME, key.toString('base64'));
+  return key;
+}
+
+function encrypt(key: Buffer, data: Buffer): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(data), cipher.final()]);
+  return Buffer.concat([MAGIC, iv, cipher.getAuthTag(), body]);
+}
+
+function decrypt(key: Buffer, data: Buffer, file: string): Buffer {
+  if (!data.subarray(0, MAGIC.length).equals(MAGIC)) throw new GatewayError('config_invalid', `${file} is not a Switchboard backup`);
+  const iv = data.subarray(MAGIC.length, MAGIC.length + 12);
+  const tag = data.subarray(MAGIC.length + 12, MAGIC.length + 28);
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAuthTag(tag);
+  try {
+    return Buffer.concat([decipher.update(data.subarray(MAGIC.length + 28)), decipher.final()]);
+  } catch {
+    throw new GatewayError('config_invalid', `${file} cannot be decrypted with the backup key in the secret store (was ${BACKUP_KEY_NAME} replaced?)`);
+  }
+}
+
+export interface BackupOutcome {
+  record: BackupRecord;
+  /** True when this call made the backup (the first change). */
+  created: boolean;
+  /** Set when the copy could not be encrypted. */
+  warning?: string;
+}
+
+/** Backs the original up unless a backup for this client exists already. */
+export async function ensureBackup(
+  stateDir: string,
+  client: string,
+  file: { path: string; target: string },
+  original: Buffer | null,
+  secrets: SecretStore | undefined,
+  now: Date,
+): Promise<BackupOutcome> {
+  const existing = await readBackupRecord(stateDir, client);
+  if (existing) return { record: existing, created: false };
+  const dir = backupDir(stateDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const record: BackupRecord = {
+    version: 1,
+    client,
+    path: file.path,
+    target: file.target,
+    createdAt: now.toISOString(),
+    existed: original !== null,
+    hash: original ? sha256(original) : null,
+    encrypted: false,
+  };
+  let warning: string | undefined;
+  if (original) {
+    let data = original;
+    if (secrets) {
+      try {
+        data = encrypt(await backupKey(secrets), original);
+        record.encrypted = true;
+      } catch (err) {
+        warning = `the backup is not encrypted (${(err as Error).message.split('\n')[0]}); it is readable only by you (mode 0600)`;
+      }
+    } else {
+      warning = 'the backup is not encrypted (no secret store); it is readable only by you (mode 0600)';
+    }
+    const stamp = record.createdAt.replace(/[:.]/g, '-');
+    record.file = path.join(dir, `${client}-${stamp}-${path.basename(file.path)}${record.encrypted ? '.enc' : ''}`);
+    await writeFile(record.file, data, { mode: 0o600, flag: 'wx' });
+  }
+  await writeRecord(stateDir, record);
+  return { record, created: true, ...(warning ? { warning } : {}) };
+}
+
+/** The original bytes (null: there was no file). */
+export async function readBackup(record: BackupRecord, secrets: SecretStore | undefined): Promise<Buffer | null> {
+  if (!record.existed || !record.file) return null;
+  let data: Buffer;
+  try {
+    data = await readFile(record.file);
+  } catch (err) {
+    throw new GatewayError('not_found', `the backup ${record.file} is missing: ${(err as Error).message}`, { cause: err });
+  }
+  if (!record.encrypted) return data;
+  if (!secrets) throw new GatewayError('secret_store_unavailable', `${record.file} is encrypted and no secret store is available to decrypt it`);
+  const key = await secrets.get(BACKUP_KEY_NAME);
+  if (!key) throw new GatewayError('secret_missing', `${record.file} is encrypted, but the key ${BACKUP_KEY_NAME} is not in the secret store`);
+  const plain = decrypt(Buffer.from(key, 'base64'), data, record.file);
+  if (record.hash && sha256(plain) !== record.hash) throw new GatewayError('config_invalid', `${record.file} does not match its record (damaged backup)`);
+  return plain;
+}
+
+export async function noteWritten(stateDir: string, record: BackupRecord, hash: string): Promise<BackupRecord> {
+  const updated = { ...record, lastWritten: hash };
+  await writeRecord(stateDir, updated);
+  return updated;
+}
+
+/** Deletes the record and the copy (after a restore). */
+export async function dropBackup(stateDir: string, record: BackupRecord): Promise<void> {
+  if (record.file) await rm(record.file, { force: true });
+  await rm(recordPath(stateDir, record.client), { force: true });
+}
+
+/** Keeps a copy of a file about to be replaced by a restore, when it changed after our last write. */
+export async function keepCopy(stateDir: string, client: string, data: Buffer, secrets: SecretStore | undefined, now: Date): Promise<string> {
+  const dir = backupDir(stateDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  let out = data;
+  let suffix = '';
+  if (secrets) {
+    try {
+      out = encrypt(await backupKey(secrets), data);
+      suffix = '.enc';
+    } catch {
+      out = data;
+    }
+  }
+  const file = path.join(dir, `${client}-before-restore-${now.toISOString().replace(/[:.]/g, '-')}${suffix}`);
+  await writeFile(file, out, { mode: 0o600, flag: 'wx' });
+  return file;
+}

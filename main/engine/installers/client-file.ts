@@ -1,0 +1,107 @@
+/**
+ * One change to one client file, end to end: locate, read, edit (the format parses; a file it
+ * cannot parse is never written), diff, back up the original before the first change, write
+ * atomically, retry when the client wrote the file in between, and check the result.
+ */
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { GatewayError } from '../protocol/errors.ts';
+import type { SecretStore } from '../secrets/store.ts';
+import { dropBackup, ensureBackup, noteWritten, type BackupRecord } from './backups.ts';
+import type { ClientDefinition } from './clients.ts';
+import { unifiedDiff } from './diff.ts';
+import { clientLocations } from './paths.ts';
+import { assertWritable, readSnapshot, resolveTarget, writeAtomic, type FileSnapshot } from './safe-file.ts';
+import { redactLine } from './secret-names.ts';
+import { joinText, sha256, splitText } from './text.ts';
+import type { PathContext } from './types.ts';
+
+export interface InstallerContext extends PathContext {
+  /** Switchboard's state folder: backups go to `<stateDir>/backups`. */
+  stateDir: string;
+  /** Encrypts backups (key in the store) when given and reachable. */
+  secrets?: SecretStore;
+  now?: () => Date;
+}
+
+/** A text edit of a client file's body (BOM removed); `file` is for error messages. */
+export type BodyEdit = (body: string, file: string, eol: string) => string;
+
+export interface ChangePlan {
+  client: string;
+  /** The path the client reads, and the file written (differs for a symlink). */
+  path: string;
+  target: string;
+  exists: boolean;
+  before: string;
+  after: string;
+  /** Unified diff of exactly what changes; secret-looking values masked. '' when nothing does. */
+  diff: string;
+  changed: boolean;
+  warnings: string[];
+}
+
+export interface ChangeResult {
+  plan: ChangePlan;
+  written: boolean;
+  backup?: BackupRecord;
+  /** Set on the first change: where the original was saved. */
+  backupCreated?: boolean;
+}
+
+/** The config file a client uses: the first candidate that exists, else the first candidate. */
+export async function clientConfigPath(def: ClientDefinition, ctx: PathContext): Promise<string> {
+  const { config } = clientLocations(def.id, ctx);
+  for (const candidate of config) {
+    if (await lstat(candidate).then(() => true, () => false)) return candidate;
+  }
+  return config[0]!;
+}
+
+async function prepare(def: ClientDefinition, ctx: PathContext, edit: BodyEdit): Promise<{ plan: ChangePlan; snapshot: FileSnapshot }> {
+  const file = await clientConfigPath(def, ctx);
+  const target = await resolveTarget(file, path.dirname(file));
+  const snapshot = await readSnapshot(target.target);
+  const { body, shape } = splitText(snapshot.text);
+  const newBody = edit(body, file, shape.eol);
+  const after = newBody === body ? snapshot.text : joinText(newBody, shape);
+  const diff = unifiedDiff(snapshot.text, after, { fromLabel: file, toLabel: file, mapLine: redactLine });
+  const warnings = target.target !== file ? [`${file} is a symbolic link; ${target.target} is the file changed`] : [];
+  return {
+    plan: { client: def.id, path: file, target: target.target, exists: snapshot.bytes !== null, before: snapshot.text, after, diff, changed: after !== snapshot.text, warnings },
+    snapshot,
+  };
+}
+
+export async function planChange(def: ClientDefinition, ctx: PathContext, edit: BodyEdit): Promise<ChangePlan> {
+  return (await prepare(def, ctx, edit)).plan;
+}
+
+const ATTEMPTS = 4;
+
+/**
+ * Applies `edit`. If the file changes between reading and renaming (the client saved it), the
+ * edit is redone on the new content, up to 4 times, then 'client_config_conflict'.
+ */
+export async function applyChange(def: ClientDefinition, ctx: InstallerContext, edit: BodyEdit): Promise<ChangeResult> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const { plan, snapshot } = await prepare(def, ctx, edit);
+    if (!plan.changed) return { plan, written: false };
+    await assertWritable(plan.target);
+    const backup = await ensureBackup(ctx.stateDir, def.id, plan, snapshot.bytes, ctx.secrets, (ctx.now ?? (() => new Date()))());
+    if (backup.warning) plan.warnings.push(backup.warning);
+    const outcome = await writeAtomic(plan.target, plan.after, snapshot.hash);
+    if (outcome === 'conflict') {
+      // The backup must hold what was there before our first change, not a version the client replaced.
+      if (backup.created) await dropBackup(ctx.stateDir, backup.record);
+      continue;
+    }
+    const record = await noteWritten(ctx.stateDir, backup.record, sha256(plan.after));
+    const check = await readSnapshot(plan.target);
+    if (check.text !== plan.after) {
+      throw new GatewayError('client_config_conflict', `${plan.path} changed right after Switchboard wrote it; run the command again`);
+    }
+    return { plan, written: true, backup: record, backupCreated: backup.created };
+  }
+  throw new GatewayError('client_config_conflict', `${def.name} kept rewriting ${await clientConfigPath(def, ctx)} while Switchboard tried to change it; close ${def.name} and try again`);
+}

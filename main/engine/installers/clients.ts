@@ -1,0 +1,128 @@
+/**
+ * The one table of supported clients: name, file format, where the server map lives, the entry
+ * the shim needs, and how to read the entries a client already has.
+ */
+import { GatewayError } from '../protocol/errors.ts';
+import { jsonFormat } from './formats/json.ts';
+import { tomlFormat } from './formats/toml.ts';
+import type { FormatEditor } from './formats/types.ts';
+import { continueFormat, gooseFormat } from './formats/yaml.ts';
+import type { ClientId, ClientServer, ShimCommand } from './types.ts';
+
+/** How a client expands `${...}` in its entries (adoption translates to Switchboard's syntax). */
+export type VariableDialect = 'none' | 'vscode' | 'claude-code';
+
+export interface ClientDefinition {
+  id: ClientId;
+  name: string;
+  format: FormatEditor;
+  /** Where the server map lives, for messages ("mcpServers", "[mcp_servers]"). */
+  section: string;
+  /** The entry that starts the shim, in this client's shape. */
+  entry(shim: ShimCommand): Record<string, unknown>;
+  /** One existing entry in neutral form. */
+  read(name: string, raw: unknown): ClientServer;
+  variables: VariableDialect;
+  /** What the user has to do for the change to take effect. */
+  note: string;
+}
+
+const plain = (shim: ShimCommand): Record<string, unknown> => ({
+  command: shim.command,
+  args: shim.args,
+  ...(shim.env && Object.keys(shim.env).length > 0 ? { env: shim.env } : {}),
+});
+const typed = (shim: ShimCommand) => ({ type: 'stdio', ...plain(shim) });
+
+function strings(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+}
+
+function stringMap(value: unknown): Record<string, string> | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (!entries.every(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) return undefined;
+  return Object.fromEntries(entries.map(([k, v]) => [k, String(v)]));
+}
+
+const REMOTE_TYPES: Record<string, ClientServer['transport']> = {
+  sse: 'sse',
+  http: 'streamable-http',
+  'streamable-http': 'streamable-http',
+  streamable_http: 'streamable-http',
+  streamableHttp: 'streamable-http',
+};
+
+/**
+ * Reads the shapes clients use: `command`/`args`/`env` (most), Zed's older `command: {path,
+ * args, env}`, Goose's `cmd`/`envs`, remote `url`/`serverUrl`/`httpUrl`/`uri` with `headers` or
+ * `http_headers`, `disabled` or `enabled: false`.
+ */
+function readEntry(name: string, raw: unknown, options: { urlIsSse?: boolean } = {}): ClientServer {
+  const unsupported = (problem: string): ClientServer => ({ name, raw, kind: 'unsupported', problem });
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return unsupported('the entry is not an object');
+  const e = raw as Record<string, unknown>;
+  const disabled = e.disabled === true || e.enabled === false ? { disabled: true } : {};
+  const type = typeof e.type === 'string' ? e.type : undefined;
+  let command = e.command ?? e.cmd;
+  let args = e.args;
+  let env = e.env ?? e.envs;
+  if (command && typeof command === 'object' && !Array.isArray(command)) {
+    const legacy = command as Record<string, unknown>;
+    command = legacy.path;
+    args = legacy.args ?? args;
+    env = legacy.env ?? env;
+  }
+  if (typeof command === 'string' && command !== '') {
+    const argv = args === undefined ? [] : strings(args);
+    const vars = env === undefined || env === null ? {} : stringMap(env);
+    if (!argv) return unsupported('"args" is not a list of strings');
+    if (!vars) return unsupported('"env" is not a map of strings');
+    return {
+      name, raw, kind: 'stdio', command, args: argv, env: vars,
+      ...(typeof e.cwd === 'string' && e.cwd !== '' ? { cwd: e.cwd } : {}),
+      ...disabled,
+    };
+  }
+  const url = [e.httpUrl, e.serverUrl, e.url, e.uri].find((u) => typeof u === 'string' && u !== '') as string | undefined;
+  if (url) {
+    const headers = stringMap(e.headers ?? e.http_headers ?? {});
+    if (!headers) return unsupported('"headers" is not a map of strings');
+    if (typeof e.bearer_token_env_var === 'string') headers.Authorization = `Bearer \${env:${e.bearer_token_env_var}}`;
+    const transport = typeof e.httpUrl === 'string' ? 'streamable-http' : type && REMOTE_TYPES[type] ? REMOTE_TYPES[type] : options.urlIsSse && url === e.url ? 'sse' : 'auto';
+    return { name, raw, kind: 'remote', url, headers, transport, ...disabled };
+  }
+  if (type && !['stdio', ...Object.keys(REMOTE_TYPES)].includes(type)) return unsupported(`entries of type "${type}" belong to the client itself`);
+  return unsupported('the entry has neither a command nor a URL');
+}
+
+const json = (root: string[]) => ({ format: jsonFormat(root), section: root.join('.') });
+const RESTART = 'restart it';
+
+export const CLIENTS: readonly ClientDefinition[] = [
+  { id: 'claude-desktop', name: 'Claude Desktop', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: 'quit Claude Desktop completely and start it again' },
+  { id: 'cursor', name: 'Cursor', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r), variables: 'vscode', note: 'Cursor picks the change up in Settings > MCP (or restart it)' },
+  { id: 'zed', name: 'Zed', ...json(['context_servers']), entry: (s) => ({ ...plain(s), env: s.env ?? {} }), read: (n, r) => readEntry(n, r), variables: 'none', note: 'Zed reloads its settings by itself' },
+  { id: 'vscode', name: 'VS Code', ...json(['servers']), entry: typed, read: (n, r) => readEntry(n, r), variables: 'vscode', note: 'VS Code offers to start the server (or run "MCP: List Servers")' },
+  { id: 'vscode-insiders', name: 'VS Code Insiders', ...json(['servers']), entry: typed, read: (n, r) => readEntry(n, r), variables: 'vscode', note: 'VS Code offers to start the server (or run "MCP: List Servers")' },
+  { id: 'windsurf', name: 'Windsurf', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: 'press Refresh in Windsurf\'s MCP panel' },
+  { id: 'claude-code', name: 'Claude Code', ...json(['mcpServers']), entry: typed, read: (n, r) => readEntry(n, r), variables: 'claude-code', note: 'start a new Claude Code session' },
+  { id: 'codex', name: 'Codex CLI', format: tomlFormat('mcp_servers'), section: '[mcp_servers]', entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: 'start a new Codex session' },
+  { id: 'gemini-cli', name: 'Gemini CLI', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r, { urlIsSse: true }), variables: 'none', note: 'start a new Gemini CLI session' },
+  { id: 'cline', name: 'Cline', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: RESTART },
+  { id: 'lm-studio', name: 'LM Studio', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: 'LM Studio reloads mcp.json by itself' },
+  { id: 'continue', name: 'Continue', format: continueFormat(), section: 'mcpServers', entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: 'Continue reloads config.yaml by itself' },
+  {
+    id: 'goose', name: 'Goose', format: gooseFormat(), section: 'extensions',
+    entry: (s) => ({ name: 'switchboard', type: 'stdio', cmd: s.command, args: s.args, envs: s.env ?? {}, enabled: true, timeout: 300, description: 'Switchboard MCP gateway' }),
+    read: (n, r) => readEntry(n, r), variables: 'none', note: 'start a new Goose session',
+  },
+];
+
+export const CLIENT_IDS: readonly ClientId[] = CLIENTS.map((c) => c.id);
+
+export function clientDefinition(id: string): ClientDefinition {
+  const def = CLIENTS.find((c) => c.id === id);
+  if (!def) throw new GatewayError('not_found', `unknown client "${id}" (known: ${CLIENT_IDS.join(', ')})`);
+  return def;
+}

@@ -1,0 +1,241 @@
+/**
+ * JSON and JSONC client files (most clients). Edits are minimal insertions and deletions on the
+ * parse tree — jsonc-parser's own `modify` re-formats neighbouring entries — so comments,
+ * trailing commas, order, unknown keys, indentation and line endings stay exactly as they were.
+ * Every edit is checked by parsing the result.
+ */
+import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { indentBlock, indentOf, lineStart, nextLineStart } from '../text.ts';
+import { parseErrorAt } from './errors.ts';
+import type { FormatEditor } from './types.ts';
+
+const SYNTAX: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":"',
+  CommaExpected: 'expected ","',
+  CloseBraceExpected: 'expected "}"',
+  CloseBracketExpected: 'expected "]"',
+  EndOfFileExpected: 'unexpected text after the end of the document',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'unterminated comment',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'incomplete number',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character in string',
+};
+
+/** Parses JSONC; undefined for a file with nothing but whitespace and comments. */
+export function parseJsoncTree(body: string, file: string): Node | undefined {
+  if (skipTrivia(body, 0) >= body.length) return undefined;
+  const errors: ParseError[] = [];
+  const root = parseTree(body, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (first) throw parseErrorAt(file, body, first.offset, `syntax error: ${SYNTAX[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error)}`);
+  if (!root || root.type !== 'object') throw parseErrorAt(file, body, root?.offset ?? 0, 'expected a JSON object at the top level');
+  return root;
+}
+
+/** Offset of the next character that is not whitespace or inside a comment. */
+export function skipTrivia(text: string, offset: number, stopAtNewline = false): number {
+  let i = offset;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '\n' && stopAtNewline) return i;
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\uFEFF') i++;
+    else if (c === '/' && text[i + 1] === '/') {
+      const nl = text.indexOf('\n', i);
+      i = nl === -1 ? text.length : nl;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      if (stopAtNewline && text.slice(i, end).includes('\n')) return i;
+      i = end === -1 ? text.length : end + 2;
+    } else return i;
+  }
+  return i;
+}
+
+function findProperty(object: Node, key: string): Node | undefined {
+  let found: Node | undefined;
+  for (const p of object.children ?? []) if (p.children?.[0]?.value === key) found = p;
+  return found;
+}
+
+function end(node: Node): number {
+  return node.offset + node.length;
+}
+
+/** The file's indentation unit: the first indented line's leading whitespace, else two spaces. */
+function indentUnit(body: string): string {
+  const m = /\n([ \t]+)\S/.exec(body);
+  if (!m) return '  ';
+  return m[1]!.startsWith('\t') ? '\t' : m[1]!;
+}
+
+/** True when only whitespace precedes `offset` on its line. */
+function startsLine(body: string, offset: number): boolean {
+  return body.slice(lineStart(body, offset), offset).trim() === '';
+}
+
+/** True when nothing but whitespace and comments follows `offset` on its line. */
+function restIsTrivia(body: string, offset: number): boolean {
+  const next = skipTrivia(body, offset, true);
+  return next >= body.length || body[next] === '\n';
+}
+
+/** Position of the line terminator ('\r\n' or '\n') ending the line that holds `offset`. */
+function lineTerminator(body: string, offset: number): number {
+  const nl = body.indexOf('\n', offset);
+  if (nl === -1) return body.length;
+  return nl > 0 && body[nl - 1] === '\r' ? nl - 1 : nl;
+}
+
+function formatValue(value: unknown, unit: string, indent: string, eol: string): string {
+  return indentBlock(JSON.stringify(value, null, unit), indent, eol);
+}
+
+function nest(path: string[], value: unknown): unknown {
+  return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
+}
+
+type Edit = { offset: number; length: number; content: string };
+
+function applyAll(body: string, edits: Edit[]): string {
+  let out = body;
+  // Back to front; of two edits at one offset the earlier one's text comes first.
+  const order = edits.map((e, i) => ({ e, i })).sort((a, b) => b.e.offset - a.e.offset || b.i - a.i);
+  for (const { e } of order) out = out.slice(0, e.offset) + e.content + out.slice(e.offset + e.length);
+  return out;
+}
+
+function insertProperty(body: string, object: Node, key: string, value: unknown, eol: string): Edit[] {
+  const unit = indentUnit(body);
+  const children = object.children ?? [];
+  const close = end(object) - 1;
+  const objectIndent = indentOf(body.slice(lineStart(body, object.offset)));
+  const last = children[children.length - 1];
+  if (!last) {
+    const childIndent = objectIndent + unit;
+    const prop = `${JSON.stringify(key)}: ${formatValue(value, unit, childIndent, eol)}`;
+    if (!body.slice(object.offset, close).includes('\n')) {
+      return [{ offset: object.offset + 1, length: close - object.offset - 1, content: `${eol}${childIndent}${prop}${eol}${objectIndent}` }];
+    }
+    // Multi-line empty object (comments inside): a new line before the closing brace.
+    if (startsLine(body, close)) return [{ offset: lineStart(body, close), length: 0, content: `${childIndent}${prop}${eol}` }];
+    return [{ offset: close, length: 0, content: `${eol}${childIndent}${prop}${eol}${objectIndent}` }];
+  }
+  const lastEnd = end(last);
+  const afterLast = skipTrivia(body, lastEnd);
+  const trailingComma = body[afterLast] === ',';
+  if (startsLine(body, last.offset)) {
+    const childIndent = indentOf(body.slice(lineStart(body, last.offset)));
+    const prop = `${JSON.stringify(key)}: ${formatValue(value, unit, childIndent, eol)}`;
+    if (trailingComma && restIsTrivia(body, afterLast + 1)) {
+      return [{ offset: nextLineStart(body, afterLast), length: 0, content: `${childIndent}${prop},${eol}` }];
+    }
+    if (!trailingComma && restIsTrivia(body, lastEnd)) {
+      return [
+        { offset: lastEnd, length: 0, content: ',' },
+        { offset: lineTerminator(body, lastEnd), length: 0, content: `${eol}${childIndent}${prop}` },
+      ];
+    }
+  }
+  // Entries on one line: stay on that line.
+  const prop = `${JSON.stringify(key)}: ${JSON.stringify(value)}`;
+  if (trailingComma) return [{ offset: afterLast + 1, length: 0, content: ` ${prop},` }];
+  return [{ offset: lastEnd, length: 0, content: `, ${prop}` }];
+}
+
+function removeProperty(body: string, object: Node, prop: Node): Edit[] {
+  const children = object.children ?? [];
+  const index = children.indexOf(prop);
+  const isLast = index === children.length - 1;
+  const afterProp = skipTrivia(body, end(prop));
+  const hasComma = body[afterProp] === ',';
+  const throughComma = hasComma ? afterProp + 1 : end(prop);
+  const ownsLines = startsLine(body, prop.offset) && restIsTrivia(body, throughComma);
+  if (ownsLines) {
+    const edits: Edit[] = [{ offset: lineStart(body, prop.offset), length: nextLineStart(body, throughComma) - lineStart(body, prop.offset), content: '' }];
+    const prev = children[index - 1];
+    if (isLast && !hasComma && prev) {
+      const comma = skipTrivia(body, end(prev));
+      if (body[comma] === ',') edits.push({ offset: comma, length: 1, content: '' });
+    }
+    if (children.length === 1 && body.slice(object.offset + 1, end(object) - 1).replace(body.slice(lineStart(body, prop.offset), nextLineStart(body, throughComma)), '').trim() === '') {
+      return [{ offset: object.offset + 1, length: end(object) - object.offset - 2, content: '' }];
+    }
+    return edits;
+  }
+  const next = children[index + 1];
+  if (next) return [{ offset: prop.offset, length: next.offset - prop.offset, content: '' }];
+  const prev = children[index - 1];
+  if (prev) return [{ offset: end(prev), length: end(prop) - end(prev), content: '' }];
+  return [{ offset: prop.offset, length: skipTrivia(body, throughComma) - prop.offset, content: '' }];
+}
+
+/** Sets the value at `path` (creating missing objects on the way); returns the new text. */
+export function setJsonValue(body: string, file: string, path: string[], value: unknown, eol: string): string {
+  const root = parseJsoncTree(body, file);
+  if (!root) {
+    const unit = '  ';
+    const text = `{${eol}${unit}${JSON.stringify(path[0])}: ${formatValue(nest(path.slice(1), value), unit, unit, eol)}${eol}}${eol}`;
+    if (body.trim() === '') return text;
+    return body + (body.endsWith('\n') ? '' : eol) + text;
+  }
+  let node = root;
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i]!;
+    const prop = findProperty(node, key);
+    const valueNode = prop?.children?.[1];
+    if (!prop || !valueNode) return applyAll(body, insertProperty(body, node, key, nest(path.slice(i + 1), value), eol));
+    if (i === path.length - 1) {
+      const indent = indentOf(body.slice(lineStart(body, prop.offset)));
+      return applyAll(body, [{ offset: valueNode.offset, length: valueNode.length, content: formatValue(value, indentUnit(body), indent, eol) }]);
+    }
+    if (valueNode.type !== 'object') throw parseErrorAt(file, body, valueNode.offset, `"${path.slice(0, i + 1).join('.')}" must be an object`);
+    node = valueNode;
+  }
+  return body;
+}
+
+/** Removes the property at `path`; the text is returned unchanged when there is none. */
+export function removeJsonValue(body: string, file: string, path: string[]): string {
+  let node = parseJsoncTree(body, file);
+  for (let i = 0; node && i < path.length; i++) {
+    const prop = findProperty(node, path[i]!);
+    if (!prop) return body;
+    if (i === path.length - 1) return applyAll(body, removeProperty(body, node, prop));
+    const valueNode = prop.children?.[1];
+    if (valueNode?.type !== 'object') return body;
+    node = valueNode;
+  }
+  return body;
+}
+
+/** The object at `path` as [key, value] pairs, [] when missing; an error if it is not an object. */
+export function readJsonObject(body: string, file: string, path: string[]): [string, unknown][] {
+  let node = parseJsoncTree(body, file);
+  for (let i = 0; node && i < path.length; i++) {
+    const valueNode = findProperty(node, path[i]!)?.children?.[1];
+    if (!valueNode || valueNode.type === 'null') return [];
+    if (valueNode.type !== 'object') throw parseErrorAt(file, body, valueNode.offset, `"${path.slice(0, i + 1).join('.')}" must be an object`);
+    node = valueNode;
+  }
+  if (!node) return [];
+  return (node.children ?? []).flatMap((p) => {
+    const [k, v] = p.children ?? [];
+    // Plain objects (jsonc-parser builds prototype-less ones), so entries compare like parsed JSON.
+    return k && v ? [[String(k.value), JSON.parse(JSON.stringify(getNodeValue(v)))] as [string, unknown]] : [];
+  });
+}
+
+export function jsonFormat(root: string[]): FormatEditor {
+  return {
+    read: (body, file) => readJsonObject(body, file, root),
+    set: (body, file, name, value, eol) => setJsonValue(body, file, [...root, name], value, eol),
+    remove: (body, file, name) => removeJsonValue(body, file, [...root, name]),
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * Codex's config.toml. Our entry is one `[mcp_servers.NAME]` table block, edited as text, so every
+ * other byte of the file stays as it was; smol-toml only parses (errors with line and column)
+ * and checks that the edited file means exactly the old one plus or minus that entry.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { parse, TomlError } from 'smol-toml';
+import { GatewayError } from '../../protocol/errors.ts';
+import { lineStart, nextLineStart } from '../text.ts';
+import { parseErrorLine } from './errors.ts';
+import type { FormatEditor } from './types.ts';
+
+function parseToml(body: string, file: string): Record<string, unknown> {
+  try {
+    return parse(body) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof TomlError) throw parseErrorLine(file, err.line, err.column, `TOML syntax error: ${err.message.split('\n')[0]}`);
+    throw err;
+  }
+}
+
+function serversOf(data: Record<string, unknown>, file: string, root: string): Record<string, unknown> {
+  const servers = data[root];
+  if (servers === undefined) return {};
+  if (typeof servers !== 'object' || servers === null || Array.isArray(servers)) {
+    throw new GatewayError('config_invalid', `${file}: "${root}" must be a table (the file was not changed)`);
+  }
+  return servers as Record<string, unknown>;
+}
+
+/** A TOML key path, as written in a table header: `mcp_servers."my server".env`. */
+export function parseKeyPath(text: string): string[] | undefined {
+  const parts: string[] = [];
+  let i = 0;
+  const skip = () => {
+    while (text[i] === ' ' || text[i] === '\t') i++;
+  };
+  for (;;) {
+    skip();
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      const close = c === '"' ? findClosingQuote(text, i + 1) : text.indexOf("'", i + 1);
+      if (close === -1) return undefined;
+      const raw = text.slice(i, close + 1);
+      parts.push(c === '"' ? (JSON.parse(raw) as string) : raw.slice(1, -1));
+      i = close + 1;
+    } else {
+      const m = /^[A-Za-z0-9_-]+/.exec(text.slice(i));
+      if (!m) return undefined;
+      parts.push(m[0]);
+      i += m[0].length;
+    }
+    skip();
+    if (i >= text.length) return parts;
+    if (text[i] !== '.') return undefined;
+    i++;
+  }
+}
+
+function findClosingQuote(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return -1;
+}
+
+interface Header {
+  /** Offset of the header line. */
+  start: number;
+  key: string[] | undefined;
+}
+
+/** Table headers (`[a.b]`, `[[a]]`) outside multi-line strings, in order. */
+function headers(body: string): Header[] {
+  const out: Header[] = [];
+  let inString: '"""' | "'''" | undefined;
+  let offset = 0;
+  for (const line of body.split('\n')) {
+    if (inString) {
+      if (countDelimiters(line, inString) % 2 === 1) inString = undefined;
+    } else {
+      const m = /^\s*\[(\[?)([^\]]*)\]\]?\s*(?:#.*)?\r?$/.exec(line);
+      if (m) out.push({ start: offset, key: m[1] ? undefined : parseKeyPath(m[2]!) });
+      else {
+        for (const d of ['"""', "'''"] as const) if (countDelimiters(line, d) % 2 === 1) inString = d;
+      }
+    }
+    offset += line.length + 1;
+  }
+  return out;
+}
+
+function countDelimiters(line: string, d: string): number {
+  let n = 0;
+  for (let i = line.indexOf(d); i !== -1; i = line.indexOf(d, i + 3)) n++;
+  return n;
+}
+
+/** Ranges of the blocks that make up entry `name` (its table and sub-tables), without the trailing blank/comment lines. */
+function entryBlocks(body: string, root: string, name: string): { start: number; end: number }[] {
+  const all = headers(body);
+  const blocks: { start: number; end: number }[] = [];
+  all.forEach((h, i) => {
+    if (!h.key || h.key[0] !== root || h.key[1] !== name) return;
+    let end = all[i + 1]?.start ?? body.length;
+    // Blank and comment lines just before the next header belong to what follows.
+    for (;;) {
+      const prevLine = lineStart(body, Math.max(end - 1, 0));
+      if (prevLine <= h.start) break;
+      const text = body.slice(prevLine, end).trim();
+      if (text !== '' && !text.startsWith('#')) break;
+      end = prevLine;
+    }
+    blocks.push({ start: h.start, end: end === body.length && !body.endsWith('\n') ? end : nextLineStart(body, Math.max(end - 1, h.start)) });
+  });
+  return blocks;
+}
+
+function tomlKey(key: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
+}
+
+function tomlValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `[${value.map(tomlValue).join(', ')}]`;
+  if (value && typeof value === 'object') return `{ ${Object.entries(value).map(([k, v]) => `${tomlKey(k)} = ${tomlValue(v)}`).join(', ')} }`;
+  throw new GatewayError('invalid_request', `cannot write ${String(value)} to TOML`);
+}
+
+function renderBlock(root: string, name: string, value: unknown, eol: string): string {
+  const lines = [`[${root}.${tomlKey(name)}]`];
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) lines.push(`${tomlKey(k)} = ${tomlValue(v)}`);
+  return lines.join(eol) + eol;
+}
+
+function check(file: string, before: Record<string, unknown>, afterText: string, root: string, name: string, value: unknown): void {
+  let after: Record<string, unknown>;
+  try {
+    after = parse(afterText) as Record<string, unknown>;
+  } catch (err) {
+    throw new GatewayError('config_invalid', `${file}: cannot change "${root}.${name}" without rewriting other parts of the file (${(err as Error).message.split('\n')[0]}); edit it by hand (the file was not changed)`);
+  }
+  const expected = structuredClone(before);
+  const servers = { ...serversOf(expected, file, root) };
+  if (value === undefined) delete servers[name];
+  else servers[name] = value;
+  expected[root] = servers;
+  if (!isDeepStrictEqual(comparable(after, root), comparable(expected, root))) {
+    throw new GatewayError('config_invalid', `${file}: "${root}.${name}" is written in a form Switchboard cannot edit as a table block (inline or dotted keys); edit it by hand (the file was not changed)`);
+  }
+}
+
+/** Plain JSON data, with an empty server table counted as none. */
+function comparable(data: Record<string, unknown>, root: string): unknown {
+  const copy = JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
+  const servers = copy[root];
+  if (servers && typeof servers === 'object' && Object.keys(servers).length === 0) delete copy[root];
+  return copy;
+}
+
+export function tomlFormat(root: string): FormatEditor {
+  return {
+    read: (body, file) => Object.entries(JSON.parse(JSON.stringify(serversOf(parseToml(body, file), file, root))) as Record<string, unknown>),
+    set(body, file, name, value, eol) {
+      const before = parseToml(body, file);
+      const blocks = entryBlocks(body, root, name);
+      const block = renderBlock(root, name, value, eol);
+      let after: string;
+      if (blocks.length > 0) {
+        after = body;
+        for (const [i, b] of [...blocks.entries()].reverse()) after = after.slice(0, b.start) + (i === 0 ? block : '') + after.slice(b.end);
+      } else {
+        const base = body === '' || body.endsWith('\n') ? body : body + eol;
+        after = base + (base.trim() === '' ? '' : eol) + block;
+      }
+      check(file, before, after, root, name, value);
+      return after;
+    },
+    remove(body, file, name) {
+      const before = parseToml(body, file);
+      const blocks = entryBlocks(body, root, name);
+      let after = body;
+      for (const b of [...blocks].reverse()) {
+        let start = b.start;
+        // The blank line we put before an appended block goes with it.
+        const prev = lineStart(body, Math.max(start - 1, 0));
+        const atEnd = after.slice(b.end).trim() === '';
+        if (start > 0 && body.slice(prev, start).trim() === '' && atEnd) start = prev;
+        after = after.slice(0, start) + after.slice(b.end);
+      }
+      if (after !== body) check(file, before, after, root, name, undefined);
+      return after;
+    },
+  };
+}

@@ -1,0 +1,192 @@
+/** What the CLI and the app do with one client: detect, install, uninstall, verify, restore. */
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { GatewayError } from '../protocol/errors.ts';
+import { dropBackup, keepCopy, readBackup, readBackupRecord } from './backups.ts';
+import { clientDefinition, CLIENTS, type ClientDefinition } from './clients.ts';
+import { applyChange, clientConfigPath, planChange, type ChangePlan, type ChangeResult, type InstallerContext } from './client-file.ts';
+import { clientLocations } from './paths.ts';
+import { assertWritable, readSnapshot, removeIfUnchanged, resolveTarget, writeAtomic } from './safe-file.ts';
+import { profileOf } from './shim-entry.ts';
+import { splitText } from './text.ts';
+import { ENTRY_NAME, type ClientId, type ClientServer, type PathContext, type ShimCommand } from './types.ts';
+
+export type ClientState =
+  /** Neither the client nor its file was found. */
+  | 'not-detected'
+  /** The client is there, its config file is not (install creates it). */
+  | 'no-config'
+  /** The file exists without our entry. */
+  | 'not-installed'
+  | 'installed'
+  /** Our entry exists but differs from what install would write (other path or profile). */
+  | 'outdated'
+  /** The file cannot be parsed (or is refused: symlink out of its folder). */
+  | 'invalid';
+
+export interface ClientStatus {
+  id: ClientId;
+  name: string;
+  path: string;
+  detected: boolean;
+  configExists: boolean;
+  state: ClientState;
+  problem?: string;
+  /** Names of the other servers in the file. */
+  servers: string[];
+  /** The profile our entry starts, when installed. */
+  profile?: string;
+  backup?: { createdAt: string; file?: string };
+}
+
+const exists = (p: string) => lstat(p).then(() => true, () => false);
+
+async function readEntries(def: ClientDefinition, ctx: PathContext): Promise<{ path: string; exists: boolean; entries: [string, unknown][] }> {
+  const file = await clientConfigPath(def, ctx);
+  const target = await resolveTarget(file, path.dirname(file));
+  const snapshot = await readSnapshot(target.target);
+  return { path: file, exists: snapshot.bytes !== null, entries: def.format.read(splitText(snapshot.text).body, file) };
+}
+
+/**
+ * `shim` (or a function giving the shim for the entry's profile) lets an installed entry that
+ * differs from what install would write show as 'outdated'.
+ */
+export async function detectClient(id: ClientId | string, ctx: InstallerContext, shim?: ShimCommand | ((profile: string) => ShimCommand)): Promise<ClientStatus> {
+  const def = clientDefinition(id);
+  const { markers } = clientLocations(def.id, ctx);
+  const file = await clientConfigPath(def, ctx);
+  const configExists = await exists(file);
+  const detected = configExists || (await Promise.all(markers.map(exists))).some(Boolean);
+  const record = await readBackupRecord(ctx.stateDir, def.id).catch(() => undefined);
+  const base = {
+    id: def.id, name: def.name, path: file, detected, configExists,
+    ...(record ? { backup: { createdAt: record.createdAt, ...(record.file ? { file: record.file } : {}) } } : {}),
+  };
+  if (!configExists) return { ...base, state: detected ? 'no-config' : 'not-detected', servers: [] };
+  let entries: [string, unknown][];
+  try {
+    entries = (await readEntries(def, ctx)).entries;
+  } catch (err) {
+    return { ...base, state: 'invalid', problem: (err as Error).message, servers: [] };
+  }
+  const ours = entries.find(([name]) => name === ENTRY_NAME)?.[1] as Record<string, unknown> | undefined;
+  const servers = entries.map(([name]) => name).filter((n) => n !== ENTRY_NAME);
+  if (!ours) return { ...base, state: 'not-installed', servers };
+  const profile = profileOf(ours.args);
+  const expected = typeof shim === 'function' ? shim(profile ?? 'default') : shim;
+  const state = expected && !isDeepStrictEqual(ours, def.entry(expected)) ? 'outdated' : 'installed';
+  return { ...base, state, servers, ...(profile ? { profile } : {}) };
+}
+
+export async function detectClients(ctx: InstallerContext, shim?: ShimCommand | ((profile: string) => ShimCommand)): Promise<ClientStatus[]> {
+  return Promise.all(CLIENTS.map((c) => detectClient(c.id, ctx, shim)));
+}
+
+const setEntry = (def: ClientDefinition, shim: ShimCommand) => (body: string, file: string, eol: string) =>
+  def.format.set(body, file, ENTRY_NAME, def.entry(shim), eol);
+
+/** The diff `install` would apply; nothing is written. */
+export async function planInstall(id: ClientId | string, ctx: PathContext, shim: ShimCommand): Promise<ChangePlan> {
+  const def = clientDefinition(id);
+  return planChange(def, ctx, setEntry(def, shim));
+}
+
+export interface InstallResult extends ChangeResult {
+  verified: VerifyResult;
+  note: string;
+}
+
+/** Adds (or updates) our entry; backs the file up first if Switchboard never changed it before. */
+export async function installClient(id: ClientId | string, ctx: InstallerContext, shim: ShimCommand): Promise<InstallResult> {
+  const def = clientDefinition(id);
+  const result = await applyChange(def, ctx, setEntry(def, shim));
+  return { ...result, verified: await verifyClient(def.id, ctx, shim), note: def.note };
+}
+
+const removeEntry = (def: ClientDefinition) => (body: string, file: string, eol: string) => def.format.remove(body, file, ENTRY_NAME, eol);
+
+export async function planUninstall(id: ClientId | string, ctx: PathContext): Promise<ChangePlan> {
+  const def = clientDefinition(id);
+  return planChange(def, ctx, removeEntry(def));
+}
+
+/** Removes our entry and nothing else (the backup is kept for `restore`). */
+export async function uninstallClient(id: ClientId | string, ctx: InstallerContext): Promise<ChangeResult> {
+  const def = clientDefinition(id);
+  return applyChange(def, ctx, removeEntry(def));
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  problem?: string;
+}
+
+/** Re-reads the file and checks our entry is exactly what install writes. */
+export async function verifyClient(id: ClientId | string, ctx: PathContext, shim: ShimCommand): Promise<VerifyResult> {
+  const def = clientDefinition(id);
+  try {
+    const { path: file, entries } = await readEntries(def, ctx);
+    const ours = entries.find(([name]) => name === ENTRY_NAME)?.[1];
+    if (ours === undefined) return { ok: false, problem: `${file} has no "${ENTRY_NAME}" entry in ${def.section}` };
+    if (!isDeepStrictEqual(ours, def.entry(shim))) return { ok: false, problem: `the "${ENTRY_NAME}" entry in ${file} differs from what Switchboard writes` };
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, problem: (err as Error).message };
+  }
+}
+
+/** The servers a client has, in neutral form (ours excluded). */
+export async function readClientServers(id: ClientId | string, ctx: PathContext): Promise<{ path: string; servers: ClientServer[] }> {
+  const def = clientDefinition(id);
+  const { path: file, entries } = await readEntries(def, ctx);
+  return { path: file, servers: entries.filter(([name]) => name !== ENTRY_NAME).map(([name, raw]) => def.read(name, raw)) };
+}
+
+export interface RestoreResult {
+  path: string;
+  /** 'restored': original bytes written back; 'removed': the file did not exist before. */
+  action: 'restored' | 'removed' | 'unchanged';
+  /** Where the file's content was kept because it changed after Switchboard's last write. */
+  keptCurrent?: string;
+}
+
+/** Puts the original file back byte for byte (or removes it if Switchboard created it), then forgets the backup. */
+export async function restoreClient(id: ClientId | string, ctx: InstallerContext): Promise<RestoreResult> {
+  const def = clientDefinition(id);
+  const record = await readBackupRecord(ctx.stateDir, def.id);
+  if (!record) throw new GatewayError('not_found', `there is no backup of ${def.name}'s config: Switchboard has not changed it since the last restore`);
+  const original = await readBackup(record, ctx.secrets);
+  const { target } = await resolveTarget(record.path, path.dirname(record.path));
+  const now = (ctx.now ?? (() => new Date()))();
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const current = await readSnapshot(target);
+    let keptCurrent: string | undefined;
+    if (current.bytes && current.hash !== record.lastWritten && current.hash !== record.hash) {
+      keptCurrent = await keepCopy(ctx.stateDir, def.id, current.bytes, ctx.secrets, now);
+    }
+    const kept = keptCurrent ? { keptCurrent } : {};
+    if (original === null) {
+      if (!current.bytes) {
+        await dropBackup(ctx.stateDir, record);
+        return { path: record.path, action: 'unchanged', ...kept };
+      }
+      await assertWritable(target);
+      if ((await removeIfUnchanged(target, current.hash!)) === 'conflict') continue;
+      await dropBackup(ctx.stateDir, record);
+      return { path: record.path, action: 'removed', ...kept };
+    }
+    if (current.bytes?.equals(original)) {
+      await dropBackup(ctx.stateDir, record);
+      return { path: record.path, action: 'unchanged', ...kept };
+    }
+    await assertWritable(target);
+    if ((await writeAtomic(target, original, current.hash)) === 'conflict') continue;
+    const check = await readSnapshot(target);
+    if (!check.bytes?.equals(original)) throw new GatewayError('client_config_conflict', `${record.path} changed right after the restore; run it again`);
+    await dropBackup(ctx.stateDir, record);
+    return { path: record.path, action: 'restored', ...kept };
+  }
+  throw new GatewayError('client_config_conflict', `${def.name} kept rewriting ${record.path} during the restore; close ${def.name} and try again`);
+}

@@ -1,0 +1,169 @@
+/**
+ * Reading and writing a client's file safely: symlinks are followed only to a target inside the
+ * folder the client uses; writes are atomic (temp file in the same folder, fsync, rename) and
+ * keep the file's mode; a write is refused if the file changed since it was read.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chown, lstat, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { GatewayError } from '../protocol/errors.ts';
+import { sha256 } from './text.ts';
+
+export interface FileTarget {
+  /** The path the client uses. */
+  path: string;
+  /** The file actually read and written (the symlink's target, when it is one). */
+  target: string;
+}
+
+export interface FileSnapshot {
+  /** null when the file does not exist. */
+  bytes: Buffer | null;
+  text: string;
+  hash: string | null;
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+async function realOrResolved(p: string): Promise<string> {
+  try {
+    return await realpath(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/**
+ * Resolves the file a client uses. A symlink is followed only when its target lies inside the
+ * client's folder (`expectedDir`); anything else is refused with 'unsafe_path'.
+ */
+export async function resolveTarget(file: string, expectedDir: string = path.dirname(file)): Promise<FileTarget> {
+  const base = await realOrResolved(expectedDir);
+  let info;
+  try {
+    info = await lstat(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      const dir = await realOrResolved(path.dirname(file));
+      const target = path.join(dir, path.basename(file));
+      if (!isInside(target, base)) throw new GatewayError('unsafe_path', `${file}: its folder resolves to ${dir}, outside ${base}; Switchboard does not write there`);
+      return { path: file, target };
+    }
+    throw new GatewayError('config_unreadable', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  let target = file;
+  if (info.isSymbolicLink()) {
+    try {
+      target = await realpath(file);
+    } catch (err) {
+      throw new GatewayError('unsafe_path', `${file} is a symbolic link to a file that does not exist; fix or remove the link`, { cause: err });
+    }
+    if (!isInside(target, base)) {
+      throw new GatewayError('unsafe_path', `${file} is a symbolic link to ${target}, outside ${base}; Switchboard does not write through it (edit the file by hand, or replace the link with a file)`);
+    }
+  } else {
+    target = path.join(await realOrResolved(path.dirname(file)), path.basename(file));
+    if (!isInside(target, base)) throw new GatewayError('unsafe_path', `${file} resolves to ${target}, outside ${base}; Switchboard does not write there`);
+  }
+  const real = await stat(target);
+  if (!real.isFile()) throw new GatewayError('unsafe_path', `${file} is not a regular file`);
+  return { path: file, target };
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export async function readSnapshot(target: string): Promise<FileSnapshot> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { bytes: null, text: '', hash: null };
+    throw new GatewayError('config_unreadable', `cannot read ${target}: ${(err as Error).message}`, { cause: err });
+  }
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new GatewayError('config_invalid', `${target}: not UTF-8 text (the file was not changed)`);
+  }
+  return { bytes, text, hash: sha256(bytes) };
+}
+
+/** Refuses files the user made read-only (the mode bits, so it holds for root too). */
+export async function assertWritable(target: string): Promise<void> {
+  try {
+    const info = await stat(target);
+    if ((info.mode & 0o200) === 0) {
+      throw new GatewayError('unsafe_path', `${target} is read-only; make it writable (chmod u+w) if Switchboard should change it`);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+export type WriteOutcome = 'written' | 'conflict';
+
+/**
+ * Atomically replaces `target` with `data` if its current content still hashes to `expectHash`
+ * (null: it must still not exist). Creates missing parent folders. Returns 'conflict' when the
+ * file changed in the meantime; nothing is written then.
+ */
+export async function writeAtomic(target: string, data: string | Buffer, expectHash: string | null, newFileMode = 0o600): Promise<WriteOutcome> {
+  const dir = path.dirname(target);
+  await mkdir(dir, { recursive: true });
+  let mode = newFileMode;
+  let owner: { uid: number; gid: number } | undefined;
+  try {
+    const info = await stat(target);
+    mode = info.mode & 0o7777;
+    owner = { uid: info.uid, gid: info.gid };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const temp = path.join(dir, `.${path.basename(target)}.switchboard-${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(mode);
+      // Running as another user (root, an installer): the file keeps its owner.
+      if (owner && process.getuid && owner.uid !== process.getuid()) await chown(temp, owner.uid, owner.gid).catch(() => undefined);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const current = await readSnapshot(target);
+    if (current.hash !== expectHash) {
+      await unlink(temp);
+      return 'conflict';
+    }
+    await rename(temp, target);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await syncDir(dir);
+  return 'written';
+}
+
+/** Makes the rename durable (POSIX; Windows has no directory handles to sync). */
+async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
+  if (!handle) return;
+  await handle.sync().catch(() => undefined);
+  await handle.close();
+}
+
+/** Removes the file if it still hashes to `expectHash`. */
+export async function removeIfUnchanged(target: string, expectHash: string): Promise<WriteOutcome> {
+  const current = await readSnapshot(target);
+  if (current.hash !== expectHash) return 'conflict';
+  await unlink(target);
+  await syncDir(path.dirname(target));
+  return 'written';
+}

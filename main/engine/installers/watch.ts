@@ -1,0 +1,155 @@
+/**
+ * Watching a client's file after install. Some clients rewrite their file and drop entries they
+ * did not write (Claude Desktop is reported to on launch): that is reported as an event, and our
+ * entry is put back only when the caller asked for it. No rewrite loop: changes are debounced,
+ * our own writes are recognised by their hash, and re-adding stops after a few tries a minute.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { readBackupRecord } from './backups.ts';
+import { clientDefinition } from './clients.ts';
+import { clientConfigPath, type InstallerContext } from './client-file.ts';
+import { installClient } from './installer.ts';
+import { readSnapshot, resolveTarget } from './safe-file.ts';
+import { sha256, splitText } from './text.ts';
+import { ENTRY_NAME, type ClientId, type ShimCommand } from './types.ts';
+
+export type ClientWatchEventType =
+  /** The client's file no longer has our entry. */
+  | 'entry-removed'
+  /** Our entry is back (put back by someone else). */
+  | 'entry-present'
+  /** We put our entry back (`reapply: true`). */
+  | 'reapplied'
+  /** The file cannot be read or parsed, or re-adding failed or was given up. */
+  | 'error';
+
+export interface ClientWatchEvent {
+  type: ClientWatchEventType;
+  client: ClientId;
+  path: string;
+  message: string;
+}
+
+export interface WatchClientOptions {
+  shim: ShimCommand;
+  /** Put our entry back when the client drops it (default false: only report). */
+  reapply?: boolean;
+  /** Quiet time after the last change before the file is read (default 300 ms). */
+  debounceMs?: number;
+  /** Re-adds allowed per minute before giving up (default 3). */
+  maxReappliesPerMinute?: number;
+  onEvent(event: ClientWatchEvent): void;
+}
+
+export interface ClientWatcher {
+  /** Resolves once the watcher has read the file and is listening. */
+  ready: Promise<void>;
+  close(): void;
+}
+
+export function watchClient(id: ClientId | string, ctx: InstallerContext, options: WatchClientOptions): ClientWatcher {
+  const def = clientDefinition(id);
+  const debounceMs = options.debounceMs ?? 300;
+  const budget = options.maxReappliesPerMinute ?? 3;
+  const watchers: FSWatcher[] = [];
+  const reapplied: number[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let file = '';
+  let target = '';
+  let lastSeen: string | null = null;
+  let ourWrite: string | undefined;
+  let hadEntry = false;
+  let running: Promise<void> = Promise.resolve();
+
+  const emit = (type: ClientWatchEventType, message: string) => {
+    if (!closed) options.onEvent({ type, client: def.id, path: file, message });
+  };
+
+  const read = async (): Promise<{ hash: string | null; has: boolean } | undefined> => {
+    const snapshot = await readSnapshot(target);
+    try {
+      const entries = def.format.read(splitText(snapshot.text).body, file);
+      return { hash: snapshot.hash, has: entries.some(([name]) => name === ENTRY_NAME) };
+    } catch (err) {
+      if (snapshot.hash !== lastSeen) emit('error', (err as Error).message);
+      lastSeen = snapshot.hash;
+      return undefined;
+    }
+  };
+
+  const check = async () => {
+    const state = await read();
+    if (!state || state.hash === lastSeen) return;
+    lastSeen = state.hash;
+    const record = await readBackupRecord(ctx.stateDir, def.id).catch(() => undefined);
+    const ours = state.hash !== null && (state.hash === ourWrite || state.hash === record?.lastWritten);
+    if (state.has && !hadEntry && !ours) emit('entry-present', `${def.name}'s config has the "${ENTRY_NAME}" entry again`);
+    if (!state.has && hadEntry) {
+      emit('entry-removed', `${def.name} rewrote ${file} without the "${ENTRY_NAME}" entry`);
+      if (options.reapply) await reapply();
+      else {
+        hadEntry = false;
+        return;
+      }
+    }
+    hadEntry = state.has || hadEntry;
+  };
+
+  const reapply = async () => {
+    const now = Date.now();
+    while (reapplied.length > 0 && now - reapplied[0]! > 60_000) reapplied.shift();
+    if (reapplied.length >= budget) {
+      hadEntry = false;
+      emit('error', `${def.name} removed the "${ENTRY_NAME}" entry ${reapplied.length} times within a minute; Switchboard stopped putting it back (run switchboard install ${def.id} when ${def.name} is settled)`);
+      return;
+    }
+    reapplied.push(now);
+    try {
+      const result = await installClient(def.id, ctx, options.shim);
+      ourWrite = sha256(result.plan.after);
+      lastSeen = ourWrite;
+      hadEntry = true;
+      emit('reapplied', `put the "${ENTRY_NAME}" entry back into ${file}`);
+    } catch (err) {
+      hadEntry = false;
+      emit('error', `could not put the "${ENTRY_NAME}" entry back: ${(err as Error).message}`);
+    }
+  };
+
+  const schedule = () => {
+    if (closed) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(check).catch((err: unknown) => emit('error', (err as Error).message));
+    }, debounceMs);
+  };
+
+  const ready = (async () => {
+    file = await clientConfigPath(def, ctx);
+    target = (await resolveTarget(file, path.dirname(file))).target;
+    const state = await read();
+    lastSeen = state?.hash ?? null;
+    hadEntry = state?.has ?? false;
+    if (closed) return;
+    // Folders, not files: clients (and we) replace the file by renaming, which ends a file watch.
+    for (const dir of new Set([path.dirname(file), path.dirname(target)])) {
+      const names = new Set([path.basename(file), path.basename(target)]);
+      const w = watch(dir, { persistent: false }, (_event, name) => {
+        if (name === null || names.has(name.toString())) schedule();
+      });
+      w.on('error', (err) => emit('error', `watching ${dir} failed: ${err.message}`));
+      watchers.push(w);
+    }
+  })();
+
+  return {
+    ready,
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      for (const w of watchers) w.close();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The SecretStore on the OS keychain (macOS Keychain, Windows Credential Manager, the Secret
+ * Service — gnome-keyring, KWallet, KeePassXC — on Linux) through @napi-rs/keyring: prebuilt
+ * native binaries, maintained (keytar is archived and needs node-gyp builds).
+ *
+ * Names are namespaced per install: service `switchboard:<install id>`, account = secret name.
+ * The install id is a random id kept in `<state dir>/install-id`. On Linux the Secret Service is
+ * required: the library would otherwise fall back to the kernel keyring, which forgets
+ * everything at reboot. When no keychain can be reached the store throws
+ * 'secret_store_unavailable' saying why and how to fix it; it never falls back to a file.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GatewayError } from '../protocol/errors.ts';
+import { stateDir as defaultStateDir } from '../state-paths.ts';
+import { assertSecretName, isValidSecretName, type SecretStore } from './store.ts';
+
+/** The few keyring calls the store needs; the default is @napi-rs/keyring, tests may pass another. */
+export interface KeyringBackend {
+  get(service: string, account: string): Promise<string | null>;
+  set(service: string, account: string, value: string): Promise<void>;
+  delete(service: string, account: string): Promise<boolean>;
+  /** Accounts stored under `service`. */
+  accounts(service: string): Promise<string[]>;
+}
+
+export interface KeychainStoreOptions {
+  /** Default: read from (or created in) `<stateDir>/install-id`. */
+  installId?: string;
+  /** Default: the engine's state dir (SWITCHBOARD_STATE_DIR overrides). */
+  stateDir?: string;
+  backend?: KeyringBackend;
+  platform?: NodeJS.Platform;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const KEYCHAIN_SERVICE_PREFIX = 'switchboard';
+
+async function napiBackend(platform: NodeJS.Platform): Promise<KeyringBackend> {
+  const keyring = await import('@napi-rs/keyring');
+  // Linux: Secret Service only; never the in-memory kernel keyring.
+  const options = platform === 'linux' ? { linux: { store: 'secret-service' as const } } : undefined;
+  const entry = (service: string, account: string) => new keyring.AsyncEntry(service, account, options);
+  return {
+    get: (service, account) => entry(service, account).getPassword(),
+    set: (service, account, value) => entry(service, account).setPassword(value),
+    delete: (service, account) => entry(service, account).deleteCredential(),
+    accounts: async (service) => (await keyring.findCredentialsAsync(service)).map((c) => c.account),
+  };
+}
+
+/** The install id: created once, random, in `<stateDir>/install-id` (mode 0600). */
+export async function installId(stateDir: string): Promise<string> {
+  const file = path.join(stateDir, 'install-id');
+  const read = async () => (await readFile(file, 'utf8')).trim();
+  try {
+    const id = await read();
+    if (/^[a-z0-9]{8,64}$/.test(id)) return id;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const id = randomBytes(8).toString('hex');
+  try {
+    await writeFile(file, `${id}\n`, { mode: 0o600, flag: 'wx' });
+    return id;
+  } catch (err) {
+    // Another process created it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return read();
+    throw err;
+  }
+}
+
+/** A sentence on how to make the keychain reachable, for the platform and the failure seen. */
+export function keychainHint(reason: string, platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
+  if (platform === 'darwin') {
+    return /interaction|locked|-25308/i.test(reason)
+      ? 'The login keychain is locked or cannot ask for your password here (for example over SSH): unlock it with `security unlock-keychain`, or run Switchboard in your desktop session.'
+      : 'Open Keychain Access and check that your login keychain is available.';
+  }
+  if (platform === 'win32') return 'Windows Credential Manager could not be used; run Switchboard as the logged-in user (not a service account).';
+  if (!env.DBUS_SESSION_BUS_ADDRESS || /autolaunch|DBUS_SESSION_BUS_ADDRESS|No such file|connection refused/i.test(reason)) {
+    return 'There is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set or not reachable), so no Secret Service. Run Switchboard inside your desktop session, or start one with a keyring: dbus-run-session -- sh -c \'echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets; switchboard ...\'.';
+  }
+  if (/dismissed|locked|prompt/i.test(reason)) {
+    return 'The keyring is locked and could not ask for its password here: unlock it (log in to the desktop session, or run: echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets).';
+  }
+  if (/ServiceUnknown|org\.freedesktop\.secrets|not provided|no such name/i.test(reason)) {
+    return 'No Secret Service is running on the session bus: install and start gnome-keyring (or KWallet or KeePassXC with its Secret Service integration).';
+  }
+  return 'Check that a Secret Service (gnome-keyring, KWallet, KeePassXC) is running and unlocked in this session.';
+}
+
+export function createKeychainSecretStore(options: KeychainStoreOptions = {}): SecretStore {
+  const platform = options.platform ?? process.platform;
+  const env = options.env ?? process.env;
+  let setup: Promise<{ backend: KeyringBackend; service: string }> | undefined;
+
+  const unavailable = (action: string, err: unknown): GatewayError => {
+    const reason = err instanceof Error ? err.message : String(err);
+    return new GatewayError(
+      'secret_store_unavailable',
+      `the OS keychain is not available (${action}: ${reason}). ${keychainHint(reason, platform, env)} Switchboard does not store secrets in plain files.`,
+      { cause: err },
+    );
+  };
+
+  const ready = () => {
+    setup ??= (async () => {
+      const id = options.installId ?? (await installId(options.stateDir ?? defaultStateDir(env, platform)));
+      let backend = options.backend;
+      if (!backend) {
+        try {
+          backend = await napiBackend(platform);
+        } catch (err) {
+          throw unavailable('loading @napi-rs/keyring', err);
+        }
+      }
+      return { backend, service: `${KEYCHAIN_SERVICE_PREFIX}:${id}` };
+    })();
+    // A failed setup is retried next time (the user may have unlocked the keyring meanwhile).
+    setup.catch(() => (setup = undefined));
+    return setup;
+  };
+
+  const run = async <T>(action: string, op: (b: KeyringBackend, service: string) => Promise<T>): Promise<T> => {
+    const { backend, service } = await ready();
+    try {
+      return await op(backend, service);
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      throw unavailable(action, err);
+    }
+  };
+
+  return {
+    kind: 'keychain',
+    async get(name) {
+      assertSecretName(name);
+      return (await run(`reading "${name}"`, (b, s) => b.get(s, name))) ?? undefined;
+    },
+    async set(name, value) {
+      assertSecretName(name);
+      await run(`storing "${name}"`, (b, s) => b.set(s, name, value));
+    },
+    async delete(name) {
+      assertSecretName(name);
+      return run(`deleting "${name}"`, (b, s) => b.delete(s, name));
+    },
+    async list() {
+      const accounts = await run('listing secrets', (b, s) => b.accounts(s));
+      return [...new Set(accounts.filter(isValidSecretName))].sort();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Issue 5's acceptance scenario with the real CLI and a real keyring: a HOME with Claude
+ * Desktop, Cursor, Zed and VS Code configs; `switchboard adopt claude-desktop`, then
+ * `switchboard install cursor` change only what they should, secrets end up only in the
+ * keychain, and `switchboard restore` brings every file back byte for byte.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientDefinition, type ClientId } from '../../../main/engine/index.ts';
+import { splitText } from '../../../main/engine/installers/text.ts';
+import { keyringMissing, startKeyringSession, type KeyringSession } from '../keychain/keyring-session.ts';
+import { CLIENT_FIXTURES, FIXTURES, runCli } from './helpers.ts';
+
+const missing = keyringMissing();
+if (missing && process.env.CI) throw new Error(`this test needs a Secret Service in CI: ${missing}`);
+
+const FILES: Record<string, string> = {
+  'claude-desktop': '.config/Claude/claude_desktop_config.json',
+  cursor: '.cursor/mcp.json',
+  zed: '.config/zed/settings.json',
+  vscode: '.config/Code/User/mcp.json',
+};
+const SECRETS = ['ghp_FIXTUREgithubTOKEN0123456789abcd', 'BSA-fixture-brave-key-42'];
+
+describe.skipIf(missing !== undefined)('adopt claude-desktop, install cursor, restore (real CLI, real keyring)', () => {
+  let session: KeyringSession;
+  let home: string;
+  let env: Record<string, string>;
+  const originals = new Map<string, Buffer>();
+  const file = (id: string) => path.join(home, FILES[id]!);
+
+  beforeAll(async () => {
+    session = await startKeyringSession();
+    home = await mkdtemp(path.join(tmpdir(), 'sb-done-'));
+    env = { HOME: home, ...session.env };
+    for (const id of Object.keys(FILES)) {
+      const bytes = await readFile(path.join(FIXTURES, CLIENT_FIXTURES[id as ClientId]));
+      await mkdir(path.dirname(file(id)), { recursive: true });
+      await writeFile(file(id), bytes);
+      originals.set(id, bytes);
+    }
+  });
+  afterAll(async () => {
+    await session?.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('adopt, install, restore', async () => {
+    const listed = runCli(['clients'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/claude-desktop\s+Claude Desktop\s+not installed\s+-\s+3/);
+
+    const adopt = runCli(['adopt', 'claude-desktop'], env);
+    expect(adopt.stderr).toBe('');
+    expect(adopt.code).toBe(0);
+    expect(adopt.stdout).toContain('env.GITHUB_PERSONAL_ACCESS_TOKEN -> keychain "claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN"');
+    for (const s of SECRETS) expect(adopt.stdout).not.toContain(s);
+
+    const dry = runCli(['install', 'cursor', '--dry-run'], env);
+    expect(dry.code).toBe(0);
+    expect(await readFile(file('cursor'))).toEqual(originals.get('cursor'));
+    const install = runCli(['install', 'cursor'], env);
+    expect(install.code).toBe(0);
+    expect(install.stdout).toContain(dry.stdout);
+
+    // Claude Desktop: its servers replaced by the switchboard entry; everything else as it was.
+    const claude = JSON.parse(await readFile(file('claude-desktop'), 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(claude.mcpServers!)).toEqual(['switchboard']);
+    expect(claude.mcpServers!.switchboard).toEqual({ command: process.execPath, args: [path.resolve('bin/switchboard.js'), 'shim', '--profile', 'default'] });
+    expect(claude.globalShortcut).toBe('Alt+Space');
+    // Cursor: exactly one entry added.
+    const cursor = clientDefinition('cursor');
+    const cursorText = splitText(await readFile(file('cursor'), 'utf8')).body;
+    expect(cursor.format.remove(cursorText, file('cursor'), 'switchboard', '\n')).toBe(originals.get('cursor')!.toString('utf8'));
+    // Zed and VS Code: untouched.
+    expect(await readFile(file('zed'))).toEqual(originals.get('zed'));
+    expect(await readFile(file('vscode'))).toEqual(originals.get('vscode'));
+    // Switchboard's config refers to the keychain; the values are only there.
+    const config = await readFile(path.join(home, '.config/switchboard/config.json'), 'utf8');
+    expect(config).toContain('${secret:claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN}');
+    expect(runCli(['secrets', 'get', 'claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN'], env).stdout).toBe(`${SECRETS[0]}\n`);
+    expect(runCli(['secrets', 'get', 'claude-desktop.brave-search.BRAVE_API_KEY'], env).stdout).toBe(`${SECRETS[1]}\n`);
+    const entries = await readdir(home, { recursive: true, withFileTypes: true });
+    for (const e of entries.filter((x) => x.isFile())) {
+      const text = await readFile(path.join(e.parentPath, e.name), 'latin1');
+      for (const s of SECRETS) expect(text.includes(s), `${s} in ${path.join(e.parentPath, e.name)}`).toBe(false);
+    }
+    expect(runCli(['clients'], env).stdout).toMatch(/cursor\s+Cursor\s+installed\s+default/);
+
+    const restore = runCli(['restore', '--all'], env);
+    expect(restore.code).toBe(0);
+    expect(restore.stdout).toContain('restored byte for byte');
+    for (const id of Object.keys(FILES)) expect(await readFile(file(id)), id).toEqual(originals.get(id));
+    expect(runCli(['restore', '--all'], env).stdout).toContain('No client files are backed up');
+    expect(runCli(['restore'], env).code).toBe(2);
+  });
+});

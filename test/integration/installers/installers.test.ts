@@ -1,0 +1,194 @@
+/**
+ * Every installer against its sample file under a temporary HOME, in the macOS and Linux
+ * layouts (Windows paths are checked as strings in the unit tests): only our entry changes,
+ * everything else stays byte for byte, restore gives the original back exactly.
+ */
+import { chmod, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  applyChange, clientDefinition, CLIENT_IDS, detectClient, GatewayError, installClient, planInstall, readBackupRecord, restoreClient,
+  uninstallClient, type ClientId,
+} from '../../../main/engine/index.ts';
+import { splitText } from '../../../main/engine/installers/text.ts';
+import { SHIM, tempHome, type TempHome } from './helpers.ts';
+
+let home: TempHome | undefined;
+afterEach(async () => {
+  await home?.cleanup();
+  home = undefined;
+});
+
+async function expectGatewayError(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(GatewayError);
+  expect((err as GatewayError).code).toBe(code);
+  expect((err as Error).message).toMatch(pattern);
+}
+
+/** Every removed line of the diff reappears as an added line, at most with a comma added. */
+function onlyAdditions(diff: string): void {
+  const lines = diff.split('\n').filter((l) => !l.startsWith('---') && !l.startsWith('+++'));
+  const removed = lines.filter((l) => l.startsWith('-')).map((l) => l.slice(1));
+  const added = lines.filter((l) => l.startsWith('+')).map((l) => l.slice(1));
+  // The one changed line may gain a comma (`}` -> `},`) or open up (`"mcpServers": {}` -> `"mcpServers": {`).
+  for (const line of removed) expect(added.some((a) => a === `${line},` || (line.endsWith('{}') && a === line.slice(0, -1)))).toBe(true);
+  expect(removed.length).toBeLessThanOrEqual(1);
+}
+
+describe.each(['linux', 'darwin'] as const)('installers, %s layout', (platform) => {
+  it.each(CLIENT_IDS.map((id) => [id]))('%s: install adds only our entry; restore is exact', async (id: ClientId) => {
+    home = await tempHome(platform);
+    const def = clientDefinition(id);
+    const original = await home.seed(id);
+    const file = home.file(id);
+    await chmod(file, 0o640);
+    const before = def.format.read(splitText(original.toString('utf8')).body, file);
+
+    expect((await detectClient(id, home.ctx)).state).toBe('not-installed');
+    const plan = await planInstall(id, home.ctx, SHIM);
+    expect(plan.changed).toBe(true);
+    expect(await readFile(file)).toEqual(original);
+
+    const result = await installClient(id, home.ctx, SHIM);
+    expect(result.written).toBe(true);
+    expect(result.backupCreated).toBe(true);
+    expect(result.verified).toEqual({ ok: true });
+    expect(result.plan.diff).toBe(plan.diff);
+    onlyAdditions(result.plan.diff);
+
+    const text = await readFile(file, 'utf8');
+    const { body, shape } = splitText(text);
+    expect(shape).toEqual(splitText(original.toString('utf8')).shape);
+    if (shape.eol === '\r\n') expect(text.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(def.format.read(body, file)).toEqual([...before, ['switchboard', def.entry(SHIM)]]);
+    // Taking our entry out again gives the original text: nothing else was touched.
+    expect(def.format.remove(body, file, 'switchboard', shape.eol)).toBe(splitText(original.toString('utf8')).body);
+    expect((await stat(file)).mode & 0o777).toBe(0o640);
+
+    const status = await detectClient(id, home.ctx, SHIM);
+    expect(status).toMatchObject({ state: 'installed', profile: 'default', detected: true });
+    expect((await installClient(id, home.ctx, SHIM)).written).toBe(false);
+
+    const restored = await restoreClient(id, home.ctx);
+    expect(restored.action).toBe('restored');
+    expect(await readFile(file)).toEqual(original);
+    expect(await readBackupRecord(home.ctx.stateDir, id)).toBeUndefined();
+  });
+});
+
+describe('installer safety', () => {
+  it.each([['cursor'], ['codex'], ['goose']] as const)('%s: creates a missing file, and restore removes it', async (id) => {
+    home = await tempHome();
+    expect((await detectClient(id, home.ctx)).state).toBe('not-detected');
+    await installClient(id, home.ctx, SHIM);
+    expect((await detectClient(id, home.ctx, SHIM)).state).toBe('installed');
+    expect((await stat(home.file(id))).mode & 0o777).toBe(0o600);
+    expect((await restoreClient(id, home.ctx)).action).toBe('removed');
+    await expect(lstat(home.file(id))).rejects.toThrow(/ENOENT/);
+  });
+
+  it.each([
+    ['cursor', 'invalid.json', /mcp\.json:5:1: syntax error: expected "}"/],
+    ['codex', 'invalid.toml', /config\.toml:2:\d+: TOML syntax error/],
+    ['goose', 'invalid.yaml', /config\.yaml:\d+:\d+: YAML syntax error/],
+  ] as const)('%s: never rewrites a file it cannot parse (%s)', async (id, fixture, pattern) => {
+    home = await tempHome();
+    const original = await home.seed(id, fixture);
+    await expectGatewayError(installClient(id, home.ctx, SHIM), 'config_invalid', pattern);
+    expect(await readFile(home.file(id))).toEqual(original);
+    expect(await readBackupRecord(home.ctx.stateDir, id)).toBeUndefined();
+    expect((await detectClient(id, home.ctx)).state).toBe('invalid');
+  });
+
+  it('refuses a read-only file', async () => {
+    home = await tempHome();
+    const original = await home.seed('claude-desktop');
+    await chmod(home.file('claude-desktop'), 0o444);
+    await expectGatewayError(installClient('claude-desktop', home.ctx, SHIM), 'unsafe_path', /is read-only/);
+    expect(await readFile(home.file('claude-desktop'))).toEqual(original);
+  });
+
+  it('writes through a symlink inside the client folder and keeps the link', async () => {
+    home = await tempHome();
+    const file = home.file('cursor');
+    await mkdir(path.dirname(file), { recursive: true });
+    const real = path.join(path.dirname(file), 'mcp.real.json');
+    await writeFile(real, '{}\n');
+    await symlink('mcp.real.json', file);
+    const result = await installClient('cursor', home.ctx, SHIM);
+    expect(result.plan.target).toBe(real);
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+    expect(await readFile(real, 'utf8')).toContain('"switchboard"');
+    await restoreClient('cursor', home.ctx);
+    expect(await readFile(real, 'utf8')).toBe('{}\n');
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+  });
+
+  it('refuses a symlink that leads out of the client folder', async () => {
+    home = await tempHome();
+    const file = home.file('cursor');
+    await mkdir(path.dirname(file), { recursive: true });
+    const outside = path.join(home.home, 'elsewhere.json');
+    await writeFile(outside, '{}\n');
+    await symlink(outside, file);
+    await expectGatewayError(installClient('cursor', home.ctx, SHIM), 'unsafe_path', /symbolic link to .*elsewhere\.json, outside/);
+    expect(await readFile(outside, 'utf8')).toBe('{}\n');
+  });
+
+  it('redoes the edit when the client writes the file in between, and backs up the version it replaced', async () => {
+    home = await tempHome();
+    await home.seed('lm-studio');
+    const file = home.file('lm-studio');
+    const def = clientDefinition('lm-studio');
+    let calls = 0;
+    const clientVersion = '{\n  "mcpServers": { "new": { "command": "x" } }\n}\n';
+    const { writeFileSync } = await import('node:fs');
+    const raced = await applyChange(def, home.ctx, (body, f, eol) => {
+      calls++;
+      if (calls === 1) writeFileSync(file, clientVersion);
+      return def.format.set(body, f, 'switchboard', def.entry(SHIM), eol);
+    });
+    expect(calls).toBe(2);
+    expect(raced.plan.before).toBe(clientVersion);
+    expect(def.format.read(await readFile(file, 'utf8'), file).map(([n]) => n)).toEqual(['new', 'switchboard']);
+    await restoreClient('lm-studio', home.ctx);
+    expect(await readFile(file, 'utf8')).toBe(clientVersion);
+  });
+
+  it('uninstall removes only our entry; the backup stays until restore', async () => {
+    home = await tempHome();
+    const original = await home.seed('zed');
+    await installClient('zed', home.ctx, SHIM);
+    const result = await uninstallClient('zed', home.ctx);
+    expect(result.written).toBe(true);
+    expect(await readFile(home.file('zed'))).toEqual(original);
+    expect(await readBackupRecord(home.ctx.stateDir, 'zed')).toBeDefined();
+    expect((await restoreClient('zed', home.ctx)).action).toBe('unchanged');
+  });
+
+  it('keeps backups private and encrypted when a secret store is given', async () => {
+    home = await tempHome();
+    await home.seed('claude-desktop');
+    await installClient('claude-desktop', home.ctx, SHIM);
+    const record = (await readBackupRecord(home.ctx.stateDir, 'claude-desktop'))!;
+    expect(record.encrypted).toBe(true);
+    expect((await stat(path.join(home.ctx.stateDir, 'backups'))).mode & 0o777).toBe(0o700);
+    expect((await stat(record.file!)).mode & 0o777).toBe(0o600);
+    expect((await readFile(record.file!)).toString('latin1')).not.toContain('ghp_FIXTURE');
+    const plain = { ...home.ctx, secrets: undefined };
+    await expectGatewayError(restoreClient('claude-desktop', plain), 'secret_store_unavailable', /encrypted/);
+    expect(await readdir(path.join(home.ctx.stateDir, 'backups'))).toHaveLength(2);
+  });
+
+  it('keeps the client\'s later version aside when restoring over it', async () => {
+    home = await tempHome();
+    const original = await home.seed('cursor');
+    await installClient('cursor', home.ctx, SHIM);
+    await writeFile(home.file('cursor'), '{ "mcpServers": {} }\n');
+    const result = await restoreClient('cursor', home.ctx);
+    expect(await readFile(home.file('cursor'))).toEqual(original);
+    expect(result.keptCurrent).toMatch(/cursor-before-restore-/);
+    await expectGatewayError(restoreClient('cursor', home.ctx), 'not_found', /no backup/);
+  });
+});

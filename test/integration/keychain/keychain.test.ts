@@ -1,0 +1,71 @@
+/**
+ * The keychain store against a real gnome-keyring (Secret Service over a private D-Bus session),
+ * through the engine and through the CLI; and the CLI with no D-Bus at all: a clear error and
+ * nothing written in plain text.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeychainSecretStore } from '../../../main/engine/index.ts';
+import { runCli } from '../installers/helpers.ts';
+import { keyringMissing, startKeyringSession, type KeyringSession } from './keyring-session.ts';
+
+const missing = keyringMissing();
+if (missing && process.env.CI) throw new Error(`keychain tests need a Secret Service in CI: ${missing}`);
+
+describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
+  let session: KeyringSession;
+  let home: string;
+  beforeAll(async () => {
+    session = await startKeyringSession();
+    // Before the first keyring call in this process: libdbus reads the address once.
+    process.env.DBUS_SESSION_BUS_ADDRESS = session.address;
+    home = await mkdtemp(path.join(tmpdir(), 'sb-kc-'));
+  });
+  afterAll(async () => {
+    await session?.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('sets, gets, lists and deletes; install ids do not see each other', async () => {
+    const a = createKeychainSecretStore({ installId: 'test0000aaaa' });
+    const b = createKeychainSecretStore({ installId: 'test0000bbbb' });
+    await a.set('github-token', 'ghp_real_keyring_value');
+    await a.set('linear', 'lin_value');
+    await b.set('other', 'x');
+    expect(await a.get('github-token')).toBe('ghp_real_keyring_value');
+    expect(await a.list()).toEqual(['github-token', 'linear']);
+    expect(await b.list()).toEqual(['other']);
+    await a.set('linear', 'changed');
+    expect(await a.get('linear')).toBe('changed');
+    expect(await a.delete('linear')).toBe(true);
+    expect(await a.get('linear')).toBeUndefined();
+    expect(await a.list()).toEqual(['github-token']);
+  });
+
+  it('switchboard secrets set (stdin) | get | ls | rm', () => {
+    const env = { HOME: home, ...session.env };
+    expect(runCli(['secrets', 'set', 'api-key'], env, 'sk-from-stdin\n')).toMatchObject({ code: 0 });
+    expect(runCli(['secrets', 'get', 'api-key'], env)).toMatchObject({ code: 0, stdout: 'sk-from-stdin\n' });
+    expect(runCli(['secrets', 'ls'], env).stdout).toBe('api-key\n');
+    expect(runCli(['secrets', 'rm', 'api-key'], env)).toMatchObject({ code: 0 });
+    expect(runCli(['secrets', 'get', 'api-key'], env)).toMatchObject({ code: 1 });
+    expect(runCli(['secrets', 'frob'], env)).toMatchObject({ code: 2 });
+  });
+});
+
+describe('no keychain reachable', () => {
+  it('fails clearly and writes no plaintext', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'sb-nokc-'));
+    try {
+      const result = runCli(['secrets', 'set', 'api-key'], { HOME: home }, 'sk-never-on-disk');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/the OS keychain is not available .*no D-Bus session bus.*does not store secrets in plain files/s);
+      const files = await readdir(home, { recursive: true, withFileTypes: true });
+      for (const f of files.filter((e) => e.isFile())) expect(await readFile(path.join(f.parentPath, f.name), 'utf8')).not.toContain('sk-never-on-disk');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});

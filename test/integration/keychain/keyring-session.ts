@@ -1,0 +1,77 @@
+/**
+ * A real, private Secret Service for tests: a D-Bus session (dbus-run-session) with
+ * gnome-keyring-daemon unlocked by a non-empty password, its keyring files in a temporary HOME.
+ * The session lives as long as the test keeps its stdin open; close() ends it.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface KeyringSession {
+  /** DBUS_SESSION_BUS_ADDRESS of the session. */
+  address: string;
+  /** Environment for a child process that should use this keyring. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Why a keyring session cannot start here, or undefined when it can. */
+export function keyringMissing(): string | undefined {
+  for (const tool of ['dbus-run-session', 'gnome-keyring-daemon']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install dbus gnome-keyring)`;
+  }
+  return undefined;
+}
+
+const SCRIPT = `printf '%s' "$KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || exit 3
+echo "ADDRESS=$DBUS_SESSION_BUS_ADDRESS"
+exec cat >/dev/null`;
+
+export async function startKeyringSession(): Promise<KeyringSession> {
+  const home = await mkdtemp(path.join(tmpdir(), 'sb-keyring-'));
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    XDG_RUNTIME_DIR: home,
+    KEYRING_PASSWORD: 'switchboard-test-password',
+  };
+  const child: ChildProcess = spawn('dbus-run-session', ['--', 'sh', '-c', SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const address = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`keyring session did not start: ${stderr}`)), 15_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const m = /ADDRESS=(\S+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`keyring session exited (${code}): ${stderr}`));
+    });
+  });
+  return {
+    address,
+    env: { DBUS_SESSION_BUS_ADDRESS: address },
+    async close() {
+      const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+      child.stdin!.end();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      // The session's group: dbus-daemon and gnome-keyring-daemon if they outlived the bus.
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
