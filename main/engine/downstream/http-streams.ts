@@ -54,7 +54,8 @@ export class ResponseStream {
     const data = JSON.stringify(message);
     if (this.mode === 'pending' && final && this.res && !this.standalone) {
       this.mode = 'json';
-      this.res.writeHead(status, { ...this.headers, 'content-type': 'application/json' });
+      // With a length the answer goes out in one write, not as a chunked stream.
+      this.res.writeHead(status, { ...this.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(data)) });
       this.res.end(data);
       this.finish();
       return;
