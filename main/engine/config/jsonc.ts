@@ -15,7 +15,8 @@ export type JsoncParse =
   | { ok: true; value: unknown; root: Node | undefined; issues: PathIssue[] }
   | { ok: false; issues: SyntaxIssue[] };
 
-const SYNTAX_MESSAGES: Record<string, string> = {
+/** jsonc-parser's error codes in words (shared with the client installers). */
+export const SYNTAX_MESSAGES: Record<string, string> = {
   InvalidSymbol: 'unexpected character',
   InvalidNumberFormat: 'invalid number',
   PropertyNameExpected: 'expected a property name in double quotes',

@@ -7,26 +7,9 @@
 import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { indentBlock, indentOf, lineStart, nextLineStart } from '../text.ts';
 import { parseErrorAt } from './errors.ts';
+import { SYNTAX_MESSAGES } from '../../config/jsonc.ts';
 import type { FormatEditor } from './types.ts';
 
-const SYNTAX: Record<string, string> = {
-  InvalidSymbol: 'unexpected character',
-  InvalidNumberFormat: 'invalid number',
-  PropertyNameExpected: 'expected a property name in double quotes',
-  ValueExpected: 'expected a value',
-  ColonExpected: 'expected ":"',
-  CommaExpected: 'expected ","',
-  CloseBraceExpected: 'expected "}"',
-  CloseBracketExpected: 'expected "]"',
-  EndOfFileExpected: 'unexpected text after the end of the document',
-  InvalidCommentToken: 'invalid comment',
-  UnexpectedEndOfComment: 'unterminated comment',
-  UnexpectedEndOfString: 'unterminated string',
-  UnexpectedEndOfNumber: 'incomplete number',
-  InvalidUnicode: 'invalid unicode escape',
-  InvalidEscapeCharacter: 'invalid escape character',
-  InvalidCharacter: 'invalid character in string',
-};
 
 /** Parses JSONC; undefined for a file with nothing but whitespace and comments. */
 export function parseJsoncTree(body: string, file: string): Node | undefined {
@@ -34,7 +17,7 @@ export function parseJsoncTree(body: string, file: string): Node | undefined {
   const errors: ParseError[] = [];
   const root = parseTree(body, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
   const first = errors[0];
-  if (first) throw parseErrorAt(file, body, first.offset, `syntax error: ${SYNTAX[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error)}`);
+  if (first) throw parseErrorAt(file, body, first.offset, `syntax error: ${SYNTAX_MESSAGES[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error)}`);
   if (!root || root.type !== 'object') throw parseErrorAt(file, body, root?.offset ?? 0, 'expected a JSON object at the top level');
   return root;
 }
