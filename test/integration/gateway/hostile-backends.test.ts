@@ -41,18 +41,6 @@ describe('misbehaving backends and clients', () => {
     expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'alive' } }))).toBe('alive');
   });
 
-  it('delivers the last response of a server that exits right after writing it', async () => {
-    const restarts = () => gateway.servers().find((s) => s.name === 'hostile')!.restarts;
-    const before = restarts();
-    // Three rounds: more would count as a crash loop (the test backoff gives up after four).
-    for (let i = 0; i < 3; i++) {
-      // Each call ends the process; wait for the gateway to have restarted it.
-      await waitFor(() => restarts() === before + i && gateway.servers().find((s) => s.name === 'hostile')?.state === 'ready', 10_000, 'hostile restarted');
-      const result = await client.callTool({ name: 'hostile__bye', arguments: {} });
-      expect(textOf(result).length).toBe(200_000);
-    }
-  });
-
   it('answers a stateless-style input_required for a stateful client by asking it, then retries', async () => {
     const asker = await httpClient(gateway.httpUrl()!, { elicitation: {} });
     asker.setRequestHandler(ElicitRequestSchema, async (req) => {
@@ -95,5 +83,17 @@ describe('misbehaving backends and clients', () => {
     expect(second.status).toBe(200);
     expect(second.headers.get('content-type')).toBe('text/event-stream');
     await second.body!.cancel();
+  });
+  // Last: each round ends the server's process, and later tests would race its restart.
+  it('delivers the last response of a server that exits right after writing it', async () => {
+    const restarts = () => gateway.servers().find((s) => s.name === 'hostile')!.restarts;
+    const before = restarts();
+    // Three rounds: more would count as a crash loop (the test backoff gives up after four).
+    for (let i = 0; i < 3; i++) {
+      // Each call ends the process; wait for the gateway to have restarted it.
+      await waitFor(() => restarts() === before + i && gateway.servers().find((s) => s.name === 'hostile')?.state === 'ready', 10_000, 'hostile restarted');
+      const result = await client.callTool({ name: 'hostile__bye', arguments: {} });
+      expect(textOf(result).length).toBe(200_000);
+    }
   });
 });
