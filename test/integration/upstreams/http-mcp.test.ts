@@ -4,6 +4,7 @@ import { checkHttpConfig, createHttpUpstream, type HttpUpstreamConfig } from '..
 import type { Upstream, UpstreamState } from '../../../main/engine/upstreams/types.ts';
 import { freePort, startEverything, type EverythingServer } from '../../fixtures/servers/http-everything.ts';
 import { startHttpRecorder, type HttpRecorder } from '../../fixtures/servers/http-recorder.ts';
+import { reach } from '../../helpers/upstream-state.ts';
 
 const FAST_BACKOFF = { initialMs: 100, maxMs: 400, maxAttempts: 30, stableMs: 60_000 };
 
@@ -41,23 +42,6 @@ async function recorder(): Promise<HttpRecorder> {
 }
 
 /** Resolves once the upstream has passed through `state` (now or later). */
-function reach(u: Upstream, state: UpstreamState, timeoutMs = 15_000): Promise<void> {
-  if (u.status().state === state) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      u.off('status', onStatus);
-      reject(new Error(`never reached ${state}; now ${JSON.stringify(u.status())}`));
-    }, timeoutMs);
-    const onStatus = (s: { state: UpstreamState }): void => {
-      if (s.state !== state) return;
-      clearTimeout(timer);
-      u.off('status', onStatus);
-      resolve();
-    };
-    u.on('status', onStatus);
-  });
-}
-
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {

@@ -3,9 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../main/engine/protocol/errors.ts';
 import { classifyProbe, createMcpUpstream, type UpstreamProtocol } from '../../../main/engine/upstreams/era.ts';
 import { StdioMcpUpstream } from '../../../main/engine/upstreams/stdio-mcp.ts';
-import type { Upstream, UpstreamState } from '../../../main/engine/upstreams/types.ts';
+import type { Upstream } from '../../../main/engine/upstreams/types.ts';
 import { freePort, startEverything, type EverythingServer } from '../../fixtures/servers/http-everything.ts';
 import { MODERN_SERVER, startModernHttp, type ModernHttpServer } from '../../fixtures/servers/modern-launch.ts';
+import { reach } from '../../helpers/upstream-state.ts';
 
 const SERVERS = path.join(import.meta.dirname, '../../fixtures/servers');
 const STATEFUL = path.join(SERVERS, 'fixture-server.ts');
@@ -39,23 +40,6 @@ function http(url: string, protocol: UpstreamProtocol = 'auto'): Upstream {
   );
   upstreams.push(u);
   return u;
-}
-
-function reach(u: Upstream, state: UpstreamState, timeoutMs = 15_000): Promise<void> {
-  if (u.status().state === state) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      u.off('status', onStatus);
-      reject(new Error(`never reached ${state}; now ${JSON.stringify(u.status())}`));
-    }, timeoutMs);
-    const onStatus = (s: { state: UpstreamState }): void => {
-      if (s.state !== state) return;
-      clearTimeout(timer);
-      u.off('status', onStatus);
-      resolve();
-    };
-    u.on('status', onStatus);
-  });
 }
 
 function textOf(result: Record<string, unknown>): string {

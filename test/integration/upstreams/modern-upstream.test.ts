@@ -2,8 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../main/engine/protocol/errors.ts';
 import type { JsonRpcNotification } from '../../../main/engine/protocol/jsonrpc.ts';
 import { createMcpUpstream } from '../../../main/engine/upstreams/era.ts';
-import type { Upstream, UpstreamState } from '../../../main/engine/upstreams/types.ts';
+import type { Upstream } from '../../../main/engine/upstreams/types.ts';
 import { MODERN_SERVER, startModernHttp, type ModernHttpServer } from '../../fixtures/servers/modern-launch.ts';
+import { reach } from '../../helpers/upstream-state.ts';
 
 const FAST_BACKOFF = { initialMs: 100, maxMs: 400, maxAttempts: 30, stableMs: 60_000 };
 const CLIENT = { name: 'switchboard-test', version: '0.0.1' };
@@ -39,23 +40,6 @@ function create(transport: Transport, url?: string): Harness {
   const notifications: JsonRpcNotification[] = [];
   upstream.on('notification', (m) => notifications.push(m));
   return { upstream, notifications, logs };
-}
-
-function reach(u: Upstream, state: UpstreamState, timeoutMs = 15_000): Promise<void> {
-  if (u.status().state === state) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      u.off('status', onStatus);
-      reject(new Error(`never reached ${state}; now ${JSON.stringify(u.status())}`));
-    }, timeoutMs);
-    const onStatus = (s: { state: UpstreamState }): void => {
-      if (s.state !== state) return;
-      clearTimeout(timer);
-      u.off('status', onStatus);
-      resolve();
-    };
-    u.on('status', onStatus);
-  });
 }
 
 async function until<T>(check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
