@@ -169,7 +169,7 @@ interface Suite {
   revision: string;
   bin: string;
   /** 0.2+: --spec-version/--force/--timeout; 0.1 runs every scenario at 2025-11-25 and has no timeout flag for servers. */
-  modern: boolean;
+  versionedCli: boolean;
   server: string[];
   client: string[];
 }
@@ -215,10 +215,10 @@ async function loadSuites(): Promise<Suite[]> {
   // 0.1.x predates frozen requirement sets: run what 2025-11-25 requires, as far as 0.1.x has it.
   const in1 = { server: new Set(all1.server), client: new Set(all1.client) };
   return [
-    { id: `2025-11-25@${minor(v1)}`, label: `2025-11-25 · conformance ${v1}`, pkg: 'conformance-2025', version: v1, revision: '2025-11-25', bin: bin1, modern: false,
+    { id: `2025-11-25@${minor(v1)}`, label: `2025-11-25 · conformance ${v1}`, pkg: 'conformance-2025', version: v1, revision: '2025-11-25', bin: bin1, versionedCli: false,
       server: req2025.server.filter((s) => in1.server.has(s)), client: req2025.client.filter((s) => in1.client.has(s)) },
-    { id: `2025-11-25@${minor(v2)}`, label: `2025-11-25 · conformance ${v2}`, pkg: 'conformance-2026', version: v2, revision: '2025-11-25', bin: bin2, modern: true, ...req2025 },
-    { id: `2026-07-28@${minor(v2)}`, label: `2026-07-28 · conformance ${v2}`, pkg: 'conformance-2026', version: v2, revision: '2026-07-28', bin: bin2, modern: true, ...req2026 },
+    { id: `2025-11-25@${minor(v2)}`, label: `2025-11-25 · conformance ${v2}`, pkg: 'conformance-2026', version: v2, revision: '2025-11-25', bin: bin2, versionedCli: true, ...req2025 },
+    { id: `2026-07-28@${minor(v2)}`, label: `2026-07-28 · conformance ${v2}`, pkg: 'conformance-2026', version: v2, revision: '2026-07-28', bin: bin2, versionedCli: true, ...req2026 },
   ];
 }
 
@@ -356,9 +356,9 @@ async function runOne(job: Job, target: Target, workDir: string, deadline: numbe
   }
 
   const out = await mkdtemp(path.join(workDir, 'run-'));
-  const timing = job.suite.modern ? ['--spec-version', job.suite.revision, '--force'] : [];
+  const timing = job.suite.versionedCli ? ['--spec-version', job.suite.revision, '--force'] : [];
   const args = job.kind === 'server'
-    ? [job.suite.bin, 'server', '--url', target.url!, '--scenario', job.scenario, ...timing, ...(job.suite.modern ? ['--timeout', String(SUITE_TIMEOUT_MS)] : []), '-o', out]
+    ? [job.suite.bin, 'server', '--url', target.url!, '--scenario', job.scenario, ...timing, ...(job.suite.versionedCli ? ['--timeout', String(SUITE_TIMEOUT_MS)] : []), '-o', out]
     : [job.suite.bin, 'client', '--command', `${shellQuote(NODE)} ${shellQuote(CLIENT)}`, '--scenario', job.scenario, ...timing, '--timeout', String(SUITE_TIMEOUT_MS), '-o', out];
   const proc = launch(args, { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' });
   let killed = false;

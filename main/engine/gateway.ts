@@ -12,11 +12,11 @@ import { GatewayError, errorMessage } from './protocol/errors.ts';
 import type { RequestId } from './protocol/jsonrpc.ts';
 import { Session, type SendFn, type TransportKind } from './downstream/session.ts';
 import { attachLineSession } from './downstream/line-session.ts';
-import { ModernDispatcher } from './downstream/modern.ts';
+import { StatelessDispatcher } from './downstream/stateless.ts';
 import { listenHttp, type HttpListener } from './downstream/http-server.ts';
 import { listenLocalSocket } from './downstream/socket-listener.ts';
 import { UpstreamRegistry } from './upstreams/registry.ts';
-import { StdioMcpUpstream } from './upstreams/stdio-mcp.ts';
+import { StdioMcpUpstream } from './upstreams/mcp-stdio/stdio-upstream.ts';
 import { createEngineApi, type EngineApi, type EngineTool } from './api/gateway-api.ts';
 import { createApiRoutes, type ApiRoutes } from './api/http-routes.ts';
 import { ensureApiToken } from './api/api-token.ts';
@@ -26,8 +26,8 @@ import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream } from './upstreams/failed.ts';
-import { createHandlerUpstream } from './upstreams/handler-upstream.ts';
-import type { BackoffPolicy } from './upstreams/managed.ts';
+import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
+import type { BackoffPolicy } from './upstreams/mcp-upstream.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
 import { Catalog } from './routing/catalog.ts';
 import { Router, type RoutedServer } from './routing/router.ts';
@@ -98,7 +98,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   readonly prompts = new PromptBroker();
   private apiRoutes?: ApiRoutes;
   /** Serves stateless 2026-07-28 clients over HTTP and stdio. */
-  private readonly modern: ModernDispatcher;
+  private readonly stateless: StatelessDispatcher;
   private apiTokenValue?: string;
 
   constructor(opts: GatewayOptions) {
@@ -110,7 +110,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.emit('status', s);
     }));
     this.api = createEngineApi(this, opts.version, this.prompts);
-    this.modern = new ModernDispatcher({
+    this.stateless = new StatelessDispatcher({
       createSession: (profile, send, onAbandoned) => this.createSession(profile, 'streamable-http', send, undefined, onAbandoned),
       serverCapabilities: (profile) => this.router.serverCapabilities(profile),
       serverInfo: { name: GATEWAY_NAME, version: opts.version },
@@ -149,7 +149,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.watcher?.close();
     await this.reloading;
     this.prompts.withdrawAll('Switchboard is stopping');
-    this.modern.closeAll();
+    this.stateless.closeAll();
     this.apiRoutes?.close();
     for (const s of [...this.lineSessions]) s.close();
     await Promise.all([this.http?.close(), this.socket?.close()]);
@@ -276,7 +276,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       transport,
       maxMessageBytes: this.current.limits.maxRequestBytes,
       createSession: (send) => this.createSession(profile, transport, send),
-      modern: { dispatcher: this.modern, profile },
+      stateless: { dispatcher: this.stateless, profile },
       ...(head ? { head } : {}),
     });
     this.lineSessions.add(session);
@@ -406,7 +406,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       try {
         this.http = await listenHttp({
           extraRoutes: this.apiRoutes,
-          modern: this.modern,
+          stateless: this.stateless,
           host,
           port,
           allowedOrigins: listen.http.allowedOrigins,

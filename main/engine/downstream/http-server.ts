@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import { checkJsonContentType, createGuard, isLoopbackHost, readBody, type Refusal } from './http-guard.ts';
 import { LegacySseEndpoint } from './legacy-sse.ts';
-import type { ModernDispatcher } from './modern.ts';
+import type { StatelessDispatcher } from './stateless.ts';
 import { StreamableHttpEndpoint, sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
 
 export interface HttpListenerOptions {
@@ -20,7 +20,7 @@ export interface HttpListenerOptions {
   createSession: SessionFactory;
   profileExists(profile: string): boolean;
   /** Serves stateless 2026-07-28 clients. */
-  modern?: ModernDispatcher;
+  stateless?: StatelessDispatcher;
   /** Extra routes (e.g. /api) tried before the MCP ones; return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 }
@@ -40,7 +40,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
   if (!isLoopbackHost(opts.host) && !opts.token) {
     throw new GatewayError('unauthorized', `refusing to listen on ${opts.host}: a non-loopback address needs listen.http.token`);
   }
-  const streamable = new StreamableHttpEndpoint({ createSession: opts.createSession, idleTimeoutMs: 2 * 60 * 60_000, maxSessions: 1000, ...(opts.modern ? { modern: opts.modern } : {}) });
+  const streamable = new StreamableHttpEndpoint({ createSession: opts.createSession, idleTimeoutMs: 2 * 60 * 60_000, maxSessions: 1000, ...(opts.stateless ? { stateless: opts.stateless } : {}) });
   const legacy = new LegacySseEndpoint(opts.createSession);
   // Set once the port is known (port 0 picks one); requests cannot arrive before that.
   const guard: { check?: (req: IncomingMessage) => Refusal | undefined } = {};

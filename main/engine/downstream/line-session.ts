@@ -6,12 +6,12 @@ import type { Readable, Writable } from 'node:stream';
 import { LineDecoder, encodeLine } from '../protocol/framing.ts';
 import { RpcCode } from '../protocol/errors.ts';
 import { failure, isNotification, isRequest, parseMessage, type JsonRpcMessage, type RequestId } from '../protocol/jsonrpc.ts';
-import { isModernRequest, type ModernDispatcher } from './modern.ts';
+import { isStatelessRequest, type StatelessDispatcher } from './stateless.ts';
 import type { SendFn, Session, TransportKind } from './session.ts';
 
 export interface LineSessionOptions {
   /** Serves requests from 2026-07-28 clients (version in `_meta`, no initialize). */
-  modern?: { dispatcher: ModernDispatcher; profile: string };
+  stateless?: { dispatcher: StatelessDispatcher; profile: string };
   input: Readable;
   output: Writable;
   /** Bytes already read past a handshake (the shim's hello). */
@@ -28,25 +28,25 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   };
   const session = opts.createSession((m) => write(m));
   // Stateless calls in flight, by the client's id, so notifications/cancelled can reach them.
-  const modernCalls = new Map<RequestId, () => void>();
+  const statelessCalls = new Map<RequestId, () => void>();
   const receive = (message: JsonRpcMessage) => {
-    const modern = opts.modern;
-    if (modern && !session.initialized && isRequest(message) && isModernRequest(message)) {
-      const cancel = modern.dispatcher.handle(modern.profile, message, {
+    const stateless = opts.stateless;
+    if (stateless && !session.initialized && isRequest(message) && isStatelessRequest(message)) {
+      const cancel = stateless.dispatcher.handle(stateless.profile, message, {
         notify: (m) => write(m),
         respond: (m) => {
-          modernCalls.delete(message.id);
+          statelessCalls.delete(message.id);
           write(m);
         },
       });
-      modernCalls.set(message.id, cancel);
+      statelessCalls.set(message.id, cancel);
       return;
     }
-    if (modernCalls.size && isNotification(message) && message.method === 'notifications/cancelled') {
+    if (statelessCalls.size && isNotification(message) && message.method === 'notifications/cancelled') {
       const id = message.params?.requestId as RequestId | undefined;
-      const cancel = id === undefined ? undefined : modernCalls.get(id);
+      const cancel = id === undefined ? undefined : statelessCalls.get(id);
       if (cancel) {
-        modernCalls.delete(id!);
+        statelessCalls.delete(id!);
         cancel();
         return;
       }
@@ -54,8 +54,8 @@ export function attachLineSession(opts: LineSessionOptions): Session {
     session.receive(message);
   };
   session.onClose(() => {
-    for (const cancel of modernCalls.values()) cancel();
-    modernCalls.clear();
+    for (const cancel of statelessCalls.values()) cancel();
+    statelessCalls.clear();
   });
   const decoder = new LineDecoder({
     maxLineBytes: opts.maxMessageBytes,

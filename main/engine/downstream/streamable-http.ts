@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RpcCode } from '../protocol/errors.ts';
 import { failure, isRequest, isResponse, parseMessage, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../protocol/jsonrpc.ts';
-import { checkModernHeaders, isModernRequest, statusForError, type ModernDispatcher } from './modern.ts';
+import { checkStatelessHeaders, isStatelessRequest, statusForError, type StatelessDispatcher } from './stateless.ts';
 import { isRevision } from '../protocol/versions.ts';
 import { ResponseStream, parseEventId } from './http-streams.ts';
 import type { SendFn, Session, TransportKind } from './session.ts';
@@ -31,7 +31,7 @@ interface HttpSession {
 export interface StreamableHttpOptions {
   createSession: SessionFactory;
   /** Serves 2026-07-28 clients; without it they get the stateful answers. */
-  modern?: ModernDispatcher;
+  stateless?: StatelessDispatcher;
   /** Sessions idle this long with no open stream are ended. */
   idleTimeoutMs: number;
   maxSessions: number;
@@ -51,7 +51,7 @@ export class StreamableHttpEndpoint {
   private readonly sessions = new Map<string, HttpSession>();
   private readonly opts: StreamableHttpOptions;
   private readonly sweeper: NodeJS.Timeout;
-  private modernSeq = 0;
+  private statelessSeq = 0;
 
   constructor(opts: StreamableHttpOptions) {
     this.opts = opts;
@@ -68,17 +68,17 @@ export class StreamableHttpEndpoint {
     const message = parsed.message;
     const sessionId = header(req, 'mcp-session-id');
     const version = header(req, 'mcp-protocol-version');
-    if (version !== undefined && !isRevision(version) && !(sessionId === undefined && this.opts.modern && isModernRequest(message, version))) {
+    if (version !== undefined && !isRevision(version) && !(sessionId === undefined && this.opts.stateless && isStatelessRequest(message, version))) {
       return sendRpcError(res, 400, RpcCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)}`);
     }
 
     // A stateless (2026-07-28) client: no session, everything in the request.
-    if (sessionId === undefined && this.opts.modern && isModernRequest(message, version)) {
+    if (sessionId === undefined && this.opts.stateless && isStatelessRequest(message, version)) {
       if (!isRequest(message)) {
         res.writeHead(202).end();
         return;
       }
-      return this.modernRequest(req, res, profile, message, version);
+      return this.statelessRequest(req, res, profile, message, version);
     }
 
     if (isRequest(message) && message.method === 'initialize') {
@@ -99,13 +99,13 @@ export class StreamableHttpEndpoint {
     res.writeHead(202).end();
   }
 
-  private modernRequest(req: IncomingMessage, res: ServerResponse, profile: string, message: JsonRpcRequest, version: string | undefined): void {
-    const headerError = checkModernHeaders(message, { version, method: header(req, 'mcp-method'), name: header(req, 'mcp-name') });
+  private statelessRequest(req: IncomingMessage, res: ServerResponse, profile: string, message: JsonRpcRequest, version: string | undefined): void {
+    const headerError = checkStatelessHeaders(message, { version, method: header(req, 'mcp-method'), name: header(req, 'mcp-name') });
     if (headerError) return sendJson(res, statusForError(headerError), failure(message.id, headerError));
     const canSse = (header(req, 'accept') ?? '').includes('text/event-stream');
-    const stream = new ResponseStream({ id: `m${++this.modernSeq}`, res, standalone: false, canSse });
+    const stream = new ResponseStream({ id: `m${++this.statelessSeq}`, res, standalone: false, canSse });
     let finished = false;
-    const cancel = this.opts.modern!.handle(profile, message, {
+    const cancel = this.opts.stateless!.handle(profile, message, {
       notify: (m) => {
         if (!finished && stream.acceptsIntermediate()) stream.write(m, false);
       },

@@ -11,7 +11,7 @@ export const META = {
 } as const;
 
 /** Error codes only the stateless revision uses. */
-export const ModernCode = {
+export const StatelessCode = {
   HeaderMismatch: -32020,
   MissingClientCapability: -32021,
   UnsupportedProtocolVersion: -32022,

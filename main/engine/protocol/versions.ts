@@ -6,7 +6,7 @@ export type Revision = (typeof REVISIONS)[number];
 export const STATEFUL_REVISIONS: readonly Revision[] = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'];
 export const LATEST_STATEFUL: Revision = '2025-11-25';
 /** The stateless revision: no initialize, everything per request in `_meta`. */
-export const MODERN_REVISION: Revision = '2026-07-28';
+export const STATELESS_REVISION: Revision = '2026-07-28';
 /** Assumed by Streamable HTTP when a client sends no MCP-Protocol-Version header. */
 export const DEFAULT_HTTP_REVISION: Revision = '2025-03-26';
 

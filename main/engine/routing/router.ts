@@ -15,7 +15,7 @@ import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
 import { degradeToolResult } from './degrade.ts';
 import { completeInputRounds } from './input-rounds.ts';
-import { MODERN_REVISION } from '../protocol/versions.ts';
+import { STATELESS_REVISION } from '../protocol/versions.ts';
 import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
 
 export interface RoutedServer extends RegistryServer {
@@ -564,7 +564,7 @@ const STATELESS_META_PREFIX = 'io.modelcontextprotocol/';
 
 function stripStatelessMeta(params: Params, upstream: Upstream): Params {
   const meta = params._meta as Record<string, unknown> | undefined;
-  if (!meta || upstream.info()?.protocolVersion === MODERN_REVISION) return params;
+  if (!meta || upstream.info()?.protocolVersion === STATELESS_REVISION) return params;
   const keys = Object.keys(meta).filter((k) => k.startsWith(STATELESS_META_PREFIX));
   if (keys.length === 0) return params;
   const kept = { ...meta };

@@ -2,33 +2,33 @@
  * Which protocol era an MCP upstream speaks, and the factory that builds it accordingly.
  *
  * Detection (protocol 'auto') follows the 2026-07-28 dual-era client rule: probe with
- * `server/discover` first. A DiscoverResult offering 2026-07-28 → modern. A -32022 whose
- * `data.supported` lists a stateless revision → modern (one we may not speak: then we say so
+ * `server/discover` first. A DiscoverResult offering 2026-07-28 → stateless. A -32022 whose
+ * `data.supported` lists a stateless revision → stateless (one we may not speak: then we say so
  * and stop); one listing only stateful revisions → stateful. Anything else (-32601, another
- * error, an HTTP 4xx without a modern error body, no answer in time) → stateful: over stdio on a
+ * error, an HTTP 4xx without a stateless error body, no answer in time) → stateful: over stdio on a
  * fresh process (a stateful server may have been confused by the probe), over HTTP on the
  * existing Streamable HTTP / legacy SSE channel. What worked is remembered for reconnects and
  * forgotten when it stops working.
  */
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
-import { httpChannelOpener, createHttpUpstream, type HttpUpstreamConfig, type HttpUpstreamDeps } from './http-mcp.ts';
-import { ManagedUpstream, statefulHandshake, type Handshake, type HandshakeContext, type Opener, type ProtocolSession } from './managed.ts';
-import { modernHttpOpener } from './modern-http.ts';
-import { ModernCode, MODERN_REVISION, isModernRevision } from './modern-protocol.ts';
-import { ModernState, createModernSession, discover, discoverInfo, modernHandshake, type ModernSessionOptions } from './modern-session.ts';
-import { createStdioUpstream, type StdioMcpUpstream, type StdioServerSpec, type StdioUpstreamDeps } from './stdio-mcp.ts';
+import { httpChannelOpener, createHttpUpstream, type HttpUpstreamConfig, type HttpUpstreamDeps } from './mcp-http/http-upstream.ts';
+import { ManagedUpstream, statefulHandshake, type Handshake, type HandshakeContext, type Opener, type ProtocolSession } from './mcp-upstream.ts';
+import { statelessHttpOpener } from './stateless/http-channel.ts';
+import { StatelessCode, STATELESS_REVISION, isStatelessRevision } from './stateless/protocol.ts';
+import { StatelessState, createStatelessSession, discover, discoverInfo, statelessHandshake, type StatelessSessionOptions } from './stateless/session.ts';
+import { createStdioUpstream, type StdioMcpUpstream, type StdioServerSpec, type StdioUpstreamDeps } from './mcp-stdio/stdio-upstream.ts';
 import type { Upstream } from './types.ts';
 
-export { MODERN_REVISION } from './modern-protocol.ts';
+export { STATELESS_REVISION } from './stateless/protocol.ts';
 
 /** The per-server config option: detect, or force one era. */
-export type UpstreamProtocol = 'auto' | 'stateful' | 'modern';
+export type UpstreamProtocol = 'auto' | 'stateful' | 'stateless';
 
 /** How long the `server/discover` probe waits before deciding the server is stateful. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
 
 export type ProbeOutcome =
-  | { era: 'modern'; result: Record<string, unknown> }
+  | { era: 'stateless'; result: Record<string, unknown> }
   | { era: 'stateful'; reason: string }
   /** A stateless server that speaks only revisions we do not. */
   | { era: 'unsupported'; reason: string };
@@ -37,18 +37,18 @@ export type ProbeOutcome =
 export function classifyProbe(outcome: { result: Record<string, unknown> } | { error: unknown }): ProbeOutcome {
   if ('result' in outcome) {
     const versions = Array.isArray(outcome.result.supportedVersions) ? outcome.result.supportedVersions.filter((v): v is string => typeof v === 'string') : [];
-    if (versions.includes(MODERN_REVISION)) return { era: 'modern', result: outcome.result };
-    if (versions.some(isModernRevision)) return { era: 'unsupported', reason: `it offers only ${versions.join(', ')}` };
+    if (versions.includes(STATELESS_REVISION)) return { era: 'stateless', result: outcome.result };
+    if (versions.some(isStatelessRevision)) return { era: 'unsupported', reason: `it offers only ${versions.join(', ')}` };
     return { era: 'stateful', reason: `server/discover offered ${versions.join(', ') || 'no revisions'}` };
   }
   const err = outcome.error;
   if (err instanceof GatewayError && err.code === 'request_timeout') return { era: 'stateful', reason: 'no answer to server/discover in time' };
   const rpc = err instanceof GatewayError ? err.rpc : undefined;
-  if (rpc?.code === ModernCode.UnsupportedProtocolVersion) {
+  if (rpc?.code === StatelessCode.UnsupportedProtocolVersion) {
     const data = rpc.data as { supported?: unknown } | undefined;
     const supported = Array.isArray(data?.supported) ? data.supported.filter((v): v is string => typeof v === 'string') : undefined;
     if (supported) {
-      if (supported.some(isModernRevision)) return { era: 'unsupported', reason: `it supports only ${supported.join(', ')}` };
+      if (supported.some(isStatelessRevision)) return { era: 'unsupported', reason: `it supports only ${supported.join(', ')}` };
       return { era: 'stateful', reason: `it supports ${supported.join(', ') || 'no stateless revision'}` };
     }
   }
@@ -56,11 +56,11 @@ export function classifyProbe(outcome: { result: Record<string, unknown> } | { e
 }
 
 export interface EraHandshakeOptions {
-  /** 'auto' detects; 'modern' only ever speaks 2026-07-28. ('stateful' needs no handshake option.) */
+  /** 'auto' detects; 'stateless' only ever speaks 2026-07-28. ('stateful' needs no handshake option.) */
   protocol: Exclude<UpstreamProtocol, 'stateful'>;
   transport: 'stdio' | 'http';
   probeTimeoutMs: number;
-  modern: ModernSessionOptions;
+  stateless: StatelessSessionOptions;
   /** Opens the stateful fallback's channel (HTTP); over stdio the upstream's own opener starts a fresh process. */
   statefulOpen?: Opener;
   log(line: string): void;
@@ -68,9 +68,9 @@ export interface EraHandshakeOptions {
 
 /** The handshake for an upstream that may speak either era (see the module comment). */
 export function eraHandshake(opts: EraHandshakeOptions): Handshake {
-  const modern = modernHandshake(opts.modern);
-  if (opts.protocol === 'modern') return modern;
-  let learned: 'modern' | 'stateful' | undefined;
+  const stateless = statelessHandshake(opts.stateless);
+  if (opts.protocol === 'stateless') return stateless;
+  let learned: 'stateless' | 'stateful' | undefined;
   /** Over stdio, the process died during the probe: it may be a stateful server the probe upset. */
   let skipProbe = false;
 
@@ -86,7 +86,7 @@ export function eraHandshake(opts: EraHandshakeOptions): Handshake {
       const era = learned ?? 'stateful';
       skipProbe = false;
       try {
-        return era === 'modern' ? await modern(ctx) : await stateful(ctx, opts.transport === 'http');
+        return era === 'stateless' ? await stateless(ctx) : await stateful(ctx, opts.transport === 'http');
       } catch (err) {
         // The server answered, but not as before (replaced by another version?): probe next time.
         if (err instanceof GatewayError && (err.code === 'upstream_error' || err.code === 'upstream_protocol')) learned = undefined;
@@ -97,7 +97,7 @@ export function eraHandshake(opts: EraHandshakeOptions): Handshake {
     /** The server answered the probe with a JSON-RPC message (not silence or garbage). */
     let answered = true;
     try {
-      outcome = classifyProbe({ result: await discover(ctx.outgoing, opts.modern.state, opts.probeTimeoutMs) });
+      outcome = classifyProbe({ result: await discover(ctx.outgoing, opts.stateless.state, opts.probeTimeoutMs) });
     } catch (err) {
       answered = err instanceof GatewayError && err.rpc !== undefined;
       if (err instanceof GatewayError && err.code === 'upstream_closed') {
@@ -107,15 +107,15 @@ export function eraHandshake(opts: EraHandshakeOptions): Handshake {
       }
       outcome = classifyProbe({ error: err });
     }
-    if (outcome.era === 'modern') {
-      const session = createModernSession(ctx, opts.modern, discoverInfo(outcome.result, ctx.label));
-      learned = 'modern';
+    if (outcome.era === 'stateless') {
+      const session = createStatelessSession(ctx, opts.stateless, discoverInfo(outcome.result, ctx.label));
+      learned = 'stateless';
       return session;
     }
     if (outcome.era === 'unsupported') {
-      throw new GatewayError('upstream_protocol', `${ctx.label} speaks a newer stateless protocol revision than Switchboard (${outcome.reason}; Switchboard speaks ${MODERN_REVISION})`);
+      throw new GatewayError('upstream_protocol', `${ctx.label} speaks a newer stateless protocol revision than Switchboard (${outcome.reason}; Switchboard speaks ${STATELESS_REVISION})`);
     }
-    opts.log(`${ctx.label} is not a ${MODERN_REVISION} server (${outcome.reason}): using initialize`);
+    opts.log(`${ctx.label} is not a ${STATELESS_REVISION} server (${outcome.reason}): using initialize`);
     // A stdio server that answered the probe with an error is still sane: initialize on the same
     // process instead of paying for a second start. Silence or a broken answer gets a fresh one.
     return stateful(ctx, opts.transport === 'http' || !answered);
@@ -144,8 +144,8 @@ export function createMcpUpstream(spec: McpHttpSpec, deps: HttpUpstreamDeps & Er
 export function createMcpUpstream(spec: McpStdioSpec | McpHttpSpec, deps: (StdioUpstreamDeps | HttpUpstreamDeps) & EraDeps): Upstream {
   const protocol = spec.protocol ?? 'auto';
   const log = deps.log ?? (() => undefined);
-  const modern: ModernSessionOptions = {
-    state: new ModernState(deps.clientInfo, deps.capabilities),
+  const stateless: StatelessSessionOptions = {
+    state: new StatelessState(deps.clientInfo, deps.capabilities),
     requestTimeoutMs: spec.timeoutMs,
     log,
     ...(deps.listenRetry ? { listenRetry: deps.listenRetry } : {}),
@@ -160,7 +160,7 @@ export function createMcpUpstream(spec: McpStdioSpec | McpHttpSpec, deps: (Stdio
       log(line);
       upstream.note(line);
     };
-    const upstream = createStdioUpstream(spec, { ...stdioDeps, handshake: eraHandshake({ protocol, transport: 'stdio', probeTimeoutMs, modern: { ...modern, log: note }, log: note }) });
+    const upstream = createStdioUpstream(spec, { ...stdioDeps, handshake: eraHandshake({ protocol, transport: 'stdio', probeTimeoutMs, stateless: { ...stateless, log: note }, log: note }) });
     return upstream;
   }
 
@@ -174,8 +174,8 @@ export function createMcpUpstream(spec: McpStdioSpec | McpHttpSpec, deps: (Stdio
     startupTimeoutMs: spec.startupTimeoutMs,
     clientInfo: deps.clientInfo,
     capabilities: deps.capabilities,
-    open: modernHttpOpener(spec, log),
-    handshake: eraHandshake({ protocol, transport: 'http', probeTimeoutMs, modern, statefulOpen: httpChannelOpener(spec, log), log }),
+    open: statelessHttpOpener(spec, log),
+    handshake: eraHandshake({ protocol, transport: 'http', probeTimeoutMs, stateless, statefulOpen: httpChannelOpener(spec, log), log }),
   };
   if (deps.backoff) options.backoff = deps.backoff;
   return new ManagedUpstream(options);

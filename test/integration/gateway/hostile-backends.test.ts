@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { NODE, ROOT, fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
 import { rawSession } from '../../helpers/raw-http.ts';
-import { modernPost } from '../../helpers/modern.ts';
+import { statelessPost } from '../../helpers/stateless.ts';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 const HOSTILE = path.join(ROOT, 'test/fixtures/servers/hostile-server.ts');
@@ -55,9 +55,9 @@ describe('misbehaving backends and clients', () => {
   });
 
   it('passes an upstream\'s own input_required through to a stateless client untouched', async () => {
-    const first = await modernPost(gateway.httpUrl()!, 'tools/call', { name: 'hostile__book', arguments: {} }, { capabilities: { elicitation: {} } });
+    const first = await statelessPost(gateway.httpUrl()!, 'tools/call', { name: 'hostile__book', arguments: {} }, { capabilities: { elicitation: {} } });
     expect(first.body.result).toMatchObject({ resultType: 'input_required', requestState: 'booking-1', inputRequests: { seat: { method: 'elicitation/create' } } });
-    const second = await modernPost(gateway.httpUrl()!, 'tools/call', { name: 'hostile__book', arguments: {}, requestState: 'booking-1', inputResponses: { seat: { action: 'decline' } } }, { capabilities: { elicitation: {} } });
+    const second = await statelessPost(gateway.httpUrl()!, 'tools/call', { name: 'hostile__book', arguments: {}, requestState: 'booking-1', inputResponses: { seat: { action: 'decline' } } }, { capabilities: { elicitation: {} } });
     expect(textOf(second.body.result)).toBe('not booked (decline)');
   });
 

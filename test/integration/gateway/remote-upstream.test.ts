@@ -6,17 +6,17 @@ import { MEMORY, NODE, httpClient, startGateway, tempDir, textOf, writeConfig } 
 
 describe('remote MCP servers behind the gateway', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
-  let modern: EverythingServer;
+  let stateless: EverythingServer;
   let legacy: EverythingServer;
   let gateway: Gateway;
   let client: Client;
 
   beforeAll(async () => {
     dir = await tempDir();
-    [modern, legacy] = await Promise.all([startEverything('streamableHttp'), startEverything('sse')]);
+    [stateless, legacy] = await Promise.all([startEverything('streamableHttp'), startEverything('sse')]);
     gateway = await startGateway(await writeConfig(dir.dir, {
       mcpServers: {
-        remote: { type: 'http', url: modern.url },
+        remote: { type: 'http', url: stateless.url },
         old: { url: legacy.url, transport: 'auto' },
         memory: { command: NODE, args: [MEMORY], env: { MEMORY_FILE_PATH: `${dir.dir}/m.jsonl` } },
       },
@@ -26,7 +26,7 @@ describe('remote MCP servers behind the gateway', () => {
   afterAll(async () => {
     await client?.close();
     await gateway?.stop();
-    await Promise.all([modern?.kill(), legacy?.kill()]);
+    await Promise.all([stateless?.kill(), legacy?.kill()]);
     await dir?.cleanup();
   });
 

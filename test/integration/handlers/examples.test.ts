@@ -3,7 +3,7 @@
  * handler.mjs over HTTP, handler.php under php-fpm on 127.0.0.1 and on a Unix socket, and the
  * same desk under node-fastcgi (TCP and Unix socket).
  */
-import { createHandlerUpstream } from '../../../main/engine/upstreams/handler-upstream.ts';
+import { createHandlerUpstream } from '../../../main/engine/upstreams/handler/handler-upstream.ts';
 import { startExample } from '../../fixtures/handlers/example-process.ts';
 import { EXAMPLE_PHP, startPhpFpm } from '../../fixtures/handlers/php-fpm.ts';
 import { jsonResponder, startFastcgiHandler, travelDesk } from '../../fixtures/handlers/servers.ts';

@@ -1,6 +1,6 @@
 /** Shared bits of the handler integration tests. */
 import { parseHandlerAddress } from '../../../main/engine/config/handler-address.ts';
-import type { HandlerSpec } from '../../../main/engine/upstreams/handler-upstream.ts';
+import type { HandlerSpec } from '../../../main/engine/upstreams/handler/handler-upstream.ts';
 
 export const FAST_BACKOFF = { initialMs: 50, maxMs: 200, maxAttempts: 4, stableMs: 60_000 };
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../main/engine/protocol/errors.ts';
-import { checkHttpConfig, createHttpUpstream, type HttpUpstreamConfig } from '../../../main/engine/upstreams/http-mcp.ts';
+import { checkHttpConfig, createHttpUpstream, type HttpUpstreamConfig } from '../../../main/engine/upstreams/mcp-http/http-upstream.ts';
 import type { Upstream, UpstreamState } from '../../../main/engine/upstreams/types.ts';
 import { freePort, startEverything, type EverythingServer } from '../../fixtures/servers/http-everything.ts';
 import { startHttpRecorder, type HttpRecorder } from '../../fixtures/servers/http-recorder.ts';

@@ -1,0 +1,414 @@
+/**
+ * Clients on the stateless 2026-07-28 revision. There is no initialize and no session: every
+ * request carries its protocol version, capabilities and client info in `_meta`, and is served
+ * by a short-lived Session that lives as long as the call does.
+ *
+ * Server-to-client requests do not exist for these clients. When a stateful upstream asks
+ * (elicitation, sampling, roots) during a call, the call is answered with an `input_required`
+ * result listing the questions and a `requestState` naming the parked call; the client retries
+ * with `inputResponses`, the answers go to the upstream, and the same call continues.
+ * Upstreams that are themselves stateless return `input_required` on their own: those results
+ * and their `requestState` pass through untouched.
+ */
+import { randomBytes } from 'node:crypto';
+import { META, StatelessCode } from '../protocol/stateless.ts';
+import { RpcCode, toRpcError, type JsonRpcErrorObject } from '../protocol/errors.ts';
+import { failure, isRequest, isResponse, notification, success, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
+import { STATELESS_REVISION, REVISIONS } from '../protocol/versions.ts';
+import { LOG_LEVELS, type Session, type SendFn } from './session.ts';
+import { requiredCapability } from '../routing/router.ts';
+
+export { META, StatelessCode };
+
+/** Our requestState tokens start with this, so an upstream's own state passes through. */
+const STATE_PREFIX = 'sb1.';
+/** How long a call waits for the client to come back with answers. */
+const PARKED_TTL_MS = 10 * 60_000;
+/** Questions arriving within this window go out in one input_required result. */
+const GATHER_MS = 15;
+
+const CLIENT_METHODS = new Set(['server/discover', 'subscriptions/listen', 'tools/list', 'tools/call', 'prompts/list', 'prompts/get', 'resources/list', 'resources/templates/list', 'resources/read', 'completion/complete']);
+const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+
+/** Where one client request's output goes (an HTTP response stream, or stdio lines). */
+export interface StatelessReply {
+  notify(message: JsonRpcNotification): void;
+  /** The final message; `status` is what HTTP should answer with. */
+  respond(message: JsonRpcResponse, status: number): void;
+}
+
+export interface StatelessDispatcherOptions {
+  createSession(profile: string, send: SendFn, onRequestAbandoned: (id: RequestId) => void): Session;
+  serverCapabilities(profile: string): Record<string, unknown>;
+  serverInfo: { name: string; version: string };
+}
+
+/** Whether a message is from a 2026-07-28 client (version in `_meta`, or in the HTTP header). */
+export function isStatelessRequest(message: JsonRpcMessage, headerVersion?: string): boolean {
+  if (headerVersion !== undefined && !REVISIONS_STATEFUL.has(headerVersion)) return true;
+  const meta = (message as { params?: Params }).params?._meta as Record<string, unknown> | undefined;
+  const version = meta?.[META.protocolVersion];
+  return typeof version === 'string' && !REVISIONS_STATEFUL.has(version);
+}
+const REVISIONS_STATEFUL = new Set<string>(REVISIONS.filter((r) => r !== STATELESS_REVISION));
+
+/** HTTP status for a JSON-RPC error answered to a stateless client. */
+const BAD_REQUEST = new Set<number>([RpcCode.ParseError, RpcCode.InvalidRequest, RpcCode.InvalidParams, StatelessCode.HeaderMismatch, StatelessCode.MissingClientCapability, StatelessCode.UnsupportedProtocolVersion]);
+
+export function statusForError(error: JsonRpcErrorObject): number {
+  if (error.code === RpcCode.MethodNotFound) return 404;
+  if (BAD_REQUEST.has(error.code)) return 400;
+  return error.code === RpcCode.InternalError ? 500 : 200;
+}
+
+/** The standard headers of a stateless HTTP request, as received. */
+export interface StatelessHeaders {
+  version?: string;
+  method?: string;
+  name?: string;
+}
+
+const NAMED: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+
+/** Decodes an `=?base64?…?=` header value; undefined when it is malformed. */
+export function decodeHeaderValue(raw: string): string | undefined {
+  const value = raw.trim();
+  const m = /^=\?base64\?([^?]*)\?=$/.exec(value);
+  if (!m) return value;
+  const body = m[1]!;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) return undefined;
+  return Buffer.from(body, 'base64').toString('utf8');
+}
+
+/**
+ * The HTTP checks of a stateless request, in the order the revision defines them; the `_meta`
+ * checks between them are the dispatcher's. Returns the error to answer, if any.
+ */
+export function checkStatelessHeaders(request: JsonRpcRequest, headers: StatelessHeaders): JsonRpcErrorObject | undefined {
+  const mismatch = (message: string): JsonRpcErrorObject => ({ code: StatelessCode.HeaderMismatch, message: `Header mismatch: ${message}` });
+  if (headers.version === undefined) return mismatch('the MCP-Protocol-Version header is missing');
+  const meta = request.params?._meta as Record<string, unknown> | undefined;
+  const missing = [META.protocolVersion, META.clientCapabilities].filter((k) => meta?.[k] === undefined);
+  if (missing.length) return { code: RpcCode.InvalidParams, message: `Invalid params: missing _meta keys: ${missing.join(', ')}` };
+  if (meta![META.protocolVersion] !== headers.version) return mismatch('MCP-Protocol-Version does not match _meta io.modelcontextprotocol/protocolVersion');
+  if (headers.version !== STATELESS_REVISION) return undefined; // the dispatcher answers the unsupported version
+  const method = headers.method === undefined ? undefined : decodeHeaderValue(headers.method);
+  if (method === undefined) return mismatch('the Mcp-Method header is missing or malformed');
+  if (method !== request.method) return mismatch(`Mcp-Method "${method}" does not match the body's method "${request.method}"`);
+  const field = NAMED[request.method];
+  if (field) {
+    const name = headers.name === undefined ? undefined : decodeHeaderValue(headers.name);
+    const expected = request.params?.[field];
+    if (name === undefined) return mismatch(`the Mcp-Name header is missing or malformed (required for ${request.method})`);
+    if (name !== String(expected)) return mismatch(`Mcp-Name "${name}" does not match params.${field}`);
+  }
+  return undefined;
+}
+
+export class StatelessDispatcher {
+  private readonly opts: StatelessDispatcherOptions;
+  private readonly parked = new Map<string, StatelessCall>();
+  private readonly listeners = new Set<Session>();
+
+  constructor(opts: StatelessDispatcherOptions) {
+    this.opts = opts;
+  }
+
+  /**
+   * Serves one request. Returns a cancel function (HTTP: the client closed the stream; stdio:
+   * notifications/cancelled).
+   */
+  handle(profile: string, request: JsonRpcRequest, reply: StatelessReply): () => void {
+    const fail = (error: JsonRpcErrorObject) => reply.respond(failure(request.id, error), statusForError(error));
+    const params = request.params ?? {};
+    const meta = params._meta as Record<string, unknown> | undefined;
+    const missing = [META.protocolVersion, META.clientCapabilities].filter((k) => meta?.[k] === undefined);
+    if (missing.length) {
+      fail({ code: RpcCode.InvalidParams, message: `Invalid params: missing _meta keys: ${missing.join(', ')}` });
+      return noop;
+    }
+    const version = meta![META.protocolVersion];
+    if (version !== STATELESS_REVISION) {
+      fail({ code: StatelessCode.UnsupportedProtocolVersion, message: 'Unsupported protocol version', data: { supported: [...REVISIONS], requested: String(version) } });
+      return noop;
+    }
+    if (!CLIENT_METHODS.has(request.method)) {
+      fail({ code: RpcCode.MethodNotFound, message: `Method not found: ${request.method}` });
+      return noop;
+    }
+    if (request.method === 'server/discover') {
+      reply.respond(success(request.id, this.finish(request.method, this.discover(profile))), 200);
+      return noop;
+    }
+    if (request.method === 'subscriptions/listen') return this.listen(profile, request, reply);
+
+    const state = params.requestState;
+    if (typeof state === 'string' && state.startsWith(STATE_PREFIX)) {
+      const call = this.parked.get(state);
+      if (!call || !call.matches(request)) {
+        fail({ code: RpcCode.InvalidParams, message: 'Invalid params: requestState is unknown, expired, or belongs to another request' });
+        return noop;
+      }
+      return call.resume(request, reply);
+    }
+    const call = new StatelessCall(this, profile, request, reply);
+    return () => call.cancel();
+  }
+
+  /** Ends every listen stream and parked call (the gateway is stopping). */
+  closeAll(): void {
+    for (const s of [...this.listeners]) s.close();
+    for (const call of [...this.parked.values()]) call.cancel();
+  }
+
+  discover(profile: string): Record<string, unknown> {
+    return { supportedVersions: [...REVISIONS], capabilities: this.opts.serverCapabilities(profile) };
+  }
+
+  /** What every result to a stateless client carries: resultType, cache hints, who we are. */
+  finish(method: string, result: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...result };
+    out.resultType ??= 'complete';
+    if (CACHEABLE.has(method)) {
+      out.ttlMs ??= 0;
+      out.cacheScope ??= 'private';
+    }
+    const meta = (out._meta as Record<string, unknown> | undefined) ?? {};
+    out._meta = { ...meta, [META.serverInfo]: this.opts.serverInfo };
+    return out;
+  }
+
+  createSession(profile: string, send: SendFn, onAbandoned: (id: RequestId) => void, meta: Record<string, unknown>): Session {
+    const session = this.opts.createSession(profile, send, onAbandoned);
+    session.stateless = true;
+    session.protocolVersion = STATELESS_REVISION;
+    const caps = meta[META.clientCapabilities];
+    session.clientCapabilities = caps && typeof caps === 'object' && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {};
+    const info = meta[META.clientInfo] as { name?: unknown; version?: unknown } | undefined;
+    if (info && typeof info.name === 'string') session.clientInfo = { name: info.name, version: typeof info.version === 'string' ? info.version : '' };
+    const level = meta[META.logLevel];
+    if (typeof level === 'string' && (LOG_LEVELS as readonly string[]).includes(level)) session.logLevel = level as (typeof LOG_LEVELS)[number];
+    return session;
+  }
+
+  park(call: StatelessCall): void {
+    this.parked.set(call.token, call);
+  }
+
+  unpark(call: StatelessCall): void {
+    this.parked.delete(call.token);
+  }
+
+  /** A long-lived stream of the notifications the client opted in to. */
+  private listen(profile: string, request: JsonRpcRequest, reply: StatelessReply): () => void {
+    const params = request.params ?? {};
+    const filter = params.notifications as Record<string, unknown> | undefined;
+    if (!filter || typeof filter !== 'object' || Array.isArray(filter)) {
+      reply.respond(failure(request.id, { code: RpcCode.InvalidParams, message: 'Invalid params: subscriptions/listen needs a "notifications" object' }), 400);
+      return noop;
+    }
+    const capabilities = this.opts.serverCapabilities(profile);
+    const honored: Record<string, unknown> = {};
+    for (const key of ['toolsListChanged', 'promptsListChanged', 'resourcesListChanged'] as const) {
+      const capability = key.replace('ListChanged', '') as 'tools' | 'prompts' | 'resources';
+      if (filter[key] === true && capabilities[capability]) honored[key] = true;
+    }
+    const uris = Array.isArray(filter.resourceSubscriptions) ? filter.resourceSubscriptions.filter((u): u is string => typeof u === 'string') : [];
+    if (uris.length) honored.resourceSubscriptions = uris;
+    const tag = (method: string, p: Params | undefined): JsonRpcNotification =>
+      notification(method, { ...p, _meta: { ...(p?._meta as Record<string, unknown> | undefined), [META.subscriptionId]: request.id } });
+    const wanted: Record<string, boolean> = {
+      'notifications/tools/list_changed': honored.toolsListChanged === true,
+      'notifications/prompts/list_changed': honored.promptsListChanged === true,
+      'notifications/resources/list_changed': honored.resourcesListChanged === true,
+      'notifications/resources/updated': uris.length > 0,
+    };
+    const session = this.createSession(profile, (m) => {
+      if ('method' in m && !('id' in m) && wanted[m.method]) reply.notify(tag(m.method, m.params));
+    }, noop, (params._meta as Record<string, unknown>) ?? {});
+    session.initialized = true;
+    this.listeners.add(session);
+    session.onClose(() => {
+      this.listeners.delete(session);
+    });
+    reply.notify(tag('notifications/subscriptions/acknowledged', { notifications: honored }));
+    // Resource subscriptions ride on the router's own subscribe bookkeeping.
+    let nextId = 1;
+    for (const uri of uris) session.receive({ jsonrpc: '2.0', id: `listen-${nextId++}`, method: 'resources/subscribe', params: { uri } });
+    return () => session.close();
+  }
+}
+
+/**
+ * One client call, possibly spanning several HTTP requests (rounds of input_required). Its
+ * Session stays attached to the router until the upstream's answer arrives.
+ */
+class StatelessCall {
+  /** Names the parked call; a new one every round, so a stale round's state is refused. */
+  token = newToken();
+  private readonly dispatcher: StatelessDispatcher;
+  private readonly method: string;
+  private readonly target: unknown;
+  private readonly session: Session;
+  /** The id the call has inside its session (the client's ids change every round). */
+  private readonly innerId: RequestId = 'call';
+  private active?: { reply: StatelessReply; id: RequestId };
+  /** Server-to-client requests waiting for the client's answer, by the key we showed it. */
+  private readonly questions = new Map<string, JsonRpcRequest>();
+  private gatherTimer?: NodeJS.Timeout;
+  private expiry?: NodeJS.Timeout;
+  private done = false;
+
+  constructor(dispatcher: StatelessDispatcher, profile: string, request: JsonRpcRequest, reply: StatelessReply) {
+    this.dispatcher = dispatcher;
+    this.method = request.method;
+    this.target = targetOf(request);
+    this.active = { reply, id: request.id };
+    const meta = (request.params?._meta as Record<string, unknown>) ?? {};
+    this.session = dispatcher.createSession(profile, (m, related) => this.onSend(m, related), () => this.finishWithoutAnswer(), meta);
+    this.session.receive({ ...request, id: this.innerId });
+  }
+
+  matches(request: JsonRpcRequest): boolean {
+    return request.method === this.method && JSON.stringify(targetOf(request)) === JSON.stringify(this.target);
+  }
+
+  /** The client came back with answers (or without some of them). */
+  resume(request: JsonRpcRequest, reply: StatelessReply): () => void {
+    const responses = request.params?.inputResponses;
+    if (responses !== undefined && (typeof responses !== 'object' || responses === null || Array.isArray(responses))) {
+      reply.respond(failure(request.id, { code: RpcCode.InvalidParams, message: 'Invalid params: inputResponses must be an object' }), 400);
+      return noop;
+    }
+    const answers = (responses ?? {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(answers)) {
+      if (!this.questions.has(key)) continue; // extra keys are ignored
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        reply.respond(failure(request.id, { code: RpcCode.InvalidParams, message: `Invalid params: inputResponses.${key} must be the client's result object` }), 400);
+        return noop;
+      }
+    }
+    this.active = { reply, id: request.id };
+    for (const [key, value] of Object.entries(answers)) {
+      const question = this.questions.get(key);
+      if (!question) continue;
+      this.questions.delete(key);
+      this.session.receive({ jsonrpc: '2.0', id: question.id, result: value as Record<string, unknown> });
+    }
+    // Unanswered questions are asked again.
+    if (this.questions.size > 0) this.askClient();
+    return () => this.cancel();
+  }
+
+  /** The client gave up (closed its stream, or cancelled). */
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    this.cleanup();
+    this.session.receive({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.innerId, reason: 'the client closed the request' } });
+    this.session.close();
+  }
+
+  private onSend(message: JsonRpcMessage, related: RequestId | undefined): void {
+    if (this.done) return;
+    if (isResponse(message)) {
+      if (message.id !== this.innerId) return;
+      this.done = true;
+      this.cleanup();
+      const active = this.active;
+      this.active = undefined;
+      if (active) {
+        const response = 'result' in message
+          ? success(active.id, this.dispatcher.finish(this.method, message.result))
+          : failure(active.id, message.error);
+        active.reply.respond(response, 'error' in message ? statusForError(message.error) : 200);
+      }
+      this.session.close();
+      return;
+    }
+    if (isRequest(message)) {
+      const capability = requiredCapability(message.method);
+      if (capability && !this.session.hasCapability(capability)) return this.missingCapability(message, capability);
+      this.questions.set(String(message.id), message);
+      if (!this.gatherTimer) this.gatherTimer = setTimeout(() => this.askClient(), GATHER_MS);
+      return;
+    }
+    // A notification: progress and logs of this call go on its current stream.
+    if (message.method === 'notifications/cancelled') {
+      const id = message.params?.requestId;
+      if (id !== undefined) this.questions.delete(String(id));
+      return;
+    }
+    if (related === undefined || related === this.innerId || message.method === 'notifications/message') this.active?.reply.notify(message);
+  }
+
+  /** Answers the current round with the questions asked so far and parks the call. */
+  private askClient(): void {
+    this.gatherTimer = undefined;
+    const active = this.active;
+    if (this.done || !active || this.questions.size === 0) return;
+    if (!MRTR_METHODS.has(this.method)) {
+      this.done = true;
+      active.reply.respond(failure(active.id, { code: RpcCode.InternalError, message: `the server asked the client a question during ${this.method}, which cannot carry input_required` }), 500);
+      this.cancelQuestions();
+      this.session.close();
+      return;
+    }
+    const inputRequests: Record<string, unknown> = {};
+    for (const [key, q] of this.questions) inputRequests[key] = q.params === undefined ? { method: q.method } : { method: q.method, params: q.params };
+    this.active = undefined;
+    this.dispatcher.unpark(this);
+    this.token = newToken();
+    active.reply.respond(success(active.id, this.dispatcher.finish(this.method, { resultType: 'input_required', inputRequests, requestState: this.token })), 200);
+    this.dispatcher.park(this);
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = setTimeout(() => this.cancel(), PARKED_TTL_MS);
+    this.expiry.unref();
+  }
+
+  /** The upstream needs something this client said it cannot do: the call fails with -32021. */
+  private missingCapability(question: JsonRpcRequest, capability: string): void {
+    const active = this.active;
+    this.done = true;
+    this.cleanup();
+    this.session.receive({ jsonrpc: '2.0', id: question.id, error: { code: StatelessCode.MissingClientCapability, message: `the client did not declare the ${capability} capability` } });
+    if (active) {
+      const error = { code: StatelessCode.MissingClientCapability, message: `Missing required client capability: ${capability} (the server asked for ${question.method})`, data: { requiredCapabilities: { [capability]: {} } } };
+      active.reply.respond(failure(active.id, error), 400);
+    }
+    this.session.receive({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.innerId, reason: 'missing client capability' } });
+    this.session.close();
+  }
+
+  /** The request was cancelled inside the session without an answer. */
+  private finishWithoutAnswer(): void {
+    if (this.done) return;
+    this.done = true;
+    this.cleanup();
+    this.session.close();
+  }
+
+  private cancelQuestions(): void {
+    for (const q of this.questions.values()) this.session.receive({ jsonrpc: '2.0', id: q.id, error: toRpcError(new Error('the client cannot answer this request')) });
+    this.questions.clear();
+  }
+
+  private cleanup(): void {
+    if (this.gatherTimer) clearTimeout(this.gatherTimer);
+    if (this.expiry) clearTimeout(this.expiry);
+    this.dispatcher.unpark(this);
+  }
+}
+
+/** What a retry must repeat: the tool or prompt name, or the resource URI. */
+function targetOf(request: JsonRpcRequest): unknown {
+  const p = request.params ?? {};
+  return p.name ?? p.uri ?? null;
+}
+
+function newToken(): string {
+  return STATE_PREFIX + randomBytes(18).toString('base64url');
+}
+
+function noop(): void {}

@@ -1,0 +1,65 @@
+/**
+ * Errors of JSON handler upstreams. Each names the server and the cause, and keeps the raw reply
+ * (truncated) so the traffic log can show what the handler actually said.
+ */
+import { GatewayError, type GatewayErrorCode, type JsonRpcErrorObject } from '../../protocol/errors.ts';
+
+/** How much of a raw reply an error keeps. */
+export const RAW_REPLY_KEEP = 4096;
+
+export interface HandlerErrorDetails {
+  cause?: unknown;
+  rpc?: JsonRpcErrorObject;
+  /** The handler's reply as received (any size; truncated here). */
+  raw?: Buffer | string;
+  /** HTTP status, or the CGI Status of a FastCGI reply. */
+  status?: number;
+  /** FastCGI stderr (truncated). */
+  stderr?: string;
+}
+
+export class HandlerError extends GatewayError {
+  /** Start of the raw reply (at most RAW_REPLY_KEEP bytes, decoded as UTF-8), for the traffic log. */
+  readonly raw?: string;
+  /** True when `raw` was cut. */
+  readonly rawTruncated?: boolean;
+  readonly status?: number;
+  readonly stderr?: string;
+
+  constructor(code: GatewayErrorCode, message: string, details: HandlerErrorDetails = {}) {
+    const options: { cause?: unknown; rpc?: JsonRpcErrorObject } = {};
+    if (details.cause !== undefined) options.cause = details.cause;
+    if (details.rpc) options.rpc = details.rpc;
+    super(code, message, options);
+    this.name = 'HandlerError';
+    if (details.raw !== undefined) {
+      const { text, truncated } = truncateRaw(details.raw);
+      this.raw = text;
+      if (truncated) this.rawTruncated = true;
+    }
+    if (details.status !== undefined) this.status = details.status;
+    if (details.stderr) this.stderr = details.stderr.slice(0, RAW_REPLY_KEEP);
+  }
+}
+
+export function truncateRaw(raw: Buffer | string): { text: string; truncated: boolean } {
+  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  if (bytes.length <= RAW_REPLY_KEEP) return { text: bytes.toString('utf8'), truncated: false };
+  return { text: bytes.subarray(0, RAW_REPLY_KEEP).toString('utf8'), truncated: true };
+}
+
+/** A reply that breaks the contract (not JSON, none of the reply kinds...). */
+export function protocolError(server: string, message: string, details: HandlerErrorDetails = {}): HandlerError {
+  return new HandlerError('upstream_protocol', `server "${server}": ${message}`, details);
+}
+
+/** A transport failure: unreachable, closed, timed out, an HTTP error status. */
+export function transportError(server: string, code: GatewayErrorCode, message: string, details: HandlerErrorDetails = {}): HandlerError {
+  return new HandlerError(code, `server "${server}": ${message}`, details);
+}
+
+/** A short, single-line excerpt of a reply body for messages. */
+export function excerpt(body: string, max = 120): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}

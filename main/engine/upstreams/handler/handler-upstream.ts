@@ -1,0 +1,469 @@
+/**
+ * A JSON handler (HTTP or FastCGI) behind the Upstream interface: MCP requests become the
+ * envelopes of the handler contract and replies become MCP results. The handler never sees
+ * MCP. There is no initialize: the upstream is ready once a `discover` succeeds, and retries
+ * with backoff while the handler is down. A tool call whose handler asks questions (`elicit`)
+ * becomes server-to-client `elicitation/create` requests, answered and fed back round by round.
+ */
+import { EventEmitter } from 'node:events';
+import { ReadyWaiters } from '../ready-waiters.ts';
+import type { HandlerFastcgiTarget, HandlerHttpTarget } from '../../config/handler-address.ts';
+import { GatewayError, RpcCode, errorMessage } from '../../protocol/errors.ts';
+import { notification, type JsonRpcRequest, type Params } from '../../protocol/jsonrpc.ts';
+import { LATEST_STATEFUL } from '../../protocol/versions.ts';
+import { mapDiscover, type HandlerCatalog } from './catalog.ts';
+import {
+  classifyReply,
+  elicitNotAllowed,
+  promptError,
+  promptResult,
+  resourceNotFound,
+  resourceResult,
+  toolErrorResult,
+  toolResult,
+  type HandlerElicit,
+} from './content.ts';
+import { elicitationParams, notAnsweredText, readAnswer, type ElicitOutcome } from './elicit.ts';
+import { envelope, newRequestId, type Envelope } from './envelope.ts';
+import { HandlerError, protocolError } from './errors.ts';
+import { createFastcgiTransport } from './fastcgi-transport.ts';
+import { createHttpTransport } from './http-transport.ts';
+import { decodeReply } from './reply.ts';
+import type { HandlerTransport } from './transport.ts';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from '../mcp-upstream.ts';
+import type { ReplyFn, RequestOptions, Upstream, UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamState, UpstreamStatus } from '../types.ts';
+
+interface HandlerSpecBase {
+  name: string;
+  /** Static headers, references already resolved. */
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** Connections at most (FastCGI pool; HTTP keep-alive connections). */
+  pool: number;
+  /** 0: discover on every list request. */
+  discoverTtlMs: number;
+}
+
+export interface HandlerHttpSpec extends HandlerSpecBase {
+  kind: 'handler-http';
+  target: HandlerHttpTarget;
+  insecure: boolean;
+}
+
+export interface HandlerFastcgiSpec extends HandlerSpecBase {
+  kind: 'handler-fastcgi';
+  target: HandlerFastcgiTarget;
+  entrypoint: string;
+}
+
+/** The normalized config entry (HandlerHttpServerConfig / HandlerFastcgiServerConfig) fits as is. */
+export type HandlerSpec = HandlerHttpSpec | HandlerFastcgiSpec;
+
+export interface HandlerUpstreamDeps {
+  backoff?: BackoffPolicy;
+  /** Notes that are not state changes (skipped discover entries, ignored elicitation_cancelled replies). */
+  log?: (line: string) => void;
+  /** Largest reply accepted (limits.maxResponseBytes). */
+  maxReplyBytes?: number;
+  /** Elicitation rounds one tool call may take (default 20). */
+  maxElicitRounds?: number;
+  /** Replaces the HTTP / FastCGI transport (tests). */
+  transport?: HandlerTransport;
+  /** Accepted so the gateway can pass the deps it gives every kind; a handler has no initialize. */
+  clientInfo?: { name: string; version: string };
+  capabilities?: Record<string, unknown>;
+}
+
+const DEFAULT_MAX_REPLY_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_ROUNDS = 20;
+/** How long elicitation_cancelled may take; its reply is ignored anyway. */
+const CANCEL_NOTICE_TIMEOUT_MS = 5000;
+
+
+export function createHandlerUpstream(spec: HandlerSpec, deps: HandlerUpstreamDeps = {}): Upstream {
+  return new HandlerUpstream(spec, deps);
+}
+
+export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Upstream {
+  readonly name: string;
+  readonly kind: UpstreamKind;
+  private readonly spec: HandlerSpec;
+  private readonly deps: HandlerUpstreamDeps;
+  private readonly backoff: BackoffPolicy;
+  private readonly maxRounds: number;
+  private transport?: HandlerTransport;
+  private state: UpstreamState = 'stopped';
+  private since = Date.now();
+  private lastError?: string;
+  private restarts = 0;
+  private attempts = 0;
+  private retryAt?: number;
+  private retryTimer?: NodeJS.Timeout;
+  private readonly waiters = new ReadyWaiters();
+  /** Aborted on stop: every exchange in flight ends. */
+  private life = new AbortController();
+  /** The discover in flight (single-flight) and the last good answer. */
+  private discovering?: Promise<HandlerCatalog>;
+  private cached?: { catalog: HandlerCatalog; at: number };
+  private elicitSeq = 0;
+  private discoverNotes = '';
+
+  constructor(spec: HandlerSpec, deps: HandlerUpstreamDeps) {
+    super();
+    this.name = spec.name;
+    this.kind = spec.kind;
+    this.spec = spec;
+    this.deps = deps;
+    this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
+    this.maxRounds = deps.maxElicitRounds ?? DEFAULT_MAX_ROUNDS;
+  }
+
+  status(): UpstreamStatus {
+    const s: UpstreamStatus = { name: this.name, kind: this.kind, state: this.state, restarts: this.restarts, since: this.since };
+    if (this.lastError !== undefined) s.lastError = this.lastError;
+    if (this.retryAt !== undefined && this.state === 'backoff') s.retryAt = this.retryAt;
+    return s;
+  }
+
+  info(): UpstreamInfo | undefined {
+    if (this.state !== 'ready') return undefined;
+    const listChanged = { listChanged: false };
+    return {
+      protocolVersion: LATEST_STATEFUL,
+      capabilities: { tools: listChanged, resources: listChanged, prompts: listChanged },
+      serverInfo: { name: this.name, version: '0.0.0' },
+    };
+  }
+
+  start(): void {
+    if (this.state === 'starting' || this.state === 'ready' || this.state === 'backoff') return;
+    if (this.life.signal.aborted) this.life = new AbortController();
+    try {
+      this.transport ??= this.deps.transport ?? this.createTransport();
+    } catch (err) {
+      this.lastError = `cannot set up the handler: ${errorMessage(err)}`;
+      this.setState('failed');
+      this.rejectWaiters(this.unavailable());
+      return;
+    }
+    this.attempts = 0;
+    this.setState('starting');
+    void this.probe();
+  }
+
+  whenReady(timeoutMs: number): Promise<UpstreamInfo> {
+    const info = this.info();
+    if (info) return Promise.resolve(info);
+    if (this.state === 'failed' || this.state === 'stopped') return Promise.reject(this.unavailable());
+    return this.waiters.wait(timeoutMs, () => `server "${this.name}" is not ready after ${timeoutMs} ms (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryAt = undefined;
+    this.life.abort(new GatewayError('upstream_closed', `server "${this.name}" was stopped`));
+    this.discovering = undefined;
+    this.cached = undefined;
+    this.setState('stopped');
+    this.rejectWaiters(new GatewayError('upstream_unavailable', `server "${this.name}" was stopped`));
+    const transport = this.transport;
+    this.transport = undefined;
+    await transport?.close().catch(() => undefined);
+  }
+
+  async request(method: string, params: Params | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
+    const p = params ?? {};
+    switch (method) {
+      case 'tools/list':
+        return { tools: (await this.discover(options)).tools };
+      case 'resources/list':
+        return { resources: (await this.discover(options)).resources };
+      case 'resources/templates/list':
+        return { resourceTemplates: (await this.discover(options)).resourceTemplates };
+      case 'prompts/list':
+        return { prompts: (await this.discover(options)).prompts };
+      case 'tools/call':
+        return this.callTool(p, options);
+      case 'resources/read':
+        return this.readResource(p, options);
+      case 'prompts/get':
+        return this.getPrompt(p, options);
+      case 'ping':
+        return {};
+      case 'completion/complete':
+        // Handlers have no completions; an empty answer keeps clients' argument boxes working.
+        return { completion: { values: [], hasMore: false } };
+      default: {
+        const message = `server "${this.name}" is a JSON handler and does not support ${method}`;
+        throw new GatewayError('method_not_found', message, { rpc: { code: RpcCode.MethodNotFound, message } });
+      }
+    }
+  }
+
+  notify(): void {
+    // Handlers have no notifications: cancellation reaches them as the request's signal.
+  }
+
+  // ---- discover and state ----
+
+  /** The catalog: cached within the TTL, else one discover shared by everyone asking now. */
+  private discover(options: RequestOptions = {}): Promise<HandlerCatalog> {
+    const ttl = this.spec.discoverTtlMs;
+    if (ttl > 0 && this.cached && Date.now() - this.cached.at < ttl) return Promise.resolve(this.cached.catalog);
+    if (this.discovering) return this.discovering;
+    const flight = this.fetchCatalog(options.timeoutMs).then(
+      (catalog) => {
+        if (this.discovering === flight) this.discovering = undefined;
+        this.cached = { catalog, at: Date.now() };
+        this.markReady();
+        return catalog;
+      },
+      (err: unknown) => {
+        // Never cached: the next list asks again.
+        if (this.discovering === flight) this.discovering = undefined;
+        if (this.state === 'ready') {
+          this.restarts++;
+          this.scheduleRetry(err);
+        }
+        throw err;
+      },
+    );
+    this.discovering = flight;
+    return flight;
+  }
+
+  private async fetchCatalog(timeoutMs?: number): Promise<HandlerCatalog> {
+    // Discover serves every session at once, so it carries no session id and no client headers.
+    const { reply } = await this.exchange(envelope('discover', null, newRequestId()), { timeoutMs, idempotent: true });
+    const notes: string[] = [];
+    const catalog = mapDiscover(reply, (note) => notes.push(note));
+    // Said once, not on every list request.
+    const said = notes.join('\n');
+    if (said !== this.discoverNotes) for (const note of notes) this.deps.log?.(`server "${this.name}": ${note}`);
+    this.discoverNotes = said;
+    return catalog;
+  }
+
+  /** First discover after start, and each retry while the handler is down. */
+  private async probe(): Promise<void> {
+    try {
+      await this.discover();
+    } catch (err) {
+      if (this.state === 'starting' || this.state === 'backoff') this.scheduleRetry(err);
+    }
+  }
+
+  private markReady(): void {
+    if (this.state === 'ready' || this.state === 'stopped' || this.state === 'failed') return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryAt = undefined;
+    this.lastError = undefined;
+    this.attempts = 0;
+    this.setState('ready');
+    const info = this.info()!;
+    this.waiters.resolveAll(info);
+    this.emit('ready', info);
+  }
+
+  /**
+   * A handler is one request away from working again, so it is retried for as long as it is
+   * configured: backoff grows to maxMs and stays there (no "failed" after maxAttempts).
+   */
+  private scheduleRetry(err: unknown): void {
+    if (this.state === 'stopped' || this.state === 'failed') return;
+    this.lastError = withoutServer(this.name, errorMessage(err));
+    this.attempts++;
+    const delay = Math.min(this.backoff.initialMs * 2 ** Math.min(this.attempts - 1, 30), this.backoff.maxMs);
+    this.retryAt = Date.now() + delay;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.setState('backoff');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.probe();
+    }, delay);
+  }
+
+  private setState(state: UpstreamState): void {
+    this.state = state;
+    this.since = Date.now();
+    this.emit('status', this.status());
+  }
+
+  private rejectWaiters(err: GatewayError): void {
+    this.waiters.rejectAll(err);
+  }
+
+  private unavailable(): GatewayError {
+    return new GatewayError('upstream_unavailable', `server "${this.name}" is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}`);
+  }
+
+  private createTransport(): HandlerTransport {
+    const maxReplyBytes = this.deps.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    const spec = this.spec;
+    if (spec.kind === 'handler-http') {
+      return createHttpTransport({ name: spec.name, target: spec.target, insecure: spec.insecure, headers: spec.headers, connections: spec.pool, maxReplyBytes });
+    }
+    return createFastcgiTransport({ name: spec.name, target: spec.target, entrypoint: spec.entrypoint, headers: spec.headers, pool: spec.pool, maxReplyBytes });
+  }
+
+  // ---- one exchange ----
+
+  private async exchange(
+    env: Envelope,
+    opts: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined; clientHeaders?: RequestOptions['clientHeaders']; idempotent: boolean },
+  ): Promise<{ reply: Record<string, unknown>; raw: Buffer }> {
+    const transport = this.transport;
+    if (!transport || this.state === 'stopped') throw this.unavailable();
+    const life = this.life.signal;
+    const signal = opts.signal ? AbortSignal.any([opts.signal, life]) : life;
+    let res;
+    try {
+      res = await transport.send({
+        body: Buffer.from(JSON.stringify(env), 'utf8'),
+        timeoutMs: opts.timeoutMs ?? this.spec.timeoutMs,
+        signal,
+        idempotent: opts.idempotent,
+        ...(opts.clientHeaders ? { clientHeaders: opts.clientHeaders } : {}),
+      });
+    } catch (err) {
+      if (life.aborted && !opts.signal?.aborted) throw new GatewayError('upstream_closed', `server "${this.name}" was stopped; the request was lost`, { cause: err });
+      throw err;
+    }
+    return { reply: decodeReply(this.name, transport.where, res), raw: res.body };
+  }
+
+  // ---- tools/call with elicitation rounds ----
+
+  private async callTool(params: Params, options: RequestOptions): Promise<Record<string, unknown>> {
+    const name = params.name;
+    if (typeof name !== 'string') throw invalidParams('tools/call: "name" must be a string');
+    const args = params.arguments;
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) throw invalidParams('tools/call: "arguments" must be an object');
+    const session = options.sessionId ?? null;
+    const requestId = newRequestId();
+    const results: Record<string, unknown>[] = [];
+    let context: unknown;
+    for (let round = 0; ; round++) {
+      const env = envelope('call_tool', session, requestId, {
+        name,
+        arguments: args,
+        elicitation_results: results.length ? results : undefined,
+        context,
+      });
+      const { reply, raw } = await this.exchange(env, { timeoutMs: options.timeoutMs, signal: options.signal, clientHeaders: options.clientHeaders, idempotent: false });
+      const kind = classifyReply(this.name, reply, raw);
+      if (kind.kind === 'content') return toolResult(this.name, kind, raw);
+      if (kind.kind === 'error') return toolErrorResult(kind.error);
+      if (round >= this.maxRounds) {
+        await this.sendCancelled(session, requestId, name, 'cancel', kind.elicit.context, options);
+        throw protocolError(this.name, `the handler asked for input more than ${this.maxRounds} times in one call of ${name}; gave up`, { raw });
+      }
+      const outcome = await this.ask(kind.elicit, options.signal);
+      if (outcome.action === 'accept') {
+        results.push(outcome.content);
+        context = kind.elicit.context;
+        continue;
+      }
+      await this.sendCancelled(session, requestId, name, outcome.action, kind.elicit.context, options);
+      if (this.life.signal.aborted) throw new GatewayError('upstream_closed', `server "${this.name}" was stopped while ${name} waited for an answer`);
+      if (options.signal?.aborted) throw new GatewayError('request_cancelled', `server "${this.name}": ${name} was cancelled while waiting for an answer`);
+      return {
+        content: [{ type: 'text', text: notAnsweredText(name, kind.elicit.message, outcome) }],
+        isError: true,
+        _meta: { 'switchboard/elicitation': { action: outcome.action } },
+      };
+    }
+  }
+
+  /**
+   * Asks the client (through the router: the client whose call this is, or the app's Prompter)
+   * and waits for the answer. An error answer means nobody could answer ("unsupported").
+   */
+  private ask(elicit: HandlerElicit, signal?: AbortSignal): Promise<ElicitOutcome> {
+    if (this.listenerCount('request') === 0) return Promise.resolve({ action: 'unsupported', reason: 'nothing is connected that could ask the user' });
+    const id = `${this.name}:elicit:${++this.elicitSeq}`;
+    const message: JsonRpcRequest = { jsonrpc: '2.0', id, method: 'elicitation/create', params: elicitationParams(elicit) };
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (outcome: ElicitOutcome): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        this.life.signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const onAbort = (): void => {
+        // Withdraw the question wherever it is shown (the router aborts it on notifications/cancelled).
+        this.emit('notification', notification('notifications/cancelled', { requestId: id, reason: 'the tool call ended' }));
+        settle({ action: 'cancel' });
+      };
+      if (signal?.aborted || this.life.signal.aborted) {
+        settle({ action: 'cancel' });
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.life.signal.addEventListener('abort', onAbort, { once: true });
+      const reply: ReplyFn = (answer) => settle(readAnswer(answer));
+      try {
+        this.emit('request', message, reply);
+      } catch (err) {
+        settle({ action: 'unsupported', reason: errorMessage(err) });
+      }
+    });
+  }
+
+  /** Tells the handler the questions of this call will not be answered; its reply is ignored. */
+  private async sendCancelled(session: string | null, requestId: string, name: string, action: string, context: unknown, options: RequestOptions): Promise<void> {
+    if (this.state === 'stopped') return;
+    try {
+      await this.exchange(envelope('elicitation_cancelled', session, requestId, { name, action, context }), {
+        timeoutMs: Math.min(this.spec.timeoutMs, CANCEL_NOTICE_TIMEOUT_MS),
+        clientHeaders: options.clientHeaders,
+        idempotent: false,
+      });
+    } catch (err) {
+      this.deps.log?.(`server "${this.name}": elicitation_cancelled for ${name} failed (ignored): ${withoutServer(this.name, errorMessage(err))}`);
+    }
+  }
+
+  // ---- resources/read and prompts/get ----
+
+  private async readResource(params: Params, options: RequestOptions): Promise<Record<string, unknown>> {
+    const uri = params.uri;
+    if (typeof uri !== 'string') throw invalidParams('resources/read: "uri" must be a string');
+    const env = envelope('read_resource', options.sessionId ?? null, newRequestId(), { uri });
+    const { reply, raw } = await this.exchange(env, { timeoutMs: options.timeoutMs, signal: options.signal, clientHeaders: options.clientHeaders, idempotent: true });
+    const kind = classifyReply(this.name, reply, raw);
+    if (kind.kind === 'elicit') throw elicitNotAllowed(this.name, `read_resource ${uri}`, raw);
+    if (kind.kind === 'error') throw resourceNotFound(this.name, uri, kind.error, raw);
+    const known = this.cached?.catalog.resources.find((r) => r.uri === uri)?.mimeType;
+    return resourceResult(this.name, uri, kind.content, raw, typeof known === 'string' ? known : undefined);
+  }
+
+  private async getPrompt(params: Params, options: RequestOptions): Promise<Record<string, unknown>> {
+    const name = params.name;
+    if (typeof name !== 'string') throw invalidParams('prompts/get: "name" must be a string');
+    const args = params.arguments;
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) throw invalidParams('prompts/get: "arguments" must be an object');
+    const env = envelope('get_prompt', options.sessionId ?? null, newRequestId(), { name, arguments: args });
+    const { reply, raw } = await this.exchange(env, { timeoutMs: options.timeoutMs, signal: options.signal, clientHeaders: options.clientHeaders, idempotent: true });
+    const kind = classifyReply(this.name, reply, raw);
+    if (kind.kind === 'elicit') throw elicitNotAllowed(this.name, `get_prompt ${name}`, raw);
+    if (kind.kind === 'error') throw promptError(this.name, kind.error, raw);
+    return promptResult(this.name, kind.content, reply, raw);
+  }
+}
+
+function invalidParams(message: string): GatewayError {
+  return new GatewayError('invalid_request', message, { rpc: { code: RpcCode.InvalidParams, message } });
+}
+
+/** Status texts are shown next to the server's name already. */
+function withoutServer(name: string, message: string): string {
+  const prefix = `server "${name}": `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
+
+export { HandlerError };

@@ -1,0 +1,145 @@
+/**
+ * The HTTP(S) transport of a JSON handler: one POST per envelope over a keep-alive undici pool
+ * (TCP, or a Unix socket), static and forwarded headers, one deadline per exchange, and HTTPS
+ * certificate checks unless the server is explicitly `insecure`.
+ */
+import { Pool, type Dispatcher } from 'undici';
+import type { HandlerHttpTarget } from '../../config/handler-address.ts';
+import { displayUrl } from '../http-errors.ts';
+import { transportError } from './errors.ts';
+import { httpHandlerHeaders } from './headers.ts';
+import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
+
+export interface HttpTransportOptions {
+  name: string;
+  target: HandlerHttpTarget;
+  insecure: boolean;
+  /** Static headers (resolved values: never log them). */
+  headers: Record<string, string>;
+  /** Keep-alive connections at most. */
+  connections: number;
+  maxReplyBytes: number;
+}
+
+const abortReason = (signal: AbortSignal): unknown => signal.reason;
+
+class Timeout extends Error {}
+
+export function createHttpTransport(opts: HttpTransportOptions): HandlerTransport {
+  const url = new URL(opts.target.url);
+  const where = opts.target.socketPath ? `${displayUrl(url)} (via ${opts.target.socketPath})` : displayUrl(url);
+  // Credentials in the URL become Basic auth (undici only uses the origin); a header from config wins.
+  const staticHeaders: Record<string, string> = { Accept: 'application/json' };
+  if (url.username || url.password) {
+    staticHeaders.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+  }
+  Object.assign(staticHeaders, opts.headers);
+  const path = `${url.pathname}${url.search}`;
+  const connect: Record<string, unknown> = { rejectUnauthorized: !opts.insecure };
+  if (opts.target.socketPath) connect.socketPath = opts.target.socketPath;
+  const pool = new Pool(url.origin, {
+    connections: opts.connections,
+    // Our own deadline covers the exchange; the pool's timers would only race with it.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    allowH2: false,
+    connect,
+  });
+
+  async function send(exchange: HandlerExchange): Promise<HandlerReply> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Timeout()), exchange.timeoutMs);
+    const onAbort = (): void => controller.abort(exchange.signal ? abortReason(exchange.signal) : undefined);
+    if (exchange.signal?.aborted) onAbort();
+    exchange.signal?.addEventListener('abort', onAbort, { once: true });
+    let received = 0;
+    let status: number | undefined;
+    const chunks: Buffer[] = [];
+    try {
+      const headers: Record<string, string> = {
+        ...httpHandlerHeaders(staticHeaders, exchange.clientHeaders),
+        'content-type': 'application/json',
+      };
+      const response: Dispatcher.ResponseData = await pool.request({
+        path,
+        method: 'POST',
+        headers,
+        body: exchange.body,
+        signal: controller.signal,
+        // Never retry a POST on our own: a tool call may have side effects.
+        idempotent: false,
+      });
+      status = response.statusCode;
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        if (received > opts.maxReplyBytes) {
+          response.body.destroy();
+          throw transportError(opts.name, 'message_too_large', `the reply from ${where} is larger than ${opts.maxReplyBytes} bytes (limits.maxResponseBytes)`, { raw: Buffer.concat(chunks), status });
+        }
+        chunks.push(chunk);
+      }
+      const contentType = response.headers['content-type'];
+      const reply: HandlerReply = { status, body: Buffer.concat(chunks) };
+      if (typeof contentType === 'string') reply.contentType = contentType;
+      return reply;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'HandlerError') throw err;
+      const partial = Buffer.concat(chunks);
+      const details = { cause: err, ...(partial.length ? { raw: partial } : {}), ...(status !== undefined ? { status } : {}) };
+      if (controller.signal.aborted) {
+        if (controller.signal.reason instanceof Timeout) {
+          throw transportError(opts.name, 'request_timeout', `no complete reply from ${where} within ${exchange.timeoutMs} ms${received ? ` (${received} bytes received)` : ''}`, details);
+        }
+        throw transportError(opts.name, 'request_cancelled', `the request to ${where} was cancelled`, details);
+      }
+      const code = errorCode(err);
+      const neverConnected = status === undefined && code !== undefined && code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET' && code !== 'EPIPE';
+      throw transportError(opts.name, neverConnected ? 'upstream_unavailable' : 'upstream_closed', describeFailure(err, where, status, received, opts.insecure), details);
+    } finally {
+      clearTimeout(timer);
+      exchange.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return {
+    where,
+    send,
+    close: async () => {
+      await pool.destroy().catch(() => undefined);
+    },
+  };
+}
+
+const NETWORK_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is the handler running?)',
+  ENOENT: 'no socket at that path (is the handler running?)',
+  EACCES: 'permission denied',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+};
+
+function errorCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '' && code !== 'UND_ERR') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function describeFailure(err: unknown, where: string, status: number | undefined, received: number, insecure: boolean): string {
+  const code = errorCode(err);
+  if (status !== undefined) return `${where} closed the connection mid-reply (HTTP ${status}, after ${received} bytes)`;
+  if (code && /CERT|SSL|TLS|SELF_SIGNED/.test(code)) {
+    return `cannot connect to ${where} (TLS certificate problem: ${code})${insecure ? '' : '; for a development server with a self-signed certificate, set "insecure": true on this server'}`;
+  }
+  if (code && NETWORK_TEXT[code]) return `cannot connect to ${where} (${NETWORK_TEXT[code]})`;
+  // "other side closed" before any response: the handler dropped the request.
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') return `${where} closed the connection before replying`;
+  return `request to ${where} failed: ${err instanceof Error ? err.message : String(err)}${code ? ` (${code})` : ''}`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Judges a handler's raw reply: a 2xx status with a JSON object body is a reply; anything else
+ * (an error status, an HTML page, malformed JSON, an empty body) is a HandlerError that names
+ * the server and the cause and keeps the raw bytes for the traffic log.
+ */
+import { excerpt, protocolError, transportError } from './errors.ts';
+import type { HandlerReply } from './transport.ts';
+
+function looksLikeHtml(reply: HandlerReply, text: string): boolean {
+  return /\bhtml\b/i.test(reply.contentType ?? '') || /^\s*</.test(text);
+}
+
+/** An HTML page's title or first words, so "Fatal error: ..." or "502 Bad Gateway" shows. */
+function htmlGist(text: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+  if (title) return title;
+  return excerpt(text.replace(/<[^>]*>/g, ' '), 160);
+}
+
+/** The message of a JSON error body ({"error": {"message"}} or {"error": "..."}), if any. */
+function jsonGist(text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const message = typeof parsed.error === 'object' && parsed.error !== null ? parsed.error.message : (parsed.error ?? parsed.message);
+    return typeof message === 'string' && message !== '' ? excerpt(message, 160) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function decodeReply(server: string, where: string, reply: HandlerReply): Record<string, unknown> {
+  const text = reply.body.toString('utf8');
+  const details = { raw: reply.body, status: reply.status, ...(reply.stderr ? { stderr: reply.stderr } : {}) };
+  const stderrHint = reply.stderr?.trim() ? `; stderr: ${excerpt(reply.stderr, 200)}` : '';
+  if (reply.status < 200 || reply.status > 299) {
+    const gist = text.trim() === '' ? 'an empty body' : looksLikeHtml(reply, text) ? `an HTML page: ${htmlGist(text)}` : (jsonGist(text) ?? excerpt(text, 160));
+    throw transportError(server, 'upstream_error', `handler at ${where} answered HTTP ${reply.status} (${gist})${stderrHint}`, details);
+  }
+  if (text.trim() === '') throw protocolError(server, `handler at ${where} answered with an empty body instead of JSON${stderrHint}`, details);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    if (looksLikeHtml(reply, text)) throw protocolError(server, `handler at ${where} answered HTML instead of JSON: ${htmlGist(text)}${stderrHint}`, details);
+    throw protocolError(server, `handler at ${where} answered malformed JSON (${(err as Error).message}): ${excerpt(text)}${stderrHint}`, details);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw protocolError(server, `handler at ${where} answered JSON that is not an object: ${excerpt(text)}`, details);
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,206 @@
+/**
+ * The Channel ManagedUpstream drives, over HTTP. Adapts the SDK's async sends to the synchronous
+ * Channel contract: a request whose POST fails is answered at once with a synthetic JSON-RPC
+ * error, and a lost session or connection closes the channel so ManagedUpstream reconnects.
+ * In 'auto' mode it falls back from Streamable HTTP to legacy SSE when the initialize POST says
+ * the server is a legacy one, inside the same channel.
+ */
+import { GatewayError, RpcCode, errorMessage } from '../../protocol/errors.ts';
+import { failure, isRequest, isResponse, toMessage, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts';
+import { bodyHint, describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
+import { tracePost, type PostTrace } from './fetch.ts';
+import { WireStartError, createSseWire, createStreamableWire, type Wire, type WireHandlers, type WireKind } from './wire.ts';
+import type { Channel, ChannelHandlers } from '../mcp-upstream.ts';
+
+export type HttpTransportMode = 'auto' | WireKind;
+
+export interface HttpChannelOptions {
+  name: string;
+  url: URL;
+  /** Resolved values; sent on every request and never logged. */
+  headers: Record<string, string>;
+  mode: HttpTransportMode;
+  startupTimeoutMs: number;
+  handlers: ChannelHandlers;
+  /** Initialize succeeded over this transport. */
+  onInitialized(kind: WireKind): void;
+  /** The server answered but initialize never succeeded (not called when it was merely unreachable). */
+  onAbandoned(): void;
+  log(line: string): void;
+}
+
+/** What a legacy HTTP+SSE server answers to a POST on its SSE URL (the spec's fallback rule). */
+const LEGACY_STATUSES = new Set([400, 404, 405]);
+/** How long close() waits for the DELETE that ends the session. */
+const TERMINATE_GRACE_MS = 2000;
+
+export async function openHttpChannel(opts: HttpChannelOptions): Promise<Channel> {
+  const channel = new HttpChannel(opts);
+  await channel.connect();
+  return channel;
+}
+
+class HttpChannel implements Channel {
+  private readonly opts: HttpChannelOptions;
+  private readonly label: string;
+  private wire: Wire;
+  private closed = false;
+  private initializeId?: RequestId;
+  private initialized = false;
+  /** Set while swapping to the legacy transport; sends made meanwhile wait for it. */
+  private switching?: Promise<void>;
+
+  constructor(opts: HttpChannelOptions) {
+    this.opts = opts;
+    this.label = `server "${opts.name}"`;
+    this.wire = this.createWire(opts.mode === 'sse' ? 'sse' : 'streamable-http');
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.wire.start(this.opts.startupTimeoutMs);
+    } catch (err) {
+      this.end(err instanceof WireStartError && err.unreachable);
+      await this.wire.close(false, 0);
+      throw new GatewayError('upstream_unavailable', errorMessage(err), { cause: err });
+    }
+  }
+
+  send(message: JsonRpcMessage): void {
+    if (this.closed) throw new GatewayError('upstream_closed', `${this.label}: the connection is closed`);
+    if (isRequest(message) && message.method === 'initialize') this.initializeId = message.id;
+    if (this.switching) {
+      void this.switching.then(() => this.deliver(message));
+      return;
+    }
+    void this.deliver(message);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.end(false);
+    await this.wire.close(true, TERMINATE_GRACE_MS);
+  }
+
+  /** Never rejects: every failure becomes a synthetic error, a lost channel, or a log line. */
+  private async deliver(message: JsonRpcMessage): Promise<void> {
+    if (this.closed) return;
+    const wire = this.wire;
+    const trace: PostTrace = {};
+    try {
+      await tracePost(trace, () => wire.send(message));
+    } catch (err) {
+      if (this.closed || wire !== this.wire) return;
+      try {
+        await this.sendFailed(message, err, trace, wire);
+      } catch (inner) {
+        this.opts.log(`${this.label}: ${errorMessage(inner)}`);
+      }
+    }
+  }
+
+  private async sendFailed(message: JsonRpcMessage, err: unknown, trace: PostTrace, wire: Wire): Promise<void> {
+    const url = trace.url ?? this.opts.url;
+    // No HTTP response at all: the server or the network is gone, and with it the session.
+    if (trace.error !== undefined) return this.lose(describeNetworkFailure(trace.error, url), false, true);
+    const status = trace.status !== undefined && (trace.status < 200 || trace.status >= 300) ? trace.status : undefined;
+    if (status === undefined) return this.fail(message, `bad response from ${displayUrl(url)}: ${errorMessage(err)}`);
+    // Redirects the SDK would not follow leave no body; its own message names the target.
+    const httpFailure = describeHttpFailure(status, url, status < 400 ? errorMessage(err) : trace.body);
+    const isInitialize = !this.initialized && isRequest(message) && message.id === this.initializeId;
+    if (isInitialize && this.opts.mode === 'auto' && wire.kind === 'streamable-http' && LEGACY_STATUSES.has(status)) {
+      return this.fallBack(message, httpFailure);
+    }
+    // 404 is the spec's "unknown session". Some servers (the reference "everything" one among them)
+    // answer 400 "No valid session ID" instead; without this they would stay broken until restarted.
+    const sessionGone = status === 404 || (status === 400 && /session/i.test(bodyHint(trace.body) ?? ''));
+    if (sessionGone && this.initialized && wire.hasSession()) return this.lose(`ended the session (${httpFailure})`, false);
+    this.fail(message, httpFailure);
+  }
+
+  /** Legacy server: swap to the SSE transport (GET, then the endpoint event) and resend initialize. */
+  private async fallBack(initialize: JsonRpcMessage, postFailure: string): Promise<void> {
+    let release!: () => void;
+    this.switching = new Promise<void>((resolve) => { release = resolve; });
+    try {
+      await this.wire.close(false, 0);
+      if (this.closed) return;
+      this.wire = this.createWire('sse');
+      try {
+        await this.wire.start(this.opts.startupTimeoutMs);
+      } catch (err) {
+        if (!this.closed) this.fail(initialize, `no MCP endpoint at ${displayUrl(this.opts.url)}: Streamable HTTP POST got ${postFailure}; legacy SSE: ${errorMessage(err)}`);
+        return;
+      }
+      if (this.closed) return;
+      this.opts.log(`${this.label}: ${displayUrl(this.opts.url)} is a legacy HTTP+SSE server (POST got ${postFailure}); using SSE`);
+      void this.deliver(initialize);
+    } finally {
+      this.switching = undefined;
+      release();
+    }
+  }
+
+  private received(wire: Wire, raw: unknown): void {
+    if (this.closed || wire !== this.wire) return;
+    let message: JsonRpcMessage;
+    try {
+      message = toMessage(raw);
+    } catch (err) {
+      this.opts.log(`${this.label}: dropped an invalid message: ${errorMessage(err)}`);
+      return;
+    }
+    // The SDK transport must send MCP-Protocol-Version from now on, but ManagedUpstream does the
+    // handshake through send(), so we learn the negotiated version as its answer passes by.
+    if (!this.initialized && isResponse(message) && 'result' in message && message.id === this.initializeId) {
+      const version = message.result.protocolVersion;
+      if (typeof version === 'string') wire.setProtocolVersion(version);
+      this.initialized = true;
+      this.opts.onInitialized(wire.kind);
+    }
+    this.opts.handlers.onMessage(message);
+  }
+
+  /** Answers a request right away instead of letting it wait for its timeout. */
+  private fail(message: JsonRpcMessage, detail: string): void {
+    if (isRequest(message)) {
+      this.opts.handlers.onMessage(failure(message.id, { code: RpcCode.UpstreamUnavailable, message: `${this.label}: ${detail}` }));
+    } else {
+      this.opts.log(`${this.label}: could not deliver ${'method' in message ? message.method : 'a response'}: ${detail}`);
+    }
+  }
+
+  /** The session or connection is gone: clean up and tell ManagedUpstream, which reconnects. */
+  private lose(reason: string, terminate: boolean, unreachable = false): void {
+    if (this.closed) return;
+    this.end(unreachable);
+    void this.wire.close(terminate, TERMINATE_GRACE_MS);
+    this.opts.handlers.onClose(new Error(reason));
+  }
+
+  /** A server that is merely down says nothing about which transport it speaks, so that is kept. */
+  private end(unreachable: boolean): void {
+    this.closed = true;
+    if (!this.initialized && !unreachable) this.opts.onAbandoned();
+  }
+
+  private createWire(kind: WireKind): Wire {
+    // Handlers are bound to their own wire so a replaced one (after the SSE fallback) goes quiet.
+    const self: { wire?: Wire } = {};
+    const handlers: WireHandlers = {
+      onMessage: (raw) => { if (self.wire) this.received(self.wire, raw); },
+      onLost: (reason, terminate) => { if (self.wire && self.wire === this.wire) this.lose(reason, terminate); },
+      log: (line) => this.opts.log(`${this.label}: ${oneLine(line)}`),
+    };
+    self.wire = kind === 'sse'
+      ? createSseWire(this.opts.url, this.opts.headers, handlers)
+      : createStreamableWire(this.opts.url, this.opts.headers, handlers);
+    return self.wire;
+  }
+}
+
+/** SDK diagnostics can carry a whole HTML error page; keep log lines short. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 300 ? `${flat.slice(0, 297)}...` : flat;
+}

@@ -1,0 +1,181 @@
+/**
+ * One SDK client transport (Streamable HTTP or legacy HTTP+SSE) behind a small uniform face.
+ * The SDK owns the wire (POSTs, the GET stream and its Last-Event-ID resumption, the legacy
+ * endpoint event); this module only decides when that wire is gone for good.
+ */
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { errorMessage } from '../../protocol/errors.ts';
+import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
+import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
+import { observingFetch, type StreamResult } from './fetch.ts';
+
+export type WireKind = 'streamable-http' | 'sse';
+
+/** start() failed; `unreachable` when no HTTP response came back at all (the server may just be down). */
+export class WireStartError extends Error {
+  readonly unreachable: boolean;
+  constructor(message: string, unreachable: boolean) {
+    super(message);
+    this.name = 'WireStartError';
+    this.unreachable = unreachable;
+  }
+}
+
+export interface WireHandlers {
+  /** A message as the SDK parsed it; the channel validates it further. */
+  onMessage(message: unknown): void;
+  /** The wire is gone for good. `terminate`: the session may still exist, so ending it is worth a try. */
+  onLost(reason: string, terminate: boolean): void;
+  log(line: string): void;
+}
+
+export interface Wire {
+  readonly kind: WireKind;
+  /** Connects where the transport needs to before the first send (legacy SSE: GET and wait for the endpoint). */
+  start(timeoutMs: number): Promise<void>;
+  send(message: JsonRpcMessage): Promise<void>;
+  /** Whether the server gave us a session that a 404 could now refer to. */
+  hasSession(): boolean;
+  setProtocolVersion(version: string): void;
+  /** Idempotent. With `terminate`, ends the session first (DELETE; Streamable HTTP only), waiting at most graceMs. */
+  close(terminate: boolean, graceMs: number): Promise<void>;
+}
+
+/** Same as the SDK's defaults, spelled out because the stream watch below counts against maxRetries. */
+const STREAM_RECONNECT = { initialReconnectionDelay: 1000, maxReconnectionDelay: 30_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 2 };
+
+export function createStreamableWire(url: URL, headers: Record<string, string>, handlers: WireHandlers): Wire {
+  const shown = displayUrl(url);
+  let closed = false;
+  let streamSeen = false;
+  let failures = 0;
+  // The SDK reopens a dropped GET stream on its own (resuming with Last-Event-ID). We step in only
+  // when the session is plainly gone (404 on a stream we had) or the SDK has given up reopening it:
+  // without that stream, server-initiated messages would be lost silently.
+  const onStream = (result: StreamResult): void => {
+    if (closed) return;
+    let cause: string;
+    if ('error' in result) cause = describeNetworkFailure(result.error, url);
+    else if (result.status >= 200 && result.status < 300) {
+      streamSeen = true;
+      failures = 0;
+      return;
+    } else if (result.status === 405) return; // the server offers no GET stream; allowed
+    else if (result.status === 404 && streamSeen) {
+      handlers.onLost(`ended the session (HTTP 404 from ${shown})`, false);
+      return;
+    } else cause = `HTTP ${result.status} from ${shown}`;
+    failures++;
+    if (streamSeen && failures >= STREAM_RECONNECT.maxRetries) handlers.onLost(`lost its event stream: ${cause}`, true);
+  };
+  // Not covered: a POST answered with an SSE stream that breaks before its response (and without
+  // an event id to resume from). The SDK only reports it to onerror, unattributed; the request
+  // then waits for its timeout, or fails sooner if the GET stream watch above declares us lost.
+  const transport = new StreamableHTTPClientTransport(url, {
+    requestInit: { headers },
+    fetch: observingFetch(onStream),
+    reconnectionOptions: STREAM_RECONNECT,
+  });
+  transport.onmessage = (message) => { if (!closed) handlers.onMessage(message); };
+  // Send failures also land here; the channel handles those from send's rejection, so this is only a diagnostic.
+  transport.onerror = (err) => { if (!closed) handlers.log(`${shown}: ${errorMessage(err)}`); };
+
+  return {
+    kind: 'streamable-http',
+    start: () => transport.start(),
+    send: (message) => transport.send(message as JSONRPCMessage),
+    hasSession: () => transport.sessionId !== undefined,
+    setProtocolVersion: (version) => transport.setProtocolVersion(version),
+    async close(terminate, graceMs) {
+      if (closed) return;
+      closed = true;
+      // terminateSession treats 405 (server does not let clients end sessions) as success.
+      if (terminate && transport.sessionId !== undefined) await within(transport.terminateSession(), graceMs);
+      await transport.close().catch(() => undefined);
+    },
+  };
+}
+
+export function createSseWire(url: URL, headers: Record<string, string>, handlers: WireHandlers): Wire {
+  const shown = displayUrl(url);
+  let closed = false;
+  let started = false;
+  let lastGet: StreamResult | undefined;
+  /** Fails a start() still waiting for the endpoint event (EventSource.close alone would leave it pending). */
+  let abortStart: (() => void) | undefined;
+  const transport = new SSEClientTransport(url, {
+    requestInit: { headers },
+    fetch: observingFetch((result) => { lastGet = result; }),
+  });
+
+  const unreachable = (): boolean => lastGet !== undefined && 'error' in lastGet;
+  const explain = (err: unknown): string => {
+    if (lastGet && 'error' in lastGet) return describeNetworkFailure(lastGet.error, url);
+    if (err instanceof SseError && err.code !== undefined) return describeHttpFailure(err.code, url);
+    return errorMessage(err);
+  };
+
+  transport.onmessage = (message) => { if (!closed) handlers.onMessage(message); };
+  transport.onerror = (err) => {
+    if (closed) return;
+    // A legacy session lives exactly as long as its GET stream: once it drops, the session is gone
+    // (EventSource would reconnect into a fresh, uninitialised session, so we never let it).
+    if (err instanceof SseError && started) {
+      const cause = unreachable() || err.code !== undefined ? `: ${explain(err)}` : ` from ${shown}`;
+      handlers.onLost(`lost its event stream${cause}`, false);
+    }
+    else handlers.log(`${shown}: ${errorMessage(err)}`);
+  };
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    abortStart?.();
+    await transport.close().catch(() => undefined);
+  };
+
+  return {
+    kind: 'sse',
+    start(timeoutMs) {
+      return new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const fail = (err: unknown): void => {
+          if (settled) return;
+          settled = true;
+          abortStart = undefined;
+          clearTimeout(timer);
+          const failure = new WireStartError(closed ? 'closed while connecting' : explain(err), unreachable());
+          // EventSource keeps retrying a refused connection on its own; stop it.
+          void close();
+          reject(failure);
+        };
+        const timer = setTimeout(() => fail(new Error(`no endpoint event from ${shown} within ${timeoutMs} ms`)), timeoutMs);
+        abortStart = () => fail(new Error('closed'));
+        transport.start().then(() => {
+          if (settled) return;
+          settled = true;
+          abortStart = undefined;
+          clearTimeout(timer);
+          started = true;
+          resolve();
+        }, fail);
+      });
+    },
+    send: (message) => transport.send(message as JSONRPCMessage),
+    hasSession: () => started,
+    setProtocolVersion: (version) => transport.setProtocolVersion(version),
+    close: () => close(),
+  };
+}
+
+/** Waits for `promise` at most `ms`; its failure or lateness is not our problem. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); }),
+  ]);
+  clearTimeout(timer);
+}

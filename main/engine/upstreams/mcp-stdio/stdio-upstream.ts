@@ -1,0 +1,143 @@
+/**
+ * A local MCP server spawned as a child process speaking newline-delimited JSON-RPC on stdio.
+ * No shell; a small safe environment plus the server's own; PATH from the user's login shell;
+ * stderr kept in a bounded ring (and a rotating file); stop kills the whole process tree.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { GatewayError, RpcCode } from '../../protocol/errors.ts';
+import { LineDecoder, encodeLine } from '../../protocol/framing.ts';
+import { parseMessage } from '../../protocol/jsonrpc.ts';
+import { ManagedUpstream, type BackoffPolicy, type Channel, type ChannelHandlers, type Handshake } from '../mcp-upstream.ts';
+import { buildChildEnv, killProcessTree, resolveLoginShellPath, spawnServer, StderrLog } from '../process/index.ts';
+
+export interface StdioServerSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  timeoutMs: number;
+  startupTimeoutMs: number;
+}
+
+export interface StdioUpstreamDeps {
+  clientInfo: { name: string; version: string };
+  capabilities: Record<string, unknown>;
+  /** Largest message accepted from the server (a longer response fails only its request). */
+  maxMessageBytes: number;
+  /** Directory for `<server>.log` stderr files; none when absent. */
+  logDir?: string;
+  backoff?: BackoffPolicy;
+  /** PATH for children; defaults to the login shell's. */
+  path?: () => Promise<string>;
+  /** Replaces the stateful initialize handshake (the 2026-07-28 revision, era detection: see era.ts). */
+  handshake?: Handshake;
+}
+
+export class StdioMcpUpstream extends ManagedUpstream {
+  private readonly log: StderrLog;
+
+  constructor(spec: StdioServerSpec, deps: StdioUpstreamDeps) {
+    const log = new StderrLog(deps.logDir === undefined ? { name: spec.name } : { name: spec.name, dir: deps.logDir });
+    super({
+      name: spec.name,
+      kind: 'stdio',
+      requestTimeoutMs: spec.timeoutMs,
+      startupTimeoutMs: spec.startupTimeoutMs,
+      clientInfo: deps.clientInfo,
+      capabilities: deps.capabilities,
+      ...(deps.backoff ? { backoff: deps.backoff } : {}),
+      ...(deps.handshake ? { handshake: deps.handshake } : {}),
+      open: (handlers) => openProcess(spec, deps, log, handlers),
+    });
+    this.log = log;
+  }
+
+  /** Recent stderr lines of the current or last process. */
+  stderr(): string[] {
+    return this.log.lines();
+  }
+
+  /** Adds a line of ours (e.g. which protocol era was detected) to the server's stderr log. */
+  note(line: string): void {
+    this.log.write(Buffer.from(`[switchboard] ${line}\n`));
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.log.close();
+  }
+}
+
+export function createStdioUpstream(spec: StdioServerSpec, deps: StdioUpstreamDeps): StdioMcpUpstream {
+  return new StdioMcpUpstream(spec, deps);
+}
+
+async function openProcess(spec: StdioServerSpec, deps: StdioUpstreamDeps, log: StderrLog, handlers: ChannelHandlers): Promise<Channel> {
+  const path = await (deps.path ?? resolveLoginShellPath)();
+  const env = buildChildEnv({ declared: spec.env, path });
+  const child: ChildProcess = await spawnServer({ command: spec.command, args: spec.args, env, ...(spec.cwd ? { cwd: spec.cwd } : {}) });
+  let closed = false;
+  const lastStderr = () => {
+    const lines = log.lines().filter((l) => l.trim() !== '');
+    return lines.length ? `; last stderr: ${lines[lines.length - 1]!.slice(0, 300)}` : '';
+  };
+
+  const decoder = new LineDecoder({
+    maxLineBytes: deps.maxMessageBytes,
+    onLine: (line) => {
+      const parsed = parseMessage(line);
+      if ('message' in parsed) handlers.onMessage(parsed.message);
+      // Non-JSON on stdout (a stray console.log) is not a message; keep it where people look.
+      else log.write(Buffer.from(`[stdout, not JSON-RPC] ${line.slice(0, 500)}\n`));
+    },
+    onOverflow: (bytes, head, tail) => {
+      const id = responseIdOf(head, tail);
+      log.write(Buffer.from(`[switchboard] dropped a ${bytes}-byte message from stdout: over the ${deps.maxMessageBytes}-byte limit\n`));
+      if (id !== undefined) {
+        handlers.onMessage({ jsonrpc: '2.0', id, error: { code: RpcCode.MessageTooLarge, message: `server "${spec.name}" sent a ${bytes}-byte response, over the ${deps.maxMessageBytes}-byte limit (limits.maxResponseBytes)` } });
+      }
+    },
+  });
+  child.stdout!.on('data', (chunk: Buffer) => decoder.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => log.write(chunk));
+  // EPIPE when the server died mid-write: the exit handler reports it.
+  child.stdin!.on('error', () => undefined);
+  child.on('error', () => undefined);
+  // 'exit' can come before the last stdout bytes are read: report the loss only once stdout
+  // has ended too (or shortly after, if a grandchild keeps the pipe open).
+  child.on('exit', (code, signal) => {
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const report = () => {
+      if (closed) return;
+      closed = true;
+      handlers.onClose(new Error(`${how}${lastStderr()}`));
+    };
+    if (child.stdout!.readableEnded) return report();
+    child.stdout!.once('end', report);
+    setTimeout(report, 1000).unref();
+  });
+
+  return {
+    pid: child.pid,
+    send(message) {
+      if (closed || !child.stdin!.writable || child.exitCode !== null || child.signalCode !== null) {
+        throw new GatewayError('upstream_closed', `server "${spec.name}" is not running`, { notSent: true });
+      }
+      child.stdin!.write(encodeLine(message));
+    },
+    async close() {
+      closed = true;
+      await killProcessTree(child);
+    },
+  };
+}
+
+/** Recovers the id of an over-long response from its first and last bytes. */
+function responseIdOf(head: string, tail: string): number | string | undefined {
+  const atStart = /^\s*\{\s*"jsonrpc"\s*:\s*"2\.0"\s*,\s*"id"\s*:\s*(\d+|"[^"\\]*")\s*,\s*"(?:result|error)"/.exec(head);
+  const atEnd = /"id"\s*:\s*(\d+|"[^"\\]*")\s*\}\s*$/.exec(tail);
+  const raw = atStart?.[1] ?? atEnd?.[1];
+  if (raw === undefined) return undefined;
+  return raw.startsWith('"') ? raw.slice(1, -1) : Number(raw);
+}

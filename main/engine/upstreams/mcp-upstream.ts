@@ -1,0 +1,409 @@
+/**
+ * Lifecycle shared by every MCP upstream kind: open a channel, run the handshake, route
+ * messages, and on a crash or lost connection reconnect with exponential backoff up to a cap,
+ * then give up visibly ("failed"). Kinds only supply `open` (spawn a process, connect HTTP).
+ * The handshake is the stateful `initialize` unless a `handshake` option replaces it (the
+ * 2026-07-28 revision's `server/discover`, and era detection: see era.ts and stateless/session.ts).
+ */
+import { EventEmitter } from 'node:events';
+import { GatewayError, RpcCode, errorMessage } from '../protocol/errors.ts';
+import { isNotification, isRequest, notification, type JsonRpcMessage, type JsonRpcNotification, type Params } from '../protocol/jsonrpc.ts';
+import { OutgoingRequests, type OutgoingOptions } from '../protocol/outgoing.ts';
+import { LATEST_STATEFUL } from '../protocol/versions.ts';
+import { ReadyWaiters } from './ready-waiters.ts';
+import type { ReplyFn, RequestOptions, Upstream, UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamState, UpstreamStatus } from './types.ts';
+
+/** One live connection to a backend. */
+export interface Channel {
+  send(message: JsonRpcMessage): void;
+  close(): Promise<void>;
+  readonly pid?: number;
+}
+
+export interface ChannelHandlers {
+  onMessage(message: JsonRpcMessage): void;
+  /** The connection ended on its own (process exited, stream lost). */
+  onClose(reason: Error): void;
+}
+
+export type Opener = (handlers: ChannelHandlers) => Promise<Channel>;
+
+/** What one connection's handshake established, and how requests travel on that connection. */
+export interface ProtocolSession {
+  readonly info: UpstreamInfo;
+  request(method: string, params: Params | undefined, options: OutgoingOptions): Promise<Record<string, unknown>>;
+  notify(method: string, params?: Params): void;
+  /** Rewrites a notification from the backend before it is emitted; undefined swallows it. */
+  notification?(message: JsonRpcNotification): JsonRpcNotification | undefined;
+  /** Runs once the session is in place, before the upstream is declared ready. Must not throw. */
+  start?(): Promise<void>;
+  /** The connection ended (lost, replaced or stopped): stop background work. */
+  ended?(): void;
+}
+
+/** What a handshake gets to work with. `channel` and `outgoing` change when it calls reopen(). */
+export interface HandshakeContext {
+  /** `server "name"`, for messages. */
+  readonly label: string;
+  readonly startupTimeoutMs: number;
+  readonly clientInfo: { name: string; version: string };
+  readonly capabilities: Record<string, unknown>;
+  readonly channel: Channel;
+  readonly outgoing: OutgoingRequests;
+  /** Closes the connection and opens a fresh one, with `open` or the upstream's own opener. */
+  reopen(open?: Opener): Promise<void>;
+  /** Whether this connection is still the upstream's current one (false once stopped or lost). */
+  current(): boolean;
+  /** Emits a notification as if the backend had sent it (dropped once the connection is gone). */
+  emit(message: JsonRpcNotification): void;
+}
+
+export type Handshake = (ctx: HandshakeContext) => Promise<ProtocolSession>;
+
+export interface BackoffPolicy {
+  initialMs: number;
+  maxMs: number;
+  /** Consecutive failed attempts before the upstream is marked failed. */
+  maxAttempts: number;
+  /** A connection ready for this long resets the attempt count. */
+  stableMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000, maxAttempts: 6, stableMs: 10_000 };
+
+export interface ManagedUpstreamOptions {
+  name: string;
+  kind: UpstreamKind;
+  open(handlers: ChannelHandlers): Promise<Channel>;
+  requestTimeoutMs: number;
+  startupTimeoutMs: number;
+  backoff?: BackoffPolicy;
+  /** What we tell the backend about ourselves in initialize. */
+  clientInfo: { name: string; version: string };
+  capabilities: Record<string, unknown>;
+  /** Replaces the stateful initialize handshake (statefulHandshake). */
+  handshake?: Handshake;
+}
+
+
+export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Upstream {
+  readonly name: string;
+  readonly kind: UpstreamKind;
+  private readonly opts: ManagedUpstreamOptions;
+  private readonly backoff: BackoffPolicy;
+  private state: UpstreamState = 'stopped';
+  private since = Date.now();
+  private lastError?: string;
+  private restarts = 0;
+  private attempts = 0;
+  private retryAt?: number;
+  private retryTimer?: NodeJS.Timeout;
+  private channel?: Channel;
+  private outgoing?: OutgoingRequests;
+  private session?: ProtocolSession;
+  private upstreamInfo?: UpstreamInfo;
+  private readyAt = 0;
+  /** Bumped on every connection so late events from an old one are ignored. */
+  private generation = 0;
+  private readonly waiters = new ReadyWaiters();
+
+  constructor(opts: ManagedUpstreamOptions) {
+    super();
+    this.name = opts.name;
+    this.kind = opts.kind;
+    this.opts = opts;
+    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  status(): UpstreamStatus {
+    const s: UpstreamStatus = { name: this.name, kind: this.kind, state: this.state, restarts: this.restarts, since: this.since };
+    if (this.lastError !== undefined) s.lastError = this.lastError;
+    if (this.channel?.pid !== undefined) s.pid = this.channel.pid;
+    if (this.retryAt !== undefined && this.state === 'backoff') s.retryAt = this.retryAt;
+    return s;
+  }
+
+  info(): UpstreamInfo | undefined {
+    return this.state === 'ready' ? this.upstreamInfo : undefined;
+  }
+
+  start(): void {
+    if (this.state === 'starting' || this.state === 'ready' || this.state === 'backoff') return;
+    this.attempts = 0;
+    void this.connect();
+  }
+
+  whenReady(timeoutMs: number): Promise<UpstreamInfo> {
+    if (this.state === 'ready' && this.upstreamInfo) return Promise.resolve(this.upstreamInfo);
+    if (this.state === 'failed' || this.state === 'stopped') return Promise.reject(this.unavailable());
+    return this.waiters.wait(timeoutMs, () => `server "${this.name}" is not ready after ${timeoutMs} ms (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`);
+  }
+
+  async stop(): Promise<void> {
+    this.generation++;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const channel = this.channel;
+    this.channel = undefined;
+    this.endSession();
+    this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" was stopped`));
+    this.outgoing = undefined;
+    this.setState('stopped');
+    this.rejectWaiters(new GatewayError('upstream_unavailable', `server "${this.name}" was stopped`));
+    if (channel) await channel.close().catch(() => undefined);
+  }
+
+  async request(method: string, params: Params | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
+    const req: { signal?: AbortSignal; timeoutMs?: number } = { timeoutMs: options.timeoutMs ?? this.opts.requestTimeoutMs };
+    if (options.signal) req.signal = options.signal;
+    for (let attempt = 0; ; attempt++) {
+      if (this.state !== 'ready') await this.whenReady(this.opts.startupTimeoutMs);
+      const outgoing = this.outgoing;
+      const session = this.session;
+      if (!outgoing || !session) throw this.unavailable();
+      try {
+        return await session.request(method, params, req);
+      } catch (err) {
+        // The backend went away before the request could be written (it exited and we have not
+        // processed that yet): it never left, so one retry on the restarted backend is safe.
+        if (attempt === 0 && err instanceof GatewayError && err.notSent) {
+          await this.connectionReplaced(outgoing);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** Waits until the connection that `old` belonged to has been given up (or the wait times out). */
+  private async connectionReplaced(old: OutgoingRequests): Promise<void> {
+    const deadline = Date.now() + this.opts.startupTimeoutMs;
+    while (this.outgoing === old && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.once('status', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  notify(method: string, params?: Params): void {
+    if (this.state !== 'ready' || !this.channel || !this.session) return;
+    this.session.notify(method, params);
+  }
+
+  private async connect(): Promise<void> {
+    // reopen() moves the attempt to a new generation, so late events of the replaced channel are ignored.
+    const attempt = { generation: ++this.generation };
+    const current = (): boolean => attempt.generation === this.generation;
+    this.retryAt = undefined;
+    this.setState('starting');
+    try {
+      await this.openChannel(attempt.generation, this.opts.open);
+      if (!current()) return;
+      const live = (): { channel: Channel; outgoing: OutgoingRequests } => {
+        if (!this.channel || !this.outgoing || !current()) throw this.unavailable();
+        return { channel: this.channel, outgoing: this.outgoing };
+      };
+      const ctx: HandshakeContext = {
+        label: `server "${this.name}"`,
+        startupTimeoutMs: this.opts.startupTimeoutMs,
+        clientInfo: this.opts.clientInfo,
+        capabilities: this.opts.capabilities,
+        get channel() { return live().channel; },
+        get outgoing() { return live().outgoing; },
+        reopen: async (open) => {
+          if (!current()) throw this.unavailable();
+          const old = this.channel;
+          this.channel = undefined;
+          this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" was restarted`));
+          this.outgoing = undefined;
+          attempt.generation = ++this.generation;
+          if (old) await old.close().catch(() => undefined);
+          if (!current()) throw this.unavailable();
+          await this.openChannel(attempt.generation, open ?? this.opts.open);
+          if (!current()) throw this.unavailable();
+        },
+        current,
+        emit: (message) => { if (current()) this.emitNotification(message); },
+      };
+      const session = await (this.opts.handshake ?? statefulHandshake)(ctx);
+      if (!current()) {
+        session.ended?.();
+        return;
+      }
+      this.session = session;
+      await session.start?.();
+      if (!current()) return;
+      const info = session.info;
+      this.upstreamInfo = info;
+      this.lastError = undefined;
+      this.readyAt = Date.now();
+      this.setState('ready');
+      this.waiters.resolveAll(info);
+      this.emit('ready', info);
+    } catch (err) {
+      if (!current()) return;
+      const channel = this.channel;
+      this.channel = undefined;
+      this.endSession();
+      this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" failed to start`));
+      this.outgoing = undefined;
+      if (channel) await channel.close().catch(() => undefined);
+      if (!current()) return;
+      this.scheduleRetry(`failed to start: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Opens a channel for `generation` and gives it a fresh table of outgoing requests. */
+  private async openChannel(generation: number, open: Opener): Promise<void> {
+    const channel = await open({
+      onMessage: (m) => { if (generation === this.generation) this.onMessage(m); },
+      onClose: (reason) => { if (generation === this.generation) this.onLost(reason); },
+    });
+    if (generation !== this.generation) {
+      await channel.close();
+      return;
+    }
+    this.channel = channel;
+    this.outgoing = new OutgoingRequests((m) => channel.send(m), `server "${this.name}"`);
+  }
+
+  private endSession(): void {
+    const session = this.session;
+    this.session = undefined;
+    session?.ended?.();
+  }
+
+  private onLost(reason: Error): void {
+    const wasReady = this.state === 'ready';
+    this.generation++;
+    // Reap what the lost connection left behind (e.g. children of an npx wrapper).
+    this.channel?.close().catch(() => undefined);
+    this.channel = undefined;
+    this.endSession();
+    const err = new GatewayError('upstream_closed', `server "${this.name}" ${reason.message}; the request was lost`);
+    this.outgoing?.failAll(err);
+    this.outgoing = undefined;
+    if (wasReady) {
+      this.restarts++;
+      if (Date.now() - this.readyAt >= this.backoff.stableMs) this.attempts = 0;
+    }
+    this.scheduleRetry(reason.message);
+  }
+
+  private scheduleRetry(reason: string): void {
+    this.lastError = reason;
+    this.attempts++;
+    if (this.attempts >= this.backoff.maxAttempts) {
+      this.setState('failed');
+      this.rejectWaiters(this.unavailable());
+      return;
+    }
+    const delay = Math.min(this.backoff.initialMs * 2 ** (this.attempts - 1), this.backoff.maxMs);
+    this.retryAt = Date.now() + delay;
+    this.setState('backoff');
+    const generation = this.generation;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (generation === this.generation) void this.connect();
+    }, delay);
+  }
+
+  private onMessage(message: JsonRpcMessage): void {
+    if (isRequest(message)) {
+      const channel = this.channel;
+      let replied = false;
+      const reply: ReplyFn = (r) => {
+        if (replied || !channel || channel !== this.channel) return;
+        replied = true;
+        try {
+          channel.send('error' in r ? { jsonrpc: '2.0', id: message.id, error: r.error } : { jsonrpc: '2.0', id: message.id, result: r.result });
+        } catch {
+          // Connection lost while the client was answering: nothing to deliver to.
+        }
+      };
+      if (message.method === 'ping') return reply({ result: {} });
+      if (this.listenerCount('request') === 0) {
+        return reply({ error: { code: RpcCode.MethodNotFound, message: `Switchboard cannot answer ${message.method}` } });
+      }
+      // Whatever a backend sends must never take the gateway down.
+      try {
+        this.emit('request', message, reply);
+      } catch (err) {
+        reply({ error: { code: RpcCode.InternalError, message: `Switchboard failed to route ${message.method}: ${errorMessage(err)}` } });
+      }
+      return;
+    }
+    if (isNotification(message)) {
+      this.emitNotification(message);
+      return;
+    }
+    // A response: settles only the request with its id; strays are dropped.
+    this.outgoing?.handleResponse(message);
+  }
+
+  private emitNotification(message: JsonRpcNotification): void {
+    try {
+      const session = this.session;
+      const out = session?.notification ? session.notification(message) : message;
+      if (out) this.emit('notification', out);
+    } catch {
+      // Dropped: a malformed notification affects nobody else.
+    }
+  }
+
+  private setState(state: UpstreamState): void {
+    this.state = state;
+    this.since = Date.now();
+    this.emit('status', this.status());
+  }
+
+  private rejectWaiters(err: GatewayError): void {
+    this.waiters.rejectAll(err);
+  }
+
+  private unavailable(): GatewayError {
+    const detail = this.lastError ? `: ${this.lastError}` : '';
+    return new GatewayError('upstream_unavailable', `server "${this.name}" is ${this.state}${detail}`);
+  }
+}
+
+/** The stateful era's handshake: `initialize`, then `notifications/initialized`. */
+export async function statefulHandshake(ctx: HandshakeContext): Promise<ProtocolSession> {
+  const result = await ctx.outgoing.request('initialize', {
+    protocolVersion: LATEST_STATEFUL,
+    capabilities: ctx.capabilities,
+    clientInfo: ctx.clientInfo,
+  }, { timeoutMs: ctx.startupTimeoutMs, noCancel: true });
+  if (!ctx.current()) throw new GatewayError('upstream_closed', `${ctx.label} went away during initialize`);
+  const info = toInfo(result);
+  const { channel, outgoing } = ctx;
+  channel.send(notification('notifications/initialized'));
+  return {
+    info,
+    request: (method, params, options) => outgoing.request(method, params, options),
+    notify(method, params) {
+      try {
+        channel.send(notification(method, params));
+      } catch {
+        // Lost connection: the close handler restarts it; notifications are best effort.
+      }
+    },
+  };
+}
+
+function toInfo(result: Record<string, unknown>): UpstreamInfo {
+  const protocolVersion = result.protocolVersion;
+  const serverInfo = result.serverInfo as UpstreamInfo['serverInfo'] | undefined;
+  if (typeof protocolVersion !== 'string') throw new GatewayError('upstream_protocol', 'initialize result has no protocolVersion');
+  const info: UpstreamInfo = {
+    protocolVersion,
+    capabilities: (result.capabilities as Record<string, unknown> | undefined) ?? {},
+    serverInfo: serverInfo && typeof serverInfo.name === 'string' ? serverInfo : { name: 'unknown', version: '0' },
+  };
+  if (typeof result.instructions === 'string') info.instructions = result.instructions;
+  return info;
+}

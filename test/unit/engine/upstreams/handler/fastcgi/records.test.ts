@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { parseCgiResponse, CgiResponseError } from '../../../../../../main/engine/upstreams/handler/fastcgi/cgi-response.ts';
+import {
+  RecordParser,
+  RecordType,
+  decodeEndRequest,
+  decodeNameValuePairs,
+  encodeBeginRequest,
+  encodeNameValuePairs,
+  encodeRecord,
+  encodeStream,
+} from '../../../../../../main/engine/upstreams/handler/fastcgi/records.ts';
+
+describe('FastCGI records', () => {
+  it('encodes the 8-byte header and pads the body to 8 bytes', () => {
+    const record = encodeRecord(RecordType.Stdin, 1, Buffer.from('hello'));
+    expect([...record.subarray(0, 8)]).toEqual([1, 5, 0, 1, 0, 5, 3, 0]);
+    expect(record.length).toBe(16);
+    expect(record.subarray(8, 13).toString()).toBe('hello');
+  });
+
+  it('BEGIN_REQUEST: responder role and the keep-connection flag', () => {
+    expect([...encodeBeginRequest(1, true).subarray(8)]).toEqual([0, 1, 1, 0, 0, 0, 0, 0]);
+    expect([...encodeBeginRequest(1, false).subarray(8)]).toEqual([0, 1, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('name-value pairs with 1- and 4-byte lengths round-trip', () => {
+    const long = 'v'.repeat(200);
+    const body = encodeNameValuePairs([['SCRIPT_FILENAME', '/srv/a.php'], ['HTTP_X_LONG', long], ['EMPTY', '']]);
+    expect(body[0]).toBe(15);
+    expect(body.readUInt32BE(1 + 1 + 15 + 10 + 1) & 0x7fffffff).toBe(200);
+    expect(decodeNameValuePairs(body)).toEqual([['SCRIPT_FILENAME', '/srv/a.php'], ['HTTP_X_LONG', long], ['EMPTY', '']]);
+    expect(() => decodeNameValuePairs(body.subarray(0, body.length - 3))).toThrow('truncated');
+  });
+
+  it('splits a large stream into records of at most 65535 bytes and ends it with an empty one', () => {
+    const records = encodeStream(RecordType.Stdin, 1, Buffer.alloc(140_000, 0x61));
+    const parsed = new RecordParser().push(Buffer.concat(records));
+    expect(parsed.map((r) => r.content.length)).toEqual([65528, 65528, 140_000 - 2 * 65528, 0]);
+    expect(parsed.every((r) => r.type === RecordType.Stdin && r.requestId === 1)).toBe(true);
+  });
+
+  it('parses records split anywhere across chunks', () => {
+    const bytes = Buffer.concat([encodeRecord(RecordType.Stdout, 1, Buffer.from('Status: 200\r\n\r\n{}')), encodeRecord(RecordType.Stderr, 1, Buffer.from('warn')), encodeRecord(RecordType.EndRequest, 1, Buffer.from([0, 0, 0, 7, 0, 0, 0, 0]))]);
+    for (const size of [1, 3, 7, 8, 9, 50]) {
+      const parser = new RecordParser();
+      const got = [];
+      for (let i = 0; i < bytes.length; i += size) got.push(...parser.push(bytes.subarray(i, i + size)));
+      expect(got.map((r) => r.type)).toEqual([RecordType.Stdout, RecordType.Stderr, RecordType.EndRequest]);
+      expect(decodeEndRequest(got[2]!.content)).toEqual({ appStatus: 7, protocolStatus: 0 });
+      expect(parser.pending()).toBe(0);
+    }
+  });
+
+  it('refuses bytes that are not FastCGI, quoting them', () => {
+    expect(() => new RecordParser().push(Buffer.from('HTTP/1.1 502 Bad Gateway\r\n'))).toThrow('not a FastCGI reply (first bytes "HTTP/1.1 502 Bad")');
+  });
+});
+
+describe('CGI responses', () => {
+  it('headers, a blank line, the body; Status honoured; repeated headers joined', () => {
+    const r = parseCgiResponse(Buffer.from('Status: 404 Not Found\r\nX-A: 1\r\nX-A: 2\r\nContent-type: application/json\r\n\r\n{"error":{}}'));
+    expect(r.status).toBe(404);
+    expect(r.headers).toEqual({ status: '404 Not Found', 'x-a': '1, 2', 'content-type': 'application/json' });
+    expect(r.body.toString()).toBe('{"error":{}}');
+  });
+
+  it('accepts bare LF line ends, and a Location without Status means 302', () => {
+    expect(parseCgiResponse(Buffer.from('Content-Type: text/plain\n\nhi')).body.toString()).toBe('hi');
+    expect(parseCgiResponse(Buffer.from('Location: /elsewhere\r\n\r\n')).status).toBe(302);
+  });
+
+  it('output without headers is all body', () => {
+    expect(parseCgiResponse(Buffer.from('{"content":[]}'))).toEqual({ status: 200, headers: {}, body: Buffer.from('{"content":[]}') });
+    expect(parseCgiResponse(Buffer.from('{"a":"b:\\n\\n"}')).body.toString()).toBe('{"a":"b:\\n\\n"}');
+    expect(parseCgiResponse(Buffer.alloc(0)).status).toBe(200);
+  });
+
+  it('an invalid Status header is an error that says what it expected', () => {
+    expect(() => parseCgiResponse(Buffer.from('Status: OK\r\n\r\n{}'))).toThrow(CgiResponseError);
+    expect(() => parseCgiResponse(Buffer.from('Status: OK\r\n\r\n{}'))).toThrow('invalid CGI "Status: OK" header (expected a 3-digit code, e.g. "Status: 404 Not Found")');
+    expect(() => parseCgiResponse(Buffer.from('Status: 042\r\n\r\n{}'))).toThrow('expected a code from 100 to 999');
+  });
+});
