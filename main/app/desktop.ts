@@ -2,10 +2,11 @@
  * The desktop shell around the engine: single instance, tray, main window, IPC, and an orderly
  * stop of the gateway on quit. Electron glue only; decisions live in the pure modules next to it.
  */
-import { app } from 'electron';
-import type { GatewayApi } from '../../preload/contract/gateway-api.ts';
-import { createSenderCheck } from './ipc/dispatch.ts';
-import { registerGatewayIpc } from './ipc/register.ts';
+import { app, ipcMain } from 'electron';
+import type { GatewayApi, GatewayEvents, Unsubscribe } from '../../preload/contract/index.ts';
+import type { ApiDispatch, PublishedEvent } from '../engine/index.ts';
+import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
+import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
 import { appPaths, type AppPaths } from './paths.ts';
 import { createAppTray, type AppTray } from './tray/tray.ts';
 import { createMainWindow, hardenWebContents, registerAppScheme, restrictPermissions, serveAppScheme } from './windows/main-window.ts';
@@ -13,8 +14,12 @@ import { isAppUrl } from './windows/options.ts';
 
 /** What the shell needs from the engine (main/engine/index.ts `Gateway` must fit this). */
 export interface DesktopGateway {
-  /** The control API (engine/api); its shape is checked against the contract here. */
+  /** The control API (engine/api). */
   readonly api: GatewayApi;
+  /** Runs one API call for a binding: checks the arguments, answers a Reply. */
+  readonly dispatch: ApiDispatch;
+  /** The pushed events, for the tray and the windows. */
+  readonly events: GatewayEvents & { onAny(listener: (event: PublishedEvent) => void): Unsubscribe };
   /** Loads config, opens listeners, starts servers. Config problems show in getStatus(), not here. */
   start(): Promise<void>;
   /** Stops listeners and servers (kills process trees). */
@@ -86,9 +91,11 @@ export function runDesktopApp(options: DesktopOptions): void {
   const ready = async (): Promise<void> => {
     restrictPermissions();
     serveAppScheme(paths.renderer);
-    registerGatewayIpc(api, createSenderCheck(isAppUrl, (id) => mainWindow.isAppWindow(id)));
+    registerGatewayIpc(ipcMain, createIpcHandlers(gateway.dispatch, createSenderCheck(isAppUrl, (id) => mainWindow.isAppWindow(id))));
+    forwardGatewayEvents(gateway.events, () => mainWindow.appContents());
     const appTray = createAppTray({
       api,
+      events: gateway.events,
       resourcesDir: paths.resources,
       onAction: (action) => (action === 'open' ? mainWindow.open() : app.quit()),
     });

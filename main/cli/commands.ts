@@ -1,7 +1,7 @@
 /** The CLI commands other than `shim`. Each returns the process exit code. */
 import net from 'node:net';
 import {
-  createGateway, createKeychainSecretStore, defaultConfigPath, ensurePrivateDir, isMissingConfigError, loadConfigFile, logDir,
+  createGateway, createKeychainSecretStore, defaultConfigPath, ensurePrivateDir, formatLogLine, isMissingConfigError, loadConfigFile, logDir,
   lookupCommand, probeSocket, resolveLoginShellPath, resolveServerReferences, type Gateway, type GatewayOptions,
 } from '../engine/index.ts';
 import { runtimePaths } from '../shared/paths.ts';
@@ -38,7 +38,7 @@ export async function serve(opts: Common & { stdio: boolean; port?: number; host
     ...(opts.stdio ? {} : { runtimeDir: paths.dir }),
     httpOptional: opts.background,
   }));
-  gateway.on('log', log);
+  gateway.on('log', (line) => log(formatLogLine(line)));
   gateway.on('status', (s) => log(`server "${s.name}" ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`));
   gateway.on('config-error', (e) => log(`config not applied, still running the previous one:\n${e.message}`));
   gateway.on('reloaded', (c) => log(`config reloaded (started: ${c.started.join(', ') || 'none'}; restarted: ${c.restarted.join(', ') || 'none'}; stopped: ${c.stopped.join(', ') || 'none'})`));

@@ -17,10 +17,14 @@ import { listenHttp, type HttpListener } from './downstream/http-server.ts';
 import { listenLocalSocket } from './downstream/socket-listener.ts';
 import { UpstreamRegistry } from './upstreams/registry.ts';
 import { StdioMcpUpstream } from './upstreams/mcp-stdio/stdio-upstream.ts';
-import { createEngineApi, type EngineApi, type EngineTool } from './api/gateway-api.ts';
-import { createApiRoutes, type ApiRoutes } from './api/http-routes.ts';
+import type { GatewayApi, LogLine, ToolView } from '../../preload/contract/index.ts';
+import { createGatewayApi, gatewayStatus } from './api/gateway-api.ts';
+import { createApiDispatcher, type ApiDispatch } from './api/dispatch.ts';
+import { EventHub } from './api/events.ts';
+import { createApiRoutes, type ApiRoutes } from './api/http-binding.ts';
 import { ensureApiToken } from './api/api-token.ts';
-import { PromptBroker } from './elicitation/index.ts';
+import { QuestionBroker } from './elicitation/index.ts';
+import { logFailure, type LogNote } from './log.ts';
 import { randomBytes } from 'node:crypto';
 import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
@@ -73,7 +77,7 @@ export interface GatewayEvents {
   status: [status: UpstreamStatus];
   reloaded: [changes: { started: string[]; stopped: string[]; restarted: string[] }];
   'config-error': [error: ConfigError];
-  log: [message: string];
+  log: [line: LogLine];
 }
 
 export class Gateway extends EventEmitter<GatewayEvents> {
@@ -91,11 +95,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private stopped = false;
   private readonly lineSessions = new Set<Session>();
   /** Recent state changes per server, for the UI's log view. */
-  private readonly events = new Map<string, string[]>();
+  private readonly stateHistory = new Map<string, string[]>();
   /** The control API for the UI (IPC in the app, HTTP in headless mode). */
-  readonly api: EngineApi;
+  readonly api: GatewayApi;
+  /** Runs one API call for a binding: checks the arguments, answers a Reply. */
+  readonly dispatch: ApiDispatch;
+  /** What the UI sees change without polling (status, servers, questions, log lines, config errors). */
+  readonly events: EventHub;
   /** Elicitation and sampling no client could answer, waiting for the user. */
-  readonly prompts = new PromptBroker();
+  readonly questions = new QuestionBroker();
   private apiRoutes?: ApiRoutes;
   /** Serves stateless 2026-07-28 clients over HTTP and stdio. */
   private readonly stateless: StatelessDispatcher;
@@ -109,17 +117,24 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.recordEvent(s);
       this.emit('status', s);
     }));
-    this.api = createEngineApi(this, opts.version, this.prompts);
+    this.events = new EventHub({ onListenerError: (text) => this.log({ level: 'error', text }) });
+    this.api = createGatewayApi(this, opts.version, this.questions);
+    this.dispatch = createApiDispatcher({
+      api: this.api,
+      onInternalError: (method, err) => this.log({ level: 'error', text: `control API ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` }),
+    });
     this.stateless = new StatelessDispatcher({
       createSession: (profile, send, onAbandoned) => this.createSession(profile, 'streamable-http', send, undefined, onAbandoned),
       serverCapabilities: (profile) => this.router.serverCapabilities(profile),
       serverInfo: { name: GATEWAY_NAME, version: opts.version },
     });
-    this.prompts.on('log', (line) => this.emit('log', line));
-    this.on('status', () => this.apiRoutes?.notifyServers());
+    this.questions.on('log', (text) => this.log({ level: 'warn', text }));
+    this.questions.on('added', (question) => this.events.publish('question-added', question));
+    this.questions.on('ended', (ended) => this.events.publish('question-ended', ended));
+    this.on('status', () => this.events.publishLatest('servers', () => this.api.listServers()));
     this.router = new Router({
       registry: this.registry,
-      prompter: this.prompts,
+      prompter: this.questions,
       catalog: this.catalog,
       profileServers: (profile) => this.profileServers(profile),
       separator: () => this.current.namespaceSeparator,
@@ -137,9 +152,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         if (this.stopped) return;
         this.reloading = this.reloading
           .then(() => ('error' in result ? this.onConfigError(result.error) : this.applyConfig(result.config)))
-          .catch((err: unknown) => {
-            this.emit('log', `could not apply the config change: ${errorMessage(err)}`);
-          });
+          .catch(logFailure((note) => this.log(note), 'could not apply the config change'));
       }, { initialHash: this.loaded.hash });
     }
   }
@@ -148,7 +161,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.stopped = true;
     this.watcher?.close();
     await this.reloading;
-    this.prompts.withdrawAll('Switchboard is stopping');
+    this.questions.withdrawAll('Switchboard is stopping');
     this.stateless.closeAll();
     this.apiRoutes?.close();
     for (const s of [...this.lineSessions]) s.close();
@@ -221,9 +234,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** Tools as clients of the default profile see them, with the server each comes from. */
-  async catalogTools(server?: string): Promise<EngineTool[]> {
+  async catalogTools(server?: string): Promise<ToolView[]> {
     const names = server === undefined ? this.registry.enabledNames() : [server];
-    const out: EngineTool[] = [];
+    const out: ToolView[] = [];
     for (const name of names) {
       const upstream = this.registry.sharedInstance(name);
       if (!upstream) continue;
@@ -231,7 +244,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       for (const tool of this.catalog.cached(upstream, 'tools') ?? []) {
         const original = String(tool.name);
         if (!filter.includes(original)) continue;
-        const dto: EngineTool = { name: exposedToolName(name, original, this.registry.config(name)?.tools, this.current.namespaceSeparator), server: name, originalName: original };
+        const dto: ToolView = { name: exposedToolName(name, original, this.registry.config(name)?.tools, this.current.namespaceSeparator), server: name, originalName: original };
         if (typeof tool.title === 'string') dto.title = tool.title;
         if (typeof tool.description === 'string') dto.description = tool.description;
         out.push(dto);
@@ -244,7 +257,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   serverLog(name: string): string[] {
     const upstream = this.registry.sharedInstance(name);
     const stderr = upstream instanceof StdioMcpUpstream ? upstream.stderr() : [];
-    return [...(this.events.get(name) ?? []), ...stderr];
+    return [...(this.stateHistory.get(name) ?? []), ...stderr];
   }
 
   async restartServer(name: string): Promise<void> {
@@ -293,7 +306,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (this.opts.allowMissingConfig && isConfigMissing(err)) {
         // Create the folder so the file can simply be dropped in (and watched).
         await mkdir(path.dirname(this.opts.configPath), { recursive: true });
-        this.emit('log', `no config file at ${this.opts.configPath} yet: starting with no servers`);
+        this.log({ level: 'info', text: `no config file at ${this.opts.configPath} yet: starting with no servers` });
         return { path: this.opts.configPath, config: emptyConfig(), hash: '' } as LoadedConfig;
       }
       throw err;
@@ -301,8 +314,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private recordEvent(s: UpstreamStatus): void {
-    let lines = this.events.get(s.name);
-    if (!lines) this.events.set(s.name, (lines = []));
+    let lines = this.stateHistory.get(s.name);
+    if (!lines) this.stateHistory.set(s.name, (lines = []));
     lines.push(`${new Date(s.since).toISOString()} ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`);
     if (lines.length > 50) lines.shift();
   }
@@ -333,14 +346,28 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       await Promise.all([this.http?.close(), this.socket?.close()]);
       this.http = undefined;
       this.socket = undefined;
-      await this.openListeners().catch((err: unknown) => this.emit('log', `could not reopen listeners: ${errorMessage(err)}`));
+      await this.openListeners().catch(logFailure((note) => this.log(note), 'could not reopen listeners'));
     }
     this.emit('reloaded', changes);
+    this.publishStatus();
   }
 
   private onConfigError(error: ConfigError): void {
     this.lastConfigError = error;
     this.emit('config-error', error);
+    this.events.publish('config-error', { message: error.message, issues: error.issues });
+    this.publishStatus();
+  }
+
+  private publishStatus(): void {
+    this.events.publishLatest('status', () => gatewayStatus(this, this.opts.version));
+  }
+
+  /** A line for the log views and the CLI. */
+  log(note: LogNote): void {
+    const line: LogLine = { at: Date.now(), level: note.level, source: 'gateway', text: note.text, ...(note.server === undefined ? {} : { server: note.server }) };
+    this.emit('log', line);
+    this.events.publish('log', line);
   }
 
   private async applyServers(config: ResolvedConfig): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
@@ -367,7 +394,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       clientInfo: { name: GATEWAY_NAME, version: this.opts.version },
       capabilities: UPSTREAM_CAPABILITIES,
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
-      log: (line: string) => this.emit('log', line),
+      log: (text: string) => this.log({ level: 'info', text, server: server.name }),
     };
     if (server.kind === 'stdio') {
       return createMcpUpstream(
@@ -402,7 +429,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const port = httpOverride?.port ?? listen.http.port;
       const host = httpOverride?.host ?? listen.http.host;
       this.apiTokenValue = listen.http.token ?? (this.opts.runtimeDir ? await ensureApiToken(this.opts.runtimeDir) : randomBytes(32).toString('hex'));
-      this.apiRoutes ??= createApiRoutes({ api: this.api, broker: this.prompts, token: this.apiTokenValue, log: (m) => this.emit('log', m) });
+      this.apiRoutes ??= createApiRoutes({ dispatch: this.dispatch, events: this.events, token: this.apiTokenValue });
       try {
         this.http = await listenHttp({
           extraRoutes: this.apiRoutes,
@@ -421,7 +448,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           ? new GatewayError('upstream_unavailable', `HTTP port ${host}:${port} is already in use (another Switchboard or another program); set listen.http.port or pass --port`, { cause: err })
           : err;
         if (!this.opts.httpOptional) throw error;
-        this.emit('log', `HTTP listener not started: ${errorMessage(error)}`);
+        this.log({ level: 'warn', text: `HTTP listener not started: ${errorMessage(error)}` });
       }
     }
   }

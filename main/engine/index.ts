@@ -17,8 +17,10 @@ export { lookupCommand, resolveLoginShellPath } from './upstreams/process/index.
 export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
 export { logDir, stateDir } from './state-paths.ts';
 export { runtimePaths } from '../shared/paths.ts';
-export type { EngineApi, EngineStatus, EngineServer, EngineTool, PendingPromptDto, PromptAnswer } from './api/gateway-api.ts';
-export { PromptBroker, PromptAnswerError } from './elicitation/index.ts';
+export { createApiDispatcher, toApiError, type ApiDispatch } from './api/dispatch.ts';
+export { EventHub, type PublishedEvent } from './api/events.ts';
+export { QuestionBroker, QuestionAnswerError } from './elicitation/index.ts';
+export { formatLogLine, logFailure, type LogFn, type LogNote } from './log.ts';
 export { ensureApiToken, apiTokenPath } from './api/api-token.ts';
 
 /** The config path for this user and platform (SWITCHBOARD_CONFIG overrides). */

@@ -310,7 +310,7 @@ function ruleFor(area: Area, ref: ImportRef, target: Target): string | null {
   switch (area) {
     case 'main/engine':
       if (isElectron) return 'main/engine must not import electron';
-      return file === null ? null : fileRule(under(file, 'main/engine/', 'main/shared/'), 'only main/engine/** and main/shared/**');
+      return file === null ? null : fileRule(under(file, 'main/engine/', 'main/shared/', 'preload/contract/'), 'only main/engine/**, main/shared/** and preload/contract');
     case 'main/app':
       return file === null ? null : fileRule(file === 'main/engine/index.ts' || under(file, 'main/app/', 'preload/contract/'), 'main/engine/index.ts, preload/contract and main/app/**');
     case 'main/shim':
@@ -325,20 +325,20 @@ function ruleFor(area: Area, ref: ImportRef, target: Target): string | null {
       return file === null ? null : fileRule(file === 'main/engine/index.ts' || under(file, 'main/app/'), 'only main/app/** and main/engine/index.ts');
     case 'main/cli':
       if (isElectron) return 'the headless CLI must not import electron';
-      return file === null ? null : fileRule(file === 'package.json' || under(file, 'main/cli/', 'main/engine/', 'main/shim/', 'main/shared/'), 'main/cli, main/engine, main/shim, main/shared and package.json');
+      return file === null ? null : fileRule(file === 'package.json' || file === 'main/engine/index.ts' || under(file, 'main/cli/', 'main/shim/', 'main/shared/'), 'main/cli, main/engine/index.ts, main/shim, main/shared and package.json');
     case 'preload/contract':
-      if (file === null || !under(file, 'preload/contract/')) return 'preload/contract may import only other contract files';
-      return ref.typeOnly ? null : 'preload/contract is types only: use `import type` / `export type`';
+      if (target.kind === 'package' && target.name === 'zod') return null;
+      if (file === null || !under(file, 'preload/contract/')) return 'preload/contract may import only other contract files and zod';
+      return null;
     case 'preload':
       if (target.kind === 'builtin') return 'preload must not import Node built-ins';
       if (target.kind === 'package') return target.spec === 'electron' || target.spec === 'electron/renderer' ? null : `preload may import only electron, not ${target.name}`;
-      return fileRule(under(file!, 'preload/'), 'only preload/contract');
+      return fileRule(under(file!, 'preload/'), 'only preload/**');
     case 'renderer':
       if (isElectron) return 'renderer must not import electron';
       if (target.kind === 'builtin') return 'renderer must not import Node built-ins';
       if (file === null) return null;
-      if (under(file, 'preload/contract/')) return ref.typeOnly ? null : 'renderer may use preload/contract only through `import type`';
-      return fileRule(under(file, 'renderer/'), 'renderer/** and `import type` from preload/contract');
+      return fileRule(file === 'preload/http-bridge.ts' || under(file, 'renderer/', 'preload/contract/'), 'renderer/**, preload/contract and preload/http-bridge.ts');
   }
 }
 
@@ -500,33 +500,35 @@ describe('boundary checker self-test', () => {
       { path: 'main/app/x.ts', text: "import { g } from '../engine/b.ts';\nimport { h } from '../engine/index.ts';\nimport { ipcMain } from 'electron';\nimport type { D } from '../../preload/contract/d.ts';" },
       { path: 'main/index.ts', text: "import path from 'node:path';\nimport { run } from './app/x.ts';" },
       { path: 'main/cli.ts', text: "import { run } from './app/x.ts';\nimport pkg from '../package.json' with { type: 'json' };\nconst c = await import('./cli/commands.ts');" },
-      { path: 'main/cli/commands.ts', text: "import { w } from '../shared/w.ts';\nimport { e } from 'electron';" },
+      { path: 'main/cli/commands.ts', text: "import { w } from '../shared/w.ts';\nimport { e } from 'electron';\nimport { g } from '../engine/gateway.ts';" },
+      { path: 'main/engine/gateway.ts', text: '' },
       { path: 'main/shim/s.ts', text: "import fs from 'fs';\nimport z from 'zod';\nimport { w } from '../shared/w.ts';\nimport net from 'node:net';" },
       { path: 'main/shared/w.ts', text: "import { e } from '../engine/b.ts';" },
-      { path: 'preload/contract/c.ts', text: "import { A } from './d.ts';\nimport type { B } from './d.ts';\nimport type { G } from '../../main/engine/index.ts';" },
+      { path: 'preload/contract/c.ts', text: "import { A } from './d.ts';\nimport { z } from 'zod';\nimport type { G } from '../../main/engine/index.ts';\nimport { y } from 'yaml';" },
       { path: 'preload/contract/d.ts', text: 'export interface A {}' },
       { path: 'preload/index.ts', text: "import { contextBridge } from 'electron';\nimport { readFile } from 'node:fs';\nimport type { A } from './contract/d.ts';" },
-      { path: 'renderer/src/r.ts', text: "import type { A } from '../../preload/contract/d.ts';\nimport { B } from '../../preload/contract/d.ts';\nimport { ipcRenderer } from 'electron';\nimport { missing } from './nope.ts';" },
+      { path: 'renderer/src/r.ts', text: "import type { A } from '../../preload/contract/d.ts';\nimport { B } from '../../preload/index.ts';\nimport { ipcRenderer } from 'electron';\nimport { missing } from './nope.ts';" },
       { path: 'main/stray/q.ts', text: '' },
     ];
     const present = new Set([...synthetic.map((f) => f.path), 'package.json']);
     expect(checkBoundaries(synthetic, (p) => present.has(p))).toEqual([
       'main/engine/a.ts:1: imports electron (main/engine must not import electron)',
-      'main/engine/a.ts:2: imports ../app/tray.ts (main/engine may import only main/engine/** and main/shared/**, not main/app)',
-      'main/engine/b.ts:1: imports ../shim/s.ts (main/engine may import only main/engine/** and main/shared/**, not main/shim)',
-      'main/engine/b.ts:2: imports ../../preload/index.ts (main/engine may import only main/engine/** and main/shared/**, not preload)',
+      'main/engine/a.ts:2: imports ../app/tray.ts (main/engine may import only main/engine/**, main/shared/** and preload/contract, not main/app)',
+      'main/engine/b.ts:1: imports ../shim/s.ts (main/engine may import only main/engine/**, main/shared/** and preload/contract, not main/shim)',
+      'main/engine/b.ts:2: imports ../../preload/index.ts (main/engine may import only main/engine/**, main/shared/** and preload/contract, not preload)',
       'main/engine/b.ts:3: imports <computed> (main/engine: import() of a computed specifier cannot be checked; use a string literal)',
       'main/app/x.ts:1: imports ../engine/b.ts (main/app may import main/engine/index.ts, preload/contract and main/app/**, not engine internals)',
       'main/index.ts:1: imports node:path (main/index.ts may import only electron, main/app/** and main/engine/index.ts)',
-      'main/cli.ts:1: imports ./app/x.ts (main/cli may import main/cli, main/engine, main/shim, main/shared and package.json, not main/app)',
+      'main/cli.ts:1: imports ./app/x.ts (main/cli may import main/cli, main/engine/index.ts, main/shim, main/shared and package.json, not main/app)',
       'main/cli/commands.ts:2: imports electron (the headless CLI must not import electron)',
+      'main/cli/commands.ts:3: imports ../engine/gateway.ts (main/cli may import main/cli, main/engine/index.ts, main/shim, main/shared and package.json, not engine internals)',
       'main/shim/s.ts:1: imports fs (main/shim must write Node built-ins with the node: prefix)',
       'main/shim/s.ts:2: imports zod (main/shim may import only node:* built-ins and main/shim/, main/shared/, not the package zod)',
       'main/shared/w.ts:1: imports ../engine/b.ts (main/shared may import main/shared/**, not engine internals)',
-      'preload/contract/c.ts:1: imports ./d.ts (preload/contract is types only: use `import type` / `export type`)',
-      'preload/contract/c.ts:3: imports ../../main/engine/index.ts (preload/contract may import only other contract files)',
+      'preload/contract/c.ts:3: imports ../../main/engine/index.ts (preload/contract may import only other contract files and zod)',
+      'preload/contract/c.ts:4: imports yaml (preload/contract may import only other contract files and zod)',
       'preload/index.ts:2: imports node:fs (preload must not import Node built-ins)',
-      'renderer/src/r.ts:2: imports ../../preload/contract/d.ts (renderer may use preload/contract only through `import type`)',
+      'renderer/src/r.ts:2: imports ../../preload/index.ts (renderer may import renderer/**, preload/contract and preload/http-bridge.ts, not preload)',
       'renderer/src/r.ts:3: imports electron (renderer must not import electron)',
       'renderer/src/r.ts:4: imports ./nope.ts (renderer: does not resolve to a file)',
       'main/stray/q.ts: is outside the areas of ARCHITECTURE.md §2 (main/{engine,app,shim,shared,cli}, main/*.ts, preload, renderer)',

@@ -3,7 +3,7 @@
  * Open and Quit. Pure, so it can be unit-tested; tray.ts turns it into an Electron Menu.
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { ServerDto, ServerStateDto } from '../../../preload/contract/gateway-api.ts';
+import type { ServerState, ServerView } from '../../../preload/contract/index.ts';
 
 export type TrayHealth = 'idle' | 'ok' | 'warning' | 'error';
 
@@ -11,7 +11,7 @@ export type TrayAction = 'open' | 'quit';
 
 export type TrayMenuItem =
   | { type: 'status'; label: string }
-  | { type: 'server'; label: string; name: string; state: ServerStateDto; detail?: string }
+  | { type: 'server'; label: string; name: string; state: ServerState; detail?: string }
   | { type: 'note'; label: string }
   | { type: 'separator' }
   | { type: 'action'; action: TrayAction; label: string };
@@ -24,7 +24,7 @@ export interface TrayMenuModel {
 
 export interface TrayMenuInput {
   /** Null when the server list could not be fetched. */
-  servers: readonly ServerDto[] | null;
+  servers: readonly ServerView[] | null;
   /** Why the gateway is unusable (failed start, unreadable config, failed fetch). */
   error?: string;
   /** Before the first server list arrives. */
@@ -35,7 +35,7 @@ export interface TrayMenuInput {
 export const MAX_SERVER_ITEMS = 12;
 const MAX_LABEL = 60;
 
-const STATE_LABEL: Readonly<Record<ServerStateDto, string>> = {
+const STATE_LABEL: Readonly<Record<ServerState, string>> = {
   ready: 'ready',
   starting: 'starting',
   backoff: 'restarting',
@@ -43,7 +43,7 @@ const STATE_LABEL: Readonly<Record<ServerStateDto, string>> = {
   stopped: 'stopped',
 };
 
-const STATE_MARK: Readonly<Record<ServerStateDto, string>> = {
+const STATE_MARK: Readonly<Record<ServerState, string>> = {
   ready: '●',
   starting: '◐',
   backoff: '◐',

@@ -1,15 +1,14 @@
-/** Electron wiring of the tray: renders the menu model and refreshes it from the API. */
+/** Electron wiring of the tray: renders the menu model, fed by the control API's `servers` events (no polling). */
 import { join } from 'node:path';
 import { Menu, Tray, nativeImage, type NativeImage } from 'electron';
-import type { GatewayApi } from '../../../preload/contract/gateway-api.ts';
-import { buildTrayMenuModel, toMenuTemplate, trayIconFile, type TrayAction, type TrayHealth, type TrayMenuInput } from './menu-model.ts';
+import type { GatewayApi, GatewayEvents, ServerView } from '../../../preload/contract/index.ts';
+import { buildTrayMenuModel, toMenuTemplate, trayIconFile, type TrayAction, type TrayHealth } from './menu-model.ts';
 
 export interface AppTrayOptions {
   api: GatewayApi;
+  events: GatewayEvents;
   resourcesDir: string;
   onAction(action: TrayAction): void;
-  /** How often the server list is polled while the app runs. */
-  refreshMs?: number;
 }
 
 export interface AppTray {
@@ -33,11 +32,13 @@ export function createAppTray(options: AppTrayOptions): AppTray {
 
   const tray = new Tray(icon('idle'));
   let error: string | undefined;
+  let servers: readonly ServerView[] | null = null;
+  let fetchError: string | undefined;
   let rendered = '';
-  let inFlight: Promise<void> | null = null;
 
-  const render = (input: TrayMenuInput): void => {
-    const model = buildTrayMenuModel(input);
+  const render = (): void => {
+    const problem = error ?? fetchError;
+    const model = buildTrayMenuModel(servers === null && problem === undefined ? { servers, starting: true } : problem === undefined ? { servers } : { servers, error: problem });
     const key = JSON.stringify(model);
     if (key === rendered || tray.isDestroyed()) return;
     rendered = key;
@@ -46,33 +47,32 @@ export function createAppTray(options: AppTrayOptions): AppTray {
     tray.setContextMenu(Menu.buildFromTemplate(toMenuTemplate(model, options.onAction)));
   };
 
-  const fetchAndRender = async (): Promise<void> => {
+  const unsubscribe = options.events.on('servers', (list) => {
+    servers = list;
+    fetchError = undefined;
+    render();
+  });
+
+  const refresh = async (): Promise<void> => {
     try {
-      const servers = await options.api.listServers();
-      render(error === undefined ? { servers } : { servers, error });
+      servers = await options.api.listServers();
+      fetchError = undefined;
     } catch (err) {
-      render({ servers: null, error: error ?? (err instanceof Error ? err.message : String(err)) });
+      fetchError = err instanceof Error ? err.message : String(err);
     }
+    render();
   };
 
-  const refresh = (): Promise<void> => {
-    inFlight ??= fetchAndRender().finally(() => {
-      inFlight = null;
-    });
-    return inFlight;
-  };
-
-  const timer = setInterval(() => void refresh(), options.refreshMs ?? 2_000);
-  render({ servers: null, starting: true });
+  render();
 
   return {
     refresh,
     setError(message) {
       error = message;
-      void refresh();
+      render();
     },
     destroy() {
-      clearInterval(timer);
+      unsubscribe();
       if (!tray.isDestroyed()) tray.destroy();
     },
   };

@@ -9,6 +9,7 @@ import {
   APP_ENTRY_URL,
   APP_SCHEME,
   CONTENT_SECURITY_POLICY,
+  isAppUrl,
   mainWindowOptions,
   navigationPolicy,
   permissionPolicy,
@@ -79,6 +80,8 @@ export interface MainWindow {
   open(): void;
   /** Whether `webContentsId` belongs to the main window (IPC sender check). */
   isAppWindow(webContentsId: number): boolean;
+  /** The window's contents while it shows the app page (where pushed events go). */
+  appContents(): WebContents[];
 }
 
 export function createMainWindow(preloadPath: string): MainWindow {
@@ -101,6 +104,9 @@ export function createMainWindow(preloadPath: string): MainWindow {
     },
     isAppWindow(webContentsId) {
       return win !== null && !win.isDestroyed() && win.webContents.id === webContentsId;
+    },
+    appContents() {
+      return win !== null && !win.isDestroyed() && isAppUrl(win.webContents.getURL()) ? [win.webContents] : [];
     },
   };
 }

@@ -1,87 +1,65 @@
 /**
- * The control API the UI uses (the GatewayApi of preload/contract, which the engine may not
- * import: the shapes here are checked against it where the app wires them together).
+ * The engine's implementation of the control API (the GatewayApi of preload/contract). It reads
+ * the gateway through `ApiHost`, which the gateway fits as it is, so this folder never imports
+ * gateway.ts.
  */
-import type { Gateway } from '../gateway.ts';
-import type { PromptBroker } from '../elicitation/broker.ts';
-import type { PendingPromptDto, PromptAnswer } from '../elicitation/types.ts';
+import type { GatewayApi, GatewayStatus, ServerView, ToolView } from '../../../preload/contract/index.ts';
+import type { QuestionBroker } from '../elicitation/broker.ts';
+import type { UpstreamStatus } from '../upstreams/types.ts';
 
-export type { PendingPromptDto, PromptAnswer } from '../elicitation/types.ts';
-
-export interface EngineStatus {
-  version: string;
-  configPath: string;
-  configError?: string;
-  listen: string[];
-}
-
-export interface EngineServer {
-  name: string;
-  kind: 'stdio' | 'http' | 'handler-http' | 'handler-fastcgi';
-  state: 'stopped' | 'starting' | 'ready' | 'backoff' | 'failed';
-  lastError?: string;
-  pid?: number;
-  restarts: number;
-  toolCount: number;
-}
-
-export interface EngineTool {
-  name: string;
-  server: string;
-  originalName: string;
-  title?: string;
-  description?: string;
-}
-
-export interface EngineApi {
-  getStatus(): Promise<EngineStatus>;
-  listServers(): Promise<EngineServer[]>;
-  listTools(server?: string): Promise<EngineTool[]>;
+/** What the API reads and drives. */
+export interface ApiHost {
+  configPath(): string;
+  /** The error of the last config edit that could not be applied. */
+  configError(): { message: string } | undefined;
+  httpUrl(): string | undefined;
+  socketPath(): string | undefined;
+  servers(): (UpstreamStatus & { toolCount?: number })[];
+  catalogTools(server?: string): Promise<ToolView[]>;
+  serverLog(name: string): string[];
   restartServer(name: string): Promise<void>;
-  getServerLog(name: string): Promise<string[]>;
-  /** Elicitation and sampling requests waiting for the user, oldest first. */
-  listPrompts(): Promise<PendingPromptDto[]>;
-  /**
-   * Answers a pending prompt. Rejects with GatewayError 'not_found' (unknown or already settled
-   * id) or PromptAnswerError 'invalid_request' (the answer does not fit; names the field).
-   */
-  answerPrompt(id: string, answer: PromptAnswer): Promise<void>;
 }
 
-export function createEngineApi(gateway: Gateway, version: string, broker: Pick<PromptBroker, 'list' | 'answer'>): EngineApi {
+export function createGatewayApi(host: ApiHost, version: string, questions: Pick<QuestionBroker, 'list' | 'answer'>): GatewayApi {
   return {
     async getStatus() {
-      const status: EngineStatus = {
-        version,
-        configPath: gateway.configPath(),
-        listen: [gateway.httpUrl(), gateway.socketPath()].filter((x): x is string => x !== undefined),
-      };
-      const error = gateway.configError();
-      if (error) status.configError = error.message;
-      return status;
+      return gatewayStatus(host, version);
     },
     async listServers() {
-      return gateway.servers().map((s) => {
-        const dto: EngineServer = { name: s.name, kind: s.kind, state: s.state, restarts: s.restarts, toolCount: s.toolCount ?? 0 };
-        if (s.lastError !== undefined) dto.lastError = s.lastError;
-        if (s.pid !== undefined) dto.pid = s.pid;
-        return dto;
-      });
+      return host.servers().map(serverView);
     },
     async listTools(server) {
-      return gateway.catalogTools(server);
+      return host.catalogTools(server);
     },
     async restartServer(name) {
-      await gateway.restartServer(name);
+      await host.restartServer(name);
     },
     async getServerLog(name) {
-      return gateway.serverLog(name);
+      return host.serverLog(name);
     },
-    async listPrompts() {
-      return broker.list();
+    async listQuestions() {
+      return questions.list();
     },
-    async answerPrompt(id, answer) {
-      broker.answer(id, answer);
+    async answerQuestion(id, answer) {
+      questions.answer(id, answer);
     },
   };
+}
+
+export function gatewayStatus(host: ApiHost, version: string): GatewayStatus {
+  const status: GatewayStatus = {
+    version,
+    configPath: host.configPath(),
+    listen: [host.httpUrl(), host.socketPath()].filter((x): x is string => x !== undefined),
+  };
+  const error = host.configError();
+  if (error) status.configError = error.message;
+  return status;
+}
+
+function serverView(s: UpstreamStatus & { toolCount?: number }): ServerView {
+  const view: ServerView = { name: s.name, kind: s.kind, state: s.state, restarts: s.restarts, toolCount: s.toolCount ?? 0 };
+  if (s.lastError !== undefined) view.lastError = s.lastError;
+  if (s.pid !== undefined) view.pid = s.pid;
+  return view;
 }

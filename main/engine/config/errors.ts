@@ -1,16 +1,8 @@
 /** The one error type for config problems: every issue with its file position and JSON path. */
+import type { ConfigIssue } from '../../../preload/contract/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
 
-export interface ConfigIssue {
-  file: string;
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  column: number;
-  /** JSON path as people read it, e.g. `mcpServers.github.command`; '' for the whole file. */
-  path: string;
-  message: string;
-}
+export type { ConfigIssue };
 
 /** `FILE:LINE:COL: PATH: MESSAGE`, the form editors and terminals turn into links. */
 export function formatIssue(issue: ConfigIssue): string {

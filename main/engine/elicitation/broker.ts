@@ -1,23 +1,24 @@
 /**
- * The prompt broker: server-to-client requests (elicitation, sampling) that the client cannot
- * answer wait here until the user answers them in the app's UI, the time runs out, or the
- * server withdraws them. Nothing is ever answered on the user's behalf: a timeout is a cancel
+ * The question broker: server-to-client requests (elicitation, sampling) that the client cannot
+ * answer wait here as questions until the user answers them in the app, the time runs out, or
+ * the server withdraws them. Nothing is ever answered on the user's behalf: a timeout is a cancel
  * (elicitation) or a rejection (sampling), never an accept. URLs are shown, never opened.
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
-import type { AskOptions, PendingPromptDto, PromptOutcome, PromptRequest, PromptSettledDto } from './types.ts';
-import { PromptAnswerError, invalidParams, isObject, normalizeRequestedSchema, normalizeSamplingParams, samplingResult, validateFormContent } from './validate.ts';
+import type { Question, QuestionEnded, QuestionOutcome } from '../../../preload/contract/index.ts';
+import type { AskOptions, QuestionRequest } from './types.ts';
+import { QuestionAnswerError, invalidParams, isObject, normalizeRequestedSchema, normalizeSamplingParams, samplingResult, validateFormContent } from './validate.ts';
 
-export interface PromptBrokerOptions {
-  /** Prompts waiting at once; beyond this new ones are refused at once. Default 100. */
+export interface QuestionBrokerOptions {
+  /** Questions waiting at once; beyond this new ones are refused at once. Default 100. */
   maxPending?: number;
 }
 
-export interface PromptBrokerEvents {
-  added: [prompt: PendingPromptDto];
-  settled: [settled: PromptSettledDto];
+export interface QuestionBrokerEvents {
+  added: [question: Question];
+  ended: [ended: QuestionEnded];
   /** Something worth a line in the gateway's log (a refused request, a failing listener). */
   log: [message: string];
 }
@@ -34,7 +35,7 @@ type Result = Record<string, unknown>;
 type Settlement = { result: Result } | { error: Error };
 
 interface Pending {
-  dto: PendingPromptDto;
+  question: Question;
   resolve(result: Result): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -73,11 +74,11 @@ function shortId(id: string): string {
   return JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id);
 }
 
-export class PromptBroker extends EventEmitter<PromptBrokerEvents> {
+export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
   private readonly pending = new Map<string, Pending>();
   private readonly maxPending: number;
 
-  constructor(options: PromptBrokerOptions = {}) {
+  constructor(options: QuestionBrokerOptions = {}) {
     super();
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
   }
@@ -91,14 +92,14 @@ export class PromptBroker extends EventEmitter<PromptBrokerEvents> {
    * elicitation `{ action: 'accept', content } | { action: 'decline' } | { action: 'cancel' }`
    * (a timeout is a cancel), sampling a CreateMessageResult. Rejects when sampling is declined,
    * dismissed or times out (JSON-RPC code -1), when the server's request is malformed (-32602),
-   * and when `signal` fires (the server cancelled: the prompt is withdrawn).
+   * and when `signal` fires (the server cancelled: the question is withdrawn).
    */
-  ask(request: PromptRequest, options: AskOptions): Promise<Result> {
+  ask(request: QuestionRequest, options: AskOptions): Promise<Result> {
     const { server, method } = request;
     const sampling = method === 'sampling/createMessage';
     if (options.signal?.aborted) return Promise.reject(this.withdrawnError(request));
     if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
-      return Promise.reject(new GatewayError('internal', `PromptBroker.ask: timeoutMs must be a positive number, got ${options.timeoutMs}`));
+      return Promise.reject(new GatewayError('internal', `QuestionBroker.ask: timeoutMs must be a positive number, got ${options.timeoutMs}`));
     }
     if (method !== 'elicitation/create' && !sampling) {
       return Promise.reject(new GatewayError('method_not_found', `Switchboard cannot ask the user to answer ${String(method)}`));
@@ -115,12 +116,12 @@ export class PromptBroker extends EventEmitter<PromptBrokerEvents> {
     };
     const params = isObject(request.params) ? request.params : {};
 
-    let dto: PendingPromptDto;
+    let question: Question;
     try {
       if (sampling) {
         const sp = normalizeSamplingParams(params);
         const n = sp.messages.length;
-        dto = { ...base, kind: 'sampling', mode: 'form', message: `"${server}" asks for a model reply to ${n} message${n === 1 ? '' : 's'}. Nothing is sent unless you write a reply.`, params: sp };
+        question = { ...base, kind: 'sampling', mode: 'form', message: `"${server}" asks for a model reply to ${n} message${n === 1 ? '' : 's'}. Nothing is sent unless you write a reply.`, params: sp };
       } else {
         if (params.message !== undefined && typeof params.message !== 'string') throw invalidParams('elicitation/create: "message" must be a string');
         const message = typeof params.message === 'string' ? params.message : '';
@@ -131,9 +132,9 @@ export class PromptBroker extends EventEmitter<PromptBrokerEvents> {
             this.log(`elicitation/create from "${server}" refused: it ${url.refused}; the server was told the user declined`);
             return Promise.resolve({ action: 'decline' });
           }
-          dto = { ...base, kind: 'elicitation', mode: 'url', message, url: url.href, ...(typeof params.elicitationId === 'string' ? { elicitationId: params.elicitationId } : {}) };
+          question = { ...base, kind: 'elicitation', mode: 'url', message, url: url.href, ...(typeof params.elicitationId === 'string' ? { elicitationId: params.elicitationId } : {}) };
         } else if (mode === 'form') {
-          dto = { ...base, kind: 'elicitation', mode: 'form', message, requestedSchema: normalizeRequestedSchema(params.requestedSchema) };
+          question = { ...base, kind: 'elicitation', mode: 'form', message, requestedSchema: normalizeRequestedSchema(params.requestedSchema) };
         } else {
           throw invalidParams(`elicitation/create: unknown mode ${JSON.stringify(mode)} (form or url)`);
         }
@@ -144,13 +145,13 @@ export class PromptBroker extends EventEmitter<PromptBrokerEvents> {
     }
 
     if (this.pending.size >= this.maxPending) {
-      const why = `Switchboard already has ${this.maxPending} prompts waiting for the user`;
+      const why = `Switchboard already has ${this.maxPending} questions waiting for the user`;
       this.log(`${method} from "${server}" refused: ${why}`);
       return sampling ? Promise.reject(samplingRejected('request_cancelled', why)) : Promise.resolve({ action: 'cancel' });
     }
 
     return new Promise<Result>((resolve, reject) => {
-      const id = dto.id;
+      const id = question.id;
       const timer = setTimeout(() => {
         this.settle(id, 'expired', sampling ? { error: samplingRejected('request_timeout', `no answer in Switchboard within ${seconds(timeoutMs)}`) } : { result: { action: 'cancel' } });
       }, timeoutMs);
@@ -158,41 +159,41 @@ export class PromptBroker extends EventEmitter<PromptBrokerEvents> {
       const signal = options.signal;
       const onAbort = () => this.settle(id, 'withdrawn', { error: this.withdrawnError(request, signal?.reason) });
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, { dto, resolve, reject, timer, detach: () => signal?.removeEventListener('abort', onAbort) });
-      this.emitSafely('added', structuredClone(dto));
+      this.pending.set(id, { question, resolve, reject, timer, detach: () => signal?.removeEventListener('abort', onAbort) });
+      this.emitSafely('added', structuredClone(question));
     });
   }
 
-  /** Prompts waiting for the user, oldest first. */
-  list(): PendingPromptDto[] {
-    return [...this.pending.values()].map((p) => structuredClone(p.dto));
+  /** Questions waiting for the user, oldest first. */
+  list(): Question[] {
+    return [...this.pending.values()].map((p) => structuredClone(p.question));
   }
 
-  get(id: string): PendingPromptDto | undefined {
+  get(id: string): Question | undefined {
     const p = this.pending.get(id);
-    return p ? structuredClone(p.dto) : undefined;
+    return p ? structuredClone(p.question) : undefined;
   }
 
   /**
-   * The user's answer to prompt `id` (untrusted input: checked before the server sees it).
-   * Throws GatewayError 'not_found' for an unknown id, PromptAnswerError ('invalid_request',
-   * naming the field where there is one) for an answer that does not fit the prompt; the prompt
-   * stays open after a refused answer.
+   * The user's answer to question `id` (untrusted input: checked before the server sees it).
+   * Throws GatewayError 'not_found' for an unknown id, QuestionAnswerError ('invalid_request',
+   * naming the field where there is one) for an answer that does not fit the question; the
+   * question stays open after a refused answer.
    */
   answer(id: string, answer: unknown): void {
     const p = this.pending.get(id);
-    if (!p) throw new GatewayError('not_found', `no pending prompt with id ${shortId(id)} (it was answered, expired or withdrawn)`);
-    if (!isObject(answer)) throw new PromptAnswerError('the answer must be an object with an "action" ("accept", "decline" or "cancel")');
+    if (!p) throw new GatewayError('not_found', `no waiting question with id ${shortId(id)} (it was answered, expired or withdrawn)`);
+    if (!isObject(answer)) throw new QuestionAnswerError('the answer must be an object with an "action" ("accept", "decline" or "cancel")');
     const action = answer.action;
     if (action !== 'accept' && action !== 'decline' && action !== 'cancel') {
-      throw new PromptAnswerError(`"action" must be "accept", "decline" or "cancel", got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
+      throw new QuestionAnswerError(`"action" must be "accept", "decline" or "cancel", got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
     }
-    const dto = p.dto;
+    const question = p.question;
     if (action !== 'accept') {
       const extra = Object.keys(answer).find((k) => k !== 'action');
-      if (extra !== undefined) throw new PromptAnswerError(`"${action}" takes no other fields, got "${extra}"`);
-      const outcome: PromptOutcome = action === 'decline' ? 'declined' : 'cancelled';
-      if (dto.kind === 'sampling') {
+      if (extra !== undefined) throw new QuestionAnswerError(`"${action}" takes no other fields, got "${extra}"`);
+      const outcome: QuestionOutcome = action === 'decline' ? 'declined' : 'cancelled';
+      if (question.kind === 'sampling') {
         this.settle(id, outcome, { error: samplingRejected('request_cancelled', action === 'decline' ? 'declined in Switchboard' : 'dismissed in Switchboard') });
       } else {
         this.settle(id, outcome, { result: { action } });
@@ -200,28 +201,28 @@ export class PromptBroker extends EventEmitter<PromptBrokerEvents> {
       return;
     }
     let result: Result;
-    if (dto.kind === 'sampling') {
+    if (question.kind === 'sampling') {
       result = samplingResult(answer);
-    } else if (dto.mode === 'url') {
+    } else if (question.mode === 'url') {
       const extra = Object.keys(answer).find((k) => k !== 'action');
-      if (extra !== undefined) throw new PromptAnswerError(`a URL-mode elicitation is answered with the action only, got "${extra}"`);
+      if (extra !== undefined) throw new QuestionAnswerError(`a URL-mode elicitation is answered with the action only, got "${extra}"`);
       result = { action: 'accept' };
     } else {
       const extra = Object.keys(answer).find((k) => k !== 'action' && k !== 'content');
-      if (extra !== undefined) throw new PromptAnswerError(`unexpected "${extra}" in a form answer (it takes action and content)`);
-      result = { action: 'accept', content: validateFormContent(dto.requestedSchema, answer.content) };
+      if (extra !== undefined) throw new QuestionAnswerError(`unexpected "${extra}" in a form answer (it takes action and content)`);
+      result = { action: 'accept', content: validateFormContent(question.requestedSchema, answer.content) };
     }
     this.settle(id, 'answered', { result });
   }
 
-  /** Withdraws every pending prompt (the gateway is stopping); their asks reject with `reason`. */
+  /** Withdraws every waiting question (the gateway is stopping); their asks reject with `reason`. */
   withdrawAll(reason: string): void {
     for (const id of [...this.pending.keys()]) this.settle(id, 'withdrawn', { error: new GatewayError('request_cancelled', reason) });
   }
 
   // ---- internals ----------------------------------------------------------
 
-  private settle(id: string, outcome: PromptOutcome, how: Settlement): void {
+  private settle(id: string, outcome: QuestionOutcome, how: Settlement): void {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
@@ -229,10 +230,10 @@ export class PromptBroker extends EventEmitter<PromptBrokerEvents> {
     p.detach();
     if ('error' in how) p.reject(how.error);
     else p.resolve(how.result);
-    this.emitSafely('settled', { id, outcome });
+    this.emitSafely('ended', { id, outcome });
   }
 
-  private withdrawnError(request: PromptRequest, reason?: unknown): GatewayError {
+  private withdrawnError(request: QuestionRequest, reason?: unknown): GatewayError {
     const why = reason === undefined ? '' : `: ${errorMessage(reason)}`;
     return new GatewayError('request_cancelled', `"${request.server}" withdrew its ${request.method} request${why}`);
   }
@@ -242,11 +243,11 @@ export class PromptBroker extends EventEmitter<PromptBrokerEvents> {
   }
 
   /** A throwing listener must not break the broker (or the answer that triggered the event). */
-  private emitSafely<K extends keyof PromptBrokerEvents>(event: K, ...args: PromptBrokerEvents[K]): void {
+  private emitSafely<K extends keyof QuestionBrokerEvents>(event: K, ...args: QuestionBrokerEvents[K]): void {
     try {
-      (this.emit as (e: K, ...a: PromptBrokerEvents[K]) => boolean)(event, ...args);
+      (this.emit as (e: K, ...a: QuestionBrokerEvents[K]) => boolean)(event, ...args);
     } catch (err) {
-      if (event !== 'log') this.emitSafely('log', `a prompt "${event}" listener failed: ${errorMessage(err)}`);
+      if (event !== 'log') this.emitSafely('log', `a question "${event}" listener failed: ${errorMessage(err)}`);
     }
   }
 }

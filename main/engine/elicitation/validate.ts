@@ -1,18 +1,16 @@
 /**
- * Checks both sides of a prompt: what a server asks (untrusted: normalised into the typed DTO
- * the UI renders, or refused as invalid params) and what the user answers (checked against the
+ * Checks both sides of a question: what a server asks (untrusted: normalised into the typed
+ * Question the UI renders, or refused as invalid params) and what the user answers (checked against the
  * form before anything goes back to the server, with an error that names the field).
  */
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
-import type { FormFieldSchemaDto, FormSchemaDto, FormValue, SamplingContentDto, SamplingMessageDto, SamplingParamsDto } from './types.ts';
+import type { FormField, FormSchema, FormValue, SamplingContent, SamplingMessage, SamplingParams } from '../../../preload/contract/index.ts';
 
 /** An answer the broker refused; `field` names the form field at fault, when there is one. */
-export class PromptAnswerError extends GatewayError {
-  readonly field?: string;
+export class QuestionAnswerError extends GatewayError {
   constructor(message: string, field?: string) {
-    super('invalid_request', message);
-    this.name = 'PromptAnswerError';
-    if (field !== undefined) this.field = field;
+    super('invalid_request', message, field === undefined ? undefined : { field });
+    this.name = 'QuestionAnswerError';
   }
 }
 
@@ -53,13 +51,13 @@ function titledConsts(raw: unknown): { const: string; title?: string }[] | undef
 
 const FIELD_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array']);
 
-function normalizeField(name: string, raw: unknown): FormFieldSchemaDto {
+function normalizeField(name: string, raw: unknown): FormField {
   if (!isObject(raw)) throw invalidParams(`elicitation/create: requestedSchema property "${name}" must be an object`);
   const type = raw.type;
   if (typeof type !== 'string' || !FIELD_TYPES.has(type)) {
     throw invalidParams(`elicitation/create: requestedSchema property "${name}" has unsupported type ${describe(type)} (forms take string, number, integer, boolean or a multi-select array)`);
   }
-  const field: FormFieldSchemaDto = { type: type as FormFieldSchemaDto['type'] };
+  const field: FormField = { type: type as FormField['type'] };
   if (typeof raw.title === 'string') field.title = raw.title;
   if (typeof raw.description === 'string') field.description = raw.description;
   switch (field.type) {
@@ -106,7 +104,7 @@ function normalizeField(name: string, raw: unknown): FormFieldSchemaDto {
  * The form of an elicitation, reduced to the keywords the UI renders (unknown ones are dropped);
  * a schema the user could not fill in is refused.
  */
-export function normalizeRequestedSchema(raw: unknown): FormSchemaDto {
+export function normalizeRequestedSchema(raw: unknown): FormSchema {
   if (!isObject(raw)) throw invalidParams('elicitation/create: form mode needs a requestedSchema object');
   if (raw.type !== undefined && raw.type !== 'object') throw invalidParams(`elicitation/create: requestedSchema must have type "object", got ${describe(raw.type)}`);
   const props = raw.properties ?? {};
@@ -115,7 +113,7 @@ export function normalizeRequestedSchema(raw: unknown): FormSchemaDto {
   if (names.length > MAX_FORM_FIELDS) throw invalidParams(`elicitation/create: requestedSchema has ${names.length} properties, more than ${MAX_FORM_FIELDS}`);
   // fromEntries defines own properties, so a field named "__proto__" stays a field.
   const properties = Object.fromEntries(names.map((name) => [name, normalizeField(name, props[name])]));
-  const schema: FormSchemaDto = { type: 'object', properties };
+  const schema: FormSchema = { type: 'object', properties };
   if (raw.required !== undefined) {
     if (!isStringArray(raw.required)) throw invalidParams('elicitation/create: requestedSchema.required must be an array of property names');
     const unknown = raw.required.find((name) => !Object.hasOwn(properties, name));
@@ -152,7 +150,7 @@ const FORMATS: Record<string, { test(text: string): boolean; what: string }> = {
   'date-time': { test: isDateTime, what: 'a date and time (YYYY-MM-DDTHH:MM:SSZ)' },
 };
 
-function allowedValues(field: FormFieldSchemaDto): string[] | undefined {
+function allowedValues(field: FormField): string[] | undefined {
   if (field.type === 'array') return field.items?.enum ?? field.items?.anyOf?.map((o) => o.const);
   if (field.enum) return field.enum;
   return field.oneOf?.map((o) => o.const);
@@ -160,8 +158,8 @@ function allowedValues(field: FormFieldSchemaDto): string[] | undefined {
 
 const quoteList = (values: string[]) => values.map((v) => JSON.stringify(v)).join(', ');
 
-function checkField(name: string, field: FormFieldSchemaDto, value: unknown): FormValue {
-  const fail = (message: string) => new PromptAnswerError(`field "${name}" ${message}`, name);
+function checkField(name: string, field: FormField, value: unknown): FormValue {
+  const fail = (message: string) => new QuestionAnswerError(`field "${name}" ${message}`, name);
   switch (field.type) {
     case 'string': {
       if (typeof value !== 'string') throw fail(`must be a string, got ${describe(value)}`);
@@ -199,43 +197,43 @@ function checkField(name: string, field: FormFieldSchemaDto, value: unknown): Fo
 }
 
 /** The content of an accepted form, checked against its schema; returns a clean copy. */
-export function validateFormContent(schema: FormSchemaDto, content: unknown): Record<string, FormValue> {
+export function validateFormContent(schema: FormSchema, content: unknown): Record<string, FormValue> {
   if (content === undefined) content = {};
-  if (!isObject(content)) throw new PromptAnswerError(`"content" must be an object of field values, got ${describe(content)}`);
+  if (!isObject(content)) throw new QuestionAnswerError(`"content" must be an object of field values, got ${describe(content)}`);
   const names = Object.keys(schema.properties);
   const entries: [string, FormValue][] = [];
   for (const [key, value] of Object.entries(content)) {
     if (!Object.hasOwn(schema.properties, key)) {
-      throw new PromptAnswerError(`unknown field "${key}" (the form's fields are: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`, key);
+      throw new QuestionAnswerError(`unknown field "${key}" (the form's fields are: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`, key);
     }
     if (value === undefined) continue;
     entries.push([key, checkField(key, schema.properties[key]!, value)]);
   }
   for (const name of schema.required ?? []) {
-    if (!entries.some(([key]) => key === name)) throw new PromptAnswerError(`field "${name}" is required`, name);
+    if (!entries.some(([key]) => key === name)) throw new QuestionAnswerError(`field "${name}" is required`, name);
   }
   return Object.fromEntries(entries);
 }
 
 // ---- sampling --------------------------------------------------------------
 
-function samplingContent(raw: unknown, where: string): SamplingContentDto {
+function samplingContent(raw: unknown, where: string): SamplingContent {
   if (!isObject(raw) || typeof raw.type !== 'string') throw invalidParams(`sampling/createMessage: ${where} must be a content object with a "type"`);
-  return raw as SamplingContentDto;
+  return raw as SamplingContent;
 }
 
 /** The parts of a sampling request the user needs to see to answer it. */
-export function normalizeSamplingParams(raw: Json): SamplingParamsDto {
+export function normalizeSamplingParams(raw: Json): SamplingParams {
   const messages = raw.messages;
   if (!Array.isArray(messages) || messages.length === 0) throw invalidParams('sampling/createMessage: "messages" must be a non-empty array');
-  const out: SamplingMessageDto[] = messages.map((m, i) => {
+  const out: SamplingMessage[] = messages.map((m, i) => {
     if (!isObject(m) || (m.role !== 'user' && m.role !== 'assistant')) throw invalidParams(`sampling/createMessage: messages[${i}] needs role "user" or "assistant"`);
     const content = Array.isArray(m.content)
       ? m.content.map((c, j) => samplingContent(c, `messages[${i}].content[${j}]`))
       : samplingContent(m.content, `messages[${i}].content`);
     return { role: m.role, content };
   });
-  const params: SamplingParamsDto = { messages: out };
+  const params: SamplingParams = { messages: out };
   if (typeof raw.systemPrompt === 'string') params.systemPrompt = raw.systemPrompt;
   if (isFiniteNumber(raw.maxTokens)) params.maxTokens = raw.maxTokens;
   if (isFiniteNumber(raw.temperature)) params.temperature = raw.temperature;
@@ -250,17 +248,17 @@ export function normalizeSamplingParams(raw: Json): SamplingParamsDto {
 export function samplingResult(answer: Json): Record<string, unknown> {
   for (const key of Object.keys(answer)) {
     if (!['action', 'role', 'content', 'model'].includes(key)) {
-      throw new PromptAnswerError(`unexpected "${key}" in a sampling answer (it takes action, role, content and model)`);
+      throw new QuestionAnswerError(`unexpected "${key}" in a sampling answer (it takes action, role, content and model)`);
     }
   }
-  if (answer.role !== undefined && answer.role !== 'assistant') throw new PromptAnswerError(`"role" of a sampling reply must be "assistant", got ${describe(answer.role)}`);
+  if (answer.role !== undefined && answer.role !== 'assistant') throw new QuestionAnswerError(`"role" of a sampling reply must be "assistant", got ${describe(answer.role)}`);
   const content = answer.content;
   if (!isObject(content) || content.type !== 'text' || typeof content.text !== 'string') {
-    throw new PromptAnswerError('a sampling reply needs "content": { "type": "text", "text": "…" }', 'content');
+    throw new QuestionAnswerError('a sampling reply needs "content": { "type": "text", "text": "…" }', 'content');
   }
-  if (content.text.trim() === '') throw new PromptAnswerError('the sampling reply is empty: type a reply or decline', 'content');
+  if (content.text.trim() === '') throw new QuestionAnswerError('the sampling reply is empty: type a reply or decline', 'content');
   if (answer.model !== undefined && (typeof answer.model !== 'string' || answer.model.trim() === '')) {
-    throw new PromptAnswerError(`"model" must be a non-empty string, got ${describe(answer.model)}`, 'model');
+    throw new QuestionAnswerError(`"model" must be a non-empty string, got ${describe(answer.model)}`, 'model');
   }
   return { role: 'assistant', content: { type: 'text', text: content.text }, model: answer.model ?? 'user', stopReason: 'endTurn' };
 }

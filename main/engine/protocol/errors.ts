@@ -2,29 +2,10 @@
  * One error type for the whole engine. `code` is stable (tests, UI and logs key on it);
  * the message is for people. Mapped to JSON-RPC only at the client-facing edge.
  */
-export type GatewayErrorCode =
-  | 'config_unreadable'
-  | 'config_invalid'
-  | 'env_missing'
-  | 'secret_missing'
-  | 'secret_store_unavailable'
-  | 'spawn_failed'
-  | 'upstream_unavailable'
-  | 'upstream_closed'
-  | 'upstream_protocol'
-  | 'upstream_error'
-  | 'request_timeout'
-  | 'request_cancelled'
-  | 'message_too_large'
-  | 'invalid_request'
-  | 'method_not_found'
-  | 'not_found'
-  | 'unauthorized'
-  /** A client config file kept changing while Switchboard tried to write it. */
-  | 'client_config_conflict'
-  /** A write through a symlink leaving the expected folder, or to a read-only file. */
-  | 'unsafe_path'
-  | 'internal';
+import type { ErrorCode } from '../../../preload/contract/index.ts';
+
+/** The codes are the control API's (declared once, in the contract): the UI sees them as they are. */
+export type GatewayErrorCode = ErrorCode;
 
 export interface JsonRpcErrorObject {
   code: number;
@@ -38,13 +19,16 @@ export class GatewayError extends Error {
   readonly rpc?: JsonRpcErrorObject;
   /** The request provably never reached the peer, so retrying it is safe. */
   readonly notSent?: boolean;
+  /** The argument or form field at fault, when one was (shown next to it in the UI). */
+  readonly field?: string;
 
-  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown; rpc?: JsonRpcErrorObject; notSent?: boolean }) {
+  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown; rpc?: JsonRpcErrorObject; notSent?: boolean; field?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;
     if (options?.rpc) this.rpc = options.rpc;
     if (options?.notSent) this.notSent = true;
+    if (options?.field !== undefined) this.field = options.field;
   }
 }
 

@@ -38,23 +38,23 @@ describe('server-to-client requests and notifications', () => {
     }
   });
 
-  it('asks the user through the Prompter API when the client cannot show the elicitation', async () => {
+  it('asks the user through the control API (/api/questions) when the client cannot show the elicitation', async () => {
     const client = await httpClient(gateway.httpUrl()!);
     const api = (path: string, init: RequestInit = {}) =>
       fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), { ...init, headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json', ...init.headers } });
     try {
       const call = client.callTool({ name: 'fx__ask', arguments: {} });
-      const prompt = await waitFor(async () => ((await (await api('/prompts')).json()) as { id: string; server: string; message: string; reason: string }[])[0], 10_000, 'a pending prompt');
-      expect(prompt).toMatchObject({ server: 'fx', message: 'What is your name?' });
-      expect(prompt.reason).toMatch(/does not support elicitation/);
-      const bad = await api(`/prompts/${prompt.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { name: 42 } }) });
+      const question = await waitFor(async () => ((await (await api('/questions')).json()) as { id: string; server: string; message: string; reason: string }[])[0], 10_000, 'a waiting question');
+      expect(question).toMatchObject({ server: 'fx', message: 'What is your name?' });
+      expect(question.reason).toMatch(/does not support elicitation/);
+      const bad = await api(`/questions/${question.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { name: 42 } }) });
       expect(bad.status).toBe(400);
       expect(await bad.text()).toMatch(/name/);
-      const ok = await api(`/prompts/${prompt.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { name: 'Grace' } }) });
+      const ok = await api(`/questions/${question.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { name: 'Grace' } }) });
       expect(ok.status).toBeLessThan(300);
       expect(textOf(await call)).toBe('hello Grace');
-      expect(await (await api('/prompts')).json()).toEqual([]);
-      const unauthorised = await fetch(gateway.httpUrl()!.replace(/\/mcp$/, '/api/prompts'));
+      expect(await (await api('/questions')).json()).toEqual([]);
+      const unauthorised = await fetch(gateway.httpUrl()!.replace(/\/mcp$/, '/api/questions'));
       expect(unauthorised.status).toBe(401);
     } finally {
       await client.close();
@@ -67,8 +67,8 @@ describe('server-to-client requests and notifications', () => {
       fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), { ...init, headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json' } });
     try {
       const call = client.callTool({ name: 'fx__ask', arguments: {} });
-      const prompt = await waitFor(async () => ((await (await api('/prompts')).json()) as { id: string }[])[0], 10_000, 'a pending prompt');
-      await api(`/prompts/${prompt.id}`, { method: 'POST', body: JSON.stringify({ action: 'decline' }) });
+      const question = await waitFor(async () => ((await (await api('/questions')).json()) as { id: string }[])[0], 10_000, 'a waiting question');
+      await api(`/questions/${question.id}`, { method: 'POST', body: JSON.stringify({ action: 'decline' }) });
       expect(textOf(await call)).toBe('no answer (decline)');
     } finally {
       await client.close();

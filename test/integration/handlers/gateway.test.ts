@@ -2,7 +2,7 @@
  * Issue 4's "done when", end to end through the gateway: the three examples (Python and Node
  * over HTTP, PHP under php-fpm) plus a stdio MCP server, served at once to one MCP client over
  * Streamable HTTP; the two-step elicitation completes for a client that shows forms and,
- * through the Prompter API, for one that does not.
+ * through the control API (/api/questions), for one that does not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -99,17 +99,17 @@ describe('handlers and MCP servers behind one gateway', () => {
     }
   });
 
-  it('a client without forms: both questions wait in the Prompter API and the call completes', async () => {
+  it('a client without forms: both questions wait in the app (/api/questions) and the call completes', async () => {
     const client = await httpClient(gateway.httpUrl()!);
     try {
       const call = client.callTool({ name: 'php__book_flight', arguments: { destination: 'Reykjavik' } });
       call.catch(() => undefined);
-      const first = await waitFor(async () => ((await (await api('/prompts')).json()) as { id: string; server: string; message: string }[])[0], 10_000, 'the class question');
+      const first = await waitFor(async () => ((await (await api('/questions')).json()) as { id: string; server: string; message: string }[])[0], 10_000, 'the class question');
       expect(first).toMatchObject({ server: 'php', message: 'Which class would you like to fly to Reykjavik?' });
-      expect((await api(`/prompts/${first.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { class: 'economy' } }) })).status).toBeLessThan(300);
-      const second = await waitFor(async () => ((await (await api('/prompts')).json()) as { id: string; message: string }[]).find((p) => p.id !== first.id), 10_000, 'the seat question');
+      expect((await api(`/questions/${first.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { class: 'economy' } }) })).status).toBeLessThan(300);
+      const second = await waitFor(async () => ((await (await api('/questions')).json()) as { id: string; message: string }[]).find((p) => p.id !== first.id), 10_000, 'the seat question');
       expect(second.message).toBe('Window or aisle seat in economy?');
-      await api(`/prompts/${second.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { seat: 'window' } }) });
+      await api(`/questions/${second.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { seat: 'window' } }) });
       expect(textOf(await call)).toBe('Booked a economy window seat (14A) to Reykjavik. Booking BK-REY-14A.');
     } finally {
       await client.close();

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { buildTrayMenuModel, MAX_SERVER_ITEMS, toMenuTemplate, trayIconFile, truncate } from '../../../../main/app/tray/menu-model.ts';
-import type { ServerDto } from '../../../../preload/contract/gateway-api.ts';
+import type { ServerView } from '../../../../preload/contract/index.ts';
 
-const server = (name: string, state: ServerDto['state'], extra: Partial<ServerDto> = {}): ServerDto => ({
+const server = (name: string, state: ServerView['state'], extra: Partial<ServerView> = {}): ServerView => ({
   name,
   kind: 'stdio',
   state,
@@ -11,7 +11,7 @@ const server = (name: string, state: ServerDto['state'], extra: Partial<ServerDt
   ...extra,
 });
 
-const labels = (servers: ServerDto[] | null, error?: string) =>
+const labels = (servers: ServerView[] | null, error?: string) =>
   buildTrayMenuModel(error === undefined ? { servers } : { servers, error }).items.map((i) => (i.type === 'separator' ? '---' : i.label));
 
 describe('tray menu model', () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PromptAnswerError, PromptBroker, type PendingPromptDto, type PromptRequest, type PromptSettledDto } from '../../../../main/engine/elicitation/index.ts';
+import type { Question, QuestionEnded } from '../../../../preload/contract/index.ts';
+import { QuestionAnswerError, QuestionBroker, type QuestionRequest } from '../../../../main/engine/elicitation/index.ts';
 import { GatewayError, toRpcError } from '../../../../main/engine/protocol/errors.ts';
 
 const FORM_SCHEMA = {
@@ -19,7 +20,7 @@ const FORM_SCHEMA = {
   required: ['name', 'agree'],
 };
 
-function formRequest(extra: Record<string, unknown> = {}): PromptRequest {
+function formRequest(extra: Record<string, unknown> = {}): QuestionRequest {
   return {
     server: 'github',
     method: 'elicitation/create',
@@ -29,11 +30,11 @@ function formRequest(extra: Record<string, unknown> = {}): PromptRequest {
   };
 }
 
-function urlRequest(url: string): PromptRequest {
+function urlRequest(url: string): QuestionRequest {
   return { server: 'auth', method: 'elicitation/create', params: { mode: 'url', message: 'Sign in to continue', url, elicitationId: 'el-1' }, reason: 'the client predates URL elicitation' };
 }
 
-function samplingRequest(): PromptRequest {
+function samplingRequest(): QuestionRequest {
   return {
     server: 'writer',
     method: 'sampling/createMessage',
@@ -42,12 +43,12 @@ function samplingRequest(): PromptRequest {
   };
 }
 
-function record(broker: PromptBroker) {
-  const added: PendingPromptDto[] = [];
-  const settled: PromptSettledDto[] = [];
+function record(broker: QuestionBroker) {
+  const added: Question[] = [];
+  const settled: QuestionEnded[] = [];
   const logs: string[] = [];
   broker.on('added', (p) => added.push(p));
-  broker.on('settled', (s) => settled.push(s));
+  broker.on('ended', (s) => settled.push(s));
   broker.on('log', (m) => logs.push(m));
   return { added, settled, logs };
 }
@@ -60,9 +61,9 @@ async function state(p: Promise<unknown>): Promise<'pending' | 'resolved' | 'rej
   return s;
 }
 
-describe('PromptBroker: form elicitation', () => {
-  it('lists the prompt with its normalised form, client, reason and times', async () => {
-    const broker = new PromptBroker();
+describe('QuestionBroker: form elicitation', () => {
+  it('lists the question with its normalised form, client, reason and times', async () => {
+    const broker = new QuestionBroker();
     const { added } = record(broker);
     const before = Date.now();
     const asked = broker.ask(formRequest(), { timeoutMs: 60_000 });
@@ -84,8 +85,8 @@ describe('PromptBroker: form elicitation', () => {
     await asked;
   });
 
-  it('refuses answers that do not fit the form, naming the field, and keeps the prompt open', async () => {
-    const broker = new PromptBroker();
+  it('refuses answers that do not fit the form, naming the field, and keeps the question open', async () => {
+    const broker = new QuestionBroker();
     const asked = broker.ask(formRequest(), { timeoutMs: 60_000 });
     const id = broker.list()[0]!.id;
     const ok = { name: 'Ada', agree: true };
@@ -114,10 +115,10 @@ describe('PromptBroker: form elicitation', () => {
       } catch (err) {
         error = err;
       }
-      expect(error, JSON.stringify(content)).toBeInstanceOf(PromptAnswerError);
-      expect((error as PromptAnswerError).message).toMatch(message);
-      expect((error as PromptAnswerError).field).toBe(field);
-      expect((error as PromptAnswerError).code).toBe('invalid_request');
+      expect(error, JSON.stringify(content)).toBeInstanceOf(QuestionAnswerError);
+      expect((error as QuestionAnswerError).message).toMatch(message);
+      expect((error as QuestionAnswerError).field).toBe(field);
+      expect((error as QuestionAnswerError).code).toBe('invalid_request');
     }
     expect(() => broker.answer(id, { action: 'accept', content: ['x'] })).toThrow(/"content" must be an object/);
     expect(() => broker.answer(id, { action: 'maybe' })).toThrow(/"action" must be "accept", "decline" or "cancel", got "maybe"/);
@@ -132,7 +133,7 @@ describe('PromptBroker: form elicitation', () => {
   });
 
   it('accepts date-time loosely and a field named __proto__ as a plain field', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const asked = broker.ask({ ...formRequest(), params: { message: 'm', requestedSchema: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, ['__proto__']: { type: 'string' } } } } }, { timeoutMs: 1000 });
     const id = broker.list()[0]!.id;
     expect(() => broker.answer(id, { action: 'accept', content: { at: 'yesterday' } })).toThrow(/field "at" must be a date and time/);
@@ -144,7 +145,7 @@ describe('PromptBroker: form elicitation', () => {
   });
 
   it('decline and cancel resolve as such, and settle with their outcome', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const { settled } = record(broker);
     const a = broker.ask(formRequest(), { timeoutMs: 1000 });
     const b = broker.ask(formRequest(), { timeoutMs: 1000 });
@@ -157,11 +158,11 @@ describe('PromptBroker: form elicitation', () => {
     expect(settled).toEqual([{ id: pa!.id, outcome: 'declined' }, { id: pb!.id, outcome: 'cancelled' }]);
     expect(broker.list()).toEqual([]);
     expect(() => broker.answer(pa!.id, { action: 'decline' })).toThrow(GatewayError);
-    expect(() => broker.answer(pa!.id, { action: 'decline' })).toThrow(expect.objectContaining({ code: 'not_found', message: expect.stringMatching(/no pending prompt/) }));
+    expect(() => broker.answer(pa!.id, { action: 'decline' })).toThrow(expect.objectContaining({ code: 'not_found', message: expect.stringMatching(/no waiting question/) }));
   });
 
-  it('gives each prompt a long random id', () => {
-    const broker = new PromptBroker();
+  it('gives each question a long random id', () => {
+    const broker = new QuestionBroker();
     for (let i = 0; i < 20; i++) void broker.ask(formRequest(), { timeoutMs: 1000 }).catch(() => undefined);
     const ids = broker.list().map((p) => p.id);
     expect(new Set(ids).size).toBe(20);
@@ -170,7 +171,7 @@ describe('PromptBroker: form elicitation', () => {
   });
 
   it('refuses a malformed request as invalid params without showing it', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const { added, logs } = record(broker);
     const nested = broker.ask({ ...formRequest(), params: { message: 'm', requestedSchema: { type: 'object', properties: { address: { type: 'object' } } } } }, { timeoutMs: 1000 });
     await expect(nested).rejects.toThrow(/property "address" has unsupported type "object"/);
@@ -183,7 +184,7 @@ describe('PromptBroker: form elicitation', () => {
   });
 
   it('a throwing listener does not break the broker', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const { logs } = record(broker);
     broker.on('added', () => {
       throw new Error('boom');
@@ -191,11 +192,11 @@ describe('PromptBroker: form elicitation', () => {
     const asked = broker.ask(formRequest(), { timeoutMs: 1000 });
     broker.answer(broker.list()[0]!.id, { action: 'decline' });
     await expect(asked).resolves.toEqual({ action: 'decline' });
-    expect(logs).toEqual(['a prompt "added" listener failed: boom']);
+    expect(logs).toEqual(['a question "added" listener failed: boom']);
   });
 });
 
-describe('PromptBroker: timeouts and withdrawal', () => {
+describe('QuestionBroker: timeouts and withdrawal', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -204,7 +205,7 @@ describe('PromptBroker: timeouts and withdrawal', () => {
   });
 
   it('an unanswered elicitation resolves as cancel when it expires', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const { settled } = record(broker);
     const asked = broker.ask(formRequest(), { timeoutMs: 30_000 });
     const id = broker.list()[0]!.id;
@@ -214,11 +215,11 @@ describe('PromptBroker: timeouts and withdrawal', () => {
     await expect(asked).resolves.toEqual({ action: 'cancel' });
     expect(settled).toEqual([{ id, outcome: 'expired' }]);
     expect(broker.list()).toEqual([]);
-    expect(() => broker.answer(id, { action: 'accept', content: { name: 'Ada', agree: true } })).toThrow(/no pending prompt/);
+    expect(() => broker.answer(id, { action: 'accept', content: { name: 'Ada', agree: true } })).toThrow(/no waiting question/);
   });
 
-  it('an abort (the server cancelled) withdraws the prompt', async () => {
-    const broker = new PromptBroker();
+  it('an abort (the server cancelled) withdraws the question', async () => {
+    const broker = new QuestionBroker();
     const { settled } = record(broker);
     const ac = new AbortController();
     const asked = broker.ask(formRequest(), { timeoutMs: 30_000, signal: ac.signal });
@@ -233,14 +234,14 @@ describe('PromptBroker: timeouts and withdrawal', () => {
   });
 
   it('an already aborted request is never shown', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const { added } = record(broker);
     await expect(broker.ask(formRequest(), { timeoutMs: 1000, signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'request_cancelled' });
     expect(added).toEqual([]);
   });
 
   it('an answer clears the timer', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const asked = broker.ask(formRequest(), { timeoutMs: 30_000 });
     broker.answer(broker.list()[0]!.id, { action: 'decline' });
     await asked;
@@ -248,9 +249,9 @@ describe('PromptBroker: timeouts and withdrawal', () => {
   });
 });
 
-describe('PromptBroker: URL mode', () => {
+describe('QuestionBroker: URL mode', () => {
   it('shows the full URL and elicitation id; accepted with the action only', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const long = `https://auth.example.com/authorize?client_id=switchboard&state=${'x'.repeat(500)}&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb#frag`;
     const asked = broker.ask(urlRequest(long), { timeoutMs: 1000 });
     const [dto] = broker.list();
@@ -261,7 +262,7 @@ describe('PromptBroker: URL mode', () => {
   });
 
   it('allows http only to this machine, and shows an internationalised host as punycode', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     void broker.ask(urlRequest('http://127.0.0.1:8080/cb'), { timeoutMs: 1000 }).catch(() => undefined);
     void broker.ask(urlRequest('http://localhost:3000/x'), { timeoutMs: 1000 }).catch(() => undefined);
     void broker.ask(urlRequest('https://exämple.com/'), { timeoutMs: 1000 }).catch(() => undefined);
@@ -279,7 +280,7 @@ describe('PromptBroker: URL mode', () => {
     ['not a url', /does not parse/],
     [42, /has no url/],
   ])('refuses %s: answered decline, logged, never shown', async (url, why) => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const { added, logs } = record(broker);
     await expect(broker.ask(urlRequest(url as string), { timeoutMs: 1000 })).resolves.toEqual({ action: 'decline' });
     expect(added).toEqual([]);
@@ -290,7 +291,7 @@ describe('PromptBroker: URL mode', () => {
   });
 });
 
-describe('PromptBroker: sampling', () => {
+describe('QuestionBroker: sampling', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -299,7 +300,7 @@ describe('PromptBroker: sampling', () => {
   });
 
   it('shows the request and never resolves without an explicit answer', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const asked = broker.ask(samplingRequest(), { timeoutMs: 10 * 60_000 });
     const [dto] = broker.list();
     expect(dto).toMatchObject({
@@ -316,7 +317,7 @@ describe('PromptBroker: sampling', () => {
     expect(() => broker.answer(dto!.id, { action: 'accept' })).toThrow(/needs "content": \{ "type": "text"/);
     expect(() => broker.answer(dto!.id, { action: 'accept', content: { type: 'text', text: '  ' } })).toThrow(/reply is empty/);
     expect(() => broker.answer(dto!.id, { action: 'accept', role: 'user', content: { type: 'text', text: 'hi' } })).toThrow(/"role" of a sampling reply must be "assistant"/);
-    expect(() => broker.answer(dto!.id, { action: 'accept', content: { type: 'image', data: '' } })).toThrow(PromptAnswerError);
+    expect(() => broker.answer(dto!.id, { action: 'accept', content: { type: 'image', data: '' } })).toThrow(QuestionAnswerError);
     expect(await state(asked)).toBe('pending');
 
     broker.answer(dto!.id, { action: 'accept', role: 'assistant', content: { type: 'text', text: 'Old pond, frog jumps in' } });
@@ -324,14 +325,14 @@ describe('PromptBroker: sampling', () => {
   });
 
   it('keeps a model name the user gives', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const asked = broker.ask(samplingRequest(), { timeoutMs: 1000 });
     broker.answer(broker.list()[0]!.id, { action: 'accept', content: { type: 'text', text: 'ok' }, model: 'me-typing' });
     await expect(asked).resolves.toMatchObject({ model: 'me-typing' });
   });
 
   it('decline rejects with the JSON-RPC code -1 (user rejected sampling)', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const { settled } = record(broker);
     const asked = broker.ask(samplingRequest(), { timeoutMs: 1000 });
     const id = broker.list()[0]!.id;
@@ -343,7 +344,7 @@ describe('PromptBroker: sampling', () => {
   });
 
   it('a timeout rejects with -1 too, never approving', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const { settled } = record(broker);
     const asked = broker.ask(samplingRequest(), { timeoutMs: 5000 });
     const rejected = asked.catch((e: unknown) => e);
@@ -355,25 +356,25 @@ describe('PromptBroker: sampling', () => {
   });
 
   it('refuses a request without messages as invalid params', async () => {
-    const broker = new PromptBroker();
+    const broker = new QuestionBroker();
     const err = await broker.ask({ ...samplingRequest(), params: { maxTokens: 10 } }, { timeoutMs: 1000 }).catch((e: unknown) => e);
     expect(toRpcError(err)).toMatchObject({ code: -32602, message: expect.stringMatching(/"messages" must be a non-empty array/) });
   });
 });
 
-describe('PromptBroker: bounded', () => {
+describe('QuestionBroker: bounded', () => {
   it('beyond maxPending, elicitation resolves as cancel and sampling rejects at once, with a log line', async () => {
-    const broker = new PromptBroker({ maxPending: 3 });
+    const broker = new QuestionBroker({ maxPending: 3 });
     const { added, logs } = record(broker);
     const pending = [1, 2, 3].map(() => broker.ask(formRequest(), { timeoutMs: 60_000 }));
     expect(broker.size).toBe(3);
     await expect(broker.ask(formRequest(), { timeoutMs: 60_000 })).resolves.toEqual({ action: 'cancel' });
     const err = await broker.ask(samplingRequest(), { timeoutMs: 60_000 }).catch((e: unknown) => e);
-    expect(toRpcError(err)).toEqual({ code: -1, message: 'User rejected sampling request (Switchboard already has 3 prompts waiting for the user)' });
+    expect(toRpcError(err)).toEqual({ code: -1, message: 'User rejected sampling request (Switchboard already has 3 questions waiting for the user)' });
     expect(added).toHaveLength(3);
     expect(logs).toEqual([
-      'elicitation/create from "github" refused: Switchboard already has 3 prompts waiting for the user',
-      'sampling/createMessage from "writer" refused: Switchboard already has 3 prompts waiting for the user',
+      'elicitation/create from "github" refused: Switchboard already has 3 questions waiting for the user',
+      'sampling/createMessage from "writer" refused: Switchboard already has 3 questions waiting for the user',
     ]);
     // Room again once one is answered.
     broker.answer(broker.list()[0]!.id, { action: 'decline' });

@@ -1,23 +1,24 @@
 /**
- * Payloads of the control API. Plain JSON-safe data (no classes, functions, Dates or undefined
- * that matters): the same objects travel over Electron IPC (structured clone) and HTTP (JSON).
- * Optional fields are absent, not null, when there is nothing to say.
+ * What the control API carries: plain JSON-safe data (no classes, functions, Dates or undefined
+ * that matters), so the same objects travel over Electron IPC (structured clone) and HTTP (JSON).
+ * Optional fields are absent, not null, when there is nothing to say. The engine builds these
+ * very types; nothing else declares them.
  */
 
-/** How Switchboard reaches a backend. Mirrors the engine's upstream kinds. */
-export type ServerKindDto = 'stdio' | 'http' | 'handler-http' | 'handler-fastcgi';
+/** How Switchboard reaches a backend. */
+export type ServerKind = 'stdio' | 'http' | 'handler-http' | 'handler-fastcgi';
 
 /** Lifecycle of one backend as the user sees it. */
-export type ServerStateDto = 'stopped' | 'starting' | 'ready' | 'backoff' | 'failed';
+export type ServerState = 'stopped' | 'starting' | 'ready' | 'backoff' | 'failed';
 
-export interface GatewayStatusDto {
+export interface GatewayStatus {
   /** Switchboard's own version (package.json). */
   version: string;
   /** Absolute path of the config file in use (it may not exist yet). */
   configPath: string;
   /**
-   * Why the config could not be loaded or applied, in words a user can act on (includes the
-   * JSON path of the offending value). Absent when the config is fine.
+   * Why the last edit of the config could not be applied, in words a user can act on (file, line,
+   * column and JSON path of each problem). The previous config keeps running. Absent when fine.
    */
   configError?: string;
   /**
@@ -27,11 +28,11 @@ export interface GatewayStatusDto {
   listen: string[];
 }
 
-export interface ServerDto {
+export interface ServerView {
   /** The server's key in the config. Unique. */
   name: string;
-  kind: ServerKindDto;
-  state: ServerStateDto;
+  kind: ServerKind;
+  state: ServerState;
   /** The last failure, in words a user can act on. */
   lastError?: string;
   /** Process id while a stdio server's process is running. */
@@ -42,27 +43,58 @@ export interface ServerDto {
   toolCount: number;
 }
 
-export interface ToolDto {
+export interface ToolView {
   /** The name clients see (namespaced when two servers offer the same name). */
   name: string;
   /** The server that provides the tool. */
   server: string;
-  /** The name the server itself uses. Equals `name` unless it had to be namespaced. */
+  /** The name the server itself uses. */
   originalName: string;
   title?: string;
   description?: string;
 }
 
-// ---- prompts: elicitation and sampling the client could not answer, put to the user ----------
+/** One problem in the config file, where an editor can jump to it. */
+export interface ConfigIssue {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** JSON path as people read it, e.g. `mcpServers.github.command`; '' for the whole file. */
+  path: string;
+  message: string;
+}
 
-/** Who caused the request, as the client introduced itself. */
-export interface PromptClientDto {
+/** An edit of the config file that could not be applied (the previous config keeps running). */
+export interface ConfigProblem {
+  /** Every issue, one per line, as `FILE:LINE:COL: PATH: MESSAGE`. */
+  message: string;
+  issues: ConfigIssue[];
+}
+
+/** A line for the log views: the gateway's own notes, or a server's stderr. */
+export interface LogLine {
+  /** Epoch milliseconds. */
+  at: number;
+  level: 'info' | 'warn' | 'error';
+  /** The server the line is about (config key); absent for the gateway itself. */
+  server?: string;
+  /** `stderr`: printed by the server's process; `gateway`: written by Switchboard. */
+  source: 'gateway' | 'stderr';
+  text: string;
+}
+
+// ---- questions: elicitation and sampling no client could answer, put to the user ------------
+
+/** A client as it introduced itself. */
+export interface ClientInfo {
   name: string;
   version?: string;
 }
 
 /** One field of a form elicitation (the spec's flat JSON Schema subset, unknown keywords dropped). */
-export interface FormFieldSchemaDto {
+export interface FormField {
   type: 'string' | 'number' | 'integer' | 'boolean' | 'array';
   title?: string;
   description?: string;
@@ -86,23 +118,23 @@ export interface FormFieldSchemaDto {
   maxItems?: number;
 }
 
-export interface FormSchemaDto {
+export interface FormSchema {
   type: 'object';
-  properties: Record<string, FormFieldSchemaDto>;
+  properties: Record<string, FormField>;
   required?: string[];
 }
 
-/** A piece of sampling content as the server sent it: text, image, audio, tool use or result. Render as data, never as markup. */
-export type SamplingContentDto = { type: string; text?: string; mimeType?: string } & Record<string, unknown>;
+/** A piece of sampling content as the server sent it (text, image, audio, tool use or result). Render as data, never as markup. */
+export type SamplingContent = { type: string; text?: string; mimeType?: string } & Record<string, unknown>;
 
-export interface SamplingMessageDto {
+export interface SamplingMessage {
   role: 'user' | 'assistant';
-  content: SamplingContentDto | SamplingContentDto[];
+  content: SamplingContent | SamplingContent[];
 }
 
 /** What a sampling request asks the model — here, the user — to answer. */
-export interface SamplingParamsDto {
-  messages: SamplingMessageDto[];
+export interface SamplingParams {
+  messages: SamplingMessage[];
   systemPrompt?: string;
   maxTokens?: number;
   temperature?: number;
@@ -113,7 +145,7 @@ export interface SamplingParamsDto {
   tools?: Record<string, unknown>[];
 }
 
-interface PendingPromptBaseDto {
+interface QuestionBase {
   /** Random and unguessable. */
   id: string;
   /** The server (config key) that asked. */
@@ -121,20 +153,20 @@ interface PendingPromptBaseDto {
   /** Text from the server (elicitation) or a summary (sampling). Untrusted: show as plain text. */
   message: string;
   /** The client whose request caused this one, when known. */
-  client?: PromptClientDto;
+  client?: ClientInfo;
   /** Why Switchboard asks instead of the client, e.g. "the client (Zed) does not support elicitation". */
   reason: string;
   /** Epoch milliseconds. */
   createdAt: number;
-  /** Epoch milliseconds. Then the prompt disappears (an elicitation is answered as cancel, sampling is rejected). */
+  /** Epoch milliseconds. Then the question ends: an elicitation is answered as cancel, sampling is rejected. */
   expiresAt: number;
 }
 
 /** A form to fill in. Answer `{ action: 'accept', content }`, `{ action: 'decline' }` or `{ action: 'cancel' }`. */
-export interface ElicitationFormPromptDto extends PendingPromptBaseDto {
+export interface FormQuestion extends QuestionBase {
   kind: 'elicitation';
   mode: 'form';
-  requestedSchema: FormSchemaDto;
+  requestedSchema: FormSchema;
 }
 
 /**
@@ -142,7 +174,7 @@ export interface ElicitationFormPromptDto extends PendingPromptBaseDto {
  * only, never opened by the gateway: show it untruncated, open it only when the user chooses,
  * then answer `{ action: 'accept' }` — or decline / cancel.
  */
-export interface ElicitationUrlPromptDto extends PendingPromptBaseDto {
+export interface UrlQuestion extends QuestionBase {
   kind: 'elicitation';
   mode: 'url';
   url: string;
@@ -154,27 +186,27 @@ export interface ElicitationUrlPromptDto extends PendingPromptBaseDto {
  * `{ action: 'accept', content: { type: 'text', text }, model? }` (model defaults to "user"), or
  * `{ action: 'decline' }`.
  */
-export interface SamplingPromptDto extends PendingPromptBaseDto {
+export interface SamplingQuestion extends QuestionBase {
   kind: 'sampling';
   mode: 'form';
-  params: SamplingParamsDto;
+  params: SamplingParams;
 }
 
-export type PendingPromptDto = ElicitationFormPromptDto | ElicitationUrlPromptDto | SamplingPromptDto;
+export type Question = FormQuestion | UrlQuestion | SamplingQuestion;
 
-export type FormValueDto = string | number | boolean | string[];
+export type FormValue = string | number | boolean | string[];
 
-/** The user's answer to a pending prompt (see each prompt kind for which fits). */
-export type PromptAnswerDto =
-  | { action: 'accept'; content?: Record<string, FormValueDto> }
+/** The user's answer to a question (see each kind of question for which fits). */
+export type QuestionAnswer =
+  | { action: 'accept'; content?: Record<string, FormValue> }
   | { action: 'accept'; role?: 'assistant'; content: { type: 'text'; text: string }; model?: string }
   | { action: 'decline' }
   | { action: 'cancel' };
 
-/** How a prompt left the list. */
-export type PromptOutcomeDto = 'answered' | 'declined' | 'cancelled' | 'expired' | 'withdrawn';
+/** How a question left the list. */
+export type QuestionOutcome = 'answered' | 'declined' | 'cancelled' | 'expired' | 'withdrawn';
 
-export interface PromptSettledDto {
+export interface QuestionEnded {
   id: string;
-  outcome: PromptOutcomeDto;
+  outcome: QuestionOutcome;
 }

@@ -1,0 +1,118 @@
+/**
+ * The pushed events of the control API: one hub the gateway publishes to and every binding
+ * reads (IPC forwards each event to the app's windows, /api/events streams them). Each event gets
+ * an id, and the last ones are kept (bounded in count and bytes) so an event stream that
+ * reconnects with Last-Event-ID gets what it missed — or `resync` when that is gone.
+ */
+import { randomBytes } from 'node:crypto';
+import type { GatewayEventMap, GatewayEventName, GatewayEvents, Unsubscribe } from '../../../preload/contract/index.ts';
+import { errorMessage } from '../protocol/errors.ts';
+
+export interface PublishedEvent<E extends GatewayEventName = GatewayEventName> {
+  /** `<hub epoch>-<sequence>`: a gateway restart starts a new epoch, so old ids never match. */
+  id: string;
+  name: E;
+  payload: GatewayEventMap[E];
+  /** The payload as JSON, made once for every stream. */
+  json: string;
+}
+
+export interface EventHubOptions {
+  /** Events kept for replay. Default 500. */
+  replayCount?: number;
+  /** Bytes of JSON kept for replay. Default 1 MiB. */
+  replayBytes?: number;
+  /** Where a failing listener is reported (never thrown at the publisher). */
+  onListenerError?: (message: string) => void;
+}
+
+type AnyListener = (event: PublishedEvent) => void;
+
+export class EventHub implements GatewayEvents {
+  private readonly epoch = randomBytes(6).toString('hex');
+  private seq = 0;
+  private readonly replay: PublishedEvent[] = [];
+  private replayBytes = 0;
+  private readonly maxCount: number;
+  private readonly maxBytes: number;
+  private readonly listeners = new Set<AnyListener>();
+  private readonly queued = new Set<GatewayEventName>();
+  private readonly onListenerError: (message: string) => void;
+
+  constructor(options: EventHubOptions = {}) {
+    this.maxCount = options.replayCount ?? 500;
+    this.maxBytes = options.replayBytes ?? 1024 * 1024;
+    this.onListenerError = options.onListenerError ?? (() => undefined);
+  }
+
+  publish<E extends GatewayEventName>(name: E, payload: GatewayEventMap[E]): void {
+    const json = JSON.stringify(payload);
+    const event: PublishedEvent<E> = { id: `${this.epoch}-${++this.seq}`, name, payload, json };
+    this.replay.push(event as PublishedEvent);
+    this.replayBytes += json.length;
+    while (this.replay.length > this.maxCount || (this.replayBytes > this.maxBytes && this.replay.length > 1)) {
+      this.replayBytes -= this.replay.shift()!.json.length;
+    }
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event as PublishedEvent);
+      } catch (err) {
+        this.onListenerError(`a listener of the "${name}" event failed: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  /**
+   * Publishes the latest state once per turn of the event loop, however many changes asked for
+   * it: a burst of server state changes becomes one `servers` event. `produce` runs when it is sent.
+   */
+  publishLatest<E extends GatewayEventName>(name: E, produce: () => GatewayEventMap[E] | Promise<GatewayEventMap[E]>): void {
+    // Published even with nobody listening: a stream that reconnects replays it.
+    if (this.queued.has(name)) return;
+    this.queued.add(name);
+    setImmediate(() => {
+      this.queued.delete(name);
+      Promise.resolve()
+        .then(produce)
+        .then(
+          (payload) => this.publish(name, payload),
+          (err: unknown) => this.onListenerError(`could not build the "${name}" event: ${errorMessage(err)}`),
+        );
+    });
+  }
+
+  on<E extends GatewayEventName>(name: E, listener: (payload: GatewayEventMap[E]) => void): Unsubscribe {
+    return this.onAny((event) => {
+      if (event.name === name) listener(event.payload as GatewayEventMap[E]);
+    });
+  }
+
+  /** Every event, with its id and JSON (for the bindings). */
+  onAny(listener: AnyListener): Unsubscribe {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The id of the newest event (or of none yet), for a stream that starts afresh. */
+  lastId(): string {
+    return `${this.epoch}-${this.seq}`;
+  }
+
+  /**
+   * The events after `lastId`, oldest first; `'gone'` when they cannot be told (another epoch,
+   * or older than what is kept): the reader must fetch the state again.
+   */
+  since(lastId: string): PublishedEvent[] | 'gone' {
+    const match = /^([0-9a-f]+)-(\d+)$/.exec(lastId);
+    if (!match || match[1] !== this.epoch) return 'gone';
+    const seen = Number(match[2]);
+    if (seen > this.seq) return 'gone';
+    const oldest = this.replay[0] ? seqOf(this.replay[0]) : this.seq + 1;
+    if (seen < oldest - 1) return 'gone';
+    return this.replay.filter((e) => seqOf(e) > seen);
+  }
+}
+
+function seqOf(event: PublishedEvent): number {
+  return Number(event.id.slice(event.id.indexOf('-') + 1));
+}

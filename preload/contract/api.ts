@@ -1,0 +1,30 @@
+/**
+ * THE control API: everything the UI asks of the gateway. Declared once here; the method table
+ * (methods.ts) binds every method to an IPC channel and an HTTP route, and the renderer never
+ * knows which binding it has.
+ *
+ * Every method returns a promise; a failure rejects with a GatewayApiError whose `code` is
+ * stable and whose message is meant for people (e.g. an unknown server name).
+ */
+import type { GatewayStatus, Question, QuestionAnswer, ServerView, ToolView } from './payloads.ts';
+
+export interface GatewayApi {
+  /** Version, config file and its error (if any), listen addresses. */
+  getStatus(): Promise<GatewayStatus>;
+  /** Every configured server, in config order. */
+  listServers(): Promise<ServerView[]>;
+  /** The merged tool catalog, or one server's tools when `server` is given. */
+  listTools(server?: string): Promise<ToolView[]>;
+  /** Stops and starts one server (also revives a server that gave up after repeated failures). */
+  restartServer(name: string): Promise<void>;
+  /** Recent log lines of one server (its state changes, then the stderr of a stdio server), oldest first. */
+  getServerLog(name: string): Promise<string[]>;
+  /** Elicitation and sampling questions waiting for the user (no client could answer them), oldest first. */
+  listQuestions(): Promise<Question[]>;
+  /**
+   * Answers a waiting question. Fails with `not_found` when it was answered, expired or withdrawn
+   * meanwhile, and with `invalid_request` (and the `field` at fault) when the answer does not fit
+   * the question; the question stays open after a refused answer.
+   */
+  answerQuestion(id: string, answer: QuestionAnswer): Promise<void>;
+}

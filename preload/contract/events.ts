@@ -1,0 +1,52 @@
+/**
+ * What the UI sees change without polling: one typed map of pushed events, delivered over IPC
+ * (main → renderer) and as server-sent events on `/api/events`.
+ */
+import type { ConfigProblem, GatewayStatus, LogLine, Question, QuestionEnded, ServerView } from './payloads.ts';
+
+export interface GatewayEventMap {
+  /** The gateway's status changed: listeners opened or closed, a config error appeared or cleared. */
+  status: GatewayStatus;
+  /** A server changed state, or servers were added or removed: the whole list, as listServers() returns it. */
+  servers: ServerView[];
+  /** A question waits for the user. */
+  'question-added': Question;
+  /** A question left the list (answered in the app, expired, or withdrawn by its server). */
+  'question-ended': QuestionEnded;
+  /** A line for the log views: the gateway's own notes and every server's stderr. */
+  log: LogLine;
+  /** An edit of the config file could not be applied; the previous config keeps running. */
+  'config-error': ConfigProblem;
+  /**
+   * Fetch the state again: sent first on every new HTTP event stream (what happened before it
+   * opened is not in it), and when events were missed (the stream reconnected after its replay
+   * buffer moved on, or the gateway restarted). Over IPC nothing is ever missed. Carries nothing.
+   */
+  resync: Record<string, never>;
+}
+
+export type GatewayEventName = keyof GatewayEventMap;
+
+export type Unsubscribe = () => void;
+
+/** Subscribes to pushed events; the returned function stops the subscription. */
+export interface GatewayEvents {
+  on<E extends GatewayEventName>(event: E, listener: (payload: GatewayEventMap[E]) => void): Unsubscribe;
+}
+
+/** Every event name once (the mapped type makes a new event a compile error until it is here). */
+const EVENTS: { readonly [E in GatewayEventName]: true } = {
+  status: true,
+  servers: true,
+  'question-added': true,
+  'question-ended': true,
+  log: true,
+  'config-error': true,
+  resync: true,
+};
+
+export const EVENT_NAMES = Object.freeze(Object.keys(EVENTS) as GatewayEventName[]);
+
+export function isEventName(value: unknown): value is GatewayEventName {
+  return typeof value === 'string' && Object.hasOwn(EVENTS, value);
+}

@@ -1,0 +1,11 @@
+/**
+ * The control API, declared once: the GatewayApi interface, its payloads, the events it pushes,
+ * the method table every binding is generated from, and the client built on any binding.
+ * Imported by engine/api, main/app, the preload and the renderer; imports nothing but zod.
+ */
+export type { GatewayApi } from './api.ts';
+export * from './payloads.ts';
+export * from './errors.ts';
+export * from './events.ts';
+export * from './methods.ts';
+export * from './bridge.ts';

@@ -1,0 +1,100 @@
+/**
+ * The method table: every GatewayApi method once, with its IPC channel, its HTTP route and the
+ * schema of its arguments. Every binding is generated from it (the preload, main's IPC handlers,
+ * the /api routes, the clients), so adding a method is one entry here plus its implementation.
+ * `satisfies MethodTable<GatewayApi>` makes a missing, extra or mistyped entry a compile error.
+ */
+import { z } from 'zod';
+import type { GatewayApi } from './api.ts';
+import { GatewayApiError } from './errors.ts';
+import type { QuestionAnswer } from './payloads.ts';
+
+/** `getServerLog` -> `get-server-log`. */
+export type KebabCase<S extends string> = S extends `${infer Head}${infer Tail}`
+  ? `${Head extends Lowercase<Head> ? Head : `-${Lowercase<Head>}`}${KebabCase<Tail>}`
+  : S;
+
+/** IPC channel of a method: `switchboard:` + its name in kebab-case. */
+export type ChannelOf<M extends string> = `switchboard:${KebabCase<M>}`;
+
+/**
+ * Where a method lives under `/api`. `:name` segments are the arguments of that name. A GET
+ * takes its other arguments (strings) from the query string; a POST takes at most one other
+ * argument, as its JSON body.
+ */
+export interface HttpRoute {
+  method: 'GET' | 'POST';
+  path: `/${string}`;
+}
+
+export interface MethodSpec<Args extends readonly unknown[] = readonly unknown[], M extends string = string> {
+  channel: ChannelOf<M>;
+  http: HttpRoute;
+  /** Names of the positional arguments; a trailing `?` marks an optional one. */
+  params: readonly string[];
+  /** Checks the arguments as the binding received them (untrusted input). */
+  args: z.ZodType<Args>;
+}
+
+type Method = (...args: never[]) => Promise<unknown>;
+
+/** One entry per method of `Api`, typed by that method's parameters. */
+export type MethodTable<Api> = {
+  readonly [M in keyof Api & string]: Api[M] extends Method ? MethodSpec<Parameters<Api[M]>, M> : never;
+};
+
+/** A config key or question id: what people and the UI pass around. */
+const name = z.string().min(1).max(256);
+
+/**
+ * Only the shape: the question broker checks the rest against the question it answers, with
+ * messages that name the form field.
+ */
+const answer = z.custom<QuestionAnswer>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { action?: unknown }).action === 'string',
+  { message: 'must be an object with an "action" ("accept", "decline" or "cancel")' },
+);
+
+export const METHODS = {
+  getStatus: { channel: 'switchboard:get-status', http: { method: 'GET', path: '/status' }, params: [], args: z.tuple([]) },
+  listServers: { channel: 'switchboard:list-servers', http: { method: 'GET', path: '/servers' }, params: [], args: z.tuple([]) },
+  listTools: { channel: 'switchboard:list-tools', http: { method: 'GET', path: '/tools' }, params: ['server?'], args: z.tuple([name.optional()]) },
+  restartServer: { channel: 'switchboard:restart-server', http: { method: 'POST', path: '/servers/:name/restart' }, params: ['name'], args: z.tuple([name]) },
+  getServerLog: { channel: 'switchboard:get-server-log', http: { method: 'GET', path: '/servers/:name/log' }, params: ['name'], args: z.tuple([name]) },
+  listQuestions: { channel: 'switchboard:list-questions', http: { method: 'GET', path: '/questions' }, params: [], args: z.tuple([]) },
+  answerQuestion: { channel: 'switchboard:answer-question', http: { method: 'POST', path: '/questions/:id' }, params: ['id', 'answer'], args: z.tuple([name, answer]) },
+} as const satisfies MethodTable<GatewayApi>;
+
+export type GatewayMethod = keyof typeof METHODS;
+
+/** A parameter's name without its optional marker. */
+export function paramName(param: string): string {
+  return param.endsWith('?') ? param.slice(0, -1) : param;
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The arguments of `method`, checked: returns them as the schema parsed them, or throws a
+ * GatewayApiError('invalid_request') naming the argument at fault (`field`).
+ */
+export function parseArgs<A extends readonly unknown[]>(method: string, spec: MethodSpec<A>, args: readonly unknown[]): A {
+  const names = spec.params.map(paramName);
+  const required = spec.params.filter((p) => !p.endsWith('?')).length;
+  // A trailing undefined is an argument left out (IPC keeps it, JSON drops it).
+  let count = args.length;
+  while (count > required && args[count - 1] === undefined) count--;
+  if (count < required || count > names.length) {
+    const wanted = names.length === 0 ? 'no arguments' : required === names.length ? plural(required, 'argument') : `${required} to ${names.length} arguments`;
+    const listed = names.length === 0 ? '' : ` (${names.join(', ')})`;
+    throw new GatewayApiError({ code: 'invalid_request', message: `${method} takes ${wanted}${listed}, got ${count}` });
+  }
+  const parsed = spec.args.safeParse(args.slice(0, count));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const [index, ...rest] = issue.path;
+  const field = [typeof index === 'number' ? (names[index] ?? String(index)) : undefined, ...rest.map(String)].filter((p) => p !== undefined).join('.');
+  throw new GatewayApiError({ code: 'invalid_request', message: `${method}: ${field ? `"${field}" ` : ''}${issue.message}`, ...(field ? { field } : {}) });
+}

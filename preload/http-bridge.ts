@@ -1,0 +1,228 @@
+/**
+ * The HTTP side of the control API, for the renderer in a plain browser (headless mode) and for
+ * tests: an ApiBridge over `fetch` that builds each call from the method table (path, query or
+ * JSON body) and reads `/api/events` as a stream, reconnecting with Last-Event-ID.
+ *
+ * The event stream is read with fetch rather than EventSource because EventSource cannot send an
+ * Authorization header; the stream is our own (one-line `id:`, `event:` and `data:` fields), so
+ * reading it takes a few lines, not a library.
+ */
+import {
+  GatewayApiError,
+  METHODS,
+  isEventName,
+  paramName,
+  parseArgs,
+  type ApiBridge,
+  type ApiError,
+  type MethodSpec,
+  type MethodTable,
+  type Reply,
+} from './contract/index.ts';
+
+export interface HttpBridgeOptions<Api> {
+  /** Where the API lives, e.g. `http://127.0.0.1:8787/api`. Default: `/api` on the page's origin. */
+  baseUrl?: string;
+  /** Sent as `Authorization: Bearer <token>`; without one, the browser's cookies authenticate. */
+  token?: string;
+  fetch?: typeof fetch;
+  table?: MethodTable<Api>;
+  /** Delays between attempts to reopen a broken event stream. Default 500 ms doubling to 15 s. */
+  reconnect?: { initialMs: number; maxMs: number };
+}
+
+export interface HttpBridge extends ApiBridge {
+  /** Ends the event stream and forgets every listener. */
+  close(): void;
+}
+
+const UNREACHABLE = 'gateway_unreachable';
+
+function fail(error: ApiError): Reply<never> {
+  return { ok: false, error };
+}
+
+/** What an HTTP error means when the body is not one of our replies (a proxy, the Host guard). */
+function errorForStatus(status: number, text: string): ApiError {
+  const message = `HTTP ${status}${text ? `: ${text.slice(0, 300)}` : ''}`;
+  if (status === 401 || status === 403) return { code: 'unauthorized', message };
+  if (status === 404) return { code: 'not_found', message };
+  return { code: 'internal', message };
+}
+
+export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): HttpBridge {
+  const base = (options.baseUrl ?? '/api').replace(/\/+$/, '');
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const table = (options.table ?? METHODS) as Record<string, MethodSpec>;
+  const auth: Record<string, string> = options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
+  const reconnect = options.reconnect ?? { initialMs: 500, maxMs: 15_000 };
+
+  async function call(method: string, args: unknown[]): Promise<Reply<unknown>> {
+    if (!Object.hasOwn(table, method)) return fail({ code: 'method_not_found', message: `the control API has no method ${JSON.stringify(method.slice(0, 64))}` });
+    const spec = table[method]!;
+    let parsed: readonly unknown[];
+    try {
+      // Checked here too, because a query string cannot tell a number from a string: the same
+      // call fails with the same error on both bindings. The server checks again.
+      parsed = parseArgs(method, spec, args);
+    } catch (err) {
+      if (err instanceof GatewayApiError) return fail(err.toJSON());
+      throw err;
+    }
+    const names = spec.params.map(paramName);
+    const inPath = new Set<number>();
+    const path = spec.http.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {
+      const index = names.indexOf(name);
+      inPath.add(index);
+      return encodeURIComponent(String(parsed[index]));
+    });
+    const query = new URLSearchParams();
+    const init: RequestInit = { method: spec.http.method, headers: { ...auth, accept: 'application/json' }, credentials: 'same-origin' };
+    if (spec.http.method === 'POST') {
+      // Always a JSON request (`{}` when the method takes no body, empty when it is left out): /api refuses other POSTs.
+      const bodyIndex = names.findIndex((_name, index) => !inPath.has(index));
+      const value = bodyIndex === -1 ? {} : parsed[bodyIndex];
+      init.body = value === undefined ? '' : JSON.stringify(value);
+      init.headers = { ...init.headers, 'content-type': 'application/json' };
+    } else {
+      names.forEach((name, index) => {
+        const value = parsed[index];
+        if (!inPath.has(index) && value !== undefined) query.set(name, String(value));
+      });
+    }
+    const url = `${base}${path}${query.size ? `?${query.toString()}` : ''}`;
+    let res: Response;
+    try {
+      res = await doFetch(url, init);
+    } catch (err) {
+      return fail({ code: UNREACHABLE, message: `cannot reach Switchboard at ${base}: ${err instanceof Error ? err.message : String(err)}` });
+    }
+    const text = await res.text().catch(() => '');
+    if (res.ok) {
+      if (text === '') return { ok: true, result: undefined };
+      try {
+        return { ok: true, result: JSON.parse(text) as unknown };
+      } catch {
+        return fail({ code: 'internal', message: `${method}: Switchboard answered something that is not JSON` });
+      }
+    }
+    try {
+      const body = JSON.parse(text) as { ok?: unknown; error?: ApiError };
+      if (body.ok === false && typeof body.error?.code === 'string') return fail(body.error);
+    } catch {
+      // Not one of our replies: say what the status means.
+    }
+    return fail(errorForStatus(res.status, text));
+  }
+
+  // ---- events ---------------------------------------------------------------
+
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  let stream: AbortController | undefined;
+  let lastId: string | undefined;
+
+  function deliver(name: string, data: string): void {
+    const wanted = listeners.get(name);
+    if (!wanted?.size) return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(data);
+    } catch {
+      return;
+    }
+    for (const listener of [...wanted]) {
+      try {
+        listener(payload);
+      } catch (err) {
+        // A listener's fault is its own: report it as an uncaught error, keep delivering.
+        setTimeout(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  /** Reads one open stream until it ends: fields per line, an event per blank line. */
+  async function read(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    let event: { id?: string; name?: string; data?: string } = {};
+    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n')) !== -1) {
+        const line = buffer.slice(0, end).replace(/\r$/, '');
+        buffer = buffer.slice(end + 1);
+        if (line === '') {
+          if (event.id !== undefined) lastId = event.id;
+          if (event.name !== undefined && event.data !== undefined) deliver(event.name, event.data);
+          event = {};
+        } else if (line.startsWith('id: ')) event.id = line.slice(4);
+        else if (line.startsWith('event: ')) event.name = line.slice(7);
+        else if (line.startsWith('data: ')) event.data = line.slice(6);
+      }
+    }
+  }
+
+  async function run(signal: AbortSignal): Promise<void> {
+    let delay = reconnect.initialMs;
+    while (!signal.aborted) {
+      try {
+        const headers: Record<string, string> = { ...auth, accept: 'text/event-stream', ...(lastId === undefined ? {} : { 'last-event-id': lastId }) };
+        const res = await doFetch(`${base}/events`, { headers, signal, credentials: 'same-origin' });
+        if (res.ok && res.body) {
+          delay = reconnect.initialMs;
+          await read(res.body);
+        } else {
+          await res.body?.cancel();
+        }
+      } catch {
+        // Unreachable or cut off: try again after the delay.
+      }
+      if (signal.aborted) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+      delay = Math.min(delay * 2, reconnect.maxMs);
+    }
+  }
+
+  function subscribed(): number {
+    let n = 0;
+    for (const set of listeners.values()) n += set.size;
+    return n;
+  }
+
+  function stopIfIdle(): void {
+    if (subscribed() > 0 || !stream) return;
+    stream.abort();
+    stream = undefined;
+  }
+
+  return {
+    call,
+    on(event, listener) {
+      if (!isEventName(event)) throw new Error(`switchboard.on: unknown event ${JSON.stringify(String(event).slice(0, 64))}`);
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const own = (payload: unknown): void => listener(payload);
+      set.add(own);
+      if (!stream) {
+        stream = new AbortController();
+        void run(stream.signal);
+      }
+      return () => {
+        set.delete(own);
+        stopIfIdle();
+      };
+    },
+    close() {
+      listeners.clear();
+      stopIfIdle();
+    },
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * One suite for the control API, run through both bindings against a real gateway with real
+ * stdio servers: HTTP (the browser-side bridge against /api) and IPC (main's handlers, the
+ * preload bridge and the renderer's client over an in-process IPC pair). Same calls, same
+ * results, same errors, same events.
+ */
+import { writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { GatewayApiError, type GatewayEventMap, type GatewayEventName, type Question } from '../../../preload/contract/index.ts';
+import { httpApi, ipcApi, type ApiClient, type BoundClient } from '../../helpers/api-clients.ts';
+import { fixtureServer, httpClient as mcpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+const BINDINGS = { http: httpApi, ipc: ipcApi } as const;
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let gateway: Gateway;
+let configPath: string;
+const CONFIG = { mcpServers: { fx: fixtureServer('fx'), other: fixtureServer('other') } };
+
+beforeAll(async () => {
+  dir = await tempDir();
+  configPath = await writeConfig(dir.dir, CONFIG);
+  gateway = await startGateway(configPath);
+  await Promise.all(['fx', 'other'].map((name) => gateway.upstream(name)!.whenReady(20_000)));
+  // The tool counts come with the catalog.
+  await waitFor(() => gateway.servers().every((s) => (s.toolCount ?? 0) > 0), 10_000, 'tool counts');
+});
+afterAll(async () => {
+  await gateway?.stop();
+  await dir?.cleanup();
+});
+
+/** What a caller can see of a failure. */
+async function failure(call: Promise<unknown>): Promise<{ name: string; code: string; message: string; field?: string }> {
+  const err = await call.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GatewayApiError);
+  const { name, code, message, field } = err as GatewayApiError;
+  return field === undefined ? { name, code, message } : { name, code, message, field };
+}
+
+/** Collects one event's payloads from subscription on. */
+function collect<E extends GatewayEventName>(client: ApiClient, event: E) {
+  const seen: GatewayEventMap[E][] = [];
+  const stop = client.on(event, (payload) => seen.push(payload));
+  return {
+    seen,
+    stop,
+    next: (match: (payload: GatewayEventMap[E]) => boolean, what: string) => waitFor(() => seen.find(match), 10_000, `a "${event}" event: ${what}`),
+  };
+}
+
+describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control API over %s', (binding) => {
+  let bound: BoundClient;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    bound = await BINDINGS[binding](gateway);
+    api = bound.client;
+    // Tests of the other binding restart servers: start from all ready, with their catalogs.
+    await waitFor(async () => (await api.listServers()).every((s) => s.state === 'ready' && s.toolCount > 0), 20_000, 'every server ready with its tools');
+  });
+  afterAll(() => bound?.close());
+
+  it('reports the status: version, config file, where clients connect', async () => {
+    const status = await api.getStatus();
+    expect(status).toEqual({ version: 'test', configPath, listen: [gateway.httpUrl()] });
+  });
+
+  it('lists the servers in config order with their state, kind and tool count', async () => {
+    const servers = await api.listServers();
+    expect(servers.map((s) => s.name)).toEqual(['fx', 'other']);
+    for (const s of servers) {
+      expect(s).toMatchObject({ kind: 'stdio', state: 'ready', restarts: 0 });
+      expect(s.toolCount).toBeGreaterThan(0);
+      expect(s.pid).toEqual(expect.any(Number));
+    }
+  });
+
+  it('lists the merged tools, or one server’s', async () => {
+    const all = await api.listTools();
+    expect(all).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'fx__echo', server: 'fx', originalName: 'echo', description: 'Echo a message' })]));
+    const other = await api.listTools('other');
+    expect(other.length).toBeGreaterThan(0);
+    expect(other.every((t) => t.server === 'other' && t.name.startsWith('other__'))).toBe(true);
+    expect(await api.listTools(undefined)).toEqual(all);
+  });
+
+  it('refuses bad arguments before anything runs, naming the argument', async () => {
+    const untyped = api as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    expect(await failure(untyped.restartServer!())).toEqual({ name: 'GatewayApiError', code: 'invalid_request', message: 'restartServer takes 1 argument (name), got 0' });
+    expect(await failure(untyped.restartServer!(42))).toEqual({ name: 'GatewayApiError', code: 'invalid_request', field: 'name', message: 'restartServer: "name" Invalid input: expected string, received number' });
+    expect(await failure(untyped.restartServer!(''))).toMatchObject({ code: 'invalid_request', field: 'name' });
+    expect(await failure(untyped.getServerLog!('x'.repeat(300)))).toMatchObject({ code: 'invalid_request', field: 'name' });
+    expect(await failure(untyped.listTools!('fx', 'other'))).toEqual({ name: 'GatewayApiError', code: 'invalid_request', message: 'listTools takes 0 to 1 arguments (server), got 2' });
+    expect(await failure(untyped.answerQuestion!('some-id', 'yes'))).toEqual({
+      name: 'GatewayApiError',
+      code: 'invalid_request',
+      field: 'answer',
+      message: 'answerQuestion: "answer" must be an object with an "action" ("accept", "decline" or "cancel")',
+    });
+    // Nothing was restarted by any of that.
+    expect((await api.listServers()).every((s) => s.state === 'ready')).toBe(true);
+  });
+
+  it('passes the engine’s errors through with their code', async () => {
+    expect(await failure(api.restartServer('nope'))).toEqual({ name: 'GatewayApiError', code: 'not_found', message: `no server named "nope" in ${configPath} (known: fx, other)` });
+    expect(await failure(api.answerQuestion('no-such-question', { action: 'decline' }))).toEqual({
+      name: 'GatewayApiError',
+      code: 'not_found',
+      message: 'no waiting question with id "no-such-question" (it was answered, expired or withdrawn)',
+    });
+  });
+
+  it('restarts a server: a new process, pushed as `servers` events', async () => {
+    const before = (await api.listServers()).find((s) => s.name === 'other')!;
+    const events = collect(api, 'servers');
+    try {
+      await api.restartServer('other');
+      const after = await events.next((list) => list.some((s) => s.name === 'other' && s.state === 'ready' && s.pid !== before.pid), 'other ready in a new process');
+      expect(after.find((s) => s.name === 'fx')).toMatchObject({ state: 'ready' });
+      expect(events.seen.some((list) => list.some((s) => s.name === 'other' && s.state !== 'ready'))).toBe(true);
+    } finally {
+      events.stop();
+    }
+  });
+
+  it('puts a question no client can answer to the user, pushes it, and takes the answer', async () => {
+    const added = collect(api, 'question-added');
+    const ended = collect(api, 'question-ended');
+    const client: Client = await mcpClient(gateway.httpUrl()!);
+    try {
+      const call = client.callTool({ name: 'fx__ask', arguments: {} });
+      const pushed = await added.next((q) => q.server === 'fx', 'the question from fx');
+      expect(pushed).toMatchObject({ kind: 'elicitation', mode: 'form', message: 'What is your name?', client: { name: 'test-client', version: '1.0.0' } });
+      expect(pushed.reason).toMatch(/does not support elicitation/);
+      const listed: Question[] = await api.listQuestions();
+      expect(listed).toEqual([pushed]);
+      expect(await failure(api.answerQuestion(pushed.id, { action: 'accept', content: { name: 42 } }))).toMatchObject({ code: 'invalid_request', field: 'name' });
+      expect(await api.listQuestions()).toHaveLength(1);
+      await api.answerQuestion(pushed.id, { action: 'accept', content: { name: 'Grace' } });
+      expect(textOf(await call)).toBe('hello Grace');
+      expect(await ended.next((e) => e.id === pushed.id, 'the question ended')).toEqual({ id: pushed.id, outcome: 'answered' });
+      expect(await api.listQuestions()).toEqual([]);
+    } finally {
+      added.stop();
+      ended.stop();
+      await client.close();
+    }
+  });
+
+  it('pushes a config edit that cannot be applied, and its repair', async () => {
+    const problems = collect(api, 'config-error');
+    const statuses = collect(api, 'status');
+    try {
+      await writeFile(configPath, '{ "mcpServers": { "fx": { "command": 42 } } }');
+      await gateway.reload();
+      const problem = await problems.next(() => true, 'the broken config');
+      expect(problem.issues).toEqual([expect.objectContaining({ file: configPath, line: 1, path: 'mcpServers.fx.command' })]);
+      const broken = await statuses.next((s) => s.configError !== undefined, 'a status with the error');
+      expect(broken.configError).toBe(problem.message);
+      expect((await api.getStatus()).configError).toBe(problem.message);
+      // The previous config keeps running.
+      expect((await api.listServers()).map((s) => s.name)).toEqual(['fx', 'other']);
+      await writeFile(configPath, JSON.stringify(CONFIG));
+      await gateway.reload();
+      await statuses.next((s) => s.configError === undefined, 'a status without the error');
+      expect((await api.getStatus()).configError).toBeUndefined();
+    } finally {
+      problems.stop();
+      statuses.stop();
+    }
+  });
+
+  it('stops delivering an event once unsubscribed', async () => {
+    const servers = collect(api, 'servers');
+    const kept = collect(api, 'servers');
+    servers.stop();
+    await api.restartServer('fx');
+    await kept.next((list) => list.some((s) => s.name === 'fx' && s.state === 'ready'), 'fx ready again');
+    kept.stop();
+    expect(servers.seen).toEqual([]);
+  });
+});
+
+describe('both bindings', () => {
+  it('give the same results and the same errors for the same calls', async () => {
+    const http = await httpApi(gateway);
+    const ipc = await ipcApi(gateway);
+    try {
+      for (const call of [
+        (api: ApiClient) => api.getStatus(),
+        (api: ApiClient) => api.listTools('fx'),
+        (api: ApiClient) => api.getServerLog('fx'),
+        (api: ApiClient) => api.restartServer('nope'),
+        (api: ApiClient) => (api as unknown as { getServerLog(n: unknown): Promise<unknown> }).getServerLog({ name: 'fx' }),
+      ]) {
+        const [a, b] = await Promise.all([call(http.client), call(ipc.client)].map((p) => p.then((result) => ({ result }), (error: GatewayApiError) => ({ error: { ...error.toJSON(), name: error.name } }))));
+        expect(a).toEqual(b);
+      }
+    } finally {
+      http.close();
+      ipc.close();
+    }
+  });
+});

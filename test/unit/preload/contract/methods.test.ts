@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { EVENT_NAMES, GatewayApiError, METHODS, paramName, parseArgs, type MethodSpec } from '../../../../preload/contract/index.ts';
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+describe('the method table', () => {
+  it('gives every method its own channel and route, by the rules the bindings rely on', () => {
+    const routes = new Set<string>();
+    for (const [method, spec] of Object.entries(METHODS) as [string, MethodSpec][]) {
+      expect(spec.channel, method).toBe(`switchboard:${kebab(method)}`);
+      const route = `${spec.http.method} ${spec.http.path}`;
+      expect(routes.has(route), route).toBe(false);
+      routes.add(route);
+      const names = spec.params.map(paramName);
+      const inPath = [...spec.http.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+      for (const name of inPath) expect(names, `${method}: :${name}`).toContain(name);
+      // Path arguments are never optional; a POST carries at most one more, as its body.
+      for (const name of inPath) expect(spec.params, method).not.toContain(`${name}?`);
+      if (spec.http.method === 'POST') expect(names.filter((n) => !inPath.includes(n)).length, method).toBeLessThanOrEqual(1);
+      // Optional parameters come last.
+      const firstOptional = spec.params.findIndex((p) => p.endsWith('?'));
+      if (firstOptional !== -1) expect(spec.params.slice(firstOptional).every((p) => p.endsWith('?')), method).toBe(true);
+    }
+  });
+
+  it('lists every event once', () => {
+    expect(new Set(EVENT_NAMES).size).toBe(EVENT_NAMES.length);
+    expect(EVENT_NAMES).toContain('resync');
+  });
+});
+
+describe('parseArgs', () => {
+  const spec: MethodSpec<[string, { n: number }?]> = {
+    channel: 'switchboard:x',
+    http: { method: 'POST', path: '/x/:name' },
+    params: ['name', 'options?'],
+    args: z.tuple([z.string().min(1), z.object({ n: z.number().int() }).optional()]),
+  };
+  const fails = (args: unknown[]) => {
+    try {
+      parseArgs('x', spec, args);
+    } catch (err) {
+      expect(err).toBeInstanceOf(GatewayApiError);
+      return (err as GatewayApiError).toJSON();
+    }
+    throw new Error('expected a failure');
+  };
+
+  it('returns the arguments, a trailing undefined being an argument left out', () => {
+    expect(parseArgs('x', spec, ['a'])).toEqual(['a']);
+    expect(parseArgs('x', spec, ['a', undefined])).toEqual(['a']);
+    expect(parseArgs('x', spec, ['a', { n: 1 }])).toEqual(['a', { n: 1 }]);
+  });
+
+  it('names the argument, and the path inside it, that is wrong', () => {
+    expect(fails([])).toEqual({ code: 'invalid_request', message: 'x takes 1 to 2 arguments (name, options), got 0' });
+    expect(fails(['a', {}, 3])).toEqual({ code: 'invalid_request', message: 'x takes 1 to 2 arguments (name, options), got 3' });
+    expect(fails([''])).toEqual({ code: 'invalid_request', field: 'name', message: 'x: "name" Too small: expected string to have >=1 characters' });
+    expect(fails(['a', { n: 1.5 }])).toEqual({ code: 'invalid_request', field: 'options.n', message: 'x: "options.n" Invalid input: expected int, received number' });
+  });
+});
