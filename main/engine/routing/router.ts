@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
 import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
+import { requiredCapability } from '../protocol/capabilities.ts';
 import { LOG_LEVELS, type RequestContext, type Session, type SessionHandler } from '../downstream/session.ts';
 import type { ReplyFn, RequestOptions, Upstream } from '../upstreams/types.ts';
 import type { RegistryServer } from '../upstreams/registry.ts';
@@ -67,12 +68,6 @@ interface ProgressRoute {
   clientToken: string | number;
   requestId: RequestId;
 }
-
-const SERVER_TO_CLIENT_CAPABILITY: Record<string, string> = {
-  'elicitation/create': 'elicitation',
-  'sampling/createMessage': 'sampling',
-  'roots/list': 'roots',
-};
 
 const LIST_CHANGED_METHOD: Record<ListKind, string> = {
   tools: 'notifications/tools/list_changed',
@@ -575,15 +570,10 @@ function stripStatelessMeta(params: Params, upstream: Upstream): Params {
   return out;
 }
 
-/** The capability a server-to-client request needs from the client. */
-export function requiredCapability(method: string): string | undefined {
-  return SERVER_TO_CLIENT_CAPABILITY[method];
-}
-
 /** Why this client cannot answer a server-to-client request, or undefined when it can. */
 function clientCannotAnswer(session: Session, method: string, params: Params): string | undefined {
   const who = `the client (${session.clientInfo?.name ?? 'unknown'}, revision ${session.protocolVersion ?? 'unknown'})`;
-  const capability = SERVER_TO_CLIENT_CAPABILITY[method];
+  const capability = requiredCapability(method);
   if (capability && !session.hasCapability(capability)) return `${who} does not support ${method}`;
   if (method === 'elicitation/create') {
     const modes = session.clientCapabilities.elicitation as Record<string, unknown> | undefined;
