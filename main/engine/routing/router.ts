@@ -5,7 +5,6 @@
  * reach only the sessions that should see them, and a server-to-client request goes only to the
  * session whose request caused it.
  */
-import { randomBytes } from 'node:crypto';
 import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
 import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { requiredCapability } from '../protocol/capabilities.ts';
@@ -18,6 +17,7 @@ import { degradeToolResult } from './degrade.ts';
 import { completeInputRounds } from './input-rounds.ts';
 import { STATELESS_REVISION } from '../protocol/versions.ts';
 import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
+import { ProgressTokens } from './progress.ts';
 
 export interface RoutedServer extends RegistryServer {
   kind?: string;
@@ -61,14 +61,6 @@ interface Flight {
   requestId: RequestId;
 }
 
-interface ProgressRoute {
-  /** Only this upstream may report progress on the token. */
-  upstream: Upstream;
-  session: Session;
-  clientToken: string | number;
-  requestId: RequestId;
-}
-
 const LIST_CHANGED_METHOD: Record<ListKind, string> = {
   tools: 'notifications/tools/list_changed',
   prompts: 'notifications/prompts/list_changed',
@@ -81,8 +73,7 @@ export class Router implements SessionHandler {
   private readonly sessions = new Set<Session>();
   private readonly sessionsById = new Map<string, Session>();
   private views = new Map<string, Promise<ProfileViewData>>();
-  private progressSeq = 0;
-  private readonly progress = new Map<string, ProgressRoute>();
+  private readonly progress = new ProgressTokens();
   private readonly flights = new Map<Upstream, Set<Flight>>();
   /** Server-to-client requests being answered: `${upstream id}:${request id}` → abort. */
   private readonly serverRequests = new Map<Upstream, Map<RequestId, AbortController>>();
@@ -325,16 +316,7 @@ export class Router implements SessionHandler {
 
   /** Sends one request upstream with a fresh id; maps the progress token; tracks the flight. */
   private async forward(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, signal: AbortSignal): Promise<Record<string, unknown>> {
-    let outParams = stripStatelessMeta(params, upstream);
-    let token: string | undefined;
-    const meta = outParams._meta as Record<string, unknown> | undefined;
-    const clientToken = meta?.progressToken;
-    if (typeof clientToken === 'string' || typeof clientToken === 'number') {
-      // Unguessable, so no backend can report progress into another client's request.
-      token = `sb-${++this.progressSeq}-${randomBytes(6).toString('hex')}`;
-      outParams = { ...outParams, _meta: { ...meta, progressToken: token } };
-      this.progress.set(token, { upstream, session, clientToken, requestId: req.id });
-    }
+    const { params: outParams, token } = this.progress.bind(stripStatelessMeta(params, upstream), upstream, session, req.id);
     const flight: Flight = { session, requestId: req.id };
     let flights = this.flights.get(upstream);
     if (!flights) this.flights.set(upstream, (flights = new Set()));
@@ -351,7 +333,7 @@ export class Router implements SessionHandler {
       return result;
     } finally {
       flights.delete(flight);
-      if (token !== undefined) this.progress.delete(token);
+      this.progress.release(token);
     }
   }
 
@@ -444,12 +426,9 @@ export class Router implements SessionHandler {
   private onUpstreamNotification(upstream: Upstream, m: JsonRpcNotification): void {
     const params = m.params ?? {};
     switch (m.method) {
-      case 'notifications/progress': {
-        const route = typeof params.progressToken === 'string' ? this.progress.get(params.progressToken) : undefined;
-        // Progress for a request that already completed, or from another upstream, is dropped.
-        if (route && route.upstream === upstream) route.session.notify(m.method, { ...params, progressToken: route.clientToken }, route.requestId);
+      case 'notifications/progress':
+        this.progress.deliver(upstream, m.method, params);
         return;
-      }
       case 'notifications/message': {
         const level = LOG_LEVELS.indexOf(params.level as (typeof LOG_LEVELS)[number]);
         const logged = params.logger === undefined ? { ...params, logger: this.opts.registry.server(upstream) } : params;
