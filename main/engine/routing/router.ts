@@ -17,6 +17,7 @@ import { degradeToolResult } from './degrade.ts';
 import { completeInputRounds } from './input-rounds.ts';
 import { STATELESS_REVISION } from '../protocol/versions.ts';
 import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
+import { TaskOwners } from './tasks.ts';
 import { ProgressTokens } from './progress.ts';
 
 export interface RoutedServer extends RegistryServer {
@@ -79,11 +80,10 @@ export class Router implements SessionHandler {
   private readonly serverRequests = new Map<Upstream, Map<RequestId, AbortController>>();
   /** Resource subscriptions: upstream → original uri → sessions (with the uri they know). */
   private readonly subscriptions = new Map<Upstream, Map<string, Map<Session, string>>>();
+  private readonly tasks = new TaskOwners();
   private readonly unwire = new Map<Upstream, () => void>();
   /** Per-request transport context (HTTP headers), kept only as long as the request object lives. */
   private readonly contexts = new WeakMap<JsonRpcRequest, RequestContext>();
-  /** Tasks (the tasks extension) by id → the upstream that runs them. */
-  private readonly tasks = new Map<string, Upstream>();
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
@@ -165,13 +165,14 @@ export class Router implements SessionHandler {
         this.applyLogLevels(session);
         return {};
       case 'tasks/list':
-        return this.listTasks(session, signal);
+        return this.tasks.list(this.members(session).map((m) => m.upstream), signal);
       default: {
         // Task methods follow the task to the upstream that created it.
         const taskId = params.taskId;
         if (req.method.startsWith('tasks/') && typeof taskId === 'string') {
-          const owner = this.tasks.get(taskId);
-          if (owner && this.members(session).some((m) => m.upstream === owner)) return this.forward(session, req, owner, params, signal);
+          const owner = this.tasks.owner(taskId);
+          const member = owner && this.members(session).find((m) => m.upstream === owner);
+          if (member) return this.forward(session, req, member.upstream, params, signal);
           throw invalidParams(`Unknown task: ${taskId}`);
         }
         // A profile with a single upstream is a transparent proxy: unknown methods pass through.
@@ -326,8 +327,7 @@ export class Router implements SessionHandler {
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
       const result = await upstream.request(req.method, outParams, options);
-      const task = result.task as { taskId?: unknown } | undefined;
-      if (typeof task?.taskId === 'string') this.rememberTask(task.taskId, upstream);
+      this.tasks.noteResult(result, upstream);
       // A stateless client sees input_required as it is; a stateful one needs it answered.
       if (result.resultType === 'input_required' && !session.stateless) return await this.completeInputRounds(session, req, upstream, outParams, result, signal);
       return result;
@@ -335,25 +335,6 @@ export class Router implements SessionHandler {
       flights.delete(flight);
       this.progress.release(token);
     }
-  }
-
-  private rememberTask(taskId: string, upstream: Upstream): void {
-    this.tasks.set(taskId, upstream);
-    // Bounded: the oldest task ids are forgotten first.
-    if (this.tasks.size > 10_000) this.tasks.delete(this.tasks.keys().next().value!);
-  }
-
-  /** Every task the profile's upstreams know about, in one list. */
-  private async listTasks(session: Session, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const lists = await Promise.all(this.members(session)
-      .filter((m) => m.upstream.info()?.capabilities.tasks)
-      .map(async (m) => {
-        const result = await m.upstream.request('tasks/list', {}, { signal }).catch(() => ({ tasks: [] }));
-        const tasks = Array.isArray(result.tasks) ? (result.tasks as { taskId?: unknown }[]) : [];
-        for (const t of tasks) if (typeof t.taskId === 'string') this.rememberTask(t.taskId, m.upstream);
-        return tasks;
-      }));
-    return { tasks: lists.flat() };
   }
 
   private applyLogLevels(changed: Session): void {
