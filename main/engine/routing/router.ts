@@ -17,6 +17,7 @@ import { degradeToolResult } from './degrade.ts';
 import { completeInputRounds } from './input-rounds.ts';
 import { STATELESS_REVISION } from '../protocol/versions.ts';
 import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
+import { Subscriptions } from './subscriptions.ts';
 import { TaskOwners } from './tasks.ts';
 import { ProgressTokens } from './progress.ts';
 
@@ -78,8 +79,7 @@ export class Router implements SessionHandler {
   private readonly flights = new Map<Upstream, Set<Flight>>();
   /** Server-to-client requests being answered: `${upstream id}:${request id}` → abort. */
   private readonly serverRequests = new Map<Upstream, Map<RequestId, AbortController>>();
-  /** Resource subscriptions: upstream → original uri → sessions (with the uri they know). */
-  private readonly subscriptions = new Map<Upstream, Map<string, Map<Session, string>>>();
+  private readonly subscriptions = new Subscriptions();
   private readonly tasks = new TaskOwners();
   private readonly unwire = new Map<Upstream, () => void>();
   /** Per-request transport context (HTTP headers), kept only as long as the request object lives. */
@@ -115,14 +115,7 @@ export class Router implements SessionHandler {
     this.sessions.delete(session);
     this.sessionsById.delete(session.id);
     for (const key of this.views.keys()) if (key.endsWith(`#${session.id}`)) this.views.delete(key);
-    for (const [upstream, byUri] of this.subscriptions) {
-      for (const [uri, holders] of byUri) {
-        if (holders.delete(session) && holders.size === 0) {
-          byUri.delete(uri);
-          upstream.request('resources/unsubscribe', { uri }).catch(() => undefined);
-        }
-      }
-    }
+    this.subscriptions.dropSession(session);
     void this.opts.registry.releaseSession(session.id);
   }
 
@@ -264,37 +257,14 @@ export class Router implements SessionHandler {
   private async subscribe(session: Session, params: Params): Promise<Record<string, unknown>> {
     const uri = params.uri;
     if (typeof uri !== 'string') throw invalidParams('resources/subscribe: "uri" must be a string');
-    const route = await this.resourceRoute(session, uri);
-    let byUri = this.subscriptions.get(route.upstream);
-    if (!byUri) this.subscriptions.set(route.upstream, (byUri = new Map()));
-    let holders = byUri.get(route.original);
-    const first = !holders || holders.size === 0;
-    if (!holders) byUri.set(route.original, (holders = new Map()));
-    holders.set(session, uri);
-    session.subscriptions.add(uri);
-    const capabilities = route.upstream.info()?.capabilities.resources as { subscribe?: unknown } | undefined;
-    if (first && capabilities?.subscribe) {
-      try {
-        await route.upstream.request('resources/subscribe', { uri: route.original });
-      } catch (err) {
-        holders.delete(session);
-        session.subscriptions.delete(uri);
-        throw err;
-      }
-    }
+    await this.subscriptions.subscribe(session, uri, await this.resourceRoute(session, uri));
     return {};
   }
 
   private async unsubscribe(session: Session, params: Params): Promise<Record<string, unknown>> {
     const uri = params.uri;
     if (typeof uri !== 'string') throw invalidParams('resources/unsubscribe: "uri" must be a string');
-    const route = await this.resourceRoute(session, uri);
-    session.subscriptions.delete(uri);
-    const holders = this.subscriptions.get(route.upstream)?.get(route.original);
-    if (holders?.delete(session) && holders.size === 0) {
-      this.subscriptions.get(route.upstream)?.delete(route.original);
-      await route.upstream.request('resources/unsubscribe', { uri: route.original });
-    }
+    await this.subscriptions.unsubscribe(session, uri, await this.resourceRoute(session, uri));
     return {};
   }
 
@@ -372,9 +342,7 @@ export class Router implements SessionHandler {
 
   /** After a backend restarted: its subscriptions and log level are gone; ask again. */
   private restoreUpstreamState(upstream: Upstream): void {
-    for (const uri of this.subscriptions.get(upstream)?.keys() ?? []) {
-      upstream.request('resources/subscribe', { uri }).catch(() => undefined);
-    }
+    this.subscriptions.restore(upstream);
     const levels = this.sessionsOf(upstream).map((s) => s.logLevel).filter((l) => l !== undefined);
     if (levels.length && upstream.info()?.capabilities.logging) {
       const min = Math.min(...levels.map((l) => LOG_LEVELS.indexOf(l)));
@@ -386,7 +354,7 @@ export class Router implements SessionHandler {
     this.unwire.get(upstream)?.();
     this.unwire.delete(upstream);
     this.flights.delete(upstream);
-    this.subscriptions.delete(upstream);
+    this.subscriptions.forget(upstream);
     for (const ac of this.serverRequests.get(upstream)?.values() ?? []) ac.abort(new Error('server stopped'));
     this.serverRequests.delete(upstream);
     this.views.clear();
@@ -423,14 +391,9 @@ export class Router implements SessionHandler {
       case 'notifications/resources/list_changed':
         // The catalog refetches; sessions hear about it once the new list is known.
         return;
-      case 'notifications/resources/updated': {
-        const uri = params.uri;
-        if (typeof uri !== 'string') return;
-        for (const [session, exposed] of this.subscriptions.get(upstream)?.get(uri) ?? []) {
-          session.notify(m.method, { ...params, uri: exposed });
-        }
+      case 'notifications/resources/updated':
+        this.subscriptions.deliver(upstream, m.method, params);
         return;
-      }
       case 'notifications/cancelled': {
         const id = params.requestId as RequestId | undefined;
         if (id !== undefined) this.serverRequests.get(upstream)?.get(id)?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the server'));
