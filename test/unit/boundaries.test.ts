@@ -3,6 +3,7 @@
  * static import, `export ... from`, dynamic `import()` and `require()` in main/, preload/ and
  * renderer/ (.svelte script blocks included). eslint.config.js enforces the same table as
  * no-restricted-imports for fast editor feedback; this test is the one that sees everything.
+ * It also keeps the folders of main/engine free of import cycles.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -401,6 +402,67 @@ function shimClosureProblems(files: ReadonlyMap<string, SourceFile>): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// No import cycles between folders of main/engine: a folder that imports another must not be
+// imported back by it, directly or round a loop, so each folder can be read (and tested) on top
+// of the ones it uses.
+
+/** Files directly in main/engine are a node each (`main/engine/gateway.ts`); a folder is one node, sub-folders included. */
+export function engineNode(path: string): string | null {
+  const m = /^main\/engine\/([^/]+)(\/)?/.exec(path);
+  return m === null ? null : `main/engine/${m[1]}${m[2] ?? ''}`;
+}
+
+/** At most this many cycles are listed: past that, the first ones are enough to start untangling. */
+const MAX_CYCLES = 50;
+
+/**
+ * Every elementary cycle between nodes of main/engine (type-only and dynamic imports count),
+ * leaving out `exempt` nodes, each as its chain of imports:
+ * `a/ → b/ → a/: main/engine/a/x.ts:3 → main/engine/b/y.ts; main/engine/b/y.ts:1 → main/engine/a/z.ts`.
+ */
+export function folderCycles(files: readonly SourceFile[], exempt: readonly string[] = []): string[] {
+  /** node → node → the imports that make that edge. */
+  const edges = new Map<string, Map<string, string[]>>();
+  for (const f of files) {
+    const from = engineNode(f.path);
+    if (from === null || exempt.includes(from)) continue;
+    for (const ref of extractImports(f.path, f.text)) {
+      const target = resolveSpec(f.path, ref.spec);
+      if (target.kind !== 'file') continue;
+      const to = engineNode(target.path);
+      if (to === null || to === from || exempt.includes(to)) continue;
+      let out = edges.get(from);
+      if (!out) edges.set(from, (out = new Map()));
+      const imports = out.get(to) ?? [];
+      imports.push(`${f.path}:${ref.line} → ${target.path}`);
+      out.set(to, imports);
+    }
+  }
+  const nodes = [...new Set([...edges.keys(), ...[...edges.values()].flatMap((m) => [...m.keys()])])].sort();
+  const short = (node: string) => node.slice('main/engine/'.length);
+  const cycles: string[] = [];
+  // Each cycle once: found from its smallest node, through larger nodes only.
+  for (const start of nodes) {
+    const path = [start];
+    const visit = (node: string): void => {
+      for (const next of [...(edges.get(node)?.keys() ?? [])].sort()) {
+        if (cycles.length >= MAX_CYCLES) return;
+        if (next === start) {
+          const hops = path.map((n, i) => edges.get(n)!.get(path[i + 1] ?? start)!.join(', '));
+          cycles.push(`${[...path, start].map(short).join(' → ')}: ${hops.join('; ')}`);
+        } else if (next > start && !path.includes(next)) {
+          path.push(next);
+          visit(next);
+          path.pop();
+        }
+      }
+    };
+    visit(start);
+  }
+  return cycles;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The repository.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -439,6 +501,12 @@ describe('dependency boundaries (ARCHITECTURE.md §2)', () => {
 
   it('every import follows the table', () => {
     expect(checkBoundaries(files, (p) => existsSync(join(ROOT, p)))).toEqual([]);
+  });
+
+  it('no import cycles between folders of main/engine', () => {
+    // Cycles through these are exempt only while gateway.ts ↔ api/ remains: the api rewrite
+    // removes that cycle, and with it this exemption.
+    expect(folderCycles(files, ['main/engine/api/', 'main/engine/gateway.ts'])).toEqual([]);
   });
 
   it.runIf(files.some((f) => f.path.startsWith('main/shim/')))('the shim imports only node built-ins, main/shared and main/shim (whole closure)', () => {
@@ -532,6 +600,33 @@ describe('boundary checker self-test', () => {
       'renderer/src/r.ts:3: imports electron (renderer must not import electron)',
       'renderer/src/r.ts:4: imports ./nope.ts (renderer: does not resolve to a file)',
       'main/stray/q.ts: is outside the areas of ARCHITECTURE.md §2 (main/{engine,app,shim,shared,cli}, main/*.ts, preload, renderer)',
+    ]);
+  });
+
+  it('lists each cycle between folders of main/engine as its chain of imports', () => {
+    const synthetic: SourceFile[] = [
+      { path: 'main/engine/a/x.ts', text: "import type { Y } from '../b/y.ts';" },
+      { path: 'main/engine/b/y.ts', text: "import { z } from '../a/deep/z.ts';\nimport { w } from './w.ts';" },
+      { path: 'main/engine/a/deep/z.ts', text: "import { q } from '../x.ts';" },
+      { path: 'main/engine/c/c.ts', text: "const d = await import('../d/d.ts');" },
+      { path: 'main/engine/d/d.ts', text: "export { t } from '../top.ts';" },
+      { path: 'main/engine/top.ts', text: "import { c } from './c/c.ts';\nimport { b } from './b/y.ts';" },
+      { path: 'main/engine/api/r.ts', text: "import { g } from '../gateway.ts';\nimport { e } from '../e/e.ts';" },
+      { path: 'main/engine/gateway.ts', text: "import { r } from './api/r.ts';\nimport { e } from './e/e.ts';" },
+      { path: 'main/engine/e/e.ts', text: "import type { R } from '../api/r.ts';\nimport { b } from '../b/y.ts';" },
+      { path: 'main/shared/s.ts', text: "import { x } from '../engine/a/x.ts';" },
+      { path: 'main/engine/f/f.ts', text: "import { s } from '../../shared/s.ts';" },
+    ];
+    expect(folderCycles(synthetic)).toEqual([
+      'a/ → b/ → a/: main/engine/a/x.ts:1 → main/engine/b/y.ts; main/engine/b/y.ts:1 → main/engine/a/deep/z.ts',
+      'api/ → e/ → api/: main/engine/api/r.ts:2 → main/engine/e/e.ts; main/engine/e/e.ts:1 → main/engine/api/r.ts',
+      'api/ → gateway.ts → api/: main/engine/api/r.ts:1 → main/engine/gateway.ts; main/engine/gateway.ts:1 → main/engine/api/r.ts',
+      'api/ → gateway.ts → e/ → api/: main/engine/api/r.ts:1 → main/engine/gateway.ts; main/engine/gateway.ts:2 → main/engine/e/e.ts; main/engine/e/e.ts:1 → main/engine/api/r.ts',
+      'c/ → d/ → top.ts → c/: main/engine/c/c.ts:1 → main/engine/d/d.ts; main/engine/d/d.ts:1 → main/engine/top.ts; main/engine/top.ts:1 → main/engine/c/c.ts',
+    ]);
+    expect(folderCycles(synthetic, ['main/engine/api/', 'main/engine/gateway.ts'])).toEqual([
+      'a/ → b/ → a/: main/engine/a/x.ts:1 → main/engine/b/y.ts; main/engine/b/y.ts:1 → main/engine/a/deep/z.ts',
+      'c/ → d/ → top.ts → c/: main/engine/c/c.ts:1 → main/engine/d/d.ts; main/engine/d/d.ts:1 → main/engine/top.ts; main/engine/top.ts:1 → main/engine/c/c.ts',
     ]);
   });
 

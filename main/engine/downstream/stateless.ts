@@ -15,8 +15,8 @@ import { META, StatelessCode } from '../protocol/stateless.ts';
 import { RpcCode, toRpcError, type JsonRpcErrorObject } from '../protocol/errors.ts';
 import { failure, isRequest, isResponse, notification, success, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
 import { STATELESS_REVISION, REVISIONS } from '../protocol/versions.ts';
+import { requiredCapability } from '../protocol/capabilities.ts';
 import { LOG_LEVELS, type Session, type SendFn } from './session.ts';
-import { requiredCapability } from '../routing/router.ts';
 
 export { META, StatelessCode };
 

@@ -1,22 +1,24 @@
 /**
- * Routes between client sessions and upstreams. Clients see one merged server per profile;
- * each request goes to the upstream that owns the tool/prompt/resource with a fresh upstream id
- * (never the client's), progress tokens and cancellations are mapped both ways, notifications
- * reach only the sessions that should see them, and a server-to-client request goes only to the
- * session whose request caused it.
+ * Routes between client sessions and upstreams: the forwarding core. Clients see one merged
+ * server per profile; each request goes to the upstream that owns the tool/prompt/resource with
+ * a fresh upstream id (never the client's), and notifications reach only the sessions that
+ * should see them. Progress tokens (progress.ts), resource subscriptions (subscriptions.ts),
+ * tasks (tasks.ts) and server-to-client requests (server-requests.ts) each keep their own state.
  */
-import { randomBytes } from 'node:crypto';
-import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
-import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
+import { GatewayError, RpcCode } from '../protocol/errors.ts';
+import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
 import { LOG_LEVELS, type RequestContext, type Session, type SessionHandler } from '../downstream/session.ts';
 import type { ReplyFn, RequestOptions, Upstream } from '../upstreams/types.ts';
 import type { RegistryServer } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
 import { degradeToolResult } from './degrade.ts';
-import { completeInputRounds } from './input-rounds.ts';
 import { STATELESS_REVISION } from '../protocol/versions.ts';
 import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
+import { ProgressTokens } from './progress.ts';
+import { Subscriptions } from './subscriptions.ts';
+import { TaskOwners } from './tasks.ts';
+import { ServerRequests, type Prompter } from './server-requests.ts';
 
 export interface RoutedServer extends RegistryServer {
   kind?: string;
@@ -36,14 +38,6 @@ export interface RouterRegistry {
   releaseSession(sessionId: string): Promise<void>;
 }
 
-/** Answers a server's question in the app when no client can (the elicitation broker). */
-export interface Prompter {
-  ask(
-    request: { server: string; method: 'elicitation/create' | 'sampling/createMessage'; params: Record<string, unknown>; client?: { name: string; version?: string }; reason: string },
-    options: { timeoutMs: number; signal?: AbortSignal },
-  ): Promise<Record<string, unknown>>;
-}
-
 export interface RouterOptions {
   registry: RouterRegistry;
   prompter?: Prompter;
@@ -54,25 +48,6 @@ export interface RouterOptions {
   profileServers(profile: string): string[] | undefined;
   separator(): string;
 }
-
-interface Flight {
-  session: Session;
-  requestId: RequestId;
-}
-
-interface ProgressRoute {
-  /** Only this upstream may report progress on the token. */
-  upstream: Upstream;
-  session: Session;
-  clientToken: string | number;
-  requestId: RequestId;
-}
-
-const SERVER_TO_CLIENT_CAPABILITY: Record<string, string> = {
-  'elicitation/create': 'elicitation',
-  'sampling/createMessage': 'sampling',
-  'roots/list': 'roots',
-};
 
 const LIST_CHANGED_METHOD: Record<ListKind, string> = {
   tools: 'notifications/tools/list_changed',
@@ -86,21 +61,17 @@ export class Router implements SessionHandler {
   private readonly sessions = new Set<Session>();
   private readonly sessionsById = new Map<string, Session>();
   private views = new Map<string, Promise<ProfileViewData>>();
-  private progressSeq = 0;
-  private readonly progress = new Map<string, ProgressRoute>();
-  private readonly flights = new Map<Upstream, Set<Flight>>();
-  /** Server-to-client requests being answered: `${upstream id}:${request id}` → abort. */
-  private readonly serverRequests = new Map<Upstream, Map<RequestId, AbortController>>();
-  /** Resource subscriptions: upstream → original uri → sessions (with the uri they know). */
-  private readonly subscriptions = new Map<Upstream, Map<string, Map<Session, string>>>();
+  private readonly progress = new ProgressTokens();
+  private readonly subscriptions = new Subscriptions();
+  private readonly tasks = new TaskOwners();
+  private readonly serverRequests: ServerRequests;
   private readonly unwire = new Map<Upstream, () => void>();
   /** Per-request transport context (HTTP headers), kept only as long as the request object lives. */
   private readonly contexts = new WeakMap<JsonRpcRequest, RequestContext>();
-  /** Tasks (the tasks extension) by id → the upstream that runs them. */
-  private readonly tasks = new Map<string, Upstream>();
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
+    this.serverRequests = new ServerRequests({ registry: opts.registry, session: (id) => this.sessionsById.get(id), prompter: opts.prompter, promptTimeoutMs: opts.promptTimeoutMs });
     opts.registry.on('added', (u) => this.wire(u));
     opts.registry.on('removed', (u) => this.unwireUpstream(u));
     for (const u of opts.registry.all()) this.wire(u);
@@ -129,14 +100,7 @@ export class Router implements SessionHandler {
     this.sessions.delete(session);
     this.sessionsById.delete(session.id);
     for (const key of this.views.keys()) if (key.endsWith(`#${session.id}`)) this.views.delete(key);
-    for (const [upstream, byUri] of this.subscriptions) {
-      for (const [uri, holders] of byUri) {
-        if (holders.delete(session) && holders.size === 0) {
-          byUri.delete(uri);
-          upstream.request('resources/unsubscribe', { uri }).catch(() => undefined);
-        }
-      }
-    }
+    this.subscriptions.dropSession(session);
     void this.opts.registry.releaseSession(session.id);
   }
 
@@ -179,13 +143,14 @@ export class Router implements SessionHandler {
         this.applyLogLevels(session);
         return {};
       case 'tasks/list':
-        return this.listTasks(session, signal);
+        return this.tasks.list(this.members(session).map((m) => m.upstream), signal);
       default: {
         // Task methods follow the task to the upstream that created it.
         const taskId = params.taskId;
         if (req.method.startsWith('tasks/') && typeof taskId === 'string') {
-          const owner = this.tasks.get(taskId);
-          if (owner && this.members(session).some((m) => m.upstream === owner)) return this.forward(session, req, owner, params, signal);
+          const owner = this.tasks.owner(taskId);
+          const member = owner && this.members(session).find((m) => m.upstream === owner);
+          if (member) return this.forward(session, req, member.upstream, params, signal);
           throw invalidParams(`Unknown task: ${taskId}`);
         }
         // A profile with a single upstream is a transparent proxy: unknown methods pass through.
@@ -277,37 +242,14 @@ export class Router implements SessionHandler {
   private async subscribe(session: Session, params: Params): Promise<Record<string, unknown>> {
     const uri = params.uri;
     if (typeof uri !== 'string') throw invalidParams('resources/subscribe: "uri" must be a string');
-    const route = await this.resourceRoute(session, uri);
-    let byUri = this.subscriptions.get(route.upstream);
-    if (!byUri) this.subscriptions.set(route.upstream, (byUri = new Map()));
-    let holders = byUri.get(route.original);
-    const first = !holders || holders.size === 0;
-    if (!holders) byUri.set(route.original, (holders = new Map()));
-    holders.set(session, uri);
-    session.subscriptions.add(uri);
-    const capabilities = route.upstream.info()?.capabilities.resources as { subscribe?: unknown } | undefined;
-    if (first && capabilities?.subscribe) {
-      try {
-        await route.upstream.request('resources/subscribe', { uri: route.original });
-      } catch (err) {
-        holders.delete(session);
-        session.subscriptions.delete(uri);
-        throw err;
-      }
-    }
+    await this.subscriptions.subscribe(session, uri, await this.resourceRoute(session, uri));
     return {};
   }
 
   private async unsubscribe(session: Session, params: Params): Promise<Record<string, unknown>> {
     const uri = params.uri;
     if (typeof uri !== 'string') throw invalidParams('resources/unsubscribe: "uri" must be a string');
-    const route = await this.resourceRoute(session, uri);
-    session.subscriptions.delete(uri);
-    const holders = this.subscriptions.get(route.upstream)?.get(route.original);
-    if (holders?.delete(session) && holders.size === 0) {
-      this.subscriptions.get(route.upstream)?.delete(route.original);
-      await route.upstream.request('resources/unsubscribe', { uri: route.original });
-    }
+    await this.subscriptions.unsubscribe(session, uri, await this.resourceRoute(session, uri));
     return {};
   }
 
@@ -330,53 +272,21 @@ export class Router implements SessionHandler {
 
   /** Sends one request upstream with a fresh id; maps the progress token; tracks the flight. */
   private async forward(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, signal: AbortSignal): Promise<Record<string, unknown>> {
-    let outParams = stripStatelessMeta(params, upstream);
-    let token: string | undefined;
-    const meta = outParams._meta as Record<string, unknown> | undefined;
-    const clientToken = meta?.progressToken;
-    if (typeof clientToken === 'string' || typeof clientToken === 'number') {
-      // Unguessable, so no backend can report progress into another client's request.
-      token = `sb-${++this.progressSeq}-${randomBytes(6).toString('hex')}`;
-      outParams = { ...outParams, _meta: { ...meta, progressToken: token } };
-      this.progress.set(token, { upstream, session, clientToken, requestId: req.id });
-    }
-    const flight: Flight = { session, requestId: req.id };
-    let flights = this.flights.get(upstream);
-    if (!flights) this.flights.set(upstream, (flights = new Set()));
-    flights.add(flight);
+    const { params: outParams, token } = this.progress.bind(stripStatelessMeta(params, upstream), upstream, session, req.id);
+    const endFlight = this.serverRequests.track(upstream, session, req.id);
     try {
       const options: RequestOptions = { signal, sessionId: session.id };
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
       const result = await upstream.request(req.method, outParams, options);
-      const task = result.task as { taskId?: unknown } | undefined;
-      if (typeof task?.taskId === 'string') this.rememberTask(task.taskId, upstream);
+      this.tasks.noteResult(result, upstream);
       // A stateless client sees input_required as it is; a stateful one needs it answered.
-      if (result.resultType === 'input_required' && !session.stateless) return await this.completeInputRounds(session, req, upstream, outParams, result, signal);
+      if (result.resultType === 'input_required' && !session.stateless) return await this.serverRequests.completeInputRounds(session, req, upstream, outParams, result, signal);
       return result;
     } finally {
-      flights.delete(flight);
-      if (token !== undefined) this.progress.delete(token);
+      endFlight();
+      this.progress.release(token);
     }
-  }
-
-  private rememberTask(taskId: string, upstream: Upstream): void {
-    this.tasks.set(taskId, upstream);
-    // Bounded: the oldest task ids are forgotten first.
-    if (this.tasks.size > 10_000) this.tasks.delete(this.tasks.keys().next().value!);
-  }
-
-  /** Every task the profile's upstreams know about, in one list. */
-  private async listTasks(session: Session, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const lists = await Promise.all(this.members(session)
-      .filter((m) => m.upstream.info()?.capabilities.tasks)
-      .map(async (m) => {
-        const result = await m.upstream.request('tasks/list', {}, { signal }).catch(() => ({ tasks: [] }));
-        const tasks = Array.isArray(result.tasks) ? (result.tasks as { taskId?: unknown }[]) : [];
-        for (const t of tasks) if (typeof t.taskId === 'string') this.rememberTask(t.taskId, m.upstream);
-        return tasks;
-      }));
-    return { tasks: lists.flat() };
   }
 
   private applyLogLevels(changed: Session): void {
@@ -399,7 +309,7 @@ export class Router implements SessionHandler {
     const onNotification = (m: JsonRpcNotification) => this.onUpstreamNotification(upstream, m);
     const onReady = () => this.restoreUpstreamState(upstream);
     upstream.on('ready', onReady);
-    const onRequest = (m: JsonRpcRequest, reply: ReplyFn) => this.onUpstreamRequest(upstream, m, reply);
+    const onRequest = (m: JsonRpcRequest, reply: ReplyFn) => this.serverRequests.receive(upstream, m, reply);
     upstream.on('notification', onNotification);
     upstream.on('request', onRequest);
     const untrack = this.opts.catalog.track(upstream);
@@ -414,9 +324,7 @@ export class Router implements SessionHandler {
 
   /** After a backend restarted: its subscriptions and log level are gone; ask again. */
   private restoreUpstreamState(upstream: Upstream): void {
-    for (const uri of this.subscriptions.get(upstream)?.keys() ?? []) {
-      upstream.request('resources/subscribe', { uri }).catch(() => undefined);
-    }
+    this.subscriptions.restore(upstream);
     const levels = this.sessionsOf(upstream).map((s) => s.logLevel).filter((l) => l !== undefined);
     if (levels.length && upstream.info()?.capabilities.logging) {
       const min = Math.min(...levels.map((l) => LOG_LEVELS.indexOf(l)));
@@ -427,10 +335,8 @@ export class Router implements SessionHandler {
   private unwireUpstream(upstream: Upstream): void {
     this.unwire.get(upstream)?.();
     this.unwire.delete(upstream);
-    this.flights.delete(upstream);
-    this.subscriptions.delete(upstream);
-    for (const ac of this.serverRequests.get(upstream)?.values() ?? []) ac.abort(new Error('server stopped'));
-    this.serverRequests.delete(upstream);
+    this.subscriptions.forget(upstream);
+    this.serverRequests.forget(upstream);
     this.views.clear();
   }
 
@@ -449,12 +355,9 @@ export class Router implements SessionHandler {
   private onUpstreamNotification(upstream: Upstream, m: JsonRpcNotification): void {
     const params = m.params ?? {};
     switch (m.method) {
-      case 'notifications/progress': {
-        const route = typeof params.progressToken === 'string' ? this.progress.get(params.progressToken) : undefined;
-        // Progress for a request that already completed, or from another upstream, is dropped.
-        if (route && route.upstream === upstream) route.session.notify(m.method, { ...params, progressToken: route.clientToken }, route.requestId);
+      case 'notifications/progress':
+        this.progress.deliver(upstream, m.method, params);
         return;
-      }
       case 'notifications/message': {
         const level = LOG_LEVELS.indexOf(params.level as (typeof LOG_LEVELS)[number]);
         const logged = params.logger === undefined ? { ...params, logger: this.opts.registry.server(upstream) } : params;
@@ -468,88 +371,17 @@ export class Router implements SessionHandler {
       case 'notifications/resources/list_changed':
         // The catalog refetches; sessions hear about it once the new list is known.
         return;
-      case 'notifications/resources/updated': {
-        const uri = params.uri;
-        if (typeof uri !== 'string') return;
-        for (const [session, exposed] of this.subscriptions.get(upstream)?.get(uri) ?? []) {
-          session.notify(m.method, { ...params, uri: exposed });
-        }
+      case 'notifications/resources/updated':
+        this.subscriptions.deliver(upstream, m.method, params);
         return;
-      }
-      case 'notifications/cancelled': {
-        const id = params.requestId as RequestId | undefined;
-        if (id !== undefined) this.serverRequests.get(upstream)?.get(id)?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the server'));
+      case 'notifications/cancelled':
+        this.serverRequests.cancel(upstream, params);
         return;
-      }
       default:
         for (const s of this.sessionsOf(upstream)) {
           if (this.members(s, false).length === 1) s.notify(m.method, m.params);
         }
     }
-  }
-
-  private onUpstreamRequest(upstream: Upstream, m: JsonRpcRequest, reply: ReplyFn): void {
-    const ac = new AbortController();
-    let pending = this.serverRequests.get(upstream);
-    if (!pending) this.serverRequests.set(upstream, (pending = new Map()));
-    pending.set(m.id, ac);
-    this.answerServerRequest(upstream, this.requestTarget(upstream), m.method, m.params ?? {}, ac.signal).then(
-      (result) => reply({ result }),
-      (err: unknown) => reply({ error: toRpcError(err) }),
-    ).finally(() => pending.delete(m.id));
-  }
-
-  /**
-   * Gets the answer to a server's question (elicitation, sampling, roots): from the client that
-   * caused it when it can answer, else from the user through the Prompter, else an error saying
-   * why nobody could.
-   */
-  private answerServerRequest(upstream: Upstream, target: { session: Session; requestId?: RequestId } | undefined, method: string, params: Params, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const server = this.opts.registry.server(upstream) ?? 'unknown';
-    const unable = target ? clientCannotAnswer(target.session, method, params) : 'no single client has a request in flight on this server';
-    // A stateless call decides itself: it asks the client, or fails the call with -32021 when the
-    // client's per-request capabilities do not cover the question.
-    if (target && (unable === undefined || target.session.stateless)) {
-      const options: { relatedRequestId?: RequestId; signal: AbortSignal } = { signal };
-      if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
-      return target.session.request(method, params, options);
-    }
-    if (this.opts.prompter && (method === 'elicitation/create' || method === 'sampling/createMessage')) {
-      const request: Parameters<Prompter['ask']>[0] = { server, method, params, reason: unable ?? '' };
-      if (target?.session.clientInfo) request.client = target.session.clientInfo;
-      return this.opts.prompter.ask(request, { timeoutMs: this.opts.promptTimeoutMs ?? 10 * 60_000, signal });
-    }
-    const code = target ? RpcCode.MethodNotFound : RpcCode.InternalError;
-    const message = `Switchboard cannot answer ${method} from server "${server}": ${unable}`;
-    return Promise.reject(new GatewayError('method_not_found', message, { rpc: { code, message } }));
-  }
-
-  /** A stateless upstream's input_required, answered on a stateful client's behalf (see input-rounds.ts). */
-  private completeInputRounds(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, first: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
-    return completeInputRounds(params, first, {
-      label: `server "${this.opts.registry.server(upstream)}"`,
-      retry: (again) => upstream.request(req.method, again, { signal }),
-      answer: (method, questionParams) => this.answerServerRequest(upstream, { session, requestId: req.id }, method, questionParams, signal),
-    });
-  }
-
-  /**
-   * The session a server-to-client request belongs to: the owner of an isolated instance, or
-   * the only session with a request in flight on this upstream. Ambiguous → none.
-   */
-  private requestTarget(upstream: Upstream): { session: Session; requestId?: RequestId } | undefined {
-    const flights = [...(this.flights.get(upstream) ?? [])];
-    const owner = this.opts.registry.owner(upstream);
-    if (owner !== undefined) {
-      const session = this.sessionsById.get(owner);
-      if (!session) return undefined;
-      const flight = flights.find((f) => f.session === session);
-      return flight ? { session, requestId: flight.requestId } : { session };
-    }
-    const sessions = new Set(flights.map((f) => f.session));
-    if (sessions.size !== 1) return undefined;
-    const flight = flights[flights.length - 1]!;
-    return { session: flight.session, requestId: flight.requestId };
   }
 
   private onCatalogChanged(upstream: Upstream, kind: ListKind): void {
@@ -573,30 +405,6 @@ function stripStatelessMeta(params: Params, upstream: Upstream): Params {
   if (Object.keys(kept).length) out._meta = kept;
   else delete out._meta;
   return out;
-}
-
-/** The capability a server-to-client request needs from the client. */
-export function requiredCapability(method: string): string | undefined {
-  return SERVER_TO_CLIENT_CAPABILITY[method];
-}
-
-/** Why this client cannot answer a server-to-client request, or undefined when it can. */
-function clientCannotAnswer(session: Session, method: string, params: Params): string | undefined {
-  const who = `the client (${session.clientInfo?.name ?? 'unknown'}, revision ${session.protocolVersion ?? 'unknown'})`;
-  const capability = SERVER_TO_CLIENT_CAPABILITY[method];
-  if (capability && !session.hasCapability(capability)) return `${who} does not support ${method}`;
-  if (method === 'elicitation/create') {
-    const modes = session.clientCapabilities.elicitation as Record<string, unknown> | undefined;
-    const mode = params.mode === 'url' ? 'url' : 'form';
-    // An empty elicitation capability means form mode only (2025-11-25).
-    const supports = mode === 'form' ? !modes || Object.keys(modes).length === 0 || 'form' in modes : !!modes && 'url' in modes;
-    if (!supports) return `${who} does not support ${mode}-mode elicitation`;
-  }
-  if (method === 'sampling/createMessage' && Array.isArray(params.tools)) {
-    const sampling = session.clientCapabilities.sampling as Record<string, unknown> | undefined;
-    if (!sampling || !('tools' in sampling)) return `${who} does not support sampling with tools`;
-  }
-  return undefined;
 }
 
 function invalidParams(message: string): GatewayError {

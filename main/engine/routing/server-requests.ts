@@ -1,0 +1,159 @@
+/**
+ * Server-to-client requests (elicitation, sampling, roots). Knows which session has requests in
+ * flight on each upstream (the flights), so a server's question goes to the client that caused
+ * it — when that client can answer — else to the user through the Prompter, else fails saying
+ * why. Also answers a stateless upstream's input_required rounds on a stateful client's behalf,
+ * and aborts a question when the server cancels it.
+ */
+import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
+import type { JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
+import { requiredCapability } from '../protocol/capabilities.ts';
+import type { Session } from '../downstream/session.ts';
+import type { ReplyFn, Upstream } from '../upstreams/types.ts';
+import { completeInputRounds } from './input-rounds.ts';
+
+/** Answers a server's question in the app when no client can (the elicitation broker). */
+export interface Prompter {
+  ask(
+    request: { server: string; method: 'elicitation/create' | 'sampling/createMessage'; params: Record<string, unknown>; client?: { name: string; version?: string }; reason: string },
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<Record<string, unknown>>;
+}
+
+export interface ServerRequestOptions {
+  /** The configured server name of an upstream, and the session id owning it when it is an isolated instance. */
+  registry: { server(upstream: Upstream): string | undefined; owner(upstream: Upstream): string | undefined };
+  /** An attached session by id. */
+  session(id: string): Session | undefined;
+  prompter?: Prompter;
+  /** How long the app waits for a person to answer a prompt. */
+  promptTimeoutMs?: number;
+}
+
+interface Flight {
+  session: Session;
+  requestId: RequestId;
+}
+
+/** Who a server-to-client request is for: a session, and the request of its that caused it. */
+interface Target {
+  session: Session;
+  requestId?: RequestId;
+}
+
+export class ServerRequests {
+  private readonly opts: ServerRequestOptions;
+  private readonly flights = new Map<Upstream, Set<Flight>>();
+  /** Server-to-client requests being answered, per upstream: request id → abort. */
+  private readonly pending = new Map<Upstream, Map<RequestId, AbortController>>();
+
+  constructor(opts: ServerRequestOptions) {
+    this.opts = opts;
+  }
+
+  /** Notes a client request in flight on an upstream; call the returned function when it ends. */
+  track(upstream: Upstream, session: Session, requestId: RequestId): () => void {
+    const flight: Flight = { session, requestId };
+    let flights = this.flights.get(upstream);
+    if (!flights) this.flights.set(upstream, (flights = new Set()));
+    flights.add(flight);
+    return () => flights.delete(flight);
+  }
+
+  /** A server-to-client request from an upstream; `reply` is called once with the answer. */
+  receive(upstream: Upstream, m: JsonRpcRequest, reply: ReplyFn): void {
+    const ac = new AbortController();
+    let pending = this.pending.get(upstream);
+    if (!pending) this.pending.set(upstream, (pending = new Map()));
+    pending.set(m.id, ac);
+    this.answer(upstream, this.target(upstream), m.method, m.params ?? {}, ac.signal).then(
+      (result) => reply({ result }),
+      (err: unknown) => reply({ error: toRpcError(err) }),
+    ).finally(() => pending.delete(m.id));
+  }
+
+  /** The upstream's notifications/cancelled: stop waiting for the answer to that request. */
+  cancel(upstream: Upstream, params: Params): void {
+    const id = params.requestId as RequestId | undefined;
+    if (id !== undefined) this.pending.get(upstream)?.get(id)?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the server'));
+  }
+
+  /** The upstream is gone: its questions are abandoned. */
+  forget(upstream: Upstream): void {
+    this.flights.delete(upstream);
+    for (const ac of this.pending.get(upstream)?.values() ?? []) ac.abort(new Error('server stopped'));
+    this.pending.delete(upstream);
+  }
+
+  /** A stateless upstream's input_required, answered on a stateful client's behalf (see input-rounds.ts). */
+  completeInputRounds(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, first: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    return completeInputRounds(params, first, {
+      label: `server "${this.opts.registry.server(upstream)}"`,
+      retry: (again) => upstream.request(req.method, again, { signal }),
+      answer: (method, questionParams) => this.answer(upstream, { session, requestId: req.id }, method, questionParams, signal),
+    });
+  }
+
+  /**
+   * Gets the answer to a server's question (elicitation, sampling, roots): from the client that
+   * caused it when it can answer, else from the user through the Prompter, else an error saying
+   * why nobody could.
+   */
+  private answer(upstream: Upstream, target: Target | undefined, method: string, params: Params, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const server = this.opts.registry.server(upstream) ?? 'unknown';
+    const unable = target ? clientCannotAnswer(target.session, method, params) : 'no single client has a request in flight on this server';
+    // A stateless call decides itself: it asks the client, or fails the call with -32021 when the
+    // client's per-request capabilities do not cover the question.
+    if (target && (unable === undefined || target.session.stateless)) {
+      const options: { relatedRequestId?: RequestId; signal: AbortSignal } = { signal };
+      if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
+      return target.session.request(method, params, options);
+    }
+    if (this.opts.prompter && (method === 'elicitation/create' || method === 'sampling/createMessage')) {
+      const request: Parameters<Prompter['ask']>[0] = { server, method, params, reason: unable ?? '' };
+      if (target?.session.clientInfo) request.client = target.session.clientInfo;
+      return this.opts.prompter.ask(request, { timeoutMs: this.opts.promptTimeoutMs ?? 10 * 60_000, signal });
+    }
+    const code = target ? RpcCode.MethodNotFound : RpcCode.InternalError;
+    const message = `Switchboard cannot answer ${method} from server "${server}": ${unable}`;
+    return Promise.reject(new GatewayError('method_not_found', message, { rpc: { code, message } }));
+  }
+
+  /**
+   * The session a server-to-client request belongs to: the owner of an isolated instance, or
+   * the only session with a request in flight on this upstream. Ambiguous → none.
+   */
+  private target(upstream: Upstream): Target | undefined {
+    const flights = [...(this.flights.get(upstream) ?? [])];
+    const owner = this.opts.registry.owner(upstream);
+    if (owner !== undefined) {
+      const session = this.opts.session(owner);
+      if (!session) return undefined;
+      const flight = flights.find((f) => f.session === session);
+      return flight ? { session, requestId: flight.requestId } : { session };
+    }
+    const sessions = new Set(flights.map((f) => f.session));
+    if (sessions.size !== 1) return undefined;
+    const flight = flights[flights.length - 1]!;
+    return { session: flight.session, requestId: flight.requestId };
+  }
+}
+
+/** Why this client cannot answer a server-to-client request, or undefined when it can. */
+function clientCannotAnswer(session: Session, method: string, params: Params): string | undefined {
+  const who = `the client (${session.clientInfo?.name ?? 'unknown'}, revision ${session.protocolVersion ?? 'unknown'})`;
+  const capability = requiredCapability(method);
+  if (capability && !session.hasCapability(capability)) return `${who} does not support ${method}`;
+  if (method === 'elicitation/create') {
+    const modes = session.clientCapabilities.elicitation as Record<string, unknown> | undefined;
+    const mode = params.mode === 'url' ? 'url' : 'form';
+    // An empty elicitation capability means form mode only (2025-11-25).
+    const supports = mode === 'form' ? !modes || Object.keys(modes).length === 0 || 'form' in modes : !!modes && 'url' in modes;
+    if (!supports) return `${who} does not support ${mode}-mode elicitation`;
+  }
+  if (method === 'sampling/createMessage' && Array.isArray(params.tools)) {
+    const sampling = session.clientCapabilities.sampling as Record<string, unknown> | undefined;
+    if (!sampling || !('tools' in sampling)) return `${who} does not support sampling with tools`;
+  }
+  return undefined;
+}

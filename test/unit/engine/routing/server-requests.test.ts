@@ -1,0 +1,167 @@
+import { setImmediate as tick } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Session } from '../../../../main/engine/downstream/session.ts';
+import { PromptBroker } from '../../../../main/engine/elicitation/index.ts';
+import { RpcCode } from '../../../../main/engine/protocol/errors.ts';
+import type { JsonRpcRequest, Params } from '../../../../main/engine/protocol/jsonrpc.ts';
+import { ServerRequests } from '../../../../main/engine/routing/server-requests.ts';
+import { FailedUpstream } from '../../../../main/engine/upstreams/failed.ts';
+import type { Upstream } from '../../../../main/engine/upstreams/types.ts';
+import { clientSession, type ClientSession } from '../../../helpers/client-session.ts';
+
+type Reply = Parameters<Parameters<ServerRequests['receive']>[2]>[0];
+
+const upstream = (name: string): Upstream => new FailedUpstream(name, 'stdio', 'not started in unit tests');
+const FORM = { message: 'Name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } };
+
+/** Sessions of the current test; closing them fails what they still wait on (and its timers). */
+const opened: Session[] = [];
+afterEach(() => {
+  for (const s of opened.splice(0)) s.close();
+});
+
+function setup(options: { prompter?: PromptBroker } = {}) {
+  const sessions = new Map<string, Session>();
+  /** Isolated instances: upstream → the session id that owns it. */
+  const owners = new Map<Upstream, string>();
+  const requests = new ServerRequests({
+    registry: { server: (u) => u.name, owner: (u) => owners.get(u) },
+    session: (id) => sessions.get(id),
+    prompter: options.prompter,
+    promptTimeoutMs: 60_000,
+  });
+  const client = (fields?: Parameters<typeof clientSession>[0]): ClientSession => {
+    const c = clientSession(fields);
+    sessions.set(c.session.id, c.session);
+    opened.push(c.session);
+    return c;
+  };
+  const ask = (from: Upstream, method: string, params: Params = {}, id = 5): Reply[] => {
+    const replies: Reply[] = [];
+    const m: JsonRpcRequest = { jsonrpc: '2.0', id, method, params };
+    requests.receive(from, m, (r) => replies.push(r));
+    return replies;
+  };
+  return { requests, sessions, owners, client, ask };
+}
+
+/** The client answers the last request the session sent it. */
+function answer(c: ClientSession, result: Record<string, unknown>): void {
+  const last = c.sent.at(-1)!.message as JsonRpcRequest;
+  c.session.receive({ jsonrpc: '2.0', id: last.id, result });
+}
+
+describe('server-to-client requests', () => {
+  it('go to the one client with a request in flight, on the stream of that request', async () => {
+    const { requests, client, ask } = setup();
+    const a = upstream('a');
+    const c = client({ capabilities: { elicitation: {} } });
+    requests.track(a, c.session, 'call-1');
+    const replies = ask(a, 'elicitation/create', FORM);
+    expect(c.sent).toEqual([{ message: { jsonrpc: '2.0', id: 1, method: 'elicitation/create', params: FORM }, related: 'call-1' }]);
+    answer(c, { action: 'accept', content: { name: 'Ada' } });
+    await tick();
+    expect(replies).toEqual([{ result: { action: 'accept', content: { name: 'Ada' } } }]);
+  });
+
+  it('go to nobody when several clients, or none, have requests in flight', async () => {
+    const { requests, client, ask } = setup();
+    const a = upstream('a');
+    const one = client({ capabilities: { roots: {} } });
+    const two = client({ capabilities: { roots: {} } });
+    requests.track(a, one.session, 1);
+    const end = requests.track(a, two.session, 1);
+    const ambiguous = ask(a, 'roots/list');
+    end();
+    requests.track(upstream('b'), two.session, 2);
+    const stillOne = ask(a, 'roots/list');
+    const none = ask(upstream('c'), 'roots/list');
+    await tick();
+    const nobody = { error: { code: RpcCode.InternalError, message: 'Switchboard cannot answer roots/list from server "c": no single client has a request in flight on this server' } };
+    expect(ambiguous).toEqual([{ error: { ...nobody.error, message: nobody.error.message.replace('"c"', '"a"') } }]);
+    expect(none).toEqual([nobody]);
+    expect(stillOne).toEqual([]);
+    expect(one.sent.map((s) => s.related)).toEqual([1]);
+    expect(two.sent).toEqual([]);
+  });
+
+  it('go to the owner of an isolated instance even with nothing in flight, and to nobody once it is gone', async () => {
+    const { requests, sessions, owners, client, ask } = setup();
+    const a = upstream('a');
+    const owner = client({ capabilities: { roots: {} } });
+    const other = client({ capabilities: { roots: {} } });
+    owners.set(a, owner.session.id);
+    requests.track(a, other.session, 1);
+    ask(a, 'roots/list');
+    expect(owner.sent.map((s) => [s.message, s.related])).toEqual([[{ jsonrpc: '2.0', id: 1, method: 'roots/list', params: {} }, undefined]]);
+    sessions.delete(owner.session.id);
+    const orphan = ask(a, 'roots/list');
+    await tick();
+    expect(orphan).toEqual([{ error: expect.objectContaining({ code: RpcCode.InternalError }) }]);
+    expect(other.sent).toEqual([]);
+  });
+
+  it('a question the client cannot show goes to the user, saying why', async () => {
+    const prompter = new PromptBroker();
+    const { requests, client, ask } = setup({ prompter });
+    const a = upstream('a');
+    const cases: [Record<string, unknown>, string, Params, string][] = [
+      [{}, 'elicitation/create', FORM, 'does not support elicitation/create'],
+      [{ elicitation: {} }, 'elicitation/create', { mode: 'url', message: 'Sign in', url: 'https://example.com/x', elicitationId: 'e1' }, 'does not support url-mode elicitation'],
+      [{ elicitation: { url: {} } }, 'elicitation/create', FORM, 'does not support form-mode elicitation'],
+      [{ sampling: {} }, 'sampling/createMessage', { messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5, tools: [] }, 'does not support sampling with tools'],
+    ];
+    for (const [capabilities, method, params, why] of cases) {
+      const c = client({ capabilities, name: 'Zed' });
+      const end = requests.track(a, c.session, 1);
+      const replies = ask(a, method, params);
+      end();
+      const [prompt] = prompter.list();
+      expect(prompt).toMatchObject({ server: 'a', client: { name: 'Zed', version: '1.0' }, reason: `the client (Zed, revision 2025-11-25) ${why}` });
+      expect(c.sent).toEqual([]);
+      prompter.answer(prompt!.id, { action: 'cancel' });
+      await tick();
+      expect(replies).toHaveLength(1);
+    }
+  });
+
+  it('a question nobody can answer fails, saying why', async () => {
+    const { requests, client, ask } = setup({ prompter: new PromptBroker() });
+    const a = upstream('a');
+    const c = client({ name: 'Zed' });
+    requests.track(a, c.session, 1);
+    const replies = ask(a, 'roots/list');
+    await tick();
+    const message = 'Switchboard cannot answer roots/list from server "a": the client (Zed, revision 2025-11-25) does not support roots/list';
+    expect(replies).toEqual([{ error: { code: RpcCode.MethodNotFound, message } }]);
+  });
+
+  it('a stateless call is always asked: it decides itself what its client can answer', () => {
+    const { requests, client, ask } = setup({ prompter: new PromptBroker() });
+    const a = upstream('a');
+    const c = client();
+    c.session.stateless = true;
+    requests.track(a, c.session, 1);
+    ask(a, 'elicitation/create', FORM);
+    expect(c.sent.map((s) => (s.message as JsonRpcRequest).method)).toEqual(['elicitation/create']);
+  });
+
+  it('stop waiting when the server cancels its request, or goes away', async () => {
+    const { requests, client, ask } = setup();
+    const a = upstream('a');
+    const c = client({ capabilities: { roots: {} } });
+    requests.track(a, c.session, 1);
+    const cancelled = ask(a, 'roots/list', {}, 5);
+    const abandoned = ask(a, 'roots/list', {}, 6);
+    requests.cancel(upstream('b'), { requestId: 5 });
+    requests.cancel(a, { requestId: 5, reason: 'no longer needed' });
+    await tick();
+    expect(cancelled).toEqual([{ error: expect.objectContaining({ code: RpcCode.RequestCancelled }) }]);
+    expect(abandoned).toEqual([]);
+    requests.forget(a);
+    await tick();
+    expect(abandoned).toEqual([{ error: expect.objectContaining({ code: RpcCode.RequestCancelled }) }]);
+    const told = c.sent.filter((s) => 'method' in s.message && s.message.method === 'notifications/cancelled').map((s) => (s.message as { params?: Params }).params);
+    expect(told).toEqual([{ requestId: 1, reason: 'no longer needed' }, { requestId: 2, reason: 'server stopped' }]);
+  });
+});
