@@ -504,9 +504,7 @@ describe('dependency boundaries (ARCHITECTURE.md §2)', () => {
   });
 
   it('no import cycles between folders of main/engine', () => {
-    // Cycles through these are exempt only while gateway.ts ↔ api/ remains: the api rewrite
-    // removes that cycle, and with it this exemption.
-    expect(folderCycles(files, ['main/engine/api/', 'main/engine/gateway.ts'])).toEqual([]);
+    expect(folderCycles(files)).toEqual([]);
   });
 
   it.runIf(files.some((f) => f.path.startsWith('main/shim/')))('the shim imports only node built-ins, main/shared and main/shim (whole closure)', () => {

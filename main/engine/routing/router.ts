@@ -41,8 +41,8 @@ export interface RouterRegistry {
 export interface RouterOptions {
   registry: RouterRegistry;
   prompter?: Prompter;
-  /** How long the app waits for a person to answer a prompt. */
-  promptTimeoutMs?: number;
+  /** How long the app waits for a person to answer a question. */
+  questionTimeoutMs?: number;
   catalog: Catalog;
   /** Enabled server names of a profile; undefined for an unknown profile. */
   profileServers(profile: string): string[] | undefined;
@@ -71,7 +71,7 @@ export class Router implements SessionHandler {
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
-    this.serverRequests = new ServerRequests({ registry: opts.registry, session: (id) => this.sessionsById.get(id), prompter: opts.prompter, promptTimeoutMs: opts.promptTimeoutMs });
+    this.serverRequests = new ServerRequests({ registry: opts.registry, session: (id) => this.sessionsById.get(id), prompter: opts.prompter, questionTimeoutMs: opts.questionTimeoutMs });
     opts.registry.on('added', (u) => this.wire(u));
     opts.registry.on('removed', (u) => this.unwireUpstream(u));
     for (const u of opts.registry.all()) this.wire(u);

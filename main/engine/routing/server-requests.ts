@@ -5,6 +5,7 @@
  * why. Also answers a stateless upstream's input_required rounds on a stateful client's behalf,
  * and aborts a question when the server cancels it.
  */
+import type { AskOptions, QuestionRequest } from '../elicitation/types.ts';
 import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
 import type { JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { requiredCapability } from '../protocol/capabilities.ts';
@@ -12,12 +13,9 @@ import type { Session } from '../downstream/session.ts';
 import type { ReplyFn, Upstream } from '../upstreams/types.ts';
 import { completeInputRounds } from './input-rounds.ts';
 
-/** Answers a server's question in the app when no client can (the elicitation broker). */
+/** Puts a server's question to the user in the app when no client can answer it (the question broker). */
 export interface Prompter {
-  ask(
-    request: { server: string; method: 'elicitation/create' | 'sampling/createMessage'; params: Record<string, unknown>; client?: { name: string; version?: string }; reason: string },
-    options: { timeoutMs: number; signal?: AbortSignal },
-  ): Promise<Record<string, unknown>>;
+  ask(request: QuestionRequest, options: AskOptions): Promise<Record<string, unknown>>;
 }
 
 export interface ServerRequestOptions {
@@ -26,8 +24,8 @@ export interface ServerRequestOptions {
   /** An attached session by id. */
   session(id: string): Session | undefined;
   prompter?: Prompter;
-  /** How long the app waits for a person to answer a prompt. */
-  promptTimeoutMs?: number;
+  /** How long the app waits for a person to answer a question. */
+  questionTimeoutMs?: number;
 }
 
 interface Flight {
@@ -110,9 +108,9 @@ export class ServerRequests {
       return target.session.request(method, params, options);
     }
     if (this.opts.prompter && (method === 'elicitation/create' || method === 'sampling/createMessage')) {
-      const request: Parameters<Prompter['ask']>[0] = { server, method, params, reason: unable ?? '' };
+      const request: QuestionRequest = { server, method, params, reason: unable ?? '' };
       if (target?.session.clientInfo) request.client = target.session.clientInfo;
-      return this.opts.prompter.ask(request, { timeoutMs: this.opts.promptTimeoutMs ?? 10 * 60_000, signal });
+      return this.opts.prompter.ask(request, { timeoutMs: this.opts.questionTimeoutMs ?? 10 * 60_000, signal });
     }
     const code = target ? RpcCode.MethodNotFound : RpcCode.InternalError;
     const message = `Switchboard cannot answer ${method} from server "${server}": ${unable}`;

@@ -1,7 +1,7 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../../main/engine/downstream/session.ts';
-import { PromptBroker } from '../../../../main/engine/elicitation/index.ts';
+import { QuestionBroker } from '../../../../main/engine/elicitation/index.ts';
 import { RpcCode } from '../../../../main/engine/protocol/errors.ts';
 import type { JsonRpcRequest, Params } from '../../../../main/engine/protocol/jsonrpc.ts';
 import { ServerRequests } from '../../../../main/engine/routing/server-requests.ts';
@@ -20,7 +20,7 @@ afterEach(() => {
   for (const s of opened.splice(0)) s.close();
 });
 
-function setup(options: { prompter?: PromptBroker } = {}) {
+function setup(options: { prompter?: QuestionBroker } = {}) {
   const sessions = new Map<string, Session>();
   /** Isolated instances: upstream → the session id that owns it. */
   const owners = new Map<Upstream, string>();
@@ -28,7 +28,7 @@ function setup(options: { prompter?: PromptBroker } = {}) {
     registry: { server: (u) => u.name, owner: (u) => owners.get(u) },
     session: (id) => sessions.get(id),
     prompter: options.prompter,
-    promptTimeoutMs: 60_000,
+    questionTimeoutMs: 60_000,
   });
   const client = (fields?: Parameters<typeof clientSession>[0]): ClientSession => {
     const c = clientSession(fields);
@@ -102,7 +102,7 @@ describe('server-to-client requests', () => {
   });
 
   it('a question the client cannot show goes to the user, saying why', async () => {
-    const prompter = new PromptBroker();
+    const prompter = new QuestionBroker();
     const { requests, client, ask } = setup({ prompter });
     const a = upstream('a');
     const cases: [Record<string, unknown>, string, Params, string][] = [
@@ -126,7 +126,7 @@ describe('server-to-client requests', () => {
   });
 
   it('a question nobody can answer fails, saying why', async () => {
-    const { requests, client, ask } = setup({ prompter: new PromptBroker() });
+    const { requests, client, ask } = setup({ prompter: new QuestionBroker() });
     const a = upstream('a');
     const c = client({ name: 'Zed' });
     requests.track(a, c.session, 1);
@@ -137,7 +137,7 @@ describe('server-to-client requests', () => {
   });
 
   it('a stateless call is always asked: it decides itself what its client can answer', () => {
-    const { requests, client, ask } = setup({ prompter: new PromptBroker() });
+    const { requests, client, ask } = setup({ prompter: new QuestionBroker() });
     const a = upstream('a');
     const c = client();
     c.session.stateless = true;
