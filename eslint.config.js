@@ -217,5 +217,15 @@ export default tseslint.config(
       globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', __filename: 'readonly' },
     },
   },
+  {
+    // Type-aware rules where a lost promise or a swallowed fault would hurt: the app and the engine.
+    name: 'switchboard/type-aware',
+    files: ['main/**/*.ts', 'preload/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
   ...boundaryConfigs(),
 );
