@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createMcpUpstream } from '../../../main/engine/upstreams/era.ts';
 import { createHandlerUpstream } from '../../../main/engine/upstreams/handler/handler-upstream.ts';
+import type { HttpTransportMode } from '../../../main/engine/upstreams/mcp-http/http-upstream.ts';
 import { retryForever, type BackoffPolicy } from '../../../main/engine/upstreams/lifecycle.ts';
 import type { Upstream } from '../../../main/engine/upstreams/types.ts';
 import { MISBEHAVE_PHP, startPhpFpm, type PhpFpm } from '../../fixtures/handlers/php-fpm.ts';
@@ -83,9 +84,28 @@ function networkBackend(
   };
 }
 
+/** A remote MCP server the test runs (and restarts on the same port), reached as `transport` says. */
+async function remoteBackend(
+  start: (port?: number) => Promise<Served>,
+  transport: HttpTransportMode,
+  rest: Pick<LifecycleBackend, 'quick' | 'slow' | 'downReason' | 'lostReason'>,
+): Promise<LifecycleBackend> {
+  return networkBackend(await start(), start, {
+    kind: 'http',
+    create: (name, policy, url) => createMcpUpstream({ name, url, headers: {}, transport, timeoutMs: 10_000, startupTimeoutMs: 10_000 }, mcpDeps(policy)),
+    policy: same,
+    noticesLoss: 'itself',
+    ...rest,
+  });
+}
+
 const everything = (mode: 'streamableHttp' | 'sse') => async (port?: number): Promise<Served> => {
   const s: EverythingServer = await startEverything(mode, port);
   return { url: s.url, port: s.port, stop: () => s.kill() };
+};
+const EVERYTHING_CALLS = {
+  quick: { tool: 'echo', arguments: { message: 'hi' }, text: 'Echo: hi' },
+  slow: { tool: 'trigger-long-running-operation', arguments: { duration: 5, steps: 5 } },
 };
 
 const stateless = async (port = 0): Promise<Served> => {
@@ -134,44 +154,24 @@ describeUpstreamLifecycle('stdio MCP (stateful fixture)', () => stdioBackend(FIX
 
 describeUpstreamLifecycle('stdio MCP (stateless 2026-07-28 server)', () => stdioBackend(STATELESS_SERVER));
 
-describeUpstreamLifecycle('remote MCP over Streamable HTTP (everything server)', async () => {
-  const start = everything('streamableHttp');
-  return networkBackend(await start(), start, {
-    kind: 'http',
-    create: (name, policy, url) => createMcpUpstream({ name, url, headers: {}, transport: 'streamable-http', timeoutMs: 10_000, startupTimeoutMs: 10_000 }, mcpDeps(policy)),
-    policy: same,
-    quick: { tool: 'echo', arguments: { message: 'hi' }, text: 'Echo: hi' },
-    slow: { tool: 'trigger-long-running-operation', arguments: { duration: 5, steps: 5 } },
-    downReason: refused('/mcp'),
-    lostReason: LOST_REMOTE,
-    noticesLoss: 'itself',
-  });
-});
+describeUpstreamLifecycle('remote MCP over Streamable HTTP (everything server)', () => remoteBackend(everything('streamableHttp'), 'streamable-http', {
+  ...EVERYTHING_CALLS,
+  downReason: refused('/mcp'),
+  lostReason: LOST_REMOTE,
+}));
 
-describeUpstreamLifecycle('remote MCP over legacy HTTP+SSE (everything server)', async () => {
-  const start = everything('sse');
-  return networkBackend(await start(), start, {
-    kind: 'http',
-    create: (name, policy, url) => createMcpUpstream({ name, url, headers: {}, transport: 'sse', timeoutMs: 10_000, startupTimeoutMs: 10_000 }, mcpDeps(policy)),
-    policy: same,
-    quick: { tool: 'echo', arguments: { message: 'hi' }, text: 'Echo: hi' },
-    slow: { tool: 'trigger-long-running-operation', arguments: { duration: 5, steps: 5 } },
-    downReason: refused('/sse'),
-    lostReason: LOST_REMOTE,
-    noticesLoss: 'itself',
-  });
-});
+describeUpstreamLifecycle('remote MCP over legacy HTTP+SSE (everything server)', () => remoteBackend(everything('sse'), 'sse', {
+  ...EVERYTHING_CALLS,
+  downReason: refused('/sse'),
+  lostReason: LOST_REMOTE,
+}));
 
-describeUpstreamLifecycle('stateless 2026-07-28 MCP over HTTP', async () => networkBackend(await stateless(), stateless, {
-  kind: 'http',
-  create: (name, policy, url) => createMcpUpstream({ name, url, headers: {}, transport: 'auto', timeoutMs: 10_000, startupTimeoutMs: 10_000 }, mcpDeps(policy)),
-  policy: same,
+describeUpstreamLifecycle('stateless 2026-07-28 MCP over HTTP', () => remoteBackend(stateless, 'auto', {
   quick: { tool: 'echo', arguments: { message: 'hi' }, text: 'hi' },
   slow: { tool: 'slow', arguments: { steps: 50, delayMs: 100 } },
   // One POST per request: the loss shows when its subscriptions/listen stream breaks and cannot be reopened.
   downReason: refused('/mcp'),
   lostReason: refused('/mcp'),
-  noticesLoss: 'itself',
 }));
 
 describeUpstreamLifecycle('JSON handler over HTTP', async () => {
