@@ -2,8 +2,9 @@
  * A JSON handler (HTTP or FastCGI) behind the Upstream interface: MCP requests become the
  * envelopes of the handler contract and replies become MCP results. The handler never sees
  * MCP. There is no initialize: the upstream is ready once a `discover` succeeds, and retries
- * with backoff for as long as the handler is down (lifecycle.ts, retryForever). A tool call whose handler asks questions (`elicit`)
- * becomes server-to-client `elicitation/create` requests, answered and fed back round by round.
+ * with backoff for as long as the handler is down (retryForever in lifecycle.ts). A tool call
+ * whose handler asks questions (`elicit`) becomes server-to-client `elicitation/create`
+ * requests, answered and fed back round by round.
  */
 import { EventEmitter } from 'node:events';
 import type { HandlerFastcgiTarget, HandlerHttpTarget } from '../../config/handler-address.ts';
@@ -224,6 +225,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     }
   }
 
+  /** What the lifecycle runs after each backoff delay. */
   private readonly retry = (): void => void this.probe();
 
   /** A discover worked: the handler's synthetic initialize result. */
@@ -236,6 +238,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     });
   }
 
+  /** A failure as the status shows it, next to the server's name already. */
   private reason(err: unknown): string {
     return withoutServer(this.name, errorMessage(err));
   }
