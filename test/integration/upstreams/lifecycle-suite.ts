@@ -43,6 +43,11 @@ export interface LifecycleBackend {
    * or only when a request fails (a JSON handler: its discover).
    */
   noticesLoss: 'itself' | 'on-request';
+  /**
+   * Resolves once the backend has closed the connections of earlier replies, for one that closes
+   * after every reply: a call on a connection it is closing fails (the reuse race in pool.ts).
+   */
+  quiet?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,10 +61,6 @@ const READY_MS = 15_000;
 
 function textOf(result: Record<string, unknown>): string {
   return ((result.content ?? []) as { type: string; text?: string }[]).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
-}
-
-function call(u: Upstream, c: ToolCall): Promise<Record<string, unknown>> {
-  return u.request('tools/call', { name: c.tool, arguments: c.arguments });
 }
 
 function statuses(u: Upstream): UpstreamStatus[] {
@@ -91,6 +92,10 @@ export function describeUpstreamLifecycle(label: string, setup: () => Promise<Li
       const u = backend.create(`life-${++seq}`, policy);
       made.push(u);
       return u;
+    };
+    const call = async (u: Upstream, c: ToolCall): Promise<Record<string, unknown>> => {
+      await backend.quiet?.();
+      return u.request('tools/call', { name: c.tool, arguments: c.arguments });
     };
 
     beforeAll(async () => {

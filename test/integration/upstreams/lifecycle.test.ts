@@ -16,6 +16,8 @@ import { MISBEHAVE_PHP, startPhpFpm, type PhpFpm } from '../../fixtures/handlers
 import { jsonResponder, startFastcgiHandler, startHttpHandler, type Responder, type TestServer } from '../../fixtures/handlers/servers.ts';
 import { startEverything, type EverythingServer } from '../../fixtures/servers/http-everything.ts';
 import { STATELESS_SERVER, startStatelessHttp, type StatelessHttpServer } from '../../fixtures/servers/stateless-launch.ts';
+import { waitFor } from '../../helpers/gateway.ts';
+import { restartablePort } from '../../helpers/ports.ts';
 import { specFor } from '../handlers/helpers.ts';
 import { describeUpstreamLifecycle, type LifecycleBackend, type ToolCall } from './lifecycle-suite.ts';
 
@@ -58,25 +60,31 @@ async function stdioBackend(script: string): Promise<LifecycleBackend> {
 /** A network backend that the test stops and starts again on the same port. */
 interface Served {
   url: string;
-  port: number;
   stop(): Promise<void>;
+  quiet?(): Promise<void>;
 }
 
-function networkBackend(
-  first: Served,
-  restart: (port: number) => Promise<Served>,
+type Start = (port: number) => Promise<Served>;
+
+async function networkBackend(
+  start: Start,
   rest: Omit<LifecycleBackend, 'down' | 'up' | 'close' | 'create'> & { create(name: string, policy: BackoffPolicy, url: string): Upstream },
-): LifecycleBackend {
-  let current: Served | undefined = first;
+): Promise<LifecycleBackend> {
+  const port = await restartablePort();
+  let current: Served | undefined = await start(port);
+  const url = current.url;
   return {
     ...rest,
-    create: (name, policy) => rest.create(name, policy, first.url),
+    create: (name, policy) => rest.create(name, policy, url),
     async down() {
       await current?.stop();
       current = undefined;
     },
     async up() {
-      current ??= await restart(first.port);
+      current ??= await start(port);
+    },
+    quiet: async () => {
+      await current?.quiet?.();
     },
     close: async () => {
       await current?.stop();
@@ -85,12 +93,8 @@ function networkBackend(
 }
 
 /** A remote MCP server the test runs (and restarts on the same port), reached as `transport` says. */
-async function remoteBackend(
-  start: (port?: number) => Promise<Served>,
-  transport: HttpTransportMode,
-  rest: Pick<LifecycleBackend, 'quick' | 'slow' | 'downReason' | 'lostReason'>,
-): Promise<LifecycleBackend> {
-  return networkBackend(await start(), start, {
+function remoteBackend(start: Start, transport: HttpTransportMode, rest: Pick<LifecycleBackend, 'quick' | 'slow' | 'downReason' | 'lostReason'>): Promise<LifecycleBackend> {
+  return networkBackend(start, {
     kind: 'http',
     create: (name, policy, url) => createMcpUpstream({ name, url, headers: {}, transport, timeoutMs: 10_000, startupTimeoutMs: 10_000 }, mcpDeps(policy)),
     policy: same,
@@ -99,18 +103,18 @@ async function remoteBackend(
   });
 }
 
-const everything = (mode: 'streamableHttp' | 'sse') => async (port?: number): Promise<Served> => {
+const everything = (mode: 'streamableHttp' | 'sse'): Start => async (port) => {
   const s: EverythingServer = await startEverything(mode, port);
-  return { url: s.url, port: s.port, stop: () => s.kill() };
+  return { url: s.url, stop: () => s.kill() };
 };
 const EVERYTHING_CALLS = {
   quick: { tool: 'echo', arguments: { message: 'hi' }, text: 'Echo: hi' },
   slow: { tool: 'trigger-long-running-operation', arguments: { duration: 5, steps: 5 } },
 };
 
-const stateless = async (port = 0): Promise<Served> => {
+const stateless: Start = async (port) => {
   const s: StatelessHttpServer = await startStatelessHttp(port);
-  return { url: s.url, port: s.port, stop: () => s.kill() };
+  return { url: s.url, stop: () => s.kill() };
 };
 
 /** A handler with an echo and a slow tool. */
@@ -121,14 +125,23 @@ const deskResponder: Responder = jsonResponder(async ({ envelope }) => {
   return { content: [{ type: 'text', text: args.message ?? 'slept' }] };
 });
 
-const inProcess = (start: (port?: number) => Promise<TestServer>) => async (port?: number): Promise<Served> => {
+/** `closesAfterReply`: node-fastcgi ends every connection after its reply. */
+const inProcess = (start: (port: number) => Promise<TestServer>, closesAfterReply = false): Start => async (port) => {
   const s = await start(port);
-  return { url: s.address, port: s.port, stop: () => s.close() };
+  const served: Served = { url: s.address, stop: () => s.close() };
+  if (closesAfterReply) {
+    served.quiet = async () => {
+      await waitFor(() => s.connections().open === 0, 5000, 'the connections of earlier replies to close');
+      // The server has let go; give the client a turn of the event loop to see the close too.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+  }
+  return served;
 };
 
-const phpFpm = async (port?: number): Promise<Served> => {
-  const fpm: PhpFpm = await startPhpFpm({ listen: 'tcp', ...(port ? { port } : {}) });
-  return { url: fpm.address, port: 'port' in fpm.target ? fpm.target.port : 0, stop: () => fpm.stop() };
+const phpFpm: Start = async (port) => {
+  const fpm: PhpFpm = await startPhpFpm({ listen: 'tcp', port });
+  return { url: fpm.address, stop: () => fpm.stop() };
 };
 
 const HANDLER_HTTP_DOWN = /^cannot connect to http:\/\/127\.0\.0\.1:\d+\/handler \(connection refused \(is the handler running\?\)\)$/;
@@ -174,18 +187,17 @@ describeUpstreamLifecycle('stateless 2026-07-28 MCP over HTTP', () => remoteBack
   lostReason: refused('/mcp'),
 }));
 
-describeUpstreamLifecycle('JSON handler over HTTP', async () => {
-  const start = inProcess((port) => startHttpHandler(deskResponder, port ? { port } : {}));
-  return networkBackend(await start(), start, handlerRest('handler-http'));
-});
+describeUpstreamLifecycle('JSON handler over HTTP', () => networkBackend(
+  inProcess((port) => startHttpHandler(deskResponder, { port })),
+  handlerRest('handler-http'),
+));
 
-describeUpstreamLifecycle('JSON handler over FastCGI (node-fastcgi)', async () => {
-  const start = inProcess((port) => startFastcgiHandler(deskResponder, port ? { listen: 'tcp', port } : { listen: 'tcp' }));
-  return networkBackend(await start(), start, handlerRest('handler-fastcgi', { entrypoint: '/srv/desk/handler.js' }));
-});
+describeUpstreamLifecycle('JSON handler over FastCGI (node-fastcgi)', () => networkBackend(
+  inProcess((port) => startFastcgiHandler(deskResponder, { listen: 'tcp', port }), true),
+  handlerRest('handler-fastcgi', { entrypoint: '/srv/desk/handler.js' }),
+));
 
-describeUpstreamLifecycle('JSON handler over FastCGI (php-fpm)', async () => networkBackend(
-  await phpFpm(),
+describeUpstreamLifecycle('JSON handler over FastCGI (php-fpm)', () => networkBackend(
   phpFpm,
   handlerRest('handler-fastcgi', { entrypoint: MISBEHAVE_PHP, quick: { tool: 'warning', arguments: {}, text: 'ok despite the warning' }, slow: { tool: 'slow', arguments: { ms: 2000 } } }),
 ));
