@@ -31,7 +31,7 @@ import { compileFilter } from './routing/filters.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream } from './upstreams/failed.ts';
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
-import type { BackoffPolicy } from './upstreams/mcp-upstream.ts';
+import type { BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
 import { Catalog } from './routing/catalog.ts';
 import { Router, type RoutedServer } from './routing/router.ts';

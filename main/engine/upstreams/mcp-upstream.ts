@@ -1,7 +1,8 @@
 /**
- * Lifecycle shared by every MCP upstream kind: open a channel, run the handshake, route
- * messages, and on a crash or lost connection reconnect with exponential backoff up to a cap,
- * then give up visibly ("failed"). Kinds only supply `open` (spawn a process, connect HTTP).
+ * Connections shared by every MCP upstream kind: open a channel, run the handshake, route
+ * messages, and on a crash or lost connection reconnect under the backoff policy until the
+ * lifecycle gives up ("failed": see lifecycle.ts). Kinds only supply `open` (spawn a process,
+ * connect HTTP).
  * The handshake is the stateful `initialize` unless a `handshake` option replaces it (the
  * 2026-07-28 revision's `server/discover`, and era detection: see era.ts and stateless/session.ts).
  */
@@ -10,8 +11,8 @@ import { GatewayError, RpcCode, errorMessage } from '../protocol/errors.ts';
 import { isNotification, isRequest, notification, type JsonRpcMessage, type JsonRpcNotification, type Params } from '../protocol/jsonrpc.ts';
 import { OutgoingRequests, type OutgoingOptions } from '../protocol/outgoing.ts';
 import { LATEST_STATEFUL } from '../protocol/versions.ts';
-import { ReadyWaiters } from './ready-waiters.ts';
-import type { ReplyFn, RequestOptions, Upstream, UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamState, UpstreamStatus } from './types.ts';
+import { DEFAULT_BACKOFF, UpstreamLifecycle, type BackoffPolicy } from './lifecycle.ts';
+import type { ReplyFn, RequestOptions, Upstream, UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamStatus } from './types.ts';
 
 /** One live connection to a backend. */
 export interface Channel {
@@ -60,17 +61,6 @@ export interface HandshakeContext {
 
 export type Handshake = (ctx: HandshakeContext) => Promise<ProtocolSession>;
 
-export interface BackoffPolicy {
-  initialMs: number;
-  maxMs: number;
-  /** Consecutive failed attempts before the upstream is marked failed. */
-  maxAttempts: number;
-  /** A connection ready for this long resets the attempt count. */
-  stableMs: number;
-}
-
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000, maxAttempts: 6, stableMs: 10_000 };
-
 export interface ManagedUpstreamOptions {
   name: string;
   kind: UpstreamKind;
@@ -90,66 +80,45 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   readonly name: string;
   readonly kind: UpstreamKind;
   private readonly opts: ManagedUpstreamOptions;
-  private readonly backoff: BackoffPolicy;
-  private state: UpstreamState = 'stopped';
-  private since = Date.now();
-  private lastError?: string;
-  private restarts = 0;
-  private attempts = 0;
-  private retryAt?: number;
-  private retryTimer?: NodeJS.Timeout;
+  private readonly lifecycle: UpstreamLifecycle;
   private channel?: Channel;
   private outgoing?: OutgoingRequests;
   private session?: ProtocolSession;
-  private upstreamInfo?: UpstreamInfo;
-  private readyAt = 0;
   /** Bumped on every connection so late events from an old one are ignored. */
   private generation = 0;
-  private readonly waiters = new ReadyWaiters();
 
   constructor(opts: ManagedUpstreamOptions) {
     super();
     this.name = opts.name;
     this.kind = opts.kind;
     this.opts = opts;
-    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.lifecycle = new UpstreamLifecycle({ name: opts.name, kind: opts.kind, policy: opts.backoff ?? DEFAULT_BACKOFF, events: this, pid: () => this.channel?.pid });
   }
 
   status(): UpstreamStatus {
-    const s: UpstreamStatus = { name: this.name, kind: this.kind, state: this.state, restarts: this.restarts, since: this.since };
-    if (this.lastError !== undefined) s.lastError = this.lastError;
-    if (this.channel?.pid !== undefined) s.pid = this.channel.pid;
-    if (this.retryAt !== undefined && this.state === 'backoff') s.retryAt = this.retryAt;
-    return s;
+    return this.lifecycle.status();
   }
 
   info(): UpstreamInfo | undefined {
-    return this.state === 'ready' ? this.upstreamInfo : undefined;
+    return this.lifecycle.info();
   }
 
   start(): void {
-    if (this.state === 'starting' || this.state === 'ready' || this.state === 'backoff') return;
-    this.attempts = 0;
-    void this.connect();
+    if (this.lifecycle.begin()) void this.connect();
   }
 
   whenReady(timeoutMs: number): Promise<UpstreamInfo> {
-    if (this.state === 'ready' && this.upstreamInfo) return Promise.resolve(this.upstreamInfo);
-    if (this.state === 'failed' || this.state === 'stopped') return Promise.reject(this.unavailable());
-    return this.waiters.wait(timeoutMs, () => `server "${this.name}" is not ready after ${timeoutMs} ms (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`);
+    return this.lifecycle.whenReady(timeoutMs);
   }
 
   async stop(): Promise<void> {
     this.generation++;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
     const channel = this.channel;
     this.channel = undefined;
     this.endSession();
     this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" was stopped`));
     this.outgoing = undefined;
-    this.setState('stopped');
-    this.rejectWaiters(new GatewayError('upstream_unavailable', `server "${this.name}" was stopped`));
+    this.lifecycle.stop();
     if (channel) await channel.close().catch(() => undefined);
   }
 
@@ -157,10 +126,10 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const req: { signal?: AbortSignal; timeoutMs?: number } = { timeoutMs: options.timeoutMs ?? this.opts.requestTimeoutMs };
     if (options.signal) req.signal = options.signal;
     for (let attempt = 0; ; attempt++) {
-      if (this.state !== 'ready') await this.whenReady(this.opts.startupTimeoutMs);
+      if (this.lifecycle.state !== 'ready') await this.whenReady(this.opts.startupTimeoutMs);
       const outgoing = this.outgoing;
       const session = this.session;
-      if (!outgoing || !session) throw this.unavailable();
+      if (!outgoing || !session) throw this.lifecycle.unavailable();
       try {
         return await session.request(method, params, req);
       } catch (err) {
@@ -190,7 +159,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   }
 
   notify(method: string, params?: Params): void {
-    if (this.state !== 'ready' || !this.channel || !this.session) return;
+    if (this.lifecycle.state !== 'ready' || !this.channel || !this.session) return;
     this.session.notify(method, params);
   }
 
@@ -198,13 +167,12 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     // reopen() moves the attempt to a new generation, so late events of the replaced channel are ignored.
     const attempt = { generation: ++this.generation };
     const current = (): boolean => attempt.generation === this.generation;
-    this.retryAt = undefined;
-    this.setState('starting');
+    this.lifecycle.starting();
     try {
       await this.openChannel(attempt.generation, this.opts.open);
       if (!current()) return;
       const live = (): { channel: Channel; outgoing: OutgoingRequests } => {
-        if (!this.channel || !this.outgoing || !current()) throw this.unavailable();
+        if (!this.channel || !this.outgoing || !current()) throw this.lifecycle.unavailable();
         return { channel: this.channel, outgoing: this.outgoing };
       };
       const ctx: HandshakeContext = {
@@ -215,16 +183,16 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         get channel() { return live().channel; },
         get outgoing() { return live().outgoing; },
         reopen: async (open) => {
-          if (!current()) throw this.unavailable();
+          if (!current()) throw this.lifecycle.unavailable();
           const old = this.channel;
           this.channel = undefined;
           this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" was restarted`));
           this.outgoing = undefined;
           attempt.generation = ++this.generation;
           if (old) await old.close().catch(() => undefined);
-          if (!current()) throw this.unavailable();
+          if (!current()) throw this.lifecycle.unavailable();
           await this.openChannel(attempt.generation, open ?? this.opts.open);
-          if (!current()) throw this.unavailable();
+          if (!current()) throw this.lifecycle.unavailable();
         },
         current,
         emit: (message) => { if (current()) this.emitNotification(message); },
@@ -237,13 +205,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       this.session = session;
       await session.start?.();
       if (!current()) return;
-      const info = session.info;
-      this.upstreamInfo = info;
-      this.lastError = undefined;
-      this.readyAt = Date.now();
-      this.setState('ready');
-      this.waiters.resolveAll(info);
-      this.emit('ready', info);
+      this.lifecycle.ready(session.info);
     } catch (err) {
       if (!current()) return;
       const channel = this.channel;
@@ -253,7 +215,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       this.outgoing = undefined;
       if (channel) await channel.close().catch(() => undefined);
       if (!current()) return;
-      this.scheduleRetry(`failed to start: ${errorMessage(err)}`);
+      this.lifecycle.retry(`failed to start: ${errorMessage(err)}`, this.reconnect());
     }
   }
 
@@ -278,7 +240,6 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   }
 
   private onLost(reason: Error): void {
-    const wasReady = this.state === 'ready';
     this.generation++;
     // Reap what the lost connection left behind (e.g. children of an npx wrapper).
     this.channel?.close().catch(() => undefined);
@@ -287,29 +248,15 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const err = new GatewayError('upstream_closed', `server "${this.name}" ${reason.message}; the request was lost`);
     this.outgoing?.failAll(err);
     this.outgoing = undefined;
-    if (wasReady) {
-      this.restarts++;
-      if (Date.now() - this.readyAt >= this.backoff.stableMs) this.attempts = 0;
-    }
-    this.scheduleRetry(reason.message);
+    this.lifecycle.lost(reason.message, this.reconnect());
   }
 
-  private scheduleRetry(reason: string): void {
-    this.lastError = reason;
-    this.attempts++;
-    if (this.attempts >= this.backoff.maxAttempts) {
-      this.setState('failed');
-      this.rejectWaiters(this.unavailable());
-      return;
-    }
-    const delay = Math.min(this.backoff.initialMs * 2 ** (this.attempts - 1), this.backoff.maxMs);
-    this.retryAt = Date.now() + delay;
-    this.setState('backoff');
+  /** The retry for the connection given up now: it does nothing once another one has begun. */
+  private reconnect(): () => void {
     const generation = this.generation;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
+    return () => {
       if (generation === this.generation) void this.connect();
-    }, delay);
+    };
   }
 
   private onMessage(message: JsonRpcMessage): void {
@@ -355,20 +302,6 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     }
   }
 
-  private setState(state: UpstreamState): void {
-    this.state = state;
-    this.since = Date.now();
-    this.emit('status', this.status());
-  }
-
-  private rejectWaiters(err: GatewayError): void {
-    this.waiters.rejectAll(err);
-  }
-
-  private unavailable(): GatewayError {
-    const detail = this.lastError ? `: ${this.lastError}` : '';
-    return new GatewayError('upstream_unavailable', `server "${this.name}" is ${this.state}${detail}`);
-  }
 }
 
 /** The stateful era's handshake: `initialize`, then `notifications/initialized`. */

@@ -1,8 +1,9 @@
 /**
- * The behavioural checks every upstream kind passes (list, call, read, get, errors, server-to-
- * client requests, stop), run here against the travel desk served by each handler backend:
- * Python and Node over HTTP, PHP under php-fpm (TCP and Unix socket), node-fastcgi in-process.
- * Any upstream that serves the travel desk can be handed to it.
+ * What a JSON handler upstream makes of the travel desk (list, call, read, get, errors, server-to-
+ * client requests, stop), run against each handler backend: Python and Node over HTTP, PHP under
+ * php-fpm (TCP and Unix socket), node-fastcgi in-process. Any upstream that serves the travel
+ * desk can be handed to it. The lifecycle every kind shares is checked by
+ * test/integration/upstreams/lifecycle-suite.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonRpcRequest } from '../../../main/engine/protocol/jsonrpc.ts';

@@ -2,11 +2,11 @@
  * A JSON handler (HTTP or FastCGI) behind the Upstream interface: MCP requests become the
  * envelopes of the handler contract and replies become MCP results. The handler never sees
  * MCP. There is no initialize: the upstream is ready once a `discover` succeeds, and retries
- * with backoff while the handler is down. A tool call whose handler asks questions (`elicit`)
- * becomes server-to-client `elicitation/create` requests, answered and fed back round by round.
+ * with backoff for as long as the handler is down (retryForever in lifecycle.ts). A tool call
+ * whose handler asks questions (`elicit`) becomes server-to-client `elicitation/create`
+ * requests, answered and fed back round by round.
  */
 import { EventEmitter } from 'node:events';
-import { ReadyWaiters } from '../ready-waiters.ts';
 import type { HandlerFastcgiTarget, HandlerHttpTarget } from '../../config/handler-address.ts';
 import { GatewayError, RpcCode, errorMessage } from '../../protocol/errors.ts';
 import { notification, type JsonRpcRequest, type Params } from '../../protocol/jsonrpc.ts';
@@ -30,8 +30,8 @@ import { createFastcgiTransport } from './fastcgi-transport.ts';
 import { createHttpTransport } from './http-transport.ts';
 import { decodeReply } from './reply.ts';
 import type { HandlerTransport } from './transport.ts';
-import { DEFAULT_BACKOFF, type BackoffPolicy } from '../mcp-upstream.ts';
-import type { ReplyFn, RequestOptions, Upstream, UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamState, UpstreamStatus } from '../types.ts';
+import { DEFAULT_BACKOFF, UpstreamLifecycle, retryForever, type BackoffPolicy } from '../lifecycle.ts';
+import type { ReplyFn, RequestOptions, Upstream, UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamStatus } from '../types.ts';
 
 interface HandlerSpecBase {
   name: string;
@@ -60,6 +60,7 @@ export interface HandlerFastcgiSpec extends HandlerSpecBase {
 export type HandlerSpec = HandlerHttpSpec | HandlerFastcgiSpec;
 
 export interface HandlerUpstreamDeps {
+  /** Delays between retries; a handler is retried for as long as it is configured (maxAttempts and stableMs do not apply). */
   backoff?: BackoffPolicy;
   /** Notes that are not state changes (skipped discover entries, ignored elicitation_cancelled replies). */
   log?: (line: string) => void;
@@ -89,17 +90,9 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
   readonly kind: UpstreamKind;
   private readonly spec: HandlerSpec;
   private readonly deps: HandlerUpstreamDeps;
-  private readonly backoff: BackoffPolicy;
+  private readonly lifecycle: UpstreamLifecycle;
   private readonly maxRounds: number;
   private transport?: HandlerTransport;
-  private state: UpstreamState = 'stopped';
-  private since = Date.now();
-  private lastError?: string;
-  private restarts = 0;
-  private attempts = 0;
-  private retryAt?: number;
-  private retryTimer?: NodeJS.Timeout;
-  private readonly waiters = new ReadyWaiters();
   /** Aborted on stop: every exchange in flight ends. */
   private life = new AbortController();
   /** The discover in flight (single-flight) and the last good answer. */
@@ -114,59 +107,40 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.kind = spec.kind;
     this.spec = spec;
     this.deps = deps;
-    this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
+    this.lifecycle = new UpstreamLifecycle({ name: spec.name, kind: spec.kind, policy: retryForever(deps.backoff ?? DEFAULT_BACKOFF), events: this });
     this.maxRounds = deps.maxElicitRounds ?? DEFAULT_MAX_ROUNDS;
   }
 
   status(): UpstreamStatus {
-    const s: UpstreamStatus = { name: this.name, kind: this.kind, state: this.state, restarts: this.restarts, since: this.since };
-    if (this.lastError !== undefined) s.lastError = this.lastError;
-    if (this.retryAt !== undefined && this.state === 'backoff') s.retryAt = this.retryAt;
-    return s;
+    return this.lifecycle.status();
   }
 
   info(): UpstreamInfo | undefined {
-    if (this.state !== 'ready') return undefined;
-    const listChanged = { listChanged: false };
-    return {
-      protocolVersion: LATEST_STATEFUL,
-      capabilities: { tools: listChanged, resources: listChanged, prompts: listChanged },
-      serverInfo: { name: this.name, version: '0.0.0' },
-    };
+    return this.lifecycle.info();
   }
 
   start(): void {
-    if (this.state === 'starting' || this.state === 'ready' || this.state === 'backoff') return;
+    if (!this.lifecycle.begin()) return;
     if (this.life.signal.aborted) this.life = new AbortController();
     try {
       this.transport ??= this.deps.transport ?? this.createTransport();
     } catch (err) {
-      this.lastError = `cannot set up the handler: ${errorMessage(err)}`;
-      this.setState('failed');
-      this.rejectWaiters(this.unavailable());
+      this.lifecycle.fail(`cannot set up the handler: ${errorMessage(err)}`);
       return;
     }
-    this.attempts = 0;
-    this.setState('starting');
+    this.lifecycle.starting();
     void this.probe();
   }
 
   whenReady(timeoutMs: number): Promise<UpstreamInfo> {
-    const info = this.info();
-    if (info) return Promise.resolve(info);
-    if (this.state === 'failed' || this.state === 'stopped') return Promise.reject(this.unavailable());
-    return this.waiters.wait(timeoutMs, () => `server "${this.name}" is not ready after ${timeoutMs} ms (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`);
+    return this.lifecycle.whenReady(timeoutMs);
   }
 
   async stop(): Promise<void> {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.retryAt = undefined;
     this.life.abort(new GatewayError('upstream_closed', `server "${this.name}" was stopped`));
     this.discovering = undefined;
     this.cached = undefined;
-    this.setState('stopped');
-    this.rejectWaiters(new GatewayError('upstream_unavailable', `server "${this.name}" was stopped`));
+    this.lifecycle.stop();
     const transport = this.transport;
     this.transport = undefined;
     await transport?.close().catch(() => undefined);
@@ -222,10 +196,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
       (err: unknown) => {
         // Never cached: the next list asks again.
         if (this.discovering === flight) this.discovering = undefined;
-        if (this.state === 'ready') {
-          this.restarts++;
-          this.scheduleRetry(err);
-        }
+        if (this.lifecycle.state === 'ready') this.lifecycle.lost(this.reason(err), this.retry);
         throw err;
       },
     );
@@ -245,58 +216,31 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     return catalog;
   }
 
-  /** First discover after start, and each retry while the handler is down. */
+  /** First discover after start, and each retry while the handler is down (the state stays backoff meanwhile). */
   private async probe(): Promise<void> {
     try {
       await this.discover();
     } catch (err) {
-      if (this.state === 'starting' || this.state === 'backoff') this.scheduleRetry(err);
+      if (this.lifecycle.state === 'starting' || this.lifecycle.state === 'backoff') this.lifecycle.retry(this.reason(err), this.retry);
     }
   }
 
+  /** What the lifecycle runs after each backoff delay. */
+  private readonly retry = (): void => void this.probe();
+
+  /** A discover worked: the handler's synthetic initialize result. */
   private markReady(): void {
-    if (this.state === 'ready' || this.state === 'stopped' || this.state === 'failed') return;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.retryAt = undefined;
-    this.lastError = undefined;
-    this.attempts = 0;
-    this.setState('ready');
-    const info = this.info()!;
-    this.waiters.resolveAll(info);
-    this.emit('ready', info);
+    const listChanged = { listChanged: false };
+    this.lifecycle.ready({
+      protocolVersion: LATEST_STATEFUL,
+      capabilities: { tools: listChanged, resources: listChanged, prompts: listChanged },
+      serverInfo: { name: this.name, version: '0.0.0' },
+    });
   }
 
-  /**
-   * A handler is one request away from working again, so it is retried for as long as it is
-   * configured: backoff grows to maxMs and stays there (no "failed" after maxAttempts).
-   */
-  private scheduleRetry(err: unknown): void {
-    if (this.state === 'stopped' || this.state === 'failed') return;
-    this.lastError = withoutServer(this.name, errorMessage(err));
-    this.attempts++;
-    const delay = Math.min(this.backoff.initialMs * 2 ** Math.min(this.attempts - 1, 30), this.backoff.maxMs);
-    this.retryAt = Date.now() + delay;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.setState('backoff');
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.probe();
-    }, delay);
-  }
-
-  private setState(state: UpstreamState): void {
-    this.state = state;
-    this.since = Date.now();
-    this.emit('status', this.status());
-  }
-
-  private rejectWaiters(err: GatewayError): void {
-    this.waiters.rejectAll(err);
-  }
-
-  private unavailable(): GatewayError {
-    return new GatewayError('upstream_unavailable', `server "${this.name}" is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}`);
+  /** A failure as the status shows it, next to the server's name already. */
+  private reason(err: unknown): string {
+    return withoutServer(this.name, errorMessage(err));
   }
 
   private createTransport(): HandlerTransport {
@@ -315,7 +259,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     opts: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined; clientHeaders?: RequestOptions['clientHeaders']; idempotent: boolean },
   ): Promise<{ reply: Record<string, unknown>; raw: Buffer }> {
     const transport = this.transport;
-    if (!transport || this.state === 'stopped') throw this.unavailable();
+    if (!transport || this.lifecycle.state === 'stopped') throw this.lifecycle.unavailable();
     const life = this.life.signal;
     const signal = opts.signal ? AbortSignal.any([opts.signal, life]) : life;
     let res;
@@ -416,7 +360,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
 
   /** Tells the handler the questions of this call will not be answered; its reply is ignored. */
   private async sendCancelled(session: string | null, requestId: string, name: string, action: string, context: unknown, options: RequestOptions): Promise<void> {
-    if (this.state === 'stopped') return;
+    if (this.lifecycle.state === 'stopped') return;
     try {
       await this.exchange(envelope('elicitation_cancelled', session, requestId, { name, action, context }), {
         timeoutMs: Math.min(this.spec.timeoutMs, CANCEL_NOTICE_TIMEOUT_MS),

@@ -1,12 +1,13 @@
 /**
  * A remote MCP server over Streamable HTTP, or legacy HTTP+SSE for servers that predate it.
- * ManagedUpstream owns the lifecycle (initialize, backoff, reconnects); this module only opens
- * channels, remembering which transport worked so reconnects go straight to it.
+ * ManagedUpstream connects (initialize, reconnects) and lifecycle.ts decides the backoff; this
+ * module only opens channels, remembering which transport worked so reconnects go straight to it.
  */
 import { GatewayError } from '../../protocol/errors.ts';
 import { openHttpChannel, type HttpTransportMode } from './channel.ts';
 import type { WireKind } from './wire.ts';
-import { ManagedUpstream, type BackoffPolicy, type Opener } from '../mcp-upstream.ts';
+import type { BackoffPolicy } from '../lifecycle.ts';
+import { ManagedUpstream, type Opener } from '../mcp-upstream.ts';
 import type { Upstream } from '../types.ts';
 
 export type { HttpTransportMode } from './channel.ts';

@@ -7,7 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import { GatewayError, RpcCode } from '../../protocol/errors.ts';
 import { LineDecoder, encodeLine } from '../../protocol/framing.ts';
 import { parseMessage } from '../../protocol/jsonrpc.ts';
-import { ManagedUpstream, type BackoffPolicy, type Channel, type ChannelHandlers, type Handshake } from '../mcp-upstream.ts';
+import type { BackoffPolicy } from '../lifecycle.ts';
+import { ManagedUpstream, type Channel, type ChannelHandlers, type Handshake } from '../mcp-upstream.ts';
 import { buildChildEnv, killProcessTree, resolveLoginShellPath, spawnServer, StderrLog } from '../process/index.ts';
 
 export interface StdioServerSpec {
