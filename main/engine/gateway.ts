@@ -21,6 +21,7 @@ import type { GatewayApi, LogLine, ToolView } from '../../preload/contract/index
 import { createGatewayApi, gatewayStatus } from './api/gateway-api.ts';
 import { createApiDispatcher, type ApiDispatch } from './api/dispatch.ts';
 import { EventHub } from './api/events.ts';
+import { createStderrFeed, type StderrFeed } from './api/stderr-feed.ts';
 import { createApiRoutes, type ApiRoutes } from './api/http-binding.ts';
 import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker } from './elicitation/index.ts';
@@ -104,6 +105,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   readonly events: EventHub;
   /** Elicitation and sampling no client could answer, waiting for the user. */
   readonly questions = new QuestionBroker();
+  /** Servers' stderr lines, live, as `log` events. */
+  private readonly stderrFeed: StderrFeed;
   private apiRoutes?: ApiRoutes;
   /** Serves stateless 2026-07-28 clients over HTTP and stdio. */
   private readonly stateless: StatelessDispatcher;
@@ -118,6 +121,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.emit('status', s);
     }));
     this.events = new EventHub({ onListenerError: (text) => this.log({ level: 'error', text }) });
+    this.stderrFeed = createStderrFeed((line) => this.events.publish('log', line));
     this.api = createGatewayApi(this, opts.version, this.questions);
     this.dispatch = createApiDispatcher({
       api: this.api,
@@ -399,7 +403,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (server.kind === 'stdio') {
       return createMcpUpstream(
         { name: server.name, command: server.command, args: server.args, env: server.env, timeoutMs: server.timeoutMs, startupTimeoutMs: server.startupTimeoutMs, ...(server.cwd ? { cwd: server.cwd } : {}) },
-        { ...deps, maxMessageBytes: this.current.limits.maxResponseBytes, ...(this.opts.logDir ? { logDir: this.opts.logDir } : {}) },
+        {
+          ...deps,
+          maxMessageBytes: this.current.limits.maxResponseBytes,
+          onStderrLine: (text: string) => this.stderrFeed(server.name, text),
+          ...(this.opts.logDir ? { logDir: this.opts.logDir } : {}),
+        },
       );
     }
     if (server.kind === 'handler-http' || server.kind === 'handler-fastcgi') {

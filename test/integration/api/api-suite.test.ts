@@ -178,6 +178,20 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     }
   });
 
+  it("pushes servers' stderr as log lines", async () => {
+    const logs = collect(api, 'log');
+    const client: Client = await mcpClient(gateway.httpUrl()!);
+    try {
+      await client.callTool({ name: 'fx__stderr', arguments: { text: `hello from ${binding}` } });
+      const line = await logs.next((l) => l.text === `hello from ${binding}`, 'the stderr line');
+      expect(line).toMatchObject({ server: 'fx', source: 'stderr', level: 'info', at: expect.any(Number) });
+      expect(await api.getServerLog('fx')).toContain(`hello from ${binding}`);
+    } finally {
+      logs.stop();
+      await client.close();
+    }
+  });
+
   it('stops delivering an event once unsubscribed', async () => {
     const servers = collect(api, 'servers');
     const kept = collect(api, 'servers');

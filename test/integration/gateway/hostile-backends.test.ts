@@ -84,6 +84,31 @@ describe('misbehaving backends and clients', () => {
     expect(second.headers.get('content-type')).toBe('text/event-stream');
     await second.body!.cancel();
   });
+  it("a server flooding stderr costs the app's event stream at most its live limit, and the gateway stays responsive", async () => {
+    const live: string[] = [];
+    const notes: string[] = [];
+    const stop = gateway.events.on('log', (line) => {
+      if (line.server !== 'fx') return;
+      if (line.source === 'stderr') live.push(line.text);
+      else notes.push(line.text);
+    });
+    try {
+      expect(textOf(await client.callTool({ name: 'fx__stderr', arguments: { text: 'flood', times: 20_000 } }))).toBe('printed 20000');
+      // Calls still go through while the flood is read.
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'still here' } }))).toBe('still here');
+      // Every line is either shown live or counted in a note, and few are shown.
+      const held = () => notes.reduce((sum, n) => sum + Number(/^(\d+) more stderr lines/.exec(n)?.[1] ?? 0), 0);
+      await waitFor(() => live.filter((l) => l.startsWith('flood')).length + held() === 20_000, 5000, 'every line shown or counted');
+      expect(live.length).toBeLessThanOrEqual(3 * 200);
+      // The server's own log keeps a bounded tail, ending with the last line.
+      const log = await gateway.api.getServerLog('fx');
+      expect(log.length).toBeLessThanOrEqual(600);
+      expect(log).toContain('flood 20000');
+    } finally {
+      stop();
+    }
+  });
+
   // Last: each round ends the server's process, and later tests would race its restart.
   it('delivers the last response of a server that exits right after writing it', async () => {
     const restarts = () => gateway.servers().find((s) => s.name === 'hostile')!.restarts;

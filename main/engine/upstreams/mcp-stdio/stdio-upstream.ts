@@ -28,6 +28,8 @@ export interface StdioUpstreamDeps {
   maxMessageBytes: number;
   /** Directory for `<server>.log` stderr files; none when absent. */
   logDir?: string;
+  /** Told each complete stderr line as it arrives. */
+  onStderrLine?: (line: string) => void;
   backoff?: BackoffPolicy;
   /** PATH for children; defaults to the login shell's. */
   path?: () => Promise<string>;
@@ -39,7 +41,7 @@ export class StdioMcpUpstream extends ManagedUpstream {
   private readonly log: StderrLog;
 
   constructor(spec: StdioServerSpec, deps: StdioUpstreamDeps) {
-    const log = new StderrLog(deps.logDir === undefined ? { name: spec.name } : { name: spec.name, dir: deps.logDir });
+    const log = new StderrLog({ name: spec.name, ...(deps.logDir === undefined ? {} : { dir: deps.logDir }), ...(deps.onStderrLine ? { onLine: deps.onStderrLine } : {}) });
     super({
       name: spec.name,
       kind: 'stdio',

@@ -23,6 +23,8 @@ export interface StderrLogOptions {
   fileKeep?: number;
   /** Bytes queued for the file before new output is dropped (disk slower than the server). */
   fileQueueBytes?: number;
+  /** Told each complete line as it arrives (the app's live log view). */
+  onLine?: (line: string) => void;
 }
 
 const NEWLINE = 0x0a;
@@ -35,6 +37,7 @@ export class StderrLog {
   readonly #fileKeep: number;
   readonly #fileQueueBytes: number;
   readonly #file: string | undefined;
+  readonly #onLine: ((line: string) => void) | undefined;
 
   // Ring of complete lines: #ring[#head..] are live; compacted now and then.
   #ring: string[] = [];
@@ -63,6 +66,7 @@ export class StderrLog {
     this.#fileKeep = Math.max(0, options.fileKeep ?? 3);
     this.#fileQueueBytes = options.fileQueueBytes ?? 1024 * 1024;
     this.#file = options.dir === undefined ? undefined : nodePath.join(options.dir, `${safeFileName(options.name)}.log`);
+    this.#onLine = options.onLine;
   }
 
   /** Path of the log file, if any. */
@@ -138,6 +142,7 @@ export class StderrLog {
   }
 
   #pushLine(line: string): void {
+    this.#onLine?.(line);
     this.#ring.push(line);
     this.#ringBytes += Buffer.byteLength(line) + 1;
     while (this.#ring.length - this.#head > this.#maxLines || (this.#ringBytes > this.#maxBytes && this.#ring.length - this.#head > 1)) {
