@@ -225,6 +225,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
+      // A failure nobody awaits is written with logFailure() (or, for tidying whose outcome does
+      // not matter, settled with Promise.allSettled); an empty catch block must say why (no-empty).
+      'no-restricted-syntax': [
+        'error',
+        ...["[body.type='Identifier'][body.name='undefined']", "[body.type='BlockStatement'][body.body.length=0]"].map((body) => ({
+          selector: `CallExpression[callee.property.name='catch'] > ArrowFunctionExpression${body}`,
+          message: 'This hides a fault: log it with logFailure(log, what), or say why with Promise.allSettled and a comment.',
+        })),
+      ],
     },
   },
   ...boundaryConfigs(),

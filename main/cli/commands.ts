@@ -82,7 +82,8 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
   const gateway = await startOneShot(opts);
   try {
     const names = gateway.servers().map((s) => s.name);
-    await Promise.all(names.map((n) => gateway.upstream(n)?.whenReady(opts.timeoutMs).catch(() => undefined)));
+    // Whether each became ready is in its status, listed below.
+    await Promise.allSettled(names.map((n) => gateway.upstream(n)?.whenReady(opts.timeoutMs)));
     const report = await Promise.all(gateway.servers().map(async (s) => {
       const tools = s.state === 'ready' && !s.isolated ? await gateway.serverTools(s.name, opts.timeoutMs).catch(() => []) : [];
       return { ...s, tools: tools.map((t) => ({ name: String(t.name), description: typeof t.description === 'string' ? t.description : '' })) };
@@ -178,7 +179,8 @@ export async function doctor(opts: Common): Promise<number> {
     process.stdout.write(`\nServers\n`);
     const gateway = await startOneShot(opts);
     try {
-      await Promise.all(gateway.servers().map((s) => gateway.upstream(s.name)?.whenReady(opts.timeoutMs).catch(() => undefined)));
+      // Whether each became ready is in its status, reported below.
+      await Promise.allSettled(gateway.servers().map((s) => gateway.upstream(s.name)?.whenReady(opts.timeoutMs)));
       for (const s of gateway.servers()) {
         if (s.disabled) ok(`${s.name}: disabled`);
         else if (s.isolated) ok(`${s.name}: isolated (starts per client session; not started here)`);

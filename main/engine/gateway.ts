@@ -139,6 +139,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.router = new Router({
       registry: this.registry,
       prompter: this.questions,
+      log: (note) => this.log(note),
       catalog: this.catalog,
       profileServers: (profile) => this.profileServers(profile),
       separator: () => this.current.namespaceSeparator,
@@ -156,7 +157,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         if (this.stopped) return;
         this.reloading = this.reloading
           .then(() => ('error' in result ? this.onConfigError(result.error) : this.applyConfig(result.config)))
-          .catch(logFailure((note) => this.log(note), 'could not apply the config change'));
+          .catch(logFailure(this.warn, 'could not apply the config change'));
       }, { initialHash: this.loaded.hash });
     }
   }
@@ -350,7 +351,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       await Promise.all([this.http?.close(), this.socket?.close()]);
       this.http = undefined;
       this.socket = undefined;
-      await this.openListeners().catch(logFailure((note) => this.log(note), 'could not reopen listeners'));
+      await this.openListeners().catch(logFailure(this.warn, 'could not reopen listeners'));
     }
     this.emit('reloaded', changes);
     this.publishStatus();
@@ -366,6 +367,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private publishStatus(): void {
     this.events.publishLatest('status', () => gatewayStatus(this, this.opts.version));
   }
+
+  private readonly warn = (text: string): void => this.log({ level: 'warn', text });
 
   /** A line for the log views and the CLI. */
   log(note: LogNote): void {

@@ -12,11 +12,12 @@ export type LogNote = Pick<LogLine, 'level' | 'text'> & { server?: string };
 export type LogFn = (note: LogNote) => void;
 
 /**
- * A rejection handler for background work: `promise.catch(logFailure(log, 'could not reopen
- * listeners'))` logs "could not reopen listeners: <cause>" as a warning about `server`.
+ * A rejection handler for background work nobody awaits: `promise.catch(logFailure(log, 'could
+ * not reopen listeners'))` writes "could not reopen listeners: <cause>" with `log`, which knows
+ * the level and the server it is about.
  */
-export function logFailure(log: LogFn, what: string, server?: string): (err: unknown) => void {
-  return (err) => log({ level: 'warn', text: `${what}: ${errorMessage(err)}`, ...(server === undefined ? {} : { server }) });
+export function logFailure(log: (text: string) => void, what: string): (err: unknown) => void {
+  return (err) => log(`${what}: ${errorMessage(err)}`);
 }
 
 /** `14:03:07 warn [github] text` for terminals. */

@@ -80,7 +80,7 @@ export async function ensureApiToken(dir: string): Promise<string> {
   } catch (err) {
     throw new GatewayError('internal', `cannot write the API token file ${file}: ${errorMessage(err)}`, { cause: err });
   } finally {
-    await handle?.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    // Tidying after success or failure: what matters (the token, or the error) is decided above.
+    await Promise.allSettled([handle?.close(), fs.rm(tmp, { force: true })]);
   }
 }

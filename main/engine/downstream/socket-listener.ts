@@ -111,8 +111,8 @@ async function writeToken(file: string, token: string): Promise<void> {
     handle = undefined;
     await fs.rename(tmp, file);
   } catch (err) {
-    await handle?.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    // Tidying after a failure: the error below is what matters.
+    await Promise.allSettled([handle?.close(), fs.rm(tmp, { force: true })]);
     throw new GatewayError('internal', `cannot write the token file ${file}: ${errorMessage(err)}`, { cause: err });
   }
 }
@@ -286,7 +286,11 @@ export async function listenLocalSocket(options: LocalSocketListenerOptions): Pr
   }
   let ino: number | undefined;
   if (!isWindows) {
-    await fs.chmod(socket, 0o600).catch(() => undefined);
+    try {
+      await fs.chmod(socket, 0o600);
+    } catch {
+      // A second fence only: the private directory (0700) already keeps other users out.
+    }
     ino = (await lstatOrUndefined(socket))?.ino;
   }
 
@@ -297,9 +301,13 @@ export async function listenLocalSocket(options: LocalSocketListenerOptions): Pr
       for (const conn of accepted) conn.destroy();
       await closed;
       if (!isWindows && ino !== undefined) {
-        // Remove our socket file, but never one a newer gateway has put there since.
-        const st = await lstatOrUndefined(socket).catch(() => undefined);
-        if (st?.ino === ino) await fs.rm(socket, { force: true }).catch(() => undefined);
+        // Remove our socket file, but never one a newer gateway has put there since. A file that
+        // cannot be removed is cleared by the next gateway's stale-socket check.
+        try {
+          if ((await lstatOrUndefined(socket))?.ino === ino) await fs.rm(socket, { force: true });
+        } catch {
+          // See above: harmless, and nobody is left to tell while shutting down.
+        }
       }
     })();
     return closing;

@@ -2,7 +2,7 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { GatewayError } from '../protocol/errors.ts';
+import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import { dropBackup, keepCopy, readBackup, readBackupRecord } from './backups.ts';
 import { clientDefinition, CLIENTS, type ClientDefinition } from './clients.ts';
 import { applyChange, clientConfigPath, planChange, type ChangePlan, type ChangeResult, type InstallerContext } from './client-file.ts';
@@ -59,10 +59,17 @@ export async function detectClient(id: ClientId | string, ctx: InstallerContext,
   const file = await clientConfigPath(def, ctx);
   const configExists = await exists(file);
   const detected = configExists || (await Promise.all(markers.map(exists))).some(Boolean);
-  const record = await readBackupRecord(ctx.stateDir, def.id).catch(() => undefined);
+  let record: Awaited<ReturnType<typeof readBackupRecord>>;
+  let backupProblem: string | undefined;
+  try {
+    record = await readBackupRecord(ctx.stateDir, def.id);
+  } catch (err) {
+    backupProblem = errorMessage(err);
+  }
   const base = {
     id: def.id, name: def.name, path: file, detected, configExists,
     ...(record ? { backup: { createdAt: record.createdAt, ...(record.file ? { file: record.file } : {}) } } : {}),
+    ...(backupProblem ? { problem: backupProblem } : {}),
   };
   if (!configExists) return { ...base, state: detected ? 'no-config' : 'not-detected', servers: [] };
   let entries: [string, unknown][];

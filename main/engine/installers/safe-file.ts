@@ -130,8 +130,8 @@ export async function writeAtomic(target: string, data: string | Buffer, expectH
     try {
       await handle.writeFile(data);
       await handle.chmod(mode);
-      // Running as another user (root, an installer): the file keeps its owner.
-      if (owner && process.getuid && owner.uid !== process.getuid()) await chown(temp, owner.uid, owner.gid).catch(() => undefined);
+      // Running as another user (root, an installer): the file keeps its owner, or is not written.
+      if (owner && process.getuid && owner.uid !== process.getuid()) await chown(temp, owner.uid, owner.gid);
       await handle.sync();
     } finally {
       await handle.close();
@@ -143,7 +143,8 @@ export async function writeAtomic(target: string, data: string | Buffer, expectH
     }
     await rename(temp, target);
   } catch (err) {
-    await unlink(temp).catch(() => undefined);
+    // The temp file may be gone already; the error is what matters.
+    await Promise.allSettled([unlink(temp)]);
     throw err;
   }
   await syncDir(dir);
@@ -153,10 +154,15 @@ export async function writeAtomic(target: string, data: string | Buffer, expectH
 /** Makes the rename durable (POSIX; Windows has no directory handles to sync). */
 async function syncDir(dir: string): Promise<void> {
   if (process.platform === 'win32') return;
-  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
-  if (!handle) return;
-  await handle.sync().catch(() => undefined);
-  await handle.close();
+  let handle;
+  try {
+    handle = await open(dir, constants.O_RDONLY);
+    await handle.sync();
+  } catch {
+    // Some file systems cannot sync a directory; the rename is done, only its durability is not promised.
+  } finally {
+    await handle?.close();
+  }
 }
 
 /** Removes the file if it still hashes to `expectHash`. */

@@ -6,6 +6,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { errorMessage } from '../protocol/errors.ts';
 import { readBackupRecord } from './backups.ts';
 import { clientDefinition } from './clients.ts';
 import { clientConfigPath, type InstallerContext } from './client-file.ts';
@@ -83,7 +84,10 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
     const state = await read();
     if (!state || state.hash === lastSeen) return;
     lastSeen = state.hash;
-    const record = await readBackupRecord(ctx.stateDir, def.id).catch(() => undefined);
+    const record = await readBackupRecord(ctx.stateDir, def.id).catch((err: unknown) => {
+      emit('error', errorMessage(err));
+      return undefined;
+    });
     const ours = state.hash !== null && (state.hash === ourWrite || state.hash === record?.lastWritten);
     if (state.has && !hadEntry && !ours) emit('entry-present', `${def.name}'s config has the "${ENTRY_NAME}" entry again`);
     if (!state.has && hadEntry) {

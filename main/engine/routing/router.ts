@@ -5,6 +5,7 @@
  * should see them. Progress tokens (progress.ts), resource subscriptions (subscriptions.ts),
  * tasks (tasks.ts) and server-to-client requests (server-requests.ts) each keep their own state.
  */
+import { logFailure, type LogFn } from '../log.ts';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
 import { LOG_LEVELS, type RequestContext, type Session, type SessionHandler } from '../downstream/session.ts';
@@ -47,6 +48,8 @@ export interface RouterOptions {
   /** Enabled server names of a profile; undefined for an unknown profile. */
   profileServers(profile: string): string[] | undefined;
   separator(): string;
+  /** Background failures (a log level or a subscription an upstream refused), to show the user. */
+  log?: LogFn;
 }
 
 const LIST_CHANGED_METHOD: Record<ListKind, string> = {
@@ -62,7 +65,7 @@ export class Router implements SessionHandler {
   private readonly sessionsById = new Map<string, Session>();
   private views = new Map<string, Promise<ProfileViewData>>();
   private readonly progress = new ProgressTokens();
-  private readonly subscriptions = new Subscriptions();
+  private readonly subscriptions = new Subscriptions((upstream) => this.warnAbout(upstream as Upstream));
   private readonly tasks = new TaskOwners();
   private readonly serverRequests: ServerRequests;
   private readonly unwire = new Map<Upstream, () => void>();
@@ -298,7 +301,7 @@ export class Router implements SessionHandler {
       for (const s of this.sessionsOf(m.upstream)) {
         if (s.logLevel !== undefined) min = Math.min(min, LOG_LEVELS.indexOf(s.logLevel));
       }
-      m.upstream.request('logging/setLevel', { level: LOG_LEVELS[min] }).catch(() => undefined);
+      m.upstream.request('logging/setLevel', { level: LOG_LEVELS[min] }).catch(logFailure(this.warnAbout(m.upstream), 'could not set the log level'));
     }
   }
 
@@ -328,8 +331,16 @@ export class Router implements SessionHandler {
     const levels = this.sessionsOf(upstream).map((s) => s.logLevel).filter((l) => l !== undefined);
     if (levels.length && upstream.info()?.capabilities.logging) {
       const min = Math.min(...levels.map((l) => LOG_LEVELS.indexOf(l)));
-      upstream.request('logging/setLevel', { level: LOG_LEVELS[min] }).catch(() => undefined);
+      upstream.request('logging/setLevel', { level: LOG_LEVELS[min] }).catch(logFailure(this.warnAbout(upstream), 'could not set the log level again after a restart'));
     }
+  }
+
+  /** Writes a warning about the server behind `upstream`. */
+  private warnAbout(upstream: Upstream): (text: string) => void {
+    return (text) => {
+      const server = this.opts.registry.server(upstream);
+      this.opts.log?.({ level: 'warn', text, ...(server === undefined ? {} : { server }) });
+    };
   }
 
   private unwireUpstream(upstream: Upstream): void {

@@ -7,6 +7,7 @@
 import type { Params } from '../protocol/jsonrpc.ts';
 import type { Session } from '../downstream/session.ts';
 import type { Upstream } from '../upstreams/types.ts';
+import { logFailure } from '../log.ts';
 
 /** The part of an upstream subscriptions use. */
 export type SubscribedUpstream = Pick<Upstream, 'info' | 'request'>;
@@ -19,6 +20,12 @@ export interface ResourceTarget {
 
 export class Subscriptions {
   private readonly byUpstream = new Map<SubscribedUpstream, Map<string, Map<Session, string>>>();
+  /** Where a failure nobody awaits is written, as a warning about that upstream's server. */
+  private readonly warn: (upstream: SubscribedUpstream) => (text: string) => void;
+
+  constructor(warn: (upstream: SubscribedUpstream) => (text: string) => void = () => () => undefined) {
+    this.warn = warn;
+  }
 
   /** Subscribes `session` to `uri`; fails (and forgets it) when the upstream refuses. */
   async subscribe(session: Session, uri: string, target: ResourceTarget): Promise<void> {
@@ -56,7 +63,7 @@ export class Subscriptions {
       for (const [uri, holders] of byUri) {
         if (holders.delete(session) && holders.size === 0) {
           byUri.delete(uri);
-          upstream.request('resources/unsubscribe', { uri }).catch(() => undefined);
+          upstream.request('resources/unsubscribe', { uri }).catch(logFailure(this.warn(upstream), `could not unsubscribe from ${uri}`));
         }
       }
     }
@@ -65,7 +72,7 @@ export class Subscriptions {
   /** After a backend restarted: its subscriptions are gone; ask again. */
   restore(upstream: SubscribedUpstream): void {
     for (const uri of this.byUpstream.get(upstream)?.keys() ?? []) {
-      upstream.request('resources/subscribe', { uri }).catch(() => undefined);
+      upstream.request('resources/subscribe', { uri }).catch(logFailure(this.warn(upstream), `could not subscribe to ${uri} again after a restart; its clients get no updates`));
     }
   }
 

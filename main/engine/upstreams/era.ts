@@ -176,6 +176,7 @@ export function createMcpUpstream(spec: McpStdioSpec | McpHttpSpec, deps: (Stdio
     capabilities: deps.capabilities,
     open: statelessHttpOpener(spec, log),
     handshake: eraHandshake({ protocol, transport: 'http', probeTimeoutMs, stateless, statefulOpen: httpChannelOpener(spec, log), log }),
+    log,
   };
   if (deps.backoff) options.backoff = deps.backoff;
   return new ManagedUpstream(options);

@@ -73,6 +73,8 @@ export interface ManagedUpstreamOptions {
   capabilities: Record<string, unknown>;
   /** Replaces the stateful initialize handshake (statefulHandshake). */
   handshake?: Handshake;
+  /** Failures nobody awaits (a connection that would not close, a notification that could not be routed). */
+  log?: (line: string) => void;
 }
 
 
@@ -80,6 +82,8 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   readonly name: string;
   readonly kind: UpstreamKind;
   private readonly opts: ManagedUpstreamOptions;
+  /** A connection that would not close (a process tree that would not die) is worth a line. */
+  private readonly closeFailed = (err: unknown): void => this.opts.log?.(`could not close the connection: ${errorMessage(err)}`);
   private readonly lifecycle: UpstreamLifecycle;
   private channel?: Channel;
   private outgoing?: OutgoingRequests;
@@ -119,7 +123,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" was stopped`));
     this.outgoing = undefined;
     this.lifecycle.stop();
-    if (channel) await channel.close().catch(() => undefined);
+    if (channel) await channel.close().catch(this.closeFailed);
   }
 
   async request(method: string, params: Params | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
@@ -189,7 +193,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
           this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" was restarted`));
           this.outgoing = undefined;
           attempt.generation = ++this.generation;
-          if (old) await old.close().catch(() => undefined);
+          if (old) await old.close().catch(this.closeFailed);
           if (!current()) throw this.lifecycle.unavailable();
           await this.openChannel(attempt.generation, open ?? this.opts.open);
           if (!current()) throw this.lifecycle.unavailable();
@@ -213,7 +217,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       this.endSession();
       this.outgoing?.failAll(new GatewayError('upstream_closed', `server "${this.name}" failed to start`));
       this.outgoing = undefined;
-      if (channel) await channel.close().catch(() => undefined);
+      if (channel) await channel.close().catch(this.closeFailed);
       if (!current()) return;
       this.lifecycle.retry(`failed to start: ${errorMessage(err)}`, this.reconnect());
     }
@@ -242,7 +246,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private onLost(reason: Error): void {
     this.generation++;
     // Reap what the lost connection left behind (e.g. children of an npx wrapper).
-    this.channel?.close().catch(() => undefined);
+    this.channel?.close().catch(this.closeFailed);
     this.channel = undefined;
     this.endSession();
     const err = new GatewayError('upstream_closed', `server "${this.name}" ${reason.message}; the request was lost`);
@@ -297,8 +301,9 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       const session = this.session;
       const out = session?.notification ? session.notification(message) : message;
       if (out) this.emit('notification', out);
-    } catch {
-      // Dropped: a malformed notification affects nobody else.
+    } catch (err) {
+      // Dropped: a notification that cannot be routed affects nobody else.
+      this.opts.log?.(`dropped a ${message.method} notification that could not be routed: ${errorMessage(err)}`);
     }
   }
 

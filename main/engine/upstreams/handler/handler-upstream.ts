@@ -6,6 +6,7 @@
  * whose handler asks questions (`elicit`) becomes server-to-client `elicitation/create`
  * requests, answered and fed back round by round.
  */
+import { logFailure } from '../../log.ts';
 import { EventEmitter } from 'node:events';
 import type { HandlerFastcgiTarget, HandlerHttpTarget } from '../../config/handler-address.ts';
 import { GatewayError, RpcCode, errorMessage } from '../../protocol/errors.ts';
@@ -143,7 +144,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.lifecycle.stop();
     const transport = this.transport;
     this.transport = undefined;
-    await transport?.close().catch(() => undefined);
+    await transport?.close().catch(logFailure((line) => this.deps.log?.(line), 'could not close the connections to the handler'));
   }
 
   async request(method: string, params: Params | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {

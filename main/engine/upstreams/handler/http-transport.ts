@@ -104,9 +104,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
   return {
     where,
     send,
-    close: async () => {
-      await pool.destroy().catch(() => undefined);
-    },
+    close: () => pool.destroy(),
   };
 }
 

@@ -68,7 +68,8 @@ async function readStart(response: Response, max: number): Promise<string | unde
   } catch {
     // A body that breaks off still says what it said so far.
   } finally {
-    reader.cancel().catch(() => undefined);
+    // The rest is not wanted; a body that already failed has nothing left to cancel.
+    void Promise.allSettled([reader.cancel()]);
   }
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }

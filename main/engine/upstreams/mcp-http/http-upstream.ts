@@ -40,6 +40,7 @@ export function createHttpUpstream(config: HttpUpstreamConfig, deps: HttpUpstrea
     clientInfo: deps.clientInfo,
     capabilities: deps.capabilities,
     open: httpChannelOpener(config, deps.log ?? (() => undefined)),
+    ...(deps.log ? { log: deps.log } : {}),
   };
   if (deps.backoff) options.backoff = deps.backoff;
   return new ManagedUpstream(options);

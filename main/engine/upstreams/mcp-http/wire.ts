@@ -7,6 +7,7 @@ import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/s
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { errorMessage } from '../../protocol/errors.ts';
+import { logFailure } from '../../log.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
 import { observingFetch, type StreamResult } from './fetch.ts';
@@ -93,7 +94,7 @@ export function createStreamableWire(url: URL, headers: Record<string, string>, 
       closed = true;
       // terminateSession treats 405 (server does not let clients end sessions) as success.
       if (terminate && transport.sessionId !== undefined) await within(transport.terminateSession(), graceMs);
-      await transport.close().catch(() => undefined);
+      await transport.close().catch(logFailure(handlers.log, `${shown}: could not close the connection`));
     },
   };
 }
@@ -133,7 +134,7 @@ export function createSseWire(url: URL, headers: Record<string, string>, handler
     if (closed) return;
     closed = true;
     abortStart?.();
-    await transport.close().catch(() => undefined);
+    await transport.close().catch(logFailure(handlers.log, `${shown}: could not close the connection`));
   };
 
   return {
@@ -170,11 +171,11 @@ export function createSseWire(url: URL, headers: Record<string, string>, handler
   };
 }
 
-/** Waits for `promise` at most `ms`; its failure or lateness is not our problem. */
+/** Waits for `promise` at most `ms`; whether it worked or was late, the connection closes next. */
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    promise.catch(() => undefined),
+    Promise.allSettled([promise]),
     new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); }),
   ]);
   clearTimeout(timer);

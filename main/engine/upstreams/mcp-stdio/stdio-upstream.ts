@@ -30,6 +30,8 @@ export interface StdioUpstreamDeps {
   logDir?: string;
   /** Told each complete stderr line as it arrives. */
   onStderrLine?: (line: string) => void;
+  /** Failures nobody awaits (a process tree that would not die). */
+  log?: (line: string) => void;
   backoff?: BackoffPolicy;
   /** PATH for children; defaults to the login shell's. */
   path?: () => Promise<string>;
@@ -51,6 +53,7 @@ export class StdioMcpUpstream extends ManagedUpstream {
       capabilities: deps.capabilities,
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
       ...(deps.handshake ? { handshake: deps.handshake } : {}),
+      ...(deps.log ? { log: deps.log } : {}),
       open: (handlers) => openProcess(spec, deps, log, handlers),
     });
     this.log = log;

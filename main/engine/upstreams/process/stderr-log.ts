@@ -197,7 +197,7 @@ export class StderrLog {
         this.#fileSize += batch.length;
       }
     } catch (err) {
-      this.#fileError = err instanceof Error ? err : new Error(String(err));
+      this.#keepFileError(err);
       this.#queue = [];
       this.#queuedBytes = 0;
       await this.#closeHandle();
@@ -227,10 +227,15 @@ export class StderrLog {
     await this.#openHandle();
   }
 
+  /** The first file error is kept (fileError) and the file is given up; the ring keeps working. */
+  #keepFileError(err: unknown): void {
+    this.#fileError ??= err instanceof Error ? err : new Error(String(err));
+  }
+
   async #closeHandle(): Promise<void> {
     const handle = this.#handle;
     this.#handle = undefined;
-    if (handle) await handle.close().catch(() => {});
+    if (handle) await handle.close().catch((err: unknown) => this.#keepFileError(err));
   }
 }
 

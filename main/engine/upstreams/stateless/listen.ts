@@ -175,7 +175,8 @@ export class ListenStream {
     this.cancelRetry();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      this.sync().catch(() => undefined);
+      // A failure ends up here again (logged, retried later).
+      void Promise.allSettled([this.sync()]);
     }, this.retryMs);
     this.retryTimer.unref();
     this.retryMs = Math.min(this.retryMs * 2, this.retry.maxMs);

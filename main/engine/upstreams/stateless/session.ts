@@ -172,8 +172,9 @@ class StatelessSession implements ProtocolSession {
 
   async start(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
+    // Ready without it if need be: the stream logs its own failures and keeps trying.
     await Promise.race([
-      this.listen.sync().catch(() => undefined),
+      Promise.allSettled([this.listen.sync()]),
       new Promise<void>((resolve) => { timer = setTimeout(resolve, FIRST_LISTEN_WAIT_MS); }),
     ]);
     clearTimeout(timer);
@@ -207,7 +208,8 @@ class StatelessSession implements ProtocolSession {
     if (typeof uri !== 'string') throw invalidParams(`${method}: "uri" must be a string`);
     const subscriptions = this.state.subscriptions;
     if (method === 'resources/unsubscribe') {
-      if (subscriptions.delete(uri)) await this.listen.sync().catch(() => undefined);
+      // The stream logs its own failures and keeps trying; the unsubscribe itself is done.
+      if (subscriptions.delete(uri)) await Promise.allSettled([this.listen.sync()]);
       return {};
     }
     if (subscriptions.has(uri)) return {};
@@ -216,7 +218,8 @@ class StatelessSession implements ProtocolSession {
       await this.listen.sync();
     } catch (err) {
       subscriptions.delete(uri);
-      this.listen.sync().catch(() => undefined);
+      // Back to the previous filter; the stream logs its own failures.
+      void Promise.allSettled([this.listen.sync()]);
       throw err;
     }
     return {};
