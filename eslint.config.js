@@ -7,6 +7,7 @@
  */
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import prettier from './.prettierrc.json' with { type: 'json' };
 import tseslint from 'typescript-eslint';
 
 const SOURCE_EXTS = '{ts,mts,cts,js,mjs,cjs}';
@@ -20,7 +21,10 @@ const NOT_FURTHER = '(?!\\.{1,2}/)';
 const bare = {
   electron: { regex: '^electron(?:/|$)', message: 'must not import electron' },
   nodeBuiltin: {
-    regex: `^(?:node:|(?:${builtinModules.filter((m) => !m.startsWith('_')).map(esc).join('|')})(?:/|$))`,
+    regex: `^(?:node:|(?:${builtinModules
+      .filter((m) => !m.startsWith('_'))
+      .map(esc)
+      .join('|')})(?:/|$))`,
     message: 'must not import Node built-ins',
   },
   /** @param {string} what @param {string[]} allowed exact bare specifiers */
@@ -49,7 +53,9 @@ const AREAS = [
     dir: 'main/engine',
     allow: ['main/engine/', 'main/shared/', 'preload/contract/'],
     bare: [bare.electron, bare.absolute],
-    summary: 'pure Node: node:*, npm packages (not electron), main/engine/**, main/shared/** and preload/contract; never main/app, main/shim, the preload or renderer',
+    summary:
+      'pure Node: node:*, npm packages (not electron), main/engine/**, main/shared/** and preload/contract; ' +
+      'never main/app, main/shim, the preload or renderer',
   },
   {
     name: 'main/app',
@@ -88,14 +94,18 @@ const AREAS = [
     topOnly: true,
     allow: ['main/cli/', 'main/engine/index.ts', 'main/shim/', 'main/shared/', 'package.json'],
     bare: [bare.electron, bare.absolute],
-    summary: 'the headless CLI (main/*.ts but index.ts, main/cli/**): main/cli, main/engine/index.ts (not engine internals), main/shim, main/shared, package.json; never electron, main/app, preload or renderer',
+    summary:
+      'the headless CLI (main/*.ts but index.ts, main/cli/**): main/cli, main/engine/index.ts (not engine ' +
+      'internals), main/shim, main/shared, package.json; never electron, main/app, preload or renderer',
   },
   {
     name: 'main/cli',
     dir: 'main/cli',
     allow: ['main/cli/', 'main/engine/index.ts', 'main/shim/', 'main/shared/', 'package.json'],
     bare: [bare.electron, bare.absolute],
-    summary: 'the headless CLI (main/*.ts but index.ts, main/cli/**): main/cli, main/engine/index.ts (not engine internals), main/shim, main/shared, package.json; never electron, main/app, preload or renderer',
+    summary:
+      'the headless CLI (main/*.ts but index.ts, main/cli/**): main/cli, main/engine/index.ts (not engine ' +
+      'internals), main/shim, main/shared, package.json; never electron, main/app, preload or renderer',
   },
   {
     name: 'preload/contract',
@@ -110,7 +120,8 @@ const AREAS = [
     ignores: ['preload/contract/**'],
     allow: ['preload/'],
     bare: [bare.only('only electron', ['electron', 'electron/renderer'])],
-    summary: 'electron (contextBridge, ipcRenderer) and preload/** (the contract, the bridges) only; no node:*, no main',
+    summary:
+      'electron (contextBridge, ipcRenderer) and preload/** (the contract, the bridges) only; no node:*, no main',
   },
   {
     name: 'renderer',
@@ -118,7 +129,9 @@ const AREAS = [
     ignores: ['renderer/dist/**'],
     allow: ['renderer/', 'preload/contract/', 'preload/http-bridge.ts'],
     bare: [bare.electron, bare.nodeBuiltin, bare.absolute],
-    summary: 'svelte, renderer/**, preload/contract and the HTTP bridge (preload/http-bridge.ts); never electron, node:* or main',
+    summary:
+      'svelte, renderer/**, preload/contract and the HTTP bridge (preload/http-bridge.ts); never electron, ' +
+      'node:* or main',
   },
 ];
 
@@ -134,12 +147,25 @@ function patternsFor(area, depth) {
   const fileDepth = areaParts.length + depth;
   const rule = `${area.name} ${area.summary} (ARCHITECTURE.md §2)`;
   /** @type {{ regex: string, message: string, caseSensitive: true, allowTypeImports?: boolean }[]} */
-  const patterns = area.bare.map((b) => ({ regex: b.regex, message: `${area.name} ${b.message}: ${rule}`, caseSensitive: true }));
-  const deny = (/** @type {string} */ regex) => patterns.push({ regex, message: `Import outside the allowed zones: ${rule}`, caseSensitive: true });
+  const patterns = area.bare.map((b) => ({
+    regex: b.regex,
+    message: `${area.name} ${b.message}: ${rule}`,
+    caseSensitive: true,
+  }));
+  const deny = (/** @type {string} */ regex) =>
+    patterns.push({ regex, message: `Import outside the allowed zones: ${rule}`, caseSensitive: true });
   const typeOnly = (/** @type {string} */ regex) =>
-    patterns.push({ regex, message: `Only \`import type\` is allowed from preload/contract here: ${rule}`, caseSensitive: true, allowTypeImports: true });
+    patterns.push({
+      regex,
+      message: `Only \`import type\` is allowed from preload/contract here: ${rule}`,
+      caseSensitive: true,
+      allowTypeImports: true,
+    });
 
-  const zones = [...area.allow.map((z) => ({ z, kind: 'allow' })), ...(area.typeOnly ?? []).map((z) => ({ z, kind: 'type' }))];
+  const zones = [
+    ...area.allow.map((z) => ({ z, kind: 'allow' })),
+    ...(area.typeOnly ?? []).map((z) => ({ z, kind: 'type' })),
+  ];
   for (let up = 0; up <= fileDepth; up++) {
     const prefix = up === 0 ? '\\./' : `(?:\\.\\./){${up}}`;
     const head = `^${prefix}${NOT_FURTHER}`;
@@ -182,9 +208,25 @@ function boundaryConfigs() {
 
 const NODE_GLOBALS = Object.fromEntries(
   [
-    'process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'AbortController', 'AbortSignal', 'TextEncoder',
-    'TextDecoder', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate',
-    'queueMicrotask', 'structuredClone', 'fetch', 'globalThis',
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'AbortController',
+    'AbortSignal',
+    'TextEncoder',
+    'TextDecoder',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'clearImmediate',
+    'queueMicrotask',
+    'structuredClone',
+    'fetch',
+    'globalThis',
   ].map((name) => [name, /** @type {const} */ ('readonly')]),
 );
 
@@ -201,7 +243,12 @@ export default tseslint.config(
       '@typescript-eslint/no-import-type-side-effects': 'error',
       // Protocol code validates control characters on purpose (hello frames, headers, names).
       'no-control-regex': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+      // Prettier wraps code at its printWidth but cannot wrap strings or comments: no line may be longer.
+      'max-len': ['error', { code: prettier.printWidth, tabWidth: 2 }],
     },
   },
   {
@@ -214,7 +261,13 @@ export default tseslint.config(
     files: ['**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', __filename: 'readonly' },
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        exports: 'writable',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+      },
     },
   },
   {
@@ -229,10 +282,14 @@ export default tseslint.config(
       // not matter, settled with Promise.allSettled); an empty catch block must say why (no-empty).
       'no-restricted-syntax': [
         'error',
-        ...["[body.type='Identifier'][body.name='undefined']", "[body.type='BlockStatement'][body.body.length=0]"].map((body) => ({
-          selector: `CallExpression[callee.property.name='catch'] > ArrowFunctionExpression${body}`,
-          message: 'This hides a fault: log it with logFailure(log, what), or say why with Promise.allSettled and a comment.',
-        })),
+        ...["[body.type='Identifier'][body.name='undefined']", "[body.type='BlockStatement'][body.body.length=0]"].map(
+          (body) => ({
+            selector: `CallExpression[callee.property.name='catch'] > ArrowFunctionExpression${body}`,
+            message:
+              'This hides a fault: log it with logFailure(log, what), or say why with Promise.allSettled and ' +
+              'a comment.',
+          }),
+        ),
       ],
     },
   },

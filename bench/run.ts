@@ -26,7 +26,15 @@ import { parseArgs } from 'node:util';
 import { summariseProfile, type ProfileSummary } from './lib/cpuprofile.ts';
 import { buildJs, buildSwitchboardJs } from './lib/build.ts';
 import { machine } from './lib/machine.ts';
-import { FULL_PLAN, PROFILE_BLOBS_PLAN, PROFILE_CALLS_PLAN, QUICK_PLAN, measurePath, type Plan, type RoundResult } from './lib/measure.ts';
+import {
+  FULL_PLAN,
+  PROFILE_BLOBS_PLAN,
+  PROFILE_CALLS_PLAN,
+  QUICK_PLAN,
+  measurePath,
+  type Plan,
+  type RoundResult,
+} from './lib/measure.ts';
 import { PATHS, type PathSpec } from './lib/paths.ts';
 import { ProcessGroup } from './lib/proc.ts';
 import { aggregate, consoleTable, updateDocs } from './lib/report.ts';
@@ -110,7 +118,11 @@ async function runOne(spec: PathSpec, round: number, profileDir?: string): Promi
   let timer: NodeJS.Timeout | undefined;
   try {
     const ctx = {
-      root: ROOT, js: JS, node: process.execPath, tmp, group,
+      root: ROOT,
+      js: JS,
+      node: process.execPath,
+      tmp,
+      group,
       ...(profileDir ? { profileDir } : {}),
       ...(SWITCHBOARD_CLI ? { switchboardCli: SWITCHBOARD_CLI } : {}),
       ...(SWITCHBOARD_FLAGS ? { switchboardFlags: SWITCHBOARD_FLAGS } : {}),
@@ -118,7 +130,15 @@ async function runOne(spec: PathSpec, round: number, profileDir?: string): Promi
     const timeout = new Promise<RoundResult>((resolve) => {
       timer = setTimeout(() => {
         void group.stopAll(500).then(() =>
-          resolve({ path: spec.id, round, available: false, reason: `timed out after ${plan.pathTimeoutMs / 1000} s`, verify: {} as RoundResult['verify'], errors: [], durationMs: plan.pathTimeoutMs }),
+          resolve({
+            path: spec.id,
+            round,
+            available: false,
+            reason: `timed out after ${plan.pathTimeoutMs / 1000} s`,
+            verify: {} as RoundResult['verify'],
+            errors: [],
+            durationMs: plan.pathTimeoutMs,
+          }),
         );
       }, plan.pathTimeoutMs);
     });
@@ -144,22 +164,32 @@ function short(r: RoundResult): string {
     r.blobMbPerSec ? `${r.blobMbPerSec.toFixed(0)} MB/s` : '',
     r.memMb ? `rss ${r.memMb.idleRss.toFixed(0)}/${r.memMb.peakLoad.toFixed(0)}/${r.memMb.peakAll.toFixed(0)} MB` : '',
     `first call ${r.firstCallMs?.toFixed(0)} ms`,
-    r.foreignCpuShare !== undefined && r.foreignCpuShare > 0.05 ? `others used ${(r.foreignCpuShare * 100).toFixed(0)}% CPU` : '',
+    r.foreignCpuShare !== undefined && r.foreignCpuShare > 0.05
+      ? `others used ${(r.foreignCpuShare * 100).toFixed(0)}% CPU`
+      : '',
     bad ? `${bad} verification problems: ${r.errors.slice(0, 2).join(' | ')}` : 'verified',
     `(${(r.durationMs / 1000).toFixed(1)} s)`,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
   const info = machine(process.execPath);
-  log(`bench: ${paths.length} paths × ${plan.rounds} round(s) on ${info.cpuModel} (${info.cores} cores), node ${info.node}`);
+  log(
+    `bench: ${paths.length} paths × ${plan.rounds} round(s) ` +
+      `on ${info.cpuModel} (${info.cores} cores), node ${info.node}`,
+  );
 
   if (values.profile) {
     const dir = path.join(resultsDir, `${stamp}-profiles`);
     mkdirSync(dir, { recursive: true });
     const summaries: Record<string, ProfileSummary[]> = {};
-    for (const [kind, profilePlan] of [['calls', PROFILE_CALLS_PLAN], ['blobs', PROFILE_BLOBS_PLAN]] as const) {
+    for (const [kind, profilePlan] of [
+      ['calls', PROFILE_CALLS_PLAN],
+      ['blobs', PROFILE_BLOBS_PLAN],
+    ] as const) {
       Object.assign(plan, profilePlan);
       for (const spec of paths) {
         const sub = path.join(dir, `${spec.id}-${kind}`);
@@ -167,7 +197,9 @@ async function main(): Promise<void> {
         log(`profiling ${spec.id} (${kind === 'calls' ? 'small calls only' : '10 MB responses only'})`);
         const r = await runOne(spec, 0, sub);
         log(`  ${short(r)}`);
-        const list = readdirSync(sub).filter((f) => f.endsWith('.cpuprofile')).map((f) => summariseProfile(path.join(sub, f), ROOT));
+        const list = readdirSync(sub)
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .map((f) => summariseProfile(path.join(sub, f), ROOT));
         summaries[`${spec.id}-${kind}`] = list;
         for (const s of list) log(s.text);
       }
@@ -187,7 +219,10 @@ async function main(): Promise<void> {
       let r = await runOne(spec, round);
       // Another program busy on the machine makes a window meaningless: measure it again.
       for (let retry = 1; retry <= MAX_RETRIES && (r.foreignCpuShare ?? 0) > MAX_FOREIGN_SHARE; retry++) {
-        log(`  ${spec.id.padEnd(20)} disturbed: other processes used ${((r.foreignCpuShare ?? 0) * 100).toFixed(0)}% of the CPUs; measuring again`);
+        log(
+          `  ${spec.id.padEnd(20)} disturbed: other processes ` +
+            `used ${((r.foreignCpuShare ?? 0) * 100).toFixed(0)}% of the CPUs; measuring again`,
+        );
         disturbed.push(r);
         await new Promise((res) => setTimeout(res, 2000 * retry));
         r = await runOne(spec, round);
@@ -200,11 +235,34 @@ async function main(): Promise<void> {
   const durationS = (performance.now() - started) / 1000;
   const file = path.join(resultsDir, `${stamp}.json`);
   const variant = { switchboardJs: values['switchboard-js'], nodeFlags: SWITCHBOARD_FLAGS ?? [] };
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: info, plan, quick: values.quick, variant, durationS, summary, rounds: results, disturbed }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: info,
+        plan,
+        quick: values.quick,
+        variant,
+        durationS,
+        summary,
+        rounds: results,
+        disturbed,
+      },
+      null,
+      2,
+    ),
+  );
   process.stdout.write(consoleTable(summary));
   log(`\nraw data: ${path.relative(ROOT, file)} (${durationS.toFixed(0)} s)`);
   if (!values.quick && !values['no-docs'] && !values.only && !experiment) {
-    updateDocs(path.join(ROOT, 'docs/benchmarks.md'), { machine: info, plan, summary, durationS, resultsFile: path.relative(ROOT, file) });
+    updateDocs(path.join(ROOT, 'docs/benchmarks.md'), {
+      machine: info,
+      plan,
+      summary,
+      durationS,
+      resultsFile: path.relative(ROOT, file),
+    });
     log('docs/benchmarks.md updated');
   }
 }

@@ -42,7 +42,10 @@ if (canStripTypes()) {
     await import(pathToFileURL(cli).href);
   } catch (err) {
     if (err && err.code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING') {
-      fail(`Node does not run TypeScript from inside node_modules (${cli}). Run Switchboard from a checkout, or a packaged build.`);
+      fail(
+        `Node does not run TypeScript from inside node_modules (${cli}). Run Switchboard from a checkout, or ` +
+          `a packaged build.`,
+      );
     }
     throw err;
   }
@@ -51,7 +54,8 @@ if (canStripTypes()) {
   if (node === undefined) {
     fail(
       `this Node (${process.version}) cannot run TypeScript, and the bundled Node 24 was not found ` +
-        `(looked in ${join(root, 'node_modules', 'node', 'bin')}). Install Node >= 22.18, or run \`npm ci\` in ${root}.`,
+        (`(looked in ${join(root, 'node_modules', 'node', 'bin')}). ` +
+          `Install Node >= 22.18, or run \`npm ci\` in ${root}.`),
     );
   }
   const child = spawn(node, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -25,7 +25,11 @@ const TOOLS = [
     name: 'get_weather',
     title: 'Weather',
     description: 'Current weather for a city.',
-    input_schema: { type: 'object', properties: { city: { type: 'string', description: 'City name' } }, required: ['city'] },
+    input_schema: {
+      type: 'object',
+      properties: { city: { type: 'string', description: 'City name' } },
+      required: ['city'],
+    },
     output_schema: {
       type: 'object',
       properties: { city: { type: 'string' }, temperature_c: { type: 'number' }, conditions: { type: 'string' } },
@@ -48,11 +52,22 @@ const TOOLS = [
 ];
 
 const RESOURCES = [
-  { uri: 'travel://policy', name: 'travel-policy', title: 'Travel policy', description: 'Who may book which class.', mime_type: 'text/markdown' },
+  {
+    uri: 'travel://policy',
+    name: 'travel-policy',
+    title: 'Travel policy',
+    description: 'Who may book which class.',
+    mime_type: 'text/markdown',
+  },
 ];
 
 const RESOURCE_TEMPLATES = [
-  { uri_template: 'travel://bookings/{id}', name: 'booking', description: 'A booking by id, e.g. travel://bookings/BK-TOK-14A', mime_type: 'application/json' },
+  {
+    uri_template: 'travel://bookings/{id}',
+    name: 'booking',
+    description: 'A booking by id, e.g. travel://bookings/BK-TOK-14A',
+    mime_type: 'application/json',
+  },
 ];
 
 const PROMPTS = [
@@ -73,7 +88,10 @@ function getWeather(args) {
   const city = String(args.city ?? '').trim();
   if (!city) return error(400, 'city is required');
   const weather = { city, temperature_c: 10 + (city.length % 20), conditions: 'sunny' };
-  return { content: [{ type: 'text', text: `${city}: ${weather.temperature_c} °C, sunny` }], structured_content: weather };
+  return {
+    content: [{ type: 'text', text: `${city}: ${weather.temperature_c} °C, sunny` }],
+    structured_content: weather,
+  };
 }
 
 /** Round 1 asks the class, round 2 the seat, round 3 books. State lives in context and answers. */
@@ -84,7 +102,11 @@ function bookFlight(args, answers, context) {
     return {
       elicit: {
         message: `Which class would you like to fly to ${destination}?`,
-        schema: { type: 'object', properties: { class: { type: 'string', title: 'Class', enum: CLASSES } }, required: ['class'] },
+        schema: {
+          type: 'object',
+          properties: { class: { type: 'string', title: 'Class', enum: CLASSES } },
+          required: ['class'],
+        },
         context: { step: 'class' },
       },
     };
@@ -95,7 +117,11 @@ function bookFlight(args, answers, context) {
     return {
       elicit: {
         message: `Window or aisle seat in ${travelClass}?`,
-        schema: { type: 'object', properties: { seat: { type: 'string', title: 'Seat', enum: Object.keys(SEATS) } }, required: ['seat'] },
+        schema: {
+          type: 'object',
+          properties: { seat: { type: 'string', title: 'Seat', enum: Object.keys(SEATS) } },
+          required: ['seat'],
+        },
         context: { step: 'seat', class: travelClass },
       },
     };
@@ -107,7 +133,10 @@ function bookFlight(args, answers, context) {
   const booking = `BK-${destination.slice(0, 3).toUpperCase()}-${seat}`;
   return {
     content: [
-      { type: 'text', text: `Booked a ${travelClass} ${seatKind} seat (${seat}) to ${destination}. Booking ${booking}.` },
+      {
+        type: 'text',
+        text: `Booked a ${travelClass} ${seatKind} seat (${seat}) to ${destination}. Booking ${booking}.`,
+      },
       { type: 'resource_link', uri: `travel://bookings/${booking}`, name: booking, mime_type: 'application/json' },
     ],
     structured_content: { booking, destination, class: travelClass, seat },
@@ -134,7 +163,8 @@ function readResource(envelope) {
   const uri = String(envelope.uri ?? '');
   if (uri === 'travel://policy') return text(POLICY);
   const prefix = 'travel://bookings/';
-  if (uri.startsWith(`${prefix}BK-`)) return text(JSON.stringify({ booking: uri.slice(prefix.length), status: 'confirmed' }));
+  if (uri.startsWith(`${prefix}BK-`))
+    return text(JSON.stringify({ booking: uri.slice(prefix.length), status: 'confirmed' }));
   return error(404, `No such resource: ${uri}`);
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Headless entry: `switchboard serve|shim|list|call|doctor|clients|install|uninstall|adopt|restore|secrets`. Thin: parses arguments, builds the
+ * Headless entry: `switchboard serve|shim|list|call|doctor|clients|install|uninstall|adopt|restore|secrets`. Thin:
+ * parses arguments, builds the
  * engine, prints results. All behaviour lives in main/engine (and main/shim for `shim`).
  */
 import { parseArgs } from 'node:util';
@@ -97,7 +98,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const commands = await import('./cli/commands.ts');
-  const common = { configPath: values.config, timeoutMs: values.timeout === undefined ? 30_000 : Number(values.timeout) };
+  const common = {
+    configPath: values.config,
+    timeoutMs: values.timeout === undefined ? 30_000 : Number(values.timeout),
+  };
   switch (command) {
     case 'serve':
       return commands.serve({
@@ -124,7 +128,10 @@ async function main(argv: string[]): Promise<number> {
     case 'install':
     case 'uninstall': {
       const [client, extra] = positionals;
-      if (!client || extra) throw new UsageError(`usage: switchboard ${command} CLIENT${command === 'install' ? ' [--profile NAME]' : ''} [--dry-run]`);
+      if (!client || extra)
+        throw new UsageError(
+          `usage: switchboard ${command} CLIENT${command === 'install' ? ' [--profile NAME]' : ''} [--dry-run]`,
+        );
       const cli = await import('./cli/clients.ts');
       return command === 'install'
         ? cli.install({ client, profile: values.profile, dryRun: values['dry-run'] })
@@ -132,13 +139,24 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'adopt': {
       const [client, extra] = positionals;
-      if (!client || extra) throw new UsageError('usage: switchboard adopt CLIENT [--servers a,b] [--profile NAME] [--dry-run]');
-      const servers = values.servers?.split(',').map((s) => s.trim()).filter(Boolean);
-      if (servers && servers.length === 0) throw new UsageError('--servers needs at least one server name, e.g. --servers github,linear');
-      return (await import('./cli/clients.ts')).adopt({ client, servers, profile: values.profile, dryRun: values['dry-run'], configPath: values.config });
+      if (!client || extra)
+        throw new UsageError('usage: switchboard adopt CLIENT [--servers a,b] [--profile NAME] [--dry-run]');
+      const servers = values.servers
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (servers && servers.length === 0)
+        throw new UsageError('--servers needs at least one server name, e.g. --servers github,linear');
+      return (await import('./cli/clients.ts')).adopt({
+        client,
+        servers,
+        profile: values.profile,
+        dryRun: values['dry-run'],
+        configPath: values.config,
+      });
     }
     case 'restore':
-      if (values.all === (positionals.length > 0)) throw new UsageError('usage: switchboard restore CLIENT... | --all');
+      if (values.all === positionals.length > 0) throw new UsageError('usage: switchboard restore CLIENT... | --all');
       return (await import('./cli/clients.ts')).restore({ clients: positionals, all: values.all });
     case 'secrets': {
       const [action, name, value, extra] = positionals;

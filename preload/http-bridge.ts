@@ -58,7 +58,11 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
   const reconnect = options.reconnect ?? { initialMs: 500, maxMs: 15_000 };
 
   async function call(method: string, args: unknown[]): Promise<Reply<unknown>> {
-    if (!Object.hasOwn(table, method)) return fail({ code: 'method_not_found', message: `the control API has no method ${JSON.stringify(method.slice(0, 64))}` });
+    if (!Object.hasOwn(table, method))
+      return fail({
+        code: 'method_not_found',
+        message: `the control API has no method ${JSON.stringify(method.slice(0, 64))}`,
+      });
     const spec = table[method]!;
     let parsed: readonly unknown[];
     try {
@@ -77,9 +81,14 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
       return encodeURIComponent(String(parsed[index]));
     });
     const query = new URLSearchParams();
-    const init: RequestInit = { method: spec.http.method, headers: { ...auth, accept: 'application/json' }, credentials: 'same-origin' };
+    const init: RequestInit = {
+      method: spec.http.method,
+      headers: { ...auth, accept: 'application/json' },
+      credentials: 'same-origin',
+    };
     if (spec.http.method === 'POST') {
-      // Always a JSON request (`{}` when the method takes no body, empty when it is left out): /api refuses other POSTs.
+      // Always a JSON request (`{}` when the method takes no body, empty when it is left out): /api refuses other
+      // POSTs.
       const bodyIndex = names.findIndex((_name, index) => !inPath.has(index));
       const value = bodyIndex === -1 ? {} : parsed[bodyIndex];
       init.body = value === undefined ? '' : JSON.stringify(value);
@@ -95,7 +104,10 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
     try {
       res = await doFetch(url, init);
     } catch (err) {
-      return fail({ code: UNREACHABLE, message: `cannot reach Switchboard at ${base}: ${err instanceof Error ? err.message : String(err)}` });
+      return fail({
+        code: UNREACHABLE,
+        message: `cannot reach Switchboard at ${base}: ${err instanceof Error ? err.message : String(err)}`,
+      });
     }
     const text = await res.text().catch(() => '');
     if (res.ok) {
@@ -168,7 +180,11 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
     let delay = reconnect.initialMs;
     while (!signal.aborted) {
       try {
-        const headers: Record<string, string> = { ...auth, accept: 'text/event-stream', ...(lastId === undefined ? {} : { 'last-event-id': lastId }) };
+        const headers: Record<string, string> = {
+          ...auth,
+          accept: 'text/event-stream',
+          ...(lastId === undefined ? {} : { 'last-event-id': lastId }),
+        };
         const res = await doFetch(`${base}/events`, { headers, signal, credentials: 'same-origin' });
         if (res.ok && res.body) {
           delay = reconnect.initialMs;
@@ -182,10 +198,14 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
       if (signal.aborted) return;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
-        signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
       delay = Math.min(delay * 2, reconnect.maxMs);
     }
@@ -206,7 +226,8 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
   return {
     call,
     on(event, listener) {
-      if (!isEventName(event)) throw new Error(`switchboard.on: unknown event ${JSON.stringify(String(event).slice(0, 64))}`);
+      if (!isEventName(event))
+        throw new Error(`switchboard.on: unknown event ${JSON.stringify(String(event).slice(0, 64))}`);
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
       const own = (payload: unknown): void => listener(payload);

@@ -4,7 +4,15 @@
  * Kept apart from preload/index.ts so tests can run it against an in-process IPC pair.
  */
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
-import { IPC_EVENT_CHANNEL, METHODS, isEventName, isReply, type ApiBridge, type MethodTable, type Reply } from './contract/index.ts';
+import {
+  IPC_EVENT_CHANNEL,
+  METHODS,
+  isEventName,
+  isReply,
+  type ApiBridge,
+  type MethodTable,
+  type Reply,
+} from './contract/index.ts';
 
 /** The slice of ipcRenderer the bridge uses. */
 export type IpcRendererSlice = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
@@ -13,23 +21,36 @@ function failure(code: 'method_not_found' | 'invalid_request' | 'gateway_unreach
   return { ok: false, error: { code, message } };
 }
 
-export function createIpcBridge<Api>(ipc: IpcRendererSlice, table: MethodTable<Api> = METHODS as MethodTable<Api>): ApiBridge {
-  const channels = new Map<string, string>(Object.entries(table).map(([method, spec]) => [method, (spec as { channel: string }).channel]));
+export function createIpcBridge<Api>(
+  ipc: IpcRendererSlice,
+  table: MethodTable<Api> = METHODS as MethodTable<Api>,
+): ApiBridge {
+  const channels = new Map<string, string>(
+    Object.entries(table).map(([method, spec]) => [method, (spec as { channel: string }).channel]),
+  );
   return {
     async call(method, args) {
       const channel = channels.get(method);
-      if (channel === undefined) return failure('method_not_found', `the control API has no method ${JSON.stringify(String(method).slice(0, 64))}`);
+      if (channel === undefined)
+        return failure(
+          'method_not_found',
+          `the control API has no method ${JSON.stringify(String(method).slice(0, 64))}`,
+        );
       if (!Array.isArray(args)) return failure('invalid_request', `${method}: the arguments must be an array`);
       try {
         const reply: unknown = await ipc.invoke(channel, ...args);
-        return isReply(reply) ? reply : failure('gateway_unreachable', `${method}: the app's main process answered something that is not a reply`);
+        return isReply(reply)
+          ? reply
+          : failure('gateway_unreachable', `${method}: the app's main process answered something that is not a reply`);
       } catch (err) {
-        // Only when IPC itself failed (no handler yet, a value that cannot be cloned): main answers failures as replies.
+        // Only when IPC itself failed (no handler yet, a value that cannot be cloned): main answers failures as
+        // replies.
         return failure('gateway_unreachable', `${method}: ${err instanceof Error ? err.message : String(err)}`);
       }
     },
     on(event, listener) {
-      if (!isEventName(event)) throw new Error(`switchboard.on: unknown event ${JSON.stringify(String(event).slice(0, 64))}`);
+      if (!isEventName(event))
+        throw new Error(`switchboard.on: unknown event ${JSON.stringify(String(event).slice(0, 64))}`);
       const onEvent = (_e: IpcRendererEvent, name: unknown, payload: unknown): void => {
         if (name === event) listener(payload);
       };

@@ -60,22 +60,31 @@ export function summarize(base: Omit<ScenarioResult, 'outcome' | 'counts' | 'fai
     if (c.status === 'SUCCESS') counts.success++;
     if (c.status === 'FAILURE') counts.failure++;
     if (c.status === 'WARNING') counts.warning++;
-    if (FAILING.has(c.status) && !failing.has(c.id)) failing.set(c.id, { id: c.id, status: c.status, message: c.errorMessage ?? c.description ?? c.name });
+    if (FAILING.has(c.status) && !failing.has(c.id))
+      failing.set(c.id, { id: c.id, status: c.status, message: c.errorMessage ?? c.description ?? c.name });
   }
   if (base.checks.length === 0) {
-    return { ...base, outcome: 'error', counts, failing: [{ id: RUN_ERROR, status: 'FAILURE', message: base.error ?? 'the scenario produced no checks' }] };
+    return {
+      ...base,
+      outcome: 'error',
+      counts,
+      failing: [{ id: RUN_ERROR, status: 'FAILURE', message: base.error ?? 'the scenario produced no checks' }],
+    };
   }
   return { ...base, outcome: failing.size === 0 ? 'pass' : 'fail', counts, failing: [...failing.values()] };
 }
 
-export const resultKey = (r: Pick<ScenarioResult, 'kind' | 'suite' | 'target' | 'scenario'>) => `${r.kind} ${r.suite} ${r.target} ${r.scenario}`;
+export const resultKey = (r: Pick<ScenarioResult, 'kind' | 'suite' | 'target' | 'scenario'>) =>
+  `${r.kind} ${r.suite} ${r.target} ${r.scenario}`;
 
 export function emptyBaseline(): Baseline {
   return { server: {}, client: {} };
 }
 
 // The YAML parser is the one the conformance package itself depends on (no extra dependency).
-interface YamlModule { parse(text: string): unknown }
+interface YamlModule {
+  parse(text: string): unknown;
+}
 function yaml(root: string): YamlModule {
   const req = createRequire(path.join(root, 'node_modules/conformance-2026/package.json'));
   return req('yaml') as YamlModule;
@@ -91,10 +100,12 @@ export async function loadBaseline(root: string, file: string): Promise<Baseline
   }
   const raw = yaml(root).parse(text) ?? {};
   const where = path.relative(root, file);
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${where}: expected a mapping with "server" and "client" keys`);
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error(`${where}: expected a mapping with "server" and "client" keys`);
   const out = emptyBaseline();
   for (const [kind, suites] of Object.entries(raw as Record<string, unknown>)) {
-    if (kind !== 'server' && kind !== 'client') throw new Error(`${where}: unknown top-level key "${kind}" (expected server, client)`);
+    if (kind !== 'server' && kind !== 'client')
+      throw new Error(`${where}: unknown top-level key "${kind}" (expected server, client)`);
     for (const [suite, targets] of Object.entries(asMap(suites, `${where}: ${kind}`))) {
       for (const [target, scenarios] of Object.entries(asMap(targets, `${where}: ${kind}.${suite}`))) {
         for (const [scenario, entry] of Object.entries(asMap(scenarios, `${where}: ${kind}.${suite}.${target}`))) {
@@ -117,7 +128,10 @@ function asMap(value: unknown, where: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-export function lookup(baseline: Baseline, r: Pick<ScenarioResult, 'kind' | 'suite' | 'target' | 'scenario'>): BaselineEntry | undefined {
+export function lookup(
+  baseline: Baseline,
+  r: Pick<ScenarioResult, 'kind' | 'suite' | 'target' | 'scenario'>,
+): BaselineEntry | undefined {
   return baseline[r.kind][r.suite]?.[r.target]?.[r.scenario];
 }
 
@@ -148,13 +162,15 @@ export function compare(results: ScenarioResult[], baseline: Baseline): Differen
       continue;
     }
     for (const f of r.failing) {
-      if (!entry.checks.includes(f.id)) diffs.push({ kind: 'unexpected', key, detail: `${f.id} ${f.status}: ${f.message}` });
+      if (!entry.checks.includes(f.id))
+        diffs.push({ kind: 'unexpected', key, detail: `${f.id} ${f.status}: ${f.message}` });
     }
     const fixed = entry.checks.filter((id) => !failing.has(id));
     if (fixed.length > 0) {
-      const detail = r.failing.length === 0
-        ? 'the expected failure now passes: remove it from the baseline'
-        : `expected-failing checks now pass: ${fixed.join(', ')}: remove them from the baseline`;
+      const detail =
+        r.failing.length === 0
+          ? 'the expected failure now passes: remove it from the baseline'
+          : `expected-failing checks now pass: ${fixed.join(', ')}: remove them from the baseline`;
       diffs.push({ kind: 'stale', key, detail: `${detail} (npm run conformance -- --write-baseline)` });
     }
   }
@@ -187,7 +203,11 @@ const HEADER = `# Expected failures of \`npm run conformance\` (scripts/conforma
 # someone writes the real one.
 `;
 
-export async function writeBaseline(file: string, baseline: Baseline, order: { suites: string[]; targets: string[] }): Promise<void> {
+export async function writeBaseline(
+  file: string,
+  baseline: Baseline,
+  order: { suites: string[]; targets: string[] },
+): Promise<void> {
   const q = (s: string) => JSON.stringify(s);
   const rank = (list: string[], v: string) => {
     const i = list.indexOf(v);
@@ -195,7 +215,9 @@ export async function writeBaseline(file: string, baseline: Baseline, order: { s
   };
   const lines = [HEADER];
   for (const kind of ['server', 'client'] as const) {
-    const suites = Object.keys(baseline[kind]).sort((a, b) => rank(order.suites, a) - rank(order.suites, b) || a.localeCompare(b));
+    const suites = Object.keys(baseline[kind]).sort(
+      (a, b) => rank(order.suites, a) - rank(order.suites, b) || a.localeCompare(b),
+    );
     const kept = suites.filter((s) => Object.values(baseline[kind][s] ?? {}).some((t) => Object.keys(t).length > 0));
     if (kept.length === 0) {
       lines.push(`${kind}: {}`);
@@ -205,7 +227,9 @@ export async function writeBaseline(file: string, baseline: Baseline, order: { s
     for (const suite of kept) {
       lines.push(`  ${q(suite)}:`);
       const targets = baseline[kind][suite]!;
-      const names = Object.keys(targets).sort((a, b) => rank(order.targets, a) - rank(order.targets, b) || a.localeCompare(b));
+      const names = Object.keys(targets).sort(
+        (a, b) => rank(order.targets, a) - rank(order.targets, b) || a.localeCompare(b),
+      );
       for (const target of names) {
         const scenarios = targets[target]!;
         if (Object.keys(scenarios).length === 0) continue;

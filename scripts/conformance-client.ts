@@ -19,7 +19,10 @@ const CAPABILITIES = { roots: { listChanged: true }, sampling: {}, elicitation: 
 const TIMEOUT_MS = 10_000;
 
 type Json = Record<string, unknown>;
-interface ToolCall { name: string; arguments?: Json }
+interface ToolCall {
+  name: string;
+  arguments?: Json;
+}
 
 const log = (line: string) => process.stderr.write(`conformance-client: ${line}\n`);
 
@@ -69,7 +72,9 @@ async function main(): Promise<number> {
 
 async function runScenario(upstream: Upstream, scenario: string, context: Json, capabilities: Json): Promise<void> {
   const request = (method: string, params?: Json) => upstream.request(method, params, { timeoutMs: TIMEOUT_MS });
-  const tools = capabilities.tools ? ((await request('tools/list', {})).tools as { name: string; inputSchema?: Json }[] | undefined) ?? [] : [];
+  const tools = capabilities.tools
+    ? (((await request('tools/list', {})).tools as { name: string; inputSchema?: Json }[] | undefined) ?? [])
+    : [];
   log(`tools: ${tools.map((t) => t.name).join(', ') || '(none)'}`);
 
   const scripted: Record<string, ToolCall[]> = {
@@ -78,7 +83,12 @@ async function runScenario(upstream: Upstream, scenario: string, context: Json, 
     'sse-retry': [{ name: 'test_reconnection', arguments: {} }],
     'elicitation-sep1034-client-defaults': [{ name: 'test_client_elicitation_defaults', arguments: {} }],
     'json-schema-ref-no-deref': [],
-    'sep-2322-client-request-state': ['test_mrtr_echo_state', 'test_mrtr_unrelated', 'test_mrtr_no_state', 'test_mrtr_no_result_type'].map((name) => ({ name, arguments: {} })),
+    'sep-2322-client-request-state': [
+      'test_mrtr_echo_state',
+      'test_mrtr_unrelated',
+      'test_mrtr_no_state',
+      'test_mrtr_no_result_type',
+    ].map((name) => ({ name, arguments: {} })),
   };
   if (scenario === 'sse-retry') {
     // In the gateway an upstream is up long before the first call, its GET stream already open.
@@ -88,7 +98,10 @@ async function runScenario(upstream: Upstream, scenario: string, context: Json, 
   }
   const fromContext = Array.isArray(context.toolCalls) ? (context.toolCalls as ToolCall[]) : undefined;
   // Anything else: call every tool the server lists, with arguments made up from its schema.
-  const calls = fromContext ?? scripted[scenario] ?? tools.map((t) => ({ name: t.name, arguments: sampleArguments(t.inputSchema) }));
+  const calls =
+    fromContext ??
+    scripted[scenario] ??
+    tools.map((t) => ({ name: t.name, arguments: sampleArguments(t.inputSchema) }));
   for (const call of calls) {
     const params = { name: call.name, arguments: call.arguments ?? {} };
     // input_required is answered the way the gateway does it for a stateful client.
@@ -120,7 +133,12 @@ async function answerQuestion(method: string, _params: Json): Promise<Json> {
       // A client with no user to ask accepts without edits; filling schema defaults is the UI's job.
       return { action: 'accept', content: {} };
     case 'sampling/createMessage':
-      return { role: 'assistant', content: { type: 'text', text: 'A canned answer from the conformance client.' }, model: 'none', stopReason: 'endTurn' };
+      return {
+        role: 'assistant',
+        content: { type: 'text', text: 'A canned answer from the conformance client.' },
+        model: 'none',
+        stopReason: 'endTurn',
+      };
     case 'roots/list':
       return { roots: [] };
     default:
@@ -135,7 +153,16 @@ function sampleArguments(schema: Json | undefined): Json {
   const args: Json = {};
   for (const [name, prop] of Object.entries(properties)) {
     if (!required.has(name)) continue;
-    args[name] = prop.type === 'number' || prop.type === 'integer' ? 1 : prop.type === 'boolean' ? true : prop.type === 'array' ? [] : prop.type === 'object' ? {} : 'test';
+    args[name] =
+      prop.type === 'number' || prop.type === 'integer'
+        ? 1
+        : prop.type === 'boolean'
+          ? true
+          : prop.type === 'array'
+            ? []
+            : prop.type === 'object'
+              ? {}
+              : 'test';
   }
   return args;
 }
@@ -150,7 +177,10 @@ function parseContext(raw: string | undefined): Json {
   }
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  log(`crashed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(`crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);

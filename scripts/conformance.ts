@@ -22,8 +22,17 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
-  compare, loadBaseline, lookup, missingReasons, summarize, updatedBaseline, writeBaseline,
-  type CheckSummary, type Difference, type Kind, type ScenarioResult,
+  compare,
+  loadBaseline,
+  lookup,
+  missingReasons,
+  summarize,
+  updatedBaseline,
+  writeBaseline,
+  type CheckSummary,
+  type Difference,
+  type Kind,
+  type ScenarioResult,
 } from './conformance-baseline.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -41,8 +50,17 @@ const KILL_AFTER_MS = 60_000;
 const START_TIMEOUT_MS = 30_000;
 
 const QUICK_SERVER = new Set([
-  'server-initialize', 'server-stateless', 'tools-list', 'tools-call-simple-text', 'tools-call-with-progress', 'tools-call-elicitation',
-  'resources-read-text', 'prompts-get-with-args', 'dns-rebinding-protection', 'input-required-result-basic-elicitation', 'caching',
+  'server-initialize',
+  'server-stateless',
+  'tools-list',
+  'tools-call-simple-text',
+  'tools-call-with-progress',
+  'tools-call-elicitation',
+  'resources-read-text',
+  'prompts-get-with-args',
+  'dns-rebinding-protection',
+  'input-required-result-basic-elicitation',
+  'caching',
 ]);
 const QUICK_CLIENT = new Set(['initialize', 'tools_call', 'request-metadata']);
 
@@ -63,7 +81,12 @@ function parseArgs(argv: string[]): Options {
   const opts: Options = { quick: false, writeBaseline: false, writeDocs: false, deadlineMs: 8 * 60_000 };
   const list = (v: string | undefined, flag: string) => {
     if (!v) usage(`${flag} needs a value`);
-    return new Set(v.split(',').map((s) => s.trim()).filter(Boolean));
+    return new Set(
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -85,8 +108,14 @@ function parseArgs(argv: string[]): Options {
 
 function usage(problem?: string): never {
   if (problem) process.stderr.write(`conformance: ${problem}\n`);
-  process.stderr.write(`usage: npm run conformance -- [--quick] [--write-baseline] [--write-docs] [--target direct,gateway-stdio,gateway-http,upstream-client]
-                          [--suite 2025-11-25@0.1,2025-11-25@0.2,2026-07-28@0.2] [--scenario NAME,...] [--deadline-minutes N]\n`);
+  process.stderr.write(
+    [
+      'usage: npm run conformance -- [--quick] [--write-baseline] [--write-docs]',
+      '         [--target direct,gateway-stdio,gateway-http,upstream-client]',
+      '         [--suite 2025-11-25@0.1,2025-11-25@0.2,2026-07-28@0.2] [--scenario NAME,...] [--deadline-minutes N]',
+      '',
+    ].join('\n'),
+  );
   process.exit(problem ? 2 : 0);
 }
 
@@ -104,11 +133,27 @@ const running = new Set<Proc>();
 const TAIL = 64 * 1024;
 
 function launch(args: string[], env: NodeJS.ProcessEnv = process.env, keepStdin = false): Proc {
-  const child = spawn(NODE, args, { cwd: ROOT, env, detached: process.platform !== 'win32', stdio: [keepStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-  const proc: Proc = { child, out: '', err: '', exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-  child.stdout!.on('data', (d: Buffer) => { proc.out = (proc.out + d.toString()).slice(-TAIL); });
-  child.stderr!.on('data', (d: Buffer) => { proc.err = (proc.err + d.toString()).slice(-TAIL); });
-  child.once('error', (e) => { proc.err += `\nspawn failed: ${e.message}`; });
+  const child = spawn(NODE, args, {
+    cwd: ROOT,
+    env,
+    detached: process.platform !== 'win32',
+    stdio: [keepStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  const proc: Proc = {
+    child,
+    out: '',
+    err: '',
+    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+  };
+  child.stdout!.on('data', (d: Buffer) => {
+    proc.out = (proc.out + d.toString()).slice(-TAIL);
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    proc.err = (proc.err + d.toString()).slice(-TAIL);
+  });
+  child.once('error', (e) => {
+    proc.err += `\nspawn failed: ${e.message}`;
+  });
   running.add(proc);
   void proc.exited.then(() => running.delete(proc));
   return proc;
@@ -144,13 +189,23 @@ process.on('exit', () => {
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 
 /** Waits until `pattern` matches the process's stdout or stderr. */
-async function waitForOutput(p: Proc, stream: 'out' | 'err', pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpMatchArray> {
+async function waitForOutput(
+  p: Proc,
+  stream: 'out' | 'err',
+  pattern: RegExp,
+  timeoutMs: number,
+  what: string,
+): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = p[stream].match(pattern);
     if (m) return m;
-    if (!alive(p)) throw new Error(`${what} exited (code ${p.child.exitCode ?? p.child.signalCode}) before it was ready:\n${tail(p.err || p.out)}`);
-    if (Date.now() > deadline) throw new Error(`${what} was not ready after ${timeoutMs / 1000}s:\n${tail(p.err || p.out)}`);
+    if (!alive(p))
+      throw new Error(
+        `${what} exited (code ${p.child.exitCode ?? p.child.signalCode}) before it was ready:\n${tail(p.err || p.out)}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(`${what} was not ready after ${timeoutMs / 1000}s:\n${tail(p.err || p.out)}`);
     await sleep(50);
   }
 }
@@ -168,14 +223,18 @@ interface Suite {
   version: string;
   revision: string;
   bin: string;
-  /** 0.2+: --spec-version/--force/--timeout; 0.1 runs every scenario at 2025-11-25 and has no timeout flag for servers. */
+  /**
+   * 0.2+: --spec-version/--force/--timeout; 0.1 runs every scenario at 2025-11-25 and has no timeout flag for servers.
+   */
   versionedCli: boolean;
   server: string[];
   client: string[];
 }
 
 async function packageVersion(pkg: string): Promise<string> {
-  const json = JSON.parse(await readFile(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string };
+  const json = JSON.parse(await readFile(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return json.version;
 }
 
@@ -184,7 +243,10 @@ async function runCapture(args: string[], timeoutMs = 30_000): Promise<string> {
   const timer = setTimeout(() => signal(p, 'SIGKILL'), timeoutMs);
   const code = await p.exited;
   clearTimeout(timer);
-  if (code !== 0) throw new Error(`node ${args.map((a) => path.relative(ROOT, a) || a).join(' ')} failed (exit ${code}):\n${tail(p.err || p.out)}`);
+  if (code !== 0)
+    throw new Error(
+      `node ${args.map((a) => path.relative(ROOT, a) || a).join(' ')} failed (exit ${code}):\n${tail(p.err || p.out)}`,
+    );
   return p.out;
 }
 
@@ -215,10 +277,37 @@ async function loadSuites(): Promise<Suite[]> {
   // 0.1.x predates frozen requirement sets: run what 2025-11-25 requires, as far as 0.1.x has it.
   const in1 = { server: new Set(all1.server), client: new Set(all1.client) };
   return [
-    { id: `2025-11-25@${minor(v1)}`, label: `2025-11-25 · conformance ${v1}`, pkg: 'conformance-2025', version: v1, revision: '2025-11-25', bin: bin1, versionedCli: false,
-      server: req2025.server.filter((s) => in1.server.has(s)), client: req2025.client.filter((s) => in1.client.has(s)) },
-    { id: `2025-11-25@${minor(v2)}`, label: `2025-11-25 · conformance ${v2}`, pkg: 'conformance-2026', version: v2, revision: '2025-11-25', bin: bin2, versionedCli: true, ...req2025 },
-    { id: `2026-07-28@${minor(v2)}`, label: `2026-07-28 · conformance ${v2}`, pkg: 'conformance-2026', version: v2, revision: '2026-07-28', bin: bin2, versionedCli: true, ...req2026 },
+    {
+      id: `2025-11-25@${minor(v1)}`,
+      label: `2025-11-25 · conformance ${v1}`,
+      pkg: 'conformance-2025',
+      version: v1,
+      revision: '2025-11-25',
+      bin: bin1,
+      versionedCli: false,
+      server: req2025.server.filter((s) => in1.server.has(s)),
+      client: req2025.client.filter((s) => in1.client.has(s)),
+    },
+    {
+      id: `2025-11-25@${minor(v2)}`,
+      label: `2025-11-25 · conformance ${v2}`,
+      pkg: 'conformance-2026',
+      version: v2,
+      revision: '2025-11-25',
+      bin: bin2,
+      versionedCli: true,
+      ...req2025,
+    },
+    {
+      id: `2026-07-28@${minor(v2)}`,
+      label: `2026-07-28 · conformance ${v2}`,
+      pkg: 'conformance-2026',
+      version: v2,
+      revision: '2026-07-28',
+      bin: bin2,
+      versionedCli: true,
+      ...req2026,
+    },
   ];
 }
 
@@ -239,11 +328,19 @@ interface Target {
 
 function fixtureTarget(name: string, label: string): Target & { proc?: Proc } {
   const t: Target & { proc?: Proc } = {
-    name, label, notes: [],
+    name,
+    label,
+    notes: [],
     async start() {
       const proc = launch([FIXTURE, '--http', '--port', '0']);
       t.proc = proc;
-      const m = await waitForOutput(proc, 'out', /^(http:\/\/127\.0\.0\.1:\d+\/mcp)$/m, START_TIMEOUT_MS, 'the fixture');
+      const m = await waitForOutput(
+        proc,
+        'out',
+        /^(http:\/\/127\.0\.0\.1:\d+\/mcp)$/m,
+        START_TIMEOUT_MS,
+        'the fixture',
+      );
       t.url = m[1];
     },
     healthy: () => !!t.proc && alive(t.proc),
@@ -254,10 +351,18 @@ function fixtureTarget(name: string, label: string): Target & { proc?: Proc } {
   return t;
 }
 
-function gatewayTarget(name: string, label: string, dir: string, server: () => Promise<Record<string, unknown>>, upstream?: Target): Target {
+function gatewayTarget(
+  name: string,
+  label: string,
+  dir: string,
+  server: () => Promise<Record<string, unknown>>,
+  upstream?: Target,
+): Target {
   let proc: Proc | undefined;
   const t: Target = {
-    name, label, notes: [],
+    name,
+    label,
+    notes: [],
     async start() {
       if (upstream && !upstream.healthy()) await upstream.start();
       await mkdir(dir, { recursive: true });
@@ -268,7 +373,13 @@ function gatewayTarget(name: string, label: string, dir: string, server: () => P
         SWITCHBOARD_STATE_DIR: path.join(dir, 'state'),
         SWITCHBOARD_RUNTIME_DIR: path.join(dir, 'run'),
       });
-      const m = await waitForOutput(proc, 'err', /HTTP (http:\/\/127\.0\.0\.1:\d+\/mcp)/, START_TIMEOUT_MS, `the gateway (${name})`);
+      const m = await waitForOutput(
+        proc,
+        'err',
+        /HTTP (http:\/\/127\.0\.0\.1:\d+\/mcp)/,
+        START_TIMEOUT_MS,
+        `the gateway (${name})`,
+      );
       t.url = m[1];
       // Ready when the fixture's tools are listed under their own names (the aliases work).
       const deadline = Date.now() + START_TIMEOUT_MS;
@@ -283,7 +394,10 @@ function gatewayTarget(name: string, label: string, dir: string, server: () => P
           last = errorText(err);
         }
         if (Date.now() > deadline) {
-          t.notes.push(`${name}: the gateway did not list test_simple_text under its own name within ${START_TIMEOUT_MS / 1000}s (${last}); running anyway`);
+          t.notes.push(
+            `${name}: the gateway did not list test_simple_text under its own ` +
+              `name within ${START_TIMEOUT_MS / 1000}s (${last}); running anyway`,
+          );
           break;
         }
         await sleep(250);
@@ -333,7 +447,12 @@ async function findChecks(dir: string): Promise<string | undefined> {
   return hit === undefined ? undefined : path.join(dir, hit);
 }
 
-async function runOne(job: Job, target: Target, workDir: string, deadline: number): Promise<{ result: ScenarioResult; raw?: unknown }> {
+async function runOne(
+  job: Job,
+  target: Target,
+  workDir: string,
+  deadline: number,
+): Promise<{ result: ScenarioResult; raw?: unknown }> {
   const started = Date.now();
   const base = { kind: job.kind, suite: job.suite.id, target: target.name, scenario: job.scenario };
   const done = (checks: CheckSummary[], error?: string, raw?: unknown) => ({
@@ -357,9 +476,33 @@ async function runOne(job: Job, target: Target, workDir: string, deadline: numbe
 
   const out = await mkdtemp(path.join(workDir, 'run-'));
   const timing = job.suite.versionedCli ? ['--spec-version', job.suite.revision, '--force'] : [];
-  const args = job.kind === 'server'
-    ? [job.suite.bin, 'server', '--url', target.url!, '--scenario', job.scenario, ...timing, ...(job.suite.versionedCli ? ['--timeout', String(SUITE_TIMEOUT_MS)] : []), '-o', out]
-    : [job.suite.bin, 'client', '--command', `${shellQuote(NODE)} ${shellQuote(CLIENT)}`, '--scenario', job.scenario, ...timing, '--timeout', String(SUITE_TIMEOUT_MS), '-o', out];
+  const args =
+    job.kind === 'server'
+      ? [
+          job.suite.bin,
+          'server',
+          '--url',
+          target.url!,
+          '--scenario',
+          job.scenario,
+          ...timing,
+          ...(job.suite.versionedCli ? ['--timeout', String(SUITE_TIMEOUT_MS)] : []),
+          '-o',
+          out,
+        ]
+      : [
+          job.suite.bin,
+          'client',
+          '--command',
+          `${shellQuote(NODE)} ${shellQuote(CLIENT)}`,
+          '--scenario',
+          job.scenario,
+          ...timing,
+          '--timeout',
+          String(SUITE_TIMEOUT_MS),
+          '-o',
+          out,
+        ];
   const proc = launch(args, { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' });
   let killed = false;
   const timer = setTimeout(() => {
@@ -371,7 +514,9 @@ async function runOne(job: Job, target: Target, workDir: string, deadline: numbe
 
   const file = await findChecks(out);
   if (!file) {
-    const why = killed ? `no result: the suite process was killed after ${KILL_AFTER_MS / 1000}s` : `no result (suite exit ${code})`;
+    const why = killed
+      ? `no result: the suite process was killed after ${KILL_AFTER_MS / 1000}s`
+      : `no result (suite exit ${code})`;
     return done([], `${why}\n${tail(stripAnsi(proc.err || proc.out), 6)}`);
   }
   const raw = JSON.parse(await readFile(file, 'utf8')) as unknown;
@@ -432,18 +577,29 @@ function renderMarkdown(report: RunReport, baseline: Awaited<ReturnType<typeof l
   const lines: string[] = [];
   const byKey = new Map(report.results.map((r) => [`${r.kind} ${r.suite} ${r.target} ${r.scenario}`, r]));
   const diffKeys = new Set(report.differences.map((d) => d.key));
-  const get = (kind: Kind, suite: string, target: string, scenario: string) => byKey.get(`${kind} ${suite} ${target} ${scenario}`);
+  const get = (kind: Kind, suite: string, target: string, scenario: string) =>
+    byKey.get(`${kind} ${suite} ${target} ${scenario}`);
   const versions = [...new Set(report.suites.map((s) => s.version))].join(' and ');
   const minutes = Math.floor(report.durationMs / 60_000);
   const seconds = Math.round((report.durationMs % 60_000) / 1000);
 
-  lines.push(`Run ${report.date.slice(0, 10)} with @modelcontextprotocol/conformance ${versions}, Node ${process.version}, ` +
-    `in ${minutes}m ${seconds}s${report.complete ? '' : ' (partial run: --quick or filters)'}.`, '');
-  lines.push('Cells: outcome and passed checks / scored checks (FAILURE and WARNING count as failing, as in the suite\'s own baseline). ' +
-    '"expected fail" is in test/conformance/expected-failures.yaml; **FAIL** is not.', '');
+  lines.push(
+    `Run ${report.date.slice(0, 10)} with @modelcontextprotocol/conformance ${versions}, Node ${process.version}, ` +
+      `in ${minutes}m ${seconds}s${report.complete ? '' : ' (partial run: --quick or filters)'}.`,
+    '',
+  );
+  lines.push(
+    'Cells: outcome and passed checks / scored checks (FAILURE and WARNING count as failing, as in the ' +
+      "suite's own baseline). " +
+      '"expected fail" is in test/conformance/expected-failures.yaml; **FAIL** is not.',
+    '',
+  );
 
   lines.push('### Summary (scenarios passing)', '');
-  lines.push(`| suite run | ${SERVER_TARGETS.map((t) => TARGET_LABELS[t]).join(' | ')} |`, `|---|${SERVER_TARGETS.map(() => '---').join('|')}|`);
+  lines.push(
+    `| suite run | ${SERVER_TARGETS.map((t) => TARGET_LABELS[t]).join(' | ')} |`,
+    `|---|${SERVER_TARGETS.map(() => '---').join('|')}|`,
+  );
   for (const s of report.suites) {
     const row = SERVER_TARGETS.map((t) => {
       const rs = s.server.map((sc) => get('server', s.id, t, sc)).filter((r): r is ScenarioResult => !!r);
@@ -460,7 +616,10 @@ function renderMarkdown(report: RunReport, baseline: Awaited<ReturnType<typeof l
 
   for (const s of report.suites) {
     lines.push(`### Server scenarios: ${s.label}`, '');
-    lines.push(`| scenario | ${SERVER_TARGETS.map((t) => TARGET_LABELS[t]).join(' | ')} |`, `|---|${SERVER_TARGETS.map(() => '---').join('|')}|`);
+    lines.push(
+      `| scenario | ${SERVER_TARGETS.map((t) => TARGET_LABELS[t]).join(' | ')} |`,
+      `|---|${SERVER_TARGETS.map(() => '---').join('|')}|`,
+    );
     for (const sc of s.server) {
       const cells = SERVER_TARGETS.map((t) => {
         const key = { kind: 'server' as const, suite: s.id, target: t, scenario: sc };
@@ -473,38 +632,61 @@ function renderMarkdown(report: RunReport, baseline: Awaited<ReturnType<typeof l
 
   lines.push(`### Client scenarios: ${TARGET_LABELS['upstream-client']}`, '');
   const clientNames = [...new Set(report.suites.flatMap((s) => s.client))];
-  lines.push(`| scenario | ${report.suites.map((s) => s.label).join(' | ')} |`, `|---|${report.suites.map(() => '---').join('|')}|`);
+  lines.push(
+    `| scenario | ${report.suites.map((s) => s.label).join(' | ')} |`,
+    `|---|${report.suites.map(() => '---').join('|')}|`,
+  );
   for (const sc of clientNames) {
     const cells = report.suites.map((s) => {
       if (!s.client.includes(sc)) return 'n/a';
       const key = { kind: 'client' as const, suite: s.id, target: 'upstream-client', scenario: sc };
-      return cell(get('client', s.id, 'upstream-client', sc), !!lookup(baseline, key), diffKeys.has(`client ${s.id} upstream-client ${sc}`));
+      return cell(
+        get('client', s.id, 'upstream-client', sc),
+        !!lookup(baseline, key),
+        diffKeys.has(`client ${s.id} upstream-client ${sc}`),
+      );
     });
     lines.push(`| ${sc} | ${cells.join(' | ')} |`);
   }
   lines.push('');
 
-  lines.push('### Failures through Switchboard', '',
+  lines.push(
+    '### Failures through Switchboard',
+    '',
     'Every failing check of the gateway targets and the upstream client, with the message the suite gives ' +
-    '(ports and ids replaced). The same failure on both gateway targets is listed once.', '');
+      '(ports and ids replaced). The same failure on both gateway targets is listed once.',
+    '',
+  );
   for (const s of report.suites) {
     const rows = new Map<string, { targets: string[]; line: string }>();
-    const auth = report.results.filter((r) => r.suite === s.id && r.kind === 'client' && r.scenario.startsWith('auth/') && r.outcome !== 'pass');
+    const auth = report.results.filter(
+      (r) => r.suite === s.id && r.kind === 'client' && r.scenario.startsWith('auth/') && r.outcome !== 'pass',
+    );
     for (const r of report.results) {
       if (r.suite !== s.id || r.target === 'direct' || r.outcome === 'pass' || auth.includes(r)) continue;
       for (const f of r.failing) {
         const k = `${r.kind} ${r.scenario} ${f.id} ${sanitize(f.message)}`;
-        const row = rows.get(k) ?? { targets: [], line: `\`${r.scenario}\` · \`${f.id}\` (${f.status}): ${sanitize(f.message)}` };
+        const row = rows.get(k) ?? {
+          targets: [],
+          line: `\`${r.scenario}\` · \`${f.id}\` (${f.status}): ${sanitize(f.message)}`,
+        };
         row.targets.push(r.target);
         rows.set(k, row);
       }
     }
     if (rows.size === 0 && auth.length === 0) continue;
-    lines.push(`<details><summary>${s.label}: ${rows.size} failing checks${auth.length ? `, and ${auth.length} auth/* scenarios` : ''}</summary>`, '');
+    lines.push(
+      `<details><summary>${s.label}: ${rows.size} failing ` +
+        `checks${auth.length ? `, and ${auth.length} auth/* scenarios` : ''}</summary>`,
+      '',
+    );
     for (const row of rows.values()) lines.push(`- [${row.targets.join(', ')}] ${row.line}`);
     if (auth.length) {
       const checks = auth.reduce((n, r) => n + r.failing.length, 0);
-      lines.push(`- [upstream-client] ${auth.length} \`auth/*\` scenarios, ${checks} failing checks: the upstream client has no OAuth yet (${auth.map((r) => `\`${r.scenario}\``).join(', ')})`);
+      lines.push(
+        `- [upstream-client] ${auth.length} \`auth/*\` scenarios, ${checks} failing checks: the upstream ` +
+          `client has no OAuth yet (${auth.map((r) => `\`${r.scenario}\``).join(', ')})`,
+      );
     }
     lines.push('', '</details>', '');
   }
@@ -525,7 +707,10 @@ async function writeDocs(markdown: string): Promise<void> {
   const start = doc.indexOf(BEGIN);
   const end = doc.indexOf(END);
   const block = `${BEGIN}\n${markdown}\n${END}`;
-  doc = start >= 0 && end > start ? doc.slice(0, start) + block + doc.slice(end + END.length) : `${doc.trimEnd()}\n\n## Latest results\n\n${block}\n`;
+  doc =
+    start >= 0 && end > start
+      ? doc.slice(0, start) + block + doc.slice(end + END.length)
+      : `${doc.trimEnd()}\n\n## Latest results\n\n${block}\n`;
   await writeFile(DOC, doc);
 }
 
@@ -563,13 +748,25 @@ async function main(): Promise<number> {
     if (wanted('direct')) targets.push(direct);
     else await direct.stop();
     if (wanted('gateway-stdio')) {
-      targets.push(gatewayTarget('gateway-stdio', TARGET_LABELS['gateway-stdio']!, path.join(work, 'gateway-stdio'),
-        async () => ({ command: NODE, args: [FIXTURE, '--stdio'], ...exposeAsIs })));
+      targets.push(
+        gatewayTarget('gateway-stdio', TARGET_LABELS['gateway-stdio']!, path.join(work, 'gateway-stdio'), async () => ({
+          command: NODE,
+          args: [FIXTURE, '--stdio'],
+          ...exposeAsIs,
+        })),
+      );
     }
     if (wanted('gateway-http')) {
       const behind = fixtureTarget('fixture-behind-gateway', 'fixture');
-      targets.push(gatewayTarget('gateway-http', TARGET_LABELS['gateway-http']!, path.join(work, 'gateway-http'),
-        async () => ({ url: behind.url!, ...exposeAsIs }), behind));
+      targets.push(
+        gatewayTarget(
+          'gateway-http',
+          TARGET_LABELS['gateway-http']!,
+          path.join(work, 'gateway-http'),
+          async () => ({ url: behind.url!, ...exposeAsIs }),
+          behind,
+        ),
+      );
     }
     for (const t of targets) {
       if (t.url) continue;
@@ -583,8 +780,12 @@ async function main(): Promise<number> {
 
     const report = (r: ScenarioResult) => {
       const total = r.counts.success + r.counts.failure + r.counts.warning;
-      const mark = r.outcome === 'pass' ? 'pass' : lookup(baseline, r) ? `${r.outcome} (expected)` : r.outcome.toUpperCase();
-      console.log(`[${r.target}] ${r.suite} ${r.scenario}: ${mark} ${r.counts.success}/${total} (${(r.durationMs / 1000).toFixed(1)}s)`);
+      const mark =
+        r.outcome === 'pass' ? 'pass' : lookup(baseline, r) ? `${r.outcome} (expected)` : r.outcome.toUpperCase();
+      console.log(
+        `[${r.target}] ${r.suite} ${r.scenario}: ${mark} ${r.counts.success}/${total} ` +
+          `(${(r.durationMs / 1000).toFixed(1)}s)`,
+      );
     };
     const lane = async (target: Target, jobs: Job[]) => {
       const dir = path.join(work, `lane-${target.name}`);
@@ -596,9 +797,20 @@ async function main(): Promise<number> {
         report(result);
       }
     };
-    const serverJobs = suites.flatMap((suite) => suite.server.map((scenario): Job => ({ kind: 'server', suite, scenario })));
-    const clientJobs = suites.flatMap((suite) => suite.client.map((scenario): Job => ({ kind: 'client', suite, scenario })));
-    const clientTarget: Target = { name: 'upstream-client', label: TARGET_LABELS['upstream-client']!, notes: [], start: async () => undefined, healthy: () => true, stop: async () => undefined };
+    const serverJobs = suites.flatMap((suite) =>
+      suite.server.map((scenario): Job => ({ kind: 'server', suite, scenario })),
+    );
+    const clientJobs = suites.flatMap((suite) =>
+      suite.client.map((scenario): Job => ({ kind: 'client', suite, scenario })),
+    );
+    const clientTarget: Target = {
+      name: 'upstream-client',
+      label: TARGET_LABELS['upstream-client']!,
+      notes: [],
+      start: async () => undefined,
+      healthy: () => true,
+      stop: async () => undefined,
+    };
     // One lane per target (sequential inside: scenarios sharing one upstream must not interleave).
     await Promise.all([
       ...targets.map((t) => lane(t, serverJobs)),
@@ -616,7 +828,8 @@ async function main(): Promise<number> {
     return [s, r.kind === 'server' ? 0 : 1, SERVER_TARGETS.indexOf(r.target), list.indexOf(r.scenario)];
   };
   results.sort((a, b) => {
-    const x = order(a), y = order(b);
+    const x = order(a),
+      y = order(b);
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
     return 0;
   });
@@ -627,18 +840,47 @@ async function main(): Promise<number> {
   const changes = opts.writeBaseline ? compare(results, baseline) : [];
   const complete = !opts.quick && !opts.targets && !opts.suites && !opts.scenarios;
   const notes = targets.flatMap((t) => [...t.notes, ...(t.failure ? [`${t.name}: ${t.failure}`] : [])]);
-  const run: RunReport = { date: new Date(startedAt).toISOString(), durationMs: Date.now() - startedAt, suites, results, differences, notes, complete };
+  const run: RunReport = {
+    date: new Date(startedAt).toISOString(),
+    durationMs: Date.now() - startedAt,
+    suites,
+    results,
+    differences,
+    notes,
+    complete,
+  };
 
   // Raw output for people debugging a failure: everything the suite said, per scenario.
   await rm(RESULTS, { recursive: true, force: true });
   await mkdir(path.join(RESULTS, 'raw'), { recursive: true });
-  await writeFile(path.join(RESULTS, 'summary.json'), JSON.stringify({
-    ...run,
-    suites: suites.map(({ id, label, pkg, version, revision, server, client }) => ({ id, label, pkg, version, revision, server, client })),
-    node: process.version,
-  }, null, 2));
+  await writeFile(
+    path.join(RESULTS, 'summary.json'),
+    JSON.stringify(
+      {
+        ...run,
+        suites: suites.map(({ id, label, pkg, version, revision, server, client }) => ({
+          id,
+          label,
+          pkg,
+          version,
+          revision,
+          server,
+          client,
+        })),
+        node: process.version,
+      },
+      null,
+      2,
+    ),
+  );
   for (const { result, raw } of raws) {
-    const file = path.join(RESULTS, 'raw', result.suite, result.target, `${result.kind}-${result.scenario.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+    const file = path.join(
+      RESULTS,
+      'raw',
+      result.suite,
+      result.target,
+      `${result.kind}-${result.scenario.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`,
+    );
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(raw, null, 2));
   }
@@ -648,21 +890,29 @@ async function main(): Promise<number> {
 
   console.log('');
   for (const s of suites) {
-    const line = [...SERVER_TARGETS, 'upstream-client'].map((t) => {
-      const rs = results.filter((r) => r.suite === s.id && r.target === t);
-      return rs.length ? `${t} ${rs.filter((r) => r.outcome === 'pass').length}/${rs.length}` : undefined;
-    }).filter(Boolean);
+    const line = [...SERVER_TARGETS, 'upstream-client']
+      .map((t) => {
+        const rs = results.filter((r) => r.suite === s.id && r.target === t);
+        return rs.length ? `${t} ${rs.filter((r) => r.outcome === 'pass').length}/${rs.length}` : undefined;
+      })
+      .filter(Boolean);
     console.log(`${s.label}: ${line.join(', ')}`);
   }
-  console.log(`took ${(run.durationMs / 1000).toFixed(0)}s; raw results in ${path.relative(ROOT, RESULTS)}/${complete || opts.writeDocs ? `; table in ${path.relative(ROOT, DOC)}` : ''}`);
+  const table = complete || opts.writeDocs ? `; table in ${path.relative(ROOT, DOC)}` : '';
+  console.log(`took ${(run.durationMs / 1000).toFixed(0)}s; raw results in ${path.relative(ROOT, RESULTS)}/${table}`);
   for (const n of notes) console.log(`note: ${n}`);
 
   if (opts.writeBaseline) {
-    await writeBaseline(BASELINE, reference, { suites: suites.map((s) => s.id), targets: [...SERVER_TARGETS, 'upstream-client'] });
+    await writeBaseline(BASELINE, reference, {
+      suites: suites.map((s) => s.id),
+      targets: [...SERVER_TARGETS, 'upstream-client'],
+    });
     console.log(`\nwrote ${path.relative(ROOT, BASELINE)} (${changes.length} changes)`);
-    for (const d of changes) console.log(`  ${d.kind === 'unexpected' ? 'added' : 'removed'}: ${d.key}: ${sanitize(d.detail, 300)}`);
+    for (const d of changes)
+      console.log(`  ${d.kind === 'unexpected' ? 'added' : 'removed'}: ${d.key}: ${sanitize(d.detail, 300)}`);
     const newTodo = missingReasons(reference);
-    if (newTodo.length) console.log(`\n${newTodo.length} entries need a reason (now "TODO"):\n  ${newTodo.join('\n  ')}`);
+    if (newTodo.length)
+      console.log(`\n${newTodo.length} entries need a reason (now "TODO"):\n  ${newTodo.join('\n  ')}`);
     return 0;
   }
 
@@ -670,17 +920,26 @@ async function main(): Promise<number> {
   if (differences.length) {
     failed = true;
     console.log(`\n${differences.length} differences from ${path.relative(ROOT, BASELINE)}:`);
-    for (const d of differences) console.log(`  ${d.kind === 'unexpected' ? 'unexpected failure' : 'now passes'}: ${d.key}: ${sanitize(d.detail, 400)}`);
+    for (const d of differences)
+      console.log(
+        `  ${d.kind === 'unexpected' ? 'unexpected failure' : 'now passes'}: ${d.key}: ${sanitize(d.detail, 400)}`,
+      );
   }
   if (todo.length) {
     failed = true;
-    console.log(`\n${todo.length} baseline entries have no reason (TODO): write one in ${path.relative(ROOT, BASELINE)}:\n  ${todo.join('\n  ')}`);
+    console.log(
+      `\n${todo.length} baseline entries have no reason (TODO): write ` +
+        `one in ${path.relative(ROOT, BASELINE)}:\n  ${todo.join('\n  ')}`,
+    );
   }
   console.log(failed ? '\nconformance: FAILED' : '\nconformance: ok (results match the baseline)');
   return failed ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  process.stderr.write(`conformance: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`conformance: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -28,7 +28,11 @@ function electronBinary(): string | null {
   const pathFile = join(packageDir, 'path.txt');
   const executable = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : null;
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  const binary = override ? join(override, executable ?? 'electron') : executable ? join(packageDir, 'dist', executable) : null;
+  const binary = override
+    ? join(override, executable ?? 'electron')
+    : executable
+      ? join(packageDir, 'dist', executable)
+      : null;
   return binary !== null && existsSync(binary) ? binary : null;
 }
 
@@ -64,7 +68,10 @@ const electron = electronBinary();
 if (electron !== null) {
   // Build outputs the desktop app loads (main/app/paths.ts).
   for (const built of [join(root, 'out', 'preload', 'index.cjs'), join(root, 'renderer', 'dist', 'index.html')]) {
-    if (!existsSync(built)) process.stderr.write(`switchboard: ${relative(root, built)} is missing; build it first, or the window will be empty\n`);
+    if (!existsSync(built))
+      process.stderr.write(
+        `switchboard: ${relative(root, built)} is missing; build it first, or the window will be empty\n`,
+      );
   }
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;
@@ -76,6 +83,8 @@ if (electron !== null) {
     process.exit(1);
   }
   // stderr, so that `npm start -- --stdio` keeps stdout clean for MCP.
-  process.stderr.write('switchboard: Electron is not installed here; starting the headless gateway (switchboard serve) instead\n');
+  process.stderr.write(
+    'switchboard: Electron is not installed here; starting the headless gateway (switchboard serve) instead\n',
+  );
   run(process.execPath, [cli, 'serve', ...args]);
 }

@@ -16,15 +16,20 @@ const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
 const pending = new Map<number, { res: ServerResponse; id: unknown }>();
 let nextId = 0;
 
-child.stdout.on('data', lineSplitter((line) => {
-  const msg = JSON.parse(line) as { id?: number };
-  const waiting = typeof msg.id === 'number' ? pending.get(msg.id) : undefined;
-  if (!waiting) return;
-  pending.delete(msg.id as number);
-  msg.id = waiting.id as number;
-  const body = JSON.stringify(msg);
-  waiting.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
-}));
+child.stdout.on(
+  'data',
+  lineSplitter((line) => {
+    const msg = JSON.parse(line) as { id?: number };
+    const waiting = typeof msg.id === 'number' ? pending.get(msg.id) : undefined;
+    if (!waiting) return;
+    pending.delete(msg.id as number);
+    msg.id = waiting.id as number;
+    const body = JSON.stringify(msg);
+    waiting.res
+      .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+      .end(body);
+  }),
+);
 
 const server = createServer((req, res) => {
   if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
@@ -43,6 +48,8 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => process.stdout.write(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp\n`));
+server.listen(0, '127.0.0.1', () =>
+  process.stdout.write(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp\n`),
+);
 child.on('exit', (code) => process.exit(code ?? 0));
 process.on('SIGTERM', () => process.exit(0));

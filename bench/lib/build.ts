@@ -10,11 +10,17 @@ import { stripTypeScriptTypes } from 'node:module';
 import path from 'node:path';
 
 const FILES = [
-  'servers/echo-core.ts', 'servers/stdio-echo.ts', 'servers/http-echo.ts',
-  'servers/handler-core.ts', 'servers/handler-http.ts', 'servers/handler-fastcgi.ts',
-  'bridges/byte-pipe.ts', 'bridges/lean-http-bridge.ts',
+  'servers/echo-core.ts',
+  'servers/stdio-echo.ts',
+  'servers/http-echo.ts',
+  'servers/handler-core.ts',
+  'servers/handler-http.ts',
+  'servers/handler-fastcgi.ts',
+  'bridges/byte-pipe.ts',
+  'bridges/lean-http-bridge.ts',
   'peers/loopback-only.ts',
-  'lib/blob.ts', 'lib/lines.ts',
+  'lib/blob.ts',
+  'lib/lines.ts',
 ];
 
 /** Relative specifiers ending in .ts (static and dynamic imports, new URL(...)) now end in .js. */
@@ -56,7 +62,9 @@ export function buildJs(root: string, out: string): string {
 export function buildSwitchboardJs(root: string, buildDir: string): string {
   const out = path.join(buildDir, 'switchboard');
   const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    );
   quietly(() => {
     for (const file of walk(path.join(root, 'main'))) {
       const rel = path.relative(root, file);

@@ -33,19 +33,31 @@ export interface ProfileSummary {
   busyMs: number;
   functions: Frame[];
   files: Frame[];
-  /** Busy time by kind: socket/pipe writes, start-up (module compile, type stripping), GC, JSON, our code, Node internals, packages. */
+  /**
+   * Busy time by kind: socket/pipe writes, start-up (module compile, type stripping), GC, JSON, our code, Node
+   * internals, packages.
+   */
   categories: Frame[];
   text: string;
 }
 
 const WRITES = new Set(['writeUtf8String', 'writev', 'writeBuffer', 'writeLatin1String', 'writeAsciiString']);
-const STARTUP = new Set(['compileSourceTextModule', 'wrapSafe', 'compileForInternalLoader', 'compileFunction', 'internalModuleStat', 'readFileUtf8', 'passStringToWasm0']);
+const STARTUP = new Set([
+  'compileSourceTextModule',
+  'wrapSafe',
+  'compileForInternalLoader',
+  'compileFunction',
+  'internalModuleStat',
+  'readFileUtf8',
+  'passStringToWasm0',
+]);
 
 function category(functionName: string, where: string): string {
   if (WRITES.has(functionName)) return 'socket and pipe writes (syscalls)';
   if (functionName === '(garbage collector)') return 'garbage collection';
   if (functionName === '(program)') return '(program): V8 and native work outside JS';
-  if (STARTUP.has(functionName) || where.includes('amaro') || /^[0-9a-f]{8}$/.test(where) || where.includes('modules/') ) return 'start-up: module loading, type stripping';
+  if (STARTUP.has(functionName) || where.includes('amaro') || /^[0-9a-f]{8}$/.test(where) || where.includes('modules/'))
+    return 'start-up: module loading, type stripping';
   if (functionName === 'parse' || functionName === 'stringify') return 'JSON.parse / JSON.stringify';
   if (where.startsWith('main/')) return 'main/** (Switchboard)';
   if (where.startsWith('node:')) return 'Node internals (http, streams, events)';
@@ -96,11 +108,15 @@ export function summariseProfile(file: string, root: string, top = 25): ProfileS
   }
   const busyUs = Math.max(1, totalUs - idleUs);
   const rank = (m: Map<string, number>): Frame[] =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({ name, selfMs: us / 1000, selfPct: (100 * us) / busyUs }));
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, selfMs: us / 1000, selfPct: (100 * us) / busyUs }));
   const functions = rank(fnTime);
   const files = rank(fileTime);
   const categories = rank(categoryTime);
-  const row = (f: Frame) => `    ${f.selfPct.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(6)} ms  ${f.name}`;
+  const row = (f: Frame) =>
+    `    ${f.selfPct.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(6)} ms  ${f.name}`;
   const lines = [
     `${path.basename(file)}: ${(totalUs / 1000).toFixed(0)} ms profiled, ${(busyUs / 1000).toFixed(0)} ms busy`,
     '  by kind (self time, % of busy):',
@@ -110,5 +126,13 @@ export function summariseProfile(file: string, root: string, top = 25): ProfileS
     '  top files:',
     ...files.slice(0, 10).map(row),
   ];
-  return { file: path.basename(file), totalMs: totalUs / 1000, busyMs: busyUs / 1000, functions, files, categories, text: lines.join('\n') };
+  return {
+    file: path.basename(file),
+    totalMs: totalUs / 1000,
+    busyMs: busyUs / 1000,
+    functions,
+    files,
+    categories,
+    text: lines.join('\n'),
+  };
 }

@@ -66,10 +66,26 @@ export const QUICK_PLAN: Plan = {
 
 /** Profiling: only small calls (where per-call overhead shows), or only 10 MB responses. */
 export const PROFILE_CALLS_PLAN: Plan = {
-  ...FULL_PLAN, rounds: 1, warmup: 300, sequential: 3000, concurrent: 10_000, progressCalls: 0, blobCount: 0, smallBlobs: 0, collisionCalls: 0,
+  ...FULL_PLAN,
+  rounds: 1,
+  warmup: 300,
+  sequential: 3000,
+  concurrent: 10_000,
+  progressCalls: 0,
+  blobCount: 0,
+  smallBlobs: 0,
+  collisionCalls: 0,
 };
 export const PROFILE_BLOBS_PLAN: Plan = {
-  ...FULL_PLAN, rounds: 1, warmup: 50, sequential: 50, concurrent: 50, progressCalls: 0, blobCount: 10, smallBlobs: 0, collisionCalls: 0,
+  ...FULL_PLAN,
+  rounds: 1,
+  warmup: 50,
+  sequential: 50,
+  concurrent: 50,
+  progressCalls: 0,
+  blobCount: 10,
+  smallBlobs: 0,
+  collisionCalls: 0,
 };
 
 export interface Verification {
@@ -105,7 +121,11 @@ export interface RoundResult {
   callsPerSec?: number;
   concurrentMs?: number;
   cpu?: {
-    seqUsPerCall: number; concUsPerCall: number; seqTicks: number; concTicks: number; pids: number;
+    seqUsPerCall: number;
+    concUsPerCall: number;
+    seqTicks: number;
+    concTicks: number;
+    pids: number;
     /** Per bridge process (the shim path: gateway and shim). */
     byProcess: { process: string; seqUsPerCall: number; concUsPerCall: number }[];
   };
@@ -119,7 +139,14 @@ export interface RoundResult {
   /** The echo server's own CPU per call (context, not a target). */
   serverCpuUsPerCall?: number;
   /** The whole bridge (for the shim path: gateway + shim), and its main process alone (the gateway). */
-  memMb?: { idleRss: number; peakLoad: number; peakAll: number; mainIdleRss: number; mainPeakLoad: number; mainPeakAll: number };
+  memMb?: {
+    idleRss: number;
+    peakLoad: number;
+    peakAll: number;
+    mainIdleRss: number;
+    mainPeakLoad: number;
+    mainPeakAll: number;
+  };
   blobMbPerSec?: number;
   blobMs?: number[];
   verify: Verification;
@@ -131,7 +158,20 @@ const ticksToUs = (ticks: number) => (ticks * 1e6) / TICKS_PER_SECOND;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function newVerification(): Verification {
-  return { echoCalls: 0, echoOk: 0, blobCalls: 0, blobOk: 0, failed: 0, misrouted: 0, wrong: 0, progressCalls: 0, progressExpected: 0, progressBeforeResult: 0, progressStray: 0, progressBadCalls: 0 };
+  return {
+    echoCalls: 0,
+    echoOk: 0,
+    blobCalls: 0,
+    blobOk: 0,
+    failed: 0,
+    misrouted: 0,
+    wrong: 0,
+    progressCalls: 0,
+    progressExpected: 0,
+    progressBeforeResult: 0,
+    progressStray: 0,
+    progressBadCalls: 0,
+  };
 }
 
 function textOf(msg: Message): string | undefined {
@@ -197,7 +237,11 @@ class Checker {
   async blob(client: RpcClient, tool: string, bytes: number, seed: number): Promise<boolean> {
     this.v.blobCalls++;
     try {
-      const msg = await client.request('tools/call', { name: tool, arguments: { bytes, seed } }, { timeoutMs: 120_000 });
+      const msg = await client.request(
+        'tools/call',
+        { name: tool, arguments: { bytes, seed } },
+        { timeoutMs: 120_000 },
+      );
       const got = textOf(msg);
       if (got === blobText(bytes, seed)) {
         this.v.blobOk++;
@@ -246,7 +290,10 @@ class Checker {
     this.v.progressBeforeResult += inOrder ? seen.length : 0;
     if (!inOrder || seen.length !== count || late) {
       this.v.progressBadCalls++;
-      this.note(`progress call ${token}: ${seen.length}/${count} notifications before the result${inOrder ? '' : ' (out of order)'}${late ? `, ${late} after it` : ''}`);
+      this.note(
+        `progress call ${token}: ${seen.length}/${count} notifications before the ` +
+          `result${inOrder ? '' : ' (out of order)'}${late ? `, ${late} after it` : ''}`,
+      );
     }
   }
 
@@ -261,18 +308,23 @@ class Checker {
 }
 
 function retryable(err: unknown): boolean {
-  if (err instanceof HttpError) return err.status === undefined || err.status === 404 || err.status === 502 || err.status === 503;
+  if (err instanceof HttpError)
+    return err.status === undefined || err.status === 404 || err.status === 502 || err.status === 503;
   return false;
 }
 
 async function initialize(client: RpcClient, deadline: number): Promise<Message> {
   for (;;) {
     try {
-      return await client.request('initialize', {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'switchboard-bench', version: '1.0.0' },
-      }, { timeoutMs: Math.max(1, deadline - performance.now()) });
+      return await client.request(
+        'initialize',
+        {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'switchboard-bench', version: '1.0.0' },
+        },
+        { timeoutMs: Math.max(1, deadline - performance.now()) },
+      );
     } catch (err) {
       if (!retryable(err) || performance.now() > deadline) throw err;
       await sleep(5);
@@ -293,18 +345,33 @@ interface Tools {
 }
 
 function pick(names: string[], tool: string): string | undefined {
-  return names.find((n) => n === tool) ?? names.find((n) => n.endsWith(`__${tool}`) || n.endsWith(`_${tool}`) || n.endsWith(`.${tool}`));
+  return (
+    names.find((n) => n === tool) ??
+    names.find((n) => n.endsWith(`__${tool}`) || n.endsWith(`_${tool}`) || n.endsWith(`.${tool}`))
+  );
 }
 
-async function findTools(client: RpcClient, started: Started, deadline: number): Promise<Tools | { unavailable: string }> {
+async function findTools(
+  client: RpcClient,
+  started: Started,
+  deadline: number,
+): Promise<Tools | { unavailable: string }> {
   for (;;) {
-    const failed = started.status ? (await started.status().catch(() => [])).find((s) => s.state === 'failed') : undefined;
+    const failed = started.status
+      ? (await started.status().catch(() => [])).find((s) => s.state === 'failed')
+      : undefined;
     if (failed) return { unavailable: failed.lastError ?? `server "${failed.name}" failed` };
     const list = await client.request('tools/list', {}, { timeoutMs: 10_000 });
     const names = ((list.result?.tools as { name: string }[] | undefined) ?? []).map((t) => t.name);
     const echo = pick(names, 'echo');
-    if (echo) return { echo, ...(pick(names, 'blob') ? { blob: pick(names, 'blob') } : {}), ...(pick(names, 'progress') ? { progress: pick(names, 'progress') } : {}) };
-    if (performance.now() > deadline) return { unavailable: `no echo tool listed (tools: ${names.join(', ') || 'none'})` };
+    if (echo)
+      return {
+        echo,
+        ...(pick(names, 'blob') ? { blob: pick(names, 'blob') } : {}),
+        ...(pick(names, 'progress') ? { progress: pick(names, 'progress') } : {}),
+      };
+    if (performance.now() > deadline)
+      return { unavailable: `no echo tool listed (tools: ${names.join(', ') || 'none'})` };
     await sleep(20);
   }
 }
@@ -312,7 +379,14 @@ async function findTools(client: RpcClient, started: Started, deadline: number):
 export async function measurePath(spec: PathSpec, round: number, plan: Plan, ctx: PathContext): Promise<RoundResult> {
   const t0 = performance.now();
   const check = new Checker(`${spec.id}/${round}`);
-  const result: RoundResult = { path: spec.id, round, available: true, verify: check.v, errors: check.errors, durationMs: 0 };
+  const result: RoundResult = {
+    path: spec.id,
+    round,
+    available: true,
+    verify: check.v,
+    errors: check.errors,
+    durationMs: 0,
+  };
   const clients: RpcClient[] = [];
   try {
     const deadline = performance.now() + plan.startTimeoutMs;
@@ -330,7 +404,8 @@ export async function measurePath(spec: PathSpec, round: number, plan: Plan, ctx
     result.toolName = tools.echo;
     // The first call may race the upstream's start: retry until it answers or the deadline.
     while (!(await check.echo(client, tools.echo, Math.max(1, deadline - performance.now())))) {
-      if (performance.now() > deadline) throw new Error(`no echo answer before the deadline: ${check.errors.join('; ')}`);
+      if (performance.now() > deadline)
+        throw new Error(`no echo answer before the deadline: ${check.errors.join('; ')}`);
       await sleep(20);
     }
     result.firstCallMs = performance.now() - started.spawnedAt;
@@ -370,8 +445,11 @@ export async function measurePath(spec: PathSpec, round: number, plan: Plan, ctx
     const client1 = process.cpuUsage(client0);
     const sorted = sortedCopy(samples);
     result.latencyUs = {
-      p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99),
-      mean: samples.reduce((a, b) => a + b, 0) / samples.length, n: samples.length,
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+      n: samples.length,
     };
 
     // Throughput with `inflight` calls in flight.
@@ -383,13 +461,19 @@ export async function measurePath(spec: PathSpec, round: number, plan: Plan, ctx
     const root2 = rootTicks();
     const srv2 = cpuTicks(servers);
     const client2 = process.cpuUsage(client0);
-    const foreign = machineBusyTicks() - busy0 - (ours() - ours0) - ((client2.user + client2.system) * TICKS_PER_SECOND) / 1e6;
-    result.foreignCpuShare = Math.max(0, foreign / (((performance.now() - wall0) / 1000) * TICKS_PER_SECOND * os.availableParallelism()));
+    const foreign =
+      machineBusyTicks() - busy0 - (ours() - ours0) - ((client2.user + client2.system) * TICKS_PER_SECOND) / 1e6;
+    result.foreignCpuShare = Math.max(
+      0,
+      foreign / (((performance.now() - wall0) / 1000) * TICKS_PER_SECOND * os.availableParallelism()),
+    );
     result.cpu = started.bridge.length
       ? {
           seqUsPerCall: ticksToUs(cpu1 - cpu0) / plan.sequential,
           concUsPerCall: ticksToUs(cpu2 - cpu1) / plan.concurrent,
-          seqTicks: cpu1 - cpu0, concTicks: cpu2 - cpu1, pids: bridge.length,
+          seqTicks: cpu1 - cpu0,
+          concTicks: cpu2 - cpu1,
+          pids: bridge.length,
           byProcess: roots.map((_, i) => ({
             process: started.bridgeNames?.[i] ?? `root ${i}`,
             seqUsPerCall: ticksToUs((root1[i] as number) - (root0[i] as number)) / plan.sequential,
@@ -408,7 +492,9 @@ export async function measurePath(spec: PathSpec, round: number, plan: Plan, ctx
     // Progress: notifications must all arrive, in order, before their result.
     if (spec.progress && tools.progress) {
       const tool = tools.progress;
-      await Checker.pool(plan.progressCalls, plan.progressInflight, (i) => check.progress(client, tool, plan.progressCount, `tok-${round}-${i}`));
+      await Checker.pool(plan.progressCalls, plan.progressInflight, (i) =>
+        check.progress(client, tool, plan.progressCount, `tok-${round}-${i}`),
+      );
     }
 
     // Blobs: small ones in flight together (routing), then big ones one at a time (MB/s).
@@ -433,8 +519,12 @@ export async function measurePath(spec: PathSpec, round: number, plan: Plan, ctx
     const peakAllMain = memory(mainTree).hwmKb;
     if (started.bridge.length) {
       result.memMb = {
-        idleRss: idle.rssKb / 1024, peakLoad: peakLoad / 1024, peakAll: peakAll / 1024,
-        mainIdleRss: idleMain.rssKb / 1024, mainPeakLoad: peakLoadMain / 1024, mainPeakAll: peakAllMain / 1024,
+        idleRss: idle.rssKb / 1024,
+        peakLoad: peakLoad / 1024,
+        peakAll: peakAll / 1024,
+        mainIdleRss: idleMain.rssKb / 1024,
+        mainPeakLoad: peakLoadMain / 1024,
+        mainPeakAll: peakAllMain / 1024,
       };
     }
 

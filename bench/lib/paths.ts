@@ -88,7 +88,12 @@ async function startServer(ctx: PathContext, rel: string): Promise<{ spawned: Sp
   return { spawned, address: m[1] as string };
 }
 
-function stdioClient(ctx: PathContext, command: string, args: string[], env?: NodeJS.ProcessEnv): { spawned: Spawned; client: StdioRpc } {
+function stdioClient(
+  ctx: PathContext,
+  command: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): { spawned: Spawned; client: StdioRpc } {
   const spawned = ctx.group.spawn(command, args, { pipeStdio: true, ...(env ? { env } : {}) });
   return { spawned, client: new StdioRpc(spawned.child) };
 }
@@ -106,11 +111,18 @@ function switchboardEnv(ctx: PathContext): NodeJS.ProcessEnv {
 }
 
 function profileFlags(ctx: PathContext, name: string): string[] {
-  return ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${name}-\${pid}.cpuprofile`] : [];
+  return ctx.profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${name}-\${pid}.cpuprofile`]
+    : [];
 }
 
 function switchboardArgs(ctx: PathContext, name: string, args: string[]): string[] {
-  return [...profileFlags(ctx, name), ...(ctx.switchboardFlags ?? []), ctx.switchboardCli ?? path.join(ctx.root, 'main/cli.ts'), ...args];
+  return [
+    ...profileFlags(ctx, name),
+    ...(ctx.switchboardFlags ?? []),
+    ctx.switchboardCli ?? path.join(ctx.root, 'main/cli.ts'),
+    ...args,
+  ];
 }
 
 function writeConfig(ctx: PathContext, servers: Record<string, unknown>, listen: Record<string, unknown>): string {
@@ -121,7 +133,11 @@ function writeConfig(ctx: PathContext, servers: Record<string, unknown>, listen:
 
 async function switchboardHttp(ctx: PathContext, server: Record<string, unknown>): Promise<Started> {
   const config = writeConfig(ctx, { echo: server }, { http: { port: 0 }, socket: false });
-  const gw = ctx.group.spawn(ctx.node, switchboardArgs(ctx, 'gateway', ['serve', '--config', config, '--port', '0', '--no-socket']), { env: switchboardEnv(ctx) });
+  const gw = ctx.group.spawn(
+    ctx.node,
+    switchboardArgs(ctx, 'gateway', ['serve', '--config', config, '--port', '0', '--no-socket']),
+    { env: switchboardEnv(ctx) },
+  );
   const url = (await gw.waitFor(SWITCHBOARD_URL, 30_000))[1] as string;
   const tokenFile = path.join(ctx.tmp, 'run', 'api-token');
   return {
@@ -131,7 +147,10 @@ async function switchboardHttp(ctx: PathContext, server: Record<string, unknown>
     newClient: async () => new HttpRpc(url),
     diagnostics: gw.stderr,
     status: async () => {
-      const res = await fetch(new URL('/api/servers', url), { headers: { authorization: `Bearer ${readFileSync(tokenFile, 'utf8').trim()}` }, signal: AbortSignal.timeout(5000) });
+      const res = await fetch(new URL('/api/servers', url), {
+        headers: { authorization: `Bearer ${readFileSync(tokenFile, 'utf8').trim()}` },
+        signal: AbortSignal.timeout(5000),
+      });
       return res.ok ? ((await res.json()) as { name: string; state: string; lastError?: string }[]) : [];
     },
   };
@@ -158,7 +177,13 @@ export const PATHS: PathSpec[] = [
     progress: true,
     async start(ctx) {
       const { spawned, address } = await startServer(ctx, 'servers/http-echo.ts');
-      return { client: new HttpRpc(address), spawnedAt: spawned.at, bridge: [], newClient: async () => new HttpRpc(address), diagnostics: spawned.stderr };
+      return {
+        client: new HttpRpc(address),
+        spawnedAt: spawned.at,
+        bridge: [],
+        newClient: async () => new HttpRpc(address),
+        diagnostics: spawned.stderr,
+      };
     },
   },
   {
@@ -168,7 +193,11 @@ export const PATHS: PathSpec[] = [
     base: 'direct-stdio',
     progress: true,
     async start(ctx) {
-      const { spawned, client } = stdioClient(ctx, ctx.node, [...profileFlags(ctx, 'byte-pipe'), script(ctx, 'bridges/byte-pipe.ts'), ...stdioEcho(ctx)]);
+      const { spawned, client } = stdioClient(ctx, ctx.node, [
+        ...profileFlags(ctx, 'byte-pipe'),
+        script(ctx, 'bridges/byte-pipe.ts'),
+        ...stdioEcho(ctx),
+      ]);
       return { client, spawnedAt: spawned.at, bridge: [spawned.pid], diagnostics: spawned.stderr };
     },
   },
@@ -180,9 +209,19 @@ export const PATHS: PathSpec[] = [
     progress: false,
     note: 'drops server notifications by design (no SSE)',
     async start(ctx) {
-      const spawned = ctx.group.spawn(ctx.node, [...profileFlags(ctx, 'lean-bridge'), script(ctx, 'bridges/lean-http-bridge.ts'), ...stdioEcho(ctx)]);
+      const spawned = ctx.group.spawn(ctx.node, [
+        ...profileFlags(ctx, 'lean-bridge'),
+        script(ctx, 'bridges/lean-http-bridge.ts'),
+        ...stdioEcho(ctx),
+      ]);
       const url = (await spawned.waitFor(URL_LINE, 15_000))[1] as string;
-      return { client: new HttpRpc(url), spawnedAt: spawned.at, bridge: [spawned.pid], newClient: async () => new HttpRpc(url), diagnostics: spawned.stderr };
+      return {
+        client: new HttpRpc(url),
+        spawnedAt: spawned.at,
+        bridge: [spawned.pid],
+        newClient: async () => new HttpRpc(url),
+        diagnostics: spawned.stderr,
+      };
     },
   },
   {
@@ -199,13 +238,22 @@ export const PATHS: PathSpec[] = [
     kind: 'switchboard',
     base: 'direct-stdio',
     progress: true,
-    note: 'first call timed from the shim\'s spawn (gateway already running)',
+    note: "first call timed from the shim's spawn (gateway already running)",
     async start(ctx) {
       const env = switchboardEnv(ctx);
-      const config = writeConfig(ctx, { echo: { command: ctx.node, args: [script(ctx, 'servers/stdio-echo.ts')] } }, { http: false, socket: true });
-      const gw = ctx.group.spawn(ctx.node, switchboardArgs(ctx, 'gateway', ['serve', '--config', config, '--no-http']), { env });
+      const config = writeConfig(
+        ctx,
+        { echo: { command: ctx.node, args: [script(ctx, 'servers/stdio-echo.ts')] } },
+        { http: false, socket: true },
+      );
+      const gw = ctx.group.spawn(
+        ctx.node,
+        switchboardArgs(ctx, 'gateway', ['serve', '--config', config, '--no-http']),
+        { env },
+      );
       await gw.waitFor(/shim socket \S+/, 30_000);
-      const shim = (): { spawned: Spawned; client: StdioRpc } => stdioClient(ctx, ctx.node, switchboardArgs(ctx, 'shim', ['shim']), env);
+      const shim = (): { spawned: Spawned; client: StdioRpc } =>
+        stdioClient(ctx, ctx.node, switchboardArgs(ctx, 'shim', ['shim']), env);
       const first = shim();
       return {
         client: first.client,
@@ -226,7 +274,12 @@ export const PATHS: PathSpec[] = [
     async start(ctx) {
       const { address } = await startServer(ctx, 'servers/http-echo.ts');
       const config = writeConfig(ctx, { echo: { url: address } }, { http: false, socket: false });
-      const { spawned, client } = stdioClient(ctx, ctx.node, switchboardArgs(ctx, 'gateway', ['serve', '--stdio', '--config', config]), switchboardEnv(ctx));
+      const { spawned, client } = stdioClient(
+        ctx,
+        ctx.node,
+        switchboardArgs(ctx, 'gateway', ['serve', '--stdio', '--config', config]),
+        switchboardEnv(ctx),
+      );
       return { client, spawnedAt: spawned.at, bridge: [spawned.pid], diagnostics: spawned.stderr };
     },
   },
@@ -264,13 +317,31 @@ export const PATHS: PathSpec[] = [
     async start(ctx) {
       const port = await freePort();
       const bin = path.join(ctx.root, 'node_modules/supergateway/dist/index.js');
-      const echo = stdioEcho(ctx).map((a) => `'${a}'`).join(' ');
+      const echo = stdioEcho(ctx)
+        .map((a) => `'${a}'`)
+        .join(' ');
       const spawned = ctx.group.spawn(ctx.node, [
-        '--import', script(ctx, 'peers/loopback-only.ts'), bin,
-        '--stdio', echo, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none',
+        '--import',
+        script(ctx, 'peers/loopback-only.ts'),
+        bin,
+        '--stdio',
+        echo,
+        '--outputTransport',
+        'streamableHttp',
+        '--stateful',
+        '--port',
+        String(port),
+        '--logLevel',
+        'none',
       ]);
       const url = `http://127.0.0.1:${port}/mcp`;
-      return { client: new HttpRpc(url), spawnedAt: spawned.at, bridge: [spawned.pid], newClient: async () => new HttpRpc(url), diagnostics: spawned.stderr };
+      return {
+        client: new HttpRpc(url),
+        spawnedAt: spawned.at,
+        bridge: [spawned.pid],
+        newClient: async () => new HttpRpc(url),
+        diagnostics: spawned.stderr,
+      };
     },
   },
   {
@@ -283,11 +354,26 @@ export const PATHS: PathSpec[] = [
       const port = await freePort();
       const bin = path.join(ctx.root, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
       const spawned = ctx.group.spawn(ctx.node, [
-        '--import', script(ctx, 'peers/loopback-only.ts'), bin,
-        '--port', String(port), '--host', '127.0.0.1', '--server', 'stream', '--', ...stdioEcho(ctx),
+        '--import',
+        script(ctx, 'peers/loopback-only.ts'),
+        bin,
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--server',
+        'stream',
+        '--',
+        ...stdioEcho(ctx),
       ]);
       const url = `http://127.0.0.1:${port}/mcp`;
-      return { client: new HttpRpc(url), spawnedAt: spawned.at, bridge: [spawned.pid], newClient: async () => new HttpRpc(url), diagnostics: spawned.stderr };
+      return {
+        client: new HttpRpc(url),
+        spawnedAt: spawned.at,
+        bridge: [spawned.pid],
+        newClient: async () => new HttpRpc(url),
+        diagnostics: spawned.stderr,
+      };
     },
   },
   {
@@ -299,10 +385,15 @@ export const PATHS: PathSpec[] = [
     async start(ctx) {
       const { address } = await startServer(ctx, 'servers/http-echo.ts');
       const bin = path.join(ctx.root, 'node_modules/mcp-remote/dist/proxy.js');
-      const { spawned, client } = stdioClient(ctx, ctx.node, ['--import', script(ctx, 'peers/loopback-only.ts'), bin, address, '--transport', 'http-only', '--silent'], {
-        ...process.env,
-        MCP_REMOTE_CONFIG_DIR: path.join(ctx.tmp, 'mcp-auth'),
-      });
+      const { spawned, client } = stdioClient(
+        ctx,
+        ctx.node,
+        ['--import', script(ctx, 'peers/loopback-only.ts'), bin, address, '--transport', 'http-only', '--silent'],
+        {
+          ...process.env,
+          MCP_REMOTE_CONFIG_DIR: path.join(ctx.tmp, 'mcp-auth'),
+        },
+      );
       return { client, spawnedAt: spawned.at, bridge: [spawned.pid], diagnostics: spawned.stderr };
     },
   },

@@ -143,7 +143,10 @@ export class ProcessGroup {
 
   spawn(command: string, args: string[], options: SpawnOptions & { pipeStdio?: boolean } = {}): Spawned {
     const at = performance.now();
-    const child = spawn(command, args, { ...options, stdio: options.pipeStdio ? ['pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      ...options,
+      stdio: options.pipeStdio ? ['pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+    });
     if (child.pid === undefined) throw new Error(`could not start ${command}`);
     const pid = child.pid;
     const start = readStat(pid)?.startTime;
@@ -176,16 +179,26 @@ export class ProcessGroup {
     }
     child.on('error', () => undefined);
     const spawned: Spawned = {
-      child, pid, at,
+      child,
+      pid,
+      at,
       stderr: () => err,
       waitFor: (re, timeoutMs) =>
         new Promise<RegExpExecArray>((resolve, reject) => {
           const m = re.exec(err) ?? re.exec(out);
           if (m) return resolve(m);
-          const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} from ${command} ${args.join(' ')}\n${err.slice(-2000)}`)), timeoutMs);
+          const timer = setTimeout(
+            () =>
+              reject(new Error(`timed out waiting for ${re} from ${command} ${args.join(' ')}\n${err.slice(-2000)}`)),
+            timeoutMs,
+          );
           const onExit = (code: number | null, signal: string | null) => {
             clearTimeout(timer);
-            reject(new Error(`${command} ${args.join(' ')} exited (${signal ?? code}) before printing ${re}\n${err.slice(-2000)}`));
+            reject(
+              new Error(
+                `${command} ${args.join(' ')} exited (${signal ?? code}) before printing ${re}\n${err.slice(-2000)}`,
+              ),
+            );
           };
           child.once('exit', onExit);
           watchers.push({
@@ -226,7 +239,8 @@ export class ProcessGroup {
     const running = () => this.roots.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
     for (const r of this.roots) r.child.stdin?.end();
     const eofDeadline = performance.now() + Math.min(graceMs, 1000);
-    while (running().some((r) => r.child.stdin) && performance.now() < eofDeadline) await new Promise((res) => setTimeout(res, 20));
+    while (running().some((r) => r.child.stdin) && performance.now() < eofDeadline)
+      await new Promise((res) => setTimeout(res, 20));
     for (const r of this.roots) {
       try {
         if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');

@@ -57,7 +57,20 @@ export interface Summary {
 }
 
 function sumVerification(rs: RoundResult[]): Verification {
-  const out: Verification = { echoCalls: 0, echoOk: 0, blobCalls: 0, blobOk: 0, failed: 0, misrouted: 0, wrong: 0, progressCalls: 0, progressExpected: 0, progressBeforeResult: 0, progressStray: 0, progressBadCalls: 0 };
+  const out: Verification = {
+    echoCalls: 0,
+    echoOk: 0,
+    blobCalls: 0,
+    blobOk: 0,
+    failed: 0,
+    misrouted: 0,
+    wrong: 0,
+    progressCalls: 0,
+    progressExpected: 0,
+    progressBeforeResult: 0,
+    progressStray: 0,
+    progressBadCalls: 0,
+  };
   for (const r of rs) for (const k of Object.keys(out) as (keyof Verification)[]) out[k] += r.verify?.[k] ?? 0;
   return out;
 }
@@ -67,20 +80,29 @@ function problems(v: Verification, progress: boolean): number {
 }
 
 /** Median over rounds of f(round of a) / g(round of b), both from the same round. */
-function ratio(results: RoundResult[], a: string, b: string, f: (r: RoundResult, round: number) => number | undefined, g = f): number | undefined {
+function ratio(
+  results: RoundResult[],
+  a: string,
+  b: string,
+  f: (r: RoundResult, round: number) => number | undefined,
+  g = f,
+): number | undefined {
   const rounds = [...new Set(results.map((r) => r.round))];
-  return median(rounds.map((round) => {
-    const ra = results.find((r) => r.path === a && r.round === round && r.available);
-    const rb = results.find((r) => r.path === b && r.round === round && r.available);
-    if (!ra || !rb) return undefined;
-    const x = f(ra, round);
-    const y = g(rb, round);
-    return x === undefined || y === undefined || y <= 0 ? undefined : x / y;
-  }));
+  return median(
+    rounds.map((round) => {
+      const ra = results.find((r) => r.path === a && r.round === round && r.available);
+      const rb = results.find((r) => r.path === b && r.round === round && r.available);
+      if (!ra || !rb) return undefined;
+      const x = f(ra, round);
+      const y = g(rb, round);
+      return x === undefined || y === undefined || y <= 0 ? undefined : x / y;
+    }),
+  );
 }
 
 export function aggregate(paths: PathSpec[], results: RoundResult[]): Summary {
-  const p50Of = (id: string, round: number) => results.find((r) => r.path === id && r.round === round && r.available)?.latencyUs?.p50;
+  const p50Of = (id: string, round: number) =>
+    results.find((r) => r.path === id && r.round === round && r.available)?.latencyUs?.p50;
   const added = (r: RoundResult, base: string) => {
     const b = p50Of(base, r.round);
     return r.latencyUs && b !== undefined ? r.latencyUs.p50 - b : undefined;
@@ -91,27 +113,42 @@ export function aggregate(paths: PathSpec[], results: RoundResult[]): Summary {
     const m = (f: (r: RoundResult) => number | undefined) => median(ok.map(f));
     const verify = sumVerification(all);
     return {
-      id: spec.id, label: spec.label, kind: spec.kind, ...(spec.note ? { note: spec.note } : {}),
+      id: spec.id,
+      label: spec.label,
+      kind: spec.kind,
+      ...(spec.note ? { note: spec.note } : {}),
       available: ok.length > 0,
       ...(ok.length === 0 ? { reason: all.find((r) => r.reason)?.reason ?? 'not run' } : {}),
       rounds: ok.length,
       base: spec.base,
-      p50: m((r) => r.latencyUs?.p50), p90: m((r) => r.latencyUs?.p90), p99: m((r) => r.latencyUs?.p99),
+      p50: m((r) => r.latencyUs?.p50),
+      p90: m((r) => r.latencyUs?.p90),
+      p99: m((r) => r.latencyUs?.p99),
       addedP50: spec.kind === 'direct' ? undefined : m((r) => added(r, spec.base)),
       callsPerSec: m((r) => r.callsPerSec),
-      cpuSeq: m((r) => r.cpu?.seqUsPerCall), cpuConc: m((r) => r.cpu?.concUsPerCall),
+      cpuSeq: m((r) => r.cpu?.seqUsPerCall),
+      cpuConc: m((r) => r.cpu?.concUsPerCall),
       serverCpu: m((r) => r.serverCpuUsPerCall),
       blobMbPerSec: m((r) => r.blobMbPerSec),
-      idleRss: m((r) => r.memMb?.idleRss), peakLoad: m((r) => r.memMb?.peakLoad), peakAll: m((r) => r.memMb?.peakAll),
-      mainIdleRss: m((r) => r.memMb?.mainIdleRss), mainPeakLoad: m((r) => r.memMb?.mainPeakLoad), mainPeakAll: m((r) => r.memMb?.mainPeakAll),
-      firstResponseMs: m((r) => r.firstResponseMs), firstCallMs: m((r) => r.firstCallMs),
+      idleRss: m((r) => r.memMb?.idleRss),
+      peakLoad: m((r) => r.memMb?.peakLoad),
+      peakAll: m((r) => r.memMb?.peakAll),
+      mainIdleRss: m((r) => r.memMb?.mainIdleRss),
+      mainPeakLoad: m((r) => r.memMb?.mainPeakLoad),
+      mainPeakAll: m((r) => r.memMb?.mainPeakAll),
+      firstResponseMs: m((r) => r.firstResponseMs),
+      firstCallMs: m((r) => r.firstCallMs),
       progressChecked: spec.progress,
       verify,
       problems: ok.length ? problems(verify, spec.progress) : 0,
     };
   });
   const shares = results.map((r) => r.foreignCpuShare).filter((x): x is number => x !== undefined);
-  return { paths: summaries, targets: targets(summaries, results), foreignCpu: { median: median(shares), max: shares.length ? Math.max(...shares) : undefined } };
+  return {
+    paths: summaries,
+    targets: targets(summaries, results),
+    foreignCpu: { median: median(shares), max: shares.length ? Math.max(...shares) : undefined },
+  };
 }
 
 const fmt = (x: number | undefined, digits = 0) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
@@ -128,7 +165,8 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
   {
     const q = ratio(results, 'sb-http-stdio', 'lean-bridge', addedOf('direct-stdio'));
     out.push({
-      id: 'http-latency', target: 'Switchboard HTTP→stdio added p50 ≤ 1.2× the lean bridge\'s',
+      id: 'http-latency',
+      target: "Switchboard HTTP→stdio added p50 ≤ 1.2× the lean bridge's",
       measured: `${fmt(q, 2)}× (${fmt(sbHttp?.addedP50)} µs vs ${fmt(lean?.addedP50)} µs)`,
       met: q === undefined ? undefined : q <= 1.2,
     });
@@ -138,7 +176,8 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
     const pipe = get('byte-pipe');
     const q = ratio(results, 'sb-shim-stdio', 'byte-pipe', addedOf('direct-stdio'));
     out.push({
-      id: 'shim-latency', target: 'Switchboard shim→stdio added p50 ≤ 2× the byte pipe\'s',
+      id: 'shim-latency',
+      target: "Switchboard shim→stdio added p50 ≤ 2× the byte pipe's",
       measured: `${fmt(q, 2)}× (${fmt(shim?.addedP50)} µs vs ${fmt(pipe?.addedP50)} µs)`,
       met: q === undefined ? undefined : q <= 2,
     });
@@ -147,7 +186,8 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
     const sg = get('supergateway');
     const q = ratio(results, 'sb-http-stdio', 'supergateway', (r) => r.callsPerSec);
     out.push({
-      id: 'throughput', target: 'Switchboard HTTP→stdio throughput (16 in flight) ≥ 3× supergateway\'s',
+      id: 'throughput',
+      target: "Switchboard HTTP→stdio throughput (16 in flight) ≥ 3× supergateway's",
       measured: `${fmt(q, 2)}× (${fmt(sbHttp?.callsPerSec)} vs ${fmt(sg?.callsPerSec)} calls/s)`,
       met: q === undefined ? undefined : q >= 3,
     });
@@ -156,17 +196,24 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
     const qs = ratio(results, 'sb-http-stdio', 'lean-bridge', (r) => r.cpu?.seqUsPerCall);
     const qc = ratio(results, 'sb-http-stdio', 'lean-bridge', (r) => r.cpu?.concUsPerCall);
     out.push({
-      id: 'cpu', target: 'Switchboard HTTP→stdio CPU per call ≤ 2× the lean bridge\'s (sequential and 16 in flight)',
-      measured: `${fmt(qs, 2)}× sequential (${fmt(sbHttp?.cpuSeq)} vs ${fmt(lean?.cpuSeq)} µs), ${fmt(qc, 2)}× in flight (${fmt(sbHttp?.cpuConc)} vs ${fmt(lean?.cpuConc)} µs)`,
+      id: 'cpu',
+      target: "Switchboard HTTP→stdio CPU per call ≤ 2× the lean bridge's (sequential and 16 in flight)",
+      measured:
+        `${fmt(qs, 2)}× sequential (${fmt(sbHttp?.cpuSeq)} vs ${fmt(lean?.cpuSeq)} ` +
+        `µs), ${fmt(qc, 2)}× in flight (${fmt(sbHttp?.cpuConc)} vs ${fmt(lean?.cpuConc)} µs)`,
       met: qs === undefined || qc === undefined ? undefined : qs <= 2 && qc <= 2,
     });
   }
   const sb = paths.filter((p) => p.kind === 'switchboard' && p.available);
   {
     const withBlob = sb.filter((p) => p.blobMbPerSec !== undefined);
-    const worst = withBlob.reduce<PathSummary | undefined>((w, p) => (w === undefined || (p.blobMbPerSec as number) < (w.blobMbPerSec as number) ? p : w), undefined);
+    const worst = withBlob.reduce<PathSummary | undefined>(
+      (w, p) => (w === undefined || (p.blobMbPerSec as number) < (w.blobMbPerSec as number) ? p : w),
+      undefined,
+    );
     out.push({
-      id: 'blob', target: '10 MB responses ≥ 50 MB/s (every Switchboard path)',
+      id: 'blob',
+      target: '10 MB responses ≥ 50 MB/s (every Switchboard path)',
       measured: withBlob.map((p) => `${p.id} ${fmt(p.blobMbPerSec)}`).join(', ') + ' MB/s',
       met: worst === undefined ? undefined : (worst.blobMbPerSec as number) >= 50,
     });
@@ -174,7 +221,8 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
   {
     const worst = Math.max(...sb.map((p) => p.mainIdleRss ?? 0));
     out.push({
-      id: 'idle-rss', target: 'Gateway idle RSS ≤ 60 MB',
+      id: 'idle-rss',
+      target: 'Gateway idle RSS ≤ 60 MB',
       measured: sb.map((p) => `${p.id} ${fmt(p.mainIdleRss)}`).join(', ') + ' MB',
       met: sb.length ? worst <= 60 : undefined,
     });
@@ -182,8 +230,12 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
   {
     const worst = Math.max(...sb.map((p) => p.mainPeakLoad ?? 0));
     out.push({
-      id: 'peak-rss', target: 'Gateway peak RSS under load (16 in flight) ≤ 100 MB',
-      measured: sb.map((p) => `${p.id} ${fmt(p.mainPeakLoad)}`).join(', ') + ' MB' + ` (after the 10 MB responses: ${sb.map((p) => fmt(p.mainPeakAll)).join(', ')} MB)`,
+      id: 'peak-rss',
+      target: 'Gateway peak RSS under load (16 in flight) ≤ 100 MB',
+      measured:
+        sb.map((p) => `${p.id} ${fmt(p.mainPeakLoad)}`).join(', ') +
+        ' MB' +
+        ` (after the 10 MB responses: ${sb.map((p) => fmt(p.mainPeakAll)).join(', ')} MB)`,
       met: sb.length ? worst <= 100 : undefined,
     });
   }
@@ -191,7 +243,8 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
     const bad = sb.reduce((n, p) => n + p.problems, 0);
     const checked = sb.reduce((n, p) => n + p.verify.echoCalls + p.verify.blobCalls + p.verify.progressCalls, 0);
     out.push({
-      id: 'verification', target: 'Zero verification errors (every echo and blob byte for byte, nothing misrouted)',
+      id: 'verification',
+      target: 'Zero verification errors (every echo and blob byte for byte, nothing misrouted)',
       measured: `${bad} problems in ${checked} checked calls`,
       met: sb.length ? bad === 0 : undefined,
     });
@@ -202,7 +255,8 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
     const before = prog.reduce((n, p) => n + p.verify.progressBeforeResult, 0);
     const bad = prog.reduce((n, p) => n + p.verify.progressBadCalls + p.verify.progressStray, 0);
     out.push({
-      id: 'progress', target: 'Every progress notification delivered, in order, before its result',
+      id: 'progress',
+      target: 'Every progress notification delivered, in order, before its result',
       measured: `${before}/${expected} delivered before their result${bad ? `, ${bad} problems` : ''}`,
       met: prog.length && expected > 0 ? before === expected && bad === 0 : undefined,
     });
@@ -218,7 +272,8 @@ function verifyCell(p: PathSummary): string {
   if (v.misrouted) parts.push(`**${v.misrouted} misrouted**`);
   if (v.wrong) parts.push(`**${v.wrong} wrong**`);
   if (v.failed) parts.push(`**${v.failed} failed**`);
-  if (p.progressChecked && (v.progressBadCalls || v.progressStray)) parts.push(`**${v.progressBadCalls} bad progress calls, ${v.progressStray} stray**`);
+  if (p.progressChecked && (v.progressBadCalls || v.progressStray))
+    parts.push(`**${v.progressBadCalls} bad progress calls, ${v.progressStray} stray**`);
   return parts.join(', ');
 }
 
@@ -230,34 +285,60 @@ function mdTables(summary: Summary): string {
     '|---|--:|--:|--:|--:|--:|--:|',
     ...rows.map((p) =>
       p.available
-        ? `| ${p.label} | ${fmt(p.p50)} | ${fmt(p.p90)} | ${fmt(p.p99)} | ${p.kind === 'direct' ? '(base)' : `${fmt(p.addedP50)} vs ${p.base}`} | ${fmt(p.callsPerSec)} | ${fmt(p.blobMbPerSec)} |`
+        ? `| ${p.label} | ${fmt(p.p50)} | ${fmt(p.p90)} | ${fmt(p.p99)} ` +
+          (`| ${p.kind === 'direct' ? '(base)' : `${fmt(p.addedP50)} vs ${p.base}`} ` +
+            `| ${fmt(p.callsPerSec)} | ${fmt(p.blobMbPerSec)} |`)
         : `| ${p.label}${na(p)} | | | | | | |`,
     ),
   ];
   const res = [
-    '| path | CPU µs/call sequential | CPU µs/call 16 in flight | idle RSS MB | peak RSS MB under load | peak RSS MB with 10 MB responses | first response ms | first call ms |',
+    '| path | CPU µs/call sequential | CPU µs/call 16 in flight | idle RSS MB | peak RSS MB under load | ' +
+      'peak RSS MB with 10 MB responses | first response ms | first call ms |',
     '|---|--:|--:|--:|--:|--:|--:|--:|',
-    ...rows.filter((p) => p.available).map((p) =>
-      `| ${p.label} | ${fmt(p.cpuSeq)} | ${fmt(p.cpuConc)} | ${fmt(p.idleRss)} | ${fmt(p.peakLoad)} | ${fmt(p.peakAll)} | ${fmt(p.firstResponseMs)} | ${fmt(p.firstCallMs)} |`,
-    ),
+    ...rows
+      .filter((p) => p.available)
+      .map(
+        (p) =>
+          `| ${p.label} | ${fmt(p.cpuSeq)} | ${fmt(p.cpuConc)} | ${fmt(p.idleRss)} | ${fmt(p.peakLoad)} ` +
+          `| ${fmt(p.peakAll)} | ${fmt(p.firstResponseMs)} | ${fmt(p.firstCallMs)} |`,
+      ),
   ];
   const ver = [
     '| path | verified (all rounds) | note |',
     '|---|---|---|',
-    ...rows.map((p) => `| ${p.label} | ${p.available ? verifyCell(p) : `not available in this build: ${p.reason}`} | ${p.note ?? ''} |`),
+    ...rows.map(
+      (p) =>
+        `| ${p.label} | ${p.available ? verifyCell(p) : `not available in this build: ${p.reason}`} ` +
+        `| ${p.note ?? ''} |`,
+    ),
   ];
   const tgt = [
     '| target | measured | status |',
     '|---|---|---|',
-    ...summary.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met === undefined ? 'not measured' : t.met ? 'met' : '**missed**'} |`),
+    ...summary.targets.map(
+      (t) => `| ${t.target} | ${t.measured} | ${t.met === undefined ? 'not measured' : t.met ? 'met' : '**missed**'} |`,
+    ),
   ];
   return [
-    '### Targets', '', ...tgt, '',
-    '### Latency and throughput', '', ...perf, '',
-    '### CPU, memory, start-up', '',
-    'CPU and memory are the bridge\'s process tree without the echo server (for the shim path: gateway + shim; the gateway alone is in the raw data as `mainIdleRss`/`mainPeakLoad`). Direct paths have no bridge.', '',
-    ...res, '',
-    '### Verification', '', ...ver, '',
+    '### Targets',
+    '',
+    ...tgt,
+    '',
+    '### Latency and throughput',
+    '',
+    ...perf,
+    '',
+    '### CPU, memory, start-up',
+    '',
+    "CPU and memory are the bridge's process tree without the echo server (for the shim path: gateway + " +
+      'shim; the gateway alone is in the raw data as `mainIdleRss`/`mainPeakLoad`). Direct paths have no bridge.',
+    '',
+    ...res,
+    '',
+    '### Verification',
+    '',
+    ...ver,
+    '',
   ].join('\n');
 }
 
@@ -271,16 +352,27 @@ export interface DocsInput {
 
 const BEGIN = '<!-- bench:begin (generated by npm run bench; edits inside are replaced) -->';
 const END = '<!-- bench:end -->';
+const IGNORE_START = '<!-- prettier-ignore-start -->';
+const IGNORE_END = '<!-- prettier-ignore-end -->';
 
 export function generatedSection(input: DocsInput): string {
   const { machine: m, plan } = input;
   return [
     BEGIN,
     '',
-    `Run of ${m.date.slice(0, 16).replace('T', ' ')} UTC, ${plan.rounds} rounds, ${Math.round(input.durationS)} s; raw data in \`${input.resultsFile}\` (not committed).`,
+    `Run of ${m.date.slice(0, 16).replace('T', ' ')} UTC, ${plan.rounds} ` +
+      `rounds, ${Math.round(input.durationS)} s; raw data in \`${input.resultsFile}\` (not committed).`,
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB memory, ${m.kernel}, Node ${m.node}.`,
-    `Other programs used ${fmt((input.summary.foreignCpu.median ?? 0) * 100)}% of the CPUs during a measured window (median; at most ${fmt((input.summary.foreignCpu.max ?? 0) * 100)}%; a window above 15% is measured again, twice at most).`,
-    `Per path and round: ${plan.warmup} warm-up calls, ${plan.sequential} sequential echo calls, ${plan.concurrent} calls with ${plan.inflight} in flight, ${plan.progressCalls} progress calls × ${plan.progressCount} notifications (${plan.progressInflight} in flight), ${plan.smallBlobs} blobs of ~${plan.smallBlobBytes / 1024} KiB (${plan.inflight} in flight), ${plan.blobCount} × ${plan.blobBytes / 1e6} MB blobs, ${plan.collisionCalls} calls on each of two sessions with the same ids. Values are medians over rounds; ratios are computed within each round, then the median taken.`,
+    `Other programs used ${fmt((input.summary.foreignCpu.median ?? 0) * 100)}% of the CPUs during a measured ` +
+      (`window (median; at most ${fmt((input.summary.foreignCpu.max ?? 0) * 100)}%; a window above 15% is ` +
+        `measured again, twice at most).`),
+    `Per path and round: ${plan.warmup} warm-up calls, ${plan.sequential} sequential echo ` +
+      (`calls, ${plan.concurrent} calls with ${plan.inflight} in flight, ${plan.progressCalls} progress ` +
+        (`calls × ${plan.progressCount} notifications (${plan.progressInflight} in flight), ${plan.smallBlobs} ` +
+          (`blobs of ~${plan.smallBlobBytes / 1024} KiB (${plan.inflight} in flight), ${plan.blobCount} ` +
+            (`× ${plan.blobBytes / 1e6} MB blobs, ${plan.collisionCalls} calls on each of two sessions ` +
+              (`with the same ids. Values are medians over rounds; ratios ` +
+                `are computed within each round, then the median taken.`))))),
     '',
     mdTables(input.summary),
     END,
@@ -289,25 +381,67 @@ export function generatedSection(input: DocsInput): string {
 
 export function updateDocs(file: string, input: DocsInput): void {
   const section = generatedSection(input);
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n## Latest run\n\n${BEGIN}\n${END}\n`;
+  // Prettier leaves the generated section as written (the ignore markers around it).
+  const text = existsSync(file)
+    ? readFileSync(file, 'utf8')
+    : `# Benchmarks\n\n## Latest run\n\n${IGNORE_START}\n${BEGIN}\n${END}\n${IGNORE_END}\n`;
   const start = text.indexOf(BEGIN);
   const end = text.indexOf(END);
-  const next = start !== -1 && end > start ? text.slice(0, start) + section + text.slice(end + END.length) : `${text.trimEnd()}\n\n## Latest run\n\n${section}\n`;
+  const next =
+    start !== -1 && end > start
+      ? text.slice(0, start) + section + text.slice(end + END.length)
+      : `${text.trimEnd()}\n\n## Latest run\n\n${IGNORE_START}\n${section}\n${IGNORE_END}\n`;
   writeFileSync(file, next);
 }
 
 /** A compact plain-text table for the terminal. */
 export function consoleTable(summary: Summary): string {
-  const head = ['path', 'p50', 'p90', 'p99', '+p50', 'calls/s', 'cpu seq', 'cpu @16', 'MB/s', 'idle MB', 'peak MB', 'first ms', 'problems'];
+  const head = [
+    'path',
+    'p50',
+    'p90',
+    'p99',
+    '+p50',
+    'calls/s',
+    'cpu seq',
+    'cpu @16',
+    'MB/s',
+    'idle MB',
+    'peak MB',
+    'first ms',
+    'problems',
+  ];
   const rows = summary.paths.map((p) =>
     p.available
-      ? [p.id, fmt(p.p50), fmt(p.p90), fmt(p.p99), p.kind === 'direct' ? '' : fmt(p.addedP50), fmt(p.callsPerSec), fmt(p.cpuSeq), fmt(p.cpuConc), fmt(p.blobMbPerSec), fmt(p.idleRss), fmt(p.peakLoad), fmt(p.firstCallMs), String(p.problems)]
+      ? [
+          p.id,
+          fmt(p.p50),
+          fmt(p.p90),
+          fmt(p.p99),
+          p.kind === 'direct' ? '' : fmt(p.addedP50),
+          fmt(p.callsPerSec),
+          fmt(p.cpuSeq),
+          fmt(p.cpuConc),
+          fmt(p.blobMbPerSec),
+          fmt(p.idleRss),
+          fmt(p.peakLoad),
+          fmt(p.firstCallMs),
+          String(p.problems),
+        ]
       : [p.id, `not available: ${p.reason ?? ''}`.slice(0, 60), '', '', '', '', '', '', '', '', '', '', ''],
   );
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  const out = ['', line(head), ...rows.map((r) => (r[1]?.startsWith('not available') ? `${(r[0] as string).padEnd(widths[0] as number)}  ${r[1]}` : line(r)))];
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+  const out = [
+    '',
+    line(head),
+    ...rows.map((r) =>
+      r[1]?.startsWith('not available') ? `${(r[0] as string).padEnd(widths[0] as number)}  ${r[1]}` : line(r),
+    ),
+  ];
   out.push('', 'targets:');
-  for (const t of summary.targets) out.push(`  [${t.met === undefined ? '?' : t.met ? 'met' : 'MISSED'}] ${t.target}: ${t.measured}`);
+  for (const t of summary.targets)
+    out.push(`  [${t.met === undefined ? '?' : t.met ? 'met' : 'MISSED'}] ${t.target}: ${t.measured}`);
   return out.join('\n') + '\n';
 }

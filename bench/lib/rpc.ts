@@ -74,7 +74,10 @@ export class StdioRpc implements RpcClient {
   constructor(child: ChildProcess) {
     this.child = child;
     if (!child.stdin || !child.stdout) throw new Error('StdioRpc needs piped stdin and stdout');
-    child.stdout.on('data', lineSplitter((line) => this.onLine(line)));
+    child.stdout.on(
+      'data',
+      lineSplitter((line) => this.onLine(line)),
+    );
     child.stdin.on('error', () => undefined);
     child.once('exit', (code, signal) => this.fail(new Error(`process exited (${signal ?? code})`)));
   }
@@ -94,7 +97,14 @@ export class StdioRpc implements RpcClient {
       } else {
         this.strays.other++;
         // A server request we do not serve (ping, roots): answer so nothing waits on us.
-        if (msg.id !== undefined && msg.id !== null) this.write({ jsonrpc: '2.0', id: msg.id, ...(msg.method === 'ping' ? { result: {} } : { error: { code: -32601, message: 'not supported by the bench client' } }) });
+        if (msg.id !== undefined && msg.id !== null)
+          this.write({
+            jsonrpc: '2.0',
+            id: msg.id,
+            ...(msg.method === 'ping'
+              ? { result: {} }
+              : { error: { code: -32601, message: 'not supported by the bench client' } }),
+          });
       }
       return;
     }
@@ -181,7 +191,8 @@ export class HttpRpc implements RpcClient {
     const id = this.nextId++;
     const msg = await this.post({ jsonrpc: '2.0', id, method, params }, id, opts);
     if (!msg) throw new HttpError(`${method}: no response`, 202);
-    if (method === 'initialize' && msg.result && typeof msg.result.protocolVersion === 'string') this.protocolVersion = msg.result.protocolVersion;
+    if (method === 'initialize' && msg.result && typeof msg.result.protocolVersion === 'string')
+      this.protocolVersion = msg.result.protocolVersion;
     return msg;
   }
 
@@ -209,7 +220,14 @@ export class HttpRpc implements RpcClient {
         else resolve(msg);
       };
       const req = http.request(
-        { host: this.target.hostname, port: this.target.port, path: this.target.pathname + this.target.search, method: 'POST', headers, agent: this.agent },
+        {
+          host: this.target.hostname,
+          port: this.target.port,
+          path: this.target.pathname + this.target.search,
+          method: 'POST',
+          headers,
+          agent: this.agent,
+        },
         (res) => {
           const session = res.headers['mcp-session-id'];
           if (typeof session === 'string' && body.method === 'initialize') this.sessionId = session;
@@ -223,7 +241,14 @@ export class HttpRpc implements RpcClient {
           if (status !== 200 || (!type.includes('application/json') && !type.includes('event-stream'))) {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.length < 4 && chunks.push(c));
-            res.on('end', () => finish(new HttpError(`HTTP ${status} ${type}: ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`, status)));
+            res.on('end', () =>
+              finish(
+                new HttpError(
+                  `HTTP ${status} ${type}: ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`,
+                  status,
+                ),
+              ),
+            );
             return;
           }
           if (type.includes('application/json')) {
@@ -233,7 +258,13 @@ export class HttpRpc implements RpcClient {
               const msg = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Message;
               if (msg.id !== id) {
                 this.strays.responses++;
-                finish(new HttpError(`response id ${JSON.stringify(msg.id)} for request ${JSON.stringify(id)}`, status, 'misrouted'));
+                finish(
+                  new HttpError(
+                    `response id ${JSON.stringify(msg.id)} for request ${JSON.stringify(id)}`,
+                    status,
+                    'misrouted',
+                  ),
+                );
               } else finish(undefined, msg);
             });
             return;
@@ -244,12 +275,20 @@ export class HttpRpc implements RpcClient {
           const onEvent = (raw: string) => {
             let data = '';
             for (const line of raw.split('\n')) {
-              if (line.startsWith('data:')) data += (data ? '\n' : '') + (line[5] === ' ' ? line.slice(6) : line.slice(5));
+              if (line.startsWith('data:'))
+                data += (data ? '\n' : '') + (line[5] === ' ' ? line.slice(6) : line.slice(5));
             }
             if (data === '') return;
             const msg = JSON.parse(data) as Message;
             if (msg.method !== undefined) {
-              if (msg.method === 'notifications/progress' && token !== undefined && msg.params?.progressToken === token && !settled && opts.onProgress) opts.onProgress(msg);
+              if (
+                msg.method === 'notifications/progress' &&
+                token !== undefined &&
+                msg.params?.progressToken === token &&
+                !settled &&
+                opts.onProgress
+              )
+                opts.onProgress(msg);
               else if (msg.method === 'notifications/progress') this.strays.progress++;
               else this.strays.other++;
               return;
@@ -299,8 +338,15 @@ export class HttpRpc implements RpcClient {
       await new Promise<void>((resolve) => {
         const req = http.request(
           {
-            host: this.target.hostname, port: this.target.port, path: this.target.pathname, method: 'DELETE', agent: this.agent,
-            headers: { 'mcp-session-id': this.sessionId, ...(this.protocolVersion ? { 'mcp-protocol-version': this.protocolVersion } : {}) },
+            host: this.target.hostname,
+            port: this.target.port,
+            path: this.target.pathname,
+            method: 'DELETE',
+            agent: this.agent,
+            headers: {
+              'mcp-session-id': this.sessionId,
+              ...(this.protocolVersion ? { 'mcp-protocol-version': this.protocolVersion } : {}),
+            },
             timeout: 2000,
           },
           (res) => {

@@ -16,7 +16,13 @@ function loopbackListen(this: net.Server, ...args: unknown[]): net.Server {
     const tail = typeof rest[0] === 'string' ? rest.slice(1) : rest;
     return listen.call(this, Number(first), LOOPBACK, ...tail);
   }
-  if (first !== null && typeof first === 'object' && (first as net.ListenOptions).path === undefined && !('fd' in first) && !('_handle' in first)) {
+  if (
+    first !== null &&
+    typeof first === 'object' &&
+    (first as net.ListenOptions).path === undefined &&
+    !('fd' in first) &&
+    !('_handle' in first)
+  ) {
     return listen.call(this, { ...(first as net.ListenOptions), host: LOOPBACK }, ...rest);
   }
   return listen.apply(this, args);

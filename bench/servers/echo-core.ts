@@ -13,11 +13,19 @@ const VERSIONS = new Set(['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'
 const LATEST = '2025-11-25';
 
 const TOOLS = JSON.stringify([
-  { name: 'echo', description: 'Returns its text argument.', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } },
+  {
+    name: 'echo',
+    description: 'Returns its text argument.',
+    inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+  },
   {
     name: 'blob',
     description: 'Returns `bytes` bytes of text.',
-    inputSchema: { type: 'object', properties: { bytes: { type: 'integer' }, seed: { type: 'integer' } }, required: ['bytes'] },
+    inputSchema: {
+      type: 'object',
+      properties: { bytes: { type: 'integer' }, seed: { type: 'integer' } },
+      required: ['bytes'],
+    },
   },
   {
     name: 'progress',
@@ -29,7 +37,12 @@ const TOOLS = JSON.stringify([
 interface Message {
   id?: string | number | null;
   method?: string;
-  params?: { name?: string; arguments?: Record<string, unknown>; protocolVersion?: string; _meta?: { progressToken?: string | number } };
+  params?: {
+    name?: string;
+    arguments?: Record<string, unknown>;
+    protocolVersion?: string;
+    _meta?: { progressToken?: string | number };
+  };
 }
 
 /** What one incoming message produces: notifications first (in order), then the response. */
@@ -45,8 +58,11 @@ function result(id: Message['id'], body: string): string {
   return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${body}}`;
 }
 
+const SERVER_INFO = '{"name":"bench-echo","version":"1.0.0"}';
+
 function error(id: Message['id'], code: number, message: string): string {
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id ?? null)},"error":{"code":${code},"message":${JSON.stringify(message)}}}`;
+  const error = `{"code":${code},"message":${JSON.stringify(message)}}`;
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id ?? null)},"error":${error}}`;
 }
 
 function text(value: string): string {
@@ -72,7 +88,13 @@ export function handle(raw: string): Reply {
     case 'initialize': {
       const asked = msg.params?.protocolVersion;
       const version = asked !== undefined && VERSIONS.has(asked) ? asked : LATEST;
-      return { notifications: [], response: result(id, `{"protocolVersion":"${version}","capabilities":{"tools":{}},"serverInfo":{"name":"bench-echo","version":"1.0.0"}}`) };
+      return {
+        notifications: [],
+        response: result(
+          id,
+          `{"protocolVersion":"${version}","capabilities":{"tools":{}},"serverInfo":${SERVER_INFO}}`,
+        ),
+      };
     }
     case 'ping':
       return { notifications: [], response: result(id, '{}') };
@@ -98,7 +120,8 @@ function call(id: Message['id'], params: NonNullable<Message['params']>): Reply 
       const notifications: string[] = [];
       if (token !== undefined) {
         for (let i = 1; i <= count; i++) {
-          notifications.push(`{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":${JSON.stringify(token)},"progress":${i},"total":${count}}}`);
+          const params = `{"progressToken":${JSON.stringify(token)},"progress":${i},"total":${count}}`;
+          notifications.push(`{"jsonrpc":"2.0","method":"notifications/progress","params":${params}}`);
         }
       }
       return { notifications, response: result(id, text(`progress ${count}`)) };

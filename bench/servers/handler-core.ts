@@ -6,11 +6,19 @@ import { blobBuffer } from '../lib/blob.ts';
 
 const DISCOVER = JSON.stringify({
   tools: [
-    { name: 'echo', description: 'Returns its text argument.', input_schema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } },
+    {
+      name: 'echo',
+      description: 'Returns its text argument.',
+      input_schema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+    },
     {
       name: 'blob',
       description: 'Returns `bytes` bytes of text.',
-      input_schema: { type: 'object', properties: { bytes: { type: 'integer' }, seed: { type: 'integer' } }, required: ['bytes'] },
+      input_schema: {
+        type: 'object',
+        properties: { bytes: { type: 'integer' }, seed: { type: 'integer' } },
+        required: ['bytes'],
+      },
     },
   ],
 });
@@ -33,7 +41,11 @@ export function handleEnvelope(raw: string): string | Buffer {
   const args = env.arguments ?? {};
   if (env.name === 'echo') return `{"content":[{"type":"text","text":${JSON.stringify(String(args.text ?? ''))}}]}`;
   if (env.name === 'blob') {
-    return Buffer.concat([Buffer.from('{"content":[{"type":"text","text":"'), blobBuffer(Number(args.bytes ?? 0), Number(args.seed ?? 0)), Buffer.from('"}]}')]);
+    return Buffer.concat([
+      Buffer.from('{"content":[{"type":"text","text":"'),
+      blobBuffer(Number(args.bytes ?? 0), Number(args.seed ?? 0)),
+      Buffer.from('"}]}'),
+    ]);
   }
   return '{"error":{"code":404,"message":"unknown tool"}}';
 }

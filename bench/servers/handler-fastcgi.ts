@@ -27,9 +27,13 @@ function record(type: number, id: number, content: Buffer): Buffer {
 }
 
 function reply(socket: Socket, id: number, body: string | Buffer, keep: boolean): void {
-  const payload = Buffer.concat([Buffer.from(`Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`), typeof body === 'string' ? Buffer.from(body) : body]);
+  const payload = Buffer.concat([
+    Buffer.from(`Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`),
+    typeof body === 'string' ? Buffer.from(body) : body,
+  ]);
   const out: Buffer[] = [];
-  for (let at = 0; at < payload.length; at += MAX_CONTENT) out.push(record(STDOUT, id, payload.subarray(at, at + MAX_CONTENT)));
+  for (let at = 0; at < payload.length; at += MAX_CONTENT)
+    out.push(record(STDOUT, id, payload.subarray(at, at + MAX_CONTENT)));
   out.push(record(STDOUT, id, Buffer.alloc(0)));
   out.push(record(END_REQUEST, id, Buffer.alloc(8))); // appStatus 0, FCGI_REQUEST_COMPLETE
   socket.write(Buffer.concat(out));

@@ -9,7 +9,13 @@ import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
 import { appPaths, type AppPaths } from './paths.ts';
 import { createAppTray, type AppTray } from './tray/tray.ts';
-import { createMainWindow, hardenWebContents, registerAppScheme, restrictPermissions, serveAppScheme } from './windows/main-window.ts';
+import {
+  createMainWindow,
+  hardenWebContents,
+  registerAppScheme,
+  restrictPermissions,
+  serveAppScheme,
+} from './windows/main-window.ts';
 import { isAppUrl } from './windows/options.ts';
 
 /** What the shell needs from the engine (main/engine/index.ts `Gateway` must fit this). */
@@ -91,7 +97,13 @@ export function runDesktopApp(options: DesktopOptions): void {
   const ready = async (): Promise<void> => {
     restrictPermissions();
     serveAppScheme(paths.renderer);
-    registerGatewayIpc(ipcMain, createIpcHandlers(gateway.dispatch, createSenderCheck(isAppUrl, (id) => mainWindow.isAppWindow(id))));
+    registerGatewayIpc(
+      ipcMain,
+      createIpcHandlers(
+        gateway.dispatch,
+        createSenderCheck(isAppUrl, (id) => mainWindow.isAppWindow(id)),
+      ),
+    );
     forwardGatewayEvents(gateway.events, () => mainWindow.appContents());
     const appTray = createAppTray({
       api,

@@ -3,7 +3,13 @@
  * `switchboard serve`, built from the engine's public face only.
  */
 import { app } from 'electron';
-import { createKeychainSecretStore, defaultConfigPath, logDir, runtimePaths, type GatewayOptions } from '../engine/index.ts';
+import {
+  createKeychainSecretStore,
+  defaultConfigPath,
+  logDir,
+  runtimePaths,
+  type GatewayOptions,
+} from '../engine/index.ts';
 
 export function desktopGatewayOptions(): GatewayOptions {
   return {

@@ -2,9 +2,24 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import {
-  adoptClient, CLIENTS, createKeychainSecretStore, defaultConfigPath, detectClients, installClient, listAdoptable, planAdoption,
-  planInstall, planUninstall, readBackupRecord, restoreClient, shimCommand, stateDir, uninstallClient, clientDefinition,
-  type AdoptionContext, type ShimCommand,
+  adoptClient,
+  CLIENTS,
+  createKeychainSecretStore,
+  defaultConfigPath,
+  detectClients,
+  installClient,
+  listAdoptable,
+  planAdoption,
+  planInstall,
+  planUninstall,
+  readBackupRecord,
+  restoreClient,
+  shimCommand,
+  stateDir,
+  uninstallClient,
+  clientDefinition,
+  type AdoptionContext,
+  type ShimCommand,
 } from '../engine/index.ts';
 import { table } from './format.ts';
 
@@ -50,12 +65,26 @@ export async function clients(opts: { json: boolean }): Promise<number> {
     out(JSON.stringify(statuses, null, 2) + '\n');
     return 0;
   }
-  out(table(['CLIENT', 'NAME', 'STATE', 'PROFILE', 'SERVERS', 'CONFIG'], statuses.map((s) => [
-    s.id, s.name, STATE_TEXT[s.state] ?? s.state, s.profile ?? '-', String(s.servers.length), s.path,
-  ])));
+  out(
+    table(
+      ['CLIENT', 'NAME', 'STATE', 'PROFILE', 'SERVERS', 'CONFIG'],
+      statuses.map((s) => [
+        s.id,
+        s.name,
+        STATE_TEXT[s.state] ?? s.state,
+        s.profile ?? '-',
+        String(s.servers.length),
+        s.path,
+      ]),
+    ),
+  );
   for (const s of statuses.filter((s) => s.problem)) out(`\n${s.id}: ${s.problem}\n`);
   const backups = statuses.filter((s) => s.backup);
-  if (backups.length) out(`\nBacked up before Switchboard changed them (switchboard restore CLIENT): ${backups.map((s) => s.id).join(', ')}\n`);
+  if (backups.length)
+    out(
+      `\nBacked up before Switchboard changed them (switchboard ` +
+        `restore CLIENT): ${backups.map((s) => s.id).join(', ')}\n`,
+    );
   return 0;
 }
 
@@ -64,19 +93,32 @@ export async function install(opts: { client: string; profile: string; dryRun: b
   const shim = shimFor(opts.profile, true);
   const ctx = context();
   if (opts.dryRun) {
-    printPlan(await planInstall(def.id, ctx, shim), `${def.name} already has the switchboard entry for profile "${opts.profile}"; nothing to change.`);
+    printPlan(
+      await planInstall(def.id, ctx, shim),
+      `${def.name} already has the switchboard entry for profile "${opts.profile}"; nothing to change.`,
+    );
     return 0;
   }
   const result = await installClient(def.id, ctx, shim);
-  printPlan(result.plan, `${def.name} already has the switchboard entry for profile "${opts.profile}"; nothing changed.`);
+  printPlan(
+    result.plan,
+    `${def.name} already has the switchboard entry for profile "${opts.profile}"; nothing changed.`,
+  );
   if (result.backupCreated && result.backup) {
-    out(result.backup.file ? `Backed up the original to ${result.backup.file}\n` : `${result.plan.path} did not exist; restore removes it again\n`);
+    out(
+      result.backup.file
+        ? `Backed up the original to ${result.backup.file}\n`
+        : `${result.plan.path} did not exist; restore removes it again\n`,
+    );
   }
   if (!result.verified.ok) {
     warn(`check failed after writing: ${result.verified.problem}`);
     return 1;
   }
-  if (result.written) out(`Installed Switchboard (profile "${opts.profile}") in ${def.name}: ${result.plan.path}\nNext: ${result.note}.\n`);
+  if (result.written)
+    out(
+      `Installed Switchboard (profile "${opts.profile}") in ${def.name}: ${result.plan.path}\nNext: ${result.note}.\n`,
+    );
   return 0;
 }
 
@@ -89,11 +131,21 @@ export async function uninstall(opts: { client: string; dryRun: boolean }): Prom
   }
   const result = await uninstallClient(def.id, ctx);
   printPlan(result.plan, `${def.name} has no switchboard entry; nothing changed.`);
-  if (result.written) out(`Removed the switchboard entry from ${result.plan.path}. The original is still backed up: switchboard restore ${def.id} puts it back exactly.\n`);
+  if (result.written)
+    out(
+      `Removed the switchboard entry from ${result.plan.path}. The original is ` +
+        `still backed up: switchboard restore ${def.id} puts it back exactly.\n`,
+    );
   return 0;
 }
 
-export async function adopt(opts: { client: string; servers: string[] | undefined; profile: string; dryRun: boolean; configPath: string | undefined }): Promise<number> {
+export async function adopt(opts: {
+  client: string;
+  servers: string[] | undefined;
+  profile: string;
+  dryRun: boolean;
+  configPath: string | undefined;
+}): Promise<number> {
   const def = clientDefinition(opts.client);
   const ctx = context(opts.configPath);
   const shim = shimFor(opts.profile, true);
@@ -103,13 +155,20 @@ export async function adopt(opts: { client: string; servers: string[] | undefine
     return 0;
   }
   out(`${def.name} (${listing.path}) has:\n`);
-  out(table(null, listing.servers.map((s) => [`  ${s.name}`, s.kind === 'unsupported' ? `cannot adopt: ${s.problem}` : s.summary])));
+  out(
+    table(
+      null,
+      listing.servers.map((s) => [`  ${s.name}`, s.kind === 'unsupported' ? `cannot adopt: ${s.problem}` : s.summary]),
+    ),
+  );
   const options = { shim, ...(opts.servers ? { servers: opts.servers } : {}) };
   const plan = opts.dryRun ? await planAdoption(def.id, ctx, options) : await adoptClient(def.id, ctx, options);
   for (const w of plan.warnings) warn(w);
   out(`\n${opts.dryRun ? 'Would move' : 'Moved'} into Switchboard (${plan.configPath}):\n`);
   for (const s of plan.servers) {
-    out(`  ${s.from}${s.name !== s.from ? ` (as ${s.name})` : ''}${s.secrets.length ? `: ${s.secrets.map((x) => `${x.field} -> keychain "${x.name}"`).join(', ')}` : ''}\n`);
+    const renamed = s.name !== s.from ? ` (as ${s.name})` : '';
+    const secrets = s.secrets.map((x) => `${x.field} -> keychain "${x.name}"`).join(', ');
+    out(`  ${s.from}${renamed}${secrets ? `: ${secrets}` : ''}\n`);
   }
   if (plan.alreadyInConfig.length) out(`  already there, unchanged: ${plan.alreadyInConfig.join(', ')}\n`);
   out(`\n`);
@@ -117,7 +176,8 @@ export async function adopt(opts: { client: string; servers: string[] | undefine
   out(plan.clientDiff || `${plan.clientPath}: no change\n`);
   if ('verified' in plan) {
     const result = plan as Awaited<ReturnType<typeof adoptClient>>;
-    if (result.backupFile) out(`Backed up the original to ${result.backupFile} (switchboard restore ${def.id} puts it back exactly)\n`);
+    if (result.backupFile)
+      out(`Backed up the original to ${result.backupFile} (switchboard restore ${def.id} puts it back exactly)\n`);
     if (!result.verified.ok) {
       warn(`check failed after writing: ${result.verified.problem}`);
       return 1;
@@ -142,7 +202,12 @@ export async function restore(opts: { clients: string[]; all: boolean }): Promis
   for (const id of ids) {
     try {
       const r = await restoreClient(id, ctx);
-      const what = r.action === 'removed' ? 'removed (it did not exist before Switchboard)' : r.action === 'unchanged' ? 'already as it was' : 'restored byte for byte';
+      const what =
+        r.action === 'removed'
+          ? 'removed (it did not exist before Switchboard)'
+          : r.action === 'unchanged'
+            ? 'already as it was'
+            : 'restored byte for byte';
       out(`${id}: ${r.path} ${what}\n`);
       if (r.keptCurrent) out(`  it had changed since Switchboard wrote it; that version is kept in ${r.keptCurrent}\n`);
     } catch (err) {
@@ -152,4 +217,3 @@ export async function restore(opts: { clients: string[]; all: boolean }): Promis
   }
   return failed ? 1 : 0;
 }
-

@@ -1,8 +1,20 @@
 /** The CLI commands other than `shim`. Each returns the process exit code. */
 import net from 'node:net';
 import {
-  createGateway, createKeychainSecretStore, defaultConfigPath, ensurePrivateDir, formatLogLine, isMissingConfigError, loadConfigFile, logDir,
-  lookupCommand, probeSocket, resolveLoginShellPath, resolveServerReferences, type Gateway, type GatewayOptions,
+  createGateway,
+  createKeychainSecretStore,
+  defaultConfigPath,
+  ensurePrivateDir,
+  formatLogLine,
+  isMissingConfigError,
+  loadConfigFile,
+  logDir,
+  lookupCommand,
+  probeSocket,
+  resolveLoginShellPath,
+  resolveServerReferences,
+  type Gateway,
+  type GatewayOptions,
 } from '../engine/index.ts';
 import { runtimePaths } from '../shared/paths.ts';
 import { formatToolResult, table } from './format.ts';
@@ -29,24 +41,46 @@ function gatewayOptions(common: Common, extra: Partial<GatewayOptions>): Gateway
   };
 }
 
-export async function serve(opts: Common & { stdio: boolean; port?: number; host?: string; http: boolean; socket: boolean; profile: string; background: boolean }): Promise<number> {
+export async function serve(
+  opts: Common & {
+    stdio: boolean;
+    port?: number;
+    host?: string;
+    http: boolean;
+    socket: boolean;
+    profile: string;
+    background: boolean;
+  },
+): Promise<number> {
   const paths = runtimePaths();
-  const gateway = createGateway(gatewayOptions(opts, {
-    watch: true,
-    http: opts.stdio || !opts.http ? false : { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
-    socket: !opts.stdio && opts.socket,
-    ...(opts.stdio ? {} : { runtimeDir: paths.dir }),
-    httpOptional: opts.background,
-  }));
+  const gateway = createGateway(
+    gatewayOptions(opts, {
+      watch: true,
+      http:
+        opts.stdio || !opts.http
+          ? false
+          : { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
+      socket: !opts.stdio && opts.socket,
+      ...(opts.stdio ? {} : { runtimeDir: paths.dir }),
+      httpOptional: opts.background,
+    }),
+  );
   gateway.on('log', (line) => log(formatLogLine(line)));
-  gateway.on('status', (s) => log(`server "${s.name}" ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`));
+  gateway.on('status', (s) =>
+    log(`server "${s.name}" ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`),
+  );
   gateway.on('config-error', (e) => log(`config not applied, still running the previous one:\n${e.message}`));
-  gateway.on('reloaded', (c) => log(`config reloaded (started: ${c.started.join(', ') || 'none'}; restarted: ${c.restarted.join(', ') || 'none'}; stopped: ${c.stopped.join(', ') || 'none'})`));
+  gateway.on('reloaded', (c) =>
+    log(
+      `config reloaded (started: ${c.started.join(', ') || 'none'}; ` +
+        `restarted: ${c.restarted.join(', ') || 'none'}; stopped: ${c.stopped.join(', ') || 'none'})`,
+    ),
+  );
   try {
     await gateway.start();
   } catch (err) {
     // Started by a shim while another gateway came up first: that one serves; nothing to do.
-    if (opts.background && ((err as { cause?: { code?: string } }).cause?.code === 'EADDRINUSE')) {
+    if (opts.background && (err as { cause?: { code?: string } }).cause?.code === 'EADDRINUSE') {
       await gateway.stop();
       return 0;
     }
@@ -67,13 +101,29 @@ export async function serve(opts: Common & { stdio: boolean; port?: number; host
     session.onClose(() => void stop());
     return new Promise<number>(() => undefined);
   }
-  const where = [gateway.httpUrl() && `HTTP ${gateway.httpUrl()}`, gateway.socketPath() && `shim socket ${gateway.socketPath()}`].filter(Boolean).join('; ');
-  log(`ready (${gateway.config().profiles.default?.servers.length ?? 0} servers; config ${gateway.configPath()}${where ? `; ${where}` : ''})`);
+  const where = [
+    gateway.httpUrl() && `HTTP ${gateway.httpUrl()}`,
+    gateway.socketPath() && `shim socket ${gateway.socketPath()}`,
+  ]
+    .filter(Boolean)
+    .join('; ');
+  log(
+    `ready (${gateway.config().profiles.default?.servers.length ?? 0} ` +
+      `servers; config ${gateway.configPath()}${where ? `; ${where}` : ''})`,
+  );
   return new Promise<number>(() => undefined);
 }
 
 async function startOneShot(common: Common, servers?: string[]): Promise<Gateway> {
-  const gateway = createGateway(gatewayOptions(common, { http: false, socket: false, watch: false, backoff: ONE_SHOT_BACKOFF, ...(servers ? { onlyServers: servers } : {}) }));
+  const gateway = createGateway(
+    gatewayOptions(common, {
+      http: false,
+      socket: false,
+      watch: false,
+      backoff: ONE_SHOT_BACKOFF,
+      ...(servers ? { onlyServers: servers } : {}),
+    }),
+  );
   await gateway.start();
   return gateway;
 }
@@ -84,10 +134,19 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
     const names = gateway.servers().map((s) => s.name);
     // Whether each became ready is in its status, listed below.
     await Promise.allSettled(names.map((n) => gateway.upstream(n)?.whenReady(opts.timeoutMs)));
-    const report = await Promise.all(gateway.servers().map(async (s) => {
-      const tools = s.state === 'ready' && !s.isolated ? await gateway.serverTools(s.name, opts.timeoutMs).catch(() => []) : [];
-      return { ...s, tools: tools.map((t) => ({ name: String(t.name), description: typeof t.description === 'string' ? t.description : '' })) };
-    }));
+    const report = await Promise.all(
+      gateway.servers().map(async (s) => {
+        const tools =
+          s.state === 'ready' && !s.isolated ? await gateway.serverTools(s.name, opts.timeoutMs).catch(() => []) : [];
+        return {
+          ...s,
+          tools: tools.map((t) => ({
+            name: String(t.name),
+            description: typeof t.description === 'string' ? t.description : '',
+          })),
+        };
+      }),
+    );
     if (opts.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       return 0;
@@ -96,14 +155,27 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       process.stdout.write(`No servers configured in ${gateway.configPath()}.\n`);
       return 0;
     }
-    process.stdout.write(table(['SERVER', 'KIND', 'STATE', 'TOOLS', 'NOTE'], report.map((s) => [
-      s.name, s.kind, s.disabled ? 'disabled' : s.state, s.state === 'ready' ? String(s.tools.length) : '-',
-      s.isolated ? 'isolated: one process per client' : s.state !== 'ready' ? (s.lastError ?? '') : '',
-    ])));
+    process.stdout.write(
+      table(
+        ['SERVER', 'KIND', 'STATE', 'TOOLS', 'NOTE'],
+        report.map((s) => [
+          s.name,
+          s.kind,
+          s.disabled ? 'disabled' : s.state,
+          s.state === 'ready' ? String(s.tools.length) : '-',
+          s.isolated ? 'isolated: one process per client' : s.state !== 'ready' ? (s.lastError ?? '') : '',
+        ]),
+      ),
+    );
     for (const s of report) {
       if (s.tools.length === 0) continue;
       process.stdout.write(`\n${s.name}\n`);
-      process.stdout.write(table(null, s.tools.map((t) => [`  ${t.name}`, firstLine(t.description)])));
+      process.stdout.write(
+        table(
+          null,
+          s.tools.map((t) => [`  ${t.name}`, firstLine(t.description)]),
+        ),
+      );
     }
     return 0;
   } finally {
@@ -111,7 +183,9 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
   }
 }
 
-export async function call(opts: Common & { server: string; tool: string; args: string | undefined; json: boolean }): Promise<number> {
+export async function call(
+  opts: Common & { server: string; tool: string; args: string | undefined; json: boolean },
+): Promise<number> {
   let args: unknown = {};
   if (opts.args !== undefined) {
     try {
@@ -119,15 +193,21 @@ export async function call(opts: Common & { server: string; tool: string; args: 
     } catch (err) {
       throw new Error(`--args is not valid JSON: ${(err as Error).message}`);
     }
-    if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new Error('--args must be a JSON object, e.g. --args \'{"message":"hi"}\'');
+    if (typeof args !== 'object' || args === null || Array.isArray(args))
+      throw new Error('--args must be a JSON object, e.g. --args \'{"message":"hi"}\'');
   }
   const gateway = await startOneShot(opts, [opts.server]);
   try {
     const tools = await gateway.serverTools(opts.server, opts.timeoutMs);
     if (!tools.some((t) => t.name === opts.tool)) {
-      throw new Error(`server "${opts.server}" has no tool "${opts.tool}" (it has: ${tools.map((t) => String(t.name)).join(', ') || 'none'})`);
+      throw new Error(
+        `server "${opts.server}" has no tool "${opts.tool}" (it ` +
+          `has: ${tools.map((t) => String(t.name)).join(', ') || 'none'})`,
+      );
     }
-    const result = await gateway.upstream(opts.server)!.request('tools/call', { name: opts.tool, arguments: args }, { timeoutMs: opts.timeoutMs });
+    const result = await gateway
+      .upstream(opts.server)!
+      .request('tools/call', { name: opts.tool, arguments: args }, { timeoutMs: opts.timeoutMs });
     process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatToolResult(result));
     return result.isError === true ? 1 : 0;
   } finally {
@@ -147,7 +227,10 @@ export async function doctor(opts: Common): Promise<number> {
   let config;
   try {
     config = (await loadConfigFile(configPath)).config;
-    ok(`${configPath} is valid (${Object.keys(config.servers).length} servers, profiles: ${Object.keys(config.profiles).join(', ')})`);
+    ok(
+      `${configPath} is valid (${Object.keys(config.servers).length} ` +
+        `servers, profiles: ${Object.keys(config.profiles).join(', ')})`,
+    );
   } catch (err) {
     if (opts.configPath === undefined && isMissingConfigError(err)) {
       ok(`no config file yet at ${configPath}: Switchboard starts with no servers`);
@@ -168,9 +251,13 @@ export async function doctor(opts: Common): Promise<number> {
         if (resolved.kind === 'stdio') {
           const found = lookupCommand(resolved.command, loginPath, process.platform, resolved.cwd);
           if (found.path) ok(`${server.name}: command "${resolved.command}" found at ${found.path}`);
-          else bad(`${server.name}: command "${resolved.command}" ${found.problem === 'missing' ? 'not found in PATH' : `is a ${found.problem}`} (PATH from the login shell: ${loginPath})`);
+          else {
+            const problem = found.problem === 'missing' ? 'not found in PATH' : `is a ${found.problem}`;
+            bad(`${server.name}: command "${resolved.command}" ${problem} (PATH from the login shell: ${loginPath})`);
+          }
         } else {
-          ok(`${server.name}: ${resolved.kind === 'http' ? `remote ${resolved.url}` : `${resolved.kind} ${'handler' in resolved ? String(resolved.handler) : ''}`}`);
+          const handler = 'handler' in resolved ? String(resolved.handler) : '';
+          ok(`${server.name}: ${resolved.kind === 'http' ? `remote ${resolved.url}` : `${resolved.kind} ${handler}`}`);
         }
       } catch (err) {
         bad((err as Error).message);
@@ -184,7 +271,8 @@ export async function doctor(opts: Common): Promise<number> {
       for (const s of gateway.servers()) {
         if (s.disabled) ok(`${s.name}: disabled`);
         else if (s.isolated) ok(`${s.name}: isolated (starts per client session; not started here)`);
-        else if (s.state === 'ready') ok(`${s.name}: started, ${(await gateway.serverTools(s.name).catch(() => [])).length} tools`);
+        else if (s.state === 'ready')
+          ok(`${s.name}: started, ${(await gateway.serverTools(s.name).catch(() => [])).length} tools`);
         else bad(`${s.name}: ${s.state}${s.lastError ? `: ${s.lastError}` : ''}`);
       }
     } finally {
@@ -198,18 +286,25 @@ export async function doctor(opts: Common): Promise<number> {
   else {
     const free = await portFree(http.host, http.port);
     if (free === true) ok(`HTTP ${http.host}:${http.port} is free`);
-    else if (await looksLikeSwitchboard(http.host, http.port)) ok(`HTTP ${http.host}:${http.port} is in use by a running Switchboard`);
+    else if (await looksLikeSwitchboard(http.host, http.port))
+      ok(`HTTP ${http.host}:${http.port} is in use by a running Switchboard`);
     else bad(`HTTP ${http.host}:${http.port} is in use by another program (${free}); set listen.http.port`);
   }
   const paths = runtimePaths();
   try {
     await ensurePrivateDir(paths.dir);
     ok(`socket directory ${paths.dir} is private (0700, ours)`);
-    ok((await probeSocket(paths.socket)) ? `a gateway is answering on ${paths.socket}` : `no gateway on ${paths.socket} yet (the shim starts one when a client connects)`);
+    ok(
+      (await probeSocket(paths.socket))
+        ? `a gateway is answering on ${paths.socket}`
+        : `no gateway on ${paths.socket} yet (the shim starts one when a client connects)`,
+    );
   } catch (err) {
     bad(`socket directory: ${(err as Error).message}`);
   }
-  process.stdout.write(failures ? `\n${failures} problem${failures > 1 ? 's' : ''} found.\n` : `\nAll checks passed.\n`);
+  process.stdout.write(
+    failures ? `\n${failures} problem${failures > 1 ? 's' : ''} found.\n` : `\nAll checks passed.\n`,
+  );
   return failures ? 1 : 0;
 }
 
@@ -223,7 +318,11 @@ function portFree(host: string, port: number): Promise<true | string> {
 
 async function looksLikeSwitchboard(host: string, port: number): Promise<boolean> {
   try {
-    const res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/mcp`, { method: 'GET', headers: { accept: 'text/event-stream' }, signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/mcp`, {
+      method: 'GET',
+      headers: { accept: 'text/event-stream' },
+      signal: AbortSignal.timeout(2000),
+    });
     const body = await res.text();
     return res.status === 400 && body.includes('Mcp-Session-Id');
   } catch {

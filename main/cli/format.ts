@@ -4,7 +4,16 @@ export function table(header: string[] | null, rows: string[][]): string {
   const all = header ? [header, ...rows] : rows;
   const widths: number[] = [];
   for (const row of all) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    all
+      .map((row) =>
+        row
+          .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** A tool result as a person wants to read it: text as text, other blocks summarised. */
@@ -25,13 +34,16 @@ export function formatToolResult(result: Record<string, unknown>): string {
         break;
       case 'resource': {
         const r = block.resource as Record<string, unknown>;
-        out.push(typeof r.text === 'string' ? `[resource ${String(r.uri)}]\n${r.text}` : `[resource ${String(r.uri)}, binary]`);
+        out.push(
+          typeof r.text === 'string' ? `[resource ${String(r.uri)}]\n${r.text}` : `[resource ${String(r.uri)}, binary]`,
+        );
         break;
       }
       default:
         out.push(JSON.stringify(block));
     }
   }
-  if (result.structuredContent !== undefined) out.push(`structuredContent:\n${JSON.stringify(result.structuredContent, null, 2)}`);
+  if (result.structuredContent !== undefined)
+    out.push(`structuredContent:\n${JSON.stringify(result.structuredContent, null, 2)}`);
   return out.join('\n') + '\n';
 }

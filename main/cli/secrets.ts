@@ -7,7 +7,9 @@ const out = (text: string) => process.stdout.write(text);
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** One line typed at a terminal, not echoed. */
@@ -39,14 +41,23 @@ function readHidden(prompt: string): Promise<string> {
   });
 }
 
-export async function secrets(opts: { action: string | undefined; name: string | undefined; value: string | undefined }, usage: (message: string) => Error): Promise<number> {
+export async function secrets(
+  opts: { action: string | undefined; name: string | undefined; value: string | undefined },
+  usage: (message: string) => Error,
+): Promise<number> {
   const store = createKeychainSecretStore();
   switch (opts.action) {
     case 'set': {
-      if (!opts.name) throw usage('usage: switchboard secrets set NAME [VALUE]   (without VALUE the value is read from stdin)');
+      if (!opts.name)
+        throw usage('usage: switchboard secrets set NAME [VALUE]   (without VALUE the value is read from stdin)');
       let value = opts.value;
-      if (value === undefined) value = process.stdin.isTTY ? await readHidden(`Value for ${opts.name}: `) : await readStdin();
-      else process.stderr.write('switchboard: note: a value on the command line can end up in your shell history; piping it in (or typing it at the prompt) avoids that\n');
+      if (value === undefined)
+        value = process.stdin.isTTY ? await readHidden(`Value for ${opts.name}: `) : await readStdin();
+      else
+        process.stderr.write(
+          'switchboard: note: a value on the command line can end up in your shell history; piping it in (or ' +
+            'typing it at the prompt) avoids that\n',
+        );
       if (value === '') throw new Error('the value is empty; nothing stored');
       await store.set(opts.name, value);
       out(`Stored "${opts.name}" in the keychain. Use it in the config as \${secret:${opts.name}}.\n`);
@@ -73,7 +84,11 @@ export async function secrets(opts: { action: string | undefined; name: string |
     }
     case 'ls': {
       const names = await store.list();
-      out(names.length ? names.join('\n') + '\n' : 'No secrets stored yet (add one with: switchboard secrets set NAME).\n');
+      out(
+        names.length
+          ? names.join('\n') + '\n'
+          : 'No secrets stored yet (add one with: switchboard secrets set NAME).\n',
+      );
       return 0;
     }
     default:

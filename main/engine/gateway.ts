@@ -6,7 +6,18 @@ import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { isConfigMissing, loadConfigFile, watchConfigFile, diffConfigs, emptyConfig, resolveServerReferences, type ConfigError, type LoadedConfig, type ResolvedConfig, type ResolvedServer } from './config/index.ts';
+import {
+  isConfigMissing,
+  loadConfigFile,
+  watchConfigFile,
+  diffConfigs,
+  emptyConfig,
+  resolveServerReferences,
+  type ConfigError,
+  type LoadedConfig,
+  type ResolvedConfig,
+  type ResolvedServer,
+} from './config/index.ts';
 import type { SecretStore } from './secrets/store.ts';
 import { GatewayError, errorMessage } from './protocol/errors.ts';
 import type { RequestId } from './protocol/jsonrpc.ts';
@@ -116,19 +127,26 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     super();
     this.opts = opts;
     this.registry = new UpstreamRegistry<RunningServer>((server) => this.createUpstream(server));
-    this.registry.on('added', (u) => u.on('status', (s) => {
-      this.recordEvent(s);
-      this.emit('status', s);
-    }));
+    this.registry.on('added', (u) =>
+      u.on('status', (s) => {
+        this.recordEvent(s);
+        this.emit('status', s);
+      }),
+    );
     this.events = new EventHub({ onListenerError: (text) => this.log({ level: 'error', text }) });
     this.stderrFeed = createStderrFeed((line) => this.events.publish('log', line));
     this.api = createGatewayApi(this, opts.version, this.questions);
     this.dispatch = createApiDispatcher({
       api: this.api,
-      onInternalError: (method, err) => this.log({ level: 'error', text: `control API ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` }),
+      onInternalError: (method, err) =>
+        this.log({
+          level: 'error',
+          text: `control API ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        }),
     });
     this.stateless = new StatelessDispatcher({
-      createSession: (profile, send, onAbandoned) => this.createSession(profile, 'streamable-http', send, undefined, onAbandoned),
+      createSession: (profile, send, onAbandoned) =>
+        this.createSession(profile, 'streamable-http', send, undefined, onAbandoned),
       serverCapabilities: (profile) => this.router.serverCapabilities(profile),
       serverInfo: { name: GATEWAY_NAME, version: opts.version },
     });
@@ -153,12 +171,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await this.applyServers(this.current);
     await this.openListeners();
     if (this.opts.watch) {
-      this.watcher = watchConfigFile(this.opts.configPath, (result) => {
-        if (this.stopped) return;
-        this.reloading = this.reloading
-          .then(() => ('error' in result ? this.onConfigError(result.error) : this.applyConfig(result.config)))
-          .catch(logFailure(this.warn, 'could not apply the config change'));
-      }, { initialHash: this.loaded.hash });
+      this.watcher = watchConfigFile(
+        this.opts.configPath,
+        (result) => {
+          if (this.stopped) return;
+          this.reloading = this.reloading
+            .then(() => ('error' in result ? this.onConfigError(result.error) : this.applyConfig(result.config)))
+            .catch(logFailure(this.warn, 'could not apply the config change'));
+        },
+        { initialHash: this.loaded.hash },
+      );
     }
   }
 
@@ -219,8 +241,19 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const server = this.registry.config(name)!;
       const shared = this.registry.sharedInstance(name);
       const instances = this.registry.all().filter((u) => this.registry.server(u) === name);
-      const status: UpstreamStatus = shared?.status() ?? { name, kind: server.kind, state: server.disabled ? 'stopped' : instances.length ? 'ready' : 'stopped', restarts: 0, since: Date.now() };
-      const dto: ServerStatusDto = { ...status, isolated: server.isolated, disabled: server.disabled, instances: instances.length };
+      const status: UpstreamStatus = shared?.status() ?? {
+        name,
+        kind: server.kind,
+        state: server.disabled ? 'stopped' : instances.length ? 'ready' : 'stopped',
+        restarts: 0,
+        since: Date.now(),
+      };
+      const dto: ServerStatusDto = {
+        ...status,
+        isolated: server.isolated,
+        disabled: server.disabled,
+        instances: instances.length,
+      };
       const tools = shared ? this.catalog.cached(shared, 'tools') : undefined;
       if (tools) dto.toolCount = tools.length;
       return dto;
@@ -249,7 +282,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       for (const tool of this.catalog.cached(upstream, 'tools') ?? []) {
         const original = String(tool.name);
         if (!filter.includes(original)) continue;
-        const dto: ToolView = { name: exposedToolName(name, original, this.registry.config(name)?.tools, this.current.namespaceSeparator), server: name, originalName: original };
+        const dto: ToolView = {
+          name: exposedToolName(name, original, this.registry.config(name)?.tools, this.current.namespaceSeparator),
+          server: name,
+          originalName: original,
+        };
         if (typeof tool.title === 'string') dto.title = tool.title;
         if (typeof tool.description === 'string') dto.description = tool.description;
         out.push(dto);
@@ -274,7 +311,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return Object.hasOwn(this.current.profiles, profile);
   }
 
-  createSession(profile: string, transport: TransportKind, send: SendFn, id?: string, onRequestAbandoned?: (id: RequestId) => void): Session {
+  createSession(
+    profile: string,
+    transport: TransportKind,
+    send: SendFn,
+    id?: string,
+    onRequestAbandoned?: (id: RequestId) => void,
+  ): Session {
     return new Session({
       profile,
       transport,
@@ -287,7 +330,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** A session over a line stream: `serve --stdio` and shim connections. */
-  attachLineSession(input: Readable, output: Writable, profile: string, transport: TransportKind, head?: Buffer): Session {
+  attachLineSession(
+    input: Readable,
+    output: Writable,
+    profile: string,
+    transport: TransportKind,
+    head?: Buffer,
+  ): Session {
     const session = attachLineSession({
       input,
       output,
@@ -321,7 +370,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private recordEvent(s: UpstreamStatus): void {
     let lines = this.stateHistory.get(s.name);
     if (!lines) this.stateHistory.set(s.name, (lines = []));
-    lines.push(`${new Date(s.since).toISOString()} ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`);
+    lines.push(
+      `${new Date(s.since).toISOString()} ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`,
+    );
     if (lines.length > 50) lines.shift();
   }
 
@@ -335,9 +386,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const upstream = this.registry.sharedInstance(name);
     if (upstream) return upstream;
     const server = this.registry.config(name);
-    if (!server) throw new GatewayError('not_found', `no server named "${name}" in ${this.opts.configPath} (known: ${this.registry.names().join(', ') || 'none'})`);
+    if (!server)
+      throw new GatewayError(
+        'not_found',
+        `no server named "${name}" in ${this.opts.configPath} (known: ${this.registry.names().join(', ') || 'none'})`,
+      );
     if (server.disabled) throw new GatewayError('upstream_unavailable', `server "${name}" is disabled in the config`);
-    throw new GatewayError('upstream_unavailable', `server "${name}" is isolated: it runs only inside a client session`);
+    throw new GatewayError(
+      'upstream_unavailable',
+      `server "${name}" is isolated: it runs only inside a client session`,
+    );
   }
 
   private async applyConfig(loaded: LoadedConfig): Promise<void> {
@@ -372,26 +430,43 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** A line for the log views and the CLI. */
   log(note: LogNote): void {
-    const line: LogLine = { at: Date.now(), level: note.level, source: 'gateway', text: note.text, ...(note.server === undefined ? {} : { server: note.server }) };
+    const line: LogLine = {
+      at: Date.now(),
+      level: note.level,
+      source: 'gateway',
+      text: note.text,
+      ...(note.server === undefined ? {} : { server: note.server }),
+    };
     this.emit('log', line);
     this.events.publish('log', line);
   }
 
-  private async applyServers(config: ResolvedConfig): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+  private async applyServers(
+    config: ResolvedConfig,
+  ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
     const env = this.opts.env ?? process.env;
-    const wanted = Object.values(config.servers).filter((s) => !this.opts.onlyServers || this.opts.onlyServers.includes(s.name));
+    const wanted = Object.values(config.servers).filter(
+      (s) => !this.opts.onlyServers || this.opts.onlyServers.includes(s.name),
+    );
     if (this.opts.onlyServers) {
       const unknown = this.opts.onlyServers.filter((n) => !config.servers[n]);
-      if (unknown.length) throw new GatewayError('not_found', `no server named ${unknown.map((n) => `"${n}"`).join(', ')} in ${this.opts.configPath} (known: ${Object.keys(config.servers).join(', ') || 'none'})`);
+      if (unknown.length)
+        throw new GatewayError(
+          'not_found',
+          `no server named ${unknown.map((n) => `"${n}"`).join(', ')} in ${this.opts.configPath} ` +
+            `(known: ${Object.keys(config.servers).join(', ') || 'none'})`,
+        );
     }
-    const servers = await Promise.all(wanted.map(async (server): Promise<RunningServer> => {
-      const isolated = server.kind === 'stdio' ? server.isolated : false;
-      try {
-        return { ...(await resolveServerReferences(server, { env, secrets: this.opts.secrets })), isolated };
-      } catch (err) {
-        return { ...server, isolated, resolveError: errorMessage(err) };
-      }
-    }));
+    const servers = await Promise.all(
+      wanted.map(async (server): Promise<RunningServer> => {
+        const isolated = server.kind === 'stdio' ? server.isolated : false;
+        try {
+          return { ...(await resolveServerReferences(server, { env, secrets: this.opts.secrets })), isolated };
+        } catch (err) {
+          return { ...server, isolated, resolveError: errorMessage(err) };
+        }
+      }),
+    );
     return this.registry.apply(servers);
   }
 
@@ -405,7 +480,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     };
     if (server.kind === 'stdio') {
       return createMcpUpstream(
-        { name: server.name, command: server.command, args: server.args, env: server.env, timeoutMs: server.timeoutMs, startupTimeoutMs: server.startupTimeoutMs, ...(server.cwd ? { cwd: server.cwd } : {}) },
+        {
+          name: server.name,
+          command: server.command,
+          args: server.args,
+          env: server.env,
+          timeoutMs: server.timeoutMs,
+          startupTimeoutMs: server.startupTimeoutMs,
+          ...(server.cwd ? { cwd: server.cwd } : {}),
+        },
         {
           ...deps,
           maxMessageBytes: this.current.limits.maxResponseBytes,
@@ -418,7 +501,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       return createHandlerUpstream(server, { ...deps, maxReplyBytes: this.current.limits.maxResponseBytes });
     }
     return createMcpUpstream(
-      { name: server.name, url: server.url, headers: server.headers, transport: server.transport, timeoutMs: server.timeoutMs, startupTimeoutMs: server.startupTimeoutMs },
+      {
+        name: server.name,
+        url: server.url,
+        headers: server.headers,
+        transport: server.transport,
+        timeoutMs: server.timeoutMs,
+        startupTimeoutMs: server.startupTimeoutMs,
+      },
       deps,
     );
   }
@@ -429,7 +519,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if ((this.opts.socket ?? listen.socket) && this.opts.runtimeDir) {
       this.socket = await listenLocalSocket({
         dir: this.opts.runtimeDir,
-        checkHello: (hello) => (this.profileExists(hello.profile) ? undefined : `unknown profile "${hello.profile}" (known: ${Object.keys(this.current.profiles).join(', ')})`),
+        checkHello: (hello) =>
+          this.profileExists(hello.profile)
+            ? undefined
+            : `unknown profile "${hello.profile}" (known: ${Object.keys(this.current.profiles).join(', ')})`,
         onConnection: ({ profile, socket, head }) => {
           this.attachLineSession(socket, socket, profile, 'socket', head);
           socket.resume();
@@ -440,7 +533,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (httpOverride !== false && listen.http !== false) {
       const port = httpOverride?.port ?? listen.http.port;
       const host = httpOverride?.host ?? listen.http.host;
-      this.apiTokenValue = listen.http.token ?? (this.opts.runtimeDir ? await ensureApiToken(this.opts.runtimeDir) : randomBytes(32).toString('hex'));
+      this.apiTokenValue =
+        listen.http.token ??
+        (this.opts.runtimeDir ? await ensureApiToken(this.opts.runtimeDir) : randomBytes(32).toString('hex'));
       this.apiRoutes ??= createApiRoutes({ dispatch: this.dispatch, events: this.events, token: this.apiTokenValue });
       try {
         this.http = await listenHttp({
@@ -450,14 +545,20 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           port,
           allowedOrigins: listen.http.allowedOrigins,
           maxRequestBytes: this.current.limits.maxRequestBytes,
-          createSession: (profile, transport, send, id, onAbandoned) => this.createSession(profile, transport, send, id, onAbandoned),
+          createSession: (profile, transport, send, id, onAbandoned) =>
+            this.createSession(profile, transport, send, id, onAbandoned),
           profileExists: (p) => this.profileExists(p),
           ...(listen.http.token ? { token: listen.http.token } : {}),
         });
       } catch (err) {
         const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
         const error = inUse
-          ? new GatewayError('upstream_unavailable', `HTTP port ${host}:${port} is already in use (another Switchboard or another program); set listen.http.port or pass --port`, { cause: err })
+          ? new GatewayError(
+              'upstream_unavailable',
+              `HTTP port ${host}:${port} is already in use (another Switchboard or another program); set ` +
+                `listen.http.port or pass --port`,
+              { cause: err },
+            )
           : err;
         if (!this.opts.httpOptional) throw error;
         this.log({ level: 'warn', text: `HTTP listener not started: ${errorMessage(error)}` });

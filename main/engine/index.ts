@@ -5,8 +5,25 @@
 import { homedir } from 'node:os';
 import { defaultConfigPath as configPathFor } from './config/index.ts';
 
-export { createGateway, Gateway, GATEWAY_NAME, type GatewayOptions, type GatewayEvents, type ServerStatusDto } from './gateway.ts';
-export { ConfigError, loadConfigFile, parseConfigText, isConfigMissing as isMissingConfigError, resolveServerReferences, findReferences, type ResolvedConfig, type ResolvedServer, type LoadedConfig } from './config/index.ts';
+export {
+  createGateway,
+  Gateway,
+  GATEWAY_NAME,
+  type GatewayOptions,
+  type GatewayEvents,
+  type ServerStatusDto,
+} from './gateway.ts';
+export {
+  ConfigError,
+  loadConfigFile,
+  parseConfigText,
+  isConfigMissing as isMissingConfigError,
+  resolveServerReferences,
+  findReferences,
+  type ResolvedConfig,
+  type ResolvedServer,
+  type LoadedConfig,
+} from './config/index.ts';
 export { GatewayError, type GatewayErrorCode } from './protocol/errors.ts';
 export { REVISIONS, LATEST_STATEFUL, type Revision } from './protocol/versions.ts';
 export type { SecretStore } from './secrets/store.ts';
@@ -27,6 +44,11 @@ export { ensureApiToken, apiTokenPath } from './api/api-token.ts';
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return configPathFor(env, process.platform, homedir());
 }
-export { createKeychainSecretStore, installId, type KeychainStoreOptions, type KeyringBackend } from './secrets/keychain-store.ts';
+export {
+  createKeychainSecretStore,
+  installId,
+  type KeychainStoreOptions,
+  type KeyringBackend,
+} from './secrets/keychain-store.ts';
 export * from './installers/index.ts';
 export * from './adoption/index.ts';

@@ -2,13 +2,22 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-export function stateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+export function stateDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
   if (env.SWITCHBOARD_STATE_DIR) return env.SWITCHBOARD_STATE_DIR;
   if (platform === 'darwin') return path.join(home, 'Library', 'Logs', 'Switchboard');
-  if (platform === 'win32') return path.win32.join(env.LOCALAPPDATA ?? path.win32.join(home, 'AppData', 'Local'), 'Switchboard');
+  if (platform === 'win32')
+    return path.win32.join(env.LOCALAPPDATA ?? path.win32.join(home, 'AppData', 'Local'), 'Switchboard');
   return path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'switchboard');
 }
 
-export function logDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+export function logDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
   return platform === 'darwin' ? stateDir(env, platform, home) : path.join(stateDir(env, platform, home), 'logs');
 }

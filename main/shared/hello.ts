@@ -19,9 +19,7 @@ export interface Hello {
   client: string;
 }
 
-export type HelloReply =
-  | { kind: 'welcome'; version: typeof HELLO_VERSION }
-  | { kind: 'refused'; reason: string };
+export type HelloReply = { kind: 'welcome'; version: typeof HELLO_VERSION } | { kind: 'refused'; reason: string };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -52,13 +50,15 @@ function parseObject(line: string): Record<string, unknown> | string {
 
 /** The hello line the shim sends, newline included. */
 export function encodeHello(hello: { token: string; profile: string; client?: string }): string {
-  return JSON.stringify({
-    switchboard: 'hello',
-    version: HELLO_VERSION,
-    token: hello.token,
-    profile: hello.profile,
-    client: hello.client ?? 'shim',
-  }) + '\n';
+  return (
+    JSON.stringify({
+      switchboard: 'hello',
+      version: HELLO_VERSION,
+      token: hello.token,
+      profile: hello.profile,
+      client: hello.client ?? 'shim',
+    }) + '\n'
+  );
 }
 
 /** Validates a hello line (with or without its newline). Unknown extra fields are ignored. */
@@ -66,12 +66,25 @@ export function parseHello(line: string): Parsed<Hello> {
   const m = parseObject(line.trimEnd());
   if (typeof m === 'string') return { ok: false, reason: `bad hello: ${m}` };
   if (m.switchboard !== 'hello') return { ok: false, reason: 'bad hello: expected {"switchboard":"hello",...}' };
-  if (m.version !== HELLO_VERSION) return { ok: false, reason: `unsupported hello version ${JSON.stringify(m.version)} (this gateway speaks ${HELLO_VERSION})` };
-  const problem = checkField(m.token, 'token', MAX_TOKEN_LENGTH, PLAIN)
-    ?? checkField(m.profile, 'profile', MAX_PROFILE_LENGTH, NO_CONTROL)
-    ?? checkField(m.client, 'client', MAX_CLIENT_LENGTH, PLAIN);
+  if (m.version !== HELLO_VERSION)
+    return {
+      ok: false,
+      reason: `unsupported hello version ${JSON.stringify(m.version)} (this gateway speaks ${HELLO_VERSION})`,
+    };
+  const problem =
+    checkField(m.token, 'token', MAX_TOKEN_LENGTH, PLAIN) ??
+    checkField(m.profile, 'profile', MAX_PROFILE_LENGTH, NO_CONTROL) ??
+    checkField(m.client, 'client', MAX_CLIENT_LENGTH, PLAIN);
   if (problem !== undefined) return { ok: false, reason: `bad hello: ${problem}` };
-  return { ok: true, value: { version: HELLO_VERSION, token: m.token as string, profile: m.profile as string, client: m.client as string } };
+  return {
+    ok: true,
+    value: {
+      version: HELLO_VERSION,
+      token: m.token as string,
+      profile: m.profile as string,
+      client: m.client as string,
+    },
+  };
 }
 
 /** The gateway's answer to a good hello, newline included. */
@@ -90,11 +103,16 @@ export function parseHelloReply(line: string): Parsed<HelloReply> {
   const m = parseObject(line.trimEnd());
   if (typeof m === 'string') return { ok: false, reason: `bad hello reply: ${m}` };
   if (m.switchboard === 'welcome') {
-    if (m.version !== HELLO_VERSION) return { ok: false, reason: `gateway speaks hello version ${JSON.stringify(m.version)}, this shim speaks ${HELLO_VERSION}` };
+    if (m.version !== HELLO_VERSION)
+      return {
+        ok: false,
+        reason: `gateway speaks hello version ${JSON.stringify(m.version)}, this shim speaks ${HELLO_VERSION}`,
+      };
     return { ok: true, value: { kind: 'welcome', version: HELLO_VERSION } };
   }
   if (m.switchboard === 'refused') {
-    const reason = typeof m.reason === 'string' && m.reason !== '' ? m.reason.slice(0, MAX_REASON_LENGTH) : 'no reason given';
+    const reason =
+      typeof m.reason === 'string' && m.reason !== '' ? m.reason.slice(0, MAX_REASON_LENGTH) : 'no reason given';
     return { ok: true, value: { kind: 'refused', reason } };
   }
   return { ok: false, reason: 'bad hello reply: expected welcome or refused' };

@@ -53,7 +53,11 @@ export function runtimeDir(
  * in sun_path, `/tmp/switchboard-<hash of dir>/gateway.sock` (the listener makes that directory
  * private too). Windows: a per-user, per-directory named pipe.
  */
-export function socketPath(dir: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+export function socketPath(
+  dir: string,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (platform === 'win32') {
     return `\\\\.\\pipe\\switchboard-${shortHash(`${userName(env).toLowerCase()}\0${dir.toLowerCase()}`, 32)}`;
   }
@@ -74,7 +78,11 @@ export interface RuntimePaths {
 }
 
 /** All three paths for the current process (or the given environment). */
-export function runtimePaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, uid: number | undefined = process.getuid?.()): RuntimePaths {
+export function runtimePaths(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  uid: number | undefined = process.getuid?.(),
+): RuntimePaths {
   const dir = runtimeDir(env, platform, uid);
   return { dir, socket: socketPath(dir, platform, env), token: tokenPath(dir, platform) };
 }

@@ -84,20 +84,54 @@ export async function attemptConnect(options: AttemptOptions): Promise<Connected
       const all = Buffer.concat(chunks, size);
       const nl = all.indexOf(10);
       if (nl === -1) {
-        if (size > MAX_HELLO_BYTES) settle({ ok: false, kind: 'failed', message: `the process on ${options.socketPath} sent an over-long reply; it is not a Switchboard gateway` });
+        if (size > MAX_HELLO_BYTES)
+          settle({
+            ok: false,
+            kind: 'failed',
+            message: `the process on ${options.socketPath} sent an over-long reply; it is not a Switchboard gateway`,
+          });
         return;
       }
       const reply = parseHelloReply(all.subarray(0, nl).toString('utf8'));
-      if (!reply.ok) return settle({ ok: false, kind: 'failed', message: `unexpected answer on ${options.socketPath}: ${reply.reason}` });
-      if (reply.value.kind === 'refused') return settle({ ok: false, kind: 'refused', message: `the gateway refused the connection: ${reply.value.reason}` });
+      if (!reply.ok)
+        return settle({
+          ok: false,
+          kind: 'failed',
+          message: `unexpected answer on ${options.socketPath}: ${reply.reason}`,
+        });
+      if (reply.value.kind === 'refused')
+        return settle({
+          ok: false,
+          kind: 'refused',
+          message: `the gateway refused the connection: ${reply.value.reason}`,
+        });
       settle({ ok: true, socket, head: Buffer.from(all.subarray(nl + 1)) });
     };
     const onError = (err: NodeJS.ErrnoException) => {
       const absent = err.code !== undefined && ABSENT_CODES.has(err.code);
-      settle({ ok: false, kind: absent ? 'absent' : 'failed', message: absent ? `nothing is listening on ${options.socketPath}` : `cannot connect to ${options.socketPath}: ${err.message}` });
+      settle({
+        ok: false,
+        kind: absent ? 'absent' : 'failed',
+        message: absent
+          ? `nothing is listening on ${options.socketPath}`
+          : `cannot connect to ${options.socketPath}: ${err.message}`,
+      });
     };
-    const onClose = () => settle({ ok: false, kind: 'failed', message: `the gateway on ${options.socketPath} closed the connection during the hello` });
-    const timer = setTimeout(() => settle({ ok: false, kind: 'failed', message: `no answer to the hello on ${options.socketPath} within ${options.timeoutMs} ms` }), options.timeoutMs);
+    const onClose = () =>
+      settle({
+        ok: false,
+        kind: 'failed',
+        message: `the gateway on ${options.socketPath} closed the connection during the hello`,
+      });
+    const timer = setTimeout(
+      () =>
+        settle({
+          ok: false,
+          kind: 'failed',
+          message: `no answer to the hello on ${options.socketPath} within ${options.timeoutMs} ms`,
+        }),
+      options.timeoutMs,
+    );
     socket.on('connect', onConnect);
     socket.on('data', onData);
     socket.on('error', onError);

@@ -14,7 +14,10 @@ export function gatewayCommand(env: NodeJS.ProcessEnv): string[] {
     try {
       argv = JSON.parse(custom);
     } catch {
-      throw new Error('SWITCHBOARD_GATEWAY_COMMAND must be a JSON array of strings, e.g. ["/usr/bin/switchboard","serve","--background"]');
+      throw new Error(
+        'SWITCHBOARD_GATEWAY_COMMAND must be a JSON array of strings, e.g. ' +
+          '["/usr/bin/switchboard","serve","--background"]',
+      );
     }
     if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string') || argv[0] === '') {
       throw new Error('SWITCHBOARD_GATEWAY_COMMAND must be a non-empty JSON array of strings');

@@ -23,7 +23,10 @@ export interface ShimArgs {
 }
 
 /** Parses the shim's arguments; returns an error message for bad ones, 'help' for --help. */
-export function parseShimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ShimArgs | 'help' | { error: string } {
+export function parseShimArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ShimArgs | 'help' | { error: string } {
   let profile = env.SWITCHBOARD_PROFILE || 'default';
   let timeout = env.SWITCHBOARD_CONNECT_TIMEOUT_MS;
   for (let i = 0; i < argv.length; i++) {
@@ -55,7 +58,8 @@ export function parseShimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
   }
   if (timeout === undefined || timeout === '') return { profile };
   const ms = Number(timeout);
-  if (!Number.isFinite(ms) || ms <= 0) return { error: `the connect timeout must be a positive number of milliseconds, not ${JSON.stringify(timeout)}` };
+  if (!Number.isFinite(ms) || ms <= 0)
+    return { error: `the connect timeout must be a positive number of milliseconds, not ${JSON.stringify(timeout)}` };
   return { profile, connectTimeoutMs: ms };
 }
 
@@ -63,7 +67,10 @@ export function parseShimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
  * Entry for `switchboard shim ...` (argv without the `shim` word). Resolves with the exit
  * code; the caller sets process.exitCode. Never writes anything but JSON-RPC to stdout.
  */
-export async function main(argv: readonly string[], overrides: Omit<ShimOptions, 'profile' | 'connectTimeoutMs'> = {}): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  overrides: Omit<ShimOptions, 'profile' | 'connectTimeoutMs'> = {},
+): Promise<number> {
   const stderr = overrides.stderr ?? process.stderr;
   const args = parseShimArgs(argv, overrides.env ?? process.env);
   if (args === 'help') {
@@ -74,5 +81,9 @@ export async function main(argv: readonly string[], overrides: Omit<ShimOptions,
     stderr.write(`switchboard shim: ${args.error}\n${USAGE}`);
     return 2;
   }
-  return runShim({ ...overrides, profile: args.profile, ...(args.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: args.connectTimeoutMs }) });
+  return runShim({
+    ...overrides,
+    profile: args.profile,
+    ...(args.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: args.connectTimeoutMs }),
+  });
 }

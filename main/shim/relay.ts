@@ -76,12 +76,14 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
   const log = (message: string): void => {
     stderr.write(`switchboard shim: ${message}\n`);
   };
-  const startGateway = options.spawnGateway === false
-    ? () => undefined
-    : options.spawnGateway ?? (() => {
-      log(`no gateway is running on ${paths.socket}; starting one`);
-      spawnGatewayDetached(env, log);
-    });
+  const startGateway =
+    options.spawnGateway === false
+      ? () => undefined
+      : (options.spawnGateway ??
+        (() => {
+          log(`no gateway is running on ${paths.socket}; starting one`);
+          spawnGatewayDetached(env, log);
+        }));
 
   return new Promise<number>((resolve) => {
     let state: State = 'connecting';
@@ -114,25 +116,30 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       socket?.resume();
     };
     const errorReply = (id: Id, message: string, data?: Record<string, unknown>): void => {
-      const error = data === undefined ? { code: GATEWAY_UNAVAILABLE, message } : { code: GATEWAY_UNAVAILABLE, message, data };
+      const error =
+        data === undefined ? { code: GATEWAY_UNAVAILABLE, message } : { code: GATEWAY_UNAVAILABLE, message, data };
       writeOut(JSON.stringify({ jsonrpc: '2.0', id, error }) + '\n');
     };
 
     // ---- gateway -> client -------------------------------------------------------------
-    const fromGateway = new LineSplitter(MAX_LINE_BYTES, (line) => {
-      const id = peekResponseId(line.toString('utf8', 0, Math.min(line.length, PEEK_BYTES)));
-      if (id !== undefined) {
-        const handler = own.get(id);
-        if (handler !== undefined) {
-          own.delete(id);
-          handler(line);
-          return;
+    const fromGateway = new LineSplitter(
+      MAX_LINE_BYTES,
+      (line) => {
+        const id = peekResponseId(line.toString('utf8', 0, Math.min(line.length, PEEK_BYTES)));
+        if (id !== undefined) {
+          const handler = own.get(id);
+          if (handler !== undefined) {
+            own.delete(id);
+            handler(line);
+            return;
+          }
+          if (session.noteResponse(id)) rememberProtocolVersion(line);
         }
-        if (session.noteResponse(id)) rememberProtocolVersion(line);
-      }
-      writeOut(line);
-      if (id !== undefined) maybeFinish();
-    }, (bytes) => log(`dropped a ${bytes}-byte message from the gateway: longer than ${MAX_LINE_BYTES} bytes`));
+        writeOut(line);
+        if (id !== undefined) maybeFinish();
+      },
+      (bytes) => log(`dropped a ${bytes}-byte message from the gateway: longer than ${MAX_LINE_BYTES} bytes`),
+    );
 
     const resultOf = (line: Buffer): { result?: Record<string, unknown>; error?: { message?: string } } => {
       try {
@@ -155,30 +162,38 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       if (queue.length >= MAX_QUEUE_LINES || queueBytes + line.length > MAX_QUEUE_BYTES) {
         if (!queueFullLogged) {
           queueFullLogged = true;
-          log(`too many messages while reconnecting (over ${MAX_QUEUE_LINES} lines or ${MAX_QUEUE_BYTES >> 20} MiB); refusing more until connected`);
+          log(
+            `too many messages while reconnecting (over ${MAX_QUEUE_LINES} lines ` +
+              `or ${MAX_QUEUE_BYTES >> 20} MiB); refusing more until connected`,
+          );
         }
-        if (requestId !== undefined) errorReply(requestId, 'Switchboard gateway is reconnecting and the shim queue is full; please retry');
+        if (requestId !== undefined)
+          errorReply(requestId, 'Switchboard gateway is reconnecting and the shim queue is full; please retry');
         return;
       }
       queue.push(requestId === undefined ? { line } : { line, requestId });
       queueBytes += line.length;
     };
-    const fromClient = new LineSplitter(MAX_LINE_BYTES, (line) => {
-      if (state === 'done') return;
-      const { requestId } = session.noteClientLine(line.toString('utf8'));
-      switch (state) {
-        case 'open':
-          send(line, requestId);
-          break;
-        case 'connecting':
-        case 'replaying':
-          enqueue(line, requestId);
-          break;
-        case 'failed':
-          if (requestId !== undefined && unreachable) errorReply(requestId, unreachable.message, unreachable.data);
-          break;
-      }
-    }, (bytes) => log(`dropped a ${bytes}-byte message from the client: longer than ${MAX_LINE_BYTES} bytes`));
+    const fromClient = new LineSplitter(
+      MAX_LINE_BYTES,
+      (line) => {
+        if (state === 'done') return;
+        const { requestId } = session.noteClientLine(line.toString('utf8'));
+        switch (state) {
+          case 'open':
+            send(line, requestId);
+            break;
+          case 'connecting':
+          case 'replaying':
+            enqueue(line, requestId);
+            break;
+          case 'failed':
+            if (requestId !== undefined && unreachable) errorReply(requestId, unreachable.message, unreachable.data);
+            break;
+        }
+      },
+      (bytes) => log(`dropped a ${bytes}-byte message from the client: longer than ${MAX_LINE_BYTES} bytes`),
+    );
 
     // ---- connection lifecycle ----------------------------------------------------------
     const attach = (s: net.Socket, head: Buffer): void => {
@@ -208,7 +223,10 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       quickDrops = Date.now() - connectedAt < QUICK_DROP_MS ? quickDrops + 1 : 0;
       if (quickDrops >= MAX_QUICK_DROPS) {
         const reason = `the gateway closed the connection right after accepting it, ${MAX_QUICK_DROPS} times in a row`;
-        return fail({ ok: false, kind: 'failed', message: reason }, `Switchboard keeps dropping this connection (${reason}). Check the Switchboard logs, then retry.`);
+        return fail(
+          { ok: false, kind: 'failed', message: reason },
+          `Switchboard keeps dropping this connection (${reason}). Check the Switchboard logs, then retry.`,
+        );
       }
       log('lost the connection to the gateway; reconnecting');
       void connect(true, quickDrops === 0 ? 0 : 100 * 2 ** quickDrops);
@@ -252,9 +270,14 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       }, connectTimeoutMs);
       own.set(reinitId, (line) => {
         const answer = resultOf(line);
-        if (answer.error !== undefined) log(`the restarted gateway refused the session's initialize: ${answer.error.message ?? 'unknown error'}`);
+        if (answer.error !== undefined)
+          log(`the restarted gateway refused the session's initialize: ${answer.error.message ?? 'unknown error'}`);
         const version = answer.result?.protocolVersion;
-        if (typeof version === 'string' && session.protocolVersion !== undefined && version !== session.protocolVersion) {
+        if (
+          typeof version === 'string' &&
+          session.protocolVersion !== undefined &&
+          version !== session.protocolVersion
+        ) {
           log(`the restarted gateway negotiated protocol ${version} instead of ${session.protocolVersion}`);
         }
         proceed();
@@ -265,17 +288,22 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
     const fail = (result: NotConnected, explained?: string): void => {
       state = 'failed';
       const seconds = Math.round(connectTimeoutMs / 100) / 10;
-      const message = explained ?? (result.kind === 'refused'
-        ? `Switchboard refused this connection (${result.message}). Check that Switchboard is up to date and the profile "${profile}" exists.`
-        : result.kind === 'unsafe'
-          ? `Switchboard's runtime directory is not private, so the shim will not connect: ${result.message}.`
-          : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry.`);
+      const message =
+        explained ??
+        (result.kind === 'refused'
+          ? `Switchboard refused this connection (${result.message}). Check that Switchboard is up to date ` +
+            `and the profile "${profile}" exists.`
+          : result.kind === 'unsafe'
+            ? `Switchboard's runtime directory is not private, so the shim will not connect: ${result.message}.`
+            : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
+              `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry.`);
       unreachable = { message, data: { socket: paths.socket, reason: result.message } };
       log(message);
       const pending = queue;
       queue = [];
       queueBytes = 0;
-      for (const item of pending) if (item.requestId !== undefined) errorReply(item.requestId, message, unreachable.data);
+      for (const item of pending)
+        if (item.requestId !== undefined) errorReply(item.requestId, message, unreachable.data);
       maybeFinish();
     };
 
@@ -333,7 +361,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       resolve(code);
     };
 
-    const onStdinData = (chunk: Buffer | string): void => fromClient.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    const onStdinData = (chunk: Buffer | string): void =>
+      fromClient.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     const onStdinEnd = (): void => {
       if (stdinEnded) return;
       fromClient.end();

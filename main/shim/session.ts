@@ -16,7 +16,9 @@ export interface ClientLineInfo {
 }
 
 function trackableId(id: unknown): id is Id {
-  return (typeof id === 'string' && id.length <= MAX_TRACKED_ID_LENGTH) || (typeof id === 'number' && Number.isFinite(id));
+  return (
+    (typeof id === 'string' && id.length <= MAX_TRACKED_ID_LENGTH) || (typeof id === 'number' && Number.isFinite(id))
+  );
 }
 
 export class ClientSession {
@@ -49,10 +51,17 @@ export class ClientSession {
     const m = value as Record<string, unknown>;
     const method = m.method;
     if (typeof method !== 'string') return {};
-    const params = typeof m.params === 'object' && m.params !== null && !Array.isArray(m.params) ? m.params as Record<string, unknown> : undefined;
+    const params =
+      typeof m.params === 'object' && m.params !== null && !Array.isArray(m.params)
+        ? (m.params as Record<string, unknown>)
+        : undefined;
     if (!('id' in m)) {
       if (method === 'notifications/initialized') this.initializedSent = true;
-      else if (method === 'notifications/cancelled' && params && (typeof params.requestId === 'string' || typeof params.requestId === 'number')) {
+      else if (
+        method === 'notifications/cancelled' &&
+        params &&
+        (typeof params.requestId === 'string' || typeof params.requestId === 'number')
+      ) {
         // A cancelled request may never be answered; don't report it lost later.
         this.inFlight.delete(params.requestId);
       }
@@ -107,8 +116,13 @@ export class ClientSession {
     // Spread keeps the key order, so jsonrpc and id stay first.
     const initialize = JSON.stringify({ ...init, id: reinitId }) + '\n';
     const after: string[] = [];
-    if (this.initializedSent) after.push(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) + '\n');
-    if (this.logLevelParams) after.push(JSON.stringify({ jsonrpc: '2.0', id: nextId(), method: 'logging/setLevel', params: this.logLevelParams }) + '\n');
+    if (this.initializedSent)
+      after.push(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) + '\n');
+    if (this.logLevelParams)
+      after.push(
+        JSON.stringify({ jsonrpc: '2.0', id: nextId(), method: 'logging/setLevel', params: this.logLevelParams }) +
+          '\n',
+      );
     for (const params of this.subscriptions.values()) {
       after.push(JSON.stringify({ jsonrpc: '2.0', id: nextId(), method: 'resources/subscribe', params }) + '\n');
     }

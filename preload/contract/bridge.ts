@@ -23,12 +23,19 @@ export interface ApiBridge {
 }
 
 /** The GatewayApi (plus events) over a bridge: the renderer's only way to the gateway. */
-export function createApiClient<Api = GatewayApi>(bridge: ApiBridge, table: MethodTable<Api> = METHODS as MethodTable<Api>): Api & GatewayEvents {
+export function createApiClient<Api = GatewayApi>(
+  bridge: ApiBridge,
+  table: MethodTable<Api> = METHODS as MethodTable<Api>,
+): Api & GatewayEvents {
   const client: Record<string, unknown> = {};
   for (const method of Object.keys(table)) {
     client[method] = async (...args: unknown[]) => {
       const reply: unknown = await bridge.call(method, args);
-      if (!isReply(reply)) throw new GatewayApiError({ code: 'internal', message: `${method}: the binding answered something that is not a reply` });
+      if (!isReply(reply))
+        throw new GatewayApiError({
+          code: 'internal',
+          message: `${method}: the binding answered something that is not a reply`,
+        });
       if (reply.ok) return reply.result;
       throw new GatewayApiError(reply.error);
     };

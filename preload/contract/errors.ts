@@ -62,7 +62,9 @@ export class GatewayApiError extends Error {
   }
 
   toJSON(): ApiError {
-    return this.field === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, field: this.field };
+    return this.field === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, field: this.field };
   }
 }
 

@@ -51,18 +51,57 @@ const name = z.string().min(1).max(256);
  * messages that name the form field.
  */
 const answer = z.custom<QuestionAnswer>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { action?: unknown }).action === 'string',
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { action?: unknown }).action === 'string',
   { message: 'must be an object with an "action" ("accept", "decline" or "cancel")' },
 );
 
 export const METHODS = {
-  getStatus: { channel: 'switchboard:get-status', http: { method: 'GET', path: '/status' }, params: [], args: z.tuple([]) },
-  listServers: { channel: 'switchboard:list-servers', http: { method: 'GET', path: '/servers' }, params: [], args: z.tuple([]) },
-  listTools: { channel: 'switchboard:list-tools', http: { method: 'GET', path: '/tools' }, params: ['server?'], args: z.tuple([name.optional()]) },
-  restartServer: { channel: 'switchboard:restart-server', http: { method: 'POST', path: '/servers/:name/restart' }, params: ['name'], args: z.tuple([name]) },
-  getServerLog: { channel: 'switchboard:get-server-log', http: { method: 'GET', path: '/servers/:name/log' }, params: ['name'], args: z.tuple([name]) },
-  listQuestions: { channel: 'switchboard:list-questions', http: { method: 'GET', path: '/questions' }, params: [], args: z.tuple([]) },
-  answerQuestion: { channel: 'switchboard:answer-question', http: { method: 'POST', path: '/questions/:id' }, params: ['id', 'answer'], args: z.tuple([name, answer]) },
+  getStatus: {
+    channel: 'switchboard:get-status',
+    http: { method: 'GET', path: '/status' },
+    params: [],
+    args: z.tuple([]),
+  },
+  listServers: {
+    channel: 'switchboard:list-servers',
+    http: { method: 'GET', path: '/servers' },
+    params: [],
+    args: z.tuple([]),
+  },
+  listTools: {
+    channel: 'switchboard:list-tools',
+    http: { method: 'GET', path: '/tools' },
+    params: ['server?'],
+    args: z.tuple([name.optional()]),
+  },
+  restartServer: {
+    channel: 'switchboard:restart-server',
+    http: { method: 'POST', path: '/servers/:name/restart' },
+    params: ['name'],
+    args: z.tuple([name]),
+  },
+  getServerLog: {
+    channel: 'switchboard:get-server-log',
+    http: { method: 'GET', path: '/servers/:name/log' },
+    params: ['name'],
+    args: z.tuple([name]),
+  },
+  listQuestions: {
+    channel: 'switchboard:list-questions',
+    http: { method: 'GET', path: '/questions' },
+    params: [],
+    args: z.tuple([]),
+  },
+  answerQuestion: {
+    channel: 'switchboard:answer-question',
+    http: { method: 'POST', path: '/questions/:id' },
+    params: ['id', 'answer'],
+    args: z.tuple([name, answer]),
+  },
 } as const satisfies MethodTable<GatewayApi>;
 
 export type GatewayMethod = keyof typeof METHODS;
@@ -80,14 +119,23 @@ function plural(n: number, what: string): string {
  * The arguments of `method`, checked: returns them as the schema parsed them, or throws a
  * GatewayApiError('invalid_request') naming the argument at fault (`field`).
  */
-export function parseArgs<A extends readonly unknown[]>(method: string, spec: MethodSpec<A>, args: readonly unknown[]): A {
+export function parseArgs<A extends readonly unknown[]>(
+  method: string,
+  spec: MethodSpec<A>,
+  args: readonly unknown[],
+): A {
   const names = spec.params.map(paramName);
   const required = spec.params.filter((p) => !p.endsWith('?')).length;
   // A trailing undefined is an argument left out (IPC keeps it, JSON drops it).
   let count = args.length;
   while (count > required && args[count - 1] === undefined) count--;
   if (count < required || count > names.length) {
-    const wanted = names.length === 0 ? 'no arguments' : required === names.length ? plural(required, 'argument') : `${required} to ${names.length} arguments`;
+    const wanted =
+      names.length === 0
+        ? 'no arguments'
+        : required === names.length
+          ? plural(required, 'argument')
+          : `${required} to ${names.length} arguments`;
     const listed = names.length === 0 ? '' : ` (${names.join(', ')})`;
     throw new GatewayApiError({ code: 'invalid_request', message: `${method} takes ${wanted}${listed}, got ${count}` });
   }
@@ -95,6 +143,12 @@ export function parseArgs<A extends readonly unknown[]>(method: string, spec: Me
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const [index, ...rest] = issue.path;
-  const field = [typeof index === 'number' ? (names[index] ?? String(index)) : undefined, ...rest.map(String)].filter((p) => p !== undefined).join('.');
-  throw new GatewayApiError({ code: 'invalid_request', message: `${method}: ${field ? `"${field}" ` : ''}${issue.message}`, ...(field ? { field } : {}) });
+  const field = [typeof index === 'number' ? (names[index] ?? String(index)) : undefined, ...rest.map(String)]
+    .filter((p) => p !== undefined)
+    .join('.');
+  throw new GatewayApiError({
+    code: 'invalid_request',
+    message: `${method}: ${field ? `"${field}" ` : ''}${issue.message}`,
+    ...(field ? { field } : {}),
+  });
 }

@@ -124,7 +124,10 @@ export interface FormSchema {
   required?: string[];
 }
 
-/** A piece of sampling content as the server sent it (text, image, audio, tool use or result). Render as data, never as markup. */
+/**
+ * A piece of sampling content as the server sent it (text, image, audio, tool use or result). Render as data, never as
+ * markup.
+ */
 export type SamplingContent = { type: string; text?: string; mimeType?: string } & Record<string, unknown>;
 
 export interface SamplingMessage {

@@ -5,7 +5,14 @@ import { isAppUrl } from '../../main/app/windows/options.ts';
 import type { ApiRoutes } from '../../main/engine/api/http-binding.ts';
 import { listenHttp, type HttpListener } from '../../main/engine/downstream/http-server.ts';
 import { createApiDispatcher, type Gateway } from '../../main/engine/index.ts';
-import { EXPOSED_BRIDGE_KEY, createApiClient, type ApiBridge, type GatewayApi, type GatewayEvents, type MethodTable } from '../../preload/contract/index.ts';
+import {
+  EXPOSED_BRIDGE_KEY,
+  createApiClient,
+  type ApiBridge,
+  type GatewayApi,
+  type GatewayEvents,
+  type MethodTable,
+} from '../../preload/contract/index.ts';
 import { createHttpBridge, type HttpBridge } from '../../preload/http-bridge.ts';
 import { createIpcBridge } from '../../preload/ipc-bridge.ts';
 import { createIpcPair, type IpcPair } from './ipc-pair.ts';
@@ -27,8 +34,16 @@ export interface Extension<Api> {
  * Over HTTP: the browser-side bridge against the gateway's /api. Resolves once its event stream
  * is open (its first `resync`), and keeps it open until close(), so no event is missed.
  */
-export async function httpApi<Api = GatewayApi>(gateway: Gateway, table?: MethodTable<Api>): Promise<BoundClient<Api> & { bridge: HttpBridge }> {
-  const bridge = createHttpBridge<Api>({ baseUrl: gateway.httpUrl()!.replace(/\/mcp$/, '/api'), token: gateway.apiToken()!, reconnect: { initialMs: 50, maxMs: 500 }, ...(table ? { table } : {}) });
+export async function httpApi<Api = GatewayApi>(
+  gateway: Gateway,
+  table?: MethodTable<Api>,
+): Promise<BoundClient<Api> & { bridge: HttpBridge }> {
+  const bridge = createHttpBridge<Api>({
+    baseUrl: gateway.httpUrl()!.replace(/\/mcp$/, '/api'),
+    token: gateway.apiToken()!,
+    reconnect: { initialMs: 50, maxMs: 500 },
+    ...(table ? { table } : {}),
+  });
   const client = createApiClient<Api>(bridge, table);
   let live!: () => void;
   const open = new Promise<void>((resolve) => (live = resolve));
@@ -48,9 +63,14 @@ export async function httpApi<Api = GatewayApi>(gateway: Gateway, table?: Method
  * Over IPC: main's real handlers and event forwarding, the real preload bridge exposed through
  * the contextBridge stand-in, and the renderer's client on what the page sees as `window.switchboard`.
  */
-export async function ipcApi<Api = GatewayApi>(gateway: Gateway, extension?: Extension<Api>): Promise<BoundClient<Api> & { pair: IpcPair }> {
+export async function ipcApi<Api = GatewayApi>(
+  gateway: Gateway,
+  extension?: Extension<Api>,
+): Promise<BoundClient<Api> & { pair: IpcPair }> {
   const pair = createIpcPair();
-  const dispatch = extension ? createApiDispatcher<Api>({ api: extension.api, table: extension.table }) : gateway.dispatch;
+  const dispatch = extension
+    ? createApiDispatcher<Api>({ api: extension.api, table: extension.table })
+    : gateway.dispatch;
   const check = createSenderCheck(isAppUrl, (id) => id === pair.webContents.id);
   const unregister = registerGatewayIpc(pair.ipcMain, createIpcHandlers(dispatch, check, extension?.table));
   const unforward = forwardGatewayEvents(gateway.events, () => [pair.webContents]);

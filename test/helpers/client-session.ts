@@ -17,7 +17,9 @@ const idle: SessionHandler = {
   serverCapabilities: () => ({}),
 };
 
-export function clientSession(fields: { capabilities?: Record<string, unknown>; name?: string; protocolVersion?: string } = {}): ClientSession {
+export function clientSession(
+  fields: { capabilities?: Record<string, unknown>; name?: string; protocolVersion?: string } = {},
+): ClientSession {
   const sent: ClientSession['sent'] = [];
   const session = new Session({
     profile: 'default',

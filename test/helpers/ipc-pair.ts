@@ -11,7 +11,10 @@ import type { IpcMainSlice, EventTarget } from '../../main/app/ipc/register.ts';
 import type { IpcRendererSlice } from '../../preload/ipc-bridge.ts';
 
 type Listener = (event: { sender: unknown }, ...args: unknown[]) => void;
-type Handler = (event: { sender: { id: number }; senderFrame: { url: string; parent: null } | null }, ...args: unknown[]) => unknown;
+type Handler = (
+  event: { sender: { id: number }; senderFrame: { url: string; parent: null } | null },
+  ...args: unknown[]
+) => unknown;
 
 export interface IpcPair {
   ipcMain: IpcMainSlice;
@@ -39,12 +42,19 @@ function copyAcross(value: unknown): unknown {
         throw new Error(err instanceof Error ? err.message : String(err));
       }
       if (result instanceof Promise) {
-        return result.then(copyAcross, (err: unknown) => Promise.reject(new Error(err instanceof Error ? err.message : String(err))));
+        return result.then(copyAcross, (err: unknown) =>
+          Promise.reject(new Error(err instanceof Error ? err.message : String(err))),
+        );
       }
       return copyAcross(result);
     };
   }
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).some((v) => typeof v === 'function')) {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).some((v) => typeof v === 'function')
+  ) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copyAcross(v)]));
   }
   return structuredClone(value);
@@ -77,7 +87,8 @@ export function createIpcPair(frameUrl = 'switchboard://app/index.html'): IpcPai
     ipcRenderer: {
       async invoke(channel: string, ...args: unknown[]) {
         const handler = handlers.get(channel);
-        if (!handler) throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
+        if (!handler)
+          throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
         const event = { sender: { id: pair.webContents.id }, senderFrame: { url: pair.frameUrl, parent: null } };
         try {
           return structuredClone(await handler(event, ...structuredClone(args)));

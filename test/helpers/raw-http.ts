@@ -12,14 +12,23 @@ export async function rawSession(url: string, protocolVersion = '2025-06-18'): P
   const res = await fetch(url, {
     method: 'POST',
     headers: JSON_HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
   });
   if (res.status !== 200) throw new Error(`initialize answered ${res.status}: ${await res.text()}`);
   const sessionId = res.headers.get('mcp-session-id');
   if (!sessionId) throw new Error('no Mcp-Session-Id');
   await res.text();
   const post = (message: unknown, headers: Record<string, string> = {}) =>
-    fetch(url, { method: 'POST', headers: { ...JSON_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': protocolVersion, ...headers }, body: typeof message === 'string' ? message : JSON.stringify(message) });
+    fetch(url, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': protocolVersion, ...headers },
+      body: typeof message === 'string' ? message : JSON.stringify(message),
+    });
   await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' })).text();
   return {
     sessionId,
@@ -46,7 +55,13 @@ export async function readRpc(res: Response): Promise<Record<string, unknown>> {
 export function sseMessages(text: string): Record<string, unknown>[] {
   return text
     .split('\n\n')
-    .map((block) => block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'))
+    .map((block) =>
+      block
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n'),
+    )
     .filter((data) => data.startsWith('{'))
     .map((data) => JSON.parse(data) as Record<string, unknown>);
 }

@@ -15,10 +15,14 @@ export function rawStdio(command: string, args: string[], env: NodeJS.ProcessEnv
   const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
   const messages: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
-  const splitter = new LineSplitter(256 * 1024 * 1024, (line) => {
-    messages.push(JSON.parse(line.toString('utf8')) as Record<string, unknown>);
-    for (const w of waiters.splice(0)) w();
-  }, () => undefined);
+  const splitter = new LineSplitter(
+    256 * 1024 * 1024,
+    (line) => {
+      messages.push(JSON.parse(line.toString('utf8')) as Record<string, unknown>);
+      for (const w of waiters.splice(0)) w();
+    },
+    () => undefined,
+  );
   child.stdout!.on('data', (c: Buffer) => splitter.push(c));
   return {
     child,
@@ -41,5 +45,8 @@ export function rawStdio(command: string, args: string[], env: NodeJS.ProcessEnv
 }
 
 export const INITIALIZE = (id: number | string = 0, protocolVersion = '2025-06-18') => ({
-  jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  jsonrpc: '2.0',
+  id,
+  method: 'initialize',
+  params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });

@@ -24,7 +24,22 @@ interface Token {
   complete?: boolean;
 }
 
-const REGEX_AFTER_KEYWORDS = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
+const REGEX_AFTER_KEYWORDS = new Set([
+  'return',
+  'typeof',
+  'instanceof',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'case',
+  'do',
+  'else',
+  'yield',
+  'await',
+]);
 
 export function tokenize(src: string): Token[] {
   const tokens: Token[] = [];
@@ -194,7 +209,8 @@ export function extractImports(path: string, text: string): ImportRef[] {
       if (isPunct(t, '{')) depth++;
       else if (isPunct(t, '}')) depth--;
       else if (depth === 0 && (isPunct(t, ';') || isId(t, 'import') || isId(t, 'export'))) return null;
-      else if (depth === 0 && isId(t, 'from') && toks[j + 1]?.type === 'str') return { spec: toks[j + 1]!.value, end: j + 1 };
+      else if (depth === 0 && isId(t, 'from') && toks[j + 1]?.type === 'str')
+        return { spec: toks[j + 1]!.value, end: j + 1 };
     }
     return null;
   };
@@ -207,7 +223,9 @@ export function extractImports(path: string, text: string): ImportRef[] {
       if (isPunct(next, '(')) {
         const arg = toks[i + 2];
         const after = toks[i + 3];
-        const literal = (arg?.type === 'str' || (arg?.type === 'tmpl' && arg.complete === true)) && (isPunct(after, ')') || isPunct(after, ','));
+        const literal =
+          (arg?.type === 'str' || (arg?.type === 'tmpl' && arg.complete === true)) &&
+          (isPunct(after, ')') || isPunct(after, ','));
         refs.push({ spec: literal ? arg!.value : null, typeOnly: false, line: t.line, how: 'dynamic' });
         continue;
       }
@@ -242,7 +260,12 @@ export function extractImports(path: string, text: string): ImportRef[] {
         refs.push({ spec: toks[j + 1]!.value, typeOnly, line: t.line, how: 'export' });
         i = j + 1;
       }
-    } else if (t.value === 'require' && isPunct(next, '(') && toks[i + 2]?.type === 'str' && isPunct(toks[i + 3], ')')) {
+    } else if (
+      t.value === 'require' &&
+      isPunct(next, '(') &&
+      toks[i + 2]?.type === 'str' &&
+      isPunct(toks[i + 3], ')')
+    ) {
       refs.push({ spec: toks[i + 2]!.value, typeOnly: false, line: t.line, how: 'require' });
     }
   }
@@ -276,7 +299,16 @@ function resolveSpec(from: string, spec: string | null): Target {
   return { kind: 'package', name, spec };
 }
 
-type Area = 'main/engine' | 'main/app' | 'main/shim' | 'main/shared' | 'main/index.ts' | 'main/cli' | 'preload/contract' | 'preload' | 'renderer';
+type Area =
+  | 'main/engine'
+  | 'main/app'
+  | 'main/shim'
+  | 'main/shared'
+  | 'main/index.ts'
+  | 'main/cli'
+  | 'preload/contract'
+  | 'preload'
+  | 'renderer';
 
 export function areaOf(path: string): Area | null {
   if (path.startsWith('main/engine/')) return 'main/engine';
@@ -303,43 +335,77 @@ function describeFile(path: string): string {
 
 /** The table. Returns the broken rule, or null when the import is allowed. */
 function ruleFor(area: Area, ref: ImportRef, target: Target): string | null {
-  if (target.kind === 'computed') return `${area}: import() of a computed specifier cannot be checked; use a string literal`;
+  if (target.kind === 'computed')
+    return `${area}: import() of a computed specifier cannot be checked; use a string literal`;
   if (target.kind === 'outside') return `${area} must not import from outside the repository`;
   const isElectron = target.kind === 'package' && target.name === 'electron';
   const file = target.kind === 'file' ? target.path : null;
-  const fileRule = (allowed: boolean, what: string): string | null => (allowed ? null : `${area} may import ${what}, not ${describeFile(file!)}`);
+  const fileRule = (allowed: boolean, what: string): string | null =>
+    allowed ? null : `${area} may import ${what}, not ${describeFile(file!)}`;
   switch (area) {
     case 'main/engine':
       if (isElectron) return 'main/engine must not import electron';
-      return file === null ? null : fileRule(under(file, 'main/engine/', 'main/shared/', 'preload/contract/'), 'only main/engine/**, main/shared/** and preload/contract');
+      return file === null
+        ? null
+        : fileRule(
+            under(file, 'main/engine/', 'main/shared/', 'preload/contract/'),
+            'only main/engine/**, main/shared/** and preload/contract',
+          );
     case 'main/app':
-      return file === null ? null : fileRule(file === 'main/engine/index.ts' || under(file, 'main/app/', 'preload/contract/'), 'main/engine/index.ts, preload/contract and main/app/**');
+      return file === null
+        ? null
+        : fileRule(
+            file === 'main/engine/index.ts' || under(file, 'main/app/', 'preload/contract/'),
+            'main/engine/index.ts, preload/contract and main/app/**',
+          );
     case 'main/shim':
     case 'main/shared': {
       const dirs = area === 'main/shim' ? ['main/shim/', 'main/shared/'] : ['main/shared/'];
-      if (target.kind === 'builtin') return target.spec.startsWith('node:') ? null : `${area} must write Node built-ins with the node: prefix`;
-      if (target.kind === 'package') return `${area} may import only node:* built-ins and ${dirs.join(', ')}, not the package ${target.name}`;
+      if (target.kind === 'builtin')
+        return target.spec.startsWith('node:') ? null : `${area} must write Node built-ins with the node: prefix`;
+      if (target.kind === 'package')
+        return `${area} may import only node:* built-ins and ${dirs.join(', ')}, not the package ${target.name}`;
       return fileRule(under(file!, ...dirs), dirs.map((d) => `${d}**`).join(' and '));
     }
     case 'main/index.ts':
-      if (target.kind === 'builtin' || (target.kind === 'package' && !isElectron)) return 'main/index.ts may import only electron, main/app/** and main/engine/index.ts';
-      return file === null ? null : fileRule(file === 'main/engine/index.ts' || under(file, 'main/app/'), 'only main/app/** and main/engine/index.ts');
+      if (target.kind === 'builtin' || (target.kind === 'package' && !isElectron))
+        return 'main/index.ts may import only electron, main/app/** and main/engine/index.ts';
+      return file === null
+        ? null
+        : fileRule(
+            file === 'main/engine/index.ts' || under(file, 'main/app/'),
+            'only main/app/** and main/engine/index.ts',
+          );
     case 'main/cli':
       if (isElectron) return 'the headless CLI must not import electron';
-      return file === null ? null : fileRule(file === 'package.json' || file === 'main/engine/index.ts' || under(file, 'main/cli/', 'main/shim/', 'main/shared/'), 'main/cli, main/engine/index.ts, main/shim, main/shared and package.json');
+      return file === null
+        ? null
+        : fileRule(
+            file === 'package.json' ||
+              file === 'main/engine/index.ts' ||
+              under(file, 'main/cli/', 'main/shim/', 'main/shared/'),
+            'main/cli, main/engine/index.ts, main/shim, main/shared and package.json',
+          );
     case 'preload/contract':
       if (target.kind === 'package' && target.name === 'zod') return null;
-      if (file === null || !under(file, 'preload/contract/')) return 'preload/contract may import only other contract files and zod';
+      if (file === null || !under(file, 'preload/contract/'))
+        return 'preload/contract may import only other contract files and zod';
       return null;
     case 'preload':
       if (target.kind === 'builtin') return 'preload must not import Node built-ins';
-      if (target.kind === 'package') return target.spec === 'electron' || target.spec === 'electron/renderer' ? null : `preload may import only electron, not ${target.name}`;
+      if (target.kind === 'package')
+        return target.spec === 'electron' || target.spec === 'electron/renderer'
+          ? null
+          : `preload may import only electron, not ${target.name}`;
       return fileRule(under(file!, 'preload/'), 'only preload/**');
     case 'renderer':
       if (isElectron) return 'renderer must not import electron';
       if (target.kind === 'builtin') return 'renderer must not import Node built-ins';
       if (file === null) return null;
-      return fileRule(file === 'preload/http-bridge.ts' || under(file, 'renderer/', 'preload/contract/'), 'renderer/**, preload/contract and preload/http-bridge.ts');
+      return fileRule(
+        file === 'preload/http-bridge.ts' || under(file, 'renderer/', 'preload/contract/'),
+        'renderer/**, preload/contract and preload/http-bridge.ts',
+      );
   }
 }
 
@@ -354,13 +420,18 @@ export function checkBoundaries(files: readonly SourceFile[], exists: (path: str
   for (const f of files) {
     const area = areaOf(f.path);
     if (area === null) {
-      problems.push(`${f.path}: is outside the areas of ARCHITECTURE.md §2 (main/{engine,app,shim,shared,cli}, main/*.ts, preload, renderer)`);
+      problems.push(
+        `${f.path}: is outside the areas of ARCHITECTURE.md §2 (main/{engine,app,shim,shared,cli}, ` +
+          `main/*.ts, preload, renderer)`,
+      );
       continue;
     }
     for (const ref of extractImports(f.path, f.text)) {
       const target = resolveSpec(f.path, ref.spec);
       const shown = ref.spec ?? '<computed>';
-      const rule = ruleFor(area, ref, target) ?? (target.kind === 'file' && !exists(target.path) ? `${area}: does not resolve to a file` : null);
+      const rule =
+        ruleFor(area, ref, target) ??
+        (target.kind === 'file' && !exists(target.path) ? `${area}: does not resolve to a file` : null);
       if (rule !== null) problems.push(`${f.path}:${ref.line}: imports ${shown} (${rule})`);
     }
   }
@@ -368,7 +439,10 @@ export function checkBoundaries(files: readonly SourceFile[], exists: (path: str
 }
 
 /** Everything reachable from `entries` through imports of any kind, type imports included. */
-export function importClosure(entries: readonly string[], files: ReadonlyMap<string, SourceFile>): { files: Set<string>; external: Set<string>; missing: Set<string> } {
+export function importClosure(
+  entries: readonly string[],
+  files: ReadonlyMap<string, SourceFile>,
+): { files: Set<string>; external: Set<string>; missing: Set<string> } {
   const seen = new Set<string>();
   const external = new Set<string>();
   const missing = new Set<string>();
@@ -385,7 +459,14 @@ export function importClosure(entries: readonly string[], files: ReadonlyMap<str
     for (const ref of extractImports(file.path, file.text)) {
       const target = resolveSpec(file.path, ref.spec);
       if (target.kind === 'file') queue.push(target.path);
-      else external.add(target.kind === 'builtin' || target.kind === 'package' ? target.spec : target.kind === 'outside' ? target.path : '<computed>');
+      else
+        external.add(
+          target.kind === 'builtin' || target.kind === 'package'
+            ? target.spec
+            : target.kind === 'outside'
+              ? target.path
+              : '<computed>',
+        );
     }
   }
   return { files: seen, external, missing };
@@ -395,9 +476,13 @@ function shimClosureProblems(files: ReadonlyMap<string, SourceFile>): string[] {
   const entries = [...files.keys()].filter((p) => p.startsWith('main/shim/'));
   const closure = importClosure(entries, files);
   return [
-    ...[...closure.files].filter((p) => !under(p, 'main/shim/', 'main/shared/')).map((p) => `shim closure reaches ${p}`),
+    ...[...closure.files]
+      .filter((p) => !under(p, 'main/shim/', 'main/shared/'))
+      .map((p) => `shim closure reaches ${p}`),
     ...[...closure.external].filter((s) => !s.startsWith('node:')).map((s) => `shim closure imports ${s}`),
-    ...[...closure.missing].filter((p) => under(p, 'main/shim/', 'main/shared/')).map((p) => `shim closure: ${p} does not exist`),
+    ...[...closure.missing]
+      .filter((p) => under(p, 'main/shim/', 'main/shared/'))
+      .map((p) => `shim closure: ${p} does not exist`),
   ];
 }
 
@@ -406,7 +491,9 @@ function shimClosureProblems(files: ReadonlyMap<string, SourceFile>): string[] {
 // imported back by it, directly or round a loop, so each folder can be read (and tested) on top
 // of the ones it uses.
 
-/** Files directly in main/engine are a node each (`main/engine/gateway.ts`); a folder is one node, sub-folders included. */
+/**
+ * Files directly in main/engine are a node each (`main/engine/gateway.ts`); a folder is one node, sub-folders included.
+ */
 export function engineNode(path: string): string | null {
   const m = /^main\/engine\/([^/]+)(\/)?/.exec(path);
   return m === null ? null : `main/engine/${m[1]}${m[2] ?? ''}`;
@@ -448,7 +535,12 @@ export function folderCycles(files: readonly SourceFile[], exempt: readonly stri
       for (const next of [...(edges.get(node)?.keys() ?? [])].sort()) {
         if (cycles.length >= MAX_CYCLES) return;
         if (next === start) {
-          const hops = path.map((n, i) => edges.get(n)!.get(path[i + 1] ?? start)!.join(', '));
+          const hops = path.map((n, i) =>
+            edges
+              .get(n)!
+              .get(path[i + 1] ?? start)!
+              .join(', '),
+          );
           cycles.push(`${[...path, start].map(short).join(' → ')}: ${hops.join('; ')}`);
         } else if (next > start && !path.includes(next)) {
           path.push(next);
@@ -507,9 +599,12 @@ describe('dependency boundaries (ARCHITECTURE.md §2)', () => {
     expect(folderCycles(files)).toEqual([]);
   });
 
-  it.runIf(files.some((f) => f.path.startsWith('main/shim/')))('the shim imports only node built-ins, main/shared and main/shim (whole closure)', () => {
-    expect(shimClosureProblems(byPath)).toEqual([]);
-  });
+  it.runIf(files.some((f) => f.path.startsWith('main/shim/')))(
+    'the shim imports only node built-ins, main/shared and main/shim (whole closure)',
+    () => {
+      expect(shimClosureProblems(byPath)).toEqual([]);
+    },
+  );
 });
 
 describe('boundary checker self-test', () => {
@@ -519,14 +614,16 @@ describe('boundary checker self-test', () => {
       "/* import y from 'electron' */ import type { B } from './b.ts';",
       "import type from './c.ts';",
       "import { type D } from './d.ts';",
-      "const s = \"import z from 'electron'\";",
-      'const t = `import ${\'q\'} from \'electron\' ${ { k: `x` }.k }`;',
+      'const s = "import z from \'electron\'";',
+      "const t = `import ${'q'} from 'electron' ${ { k: `x` }.k }`;",
       "const r = /import w from 'electron'\\//g;",
       "export * from './e.ts'; export type { F } from './f.ts'; export { g as h } from './g.ts'; export { local };",
       "const m = await import('./m.ts'); const n = import(name); import './side.ts';",
       "const req = require('./r.cjs'); const meta = import.meta.url; obj.import('./not.ts');",
     ].join('\n');
-    const refs = extractImports('main/engine/x.ts', src).map((r) => `${r.how}:${r.spec}:${r.typeOnly ? 'type' : 'value'}:${r.line}`);
+    const refs = extractImports('main/engine/x.ts', src).map(
+      (r) => `${r.how}:${r.spec}:${r.typeOnly ? 'type' : 'value'}:${r.line}`,
+    );
     expect(refs).toEqual([
       'import:./a.ts:value:1',
       'import:./b.ts:type:2',
@@ -543,8 +640,13 @@ describe('boundary checker self-test', () => {
   });
 
   it('reads only the script blocks of .svelte files', () => {
-    const src = "<script lang=\"ts\">\n  import type { A } from '../preload/contract/dto.ts';\n</script>\n<p>import x from 'electron'</p>\n<script module>import { ipcRenderer } from 'electron';</script>";
-    expect(extractImports('renderer/App.svelte', src).map((r) => `${r.spec}@${r.line}`)).toEqual(['../preload/contract/dto.ts@2', 'electron@5']);
+    const src =
+      '<script lang="ts">\n  import type { A } from \'../preload/contract/dto.ts\';\n</script>\n<p>import x ' +
+      "from 'electron'</p>\n<script module>import { ipcRenderer } from 'electron';</script>";
+    expect(extractImports('renderer/App.svelte', src).map((r) => `${r.spec}@${r.line}`)).toEqual([
+      '../preload/contract/dto.ts@2',
+      'electron@5',
+    ]);
   });
 
   it('reports a synthetic set of violating files', () => {
@@ -555,49 +657,101 @@ describe('boundary checker self-test', () => {
           "import { app } from 'electron';",
           "import { x } from '../app/tray.ts';",
           "// import y from '../../renderer/z.ts';",
-          "const s = 'import z from \"electron\"';",
+          'const s = \'import z from "electron"\';',
           "import { ok } from './b.ts';",
           "import { w } from '../shared/w.ts';",
           "import { z } from 'zod';",
         ].join('\n'),
       },
-      { path: 'main/engine/b.ts', text: "const m = await import('../shim/s.ts');\nexport * from '../../preload/index.ts';\nconst d = await import(name);" },
+      {
+        path: 'main/engine/b.ts',
+        text:
+          "const m = await import('../shim/s.ts');\nexport * from '../../preload/index.ts';\nconst d = " +
+          'await import(name);',
+      },
       { path: 'main/engine/index.ts', text: "export { ok } from './b.ts';" },
-      { path: 'main/app/x.ts', text: "import { g } from '../engine/b.ts';\nimport { h } from '../engine/index.ts';\nimport { ipcMain } from 'electron';\nimport type { D } from '../../preload/contract/d.ts';" },
+      {
+        path: 'main/app/x.ts',
+        text:
+          "import { g } from '../engine/b.ts';\nimport { h } from '../engine/index.ts';\nimport { " +
+          "ipcMain } from 'electron';\nimport type { D } from '../../preload/contract/d.ts';",
+      },
       { path: 'main/index.ts', text: "import path from 'node:path';\nimport { run } from './app/x.ts';" },
-      { path: 'main/cli.ts', text: "import { run } from './app/x.ts';\nimport pkg from '../package.json' with { type: 'json' };\nconst c = await import('./cli/commands.ts');" },
-      { path: 'main/cli/commands.ts', text: "import { w } from '../shared/w.ts';\nimport { e } from 'electron';\nimport { g } from '../engine/gateway.ts';" },
+      {
+        path: 'main/cli.ts',
+        text:
+          "import { run } from './app/x.ts';\nimport pkg from '../package.json' with { type: 'json' " +
+          "};\nconst c = await import('./cli/commands.ts');",
+      },
+      {
+        path: 'main/cli/commands.ts',
+        text:
+          "import { w } from '../shared/w.ts';\nimport { e } from 'electron';\nimport { g } from " +
+          "'../engine/gateway.ts';",
+      },
       { path: 'main/engine/gateway.ts', text: '' },
-      { path: 'main/shim/s.ts', text: "import fs from 'fs';\nimport z from 'zod';\nimport { w } from '../shared/w.ts';\nimport net from 'node:net';" },
+      {
+        path: 'main/shim/s.ts',
+        text:
+          "import fs from 'fs';\nimport z from 'zod';\nimport { w } from '../shared/w.ts';\nimport net " +
+          "from 'node:net';",
+      },
       { path: 'main/shared/w.ts', text: "import { e } from '../engine/b.ts';" },
-      { path: 'preload/contract/c.ts', text: "import { A } from './d.ts';\nimport { z } from 'zod';\nimport type { G } from '../../main/engine/index.ts';\nimport { y } from 'yaml';" },
+      {
+        path: 'preload/contract/c.ts',
+        text:
+          "import { A } from './d.ts';\nimport { z } from 'zod';\nimport type { G } from " +
+          "'../../main/engine/index.ts';\nimport { y } from 'yaml';",
+      },
       { path: 'preload/contract/d.ts', text: 'export interface A {}' },
-      { path: 'preload/index.ts', text: "import { contextBridge } from 'electron';\nimport { readFile } from 'node:fs';\nimport type { A } from './contract/d.ts';" },
-      { path: 'renderer/src/r.ts', text: "import type { A } from '../../preload/contract/d.ts';\nimport { B } from '../../preload/index.ts';\nimport { ipcRenderer } from 'electron';\nimport { missing } from './nope.ts';" },
+      {
+        path: 'preload/index.ts',
+        text:
+          "import { contextBridge } from 'electron';\nimport { readFile } from 'node:fs';\nimport type { " +
+          "A } from './contract/d.ts';",
+      },
+      {
+        path: 'renderer/src/r.ts',
+        text:
+          "import type { A } from '../../preload/contract/d.ts';\nimport { B } from " +
+          "'../../preload/index.ts';\nimport { ipcRenderer } from 'electron';\nimport { missing } from './nope.ts';",
+      },
       { path: 'main/stray/q.ts', text: '' },
     ];
     const present = new Set([...synthetic.map((f) => f.path), 'package.json']);
     expect(checkBoundaries(synthetic, (p) => present.has(p))).toEqual([
       'main/engine/a.ts:1: imports electron (main/engine must not import electron)',
-      'main/engine/a.ts:2: imports ../app/tray.ts (main/engine may import only main/engine/**, main/shared/** and preload/contract, not main/app)',
-      'main/engine/b.ts:1: imports ../shim/s.ts (main/engine may import only main/engine/**, main/shared/** and preload/contract, not main/shim)',
-      'main/engine/b.ts:2: imports ../../preload/index.ts (main/engine may import only main/engine/**, main/shared/** and preload/contract, not preload)',
-      'main/engine/b.ts:3: imports <computed> (main/engine: import() of a computed specifier cannot be checked; use a string literal)',
-      'main/app/x.ts:1: imports ../engine/b.ts (main/app may import main/engine/index.ts, preload/contract and main/app/**, not engine internals)',
-      'main/index.ts:1: imports node:path (main/index.ts may import only electron, main/app/** and main/engine/index.ts)',
-      'main/cli.ts:1: imports ./app/x.ts (main/cli may import main/cli, main/engine/index.ts, main/shim, main/shared and package.json, not main/app)',
+      'main/engine/a.ts:2: imports ../app/tray.ts (main/engine may import only main/engine/**, ' +
+        'main/shared/** and preload/contract, not main/app)',
+      'main/engine/b.ts:1: imports ../shim/s.ts (main/engine may import only main/engine/**, main/shared/** ' +
+        'and preload/contract, not main/shim)',
+      'main/engine/b.ts:2: imports ../../preload/index.ts (main/engine may import only main/engine/**, ' +
+        'main/shared/** and preload/contract, not preload)',
+      'main/engine/b.ts:3: imports <computed> (main/engine: import() of a computed specifier cannot be ' +
+        'checked; use a string literal)',
+      'main/app/x.ts:1: imports ../engine/b.ts (main/app may import main/engine/index.ts, preload/contract ' +
+        'and main/app/**, not engine internals)',
+      'main/index.ts:1: imports node:path (main/index.ts may import only electron, main/app/** and ' +
+        'main/engine/index.ts)',
+      'main/cli.ts:1: imports ./app/x.ts (main/cli may import main/cli, main/engine/index.ts, main/shim, ' +
+        'main/shared and package.json, not main/app)',
       'main/cli/commands.ts:2: imports electron (the headless CLI must not import electron)',
-      'main/cli/commands.ts:3: imports ../engine/gateway.ts (main/cli may import main/cli, main/engine/index.ts, main/shim, main/shared and package.json, not engine internals)',
+      'main/cli/commands.ts:3: imports ../engine/gateway.ts (main/cli may import main/cli, ' +
+        'main/engine/index.ts, main/shim, main/shared and package.json, not engine internals)',
       'main/shim/s.ts:1: imports fs (main/shim must write Node built-ins with the node: prefix)',
-      'main/shim/s.ts:2: imports zod (main/shim may import only node:* built-ins and main/shim/, main/shared/, not the package zod)',
+      'main/shim/s.ts:2: imports zod (main/shim may import only node:* built-ins and main/shim/, ' +
+        'main/shared/, not the package zod)',
       'main/shared/w.ts:1: imports ../engine/b.ts (main/shared may import main/shared/**, not engine internals)',
-      'preload/contract/c.ts:3: imports ../../main/engine/index.ts (preload/contract may import only other contract files and zod)',
+      'preload/contract/c.ts:3: imports ../../main/engine/index.ts (preload/contract may import only other ' +
+        'contract files and zod)',
       'preload/contract/c.ts:4: imports yaml (preload/contract may import only other contract files and zod)',
       'preload/index.ts:2: imports node:fs (preload must not import Node built-ins)',
-      'renderer/src/r.ts:2: imports ../../preload/index.ts (renderer may import renderer/**, preload/contract and preload/http-bridge.ts, not preload)',
+      'renderer/src/r.ts:2: imports ../../preload/index.ts (renderer may import renderer/**, ' +
+        'preload/contract and preload/http-bridge.ts, not preload)',
       'renderer/src/r.ts:3: imports electron (renderer must not import electron)',
       'renderer/src/r.ts:4: imports ./nope.ts (renderer: does not resolve to a file)',
-      'main/stray/q.ts: is outside the areas of ARCHITECTURE.md §2 (main/{engine,app,shim,shared,cli}, main/*.ts, preload, renderer)',
+      'main/stray/q.ts: is outside the areas of ARCHITECTURE.md §2 (main/{engine,app,shim,shared,cli}, ' +
+        'main/*.ts, preload, renderer)',
     ]);
   });
 
@@ -618,13 +772,17 @@ describe('boundary checker self-test', () => {
     expect(folderCycles(synthetic)).toEqual([
       'a/ → b/ → a/: main/engine/a/x.ts:1 → main/engine/b/y.ts; main/engine/b/y.ts:1 → main/engine/a/deep/z.ts',
       'api/ → e/ → api/: main/engine/api/r.ts:2 → main/engine/e/e.ts; main/engine/e/e.ts:1 → main/engine/api/r.ts',
-      'api/ → gateway.ts → api/: main/engine/api/r.ts:1 → main/engine/gateway.ts; main/engine/gateway.ts:1 → main/engine/api/r.ts',
-      'api/ → gateway.ts → e/ → api/: main/engine/api/r.ts:1 → main/engine/gateway.ts; main/engine/gateway.ts:2 → main/engine/e/e.ts; main/engine/e/e.ts:1 → main/engine/api/r.ts',
-      'c/ → d/ → top.ts → c/: main/engine/c/c.ts:1 → main/engine/d/d.ts; main/engine/d/d.ts:1 → main/engine/top.ts; main/engine/top.ts:1 → main/engine/c/c.ts',
+      'api/ → gateway.ts → api/: main/engine/api/r.ts:1 → main/engine/gateway.ts; main/engine/gateway.ts:1 → ' +
+        'main/engine/api/r.ts',
+      'api/ → gateway.ts → e/ → api/: main/engine/api/r.ts:1 → main/engine/gateway.ts; ' +
+        'main/engine/gateway.ts:2 → main/engine/e/e.ts; main/engine/e/e.ts:1 → main/engine/api/r.ts',
+      'c/ → d/ → top.ts → c/: main/engine/c/c.ts:1 → main/engine/d/d.ts; main/engine/d/d.ts:1 → ' +
+        'main/engine/top.ts; main/engine/top.ts:1 → main/engine/c/c.ts',
     ]);
     expect(folderCycles(synthetic, ['main/engine/api/', 'main/engine/gateway.ts'])).toEqual([
       'a/ → b/ → a/: main/engine/a/x.ts:1 → main/engine/b/y.ts; main/engine/b/y.ts:1 → main/engine/a/deep/z.ts',
-      'c/ → d/ → top.ts → c/: main/engine/c/c.ts:1 → main/engine/d/d.ts; main/engine/d/d.ts:1 → main/engine/top.ts; main/engine/top.ts:1 → main/engine/c/c.ts',
+      'c/ → d/ → top.ts → c/: main/engine/c/c.ts:1 → main/engine/d/d.ts; main/engine/d/d.ts:1 → ' +
+        'main/engine/top.ts; main/engine/top.ts:1 → main/engine/c/c.ts',
     ]);
   });
 
@@ -633,10 +791,17 @@ describe('boundary checker self-test', () => {
       [
         { path: 'main/shim/index.ts', text: "import { a } from './relay.ts';\nimport net from 'node:net';" },
         { path: 'main/shim/relay.ts', text: "import { w } from '../shared/wire.ts';" },
-        { path: 'main/shared/wire.ts', text: "import { f } from '../engine/protocol/framing.ts';\nimport { z } from 'zod';" },
+        {
+          path: 'main/shared/wire.ts',
+          text: "import { f } from '../engine/protocol/framing.ts';\nimport { z } from 'zod';",
+        },
         { path: 'main/engine/protocol/framing.ts', text: "import { e } from 'electron';" },
       ].map((f) => [f.path, f]),
     );
-    expect(shimClosureProblems(files)).toEqual(['shim closure reaches main/engine/protocol/framing.ts', 'shim closure imports zod', 'shim closure imports electron']);
+    expect(shimClosureProblems(files)).toEqual([
+      'shim closure reaches main/engine/protocol/framing.ts',
+      'shim closure imports zod',
+      'shim closure imports electron',
+    ]);
   });
 });

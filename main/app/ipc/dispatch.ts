@@ -22,12 +22,22 @@ export type SenderCheck = (sender: IpcSender) => boolean;
 export type IpcHandler = (sender: IpcSender, args: readonly unknown[]) => Promise<Reply<unknown>>;
 
 /** Handlers keyed by channel, for every method of `table`. */
-export function createIpcHandlers<Api>(dispatch: ApiDispatch, isTrustedSender: SenderCheck, table: MethodTable<Api> = METHODS as MethodTable<Api>): ReadonlyMap<string, IpcHandler> {
+export function createIpcHandlers<Api>(
+  dispatch: ApiDispatch,
+  isTrustedSender: SenderCheck,
+  table: MethodTable<Api> = METHODS as MethodTable<Api>,
+): ReadonlyMap<string, IpcHandler> {
   const handlers = new Map<string, IpcHandler>();
   for (const [method, spec] of Object.entries(table) as [string, { channel: string }][]) {
     handlers.set(spec.channel, async (sender, args) => {
       if (!isTrustedSender(sender)) {
-        return { ok: false, error: { code: 'unauthorized', message: `${spec.channel}: refused a call from an untrusted sender (${sender.frameUrl ?? 'unknown frame'})` } };
+        return {
+          ok: false,
+          error: {
+            code: 'unauthorized',
+            message: `${spec.channel}: refused a call from an untrusted sender (${sender.frameUrl ?? 'unknown frame'})`,
+          },
+        };
       }
       return dispatch(method, args);
     });
@@ -39,6 +49,10 @@ export function createIpcHandlers<Api>(dispatch: ApiDispatch, isTrustedSender: S
  * Trusted = the main frame of a window we created, currently showing our own app page.
  * `isAppUrl` comes from windows/options.ts; `isAppWindow` from the window registry.
  */
-export function createSenderCheck(isAppUrl: (url: string) => boolean, isAppWindow: (webContentsId: number) => boolean): SenderCheck {
-  return (sender) => sender.isMainFrame && sender.frameUrl !== null && isAppUrl(sender.frameUrl) && isAppWindow(sender.webContentsId);
+export function createSenderCheck(
+  isAppUrl: (url: string) => boolean,
+  isAppWindow: (webContentsId: number) => boolean,
+): SenderCheck {
+  return (sender) =>
+    sender.isMainFrame && sender.frameUrl !== null && isAppUrl(sender.frameUrl) && isAppWindow(sender.webContentsId);
 }

@@ -32,7 +32,10 @@ export function registerGatewayIpc(ipc: IpcMainSlice, handlers: ReadonlyMap<stri
 }
 
 /** Sends every event to the app's windows (`targets` are those currently showing the app page). */
-export function forwardGatewayEvents(events: { onAny(listener: (event: PublishedEvent) => void): Unsubscribe }, targets: () => Iterable<EventTarget>): Unsubscribe {
+export function forwardGatewayEvents(
+  events: { onAny(listener: (event: PublishedEvent) => void): Unsubscribe },
+  targets: () => Iterable<EventTarget>,
+): Unsubscribe {
   return events.onAny((event) => {
     for (const target of targets()) {
       if (!target.isDestroyed()) target.send(IPC_EVENT_CHANNEL, event.name, event.payload);

@@ -112,7 +112,10 @@ export function trayIconFile(health: TrayHealth, platform: string): string {
 }
 
 /** The Electron menu template for a model; `onAction` runs when Open or Quit is clicked. */
-export function toMenuTemplate(model: TrayMenuModel, onAction: (action: TrayAction) => void): MenuItemConstructorOptions[] {
+export function toMenuTemplate(
+  model: TrayMenuModel,
+  onAction: (action: TrayAction) => void,
+): MenuItemConstructorOptions[] {
   return model.items.map((item): MenuItemConstructorOptions => {
     switch (item.type) {
       case 'separator':
@@ -120,7 +123,9 @@ export function toMenuTemplate(model: TrayMenuModel, onAction: (action: TrayActi
       case 'action':
         return { label: item.label, click: () => onAction(item.action) };
       case 'server':
-        return item.detail === undefined ? { label: item.label, enabled: false } : { label: item.label, sublabel: item.detail, toolTip: item.detail, enabled: false };
+        return item.detail === undefined
+          ? { label: item.label, enabled: false }
+          : { label: item.label, sublabel: item.detail, toolTip: item.detail, enabled: false };
       case 'status':
       case 'note':
         return { label: item.label, enabled: false };

@@ -38,7 +38,13 @@ export function createAppTray(options: AppTrayOptions): AppTray {
 
   const render = (): void => {
     const problem = error ?? fetchError;
-    const model = buildTrayMenuModel(servers === null && problem === undefined ? { servers, starting: true } : problem === undefined ? { servers } : { servers, error: problem });
+    const model = buildTrayMenuModel(
+      servers === null && problem === undefined
+        ? { servers, starting: true }
+        : problem === undefined
+          ? { servers }
+          : { servers, error: problem },
+    );
     const key = JSON.stringify(model);
     if (key === rendered || tray.isDestroyed()) return;
     rendered = key;

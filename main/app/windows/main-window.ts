@@ -50,8 +50,12 @@ export function serveAppScheme(rendererDir: string): void {
 /** Refuses browser permissions app pages do not need. Call after 'ready'. */
 export function restrictPermissions(): void {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_contents, permission, callback, details) => callback(permissionPolicy(permission, details.requestingUrl)));
-  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) => permissionPolicy(permission, requestingOrigin));
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(permissionPolicy(permission, details.requestingUrl)),
+  );
+  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    permissionPolicy(permission, requestingOrigin),
+  );
 }
 
 /** Applied to every webContents the app creates ('web-contents-created'). */
@@ -69,7 +73,9 @@ export function hardenWebContents(contents: WebContents): void {
   contents.setWindowOpenHandler(({ url }) => {
     const decision = windowOpenPolicy(url);
     if (decision.openExternally !== undefined) {
-      shell.openExternal(decision.openExternally).catch((err: unknown) => console.error('switchboard: could not open link:', err));
+      shell
+        .openExternal(decision.openExternally)
+        .catch((err: unknown) => console.error('switchboard: could not open link:', err));
     }
     return { action: 'deny' };
   });
@@ -100,7 +106,9 @@ export function createMainWindow(preloadPath: string): MainWindow {
       created.on('closed', () => {
         if (win === created) win = null;
       });
-      created.loadURL(APP_ENTRY_URL).catch((err: unknown) => console.error('switchboard: could not load the app page:', err));
+      created
+        .loadURL(APP_ENTRY_URL)
+        .catch((err: unknown) => console.error('switchboard: could not load the app page:', err));
     },
     isAppWindow(webContentsId) {
       return win !== null && !win.isDestroyed() && win.webContents.id === webContentsId;

@@ -73,7 +73,10 @@ function summary(s: ClientServer): string {
 }
 
 /** The client's servers and whether each can be adopted. */
-export async function listAdoptable(id: ClientId | string, ctx: InstallerContext): Promise<{ path: string; servers: AdoptableServer[] }> {
+export async function listAdoptable(
+  id: ClientId | string,
+  ctx: InstallerContext,
+): Promise<{ path: string; servers: AdoptableServer[] }> {
   const def = clientDefinition(id);
   const { path: file, servers } = await readClientServers(def.id, ctx);
   return {
@@ -87,7 +90,12 @@ export async function listAdoptable(id: ClientId | string, ctx: InstallerContext
           problem = (err as Error).message;
         }
       }
-      return { name: s.name, kind: problem ? 'unsupported' : s.kind, summary: summary(s), ...(problem ? { problem } : {}) };
+      return {
+        name: s.name,
+        kind: problem ? 'unsupported' : s.kind,
+        summary: summary(s),
+        ...(problem ? { problem } : {}),
+      };
     }),
   };
 }
@@ -128,7 +136,12 @@ async function assignSecretNames(converted: ConvertedServer[], store: SecretStor
   }
 }
 
-async function prepare(id: ClientId | string, ctx: AdoptionContext, options: AdoptOptions, lookupSecrets: boolean): Promise<Prepared> {
+async function prepare(
+  id: ClientId | string,
+  ctx: AdoptionContext,
+  options: AdoptOptions,
+  lookupSecrets: boolean,
+): Promise<Prepared> {
   const def = clientDefinition(id);
   const { path: clientPath, servers } = await readClientServers(def.id, ctx);
   const byName = new Map(servers.map((s) => [s.name, s]));
@@ -137,7 +150,11 @@ async function prepare(id: ClientId | string, ctx: AdoptionContext, options: Ado
   if (options.servers) {
     const unknown = options.servers.filter((n) => !byName.has(n));
     if (unknown.length) {
-      throw new GatewayError('not_found', `${def.name} has no server named ${unknown.map((n) => `"${n}"`).join(', ')} in ${clientPath} (it has: ${[...byName.keys()].join(', ') || 'none'})`);
+      throw new GatewayError(
+        'not_found',
+        `${def.name} has no server named ${unknown.map((n) => `"${n}"`).join(', ')} ` +
+          `in ${clientPath} (it has: ${[...byName.keys()].join(', ') || 'none'})`,
+      );
     }
     chosen = options.servers.map((n) => byName.get(n)!);
   } else {
@@ -151,12 +168,18 @@ async function prepare(id: ClientId | string, ctx: AdoptionContext, options: Ado
       c = convertServer(server, { client: def.id, dialect: def.variables, home: ctx.home });
     } catch (err) {
       if (!(err instanceof ConvertError)) throw err;
-      if (options.servers) throw new GatewayError('invalid_request', `cannot adopt "${server.name}" from ${def.name}: ${err.message}`);
+      if (options.servers)
+        throw new GatewayError('invalid_request', `cannot adopt "${server.name}" from ${def.name}: ${err.message}`);
       warnings.push(`left "${server.name}" in ${def.name}: ${err.message}`);
       continue;
     }
     const clash = adoptedNames[converted.findIndex((o) => o.name === c.name)];
-    if (clash !== undefined) throw new GatewayError('invalid_request', `"${clash}" and "${server.name}" would both be named "${c.name}" in Switchboard; adopt them one at a time with --servers`);
+    if (clash !== undefined)
+      throw new GatewayError(
+        'invalid_request',
+        `"${clash}" and "${server.name}" would both be named "${c.name}" in Switchboard; adopt them one at a ` +
+          `time with --servers`,
+      );
     converted.push(c);
     adoptedNames.push(server.name);
     warnings.push(...c.warnings);
@@ -165,7 +188,11 @@ async function prepare(id: ClientId | string, ctx: AdoptionContext, options: Ado
 
   const { target: configTarget } = await resolveTarget(ctx.configPath, path.dirname(ctx.configPath));
   const configSnapshot = await readSnapshot(configTarget);
-  const edit = addServersToConfig(configSnapshot.text, ctx.configPath, converted.map((c) => ({ name: c.name, entry: c.entry })));
+  const edit = addServersToConfig(
+    configSnapshot.text,
+    ctx.configPath,
+    converted.map((c) => ({ name: c.name, entry: c.entry })),
+  );
   const clientPlan = await planChange(def, ctx, (body, file, eol) => {
     let out = body;
     for (const name of adoptedNames) out = def.format.remove(out, file, name, eol);
@@ -176,11 +203,19 @@ async function prepare(id: ClientId | string, ctx: AdoptionContext, options: Ado
       client: def.id,
       clientPath,
       configPath: ctx.configPath,
-      servers: converted.map((c, i) => ({ from: adoptedNames[i] ?? c.name, name: c.name, secrets: c.secrets.map((s) => ({ name: s.name, field: s.field })) })),
+      servers: converted.map((c, i) => ({
+        from: adoptedNames[i] ?? c.name,
+        name: c.name,
+        secrets: c.secrets.map((s) => ({ name: s.name, field: s.field })),
+      })),
       alreadyInConfig: edit.unchanged,
       warnings: [...warnings, ...clientPlan.warnings],
       clientDiff: clientPlan.diff,
-      configDiff: unifiedDiff(configSnapshot.text, edit.text, { fromLabel: ctx.configPath, toLabel: ctx.configPath, mapLine: redactLine }),
+      configDiff: unifiedDiff(configSnapshot.text, edit.text, {
+        fromLabel: ctx.configPath,
+        toLabel: ctx.configPath,
+        mapLine: redactLine,
+      }),
     },
     converted,
     adoptedNames,
@@ -192,15 +227,27 @@ async function prepare(id: ClientId | string, ctx: AdoptionContext, options: Ado
 }
 
 /** What `adopt` would do; nothing is written and the secret store is not touched. */
-export async function planAdoption(id: ClientId | string, ctx: AdoptionContext, options: AdoptOptions): Promise<AdoptionPlan> {
+export async function planAdoption(
+  id: ClientId | string,
+  ctx: AdoptionContext,
+  options: AdoptOptions,
+): Promise<AdoptionPlan> {
   return (await prepare(id, ctx, options, false)).plan;
 }
 
-export async function adoptClient(id: ClientId | string, ctx: AdoptionContext, options: AdoptOptions): Promise<AdoptionResult> {
+export async function adoptClient(
+  id: ClientId | string,
+  ctx: AdoptionContext,
+  options: AdoptOptions,
+): Promise<AdoptionResult> {
   const def = clientDefinition(id);
   const prepared = await prepare(id, ctx, options, true);
   if (prepared.converted.length === 0) {
-    throw new GatewayError('not_found', `nothing to adopt from ${def.name} (${prepared.plan.clientPath})${prepared.plan.warnings.length ? `: ${prepared.plan.warnings.join('; ')}` : ''}`);
+    throw new GatewayError(
+      'not_found',
+      `nothing to adopt from ${def.name} ` +
+        `(${prepared.plan.clientPath})${prepared.plan.warnings.length ? `: ${prepared.plan.warnings.join('; ')}` : ''}`,
+    );
   }
   // 1. Secrets: if the store is unavailable, stop before any file changes.
   for (const server of prepared.converted) {
@@ -209,7 +256,11 @@ export async function adoptClient(id: ClientId | string, ctx: AdoptionContext, o
         await ctx.secrets.set(secret.name, secret.value);
       } catch (err) {
         if (err instanceof GatewayError) throw err;
-        throw new GatewayError('secret_store_unavailable', `cannot store secret "${secret.name}" in ${describeSecretStore(ctx.secrets)}: ${(err as Error).message}`, { cause: err });
+        throw new GatewayError(
+          'secret_store_unavailable',
+          `cannot store secret "${secret.name}" in ${describeSecretStore(ctx.secrets)}: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     }
   }
@@ -217,7 +268,10 @@ export async function adoptClient(id: ClientId | string, ctx: AdoptionContext, o
   if (prepared.configText !== (await readSnapshot(prepared.configTarget)).text || prepared.configHash === null) {
     await mkdir(path.dirname(prepared.configTarget), { recursive: true });
     if ((await writeAtomic(prepared.configTarget, prepared.configText, prepared.configHash)) === 'conflict') {
-      throw new GatewayError('client_config_conflict', `${ctx.configPath} changed while adopting; nothing was taken from ${def.name}. Run the command again`);
+      throw new GatewayError(
+        'client_config_conflict',
+        `${ctx.configPath} changed while adopting; nothing was taken from ${def.name}. Run the command again`,
+      );
     }
   }
   // 3. The client: adopted servers out, our entry in (backed up, atomic, retried on conflict).

@@ -29,7 +29,10 @@ const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** A valid Switchboard server name for a client's name (`My Server` -> `My-Server`). */
 export function switchboardServerName(name: string, separator = '__'): string {
-  let out = name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  let out = name
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64);
   while (out.includes(separator)) out = out.replace(separator, '_');
   if (!SERVER_NAME.test(out)) out = `server-${out}`.slice(0, 64);
   return out.replace(/-+$/, '') || 'server';
@@ -37,7 +40,10 @@ export function switchboardServerName(name: string, separator = '__'): string {
 
 /** A secret name namespaced by client and server: `claude-desktop.github.GITHUB_TOKEN`. */
 export function secretName(client: string, server: string, field: string): string {
-  return `${client}.${server}.${field}`.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128);
+  return `${client}.${server}.${field}`
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 128);
 }
 
 /** Rewrites a client value into Switchboard's `${env:X}` / `$${` syntax, or explains why it cannot. */
@@ -59,17 +65,23 @@ export function translateVariables(value: string, dialect: VariableDialect, home
 
 const AUTH_SCHEME = /^(Bearer|Basic|Token)\s+(\S.*)$/i;
 
-export function convertServer(server: ClientServer, options: { client: string; dialect: VariableDialect; home: string }): ConvertedServer {
+export function convertServer(
+  server: ClientServer,
+  options: { client: string; dialect: VariableDialect; home: string },
+): ConvertedServer {
   if (server.kind === 'unsupported') throw new ConvertError(server.problem ?? 'unsupported entry');
   const name = switchboardServerName(server.name);
-  const warnings = name === server.name ? [] : [`"${server.name}" is named "${name}" in Switchboard (names there use letters, digits, "_", "." and "-")`];
+  const warnings =
+    name === server.name
+      ? []
+      : [`"${server.name}" is named "${name}" in Switchboard (names there use letters, digits, "_", "." and "-")`];
   const secrets: MovedSecret[] = [];
   const tr = (value: string) => translateVariables(value, options.dialect, options.home);
 
   const moveMap = (kind: 'env' | 'headers', map: Record<string, string> | undefined): Record<string, string> => {
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(map ?? {})) {
-      if (!looksSecret(key) || value === '' || isReference(value) || /\$\{/.test(value) && !AUTH_SCHEME.test(value)) {
+      if (!looksSecret(key) || value === '' || isReference(value) || (/\$\{/.test(value) && !AUTH_SCHEME.test(value))) {
         out[key] = tr(value);
         continue;
       }
@@ -91,8 +103,14 @@ export function convertServer(server: ClientServer, options: { client: string; d
     const args = (server.args ?? []).map(tr);
     args.forEach((arg, i) => {
       const prev = args[i - 1] ?? '';
-      if (/(token|key|secret|password)[=:]/i.test(arg) || (/^--?[\w-]*(token|key|secret|password)/i.test(prev) && !arg.startsWith('-'))) {
-        warnings.push(`"${server.name}": args[${i}] looks like a secret; Switchboard cannot keep secrets in args (other programs can read a command line). Move it to an env var and run: switchboard secrets set NAME`);
+      if (
+        /(token|key|secret|password)[=:]/i.test(arg) ||
+        (/^--?[\w-]*(token|key|secret|password)/i.test(prev) && !arg.startsWith('-'))
+      ) {
+        warnings.push(
+          `"${server.name}": args[${i}] looks like a secret; Switchboard cannot keep secrets in args (other ` +
+            `programs can read a command line). Move it to an env var and run: switchboard secrets set NAME`,
+        );
       }
     });
     const env = moveMap('env', server.env);

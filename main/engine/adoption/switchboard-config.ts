@@ -35,7 +35,11 @@ export function addServersToConfig(text: string, file: string, additions: Config
         unchanged.push(name);
         continue;
       }
-      throw new GatewayError('invalid_request', `Switchboard's config (${file}) already has a different server named "${name}"; rename one of them, or leave this one out with --servers`);
+      throw new GatewayError(
+        'invalid_request',
+        `Switchboard's config (${file}) already has a different server named "${name}"; rename one of them, ` +
+          `or leave this one out with --servers`,
+      );
     }
     out = setJsonValue(out, file, ['mcpServers', name], entry, shape.eol);
     added.push(name);

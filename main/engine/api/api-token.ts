@@ -37,7 +37,10 @@ async function readValidToken(file: string): Promise<string | undefined> {
     if (uid !== undefined && st.uid !== uid) return undefined;
   }
   try {
-    const text = await fs.readFile(file, { encoding: 'utf8', flag: fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) });
+    const text = await fs.readFile(file, {
+      encoding: 'utf8',
+      flag: fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0),
+    });
     const token = text.trim();
     return TOKEN_RE.test(token) ? token : undefined;
   } catch {

@@ -3,7 +3,16 @@
  * arguments against its schema, run it, and answer a Reply. Every failure becomes the contract's
  * error shape here, so IPC and HTTP report the same code, message and field.
  */
-import { GatewayApiError, METHODS, parseArgs, type ApiError, type GatewayApi, type MethodSpec, type MethodTable, type Reply } from '../../../preload/contract/index.ts';
+import {
+  GatewayApiError,
+  METHODS,
+  parseArgs,
+  type ApiError,
+  type GatewayApi,
+  type MethodSpec,
+  type MethodTable,
+  type Reply,
+} from '../../../preload/contract/index.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 
 export type ApiDispatch = (method: string, args: readonly unknown[]) => Promise<Reply<unknown>>;
@@ -18,7 +27,10 @@ export interface DispatchOptions<Api> {
 /** The contract's error for anything thrown by a call. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof GatewayApiError) return err.toJSON();
-  if (err instanceof GatewayError) return err.field === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, field: err.field };
+  if (err instanceof GatewayError)
+    return err.field === undefined
+      ? { code: err.code, message: err.message }
+      : { code: err.code, message: err.message, field: err.field };
   return { code: 'internal', message: `Internal error: ${errorMessage(err)}` };
 }
 
@@ -28,7 +40,10 @@ export function createApiDispatcher<Api = GatewayApi>(options: DispatchOptions<A
   return async (method, args) => {
     try {
       if (!Object.hasOwn(table, method) || typeof api[method] !== 'function') {
-        throw new GatewayError('method_not_found', `the control API has no method ${JSON.stringify(method.slice(0, 64))}`);
+        throw new GatewayError(
+          'method_not_found',
+          `the control API has no method ${JSON.stringify(method.slice(0, 64))}`,
+        );
       }
       const parsed = parseArgs(method, table[method]!, args);
       return { ok: true, result: await api[method]!(...parsed) };

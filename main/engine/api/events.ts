@@ -66,7 +66,10 @@ export class EventHub implements GatewayEvents {
    * Publishes the latest state once per turn of the event loop, however many changes asked for
    * it: a burst of server state changes becomes one `servers` event. `produce` runs when it is sent.
    */
-  publishLatest<E extends GatewayEventName>(name: E, produce: () => GatewayEventMap[E] | Promise<GatewayEventMap[E]>): void {
+  publishLatest<E extends GatewayEventName>(
+    name: E,
+    produce: () => GatewayEventMap[E] | Promise<GatewayEventMap[E]>,
+  ): void {
     // Published even with nobody listening: a stream that reconnects replays it.
     if (this.queued.has(name)) return;
     this.queued.add(name);

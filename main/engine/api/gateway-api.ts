@@ -20,7 +20,11 @@ export interface ApiHost {
   restartServer(name: string): Promise<void>;
 }
 
-export function createGatewayApi(host: ApiHost, version: string, questions: Pick<QuestionBroker, 'list' | 'answer'>): GatewayApi {
+export function createGatewayApi(
+  host: ApiHost,
+  version: string,
+  questions: Pick<QuestionBroker, 'list' | 'answer'>,
+): GatewayApi {
   return {
     async getStatus() {
       return gatewayStatus(host, version);
@@ -58,7 +62,13 @@ export function gatewayStatus(host: ApiHost, version: string): GatewayStatus {
 }
 
 function serverView(s: UpstreamStatus & { toolCount?: number }): ServerView {
-  const view: ServerView = { name: s.name, kind: s.kind, state: s.state, restarts: s.restarts, toolCount: s.toolCount ?? 0 };
+  const view: ServerView = {
+    name: s.name,
+    kind: s.kind,
+    state: s.state,
+    restarts: s.restarts,
+    toolCount: s.toolCount ?? 0,
+  };
   if (s.lastError !== undefined) view.lastError = s.lastError;
   if (s.pid !== undefined) view.pid = s.pid;
   return view;

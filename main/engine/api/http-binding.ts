@@ -11,7 +11,14 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { METHODS, paramName, type ApiError, type ErrorCode, type MethodSpec, type MethodTable } from '../../../preload/contract/index.ts';
+import {
+  METHODS,
+  paramName,
+  type ApiError,
+  type ErrorCode,
+  type MethodSpec,
+  type MethodTable,
+} from '../../../preload/contract/index.ts';
 import { checkJsonContentType, readBody } from '../downstream/http-guard.ts';
 import { sendJson } from '../downstream/streamable-http.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
@@ -47,7 +54,10 @@ export const EVENTS_PATH = `${API_PREFIX}/events`;
 const DEFAULT_MAX_BODY = 1024 * 1024;
 const DEFAULT_KEEP_ALIVE_MS = 25_000;
 const DEFAULT_MAX_STREAMS = 16;
-/** A stream whose reader falls this far behind is dropped (it reconnects and replays) rather than buffered without bound. */
+/**
+ * A stream whose reader falls this far behind is dropped (it reconnects and replays) rather than buffered without
+ * bound.
+ */
 const MAX_STREAM_BACKLOG = 1024 * 1024;
 
 const NO_STORE = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
@@ -103,13 +113,22 @@ function compileRoute(method: string, spec: MethodSpec): CompiledRoute {
     .map((segment) => {
       if (!segment.startsWith(':')) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       const index = names.indexOf(segment.slice(1));
-      if (index === -1) throw new Error(`method table: ${method}'s route ${spec.http.path} names "${segment}", which is not one of its params`);
+      if (index === -1)
+        throw new Error(
+          `method table: ${method}'s route ${spec.http.path} names "${segment}", which is not one of its params`,
+        );
       pathArgs.push(index);
       return '([^/]+)';
     })
     .join('/');
-  const otherArgs = names.map((name, index) => [index, name] as [number, string]).filter(([index]) => !pathArgs.includes(index));
-  if (spec.http.method === 'POST' && otherArgs.length > 1) throw new Error(`method table: ${method} is a POST with more than one argument outside its path (${otherArgs.map(([, n]) => n).join(', ')}); a POST body carries one`);
+  const otherArgs = names
+    .map((name, index) => [index, name] as [number, string])
+    .filter(([index]) => !pathArgs.includes(index));
+  if (spec.http.method === 'POST' && otherArgs.length > 1)
+    throw new Error(
+      `method table: ${method} is a POST with more than one argument outside its ` +
+        `path (${otherArgs.map(([, n]) => n).join(', ')}); a POST body carries one`,
+    );
   return { method, spec, pattern: new RegExp(`^${API_PREFIX}${source}$`), pathArgs, otherArgs };
 }
 
@@ -140,7 +159,8 @@ function eventChunk(event: Pick<PublishedEvent, 'id' | 'name' | 'json'>): string
 
 export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes {
   const { dispatch, events } = options;
-  if (!/^[\x21-\x7e]{16,}$/.test(options.token)) throw new GatewayError('internal', 'createApiRoutes: the API token must be at least 16 visible ASCII characters');
+  if (!/^[\x21-\x7e]{16,}$/.test(options.token))
+    throw new GatewayError('internal', 'createApiRoutes: the API token must be at least 16 visible ASCII characters');
   const expected = digest(options.token);
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
@@ -158,8 +178,16 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
   }
 
   function openEvents(req: IncomingMessage, res: ServerResponse): void {
-    if (streams.size >= maxStreams) throw new HttpRefusal('too_many_streams', `too many event streams open (${maxStreams}); close one and retry`, { 'retry-after': '5' });
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no', ...NO_STORE });
+    if (streams.size >= maxStreams)
+      throw new HttpRefusal('too_many_streams', `too many event streams open (${maxStreams}); close one and retry`, {
+        'retry-after': '5',
+      });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      ...NO_STORE,
+    });
     res.write(': connected\n\n');
     // A new stream, or one that cannot be told what it missed, starts with `resync`: whatever
     // happened before it opened is in the state fetched now, and every change after is an event.
@@ -196,26 +224,45 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
   }
 
   /** The positional arguments of a call, from the path, the query string or the body. */
-  async function argsOf(route: CompiledRoute, match: RegExpExecArray, req: IncomingMessage, url: URL): Promise<unknown[]> {
+  async function argsOf(
+    route: CompiledRoute,
+    match: RegExpExecArray,
+    req: IncomingMessage,
+    url: URL,
+  ): Promise<unknown[]> {
     const args: unknown[] = new Array(route.spec.params.length).fill(undefined);
     route.pathArgs.forEach((index, group) => (args[index] = decodeSegment(match[group + 1]!)));
     if (route.spec.http.method === 'GET') {
       const known = new Set(route.otherArgs.map(([, name]) => name));
       const unknown = [...url.searchParams.keys()].find((key) => !known.has(key));
-      if (unknown !== undefined) throw new HttpRefusal('invalid_request', `${route.method} takes no query parameter ${JSON.stringify(unknown)}${known.size ? ` (it takes ${[...known].join(', ')})` : ''}`);
+      if (unknown !== undefined)
+        throw new HttpRefusal(
+          'invalid_request',
+          `${route.method} takes no query ` +
+            `parameter ${JSON.stringify(unknown)}${known.size ? ` (it takes ${[...known].join(', ')})` : ''}`,
+        );
       for (const [index, name] of route.otherArgs) args[index] = url.searchParams.get(name) ?? undefined;
       return args;
     }
     const body = await readJson(req);
     const [bodyArg] = route.otherArgs;
     if (bodyArg) args[bodyArg[0]] = body;
-    else if (body !== undefined && !(typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) {
+    else if (
+      body !== undefined &&
+      !(typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)
+    ) {
       throw new HttpRefusal('invalid_request', `${route.method} takes no body: send none, or {}`);
     }
     return args;
   }
 
-  async function call(route: CompiledRoute, match: RegExpExecArray, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async function call(
+    route: CompiledRoute,
+    match: RegExpExecArray,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<void> {
     const reply = await dispatch(route.method, await argsOf(route, match, req, url));
     if (!reply.ok) return sendError(res, reply.error);
     if (reply.result === undefined) {
@@ -236,22 +283,40 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
       if (url.searchParams.has('token') || url.searchParams.has('access_token')) {
-        throw new HttpRefusal('invalid_request', 'never put the token in the URL: send it as "Authorization: Bearer <token>"');
+        throw new HttpRefusal(
+          'invalid_request',
+          'never put the token in the URL: send it as "Authorization: Bearer <token>"',
+        );
       }
       if (!authorized(req)) {
-        throw new HttpRefusal('unauthorized', 'Unauthorized: /api needs "Authorization: Bearer <token>" with the token from the api-token file', { 'www-authenticate': 'Bearer realm="switchboard-api"' });
+        throw new HttpRefusal(
+          'unauthorized',
+          'Unauthorized: /api needs "Authorization: Bearer <token>" with the token from the api-token file',
+          { 'www-authenticate': 'Bearer realm="switchboard-api"' },
+        );
       }
       const pathname = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
       if (pathname === EVENTS_PATH) {
-        if (req.method !== 'GET') throw new HttpRefusal('method_not_allowed', `${req.method ?? '?'} is not allowed on ${pathname} (allowed: GET)`, { allow: 'GET' });
+        if (req.method !== 'GET')
+          throw new HttpRefusal(
+            'method_not_allowed',
+            `${req.method ?? '?'} is not allowed on ${pathname} (allowed: GET)`,
+            { allow: 'GET' },
+          );
         return openEvents(req, res);
       }
-      const matching = routes.map((route) => ({ route, match: route.pattern.exec(pathname) })).filter((m) => m.match !== null);
+      const matching = routes
+        .map((route) => ({ route, match: route.pattern.exec(pathname) }))
+        .filter((m) => m.match !== null);
       const hit = matching.find((m) => m.route.spec.http.method === req.method);
       if (hit) return await call(hit.route, hit.match!, req, res, url);
       if (matching.length) {
         const allow = [...new Set(matching.map((m) => m.route.spec.http.method))].join(', ');
-        throw new HttpRefusal('method_not_allowed', `${req.method ?? '?'} is not allowed on ${pathname} (allowed: ${allow})`, { allow });
+        throw new HttpRefusal(
+          'method_not_allowed',
+          `${req.method ?? '?'} is not allowed on ${pathname} (allowed: ${allow})`,
+          { allow },
+        );
       }
       throw new HttpRefusal('not_found', `Not found: ${pathname} is not a control API route`);
     } catch (err) {

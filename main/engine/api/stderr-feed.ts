@@ -27,7 +27,15 @@ export function createStderrFeed(publish: (line: LogLine) => void, options: Stde
     if (window.held++ === 0) {
       const counted = window;
       setTimeout(() => {
-        publish({ at: Date.now(), level: 'warn', server, source: 'gateway', text: `${counted.held} more stderr lines of "${server}" were not shown live (over ${perSecond} a second); the server's log has them` });
+        publish({
+          at: Date.now(),
+          level: 'warn',
+          server,
+          source: 'gateway',
+          text:
+            `${counted.held} more stderr lines of "${server}" were not shown ` +
+            `live (over ${perSecond} a second); the server's log has them`,
+        });
       }, counted.endsAt - at).unref();
     }
   };

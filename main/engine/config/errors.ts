@@ -13,7 +13,12 @@ export function formatIssue(issue: ConfigIssue): string {
 export class ConfigError extends GatewayError {
   readonly issues: ConfigIssue[];
 
-  constructor(code: 'config_invalid' | 'config_unreadable', message: string, issues: ConfigIssue[] = [], options?: { cause?: unknown }) {
+  constructor(
+    code: 'config_invalid' | 'config_unreadable',
+    message: string,
+    issues: ConfigIssue[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
     this.name = 'ConfigError';
     this.issues = issues;

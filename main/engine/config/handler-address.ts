@@ -16,8 +16,7 @@ export interface HandlerHttpTarget {
 export type HandlerFastcgiTarget = { host: string; port: number } | { socketPath: string };
 
 export type HandlerAddress =
-  | { kind: 'handler-http'; target: HandlerHttpTarget }
-  | { kind: 'handler-fastcgi'; target: HandlerFastcgiTarget };
+  { kind: 'handler-http'; target: HandlerHttpTarget } | { kind: 'handler-fastcgi'; target: HandlerFastcgiTarget };
 
 const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):(\d{1,5})$/;
 
@@ -39,7 +38,9 @@ function httpUrl(address: string): URL | undefined {
   }
 }
 
-const EXPECTED = 'expected an http:// or https:// URL (a handler over HTTP), host:port (FastCGI over TCP, e.g. "127.0.0.1:9000") or an absolute Unix socket path (FastCGI, e.g. "/run/php/php8.2-fpm.sock")';
+const EXPECTED =
+  'expected an http:// or https:// URL (a handler over HTTP), host:port (FastCGI over TCP, e.g. ' +
+  '"127.0.0.1:9000") or an absolute Unix socket path (FastCGI, e.g. "/run/php/php8.2-fpm.sock")';
 
 /** The handler's kind and target, or a message saying what is wrong with the address. */
 export function parseHandlerAddress(address: string, kind?: HandlerKind): HandlerAddress | { error: string } {
@@ -52,12 +53,20 @@ export function parseHandlerAddress(address: string, kind?: HandlerKind): Handle
     return { error: EXPECTED };
   }
   if (kind === 'handler-fastcgi' && url) {
-    return { error: `"kind": "handler-fastcgi" needs host:port or a Unix socket path, not a URL (a URL means a handler over HTTP)` };
+    return {
+      error:
+        `"kind": "handler-fastcgi" needs host:port or a Unix ` +
+        `socket path, not a URL (a URL means a handler over HTTP)`,
+    };
   }
   if (url) return { kind: 'handler-http', target: { url: url.href } };
   if (kind === 'handler-http') {
     // HTTP without a scheme: plain http on that port, or HTTP over the socket.
-    if (tcp) return { kind: 'handler-http', target: { url: `http://${tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host}:${tcp.port}/` } };
+    if (tcp)
+      return {
+        kind: 'handler-http',
+        target: { url: `http://${tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host}:${tcp.port}/` },
+      };
     return { kind: 'handler-http', target: { url: 'http://localhost/', socketPath: socket! } };
   }
   if (tcp) return { kind: 'handler-fastcgi', target: tcp };

@@ -1,4 +1,7 @@
-/** The gateway's config file: schema, loading with positioned errors, ${env:}/${secret:} references, diffing and hot reload. */
+/**
+ * The gateway's config file: schema, loading with positioned errors, ${env:}/${secret:} references, diffing and hot
+ * reload.
+ */
 export {
   DEFAULTS,
   configJsonSchema,
@@ -23,7 +26,14 @@ export {
   type StdioServerEntryInput,
 } from './schema.ts';
 export { ConfigError, formatIssue, type ConfigIssue } from './errors.ts';
-export { defaultConfigPath, hashConfigText, isConfigMissing, loadConfigFile, parseConfigText, type LoadedConfig } from './load.ts';
+export {
+  defaultConfigPath,
+  hashConfigText,
+  isConfigMissing,
+  loadConfigFile,
+  parseConfigText,
+  type LoadedConfig,
+} from './load.ts';
 export { emptyConfig } from './normalize.ts';
 export { isLoopbackHost } from './validate.ts';
 export {
@@ -35,5 +45,11 @@ export {
   type ReferenceKind,
 } from './references.ts';
 export { diffConfigs, type ConfigDiff } from './diff.ts';
-export { parseHandlerAddress, type HandlerAddress, type HandlerFastcgiTarget, type HandlerHttpTarget, type HandlerKind } from './handler-address.ts';
+export {
+  parseHandlerAddress,
+  type HandlerAddress,
+  type HandlerFastcgiTarget,
+  type HandlerHttpTarget,
+  type HandlerKind,
+} from './handler-address.ts';
 export { watchConfigFile, type ConfigWatcher, type ConfigWatchResult, type WatchConfigOptions } from './watch.ts';

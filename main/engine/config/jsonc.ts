@@ -12,8 +12,7 @@ export interface SyntaxIssue {
 }
 
 export type JsoncParse =
-  | { ok: true; value: unknown; root: Node | undefined; issues: PathIssue[] }
-  | { ok: false; issues: SyntaxIssue[] };
+  { ok: true; value: unknown; root: Node | undefined; issues: PathIssue[] } | { ok: false; issues: SyntaxIssue[] };
 
 /** jsonc-parser's error codes in words (shared with the client installers). */
 export const SYNTAX_MESSAGES: Record<string, string> = {
@@ -45,7 +44,11 @@ export function parseJsonc(text: string): JsoncParse {
       ok: false,
       issues: errors.map((e) => {
         const code = printParseErrorCode(e.error);
-        return { offset: e.offset, path: getLocation(text, e.offset).path, message: `syntax error: ${SYNTAX_MESSAGES[code] ?? code}` };
+        return {
+          offset: e.offset,
+          path: getLocation(text, e.offset).path,
+          message: `syntax error: ${SYNTAX_MESSAGES[code] ?? code}`,
+        };
       }),
     };
   }
@@ -70,7 +73,8 @@ function toValue(node: Node, path: PathSegment[], issues: PathIssue[]): unknown 
           issues.push({ path: [...path, key], message: '"__proto__" is not allowed as a key', atKey: true });
           continue;
         }
-        if (seen.has(key)) issues.push({ path: [...path, key], message: `duplicate key "${key}" (only one may appear)`, atKey: true });
+        if (seen.has(key))
+          issues.push({ path: [...path, key], message: `duplicate key "${key}" (only one may appear)`, atKey: true });
         seen.add(key);
         entries.push([key, toValue(valueNode, [...path, key], issues)]);
       }

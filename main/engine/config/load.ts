@@ -31,7 +31,12 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   const parsed = parseJsonc(source);
   if (!parsed.ok) {
     throw ConfigError.invalid(
-      parsed.issues.map((issue) => ({ file, ...lineColumn(source, issue.offset), path: formatPath(issue.path), message: issue.message })),
+      parsed.issues.map((issue) => ({
+        file,
+        ...lineColumn(source, issue.offset),
+        path: formatPath(issue.path),
+        message: issue.message,
+      })),
     );
   }
 

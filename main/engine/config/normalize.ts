@@ -58,7 +58,8 @@ export function normalizeServer(
       pool: entry.pool,
       discoverTtlMs: entry.discoverTtlMs,
     };
-    if (address.kind === 'handler-http') return { kind: 'handler-http', ...handler, target: address.target, insecure: entry.insecure };
+    if (address.kind === 'handler-http')
+      return { kind: 'handler-http', ...handler, target: address.target, insecure: entry.insecure };
     return { kind: 'handler-fastcgi', ...handler, target: address.target, entrypoint: entry.entrypoint ?? '' };
   }
   if ('command' in entry) {
@@ -105,12 +106,19 @@ export function normalizeConfig(parsed: ParsedConfig): ResolvedConfig {
 
   const defaultProfile: ResolvedProfile = {
     name: 'default',
-    servers: Object.values(servers).filter((s) => !s.disabled).map((s) => s.name),
+    servers: Object.values(servers)
+      .filter((s) => !s.disabled)
+      .map((s) => s.name),
     implicit: true,
   };
   const listed = Object.entries(parsed.profiles ?? {}).map(([name, p]): [string, ResolvedProfile] => [
     name,
-    { name, servers: [...p.servers], ...(p.description !== undefined ? { description: p.description } : {}), implicit: false },
+    {
+      name,
+      servers: [...p.servers],
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      implicit: false,
+    },
   ]);
   // A listed "default" replaces the implicit one.
   const profiles = Object.fromEntries([['default', defaultProfile] as [string, ResolvedProfile], ...listed]);

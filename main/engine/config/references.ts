@@ -8,6 +8,9 @@ import { describeSecretStore, isValidSecretName, type SecretStore } from '../sec
 import { formatPath, type PathSegment } from './paths.ts';
 import type { ResolvedConfig, ResolvedServer } from './schema.ts';
 
+/** What a secret name may hold, for messages. */
+const SECRET_NAME_RULE = '(letters, digits, "_", "." and "-")';
+
 export type ReferenceKind = 'env' | 'secret';
 
 export type TemplatePart = string | { kind: ReferenceKind; name: string };
@@ -42,22 +45,32 @@ export function parseTemplate(text: string): TemplateParse {
       return {
         ok: false,
         index: i,
-        message: `"\${${body}}" has no kind: write "\${env:${body}}" for an environment variable, "\${secret:${body}}" for a secret, or "$\${${body}}" for the literal text`,
+        message:
+          `"\${${body}}" has no kind: write "\${env:${body}}" for an environment variable, ` +
+          `"\${secret:${body}}" for a secret, or "$\${${body}}" for the literal text`,
       };
     }
     const kind = body.slice(0, colon);
     const name = body.slice(colon + 1);
     if (kind !== 'env' && kind !== 'secret') {
-      return { ok: false, index: i, message: `unknown reference kind "${kind}" in "\${${body}}" (use \${env:NAME} or \${secret:NAME})` };
+      return {
+        ok: false,
+        index: i,
+        message: `unknown reference kind "${kind}" in "\${${body}}" (use \${env:NAME} or \${secret:NAME})`,
+      };
     }
     if (kind === 'env' && !ENV_NAME.test(name)) {
-      return { ok: false, index: i, message: `"\${${body}}": ${JSON.stringify(name)} is not a valid environment variable name` };
+      return {
+        ok: false,
+        index: i,
+        message: `"\${${body}}": ${JSON.stringify(name)} is not a valid environment variable name`,
+      };
     }
     if (kind === 'secret' && !isValidSecretName(name)) {
       return {
         ok: false,
         index: i,
-        message: `"\${${body}}": ${JSON.stringify(name)} is not a valid secret name (letters, digits, "_", "." and "-")`,
+        message: `"\${${body}}": ${JSON.stringify(name)} is not a valid secret name ${SECRET_NAME_RULE}`,
       };
     }
     if (literal) parts.push(literal);
@@ -94,10 +107,12 @@ export function referenceFields(server: ReferenceCarrier): ReferenceField[] {
   const fields: ReferenceField[] = [];
   if (server.command !== undefined) fields.push({ path: ['command'], value: server.command, secretsAllowed: false });
   server.args?.forEach((value, index) => fields.push({ path: ['args', index], value, secretsAllowed: false }));
-  for (const [key, value] of Object.entries(server.env ?? {})) fields.push({ path: ['env', key], value, secretsAllowed: true });
+  for (const [key, value] of Object.entries(server.env ?? {}))
+    fields.push({ path: ['env', key], value, secretsAllowed: true });
   if (server.cwd !== undefined) fields.push({ path: ['cwd'], value: server.cwd, secretsAllowed: false });
   if (server.url !== undefined) fields.push({ path: ['url'], value: server.url, secretsAllowed: true });
-  for (const [key, value] of Object.entries(server.headers ?? {})) fields.push({ path: ['headers', key], value, secretsAllowed: true });
+  for (const [key, value] of Object.entries(server.headers ?? {}))
+    fields.push({ path: ['headers', key], value, secretsAllowed: true });
   return fields;
 }
 
@@ -114,7 +129,9 @@ export function checkServerReferences(server: ReferenceCarrier): { path: PathSeg
     if (secret && typeof secret !== 'string' && !field.secretsAllowed) {
       problems.push({
         path: field.path,
-        message: `secrets cannot go in command, args or cwd, where other processes can read them; pass \${secret:${secret.name}} through env instead, e.g. "env": {"TOKEN": "\${secret:${secret.name}}"}`,
+        message:
+          `secrets cannot go in command, args or cwd, where other processes can read them; pass ` +
+          `\${secret:${secret.name}} through env instead, e.g. "env": {"TOKEN": "\${secret:${secret.name}}"}`,
       });
     }
   }
@@ -136,7 +153,8 @@ export function findServerReferences(server: ResolvedServer): ConfigReference[] 
     // Validation at load time already rejected malformed templates.
     if (!parsed.ok) continue;
     for (const part of parsed.parts) {
-      if (typeof part !== 'string') refs.push({ server: server.name, field: formatPath(field.path), kind: part.kind, name: part.name });
+      if (typeof part !== 'string')
+        refs.push({ server: server.name, field: formatPath(field.path), kind: part.kind, name: part.name });
     }
   }
   return refs;
@@ -153,17 +171,22 @@ export interface ReferenceContext {
 }
 
 /** A copy of the server with every reference replaced by its value; the input is not modified. */
-export async function resolveServerReferences<S extends ResolvedServer>(server: S, context: ReferenceContext): Promise<S> {
+export async function resolveServerReferences<S extends ResolvedServer>(
+  server: S,
+  context: ReferenceContext,
+): Promise<S> {
   const fields = referenceFields(server);
   const templates = fields.map((field) => {
     const parsed = parseTemplate(field.value);
-    if (!parsed.ok) throw new GatewayError('config_invalid', `server "${server.name}": ${formatPath(field.path)}: ${parsed.message}`);
+    if (!parsed.ok)
+      throw new GatewayError('config_invalid', `server "${server.name}": ${formatPath(field.path)}: ${parsed.message}`);
     return parsed.parts;
   });
 
   // Look each secret up once, even when several fields use it.
   const secretNames = new Set<string>();
-  for (const parts of templates) for (const p of parts) if (typeof p !== 'string' && p.kind === 'secret') secretNames.add(p.name);
+  for (const parts of templates)
+    for (const p of parts) if (typeof p !== 'string' && p.kind === 'secret') secretNames.add(p.name);
   const secretValues = new Map<string, string | undefined>();
   for (const name of secretNames) secretValues.set(name, await readSecret(context.secrets, name));
 
@@ -185,17 +208,25 @@ function envValue(server: string, field: ReferenceField, name: string, env: Node
   if (value === undefined) {
     throw new GatewayError(
       'env_missing',
-      `server "${server}": ${formatPath(field.path)} refers to \${env:${name}}, which is not set in Switchboard's environment`,
+      `server "${server}": ${formatPath(field.path)} refers to \${env:${name}}, which is not set in ` +
+        `Switchboard's environment`,
     );
   }
   return value;
 }
 
-function secretValue(server: string, field: ReferenceField, name: string, value: string | undefined, store: SecretStore): string {
+function secretValue(
+  server: string,
+  field: ReferenceField,
+  name: string,
+  value: string | undefined,
+  store: SecretStore,
+): string {
   if (value === undefined) {
     throw new GatewayError(
       'secret_missing',
-      `server "${server}": ${formatPath(field.path)} refers to \${secret:${name}}, which is not in ${describeSecretStore(store)} (add it with: switchboard secrets set ${name})`,
+      `server "${server}": ${formatPath(field.path)} refers to \${secret:${name}}, which is ` +
+        `not in ${describeSecretStore(store)} (add it with: switchboard secrets set ${name})`,
     );
   }
   return value;
@@ -206,7 +237,11 @@ async function readSecret(store: SecretStore, name: string): Promise<string | un
     return await store.get(name);
   } catch (err) {
     if (err instanceof GatewayError) throw err;
-    throw new GatewayError('secret_store_unavailable', `cannot read secret "${name}" from ${describeSecretStore(store)}`, { cause: err });
+    throw new GatewayError(
+      'secret_store_unavailable',
+      `cannot read secret "${name}" from ${describeSecretStore(store)}`,
+      { cause: err },
+    );
   }
 }
 

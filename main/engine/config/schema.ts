@@ -38,7 +38,9 @@ const nonEmptyString = (description?: string) => {
 const positiveInt = (description: string) => z.number().int().positive().describe(description);
 
 const serverName = z.string().regex(SERVER_NAME_PATTERN, {
-  error: 'server names use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 64 characters): they become part of tool names',
+  error:
+    'server names use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 64 ' +
+    'characters): they become part of tool names',
 });
 
 const profileName = z.string().regex(SERVER_NAME_PATTERN, {
@@ -74,14 +76,23 @@ const nameFilterSchema = (what: 'tools' | 'prompts') =>
     .strictObject({
       allow: z
         .array(nonEmptyString())
-        .min(1, { error: `an empty allow list would hide every ${what.slice(0, -1)}: remove "allow" to expose them all, or set "disabled": true on the server` })
+        .min(1, {
+          error:
+            `an empty allow list would hide every ${what.slice(0, -1)}: remove "allow" to expose them ` +
+            `all, or set "disabled": true on the server`,
+        })
         .optional()
         .describe(`Only these ${what} are exposed. "*" matches any run of characters, e.g. "read_*".`),
-      deny: z.array(nonEmptyString()).optional().describe(`These ${what} are hidden (applied after allow). "*" globs allowed.`),
+      deny: z
+        .array(nonEmptyString())
+        .optional()
+        .describe(`These ${what} are hidden (applied after allow). "*" globs allowed.`),
       aliases: z
         .record(
           nonEmptyString(),
-          z.string().regex(TOOL_NAME_PATTERN, { error: 'aliases use letters, digits, "_", "." and "-" (at most 128 characters)' }),
+          z.string().regex(TOOL_NAME_PATTERN, {
+            error: 'aliases use letters, digits, "_", "." and "-" (at most 128 characters)',
+          }),
         )
         .optional()
         .describe(`Rename ${what}: {"original_name": "new_name"}. The namespace prefix is still added when needed.`),
@@ -95,24 +106,42 @@ const commonServerShape = {
   tools: nameFilterSchema('tools').optional(),
   prompts: nameFilterSchema('prompts').optional(),
   timeoutMs: positiveInt('Request timeout for this server in milliseconds (default: timeouts.requestMs).').optional(),
-  startupTimeoutMs: positiveInt('How long this server may take to start and initialize, in milliseconds (default: timeouts.startupMs).').optional(),
+  startupTimeoutMs: positiveInt(
+    'How long this server may take to start and initialize, in milliseconds (default: timeouts.startupMs).',
+  ).optional(),
   // Cline / Roo Code write these into every entry; accepted so pasted configs load.
-  autoApprove: z.array(z.string()).optional().describe('Ignored (Cline / Roo Code setting, accepted so pasted entries load).'),
-  alwaysAllow: z.array(z.string()).optional().describe('Ignored (Cline / Roo Code setting, accepted so pasted entries load).'),
+  autoApprove: z
+    .array(z.string())
+    .optional()
+    .describe('Ignored (Cline / Roo Code setting, accepted so pasted entries load).'),
+  alwaysAllow: z
+    .array(z.string())
+    .optional()
+    .describe('Ignored (Cline / Roo Code setting, accepted so pasted entries load).'),
 };
 
-const headersSchema = z.record(z.string().regex(HEADER_NAME_PATTERN, { error: 'not a valid HTTP header name' }), z.string());
+const headersSchema = z.record(
+  z.string().regex(HEADER_NAME_PATTERN, { error: 'not a valid HTTP header name' }),
+  z.string(),
+);
 
 export const stdioServerSchema = z
   .strictObject({
     type: z
-      .literal('stdio', { error: 'an entry with "command" is a stdio server: "type" may only be "stdio" (or left out)' })
+      .literal('stdio', {
+        error: 'an entry with "command" is a stdio server: "type" may only be "stdio" (or left out)',
+      })
       .optional()
       .describe('Optional; "stdio" for an entry with "command".'),
     command: nonEmptyString('The program to run, e.g. "npx", "uvx", "/usr/local/bin/server". Started without a shell.'),
     args: z.array(z.string()).optional().describe('Arguments, one per item. ${env:NAME} references allowed.'),
     env: z
-      .record(z.string().regex(ENV_KEY_PATTERN, { error: 'environment variable names must be non-empty and cannot contain "="' }), z.string())
+      .record(
+        z
+          .string()
+          .regex(ENV_KEY_PATTERN, { error: 'environment variable names must be non-empty and cannot contain "="' }),
+        z.string(),
+      )
       .optional()
       .describe('Extra environment for the server. Values may use ${env:NAME} and ${secret:NAME}.'),
     cwd: z
@@ -137,7 +166,9 @@ export const remoteServerSchema = z
       .string({ error: 'expected an http:// or https:// URL' })
       .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
       .describe('The remote MCP endpoint. ${env:NAME} and ${secret:NAME} references allowed.'),
-    headers: headersSchema.optional().describe('Extra request headers, e.g. {"Authorization": "Bearer ${secret:my-token}"}.'),
+    headers: headersSchema
+      .optional()
+      .describe('Extra request headers, e.g. {"Authorization": "Bearer ${secret:my-token}"}.'),
     transport: z
       .enum(['auto', 'streamable-http', 'sse'])
       .optional()
@@ -149,35 +180,61 @@ export const remoteServerSchema = z
 export const handlerServerSchema = z
   .strictObject({
     handler: nonEmptyString(
-      'Where the handler is: an http(s):// URL (HTTP), host:port (FastCGI over TCP, e.g. php-fpm on 127.0.0.1:9000) or an absolute Unix socket path (FastCGI).',
+      'Where the handler is: an http(s):// URL (HTTP), host:port (FastCGI over TCP, e.g. php-fpm on ' +
+        '127.0.0.1:9000) or an absolute Unix socket path (FastCGI).',
     ),
     kind: z
-      .enum(['handler-http', 'handler-fastcgi'], { error: 'expected "handler-http" or "handler-fastcgi" (or leave "kind" out to detect it from "handler")' })
+      .enum(['handler-http', 'handler-fastcgi'], {
+        error: 'expected "handler-http" or "handler-fastcgi" (or leave "kind" out to detect it from "handler")',
+      })
       .optional()
       .describe('Optional; detected from "handler". "handler-http" with host:port or a socket path speaks HTTP there.'),
     entrypoint: z
       .string({ error: 'expected an absolute path' })
       .refine((value) => isPosixAbsolute(value) || isWin32Absolute(value), { error: 'expected an absolute path' })
       .optional()
-      .describe('FastCGI only, and required there: the script the FastCGI server runs (SCRIPT_FILENAME), e.g. "/srv/app/mcp.php".'),
+      .describe(
+        'FastCGI only, and required there: the script the FastCGI server runs (SCRIPT_FILENAME), e.g. ' +
+          '"/srv/app/mcp.php".',
+      ),
     headers: headersSchema
       .optional()
-      .describe('Static request headers (FastCGI: HTTP_* params). Values may use ${env:NAME} and ${secret:NAME}. A header the MCP client sends wins over these.'),
-    insecure: z.boolean().default(false).describe('HTTPS without certificate checks (self-signed development servers). Off by default; never for real backends.'),
-    pool: z.number().int().min(1).max(1024).default(DEFAULTS.handlerPool).describe('Connections kept to the handler (FastCGI pool; for HTTP, keep-alive connections).'),
+      .describe(
+        'Static request headers (FastCGI: HTTP_* params). Values may use ${env:NAME} and ${secret:NAME}. A ' +
+          'header the MCP client sends wins over these.',
+      ),
+    insecure: z
+      .boolean()
+      .default(false)
+      .describe(
+        'HTTPS without certificate checks (self-signed development servers). Off by default; never for real backends.',
+      ),
+    pool: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(DEFAULTS.handlerPool)
+      .describe('Connections kept to the handler (FastCGI pool; for HTTP, keep-alive connections).'),
     discoverTtlMs: z
       .number()
       .int()
       .min(0)
       .default(DEFAULTS.handlerDiscoverTtlMs)
-      .describe('How long a discover answer is reused, in milliseconds. 0 (default): ask the handler on every list request.'),
+      .describe(
+        'How long a discover answer is reused, in milliseconds. 0 (default): ask the handler on every list request.',
+      ),
     ...commonServerShape,
-    timeoutMs: positiveInt('How long one exchange with the handler may take, in milliseconds (default 30000).').optional(),
+    timeoutMs: positiveInt(
+      'How long one exchange with the handler may take, in milliseconds (default 30000).',
+    ).optional(),
   })
   .describe('A JSON handler ("JSON in, JSON out") reached over HTTP(S) or FastCGI; Switchboard speaks MCP for it.');
 
 export const serverEntrySchema = z.union([stdioServerSchema, remoteServerSchema, handlerServerSchema], {
-  error: 'expected a server entry: an object with "command" (a local program), "url" (a remote server) or "handler" (a JSON handler)',
+  error:
+    'expected a server entry: an object with "command" (a local program), "url" (a remote server) or ' +
+    '"handler" (a JSON handler)',
 });
 
 const httpListenSchema = z
@@ -194,7 +251,11 @@ const httpListenSchema = z
       .optional()
       .describe('Bearer token HTTP clients must send. Required when host is not a loopback address.'),
     allowedOrigins: z
-      .array(z.string().refine(isOrigin, { error: 'expected an origin such as "http://localhost:5173" (scheme, host and port; no path)' }))
+      .array(
+        z.string().refine(isOrigin, {
+          error: 'expected an origin such as "http://localhost:5173" (scheme, host and port; no path)',
+        }),
+      )
       .optional()
       .describe('Browser origins allowed to call the gateway, exactly as sent in the Origin header.'),
   })
@@ -202,11 +263,13 @@ const httpListenSchema = z
 
 export const configSchema = z
   .strictObject({
-    $schema: z.string().optional().describe('Path or URL of this file\'s JSON Schema, for editor completion.'),
+    $schema: z.string().optional().describe("Path or URL of this file's JSON Schema, for editor completion."),
     mcpServers: z
       .record(serverName, serverEntrySchema)
       .default({})
-      .describe('The backends, by name. The same shape Claude Desktop and Cursor use, so existing entries can be pasted.'),
+      .describe(
+        'The backends, by name. The same shape Claude Desktop and Cursor use, so existing entries can be pasted.',
+      ),
     profiles: z
       .record(
         profileName,
@@ -216,14 +279,20 @@ export const configSchema = z
         }),
       )
       .optional()
-      .describe('Named subsets of servers a client can connect to. "default" (every enabled server) exists without being listed.'),
+      .describe(
+        'Named subsets of servers a client can connect to. "default" (every enabled server) exists without ' +
+          'being listed.',
+      ),
     listen: z
       .strictObject({
         http: z
           .union([z.boolean(), httpListenSchema], { error: 'expected false (off), true (defaults) or an object' })
           .optional()
           .describe('false turns the HTTP listener off. Default: 127.0.0.1:8787.'),
-        socket: z.boolean().default(DEFAULTS.socket).describe('Local socket (named pipe on Windows) the client shim connects to.'),
+        socket: z
+          .boolean()
+          .default(DEFAULTS.socket)
+          .describe('Local socket (named pipe on Windows) the client shim connects to.'),
       })
       .optional()
       .describe('Where clients reach Switchboard.'),
@@ -235,21 +304,29 @@ export const configSchema = z
     timeouts: z
       .strictObject({
         requestMs: positiveInt('Default request timeout in milliseconds.').default(DEFAULTS.requestMs),
-        startupMs: positiveInt('Default time a server may take to start and initialize, in milliseconds.').default(DEFAULTS.startupMs),
+        startupMs: positiveInt('Default time a server may take to start and initialize, in milliseconds.').default(
+          DEFAULTS.startupMs,
+        ),
       })
       .optional()
       .describe('Defaults for servers that do not set timeoutMs / startupTimeoutMs.'),
     limits: z
       .strictObject({
-        maxRequestBytes: positiveInt('Largest message accepted from a client, in bytes.').default(DEFAULTS.maxRequestBytes),
-        maxResponseBytes: positiveInt('Largest message accepted from a server, in bytes.').default(DEFAULTS.maxResponseBytes),
+        maxRequestBytes: positiveInt('Largest message accepted from a client, in bytes.').default(
+          DEFAULTS.maxRequestBytes,
+        ),
+        maxResponseBytes: positiveInt('Largest message accepted from a server, in bytes.').default(
+          DEFAULTS.maxResponseBytes,
+        ),
       })
       .optional()
       .describe('Message size limits; larger messages are refused with an error.'),
   })
   .meta({
     title: 'Switchboard configuration',
-    description: 'Switchboard gateway config: MCP servers (same shape as Claude Desktop\'s mcpServers), profiles, listeners and limits.',
+    description:
+      "Switchboard gateway config: MCP servers (same shape as Claude Desktop's mcpServers), profiles, " +
+      'listeners and limits.',
   });
 
 /** What a user writes (defaults optional). */

@@ -34,7 +34,8 @@ const EXPECTED: Record<string, string> = {
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'number') return `the number ${value}`;
   if (typeof value === 'boolean') return String(value);
   return `${typeof value === 'object' ? 'an object' : typeof value}`;
@@ -47,12 +48,14 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
       const expected = EXPECTED[issue.expected] ?? issue.expected;
       if (issue.input === undefined) return `missing; expected ${expected}`;
       // zod reports 1.5 for an int as a type error; say what is wrong with it.
-      if (issue.expected === 'int' && typeof issue.input === 'number') return `expected a whole number, got ${issue.input}`;
+      if (issue.expected === 'int' && typeof issue.input === 'number')
+        return `expected a whole number, got ${issue.input}`;
       return `expected ${expected}, got ${describeValue(issue.input)}`;
     }
     case 'too_small': {
       const n = Number(issue.minimum);
-      if (issue.origin === 'string') return n === 1 ? 'expected a non-empty string' : `expected at least ${n} characters`;
+      if (issue.origin === 'string')
+        return n === 1 ? 'expected a non-empty string' : `expected at least ${n} characters`;
       if (issue.origin === 'array') return `expected at least ${n} item${n === 1 ? '' : 's'}`;
       return issue.inclusive ? `expected a number of at least ${n}` : `expected a number greater than ${n}`;
     }
@@ -103,7 +106,9 @@ function serverShapeIssues(value: unknown): Map<string, PathIssue> {
       problems.set(name, {
         path: ['mcpServers', name],
         atKey: true,
-        message: `has both "handler" and "${hasCommand ? 'command' : 'url'}": an entry is a JSON handler (handler), a local program (command) or a remote MCP server (url), so split it`,
+        message:
+          `has both "handler" and "${hasCommand ? 'command' : 'url'}": an entry is a JSON handler ` +
+          `(handler), a local program (command) or a remote MCP server (url), so split it`,
       });
     } else if (hasHandler) {
       continue;
@@ -111,20 +116,26 @@ function serverShapeIssues(value: unknown): Map<string, PathIssue> {
       problems.set(name, {
         path: ['mcpServers', name],
         atKey: true,
-        message: 'has both "command" and "url": an entry is either a local program (command) or a remote server (url), so split it into two entries',
+        message:
+          'has both "command" and "url": an entry is either a local program (command) or a remote server ' +
+          '(url), so split it into two entries',
       });
     } else if (!hasCommand && !hasUrl && Object.keys(entry).some((k) => HANDLER_ONLY.has(k))) {
       problems.set(name, {
         path: ['mcpServers', name],
         atKey: true,
-        message: 'needs "handler": the address of the JSON handler (an http(s):// URL, host:port for FastCGI, or a Unix socket path)',
+        message:
+          'needs "handler": the address of the JSON handler (an http(s):// URL, host:port for FastCGI, or a ' +
+          'Unix socket path)',
       });
     } else if (!hasCommand && !hasUrl) {
       const renamed = ['serverUrl', 'httpUrl'].find((k) => k in entry);
       problems.set(name, {
         path: ['mcpServers', name],
         atKey: true,
-        message: `needs "command" (a local program to start) or "url" (a remote MCP server)${renamed ? `; rename "${renamed}" to "url"` : ''}`,
+        message:
+          `needs "command" (a local program to start) or "url" (a remote ` +
+          `MCP server)${renamed ? `; rename "${renamed}" to "url"` : ''}`,
       });
     }
   }
@@ -145,7 +156,11 @@ function convertIssues(issues: readonly z.core.$ZodIssue[], base: PathSegment[],
 function convertIssue(issue: z.core.$ZodIssue, path: PathSegment[], value: unknown): PathIssue[] {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], atKey: true, message: unknownKeyMessage(key, path, value) }));
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        atKey: true,
+        message: unknownKeyMessage(key, path, value),
+      }));
     case 'invalid_key': {
       // Record keys: point at the key, and use the key schema's message.
       const inner = issue.issues[0];
@@ -160,7 +175,9 @@ function convertIssue(issue: z.core.$ZodIssue, path: PathSegment[], value: unkno
         if (branch) return convertIssues(branch, path, value);
       }
       // Otherwise the branch whose type matched (its complaints are about the inside) is the one meant.
-      const matched = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+      const matched = issue.errors.filter(
+        (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+      );
       if (matched.length === 1 && matched[0]) return convertIssues(matched[0], path, value);
       return [{ path, message: issue.message }];
     }
@@ -177,11 +194,15 @@ function unknownKeyMessage(key: string, container: PathSegment[], value: unknown
   if (container.length === 2 && container[0] === 'mcpServers') {
     if (STDIO_ONLY.has(key)) return `"${key}" applies only to stdio servers (entries with "command")`;
     if (REMOTE_ONLY.has(key)) return `"${key}" applies only to remote servers (entries with "url")`;
-    if (key === 'headers') return '"headers" applies only to remote servers and handlers (entries with "url" or "handler")';
+    if (key === 'headers')
+      return '"headers" applies only to remote servers and handlers (entries with "url" or "handler")';
     if (HANDLER_ONLY.has(key)) return `"${key}" applies only to JSON handlers (entries with "handler")`;
     const entry = at(value, container);
     if (key === 'type' && isPlainObject(entry) && 'handler' in entry) {
-      return '"type" is for "command" and "url" entries; a handler\'s kind is detected from "handler", or set with "kind": "handler-http" or "handler-fastcgi"';
+      return (
+        '"type" is for "command" and "url" entries; a handler\'s kind is detected from "handler", or ' +
+        'set with "kind": "handler-http" or "handler-fastcgi"'
+      );
     }
   }
   const suggestion = closest(key, objectKeysAt(configSchema, container));
@@ -213,7 +234,8 @@ function objectKeysAt(schema: z.ZodType, path: readonly PathSegment[]): string[]
   for (const segment of path) {
     current = current.flatMap((s) => {
       const def = defOf(s);
-      if (def.type === 'object' && typeof segment === 'string') return def.shape?.[segment] ? unwrap(def.shape[segment]) : [];
+      if (def.type === 'object' && typeof segment === 'string')
+        return def.shape?.[segment] ? unwrap(def.shape[segment]) : [];
       if (def.type === 'record' && def.valueType) return unwrap(def.valueType);
       if (def.type === 'array' && def.element) return unwrap(def.element);
       return [];
@@ -277,10 +299,13 @@ function crossFieldIssues(config: ParsedConfig): PathIssue[] {
       issues.push({
         path: base,
         atKey: true,
-        message: `server name "${name}" contains the namespace separator "${separator}", which would make its tool names ambiguous`,
+        message:
+          `server name "${name}" contains the namespace separator "${separator}", which would make ` +
+          `its tool names ambiguous`,
       });
     }
-    for (const problem of checkServerReferences(entry)) issues.push({ path: [...base, ...problem.path], message: problem.message });
+    for (const problem of checkServerReferences(entry))
+      issues.push({ path: [...base, ...problem.path], message: problem.message });
     issues.push(...transportIssues(entry, base));
     if ('handler' in entry) issues.push(...handlerIssues(entry, base));
     issues.push(...aliasIssues(entry.tools?.aliases, [...base, 'tools', 'aliases']));
@@ -294,7 +319,9 @@ function crossFieldIssues(config: ParsedConfig): PathIssue[] {
       const suggestion = closest(server, known);
       issues.push({
         path: ['profiles', profile, 'servers', index],
-        message: `profile "${profile}" names server "${server}", which is not in mcpServers${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+        message:
+          `profile "${profile}" names server "${server}", which is not in ` +
+          `mcpServers${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
       });
     });
   }
@@ -303,14 +330,25 @@ function crossFieldIssues(config: ParsedConfig): PathIssue[] {
   if (typeof http === 'object' && !isLoopbackHost(http.host) && http.token === undefined) {
     issues.push({
       path: ['listen', 'http', 'host'],
-      message: `"${http.host}" is not a loopback address, so listen.http.token is required: without it anyone on the network could use your tools`,
+      message:
+        `"${http.host}" is not a loopback address, so listen.http.token is required: without it ` +
+        `anyone on the network could use your tools`,
     });
   }
   return issues;
 }
 
 /** Headers Switchboard sets itself on every handler request (a static value would break the exchange). */
-const RESERVED_HANDLER_HEADERS = new Set(['content-type', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
+const RESERVED_HANDLER_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 function handlerIssues(entry: Extract<ParsedServerEntry, { handler: string }>, base: PathSegment[]): PathIssue[] {
   const issues: PathIssue[] = [];
@@ -320,16 +358,29 @@ function handlerIssues(entry: Extract<ParsedServerEntry, { handler: string }>, b
     if (entry.entrypoint === undefined) {
       issues.push({
         path: [...base, 'handler'],
-        message: `a FastCGI handler needs "entrypoint": the absolute path of the script the FastCGI server runs (SCRIPT_FILENAME), e.g. "/srv/app/mcp.php"`,
+        message:
+          `a FastCGI handler needs "entrypoint": the absolute path of the script the FastCGI server ` +
+          `runs (SCRIPT_FILENAME), e.g. "/srv/app/mcp.php"`,
       });
     }
-    if (entry.insecure) issues.push({ path: [...base, 'insecure'], message: '"insecure" turns off HTTPS certificate checks; a FastCGI handler has no HTTPS' });
+    if (entry.insecure)
+      issues.push({
+        path: [...base, 'insecure'],
+        message: '"insecure" turns off HTTPS certificate checks; a FastCGI handler has no HTTPS',
+      });
   } else if (entry.entrypoint !== undefined) {
-    issues.push({ path: [...base, 'entrypoint'], message: '"entrypoint" applies only to FastCGI handlers (an HTTP handler is its URL)' });
+    issues.push({
+      path: [...base, 'entrypoint'],
+      message: '"entrypoint" applies only to FastCGI handlers (an HTTP handler is its URL)',
+    });
   }
   for (const header of Object.keys(entry.headers ?? {})) {
     if (RESERVED_HANDLER_HEADERS.has(header.toLowerCase())) {
-      issues.push({ path: [...base, 'headers', header], atKey: true, message: `"${header}" is set by Switchboard on every handler request and cannot be configured` });
+      issues.push({
+        path: [...base, 'headers', header],
+        atKey: true,
+        message: `"${header}" is set by Switchboard on every handler request and cannot be configured`,
+      });
     }
   }
   return issues;
@@ -338,7 +389,12 @@ function handlerIssues(entry: Extract<ParsedServerEntry, { handler: string }>, b
 function transportIssues(entry: ParsedServerEntry, base: PathSegment[]): PathIssue[] {
   if ('command' in entry || 'handler' in entry || !entry.type || !entry.transport || entry.type === 'http') return [];
   if (entry.type === entry.transport) return [];
-  return [{ path: [...base, 'transport'], message: `"${entry.transport}" conflicts with "type": "${entry.type}"; keep one of them` }];
+  return [
+    {
+      path: [...base, 'transport'],
+      message: `"${entry.transport}" conflicts with "type": "${entry.type}"; keep one of them`,
+    },
+  ];
 }
 
 function aliasIssues(aliases: Record<string, string> | undefined, path: PathSegment[]): PathIssue[] {
@@ -346,7 +402,8 @@ function aliasIssues(aliases: Record<string, string> | undefined, path: PathSegm
   const owner = new Map<string, string>();
   for (const [original, alias] of Object.entries(aliases ?? {})) {
     const first = owner.get(alias);
-    if (first !== undefined) issues.push({ path: [...path, original], message: `alias "${alias}" is already used for "${first}"` });
+    if (first !== undefined)
+      issues.push({ path: [...path, original], message: `alias "${alias}" is already used for "${first}"` });
     else owner.set(alias, original);
   }
   return issues;

@@ -71,14 +71,21 @@ export function watchConfigFile(
     if (state.key === lastKey) return;
     lastKey = state.key;
     if ('error' in state) {
-      emit({ error: new ConfigError('config_unreadable', `cannot read ${file}: ${errorMessage(state.error)}`, [], { cause: state.error }) });
+      emit({
+        error: new ConfigError('config_unreadable', `cannot read ${file}: ${errorMessage(state.error)}`, [], {
+          cause: state.error,
+        }),
+      });
       return;
     }
     let result: ConfigWatchResult;
     try {
       result = { config: parseConfigText(state.text, file) };
     } catch (err) {
-      result = { error: err instanceof ConfigError ? err : new ConfigError('config_invalid', errorMessage(err), [], { cause: err }) };
+      result = {
+        error:
+          err instanceof ConfigError ? err : new ConfigError('config_invalid', errorMessage(err), [], { cause: err }),
+      };
     }
     emit(result);
   };
@@ -116,7 +123,11 @@ export function watchConfigFile(
     });
     watcher.on('error', (err) => {
       watcher.close();
-      emit({ error: new ConfigError('config_unreadable', `stopped watching ${dir}: ${errorMessage(err)}`, [], { cause: err }) });
+      emit({
+        error: new ConfigError('config_unreadable', `stopped watching ${dir}: ${errorMessage(err)}`, [], {
+          cause: err,
+        }),
+      });
     });
     watchers.push(watcher);
   };
@@ -124,7 +135,9 @@ export function watchConfigFile(
   try {
     watchDirectory(dirname(file), basename(file));
   } catch (err) {
-    throw new ConfigError('config_unreadable', `cannot watch ${dirname(file)}: ${errorMessage(err)}`, [], { cause: err });
+    throw new ConfigError('config_unreadable', `cannot watch ${dirname(file)}: ${errorMessage(err)}`, [], {
+      cause: err,
+    });
   }
 
   // A symlinked config (dotfiles) changes where the link points to, so watch there too.

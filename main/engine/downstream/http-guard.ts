@@ -22,7 +22,13 @@ export interface Refusal {
 }
 
 export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return (
+    host === '127.0.0.1' ||
+    host === 'localhost' ||
+    host === '::1' ||
+    host === '[::1]' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
 }
 
 export function allowedHostHeaders(host: string, port: number): Set<string> {
@@ -44,16 +50,26 @@ export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refus
   return (req) => {
     const host = req.headers.host?.toLowerCase();
     if (!host || (!anyHost && !hosts.has(host))) {
-      return { status: 403, message: `Forbidden: Host header ${JSON.stringify(req.headers.host ?? '')} is not this gateway's address` };
+      return {
+        status: 403,
+        message: `Forbidden: Host header ${JSON.stringify(req.headers.host ?? '')} is not this gateway's address`,
+      };
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !origins.has(origin)) {
-      return { status: 403, message: `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (listen.http.allowedOrigins)` };
+      return {
+        status: 403,
+        message: `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (listen.http.allowedOrigins)`,
+      };
     }
     if (token) {
       const got = Buffer.from(req.headers.authorization ?? '');
       if (got.length !== token.length || !timingSafeEqual(got, token)) {
-        return { status: 401, message: 'Unauthorized: a valid bearer token is required', headers: { 'www-authenticate': 'Bearer realm="switchboard"' } };
+        return {
+          status: 401,
+          message: 'Unauthorized: a valid bearer token is required',
+          headers: { 'www-authenticate': 'Bearer realm="switchboard"' },
+        };
       }
     }
     return undefined;
@@ -64,7 +80,12 @@ export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refus
 export function checkJsonContentType(req: IncomingMessage): Refusal | undefined {
   const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type === 'application/json') return undefined;
-  return { status: 415, message: `Unsupported Media Type: Content-Type must be application/json (got ${JSON.stringify(req.headers['content-type'] ?? '')})` };
+  return {
+    status: 415,
+    message:
+      `Unsupported Media Type: Content-Type must be application/json ` +
+      `(got ${JSON.stringify(req.headers['content-type'] ?? '')})`,
+  };
 }
 
 /** Reads a body up to `limit` bytes. Resolves undefined when over the limit (the caller answers 413). */

@@ -38,19 +38,31 @@ const MESSAGES_PATH = /^\/messages(?:\/([^/]+))?\/?$/;
 
 export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListener> {
   if (!isLoopbackHost(opts.host) && !opts.token) {
-    throw new GatewayError('unauthorized', `refusing to listen on ${opts.host}: a non-loopback address needs listen.http.token`);
+    throw new GatewayError(
+      'unauthorized',
+      `refusing to listen on ${opts.host}: a non-loopback address needs listen.http.token`,
+    );
   }
-  const streamable = new StreamableHttpEndpoint({ createSession: opts.createSession, idleTimeoutMs: 2 * 60 * 60_000, maxSessions: 1000, ...(opts.stateless ? { stateless: opts.stateless } : {}) });
+  const streamable = new StreamableHttpEndpoint({
+    createSession: opts.createSession,
+    idleTimeoutMs: 2 * 60 * 60_000,
+    maxSessions: 1000,
+    ...(opts.stateless ? { stateless: opts.stateless } : {}),
+  });
   const legacy = new LegacySseEndpoint(opts.createSession);
   // Set once the port is known (port 0 picks one); requests cannot arrive before that.
   const guard: { check?: (req: IncomingMessage) => Refusal | undefined } = {};
 
-  const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
-    void handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendRpcError(res, 500, RpcCode.InternalError, `Internal error: ${(err as Error).message}`);
-      else res.destroy();
-    });
-  });
+  const server: Server = createServer(
+    { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 0, keepAliveTimeout: 65_000 },
+    (req, res) => {
+      void handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent)
+          sendRpcError(res, 500, RpcCode.InternalError, `Internal error: ${(err as Error).message}`);
+        else res.destroy();
+      });
+    },
+  );
   server.maxConnections = 1024;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -63,7 +75,10 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     const sse = mcp ? null : SSE_PATH.exec(url.pathname);
     const messages = mcp || sse ? null : MESSAGES_PATH.exec(url.pathname);
     const match = mcp ?? sse ?? messages;
-    if (!match) return sendJson(res, 404, { error: `Not found: ${url.pathname}. MCP clients connect to /mcp (Streamable HTTP) or /sse (legacy).` });
+    if (!match)
+      return sendJson(res, 404, {
+        error: `Not found: ${url.pathname}. MCP clients connect to /mcp (Streamable HTTP) or /sse (legacy).`,
+      });
     const profile = match[1] === undefined ? 'default' : decodeURIComponent(match[1]);
     if (!opts.profileExists(profile)) return sendJson(res, 404, { error: `Unknown profile "${profile}"` });
 
@@ -71,7 +86,13 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
       const type = checkJsonContentType(req);
       if (type) return refuse(res, type);
       const body = await readBody(req, opts.maxRequestBytes);
-      if (!body) return sendRpcError(res, 413, RpcCode.MessageTooLarge, `Request body over the ${opts.maxRequestBytes}-byte limit (limits.maxRequestBytes)`);
+      if (!body)
+        return sendRpcError(
+          res,
+          413,
+          RpcCode.MessageTooLarge,
+          `Request body over the ${opts.maxRequestBytes}-byte limit (limits.maxRequestBytes)`,
+        );
       if (mcp) return streamable.post(req, res, profile, body);
       if (messages) return legacy.post(req, res, body);
     } else if (req.method === 'GET') {
@@ -91,7 +112,12 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     });
   });
   const port = (server.address() as AddressInfo).port;
-  guard.check = createGuard({ host: opts.host, port, allowedOrigins: opts.allowedOrigins, ...(opts.token ? { token: opts.token } : {}) });
+  guard.check = createGuard({
+    host: opts.host,
+    port,
+    allowedOrigins: opts.allowedOrigins,
+    ...(opts.token ? { token: opts.token } : {}),
+  });
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
 
   return {

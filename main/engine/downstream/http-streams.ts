@@ -13,7 +13,10 @@ interface StoredEvent {
   data: string;
 }
 
-/** Events kept for resumption: the standalone GET stream keeps recent ones; a request stream keeps its own until it ends. */
+/**
+ * Events kept for resumption: the standalone GET stream keeps recent ones; a request stream keeps its own until it
+ * ends.
+ */
 const STANDALONE_HISTORY = 200;
 const REQUEST_HISTORY = 1000;
 
@@ -33,7 +36,13 @@ export class ResponseStream {
   /** Called once the final message was handed to a live connection. */
   onDone?: () => void;
 
-  constructor(opts: { id: string; res?: ServerResponse; standalone: boolean; canSse: boolean; headers?: Record<string, string> }) {
+  constructor(opts: {
+    id: string;
+    res?: ServerResponse;
+    standalone: boolean;
+    canSse: boolean;
+    headers?: Record<string, string>;
+  }) {
     this.id = opts.id;
     this.standalone = opts.standalone;
     this.canSse = opts.canSse;
@@ -55,7 +64,11 @@ export class ResponseStream {
     if (this.mode === 'pending' && final && this.res && !this.standalone) {
       this.mode = 'json';
       // With a length the answer goes out in one write, not as a chunked stream.
-      this.res.writeHead(status, { ...this.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(data)) });
+      this.res.writeHead(status, {
+        ...this.headers,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(data)),
+      });
       this.res.end(data);
       this.finish();
       return;
@@ -110,7 +123,13 @@ export class ResponseStream {
     this.res = undefined;
     if (!res || res.writableEnded) return;
     if (!res.headersSent && !this.standalone) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Session ended before the request was answered' } }));
+      res.writeHead(404, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32600, message: 'Session ended before the request was answered' },
+        }),
+      );
       return;
     }
     res.end();
@@ -119,7 +138,13 @@ export class ResponseStream {
   private openSse(): void {
     if (!this.res || this.res.headersSent) return;
     this.mode = 'sse';
-    this.res.writeHead(200, { ...this.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    this.res.writeHead(200, {
+      ...this.headers,
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     this.res.flushHeaders();
   }
 

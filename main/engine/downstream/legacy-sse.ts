@@ -24,11 +24,20 @@ export class LegacySseEndpoint {
 
   open(_req: IncomingMessage, res: ServerResponse, profile: string, postPath: string): void {
     const id = randomBytes(16).toString('hex');
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+    });
     res.write(`event: endpoint\ndata: ${postPath}?sessionId=${id}\n\n`);
-    const session = this.createSession(profile, 'sse', (m) => {
-      if (!res.writableEnded) res.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
-    }, id);
+    const session = this.createSession(
+      profile,
+      'sse',
+      (m) => {
+        if (!res.writableEnded) res.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
+      },
+      id,
+    );
     this.sessions.set(id, { session, res });
     res.on('close', () => {
       this.sessions.delete(id);

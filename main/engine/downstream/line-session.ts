@@ -5,7 +5,14 @@
 import type { Readable, Writable } from 'node:stream';
 import { LineDecoder, encodeLine } from '../protocol/framing.ts';
 import { RpcCode } from '../protocol/errors.ts';
-import { failure, isNotification, isRequest, parseMessage, type JsonRpcMessage, type RequestId } from '../protocol/jsonrpc.ts';
+import {
+  failure,
+  isNotification,
+  isRequest,
+  parseMessage,
+  type JsonRpcMessage,
+  type RequestId,
+} from '../protocol/jsonrpc.ts';
 import { isStatelessRequest, type StatelessDispatcher } from './stateless.ts';
 import type { SendFn, Session, TransportKind } from './session.ts';
 
@@ -66,7 +73,12 @@ export function attachLineSession(opts: LineSessionOptions): Session {
     },
     onOverflow: (bytes, head) => {
       const id = /"id"\s*:\s*(\d+|"[^"\\]*")/.exec(head)?.[1];
-      write(failure(id === undefined ? null : JSON.parse(id) as string | number, { code: RpcCode.MessageTooLarge, message: `Message of ${bytes} bytes is over the ${opts.maxMessageBytes}-byte limit (limits.maxRequestBytes)` }));
+      write(
+        failure(id === undefined ? null : (JSON.parse(id) as string | number), {
+          code: RpcCode.MessageTooLarge,
+          message: `Message of ${bytes} bytes is over the ${opts.maxMessageBytes}-byte limit (limits.maxRequestBytes)`,
+        }),
+      );
     },
   });
   if (opts.head && opts.head.length > 0) decoder.push(opts.head);

@@ -5,7 +5,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GatewayError, RpcCode, errorMessage, toRpcError } from '../protocol/errors.ts';
-import { failure, isNotification, isRequest, notification, success, type JsonRpcMessage, type JsonRpcRequest, type Params, type RequestId } from '../protocol/jsonrpc.ts';
+import {
+  failure,
+  isNotification,
+  isRequest,
+  notification,
+  success,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type Params,
+  type RequestId,
+} from '../protocol/jsonrpc.ts';
 import { OutgoingRequests } from '../protocol/outgoing.ts';
 import { negotiateRevision } from '../protocol/versions.ts';
 
@@ -24,7 +34,12 @@ export interface RequestContext {
 export interface SessionHandler {
   attach(session: Session): void;
   detach(session: Session): void;
-  handle(session: Session, request: JsonRpcRequest, signal: AbortSignal, context?: RequestContext): Promise<Record<string, unknown>>;
+  handle(
+    session: Session,
+    request: JsonRpcRequest,
+    signal: AbortSignal,
+    context?: RequestContext,
+  ): Promise<Record<string, unknown>>;
   handleNotification(session: Session, method: string, params: Params | undefined): void;
   serverCapabilities(profile: string): Record<string, unknown>;
 }
@@ -72,7 +87,10 @@ export class Session {
     this.id = opts.id ?? randomBytes(16).toString('hex');
     this.profile = opts.profile;
     this.transport = opts.transport;
-    this.outgoing = new OutgoingRequests((m) => this.opts.send(m, this.relatedTo(m)), `client session ${this.id.slice(0, 8)}`);
+    this.outgoing = new OutgoingRequests(
+      (m) => this.opts.send(m, this.relatedTo(m)),
+      `client session ${this.id.slice(0, 8)}`,
+    );
     opts.handler.attach(this);
   }
 
@@ -96,11 +114,17 @@ export class Session {
   }
 
   /** Sends a server-to-client request with a fresh id from this session's own counter. */
-  request(method: string, params: Params | undefined, options: { relatedRequestId?: RequestId; signal?: AbortSignal } = {}): Promise<Record<string, unknown>> {
+  request(
+    method: string,
+    params: Params | undefined,
+    options: { relatedRequestId?: RequestId; signal?: AbortSignal } = {},
+  ): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new GatewayError('upstream_closed', 'the client session has ended'));
     const id = this.outgoing.allocateId();
     if (options.relatedRequestId !== undefined) this.relatedOut.set(id, options.relatedRequestId);
-    const req: { signal?: AbortSignal; timeoutMs?: number } = { timeoutMs: this.opts.clientRequestTimeoutMs ?? 10 * 60_000 };
+    const req: { signal?: AbortSignal; timeoutMs?: number } = {
+      timeoutMs: this.opts.clientRequestTimeoutMs ?? 10 * 60_000,
+    };
     if (options.signal) req.signal = options.signal;
     return this.outgoing.request(method, params, req, id).finally(() => this.relatedOut.delete(id));
   }
@@ -122,13 +146,23 @@ export class Session {
     this.outgoing.failAll(new GatewayError('upstream_closed', 'the client session has ended'));
     this.opts.handler.detach(this);
     for (const l of this.closeListeners.splice(0)) {
-      try { l(); } catch { /* a listener's failure must not stop the others */ }
+      try {
+        l();
+      } catch {
+        /* a listener's failure must not stop the others */
+      }
     }
   }
 
   private async onRequest(req: JsonRpcRequest, context?: RequestContext): Promise<void> {
     if (this.inflight.has(req.id)) {
-      this.opts.send(failure(req.id, { code: RpcCode.InvalidRequest, message: `request id ${JSON.stringify(req.id)} is already in use by a request in flight` }), req.id);
+      this.opts.send(
+        failure(req.id, {
+          code: RpcCode.InvalidRequest,
+          message: `request id ${JSON.stringify(req.id)} is already in use by a request in flight`,
+        }),
+        req.id,
+      );
       return;
     }
     const ac = new AbortController();
@@ -145,7 +179,11 @@ export class Session {
     }
   }
 
-  private async dispatch(req: JsonRpcRequest, signal: AbortSignal, context?: RequestContext): Promise<Record<string, unknown>> {
+  private async dispatch(
+    req: JsonRpcRequest,
+    signal: AbortSignal,
+    context?: RequestContext,
+  ): Promise<Record<string, unknown>> {
     switch (req.method) {
       case 'initialize':
         return this.initialize(req.params ?? {});
@@ -154,7 +192,12 @@ export class Session {
       case 'logging/setLevel': {
         const level = req.params?.level;
         if (typeof level !== 'string' || !(LOG_LEVELS as readonly string[]).includes(level)) {
-          throw new GatewayError('invalid_request', `logging/setLevel: level must be one of ${LOG_LEVELS.join(', ')}`, { rpc: { code: RpcCode.InvalidParams, message: `Invalid params: level must be one of ${LOG_LEVELS.join(', ')}` } });
+          throw new GatewayError('invalid_request', `logging/setLevel: level must be one of ${LOG_LEVELS.join(', ')}`, {
+            rpc: {
+              code: RpcCode.InvalidParams,
+              message: `Invalid params: level must be one of ${LOG_LEVELS.join(', ')}`,
+            },
+          });
         }
         this.logLevel = level as (typeof LOG_LEVELS)[number];
         return this.opts.handler.handle(this, req, signal, context);
@@ -167,9 +210,11 @@ export class Session {
   private initialize(params: Params): Record<string, unknown> {
     this.protocolVersion = negotiateRevision(params.protocolVersion);
     const caps = params.capabilities;
-    this.clientCapabilities = caps && typeof caps === 'object' && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {};
+    this.clientCapabilities =
+      caps && typeof caps === 'object' && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {};
     const info = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
-    if (info && typeof info.name === 'string') this.clientInfo = { name: info.name, version: typeof info.version === 'string' ? info.version : '' };
+    if (info && typeof info.name === 'string')
+      this.clientInfo = { name: info.name, version: typeof info.version === 'string' ? info.version : '' };
     return {
       protocolVersion: this.protocolVersion,
       capabilities: this.opts.handler.serverCapabilities(this.profile),

@@ -70,7 +70,9 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
       if (!isWindows) await fs.chmod(dir, 0o700);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new GatewayError('internal', `cannot create the runtime directory ${dir}: ${errorMessage(err)}`, { cause: err });
+        throw new GatewayError('internal', `cannot create the runtime directory ${dir}: ${errorMessage(err)}`, {
+          cause: err,
+        });
       }
     }
     check = await checkPrivateDir(dir);
@@ -164,7 +166,9 @@ async function clearStaleSocket(socket: string): Promise<void> {
   }
   if (await probeSocket(socket)) throw alreadyRunning(socket);
   await fs.rm(socket, { force: true }).catch((err: unknown) => {
-    throw new GatewayError('internal', `cannot remove the stale socket ${socket}: ${errorMessage(err)}`, { cause: err });
+    throw new GatewayError('internal', `cannot remove the stale socket ${socket}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   });
 }
 
@@ -247,14 +251,20 @@ export async function listenLocalSocket(options: LocalSocketListenerOptions): Pr
       if (nl > MAX_HELLO_BYTES) return refuse(`hello line longer than ${MAX_HELLO_BYTES} bytes`);
       const parsed = parseHello(all.subarray(0, nl).toString('utf8'));
       if (!parsed.ok) return refuse(parsed.reason);
-      if (!tokenMatches(parsed.value.token, expected)) return refuse('invalid token (the shim read a token that does not match this gateway\'s token file)');
+      if (!tokenMatches(parsed.value.token, expected))
+        return refuse("invalid token (the shim read a token that does not match this gateway's token file)");
       const extra = checkHello?.(parsed.value);
       if (extra !== undefined) return refuse(extra);
       finish();
       conn.off('error', onError);
       conn.pause();
       conn.write(encodeWelcome());
-      onConnection({ profile: parsed.value.profile, client: parsed.value.client, socket: conn, head: Buffer.from(all.subarray(nl + 1)) });
+      onConnection({
+        profile: parsed.value.profile,
+        client: parsed.value.client,
+        socket: conn,
+        head: Buffer.from(all.subarray(nl + 1)),
+      });
     };
     const onEnd = () => refuse('connection ended before the hello');
     const onError = () => {

@@ -13,7 +13,19 @@
 import { randomBytes } from 'node:crypto';
 import { META, StatelessCode } from '../protocol/stateless.ts';
 import { RpcCode, toRpcError, type JsonRpcErrorObject } from '../protocol/errors.ts';
-import { failure, isRequest, isResponse, notification, success, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.ts';
+import {
+  failure,
+  isRequest,
+  isResponse,
+  notification,
+  success,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type Params,
+  type RequestId,
+} from '../protocol/jsonrpc.ts';
 import { STATELESS_REVISION, REVISIONS } from '../protocol/versions.ts';
 import { requiredCapability } from '../protocol/capabilities.ts';
 import { LOG_LEVELS, type Session, type SendFn } from './session.ts';
@@ -27,8 +39,26 @@ const PARKED_TTL_MS = 10 * 60_000;
 /** Questions arriving within this window go out in one input_required result. */
 const GATHER_MS = 15;
 
-const CLIENT_METHODS = new Set(['server/discover', 'subscriptions/listen', 'tools/list', 'tools/call', 'prompts/list', 'prompts/get', 'resources/list', 'resources/templates/list', 'resources/read', 'completion/complete']);
-const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+const CLIENT_METHODS = new Set([
+  'server/discover',
+  'subscriptions/listen',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'completion/complete',
+]);
+const CACHEABLE = new Set([
+  'server/discover',
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+]);
 const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Where one client request's output goes (an HTTP response stream, or stdio lines). */
@@ -54,7 +84,14 @@ export function isStatelessRequest(message: JsonRpcMessage, headerVersion?: stri
 const REVISIONS_STATEFUL = new Set<string>(REVISIONS.filter((r) => r !== STATELESS_REVISION));
 
 /** HTTP status for a JSON-RPC error answered to a stateless client. */
-const BAD_REQUEST = new Set<number>([RpcCode.ParseError, RpcCode.InvalidRequest, RpcCode.InvalidParams, StatelessCode.HeaderMismatch, StatelessCode.MissingClientCapability, StatelessCode.UnsupportedProtocolVersion]);
+const BAD_REQUEST = new Set<number>([
+  RpcCode.ParseError,
+  RpcCode.InvalidRequest,
+  RpcCode.InvalidParams,
+  StatelessCode.HeaderMismatch,
+  StatelessCode.MissingClientCapability,
+  StatelessCode.UnsupportedProtocolVersion,
+]);
 
 export function statusForError(error: JsonRpcErrorObject): number {
   if (error.code === RpcCode.MethodNotFound) return 404;
@@ -85,22 +122,32 @@ export function decodeHeaderValue(raw: string): string | undefined {
  * The HTTP checks of a stateless request, in the order the revision defines them; the `_meta`
  * checks between them are the dispatcher's. Returns the error to answer, if any.
  */
-export function checkStatelessHeaders(request: JsonRpcRequest, headers: StatelessHeaders): JsonRpcErrorObject | undefined {
-  const mismatch = (message: string): JsonRpcErrorObject => ({ code: StatelessCode.HeaderMismatch, message: `Header mismatch: ${message}` });
+export function checkStatelessHeaders(
+  request: JsonRpcRequest,
+  headers: StatelessHeaders,
+): JsonRpcErrorObject | undefined {
+  const mismatch = (message: string): JsonRpcErrorObject => ({
+    code: StatelessCode.HeaderMismatch,
+    message: `Header mismatch: ${message}`,
+  });
   if (headers.version === undefined) return mismatch('the MCP-Protocol-Version header is missing');
   const meta = request.params?._meta as Record<string, unknown> | undefined;
   const missing = [META.protocolVersion, META.clientCapabilities].filter((k) => meta?.[k] === undefined);
-  if (missing.length) return { code: RpcCode.InvalidParams, message: `Invalid params: missing _meta keys: ${missing.join(', ')}` };
-  if (meta![META.protocolVersion] !== headers.version) return mismatch('MCP-Protocol-Version does not match _meta io.modelcontextprotocol/protocolVersion');
+  if (missing.length)
+    return { code: RpcCode.InvalidParams, message: `Invalid params: missing _meta keys: ${missing.join(', ')}` };
+  if (meta![META.protocolVersion] !== headers.version)
+    return mismatch('MCP-Protocol-Version does not match _meta io.modelcontextprotocol/protocolVersion');
   if (headers.version !== STATELESS_REVISION) return undefined; // the dispatcher answers the unsupported version
   const method = headers.method === undefined ? undefined : decodeHeaderValue(headers.method);
   if (method === undefined) return mismatch('the Mcp-Method header is missing or malformed');
-  if (method !== request.method) return mismatch(`Mcp-Method "${method}" does not match the body's method "${request.method}"`);
+  if (method !== request.method)
+    return mismatch(`Mcp-Method "${method}" does not match the body's method "${request.method}"`);
   const field = NAMED[request.method];
   if (field) {
     const name = headers.name === undefined ? undefined : decodeHeaderValue(headers.name);
     const expected = request.params?.[field];
-    if (name === undefined) return mismatch(`the Mcp-Name header is missing or malformed (required for ${request.method})`);
+    if (name === undefined)
+      return mismatch(`the Mcp-Name header is missing or malformed (required for ${request.method})`);
     if (name !== String(expected)) return mismatch(`Mcp-Name "${name}" does not match params.${field}`);
   }
   return undefined;
@@ -130,7 +177,11 @@ export class StatelessDispatcher {
     }
     const version = meta![META.protocolVersion];
     if (version !== STATELESS_REVISION) {
-      fail({ code: StatelessCode.UnsupportedProtocolVersion, message: 'Unsupported protocol version', data: { supported: [...REVISIONS], requested: String(version) } });
+      fail({
+        code: StatelessCode.UnsupportedProtocolVersion,
+        message: 'Unsupported protocol version',
+        data: { supported: [...REVISIONS], requested: String(version) },
+      });
       return noop;
     }
     if (!CLIENT_METHODS.has(request.method)) {
@@ -147,7 +198,10 @@ export class StatelessDispatcher {
     if (typeof state === 'string' && state.startsWith(STATE_PREFIX)) {
       const call = this.parked.get(state);
       if (!call || !call.matches(request)) {
-        fail({ code: RpcCode.InvalidParams, message: 'Invalid params: requestState is unknown, expired, or belongs to another request' });
+        fail({
+          code: RpcCode.InvalidParams,
+          message: 'Invalid params: requestState is unknown, expired, or belongs to another request',
+        });
         return noop;
       }
       return call.resume(request, reply);
@@ -179,16 +233,24 @@ export class StatelessDispatcher {
     return out;
   }
 
-  createSession(profile: string, send: SendFn, onAbandoned: (id: RequestId) => void, meta: Record<string, unknown>): Session {
+  createSession(
+    profile: string,
+    send: SendFn,
+    onAbandoned: (id: RequestId) => void,
+    meta: Record<string, unknown>,
+  ): Session {
     const session = this.opts.createSession(profile, send, onAbandoned);
     session.stateless = true;
     session.protocolVersion = STATELESS_REVISION;
     const caps = meta[META.clientCapabilities];
-    session.clientCapabilities = caps && typeof caps === 'object' && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {};
+    session.clientCapabilities =
+      caps && typeof caps === 'object' && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {};
     const info = meta[META.clientInfo] as { name?: unknown; version?: unknown } | undefined;
-    if (info && typeof info.name === 'string') session.clientInfo = { name: info.name, version: typeof info.version === 'string' ? info.version : '' };
+    if (info && typeof info.name === 'string')
+      session.clientInfo = { name: info.name, version: typeof info.version === 'string' ? info.version : '' };
     const level = meta[META.logLevel];
-    if (typeof level === 'string' && (LOG_LEVELS as readonly string[]).includes(level)) session.logLevel = level as (typeof LOG_LEVELS)[number];
+    if (typeof level === 'string' && (LOG_LEVELS as readonly string[]).includes(level))
+      session.logLevel = level as (typeof LOG_LEVELS)[number];
     return session;
   }
 
@@ -205,7 +267,13 @@ export class StatelessDispatcher {
     const params = request.params ?? {};
     const filter = params.notifications as Record<string, unknown> | undefined;
     if (!filter || typeof filter !== 'object' || Array.isArray(filter)) {
-      reply.respond(failure(request.id, { code: RpcCode.InvalidParams, message: 'Invalid params: subscriptions/listen needs a "notifications" object' }), 400);
+      reply.respond(
+        failure(request.id, {
+          code: RpcCode.InvalidParams,
+          message: 'Invalid params: subscriptions/listen needs a "notifications" object',
+        }),
+        400,
+      );
       return noop;
     }
     const capabilities = this.opts.serverCapabilities(profile);
@@ -214,19 +282,29 @@ export class StatelessDispatcher {
       const capability = key.replace('ListChanged', '') as 'tools' | 'prompts' | 'resources';
       if (filter[key] === true && capabilities[capability]) honored[key] = true;
     }
-    const uris = Array.isArray(filter.resourceSubscriptions) ? filter.resourceSubscriptions.filter((u): u is string => typeof u === 'string') : [];
+    const uris = Array.isArray(filter.resourceSubscriptions)
+      ? filter.resourceSubscriptions.filter((u): u is string => typeof u === 'string')
+      : [];
     if (uris.length) honored.resourceSubscriptions = uris;
     const tag = (method: string, p: Params | undefined): JsonRpcNotification =>
-      notification(method, { ...p, _meta: { ...(p?._meta as Record<string, unknown> | undefined), [META.subscriptionId]: request.id } });
+      notification(method, {
+        ...p,
+        _meta: { ...(p?._meta as Record<string, unknown> | undefined), [META.subscriptionId]: request.id },
+      });
     const wanted: Record<string, boolean> = {
       'notifications/tools/list_changed': honored.toolsListChanged === true,
       'notifications/prompts/list_changed': honored.promptsListChanged === true,
       'notifications/resources/list_changed': honored.resourcesListChanged === true,
       'notifications/resources/updated': uris.length > 0,
     };
-    const session = this.createSession(profile, (m) => {
-      if ('method' in m && !('id' in m) && wanted[m.method]) reply.notify(tag(m.method, m.params));
-    }, noop, (params._meta as Record<string, unknown>) ?? {});
+    const session = this.createSession(
+      profile,
+      (m) => {
+        if ('method' in m && !('id' in m) && wanted[m.method]) reply.notify(tag(m.method, m.params));
+      },
+      noop,
+      (params._meta as Record<string, unknown>) ?? {},
+    );
     session.initialized = true;
     this.listeners.add(session);
     session.onClose(() => {
@@ -235,7 +313,8 @@ export class StatelessDispatcher {
     reply.notify(tag('notifications/subscriptions/acknowledged', { notifications: honored }));
     // Resource subscriptions ride on the router's own subscribe bookkeeping.
     let nextId = 1;
-    for (const uri of uris) session.receive({ jsonrpc: '2.0', id: `listen-${nextId++}`, method: 'resources/subscribe', params: { uri } });
+    for (const uri of uris)
+      session.receive({ jsonrpc: '2.0', id: `listen-${nextId++}`, method: 'resources/subscribe', params: { uri } });
     return () => session.close();
   }
 }
@@ -266,7 +345,12 @@ class StatelessCall {
     this.target = targetOf(request);
     this.active = { reply, id: request.id };
     const meta = (request.params?._meta as Record<string, unknown>) ?? {};
-    this.session = dispatcher.createSession(profile, (m, related) => this.onSend(m, related), () => this.finishWithoutAnswer(), meta);
+    this.session = dispatcher.createSession(
+      profile,
+      (m, related) => this.onSend(m, related),
+      () => this.finishWithoutAnswer(),
+      meta,
+    );
     this.session.receive({ ...request, id: this.innerId });
   }
 
@@ -278,14 +362,26 @@ class StatelessCall {
   resume(request: JsonRpcRequest, reply: StatelessReply): () => void {
     const responses = request.params?.inputResponses;
     if (responses !== undefined && (typeof responses !== 'object' || responses === null || Array.isArray(responses))) {
-      reply.respond(failure(request.id, { code: RpcCode.InvalidParams, message: 'Invalid params: inputResponses must be an object' }), 400);
+      reply.respond(
+        failure(request.id, {
+          code: RpcCode.InvalidParams,
+          message: 'Invalid params: inputResponses must be an object',
+        }),
+        400,
+      );
       return noop;
     }
     const answers = (responses ?? {}) as Record<string, unknown>;
     for (const [key, value] of Object.entries(answers)) {
       if (!this.questions.has(key)) continue; // extra keys are ignored
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        reply.respond(failure(request.id, { code: RpcCode.InvalidParams, message: `Invalid params: inputResponses.${key} must be the client's result object` }), 400);
+        reply.respond(
+          failure(request.id, {
+            code: RpcCode.InvalidParams,
+            message: `Invalid params: inputResponses.${key} must be the client's result object`,
+          }),
+          400,
+        );
         return noop;
       }
     }
@@ -306,7 +402,11 @@ class StatelessCall {
     if (this.done) return;
     this.done = true;
     this.cleanup();
-    this.session.receive({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.innerId, reason: 'the client closed the request' } });
+    this.session.receive({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: this.innerId, reason: 'the client closed the request' },
+    });
     this.session.close();
   }
 
@@ -319,9 +419,10 @@ class StatelessCall {
       const active = this.active;
       this.active = undefined;
       if (active) {
-        const response = 'result' in message
-          ? success(active.id, this.dispatcher.finish(this.method, message.result))
-          : failure(active.id, message.error);
+        const response =
+          'result' in message
+            ? success(active.id, this.dispatcher.finish(this.method, message.result))
+            : failure(active.id, message.error);
         active.reply.respond(response, 'error' in message ? statusForError(message.error) : 200);
       }
       this.session.close();
@@ -340,7 +441,8 @@ class StatelessCall {
       if (id !== undefined) this.questions.delete(String(id));
       return;
     }
-    if (related === undefined || related === this.innerId || message.method === 'notifications/message') this.active?.reply.notify(message);
+    if (related === undefined || related === this.innerId || message.method === 'notifications/message')
+      this.active?.reply.notify(message);
   }
 
   /** Answers the current round with the questions asked so far and parks the call. */
@@ -350,17 +452,30 @@ class StatelessCall {
     if (this.done || !active || this.questions.size === 0) return;
     if (!MRTR_METHODS.has(this.method)) {
       this.done = true;
-      active.reply.respond(failure(active.id, { code: RpcCode.InternalError, message: `the server asked the client a question during ${this.method}, which cannot carry input_required` }), 500);
+      active.reply.respond(
+        failure(active.id, {
+          code: RpcCode.InternalError,
+          message: `the server asked the client a question during ${this.method}, which cannot carry input_required`,
+        }),
+        500,
+      );
       this.cancelQuestions();
       this.session.close();
       return;
     }
     const inputRequests: Record<string, unknown> = {};
-    for (const [key, q] of this.questions) inputRequests[key] = q.params === undefined ? { method: q.method } : { method: q.method, params: q.params };
+    for (const [key, q] of this.questions)
+      inputRequests[key] = q.params === undefined ? { method: q.method } : { method: q.method, params: q.params };
     this.active = undefined;
     this.dispatcher.unpark(this);
     this.token = newToken();
-    active.reply.respond(success(active.id, this.dispatcher.finish(this.method, { resultType: 'input_required', inputRequests, requestState: this.token })), 200);
+    active.reply.respond(
+      success(
+        active.id,
+        this.dispatcher.finish(this.method, { resultType: 'input_required', inputRequests, requestState: this.token }),
+      ),
+      200,
+    );
     this.dispatcher.park(this);
     if (this.expiry) clearTimeout(this.expiry);
     this.expiry = setTimeout(() => this.cancel(), PARKED_TTL_MS);
@@ -372,12 +487,27 @@ class StatelessCall {
     const active = this.active;
     this.done = true;
     this.cleanup();
-    this.session.receive({ jsonrpc: '2.0', id: question.id, error: { code: StatelessCode.MissingClientCapability, message: `the client did not declare the ${capability} capability` } });
+    this.session.receive({
+      jsonrpc: '2.0',
+      id: question.id,
+      error: {
+        code: StatelessCode.MissingClientCapability,
+        message: `the client did not declare the ${capability} capability`,
+      },
+    });
     if (active) {
-      const error = { code: StatelessCode.MissingClientCapability, message: `Missing required client capability: ${capability} (the server asked for ${question.method})`, data: { requiredCapabilities: { [capability]: {} } } };
+      const error = {
+        code: StatelessCode.MissingClientCapability,
+        message: `Missing required client capability: ${capability} (the server asked for ${question.method})`,
+        data: { requiredCapabilities: { [capability]: {} } },
+      };
       active.reply.respond(failure(active.id, error), 400);
     }
-    this.session.receive({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.innerId, reason: 'missing client capability' } });
+    this.session.receive({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: this.innerId, reason: 'missing client capability' },
+    });
     this.session.close();
   }
 
@@ -390,7 +520,12 @@ class StatelessCall {
   }
 
   private cancelQuestions(): void {
-    for (const q of this.questions.values()) this.session.receive({ jsonrpc: '2.0', id: q.id, error: toRpcError(new Error('the client cannot answer this request')) });
+    for (const q of this.questions.values())
+      this.session.receive({
+        jsonrpc: '2.0',
+        id: q.id,
+        error: toRpcError(new Error('the client cannot answer this request')),
+      });
     this.questions.clear();
   }
 

@@ -6,13 +6,27 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RpcCode } from '../protocol/errors.ts';
-import { failure, isRequest, isResponse, parseMessage, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../protocol/jsonrpc.ts';
+import {
+  failure,
+  isRequest,
+  isResponse,
+  parseMessage,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type RequestId,
+} from '../protocol/jsonrpc.ts';
 import { checkStatelessHeaders, isStatelessRequest, statusForError, type StatelessDispatcher } from './stateless.ts';
 import { isRevision } from '../protocol/versions.ts';
 import { ResponseStream, parseEventId } from './http-streams.ts';
 import type { SendFn, Session, TransportKind } from './session.ts';
 
-export type SessionFactory = (profile: string, transport: TransportKind, send: SendFn, id?: string, onRequestAbandoned?: (id: RequestId) => void) => Session;
+export type SessionFactory = (
+  profile: string,
+  transport: TransportKind,
+  send: SendFn,
+  id?: string,
+  onRequestAbandoned?: (id: RequestId) => void,
+) => Session;
 
 /** Streams a session keeps for resumption after their client went away; older ones are dropped. */
 const MAX_RESUMABLE_STREAMS = 64;
@@ -37,13 +51,28 @@ export interface StreamableHttpOptions {
   maxSessions: number;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }
 
-export function sendRpcError(res: ServerResponse, status: number, code: number, message: string, id: RequestId | null = null): void {
+export function sendRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  id: RequestId | null = null,
+): void {
   sendJson(res, status, failure(id, { code, message }));
 }
 
@@ -68,8 +97,17 @@ export class StreamableHttpEndpoint {
     const message = parsed.message;
     const sessionId = header(req, 'mcp-session-id');
     const version = header(req, 'mcp-protocol-version');
-    if (version !== undefined && !isRevision(version) && !(sessionId === undefined && this.opts.stateless && isStatelessRequest(message, version))) {
-      return sendRpcError(res, 400, RpcCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)}`);
+    if (
+      version !== undefined &&
+      !isRevision(version) &&
+      !(sessionId === undefined && this.opts.stateless && isStatelessRequest(message, version))
+    ) {
+      return sendRpcError(
+        res,
+        400,
+        RpcCode.InvalidRequest,
+        `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)}`,
+      );
     }
 
     // A stateless (2026-07-28) client: no session, everything in the request.
@@ -82,25 +120,50 @@ export class StreamableHttpEndpoint {
     }
 
     if (isRequest(message) && message.method === 'initialize') {
-      if (sessionId !== undefined) return sendRpcError(res, 400, RpcCode.InvalidRequest, 'Bad Request: initialize must not carry an Mcp-Session-Id', message.id);
+      if (sessionId !== undefined)
+        return sendRpcError(
+          res,
+          400,
+          RpcCode.InvalidRequest,
+          'Bad Request: initialize must not carry an Mcp-Session-Id',
+          message.id,
+        );
       if (this.sessions.size >= this.opts.maxSessions) this.sweep(true);
-      if (this.sessions.size >= this.opts.maxSessions) return sendRpcError(res, 503, RpcCode.InternalError, 'Too many sessions', message.id);
+      if (this.sessions.size >= this.opts.maxSessions)
+        return sendRpcError(res, 503, RpcCode.InternalError, 'Too many sessions', message.id);
       const state = this.open(profile);
       this.handleRequest(state, req, res, message, { 'mcp-session-id': state.session.id });
       return;
     }
 
-    if (sessionId === undefined) return sendRpcError(res, 400, RpcCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required (initialize first)');
+    if (sessionId === undefined)
+      return sendRpcError(
+        res,
+        400,
+        RpcCode.InvalidRequest,
+        'Bad Request: Mcp-Session-Id header is required (initialize first)',
+      );
     const state = this.sessions.get(sessionId);
-    if (!state || state.session.profile !== profile) return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: initialize a new session');
+    if (!state || state.session.profile !== profile)
+      return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: initialize a new session');
     state.lastActive = Date.now();
     if (isRequest(message)) return this.handleRequest(state, req, res, message, {});
     state.session.receive(message);
     res.writeHead(202).end();
   }
 
-  private statelessRequest(req: IncomingMessage, res: ServerResponse, profile: string, message: JsonRpcRequest, version: string | undefined): void {
-    const headerError = checkStatelessHeaders(message, { version, method: header(req, 'mcp-method'), name: header(req, 'mcp-name') });
+  private statelessRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    profile: string,
+    message: JsonRpcRequest,
+    version: string | undefined,
+  ): void {
+    const headerError = checkStatelessHeaders(message, {
+      version,
+      method: header(req, 'mcp-method'),
+      name: header(req, 'mcp-name'),
+    });
     if (headerError) return sendJson(res, statusForError(headerError), failure(message.id, headerError));
     const canSse = (header(req, 'accept') ?? '').includes('text/event-stream');
     const stream = new ResponseStream({ id: `m${++this.statelessSeq}`, res, standalone: false, canSse });
@@ -122,7 +185,8 @@ export class StreamableHttpEndpoint {
 
   get(req: IncomingMessage, res: ServerResponse, profile: string): void {
     const accept = header(req, 'accept') ?? '';
-    if (!accept.includes('text/event-stream')) return sendRpcError(res, 406, RpcCode.InvalidRequest, 'Not Acceptable: GET needs Accept: text/event-stream');
+    if (!accept.includes('text/event-stream'))
+      return sendRpcError(res, 406, RpcCode.InvalidRequest, 'Not Acceptable: GET needs Accept: text/event-stream');
     const sessionId = header(req, 'mcp-session-id');
     const state = sessionId === undefined ? undefined : this.sessions.get(sessionId);
     if (!state || state.session.profile !== profile) {
@@ -134,19 +198,28 @@ export class StreamableHttpEndpoint {
     const last = parseEventId(header(req, 'last-event-id'));
     if (last) {
       const stream = state.byStreamId.get(last.streamId);
-      if (!stream) return sendRpcError(res, 404, RpcCode.InvalidRequest, `Cannot resume: stream ${last.streamId} is unknown or finished`);
-      if (stream.connected) return sendRpcError(res, 409, RpcCode.InvalidRequest, 'Conflict: that stream is already connected');
+      if (!stream)
+        return sendRpcError(
+          res,
+          404,
+          RpcCode.InvalidRequest,
+          `Cannot resume: stream ${last.streamId} is unknown or finished`,
+        );
+      if (stream.connected)
+        return sendRpcError(res, 409, RpcCode.InvalidRequest, 'Conflict: that stream is already connected');
       stream.attach(res, last.seq);
       return;
     }
-    if (state.standalone.connected) return sendRpcError(res, 409, RpcCode.InvalidRequest, 'Conflict: only one GET stream per session');
+    if (state.standalone.connected)
+      return sendRpcError(res, 409, RpcCode.InvalidRequest, 'Conflict: only one GET stream per session');
     state.standalone.attach(res);
   }
 
   delete(req: IncomingMessage, res: ServerResponse, profile: string): void {
     const sessionId = header(req, 'mcp-session-id');
     const state = sessionId === undefined ? undefined : this.sessions.get(sessionId);
-    if (!state || state.session.profile !== profile) return sendRpcError(res, sessionId === undefined ? 400 : 404, RpcCode.InvalidRequest, 'Session not found');
+    if (!state || state.session.profile !== profile)
+      return sendRpcError(res, sessionId === undefined ? 400 : 404, RpcCode.InvalidRequest, 'Session not found');
     this.end(state);
     res.writeHead(200).end();
   }
@@ -165,26 +238,50 @@ export class StreamableHttpEndpoint {
     state.nextStream = 0;
     state.standalone = new ResponseStream({ id: `${id.slice(0, 8)}g`, standalone: true, canSse: true });
     state.byStreamId.set(state.standalone.id, state.standalone);
-    state.session = this.opts.createSession(profile, 'streamable-http', (m, related) => this.route(state, m, related), id, (requestId) => {
-      // Cancelled by the client: no response will come; end its stream.
-      const stream = state.byRequest.get(requestId);
-      state.byRequest.delete(requestId);
-      if (stream) {
-        stream.abandon();
-        state.byStreamId.delete(stream.id);
-      }
-    });
+    state.session = this.opts.createSession(
+      profile,
+      'streamable-http',
+      (m, related) => this.route(state, m, related),
+      id,
+      (requestId) => {
+        // Cancelled by the client: no response will come; end its stream.
+        const stream = state.byRequest.get(requestId);
+        state.byRequest.delete(requestId);
+        if (stream) {
+          stream.abandon();
+          state.byStreamId.delete(stream.id);
+        }
+      },
+    );
     this.sessions.set(state.session.id, state);
     state.session.onClose(() => this.end(state));
     return state;
   }
 
-  private handleRequest(state: HttpSession, req: IncomingMessage, res: ServerResponse, message: JsonRpcMessage & { id: RequestId }, headers: Record<string, string>): void {
+  private handleRequest(
+    state: HttpSession,
+    req: IncomingMessage,
+    res: ServerResponse,
+    message: JsonRpcMessage & { id: RequestId },
+    headers: Record<string, string>,
+  ): void {
     if (state.byRequest.has(message.id)) {
-      return sendRpcError(res, 400, RpcCode.InvalidRequest, `request id ${JSON.stringify(message.id)} is already in use by a request in flight`, message.id);
+      return sendRpcError(
+        res,
+        400,
+        RpcCode.InvalidRequest,
+        `request id ${JSON.stringify(message.id)} is already in use by a request in flight`,
+        message.id,
+      );
     }
     const canSse = (header(req, 'accept') ?? '').includes('text/event-stream');
-    const stream = new ResponseStream({ id: `${state.session.id.slice(0, 8)}r${++state.nextStream}`, res, standalone: false, canSse, headers });
+    const stream = new ResponseStream({
+      id: `${state.session.id.slice(0, 8)}r${++state.nextStream}`,
+      res,
+      standalone: false,
+      canSse,
+      headers,
+    });
     state.byRequest.set(message.id, stream);
     state.byStreamId.set(stream.id, stream);
     stream.onDone = () => state.byStreamId.delete(stream.id);

@@ -9,7 +9,15 @@ import { EventEmitter } from 'node:events';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import type { Question, QuestionEnded, QuestionOutcome } from '../../../preload/contract/index.ts';
 import type { AskOptions, QuestionRequest } from './types.ts';
-import { QuestionAnswerError, invalidParams, isObject, normalizeRequestedSchema, normalizeSamplingParams, samplingResult, validateFormContent } from './validate.ts';
+import {
+  QuestionAnswerError,
+  invalidParams,
+  isObject,
+  normalizeRequestedSchema,
+  normalizeSamplingParams,
+  samplingResult,
+  validateFormContent,
+} from './validate.ts';
 
 export interface QuestionBrokerOptions {
   /** Questions waiting at once; beyond this new ones are refused at once. Default 100. */
@@ -56,9 +64,12 @@ function checkUrl(raw: unknown): { href: string } | { refused: string } {
   } catch {
     return { refused: 'has a url that does not parse' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { refused: `has a ${url.protocol} url (only http and https are shown)` };
-  if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) return { refused: 'has a plain http url to another machine (only https, or http to this machine)' };
-  if (url.username !== '' || url.password !== '') return { refused: 'has a url with a user name or password in it (a way to disguise where a link goes)' };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { refused: `has a ${url.protocol} url (only http and https are shown)` };
+  if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname))
+    return { refused: 'has a plain http url to another machine (only https, or http to this machine)' };
+  if (url.username !== '' || url.password !== '')
+    return { refused: 'has a url with a user name or password in it (a way to disguise where a link goes)' };
   // The parsed form: an internationalised host shows as punycode, so look-alike names stand out.
   return { href: url.href };
 }
@@ -99,10 +110,17 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
     const sampling = method === 'sampling/createMessage';
     if (options.signal?.aborted) return Promise.reject(this.withdrawnError(request));
     if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
-      return Promise.reject(new GatewayError('internal', `QuestionBroker.ask: timeoutMs must be a positive number, got ${options.timeoutMs}`));
+      return Promise.reject(
+        new GatewayError(
+          'internal',
+          `QuestionBroker.ask: timeoutMs must be a positive number, got ${options.timeoutMs}`,
+        ),
+      );
     }
     if (method !== 'elicitation/create' && !sampling) {
-      return Promise.reject(new GatewayError('method_not_found', `Switchboard cannot ask the user to answer ${String(method)}`));
+      return Promise.reject(
+        new GatewayError('method_not_found', `Switchboard cannot ask the user to answer ${String(method)}`),
+      );
     }
     const timeoutMs = Math.min(options.timeoutMs, MAX_TIMER_MS);
     const createdAt = Date.now();
@@ -112,7 +130,14 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
       reason: request.reason,
       createdAt,
       expiresAt: createdAt + timeoutMs,
-      ...(request.client ? { client: request.client.version === undefined ? { name: request.client.name } : { name: request.client.name, version: request.client.version } } : {}),
+      ...(request.client
+        ? {
+            client:
+              request.client.version === undefined
+                ? { name: request.client.name }
+                : { name: request.client.name, version: request.client.version },
+          }
+        : {}),
     };
     const params = isObject(request.params) ? request.params : {};
 
@@ -121,20 +146,44 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
       if (sampling) {
         const sp = normalizeSamplingParams(params);
         const n = sp.messages.length;
-        question = { ...base, kind: 'sampling', mode: 'form', message: `"${server}" asks for a model reply to ${n} message${n === 1 ? '' : 's'}. Nothing is sent unless you write a reply.`, params: sp };
+        question = {
+          ...base,
+          kind: 'sampling',
+          mode: 'form',
+          message:
+            `"${server}" asks for a model reply to ${n} message${n === 1 ? '' : 's'}. Nothing is sent ` +
+            `unless you write a reply.`,
+          params: sp,
+        };
       } else {
-        if (params.message !== undefined && typeof params.message !== 'string') throw invalidParams('elicitation/create: "message" must be a string');
+        if (params.message !== undefined && typeof params.message !== 'string')
+          throw invalidParams('elicitation/create: "message" must be a string');
         const message = typeof params.message === 'string' ? params.message : '';
         const mode = params.mode ?? 'form';
         if (mode === 'url') {
           const url = checkUrl(params.url);
           if ('refused' in url) {
-            this.log(`elicitation/create from "${server}" refused: it ${url.refused}; the server was told the user declined`);
+            this.log(
+              `elicitation/create from "${server}" refused: it ${url.refused}; the server was told the user declined`,
+            );
             return Promise.resolve({ action: 'decline' });
           }
-          question = { ...base, kind: 'elicitation', mode: 'url', message, url: url.href, ...(typeof params.elicitationId === 'string' ? { elicitationId: params.elicitationId } : {}) };
+          question = {
+            ...base,
+            kind: 'elicitation',
+            mode: 'url',
+            message,
+            url: url.href,
+            ...(typeof params.elicitationId === 'string' ? { elicitationId: params.elicitationId } : {}),
+          };
         } else if (mode === 'form') {
-          question = { ...base, kind: 'elicitation', mode: 'form', message, requestedSchema: normalizeRequestedSchema(params.requestedSchema) };
+          question = {
+            ...base,
+            kind: 'elicitation',
+            mode: 'form',
+            message,
+            requestedSchema: normalizeRequestedSchema(params.requestedSchema),
+          };
         } else {
           throw invalidParams(`elicitation/create: unknown mode ${JSON.stringify(mode)} (form or url)`);
         }
@@ -147,19 +196,33 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
     if (this.pending.size >= this.maxPending) {
       const why = `Switchboard already has ${this.maxPending} questions waiting for the user`;
       this.log(`${method} from "${server}" refused: ${why}`);
-      return sampling ? Promise.reject(samplingRejected('request_cancelled', why)) : Promise.resolve({ action: 'cancel' });
+      return sampling
+        ? Promise.reject(samplingRejected('request_cancelled', why))
+        : Promise.resolve({ action: 'cancel' });
     }
 
     return new Promise<Result>((resolve, reject) => {
       const id = question.id;
       const timer = setTimeout(() => {
-        this.settle(id, 'expired', sampling ? { error: samplingRejected('request_timeout', `no answer in Switchboard within ${seconds(timeoutMs)}`) } : { result: { action: 'cancel' } });
+        this.settle(
+          id,
+          'expired',
+          sampling
+            ? { error: samplingRejected('request_timeout', `no answer in Switchboard within ${seconds(timeoutMs)}`) }
+            : { result: { action: 'cancel' } },
+        );
       }, timeoutMs);
       timer.unref?.();
       const signal = options.signal;
       const onAbort = () => this.settle(id, 'withdrawn', { error: this.withdrawnError(request, signal?.reason) });
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, { question, resolve, reject, timer, detach: () => signal?.removeEventListener('abort', onAbort) });
+      this.pending.set(id, {
+        question,
+        resolve,
+        reject,
+        timer,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      });
       this.emitSafely('added', structuredClone(question));
     });
   }
@@ -182,11 +245,19 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
    */
   answer(id: string, answer: unknown): void {
     const p = this.pending.get(id);
-    if (!p) throw new GatewayError('not_found', `no waiting question with id ${shortId(id)} (it was answered, expired or withdrawn)`);
-    if (!isObject(answer)) throw new QuestionAnswerError('the answer must be an object with an "action" ("accept", "decline" or "cancel")');
+    if (!p)
+      throw new GatewayError(
+        'not_found',
+        `no waiting question with id ${shortId(id)} (it was answered, expired or withdrawn)`,
+      );
+    if (!isObject(answer))
+      throw new QuestionAnswerError('the answer must be an object with an "action" ("accept", "decline" or "cancel")');
     const action = answer.action;
     if (action !== 'accept' && action !== 'decline' && action !== 'cancel') {
-      throw new QuestionAnswerError(`"action" must be "accept", "decline" or "cancel", got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
+      throw new QuestionAnswerError(
+        `"action" must be "accept", "decline" or "cancel", ` +
+          `got ${action === undefined ? 'nothing' : JSON.stringify(action)}`,
+      );
     }
     const question = p.question;
     if (action !== 'accept') {
@@ -194,7 +265,12 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
       if (extra !== undefined) throw new QuestionAnswerError(`"${action}" takes no other fields, got "${extra}"`);
       const outcome: QuestionOutcome = action === 'decline' ? 'declined' : 'cancelled';
       if (question.kind === 'sampling') {
-        this.settle(id, outcome, { error: samplingRejected('request_cancelled', action === 'decline' ? 'declined in Switchboard' : 'dismissed in Switchboard') });
+        this.settle(id, outcome, {
+          error: samplingRejected(
+            'request_cancelled',
+            action === 'decline' ? 'declined in Switchboard' : 'dismissed in Switchboard',
+          ),
+        });
       } else {
         this.settle(id, outcome, { result: { action } });
       }
@@ -205,11 +281,13 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
       result = samplingResult(answer);
     } else if (question.mode === 'url') {
       const extra = Object.keys(answer).find((k) => k !== 'action');
-      if (extra !== undefined) throw new QuestionAnswerError(`a URL-mode elicitation is answered with the action only, got "${extra}"`);
+      if (extra !== undefined)
+        throw new QuestionAnswerError(`a URL-mode elicitation is answered with the action only, got "${extra}"`);
       result = { action: 'accept' };
     } else {
       const extra = Object.keys(answer).find((k) => k !== 'action' && k !== 'content');
-      if (extra !== undefined) throw new QuestionAnswerError(`unexpected "${extra}" in a form answer (it takes action and content)`);
+      if (extra !== undefined)
+        throw new QuestionAnswerError(`unexpected "${extra}" in a form answer (it takes action and content)`);
       result = { action: 'accept', content: validateFormContent(question.requestedSchema, answer.content) };
     }
     this.settle(id, 'answered', { result });
@@ -217,7 +295,8 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
 
   /** Withdraws every waiting question (the gateway is stopping); their asks reject with `reason`. */
   withdrawAll(reason: string): void {
-    for (const id of [...this.pending.keys()]) this.settle(id, 'withdrawn', { error: new GatewayError('request_cancelled', reason) });
+    for (const id of [...this.pending.keys()])
+      this.settle(id, 'withdrawn', { error: new GatewayError('request_cancelled', reason) });
   }
 
   // ---- internals ----------------------------------------------------------

@@ -4,7 +4,14 @@
  * form before anything goes back to the server, with an error that names the field).
  */
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
-import type { FormField, FormSchema, FormValue, SamplingContent, SamplingMessage, SamplingParams } from '../../../preload/contract/index.ts';
+import type {
+  FormField,
+  FormSchema,
+  FormValue,
+  SamplingContent,
+  SamplingMessage,
+  SamplingParams,
+} from '../../../preload/contract/index.ts';
 
 /** An answer the broker refused; `field` names the form field at fault, when there is one. */
 export class QuestionAnswerError extends GatewayError {
@@ -55,7 +62,10 @@ function normalizeField(name: string, raw: unknown): FormField {
   if (!isObject(raw)) throw invalidParams(`elicitation/create: requestedSchema property "${name}" must be an object`);
   const type = raw.type;
   if (typeof type !== 'string' || !FIELD_TYPES.has(type)) {
-    throw invalidParams(`elicitation/create: requestedSchema property "${name}" has unsupported type ${describe(type)} (forms take string, number, integer, boolean or a multi-select array)`);
+    throw invalidParams(
+      `elicitation/create: requestedSchema property "${name}" has unsupported ` +
+        `type ${describe(type)} (forms take string, number, integer, boolean or a multi-select array)`,
+    );
   }
   const field: FormField = { type: type as FormField['type'] };
   if (typeof raw.title === 'string') field.title = raw.title;
@@ -88,7 +98,10 @@ function normalizeField(name: string, raw: unknown): FormField {
       const values = isObject(items) && isStringArray(items.enum) && items.enum.length > 0 ? items.enum : undefined;
       const anyOf = isObject(items) ? titledConsts(items.anyOf) : undefined;
       if (!values && !anyOf) {
-        throw invalidParams(`elicitation/create: requestedSchema property "${name}" is an array without a list of allowed values (items.enum or items.anyOf)`);
+        throw invalidParams(
+          `elicitation/create: requestedSchema property "${name}" is an array without a list of allowed ` +
+            `values (items.enum or items.anyOf)`,
+        );
       }
       field.items = { type: 'string', ...(values ? { enum: values } : {}), ...(anyOf ? { anyOf } : {}) };
       if (isNonNegativeInteger(raw.minItems)) field.minItems = raw.minItems;
@@ -106,18 +119,24 @@ function normalizeField(name: string, raw: unknown): FormField {
  */
 export function normalizeRequestedSchema(raw: unknown): FormSchema {
   if (!isObject(raw)) throw invalidParams('elicitation/create: form mode needs a requestedSchema object');
-  if (raw.type !== undefined && raw.type !== 'object') throw invalidParams(`elicitation/create: requestedSchema must have type "object", got ${describe(raw.type)}`);
+  if (raw.type !== undefined && raw.type !== 'object')
+    throw invalidParams(`elicitation/create: requestedSchema must have type "object", got ${describe(raw.type)}`);
   const props = raw.properties ?? {};
   if (!isObject(props)) throw invalidParams('elicitation/create: requestedSchema.properties must be an object');
   const names = Object.keys(props);
-  if (names.length > MAX_FORM_FIELDS) throw invalidParams(`elicitation/create: requestedSchema has ${names.length} properties, more than ${MAX_FORM_FIELDS}`);
+  if (names.length > MAX_FORM_FIELDS)
+    throw invalidParams(
+      `elicitation/create: requestedSchema has ${names.length} properties, more than ${MAX_FORM_FIELDS}`,
+    );
   // fromEntries defines own properties, so a field named "__proto__" stays a field.
   const properties = Object.fromEntries(names.map((name) => [name, normalizeField(name, props[name])]));
   const schema: FormSchema = { type: 'object', properties };
   if (raw.required !== undefined) {
-    if (!isStringArray(raw.required)) throw invalidParams('elicitation/create: requestedSchema.required must be an array of property names');
+    if (!isStringArray(raw.required))
+      throw invalidParams('elicitation/create: requestedSchema.required must be an array of property names');
     const unknown = raw.required.find((name) => !Object.hasOwn(properties, name));
-    if (unknown !== undefined) throw invalidParams(`elicitation/create: requestedSchema.required names "${unknown}", which is not a property`);
+    if (unknown !== undefined)
+      throw invalidParams(`elicitation/create: requestedSchema.required names "${unknown}", which is not a property`);
     if (raw.required.length) schema.required = [...new Set(raw.required)];
   }
   return schema;
@@ -164,10 +183,13 @@ function checkField(name: string, field: FormField, value: unknown): FormValue {
     case 'string': {
       if (typeof value !== 'string') throw fail(`must be a string, got ${describe(value)}`);
       const allowed = allowedValues(field);
-      if (allowed && !allowed.includes(value)) throw fail(`must be one of ${quoteList(allowed)}, got ${describe(value)}`);
+      if (allowed && !allowed.includes(value))
+        throw fail(`must be one of ${quoteList(allowed)}, got ${describe(value)}`);
       const length = [...value].length;
-      if (field.minLength !== undefined && length < field.minLength) throw fail(`must be at least ${field.minLength} characters long`);
-      if (field.maxLength !== undefined && length > field.maxLength) throw fail(`must be at most ${field.maxLength} characters long`);
+      if (field.minLength !== undefined && length < field.minLength)
+        throw fail(`must be at least ${field.minLength} characters long`);
+      if (field.maxLength !== undefined && length > field.maxLength)
+        throw fail(`must be at most ${field.maxLength} characters long`);
       const format = field.format === undefined ? undefined : FORMATS[field.format];
       if (format && !format.test(value)) throw fail(`must be ${format.what}, got ${describe(value)}`);
       return value;
@@ -175,9 +197,12 @@ function checkField(name: string, field: FormField, value: unknown): FormValue {
     case 'number':
     case 'integer': {
       if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(`must be a number, got ${describe(value)}`);
-      if (field.type === 'integer' && !Number.isInteger(value)) throw fail(`must be an integer, got ${describe(value)}`);
-      if (field.minimum !== undefined && value < field.minimum) throw fail(`must be at least ${field.minimum}, got ${value}`);
-      if (field.maximum !== undefined && value > field.maximum) throw fail(`must be at most ${field.maximum}, got ${value}`);
+      if (field.type === 'integer' && !Number.isInteger(value))
+        throw fail(`must be an integer, got ${describe(value)}`);
+      if (field.minimum !== undefined && value < field.minimum)
+        throw fail(`must be at least ${field.minimum}, got ${value}`);
+      if (field.maximum !== undefined && value > field.maximum)
+        throw fail(`must be at most ${field.maximum}, got ${value}`);
       return value;
     }
     case 'boolean':
@@ -189,8 +214,10 @@ function checkField(name: string, field: FormField, value: unknown): FormValue {
       const bad = value.find((v) => !allowed.includes(v));
       if (bad !== undefined) throw fail(`may only contain ${quoteList(allowed)}, got ${describe(bad)}`);
       if (new Set(value).size !== value.length) throw fail('must not contain the same value twice');
-      if (field.minItems !== undefined && value.length < field.minItems) throw fail(`needs at least ${field.minItems} selected`);
-      if (field.maxItems !== undefined && value.length > field.maxItems) throw fail(`allows at most ${field.maxItems} selected`);
+      if (field.minItems !== undefined && value.length < field.minItems)
+        throw fail(`needs at least ${field.minItems} selected`);
+      if (field.maxItems !== undefined && value.length > field.maxItems)
+        throw fail(`allows at most ${field.maxItems} selected`);
       return [...value];
     }
   }
@@ -199,12 +226,17 @@ function checkField(name: string, field: FormField, value: unknown): FormValue {
 /** The content of an accepted form, checked against its schema; returns a clean copy. */
 export function validateFormContent(schema: FormSchema, content: unknown): Record<string, FormValue> {
   if (content === undefined) content = {};
-  if (!isObject(content)) throw new QuestionAnswerError(`"content" must be an object of field values, got ${describe(content)}`);
+  if (!isObject(content))
+    throw new QuestionAnswerError(`"content" must be an object of field values, got ${describe(content)}`);
   const names = Object.keys(schema.properties);
   const entries: [string, FormValue][] = [];
   for (const [key, value] of Object.entries(content)) {
     if (!Object.hasOwn(schema.properties, key)) {
-      throw new QuestionAnswerError(`unknown field "${key}" (the form's fields are: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`, key);
+      throw new QuestionAnswerError(
+        `unknown field "${key}" (the form's fields ` +
+          `are: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`,
+        key,
+      );
     }
     if (value === undefined) continue;
     entries.push([key, checkField(key, schema.properties[key]!, value)]);
@@ -218,16 +250,19 @@ export function validateFormContent(schema: FormSchema, content: unknown): Recor
 // ---- sampling --------------------------------------------------------------
 
 function samplingContent(raw: unknown, where: string): SamplingContent {
-  if (!isObject(raw) || typeof raw.type !== 'string') throw invalidParams(`sampling/createMessage: ${where} must be a content object with a "type"`);
+  if (!isObject(raw) || typeof raw.type !== 'string')
+    throw invalidParams(`sampling/createMessage: ${where} must be a content object with a "type"`);
   return raw as SamplingContent;
 }
 
 /** The parts of a sampling request the user needs to see to answer it. */
 export function normalizeSamplingParams(raw: Json): SamplingParams {
   const messages = raw.messages;
-  if (!Array.isArray(messages) || messages.length === 0) throw invalidParams('sampling/createMessage: "messages" must be a non-empty array');
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw invalidParams('sampling/createMessage: "messages" must be a non-empty array');
   const out: SamplingMessage[] = messages.map((m, i) => {
-    if (!isObject(m) || (m.role !== 'user' && m.role !== 'assistant')) throw invalidParams(`sampling/createMessage: messages[${i}] needs role "user" or "assistant"`);
+    if (!isObject(m) || (m.role !== 'user' && m.role !== 'assistant'))
+      throw invalidParams(`sampling/createMessage: messages[${i}] needs role "user" or "assistant"`);
     const content = Array.isArray(m.content)
       ? m.content.map((c, j) => samplingContent(c, `messages[${i}].content[${j}]`))
       : samplingContent(m.content, `messages[${i}].content`);
@@ -248,17 +283,26 @@ export function normalizeSamplingParams(raw: Json): SamplingParams {
 export function samplingResult(answer: Json): Record<string, unknown> {
   for (const key of Object.keys(answer)) {
     if (!['action', 'role', 'content', 'model'].includes(key)) {
-      throw new QuestionAnswerError(`unexpected "${key}" in a sampling answer (it takes action, role, content and model)`);
+      throw new QuestionAnswerError(
+        `unexpected "${key}" in a sampling answer (it takes action, role, content and model)`,
+      );
     }
   }
-  if (answer.role !== undefined && answer.role !== 'assistant') throw new QuestionAnswerError(`"role" of a sampling reply must be "assistant", got ${describe(answer.role)}`);
+  if (answer.role !== undefined && answer.role !== 'assistant')
+    throw new QuestionAnswerError(`"role" of a sampling reply must be "assistant", got ${describe(answer.role)}`);
   const content = answer.content;
   if (!isObject(content) || content.type !== 'text' || typeof content.text !== 'string') {
     throw new QuestionAnswerError('a sampling reply needs "content": { "type": "text", "text": "…" }', 'content');
   }
-  if (content.text.trim() === '') throw new QuestionAnswerError('the sampling reply is empty: type a reply or decline', 'content');
+  if (content.text.trim() === '')
+    throw new QuestionAnswerError('the sampling reply is empty: type a reply or decline', 'content');
   if (answer.model !== undefined && (typeof answer.model !== 'string' || answer.model.trim() === '')) {
     throw new QuestionAnswerError(`"model" must be a non-empty string, got ${describe(answer.model)}`, 'model');
   }
-  return { role: 'assistant', content: { type: 'text', text: content.text }, model: answer.model ?? 'user', stopReason: 'endTurn' };
+  return {
+    role: 'assistant',
+    content: { type: 'text', text: content.text },
+    model: answer.model ?? 'user',
+    stopReason: 'endTurn',
+  };
 }

@@ -53,7 +53,10 @@ export async function readBackupRecord(stateDir: string, client: string): Promis
   try {
     return JSON.parse(text) as BackupRecord;
   } catch {
-    throw new GatewayError('config_invalid', `${recordPath(stateDir, client)}: the backup record is damaged; the original is in ${backupDir(stateDir)}`);
+    throw new GatewayError(
+      'config_invalid',
+      `${recordPath(stateDir, client)}: the backup record is damaged; the original is in ${backupDir(stateDir)}`,
+    );
   }
 }
 
@@ -85,7 +88,8 @@ function encrypt(key: Buffer, data: Buffer): Buffer {
 }
 
 function decrypt(key: Buffer, data: Buffer, file: string): Buffer {
-  if (!data.subarray(0, MAGIC.length).equals(MAGIC)) throw new GatewayError('config_invalid', `${file} is not a Switchboard backup`);
+  if (!data.subarray(0, MAGIC.length).equals(MAGIC))
+    throw new GatewayError('config_invalid', `${file} is not a Switchboard backup`);
   const iv = data.subarray(MAGIC.length, MAGIC.length + 12);
   const tag = data.subarray(MAGIC.length + 12, MAGIC.length + 28);
   const decipher = createDecipheriv('aes-256-gcm', key, iv);
@@ -93,7 +97,10 @@ function decrypt(key: Buffer, data: Buffer, file: string): Buffer {
   try {
     return Buffer.concat([decipher.update(data.subarray(MAGIC.length + 28)), decipher.final()]);
   } catch {
-    throw new GatewayError('config_invalid', `${file} cannot be decrypted with the backup key in the secret store (was ${BACKUP_KEY_NAME} replaced?)`);
+    throw new GatewayError(
+      'config_invalid',
+      `${file} cannot be decrypted with the backup key in the secret store (was ${BACKUP_KEY_NAME} replaced?)`,
+    );
   }
 }
 
@@ -136,7 +143,9 @@ export async function ensureBackup(
         data = encrypt(await backupKey(secrets), original);
         record.encrypted = true;
       } catch (err) {
-        warning = `the backup is not encrypted (${(err as Error).message.split('\n')[0]}); it is readable only by you (mode 0600)`;
+        warning =
+          `the backup is not encrypted (${(err as Error).message.split('\n')[0]}); it is readable ` +
+          `only by you (mode 0600)`;
       }
     } else {
       warning = 'the backup is not encrypted (no secret store); it is readable only by you (mode 0600)';
@@ -156,14 +165,25 @@ export async function readBackup(record: BackupRecord, secrets: SecretStore | un
   try {
     data = await readFile(record.file);
   } catch (err) {
-    throw new GatewayError('not_found', `the backup ${record.file} is missing: ${(err as Error).message}`, { cause: err });
+    throw new GatewayError('not_found', `the backup ${record.file} is missing: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (!record.encrypted) return data;
-  if (!secrets) throw new GatewayError('secret_store_unavailable', `${record.file} is encrypted and no secret store is available to decrypt it`);
+  if (!secrets)
+    throw new GatewayError(
+      'secret_store_unavailable',
+      `${record.file} is encrypted and no secret store is available to decrypt it`,
+    );
   const key = await secrets.get(BACKUP_KEY_NAME);
-  if (!key) throw new GatewayError('secret_missing', `${record.file} is encrypted, but the key ${BACKUP_KEY_NAME} is not in the secret store`);
+  if (!key)
+    throw new GatewayError(
+      'secret_missing',
+      `${record.file} is encrypted, but the key ${BACKUP_KEY_NAME} is not in the secret store`,
+    );
   const plain = decrypt(Buffer.from(key, 'base64'), data, record.file);
-  if (record.hash && sha256(plain) !== record.hash) throw new GatewayError('config_invalid', `${record.file} does not match its record (damaged backup)`);
+  if (record.hash && sha256(plain) !== record.hash)
+    throw new GatewayError('config_invalid', `${record.file} does not match its record (damaged backup)`);
   return plain;
 }
 
@@ -180,7 +200,13 @@ export async function dropBackup(stateDir: string, record: BackupRecord): Promis
 }
 
 /** Keeps a copy of a file about to be replaced by a restore, when it changed after our last write. */
-export async function keepCopy(stateDir: string, client: string, data: Buffer, secrets: SecretStore | undefined, now: Date): Promise<string> {
+export async function keepCopy(
+  stateDir: string,
+  client: string,
+  data: Buffer,
+  secrets: SecretStore | undefined,
+  now: Date,
+): Promise<string> {
   const dir = backupDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   let out = data;

@@ -53,12 +53,22 @@ export interface ChangeResult {
 export async function clientConfigPath(def: ClientDefinition, ctx: PathContext): Promise<string> {
   const { config } = clientLocations(def.id, ctx);
   for (const candidate of config) {
-    if (await lstat(candidate).then(() => true, () => false)) return candidate;
+    if (
+      await lstat(candidate).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   return config[0]!;
 }
 
-async function prepare(def: ClientDefinition, ctx: PathContext, edit: BodyEdit): Promise<{ plan: ChangePlan; snapshot: FileSnapshot }> {
+async function prepare(
+  def: ClientDefinition,
+  ctx: PathContext,
+  edit: BodyEdit,
+): Promise<{ plan: ChangePlan; snapshot: FileSnapshot }> {
   const file = await clientConfigPath(def, ctx);
   const target = await resolveTarget(file, path.dirname(file));
   const snapshot = await readSnapshot(target.target);
@@ -68,7 +78,17 @@ async function prepare(def: ClientDefinition, ctx: PathContext, edit: BodyEdit):
   const diff = unifiedDiff(snapshot.text, after, { fromLabel: file, toLabel: file, mapLine: redactLine });
   const warnings = target.target !== file ? [`${file} is a symbolic link; ${target.target} is the file changed`] : [];
   return {
-    plan: { client: def.id, path: file, target: target.target, exists: snapshot.bytes !== null, before: snapshot.text, after, diff, changed: after !== snapshot.text, warnings },
+    plan: {
+      client: def.id,
+      path: file,
+      target: target.target,
+      exists: snapshot.bytes !== null,
+      before: snapshot.text,
+      after,
+      diff,
+      changed: after !== snapshot.text,
+      warnings,
+    },
     snapshot,
   };
 }
@@ -88,7 +108,14 @@ export async function applyChange(def: ClientDefinition, ctx: InstallerContext, 
     const { plan, snapshot } = await prepare(def, ctx, edit);
     if (!plan.changed) return { plan, written: false };
     await assertWritable(plan.target);
-    const backup = await ensureBackup(ctx.stateDir, def.id, plan, snapshot.bytes, ctx.secrets, (ctx.now ?? (() => new Date()))());
+    const backup = await ensureBackup(
+      ctx.stateDir,
+      def.id,
+      plan,
+      snapshot.bytes,
+      ctx.secrets,
+      (ctx.now ?? (() => new Date()))(),
+    );
     if (backup.warning) plan.warnings.push(backup.warning);
     const outcome = await writeAtomic(plan.target, plan.after, snapshot.hash);
     if (outcome === 'conflict') {
@@ -99,9 +126,16 @@ export async function applyChange(def: ClientDefinition, ctx: InstallerContext, 
     const record = await noteWritten(ctx.stateDir, backup.record, sha256(plan.after));
     const check = await readSnapshot(plan.target);
     if (check.text !== plan.after) {
-      throw new GatewayError('client_config_conflict', `${plan.path} changed right after Switchboard wrote it; run the command again`);
+      throw new GatewayError(
+        'client_config_conflict',
+        `${plan.path} changed right after Switchboard wrote it; run the command again`,
+      );
     }
     return { plan, written: true, backup: record, backupCreated: backup.created };
   }
-  throw new GatewayError('client_config_conflict', `${def.name} kept rewriting ${await clientConfigPath(def, ctx)} while Switchboard tried to change it; close ${def.name} and try again`);
+  throw new GatewayError(
+    'client_config_conflict',
+    `${def.name} kept rewriting ${await clientConfigPath(def, ctx)} while ` +
+      `Switchboard tried to change it; close ${def.name} and try again`,
+  );
 }

@@ -41,7 +41,8 @@ function strings(value: unknown): string[] | undefined {
 function stringMap(value: unknown): Record<string, string> | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const entries = Object.entries(value as Record<string, unknown>);
-  if (!entries.every(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) return undefined;
+  if (!entries.every(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'))
+    return undefined;
   return Object.fromEntries(entries.map(([k, v]) => [k, String(v)]));
 }
 
@@ -79,20 +80,34 @@ function readEntry(name: string, raw: unknown, options: { urlIsSse?: boolean } =
     if (!argv) return unsupported('"args" is not a list of strings');
     if (!vars) return unsupported('"env" is not a map of strings');
     return {
-      name, raw, kind: 'stdio', command, args: argv, env: vars,
+      name,
+      raw,
+      kind: 'stdio',
+      command,
+      args: argv,
+      env: vars,
       ...(typeof e.cwd === 'string' && e.cwd !== '' ? { cwd: e.cwd } : {}),
       ...disabled,
     };
   }
-  const url = [e.httpUrl, e.serverUrl, e.url, e.uri].find((u) => typeof u === 'string' && u !== '') as string | undefined;
+  const url = [e.httpUrl, e.serverUrl, e.url, e.uri].find((u) => typeof u === 'string' && u !== '') as
+    string | undefined;
   if (url) {
     const headers = stringMap(e.headers ?? e.http_headers ?? {});
     if (!headers) return unsupported('"headers" is not a map of strings');
     if (typeof e.bearer_token_env_var === 'string') headers.Authorization = `Bearer \${env:${e.bearer_token_env_var}}`;
-    const transport = typeof e.httpUrl === 'string' ? 'streamable-http' : type && REMOTE_TYPES[type] ? REMOTE_TYPES[type] : options.urlIsSse && url === e.url ? 'sse' : 'auto';
+    const transport =
+      typeof e.httpUrl === 'string'
+        ? 'streamable-http'
+        : type && REMOTE_TYPES[type]
+          ? REMOTE_TYPES[type]
+          : options.urlIsSse && url === e.url
+            ? 'sse'
+            : 'auto';
     return { name, raw, kind: 'remote', url, headers, transport, ...disabled };
   }
-  if (type && !['stdio', ...Object.keys(REMOTE_TYPES)].includes(type)) return unsupported(`entries of type "${type}" belong to the client itself`);
+  if (type && !['stdio', ...Object.keys(REMOTE_TYPES)].includes(type))
+    return unsupported(`entries of type "${type}" belong to the client itself`);
   return unsupported('the entry has neither a command nor a URL');
 }
 
@@ -100,22 +115,134 @@ const json = (root: string[]) => ({ format: jsonFormat(root), section: root.join
 const RESTART = 'restart it';
 
 export const CLIENTS: readonly ClientDefinition[] = [
-  { id: 'claude-desktop', name: 'Claude Desktop', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: 'quit Claude Desktop completely and start it again' },
-  { id: 'cursor', name: 'Cursor', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r), variables: 'vscode', note: 'Cursor picks the change up in Settings > MCP (or restart it)' },
-  { id: 'zed', name: 'Zed', ...json(['context_servers']), entry: (s) => ({ ...plain(s), env: s.env ?? {} }), read: (n, r) => readEntry(n, r), variables: 'none', note: 'Zed reloads its settings by itself' },
-  { id: 'vscode', name: 'VS Code', ...json(['servers']), entry: typed, read: (n, r) => readEntry(n, r), variables: 'vscode', note: 'VS Code offers to start the server (or run "MCP: List Servers")' },
-  { id: 'vscode-insiders', name: 'VS Code Insiders', ...json(['servers']), entry: typed, read: (n, r) => readEntry(n, r), variables: 'vscode', note: 'VS Code offers to start the server (or run "MCP: List Servers")' },
-  { id: 'windsurf', name: 'Windsurf', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: 'press Refresh in Windsurf\'s MCP panel' },
-  { id: 'claude-code', name: 'Claude Code', ...json(['mcpServers']), entry: typed, read: (n, r) => readEntry(n, r), variables: 'claude-code', note: 'start a new Claude Code session' },
-  { id: 'codex', name: 'Codex CLI', format: tomlFormat('mcp_servers'), section: '[mcp_servers]', entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: 'start a new Codex session' },
-  { id: 'gemini-cli', name: 'Gemini CLI', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r, { urlIsSse: true }), variables: 'none', note: 'start a new Gemini CLI session' },
-  { id: 'cline', name: 'Cline', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: RESTART },
-  { id: 'lm-studio', name: 'LM Studio', ...json(['mcpServers']), entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: 'LM Studio reloads mcp.json by itself' },
-  { id: 'continue', name: 'Continue', format: continueFormat(), section: 'mcpServers', entry: plain, read: (n, r) => readEntry(n, r), variables: 'none', note: 'Continue reloads config.yaml by itself' },
   {
-    id: 'goose', name: 'Goose', format: gooseFormat(), section: 'extensions',
-    entry: (s) => ({ name: 'switchboard', type: 'stdio', cmd: s.command, args: s.args, envs: s.env ?? {}, enabled: true, timeout: 300, description: 'Switchboard MCP gateway' }),
-    read: (n, r) => readEntry(n, r), variables: 'none', note: 'start a new Goose session',
+    id: 'claude-desktop',
+    name: 'Claude Desktop',
+    ...json(['mcpServers']),
+    entry: plain,
+    read: (n, r) => readEntry(n, r),
+    variables: 'none',
+    note: 'quit Claude Desktop completely and start it again',
+  },
+  {
+    id: 'cursor',
+    name: 'Cursor',
+    ...json(['mcpServers']),
+    entry: plain,
+    read: (n, r) => readEntry(n, r),
+    variables: 'vscode',
+    note: 'Cursor picks the change up in Settings > MCP (or restart it)',
+  },
+  {
+    id: 'zed',
+    name: 'Zed',
+    ...json(['context_servers']),
+    entry: (s) => ({ ...plain(s), env: s.env ?? {} }),
+    read: (n, r) => readEntry(n, r),
+    variables: 'none',
+    note: 'Zed reloads its settings by itself',
+  },
+  {
+    id: 'vscode',
+    name: 'VS Code',
+    ...json(['servers']),
+    entry: typed,
+    read: (n, r) => readEntry(n, r),
+    variables: 'vscode',
+    note: 'VS Code offers to start the server (or run "MCP: List Servers")',
+  },
+  {
+    id: 'vscode-insiders',
+    name: 'VS Code Insiders',
+    ...json(['servers']),
+    entry: typed,
+    read: (n, r) => readEntry(n, r),
+    variables: 'vscode',
+    note: 'VS Code offers to start the server (or run "MCP: List Servers")',
+  },
+  {
+    id: 'windsurf',
+    name: 'Windsurf',
+    ...json(['mcpServers']),
+    entry: plain,
+    read: (n, r) => readEntry(n, r),
+    variables: 'none',
+    note: "press Refresh in Windsurf's MCP panel",
+  },
+  {
+    id: 'claude-code',
+    name: 'Claude Code',
+    ...json(['mcpServers']),
+    entry: typed,
+    read: (n, r) => readEntry(n, r),
+    variables: 'claude-code',
+    note: 'start a new Claude Code session',
+  },
+  {
+    id: 'codex',
+    name: 'Codex CLI',
+    format: tomlFormat('mcp_servers'),
+    section: '[mcp_servers]',
+    entry: plain,
+    read: (n, r) => readEntry(n, r),
+    variables: 'none',
+    note: 'start a new Codex session',
+  },
+  {
+    id: 'gemini-cli',
+    name: 'Gemini CLI',
+    ...json(['mcpServers']),
+    entry: plain,
+    read: (n, r) => readEntry(n, r, { urlIsSse: true }),
+    variables: 'none',
+    note: 'start a new Gemini CLI session',
+  },
+  {
+    id: 'cline',
+    name: 'Cline',
+    ...json(['mcpServers']),
+    entry: plain,
+    read: (n, r) => readEntry(n, r),
+    variables: 'none',
+    note: RESTART,
+  },
+  {
+    id: 'lm-studio',
+    name: 'LM Studio',
+    ...json(['mcpServers']),
+    entry: plain,
+    read: (n, r) => readEntry(n, r),
+    variables: 'none',
+    note: 'LM Studio reloads mcp.json by itself',
+  },
+  {
+    id: 'continue',
+    name: 'Continue',
+    format: continueFormat(),
+    section: 'mcpServers',
+    entry: plain,
+    read: (n, r) => readEntry(n, r),
+    variables: 'none',
+    note: 'Continue reloads config.yaml by itself',
+  },
+  {
+    id: 'goose',
+    name: 'Goose',
+    format: gooseFormat(),
+    section: 'extensions',
+    entry: (s) => ({
+      name: 'switchboard',
+      type: 'stdio',
+      cmd: s.command,
+      args: s.args,
+      envs: s.env ?? {},
+      enabled: true,
+      timeout: 300,
+      description: 'Switchboard MCP gateway',
+    }),
+    read: (n, r) => readEntry(n, r),
+    variables: 'none',
+    note: 'start a new Goose session',
   },
 ];
 

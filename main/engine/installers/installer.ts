@@ -5,7 +5,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import { dropBackup, keepCopy, readBackup, readBackupRecord } from './backups.ts';
 import { clientDefinition, CLIENTS, type ClientDefinition } from './clients.ts';
-import { applyChange, clientConfigPath, planChange, type ChangePlan, type ChangeResult, type InstallerContext } from './client-file.ts';
+import {
+  applyChange,
+  clientConfigPath,
+  planChange,
+  type ChangePlan,
+  type ChangeResult,
+  type InstallerContext,
+} from './client-file.ts';
 import { clientLocations } from './paths.ts';
 import { assertWritable, readSnapshot, removeIfUnchanged, resolveTarget, writeAtomic } from './safe-file.ts';
 import { profileOf } from './shim-entry.ts';
@@ -40,9 +47,16 @@ export interface ClientStatus {
   backup?: { createdAt: string; file?: string };
 }
 
-const exists = (p: string) => lstat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  lstat(p).then(
+    () => true,
+    () => false,
+  );
 
-async function readEntries(def: ClientDefinition, ctx: PathContext): Promise<{ path: string; exists: boolean; entries: [string, unknown][] }> {
+async function readEntries(
+  def: ClientDefinition,
+  ctx: PathContext,
+): Promise<{ path: string; exists: boolean; entries: [string, unknown][] }> {
   const file = await clientConfigPath(def, ctx);
   const target = await resolveTarget(file, path.dirname(file));
   const snapshot = await readSnapshot(target.target);
@@ -53,7 +67,11 @@ async function readEntries(def: ClientDefinition, ctx: PathContext): Promise<{ p
  * `shim` (or a function giving the shim for the entry's profile) lets an installed entry that
  * differs from what install would write show as 'outdated'.
  */
-export async function detectClient(id: ClientId | string, ctx: InstallerContext, shim?: ShimCommand | ((profile: string) => ShimCommand)): Promise<ClientStatus> {
+export async function detectClient(
+  id: ClientId | string,
+  ctx: InstallerContext,
+  shim?: ShimCommand | ((profile: string) => ShimCommand),
+): Promise<ClientStatus> {
   const def = clientDefinition(id);
   const { markers } = clientLocations(def.id, ctx);
   const file = await clientConfigPath(def, ctx);
@@ -67,7 +85,11 @@ export async function detectClient(id: ClientId | string, ctx: InstallerContext,
     backupProblem = errorMessage(err);
   }
   const base = {
-    id: def.id, name: def.name, path: file, detected, configExists,
+    id: def.id,
+    name: def.name,
+    path: file,
+    detected,
+    configExists,
     ...(record ? { backup: { createdAt: record.createdAt, ...(record.file ? { file: record.file } : {}) } } : {}),
     ...(backupProblem ? { problem: backupProblem } : {}),
   };
@@ -87,7 +109,10 @@ export async function detectClient(id: ClientId | string, ctx: InstallerContext,
   return { ...base, state, servers, ...(profile ? { profile } : {}) };
 }
 
-export async function detectClients(ctx: InstallerContext, shim?: ShimCommand | ((profile: string) => ShimCommand)): Promise<ClientStatus[]> {
+export async function detectClients(
+  ctx: InstallerContext,
+  shim?: ShimCommand | ((profile: string) => ShimCommand),
+): Promise<ClientStatus[]> {
   return Promise.all(CLIENTS.map((c) => detectClient(c.id, ctx, shim)));
 }
 
@@ -106,13 +131,18 @@ export interface InstallResult extends ChangeResult {
 }
 
 /** Adds (or updates) our entry; backs the file up first if Switchboard never changed it before. */
-export async function installClient(id: ClientId | string, ctx: InstallerContext, shim: ShimCommand): Promise<InstallResult> {
+export async function installClient(
+  id: ClientId | string,
+  ctx: InstallerContext,
+  shim: ShimCommand,
+): Promise<InstallResult> {
   const def = clientDefinition(id);
   const result = await applyChange(def, ctx, setEntry(def, shim));
   return { ...result, verified: await verifyClient(def.id, ctx, shim), note: def.note };
 }
 
-const removeEntry = (def: ClientDefinition) => (body: string, file: string, eol: string) => def.format.remove(body, file, ENTRY_NAME, eol);
+const removeEntry = (def: ClientDefinition) => (body: string, file: string, eol: string) =>
+  def.format.remove(body, file, ENTRY_NAME, eol);
 
 export async function planUninstall(id: ClientId | string, ctx: PathContext): Promise<ChangePlan> {
   const def = clientDefinition(id);
@@ -137,7 +167,8 @@ export async function verifyClient(id: ClientId | string, ctx: PathContext, shim
     const { path: file, entries } = await readEntries(def, ctx);
     const ours = entries.find(([name]) => name === ENTRY_NAME)?.[1];
     if (ours === undefined) return { ok: false, problem: `${file} has no "${ENTRY_NAME}" entry in ${def.section}` };
-    if (!isDeepStrictEqual(ours, def.entry(shim))) return { ok: false, problem: `the "${ENTRY_NAME}" entry in ${file} differs from what Switchboard writes` };
+    if (!isDeepStrictEqual(ours, def.entry(shim)))
+      return { ok: false, problem: `the "${ENTRY_NAME}" entry in ${file} differs from what Switchboard writes` };
     return { ok: true };
   } catch (err) {
     return { ok: false, problem: (err as Error).message };
@@ -145,10 +176,16 @@ export async function verifyClient(id: ClientId | string, ctx: PathContext, shim
 }
 
 /** The servers a client has, in neutral form (ours excluded). */
-export async function readClientServers(id: ClientId | string, ctx: PathContext): Promise<{ path: string; servers: ClientServer[] }> {
+export async function readClientServers(
+  id: ClientId | string,
+  ctx: PathContext,
+): Promise<{ path: string; servers: ClientServer[] }> {
   const def = clientDefinition(id);
   const { path: file, entries } = await readEntries(def, ctx);
-  return { path: file, servers: entries.filter(([name]) => name !== ENTRY_NAME).map(([name, raw]) => def.read(name, raw)) };
+  return {
+    path: file,
+    servers: entries.filter(([name]) => name !== ENTRY_NAME).map(([name, raw]) => def.read(name, raw)),
+  };
 }
 
 export interface RestoreResult {
@@ -163,7 +200,11 @@ export interface RestoreResult {
 export async function restoreClient(id: ClientId | string, ctx: InstallerContext): Promise<RestoreResult> {
   const def = clientDefinition(id);
   const record = await readBackupRecord(ctx.stateDir, def.id);
-  if (!record) throw new GatewayError('not_found', `there is no backup of ${def.name}'s config: Switchboard has not changed it since the last restore`);
+  if (!record)
+    throw new GatewayError(
+      'not_found',
+      `there is no backup of ${def.name}'s config: Switchboard has not changed it since the last restore`,
+    );
   const original = await readBackup(record, ctx.secrets);
   const { target } = await resolveTarget(record.path, path.dirname(record.path));
   const now = (ctx.now ?? (() => new Date()))();
@@ -191,9 +232,13 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
     await assertWritable(target);
     if ((await writeAtomic(target, original, current.hash)) === 'conflict') continue;
     const check = await readSnapshot(target);
-    if (!check.bytes?.equals(original)) throw new GatewayError('client_config_conflict', `${record.path} changed right after the restore; run it again`);
+    if (!check.bytes?.equals(original))
+      throw new GatewayError('client_config_conflict', `${record.path} changed right after the restore; run it again`);
     await dropBackup(ctx.stateDir, record);
     return { path: record.path, action: 'restored', ...kept };
   }
-  throw new GatewayError('client_config_conflict', `${def.name} kept rewriting ${record.path} during the restore; close ${def.name} and try again`);
+  throw new GatewayError(
+    'client_config_conflict',
+    `${def.name} kept rewriting ${record.path} during the restore; close ${def.name} and try again`,
+  );
 }

@@ -26,10 +26,16 @@ function bases(ctx: PathContext): Bases {
   const home = ctx.home;
   const appData = absoluteOr(p, ctx.env.APPDATA, p.join(home, 'AppData', 'Roaming'));
   const localAppData = absoluteOr(p, ctx.env.LOCALAPPDATA, p.join(home, 'AppData', 'Local'));
-  const xdgConfig = ctx.platform === 'linux' || ctx.platform === 'freebsd' || ctx.platform === 'openbsd'
-    ? absoluteOr(p, ctx.env.XDG_CONFIG_HOME, p.join(home, '.config'))
-    : p.join(home, '.config');
-  const userConfig = ctx.platform === 'darwin' ? p.join(home, 'Library', 'Application Support') : ctx.platform === 'win32' ? appData : xdgConfig;
+  const xdgConfig =
+    ctx.platform === 'linux' || ctx.platform === 'freebsd' || ctx.platform === 'openbsd'
+      ? absoluteOr(p, ctx.env.XDG_CONFIG_HOME, p.join(home, '.config'))
+      : p.join(home, '.config');
+  const userConfig =
+    ctx.platform === 'darwin'
+      ? p.join(home, 'Library', 'Application Support')
+      : ctx.platform === 'win32'
+        ? appData
+        : xdgConfig;
   return { p, home, userConfig, xdgConfig, appData, localAppData };
 }
 
@@ -47,20 +53,41 @@ const LOCATIONS: Record<ClientId, (ctx: PathContext, b: Bases) => ClientLocation
     if (win(ctx)) {
       return {
         // The Microsoft Store (MSIX) build keeps %APPDATA% virtualised under its package folder.
-        config: [p.join(userConfig, 'Claude', file), p.join(localAppData, 'Packages', 'Claude_pzs8sxrjxfjjc', 'LocalCache', 'Roaming', 'Claude', file)],
-        markers: [p.join(userConfig, 'Claude'), p.join(localAppData, 'AnthropicClaude'), p.join(localAppData, 'Packages', 'Claude_pzs8sxrjxfjjc')],
+        config: [
+          p.join(userConfig, 'Claude', file),
+          p.join(localAppData, 'Packages', 'Claude_pzs8sxrjxfjjc', 'LocalCache', 'Roaming', 'Claude', file),
+        ],
+        markers: [
+          p.join(userConfig, 'Claude'),
+          p.join(localAppData, 'AnthropicClaude'),
+          p.join(localAppData, 'Packages', 'Claude_pzs8sxrjxfjjc'),
+        ],
       };
     }
-    if (mac(ctx)) return { config: [p.join(userConfig, 'Claude', file)], markers: [p.join(userConfig, 'Claude'), '/Applications/Claude.app'] };
-    return { config: [p.join(xdgConfig, 'Claude', file), p.join(xdgConfig, 'claude', file)], markers: [p.join(xdgConfig, 'Claude'), p.join(xdgConfig, 'claude')] };
+    if (mac(ctx))
+      return {
+        config: [p.join(userConfig, 'Claude', file)],
+        markers: [p.join(userConfig, 'Claude'), '/Applications/Claude.app'],
+      };
+    return {
+      config: [p.join(xdgConfig, 'Claude', file), p.join(xdgConfig, 'claude', file)],
+      markers: [p.join(xdgConfig, 'Claude'), p.join(xdgConfig, 'claude')],
+    };
   },
   cursor: (ctx, { p, home, userConfig }) => ({
     config: [p.join(home, '.cursor', 'mcp.json')],
     markers: [p.join(home, '.cursor'), p.join(userConfig, 'Cursor'), ...(mac(ctx) ? ['/Applications/Cursor.app'] : [])],
   }),
   zed: (ctx, { p, home, appData, xdgConfig }) => {
-    if (win(ctx)) return { config: [p.join(appData, 'Zed', 'settings.json'), p.join(home, '.config', 'zed', 'settings.json')], markers: [p.join(appData, 'Zed'), p.join(home, '.config', 'zed')] };
-    return { config: [p.join(xdgConfig, 'zed', 'settings.json')], markers: [p.join(xdgConfig, 'zed'), ...(mac(ctx) ? ['/Applications/Zed.app'] : [])] };
+    if (win(ctx))
+      return {
+        config: [p.join(appData, 'Zed', 'settings.json'), p.join(home, '.config', 'zed', 'settings.json')],
+        markers: [p.join(appData, 'Zed'), p.join(home, '.config', 'zed')],
+      };
+    return {
+      config: [p.join(xdgConfig, 'zed', 'settings.json')],
+      markers: [p.join(xdgConfig, 'zed'), ...(mac(ctx) ? ['/Applications/Zed.app'] : [])],
+    };
   },
   vscode: (ctx, b) => ({
     config: [b.p.join(vscodeUser(b, 'Code'), 'mcp.json')],
@@ -68,7 +95,10 @@ const LOCATIONS: Record<ClientId, (ctx: PathContext, b: Bases) => ClientLocation
   }),
   'vscode-insiders': (ctx, b) => ({
     config: [b.p.join(vscodeUser(b, 'Code - Insiders'), 'mcp.json')],
-    markers: [vscodeUser(b, 'Code - Insiders'), ...(mac(ctx) ? ['/Applications/Visual Studio Code - Insiders.app'] : [])],
+    markers: [
+      vscodeUser(b, 'Code - Insiders'),
+      ...(mac(ctx) ? ['/Applications/Visual Studio Code - Insiders.app'] : []),
+    ],
   }),
   windsurf: (_ctx, { p, home, userConfig }) => ({
     config: [p.join(home, '.codeium', 'windsurf', 'mcp_config.json')],
@@ -82,12 +112,18 @@ const LOCATIONS: Record<ClientId, (ctx: PathContext, b: Bases) => ClientLocation
     const dir = absoluteOr(p, ctx.env.CODEX_HOME, p.join(home, '.codex'));
     return { config: [p.join(dir, 'config.toml')], markers: [dir] };
   },
-  'gemini-cli': (_ctx, { p, home }) => ({ config: [p.join(home, '.gemini', 'settings.json')], markers: [p.join(home, '.gemini')] }),
+  'gemini-cli': (_ctx, { p, home }) => ({
+    config: [p.join(home, '.gemini', 'settings.json')],
+    markers: [p.join(home, '.gemini')],
+  }),
   cline: (_ctx, b) => {
     const storage = b.p.join(vscodeUser(b, 'Code'), 'globalStorage', 'saoudrizwan.claude-dev');
     return { config: [b.p.join(storage, 'settings', 'cline_mcp_settings.json')], markers: [storage] };
   },
-  'lm-studio': (_ctx, { p, home }) => ({ config: [p.join(home, '.lmstudio', 'mcp.json')], markers: [p.join(home, '.lmstudio')] }),
+  'lm-studio': (_ctx, { p, home }) => ({
+    config: [p.join(home, '.lmstudio', 'mcp.json')],
+    markers: [p.join(home, '.lmstudio')],
+  }),
   continue: (ctx, { p, home }) => {
     const dir = absoluteOr(p, ctx.env.CONTINUE_GLOBAL_DIR, p.join(home, '.continue'));
     return { config: [p.join(dir, 'config.yaml')], markers: [dir] };

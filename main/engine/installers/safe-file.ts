@@ -50,7 +50,11 @@ export async function resolveTarget(file: string, expectedDir: string = path.dir
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       const dir = await realOrResolved(path.dirname(file));
       const target = path.join(dir, path.basename(file));
-      if (!isInside(target, base)) throw new GatewayError('unsafe_path', `${file}: its folder resolves to ${dir}, outside ${base}; Switchboard does not write there`);
+      if (!isInside(target, base))
+        throw new GatewayError(
+          'unsafe_path',
+          `${file}: its folder resolves to ${dir}, outside ${base}; Switchboard does not write there`,
+        );
       return { path: file, target };
     }
     throw new GatewayError('config_unreadable', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
@@ -60,14 +64,26 @@ export async function resolveTarget(file: string, expectedDir: string = path.dir
     try {
       target = await realpath(file);
     } catch (err) {
-      throw new GatewayError('unsafe_path', `${file} is a symbolic link to a file that does not exist; fix or remove the link`, { cause: err });
+      throw new GatewayError(
+        'unsafe_path',
+        `${file} is a symbolic link to a file that does not exist; fix or remove the link`,
+        { cause: err },
+      );
     }
     if (!isInside(target, base)) {
-      throw new GatewayError('unsafe_path', `${file} is a symbolic link to ${target}, outside ${base}; Switchboard does not write through it (edit the file by hand, or replace the link with a file)`);
+      throw new GatewayError(
+        'unsafe_path',
+        `${file} is a symbolic link to ${target}, outside ${base}; Switchboard does not write through it ` +
+          `(edit the file by hand, or replace the link with a file)`,
+      );
     }
   } else {
     target = path.join(await realOrResolved(path.dirname(file)), path.basename(file));
-    if (!isInside(target, base)) throw new GatewayError('unsafe_path', `${file} resolves to ${target}, outside ${base}; Switchboard does not write there`);
+    if (!isInside(target, base))
+      throw new GatewayError(
+        'unsafe_path',
+        `${file} resolves to ${target}, outside ${base}; Switchboard does not write there`,
+      );
   }
   const real = await stat(target);
   if (!real.isFile()) throw new GatewayError('unsafe_path', `${file} is not a regular file`);
@@ -98,7 +114,10 @@ export async function assertWritable(target: string): Promise<void> {
   try {
     const info = await stat(target);
     if ((info.mode & 0o200) === 0) {
-      throw new GatewayError('unsafe_path', `${target} is read-only; make it writable (chmod u+w) if Switchboard should change it`);
+      throw new GatewayError(
+        'unsafe_path',
+        `${target} is read-only; make it writable (chmod u+w) if Switchboard should change it`,
+      );
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -112,7 +131,12 @@ export type WriteOutcome = 'written' | 'conflict';
  * (null: it must still not exist). Creates missing parent folders. Returns 'conflict' when the
  * file changed in the meantime; nothing is written then.
  */
-export async function writeAtomic(target: string, data: string | Buffer, expectHash: string | null, newFileMode = 0o600): Promise<WriteOutcome> {
+export async function writeAtomic(
+  target: string,
+  data: string | Buffer,
+  expectHash: string | null,
+  newFileMode = 0o600,
+): Promise<WriteOutcome> {
   const dir = path.dirname(target);
   await mkdir(dir, { recursive: true });
   let mode = newFileMode;

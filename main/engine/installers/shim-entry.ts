@@ -25,15 +25,26 @@ export interface ShimEntry {
 export function shimCommand(options: ShimOptions): ShimEntry {
   const p = (options.platform ?? process.platform) === 'win32' ? path.win32 : path.posix;
   if (!PROFILE_NAME.test(options.profile)) {
-    throw new GatewayError('invalid_request', `invalid profile name ${JSON.stringify(options.profile)}: use letters, digits, "_", "." and "-"`);
+    throw new GatewayError(
+      'invalid_request',
+      `invalid profile name ${JSON.stringify(options.profile)}: use letters, digits, "_", "." and "-"`,
+    );
   }
   const paths = [options.executable, ...(options.script ? [options.script] : [])];
   for (const file of paths) {
-    if (!p.isAbsolute(file)) throw new GatewayError('invalid_request', `the shim needs absolute paths (clients start it without a shell or PATH): ${file}`);
+    if (!p.isAbsolute(file))
+      throw new GatewayError(
+        'invalid_request',
+        `the shim needs absolute paths (clients start it without a shell or PATH): ${file}`,
+      );
   }
   const warnings = paths
     .filter((file) => /\s/.test(file))
-    .map((file) => `${file} contains a space; it is written as one argument, but some clients (notably on Windows) split arguments at spaces. If the client cannot start Switchboard, move it to a path without spaces.`);
+    .map(
+      (file) =>
+        `${file} contains a space; it is written as one argument, but some clients (notably on Windows) ` +
+        `split arguments at spaces. If the client cannot start Switchboard, move it to a path without spaces.`,
+    );
   return {
     shim: {
       command: options.executable,

@@ -54,5 +54,8 @@ export function lineColumn(text: string, offset: number): { line: number; column
 
 /** Re-indents a multi-line block: every line after the first gets `indent`, lines joined by `eol`. */
 export function indentBlock(block: string, indent: string, eol: string): string {
-  return block.split('\n').map((line, i) => (i === 0 || line === '' ? line : indent + line)).join(eol);
+  return block
+    .split('\n')
+    .map((line, i) => (i === 0 || line === '' ? line : indent + line))
+    .join(eol);
 }

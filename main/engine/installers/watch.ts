@@ -89,7 +89,8 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
       return undefined;
     });
     const ours = state.hash !== null && (state.hash === ourWrite || state.hash === record?.lastWritten);
-    if (state.has && !hadEntry && !ours) emit('entry-present', `${def.name}'s config has the "${ENTRY_NAME}" entry again`);
+    if (state.has && !hadEntry && !ours)
+      emit('entry-present', `${def.name}'s config has the "${ENTRY_NAME}" entry again`);
     if (!state.has && hadEntry) {
       emit('entry-removed', `${def.name} rewrote ${file} without the "${ENTRY_NAME}" entry`);
       if (options.reapply) await reapply();
@@ -106,7 +107,11 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
     while (reapplied.length > 0 && now - reapplied[0]! > 60_000) reapplied.shift();
     if (reapplied.length >= budget) {
       hadEntry = false;
-      emit('error', `${def.name} removed the "${ENTRY_NAME}" entry ${reapplied.length} times within a minute; Switchboard stopped putting it back (run switchboard install ${def.id} when ${def.name} is settled)`);
+      emit(
+        'error',
+        `${def.name} removed the "${ENTRY_NAME}" entry ${reapplied.length} times within a minute; ` +
+          `Switchboard stopped putting it back (run switchboard install ${def.id} when ${def.name} is settled)`,
+      );
       return;
     }
     reapplied.push(now);

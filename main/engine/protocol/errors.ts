@@ -22,7 +22,11 @@ export class GatewayError extends Error {
   /** The argument or form field at fault, when one was (shown next to it in the UI). */
   readonly field?: string;
 
-  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown; rpc?: JsonRpcErrorObject; notSent?: boolean; field?: string }) {
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    options?: { cause?: unknown; rpc?: JsonRpcErrorObject; notSent?: boolean; field?: string },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;

@@ -59,15 +59,23 @@ function isValidId(id: unknown): id is RequestId {
  */
 export function toMessage(value: unknown): JsonRpcMessage {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', Array.isArray(value)
-      ? 'JSON-RPC batches are not supported; send one message per line or POST'
-      : 'a JSON-RPC message must be a JSON object');
+    throw new GatewayError(
+      'invalid_request',
+      Array.isArray(value)
+        ? 'JSON-RPC batches are not supported; send one message per line or POST'
+        : 'a JSON-RPC message must be a JSON object',
+    );
   }
   const m = value as Record<string, unknown>;
   if (m.jsonrpc !== '2.0') throw new GatewayError('invalid_request', 'missing or wrong "jsonrpc" (must be "2.0")');
   if ('method' in m) {
-    if (typeof m.method !== 'string' || m.method === '') throw new GatewayError('invalid_request', '"method" must be a non-empty string');
-    if ('params' in m && m.params !== undefined && (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))) {
+    if (typeof m.method !== 'string' || m.method === '')
+      throw new GatewayError('invalid_request', '"method" must be a non-empty string');
+    if (
+      'params' in m &&
+      m.params !== undefined &&
+      (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))
+    ) {
       throw new GatewayError('invalid_request', '"params" must be an object');
     }
     if ('id' in m && !isValidId(m.id)) throw new GatewayError('invalid_request', '"id" must be a string or a number');
@@ -77,8 +85,10 @@ export function toMessage(value: unknown): JsonRpcMessage {
   if (!isValidId(m.id) && m.id !== null) throw new GatewayError('invalid_request', '"id" must be a string or a number');
   const hasResult = 'result' in m;
   const hasError = 'error' in m;
-  if (hasResult === hasError) throw new GatewayError('invalid_request', 'a response must have exactly one of "result" and "error"');
-  if (hasResult && (typeof m.result !== 'object' || m.result === null)) throw new GatewayError('invalid_request', '"result" must be an object');
+  if (hasResult === hasError)
+    throw new GatewayError('invalid_request', 'a response must have exactly one of "result" and "error"');
+  if (hasResult && (typeof m.result !== 'object' || m.result === null))
+    throw new GatewayError('invalid_request', '"result" must be an object');
   return m as unknown as JsonRpcMessage;
 }
 
@@ -102,6 +112,11 @@ export function parseMessage(text: string): { message: JsonRpcMessage } | { erro
   try {
     return { message: toMessage(value) };
   } catch (err) {
-    return { error: failure(salvageId(value), { code: RpcCode.InvalidRequest, message: `Invalid request: ${(err as Error).message}` }) };
+    return {
+      error: failure(salvageId(value), {
+        code: RpcCode.InvalidRequest,
+        message: `Invalid request: ${(err as Error).message}`,
+      }),
+    };
   }
 }

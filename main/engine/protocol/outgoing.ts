@@ -4,7 +4,14 @@
  * settles the request that carries its id.
  */
 import { GatewayError } from './errors.ts';
-import { request as makeRequest, notification, type JsonRpcMessage, type JsonRpcResponse, type Params, type RequestId } from './jsonrpc.ts';
+import {
+  request as makeRequest,
+  notification,
+  type JsonRpcMessage,
+  type JsonRpcResponse,
+  type Params,
+  type RequestId,
+} from './jsonrpc.ts';
 
 interface Pending {
   method: string;
@@ -42,8 +49,14 @@ export class OutgoingRequests {
     return this.nextId++;
   }
 
-  request(method: string, params: Params | undefined, options: OutgoingOptions = {}, id: RequestId = this.allocateId()): Promise<Record<string, unknown>> {
-    if (options.signal?.aborted) return Promise.reject(new GatewayError('request_cancelled', `${method} was cancelled before it was sent`));
+  request(
+    method: string,
+    params: Params | undefined,
+    options: OutgoingOptions = {},
+    id: RequestId = this.allocateId(),
+  ): Promise<Record<string, unknown>> {
+    if (options.signal?.aborted)
+      return Promise.reject(new GatewayError('request_cancelled', `${method} was cancelled before it was sent`));
     return new Promise((resolve, reject) => {
       const entry: Pending = { method, resolve, reject };
       const settle = () => {
@@ -51,12 +64,23 @@ export class OutgoingRequests {
         entry.cleanup?.();
         this.pending.delete(id);
       };
-      entry.resolve = (r) => { settle(); resolve(r); };
-      entry.reject = (e) => { settle(); reject(e); };
+      entry.resolve = (r) => {
+        settle();
+        resolve(r);
+      };
+      entry.reject = (e) => {
+        settle();
+        reject(e);
+      };
       if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
         entry.timer = setTimeout(() => {
           if (!options.noCancel) this.cancelRemote(id, 'timed out');
-          entry.reject(new GatewayError('request_timeout', `${method} to ${this.peerLabel} timed out after ${options.timeoutMs} ms`));
+          entry.reject(
+            new GatewayError(
+              'request_timeout',
+              `${method} to ${this.peerLabel} timed out after ${options.timeoutMs} ms`,
+            ),
+          );
         }, options.timeoutMs);
       }
       if (options.signal) {
@@ -72,7 +96,13 @@ export class OutgoingRequests {
       try {
         this.send(makeRequest(id, method, params));
       } catch (err) {
-        entry.reject(err instanceof GatewayError ? err : new GatewayError('upstream_closed', `cannot send to ${this.peerLabel}: ${(err as Error).message}`, { cause: err }));
+        entry.reject(
+          err instanceof GatewayError
+            ? err
+            : new GatewayError('upstream_closed', `cannot send to ${this.peerLabel}: ${(err as Error).message}`, {
+                cause: err,
+              }),
+        );
       }
     });
   }
@@ -83,7 +113,9 @@ export class OutgoingRequests {
     const entry = this.pending.get(message.id);
     if (!entry) return false;
     if ('error' in message) {
-      const text = message.error.message.startsWith(this.peerLabel) ? message.error.message : `${this.peerLabel}: ${message.error.message}`;
+      const text = message.error.message.startsWith(this.peerLabel)
+        ? message.error.message
+        : `${this.peerLabel}: ${message.error.message}`;
       entry.reject(new GatewayError('upstream_error', text, { rpc: message.error }));
     } else {
       entry.resolve(message.result);

@@ -53,7 +53,8 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     };
     const onNotification = (m: { method: string }) => {
       // The server said its list changed: pass that on even if what we see looks the same.
-      if (Object.hasOwn(LIST_CHANGED, m.method)) for (const kind of LIST_CHANGED[m.method]!) void this.refresh(upstream, kind, true);
+      if (Object.hasOwn(LIST_CHANGED, m.method))
+        for (const kind of LIST_CHANGED[m.method]!) void this.refresh(upstream, kind, true);
     };
     upstream.on('ready', onReady);
     upstream.on('notification', onNotification);
@@ -65,7 +66,10 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     };
   }
 
-  /** The cached list, fetching it first when it is not known yet. Never throws: a failed fetch is an empty list plus an error. */
+  /**
+   * The cached list, fetching it first when it is not known yet. Never throws: a failed fetch is an empty list plus an
+   * error.
+   */
   async list(upstream: Upstream, kind: ListKind): Promise<Item[]> {
     const entry = this.entries.get(upstream);
     if (!entry) return [];
@@ -112,7 +116,9 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   private async fetchAll(upstream: Upstream, kind: ListKind): Promise<Item[]> {
     const spec = LIST_METHOD[kind];
     // A backend that is down contributes nothing now; its 'ready' event refetches later.
-    const info = upstream.info() ?? (upstream.status().state === 'starting' ? await upstream.whenReady(STARTING_WAIT_MS) : undefined);
+    const info =
+      upstream.info() ??
+      (upstream.status().state === 'starting' ? await upstream.whenReady(STARTING_WAIT_MS) : undefined);
     if (!info) return [];
     if (!(spec.capability in info.capabilities)) return [];
     const items: Item[] = [];

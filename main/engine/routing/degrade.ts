@@ -7,14 +7,18 @@
  */
 type Block = Record<string, unknown> & { type?: string };
 
-export function degradeToolResult(result: Record<string, unknown>, clientVersion: string | undefined): Record<string, unknown> {
+export function degradeToolResult(
+  result: Record<string, unknown>,
+  clientVersion: string | undefined,
+): Record<string, unknown> {
   if (clientVersion === undefined || clientVersion >= '2025-06-18') return result;
   const content = Array.isArray(result.content) ? (result.content as Block[]) : [];
   let changed = false;
   const out: Block[] = content.map((block) => {
     if (block.type === 'resource_link') {
       changed = true;
-      const label = typeof block.title === 'string' ? block.title : typeof block.name === 'string' ? block.name : 'resource';
+      const label =
+        typeof block.title === 'string' ? block.title : typeof block.name === 'string' ? block.name : 'resource';
       return { type: 'text', text: `[${label}](${String(block.uri)})` };
     }
     if (block.type === 'audio' && clientVersion < '2025-03-26') {
@@ -25,7 +29,9 @@ export function degradeToolResult(result: Record<string, unknown>, clientVersion
   });
   if (result.structuredContent !== undefined) {
     const json = JSON.stringify(result.structuredContent);
-    const alreadyThere = out.some((b) => b.type === 'text' && typeof b.text === 'string' && safeEquals(b.text, result.structuredContent));
+    const alreadyThere = out.some(
+      (b) => b.type === 'text' && typeof b.text === 'string' && safeEquals(b.text, result.structuredContent),
+    );
     if (!alreadyThere) {
       out.push({ type: 'text', text: json });
       changed = true;

@@ -19,10 +19,18 @@ export interface InputRoundOptions {
   label: string;
 }
 
-export async function completeInputRounds(params: Params, first: Record<string, unknown>, opts: InputRoundOptions): Promise<Record<string, unknown>> {
+export async function completeInputRounds(
+  params: Params,
+  first: Record<string, unknown>,
+  opts: InputRoundOptions,
+): Promise<Record<string, unknown>> {
   let result = first;
   for (let round = 1; result.resultType === 'input_required'; round++) {
-    if (round > MAX_INPUT_ROUNDS) throw new GatewayError('upstream_protocol', `${opts.label} asked for input more than ${MAX_INPUT_ROUNDS} times in one call`);
+    if (round > MAX_INPUT_ROUNDS)
+      throw new GatewayError(
+        'upstream_protocol',
+        `${opts.label} asked for input more than ${MAX_INPUT_ROUNDS} times in one call`,
+      );
     const questions = (result.inputRequests ?? {}) as Record<string, { method?: unknown; params?: Params }>;
     const inputResponses: Record<string, unknown> = {};
     for (const [key, q] of Object.entries(questions)) {

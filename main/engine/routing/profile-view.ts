@@ -39,18 +39,37 @@ export interface ProfileViewData {
   exposedUri: Map<Upstream, Map<string, string>>;
 }
 
-export async function buildProfileView(members: ViewMember[], catalog: Catalog, separator: string): Promise<ProfileViewData> {
+export async function buildProfileView(
+  members: ViewMember[],
+  catalog: Catalog,
+  separator: string,
+): Promise<ProfileViewData> {
   const ordered = [...members].sort((a, b) => a.server.localeCompare(b.server));
-  const lists = await Promise.all(ordered.map(async (m) => {
-    const [tools, prompts, resources, resourceTemplates] = await Promise.all(
-      (['tools', 'prompts', 'resources', 'resourceTemplates'] as ListKind[]).map((k) => catalog.list(m.upstream, k)),
-    );
-    return { member: m, tools: tools!, prompts: prompts!, resources: resources!, resourceTemplates: resourceTemplates! };
-  }));
+  const lists = await Promise.all(
+    ordered.map(async (m) => {
+      const [tools, prompts, resources, resourceTemplates] = await Promise.all(
+        (['tools', 'prompts', 'resources', 'resourceTemplates'] as ListKind[]).map((k) => catalog.list(m.upstream, k)),
+      );
+      return {
+        member: m,
+        tools: tools!,
+        prompts: prompts!,
+        resources: resources!,
+        resourceTemplates: resourceTemplates!,
+      };
+    }),
+  );
 
   const view: ProfileViewData = {
-    tools: [], prompts: [], resources: [], resourceTemplates: [],
-    toolRoutes: new Map(), promptRoutes: new Map(), resourceRoutes: new Map(), templateRoutes: [], exposedUri: new Map(),
+    tools: [],
+    prompts: [],
+    resources: [],
+    resourceTemplates: [],
+    toolRoutes: new Map(),
+    promptRoutes: new Map(),
+    resourceRoutes: new Map(),
+    templateRoutes: [],
+    exposedUri: new Map(),
   };
 
   for (const { member, tools, prompts } of lists) {
@@ -68,21 +87,34 @@ export async function buildProfileView(members: ViewMember[], catalog: Catalog, 
     view.exposedUri.set(member.upstream, uriMap);
     for (const r of resources) {
       if (typeof r.uri !== 'string') continue;
-      const exposed = (owners.get(r.uri) ?? 0) > 1 ? `${SHARED_URI_PREFIX}${encodeURIComponent(member.server)}/${encodeURIComponent(r.uri)}` : r.uri;
+      const exposed =
+        (owners.get(r.uri) ?? 0) > 1
+          ? `${SHARED_URI_PREFIX}${encodeURIComponent(member.server)}/${encodeURIComponent(r.uri)}`
+          : r.uri;
       uriMap.set(r.uri, exposed);
       view.resourceRoutes.set(exposed, { server: member.server, upstream: member.upstream, original: r.uri });
       view.resources.push(exposed === r.uri ? r : { ...r, uri: exposed });
     }
     for (const t of resourceTemplates) {
       if (typeof t.uriTemplate !== 'string') continue;
-      view.templateRoutes.push({ template: t.uriTemplate, route: { server: member.server, upstream: member.upstream, original: t.uriTemplate } });
+      view.templateRoutes.push({
+        template: t.uriTemplate,
+        route: { server: member.server, upstream: member.upstream, original: t.uriTemplate },
+      });
       view.resourceTemplates.push(t);
     }
   }
   return view;
 }
 
-function addNamed(member: ViewMember, items: Item[], filterConfig: NameFilter | undefined, separator: string, out: Item[], routes: Map<string, Route>): void {
+function addNamed(
+  member: ViewMember,
+  items: Item[],
+  filterConfig: NameFilter | undefined,
+  separator: string,
+  out: Item[],
+  routes: Map<string, Route>,
+): void {
   const filter = compileFilter(filterConfig);
   for (const item of items) {
     const original = item.name;
@@ -96,7 +128,12 @@ function addNamed(member: ViewMember, items: Item[], filterConfig: NameFilter | 
 }
 
 /** The name a tool is exposed under when nothing collides with it (for display). */
-export function exposedToolName(server: string, original: string, filter: NameFilter | undefined, separator: string): string {
+export function exposedToolName(
+  server: string,
+  original: string,
+  filter: NameFilter | undefined,
+  separator: string,
+): string {
   const alias = compileFilter(filter).alias(original);
   return alias !== undefined ? fitName(alias) : namespacedName(server, original, separator);
 }

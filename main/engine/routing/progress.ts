@@ -41,6 +41,7 @@ export class ProgressTokens {
   deliver(upstream: Upstream, method: string, params: Params): void {
     const route = typeof params.progressToken === 'string' ? this.routes.get(params.progressToken) : undefined;
     // Progress for a request that already completed, or from another upstream, is dropped.
-    if (route && route.upstream === upstream) route.session.notify(method, { ...params, progressToken: route.clientToken }, route.requestId);
+    if (route && route.upstream === upstream)
+      route.session.notify(method, { ...params, progressToken: route.clientToken }, route.requestId);
   }
 }

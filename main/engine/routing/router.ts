@@ -74,7 +74,12 @@ export class Router implements SessionHandler {
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
-    this.serverRequests = new ServerRequests({ registry: opts.registry, session: (id) => this.sessionsById.get(id), prompter: opts.prompter, questionTimeoutMs: opts.questionTimeoutMs });
+    this.serverRequests = new ServerRequests({
+      registry: opts.registry,
+      session: (id) => this.sessionsById.get(id),
+      prompter: opts.prompter,
+      questionTimeoutMs: opts.questionTimeoutMs,
+    });
     opts.registry.on('added', (u) => this.wire(u));
     opts.registry.on('removed', (u) => this.unwireUpstream(u));
     for (const u of opts.registry.all()) this.wire(u);
@@ -118,7 +123,12 @@ export class Router implements SessionHandler {
     };
   }
 
-  async handle(session: Session, req: JsonRpcRequest, signal: AbortSignal, context?: RequestContext): Promise<Record<string, unknown>> {
+  async handle(
+    session: Session,
+    req: JsonRpcRequest,
+    signal: AbortSignal,
+    context?: RequestContext,
+  ): Promise<Record<string, unknown>> {
     const params = req.params ?? {};
     if (context?.headers) this.contexts.set(req, context);
     switch (req.method) {
@@ -131,7 +141,10 @@ export class Router implements SessionHandler {
       case 'resources/templates/list':
         return { resourceTemplates: (await this.view(session, true)).resourceTemplates };
       case 'tools/call':
-        return degradeToolResult(await this.forwardNamed(session, req, signal, 'toolRoutes', 'tool'), session.protocolVersion);
+        return degradeToolResult(
+          await this.forwardNamed(session, req, signal, 'toolRoutes', 'tool'),
+          session.protocolVersion,
+        );
       case 'prompts/get':
         return this.forwardNamed(session, req, signal, 'promptRoutes', 'prompt');
       case 'resources/read':
@@ -146,7 +159,10 @@ export class Router implements SessionHandler {
         this.applyLogLevels(session);
         return {};
       case 'tasks/list':
-        return this.tasks.list(this.members(session).map((m) => m.upstream), signal);
+        return this.tasks.list(
+          this.members(session).map((m) => m.upstream),
+          signal,
+        );
       default: {
         // Task methods follow the task to the upstream that created it.
         const taskId = params.taskId;
@@ -159,7 +175,9 @@ export class Router implements SessionHandler {
         // A profile with a single upstream is a transparent proxy: unknown methods pass through.
         const members = this.members(session);
         if (members.length === 1) return this.forward(session, req, members[0]!.upstream, params, signal);
-        throw new GatewayError('method_not_found', `Method not found: ${req.method}`, { rpc: { code: RpcCode.MethodNotFound, message: `Method not found: ${req.method}` } });
+        throw new GatewayError('method_not_found', `Method not found: ${req.method}`, {
+          rpc: { code: RpcCode.MethodNotFound, message: `Method not found: ${req.method}` },
+        });
       }
     }
   }
@@ -185,7 +203,9 @@ export class Router implements SessionHandler {
     const names = this.opts.profileServers(session.profile) ?? [];
     const out: ViewMember[] = [];
     for (const name of names) {
-      const upstream = start ? this.opts.registry.forSession(name, session.id) : this.opts.registry.existingForSession(name, session.id);
+      const upstream = start
+        ? this.opts.registry.forSession(name, session.id)
+        : this.opts.registry.existingForSession(name, session.id);
       const server = this.opts.registry.config(name);
       if (!upstream || !server) continue;
       const member: ViewMember = { server: name, upstream };
@@ -201,7 +221,8 @@ export class Router implements SessionHandler {
     const names = this.opts.profileServers(session.profile) ?? [];
     const isolated = names.some((n) => this.opts.registry.config(n)?.isolated);
     const key = isolated ? `${session.profile}#${session.id}` : session.profile;
-    if (listing && names.some((n) => this.opts.registry.config(n)?.kind?.startsWith('handler-'))) this.views.delete(key);
+    if (listing && names.some((n) => this.opts.registry.config(n)?.kind?.startsWith('handler-')))
+      this.views.delete(key);
     let view = this.views.get(key);
     if (!view) {
       view = buildProfileView(this.members(session), this.opts.catalog, this.opts.separator());
@@ -211,7 +232,13 @@ export class Router implements SessionHandler {
     return view;
   }
 
-  private async forwardNamed(session: Session, req: JsonRpcRequest, signal: AbortSignal, table: 'toolRoutes' | 'promptRoutes', what: string): Promise<Record<string, unknown>> {
+  private async forwardNamed(
+    session: Session,
+    req: JsonRpcRequest,
+    signal: AbortSignal,
+    table: 'toolRoutes' | 'promptRoutes',
+    what: string,
+  ): Promise<Record<string, unknown>> {
     const params = req.params ?? {};
     const name = params.name;
     if (typeof name !== 'string') throw invalidParams(`${req.method}: "name" must be a string`);
@@ -220,7 +247,11 @@ export class Router implements SessionHandler {
     return this.forward(session, req, route.upstream, { ...params, name: route.original }, signal);
   }
 
-  private async readResource(session: Session, req: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+  private async readResource(
+    session: Session,
+    req: JsonRpcRequest,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     const params = req.params ?? {};
     const uri = params.uri;
     if (typeof uri !== 'string') throw invalidParams('resources/read: "uri" must be a string');
@@ -228,7 +259,9 @@ export class Router implements SessionHandler {
     const result = await this.forward(session, req, route.upstream, { ...params, uri: route.original }, signal);
     // Contents name the URI the client asked for, even when we had to rename a shared one.
     if (route.original !== uri && Array.isArray(result.contents)) {
-      result.contents = (result.contents as Record<string, unknown>[]).map((c) => (c.uri === route.original ? { ...c, uri } : c));
+      result.contents = (result.contents as Record<string, unknown>[]).map((c) =>
+        c.uri === route.original ? { ...c, uri } : c,
+      );
     }
     return result;
   }
@@ -239,7 +272,9 @@ export class Router implements SessionHandler {
     if (route) return route;
     const members = this.members(session);
     if (members.length === 1) return { server: members[0]!.server, upstream: members[0]!.upstream, original: uri };
-    throw new GatewayError('not_found', `Resource not found: ${uri}`, { rpc: { code: RpcCode.InvalidParams, message: `Resource not found: ${uri}`, data: { uri } } });
+    throw new GatewayError('not_found', `Resource not found: ${uri}`, {
+      rpc: { code: RpcCode.InvalidParams, message: `Resource not found: ${uri}`, data: { uri } },
+    });
   }
 
   private async subscribe(session: Session, params: Params): Promise<Record<string, unknown>> {
@@ -274,8 +309,19 @@ export class Router implements SessionHandler {
   }
 
   /** Sends one request upstream with a fresh id; maps the progress token; tracks the flight. */
-  private async forward(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const { params: outParams, token } = this.progress.bind(stripStatelessMeta(params, upstream), upstream, session, req.id);
+  private async forward(
+    session: Session,
+    req: JsonRpcRequest,
+    upstream: Upstream,
+    params: Params,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    const { params: outParams, token } = this.progress.bind(
+      stripStatelessMeta(params, upstream),
+      upstream,
+      session,
+      req.id,
+    );
     const endFlight = this.serverRequests.track(upstream, session, req.id);
     try {
       const options: RequestOptions = { signal, sessionId: session.id };
@@ -284,7 +330,8 @@ export class Router implements SessionHandler {
       const result = await upstream.request(req.method, outParams, options);
       this.tasks.noteResult(result, upstream);
       // A stateless client sees input_required as it is; a stateful one needs it answered.
-      if (result.resultType === 'input_required' && !session.stateless) return await this.serverRequests.completeInputRounds(session, req, upstream, outParams, result, signal);
+      if (result.resultType === 'input_required' && !session.stateless)
+        return await this.serverRequests.completeInputRounds(session, req, upstream, outParams, result, signal);
       return result;
     } finally {
       endFlight();
@@ -301,7 +348,9 @@ export class Router implements SessionHandler {
       for (const s of this.sessionsOf(m.upstream)) {
         if (s.logLevel !== undefined) min = Math.min(min, LOG_LEVELS.indexOf(s.logLevel));
       }
-      m.upstream.request('logging/setLevel', { level: LOG_LEVELS[min] }).catch(logFailure(this.warnAbout(m.upstream), 'could not set the log level'));
+      m.upstream
+        .request('logging/setLevel', { level: LOG_LEVELS[min] })
+        .catch(logFailure(this.warnAbout(m.upstream), 'could not set the log level'));
     }
   }
 
@@ -328,10 +377,14 @@ export class Router implements SessionHandler {
   /** After a backend restarted: its subscriptions and log level are gone; ask again. */
   private restoreUpstreamState(upstream: Upstream): void {
     this.subscriptions.restore(upstream);
-    const levels = this.sessionsOf(upstream).map((s) => s.logLevel).filter((l) => l !== undefined);
+    const levels = this.sessionsOf(upstream)
+      .map((s) => s.logLevel)
+      .filter((l) => l !== undefined);
     if (levels.length && upstream.info()?.capabilities.logging) {
       const min = Math.min(...levels.map((l) => LOG_LEVELS.indexOf(l)));
-      upstream.request('logging/setLevel', { level: LOG_LEVELS[min] }).catch(logFailure(this.warnAbout(upstream), 'could not set the log level again after a restart'));
+      upstream
+        .request('logging/setLevel', { level: LOG_LEVELS[min] })
+        .catch(logFailure(this.warnAbout(upstream), 'could not set the log level again after a restart'));
     }
   }
 
@@ -371,9 +424,11 @@ export class Router implements SessionHandler {
         return;
       case 'notifications/message': {
         const level = LOG_LEVELS.indexOf(params.level as (typeof LOG_LEVELS)[number]);
-        const logged = params.logger === undefined ? { ...params, logger: this.opts.registry.server(upstream) } : params;
+        const logged =
+          params.logger === undefined ? { ...params, logger: this.opts.registry.server(upstream) } : params;
         for (const s of this.sessionsOf(upstream)) {
-          if (s.logLevel === undefined ? !s.stateless : level >= LOG_LEVELS.indexOf(s.logLevel)) s.notify(m.method, logged);
+          if (s.logLevel === undefined ? !s.stateless : level >= LOG_LEVELS.indexOf(s.logLevel))
+            s.notify(m.method, logged);
         }
         return;
       }

@@ -64,16 +64,22 @@ export class ServerRequests {
     let pending = this.pending.get(upstream);
     if (!pending) this.pending.set(upstream, (pending = new Map()));
     pending.set(m.id, ac);
-    this.answer(upstream, this.target(upstream), m.method, m.params ?? {}, ac.signal).then(
-      (result) => reply({ result }),
-      (err: unknown) => reply({ error: toRpcError(err) }),
-    ).finally(() => pending.delete(m.id));
+    this.answer(upstream, this.target(upstream), m.method, m.params ?? {}, ac.signal)
+      .then(
+        (result) => reply({ result }),
+        (err: unknown) => reply({ error: toRpcError(err) }),
+      )
+      .finally(() => pending.delete(m.id));
   }
 
   /** The upstream's notifications/cancelled: stop waiting for the answer to that request. */
   cancel(upstream: Upstream, params: Params): void {
     const id = params.requestId as RequestId | undefined;
-    if (id !== undefined) this.pending.get(upstream)?.get(id)?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the server'));
+    if (id !== undefined)
+      this.pending
+        .get(upstream)
+        ?.get(id)
+        ?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the server'));
   }
 
   /** The upstream is gone: its questions are abandoned. */
@@ -84,11 +90,19 @@ export class ServerRequests {
   }
 
   /** A stateless upstream's input_required, answered on a stateful client's behalf (see input-rounds.ts). */
-  completeInputRounds(session: Session, req: JsonRpcRequest, upstream: Upstream, params: Params, first: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+  completeInputRounds(
+    session: Session,
+    req: JsonRpcRequest,
+    upstream: Upstream,
+    params: Params,
+    first: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     return completeInputRounds(params, first, {
       label: `server "${this.opts.registry.server(upstream)}"`,
       retry: (again) => upstream.request(req.method, again, { signal }),
-      answer: (method, questionParams) => this.answer(upstream, { session, requestId: req.id }, method, questionParams, signal),
+      answer: (method, questionParams) =>
+        this.answer(upstream, { session, requestId: req.id }, method, questionParams, signal),
     });
   }
 
@@ -97,9 +111,17 @@ export class ServerRequests {
    * caused it when it can answer, else from the user through the Prompter, else an error saying
    * why nobody could.
    */
-  private answer(upstream: Upstream, target: Target | undefined, method: string, params: Params, signal: AbortSignal): Promise<Record<string, unknown>> {
+  private answer(
+    upstream: Upstream,
+    target: Target | undefined,
+    method: string,
+    params: Params,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     const server = this.opts.registry.server(upstream) ?? 'unknown';
-    const unable = target ? clientCannotAnswer(target.session, method, params) : 'no single client has a request in flight on this server';
+    const unable = target
+      ? clientCannotAnswer(target.session, method, params)
+      : 'no single client has a request in flight on this server';
     // A stateless call decides itself: it asks the client, or fails the call with -32021 when the
     // client's per-request capabilities do not cover the question.
     if (target && (unable === undefined || target.session.stateless)) {
@@ -146,7 +168,8 @@ function clientCannotAnswer(session: Session, method: string, params: Params): s
     const modes = session.clientCapabilities.elicitation as Record<string, unknown> | undefined;
     const mode = params.mode === 'url' ? 'url' : 'form';
     // An empty elicitation capability means form mode only (2025-11-25).
-    const supports = mode === 'form' ? !modes || Object.keys(modes).length === 0 || 'form' in modes : !!modes && 'url' in modes;
+    const supports =
+      mode === 'form' ? !modes || Object.keys(modes).length === 0 || 'form' in modes : !!modes && 'url' in modes;
     if (!supports) return `${who} does not support ${mode}-mode elicitation`;
   }
   if (method === 'sampling/createMessage' && Array.isArray(params.tools)) {

@@ -63,7 +63,9 @@ export class Subscriptions {
       for (const [uri, holders] of byUri) {
         if (holders.delete(session) && holders.size === 0) {
           byUri.delete(uri);
-          upstream.request('resources/unsubscribe', { uri }).catch(logFailure(this.warn(upstream), `could not unsubscribe from ${uri}`));
+          upstream
+            .request('resources/unsubscribe', { uri })
+            .catch(logFailure(this.warn(upstream), `could not unsubscribe from ${uri}`));
         }
       }
     }
@@ -72,7 +74,14 @@ export class Subscriptions {
   /** After a backend restarted: its subscriptions are gone; ask again. */
   restore(upstream: SubscribedUpstream): void {
     for (const uri of this.byUpstream.get(upstream)?.keys() ?? []) {
-      upstream.request('resources/subscribe', { uri }).catch(logFailure(this.warn(upstream), `could not subscribe to ${uri} again after a restart; its clients get no updates`));
+      upstream
+        .request('resources/subscribe', { uri })
+        .catch(
+          logFailure(
+            this.warn(upstream),
+            `could not subscribe to ${uri} again after a restart; its clients get no updates`,
+          ),
+        );
     }
   }
 

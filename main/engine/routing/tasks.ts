@@ -25,14 +25,16 @@ export class TaskOwners {
 
   /** Every task these upstreams know about, in one list; an upstream that fails adds none. */
   async list(upstreams: readonly TaskUpstream[], signal: AbortSignal): Promise<Record<string, unknown>> {
-    const lists = await Promise.all(upstreams
-      .filter((u) => u.info()?.capabilities.tasks)
-      .map(async (u) => {
-        const result = await u.request('tasks/list', {}, { signal }).catch(() => ({ tasks: [] }));
-        const tasks = Array.isArray(result.tasks) ? (result.tasks as { taskId?: unknown }[]) : [];
-        for (const t of tasks) if (typeof t.taskId === 'string') this.remember(t.taskId, u);
-        return tasks;
-      }));
+    const lists = await Promise.all(
+      upstreams
+        .filter((u) => u.info()?.capabilities.tasks)
+        .map(async (u) => {
+          const result = await u.request('tasks/list', {}, { signal }).catch(() => ({ tasks: [] }));
+          const tasks = Array.isArray(result.tasks) ? (result.tasks as { taskId?: unknown }[]) : [];
+          for (const t of tasks) if (typeof t.taskId === 'string') this.remember(t.taskId, u);
+          return tasks;
+        }),
+    );
     return { tasks: lists.flat() };
   }
 

@@ -76,18 +76,37 @@ export async function installId(stateDir: string): Promise<string> {
 export function keychainHint(reason: string, platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
   if (platform === 'darwin') {
     return /interaction|locked|-25308/i.test(reason)
-      ? 'The login keychain is locked or cannot ask for your password here (for example over SSH): unlock it with `security unlock-keychain`, or run Switchboard in your desktop session.'
+      ? 'The login keychain is locked or cannot ask for your password here (for example over SSH): unlock it ' +
+          'with `security unlock-keychain`, or run Switchboard in your desktop session.'
       : 'Open Keychain Access and check that your login keychain is available.';
   }
-  if (platform === 'win32') return 'Windows Credential Manager could not be used; run Switchboard as the logged-in user (not a service account).';
-  if (!env.DBUS_SESSION_BUS_ADDRESS || /autolaunch|DBUS_SESSION_BUS_ADDRESS|No such file|connection refused/i.test(reason)) {
-    return 'There is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set or not reachable), so no Secret Service. Run Switchboard inside your desktop session, or start one with a keyring: dbus-run-session -- sh -c \'echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets; switchboard ...\'.';
+  if (platform === 'win32')
+    return (
+      'Windows Credential Manager could not be used; run ' +
+      'Switchboard as the logged-in user (not a service account).'
+    );
+  if (
+    !env.DBUS_SESSION_BUS_ADDRESS ||
+    /autolaunch|DBUS_SESSION_BUS_ADDRESS|No such file|connection refused/i.test(reason)
+  ) {
+    return (
+      'There is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set or not reachable), so no ' +
+      ('Secret Service. Run Switchboard inside your desktop session, or start one with a keyring: ' +
+        ("dbus-run-session -- sh -c 'echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets; " +
+          "switchboard ...'."))
+    );
   }
   if (/dismissed|locked|prompt/i.test(reason)) {
-    return 'The keyring is locked and could not ask for its password here: unlock it (log in to the desktop session, or run: echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets).';
+    return (
+      'The keyring is locked and could not ask for its password here: unlock it (log in to the desktop ' +
+      'session, or run: echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets).'
+    );
   }
   if (/ServiceUnknown|org\.freedesktop\.secrets|not provided|no such name/i.test(reason)) {
-    return 'No Secret Service is running on the session bus: install and start gnome-keyring (or KWallet or KeePassXC with its Secret Service integration).';
+    return (
+      'No Secret Service is running on the session bus: install and start gnome-keyring (or KWallet or ' +
+      'KeePassXC with its Secret Service integration).'
+    );
   }
   return 'Check that a Secret Service (gnome-keyring, KWallet, KeePassXC) is running and unlocked in this session.';
 }
@@ -101,7 +120,8 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
     const reason = err instanceof Error ? err.message : String(err);
     return new GatewayError(
       'secret_store_unavailable',
-      `the OS keychain is not available (${action}: ${reason}). ${keychainHint(reason, platform, env)} Switchboard does not store secrets in plain files.`,
+      `the OS keychain is not available (${action}: ${reason}). ${keychainHint(reason, platform, env)} ` +
+        `Switchboard does not store secrets in plain files.`,
       { cause: err },
     );
   };

@@ -31,7 +31,8 @@ export function assertSecretName(name: string): void {
   if (!isValidSecretName(name)) {
     throw new GatewayError(
       'invalid_request',
-      `invalid secret name ${JSON.stringify(name)}: use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 128 characters)`,
+      `invalid secret name ${JSON.stringify(name)}: use letters, digits, "_", "." and "-" (starting with a ` +
+        `letter or digit, at most 128 characters)`,
     );
   }
 }

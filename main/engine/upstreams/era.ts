@@ -11,12 +11,36 @@
  * forgotten when it stops working.
  */
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
-import { httpChannelOpener, createHttpUpstream, type HttpUpstreamConfig, type HttpUpstreamDeps } from './mcp-http/http-upstream.ts';
-import { ManagedUpstream, statefulHandshake, type Handshake, type HandshakeContext, type Opener, type ProtocolSession } from './mcp-upstream.ts';
+import {
+  httpChannelOpener,
+  createHttpUpstream,
+  type HttpUpstreamConfig,
+  type HttpUpstreamDeps,
+} from './mcp-http/http-upstream.ts';
+import {
+  ManagedUpstream,
+  statefulHandshake,
+  type Handshake,
+  type HandshakeContext,
+  type Opener,
+  type ProtocolSession,
+} from './mcp-upstream.ts';
 import { statelessHttpOpener } from './stateless/http-channel.ts';
 import { StatelessCode, STATELESS_REVISION, isStatelessRevision } from './stateless/protocol.ts';
-import { StatelessState, createStatelessSession, discover, discoverInfo, statelessHandshake, type StatelessSessionOptions } from './stateless/session.ts';
-import { createStdioUpstream, type StdioMcpUpstream, type StdioServerSpec, type StdioUpstreamDeps } from './mcp-stdio/stdio-upstream.ts';
+import {
+  StatelessState,
+  createStatelessSession,
+  discover,
+  discoverInfo,
+  statelessHandshake,
+  type StatelessSessionOptions,
+} from './stateless/session.ts';
+import {
+  createStdioUpstream,
+  type StdioMcpUpstream,
+  type StdioServerSpec,
+  type StdioUpstreamDeps,
+} from './mcp-stdio/stdio-upstream.ts';
 import type { Upstream } from './types.ts';
 
 export { STATELESS_REVISION } from './stateless/protocol.ts';
@@ -36,23 +60,33 @@ export type ProbeOutcome =
 /** Decides the era from what the probe got back: a result, or the error it failed with. */
 export function classifyProbe(outcome: { result: Record<string, unknown> } | { error: unknown }): ProbeOutcome {
   if ('result' in outcome) {
-    const versions = Array.isArray(outcome.result.supportedVersions) ? outcome.result.supportedVersions.filter((v): v is string => typeof v === 'string') : [];
+    const versions = Array.isArray(outcome.result.supportedVersions)
+      ? outcome.result.supportedVersions.filter((v): v is string => typeof v === 'string')
+      : [];
     if (versions.includes(STATELESS_REVISION)) return { era: 'stateless', result: outcome.result };
-    if (versions.some(isStatelessRevision)) return { era: 'unsupported', reason: `it offers only ${versions.join(', ')}` };
+    if (versions.some(isStatelessRevision))
+      return { era: 'unsupported', reason: `it offers only ${versions.join(', ')}` };
     return { era: 'stateful', reason: `server/discover offered ${versions.join(', ') || 'no revisions'}` };
   }
   const err = outcome.error;
-  if (err instanceof GatewayError && err.code === 'request_timeout') return { era: 'stateful', reason: 'no answer to server/discover in time' };
+  if (err instanceof GatewayError && err.code === 'request_timeout')
+    return { era: 'stateful', reason: 'no answer to server/discover in time' };
   const rpc = err instanceof GatewayError ? err.rpc : undefined;
   if (rpc?.code === StatelessCode.UnsupportedProtocolVersion) {
     const data = rpc.data as { supported?: unknown } | undefined;
-    const supported = Array.isArray(data?.supported) ? data.supported.filter((v): v is string => typeof v === 'string') : undefined;
+    const supported = Array.isArray(data?.supported)
+      ? data.supported.filter((v): v is string => typeof v === 'string')
+      : undefined;
     if (supported) {
-      if (supported.some(isStatelessRevision)) return { era: 'unsupported', reason: `it supports only ${supported.join(', ')}` };
+      if (supported.some(isStatelessRevision))
+        return { era: 'unsupported', reason: `it supports only ${supported.join(', ')}` };
       return { era: 'stateful', reason: `it supports ${supported.join(', ') || 'no stateless revision'}` };
     }
   }
-  return { era: 'stateful', reason: rpc ? `server/discover failed with ${rpc.code} ${rpc.message}` : errorMessage(err) };
+  return {
+    era: 'stateful',
+    reason: rpc ? `server/discover failed with ${rpc.code} ${rpc.message}` : errorMessage(err),
+  };
 }
 
 export interface EraHandshakeOptions {
@@ -89,7 +123,8 @@ export function eraHandshake(opts: EraHandshakeOptions): Handshake {
         return era === 'stateless' ? await stateless(ctx) : await stateful(ctx, opts.transport === 'http');
       } catch (err) {
         // The server answered, but not as before (replaced by another version?): probe next time.
-        if (err instanceof GatewayError && (err.code === 'upstream_error' || err.code === 'upstream_protocol')) learned = undefined;
+        if (err instanceof GatewayError && (err.code === 'upstream_error' || err.code === 'upstream_protocol'))
+          learned = undefined;
         throw err;
       }
     }
@@ -113,7 +148,11 @@ export function eraHandshake(opts: EraHandshakeOptions): Handshake {
       return session;
     }
     if (outcome.era === 'unsupported') {
-      throw new GatewayError('upstream_protocol', `${ctx.label} speaks a newer stateless protocol revision than Switchboard (${outcome.reason}; Switchboard speaks ${STATELESS_REVISION})`);
+      throw new GatewayError(
+        'upstream_protocol',
+        `${ctx.label} speaks a newer stateless protocol revision than Switchboard ` +
+          `(${outcome.reason}; Switchboard speaks ${STATELESS_REVISION})`,
+      );
     }
     opts.log(`${ctx.label} is not a ${STATELESS_REVISION} server (${outcome.reason}): using initialize`);
     // A stdio server that answered the probe with an error is still sane: initialize on the same
@@ -141,7 +180,10 @@ export type McpHttpSpec = HttpUpstreamConfig & { protocol?: UpstreamProtocol };
  */
 export function createMcpUpstream(spec: McpStdioSpec, deps: StdioUpstreamDeps & EraDeps): StdioMcpUpstream;
 export function createMcpUpstream(spec: McpHttpSpec, deps: HttpUpstreamDeps & EraDeps): Upstream;
-export function createMcpUpstream(spec: McpStdioSpec | McpHttpSpec, deps: (StdioUpstreamDeps | HttpUpstreamDeps) & EraDeps): Upstream {
+export function createMcpUpstream(
+  spec: McpStdioSpec | McpHttpSpec,
+  deps: (StdioUpstreamDeps | HttpUpstreamDeps) & EraDeps,
+): Upstream {
   const protocol = spec.protocol ?? 'auto';
   const log = deps.log ?? (() => undefined);
   const stateless: StatelessSessionOptions = {
@@ -160,13 +202,23 @@ export function createMcpUpstream(spec: McpStdioSpec | McpHttpSpec, deps: (Stdio
       log(line);
       upstream.note(line);
     };
-    const upstream = createStdioUpstream(spec, { ...stdioDeps, handshake: eraHandshake({ protocol, transport: 'stdio', probeTimeoutMs, stateless: { ...stateless, log: note }, log: note }) });
+    const upstream = createStdioUpstream(spec, {
+      ...stdioDeps,
+      handshake: eraHandshake({
+        protocol,
+        transport: 'stdio',
+        probeTimeoutMs,
+        stateless: { ...stateless, log: note },
+        log: note,
+      }),
+    });
     return upstream;
   }
 
   const httpDeps = deps as HttpUpstreamDeps & EraDeps;
   // Legacy HTTP+SSE predates the stateless revision: a server configured for it is stateful.
-  if (protocol === 'stateful' || (protocol === 'auto' && spec.transport === 'sse')) return createHttpUpstream(spec, httpDeps);
+  if (protocol === 'stateful' || (protocol === 'auto' && spec.transport === 'sse'))
+    return createHttpUpstream(spec, httpDeps);
   const options: ConstructorParameters<typeof ManagedUpstream>[0] = {
     name: spec.name,
     kind: 'http',
@@ -175,7 +227,14 @@ export function createMcpUpstream(spec: McpStdioSpec | McpHttpSpec, deps: (Stdio
     clientInfo: deps.clientInfo,
     capabilities: deps.capabilities,
     open: statelessHttpOpener(spec, log),
-    handshake: eraHandshake({ protocol, transport: 'http', probeTimeoutMs, stateless, statefulOpen: httpChannelOpener(spec, log), log }),
+    handshake: eraHandshake({
+      protocol,
+      transport: 'http',
+      probeTimeoutMs,
+      stateless,
+      statefulOpen: httpChannelOpener(spec, log),
+      log,
+    }),
     log,
   };
   if (deps.backoff) options.backoff = deps.backoff;

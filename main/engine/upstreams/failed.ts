@@ -20,7 +20,14 @@ export class FailedUpstream extends EventEmitter<UpstreamEvents> implements Upst
   }
 
   status(): UpstreamStatus {
-    return { name: this.name, kind: this.kind, state: 'failed', lastError: this.reason, restarts: 0, since: this.since };
+    return {
+      name: this.name,
+      kind: this.kind,
+      state: 'failed',
+      lastError: this.reason,
+      restarts: 0,
+      since: this.since,
+    };
   }
   info(): UpstreamInfo | undefined {
     return undefined;

@@ -29,9 +29,20 @@ const NETWORK_TEXT: Record<string, string> = {
 };
 
 /** Codes meaning no connection was ever made, so nothing we sent can have arrived. */
-const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NEVER_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
-/** The innermost error code in a fetch failure (`TypeError: fetch failed` wraps the socket error, sometimes in an AggregateError). */
+/**
+ * The innermost error code in a fetch failure (`TypeError: fetch failed` wraps the socket error, sometimes in an
+ * AggregateError).
+ */
 function networkCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
@@ -65,7 +76,9 @@ export function describeNetworkFailure(err: unknown, url: string | URL): string 
   const shown = displayUrl(url);
   if (code && /CERT|SSL|TLS/.test(code)) return `cannot connect to ${shown} (TLS certificate problem: ${code})`;
   const text = code ? (NETWORK_TEXT[code] ?? `${innermostMessage(err)}`) : innermostMessage(err);
-  return code && NEVER_CONNECTED.has(code) ? `cannot connect to ${shown} (${text})` : `lost the connection to ${shown} (${text})`;
+  return code && NEVER_CONNECTED.has(code)
+    ? `cannot connect to ${shown} (${text})`
+    : `lost the connection to ${shown} (${text})`;
 }
 
 /** An HTTP error status as a short phrase, with the server's own explanation when it gave a short one. */
@@ -73,7 +86,7 @@ export function describeHttpFailure(status: number, url: string | URL, body?: st
   let text = `HTTP ${status} from ${displayUrl(url)}`;
   const hint = bodyHint(body);
   if (hint) text += `: ${hint}`;
-  if (status === 401 || status === 403) text += ' (check the credentials in this server\'s headers)';
+  if (status === 401 || status === 403) text += " (check the credentials in this server's headers)";
   return text;
 }
 
@@ -84,7 +97,7 @@ export function bodyHint(body: string | undefined): string | undefined {
   if (trimmed === '' || trimmed.startsWith('<')) return undefined;
   try {
     const parsed = JSON.parse(trimmed) as { error?: { message?: unknown } | string; message?: unknown };
-    const message = typeof parsed.error === 'object' ? parsed.error?.message : parsed.error ?? parsed.message;
+    const message = typeof parsed.error === 'object' ? parsed.error?.message : (parsed.error ?? parsed.message);
     if (typeof message === 'string' && message !== '') return clip(message);
     return undefined;
   } catch {

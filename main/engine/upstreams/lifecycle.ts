@@ -73,7 +73,13 @@ export class UpstreamLifecycle {
   }
 
   status(): UpstreamStatus {
-    const s: UpstreamStatus = { name: this.opts.name, kind: this.opts.kind, state: this.current, restarts: this.restarts, since: this.since };
+    const s: UpstreamStatus = {
+      name: this.opts.name,
+      kind: this.opts.kind,
+      state: this.current,
+      restarts: this.restarts,
+      since: this.since,
+    };
     if (this.lastError !== undefined) s.lastError = this.lastError;
     const pid = this.opts.pid?.();
     if (pid !== undefined) s.pid = pid;
@@ -86,7 +92,9 @@ export class UpstreamLifecycle {
     return this.current === 'ready' ? this.readyInfo : undefined;
   }
 
-  /** Whether start() has anything to do (not while starting, ready or in backoff); if so the attempt count starts over. */
+  /**
+   * Whether start() has anything to do (not while starting, ready or in backoff); if so the attempt count starts over.
+   */
   begin(): boolean {
     if (this.current === 'starting' || this.current === 'ready' || this.current === 'backoff') return false;
     this.attempts = 0;
@@ -171,7 +179,12 @@ export class UpstreamLifecycle {
         reject,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(new GatewayError('upstream_unavailable', `server "${this.opts.name}" is not ready after ${timeoutMs} ms (${this.current}${this.detail()})`));
+          reject(
+            new GatewayError(
+              'upstream_unavailable',
+              `server "${this.opts.name}" is not ready after ${timeoutMs} ms (${this.current}${this.detail()})`,
+            ),
+          );
         }, timeoutMs),
       };
       this.waiters.push(waiter);

@@ -8,11 +8,26 @@
  */
 import { EventEmitter } from 'node:events';
 import { GatewayError, RpcCode, errorMessage } from '../protocol/errors.ts';
-import { isNotification, isRequest, notification, type JsonRpcMessage, type JsonRpcNotification, type Params } from '../protocol/jsonrpc.ts';
+import {
+  isNotification,
+  isRequest,
+  notification,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type Params,
+} from '../protocol/jsonrpc.ts';
 import { OutgoingRequests, type OutgoingOptions } from '../protocol/outgoing.ts';
 import { LATEST_STATEFUL } from '../protocol/versions.ts';
 import { DEFAULT_BACKOFF, UpstreamLifecycle, type BackoffPolicy } from './lifecycle.ts';
-import type { ReplyFn, RequestOptions, Upstream, UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamStatus } from './types.ts';
+import type {
+  ReplyFn,
+  RequestOptions,
+  Upstream,
+  UpstreamEvents,
+  UpstreamInfo,
+  UpstreamKind,
+  UpstreamStatus,
+} from './types.ts';
 
 /** One live connection to a backend. */
 export interface Channel {
@@ -77,13 +92,13 @@ export interface ManagedUpstreamOptions {
   log?: (line: string) => void;
 }
 
-
 export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Upstream {
   readonly name: string;
   readonly kind: UpstreamKind;
   private readonly opts: ManagedUpstreamOptions;
   /** A connection that would not close (a process tree that would not die) is worth a line. */
-  private readonly closeFailed = (err: unknown): void => this.opts.log?.(`could not close the connection: ${errorMessage(err)}`);
+  private readonly closeFailed = (err: unknown): void =>
+    this.opts.log?.(`could not close the connection: ${errorMessage(err)}`);
   private readonly lifecycle: UpstreamLifecycle;
   private channel?: Channel;
   private outgoing?: OutgoingRequests;
@@ -96,7 +111,13 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.name = opts.name;
     this.kind = opts.kind;
     this.opts = opts;
-    this.lifecycle = new UpstreamLifecycle({ name: opts.name, kind: opts.kind, policy: opts.backoff ?? DEFAULT_BACKOFF, events: this, pid: () => this.channel?.pid });
+    this.lifecycle = new UpstreamLifecycle({
+      name: opts.name,
+      kind: opts.kind,
+      policy: opts.backoff ?? DEFAULT_BACKOFF,
+      events: this,
+      pid: () => this.channel?.pid,
+    });
   }
 
   status(): UpstreamStatus {
@@ -126,8 +147,14 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     if (channel) await channel.close().catch(this.closeFailed);
   }
 
-  async request(method: string, params: Params | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
-    const req: { signal?: AbortSignal; timeoutMs?: number } = { timeoutMs: options.timeoutMs ?? this.opts.requestTimeoutMs };
+  async request(
+    method: string,
+    params: Params | undefined,
+    options: RequestOptions = {},
+  ): Promise<Record<string, unknown>> {
+    const req: { signal?: AbortSignal; timeoutMs?: number } = {
+      timeoutMs: options.timeoutMs ?? this.opts.requestTimeoutMs,
+    };
     if (options.signal) req.signal = options.signal;
     for (let attempt = 0; ; attempt++) {
       if (this.lifecycle.state !== 'ready') await this.whenReady(this.opts.startupTimeoutMs);
@@ -184,8 +211,12 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         startupTimeoutMs: this.opts.startupTimeoutMs,
         clientInfo: this.opts.clientInfo,
         capabilities: this.opts.capabilities,
-        get channel() { return live().channel; },
-        get outgoing() { return live().outgoing; },
+        get channel() {
+          return live().channel;
+        },
+        get outgoing() {
+          return live().outgoing;
+        },
         reopen: async (open) => {
           if (!current()) throw this.lifecycle.unavailable();
           const old = this.channel;
@@ -199,7 +230,9 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
           if (!current()) throw this.lifecycle.unavailable();
         },
         current,
-        emit: (message) => { if (current()) this.emitNotification(message); },
+        emit: (message) => {
+          if (current()) this.emitNotification(message);
+        },
       };
       const session = await (this.opts.handshake ?? statefulHandshake)(ctx);
       if (!current()) {
@@ -226,8 +259,12 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   /** Opens a channel for `generation` and gives it a fresh table of outgoing requests. */
   private async openChannel(generation: number, open: Opener): Promise<void> {
     const channel = await open({
-      onMessage: (m) => { if (generation === this.generation) this.onMessage(m); },
-      onClose: (reason) => { if (generation === this.generation) this.onLost(reason); },
+      onMessage: (m) => {
+        if (generation === this.generation) this.onMessage(m);
+      },
+      onClose: (reason) => {
+        if (generation === this.generation) this.onLost(reason);
+      },
     });
     if (generation !== this.generation) {
       await channel.close();
@@ -271,20 +308,31 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         if (replied || !channel || channel !== this.channel) return;
         replied = true;
         try {
-          channel.send('error' in r ? { jsonrpc: '2.0', id: message.id, error: r.error } : { jsonrpc: '2.0', id: message.id, result: r.result });
+          channel.send(
+            'error' in r
+              ? { jsonrpc: '2.0', id: message.id, error: r.error }
+              : { jsonrpc: '2.0', id: message.id, result: r.result },
+          );
         } catch {
           // Connection lost while the client was answering: nothing to deliver to.
         }
       };
       if (message.method === 'ping') return reply({ result: {} });
       if (this.listenerCount('request') === 0) {
-        return reply({ error: { code: RpcCode.MethodNotFound, message: `Switchboard cannot answer ${message.method}` } });
+        return reply({
+          error: { code: RpcCode.MethodNotFound, message: `Switchboard cannot answer ${message.method}` },
+        });
       }
       // Whatever a backend sends must never take the gateway down.
       try {
         this.emit('request', message, reply);
       } catch (err) {
-        reply({ error: { code: RpcCode.InternalError, message: `Switchboard failed to route ${message.method}: ${errorMessage(err)}` } });
+        reply({
+          error: {
+            code: RpcCode.InternalError,
+            message: `Switchboard failed to route ${message.method}: ${errorMessage(err)}`,
+          },
+        });
       }
       return;
     }
@@ -306,16 +354,19 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       this.opts.log?.(`dropped a ${message.method} notification that could not be routed: ${errorMessage(err)}`);
     }
   }
-
 }
 
 /** The stateful era's handshake: `initialize`, then `notifications/initialized`. */
 export async function statefulHandshake(ctx: HandshakeContext): Promise<ProtocolSession> {
-  const result = await ctx.outgoing.request('initialize', {
-    protocolVersion: LATEST_STATEFUL,
-    capabilities: ctx.capabilities,
-    clientInfo: ctx.clientInfo,
-  }, { timeoutMs: ctx.startupTimeoutMs, noCancel: true });
+  const result = await ctx.outgoing.request(
+    'initialize',
+    {
+      protocolVersion: LATEST_STATEFUL,
+      capabilities: ctx.capabilities,
+      clientInfo: ctx.clientInfo,
+    },
+    { timeoutMs: ctx.startupTimeoutMs, noCancel: true },
+  );
   if (!ctx.current()) throw new GatewayError('upstream_closed', `${ctx.label} went away during initialize`);
   const info = toInfo(result);
   const { channel, outgoing } = ctx;
@@ -336,7 +387,8 @@ export async function statefulHandshake(ctx: HandshakeContext): Promise<Protocol
 function toInfo(result: Record<string, unknown>): UpstreamInfo {
   const protocolVersion = result.protocolVersion;
   const serverInfo = result.serverInfo as UpstreamInfo['serverInfo'] | undefined;
-  if (typeof protocolVersion !== 'string') throw new GatewayError('upstream_protocol', 'initialize result has no protocolVersion');
+  if (typeof protocolVersion !== 'string')
+    throw new GatewayError('upstream_protocol', 'initialize result has no protocolVersion');
   const info: UpstreamInfo = {
     protocolVersion,
     capabilities: (result.capabilities as Record<string, unknown> | undefined) ?? {},

@@ -36,7 +36,10 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the server's configured request timeout. */
   timeoutMs?: number;
-  /** The calling client's HTTP request headers, [name, value] per line (JSON handlers forward some; see handler-headers.ts). */
+  /**
+   * The calling client's HTTP request headers, [name, value] per line (JSON handlers forward some; see
+   * handler-headers.ts).
+   */
   clientHeaders?: ReadonlyArray<readonly [name: string, value: string]>;
   /** The calling client's MCP session id (JSON handlers send it as session_id). */
   sessionId?: string;
@@ -68,7 +71,10 @@ export interface Upstream extends EventEmitter<UpstreamEvents> {
   whenReady(timeoutMs: number): Promise<UpstreamInfo>;
   /** Stops for good; pending requests fail with upstream_closed. */
   stop(): Promise<void>;
-  /** Sends a request with a fresh upstream id. Resolves with the result; rejects with GatewayError (rpc set for a backend error). */
+  /**
+   * Sends a request with a fresh upstream id. Resolves with the result; rejects with GatewayError (rpc set for a
+   * backend error).
+   */
   request(method: string, params: Params | undefined, options?: RequestOptions): Promise<Record<string, unknown>>;
   notify(method: string, params?: Params): void;
 }

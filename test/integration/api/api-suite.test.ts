@@ -8,9 +8,22 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { GatewayApiError, type GatewayEventMap, type GatewayEventName, type Question } from '../../../preload/contract/index.ts';
+import {
+  GatewayApiError,
+  type GatewayEventMap,
+  type GatewayEventName,
+  type Question,
+} from '../../../preload/contract/index.ts';
 import { httpApi, ipcApi, type ApiClient, type BoundClient } from '../../helpers/api-clients.ts';
-import { fixtureServer, httpClient as mcpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  fixtureServer,
+  httpClient as mcpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const BINDINGS = { http: httpApi, ipc: ipcApi } as const;
 
@@ -33,7 +46,9 @@ afterAll(async () => {
 });
 
 /** What a caller can see of a failure. */
-async function failure(call: Promise<unknown>): Promise<{ name: string; code: string; message: string; field?: string }> {
+async function failure(
+  call: Promise<unknown>,
+): Promise<{ name: string; code: string; message: string; field?: string }> {
   const err = await call.then(
     () => {
       throw new Error('expected the call to fail');
@@ -52,7 +67,8 @@ function collect<E extends GatewayEventName>(client: ApiClient, event: E) {
   return {
     seen,
     stop,
-    next: (match: (payload: GatewayEventMap[E]) => boolean, what: string) => waitFor(() => seen.find(match), 10_000, `a "${event}" event: ${what}`),
+    next: (match: (payload: GatewayEventMap[E]) => boolean, what: string) =>
+      waitFor(() => seen.find(match), 10_000, `a "${event}" event: ${what}`),
   };
 }
 
@@ -64,7 +80,11 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     bound = await BINDINGS[binding](gateway);
     api = bound.client;
     // Tests of the other binding restart servers: start from all ready, with their catalogs.
-    await waitFor(async () => (await api.listServers()).every((s) => s.state === 'ready' && s.toolCount > 0), 20_000, 'every server ready with its tools');
+    await waitFor(
+      async () => (await api.listServers()).every((s) => s.state === 'ready' && s.toolCount > 0),
+      20_000,
+      'every server ready with its tools',
+    );
   });
   afterAll(() => bound?.close());
 
@@ -85,7 +105,16 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
 
   it('lists the merged tools, or one server’s', async () => {
     const all = await api.listTools();
-    expect(all).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'fx__echo', server: 'fx', originalName: 'echo', description: 'Echo a message' })]));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'fx__echo',
+          server: 'fx',
+          originalName: 'echo',
+          description: 'Echo a message',
+        }),
+      ]),
+    );
     const other = await api.listTools('other');
     expect(other.length).toBeGreaterThan(0);
     expect(other.every((t) => t.server === 'other' && t.name.startsWith('other__'))).toBe(true);
@@ -94,11 +123,27 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
 
   it('refuses bad arguments before anything runs, naming the argument', async () => {
     const untyped = api as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    expect(await failure(untyped.restartServer!())).toEqual({ name: 'GatewayApiError', code: 'invalid_request', message: 'restartServer takes 1 argument (name), got 0' });
-    expect(await failure(untyped.restartServer!(42))).toEqual({ name: 'GatewayApiError', code: 'invalid_request', field: 'name', message: 'restartServer: "name" Invalid input: expected string, received number' });
+    expect(await failure(untyped.restartServer!())).toEqual({
+      name: 'GatewayApiError',
+      code: 'invalid_request',
+      message: 'restartServer takes 1 argument (name), got 0',
+    });
+    expect(await failure(untyped.restartServer!(42))).toEqual({
+      name: 'GatewayApiError',
+      code: 'invalid_request',
+      field: 'name',
+      message: 'restartServer: "name" Invalid input: expected string, received number',
+    });
     expect(await failure(untyped.restartServer!(''))).toMatchObject({ code: 'invalid_request', field: 'name' });
-    expect(await failure(untyped.getServerLog!('x'.repeat(300)))).toMatchObject({ code: 'invalid_request', field: 'name' });
-    expect(await failure(untyped.listTools!('fx', 'other'))).toEqual({ name: 'GatewayApiError', code: 'invalid_request', message: 'listTools takes 0 to 1 arguments (server), got 2' });
+    expect(await failure(untyped.getServerLog!('x'.repeat(300)))).toMatchObject({
+      code: 'invalid_request',
+      field: 'name',
+    });
+    expect(await failure(untyped.listTools!('fx', 'other'))).toEqual({
+      name: 'GatewayApiError',
+      code: 'invalid_request',
+      message: 'listTools takes 0 to 1 arguments (server), got 2',
+    });
     expect(await failure(untyped.answerQuestion!('some-id', 'yes'))).toEqual({
       name: 'GatewayApiError',
       code: 'invalid_request',
@@ -110,7 +155,11 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
   });
 
   it('passes the engine’s errors through with their code', async () => {
-    expect(await failure(api.restartServer('nope'))).toEqual({ name: 'GatewayApiError', code: 'not_found', message: `no server named "nope" in ${configPath} (known: fx, other)` });
+    expect(await failure(api.restartServer('nope'))).toEqual({
+      name: 'GatewayApiError',
+      code: 'not_found',
+      message: `no server named "nope" in ${configPath} (known: fx, other)`,
+    });
     expect(await failure(api.answerQuestion('no-such-question', { action: 'decline' }))).toEqual({
       name: 'GatewayApiError',
       code: 'not_found',
@@ -123,7 +172,10 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     const events = collect(api, 'servers');
     try {
       await api.restartServer('other');
-      const after = await events.next((list) => list.some((s) => s.name === 'other' && s.state === 'ready' && s.pid !== before.pid), 'other ready in a new process');
+      const after = await events.next(
+        (list) => list.some((s) => s.name === 'other' && s.state === 'ready' && s.pid !== before.pid),
+        'other ready in a new process',
+      );
       expect(after.find((s) => s.name === 'fx')).toMatchObject({ state: 'ready' });
       expect(events.seen.some((list) => list.some((s) => s.name === 'other' && s.state !== 'ready'))).toBe(true);
     } finally {
@@ -138,15 +190,26 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     try {
       const call = client.callTool({ name: 'fx__ask', arguments: {} });
       const pushed = await added.next((q) => q.server === 'fx', 'the question from fx');
-      expect(pushed).toMatchObject({ kind: 'elicitation', mode: 'form', message: 'What is your name?', client: { name: 'test-client', version: '1.0.0' } });
+      expect(pushed).toMatchObject({
+        kind: 'elicitation',
+        mode: 'form',
+        message: 'What is your name?',
+        client: { name: 'test-client', version: '1.0.0' },
+      });
       expect(pushed.reason).toMatch(/does not support elicitation/);
       const listed: Question[] = await api.listQuestions();
       expect(listed).toEqual([pushed]);
-      expect(await failure(api.answerQuestion(pushed.id, { action: 'accept', content: { name: 42 } }))).toMatchObject({ code: 'invalid_request', field: 'name' });
+      expect(await failure(api.answerQuestion(pushed.id, { action: 'accept', content: { name: 42 } }))).toMatchObject({
+        code: 'invalid_request',
+        field: 'name',
+      });
       expect(await api.listQuestions()).toHaveLength(1);
       await api.answerQuestion(pushed.id, { action: 'accept', content: { name: 'Grace' } });
       expect(textOf(await call)).toBe('hello Grace');
-      expect(await ended.next((e) => e.id === pushed.id, 'the question ended')).toEqual({ id: pushed.id, outcome: 'answered' });
+      expect(await ended.next((e) => e.id === pushed.id, 'the question ended')).toEqual({
+        id: pushed.id,
+        outcome: 'answered',
+      });
       expect(await api.listQuestions()).toEqual([]);
     } finally {
       added.stop();
@@ -162,7 +225,9 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
       await writeFile(configPath, '{ "mcpServers": { "fx": { "command": 42 } } }');
       await gateway.reload();
       const problem = await problems.next(() => true, 'the broken config');
-      expect(problem.issues).toEqual([expect.objectContaining({ file: configPath, line: 1, path: 'mcpServers.fx.command' })]);
+      expect(problem.issues).toEqual([
+        expect.objectContaining({ file: configPath, line: 1, path: 'mcpServers.fx.command' }),
+      ]);
       const broken = await statuses.next((s) => s.configError !== undefined, 'a status with the error');
       expect(broken.configError).toBe(problem.message);
       expect((await api.getStatus()).configError).toBe(problem.message);
@@ -207,16 +272,25 @@ describe('both bindings', () => {
   it('give the same results and the same errors for the same calls', async () => {
     const http = await httpApi(gateway);
     const ipc = await ipcApi(gateway);
-    await waitFor(async () => (await http.client.listServers()).every((s) => s.state === 'ready' && s.toolCount > 0), 20_000, 'every server ready with its tools');
+    await waitFor(
+      async () => (await http.client.listServers()).every((s) => s.state === 'ready' && s.toolCount > 0),
+      20_000,
+      'every server ready with its tools',
+    );
     try {
       for (const call of [
         (api: ApiClient) => api.getStatus(),
         (api: ApiClient) => api.listTools('fx'),
         (api: ApiClient) => api.getServerLog('fx'),
         (api: ApiClient) => api.restartServer('nope'),
-        (api: ApiClient) => (api as unknown as { getServerLog(n: unknown): Promise<unknown> }).getServerLog({ name: 'fx' }),
+        (api: ApiClient) =>
+          (api as unknown as { getServerLog(n: unknown): Promise<unknown> }).getServerLog({ name: 'fx' }),
       ]) {
-        const outcome = (api: ApiClient) => call(api).then((result) => ({ result }), (error: GatewayApiError) => ({ error: { ...error.toJSON(), name: error.name } }));
+        const outcome = (api: ApiClient) =>
+          call(api).then(
+            (result) => ({ result }),
+            (error: GatewayApiError) => ({ error: { ...error.toJSON(), name: error.name } }),
+          );
         expect(await outcome(http.client)).toEqual(await outcome(ipc.client));
       }
     } finally {

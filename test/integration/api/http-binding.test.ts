@@ -74,16 +74,44 @@ describe('the control API over HTTP (/api)', () => {
   let base: string;
   const auth = { authorization: `Bearer ${TOKEN}` };
   const get = (path: string, headers: Record<string, string> = auth) => fetch(`${base}${path}`, { headers });
-  const post = (path: string, body: unknown, headers: Record<string, string> = { ...auth, 'content-type': 'application/json' }) =>
+  const post = (
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = { ...auth, 'content-type': 'application/json' },
+  ) =>
     fetch(`${base}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   /** A question as a server would put it, straight to the gateway's broker. */
-  const ask = (schema: Record<string, unknown> = { type: 'object', properties: { repo: { type: 'string' }, private: { type: 'boolean' } }, required: ['repo'] }) =>
-    gateway.questions.ask({ server: 'fx', method: 'elicitation/create', params: { message: 'Which repository?', requestedSchema: schema }, client: { name: 'Zed' }, reason: 'the client (Zed) does not support elicitation' }, { timeoutMs: 60_000 });
+  const ask = (
+    schema: Record<string, unknown> = {
+      type: 'object',
+      properties: { repo: { type: 'string' }, private: { type: 'boolean' } },
+      required: ['repo'],
+    },
+  ) =>
+    gateway.questions.ask(
+      {
+        server: 'fx',
+        method: 'elicitation/create',
+        params: { message: 'Which repository?', requestedSchema: schema },
+        client: { name: 'Zed' },
+        reason: 'the client (Zed) does not support elicitation',
+      },
+      { timeoutMs: 60_000 },
+    );
 
   beforeAll(async () => {
     dir = await tempDir();
-    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }), { http: false });
-    routes = createApiRoutes({ dispatch: gateway.dispatch, events: gateway.events, token: TOKEN, keepAliveMs: 100, maxEventStreams: 3, maxBodyBytes: 4096 });
+    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }), {
+      http: false,
+    });
+    routes = createApiRoutes({
+      dispatch: gateway.dispatch,
+      events: gateway.events,
+      token: TOKEN,
+      keepAliveMs: 100,
+      maxEventStreams: 3,
+      maxBodyBytes: 4096,
+    });
     listener = await listenApi(routes);
     base = `http://127.0.0.1:${listener.port}`;
     await gateway.upstream('fx')!.whenReady(20_000);
@@ -110,7 +138,9 @@ describe('the control API over HTTP (/api)', () => {
     expect(gateway.servers()[0]!.pid).toBe(before);
     const inUrl = await get(`/api/status?access_token=${TOKEN}`);
     expect(inUrl.status).toBe(400);
-    expect(((await inUrl.json()) as { error: { message: string } }).error.message).toMatch(/never put the token in the URL/);
+    expect(((await inUrl.json()) as { error: { message: string } }).error.message).toMatch(
+      /never put the token in the URL/,
+    );
     // The scheme is case-insensitive.
     expect((await get('/api/status', { authorization: `bearer ${TOKEN}` })).status).toBe(200);
   });
@@ -137,8 +167,13 @@ describe('the control API over HTTP (/api)', () => {
     expect(await empty.json()).toMatchObject({ ok: false, error: { code: 'invalid_request', field: 'server' } });
     const typo = await get('/api/tools?srv=fx');
     expect(typo.status).toBe(400);
-    expect(await typo.json()).toEqual({ ok: false, error: { code: 'invalid_request', message: 'listTools takes no query parameter "srv" (it takes server)' } });
-    expect(await (await get('/api/servers/fx/log')).json()).toEqual(expect.arrayContaining([expect.stringMatching(/ready/)]));
+    expect(await typo.json()).toEqual({
+      ok: false,
+      error: { code: 'invalid_request', message: 'listTools takes no query parameter "srv" (it takes server)' },
+    });
+    expect(await (await get('/api/servers/fx/log')).json()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/ready/)]),
+    );
   });
 
   it('POST restart: JSON only, no body or {}, 204; unknown server 404', async () => {
@@ -147,14 +182,23 @@ describe('the control API over HTTP (/api)', () => {
     const text = await post('/api/servers/fx/restart', '{}', { ...auth, 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
     expect(await text.json()).toMatchObject({ ok: false, error: { code: 'unsupported_media_type' } });
-    const form = await post('/api/servers/fx/restart', 'a=1', { ...auth, 'content-type': 'application/x-www-form-urlencoded' });
+    const form = await post('/api/servers/fx/restart', 'a=1', {
+      ...auth,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(form.status).toBe(415);
     const extra = await post('/api/servers/fx/restart', { force: true });
     expect(extra.status).toBe(400);
-    expect(await extra.json()).toEqual({ ok: false, error: { code: 'invalid_request', message: 'restartServer takes no body: send none, or {}' } });
+    expect(await extra.json()).toEqual({
+      ok: false,
+      error: { code: 'invalid_request', message: 'restartServer takes no body: send none, or {}' },
+    });
     const unknown = await post('/api/servers/nope/restart', {});
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ ok: false, error: { code: 'not_found', message: expect.stringMatching(/no server named "nope"/) } });
+    expect(await unknown.json()).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', message: expect.stringMatching(/no server named "nope"/) },
+    });
     expect((await post('/api/servers/%E0%A4%A/restart', {})).status).toBe(400);
     const wrongMethod = await get('/api/servers/fx/restart');
     expect(wrongMethod.status).toBe(405);
@@ -169,28 +213,53 @@ describe('the control API over HTTP (/api)', () => {
     expect(await big.json()).toMatchObject({ ok: false, error: { code: 'message_too_large' } });
     const broken = await post('/api/questions/abc', '{"action":');
     expect(broken.status).toBe(400);
-    expect(await broken.json()).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringMatching(/not valid JSON/) } });
+    expect(await broken.json()).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', message: expect.stringMatching(/not valid JSON/) },
+    });
   });
 
   it('unknown /api paths are 404 JSON; other paths are left to the MCP routes', async () => {
     const res = await get('/api/nope');
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ ok: false, error: { code: 'not_found', message: 'Not found: /api/nope is not a control API route' } });
+    expect(await res.json()).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'Not found: /api/nope is not a control API route' },
+    });
     const mcp = await get('/mcp');
     expect(mcp.status).toBe(404);
     expect(((await mcp.json()) as { error: string }).error).toMatch(/Unknown profile/);
     expect((await get('/apix', {})).status).toBe(404);
   });
 
-  it('answers a question: the error names the form field, a good answer resolves it (204), a second is 404', async () => {
+  it('answers a question: errors name the form field; a good answer is 204, a second 404', async () => {
     const asked = ask();
     const [question] = (await (await get('/api/questions')).json()) as Question[];
-    expect(question).toMatchObject({ server: 'fx', kind: 'elicitation', mode: 'form', message: 'Which repository?', client: { name: 'Zed' } });
-    const bad = await post(`/api/questions/${question!.id}`, { action: 'accept', content: { repo: 'sb', private: 'yes' } });
+    expect(question).toMatchObject({
+      server: 'fx',
+      kind: 'elicitation',
+      mode: 'form',
+      message: 'Which repository?',
+      client: { name: 'Zed' },
+    });
+    const bad = await post(`/api/questions/${question!.id}`, {
+      action: 'accept',
+      content: { repo: 'sb', private: 'yes' },
+    });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ ok: false, error: { code: 'invalid_request', field: 'private', message: 'field "private" must be true or false, got "yes"' } });
+    expect(await bad.json()).toEqual({
+      ok: false,
+      error: {
+        code: 'invalid_request',
+        field: 'private',
+        message: 'field "private" must be true or false, got "yes"',
+      },
+    });
     expect((await post(`/api/questions/${question!.id}`, '[]')).status).toBe(400);
-    const good = await post(`/api/questions/${question!.id}`, { action: 'accept', content: { repo: 'switchboard', private: true } });
+    const good = await post(`/api/questions/${question!.id}`, {
+      action: 'accept',
+      content: { repo: 'switchboard', private: true },
+    });
     expect(good.status).toBe(204);
     await expect(asked).resolves.toEqual({ action: 'accept', content: { repo: 'switchboard', private: true } });
     const again = await post(`/api/questions/${question!.id}`, { action: 'decline' });
@@ -204,7 +273,11 @@ describe('the control API over HTTP (/api)', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const sse = sseReader(res);
     await sse.next((e) => e.comment === 'connected');
-    expect(await sse.next((e) => e.event !== undefined)).toEqual({ id: gateway.events.lastId(), event: 'resync', data: '{}' });
+    expect(await sse.next((e) => e.event !== undefined)).toEqual({
+      id: gateway.events.lastId(),
+      event: 'resync',
+      data: '{}',
+    });
     await expect.poll(() => routes.streamCount()).toBe(1);
     const asked = ask();
     const added = await sse.next((e) => e.event === 'question-added');
@@ -242,7 +315,18 @@ describe('the control API over HTTP (/api)', () => {
   });
 
   it('the browser-side bridge reconnects its stream and misses nothing', async () => {
-    const api = createApiClient(createHttpBridge({ baseUrl: `${base}/api`, token: TOKEN, reconnect: { initialMs: 50, maxMs: 200 }, fetch: async (u, i) => { const r = await fetch(u, i); console.log('DBG', String(u), r.status, routes.streamCount()); return r; } }));
+    const api = createApiClient(
+      createHttpBridge({
+        baseUrl: `${base}/api`,
+        token: TOKEN,
+        reconnect: { initialMs: 50, maxMs: 200 },
+        fetch: async (u, i) => {
+          const r = await fetch(u, i);
+          console.log('DBG', String(u), r.status, routes.streamCount());
+          return r;
+        },
+      }),
+    );
     const added: Question[] = [];
     let resyncs = 0;
     const stops = [api.on('question-added', (q) => added.push(q)), api.on('resync', () => resyncs++)];

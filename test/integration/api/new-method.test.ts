@@ -9,7 +9,13 @@ import { z } from 'zod';
 import { createApiRoutes } from '../../../main/engine/api/http-binding.ts';
 import type { HttpListener } from '../../../main/engine/downstream/http-server.ts';
 import { GatewayError, createApiDispatcher, type Gateway } from '../../../main/engine/index.ts';
-import { GatewayApiError, METHODS, createApiClient, type GatewayApi, type MethodTable } from '../../../preload/contract/index.ts';
+import {
+  GatewayApiError,
+  METHODS,
+  createApiClient,
+  type GatewayApi,
+  type MethodTable,
+} from '../../../preload/contract/index.ts';
 import { createHttpBridge } from '../../../preload/http-bridge.ts';
 import { ipcApi, listenApi, type ApiClient } from '../../helpers/api-clients.ts';
 import { fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
@@ -40,7 +46,9 @@ describe('a method added to the table', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }), { http: false });
+    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }), {
+      http: false,
+    });
     await gateway.upstream('fx')!.whenReady(20_000);
     const api: ExtendedApi = {
       ...gateway.api,
@@ -50,10 +58,21 @@ describe('a method added to the table', () => {
         return { name, text: detail === 'long' ? `${name} is ${server.state}, ${server.kind}` : server.state };
       },
     };
-    const routes = createApiRoutes<ExtendedApi>({ dispatch: createApiDispatcher<ExtendedApi>({ api, table: TABLE }), table: TABLE, events: gateway.events, token: TOKEN });
+    const routes = createApiRoutes<ExtendedApi>({
+      dispatch: createApiDispatcher<ExtendedApi>({ api, table: TABLE }),
+      table: TABLE,
+      events: gateway.events,
+      token: TOKEN,
+    });
     listener = await listenApi(routes);
-    closers.push(() => routes.close(), () => listener.close());
-    const http = createApiClient<ExtendedApi>(createHttpBridge<ExtendedApi>({ baseUrl: `http://127.0.0.1:${listener.port}/api`, token: TOKEN, table: TABLE }), TABLE);
+    closers.push(
+      () => routes.close(),
+      () => listener.close(),
+    );
+    const http = createApiClient<ExtendedApi>(
+      createHttpBridge<ExtendedApi>({ baseUrl: `http://127.0.0.1:${listener.port}/api`, token: TOKEN, table: TABLE }),
+      TABLE,
+    );
     const ipc = await ipcApi<ExtendedApi>(gateway, { api, table: TABLE });
     closers.push(() => ipc.close());
     clients = [
@@ -77,10 +96,16 @@ describe('a method added to the table', () => {
   });
 
   it('validates its arguments and reports its errors the same way on both', async () => {
-    const untyped = (api: ApiClient<ExtendedApi>) => api as unknown as { describeServer(...args: unknown[]): Promise<unknown> };
+    const untyped = (api: ApiClient<ExtendedApi>) =>
+      api as unknown as { describeServer(...args: unknown[]): Promise<unknown> };
     for (const [binding, api] of clients) {
       const errors = await Promise.all(
-        [untyped(api).describeServer('fx', 'medium'), untyped(api).describeServer(7), untyped(api).describeServer(), api.describeServer('nope')].map((call) =>
+        [
+          untyped(api).describeServer('fx', 'medium'),
+          untyped(api).describeServer(7),
+          untyped(api).describeServer(),
+          api.describeServer('nope'),
+        ].map((call) =>
           call.then(
             () => 'resolved',
             (err: GatewayApiError) => [err.constructor.name, err.code, err.field, err.message],
@@ -88,9 +113,24 @@ describe('a method added to the table', () => {
         ),
       );
       expect(errors, binding).toEqual([
-        ['GatewayApiError', 'invalid_request', 'detail', 'describeServer: "detail" Invalid option: expected one of "short"|"long"'],
-        ['GatewayApiError', 'invalid_request', 'name', 'describeServer: "name" Invalid input: expected string, received number'],
-        ['GatewayApiError', 'invalid_request', undefined, 'describeServer takes 1 to 2 arguments (name, detail), got 0'],
+        [
+          'GatewayApiError',
+          'invalid_request',
+          'detail',
+          'describeServer: "detail" Invalid option: expected one of "short"|"long"',
+        ],
+        [
+          'GatewayApiError',
+          'invalid_request',
+          'name',
+          'describeServer: "name" Invalid input: expected string, received number',
+        ],
+        [
+          'GatewayApiError',
+          'invalid_request',
+          undefined,
+          'describeServer takes 1 to 2 arguments (name, detail), got 0',
+        ],
         ['GatewayApiError', 'not_found', undefined, 'no server named "nope"'],
       ]);
     }
@@ -104,8 +144,15 @@ describe('a method added to the table', () => {
     expect(await ok.json()).toEqual({ name: 'fx', text: 'fx is ready, stdio' });
     const missing = await fetch(`${base}/servers/nope/describe`, { headers: auth });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ ok: false, error: { code: 'not_found', message: 'no server named "nope"' } });
-    const wrongMethod = await fetch(`${base}/servers/fx/describe`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+    expect(await missing.json()).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'no server named "nope"' },
+    });
+    const wrongMethod = await fetch(`${base}/servers/fx/describe`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET');
   });

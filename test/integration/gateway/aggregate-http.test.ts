@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { EVERYTHING, FILESYSTEM, MEMORY, NODE, httpClient, startGateway, tempDir, textOf, writeConfig } from '../../helpers/gateway.ts';
+import {
+  EVERYTHING,
+  FILESYSTEM,
+  MEMORY,
+  NODE,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 describe('three reference servers behind one gateway, over Streamable HTTP', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -28,7 +38,7 @@ describe('three reference servers behind one gateway, over Streamable HTTP', () 
     await dir?.cleanup();
   });
 
-  it('lists every server\'s tools under namespaced, valid names', async () => {
+  it("lists every server's tools under namespaced, valid names", async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
     expect(names).toContain('everything__echo');
@@ -39,8 +49,13 @@ describe('three reference servers behind one gateway, over Streamable HTTP', () 
   });
 
   it('routes calls to the right server and returns their results', async () => {
-    expect(textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'hi there' } }))).toBe('Echo: hi there');
-    await client.callTool({ name: 'memory__create_entities', arguments: { entities: [{ name: 'Ada', entityType: 'person', observations: ['wrote the first program'] }] } });
+    expect(textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'hi there' } }))).toBe(
+      'Echo: hi there',
+    );
+    await client.callTool({
+      name: 'memory__create_entities',
+      arguments: { entities: [{ name: 'Ada', entityType: 'person', observations: ['wrote the first program'] }] },
+    });
     const graph = await client.callTool({ name: 'memory__read_graph', arguments: {} });
     expect(textOf(graph)).toContain('wrote the first program');
     const dirs = await client.callTool({ name: 'files__list_allowed_directories', arguments: {} });
@@ -74,8 +89,12 @@ describe('three reference servers behind one gateway, over Streamable HTTP', () 
   });
 
   it('answers an unknown tool with a clear error and keeps the session', async () => {
-    await expect(client.callTool({ name: 'nope__missing', arguments: {} })).rejects.toThrow(/Unknown tool: nope__missing/);
-    expect(textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'still here' } }))).toBe('Echo: still here');
+    await expect(client.callTool({ name: 'nope__missing', arguments: {} })).rejects.toThrow(
+      /Unknown tool: nope__missing/,
+    );
+    expect(textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'still here' } }))).toBe(
+      'Echo: still here',
+    );
   });
 
   it('serves old clients over the legacy SSE transport', async () => {
@@ -84,7 +103,9 @@ describe('three reference servers behind one gateway, over Streamable HTTP', () 
     try {
       const { tools } = await legacy.listTools();
       expect(tools.map((t) => t.name)).toContain('memory__read_graph');
-      expect(textOf(await legacy.callTool({ name: 'everything__echo', arguments: { message: 'old' } }))).toBe('Echo: old');
+      expect(textOf(await legacy.callTool({ name: 'everything__echo', arguments: { message: 'old' } }))).toBe(
+        'Echo: old',
+      );
     } finally {
       await legacy.close();
     }

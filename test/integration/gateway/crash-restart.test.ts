@@ -14,14 +14,16 @@ describe('a crashing server', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    gateway = await startGateway(await writeConfig(dir.dir, {
-      mcpServers: {
-        fx: fixtureServer('fx'),
-        steady: fixtureServer('steady'),
-        broken: fixtureServer('broken', { FIXTURE_FAIL_START: '1' }),
-        missing: { command: 'definitely-not-a-command-xyz' },
-      },
-    }));
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: {
+          fx: fixtureServer('fx'),
+          steady: fixtureServer('steady'),
+          broken: fixtureServer('broken', { FIXTURE_FAIL_START: '1' }),
+          missing: { command: 'definitely-not-a-command-xyz' },
+        },
+      }),
+    );
     client = await httpClient(gateway.httpUrl()!);
   });
   afterAll(async () => {
@@ -33,8 +35,14 @@ describe('a crashing server', () => {
   it('fails only the call in flight, restarts, and serves the next call from a new process', async () => {
     const before = pidOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'a' } }));
     const steadyPid = pidOf(await client.callTool({ name: 'steady__echo', arguments: { message: 'a' } }));
-    await expect(client.callTool({ name: 'fx__crash', arguments: {} })).rejects.toThrow(/server "fx" exited with code 7.*crashing on purpose/);
-    await waitFor(() => gateway.servers().find((s) => s.name === 'fx')?.state === 'ready', 10_000, 'fx to be ready again');
+    await expect(client.callTool({ name: 'fx__crash', arguments: {} })).rejects.toThrow(
+      /server "fx" exited with code 7.*crashing on purpose/,
+    );
+    await waitFor(
+      () => gateway.servers().find((s) => s.name === 'fx')?.state === 'ready',
+      10_000,
+      'fx to be ready again',
+    );
     const after = pidOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'b' } }));
     expect(after).not.toBe(before);
     expect(gateway.servers().find((s) => s.name === 'fx')?.restarts).toBe(1);
@@ -43,9 +51,17 @@ describe('a crashing server', () => {
   });
 
   it('gives up on a server that never starts and says why', async () => {
-    const broken = await waitFor(() => gateway.servers().find((s) => s.name === 'broken' && s.state === 'failed'), 15_000, 'broken to fail');
+    const broken = await waitFor(
+      () => gateway.servers().find((s) => s.name === 'broken' && s.state === 'failed'),
+      15_000,
+      'broken to fail',
+    );
     expect(broken.lastError).toMatch(/exited with code 3.*refusing to start/);
-    const missing = await waitFor(() => gateway.servers().find((s) => s.name === 'missing' && s.state === 'failed'), 15_000, 'missing to fail');
+    const missing = await waitFor(
+      () => gateway.servers().find((s) => s.name === 'missing' && s.state === 'failed'),
+      15_000,
+      'missing to fail',
+    );
     expect(missing.lastError).toMatch(/command "definitely-not-a-command-xyz" not found/);
   });
 

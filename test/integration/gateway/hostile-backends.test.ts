@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import path from 'node:path';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { NODE, ROOT, fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  NODE,
+  ROOT,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 import { rawSession } from '../../helpers/raw-http.ts';
 import { statelessPost } from '../../helpers/stateless.ts';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -16,7 +26,11 @@ describe('misbehaving backends and clients', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { hostile: { command: NODE, args: [HOSTILE] }, fx: fixtureServer('fx') } }));
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { hostile: { command: NODE, args: [HOSTILE] }, fx: fixtureServer('fx') },
+      }),
+    );
     client = await httpClient(gateway.httpUrl()!);
   });
   afterAll(async () => {
@@ -25,14 +39,16 @@ describe('misbehaving backends and clients', () => {
     await dir?.cleanup();
   });
 
-  it('skips junk list entries without losing anyone\'s tools', async () => {
+  it("skips junk list entries without losing anyone's tools", async () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['hostile__poke', 'hostile__bye', 'fx__echo']));
   });
 
   it('survives notifications named like object internals and ignores progress it did not ask for', async () => {
     const progress: unknown[] = [];
-    const slow = client.callTool({ name: 'fx__slow', arguments: { steps: 3, delayMs: 100 } }, undefined, { onprogress: (p) => progress.push(p) });
+    const slow = client.callTool({ name: 'fx__slow', arguments: { steps: 3, delayMs: 100 } }, undefined, {
+      onprogress: (p) => progress.push(p),
+    });
     expect(textOf(await client.callTool({ name: 'hostile__poke', arguments: {} }))).toBe('poked');
     await slow;
     // fx's own three progress reports, none of the injected ones.
@@ -54,16 +70,40 @@ describe('misbehaving backends and clients', () => {
     }
   });
 
-  it('passes an upstream\'s own input_required through to a stateless client untouched', async () => {
-    const first = await statelessPost(gateway.httpUrl()!, 'tools/call', { name: 'hostile__book', arguments: {} }, { capabilities: { elicitation: {} } });
-    expect(first.body.result).toMatchObject({ resultType: 'input_required', requestState: 'booking-1', inputRequests: { seat: { method: 'elicitation/create' } } });
-    const second = await statelessPost(gateway.httpUrl()!, 'tools/call', { name: 'hostile__book', arguments: {}, requestState: 'booking-1', inputResponses: { seat: { action: 'decline' } } }, { capabilities: { elicitation: {} } });
+  it("passes an upstream's own input_required through to a stateless client untouched", async () => {
+    const first = await statelessPost(
+      gateway.httpUrl()!,
+      'tools/call',
+      { name: 'hostile__book', arguments: {} },
+      { capabilities: { elicitation: {} } },
+    );
+    expect(first.body.result).toMatchObject({
+      resultType: 'input_required',
+      requestState: 'booking-1',
+      inputRequests: { seat: { method: 'elicitation/create' } },
+    });
+    const second = await statelessPost(
+      gateway.httpUrl()!,
+      'tools/call',
+      {
+        name: 'hostile__book',
+        arguments: {},
+        requestState: 'booking-1',
+        inputResponses: { seat: { action: 'decline' } },
+      },
+      { capabilities: { elicitation: {} } },
+    );
     expect(textOf(second.body.result)).toBe('not booked (decline)');
   });
 
   it('frees a request id the client cancelled, and ends its stream', async () => {
     const s = await rawSession(gateway.httpUrl()!);
-    const pending = s.post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'fx__slow', arguments: { steps: 50, delayMs: 50 } } });
+    const pending = s.post({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'fx__slow', arguments: { steps: 50, delayMs: 50 } },
+    });
     await new Promise((r) => setTimeout(r, 150));
     await s.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2, reason: 'stop' } });
     const ended = await pending;
@@ -74,7 +114,11 @@ describe('misbehaving backends and clients', () => {
 
   it('sends headers again when a client reopens its GET stream', async () => {
     const s = await rawSession(gateway.httpUrl()!);
-    const open = () => fetch(gateway.httpUrl()!, { headers: { accept: 'text/event-stream', 'mcp-session-id': s.sessionId }, signal: AbortSignal.timeout(3000) });
+    const open = () =>
+      fetch(gateway.httpUrl()!, {
+        headers: { accept: 'text/event-stream', 'mcp-session-id': s.sessionId },
+        signal: AbortSignal.timeout(3000),
+      });
     const first = await open();
     expect(first.headers.get('content-type')).toBe('text/event-stream');
     await first.body!.cancel();
@@ -84,30 +128,42 @@ describe('misbehaving backends and clients', () => {
     expect(second.headers.get('content-type')).toBe('text/event-stream');
     await second.body!.cancel();
   });
-  it("a server flooding stderr costs the app's event stream at most its live limit, and the gateway stays responsive", async () => {
-    const live: string[] = [];
-    const notes: string[] = [];
-    const stop = gateway.events.on('log', (line) => {
-      if (line.server !== 'fx') return;
-      if (line.source === 'stderr') live.push(line.text);
-      else notes.push(line.text);
-    });
-    try {
-      expect(textOf(await client.callTool({ name: 'fx__stderr', arguments: { text: 'flood', times: 20_000 } }))).toBe('printed 20000');
-      // Calls still go through while the flood is read.
-      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'still here' } }))).toBe('still here');
-      // Every line is either shown live or counted in a note, and few are shown.
-      const held = () => notes.reduce((sum, n) => sum + Number(/^(\d+) more stderr lines/.exec(n)?.[1] ?? 0), 0);
-      await waitFor(() => live.filter((l) => l.startsWith('flood')).length + held() === 20_000, 5000, 'every line shown or counted');
-      expect(live.length).toBeLessThanOrEqual(3 * 200);
-      // The server's own log keeps a bounded tail, ending with the last line.
-      const log = await gateway.api.getServerLog('fx');
-      expect(log.length).toBeLessThanOrEqual(600);
-      expect(log).toContain('flood 20000');
-    } finally {
-      stop();
-    }
-  });
+  it(
+    "a server flooding stderr costs the app's event stream at " +
+      'most its live limit, and the gateway stays responsive',
+    async () => {
+      const live: string[] = [];
+      const notes: string[] = [];
+      const stop = gateway.events.on('log', (line) => {
+        if (line.server !== 'fx') return;
+        if (line.source === 'stderr') live.push(line.text);
+        else notes.push(line.text);
+      });
+      try {
+        expect(textOf(await client.callTool({ name: 'fx__stderr', arguments: { text: 'flood', times: 20_000 } }))).toBe(
+          'printed 20000',
+        );
+        // Calls still go through while the flood is read.
+        expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'still here' } }))).toBe(
+          'still here',
+        );
+        // Every line is either shown live or counted in a note, and few are shown.
+        const held = () => notes.reduce((sum, n) => sum + Number(/^(\d+) more stderr lines/.exec(n)?.[1] ?? 0), 0);
+        await waitFor(
+          () => live.filter((l) => l.startsWith('flood')).length + held() === 20_000,
+          5000,
+          'every line shown or counted',
+        );
+        expect(live.length).toBeLessThanOrEqual(3 * 200);
+        // The server's own log keeps a bounded tail, ending with the last line.
+        const log = await gateway.api.getServerLog('fx');
+        expect(log.length).toBeLessThanOrEqual(600);
+        expect(log).toContain('flood 20000');
+      } finally {
+        stop();
+      }
+    },
+  );
 
   // Last: each round ends the server's process, and later tests would race its restart.
   it('delivers the last response of a server that exits right after writing it', async () => {
@@ -116,7 +172,11 @@ describe('misbehaving backends and clients', () => {
     // Three rounds: more would count as a crash loop (the test backoff gives up after four).
     for (let i = 0; i < 3; i++) {
       // Each call ends the process; wait for the gateway to have restarted it.
-      await waitFor(() => restarts() === before + i && gateway.servers().find((s) => s.name === 'hostile')?.state === 'ready', 10_000, 'hostile restarted');
+      await waitFor(
+        () => restarts() === before + i && gateway.servers().find((s) => s.name === 'hostile')?.state === 'ready',
+        10_000,
+        'hostile restarted',
+      );
       const result = await client.callTool({ name: 'hostile__bye', arguments: {} });
       expect(textOf(result).length).toBe(200_000);
     }

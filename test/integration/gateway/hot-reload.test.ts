@@ -39,8 +39,18 @@ describe('editing the config file while running', () => {
     const pidOne = gateway.servers().find((s) => s.name === 'one')!.pid;
     const pidTwo = gateway.servers().find((s) => s.name === 'two')!.pid;
     const seen = listChanged;
-    await save({ mcpServers: { one: fixtureServer('one'), two: fixtureServer('two', { EXTRA: 'changed' }), three: fixtureServer('three') } });
-    await waitFor(async () => (await client.listTools()).tools.some((t) => t.name === 'three__echo'), 15_000, 'three__echo to appear');
+    await save({
+      mcpServers: {
+        one: fixtureServer('one'),
+        two: fixtureServer('two', { EXTRA: 'changed' }),
+        three: fixtureServer('three'),
+      },
+    });
+    await waitFor(
+      async () => (await client.listTools()).tools.some((t) => t.name === 'three__echo'),
+      15_000,
+      'three__echo to appear',
+    );
     expect(gateway.servers().find((s) => s.name === 'one')!.pid).toBe(pidOne);
     await waitFor(() => gateway.servers().find((s) => s.name === 'two')?.state === 'ready', 10_000, 'two restarted');
     expect(gateway.servers().find((s) => s.name === 'two')!.pid).not.toBe(pidTwo);
@@ -49,8 +59,17 @@ describe('editing the config file while running', () => {
 
   it('removes a server that was deleted from the file', async () => {
     await save({ mcpServers: { one: fixtureServer('one'), three: fixtureServer('three') } });
-    await waitFor(async () => !(await client.listTools()).tools.some((t) => t.name.startsWith('two__')), 15_000, 'two__ tools to disappear');
-    expect(gateway.servers().map((s) => s.name).sort()).toEqual(['one', 'three']);
+    await waitFor(
+      async () => !(await client.listTools()).tools.some((t) => t.name.startsWith('two__')),
+      15_000,
+      'two__ tools to disappear',
+    );
+    expect(
+      gateway
+        .servers()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['one', 'three']);
   });
 
   it('keeps running the last good config when an edit is invalid, and reports where the problem is', async () => {
@@ -64,6 +83,8 @@ describe('editing the config file while running', () => {
     expect(gateway.configError()).toBeDefined();
     expect(gateway.servers().find((s) => s.name === 'one')!.pid).toBe(pidOne);
     const result = await client.callTool({ name: 'one__echo', arguments: { message: 'still serving' } });
-    expect((result as unknown as { structuredContent: { message: string } }).structuredContent.message).toBe("still serving");
+    expect((result as unknown as { structuredContent: { message: string } }).structuredContent.message).toBe(
+      'still serving',
+    );
   });
 });

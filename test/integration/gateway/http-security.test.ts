@@ -4,10 +4,19 @@ import type { Gateway } from '../../../main/engine/index.ts';
 import { fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 import { JSON_HEADERS, rawSession, readRpc } from '../../helpers/raw-http.ts';
 
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+});
 
 /** fetch() will not let us forge Host, so this uses node:http directly. */
-function rawPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+function rawPost(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers }, (res) => {
       let text = '';
@@ -26,11 +35,13 @@ describe('HTTP listener security', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    gateway = await startGateway(await writeConfig(dir.dir, {
-      mcpServers: { fx: fixtureServer('fx') },
-      listen: { http: { port: 0, allowedOrigins: ['https://app.example'] } },
-      limits: { maxRequestBytes: 64 * 1024 },
-    }));
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { fx: fixtureServer('fx') },
+        listen: { http: { port: 0, allowedOrigins: ['https://app.example'] } },
+        limits: { maxRequestBytes: 64 * 1024 },
+      }),
+    );
     url = gateway.httpUrl()!;
   });
   afterAll(async () => {
@@ -52,28 +63,50 @@ describe('HTTP listener security', () => {
   });
 
   it('refuses a web page Origin that is not allowed, accepts an allowed one', async () => {
-    const bad = await fetch(url, { method: 'POST', headers: { ...JSON_HEADERS, origin: 'https://evil.example' }, body: INIT });
+    const bad = await fetch(url, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, origin: 'https://evil.example' },
+      body: INIT,
+    });
     expect(bad.status).toBe(403);
     expect(((await bad.json()) as { error: string }).error).toMatch(/Origin "https:\/\/evil.example" is not allowed/);
-    const good = await fetch(url, { method: 'POST', headers: { ...JSON_HEADERS, origin: 'https://app.example' }, body: INIT });
+    const good = await fetch(url, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, origin: 'https://app.example' },
+      body: INIT,
+    });
     expect(good.status).toBe(200);
     expect(good.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('refuses CORS-simple bodies (text/plain, forms) with 415 before parsing', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': type, accept: JSON_HEADERS.accept }, body: INIT });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': type, accept: JSON_HEADERS.accept },
+        body: INIT,
+      });
       expect(res.status).toBe(415);
     }
   });
 
   it('refuses an oversized body with 413 and a JSON-RPC error, and the session lives on', async () => {
     const s = await rawSession(url);
-    const big = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'fx__echo', arguments: { message: 'x'.repeat(100 * 1024) } } });
+    const big = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'tools/call',
+      params: { name: 'fx__echo', arguments: { message: 'x'.repeat(100 * 1024) } },
+    });
     const res = await s.post(big);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/over the 65536-byte limit/);
-    const ok = await s.call({ jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'fx__echo', arguments: { message: 'small' } } });
+    const ok = await s.call({
+      jsonrpc: '2.0',
+      id: 6,
+      method: 'tools/call',
+      params: { name: 'fx__echo', arguments: { message: 'small' } },
+    });
     expect((ok.result as { structuredContent: { message: string } }).structuredContent.message).toBe('small');
   });
 
@@ -89,13 +122,24 @@ describe('HTTP listener security', () => {
     expect((ok.result as { tools: unknown[] }).tools.length).toBeGreaterThan(0);
   });
 
-  it('answers requests without a session 400, with an unknown session 404, and rejects bad protocol versions', async () => {
-    const noSession = await fetch(url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+  it('no session: 400; an unknown session: 404; a bad protocol version: refused', async () => {
+    const noSession = await fetch(url, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
     expect(noSession.status).toBe(400);
-    const unknown = await fetch(url, { method: 'POST', headers: { ...JSON_HEADERS, 'mcp-session-id': 'nope' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    const unknown = await fetch(url, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, 'mcp-session-id': 'nope' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
     expect(unknown.status).toBe(404);
     const s = await rawSession(url);
-    const badVersion = await s.post({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-protocol-version': '1999-01-01' });
+    const badVersion = await s.post(
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { 'mcp-protocol-version': '1999-01-01' },
+    );
     expect(badVersion.status).toBe(400);
   });
 
@@ -109,13 +153,23 @@ describe('HTTP listener security', () => {
 
   it('requires the bearer token when one is configured', async () => {
     const d = await tempDir();
-    const g = await startGateway(await writeConfig(d.dir, { mcpServers: {}, listen: { http: { port: 0, token: 'sesame-0123456789' } } }));
+    const g = await startGateway(
+      await writeConfig(d.dir, { mcpServers: {}, listen: { http: { port: 0, token: 'sesame-0123456789' } } }),
+    );
     try {
       const none = await fetch(g.httpUrl()!, { method: 'POST', headers: JSON_HEADERS, body: INIT });
       expect(none.status).toBe(401);
-      const wrong = await fetch(g.httpUrl()!, { method: 'POST', headers: { ...JSON_HEADERS, authorization: 'Bearer nope' }, body: INIT });
+      const wrong = await fetch(g.httpUrl()!, {
+        method: 'POST',
+        headers: { ...JSON_HEADERS, authorization: 'Bearer nope' },
+        body: INIT,
+      });
       expect(wrong.status).toBe(401);
-      const right = await fetch(g.httpUrl()!, { method: 'POST', headers: { ...JSON_HEADERS, authorization: 'Bearer sesame-0123456789' }, body: INIT });
+      const right = await fetch(g.httpUrl()!, {
+        method: 'POST',
+        headers: { ...JSON_HEADERS, authorization: 'Bearer sesame-0123456789' },
+        body: INIT,
+      });
       expect(right.status).toBe(200);
       expect((await readRpc(right)).result).toBeDefined();
     } finally {

@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { INITIALIZE, rawStdio } from '../../helpers/raw-stdio.ts';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { CLI, NODE, fixtureServer, httpClient, startGateway, tempDir, textOf, writeConfig } from '../../helpers/gateway.ts';
+import {
+  CLI,
+  NODE,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const MiB = 1024 * 1024;
 
@@ -36,17 +45,38 @@ describe('large messages', () => {
 
   it('moves a 16 MiB response over stdio and refuses an over-limit request without ending the session', async () => {
     // A raw client: the SDK's own stdio reader stops at 10 MiB.
-    const client = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], { ...process.env, SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state') });
+    const client = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
+      ...process.env,
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+    });
     try {
       client.send(INITIALIZE(0));
       await client.response(0);
-      client.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'fx__big', arguments: { bytes: 16 * MiB } } });
+      client.send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'fx__big', arguments: { bytes: 16 * MiB } },
+      });
       const big = await client.response(1);
       expect(textOf(big.result).length).toBe(16 * MiB);
-      client.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'fx__echo', arguments: { message: 'z'.repeat(9 * MiB) } } });
+      client.send({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'fx__echo', arguments: { message: 'z'.repeat(9 * MiB) } },
+      });
       const refused = await client.response(2);
-      expect(refused.error).toMatchObject({ code: -32003, message: expect.stringMatching(/over the 8388608-byte limit/) });
-      client.send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'fx__echo', arguments: { message: 'small' } } });
+      expect(refused.error).toMatchObject({
+        code: -32003,
+        message: expect.stringMatching(/over the 8388608-byte limit/),
+      });
+      client.send({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'fx__echo', arguments: { message: 'small' } },
+      });
       expect(textOf((await client.response(3)).result)).toBe('small');
     } finally {
       client.close();
@@ -55,10 +85,14 @@ describe('large messages', () => {
 
   it('fails only the request whose response is over the limit, and the session lives on', async () => {
     const d = await tempDir();
-    const small = await startGateway(await writeConfig(d.dir, { mcpServers: { fx: fixtureServer('fx') }, limits: { maxResponseBytes: MiB } }));
+    const small = await startGateway(
+      await writeConfig(d.dir, { mcpServers: { fx: fixtureServer('fx') }, limits: { maxResponseBytes: MiB } }),
+    );
     const client = await httpClient(small.httpUrl()!);
     try {
-      await expect(client.callTool({ name: 'fx__big', arguments: { bytes: 2 * MiB } })).rejects.toThrow(/over the 1048576-byte limit \(limits.maxResponseBytes\)/);
+      await expect(client.callTool({ name: 'fx__big', arguments: { bytes: 2 * MiB } })).rejects.toThrow(
+        /over the 1048576-byte limit \(limits.maxResponseBytes\)/,
+      );
       expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'after' } }))).toBe('after');
       expect(small.servers()[0]!.restarts).toBe(0);
     } finally {

@@ -3,7 +3,15 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Gateway } from '../../../main/engine/index.ts';
 import type { StdioMcpUpstream } from '../../../main/engine/upstreams/mcp-stdio/stdio-upstream.ts';
-import { fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 describe('routing: filters, aliases, collisions, isolation, cancellation', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -12,15 +20,20 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
 
   beforeAll(async () => {
     dir = await tempDir();
-    gateway = await startGateway(await writeConfig(dir.dir, {
-      mcpServers: {
-        alpha: { ...fixtureServer('same'), tools: { allow: ['echo', 'slow', 'log'], deny: ['log'], aliases: { echo: 'say' } } },
-        beta: fixtureServer('same'),
-        solo: { ...fixtureServer('solo'), isolated: true },
-        ['very-long-server-name-that-goes-on-and-on']: { ...fixtureServer('long'), tools: { allow: ['echo'] } },
-      },
-      profiles: { narrow: { servers: ['beta'] } },
-    }));
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: {
+          alpha: {
+            ...fixtureServer('same'),
+            tools: { allow: ['echo', 'slow', 'log'], deny: ['log'], aliases: { echo: 'say' } },
+          },
+          beta: fixtureServer('same'),
+          solo: { ...fixtureServer('solo'), isolated: true },
+          ['very-long-server-name-that-goes-on-and-on']: { ...fixtureServer('long'), tools: { allow: ['echo'] } },
+        },
+        profiles: { narrow: { servers: ['beta'] } },
+      }),
+    );
     client = await httpClient(gateway.httpUrl()!);
   });
   afterAll(async () => {
@@ -77,7 +90,12 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
   it('runs an isolated server once per session', async () => {
     const other = await httpClient(gateway.httpUrl()!);
     try {
-      const pid = async (c: Client) => (await c.callTool({ name: 'solo__echo', arguments: { message: 'x' } }) as unknown as { structuredContent: { pid: number } }).structuredContent.pid;
+      const pid = async (c: Client) =>
+        (
+          (await c.callTool({ name: 'solo__echo', arguments: { message: 'x' } })) as unknown as {
+            structuredContent: { pid: number };
+          }
+        ).structuredContent.pid;
       const mine = await pid(client);
       const theirs = await pid(other);
       expect(mine).not.toBe(theirs);
@@ -86,16 +104,26 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
       await (other.transport as StreamableHTTPClientTransport).terminateSession();
       await other.close();
     }
-    await waitFor(() => gateway.servers().find((s) => s.name === 'solo')?.instances === 1, 5000, 'the closed session\'s instance to stop');
+    await waitFor(
+      () => gateway.servers().find((s) => s.name === 'solo')?.instances === 1,
+      5000,
+      "the closed session's instance to stop",
+    );
   });
 
-  it('passes a client\'s cancellation to the server with the upstream\'s id', async () => {
+  it("passes a client's cancellation to the server with the upstream's id", async () => {
     const controller = new AbortController();
-    const call = client.callTool({ name: 'beta__slow', arguments: { steps: 100, delayMs: 50 } }, undefined, { signal: controller.signal });
+    const call = client.callTool({ name: 'beta__slow', arguments: { steps: 100, delayMs: 50 } }, undefined, {
+      signal: controller.signal,
+    });
     await new Promise((r) => setTimeout(r, 300));
     controller.abort('user pressed stop');
     await expect(call).rejects.toThrow();
     const beta = gateway.upstream('beta') as StdioMcpUpstream;
-    await waitFor(() => beta.stderr().some((l) => /slow cancelled at step \d+/.test(l)), 5000, 'the server to see the cancellation');
+    await waitFor(
+      () => beta.stderr().some((l) => /slow cancelled at step \d+/.test(l)),
+      5000,
+      'the server to see the cancellation',
+    );
   });
 });

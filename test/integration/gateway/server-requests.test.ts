@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 import { rawSession, sseMessages } from '../../helpers/raw-http.ts';
 
 describe('server-to-client requests and notifications', () => {
@@ -10,7 +18,9 @@ describe('server-to-client requests and notifications', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx'), other: fixtureServer('other') } }));
+    gateway = await startGateway(
+      await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx'), other: fixtureServer('other') } }),
+    );
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -41,16 +51,41 @@ describe('server-to-client requests and notifications', () => {
   it('asks the user through the control API (/api/questions) when the client cannot show the elicitation', async () => {
     const client = await httpClient(gateway.httpUrl()!);
     const api = (path: string, init: RequestInit = {}) =>
-      fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), { ...init, headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json', ...init.headers } });
+      fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), {
+        ...init,
+        headers: {
+          authorization: `Bearer ${gateway.apiToken()!}`,
+          'content-type': 'application/json',
+          ...init.headers,
+        },
+      });
     try {
       const call = client.callTool({ name: 'fx__ask', arguments: {} });
-      const question = await waitFor(async () => ((await (await api('/questions')).json()) as { id: string; server: string; message: string; reason: string }[])[0], 10_000, 'a waiting question');
+      const question = await waitFor(
+        async () =>
+          (
+            (await (await api('/questions')).json()) as {
+              id: string;
+              server: string;
+              message: string;
+              reason: string;
+            }[]
+          )[0],
+        10_000,
+        'a waiting question',
+      );
       expect(question).toMatchObject({ server: 'fx', message: 'What is your name?' });
       expect(question.reason).toMatch(/does not support elicitation/);
-      const bad = await api(`/questions/${question.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { name: 42 } }) });
+      const bad = await api(`/questions/${question.id}`, {
+        method: 'POST',
+        body: JSON.stringify({ action: 'accept', content: { name: 42 } }),
+      });
       expect(bad.status).toBe(400);
       expect(await bad.text()).toMatch(/name/);
-      const ok = await api(`/questions/${question.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { name: 'Grace' } }) });
+      const ok = await api(`/questions/${question.id}`, {
+        method: 'POST',
+        body: JSON.stringify({ action: 'accept', content: { name: 'Grace' } }),
+      });
       expect(ok.status).toBeLessThan(300);
       expect(textOf(await call)).toBe('hello Grace');
       expect(await (await api('/questions')).json()).toEqual([]);
@@ -64,10 +99,17 @@ describe('server-to-client requests and notifications', () => {
   it('tells the server when the user declines in the app', async () => {
     const client = await httpClient(gateway.httpUrl()!);
     const api = (path: string, init: RequestInit = {}) =>
-      fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), { ...init, headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json' } });
+      fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), {
+        ...init,
+        headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json' },
+      });
     try {
       const call = client.callTool({ name: 'fx__ask', arguments: {} });
-      const question = await waitFor(async () => ((await (await api('/questions')).json()) as { id: string }[])[0], 10_000, 'a waiting question');
+      const question = await waitFor(
+        async () => ((await (await api('/questions')).json()) as { id: string }[])[0],
+        10_000,
+        'a waiting question',
+      );
       await api(`/questions/${question.id}`, { method: 'POST', body: JSON.stringify({ action: 'decline' }) });
       expect(textOf(await call)).toBe('no answer (decline)');
     } finally {
@@ -95,7 +137,12 @@ describe('server-to-client requests and notifications', () => {
   it('resumes a broken SSE response stream with Last-Event-ID without replaying other streams', async () => {
     const s = await rawSession(gateway.httpUrl()!);
     const controller = new AbortController();
-    const res = await s.post({ jsonrpc: '2.0', id: 'r1', method: 'tools/call', params: { name: 'fx__slow', arguments: { steps: 4, delayMs: 150 }, _meta: { progressToken: 'tok' } } });
+    const res = await s.post({
+      jsonrpc: '2.0',
+      id: 'r1',
+      method: 'tools/call',
+      params: { name: 'fx__slow', arguments: { steps: 4, delayMs: 150 }, _meta: { progressToken: 'tok' } },
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     // Read the first event, then drop the connection.
     const reader = res.body!.getReader();
@@ -105,10 +152,14 @@ describe('server-to-client requests and notifications', () => {
     await reader.cancel();
     controller.abort();
     await new Promise((r) => setTimeout(r, 100));
-    const resumed = await fetch(gateway.httpUrl()!, { headers: { accept: 'text/event-stream', 'mcp-session-id': s.sessionId, 'last-event-id': lastId } });
+    const resumed = await fetch(gateway.httpUrl()!, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': s.sessionId, 'last-event-id': lastId },
+    });
     expect(resumed.status).toBe(200);
     const messages = sseMessages(await resumed.text());
-    const progress = messages.filter((m) => m.method === 'notifications/progress').map((m) => (m.params as { progress: number }).progress);
+    const progress = messages
+      .filter((m) => m.method === 'notifications/progress')
+      .map((m) => (m.params as { progress: number }).progress);
     const first = (sseMessages(text)[0]!.params as { progress: number }).progress;
     expect(progress).toEqual([2, 3, 4].filter((p) => p > first));
     expect(messages.at(-1)).toMatchObject({ id: 'r1', result: { content: [{ text: 'done after 4 steps' }] } });

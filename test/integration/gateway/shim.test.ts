@@ -14,13 +14,21 @@ describe('the shim, as a client spawns it', () => {
   let socket: string;
 
   function startGatewayProcess(): ChildProcess {
-    const child = spawn(NODE, [CLI, 'serve', '--no-http'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(NODE, [CLI, 'serve', '--no-http'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     gateways.push(child);
     return child;
   }
 
   async function shimClient(profile = 'default'): Promise<{ client: Client; stderr: () => string }> {
-    const transport = new StdioClientTransport({ command: NODE, args: [CLI, 'shim', '--profile', profile], env: { ...process.env, ...env } as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: NODE,
+      args: [CLI, 'shim', '--profile', profile],
+      env: { ...process.env, ...env } as Record<string, string>,
+      stderr: 'pipe',
+    });
     let stderr = '';
     transport.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     const client = new Client({ name: 'shim-client', version: '1' });
@@ -59,7 +67,7 @@ describe('the shim, as a client spawns it', () => {
     await dir?.cleanup();
   });
 
-  it('exposes the running gateway\'s servers to a stdio client, per profile', async () => {
+  it("exposes the running gateway's servers to a stdio client, per profile", async () => {
     startGatewayProcess();
     await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
     const { client } = await shimClient();
@@ -67,9 +75,13 @@ describe('the shim, as a client spawns it', () => {
     try {
       const names = (await client.listTools()).tools.map((t) => t.name);
       expect(names).toEqual(expect.arrayContaining(['everything__echo', 'fx__echo']));
-      expect(textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'through the shim' } }))).toBe('Echo: through the shim');
+      expect(
+        textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'through the shim' } })),
+      ).toBe('Echo: through the shim');
       const progress: number[] = [];
-      await client.callTool({ name: 'fx__slow', arguments: { steps: 3 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+      await client.callTool({ name: 'fx__slow', arguments: { steps: 3 } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      });
       expect(progress).toEqual([1, 2, 3]);
       expect((await limited.client.listTools()).tools.map((t) => t.name).every((n) => n.startsWith('fx__'))).toBe(true);
     } finally {
@@ -82,13 +94,15 @@ describe('the shim, as a client spawns it', () => {
     expect(await probeSocket(socket)).toBe(false);
     const { client } = await shimClient();
     try {
-      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'auto-started' } }))).toBe('auto-started');
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'auto-started' } }))).toBe(
+        'auto-started',
+      );
     } finally {
       await client.close();
     }
   });
 
-  it('survives a gateway restart: the call in flight fails, the next one works without restarting the client', async () => {
+  it('survives a gateway restart: the call in flight fails, the next works without a client restart', async () => {
     const first = startGatewayProcess();
     await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
     const { client } = await shimClient();
@@ -99,7 +113,11 @@ describe('the shim, as a client spawns it', () => {
       first.kill('SIGKILL');
       await expect(inFlight).rejects.toThrow(/gateway restarted/i);
       // The shim starts a new gateway by itself and re-initialises on the client's behalf.
-      await waitFor(async () => textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'after' } })) === 'after', 30_000, 'a call after the restart');
+      await waitFor(
+        async () => textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'after' } })) === 'after',
+        30_000,
+        'a call after the restart',
+      );
     } finally {
       await client.close();
     }

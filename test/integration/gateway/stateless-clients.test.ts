@@ -45,19 +45,45 @@ describe('stateless 2026-07-28 clients', () => {
   });
 
   it('streams progress on the request before its result', async () => {
-    const call = await statelessPost(url, 'tools/call', { name: 'fx__slow', arguments: { steps: 3 }, _meta: undefined }, { meta: { progressToken: 'pt' } });
-    const order = call.messages.map((m) => (m.method === 'notifications/progress' ? `p${(m.params as { progress: number }).progress}` : 'result'));
+    const call = await statelessPost(
+      url,
+      'tools/call',
+      { name: 'fx__slow', arguments: { steps: 3 }, _meta: undefined },
+      { meta: { progressToken: 'pt' } },
+    );
+    const order = call.messages.map((m) =>
+      m.method === 'notifications/progress' ? `p${(m.params as { progress: number }).progress}` : 'result',
+    );
     expect(order).toEqual(['p1', 'p2', 'p3', 'result']);
   });
 
-  it('turns a server\'s elicitation into input_required and finishes the same call on retry', async () => {
-    const first = await statelessPost(url, 'tools/call', { name: 'fx__ask', arguments: {} }, { capabilities: { elicitation: {} } });
-    const result = first.body.result as { resultType: string; inputRequests: Record<string, { method: string; params: { message: string } }>; requestState: string };
+  it("turns a server's elicitation into input_required and finishes the same call on retry", async () => {
+    const first = await statelessPost(
+      url,
+      'tools/call',
+      { name: 'fx__ask', arguments: {} },
+      { capabilities: { elicitation: {} } },
+    );
+    const result = first.body.result as {
+      resultType: string;
+      inputRequests: Record<string, { method: string; params: { message: string } }>;
+      requestState: string;
+    };
     expect(result.resultType).toBe('input_required');
     const [key, question] = Object.entries(result.inputRequests)[0]!;
     expect(question).toMatchObject({ method: 'elicitation/create', params: { message: 'What is your name?' } });
     expect(first.messages.every((m) => !('method' in m && 'id' in m))).toBe(true);
-    const second = await statelessPost(url, 'tools/call', { name: 'fx__ask', arguments: {}, inputResponses: { [key]: { action: 'accept', content: { name: 'Lin' } } }, requestState: result.requestState }, { capabilities: { elicitation: {} } });
+    const second = await statelessPost(
+      url,
+      'tools/call',
+      {
+        name: 'fx__ask',
+        arguments: {},
+        inputResponses: { [key]: { action: 'accept', content: { name: 'Lin' } } },
+        requestState: result.requestState,
+      },
+      { capabilities: { elicitation: {} } },
+    );
     expect(second.body.result).toMatchObject({ resultType: 'complete' });
     expect(textOf(second.body.result)).toBe('hello Lin');
   });
@@ -67,32 +93,84 @@ describe('stateless 2026-07-28 clients', () => {
     expect(call.status).toBe(400);
     expect(call.body.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { elicitation: {} } } });
     // The gateway and the server are fine afterwards.
-    expect(textOf((await statelessPost(url, 'tools/call', { name: 'fx__echo', arguments: { message: 'ok' } })).body.result)).toBe('ok');
+    expect(
+      textOf((await statelessPost(url, 'tools/call', { name: 'fx__echo', arguments: { message: 'ok' } })).body.result),
+    ).toBe('ok');
   });
 
   it('refuses a tampered requestState and a retry of another tool', async () => {
-    const first = await statelessPost(url, 'tools/call', { name: 'fx__ask', arguments: {} }, { capabilities: { elicitation: {} } });
+    const first = await statelessPost(
+      url,
+      'tools/call',
+      { name: 'fx__ask', arguments: {} },
+      { capabilities: { elicitation: {} } },
+    );
     const state = (first.body.result as { requestState: string }).requestState;
-    const tampered = await statelessPost(url, 'tools/call', { name: 'fx__ask', arguments: {}, inputResponses: {}, requestState: `${state}-TAMPERED` }, { capabilities: { elicitation: {} } });
+    const tampered = await statelessPost(
+      url,
+      'tools/call',
+      { name: 'fx__ask', arguments: {}, inputResponses: {}, requestState: `${state}-TAMPERED` },
+      { capabilities: { elicitation: {} } },
+    );
     expect(tampered.status).toBe(400);
     expect(tampered.body.error).toMatchObject({ code: -32602 });
-    const other = await statelessPost(url, 'tools/call', { name: 'fx__echo', arguments: { message: 'x' }, requestState: state });
+    const other = await statelessPost(url, 'tools/call', {
+      name: 'fx__echo',
+      arguments: { message: 'x' },
+      requestState: state,
+    });
     expect(other.body.error).toMatchObject({ code: -32602 });
   });
 
-  it('validates _meta and the standard headers with the revision\'s codes', async () => {
-    const noMeta = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'mcp-protocol-version': STATELESS, 'mcp-method': 'server/discover' }, body: JSON.stringify({ jsonrpc: '2.0', id: 101, method: 'server/discover', params: {} }) });
+  it("validates _meta and the standard headers with the revision's codes", async () => {
+    const noMeta = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'mcp-protocol-version': STATELESS,
+        'mcp-method': 'server/discover',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 101, method: 'server/discover', params: {} }),
+    });
     expect(noMeta.status).toBe(400);
     expect(await noMeta.json()).toMatchObject({ id: 101, error: { code: -32602 } });
-    const unsupported = await statelessPost(url, 'server/discover', {}, { meta: { 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' }, headers: { 'mcp-protocol-version': 'v999.0.0' }, id: 301 });
+    const unsupported = await statelessPost(
+      url,
+      'server/discover',
+      {},
+      {
+        meta: { 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' },
+        headers: { 'mcp-protocol-version': 'v999.0.0' },
+        id: 301,
+      },
+    );
     expect(unsupported.status).toBe(400);
-    expect(unsupported.body).toMatchObject({ id: 301, error: { code: -32022, data: { requested: 'v999.0.0', supported: expect.arrayContaining([STATELESS]) } } });
-    const mismatch = await statelessPost(url, 'server/discover', {}, { meta: { 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' }, id: 302 });
+    expect(unsupported.body).toMatchObject({
+      id: 301,
+      error: { code: -32022, data: { requested: 'v999.0.0', supported: expect.arrayContaining([STATELESS]) } },
+    });
+    const mismatch = await statelessPost(
+      url,
+      'server/discover',
+      {},
+      { meta: { 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' }, id: 302 },
+    );
     expect(mismatch.status).toBe(400);
     expect(mismatch.body).toMatchObject({ id: 302, error: { code: -32020 } });
-    const wrongName = await statelessPost(url, 'tools/call', { name: 'fx__echo', arguments: { message: 'x' } }, { headers: { 'mcp-name': 'fx__other' } });
+    const wrongName = await statelessPost(
+      url,
+      'tools/call',
+      { name: 'fx__echo', arguments: { message: 'x' } },
+      { headers: { 'mcp-name': 'fx__other' } },
+    );
     expect(wrongName.body.error).toMatchObject({ code: -32020 });
-    const encoded = await statelessPost(url, 'tools/call', { name: 'fx__echo', arguments: { message: 'x' } }, { headers: { 'mcp-name': `=?base64?${Buffer.from('fx__echo').toString('base64')}?=` } });
+    const encoded = await statelessPost(
+      url,
+      'tools/call',
+      { name: 'fx__echo', arguments: { message: 'x' } },
+      { headers: { 'mcp-name': `=?base64?${Buffer.from('fx__echo').toString('base64')}?=` } },
+    );
     expect(encoded.status).toBe(200);
     for (const method of ['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'unknown/method']) {
       const removed = await statelessPost(url, method, {});
@@ -102,10 +180,20 @@ describe('stateless 2026-07-28 clients', () => {
   });
 
   it('sends logs only when the request asks for a level', async () => {
-    const silent = await statelessPost(url, 'tools/call', { name: 'fx__log', arguments: { level: 'error', text: 'hush' } });
+    const silent = await statelessPost(url, 'tools/call', {
+      name: 'fx__log',
+      arguments: { level: 'error', text: 'hush' },
+    });
     expect(silent.messages.filter((m) => m.method === 'notifications/message')).toEqual([]);
-    const loud = await statelessPost(url, 'tools/call', { name: 'fx__log', arguments: { level: 'error', text: 'shout' } }, { meta: { 'io.modelcontextprotocol/logLevel': 'info' } });
-    expect(loud.messages.filter((m) => m.method === 'notifications/message').map((m) => (m.params as { data: string }).data)).toEqual(['shout']);
+    const loud = await statelessPost(
+      url,
+      'tools/call',
+      { name: 'fx__log', arguments: { level: 'error', text: 'shout' } },
+      { meta: { 'io.modelcontextprotocol/logLevel': 'info' } },
+    );
+    expect(
+      loud.messages.filter((m) => m.method === 'notifications/message').map((m) => (m.params as { data: string }).data),
+    ).toEqual(['shout']);
   });
 
   it('opens a subscriptions/listen stream that starts with the acknowledgement', async () => {
@@ -113,26 +201,66 @@ describe('stateless 2026-07-28 clients', () => {
     const res = await fetch(url, {
       method: 'POST',
       signal: controller.signal,
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': STATELESS, 'mcp-method': 'subscriptions/listen' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 'L1', method: 'subscriptions/listen', params: { _meta: statelessMeta(), notifications: { toolsListChanged: true, promptsListChanged: true } } }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': STATELESS,
+        'mcp-method': 'subscriptions/listen',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'L1',
+        method: 'subscriptions/listen',
+        params: { _meta: statelessMeta(), notifications: { toolsListChanged: true, promptsListChanged: true } },
+      }),
     });
     const reader = res.body!.getReader();
     let text = '';
     while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
     controller.abort();
     const first = JSON.parse(/data: (.+)/.exec(text)![1]!) as Record<string, unknown>;
-    expect(first).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'L1' }, notifications: { toolsListChanged: true, promptsListChanged: true } } });
+    expect(first).toMatchObject({
+      method: 'notifications/subscriptions/acknowledged',
+      params: {
+        _meta: { 'io.modelcontextprotocol/subscriptionId': 'L1' },
+        notifications: { toolsListChanged: true, promptsListChanged: true },
+      },
+    });
   });
 
   it('serves a stateless client over stdio, probing with server/discover', async () => {
-    const client = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], { ...process.env, SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state') });
+    const client = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
+      ...process.env,
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+    });
     try {
       client.send({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: statelessMeta() } });
-      expect((await client.response(1)).result).toMatchObject({ supportedVersions: expect.arrayContaining([STATELESS]) });
-      client.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'fx__ask', arguments: {}, _meta: statelessMeta({ elicitation: {} }) } });
-      const asked = (await client.response(2)).result as { inputRequests: Record<string, unknown>; requestState: string };
+      expect((await client.response(1)).result).toMatchObject({
+        supportedVersions: expect.arrayContaining([STATELESS]),
+      });
+      client.send({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'fx__ask', arguments: {}, _meta: statelessMeta({ elicitation: {} }) },
+      });
+      const asked = (await client.response(2)).result as {
+        inputRequests: Record<string, unknown>;
+        requestState: string;
+      };
       const key = Object.keys(asked.inputRequests)[0]!;
-      client.send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'fx__ask', arguments: {}, inputResponses: { [key]: { action: 'decline' } }, requestState: asked.requestState, _meta: statelessMeta({ elicitation: {} }) } });
+      client.send({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: {
+          name: 'fx__ask',
+          arguments: {},
+          inputResponses: { [key]: { action: 'decline' } },
+          requestState: asked.requestState,
+          _meta: statelessMeta({ elicitation: {} }),
+        },
+      });
       expect(textOf((await client.response(3)).result)).toBe('no answer (decline)');
     } finally {
       client.close();

@@ -9,7 +9,10 @@ import { CLI, EVERYTHING, MEMORY, NODE, fixtureServer, tempDir, textOf, writeCon
 
 const run = promisify(execFile);
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(NODE, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
     return { code: 0, stdout, stderr };
@@ -42,17 +45,28 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
 
   it('serves an MCP client that spawned the gateway itself over stdio', async () => {
     const client = new Client({ name: 'stdio-client', version: '1' });
-    const transport = new StdioClientTransport({ command: NODE, args: [CLI, 'serve', '--stdio', '--config', config], env: { ...process.env, ...env } as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: NODE,
+      args: [CLI, 'serve', '--stdio', '--config', config],
+      env: { ...process.env, ...env } as Record<string, string>,
+      stderr: 'pipe',
+    });
     await client.connect(transport);
     try {
       const names = (await client.listTools()).tools.map((t) => t.name);
       expect(names).toEqual(expect.arrayContaining(['everything__echo', 'memory__read_graph', 'fx__echo']));
-      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'over stdio' } }))).toBe('over stdio');
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'over stdio' } }))).toBe(
+        'over stdio',
+      );
       const progress: number[] = [];
-      await client.callTool({ name: 'fx__slow', arguments: { steps: 3 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+      await client.callTool({ name: 'fx__slow', arguments: { steps: 3 } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      });
       expect(progress).toEqual([1, 2, 3]);
       expect((await client.listPrompts()).prompts.map((p) => p.name)).toContain('fx__greet');
-      expect((await client.readResource({ uri: 'fixture://fx/about' })).contents[0]).toMatchObject({ text: 'about fx' });
+      expect((await client.readResource({ uri: 'fixture://fx/about' })).contents[0]).toMatchObject({
+        text: 'about fx',
+      });
     } finally {
       await client.close();
     }
@@ -60,7 +74,10 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
 
   it('answers a malformed line on stdio with a parse error and keeps going', async () => {
     const { spawn } = await import('node:child_process');
-    const child = spawn(NODE, [CLI, 'serve', '--stdio', '--config', config], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(NODE, [CLI, 'serve', '--stdio', '--config', config], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     const lines: Record<string, unknown>[] = [];
     let buf = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -72,13 +89,23 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
       }
     });
     child.stdin.write('this is not json\n');
-    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) + '\n');
+    child.stdin.write(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }) + '\n',
+    );
     child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) + '\n');
     const deadline = Date.now() + 20_000;
     while (lines.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill();
     expect(lines[0]).toMatchObject({ id: null, error: { code: -32700 } });
-    expect(lines[1]).toMatchObject({ id: 1, result: { protocolVersion: '2024-11-05', serverInfo: { name: 'switchboard' } } });
+    expect(lines[1]).toMatchObject({
+      id: 1,
+      result: { protocolVersion: '2024-11-05', serverInfo: { name: 'switchboard' } },
+    });
     expect(lines[2]).toMatchObject({ id: 2, result: {} });
   });
 
@@ -92,7 +119,10 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
   });
 
   it('call runs one tool and prints its result', async () => {
-    const ok = await cli(['call', 'everything', 'echo', '--args', '{"message":"from the terminal"}', '--config', config], env);
+    const ok = await cli(
+      ['call', 'everything', 'echo', '--args', '{"message":"from the terminal"}', '--config', config],
+      env,
+    );
     expect(ok.code).toBe(0);
     expect(ok.stdout.trim()).toBe('Echo: from the terminal');
     const structured = await cli(['call', 'fx', 'echo', '--args', '{"message":"s"}', '--config', config], env);
@@ -118,7 +148,11 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
   });
 
   it('doctor reports a missing command and a server that fails, with a non-zero exit', async () => {
-    const broken = await writeConfig(dir.dir, { mcpServers: { ghost: { command: 'no-such-binary-here' }, fx: fixtureServer('fx') }, listen: { http: false } }, 'broken.json');
+    const broken = await writeConfig(
+      dir.dir,
+      { mcpServers: { ghost: { command: 'no-such-binary-here' }, fx: fixtureServer('fx') }, listen: { http: false } },
+      'broken.json',
+    );
     const { code, stdout } = await cli(['doctor', '--config', broken], env);
     expect(code).toBe(1);
     expect(stdout).toMatch(/✗ ghost: command "no-such-binary-here" not found in PATH/);
@@ -128,7 +162,10 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
 
   it('refuses an invalid config file with the file, line, column and JSON path', async () => {
     const file = path.join(dir.dir, 'invalid.json');
-    await writeFile(file, '{\n  "mcpServers": {\n    "a": { "command": "x", "url": "https://y" }\n  },\n  "lisen": {}\n}\n');
+    await writeFile(
+      file,
+      '{\n  "mcpServers": {\n    "a": { "command": "x", "url": "https://y" }\n  },\n  "lisen": {}\n}\n',
+    );
     const { code, stderr } = await cli(['serve', '--config', file, '--no-socket'], env);
     expect(code).toBe(1);
     expect(stderr).toContain(`${file}:3:`);

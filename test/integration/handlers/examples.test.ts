@@ -26,29 +26,48 @@ for (const kind of ['python', 'node'] as const) {
 }
 
 for (const listen of ['tcp', 'unix'] as const) {
-  describeUpstreamBehaviour(`examples/handler.php under php-fpm (${listen === 'tcp' ? '127.0.0.1' : 'Unix socket'})`, async () => {
-    const fpm = await startPhpFpm({ listen });
-    const upstream = createHandlerUpstream(specFor(`travel-php-${listen}`, fpm.address, { entrypoint: EXAMPLE_PHP }), { backoff: FAST_BACKOFF });
-    return {
-      upstream,
-      close: async () => {
-        await upstream.stop();
-        await fpm.stop();
-      },
-    };
-  });
+  describeUpstreamBehaviour(
+    `examples/handler.php under php-fpm (${listen === 'tcp' ? '127.0.0.1' : 'Unix socket'})`,
+    async () => {
+      const fpm = await startPhpFpm({ listen });
+      const upstream = createHandlerUpstream(
+        specFor(`travel-php-${listen}`, fpm.address, { entrypoint: EXAMPLE_PHP }),
+        { backoff: FAST_BACKOFF },
+      );
+      return {
+        upstream,
+        close: async () => {
+          await upstream.stop();
+          await fpm.stop();
+        },
+      };
+    },
+  );
 
-  describeUpstreamBehaviour(`the travel desk under node-fastcgi (${listen === 'tcp' ? '127.0.0.1' : 'Unix socket'})`, async () => {
-    const desk = await travelDesk();
-    const server = await startFastcgiHandler(jsonResponder(({ envelope, headers }) => desk(envelope, headers)), { listen });
-    const upstream = createHandlerUpstream(specFor(`travel-fcgi-${listen}`, server.address, { entrypoint: '/srv/travel/handler.js' }), { backoff: FAST_BACKOFF });
-    return {
-      upstream,
-      output: () => server.received.filter((r) => r.envelope.type === 'elicitation_cancelled').map((r) => `${String(r.envelope.name)}: ${String(r.envelope.action)}`).join('\n'),
-      close: async () => {
-        await upstream.stop();
-        await server.close();
-      },
-    };
-  });
+  describeUpstreamBehaviour(
+    `the travel desk under node-fastcgi (${listen === 'tcp' ? '127.0.0.1' : 'Unix socket'})`,
+    async () => {
+      const desk = await travelDesk();
+      const server = await startFastcgiHandler(
+        jsonResponder(({ envelope, headers }) => desk(envelope, headers)),
+        { listen },
+      );
+      const upstream = createHandlerUpstream(
+        specFor(`travel-fcgi-${listen}`, server.address, { entrypoint: '/srv/travel/handler.js' }),
+        { backoff: FAST_BACKOFF },
+      );
+      return {
+        upstream,
+        output: () =>
+          server.received
+            .filter((r) => r.envelope.type === 'elicitation_cancelled')
+            .map((r) => `${String(r.envelope.name)}: ${String(r.envelope.action)}`)
+            .join('\n'),
+        close: async () => {
+          await upstream.stop();
+          await server.close();
+        },
+      };
+    },
+  );
 }

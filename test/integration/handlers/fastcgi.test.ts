@@ -8,12 +8,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HandlerError } from '../../../main/engine/upstreams/handler/errors.ts';
-import { createHandlerUpstream, type HandlerUpstreamDeps } from '../../../main/engine/upstreams/handler/handler-upstream.ts';
+import {
+  createHandlerUpstream,
+  type HandlerUpstreamDeps,
+} from '../../../main/engine/upstreams/handler/handler-upstream.ts';
 import { FastcgiClient } from '../../../main/engine/upstreams/handler/fastcgi/index.ts';
 import type { Upstream } from '../../../main/engine/upstreams/types.ts';
 import { freePort } from '../../fixtures/servers/http-everything.ts';
 import { EXAMPLE_PHP, MISBEHAVE_PHP, startPhpFpm, type PhpFpm } from '../../fixtures/handlers/php-fpm.ts';
-import { jsonResponder, raw, startFastcgiHandler, startRawFastcgi, type TestServer } from '../../fixtures/handlers/servers.ts';
+import {
+  jsonResponder,
+  raw,
+  startFastcgiHandler,
+  startRawFastcgi,
+  type TestServer,
+} from '../../fixtures/handlers/servers.ts';
 import { FAST_BACKOFF, specFor } from './helpers.ts';
 import { waitFor } from '../../helpers/gateway.ts';
 
@@ -26,15 +35,26 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-function upstream(name: string, address: string, extra: Parameters<typeof specFor>[2] = {}, deps: HandlerUpstreamDeps = {}): Upstream {
-  const u = createHandlerUpstream(specFor(name, address, { entrypoint: '/srv/app/handler.php', ...extra }), { backoff: FAST_BACKOFF, ...deps });
+function upstream(
+  name: string,
+  address: string,
+  extra: Parameters<typeof specFor>[2] = {},
+  deps: HandlerUpstreamDeps = {},
+): Upstream {
+  const u = createHandlerUpstream(specFor(name, address, { entrypoint: '/srv/app/handler.php', ...extra }), {
+    backoff: FAST_BACKOFF,
+    ...deps,
+  });
   upstreams.push(u);
   u.start();
   return u;
 }
 
 async function failure(promise: Promise<unknown>): Promise<HandlerError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(HandlerError);
   return err as HandlerError;
 }
@@ -61,7 +81,9 @@ describe('php-fpm running a script that goes wrong', () => {
   });
 
   beforeAll(async () => {
-    u = createHandlerUpstream(specFor('misbehave', fpm.address, { entrypoint: MISBEHAVE_PHP, timeoutMs: 5000 }), { backoff: FAST_BACKOFF });
+    u = createHandlerUpstream(specFor('misbehave', fpm.address, { entrypoint: MISBEHAVE_PHP, timeoutMs: 5000 }), {
+      backoff: FAST_BACKOFF,
+    });
     u.start();
     await u.whenReady(5000);
   });
@@ -74,7 +96,13 @@ describe('php-fpm running a script that goes wrong', () => {
   it('a PHP fatal error: HTTP 500 with the PHP message from FastCGI stderr', async () => {
     const err = await failure(u.request('tools/call', { name: 'fatal', arguments: {} }));
     expect(err.code).toBe('upstream_error');
-    expect(err.message).toMatch(new RegExp(`^server "misbehave": handler at ${escape(where())} answered HTTP 500 \\(an empty body\\); stderr: PHP message: PHP Fatal error: Uncaught Error: Call to undefined function undefined_function_for_the_test\\(\\)`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^server "misbehave": handler at ${escape(where())} answered HTTP 500 \\(an empty body\\); stderr: ` +
+          (`PHP message: PHP Fatal error: Uncaught Error: Call to undefined function ` +
+            `undefined_function_for_the_test\\(\\)`),
+      ),
+    );
     expect(err.status).toBe(500);
     expect(err.stderr).toContain('Stack trace:');
   });
@@ -82,7 +110,9 @@ describe('php-fpm running a script that goes wrong', () => {
   it('an HTML page instead of JSON', async () => {
     const err = await failure(u.request('tools/call', { name: 'html', arguments: {} }));
     expect(err.code).toBe('upstream_protocol');
-    expect(err.message).toBe(`server "misbehave": handler at ${where()} answered HTML instead of JSON: Maintenance mode`);
+    expect(err.message).toBe(
+      `server "misbehave": handler at ${where()} answered HTML instead of JSON: Maintenance mode`,
+    );
     expect(err.raw).toContain('<h1>Back soon</h1>');
   });
 
@@ -93,30 +123,38 @@ describe('php-fpm running a script that goes wrong', () => {
   });
 
   it('a warning on stderr does not fail a good reply', async () => {
-    expect(await u.request('tools/call', { name: 'warning', arguments: {} })).toEqual({ content: [{ type: 'text', text: 'ok despite the warning' }] });
+    expect(await u.request('tools/call', { name: 'warning', arguments: {} })).toEqual({
+      content: [{ type: 'text', text: 'ok despite the warning' }],
+    });
   });
 
   it('a script slower than the timeout: a timeout error, and the server keeps serving', async () => {
     const err = await failure(u.request('tools/call', { name: 'slow', arguments: { ms: 2000 } }, { timeoutMs: 300 }));
     expect(err.code).toBe('request_timeout');
     expect(err.message).toBe(`server "misbehave": no complete reply from FastCGI server ${fpm.address} within 300 ms`);
-    expect(await u.request('tools/call', { name: 'slow', arguments: { ms: 1 } })).toEqual({ content: [{ type: 'text', text: 'slept' }] });
+    expect(await u.request('tools/call', { name: 'slow', arguments: { ms: 1 } })).toEqual({
+      content: [{ type: 'text', text: 'slept' }],
+    });
   });
 
   it('sends the CGI params from config and client headers only as HTTP_*', async () => {
-    const result = await u.request('tools/call', { name: 'params', arguments: {} }, {
-      clientHeaders: [
-        ['X-Tenant', 'acme'],
-        ['x-tenant', 'beta'],
-        ['Host', 'evil.example'],
-        ['Proxy', 'http://evil.example'],
-        ['Content-Type', 'text/plain'],
-        ['Script_Filename', '/etc/passwd'],
-        ['Connection', 'keep-alive, X-Hop'],
-        ['X-Hop', 'gone'],
-        ['Authorization', 'Bearer client-token'],
-      ],
-    });
+    const result = await u.request(
+      'tools/call',
+      { name: 'params', arguments: {} },
+      {
+        clientHeaders: [
+          ['X-Tenant', 'acme'],
+          ['x-tenant', 'beta'],
+          ['Host', 'evil.example'],
+          ['Proxy', 'http://evil.example'],
+          ['Content-Type', 'text/plain'],
+          ['Script_Filename', '/etc/passwd'],
+          ['Connection', 'keep-alive, X-Hop'],
+          ['X-Hop', 'gone'],
+          ['Authorization', 'Bearer client-token'],
+        ],
+      },
+    );
     const seen = result.structuredContent as Record<string, string>;
     expect(seen).toMatchObject({
       SCRIPT_FILENAME: MISBEHAVE_PHP,
@@ -130,15 +168,29 @@ describe('php-fpm running a script that goes wrong', () => {
       HTTP_X_TENANT: 'acme, beta',
     });
     expect(Number(seen.CONTENT_LENGTH)).toBeGreaterThan(50);
-    for (const dropped of ['HTTP_HOST', 'HTTP_PROXY', 'HTTP_CONTENT_TYPE', 'HTTP_SCRIPT_FILENAME', 'HTTP_CONNECTION', 'HTTP_X_HOP', 'HTTP_AUTHORIZATION']) expect(seen).not.toHaveProperty(dropped);
+    for (const dropped of [
+      'HTTP_HOST',
+      'HTTP_PROXY',
+      'HTTP_CONTENT_TYPE',
+      'HTTP_SCRIPT_FILENAME',
+      'HTTP_CONNECTION',
+      'HTTP_X_HOP',
+      'HTTP_AUTHORIZATION',
+    ])
+      expect(seen).not.toHaveProperty(dropped);
   });
 
   it('a missing entrypoint: php-fpm says so and the error shows it', async () => {
-    const missing = createHandlerUpstream(specFor('missing', fpm.address, { entrypoint: '/srv/nowhere/mcp.php' }), { backoff: FAST_BACKOFF });
+    const missing = createHandlerUpstream(specFor('missing', fpm.address, { entrypoint: '/srv/nowhere/mcp.php' }), {
+      backoff: FAST_BACKOFF,
+    });
     upstreams.push(missing);
     missing.start();
     await expect.poll(() => missing.status().state).toBe('backoff');
-    expect(missing.status().lastError).toBe(`handler at FastCGI ${fpm.address} (/srv/nowhere/mcp.php) answered HTTP 404 (an HTML page: File not found.); stderr: Primary script unknown`);
+    expect(missing.status().lastError).toBe(
+      `handler at FastCGI ${fpm.address} (/srv/nowhere/mcp.php) answered HTTP 404 (an HTML page: File not ` +
+        `found.); stderr: Primary script unknown`,
+    );
   });
 });
 
@@ -146,11 +198,23 @@ describe('php-fpm: static headers, keep-alive and the pool', () => {
   it('static headers become HTTP_* params and a client value wins', async () => {
     const fpm = await startPhpFpm({ listen: 'unix' });
     try {
-      const u = upstream('static', fpm.address, { entrypoint: MISBEHAVE_PHP, headers: { 'X-Tenant': 'from-config', 'X-Api-Key': 'k' } });
+      const u = upstream('static', fpm.address, {
+        entrypoint: MISBEHAVE_PHP,
+        headers: { 'X-Tenant': 'from-config', 'X-Api-Key': 'k' },
+      });
       await u.whenReady(5000);
-      const plain = (await u.request('tools/call', { name: 'params', arguments: {} })).structuredContent as Record<string, string>;
+      const plain = (await u.request('tools/call', { name: 'params', arguments: {} })).structuredContent as Record<
+        string,
+        string
+      >;
       expect(plain).toMatchObject({ HTTP_X_TENANT: 'from-config', HTTP_X_API_KEY: 'k' });
-      const client = (await u.request('tools/call', { name: 'params', arguments: {} }, { clientHeaders: [['x-tenant', 'from-client']] })).structuredContent as Record<string, string>;
+      const client = (
+        await u.request(
+          'tools/call',
+          { name: 'params', arguments: {} },
+          { clientHeaders: [['x-tenant', 'from-client']] },
+        )
+      ).structuredContent as Record<string, string>;
       expect(client).toMatchObject({ HTTP_X_TENANT: 'from-client', HTTP_X_API_KEY: 'k' });
     } finally {
       await fpm.stop();
@@ -161,10 +225,18 @@ describe('php-fpm: static headers, keep-alive and the pool', () => {
     const fpm = await startPhpFpm({ listen: 'tcp', children: 2 });
     const client = new FastcgiClient({ target: fpm.target, pool: 2 });
     try {
-      const body = Buffer.from(JSON.stringify({ type: 'call_tool', session_id: null, request_id: 'r', name: 'slow', arguments: { ms: 100 } }));
-      const params = [['SCRIPT_FILENAME', MISBEHAVE_PHP], ['REQUEST_METHOD', 'POST'], ['CONTENT_LENGTH', String(body.length)]] as const;
+      const body = Buffer.from(
+        JSON.stringify({ type: 'call_tool', session_id: null, request_id: 'r', name: 'slow', arguments: { ms: 100 } }),
+      );
+      const params = [
+        ['SCRIPT_FILENAME', MISBEHAVE_PHP],
+        ['REQUEST_METHOD', 'POST'],
+        ['CONTENT_LENGTH', String(body.length)],
+      ] as const;
       const started = Date.now();
-      const replies = await Promise.all(Array.from({ length: 6 }, () => client.request({ params, body, timeoutMs: 5000, maxBytes: 1 << 20 })));
+      const replies = await Promise.all(
+        Array.from({ length: 6 }, () => client.request({ params, body, timeoutMs: 5000, maxBytes: 1 << 20 })),
+      );
       expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
       // Two at a time: three waves of 100 ms.
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
@@ -188,7 +260,11 @@ describe('php-fpm: static headers, keep-alive and the pool', () => {
     try {
       const u = upstream('busy', fpm.address, { entrypoint: EXAMPLE_PHP, pool: 16 });
       await u.whenReady(5000);
-      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => u.request('tools/call', { name: 'get_weather', arguments: { city: `C${i}` } })));
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          u.request('tools/call', { name: 'get_weather', arguments: { city: `C${i}` } }),
+        ),
+      );
       expect(results.every((r) => !r.isError)).toBe(true);
     } finally {
       await fpm.stop();
@@ -203,7 +279,10 @@ describe('FastCGI servers that break the protocol', () => {
     await u.whenReady(5000);
     const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
     expect(err.code).toBe('upstream_protocol');
-    expect(err.message).toBe(`server "garbage": FastCGI server ${server.address} sent bytes that are not FastCGI: not a FastCGI reply (first bytes "HTTP/1.1 200 OK\\r")`);
+    expect(err.message).toBe(
+      `server "garbage": FastCGI server ${server.address} sent bytes that are not FastCGI: not a FastCGI ` +
+        `reply (first bytes "HTTP/1.1 200 OK\\r")`,
+    );
   });
 
   it('a connection closed mid-reply keeps what arrived', async () => {
@@ -215,7 +294,12 @@ describe('FastCGI servers that break the protocol', () => {
     await u.whenReady(5000);
     const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
     expect(err.code).toBe('upstream_closed');
-    expect(err.message).toMatch(new RegExp(`^server "crash": FastCGI server ${escape(server.address)} (closed|reset) the connection mid-reply \\(after 57 bytes of output\\)$`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^server "crash": FastCGI server ${escape(server.address)} (closed|reset) the connection mid-reply ` +
+          `\\(after 57 bytes of output\\)$`,
+      ),
+    );
     expect(err.raw).toBe('Content-Type: application/json\r\n\r\n{"content":[{"type":"te');
   });
 
@@ -228,20 +312,35 @@ describe('FastCGI servers that break the protocol', () => {
   });
 
   it('an invalid Status header', async () => {
-    const server = await rawServer((id, socket) => socket.write(raw.reply(id, '{"content":[]}', 'Status: abc\r\nContent-Type: application/json')));
+    const server = await rawServer((id, socket) =>
+      socket.write(raw.reply(id, '{"content":[]}', 'Status: abc\r\nContent-Type: application/json')),
+    );
     const u = upstream('status', server.address);
     await u.whenReady(5000);
     const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
-    expect(err.message).toBe('server "status": invalid CGI "Status: abc" header (expected a 3-digit code, e.g. "Status: 404 Not Found")');
+    expect(err.message).toBe(
+      'server "status": invalid CGI "Status: abc" header (expected a 3-digit code, e.g. "Status: 404 Not Found")',
+    );
   });
 
   it('a non-zero application status, with what the script wrote on stderr', async () => {
-    const server = await rawServer((id, socket) => socket.write(Buffer.concat([raw.stderr(id, 'boom: database unreachable\nat line 3'), raw.stdout(id, 'Content-Type: application/json\r\n\r\n{}'), raw.end(id, 3)])));
+    const server = await rawServer((id, socket) =>
+      socket.write(
+        Buffer.concat([
+          raw.stderr(id, 'boom: database unreachable\nat line 3'),
+          raw.stdout(id, 'Content-Type: application/json\r\n\r\n{}'),
+          raw.end(id, 3),
+        ]),
+      ),
+    );
     const u = upstream('exit3', server.address);
     await u.whenReady(5000);
     const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
     expect(err.code).toBe('upstream_error');
-    expect(err.message).toBe(`server "exit3": FastCGI ${server.address} (/srv/app/handler.php): the script ended with status 3: boom: database unreachable`);
+    expect(err.message).toBe(
+      `server "exit3": FastCGI ${server.address} (/srv/app/handler.php): the script ended with status 3: ` +
+        `boom: database unreachable`,
+    );
     expect(err.stderr).toBe('boom: database unreachable\nat line 3');
   });
 
@@ -250,11 +349,15 @@ describe('FastCGI servers that break the protocol', () => {
     const u = upstream('overloaded', server.address);
     await u.whenReady(5000);
     const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
-    expect(err.message).toBe(`server "overloaded": FastCGI server ${server.address} refused the request: it is overloaded (FCGI_OVERLOADED)`);
+    expect(err.message).toBe(
+      `server "overloaded": FastCGI server ${server.address} refused the request: it is overloaded (FCGI_OVERLOADED)`,
+    );
   });
 
   it('a reply with none of the three kinds, and bare JSON without CGI headers', async () => {
-    const server = await rawServer((id, socket) => socket.write(Buffer.concat([raw.stdout(id, '{"result":"ok"}'), raw.end(id)])));
+    const server = await rawServer((id, socket) =>
+      socket.write(Buffer.concat([raw.stdout(id, '{"result":"ok"}'), raw.end(id)])),
+    );
     const u = upstream('nokind', server.address);
     await u.whenReady(5000);
     const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
@@ -264,7 +367,17 @@ describe('FastCGI servers that break the protocol', () => {
   });
 
   it('a reply larger than the limit', async () => {
-    const server = await rawServer((id, socket) => socket.write(Buffer.concat([raw.stdout(id, `Content-Type: application/json\r\n\r\n{"content":[{"type":"text","text":"${'x'.repeat(5000)}"}]}`), raw.end(id)])));
+    const server = await rawServer((id, socket) =>
+      socket.write(
+        Buffer.concat([
+          raw.stdout(
+            id,
+            `Content-Type: application/json\r\n\r\n{"content":[{"type":"text","text":"${'x'.repeat(5000)}"}]}`,
+          ),
+          raw.end(id),
+        ]),
+      ),
+    );
     const u = upstream('big', server.address, {}, { maxReplyBytes: 4096 });
     await u.whenReady(5000);
     const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
@@ -273,7 +386,9 @@ describe('FastCGI servers that break the protocol', () => {
   });
 
   it('keeps one connection for sequential requests to a server that allows it', async () => {
-    const server = await rawServer((id, socket) => socket.write(raw.reply(id, '{"content":[{"type":"text","text":"ok"}]}')));
+    const server = await rawServer((id, socket) =>
+      socket.write(raw.reply(id, '{"content":[{"type":"text","text":"ok"}]}')),
+    );
     const u = upstream('keep', server.address);
     await u.whenReady(5000);
     for (let i = 0; i < 5; i++) await u.request('tools/call', { name: 'go', arguments: {} });
@@ -282,11 +397,12 @@ describe('FastCGI servers that break the protocol', () => {
 });
 
 describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
-  const slow = (ms: number) => jsonResponder(async ({ envelope }) => {
-    if (envelope.type === 'discover') return { tools: [{ name: 'wait' }] };
-    await new Promise((r) => setTimeout(r, ms));
-    return { content: [{ type: 'text', text: `waited ${ms}` }] };
-  });
+  const slow = (ms: number) =>
+    jsonResponder(async ({ envelope }) => {
+      if (envelope.type === 'discover') return { tools: [{ name: 'wait' }] };
+      await new Promise((r) => setTimeout(r, ms));
+      return { content: [{ type: 'text', text: `waited ${ms}` }] };
+    });
 
   it('never opens more connections than the pool allows; the rest wait their turn', async () => {
     const server = await startFastcgiHandler(slow(100));
@@ -297,8 +413,10 @@ describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
     // reply by more than the pool's quiet period when the machine is busy, and a tool call on
     // that connection would fail (the reuse race every keep-alive client has; see pool.ts).
     // This test is about the bound, so it starts once that connection is gone.
-    await waitFor(() => server.connections().open === 0, 5000, "the server to close the discover connection");
-    const results = await Promise.all(Array.from({ length: 6 }, () => u.request('tools/call', { name: 'wait', arguments: {} })));
+    await waitFor(() => server.connections().open === 0, 5000, 'the server to close the discover connection');
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => u.request('tools/call', { name: 'wait', arguments: {} })),
+    );
     expect(results.map((r) => (r.content as { text: string }[])[0]!.text)).toEqual(Array(6).fill('waited 100'));
     expect(server.connections().maxOpen).toBeLessThanOrEqual(2);
   });
@@ -309,10 +427,15 @@ describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
     const u = upstream('crowded', server.address, { pool: 1 });
     await u.whenReady(5000);
     // The first call holds the only connection for 400 ms; the second may wait 250 ms for it.
-    const settled = await Promise.allSettled([2000, 250].map((timeoutMs) => u.request('tools/call', { name: 'wait', arguments: {} }, { timeoutMs })));
+    const settled = await Promise.allSettled(
+      [2000, 250].map((timeoutMs) => u.request('tools/call', { name: 'wait', arguments: {} }, { timeoutMs })),
+    );
     const messages = settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'ok'));
     expect(messages[0]).toBe('ok');
-    expect(messages[1]).toBe(`server "crowded": all 1 connections to FastCGI server ${server.address} stayed busy for the 250 ms this request could wait (raise "pool", or the server's worker count)`);
+    expect(messages[1]).toBe(
+      `server "crowded": all 1 connections to FastCGI server ${server.address} stayed busy for the 250 ms ` +
+        `this request could wait (raise "pool", or the server's worker count)`,
+    );
   });
 
   it('works with a server that closes after every reply (learns not to keep connections)', async () => {
@@ -321,16 +444,29 @@ describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
     servers.push(server);
     const u = upstream('closer', server.address);
     await u.whenReady(5000);
-    for (let i = 0; i < 8; i++) expect((await u.request('tools/call', { name: 'wait', arguments: {} })).isError).toBeUndefined();
+    for (let i = 0; i < 8; i++)
+      expect((await u.request('tools/call', { name: 'wait', arguments: {} })).isError).toBeUndefined();
     expect(server.connections().total).toBeGreaterThanOrEqual(8);
   });
 
   it('passes the CGI params FastCGI servers expect', async () => {
-    const server = await startFastcgiHandler(jsonResponder(() => ({ tools: [], content: [] })), { listen: 'unix' });
+    const server = await startFastcgiHandler(
+      jsonResponder(() => ({ tools: [], content: [] })),
+      { listen: 'unix' },
+    );
     servers.push(server);
     const u = upstream('params', server.address, { entrypoint: '/srv/app/mcp.php', headers: { 'X-Static': 's' } });
     await u.whenReady(5000);
-    await u.request('tools/call', { name: 'x', arguments: {} }, { clientHeaders: [['X-Trace', '1'], ['Proxy-Connection', 'keep-alive']] });
+    await u.request(
+      'tools/call',
+      { name: 'x', arguments: {} },
+      {
+        clientHeaders: [
+          ['X-Trace', '1'],
+          ['Proxy-Connection', 'keep-alive'],
+        ],
+      },
+    );
     const call = server.received.find((r) => r.envelope.type === 'call_tool')!;
     expect(call.params).toMatchObject({
       SCRIPT_FILENAME: '/srv/app/mcp.php',
@@ -353,10 +489,15 @@ describe('FastCGI servers that are not there', () => {
     const port = await freePort();
     const u = upstream('refused', `127.0.0.1:${port}`);
     await expect.poll(() => u.status().state).toBe('backoff');
-    expect(u.status().lastError).toBe(`cannot connect to FastCGI server 127.0.0.1:${port}: connection refused (is the FastCGI server running?)`);
+    expect(u.status().lastError).toBe(
+      `cannot connect to FastCGI server 127.0.0.1:${port}: connection refused (is the FastCGI server running?)`,
+    );
     const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
     expect(err.code).toBe('upstream_unavailable');
-    expect(err.message).toBe(`server "refused": cannot connect to FastCGI server 127.0.0.1:${port}: connection refused (is the FastCGI server running?)`);
+    expect(err.message).toBe(
+      `server "refused": cannot connect to FastCGI server 127.0.0.1:${port}: connection refused (is the ` +
+        `FastCGI server running?)`,
+    );
   });
 
   it('a missing Unix socket, then the server appears: ready without a restart', async () => {
@@ -364,7 +505,11 @@ describe('FastCGI servers that are not there', () => {
     const socketPath = path.join(dir, 'later.sock');
     try {
       const u = upstream('later', socketPath);
-      await expect.poll(() => u.status().lastError).toBe(`cannot connect to FastCGI server ${socketPath}: no socket at that path (is the FastCGI server running?)`);
+      await expect
+        .poll(() => u.status().lastError)
+        .toBe(
+          `cannot connect to FastCGI server ${socketPath}: no socket at that path (is the FastCGI server running?)`,
+        );
       expect(u.status().state).toBe('backoff');
       const server = await startRawFastcgi((req, socket) => socket.write(raw.reply(req.requestId, DISCOVER)));
       servers.push(server);

@@ -9,7 +9,15 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 import { startExample, type ExampleHandler } from '../../fixtures/handlers/example-process.ts';
 import { EXAMPLE_PHP, startPhpFpm, type PhpFpm } from '../../fixtures/handlers/php-fpm.ts';
 
@@ -21,15 +29,22 @@ describe('handlers and MCP servers behind one gateway', () => {
   let fpm: PhpFpm;
 
   beforeAll(async () => {
-    [python, node, fpm, dir] = await Promise.all([startExample('python'), startExample('node'), startPhpFpm({ listen: 'tcp' }), tempDir()]);
-    gateway = await startGateway(await writeConfig(dir.dir, {
-      mcpServers: {
-        py: { handler: python.url },
-        js: { handler: node.url, headers: { 'X-Tenant': 'from-config' } },
-        php: { handler: fpm.address, entrypoint: EXAMPLE_PHP },
-        fx: fixtureServer('fx'),
-      },
-    }));
+    [python, node, fpm, dir] = await Promise.all([
+      startExample('python'),
+      startExample('node'),
+      startPhpFpm({ listen: 'tcp' }),
+      tempDir(),
+    ]);
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: {
+          py: { handler: python.url },
+          js: { handler: node.url, headers: { 'X-Tenant': 'from-config' } },
+          php: { handler: fpm.address, entrypoint: EXAMPLE_PHP },
+          fx: fixtureServer('fx'),
+        },
+      }),
+    );
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -37,13 +52,19 @@ describe('handlers and MCP servers behind one gateway', () => {
   });
 
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), { ...init, headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json' } });
+    fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), {
+      ...init,
+      headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json' },
+    });
 
   it('serves the tools, resources and prompts of all four at once', async () => {
     const client = await httpClient(gateway.httpUrl()!);
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name);
-      for (const server of ['py', 'js', 'php']) expect(tools).toEqual(expect.arrayContaining([`${server}__get_weather`, `${server}__book_flight`, `${server}__whoami`]));
+      for (const server of ['py', 'js', 'php'])
+        expect(tools).toEqual(
+          expect.arrayContaining([`${server}__get_weather`, `${server}__book_flight`, `${server}__whoami`]),
+        );
       expect(tools).toContain('fx__echo');
       const weather = (await client.listTools()).tools.find((t) => t.name === 'php__get_weather')!;
       expect(weather).toMatchObject({ outputSchema: { type: 'object' }, annotations: { readOnlyHint: true } });
@@ -53,17 +74,23 @@ describe('handlers and MCP servers behind one gateway', () => {
       }
       expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'hi' } }))).toContain('hi');
       expect((await client.listResources()).resources.length).toBeGreaterThanOrEqual(3);
-      expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(expect.arrayContaining(['py__trip_summary', 'js__trip_summary', 'php__trip_summary']));
+      expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(
+        expect.arrayContaining(['py__trip_summary', 'js__trip_summary', 'php__trip_summary']),
+      );
       const prompt = await client.getPrompt({ name: 'php__trip_summary', arguments: { destination: 'Lima' } });
-      expect(prompt.messages).toEqual([{ role: 'user', content: { type: 'text', text: 'Summarise my trip to Lima in three bullet points.' } }]);
+      expect(prompt.messages).toEqual([
+        { role: 'user', content: { type: 'text', text: 'Summarise my trip to Lima in three bullet points.' } },
+      ]);
     } finally {
       await client.close();
     }
   });
 
-  it('forwards the client\'s HTTP headers (a client value wins over a static one) and its session id', async () => {
+  it("forwards the client's HTTP headers (a client value wins over a static one) and its session id", async () => {
     const client = new Client({ name: 'tenant-client', version: '1' });
-    const transport = new StreamableHTTPClientTransport(new URL(gateway.httpUrl()!), { requestInit: { headers: { 'X-Tenant': 'from-client', 'X_Dropped': 'underscore names are dropped' } } });
+    const transport = new StreamableHTTPClientTransport(new URL(gateway.httpUrl()!), {
+      requestInit: { headers: { 'X-Tenant': 'from-client', X_Dropped: 'underscore names are dropped' } },
+    });
     await client.connect(transport);
     try {
       const who = textOf(await client.callTool({ name: 'js__whoami', arguments: {} }));
@@ -85,15 +112,24 @@ describe('handlers and MCP servers behind one gateway', () => {
     const asked: string[] = [];
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
       asked.push(req.params.message);
-      return req.params.message.startsWith('Which class') ? { action: 'accept', content: { class: 'business' } } : { action: 'accept', content: { seat: 'aisle' } };
+      return req.params.message.startsWith('Which class')
+        ? { action: 'accept', content: { class: 'business' } }
+        : { action: 'accept', content: { seat: 'aisle' } };
     });
     try {
       for (const server of ['py', 'js', 'php']) {
         const result = await client.callTool({ name: `${server}__book_flight`, arguments: { destination: 'Tokyo' } });
         expect(textOf(result)).toBe('Booked a business aisle seat (14C) to Tokyo. Booking BK-TOK-14C.');
-        expect(result.structuredContent).toEqual({ booking: 'BK-TOK-14C', destination: 'Tokyo', class: 'business', seat: '14C' });
+        expect(result.structuredContent).toEqual({
+          booking: 'BK-TOK-14C',
+          destination: 'Tokyo',
+          class: 'business',
+          seat: '14C',
+        });
       }
-      expect(asked).toEqual(Array(3).fill(['Which class would you like to fly to Tokyo?', 'Window or aisle seat in business?']).flat());
+      expect(asked).toEqual(
+        Array(3).fill(['Which class would you like to fly to Tokyo?', 'Window or aisle seat in business?']).flat(),
+      );
     } finally {
       await client.close();
     }
@@ -104,12 +140,33 @@ describe('handlers and MCP servers behind one gateway', () => {
     try {
       const call = client.callTool({ name: 'php__book_flight', arguments: { destination: 'Reykjavik' } });
       call.catch(() => undefined);
-      const first = await waitFor(async () => ((await (await api('/questions')).json()) as { id: string; server: string; message: string }[])[0], 10_000, 'the class question');
+      const first = await waitFor(
+        async () => ((await (await api('/questions')).json()) as { id: string; server: string; message: string }[])[0],
+        10_000,
+        'the class question',
+      );
       expect(first).toMatchObject({ server: 'php', message: 'Which class would you like to fly to Reykjavik?' });
-      expect((await api(`/questions/${first.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { class: 'economy' } }) })).status).toBeLessThan(300);
-      const second = await waitFor(async () => ((await (await api('/questions')).json()) as { id: string; message: string }[]).find((p) => p.id !== first.id), 10_000, 'the seat question');
+      expect(
+        (
+          await api(`/questions/${first.id}`, {
+            method: 'POST',
+            body: JSON.stringify({ action: 'accept', content: { class: 'economy' } }),
+          })
+        ).status,
+      ).toBeLessThan(300);
+      const second = await waitFor(
+        async () =>
+          ((await (await api('/questions')).json()) as { id: string; message: string }[]).find(
+            (p) => p.id !== first.id,
+          ),
+        10_000,
+        'the seat question',
+      );
       expect(second.message).toBe('Window or aisle seat in economy?');
-      await api(`/questions/${second.id}`, { method: 'POST', body: JSON.stringify({ action: 'accept', content: { seat: 'window' } }) });
+      await api(`/questions/${second.id}`, {
+        method: 'POST',
+        body: JSON.stringify({ action: 'accept', content: { seat: 'window' } }),
+      });
       expect(textOf(await call)).toBe('Booked a economy window seat (14A) to Reykjavik. Booking BK-REY-14A.');
     } finally {
       await client.close();
@@ -122,8 +179,14 @@ describe('handlers and MCP servers behind one gateway', () => {
     try {
       const result = await client.callTool({ name: 'py__book_flight', arguments: { destination: 'Rome' } });
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toBe('The user declined to answer "Which class would you like to fly to Rome?", so book_flight did not complete.');
-      await waitFor(() => python.output().includes('book_flight: decline'), 5000, 'elicitation_cancelled at the handler');
+      expect(textOf(result)).toBe(
+        'The user declined to answer "Which class would you like to fly to Rome?", so book_flight did not complete.',
+      );
+      await waitFor(
+        () => python.output().includes('book_flight: decline'),
+        5000,
+        'elicitation_cancelled at the handler',
+      );
     } finally {
       await client.close();
     }

@@ -5,7 +5,11 @@ import type { HandlerSpec } from '../../../main/engine/upstreams/handler/handler
 export const FAST_BACKOFF = { initialMs: 50, maxMs: 200, maxAttempts: 4, stableMs: 60_000 };
 
 /** A spec the way the config normalizes `handler` (+ entrypoint). */
-export function specFor(name: string, handler: string, extra: Partial<Omit<HandlerSpec, 'kind' | 'target'>> & { entrypoint?: string; insecure?: boolean } = {}): HandlerSpec {
+export function specFor(
+  name: string,
+  handler: string,
+  extra: Partial<Omit<HandlerSpec, 'kind' | 'target'>> & { entrypoint?: string; insecure?: boolean } = {},
+): HandlerSpec {
   const address = parseHandlerAddress(handler);
   if ('error' in address) throw new Error(address.error);
   const base = { name, headers: {}, timeoutMs: 10_000, pool: 8, discoverTtlMs: 0 };

@@ -10,10 +10,19 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseHandlerAddress } from '../../../main/engine/config/handler-address.ts';
 import { HandlerError } from '../../../main/engine/upstreams/handler/errors.ts';
-import { createHandlerUpstream, type HandlerUpstreamDeps } from '../../../main/engine/upstreams/handler/handler-upstream.ts';
+import {
+  createHandlerUpstream,
+  type HandlerUpstreamDeps,
+} from '../../../main/engine/upstreams/handler/handler-upstream.ts';
 import type { Upstream } from '../../../main/engine/upstreams/types.ts';
 import { freePort } from '../../fixtures/servers/http-everything.ts';
-import { jsonResponder, startHttpHandler, type Received, type Responder, type TestServer } from '../../fixtures/handlers/servers.ts';
+import {
+  jsonResponder,
+  startHttpHandler,
+  type Received,
+  type Responder,
+  type TestServer,
+} from '../../fixtures/handlers/servers.ts';
 import { FAST_BACKOFF, specFor } from './helpers.ts';
 
 const upstreams: Upstream[] = [];
@@ -28,7 +37,8 @@ const DISCOVER = { tools: [{ name: 'go' }] };
 /** Discover answers properly; `go` gets `misbehave`. */
 function forGo(misbehave: Responder): Responder {
   const discover = jsonResponder(() => DISCOVER);
-  return (received, res) => (received.envelope.type === 'discover' ? discover(received, res) : misbehave(received, res));
+  return (received, res) =>
+    received.envelope.type === 'discover' ? discover(received, res) : misbehave(received, res);
 }
 
 function send(status: number, body: string, contentType = 'application/json'): Responder {
@@ -44,7 +54,12 @@ async function server(respond: Responder, options: { tls?: boolean } = {}): Prom
   return s;
 }
 
-async function ready(name: string, address: string, extra: Parameters<typeof specFor>[2] = {}, deps: HandlerUpstreamDeps = {}): Promise<Upstream> {
+async function ready(
+  name: string,
+  address: string,
+  extra: Parameters<typeof specFor>[2] = {},
+  deps: HandlerUpstreamDeps = {},
+): Promise<Upstream> {
   const u = createHandlerUpstream(specFor(name, address, extra), { backoff: FAST_BACKOFF, ...deps });
   upstreams.push(u);
   u.start();
@@ -53,14 +68,19 @@ async function ready(name: string, address: string, extra: Parameters<typeof spe
 }
 
 async function callError(u: Upstream, options = {}): Promise<HandlerError> {
-  const err = await u.request('tools/call', { name: 'go', arguments: {} }, options).then(() => undefined, (e: unknown) => e);
+  const err = await u.request('tools/call', { name: 'go', arguments: {} }, options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(HandlerError);
   return err as HandlerError;
 }
 
 describe('handlers that answer something other than a JSON reply', () => {
   it('an HTML page with status 200', async () => {
-    const s = await server(forGo(send(200, '<html><head><title>Welcome to nginx!</title></head><body>...</body></html>', 'text/html')));
+    const s = await server(
+      forGo(send(200, '<html><head><title>Welcome to nginx!</title></head><body>...</body></html>', 'text/html')),
+    );
     const err = await callError(await ready('html', s.address));
     expect(err.code).toBe('upstream_protocol');
     expect(err.message).toBe(`server "html": handler at ${s.address} answered HTML instead of JSON: Welcome to nginx!`);
@@ -71,24 +91,36 @@ describe('handlers that answer something other than a JSON reply', () => {
   it('non-2xx answers: an HTML error page, a JSON error, an empty body', async () => {
     const s = await server(forGo(send(500, '<html><title>500 Internal Server Error</title></html>', 'text/html')));
     const u = await ready('status', s.address);
-    expect((await callError(u)).message).toBe(`server "status": handler at ${s.address} answered HTTP 500 (an HTML page: 500 Internal Server Error)`);
+    expect((await callError(u)).message).toBe(
+      `server "status": handler at ${s.address} answered HTTP 500 (an HTML page: 500 Internal Server Error)`,
+    );
     s.respond = forGo(send(502, '{"error":{"message":"the database is down"}}'));
     const json = await callError(u);
     expect(json.code).toBe('upstream_error');
     expect(json.message).toBe(`server "status": handler at ${s.address} answered HTTP 502 (the database is down)`);
     expect(json.raw).toBe('{"error":{"message":"the database is down"}}');
     s.respond = forGo(send(404, ''));
-    expect((await callError(u)).message).toBe(`server "status": handler at ${s.address} answered HTTP 404 (an empty body)`);
+    expect((await callError(u)).message).toBe(
+      `server "status": handler at ${s.address} answered HTTP 404 (an empty body)`,
+    );
   });
 
   it('malformed JSON, JSON that is not an object, an empty body', async () => {
     const s = await server(forGo(send(200, '{"content": [oops')));
     const u = await ready('json', s.address);
-    expect((await callError(u)).message).toMatch(new RegExp(`^server "json": handler at ${escape(s.address)} answered malformed JSON \\(.+\\): \\{"content": \\[oops$`));
+    expect((await callError(u)).message).toMatch(
+      new RegExp(
+        `^server "json": handler at ${escape(s.address)} answered malformed JSON \\(.+\\): \\{"content": \\[oops$`,
+      ),
+    );
     s.respond = forGo(send(200, '[1,2]'));
-    expect((await callError(u)).message).toBe(`server "json": handler at ${s.address} answered JSON that is not an object: [1,2]`);
+    expect((await callError(u)).message).toBe(
+      `server "json": handler at ${s.address} answered JSON that is not an object: [1,2]`,
+    );
     s.respond = forGo(send(200, '  '));
-    expect((await callError(u)).message).toBe(`server "json": handler at ${s.address} answered with an empty body instead of JSON`);
+    expect((await callError(u)).message).toBe(
+      `server "json": handler at ${s.address} answered with an empty body instead of JSON`,
+    );
   });
 
   it('a reply with none of the three kinds, and malformed kinds', async () => {
@@ -98,9 +130,14 @@ describe('handlers that answer something other than a JSON reply', () => {
     expect(err.message).toBe('server "nokind": handler reply has no elicit, error or content');
     expect(err.raw).toBe('{"result": {"content": []}}');
     s.respond = forGo(send(200, '{"content": [{"type": "video", "url": "x"}]}'));
-    expect((await callError(u)).message).toBe('server "nokind": handler reply content[0] has unknown type "video" (expected text, image, audio, resource_link or resource)');
+    expect((await callError(u)).message).toBe(
+      'server "nokind": handler reply content[0] has unknown type "video" (expected text, image, audio, ' +
+        'resource_link or resource)',
+    );
     s.respond = forGo(send(200, '{"elicit": {"mode": "url", "message": "Log in", "url": "javascript:alert(1)"}}'));
-    expect((await callError(u)).message).toBe('server "nokind": handler reply "elicit" in URL mode needs an http:// or https:// "url"');
+    expect((await callError(u)).message).toBe(
+      'server "nokind": handler reply "elicit" in URL mode needs an http:// or https:// "url"',
+    );
   });
 
   it('keeps at most 4 KiB of the raw reply on the error', async () => {
@@ -128,18 +165,24 @@ describe('handlers that are slow, hang up or are not there', () => {
   });
 
   it('a connection closed before the reply', async () => {
-    const s = await server(forGo((_r, res) => { res.socket?.destroy(); }));
+    const s = await server(
+      forGo((_r, res) => {
+        res.socket?.destroy();
+      }),
+    );
     const err = await callError(await ready('hangup', s.address));
     expect(err.code).toBe('upstream_closed');
     expect(err.message).toBe(`server "hangup": ${s.address} closed the connection before replying`);
   });
 
   it('a connection reset mid-reply keeps what arrived', async () => {
-    const s = await server(forGo((_r, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
-      res.write('{"content":[{"type":"text","text":"par');
-      setTimeout(() => res.socket?.destroy(), 30);
-    }));
+    const s = await server(
+      forGo((_r, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"content":[{"type":"text","text":"par');
+        setTimeout(() => res.socket?.destroy(), 30);
+      }),
+    );
     const err = await callError(await ready('reset', s.address));
     expect(err.code).toBe('upstream_closed');
     expect(err.message).toBe(`server "reset": ${s.address} closed the connection mid-reply (HTTP 200, after 38 bytes)`);
@@ -150,7 +193,9 @@ describe('handlers that are slow, hang up or are not there', () => {
     const s = await server(forGo(send(200, JSON.stringify({ content: [{ type: 'text', text: 'x'.repeat(10_000) }] }))));
     const err = await callError(await ready('big', s.address, {}, { maxReplyBytes: 2048 }));
     expect(err.code).toBe('message_too_large');
-    expect(err.message).toBe(`server "big": the reply from ${s.address} is larger than 2048 bytes (limits.maxResponseBytes)`);
+    expect(err.message).toBe(
+      `server "big": the reply from ${s.address} is larger than 2048 bytes (limits.maxResponseBytes)`,
+    );
   });
 
   it('connection refused: backoff, the reason in the status, and ready once the handler starts', async () => {
@@ -159,12 +204,16 @@ describe('handlers that are slow, hang up or are not there', () => {
     upstreams.push(u);
     u.start();
     await expect.poll(() => u.status().state).toBe('backoff');
-    expect(u.status().lastError).toBe(`cannot connect to http://127.0.0.1:${port}/mcp (connection refused (is the handler running?))`);
+    expect(u.status().lastError).toBe(
+      `cannot connect to http://127.0.0.1:${port}/mcp (connection refused (is the handler running?))`,
+    );
     expect(u.info()).toBeUndefined();
     const err = await callError(u);
     expect(err.code).toBe('upstream_unavailable');
     // The handler comes up on that port: the next retry finds it.
-    const late = createServer((req, res) => void body(req).then(() => send(200, JSON.stringify(DISCOVER))({} as Received, res)));
+    const late = createServer(
+      (req, res) => void body(req).then(() => send(200, JSON.stringify(DISCOVER))({} as Received, res)),
+    );
     await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
     try {
       await u.whenReady(5000);
@@ -178,42 +227,56 @@ describe('handlers that are slow, hang up or are not there', () => {
 
 describe('HTTPS', () => {
   it('refuses a self-signed certificate unless the server is marked insecure', async () => {
-    const s = await server(jsonResponder(() => ({ tools: [{ name: 'go' }], content: [{ type: 'text', text: 'secure enough' }] })), { tls: true });
+    const s = await server(
+      jsonResponder(() => ({ tools: [{ name: 'go' }], content: [{ type: 'text', text: 'secure enough' }] })),
+      { tls: true },
+    );
     const strict = createHandlerUpstream(specFor('strict', s.address), { backoff: FAST_BACKOFF });
     upstreams.push(strict);
     strict.start();
     await expect.poll(() => strict.status().state).toBe('backoff');
     expect(strict.status().lastError).toMatch(
-      new RegExp(`^cannot connect to ${escape(s.address)} \\(TLS certificate problem: [A-Z_]+\\); for a development server with a self-signed certificate, set "insecure": true on this server$`),
+      new RegExp(
+        `^cannot connect to ${escape(s.address)} \\(TLS certificate problem: [A-Z_]+\\); for a development ` +
+          `server with a self-signed certificate, set "insecure": true on this server$`,
+      ),
     );
     const relaxed = await ready('relaxed', s.address, { insecure: true });
-    expect(await relaxed.request('tools/call', { name: 'go', arguments: {} })).toEqual({ content: [{ type: 'text', text: 'secure enough' }] });
+    expect(await relaxed.request('tools/call', { name: 'go', arguments: {} })).toEqual({
+      content: [{ type: 'text', text: 'secure enough' }],
+    });
   });
 });
 
 describe('headers, connections and sockets', () => {
   it('sends static headers, forwards client headers by the rules, and owns Content-Type and Host', async () => {
     const s = await server(jsonResponder(() => ({ tools: [], content: [] })));
-    const u = await ready('headers', s.address, { headers: { 'X-Api-Key': 'from-config', 'X-Tenant': 'config-tenant' } });
-    await u.request('tools/call', { name: 'go', arguments: {} }, {
-      clientHeaders: [
-        ['X-Tenant', 'client-tenant'],
-        ['Cookie', 'a=1'],
-        ['Cookie', 'b=2'],
-        ['X-Multi', 'one'],
-        ['X-Multi', 'two'],
-        ['Host', 'evil.example'],
-        ['Content-Type', 'text/plain'],
-        ['Content-Length', '999'],
-        ['Transfer-Encoding', 'chunked'],
-        ['Connection', 'X-Secret'],
-        ['X-Secret', 'hop'],
-        ['Proxy', 'http://evil'],
-        ['X_Underscore', 'no'],
-        ['Authorization', 'Bearer gateway-token'],
-        ['Mcp-Session-Id', 'abc'],
-      ],
+    const u = await ready('headers', s.address, {
+      headers: { 'X-Api-Key': 'from-config', 'X-Tenant': 'config-tenant' },
     });
+    await u.request(
+      'tools/call',
+      { name: 'go', arguments: {} },
+      {
+        clientHeaders: [
+          ['X-Tenant', 'client-tenant'],
+          ['Cookie', 'a=1'],
+          ['Cookie', 'b=2'],
+          ['X-Multi', 'one'],
+          ['X-Multi', 'two'],
+          ['Host', 'evil.example'],
+          ['Content-Type', 'text/plain'],
+          ['Content-Length', '999'],
+          ['Transfer-Encoding', 'chunked'],
+          ['Connection', 'X-Secret'],
+          ['X-Secret', 'hop'],
+          ['Proxy', 'http://evil'],
+          ['X_Underscore', 'no'],
+          ['Authorization', 'Bearer gateway-token'],
+          ['Mcp-Session-Id', 'abc'],
+        ],
+      },
+    );
     const call = s.received.find((r) => r.envelope.type === 'call_tool')!;
     expect(call.headers).toMatchObject({
       'x-api-key': 'from-config',
@@ -226,7 +289,8 @@ describe('headers, connections and sockets', () => {
       'mcp-session-id': 'abc',
     });
     expect(Number(call.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(call.envelope)));
-    for (const dropped of ['x-secret', 'proxy', 'x_underscore', 'authorization', 'transfer-encoding']) expect(call.headers).not.toHaveProperty(dropped);
+    for (const dropped of ['x-secret', 'proxy', 'x_underscore', 'authorization', 'transfer-encoding'])
+      expect(call.headers).not.toHaveProperty(dropped);
     const discover = s.received.find((r) => r.envelope.type === 'discover')!;
     expect(discover.headers['x-tenant']).toBe('config-tenant');
   });
@@ -238,11 +302,13 @@ describe('headers, connections and sockets', () => {
   });
 
   it('keeps connections alive and never opens more than the pool allows', async () => {
-    const s = await server(jsonResponder(async ({ envelope }) => {
-      if (envelope.type === 'discover') return DISCOVER;
-      await new Promise((r) => setTimeout(r, 50));
-      return { content: [] };
-    }));
+    const s = await server(
+      jsonResponder(async ({ envelope }) => {
+        if (envelope.type === 'discover') return DISCOVER;
+        await new Promise((r) => setTimeout(r, 50));
+        return { content: [] };
+      }),
+    );
     const u = await ready('pool', s.address, { pool: 3 });
     for (let i = 0; i < 5; i++) await u.request('tools/call', { name: 'go', arguments: {} });
     // Six requests (discover and five calls) over at most two connections.
@@ -254,16 +320,40 @@ describe('headers, connections and sockets', () => {
   it('speaks HTTP over a Unix socket when the kind says handler-http', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sb-http-sock-'));
     const socketPath = path.join(dir, 'handler.sock');
-    const unix = createServer((req, res) => void body(req).then((b) => send(200, JSON.stringify(JSON.parse(b).type === 'discover' ? DISCOVER : { content: [{ type: 'text', text: `path ${req.url}` }] }))({} as Received, res)));
+    const unix = createServer(
+      (req, res) =>
+        void body(req).then((b) =>
+          send(
+            200,
+            JSON.stringify(
+              JSON.parse(b).type === 'discover' ? DISCOVER : { content: [{ type: 'text', text: `path ${req.url}` }] },
+            ),
+          )({} as Received, res),
+        ),
+    );
     await new Promise<void>((resolve) => unix.listen(socketPath, resolve));
     try {
       const address = parseHandlerAddress(socketPath, 'handler-http');
       if ('error' in address || address.kind !== 'handler-http') throw new Error('expected an HTTP address');
-      const u = createHandlerUpstream({ kind: 'handler-http', name: 'unix-http', target: address.target, insecure: false, headers: {}, timeoutMs: 5000, pool: 2, discoverTtlMs: 0 }, { backoff: FAST_BACKOFF });
+      const u = createHandlerUpstream(
+        {
+          kind: 'handler-http',
+          name: 'unix-http',
+          target: address.target,
+          insecure: false,
+          headers: {},
+          timeoutMs: 5000,
+          pool: 2,
+          discoverTtlMs: 0,
+        },
+        { backoff: FAST_BACKOFF },
+      );
       upstreams.push(u);
       u.start();
       await u.whenReady(5000);
-      expect(await u.request('tools/call', { name: 'go', arguments: {} })).toEqual({ content: [{ type: 'text', text: 'path /' }] });
+      expect(await u.request('tools/call', { name: 'go', arguments: {} })).toEqual({
+        content: [{ type: 'text', text: 'path /' }],
+      });
     } finally {
       unix.closeAllConnections();
       await new Promise((resolve) => unix.close(resolve));
@@ -275,7 +365,9 @@ describe('headers, connections and sockets', () => {
 function body(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let text = '';
-    req.on('data', (d: Buffer) => { text += d.toString(); });
+    req.on('data', (d: Buffer) => {
+      text += d.toString();
+    });
     req.on('end', () => resolve(text));
   });
 }
@@ -283,4 +375,3 @@ function body(req: IncomingMessage): Promise<string> {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-

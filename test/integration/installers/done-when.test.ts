@@ -55,7 +55,9 @@ describe.skipIf(missing !== undefined)('adopt claude-desktop, install cursor, re
     const adopt = runCli(['adopt', 'claude-desktop'], env);
     expect(adopt.stderr).toBe('');
     expect(adopt.code).toBe(0);
-    expect(adopt.stdout).toContain('env.GITHUB_PERSONAL_ACCESS_TOKEN -> keychain "claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN"');
+    expect(adopt.stdout).toContain(
+      'env.GITHUB_PERSONAL_ACCESS_TOKEN -> keychain "claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN"',
+    );
     for (const s of SECRETS) expect(adopt.stdout).not.toContain(s);
 
     const dry = runCli(['install', 'cursor', '--dry-run'], env);
@@ -66,21 +68,31 @@ describe.skipIf(missing !== undefined)('adopt claude-desktop, install cursor, re
     expect(install.stdout).toContain(dry.stdout);
 
     // Claude Desktop: its servers replaced by the switchboard entry; everything else as it was.
-    const claude = JSON.parse(await readFile(file('claude-desktop'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const claude = JSON.parse(await readFile(file('claude-desktop'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(Object.keys(claude.mcpServers!)).toEqual(['switchboard']);
-    expect(claude.mcpServers!.switchboard).toEqual({ command: process.execPath, args: [path.resolve('bin/switchboard.js'), 'shim', '--profile', 'default'] });
+    expect(claude.mcpServers!.switchboard).toEqual({
+      command: process.execPath,
+      args: [path.resolve('bin/switchboard.js'), 'shim', '--profile', 'default'],
+    });
     expect(claude.globalShortcut).toBe('Alt+Space');
     // Cursor: exactly one entry added.
     const cursor = clientDefinition('cursor');
     const cursorText = splitText(await readFile(file('cursor'), 'utf8')).body;
-    expect(cursor.format.remove(cursorText, file('cursor'), 'switchboard', '\n')).toBe(originals.get('cursor')!.toString('utf8'));
+    expect(cursor.format.remove(cursorText, file('cursor'), 'switchboard', '\n')).toBe(
+      originals.get('cursor')!.toString('utf8'),
+    );
     // Zed and VS Code: untouched.
     expect(await readFile(file('zed'))).toEqual(originals.get('zed'));
     expect(await readFile(file('vscode'))).toEqual(originals.get('vscode'));
     // Switchboard's config refers to the keychain; the values are only there.
     const config = await readFile(path.join(home, '.config/switchboard/config.json'), 'utf8');
     expect(config).toContain('${secret:claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN}');
-    expect(runCli(['secrets', 'get', 'claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN'], env).stdout).toBe(`${SECRETS[0]}\n`);
+    expect(runCli(['secrets', 'get', 'claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN'], env).stdout).toBe(
+      `${SECRETS[0]}\n`,
+    );
     expect(runCli(['secrets', 'get', 'claude-desktop.brave-search.BRAVE_API_KEY'], env).stdout).toBe(`${SECRETS[1]}\n`);
     const entries = await readdir(home, { recursive: true, withFileTypes: true });
     for (const e of entries.filter((x) => x.isFile())) {

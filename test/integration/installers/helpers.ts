@@ -3,10 +3,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { clientLocations, createMemorySecretStore, type ClientId, type InstallerContext, type SecretStore } from '../../../main/engine/index.ts';
+import {
+  clientLocations,
+  createMemorySecretStore,
+  type ClientId,
+  type InstallerContext,
+  type SecretStore,
+} from '../../../main/engine/index.ts';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/client-configs');
-export const SHIM = { command: '/opt/node/bin/node', args: ['/opt/switchboard/bin/switchboard.js', 'shim', '--profile', 'default'] };
+export const SHIM = {
+  command: '/opt/node/bin/node',
+  args: ['/opt/switchboard/bin/switchboard.js', 'shim', '--profile', 'default'],
+};
 
 /** Which fixture each client is tested with. */
 export const CLIENT_FIXTURES: Record<ClientId, string> = {
@@ -36,7 +45,13 @@ export interface TempHome {
 
 export async function tempHome(platform: 'linux' | 'darwin' = 'linux'): Promise<TempHome> {
   const home = await mkdtemp(path.join(tmpdir(), `sb-home-${platform}-`));
-  const ctx = { platform, env: {}, home, stateDir: path.join(home, '.local', 'state', 'switchboard'), secrets: createMemorySecretStore() };
+  const ctx = {
+    platform,
+    env: {},
+    home,
+    stateDir: path.join(home, '.local', 'state', 'switchboard'),
+    secrets: createMemorySecretStore(),
+  };
   const file = (id: ClientId) => clientLocations(id, ctx).config[0]!;
   return {
     home,
@@ -55,7 +70,11 @@ export async function tempHome(platform: 'linux' | 'darwin' = 'linux'): Promise<
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
 /** Runs the real CLI (main/cli.ts on this Node) with only the given environment (plus PATH). */
-export function runCli(args: string[], env: Record<string, string>, input?: string): { code: number | null; stdout: string; stderr: string } {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [path.join(ROOT, 'main/cli.ts'), ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     input: input ?? '',

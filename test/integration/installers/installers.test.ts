@@ -7,8 +7,17 @@ import { chmod, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  applyChange, clientDefinition, CLIENT_IDS, detectClient, GatewayError, installClient, planInstall, readBackupRecord, restoreClient,
-  uninstallClient, type ClientId,
+  applyChange,
+  clientDefinition,
+  CLIENT_IDS,
+  detectClient,
+  GatewayError,
+  installClient,
+  planInstall,
+  readBackupRecord,
+  restoreClient,
+  uninstallClient,
+  type ClientId,
 } from '../../../main/engine/index.ts';
 import { splitText } from '../../../main/engine/installers/text.ts';
 import { SHIM, tempHome, type TempHome } from './helpers.ts';
@@ -20,7 +29,10 @@ afterEach(async () => {
 });
 
 async function expectGatewayError(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(GatewayError);
   expect((err as GatewayError).code).toBe(code);
   expect((err as Error).message).toMatch(pattern);
@@ -32,7 +44,8 @@ function onlyAdditions(diff: string): void {
   const removed = lines.filter((l) => l.startsWith('-')).map((l) => l.slice(1));
   const added = lines.filter((l) => l.startsWith('+')).map((l) => l.slice(1));
   // The one changed line may gain a comma (`}` -> `},`) or open up (`"mcpServers": {}` -> `"mcpServers": {`).
-  for (const line of removed) expect(added.some((a) => a === `${line},` || (line.endsWith('{}') && a === line.slice(0, -1)))).toBe(true);
+  for (const line of removed)
+    expect(added.some((a) => a === `${line},` || (line.endsWith('{}') && a === line.slice(0, -1)))).toBe(true);
   expect(removed.length).toBeLessThanOrEqual(1);
 }
 
@@ -78,15 +91,18 @@ describe.each(['linux', 'darwin'] as const)('installers, %s layout', (platform) 
 });
 
 describe('installer safety', () => {
-  it.each([['cursor'], ['codex'], ['goose']] as const)('%s: creates a missing file, and restore removes it', async (id) => {
-    home = await tempHome();
-    expect((await detectClient(id, home.ctx)).state).toBe('not-detected');
-    await installClient(id, home.ctx, SHIM);
-    expect((await detectClient(id, home.ctx, SHIM)).state).toBe('installed');
-    expect((await stat(home.file(id))).mode & 0o777).toBe(0o600);
-    expect((await restoreClient(id, home.ctx)).action).toBe('removed');
-    await expect(lstat(home.file(id))).rejects.toThrow(/ENOENT/);
-  });
+  it.each([['cursor'], ['codex'], ['goose']] as const)(
+    '%s: creates a missing file, and restore removes it',
+    async (id) => {
+      home = await tempHome();
+      expect((await detectClient(id, home.ctx)).state).toBe('not-detected');
+      await installClient(id, home.ctx, SHIM);
+      expect((await detectClient(id, home.ctx, SHIM)).state).toBe('installed');
+      expect((await stat(home.file(id))).mode & 0o777).toBe(0o600);
+      expect((await restoreClient(id, home.ctx)).action).toBe('removed');
+      await expect(lstat(home.file(id))).rejects.toThrow(/ENOENT/);
+    },
+  );
 
   it.each([
     ['cursor', 'invalid.json', /mcp\.json:5:1: syntax error: expected "}"/],
@@ -132,7 +148,11 @@ describe('installer safety', () => {
     const outside = path.join(home.home, 'elsewhere.json');
     await writeFile(outside, '{}\n');
     await symlink(outside, file);
-    await expectGatewayError(installClient('cursor', home.ctx, SHIM), 'unsafe_path', /symbolic link to .*elsewhere\.json, outside/);
+    await expectGatewayError(
+      installClient('cursor', home.ctx, SHIM),
+      'unsafe_path',
+      /symbolic link to .*elsewhere\.json, outside/,
+    );
     expect(await readFile(outside, 'utf8')).toBe('{}\n');
   });
 
@@ -181,7 +201,7 @@ describe('installer safety', () => {
     expect(await readdir(path.join(home.ctx.stateDir, 'backups'))).toHaveLength(2);
   });
 
-  it('keeps the client\'s later version aside when restoring over it', async () => {
+  it("keeps the client's later version aside when restoring over it", async () => {
     home = await tempHome();
     const original = await home.seed('cursor');
     await installClient('cursor', home.ctx, SHIM);

@@ -3,7 +3,15 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  adoptClient, GatewayError, installClient, listAdoptable, loadConfigFile, planAdoption, restoreClient, watchClient, type ClientWatchEvent,
+  adoptClient,
+  GatewayError,
+  installClient,
+  listAdoptable,
+  loadConfigFile,
+  planAdoption,
+  restoreClient,
+  watchClient,
+  type ClientWatchEvent,
 } from '../../../main/engine/index.ts';
 import { SHIM, tempHome, type TempHome } from './helpers.ts';
 
@@ -26,7 +34,9 @@ async function waitFor<T>(check: () => T | undefined, ms = 5000): Promise<T> {
 /** Every file under `dir`, recursively, as text. */
 async function allText(dir: string): Promise<string> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const texts = await Promise.all(entries.filter((e) => e.isFile()).map((e) => readFile(path.join(e.parentPath, e.name), 'latin1')));
+  const texts = await Promise.all(
+    entries.filter((e) => e.isFile()).map((e) => readFile(path.join(e.parentPath, e.name), 'latin1')),
+  );
   return texts.join('\n');
 }
 
@@ -36,7 +46,11 @@ describe('watchClient', () => {
     const original = await home.seed('claude-desktop');
     await installClient('claude-desktop', home.ctx, SHIM);
     const events: ClientWatchEvent[] = [];
-    const watcher = watchClient('claude-desktop', home.ctx, { shim: SHIM, debounceMs: 50, onEvent: (e) => events.push(e) });
+    const watcher = watchClient('claude-desktop', home.ctx, {
+      shim: SHIM,
+      debounceMs: 50,
+      onEvent: (e) => events.push(e),
+    });
     await watcher.ready;
     // The client rewrites its file from its own store, without our entry.
     await writeFile(home.file('claude-desktop'), original);
@@ -48,7 +62,13 @@ describe('watchClient', () => {
 
     events.length = 0;
     await installClient('claude-desktop', home.ctx, SHIM);
-    const again = watchClient('claude-desktop', home.ctx, { shim: SHIM, reapply: true, debounceMs: 50, maxReappliesPerMinute: 2, onEvent: (e) => events.push(e) });
+    const again = watchClient('claude-desktop', home.ctx, {
+      shim: SHIM,
+      reapply: true,
+      debounceMs: 50,
+      maxReappliesPerMinute: 2,
+      onEvent: (e) => events.push(e),
+    });
     await again.ready;
     await writeFile(home.file('claude-desktop'), original);
     await waitFor(() => events.find((e) => e.type === 'reapplied'));
@@ -68,48 +88,67 @@ describe('watchClient', () => {
 });
 
 describe('adoption', () => {
-  it('moves servers into Switchboard\'s config and secrets into the store; the client keeps only our entry; restore is exact', async () => {
-    home = await tempHome();
-    const original = await home.seed('claude-desktop');
-    const configPath = path.join(home.home, '.config', 'switchboard', 'config.json');
-    const ctx = { ...home.ctx, configPath };
-    const listing = await listAdoptable('claude-desktop', ctx);
-    expect(listing.servers.map((s) => s.name)).toEqual(['github', 'filesystem', 'brave-search']);
+  it(
+    "moves servers into Switchboard's config and secrets into the store; the client keeps only our entry; " +
+      'restore is exact',
+    async () => {
+      home = await tempHome();
+      const original = await home.seed('claude-desktop');
+      const configPath = path.join(home.home, '.config', 'switchboard', 'config.json');
+      const ctx = { ...home.ctx, configPath };
+      const listing = await listAdoptable('claude-desktop', ctx);
+      expect(listing.servers.map((s) => s.name)).toEqual(['github', 'filesystem', 'brave-search']);
 
-    const plan = await planAdoption('claude-desktop', ctx, { shim: SHIM });
-    expect(plan.clientDiff).not.toContain('ghp_FIXTURE');
-    expect(await home.ctx.secrets.list()).toEqual([]);
+      const plan = await planAdoption('claude-desktop', ctx, { shim: SHIM });
+      expect(plan.clientDiff).not.toContain('ghp_FIXTURE');
+      expect(await home.ctx.secrets.list()).toEqual([]);
 
-    const result = await adoptClient('claude-desktop', ctx, { shim: SHIM });
-    expect(result.verified).toEqual({ ok: true });
-    expect(result.servers.flatMap((s) => s.secrets.map((x) => x.name))).toEqual([
-      'claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN', 'claude-desktop.brave-search.BRAVE_API_KEY',
-    ]);
-    expect(await home.ctx.secrets.get('claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN')).toBe('ghp_FIXTUREgithubTOKEN0123456789abcd');
-    const config = (await loadConfigFile(configPath)).config;
-    expect(Object.keys(config.servers)).toEqual(['github', 'filesystem', 'brave-search']);
-    const text = await readFile(configPath, 'utf8');
-    expect(text).toContain('"GITHUB_PERSONAL_ACCESS_TOKEN": "${secret:claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN}"');
-    expect(text).toContain('"BRAVE_REGION": "de"');
-    const client = JSON.parse(await readFile(home.file('claude-desktop'), 'utf8')) as Record<string, unknown>;
-    expect(client).toEqual({ mcpServers: { switchboard: SHIM }, globalShortcut: 'Alt+Space', preferences: { menuBarEnabled: true } });
-    // No secret value is left in any file: client, config, backups, state.
-    const everything = await allText(home.home);
-    expect(everything).not.toContain('ghp_FIXTUREgithubTOKEN');
-    expect(everything).not.toContain('BSA-fixture-brave-key-42');
+      const result = await adoptClient('claude-desktop', ctx, { shim: SHIM });
+      expect(result.verified).toEqual({ ok: true });
+      expect(result.servers.flatMap((s) => s.secrets.map((x) => x.name))).toEqual([
+        'claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN',
+        'claude-desktop.brave-search.BRAVE_API_KEY',
+      ]);
+      expect(await home.ctx.secrets.get('claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN')).toBe(
+        'ghp_FIXTUREgithubTOKEN0123456789abcd',
+      );
+      const config = (await loadConfigFile(configPath)).config;
+      expect(Object.keys(config.servers)).toEqual(['github', 'filesystem', 'brave-search']);
+      const text = await readFile(configPath, 'utf8');
+      expect(text).toContain(
+        '"GITHUB_PERSONAL_ACCESS_TOKEN": "${secret:claude-desktop.github.GITHUB_PERSONAL_ACCESS_TOKEN}"',
+      );
+      expect(text).toContain('"BRAVE_REGION": "de"');
+      const client = JSON.parse(await readFile(home.file('claude-desktop'), 'utf8')) as Record<string, unknown>;
+      expect(client).toEqual({
+        mcpServers: { switchboard: SHIM },
+        globalShortcut: 'Alt+Space',
+        preferences: { menuBarEnabled: true },
+      });
+      // No secret value is left in any file: client, config, backups, state.
+      const everything = await allText(home.home);
+      expect(everything).not.toContain('ghp_FIXTUREgithubTOKEN');
+      expect(everything).not.toContain('BSA-fixture-brave-key-42');
 
-    await restoreClient('claude-desktop', ctx);
-    expect(await readFile(home.file('claude-desktop'))).toEqual(original);
-  });
+      await restoreClient('claude-desktop', ctx);
+      expect(await readFile(home.file('claude-desktop'))).toEqual(original);
+    },
+  );
 
-  it('takes only --servers, keeps comments in an existing config, reuses same-valued secrets and refuses clashes', async () => {
+  it('takes only --servers, keeps config comments, reuses same-valued secrets, refuses clashes', async () => {
     home = await tempHome();
     await home.seed('cursor');
     const configPath = path.join(home.home, 'sb.json');
     await writeFile(configPath, '{\n  // mine\n  "mcpServers": {\n    "local": { "command": "echo" },\n  },\n}\n');
     const ctx = { ...home.ctx, configPath };
     const result = await adoptClient('cursor', ctx, { shim: SHIM, servers: ['linear'] });
-    expect(result.servers).toEqual([{ from: 'linear', name: 'linear', secrets: [{ name: 'cursor.linear.header.Authorization', field: 'headers.Authorization' }] }]);
+    expect(result.servers).toEqual([
+      {
+        from: 'linear',
+        name: 'linear',
+        secrets: [{ name: 'cursor.linear.header.Authorization', field: 'headers.Authorization' }],
+      },
+    ]);
     const text = await readFile(configPath, 'utf8');
     expect(text).toContain('// mine');
     expect(text).toContain('"Authorization": "Bearer ${secret:cursor.linear.header.Authorization}"');
@@ -134,7 +173,10 @@ describe('adoption', () => {
     expect(vs.warnings.join('\n')).toMatch(/left "perplexity" in VS Code: uses \$\{input:perplexity-key\}/);
     expect(await readFile(home.file('vscode'), 'utf8')).toContain('perplexity');
     const cc = await adoptClient('claude-code', ctx, { shim: SHIM });
-    expect(cc.servers.map((s) => [s.name, s.secrets.length])).toEqual([['sentry', 0], ['context7', 0]]);
+    expect(cc.servers.map((s) => [s.name, s.secrets.length])).toEqual([
+      ['sentry', 0],
+      ['context7', 0],
+    ]);
     const config = await readFile(ctx.configPath, 'utf8');
     expect(config).toContain('"Authorization": "Bearer ${env:SENTRY_TOKEN}"');
     expect(config).toContain('"transport": "streamable-http"');

@@ -61,9 +61,12 @@ describe('no keychain reachable', () => {
     try {
       const result = runCli(['secrets', 'set', 'api-key'], { HOME: home }, 'sk-never-on-disk');
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/the OS keychain is not available .*no D-Bus session bus.*does not store secrets in plain files/s);
+      expect(result.stderr).toMatch(
+        /the OS keychain is not available .*no D-Bus session bus.*does not store secrets in plain files/s,
+      );
       const files = await readdir(home, { recursive: true, withFileTypes: true });
-      for (const f of files.filter((e) => e.isFile())) expect(await readFile(path.join(f.parentPath, f.name), 'utf8')).not.toContain('sk-never-on-disk');
+      for (const f of files.filter((e) => e.isFile()))
+        expect(await readFile(path.join(f.parentPath, f.name), 'utf8')).not.toContain('sk-never-on-disk');
     } finally {
       await rm(home, { recursive: true, force: true });
     }

@@ -19,12 +19,14 @@ export interface KeyringSession {
 /** Why a keyring session cannot start here, or undefined when it can. */
 export function keyringMissing(): string | undefined {
   for (const tool of ['dbus-run-session', 'gnome-keyring-daemon']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install dbus gnome-keyring)`;
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
+      return `${tool} is not installed (apt-get install dbus gnome-keyring)`;
   }
   return undefined;
 }
 
-const SCRIPT = `printf '%s' "$KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || exit 3
+const SCRIPT = `printf '%s' "$KEYRING_PASSWORD" |
+  gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || exit 3
 echo "ADDRESS=$DBUS_SESSION_BUS_ADDRESS"
 exec cat >/dev/null`;
 
@@ -39,7 +41,11 @@ export async function startKeyringSession(): Promise<KeyringSession> {
     XDG_RUNTIME_DIR: home,
     KEYRING_PASSWORD: 'switchboard-test-password',
   };
-  const child: ChildProcess = spawn('dbus-run-session', ['--', 'sh', '-c', SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child: ChildProcess = spawn('dbus-run-session', ['--', 'sh', '-c', SCRIPT], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const address = await new Promise<string>((resolve, reject) => {
@@ -62,7 +68,9 @@ export async function startKeyringSession(): Promise<KeyringSession> {
     address,
     env: { DBUS_SESSION_BUS_ADDRESS: address },
     async close() {
-      const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+      const exited = new Promise<void>((resolve) =>
+        child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+      );
       child.stdin!.end();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
       // The session's group: dbus-daemon and gnome-keyring-daemon if they outlived the bus.

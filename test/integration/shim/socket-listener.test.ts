@@ -5,7 +5,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listenLocalSocket, type LocalSocketConnection, type LocalSocketListener } from '../../../main/engine/downstream/socket-listener.ts';
+import {
+  listenLocalSocket,
+  type LocalSocketConnection,
+  type LocalSocketListener,
+} from '../../../main/engine/downstream/socket-listener.ts';
 import { GatewayError } from '../../../main/engine/protocol/errors.ts';
 import { encodeHello } from '../../../main/shared/hello.ts';
 import { socketPath, tokenPath } from '../../../main/shared/paths.ts';
@@ -35,7 +39,10 @@ async function listen(options: Partial<Parameters<typeof listenLocalSocket>[0]> 
 }
 
 /** Connects, writes `data`, and resolves with the first line the listener answers (and whether it closed). */
-function exchange(sock: string, data: string | Buffer): Promise<{ line: string; closed: Promise<void>; socket: net.Socket }> {
+function exchange(
+  sock: string,
+  data: string | Buffer,
+): Promise<{ line: string; closed: Promise<void>; socket: net.Socket }> {
   return new Promise((resolve, reject) => {
     const s = net.connect(sock);
     sockets.push(s);
@@ -48,12 +55,17 @@ function exchange(sock: string, data: string | Buffer): Promise<{ line: string; 
       if (nl !== -1) resolve({ line: buf.slice(0, nl), closed, socket: s });
     });
     s.once('close', () => reject(new Error(`closed without an answer (got ${JSON.stringify(buf)})`)));
-    s.once('connect', () => { if (data.length > 0) s.write(data); });
+    s.once('connect', () => {
+      if (data.length > 0) s.write(data);
+    });
   });
 }
 
 async function expectRefusal(fn: () => Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  const err = await fn().then(() => undefined, (e: unknown) => e);
+  const err = await fn().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(GatewayError);
   expect((err as GatewayError).code).toBe(code);
   expect((err as GatewayError).message).toMatch(pattern);
@@ -81,7 +93,7 @@ describe('listenLocalSocket', () => {
     const more = new Promise<string>((resolve) => c.socket.once('data', (d: Buffer) => resolve(d.toString())));
     c.socket.resume();
     socket.write('{"jsonrpc":"2.0","id":2,"method":"ping"}\n');
-    const received = c.head.toString() + await more;
+    const received = c.head.toString() + (await more);
     expect(received).toBe('{"jsonrpc":"2.0","id":1,"method":"ping"}\n{"jsonrpc":"2.0","id":2,"method":"ping"}\n');
   });
 
@@ -116,7 +128,9 @@ describe('listenLocalSocket', () => {
   });
 
   it('lets the caller refuse a hello (e.g. unknown profile)', async () => {
-    const { l, connections } = await listen({ checkHello: (h) => (h.profile === 'nope' ? 'unknown profile "nope"' : undefined) });
+    const { l, connections } = await listen({
+      checkHello: (h) => (h.profile === 'nope' ? 'unknown profile "nope"' : undefined),
+    });
     const { line } = await exchange(l.path, encodeHello({ token: l.token, profile: 'nope' }));
     expect(JSON.parse(line)).toEqual({ switchboard: 'refused', reason: 'unknown profile "nope"' });
     expect(connections).toHaveLength(0);
@@ -157,7 +171,11 @@ describe('listenLocalSocket', () => {
   it.runIf(posix)('removes a stale socket but refuses to steal a live one', async () => {
     await fs.mkdir(dir, { mode: 0o700 });
     // A gateway that died hard leaves its socket file behind: listen in a child and SIGKILL it.
-    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socketPath(dir))}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['-e', `require('net').createServer().listen(${JSON.stringify(socketPath(dir))}, () => console.log('up'))`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     await new Promise<void>((r) => child.stdout.once('data', () => r()));
     child.kill('SIGKILL');
     await new Promise<void>((r) => child.once('exit', () => r()));
@@ -167,7 +185,10 @@ describe('listenLocalSocket', () => {
     const live = await exchange(l.path, encodeHello({ token: l.token, profile: 'default' }));
     expect(JSON.parse(live.line).switchboard).toBe('welcome');
 
-    const err = await listenLocalSocket({ dir, onConnection: () => undefined }).then(() => undefined, (e: unknown) => e);
+    const err = await listenLocalSocket({ dir, onConnection: () => undefined }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).message).toMatch(/already listening/);
     expect(((err as GatewayError).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
@@ -185,7 +206,11 @@ describe('listenLocalSocket', () => {
   it.runIf(posix)('refuses a runtime dir with the wrong mode', async () => {
     await fs.mkdir(dir, { mode: 0o755 });
     await fs.chmod(dir, 0o755);
-    await expectRefusal(() => listen(), 'unauthorized', new RegExp(`${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has mode 0755, it must be 0700`));
+    await expectRefusal(
+      () => listen(),
+      'unauthorized',
+      new RegExp(`${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has mode 0755, it must be 0700`),
+    );
   });
 
   it.runIf(posix)('refuses a runtime dir that is a symlink', async () => {

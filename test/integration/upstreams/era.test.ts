@@ -5,7 +5,11 @@ import { classifyProbe, createMcpUpstream, type UpstreamProtocol } from '../../.
 import { StdioMcpUpstream } from '../../../main/engine/upstreams/mcp-stdio/stdio-upstream.ts';
 import type { Upstream } from '../../../main/engine/upstreams/types.ts';
 import { freePort, startEverything, type EverythingServer } from '../../fixtures/servers/http-everything.ts';
-import { STATELESS_SERVER, startStatelessHttp, type StatelessHttpServer } from '../../fixtures/servers/stateless-launch.ts';
+import {
+  STATELESS_SERVER,
+  startStatelessHttp,
+  type StatelessHttpServer,
+} from '../../fixtures/servers/stateless-launch.ts';
 import { reach } from '../../helpers/upstream-state.ts';
 
 const SERVERS = path.join(import.meta.dirname, '../../fixtures/servers');
@@ -26,8 +30,24 @@ afterEach(async () => {
 
 function stdio(script: string, protocol: UpstreamProtocol = 'auto', extra: { probeTimeoutMs?: number } = {}): Upstream {
   const u = createMcpUpstream(
-    { name: 'srv', command: process.execPath, args: [script], env: { FIXTURE_NAME: 'srv' }, timeoutMs: 10_000, startupTimeoutMs: 10_000, protocol },
-    { clientInfo: CLIENT, capabilities: {}, maxMessageBytes: 1 << 24, backoff: FAST_BACKOFF, path: () => Promise.resolve(process.env.PATH ?? ''), log: (l) => logs.push(l), ...extra },
+    {
+      name: 'srv',
+      command: process.execPath,
+      args: [script],
+      env: { FIXTURE_NAME: 'srv' },
+      timeoutMs: 10_000,
+      startupTimeoutMs: 10_000,
+      protocol,
+    },
+    {
+      clientInfo: CLIENT,
+      capabilities: {},
+      maxMessageBytes: 1 << 24,
+      backoff: FAST_BACKOFF,
+      path: () => Promise.resolve(process.env.PATH ?? ''),
+      log: (l) => logs.push(l),
+      ...extra,
+    },
   );
   upstreams.push(u);
   return u;
@@ -54,9 +74,13 @@ describe('era detection over stdio', () => {
     expect(u).toBeInstanceOf(StdioMcpUpstream);
     expect(info.protocolVersion).toBe('2025-11-25');
     expect(info.serverInfo.name).toBe('srv');
-    expect(logs.join('\n')).toMatch(/server "srv" is not a 2026-07-28 server \(server\/discover failed with -32601.*\): using initialize/);
+    expect(logs.join('\n')).toMatch(
+      /server "srv" is not a 2026-07-28 server \(server\/discover failed with -32601.*\): using initialize/,
+    );
     // The decision shows in the server's own log too, and the upstream is still a stdio one.
-    expect((u as StdioMcpUpstream).stderr().join('\n')).toMatch(/\[switchboard\] server "srv" is not a 2026-07-28 server/);
+    expect((u as StdioMcpUpstream).stderr().join('\n')).toMatch(
+      /\[switchboard\] server "srv" is not a 2026-07-28 server/,
+    );
     const result = await u.request('tools/call', { name: 'echo', arguments: { message: 'stateful' } });
     expect(textOf(result)).toBe('stateful');
     // Stateful requests carry no stateless envelope.
@@ -67,7 +91,9 @@ describe('era detection over stdio', () => {
     const u = stdio(STATEFUL);
     u.start();
     await u.whenReady(15_000);
-    await expect(u.request('tools/call', { name: 'crash', arguments: {} })).rejects.toMatchObject({ code: 'upstream_closed' });
+    await expect(u.request('tools/call', { name: 'crash', arguments: {} })).rejects.toMatchObject({
+      code: 'upstream_closed',
+    });
     await reach(u, 'ready');
     expect(u.status().restarts).toBe(1);
     expect(textOf(await u.request('tools/call', { name: 'echo', arguments: { message: 'again' } }))).toBe('again');
@@ -80,7 +106,10 @@ describe('era detection over stdio', () => {
     const info = await u.whenReady(15_000);
     expect(info.serverInfo.name).toBe('silent-stateful');
     expect(logs.join('\n')).toMatch(/no answer to server\/discover in time/);
-    const seen = JSON.parse(textOf(await u.request('tools/call', { name: 'echo', arguments: {} }))) as { pid: number; sawProbe: boolean };
+    const seen = JSON.parse(textOf(await u.request('tools/call', { name: 'echo', arguments: {} }))) as {
+      pid: number;
+      sawProbe: boolean;
+    };
     expect(seen.sawProbe).toBe(false);
     expect(seen.pid).toBe(u.status().pid);
   });
@@ -97,19 +126,25 @@ describe('era detection over stdio', () => {
     const u = stdio(STATEFUL, 'stateless');
     u.start();
     await reach(u, 'backoff');
-    expect(u.status().lastError).toMatch(/does not speak protocol revision 2026-07-28: server\/discover failed \(-32601/);
+    expect(u.status().lastError).toMatch(
+      /does not speak protocol revision 2026-07-28: server\/discover failed \(-32601/,
+    );
   });
 
-  it('forced stateful: the stateless-only fixture refuses initialize (so the stateless tests prove the stateless path)', async () => {
-    const u = stdio(STATELESS_SERVER, 'stateful');
-    u.start();
-    await reach(u, 'backoff');
-    expect(u.status().lastError).toMatch(/Unsupported protocol version: 2025-11-25/);
-  });
+  it(
+    'forced stateful: the stateless-only fixture refuses ' +
+      'initialize (so the stateless tests prove the stateless path)',
+    async () => {
+      const u = stdio(STATELESS_SERVER, 'stateful');
+      u.start();
+      await reach(u, 'backoff');
+      expect(u.status().lastError).toMatch(/Unsupported protocol version: 2025-11-25/);
+    },
+  );
 });
 
 describe('era detection over HTTP', () => {
-  it('falls back to the stateful path on a 4xx without a stateless error body (reference everything server)', async () => {
+  it('falls back to stateful on a 4xx without a stateless error body (reference everything server)', async () => {
     const server = await startEverything('streamableHttp');
     processes.push(server);
     const u = http(server.url);
@@ -117,10 +152,14 @@ describe('era detection over HTTP', () => {
     const info = await u.whenReady(15_000);
     expect(info.protocolVersion).toMatch(/^2025-/);
     // Its 400 carries a JSON-RPC error, but not a stateless one (-32022 with the supported versions).
-    expect(logs.join('\n')).toMatch(/is not a 2026-07-28 server \(server\/discover failed with -32000 .*\): using initialize/);
+    expect(logs.join('\n')).toMatch(
+      /is not a 2026-07-28 server \(server\/discover failed with -32000 .*\): using initialize/,
+    );
     const tools = (await u.request('tools/list', {})).tools as { name: string }[];
     expect(tools.map((t) => t.name)).toContain('echo');
-    expect(textOf(await u.request('tools/call', { name: 'echo', arguments: { message: 'via fallback' } }))).toContain('via fallback');
+    expect(textOf(await u.request('tools/call', { name: 'echo', arguments: { message: 'via fallback' } }))).toContain(
+      'via fallback',
+    );
   });
 
   it('falls back to legacy HTTP+SSE through the same path', async () => {
@@ -152,7 +191,8 @@ describe('era detection over HTTP', () => {
 });
 
 describe('classifyProbe', () => {
-  const rpcError = (code: number, data?: unknown) => new GatewayError('upstream_error', 'x', { rpc: { code, message: 'm', ...(data === undefined ? {} : { data }) } });
+  const rpcError = (code: number, data?: unknown) =>
+    new GatewayError('upstream_error', 'x', { rpc: { code, message: 'm', ...(data === undefined ? {} : { data }) } });
 
   it('reads a DiscoverResult', () => {
     expect(classifyProbe({ result: { supportedVersions: ['2026-07-28'] } }).era).toBe('stateless');
@@ -161,11 +201,18 @@ describe('classifyProbe', () => {
   });
 
   it('recognises -32022 with data.supported, and nothing else, as a stateless answer', () => {
-    expect(classifyProbe({ error: rpcError(-32022, { supported: ['2027-01-01'], requested: '2026-07-28' }) }).era).toBe('unsupported');
-    expect(classifyProbe({ error: rpcError(-32022, { supported: ['2025-06-18', '2025-11-25'] }) }).era).toBe('stateful');
+    expect(classifyProbe({ error: rpcError(-32022, { supported: ['2027-01-01'], requested: '2026-07-28' }) }).era).toBe(
+      'unsupported',
+    );
+    expect(classifyProbe({ error: rpcError(-32022, { supported: ['2025-06-18', '2025-11-25'] }) }).era).toBe(
+      'stateful',
+    );
     expect(classifyProbe({ error: rpcError(-32022) }).era).toBe('stateful');
     expect(classifyProbe({ error: rpcError(-32601) }).era).toBe('stateful');
     expect(classifyProbe({ error: rpcError(-32002) }).era).toBe('stateful');
-    expect(classifyProbe({ error: new GatewayError('request_timeout', 'slow') })).toEqual({ era: 'stateful', reason: 'no answer to server/discover in time' });
+    expect(classifyProbe({ error: new GatewayError('request_timeout', 'slow') })).toEqual({
+      era: 'stateful',
+      reason: 'no answer to server/discover in time',
+    });
   });
 });

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../main/engine/protocol/errors.ts';
-import { checkHttpConfig, createHttpUpstream, type HttpUpstreamConfig } from '../../../main/engine/upstreams/mcp-http/http-upstream.ts';
+import {
+  checkHttpConfig,
+  createHttpUpstream,
+  type HttpUpstreamConfig,
+} from '../../../main/engine/upstreams/mcp-http/http-upstream.ts';
 import type { Upstream, UpstreamState } from '../../../main/engine/upstreams/types.ts';
 import { freePort, startEverything, type EverythingServer } from '../../fixtures/servers/http-everything.ts';
 import { startHttpRecorder, type HttpRecorder } from '../../fixtures/servers/http-recorder.ts';
@@ -23,7 +27,12 @@ afterEach(async () => {
 function upstream(config: Partial<HttpUpstreamConfig> & { url: string }, backoff = FAST_BACKOFF): Upstream {
   const u = createHttpUpstream(
     { name: 'remote', headers: {}, transport: 'auto', timeoutMs: 5000, startupTimeoutMs: 5000, ...config },
-    { clientInfo: { name: 'switchboard-test', version: '0.0.0' }, capabilities: {}, backoff, log: (line) => logs.push(line) },
+    {
+      clientInfo: { name: 'switchboard-test', version: '0.0.0' },
+      capabilities: {},
+      backoff,
+      log: (line) => logs.push(line),
+    },
   );
   upstreams.push(u);
   return u;
@@ -71,8 +80,13 @@ function sessionIds(output: string): string[] {
 
 describe('http-mcp upstream configuration', () => {
   it('rejects header values fetch would quote in its error, and headers the transport owns', () => {
-    const check = (headers: Record<string, string>, url = 'http://127.0.0.1:1/mcp') => () => checkHttpConfig({ name: 'remote', url, headers });
-    expect(check({ Authorization: 'Bearer a\nb' })).toThrow(/^server "remote": the value of header Authorization contains a line break/);
+    const check =
+      (headers: Record<string, string>, url = 'http://127.0.0.1:1/mcp') =>
+      () =>
+        checkHttpConfig({ name: 'remote', url, headers });
+    expect(check({ Authorization: 'Bearer a\nb' })).toThrow(
+      /^server "remote": the value of header Authorization contains a line break/,
+    );
     expect(check({ Authorization: 'Bearer a\nb' })).not.toThrow(/Bearer/);
     expect(check({ 'Mcp-Session-Id': 'x' })).toThrow(/set by the transport/);
     expect(check({}, 'ftp://example.com/mcp')).toThrow(/http:\/\/ or https:\/\//);
@@ -80,7 +94,10 @@ describe('http-mcp upstream configuration', () => {
   });
 
   it('does not throw for a bad config: the upstream fails to start, saying why', async () => {
-    const u = upstream({ url: 'http://127.0.0.1:1/mcp', headers: { 'X-Key': 'sekrit\r\n' } }, { initialMs: 10, maxMs: 10, maxAttempts: 1, stableMs: 60_000 });
+    const u = upstream(
+      { url: 'http://127.0.0.1:1/mcp', headers: { 'X-Key': 'sekrit\r\n' } },
+      { initialMs: 10, maxMs: 10, maxAttempts: 1, stableMs: 60_000 },
+    );
     u.start();
     await reach(u, 'failed');
     expect(u.status().lastError).toMatch(/the value of header X-Key contains a line break/);
@@ -89,11 +106,14 @@ describe('http-mcp upstream configuration', () => {
 });
 
 describe('http-mcp upstream against the reference everything server', () => {
-  it.each(['streamable-http', 'auto'] as const)('initializes, lists and calls tools over Streamable HTTP (transport %s)', async (transport) => {
-    const server = await runEverything('streamableHttp');
-    await exercise(upstream({ url: server.url, transport }));
-    expect(logs.join('\n')).not.toMatch(/legacy/);
-  });
+  it.each(['streamable-http', 'auto'] as const)(
+    'initializes, lists and calls tools over Streamable HTTP (transport %s)',
+    async (transport) => {
+      const server = await runEverything('streamableHttp');
+      await exercise(upstream({ url: server.url, transport }));
+      expect(logs.join('\n')).not.toMatch(/legacy/);
+    },
+  );
 
   it('speaks legacy HTTP+SSE when forced', async () => {
     const server = await runEverything('sse');
@@ -117,7 +137,9 @@ describe('http-mcp upstream against the reference everything server', () => {
     const first = await runEverything('sse');
     const u = upstream({ url: first.url, transport: 'auto' });
     let readies = 0;
-    u.on('ready', () => { readies++; });
+    u.on('ready', () => {
+      readies++;
+    });
     await exercise(u);
     await first.kill();
     await runEverything('sse', first.port);
@@ -133,7 +155,9 @@ describe('http-mcp upstream against the reference everything server', () => {
     const states: UpstreamState[] = [];
     let readies = 0;
     u.on('status', (s) => states.push(s.state));
-    u.on('ready', () => { readies++; });
+    u.on('ready', () => {
+      readies++;
+    });
     u.start();
     await u.whenReady(10_000);
     expect(await echo(u, 'one')).toBe('Echo: one');
@@ -155,7 +179,10 @@ describe('http-mcp upstream against the reference everything server', () => {
 
   it('goes to backoff, then failed, with "connection refused" for an unreachable URL', async () => {
     const port = await freePort();
-    const u = upstream({ url: `http://127.0.0.1:${port}/mcp` }, { initialMs: 50, maxMs: 100, maxAttempts: 3, stableMs: 60_000 });
+    const u = upstream(
+      { url: `http://127.0.0.1:${port}/mcp` },
+      { initialMs: 50, maxMs: 100, maxAttempts: 3, stableMs: 60_000 },
+    );
     const states: UpstreamState[] = [];
     u.on('status', (s) => states.push(s.state));
     u.start();
@@ -168,7 +195,10 @@ describe('http-mcp upstream against the reference everything server', () => {
 
   it('reports "connection refused" for an unreachable legacy SSE URL too', async () => {
     const port = await freePort();
-    const u = upstream({ url: `http://127.0.0.1:${port}/sse`, transport: 'sse' }, { initialMs: 50, maxMs: 100, maxAttempts: 2, stableMs: 60_000 });
+    const u = upstream(
+      { url: `http://127.0.0.1:${port}/sse`, transport: 'sse' },
+      { initialMs: 50, maxMs: 100, maxAttempts: 2, stableMs: 60_000 },
+    );
     u.start();
     await reach(u, 'failed');
     expect(u.status().lastError).toMatch(/connection refused/);
@@ -211,16 +241,22 @@ describe('http-mcp upstream against the recording fixture', () => {
     const server = await recorder();
     const u = upstream({ url: server.url, transport: 'streamable-http' });
     let readies = 0;
-    u.on('ready', () => { readies++; });
+    u.on('ready', () => {
+      readies++;
+    });
     u.start();
     await u.whenReady(10_000);
     expect(await echo(u, 'before')).toBe('Echo: before');
 
     server.dropSessions();
-    const err = await u.request('tools/call', { name: 'echo', arguments: { message: 'lost' } }).catch((e: unknown) => e);
+    const err = await u
+      .request('tools/call', { name: 'echo', arguments: { message: 'lost' } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).code).toBe('upstream_closed');
-    expect((err as GatewayError).message).toMatch(/server "remote" ended the session \(HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/mcp/);
+    expect((err as GatewayError).message).toMatch(
+      /server "remote" ended the session \(HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/mcp/,
+    );
 
     await until(() => readies === 2);
     expect(server.sessionsCreated).toHaveLength(2);
@@ -235,8 +271,13 @@ describe('http-mcp upstream against the recording fixture', () => {
     const states: UpstreamState[] = [];
     let readies = 0;
     const reasons: string[] = [];
-    u.on('status', (s) => { states.push(s.state); if (s.state === 'backoff') reasons.push(s.lastError ?? ''); });
-    u.on('ready', () => { readies++; });
+    u.on('status', (s) => {
+      states.push(s.state);
+      if (s.state === 'backoff') reasons.push(s.lastError ?? '');
+    });
+    u.on('ready', () => {
+      readies++;
+    });
     u.start();
     await u.whenReady(10_000);
     await until(() => server.requests.some((r) => r.method === 'GET'));
@@ -246,7 +287,9 @@ describe('http-mcp upstream against the recording fixture', () => {
     expect(states).toContain('backoff');
     expect(reasons[0]).toMatch(/^ended the session \(HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/mcp\)$/);
     expect(server.sessionsCreated).toHaveLength(2);
-    expect(server.requests.some((r) => r.method === 'GET' && r.headers['mcp-session-id'] === server.sessionsCreated[0])).toBe(true);
+    expect(
+      server.requests.some((r) => r.method === 'GET' && r.headers['mcp-session-id'] === server.sessionsCreated[0]),
+    ).toBe(true);
     expect(await echo(u, 'after')).toBe('Echo: after');
   });
 
@@ -262,7 +305,9 @@ describe('http-mcp upstream against the recording fixture', () => {
     expect(err).toBeInstanceOf(GatewayError);
     const rpc = (err as GatewayError).rpc!;
     expect(rpc.code).toBe(-32002);
-    expect(rpc.message).toMatch(/^server "remote": HTTP 500 from http:\/\/127\.0\.0\.1:\d+\/mcp: fixture: forced failure$/);
+    expect(rpc.message).toMatch(
+      /^server "remote": HTTP 500 from http:\/\/127\.0\.0\.1:\d+\/mcp: fixture: forced failure$/,
+    );
     expect(u.status().state).toBe('ready');
     expect(await echo(u, 'fine')).toBe('Echo: fine');
   });
@@ -270,7 +315,10 @@ describe('http-mcp upstream against the recording fixture', () => {
   it('fails initialize clearly when a forced transport gets an HTTP error', async () => {
     const server = await recorder();
     server.failNext('initialize', 503, 100);
-    const u = upstream({ url: server.url, transport: 'streamable-http' }, { initialMs: 50, maxMs: 100, maxAttempts: 2, stableMs: 60_000 });
+    const u = upstream(
+      { url: server.url, transport: 'streamable-http' },
+      { initialMs: 50, maxMs: 100, maxAttempts: 2, stableMs: 60_000 },
+    );
     u.start();
     await reach(u, 'failed');
     expect(u.status().lastError).toMatch(/HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/mcp: fixture: forced failure/);

@@ -60,7 +60,10 @@ const PATIENT: BackoffPolicy = { initialMs: 10_000, maxMs: 10_000, maxAttempts: 
 const READY_MS = 15_000;
 
 function textOf(result: Record<string, unknown>): string {
-  return ((result.content ?? []) as { type: string; text?: string }[]).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+  return ((result.content ?? []) as { type: string; text?: string }[])
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text)
+    .join('\n');
 }
 
 function statuses(u: Upstream): UpstreamStatus[] {
@@ -69,7 +72,8 @@ function statuses(u: Upstream): UpstreamStatus[] {
   return seen;
 }
 
-const inState = (seen: UpstreamStatus[], state: UpstreamState): UpstreamStatus[] => seen.filter((s) => s.state === state);
+const inState = (seen: UpstreamStatus[], state: UpstreamState): UpstreamStatus[] =>
+  seen.filter((s) => s.state === state);
 
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -130,50 +134,61 @@ export function describeUpstreamLifecycle(label: string, setup: () => Promise<Li
       expect(seen.map((s) => s.state)).toEqual(['starting', 'ready']);
     });
 
-    it('stop: a request in flight fails with upstream_closed, the state is stopped, and whenReady and requests are refused', async () => {
-      const u = create(STEADY);
-      u.start();
-      await u.whenReady(READY_MS);
-      const seen = statuses(u);
-      const inFlight = call(u, backend.slow).then(() => new Error('the slow call was answered'), (err: unknown) => err);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await u.stop();
-      const err = (await inFlight) as GatewayError;
-      expect(err).toBeInstanceOf(GatewayError);
-      expect(err.code).toBe('upstream_closed');
-      expect(err.message).toMatch(new RegExp(`^server "${escape(u.name)}" was stopped`));
-      expect(seen.map((s) => s.state)).toEqual(['stopped']);
-      expect(u.status().state).toBe('stopped');
-      expect(u.info()).toBeUndefined();
-      const waited = (await u.whenReady(1000).catch((e: unknown) => e)) as GatewayError;
-      expect(waited).toBeInstanceOf(GatewayError);
-      expect(waited.code).toBe('upstream_unavailable');
-      expect(waited.message).toBe(`server "${u.name}" is stopped`);
-      const refused = (await call(u, backend.quick).catch((e: unknown) => e)) as GatewayError;
-      expect(refused.code).toBe('upstream_unavailable');
-    });
-
-    it('a backend that is not there: backoff naming the cause, with a retryAt; ready once it is back, no restart counted', async () => {
-      await backend.down();
-      const u = create(STEADY);
-      try {
+    it(
+      'stop: a request in flight fails with upstream_closed, the state is stopped, and whenReady and ' +
+        'requests are refused',
+      async () => {
+        const u = create(STEADY);
         u.start();
-        await reach(u, 'backoff');
-        const s = u.status();
-        expect(s.lastError).toMatch(backend.downReason);
-        expect(s.retryAt).toBeGreaterThanOrEqual(s.since);
-        expect(s.retryAt).toBeLessThanOrEqual(s.since + STEADY.maxMs);
+        await u.whenReady(READY_MS);
+        const seen = statuses(u);
+        const inFlight = call(u, backend.slow).then(
+          () => new Error('the slow call was answered'),
+          (err: unknown) => err,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await u.stop();
+        const err = (await inFlight) as GatewayError;
+        expect(err).toBeInstanceOf(GatewayError);
+        expect(err.code).toBe('upstream_closed');
+        expect(err.message).toMatch(new RegExp(`^server "${escape(u.name)}" was stopped`));
+        expect(seen.map((s) => s.state)).toEqual(['stopped']);
+        expect(u.status().state).toBe('stopped');
         expect(u.info()).toBeUndefined();
-      } finally {
-        await backend.up();
-      }
-      await u.whenReady(READY_MS);
-      expect(u.status()).toMatchObject({ state: 'ready', restarts: 0 });
-      expect(u.status().lastError).toBeUndefined();
-      expect(textOf(await call(u, backend.quick))).toBe(backend.quick.text);
-    });
+        const waited = (await u.whenReady(1000).catch((e: unknown) => e)) as GatewayError;
+        expect(waited).toBeInstanceOf(GatewayError);
+        expect(waited.code).toBe('upstream_unavailable');
+        expect(waited.message).toBe(`server "${u.name}" is stopped`);
+        const refused = (await call(u, backend.quick).catch((e: unknown) => e)) as GatewayError;
+        expect(refused.code).toBe('upstream_unavailable');
+      },
+    );
 
-    it('a backend lost while ready: backoff naming the cause, then ready again by itself, with a restart counted', async () => {
+    it(
+      'a backend that is not there: backoff naming the cause, with a retryAt; ready once it is back, no ' +
+        'restart counted',
+      async () => {
+        await backend.down();
+        const u = create(STEADY);
+        try {
+          u.start();
+          await reach(u, 'backoff');
+          const s = u.status();
+          expect(s.lastError).toMatch(backend.downReason);
+          expect(s.retryAt).toBeGreaterThanOrEqual(s.since);
+          expect(s.retryAt).toBeLessThanOrEqual(s.since + STEADY.maxMs);
+          expect(u.info()).toBeUndefined();
+        } finally {
+          await backend.up();
+        }
+        await u.whenReady(READY_MS);
+        expect(u.status()).toMatchObject({ state: 'ready', restarts: 0 });
+        expect(u.status().lastError).toBeUndefined();
+        expect(textOf(await call(u, backend.quick))).toBe(backend.quick.text);
+      },
+    );
+
+    it('a backend lost while ready: backoff naming the cause, then ready again, a restart counted', async () => {
       const u = create(STEADY);
       u.start();
       await u.whenReady(READY_MS);
@@ -202,41 +217,49 @@ export function describeUpstreamLifecycle(label: string, setup: () => Promise<Li
       expect(textOf(await call(u, backend.quick))).toBe(backend.quick.text);
     });
 
-    it("a backend that stays down: failed after maxAttempts, or retried for as long as it is configured, as the kind's policy says", async () => {
-      const policy = backend.policy(GIVE_UP);
-      await backend.down();
-      const u = create(GIVE_UP);
-      const seen = statuses(u);
-      try {
-        u.start();
-        if (Number.isFinite(policy.maxAttempts)) {
-          await reach(u, 'failed', 30_000);
-          expect(inState(seen, 'backoff')).toHaveLength(policy.maxAttempts - 1);
-          expect(u.status().lastError).toMatch(backend.downReason);
-          expect(u.status().retryAt).toBeUndefined();
-          const err = (await u.whenReady(1000).catch((e: unknown) => e)) as GatewayError;
-          expect(err.code).toBe('upstream_unavailable');
-          expect(err.message).toMatch(new RegExp(`^server "${escape(u.name)}" is failed: `));
-          // Given up: no more attempts.
-          const count = seen.length;
-          await new Promise((resolve) => setTimeout(resolve, policy.maxMs * 3));
-          expect(seen).toHaveLength(count);
-        } else {
-          await until(() => inState(seen, 'backoff').length >= GIVE_UP.maxAttempts * 2, 30_000, 'twice maxAttempts failures');
-          expect(inState(seen, 'failed')).toHaveLength(0);
-          expect(u.status().lastError).toMatch(backend.downReason);
-          const delays = inState(seen, 'backoff').map((s) => s.retryAt! - s.since);
-          expect(Math.max(...delays)).toBeLessThanOrEqual(policy.maxMs);
-          expect(delays.at(-1)).toBeGreaterThanOrEqual(policy.maxMs - 5);
+    it(
+      'a backend that stays down: failed after maxAttempts, or retried for as long as it is configured, as ' +
+        "the kind's policy says",
+      async () => {
+        const policy = backend.policy(GIVE_UP);
+        await backend.down();
+        const u = create(GIVE_UP);
+        const seen = statuses(u);
+        try {
+          u.start();
+          if (Number.isFinite(policy.maxAttempts)) {
+            await reach(u, 'failed', 30_000);
+            expect(inState(seen, 'backoff')).toHaveLength(policy.maxAttempts - 1);
+            expect(u.status().lastError).toMatch(backend.downReason);
+            expect(u.status().retryAt).toBeUndefined();
+            const err = (await u.whenReady(1000).catch((e: unknown) => e)) as GatewayError;
+            expect(err.code).toBe('upstream_unavailable');
+            expect(err.message).toMatch(new RegExp(`^server "${escape(u.name)}" is failed: `));
+            // Given up: no more attempts.
+            const count = seen.length;
+            await new Promise((resolve) => setTimeout(resolve, policy.maxMs * 3));
+            expect(seen).toHaveLength(count);
+          } else {
+            await until(
+              () => inState(seen, 'backoff').length >= GIVE_UP.maxAttempts * 2,
+              30_000,
+              'twice maxAttempts failures',
+            );
+            expect(inState(seen, 'failed')).toHaveLength(0);
+            expect(u.status().lastError).toMatch(backend.downReason);
+            const delays = inState(seen, 'backoff').map((s) => s.retryAt! - s.since);
+            expect(Math.max(...delays)).toBeLessThanOrEqual(policy.maxMs);
+            expect(delays.at(-1)).toBeGreaterThanOrEqual(policy.maxMs - 5);
+          }
+        } finally {
+          await backend.up();
         }
-      } finally {
-        await backend.up();
-      }
-      // A failed upstream comes back when started again; a retrying one by itself.
-      if (u.status().state === 'failed') u.start();
-      await u.whenReady(READY_MS);
-      expect(textOf(await call(u, backend.quick))).toBe(backend.quick.text);
-    });
+        // A failed upstream comes back when started again; a retrying one by itself.
+        if (u.status().state === 'failed') u.start();
+        await u.whenReady(READY_MS);
+        expect(textOf(await call(u, backend.quick))).toBe(backend.quick.text);
+      },
+    );
 
     it('whenReady times out with a message naming the server and the state it is in', async () => {
       await backend.down();

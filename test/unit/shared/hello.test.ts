@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { encodeHello, encodeRefused, encodeWelcome, MAX_HELLO_BYTES, parseHello, parseHelloReply } from '../../../main/shared/hello.ts';
+import {
+  encodeHello,
+  encodeRefused,
+  encodeWelcome,
+  MAX_HELLO_BYTES,
+  parseHello,
+  parseHelloReply,
+} from '../../../main/shared/hello.ts';
 
 const TOKEN = 'a'.repeat(64);
 
@@ -16,7 +23,14 @@ describe('hello frame', () => {
   });
 
   it('ignores unknown fields', () => {
-    const line = JSON.stringify({ switchboard: 'hello', version: 1, token: TOKEN, profile: 'p', client: 'shim', extra: [1] });
+    const line = JSON.stringify({
+      switchboard: 'hello',
+      version: 1,
+      token: TOKEN,
+      profile: 'p',
+      client: 'shim',
+      extra: [1],
+    });
     expect(parseHello(line).ok).toBe(true);
   });
 
@@ -47,9 +61,15 @@ describe('hello frame', () => {
   it('encodes and parses the replies', () => {
     expect(encodeWelcome()).toBe('{"switchboard":"welcome","version":1}\n');
     expect(parseHelloReply(encodeWelcome())).toEqual({ ok: true, value: { kind: 'welcome', version: 1 } });
-    expect(parseHelloReply(encodeRefused('invalid token'))).toEqual({ ok: true, value: { kind: 'refused', reason: 'invalid token' } });
+    expect(parseHelloReply(encodeRefused('invalid token'))).toEqual({
+      ok: true,
+      value: { kind: 'refused', reason: 'invalid token' },
+    });
     expect(encodeRefused('two\nlines')).toBe('{"switchboard":"refused","reason":"two lines"}\n');
-    expect(parseHelloReply('{"switchboard":"refused"}')).toEqual({ ok: true, value: { kind: 'refused', reason: 'no reason given' } });
+    expect(parseHelloReply('{"switchboard":"refused"}')).toEqual({
+      ok: true,
+      value: { kind: 'refused', reason: 'no reason given' },
+    });
     expect(parseHelloReply('{"switchboard":"welcome","version":9}').ok).toBe(false);
     expect(parseHelloReply('{"jsonrpc":"2.0"}').ok).toBe(false);
     expect(parseHelloReply('HTTP/1.1 400 Bad Request').ok).toBe(false);

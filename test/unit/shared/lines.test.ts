@@ -4,7 +4,11 @@ import { LineSplitter } from '../../../main/shared/lines.ts';
 function collect(max = 1024) {
   const lines: string[] = [];
   const overflows: number[] = [];
-  const splitter = new LineSplitter(max, (l) => lines.push(l.toString()), (n) => overflows.push(n));
+  const splitter = new LineSplitter(
+    max,
+    (l) => lines.push(l.toString()),
+    (n) => overflows.push(n),
+  );
   return { lines, overflows, splitter };
 }
 

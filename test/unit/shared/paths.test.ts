@@ -13,11 +13,15 @@ describe('runtimeDir', () => {
   });
 
   it('lets SWITCHBOARD_RUNTIME_DIR override everything', () => {
-    expect(runtimeDir({ SWITCHBOARD_RUNTIME_DIR: '/tmp/sb-test', XDG_RUNTIME_DIR: '/run/user/1' }, 'linux', 1)).toBe('/tmp/sb-test');
+    expect(runtimeDir({ SWITCHBOARD_RUNTIME_DIR: '/tmp/sb-test', XDG_RUNTIME_DIR: '/run/user/1' }, 'linux', 1)).toBe(
+      '/tmp/sb-test',
+    );
   });
 
   it('uses LOCALAPPDATA on Windows', () => {
-    expect(runtimeDir({ LOCALAPPDATA: 'C:\\Users\\ada\\AppData\\Local' }, 'win32', undefined)).toBe('C:\\Users\\ada\\AppData\\Local\\Switchboard\\run');
+    expect(runtimeDir({ LOCALAPPDATA: 'C:\\Users\\ada\\AppData\\Local' }, 'win32', undefined)).toBe(
+      'C:\\Users\\ada\\AppData\\Local\\Switchboard\\run',
+    );
   });
 });
 
@@ -48,7 +52,9 @@ describe('socketPath and tokenPath', () => {
 
   it('runtimePaths bundles them', () => {
     expect(runtimePaths({ SWITCHBOARD_RUNTIME_DIR: '/tmp/sb' }, 'linux', 0)).toEqual({
-      dir: '/tmp/sb', socket: '/tmp/sb/gateway.sock', token: '/tmp/sb/token',
+      dir: '/tmp/sb',
+      socket: '/tmp/sb/gateway.sock',
+      token: '/tmp/sb/token',
     });
   });
 });

@@ -10,8 +10,14 @@ describe('parseShimArgs', () => {
 
   it('reads --profile and --connect-timeout in both forms', () => {
     expect(parseShimArgs(['--profile', 'work'], {})).toEqual({ profile: 'work' });
-    expect(parseShimArgs(['--profile=home', '--connect-timeout=500'], {})).toEqual({ profile: 'home', connectTimeoutMs: 500 });
-    expect(parseShimArgs(['-p', 'x'], { SWITCHBOARD_CONNECT_TIMEOUT_MS: '250' })).toEqual({ profile: 'x', connectTimeoutMs: 250 });
+    expect(parseShimArgs(['--profile=home', '--connect-timeout=500'], {})).toEqual({
+      profile: 'home',
+      connectTimeoutMs: 500,
+    });
+    expect(parseShimArgs(['-p', 'x'], { SWITCHBOARD_CONNECT_TIMEOUT_MS: '250' })).toEqual({
+      profile: 'x',
+      connectTimeoutMs: 250,
+    });
   });
 
   it('rejects bad arguments', () => {

@@ -7,7 +7,9 @@ describe('ClientSession', () => {
   it('tracks requests, not notifications or responses', () => {
     const s = new ClientSession();
     expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 1, method: 'tools/list' }))).toEqual({ requestId: 1 });
-    expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 'a', method: 'tools/call', params: {} }))).toEqual({ requestId: 'a' });
+    expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 'a', method: 'tools/call', params: {} }))).toEqual({
+      requestId: 'a',
+    });
     expect(s.noteClientLine(line({ jsonrpc: '2.0', method: 'notifications/progress' }))).toEqual({});
     expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 5, result: {} }))).toEqual({});
     expect(s.noteClientLine('not json')).toEqual({});

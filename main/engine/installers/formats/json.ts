@@ -10,15 +10,21 @@ import { parseErrorAt } from './errors.ts';
 import { SYNTAX_MESSAGES } from '../../config/jsonc.ts';
 import type { FormatEditor } from './types.ts';
 
-
 /** Parses JSONC; undefined for a file with nothing but whitespace and comments. */
 export function parseJsoncTree(body: string, file: string): Node | undefined {
   if (skipTrivia(body, 0) >= body.length) return undefined;
   const errors: ParseError[] = [];
   const root = parseTree(body, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
   const first = errors[0];
-  if (first) throw parseErrorAt(file, body, first.offset, `syntax error: ${SYNTAX_MESSAGES[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error)}`);
-  if (!root || root.type !== 'object') throw parseErrorAt(file, body, root?.offset ?? 0, 'expected a JSON object at the top level');
+  if (first)
+    throw parseErrorAt(
+      file,
+      body,
+      first.offset,
+      `syntax error: ${SYNTAX_MESSAGES[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error)}`,
+    );
+  if (!root || root.type !== 'object')
+    throw parseErrorAt(file, body, root?.offset ?? 0, 'expected a JSON object at the top level');
   return root;
 }
 
@@ -104,10 +110,17 @@ function insertProperty(body: string, object: Node, key: string, value: unknown,
     const childIndent = objectIndent + unit;
     const prop = `${JSON.stringify(key)}: ${formatValue(value, unit, childIndent, eol)}`;
     if (!body.slice(object.offset, close).includes('\n')) {
-      return [{ offset: object.offset + 1, length: close - object.offset - 1, content: `${eol}${childIndent}${prop}${eol}${objectIndent}` }];
+      return [
+        {
+          offset: object.offset + 1,
+          length: close - object.offset - 1,
+          content: `${eol}${childIndent}${prop}${eol}${objectIndent}`,
+        },
+      ];
     }
     // Multi-line empty object (comments inside): a new line before the closing brace.
-    if (startsLine(body, close)) return [{ offset: lineStart(body, close), length: 0, content: `${childIndent}${prop}${eol}` }];
+    if (startsLine(body, close))
+      return [{ offset: lineStart(body, close), length: 0, content: `${childIndent}${prop}${eol}` }];
     return [{ offset: close, length: 0, content: `${eol}${childIndent}${prop}${eol}${objectIndent}` }];
   }
   const lastEnd = end(last);
@@ -141,13 +154,25 @@ function removeProperty(body: string, object: Node, prop: Node): Edit[] {
   const throughComma = hasComma ? afterProp + 1 : end(prop);
   const ownsLines = startsLine(body, prop.offset) && restIsTrivia(body, throughComma);
   if (ownsLines) {
-    const edits: Edit[] = [{ offset: lineStart(body, prop.offset), length: nextLineStart(body, throughComma) - lineStart(body, prop.offset), content: '' }];
+    const edits: Edit[] = [
+      {
+        offset: lineStart(body, prop.offset),
+        length: nextLineStart(body, throughComma) - lineStart(body, prop.offset),
+        content: '',
+      },
+    ];
     const prev = children[index - 1];
     if (isLast && !hasComma && prev) {
       const comma = skipTrivia(body, end(prev));
       if (body[comma] === ',') edits.push({ offset: comma, length: 1, content: '' });
     }
-    if (children.length === 1 && body.slice(object.offset + 1, end(object) - 1).replace(body.slice(lineStart(body, prop.offset), nextLineStart(body, throughComma)), '').trim() === '') {
+    if (
+      children.length === 1 &&
+      body
+        .slice(object.offset + 1, end(object) - 1)
+        .replace(body.slice(lineStart(body, prop.offset), nextLineStart(body, throughComma)), '')
+        .trim() === ''
+    ) {
       return [{ offset: object.offset + 1, length: end(object) - object.offset - 2, content: '' }];
     }
     return edits;
@@ -164,7 +189,8 @@ export function setJsonValue(body: string, file: string, path: string[], value: 
   const root = parseJsoncTree(body, file);
   if (!root) {
     const unit = '  ';
-    const text = `{${eol}${unit}${JSON.stringify(path[0])}: ${formatValue(nest(path.slice(1), value), unit, unit, eol)}${eol}}${eol}`;
+    const member = `${JSON.stringify(path[0])}: ${formatValue(nest(path.slice(1), value), unit, unit, eol)}`;
+    const text = `{${eol}${unit}${member}${eol}}${eol}`;
     if (body.trim() === '') return text;
     return body + (body.endsWith('\n') ? '' : eol) + text;
   }
@@ -173,12 +199,20 @@ export function setJsonValue(body: string, file: string, path: string[], value: 
     const key = path[i]!;
     const prop = findProperty(node, key);
     const valueNode = prop?.children?.[1];
-    if (!prop || !valueNode) return applyAll(body, insertProperty(body, node, key, nest(path.slice(i + 1), value), eol));
+    if (!prop || !valueNode)
+      return applyAll(body, insertProperty(body, node, key, nest(path.slice(i + 1), value), eol));
     if (i === path.length - 1) {
       const indent = indentOf(body.slice(lineStart(body, prop.offset)));
-      return applyAll(body, [{ offset: valueNode.offset, length: valueNode.length, content: formatValue(value, indentUnit(body), indent, eol) }]);
+      return applyAll(body, [
+        {
+          offset: valueNode.offset,
+          length: valueNode.length,
+          content: formatValue(value, indentUnit(body), indent, eol),
+        },
+      ]);
     }
-    if (valueNode.type !== 'object') throw parseErrorAt(file, body, valueNode.offset, `"${path.slice(0, i + 1).join('.')}" must be an object`);
+    if (valueNode.type !== 'object')
+      throw parseErrorAt(file, body, valueNode.offset, `"${path.slice(0, i + 1).join('.')}" must be an object`);
     node = valueNode;
   }
   return body;
@@ -204,7 +238,8 @@ export function readJsonObject(body: string, file: string, path: string[]): [str
   for (let i = 0; node && i < path.length; i++) {
     const valueNode = findProperty(node, path[i]!)?.children?.[1];
     if (!valueNode || valueNode.type === 'null') return [];
-    if (valueNode.type !== 'object') throw parseErrorAt(file, body, valueNode.offset, `"${path.slice(0, i + 1).join('.')}" must be an object`);
+    if (valueNode.type !== 'object')
+      throw parseErrorAt(file, body, valueNode.offset, `"${path.slice(0, i + 1).join('.')}" must be an object`);
     node = valueNode;
   }
   if (!node) return [];

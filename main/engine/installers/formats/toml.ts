@@ -14,7 +14,8 @@ function parseToml(body: string, file: string): Record<string, unknown> {
   try {
     return parse(body) as Record<string, unknown>;
   } catch (err) {
-    if (err instanceof TomlError) throw parseErrorLine(file, err.line, err.column, `TOML syntax error: ${err.message.split('\n')[0]}`);
+    if (err instanceof TomlError)
+      throw parseErrorLine(file, err.line, err.column, `TOML syntax error: ${err.message.split('\n')[0]}`);
     throw err;
   }
 }
@@ -97,7 +98,9 @@ function countDelimiters(line: string, d: string): number {
   return n;
 }
 
-/** Ranges of the blocks that make up entry `name` (its table and sub-tables), without the trailing blank/comment lines. */
+/**
+ * Ranges of the blocks that make up entry `name` (its table and sub-tables), without the trailing blank/comment lines.
+ */
 function entryBlocks(body: string, root: string, name: string): { start: number; end: number }[] {
   const all = headers(body);
   const blocks: { start: number; end: number }[] = [];
@@ -112,7 +115,10 @@ function entryBlocks(body: string, root: string, name: string): { start: number;
       if (text !== '' && !text.startsWith('#')) break;
       end = prevLine;
     }
-    blocks.push({ start: h.start, end: end === body.length && !body.endsWith('\n') ? end : nextLineStart(body, Math.max(end - 1, h.start)) });
+    blocks.push({
+      start: h.start,
+      end: end === body.length && !body.endsWith('\n') ? end : nextLineStart(body, Math.max(end - 1, h.start)),
+    });
   });
   return blocks;
 }
@@ -125,22 +131,37 @@ function tomlValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `[${value.map(tomlValue).join(', ')}]`;
-  if (value && typeof value === 'object') return `{ ${Object.entries(value).map(([k, v]) => `${tomlKey(k)} = ${tomlValue(v)}`).join(', ')} }`;
+  if (value && typeof value === 'object')
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${tomlKey(k)} = ${tomlValue(v)}`)
+      .join(', ')} }`;
   throw new GatewayError('invalid_request', `cannot write ${String(value)} to TOML`);
 }
 
 function renderBlock(root: string, name: string, value: unknown, eol: string): string {
   const lines = [`[${root}.${tomlKey(name)}]`];
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) lines.push(`${tomlKey(k)} = ${tomlValue(v)}`);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    if (v !== undefined) lines.push(`${tomlKey(k)} = ${tomlValue(v)}`);
   return lines.join(eol) + eol;
 }
 
-function check(file: string, before: Record<string, unknown>, afterText: string, root: string, name: string, value: unknown): void {
+function check(
+  file: string,
+  before: Record<string, unknown>,
+  afterText: string,
+  root: string,
+  name: string,
+  value: unknown,
+): void {
   let after: Record<string, unknown>;
   try {
     after = parse(afterText) as Record<string, unknown>;
   } catch (err) {
-    throw new GatewayError('config_invalid', `${file}: cannot change "${root}.${name}" without rewriting other parts of the file (${(err as Error).message.split('\n')[0]}); edit it by hand (the file was not changed)`);
+    throw new GatewayError(
+      'config_invalid',
+      `${file}: cannot change "${root}.${name}" without rewriting other parts of the file ` +
+        `(${(err as Error).message.split('\n')[0]}); edit it by hand (the file was not changed)`,
+    );
   }
   const expected = structuredClone(before);
   const servers = { ...serversOf(expected, file, root) };
@@ -148,7 +169,11 @@ function check(file: string, before: Record<string, unknown>, afterText: string,
   else servers[name] = value;
   expected[root] = servers;
   if (!isDeepStrictEqual(comparable(after, root), comparable(expected, root))) {
-    throw new GatewayError('config_invalid', `${file}: "${root}.${name}" is written in a form Switchboard cannot edit as a table block (inline or dotted keys); edit it by hand (the file was not changed)`);
+    throw new GatewayError(
+      'config_invalid',
+      `${file}: "${root}.${name}" is written in a form Switchboard cannot edit as a table block (inline or ` +
+        `dotted keys); edit it by hand (the file was not changed)`,
+    );
   }
 }
 
@@ -162,7 +187,10 @@ function comparable(data: Record<string, unknown>, root: string): unknown {
 
 export function tomlFormat(root: string): FormatEditor {
   return {
-    read: (body, file) => Object.entries(JSON.parse(JSON.stringify(serversOf(parseToml(body, file), file, root))) as Record<string, unknown>),
+    read: (body, file) =>
+      Object.entries(
+        JSON.parse(JSON.stringify(serversOf(parseToml(body, file), file, root))) as Record<string, unknown>,
+      ),
     set(body, file, name, value, eol) {
       const before = parseToml(body, file);
       const blocks = entryBlocks(body, root, name);
@@ -170,7 +198,8 @@ export function tomlFormat(root: string): FormatEditor {
       let after: string;
       if (blocks.length > 0) {
         after = body;
-        for (const [i, b] of [...blocks.entries()].reverse()) after = after.slice(0, b.start) + (i === 0 ? block : '') + after.slice(b.end);
+        for (const [i, b] of [...blocks.entries()].reverse())
+          after = after.slice(0, b.start) + (i === 0 ? block : '') + after.slice(b.end);
       } else {
         const base = body === '' || body.endsWith('\n') ? body : body + eol;
         after = base + (base.trim() === '' ? '' : eol) + block;

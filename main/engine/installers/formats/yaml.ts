@@ -5,7 +5,18 @@
  * strings. Each edit is checked by parsing the result and comparing it with the intended data.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  stringify,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import { GatewayError } from '../../protocol/errors.ts';
 import { indentOf, lineStart, nextLineStart } from '../text.ts';
 import { parseErrorAt, parseErrorLine } from './errors.ts';
@@ -16,21 +27,34 @@ function parseYaml(body: string, file: string): Document.Parsed {
   const err = doc.errors[0];
   if (err) {
     const pos = err.linePos?.[0];
-    throw parseErrorLine(file, pos?.line ?? 1, pos?.col ?? 1, `YAML syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+    throw parseErrorLine(
+      file,
+      pos?.line ?? 1,
+      pos?.col ?? 1,
+      `YAML syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+    );
   }
-  if (doc.contents !== null && !isMap(doc.contents)) throw parseErrorAt(file, body, doc.contents.range?.[0] ?? 0, 'expected a mapping at the top level');
+  if (doc.contents !== null && !isMap(doc.contents))
+    throw parseErrorAt(file, body, doc.contents.range?.[0] ?? 0, 'expected a mapping at the top level');
   return doc;
 }
 
 /** The top-level pair for `key`, and its value when it is a collection of the wanted kind. */
-function section(doc: Document.Parsed, body: string, file: string, key: string, kind: 'map' | 'seq'): { pair?: Pair<Node, Node | null>; collection?: YAMLMap | YAMLSeq } {
+function section(
+  doc: Document.Parsed,
+  body: string,
+  file: string,
+  key: string,
+  kind: 'map' | 'seq',
+): { pair?: Pair<Node, Node | null>; collection?: YAMLMap | YAMLSeq } {
   const top = doc.contents as YAMLMap<Node, Node | null> | null;
   const pair = top?.items.find((p) => isScalar(p.key) && p.key.value === key);
   if (!pair) return {};
   const value = pair.value;
   if (value === null || (isScalar(value) && (value.value === null || value.value === undefined))) return { pair };
   const ok = kind === 'map' ? isMap(value) : isSeq(value);
-  if (!ok) throw parseErrorAt(file, body, value.range?.[0] ?? 0, `"${key}" must be a ${kind === 'map' ? 'mapping' : 'list'}`);
+  if (!ok)
+    throw parseErrorAt(file, body, value.range?.[0] ?? 0, `"${key}" must be a ${kind === 'map' ? 'mapping' : 'list'}`);
   return { pair, collection: value as YAMLMap | YAMLSeq };
 }
 
@@ -57,7 +81,12 @@ function seqItems(body: string, seq: YAMLSeq): Item[] {
     const name = isMap(node) ? node.get('name') : undefined;
     // The name is the entry's key; the value is the rest, like the map-shaped formats.
     const { name: _name, ...value } = (isMap(node) ? node.toJSON() : {}) as Record<string, unknown>;
-    return { name: typeof name === 'string' ? name : `#${index + 1}`, start: lineStart(body, dash), end: nextLineStart(body, contentEnd(body, node) - 1), value };
+    return {
+      name: typeof name === 'string' ? name : `#${index + 1}`,
+      start: lineStart(body, dash),
+      end: nextLineStart(body, contentEnd(body, node) - 1),
+      value,
+    };
   });
 }
 
@@ -75,15 +104,26 @@ function mapItems(body: string, map: YAMLMap): Item[] {
 
 function render(value: unknown, indent: string, eol: string): string {
   const text = stringify(value, { lineWidth: 0, indent: 2 });
-  return text.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '').map((l) => indent + l + eol).join('');
+  return text
+    .split('\n')
+    .filter((l, i, all) => i < all.length - 1 || l !== '')
+    .map((l) => indent + l + eol)
+    .join('');
 }
 
 function verify(file: string, body: string, after: string, change: (data: Record<string, unknown>) => void): string {
   const expected = (parseDocument(body).toJS() ?? {}) as Record<string, unknown>;
   change(expected);
   const doc = parseDocument(after);
-  if (doc.errors.length > 0 || !isDeepStrictEqual(JSON.parse(JSON.stringify(doc.toJS() ?? {})), JSON.parse(JSON.stringify(expected)))) {
-    throw new GatewayError('config_invalid', `${file}: this file is laid out in a way Switchboard cannot edit line by line (for example a flow-style "{...}" section); edit it by hand (the file was not changed)`);
+  if (
+    doc.errors.length > 0 ||
+    !isDeepStrictEqual(JSON.parse(JSON.stringify(doc.toJS() ?? {})), JSON.parse(JSON.stringify(expected)))
+  ) {
+    throw new GatewayError(
+      'config_invalid',
+      `${file}: this file is laid out in a way Switchboard cannot edit line by line (for example a ` +
+        `flow-style "{...}" section); edit it by hand (the file was not changed)`,
+    );
   }
   return after;
 }
@@ -122,7 +162,9 @@ function yamlFormat(layout: YamlLayout): FormatEditor {
       } else if (pair) {
         // `key:` with nothing (or `{}` / `[]`) after it: the line becomes the section header.
         const start = lineStart(body, pair.key.range![0]);
-        const end = pair.value?.range ? nextLineStart(body, contentEnd(body, pair.value) - 1) : nextLineStart(body, pair.key.range![1]);
+        const end = pair.value?.range
+          ? nextLineStart(body, contentEnd(body, pair.value) - 1)
+          : nextLineStart(body, pair.key.range![1]);
         const header = `${indentOf(body.slice(start))}${layout.key}:${eol}`;
         after = body.slice(0, start) + header + layout.item(name, value, '  ', eol) + body.slice(end);
       } else {

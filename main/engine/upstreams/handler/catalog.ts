@@ -122,7 +122,10 @@ export function mapPrompt(prompt: Record<string, unknown>): Item | undefined {
 }
 
 /** Maps the discover reply; `note` hears about entries and lists that had to be skipped. */
-export function mapDiscover(reply: Record<string, unknown>, note: (message: string) => void = () => undefined): HandlerCatalog {
+export function mapDiscover(
+  reply: Record<string, unknown>,
+  note: (message: string) => void = () => undefined,
+): HandlerCatalog {
   const list = (key: string, map: (item: Record<string, unknown>) => Item | undefined, needs: string): Item[] => {
     const value = reply[key];
     if (value === undefined || value === null) return [];
@@ -141,7 +144,11 @@ export function mapDiscover(reply: Record<string, unknown>, note: (message: stri
   return {
     tools: list('tools', mapTool, '"name"'),
     resources: list('resources', mapResource, '"uri"'),
-    resourceTemplates: list(reply.resource_templates !== undefined ? 'resource_templates' : 'resourceTemplates', mapResourceTemplate, '"uri_template"'),
+    resourceTemplates: list(
+      reply.resource_templates !== undefined ? 'resource_templates' : 'resourceTemplates',
+      mapResourceTemplate,
+      '"uri_template"',
+    ),
     prompts: list('prompts', mapPrompt, '"name"'),
   };
 }

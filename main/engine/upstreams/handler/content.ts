@@ -36,17 +36,20 @@ export type ClassifiedReply =
 
 /** Which of the three reply kinds this is; throws a protocol error for none or a malformed one. */
 export function classifyReply(server: string, reply: Json, raw: Buffer): ClassifiedReply {
-  if (reply.elicit !== undefined && reply.elicit !== null) return { kind: 'elicit', elicit: readElicit(server, reply.elicit, raw) };
+  if (reply.elicit !== undefined && reply.elicit !== null)
+    return { kind: 'elicit', elicit: readElicit(server, reply.elicit, raw) };
   if (reply.error !== undefined && reply.error !== null) return { kind: 'error', error: readError(reply.error) };
   if (reply.content !== undefined && reply.content !== null) {
-    if (!Array.isArray(reply.content)) throw protocolError(server, 'handler reply "content" must be an array of content blocks', { raw });
+    if (!Array.isArray(reply.content))
+      throw protocolError(server, 'handler reply "content" must be an array of content blocks', { raw });
     return { kind: 'content', content: reply.content, reply };
   }
   throw protocolError(server, 'handler reply has no elicit, error or content', { raw });
 }
 
 function readElicit(server: string, value: unknown, raw: Buffer): HandlerElicit {
-  if (!isObject(value) || !isString(value.message)) throw protocolError(server, 'handler reply "elicit" needs a "message" string', { raw });
+  if (!isObject(value) || !isString(value.message))
+    throw protocolError(server, 'handler reply "elicit" needs a "message" string', { raw });
   const elicit: HandlerElicit = { mode: value.mode === 'url' ? 'url' : 'form', message: value.message };
   if (value.context !== undefined) elicit.context = value.context;
   if (elicit.mode === 'url') {
@@ -57,7 +60,8 @@ function readElicit(server: string, value: unknown, raw: Buffer): HandlerElicit 
     elicit.url = value.url;
     return elicit;
   }
-  if (value.schema !== undefined && !isObject(value.schema)) throw protocolError(server, 'handler reply "elicit.schema" must be a JSON Schema object', { raw });
+  if (value.schema !== undefined && !isObject(value.schema))
+    throw protocolError(server, 'handler reply "elicit.schema" must be a JSON Schema object', { raw });
   elicit.schema = isObject(value.schema) ? value.schema : { type: 'object', properties: {} };
   return elicit;
 }
@@ -65,7 +69,9 @@ function readElicit(server: string, value: unknown, raw: Buffer): HandlerElicit 
 function readError(value: unknown): HandlerFailure {
   if (isString(value)) return { message: value };
   if (!isObject(value)) return { message: JSON.stringify(value) };
-  const failure: HandlerFailure = { message: isString(value.message) ? value.message : 'the handler reported an error without a message' };
+  const failure: HandlerFailure = {
+    message: isString(value.message) ? value.message : 'the handler reported an error without a message',
+  };
   if (typeof value.code === 'number' || isString(value.code)) failure.code = value.code;
   return failure;
 }
@@ -116,7 +122,9 @@ export function mapContentBlock(block: unknown): Json {
       return out;
     }
     default:
-      throw new Error(`has unknown type ${JSON.stringify(type)} (expected text, image, audio, resource_link or resource)`);
+      throw new Error(
+        `has unknown type ${JSON.stringify(type)} (expected text, image, audio, resource_link or resource)`,
+      );
   }
 }
 
@@ -148,7 +156,8 @@ export function toolResult(server: string, reply: Extract<ClassifiedReply, { kin
   const result: Json = { content: mapBlocks(server, reply.content, raw) };
   const structured = reply.reply.structured_content ?? reply.reply.structuredContent;
   if (structured !== undefined) {
-    if (!isObject(structured)) throw protocolError(server, 'handler reply "structured_content" must be an object', { raw });
+    if (!isObject(structured))
+      throw protocolError(server, 'handler reply "structured_content" must be an object', { raw });
     result.structuredContent = structured;
   }
   return result;
@@ -158,7 +167,11 @@ export function toolResult(server: string, reply: Extract<ClassifiedReply, { kin
 export function toolErrorResult(error: HandlerFailure): Json {
   const meta: Json = { message: error.message };
   if (error.code !== undefined) meta.code = error.code;
-  return { content: [{ type: 'text', text: failureText(error) }], isError: true, _meta: { 'switchboard/handlerError': meta } };
+  return {
+    content: [{ type: 'text', text: failureText(error) }],
+    isError: true,
+    _meta: { 'switchboard/handlerError': meta },
+  };
 }
 
 /** read_resource + content: contents for the requested URI (text, or blobs for binary blocks). */
@@ -173,7 +186,12 @@ export function resourceResult(server: string, uri: string, blocks: unknown[], r
       case 'resource':
         return block.resource as Json;
       default:
-        throw protocolError(server, `handler reply content[${index}] is a ${String(block.type)}, which cannot be resource contents (use text, image, audio or resource)`, { raw });
+        throw protocolError(
+          server,
+          `handler reply content[${index}] is a ${String(block.type)}, which cannot be resource contents ` +
+            `(use text, image, audio or resource)`,
+          { raw },
+        );
     }
   });
   return { contents };
@@ -182,7 +200,14 @@ export function resourceResult(server: string, uri: string, blocks: unknown[], r
 /** read_resource + error: MCP's resource-not-found. */
 export function resourceNotFound(server: string, uri: string, error: HandlerFailure, raw: Buffer): HandlerError {
   const message = `Resource not found: ${uri} (server "${server}": ${failureText(error)})`;
-  return new HandlerError('not_found', message, { raw, rpc: { code: RpcCode.InvalidParams, message, data: { uri, ...(error.code !== undefined ? { code: error.code } : {}) } } });
+  return new HandlerError('not_found', message, {
+    raw,
+    rpc: {
+      code: RpcCode.InvalidParams,
+      message,
+      data: { uri, ...(error.code !== undefined ? { code: error.code } : {}) },
+    },
+  });
 }
 
 /** get_prompt + content: one message per block, role assistant unless the block sets one. */
@@ -201,11 +226,15 @@ export function promptResult(server: string, blocks: unknown[], reply: Json, raw
 /** get_prompt + error: invalid params, with the handler's message. */
 export function promptError(server: string, error: HandlerFailure, raw: Buffer): HandlerError {
   const message = `server "${server}": ${failureText(error)}`;
-  return new HandlerError('invalid_request', message, { raw, rpc: { code: RpcCode.InvalidParams, message, ...(error.code !== undefined ? { data: { code: error.code } } : {}) } });
+  return new HandlerError('invalid_request', message, {
+    raw,
+    rpc: { code: RpcCode.InvalidParams, message, ...(error.code !== undefined ? { data: { code: error.code } } : {}) },
+  });
 }
 
 /** `elicit` answered to read_resource or get_prompt: only tool calls may ask. */
 export function elicitNotAllowed(server: string, what: string, raw: Buffer): HandlerError {
-  const message = `server "${server}": the handler asked for input (elicit) in reply to ${what}; only call_tool may elicit`;
+  const why = `the handler asked for input (elicit) in reply to ${what}; only call_tool may elicit`;
+  const message = `server "${server}": ${why}`;
   return new HandlerError('upstream_protocol', message, { raw, rpc: { code: RpcCode.InternalError, message } });
 }

@@ -10,12 +10,12 @@ import type { HandlerElicit } from './content.ts';
 export type ElicitAction = 'decline' | 'cancel' | 'unsupported';
 
 export type ElicitOutcome =
-  | { action: 'accept'; content: Record<string, unknown> }
-  | { action: ElicitAction; reason?: string };
+  { action: 'accept'; content: Record<string, unknown> } | { action: ElicitAction; reason?: string };
 
 /** Form mode leaves `mode` out (older clients know only forms); URL mode needs an elicitationId. */
 export function elicitationParams(elicit: HandlerElicit): Params {
-  if (elicit.mode === 'url') return { mode: 'url', message: elicit.message, url: elicit.url, elicitationId: randomUUID() };
+  if (elicit.mode === 'url')
+    return { mode: 'url', message: elicit.message, url: elicit.url, elicitationId: randomUUID() };
   return { message: elicit.message, requestedSchema: elicit.schema ?? { type: 'object', properties: {} } };
 }
 
@@ -24,14 +24,24 @@ export function readAnswer(reply: { result: Record<string, unknown> } | { error:
   if ('error' in reply) return { action: 'unsupported', reason: reply.error.message };
   const { action, content } = reply.result;
   if (action === 'accept') {
-    return { action: 'accept', content: typeof content === 'object' && content !== null && !Array.isArray(content) ? (content as Record<string, unknown>) : {} };
+    return {
+      action: 'accept',
+      content:
+        typeof content === 'object' && content !== null && !Array.isArray(content)
+          ? (content as Record<string, unknown>)
+          : {},
+    };
   }
   if (action === 'decline') return { action: 'decline' };
   return { action: 'cancel' };
 }
 
 /** The tool error the client sees when the user did not answer. */
-export function notAnsweredText(tool: string, question: string, outcome: { action: ElicitAction; reason?: string }): string {
+export function notAnsweredText(
+  tool: string,
+  question: string,
+  outcome: { action: ElicitAction; reason?: string },
+): string {
   const what = `"${question.length > 120 ? `${question.slice(0, 117)}...` : question}"`;
   switch (outcome.action) {
     case 'decline':

@@ -14,7 +14,12 @@ export function newRequestId(): string {
   return randomUUID();
 }
 
-export function envelope(type: EnvelopeType, sessionId: string | null, requestId: string, fields: Record<string, unknown> = {}): Envelope {
+export function envelope(
+  type: EnvelopeType,
+  sessionId: string | null,
+  requestId: string,
+  fields: Record<string, unknown> = {},
+): Envelope {
   const out: Envelope = { type, session_id: sessionId, request_id: requestId };
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = value;
   return out;

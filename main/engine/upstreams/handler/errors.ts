@@ -54,7 +54,12 @@ export function protocolError(server: string, message: string, details: HandlerE
 }
 
 /** A transport failure: unreachable, closed, timed out, an HTTP error status. */
-export function transportError(server: string, code: GatewayErrorCode, message: string, details: HandlerErrorDetails = {}): HandlerError {
+export function transportError(
+  server: string,
+  code: GatewayErrorCode,
+  message: string,
+  details: HandlerErrorDetails = {},
+): HandlerError {
   return new HandlerError(code, `server "${server}": ${message}`, details);
 }
 

@@ -6,7 +6,13 @@
  */
 import path from 'node:path';
 import type { GatewayErrorCode } from '../../protocol/errors.ts';
-import { FastcgiClient, FastcgiError, describeTarget, type FastcgiErrorKind, type FastcgiTarget } from './fastcgi/index.ts';
+import {
+  FastcgiClient,
+  FastcgiError,
+  describeTarget,
+  type FastcgiErrorKind,
+  type FastcgiTarget,
+} from './fastcgi/index.ts';
 import { transportError } from './errors.ts';
 import { fastcgiHeaderParams } from './headers.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
@@ -57,11 +63,18 @@ export function cgiParams(entrypoint: string, contentLength: number): [string, s
 }
 
 export function createFastcgiTransport(opts: FastcgiTransportOptions): HandlerTransport {
-  const client = new FastcgiClient(opts.idleMs === undefined ? { target: opts.target, pool: opts.pool } : { target: opts.target, pool: opts.pool, idleMs: opts.idleMs });
+  const client = new FastcgiClient(
+    opts.idleMs === undefined
+      ? { target: opts.target, pool: opts.pool }
+      : { target: opts.target, pool: opts.pool, idleMs: opts.idleMs },
+  );
   const where = `FastCGI ${describeTarget(opts.target)} (${opts.entrypoint})`;
 
   async function send(exchange: HandlerExchange): Promise<HandlerReply> {
-    const params = [...cgiParams(opts.entrypoint, exchange.body.length), ...fastcgiHeaderParams({ Accept: 'application/json', ...opts.headers }, exchange.clientHeaders)];
+    const params = [
+      ...cgiParams(opts.entrypoint, exchange.body.length),
+      ...fastcgiHeaderParams({ Accept: 'application/json', ...opts.headers }, exchange.clientHeaders),
+    ];
     try {
       const response = await client.request({
         params,
@@ -77,8 +90,17 @@ export function createFastcgiTransport(opts: FastcgiTransportOptions): HandlerTr
       return reply;
     } catch (err) {
       if (!(err instanceof FastcgiError)) throw err;
-      const details = { cause: err, ...(err.partial ? { raw: err.partial } : {}), ...(err.stderr ? { stderr: err.stderr } : {}) };
-      const message = err.kind === 'app_status' ? `${where}: ${err.message}` : err.kind === 'cancelled' ? `the request to ${where} was cancelled` : err.message;
+      const details = {
+        cause: err,
+        ...(err.partial ? { raw: err.partial } : {}),
+        ...(err.stderr ? { stderr: err.stderr } : {}),
+      };
+      const message =
+        err.kind === 'app_status'
+          ? `${where}: ${err.message}`
+          : err.kind === 'cancelled'
+            ? `the request to ${where} was cancelled`
+            : err.message;
       throw transportError(opts.name, ERROR_CODE[err.kind], message, details);
     }
   }

@@ -32,7 +32,15 @@ import { createHttpTransport } from './http-transport.ts';
 import { decodeReply } from './reply.ts';
 import type { HandlerTransport } from './transport.ts';
 import { DEFAULT_BACKOFF, UpstreamLifecycle, retryForever, type BackoffPolicy } from '../lifecycle.ts';
-import type { ReplyFn, RequestOptions, Upstream, UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamStatus } from '../types.ts';
+import type {
+  ReplyFn,
+  RequestOptions,
+  Upstream,
+  UpstreamEvents,
+  UpstreamInfo,
+  UpstreamKind,
+  UpstreamStatus,
+} from '../types.ts';
 
 interface HandlerSpecBase {
   name: string;
@@ -61,7 +69,10 @@ export interface HandlerFastcgiSpec extends HandlerSpecBase {
 export type HandlerSpec = HandlerHttpSpec | HandlerFastcgiSpec;
 
 export interface HandlerUpstreamDeps {
-  /** Delays between retries; a handler is retried for as long as it is configured (maxAttempts and stableMs do not apply). */
+  /**
+   * Delays between retries; a handler is retried for as long as it is configured (maxAttempts and stableMs do not
+   * apply).
+   */
   backoff?: BackoffPolicy;
   /** Notes that are not state changes (skipped discover entries, ignored elicitation_cancelled replies). */
   log?: (line: string) => void;
@@ -80,7 +91,6 @@ const DEFAULT_MAX_REPLY_BYTES = 32 * 1024 * 1024;
 const DEFAULT_MAX_ROUNDS = 20;
 /** How long elicitation_cancelled may take; its reply is ignored anyway. */
 const CANCEL_NOTICE_TIMEOUT_MS = 5000;
-
 
 export function createHandlerUpstream(spec: HandlerSpec, deps: HandlerUpstreamDeps = {}): Upstream {
   return new HandlerUpstream(spec, deps);
@@ -108,7 +118,12 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.kind = spec.kind;
     this.spec = spec;
     this.deps = deps;
-    this.lifecycle = new UpstreamLifecycle({ name: spec.name, kind: spec.kind, policy: retryForever(deps.backoff ?? DEFAULT_BACKOFF), events: this });
+    this.lifecycle = new UpstreamLifecycle({
+      name: spec.name,
+      kind: spec.kind,
+      policy: retryForever(deps.backoff ?? DEFAULT_BACKOFF),
+      events: this,
+    });
     this.maxRounds = deps.maxElicitRounds ?? DEFAULT_MAX_ROUNDS;
   }
 
@@ -144,10 +159,16 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.lifecycle.stop();
     const transport = this.transport;
     this.transport = undefined;
-    await transport?.close().catch(logFailure((line) => this.deps.log?.(line), 'could not close the connections to the handler'));
+    await transport
+      ?.close()
+      .catch(logFailure((line) => this.deps.log?.(line), 'could not close the connections to the handler'));
   }
 
-  async request(method: string, params: Params | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
+  async request(
+    method: string,
+    params: Params | undefined,
+    options: RequestOptions = {},
+  ): Promise<Record<string, unknown>> {
     const p = params ?? {};
     switch (method) {
       case 'tools/list':
@@ -222,7 +243,8 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     try {
       await this.discover();
     } catch (err) {
-      if (this.lifecycle.state === 'starting' || this.lifecycle.state === 'backoff') this.lifecycle.retry(this.reason(err), this.retry);
+      if (this.lifecycle.state === 'starting' || this.lifecycle.state === 'backoff')
+        this.lifecycle.retry(this.reason(err), this.retry);
     }
   }
 
@@ -248,16 +270,35 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const maxReplyBytes = this.deps.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     const spec = this.spec;
     if (spec.kind === 'handler-http') {
-      return createHttpTransport({ name: spec.name, target: spec.target, insecure: spec.insecure, headers: spec.headers, connections: spec.pool, maxReplyBytes });
+      return createHttpTransport({
+        name: spec.name,
+        target: spec.target,
+        insecure: spec.insecure,
+        headers: spec.headers,
+        connections: spec.pool,
+        maxReplyBytes,
+      });
     }
-    return createFastcgiTransport({ name: spec.name, target: spec.target, entrypoint: spec.entrypoint, headers: spec.headers, pool: spec.pool, maxReplyBytes });
+    return createFastcgiTransport({
+      name: spec.name,
+      target: spec.target,
+      entrypoint: spec.entrypoint,
+      headers: spec.headers,
+      pool: spec.pool,
+      maxReplyBytes,
+    });
   }
 
   // ---- one exchange ----
 
   private async exchange(
     env: Envelope,
-    opts: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined; clientHeaders?: RequestOptions['clientHeaders']; idempotent: boolean },
+    opts: {
+      timeoutMs?: number | undefined;
+      signal?: AbortSignal | undefined;
+      clientHeaders?: RequestOptions['clientHeaders'];
+      idempotent: boolean;
+    },
   ): Promise<{ reply: Record<string, unknown>; raw: Buffer }> {
     const transport = this.transport;
     if (!transport || this.lifecycle.state === 'stopped') throw this.lifecycle.unavailable();
@@ -273,7 +314,10 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         ...(opts.clientHeaders ? { clientHeaders: opts.clientHeaders } : {}),
       });
     } catch (err) {
-      if (life.aborted && !opts.signal?.aborted) throw new GatewayError('upstream_closed', `server "${this.name}" was stopped; the request was lost`, { cause: err });
+      if (life.aborted && !opts.signal?.aborted)
+        throw new GatewayError('upstream_closed', `server "${this.name}" was stopped; the request was lost`, {
+          cause: err,
+        });
       throw err;
     }
     return { reply: decodeReply(this.name, transport.where, res), raw: res.body };
@@ -285,7 +329,8 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const name = params.name;
     if (typeof name !== 'string') throw invalidParams('tools/call: "name" must be a string');
     const args = params.arguments;
-    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) throw invalidParams('tools/call: "arguments" must be an object');
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args)))
+      throw invalidParams('tools/call: "arguments" must be an object');
     const session = options.sessionId ?? null;
     const requestId = newRequestId();
     const results: Record<string, unknown>[] = [];
@@ -297,13 +342,22 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         elicitation_results: results.length ? results : undefined,
         context,
       });
-      const { reply, raw } = await this.exchange(env, { timeoutMs: options.timeoutMs, signal: options.signal, clientHeaders: options.clientHeaders, idempotent: false });
+      const { reply, raw } = await this.exchange(env, {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        clientHeaders: options.clientHeaders,
+        idempotent: false,
+      });
       const kind = classifyReply(this.name, reply, raw);
       if (kind.kind === 'content') return toolResult(this.name, kind, raw);
       if (kind.kind === 'error') return toolErrorResult(kind.error);
       if (round >= this.maxRounds) {
         await this.sendCancelled(session, requestId, name, 'cancel', kind.elicit.context, options);
-        throw protocolError(this.name, `the handler asked for input more than ${this.maxRounds} times in one call of ${name}; gave up`, { raw });
+        throw protocolError(
+          this.name,
+          `the handler asked for input more than ${this.maxRounds} times in one call of ${name}; gave up`,
+          { raw },
+        );
       }
       const outcome = await this.ask(kind.elicit, options.signal);
       if (outcome.action === 'accept') {
@@ -312,8 +366,16 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         continue;
       }
       await this.sendCancelled(session, requestId, name, outcome.action, kind.elicit.context, options);
-      if (this.life.signal.aborted) throw new GatewayError('upstream_closed', `server "${this.name}" was stopped while ${name} waited for an answer`);
-      if (options.signal?.aborted) throw new GatewayError('request_cancelled', `server "${this.name}": ${name} was cancelled while waiting for an answer`);
+      if (this.life.signal.aborted)
+        throw new GatewayError(
+          'upstream_closed',
+          `server "${this.name}" was stopped while ${name} waited for an answer`,
+        );
+      if (options.signal?.aborted)
+        throw new GatewayError(
+          'request_cancelled',
+          `server "${this.name}": ${name} was cancelled while waiting for an answer`,
+        );
       return {
         content: [{ type: 'text', text: notAnsweredText(name, kind.elicit.message, outcome) }],
         isError: true,
@@ -327,9 +389,15 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
    * and waits for the answer. An error answer means nobody could answer ("unsupported").
    */
   private ask(elicit: HandlerElicit, signal?: AbortSignal): Promise<ElicitOutcome> {
-    if (this.listenerCount('request') === 0) return Promise.resolve({ action: 'unsupported', reason: 'nothing is connected that could ask the user' });
+    if (this.listenerCount('request') === 0)
+      return Promise.resolve({ action: 'unsupported', reason: 'nothing is connected that could ask the user' });
     const id = `${this.name}:elicit:${++this.elicitSeq}`;
-    const message: JsonRpcRequest = { jsonrpc: '2.0', id, method: 'elicitation/create', params: elicitationParams(elicit) };
+    const message: JsonRpcRequest = {
+      jsonrpc: '2.0',
+      id,
+      method: 'elicitation/create',
+      params: elicitationParams(elicit),
+    };
     return new Promise((resolve) => {
       let settled = false;
       const settle = (outcome: ElicitOutcome): void => {
@@ -341,7 +409,10 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
       };
       const onAbort = (): void => {
         // Withdraw the question wherever it is shown (the router aborts it on notifications/cancelled).
-        this.emit('notification', notification('notifications/cancelled', { requestId: id, reason: 'the tool call ended' }));
+        this.emit(
+          'notification',
+          notification('notifications/cancelled', { requestId: id, reason: 'the tool call ended' }),
+        );
         settle({ action: 'cancel' });
       };
       if (signal?.aborted || this.life.signal.aborted) {
@@ -360,7 +431,14 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
   }
 
   /** Tells the handler the questions of this call will not be answered; its reply is ignored. */
-  private async sendCancelled(session: string | null, requestId: string, name: string, action: string, context: unknown, options: RequestOptions): Promise<void> {
+  private async sendCancelled(
+    session: string | null,
+    requestId: string,
+    name: string,
+    action: string,
+    context: unknown,
+    options: RequestOptions,
+  ): Promise<void> {
     if (this.lifecycle.state === 'stopped') return;
     try {
       await this.exchange(envelope('elicitation_cancelled', session, requestId, { name, action, context }), {
@@ -369,7 +447,10 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         idempotent: false,
       });
     } catch (err) {
-      this.deps.log?.(`server "${this.name}": elicitation_cancelled for ${name} failed (ignored): ${withoutServer(this.name, errorMessage(err))}`);
+      this.deps.log?.(
+        `server "${this.name}": elicitation_cancelled for ${name} failed ` +
+          `(ignored): ${withoutServer(this.name, errorMessage(err))}`,
+      );
     }
   }
 
@@ -379,7 +460,12 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const uri = params.uri;
     if (typeof uri !== 'string') throw invalidParams('resources/read: "uri" must be a string');
     const env = envelope('read_resource', options.sessionId ?? null, newRequestId(), { uri });
-    const { reply, raw } = await this.exchange(env, { timeoutMs: options.timeoutMs, signal: options.signal, clientHeaders: options.clientHeaders, idempotent: true });
+    const { reply, raw } = await this.exchange(env, {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      clientHeaders: options.clientHeaders,
+      idempotent: true,
+    });
     const kind = classifyReply(this.name, reply, raw);
     if (kind.kind === 'elicit') throw elicitNotAllowed(this.name, `read_resource ${uri}`, raw);
     if (kind.kind === 'error') throw resourceNotFound(this.name, uri, kind.error, raw);
@@ -391,9 +477,15 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const name = params.name;
     if (typeof name !== 'string') throw invalidParams('prompts/get: "name" must be a string');
     const args = params.arguments;
-    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) throw invalidParams('prompts/get: "arguments" must be an object');
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args)))
+      throw invalidParams('prompts/get: "arguments" must be an object');
     const env = envelope('get_prompt', options.sessionId ?? null, newRequestId(), { name, arguments: args });
-    const { reply, raw } = await this.exchange(env, { timeoutMs: options.timeoutMs, signal: options.signal, clientHeaders: options.clientHeaders, idempotent: true });
+    const { reply, raw } = await this.exchange(env, {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      clientHeaders: options.clientHeaders,
+      idempotent: true,
+    });
     const kind = classifyReply(this.name, reply, raw);
     if (kind.kind === 'elicit') throw elicitNotAllowed(this.name, `get_prompt ${name}`, raw);
     if (kind.kind === 'error') throw promptError(this.name, kind.error, raw);

@@ -72,7 +72,8 @@ function merge(staticHeaders: Readonly<Record<string, string>>, client: HeaderLi
     if (entry) entry.values.push(value);
     else fromClient.set(lower, { name, values: [value] });
   }
-  for (const [lower, entry] of fromClient) out.set(lower, { name: out.get(lower)?.name ?? entry.name, values: entry.values });
+  for (const [lower, entry] of fromClient)
+    out.set(lower, { name: out.get(lower)?.name ?? entry.name, values: entry.values });
   return out;
 }
 
@@ -82,16 +83,23 @@ function join(lower: string, values: string[]): string {
 }
 
 /** Request headers for an HTTP handler (the caller adds Content-Type and friends). */
-export function httpHandlerHeaders(staticHeaders: Readonly<Record<string, string>>, client?: HeaderList): Record<string, string> {
+export function httpHandlerHeaders(
+  staticHeaders: Readonly<Record<string, string>>,
+  client?: HeaderList,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [lower, { name, values }] of merge(staticHeaders, client)) out[name] = join(lower, values);
   return out;
 }
 
 /** `HTTP_*` params for a FastCGI handler: `X-Tenant: a` becomes `HTTP_X_TENANT=a`. */
-export function fastcgiHeaderParams(staticHeaders: Readonly<Record<string, string>>, client?: HeaderList): [string, string][] {
+export function fastcgiHeaderParams(
+  staticHeaders: Readonly<Record<string, string>>,
+  client?: HeaderList,
+): [string, string][] {
   // Keyed by param: a static "X_Foo" and a client "X-Foo" are one param, and the client wins.
   const out = new Map<string, string>();
-  for (const [lower, { values }] of merge(staticHeaders, client)) out.set(`HTTP_${lower.toUpperCase().replaceAll('-', '_')}`, join(lower, values));
+  for (const [lower, { values }] of merge(staticHeaders, client))
+    out.set(`HTTP_${lower.toUpperCase().replaceAll('-', '_')}`, join(lower, values));
   return [...out];
 }

@@ -31,7 +31,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
   // Credentials in the URL become Basic auth (undici only uses the origin); a header from config wins.
   const staticHeaders: Record<string, string> = { Accept: 'application/json' };
   if (url.username || url.password) {
-    staticHeaders.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    staticHeaders.Authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
   }
   Object.assign(staticHeaders, opts.headers);
   const path = `${url.pathname}${url.search}`;
@@ -74,7 +75,12 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
         received += chunk.length;
         if (received > opts.maxReplyBytes) {
           response.body.destroy();
-          throw transportError(opts.name, 'message_too_large', `the reply from ${where} is larger than ${opts.maxReplyBytes} bytes (limits.maxResponseBytes)`, { raw: Buffer.concat(chunks), status });
+          throw transportError(
+            opts.name,
+            'message_too_large',
+            `the reply from ${where} is larger than ${opts.maxReplyBytes} bytes (limits.maxResponseBytes)`,
+            { raw: Buffer.concat(chunks), status },
+          );
         }
         chunks.push(chunk);
       }
@@ -85,16 +91,36 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
     } catch (err) {
       if (err instanceof Error && err.name === 'HandlerError') throw err;
       const partial = Buffer.concat(chunks);
-      const details = { cause: err, ...(partial.length ? { raw: partial } : {}), ...(status !== undefined ? { status } : {}) };
+      const details = {
+        cause: err,
+        ...(partial.length ? { raw: partial } : {}),
+        ...(status !== undefined ? { status } : {}),
+      };
       if (controller.signal.aborted) {
         if (controller.signal.reason instanceof Timeout) {
-          throw transportError(opts.name, 'request_timeout', `no complete reply from ${where} within ${exchange.timeoutMs} ms${received ? ` (${received} bytes received)` : ''}`, details);
+          throw transportError(
+            opts.name,
+            'request_timeout',
+            `no complete reply from ${where} within ${exchange.timeoutMs} ` +
+              `ms${received ? ` (${received} bytes received)` : ''}`,
+            details,
+          );
         }
         throw transportError(opts.name, 'request_cancelled', `the request to ${where} was cancelled`, details);
       }
       const code = errorCode(err);
-      const neverConnected = status === undefined && code !== undefined && code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET' && code !== 'EPIPE';
-      throw transportError(opts.name, neverConnected ? 'upstream_unavailable' : 'upstream_closed', describeFailure(err, where, status, received, opts.insecure), details);
+      const neverConnected =
+        status === undefined &&
+        code !== undefined &&
+        code !== 'UND_ERR_SOCKET' &&
+        code !== 'ECONNRESET' &&
+        code !== 'EPIPE';
+      throw transportError(
+        opts.name,
+        neverConnected ? 'upstream_unavailable' : 'upstream_closed',
+        describeFailure(err, where, status, received, opts.insecure),
+        details,
+      );
     } finally {
       clearTimeout(timer);
       exchange.signal?.removeEventListener('abort', onAbort);
@@ -130,14 +156,24 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-function describeFailure(err: unknown, where: string, status: number | undefined, received: number, insecure: boolean): string {
+function describeFailure(
+  err: unknown,
+  where: string,
+  status: number | undefined,
+  received: number,
+  insecure: boolean,
+): string {
   const code = errorCode(err);
   if (status !== undefined) return `${where} closed the connection mid-reply (HTTP ${status}, after ${received} bytes)`;
   if (code && /CERT|SSL|TLS|SELF_SIGNED/.test(code)) {
-    return `cannot connect to ${where} (TLS certificate problem: ${code})${insecure ? '' : '; for a development server with a self-signed certificate, set "insecure": true on this server'}`;
+    const hint = insecure
+      ? ''
+      : '; for a development server with a self-signed certificate, set "insecure": true on this server';
+    return `cannot connect to ${where} (TLS certificate problem: ${code})${hint}`;
   }
   if (code && NETWORK_TEXT[code]) return `cannot connect to ${where} (${NETWORK_TEXT[code]})`;
   // "other side closed" before any response: the handler dropped the request.
-  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') return `${where} closed the connection before replying`;
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE')
+    return `${where} closed the connection before replying`;
   return `request to ${where} failed: ${err instanceof Error ? err.message : String(err)}${code ? ` (${code})` : ''}`;
 }

@@ -21,7 +21,10 @@ function htmlGist(text: string): string {
 function jsonGist(text: string): string | undefined {
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const message = typeof parsed.error === 'object' && parsed.error !== null ? parsed.error.message : (parsed.error ?? parsed.message);
+    const message =
+      typeof parsed.error === 'object' && parsed.error !== null
+        ? parsed.error.message
+        : (parsed.error ?? parsed.message);
     return typeof message === 'string' && message !== '' ? excerpt(message, 160) : undefined;
   } catch {
     return undefined;
@@ -33,16 +36,40 @@ export function decodeReply(server: string, where: string, reply: HandlerReply):
   const details = { raw: reply.body, status: reply.status, ...(reply.stderr ? { stderr: reply.stderr } : {}) };
   const stderrHint = reply.stderr?.trim() ? `; stderr: ${excerpt(reply.stderr, 200)}` : '';
   if (reply.status < 200 || reply.status > 299) {
-    const gist = text.trim() === '' ? 'an empty body' : looksLikeHtml(reply, text) ? `an HTML page: ${htmlGist(text)}` : (jsonGist(text) ?? excerpt(text, 160));
-    throw transportError(server, 'upstream_error', `handler at ${where} answered HTTP ${reply.status} (${gist})${stderrHint}`, details);
+    const gist =
+      text.trim() === ''
+        ? 'an empty body'
+        : looksLikeHtml(reply, text)
+          ? `an HTML page: ${htmlGist(text)}`
+          : (jsonGist(text) ?? excerpt(text, 160));
+    throw transportError(
+      server,
+      'upstream_error',
+      `handler at ${where} answered HTTP ${reply.status} (${gist})${stderrHint}`,
+      details,
+    );
   }
-  if (text.trim() === '') throw protocolError(server, `handler at ${where} answered with an empty body instead of JSON${stderrHint}`, details);
+  if (text.trim() === '')
+    throw protocolError(
+      server,
+      `handler at ${where} answered with an empty body instead of JSON${stderrHint}`,
+      details,
+    );
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    if (looksLikeHtml(reply, text)) throw protocolError(server, `handler at ${where} answered HTML instead of JSON: ${htmlGist(text)}${stderrHint}`, details);
-    throw protocolError(server, `handler at ${where} answered malformed JSON (${(err as Error).message}): ${excerpt(text)}${stderrHint}`, details);
+    if (looksLikeHtml(reply, text))
+      throw protocolError(
+        server,
+        `handler at ${where} answered HTML instead of JSON: ${htmlGist(text)}${stderrHint}`,
+        details,
+      );
+    throw protocolError(
+      server,
+      `handler at ${where} answered malformed JSON (${(err as Error).message}): ${excerpt(text)}${stderrHint}`,
+      details,
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw protocolError(server, `handler at ${where} answered JSON that is not an object: ${excerpt(text)}`, details);

@@ -6,10 +6,24 @@
  * the server is a legacy one, inside the same channel.
  */
 import { GatewayError, RpcCode, errorMessage } from '../../protocol/errors.ts';
-import { failure, isRequest, isResponse, toMessage, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts';
+import {
+  failure,
+  isRequest,
+  isResponse,
+  toMessage,
+  type JsonRpcMessage,
+  type RequestId,
+} from '../../protocol/jsonrpc.ts';
 import { bodyHint, describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
 import { tracePost, type PostTrace } from './fetch.ts';
-import { WireStartError, createSseWire, createStreamableWire, type Wire, type WireHandlers, type WireKind } from './wire.ts';
+import {
+  WireStartError,
+  createSseWire,
+  createStreamableWire,
+  type Wire,
+  type WireHandlers,
+  type WireKind,
+} from './wire.ts';
 import type { Channel, ChannelHandlers } from '../mcp-upstream.ts';
 
 export type HttpTransportMode = 'auto' | WireKind;
@@ -114,14 +128,17 @@ class HttpChannel implements Channel {
     // 404 is the spec's "unknown session". Some servers (the reference "everything" one among them)
     // answer 400 "No valid session ID" instead; without this they would stay broken until restarted.
     const sessionGone = status === 404 || (status === 400 && /session/i.test(bodyHint(trace.body) ?? ''));
-    if (sessionGone && this.initialized && wire.hasSession()) return this.lose(`ended the session (${httpFailure})`, false);
+    if (sessionGone && this.initialized && wire.hasSession())
+      return this.lose(`ended the session (${httpFailure})`, false);
     this.fail(message, httpFailure);
   }
 
   /** Legacy server: swap to the SSE transport (GET, then the endpoint event) and resend initialize. */
   private async fallBack(initialize: JsonRpcMessage, postFailure: string): Promise<void> {
     let release!: () => void;
-    this.switching = new Promise<void>((resolve) => { release = resolve; });
+    this.switching = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     try {
       await this.wire.close(false, 0);
       if (this.closed) return;
@@ -129,11 +146,18 @@ class HttpChannel implements Channel {
       try {
         await this.wire.start(this.opts.startupTimeoutMs);
       } catch (err) {
-        if (!this.closed) this.fail(initialize, `no MCP endpoint at ${displayUrl(this.opts.url)}: Streamable HTTP POST got ${postFailure}; legacy SSE: ${errorMessage(err)}`);
+        if (!this.closed)
+          this.fail(
+            initialize,
+            `no MCP endpoint at ${displayUrl(this.opts.url)}: Streamable ` +
+              `HTTP POST got ${postFailure}; legacy SSE: ${errorMessage(err)}`,
+          );
         return;
       }
       if (this.closed) return;
-      this.opts.log(`${this.label}: ${displayUrl(this.opts.url)} is a legacy HTTP+SSE server (POST got ${postFailure}); using SSE`);
+      this.opts.log(
+        `${this.label}: ${displayUrl(this.opts.url)} is a legacy HTTP+SSE server (POST got ${postFailure}); using SSE`,
+      );
       void this.deliver(initialize);
     } finally {
       this.switching = undefined;
@@ -164,9 +188,13 @@ class HttpChannel implements Channel {
   /** Answers a request right away instead of letting it wait for its timeout. */
   private fail(message: JsonRpcMessage, detail: string): void {
     if (isRequest(message)) {
-      this.opts.handlers.onMessage(failure(message.id, { code: RpcCode.UpstreamUnavailable, message: `${this.label}: ${detail}` }));
+      this.opts.handlers.onMessage(
+        failure(message.id, { code: RpcCode.UpstreamUnavailable, message: `${this.label}: ${detail}` }),
+      );
     } else {
-      this.opts.log(`${this.label}: could not deliver ${'method' in message ? message.method : 'a response'}: ${detail}`);
+      this.opts.log(
+        `${this.label}: could not deliver ${'method' in message ? message.method : 'a response'}: ${detail}`,
+      );
     }
   }
 
@@ -188,13 +216,18 @@ class HttpChannel implements Channel {
     // Handlers are bound to their own wire so a replaced one (after the SSE fallback) goes quiet.
     const self: { wire?: Wire } = {};
     const handlers: WireHandlers = {
-      onMessage: (raw) => { if (self.wire) this.received(self.wire, raw); },
-      onLost: (reason, terminate) => { if (self.wire && self.wire === this.wire) this.lose(reason, terminate); },
+      onMessage: (raw) => {
+        if (self.wire) this.received(self.wire, raw);
+      },
+      onLost: (reason, terminate) => {
+        if (self.wire && self.wire === this.wire) this.lose(reason, terminate);
+      },
       log: (line) => this.opts.log(`${this.label}: ${oneLine(line)}`),
     };
-    self.wire = kind === 'sse'
-      ? createSseWire(this.opts.url, this.opts.headers, handlers)
-      : createStreamableWire(this.opts.url, this.opts.headers, handlers);
+    self.wire =
+      kind === 'sse'
+        ? createSseWire(this.opts.url, this.opts.headers, handlers)
+        : createStreamableWire(this.opts.url, this.opts.headers, handlers);
     return self.wire;
   }
 }

@@ -57,7 +57,10 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
   try {
     checked = checkHttpConfig(config);
   } catch (err) {
-    checked = err instanceof GatewayError ? err : new GatewayError('config_invalid', `server "${config.name}": invalid configuration`, { cause: err });
+    checked =
+      err instanceof GatewayError
+        ? err
+        : new GatewayError('config_invalid', `server "${config.name}": invalid configuration`, { cause: err });
   }
   /** The transport that last completed initialize, for 'auto'; forgotten when it stops working. */
   let learned: WireKind | undefined;
@@ -67,11 +70,15 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
       name: config.name,
       url: checked.url,
       headers: checked.headers,
-      mode: config.transport === 'auto' ? learned ?? 'auto' : config.transport,
+      mode: config.transport === 'auto' ? (learned ?? 'auto') : config.transport,
       startupTimeoutMs: config.startupTimeoutMs,
       handlers,
-      onInitialized: (kind) => { learned = kind; },
-      onAbandoned: () => { learned = undefined; },
+      onInitialized: (kind) => {
+        learned = kind;
+      },
+      onAbandoned: () => {
+        learned = undefined;
+      },
       log,
     });
   };
@@ -81,7 +88,10 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
  * Validates the URL (http/https only) and the static headers; throws GatewayError('config_invalid')
  * naming the header but never its value. Exported so config validation can report it up front.
  */
-export function checkHttpConfig(config: Pick<HttpUpstreamConfig, 'name' | 'url' | 'headers'>): { url: URL; headers: Record<string, string> } {
+export function checkHttpConfig(config: Pick<HttpUpstreamConfig, 'name' | 'url' | 'headers'>): {
+  url: URL;
+  headers: Record<string, string>;
+} {
   return { url: parseUrl(config.name, config.url), headers: checkHeaders(config.name, config.headers) };
 }
 
@@ -93,13 +103,26 @@ function parseUrl(name: string, raw: string): URL {
     throw new GatewayError('config_invalid', `server "${name}": url is not a valid URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new GatewayError('config_invalid', `server "${name}": url must start with http:// or https://, not ${url.protocol}`);
+    throw new GatewayError(
+      'config_invalid',
+      `server "${name}": url must start with http:// or https://, not ${url.protocol}`,
+    );
   }
   return url;
 }
 
 /** Headers the transport itself sets; a configured one would break sessions or framing. */
-const RESERVED = new Set(['mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'accept', 'content-type', 'content-length', 'host', 'connection', 'transfer-encoding']);
+const RESERVED = new Set([
+  'mcp-session-id',
+  'mcp-protocol-version',
+  'last-event-id',
+  'accept',
+  'content-type',
+  'content-length',
+  'host',
+  'connection',
+  'transfer-encoding',
+]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
@@ -109,10 +132,19 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 function checkHeaders(name: string, headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers)) {
-    if (!TOKEN.test(key)) throw new GatewayError('config_invalid', `server "${name}": header name ${JSON.stringify(key)} is not valid`);
-    if (RESERVED.has(key.toLowerCase())) throw new GatewayError('config_invalid', `server "${name}": header ${key} is set by the transport and cannot be configured`);
+    if (!TOKEN.test(key))
+      throw new GatewayError('config_invalid', `server "${name}": header name ${JSON.stringify(key)} is not valid`);
+    if (RESERVED.has(key.toLowerCase()))
+      throw new GatewayError(
+        'config_invalid',
+        `server "${name}": header ${key} is set by the transport and cannot be configured`,
+      );
     if (typeof value !== 'string' || /[\r\n\0]|[^\u0000-\u00ff]/.test(value)) {
-      throw new GatewayError('config_invalid', `server "${name}": the value of header ${key} contains a line break, NUL or a character HTTP headers cannot carry`);
+      throw new GatewayError(
+        'config_invalid',
+        `server "${name}": the value of header ${key} contains a line break, NUL or a character HTTP headers ` +
+          `cannot carry`,
+      );
     }
     out[key] = value;
   }

@@ -45,7 +45,12 @@ export interface Wire {
 }
 
 /** Same as the SDK's defaults, spelled out because the stream watch below counts against maxRetries. */
-const STREAM_RECONNECT = { initialReconnectionDelay: 1000, maxReconnectionDelay: 30_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 2 };
+const STREAM_RECONNECT = {
+  initialReconnectionDelay: 1000,
+  maxReconnectionDelay: 30_000,
+  reconnectionDelayGrowFactor: 1.5,
+  maxRetries: 2,
+};
 
 export function createStreamableWire(url: URL, headers: Record<string, string>, handlers: WireHandlers): Wire {
   const shown = displayUrl(url);
@@ -63,7 +68,8 @@ export function createStreamableWire(url: URL, headers: Record<string, string>, 
       streamSeen = true;
       failures = 0;
       return;
-    } else if (result.status === 405) return; // the server offers no GET stream; allowed
+    } else if (result.status === 405)
+      return; // the server offers no GET stream; allowed
     else if (result.status === 404 && streamSeen) {
       handlers.onLost(`ended the session (HTTP 404 from ${shown})`, false);
       return;
@@ -79,9 +85,13 @@ export function createStreamableWire(url: URL, headers: Record<string, string>, 
     fetch: observingFetch(onStream),
     reconnectionOptions: STREAM_RECONNECT,
   });
-  transport.onmessage = (message) => { if (!closed) handlers.onMessage(message); };
+  transport.onmessage = (message) => {
+    if (!closed) handlers.onMessage(message);
+  };
   // Send failures also land here; the channel handles those from send's rejection, so this is only a diagnostic.
-  transport.onerror = (err) => { if (!closed) handlers.log(`${shown}: ${errorMessage(err)}`); };
+  transport.onerror = (err) => {
+    if (!closed) handlers.log(`${shown}: ${errorMessage(err)}`);
+  };
 
   return {
     kind: 'streamable-http',
@@ -108,7 +118,9 @@ export function createSseWire(url: URL, headers: Record<string, string>, handler
   let abortStart: (() => void) | undefined;
   const transport = new SSEClientTransport(url, {
     requestInit: { headers },
-    fetch: observingFetch((result) => { lastGet = result; }),
+    fetch: observingFetch((result) => {
+      lastGet = result;
+    }),
   });
 
   const unreachable = (): boolean => lastGet !== undefined && 'error' in lastGet;
@@ -118,7 +130,9 @@ export function createSseWire(url: URL, headers: Record<string, string>, handler
     return errorMessage(err);
   };
 
-  transport.onmessage = (message) => { if (!closed) handlers.onMessage(message); };
+  transport.onmessage = (message) => {
+    if (!closed) handlers.onMessage(message);
+  };
   transport.onerror = (err) => {
     if (closed) return;
     // A legacy session lives exactly as long as its GET stream: once it drops, the session is gone
@@ -126,8 +140,7 @@ export function createSseWire(url: URL, headers: Record<string, string>, handler
     if (err instanceof SseError && started) {
       const cause = unreachable() || err.code !== undefined ? `: ${explain(err)}` : ` from ${shown}`;
       handlers.onLost(`lost its event stream${cause}`, false);
-    }
-    else handlers.log(`${shown}: ${errorMessage(err)}`);
+    } else handlers.log(`${shown}: ${errorMessage(err)}`);
   };
 
   const close = async (): Promise<void> => {
@@ -152,7 +165,10 @@ export function createSseWire(url: URL, headers: Record<string, string>, handler
           void close();
           reject(failure);
         };
-        const timer = setTimeout(() => fail(new Error(`no endpoint event from ${shown} within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => fail(new Error(`no endpoint event from ${shown} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         abortStart = () => fail(new Error('closed'));
         transport.start().then(() => {
           if (settled) return;
@@ -176,7 +192,9 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.allSettled([promise]),
-    new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); }),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
   ]);
   clearTimeout(timer);
 }

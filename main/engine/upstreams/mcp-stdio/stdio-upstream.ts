@@ -43,7 +43,11 @@ export class StdioMcpUpstream extends ManagedUpstream {
   private readonly log: StderrLog;
 
   constructor(spec: StdioServerSpec, deps: StdioUpstreamDeps) {
-    const log = new StderrLog({ name: spec.name, ...(deps.logDir === undefined ? {} : { dir: deps.logDir }), ...(deps.onStderrLine ? { onLine: deps.onStderrLine } : {}) });
+    const log = new StderrLog({
+      name: spec.name,
+      ...(deps.logDir === undefined ? {} : { dir: deps.logDir }),
+      ...(deps.onStderrLine ? { onLine: deps.onStderrLine } : {}),
+    });
     super({
       name: spec.name,
       kind: 'stdio',
@@ -79,10 +83,20 @@ export function createStdioUpstream(spec: StdioServerSpec, deps: StdioUpstreamDe
   return new StdioMcpUpstream(spec, deps);
 }
 
-async function openProcess(spec: StdioServerSpec, deps: StdioUpstreamDeps, log: StderrLog, handlers: ChannelHandlers): Promise<Channel> {
+async function openProcess(
+  spec: StdioServerSpec,
+  deps: StdioUpstreamDeps,
+  log: StderrLog,
+  handlers: ChannelHandlers,
+): Promise<Channel> {
   const path = await (deps.path ?? resolveLoginShellPath)();
   const env = buildChildEnv({ declared: spec.env, path });
-  const child: ChildProcess = await spawnServer({ command: spec.command, args: spec.args, env, ...(spec.cwd ? { cwd: spec.cwd } : {}) });
+  const child: ChildProcess = await spawnServer({
+    command: spec.command,
+    args: spec.args,
+    env,
+    ...(spec.cwd ? { cwd: spec.cwd } : {}),
+  });
   let closed = false;
   const lastStderr = () => {
     const lines = log.lines().filter((l) => l.trim() !== '');
@@ -99,9 +113,22 @@ async function openProcess(spec: StdioServerSpec, deps: StdioUpstreamDeps, log: 
     },
     onOverflow: (bytes, head, tail) => {
       const id = responseIdOf(head, tail);
-      log.write(Buffer.from(`[switchboard] dropped a ${bytes}-byte message from stdout: over the ${deps.maxMessageBytes}-byte limit\n`));
+      log.write(
+        Buffer.from(
+          `[switchboard] dropped a ${bytes}-byte message from stdout: over the ${deps.maxMessageBytes}-byte limit\n`,
+        ),
+      );
       if (id !== undefined) {
-        handlers.onMessage({ jsonrpc: '2.0', id, error: { code: RpcCode.MessageTooLarge, message: `server "${spec.name}" sent a ${bytes}-byte response, over the ${deps.maxMessageBytes}-byte limit (limits.maxResponseBytes)` } });
+        handlers.onMessage({
+          jsonrpc: '2.0',
+          id,
+          error: {
+            code: RpcCode.MessageTooLarge,
+            message:
+              `server "${spec.name}" sent a ${bytes}-byte response, over ` +
+              `the ${deps.maxMessageBytes}-byte limit (limits.maxResponseBytes)`,
+          },
+        });
       }
     },
   });
@@ -141,7 +168,9 @@ async function openProcess(spec: StdioServerSpec, deps: StdioUpstreamDeps, log: 
 
 /** Recovers the id of an over-long response from its first and last bytes. */
 function responseIdOf(head: string, tail: string): number | string | undefined {
-  const atStart = /^\s*\{\s*"jsonrpc"\s*:\s*"2\.0"\s*,\s*"id"\s*:\s*(\d+|"[^"\\]*")\s*,\s*"(?:result|error)"/.exec(head);
+  const atStart = /^\s*\{\s*"jsonrpc"\s*:\s*"2\.0"\s*,\s*"id"\s*:\s*(\d+|"[^"\\]*")\s*,\s*"(?:result|error)"/.exec(
+    head,
+  );
   const atEnd = /"id"\s*:\s*(\d+|"[^"\\]*")\s*\}\s*$/.exec(tail);
   const raw = atStart?.[1] ?? atEnd?.[1];
   if (raw === undefined) return undefined;

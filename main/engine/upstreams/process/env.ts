@@ -16,8 +16,21 @@ export interface ChildEnvOptions {
 
 const POSIX_KEYS = ['HOME', 'PATH', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'TMPDIR', 'LANG'];
 const WINDOWS_KEYS = [
-  'APPDATA', 'LOCALAPPDATA', 'USERPROFILE', 'HOMEDRIVE', 'HOMEPATH', 'PATHEXT', 'SYSTEMROOT',
-  'SYSTEMDRIVE', 'TEMP', 'TMP', 'COMSPEC', 'WINDIR', 'PROGRAMFILES', 'PROGRAMDATA', 'USERNAME',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'USERPROFILE',
+  'HOMEDRIVE',
+  'HOMEPATH',
+  'PATHEXT',
+  'SYSTEMROOT',
+  'SYSTEMDRIVE',
+  'TEMP',
+  'TMP',
+  'COMSPEC',
+  'WINDIR',
+  'PROGRAMFILES',
+  'PROGRAMDATA',
+  'USERNAME',
 ];
 
 function allowed(upperKey: string, win: boolean): boolean {
@@ -58,7 +71,10 @@ export function buildChildEnv(options: ChildEnvOptions = {}): Record<string, str
 }
 
 /** PATH as seen in an env object (case-insensitive on Windows). */
-export function envPath(env: Readonly<Record<string, string | undefined>>, platform: NodeJS.Platform = process.platform): string | undefined {
+export function envPath(
+  env: Readonly<Record<string, string | undefined>>,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
   if (platform !== 'win32') return env.PATH;
   const key = Object.keys(env).find((k) => k.toUpperCase() === 'PATH');
   return key === undefined ? undefined : env[key];

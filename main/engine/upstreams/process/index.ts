@@ -1,7 +1,13 @@
 /** Running a stdio server's child process: environment, PATH, spawn, stderr capture, tree kill. */
 export { buildChildEnv, envPath } from './env.ts';
 export type { ChildEnvOptions } from './env.ts';
-export { clearLoginShellPathCache, findExecutable, lookupCommand, mergePaths, resolveLoginShellPath } from './login-path.ts';
+export {
+  clearLoginShellPathCache,
+  findExecutable,
+  lookupCommand,
+  mergePaths,
+  resolveLoginShellPath,
+} from './login-path.ts';
 export type { CommandLookup, LoginShellPathOptions } from './login-path.ts';
 export { killProcessTree } from './kill-tree.ts';
 export type { KillTreeOptions } from './kill-tree.ts';

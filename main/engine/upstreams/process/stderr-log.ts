@@ -65,7 +65,8 @@ export class StderrLog {
     this.#fileMaxBytes = Math.max(1, options.fileMaxBytes ?? 1024 * 1024);
     this.#fileKeep = Math.max(0, options.fileKeep ?? 3);
     this.#fileQueueBytes = options.fileQueueBytes ?? 1024 * 1024;
-    this.#file = options.dir === undefined ? undefined : nodePath.join(options.dir, `${safeFileName(options.name)}.log`);
+    this.#file =
+      options.dir === undefined ? undefined : nodePath.join(options.dir, `${safeFileName(options.name)}.log`);
     this.#onLine = options.onLine;
   }
 
@@ -145,7 +146,10 @@ export class StderrLog {
     this.#onLine?.(line);
     this.#ring.push(line);
     this.#ringBytes += Buffer.byteLength(line) + 1;
-    while (this.#ring.length - this.#head > this.#maxLines || (this.#ringBytes > this.#maxBytes && this.#ring.length - this.#head > 1)) {
+    while (
+      this.#ring.length - this.#head > this.#maxLines ||
+      (this.#ringBytes > this.#maxBytes && this.#ring.length - this.#head > 1)
+    ) {
       const old = this.#ring[this.#head++] ?? '';
       this.#ringBytes -= Buffer.byteLength(old) + 1;
     }

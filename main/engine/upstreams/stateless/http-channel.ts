@@ -8,11 +8,28 @@
  * channel reports itself lost and the upstream reconnects with backoff.
  */
 import { GatewayError, RpcCode, errorMessage } from '../../protocol/errors.ts';
-import { failure, isNotification, isRequest, isResponse, toMessage, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from '../../protocol/jsonrpc.ts';
+import {
+  failure,
+  isNotification,
+  isRequest,
+  isResponse,
+  toMessage,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type RequestId,
+} from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure, describeNetworkFailure, neverConnected } from '../http-errors.ts';
 import { checkHttpConfig, type HttpUpstreamConfig } from '../mcp-http/http-upstream.ts';
 import type { Channel, ChannelHandlers, Opener } from '../mcp-upstream.ts';
-import { STATELESS_REVISION, encodeHeaderValue, invalidParamHeaders, mcpNameOf, paramHeaderValues, paramHeadersOf, type ParamHeader } from './protocol.ts';
+import {
+  STATELESS_REVISION,
+  encodeHeaderValue,
+  invalidParamHeaders,
+  mcpNameOf,
+  paramHeaderValues,
+  paramHeadersOf,
+  type ParamHeader,
+} from './protocol.ts';
 
 /** Tool name → the `Mcp-Param-*` headers its calls need, learned from tools/list (kept across reconnects). */
 export class ParamHeaderBook {
@@ -53,7 +70,10 @@ export function statelessHttpOpener(config: HttpUpstreamConfig, log: (line: stri
   try {
     checked = checkHttpConfig(config);
   } catch (err) {
-    checked = err instanceof GatewayError ? err : new GatewayError('config_invalid', `server "${config.name}": invalid configuration`, { cause: err });
+    checked =
+      err instanceof GatewayError
+        ? err
+        : new GatewayError('config_invalid', `server "${config.name}": invalid configuration`, { cause: err });
   }
   const book = new ParamHeaderBook();
   return (handlers) => {
@@ -76,7 +96,14 @@ class StatelessHttpChannel implements Channel {
   private readonly flights = new Map<RequestId, Flight>();
   private closed = false;
 
-  constructor(name: string, url: URL, configured: Record<string, string>, book: ParamHeaderBook, handlers: ChannelHandlers, log: (line: string) => void) {
+  constructor(
+    name: string,
+    url: URL,
+    configured: Record<string, string>,
+    book: ParamHeaderBook,
+    handlers: ChannelHandlers,
+    log: (line: string) => void,
+  ) {
     this.label = `server "${name}"`;
     this.url = url;
     this.book = book;
@@ -92,7 +119,8 @@ class StatelessHttpChannel implements Channel {
   }
 
   send(message: JsonRpcMessage): void {
-    if (this.closed) throw new GatewayError('upstream_closed', `${this.label}: the connection is closed`, { notSent: true });
+    if (this.closed)
+      throw new GatewayError('upstream_closed', `${this.label}: the connection is closed`, { notSent: true });
     if (isRequest(message)) {
       void this.post(message);
       return;
@@ -114,7 +142,10 @@ class StatelessHttpChannel implements Channel {
   private async post(request: JsonRpcRequest): Promise<void> {
     if (!/^[\x21-\x7e]+$/.test(request.method)) {
       // fetch would refuse the header, and that must not look like a lost server.
-      this.answer(request.id, `the method name ${JSON.stringify(request.method)} cannot be sent in an Mcp-Method header`);
+      this.answer(
+        request.id,
+        `the method name ${JSON.stringify(request.method)} cannot be sent in an Mcp-Method header`,
+      );
       return;
     }
     const flight: Flight = { ac: new AbortController() };
@@ -138,9 +169,17 @@ class StatelessHttpChannel implements Channel {
     }
     try {
       const answered = await this.read(request, response);
-      if (!answered && !signal.aborted) this.answer(request.id, `the HTTP ${response.status} response to ${request.method} ended without a JSON-RPC answer`);
+      if (!answered && !signal.aborted)
+        this.answer(
+          request.id,
+          `the HTTP ${response.status} response to ${request.method} ended without a JSON-RPC answer`,
+        );
     } catch (err) {
-      if (!signal.aborted && !this.closed) this.answer(request.id, `the response to ${request.method} broke off: ${describeNetworkFailure(err, this.url)}`);
+      if (!signal.aborted && !this.closed)
+        this.answer(
+          request.id,
+          `the response to ${request.method} broke off: ${describeNetworkFailure(err, this.url)}`,
+        );
     } finally {
       this.flights.delete(request.id);
       // Ends the response stream if the server left it open after answering.
@@ -172,14 +211,18 @@ class StatelessHttpChannel implements Channel {
     try {
       message = toMessage(JSON.parse(text));
     } catch (err) {
-      if (!errorsOnly) this.log(`${this.label}: dropped an invalid message in the response to ${request.method}: ${errorMessage(err)}`);
+      if (!errorsOnly)
+        this.log(
+          `${this.label}: dropped an invalid message in the response to ${request.method}: ${errorMessage(err)}`,
+        );
       return false;
     }
     if (isResponse(message)) {
       // Errors the server could not address (id null) still belong to this POST.
       if (message.id !== request.id && message.id !== null) return false;
       if (errorsOnly && !('error' in message)) return false;
-      if (request.method === 'tools/list' && 'result' in message) message = { ...message, result: this.book.learn(message.result, (line) => this.log(`${this.label}: ${line}`)) };
+      if (request.method === 'tools/list' && 'result' in message)
+        message = { ...message, result: this.book.learn(message.result, (line) => this.log(`${this.label}: ${line}`)) };
       this.handlers.onMessage(message.id === request.id ? message : { ...message, id: request.id });
       return true;
     }

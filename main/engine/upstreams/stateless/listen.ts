@@ -73,7 +73,8 @@ export class ListenStream {
    * resolves once the server acknowledged it; rejects when it fails.
    */
   sync(): Promise<void> {
-    if (this.ended) return Promise.reject(new GatewayError('upstream_closed', `${this.opts.label}: the connection ended`));
+    if (this.ended)
+      return Promise.reject(new GatewayError('upstream_closed', `${this.opts.label}: the connection ended`));
     if (this.unsupported) return Promise.reject(this.unsupported);
     const filter = this.opts.filter();
     const key = filter ? JSON.stringify(filter) : '';
@@ -124,7 +125,10 @@ export class ListenStream {
 
   /** Whether `id` is one of our listen requests (the server may end one with notifications/cancelled). */
   owns(id: unknown): id is RequestId {
-    return (this.active !== undefined && sameId(this.active.id, id)) || (this.opening !== undefined && sameId(this.opening.id, id));
+    return (
+      (this.active !== undefined && sameId(this.active.id, id)) ||
+      (this.opening !== undefined && sameId(this.opening.id, id))
+    );
   }
 
   /** The connection is gone: no more reopening. Its streams end with it. */
@@ -141,7 +145,13 @@ export class ListenStream {
     const stream: Stream = { id: this.opts.allocateId(), key, filter, ac: new AbortController() };
     this.opening = stream;
     stream.ackTimer = setTimeout(() => {
-      this.closed(stream, new GatewayError('request_timeout', `${this.opts.label}: subscriptions/listen was not acknowledged within ${this.opts.ackTimeoutMs} ms`));
+      this.closed(
+        stream,
+        new GatewayError(
+          'request_timeout',
+          `${this.opts.label}: subscriptions/listen was not acknowledged within ${this.opts.ackTimeoutMs} ms`,
+        ),
+      );
       this.abort(stream, 'not acknowledged');
     }, this.opts.ackTimeoutMs);
     stream.ackTimer.unref();
@@ -168,10 +178,14 @@ export class ListenStream {
     if (this.ended) return;
     if (err instanceof GatewayError && err.rpc?.code === RpcCode.MethodNotFound) {
       this.unsupported = err;
-      this.opts.log(`${this.opts.label} does not support subscriptions/listen: list changes and resource updates will not arrive`);
+      this.opts.log(
+        `${this.opts.label} does not support subscriptions/listen: list changes and resource updates will not arrive`,
+      );
       return;
     }
-    this.opts.log(`${this.opts.label}: subscription stream ended (${errorMessage(err)}); reopening in ${this.retryMs} ms`);
+    this.opts.log(
+      `${this.opts.label}: subscription stream ended (${errorMessage(err)}); reopening in ${this.retryMs} ms`,
+    );
     this.cancelRetry();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

@@ -18,7 +18,10 @@ export function isStatelessRevision(version: unknown): version is string {
 }
 
 /** The envelope keys we put on every request. Built once per upstream. */
-export function baseEnvelope(clientInfo: { name: string; version: string }, capabilities: Record<string, unknown>): Record<string, unknown> {
+export function baseEnvelope(
+  clientInfo: { name: string; version: string },
+  capabilities: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     [META.protocolVersion]: STATELESS_REVISION,
     [META.clientCapabilities]: capabilities,
@@ -33,11 +36,20 @@ export function baseEnvelope(clientInfo: { name: string; version: string }, capa
  * input_required result) go back to that client, so the server must see what *it* can answer.
  * A caller's own logLevel wins over the remembered one: it is the more specific request.
  */
-export function withEnvelope(params: Params | undefined, envelope: Record<string, unknown>, logLevel: string | undefined): Params {
+export function withEnvelope(
+  params: Params | undefined,
+  envelope: Record<string, unknown>,
+  logLevel: string | undefined,
+): Params {
   const callerMeta = params?._meta;
-  const meta: Record<string, unknown> = typeof callerMeta === 'object' && callerMeta !== null && !Array.isArray(callerMeta)
-    ? { ...envelope, ...(callerMeta as Record<string, unknown>), [META.protocolVersion]: envelope[META.protocolVersion] }
-    : { ...envelope };
+  const meta: Record<string, unknown> =
+    typeof callerMeta === 'object' && callerMeta !== null && !Array.isArray(callerMeta)
+      ? {
+          ...envelope,
+          ...(callerMeta as Record<string, unknown>),
+          [META.protocolVersion]: envelope[META.protocolVersion],
+        }
+      : { ...envelope };
   if (logLevel !== undefined && meta[META.logLevel] === undefined) meta[META.logLevel] = logLevel;
   return { ...params, _meta: meta };
 }
@@ -69,7 +81,9 @@ const SENTINEL_SUFFIX = '?=';
  * parsing would strip, or already looks like the sentinel).
  */
 export function encodeHeaderValue(value: string): string {
-  return needsBase64(value) ? `${SENTINEL_PREFIX}${Buffer.from(value, 'utf8').toString('base64')}${SENTINEL_SUFFIX}` : value;
+  return needsBase64(value)
+    ? `${SENTINEL_PREFIX}${Buffer.from(value, 'utf8').toString('base64')}${SENTINEL_SUFFIX}`
+    : value;
 }
 
 function needsBase64(s: string): boolean {
@@ -101,7 +115,12 @@ export function paramHeadersOf(inputSchema: unknown): ParamHeader[] {
     if (depth > 32 || typeof node !== 'object' || node === null) return;
     const schema = node as Record<string, unknown>;
     const header = schema['x-mcp-header'];
-    if (path.length > 0 && typeof header === 'string' && HEADER_TOKEN.test(header) && HEADER_TYPES.has(String(schema.type))) {
+    if (
+      path.length > 0 &&
+      typeof header === 'string' &&
+      HEADER_TOKEN.test(header) &&
+      HEADER_TYPES.has(String(schema.type))
+    ) {
       out.push({ path, header });
     }
     const properties = schema.properties;
@@ -127,8 +146,10 @@ export function invalidParamHeaders(inputSchema: unknown): string | undefined {
       const header = schema['x-mcp-header'];
       const where = `x-mcp-header of "${path.join('.')}"`;
       if (typeof header !== 'string' || header === '') problem = `${where} is empty`;
-      else if (!HEADER_TOKEN.test(header)) problem = `${where} (${JSON.stringify(header)}) has characters a header name cannot`;
-      else if (!HEADER_TYPES.has(String(schema.type))) problem = `${where} is on a ${String(schema.type)} parameter (only string, integer and boolean)`;
+      else if (!HEADER_TOKEN.test(header))
+        problem = `${where} (${JSON.stringify(header)}) has characters a header name cannot`;
+      else if (!HEADER_TYPES.has(String(schema.type)))
+        problem = `${where} is on a ${String(schema.type)} parameter (only string, integer and boolean)`;
       else if (seen.has(header.toLowerCase())) problem = `${where} repeats "${header}"`;
       else seen.add(header.toLowerCase());
     }
@@ -146,11 +167,17 @@ export function paramHeaderValues(declarations: readonly ParamHeader[], args: un
   const out: Record<string, string> = {};
   for (const decl of declarations) {
     let value: unknown = args;
-    for (const key of decl.path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+    for (const key of decl.path)
+      value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
     let text: string | undefined;
     if (typeof value === 'string') text = value;
     else if (typeof value === 'boolean') text = value ? 'true' : 'false';
-    else if (typeof value === 'number' && Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value))) text = String(value);
+    else if (
+      typeof value === 'number' &&
+      Number.isFinite(value) &&
+      (!Number.isInteger(value) || Number.isSafeInteger(value))
+    )
+      text = String(value);
     if (text !== undefined) out[`mcp-param-${decl.header.toLowerCase()}`] = encodeHeaderValue(text);
   }
   return out;

@@ -11,7 +11,14 @@ import { failure, type JsonRpcNotification, type Params } from '../../protocol/j
 import type { OutgoingOptions, OutgoingRequests } from '../../protocol/outgoing.ts';
 import type { Handshake, HandshakeContext, ProtocolSession } from '../mcp-upstream.ts';
 import { ListenStream, type SubscriptionFilter } from './listen.ts';
-import { META, STATELESS_REVISION, StatelessCode, baseEnvelope, isStatelessRevision, withEnvelope } from './protocol.ts';
+import {
+  META,
+  STATELESS_REVISION,
+  StatelessCode,
+  baseEnvelope,
+  isStatelessRevision,
+  withEnvelope,
+} from './protocol.ts';
 import type { UpstreamInfo } from '../types.ts';
 
 /** What outlives a connection: the log level the router asked for and the subscribed URIs. */
@@ -46,7 +53,12 @@ export function statelessHandshake(opts: StatelessSessionOptions): Handshake {
     } catch (err) {
       // Answered, but not as a stateless server would (a stateful one says -32601).
       if (err instanceof GatewayError && err.rpc) {
-        throw new GatewayError('upstream_protocol', `${ctx.label} does not speak protocol revision ${STATELESS_REVISION}: server/discover failed (${err.rpc.code} ${err.rpc.message})`, { cause: err });
+        throw new GatewayError(
+          'upstream_protocol',
+          `${ctx.label} does not speak protocol revision ${STATELESS_REVISION}: ` +
+            `server/discover failed (${err.rpc.code} ${err.rpc.message})`,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -55,19 +67,30 @@ export function statelessHandshake(opts: StatelessSessionOptions): Handshake {
 }
 
 /** Sends `server/discover` with our envelope. */
-export function discover(outgoing: OutgoingRequests, state: StatelessState, timeoutMs: number): Promise<Record<string, unknown>> {
+export function discover(
+  outgoing: OutgoingRequests,
+  state: StatelessState,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
   return outgoing.request('server/discover', withEnvelope(undefined, state.envelope, undefined), { timeoutMs });
 }
 
 /** The upstream's info from a DiscoverResult; throws when it does not offer our revision. */
 export function discoverInfo(result: Record<string, unknown>, label: string): UpstreamInfo {
-  const versions = Array.isArray(result.supportedVersions) ? result.supportedVersions.filter((v): v is string => typeof v === 'string') : [];
+  const versions = Array.isArray(result.supportedVersions)
+    ? result.supportedVersions.filter((v): v is string => typeof v === 'string')
+    : [];
   if (!versions.includes(STATELESS_REVISION)) {
     const offered = versions.length ? versions.join(', ') : 'none';
-    throw new GatewayError('upstream_protocol', `${label} does not offer protocol revision ${STATELESS_REVISION} in server/discover (it offers: ${offered})`);
+    throw new GatewayError(
+      'upstream_protocol',
+      `${label} does not offer protocol revision ${STATELESS_REVISION} in server/discover (it offers: ${offered})`,
+    );
   }
   const meta = isObject(result._meta) ? result._meta : {};
-  const serverInfo = [meta[META.serverInfo], result.serverInfo].find((s): s is UpstreamInfo['serverInfo'] => isObject(s) && typeof s.name === 'string');
+  const serverInfo = [meta[META.serverInfo], result.serverInfo].find(
+    (s): s is UpstreamInfo['serverInfo'] => isObject(s) && typeof s.name === 'string',
+  );
   const info: UpstreamInfo = {
     protocolVersion: STATELESS_REVISION,
     capabilities: isObject(result.capabilities) ? result.capabilities : {},
@@ -83,7 +106,11 @@ export function offersStateless(result: Record<string, unknown>): { ours: boolea
   return { ours: versions.includes(STATELESS_REVISION), any: versions.some(isStatelessRevision) };
 }
 
-export function createStatelessSession(ctx: HandshakeContext, opts: StatelessSessionOptions, info: UpstreamInfo): ProtocolSession {
+export function createStatelessSession(
+  ctx: HandshakeContext,
+  opts: StatelessSessionOptions,
+  info: UpstreamInfo,
+): ProtocolSession {
   return new StatelessSession(ctx, opts, info);
 }
 
@@ -112,7 +139,11 @@ class StatelessSession implements ProtocolSession {
     });
   }
 
-  async request(method: string, params: Params | undefined, options: OutgoingOptions): Promise<Record<string, unknown>> {
+  async request(
+    method: string,
+    params: Params | undefined,
+    options: OutgoingOptions,
+  ): Promise<Record<string, unknown>> {
     switch (method) {
       case 'logging/setLevel': {
         const level = params?.level;
@@ -164,7 +195,9 @@ class StatelessSession implements ProtocolSession {
     // A server ends a listen stream gracefully this way (stdio): the request is over.
     const cancelled = message.method === 'notifications/cancelled' ? params?.requestId : undefined;
     if (cancelled !== undefined && this.listen.owns(cancelled)) {
-      this.outgoing.handleResponse(failure(cancelled, { code: RpcCode.RequestCancelled, message: 'the server ended the subscription' }));
+      this.outgoing.handleResponse(
+        failure(cancelled, { code: RpcCode.RequestCancelled, message: 'the server ended the subscription' }),
+      );
       return undefined;
     }
     return message;
@@ -175,7 +208,9 @@ class StatelessSession implements ProtocolSession {
     // Ready without it if need be: the stream logs its own failures and keeps trying.
     await Promise.race([
       Promise.allSettled([this.listen.sync()]),
-      new Promise<void>((resolve) => { timer = setTimeout(resolve, FIRST_LISTEN_WAIT_MS); }),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, FIRST_LISTEN_WAIT_MS);
+      }),
     ]);
     clearTimeout(timer);
   }
@@ -188,7 +223,11 @@ class StatelessSession implements ProtocolSession {
   private async listTools(options: OutgoingOptions): Promise<void> {
     let cursor: string | undefined;
     for (let page = 0; page < 100; page++) {
-      const result = await this.outgoing.request('tools/list', this.envelope(cursor === undefined ? undefined : { cursor }), options);
+      const result = await this.outgoing.request(
+        'tools/list',
+        this.envelope(cursor === undefined ? undefined : { cursor }),
+        options,
+      );
       cursor = typeof result.nextCursor === 'string' && result.nextCursor !== '' ? result.nextCursor : undefined;
       if (cursor === undefined) return;
     }
@@ -198,7 +237,10 @@ class StatelessSession implements ProtocolSession {
     return withEnvelope(params, this.state.envelope, this.state.logLevel);
   }
 
-  private async subscribe(method: 'resources/subscribe' | 'resources/unsubscribe', params: Params | undefined): Promise<Record<string, unknown>> {
+  private async subscribe(
+    method: 'resources/subscribe' | 'resources/unsubscribe',
+    params: Params | undefined,
+  ): Promise<Record<string, unknown>> {
     const resources = this.info.capabilities.resources;
     if (!isObject(resources) || resources.subscribe !== true) {
       const message = `Method not found: ${method} (${this.label} does not offer resource subscriptions)`;

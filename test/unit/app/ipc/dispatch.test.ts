@@ -30,13 +30,20 @@ function setup(trusted = true) {
 describe('IPC handlers', () => {
   it('has exactly one handler per method of the table, on its channel', () => {
     const { handlers } = setup();
-    expect([...handlers.keys()].sort()).toEqual(Object.values(METHODS).map((m) => m.channel).sort());
+    expect([...handlers.keys()].sort()).toEqual(
+      Object.values(METHODS)
+        .map((m) => m.channel)
+        .sort(),
+    );
   });
 
   it('answers a reply: the result, or the error with its code', async () => {
     const { handler, calls } = setup();
     expect(await handler('switchboard:restart-server')(TRUSTED, ['github'])).toEqual({ ok: true, result: undefined });
-    expect(await handler('switchboard:restart-server')(TRUSTED, ['nope'])).toEqual({ ok: false, error: { code: 'not_found', message: 'no server named "nope"' } });
+    expect(await handler('switchboard:restart-server')(TRUSTED, ['nope'])).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'no server named "nope"' },
+    });
     expect(calls).toEqual(['restartServer(github)', 'restartServer(nope)']);
   });
 
@@ -44,7 +51,13 @@ describe('IPC handlers', () => {
     const { handlers, calls } = setup(false);
     for (const [channel, handler] of handlers) {
       const reply = await handler({ ...TRUSTED, frameUrl: 'https://evil.example/' }, ['x']);
-      expect(reply, channel).toEqual({ ok: false, error: { code: 'unauthorized', message: `${channel}: refused a call from an untrusted sender (https://evil.example/)` } });
+      expect(reply, channel).toEqual({
+        ok: false,
+        error: {
+          code: 'unauthorized',
+          message: `${channel}: refused a call from an untrusted sender (https://evil.example/)`,
+        },
+      });
     }
     expect(calls).toEqual([]);
   });
@@ -53,9 +66,18 @@ describe('IPC handlers', () => {
     const { handler, calls } = setup();
     expect(await handler('switchboard:list-tools')(TRUSTED, [])).toEqual({ ok: true, result: [] });
     expect(await handler('switchboard:list-tools')(TRUSTED, [undefined])).toEqual({ ok: true, result: [] });
-    expect(await handler('switchboard:restart-server')(TRUSTED, [{ name: 'github' }])).toMatchObject({ ok: false, error: { code: 'invalid_request', field: 'name' } });
-    expect(await handler('switchboard:restart-server')(TRUSTED, ['x'.repeat(257)])).toMatchObject({ ok: false, error: { code: 'invalid_request', field: 'name' } });
-    expect(await handler('switchboard:answer-question')(TRUSTED, ['id', null])).toMatchObject({ ok: false, error: { code: 'invalid_request', field: 'answer' } });
+    expect(await handler('switchboard:restart-server')(TRUSTED, [{ name: 'github' }])).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', field: 'name' },
+    });
+    expect(await handler('switchboard:restart-server')(TRUSTED, ['x'.repeat(257)])).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', field: 'name' },
+    });
+    expect(await handler('switchboard:answer-question')(TRUSTED, ['id', null])).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', field: 'answer' },
+    });
     expect(calls).toEqual(['listTools(undefined)', 'listTools(undefined)']);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { buildTrayMenuModel, MAX_SERVER_ITEMS, toMenuTemplate, trayIconFile, truncate } from '../../../../main/app/tray/menu-model.ts';
+import {
+  buildTrayMenuModel,
+  MAX_SERVER_ITEMS,
+  toMenuTemplate,
+  trayIconFile,
+  truncate,
+} from '../../../../main/app/tray/menu-model.ts';
 import type { ServerView } from '../../../../preload/contract/index.ts';
 
 const server = (name: string, state: ServerView['state'], extra: Partial<ServerView> = {}): ServerView => ({
@@ -12,12 +18,18 @@ const server = (name: string, state: ServerView['state'], extra: Partial<ServerV
 });
 
 const labels = (servers: ServerView[] | null, error?: string) =>
-  buildTrayMenuModel(error === undefined ? { servers } : { servers, error }).items.map((i) => (i.type === 'separator' ? '---' : i.label));
+  buildTrayMenuModel(error === undefined ? { servers } : { servers, error }).items.map((i) =>
+    i.type === 'separator' ? '---' : i.label,
+  );
 
 describe('tray menu model', () => {
   it('lists a status line, each server with its state, then Open and Quit', () => {
     const model = buildTrayMenuModel({
-      servers: [server('github', 'ready', { toolCount: 12 }), server('files', 'backoff', { lastError: 'exited with code 1' }), server('db', 'stopped')],
+      servers: [
+        server('github', 'ready', { toolCount: 12 }),
+        server('files', 'backoff', { lastError: 'exited with code 1' }),
+        server('db', 'stopped'),
+      ],
     });
     expect(model.items).toEqual([
       { type: 'status', label: '1 of 3 servers ready' },
@@ -39,7 +51,12 @@ describe('tray menu model', () => {
   });
 
   it('shows a gateway problem and stays usable', () => {
-    expect(labels(null, 'config file is not valid JSON')).toEqual(['Gateway problem: config file is not valid JSON', '---', 'Open Switchboard', 'Quit Switchboard']);
+    expect(labels(null, 'config file is not valid JSON')).toEqual([
+      'Gateway problem: config file is not valid JSON',
+      '---',
+      'Open Switchboard',
+      'Quit Switchboard',
+    ]);
     expect(labels(null)[0]).toBe('Gateway unavailable');
     expect(buildTrayMenuModel({ servers: null }).health).toBe('error');
   });
@@ -71,7 +88,9 @@ describe('tray menu model', () => {
     expect(items.filter((l) => l.startsWith('●'))).toHaveLength(MAX_SERVER_ITEMS);
     expect(items).toContain('… and 3 more');
 
-    const long = buildTrayMenuModel({ servers: [server('n'.repeat(100), 'failed', { lastError: `line one\nline two ${'x'.repeat(100)}` })] });
+    const long = buildTrayMenuModel({
+      servers: [server('n'.repeat(100), 'failed', { lastError: `line one\nline two ${'x'.repeat(100)}` })],
+    });
     const item = long.items[2]!;
     expect(item.type === 'server' && item.label).toBe(`✕ ${'n'.repeat(39)}… — failed`);
     expect(item.type === 'server' && item.detail).toMatch(/^line one line two x+…$/);
@@ -80,8 +99,18 @@ describe('tray menu model', () => {
 
   it('turns into an Electron menu template whose actions call back', () => {
     const onAction = vi.fn();
-    const template = toMenuTemplate(buildTrayMenuModel({ servers: [server('files', 'failed', { lastError: 'boom' })] }), onAction);
-    expect(template.map((t) => t.type ?? t.label)).toEqual(['0 of 1 server ready', 'separator', '✕ files — failed', 'separator', 'Open Switchboard', 'Quit Switchboard']);
+    const template = toMenuTemplate(
+      buildTrayMenuModel({ servers: [server('files', 'failed', { lastError: 'boom' })] }),
+      onAction,
+    );
+    expect(template.map((t) => t.type ?? t.label)).toEqual([
+      '0 of 1 server ready',
+      'separator',
+      '✕ files — failed',
+      'separator',
+      'Open Switchboard',
+      'Quit Switchboard',
+    ]);
     expect(template[0]).toMatchObject({ enabled: false });
     expect(template[2]).toMatchObject({ enabled: false, sublabel: 'boom' });
     const click = (i: number) => (template[i]!.click as () => void)();

@@ -6,15 +6,25 @@ const ROOT = resolve('/srv/app/renderer/dist');
 
 describe('app scheme assets', () => {
   it('serves files of the renderer build with their content type', () => {
-    expect(resolveAppAsset(ROOT, 'switchboard://app/')).toEqual({ file: join(ROOT, 'index.html'), contentType: 'text/html; charset=utf-8' });
+    expect(resolveAppAsset(ROOT, 'switchboard://app/')).toEqual({
+      file: join(ROOT, 'index.html'),
+      contentType: 'text/html; charset=utf-8',
+    });
     expect(resolveAppAsset(ROOT, 'switchboard://app/index.html?x=1#top')?.file).toBe(join(ROOT, 'index.html'));
-    expect(resolveAppAsset(ROOT, 'switchboard://app/assets/index-abc.js')).toEqual({ file: join(ROOT, 'assets', 'index-abc.js'), contentType: 'text/javascript; charset=utf-8' });
+    expect(resolveAppAsset(ROOT, 'switchboard://app/assets/index-abc.js')).toEqual({
+      file: join(ROOT, 'assets', 'index-abc.js'),
+      contentType: 'text/javascript; charset=utf-8',
+    });
     expect(resolveAppAsset(ROOT, 'switchboard://app/assets/app%20x.css')?.file).toBe(join(ROOT, 'assets', 'app x.css'));
   });
 
   it('keeps dot segments inside the renderer build (the URL parser resolves them first)', () => {
-    expect(resolveAppAsset(ROOT, 'switchboard://app/../../etc/passwd.json')?.file).toBe(join(ROOT, 'etc', 'passwd.json'));
-    expect(resolveAppAsset(ROOT, 'switchboard://app/%2e%2e/%2e%2e/etc/passwd.json')?.file).toBe(join(ROOT, 'etc', 'passwd.json'));
+    expect(resolveAppAsset(ROOT, 'switchboard://app/../../etc/passwd.json')?.file).toBe(
+      join(ROOT, 'etc', 'passwd.json'),
+    );
+    expect(resolveAppAsset(ROOT, 'switchboard://app/%2e%2e/%2e%2e/etc/passwd.json')?.file).toBe(
+      join(ROOT, 'etc', 'passwd.json'),
+    );
   });
 
   it.each([

@@ -24,11 +24,16 @@ describe('window options', () => {
       allowRunningInsecureContent: false,
       webviewTag: false,
     });
-    expect(mainWindowOptions('/p.cjs')).toMatchObject({ show: false, webPreferences: { sandbox: true, contextIsolation: true, preload: '/p.cjs' } });
+    expect(mainWindowOptions('/p.cjs')).toMatchObject({
+      show: false,
+      webPreferences: { sandbox: true, contextIsolation: true, preload: '/p.cjs' },
+    });
   });
 
   it('has a strict CSP', () => {
-    const directives = new Map(CONTENT_SECURITY_POLICY.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
+    const directives = new Map(
+      CONTENT_SECURITY_POLICY.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]),
+    );
     expect(directives.get('default-src')).toBe("'none'");
     expect(directives.get('script-src')).toBe("'self'");
     expect(directives.get('connect-src')).toBe("'none'");

@@ -69,7 +69,15 @@ describe('EventHub', () => {
     let state = 0;
     for (let i = 0; i < 5; i++) {
       state++;
-      hub.publishLatest('servers', () => Array.from({ length: state }, (_, n) => ({ name: `s${n}`, kind: 'stdio' as const, state: 'ready' as const, restarts: 0, toolCount: 0 })));
+      hub.publishLatest('servers', () =>
+        Array.from({ length: state }, (_, n) => ({
+          name: `s${n}`,
+          kind: 'stdio' as const,
+          state: 'ready' as const,
+          restarts: 0,
+          toolCount: 0,
+        })),
+      );
     }
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));

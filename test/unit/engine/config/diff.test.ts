@@ -17,7 +17,11 @@ describe('diffConfigs', () => {
     // Server order is kept (it is the listing order of the default profile); key order is not.
     const reordered: ConfigInput = {
       profiles: { work: { servers: ['a'] } },
-      mcpServers: { a: { env: { Y: '2', X: '1' }, args: ['1'], command: 'a' }, b: { url: 'https://b.example/mcp' }, c: { command: 'c' } },
+      mcpServers: {
+        a: { env: { Y: '2', X: '1' }, args: ['1'], command: 'a' },
+        b: { url: 'https://b.example/mcp' },
+        c: { command: 'c' },
+      },
     };
     expect(diffConfigs(load(base), load(reordered))).toEqual({
       added: [],
@@ -52,13 +56,25 @@ describe('diffConfigs', () => {
       listen: { http: { host: '127.0.0.1', port: 8787 }, socket: true },
       timeouts: { requestMs: 60_000 },
     };
-    expect(diffConfigs(load(base), load(explicit))).toMatchObject({ changed: [], listenChanged: false, settingsChanged: false });
+    expect(diffConfigs(load(base), load(explicit))).toMatchObject({
+      changed: [],
+      listenChanged: false,
+      settingsChanged: false,
+    });
   });
 
   it('treats filters, disabled and timeouts as changes to the server', () => {
     const prev = load(base);
-    expect(diffConfigs(prev, load({ ...base, mcpServers: { ...base.mcpServers, c: { command: 'c', tools: { deny: ['x'] } } } })).changed).toEqual(['c']);
-    expect(diffConfigs(prev, load({ ...base, mcpServers: { ...base.mcpServers, c: { command: 'c', disabled: true } } })).changed).toEqual(['c']);
+    expect(
+      diffConfigs(
+        prev,
+        load({ ...base, mcpServers: { ...base.mcpServers, c: { command: 'c', tools: { deny: ['x'] } } } }),
+      ).changed,
+    ).toEqual(['c']);
+    expect(
+      diffConfigs(prev, load({ ...base, mcpServers: { ...base.mcpServers, c: { command: 'c', disabled: true } } }))
+        .changed,
+    ).toEqual(['c']);
     // A global timeout change reaches every server that does not set its own.
     const slower = diffConfigs(prev, load({ ...base, timeouts: { requestMs: 1000 } }));
     expect(slower.changed).toEqual(['a', 'b', 'c']);
@@ -73,9 +89,17 @@ describe('diffConfigs', () => {
       listenChanged: false,
       settingsChanged: false,
     });
-    expect(diffConfigs(prev, load({ ...base, listen: { http: false } }))).toMatchObject({ listenChanged: true, settingsChanged: false });
-    expect(diffConfigs(prev, load({ ...base, namespaceSeparator: '_' }))).toMatchObject({ settingsChanged: true, listenChanged: false });
-    expect(diffConfigs(prev, load({ ...base, limits: { maxResponseBytes: 1 } }))).toMatchObject({ settingsChanged: true });
+    expect(diffConfigs(prev, load({ ...base, listen: { http: false } }))).toMatchObject({
+      listenChanged: true,
+      settingsChanged: false,
+    });
+    expect(diffConfigs(prev, load({ ...base, namespaceSeparator: '_' }))).toMatchObject({
+      settingsChanged: true,
+      listenChanged: false,
+    });
+    expect(diffConfigs(prev, load({ ...base, limits: { maxResponseBytes: 1 } }))).toMatchObject({
+      settingsChanged: true,
+    });
   });
 
   it('starts everything when coming from the empty config', () => {

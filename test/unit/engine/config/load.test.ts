@@ -32,7 +32,11 @@ describe('parseConfigText: accepted configs', () => {
     const text = JSON.stringify({
       mcpServers: {
         filesystem: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '/Users/me/Desktop'] },
-        github: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-github'], env: { GITHUB_PERSONAL_ACCESS_TOKEN: '${secret:github}' } },
+        github: {
+          command: 'npx',
+          args: ['-y', '@modelcontextprotocol/server-github'],
+          env: { GITHUB_PERSONAL_ACCESS_TOKEN: '${secret:github}' },
+        },
       },
     });
     const { config, path, hash } = parseConfigText(text, FILE);
@@ -51,7 +55,10 @@ describe('parseConfigText: accepted configs', () => {
       timeoutMs: DEFAULTS.requestMs,
       startupTimeoutMs: DEFAULTS.startupMs,
     });
-    expect(config.servers.github).toMatchObject({ kind: 'stdio', env: { GITHUB_PERSONAL_ACCESS_TOKEN: '${secret:github}' } });
+    expect(config.servers.github).toMatchObject({
+      kind: 'stdio',
+      env: { GITHUB_PERSONAL_ACCESS_TOKEN: '${secret:github}' },
+    });
     expect(config.profiles.default).toEqual({ name: 'default', servers: ['filesystem', 'github'], implicit: true });
     expect(config.listen).toEqual({ http: { host: '127.0.0.1', port: 8787, allowedOrigins: [] }, socket: true });
     expect(config.namespaceSeparator).toBe('__');
@@ -82,7 +89,11 @@ describe('parseConfigText: accepted configs', () => {
     expect(config.servers.legacy).toMatchObject({ kind: 'http', transport: 'sse' });
     expect(config.servers.streamable).toMatchObject({ kind: 'http', transport: 'streamable-http' });
     expect(config.servers.vscode).toMatchObject({ kind: 'http', transport: 'auto' });
-    expect(config.servers.forced).toMatchObject({ transport: 'sse', timeoutMs: 5000, startupTimeoutMs: DEFAULTS.startupMs });
+    expect(config.servers.forced).toMatchObject({
+      transport: 'sse',
+      timeoutMs: 5000,
+      startupTimeoutMs: DEFAULTS.startupMs,
+    });
   });
 
   it('allows comments, trailing commas, a BOM and the $schema key', () => {
@@ -94,7 +105,10 @@ describe('parseConfigText: accepted configs', () => {
         "memory": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory",], },
       },
     }`;
-    expect(parseConfigText(text, FILE).config.servers.memory).toMatchObject({ kind: 'stdio', args: ['-y', '@modelcontextprotocol/server-memory'] });
+    expect(parseConfigText(text, FILE).config.servers.memory).toMatchObject({
+      kind: 'stdio',
+      args: ['-y', '@modelcontextprotocol/server-memory'],
+    });
   });
 
   it('treats an empty file (or only comments) as an empty config', () => {
@@ -106,7 +120,12 @@ describe('parseConfigText: accepted configs', () => {
     const { config } = parseConfigText(
       JSON.stringify({
         mcpServers: {
-          a: { command: 'a', isolated: true, cwd: '/srv/a', tools: { allow: ['read_*'], deny: ['read_secret'], aliases: { read_file: 'cat' } } },
+          a: {
+            command: 'a',
+            isolated: true,
+            cwd: '/srv/a',
+            tools: { allow: ['read_*'], deny: ['read_secret'], aliases: { read_file: 'cat' } },
+          },
           b: { command: 'b', disabled: true, startupTimeoutMs: 1000 },
         },
         profiles: { work: { servers: ['a', 'b'], description: 'work stuff' } },
@@ -129,7 +148,10 @@ describe('parseConfigText: accepted configs', () => {
       default: { name: 'default', servers: ['a'], implicit: true },
       work: { name: 'work', servers: ['a', 'b'], description: 'work stuff', implicit: false },
     });
-    expect(config.listen).toEqual({ http: { host: '127.0.0.1', port: 0, allowedOrigins: ['http://localhost:5173'] }, socket: false });
+    expect(config.listen).toEqual({
+      http: { host: '127.0.0.1', port: 0, allowedOrigins: ['http://localhost:5173'] },
+      socket: false,
+    });
     expect(config.timeouts).toEqual({ requestMs: 1234, startupMs: DEFAULTS.startupMs });
     expect(config.limits).toEqual({ maxRequestBytes: 1024, maxResponseBytes: DEFAULTS.maxResponseBytes });
   });
@@ -137,19 +159,26 @@ describe('parseConfigText: accepted configs', () => {
   it('can turn the HTTP listener off, or expose it with a token', () => {
     expect(parseConfigText('{"listen": {"http": false}}', FILE).config.listen.http).toBe(false);
     const token = 'x'.repeat(32);
-    expect(parseConfigText(JSON.stringify({ listen: { http: { host: '0.0.0.0', token } } }), FILE).config.listen.http).toEqual({
+    expect(
+      parseConfigText(JSON.stringify({ listen: { http: { host: '0.0.0.0', token } } }), FILE).config.listen.http,
+    ).toEqual({
       host: '0.0.0.0',
       port: 8787,
       token,
       allowedOrigins: [],
     });
     for (const host of ['localhost', '127.0.0.2', '::1', '[::1]']) {
-      expect(parseConfigText(JSON.stringify({ listen: { http: { host } } }), FILE).config.listen.http).toMatchObject({ host });
+      expect(parseConfigText(JSON.stringify({ listen: { http: { host } } }), FILE).config.listen.http).toMatchObject({
+        host,
+      });
     }
   });
 
   it('lets a listed "default" profile replace the implicit one', () => {
-    const { config } = parseConfigText('{"mcpServers": {"a": {"command": "a"}, "b": {"command": "b"}}, "profiles": {"default": {"servers": ["b"]}}}', FILE);
+    const { config } = parseConfigText(
+      '{"mcpServers": {"a": {"command": "a"}, "b": {"command": "b"}}, "profiles": {"default": {"servers": ["b"]}}}',
+      FILE,
+    );
     expect(config.profiles.default).toEqual({ name: 'default', servers: ['b'], implicit: false });
   });
 });
@@ -159,7 +188,9 @@ describe('parseConfigText: errors a user sees', () => {
     const err = errorFor('{\n  "mcpServers": {\n    "a": { "command": "x" }\n    "b": { "command": "y" }\n  }\n}');
     expect(err.code).toBe('config_invalid');
     expect(err.message).toBe(`${FILE}:4:5: mcpServers.b: syntax error: expected ","`);
-    expect(err.issues).toEqual([{ file: FILE, line: 4, column: 5, path: 'mcpServers.b', message: 'syntax error: expected ","' }]);
+    expect(err.issues).toEqual([
+      { file: FILE, line: 4, column: 5, path: 'mcpServers.b', message: 'syntax error: expected ","' },
+    ]);
   });
 
   it('reports a bad value at the value, with its JSON path', () => {
@@ -193,34 +224,44 @@ describe('parseConfigText: errors a user sees', () => {
   });
 
   it('says so when an entry has both command and url, or neither', () => {
-    const err = errorFor('{"mcpServers": {\n"both": {"command": "x", "url": "https://x"},\n"none": {"args": []},\n"windsurf": {"serverUrl": "https://x"}}}');
+    const err = errorFor(
+      '{"mcpServers": {\n"both": {"command": "x", "url": "https://x"},\n"none": {"args": []},\n"windsurf": ' +
+        '{"serverUrl": "https://x"}}}',
+    );
     expect(lines(err)).toEqual([
-      `${FILE}:2:1: mcpServers.both: has both "command" and "url": an entry is either a local program (command) or a remote server (url), so split it into two entries`,
+      `${FILE}:2:1: mcpServers.both: has both "command" and "url": an entry is either a local program ` +
+        `(command) or a remote server (url), so split it into two entries`,
       `${FILE}:3:1: mcpServers.none: needs "command" (a local program to start) or "url" (a remote MCP server)`,
-      `${FILE}:4:1: mcpServers.windsurf: needs "command" (a local program to start) or "url" (a remote MCP server); rename "serverUrl" to "url"`,
+      `${FILE}:4:1: mcpServers.windsurf: needs "command" (a local program to start) or "url" (a remote MCP ` +
+        `server); rename "serverUrl" to "url"`,
     ]);
   });
 
   it('rejects a type that does not fit the entry, and conflicting type/transport', () => {
     expect(errorFor('{"mcpServers": {"a": {"command": "x", "type": "http"}}}').message).toBe(
-      `${FILE}:1:47: mcpServers.a.type: an entry with "command" is a stdio server: "type" may only be "stdio" (or left out)`,
+      `${FILE}:1:47: mcpServers.a.type: an entry with "command" is a stdio server: "type" may only be ` +
+        `"stdio" (or left out)`,
     );
-    expect(errorFor('{"mcpServers": {"a": {"url": "https://x", "type": "sse", "transport": "streamable-http"}}}').message).toBe(
-      `${FILE}:1:71: mcpServers.a.transport: "streamable-http" conflicts with "type": "sse"; keep one of them`,
-    );
+    expect(
+      errorFor('{"mcpServers": {"a": {"url": "https://x", "type": "sse", "transport": "streamable-http"}}}').message,
+    ).toBe(`${FILE}:1:71: mcpServers.a.transport: "streamable-http" conflicts with "type": "sse"; keep one of them`);
   });
 
   it('names both the profile and the unknown server', () => {
-    const err = errorFor('{"mcpServers": {"github": {"command": "x"}},\n "profiles": {"work": {"servers": ["github", "gihub"]}}}');
+    const err = errorFor(
+      '{"mcpServers": {"github": {"command": "x"}},\n "profiles": {"work": {"servers": ["github", "gihub"]}}}',
+    );
     expect(err.message).toBe(
-      `${FILE}:2:46: profiles.work.servers[1]: profile "work" names server "gihub", which is not in mcpServers (did you mean "github"?)`,
+      `${FILE}:2:46: profiles.work.servers[1]: profile "work" names server "gihub", which is not in ` +
+        `mcpServers (did you mean "github"?)`,
     );
   });
 
   it('requires a token when the HTTP listener is not on loopback', () => {
     const err = errorFor('{"listen": {"http": {"host": "0.0.0.0"}}}');
     expect(err.message).toBe(
-      `${FILE}:1:30: listen.http.host: "0.0.0.0" is not a loopback address, so listen.http.token is required: without it anyone on the network could use your tools`,
+      `${FILE}:1:30: listen.http.host: "0.0.0.0" is not a loopback address, so listen.http.token is ` +
+        `required: without it anyone on the network could use your tools`,
     );
     expect(errorFor('{"listen": {"http": {"host": "192.168.1.5", "token": "short"}}}').message).toContain(
       'listen.http.token: a token must be at least 16 characters',
@@ -229,24 +270,30 @@ describe('parseConfigText: errors a user sees', () => {
 
   it('points at the key for bad server names, duplicates and clashing names', () => {
     expect(errorFor('{"mcpServers": {"my server": {"command": "x"}}}').message).toBe(
-      `${FILE}:1:17: mcpServers["my server"]: server names use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 64 characters): they become part of tool names`,
+      `${FILE}:1:17: mcpServers["my server"]: server names use letters, digits, "_", "." and "-" (starting ` +
+        `with a letter or digit, at most 64 characters): they become part of tool names`,
     );
     expect(errorFor('{"mcpServers": {"a": {"command": "x"},\n "a": {"command": "y"}}}').message).toBe(
       `${FILE}:2:2: mcpServers.a: duplicate key "a" (only one may appear)`,
     );
     expect(errorFor('{"mcpServers": {"gh__x": {"command": "x"}}}').message).toBe(
-      `${FILE}:1:17: mcpServers.gh__x: server name "gh__x" contains the namespace separator "__", which would make its tool names ambiguous`,
+      `${FILE}:1:17: mcpServers.gh__x: server name "gh__x" contains the namespace separator "__", which ` +
+        `would make its tool names ambiguous`,
     );
   });
 
   it('rejects unknown reference kinds, secrets on the command line, and clashing aliases', () => {
     const err = errorFor(
-      '{"mcpServers": {"a": {"command": "x",\n"args": ["${foo:bar}", "--token=${secret:tok}", "${HOME}"],\n"tools": {"aliases": {"a": "x", "b": "x"}}}}}',
+      '{"mcpServers": {"a": {"command": "x",\n"args": ["${foo:bar}", "--token=${secret:tok}", ' +
+        '"${HOME}"],\n"tools": {"aliases": {"a": "x", "b": "x"}}}}}',
     );
     expect(lines(err)).toEqual([
-      `${FILE}:2:10: mcpServers.a.args[0]: unknown reference kind "foo" in "\${foo:bar}" (use \${env:NAME} or \${secret:NAME})`,
-      `${FILE}:2:24: mcpServers.a.args[1]: secrets cannot go in command, args or cwd, where other processes can read them; pass \${secret:tok} through env instead, e.g. "env": {"TOKEN": "\${secret:tok}"}`,
-      `${FILE}:2:49: mcpServers.a.args[2]: "\${HOME}" has no kind: write "\${env:HOME}" for an environment variable, "\${secret:HOME}" for a secret, or "$\${HOME}" for the literal text`,
+      `${FILE}:2:10: mcpServers.a.args[0]: unknown reference kind "foo" in "\${foo:bar}" (use \${env:NAME} ` +
+        `or \${secret:NAME})`,
+      `${FILE}:2:24: mcpServers.a.args[1]: secrets cannot go in command, args or cwd, where other processes ` +
+        `can read them; pass \${secret:tok} through env instead, e.g. "env": {"TOKEN": "\${secret:tok}"}`,
+      `${FILE}:2:49: mcpServers.a.args[2]: "\${HOME}" has no kind: write "\${env:HOME}" for an environment ` +
+        `variable, "\${secret:HOME}" for a secret, or "$\${HOME}" for the literal text`,
       `${FILE}:3:38: mcpServers.a.tools.aliases.b: alias "x" is already used for "a"`,
     ]);
   });
@@ -276,7 +323,9 @@ describe('loadConfigFile', () => {
   it('uses the real path in error messages', async () => {
     const file = join(dir, 'config.json');
     await writeFile(file, '{"mcpServers": {"a": {"command": 1}}}');
-    await expect(loadConfigFile(file)).rejects.toThrow(`${file}:1:34: mcpServers.a.command: expected a non-empty string`);
+    await expect(loadConfigFile(file)).rejects.toThrow(
+      `${file}:1:34: mcpServers.a.command: expected a non-empty string`,
+    );
   });
 
   it('tells a missing file apart from other failures', async () => {
@@ -296,15 +345,23 @@ describe('defaultConfigPath', () => {
   it('follows each platform convention', () => {
     expect(defaultConfigPath({}, 'linux', '/home/me')).toBe('/home/me/.config/switchboard/config.json');
     expect(defaultConfigPath({ XDG_CONFIG_HOME: '/xdg' }, 'linux', '/home/me')).toBe('/xdg/switchboard/config.json');
-    expect(defaultConfigPath({ XDG_CONFIG_HOME: 'relative' }, 'linux', '/home/me')).toBe('/home/me/.config/switchboard/config.json');
-    expect(defaultConfigPath({}, 'darwin', '/Users/me')).toBe('/Users/me/Library/Application Support/Switchboard/config.json');
+    expect(defaultConfigPath({ XDG_CONFIG_HOME: 'relative' }, 'linux', '/home/me')).toBe(
+      '/home/me/.config/switchboard/config.json',
+    );
+    expect(defaultConfigPath({}, 'darwin', '/Users/me')).toBe(
+      '/Users/me/Library/Application Support/Switchboard/config.json',
+    );
     expect(defaultConfigPath({ APPDATA: 'C:\\Users\\me\\AppData\\Roaming' }, 'win32', 'C:\\Users\\me')).toBe(
       'C:\\Users\\me\\AppData\\Roaming\\Switchboard\\config.json',
     );
-    expect(defaultConfigPath({}, 'win32', 'C:\\Users\\me')).toBe('C:\\Users\\me\\AppData\\Roaming\\Switchboard\\config.json');
+    expect(defaultConfigPath({}, 'win32', 'C:\\Users\\me')).toBe(
+      'C:\\Users\\me\\AppData\\Roaming\\Switchboard\\config.json',
+    );
   });
 
   it('lets SWITCHBOARD_CONFIG override everything', () => {
-    expect(defaultConfigPath({ SWITCHBOARD_CONFIG: '/etc/sb.json', XDG_CONFIG_HOME: '/xdg' }, 'linux', '/home/me')).toBe('/etc/sb.json');
+    expect(
+      defaultConfigPath({ SWITCHBOARD_CONFIG: '/etc/sb.json', XDG_CONFIG_HOME: '/xdg' }, 'linux', '/home/me'),
+    ).toBe('/etc/sb.json');
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { findReferences, parseConfigText, resolveServerReferences, type ResolvedServer } from '../../../../main/engine/config/index.ts';
+import {
+  findReferences,
+  parseConfigText,
+  resolveServerReferences,
+  type ResolvedServer,
+} from '../../../../main/engine/config/index.ts';
 import { parseTemplate } from '../../../../main/engine/config/references.ts';
 import { GatewayError } from '../../../../main/engine/protocol/errors.ts';
 import { createMemorySecretStore } from '../../../../main/engine/secrets/memory-store.ts';
@@ -60,22 +65,34 @@ describe('resolveServerReferences', () => {
   it('reads each secret once', async () => {
     const inner = createMemorySecretStore({ 'api-key': 'k' });
     const names: string[] = [];
-    const counting: SecretStore = { ...inner, kind: 'memory', get: async (name) => (names.push(name), inner.get(name)) };
+    const counting: SecretStore = {
+      ...inner,
+      kind: 'memory',
+      get: async (name) => (names.push(name), inner.get(name)),
+    };
     await resolveServerReferences(remote, { env, secrets: counting });
     expect(names).toEqual(['api-key']);
   });
 
   it('names the server, the field and the reference when an env var is missing', async () => {
-    const err = await rejection(resolveServerReferences(github, { env: { HOME: '/home/me' }, secrets: createMemorySecretStore({ 'github-token': 'x' }) }));
+    const err = await rejection(
+      resolveServerReferences(github, {
+        env: { HOME: '/home/me' },
+        secrets: createMemorySecretStore({ 'github-token': 'x' }),
+      }),
+    );
     expect(err.code).toBe('env_missing');
-    expect(err.message).toBe(`server "github": args[1] refers to \${env:ORG}, which is not set in Switchboard's environment`);
+    expect(err.message).toBe(
+      `server "github": args[1] refers to \${env:ORG}, which is not set in Switchboard's environment`,
+    );
   });
 
   it('names the server, the field and the store when a secret is missing', async () => {
     const err = await rejection(resolveServerReferences(github, { env, secrets: createMemorySecretStore() }));
     expect(err.code).toBe('secret_missing');
     expect(err.message).toBe(
-      'server "github": env.GITHUB_TOKEN refers to ${secret:github-token}, which is not in the memory secret store (add it with: switchboard secrets set github-token)',
+      'server "github": env.GITHUB_TOKEN refers to ${secret:github-token}, which is not in the memory secret ' +
+        'store (add it with: switchboard secrets set github-token)',
     );
 
     const keychain: SecretStore = { ...createMemorySecretStore(), kind: 'keychain' };
@@ -121,8 +138,18 @@ describe('parseTemplate', () => {
   });
 
   it('explains malformed references', () => {
-    expect(parseTemplate('x${env:A')).toEqual({ ok: false, index: 1, message: 'unterminated "${" (write "$${" for a literal "${")' });
-    expect(parseTemplate('${env:1A}')).toMatchObject({ ok: false, message: '"${env:1A}": "1A" is not a valid environment variable name' });
-    expect(parseTemplate('${secret:}')).toMatchObject({ ok: false, message: expect.stringContaining('is not a valid secret name') });
+    expect(parseTemplate('x${env:A')).toEqual({
+      ok: false,
+      index: 1,
+      message: 'unterminated "${" (write "$${" for a literal "${")',
+    });
+    expect(parseTemplate('${env:1A}')).toMatchObject({
+      ok: false,
+      message: '"${env:1A}": "1A" is not a valid environment variable name',
+    });
+    expect(parseTemplate('${secret:}')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('is not a valid secret name'),
+    });
   });
 });

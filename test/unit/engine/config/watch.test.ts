@@ -2,7 +2,12 @@ import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashConfigText, watchConfigFile, type ConfigWatcher, type ConfigWatchResult } from '../../../../main/engine/config/index.ts';
+import {
+  hashConfigText,
+  watchConfigFile,
+  type ConfigWatcher,
+  type ConfigWatchResult,
+} from '../../../../main/engine/config/index.ts';
 
 const DEBOUNCE_MS = 30;
 
@@ -23,7 +28,10 @@ describe('watchConfigFile', () => {
   let results: ConfigWatchResult[];
 
   const start = (path: string, text: string) => {
-    watcher = watchConfigFile(path, (r) => results.push(r), { debounceMs: DEBOUNCE_MS, initialHash: hashConfigText(text) });
+    watcher = watchConfigFile(path, (r) => results.push(r), {
+      debounceMs: DEBOUNCE_MS,
+      initialHash: hashConfigText(text),
+    });
   };
   const commandOf = (r: ConfigWatchResult | undefined) =>
     r && 'config' in r && r.config.config.servers.a?.kind === 'stdio' ? r.config.config.servers.a.command : undefined;
@@ -62,7 +70,9 @@ describe('watchConfigFile', () => {
     await waitFor(() => results.length > 0, 'an error');
     const result = results[0];
     expect(result && 'error' in result && result.error.code).toBe('config_invalid');
-    expect(result && 'error' in result && result.error.message).toBe(`${file}:1:34: mcpServers.a.command: expected a non-empty string`);
+    expect(result && 'error' in result && result.error.message).toBe(
+      `${file}:1:34: mcpServers.a.command: expected a non-empty string`,
+    );
   });
 
   it('stays quiet when a save does not change the content', async () => {

@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Question, QuestionEnded } from '../../../../preload/contract/index.ts';
-import { QuestionAnswerError, QuestionBroker, type QuestionRequest } from '../../../../main/engine/elicitation/index.ts';
+import {
+  QuestionAnswerError,
+  QuestionBroker,
+  type QuestionRequest,
+} from '../../../../main/engine/elicitation/index.ts';
 import { GatewayError, toRpcError } from '../../../../main/engine/protocol/errors.ts';
 
 const FORM_SCHEMA = {
@@ -10,7 +14,13 @@ const FORM_SCHEMA = {
     age: { type: 'integer', minimum: 0, maximum: 150 },
     email: { type: 'string', format: 'email' },
     color: { type: 'string', enum: ['red', 'green'], enumNames: ['Red', 'Green'] },
-    size: { type: 'string', oneOf: [{ const: 's', title: 'Small' }, { const: 'l', title: 'Large' }] },
+    size: {
+      type: 'string',
+      oneOf: [
+        { const: 's', title: 'Small' },
+        { const: 'l', title: 'Large' },
+      ],
+    },
     when: { type: 'string', format: 'date' },
     agree: { type: 'boolean', default: false },
     tags: { type: 'array', items: { type: 'string', enum: ['a', 'b', 'c'] }, maxItems: 2 },
@@ -31,14 +41,24 @@ function formRequest(extra: Record<string, unknown> = {}): QuestionRequest {
 }
 
 function urlRequest(url: string): QuestionRequest {
-  return { server: 'auth', method: 'elicitation/create', params: { mode: 'url', message: 'Sign in to continue', url, elicitationId: 'el-1' }, reason: 'the client predates URL elicitation' };
+  return {
+    server: 'auth',
+    method: 'elicitation/create',
+    params: { mode: 'url', message: 'Sign in to continue', url, elicitationId: 'el-1' },
+    reason: 'the client predates URL elicitation',
+  };
 }
 
 function samplingRequest(): QuestionRequest {
   return {
     server: 'writer',
     method: 'sampling/createMessage',
-    params: { messages: [{ role: 'user', content: { type: 'text', text: 'Write a haiku' } }], systemPrompt: 'Be brief', maxTokens: 100, _meta: { x: 1 } },
+    params: {
+      messages: [{ role: 'user', content: { type: 'text', text: 'Write a haiku' } }],
+      systemPrompt: 'Be brief',
+      maxTokens: 100,
+      _meta: { x: 1 },
+    },
     reason: 'the client (Zed) does not support sampling',
   };
 }
@@ -56,7 +76,10 @@ function record(broker: QuestionBroker) {
 /** Lets promise callbacks run, so a promise that settled is seen as settled. */
 async function state(p: Promise<unknown>): Promise<'pending' | 'resolved' | 'rejected'> {
   let s: 'pending' | 'resolved' | 'rejected' = 'pending';
-  p.then(() => (s = 'resolved'), () => (s = 'rejected'));
+  p.then(
+    () => (s = 'resolved'),
+    () => (s = 'rejected'),
+  );
   for (let i = 0; i < 5; i++) await Promise.resolve();
   return s;
 }
@@ -77,7 +100,11 @@ describe('QuestionBroker: form elicitation', () => {
       reason: 'the client (Zed) does not support elicitation',
       requestedSchema: { type: 'object', required: ['name', 'agree'] },
     });
-    expect(dto!.kind === 'elicitation' && dto!.mode === 'form' && dto!.requestedSchema.properties.color).toEqual({ type: 'string', enum: ['red', 'green'], enumNames: ['Red', 'Green'] });
+    expect(dto!.kind === 'elicitation' && dto!.mode === 'form' && dto!.requestedSchema.properties.color).toEqual({
+      type: 'string',
+      enum: ['red', 'green'],
+      enumNames: ['Red', 'Green'],
+    });
     expect(dto!.createdAt).toBeGreaterThanOrEqual(before);
     expect(dto!.expiresAt).toBe(dto!.createdAt + 60_000);
     expect(added).toEqual([dto]);
@@ -121,22 +148,49 @@ describe('QuestionBroker: form elicitation', () => {
       expect((error as QuestionAnswerError).code).toBe('invalid_request');
     }
     expect(() => broker.answer(id, { action: 'accept', content: ['x'] })).toThrow(/"content" must be an object/);
-    expect(() => broker.answer(id, { action: 'maybe' })).toThrow(/"action" must be "accept", "decline" or "cancel", got "maybe"/);
+    expect(() => broker.answer(id, { action: 'maybe' })).toThrow(
+      /"action" must be "accept", "decline" or "cancel", got "maybe"/,
+    );
     expect(() => broker.answer(id, 'accept')).toThrow(/must be an object with an "action"/);
     expect(() => broker.answer(id, { action: 'accept', content: ok, extra: 1 })).toThrow(/unexpected "extra"/);
     expect(await state(asked)).toBe('pending');
     expect(broker.size).toBe(1);
 
-    const content = { name: 'Ada', agree: true, age: 36, email: 'ada@example.org', color: 'green', size: 'l', when: '1815-12-10', tags: ['a', 'c'], site: 'https://ada.example', ratio: 0.5 };
+    const content = {
+      name: 'Ada',
+      agree: true,
+      age: 36,
+      email: 'ada@example.org',
+      color: 'green',
+      size: 'l',
+      when: '1815-12-10',
+      tags: ['a', 'c'],
+      site: 'https://ada.example',
+      ratio: 0.5,
+    };
     broker.answer(id, { action: 'accept', content });
     await expect(asked).resolves.toEqual({ action: 'accept', content });
   });
 
   it('accepts date-time loosely and a field named __proto__ as a plain field', async () => {
     const broker = new QuestionBroker();
-    const asked = broker.ask({ ...formRequest(), params: { message: 'm', requestedSchema: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, ['__proto__']: { type: 'string' } } } } }, { timeoutMs: 1000 });
+    const asked = broker.ask(
+      {
+        ...formRequest(),
+        params: {
+          message: 'm',
+          requestedSchema: {
+            type: 'object',
+            properties: { at: { type: 'string', format: 'date-time' }, ['__proto__']: { type: 'string' } },
+          },
+        },
+      },
+      { timeoutMs: 1000 },
+    );
     const id = broker.list()[0]!.id;
-    expect(() => broker.answer(id, { action: 'accept', content: { at: 'yesterday' } })).toThrow(/field "at" must be a date and time/);
+    expect(() => broker.answer(id, { action: 'accept', content: { at: 'yesterday' } })).toThrow(
+      /field "at" must be a date and time/,
+    );
     const content = JSON.parse('{"at":"2025-11-25T10:00:00Z","__proto__":"x"}') as Record<string, unknown>;
     broker.answer(id, { action: 'accept', content });
     const result = (await asked) as { content: Record<string, unknown> };
@@ -150,15 +204,22 @@ describe('QuestionBroker: form elicitation', () => {
     const a = broker.ask(formRequest(), { timeoutMs: 1000 });
     const b = broker.ask(formRequest(), { timeoutMs: 1000 });
     const [pa, pb] = broker.list();
-    expect(() => broker.answer(pa!.id, { action: 'decline', content: {} })).toThrow(/"decline" takes no other fields, got "content"/);
+    expect(() => broker.answer(pa!.id, { action: 'decline', content: {} })).toThrow(
+      /"decline" takes no other fields, got "content"/,
+    );
     broker.answer(pa!.id, { action: 'decline' });
     broker.answer(pb!.id, { action: 'cancel' });
     await expect(a).resolves.toEqual({ action: 'decline' });
     await expect(b).resolves.toEqual({ action: 'cancel' });
-    expect(settled).toEqual([{ id: pa!.id, outcome: 'declined' }, { id: pb!.id, outcome: 'cancelled' }]);
+    expect(settled).toEqual([
+      { id: pa!.id, outcome: 'declined' },
+      { id: pb!.id, outcome: 'cancelled' },
+    ]);
     expect(broker.list()).toEqual([]);
     expect(() => broker.answer(pa!.id, { action: 'decline' })).toThrow(GatewayError);
-    expect(() => broker.answer(pa!.id, { action: 'decline' })).toThrow(expect.objectContaining({ code: 'not_found', message: expect.stringMatching(/no waiting question/) }));
+    expect(() => broker.answer(pa!.id, { action: 'decline' })).toThrow(
+      expect.objectContaining({ code: 'not_found', message: expect.stringMatching(/no waiting question/) }),
+    );
   });
 
   it('gives each question a long random id', () => {
@@ -173,12 +234,27 @@ describe('QuestionBroker: form elicitation', () => {
   it('refuses a malformed request as invalid params without showing it', async () => {
     const broker = new QuestionBroker();
     const { added, logs } = record(broker);
-    const nested = broker.ask({ ...formRequest(), params: { message: 'm', requestedSchema: { type: 'object', properties: { address: { type: 'object' } } } } }, { timeoutMs: 1000 });
+    const nested = broker.ask(
+      {
+        ...formRequest(),
+        params: { message: 'm', requestedSchema: { type: 'object', properties: { address: { type: 'object' } } } },
+      },
+      { timeoutMs: 1000 },
+    );
     await expect(nested).rejects.toThrow(/property "address" has unsupported type "object"/);
     expect(toRpcError(await nested.catch((e: unknown) => e)).code).toBe(-32602);
-    await expect(broker.ask({ ...formRequest(), params: { message: 'm' } }, { timeoutMs: 1000 })).rejects.toThrow(/needs a requestedSchema/);
-    await expect(broker.ask({ ...formRequest(), params: { message: 'm', requestedSchema: { properties: {}, required: ['x'] } } }, { timeoutMs: 1000 })).rejects.toThrow(/required names "x"/);
-    await expect(broker.ask({ ...formRequest(), params: { mode: 'telepathy', message: 'm' } }, { timeoutMs: 1000 })).rejects.toThrow(/unknown mode "telepathy"/);
+    await expect(broker.ask({ ...formRequest(), params: { message: 'm' } }, { timeoutMs: 1000 })).rejects.toThrow(
+      /needs a requestedSchema/,
+    );
+    await expect(
+      broker.ask(
+        { ...formRequest(), params: { message: 'm', requestedSchema: { properties: {}, required: ['x'] } } },
+        { timeoutMs: 1000 },
+      ),
+    ).rejects.toThrow(/required names "x"/);
+    await expect(
+      broker.ask({ ...formRequest(), params: { mode: 'telepathy', message: 'm' } }, { timeoutMs: 1000 }),
+    ).rejects.toThrow(/unknown mode "telepathy"/);
     expect(added).toEqual([]);
     expect(logs).toHaveLength(4);
   });
@@ -215,7 +291,9 @@ describe('QuestionBroker: timeouts and withdrawal', () => {
     await expect(asked).resolves.toEqual({ action: 'cancel' });
     expect(settled).toEqual([{ id, outcome: 'expired' }]);
     expect(broker.list()).toEqual([]);
-    expect(() => broker.answer(id, { action: 'accept', content: { name: 'Ada', agree: true } })).toThrow(/no waiting question/);
+    expect(() => broker.answer(id, { action: 'accept', content: { name: 'Ada', agree: true } })).toThrow(
+      /no waiting question/,
+    );
   });
 
   it('an abort (the server cancelled) withdraws the question', async () => {
@@ -225,7 +303,10 @@ describe('QuestionBroker: timeouts and withdrawal', () => {
     const asked = broker.ask(formRequest(), { timeoutMs: 30_000, signal: ac.signal });
     const id = broker.list()[0]!.id;
     ac.abort(new Error('cancelled by the server'));
-    await expect(asked).rejects.toMatchObject({ code: 'request_cancelled', message: '"github" withdrew its elicitation/create request: cancelled by the server' });
+    await expect(asked).rejects.toMatchObject({
+      code: 'request_cancelled',
+      message: '"github" withdrew its elicitation/create request: cancelled by the server',
+    });
     expect(settled).toEqual([{ id, outcome: 'withdrawn' }]);
     expect(broker.list()).toEqual([]);
     vi.advanceTimersByTime(60_000);
@@ -236,7 +317,9 @@ describe('QuestionBroker: timeouts and withdrawal', () => {
   it('an already aborted request is never shown', async () => {
     const broker = new QuestionBroker();
     const { added } = record(broker);
-    await expect(broker.ask(formRequest(), { timeoutMs: 1000, signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'request_cancelled' });
+    await expect(broker.ask(formRequest(), { timeoutMs: 1000, signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'request_cancelled',
+    });
     expect(added).toEqual([]);
   });
 
@@ -252,11 +335,20 @@ describe('QuestionBroker: timeouts and withdrawal', () => {
 describe('QuestionBroker: URL mode', () => {
   it('shows the full URL and elicitation id; accepted with the action only', async () => {
     const broker = new QuestionBroker();
-    const long = `https://auth.example.com/authorize?client_id=switchboard&state=${'x'.repeat(500)}&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb#frag`;
+    const query = `client_id=switchboard&state=${'x'.repeat(500)}&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb`;
+    const long = `https://auth.example.com/authorize?${query}#frag`;
     const asked = broker.ask(urlRequest(long), { timeoutMs: 1000 });
     const [dto] = broker.list();
-    expect(dto).toMatchObject({ kind: 'elicitation', mode: 'url', url: long, elicitationId: 'el-1', message: 'Sign in to continue' });
-    expect(() => broker.answer(dto!.id, { action: 'accept', content: { a: 1 } })).toThrow(/answered with the action only, got "content"/);
+    expect(dto).toMatchObject({
+      kind: 'elicitation',
+      mode: 'url',
+      url: long,
+      elicitationId: 'el-1',
+      message: 'Sign in to continue',
+    });
+    expect(() => broker.answer(dto!.id, { action: 'accept', content: { a: 1 } })).toThrow(
+      /answered with the action only, got "content"/,
+    );
     broker.answer(dto!.id, { action: 'accept' });
     await expect(asked).resolves.toEqual({ action: 'accept' });
   });
@@ -266,7 +358,11 @@ describe('QuestionBroker: URL mode', () => {
     void broker.ask(urlRequest('http://127.0.0.1:8080/cb'), { timeoutMs: 1000 }).catch(() => undefined);
     void broker.ask(urlRequest('http://localhost:3000/x'), { timeoutMs: 1000 }).catch(() => undefined);
     void broker.ask(urlRequest('https://exämple.com/'), { timeoutMs: 1000 }).catch(() => undefined);
-    expect(broker.list().map((p) => (p.kind === 'elicitation' && p.mode === 'url' ? p.url : ''))).toEqual(['http://127.0.0.1:8080/cb', 'http://localhost:3000/x', 'https://xn--exmple-cua.com/']);
+    expect(broker.list().map((p) => (p.kind === 'elicitation' && p.mode === 'url' ? p.url : ''))).toEqual([
+      'http://127.0.0.1:8080/cb',
+      'http://localhost:3000/x',
+      'https://xn--exmple-cua.com/',
+    ]);
     broker.withdrawAll('done');
   });
 
@@ -307,7 +403,11 @@ describe('QuestionBroker: sampling', () => {
       kind: 'sampling',
       mode: 'form',
       server: 'writer',
-      params: { messages: [{ role: 'user', content: { type: 'text', text: 'Write a haiku' } }], systemPrompt: 'Be brief', maxTokens: 100 },
+      params: {
+        messages: [{ role: 'user', content: { type: 'text', text: 'Write a haiku' } }],
+        systemPrompt: 'Be brief',
+        maxTokens: 100,
+      },
     });
     expect(dto!.kind === 'sampling' && '_meta' in dto!.params).toBe(false);
     expect(dto!.message).toMatch(/asks for a model reply to 1 message/);
@@ -315,19 +415,38 @@ describe('QuestionBroker: sampling', () => {
     expect(await state(asked)).toBe('pending');
 
     expect(() => broker.answer(dto!.id, { action: 'accept' })).toThrow(/needs "content": \{ "type": "text"/);
-    expect(() => broker.answer(dto!.id, { action: 'accept', content: { type: 'text', text: '  ' } })).toThrow(/reply is empty/);
-    expect(() => broker.answer(dto!.id, { action: 'accept', role: 'user', content: { type: 'text', text: 'hi' } })).toThrow(/"role" of a sampling reply must be "assistant"/);
-    expect(() => broker.answer(dto!.id, { action: 'accept', content: { type: 'image', data: '' } })).toThrow(QuestionAnswerError);
+    expect(() => broker.answer(dto!.id, { action: 'accept', content: { type: 'text', text: '  ' } })).toThrow(
+      /reply is empty/,
+    );
+    expect(() =>
+      broker.answer(dto!.id, { action: 'accept', role: 'user', content: { type: 'text', text: 'hi' } }),
+    ).toThrow(/"role" of a sampling reply must be "assistant"/);
+    expect(() => broker.answer(dto!.id, { action: 'accept', content: { type: 'image', data: '' } })).toThrow(
+      QuestionAnswerError,
+    );
     expect(await state(asked)).toBe('pending');
 
-    broker.answer(dto!.id, { action: 'accept', role: 'assistant', content: { type: 'text', text: 'Old pond, frog jumps in' } });
-    await expect(asked).resolves.toEqual({ role: 'assistant', content: { type: 'text', text: 'Old pond, frog jumps in' }, model: 'user', stopReason: 'endTurn' });
+    broker.answer(dto!.id, {
+      action: 'accept',
+      role: 'assistant',
+      content: { type: 'text', text: 'Old pond, frog jumps in' },
+    });
+    await expect(asked).resolves.toEqual({
+      role: 'assistant',
+      content: { type: 'text', text: 'Old pond, frog jumps in' },
+      model: 'user',
+      stopReason: 'endTurn',
+    });
   });
 
   it('keeps a model name the user gives', async () => {
     const broker = new QuestionBroker();
     const asked = broker.ask(samplingRequest(), { timeoutMs: 1000 });
-    broker.answer(broker.list()[0]!.id, { action: 'accept', content: { type: 'text', text: 'ok' }, model: 'me-typing' });
+    broker.answer(broker.list()[0]!.id, {
+      action: 'accept',
+      content: { type: 'text', text: 'ok' },
+      model: 'me-typing',
+    });
     await expect(asked).resolves.toMatchObject({ model: 'me-typing' });
   });
 
@@ -351,14 +470,22 @@ describe('QuestionBroker: sampling', () => {
     vi.advanceTimersByTime(5000);
     const err = await rejected;
     expect(err).toMatchObject({ code: 'request_timeout' });
-    expect(toRpcError(err)).toEqual({ code: -1, message: 'User rejected sampling request (no answer in Switchboard within 5 s)' });
+    expect(toRpcError(err)).toEqual({
+      code: -1,
+      message: 'User rejected sampling request (no answer in Switchboard within 5 s)',
+    });
     expect(settled).toEqual([{ id: expect.any(String), outcome: 'expired' }]);
   });
 
   it('refuses a request without messages as invalid params', async () => {
     const broker = new QuestionBroker();
-    const err = await broker.ask({ ...samplingRequest(), params: { maxTokens: 10 } }, { timeoutMs: 1000 }).catch((e: unknown) => e);
-    expect(toRpcError(err)).toMatchObject({ code: -32602, message: expect.stringMatching(/"messages" must be a non-empty array/) });
+    const err = await broker
+      .ask({ ...samplingRequest(), params: { maxTokens: 10 } }, { timeoutMs: 1000 })
+      .catch((e: unknown) => e);
+    expect(toRpcError(err)).toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/"messages" must be a non-empty array/),
+    });
   });
 });
 
@@ -370,7 +497,10 @@ describe('QuestionBroker: bounded', () => {
     expect(broker.size).toBe(3);
     await expect(broker.ask(formRequest(), { timeoutMs: 60_000 })).resolves.toEqual({ action: 'cancel' });
     const err = await broker.ask(samplingRequest(), { timeoutMs: 60_000 }).catch((e: unknown) => e);
-    expect(toRpcError(err)).toEqual({ code: -1, message: 'User rejected sampling request (Switchboard already has 3 questions waiting for the user)' });
+    expect(toRpcError(err)).toEqual({
+      code: -1,
+      message: 'User rejected sampling request (Switchboard already has 3 questions waiting for the user)',
+    });
     expect(added).toHaveLength(3);
     expect(logs).toEqual([
       'elicitation/create from "github" refused: Switchboard already has 3 questions waiting for the user',

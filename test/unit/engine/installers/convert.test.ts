@@ -1,20 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import { convertServer, secretName, shimCommand, switchboardServerName, translateVariables } from '../../../../main/engine/index.ts';
+import {
+  convertServer,
+  secretName,
+  shimCommand,
+  switchboardServerName,
+  translateVariables,
+} from '../../../../main/engine/index.ts';
 
 describe('adoption conversion', () => {
   it('moves secret-looking env vars and headers, keeps schemes and references', () => {
     const c = convertServer(
-      { name: 'My API', raw: {}, kind: 'remote', url: 'https://x/mcp', headers: { Authorization: 'Bearer abc', 'X-Trace': 'on', 'X-Api-Key': '${env:K}' }, transport: 'sse' },
+      {
+        name: 'My API',
+        raw: {},
+        kind: 'remote',
+        url: 'https://x/mcp',
+        headers: { Authorization: 'Bearer abc', 'X-Trace': 'on', 'X-Api-Key': '${env:K}' },
+        transport: 'sse',
+      },
       { client: 'cursor', dialect: 'vscode', home: '/h' },
     );
     expect(c.name).toBe('My-API');
-    expect(c.entry).toEqual({ url: 'https://x/mcp', headers: { Authorization: 'Bearer ${secret:cursor.My-API.header.Authorization}', 'X-Trace': 'on', 'X-Api-Key': '${env:K}' }, transport: 'sse' });
-    expect(c.secrets).toEqual([{ name: 'cursor.My-API.header.Authorization', value: 'abc', field: 'headers.Authorization' }]);
+    expect(c.entry).toEqual({
+      url: 'https://x/mcp',
+      headers: {
+        Authorization: 'Bearer ${secret:cursor.My-API.header.Authorization}',
+        'X-Trace': 'on',
+        'X-Api-Key': '${env:K}',
+      },
+      transport: 'sse',
+    });
+    expect(c.secrets).toEqual([
+      { name: 'cursor.My-API.header.Authorization', value: 'abc', field: 'headers.Authorization' },
+    ]);
   });
 
   it('matches TOKEN, KEY, SECRET, PASSWORD and Authorization in any case, and warns about secrets in args', () => {
     const c = convertServer(
-      { name: 's', raw: {}, kind: 'stdio', command: 'srv', args: ['--api-key', 'k1'], env: { db_password: 'p', Client_Secret: 's', apikey: 'k', PLAIN: 'x' } },
+      {
+        name: 's',
+        raw: {},
+        kind: 'stdio',
+        command: 'srv',
+        args: ['--api-key', 'k1'],
+        env: { db_password: 'p', Client_Secret: 's', apikey: 'k', PLAIN: 'x' },
+      },
       { client: 'claude-desktop', dialect: 'none', home: '/h' },
     );
     expect(c.secrets.map((s) => s.field)).toEqual(['env.db_password', 'env.Client_Secret', 'env.apikey']);
@@ -22,7 +52,7 @@ describe('adoption conversion', () => {
     expect(c.warnings.join()).toMatch(/args\[1\] looks like a secret/);
   });
 
-  it('translates each client\'s variables to Switchboard\'s', () => {
+  it("translates each client's variables to Switchboard's", () => {
     expect(translateVariables('${HOME}/x', 'none', '/h')).toBe('$${HOME}/x');
     expect(translateVariables('${env:HOME}/${userHome}', 'vscode', '/h')).toBe('${env:HOME}//h');
     expect(translateVariables('${TOKEN}', 'claude-code', '/h')).toBe('${env:TOKEN}');
@@ -38,11 +68,26 @@ describe('adoption conversion', () => {
 
 describe('shim command', () => {
   it('uses absolute paths, one argv element each, and warns about spaces', () => {
-    const { shim, warnings } = shimCommand({ executable: '/Applications/My Apps/node', script: '/opt/sb/bin/switchboard.js', profile: 'work', platform: 'darwin' });
-    expect(shim).toEqual({ command: '/Applications/My Apps/node', args: ['/opt/sb/bin/switchboard.js', 'shim', '--profile', 'work'] });
+    const { shim, warnings } = shimCommand({
+      executable: '/Applications/My Apps/node',
+      script: '/opt/sb/bin/switchboard.js',
+      profile: 'work',
+      platform: 'darwin',
+    });
+    expect(shim).toEqual({
+      command: '/Applications/My Apps/node',
+      args: ['/opt/sb/bin/switchboard.js', 'shim', '--profile', 'work'],
+    });
     expect(warnings[0]).toMatch(/contains a space/);
     expect(() => shimCommand({ executable: 'node', profile: 'x' })).toThrow(/absolute paths/);
     expect(() => shimCommand({ executable: '/n', profile: 'a b' })).toThrow(/invalid profile/);
-    expect(shimCommand({ executable: 'C:\\Program Files\\Switchboard\\Switchboard.exe', profile: 'default', env: { ELECTRON_RUN_AS_NODE: '1' }, platform: 'win32' }).shim.env).toEqual({ ELECTRON_RUN_AS_NODE: '1' });
+    expect(
+      shimCommand({
+        executable: 'C:\\Program Files\\Switchboard\\Switchboard.exe',
+        profile: 'default',
+        env: { ELECTRON_RUN_AS_NODE: '1' },
+        platform: 'win32',
+      }).shim.env,
+    ).toEqual({ ELECTRON_RUN_AS_NODE: '1' });
   });
 });

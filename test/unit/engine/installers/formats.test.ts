@@ -25,7 +25,7 @@ function expectError(fn: () => unknown, pattern: RegExp): void {
 describe('JSON/JSONC edits', () => {
   const f = jsonFormat(['mcpServers']);
 
-  it('inserts only our entry, keeping comments, trailing commas and unknown keys; removal gives the original back', () => {
+  it('inserts only our entry (comments, trailing commas, unknown keys kept); removal restores it', () => {
     const text = fixture('cursor.json');
     const after = f.set(text, 'mcp.json', 'switchboard', ENTRY, '\n');
     expect(after).toContain('// Cursor MCP servers (hand edited)');
@@ -60,16 +60,24 @@ describe('JSON/JSONC edits', () => {
     expect(f.read(twice, 'f').map(([n]) => n)).toEqual(['github', 'filesystem', 'brave-search', 'switchboard']);
   });
 
-  it('creates nested objects with the file\'s indentation and line endings', () => {
+  it("creates nested objects with the file's indentation and line endings", () => {
     const text = '{\r\n\t"a": 1\r\n}\r\n';
     const after = setJsonValue(text, 'f', ['servers', 'switchboard'], { type: 'stdio' }, '\r\n');
-    expect(after).toBe('{\r\n\t"a": 1,\r\n\t"servers": {\r\n\t\t"switchboard": {\r\n\t\t\t"type": "stdio"\r\n\t\t}\r\n\t}\r\n}\r\n');
+    expect(after).toBe(
+      '{\r\n\t"a": 1,\r\n\t"servers": {\r\n\t\t"switchboard": {\r\n\t\t\t"type": "stdio"\r\n\t\t}\r\n\t}\r\n}\r\n',
+    );
   });
 
   it('reports syntax errors with file, line and column', () => {
-    expectError(() => f.set(fixture('invalid.json'), '/x/mcp.json', 'switchboard', ENTRY, '\n'), /^\/x\/mcp\.json:5:1: syntax error: expected "}" \(the file was not changed\)$/);
+    expectError(
+      () => f.set(fixture('invalid.json'), '/x/mcp.json', 'switchboard', ENTRY, '\n'),
+      /^\/x\/mcp\.json:5:1: syntax error: expected "}" \(the file was not changed\)$/,
+    );
     expectError(() => f.read('[1, 2]', '/x/a.json'), /^\/x\/a\.json:1:1: expected a JSON object at the top level/);
-    expectError(() => f.read('{\n  "mcpServers": [1]\n}', '/x/a.json'), /^\/x\/a\.json:2:17: "mcpServers" must be an object/);
+    expectError(
+      () => f.read('{\n  "mcpServers": [1]\n}', '/x/a.json'),
+      /^\/x\/a\.json:2:17: "mcpServers" must be an object/,
+    );
   });
 });
 
@@ -80,15 +88,23 @@ describe('Codex TOML edits', () => {
     const text = fixture('codex.toml');
     const after = f.set(text, 'config.toml', 'switchboard', ENTRY, '\n');
     expect(after.startsWith(text)).toBe(true);
-    expect(after.slice(text.length)).toBe('\n[mcp_servers.switchboard]\ncommand = "/opt/node"\nargs = ["/opt/sb/bin/switchboard.js", "shim", "--profile", "default"]\n');
+    expect(after.slice(text.length)).toBe(
+      '\n[mcp_servers.switchboard]\ncommand = "/opt/node"\nargs = ["/opt/sb/bin/switchboard.js", "shim", ' +
+        '"--profile", "default"]\n',
+    );
     expect(f.read(after, 'f').map(([n]) => n)).toEqual(['docs', 'switchboard']);
     expect(f.remove(after, 'f', 'switchboard', '\n')).toBe(text);
   });
 
   it('replaces an existing block and its sub-tables, leaving comments of the next table alone', () => {
-    const text = '[mcp_servers.switchboard]\ncommand = "old"\n\n[mcp_servers.switchboard.env]\nA = "1"\n\n# next\n[other]\nx = 1\n';
+    const text =
+      '[mcp_servers.switchboard]\ncommand = "old"\n\n[mcp_servers.switchboard.env]\nA = "1"\n\n# ' +
+      'next\n[other]\nx = 1\n';
     const after = f.set(text, 'f', 'switchboard', ENTRY, '\n');
-    expect(after).toBe('[mcp_servers.switchboard]\ncommand = "/opt/node"\nargs = ["/opt/sb/bin/switchboard.js", "shim", "--profile", "default"]\n\n\n# next\n[other]\nx = 1\n');
+    expect(after).toBe(
+      '[mcp_servers.switchboard]\ncommand = "/opt/node"\nargs = ["/opt/sb/bin/switchboard.js", "shim", ' +
+        '"--profile", "default"]\n\n\n# next\n[other]\nx = 1\n',
+    );
   });
 
   it('removes an adopted server with its env table', () => {
@@ -98,7 +114,10 @@ describe('Codex TOML edits', () => {
   });
 
   it('refuses entries it cannot edit as a block, and reports syntax errors with line and column', () => {
-    expectError(() => f.set('mcp_servers = { switchboard = { command = "x" } }\n', 'f', 'switchboard', ENTRY, '\n'), /edit it by hand/);
+    expectError(
+      () => f.set('mcp_servers = { switchboard = { command = "x" } }\n', 'f', 'switchboard', ENTRY, '\n'),
+      /edit it by hand/,
+    );
     expectError(() => f.read(fixture('invalid.toml'), '/x/config.toml'), /^\/x\/config\.toml:2:\d+: TOML syntax error/);
   });
 });
@@ -117,7 +136,13 @@ describe('YAML edits', () => {
   it('Goose: adds a map entry, keeps serde_yaml style lists and comments, removes byte for byte', () => {
     const f = gooseFormat();
     const text = fixture('goose.yaml');
-    const after = f.set(text, 'config.yaml', 'switchboard', { name: 'switchboard', type: 'stdio', cmd: '/opt/node', args: ENTRY.args, envs: {}, enabled: true, timeout: 300 }, '\n');
+    const after = f.set(
+      text,
+      'config.yaml',
+      'switchboard',
+      { name: 'switchboard', type: 'stdio', cmd: '/opt/node', args: ENTRY.args, envs: {}, enabled: true, timeout: 300 },
+      '\n',
+    );
     const insertedAt = text.indexOf('# end of extensions');
     expect(after.startsWith(text.slice(0, insertedAt))).toBe(true);
     expect(after).toContain('# end of extensions\nGOOSE_MODE: smart_approve\n');
@@ -126,29 +151,59 @@ describe('YAML edits', () => {
 
   it('creates the section when missing and reports syntax errors with line and column', () => {
     const f = gooseFormat();
-    expect(f.set('GOOSE_MODEL: x\n', 'f', 'switchboard', { cmd: 'a' }, '\n')).toBe('GOOSE_MODEL: x\nextensions:\n  switchboard:\n    cmd: a\n');
-    expect(f.set('extensions: {}\nz: 1\n', 'f', 'switchboard', { cmd: 'a' }, '\n')).toBe('extensions:\n  switchboard:\n    cmd: a\nz: 1\n');
-    expectError(() => f.read(fixture('invalid.yaml'), '/x/config.yaml'), /^\/x\/config\.yaml:\d+:\d+: YAML syntax error/);
-    expectError(() => continueFormat().read('mcpServers: 3\n', '/x/c.yaml'), /^\/x\/c\.yaml:1:13: "mcpServers" must be a list/);
+    expect(f.set('GOOSE_MODEL: x\n', 'f', 'switchboard', { cmd: 'a' }, '\n')).toBe(
+      'GOOSE_MODEL: x\nextensions:\n  switchboard:\n    cmd: a\n',
+    );
+    expect(f.set('extensions: {}\nz: 1\n', 'f', 'switchboard', { cmd: 'a' }, '\n')).toBe(
+      'extensions:\n  switchboard:\n    cmd: a\nz: 1\n',
+    );
+    expectError(
+      () => f.read(fixture('invalid.yaml'), '/x/config.yaml'),
+      /^\/x\/config\.yaml:\d+:\d+: YAML syntax error/,
+    );
+    expectError(
+      () => continueFormat().read('mcpServers: 3\n', '/x/c.yaml'),
+      /^\/x\/c\.yaml:1:13: "mcpServers" must be a list/,
+    );
   });
 });
 
 describe('reading client entries', () => {
-  it('understands each client\'s shapes', () => {
-    expect(clientDefinition('zed').read('pg', { command: { path: 'npx', args: ['a'], env: { X: '1' } } })).toMatchObject({ kind: 'stdio', command: 'npx', args: ['a'], env: { X: '1' } });
-    expect(clientDefinition('goose').read('gh', { cmd: 'npx', args: [], envs: { T: 'x' }, enabled: false, type: 'stdio' })).toMatchObject({ kind: 'stdio', command: 'npx', env: { T: 'x' }, disabled: true });
-    expect(clientDefinition('goose').read('dev', { type: 'builtin', name: 'developer' })).toMatchObject({ kind: 'unsupported' });
-    expect(clientDefinition('windsurf').read('n', { serverUrl: 'https://x/mcp' })).toMatchObject({ kind: 'remote', url: 'https://x/mcp', transport: 'auto' });
+  it("understands each client's shapes", () => {
+    expect(
+      clientDefinition('zed').read('pg', { command: { path: 'npx', args: ['a'], env: { X: '1' } } }),
+    ).toMatchObject({ kind: 'stdio', command: 'npx', args: ['a'], env: { X: '1' } });
+    expect(
+      clientDefinition('goose').read('gh', { cmd: 'npx', args: [], envs: { T: 'x' }, enabled: false, type: 'stdio' }),
+    ).toMatchObject({ kind: 'stdio', command: 'npx', env: { T: 'x' }, disabled: true });
+    expect(clientDefinition('goose').read('dev', { type: 'builtin', name: 'developer' })).toMatchObject({
+      kind: 'unsupported',
+    });
+    expect(clientDefinition('windsurf').read('n', { serverUrl: 'https://x/mcp' })).toMatchObject({
+      kind: 'remote',
+      url: 'https://x/mcp',
+      transport: 'auto',
+    });
     expect(clientDefinition('gemini-cli').read('n', { url: 'https://x/sse' })).toMatchObject({ transport: 'sse' });
-    expect(clientDefinition('gemini-cli').read('n', { httpUrl: 'https://x/mcp' })).toMatchObject({ transport: 'streamable-http' });
-    expect(clientDefinition('vscode').read('n', { type: 'sse', url: 'https://x/sse' })).toMatchObject({ transport: 'sse' });
-    expect(clientDefinition('codex').read('n', { url: 'https://x', bearer_token_env_var: 'TOK' })).toMatchObject({ headers: { Authorization: 'Bearer ${env:TOK}' } });
+    expect(clientDefinition('gemini-cli').read('n', { httpUrl: 'https://x/mcp' })).toMatchObject({
+      transport: 'streamable-http',
+    });
+    expect(clientDefinition('vscode').read('n', { type: 'sse', url: 'https://x/sse' })).toMatchObject({
+      transport: 'sse',
+    });
+    expect(clientDefinition('codex').read('n', { url: 'https://x', bearer_token_env_var: 'TOK' })).toMatchObject({
+      headers: { Authorization: 'Bearer ${env:TOK}' },
+    });
   });
 });
 
 describe('diffs', () => {
   it('prints a unified diff with masked secrets', () => {
-    const diff = unifiedDiff('a\n"API_KEY": "abc",\nc\n', 'a\n"API_KEY": "abc",\nc\nd\n', { fromLabel: 'f', toLabel: 'f', mapLine: redactLine });
+    const diff = unifiedDiff('a\n"API_KEY": "abc",\nc\n', 'a\n"API_KEY": "abc",\nc\nd\n', {
+      fromLabel: 'f',
+      toLabel: 'f',
+      mapLine: redactLine,
+    });
     expect(diff).toBe('--- f\n+++ f\n@@ -1,3 +1,4 @@\n a\n "API_KEY": "***",\n c\n+d\n');
     expect(unifiedDiff('same', 'same')).toBe('');
   });

@@ -4,7 +4,11 @@ import { LineDecoder } from '../../../../main/engine/protocol/framing.ts';
 function decoder(max = 1024) {
   const lines: string[] = [];
   const overflows: { bytes: number; head: string; tail: string }[] = [];
-  const d = new LineDecoder({ maxLineBytes: max, onLine: (l) => lines.push(l), onOverflow: (bytes, head, tail) => overflows.push({ bytes, head, tail }) });
+  const d = new LineDecoder({
+    maxLineBytes: max,
+    onLine: (l) => lines.push(l),
+    onOverflow: (bytes, head, tail) => overflows.push({ bytes, head, tail }),
+  });
   return { d, lines, overflows };
 }
 

@@ -3,7 +3,9 @@ import { parseMessage, success } from '../../../../main/engine/protocol/jsonrpc.
 
 describe('parseMessage', () => {
   it('accepts requests, notifications and responses', () => {
-    expect(parseMessage('{"jsonrpc":"2.0","id":1,"method":"ping"}')).toEqual({ message: { jsonrpc: '2.0', id: 1, method: 'ping' } });
+    expect(parseMessage('{"jsonrpc":"2.0","id":1,"method":"ping"}')).toEqual({
+      message: { jsonrpc: '2.0', id: 1, method: 'ping' },
+    });
     expect('message' in parseMessage('{"jsonrpc":"2.0","method":"notifications/initialized"}')).toBe(true);
     expect('message' in parseMessage('{"jsonrpc":"2.0","id":"a","result":{}}')).toBe(true);
     expect('message' in parseMessage('{"jsonrpc":"2.0","id":null,"error":{"code":-1,"message":"x"}}')).toBe(true);

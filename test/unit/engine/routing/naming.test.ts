@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { disambiguatedName, fitName, isValidExposedName, namespacedName } from '../../../../main/engine/routing/naming.ts';
+import {
+  disambiguatedName,
+  fitName,
+  isValidExposedName,
+  namespacedName,
+} from '../../../../main/engine/routing/naming.ts';
 import { compileFilter } from '../../../../main/engine/routing/filters.ts';
 import { matchesTemplate } from '../../../../main/engine/routing/uri-template.ts';
 

@@ -29,7 +29,16 @@ describe('progress tokens', () => {
     const a = upstream('a');
     const { token } = tokens.bind({ _meta: { progressToken: 'mine' } }, a, session, 7);
     tokens.deliver(a, 'notifications/progress', { progressToken: token, progress: 1, total: 2 });
-    expect(sent).toEqual([{ message: { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'mine', progress: 1, total: 2 } }, related: 7 }]);
+    expect(sent).toEqual([
+      {
+        message: {
+          jsonrpc: '2.0',
+          method: 'notifications/progress',
+          params: { progressToken: 'mine', progress: 1, total: 2 },
+        },
+        related: 7,
+      },
+    ]);
   });
 
   it('drops progress from another upstream, on unknown tokens, and after the request ended', () => {

@@ -58,7 +58,9 @@ describe('server-to-client requests', () => {
     const c = client({ capabilities: { elicitation: {} } });
     requests.track(a, c.session, 'call-1');
     const replies = ask(a, 'elicitation/create', FORM);
-    expect(c.sent).toEqual([{ message: { jsonrpc: '2.0', id: 1, method: 'elicitation/create', params: FORM }, related: 'call-1' }]);
+    expect(c.sent).toEqual([
+      { message: { jsonrpc: '2.0', id: 1, method: 'elicitation/create', params: FORM }, related: 'call-1' },
+    ]);
     answer(c, { action: 'accept', content: { name: 'Ada' } });
     await tick();
     expect(replies).toEqual([{ result: { action: 'accept', content: { name: 'Ada' } } }]);
@@ -77,7 +79,14 @@ describe('server-to-client requests', () => {
     const stillOne = ask(a, 'roots/list');
     const none = ask(upstream('c'), 'roots/list');
     await tick();
-    const nobody = { error: { code: RpcCode.InternalError, message: 'Switchboard cannot answer roots/list from server "c": no single client has a request in flight on this server' } };
+    const nobody = {
+      error: {
+        code: RpcCode.InternalError,
+        message:
+          'Switchboard cannot answer roots/list from server "c": no single client has a request in flight on ' +
+          'this server',
+      },
+    };
     expect(ambiguous).toEqual([{ error: { ...nobody.error, message: nobody.error.message.replace('"c"', '"a"') } }]);
     expect(none).toEqual([nobody]);
     expect(stillOne).toEqual([]);
@@ -93,7 +102,9 @@ describe('server-to-client requests', () => {
     owners.set(a, owner.session.id);
     requests.track(a, other.session, 1);
     ask(a, 'roots/list');
-    expect(owner.sent.map((s) => [s.message, s.related])).toEqual([[{ jsonrpc: '2.0', id: 1, method: 'roots/list', params: {} }, undefined]]);
+    expect(owner.sent.map((s) => [s.message, s.related])).toEqual([
+      [{ jsonrpc: '2.0', id: 1, method: 'roots/list', params: {} }, undefined],
+    ]);
     sessions.delete(owner.session.id);
     const orphan = ask(a, 'roots/list');
     await tick();
@@ -107,9 +118,19 @@ describe('server-to-client requests', () => {
     const a = upstream('a');
     const cases: [Record<string, unknown>, string, Params, string][] = [
       [{}, 'elicitation/create', FORM, 'does not support elicitation/create'],
-      [{ elicitation: {} }, 'elicitation/create', { mode: 'url', message: 'Sign in', url: 'https://example.com/x', elicitationId: 'e1' }, 'does not support url-mode elicitation'],
+      [
+        { elicitation: {} },
+        'elicitation/create',
+        { mode: 'url', message: 'Sign in', url: 'https://example.com/x', elicitationId: 'e1' },
+        'does not support url-mode elicitation',
+      ],
       [{ elicitation: { url: {} } }, 'elicitation/create', FORM, 'does not support form-mode elicitation'],
-      [{ sampling: {} }, 'sampling/createMessage', { messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5, tools: [] }, 'does not support sampling with tools'],
+      [
+        { sampling: {} },
+        'sampling/createMessage',
+        { messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5, tools: [] },
+        'does not support sampling with tools',
+      ],
     ];
     for (const [capabilities, method, params, why] of cases) {
       const c = client({ capabilities, name: 'Zed' });
@@ -117,7 +138,11 @@ describe('server-to-client requests', () => {
       const replies = ask(a, method, params);
       end();
       const [prompt] = prompter.list();
-      expect(prompt).toMatchObject({ server: 'a', client: { name: 'Zed', version: '1.0' }, reason: `the client (Zed, revision 2025-11-25) ${why}` });
+      expect(prompt).toMatchObject({
+        server: 'a',
+        client: { name: 'Zed', version: '1.0' },
+        reason: `the client (Zed, revision 2025-11-25) ${why}`,
+      });
       expect(c.sent).toEqual([]);
       prompter.answer(prompt!.id, { action: 'cancel' });
       await tick();
@@ -132,7 +157,9 @@ describe('server-to-client requests', () => {
     requests.track(a, c.session, 1);
     const replies = ask(a, 'roots/list');
     await tick();
-    const message = 'Switchboard cannot answer roots/list from server "a": the client (Zed, revision 2025-11-25) does not support roots/list';
+    const message =
+      'Switchboard cannot answer roots/list from server "a": the client (Zed, revision 2025-11-25) does not ' +
+      'support roots/list';
     expect(replies).toEqual([{ error: { code: RpcCode.MethodNotFound, message } }]);
   });
 
@@ -161,7 +188,12 @@ describe('server-to-client requests', () => {
     requests.forget(a);
     await tick();
     expect(abandoned).toEqual([{ error: expect.objectContaining({ code: RpcCode.RequestCancelled }) }]);
-    const told = c.sent.filter((s) => 'method' in s.message && s.message.method === 'notifications/cancelled').map((s) => (s.message as { params?: Params }).params);
-    expect(told).toEqual([{ requestId: 1, reason: 'no longer needed' }, { requestId: 2, reason: 'server stopped' }]);
+    const told = c.sent
+      .filter((s) => 'method' in s.message && s.message.method === 'notifications/cancelled')
+      .map((s) => (s.message as { params?: Params }).params);
+    expect(told).toEqual([
+      { requestId: 1, reason: 'no longer needed' },
+      { requestId: 2, reason: 'server stopped' },
+    ]);
   });
 });

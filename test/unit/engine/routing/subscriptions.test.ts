@@ -9,7 +9,11 @@ function backend(resources: Record<string, unknown> = { subscribe: true }) {
   const requests: [string, Params | undefined][] = [];
   const upstream: SubscribedUpstream & { refuse: boolean } = {
     refuse: false,
-    info: () => ({ protocolVersion: '2025-11-25', capabilities: { resources }, serverInfo: { name: 'docs', version: '1' } }),
+    info: () => ({
+      protocolVersion: '2025-11-25',
+      capabilities: { resources },
+      serverInfo: { name: 'docs', version: '1' },
+    }),
     request(method, params) {
       requests.push([method, params]);
       return upstream.refuse ? Promise.reject(new GatewayError('upstream_error', 'no')) : Promise.resolve({});
@@ -35,7 +39,10 @@ describe('resource subscriptions', () => {
     expect(requests).toHaveLength(1);
     expect(one.subscriptions.size).toBe(0);
     await subs.unsubscribe(two, 'file:///a', target);
-    expect(requests).toEqual([['resources/subscribe', { uri: 'file:///a' }], ['resources/unsubscribe', { uri: 'file:///a' }]]);
+    expect(requests).toEqual([
+      ['resources/subscribe', { uri: 'file:///a' }],
+      ['resources/unsubscribe', { uri: 'file:///a' }],
+    ]);
   });
 
   it('tells each subscriber about an update under the uri it knows', async () => {
@@ -102,7 +109,10 @@ describe('resource subscriptions', () => {
     await subs.subscribe(session, 'file:///b', { upstream, original: 'file:///b' });
     requests.length = 0;
     subs.restore(upstream);
-    expect(requests).toEqual([['resources/subscribe', { uri: 'file:///a' }], ['resources/subscribe', { uri: 'file:///b' }]]);
+    expect(requests).toEqual([
+      ['resources/subscribe', { uri: 'file:///a' }],
+      ['resources/subscribe', { uri: 'file:///b' }],
+    ]);
     subs.forget(upstream);
     subs.restore(upstream);
     subs.deliver(upstream, 'notifications/resources/updated', { uri: 'file:///a' });

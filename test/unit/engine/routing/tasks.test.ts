@@ -42,7 +42,9 @@ describe('task owners', () => {
     const broken = backend({ tasks: {} }, new GatewayError('upstream_closed', 'gone'));
     const none = backend({ tools: {} }, [{ taskId: 'x' }]);
     const signal = new AbortController().signal;
-    expect(await owners.list([one.upstream, broken.upstream, two.upstream, none.upstream], signal)).toEqual({ tasks: [{ taskId: 'a' }, { taskId: 'b' }, { taskId: 'c' }] });
+    expect(await owners.list([one.upstream, broken.upstream, two.upstream, none.upstream], signal)).toEqual({
+      tasks: [{ taskId: 'a' }, { taskId: 'b' }, { taskId: 'c' }],
+    });
     expect(one.asked).toEqual([signal]);
     expect(none.asked).toEqual([]);
     expect(owners.owner('b')).toBe(one.upstream);

@@ -48,7 +48,7 @@ describe('keychain secret store', () => {
   it('says clearly when the keychain is unreachable, with how to fix it', async () => {
     const failing: KeyringBackend = {
       get: async () => {
-        throw new Error('Couldn\'t access platform storage: Secret Service: unlock prompt was dismissed');
+        throw new Error("Couldn't access platform storage: Secret Service: unlock prompt was dismissed");
       },
       set: async () => {
         throw new Error('Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled');
@@ -56,11 +56,18 @@ describe('keychain secret store', () => {
       delete: async () => false,
       accounts: async () => [],
     };
-    const store = createKeychainSecretStore({ installId: 'aaaa1111', backend: failing, platform: 'linux', env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' } });
+    const store = createKeychainSecretStore({
+      installId: 'aaaa1111',
+      backend: failing,
+      platform: 'linux',
+      env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' },
+    });
     const locked = await store.get('x').catch((e: unknown) => e as GatewayError);
     expect(locked).toBeInstanceOf(GatewayError);
     expect((locked as GatewayError).code).toBe('secret_store_unavailable');
-    expect((locked as Error).message).toMatch(/keyring is locked.*gnome-keyring-daemon --unlock.*does not store secrets in plain files/);
+    expect((locked as Error).message).toMatch(
+      /keyring is locked.*gnome-keyring-daemon --unlock.*does not store secrets in plain files/,
+    );
     const noBus = createKeychainSecretStore({ installId: 'aaaa1111', backend: failing, platform: 'linux', env: {} });
     await expect(noBus.set('x', 'y')).rejects.toThrow(/no D-Bus session bus.*dbus-run-session/);
   });

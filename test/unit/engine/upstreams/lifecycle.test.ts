@@ -1,11 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../../../../main/engine/protocol/errors.ts';
-import { DEFAULT_BACKOFF, UpstreamLifecycle, backoffDelay, retryForever, type BackoffPolicy } from '../../../../main/engine/upstreams/lifecycle.ts';
+import {
+  DEFAULT_BACKOFF,
+  UpstreamLifecycle,
+  backoffDelay,
+  retryForever,
+  type BackoffPolicy,
+} from '../../../../main/engine/upstreams/lifecycle.ts';
 import type { UpstreamEvents, UpstreamInfo, UpstreamStatus } from '../../../../main/engine/upstreams/types.ts';
 
 const POLICY: BackoffPolicy = { initialMs: 100, maxMs: 400, maxAttempts: 6, stableMs: 1000 };
-const INFO: UpstreamInfo = { protocolVersion: '2025-11-25', capabilities: {}, serverInfo: { name: 'backend', version: '1' } };
+const INFO: UpstreamInfo = {
+  protocolVersion: '2025-11-25',
+  capabilities: {},
+  serverInfo: { name: 'backend', version: '1' },
+};
 
 function make(policy: BackoffPolicy = POLICY, pid?: () => number | undefined) {
   const events = new EventEmitter<UpstreamEvents>();
@@ -39,7 +49,13 @@ describe('UpstreamLifecycle', () => {
   it('starts stopped, with a status that names the server', () => {
     const { lifecycle } = make();
     expect(lifecycle.state).toBe('stopped');
-    expect(lifecycle.status()).toEqual({ name: 'srv', kind: 'stdio', state: 'stopped', restarts: 0, since: Date.now() });
+    expect(lifecycle.status()).toEqual({
+      name: 'srv',
+      kind: 'stdio',
+      state: 'stopped',
+      restarts: 0,
+      since: Date.now(),
+    });
     expect(lifecycle.info()).toBeUndefined();
   });
 
@@ -88,7 +104,11 @@ describe('UpstreamLifecycle', () => {
     const { run, attempt } = failing(lifecycle);
     lifecycle.begin();
     attempt();
-    expect(lifecycle.status()).toMatchObject({ state: 'backoff', lastError: 'connection refused', retryAt: Date.now() + 100 });
+    expect(lifecycle.status()).toMatchObject({
+      state: 'backoff',
+      lastError: 'connection refused',
+      retryAt: Date.now() + 100,
+    });
     // Not before its time.
     await vi.advanceTimersByTimeAsync(99);
     expect(run.attempts).toBe(1);
@@ -139,7 +159,12 @@ describe('UpstreamLifecycle', () => {
     expect(backoffDelay(POLICY, 3)).toBe(400);
     expect(backoffDelay(POLICY, 5000)).toBe(400);
     expect(backoffDelay({ ...POLICY, initialMs: 0 }, 5000)).toBe(0);
-    expect(retryForever(DEFAULT_BACKOFF)).toEqual({ initialMs: 500, maxMs: 30_000, maxAttempts: Infinity, stableMs: 0 });
+    expect(retryForever(DEFAULT_BACKOFF)).toEqual({
+      initialMs: 500,
+      maxMs: 30_000,
+      maxAttempts: Infinity,
+      stableMs: 0,
+    });
   });
 
   it('lost() after a stable spell counts a restart and starts the delays over', async () => {
@@ -152,7 +177,12 @@ describe('UpstreamLifecycle', () => {
     lifecycle.ready(INFO);
     await vi.advanceTimersByTimeAsync(1000);
     lifecycle.lost('exited with code 1', () => undefined);
-    expect(lifecycle.status()).toMatchObject({ state: 'backoff', restarts: 1, lastError: 'exited with code 1', retryAt: Date.now() + 100 });
+    expect(lifecycle.status()).toMatchObject({
+      state: 'backoff',
+      restarts: 1,
+      lastError: 'exited with code 1',
+      retryAt: Date.now() + 100,
+    });
   });
 
   it('lost() soon after ready keeps counting attempts, up to failed', async () => {
@@ -220,7 +250,9 @@ describe('UpstreamLifecycle', () => {
     lifecycle.retry('connection refused', () => undefined);
     const third = lifecycle.whenReady(20).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(20);
-    expect(((await third) as GatewayError).message).toBe('server "srv" is not ready after 20 ms (backoff: connection refused)');
+    expect(((await third) as GatewayError).message).toBe(
+      'server "srv" is not ready after 20 ms (backoff: connection refused)',
+    );
     // Each waiter has its own deadline: the long one still gets the ready.
     lifecycle.ready(INFO);
     await expect(long).resolves.toBe(INFO);
@@ -231,8 +263,14 @@ describe('UpstreamLifecycle', () => {
     lifecycle.begin();
     lifecycle.fail('cannot set up the handler: bad address');
     expect(states()).toEqual(['failed']);
-    expect(lifecycle.status()).toMatchObject({ state: 'failed', lastError: 'cannot set up the handler: bad address', restarts: 0 });
-    await expect(lifecycle.whenReady(10)).rejects.toThrow('server "srv" is failed: cannot set up the handler: bad address');
+    expect(lifecycle.status()).toMatchObject({
+      state: 'failed',
+      lastError: 'cannot set up the handler: bad address',
+      restarts: 0,
+    });
+    await expect(lifecycle.whenReady(10)).rejects.toThrow(
+      'server "srv" is failed: cannot set up the handler: bad address',
+    );
   });
 
   it('shows the pid while the kind has one, and retryAt only in backoff', () => {

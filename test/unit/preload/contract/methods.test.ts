@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EVENT_NAMES, GatewayApiError, METHODS, paramName, parseArgs, type MethodSpec } from '../../../../preload/contract/index.ts';
+import {
+  EVENT_NAMES,
+  GatewayApiError,
+  METHODS,
+  paramName,
+  parseArgs,
+  type MethodSpec,
+} from '../../../../preload/contract/index.ts';
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -17,10 +24,15 @@ describe('the method table', () => {
       for (const name of inPath) expect(names, `${method}: :${name}`).toContain(name);
       // Path arguments are never optional; a POST carries at most one more, as its body.
       for (const name of inPath) expect(spec.params, method).not.toContain(`${name}?`);
-      if (spec.http.method === 'POST') expect(names.filter((n) => !inPath.includes(n)).length, method).toBeLessThanOrEqual(1);
+      if (spec.http.method === 'POST')
+        expect(names.filter((n) => !inPath.includes(n)).length, method).toBeLessThanOrEqual(1);
       // Optional parameters come last.
       const firstOptional = spec.params.findIndex((p) => p.endsWith('?'));
-      if (firstOptional !== -1) expect(spec.params.slice(firstOptional).every((p) => p.endsWith('?')), method).toBe(true);
+      if (firstOptional !== -1)
+        expect(
+          spec.params.slice(firstOptional).every((p) => p.endsWith('?')),
+          method,
+        ).toBe(true);
     }
   });
 
@@ -55,8 +67,19 @@ describe('parseArgs', () => {
 
   it('names the argument, and the path inside it, that is wrong', () => {
     expect(fails([])).toEqual({ code: 'invalid_request', message: 'x takes 1 to 2 arguments (name, options), got 0' });
-    expect(fails(['a', {}, 3])).toEqual({ code: 'invalid_request', message: 'x takes 1 to 2 arguments (name, options), got 3' });
-    expect(fails([''])).toEqual({ code: 'invalid_request', field: 'name', message: 'x: "name" Too small: expected string to have >=1 characters' });
-    expect(fails(['a', { n: 1.5 }])).toEqual({ code: 'invalid_request', field: 'options.n', message: 'x: "options.n" Invalid input: expected int, received number' });
+    expect(fails(['a', {}, 3])).toEqual({
+      code: 'invalid_request',
+      message: 'x takes 1 to 2 arguments (name, options), got 3',
+    });
+    expect(fails([''])).toEqual({
+      code: 'invalid_request',
+      field: 'name',
+      message: 'x: "name" Too small: expected string to have >=1 characters',
+    });
+    expect(fails(['a', { n: 1.5 }])).toEqual({
+      code: 'invalid_request',
+      field: 'options.n',
+      message: 'x: "options.n" Invalid input: expected int, received number',
+    });
   });
 });

@@ -41,9 +41,16 @@ export function parseCgiResponse(out: Buffer): CgiResponse {
   let status = headers.location !== undefined ? 302 : 200;
   if (headers.status !== undefined) {
     const m = /^(\d{3})(?:\s|$)/.exec(headers.status);
-    if (!m) throw new CgiResponseError(`invalid CGI "Status: ${headers.status.slice(0, 60)}" header (expected a 3-digit code, e.g. "Status: 404 Not Found")`);
+    if (!m)
+      throw new CgiResponseError(
+        `invalid CGI "Status: ${headers.status.slice(0, 60)}" header (expected a 3-digit code, e.g. "Status: ` +
+          `404 Not Found")`,
+      );
     status = Number(m[1]);
-    if (status < 100) throw new CgiResponseError(`invalid CGI "Status: ${headers.status.slice(0, 60)}" header (expected a code from 100 to 999)`);
+    if (status < 100)
+      throw new CgiResponseError(
+        `invalid CGI "Status: ${headers.status.slice(0, 60)}" header (expected a code from 100 to 999)`,
+      );
   }
   return { status, headers, body: out.subarray(split.next) };
 }

@@ -38,7 +38,11 @@ export class FastcgiClient {
 
   constructor(opts: FastcgiClientOptions) {
     this.target = opts.target;
-    this.pool = new FastcgiPool(opts.idleMs === undefined ? { target: opts.target, size: opts.pool } : { target: opts.target, size: opts.pool, idleMs: opts.idleMs });
+    this.pool = new FastcgiPool(
+      opts.idleMs === undefined
+        ? { target: opts.target, size: opts.pool }
+        : { target: opts.target, size: opts.pool, idleMs: opts.idleMs },
+    );
   }
 
   stats(): PoolStats {
@@ -65,13 +69,25 @@ export class FastcgiClient {
     return this.pool.close();
   }
 
-  private async once(req: FastcgiRequest, params: (readonly [string, string])[], deadline: number): Promise<FastcgiResponse> {
+  private async once(
+    req: FastcgiRequest,
+    params: (readonly [string, string])[],
+    deadline: number,
+  ): Promise<FastcgiResponse> {
     if (req.signal?.aborted) throw new FastcgiError('cancelled', 'cancelled');
     const { connection, reused } = await this.pool.acquire(deadline, req.signal, req.timeoutMs);
     const timeoutMs = deadline - Date.now();
-    const timer = setTimeout(() => {
-      connection.destroy(new FastcgiError('timeout', `no complete reply from FastCGI server ${describeTarget(this.target)} within ${req.timeoutMs} ms`));
-    }, Math.max(0, timeoutMs));
+    const timer = setTimeout(
+      () => {
+        connection.destroy(
+          new FastcgiError(
+            'timeout',
+            `no complete reply from FastCGI server ${describeTarget(this.target)} within ${req.timeoutMs} ms`,
+          ),
+        );
+      },
+      Math.max(0, timeoutMs),
+    );
     const onAbort = (): void => connection.destroy(new FastcgiError('cancelled', 'cancelled'));
     req.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -80,12 +96,17 @@ export class FastcgiClient {
       try {
         response = parseCgiResponse(reply.stdout);
       } catch (err) {
-        if (err instanceof CgiResponseError) throw new FastcgiError('protocol', err.message, { partial: reply.stdout, ...(reply.stderr ? { stderr: reply.stderr } : {}) });
+        if (err instanceof CgiResponseError)
+          throw new FastcgiError('protocol', err.message, {
+            partial: reply.stdout,
+            ...(reply.stderr ? { stderr: reply.stderr } : {}),
+          });
         throw err;
       }
       return { ...response, stderr: reply.stderr };
     } catch (err) {
-      if (reused && err instanceof FastcgiError && err.kind === 'closed' && !err.partial) throw new StaleConnection(err);
+      if (reused && err instanceof FastcgiError && err.kind === 'closed' && !err.partial)
+        throw new StaleConnection(err);
       throw err;
     } finally {
       clearTimeout(timer);

@@ -41,7 +41,11 @@ export class FastcgiError extends Error {
   /** The request could not be written at all: the server never saw it, so sending it again is safe. */
   readonly notSent?: boolean;
 
-  constructor(kind: FastcgiErrorKind, message: string, extra: { stderr?: string; partial?: Buffer; cause?: unknown; notSent?: boolean } = {}) {
+  constructor(
+    kind: FastcgiErrorKind,
+    message: string,
+    extra: { stderr?: string; partial?: Buffer; cause?: unknown; notSent?: boolean } = {},
+  ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'FastcgiError';
     this.kind = kind;
@@ -128,13 +132,20 @@ export class FastcgiConnection {
   /** Connects; rejects with a FastcgiError('connect') naming the cause. */
   static connect(target: FastcgiTarget, timeoutMs: number): Promise<FastcgiConnection> {
     return new Promise((resolve, reject) => {
-      const socket = 'socketPath' in target ? net.connect({ path: target.socketPath }) : net.connect({ host: target.host, port: target.port });
+      const socket =
+        'socketPath' in target
+          ? net.connect({ path: target.socketPath })
+          : net.connect({ host: target.host, port: target.port });
       const fail = (err: NodeJS.ErrnoException | undefined, text?: string): void => {
         clearTimeout(timer);
         socket.destroy();
         const code = err?.code;
         const why = text ?? (code ? (CONNECT_TEXT[code] ?? `${err.message}`) : (err?.message ?? 'connection failed'));
-        reject(new FastcgiError('connect', `cannot connect to FastCGI server ${describeTarget(target)}: ${why}`, { cause: err }));
+        reject(
+          new FastcgiError('connect', `cannot connect to FastCGI server ${describeTarget(target)}: ${why}`, {
+            cause: err,
+          }),
+        );
       };
       const timer = setTimeout(() => fail(undefined, `connection timed out after ${timeoutMs} ms`), timeoutMs);
       socket.once('error', fail);
@@ -148,7 +159,9 @@ export class FastcgiConnection {
 
   /** Open, idle and not half-closed: safe to send the next request on. */
   get reusable(): boolean {
-    return !this.closed && !this.pending && !this.socket.destroyed && this.socket.writable && !this.socket.readableEnded;
+    return (
+      !this.closed && !this.pending && !this.socket.destroyed && this.socket.writable && !this.socket.readableEnded
+    );
   }
 
   get busy(): boolean {
@@ -165,9 +178,23 @@ export class FastcgiConnection {
    * Sends one responder request and resolves when the server ends it. `keepConn` asks the
    * server to leave the connection open afterwards (FCGI_KEEP_CONN).
    */
-  request(params: Iterable<readonly [string, string]>, body: Buffer, maxBytes: number, keepConn = true): Promise<FastcgiReply> {
-    if (this.pending) return Promise.reject(new FastcgiError('protocol', 'internal: a FastCGI connection was given two requests at once'));
-    if (!this.reusable) return Promise.reject(new FastcgiError('closed', `FastCGI server ${describeTarget(this.target)} closed the connection before the request was sent`));
+  request(
+    params: Iterable<readonly [string, string]>,
+    body: Buffer,
+    maxBytes: number,
+    keepConn = true,
+  ): Promise<FastcgiReply> {
+    if (this.pending)
+      return Promise.reject(
+        new FastcgiError('protocol', 'internal: a FastCGI connection was given two requests at once'),
+      );
+    if (!this.reusable)
+      return Promise.reject(
+        new FastcgiError(
+          'closed',
+          `FastCGI server ${describeTarget(this.target)} closed the connection before the request was sent`,
+        ),
+      );
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject, stdout: [], stdoutBytes: 0, stderr: '', maxBytes };
       const records = [
@@ -210,7 +237,12 @@ export class FastcgiConnection {
     try {
       records = this.parser.push(chunk);
     } catch (err) {
-      this.fail(new FastcgiError('protocol', `FastCGI server ${describeTarget(this.target)} sent bytes that are not FastCGI: ${(err as Error).message}`));
+      this.fail(
+        new FastcgiError(
+          'protocol',
+          `FastCGI server ${describeTarget(this.target)} sent bytes that are not FastCGI: ${(err as Error).message}`,
+        ),
+      );
       return;
     }
     for (const record of records) {
@@ -219,12 +251,18 @@ export class FastcgiConnection {
       if (record.type === RecordType.Stdout) {
         pending.stdoutBytes += record.content.length;
         if (pending.stdoutBytes > pending.maxBytes) {
-          this.fail(new FastcgiError('too_large', `the reply from FastCGI server ${describeTarget(this.target)} is larger than ${pending.maxBytes} bytes`));
+          this.fail(
+            new FastcgiError(
+              'too_large',
+              `the reply from FastCGI server ${describeTarget(this.target)} is larger than ${pending.maxBytes} bytes`,
+            ),
+          );
           return;
         }
         pending.stdout.push(record.content);
       } else if (record.type === RecordType.Stderr) {
-        if (pending.stderr.length < STDERR_KEEP) pending.stderr = (pending.stderr + record.content.toString('utf8')).slice(0, STDERR_KEEP);
+        if (pending.stderr.length < STDERR_KEEP)
+          pending.stderr = (pending.stderr + record.content.toString('utf8')).slice(0, STDERR_KEEP);
       } else if (record.type === RecordType.EndRequest) {
         this.finish(pending, record.content);
         return;
@@ -238,13 +276,26 @@ export class FastcgiConnection {
     try {
       end = decodeEndRequest(content);
     } catch (err) {
-      pending.reject(this.withOutput(new FastcgiError('protocol', `FastCGI server ${describeTarget(this.target)} sent a malformed END_REQUEST: ${(err as Error).message}`), pending));
+      pending.reject(
+        this.withOutput(
+          new FastcgiError(
+            'protocol',
+            `FastCGI server ${describeTarget(this.target)} sent a malformed END_REQUEST: ${(err as Error).message}`,
+          ),
+          pending,
+        ),
+      );
       this.destroy();
       return;
     }
     if (end.protocolStatus !== ProtocolStatus.RequestComplete) {
       const why = PROTOCOL_STATUS_TEXT[end.protocolStatus] ?? `protocol status ${end.protocolStatus}`;
-      pending.reject(this.withOutput(new FastcgiError('protocol', `FastCGI server ${describeTarget(this.target)} refused the request: ${why}`), pending));
+      pending.reject(
+        this.withOutput(
+          new FastcgiError('protocol', `FastCGI server ${describeTarget(this.target)} refused the request: ${why}`),
+          pending,
+        ),
+      );
       this.destroy();
       return;
     }
@@ -253,10 +304,15 @@ export class FastcgiConnection {
     const stdout = Buffer.concat(pending.stdout);
     if (end.appStatus !== 0) {
       const stderr = pending.stderr.trim();
-      pending.reject(this.withOutput(
-        new FastcgiError('app_status', `the script ended with status ${end.appStatus}${stderr ? `: ${firstLine(stderr)}` : ''}`),
-        pending,
-      ));
+      pending.reject(
+        this.withOutput(
+          new FastcgiError(
+            'app_status',
+            `the script ended with status ${end.appStatus}${stderr ? `: ${firstLine(stderr)}` : ''}`,
+          ),
+          pending,
+        ),
+      );
       return;
     }
     pending.resolve({ stdout, stderr: pending.stderr, appStatus: end.appStatus });
@@ -277,11 +333,31 @@ export class FastcgiConnection {
       this.pending = undefined;
       // A write refused because the server had already gone: it never saw the request.
       const notSent = pending.stdoutBytes === 0 && pending.stderr === '' && err?.syscall === 'write';
-      const how = err?.code === 'ECONNRESET' ? 'reset the connection' : notSent ? 'had closed the connection when the request was sent' : 'closed the connection';
-      const when = notSent ? '' : pending.stdoutBytes > 0 ? ` mid-reply (after ${pending.stdoutBytes} bytes of output)` : ' before replying';
-      pending.reject(this.withOutput(new FastcgiError('closed', `FastCGI server ${describeTarget(this.target)} ${how}${when}`, { cause: err, notSent }), pending));
+      const how =
+        err?.code === 'ECONNRESET'
+          ? 'reset the connection'
+          : notSent
+            ? 'had closed the connection when the request was sent'
+            : 'closed the connection';
+      const when = notSent
+        ? ''
+        : pending.stdoutBytes > 0
+          ? ` mid-reply (after ${pending.stdoutBytes} bytes of output)`
+          : ' before replying';
+      pending.reject(
+        this.withOutput(
+          new FastcgiError('closed', `FastCGI server ${describeTarget(this.target)} ${how}${when}`, {
+            cause: err,
+            notSent,
+          }),
+          pending,
+        ),
+      );
     } else if (!this.closed && !this.destroyedByUs) {
-      this.closeInfo = { byServer: true, ...(this.lastReplyAt !== undefined ? { msAfterReply: Date.now() - this.lastReplyAt } : {}) };
+      this.closeInfo = {
+        byServer: true,
+        ...(this.lastReplyAt !== undefined ? { msAfterReply: Date.now() - this.lastReplyAt } : {}),
+      };
     }
     if (this.closed) return;
     this.closed = true;
@@ -291,7 +367,10 @@ export class FastcgiConnection {
 
   private withOutput(err: FastcgiError, pending: Pending): FastcgiError {
     if (err.stderr || err.partial) return err;
-    const extra: { stderr?: string; partial?: Buffer; cause?: unknown; notSent?: boolean } = { cause: err.cause, ...(err.notSent ? { notSent: true } : {}) };
+    const extra: { stderr?: string; partial?: Buffer; cause?: unknown; notSent?: boolean } = {
+      cause: err.cause,
+      ...(err.notSent ? { notSent: true } : {}),
+    };
     if (pending.stderr) extra.stderr = pending.stderr;
     if (pending.stdout.length) extra.partial = Buffer.concat(pending.stdout);
     return new FastcgiError(err.kind, err.message, extra);

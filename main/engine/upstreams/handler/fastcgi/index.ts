@@ -1,4 +1,7 @@
-/** Our FastCGI client: records, CGI response parsing, connections, a bounded pool, and the client that ties them together. */
+/**
+ * Our FastCGI client: records, CGI response parsing, connections, a bounded pool, and the client that ties them
+ * together.
+ */
 export { FastcgiClient, type FastcgiClientOptions, type FastcgiRequest, type FastcgiResponse } from './client.ts';
 export { FastcgiError, describeTarget, type FastcgiErrorKind, type FastcgiTarget } from './connection.ts';
 export { parseCgiResponse, type CgiResponse } from './cgi-response.ts';

@@ -69,7 +69,14 @@ export class FastcgiPool {
   }
 
   stats(): PoolStats {
-    return { open: this.open, idle: this.idle.length, busy: this.leased, waiting: this.waiters.length, keepAlive: this.keep, connects: this.connects };
+    return {
+      open: this.open,
+      idle: this.idle.length,
+      busy: this.leased,
+      waiting: this.waiters.length,
+      keepAlive: this.keep,
+      connects: this.connects,
+    };
   }
 
   /** Whether to ask the server to keep the connection (FCGI_KEEP_CONN). */
@@ -132,7 +139,8 @@ export class FastcgiPool {
       clearTimeout(timer);
       connection.destroy();
     }
-    for (const w of this.waiters.splice(0)) w.fail(new FastcgiError('closed', 'the FastCGI connection pool was closed'));
+    for (const w of this.waiters.splice(0))
+      w.fail(new FastcgiError('closed', 'the FastCGI connection pool was closed'));
   }
 
   private takeIdle(): FastcgiConnection | undefined {
@@ -213,7 +221,13 @@ export class FastcgiPool {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new FastcgiError('busy', `all ${this.opts.size} connections to FastCGI server ${describeTarget(this.opts.target)} stayed busy for the ${shown} ms this request could wait (raise "pool", or the server's worker count)`));
+        reject(
+          new FastcgiError(
+            'busy',
+            `all ${this.opts.size} connections to FastCGI server ${describeTarget(this.opts.target)} ` +
+              `stayed busy for the ${shown} ms this request could wait (raise "pool", or the server's worker count)`,
+          ),
+        );
       }, waitMs);
       const onAbort = (): void => {
         done();

@@ -41,7 +41,8 @@ export interface FcgiRecord {
 }
 
 export function encodeRecord(type: number, requestId: number, content: Buffer = Buffer.alloc(0)): Buffer {
-  if (content.length > MAX_CONTENT) throw new RangeError(`FastCGI record body of ${content.length} bytes exceeds ${MAX_CONTENT}`);
+  if (content.length > MAX_CONTENT)
+    throw new RangeError(`FastCGI record body of ${content.length} bytes exceeds ${MAX_CONTENT}`);
   const padding = (8 - (content.length % 8)) % 8;
   const record = Buffer.alloc(HEADER_LENGTH + content.length + padding);
   record.writeUInt8(FCGI_VERSION, 0);
@@ -58,7 +59,8 @@ export function encodeStream(type: number, requestId: number, data: Buffer): Buf
   const out: Buffer[] = [];
   // Multiple of 8 so only the last record needs padding.
   const step = MAX_CONTENT - (MAX_CONTENT % 8);
-  for (let offset = 0; offset < data.length; offset += step) out.push(encodeRecord(type, requestId, data.subarray(offset, offset + step)));
+  for (let offset = 0; offset < data.length; offset += step)
+    out.push(encodeRecord(type, requestId, data.subarray(offset, offset + step)));
   out.push(encodeRecord(type, requestId));
   return out;
 }
@@ -137,7 +139,9 @@ export class RecordParser {
     while (this.buffer.length >= HEADER_LENGTH) {
       const version = this.buffer.readUInt8(0);
       if (version !== FCGI_VERSION) {
-        throw new RangeError(`not a FastCGI reply (first bytes ${JSON.stringify(this.buffer.subarray(0, 16).toString('latin1'))})`);
+        throw new RangeError(
+          `not a FastCGI reply (first bytes ${JSON.stringify(this.buffer.subarray(0, 16).toString('latin1'))})`,
+        );
       }
       const contentLength = this.buffer.readUInt16BE(4);
       const total = HEADER_LENGTH + contentLength + this.buffer.readUInt8(6);

@@ -4,52 +4,122 @@ import { mapDiscover } from '../../../../../main/engine/upstreams/handler/catalo
 describe('discover → MCP lists', () => {
   it('maps snake_case to MCP, keeps what MCP knows and drops the rest', () => {
     const notes: string[] = [];
-    const catalog = mapDiscover({
-      tools: [{
-        name: 'book_flight', title: 'Book', description: 'Books', unknown_key: 1,
-        input_schema: { type: 'object', properties: { to: { type: 'string' } } },
-        output_schema: { type: 'object', properties: { seat: { type: 'string' } } },
-        annotations: { title: 'Booking', read_only_hint: false, destructive_hint: true, idempotent_hint: false, open_world_hint: true, other: 1 },
-        icons: [{ src: 'https://x/i.png', mime_type: 'image/png', sizes: '48x48 96x96', theme: 'dark' }, { nope: true }],
-      }],
-      resources: [{ uri: 'app://u/1', name: 'u1', title: 'User', description: 'd', mime_type: 'application/json', size: 10, icons: [{ src: 'data:,x' }] }],
-      resource_templates: [{ uri_template: 'app://u/{id}', name: 'user', mime_type: 'application/json' }],
-      prompts: [{ name: 'greet', title: 'Greet', arguments: [{ name: 'who', title: 'Who', description: 'w', required: true }, { nameless: 1 }] }],
-      version: 3,
-    }, (n) => notes.push(n));
+    const catalog = mapDiscover(
+      {
+        tools: [
+          {
+            name: 'book_flight',
+            title: 'Book',
+            description: 'Books',
+            unknown_key: 1,
+            input_schema: { type: 'object', properties: { to: { type: 'string' } } },
+            output_schema: { type: 'object', properties: { seat: { type: 'string' } } },
+            annotations: {
+              title: 'Booking',
+              read_only_hint: false,
+              destructive_hint: true,
+              idempotent_hint: false,
+              open_world_hint: true,
+              other: 1,
+            },
+            icons: [
+              { src: 'https://x/i.png', mime_type: 'image/png', sizes: '48x48 96x96', theme: 'dark' },
+              { nope: true },
+            ],
+          },
+        ],
+        resources: [
+          {
+            uri: 'app://u/1',
+            name: 'u1',
+            title: 'User',
+            description: 'd',
+            mime_type: 'application/json',
+            size: 10,
+            icons: [{ src: 'data:,x' }],
+          },
+        ],
+        resource_templates: [{ uri_template: 'app://u/{id}', name: 'user', mime_type: 'application/json' }],
+        prompts: [
+          {
+            name: 'greet',
+            title: 'Greet',
+            arguments: [{ name: 'who', title: 'Who', description: 'w', required: true }, { nameless: 1 }],
+          },
+        ],
+        version: 3,
+      },
+      (n) => notes.push(n),
+    );
     expect(catalog).toEqual({
-      tools: [{
-        name: 'book_flight', title: 'Book', description: 'Books',
-        inputSchema: { type: 'object', properties: { to: { type: 'string' } } },
-        outputSchema: { type: 'object', properties: { seat: { type: 'string' } } },
-        annotations: { title: 'Booking', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-        icons: [{ src: 'https://x/i.png', mimeType: 'image/png', sizes: ['48x48', '96x96'], theme: 'dark' }],
-      }],
-      resources: [{ uri: 'app://u/1', name: 'u1', title: 'User', description: 'd', mimeType: 'application/json', size: 10, icons: [{ src: 'data:,x' }] }],
+      tools: [
+        {
+          name: 'book_flight',
+          title: 'Book',
+          description: 'Books',
+          inputSchema: { type: 'object', properties: { to: { type: 'string' } } },
+          outputSchema: { type: 'object', properties: { seat: { type: 'string' } } },
+          annotations: {
+            title: 'Booking',
+            readOnlyHint: false,
+            destructiveHint: true,
+            idempotentHint: false,
+            openWorldHint: true,
+          },
+          icons: [{ src: 'https://x/i.png', mimeType: 'image/png', sizes: ['48x48', '96x96'], theme: 'dark' }],
+        },
+      ],
+      resources: [
+        {
+          uri: 'app://u/1',
+          name: 'u1',
+          title: 'User',
+          description: 'd',
+          mimeType: 'application/json',
+          size: 10,
+          icons: [{ src: 'data:,x' }],
+        },
+      ],
       resourceTemplates: [{ uriTemplate: 'app://u/{id}', name: 'user', mimeType: 'application/json' }],
-      prompts: [{ name: 'greet', title: 'Greet', arguments: [{ name: 'who', title: 'Who', description: 'w', required: true }] }],
+      prompts: [
+        { name: 'greet', title: 'Greet', arguments: [{ name: 'who', title: 'Who', description: 'w', required: true }] },
+      ],
     });
     expect(notes).toEqual([]);
   });
 
   it('every list is optional; MCP-required fields get sensible stand-ins', () => {
     expect(mapDiscover({})).toEqual({ tools: [], resources: [], resourceTemplates: [], prompts: [] });
-    const c = mapDiscover({ tools: [{ name: 'ping' }], resources: [{ uri: 'app://x' }], resource_templates: [{ uri_template: 'app://{x}' }] });
+    const c = mapDiscover({
+      tools: [{ name: 'ping' }],
+      resources: [{ uri: 'app://x' }],
+      resource_templates: [{ uri_template: 'app://{x}' }],
+    });
     expect(c.tools).toEqual([{ name: 'ping', inputSchema: { type: 'object', properties: {} } }]);
     expect(c.resources).toEqual([{ uri: 'app://x', name: 'app://x' }]);
     expect(c.resourceTemplates).toEqual([{ uriTemplate: 'app://{x}', name: 'app://{x}' }]);
   });
 
   it('accepts the camelCase a handler written for MCP might use', () => {
-    const c = mapDiscover({ tools: [{ name: 't', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } }], resourceTemplates: [{ uriTemplate: 'a://{b}', name: 'b', mimeType: 'text/plain' }] });
+    const c = mapDiscover({
+      tools: [{ name: 't', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } }],
+      resourceTemplates: [{ uriTemplate: 'a://{b}', name: 'b', mimeType: 'text/plain' }],
+    });
     expect(c.tools[0]).toEqual({ name: 't', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } });
     expect(c.resourceTemplates).toEqual([{ uriTemplate: 'a://{b}', name: 'b', mimeType: 'text/plain' }]);
   });
 
   it('skips entries it cannot use, with a note saying which', () => {
     const notes: string[] = [];
-    const c = mapDiscover({ tools: [{ description: 'no name' }, 'x', { name: 'ok' }], resources: 'not a list', prompts: null }, (n) => notes.push(n));
+    const c = mapDiscover(
+      { tools: [{ description: 'no name' }, 'x', { name: 'ok' }], resources: 'not a list', prompts: null },
+      (n) => notes.push(n),
+    );
     expect(c.tools.map((t) => t.name)).toEqual(['ok']);
-    expect(notes).toEqual(['discover: tools[0] has no "name"; skipped', 'discover: tools[1] has no "name"; skipped', 'discover: "resources" is not an array; ignored']);
+    expect(notes).toEqual([
+      'discover: tools[0] has no "name"; skipped',
+      'discover: tools[1] has no "name"; skipped',
+      'discover: "resources" is not an array; ignored',
+    ]);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { HandlerError } from '../../../../../main/engine/upstreams/handler/errors.ts';
-import { classifyReply, mapContentBlock, promptResult, resourceResult, toolErrorResult, toolResult } from '../../../../../main/engine/upstreams/handler/content.ts';
+import {
+  classifyReply,
+  mapContentBlock,
+  promptResult,
+  resourceResult,
+  toolErrorResult,
+  toolResult,
+} from '../../../../../main/engine/upstreams/handler/content.ts';
 import { elicitationParams, readAnswer } from '../../../../../main/engine/upstreams/handler/elicit.ts';
 import { decodeReply } from '../../../../../main/engine/upstreams/handler/reply.ts';
 
@@ -11,12 +18,21 @@ describe('reply kinds', () => {
     expect(classifyReply('s', { elicit: { message: 'q' }, error: { message: 'e' } }, RAW).kind).toBe('elicit');
     expect(classifyReply('s', { error: { message: 'e' }, content: [] }, RAW).kind).toBe('error');
     expect(classifyReply('s', { content: [] }, RAW).kind).toBe('content');
-    expect(() => classifyReply('s', { elicit: null, result: 1 }, RAW)).toThrow('server "s": handler reply has no elicit, error or content');
-    expect(() => classifyReply('s', { content: 'text' }, RAW)).toThrow('handler reply "content" must be an array of content blocks');
+    expect(() => classifyReply('s', { elicit: null, result: 1 }, RAW)).toThrow(
+      'server "s": handler reply has no elicit, error or content',
+    );
+    expect(() => classifyReply('s', { content: 'text' }, RAW)).toThrow(
+      'handler reply "content" must be an array of content blocks',
+    );
   });
 
   it('reads errors with or without a code, or as a bare string', () => {
-    expect(toolErrorResult((classifyReply('s', { error: { code: 'E_SEAT', message: 'Taken' } }, RAW) as { error: { message: string } }).error)).toEqual({
+    expect(
+      toolErrorResult(
+        (classifyReply('s', { error: { code: 'E_SEAT', message: 'Taken' } }, RAW) as { error: { message: string } })
+          .error,
+      ),
+    ).toEqual({
       content: [{ type: 'text', text: 'Error E_SEAT: Taken' }],
       isError: true,
       _meta: { 'switchboard/handlerError': { code: 'E_SEAT', message: 'Taken' } },
@@ -25,31 +41,76 @@ describe('reply kinds', () => {
   });
 
   it('elicit: form by default with an empty schema; URL mode only for web links', () => {
-    expect(classifyReply('s', { elicit: { message: 'q' } }, RAW)).toEqual({ kind: 'elicit', elicit: { mode: 'form', message: 'q', schema: { type: 'object', properties: {} } } });
+    expect(classifyReply('s', { elicit: { message: 'q' } }, RAW)).toEqual({
+      kind: 'elicit',
+      elicit: { mode: 'form', message: 'q', schema: { type: 'object', properties: {} } },
+    });
     expect(() => classifyReply('s', { elicit: {} }, RAW)).toThrow('handler reply "elicit" needs a "message" string');
-    expect(() => classifyReply('s', { elicit: { mode: 'url', message: 'q', url: 'file:///etc/passwd' } }, RAW)).toThrow('needs an http:// or https:// "url"');
-    expect(() => classifyReply('s', { elicit: { message: 'q', schema: 'x' } }, RAW)).toThrow('"elicit.schema" must be a JSON Schema object');
+    expect(() => classifyReply('s', { elicit: { mode: 'url', message: 'q', url: 'file:///etc/passwd' } }, RAW)).toThrow(
+      'needs an http:// or https:// "url"',
+    );
+    expect(() => classifyReply('s', { elicit: { message: 'q', schema: 'x' } }, RAW)).toThrow(
+      '"elicit.schema" must be a JSON Schema object',
+    );
   });
 });
 
 describe('content blocks', () => {
   it('text, image, audio, resource_link and embedded resources in MCP shape', () => {
-    expect(mapContentBlock({ type: 'text', text: 'hi', annotations: { audience: ['user'] } })).toEqual({ type: 'text', text: 'hi', annotations: { audience: ['user'] } });
-    expect(mapContentBlock({ type: 'image', data: 'iVBO', mime_type: 'image/png' })).toEqual({ type: 'image', data: 'iVBO', mimeType: 'image/png' });
-    expect(mapContentBlock({ type: 'audio', data: 'UklG', mime_type: 'audio/wav' })).toEqual({ type: 'audio', data: 'UklG', mimeType: 'audio/wav' });
-    expect(mapContentBlock({ type: 'resource_link', uri: 'app://b/1', name: 'b1', title: 'Booking', mime_type: 'application/json', size: 3 })).toEqual({
-      type: 'resource_link', uri: 'app://b/1', name: 'b1', title: 'Booking', mimeType: 'application/json', size: 3,
+    expect(mapContentBlock({ type: 'text', text: 'hi', annotations: { audience: ['user'] } })).toEqual({
+      type: 'text',
+      text: 'hi',
+      annotations: { audience: ['user'] },
     });
-    expect(mapContentBlock({ type: 'resource', uri: 'app://r', mime_type: 'text/plain', text: 'x' })).toEqual({ type: 'resource', resource: { uri: 'app://r', mimeType: 'text/plain', text: 'x' } });
-    expect(mapContentBlock({ type: 'resource', resource: { uri: 'app://r', blob: 'AA==' } })).toEqual({ type: 'resource', resource: { uri: 'app://r', blob: 'AA==' } });
+    expect(mapContentBlock({ type: 'image', data: 'iVBO', mime_type: 'image/png' })).toEqual({
+      type: 'image',
+      data: 'iVBO',
+      mimeType: 'image/png',
+    });
+    expect(mapContentBlock({ type: 'audio', data: 'UklG', mime_type: 'audio/wav' })).toEqual({
+      type: 'audio',
+      data: 'UklG',
+      mimeType: 'audio/wav',
+    });
+    expect(
+      mapContentBlock({
+        type: 'resource_link',
+        uri: 'app://b/1',
+        name: 'b1',
+        title: 'Booking',
+        mime_type: 'application/json',
+        size: 3,
+      }),
+    ).toEqual({
+      type: 'resource_link',
+      uri: 'app://b/1',
+      name: 'b1',
+      title: 'Booking',
+      mimeType: 'application/json',
+      size: 3,
+    });
+    expect(mapContentBlock({ type: 'resource', uri: 'app://r', mime_type: 'text/plain', text: 'x' })).toEqual({
+      type: 'resource',
+      resource: { uri: 'app://r', mimeType: 'text/plain', text: 'x' },
+    });
+    expect(mapContentBlock({ type: 'resource', resource: { uri: 'app://r', blob: 'AA==' } })).toEqual({
+      type: 'resource',
+      resource: { uri: 'app://r', blob: 'AA==' },
+    });
   });
 
   it('says what is wrong with a bad block, and where', () => {
-    expect(() => mapContentBlock({ type: 'image', data: 'x' })).toThrow('(image) needs "data" (base64) and "mime_type"');
-    expect(() => mapContentBlock({ type: 'resource', uri: 'a://b' })).toThrow('(resource) needs "text" or "blob" (base64)');
+    expect(() => mapContentBlock({ type: 'image', data: 'x' })).toThrow(
+      '(image) needs "data" (base64) and "mime_type"',
+    );
+    expect(() => mapContentBlock({ type: 'resource', uri: 'a://b' })).toThrow(
+      '(resource) needs "text" or "blob" (base64)',
+    );
     const reply = classifyReply('s', { content: [{ type: 'text', text: 'ok' }, { type: 'text' }] }, RAW);
     if (reply.kind !== 'content') throw new Error('expected content');
-    expect(() => toolResult('s', reply, RAW)).toThrow('server "s": handler reply content[1] (text) needs a "text" string');
+    expect(() => toolResult('s', reply, RAW)).toThrow(
+      'server "s": handler reply content[1] (text) needs a "text" string',
+    );
   });
 
   it('structured_content becomes structuredContent and must be an object', () => {
@@ -62,7 +123,18 @@ describe('content blocks', () => {
   });
 
   it('prompt messages: role assistant unless the block sets one', () => {
-    expect(promptResult('s', [{ type: 'text', text: 'a' }, { type: 'text', text: 'b', role: 'user' }, { type: 'text', text: 'c', role: 'system' }], {}, RAW)).toEqual({
+    expect(
+      promptResult(
+        's',
+        [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b', role: 'user' },
+          { type: 'text', text: 'c', role: 'system' },
+        ],
+        {},
+        RAW,
+      ),
+    ).toEqual({
       messages: [
         { role: 'assistant', content: { type: 'text', text: 'a' } },
         { role: 'user', content: { type: 'text', text: 'b' } },
@@ -72,22 +144,38 @@ describe('content blocks', () => {
   });
 
   it('a resource_link is not resource contents', () => {
-    expect(() => resourceResult('s', 'app://x', [{ type: 'resource_link', uri: 'app://y' }], RAW)).toThrow('content[0] is a resource_link, which cannot be resource contents');
+    expect(() => resourceResult('s', 'app://x', [{ type: 'resource_link', uri: 'app://y' }], RAW)).toThrow(
+      'content[0] is a resource_link, which cannot be resource contents',
+    );
   });
 });
 
 describe('elicitation requests and answers', () => {
   it('form mode leaves mode out; URL mode carries an id', () => {
-    expect(elicitationParams({ mode: 'form', message: 'q', schema: { type: 'object' } })).toEqual({ message: 'q', requestedSchema: { type: 'object' } });
-    expect(elicitationParams({ mode: 'url', message: 'q', url: 'https://x' })).toMatchObject({ mode: 'url', message: 'q', url: 'https://x', elicitationId: expect.any(String) });
+    expect(elicitationParams({ mode: 'form', message: 'q', schema: { type: 'object' } })).toEqual({
+      message: 'q',
+      requestedSchema: { type: 'object' },
+    });
+    expect(elicitationParams({ mode: 'url', message: 'q', url: 'https://x' })).toMatchObject({
+      mode: 'url',
+      message: 'q',
+      url: 'https://x',
+      elicitationId: expect.any(String),
+    });
   });
 
   it('reads answers; anything odd counts as cancel, an error as unsupported', () => {
-    expect(readAnswer({ result: { action: 'accept', content: { a: 1 } } })).toEqual({ action: 'accept', content: { a: 1 } });
+    expect(readAnswer({ result: { action: 'accept', content: { a: 1 } } })).toEqual({
+      action: 'accept',
+      content: { a: 1 },
+    });
     expect(readAnswer({ result: { action: 'accept' } })).toEqual({ action: 'accept', content: {} });
     expect(readAnswer({ result: { action: 'decline' } })).toEqual({ action: 'decline' });
     expect(readAnswer({ result: { action: 'maybe' } })).toEqual({ action: 'cancel' });
-    expect(readAnswer({ error: { message: 'no forms here' } })).toEqual({ action: 'unsupported', reason: 'no forms here' });
+    expect(readAnswer({ error: { message: 'no forms here' } })).toEqual({
+      action: 'unsupported',
+      reason: 'no forms here',
+    });
   });
 });
 
@@ -104,16 +192,39 @@ describe('judging a raw reply', () => {
   };
 
   it('accepts a JSON object whatever the content type (PHP says text/html by default)', () => {
-    expect(decodeReply('s', where, { status: 200, contentType: 'text/html; charset=UTF-8', body: Buffer.from('{"content":[]}') })).toEqual({ content: [] });
+    expect(
+      decodeReply('s', where, {
+        status: 200,
+        contentType: 'text/html; charset=UTF-8',
+        body: Buffer.from('{"content":[]}'),
+      }),
+    ).toEqual({ content: [] });
   });
 
   it('names HTML, bad JSON, non-objects, empty bodies and error statuses', () => {
-    expect(err(() => decodeReply('s', where, { status: 200, body: Buffer.from('<p>hi</p>') })).message).toBe('server "s": handler at http://h/ answered HTML instead of JSON: hi');
-    expect(err(() => decodeReply('s', where, { status: 200, body: Buffer.from('{bad') })).message).toMatch(/^server "s": handler at http:\/\/h\/ answered malformed JSON \(.+\): \{bad$/);
-    expect(err(() => decodeReply('s', where, { status: 200, body: Buffer.from('"str"') })).message).toBe('server "s": handler at http://h/ answered JSON that is not an object: "str"');
-    expect(err(() => decodeReply('s', where, { status: 204, body: Buffer.alloc(0) })).message).toBe('server "s": handler at http://h/ answered with an empty body instead of JSON');
-    const status = err(() => decodeReply('s', where, { status: 503, body: Buffer.from('{"error":"maintenance"}'), stderr: 'PHP Warning: x' }));
-    expect(status.message).toBe('server "s": handler at http://h/ answered HTTP 503 (maintenance); stderr: PHP Warning: x');
-    expect(status).toMatchObject({ code: 'upstream_error', status: 503, raw: '{"error":"maintenance"}', stderr: 'PHP Warning: x' });
+    expect(err(() => decodeReply('s', where, { status: 200, body: Buffer.from('<p>hi</p>') })).message).toBe(
+      'server "s": handler at http://h/ answered HTML instead of JSON: hi',
+    );
+    expect(err(() => decodeReply('s', where, { status: 200, body: Buffer.from('{bad') })).message).toMatch(
+      /^server "s": handler at http:\/\/h\/ answered malformed JSON \(.+\): \{bad$/,
+    );
+    expect(err(() => decodeReply('s', where, { status: 200, body: Buffer.from('"str"') })).message).toBe(
+      'server "s": handler at http://h/ answered JSON that is not an object: "str"',
+    );
+    expect(err(() => decodeReply('s', where, { status: 204, body: Buffer.alloc(0) })).message).toBe(
+      'server "s": handler at http://h/ answered with an empty body instead of JSON',
+    );
+    const status = err(() =>
+      decodeReply('s', where, { status: 503, body: Buffer.from('{"error":"maintenance"}'), stderr: 'PHP Warning: x' }),
+    );
+    expect(status.message).toBe(
+      'server "s": handler at http://h/ answered HTTP 503 (maintenance); stderr: PHP Warning: x',
+    );
+    expect(status).toMatchObject({
+      code: 'upstream_error',
+      status: 503,
+      raw: '{"error":"maintenance"}',
+      stderr: 'PHP Warning: x',
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { droppedBecause, fastcgiHeaderParams, headerListFromRaw, httpHandlerHeaders, type HeaderList } from '../../../../../main/engine/upstreams/handler/headers.ts';
+import {
+  droppedBecause,
+  fastcgiHeaderParams,
+  headerListFromRaw,
+  httpHandlerHeaders,
+  type HeaderList,
+} from '../../../../../main/engine/upstreams/handler/headers.ts';
 
 const CLIENT: HeaderList = [
   ['Host', '127.0.0.1:8787'],
@@ -49,7 +55,10 @@ describe('which client headers reach a handler', () => {
   });
 
   it('static headers first; a client value wins (case-insensitively), keeping the static spelling', () => {
-    expect(httpHandlerHeaders({ 'X-Tenant': 'config', 'X-Api-Key': 'k' }, [['x-tenant', 'client']])).toEqual({ 'X-Tenant': 'client', 'X-Api-Key': 'k' });
+    expect(httpHandlerHeaders({ 'X-Tenant': 'config', 'X-Api-Key': 'k' }, [['x-tenant', 'client']])).toEqual({
+      'X-Tenant': 'client',
+      'X-Api-Key': 'k',
+    });
     expect(httpHandlerHeaders({ 'X-Tenant': 'config' })).toEqual({ 'X-Tenant': 'config' });
     // A static header is trusted config: even a name the client could not send stays.
     expect(httpHandlerHeaders({ Host: 'app.internal' }, [['Host', 'evil']])).toEqual({ Host: 'app.internal' });
@@ -64,7 +73,12 @@ describe('which client headers reach a handler', () => {
       HTTP_COOKIE: 'a=1; b=2',
       HTTP_MCP_SESSION_ID: 'sess',
     });
-    const hostile: HeaderList = [['Script-Filename', '/etc/passwd'], ['Document-Root', '/'], ['PHP-Value', 'auto_prepend_file=/tmp/x'], ['PHP_ADMIN_VALUE', 'x']];
+    const hostile: HeaderList = [
+      ['Script-Filename', '/etc/passwd'],
+      ['Document-Root', '/'],
+      ['PHP-Value', 'auto_prepend_file=/tmp/x'],
+      ['PHP_ADMIN_VALUE', 'x'],
+    ];
     const names = fastcgiHeaderParams({}, hostile).map(([n]) => n);
     expect(names).toEqual(['HTTP_SCRIPT_FILENAME', 'HTTP_DOCUMENT_ROOT', 'HTTP_PHP_VALUE']);
     for (const name of names) expect(name.startsWith('HTTP_')).toBe(true);
@@ -75,7 +89,11 @@ describe('which client headers reach a handler', () => {
   });
 
   it('reads node rawHeaders', () => {
-    expect(headerListFromRaw(['Host', 'h', 'X-A', '1', 'X-A', '2'])).toEqual([['Host', 'h'], ['X-A', '1'], ['X-A', '2']]);
+    expect(headerListFromRaw(['Host', 'h', 'X-A', '1', 'X-A', '2'])).toEqual([
+      ['Host', 'h'],
+      ['X-A', '1'],
+      ['X-A', '2'],
+    ]);
   });
 
   it('nothing from a client without headers (stdio)', () => {

@@ -18,11 +18,23 @@ describe('buildChildEnv', () => {
 
   it('keeps only the safe basics and never our tokens', () => {
     const env = buildChildEnv({ base, platform: 'linux' });
-    expect(env).toEqual({ HOME: '/home/u', PATH: '/usr/bin', USER: 'u', LANG: 'en_US.UTF-8', LC_ALL: 'C', TERM: 'xterm' });
+    expect(env).toEqual({
+      HOME: '/home/u',
+      PATH: '/usr/bin',
+      USER: 'u',
+      LANG: 'en_US.UTF-8',
+      LC_ALL: 'C',
+      TERM: 'xterm',
+    });
   });
 
   it('replaces PATH and lets declared env win', () => {
-    const env = buildChildEnv({ base, path: '/opt/bin:/usr/bin', declared: { HOME: '/srv', API_KEY: 'k' }, platform: 'linux' });
+    const env = buildChildEnv({
+      base,
+      path: '/opt/bin:/usr/bin',
+      declared: { HOME: '/srv', API_KEY: 'k' },
+      platform: 'linux',
+    });
     expect(env.PATH).toBe('/opt/bin:/usr/bin');
     expect(env.HOME).toBe('/srv');
     expect(env.API_KEY).toBe('k');
@@ -50,7 +62,12 @@ describe('buildChildEnv', () => {
       Switchboard_Token: 't',
       GITHUB_TOKEN: 'g',
     };
-    const env = buildChildEnv({ base: winBase, path: 'C:\\tools;C:\\Windows', declared: { PATH_EXTRA: '1', systemroot: 'D:\\W' }, platform: 'win32' });
+    const env = buildChildEnv({
+      base: winBase,
+      path: 'C:\\tools;C:\\Windows',
+      declared: { PATH_EXTRA: '1', systemroot: 'D:\\W' },
+      platform: 'win32',
+    });
     expect(env).toEqual({
       Path: 'C:\\tools;C:\\Windows',
       systemroot: 'D:\\W',

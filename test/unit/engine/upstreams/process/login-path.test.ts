@@ -67,7 +67,9 @@ describe.skipIf(!posix)('resolveLoginShellPath', () => {
   it('falls back on a non-zero exit, a missing shell, and on Windows', async () => {
     const failing = await script('failing-shell', 'echo broken; exit 3');
     await expect(resolveLoginShellPath({ shell: failing, platform: 'linux' })).resolves.toBe(process.env.PATH);
-    await expect(resolveLoginShellPath({ shell: path.join(dir, 'no-such-shell'), platform: 'linux' })).resolves.toBe(process.env.PATH);
+    await expect(resolveLoginShellPath({ shell: path.join(dir, 'no-such-shell'), platform: 'linux' })).resolves.toBe(
+      process.env.PATH,
+    );
     await expect(resolveLoginShellPath({ shell: '', platform: 'linux' })).resolves.toBe(process.env.PATH);
     await expect(resolveLoginShellPath({ shell: failing, platform: 'win32' })).resolves.toBe(process.env.PATH);
   });

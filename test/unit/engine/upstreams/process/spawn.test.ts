@@ -31,7 +31,12 @@ describe.skipIf(!posix)('spawnServer', () => {
     process.env.SWITCHBOARD_TOKEN = 'must-not-leak';
     try {
       const env = buildChildEnv({ declared: { GREETING: 'hi' } });
-      const child = await spawnServer({ command: 'sh', args: ['-c', 'echo "$GREETING $SWITCHBOARD_TOKEN $(pwd)"; ps -o pgid= -p $$'], cwd: dir, env });
+      const child = await spawnServer({
+        command: 'sh',
+        args: ['-c', 'echo "$GREETING $SWITCHBOARD_TOKEN $(pwd)"; ps -o pgid= -p $$'],
+        cwd: dir,
+        env,
+      });
       let out = '';
       child.stdout?.setEncoding('utf8');
       child.stdout?.on('data', (s: string) => (out += s));
@@ -57,7 +62,9 @@ describe.skipIf(!posix)('spawnServer', () => {
   });
 
   it('reports a missing command with the PATH it searched', async () => {
-    const err = await rejection(spawnServer({ command: 'npx-does-not-exist', args: [], env: { PATH: '/nowhere:/also/nowhere' } }));
+    const err = await rejection(
+      spawnServer({ command: 'npx-does-not-exist', args: [], env: { PATH: '/nowhere:/also/nowhere' } }),
+    );
     expect(err.message).toBe('command "npx-does-not-exist" not found (PATH=/nowhere:/also/nowhere)');
   });
 

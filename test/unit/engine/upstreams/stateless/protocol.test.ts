@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { sseData } from '../../../../../main/engine/upstreams/stateless/http-channel.ts';
-import { encodeHeaderValue, isStatelessRevision, mcpNameOf, paramHeaderValues, paramHeadersOf, withEnvelope } from '../../../../../main/engine/upstreams/stateless/protocol.ts';
+import {
+  encodeHeaderValue,
+  isStatelessRevision,
+  mcpNameOf,
+  paramHeaderValues,
+  paramHeadersOf,
+  withEnvelope,
+} from '../../../../../main/engine/upstreams/stateless/protocol.ts';
 
 async function events(...chunks: string[]): Promise<string[]> {
   async function* body(): AsyncGenerator<Uint8Array> {
@@ -13,7 +20,16 @@ async function events(...chunks: string[]): Promise<string[]> {
 
 describe('sseData', () => {
   it('yields the data of each event, across chunk boundaries and line-ending styles', async () => {
-    expect(await events('event: message\ndata: {"a":1}\n\n', ': keep-alive\n\n', 'data: {"b"', ':2}\r', '\n\r\n', 'data: x\rdata: y\r\r')).toEqual(['{"a":1}', '{"b":2}', 'x\ny']);
+    expect(
+      await events(
+        'event: message\ndata: {"a":1}\n\n',
+        ': keep-alive\n\n',
+        'data: {"b"',
+        ':2}\r',
+        '\n\r\n',
+        'data: x\rdata: y\r\r',
+      ),
+    ).toEqual(['{"a":1}', '{"b":2}', 'x\ny']);
   });
 
   it('drops an event cut off by the end of the stream, and events without data', async () => {
@@ -33,15 +49,26 @@ describe('sseData', () => {
 });
 
 describe('the 2026-07-28 request envelope and headers', () => {
-  const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+  const envelope = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
 
-  it('adds the envelope, keeps the caller\'s other _meta keys, and the log level when one was set', () => {
+  it("adds the envelope, keeps the caller's other _meta keys, and the log level when one was set", () => {
     expect(withEnvelope(undefined, envelope, undefined)).toEqual({ _meta: envelope });
-    expect(withEnvelope({ name: 't', _meta: { progressToken: 'p', 'io.modelcontextprotocol/protocolVersion': 'v0' } }, envelope, 'info')).toEqual({
+    expect(
+      withEnvelope(
+        { name: 't', _meta: { progressToken: 'p', 'io.modelcontextprotocol/protocolVersion': 'v0' } },
+        envelope,
+        'info',
+      ),
+    ).toEqual({
       name: 't',
       _meta: { progressToken: 'p', ...envelope, 'io.modelcontextprotocol/logLevel': 'info' },
     });
-    expect(withEnvelope({ _meta: { 'io.modelcontextprotocol/logLevel': 'debug' } }, envelope, 'error')._meta).toMatchObject({ 'io.modelcontextprotocol/logLevel': 'debug' });
+    expect(
+      withEnvelope({ _meta: { 'io.modelcontextprotocol/logLevel': 'debug' } }, envelope, 'error')._meta,
+    ).toMatchObject({ 'io.modelcontextprotocol/logLevel': 'debug' });
   });
 
   it('encodes header values that are not plain visible ASCII', () => {
@@ -72,8 +99,14 @@ describe('the 2026-07-28 request envelope and headers', () => {
       },
     };
     const declarations = paramHeadersOf(schema);
-    expect(declarations).toEqual([{ path: ['region'], header: 'Region' }, { path: ['nested', 'id'], header: 'Id' }]);
-    expect(paramHeaderValues(declarations, { region: 'eu', nested: { id: 42 } })).toEqual({ 'mcp-param-region': 'eu', 'mcp-param-id': '42' });
+    expect(declarations).toEqual([
+      { path: ['region'], header: 'Region' },
+      { path: ['nested', 'id'], header: 'Id' },
+    ]);
+    expect(paramHeaderValues(declarations, { region: 'eu', nested: { id: 42 } })).toEqual({
+      'mcp-param-region': 'eu',
+      'mcp-param-id': '42',
+    });
     expect(paramHeaderValues(declarations, { region: null })).toEqual({});
   });
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseCgiResponse, CgiResponseError } from '../../../../../../main/engine/upstreams/handler/fastcgi/cgi-response.ts';
+import {
+  parseCgiResponse,
+  CgiResponseError,
+} from '../../../../../../main/engine/upstreams/handler/fastcgi/cgi-response.ts';
 import {
   RecordParser,
   RecordType,
@@ -26,10 +29,18 @@ describe('FastCGI records', () => {
 
   it('name-value pairs with 1- and 4-byte lengths round-trip', () => {
     const long = 'v'.repeat(200);
-    const body = encodeNameValuePairs([['SCRIPT_FILENAME', '/srv/a.php'], ['HTTP_X_LONG', long], ['EMPTY', '']]);
+    const body = encodeNameValuePairs([
+      ['SCRIPT_FILENAME', '/srv/a.php'],
+      ['HTTP_X_LONG', long],
+      ['EMPTY', ''],
+    ]);
     expect(body[0]).toBe(15);
     expect(body.readUInt32BE(1 + 1 + 15 + 10 + 1) & 0x7fffffff).toBe(200);
-    expect(decodeNameValuePairs(body)).toEqual([['SCRIPT_FILENAME', '/srv/a.php'], ['HTTP_X_LONG', long], ['EMPTY', '']]);
+    expect(decodeNameValuePairs(body)).toEqual([
+      ['SCRIPT_FILENAME', '/srv/a.php'],
+      ['HTTP_X_LONG', long],
+      ['EMPTY', ''],
+    ]);
     expect(() => decodeNameValuePairs(body.subarray(0, body.length - 3))).toThrow('truncated');
   });
 
@@ -41,7 +52,11 @@ describe('FastCGI records', () => {
   });
 
   it('parses records split anywhere across chunks', () => {
-    const bytes = Buffer.concat([encodeRecord(RecordType.Stdout, 1, Buffer.from('Status: 200\r\n\r\n{}')), encodeRecord(RecordType.Stderr, 1, Buffer.from('warn')), encodeRecord(RecordType.EndRequest, 1, Buffer.from([0, 0, 0, 7, 0, 0, 0, 0]))]);
+    const bytes = Buffer.concat([
+      encodeRecord(RecordType.Stdout, 1, Buffer.from('Status: 200\r\n\r\n{}')),
+      encodeRecord(RecordType.Stderr, 1, Buffer.from('warn')),
+      encodeRecord(RecordType.EndRequest, 1, Buffer.from([0, 0, 0, 7, 0, 0, 0, 0])),
+    ]);
     for (const size of [1, 3, 7, 8, 9, 50]) {
       const parser = new RecordParser();
       const got = [];
@@ -53,13 +68,17 @@ describe('FastCGI records', () => {
   });
 
   it('refuses bytes that are not FastCGI, quoting them', () => {
-    expect(() => new RecordParser().push(Buffer.from('HTTP/1.1 502 Bad Gateway\r\n'))).toThrow('not a FastCGI reply (first bytes "HTTP/1.1 502 Bad")');
+    expect(() => new RecordParser().push(Buffer.from('HTTP/1.1 502 Bad Gateway\r\n'))).toThrow(
+      'not a FastCGI reply (first bytes "HTTP/1.1 502 Bad")',
+    );
   });
 });
 
 describe('CGI responses', () => {
   it('headers, a blank line, the body; Status honoured; repeated headers joined', () => {
-    const r = parseCgiResponse(Buffer.from('Status: 404 Not Found\r\nX-A: 1\r\nX-A: 2\r\nContent-type: application/json\r\n\r\n{"error":{}}'));
+    const r = parseCgiResponse(
+      Buffer.from('Status: 404 Not Found\r\nX-A: 1\r\nX-A: 2\r\nContent-type: application/json\r\n\r\n{"error":{}}'),
+    );
     expect(r.status).toBe(404);
     expect(r.headers).toEqual({ status: '404 Not Found', 'x-a': '1, 2', 'content-type': 'application/json' });
     expect(r.body.toString()).toBe('{"error":{}}');
@@ -71,14 +90,20 @@ describe('CGI responses', () => {
   });
 
   it('output without headers is all body', () => {
-    expect(parseCgiResponse(Buffer.from('{"content":[]}'))).toEqual({ status: 200, headers: {}, body: Buffer.from('{"content":[]}') });
+    expect(parseCgiResponse(Buffer.from('{"content":[]}'))).toEqual({
+      status: 200,
+      headers: {},
+      body: Buffer.from('{"content":[]}'),
+    });
     expect(parseCgiResponse(Buffer.from('{"a":"b:\\n\\n"}')).body.toString()).toBe('{"a":"b:\\n\\n"}');
     expect(parseCgiResponse(Buffer.alloc(0)).status).toBe(200);
   });
 
   it('an invalid Status header is an error that says what it expected', () => {
     expect(() => parseCgiResponse(Buffer.from('Status: OK\r\n\r\n{}'))).toThrow(CgiResponseError);
-    expect(() => parseCgiResponse(Buffer.from('Status: OK\r\n\r\n{}'))).toThrow('invalid CGI "Status: OK" header (expected a 3-digit code, e.g. "Status: 404 Not Found")');
+    expect(() => parseCgiResponse(Buffer.from('Status: OK\r\n\r\n{}'))).toThrow(
+      'invalid CGI "Status: OK" header (expected a 3-digit code, e.g. "Status: 404 Not Found")',
+    );
     expect(() => parseCgiResponse(Buffer.from('Status: 042\r\n\r\n{}'))).toThrow('expected a code from 100 to 999');
   });
 });
