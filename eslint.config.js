@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Lint: ESLint's and typescript-eslint's recommended rules (syntax only, no type information, so
- * it stays fast) plus the dependency rules of ARCHITECTURE.md §2 as no-restricted-imports per
+ * it stays fast) plus the dependency rules of docs/architecture.md as no-restricted-imports per
  * folder. test/unit/boundaries.test.ts checks the same table on resolved paths, including
  * dynamic import() and .svelte files, which this config cannot see.
  */
@@ -40,11 +40,11 @@ const bare = {
 };
 
 /**
- * One entry per row of the ARCHITECTURE.md table. `allow`/`typeOnly` are repo-relative zones: a
+ * One entry per row of the table in docs/architecture.md. `allow` holds repo-relative zones: a
  * folder ending in `/` or one exact file. Relative imports outside them are refused.
  * @typedef {{ regex: string, message: string }} BareRule
  * @typedef {{ name: string, dir: string, files?: string[], ignores?: string[], topOnly?: boolean,
- *   allow: string[], typeOnly?: string[], bare: BareRule[], summary: string }} Area
+ *   allow: string[], bare: BareRule[], summary: string }} Area
  * @type {Area[]}
  */
 const AREAS = [
@@ -145,8 +145,8 @@ const AREAS = [
 function patternsFor(area, depth) {
   const areaParts = area.dir.split('/');
   const fileDepth = areaParts.length + depth;
-  const rule = `${area.name} ${area.summary} (ARCHITECTURE.md §2)`;
-  /** @type {{ regex: string, message: string, caseSensitive: true, allowTypeImports?: boolean }[]} */
+  const rule = `${area.name} ${area.summary} (docs/architecture.md)`;
+  /** @type {{ regex: string, message: string, caseSensitive: true }[]} */
   const patterns = area.bare.map((b) => ({
     regex: b.regex,
     message: `${area.name} ${b.message}: ${rule}`,
@@ -154,40 +154,21 @@ function patternsFor(area, depth) {
   }));
   const deny = (/** @type {string} */ regex) =>
     patterns.push({ regex, message: `Import outside the allowed zones: ${rule}`, caseSensitive: true });
-  const typeOnly = (/** @type {string} */ regex) =>
-    patterns.push({
-      regex,
-      message: `Only \`import type\` is allowed from preload/contract here: ${rule}`,
-      caseSensitive: true,
-      allowTypeImports: true,
-    });
 
-  const zones = [
-    ...area.allow.map((z) => ({ z, kind: 'allow' })),
-    ...(area.typeOnly ?? []).map((z) => ({ z, kind: 'type' })),
-  ];
   for (let up = 0; up <= fileDepth; up++) {
     const prefix = up === 0 ? '\\./' : `(?:\\.\\./){${up}}`;
     const head = `^${prefix}${NOT_FURTHER}`;
     const baseLen = fileDepth - up;
     const deeper = baseLen > areaParts.length;
     const base = (deeper ? areaParts : areaParts.slice(0, baseLen)).join('/');
-    const containing = zones.find(({ z }) => z.endsWith('/') && `${base}/`.startsWith(z));
-    if (containing) {
-      if (containing.kind === 'type') typeOnly(head);
-      continue;
-    }
+    if (area.allow.some((z) => z.endsWith('/') && `${base}/`.startsWith(z))) continue;
     /** @type {string[]} */ const allowed = [];
-    /** @type {string[]} */ const typed = [];
-    for (const { z, kind } of deeper ? [] : zones) {
+    for (const z of deeper ? [] : area.allow) {
       if (base !== '' && !z.startsWith(`${base}/`)) continue;
       const rest = z.slice(base === '' ? 0 : base.length + 1);
-      const frag = z.endsWith('/') ? esc(rest) : `${esc(rest)}$`;
-      (kind === 'allow' ? allowed : typed).push(frag);
+      allowed.push(z.endsWith('/') ? esc(rest) : `${esc(rest)}$`);
     }
-    const ok = [...allowed, ...typed];
-    deny(ok.length ? `${head}(?!(?:${ok.join('|')}))` : head);
-    for (const frag of typed) typeOnly(`${head}(?:${frag})`);
+    deny(allowed.length ? `${head}(?!(?:${allowed.join('|')}))` : head);
   }
   deny(`^(?:\\.\\./){${fileDepth + 1}}`);
   return patterns;

@@ -1,5 +1,5 @@
 /**
- * The dependency table of ARCHITECTURE.md §2, checked on resolved paths without ESLint: every
+ * The dependency table of docs/architecture.md, checked on resolved paths without ESLint: every
  * static import, `export ... from`, dynamic `import()` and `require()` in main/, preload/ and
  * renderer/ (.svelte script blocks included). eslint.config.js enforces the same table as
  * no-restricted-imports for fast editor feedback; this test is the one that sees everything.
@@ -421,7 +421,7 @@ export function checkBoundaries(files: readonly SourceFile[], exists: (path: str
     const area = areaOf(f.path);
     if (area === null) {
       problems.push(
-        `${f.path}: is outside the areas of ARCHITECTURE.md §2 (main/{engine,app,shim,shared,cli}, ` +
+        `${f.path}: is outside the areas of docs/architecture.md (main/{engine,app,shim,shared,cli}, ` +
           `main/*.ts, preload, renderer)`,
       );
       continue;
@@ -581,7 +581,7 @@ function repoFiles(): SourceFile[] {
   return files;
 }
 
-describe('dependency boundaries (ARCHITECTURE.md §2)', () => {
+describe('dependency boundaries (docs/architecture.md)', () => {
   const files = repoFiles();
   const byPath = new Map(files.map((f) => [f.path, f]));
 
@@ -750,7 +750,7 @@ describe('boundary checker self-test', () => {
         'preload/contract and preload/http-bridge.ts, not preload)',
       'renderer/src/r.ts:3: imports electron (renderer must not import electron)',
       'renderer/src/r.ts:4: imports ./nope.ts (renderer: does not resolve to a file)',
-      'main/stray/q.ts: is outside the areas of ARCHITECTURE.md §2 (main/{engine,app,shim,shared,cli}, ' +
+      'main/stray/q.ts: is outside the areas of docs/architecture.md (main/{engine,app,shim,shared,cli}, ' +
         'main/*.ts, preload, renderer)',
     ]);
   });
