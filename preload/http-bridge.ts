@@ -58,11 +58,15 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
   const reconnect = options.reconnect ?? { initialMs: 500, maxMs: 15_000 };
 
   async function call(method: string, args: unknown[]): Promise<Reply<unknown>> {
-    if (!Object.hasOwn(table, method))
+    // Untyped callers too: whatever comes in is answered as a reply, never thrown.
+    if (typeof method !== 'string' || !Object.hasOwn(table, method)) {
       return fail({
         code: 'method_not_found',
-        message: `the control API has no method ${JSON.stringify(method.slice(0, 64))}`,
+        message: `the control API has no method ${JSON.stringify(String(method).slice(0, 64))}`,
       });
+    }
+    if (!Array.isArray(args))
+      return fail({ code: 'invalid_request', message: `${method}: the arguments must be an array` });
     const spec = table[method]!;
     let parsed: readonly unknown[];
     try {
@@ -154,12 +158,16 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
     }
   }
 
-  /** Reads one open stream until it ends: fields per line, an event per blank line. */
-  async function read(body: ReadableStream<Uint8Array>): Promise<void> {
+  /**
+   * Reads one open stream until it ends or `signal` fires: fields per line, an event per blank
+   * line. Calls `opened` on the first event (the stream works: reconnects start from the shortest delay).
+   */
+  async function read(body: ReadableStream<Uint8Array>, signal: AbortSignal, opened: () => void): Promise<void> {
     const decoder = new TextDecoder();
     let buffer = '';
     let event: { id?: string; name?: string; data?: string } = {};
     for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+      if (signal.aborted) return;
       buffer += decoder.decode(chunk, { stream: true });
       let end: number;
       while ((end = buffer.indexOf('\n')) !== -1) {
@@ -167,7 +175,12 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
         buffer = buffer.slice(end + 1);
         if (line === '') {
           if (event.id !== undefined) lastId = event.id;
-          if (event.name !== undefined && event.data !== undefined) deliver(event.name, event.data);
+          if (event.name !== undefined && event.data !== undefined) {
+            opened();
+            deliver(event.name, event.data);
+            // A listener may have ended the subscription: nothing more for it.
+            if (signal.aborted) return;
+          }
           event = {};
         } else if (line.startsWith('id: ')) event.id = line.slice(4);
         else if (line.startsWith('event: ')) event.name = line.slice(7);
@@ -187,8 +200,7 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
         };
         const res = await doFetch(`${base}/events`, { headers, signal, credentials: 'same-origin' });
         if (res.ok && res.body) {
-          delay = reconnect.initialMs;
-          await read(res.body);
+          await read(res.body, signal, () => (delay = reconnect.initialMs));
         } else {
           await res.body?.cancel();
         }
@@ -197,15 +209,15 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
       }
       if (signal.aborted) return;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, delay);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
       delay = Math.min(delay * 2, reconnect.maxMs);
     }
@@ -221,6 +233,8 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
     if (subscribed() > 0 || !stream) return;
     stream.abort();
     stream = undefined;
+    // The next subscription is a new stream: it starts with resync, not with old events.
+    lastId = undefined;
   }
 
   return {

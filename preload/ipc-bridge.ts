@@ -28,6 +28,22 @@ export function createIpcBridge<Api>(
   const channels = new Map<string, string>(
     Object.entries(table).map(([method, spec]) => [method, (spec as { channel: string }).channel]),
   );
+  // One ipcRenderer listener for every subscription (no listener-count warnings), fanned out here.
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  let attached = false;
+  const onEvent = (_e: IpcRendererEvent, name: unknown, payload: unknown): void => {
+    for (const listener of [...(listeners.get(String(name)) ?? [])]) {
+      try {
+        listener(payload);
+      } catch (err) {
+        // A listener's fault is its own: report it as an uncaught error, keep delivering.
+        setTimeout(() => {
+          throw err;
+        });
+      }
+    }
+  };
+
   return {
     async call(method, args) {
       const channel = channels.get(method);
@@ -49,14 +65,23 @@ export function createIpcBridge<Api>(
       }
     },
     on(event, listener) {
-      if (!isEventName(event))
+      if (!isEventName(event)) {
         throw new Error(`switchboard.on: unknown event ${JSON.stringify(String(event).slice(0, 64))}`);
-      const onEvent = (_e: IpcRendererEvent, name: unknown, payload: unknown): void => {
-        if (name === event) listener(payload);
-      };
-      ipc.on(IPC_EVENT_CHANNEL, onEvent);
+      }
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const own = (payload: unknown): void => listener(payload);
+      set.add(own);
+      if (!attached) {
+        ipc.on(IPC_EVENT_CHANNEL, onEvent);
+        attached = true;
+      }
       return () => {
-        ipc.removeListener(IPC_EVENT_CHANNEL, onEvent);
+        set.delete(own);
+        if (attached && [...listeners.values()].every((s) => s.size === 0)) {
+          ipc.removeListener(IPC_EVENT_CHANNEL, onEvent);
+          attached = false;
+        }
       };
     },
   };

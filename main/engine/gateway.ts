@@ -138,11 +138,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.api = createGatewayApi(this, opts.version, this.questions);
     this.dispatch = createApiDispatcher({
       api: this.api,
+      // The message only: log lines reach every window and event stream.
       onInternalError: (method, err) =>
-        this.log({
-          level: 'error',
-          text: `control API ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-        }),
+        this.log({ level: 'error', text: `control API ${method} failed: ${errorMessage(err)}` }),
     });
     this.stateless = new StatelessDispatcher({
       createSession: (profile, send, onAbandoned) =>
@@ -153,7 +151,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.questions.on('log', (text) => this.log({ level: 'warn', text }));
     this.questions.on('added', (question) => this.events.publish('question-added', question));
     this.questions.on('ended', (ended) => this.events.publish('question-ended', ended));
-    this.on('status', () => this.events.publishLatest('servers', () => this.api.listServers()));
+    // A server's state or tool count changed, or servers came and went: the list, once per burst.
+    this.on('status', () => this.publishServers());
+    this.catalog.on('changed', (_upstream, kind) => {
+      if (kind === 'tools') this.publishServers();
+    });
     this.router = new Router({
       registry: this.registry,
       prompter: this.questions,
@@ -170,6 +172,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.current = this.loaded.config;
     await this.applyServers(this.current);
     await this.openListeners();
+    this.publishStatus();
     if (this.opts.watch) {
       this.watcher = watchConfigFile(
         this.opts.configPath,
@@ -405,6 +408,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.lastConfigError = undefined;
     const changes = await this.applyServers(loaded.config);
     this.router.invalidate();
+    this.publishServers();
     if (diff.listenChanged) {
       await Promise.all([this.http?.close(), this.socket?.close()]);
       this.http = undefined;
@@ -420,6 +424,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.emit('config-error', error);
     this.events.publish('config-error', { message: error.message, issues: error.issues });
     this.publishStatus();
+  }
+
+  private publishServers(): void {
+    this.events.publishLatest('servers', () => this.api.listServers());
   }
 
   private publishStatus(): void {
@@ -536,7 +544,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.apiTokenValue =
         listen.http.token ??
         (this.opts.runtimeDir ? await ensureApiToken(this.opts.runtimeDir) : randomBytes(32).toString('hex'));
-      this.apiRoutes ??= createApiRoutes({ dispatch: this.dispatch, events: this.events, token: this.apiTokenValue });
+      // The routes outlive listener changes; they read the token as it is now.
+      this.apiRoutes ??= createApiRoutes({
+        dispatch: this.dispatch,
+        events: this.events,
+        token: () => this.apiTokenValue!,
+      });
       try {
         this.http = await listenHttp({
           extraRoutes: this.apiRoutes,

@@ -20,7 +20,8 @@ export interface GatewayEventMap {
   /**
    * Fetch the state again: sent first on every new HTTP event stream (what happened before it
    * opened is not in it), and when events were missed (the stream reconnected after its replay
-   * buffer moved on, or the gateway restarted). Over IPC nothing is ever missed. Carries nothing.
+   * buffer moved on, or the gateway restarted). Over IPC events reach a page from the moment it
+   * subscribes, so it subscribes first and then fetches. Carries nothing.
    */
   resync: Record<string, never>;
 }

@@ -38,6 +38,7 @@ export class EventHub implements GatewayEvents {
   private readonly listeners = new Set<AnyListener>();
   private readonly queued = new Set<GatewayEventName>();
   private readonly onListenerError: (message: string) => void;
+  private reporting = false;
 
   constructor(options: EventHubOptions = {}) {
     this.maxCount = options.replayCount ?? 500;
@@ -57,8 +58,24 @@ export class EventHub implements GatewayEvents {
       try {
         listener(event as PublishedEvent);
       } catch (err) {
-        this.onListenerError(`a listener of the "${name}" event failed: ${errorMessage(err)}`);
+        this.report(`a listener of the "${name}" event failed: ${errorMessage(err)}`);
       }
+    }
+  }
+
+  /**
+   * Tells onListenerError, but never from inside its own report: the report is itself an event
+   * (a log line), and a listener that fails on every event would otherwise recurse without end.
+   */
+  private report(message: string): void {
+    if (this.reporting) return;
+    this.reporting = true;
+    try {
+      this.onListenerError(message);
+    } catch {
+      // The reporter failed too: the event was delivered to everyone else, which is what matters.
+    } finally {
+      this.reporting = false;
     }
   }
 
@@ -77,10 +94,8 @@ export class EventHub implements GatewayEvents {
       this.queued.delete(name);
       Promise.resolve()
         .then(produce)
-        .then(
-          (payload) => this.publish(name, payload),
-          (err: unknown) => this.onListenerError(`could not build the "${name}" event: ${errorMessage(err)}`),
-        );
+        .then((payload) => this.publish(name, payload))
+        .catch((err: unknown) => this.report(`could not publish the "${name}" event: ${errorMessage(err)}`));
     });
   }
 

@@ -30,8 +30,8 @@ export interface ApiRoutesOptions<Api> {
   /** The table the dispatcher serves (default: the contract's). */
   table?: MethodTable<Api>;
   events: EventHub;
-  /** The API token (see ensureApiToken). */
-  token: string;
+  /** The API token (see ensureApiToken), or where to read it: a config reload may change it. */
+  token: string | (() => string);
   /** Largest POST body. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Interval of the SSE keep-alive comment. Default 25 s. */
@@ -159,9 +159,19 @@ function eventChunk(event: Pick<PublishedEvent, 'id' | 'name' | 'json'>): string
 
 export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes {
   const { dispatch, events } = options;
-  if (!/^[\x21-\x7e]{16,}$/.test(options.token))
-    throw new GatewayError('internal', 'createApiRoutes: the API token must be at least 16 visible ASCII characters');
-  const expected = digest(options.token);
+  const currentToken = typeof options.token === 'function' ? options.token : () => options.token as string;
+  /** The digest of the token now: checked and hashed once per token, not per request. */
+  let known: { token: string; digest: Buffer } | undefined;
+  const expected = (): Buffer => {
+    const token = currentToken();
+    if (known?.token === token) return known.digest;
+    if (!/^[\x21-\x7e]{16,}$/.test(token)) {
+      throw new GatewayError('internal', 'createApiRoutes: the API token must be at least 16 visible ASCII characters');
+    }
+    known = { token, digest: digest(token) };
+    return known.digest;
+  };
+  expected();
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
   const maxStreams = options.maxEventStreams ?? DEFAULT_MAX_STREAMS;
@@ -173,8 +183,12 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
 
   function write(res: ServerResponse, chunk: string): void {
     if (res.destroyed || res.writableEnded) return;
+    // A reader this far behind is dropped before more is queued; one large event still goes out whole.
+    if (res.writableLength > MAX_STREAM_BACKLOG) {
+      res.destroy();
+      return;
+    }
     res.write(chunk);
-    if (res.writableLength > MAX_STREAM_BACKLOG) res.destroy();
   }
 
   function openEvents(req: IncomingMessage, res: ServerResponse): void {
@@ -232,15 +246,25 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
   ): Promise<unknown[]> {
     const args: unknown[] = new Array(route.spec.params.length).fill(undefined);
     route.pathArgs.forEach((index, group) => (args[index] = decodeSegment(match[group + 1]!)));
+    // Query parameters: a GET's arguments, each at most once; nothing else (a typo is an error, not ignored).
+    const known = new Set(route.spec.http.method === 'GET' ? route.otherArgs.map(([, name]) => name) : []);
+    const keys = [...url.searchParams.keys()];
+    const unknown = keys.find((key) => !known.has(key));
+    if (unknown !== undefined) {
+      const takes = known.size ? ` (it takes ${[...known].join(', ')})` : '';
+      throw new HttpRefusal(
+        'invalid_request',
+        `${route.method} takes no query parameter ${JSON.stringify(unknown)}${takes}`,
+      );
+    }
+    const repeated = keys.find((key, i) => keys.indexOf(key) !== i);
+    if (repeated !== undefined) {
+      throw new HttpRefusal(
+        'invalid_request',
+        `${route.method}: query parameter ${JSON.stringify(repeated)} given twice`,
+      );
+    }
     if (route.spec.http.method === 'GET') {
-      const known = new Set(route.otherArgs.map(([, name]) => name));
-      const unknown = [...url.searchParams.keys()].find((key) => !known.has(key));
-      if (unknown !== undefined)
-        throw new HttpRefusal(
-          'invalid_request',
-          `${route.method} takes no query ` +
-            `parameter ${JSON.stringify(unknown)}${known.size ? ` (it takes ${[...known].join(', ')})` : ''}`,
-        );
       for (const [index, name] of route.otherArgs) args[index] = url.searchParams.get(name) ?? undefined;
       return args;
     }
@@ -277,7 +301,7 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
   function authorized(req: IncomingMessage): boolean {
     const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
     // Compare digests: constant time, and independent of the given token's length.
-    return match !== null && timingSafeEqual(digest(match[1]!), expected);
+    return match !== null && timingSafeEqual(digest(match[1]!), expected());
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

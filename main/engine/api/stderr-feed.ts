@@ -17,8 +17,10 @@ export function createStderrFeed(publish: (line: LogLine) => void, options: Stde
   const windows = new Map<string, { endsAt: number; sent: number; held: number }>();
   return (server, text) => {
     const at = Date.now();
+    // Windows on the monotonic clock: a wall clock set back must not mute a server for that long.
+    const now = performance.now();
     let window = windows.get(server);
-    if (!window || at >= window.endsAt) windows.set(server, (window = { endsAt: at + 1000, sent: 0, held: 0 }));
+    if (!window || now >= window.endsAt) windows.set(server, (window = { endsAt: now + 1000, sent: 0, held: 0 }));
     if (window.sent < perSecond) {
       window.sent++;
       publish({ at, level: 'info', server, source: 'stderr', text });
@@ -36,7 +38,7 @@ export function createStderrFeed(publish: (line: LogLine) => void, options: Stde
             `${counted.held} more stderr lines of "${server}" were not shown ` +
             `live (over ${perSecond} a second); the server's log has them`,
         });
-      }, counted.endsAt - at).unref();
+      }, counted.endsAt - now).unref();
     }
   };
 }

@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Gateway } from '../../../main/engine/index.ts';
+import { createGateway, createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
 import {
   GatewayApiError,
   type GatewayEventMap,
@@ -172,10 +172,13 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     const events = collect(api, 'servers');
     try {
       await api.restartServer('other');
+      // Ready in a new process, and, once its tools are listed again, with its tool count.
       const after = await events.next(
-        (list) => list.some((s) => s.name === 'other' && s.state === 'ready' && s.pid !== before.pid),
-        'other ready in a new process',
+        (list) =>
+          list.some((s) => s.name === 'other' && s.state === 'ready' && s.pid !== before.pid && s.toolCount > 0),
+        'other ready in a new process, with its tools',
       );
+      expect(after.find((s) => s.name === 'other')!.toolCount).toBe(before.toolCount);
       expect(after.find((s) => s.name === 'fx')).toMatchObject({ state: 'ready' });
       expect(events.seen.some((list) => list.some((s) => s.name === 'other' && s.state !== 'ready'))).toBe(true);
     } finally {
@@ -265,6 +268,43 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     await kept.next((list) => list.some((s) => s.name === 'fx' && s.state === 'ready'), 'fx ready again');
     kept.stop();
     expect(servers.seen).toEqual([]);
+  });
+});
+
+describe('what the gateway pushes on its own', () => {
+  it('its status once the listeners are open, and a server added by a config edit', async () => {
+    const d = await tempDir();
+    const file = await writeConfig(d.dir, { mcpServers: {} });
+    const g = createGateway({
+      configPath: file,
+      secrets: createMemorySecretStore(),
+      version: 'test',
+      http: { port: 0 },
+      socket: false,
+    });
+    const statuses: GatewayEventMap['status'][] = [];
+    const lists: GatewayEventMap['servers'][] = [];
+    g.events.on('status', (s) => statuses.push(s));
+    g.events.on('servers', (l) => lists.push(l));
+    try {
+      await g.start();
+      // Subscribed before start (as the app's window is): the addresses arrive as an event.
+      await waitFor(
+        () => statuses.some((s) => s.listen.includes(g.httpUrl()!)),
+        5000,
+        'a status with the HTTP address',
+      );
+      await writeConfig(d.dir, { mcpServers: { off: { ...fixtureServer('off'), disabled: true } } });
+      await g.reload();
+      await waitFor(
+        () => lists.some((l) => l.some((s) => s.name === 'off' && s.state === 'stopped')),
+        5000,
+        'the added server',
+      );
+    } finally {
+      await g.stop();
+      await d.cleanup();
+    }
   });
 });
 

@@ -350,6 +350,36 @@ describe('the control API over HTTP (/api)', () => {
     await expect.poll(() => routes.streamCount()).toBe(0);
   });
 
+  it('delivers an event larger than the stream backlog limit whole', async () => {
+    const sse = sseReader(await get('/api/events'));
+    await sse.next((e) => e.event === 'resync', 'the stream to open');
+    const text = 'x'.repeat(3 * 1024 * 1024);
+    gateway.events.publish('log', { at: 1, level: 'info', source: 'gateway', text });
+    const big = await sse.next((e) => e.event === 'log' && e.data!.length > text.length, 'the large event');
+    expect((JSON.parse(big.data!) as { text: string }).text).toBe(text);
+    await sse.cancel();
+    await expect.poll(() => routes.streamCount()).toBe(0);
+  });
+
+  it('the bridge starts over with resync when it subscribes again after being idle', async () => {
+    const api = createApiClient(
+      createHttpBridge({ baseUrl: `${base}/api`, token: TOKEN, reconnect: { initialMs: 50, maxMs: 200 } }),
+    );
+    const first: string[] = [];
+    const stop = api.on('resync', () => first.push('resync'));
+    await waitFor(() => first.length === 1, 5000, 'the first stream');
+    stop();
+    await expect.poll(() => routes.streamCount()).toBe(0);
+    // While nobody listens, something happens; a new subscriber must not get it as news.
+    gateway.events.publish('log', { at: 1, level: 'info', source: 'gateway', text: 'while idle' });
+    const seen: string[] = [];
+    const stops = [api.on('resync', () => seen.push('resync')), api.on('log', (l) => seen.push(l.text))];
+    await waitFor(() => seen.length >= 1, 5000, 'the second stream');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual(['resync']);
+    for (const s of stops) s();
+  });
+
   it('caps the number of event streams (503)', async () => {
     const open = await Promise.all([1, 2, 3].map(() => get('/api/events')));
     expect(open.map((r) => r.status)).toEqual([200, 200, 200]);

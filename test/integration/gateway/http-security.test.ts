@@ -177,4 +177,26 @@ describe('HTTP listener security', () => {
       await d.cleanup();
     }
   });
+
+  it('a new listen.http.token applies to /api too after a reload; the old one stops working', async () => {
+    const d = await tempDir();
+    const file = await writeConfig(d.dir, {
+      mcpServers: {},
+      listen: { http: { port: 0, token: 'first-token-0123456789' } },
+    });
+    const g = await startGateway(file, { http: undefined });
+    const status = (token: string) =>
+      fetch(g.httpUrl()!.replace(/\/mcp$/, '/api/status'), { headers: { authorization: `Bearer ${token}` } });
+    try {
+      expect((await status('first-token-0123456789')).status).toBe(200);
+      await writeConfig(d.dir, { mcpServers: {}, listen: { http: { port: 0, token: 'second-token-0123456789' } } });
+      await g.reload();
+      expect(g.apiToken()).toBe('second-token-0123456789');
+      expect((await status('second-token-0123456789')).status).toBe(200);
+      expect((await status('first-token-0123456789')).status).toBe(401);
+    } finally {
+      await g.stop();
+      await d.cleanup();
+    }
+  });
 });

@@ -62,6 +62,37 @@ describe('EventHub', () => {
     expect(reported).toEqual(['a listener of the "log" event failed: boom']);
   });
 
+  it('a listener failing on every event (its failure published too) neither recurses nor stops the others', () => {
+    const reported: string[] = [];
+    // As in the gateway: a reported failure becomes a log event, which the failing listener gets too.
+    const hub: EventHub = new EventHub({
+      onListenerError: (m) => {
+        reported.push(m);
+        hub.publish('log', line(m));
+      },
+    });
+    hub.onAny(() => {
+      throw new Error('always');
+    });
+    const got: string[] = [];
+    hub.on('log', (l) => got.push(l.text));
+    hub.publish('log', line('a'));
+    // The report comes in between (it is published while "a" is being delivered); nothing more.
+    expect(got.sort()).toEqual(['a', 'a listener of the "log" event failed: always']);
+    expect(reported).toEqual(['a listener of the "log" event failed: always']);
+  });
+
+  it('publishLatest reports a producer or listener failure instead of rejecting', async () => {
+    const reported: string[] = [];
+    const hub = new EventHub({ onListenerError: (m) => reported.push(m) });
+    hub.publishLatest('servers', () => {
+      throw new Error('no list');
+    });
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(reported).toEqual(['could not publish the "servers" event: no list']);
+  });
+
   it('publishLatest sends a burst as one event with the state at send time', async () => {
     const hub = new EventHub();
     const sent: number[] = [];
