@@ -20,6 +20,8 @@ export function desktopGatewayOptions(): GatewayOptions {
     version: app.getVersion(),
     logDir: logDir(),
     watch: true,
+    // A broken config file must not leave a dead app: it shows the error and waits for a fix.
+    keepRunningOnConfigError: true,
     // The shim socket: clients spawn `switchboard shim`, which connects here.
     runtimeDir: runtimePaths().dir,
   };

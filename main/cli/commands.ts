@@ -56,6 +56,7 @@ export async function serve(
   const gateway = createGateway(
     gatewayOptions(opts, {
       watch: true,
+      keepRunningOnConfigError: true,
       http:
         opts.stdio || !opts.http
           ? false
@@ -69,7 +70,9 @@ export async function serve(
   gateway.on('status', (s) =>
     log(`server "${s.name}" ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`),
   );
-  gateway.on('config-error', (e) => log(`config not applied, still running the previous one:\n${e.message}`));
+  gateway.on('config-error', (e) =>
+    log(`config not applied (the gateway keeps running; save the file again once it is fixed):\n${e.message}`),
+  );
   gateway.on('reloaded', (c) =>
     log(
       `config reloaded (started: ${c.started.join(', ') || 'none'}; ` +

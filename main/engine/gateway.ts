@@ -69,6 +69,12 @@ export interface GatewayOptions {
   socket?: boolean;
   /** Apply edits to the config file without a restart. */
   watch?: boolean;
+  /**
+   * A config that cannot be loaded at start does not stop the gateway: it runs with no servers,
+   * reports the error (configError(), the `config-error` event, status) and, with `watch`, applies
+   * the file as soon as it is fixed. For long-running gateways (serve, the app); one-shot commands fail.
+   */
+  keepRunningOnConfigError?: boolean;
   backoff?: BackoffPolicy;
   /** Keep running without HTTP when its port is taken (a gateway started by the shim). */
   httpOptional?: boolean;
@@ -168,8 +174,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** Loads the config (throws ConfigError when invalid), starts servers and listeners. */
   async start(): Promise<void> {
-    this.loaded = await this.load();
-    this.current = this.loaded.config;
+    let startError: ConfigError | undefined;
+    try {
+      this.loaded = await this.load();
+      this.current = this.loaded.config;
+    } catch (err) {
+      if (!this.opts.keepRunningOnConfigError || !isConfigError(err)) throw err;
+      this.current = emptyConfig();
+      this.onConfigError(err);
+      startError = err;
+    }
     await this.applyServers(this.current);
     await this.openListeners();
     this.publishStatus();
@@ -182,7 +196,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
             .then(() => ('error' in result ? this.onConfigError(result.error) : this.applyConfig(result.config)))
             .catch(logFailure(this.warn, 'could not apply the config change'));
         },
-        { initialHash: this.loaded.hash },
+        // Only a change from what was loaded (or failed to load) applies.
+        { initialHash: this.loaded?.hash ?? startError?.sourceKey },
       );
     }
   }

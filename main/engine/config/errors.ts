@@ -12,16 +12,27 @@ export function formatIssue(issue: ConfigIssue): string {
 
 export class ConfigError extends GatewayError {
   readonly issues: ConfigIssue[];
+  /** The watcher's key of the file as it failed (its text's hash, or why it could not be read). */
+  readonly sourceKey?: string;
 
   constructor(
     code: 'config_invalid' | 'config_unreadable',
     message: string,
     issues: ConfigIssue[] = [],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; sourceKey?: string },
   ) {
-    super(code, message, options);
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ConfigError';
     this.issues = issues;
+    if (options?.sourceKey !== undefined) this.sourceKey = options.sourceKey;
+  }
+
+  /** The same error, knowing which file content it is about. */
+  about(sourceKey: string): ConfigError {
+    return new ConfigError(this.code as 'config_invalid' | 'config_unreadable', this.message, this.issues, {
+      cause: this.cause,
+      sourceKey,
+    });
   }
 
   /** The message lists every issue, one per line. */

@@ -61,9 +61,22 @@ export async function loadConfigFile(path: string): Promise<LoadedConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError('config_unreadable', `cannot read ${path}: ${errorMessage(err)}`, [], { cause: err });
+    const sourceKey = unreadableKey(err);
+    throw new ConfigError('config_unreadable', `cannot read ${path}: ${errorMessage(err)}`, [], {
+      cause: err,
+      sourceKey,
+    });
   }
-  return parseConfigText(text, path);
+  try {
+    return parseConfigText(text, path);
+  } catch (err) {
+    throw err instanceof ConfigError ? err.about(hashConfigText(text)) : err;
+  }
+}
+
+/** The config watcher's key for a file that cannot be read: a file that stays missing is one state. */
+export function unreadableKey(err: unknown): string {
+  return `unreadable:${(err as { code?: string }).code ?? 'unknown'}`;
 }
 
 /**

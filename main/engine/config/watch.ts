@@ -8,7 +8,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { errorMessage } from '../protocol/errors.ts';
 import { ConfigError } from './errors.ts';
-import { hashConfigText, parseConfigText, type LoadedConfig } from './load.ts';
+import { hashConfigText, parseConfigText, unreadableKey, type LoadedConfig } from './load.ts';
 
 export type ConfigWatchResult = { config: LoadedConfig } | { error: ConfigError };
 
@@ -31,7 +31,7 @@ async function readState(file: string): Promise<FileState> {
     return { key: hashConfigText(text), text };
   } catch (err) {
     // Keyed by error code so a file that stays missing is reported once, not on every event.
-    return { key: `unreadable:${(err as { code?: string }).code ?? 'unknown'}`, error: err };
+    return { key: unreadableKey(err), error: err };
   }
 }
 

@@ -160,13 +160,13 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(stdout).toMatch(/2 problems found/);
   });
 
-  it('refuses an invalid config file with the file, line, column and JSON path', async () => {
+  it('a one-shot command refuses an invalid config file with the file, line, column and JSON path', async () => {
     const file = path.join(dir.dir, 'invalid.json');
     await writeFile(
       file,
       '{\n  "mcpServers": {\n    "a": { "command": "x", "url": "https://y" }\n  },\n  "lisen": {}\n}\n',
     );
-    const { code, stderr } = await cli(['serve', '--config', file, '--no-socket'], env);
+    const { code, stderr } = await cli(['list', '--config', file], env);
     expect(code).toBe(1);
     expect(stderr).toContain(`${file}:3:`);
     expect(stderr).toMatch(/mcpServers\.a/);
