@@ -216,6 +216,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.http?.url;
   }
 
+  /** The HTTP listener's connection counters (open, shed to make room, refused). */
+  httpConnectionStats(): { open: number; shed: number; refused: number } | undefined {
+    return this.http?.connectionStats();
+  }
+
   socketPath(): string | undefined {
     return this.socket?.path;
   }
@@ -558,6 +563,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           port,
           allowedOrigins: listen.http.allowedOrigins,
           maxRequestBytes: this.current.limits.maxRequestBytes,
+          limits: listen.http.limits,
+          log: this.warn,
           createSession: (profile, transport, send, id, onAbandoned) =>
             this.createSession(profile, transport, send, id, onAbandoned),
           profileExists: (p) => this.profileExists(p),

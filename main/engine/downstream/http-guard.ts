@@ -88,7 +88,11 @@ export function checkJsonContentType(req: IncomingMessage): Refusal | undefined 
   };
 }
 
-/** Reads a body up to `limit` bytes. Resolves undefined when over the limit (the caller answers 413). */
+/**
+ * Reads a body up to `limit` bytes. Resolves undefined when over the limit (the caller answers 413);
+ * rejects when the connection ends before the body is complete (a stalled body is ended by the
+ * listener's request timeout with a 408, and this settles then).
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
@@ -112,5 +116,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
     });
     req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks, size)));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the connection closed before the request body was complete'));
+    });
   });
 }

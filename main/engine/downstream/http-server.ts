@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import { checkJsonContentType, createGuard, isLoopbackHost, readBody, type Refusal } from './http-guard.ts';
+import { limitConnections, type ConnectionStats } from './http-connections.ts';
+import { HTTP_LIMIT_DEFAULTS, MAX_HEADER_BYTES, type HttpLimits } from './http-limits.ts';
 import { LegacySseEndpoint } from './legacy-sse.ts';
 import type { StatelessDispatcher } from './stateless.ts';
 import { StreamableHttpEndpoint, sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
@@ -17,6 +19,10 @@ export interface HttpListenerOptions {
   token?: string;
   allowedOrigins: string[];
   maxRequestBytes: number;
+  /** Time and connection limits (config `listen.http.limits`); defaults for what is left out. */
+  limits?: Partial<HttpLimits>;
+  /** Hears about connections closed or refused under pressure (at most once a minute). */
+  log?: (text: string) => void;
   createSession: SessionFactory;
   profileExists(profile: string): boolean;
   /** Serves stateless 2026-07-28 clients. */
@@ -29,6 +35,7 @@ export interface HttpListener {
   readonly url: string;
   readonly port: number;
   sessionCount(): number;
+  connectionStats(): ConnectionStats;
   close(): Promise<void>;
 }
 
@@ -53,17 +60,30 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
   // Set once the port is known (port 0 picks one); requests cannot arrive before that.
   const guard: { check?: (req: IncomingMessage) => Refusal | undefined } = {};
 
+  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
+  // Node answers 408 and closes a connection whose headers (or whole request) are late, and 431 a
+  // header block over the size; it checks the clocks every `connectionsCheckingInterval`.
+  const requestTimeout = limits.requestTimeoutMs;
+  const headersTimeout = Math.min(limits.headersTimeoutMs, requestTimeout);
   const server: Server = createServer(
-    { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 0, keepAliveTimeout: 65_000 },
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
     (req, res) => {
       void handle(req, res).catch((err: unknown) => {
+        // A connection closed mid-request (timed out, shed, or gone) has nobody left to answer.
+        if (res.destroyed) return;
         if (!res.headersSent)
           sendRpcError(res, 500, RpcCode.InternalError, `Internal error: ${(err as Error).message}`);
         else res.destroy();
       });
     },
   );
-  server.maxConnections = 1024;
+  const connections = limitConnections(server, limits, opts.log);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refusal = guard.check!(req);
@@ -124,6 +144,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     url: `http://${hostForUrl}:${port}/mcp`,
     port,
     sessionCount: () => streamable.size + legacy.size,
+    connectionStats: () => connections.stats(),
     async close() {
       streamable.closeAll();
       legacy.closeAll();
