@@ -295,8 +295,11 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
             `and the profile "${profile}" exists.`
           : result.kind === 'unsafe'
             ? `Switchboard's runtime directory is not private, so the shim will not connect: ${result.message}.`
-            : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
-              `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry.`);
+            : result.kind === 'impostor'
+              ? `The shim will not use ${paths.socket}: ${result.message}. Restart Switchboard; if that does ` +
+                `not help, find and stop the program listening there.`
+              : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
+                `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry.`);
       unreachable = { message, data: { socket: paths.socket, reason: result.message } };
       log(message);
       const pending = queue;
