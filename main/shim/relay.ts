@@ -76,14 +76,19 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
   const log = (message: string): void => {
     stderr.write(`switchboard shim: ${message}\n`);
   };
-  const startGateway =
+  let startedOne = false;
+  const spawnOne =
     options.spawnGateway === false
       ? () => undefined
       : (options.spawnGateway ??
         (() => {
-          log(`no gateway is running on ${paths.socket}; starting one`);
-          spawnGatewayDetached(env, log);
+          log(`no gateway is running on ${paths.socket}; starting one (its log: ${paths.log})`);
+          spawnGatewayDetached(env, log, paths.log);
         }));
+  const startGateway = (): void => {
+    startedOne = true;
+    spawnOne();
+  };
 
   return new Promise<number>((resolve) => {
     let state: State = 'connecting';
@@ -299,7 +304,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
               ? `The shim will not use ${paths.socket}: ${result.message}. Restart Switchboard; if that does ` +
                 `not help, find and stop the program listening there.`
               : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
-                `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry.`);
+                `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
+                (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
       unreachable = { message, data: { socket: paths.socket, reason: result.message } };
       log(message);
       const pending = queue;
