@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Headless entry: `switchboard serve|shim|list|call|doctor|clients|install|uninstall|adopt|restore|secrets`. Thin:
- * parses arguments, builds the
- * engine, prints results. All behaviour lives in main/engine (and main/shim for `shim`).
+ * Headless entry: `switchboard serve|shim|list|call|status|stop|doctor|clients|install|uninstall|adopt|
+ * restore|secrets`. Thin: parses arguments, builds the engine, prints results. All behaviour lives in
+ * main/engine (and main/shim for `shim`).
  */
 import { parseArgs } from 'node:util';
 import pkg from '../package.json' with { type: 'json' };
@@ -12,7 +12,8 @@ const HELP = `Switchboard ${pkg.version}: one MCP gateway for every AI client.
 Usage: switchboard <command> [options]
 
 Commands:
-  serve             Run the gateway (HTTP on 127.0.0.1, the shim socket, config hot reload)
+  serve             Run the gateway (HTTP on 127.0.0.1, the shim socket, config hot reload);
+                    one per user: a second one says which process serves and exits with 1
     --stdio           Serve one MCP client on stdin/stdout instead (no listeners)
     --port N          HTTP port (default from config, 8787; 0 = any free port)
     --host ADDR       HTTP address (default 127.0.0.1; others need listen.http.token)
@@ -26,7 +27,12 @@ Commands:
   call SERVER TOOL  Call one tool and print its result
     --args JSON       Tool arguments as a JSON object (default {})
     --json            Print the raw MCP result
-  doctor            Check the config, each server, PATH resolution, port and socket
+  status            Is a gateway running: its pid, config, addresses and log file
+    --json            Machine-readable output (exit 1 when none is running)
+  stop              Ask the running gateway to stop, wait for it, and report
+    --timeout MS      How long to wait (default 10000)
+  doctor            Check the config, each server, PATH resolution, port, socket and the
+                    running gateway; names the log file of a gateway the shim started
 
 Clients (see docs/clients.md):
   clients           The AI clients found on this machine and whether Switchboard is in them
@@ -123,6 +129,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'doctor':
       return commands.doctor(common);
+    case 'status':
+      return commands.status({ json: values.json });
+    case 'stop':
+      return commands.stop({ timeoutMs: values.timeout === undefined ? 10_000 : Number(values.timeout) });
     case 'clients':
       return (await import('./cli/clients.ts')).clients({ json: values.json });
     case 'install':

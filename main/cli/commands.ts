@@ -1,6 +1,8 @@
 /** The CLI commands other than `shim`. Each returns the process exit code. */
+import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import {
+  AlreadyRunningError,
   createGateway,
   createKeychainSecretStore,
   defaultConfigPath,
@@ -11,9 +13,11 @@ import {
   logDir,
   lookupCommand,
   probeSocket,
+  readGatewayLock,
   resolveLoginShellPath,
   resolveServerReferences,
   type Gateway,
+  type GatewayInfo,
   type GatewayOptions,
 } from '../engine/index.ts';
 import { runtimePaths } from '../shared/paths.ts';
@@ -64,6 +68,8 @@ export async function serve(
       socket: !opts.stdio && opts.socket,
       ...(opts.stdio ? {} : { runtimeDir: paths.dir }),
       httpOptional: opts.background,
+      // A gateway the shim started writes to this file (the shim points its output there).
+      ...(opts.background ? { logFile: paths.log } : {}),
     }),
   );
   gateway.on('log', (line) => log(formatLogLine(line)));
@@ -82,12 +88,14 @@ export async function serve(
   try {
     await gateway.start();
   } catch (err) {
+    await gateway.stop();
     // Started by a shim while another gateway came up first: that one serves; nothing to do.
-    if (opts.background && (err as { cause?: { code?: string } }).cause?.code === 'EADDRINUSE') {
-      await gateway.stop();
+    const raced =
+      err instanceof AlreadyRunningError || (err as { cause?: { code?: string } }).cause?.code === 'EADDRINUSE';
+    if (opts.background && raced) {
+      log(`another gateway already serves (${(err as Error).message}); this one exits`);
       return 0;
     }
-    await gateway.stop();
     throw err;
   }
 
@@ -115,6 +123,72 @@ export async function serve(
       `servers; config ${gateway.configPath()}${where ? `; ${where}` : ''})`,
   );
   return new Promise<number>(() => undefined);
+}
+
+/** The gateway the lock names, if it is running. */
+async function runningGateway(): Promise<GatewayInfo | undefined> {
+  const state = await readGatewayLock(runtimePaths().lock);
+  return state?.running ? state.info : undefined;
+}
+
+/** `switchboard status`: is a gateway running, and where. Exit 0 when one runs, 1 when none does. */
+export async function status(opts: { json: boolean }): Promise<number> {
+  const paths = runtimePaths();
+  const info = await runningGateway();
+  const answering = info ? await probeSocket(info.socket ?? paths.socket) : false;
+  if (opts.json) {
+    const report = info
+      ? { running: true, ...info, socketAnswering: answering, runtimeDir: paths.dir }
+      : { running: false, runtimeDir: paths.dir, logFile: paths.log };
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return info ? 0 : 1;
+  }
+  if (!info) {
+    process.stdout.write(
+      `No Switchboard gateway is running (runtime directory ${paths.dir}).\n` +
+        `A client's shim starts one when it connects, or run "switchboard serve".\n`,
+    );
+    return 1;
+  }
+  const socket = info.socket ? `${info.socket} (${answering ? 'answering' : 'not answering'})` : 'off';
+  process.stdout.write(
+    `Switchboard gateway running: pid ${info.pid}, version ${info.version}, since ${info.startedAt}\n` +
+      table(null, [
+        ['  config', info.configPath],
+        ['  HTTP', info.http ?? 'off'],
+        ['  socket', socket],
+        ['  log', info.logFile ?? 'the terminal or app that started it'],
+        ['  lock', paths.lock],
+      ]),
+  );
+  return 0;
+}
+
+/** `switchboard stop`: asks the running gateway to stop (SIGTERM), waits, and says how it went. */
+export async function stop(opts: { timeoutMs: number }): Promise<number> {
+  const info = await runningGateway();
+  if (!info) {
+    process.stdout.write('No Switchboard gateway is running; nothing to stop.\n');
+    return 0;
+  }
+  if (info.pid === process.pid) throw new Error('refusing to stop this very process');
+  try {
+    process.kill(info.pid, 'SIGTERM');
+  } catch (err) {
+    throw new Error(`cannot signal the gateway (pid ${info.pid}): ${(err as Error).message}`);
+  }
+  const started = Date.now();
+  while (Date.now() - started < opts.timeoutMs) {
+    if (!(await runningGateway())) {
+      process.stdout.write(`Stopped the Switchboard gateway (pid ${info.pid}) in ${Date.now() - started} ms.\n`);
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  process.stderr.write(
+    `switchboard: the gateway (pid ${info.pid}) did not stop within ${opts.timeoutMs} ms; it is still running\n`,
+  );
+  return 1;
 }
 
 async function startOneShot(common: Common, servers?: string[]): Promise<Gateway> {
@@ -305,6 +379,22 @@ export async function doctor(opts: Common): Promise<number> {
   } catch (err) {
     bad(`socket directory: ${(err as Error).message}`);
   }
+
+  process.stdout.write(`\nGateway\n`);
+  const running = await runningGateway();
+  if (running) {
+    ok(`running: pid ${running.pid} since ${running.startedAt}, config ${running.configPath}`);
+    if (running.configPath !== configPath)
+      bad(`the running gateway uses ${running.configPath}, not ${configPath}; stop it ("switchboard stop") to switch`);
+  } else ok('not running (a client\'s shim starts one when it connects; "switchboard status" tells)');
+  const logSize = await stat(paths.log).then(
+    (s) => s.size,
+    () => undefined,
+  );
+  ok(
+    `log of a gateway started by a client's shim: ${paths.log} ` +
+      (logSize === undefined ? '(none yet)' : `(${Math.ceil(logSize / 1024)} KiB)`),
+  );
   process.stdout.write(
     failures ? `\n${failures} problem${failures > 1 ? 's' : ''} found.\n` : `\nAll checks passed.\n`,
   );

@@ -25,7 +25,7 @@ import { Session, type SendFn, type TransportKind } from './downstream/session.t
 import { attachLineSession } from './downstream/line-session.ts';
 import { StatelessDispatcher } from './downstream/stateless.ts';
 import { listenHttp, type HttpListener } from './downstream/http-server.ts';
-import { listenLocalSocket } from './downstream/socket-listener.ts';
+import { ensurePrivateDir, listenLocalSocket } from './downstream/socket-listener.ts';
 import { UpstreamRegistry } from './upstreams/registry.ts';
 import { StdioMcpUpstream } from './upstreams/mcp-stdio/stdio-upstream.ts';
 import type { GatewayApi, LogLine, ToolView } from '../../preload/contract/index.ts';
@@ -38,6 +38,8 @@ import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker } from './elicitation/index.ts';
 import { logFailure, type LogNote } from './log.ts';
 import { randomBytes } from 'node:crypto';
+import { acquireGatewayLock, type GatewayInfo, type HeldLock } from '../shared/gateway-lock.ts';
+import { lockPath } from '../shared/paths.ts';
 import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
@@ -80,6 +82,26 @@ export interface GatewayOptions {
   httpOptional?: boolean;
   /** Run only these servers (one-shot commands like `call`). */
   onlyServers?: string[];
+  /**
+   * Take the runtime directory's lock (one gateway per user) before starting anything. Default:
+   * true when `runtimeDir` is set.
+   */
+  lock?: boolean;
+  /** Where this gateway's output goes, recorded in the lock for `switchboard status`. */
+  logFile?: string;
+}
+
+/** Another gateway holds the lock of this runtime directory. */
+export class AlreadyRunningError extends GatewayError {
+  readonly holder: GatewayInfo;
+  constructor(holder: GatewayInfo, lockFile: string) {
+    super(
+      'internal',
+      `Switchboard is already running for this user: pid ${holder.pid} since ${holder.startedAt}, config ` +
+        `${holder.configPath} (lock ${lockFile}). See "switchboard status", or stop it with "switchboard stop".`,
+    );
+    this.holder = holder;
+  }
 }
 
 export type RunningServer = ResolvedServer & RoutedServer & { resolveError?: string };
@@ -128,6 +150,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Serves stateless 2026-07-28 clients over HTTP and stdio. */
   private readonly stateless: StatelessDispatcher;
   private apiTokenValue?: string;
+  private lock?: HeldLock;
 
   constructor(opts: GatewayOptions) {
     super();
@@ -174,6 +197,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** Loads the config (throws ConfigError when invalid), starts servers and listeners. */
   async start(): Promise<void> {
+    // First of all: a second gateway must not start a second copy of every server.
+    if (this.opts.runtimeDir !== undefined && this.opts.lock !== false) await this.takeLock(this.opts.runtimeDir);
     let startError: ConfigError | undefined;
     try {
       this.loaded = await this.load();
@@ -186,6 +211,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     await this.applyServers(this.current);
     await this.openListeners();
+    await this.recordAddresses();
     this.publishStatus();
     if (this.opts.watch) {
       this.watcher = watchConfigFile(
@@ -212,6 +238,33 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     for (const s of [...this.lineSessions]) s.close();
     await Promise.all([this.http?.close(), this.socket?.close()]);
     await this.registry.stopAll();
+    await this.lock?.release();
+    this.lock = undefined;
+  }
+
+  /** The running gateway this process is, as the lock records it (undefined without a lock). */
+  lockInfo(): GatewayInfo | undefined {
+    return this.lock?.info;
+  }
+
+  private async takeLock(dir: string): Promise<void> {
+    await ensurePrivateDir(dir);
+    const file = lockPath(dir);
+    const result = await acquireGatewayLock(file, {
+      version: this.opts.version,
+      configPath: this.opts.configPath,
+      ...(this.opts.logFile === undefined ? {} : { logFile: this.opts.logFile }),
+    });
+    if (!result.ok) throw new AlreadyRunningError(result.holder, file);
+    this.lock = result.lock;
+  }
+
+  /** Records the listeners' addresses in the lock, for `switchboard status`. */
+  private async recordAddresses(): Promise<void> {
+    await this.lock?.update({
+      ...(this.http ? { http: this.http.url } : { http: undefined }),
+      ...(this.socket ? { socket: this.socket.path } : { socket: undefined }),
+    });
   }
 
   config(): ResolvedConfig {
@@ -229,6 +282,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   httpUrl(): string | undefined {
     return this.http?.url;
+  }
+
+  /** The HTTP listener's connection counters (open, shed to make room, refused). */
+  httpConnectionStats(): { open: number; shed: number; refused: number } | undefined {
+    return this.http?.connectionStats();
   }
 
   socketPath(): string | undefined {
@@ -429,6 +487,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.http = undefined;
       this.socket = undefined;
       await this.openListeners().catch(logFailure(this.warn, 'could not reopen listeners'));
+      await this.recordAddresses().catch(logFailure(this.warn, 'could not record the new addresses in the lock'));
     }
     this.emit('reloaded', changes);
     this.publishStatus();
@@ -573,6 +632,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           port,
           allowedOrigins: listen.http.allowedOrigins,
           maxRequestBytes: this.current.limits.maxRequestBytes,
+          limits: listen.http.limits,
+          log: this.warn,
           createSession: (profile, transport, send, id, onAbandoned) =>
             this.createSession(profile, transport, send, id, onAbandoned),
           profileExists: (p) => this.profileExists(p),

@@ -9,6 +9,7 @@ export {
   createGateway,
   Gateway,
   GATEWAY_NAME,
+  AlreadyRunningError,
   type GatewayOptions,
   type GatewayEvents,
   type ServerStatusDto,
@@ -34,6 +35,7 @@ export { lookupCommand, resolveLoginShellPath } from './upstreams/process/index.
 export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
 export { logDir, stateDir } from './state-paths.ts';
 export { runtimePaths } from '../shared/paths.ts';
+export { readGatewayLock, isRunning, type GatewayInfo } from '../shared/gateway-lock.ts';
 export { createApiDispatcher, toApiError, type ApiDispatch } from './api/dispatch.ts';
 export { EventHub, type PublishedEvent } from './api/events.ts';
 export { QuestionBroker, QuestionAnswerError } from './elicitation/index.ts';

@@ -11,6 +11,8 @@ export const MAX_SOCKET_PATH_BYTES = 103;
 
 const SOCKET_NAME = 'gateway.sock';
 const TOKEN_NAME = 'token';
+const LOCK_NAME = 'gateway.lock';
+const LOG_NAME = 'gateway.log';
 
 function shortHash(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
@@ -25,27 +27,31 @@ function userName(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * The private runtime directory. `SWITCHBOARD_RUNTIME_DIR` overrides everything (tests use it).
- * POSIX: `$XDG_RUNTIME_DIR/switchboard` when XDG_RUNTIME_DIR is an absolute path, else
- * `<tmpdir>/switchboard-<uid>`. Windows: `%LOCALAPPDATA%\Switchboard\run` (only the token lives
- * there; the socket is a named pipe).
+ * The private runtime directory: the socket, the install token, the lock naming the running
+ * gateway, and the log of a gateway the shim started. It must come out the same in every process
+ * of the user, including a shim that a client (Claude Desktop, ...) spawned with a minimal
+ * environment, so it depends only on the user's home directory (os.homedir(): $HOME, or the
+ * password database when HOME is missing), never on XDG_RUNTIME_DIR, TMPDIR or LOCALAPPDATA:
+ *
+ * - macOS: `~/Library/Application Support/Switchboard/run`
+ * - Linux and other POSIX: `~/.local/state/switchboard/run`
+ * - Windows: `%USERPROFILE%\AppData\Local\Switchboard\run` (only the token, lock and log live
+ *   there; the socket is a named pipe)
+ *
+ * `SWITCHBOARD_RUNTIME_DIR` overrides it (tests use it); a process that does not have it set looks
+ * in the default place, so set it for the clients too, or not at all.
  */
 export function runtimeDir(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
-  uid: number | undefined = process.getuid?.(),
+  home: string = os.homedir(),
 ): string {
   const p = platform === 'win32' ? path.win32 : path.posix;
   const override = env.SWITCHBOARD_RUNTIME_DIR;
   if (override !== undefined && override !== '') return p.resolve(override);
-  if (platform === 'win32') {
-    const base = env.LOCALAPPDATA;
-    if (base !== undefined && p.isAbsolute(base)) return p.join(base, 'Switchboard', 'run');
-    return p.join(os.tmpdir(), `switchboard-${userName(env)}`);
-  }
-  const xdg = env.XDG_RUNTIME_DIR;
-  if (xdg !== undefined && p.isAbsolute(xdg)) return p.join(xdg, 'switchboard');
-  return p.join(os.tmpdir(), `switchboard-${uid ?? userName(env)}`);
+  if (platform === 'win32') return p.join(home, 'AppData', 'Local', 'Switchboard', 'run');
+  if (platform === 'darwin') return p.join(home, 'Library', 'Application Support', 'Switchboard', 'run');
+  return p.join(home, '.local', 'state', 'switchboard', 'run');
 }
 
 /**
@@ -75,14 +81,34 @@ export interface RuntimePaths {
   dir: string;
   socket: string;
   token: string;
+  /** Names the running gateway (pid, config, addresses, log); at most one gateway holds it. */
+  lock: string;
+  /** Where a gateway started by the shim writes its output. */
+  log: string;
 }
 
-/** All three paths for the current process (or the given environment). */
+/** The lock file (see main/engine/gateway-lock.ts) inside the runtime directory. */
+export function lockPath(dir: string, platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? path.win32 : path.posix).join(dir, LOCK_NAME);
+}
+
+/** The log of a gateway the shim starts, inside the runtime directory. */
+export function gatewayLogPath(dir: string, platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? path.win32 : path.posix).join(dir, LOG_NAME);
+}
+
+/** Every path for the current process (or the given environment and home). */
 export function runtimePaths(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
-  uid: number | undefined = process.getuid?.(),
+  home: string = os.homedir(),
 ): RuntimePaths {
-  const dir = runtimeDir(env, platform, uid);
-  return { dir, socket: socketPath(dir, platform, env), token: tokenPath(dir, platform) };
+  const dir = runtimeDir(env, platform, home);
+  return {
+    dir,
+    socket: socketPath(dir, platform, env),
+    token: tokenPath(dir, platform),
+    lock: lockPath(dir, platform),
+    log: gatewayLogPath(dir, platform),
+  };
 }

@@ -1,10 +1,21 @@
 /**
- * Reaching the gateway: one attempt (token file, connect, hello, welcome), and the retry loop
- * around it that starts the gateway once when nobody is listening.
+ * Reaching the gateway: one attempt (token file, connect, the mutual hello of
+ * main/shared/hello.ts, welcome), and the retry loop around it that starts the gateway once when
+ * nobody is listening. Nothing of the client's is sent before the gateway proved it holds the
+ * install token, and the token itself is never sent.
  */
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import { encodeHello, MAX_HELLO_BYTES, parseHelloReply } from '../shared/hello.ts';
+import {
+  encodeHello,
+  encodeProof,
+  gatewayProof,
+  MAX_HELLO_BYTES,
+  newNonce,
+  parseHelloReply,
+  proofMatches,
+  shimProof,
+} from '../shared/hello.ts';
 import { checkPrivateDir } from '../shared/private-dir.ts';
 
 export interface Connected {
@@ -19,9 +30,10 @@ export interface NotConnected {
   ok: false;
   /**
    * absent: nobody listens (or no token yet); refused: the gateway said no; unsafe: the runtime
-   * directory is not private (never connect there); failed: anything else.
+   * directory is not private (never connect there); impostor: what listens could not prove it
+   * holds the install token (it is not our gateway; it was sent nothing); failed: anything else.
    */
-  kind: 'absent' | 'refused' | 'unsafe' | 'failed';
+  kind: 'absent' | 'refused' | 'unsafe' | 'impostor' | 'failed';
   message: string;
 }
 
@@ -60,11 +72,14 @@ export async function attemptConnect(options: AttemptOptions): Promise<Connected
   }
   const token = await readToken(options.tokenPath);
   if (typeof token !== 'string') return token;
+  const shimNonce = newNonce();
   return new Promise((resolve) => {
     const socket = net.connect(options.socketPath);
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
+    /** Set once the gateway proved itself and we sent our proof: the welcome comes next. */
+    let proven = false;
     const settle = (result: Connected | NotConnected) => {
       if (settled) return;
       settled = true;
@@ -77,36 +92,58 @@ export async function attemptConnect(options: AttemptOptions): Promise<Connected
       else socket.destroy();
       resolve(result);
     };
-    const onConnect = () => socket.write(encodeHello({ token, profile: options.profile, client: options.client }));
-    const onData = (chunk: Buffer) => {
+    const onConnect = () =>
+      socket.write(encodeHello({ profile: options.profile, client: options.client, nonce: shimNonce }));
+    const onLine = (line: string, rest: Buffer): void => {
+      const reply = parseHelloReply(line);
+      if (!reply.ok)
+        return settle({
+          ok: false,
+          kind: proven ? 'failed' : 'impostor',
+          message: `unexpected answer on ${options.socketPath}: ${reply.reason}`,
+        });
+      const answer = reply.value;
+      if (answer.kind === 'refused')
+        return settle({ ok: false, kind: 'refused', message: `the gateway refused the connection: ${answer.reason}` });
+      if (!proven) {
+        if (answer.kind !== 'challenge' || !proofMatches(answer.proof, gatewayProof(token, shimNonce, answer.nonce)))
+          return settle({
+            ok: false,
+            kind: 'impostor',
+            message:
+              `the process listening on ${options.socketPath} could not prove it holds the token in ` +
+              `${options.tokenPath}: it is not your Switchboard gateway, or the token file changed after it ` +
+              `started; nothing was sent to it`,
+          });
+        proven = true;
+        socket.write(encodeProof(shimProof(token, shimNonce, answer.nonce)));
+        return take(rest);
+      }
+      if (answer.kind !== 'welcome')
+        return settle({ ok: false, kind: 'failed', message: `unexpected ${answer.kind} on ${options.socketPath}` });
+      settle({ ok: true, socket, head: Buffer.from(rest) });
+    };
+    const take = (chunk: Buffer): void => {
+      if (chunk.length === 0 || settled) return;
       chunks.push(chunk);
       size += chunk.length;
-      const all = Buffer.concat(chunks, size);
+      const all = chunks.length === 1 ? chunk : Buffer.concat(chunks, size);
       const nl = all.indexOf(10);
       if (nl === -1) {
         if (size > MAX_HELLO_BYTES)
           settle({
             ok: false,
-            kind: 'failed',
+            kind: proven ? 'failed' : 'impostor',
             message: `the process on ${options.socketPath} sent an over-long reply; it is not a Switchboard gateway`,
           });
+        else chunks = [all];
         return;
       }
-      const reply = parseHelloReply(all.subarray(0, nl).toString('utf8'));
-      if (!reply.ok)
-        return settle({
-          ok: false,
-          kind: 'failed',
-          message: `unexpected answer on ${options.socketPath}: ${reply.reason}`,
-        });
-      if (reply.value.kind === 'refused')
-        return settle({
-          ok: false,
-          kind: 'refused',
-          message: `the gateway refused the connection: ${reply.value.reason}`,
-        });
-      settle({ ok: true, socket, head: Buffer.from(all.subarray(nl + 1)) });
+      chunks = [];
+      size = 0;
+      onLine(all.subarray(0, nl).toString('utf8'), all.subarray(nl + 1));
     };
+    const onData = (chunk: Buffer) => take(chunk);
     const onError = (err: NodeJS.ErrnoException) => {
       const absent = err.code !== undefined && ABSENT_CODES.has(err.code);
       settle({
@@ -160,7 +197,9 @@ export async function connectWithRetry(options: ConnectLoopOptions): Promise<Con
     const remaining = options.deadline - Date.now();
     const result = await attemptConnect({ ...options, timeoutMs: Math.max(250, Math.min(5000, remaining)) });
     if (result.ok || result.kind === 'unsafe') return result;
-    if (result.kind === 'refused') {
+    // A refusal or a failed proof may come from a token file replaced meanwhile: one more try
+    // with the token read afresh, then it is final.
+    if (result.kind === 'refused' || result.kind === 'impostor') {
       if (++refusals >= 2) return result;
     } else refusals = 0;
     if (result.kind === 'absent' && !started) {

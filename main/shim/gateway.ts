@@ -1,9 +1,12 @@
 /**
- * Starting the gateway when no one is listening: a detached process, no shell, stdio
- * ignored, unref'd, so it outlives the shim and the client that spawned it.
+ * Starting the gateway when no one is listening: a detached process, no shell, unref'd, so it
+ * outlives the shim and the client that spawned it. Its output goes to a log file in the
+ * runtime directory (`switchboard doctor` and `status` name it), kept under a few MiB.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The argv that starts a background gateway: `SWITCHBOARD_GATEWAY_COMMAND` (a JSON array) or our own CLI. */
@@ -27,11 +30,47 @@ export function gatewayCommand(env: NodeJS.ProcessEnv): string[] {
   return [process.execPath, fileURLToPath(new URL('../cli.ts', import.meta.url)), 'serve', '--background'];
 }
 
+/** The log is moved to `<log>.1` (replacing the previous one) when it grows past this. */
+export const MAX_LOG_BYTES = 5 * 1024 * 1024;
+
 /**
- * Spawns the gateway and lets it go. Failures (bad command, spawn error) are reported through
- * `onError`; the caller keeps retrying the socket until its deadline either way.
+ * Opens the log file for appending (0600), creating the private runtime directory if needed and
+ * rotating a log that grew too big. Returns the descriptor, or undefined (output discarded) when
+ * that fails; `onError` says why.
  */
-export function spawnGatewayDetached(env: NodeJS.ProcessEnv, onError: (message: string) => void): void {
+function openLog(logFile: string, onError: (message: string) => void): number | undefined {
+  try {
+    const dir = path.dirname(logFile);
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    try {
+      if (fs.statSync(logFile).size > MAX_LOG_BYTES) fs.renameSync(logFile, `${logFile}.1`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const fd = fs.openSync(logFile, 'a', 0o600);
+    fs.writeSync(fd, `--- ${new Date().toISOString()} gateway started by switchboard shim (pid ${process.pid}) ---\n`);
+    return fd;
+  } catch (err) {
+    onError(`cannot open the gateway log ${logFile} (its output is discarded): ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Spawns the gateway and lets it go, its output appended to `logFile`. Failures (bad command,
+ * spawn error) are reported through `onError`; the caller keeps retrying the socket until its
+ * deadline either way.
+ */
+export function spawnGatewayDetached(
+  env: NodeJS.ProcessEnv,
+  onError: (message: string) => void,
+  logFile?: string,
+): void {
   let argv: string[];
   try {
     argv = gatewayCommand(env);
@@ -40,10 +79,11 @@ export function spawnGatewayDetached(env: NodeJS.ProcessEnv, onError: (message: 
     return;
   }
   const [command, ...args] = argv as [string, ...string[]];
+  const fd = logFile === undefined ? undefined : openLog(logFile, onError);
   try {
     const child = spawn(command, args, {
       detached: true,
-      stdio: 'ignore',
+      stdio: fd === undefined ? 'ignore' : ['ignore', fd, fd],
       shell: false,
       windowsHide: true,
       env,
@@ -54,5 +94,8 @@ export function spawnGatewayDetached(env: NodeJS.ProcessEnv, onError: (message: 
     child.unref();
   } catch (err) {
     onError(`could not start the gateway (${JSON.stringify(argv)}): ${(err as Error).message}`);
+  } finally {
+    // The child has its own copy of the descriptor.
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }

@@ -76,14 +76,19 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
   const log = (message: string): void => {
     stderr.write(`switchboard shim: ${message}\n`);
   };
-  const startGateway =
+  let startedOne = false;
+  const spawnOne =
     options.spawnGateway === false
       ? () => undefined
       : (options.spawnGateway ??
         (() => {
-          log(`no gateway is running on ${paths.socket}; starting one`);
-          spawnGatewayDetached(env, log);
+          log(`no gateway is running on ${paths.socket}; starting one (its log: ${paths.log})`);
+          spawnGatewayDetached(env, log, paths.log);
         }));
+  const startGateway = (): void => {
+    startedOne = true;
+    spawnOne();
+  };
 
   return new Promise<number>((resolve) => {
     let state: State = 'connecting';
@@ -295,8 +300,12 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
             `and the profile "${profile}" exists.`
           : result.kind === 'unsafe'
             ? `Switchboard's runtime directory is not private, so the shim will not connect: ${result.message}.`
-            : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
-              `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry.`);
+            : result.kind === 'impostor'
+              ? `The shim will not use ${paths.socket}: ${result.message}. Restart Switchboard; if that does ` +
+                `not help, find and stop the program listening there.`
+              : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
+                `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
+                (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
       unreachable = { message, data: { socket: paths.socket, reason: result.message } };
       log(message);
       const pending = queue;

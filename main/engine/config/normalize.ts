@@ -3,6 +3,7 @@
  * re-derives them and two configs that mean the same thing compare equal (diff.ts).
  */
 import { parseHandlerAddress } from './handler-address.ts';
+import { HTTP_LIMIT_DEFAULTS } from '../downstream/http-limits.ts';
 import {
   DEFAULTS,
   type HttpListenConfig,
@@ -91,6 +92,7 @@ function normalizeHttpListen(http: NonNullable<ParsedConfig['listen']>['http']):
     port: options?.port ?? DEFAULTS.port,
     ...(options?.token !== undefined ? { token: options.token } : {}),
     allowedOrigins: [...(options?.allowedOrigins ?? [])],
+    limits: { ...HTTP_LIMIT_DEFAULTS, ...options?.limits },
   };
 }
 

@@ -7,6 +7,7 @@ import { isAbsolute as isPosixAbsolute } from 'node:path/posix';
 import { isAbsolute as isWin32Absolute } from 'node:path/win32';
 import { z } from 'zod';
 import type { HandlerFastcgiTarget, HandlerHttpTarget } from './handler-address.ts';
+import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from '../downstream/http-limits.ts';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -258,6 +259,28 @@ const httpListenSchema = z
       )
       .optional()
       .describe('Browser origins allowed to call the gateway, exactly as sent in the Origin header.'),
+    limits: z
+      .strictObject({
+        headersTimeoutMs: positiveInt(
+          'Time a client has to send its request headers (from connecting, or from the last answer on a ' +
+            'kept-alive connection); then 408 and the connection is closed.',
+        ).default(HTTP_LIMIT_DEFAULTS.headersTimeoutMs),
+        requestTimeoutMs: positiveInt(
+          'Time a client has to send a whole request, headers and body; then 408 and the connection is closed.',
+        ).default(HTTP_LIMIT_DEFAULTS.requestTimeoutMs),
+        keepAliveTimeoutMs: positiveInt('How long an idle kept-alive connection stays open.').default(
+          HTTP_LIMIT_DEFAULTS.keepAliveTimeoutMs,
+        ),
+        maxConnections: positiveInt('Open connections in all.').default(HTTP_LIMIT_DEFAULTS.maxConnections),
+        maxPendingConnections: positiveInt(
+          'Connections waiting to send a complete request (or idle); beyond it the one waiting longest is closed.',
+        ).default(HTTP_LIMIT_DEFAULTS.maxPendingConnections),
+        maxConnectionsPerClient: positiveInt(
+          'Connections from one remote address that is not loopback (all local processes share 127.0.0.1).',
+        ).default(HTTP_LIMIT_DEFAULTS.maxConnectionsPerClient),
+      })
+      .optional()
+      .describe('Time and connection limits that keep the listener answering when clients misbehave.'),
   })
   .describe('Streamable HTTP (+ legacy SSE) listener for MCP clients.');
 
@@ -424,6 +447,7 @@ export interface HttpListenConfig {
   port: number;
   token?: string;
   allowedOrigins: string[];
+  limits: HttpLimits;
 }
 
 export interface ResolvedConfig {

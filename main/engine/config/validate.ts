@@ -335,6 +335,33 @@ function crossFieldIssues(config: ParsedConfig): PathIssue[] {
         `anyone on the network could use your tools`,
     });
   }
+  if (typeof http === 'object' && http.limits) issues.push(...httpLimitIssues(http.limits));
+  return issues;
+}
+
+function httpLimitIssues(limits: {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxConnections: number;
+  maxPendingConnections: number;
+  maxConnectionsPerClient: number;
+}): PathIssue[] {
+  const base: PathSegment[] = ['listen', 'http', 'limits'];
+  const issues: PathIssue[] = [];
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    issues.push({
+      path: [...base, 'headersTimeoutMs'],
+      message:
+        `headersTimeoutMs (${limits.headersTimeoutMs}) is longer than requestTimeoutMs ` +
+        `(${limits.requestTimeoutMs}), which already covers the headers; make it shorter or equal`,
+    });
+  for (const key of ['maxPendingConnections', 'maxConnectionsPerClient'] as const) {
+    if (limits[key] > limits.maxConnections)
+      issues.push({
+        path: [...base, key],
+        message: `${key} (${limits[key]}) is above maxConnections (${limits.maxConnections}); it must not be`,
+      });
+  }
   return issues;
 }
 

@@ -3,8 +3,12 @@
  * Host must name this listener (DNS rebinding), Origin must be allowed when present (browser
  * pages), a bearer token when one is configured, and JSON bodies only (a CORS-simple text/plain
  * or form POST from a web page is refused before parsing).
+ *
+ * The token a request presents names its principal: sessions are bound to the principal that
+ * created them (a session id presented with another credential is unknown). Today the listener
+ * has one token (`listen.http.token`); the list form lets per-client tokens be added later.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export interface GuardOptions {
@@ -12,7 +16,22 @@ export interface GuardOptions {
   host: string;
   port: number;
   allowedOrigins: string[];
-  token?: string;
+  /** Bearer tokens accepted, each naming a principal. None: no token is required. */
+  principals?: readonly Principal[];
+}
+
+export interface Principal {
+  /** Stable name, e.g. "listen.http.token". */
+  name: string;
+  token: string;
+}
+
+/** The principal of requests on a listener that requires no token (anyone who can reach it). */
+export const ANONYMOUS = '';
+
+/** A request that passed: who sent it. */
+export interface Admitted {
+  principal: string;
 }
 
 export interface Refusal {
@@ -42,11 +61,14 @@ export function allowedOrigins(opts: GuardOptions): Set<string> {
   return new Set([...own, ...opts.allowedOrigins.map((o) => o.replace(/\/$/, ''))]);
 }
 
-export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refusal | undefined {
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refusal | Admitted {
   const hosts = allowedHostHeaders(opts.host, opts.port);
   const origins = allowedOrigins(opts);
   const anyHost = !isLoopbackHost(opts.host) && (opts.host === '0.0.0.0' || opts.host === '::');
-  const token = opts.token === undefined ? undefined : Buffer.from(`Bearer ${opts.token}`);
+  // Compared as digests: constant time whatever the lengths.
+  const tokens = (opts.principals ?? []).map((p) => ({ name: p.name, digest: digest(`Bearer ${p.token}`) }));
   return (req) => {
     const host = req.headers.host?.toLowerCase();
     if (!host || (!anyHost && !hosts.has(host))) {
@@ -62,17 +84,17 @@ export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refus
         message: `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (listen.http.allowedOrigins)`,
       };
     }
-    if (token) {
-      const got = Buffer.from(req.headers.authorization ?? '');
-      if (got.length !== token.length || !timingSafeEqual(got, token)) {
-        return {
-          status: 401,
-          message: 'Unauthorized: a valid bearer token is required',
-          headers: { 'www-authenticate': 'Bearer realm="switchboard"' },
-        };
-      }
-    }
-    return undefined;
+    if (tokens.length === 0) return { principal: ANONYMOUS };
+    const got = digest(req.headers.authorization ?? '');
+    let principal: string | undefined;
+    // Every token is compared, so the time taken does not tell which one matched.
+    for (const t of tokens) if (timingSafeEqual(got, t.digest)) principal ??= t.name;
+    if (principal !== undefined) return { principal };
+    return {
+      status: 401,
+      message: 'Unauthorized: a valid bearer token is required',
+      headers: { 'www-authenticate': 'Bearer realm="switchboard"' },
+    };
   };
 }
 
@@ -88,7 +110,11 @@ export function checkJsonContentType(req: IncomingMessage): Refusal | undefined 
   };
 }
 
-/** Reads a body up to `limit` bytes. Resolves undefined when over the limit (the caller answers 413). */
+/**
+ * Reads a body up to `limit` bytes. Resolves undefined when over the limit (the caller answers 413);
+ * rejects when the connection ends before the body is complete (a stalled body is ended by the
+ * listener's request timeout with a 408, and this settles then).
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
@@ -112,5 +138,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
     });
     req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks, size)));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the connection closed before the request body was complete'));
+    });
   });
 }

@@ -6,7 +6,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
-import { checkJsonContentType, createGuard, isLoopbackHost, readBody, type Refusal } from './http-guard.ts';
+import {
+  checkJsonContentType,
+  createGuard,
+  isLoopbackHost,
+  readBody,
+  type Admitted,
+  type Principal,
+  type Refusal,
+} from './http-guard.ts';
+import { limitConnections, type ConnectionStats } from './http-connections.ts';
+import { HTTP_LIMIT_DEFAULTS, MAX_HEADER_BYTES, type HttpLimits } from './http-limits.ts';
 import { LegacySseEndpoint } from './legacy-sse.ts';
 import type { StatelessDispatcher } from './stateless.ts';
 import { StreamableHttpEndpoint, sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
@@ -14,9 +24,16 @@ import { StreamableHttpEndpoint, sendJson, sendRpcError, type SessionFactory } f
 export interface HttpListenerOptions {
   host: string;
   port: number;
+  /** The bearer token clients must send (principal "listen.http.token"). */
   token?: string;
+  /** More tokens, each a principal of its own (sessions are bound to the one that created them). */
+  principals?: readonly Principal[];
   allowedOrigins: string[];
   maxRequestBytes: number;
+  /** Time and connection limits (config `listen.http.limits`); defaults for what is left out. */
+  limits?: Partial<HttpLimits>;
+  /** Hears about connections closed or refused under pressure (at most once a minute). */
+  log?: (text: string) => void;
   createSession: SessionFactory;
   profileExists(profile: string): boolean;
   /** Serves stateless 2026-07-28 clients. */
@@ -29,6 +46,7 @@ export interface HttpListener {
   readonly url: string;
   readonly port: number;
   sessionCount(): number;
+  connectionStats(): ConnectionStats;
   close(): Promise<void>;
 }
 
@@ -37,7 +55,11 @@ const SSE_PATH = /^\/sse(?:\/([^/]+))?\/?$/;
 const MESSAGES_PATH = /^\/messages(?:\/([^/]+))?\/?$/;
 
 export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListener> {
-  if (!isLoopbackHost(opts.host) && !opts.token) {
+  const principals: Principal[] = [
+    ...(opts.token === undefined ? [] : [{ name: 'listen.http.token', token: opts.token }]),
+    ...(opts.principals ?? []),
+  ];
+  if (!isLoopbackHost(opts.host) && principals.length === 0) {
     throw new GatewayError(
       'unauthorized',
       `refusing to listen on ${opts.host}: a non-loopback address needs listen.http.token`,
@@ -51,23 +73,37 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
   });
   const legacy = new LegacySseEndpoint(opts.createSession);
   // Set once the port is known (port 0 picks one); requests cannot arrive before that.
-  const guard: { check?: (req: IncomingMessage) => Refusal | undefined } = {};
+  const guard: { check?: (req: IncomingMessage) => Refusal | Admitted } = {};
 
+  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
+  // Node answers 408 and closes a connection whose headers (or whole request) are late, and 431 a
+  // header block over the size; it checks the clocks every `connectionsCheckingInterval`.
+  const requestTimeout = limits.requestTimeoutMs;
+  const headersTimeout = Math.min(limits.headersTimeoutMs, requestTimeout);
   const server: Server = createServer(
-    { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 0, keepAliveTimeout: 65_000 },
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
     (req, res) => {
       void handle(req, res).catch((err: unknown) => {
+        // A connection closed mid-request (timed out, shed, or gone) has nobody left to answer.
+        if (res.destroyed) return;
         if (!res.headersSent)
           sendRpcError(res, 500, RpcCode.InternalError, `Internal error: ${(err as Error).message}`);
         else res.destroy();
       });
     },
   );
-  server.maxConnections = 1024;
+  const connections = limitConnections(server, limits, opts.log);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refusal = guard.check!(req);
-    if (refusal) return refuse(res, refusal);
+    const admitted = guard.check!(req);
+    if ('status' in admitted) return refuse(res, admitted);
+    const { principal } = admitted;
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (opts.extraRoutes && (await opts.extraRoutes(req, res, url))) return;
 
@@ -93,13 +129,14 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
           RpcCode.MessageTooLarge,
           `Request body over the ${opts.maxRequestBytes}-byte limit (limits.maxRequestBytes)`,
         );
-      if (mcp) return streamable.post(req, res, profile, body);
-      if (messages) return legacy.post(req, res, body);
+      if (mcp) return streamable.post(req, res, profile, body, principal);
+      if (messages) return legacy.post(req, res, body, principal);
     } else if (req.method === 'GET') {
-      if (mcp) return streamable.get(req, res, profile);
-      if (sse) return legacy.open(req, res, profile, `/messages${match[1] === undefined ? '' : `/${match[1]}`}`);
+      if (mcp) return streamable.get(req, res, profile, principal);
+      if (sse)
+        return legacy.open(req, res, profile, `/messages${match[1] === undefined ? '' : `/${match[1]}`}`, principal);
     } else if (req.method === 'DELETE' && mcp) {
-      return streamable.delete(req, res, profile);
+      return streamable.delete(req, res, profile, principal);
     }
     res.writeHead(405, { allow: mcp ? 'GET, POST, DELETE' : sse ? 'GET' : 'POST' }).end();
   }
@@ -116,7 +153,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     host: opts.host,
     port,
     allowedOrigins: opts.allowedOrigins,
-    ...(opts.token ? { token: opts.token } : {}),
+    principals,
   });
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
 
@@ -124,6 +161,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     url: `http://${hostForUrl}:${port}/mcp`,
     port,
     sessionCount: () => streamable.size + legacy.size,
+    connectionStats: () => connections.stats(),
     async close() {
       streamable.closeAll();
       legacy.closeAll();

@@ -11,7 +11,8 @@ import type { Session } from './session.ts';
 import { sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
 
 export class LegacySseEndpoint {
-  private readonly sessions = new Map<string, { session: Session; res: ServerResponse }>();
+  /** By session id; each bound to the principal (token) that opened it. */
+  private readonly sessions = new Map<string, { session: Session; res: ServerResponse; principal: string }>();
   private readonly createSession: SessionFactory;
 
   constructor(createSession: SessionFactory) {
@@ -22,7 +23,7 @@ export class LegacySseEndpoint {
     return this.sessions.size;
   }
 
-  open(_req: IncomingMessage, res: ServerResponse, profile: string, postPath: string): void {
+  open(_req: IncomingMessage, res: ServerResponse, profile: string, postPath: string, principal: string): void {
     const id = randomBytes(16).toString('hex');
     res.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -38,17 +39,19 @@ export class LegacySseEndpoint {
       },
       id,
     );
-    this.sessions.set(id, { session, res });
+    this.sessions.set(id, { session, res, principal });
     res.on('close', () => {
       this.sessions.delete(id);
       session.close();
     });
   }
 
-  post(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  post(req: IncomingMessage, res: ServerResponse, body: Buffer, principal: string): void {
     const id = new URL(req.url ?? '/', 'http://x').searchParams.get('sessionId');
     const entry = id === null ? undefined : this.sessions.get(id);
-    if (!entry) return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: open the SSE stream first');
+    // Another principal's session is answered like one that does not exist.
+    if (!entry || entry.principal !== principal)
+      return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: open the SSE stream first');
     const parsed = parseMessage(body.toString('utf8'));
     if ('error' in parsed) return sendJson(res, 400, parsed.error);
     entry.session.receive(parsed.message);

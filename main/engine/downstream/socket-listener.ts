@@ -1,15 +1,28 @@
 /**
  * The local socket (named pipe on Windows) the shim connects to. Owns the private runtime
- * directory checks, the per-install token file, stale-socket cleanup and the hello
- * handshake; a connection that passes the hello is handed to the caller, who owns it from
- * then on. A refused or garbage connection never affects any other.
+ * directory checks, the per-install token file, stale-socket cleanup and the mutual hello
+ * (main/shared/hello.ts: each side proves it holds the token, neither sends it); a connection
+ * that passes the hello is handed to the caller, who owns it from then on. A refused or
+ * garbage connection never affects any other.
  */
-import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { encodeRefused, encodeWelcome, MAX_HELLO_BYTES, parseHello, type Hello } from '../../shared/hello.ts';
+import {
+  encodeChallenge,
+  encodeRefused,
+  encodeWelcome,
+  gatewayProof,
+  MAX_HELLO_BYTES,
+  newNonce,
+  parseHello,
+  parseProof,
+  proofMatches,
+  shimProof,
+  type Hello,
+} from '../../shared/hello.ts';
 import { socketPath, tokenPath } from '../../shared/paths.ts';
 import { checkPrivateDir } from '../../shared/private-dir.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
@@ -32,7 +45,7 @@ export interface LocalSocketListenerOptions {
   onConnection: (connection: LocalSocketConnection) => void;
   /** Use this token instead of the one in the token file (it is written to the file). */
   token?: string;
-  /** How long a new connection has to send its hello line. */
+  /** How long a new connection has to complete the hello (hello and proof lines). */
   helloTimeoutMs?: number;
   /** Optional extra check after the token matched, e.g. an unknown profile; return a refusal reason. */
   checkHello?: (hello: Hello) => string | undefined;
@@ -188,22 +201,12 @@ function listen(server: net.Server, socket: string): Promise<void> {
   });
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
-/** Constant-time token comparison; hashing first makes it length-safe. */
-function tokenMatches(given: string, expectedDigest: Buffer): boolean {
-  return timingSafeEqual(digest(given), expectedDigest);
-}
-
 export async function listenLocalSocket(options: LocalSocketListenerOptions): Promise<LocalSocketListener> {
   const { dir, onConnection, checkHello } = options;
   const helloTimeoutMs = options.helloTimeoutMs ?? 5000;
   const maxPending = options.maxPendingHellos ?? 64;
   await ensurePrivateDir(dir);
   const token = await ensureToken(dir, options.token);
-  const expected = digest(token);
   const socket = socketPath(dir);
   // A too-long runtime path puts the socket in a short private directory of its own.
   if (!isWindows && path.dirname(socket) !== dir) await ensurePrivateDir(path.dirname(socket));
@@ -220,8 +223,10 @@ export async function listenLocalSocket(options: LocalSocketListenerOptions): Pr
     }
     pending++;
     let handled = false;
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    /** Set once the hello was answered with our challenge: the proof line comes next. */
+    let hello: (Hello & { gatewayNonce: string }) | undefined;
 
     const finish = () => {
       handled = true;
@@ -238,34 +243,46 @@ export async function listenLocalSocket(options: LocalSocketListenerOptions): Pr
       // Don't let a peer that never reads hold the connection open.
       setTimeout(() => conn.destroy(), 1000).unref();
     };
-    const onData = (chunk: Buffer) => {
+    /** One complete line of the handshake; `rest` is what came after it. */
+    const onLine = (line: string, rest: Buffer): void => {
+      if (hello === undefined) {
+        const parsed = parseHello(line);
+        if (!parsed.ok) return refuse(parsed.reason);
+        const gatewayNonce = newNonce();
+        hello = { ...parsed.value, gatewayNonce };
+        conn.write(encodeChallenge(gatewayNonce, gatewayProof(token, parsed.value.nonce, gatewayNonce)));
+        return take(rest);
+      }
+      const proof = parseProof(line);
+      if (!proof.ok) return refuse(proof.reason);
+      if (!proofMatches(proof.value, shimProof(token, hello.nonce, hello.gatewayNonce)))
+        return refuse("invalid token (the shim read a token that does not match this gateway's token file)");
+      const extra = checkHello?.(hello);
+      if (extra !== undefined) return refuse(extra);
+      finish();
+      conn.off('error', onError);
+      conn.pause();
+      conn.write(encodeWelcome());
+      onConnection({ profile: hello.profile, client: hello.client, socket: conn, head: Buffer.from(rest) });
+    };
+    /** Adds bytes; runs every complete line in them. */
+    const take = (chunk: Buffer): void => {
+      if (chunk.length === 0 || handled) return;
       chunks.push(chunk);
       size += chunk.length;
       const all = chunks.length === 1 ? chunk : Buffer.concat(chunks, size);
       const nl = all.indexOf(10);
       if (nl === -1) {
         if (size > MAX_HELLO_BYTES) refuse(`hello line longer than ${MAX_HELLO_BYTES} bytes`);
-        else if (chunks.length > 1) chunks.splice(0, chunks.length, all);
+        else chunks = [all];
         return;
       }
       if (nl > MAX_HELLO_BYTES) return refuse(`hello line longer than ${MAX_HELLO_BYTES} bytes`);
-      const parsed = parseHello(all.subarray(0, nl).toString('utf8'));
-      if (!parsed.ok) return refuse(parsed.reason);
-      if (!tokenMatches(parsed.value.token, expected))
-        return refuse("invalid token (the shim read a token that does not match this gateway's token file)");
-      const extra = checkHello?.(parsed.value);
-      if (extra !== undefined) return refuse(extra);
-      finish();
-      conn.off('error', onError);
-      conn.pause();
-      conn.write(encodeWelcome());
-      onConnection({
-        profile: parsed.value.profile,
-        client: parsed.value.client,
-        socket: conn,
-        head: Buffer.from(all.subarray(nl + 1)),
-      });
+      chunks = [];
+      size = 0;
+      onLine(all.subarray(0, nl).toString('utf8'), all.subarray(nl + 1));
     };
+    const onData = (chunk: Buffer) => take(chunk);
     const onEnd = () => refuse('connection ended before the hello');
     const onError = () => {
       if (!handled) finish();

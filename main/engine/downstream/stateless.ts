@@ -166,7 +166,7 @@ export class StatelessDispatcher {
    * Serves one request. Returns a cancel function (HTTP: the client closed the stream; stdio:
    * notifications/cancelled).
    */
-  handle(profile: string, request: JsonRpcRequest, reply: StatelessReply): () => void {
+  handle(profile: string, request: JsonRpcRequest, reply: StatelessReply, principal = ''): () => void {
     const fail = (error: JsonRpcErrorObject) => reply.respond(failure(request.id, error), statusForError(error));
     const params = request.params ?? {};
     const meta = params._meta as Record<string, unknown> | undefined;
@@ -197,7 +197,8 @@ export class StatelessDispatcher {
     const state = params.requestState;
     if (typeof state === 'string' && state.startsWith(STATE_PREFIX)) {
       const call = this.parked.get(state);
-      if (!call || !call.matches(request)) {
+      // A parked call belongs to the principal (token) that started it, like a session.
+      if (!call || !call.matches(request) || call.principal !== principal) {
         fail({
           code: RpcCode.InvalidParams,
           message: 'Invalid params: requestState is unknown, expired, or belongs to another request',
@@ -206,7 +207,7 @@ export class StatelessDispatcher {
       }
       return call.resume(request, reply);
     }
-    const call = new StatelessCall(this, profile, request, reply);
+    const call = new StatelessCall(this, profile, request, reply, principal);
     return () => call.cancel();
   }
 
@@ -326,6 +327,8 @@ export class StatelessDispatcher {
 class StatelessCall {
   /** Names the parked call; a new one every round, so a stale round's state is refused. */
   token = newToken();
+  /** Who started the call (the HTTP listener's principal); only they may resume it. */
+  readonly principal: string;
   private readonly dispatcher: StatelessDispatcher;
   private readonly method: string;
   private readonly target: unknown;
@@ -339,7 +342,14 @@ class StatelessCall {
   private expiry?: NodeJS.Timeout;
   private done = false;
 
-  constructor(dispatcher: StatelessDispatcher, profile: string, request: JsonRpcRequest, reply: StatelessReply) {
+  constructor(
+    dispatcher: StatelessDispatcher,
+    profile: string,
+    request: JsonRpcRequest,
+    reply: StatelessReply,
+    principal: string,
+  ) {
+    this.principal = principal;
     this.dispatcher = dispatcher;
     this.method = request.method;
     this.target = targetOf(request);

@@ -33,6 +33,8 @@ const MAX_RESUMABLE_STREAMS = 64;
 
 interface HttpSession {
   session: Session;
+  /** Who created it (the token's principal): any other is told the session does not exist. */
+  principal: string;
   /** Open request streams by the client's request id. */
   byRequest: Map<RequestId, ResponseStream>;
   /** Every stream that may still be resumed, by stream id. */
@@ -91,7 +93,13 @@ export class StreamableHttpEndpoint {
     return this.sessions.size;
   }
 
-  async post(req: IncomingMessage, res: ServerResponse, profile: string, body: Buffer): Promise<void> {
+  async post(
+    req: IncomingMessage,
+    res: ServerResponse,
+    profile: string,
+    body: Buffer,
+    principal: string,
+  ): Promise<void> {
     const parsed = parseMessage(body.toString('utf8'));
     if ('error' in parsed) return sendJson(res, 400, parsed.error);
     const message = parsed.message;
@@ -116,7 +124,7 @@ export class StreamableHttpEndpoint {
         res.writeHead(202).end();
         return;
       }
-      return this.statelessRequest(req, res, profile, message, version);
+      return this.statelessRequest(req, res, profile, message, version, principal);
     }
 
     if (isRequest(message) && message.method === 'initialize') {
@@ -131,7 +139,7 @@ export class StreamableHttpEndpoint {
       if (this.sessions.size >= this.opts.maxSessions) this.sweep(true);
       if (this.sessions.size >= this.opts.maxSessions)
         return sendRpcError(res, 503, RpcCode.InternalError, 'Too many sessions', message.id);
-      const state = this.open(profile);
+      const state = this.open(profile, principal);
       this.handleRequest(state, req, res, message, { 'mcp-session-id': state.session.id });
       return;
     }
@@ -143,9 +151,8 @@ export class StreamableHttpEndpoint {
         RpcCode.InvalidRequest,
         'Bad Request: Mcp-Session-Id header is required (initialize first)',
       );
-    const state = this.sessions.get(sessionId);
-    if (!state || state.session.profile !== profile)
-      return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: initialize a new session');
+    const state = this.find(sessionId, profile, principal);
+    if (!state) return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: initialize a new session');
     state.lastActive = Date.now();
     if (isRequest(message)) return this.handleRequest(state, req, res, message, {});
     state.session.receive(message);
@@ -158,6 +165,7 @@ export class StreamableHttpEndpoint {
     profile: string,
     message: JsonRpcRequest,
     version: string | undefined,
+    principal: string,
   ): void {
     const headerError = checkStatelessHeaders(message, {
       version,
@@ -168,28 +176,33 @@ export class StreamableHttpEndpoint {
     const canSse = (header(req, 'accept') ?? '').includes('text/event-stream');
     const stream = new ResponseStream({ id: `m${++this.statelessSeq}`, res, standalone: false, canSse });
     let finished = false;
-    const cancel = this.opts.stateless!.handle(profile, message, {
-      notify: (m) => {
-        if (!finished && stream.acceptsIntermediate()) stream.write(m, false);
+    const cancel = this.opts.stateless!.handle(
+      profile,
+      message,
+      {
+        notify: (m) => {
+          if (!finished && stream.acceptsIntermediate()) stream.write(m, false);
+        },
+        respond: (m, status) => {
+          finished = true;
+          stream.write(m, true, status);
+        },
       },
-      respond: (m, status) => {
-        finished = true;
-        stream.write(m, true, status);
-      },
-    });
+      principal,
+    );
     // In this revision, closing the response stream cancels the request.
     res.on('close', () => {
       if (!finished) cancel();
     });
   }
 
-  get(req: IncomingMessage, res: ServerResponse, profile: string): void {
+  get(req: IncomingMessage, res: ServerResponse, profile: string, principal: string): void {
     const accept = header(req, 'accept') ?? '';
     if (!accept.includes('text/event-stream'))
       return sendRpcError(res, 406, RpcCode.InvalidRequest, 'Not Acceptable: GET needs Accept: text/event-stream');
     const sessionId = header(req, 'mcp-session-id');
-    const state = sessionId === undefined ? undefined : this.sessions.get(sessionId);
-    if (!state || state.session.profile !== profile) {
+    const state = this.find(sessionId, profile, principal);
+    if (!state) {
       return sessionId === undefined
         ? sendRpcError(res, 400, RpcCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required')
         : sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: initialize a new session');
@@ -215,10 +228,10 @@ export class StreamableHttpEndpoint {
     state.standalone.attach(res);
   }
 
-  delete(req: IncomingMessage, res: ServerResponse, profile: string): void {
+  delete(req: IncomingMessage, res: ServerResponse, profile: string, principal: string): void {
     const sessionId = header(req, 'mcp-session-id');
-    const state = sessionId === undefined ? undefined : this.sessions.get(sessionId);
-    if (!state || state.session.profile !== profile)
+    const state = this.find(sessionId, profile, principal);
+    if (!state)
       return sendRpcError(res, sessionId === undefined ? 400 : 404, RpcCode.InvalidRequest, 'Session not found');
     this.end(state);
     res.writeHead(200).end();
@@ -229,9 +242,21 @@ export class StreamableHttpEndpoint {
     for (const state of [...this.sessions.values()]) this.end(state);
   }
 
-  private open(profile: string): HttpSession {
+  /**
+   * The session `id` names, if it belongs to this profile and was created by this principal. A
+   * session of another principal is answered exactly like an unknown one (404), so a leaked or
+   * guessed id tells a different credential nothing.
+   */
+  private find(id: string | undefined, profile: string, principal: string): HttpSession | undefined {
+    const state = id === undefined ? undefined : this.sessions.get(id);
+    if (!state || state.session.profile !== profile || state.principal !== principal) return undefined;
+    return state;
+  }
+
+  private open(profile: string, principal: string): HttpSession {
     const id = randomBytes(16).toString('hex');
     const state = {} as HttpSession;
+    state.principal = principal;
     state.byRequest = new Map();
     state.byStreamId = new Map();
     state.lastActive = Date.now();

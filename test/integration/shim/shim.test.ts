@@ -223,15 +223,15 @@ describe('shim', () => {
     shim.checkStreams();
   });
 
-  it('reports a refused hello (token mismatch) clearly', async () => {
+  it('reports a token mismatch clearly: the gateway cannot prove the token the shim read', async () => {
     await startGateway();
     await fs.writeFile(tokenPath(dir), 'f'.repeat(64) + '\n', { mode: 0o600 });
     const shim = new Shim();
     shim.send(INIT);
     const res = await shim.response(1);
     expect(res.error?.code).toBe(-32002);
-    expect(res.error?.message).toMatch(/refused.*invalid token/);
-    expect(shim.stderr).toMatch(/switchboard shim: Switchboard refused this connection/);
+    expect(res.error?.message).toMatch(/could not prove it holds the token in .*token file changed/);
+    expect(shim.stderr).toMatch(/switchboard shim: The shim will not use /);
     expect(await shim.end()).toBe(0);
     shim.checkStreams();
   });

@@ -11,7 +11,14 @@ import {
   type LocalSocketListener,
 } from '../../../main/engine/downstream/socket-listener.ts';
 import { GatewayError } from '../../../main/engine/protocol/errors.ts';
-import { encodeHello } from '../../../main/shared/hello.ts';
+import {
+  encodeHello,
+  encodeProof,
+  gatewayProof,
+  newNonce,
+  parseHelloReply,
+  shimProof,
+} from '../../../main/shared/hello.ts';
 import { socketPath, tokenPath } from '../../../main/shared/paths.ts';
 
 const posix = process.platform !== 'win32';
@@ -61,6 +68,46 @@ function exchange(
   });
 }
 
+/**
+ * The shim's side of the mutual hello with `token`: hello, challenge, proof (sent even when the
+ * gateway's proof is wrong, to see the gateway refuse it). Resolves with the gateway's last line,
+ * whether the gateway proved it holds `token`, and the socket (`after` is sent with the proof).
+ */
+function shake(
+  sock: string,
+  token: string,
+  profile: string,
+  after = '',
+): Promise<{ line: string; gatewayProved: boolean; closed: Promise<void>; socket: net.Socket }> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(sock);
+    sockets.push(s);
+    const nonce = newNonce();
+    let buf = '';
+    let gatewayProved: boolean | undefined;
+    const closed = new Promise<void>((r) => s.once('close', () => r()));
+    s.on('error', () => undefined);
+    s.on('data', (c: Buffer) => {
+      buf += c.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        const reply = parseHelloReply(line);
+        if (reply.ok && reply.value.kind === 'challenge' && gatewayProved === undefined) {
+          gatewayProved = reply.value.proof === gatewayProof(token, nonce, reply.value.nonce);
+          s.write(encodeProof(shimProof(token, nonce, reply.value.nonce)) + after);
+          continue;
+        }
+        resolve({ line, gatewayProved: gatewayProved === true, closed, socket: s });
+        return;
+      }
+    });
+    s.once('close', () => reject(new Error(`closed without an answer (got ${JSON.stringify(buf)})`)));
+    s.once('connect', () => s.write(encodeHello({ profile, nonce })));
+  });
+}
+
 async function expectRefusal(fn: () => Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
   const err = await fn().then(
     () => undefined,
@@ -82,9 +129,10 @@ describe('listenLocalSocket', () => {
     }
     expect((await fs.readFile(tokenPath(dir), 'utf8')).trim()).toBe(l.token);
 
-    const hello = encodeHello({ token: l.token, profile: 'work' });
-    const { line, socket } = await exchange(l.path, hello + '{"jsonrpc":"2.0","id":1,"method":"ping"}\n');
-    expect(JSON.parse(line)).toEqual({ switchboard: 'welcome', version: 1 });
+    const first = '{"jsonrpc":"2.0","id":1,"method":"ping"}\n';
+    const { line, socket, gatewayProved } = await shake(l.path, l.token, 'work', first);
+    expect(gatewayProved).toBe(true);
+    expect(JSON.parse(line)).toEqual({ switchboard: 'welcome', version: 2 });
     await expect.poll(() => connections.length).toBe(1);
     const c = connections[0]!;
     expect(c.profile).toBe('work');
@@ -99,14 +147,19 @@ describe('listenLocalSocket', () => {
 
   it('refuses a bad token without affecting other connections', async () => {
     const { l, connections } = await listen();
-    const good = await exchange(l.path, encodeHello({ token: l.token, profile: 'default' }));
+    const good = await shake(l.path, l.token, 'default');
     expect(JSON.parse(good.line).switchboard).toBe('welcome');
 
-    const bad = await exchange(l.path, encodeHello({ token: 'b'.repeat(64), profile: 'default' }));
+    const bad = await shake(l.path, 'b'.repeat(64), 'default');
+    // The gateway proved nothing to a peer with another token, and refused that peer's proof.
+    expect(bad.gatewayProved).toBe(false);
     expect(JSON.parse(bad.line)).toEqual({ switchboard: 'refused', reason: expect.stringMatching(/invalid token/) });
     await bad.closed;
-    const short = await exchange(l.path, encodeHello({ token: 'abc', profile: 'default' }));
-    expect(JSON.parse(short.line).switchboard).toBe('refused');
+    const badProof = await exchange(l.path, encodeHello({ profile: 'default', nonce: newNonce() }) + 'x\n');
+    expect(JSON.parse(badProof.line).switchboard).toBe('challenge');
+    await badProof.closed;
+    const oldShim = await exchange(l.path, JSON.stringify({ switchboard: 'hello', version: 1, token: l.token }) + '\n');
+    expect(JSON.parse(oldShim.line).reason).toMatch(/unsupported hello version 1/);
     const garbage = await exchange(l.path, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(JSON.parse(garbage.line)).toEqual({ switchboard: 'refused', reason: expect.stringMatching(/bad hello/) });
     const huge = await exchange(l.path, 'x'.repeat(10_000));
@@ -131,7 +184,7 @@ describe('listenLocalSocket', () => {
     const { l, connections } = await listen({
       checkHello: (h) => (h.profile === 'nope' ? 'unknown profile "nope"' : undefined),
     });
-    const { line } = await exchange(l.path, encodeHello({ token: l.token, profile: 'nope' }));
+    const { line } = await shake(l.path, l.token, 'nope');
     expect(JSON.parse(line)).toEqual({ switchboard: 'refused', reason: 'unknown profile "nope"' });
     expect(connections).toHaveLength(0);
   });
@@ -182,7 +235,7 @@ describe('listenLocalSocket', () => {
     expect((await fs.lstat(socketPath(dir))).isSocket()).toBe(true);
 
     const { l } = await listen();
-    const live = await exchange(l.path, encodeHello({ token: l.token, profile: 'default' }));
+    const live = await shake(l.path, l.token, 'default');
     expect(JSON.parse(live.line).switchboard).toBe('welcome');
 
     const err = await listenLocalSocket({ dir, onConnection: () => undefined }).then(
@@ -193,7 +246,7 @@ describe('listenLocalSocket', () => {
     expect((err as GatewayError).message).toMatch(/already listening/);
     expect(((err as GatewayError).cause as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
     // The first listener is unharmed.
-    const again = await exchange(l.path, encodeHello({ token: l.token, profile: 'default' }));
+    const again = await shake(l.path, l.token, 'default');
     expect(JSON.parse(again.line).switchboard).toBe('welcome');
   });
 
@@ -237,7 +290,7 @@ describe('listenLocalSocket', () => {
     expect(l.path).not.toContain(dir);
     expect(Buffer.byteLength(l.path)).toBeLessThanOrEqual(103);
     expect((await fs.lstat(path.dirname(l.path))).mode & 0o777).toBe(0o700);
-    const { line } = await exchange(l.path, encodeHello({ token: l.token, profile: 'default' }));
+    const { line } = await shake(l.path, l.token, 'default');
     expect(JSON.parse(line).switchboard).toBe('welcome');
     await l.close();
     await fs.rm(path.dirname(l.path), { recursive: true, force: true });

@@ -1,27 +1,18 @@
-import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { MAX_SOCKET_PATH_BYTES, runtimeDir, runtimePaths, socketPath, tokenPath } from '../../../main/shared/paths.ts';
 
 describe('runtimeDir', () => {
-  it('uses XDG_RUNTIME_DIR on POSIX', () => {
-    expect(runtimeDir({ XDG_RUNTIME_DIR: '/run/user/1000' }, 'linux', 1000)).toBe('/run/user/1000/switchboard');
-  });
-
-  it('ignores a relative XDG_RUNTIME_DIR and falls back to tmpdir/switchboard-<uid>', () => {
-    expect(runtimeDir({ XDG_RUNTIME_DIR: 'relative' }, 'linux', 501)).toBe(`${os.tmpdir()}/switchboard-501`);
-    expect(runtimeDir({}, 'darwin', 501)).toBe(`${os.tmpdir()}/switchboard-501`);
+  it('depends on the home directory only, not on variables a client may drop', () => {
+    const full = { XDG_RUNTIME_DIR: '/run/user/1000', TMPDIR: '/var/folders/x/T', LOCALAPPDATA: 'D:\\Data' };
+    expect(runtimeDir(full, 'linux', '/home/ada')).toBe('/home/ada/.local/state/switchboard/run');
+    expect(runtimeDir({}, 'linux', '/home/ada')).toBe('/home/ada/.local/state/switchboard/run');
+    expect(runtimeDir(full, 'darwin', '/Users/ada')).toBe('/Users/ada/Library/Application Support/Switchboard/run');
+    expect(runtimeDir({}, 'darwin', '/Users/ada')).toBe('/Users/ada/Library/Application Support/Switchboard/run');
+    expect(runtimeDir(full, 'win32', 'C:\\Users\\ada')).toBe('C:\\Users\\ada\\AppData\\Local\\Switchboard\\run');
   });
 
   it('lets SWITCHBOARD_RUNTIME_DIR override everything', () => {
-    expect(runtimeDir({ SWITCHBOARD_RUNTIME_DIR: '/tmp/sb-test', XDG_RUNTIME_DIR: '/run/user/1' }, 'linux', 1)).toBe(
-      '/tmp/sb-test',
-    );
-  });
-
-  it('uses LOCALAPPDATA on Windows', () => {
-    expect(runtimeDir({ LOCALAPPDATA: 'C:\\Users\\ada\\AppData\\Local' }, 'win32', undefined)).toBe(
-      'C:\\Users\\ada\\AppData\\Local\\Switchboard\\run',
-    );
+    expect(runtimeDir({ SWITCHBOARD_RUNTIME_DIR: '/tmp/sb-test' }, 'linux', '/home/ada')).toBe('/tmp/sb-test');
   });
 });
 
@@ -51,10 +42,12 @@ describe('socketPath and tokenPath', () => {
   });
 
   it('runtimePaths bundles them', () => {
-    expect(runtimePaths({ SWITCHBOARD_RUNTIME_DIR: '/tmp/sb' }, 'linux', 0)).toEqual({
+    expect(runtimePaths({ SWITCHBOARD_RUNTIME_DIR: '/tmp/sb' }, 'linux', '/home/ada')).toEqual({
       dir: '/tmp/sb',
       socket: '/tmp/sb/gateway.sock',
       token: '/tmp/sb/token',
+      lock: '/tmp/sb/gateway.lock',
+      log: '/tmp/sb/gateway.log',
     });
   });
 });

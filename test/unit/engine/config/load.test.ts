@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HTTP_LIMIT_DEFAULTS } from '../../../../main/engine/downstream/http-limits.ts';
 import {
   ConfigError,
   DEFAULTS,
@@ -60,7 +61,10 @@ describe('parseConfigText: accepted configs', () => {
       env: { GITHUB_PERSONAL_ACCESS_TOKEN: '${secret:github}' },
     });
     expect(config.profiles.default).toEqual({ name: 'default', servers: ['filesystem', 'github'], implicit: true });
-    expect(config.listen).toEqual({ http: { host: '127.0.0.1', port: 8787, allowedOrigins: [] }, socket: true });
+    expect(config.listen).toEqual({
+      http: { host: '127.0.0.1', port: 8787, allowedOrigins: [], limits: HTTP_LIMIT_DEFAULTS },
+      socket: true,
+    });
     expect(config.namespaceSeparator).toBe('__');
     expect(config.limits).toEqual({ maxRequestBytes: 8 * 1024 * 1024, maxResponseBytes: 32 * 1024 * 1024 });
   });
@@ -149,7 +153,7 @@ describe('parseConfigText: accepted configs', () => {
       work: { name: 'work', servers: ['a', 'b'], description: 'work stuff', implicit: false },
     });
     expect(config.listen).toEqual({
-      http: { host: '127.0.0.1', port: 0, allowedOrigins: ['http://localhost:5173'] },
+      http: { host: '127.0.0.1', port: 0, allowedOrigins: ['http://localhost:5173'], limits: HTTP_LIMIT_DEFAULTS },
       socket: false,
     });
     expect(config.timeouts).toEqual({ requestMs: 1234, startupMs: DEFAULTS.startupMs });
@@ -166,7 +170,12 @@ describe('parseConfigText: accepted configs', () => {
       port: 8787,
       token,
       allowedOrigins: [],
+      limits: HTTP_LIMIT_DEFAULTS,
     });
+    const limits = { requestTimeoutMs: 2000, headersTimeoutMs: 3000, maxConnections: 10, maxPendingConnections: 20 };
+    const bad = () => parseConfigText(JSON.stringify({ listen: { http: { limits } } }), FILE);
+    expect(bad).toThrow(/headersTimeoutMs \(3000\) is longer than requestTimeoutMs \(2000\)/);
+    expect(bad).toThrow(/maxPendingConnections \(20\) is above maxConnections \(10\)/);
     for (const host of ['localhost', '127.0.0.2', '::1', '[::1]']) {
       expect(parseConfigText(JSON.stringify({ listen: { http: { host } } }), FILE).config.listen.http).toMatchObject({
         host,

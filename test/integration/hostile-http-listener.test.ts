@@ -1,0 +1,242 @@
+/**
+ * A local process that opens connections and sends nothing, half a request, or a body that never
+ * ends cannot starve the HTTP listener: every limit is shown with a misbehaving real socket.
+ */
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../main/engine/index.ts';
+import { fixtureServer, httpClient, startGateway, tempDir, textOf, writeConfig } from '../helpers/gateway.ts';
+
+interface RawConn {
+  socket: net.Socket;
+  /** Everything the server sent. */
+  received: () => string;
+  closed: Promise<number>;
+  connected: Promise<void>;
+}
+
+const opened: net.Socket[] = [];
+
+/** A real TCP connection that writes `data` (if any) once connected and then just sits there. */
+function rawConnect(port: number, data?: string, host = '127.0.0.1'): RawConn {
+  const socket = net.connect(port, host);
+  opened.push(socket);
+  let text = '';
+  const started = Date.now();
+  socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+  socket.on('error', () => undefined); // a shed connection may be reset; 'close' says so
+  const connected = new Promise<void>((resolve) => {
+    socket.once('connect', () => {
+      if (data !== undefined) socket.write(data);
+      resolve();
+    });
+    socket.once('close', () => resolve());
+  });
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - started)));
+  return { socket, received: () => text, closed, connected };
+}
+
+function destroyAll(): void {
+  for (const s of opened.splice(0)) s.destroy();
+}
+
+const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)),
+  ]);
+
+function openFileLimit(): number {
+  return Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()) || 0;
+}
+
+describe('the HTTP listener cannot be starved', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let port: number;
+  const host = () => `127.0.0.1:${port}`;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-hostile-http-');
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { fx: fixtureServer('fx') },
+        listen: {
+          http: {
+            port: 0,
+            limits: {
+              headersTimeoutMs: 800,
+              requestTimeoutMs: 1500,
+              keepAliveTimeoutMs: 500,
+              maxPendingConnections: 8,
+            },
+          },
+        },
+      }),
+    );
+    port = Number(new URL(gateway.httpUrl()!).port);
+  });
+  afterAll(async () => {
+    destroyAll();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('answers 408 and closes a connection whose body stalls (Content-Length larger than what arrives)', async () => {
+    const conn = rawConnect(
+      port,
+      `POST /mcp HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/json\r\n` +
+        `Accept: application/json, text/event-stream\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":"2.0",`,
+    );
+    const after = await within(conn.closed, 6000, 'the stalled body to be ended');
+    expect(conn.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(after).toBeGreaterThanOrEqual(1000);
+    destroyAll();
+  });
+
+  it('answers 408 and closes a connection whose headers never end, or that sends nothing', async () => {
+    const half = rawConnect(port, `POST /mcp HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: appl`);
+    const silent = rawConnect(port);
+    await within(Promise.all([half.closed, silent.closed]), 6000, 'the stalled connections to be closed');
+    expect(half.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(silent.received()).toMatch(/^HTTP\/1\.1 408 /);
+    destroyAll();
+  });
+
+  it('closes an idle kept-alive connection after keepAliveTimeoutMs', async () => {
+    const conn = rawConnect(port, `GET /nowhere HTTP/1.1\r\nHost: ${host()}\r\nConnection: keep-alive\r\n\r\n`);
+    const after = await within(conn.closed, 6000, 'the idle connection to be closed');
+    expect(conn.received()).toMatch(/^HTTP\/1\.1 404 /);
+    expect(after).toBeLessThan(5000);
+    destroyAll();
+  });
+
+  it('refuses an over-long header block with 431', async () => {
+    const conn = rawConnect(port, `GET /mcp HTTP/1.1\r\nHost: ${host()}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    await within(conn.closed, 6000, 'the connection to be closed');
+    expect(conn.received()).toMatch(/^HTTP\/1\.1 431 /);
+    destroyAll();
+  });
+
+  it('closes the connections waiting longest when more than maxPendingConnections wait', async () => {
+    const stalled = Array.from({ length: 20 }, () => rawConnect(port));
+    await Promise.all(stalled.map((c) => c.connected));
+    // Well before the 800 ms header timeout, the 12 oldest are gone and the 8 newest remain.
+    await new Promise((r) => setTimeout(r, 300));
+    const closed = stalled.map((c) => c.socket.destroyed || c.socket.readyState === 'closed');
+    expect(closed.filter(Boolean).length).toBeGreaterThanOrEqual(12);
+    expect(closed.slice(-8).some(Boolean)).toBe(false);
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'still here' } }))).toBe(
+        'still here',
+      );
+    } finally {
+      await client.close();
+    }
+    expect(gateway.httpConnectionStats()?.shed).toBeGreaterThanOrEqual(12);
+    destroyAll();
+  });
+});
+
+describe('a thousand stalled connections, default limits', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  const STALLED = 1100; // more than the global cap of 1024
+
+  beforeAll(async () => {
+    const limit = openFileLimit();
+    // Both ends of every connection live in this process, plus the gateway's own files.
+    if (limit < STALLED * 2 + 512)
+      throw new Error(`this test needs ulimit -n of at least ${STALLED * 2 + 512} (it is ${limit})`);
+    dir = await tempDir('sb-hostile-http-');
+    gateway = await startGateway(
+      await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') }, listen: { http: { port: 0 } } }),
+    );
+  });
+  afterAll(async () => {
+    destroyAll();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('lets a new client initialize and call a tool while 1100 connections stall', async () => {
+    const url = gateway.httpUrl()!;
+    const port = Number(new URL(url).port);
+    const half =
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: 4096\r\n\r\n{"jsonrpc":"2.0","id":1,`;
+    const stalled: RawConn[] = [];
+    for (let i = 0; i < STALLED; i++) {
+      // Nothing at all, half a header block, or whole headers with half a body.
+      const data = i % 3 === 0 ? undefined : i % 3 === 1 ? half.slice(0, 40) : half;
+      stalled.push(rawConnect(port, data));
+      if (i % 100 === 99) await Promise.all(stalled.slice(-100).map((c) => c.connected));
+    }
+    await Promise.all(stalled.map((c) => c.connected));
+
+    const started = Date.now();
+    const client = await within(httpClient(url), 8000, 'the new client to initialize');
+    try {
+      const result = await within(
+        client.callTool({ name: 'fx__echo', arguments: { message: 'through the flood' } }),
+        8000,
+        'the tool call',
+      );
+      expect(textOf(result)).toBe('through the flood');
+    } finally {
+      await client.close();
+    }
+    // Well inside the 10 s header timeout: the stallers were shed, not waited out.
+    expect(Date.now() - started).toBeLessThan(8000);
+    const stats = gateway.httpConnectionStats()!;
+    expect(stats.shed).toBeGreaterThan(STALLED - 100);
+    expect(stats.open).toBeLessThanOrEqual(1024);
+    destroyAll();
+  }, 60_000);
+});
+
+// The per-address limit applies to remote addresses that are not loopback; it needs one to dial.
+const lanAddress = Object.values(os.networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+
+describe.skipIf(lanAddress === undefined)('per remote address', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-hostile-http-');
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { fx: fixtureServer('fx') },
+        listen: {
+          http: {
+            host: lanAddress!,
+            port: 0,
+            token: 'a-long-enough-test-token',
+            limits: { maxConnectionsPerClient: 5, maxPendingConnections: 50 },
+          },
+        },
+      }),
+    );
+  });
+  afterAll(async () => {
+    destroyAll();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('refuses connections from one non-loopback address beyond maxConnectionsPerClient', async () => {
+    const port = Number(new URL(gateway.httpUrl()!).port);
+    const conns = Array.from({ length: 10 }, () => rawConnect(port, undefined, lanAddress));
+    await Promise.all(conns.map((c) => c.connected));
+    await new Promise((r) => setTimeout(r, 300));
+    const closed = conns.filter((c) => c.socket.destroyed || c.socket.readyState === 'closed').length;
+    expect(closed).toBe(5);
+    expect(gateway.httpConnectionStats()?.refused).toBe(5);
+    destroyAll();
+  });
+});

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireGatewayLock, readGatewayLock } from '../../../main/shared/gateway-lock.ts';
+
+let dir: string;
+let file: string;
+const base = { version: 'test', configPath: '/x/config.json' };
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'sb-lock-'));
+  file = path.join(dir, 'gateway.lock');
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** A pid that just exited. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid!;
+}
+
+describe('gateway lock', () => {
+  it('is taken whole, read back, updated and released', async () => {
+    const got = await acquireGatewayLock(file, base);
+    expect(got.ok).toBe(true);
+    if (!got.ok) return;
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readGatewayLock(file)).toEqual({ running: true, info: expect.objectContaining({ pid: process.pid }) });
+    await got.lock.update({ http: 'http://127.0.0.1:1/mcp' });
+    expect((await readGatewayLock(file))?.info?.http).toBe('http://127.0.0.1:1/mcp');
+    await got.lock.release();
+    expect(await readGatewayLock(file)).toBeUndefined();
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('names the live holder instead of taking it', async () => {
+    const holder = { ...base, pid: process.ppid, host: 'h', startedAt: 'then' };
+    await fs.writeFile(file, JSON.stringify(holder));
+    const got = await acquireGatewayLock(file, base);
+    expect(got).toEqual({ ok: false, holder });
+  });
+
+  it('takes over a lock whose process is gone, or that is not a lock at all', async () => {
+    await fs.writeFile(file, JSON.stringify({ ...base, pid: deadPid(), host: 'h', startedAt: 'then' }));
+    expect((await readGatewayLock(file))?.running).toBe(false);
+    const got = await acquireGatewayLock(file, base);
+    expect(got.ok).toBe(true);
+    if (got.ok) await got.lock.release();
+    await fs.writeFile(file, 'garbage');
+    expect((await acquireGatewayLock(file, base)).ok).toBe(true);
+    expect(await fs.readdir(dir)).toEqual(['gateway.lock']);
+  });
+
+  it.runIf(process.platform === 'linux')('does not mistake a reused pid for the gateway', async () => {
+    // Our own parent is alive, but it did not start at the time the lock says.
+    await fs.writeFile(
+      file,
+      JSON.stringify({ ...base, pid: process.ppid, host: 'h', startedAt: 'then', processStart: '1' }),
+    );
+    expect((await readGatewayLock(file))?.running).toBe(false);
+  });
+
+  it('never leaves two holders when many take it at once', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => acquireGatewayLock(file, base)));
+    // One process here, so all tries are ours: the first wins, the rest see it held by this pid.
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+  });
+});
