@@ -3,6 +3,7 @@
  * re-derives them and two configs that mean the same thing compare equal (diff.ts).
  */
 import { parseHandlerAddress } from './handler-address.ts';
+import { DEFAULT_HANDLER_FORWARD, DEFAULT_REMOTE_FORWARD } from './header-rules.ts';
 import {
   DEFAULTS,
   type HttpListenConfig,
@@ -57,9 +58,17 @@ export function normalizeServer(
       headers: Object.fromEntries(Object.entries(entry.headers ?? {})),
       pool: entry.pool,
       discoverTtlMs: entry.discoverTtlMs,
+      forwardHeaders: [...(entry.forwardHeaders ?? DEFAULT_HANDLER_FORWARD)],
+      overridableHeaders: [...(entry.overridableHeaders ?? [])],
     };
     if (address.kind === 'handler-http')
-      return { kind: 'handler-http', ...handler, target: address.target, insecure: entry.insecure };
+      return {
+        kind: 'handler-http',
+        ...handler,
+        target: address.target,
+        insecure: entry.insecure,
+        allowPrivateNetwork: entry.allowPrivateNetwork,
+      };
     return { kind: 'handler-fastcgi', ...handler, target: address.target, entrypoint: entry.entrypoint ?? '' };
   }
   if ('command' in entry) {
@@ -79,6 +88,9 @@ export function normalizeServer(
     url: entry.url,
     headers: Object.fromEntries(Object.entries(entry.headers ?? {})),
     transport: remoteTransport(entry.type, entry.transport),
+    forwardHeaders: [...(entry.forwardHeaders ?? DEFAULT_REMOTE_FORWARD)],
+    overridableHeaders: [...(entry.overridableHeaders ?? [])],
+    allowPrivateNetwork: entry.allowPrivateNetwork,
   };
 }
 
