@@ -354,6 +354,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       serverInfo: { name: GATEWAY_NAME, version: this.opts.version },
       ...(id ? { id } : {}),
       ...(onRequestAbandoned ? { onRequestAbandoned } : {}),
+      redactError: (message) => this.redactor.redact(message),
     });
   }
 

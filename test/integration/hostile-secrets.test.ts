@@ -139,8 +139,13 @@ describe('canary secrets given to careless servers appear nowhere', () => {
       }),
     );
     let crash = '';
+    let rejected = '';
     try {
       await client.callTool({ name: 'leaky__leak', arguments: {} });
+      rejected = await client.callTool({ name: 'leaky__reject', arguments: {} }).then(
+        (r) => JSON.stringify(r),
+        (err: unknown) => String(err),
+      );
       crash = await client.callTool({ name: 'leaky__crash', arguments: {} }).then(
         (r) => JSON.stringify(r),
         (err: unknown) => String(err),
@@ -150,6 +155,7 @@ describe('canary secrets given to careless servers appear nowhere', () => {
     }
     expect(crash).toMatch(/exited with code 1/);
     expectNoCanary('the error the MCP client got', crash);
+    expect(rejected).toMatch(/key \[redacted:api-key\] was rejected/);
 
     const dead = await waitFor(() => gateway.servers().find((s) => s.name === 'dead' && s.state === 'failed'));
     expect(dead.lastError).toMatch(/rejected the key \[redacted:api-key\]/);
