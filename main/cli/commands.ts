@@ -16,6 +16,7 @@ import {
   readGatewayLock,
   resolveLoginShellPath,
   resolveServerReferences,
+  stripUrlCredentials,
   type Gateway,
   type GatewayInfo,
   type GatewayOptions,
@@ -284,7 +285,11 @@ export async function call(
     }
     const result = await gateway
       .upstream(opts.server)!
-      .request('tools/call', { name: opts.tool, arguments: args }, { timeoutMs: opts.timeoutMs });
+      .request('tools/call', { name: opts.tool, arguments: args }, { timeoutMs: opts.timeoutMs })
+      .catch((err: unknown) => {
+        // Printed by the CLI: redacted like everything else the gateway shows.
+        throw new Error(gateway.redact(err instanceof Error ? err.message : String(err)), { cause: err });
+      });
     process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatToolResult(result));
     return result.isError === true ? 1 : 0;
   } finally {
@@ -333,8 +338,13 @@ export async function doctor(opts: Common): Promise<number> {
             bad(`${server.name}: command "${resolved.command}" ${problem} (PATH from the login shell: ${loginPath})`);
           }
         } else {
-          const handler = 'handler' in resolved ? String(resolved.handler) : '';
-          ok(`${server.name}: ${resolved.kind === 'http' ? `remote ${resolved.url}` : `${resolved.kind} ${handler}`}`);
+          // The URL as written (references, not their values), and never credentials.
+          const where = stripUrlCredentials(
+            server.kind === 'http'
+              ? `remote ${server.url}`
+              : `${server.kind} ${'handler' in server ? server.handler : ''}`,
+          );
+          ok(`${server.name}: ${where}`);
         }
       } catch (err) {
         bad((err as Error).message);

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
+import type { LookupFunction } from 'node:net';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import {
@@ -12,13 +13,15 @@ import {
   watchConfigFile,
   diffConfigs,
   emptyConfig,
-  resolveServerReferences,
-  type ConfigError,
+  resolveServer,
+  resolveSetting,
+  ConfigError,
   type LoadedConfig,
   type ResolvedConfig,
   type ResolvedServer,
 } from './config/index.ts';
 import type { SecretStore } from './secrets/store.ts';
+import { createRedactor, type SecretValue } from './secrets/redactor.ts';
 import { GatewayError, errorMessage } from './protocol/errors.ts';
 import type { RequestId } from './protocol/jsonrpc.ts';
 import { Session, type SendFn, type TransportKind } from './downstream/session.ts';
@@ -82,6 +85,12 @@ export interface GatewayOptions {
   httpOptional?: boolean;
   /** Run only these servers (one-shot commands like `call`). */
   onlyServers?: string[];
+  /**
+   * Resolves the host names of remote URLs for the egress check (egress/policy.ts). Default: the
+   * system resolver. Tests pass one that answers what a hostile DNS server would; it is used in
+   * the same place, so the same check applies.
+   */
+  dnsLookup?: LookupFunction;
   /**
    * Take the runtime directory's lock (one gateway per user) before starting anything. Default:
    * true when `runtimeDir` is set.
@@ -151,18 +160,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly stateless: StatelessDispatcher;
   private apiTokenValue?: string;
   private lock?: HeldLock;
+  /** Hides every secret value the gateway resolved from everything it stores or shows. */
+  private readonly redactor = createRedactor();
+  /** What the current config's servers resolved, and our own (the listener and API tokens). */
+  private serverSecrets: SecretValue[] = [];
+  private ownSecrets: SecretValue[] = [];
 
   constructor(opts: GatewayOptions) {
     super();
     this.opts = opts;
     this.registry = new UpstreamRegistry<RunningServer>((server) => this.createUpstream(server));
     this.registry.on('added', (u) =>
-      u.on('status', (s) => {
+      u.on('status', (status) => {
+        const s = this.redactStatus(status);
         this.recordEvent(s);
         this.emit('status', s);
       }),
     );
-    this.events = new EventHub({ onListenerError: (text) => this.log({ level: 'error', text }) });
+    this.events = new EventHub({
+      onListenerError: (text) => this.log({ level: 'error', text }),
+      redact: (payload) => this.redactor.redactDeep(payload),
+    });
     this.stderrFeed = createStderrFeed((line) => this.events.publish('log', line));
     this.api = createGatewayApi(this, opts.version, this.questions);
     this.dispatch = createApiDispatcher({
@@ -170,6 +188,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       // The message only: log lines reach every window and event stream.
       onInternalError: (method, err) =>
         this.log({ level: 'error', text: `control API ${method} failed: ${errorMessage(err)}` }),
+      redact: (reply) => this.redactor.redactDeep(reply),
     });
     this.stateless = new StatelessDispatcher({
       createSession: (profile, send, onAbandoned) =>
@@ -201,7 +220,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (this.opts.runtimeDir !== undefined && this.opts.lock !== false) await this.takeLock(this.opts.runtimeDir);
     let startError: ConfigError | undefined;
     try {
-      this.loaded = await this.load();
+      const loaded = await this.load();
+      try {
+        this.loaded = { ...loaded, config: await this.resolveSettings(loaded.config) };
+      } catch (err) {
+        // A setting that cannot be resolved (the token's secret) is about this very content.
+        throw err instanceof ConfigError ? err.about(loaded.hash) : err;
+      }
       this.current = this.loaded.config;
     } catch (err) {
       if (!this.opts.keepRunningOnConfigError || !isConfigError(err)) throw err;
@@ -302,6 +327,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.router.sessionCount();
   }
 
+  /** Redacts a text the way everything the gateway shows is redacted (CLI output, for one). */
+  redact(text: string): string {
+    return this.redactor.redact(text);
+  }
+
   /** Re-reads the config file now (what the watcher does on a change). */
   async reload(): Promise<void> {
     try {
@@ -317,7 +347,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const server = this.registry.config(name)!;
       const shared = this.registry.sharedInstance(name);
       const instances = this.registry.all().filter((u) => this.registry.server(u) === name);
-      const status: UpstreamStatus = shared?.status() ?? {
+      const status: UpstreamStatus = (shared && this.redactStatus(shared.status())) ?? {
         name,
         kind: server.kind,
         state: server.disabled ? 'stopped' : instances.length ? 'ready' : 'stopped',
@@ -402,6 +432,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       serverInfo: { name: GATEWAY_NAME, version: this.opts.version },
       ...(id ? { id } : {}),
       ...(onRequestAbandoned ? { onRequestAbandoned } : {}),
+      redactError: (message) => this.redactor.redact(message),
     });
   }
 
@@ -474,7 +505,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     );
   }
 
-  private async applyConfig(loaded: LoadedConfig): Promise<void> {
+  private async applyConfig(file: LoadedConfig): Promise<void> {
+    let loaded: LoadedConfig;
+    try {
+      loaded = { ...file, config: await this.resolveSettings(file.config) };
+    } catch (err) {
+      if (isConfigError(err)) return this.onConfigError(err);
+      throw err;
+    }
     const diff = diffConfigs(this.current, loaded.config);
     this.loaded = loaded;
     this.current = loaded.config;
@@ -516,7 +554,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       at: Date.now(),
       level: note.level,
       source: 'gateway',
-      text: note.text,
+      text: this.redactor.redact(note.text),
       ...(note.server === undefined ? {} : { server: note.server }),
     };
     this.emit('log', line);
@@ -539,17 +577,65 @@ export class Gateway extends EventEmitter<GatewayEvents> {
             `(known: ${Object.keys(config.servers).join(', ') || 'none'})`,
         );
     }
-    const servers = await Promise.all(
-      wanted.map(async (server): Promise<RunningServer> => {
+    const resolved = await Promise.all(
+      wanted.map(async (server): Promise<{ running: RunningServer; secrets: SecretValue[] }> => {
         const isolated = server.kind === 'stdio' ? server.isolated : false;
         try {
-          return { ...(await resolveServerReferences(server, { env, secrets: this.opts.secrets })), isolated };
+          const { server: values, secrets } = await resolveServer(server, { env, secrets: this.opts.secrets });
+          return { running: { ...values, isolated }, secrets };
         } catch (err) {
-          return { ...server, isolated, resolveError: errorMessage(err) };
+          return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
         }
       }),
     );
-    return this.registry.apply(servers);
+    const secrets = resolved.flatMap((r) => r.secrets);
+    // Old and new values both, while old processes are still being stopped; then only the new.
+    this.setSecrets([...this.serverSecrets, ...secrets]);
+    this.serverSecrets = secrets;
+    const changes = await this.registry.apply(resolved.map((r) => r.running));
+    this.setSecrets([]);
+    return changes;
+  }
+
+  private setSecrets(extra: SecretValue[]): void {
+    this.redactor.set([...this.ownSecrets, ...this.serverSecrets, ...extra]);
+  }
+
+  private redactStatus(status: UpstreamStatus): UpstreamStatus {
+    if (status.lastError === undefined) return status;
+    return { ...status, lastError: this.redactor.redact(status.lastError) };
+  }
+
+  /**
+   * Settings outside the servers that may be references: listen.http.token. Resolved at start and
+   * on every reload; a missing secret is a config error (at start the gateway does not start, on a
+   * reload the previous config keeps running).
+   */
+  private async resolveSettings(config: ResolvedConfig): Promise<ResolvedConfig> {
+    const http = config.listen.http;
+    const own: SecretValue[] = [];
+    let resolved = config;
+    // A gateway without HTTP (one-shot CLI commands) has no use for the token: not looked up.
+    if (http !== false && http.token !== undefined && this.opts.http !== false) {
+      const context = { env: this.opts.env ?? process.env, secrets: this.opts.secrets };
+      let token: { value: string; secrets: SecretValue[] };
+      try {
+        token = await resolveSetting(http.token, 'listen.http.token', context);
+      } catch (err) {
+        throw new ConfigError('config_invalid', `${this.opts.configPath}: ${errorMessage(err)}`, [], { cause: err });
+      }
+      if (token.value.length < 16)
+        throw new ConfigError(
+          'config_invalid',
+          `${this.opts.configPath}: listen.http.token must be at least 16 characters (e.g. the output of: ` +
+            `openssl rand -hex 32)`,
+        );
+      own.push({ label: 'listen.http.token', value: token.value }, ...token.secrets);
+      resolved = { ...config, listen: { ...config.listen, http: { ...http, token: token.value } } };
+    }
+    this.ownSecrets = [...own, ...this.ownSecrets.filter((s) => s.label === 'api-token')];
+    this.setSecrets([]);
+    return resolved;
   }
 
   private createUpstream(server: RunningServer): Upstream {
@@ -575,12 +661,17 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           ...deps,
           maxMessageBytes: this.current.limits.maxResponseBytes,
           onStderrLine: (text: string) => this.stderrFeed(server.name, text),
+          redact: (text: string) => this.redactor.redact(text),
           ...(this.opts.logDir ? { logDir: this.opts.logDir } : {}),
         },
       );
     }
     if (server.kind === 'handler-http' || server.kind === 'handler-fastcgi') {
-      return createHandlerUpstream(server, { ...deps, maxReplyBytes: this.current.limits.maxResponseBytes });
+      return createHandlerUpstream(server, {
+        ...deps,
+        maxReplyBytes: this.current.limits.maxResponseBytes,
+        ...(this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {}),
+      });
     }
     return createMcpUpstream(
       {
@@ -590,6 +681,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         transport: server.transport,
         timeoutMs: server.timeoutMs,
         startupTimeoutMs: server.startupTimeoutMs,
+        forwardHeaders: server.forwardHeaders,
+        overridableHeaders: server.overridableHeaders,
+        allowPrivateNetwork: server.allowPrivateNetwork,
+        ...(this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {}),
       },
       deps,
     );
@@ -618,6 +713,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.apiTokenValue =
         listen.http.token ??
         (this.opts.runtimeDir ? await ensureApiToken(this.opts.runtimeDir) : randomBytes(32).toString('hex'));
+      this.ownSecrets = [
+        ...this.ownSecrets.filter((s) => s.label !== 'api-token'),
+        { label: 'api-token', value: this.apiTokenValue },
+      ];
+      this.setSecrets([]);
       // The routes outlive listener changes; they read the token as it is now.
       this.apiRoutes ??= createApiRoutes({
         dispatch: this.dispatch,

@@ -29,6 +29,7 @@ export { GatewayError, type GatewayErrorCode } from './protocol/errors.ts';
 export { REVISIONS, LATEST_STATEFUL, type Revision } from './protocol/versions.ts';
 export type { SecretStore } from './secrets/store.ts';
 export { createMemorySecretStore } from './secrets/memory-store.ts';
+export { stripUrlCredentials } from './secrets/redactor.ts';
 export type { Session } from './downstream/session.ts';
 export type { UpstreamStatus, UpstreamState } from './upstreams/types.ts';
 export { lookupCommand, resolveLoginShellPath } from './upstreams/process/index.ts';

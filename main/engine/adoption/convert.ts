@@ -128,10 +128,27 @@ export function convertServer(
     };
   }
   const headers = moveMap('headers', server.headers);
+  // user:password in the URL would sit in plain text in our config (which refuses it): as Basic
+  // auth from the keychain instead, unless the entry already sends its own Authorization.
+  let url = server.url!;
+  const credentials = urlCredentials(url);
+  if (credentials) {
+    url = credentials.url;
+    if (Object.keys(headers).some((key) => key.toLowerCase() === 'authorization')) {
+      warnings.push(
+        `"${server.name}": the user name and password in its URL were left out: it already sends an ` +
+          `Authorization header`,
+      );
+    } else {
+      const id = secretName(options.client, name, 'url-credentials');
+      secrets.push({ name: id, value: credentials.basic, field: 'headers.Authorization' });
+      headers.Authorization = `Basic \${secret:${id}}`;
+    }
+  }
   return {
     name,
     entry: {
-      url: tr(server.url!),
+      url: tr(url),
       ...(Object.keys(headers).length ? { headers } : {}),
       ...(server.transport && server.transport !== 'auto' ? { transport: server.transport } : {}),
       ...disabled,
@@ -139,4 +156,28 @@ export function convertServer(
     secrets,
     warnings,
   };
+}
+
+/** The URL without user:password, and those as the value of a Basic Authorization header. */
+function urlCredentials(text: string): { url: string; basic: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (!url.username && !url.password) return undefined;
+  // A client's own variables in there are for the client to fill in: leave them be.
+  if (/\$\{|%24%7B/i.test(`${url.username}:${url.password}`)) return undefined;
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  const basic = Buffer.from(`${decode(url.username)}:${decode(url.password)}`).toString('base64');
+  url.username = '';
+  url.password = '';
+  return { url: url.href, basic };
 }

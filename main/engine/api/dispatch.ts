@@ -22,6 +22,8 @@ export interface DispatchOptions<Api> {
   table?: MethodTable<Api>;
   /** Told about failures that are our fault (not the caller's), with the stack. */
   onInternalError?: (method: string, err: unknown) => void;
+  /** Rewrites every reply before it leaves (the gateway's redactor). */
+  redact?: <T>(reply: T) => T;
 }
 
 /** The contract's error for anything thrown by a call. */
@@ -37,7 +39,9 @@ export function toApiError(err: unknown): ApiError {
 export function createApiDispatcher<Api = GatewayApi>(options: DispatchOptions<Api>): ApiDispatch {
   const table = (options.table ?? METHODS) as Record<string, MethodSpec>;
   const api = options.api as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  return async (method, args) => {
+  const redact = options.redact ?? ((reply) => reply);
+  return async (method, args) => redact(await call(method, args));
+  async function call(method: string, args: readonly unknown[]): Promise<Reply<unknown>> {
     try {
       if (!Object.hasOwn(table, method) || typeof api[method] !== 'function') {
         throw new GatewayError(
@@ -52,5 +56,5 @@ export function createApiDispatcher<Api = GatewayApi>(options: DispatchOptions<A
       if (error.code === 'internal') options.onInternalError?.(method, err);
       return { ok: false, error };
     }
-  };
+  }
 }

@@ -24,6 +24,8 @@ export interface EventHubOptions {
   replayBytes?: number;
   /** Where a failing listener is reported (never thrown at the publisher). */
   onListenerError?: (message: string) => void;
+  /** Rewrites every payload before it is kept or sent (the gateway's redactor). */
+  redact?: <T>(payload: T) => T;
 }
 
 type AnyListener = (event: PublishedEvent) => void;
@@ -38,15 +40,18 @@ export class EventHub implements GatewayEvents {
   private readonly listeners = new Set<AnyListener>();
   private readonly queued = new Set<GatewayEventName>();
   private readonly onListenerError: (message: string) => void;
+  private readonly redact: <T>(payload: T) => T;
   private reporting = false;
 
   constructor(options: EventHubOptions = {}) {
     this.maxCount = options.replayCount ?? 500;
     this.maxBytes = options.replayBytes ?? 1024 * 1024;
     this.onListenerError = options.onListenerError ?? (() => undefined);
+    this.redact = options.redact ?? ((payload) => payload);
   }
 
-  publish<E extends GatewayEventName>(name: E, payload: GatewayEventMap[E]): void {
+  publish<E extends GatewayEventName>(name: E, published: GatewayEventMap[E]): void {
+    const payload = this.redact(published);
     const json = JSON.stringify(payload);
     const event: PublishedEvent<E> = { id: `${this.epoch}-${++this.seq}`, name, payload, json };
     this.replay.push(event as PublishedEvent);

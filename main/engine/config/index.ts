@@ -39,7 +39,10 @@ export { isLoopbackHost } from './validate.ts';
 export {
   findReferences,
   findServerReferences,
+  resolveServer,
   resolveServerReferences,
+  resolveSetting,
+  secretValuesOf,
   type ConfigReference,
   type ReferenceContext,
   type ReferenceKind,

@@ -4,6 +4,7 @@
  */
 import { parseHandlerAddress } from './handler-address.ts';
 import { HTTP_LIMIT_DEFAULTS } from '../downstream/http-limits.ts';
+import { DEFAULT_HANDLER_FORWARD, DEFAULT_REMOTE_FORWARD } from './header-rules.ts';
 import {
   DEFAULTS,
   type HttpListenConfig,
@@ -58,9 +59,17 @@ export function normalizeServer(
       headers: Object.fromEntries(Object.entries(entry.headers ?? {})),
       pool: entry.pool,
       discoverTtlMs: entry.discoverTtlMs,
+      forwardHeaders: [...(entry.forwardHeaders ?? DEFAULT_HANDLER_FORWARD)],
+      overridableHeaders: [...(entry.overridableHeaders ?? [])],
     };
     if (address.kind === 'handler-http')
-      return { kind: 'handler-http', ...handler, target: address.target, insecure: entry.insecure };
+      return {
+        kind: 'handler-http',
+        ...handler,
+        target: address.target,
+        insecure: entry.insecure,
+        allowPrivateNetwork: entry.allowPrivateNetwork,
+      };
     return { kind: 'handler-fastcgi', ...handler, target: address.target, entrypoint: entry.entrypoint ?? '' };
   }
   if ('command' in entry) {
@@ -80,6 +89,9 @@ export function normalizeServer(
     url: entry.url,
     headers: Object.fromEntries(Object.entries(entry.headers ?? {})),
     transport: remoteTransport(entry.type, entry.transport),
+    forwardHeaders: [...(entry.forwardHeaders ?? DEFAULT_REMOTE_FORWARD)],
+    overridableHeaders: [...(entry.overridableHeaders ?? [])],
+    allowPrivateNetwork: entry.allowPrivateNetwork,
   };
 }
 

@@ -4,6 +4,8 @@
  * `$${` is a literal `${`.
  */
 import { GatewayError } from '../protocol/errors.ts';
+import { looksSecret } from '../secrets/looks-secret.ts';
+import type { SecretValue } from '../secrets/redactor.ts';
 import { describeSecretStore, isValidSecretName, type SecretStore } from '../secrets/store.ts';
 import { formatPath, type PathSegment } from './paths.ts';
 import type { ResolvedConfig, ResolvedServer } from './schema.ts';
@@ -138,6 +140,38 @@ export function checkServerReferences(server: ReferenceCarrier): { path: PathSeg
   return problems;
 }
 
+/**
+ * Whether a URL (template) has credentials written literally in it: a password that is not a
+ * reference, or a user name alone that is not (a bare token). `https://user:${secret:pw}@host/`
+ * is fine: the file holds only the reference.
+ */
+export function literalUrlCredentials(text: string): boolean {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(text)?.[1] ?? '';
+  const at = authority.lastIndexOf('@');
+  if (at === -1) return false;
+  const parsed = parseTemplate(authority.slice(0, at));
+  if (!parsed.ok) return false; // the template error is reported on its own
+  let colon = false;
+  let literalUser = false;
+  let literalPassword = false;
+  for (const part of parsed.parts) {
+    if (typeof part !== 'string') continue;
+    if (colon) {
+      literalPassword ||= part !== '';
+      continue;
+    }
+    const at = part.indexOf(':');
+    if (at === -1) {
+      literalUser ||= part !== '';
+      continue;
+    }
+    colon = true;
+    literalUser ||= at > 0;
+    literalPassword ||= at < part.length - 1;
+  }
+  return literalPassword || (!colon && literalUser);
+}
+
 export interface ConfigReference {
   server: string;
   /** Field inside the server entry, e.g. `env.GITHUB_TOKEN`, `args[2]`, `url`. */
@@ -175,6 +209,18 @@ export async function resolveServerReferences<S extends ResolvedServer>(
   server: S,
   context: ReferenceContext,
 ): Promise<S> {
+  return (await resolveServer(server, context)).server;
+}
+
+/**
+ * Like resolveServerReferences, plus the values the redactor must hide from then on (see
+ * secretValuesOf): every `${secret:}` value, `${env:}` values of secret-looking variables, values
+ * of secret-looking env vars and headers, and credentials in the URL.
+ */
+export async function resolveServer<S extends ResolvedServer>(
+  server: S,
+  context: ReferenceContext,
+): Promise<{ server: S; secrets: SecretValue[] }> {
   const fields = referenceFields(server);
   const templates = fields.map((field) => {
     const parsed = parseTemplate(field.value);
@@ -190,17 +236,131 @@ export async function resolveServerReferences<S extends ResolvedServer>(
   const secretValues = new Map<string, string | undefined>();
   for (const name of secretNames) secretValues.set(name, await readSecret(context.secrets, name));
 
+  const secrets: SecretValue[] = [];
   const substituted = fields.map((field, index) => {
     let out = '';
     for (const part of templates[index] ?? []) {
-      if (typeof part === 'string') out += part;
-      else if (part.kind === 'env') out += envValue(server.name, field, part.name, context.env);
-      else out += secretValue(server.name, field, part.name, secretValues.get(part.name), context.secrets);
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      const value =
+        part.kind === 'env'
+          ? envValue(server.name, field, part.name, context.env)
+          : secretValue(server.name, field, part.name, secretValues.get(part.name), context.secrets);
+      if (part.kind === 'secret') secrets.push({ label: part.name, value });
+      else if (looksSecret(part.name)) secrets.push({ label: part.name, value });
+      // A secret inside a URL is a credential, not URL syntax: percent-encoded, so a password with
+      // "@" or "/" stays a password instead of turning into a host and a path that messages show.
+      // (A URL that is one secret as a whole goes in as is.)
+      const inUrl = field.path[0] === 'url' && (templates[index]?.length ?? 0) > 1;
+      out += part.kind === 'secret' && inUrl ? encodeURIComponent(value) : value;
     }
     return out;
   });
 
-  return rebuild(server, fields, substituted);
+  const resolved = rebuild(server, fields, substituted);
+  return { server: resolved, secrets: [...secrets, ...secretValuesOf(resolved)] };
+}
+
+/** Values that look secret by where they sit, even when written literally; shorter ones are left alone. */
+const MIN_GUESSED_LENGTH = 8;
+const AUTH_SCHEME = /^(?:Bearer|Basic|Token|Bot|ApiKey)\s+(\S.*)$/i;
+
+/**
+ * The secret-looking values of a resolved server: env vars and headers named like secrets (and the
+ * credential after an auth scheme), secret-looking query parameters and the user:password of its
+ * URL (the password alone, and user:password, whose base64 is the Basic auth header).
+ */
+export function secretValuesOf(server: ResolvedServer): SecretValue[] {
+  const out: SecretValue[] = [];
+  const guessed = (label: string, value: string): void => {
+    if (value.length >= MIN_GUESSED_LENGTH) out.push({ label, value });
+  };
+  if (server.kind === 'stdio') {
+    for (const [key, value] of Object.entries(server.env)) if (looksSecret(key)) guessed(key, value);
+  } else {
+    for (const [key, value] of Object.entries(server.headers)) {
+      if (!looksSecret(key)) continue;
+      guessed(key, value);
+      const credential = AUTH_SCHEME.exec(value)?.[1];
+      if (credential) guessed(key, credential);
+    }
+  }
+  const url = server.kind === 'http' ? server.url : server.kind === 'handler-http' ? server.target.url : undefined;
+  if (url !== undefined) out.push(...urlSecrets(url));
+  return out;
+}
+
+/** Credentials and secret-looking query parameters of a URL. */
+export function urlSecrets(text: string): SecretValue[] {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return [];
+  }
+  const out: SecretValue[] = [];
+  const label = 'url-credentials';
+  if (url.username || url.password) {
+    const user = safeDecode(url.username);
+    const password = safeDecode(url.password);
+    if (password) out.push({ label, value: password }, { label, value: url.password });
+    else out.push({ label, value: user }, { label, value: url.username });
+    out.push({ label, value: `${user}:${password}` });
+  }
+  for (const [key, value] of url.searchParams)
+    if (looksSecret(key) && value.length >= 4) out.push({ label: key, value });
+  return out;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A setting outside the server entries that may hold references (listen.http.token), resolved;
+ * errors name `where` (e.g. "listen.http.token") and never a value.
+ */
+export async function resolveSetting(
+  text: string,
+  where: string,
+  context: ReferenceContext,
+): Promise<{ value: string; secrets: SecretValue[] }> {
+  const parsed = parseTemplate(text);
+  if (!parsed.ok) throw new GatewayError('config_invalid', `${where}: ${parsed.message}`);
+  let value = '';
+  const secrets: SecretValue[] = [];
+  for (const part of parsed.parts) {
+    if (typeof part === 'string') {
+      value += part;
+      continue;
+    }
+    let resolved: string | undefined;
+    if (part.kind === 'env') {
+      resolved = context.env[part.name];
+      if (resolved === undefined)
+        throw new GatewayError(
+          'config_invalid',
+          `${where} refers to \${env:${part.name}}, which is not set in Switchboard's environment`,
+        );
+    } else {
+      resolved = await readSecret(context.secrets, part.name);
+      if (resolved === undefined)
+        throw new GatewayError(
+          'config_invalid',
+          `${where} refers to \${secret:${part.name}}, which is not in ${describeSecretStore(context.secrets)} ` +
+            `(add it with: switchboard secrets set ${part.name})`,
+        );
+    }
+    secrets.push({ label: part.kind === 'secret' ? part.name : where, value: resolved });
+    value += resolved;
+  }
+  return { value, secrets };
 }
 
 function envValue(server: string, field: ReferenceField, name: string, env: NodeJS.ProcessEnv): string {

@@ -126,6 +126,37 @@ const headersSchema = z.record(
   z.string(),
 );
 
+const headerNameList = (allowStar: boolean) =>
+  z.array(
+    z.string().refine((name) => (allowStar && name === '*') || HEADER_NAME_PATTERN.test(name), {
+      error: allowStar ? 'expected a header name, or "*" for every header' : 'not a valid HTTP header name',
+    }),
+  );
+
+/** Keys for servers reached over HTTP: which client headers go on, and where the URL may lead. */
+const forwardingShape = (defaultText: string) => ({
+  forwardHeaders: headerNameList(true)
+    .optional()
+    .describe(
+      `Headers of the MCP client (when it came over HTTP) passed on to this server, e.g. ["X-Tenant"]; "*" for ` +
+        `all. Never Cookie, Authorization, hop-by-hop or Mcp-* headers. Default: ${defaultText}.`,
+    ),
+  overridableHeaders: headerNameList(false)
+    .optional()
+    .describe(
+      'Names set in "headers" whose value a client\'s header of the same name replaces (and is passed on). ' +
+        'Default none: a configured header always wins.',
+    ),
+  allowPrivateNetwork: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Allow private network addresses (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) and plain http:// to ' +
+        'hosts other than loopback. Off by default, so a URL, a DNS answer or a redirect cannot turn this server ' +
+        'into a way into your network. Link-local and cloud metadata addresses are refused regardless.',
+    ),
+});
+
 export const stdioServerSchema = z
   .strictObject({
     type: z
@@ -174,6 +205,7 @@ export const remoteServerSchema = z
       .enum(['auto', 'streamable-http', 'sse'])
       .optional()
       .describe('"auto" (default) tries Streamable HTTP and falls back to legacy SSE.'),
+    ...forwardingShape('none'),
     ...commonServerShape,
   })
   .describe('A remote MCP server reached over Streamable HTTP or legacy SSE.');
@@ -202,7 +234,7 @@ export const handlerServerSchema = z
       .optional()
       .describe(
         'Static request headers (FastCGI: HTTP_* params). Values may use ${env:NAME} and ${secret:NAME}. A ' +
-          'header the MCP client sends wins over these.',
+          'client cannot replace them unless they are listed in "overridableHeaders".',
       ),
     insecure: z
       .boolean()
@@ -217,6 +249,7 @@ export const handlerServerSchema = z
       .max(1024)
       .default(DEFAULTS.handlerPool)
       .describe('Connections kept to the handler (FastCGI pool; for HTTP, keep-alive connections).'),
+    ...forwardingShape('["Accept-Language", "User-Agent", "traceparent", "tracestate"]'),
     discoverTtlMs: z
       .number()
       .int()
@@ -248,9 +281,16 @@ const httpListenSchema = z
     port: z.number().int().min(0).max(65535).default(DEFAULTS.port).describe('TCP port; 0 picks any free port.'),
     token: z
       .string()
-      .min(16, { error: 'a token must be at least 16 characters (e.g. the output of: openssl rand -hex 32)' })
+      .refine((token) => token.includes('${') || token.length >= 16, {
+        error:
+          'a token must be at least 16 characters; keep it in the keychain: "token": "${secret:NAME}" after ' +
+          'running: openssl rand -hex 32 | switchboard secrets set NAME',
+      })
       .optional()
-      .describe('Bearer token HTTP clients must send. Required when host is not a loopback address.'),
+      .describe(
+        'Bearer token HTTP clients must send, as a reference: "${secret:NAME}" (the keychain) or "${env:NAME}". ' +
+          'Required when host is not a loopback address.',
+      ),
     allowedOrigins: z
       .array(
         z.string().refine(isOrigin, {
@@ -399,14 +439,24 @@ export interface StdioServerConfig extends ServerBase {
 
 export type RemoteTransport = 'auto' | 'streamable-http' | 'sse';
 
-export interface HttpServerConfig extends ServerBase {
+/** Which client headers a server reached over HTTP gets (config/header-rules.ts). */
+interface ForwardingConfig {
+  /** Client header names passed on; "*" for all (never the ones header-rules.ts rules out). */
+  forwardHeaders: string[];
+  /** Configured header names a client's value replaces. */
+  overridableHeaders: string[];
+}
+
+export interface HttpServerConfig extends ServerBase, ForwardingConfig {
   kind: 'http';
   url: string;
   headers: Record<string, string>;
   transport: RemoteTransport;
+  /** Private ranges and plain http:// beyond loopback allowed (egress/policy.ts). */
+  allowPrivateNetwork: boolean;
 }
 
-interface HandlerServerBase extends ServerBase {
+interface HandlerServerBase extends ServerBase, ForwardingConfig {
   /** The address as written in the file. */
   handler: string;
   /** Static headers; resolved values are secrets: never log them. */
@@ -419,6 +469,8 @@ export interface HandlerHttpServerConfig extends HandlerServerBase {
   kind: 'handler-http';
   target: HandlerHttpTarget;
   insecure: boolean;
+  /** Private ranges and plain http:// beyond loopback allowed (egress/policy.ts). */
+  allowPrivateNetwork: boolean;
 }
 
 export interface HandlerFastcgiServerConfig extends HandlerServerBase {

@@ -5,8 +5,10 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
+import { urlRefusal } from '../egress/policy.ts';
 import { parseHandlerAddress } from './handler-address.ts';
-import { checkServerReferences } from './references.ts';
+import { FORWARD_ALL, neverForwarded } from './header-rules.ts';
+import { checkServerReferences, literalUrlCredentials, parseTemplate } from './references.ts';
 import type { PathIssue, PathSegment } from './paths.ts';
 import { configSchema, type ParsedConfig, type ParsedServerEntry } from './schema.ts';
 
@@ -187,6 +189,7 @@ function convertIssue(issue: z.core.$ZodIssue, path: PathSegment[], value: unkno
 }
 
 const STDIO_ONLY = new Set(['args', 'env', 'cwd', 'isolated']);
+const OVER_HTTP = new Set(['headers', 'forwardHeaders', 'overridableHeaders', 'allowPrivateNetwork']);
 const REMOTE_ONLY = new Set(['transport']);
 const HANDLER_ONLY = new Set(['entrypoint', 'insecure', 'pool', 'discoverTtlMs', 'kind']);
 
@@ -194,8 +197,8 @@ function unknownKeyMessage(key: string, container: PathSegment[], value: unknown
   if (container.length === 2 && container[0] === 'mcpServers') {
     if (STDIO_ONLY.has(key)) return `"${key}" applies only to stdio servers (entries with "command")`;
     if (REMOTE_ONLY.has(key)) return `"${key}" applies only to remote servers (entries with "url")`;
-    if (key === 'headers')
-      return '"headers" applies only to remote servers and handlers (entries with "url" or "handler")';
+    if (OVER_HTTP.has(key))
+      return `"${key}" applies only to remote servers and handlers (entries with "url" or "handler")`;
     if (HANDLER_ONLY.has(key)) return `"${key}" applies only to JSON handlers (entries with "handler")`;
     const entry = at(value, container);
     if (key === 'type' && isPlainObject(entry) && 'handler' in entry) {
@@ -308,6 +311,7 @@ function crossFieldIssues(config: ParsedConfig): PathIssue[] {
       issues.push({ path: [...base, ...problem.path], message: problem.message });
     issues.push(...transportIssues(entry, base));
     if ('handler' in entry) issues.push(...handlerIssues(entry, base));
+    if (!('command' in entry)) issues.push(...forwardingIssues(entry, base), ...urlIssues(entry, base));
     issues.push(...aliasIssues(entry.tools?.aliases, [...base, 'tools', 'aliases']));
     issues.push(...aliasIssues(entry.prompts?.aliases, [...base, 'prompts', 'aliases']));
   }
@@ -327,6 +331,10 @@ function crossFieldIssues(config: ParsedConfig): PathIssue[] {
   }
 
   const http = config.listen?.http;
+  if (typeof http === 'object' && http.token !== undefined && http.token.includes('${')) {
+    const parsed = parseTemplate(http.token);
+    if (!parsed.ok) issues.push({ path: ['listen', 'http', 'token'], message: parsed.message });
+  }
   if (typeof http === 'object' && !isLoopbackHost(http.host) && http.token === undefined) {
     issues.push({
       path: ['listen', 'http', 'host'],
@@ -411,6 +419,59 @@ function handlerIssues(entry: Extract<ParsedServerEntry, { handler: string }>, b
     }
   }
   return issues;
+}
+
+type OverHttpEntry = Exclude<ParsedServerEntry, { command: string }>;
+
+/** forwardHeaders / overridableHeaders: names that can be forwarded, and overrides of headers that exist. */
+function forwardingIssues(entry: OverHttpEntry, base: PathSegment[]): PathIssue[] {
+  const issues: PathIssue[] = [];
+  (entry.forwardHeaders ?? []).forEach((name, index) => {
+    const why = name === FORWARD_ALL ? undefined : neverForwarded(name);
+    if (why) issues.push({ path: [...base, 'forwardHeaders', index], message: `"${name}" is never forwarded: ${why}` });
+  });
+  const configured = new Set(Object.keys(entry.headers ?? {}).map((h) => h.toLowerCase()));
+  (entry.overridableHeaders ?? []).forEach((name, index) => {
+    const path = [...base, 'overridableHeaders', index];
+    const why = neverForwarded(name);
+    if (why) issues.push({ path, message: `"${name}" is never taken from a client: ${why}` });
+    else if (!configured.has(name.toLowerCase()))
+      issues.push({
+        path,
+        message:
+          `"${name}" is not set in "headers", so there is nothing to override; to pass the client's ` +
+          `${name} on, list it in "forwardHeaders"`,
+      });
+  });
+  return issues;
+}
+
+const CREDENTIALS_IN_URL =
+  'has a user name or password in it, which would sit in this file in plain text and show wherever the URL is ' +
+  'shown: remove "user:password@" and send them in a header from the keychain, e.g. "headers": ' +
+  '{"Authorization": "Basic ${secret:NAME}"} with the base64 of "user:password" stored by: switchboard secrets ' +
+  'set NAME (switchboard adopt does this for the servers it takes over)';
+
+/** Credentials written into a URL, and addresses the egress policy refuses whatever DNS says. */
+function urlIssues(entry: OverHttpEntry, base: PathSegment[]): PathIssue[] {
+  const field = 'url' in entry ? 'url' : 'handler';
+  const text = 'url' in entry ? entry.url : entry.handler;
+  if (!/^https?:\/\//i.test(text.trim())) {
+    if ('handler' in entry && entry.allowPrivateNetwork)
+      return [
+        {
+          path: [...base, 'allowPrivateNetwork'],
+          message:
+            '"allowPrivateNetwork" applies to URLs (remote servers, handlers over HTTP); a FastCGI handler ' +
+            'connects to the address in "handler" as written',
+        },
+      ];
+    return [];
+  }
+  if (literalUrlCredentials(text.trim())) return [{ path: [...base, field], message: `the URL ${CREDENTIALS_IN_URL}` }];
+  if (text.includes('${')) return [];
+  const refused = urlRefusal(text.trim(), { allowPrivateNetwork: entry.allowPrivateNetwork });
+  return refused ? [{ path: [...base, field], message: `Switchboard will not connect there: ${refused}` }] : [];
 }
 
 function transportIssues(entry: ParsedServerEntry, base: PathSegment[]): PathIssue[] {

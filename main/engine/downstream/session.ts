@@ -55,6 +55,8 @@ export interface SessionOptions {
   /** A request ended without a response (the client cancelled it): the transport can let go of it. */
   onRequestAbandoned?: (id: RequestId) => void;
   id?: string;
+  /** Rewrites the message of an error answered to the client (the gateway's redactor). */
+  redactError?: (message: string) => string;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
@@ -154,6 +156,12 @@ export class Session {
     }
   }
 
+  /** An error as the client gets it: a backend's words may quote a secret it was given. */
+  private rpcError(err: unknown): ReturnType<typeof toRpcError> {
+    const rpc = toRpcError(err);
+    return this.opts.redactError ? { ...rpc, message: this.opts.redactError(rpc.message) } : rpc;
+  }
+
   private async onRequest(req: JsonRpcRequest, context?: RequestContext): Promise<void> {
     if (this.inflight.has(req.id)) {
       this.opts.send(
@@ -172,7 +180,7 @@ export class Session {
       if (!ac.signal.aborted) this.opts.send(success(req.id, result), req.id);
     } catch (err) {
       // A cancelled request gets no response: the client said it no longer wants one.
-      if (!ac.signal.aborted) this.opts.send(failure(req.id, toRpcError(err)), req.id);
+      if (!ac.signal.aborted) this.opts.send(failure(req.id, this.rpcError(err)), req.id);
     } finally {
       if (this.inflight.get(req.id) === ac) this.inflight.delete(req.id);
       if (ac.signal.aborted) this.opts.onRequestAbandoned?.(req.id);

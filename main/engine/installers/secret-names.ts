@@ -1,19 +1,10 @@
 /**
- * What looks like a secret: env vars and headers named like *TOKEN*, *KEY*, *SECRET*,
- * *PASSWORD* or Authorization (any case). Adoption moves such values to the keychain; diffs
- * shown to the user mask them.
+ * Masking secret-looking values in client config files for diffs shown to the user. What looks
+ * secret is decided in secrets/looks-secret.ts (re-exported here for the installers' callers).
  */
+import { isReference, looksSecret } from '../secrets/looks-secret.ts';
 
-const SECRET_NAME = /token|key|secret|password|passwd|authorization/i;
-
-export function looksSecret(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
-
-/** A value that is already a reference (`${secret:x}`, `${env:X}`, VS Code's `${input:x}`) is not a secret itself. */
-export function isReference(value: string): boolean {
-  return /^\$\{[^}]+\}$/.test(value.trim()) || /^Bearer \$\{[^}]+\}$/i.test(value.trim());
-}
+export { isReference, looksSecret };
 
 // "NAME": "value" (JSON), NAME = "value" (TOML), NAME: value (YAML).
 const KEY_VALUE = /(["']?)([A-Za-z0-9_.-]+)\1(\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}#]+)/g;

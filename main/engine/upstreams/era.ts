@@ -12,6 +12,7 @@
  */
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import {
+  forwardPolicy,
   httpChannelOpener,
   createHttpUpstream,
   type HttpUpstreamConfig,
@@ -235,6 +236,7 @@ export function createMcpUpstream(
       statefulOpen: httpChannelOpener(spec, log),
       log,
     }),
+    forward: forwardPolicy(spec),
     log,
   };
   if (deps.backoff) options.backoff = deps.backoff;

@@ -2,6 +2,7 @@
  * Words for HTTP and network failures of a remote MCP server. Messages name the URL without
  * userinfo, query or fragment (those can carry tokens) and never include header values.
  */
+import { EGRESS_REFUSED } from '../egress/connector.ts';
 
 /** The URL as shown in messages: scheme, host, port and path only. */
 export function displayUrl(url: string | URL): string {
@@ -37,6 +38,7 @@ const NEVER_CONNECTED = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',
+  EGRESS_REFUSED,
 ]);
 
 /**
@@ -64,6 +66,16 @@ function innermostMessage(err: unknown): string {
   return message;
 }
 
+/** The egress policy's own words (the innermost error carrying its code). */
+function egressReason(err: unknown): string {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    if ((current as { code?: unknown }).code === EGRESS_REFUSED) return current.message;
+    current = current.cause;
+  }
+  return innermostMessage(err);
+}
+
 /** Whether a fetch failure means no connection was ever made (refused, no such host, TLS rejected). */
 export function neverConnected(err: unknown): boolean {
   const code = networkCode(err);
@@ -74,6 +86,7 @@ export function neverConnected(err: unknown): boolean {
 export function describeNetworkFailure(err: unknown, url: string | URL): string {
   const code = networkCode(err);
   const shown = displayUrl(url);
+  if (code === EGRESS_REFUSED) return `refused to connect to ${shown}: ${egressReason(err)}`;
   if (code && /CERT|SSL|TLS/.test(code)) return `cannot connect to ${shown} (TLS certificate problem: ${code})`;
   const text = code ? (NETWORK_TEXT[code] ?? `${innermostMessage(err)}`) : innermostMessage(err);
   return code && NEVER_CONNECTED.has(code)

@@ -18,6 +18,7 @@ import {
 } from '../protocol/jsonrpc.ts';
 import { OutgoingRequests, type OutgoingOptions } from '../protocol/outgoing.ts';
 import { LATEST_STATEFUL } from '../protocol/versions.ts';
+import { forwardedRecord, withClientHeaders, type ClientHeaderPolicy } from './client-headers.ts';
 import { DEFAULT_BACKOFF, UpstreamLifecycle, type BackoffPolicy } from './lifecycle.ts';
 import type {
   ReplyFn,
@@ -90,6 +91,8 @@ export interface ManagedUpstreamOptions {
   handshake?: Handshake;
   /** Failures nobody awaits (a connection that would not close, a notification that could not be routed). */
   log?: (line: string) => void;
+  /** Which headers of the calling client go along with its requests (remote servers; none when absent). */
+  forward?: ClientHeaderPolicy;
 }
 
 export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Upstream {
@@ -162,6 +165,8 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       const session = this.session;
       if (!outgoing || !session) throw this.lifecycle.unavailable();
       try {
+        const headers = this.opts.forward?.none === false ? this.forwardedHeaders(options) : undefined;
+        if (headers) return await withClientHeaders(headers, () => session.request(method, params, req));
         return await session.request(method, params, req);
       } catch (err) {
         // The backend went away before the request could be written (it exited and we have not
@@ -173,6 +178,12 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         throw err;
       }
     }
+  }
+
+  private forwardedHeaders(options: RequestOptions): Record<string, string> | undefined {
+    return options.clientHeaders && this.opts.forward
+      ? forwardedRecord(this.opts.forward.pick(options.clientHeaders))
+      : undefined;
   }
 
   /** Waits until the connection that `old` belonged to has been given up (or the wait times out). */

@@ -10,10 +10,13 @@ import { jsonResponder, startFastcgiHandler, travelDesk } from '../../fixtures/h
 import { FAST_BACKOFF, specFor } from './helpers.ts';
 import { describeUpstreamBehaviour } from './upstream-behaviour.ts';
 
+/** The desk tells tenants apart by X-Tenant, which a handler gets only when its entry forwards it. */
+const TENANT = { forwardHeaders: ['X-Tenant'] };
+
 for (const kind of ['python', 'node'] as const) {
   describeUpstreamBehaviour(`examples/handler.${kind === 'python' ? 'py' : 'mjs'} over HTTP`, async () => {
     const example = await startExample(kind);
-    const upstream = createHandlerUpstream(specFor(`travel-${kind}`, example.url), { backoff: FAST_BACKOFF });
+    const upstream = createHandlerUpstream(specFor(`travel-${kind}`, example.url, TENANT), { backoff: FAST_BACKOFF });
     return {
       upstream,
       output: example.output,
@@ -31,7 +34,7 @@ for (const listen of ['tcp', 'unix'] as const) {
     async () => {
       const fpm = await startPhpFpm({ listen });
       const upstream = createHandlerUpstream(
-        specFor(`travel-php-${listen}`, fpm.address, { entrypoint: EXAMPLE_PHP }),
+        specFor(`travel-php-${listen}`, fpm.address, { entrypoint: EXAMPLE_PHP, ...TENANT }),
         { backoff: FAST_BACKOFF },
       );
       return {
@@ -53,7 +56,7 @@ for (const listen of ['tcp', 'unix'] as const) {
         { listen },
       );
       const upstream = createHandlerUpstream(
-        specFor(`travel-fcgi-${listen}`, server.address, { entrypoint: '/srv/travel/handler.js' }),
+        specFor(`travel-fcgi-${listen}`, server.address, { entrypoint: '/srv/travel/handler.js', ...TENANT }),
         { backoff: FAST_BACKOFF },
       );
       return {

@@ -81,9 +81,12 @@ describe('php-fpm running a script that goes wrong', () => {
   });
 
   beforeAll(async () => {
-    u = createHandlerUpstream(specFor('misbehave', fpm.address, { entrypoint: MISBEHAVE_PHP, timeoutMs: 5000 }), {
-      backoff: FAST_BACKOFF,
-    });
+    u = createHandlerUpstream(
+      specFor('misbehave', fpm.address, { entrypoint: MISBEHAVE_PHP, timeoutMs: 5000, forwardHeaders: ['*'] }),
+      {
+        backoff: FAST_BACKOFF,
+      },
+    );
     u.start();
     await u.whenReady(5000);
   });
@@ -195,12 +198,13 @@ describe('php-fpm running a script that goes wrong', () => {
 });
 
 describe('php-fpm: static headers, keep-alive and the pool', () => {
-  it('static headers become HTTP_* params and a client value wins', async () => {
+  it('static headers become HTTP_* params; a client value wins only where the entry allows it', async () => {
     const fpm = await startPhpFpm({ listen: 'unix' });
     try {
       const u = upstream('static', fpm.address, {
         entrypoint: MISBEHAVE_PHP,
         headers: { 'X-Tenant': 'from-config', 'X-Api-Key': 'k' },
+        overridableHeaders: ['X-Tenant'],
       });
       await u.whenReady(5000);
       const plain = (await u.request('tools/call', { name: 'params', arguments: {} })).structuredContent as Record<
@@ -212,7 +216,12 @@ describe('php-fpm: static headers, keep-alive and the pool', () => {
         await u.request(
           'tools/call',
           { name: 'params', arguments: {} },
-          { clientHeaders: [['x-tenant', 'from-client']] },
+          {
+            clientHeaders: [
+              ['x-tenant', 'from-client'],
+              ['X-Api-Key', 'from-client'],
+            ],
+          },
         )
       ).structuredContent as Record<string, string>;
       expect(client).toMatchObject({ HTTP_X_TENANT: 'from-client', HTTP_X_API_KEY: 'k' });
@@ -455,7 +464,11 @@ describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
       { listen: 'unix' },
     );
     servers.push(server);
-    const u = upstream('params', server.address, { entrypoint: '/srv/app/mcp.php', headers: { 'X-Static': 's' } });
+    const u = upstream('params', server.address, {
+      entrypoint: '/srv/app/mcp.php',
+      headers: { 'X-Static': 's' },
+      forwardHeaders: ['X-Trace', 'Proxy-Connection'],
+    });
     await u.whenReady(5000);
     await u.request(
       'tools/call',

@@ -39,7 +39,7 @@ describe('handlers and MCP servers behind one gateway', () => {
       await writeConfig(dir.dir, {
         mcpServers: {
           py: { handler: python.url },
-          js: { handler: node.url, headers: { 'X-Tenant': 'from-config' } },
+          js: { handler: node.url, headers: { 'X-Tenant': 'from-config' }, overridableHeaders: ['X-Tenant'] },
           php: { handler: fpm.address, entrypoint: EXAMPLE_PHP },
           fx: fixtureServer('fx'),
         },
@@ -86,7 +86,7 @@ describe('handlers and MCP servers behind one gateway', () => {
     }
   });
 
-  it("forwards the client's HTTP headers (a client value wins over a static one) and its session id", async () => {
+  it("forwards the client's X-Tenant where its entry lets it replace the configured one, and the session", async () => {
     const client = new Client({ name: 'tenant-client', version: '1' });
     const transport = new StreamableHTTPClientTransport(new URL(gateway.httpUrl()!), {
       requestInit: { headers: { 'X-Tenant': 'from-client', X_Dropped: 'underscore names are dropped' } },
@@ -96,6 +96,8 @@ describe('handlers and MCP servers behind one gateway', () => {
       const who = textOf(await client.callTool({ name: 'js__whoami', arguments: {} }));
       expect(who).toContain('from-client');
       expect(who).toContain(transport.sessionId!);
+      // A handler whose entry does not forward X-Tenant never sees it.
+      expect(textOf(await client.callTool({ name: 'py__whoami', arguments: {} }))).not.toContain('from-client');
       const plain = await httpClient(gateway.httpUrl()!);
       try {
         expect(textOf(await plain.callTool({ name: 'js__whoami', arguments: {} }))).toContain('from-config');

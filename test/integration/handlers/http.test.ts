@@ -249,48 +249,76 @@ describe('HTTPS', () => {
 });
 
 describe('headers, connections and sockets', () => {
-  it('sends static headers, forwards client headers by the rules, and owns Content-Type and Host', async () => {
+  const HOSTILE_CLIENT: [string, string][] = [
+    ['X-Tenant', 'client-tenant'],
+    ['X-Api-Key', 'client-key'],
+    ['Cookie', 'a=1'],
+    ['Cookie', 'b=2'],
+    ['X-Multi', 'one'],
+    ['X-Multi', 'two'],
+    ['Host', 'evil.example'],
+    ['Content-Type', 'text/plain'],
+    ['Content-Length', '999'],
+    ['Transfer-Encoding', 'chunked'],
+    ['Connection', 'X-Secret'],
+    ['X-Secret', 'hop'],
+    ['Proxy', 'http://evil'],
+    ['X_Underscore', 'no'],
+    ['Authorization', 'Bearer gateway-token'],
+    ['Mcp-Session-Id', 'abc'],
+    ['Accept-Language', 'nb'],
+  ];
+
+  it('sends static headers, forwards only the safe set by default, and owns Content-Type and Host', async () => {
     const s = await server(jsonResponder(() => ({ tools: [], content: [] })));
     const u = await ready('headers', s.address, {
       headers: { 'X-Api-Key': 'from-config', 'X-Tenant': 'config-tenant' },
     });
-    await u.request(
-      'tools/call',
-      { name: 'go', arguments: {} },
-      {
-        clientHeaders: [
-          ['X-Tenant', 'client-tenant'],
-          ['Cookie', 'a=1'],
-          ['Cookie', 'b=2'],
-          ['X-Multi', 'one'],
-          ['X-Multi', 'two'],
-          ['Host', 'evil.example'],
-          ['Content-Type', 'text/plain'],
-          ['Content-Length', '999'],
-          ['Transfer-Encoding', 'chunked'],
-          ['Connection', 'X-Secret'],
-          ['X-Secret', 'hop'],
-          ['Proxy', 'http://evil'],
-          ['X_Underscore', 'no'],
-          ['Authorization', 'Bearer gateway-token'],
-          ['Mcp-Session-Id', 'abc'],
-        ],
-      },
-    );
+    await u.request('tools/call', { name: 'go', arguments: {} }, { clientHeaders: HOSTILE_CLIENT });
     const call = s.received.find((r) => r.envelope.type === 'call_tool')!;
     expect(call.headers).toMatchObject({
       'x-api-key': 'from-config',
-      'x-tenant': 'client-tenant',
-      cookie: 'a=1; b=2',
-      'x-multi': 'one, two',
+      'x-tenant': 'config-tenant',
+      'accept-language': 'nb',
       host: `127.0.0.1:${s.port}`,
       'content-type': 'application/json',
       accept: 'application/json',
-      'mcp-session-id': 'abc',
     });
     expect(Number(call.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(call.envelope)));
-    for (const dropped of ['x-secret', 'proxy', 'x_underscore', 'authorization', 'transfer-encoding'])
+    for (const dropped of ['cookie', 'x-multi', 'mcp-session-id', 'x-secret', 'proxy', 'x_underscore', 'authorization'])
       expect(call.headers).not.toHaveProperty(dropped);
+  });
+
+  it('"*" forwards all but Cookie, credentials, hop-by-hop and MCP headers; config keeps its values', async () => {
+    const s = await server(jsonResponder(() => ({ tools: [], content: [] })));
+    const u = await ready('headers-all', s.address, {
+      headers: { 'X-Api-Key': 'from-config', 'X-Tenant': 'config-tenant' },
+      forwardHeaders: ['*'],
+    });
+    await u.request('tools/call', { name: 'go', arguments: {} }, { clientHeaders: HOSTILE_CLIENT });
+    const call = s.received.find((r) => r.envelope.type === 'call_tool')!;
+    expect(call.headers).toMatchObject({
+      'x-api-key': 'from-config',
+      'x-tenant': 'config-tenant',
+      'x-multi': 'one, two',
+      'accept-language': 'nb',
+      host: `127.0.0.1:${s.port}`,
+      'content-type': 'application/json',
+    });
+    for (const dropped of ['cookie', 'mcp-session-id', 'x-secret', 'proxy', 'x_underscore', 'authorization'])
+      expect(call.headers).not.toHaveProperty(dropped);
+  });
+
+  it('a client replaces a configured header only where the entry says so', async () => {
+    const s = await server(jsonResponder(() => ({ tools: [], content: [] })));
+    const u = await ready('headers-override', s.address, {
+      headers: { 'X-Api-Key': 'from-config', 'X-Tenant': 'config-tenant' },
+      forwardHeaders: ['X-Api-Key'],
+      overridableHeaders: ['X-Tenant'],
+    });
+    await u.request('tools/call', { name: 'go', arguments: {} }, { clientHeaders: HOSTILE_CLIENT });
+    const call = s.received.find((r) => r.envelope.type === 'call_tool')!;
+    expect(call.headers).toMatchObject({ 'x-api-key': 'from-config', 'x-tenant': 'client-tenant' });
     const discover = s.received.find((r) => r.envelope.type === 'discover')!;
     expect(discover.headers['x-tenant']).toBe('config-tenant');
   });

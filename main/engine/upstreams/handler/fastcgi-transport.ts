@@ -14,7 +14,8 @@ import {
   type FastcgiTarget,
 } from './fastcgi/index.ts';
 import { transportError } from './errors.ts';
-import { fastcgiHeaderParams } from './headers.ts';
+import type { ForwardRule } from '../client-headers.ts';
+import { fastcgiHeaderParams, handlerHeaderPolicy } from './headers.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
 
 export interface FastcgiTransportOptions {
@@ -28,6 +29,8 @@ export interface FastcgiTransportOptions {
   maxReplyBytes: number;
   /** Idle keep-alive connections are closed after this long (default 2000 ms). */
   idleMs?: number;
+  /** Which client headers go on (default: handler-headers' safe set). */
+  forward?: ForwardRule;
 }
 
 const ERROR_CODE: Record<FastcgiErrorKind, GatewayErrorCode> = {
@@ -69,11 +72,13 @@ export function createFastcgiTransport(opts: FastcgiTransportOptions): HandlerTr
       : { target: opts.target, pool: opts.pool, idleMs: opts.idleMs },
   );
   const where = `FastCGI ${describeTarget(opts.target)} (${opts.entrypoint})`;
+  const staticHeaders = { Accept: 'application/json', ...opts.headers };
+  const policy = handlerHeaderPolicy(staticHeaders, opts.forward);
 
   async function send(exchange: HandlerExchange): Promise<HandlerReply> {
     const params = [
       ...cgiParams(opts.entrypoint, exchange.body.length),
-      ...fastcgiHeaderParams({ Accept: 'application/json', ...opts.headers }, exchange.clientHeaders),
+      ...fastcgiHeaderParams(staticHeaders, exchange.clientHeaders, policy),
     ];
     try {
       const response = await client.request({

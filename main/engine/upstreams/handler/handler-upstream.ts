@@ -6,6 +6,7 @@
  * whose handler asks questions (`elicit`) becomes server-to-client `elicitation/create`
  * requests, answered and fed back round by round.
  */
+import type { LookupFunction } from 'node:net';
 import { logFailure } from '../../log.ts';
 import { EventEmitter } from 'node:events';
 import type { HandlerFastcgiTarget, HandlerHttpTarget } from '../../config/handler-address.ts';
@@ -29,6 +30,8 @@ import { envelope, newRequestId, type Envelope } from './envelope.ts';
 import { HandlerError, protocolError } from './errors.ts';
 import { createFastcgiTransport } from './fastcgi-transport.ts';
 import { createHttpTransport } from './http-transport.ts';
+import { DEFAULT_HANDLER_RULE } from './headers.ts';
+import type { ForwardRule } from '../client-headers.ts';
 import { decodeReply } from './reply.ts';
 import type { HandlerTransport } from './transport.ts';
 import { DEFAULT_BACKOFF, UpstreamLifecycle, retryForever, type BackoffPolicy } from '../lifecycle.ts';
@@ -51,12 +54,18 @@ interface HandlerSpecBase {
   pool: number;
   /** 0: discover on every list request. */
   discoverTtlMs: number;
+  /** Client headers passed on (default: the handler set in config/header-rules.ts). */
+  forwardHeaders?: readonly string[];
+  /** Configured headers a client's value replaces (default none). */
+  overridableHeaders?: readonly string[];
 }
 
 export interface HandlerHttpSpec extends HandlerSpecBase {
   kind: 'handler-http';
   target: HandlerHttpTarget;
   insecure: boolean;
+  /** Private ranges and plain http:// beyond loopback allowed (egress/policy.ts). */
+  allowPrivateNetwork?: boolean;
 }
 
 export interface HandlerFastcgiSpec extends HandlerSpecBase {
@@ -82,6 +91,8 @@ export interface HandlerUpstreamDeps {
   maxElicitRounds?: number;
   /** Replaces the HTTP / FastCGI transport (tests). */
   transport?: HandlerTransport;
+  /** Resolves host names for the egress check (default: the system resolver; tests inject answers). */
+  lookup?: LookupFunction;
   /** Accepted so the gateway can pass the deps it gives every kind; a handler has no initialize. */
   clientInfo?: { name: string; version: string };
   capabilities?: Record<string, unknown>;
@@ -277,6 +288,11 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         headers: spec.headers,
         connections: spec.pool,
         maxReplyBytes,
+        forward: this.forwardRule(),
+        egress: {
+          allowPrivateNetwork: spec.allowPrivateNetwork ?? false,
+          ...(this.deps.lookup ? { lookup: this.deps.lookup } : {}),
+        },
       });
     }
     return createFastcgiTransport({
@@ -286,7 +302,15 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
       headers: spec.headers,
       pool: spec.pool,
       maxReplyBytes,
+      forward: this.forwardRule(),
     });
+  }
+
+  private forwardRule(): ForwardRule {
+    return {
+      forwardHeaders: this.spec.forwardHeaders ?? DEFAULT_HANDLER_RULE.forwardHeaders,
+      overridableHeaders: this.spec.overridableHeaders ?? [],
+    };
   }
 
   // ---- one exchange ----

@@ -1,32 +1,17 @@
 /**
- * Which HTTP headers of an MCP client reach a handler, and how (handler contract, "Header
- * forwarding"). Pure functions over the incoming header list.
- *
- * Dropped: hop-by-hop headers (RFC 7230 §6.1) and any header the client's `Connection` names;
- * `Host`; every `Content-*` (the body is ours); `Proxy` and `Proxy-*` (httpoxy); names with `_`
- * (CGI turns `-` into `_`, so `X_Foo` could pose as `X-Foo`); `Authorization` (a client's token
- * for Switchboard is never passed to a backend, security.md). Static headers from config come
- * first; a client value wins. FastCGI gets `HTTP_*` params, so a header can never set a CGI
- * control param (SCRIPT_FILENAME, DOCUMENT_ROOT, PHP_VALUE, ...).
+ * The headers of one handler request (handler contract, "Header forwarding"): the static headers
+ * from config, then the client headers the server entry allows (upstreams/client-headers.ts
+ * decides which). A configured header keeps its value unless the entry lets clients override
+ * it. FastCGI gets `HTTP_*` params, so a header can never set a CGI control param
+ * (SCRIPT_FILENAME, DOCUMENT_ROOT, PHP_VALUE, ...).
  */
+import { DEFAULT_HANDLER_FORWARD } from '../../config/header-rules.ts';
+import { ClientHeaderPolicy, joinValues, type ForwardRule, type HeaderList } from '../client-headers.ts';
 
-/** Headers as received: one [name, value] pair per line, names in any case, repeats allowed. */
-export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
+export type { HeaderList } from '../client-headers.ts';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'trailers',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-const TOKEN = /^[!#$%&'*+.^`|~0-9A-Za-z-]+$/;
+/** What a handler entry without forwardHeaders / overridableHeaders gets. */
+export const DEFAULT_HANDLER_RULE: ForwardRule = { forwardHeaders: DEFAULT_HANDLER_FORWARD, overridableHeaders: [] };
 
 /** [name, value, name, value, ...] as node's `IncomingMessage.rawHeaders` gives them. */
 export function headerListFromRaw(raw: readonly string[]): [string, string][] {
@@ -35,60 +20,41 @@ export function headerListFromRaw(raw: readonly string[]): [string, string][] {
   return out;
 }
 
-/** Why a client header is not forwarded, or undefined when it is. */
-export function droppedBecause(name: string, connectionNamed: ReadonlySet<string> = new Set()): string | undefined {
-  const lower = name.toLowerCase();
-  if (!TOKEN.test(name)) return name.includes('_') ? 'contains "_"' : 'not a valid header name';
-  if (HOP_BY_HOP.has(lower)) return 'hop-by-hop';
-  if (connectionNamed.has(lower)) return 'named in Connection';
-  if (lower === 'host') return 'Host';
-  if (lower.startsWith('content-')) return 'Content-*';
-  if (lower === 'proxy' || lower.startsWith('proxy-')) return 'Proxy (httpoxy)';
-  if (lower === 'authorization') return 'a client credential';
-  return undefined;
-}
-
 interface Merged {
   /** As first written (static name, else the client's). */
   name: string;
-  values: string[];
+  value: string;
 }
 
-/** Static headers, then the forwardable client headers replacing them by name. */
-function merge(staticHeaders: Readonly<Record<string, string>>, client: HeaderList | undefined): Map<string, Merged> {
+/** Static headers, then the client's where the policy lets them in (replacing an overridable static one). */
+function merge(
+  staticHeaders: Readonly<Record<string, string>>,
+  client: HeaderList | undefined,
+  policy: ClientHeaderPolicy,
+): Map<string, Merged> {
   const out = new Map<string, Merged>();
-  for (const [name, value] of Object.entries(staticHeaders)) out.set(name.toLowerCase(), { name, values: [value] });
-  if (!client) return out;
-  const connectionNamed = new Set<string>();
-  for (const [name, value] of client) {
-    if (name.toLowerCase() !== 'connection') continue;
-    for (const token of value.split(',')) if (token.trim()) connectionNamed.add(token.trim().toLowerCase());
-  }
-  const fromClient = new Map<string, Merged>();
-  for (const [name, value] of client) {
-    if (droppedBecause(name, connectionNamed) !== undefined) continue;
-    const lower = name.toLowerCase();
-    const entry = fromClient.get(lower);
-    if (entry) entry.values.push(value);
-    else fromClient.set(lower, { name, values: [value] });
-  }
-  for (const [lower, entry] of fromClient)
-    out.set(lower, { name: out.get(lower)?.name ?? entry.name, values: entry.values });
+  for (const [name, value] of Object.entries(staticHeaders)) out.set(name.toLowerCase(), { name, value });
+  for (const [lower, { name, values }] of policy.pick(client))
+    out.set(lower, { name: out.get(lower)?.name ?? name, value: joinValues(values) });
   return out;
 }
 
-function join(lower: string, values: string[]): string {
-  // Cookie is the one request header whose values are joined with "; " (RFC 6265 §5.4).
-  return values.join(lower === 'cookie' ? '; ' : ', ');
+/** The policy for static headers and a rule; the transports build it once. */
+export function handlerHeaderPolicy(
+  staticHeaders: Readonly<Record<string, string>>,
+  rule: ForwardRule = DEFAULT_HANDLER_RULE,
+): ClientHeaderPolicy {
+  return new ClientHeaderPolicy(rule, Object.keys(staticHeaders));
 }
 
 /** Request headers for an HTTP handler (the caller adds Content-Type and friends). */
 export function httpHandlerHeaders(
   staticHeaders: Readonly<Record<string, string>>,
   client?: HeaderList,
+  policy: ClientHeaderPolicy = handlerHeaderPolicy(staticHeaders),
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [lower, { name, values }] of merge(staticHeaders, client)) out[name] = join(lower, values);
+  for (const { name, value } of merge(staticHeaders, client, policy).values()) out[name] = value;
   return out;
 }
 
@@ -96,10 +62,15 @@ export function httpHandlerHeaders(
 export function fastcgiHeaderParams(
   staticHeaders: Readonly<Record<string, string>>,
   client?: HeaderList,
+  policy: ClientHeaderPolicy = handlerHeaderPolicy(staticHeaders),
 ): [string, string][] {
-  // Keyed by param: a static "X_Foo" and a client "X-Foo" are one param, and the client wins.
+  // Keyed by param: a static "X_Foo" and a client "X-Foo" are one param; the client's replaces it
+  // only where the entry allows overriding X-Foo.
   const out = new Map<string, string>();
-  for (const [lower, { values }] of merge(staticHeaders, client))
-    out.set(`HTTP_${lower.toUpperCase().replaceAll('-', '_')}`, join(lower, values));
+  for (const [lower, { value }] of merge(staticHeaders, client, policy)) {
+    const param = `HTTP_${lower.toUpperCase().replaceAll('-', '_')}`;
+    if (out.has(param) && !policy.overrides(lower)) continue;
+    out.set(param, value);
+  }
   return [...out];
 }

@@ -5,9 +5,11 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import type { HandlerHttpTarget } from '../../config/handler-address.ts';
+import { EGRESS_REFUSED, egressConnector, type EgressOptions } from '../../egress/connector.ts';
+import type { ForwardRule } from '../client-headers.ts';
 import { displayUrl } from '../http-errors.ts';
 import { transportError } from './errors.ts';
-import { httpHandlerHeaders } from './headers.ts';
+import { handlerHeaderPolicy, httpHandlerHeaders } from './headers.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
 
 export interface HttpTransportOptions {
@@ -19,6 +21,10 @@ export interface HttpTransportOptions {
   /** Keep-alive connections at most. */
   connections: number;
   maxReplyBytes: number;
+  /** Which client headers go on (default: handler-headers' safe set). */
+  forward?: ForwardRule;
+  /** Where the handler may be (egress/policy.ts); default: no private network. Not applied over a Unix socket. */
+  egress?: EgressOptions;
 }
 
 const abortReason = (signal: AbortSignal): unknown => signal.reason;
@@ -35,9 +41,13 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
     staticHeaders.Authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
   }
   Object.assign(staticHeaders, opts.headers);
+  const policy = handlerHeaderPolicy(staticHeaders, opts.forward);
   const path = `${url.pathname}${url.search}`;
-  const connect: Record<string, unknown> = { rejectUnauthorized: !opts.insecure };
-  if (opts.target.socketPath) connect.socketPath = opts.target.socketPath;
+  const tls = { rejectUnauthorized: !opts.insecure };
+  // A Unix socket is local by nature; anything reached by address goes through the egress check.
+  const connect = opts.target.socketPath
+    ? { ...tls, socketPath: opts.target.socketPath }
+    : egressConnector(opts.egress ?? { allowPrivateNetwork: false }, tls);
   const pool = new Pool(url.origin, {
     connections: opts.connections,
     // Our own deadline covers the exchange; the pool's timers would only race with it.
@@ -58,7 +68,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
     const chunks: Buffer[] = [];
     try {
       const headers: Record<string, string> = {
-        ...httpHandlerHeaders(staticHeaders, exchange.clientHeaders),
+        ...httpHandlerHeaders(staticHeaders, exchange.clientHeaders, policy),
         'content-type': 'application/json',
       };
       const response: Dispatcher.ResponseData = await pool.request({
@@ -165,6 +175,7 @@ function describeFailure(
 ): string {
   const code = errorCode(err);
   if (status !== undefined) return `${where} closed the connection mid-reply (HTTP ${status}, after ${received} bytes)`;
+  if (code === EGRESS_REFUSED) return `refused to connect to ${where}: ${err instanceof Error ? err.message : ''}`;
   if (code && /CERT|SSL|TLS|SELF_SIGNED/.test(code)) {
     const hint = insecure
       ? ''

@@ -15,6 +15,7 @@ import {
   type RequestId,
 } from '../../protocol/jsonrpc.ts';
 import { bodyHint, describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { tracePost, type PostTrace } from './fetch.ts';
 import {
   WireStartError,
@@ -33,6 +34,8 @@ export interface HttpChannelOptions {
   url: URL;
   /** Resolved values; sent on every request and never logged. */
   headers: Record<string, string>;
+  /** The egress-checked fetch requests go out through (egress/fetch.ts); default: the global one. */
+  fetch?: FetchLike;
   mode: HttpTransportMode;
   startupTimeoutMs: number;
   handlers: ChannelHandlers;
@@ -226,8 +229,8 @@ class HttpChannel implements Channel {
     };
     self.wire =
       kind === 'sse'
-        ? createSseWire(this.opts.url, this.opts.headers, handlers)
-        : createStreamableWire(this.opts.url, this.opts.headers, handlers);
+        ? createSseWire(this.opts.url, this.opts.headers, handlers, this.opts.fetch)
+        : createStreamableWire(this.opts.url, this.opts.headers, handlers, this.opts.fetch);
     return self.wire;
   }
 }

@@ -1,10 +1,13 @@
 /**
- * The fetch the SDK transports use. It only watches: what each POST got back (so a failed send
- * can be explained with a status and the server's words) and how the GET stream is doing (so a
- * lost session or stream can be told apart from a hiccup the SDK retries on its own).
+ * The fetch the SDK transports use. It watches what each POST got back (so a failed send can be
+ * explained with a status and the server's words) and how the GET stream is doing (so a lost
+ * session or stream can be told apart from a hiccup the SDK retries on its own), and adds the
+ * calling client's forwarded headers (client-headers.ts). Requests go out through `base`: the
+ * egress-checked fetch (egress/fetch.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { currentClientHeaders } from '../client-headers.ts';
 
 /** What happened to the HTTP request(s) behind one transport.send. */
 export interface PostTrace {
@@ -27,14 +30,15 @@ export function tracePost<T>(trace: PostTrace, send: () => Promise<T>): Promise<
 
 const ERROR_BODY_BYTES = 2048;
 
-export function observingFetch(onStream?: (result: StreamResult) => void): FetchLike {
-  return async (url, init) => {
+export function observingFetch(onStream?: (result: StreamResult) => void, base: FetchLike = fetch): FetchLike {
+  return async (url, request) => {
+    const init = withForwardedHeaders(request);
     const method = (init?.method ?? 'GET').toUpperCase();
     const trace = method === 'POST' ? traces.getStore() : undefined;
     if (trace) trace.url = String(url);
     let response: Response;
     try {
-      response = await fetch(url, init);
+      response = await base(url, init);
     } catch (err) {
       const aborted = init?.signal?.aborted === true;
       if (trace && !aborted) trace.error = err;
@@ -50,6 +54,15 @@ export function observingFetch(onStream?: (result: StreamResult) => void): Fetch
     // bytes and errors past the cap (the SDK parses whatever body it is handed, unbounded).
     return response;
   };
+}
+
+/** The request with the calling client's forwarded headers set (replacing a configured one it may override). */
+function withForwardedHeaders(init: RequestInit | undefined): RequestInit | undefined {
+  const extra = currentClientHeaders();
+  if (!extra) return init;
+  const headers = new Headers(init?.headers);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  return { ...init, headers };
 }
 
 /** Up to `max` bytes of a body as text; the rest is discarded. */

@@ -3,9 +3,14 @@
  * ManagedUpstream connects (initialize, reconnects) and lifecycle.ts decides the backoff; this
  * module only opens channels, remembering which transport worked so reconnects go straight to it.
  */
+import type { LookupFunction } from 'node:net';
+import { DEFAULT_REMOTE_FORWARD } from '../../config/header-rules.ts';
+import { egressFetch } from '../../egress/fetch.ts';
 import { GatewayError } from '../../protocol/errors.ts';
+import { ClientHeaderPolicy } from '../client-headers.ts';
 import { openHttpChannel, type HttpTransportMode } from './channel.ts';
 import type { WireKind } from './wire.ts';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { BackoffPolicy } from '../lifecycle.ts';
 import { ManagedUpstream, type Opener } from '../mcp-upstream.ts';
 import type { Upstream } from '../types.ts';
@@ -21,6 +26,14 @@ export interface HttpUpstreamConfig {
   transport: HttpTransportMode;
   timeoutMs: number;
   startupTimeoutMs: number;
+  /** Client header names passed on ("*" for all); default none. */
+  forwardHeaders?: readonly string[];
+  /** Configured header names a client's value replaces; default none. */
+  overridableHeaders?: readonly string[];
+  /** Private ranges and plain http:// beyond loopback allowed (egress/policy.ts); default false. */
+  allowPrivateNetwork?: boolean;
+  /** Resolves host names for the egress check (default: the system resolver; tests inject answers). */
+  lookup?: LookupFunction;
 }
 
 export interface HttpUpstreamDeps {
@@ -40,6 +53,7 @@ export function createHttpUpstream(config: HttpUpstreamConfig, deps: HttpUpstrea
     clientInfo: deps.clientInfo,
     capabilities: deps.capabilities,
     open: httpChannelOpener(config, deps.log ?? (() => undefined)),
+    forward: forwardPolicy(config),
     ...(deps.log ? { log: deps.log } : {}),
   };
   if (deps.backoff) options.backoff = deps.backoff;
@@ -64,12 +78,14 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
   }
   /** The transport that last completed initialize, for 'auto'; forgotten when it stops working. */
   let learned: WireKind | undefined;
+  const fetch = checked instanceof GatewayError ? undefined : serverFetch(config, checked.headers);
   return (handlers) => {
     if (checked instanceof GatewayError) return Promise.reject(checked);
     return openHttpChannel({
       name: config.name,
       url: checked.url,
       headers: checked.headers,
+      ...(fetch ? { fetch } : {}),
       mode: config.transport === 'auto' ? (learned ?? 'auto') : config.transport,
       startupTimeoutMs: config.startupTimeoutMs,
       handlers,
@@ -84,15 +100,56 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
   };
 }
 
+/** The fetch a server's requests go out through: the egress check, its headers kept to its origin. */
+export function serverFetch(config: HttpUpstreamConfig, headers: Record<string, string>): FetchLike {
+  return egressFetch({
+    allowPrivateNetwork: config.allowPrivateNetwork ?? false,
+    originOnlyHeaders: Object.keys(headers),
+    ...(config.lookup ? { lookup: config.lookup } : {}),
+  });
+}
+
+/** Which headers of a calling client go to this server (undefined: none, the default). */
+export function forwardPolicy(config: HttpUpstreamConfig): ClientHeaderPolicy | undefined {
+  const policy = new ClientHeaderPolicy(
+    {
+      forwardHeaders: config.forwardHeaders ?? DEFAULT_REMOTE_FORWARD,
+      overridableHeaders: config.overridableHeaders ?? [],
+    },
+    Object.keys(config.headers),
+  );
+  return policy.none ? undefined : policy;
+}
+
 /**
  * Validates the URL (http/https only) and the static headers; throws GatewayError('config_invalid')
- * naming the header but never its value. Exported so config validation can report it up front.
+ * naming the header but never its value. Credentials in the URL become Basic auth (fetch refuses
+ * such URLs, quoting them in its error) unless an Authorization header is configured, and are
+ * taken out of the URL. Exported so config validation can report it up front.
  */
 export function checkHttpConfig(config: Pick<HttpUpstreamConfig, 'name' | 'url' | 'headers'>): {
   url: URL;
   headers: Record<string, string>;
 } {
-  return { url: parseUrl(config.name, config.url), headers: checkHeaders(config.name, config.headers) };
+  const url = parseUrl(config.name, config.url);
+  const headers = checkHeaders(config.name, config.headers);
+  if (url.username || url.password) {
+    if (!Object.keys(headers).some((key) => key.toLowerCase() === 'authorization')) {
+      const credentials = `${safeDecode(url.username)}:${safeDecode(url.password)}`;
+      headers.Authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    }
+    url.username = '';
+    url.password = '';
+  }
+  return { url, headers };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function parseUrl(name: string, raw: string): URL {

@@ -10,6 +10,7 @@ import { errorMessage } from '../../protocol/errors.ts';
 import { logFailure } from '../../log.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { observingFetch, type StreamResult } from './fetch.ts';
 
 export type WireKind = 'streamable-http' | 'sse';
@@ -52,7 +53,12 @@ const STREAM_RECONNECT = {
   maxRetries: 2,
 };
 
-export function createStreamableWire(url: URL, headers: Record<string, string>, handlers: WireHandlers): Wire {
+export function createStreamableWire(
+  url: URL,
+  headers: Record<string, string>,
+  handlers: WireHandlers,
+  fetch?: FetchLike,
+): Wire {
   const shown = displayUrl(url);
   let closed = false;
   let streamSeen = false;
@@ -82,7 +88,7 @@ export function createStreamableWire(url: URL, headers: Record<string, string>, 
   // then waits for its timeout, or fails sooner if the GET stream watch above declares us lost.
   const transport = new StreamableHTTPClientTransport(url, {
     requestInit: { headers },
-    fetch: observingFetch(onStream),
+    fetch: observingFetch(onStream, fetch),
     reconnectionOptions: STREAM_RECONNECT,
   });
   transport.onmessage = (message) => {
@@ -109,7 +115,12 @@ export function createStreamableWire(url: URL, headers: Record<string, string>, 
   };
 }
 
-export function createSseWire(url: URL, headers: Record<string, string>, handlers: WireHandlers): Wire {
+export function createSseWire(
+  url: URL,
+  headers: Record<string, string>,
+  handlers: WireHandlers,
+  fetch?: FetchLike,
+): Wire {
   const shown = displayUrl(url);
   let closed = false;
   let started = false;
@@ -120,7 +131,7 @@ export function createSseWire(url: URL, headers: Record<string, string>, handler
     requestInit: { headers },
     fetch: observingFetch((result) => {
       lastGet = result;
-    }),
+    }, fetch),
   });
 
   const unreachable = (): boolean => lastGet !== undefined && 'error' in lastGet;

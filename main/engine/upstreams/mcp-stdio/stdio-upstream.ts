@@ -30,6 +30,8 @@ export interface StdioUpstreamDeps {
   logDir?: string;
   /** Told each complete stderr line as it arrives. */
   onStderrLine?: (line: string) => void;
+  /** Rewrites each stderr line before it is kept, written to the file or told (the gateway's redactor). */
+  redact?: (line: string) => string;
   /** Failures nobody awaits (a process tree that would not die). */
   log?: (line: string) => void;
   backoff?: BackoffPolicy;
@@ -47,6 +49,7 @@ export class StdioMcpUpstream extends ManagedUpstream {
       name: spec.name,
       ...(deps.logDir === undefined ? {} : { dir: deps.logDir }),
       ...(deps.onStderrLine ? { onLine: deps.onStderrLine } : {}),
+      ...(deps.redact ? { redact: deps.redact } : {}),
     });
     super({
       name: spec.name,

@@ -2,6 +2,9 @@
  * A server's stderr: the last lines in memory (for status and "why did it fail" messages)
  * and, optionally, a rotating file on disk. Bounded everywhere: a server printing without
  * end costs a fixed amount of memory, and a slow or broken disk never blocks or throws.
+ * With `redact`, every line passes through it before it is kept, written or told: a secret
+ * the server prints never reaches the ring, the file or the live feed. The file then gets
+ * whole lines (a secret split across two writes is still one line), cut like the ring's.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, rename } from 'node:fs/promises';
@@ -25,6 +28,8 @@ export interface StderrLogOptions {
   fileQueueBytes?: number;
   /** Told each complete line as it arrives (the app's live log view). */
   onLine?: (line: string) => void;
+  /** Rewrites each line before it is kept anywhere (the gateway's redactor). */
+  redact?: (line: string) => string;
 }
 
 const NEWLINE = 0x0a;
@@ -38,6 +43,7 @@ export class StderrLog {
   readonly #fileQueueBytes: number;
   readonly #file: string | undefined;
   readonly #onLine: ((line: string) => void) | undefined;
+  readonly #redact: ((line: string) => string) | undefined;
 
   // Ring of complete lines: #ring[#head..] are live; compacted now and then.
   #ring: string[] = [];
@@ -68,6 +74,7 @@ export class StderrLog {
     this.#file =
       options.dir === undefined ? undefined : nodePath.join(options.dir, `${safeFileName(options.name)}.log`);
     this.#onLine = options.onLine;
+    this.#redact = options.redact;
   }
 
   /** Path of the log file, if any. */
@@ -83,13 +90,14 @@ export class StderrLog {
   write(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.#splitLines(chunk);
-    this.#enqueueFile(chunk);
+    // Redacted output goes to the file line by line (#pushLine); raw chunks only without a redactor.
+    if (!this.#redact) this.#enqueueFile(chunk);
   }
 
   /** Complete lines, oldest first, plus the unfinished last line if any. */
   lines(): string[] {
     const out = this.#ring.slice(this.#head);
-    if (this.#partialBytes > 0 || this.#partialDropped > 0) out.push(this.#partialText());
+    if (this.#partialBytes > 0 || this.#partialDropped > 0) out.push(this.#clean(this.#partialText()));
     return out;
   }
 
@@ -100,6 +108,9 @@ export class StderrLog {
 
   /** Flushes what is queued for the file and closes it. The ring stays readable. */
   async close(): Promise<void> {
+    // The unfinished last line is part of the output too.
+    if (this.#redact && (this.#partialBytes > 0 || this.#partialDropped > 0))
+      this.#enqueueFile(Buffer.from(`${this.#clean(this.#partialText())}\n`));
     this.#closed = true;
     while (this.#pumping) await this.#pump;
     await this.#closeHandle();
@@ -142,7 +153,13 @@ export class StderrLog {
     return text;
   }
 
-  #pushLine(line: string): void {
+  #clean(line: string): string {
+    return this.#redact ? this.#redact(line) : line;
+  }
+
+  #pushLine(raw: string): void {
+    const line = this.#clean(raw);
+    if (this.#redact) this.#enqueueFile(Buffer.from(`${line}\n`));
     this.#onLine?.(line);
     this.#ring.push(line);
     this.#ringBytes += Buffer.byteLength(line) + 1;

@@ -19,7 +19,9 @@ import {
   type RequestId,
 } from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure, describeNetworkFailure, neverConnected } from '../http-errors.ts';
-import { checkHttpConfig, type HttpUpstreamConfig } from '../mcp-http/http-upstream.ts';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { currentClientHeaders } from '../client-headers.ts';
+import { checkHttpConfig, serverFetch, type HttpUpstreamConfig } from '../mcp-http/http-upstream.ts';
 import type { Channel, ChannelHandlers, Opener } from '../mcp-upstream.ts';
 import {
   STATELESS_REVISION,
@@ -76,9 +78,11 @@ export function statelessHttpOpener(config: HttpUpstreamConfig, log: (line: stri
         : new GatewayError('config_invalid', `server "${config.name}": invalid configuration`, { cause: err });
   }
   const book = new ParamHeaderBook();
+  const fetch = checked instanceof GatewayError ? undefined : serverFetch(config, checked.headers);
   return (handlers) => {
-    if (checked instanceof GatewayError) return Promise.reject(checked);
-    return Promise.resolve(new StatelessHttpChannel(config.name, checked.url, checked.headers, book, handlers, log));
+    if (checked instanceof GatewayError || !fetch) return Promise.reject(checked);
+    const { url, headers } = checked;
+    return Promise.resolve(new StatelessHttpChannel(config.name, url, headers, fetch, book, handlers, log));
   };
 }
 
@@ -90,6 +94,7 @@ class StatelessHttpChannel implements Channel {
   private readonly label: string;
   private readonly url: URL;
   private readonly headers: Record<string, string>;
+  private readonly fetch: FetchLike;
   private readonly book: ParamHeaderBook;
   private readonly handlers: ChannelHandlers;
   private readonly log: (line: string) => void;
@@ -100,12 +105,14 @@ class StatelessHttpChannel implements Channel {
     name: string,
     url: URL,
     configured: Record<string, string>,
+    fetch: FetchLike,
     book: ParamHeaderBook,
     handlers: ChannelHandlers,
     log: (line: string) => void,
   ) {
     this.label = `server "${name}"`;
     this.url = url;
+    this.fetch = fetch;
     this.book = book;
     this.handlers = handlers;
     this.log = log;
@@ -122,7 +129,8 @@ class StatelessHttpChannel implements Channel {
     if (this.closed)
       throw new GatewayError('upstream_closed', `${this.label}: the connection is closed`, { notSent: true });
     if (isRequest(message)) {
-      void this.post(message);
+      // Read here: the calling client's headers ride in the async context of this send.
+      void this.post(message, currentClientHeaders());
       return;
     }
     if (isNotification(message) && message.method === 'notifications/cancelled') {
@@ -139,7 +147,7 @@ class StatelessHttpChannel implements Channel {
   }
 
   /** Never rejects: every outcome becomes a message for the request table, or a lost channel. */
-  private async post(request: JsonRpcRequest): Promise<void> {
+  private async post(request: JsonRpcRequest, forwarded: Record<string, string> | undefined): Promise<void> {
     if (!/^[\x21-\x7e]+$/.test(request.method)) {
       // fetch would refuse the header, and that must not look like a lost server.
       this.answer(
@@ -151,13 +159,14 @@ class StatelessHttpChannel implements Channel {
     const flight: Flight = { ac: new AbortController() };
     this.flights.set(request.id, flight);
     const signal = flight.ac.signal;
-    const headers: Record<string, string> = { ...this.headers, 'mcp-method': request.method };
+    // Forwarded client headers (lower-cased) replace only configured ones the entry lets them override.
+    const headers: Record<string, string> = { ...this.headers, ...forwarded, 'mcp-method': request.method };
     const name = mcpNameOf(request.method, request.params);
     if (name !== undefined) headers['mcp-name'] = encodeHeaderValue(name);
     if (request.method === 'tools/call') Object.assign(headers, this.book.headersFor(request.params));
     let response: Response;
     try {
-      response = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify(request), signal });
+      response = await this.fetch(this.url, { method: 'POST', headers, body: JSON.stringify(request), signal });
     } catch (err) {
       this.flights.delete(request.id);
       if (signal.aborted || this.closed) return;

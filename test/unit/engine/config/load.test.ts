@@ -277,6 +277,57 @@ describe('parseConfigText: errors a user sees', () => {
     );
   });
 
+  it('takes the listener token as a reference (its length is checked once resolved)', () => {
+    const config = parseConfigText('{"listen": {"http": {"host": "0.0.0.0", "token": "${secret:tok}"}}}', FILE).config;
+    expect(config.listen.http).toMatchObject({ token: '${secret:tok}' });
+    expect(errorFor('{"listen": {"http": {"token": "${secret:}"}}}').message).toContain(
+      'listen.http.token: "${secret:}": "" is not a valid secret name',
+    );
+  });
+
+  it('refuses credentials written into a URL, saying how to keep them in the keychain', () => {
+    const err = errorFor(
+      '{"mcpServers": {"r": {"url": "https://ada:hunter2@h.test/mcp"},\n' +
+        '"h": {"handler": "http://ada:hunter2@127.0.0.1:8081/"}}}',
+    );
+    expect(lines(err)).toEqual([
+      expect.stringMatching(/^.*:1:30: mcpServers\.r\.url: the URL has a user name or password in it, which would sit/),
+      expect.stringMatching(/^.*:2:18: mcpServers\.h\.handler: the URL has a user name or password in it/),
+    ]);
+    expect(err.message).toContain('"headers": {"Authorization": "Basic ${secret:NAME}"}');
+    expect(err.message).not.toContain('hunter2');
+    expect(() =>
+      parseConfigText('{"mcpServers": {"r": {"url": "https://ada:${secret:pw}@h.test/"}}}', FILE),
+    ).not.toThrow();
+  });
+
+  it('checks forwardHeaders, overridableHeaders and allowPrivateNetwork', () => {
+    const err = errorFor(
+      JSON.stringify({
+        mcpServers: {
+          h: {
+            handler: 'http://127.0.0.1:1/',
+            headers: { 'X-Tenant': 't' },
+            forwardHeaders: ['X-Tenant', 'Cookie', 'Mcp-Session-Id', '*'],
+            overridableHeaders: ['X-Tenant', 'X-Region', 'Authorization'],
+          },
+          f: { handler: '127.0.0.1:9000', entrypoint: '/x.php', allowPrivateNetwork: true },
+        },
+      }),
+    );
+    expect(errorFor('{"mcpServers": {"s": {"command": "x", "forwardHeaders": ["X-Tenant"]}}}').issues[0]?.message).toBe(
+      '"forwardHeaders" applies only to remote servers and handlers (entries with "url" or "handler")',
+    );
+    expect(err.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^mcpServers\.h\.forwardHeaders\[1\]: "Cookie" is never forwarded: the client's cookies/),
+      expect.stringMatching(/^mcpServers\.h\.forwardHeaders\[2\]: "Mcp-Session-Id" is never forwarded/),
+      'mcpServers.h.overridableHeaders[1]: "X-Region" is not set in "headers", so there is nothing to override; ' +
+        'to pass the client\'s X-Region on, list it in "forwardHeaders"',
+      expect.stringMatching(/^mcpServers\.h\.overridableHeaders\[2\]: "Authorization" is never taken from a client/),
+      expect.stringMatching(/^mcpServers\.f\.allowPrivateNetwork: "allowPrivateNetwork" applies to URLs/),
+    ]);
+  });
+
   it('points at the key for bad server names, duplicates and clashing names', () => {
     expect(errorFor('{"mcpServers": {"my server": {"command": "x"}}}').message).toBe(
       `${FILE}:1:17: mcpServers["my server"]: server names use letters, digits, "_", "." and "-" (starting ` +

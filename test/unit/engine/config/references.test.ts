@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   findReferences,
   parseConfigText,
+  resolveServer,
   resolveServerReferences,
+  resolveSetting,
   type ResolvedServer,
 } from '../../../../main/engine/config/index.ts';
-import { parseTemplate } from '../../../../main/engine/config/references.ts';
+import { literalUrlCredentials, parseTemplate } from '../../../../main/engine/config/references.ts';
 import { GatewayError } from '../../../../main/engine/protocol/errors.ts';
 import { createMemorySecretStore } from '../../../../main/engine/secrets/memory-store.ts';
 import type { SecretStore } from '../../../../main/engine/secrets/store.ts';
@@ -60,6 +62,88 @@ describe('resolveServerReferences', () => {
       url: 'https://api.example.com/mcp?key=k-456',
       headers: { Authorization: 'Bearer k-456', 'X-Static': 'x' },
     });
+  });
+
+  it('percent-encodes a secret inside a URL, so it stays one credential', async () => {
+    const server = parseConfigText(
+      JSON.stringify({ mcpServers: { r: { url: 'https://ada:${secret:pw}@h.test/mcp?k=${secret:pw}' } } }),
+      'c.json',
+    ).config.servers.r!;
+    const secrets = createMemorySecretStore({ pw: 'p@ss/w?rd#1' });
+    const resolved = await resolveServerReferences(server, { env, secrets });
+    const url = new URL(resolved.kind === 'http' ? resolved.url : '');
+    expect([url.host, url.pathname, decodeURIComponent(url.password), url.searchParams.get('k')]).toEqual([
+      'h.test',
+      '/mcp',
+      'p@ss/w?rd#1',
+      'p@ss/w?rd#1',
+    ]);
+  });
+
+  it('tells the redactor what to hide: secrets, secret-looking env and headers, URL credentials', async () => {
+    const parsed = parseConfigText(
+      JSON.stringify({
+        mcpServers: {
+          s: {
+            command: 'x',
+            env: {
+              API_TOKEN: 'literal-token-123',
+              FROM_ENV: '${env:DB_PASSWORD}',
+              SHORT_KEY: 'no',
+              PLAIN: 'plain-value',
+            },
+          },
+          r: {
+            url: 'https://ada:${secret:pw}@h.test/mcp?api_key=query-key-9&page=2',
+            headers: { Authorization: 'Bearer bearer-token-77', 'X-Other': 'other-value' },
+          },
+        },
+      }),
+      'c.json',
+    ).config;
+    const context = {
+      env: { DB_PASSWORD: 'db-password-5' },
+      secrets: createMemorySecretStore({ pw: 'pw-from-keychain' }),
+    };
+    const stdio = await resolveServer(parsed.servers.s!, context);
+    expect(stdio.secrets).toEqual([
+      { label: 'DB_PASSWORD', value: 'db-password-5' },
+      { label: 'API_TOKEN', value: 'literal-token-123' },
+    ]);
+    const remoteSecrets = (await resolveServer(parsed.servers.r!, context)).secrets;
+    expect(remoteSecrets).toEqual(
+      expect.arrayContaining([
+        { label: 'pw', value: 'pw-from-keychain' },
+        { label: 'Authorization', value: 'Bearer bearer-token-77' },
+        { label: 'Authorization', value: 'bearer-token-77' },
+        { label: 'url-credentials', value: 'pw-from-keychain' },
+        { label: 'url-credentials', value: 'ada:pw-from-keychain' },
+        { label: 'api_key', value: 'query-key-9' },
+      ]),
+    );
+    expect(JSON.stringify(remoteSecrets)).not.toContain('other-value');
+  });
+
+  it('resolves a setting such as listen.http.token, naming it when the secret is missing', async () => {
+    const secrets = createMemorySecretStore({ tok: 'a-long-enough-token' });
+    expect(await resolveSetting('${secret:tok}', 'listen.http.token', { env, secrets })).toEqual({
+      value: 'a-long-enough-token',
+      secrets: [{ label: 'tok', value: 'a-long-enough-token' }],
+    });
+    const err = await rejection(resolveSetting('${secret:nope}', 'listen.http.token', { env, secrets }));
+    expect(err.message).toBe(
+      'listen.http.token refers to ${secret:nope}, which is not in the memory secret store (add it with: ' +
+        'switchboard secrets set nope)',
+    );
+  });
+
+  it('tells literal credentials in a URL from referenced ones', () => {
+    expect(literalUrlCredentials('https://ada:hunter2@h/')).toBe(true);
+    expect(literalUrlCredentials('https://ghp_token@h/')).toBe(true);
+    expect(literalUrlCredentials('https://ada:${secret:pw}@h/')).toBe(false);
+    expect(literalUrlCredentials('https://${secret:token}@h/')).toBe(false);
+    expect(literalUrlCredentials('https://${env:USER}:${secret:pw}@h/x@y')).toBe(false);
+    expect(literalUrlCredentials('https://h/path@x')).toBe(false);
   });
 
   it('reads each secret once', async () => {

@@ -35,6 +35,29 @@ describe('adoption conversion', () => {
     ]);
   });
 
+  it('moves user:password out of a URL into a Basic Authorization header from the keychain', () => {
+    const remote = (url: string, headers?: Record<string, string>) =>
+      convertServer(
+        { name: 'db', raw: {}, kind: 'remote', url, ...(headers ? { headers } : {}) },
+        { client: 'cursor', dialect: 'none', home: '/h' },
+      );
+    const c = remote('https://ada:p%40ss@mcp.example.com/mcp?x=1');
+    expect(c.entry).toEqual({
+      url: 'https://mcp.example.com/mcp?x=1',
+      headers: { Authorization: 'Basic ${secret:cursor.db.url-credentials}' },
+    });
+    expect(c.secrets).toEqual([
+      {
+        name: 'cursor.db.url-credentials',
+        value: Buffer.from('ada:p@ss').toString('base64'),
+        field: 'headers.Authorization',
+      },
+    ]);
+    const both = remote('https://ada:pw@mcp.example.com/', { Authorization: 'Bearer ${secret:t}' });
+    expect(both.entry).toEqual({ url: 'https://mcp.example.com/', headers: { Authorization: 'Bearer $${secret:t}' } });
+    expect(both.warnings.join()).toMatch(/user name and password in its URL were left out/);
+  });
+
   it('matches TOKEN, KEY, SECRET, PASSWORD and Authorization in any case, and warns about secrets in args', () => {
     const c = convertServer(
       {

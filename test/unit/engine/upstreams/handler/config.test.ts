@@ -50,6 +50,9 @@ describe('handler entries', () => {
       discoverTtlMs: 0,
       // The contract's 30 s, not timeouts.requestMs.
       timeoutMs: 30_000,
+      forwardHeaders: ['Accept-Language', 'User-Agent', 'traceparent', 'tracestate'],
+      overridableHeaders: [],
+      allowPrivateNetwork: false,
     });
     expect(config.profiles.default!.servers).toEqual(['travel']);
   });
@@ -82,6 +85,8 @@ describe('handler entries', () => {
       pool: 4,
       discoverTtlMs: 5000,
       timeoutMs: 10_000,
+      forwardHeaders: ['Accept-Language', 'User-Agent', 'traceparent', 'tracestate'],
+      overridableHeaders: [],
     });
     expect(config.servers.sock).toMatchObject({
       kind: 'handler-fastcgi',

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { neverForwarded } from '../../../../../main/engine/config/header-rules.ts';
+import type { ForwardRule } from '../../../../../main/engine/upstreams/client-headers.ts';
 import {
-  droppedBecause,
   fastcgiHeaderParams,
+  handlerHeaderPolicy,
   headerListFromRaw,
   httpHandlerHeaders,
   type HeaderList,
@@ -32,46 +34,74 @@ const CLIENT: HeaderList = [
   ['Mcp-Session-Id', 'sess'],
 ];
 
+const ALL: ForwardRule = { forwardHeaders: ['*'], overridableHeaders: [] };
+const policy = (staticHeaders: Record<string, string>, rule = ALL) => handlerHeaderPolicy(staticHeaders, rule);
+
 describe('which client headers reach a handler', () => {
-  it('drops hop-by-hop, Connection-named, Host, Content-*, Proxy, "_" names and Authorization', () => {
-    expect(httpHandlerHeaders({}, CLIENT)).toEqual({
+  it('by default only the safe set: Accept-Language, User-Agent and the trace context', () => {
+    const client: HeaderList = [
+      ...CLIENT,
+      ['User-Agent', 'claude-desktop/1'],
+      ['traceparent', '00-abc-def-01'],
+      ['X-Forwarded-For', '1.2.3.4'],
+    ];
+    expect(httpHandlerHeaders({}, client)).toEqual({
+      'Accept-Language': 'en',
+      'User-Agent': 'claude-desktop/1',
+      traceparent: '00-abc-def-01',
+    });
+  });
+
+  it('"*" passes all but hop-by-hop, Connection-named, Host, Content-*, Proxy, "_", credentials and MCP', () => {
+    expect(httpHandlerHeaders({}, CLIENT, policy({}))).toEqual({
       'Accept-Language': 'en',
       'X-Tenant': 'acme, beta',
-      Cookie: 'a=1; b=2',
-      'Mcp-Session-Id': 'sess',
     });
   });
 
-  it('says why a header is dropped', () => {
-    expect(droppedBecause('Upgrade')).toBe('hop-by-hop');
-    expect(droppedBecause('X-Private', new Set(['x-private']))).toBe('named in Connection');
-    expect(droppedBecause('HOST')).toBe('Host');
-    expect(droppedBecause('content-md5')).toBe('Content-*');
-    expect(droppedBecause('Proxy')).toBe('Proxy (httpoxy)');
-    expect(droppedBecause('Script_Filename')).toBe('contains "_"');
-    expect(droppedBecause('bad header')).toBe('not a valid header name');
-    expect(droppedBecause('Authorization')).toBe('a client credential');
-    expect(droppedBecause('X-Anything')).toBeUndefined();
+  it('a listed header goes on; a never-forwarded one stays back even when listed', () => {
+    const rule = { forwardHeaders: ['x-tenant', 'Cookie', 'Authorization', 'Mcp-Session-Id'], overridableHeaders: [] };
+    expect(httpHandlerHeaders({}, CLIENT, policy({}, rule))).toEqual({ 'X-Tenant': 'acme, beta' });
   });
 
-  it('static headers first; a client value wins (case-insensitively), keeping the static spelling', () => {
-    expect(httpHandlerHeaders({ 'X-Tenant': 'config', 'X-Api-Key': 'k' }, [['x-tenant', 'client']])).toEqual({
-      'X-Tenant': 'client',
+  it('says why a header is never forwarded', () => {
+    expect(neverForwarded('Upgrade')).toMatch(/hop-by-hop/);
+    expect(neverForwarded('HOST')).toMatch(/Host/);
+    expect(neverForwarded('content-md5')).toMatch(/Content-\*/);
+    expect(neverForwarded('Proxy')).toMatch(/httpoxy/);
+    expect(neverForwarded('Script_Filename')).toMatch(/"_"/);
+    expect(neverForwarded('bad header')).toMatch(/not a valid header name/);
+    expect(neverForwarded('Authorization')).toMatch(/credential/);
+    expect(neverForwarded('Cookie')).toMatch(/cookies/);
+    expect(neverForwarded('Mcp-Session-Id')).toMatch(/MCP session/);
+    expect(neverForwarded('X-Anything')).toBeUndefined();
+  });
+
+  it('a configured header keeps its value, unless the entry lets clients override it', () => {
+    const configured = { 'X-Tenant': 'config', 'X-Api-Key': 'k' };
+    const client: HeaderList = [
+      ['x-tenant', 'client'],
+      ['X-Api-Key', 'stolen'],
+    ];
+    expect(httpHandlerHeaders(configured, client, policy(configured))).toEqual({
+      'X-Tenant': 'config',
       'X-Api-Key': 'k',
     });
+    const overridable = policy(configured, { forwardHeaders: [], overridableHeaders: ['X-Tenant'] });
+    expect(httpHandlerHeaders(configured, client, overridable)).toEqual({ 'X-Tenant': 'client', 'X-Api-Key': 'k' });
     expect(httpHandlerHeaders({ 'X-Tenant': 'config' })).toEqual({ 'X-Tenant': 'config' });
     // A static header is trusted config: even a name the client could not send stays.
-    expect(httpHandlerHeaders({ Host: 'app.internal' }, [['Host', 'evil']])).toEqual({ Host: 'app.internal' });
+    expect(httpHandlerHeaders({ Host: 'app.internal' }, [['Host', 'evil']], policy({ Host: 'app.internal' }))).toEqual({
+      Host: 'app.internal',
+    });
   });
 
   it('FastCGI: HTTP_* params, values joined with ", ", never a CGI control param', () => {
-    const params = new Map(fastcgiHeaderParams({ 'X-Api-Key': 'k' }, CLIENT));
+    const params = new Map(fastcgiHeaderParams({ 'X-Api-Key': 'k' }, CLIENT, policy({ 'X-Api-Key': 'k' })));
     expect(Object.fromEntries(params)).toEqual({
       HTTP_X_API_KEY: 'k',
       HTTP_ACCEPT_LANGUAGE: 'en',
       HTTP_X_TENANT: 'acme, beta',
-      HTTP_COOKIE: 'a=1; b=2',
-      HTTP_MCP_SESSION_ID: 'sess',
     });
     const hostile: HeaderList = [
       ['Script-Filename', '/etc/passwd'],
@@ -79,13 +109,18 @@ describe('which client headers reach a handler', () => {
       ['PHP-Value', 'auto_prepend_file=/tmp/x'],
       ['PHP_ADMIN_VALUE', 'x'],
     ];
-    const names = fastcgiHeaderParams({}, hostile).map(([n]) => n);
+    const names = fastcgiHeaderParams({}, hostile, policy({})).map(([n]) => n);
     expect(names).toEqual(['HTTP_SCRIPT_FILENAME', 'HTTP_DOCUMENT_ROOT', 'HTTP_PHP_VALUE']);
     for (const name of names) expect(name.startsWith('HTTP_')).toBe(true);
   });
 
-  it('FastCGI: a static "X_Foo" and a client "X-Foo" are one param and the client wins', () => {
-    expect(fastcgiHeaderParams({ X_Foo: 'static' }, [['X-Foo', 'client']])).toEqual([['HTTP_X_FOO', 'client']]);
+  it('FastCGI: a static "X_Foo" and a client "X-Foo" are one param; the client wins only when allowed to', () => {
+    const configured = { X_Foo: 'static' };
+    expect(fastcgiHeaderParams(configured, [['X-Foo', 'client']], policy(configured))).toEqual([
+      ['HTTP_X_FOO', 'static'],
+    ]);
+    const overridable = policy(configured, { forwardHeaders: [], overridableHeaders: ['X_Foo'] });
+    expect(fastcgiHeaderParams(configured, [['X-Foo', 'client']], overridable)).toEqual([['HTTP_X_FOO', 'client']]);
   });
 
   it('reads node rawHeaders', () => {

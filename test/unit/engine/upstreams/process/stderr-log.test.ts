@@ -116,6 +116,20 @@ describe('StderrLog file', () => {
     expect(log.fileError).toBeInstanceOf(Error);
   });
 
+  it('with a redactor, keeps and writes only redacted whole lines, even when a secret spans two writes', async () => {
+    const sub = path.join(dir, 'redacted');
+    const seen: string[] = [];
+    const redact = (line: string) => line.replaceAll('s3cret-value', '[redacted:key]');
+    const log = new StderrLog({ name: 'r', dir: sub, redact, onLine: (line) => seen.push(line) });
+    log.write(b('token s3cr'));
+    log.write(b('et-value here\nlast s3cret-'));
+    log.write(b('value'));
+    expect(log.lines()).toEqual(['token [redacted:key] here', 'last [redacted:key]']);
+    await log.close();
+    expect(seen).toEqual(['token [redacted:key] here']);
+    expect(await readFile(path.join(sub, 'r.log'), 'utf8')).toBe('token [redacted:key] here\nlast [redacted:key]\n');
+  });
+
   it('keeps the name inside the directory', () => {
     const log = new StderrLog({ name: '../../etc/passwd', dir });
     expect(path.dirname(log.file as string)).toBe(dir);

@@ -1,0 +1,103 @@
+/**
+ * The one redactor for everything the gateway stores or shows: servers' stderr (memory and file),
+ * `lastError` and crash notes, log lines, control API answers and events, CLI output. It knows
+ * the secret values the gateway resolved (set again on every config load) and replaces each
+ * occurrence with `[redacted:NAME]`, in the common encodings too (URL-encoded, JSON-escaped,
+ * base64), and it strips the user:password part of any URL in the text, whoever wrote it.
+ */
+
+/** A value to hide and the name shown in its place. */
+export interface SecretValue {
+  /** Shown as `[redacted:LABEL]`: a secret's name, an env var's or header's name. Never the value. */
+  label: string;
+  value: string;
+}
+
+/** Shorter values are not redacted: hiding every "abc" would garble text and protect nothing. */
+export const MIN_SECRET_LENGTH = 4;
+
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>\\]*@/gi;
+const URL_CREDENTIALS_LABEL = '[redacted:url-credentials]';
+
+export class Redactor {
+  /** Every spelling of every value → its label. */
+  #labels = new Map<string, string>();
+  #pattern: RegExp | undefined;
+
+  /** Replaces the set of values to hide (what the current config resolved). */
+  set(values: Iterable<SecretValue>): void {
+    const labels = new Map<string, string>();
+    for (const { label, value } of values) {
+      if (value.length < MIN_SECRET_LENGTH) continue;
+      for (const spelling of spellings(value)) if (!labels.has(spelling)) labels.set(spelling, label);
+    }
+    this.#labels = labels;
+    // Longest first, so a value is never half-replaced by a shorter one it contains.
+    const alternatives = [...labels.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    this.#pattern = alternatives.length ? new RegExp(alternatives.join('|'), 'g') : undefined;
+  }
+
+  /** How many spellings are known (for tests and diagnostics; never the values). */
+  get size(): number {
+    return this.#labels.size;
+  }
+
+  redact(text: string): string {
+    let out = text;
+    if (this.#pattern) out = out.replace(this.#pattern, (match) => `[redacted:${this.#labels.get(match) ?? 'secret'}]`);
+    return stripUrlCredentials(out);
+  }
+
+  /** A copy of a JSON-like value with every string redacted; the value itself when nothing changed. */
+  redactDeep<T>(value: T): T {
+    return this.#deep(value, 0) as T;
+  }
+
+  #deep(value: unknown, depth: number): unknown {
+    if (typeof value === 'string') return this.redact(value);
+    if (value === null || typeof value !== 'object' || depth > 64) return value;
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      value.forEach((item: unknown, i) => {
+        const next = this.#deep(item, depth + 1);
+        if (next !== item) (copy ??= [...value])[i] = next;
+      });
+      return copy ?? value;
+    }
+    if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+    let copy: Record<string, unknown> | undefined;
+    for (const [key, item] of Object.entries(value)) {
+      const next = this.#deep(item, depth + 1);
+      if (next !== item) (copy ??= { ...value })[key] = next;
+    }
+    return copy ?? value;
+  }
+}
+
+/** The text with the user:password part of every URL in it replaced (no known values needed). */
+export function stripUrlCredentials(text: string): string {
+  return text.includes('@') ? text.replace(URL_CREDENTIALS, `$1${URL_CREDENTIALS_LABEL}@`) : text;
+}
+
+export function createRedactor(values: Iterable<SecretValue> = []): Redactor {
+  const redactor = new Redactor();
+  redactor.set(values);
+  return redactor;
+}
+
+/** The ways a value commonly shows up in text: as is, URL-encoded, JSON-escaped, base64. */
+function spellings(value: string): string[] {
+  const out = new Set([value]);
+  out.add(encodeURIComponent(value));
+  out.add(JSON.stringify(value).slice(1, -1));
+  const base64 = Buffer.from(value).toString('base64');
+  out.add(base64);
+  // Inside a longer base64 text padding is absent; the unpadded form still matches there.
+  out.add(base64.replace(/=+$/, ''));
+  out.add(Buffer.from(value).toString('base64url'));
+  return [...out].filter((s) => s.length >= MIN_SECRET_LENGTH);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
