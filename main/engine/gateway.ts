@@ -495,6 +495,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           env: server.env,
           timeoutMs: server.timeoutMs,
           startupTimeoutMs: server.startupTimeoutMs,
+          protocol: server.protocol,
           ...(server.cwd ? { cwd: server.cwd } : {}),
         },
         {
@@ -516,6 +517,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         transport: server.transport,
         timeoutMs: server.timeoutMs,
         startupTimeoutMs: server.startupTimeoutMs,
+        protocol: server.protocol,
       },
       deps,
     );

@@ -66,6 +66,8 @@ export function normalizeServer(
     return {
       kind: 'stdio',
       ...base,
+      protocol: entry.protocol,
+
       command: entry.command,
       args: [...(entry.args ?? [])],
       env: Object.fromEntries(Object.entries(entry.env ?? {})),
@@ -76,6 +78,7 @@ export function normalizeServer(
   return {
     kind: 'http',
     ...base,
+    protocol: entry.protocol,
     url: entry.url,
     headers: Object.fromEntries(Object.entries(entry.headers ?? {})),
     transport: remoteTransport(entry.type, entry.transport),

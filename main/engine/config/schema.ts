@@ -120,6 +120,15 @@ const commonServerShape = {
     .describe('Ignored (Cline / Roo Code setting, accepted so pasted entries load).'),
 };
 
+const protocolSchema = z
+  .enum(['auto', 'stateful', 'stateless'], { error: 'expected "auto", "stateful" or "stateless"' })
+  .default('auto')
+  .describe(
+    'Which MCP protocol era the server speaks. "auto" (default) asks with server/discover first; ' +
+      '"stateful" skips that probe (for servers that ignore it) and uses initialize; "stateless" speaks only ' +
+      '2026-07-28.',
+  );
+
 const headersSchema = z.record(
   z.string().regex(HEADER_NAME_PATTERN, { error: 'not a valid HTTP header name' }),
   z.string(),
@@ -150,6 +159,7 @@ export const stdioServerSchema = z
       .optional()
       .describe('Working directory (absolute path).'),
     isolated: z.boolean().default(false).describe('Start one process per client session instead of sharing one.'),
+    protocol: protocolSchema,
     ...commonServerShape,
   })
   .describe('A local MCP server Switchboard starts and talks to over stdio.');
@@ -173,6 +183,7 @@ export const remoteServerSchema = z
       .enum(['auto', 'streamable-http', 'sse'])
       .optional()
       .describe('"auto" (default) tries Streamable HTTP and falls back to legacy SSE.'),
+    protocol: protocolSchema,
     ...commonServerShape,
   })
   .describe('A remote MCP server reached over Streamable HTTP or legacy SSE.');
@@ -364,8 +375,13 @@ interface ServerBase {
   startupTimeoutMs: number;
 }
 
+/** Which protocol era a server speaks; "auto" probes with server/discover. */
+export type ServerProtocol = 'auto' | 'stateful' | 'stateless';
+
 export interface StdioServerConfig extends ServerBase {
   kind: 'stdio';
+  protocol: ServerProtocol;
+
   command: string;
   args: string[];
   env: Record<string, string>;
@@ -378,6 +394,7 @@ export type RemoteTransport = 'auto' | 'streamable-http' | 'sse';
 
 export interface HttpServerConfig extends ServerBase {
   kind: 'http';
+  protocol: ServerProtocol;
   url: string;
   headers: Record<string, string>;
   transport: RemoteTransport;

@@ -9,7 +9,14 @@ import { LineDecoder, encodeLine } from '../../protocol/framing.ts';
 import { parseMessage } from '../../protocol/jsonrpc.ts';
 import type { BackoffPolicy } from '../lifecycle.ts';
 import { ManagedUpstream, type Channel, type ChannelHandlers, type Handshake } from '../mcp-upstream.ts';
-import { buildChildEnv, killProcessTree, resolveLoginShellPath, spawnServer, StderrLog } from '../process/index.ts';
+import {
+  buildChildEnv,
+  crashLine,
+  killProcessTree,
+  resolveLoginShellPath,
+  spawnServer,
+  StderrLog,
+} from '../process/index.ts';
 
 export interface StdioServerSpec {
   name: string;
@@ -98,9 +105,12 @@ async function openProcess(
     ...(spec.cwd ? { cwd: spec.cwd } : {}),
   });
   let closed = false;
-  const lastStderr = () => {
-    const lines = log.lines().filter((l) => l.trim() !== '');
-    return lines.length ? `; last stderr: ${lines[lines.length - 1]!.slice(0, 300)}` : '';
+  // Only this process's lines: the ring also holds earlier runs and our own notes.
+  const mark = log.mark();
+  const cause = () => {
+    const line = crashLine(log.linesSince(mark));
+    const where = log.file === undefined ? '' : ` (full log: ${log.file})`;
+    return line === undefined ? where && `; no error output${where}` : `: ${line.slice(0, 300)}${where}`;
   };
 
   const decoder = new LineDecoder({
@@ -144,7 +154,7 @@ async function openProcess(
     const report = () => {
       if (closed) return;
       closed = true;
-      handlers.onClose(new Error(`${how}${lastStderr()}`));
+      handlers.onClose(new Error(`${how}${cause()}`));
     };
     if (child.stdout!.readableEnded) return report();
     child.stdout!.once('end', report);

@@ -15,3 +15,4 @@ export { StderrLog, createStderrLog } from './stderr-log.ts';
 export type { StderrLogOptions } from './stderr-log.ts';
 export { spawnServer } from './spawn.ts';
 export type { SpawnServerOptions } from './spawn.ts';
+export { crashLine } from './crash-line.ts';

@@ -43,6 +43,8 @@ export class StderrLog {
   #ring: string[] = [];
   #head = 0;
   #ringBytes = 0;
+  /** Lines pushed since the log was created (marks for linesSince). */
+  #pushed = 0;
   // The line being assembled across chunks.
   #partial: Buffer[] = [];
   #partialBytes = 0;
@@ -89,6 +91,20 @@ export class StderrLog {
   /** Complete lines, oldest first, plus the unfinished last line if any. */
   lines(): string[] {
     const out = this.#ring.slice(this.#head);
+    if (this.#partialBytes > 0 || this.#partialDropped > 0) out.push(this.#partialText());
+    return out;
+  }
+
+  /** A mark for linesSince: the number of complete lines written so far. */
+  mark(): number {
+    return this.#pushed;
+  }
+
+  /** Lines written after `mark` that the ring still holds, plus the unfinished last line. */
+  linesSince(mark: number): string[] {
+    const live = this.#ring.length - this.#head;
+    const wanted = Math.min(live, this.#pushed - mark);
+    const out = this.#ring.slice(this.#ring.length - wanted);
     if (this.#partialBytes > 0 || this.#partialDropped > 0) out.push(this.#partialText());
     return out;
   }
@@ -144,6 +160,7 @@ export class StderrLog {
 
   #pushLine(line: string): void {
     this.#onLine?.(line);
+    this.#pushed++;
     this.#ring.push(line);
     this.#ringBytes += Buffer.byteLength(line) + 1;
     while (

@@ -49,6 +49,7 @@ describe('parseConfigText: accepted configs', () => {
       args: ['-y', '@modelcontextprotocol/server-filesystem', '/Users/me/Desktop'],
       env: {},
       isolated: false,
+      protocol: 'auto',
       disabled: false,
       tools: { allow: [], deny: [], aliases: {} },
       prompts: { allow: [], deny: [], aliases: {} },
