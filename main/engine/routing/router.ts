@@ -109,6 +109,7 @@ export class Router implements SessionHandler {
     this.sessionsById.delete(session.id);
     for (const key of this.views.keys()) if (key.endsWith(`#${session.id}`)) this.views.delete(key);
     this.subscriptions.dropSession(session);
+    if (!session.stateless) this.tasks.dropOwner(taskOwner(session));
     void this.opts.registry.releaseSession(session.id);
   }
 
@@ -161,13 +162,15 @@ export class Router implements SessionHandler {
       case 'tasks/list':
         return this.tasks.list(
           this.members(session).map((m) => m.upstream),
+          taskOwner(session),
           signal,
         );
       default: {
-        // Task methods follow the task to the upstream that created it.
+        // Task methods follow the task to the upstream that created it, for the client that created it
+        // only: another client's task is as unknown as one that does not exist.
         const taskId = params.taskId;
         if (req.method.startsWith('tasks/') && typeof taskId === 'string') {
-          const owner = this.tasks.owner(taskId);
+          const owner = this.tasks.owner(taskId, taskOwner(session));
           const member = owner && this.members(session).find((m) => m.upstream === owner);
           if (member) return this.forward(session, req, member.upstream, params, signal);
           throw invalidParams(`Unknown task: ${taskId}`);
@@ -328,7 +331,7 @@ export class Router implements SessionHandler {
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
       const result = await upstream.request(req.method, outParams, options);
-      this.tasks.noteResult(result, upstream);
+      this.tasks.noteResult(result, upstream, taskOwner(session));
       // A stateless client sees input_required as it is; a stateful one needs it answered.
       if (result.resultType === 'input_required' && !session.stateless)
         return await this.serverRequests.completeInputRounds(session, req, upstream, outParams, result, signal);
@@ -443,6 +446,13 @@ export class Router implements SessionHandler {
       case 'notifications/cancelled':
         this.serverRequests.cancel(upstream, params);
         return;
+      case 'notifications/tasks/status': {
+        // Only the client that created the task hears about it.
+        const owner = typeof params.taskId === 'string' ? this.tasks.creator(params.taskId, upstream) : undefined;
+        for (const s of this.sessionsOf(upstream))
+          if (owner !== undefined && taskOwner(s) === owner) s.notify(m.method, m.params);
+        return;
+      }
       default:
         for (const s of this.sessionsOf(upstream)) {
           if (this.members(s, false).length === 1) s.notify(m.method, m.params);
@@ -455,6 +465,11 @@ export class Router implements SessionHandler {
     const method = LIST_CHANGED_METHOD[kind];
     for (const s of this.sessionsOf(upstream)) if (s.initialized) s.notify(method);
   }
+}
+
+/** Who owns the tasks a session creates: the session, or a profile's stateless clients (see tasks.ts). */
+function taskOwner(session: Session): string {
+  return session.stateless ? `stateless:${session.profile}` : session.id;
 }
 
 /** Per-request keys of the stateless revision; a stateful upstream must not see them. */
