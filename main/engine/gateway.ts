@@ -286,7 +286,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         const original = String(tool.name);
         if (!filter.includes(original)) continue;
         const dto: ToolView = {
-          name: exposedToolName(name, original, this.registry.config(name)?.tools, this.current.namespaceSeparator),
+          name:
+            this.router.toolName('default', name, original) ??
+            exposedToolName(name, original, this.registry.config(name)?.tools, this.current.namespaceSeparator),
           server: name,
           originalName: original,
         };
