@@ -497,6 +497,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           env: server.env,
           timeoutMs: server.timeoutMs,
           startupTimeoutMs: server.startupTimeoutMs,
+          installTimeoutMs: server.installTimeoutMs,
           protocol: server.protocol,
           ...(server.cwd ? { cwd: server.cwd } : {}),
         },

@@ -94,6 +94,9 @@ describe('the era probe', () => {
           quiet: { command: NODE, args: [SILENT_STATEFUL], protocol: 'stateful' },
         },
       }),
+      {},
+      // The log listener must be in place before the servers start talking.
+      { settle: false },
     );
     gateway.on('log', (l) => lines.push(l));
   });

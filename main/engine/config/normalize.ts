@@ -67,6 +67,7 @@ export function normalizeServer(
       kind: 'stdio',
       ...base,
       protocol: entry.protocol,
+      installTimeoutMs: entry.installTimeoutMs ?? Math.max(timeouts.installMs, base.startupTimeoutMs),
 
       command: entry.command,
       args: [...(entry.args ?? [])],
@@ -102,6 +103,7 @@ export function normalizeConfig(parsed: ParsedConfig): ResolvedConfig {
   const timeouts = {
     requestMs: parsed.timeouts?.requestMs ?? DEFAULTS.requestMs,
     startupMs: parsed.timeouts?.startupMs ?? DEFAULTS.startupMs,
+    installMs: parsed.timeouts?.installMs ?? DEFAULTS.installMs,
   };
   const servers = Object.fromEntries(
     Object.entries(parsed.mcpServers).map(([name, entry]) => [name, normalizeServer(name, entry, timeouts)]),

@@ -15,6 +15,8 @@ export const DEFAULTS = {
   namespaceSeparator: '__',
   requestMs: 60_000,
   startupMs: 30_000,
+  /** A first `npx` / `uvx` run downloads the server: it may take this long while it shows activity. */
+  installMs: 300_000,
   maxRequestBytes: 8 * 1024 * 1024,
   maxResponseBytes: 32 * 1024 * 1024,
   /** JSON handlers: the contract's default timeout, connection pool and discover cache. */
@@ -160,6 +162,10 @@ export const stdioServerSchema = z
       .describe('Working directory (absolute path).'),
     isolated: z.boolean().default(false).describe('Start one process per client session instead of sharing one.'),
     protocol: protocolSchema,
+    installTimeoutMs: positiveInt(
+      'How long a start may take while the server is visibly busy (npx / uvx downloading it: output or ' +
+        'CPU), in milliseconds (default: timeouts.installMs).',
+    ).optional(),
     ...commonServerShape,
   })
   .describe('A local MCP server Switchboard starts and talks to over stdio.');
@@ -318,6 +324,10 @@ export const configSchema = z
         startupMs: positiveInt('Default time a server may take to start and initialize, in milliseconds.').default(
           DEFAULTS.startupMs,
         ),
+        installMs: positiveInt(
+          'Default time a stdio server may take to start while it is visibly busy installing (npx / uvx ' +
+            'downloading the package), in milliseconds.',
+        ).default(DEFAULTS.installMs),
       })
       .optional()
       .describe('Defaults for servers that do not set timeoutMs / startupTimeoutMs.'),
@@ -381,6 +391,8 @@ export type ServerProtocol = 'auto' | 'stateful' | 'stateless';
 export interface StdioServerConfig extends ServerBase {
   kind: 'stdio';
   protocol: ServerProtocol;
+  /** How long a start may take while the process is visibly busy (an installer at work). */
+  installTimeoutMs: number;
 
   command: string;
   args: string[];
@@ -449,7 +461,7 @@ export interface ResolvedConfig {
   profiles: Record<string, ResolvedProfile>;
   listen: { http: HttpListenConfig | false; socket: boolean };
   namespaceSeparator: string;
-  timeouts: { requestMs: number; startupMs: number };
+  timeouts: { requestMs: number; startupMs: number; installMs: number };
   limits: { maxRequestBytes: number; maxResponseBytes: number };
 }
 

@@ -132,7 +132,11 @@ export function eraHandshake(opts: EraHandshakeOptions): Handshake {
     /** The server answered the probe with a JSON-RPC message (not silence or garbage). */
     let answered = true;
     try {
-      outcome = classifyProbe({ result: await discover(ctx.outgoing, opts.stateless.state, opts.probeTimeoutMs) });
+      // An installer (a first npx run) has not read the probe yet: it is not silent, only busy.
+      const extend = ctx.grace(opts.probeTimeoutMs, 'server/discover');
+      outcome = classifyProbe({
+        result: await discover(ctx.outgoing, opts.stateless.state, opts.probeTimeoutMs, extend),
+      });
     } catch (err) {
       answered = err instanceof GatewayError && err.rpc !== undefined;
       if (err instanceof GatewayError && err.code === 'upstream_closed') {

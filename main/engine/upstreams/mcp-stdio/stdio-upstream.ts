@@ -8,7 +8,13 @@ import { GatewayError, RpcCode } from '../../protocol/errors.ts';
 import { LineDecoder, encodeLine } from '../../protocol/framing.ts';
 import { parseMessage } from '../../protocol/jsonrpc.ts';
 import type { BackoffPolicy } from '../lifecycle.ts';
-import { ManagedUpstream, type Channel, type ChannelHandlers, type Handshake } from '../mcp-upstream.ts';
+import {
+  ManagedUpstream,
+  type Channel,
+  type ChannelHandlers,
+  type Handshake,
+  type StartWatch,
+} from '../mcp-upstream.ts';
 import {
   buildChildEnv,
   crashLine,
@@ -16,6 +22,7 @@ import {
   resolveLoginShellPath,
   spawnServer,
   StderrLog,
+  watchActivity,
 } from '../process/index.ts';
 
 export interface StdioServerSpec {
@@ -26,7 +33,12 @@ export interface StdioServerSpec {
   cwd?: string;
   timeoutMs: number;
   startupTimeoutMs: number;
+  /** How long a start may take while the process stays busy (an installer); default 5 minutes. */
+  installTimeoutMs?: number;
 }
+
+/** See StdioServerSpec.installTimeoutMs (and timeouts.installMs in the config). */
+export const DEFAULT_INSTALL_TIMEOUT_MS = 300_000;
 
 export interface StdioUpstreamDeps {
   clientInfo: { name: string; version: string };
@@ -142,14 +154,30 @@ async function openProcess(
       }
     },
   });
-  child.stdout!.on('data', (chunk: Buffer) => decoder.push(chunk));
-  child.stderr!.on('data', (chunk: Buffer) => log.write(chunk));
+  // Until it has answered: is it busy (installing) or hung? See process/activity.ts.
+  const activity = watchActivity(child.pid!);
+  const starting: StartWatch = {
+    startedAt: activity.startedAt,
+    lastActive: () => activity.lastActive(),
+    installTimeoutMs: Math.max(spec.installTimeoutMs ?? DEFAULT_INSTALL_TIMEOUT_MS, spec.startupTimeoutMs),
+    stop: () => activity.stop(),
+    announced: false,
+  };
+  child.stdout!.on('data', (chunk: Buffer) => {
+    activity.note();
+    decoder.push(chunk);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    activity.note();
+    log.write(chunk);
+  });
   // EPIPE when the server died mid-write: the exit handler reports it.
   child.stdin!.on('error', () => undefined);
   child.on('error', () => undefined);
   // 'exit' can come before the last stdout bytes are read: report the loss only once stdout
   // has ended too (or shortly after, if a grandchild keeps the pipe open).
   child.on('exit', (code, signal) => {
+    activity.stop();
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const report = () => {
       if (closed) return;
@@ -163,6 +191,7 @@ async function openProcess(
 
   return {
     pid: child.pid,
+    starting,
     send(message) {
       if (closed || !child.stdin!.writable || child.exitCode !== null || child.signalCode !== null) {
         throw new GatewayError('upstream_closed', `server "${spec.name}" is not running`, { notSent: true });
@@ -171,6 +200,7 @@ async function openProcess(
     },
     async close() {
       closed = true;
+      activity.stop();
       await killProcessTree(child);
     },
   };

@@ -16,3 +16,5 @@ export type { StderrLogOptions } from './stderr-log.ts';
 export { spawnServer } from './spawn.ts';
 export type { SpawnServerOptions } from './spawn.ts';
 export { crashLine } from './crash-line.ts';
+export { watchActivity, cpuTimeMs } from './activity.ts';
+export type { ActivityWatch } from './activity.ts';
