@@ -120,6 +120,8 @@ export class Router implements SessionHandler {
     for (const name of this.knownCapabilities.keys()) if (!configured.has(name)) this.knownCapabilities.delete(name);
     for (const profile of this.books.keys())
       if (this.opts.profileServers(profile) === undefined) this.books.delete(profile);
+    for (const profile of this.lastPending.keys())
+      if (this.opts.profileServers(profile) === undefined) this.lastPending.delete(profile);
   }
 
   sessionCount(): number {

@@ -59,7 +59,7 @@ export function watchActivity(pgid: number, platform: NodeJS.Platform = process.
     startedAt,
     lastActive: () => last,
     note() {
-      last = performance.now();
+      if (!stopped) last = performance.now();
     },
     stop() {
       stopped = true;
