@@ -17,6 +17,7 @@ describe('a server that installs before it speaks', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
   const lines: LogLine[] = [];
+  let silentGivenUpAfter: number | undefined;
   const starts = (name: string) => path.join(dir.dir, `${name}.starts`);
   const late = (name: string, env: Record<string, string>, extra: Record<string, unknown> = {}) => ({
     command: NODE,
@@ -34,8 +35,8 @@ describe('a server that installs before it speaks', () => {
         mcpServers: {
           // Progress on stderr for 5 s, three times its start timeout.
           installer: late('installer', { LATE_MS: '5000', LATE_MODE: 'progress' }, { startupTimeoutMs: 1500 }),
-          // Busy on CPU, not a word, for 6 s.
-          unpacker: late('unpacker', { LATE_MS: '6000', LATE_MODE: 'cpu' }, { startupTimeoutMs: 3000 }),
+          // Busy on CPU, not a word, for 7 s (CPU counts once sustained: from about 3 s on).
+          unpacker: late('unpacker', { LATE_MS: '7000', LATE_MODE: 'cpu' }, { startupTimeoutMs: 4000 }),
           // Idle and silent: a hung server, given up at its start timeout as before.
           silent: late('silent', { LATE_MS: '60000', LATE_MODE: 'silent' }, { startupTimeoutMs: 1500 }),
           // Busy for ever: given up at its install limit.
@@ -50,6 +51,11 @@ describe('a server that installs before it speaks', () => {
       { settle: false },
     );
     gateway.on('log', (l) => lines.push(l));
+    const started = Date.now();
+    gateway.on('status', (s) => {
+      if (s.name === 'silent' && s.lastError && silentGivenUpAfter === undefined)
+        silentGivenUpAfter = Date.now() - started;
+    });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -80,8 +86,9 @@ describe('a server that installs before it speaks', () => {
       10_000,
       'the silent server to time out',
     );
-    expect(error).toMatch(/timed out after \d+ ms/);
-    expect(lines.some((l) => l.server === 'silent' && /busy/.test(l.text))).toBe(false);
+    // Given up within seconds, not at its install limit (5 minutes by default).
+    expect(error).toMatch(/timed out after \d+ ms|stopped showing activity/);
+    expect(silentGivenUpAfter).toBeLessThan(12_000);
   });
 
   it('gives up on one that stays busy past its install limit', async () => {

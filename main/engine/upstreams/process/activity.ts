@@ -1,8 +1,8 @@
 /**
  * Whether a server that has not answered yet is busy or hung. A first `npx` / `uvx` run
  * downloads and unpacks the package before the server speaks; killing it then leaves a broken
- * cache behind. Busy means output (stderr or stdout) or CPU time used by its process group, or
- * processes joining or leaving the group (an installer's scripts). Idle means none of these:
+ * cache behind. Busy means output (stderr or stdout), CPU time used by its process group in two
+ * samples in a row, or processes joining or leaving the group (an installer's scripts). Idle means none of these:
  * what a hung server looks like. CPU is read from /proc on Linux and from `ps` on macOS and the
  * BSDs; elsewhere only output counts. Sampled once a second, only while the server starts.
  */
@@ -38,12 +38,19 @@ export function watchActivity(pgid: number, platform: NodeJS.Platform = process.
   let timer: NodeJS.Timeout | undefined;
   const sample = platform === 'linux' ? procSample : platform === 'win32' ? undefined : psSample;
 
+  /** Whether the last sample used CPU: CPU counts once it is sustained (two samples in a row). */
+  let wasBusy = false;
+
   const tick = async (): Promise<void> => {
     timer = undefined;
     const now = await sample!(pgid);
     if (stopped) return;
-    if (now && previous && (now.cpuMs - previous.cpuMs >= BUSY_CPU_MS || now.processes !== previous.processes))
-      last = performance.now();
+    if (now && previous) {
+      // A runtime's start spilling into a second sample on a loaded machine is not an installer.
+      const busy = now.cpuMs - previous.cpuMs >= BUSY_CPU_MS;
+      if ((busy && wasBusy) || now.processes !== previous.processes) last = performance.now();
+      wasBusy = busy;
+    }
     if (now) previous = now;
     timer = setTimeout(() => void tick(), SAMPLE_MS);
     timer.unref();
