@@ -389,7 +389,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         const original = String(tool.name);
         if (!filter.includes(original)) continue;
         const dto: ToolView = {
-          name: exposedToolName(name, original, this.registry.config(name)?.tools, this.current.namespaceSeparator),
+          name:
+            this.router.toolName('default', name, original) ??
+            exposedToolName(name, original, this.registry.config(name)?.tools, this.current.namespaceSeparator),
           server: name,
           originalName: original,
         };
@@ -655,6 +657,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           env: server.env,
           timeoutMs: server.timeoutMs,
           startupTimeoutMs: server.startupTimeoutMs,
+          installTimeoutMs: server.installTimeoutMs,
+          protocol: server.protocol,
           ...(server.cwd ? { cwd: server.cwd } : {}),
         },
         {
@@ -685,6 +689,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         overridableHeaders: server.overridableHeaders,
         allowPrivateNetwork: server.allowPrivateNetwork,
         ...(this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {}),
+        protocol: server.protocol,
       },
       deps,
     );

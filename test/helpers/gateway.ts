@@ -33,7 +33,16 @@ export async function writeConfig(dir: string, config: Record<string, unknown>, 
 /** Fast retries so crash tests do not wait for production backoff. */
 export const TEST_BACKOFF = { initialMs: 50, maxMs: 200, maxAttempts: 4, stableMs: 60_000 };
 
-export async function startGateway(configPath: string, extra: Partial<GatewayOptions> = {}): Promise<Gateway> {
+/**
+ * A gateway on port 0. Unless `settle` is false, it returns once no server is still starting (at
+ * most 20 s): lists answer with what is ready after about a second, and most tests want every
+ * server in them.
+ */
+export async function startGateway(
+  configPath: string,
+  extra: Partial<GatewayOptions> = {},
+  { settle = true }: { settle?: boolean } = {},
+): Promise<Gateway> {
   const gateway = createGateway({
     configPath,
     secrets: createMemorySecretStore(),
@@ -44,7 +53,15 @@ export async function startGateway(configPath: string, extra: Partial<GatewayOpt
     ...extra,
   });
   await gateway.start();
+  if (settle) await settled(gateway);
   return gateway;
+}
+
+/** Resolves once no server is starting (or after `timeoutMs`, whatever the state). */
+export async function settled(gateway: Gateway, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && gateway.servers().some((s) => s.state === 'starting'))
+    await new Promise((r) => setTimeout(r, 25));
 }
 
 export async function httpClient(url: string, capabilities: Record<string, unknown> = {}): Promise<Client> {

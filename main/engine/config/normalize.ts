@@ -76,6 +76,9 @@ export function normalizeServer(
     return {
       kind: 'stdio',
       ...base,
+      protocol: entry.protocol,
+      installTimeoutMs: entry.installTimeoutMs ?? Math.max(timeouts.installMs, base.startupTimeoutMs),
+
       command: entry.command,
       args: [...(entry.args ?? [])],
       env: Object.fromEntries(Object.entries(entry.env ?? {})),
@@ -86,6 +89,7 @@ export function normalizeServer(
   return {
     kind: 'http',
     ...base,
+    protocol: entry.protocol,
     url: entry.url,
     headers: Object.fromEntries(Object.entries(entry.headers ?? {})),
     transport: remoteTransport(entry.type, entry.transport),
@@ -113,6 +117,7 @@ export function normalizeConfig(parsed: ParsedConfig): ResolvedConfig {
   const timeouts = {
     requestMs: parsed.timeouts?.requestMs ?? DEFAULTS.requestMs,
     startupMs: parsed.timeouts?.startupMs ?? DEFAULTS.startupMs,
+    installMs: parsed.timeouts?.installMs ?? DEFAULTS.installMs,
   };
   const servers = Object.fromEntries(
     Object.entries(parsed.mcpServers).map(([name, entry]) => [name, normalizeServer(name, entry, timeouts)]),

@@ -16,6 +16,8 @@ export const DEFAULTS = {
   namespaceSeparator: '__',
   requestMs: 60_000,
   startupMs: 30_000,
+  /** A first `npx` / `uvx` run downloads the server: it may take this long while it shows activity. */
+  installMs: 300_000,
   maxRequestBytes: 8 * 1024 * 1024,
   maxResponseBytes: 32 * 1024 * 1024,
   /** JSON handlers: the contract's default timeout, connection pool and discover cache. */
@@ -121,6 +123,15 @@ const commonServerShape = {
     .describe('Ignored (Cline / Roo Code setting, accepted so pasted entries load).'),
 };
 
+const protocolSchema = z
+  .enum(['auto', 'stateful', 'stateless'], { error: 'expected "auto", "stateful" or "stateless"' })
+  .default('auto')
+  .describe(
+    'Which MCP protocol era the server speaks. "auto" (default) asks with server/discover first; ' +
+      '"stateful" skips that probe (for servers that ignore it) and uses initialize; "stateless" speaks only ' +
+      '2026-07-28.',
+  );
+
 const headersSchema = z.record(
   z.string().regex(HEADER_NAME_PATTERN, { error: 'not a valid HTTP header name' }),
   z.string(),
@@ -182,6 +193,11 @@ export const stdioServerSchema = z
       .optional()
       .describe('Working directory (absolute path).'),
     isolated: z.boolean().default(false).describe('Start one process per client session instead of sharing one.'),
+    protocol: protocolSchema,
+    installTimeoutMs: positiveInt(
+      'How long a start may take while the server is visibly busy (npx / uvx downloading it: output or ' +
+        'CPU), in milliseconds (default: timeouts.installMs).',
+    ).optional(),
     ...commonServerShape,
   })
   .describe('A local MCP server Switchboard starts and talks to over stdio.');
@@ -206,6 +222,7 @@ export const remoteServerSchema = z
       .optional()
       .describe('"auto" (default) tries Streamable HTTP and falls back to legacy SSE.'),
     ...forwardingShape('none'),
+    protocol: protocolSchema,
     ...commonServerShape,
   })
   .describe('A remote MCP server reached over Streamable HTTP or legacy SSE.');
@@ -370,6 +387,10 @@ export const configSchema = z
         startupMs: positiveInt('Default time a server may take to start and initialize, in milliseconds.').default(
           DEFAULTS.startupMs,
         ),
+        installMs: positiveInt(
+          'Default time a stdio server may take to start while it is visibly busy installing (npx / uvx ' +
+            'downloading the package), in milliseconds.',
+        ).default(DEFAULTS.installMs),
       })
       .optional()
       .describe('Defaults for servers that do not set timeoutMs / startupTimeoutMs.'),
@@ -427,8 +448,15 @@ interface ServerBase {
   startupTimeoutMs: number;
 }
 
+/** Which protocol era a server speaks; "auto" probes with server/discover. */
+export type ServerProtocol = 'auto' | 'stateful' | 'stateless';
+
 export interface StdioServerConfig extends ServerBase {
   kind: 'stdio';
+  protocol: ServerProtocol;
+  /** How long a start may take while the process is visibly busy (an installer at work). */
+  installTimeoutMs: number;
+
   command: string;
   args: string[];
   env: Record<string, string>;
@@ -449,6 +477,7 @@ interface ForwardingConfig {
 
 export interface HttpServerConfig extends ServerBase, ForwardingConfig {
   kind: 'http';
+  protocol: ServerProtocol;
   url: string;
   headers: Record<string, string>;
   transport: RemoteTransport;
@@ -508,7 +537,7 @@ export interface ResolvedConfig {
   profiles: Record<string, ResolvedProfile>;
   listen: { http: HttpListenConfig | false; socket: boolean };
   namespaceSeparator: string;
-  timeouts: { requestMs: number; startupMs: number };
+  timeouts: { requestMs: number; startupMs: number; installMs: number };
   limits: { maxRequestBytes: number; maxResponseBytes: number };
 }
 

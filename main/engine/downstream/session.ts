@@ -42,6 +42,8 @@ export interface SessionHandler {
   ): Promise<Record<string, unknown>>;
   handleNotification(session: Session, method: string, params: Params | undefined): void;
   serverCapabilities(profile: string): Record<string, unknown>;
+  /** Runs before initialize is answered (a short, bounded wait for servers still starting). */
+  beforeInitialize?(profile: string): Promise<void>;
 }
 
 export interface SessionOptions {
@@ -194,6 +196,7 @@ export class Session {
   ): Promise<Record<string, unknown>> {
     switch (req.method) {
       case 'initialize':
+        await this.opts.handler.beforeInitialize?.(this.profile);
         return this.initialize(req.params ?? {});
       case 'ping':
         return {};

@@ -26,6 +26,11 @@ export interface OutgoingOptions {
   timeoutMs?: number;
   /** Never send notifications/cancelled for it (initialize is never cancelled). */
   noCancel?: boolean;
+  /**
+   * Asked when timeoutMs runs out: a number of ms keeps waiting that much longer (and asks
+   * again then), a string fails the request with that message, undefined times it out.
+   */
+  extend?: () => number | string | undefined;
 }
 
 export class OutgoingRequests {
@@ -73,15 +78,23 @@ export class OutgoingRequests {
         reject(e);
       };
       if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
-        entry.timer = setTimeout(() => {
+        const expire = (): void => {
+          const more = options.extend?.();
+          if (typeof more === 'number' && more > 0) {
+            entry.timer = setTimeout(expire, more);
+            return;
+          }
           if (!options.noCancel) this.cancelRemote(id, 'timed out');
           entry.reject(
             new GatewayError(
               'request_timeout',
-              `${method} to ${this.peerLabel} timed out after ${options.timeoutMs} ms`,
+              typeof more === 'string'
+                ? more
+                : `${method} to ${this.peerLabel} timed out after ${options.timeoutMs} ms`,
             ),
           );
-        }, options.timeoutMs);
+        };
+        entry.timer = setTimeout(expire, options.timeoutMs);
       }
       if (options.signal) {
         const signal = options.signal;

@@ -42,6 +42,11 @@ export interface CatalogEvents {
 
 export class Catalog extends EventEmitter<CatalogEvents> {
   private readonly entries = new Map<Upstream, Entry>();
+  /**
+   * What each server (by name) listed the last time it answered, kept while it is down or being
+   * replaced: its names stay reserved for it (profile-view.ts).
+   */
+  private readonly lastKnown = new Map<string, Partial<Record<ListKind, Item[]>>>();
 
   /** Starts tracking an upstream: fetch on ready, refetch on list_changed. Returns an untrack function. */
   track(upstream: Upstream): () => void {
@@ -85,6 +90,16 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     return this.entries.get(upstream)?.lists[kind];
   }
 
+  /** What the server named `server` listed when it last answered. */
+  remembered(server: string, kind: ListKind): Item[] | undefined {
+    return this.lastKnown.get(server)?.[kind];
+  }
+
+  /** Forgets the servers not in `servers` (removed from the config). */
+  retainServers(servers: ReadonlySet<string>): void {
+    for (const name of this.lastKnown.keys()) if (!servers.has(name)) this.lastKnown.delete(name);
+  }
+
   error(upstream: Upstream, kind: ListKind): string | undefined {
     return this.entries.get(upstream)?.errors[kind];
   }
@@ -96,9 +111,14 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     if (inFlight) return inFlight;
     const promise = this.fetchAll(upstream, kind)
       .then((items) => {
+        // Down: nothing is known now, which is not the same as an empty list.
+        if (items === undefined) return entry.lists[kind] ?? [];
         const changed = announce || JSON.stringify(entry.lists[kind]) !== JSON.stringify(items);
         entry.lists[kind] = items;
         delete entry.errors[kind];
+        let known = this.lastKnown.get(upstream.name);
+        if (!known) this.lastKnown.set(upstream.name, (known = {}));
+        known[kind] = items;
         if (changed) this.emit('changed', upstream, kind);
         return items;
       })
@@ -113,13 +133,14 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     return promise;
   }
 
-  private async fetchAll(upstream: Upstream, kind: ListKind): Promise<Item[]> {
+  /** Undefined when the backend is down. */
+  private async fetchAll(upstream: Upstream, kind: ListKind): Promise<Item[] | undefined> {
     const spec = LIST_METHOD[kind];
     // A backend that is down contributes nothing now; its 'ready' event refetches later.
     const info =
       upstream.info() ??
       (upstream.status().state === 'starting' ? await upstream.whenReady(STARTING_WAIT_MS) : undefined);
-    if (!info) return [];
+    if (!info) return undefined;
     if (!(spec.capability in info.capabilities)) return [];
     const items: Item[] = [];
     let cursor: string | undefined;

@@ -1,12 +1,15 @@
 /**
  * The merged catalog one client sees: every tool and prompt of the profile's servers under a
  * name that is valid and unique, every resource under a URI that routes back to exactly one
- * server. Collisions are disambiguated, never shadowed.
+ * server. Collisions are disambiguated, never shadowed, and names never move (naming.ts).
+ * A server that is not ready is not listed, but what it offered when it was last up still holds
+ * its names and routes: a call for one of its tools says that server is unavailable instead of
+ * reaching another server that would otherwise have been given the name.
  */
 import type { Upstream } from '../upstreams/types.ts';
 import type { Catalog, Item, ListKind } from './catalog.ts';
 import { compileFilter, type NameFilter } from './filters.ts';
-import { disambiguatedName, fitName, namespacedName } from './naming.ts';
+import { fitName, nameKey, namespacedName, type NameBook, type NameClaim } from './naming.ts';
 import { matchesTemplate } from './uri-template.ts';
 
 export interface ViewMember {
@@ -26,6 +29,21 @@ export interface Route {
 /** Prefix for resource URIs that two servers share, so each still routes to its own server. */
 export const SHARED_URI_PREFIX = 'switchboard://resource/';
 
+export const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
+
+/** One member's lists: `listed` kinds are shown; the others (its last known lists) only hold names and routes. */
+export interface MemberLists {
+  member: ViewMember;
+  lists: Record<ListKind, Item[]>;
+  listed: Record<ListKind, boolean>;
+}
+
+/** Names given so far in one profile, per kind (tools and prompts are separate name spaces). */
+export interface NameBooks {
+  tools: NameBook;
+  prompts: NameBook;
+}
+
 export interface ProfileViewData {
   tools: Item[];
   prompts: Item[];
@@ -37,29 +55,17 @@ export interface ProfileViewData {
   templateRoutes: { template: string; route: Route }[];
   /** upstream + original uri → exposed uri, for resources/updated. */
   exposedUri: Map<Upstream, Map<string, string>>;
+  /** Servers whose lists were not known in time (still starting, or slow to list). */
+  pending: string[];
 }
 
-export async function buildProfileView(
-  members: ViewMember[],
-  catalog: Catalog,
+export function buildProfileView(
+  members: readonly MemberLists[],
   separator: string,
-): Promise<ProfileViewData> {
-  const ordered = [...members].sort((a, b) => a.server.localeCompare(b.server));
-  const lists = await Promise.all(
-    ordered.map(async (m) => {
-      const [tools, prompts, resources, resourceTemplates] = await Promise.all(
-        (['tools', 'prompts', 'resources', 'resourceTemplates'] as ListKind[]).map((k) => catalog.list(m.upstream, k)),
-      );
-      return {
-        member: m,
-        tools: tools!,
-        prompts: prompts!,
-        resources: resources!,
-        resourceTemplates: resourceTemplates!,
-      };
-    }),
-  );
-
+  books: NameBooks,
+  pending: string[] = [],
+): ProfileViewData {
+  const ordered = [...members].sort((a, b) => (a.member.server < b.member.server ? -1 : 1));
   const view: ProfileViewData = {
     tools: [],
     prompts: [],
@@ -70,60 +76,79 @@ export async function buildProfileView(
     resourceRoutes: new Map(),
     templateRoutes: [],
     exposedUri: new Map(),
+    pending,
   };
 
-  for (const { member, tools, prompts } of lists) {
-    addNamed(member, tools, member.tools, separator, view.tools, view.toolRoutes);
-    addNamed(member, prompts, member.prompts, separator, view.prompts, view.promptRoutes);
-  }
+  addNamed(ordered, 'tools', separator, books.tools, view.tools, view.toolRoutes);
+  addNamed(ordered, 'prompts', separator, books.prompts, view.prompts, view.promptRoutes);
 
   // Resources keep their URIs (clients and models quote them) unless two servers share one.
   const owners = new Map<string, number>();
-  for (const { resources } of lists) {
-    for (const r of resources) if (typeof r.uri === 'string') owners.set(r.uri, (owners.get(r.uri) ?? 0) + 1);
+  for (const { lists } of ordered) {
+    const seen = new Set<string>();
+    for (const r of lists.resources) {
+      if (typeof r.uri !== 'string' || seen.has(r.uri)) continue;
+      seen.add(r.uri);
+      owners.set(r.uri, (owners.get(r.uri) ?? 0) + 1);
+    }
   }
-  for (const { member, resources, resourceTemplates } of lists) {
+  for (const { member, lists, listed } of ordered) {
     const uriMap = new Map<string, string>();
     view.exposedUri.set(member.upstream, uriMap);
-    for (const r of resources) {
-      if (typeof r.uri !== 'string') continue;
+    for (const r of lists.resources) {
+      if (typeof r.uri !== 'string' || uriMap.has(r.uri)) continue;
       const exposed =
         (owners.get(r.uri) ?? 0) > 1
           ? `${SHARED_URI_PREFIX}${encodeURIComponent(member.server)}/${encodeURIComponent(r.uri)}`
           : r.uri;
       uriMap.set(r.uri, exposed);
       view.resourceRoutes.set(exposed, { server: member.server, upstream: member.upstream, original: r.uri });
-      view.resources.push(exposed === r.uri ? r : { ...r, uri: exposed });
+      if (listed.resources) view.resources.push(exposed === r.uri ? r : { ...r, uri: exposed });
     }
-    for (const t of resourceTemplates) {
+    for (const t of lists.resourceTemplates) {
       if (typeof t.uriTemplate !== 'string') continue;
       view.templateRoutes.push({
         template: t.uriTemplate,
         route: { server: member.server, upstream: member.upstream, original: t.uriTemplate },
       });
-      view.resourceTemplates.push(t);
+      if (listed.resourceTemplates) view.resourceTemplates.push(t);
     }
   }
   return view;
 }
 
 function addNamed(
-  member: ViewMember,
-  items: Item[],
-  filterConfig: NameFilter | undefined,
+  members: readonly MemberLists[],
+  kind: 'tools' | 'prompts',
   separator: string,
+  book: NameBook,
   out: Item[],
   routes: Map<string, Route>,
 ): void {
-  const filter = compileFilter(filterConfig);
-  for (const item of items) {
-    const original = item.name;
-    if (typeof original !== 'string' || !filter.includes(original)) continue;
-    const alias = filter.alias(original);
-    let exposed = alias !== undefined ? fitName(alias) : namespacedName(member.server, original, separator);
-    if (routes.has(exposed)) exposed = disambiguatedName(exposed, member.server, original);
+  const claims: NameClaim[] = [];
+  const entries: { member: ViewMember; item: Item; original: string; listed: boolean }[] = [];
+  for (const { member, lists, listed } of members) {
+    const filter = compileFilter(member[kind]);
+    for (const item of lists[kind]) {
+      const original = item.name;
+      if (typeof original !== 'string' || !filter.includes(original)) continue;
+      const alias = filter.alias(original);
+      const wanted =
+        alias !== undefined
+          ? fitName(alias, nameKey(member.server, original))
+          : namespacedName(member.server, original, separator);
+      claims.push({ server: member.server, original, wanted });
+      entries.push({ member, item, original, listed: listed[kind] });
+    }
+  }
+  const names = book.assign(claims);
+  book.retain(new Set(members.map((m) => m.member.server)), new Set(names.keys()));
+  for (const { member, item, original, listed } of entries) {
+    const exposed = names.get(nameKey(member.server, original))!;
+    // A backend that lists one name twice gets it once.
+    if (routes.has(exposed)) continue;
     routes.set(exposed, { server: member.server, upstream: member.upstream, original });
-    out.push({ ...item, name: exposed });
+    if (listed) out.push({ ...item, name: exposed });
   }
 }
 
@@ -135,7 +160,7 @@ export function exposedToolName(
   separator: string,
 ): string {
   const alias = compileFilter(filter).alias(original);
-  return alias !== undefined ? fitName(alias) : namespacedName(server, original, separator);
+  return alias !== undefined ? fitName(alias, nameKey(server, original)) : namespacedName(server, original, separator);
 }
 
 /** Finds the server for a resource URI: listed resources first, then templates, in server order. */
@@ -153,4 +178,46 @@ export function routeResource(view: ProfileViewData, uri: string): Route | undef
     if (matchesTemplate(template, uri)) return { ...route, original: uri };
   }
   return undefined;
+}
+
+export interface Gathered {
+  lists: MemberLists[];
+  /** Members whose lists were not all known by the deadline (still starting, or slow to answer a list). */
+  late: ViewMember[];
+}
+
+/**
+ * Each member's lists, waiting at most `waitMs` (members for which `impatient` is true: not at
+ * all) for those not known yet. What is not known by then is left out of the listing; its last
+ * known lists still hold names and routes.
+ */
+export async function gatherLists(
+  members: readonly ViewMember[],
+  catalog: Catalog,
+  waitMs: number,
+  impatient: (member: ViewMember) => boolean = () => false,
+): Promise<Gathered> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
+  // Lists already cached resolve within a few microtasks: a macrotask later they are in.
+  const now = new Promise<false>((resolve) => setImmediate(() => resolve(false)));
+  try {
+    const results = await Promise.all(
+      members.map(async (member) => {
+        const fetching = Promise.all(LIST_KINDS.map((k) => catalog.list(member.upstream, k))).then(() => true);
+        const done = await Promise.race([fetching, impatient(member) ? now : deadline]);
+        const lists = {} as Record<ListKind, Item[]>;
+        const listed = {} as Record<ListKind, boolean>;
+        for (const kind of LIST_KINDS) {
+          const cached = catalog.cached(member.upstream, kind);
+          listed[kind] = cached !== undefined;
+          lists[kind] = cached ?? catalog.remembered(member.server, kind) ?? [];
+        }
+        return { entry: { member, lists, listed }, late: !done };
+      }),
+    );
+    return { lists: results.map((r) => r.entry), late: results.filter((r) => r.late).map((r) => r.entry.member) };
+  } finally {
+    clearTimeout(timer);
+  }
 }

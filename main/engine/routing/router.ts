@@ -15,7 +15,17 @@ import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
 import { degradeToolResult } from './degrade.ts';
 import { STATELESS_REVISION } from '../protocol/versions.ts';
-import { buildProfileView, routeResource, type ProfileViewData, type Route, type ViewMember } from './profile-view.ts';
+import {
+  buildProfileView,
+  gatherLists,
+  routeResource,
+  type NameBooks,
+  type ProfileViewData,
+  type Route,
+  type ViewMember,
+} from './profile-view.ts';
+import { NameBook, sanitize } from './naming.ts';
+import { profileCapabilities } from './capabilities.ts';
 import { ProgressTokens } from './progress.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { TaskOwners } from './tasks.ts';
@@ -36,6 +46,8 @@ export interface RouterRegistry {
   config(server: string): RoutedServer | undefined;
   owner(upstream: Upstream): string | undefined;
   server(upstream: Upstream): string | undefined;
+  /** Every configured server's name. */
+  names(): string[];
   releaseSession(sessionId: string): Promise<void>;
 }
 
@@ -51,6 +63,11 @@ export interface RouterOptions {
   /** Background failures (a log level or a subscription an upstream refused), to show the user. */
   log?: LogFn;
 }
+
+/** How long a list waits for servers still starting before it answers with those that are ready. */
+export const LIST_WAIT_MS = 1000;
+/** How long a call for a name nobody holds yet waits for servers still starting (they may hold it). */
+const CALL_WAIT_MS = 15_000;
 
 const LIST_CHANGED_METHOD: Record<ListKind, string> = {
   tools: 'notifications/tools/list_changed',
@@ -69,6 +86,14 @@ export class Router implements SessionHandler {
   private readonly tasks = new TaskOwners();
   private readonly serverRequests: ServerRequests;
   private readonly unwire = new Map<Upstream, () => void>();
+  /** Names given so far, per profile (naming.ts): they never move while their server is configured. */
+  private readonly books = new Map<string, NameBooks>();
+  /** What each server advertised when it was last ready (by server name), for a profile's capabilities. */
+  private readonly knownCapabilities = new Map<string, Record<string, unknown>>();
+  /** Starting spells (status.since) a list already waited for once: it does not wait for them again. */
+  private readonly waited = new WeakMap<Upstream, number>();
+  /** The servers a profile's last list went without, so the log says it once. */
+  private readonly lastPending = new Map<string, string>();
   /** Per-request transport context (HTTP headers), kept only as long as the request object lives. */
   private readonly contexts = new WeakMap<JsonRpcRequest, RequestContext>();
 
@@ -89,6 +114,14 @@ export class Router implements SessionHandler {
   /** Call after a config change that may alter profiles, filters or names. */
   invalidate(): void {
     this.views.clear();
+    // What servers that left the config held is forgotten; the others keep their names.
+    const configured = new Set(this.opts.registry.names());
+    this.opts.catalog.retainServers(configured);
+    for (const name of this.knownCapabilities.keys()) if (!configured.has(name)) this.knownCapabilities.delete(name);
+    for (const profile of this.books.keys())
+      if (this.opts.profileServers(profile) === undefined) this.books.delete(profile);
+    for (const profile of this.lastPending.keys())
+      if (this.opts.profileServers(profile) === undefined) this.lastPending.delete(profile);
   }
 
   sessionCount(): number {
@@ -109,18 +142,51 @@ export class Router implements SessionHandler {
     this.sessionsById.delete(session.id);
     for (const key of this.views.keys()) if (key.endsWith(`#${session.id}`)) this.views.delete(key);
     this.subscriptions.dropSession(session);
+    if (!session.stateless) this.tasks.dropOwner(taskOwner(session));
     void this.opts.registry.releaseSession(session.id);
   }
 
-  serverCapabilities(_profile: string): Record<string, unknown> {
-    return {
-      tools: { listChanged: true },
-      prompts: { listChanged: true },
-      resources: { subscribe: true, listChanged: true },
-      logging: {},
-      completions: {},
-      tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
-    };
+  /** The name a profile's clients know a server's tool by, once one was given. */
+  toolName(profile: string, server: string, original: string): string | undefined {
+    return this.books.get(profile)?.tools.nameOf(server, original);
+  }
+
+  /** What the profile's members support: those ready now, the others as they were when last ready (capabilities.ts). */
+  serverCapabilities(profile: string): Record<string, unknown> {
+    return profileCapabilities(this.memberCapabilities(profile));
+  }
+
+  /**
+   * Before answering initialize: waits (at most LIST_WAIT_MS, once per starting spell) for members
+   * still starting whose capabilities were never seen, so the first client after a start is not
+   * told less than the profile offers.
+   */
+  async beforeInitialize(profile: string): Promise<void> {
+    const starting: Upstream[] = [];
+    for (const name of this.opts.profileServers(profile) ?? []) {
+      const upstream = this.opts.registry.existingForSession(name, '');
+      if (!upstream || this.knownCapabilities.has(name) || upstream.status().state !== 'starting') continue;
+      if (this.waited.get(upstream) === upstream.status().since) continue;
+      starting.push(upstream);
+    }
+    if (!starting.length) return;
+    await Promise.allSettled(starting.map((u) => u.whenReady(LIST_WAIT_MS)));
+    for (const u of starting) if (!u.info()) this.waited.set(u, u.status().since);
+  }
+
+  private memberCapabilities(profile: string): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const name of this.opts.profileServers(profile) ?? []) {
+      const caps =
+        this.opts.registry.existingForSession(name, '')?.info()?.capabilities ?? this.knownCapabilities.get(name);
+      if (caps) out.push(caps);
+    }
+    return out;
+  }
+
+  /** What a server supports: now if ready, else as last seen; undefined when never seen. */
+  private capabilitiesOf(route: { server: string; upstream: Upstream }): Record<string, unknown> | undefined {
+    return route.upstream.info()?.capabilities ?? this.knownCapabilities.get(route.server);
   }
 
   async handle(
@@ -161,13 +227,15 @@ export class Router implements SessionHandler {
       case 'tasks/list':
         return this.tasks.list(
           this.members(session).map((m) => m.upstream),
+          taskOwner(session),
           signal,
         );
       default: {
-        // Task methods follow the task to the upstream that created it.
+        // Task methods follow the task to the upstream that created it, for the client that created it
+        // only: another client's task is as unknown as one that does not exist.
         const taskId = params.taskId;
         if (req.method.startsWith('tasks/') && typeof taskId === 'string') {
-          const owner = this.tasks.owner(taskId);
+          const owner = this.tasks.owner(taskId, taskOwner(session));
           const member = owner && this.members(session).find((m) => m.upstream === owner);
           if (member) return this.forward(session, req, member.upstream, params, signal);
           throw invalidParams(`Unknown task: ${taskId}`);
@@ -216,20 +284,54 @@ export class Router implements SessionHandler {
     return out;
   }
 
-  /** `listing`: a list request, which must ask JSON handlers again (they have no list_changed). */
-  private view(session: Session, listing = false): Promise<ProfileViewData> {
+  /**
+   * The profile's merged view. `listing`: a list request, which must ask JSON handlers again (they
+   * have no list_changed). `patient`: wait for servers still starting as long as a call would
+   * (a name nobody holds yet may be theirs), instead of LIST_WAIT_MS once per starting spell.
+   */
+  private view(session: Session, listing = false, patient = false): Promise<ProfileViewData> {
     const names = this.opts.profileServers(session.profile) ?? [];
     const isolated = names.some((n) => this.opts.registry.config(n)?.isolated);
     const key = isolated ? `${session.profile}#${session.id}` : session.profile;
-    if (listing && names.some((n) => this.opts.registry.config(n)?.kind?.startsWith('handler-')))
+    if (patient || (listing && names.some((n) => this.opts.registry.config(n)?.kind?.startsWith('handler-'))))
       this.views.delete(key);
     let view = this.views.get(key);
     if (!view) {
-      view = buildProfileView(this.members(session), this.opts.catalog, this.opts.separator());
+      view = this.buildView(session, patient);
       this.views.set(key, view);
       view.catch(() => this.views.delete(key));
     }
     return view;
+  }
+
+  private async buildView(session: Session, patient: boolean): Promise<ProfileViewData> {
+    const { lists, late } = await gatherLists(
+      this.members(session),
+      this.opts.catalog,
+      patient ? CALL_WAIT_MS : LIST_WAIT_MS,
+      (m) => !patient && this.waited.get(m.upstream) === m.upstream.status().since,
+    );
+    const pending: string[] = [];
+    for (const m of late) {
+      const state = m.upstream.status().state;
+      if (state !== 'starting' && state !== 'ready') continue;
+      this.waited.set(m.upstream, m.upstream.status().since);
+      pending.push(m.server);
+    }
+    const said = pending.join(', ');
+    if (said !== (this.lastPending.get(session.profile) ?? '')) {
+      this.lastPending.set(session.profile, said);
+      if (said)
+        this.opts.log?.({
+          level: 'info',
+          text:
+            `profile "${session.profile}" listed without ${said}: still starting; clients are sent ` +
+            `list_changed when ${pending.length > 1 ? 'they are' : 'it is'} ready`,
+        });
+    }
+    let books = this.books.get(session.profile);
+    if (!books) this.books.set(session.profile, (books = { tools: new NameBook(), prompts: new NameBook() }));
+    return buildProfileView(lists, this.opts.separator(), books, pending);
   }
 
   private async forwardNamed(
@@ -242,9 +344,30 @@ export class Router implements SessionHandler {
     const params = req.params ?? {};
     const name = params.name;
     if (typeof name !== 'string') throw invalidParams(`${req.method}: "name" must be a string`);
-    const route = (await this.view(session))[table].get(name);
-    if (!route) throw invalidParams(`Unknown ${what}: ${name}`);
+    let view = await this.view(session);
+    let route = view[table].get(name);
+    if (!route && view.pending.length) {
+      view = await this.view(session, false, true);
+      route = view[table].get(name);
+    }
+    if (!route) throw this.unavailableOwner(session, name) ?? invalidParams(`Unknown ${what}: ${name}`);
     return this.forward(session, req, route.upstream, { ...params, name: route.original }, signal);
+  }
+
+  /**
+   * A name nobody holds that carries the namespace of a server that is down (never seen up, so
+   * its names are not known): that server is unavailable, which says more than "unknown tool".
+   */
+  private unavailableOwner(session: Session, name: string): GatewayError | undefined {
+    const separator = this.opts.separator();
+    const members = this.members(session, false);
+    const owner =
+      members.find((m) => name.startsWith(`${m.server}${separator}`)) ??
+      members.find((m) => name.startsWith(`${sanitize(m.server)}${separator}`));
+    if (!owner || owner.upstream.info()) return undefined;
+    const status = owner.upstream.status();
+    const why = status.lastError ? `${status.state}: ${status.lastError}` : status.state;
+    return new GatewayError('upstream_unavailable', `server "${owner.server}" is unavailable (${why})`);
   }
 
   private async readResource(
@@ -267,8 +390,12 @@ export class Router implements SessionHandler {
   }
 
   private async resourceRoute(session: Session, uri: string): Promise<Route> {
-    const view = await this.view(session);
-    const route = routeResource(view, uri);
+    let view = await this.view(session);
+    let route = routeResource(view, uri);
+    if (!route && view.pending.length) {
+      view = await this.view(session, false, true);
+      route = routeResource(view, uri);
+    }
     if (route) return route;
     const members = this.members(session);
     if (members.length === 1) return { server: members[0]!.server, upstream: members[0]!.upstream, original: uri };
@@ -280,7 +407,14 @@ export class Router implements SessionHandler {
   private async subscribe(session: Session, params: Params): Promise<Record<string, unknown>> {
     const uri = params.uri;
     if (typeof uri !== 'string') throw invalidParams('resources/subscribe: "uri" must be a string');
-    await this.subscriptions.subscribe(session, uri, await this.resourceRoute(session, uri));
+    const route = await this.resourceRoute(session, uri);
+    // A subscription its server cannot serve would be a silent promise of updates that never come.
+    const resources = this.capabilitiesOf(route)?.resources as { subscribe?: unknown } | undefined;
+    if (resources?.subscribe !== true)
+      throw invalidParams(
+        `server "${route.server}" does not support resources/subscribe: no updates can be sent for ${uri}`,
+      );
+    await this.subscriptions.subscribe(session, uri, route);
     return {};
   }
 
@@ -328,7 +462,7 @@ export class Router implements SessionHandler {
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
       const result = await upstream.request(req.method, outParams, options);
-      this.tasks.noteResult(result, upstream);
+      this.tasks.noteResult(result, upstream, taskOwner(session));
       // A stateless client sees input_required as it is; a stateful one needs it answered.
       if (result.resultType === 'input_required' && !session.stateless)
         return await this.serverRequests.completeInputRounds(session, req, upstream, outParams, result, signal);
@@ -359,7 +493,11 @@ export class Router implements SessionHandler {
   private wire(upstream: Upstream): void {
     if (this.unwire.has(upstream)) return;
     const onNotification = (m: JsonRpcNotification) => this.onUpstreamNotification(upstream, m);
-    const onReady = () => this.restoreUpstreamState(upstream);
+    const onReady = () => {
+      this.noteCapabilities(upstream);
+      this.restoreUpstreamState(upstream);
+    };
+    this.noteCapabilities(upstream);
     upstream.on('ready', onReady);
     const onRequest = (m: JsonRpcRequest, reply: ReplyFn) => this.serverRequests.receive(upstream, m, reply);
     upstream.on('notification', onNotification);
@@ -372,6 +510,12 @@ export class Router implements SessionHandler {
       untrack();
     });
     this.views.clear();
+  }
+
+  private noteCapabilities(upstream: Upstream): void {
+    const server = this.opts.registry.server(upstream);
+    const info = upstream.info();
+    if (server !== undefined && info) this.knownCapabilities.set(server, info.capabilities);
   }
 
   /** After a backend restarted: its subscriptions and log level are gone; ask again. */
@@ -443,6 +587,13 @@ export class Router implements SessionHandler {
       case 'notifications/cancelled':
         this.serverRequests.cancel(upstream, params);
         return;
+      case 'notifications/tasks/status': {
+        // Only the client that created the task hears about it.
+        const owner = typeof params.taskId === 'string' ? this.tasks.creator(params.taskId, upstream) : undefined;
+        for (const s of this.sessionsOf(upstream))
+          if (owner !== undefined && taskOwner(s) === owner) s.notify(m.method, m.params);
+        return;
+      }
       default:
         for (const s of this.sessionsOf(upstream)) {
           if (this.members(s, false).length === 1) s.notify(m.method, m.params);
@@ -455,6 +606,11 @@ export class Router implements SessionHandler {
     const method = LIST_CHANGED_METHOD[kind];
     for (const s of this.sessionsOf(upstream)) if (s.initialized) s.notify(method);
   }
+}
+
+/** Who owns the tasks a session creates: the session, or a profile's stateless clients (see tasks.ts). */
+function taskOwner(session: Session): string {
+  return session.stateless ? `stateless:${session.profile}` : session.id;
 }
 
 /** Per-request keys of the stateless revision; a stateful upstream must not see them. */

@@ -133,7 +133,11 @@ export function eraHandshake(opts: EraHandshakeOptions): Handshake {
     /** The server answered the probe with a JSON-RPC message (not silence or garbage). */
     let answered = true;
     try {
-      outcome = classifyProbe({ result: await discover(ctx.outgoing, opts.stateless.state, opts.probeTimeoutMs) });
+      // An installer (a first npx run) has not read the probe yet: it is not silent, only busy.
+      const extend = ctx.grace(opts.probeTimeoutMs, 'server/discover');
+      outcome = classifyProbe({
+        result: await discover(ctx.outgoing, opts.stateless.state, opts.probeTimeoutMs, extend),
+      });
     } catch (err) {
       answered = err instanceof GatewayError && err.rpc !== undefined;
       if (err instanceof GatewayError && err.code === 'upstream_closed') {
@@ -155,7 +159,11 @@ export function eraHandshake(opts: EraHandshakeOptions): Handshake {
           `(${outcome.reason}; Switchboard speaks ${STATELESS_REVISION})`,
       );
     }
-    opts.log(`${ctx.label} is not a ${STATELESS_REVISION} server (${outcome.reason}): using initialize`);
+    // A note, not a warning: most servers today are stateful, and that is fine.
+    opts.log(
+      `${ctx.label} speaks the stateful protocol (initialize; ${outcome.reason}); ` +
+        `"protocol": "stateful" in its entry skips this check`,
+    );
     // A stdio server that answered the probe with an error is still sane: initialize on the same
     // process instead of paying for a second start. Silence or a broken answer gets a fresh one.
     return stateful(ctx, opts.transport === 'http' || !answered);

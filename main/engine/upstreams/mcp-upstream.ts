@@ -35,7 +35,25 @@ export interface Channel {
   send(message: JsonRpcMessage): void;
   close(): Promise<void>;
   readonly pid?: number;
+  /** A local process that may be busy installing before it speaks (see process/activity.ts). */
+  readonly starting?: StartWatch;
 }
+
+/** How a channel tells a busy start (an installer at work) from a hung one. */
+export interface StartWatch {
+  /** When the process last showed activity, and when it started (performance.now()). */
+  lastActive(): number;
+  readonly startedAt: number;
+  /** How long a start may take in all while it keeps busy. */
+  readonly installTimeoutMs: number;
+  /** The handshake is over: stop watching. */
+  stop(): void;
+  /** Whether the log was told this start is busy (said once per start). */
+  announced: boolean;
+}
+
+/** A busy start is given up once it has been idle this long (or the step's own timeout, if shorter). */
+export const IDLE_GIVE_UP_MS = 10_000;
 
 export interface ChannelHandlers {
   onMessage(message: JsonRpcMessage): void;
@@ -73,6 +91,11 @@ export interface HandshakeContext {
   current(): boolean;
   /** Emits a notification as if the backend had sent it (dropped once the connection is gone). */
   emit(message: JsonRpcNotification): void;
+  /**
+   * For a startup request with `timeoutMs`: keeps it waiting past that while the process is busy
+   * (an installer), up to its install limit (OutgoingOptions.extend). Undefined for remote servers.
+   */
+  grace(timeoutMs: number, what: string): OutgoingOptions['extend'];
 }
 
 export type Handshake = (ctx: HandshakeContext) => Promise<ProtocolSession>;
@@ -244,6 +267,10 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         emit: (message) => {
           if (current()) this.emitNotification(message);
         },
+        grace: (timeoutMs, what) => {
+          const watch = this.channel?.starting;
+          return watch && startGrace(watch, timeoutMs, `server "${this.name}"`, what, (line) => this.opts.log?.(line));
+        },
       };
       const session = await (this.opts.handshake ?? statefulHandshake)(ctx);
       if (!current()) {
@@ -251,6 +278,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         return;
       }
       this.session = session;
+      this.channel?.starting?.stop();
       await session.start?.();
       if (!current()) return;
       this.lifecycle.ready(session.info);
@@ -376,7 +404,7 @@ export async function statefulHandshake(ctx: HandshakeContext): Promise<Protocol
       capabilities: ctx.capabilities,
       clientInfo: ctx.clientInfo,
     },
-    { timeoutMs: ctx.startupTimeoutMs, noCancel: true },
+    { timeoutMs: ctx.startupTimeoutMs, noCancel: true, extend: ctx.grace(ctx.startupTimeoutMs, 'initialize') },
   );
   if (!ctx.current()) throw new GatewayError('upstream_closed', `${ctx.label} went away during initialize`);
   const info = toInfo(result);
@@ -407,4 +435,47 @@ function toInfo(result: Record<string, unknown>): UpstreamInfo {
   };
   if (typeof result.instructions === 'string') info.instructions = result.instructions;
   return info;
+}
+
+/**
+ * The `extend` of a startup request: past its timeout, a process that was busy within the last
+ * IDLE_GIVE_UP_MS (or the timeout, if shorter) keeps waiting, up to its install limit counted
+ * from its start; an idle one times out as before. Says so in the log, once per start.
+ */
+function startGrace(
+  watch: StartWatch,
+  timeoutMs: number,
+  label: string,
+  what: string,
+  log: (line: string) => void,
+): () => number | string | undefined {
+  const idleMs = Math.min(timeoutMs, IDLE_GIVE_UP_MS);
+  let extended = false;
+  return () => {
+    const now = performance.now();
+    const idle = now - watch.lastActive();
+    const left = watch.startedAt + watch.installTimeoutMs - now;
+    if (idle >= idleMs) {
+      return extended
+        ? `${label} stopped showing activity (no output or CPU for ${Math.round(idle / 1000)} s) before ` +
+            `answering ${what}`
+        : undefined;
+    }
+    if (left <= 0) {
+      return (
+        `${label} was still busy without answering ${what} after ${Math.round(watch.installTimeoutMs / 1000)} s ` +
+        `(installTimeoutMs)`
+      );
+    }
+    if (!watch.announced) {
+      watch.announced = true;
+      log(
+        `${label} has not answered ${what} after ${Math.round((now - watch.startedAt) / 1000)} s but is busy ` +
+          `(output or CPU: a first npx / uvx run installing it?): waiting while it stays busy, up to ` +
+          `${Math.round(watch.installTimeoutMs / 1000)} s from its start (installTimeoutMs)`,
+      );
+    }
+    extended = true;
+    return Math.max(50, Math.min(idleMs - idle, left));
+  };
 }

@@ -73,7 +73,11 @@ describe('the shim, as a client spawns it', () => {
     const { client } = await shimClient();
     const limited = await shimClient('just_fx');
     try {
-      const names = (await client.listTools()).tools.map((t) => t.name);
+      // Servers may still be starting: the list answers with those that are ready, the rest follow.
+      const names = await waitFor(async () => {
+        const listed = (await client.listTools()).tools.map((t) => t.name);
+        return listed.includes('everything__echo') && listed.includes('fx__echo') ? listed : undefined;
+      }, 20_000);
       expect(names).toEqual(expect.arrayContaining(['everything__echo', 'fx__echo']));
       expect(
         textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'through the shim' } })),

@@ -46,4 +46,38 @@ describe('tasks (the tasks extension) in a profile of several servers', () => {
     const unknown = await s.call({ jsonrpc: '2.0', id: 5, method: 'tasks/get', params: { taskId: 'nope' } });
     expect(unknown.error).toMatchObject({ code: -32602, message: 'Unknown task: nope' });
   });
+
+  it("keeps each client's tasks to itself: another session can neither list, read nor cancel them", async () => {
+    const alice = await rawSession(gateway.httpUrl()!, '2025-11-25');
+    const mallory = await rawSession(gateway.httpUrl()!, '2025-11-25');
+    const started = await alice.call({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'everything__simulate-research-query', arguments: { topic: 'secrets' }, task: { ttl: 60_000 } },
+    });
+    const taskId = (started.result as { task: { taskId: string } }).task.taskId;
+    const ids = async (s: typeof alice) =>
+      (
+        (await s.call({ jsonrpc: '2.0', id: 9, method: 'tasks/list', params: {} })).result as {
+          tasks: { taskId: string }[];
+        }
+      ).tasks.map((t) => t.taskId);
+    expect(await ids(alice)).toContain(taskId);
+    expect(await ids(mallory)).not.toContain(taskId);
+    for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel']) {
+      const answer = await mallory.call({ jsonrpc: '2.0', id: 2, method, params: { taskId } });
+      expect(answer.error, method).toMatchObject({ code: -32602, message: `Unknown task: ${taskId}` });
+    }
+    // The task was not cancelled by the attempt: its creator still follows it to the end.
+    const done = await waitFor(
+      async () => {
+        const got = await alice.call({ jsonrpc: '2.0', id: 3, method: 'tasks/get', params: { taskId } });
+        return (got.result as { status: string }).status === 'completed' ? got : undefined;
+      },
+      20_000,
+      'the task to complete',
+    );
+    expect(done.result).toMatchObject({ taskId, status: 'completed' });
+  });
 });

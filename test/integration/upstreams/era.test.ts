@@ -75,11 +75,11 @@ describe('era detection over stdio', () => {
     expect(info.protocolVersion).toBe('2025-11-25');
     expect(info.serverInfo.name).toBe('srv');
     expect(logs.join('\n')).toMatch(
-      /server "srv" is not a 2026-07-28 server \(server\/discover failed with -32601.*\): using initialize/,
+      /server "srv" speaks the stateful protocol \(initialize; server\/discover failed with -32601.*\)/,
     );
     // The decision shows in the server's own log too, and the upstream is still a stdio one.
     expect((u as StdioMcpUpstream).stderr().join('\n')).toMatch(
-      /\[switchboard\] server "srv" is not a 2026-07-28 server/,
+      /\[switchboard\] server "srv" speaks the stateful protocol/,
     );
     const result = await u.request('tools/call', { name: 'echo', arguments: { message: 'stateful' } });
     expect(textOf(result)).toBe('stateful');
@@ -97,7 +97,7 @@ describe('era detection over stdio', () => {
     await reach(u, 'ready');
     expect(u.status().restarts).toBe(1);
     expect(textOf(await u.request('tools/call', { name: 'echo', arguments: { message: 'again' } }))).toBe('again');
-    expect(logs.filter((l) => l.includes('using initialize'))).toHaveLength(1);
+    expect(logs.filter((l) => l.includes('speaks the stateful protocol'))).toHaveLength(1);
   });
 
   it('falls back after the probe times out, on a fresh process that never saw the probe', async () => {
@@ -153,7 +153,7 @@ describe('era detection over HTTP', () => {
     expect(info.protocolVersion).toMatch(/^2025-/);
     // Its 400 carries a JSON-RPC error, but not a stateless one (-32022 with the supported versions).
     expect(logs.join('\n')).toMatch(
-      /is not a 2026-07-28 server \(server\/discover failed with -32000 .*\): using initialize/,
+      /speaks the stateful protocol \(initialize; server\/discover failed with -32000 .*\)/,
     );
     const tools = (await u.request('tools/list', {})).tools as { name: string }[];
     expect(tools.map((t) => t.name)).toContain('echo');

@@ -81,7 +81,7 @@ async function stdioBackend(script: string): Promise<LifecycleBackend> {
       if (pid !== undefined) process.kill(pid, 'SIGKILL');
     },
     up: () => rm(failFile, { force: true }),
-    downReason: /exited with code 3; last stderr: life-\d+: refusing to start/,
+    downReason: /exited with code 3: life-\d+: refusing to start/,
     lostReason: /^was killed by SIGKILL/,
     noticesLoss: 'itself',
     close: () => rm(dir, { recursive: true, force: true }),

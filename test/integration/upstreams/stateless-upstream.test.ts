@@ -120,7 +120,7 @@ describe.each<Transport>(['stdio', 'http'])('stateless (2026-07-28) upstream ove
       logging: {},
     });
     expect(info.instructions).toBe('A stateless-only test server.');
-    expect(h.logs.join('\n')).not.toMatch(/using initialize/);
+    expect(h.logs.join('\n')).not.toMatch(/speaks the stateful protocol/);
     expect(h.upstream.status().state).toBe('ready');
   });
 

@@ -8,8 +8,22 @@ import { GatewayError, RpcCode } from '../../protocol/errors.ts';
 import { LineDecoder, encodeLine } from '../../protocol/framing.ts';
 import { parseMessage } from '../../protocol/jsonrpc.ts';
 import type { BackoffPolicy } from '../lifecycle.ts';
-import { ManagedUpstream, type Channel, type ChannelHandlers, type Handshake } from '../mcp-upstream.ts';
-import { buildChildEnv, killProcessTree, resolveLoginShellPath, spawnServer, StderrLog } from '../process/index.ts';
+import {
+  ManagedUpstream,
+  type Channel,
+  type ChannelHandlers,
+  type Handshake,
+  type StartWatch,
+} from '../mcp-upstream.ts';
+import {
+  buildChildEnv,
+  crashLine,
+  killProcessTree,
+  resolveLoginShellPath,
+  spawnServer,
+  StderrLog,
+  watchActivity,
+} from '../process/index.ts';
 
 export interface StdioServerSpec {
   name: string;
@@ -19,7 +33,12 @@ export interface StdioServerSpec {
   cwd?: string;
   timeoutMs: number;
   startupTimeoutMs: number;
+  /** How long a start may take while the process stays busy (an installer); default 5 minutes. */
+  installTimeoutMs?: number;
 }
+
+/** See StdioServerSpec.installTimeoutMs (and timeouts.installMs in the config). */
+export const DEFAULT_INSTALL_TIMEOUT_MS = 300_000;
 
 export interface StdioUpstreamDeps {
   clientInfo: { name: string; version: string };
@@ -101,9 +120,12 @@ async function openProcess(
     ...(spec.cwd ? { cwd: spec.cwd } : {}),
   });
   let closed = false;
-  const lastStderr = () => {
-    const lines = log.lines().filter((l) => l.trim() !== '');
-    return lines.length ? `; last stderr: ${lines[lines.length - 1]!.slice(0, 300)}` : '';
+  // Only this process's lines: the ring also holds earlier runs and our own notes.
+  const mark = log.mark();
+  const cause = () => {
+    const line = crashLine(log.linesSince(mark));
+    const where = log.file === undefined ? '' : ` (full log: ${log.file})`;
+    return line === undefined ? where && `; no error output${where}` : `: ${line.slice(0, 300)}${where}`;
   };
 
   const decoder = new LineDecoder({
@@ -135,19 +157,35 @@ async function openProcess(
       }
     },
   });
-  child.stdout!.on('data', (chunk: Buffer) => decoder.push(chunk));
-  child.stderr!.on('data', (chunk: Buffer) => log.write(chunk));
+  // Until it has answered: is it busy (installing) or hung? See process/activity.ts.
+  const activity = watchActivity(child.pid!);
+  const starting: StartWatch = {
+    startedAt: activity.startedAt,
+    lastActive: () => activity.lastActive(),
+    installTimeoutMs: Math.max(spec.installTimeoutMs ?? DEFAULT_INSTALL_TIMEOUT_MS, spec.startupTimeoutMs),
+    stop: () => activity.stop(),
+    announced: false,
+  };
+  child.stdout!.on('data', (chunk: Buffer) => {
+    activity.note();
+    decoder.push(chunk);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    activity.note();
+    log.write(chunk);
+  });
   // EPIPE when the server died mid-write: the exit handler reports it.
   child.stdin!.on('error', () => undefined);
   child.on('error', () => undefined);
   // 'exit' can come before the last stdout bytes are read: report the loss only once stdout
   // has ended too (or shortly after, if a grandchild keeps the pipe open).
   child.on('exit', (code, signal) => {
+    activity.stop();
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const report = () => {
       if (closed) return;
       closed = true;
-      handlers.onClose(new Error(`${how}${lastStderr()}`));
+      handlers.onClose(new Error(`${how}${cause()}`));
     };
     if (child.stdout!.readableEnded) return report();
     child.stdout!.once('end', report);
@@ -156,6 +194,7 @@ async function openProcess(
 
   return {
     pid: child.pid,
+    starting,
     send(message) {
       if (closed || !child.stdin!.writable || child.exitCode !== null || child.signalCode !== null) {
         throw new GatewayError('upstream_closed', `server "${spec.name}" is not running`, { notSent: true });
@@ -164,6 +203,7 @@ async function openProcess(
     },
     async close() {
       closed = true;
+      activity.stop();
       await killProcessTree(child);
     },
   };

@@ -105,13 +105,15 @@ function taskkill(pid: number): Promise<void> {
   });
 }
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   ppid: number;
   pgrp: number;
   state: string;
   /** Start time in clock ticks since boot: with pid, identifies a process across pid reuse. */
   start: string;
+  /** CPU time used, its own and that of children it reaped, in clock ticks. */
+  cpu: number;
 }
 
 function parseStat(text: string): ProcStat | undefined {
@@ -120,9 +122,17 @@ function parseStat(text: string): ProcStat | undefined {
   if (close < 0) return undefined;
   const pid = Number.parseInt(text, 10);
   const f = text.slice(close + 2).split(' ');
-  // Fields after comm: [0]=state [1]=ppid [2]=pgrp ... [19]=starttime.
+  // Fields after comm: [0]=state [1]=ppid [2]=pgrp ... [11..14]=utime stime cutime cstime [19]=starttime.
   if (f.length < 20 || !Number.isFinite(pid)) return undefined;
-  return { pid, ppid: Number(f[1]), pgrp: Number(f[2]), state: f[0] ?? '', start: f[19] ?? '' };
+  const cpu = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return {
+    pid,
+    ppid: Number(f[1]),
+    pgrp: Number(f[2]),
+    state: f[0] ?? '',
+    start: f[19] ?? '',
+    cpu: Number.isFinite(cpu) ? cpu : 0,
+  };
 }
 
 async function readStat(pid: number): Promise<ProcStat | undefined> {
@@ -133,7 +143,8 @@ async function readStat(pid: number): Promise<ProcStat | undefined> {
   }
 }
 
-async function readAllStats(): Promise<ProcStat[]> {
+/** Every process's /proc/<pid>/stat (Linux); none where there is no /proc. */
+export async function readAllStats(): Promise<ProcStat[]> {
   let names: string[];
   try {
     names = await readdir('/proc');

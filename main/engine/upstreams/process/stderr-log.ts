@@ -49,6 +49,8 @@ export class StderrLog {
   #ring: string[] = [];
   #head = 0;
   #ringBytes = 0;
+  /** Lines pushed since the log was created (marks for linesSince). */
+  #pushed = 0;
   // The line being assembled across chunks.
   #partial: Buffer[] = [];
   #partialBytes = 0;
@@ -98,6 +100,20 @@ export class StderrLog {
   lines(): string[] {
     const out = this.#ring.slice(this.#head);
     if (this.#partialBytes > 0 || this.#partialDropped > 0) out.push(this.#clean(this.#partialText()));
+    return out;
+  }
+
+  /** A mark for linesSince: the number of complete lines written so far. */
+  mark(): number {
+    return this.#pushed;
+  }
+
+  /** Lines written after `mark` that the ring still holds, plus the unfinished last line. */
+  linesSince(mark: number): string[] {
+    const live = this.#ring.length - this.#head;
+    const wanted = Math.min(live, this.#pushed - mark);
+    const out = this.#ring.slice(this.#ring.length - wanted);
+    if (this.#partialBytes > 0 || this.#partialDropped > 0) out.push(this.#partialText());
     return out;
   }
 
@@ -161,6 +177,7 @@ export class StderrLog {
     const line = this.#clean(raw);
     if (this.#redact) this.#enqueueFile(Buffer.from(`${line}\n`));
     this.#onLine?.(line);
+    this.#pushed++;
     this.#ring.push(line);
     this.#ringBytes += Buffer.byteLength(line) + 1;
     while (

@@ -49,7 +49,12 @@ export function statelessHandshake(opts: StatelessSessionOptions): Handshake {
   return async (ctx) => {
     let result: Record<string, unknown>;
     try {
-      result = await discover(ctx.outgoing, opts.state, ctx.startupTimeoutMs);
+      result = await discover(
+        ctx.outgoing,
+        opts.state,
+        ctx.startupTimeoutMs,
+        ctx.grace(ctx.startupTimeoutMs, 'server/discover'),
+      );
     } catch (err) {
       // Answered, but not as a stateless server would (a stateful one says -32601).
       if (err instanceof GatewayError && err.rpc) {
@@ -71,8 +76,12 @@ export function discover(
   outgoing: OutgoingRequests,
   state: StatelessState,
   timeoutMs: number,
+  extend?: OutgoingOptions['extend'],
 ): Promise<Record<string, unknown>> {
-  return outgoing.request('server/discover', withEnvelope(undefined, state.envelope, undefined), { timeoutMs });
+  return outgoing.request('server/discover', withEnvelope(undefined, state.envelope, undefined), {
+    timeoutMs,
+    ...(extend ? { extend } : {}),
+  });
 }
 
 /** The upstream's info from a DiscoverResult; throws when it does not offer our revision. */

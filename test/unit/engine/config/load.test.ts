@@ -50,6 +50,8 @@ describe('parseConfigText: accepted configs', () => {
       args: ['-y', '@modelcontextprotocol/server-filesystem', '/Users/me/Desktop'],
       env: {},
       isolated: false,
+      protocol: 'auto',
+      installTimeoutMs: DEFAULTS.installMs,
       disabled: false,
       tools: { allow: [], deny: [], aliases: {} },
       prompts: { allow: [], deny: [], aliases: {} },
@@ -156,7 +158,7 @@ describe('parseConfigText: accepted configs', () => {
       http: { host: '127.0.0.1', port: 0, allowedOrigins: ['http://localhost:5173'], limits: HTTP_LIMIT_DEFAULTS },
       socket: false,
     });
-    expect(config.timeouts).toEqual({ requestMs: 1234, startupMs: DEFAULTS.startupMs });
+    expect(config.timeouts).toEqual({ requestMs: 1234, startupMs: DEFAULTS.startupMs, installMs: DEFAULTS.installMs });
     expect(config.limits).toEqual({ maxRequestBytes: 1024, maxResponseBytes: DEFAULTS.maxResponseBytes });
   });
 

@@ -3,6 +3,8 @@ import {
   disambiguatedName,
   fitName,
   isValidExposedName,
+  NameBook,
+  nameKey,
   namespacedName,
 } from '../../../../main/engine/routing/naming.ts';
 import { compileFilter } from '../../../../main/engine/routing/filters.ts';
@@ -11,13 +13,16 @@ import { matchesTemplate } from '../../../../main/engine/routing/uri-template.ts
 describe('exposed names', () => {
   it('namespaces as server__tool', () => {
     expect(namespacedName('github', 'create_issue', '__')).toBe('github__create_issue');
-    expect(namespacedName('gh', 'x', '.')).toBe('gh_x');
+    expect(namespacedName('gh', 'x', '-')).toBe('gh-x');
   });
 
-  it('replaces characters strict clients reject', () => {
+  it('replaces characters strict clients reject, adding a hash of the server and the original name', () => {
     const name = namespacedName('my.server', 'tool name/v2', '__');
-    expect(name).toBe('my_server__tool_name_v2');
+    expect(name).toMatch(/^my_server__tool_name_v2_[0-9a-f]{8}$/);
     expect(isValidExposedName(name)).toBe(true);
+    // Two originals that sanitise alike never meet, and neither depends on the other.
+    expect(namespacedName('my_server', 'tool_name_v2', '__')).toBe('my_server__tool_name_v2');
+    expect(namespacedName('my.server', 'tool.name/v2', '__')).not.toBe(name);
   });
 
   it('shortens long names deterministically with a hash, keeping distinct originals distinct', () => {
@@ -36,6 +41,36 @@ describe('exposed names', () => {
     const b = disambiguatedName(a, 'other', 'y');
     expect(b).not.toBe(a);
     expect(isValidExposedName(b)).toBe(true);
+  });
+});
+
+describe('name book', () => {
+  const claim = (server: string, original: string, wanted: string) => ({ server, original, wanted });
+
+  it('settles a clash the same way whatever the list order', () => {
+    const one = new NameBook().assign([claim('b', 'x', 'same'), claim('a', 'y', 'same')]);
+    const two = new NameBook().assign([claim('a', 'y', 'same'), claim('b', 'x', 'same')]);
+    expect([...one.entries()].sort()).toEqual([...two.entries()].sort());
+    expect(new Set(one.values()).size).toBe(2);
+  });
+
+  it('never hands a given name to another item, even while its holder is not listed', () => {
+    const book = new NameBook();
+    const first = book.assign([claim('z', 'late', 'wanted')]);
+    expect(first.get(nameKey('z', 'late'))).toBe('wanted');
+    // The holder is not in this listing (its server is down): a newcomer still gets another name.
+    const second = book.assign([claim('a', 'early', 'wanted')]);
+    expect(second.get(nameKey('a', 'early'))).not.toBe('wanted');
+    const both = book.assign([claim('a', 'early', 'wanted'), claim('z', 'late', 'wanted')]);
+    expect(both.get(nameKey('z', 'late'))).toBe('wanted');
+    expect(both.get(nameKey('a', 'early'))).toBe(second.get(nameKey('a', 'early')));
+  });
+
+  it('forgets the names of servers that left the profile', () => {
+    const book = new NameBook();
+    book.assign([claim('gone', 'x', 'name')]);
+    book.retain(new Set(['other']), new Set());
+    expect(book.assign([claim('other', 'y', 'name')]).get(nameKey('other', 'y'))).toBe('name');
   });
 });
 

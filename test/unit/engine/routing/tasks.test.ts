@@ -19,36 +19,41 @@ describe('task owners', () => {
   it('remembers the upstream whose result created a task', () => {
     const owners = new TaskOwners();
     const { upstream } = backend({ tasks: {} });
-    owners.noteResult({ task: { taskId: 't1', status: 'working' } }, upstream);
-    owners.noteResult({ content: [] }, upstream);
-    owners.noteResult({ task: { taskId: 7 } }, upstream);
-    expect(owners.owner('t1')).toBe(upstream);
-    expect(owners.owner('7')).toBeUndefined();
+    owners.noteResult({ task: { taskId: 't1', status: 'working' } }, upstream, 's1');
+    owners.noteResult({ content: [] }, upstream, 's1');
+    owners.noteResult({ task: { taskId: 7 } }, upstream, 's1');
+    expect(owners.owner('t1', 's1')).toBe(upstream);
+    expect(owners.owner('t1', 's2')).toBeUndefined();
+    expect(owners.creator('t1', upstream)).toBe('s1');
+    expect(owners.owner('7', 's1')).toBeUndefined();
+    owners.dropOwner('s1');
+    expect(owners.owner('t1', 's1')).toBeUndefined();
   });
 
   it('forgets the oldest task ids first', () => {
     const owners = new TaskOwners();
     const { upstream } = backend({ tasks: {} });
-    for (let i = 0; i <= MAX_TASKS; i++) owners.noteResult({ task: { taskId: `t${i}` } }, upstream);
-    expect(owners.owner('t0')).toBeUndefined();
-    expect(owners.owner('t1')).toBe(upstream);
-    expect(owners.owner(`t${MAX_TASKS}`)).toBe(upstream);
+    for (let i = 0; i <= MAX_TASKS; i++) owners.noteResult({ task: { taskId: `t${i}` } }, upstream, 's');
+    expect(owners.owner('t0', 's')).toBeUndefined();
+    expect(owners.owner('t1', 's')).toBe(upstream);
+    expect(owners.owner(`t${MAX_TASKS}`, 's')).toBe(upstream);
   });
 
-  it('merges tasks/list of the upstreams that have tasks and remembers who owns each', async () => {
+  it("merges tasks/list of the upstreams that have tasks, showing only the caller's own", async () => {
     const owners = new TaskOwners();
-    const one = backend({ tasks: {} }, [{ taskId: 'a' }, { taskId: 'b' }]);
-    const two = backend({ tasks: {} }, [{ taskId: 'c' }]);
+    const one = backend({ tasks: {} }, [{ taskId: 'a' }, { taskId: 'b' }, { taskId: 'theirs' }]);
+    const two = backend({ tasks: {} }, [{ taskId: 'c' }, { taskId: 'made-elsewhere' }]);
     const broken = backend({ tasks: {} }, new GatewayError('upstream_closed', 'gone'));
     const none = backend({ tools: {} }, [{ taskId: 'x' }]);
+    for (const id of ['a', 'b']) owners.noteResult({ task: { taskId: id } }, one.upstream, 'me');
+    owners.noteResult({ task: { taskId: 'c' } }, two.upstream, 'me');
+    owners.noteResult({ task: { taskId: 'theirs' } }, one.upstream, 'someone else');
     const signal = new AbortController().signal;
-    expect(await owners.list([one.upstream, broken.upstream, two.upstream, none.upstream], signal)).toEqual({
+    expect(await owners.list([one.upstream, broken.upstream, two.upstream, none.upstream], 'me', signal)).toEqual({
       tasks: [{ taskId: 'a' }, { taskId: 'b' }, { taskId: 'c' }],
     });
     expect(one.asked).toEqual([signal]);
     expect(none.asked).toEqual([]);
-    expect(owners.owner('b')).toBe(one.upstream);
-    expect(owners.owner('c')).toBe(two.upstream);
-    expect(owners.owner('x')).toBeUndefined();
+    expect(owners.owner('made-elsewhere', 'me')).toBeUndefined();
   });
 });
