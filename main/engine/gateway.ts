@@ -516,6 +516,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         transport: server.transport,
         timeoutMs: server.timeoutMs,
         startupTimeoutMs: server.startupTimeoutMs,
+        maxMessageBytes: this.current.limits.maxResponseBytes,
       },
       deps,
     );

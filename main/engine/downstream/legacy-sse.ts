@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { RpcCode } from '../protocol/errors.ts';
-import { parseMessage } from '../protocol/jsonrpc.ts';
+import { parseMessageBytes } from '../protocol/refusals.ts';
 import type { Session } from './session.ts';
 import { sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
 
@@ -49,7 +49,7 @@ export class LegacySseEndpoint {
     const id = new URL(req.url ?? '/', 'http://x').searchParams.get('sessionId');
     const entry = id === null ? undefined : this.sessions.get(id);
     if (!entry) return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: open the SSE stream first');
-    const parsed = parseMessage(body.toString('utf8'));
+    const parsed = parseMessageBytes(body);
     if ('error' in parsed) return sendJson(res, 400, parsed.error);
     entry.session.receive(parsed.message);
     res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');

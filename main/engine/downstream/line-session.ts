@@ -5,6 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { LineDecoder, encodeLine } from '../protocol/framing.ts';
 import { RpcCode } from '../protocol/errors.ts';
+import { NOT_UTF8 } from '../protocol/refusals.ts';
 import {
   failure,
   isNotification,
@@ -80,6 +81,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
         }),
       );
     },
+    onNotUtf8: () => write(NOT_UTF8),
   });
   if (opts.head && opts.head.length > 0) decoder.push(opts.head);
   input.on('data', (chunk: Buffer) => decoder.push(chunk));

@@ -10,11 +10,11 @@ import {
   failure,
   isRequest,
   isResponse,
-  parseMessage,
   type JsonRpcMessage,
   type JsonRpcRequest,
   type RequestId,
 } from '../protocol/jsonrpc.ts';
+import { parseMessageBytes } from '../protocol/refusals.ts';
 import { checkStatelessHeaders, isStatelessRequest, statusForError, type StatelessDispatcher } from './stateless.ts';
 import { isRevision } from '../protocol/versions.ts';
 import { ResponseStream, parseEventId } from './http-streams.ts';
@@ -92,7 +92,7 @@ export class StreamableHttpEndpoint {
   }
 
   async post(req: IncomingMessage, res: ServerResponse, profile: string, body: Buffer): Promise<void> {
-    const parsed = parseMessage(body.toString('utf8'));
+    const parsed = parseMessageBytes(body);
     if ('error' in parsed) return sendJson(res, 400, parsed.error);
     const message = parsed.message;
     const sessionId = header(req, 'mcp-session-id');

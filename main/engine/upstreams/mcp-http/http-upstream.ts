@@ -3,6 +3,7 @@
  * ManagedUpstream connects (initialize, reconnects) and lifecycle.ts decides the backoff; this
  * module only opens channels, remembering which transport worked so reconnects go straight to it.
  */
+import { DEFAULTS } from '../../config/schema.ts';
 import { GatewayError } from '../../protocol/errors.ts';
 import { openHttpChannel, type HttpTransportMode } from './channel.ts';
 import type { WireKind } from './wire.ts';
@@ -21,6 +22,8 @@ export interface HttpUpstreamConfig {
   transport: HttpTransportMode;
   timeoutMs: number;
   startupTimeoutMs: number;
+  /** Largest message accepted from the server (limits.maxResponseBytes); a larger one fails only its request. */
+  maxMessageBytes?: number;
 }
 
 export interface HttpUpstreamDeps {
@@ -72,6 +75,7 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
       headers: checked.headers,
       mode: config.transport === 'auto' ? (learned ?? 'auto') : config.transport,
       startupTimeoutMs: config.startupTimeoutMs,
+      maxMessageBytes: config.maxMessageBytes ?? DEFAULTS.maxResponseBytes,
       handlers,
       onInitialized: (kind) => {
         learned = kind;

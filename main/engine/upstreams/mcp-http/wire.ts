@@ -10,7 +10,7 @@ import { errorMessage } from '../../protocol/errors.ts';
 import { logFailure } from '../../log.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
-import { observingFetch, type StreamResult } from './fetch.ts';
+import { observingFetch, type BodyLimits, type StreamResult } from './fetch.ts';
 
 export type WireKind = 'streamable-http' | 'sse';
 
@@ -52,7 +52,12 @@ const STREAM_RECONNECT = {
   maxRetries: 2,
 };
 
-export function createStreamableWire(url: URL, headers: Record<string, string>, handlers: WireHandlers): Wire {
+export function createStreamableWire(
+  url: URL,
+  headers: Record<string, string>,
+  limits: Omit<BodyLimits, 'log'>,
+  handlers: WireHandlers,
+): Wire {
   const shown = displayUrl(url);
   let closed = false;
   let streamSeen = false;
@@ -82,7 +87,7 @@ export function createStreamableWire(url: URL, headers: Record<string, string>, 
   // then waits for its timeout, or fails sooner if the GET stream watch above declares us lost.
   const transport = new StreamableHTTPClientTransport(url, {
     requestInit: { headers },
-    fetch: observingFetch(onStream),
+    fetch: observingFetch({ ...limits, log: (line) => handlers.log(`${shown}: ${line}`) }, onStream),
     reconnectionOptions: STREAM_RECONNECT,
   });
   transport.onmessage = (message) => {
@@ -109,7 +114,12 @@ export function createStreamableWire(url: URL, headers: Record<string, string>, 
   };
 }
 
-export function createSseWire(url: URL, headers: Record<string, string>, handlers: WireHandlers): Wire {
+export function createSseWire(
+  url: URL,
+  headers: Record<string, string>,
+  limits: Omit<BodyLimits, 'log'>,
+  handlers: WireHandlers,
+): Wire {
   const shown = displayUrl(url);
   let closed = false;
   let started = false;
@@ -118,7 +128,7 @@ export function createSseWire(url: URL, headers: Record<string, string>, handler
   let abortStart: (() => void) | undefined;
   const transport = new SSEClientTransport(url, {
     requestInit: { headers },
-    fetch: observingFetch((result) => {
+    fetch: observingFetch({ ...limits, log: (line) => handlers.log(`${shown}: ${line}`) }, (result) => {
       lastGet = result;
     }),
   });
