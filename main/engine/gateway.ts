@@ -327,6 +327,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       send,
       handler: this.router,
       serverInfo: { name: GATEWAY_NAME, version: this.opts.version },
+      maxBufferedBytes: this.current.limits.maxSessionBufferBytes,
+      log: (text) => this.log({ level: 'warn', text }),
       ...(id ? { id } : {}),
       ...(onRequestAbandoned ? { onRequestAbandoned } : {}),
     });
@@ -559,6 +561,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           port,
           allowedOrigins: listen.http.allowedOrigins,
           maxRequestBytes: this.current.limits.maxRequestBytes,
+          maxBufferedBytes: this.current.limits.maxSessionBufferBytes,
+          log: (text) => this.log({ level: 'warn', text }),
           createSession: (profile, transport, send, id, onAbandoned) =>
             this.createSession(profile, transport, send, id, onAbandoned),
           profileExists: (p) => this.profileExists(p),

@@ -17,6 +17,10 @@ export interface HttpListenerOptions {
   token?: string;
   allowedOrigins: string[];
   maxRequestBytes: number;
+  /** What a stateless call's stream may hold for a client that is not reading (limits.maxSessionBufferBytes). */
+  maxBufferedBytes?: number;
+  /** The gateway's log (drops on a stateless call's stream). */
+  log?: (text: string) => void;
   createSession: SessionFactory;
   profileExists(profile: string): boolean;
   /** Serves stateless 2026-07-28 clients. */
@@ -47,6 +51,8 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     createSession: opts.createSession,
     idleTimeoutMs: 2 * 60 * 60_000,
     maxSessions: 1000,
+    ...(opts.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: opts.maxBufferedBytes }),
+    ...(opts.log ? { log: opts.log } : {}),
     ...(opts.stateless ? { stateless: opts.stateless } : {}),
   });
   const legacy = new LegacySseEndpoint(opts.createSession);

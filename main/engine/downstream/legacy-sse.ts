@@ -6,7 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { RpcCode } from '../protocol/errors.ts';
+import { isNotification } from '../protocol/jsonrpc.ts';
 import { parseMessageBytes } from '../protocol/refusals.ts';
+import { Outbox } from './outbox.ts';
 import type { Session } from './session.ts';
 import { sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
 
@@ -30,17 +32,19 @@ export class LegacySseEndpoint {
       connection: 'keep-alive',
     });
     res.write(`event: endpoint\ndata: ${postPath}?sessionId=${id}\n\n`);
+    // Created right after the session, which sends nothing before the client's first request.
+    const out: { box?: Outbox } = {};
     const session = this.createSession(
       profile,
       'sse',
-      (m) => {
-        if (!res.writableEnded) res.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
-      },
+      (m) => out.box?.send(`event: message\ndata: ${JSON.stringify(m)}\n\n`, isNotification(m)),
       id,
     );
+    const outbox = (out.box = new Outbox(res, session.buffer));
     this.sessions.set(id, { session, res });
     res.on('close', () => {
       this.sessions.delete(id);
+      outbox.clear();
       session.close();
     });
   }

@@ -62,7 +62,11 @@ describe('parseConfigText: accepted configs', () => {
     expect(config.profiles.default).toEqual({ name: 'default', servers: ['filesystem', 'github'], implicit: true });
     expect(config.listen).toEqual({ http: { host: '127.0.0.1', port: 8787, allowedOrigins: [] }, socket: true });
     expect(config.namespaceSeparator).toBe('__');
-    expect(config.limits).toEqual({ maxRequestBytes: 8 * 1024 * 1024, maxResponseBytes: 32 * 1024 * 1024 });
+    expect(config.limits).toEqual({
+      maxRequestBytes: 8 * 1024 * 1024,
+      maxResponseBytes: 32 * 1024 * 1024,
+      maxSessionBufferBytes: 8 * 1024 * 1024,
+    });
   });
 
   it('accepts Cursor / VS Code / Cline style entries: type, remote url + headers, autoApprove', () => {
@@ -153,7 +157,11 @@ describe('parseConfigText: accepted configs', () => {
       socket: false,
     });
     expect(config.timeouts).toEqual({ requestMs: 1234, startupMs: DEFAULTS.startupMs });
-    expect(config.limits).toEqual({ maxRequestBytes: 1024, maxResponseBytes: DEFAULTS.maxResponseBytes });
+    expect(config.limits).toEqual({
+      maxRequestBytes: 1024,
+      maxResponseBytes: DEFAULTS.maxResponseBytes,
+      maxSessionBufferBytes: DEFAULTS.maxSessionBufferBytes,
+    });
   });
 
   it('can turn the HTTP listener off, or expose it with a token', () => {
