@@ -143,7 +143,8 @@ export class ResponseStream {
   /** Writes what the connection has not had, as far as it takes it; ends it once the final message is out. */
   private pump(): void {
     const res = this.res;
-    if (!res || this.waitingOn === res) return;
+    // A connection already ending keeps what it missed for a resume.
+    if (!res || res.writableEnded || res.destroyed || this.waitingOn === res) return;
     const first = this.events.length > 0 ? this.events[0]!.seq : this.seq + 1;
     for (let i = Math.max(0, this.deliveredSeq + 1 - first); i < this.events.length; i++) {
       const event = this.events[i]!;
