@@ -432,6 +432,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       send,
       handler: this.router,
       serverInfo: { name: GATEWAY_NAME, version: this.opts.version },
+      maxBufferedBytes: this.current.limits.maxSessionBufferBytes,
+      log: (text) => this.log({ level: 'warn', text }),
       ...(id ? { id } : {}),
       ...(onRequestAbandoned ? { onRequestAbandoned } : {}),
       redactError: (message) => this.redactor.redact(message),
@@ -690,6 +692,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         allowPrivateNetwork: server.allowPrivateNetwork,
         ...(this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {}),
         protocol: server.protocol,
+        maxMessageBytes: this.current.limits.maxResponseBytes,
       },
       deps,
     );
@@ -738,6 +741,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           allowedOrigins: listen.http.allowedOrigins,
           maxRequestBytes: this.current.limits.maxRequestBytes,
           limits: listen.http.limits,
+          maxBufferedBytes: this.current.limits.maxSessionBufferBytes,
           log: this.warn,
           createSession: (profile, transport, send, id, onAbandoned) =>
             this.createSession(profile, transport, send, id, onAbandoned),

@@ -20,6 +20,7 @@ import {
   type MethodTable,
 } from '../../../preload/contract/index.ts';
 import { checkJsonContentType, readBody } from '../downstream/http-guard.ts';
+import { decodeUtf8 } from '../protocol/refusals.ts';
 import { sendJson } from '../downstream/streamable-http.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import type { ApiDispatch } from './dispatch.ts';
@@ -228,7 +229,8 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
     if (refusal) throw new HttpRefusal('unsupported_media_type', refusal.message);
     const body = await readBody(req, maxBody);
     if (body === undefined) throw new HttpRefusal('message_too_large', `request body over the ${maxBody}-byte limit`);
-    const text = body.toString('utf8');
+    const text = decodeUtf8(body);
+    if (text === undefined) throw new HttpRefusal('invalid_request', 'request body is not valid UTF-8');
     if (text.trim() === '') return undefined;
     try {
       return JSON.parse(text) as unknown;

@@ -154,6 +154,7 @@ export function normalizeConfig(parsed: ParsedConfig): ResolvedConfig {
     limits: {
       maxRequestBytes: parsed.limits?.maxRequestBytes ?? DEFAULTS.maxRequestBytes,
       maxResponseBytes: parsed.limits?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
+      maxSessionBufferBytes: parsed.limits?.maxSessionBufferBytes ?? DEFAULTS.maxSessionBufferBytes,
     },
   };
 }

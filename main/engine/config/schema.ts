@@ -20,6 +20,7 @@ export const DEFAULTS = {
   installMs: 300_000,
   maxRequestBytes: 8 * 1024 * 1024,
   maxResponseBytes: 32 * 1024 * 1024,
+  maxSessionBufferBytes: 8 * 1024 * 1024,
   /** JSON handlers: the contract's default timeout, connection pool and discover cache. */
   handlerTimeoutMs: 30_000,
   handlerPool: 16,
@@ -402,9 +403,14 @@ export const configSchema = z
         maxResponseBytes: positiveInt('Largest message accepted from a server, in bytes.').default(
           DEFAULTS.maxResponseBytes,
         ),
+        maxSessionBufferBytes: positiveInt(
+          'What the gateway holds for one client session that is not reading (messages waiting for its ' +
+            'connection, events kept to resume a stream), in bytes. Past it the oldest are dropped, ' +
+            'notifications first, and the drop is logged.',
+        ).default(DEFAULTS.maxSessionBufferBytes),
       })
       .optional()
-      .describe('Message size limits; larger messages are refused with an error.'),
+      .describe('Message size limits and per-session buffers; larger messages are refused with an error.'),
   })
   .meta({
     title: 'Switchboard configuration',
@@ -538,7 +544,7 @@ export interface ResolvedConfig {
   listen: { http: HttpListenConfig | false; socket: boolean };
   namespaceSeparator: string;
   timeouts: { requestMs: number; startupMs: number; installMs: number };
-  limits: { maxRequestBytes: number; maxResponseBytes: number };
+  limits: { maxRequestBytes: number; maxResponseBytes: number; maxSessionBufferBytes: number };
 }
 
 /** The exact text of resources/switchboard.schema.json (the script writes it, a test compares it). */

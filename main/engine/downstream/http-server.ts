@@ -32,7 +32,9 @@ export interface HttpListenerOptions {
   maxRequestBytes: number;
   /** Time and connection limits (config `listen.http.limits`); defaults for what is left out. */
   limits?: Partial<HttpLimits>;
-  /** Hears about connections closed or refused under pressure (at most once a minute). */
+  /** What a stateless call's stream may hold for a client that is not reading (limits.maxSessionBufferBytes). */
+  maxBufferedBytes?: number;
+  /** The gateway log: connections closed or refused under pressure (once a minute), drops on a stateless stream. */
   log?: (text: string) => void;
   createSession: SessionFactory;
   profileExists(profile: string): boolean;
@@ -69,6 +71,8 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     createSession: opts.createSession,
     idleTimeoutMs: 2 * 60 * 60_000,
     maxSessions: 1000,
+    ...(opts.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: opts.maxBufferedBytes }),
+    ...(opts.log ? { log: opts.log } : {}),
     ...(opts.stateless ? { stateless: opts.stateless } : {}),
   });
   const legacy = new LegacySseEndpoint(opts.createSession);

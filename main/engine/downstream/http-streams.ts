@@ -6,16 +6,19 @@
  * keeps its events only until the client has them.
  */
 import type { ServerResponse } from 'node:http';
-import type { JsonRpcMessage } from '../protocol/jsonrpc.ts';
+import { isNotification, type JsonRpcMessage } from '../protocol/jsonrpc.ts';
+import type { Held, SessionBuffer } from './outbox.ts';
 
 interface StoredEvent {
   seq: number;
+  /** Emptied when the session's buffer dropped the event to stay within its budget. */
   data: string;
+  held: Held;
 }
 
 /**
  * Events kept for resumption: the standalone GET stream keeps recent ones; a request stream keeps its own until it
- * ends.
+ * ends. Both count against the session's buffer (limits.maxSessionBufferBytes), which drops the oldest past it.
  */
 const STANDALONE_HISTORY = 200;
 const REQUEST_HISTORY = 1000;
@@ -25,13 +28,16 @@ export class ResponseStream {
   private res?: ServerResponse;
   private mode: 'pending' | 'json' | 'sse' = 'pending';
   private seq = 0;
-  /** Recent events, for a client that reconnects with Last-Event-ID. */
+  /** Recent events, for a client that reconnects with Last-Event-ID, and those not yet written. */
   private events: StoredEvent[] = [];
   /** Highest sequence number written to a live connection. */
   private deliveredSeq = 0;
+  /** A connection that took all it can for now: writing goes on at its 'drain'. */
+  private waitingOn?: ServerResponse;
   private readonly standalone: boolean;
   private readonly canSse: boolean;
   private readonly headers: Record<string, string>;
+  private readonly buffer: SessionBuffer;
   finished = false;
   /** Called once the final message was handed to a live connection. */
   onDone?: () => void;
@@ -42,11 +48,14 @@ export class ResponseStream {
     standalone: boolean;
     canSse: boolean;
     headers?: Record<string, string>;
+    /** The session's buffer: what this stream keeps counts against it. */
+    buffer: SessionBuffer;
   }) {
     this.id = opts.id;
     this.standalone = opts.standalone;
     this.canSse = opts.canSse;
     this.headers = opts.headers ?? {};
+    this.buffer = opts.buffer;
     if (opts.res) this.attach(opts.res);
   }
 
@@ -73,20 +82,13 @@ export class ResponseStream {
       this.finish();
       return;
     }
-    const event: StoredEvent = { seq: ++this.seq, data };
+    const event: StoredEvent = { seq: ++this.seq, data, held: undefined as unknown as Held };
+    event.held = this.buffer.hold(data.length, isNotification(message), () => {
+      event.data = '';
+    });
     this.remember(event);
-    if (this.res) {
-      this.openSse();
-      this.res.write(formatEvent(this.id, event));
-      this.deliveredSeq = event.seq;
-    }
-    if (final) {
-      this.finished = true;
-      if (this.res) {
-        this.res.end();
-        this.finish();
-      }
-    }
+    if (final) this.finished = true;
+    this.pump();
   }
 
   /**
@@ -100,18 +102,14 @@ export class ResponseStream {
     });
     const after = lastSeq ?? this.deliveredSeq;
     if (this.standalone || lastSeq !== undefined || this.seq > after || this.finished) this.openSse();
-    for (const e of this.events) if (e.seq > after) res.write(formatEvent(this.id, e));
-    this.deliveredSeq = this.seq;
-    if (this.finished) {
-      res.end();
-      this.finish();
-    }
+    this.deliveredSeq = after;
+    this.pump();
   }
 
   /** The request was cancelled: no response will come. Ends the connection cleanly. */
   abandon(): void {
     this.finished = true;
-    if (!this.res) return;
+    if (!this.res) return this.discard();
     if (this.mode === 'pending') this.res.writeHead(204).end();
     else this.res.end();
     this.finish();
@@ -119,6 +117,7 @@ export class ResponseStream {
 
   /** The session ended: a client still waiting gets an error, not an empty 200. */
   close(): void {
+    this.discard();
     const res = this.res;
     this.res = undefined;
     if (!res || res.writableEnded) return;
@@ -133,6 +132,41 @@ export class ResponseStream {
       return;
     }
     res.end();
+  }
+
+  /** Lets go of every kept event (the stream can no longer be resumed). */
+  discard(): void {
+    for (const event of this.events) event.held.release();
+    this.events = [];
+  }
+
+  /** Writes what the connection has not had, as far as it takes it; ends it once the final message is out. */
+  private pump(): void {
+    const res = this.res;
+    // A connection already ending keeps what it missed for a resume.
+    if (!res || res.writableEnded || res.destroyed || this.waitingOn === res) return;
+    const first = this.events.length > 0 ? this.events[0]!.seq : this.seq + 1;
+    for (let i = Math.max(0, this.deliveredSeq + 1 - first); i < this.events.length; i++) {
+      const event = this.events[i]!;
+      this.deliveredSeq = event.seq;
+      if (event.data === '') continue;
+      this.openSse();
+      if (!res.write(formatEvent(this.id, event))) {
+        this.waitingOn = res;
+        res.once('drain', () => {
+          if (this.waitingOn !== res) return;
+          this.waitingOn = undefined;
+          this.pump();
+        });
+        return;
+      }
+    }
+    this.deliveredSeq = Math.max(this.deliveredSeq, this.seq);
+    if (this.finished) {
+      this.openSse();
+      res.end();
+      this.finish();
+    }
   }
 
   private openSse(): void {
@@ -150,12 +184,13 @@ export class ResponseStream {
 
   private remember(event: StoredEvent): void {
     this.events.push(event);
-    if (this.events.length > (this.standalone ? STANDALONE_HISTORY : REQUEST_HISTORY)) this.events.shift();
+    if (this.events.length > (this.standalone ? STANDALONE_HISTORY : REQUEST_HISTORY))
+      this.events.shift()!.held.release();
   }
 
   private finish(): void {
     this.res = undefined;
-    if (!this.standalone) this.events = [];
+    if (!this.standalone) this.discard();
     this.onDone?.();
   }
 }

@@ -6,7 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { RpcCode } from '../protocol/errors.ts';
-import { parseMessage } from '../protocol/jsonrpc.ts';
+import { isNotification } from '../protocol/jsonrpc.ts';
+import { parseMessageBytes } from '../protocol/refusals.ts';
+import { Outbox } from './outbox.ts';
 import type { Session } from './session.ts';
 import { sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
 
@@ -31,17 +33,19 @@ export class LegacySseEndpoint {
       connection: 'keep-alive',
     });
     res.write(`event: endpoint\ndata: ${postPath}?sessionId=${id}\n\n`);
+    // Created right after the session, which sends nothing before the client's first request.
+    const out: { box?: Outbox } = {};
     const session = this.createSession(
       profile,
       'sse',
-      (m) => {
-        if (!res.writableEnded) res.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
-      },
+      (m) => out.box?.send(`event: message\ndata: ${JSON.stringify(m)}\n\n`, isNotification(m)),
       id,
     );
+    const outbox = (out.box = new Outbox(res, session.buffer));
     this.sessions.set(id, { session, res, principal });
     res.on('close', () => {
       this.sessions.delete(id);
+      outbox.clear();
       session.close();
     });
   }
@@ -52,7 +56,7 @@ export class LegacySseEndpoint {
     // Another principal's session is answered like one that does not exist.
     if (!entry || entry.principal !== principal)
       return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: open the SSE stream first');
-    const parsed = parseMessage(body.toString('utf8'));
+    const parsed = parseMessageBytes(body);
     if ('error' in parsed) return sendJson(res, 400, parsed.error);
     entry.session.receive(parsed.message);
     res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');

@@ -5,6 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { LineDecoder, encodeLine } from '../protocol/framing.ts';
 import { RpcCode } from '../protocol/errors.ts';
+import { NOT_UTF8 } from '../protocol/refusals.ts';
 import {
   failure,
   isNotification,
@@ -13,6 +14,7 @@ import {
   type JsonRpcMessage,
   type RequestId,
 } from '../protocol/jsonrpc.ts';
+import { Outbox } from './outbox.ts';
 import { isStatelessRequest, type StatelessDispatcher } from './stateless.ts';
 import type { SendFn, Session, TransportKind } from './session.ts';
 
@@ -30,10 +32,11 @@ export interface LineSessionOptions {
 
 export function attachLineSession(opts: LineSessionOptions): Session {
   const { input, output } = opts;
-  const write = (m: unknown) => {
-    if (!output.writableEnded && !output.destroyed) output.write(encodeLine(m));
-  };
+  // Created right after the session, which sends nothing before the client's first request.
+  const out: { box?: Outbox } = {};
+  const write = (m: JsonRpcMessage) => out.box?.send(encodeLine(m), isNotification(m));
   const session = opts.createSession((m) => write(m));
+  const outbox = (out.box = new Outbox(output, session.buffer));
   // Stateless calls in flight, by the client's id, so notifications/cancelled can reach them.
   const statelessCalls = new Map<RequestId, () => void>();
   const receive = (message: JsonRpcMessage) => {
@@ -63,6 +66,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   session.onClose(() => {
     for (const cancel of statelessCalls.values()) cancel();
     statelessCalls.clear();
+    outbox.clear();
   });
   const decoder = new LineDecoder({
     maxLineBytes: opts.maxMessageBytes,
@@ -80,6 +84,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
         }),
       );
     },
+    onNotUtf8: () => write(NOT_UTF8),
   });
   if (opts.head && opts.head.length > 0) decoder.push(opts.head);
   input.on('data', (chunk: Buffer) => decoder.push(chunk));

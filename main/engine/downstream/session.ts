@@ -18,6 +18,8 @@ import {
 } from '../protocol/jsonrpc.ts';
 import { OutgoingRequests } from '../protocol/outgoing.ts';
 import { negotiateRevision } from '../protocol/versions.ts';
+import { DEFAULTS } from '../config/schema.ts';
+import { SessionBuffer, dropReporter } from './outbox.ts';
 
 export type TransportKind = 'streamable-http' | 'sse' | 'stdio' | 'socket';
 
@@ -59,7 +61,14 @@ export interface SessionOptions {
   id?: string;
   /** Rewrites the message of an error answered to the client (the gateway's redactor). */
   redactError?: (message: string) => string;
+  /** What the session may hold for a client that is not reading (limits.maxSessionBufferBytes). */
+  maxBufferedBytes?: number;
+  /** The gateway's log: dropped messages are reported here, naming the session. */
+  log?: (text: string) => void;
 }
+
+/** Requests from servers (elicitation, sampling, roots) one client may have waiting for its answer. */
+export const MAX_PENDING_CLIENT_REQUESTS = 64;
 
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
 
@@ -78,6 +87,8 @@ export class Session {
   /** A 2026-07-28 client's call: no log notifications unless it set a level in `_meta`. */
   stateless = false;
   readonly createdAt = Date.now();
+  /** What this session's transports hold for its client, bounded in bytes (see outbox.ts). */
+  readonly buffer: SessionBuffer;
 
   private readonly opts: SessionOptions;
   private readonly inflight = new Map<RequestId, AbortController>();
@@ -95,6 +106,9 @@ export class Session {
       (m) => this.opts.send(m, this.relatedTo(m)),
       `client session ${this.id.slice(0, 8)}`,
     );
+    const limit = opts.maxBufferedBytes ?? DEFAULTS.maxSessionBufferBytes;
+    const log = opts.log;
+    this.buffer = new SessionBuffer(limit, log ? dropReporter(log, () => this.describe(), limit) : () => undefined);
     opts.handler.attach(this);
   }
 
@@ -124,6 +138,14 @@ export class Session {
     options: { relatedRequestId?: RequestId; signal?: AbortSignal } = {},
   ): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new GatewayError('upstream_closed', 'the client session has ended'));
+    if (this.outgoing.size >= MAX_PENDING_CLIENT_REQUESTS) {
+      return Promise.reject(
+        new GatewayError(
+          'upstream_unavailable',
+          `${this.describe()} already has ${MAX_PENDING_CLIENT_REQUESTS} requests from servers waiting for its answer`,
+        ),
+      );
+    }
     const id = this.outgoing.allocateId();
     if (options.relatedRequestId !== undefined) this.relatedOut.set(id, options.relatedRequestId);
     const req: { signal?: AbortSignal; timeoutMs?: number } = {
@@ -131,6 +153,12 @@ export class Session {
     };
     if (options.signal) req.signal = options.signal;
     return this.outgoing.request(method, params, req, id).finally(() => this.relatedOut.delete(id));
+  }
+
+  /** Names the session in log lines: its id, the client, the transport and the profile. */
+  describe(): string {
+    const client = this.clientInfo ? `${this.clientInfo.name} ${this.clientInfo.version}`.trim() + ', ' : '';
+    return `client session ${this.id.slice(0, 8)} (${client}${this.transport}, profile ${this.profile})`;
   }
 
   hasCapability(name: string): boolean {

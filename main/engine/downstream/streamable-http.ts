@@ -10,14 +10,16 @@ import {
   failure,
   isRequest,
   isResponse,
-  parseMessage,
   type JsonRpcMessage,
   type JsonRpcRequest,
   type RequestId,
 } from '../protocol/jsonrpc.ts';
+import { parseMessageBytes } from '../protocol/refusals.ts';
 import { checkStatelessHeaders, isStatelessRequest, statusForError, type StatelessDispatcher } from './stateless.ts';
 import { isRevision } from '../protocol/versions.ts';
 import { ResponseStream, parseEventId } from './http-streams.ts';
+import { DEFAULTS } from '../config/schema.ts';
+import { SessionBuffer, dropReporter } from './outbox.ts';
 import type { SendFn, Session, TransportKind } from './session.ts';
 
 export type SessionFactory = (
@@ -51,6 +53,10 @@ export interface StreamableHttpOptions {
   /** Sessions idle this long with no open stream are ended. */
   idleTimeoutMs: number;
   maxSessions: number;
+  /** What a stateless call's stream may hold for a client that is not reading (limits.maxSessionBufferBytes). */
+  maxBufferedBytes?: number;
+  /** The gateway's log, for drops on a stateless call's stream. */
+  log?: (text: string) => void;
 }
 
 export function sendJson(
@@ -100,7 +106,7 @@ export class StreamableHttpEndpoint {
     body: Buffer,
     principal: string,
   ): Promise<void> {
-    const parsed = parseMessage(body.toString('utf8'));
+    const parsed = parseMessageBytes(body);
     if ('error' in parsed) return sendJson(res, 400, parsed.error);
     const message = parsed.message;
     const sessionId = header(req, 'mcp-session-id');
@@ -174,7 +180,12 @@ export class StreamableHttpEndpoint {
     });
     if (headerError) return sendJson(res, statusForError(headerError), failure(message.id, headerError));
     const canSse = (header(req, 'accept') ?? '').includes('text/event-stream');
-    const stream = new ResponseStream({ id: `m${++this.statelessSeq}`, res, standalone: false, canSse });
+    const id = `m${++this.statelessSeq}`;
+    const limit = this.opts.maxBufferedBytes ?? DEFAULTS.maxSessionBufferBytes;
+    const log = this.opts.log;
+    const who = () => `stateless call ${id} (${message.method}, profile ${profile})`;
+    const buffer = new SessionBuffer(limit, log ? dropReporter(log, who, limit) : () => undefined);
+    const stream = new ResponseStream({ id, res, standalone: false, canSse, buffer });
     let finished = false;
     const cancel = this.opts.stateless!.handle(
       profile,
@@ -261,8 +272,6 @@ export class StreamableHttpEndpoint {
     state.byStreamId = new Map();
     state.lastActive = Date.now();
     state.nextStream = 0;
-    state.standalone = new ResponseStream({ id: `${id.slice(0, 8)}g`, standalone: true, canSse: true });
-    state.byStreamId.set(state.standalone.id, state.standalone);
     state.session = this.opts.createSession(
       profile,
       'streamable-http',
@@ -278,6 +287,14 @@ export class StreamableHttpEndpoint {
         }
       },
     );
+    // Nothing is sent before initialize is answered, so the session can come first.
+    state.standalone = new ResponseStream({
+      id: `${id.slice(0, 8)}g`,
+      standalone: true,
+      canSse: true,
+      buffer: state.session.buffer,
+    });
+    state.byStreamId.set(state.standalone.id, state.standalone);
     this.sessions.set(state.session.id, state);
     state.session.onClose(() => this.end(state));
     return state;
@@ -306,6 +323,7 @@ export class StreamableHttpEndpoint {
       standalone: false,
       canSse,
       headers,
+      buffer: state.session.buffer,
     });
     state.byRequest.set(message.id, stream);
     state.byStreamId.set(stream.id, stream);
@@ -341,6 +359,7 @@ export class StreamableHttpEndpoint {
       if (state.byStreamId.size <= MAX_RESUMABLE_STREAMS) break;
       if (stream === state.standalone || stream.connected) continue;
       state.byStreamId.delete(id);
+      stream.discard();
       for (const [requestId, s] of state.byRequest) if (s === stream) state.byRequest.delete(requestId);
     }
   }

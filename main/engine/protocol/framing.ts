@@ -1,8 +1,13 @@
 /**
  * Newline-delimited JSON framing for stdio and the shim socket, on top of the splitter the shim
- * uses too (main/shared/lines.ts): lines come out as strings without their newline.
+ * uses too (main/shared/lines.ts): lines come out as strings without their newline. A line that
+ * is not UTF-8 is refused (onNotUtf8), never decoded with replacement characters.
  */
+import { isUtf8 } from 'node:buffer';
 import { LineSplitter, stripNewline } from '../../shared/lines.ts';
+
+/** How much of a refused line's start and end is kept to recover its id. */
+const EDGE = 256;
 
 export interface LineDecoderOptions {
   /** Longest line accepted, in bytes. A longer line is skipped and reported via onOverflow. */
@@ -10,6 +15,8 @@ export interface LineDecoderOptions {
   onLine: (line: string) => void;
   /** `head` and `tail` are the line's first and last bytes (up to 256 each), to recover its id. */
   onOverflow: (bytes: number, head: string, tail: string) => void;
+  /** A line that is not valid UTF-8; `head` and `tail` as for onOverflow. */
+  onNotUtf8: (head: string, tail: string) => void;
 }
 
 export class LineDecoder {
@@ -18,7 +25,11 @@ export class LineDecoder {
   constructor(opts: LineDecoderOptions) {
     this.splitter = new LineSplitter(
       opts.maxLineBytes,
-      (line) => opts.onLine(stripNewline(line).toString('utf8')),
+      (line) => {
+        const bytes = stripNewline(line);
+        if (isUtf8(bytes)) opts.onLine(bytes.toString('utf8'));
+        else opts.onNotUtf8(bytes.toString('utf8', 0, EDGE), bytes.subarray(-EDGE).toString('utf8'));
+      },
       (bytes, head, tail) => opts.onOverflow(bytes, head.toString('utf8'), tail.toString('utf8')),
     );
   }

@@ -3,6 +3,7 @@
  * (an error status, an HTML page, malformed JSON, an empty body) is a HandlerError that names
  * the server and the cause and keeps the raw bytes for the traffic log.
  */
+import { isUtf8 } from 'node:buffer';
 import { excerpt, protocolError, transportError } from './errors.ts';
 import type { HandlerReply } from './transport.ts';
 
@@ -49,6 +50,14 @@ export function decodeReply(server: string, where: string, reply: HandlerReply):
       details,
     );
   }
+  // A 2xx body is the reply itself: bytes that are not UTF-8 are refused, never decoded with
+  // replacement characters (an error page above is only quoted in a message).
+  if (!isUtf8(reply.body))
+    throw protocolError(
+      server,
+      `handler at ${where} answered with bytes that are not valid UTF-8 (JSON must be UTF-8)${stderrHint}`,
+      details,
+    );
   if (text.trim() === '')
     throw protocolError(
       server,

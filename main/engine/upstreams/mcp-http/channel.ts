@@ -38,6 +38,8 @@ export interface HttpChannelOptions {
   fetch?: FetchLike;
   mode: HttpTransportMode;
   startupTimeoutMs: number;
+  /** limits.maxResponseBytes: the largest message accepted in a response or stream event. */
+  maxMessageBytes: number;
   handlers: ChannelHandlers;
   /** Initialize succeeded over this transport. */
   onInitialized(kind: WireKind): void;
@@ -103,7 +105,7 @@ class HttpChannel implements Channel {
   private async deliver(message: JsonRpcMessage): Promise<void> {
     if (this.closed) return;
     const wire = this.wire;
-    const trace: PostTrace = {};
+    const trace: PostTrace = isRequest(message) ? { requestId: message.id } : {};
     try {
       await tracePost(trace, () => wire.send(message));
     } catch (err) {
@@ -117,6 +119,11 @@ class HttpChannel implements Channel {
   }
 
   private async sendFailed(message: JsonRpcMessage, err: unknown, trace: PostTrace, wire: Wire): Promise<void> {
+    // The body was refused before it was parsed (too large, not UTF-8): only this request fails.
+    if (trace.refused) {
+      if (isRequest(message)) this.opts.handlers.onMessage(failure(message.id, trace.refused));
+      return;
+    }
     const url = trace.url ?? this.opts.url;
     // No HTTP response at all: the server or the network is gone, and with it the session.
     if (trace.error !== undefined) return this.lose(describeNetworkFailure(trace.error, url), false, true);
@@ -227,10 +234,11 @@ class HttpChannel implements Channel {
       },
       log: (line) => this.opts.log(`${this.label}: ${oneLine(line)}`),
     };
+    const limits = { server: this.opts.name, maxBytes: this.opts.maxMessageBytes };
     self.wire =
       kind === 'sse'
-        ? createSseWire(this.opts.url, this.opts.headers, handlers, this.opts.fetch)
-        : createStreamableWire(this.opts.url, this.opts.headers, handlers, this.opts.fetch);
+        ? createSseWire(this.opts.url, this.opts.headers, limits, handlers, this.opts.fetch)
+        : createStreamableWire(this.opts.url, this.opts.headers, limits, handlers, this.opts.fetch);
     return self.wire;
   }
 }

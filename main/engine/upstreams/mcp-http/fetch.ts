@@ -3,11 +3,15 @@
  * explained with a status and the server's words) and how the GET stream is doing (so a lost
  * session or stream can be told apart from a hiccup the SDK retries on its own), and adds the
  * calling client's forwarded headers (client-headers.ts). Requests go out through `base`: the
- * egress-checked fetch (egress/fetch.ts).
+ * egress-checked fetch (egress/fetch.ts). And it guards every body before the SDK parses it: size
+ * and UTF-8 checks as the bytes stream in (http-body.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JsonRpcErrorObject } from '../../protocol/errors.ts';
+import type { RequestId } from '../../protocol/jsonrpc.ts';
 import { currentClientHeaders } from '../client-headers.ts';
+import { guardResponse } from '../http-body.ts';
 
 /** What happened to the HTTP request(s) behind one transport.send. */
 export interface PostTrace {
@@ -17,6 +21,18 @@ export interface PostTrace {
   body?: string;
   /** Set when fetch itself threw: no HTTP response at all. */
   error?: unknown;
+  /** The request the POST carries, if it is one (set by the sender). */
+  requestId?: RequestId;
+  /** The body was refused (too large, not UTF-8): what the request should fail with. */
+  refused?: JsonRpcErrorObject;
+}
+
+/** What every body is held to: see http-body.ts. */
+export interface BodyLimits {
+  server: string;
+  maxBytes: number;
+  /** Dropped SSE events are logged here. */
+  log(line: string): void;
 }
 
 export type StreamResult = { status: number } | { error: unknown };
@@ -30,28 +46,41 @@ export function tracePost<T>(trace: PostTrace, send: () => Promise<T>): Promise<
 
 const ERROR_BODY_BYTES = 2048;
 
-export function observingFetch(onStream?: (result: StreamResult) => void, base: FetchLike = fetch): FetchLike {
+export function observingFetch(
+  limits: BodyLimits,
+  onStream?: (result: StreamResult) => void,
+  base: FetchLike = fetch,
+): FetchLike {
   return async (url, request) => {
     const init = withForwardedHeaders(request);
     const method = (init?.method ?? 'GET').toUpperCase();
     const trace = method === 'POST' ? traces.getStore() : undefined;
     if (trace) trace.url = String(url);
-    let response: Response;
+    let raw: Response;
     try {
-      response = await base(url, init);
+      raw = await base(url, init);
     } catch (err) {
       const aborted = init?.signal?.aborted === true;
       if (trace && !aborted) trace.error = err;
       if (method === 'GET' && !aborted) onStream?.({ error: err });
       throw err;
     }
+    const response = guardResponse(raw, {
+      ...limits,
+      ...(trace?.requestId === undefined ? {} : { requestId: trace.requestId }),
+      ...(trace
+        ? {
+            onRefused: (error: JsonRpcErrorObject) => {
+              trace.refused = error;
+            },
+          }
+        : {}),
+    });
     if (trace) {
       trace.status = response.status;
       if (!response.ok) trace.body = await readStart(response.clone(), ERROR_BODY_BYTES);
     }
     if (method === 'GET') onStream?.({ status: response.status });
-    // A response size limit belongs here: wrap response.body in a TransformStream that counts
-    // bytes and errors past the cap (the SDK parses whatever body it is handed, unbounded).
     return response;
   };
 }

@@ -6,6 +6,7 @@
 import type { LookupFunction } from 'node:net';
 import { DEFAULT_REMOTE_FORWARD } from '../../config/header-rules.ts';
 import { egressFetch } from '../../egress/fetch.ts';
+import { DEFAULTS } from '../../config/schema.ts';
 import { GatewayError } from '../../protocol/errors.ts';
 import { ClientHeaderPolicy } from '../client-headers.ts';
 import { openHttpChannel, type HttpTransportMode } from './channel.ts';
@@ -34,6 +35,8 @@ export interface HttpUpstreamConfig {
   allowPrivateNetwork?: boolean;
   /** Resolves host names for the egress check (default: the system resolver; tests inject answers). */
   lookup?: LookupFunction;
+  /** Largest message accepted from the server (limits.maxResponseBytes); a larger one fails only its request. */
+  maxMessageBytes?: number;
 }
 
 export interface HttpUpstreamDeps {
@@ -88,6 +91,7 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
       ...(fetch ? { fetch } : {}),
       mode: config.transport === 'auto' ? (learned ?? 'auto') : config.transport,
       startupTimeoutMs: config.startupTimeoutMs,
+      maxMessageBytes: config.maxMessageBytes ?? DEFAULTS.maxResponseBytes,
       handlers,
       onInitialized: (kind) => {
         learned = kind;

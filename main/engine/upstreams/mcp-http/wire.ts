@@ -11,7 +11,7 @@ import { logFailure } from '../../log.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { observingFetch, type StreamResult } from './fetch.ts';
+import { observingFetch, type BodyLimits, type StreamResult } from './fetch.ts';
 
 export type WireKind = 'streamable-http' | 'sse';
 
@@ -56,6 +56,7 @@ const STREAM_RECONNECT = {
 export function createStreamableWire(
   url: URL,
   headers: Record<string, string>,
+  limits: Omit<BodyLimits, 'log'>,
   handlers: WireHandlers,
   fetch?: FetchLike,
 ): Wire {
@@ -88,7 +89,7 @@ export function createStreamableWire(
   // then waits for its timeout, or fails sooner if the GET stream watch above declares us lost.
   const transport = new StreamableHTTPClientTransport(url, {
     requestInit: { headers },
-    fetch: observingFetch(onStream, fetch),
+    fetch: observingFetch({ ...limits, log: (line) => handlers.log(`${shown}: ${line}`) }, onStream, fetch),
     reconnectionOptions: STREAM_RECONNECT,
   });
   transport.onmessage = (message) => {
@@ -118,6 +119,7 @@ export function createStreamableWire(
 export function createSseWire(
   url: URL,
   headers: Record<string, string>,
+  limits: Omit<BodyLimits, 'log'>,
   handlers: WireHandlers,
   fetch?: FetchLike,
 ): Wire {
@@ -129,9 +131,13 @@ export function createSseWire(
   let abortStart: (() => void) | undefined;
   const transport = new SSEClientTransport(url, {
     requestInit: { headers },
-    fetch: observingFetch((result) => {
-      lastGet = result;
-    }, fetch),
+    fetch: observingFetch(
+      { ...limits, log: (line) => handlers.log(`${shown}: ${line}`) },
+      (result) => {
+        lastGet = result;
+      },
+      fetch,
+    ),
   });
 
   const unreachable = (): boolean => lastGet !== undefined && 'error' in lastGet;

@@ -4,9 +4,10 @@
  * stderr kept in a bounded ring (and a rotating file); stop kills the whole process tree.
  */
 import type { ChildProcess } from 'node:child_process';
-import { GatewayError, RpcCode } from '../../protocol/errors.ts';
+import { GatewayError } from '../../protocol/errors.ts';
 import { LineDecoder, encodeLine } from '../../protocol/framing.ts';
-import { parseMessage } from '../../protocol/jsonrpc.ts';
+import { failure, parseMessage } from '../../protocol/jsonrpc.ts';
+import { responseIdOf, responseNotUtf8, responseTooLarge } from '../../protocol/refusals.ts';
 import type { BackoffPolicy } from '../lifecycle.ts';
 import {
   ManagedUpstream,
@@ -137,24 +138,18 @@ async function openProcess(
       else log.write(Buffer.from(`[stdout, not JSON-RPC] ${line.slice(0, 500)}\n`));
     },
     onOverflow: (bytes, head, tail) => {
-      const id = responseIdOf(head, tail);
       log.write(
         Buffer.from(
           `[switchboard] dropped a ${bytes}-byte message from stdout: over the ${deps.maxMessageBytes}-byte limit\n`,
         ),
       );
-      if (id !== undefined) {
-        handlers.onMessage({
-          jsonrpc: '2.0',
-          id,
-          error: {
-            code: RpcCode.MessageTooLarge,
-            message:
-              `server "${spec.name}" sent a ${bytes}-byte response, over ` +
-              `the ${deps.maxMessageBytes}-byte limit (limits.maxResponseBytes)`,
-          },
-        });
-      }
+      const id = responseIdOf(head, tail);
+      if (id !== undefined) handlers.onMessage(failure(id, responseTooLarge(spec.name, bytes, deps.maxMessageBytes)));
+    },
+    onNotUtf8: (head, tail) => {
+      log.write(Buffer.from(`[switchboard] refused a message from stdout: it is not valid UTF-8\n`));
+      const id = responseIdOf(head, tail);
+      if (id !== undefined) handlers.onMessage(failure(id, responseNotUtf8(spec.name)));
     },
   });
   // Until it has answered: is it busy (installing) or hung? See process/activity.ts.
@@ -207,15 +202,4 @@ async function openProcess(
       await killProcessTree(child);
     },
   };
-}
-
-/** Recovers the id of an over-long response from its first and last bytes. */
-function responseIdOf(head: string, tail: string): number | string | undefined {
-  const atStart = /^\s*\{\s*"jsonrpc"\s*:\s*"2\.0"\s*,\s*"id"\s*:\s*(\d+|"[^"\\]*")\s*,\s*"(?:result|error)"/.exec(
-    head,
-  );
-  const atEnd = /"id"\s*:\s*(\d+|"[^"\\]*")\s*\}\s*$/.exec(tail);
-  const raw = atStart?.[1] ?? atEnd?.[1];
-  if (raw === undefined) return undefined;
-  return raw.startsWith('"') ? raw.slice(1, -1) : Number(raw);
 }

@@ -20,7 +20,17 @@ import {
 } from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure, describeNetworkFailure, neverConnected } from '../http-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { DEFAULTS } from '../../config/schema.ts';
 import { currentClientHeaders } from '../client-headers.ts';
+import {
+  SSE_FIELD_ALLOWANCE,
+  SseEventSplitter,
+  describeRefused,
+  readBodyText,
+  refusedError,
+  refusedResponseId,
+  type RefusedEvent,
+} from '../http-body.ts';
 import { checkHttpConfig, serverFetch, type HttpUpstreamConfig } from '../mcp-http/http-upstream.ts';
 import type { Channel, ChannelHandlers, Opener } from '../mcp-upstream.ts';
 import {
@@ -82,7 +92,7 @@ export function statelessHttpOpener(config: HttpUpstreamConfig, log: (line: stri
   return (handlers) => {
     if (checked instanceof GatewayError || !fetch) return Promise.reject(checked);
     const { url, headers } = checked;
-    return Promise.resolve(new StatelessHttpChannel(config.name, url, headers, fetch, book, handlers, log));
+    return Promise.resolve(new StatelessHttpChannel(config, url, headers, fetch, book, handlers, log));
   };
 }
 
@@ -91,7 +101,10 @@ interface Flight {
 }
 
 class StatelessHttpChannel implements Channel {
+  private readonly name: string;
   private readonly label: string;
+  /** limits.maxResponseBytes: the largest message accepted in a response. */
+  private readonly maxBytes: number;
   private readonly url: URL;
   private readonly headers: Record<string, string>;
   private readonly fetch: FetchLike;
@@ -102,7 +115,7 @@ class StatelessHttpChannel implements Channel {
   private closed = false;
 
   constructor(
-    name: string,
+    config: Pick<HttpUpstreamConfig, 'name' | 'maxMessageBytes'>,
     url: URL,
     configured: Record<string, string>,
     fetch: FetchLike,
@@ -110,7 +123,9 @@ class StatelessHttpChannel implements Channel {
     handlers: ChannelHandlers,
     log: (line: string) => void,
   ) {
-    this.label = `server "${name}"`;
+    this.name = config.name;
+    this.label = `server "${config.name}"`;
+    this.maxBytes = config.maxMessageBytes ?? DEFAULTS.maxResponseBytes;
     this.url = url;
     this.fetch = fetch;
     this.book = book;
@@ -200,17 +215,37 @@ class StatelessHttpChannel implements Channel {
   private async read(request: JsonRpcRequest, response: Response): Promise<boolean> {
     const type = response.headers.get('content-type') ?? '';
     if (response.ok && /^\s*text\/event-stream/i.test(type) && response.body) {
-      for await (const data of sseData(response.body)) {
-        if (this.deliver(request, data)) return true;
+      for await (const item of sseEvents(response.body, this.maxBytes + SSE_FIELD_ALLOWANCE)) {
+        if ('refused' in item ? this.refused(request, item.refused) : this.deliver(request, item.data)) return true;
       }
       return false;
     }
-    const body = await response.text();
+    const read = await readBodyText(response, this.name, this.maxBytes);
+    if ('refused' in read) {
+      this.handlers.onMessage(failure(request.id, read.refused));
+      return true;
+    }
+    const body = read.text;
     if (response.ok) return body.trim() !== '' && this.deliver(request, body);
     // An error status: a JSON-RPC error body is the server's answer (e.g. -32022 with the
     // versions it supports); anything else is described from the status.
     if (this.deliver(request, body, true)) return true;
     this.answer(request.id, describeHttpFailure(response.status, this.url, body));
+    return true;
+  }
+
+  /** An event refused for its size or bytes: the request's answer when it was a response. */
+  private refused(request: JsonRpcRequest, refused: RefusedEvent): boolean {
+    const info = describeRefused(refused);
+    const id = refusedResponseId(refused, info, {
+      server: this.name,
+      maxBytes: this.maxBytes,
+      requestId: request.id,
+      log: (line) => this.log(`${this.label}: ${line} (in the response to ${request.method})`),
+    });
+    // One POST carries one request: a response on its stream answers it, whatever id it names.
+    if (id === undefined) return false;
+    this.handlers.onMessage(failure(request.id, refusedError(refused, this.name, this.maxBytes)));
     return true;
   }
 
@@ -253,53 +288,42 @@ class StatelessHttpChannel implements Channel {
   }
 }
 
+/** One event of an SSE body: its data, or the edges of an event refused for its size or bytes. */
+export type SseItem = { data: string } | { refused: RefusedEvent };
+
 /**
- * The `data` of each event of an SSE body (fields other than data, comments and keep-alives
- * ignored). Lines are found by scanning only new text, so a long event costs linear time.
+ * The events of an SSE body (fields other than data, comments and keep-alives ignored), each
+ * held to `maxEventBytes` and checked for UTF-8 before it is decoded (see http-body.ts).
  */
-export async function* sseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let partial: string[] = [];
-  let data: string[] = [];
-  let skipLf = false;
+export async function* sseEvents(body: AsyncIterable<Uint8Array>, maxEventBytes: number): AsyncGenerator<SseItem> {
+  const ready: SseItem[] = [];
+  const splitter = new SseEventSplitter(
+    maxEventBytes,
+    (event) => {
+      const data = eventData(event.toString('utf8'));
+      if (data !== undefined) ready.push({ data });
+    },
+    (refused) => ready.push({ refused }),
+  );
   for await (const chunk of body) {
-    const text = decoder.decode(chunk, { stream: true });
-    let from = 0;
-    if (skipLf && text.startsWith('\n')) from = 1;
-    skipLf = false;
-    let nextCr = text.indexOf('\r', from);
-    let nextLf = text.indexOf('\n', from);
-    while (from < text.length) {
-      if (nextCr !== -1 && nextCr < from) nextCr = text.indexOf('\r', from);
-      if (nextLf !== -1 && nextLf < from) nextLf = text.indexOf('\n', from);
-      const end = nextCr === -1 ? nextLf : nextLf === -1 ? nextCr : Math.min(nextCr, nextLf);
-      if (end === -1) {
-        partial.push(text.slice(from));
-        break;
-      }
-      const piece = text.slice(from, end);
-      const line = partial.length > 0 ? partial.join('') + piece : piece;
-      partial = [];
-      from = end + 1;
-      if (text[end] === '\r') {
-        if (end + 1 < text.length) {
-          if (text[end + 1] === '\n') from++;
-        } else {
-          skipLf = true;
-        }
-      }
-      if (line === '') {
-        if (data.length > 0) yield data.join('\n');
-        data = [];
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      if (field !== 'data') continue;
-      const value = colon === -1 ? '' : line.slice(colon + 1);
-      data.push(value.startsWith(' ') ? value.slice(1) : value);
-    }
+    splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    yield* ready.splice(0);
   }
   // An event cut off by the end of the stream is discarded, as the SSE rules say.
+  splitter.end();
+  yield* ready.splice(0);
+}
+
+/** The data lines of one whole event, joined; undefined when it has none. */
+function eventData(event: string): string | undefined {
+  let data: string[] | undefined;
+  for (const line of event.split(/\r\n|\r|\n/)) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    if (field !== 'data') continue;
+    const value = colon === -1 ? '' : line.slice(colon + 1);
+    (data ??= []).push(value.startsWith(' ') ? value.slice(1) : value);
+  }
+  return data?.join('\n');
 }

@@ -68,7 +68,11 @@ describe('parseConfigText: accepted configs', () => {
       socket: true,
     });
     expect(config.namespaceSeparator).toBe('__');
-    expect(config.limits).toEqual({ maxRequestBytes: 8 * 1024 * 1024, maxResponseBytes: 32 * 1024 * 1024 });
+    expect(config.limits).toEqual({
+      maxRequestBytes: 8 * 1024 * 1024,
+      maxResponseBytes: 32 * 1024 * 1024,
+      maxSessionBufferBytes: 8 * 1024 * 1024,
+    });
   });
 
   it('accepts Cursor / VS Code / Cline style entries: type, remote url + headers, autoApprove', () => {
@@ -159,7 +163,11 @@ describe('parseConfigText: accepted configs', () => {
       socket: false,
     });
     expect(config.timeouts).toEqual({ requestMs: 1234, startupMs: DEFAULTS.startupMs, installMs: DEFAULTS.installMs });
-    expect(config.limits).toEqual({ maxRequestBytes: 1024, maxResponseBytes: DEFAULTS.maxResponseBytes });
+    expect(config.limits).toEqual({
+      maxRequestBytes: 1024,
+      maxResponseBytes: DEFAULTS.maxResponseBytes,
+      maxSessionBufferBytes: DEFAULTS.maxSessionBufferBytes,
+    });
   });
 
   it('can turn the HTTP listener off, or expose it with a token', () => {

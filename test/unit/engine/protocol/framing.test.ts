@@ -4,12 +4,14 @@ import { LineDecoder } from '../../../../main/engine/protocol/framing.ts';
 function decoder(max = 1024) {
   const lines: string[] = [];
   const overflows: { bytes: number; head: string; tail: string }[] = [];
+  const refused: { head: string; tail: string }[] = [];
   const d = new LineDecoder({
     maxLineBytes: max,
     onLine: (l) => lines.push(l),
     onOverflow: (bytes, head, tail) => overflows.push({ bytes, head, tail }),
+    onNotUtf8: (head, tail) => refused.push({ head, tail }),
   });
-  return { d, lines, overflows };
+  return { d, lines, overflows, refused };
 }
 
 describe('LineDecoder', () => {
@@ -27,6 +29,15 @@ describe('LineDecoder', () => {
     d.push(bytes.subarray(0, 8));
     d.push(bytes.subarray(8));
     expect(lines).toEqual(['{"t":"héllo ✓"}']);
+  });
+
+  it('refuses a line that is not UTF-8 instead of decoding it with replacement characters', () => {
+    const { d, lines, refused } = decoder();
+    d.push(Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":3,"result":{"t":"'), Buffer.from([0xff, 0xfe])]));
+    d.push(Buffer.from('"}}\n{"ok":true}\n'));
+    expect(lines).toEqual(['{"ok":true}']);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.head).toMatch(/^\{"jsonrpc":"2.0","id":3,/);
   });
 
   it('drops an over-long line, reports its size and edges, and carries on with the next', () => {

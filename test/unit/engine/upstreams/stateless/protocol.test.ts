@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sseData } from '../../../../../main/engine/upstreams/stateless/http-channel.ts';
+import { sseEvents } from '../../../../../main/engine/upstreams/stateless/http-channel.ts';
 import {
   encodeHeaderValue,
   isStatelessRevision,
@@ -14,11 +14,11 @@ async function events(...chunks: string[]): Promise<string[]> {
     for (const c of chunks) yield new TextEncoder().encode(c);
   }
   const out: string[] = [];
-  for await (const data of sseData(body())) out.push(data);
+  for await (const item of sseEvents(body(), 1024)) if ('data' in item) out.push(item.data);
   return out;
 }
 
-describe('sseData', () => {
+describe('sseEvents', () => {
   it('yields the data of each event, across chunk boundaries and line-ending styles', async () => {
     expect(
       await events(
@@ -43,8 +43,22 @@ describe('sseData', () => {
       yield bytes.subarray(8);
     }
     const out: string[] = [];
-    for await (const data of sseData(body())) out.push(data);
+    for await (const item of sseEvents(body(), 1024)) if ('data' in item) out.push(item.data);
     expect(out).toEqual(['zürich']);
+  });
+
+  it('refuses an event over the limit or not UTF-8 without decoding it, and goes on with the next', async () => {
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield new TextEncoder().encode('data: {"result":{"t":"');
+      for (let i = 0; i < 10; i++) yield new TextEncoder().encode('x'.repeat(500));
+      yield new TextEncoder().encode('"},"jsonrpc":"2.0","id":4}\n\n');
+      yield Buffer.concat([Buffer.from('data: {"t":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n\n')]);
+      yield new TextEncoder().encode('data: after\n\n');
+    }
+    const out: unknown[] = [];
+    for await (const item of sseEvents(body(), 1024))
+      out.push('data' in item ? item.data : { reason: item.refused.reason, bytes: item.refused.bytes });
+    expect(out).toEqual([{ reason: 'size', bytes: 5050 }, { reason: 'utf8', bytes: 18 }, 'after']);
   });
 });
 
