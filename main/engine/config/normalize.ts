@@ -3,7 +3,7 @@
  * re-derives them and two configs that mean the same thing compare equal (diff.ts).
  */
 import { parseHandlerAddress } from './handler-address.ts';
-import { HTTP_LIMIT_DEFAULTS } from '../downstream/http-limits.ts';
+import { HTTP_LIMIT_DEFAULTS } from './http-limits.ts';
 import { DEFAULT_HANDLER_FORWARD, DEFAULT_REMOTE_FORWARD } from './header-rules.ts';
 import {
   DEFAULTS,

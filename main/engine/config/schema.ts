@@ -7,7 +7,7 @@ import { isAbsolute as isPosixAbsolute } from 'node:path/posix';
 import { isAbsolute as isWin32Absolute } from 'node:path/win32';
 import { z } from 'zod';
 import type { HandlerFastcgiTarget, HandlerHttpTarget } from './handler-address.ts';
-import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from '../downstream/http-limits.ts';
+import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from './http-limits.ts';
 
 export const DEFAULTS = {
   host: '127.0.0.1',

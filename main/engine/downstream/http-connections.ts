@@ -16,14 +16,11 @@
  * A connection with a complete request whose answer is still going out (a tool call, an SSE
  * stream) is busy and never closed for room; when every connection is busy, a new one is refused.
  */
+import type { HttpLimits } from '../config/http-limits.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
-export interface ConnectionLimits {
-  maxConnections: number;
-  maxPendingConnections: number;
-  maxConnectionsPerClient: number;
-}
+export type ConnectionLimits = Pick<HttpLimits, 'maxConnections' | 'maxPendingConnections' | 'maxConnectionsPerClient'>;
 
 interface Tracked {
   /** When it started waiting: connected, or finished its last response. */
