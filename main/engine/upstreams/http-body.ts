@@ -290,20 +290,34 @@ function plainGuard(
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /** `response` with its body checked as it streams in (see the module comment). */
-export function guardResponse(response: Response, opts: BodyGuardOptions): Response {
+export async function guardResponse(response: Response, opts: BodyGuardOptions): Promise<Response> {
   if (!response.body || NULL_BODY.has(response.status) || response.status < 200) return response;
   const type = response.headers.get('content-type') ?? '';
-  const guard = /^\s*text\/event-stream/i.test(type)
-    ? sseGuard(opts)
-    : plainGuard(opts, declaredLength(response), response.ok);
-  const guarded = new Response(response.body.pipeThrough(guard), {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
+  if (/^\s*text\/event-stream/i.test(type)) return rebuilt(response, response.body.pipeThrough(sseGuard(opts)));
+  const declared = declaredLength(response);
+  if (!(declared <= opts.maxBytes))
+    return rebuilt(response, response.body.pipeThrough(plainGuard(opts, declared, response.ok)));
+  // The common case, a JSON answer of a declared size within the limit: read it in one go (HTTP
+  // framing holds it to that size) and check it once, without a stream transform per chunk.
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (response.ok && !isUtf8(bytes)) {
+    const error = responseNotUtf8(opts.server);
+    opts.onRefused?.(error);
+    return rebuilt(response, new ReadableStream({ start: (controller) => controller.error(new Error(error.message)) }));
+  }
+  return rebuilt(response, bytes);
+}
+
+/** A response like `original` with another body. */
+function rebuilt(original: Response, body: ReadableStream<Uint8Array> | Buffer): Response {
+  const response = new Response(body, {
+    status: original.status,
+    statusText: original.statusText,
+    headers: original.headers,
   });
   // The SDK names a redirect's target from the response's URL.
-  Object.defineProperty(guarded, 'url', { value: response.url });
-  return guarded;
+  Object.defineProperty(response, 'url', { value: original.url });
+  return response;
 }
 
 function declaredLength(response: Response): number {

@@ -65,7 +65,7 @@ export function observingFetch(
       if (method === 'GET' && !aborted) onStream?.({ error: err });
       throw err;
     }
-    const response = guardResponse(raw, {
+    const response = await guardResponse(raw, {
       ...limits,
       ...(trace?.requestId === undefined ? {} : { requestId: trace.requestId }),
       ...(trace

@@ -61,7 +61,7 @@ describe('guardResponse', () => {
   it('turns an oversized response event into an error for its request, keeping its event id', async () => {
     const body = `id: e1\nevent: message\ndata: {"result":{"t":"${'x'.repeat(5000)}"},"jsonrpc":"2.0","id":4}\n\n`;
     const log: string[] = [];
-    const guarded = guardResponse(
+    const guarded = await guardResponse(
       new Response(body + 'data: {"jsonrpc":"2.0","method":"n"}\n\n', {
         headers: { 'content-type': 'text/event-stream' },
       }),
@@ -76,19 +76,22 @@ describe('guardResponse', () => {
 
   it('drops an oversized notification event without answering anything', async () => {
     const body = `data: {"jsonrpc":"2.0","method":"notifications/message","params":{"d":"${'x'.repeat(5000)}"}}\n\n`;
-    const guarded = guardResponse(new Response(body, { headers: { 'content-type': 'text/event-stream' } }), opts());
+    const guarded = await guardResponse(
+      new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
+      opts(),
+    );
     expect(await guarded.text()).toBe('');
   });
 
   it('refuses a plain body past the limit, and one that is not UTF-8', async () => {
     let refused: unknown;
-    const big = guardResponse(new Response('x'.repeat(100)), {
+    const big = await guardResponse(new Response('x'.repeat(100)), {
       ...opts(),
       onRefused: (e) => (refused = e),
     });
     await expect(big.text()).rejects.toThrow(/over the 64-byte limit/);
     expect(refused).toMatchObject({ code: -32003 });
-    const bad = guardResponse(new Response(new Uint8Array([0x7b, 0xff, 0x7d])), opts());
+    const bad = await guardResponse(new Response(new Uint8Array([0x7b, 0xff, 0x7d])), opts());
     await expect(bad.text()).rejects.toThrow(/not valid UTF-8/);
   });
 });
