@@ -164,9 +164,14 @@ describe('http-mcp upstream against the reference everything server', () => {
     await until(() => sessionIds(first.output()).length === 1);
     const oldSession = sessionIds(first.output())[0];
 
+    // Listening before the kill: the loss may be noticed at once.
+    const sawBackoff = reach(u, 'backoff', 30_000);
     await first.kill();
     const second = await runEverything('streamableHttp', first.port);
-    await reach(u, 'backoff');
+    // The broken GET stream usually tells; when the SDK's own reconnect hid it, the next request
+    // does (the new server does not know the old session).
+    void echo(u, 'probe').catch(() => 'lost with the old session');
+    await sawBackoff;
     await until(() => readies === 2, 20_000);
     expect(states.indexOf('backoff')).toBeGreaterThan(states.indexOf('ready'));
     expect(states.at(-1)).toBe('ready');
