@@ -2,7 +2,15 @@
  * What the UI sees change without polling: one typed map of pushed events, delivered over IPC
  * (main → renderer) and as server-sent events on `/api/events`.
  */
-import type { ConfigProblem, GatewayStatus, LogLine, Question, QuestionEnded, ServerView } from './payloads.ts';
+import type {
+  ConfigProblem,
+  GatewayStatus,
+  LogLine,
+  Question,
+  QuestionEnded,
+  ServerView,
+  TrafficEntry,
+} from './payloads.ts';
 
 export interface GatewayEventMap {
   /** The gateway's status changed: listeners opened or closed, a config error appeared or cleared. */
@@ -17,6 +25,8 @@ export interface GatewayEventMap {
   log: LogLine;
   /** An edit of the config file could not be applied; the previous config keeps running. */
   'config-error': ConfigProblem;
+  /** An exchange began or ended (the same id again when it ends): the live traffic view upserts by id. */
+  traffic: TrafficEntry;
   /**
    * Fetch the state again: sent first on every new HTTP event stream (what happened before it
    * opened is not in it), and when events were missed (the stream reconnected after its replay
@@ -43,6 +53,7 @@ const EVENTS: { readonly [E in GatewayEventName]: true } = {
   'question-ended': true,
   log: true,
   'config-error': true,
+  traffic: true,
   resync: true,
 };
 

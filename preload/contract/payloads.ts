@@ -213,3 +213,169 @@ export interface QuestionEnded {
   id: string;
   outcome: QuestionOutcome;
 }
+
+// ---- traffic: every message at both edges of the gateway, joined into exchanges -------------
+
+/** Which edge of the gateway a message crossed: client ⇄ gateway, gateway ⇄ server, or a question put to the user. */
+export type TrafficEdge = 'client' | 'upstream' | 'app';
+
+/**
+ * How an exchange ended. `pending`: no answer yet; `delivered`: a notification (nothing to wait for);
+ * `cancelled`: the caller withdrew it; `timeout`: no answer in time.
+ */
+export type TrafficOutcome = 'pending' | 'ok' | 'error' | 'cancelled' | 'timeout' | 'delivered';
+
+/** The client session a message belongs to. */
+export interface TrafficSession {
+  id: string;
+  client?: ClientInfo;
+  transport: string;
+  profile: string;
+  /** The negotiated protocol revision. */
+  revision?: string;
+}
+
+/** A message's payload as recorded: redacted JSON text, cut at the size limit. */
+export interface TrafficPayload {
+  /** The JSON text (secrets replaced); absent when payloads are not kept. */
+  json?: string;
+  /** Size of the whole message's JSON text, in bytes. */
+  bytes: number;
+  /** The text was cut at the limit (`json` ends with a marker). */
+  truncated?: boolean;
+}
+
+/**
+ * One exchange: a request joined with its answer (or error, cancellation, timeout), or a
+ * notification. Exchanges a request caused (its call to a server, progress, questions) name it as
+ * `parentId`, so a client's call reads as one tree.
+ */
+export interface TrafficEntry {
+  /** Unique and increasing with start time. */
+  id: string;
+  parentId?: string;
+  edge: TrafficEdge;
+  /** From the gateway's side: `in` received, `out` sent. */
+  direction: 'in' | 'out';
+  kind: 'request' | 'notification';
+  method: string;
+  /** What the method is about: a tool or prompt name, a resource URI (as this side names it). */
+  target?: string;
+  session?: TrafficSession;
+  /** The server (config key) on the upstream edge, or the server that asked (app edge). */
+  server?: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  durationMs?: number;
+  outcome: TrafficOutcome;
+  error?: { code: number; message: string };
+  request: TrafficPayload;
+  response?: TrafficPayload;
+}
+
+/** Which entries to list (every condition given must hold). */
+export interface TrafficFilter {
+  /** Epoch milliseconds, inclusive. */
+  since?: number;
+  until?: number;
+  edge?: TrafficEdge;
+  /** The client's name as it introduced itself. */
+  client?: string;
+  session?: string;
+  profile?: string;
+  server?: string;
+  method?: string;
+  /** A tool, prompt or resource (`target`). */
+  target?: string;
+  outcome?: TrafficOutcome;
+  /** Only exchanges that took at least this long. */
+  minDurationMs?: number;
+  /** Found in the method, target or payloads (case-insensitive). */
+  text?: string;
+  /** Only exchanges nobody else caused (the top of each tree). */
+  rootsOnly?: boolean;
+  /** At most this many (default 100, at most 1000). */
+  limit?: number;
+  /** Continue after the page that gave this cursor. */
+  cursor?: string;
+}
+
+/** Newest first. */
+export interface TrafficPage {
+  entries: TrafficEntry[];
+  /** Pass as `cursor` for the next (older) page; absent on the last one. */
+  nextCursor?: string;
+}
+
+/** An exchange with everything it caused. */
+export interface TrafficTree {
+  entry: TrafficEntry;
+  children: TrafficTree[];
+}
+
+/** Live traffic, pushed at most ten times a second: entries new or changed since the last batch. */
+export interface TrafficBatch {
+  /** Upsert by id. Payload text is left out (`json` absent): fetch the entry for it. */
+  entries: TrafficEntry[];
+  /** Changes left out because there were more than a batch holds: list again to catch up. */
+  skipped: number;
+}
+
+/** Which calls the stats cover (every condition given must hold). */
+export interface TrafficStatsQuery {
+  /** Epoch milliseconds, inclusive. Default: the last hour. */
+  since?: number;
+  until?: number;
+  server?: string;
+  profile?: string;
+  /** The client's name as it introduced itself. */
+  client?: string;
+}
+
+/** Calls to one server, or to one of its tools (`tool` set): what the gateway sent upstream. */
+export interface TrafficStatsRow {
+  server: string;
+  /** The tool's name as its server knows it. */
+  tool?: string;
+  calls: number;
+  /** Answered with an error or timed out. */
+  errors: number;
+  timeouts: number;
+  cancelled: number;
+  /** Of the calls that ended, in milliseconds. */
+  p50Ms?: number;
+  p95Ms?: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+export interface TrafficStats {
+  since: number;
+  until: number;
+  /** Busiest first. */
+  servers: TrafficStatsRow[];
+  tools: TrafficStatsRow[];
+}
+
+export type TrafficExportFormat = 'jsonl' | 'har';
+
+/** A filtered set of exchanges, redacted, as a file a user can attach to a bug report. */
+export interface TrafficExport {
+  format: TrafficExportFormat;
+  /** A suggested file name, e.g. `switchboard-traffic-2026-12-04T21-05-00Z.har`. */
+  fileName: string;
+  contentType: string;
+  text: string;
+  entries: number;
+  /** More matched than one export holds (the newest were kept). */
+  truncated: boolean;
+}
+
+/** What sending a recorded request again gave. */
+export interface TrafficReplay {
+  /** The new exchange in the traffic record. */
+  id: string;
+  outcome: TrafficOutcome;
+  result?: unknown;
+  error?: { code: number; message: string };
+}

@@ -20,6 +20,7 @@ import { OutgoingRequests } from '../protocol/outgoing.ts';
 import { negotiateRevision } from '../protocol/versions.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { SessionBuffer, dropReporter } from './outbox.ts';
+import { targetOf, type TrafficRecorder } from '../traffic/index.ts';
 
 export type TransportKind = 'streamable-http' | 'sse' | 'stdio' | 'socket';
 
@@ -65,6 +66,8 @@ export interface SessionOptions {
   maxBufferedBytes?: number;
   /** The gateway's log: dropped messages are reported here, naming the session. */
   log?: (text: string) => void;
+  /** Records every message of this session (see traffic/). */
+  traffic?: TrafficRecorder;
 }
 
 /** Requests from servers (elicitation, sampling, roots) one client may have waiting for its answer. */
@@ -96,6 +99,8 @@ export class Session {
   private readonly closeListeners: (() => void)[] = [];
   /** Our outgoing request id → the client request it belongs to, so HTTP picks the right stream. */
   private readonly relatedOut = new Map<RequestId, RequestId>();
+  /** The client's requests in flight → their exchange in the traffic record. */
+  private readonly exchanges = new Map<RequestId, string>();
 
   constructor(opts: SessionOptions) {
     this.opts = opts;
@@ -128,14 +133,28 @@ export class Session {
   /** Sends a notification, tied to a client request when it belongs to one (progress). */
   notify(method: string, params?: Params, relatedRequestId?: RequestId): void {
     if (this.closed) return;
+    const parentId = relatedRequestId === undefined ? undefined : this.exchanges.get(relatedRequestId);
+    this.opts.traffic?.note({
+      edge: 'client',
+      direction: 'out',
+      method,
+      params,
+      session: this,
+      ...(parentId ? { parentId } : {}),
+    });
     this.opts.send(notification(method, params), relatedRequestId);
+  }
+
+  /** The traffic record's exchange of one of the client's requests in flight. */
+  exchangeOf(requestId: RequestId): string | undefined {
+    return this.exchanges.get(requestId);
   }
 
   /** Sends a server-to-client request with a fresh id from this session's own counter. */
   request(
     method: string,
     params: Params | undefined,
-    options: { relatedRequestId?: RequestId; signal?: AbortSignal } = {},
+    options: { relatedRequestId?: RequestId; signal?: AbortSignal; trafficParentId?: string } = {},
   ): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new GatewayError('upstream_closed', 'the client session has ended'));
     if (this.outgoing.size >= MAX_PENDING_CLIENT_REQUESTS) {
@@ -152,7 +171,30 @@ export class Session {
       timeoutMs: this.opts.clientRequestTimeoutMs ?? 10 * 60_000,
     };
     if (options.signal) req.signal = options.signal;
-    return this.outgoing.request(method, params, req, id).finally(() => this.relatedOut.delete(id));
+    const traffic = this.opts.traffic;
+    const parentId =
+      options.trafficParentId ??
+      (options.relatedRequestId === undefined ? undefined : this.exchanges.get(options.relatedRequestId));
+    const xid = traffic?.begin({
+      edge: 'client',
+      direction: 'out',
+      method,
+      params,
+      session: this,
+      ...(parentId ? { parentId } : {}),
+    });
+    const sent = this.outgoing.request(method, params, req, id).finally(() => this.relatedOut.delete(id));
+    if (!traffic || !xid) return sent;
+    return sent.then(
+      (result) => {
+        traffic.end(xid, { result });
+        return result;
+      },
+      (err: unknown) => {
+        traffic.end(xid, { error: err });
+        throw err;
+      },
+    );
   }
 
   /** Names the session in log lines: its id, the client, the transport and the profile. */
@@ -205,14 +247,27 @@ export class Session {
     }
     const ac = new AbortController();
     this.inflight.set(req.id, ac);
+    const traffic = this.opts.traffic;
+    const xid = traffic?.begin({
+      edge: 'client',
+      direction: 'in',
+      method: req.method,
+      params: req.params,
+      target: targetOf(req.method, req.params),
+      session: this,
+    });
+    if (xid) this.exchanges.set(req.id, xid);
     try {
       const result = await this.dispatch(req, ac.signal, context);
       if (!ac.signal.aborted) this.opts.send(success(req.id, result), req.id);
+      if (xid) traffic!.end(xid, ac.signal.aborted ? { error: cancelledByClient() } : { result });
     } catch (err) {
       // A cancelled request gets no response: the client said it no longer wants one.
       if (!ac.signal.aborted) this.opts.send(failure(req.id, this.rpcError(err)), req.id);
+      if (xid) traffic!.end(xid, { error: ac.signal.aborted ? cancelledByClient() : err });
     } finally {
       if (this.inflight.get(req.id) === ac) this.inflight.delete(req.id);
+      if (xid && this.exchanges.get(req.id) === xid) this.exchanges.delete(req.id);
       if (ac.signal.aborted) this.opts.onRequestAbandoned?.(req.id);
     }
   }
@@ -262,6 +317,7 @@ export class Session {
   }
 
   private onNotification(method: string, params: Params | undefined): void {
+    this.opts.traffic?.note({ edge: 'client', direction: 'in', method, params, session: this });
     if (method === 'notifications/initialized') {
       this.initialized = true;
       return;
@@ -290,4 +346,8 @@ export class Session {
     const cancelled = (m as { params?: Params }).params?.requestId;
     return typeof cancelled === 'string' || typeof cancelled === 'number' ? this.relatedOut.get(cancelled) : undefined;
   }
+}
+
+function cancelledByClient(): GatewayError {
+  return new GatewayError('request_cancelled', 'cancelled by the client');
 }

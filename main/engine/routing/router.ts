@@ -30,6 +30,7 @@ import { ProgressTokens } from './progress.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { TaskOwners } from './tasks.ts';
 import { ServerRequests, type Prompter } from './server-requests.ts';
+import type { TrafficRecorder } from '../traffic/index.ts';
 
 export interface RoutedServer extends RegistryServer {
   kind?: string;
@@ -62,6 +63,8 @@ export interface RouterOptions {
   separator(): string;
   /** Background failures (a log level or a subscription an upstream refused), to show the user. */
   log?: LogFn;
+  /** The traffic record: upstream requests are filed under the client request that caused them. */
+  traffic?: TrafficRecorder;
 }
 
 /** How long a list waits for servers still starting before it answers with those that are ready. */
@@ -104,6 +107,7 @@ export class Router implements SessionHandler {
       session: (id) => this.sessionsById.get(id),
       prompter: opts.prompter,
       questionTimeoutMs: opts.questionTimeoutMs,
+      traffic: opts.traffic,
     });
     opts.registry.on('added', (u) => this.wire(u));
     opts.registry.on('removed', (u) => this.unwireUpstream(u));
@@ -456,16 +460,30 @@ export class Router implements SessionHandler {
       session,
       req.id,
     );
-    const endFlight = this.serverRequests.track(upstream, session, req.id);
+    // The upstream exchange's id is made now, so what the server asks during it can name it.
+    const call = session.exchangeOf(req.id);
+    const exchange = this.opts.traffic?.enabled ? this.opts.traffic.newId() : undefined;
+    const endFlight = this.serverRequests.track(upstream, session, req.id, exchange);
     try {
       const options: RequestOptions = { signal, sessionId: session.id };
+      if (exchange) options.traffic = call ? { id: exchange, parentId: call } : { id: exchange };
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
       const result = await upstream.request(req.method, outParams, options);
       this.tasks.noteResult(result, upstream, taskOwner(session));
       // A stateless client sees input_required as it is; a stateful one needs it answered.
-      if (result.resultType === 'input_required' && !session.stateless)
-        return await this.serverRequests.completeInputRounds(session, req, upstream, outParams, result, signal);
+      if (result.resultType === 'input_required' && !session.stateless) {
+        const exchanges = { ...(call ? { call } : {}), ...(exchange ? { round: exchange } : {}) };
+        return await this.serverRequests.completeInputRounds(
+          session,
+          req,
+          upstream,
+          outParams,
+          result,
+          signal,
+          exchanges,
+        );
+      }
       return result;
     } finally {
       endFlight();

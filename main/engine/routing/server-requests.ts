@@ -12,6 +12,7 @@ import { requiredCapability } from '../protocol/capabilities.ts';
 import type { Session } from '../downstream/session.ts';
 import type { ReplyFn, Upstream } from '../upstreams/types.ts';
 import { completeInputRounds } from './input-rounds.ts';
+import type { TrafficRecorder } from '../traffic/index.ts';
 
 /** Puts a server's question to the user in the app when no client can answer it (the question broker). */
 export interface Prompter {
@@ -26,17 +27,22 @@ export interface ServerRequestOptions {
   prompter?: Prompter;
   /** How long the app waits for a person to answer a question. */
   questionTimeoutMs?: number;
+  /** Records each question and its answer under the exchange that caused it. */
+  traffic?: TrafficRecorder;
 }
 
 interface Flight {
   session: Session;
   requestId: RequestId;
+  /** The upstream request's exchange in the traffic record. */
+  exchangeId?: string;
 }
 
 /** Who a server-to-client request is for: a session, and the request of its that caused it. */
 interface Target {
   session: Session;
   requestId?: RequestId;
+  exchangeId?: string;
 }
 
 export class ServerRequests {
@@ -50,8 +56,9 @@ export class ServerRequests {
   }
 
   /** Notes a client request in flight on an upstream; call the returned function when it ends. */
-  track(upstream: Upstream, session: Session, requestId: RequestId): () => void {
+  track(upstream: Upstream, session: Session, requestId: RequestId, exchangeId?: string): () => void {
     const flight: Flight = { session, requestId };
+    if (exchangeId) flight.exchangeId = exchangeId;
     let flights = this.flights.get(upstream);
     if (!flights) this.flights.set(upstream, (flights = new Set()));
     flights.add(flight);
@@ -64,10 +71,27 @@ export class ServerRequests {
     let pending = this.pending.get(upstream);
     if (!pending) this.pending.set(upstream, (pending = new Map()));
     pending.set(m.id, ac);
-    this.answer(upstream, this.target(upstream), m.method, m.params ?? {}, ac.signal)
+    const target = this.target(upstream);
+    const traffic = this.opts.traffic;
+    // The server's question is an exchange of its own, under the request of ours it came during.
+    const xid = traffic?.begin({
+      edge: 'upstream',
+      direction: 'in',
+      method: m.method,
+      params: m.params,
+      server: this.opts.registry.server(upstream),
+      ...(target?.exchangeId ? { parentId: target.exchangeId } : {}),
+    });
+    this.answer(upstream, target, m.method, m.params ?? {}, ac.signal, xid || undefined)
       .then(
-        (result) => reply({ result }),
-        (err: unknown) => reply({ error: toRpcError(err) }),
+        (result) => {
+          if (xid) traffic!.end(xid, { result });
+          reply({ result });
+        },
+        (err: unknown) => {
+          if (xid) traffic!.end(xid, { error: err });
+          reply({ error: toRpcError(err) });
+        },
       )
       .finally(() => pending.delete(m.id));
   }
@@ -97,12 +121,19 @@ export class ServerRequests {
     params: Params,
     first: Record<string, unknown>,
     signal: AbortSignal,
+    exchanges: { call?: string; round?: string } = {},
   ): Promise<Record<string, unknown>> {
+    // Each retry is an exchange under the client's call; each question, under the round that asked it.
+    let round = exchanges.round;
     return completeInputRounds(params, first, {
       label: `server "${this.opts.registry.server(upstream)}"`,
-      retry: (again) => upstream.request(req.method, again, { signal }),
+      retry: (again) => {
+        round = this.opts.traffic?.enabled ? this.opts.traffic.newId() : undefined;
+        const traffic = { ...(round ? { id: round } : {}), ...(exchanges.call ? { parentId: exchanges.call } : {}) };
+        return upstream.request(req.method, again, { signal, traffic });
+      },
       answer: (method, questionParams) =>
-        this.answer(upstream, { session, requestId: req.id }, method, questionParams, signal),
+        this.answer(upstream, { session, requestId: req.id }, method, questionParams, signal, round),
     });
   }
 
@@ -117,6 +148,7 @@ export class ServerRequests {
     method: string,
     params: Params,
     signal: AbortSignal,
+    trafficParentId?: string,
   ): Promise<Record<string, unknown>> {
     const server = this.opts.registry.server(upstream) ?? 'unknown';
     const unable = target
@@ -125,18 +157,54 @@ export class ServerRequests {
     // A stateless call decides itself: it asks the client, or fails the call with -32021 when the
     // client's per-request capabilities do not cover the question.
     if (target && (unable === undefined || target.session.stateless)) {
-      const options: { relatedRequestId?: RequestId; signal: AbortSignal } = { signal };
+      const options: { relatedRequestId?: RequestId; signal: AbortSignal; trafficParentId?: string } = { signal };
       if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
+      if (trafficParentId) options.trafficParentId = trafficParentId;
       return target.session.request(method, params, options);
     }
     if (this.opts.prompter && (method === 'elicitation/create' || method === 'sampling/createMessage')) {
       const request: QuestionRequest = { server, method, params, reason: unable ?? '' };
       if (target?.session.clientInfo) request.client = target.session.clientInfo;
-      return this.opts.prompter.ask(request, { timeoutMs: this.opts.questionTimeoutMs ?? 10 * 60_000, signal });
+      const asked = this.opts.prompter.ask(request, { timeoutMs: this.opts.questionTimeoutMs ?? 10 * 60_000, signal });
+      return this.recordQuestion(asked, {
+        method,
+        params,
+        server,
+        parentId: trafficParentId,
+        session: target?.session,
+      });
     }
     const code = target ? RpcCode.MethodNotFound : RpcCode.InternalError;
     const message = `Switchboard cannot answer ${method} from server "${server}": ${unable}`;
     return Promise.reject(new GatewayError('method_not_found', message, { rpc: { code, message } }));
+  }
+
+  /** A question put to the user in the app, in the traffic record (edge `app`). */
+  private recordQuestion(
+    asked: Promise<Record<string, unknown>>,
+    q: { method: string; params: Params; server: string; parentId: string | undefined; session: Session | undefined },
+  ): Promise<Record<string, unknown>> {
+    const traffic = this.opts.traffic;
+    if (!traffic?.enabled) return asked;
+    const xid = traffic.begin({
+      edge: 'app',
+      direction: 'out',
+      method: q.method,
+      params: q.params,
+      server: q.server,
+      ...(q.parentId ? { parentId: q.parentId } : {}),
+      ...(q.session ? { session: q.session } : {}),
+    });
+    return asked.then(
+      (result) => {
+        traffic.end(xid, { result });
+        return result;
+      },
+      (err: unknown) => {
+        traffic.end(xid, { error: err });
+        throw err;
+      },
+    );
   }
 
   /**
@@ -150,13 +218,18 @@ export class ServerRequests {
       const session = this.opts.session(owner);
       if (!session) return undefined;
       const flight = flights.find((f) => f.session === session);
-      return flight ? { session, requestId: flight.requestId } : { session };
+      return flight ? targetOf(flight) : { session };
     }
     const sessions = new Set(flights.map((f) => f.session));
     if (sessions.size !== 1) return undefined;
-    const flight = flights[flights.length - 1]!;
-    return { session: flight.session, requestId: flight.requestId };
+    return targetOf(flights[flights.length - 1]!);
   }
+}
+
+function targetOf(flight: Flight): Target {
+  const target: Target = { session: flight.session, requestId: flight.requestId };
+  if (flight.exchangeId) target.exchangeId = flight.exchangeId;
+  return target;
 }
 
 /** Why this client cannot answer a server-to-client request, or undefined when it can. */

@@ -43,6 +43,8 @@ export interface RequestOptions {
   clientHeaders?: ReadonlyArray<readonly [name: string, value: string]>;
   /** The calling client's MCP session id (JSON handlers send it as session_id). */
   sessionId?: string;
+  /** For the traffic record: this request's exchange id (made beforehand) and the exchange that caused it. */
+  traffic?: { id?: string; parentId?: string };
 }
 
 /** Reply to a server-to-client request: exactly one of result / error. */

@@ -1,0 +1,315 @@
+/**
+ * The traffic recorder: every message at both edges of the gateway, joined into exchanges (a
+ * request and its answer, or a notification) with the exchange that caused them.
+ *
+ * The message path only notes references and times (`begin`, `end`, `note`); turning payloads
+ * into redacted, size-capped JSON text happens in a batch on a later turn of the event loop, so
+ * recording never holds up a message. Recent entries are kept in a ring bounded in count and
+ * bytes; listeners (live events, the history store) get each entry as it is made and again when
+ * it ends.
+ */
+import type {
+  TrafficEdge,
+  TrafficEntry,
+  TrafficFilter,
+  TrafficOutcome,
+  TrafficPage,
+  TrafficPayload,
+  TrafficSession,
+  TrafficTree,
+} from '../../../preload/contract/index.ts';
+import { GatewayError, toRpcError } from '../protocol/errors.ts';
+
+/** What the recorder reads of a client session (at the time the entry is written). */
+export interface TrafficSessionSource {
+  readonly id: string;
+  readonly transport: string;
+  readonly profile: string;
+  readonly clientInfo?: { name: string; version: string };
+  readonly protocolVersion?: string;
+}
+
+export interface TrafficBegin {
+  edge: TrafficEdge;
+  direction: 'in' | 'out';
+  method: string;
+  /** The message's params, as they were sent or received. */
+  params?: unknown;
+  target?: string;
+  session?: TrafficSessionSource;
+  server?: string;
+  parentId?: string;
+  /** An id made beforehand with newId() (so what it causes can name it before it starts). */
+  id?: string;
+}
+
+export interface TrafficRecorderOptions {
+  /** Off: nothing is kept and the message path does nothing. Default on. */
+  enabled?: boolean;
+  /** Entries kept in memory. Default 5000. */
+  maxEntries?: number;
+  /** Bytes of payload text kept in memory. Default 64 MiB. */
+  maxBytes?: number;
+  /** A payload's JSON text is cut here (the entry says so and keeps the whole size). Default 64 KiB. */
+  maxPayloadBytes?: number;
+  /** Hides secrets in the payload text before anything is kept or shown. */
+  redact?: (text: string) => string;
+}
+
+type Listener = (entry: TrafficEntry) => void;
+
+interface Live {
+  entry: TrafficEntry;
+  session?: TrafficSessionSource;
+  params: unknown;
+  /** The answer (a result or an error object), once it came. */
+  answer?: { value: unknown };
+  /** performance.now() at the start, for a precise duration. */
+  t0: number;
+  ended: boolean;
+}
+
+/** An entry's weight in the ring: its payload text and a fixed overhead for the rest. */
+const ENTRY_OVERHEAD = 400;
+const MAX_PAGE = 1000;
+
+export class TrafficRecorder {
+  readonly enabled: boolean;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private readonly maxPayloadBytes: number;
+  private readonly redact: (text: string) => string;
+  private seq = 0;
+  /** Exchanges with a change not yet written out. */
+  private readonly dirty = new Map<string, Live>();
+  /** Exchanges still waiting for their answer. */
+  private readonly open = new Map<string, Live>();
+  private flushing = false;
+  /** Recent entries in start order (a Map keeps insertion order; an update keeps its place). */
+  private readonly ring = new Map<string, TrafficEntry>();
+  private ringBytes = 0;
+  private readonly listeners = new Set<Listener>();
+
+  constructor(options: TrafficRecorderOptions = {}) {
+    this.enabled = options.enabled ?? true;
+    this.maxEntries = options.maxEntries ?? 5000;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024;
+    this.redact = options.redact ?? ((text) => text);
+  }
+
+  /** A fresh id, sortable by creation: what an exchange causes can name it before it begins. */
+  newId(): string {
+    return `${Date.now().toString(36).padStart(9, '0')}-${(++this.seq).toString(36).padStart(7, '0')}`;
+  }
+
+  /** A request leaves or arrives; returns its exchange id ('' when recording is off). */
+  begin(init: TrafficBegin): string {
+    if (!this.enabled) return '';
+    const live = this.live(init, 'request');
+    this.open.set(live.entry.id, live);
+    this.touch(live);
+    return live.entry.id;
+  }
+
+  /** The exchange's answer: a result, or the error it failed with (a cancellation, a timeout, a JSON-RPC error). */
+  end(id: string, outcome: { result: unknown } | { error: unknown }): void {
+    const live = id ? this.open.get(id) : undefined;
+    if (!live) return;
+    this.open.delete(id);
+    live.ended = true;
+    live.entry.durationMs = Math.round((performance.now() - live.t0) * 1000) / 1000;
+    if ('result' in outcome) {
+      live.entry.outcome = 'ok';
+      live.answer = { value: outcome.result };
+    } else {
+      const { outcome: how, error } = classify(outcome.error);
+      live.entry.outcome = how;
+      live.entry.error = error;
+      live.answer = { value: { error } };
+    }
+    this.touch(live);
+  }
+
+  /** A notification, sent or received. */
+  note(init: TrafficBegin): void {
+    if (!this.enabled) return;
+    const live = this.live(init, 'notification');
+    live.entry.outcome = 'delivered';
+    live.ended = true;
+    this.touch(live);
+  }
+
+  /** Called with every entry as it is written, and again when it ends. */
+  onEntry(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Writes out what is pending now (the batch would otherwise run on the next turn). */
+  flush(): void {
+    this.flushing = false;
+    const batch = [...this.dirty.values()];
+    this.dirty.clear();
+    for (const live of batch) this.write(live);
+  }
+
+  /** Entries kept in memory, newest first, as `filter` says. */
+  list(filter: TrafficFilter = {}): TrafficPage {
+    this.flush();
+    const limit = Math.min(Math.max(1, filter.limit ?? 100), MAX_PAGE);
+    const all = [...this.ring.values()];
+    const entries: TrafficEntry[] = [];
+    for (let i = all.length - 1; i >= 0 && entries.length <= limit; i--) {
+      const entry = all[i]!;
+      if (filter.cursor !== undefined && entry.id >= filter.cursor) continue;
+      if (matches(entry, filter)) entries.push(entry);
+    }
+    const more = entries.length > limit;
+    if (more) entries.length = limit;
+    return more ? { entries, nextCursor: entries.at(-1)!.id } : { entries };
+  }
+
+  get(id: string): TrafficEntry | undefined {
+    this.flush();
+    return this.ring.get(id);
+  }
+
+  /** The exchange and everything it caused, as far as the entries are still kept. */
+  tree(id: string): TrafficTree | undefined {
+    this.flush();
+    const entry = this.ring.get(id);
+    if (!entry) return undefined;
+    const byParent = new Map<string, TrafficEntry[]>();
+    for (const e of this.ring.values()) {
+      if (e.parentId === undefined) continue;
+      let siblings = byParent.get(e.parentId);
+      if (!siblings) byParent.set(e.parentId, (siblings = []));
+      siblings.push(e);
+    }
+    const grow = (e: TrafficEntry, depth: number): TrafficTree => ({
+      entry: e,
+      children: depth > 32 ? [] : (byParent.get(e.id) ?? []).map((c) => grow(c, depth + 1)),
+    });
+    return grow(entry, 0);
+  }
+
+  /** Entries in memory now. */
+  size(): number {
+    return this.ring.size;
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  private live(init: TrafficBegin, kind: 'request' | 'notification'): Live {
+    const entry: TrafficEntry = {
+      id: init.id || this.newId(),
+      edge: init.edge,
+      direction: init.direction,
+      kind,
+      method: init.method,
+      startedAt: Date.now(),
+      outcome: 'pending',
+      request: { bytes: 0 },
+    };
+    if (init.parentId) entry.parentId = init.parentId;
+    if (init.target !== undefined) entry.target = init.target;
+    if (init.server !== undefined) entry.server = init.server;
+    const live: Live = { entry, params: init.params, t0: performance.now(), ended: false };
+    if (init.session) live.session = init.session;
+    return live;
+  }
+
+  private touch(live: Live): void {
+    this.dirty.set(live.entry.id, live);
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => {
+      if (this.flushing) this.flush();
+    });
+  }
+
+  private write(live: Live): void {
+    const entry = live.entry;
+    if (live.session) entry.session = sessionOf(live.session);
+    // Each payload is turned into text once: the request when the entry is first written.
+    if (entry.request.bytes === 0 && live.params !== undefined) entry.request = this.payload(live.params);
+    if (live.answer && !entry.response) entry.response = this.payload(live.answer.value);
+    const copy: TrafficEntry = { ...entry };
+    const old = this.ring.get(entry.id);
+    if (old) this.ringBytes -= weight(old);
+    this.ring.set(entry.id, copy);
+    this.ringBytes += weight(copy);
+    while (this.ring.size > this.maxEntries || (this.ringBytes > this.maxBytes && this.ring.size > 1)) {
+      const [oldest, value] = this.ring.entries().next().value!;
+      this.ring.delete(oldest);
+      this.ringBytes -= weight(value);
+    }
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(copy);
+      } catch {
+        // A listener's fault is its own (the event hub and the store report theirs).
+      }
+    }
+  }
+
+  private payload(value: unknown): TrafficPayload {
+    let text: string;
+    try {
+      text = JSON.stringify(value) ?? 'null';
+    } catch {
+      text = '"(not serialisable)"';
+    }
+    const bytes = Buffer.byteLength(text);
+    const redacted = this.redact(text);
+    if (redacted.length <= this.maxPayloadBytes) return { json: redacted, bytes };
+    const cut = redacted.slice(0, this.maxPayloadBytes);
+    return { json: `${cut}…[truncated: ${bytes} bytes in all]`, bytes, truncated: true };
+  }
+}
+
+function sessionOf(source: TrafficSessionSource): TrafficSession {
+  const session: TrafficSession = { id: source.id, transport: source.transport, profile: source.profile };
+  if (source.clientInfo) {
+    const { name, version } = source.clientInfo;
+    session.client = version ? { name, version } : { name };
+  }
+  if (source.protocolVersion !== undefined) session.revision = source.protocolVersion;
+  return session;
+}
+
+function weight(entry: TrafficEntry): number {
+  return ENTRY_OVERHEAD + (entry.request.json?.length ?? 0) + (entry.response?.json?.length ?? 0);
+}
+
+/** How a failure reads in the record: a cancellation and a timeout are outcomes of their own. */
+function classify(err: unknown): { outcome: TrafficOutcome; error: { code: number; message: string } } {
+  const rpc = toRpcError(err);
+  const error = { code: rpc.code, message: rpc.message };
+  if (err instanceof GatewayError && err.code === 'request_timeout') return { outcome: 'timeout', error };
+  if (err instanceof GatewayError && err.code === 'request_cancelled') return { outcome: 'cancelled', error };
+  if (err instanceof Error && err.name === 'AbortError') return { outcome: 'cancelled', error };
+  return { outcome: 'error', error };
+}
+
+export function matches(entry: TrafficEntry, filter: TrafficFilter): boolean {
+  if (filter.since !== undefined && entry.startedAt < filter.since) return false;
+  if (filter.until !== undefined && entry.startedAt > filter.until) return false;
+  if (filter.edge !== undefined && entry.edge !== filter.edge) return false;
+  if (filter.client !== undefined && entry.session?.client?.name !== filter.client) return false;
+  if (filter.session !== undefined && entry.session?.id !== filter.session) return false;
+  if (filter.profile !== undefined && entry.session?.profile !== filter.profile) return false;
+  if (filter.server !== undefined && entry.server !== filter.server) return false;
+  if (filter.method !== undefined && entry.method !== filter.method) return false;
+  if (filter.target !== undefined && entry.target !== filter.target) return false;
+  if (filter.outcome !== undefined && entry.outcome !== filter.outcome) return false;
+  if (filter.minDurationMs !== undefined && (entry.durationMs ?? -1) < filter.minDurationMs) return false;
+  if (filter.rootsOnly && entry.parentId !== undefined) return false;
+  if (filter.text !== undefined && filter.text !== '') {
+    const needle = filter.text.toLowerCase();
+    const hay = [entry.method, entry.target ?? '', entry.request.json ?? '', entry.response?.json ?? ''];
+    if (!hay.some((h) => h.toLowerCase().includes(needle))) return false;
+  }
+  return true;
+}

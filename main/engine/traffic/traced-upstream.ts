@@ -1,0 +1,149 @@
+/**
+ * An upstream with its traffic recorded: every request the gateway sends it (with the client
+ * exchange that caused it, when the caller says so) and every notification it sends or receives.
+ * Progress a server reports is filed under the request it reports on. Requests the server sends
+ * (elicitation, sampling, roots) are recorded where it is known who answers them (the router).
+ */
+import { EventEmitter } from 'node:events';
+import { RpcCode } from '../protocol/errors.ts';
+import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
+import type {
+  ReplyFn,
+  RequestOptions,
+  Upstream,
+  UpstreamEvents,
+  UpstreamInfo,
+  UpstreamKind,
+  UpstreamStatus,
+} from '../upstreams/types.ts';
+import type { TrafficRecorder } from './recorder.ts';
+
+/** What the name of a method's subject is in its params (for the `target` column). */
+export function targetOf(method: string, params: unknown): string | undefined {
+  if (typeof params !== 'object' || params === null) return undefined;
+  const p = params as { name?: unknown; uri?: unknown; ref?: { name?: unknown; uri?: unknown } };
+  if (method === 'tools/call' || method === 'prompts/get') return typeof p.name === 'string' ? p.name : undefined;
+  if (method.startsWith('resources/')) return typeof p.uri === 'string' ? p.uri : undefined;
+  if (method === 'completion/complete') {
+    const ref = p.ref;
+    if (typeof ref?.name === 'string') return ref.name;
+    if (typeof ref?.uri === 'string') return ref.uri;
+  }
+  return undefined;
+}
+
+export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upstream {
+  readonly inner: Upstream;
+  private readonly recorder: TrafficRecorder;
+  private readonly server: string;
+  /** Our progress tokens of requests in flight → their exchange. */
+  private readonly progressOwners = new Map<string | number, string>();
+
+  constructor(inner: Upstream, recorder: TrafficRecorder, server: string) {
+    super();
+    this.inner = inner;
+    this.recorder = recorder;
+    this.server = server;
+    inner.on('notification', (message) => this.onNotification(message));
+    inner.on('request', (message, reply) => this.onRequest(message, reply));
+    inner.on('status', (status) => this.emit('status', status));
+    inner.on('ready', (info) => this.emit('ready', info));
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  get kind(): UpstreamKind {
+    return this.inner.kind;
+  }
+
+  status(): UpstreamStatus {
+    return this.inner.status();
+  }
+
+  info(): UpstreamInfo | undefined {
+    return this.inner.info();
+  }
+
+  start(): void {
+    this.inner.start();
+  }
+
+  whenReady(timeoutMs: number): Promise<UpstreamInfo> {
+    return this.inner.whenReady(timeoutMs);
+  }
+
+  stop(): Promise<void> {
+    return this.inner.stop();
+  }
+
+  async request(
+    method: string,
+    params: Params | undefined,
+    options: RequestOptions = {},
+  ): Promise<Record<string, unknown>> {
+    if (!this.recorder.enabled) return this.inner.request(method, params, options);
+    const id = this.recorder.begin({
+      edge: 'upstream',
+      direction: 'out',
+      method,
+      params,
+      target: targetOf(method, params),
+      server: this.server,
+      ...(options.traffic?.id ? { id: options.traffic.id } : {}),
+      ...(options.traffic?.parentId ? { parentId: options.traffic.parentId } : {}),
+    });
+    const token = (params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
+    const owns = typeof token === 'string' || typeof token === 'number';
+    if (owns) this.progressOwners.set(token, id);
+    try {
+      const result = await this.inner.request(method, params, options);
+      this.recorder.end(id, { result });
+      return result;
+    } catch (err) {
+      this.recorder.end(id, { error: err });
+      throw err;
+    } finally {
+      if (owns) this.progressOwners.delete(token);
+    }
+  }
+
+  notify(method: string, params?: Params): void {
+    this.recorder.note({ edge: 'upstream', direction: 'out', method, params, server: this.server });
+    this.inner.notify(method, params);
+  }
+
+  private onNotification(message: JsonRpcNotification): void {
+    if (this.recorder.enabled) {
+      const token = message.params?.progressToken;
+      const parentId =
+        message.method === 'notifications/progress' && (typeof token === 'string' || typeof token === 'number')
+          ? this.progressOwners.get(token)
+          : undefined;
+      this.recorder.note({
+        edge: 'upstream',
+        direction: 'in',
+        method: message.method,
+        params: message.params,
+        server: this.server,
+        ...(parentId ? { parentId } : {}),
+      });
+    }
+    this.emit('notification', message);
+  }
+
+  private onRequest(message: JsonRpcRequest, reply: ReplyFn): void {
+    // As an upstream does when nobody listens: say so rather than leave the server waiting.
+    if (this.listenerCount('request') === 0) {
+      reply({ error: { code: RpcCode.MethodNotFound, message: `Switchboard cannot answer ${message.method}` } });
+      return;
+    }
+    this.emit('request', message, reply);
+  }
+}
+
+/** The upstream behind a traced one (for what only a kind knows, such as a stdio server's stderr). */
+export function unwrapUpstream(upstream: Upstream): Upstream {
+  return upstream instanceof TracedUpstream ? upstream.inner : upstream;
+}
