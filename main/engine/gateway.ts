@@ -22,7 +22,7 @@ import {
 } from './config/index.ts';
 import type { SecretStore } from './secrets/store.ts';
 import { createRedactor, type SecretValue } from './secrets/redactor.ts';
-import { GatewayError, errorMessage } from './protocol/errors.ts';
+import { GatewayError, errorMessage, toRpcError } from './protocol/errors.ts';
 import type { RequestId } from './protocol/jsonrpc.ts';
 import { Session, type SendFn, type TransportKind } from './downstream/session.ts';
 import { attachLineSession } from './downstream/line-session.ts';
@@ -52,6 +52,10 @@ import type { BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
 import { Catalog } from './routing/catalog.ts';
 import { Router, type RoutedServer } from './routing/router.ts';
+import { TracedUpstream, TrafficLog, planReplay, unwrapUpstream } from './traffic/index.ts';
+import { callAsApp } from './downstream/app-session.ts';
+import type { TrafficReplay } from '../../preload/contract/index.ts';
+import type { TrafficSettings } from './config/index.ts';
 
 export const GATEWAY_NAME = 'switchboard';
 
@@ -98,6 +102,11 @@ export interface GatewayOptions {
   lock?: boolean;
   /** Where this gateway's output goes, recorded in the lock for `switchboard status`. */
   logFile?: string;
+  /**
+   * The traffic history database (config `traffic.history`); undefined: the record is kept in
+   * memory only (one-shot commands, and tests that do not look at history).
+   */
+  trafficHistoryFile?: string;
 }
 
 /** Another gateway holds the lock of this runtime directory. */
@@ -153,6 +162,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   readonly events: EventHub;
   /** Elicitation and sampling no client could answer, waiting for the user. */
   readonly questions = new QuestionBroker();
+  /** Every message at both edges, redacted: live, queried and kept (traffic/). */
+  readonly traffic: TrafficLog;
   /** Servers' stderr lines, live, as `log` events. */
   private readonly stderrFeed: StderrFeed;
   private apiRoutes?: ApiRoutes;
@@ -182,6 +193,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       redact: (payload) => this.redactor.redactDeep(payload),
     });
     this.stderrFeed = createStderrFeed((line) => this.events.publish('log', line));
+    this.traffic = new TrafficLog({
+      version: opts.version,
+      // Entries are redacted as they are recorded; live batches go only to whoever watches.
+      publish: (batch) => this.events.broadcast('traffic', batch),
+      hasViewers: () => this.events.hasListeners(),
+    });
+    this.traffic.configure({
+      redact: (text) => this.redactor.redact(text),
+      redactCutEnd: (text) => this.redactor.dropPartialAtEnd(text),
+    });
     this.api = createGatewayApi(this, opts.version, this.questions);
     this.dispatch = createApiDispatcher({
       api: this.api,
@@ -211,6 +232,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       catalog: this.catalog,
       profileServers: (profile) => this.profileServers(profile),
       separator: () => this.current.namespaceSeparator,
+      traffic: this.traffic.recorder,
     });
   }
 
@@ -234,6 +256,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.onConfigError(err);
       startError = err;
     }
+    this.applyTrafficSettings(this.current.traffic);
     await this.applyServers(this.current);
     await this.openListeners();
     await this.recordAddresses();
@@ -263,6 +286,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     for (const s of [...this.lineSessions]) s.close();
     await Promise.all([this.http?.close(), this.socket?.close()]);
     await this.registry.stopAll();
+    // After everything that could still record (cancelled calls, stopping servers).
+    this.traffic.close();
     await this.lock?.release();
     this.lock = undefined;
   }
@@ -406,7 +431,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** A server's recent stderr (stdio) and state changes, oldest first. */
   serverLog(name: string): string[] {
     const upstream = this.registry.sharedInstance(name);
-    const stderr = upstream instanceof StdioMcpUpstream ? upstream.stderr() : [];
+    const inner = upstream && unwrapUpstream(upstream);
+    const stderr = inner instanceof StdioMcpUpstream ? inner.stderr() : [];
     return [...(this.stateHistory.get(name) ?? []), ...stderr];
   }
 
@@ -437,7 +463,47 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       ...(id ? { id } : {}),
       ...(onRequestAbandoned ? { onRequestAbandoned } : {}),
       redactError: (message) => this.redactor.redact(message),
+      traffic: this.traffic.recorder,
     });
+  }
+
+  /** Sends a recorded request again (traffic/replay.ts says what may be), recorded as a new exchange. */
+  async replayTraffic(id: string, options: { confirm?: boolean }): Promise<TrafficReplay> {
+    const plan = planReplay(this.traffic.get(id), options);
+    const recorder = this.traffic.recorder;
+    let exchangeId: string;
+    let answer: { result: Record<string, unknown> } | { error: { code: number; message: string } };
+    if (plan.via === 'client') {
+      if (!this.profileExists(plan.profile))
+        throw new GatewayError('not_found', `exchange ${id} was made in profile "${plan.profile}", which is gone`);
+      ({ exchangeId, answer } = await callAsApp(
+        (send) => this.createSession(plan.profile, 'app', send),
+        { name: 'Switchboard replay', version: this.opts.version },
+        plan.method,
+        plan.params,
+        this.current.timeouts.requestMs,
+      ));
+    } else {
+      const upstream = this.requireServer(plan.server);
+      exchangeId = recorder.enabled ? recorder.newId() : '';
+      try {
+        const result = await upstream.request(
+          plan.method,
+          plan.params,
+          exchangeId ? { traffic: { id: exchangeId } } : {},
+        );
+        answer = { result };
+      } catch (err) {
+        const rpc = toRpcError(err);
+        answer = { error: { code: rpc.code, message: this.redactor.redact(rpc.message) } };
+      }
+    }
+    recorder.flush();
+    const recorded = exchangeId ? recorder.get(exchangeId) : undefined;
+    const outcome = recorded?.outcome ?? ('result' in answer ? 'ok' : 'error');
+    return 'result' in answer
+      ? { id: exchangeId, outcome, result: this.redactor.redactDeep(answer.result) }
+      : { id: exchangeId, outcome, error: answer.error };
   }
 
   /** A session over a line stream: `serve --stdio` and shim connections. */
@@ -521,6 +587,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.loaded = loaded;
     this.current = loaded.config;
     this.lastConfigError = undefined;
+    this.applyTrafficSettings(loaded.config.traffic);
     const changes = await this.applyServers(loaded.config);
     this.router.invalidate();
     this.publishServers();
@@ -642,7 +709,23 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return resolved;
   }
 
+  /** The traffic record's settings, at start and on every reload (memory limits apply at once). */
+  private applyTrafficSettings(settings: TrafficSettings): void {
+    this.traffic.configure({
+      enabled: settings.enabled,
+      maxEntries: settings.maxEntries,
+      maxBytes: settings.maxMemoryBytes,
+      maxPayloadBytes: settings.maxPayloadBytes,
+      redactFields: settings.redactFields,
+    });
+  }
+
+  /** Every upstream's messages are recorded (when the record is on) under its server's name. */
   private createUpstream(server: RunningServer): Upstream {
+    return new TracedUpstream(this.createUntracedUpstream(server), this.traffic.recorder, server.name);
+  }
+
+  private createUntracedUpstream(server: RunningServer): Upstream {
     if (server.resolveError !== undefined) return new FailedUpstream(server.name, server.kind, server.resolveError);
     const deps = {
       clientInfo: { name: GATEWAY_NAME, version: this.opts.version },

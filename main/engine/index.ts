@@ -42,6 +42,7 @@ export { EventHub, type PublishedEvent } from './api/events.ts';
 export { QuestionBroker, QuestionAnswerError } from './elicitation/index.ts';
 export { formatLogLine, logFailure, type LogFn, type LogNote } from './log.ts';
 export { ensureApiToken, apiTokenPath } from './api/api-token.ts';
+export { TrafficLog, unwrapUpstream, withoutPayloads, SENSITIVE_FIELDS } from './traffic/index.ts';
 
 /** The config path for this user and platform (SWITCHBOARD_CONFIG overrides). */
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -6,7 +6,21 @@
  * Every method returns a promise; a failure rejects with a GatewayApiError whose `code` is
  * stable and whose message is meant for people (e.g. an unknown server name).
  */
-import type { GatewayStatus, Question, QuestionAnswer, ServerView, ToolView } from './payloads.ts';
+import type {
+  GatewayStatus,
+  Question,
+  QuestionAnswer,
+  ServerView,
+  ToolView,
+  TrafficExport,
+  TrafficExportFormat,
+  TrafficFilter,
+  TrafficPage,
+  TrafficReplay,
+  TrafficStats,
+  TrafficStatsQuery,
+  TrafficTree,
+} from './payloads.ts';
 
 export interface GatewayApi {
   /** Version, config file and its error (if any), listen addresses. */
@@ -27,4 +41,18 @@ export interface GatewayApi {
    * the question; the question stays open after a refused answer.
    */
   answerQuestion(id: string, answer: QuestionAnswer): Promise<void>;
+  /** Recorded exchanges, newest first, as `filter` says; page on with `nextCursor`. */
+  listTraffic(filter?: TrafficFilter): Promise<TrafficPage>;
+  /** One exchange with everything it caused (its call upstream, progress, questions). `not_found` once it is gone. */
+  getTrafficTree(id: string): Promise<TrafficTree>;
+  /** Calls, errors, p50/p95 duration and bytes per server and per tool over a time window (default the last hour). */
+  getTrafficStats(query?: TrafficStatsQuery): Promise<TrafficStats>;
+  /** The exchanges `filter` picks (at most 10 000, the newest), as JSON lines or HAR, redacted. */
+  exportTraffic(format: TrafficExportFormat, filter?: TrafficFilter): Promise<TrafficExport>;
+  /**
+   * Sends a recorded request again and records it as a new exchange. Lists, reads and gets only;
+   * a tools/call needs `confirm: true` (ask the user first). Refused with `invalid_request` for
+   * anything else, and for a request recorded cut or with secrets taken out.
+   */
+  replayTraffic(id: string, options?: { confirm?: boolean }): Promise<TrafficReplay>;
 }

@@ -9,7 +9,7 @@ import type {
   Question,
   QuestionEnded,
   ServerView,
-  TrafficEntry,
+  TrafficBatch,
 } from './payloads.ts';
 
 export interface GatewayEventMap {
@@ -25,8 +25,12 @@ export interface GatewayEventMap {
   log: LogLine;
   /** An edit of the config file could not be applied; the previous config keeps running. */
   'config-error': ConfigProblem;
-  /** An exchange began or ended (the same id again when it ends): the live traffic view upserts by id. */
-  traffic: TrafficEntry;
+  /**
+   * Exchanges that began or ended since the last batch (the same id again when one ends: upsert by
+   * id), at most ten batches a second. Not replayed when an event stream reconnects: list what
+   * came since the newest entry you have (`listTraffic`) to fill the gap.
+   */
+  traffic: TrafficBatch;
   /**
    * Fetch the state again: sent first on every new HTTP event stream (what happened before it
    * opened is not in it), and when events were missed (the stream reconnected after its replay

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { GatewayApi } from './api.ts';
 import { GatewayApiError } from './errors.ts';
-import type { QuestionAnswer } from './payloads.ts';
+import type { QuestionAnswer, TrafficFilter, TrafficStatsQuery } from './payloads.ts';
 
 /** `getServerLog` -> `get-server-log`. */
 export type KebabCase<S extends string> = S extends `${infer Head}${infer Tail}`
@@ -59,6 +59,36 @@ const answer = z.custom<QuestionAnswer>(
   { message: 'must be an object with an "action" ("accept", "decline" or "cancel")' },
 );
 
+/** Epoch milliseconds. */
+const time = z.number().int().min(0).max(8.64e15);
+const text = z.string().max(1024);
+
+const trafficFilter: z.ZodType<TrafficFilter> = z.strictObject({
+  since: time.optional(),
+  until: time.optional(),
+  edge: z.enum(['client', 'upstream', 'app']).optional(),
+  client: text.optional(),
+  session: text.optional(),
+  profile: text.optional(),
+  server: text.optional(),
+  method: text.optional(),
+  target: text.optional(),
+  outcome: z.enum(['pending', 'ok', 'error', 'cancelled', 'timeout', 'delivered']).optional(),
+  minDurationMs: z.number().min(0).optional(),
+  text: text.optional(),
+  rootsOnly: z.boolean().optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  cursor: z.string().max(64).optional(),
+});
+
+const trafficStatsQuery: z.ZodType<TrafficStatsQuery> = z.strictObject({
+  since: time.optional(),
+  until: time.optional(),
+  server: text.optional(),
+  profile: text.optional(),
+  client: text.optional(),
+});
+
 export const METHODS = {
   getStatus: {
     channel: 'switchboard:get-status',
@@ -101,6 +131,36 @@ export const METHODS = {
     http: { method: 'POST', path: '/questions/:id' },
     params: ['id', 'answer'],
     args: z.tuple([name, answer]),
+  },
+  listTraffic: {
+    channel: 'switchboard:list-traffic',
+    http: { method: 'POST', path: '/traffic/query' },
+    params: ['filter?'],
+    args: z.tuple([trafficFilter.optional()]),
+  },
+  getTrafficTree: {
+    channel: 'switchboard:get-traffic-tree',
+    http: { method: 'GET', path: '/traffic/:id' },
+    params: ['id'],
+    args: z.tuple([name]),
+  },
+  getTrafficStats: {
+    channel: 'switchboard:get-traffic-stats',
+    http: { method: 'POST', path: '/traffic/stats' },
+    params: ['query?'],
+    args: z.tuple([trafficStatsQuery.optional()]),
+  },
+  exportTraffic: {
+    channel: 'switchboard:export-traffic',
+    http: { method: 'POST', path: '/traffic/export/:format' },
+    params: ['format', 'filter?'],
+    args: z.tuple([z.enum(['jsonl', 'har']), trafficFilter.optional()]),
+  },
+  replayTraffic: {
+    channel: 'switchboard:replay-traffic',
+    http: { method: 'POST', path: '/traffic/:id/replay' },
+    params: ['id', 'options?'],
+    args: z.tuple([name, z.strictObject({ confirm: z.boolean().optional() }).optional()]),
   },
 } as const satisfies MethodTable<GatewayApi>;
 

@@ -69,6 +69,29 @@ export class EventHub implements GatewayEvents {
   }
 
   /**
+   * Sends an event to the listeners there are now, without keeping it for replay and without
+   * redacting it again: for payloads made redacted and in volume (live traffic), which would
+   * otherwise push everything else out of the replay window. It takes the id of the newest kept
+   * event, so a stream that resumes after it is replayed what it missed of the others.
+   */
+  broadcast<E extends GatewayEventName>(name: E, payload: GatewayEventMap[E]): void {
+    if (this.listeners.size === 0) return;
+    const event: PublishedEvent<E> = { id: this.lastId(), name, payload, json: JSON.stringify(payload) };
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event as PublishedEvent);
+      } catch (err) {
+        this.report(`a listener of the "${name}" event failed: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  /** Whether anyone listens (an open window or event stream). */
+  hasListeners(): boolean {
+    return this.listeners.size > 0;
+  }
+
+  /**
    * Tells onListenerError, but never from inside its own report: the report is itself an event
    * (a log line), and a listener that fails on every event would otherwise recurse without end.
    */

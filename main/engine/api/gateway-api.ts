@@ -3,8 +3,15 @@
  * the gateway through `ApiHost`, which the gateway fits as it is, so this folder never imports
  * gateway.ts.
  */
-import type { GatewayApi, GatewayStatus, ServerView, ToolView } from '../../../preload/contract/index.ts';
+import type {
+  GatewayApi,
+  GatewayStatus,
+  ServerView,
+  ToolView,
+  TrafficReplay,
+} from '../../../preload/contract/index.ts';
 import type { QuestionBroker } from '../elicitation/broker.ts';
+import type { TrafficLog } from '../traffic/index.ts';
 import type { UpstreamStatus } from '../upstreams/types.ts';
 
 /** What the API reads and drives. */
@@ -18,6 +25,9 @@ export interface ApiHost {
   catalogTools(server?: string): Promise<ToolView[]>;
   serverLog(name: string): string[];
   restartServer(name: string): Promise<void>;
+  /** The traffic record. */
+  readonly traffic: Pick<TrafficLog, 'list' | 'tree' | 'stats' | 'export'>;
+  replayTraffic(id: string, options: { confirm?: boolean }): Promise<TrafficReplay>;
 }
 
 export function createGatewayApi(
@@ -46,6 +56,21 @@ export function createGatewayApi(
     },
     async answerQuestion(id, answer) {
       questions.answer(id, answer);
+    },
+    async listTraffic(filter) {
+      return host.traffic.list(filter);
+    },
+    async getTrafficTree(id) {
+      return host.traffic.tree(id);
+    },
+    async getTrafficStats(query) {
+      return host.traffic.stats(query);
+    },
+    async exportTraffic(format, filter) {
+      return host.traffic.export(filter ?? {}, format);
+    },
+    async replayTraffic(id, options) {
+      return host.replayTraffic(id, options ?? {});
     },
   };
 }

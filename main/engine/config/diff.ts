@@ -36,7 +36,8 @@ export function diffConfigs(prev: ResolvedConfig, next: ResolvedConfig): ConfigD
     settingsChanged:
       prev.namespaceSeparator !== next.namespaceSeparator ||
       !deepEqual(prev.timeouts, next.timeouts) ||
-      !deepEqual(prev.limits, next.limits),
+      !deepEqual(prev.limits, next.limits) ||
+      !deepEqual(prev.traffic, next.traffic),
   };
 }
 

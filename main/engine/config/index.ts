@@ -24,6 +24,7 @@ export {
   type ServerKind,
   type StdioServerConfig,
   type StdioServerEntryInput,
+  type TrafficSettings,
 } from './schema.ts';
 export { ConfigError, formatIssue, type ConfigIssue } from './errors.ts';
 export {

@@ -156,6 +156,15 @@ export function normalizeConfig(parsed: ParsedConfig): ResolvedConfig {
       maxResponseBytes: parsed.limits?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
       maxSessionBufferBytes: parsed.limits?.maxSessionBufferBytes ?? DEFAULTS.maxSessionBufferBytes,
     },
+    traffic: {
+      enabled: parsed.traffic?.enabled ?? DEFAULTS.traffic.enabled,
+      maxEntries: parsed.traffic?.maxEntries ?? DEFAULTS.traffic.maxEntries,
+      maxMemoryBytes: parsed.traffic?.maxMemoryBytes ?? DEFAULTS.traffic.maxMemoryBytes,
+      maxPayloadBytes: parsed.traffic?.maxPayloadBytes ?? DEFAULTS.traffic.maxPayloadBytes,
+      historyDays: parsed.traffic?.history?.days ?? DEFAULTS.traffic.historyDays,
+      historyMaxBytes: parsed.traffic?.history?.maxBytes ?? DEFAULTS.traffic.historyMaxBytes,
+      redactFields: [...(parsed.traffic?.redactFields ?? [])],
+    },
   };
 }
 

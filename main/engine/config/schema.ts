@@ -25,6 +25,15 @@ export const DEFAULTS = {
   handlerTimeoutMs: 30_000,
   handlerPool: 16,
   handlerDiscoverTtlMs: 0,
+  /** The traffic record (traffic/): what is kept in memory for the live view, and the history on disk. */
+  traffic: {
+    enabled: true,
+    maxEntries: 5000,
+    maxMemoryBytes: 64 * 1024 * 1024,
+    maxPayloadBytes: 64 * 1024,
+    historyDays: 3,
+    historyMaxBytes: 256 * 1024 * 1024,
+  },
 } as const;
 
 /** Names become part of tool names (`github__create_issue`), which clients limit to this alphabet. */
@@ -411,6 +420,46 @@ export const configSchema = z
       })
       .optional()
       .describe('Message size limits and per-session buffers; larger messages are refused with an error.'),
+    traffic: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(DEFAULTS.traffic.enabled)
+          .describe('Record every message at both edges of the gateway (see docs/traffic.md).'),
+        maxEntries: positiveInt('Exchanges kept in memory for the live view.').default(DEFAULTS.traffic.maxEntries),
+        maxMemoryBytes: positiveInt('Bytes of recorded payloads kept in memory.').default(
+          DEFAULTS.traffic.maxMemoryBytes,
+        ),
+        maxPayloadBytes: positiveInt(
+          'A recorded message longer than this is kept cut, marked as such, with its whole size.',
+        ).default(DEFAULTS.traffic.maxPayloadBytes),
+        history: z
+          .strictObject({
+            days: z
+              .number()
+              .min(0)
+              .max(3650)
+              .default(DEFAULTS.traffic.historyDays)
+              .describe('How long history is kept on disk, in days (fractions allowed). 0 keeps no history.'),
+            maxBytes: z
+              .number()
+              .int()
+              .min(0)
+              .default(DEFAULTS.traffic.historyMaxBytes)
+              .describe('Largest size of the history on disk, in bytes; the oldest go first. 0 keeps no history.'),
+          })
+          .optional()
+          .describe('Traffic history that survives a restart, in the state directory (traffic.db).'),
+        redactFields: z
+          .array(nonEmptyString())
+          .default([])
+          .describe(
+            'Names of fields whose values are never recorded, besides the well-known credential names ' +
+              '(password, token, api_key, authorization, ...) and the fields servers mark sensitive.',
+          ),
+      })
+      .optional()
+      .describe('The traffic record: every message, redacted, live and kept.'),
   })
   .meta({
     title: 'Switchboard configuration',
@@ -545,6 +594,19 @@ export interface ResolvedConfig {
   namespaceSeparator: string;
   timeouts: { requestMs: number; startupMs: number; installMs: number };
   limits: { maxRequestBytes: number; maxResponseBytes: number; maxSessionBufferBytes: number };
+  traffic: TrafficSettings;
+}
+
+export interface TrafficSettings {
+  enabled: boolean;
+  maxEntries: number;
+  maxMemoryBytes: number;
+  maxPayloadBytes: number;
+  /** 0: no history on disk. */
+  historyDays: number;
+  /** 0: no history on disk. */
+  historyMaxBytes: number;
+  redactFields: string[];
 }
 
 /** The exact text of resources/switchboard.schema.json (the script writes it, a test compares it). */

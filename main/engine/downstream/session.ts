@@ -22,7 +22,8 @@ import { DEFAULTS } from '../config/schema.ts';
 import { SessionBuffer, dropReporter } from './outbox.ts';
 import { targetOf, type TrafficRecorder } from '../traffic/index.ts';
 
-export type TransportKind = 'streamable-http' | 'sse' | 'stdio' | 'socket';
+/** How a client reached the gateway; `app`: the app itself (a replay from the traffic view). */
+export type TransportKind = 'streamable-http' | 'sse' | 'stdio' | 'socket' | 'app';
 
 /** `relatedRequestId` lets HTTP put a message on the stream of the request it belongs to. */
 export type SendFn = (message: JsonRpcMessage, relatedRequestId?: RequestId) => void;

@@ -462,7 +462,10 @@ export class Router implements SessionHandler {
     );
     // The upstream exchange's id is made now, so what the server asks during it can name it.
     const call = session.exchangeOf(req.id);
-    const exchange = this.opts.traffic?.enabled ? this.opts.traffic.newId() : undefined;
+    const traffic = this.opts.traffic;
+    const exchange = traffic?.enabled ? traffic.newId() : undefined;
+    const server = this.opts.registry.server(upstream);
+    if (call && server !== undefined) traffic?.annotate(call, { server });
     const endFlight = this.serverRequests.track(upstream, session, req.id, exchange);
     try {
       const options: RequestOptions = { signal, sessionId: session.id };

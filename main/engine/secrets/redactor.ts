@@ -18,6 +18,10 @@ export const MIN_SECRET_LENGTH = 4;
 
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>\\]*@/gi;
 const URL_CREDENTIALS_LABEL = '[redacted:url-credentials]';
+/** A URL at the end of a text that may have been cut inside its user:password part (no `@` yet). */
+const PARTIAL_URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>\\@]*$/i;
+/** The shortest start of a secret a cut text is trimmed for: less tells nothing. */
+const MIN_PARTIAL = 2;
 
 export class Redactor {
   /** Every spelling of every value → its label. */
@@ -46,6 +50,26 @@ export class Redactor {
     let out = text;
     if (this.#pattern) out = out.replace(this.#pattern, (match) => `[redacted:${this.#labels.get(match) ?? 'secret'}]`);
     return stripUrlCredentials(out);
+  }
+
+  /**
+   * For a text cut short (a truncated payload), redacted first: removes what a cut may have left
+   * of a secret at its very end — the start of a known value, or a URL cut inside its user:password
+   * part — which `redact` cannot recognise, being incomplete.
+   */
+  dropPartialAtEnd(text: string): string {
+    let keep = text.length;
+    for (const spelling of this.#labels.keys()) {
+      for (let k = Math.min(spelling.length - 1, text.length); k >= MIN_PARTIAL; k--) {
+        if (text.endsWith(spelling.slice(0, k))) {
+          keep = Math.min(keep, text.length - k);
+          break;
+        }
+      }
+    }
+    const url = PARTIAL_URL_CREDENTIALS.exec(text);
+    if (url) keep = Math.min(keep, url.index + url[1]!.length);
+    return keep === text.length ? text : text.slice(0, keep);
   }
 
   /** A copy of a JSON-like value with every string redacted; the value itself when nothing changed. */

@@ -1,4 +1,4 @@
-/** The traffic record: the recorder, the traced upstream, and what they record. */
+/** The traffic record: the recorder, the traced upstream, history, stats, exports and replay rules. */
 export {
   TrafficRecorder,
   matches,
@@ -7,3 +7,6 @@ export {
   type TrafficSessionSource,
 } from './recorder.ts';
 export { TracedUpstream, targetOf, unwrapUpstream } from './traced-upstream.ts';
+export { TrafficLog, withoutPayloads, MAX_EXPORT, type TrafficHistory, type TrafficLogOptions } from './traffic-log.ts';
+export { planReplay, SAFE_TO_REPLAY, REPLAY_NEEDS_CONFIRM, type ReplayPlan } from './replay.ts';
+export { SensitiveFields, SENSITIVE_FIELDS } from './sensitive.ts';

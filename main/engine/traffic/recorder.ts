@@ -19,6 +19,7 @@ import type {
   TrafficTree,
 } from '../../../preload/contract/index.ts';
 import { GatewayError, toRpcError } from '../protocol/errors.ts';
+import { SensitiveFields } from './sensitive.ts';
 
 /** What the recorder reads of a client session (at the time the entry is written). */
 export interface TrafficSessionSource {
@@ -52,8 +53,12 @@ export interface TrafficRecorderOptions {
   maxBytes?: number;
   /** A payload's JSON text is cut here (the entry says so and keeps the whole size). Default 64 KiB. */
   maxPayloadBytes?: number;
-  /** Hides secrets in the payload text before anything is kept or shown. */
+  /** Hides secret values in the payload text before anything is kept or shown (the gateway's redactor). */
   redact?: (text: string) => string;
+  /** For a payload cut at the limit (after `redact`): drops what is left of a secret cut in two at its end. */
+  redactCutEnd?: (text: string) => string;
+  /** Field names whose values are hidden, besides the well-known ones and those servers mark. */
+  redactFields?: readonly string[];
 }
 
 type Listener = (entry: TrafficEntry) => void;
@@ -64,6 +69,8 @@ interface Live {
   params: unknown;
   /** The answer (a result or an error object), once it came. */
   answer?: { value: unknown };
+  /** How it failed, as the server or the gateway said (not yet redacted). */
+  error?: { code: number; message: string };
   /** performance.now() at the start, for a precise duration. */
   t0: number;
   ended: boolean;
@@ -72,13 +79,17 @@ interface Live {
 /** An entry's weight in the ring: its payload text and a fixed overhead for the rest. */
 const ENTRY_OVERHEAD = 400;
 const MAX_PAGE = 1000;
+/** Redacted beyond the cut too, so a secret starting before it is seen whole (longer than any secret). */
+const CUT_MARGIN = 4096;
 
 export class TrafficRecorder {
-  readonly enabled: boolean;
-  private readonly maxEntries: number;
-  private readonly maxBytes: number;
-  private readonly maxPayloadBytes: number;
-  private readonly redact: (text: string) => string;
+  private on = true;
+  private maxEntries = 5000;
+  private maxBytes = 64 * 1024 * 1024;
+  private maxPayloadBytes = 64 * 1024;
+  private redact: (text: string) => string = (text) => text;
+  private redactCutEnd: (text: string) => string = (text) => text;
+  private sensitive = new SensitiveFields();
   private seq = 0;
   /** Exchanges with a change not yet written out. */
   private readonly dirty = new Map<string, Live>();
@@ -91,11 +102,24 @@ export class TrafficRecorder {
   private readonly listeners = new Set<Listener>();
 
   constructor(options: TrafficRecorderOptions = {}) {
-    this.enabled = options.enabled ?? true;
-    this.maxEntries = options.maxEntries ?? 5000;
-    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-    this.maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024;
-    this.redact = options.redact ?? ((text) => text);
+    this.configure(options);
+  }
+
+  /** Off: begin/note return at once and record nothing. */
+  get enabled(): boolean {
+    return this.on;
+  }
+
+  /** Applies new settings (a config reload); the ring shrinks at once when its limits did. */
+  configure(options: TrafficRecorderOptions): void {
+    if (options.enabled !== undefined) this.on = options.enabled;
+    if (options.maxEntries !== undefined) this.maxEntries = options.maxEntries;
+    if (options.maxBytes !== undefined) this.maxBytes = options.maxBytes;
+    if (options.maxPayloadBytes !== undefined) this.maxPayloadBytes = options.maxPayloadBytes;
+    if (options.redact) this.redact = options.redact;
+    if (options.redactCutEnd) this.redactCutEnd = options.redactCutEnd;
+    if (options.redactFields) this.sensitive = new SensitiveFields(options.redactFields);
+    this.trim();
   }
 
   /** A fresh id, sortable by creation: what an exchange causes can name it before it begins. */
@@ -125,10 +149,17 @@ export class TrafficRecorder {
     } else {
       const { outcome: how, error } = classify(outcome.error);
       live.entry.outcome = how;
-      live.entry.error = error;
+      // The message is shown as the entry's error too: it is redacted with the payloads, on write.
       live.answer = { value: { error } };
+      live.error = error;
     }
     this.touch(live);
+  }
+
+  /** Adds what is learnt after an exchange began: the server a client's request was routed to. */
+  annotate(id: string, facts: { server: string }): void {
+    const live = id ? this.open.get(id) : undefined;
+    if (live && live.entry.server === undefined) live.entry.server = facts.server;
   }
 
   /** A notification, sent or received. */
@@ -232,25 +263,42 @@ export class TrafficRecorder {
   private write(live: Live): void {
     const entry = live.entry;
     if (live.session) entry.session = sessionOf(live.session);
-    // Each payload is turned into text once: the request when the entry is first written.
-    if (entry.request.bytes === 0 && live.params !== undefined) entry.request = this.payload(live.params);
-    if (live.answer && !entry.response) entry.response = this.payload(live.answer.value);
+    // Each payload is turned into text once: the request when the entry is first written. What a
+    // server marks sensitive is learnt before the answer to it is written.
+    if (entry.request.bytes === 0 && live.params !== undefined) {
+      entry.request = this.payload(live.params);
+      this.sensitive.learnFrom(entry.method, live.params);
+    }
+    if (live.answer && !entry.response) {
+      if (entry.outcome === 'ok') this.sensitive.learnFrom(entry.method, live.answer.value);
+      entry.response = this.payload(live.answer.value);
+    }
+    if (live.error && !entry.error) {
+      const { code, message } = live.error;
+      entry.error = { code, message: this.redact(message) };
+    }
+    live.params = undefined;
     const copy: TrafficEntry = { ...entry };
     const old = this.ring.get(entry.id);
     if (old) this.ringBytes -= weight(old);
     this.ring.set(entry.id, copy);
     this.ringBytes += weight(copy);
-    while (this.ring.size > this.maxEntries || (this.ringBytes > this.maxBytes && this.ring.size > 1)) {
-      const [oldest, value] = this.ring.entries().next().value!;
-      this.ring.delete(oldest);
-      this.ringBytes -= weight(value);
-    }
+    this.trim();
     for (const listener of [...this.listeners]) {
       try {
         listener(copy);
       } catch {
         // A listener's fault is its own (the event hub and the store report theirs).
       }
+    }
+  }
+
+  /** Drops the oldest entries until the ring is within its limits. */
+  private trim(): void {
+    while (this.ring.size > this.maxEntries || (this.ringBytes > this.maxBytes && this.ring.size > 1)) {
+      const [oldest, value] = this.ring.entries().next().value!;
+      this.ring.delete(oldest);
+      this.ringBytes -= weight(value);
     }
   }
 
@@ -262,10 +310,18 @@ export class TrafficRecorder {
       text = '"(not serialisable)"';
     }
     const bytes = Buffer.byteLength(text);
-    const redacted = this.redact(text);
-    if (redacted.length <= this.maxPayloadBytes) return { json: redacted, bytes };
-    const cut = redacted.slice(0, this.maxPayloadBytes);
-    return { json: `${cut}…[truncated: ${bytes} bytes in all]`, bytes, truncated: true };
+    const max = this.maxPayloadBytes;
+    if (text.length <= max) return { json: this.clean(text), bytes };
+    // Only the part kept is redacted (a large payload is not scanned whole), with room for a
+    // secret that starts before the cut; what is left of one cut in two at the end is dropped.
+    const kept = this.redactCutEnd(this.clean(text.slice(0, max + CUT_MARGIN)).slice(0, max));
+    // A copy, not a slice: a slice would keep the whole text alive for as long as the entry.
+    const json = `${Buffer.from(kept).toString()}…[truncated: ${bytes} bytes in all]`;
+    return { json, bytes, truncated: true };
+  }
+
+  private clean(text: string): string {
+    return this.sensitive.redact(this.redact(text));
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Gateway } from '../../../main/engine/index.ts';
+import { unwrapUpstream, type Gateway } from '../../../main/engine/index.ts';
 import type { StdioMcpUpstream } from '../../../main/engine/upstreams/mcp-stdio/stdio-upstream.ts';
 import {
   fixtureServer,
@@ -119,7 +119,7 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
     await new Promise((r) => setTimeout(r, 300));
     controller.abort('user pressed stop');
     await expect(call).rejects.toThrow();
-    const beta = gateway.upstream('beta') as StdioMcpUpstream;
+    const beta = unwrapUpstream(gateway.upstream('beta')!) as StdioMcpUpstream;
     await waitFor(
       () => beta.stderr().some((l) => /slow cancelled at step \d+/.test(l)),
       5000,

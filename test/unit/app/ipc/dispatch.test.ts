@@ -22,6 +22,20 @@ function setup(trusted = true) {
     getServerLog: async () => [],
     listQuestions: async () => [],
     answerQuestion: async () => undefined,
+    listTraffic: async () => ({ entries: [] }),
+    getTrafficTree: async (id) => {
+      throw new GatewayError('not_found', `no exchange "${id}"`);
+    },
+    getTrafficStats: async () => ({ since: 0, until: 0, servers: [], tools: [] }),
+    exportTraffic: async (format) => ({
+      format,
+      fileName: 'x',
+      contentType: 'application/json',
+      text: '',
+      entries: 0,
+      truncated: false,
+    }),
+    replayTraffic: async () => ({ id: 'x', outcome: 'ok' }),
   };
   const handlers = createIpcHandlers(createApiDispatcher({ api }), () => trusted);
   return { calls, handler: (channel: string) => handlers.get(channel)!, handlers };

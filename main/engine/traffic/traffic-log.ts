@@ -1,0 +1,192 @@
+/**
+ * The traffic record as the gateway and the control API use it: the recorder (every message,
+ * redacted, in a bounded ring), the history on disk when there is one, live batches for the UI,
+ * queries, stats and exports. Queries go to the history when it is kept (it holds everything the
+ * ring does and more), else to the ring.
+ */
+import type {
+  TrafficBatch,
+  TrafficEntry,
+  TrafficExport,
+  TrafficExportFormat,
+  TrafficFilter,
+  TrafficPage,
+  TrafficStats,
+  TrafficStatsQuery,
+  TrafficTree,
+} from '../../../preload/contract/index.ts';
+import { GatewayError } from '../protocol/errors.ts';
+import { exportTraffic } from './export.ts';
+import { TrafficRecorder, matches, type TrafficRecorderOptions } from './recorder.ts';
+import { aggregateStats, isStatEntry, sampleOf, type StatSample } from './stats.ts';
+
+/** The history on disk (store.ts): what the log needs of it. */
+export interface TrafficHistory {
+  add(entry: TrafficEntry): void;
+  flush(): void;
+  list(filter: TrafficFilter): TrafficPage;
+  get(id: string): TrafficEntry | undefined;
+  tree(id: string): TrafficTree | undefined;
+  statSamples(query: TrafficStatsQuery & { since: number; until: number }): Iterable<StatSample>;
+  close(): void;
+}
+
+export interface TrafficLogOptions {
+  /** Sends a live batch to the UI (the `traffic` event). */
+  publish?: (batch: TrafficBatch) => void;
+  /** Whether anyone would see a live batch: none is made otherwise. */
+  hasViewers?: () => boolean;
+  /** How often live batches go out, at most. Default 100 ms. */
+  batchMs?: number;
+  /** Entries in one live batch, at most. Default 500. */
+  maxBatch?: number;
+  version: string;
+}
+
+/** One export holds at most this many exchanges (the newest). */
+export const MAX_EXPORT = 10_000;
+const HOUR_MS = 60 * 60 * 1000;
+
+export class TrafficLog {
+  readonly recorder = new TrafficRecorder();
+  private history?: TrafficHistory;
+  private readonly opts: TrafficLogOptions;
+  private readonly live = new Map<string, TrafficEntry>();
+  private skipped = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(opts: TrafficLogOptions) {
+    this.opts = opts;
+    this.recorder.onEntry((entry) => this.onEntry(entry));
+  }
+
+  configure(options: TrafficRecorderOptions): void {
+    this.recorder.configure(options);
+  }
+
+  /** Keeps history in `history` from now on (undefined: none); the previous one is closed. */
+  useHistory(history: TrafficHistory | undefined): void {
+    if (history === this.history) return;
+    this.history?.close();
+    this.history = history;
+  }
+
+  hasHistory(): boolean {
+    return this.history !== undefined;
+  }
+
+  list(filter: TrafficFilter = {}): TrafficPage {
+    return this.source().list(filter);
+  }
+
+  tree(id: string): TrafficTree {
+    const tree = this.source().tree(id);
+    if (!tree) throw notFound(id);
+    return tree;
+  }
+
+  get(id: string): TrafficEntry {
+    const entry = this.source().get(id);
+    if (!entry) throw notFound(id);
+    return entry;
+  }
+
+  stats(query: TrafficStatsQuery = {}, now = Date.now()): TrafficStats {
+    const window = { ...query, since: query.since ?? now - HOUR_MS, until: query.until ?? now };
+    const samples = this.history ? this.history.statSamples(window) : this.ringSamples(window);
+    return aggregateStats(samples, window);
+  }
+
+  export(filter: TrafficFilter, format: TrafficExportFormat, now = Date.now()): TrafficExport {
+    const newestFirst: TrafficEntry[] = [];
+    let cursor = filter.cursor;
+    let more = true;
+    while (more && newestFirst.length < MAX_EXPORT) {
+      const page = this.list({ ...filter, limit: Math.min(1000, MAX_EXPORT - newestFirst.length), cursor });
+      newestFirst.push(...page.entries);
+      cursor = page.nextCursor;
+      more = cursor !== undefined;
+    }
+    return exportTraffic({
+      format,
+      entries: newestFirst.reverse(),
+      truncated: more,
+      version: this.opts.version,
+      now,
+    });
+  }
+
+  /** Writes what is pending (the ring and the history) now. */
+  flush(): void {
+    this.recorder.flush();
+    this.history?.flush();
+  }
+
+  close(): void {
+    this.recorder.flush();
+    this.sendBatch();
+    this.useHistory(undefined);
+  }
+
+  private source(): Pick<TrafficHistory, 'list' | 'get' | 'tree'> {
+    this.recorder.flush();
+    if (!this.history) return this.recorder;
+    this.history.flush();
+    return this.history;
+  }
+
+  private *ringSamples(window: TrafficStatsQuery & { since: number; until: number }): Iterable<StatSample> {
+    const filter: TrafficFilter = { since: window.since, until: window.until, edge: 'upstream' };
+    if (window.server !== undefined) filter.server = window.server;
+    if (window.profile !== undefined) filter.profile = window.profile;
+    if (window.client !== undefined) filter.client = window.client;
+    let cursor: string | undefined;
+    do {
+      const page = this.recorder.list({ ...filter, limit: 1000, ...(cursor ? { cursor } : {}) });
+      for (const entry of page.entries) if (isStatEntry(entry) && matches(entry, filter)) yield sampleOf(entry);
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  private onEntry(entry: TrafficEntry): void {
+    this.history?.add(entry);
+    if (!this.opts.publish || !(this.opts.hasViewers?.() ?? true)) return;
+    this.live.delete(entry.id);
+    this.live.set(entry.id, withoutPayloads(entry));
+    const max = this.opts.maxBatch ?? 500;
+    if (this.live.size > max) {
+      // The oldest change gives way: a viewer this far behind lists again (skipped says so).
+      this.live.delete(this.live.keys().next().value!);
+      this.skipped++;
+    }
+    this.timer ??= setTimeout(() => this.sendBatch(), this.opts.batchMs ?? 100);
+  }
+
+  private sendBatch(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.live.size === 0) return;
+    const batch: TrafficBatch = { entries: [...this.live.values()], skipped: this.skipped };
+    this.live.clear();
+    this.skipped = 0;
+    this.opts.publish?.(batch);
+  }
+}
+
+/** An entry without its payload text (sizes and the cut mark stay). */
+export function withoutPayloads(entry: TrafficEntry): TrafficEntry {
+  const out: TrafficEntry = { ...entry, request: { bytes: entry.request.bytes } };
+  if (entry.request.truncated) out.request.truncated = true;
+  if (entry.response) {
+    out.response = { bytes: entry.response.bytes };
+    if (entry.response.truncated) out.response.truncated = true;
+  }
+  return out;
+}
+
+function notFound(id: string): GatewayError {
+  return new GatewayError(
+    'not_found',
+    `no exchange "${id}" in the traffic record (it may be older than what is kept; see traffic.history in the config)`,
+  );
+}
