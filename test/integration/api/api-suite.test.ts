@@ -260,6 +260,93 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     }
   });
 
+  it('lists recorded traffic with filters and paging, shows a tree, and pushes live batches', async () => {
+    const live = collect(api, 'traffic');
+    const client: Client = await mcpClient(gateway.httpUrl()!);
+    const marker = `traffic-${binding}-${Date.now()}`;
+    try {
+      for (let i = 0; i < 3; i++) await client.callTool({ name: 'fx__echo', arguments: { message: `${marker}-${i}` } });
+      // Live: each call arrives, ended, with sizes but without payload text.
+      const batchEntry = await live.next(
+        (b) => b.entries.some((e) => e.target === 'fx__echo' && e.outcome === 'ok'),
+        'a batch with an ended call',
+      );
+      const pushed = batchEntry.entries.find((e) => e.target === 'fx__echo' && e.outcome === 'ok')!;
+      expect(pushed.request.bytes).toBeGreaterThan(0);
+      expect(pushed.request.json).toBeUndefined();
+      // Listed: newest first, found by text, two at a time.
+      const first = await api.listTraffic({ text: marker, edge: 'client', limit: 2 });
+      expect(first.entries.map((e) => JSON.parse(e.request.json!).arguments.message)).toEqual([
+        `${marker}-2`,
+        `${marker}-1`,
+      ]);
+      const second = await api.listTraffic({ text: marker, edge: 'client', limit: 2, cursor: first.nextCursor });
+      expect(second.entries.map((e) => JSON.parse(e.request.json!).arguments.message)).toEqual([`${marker}-0`]);
+      expect(second.nextCursor).toBeUndefined();
+      const tree = await api.getTrafficTree(first.entries[0]!.id);
+      expect(tree.children.map((c) => [c.entry.edge, c.entry.method, c.entry.target])).toEqual([
+        ['upstream', 'tools/call', 'echo'],
+      ]);
+      const stats = await api.getTrafficStats({ server: 'fx' });
+      expect(stats.tools.find((t) => t.tool === 'echo')!.calls).toBeGreaterThanOrEqual(3);
+      const exported = await api.exportTraffic('jsonl', { text: marker, edge: 'client' });
+      expect(exported).toMatchObject({ format: 'jsonl', entries: 3, truncated: false });
+      expect(
+        exported.text
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).id),
+      ).toEqual([...first.entries, ...second.entries].map((e) => e.id).reverse());
+    } finally {
+      live.stop();
+      await client.close();
+    }
+  });
+
+  it('replays a list, refuses a tool call without confirm, and refuses what cannot be sent again', async () => {
+    const client: Client = await mcpClient(gateway.httpUrl()!);
+    try {
+      await client.listTools();
+      await client.callTool({ name: 'fx__echo', arguments: { message: `replay-${binding}` } });
+    } finally {
+      await client.close();
+    }
+    const [list] = (await api.listTraffic({ method: 'tools/list', edge: 'client', limit: 1 })).entries;
+    const replay = await api.replayTraffic(list!.id);
+    expect(replay.outcome).toBe('ok');
+    expect((replay.result as { tools: { name: string }[] }).tools.map((t) => t.name)).toContain('fx__echo');
+    const again = (await api.getTrafficTree(replay.id)).entry;
+    expect(again.session).toMatchObject({ transport: 'app', client: { name: 'Switchboard replay' } });
+    const [call] = (await api.listTraffic({ text: `replay-${binding}`, edge: 'client', limit: 1 })).entries;
+    expect(await failure(api.replayTraffic(call!.id))).toMatchObject({
+      code: 'invalid_request',
+      field: 'options.confirm',
+    });
+    const confirmed = await api.replayTraffic(call!.id, { confirm: true });
+    expect(confirmed.outcome).toBe('ok');
+    expect(textOf(confirmed.result)).toBe(`replay-${binding}`);
+    const [note] = (await api.listTraffic({ method: 'notifications/initialized', limit: 1 })).entries;
+    expect((await failure(api.replayTraffic(note!.id))).message).toMatch(/notification: only requests/);
+  });
+
+  it('refuses a bad traffic filter naming the field, and an unknown exchange', async () => {
+    const untyped = api as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    expect(await failure(untyped.listTraffic!({ limit: 5000 }))).toMatchObject({
+      code: 'invalid_request',
+      field: 'filter.limit',
+    });
+    expect(await failure(untyped.listTraffic!({ outcome: 'maybe' }))).toMatchObject({
+      code: 'invalid_request',
+      field: 'filter.outcome',
+    });
+    expect(await failure(untyped.listTraffic!({ sever: 'fx' }))).toMatchObject({ code: 'invalid_request' });
+    expect(await failure(untyped.exportTraffic!('csv'))).toMatchObject({ code: 'invalid_request', field: 'format' });
+    expect(await failure(api.getTrafficTree('0000-none'))).toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('no exchange "0000-none" in the traffic record'),
+    });
+  });
+
   it('stops delivering an event once unsubscribed', async () => {
     const servers = collect(api, 'servers');
     const kept = collect(api, 'servers');

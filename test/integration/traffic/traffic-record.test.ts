@@ -1,0 +1,296 @@
+/**
+ * The traffic record against real clients and real servers: the MCP SDK client over HTTP and a
+ * client through the shim (spawned as Claude Desktop spawns it), the fixture server, the
+ * reference "everything" server from npm, a stateless (2026-07-28) server and a JSON handler.
+ * What is asserted is what a user reads in the traffic view: trees, attribution, outcomes.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import type { TrafficEntry, TrafficTree } from '../../../preload/contract/index.ts';
+import {
+  CLI,
+  EVERYTHING,
+  NODE,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
+import { STATELESS_SERVER } from '../../fixtures/servers/stateless-launch.ts';
+import { jsonResponder, startHttpHandler, travelDesk, type TestServer } from '../../fixtures/handlers/servers.ts';
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let gateway: Gateway;
+let desk: TestServer;
+const runtimeDir = () => path.join(dir.dir, 'run');
+
+beforeAll(async () => {
+  dir = await tempDir('sb-traffic-');
+  const handle = await travelDesk();
+  desk = await startHttpHandler(jsonResponder(({ envelope, headers }) => handle(envelope, headers)));
+  const config = await writeConfig(dir.dir, {
+    mcpServers: {
+      fx: fixtureServer('fx'),
+      tight: { ...fixtureServer('tight'), timeoutMs: 400 },
+      everything: { command: NODE, args: [EVERYTHING, 'stdio'] },
+      stateless: { command: NODE, args: [STATELESS_SERVER], env: { STATELESS_NAME: 'stateless' } },
+      desk: { handler: desk.address },
+    },
+  });
+  gateway = await startGateway(config, { runtimeDir: runtimeDir(), socket: true });
+}, 60_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+  await desk?.close();
+  await dir?.cleanup();
+});
+
+/** The tree of the newest client call of `tool` (waits until it has ended). */
+async function callTree(tool: string, where: (e: TrafficEntry) => boolean = () => true): Promise<TrafficTree> {
+  const entry = await waitFor(
+    () =>
+      gateway.traffic
+        .list({ edge: 'client', method: 'tools/call', target: tool })
+        .entries.find((e) => e.outcome !== 'pending' && where(e)),
+    10_000,
+    `the recorded call of ${tool}`,
+  );
+  return gateway.traffic.tree(entry.id);
+}
+
+function childrenOf(tree: TrafficTree, edge: string, direction: string, method: string): TrafficTree[] {
+  return tree.children.filter(
+    (c) => c.entry.edge === edge && c.entry.direction === direction && c.entry.method === method,
+  );
+}
+
+function only(trees: TrafficTree[], what: string): TrafficTree {
+  expect(trees, what).toHaveLength(1);
+  return trees[0]!;
+}
+
+/** A child began no earlier than its parent and, having ended first, took no longer. */
+function expectWithin(child: TrafficEntry, parent: TrafficEntry): void {
+  expect(child.parentId).toBe(parent.id);
+  expect(child.startedAt).toBeGreaterThanOrEqual(parent.startedAt);
+  if (child.kind === 'request') expect(child.durationMs!).toBeLessThanOrEqual(parent.durationMs!);
+}
+
+/** A client through the shim, as an AI client spawns it. */
+async function shimClient(name: string): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: NODE,
+    args: [CLI, 'shim'],
+    env: {
+      ...(process.env as Record<string, string>),
+      SWITCHBOARD_RUNTIME_DIR: runtimeDir(),
+      // The gateway runs in this test process: the shim must not start another one.
+      SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, '-e', 'process.exit(1)']),
+    },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name, version: '2.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+describe('the traffic record', () => {
+  it('shows a call with progress and an elicitation round as one tree, with parent links and durations', async () => {
+    const client = await httpClient(gateway.httpUrl()!, { elicitation: {} });
+    client.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: 'accept',
+      content: { name: 'Ada', pin: '4711-9183' },
+    }));
+    const progress: number[] = [];
+    try {
+      const result = await client.callTool({ name: 'fx__survey', arguments: {} }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      });
+      expect(textOf(result)).toBe('surveyed Ada');
+    } finally {
+      await client.close();
+    }
+    expect(progress).toEqual([1, 2]);
+
+    const tree = await callTree('fx__survey');
+    const root = tree.entry;
+    expect(root).toMatchObject({
+      edge: 'client',
+      direction: 'in',
+      kind: 'request',
+      target: 'fx__survey',
+      server: 'fx',
+      outcome: 'ok',
+      session: { transport: 'streamable-http', profile: 'default', client: { name: 'test-client', version: '1.0.0' } },
+    });
+    expect(root.parentId).toBeUndefined();
+    expect(root.durationMs).toBeGreaterThan(50); // the survey pauses 50 ms before it answers
+    expect(root.request.bytes).toBeGreaterThan(0);
+    expect(JSON.parse(root.response!.json!)).toEqual({ content: [{ type: 'text', text: 'surveyed Ada' }] });
+
+    // The upstream request it became: the tool under its own name, on its server.
+    const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
+    expect(upstream.entry).toMatchObject({ target: 'survey', server: 'fx', outcome: 'ok' });
+    expectWithin(upstream.entry, root);
+    // Progress to the client hangs off the client's call; progress from the server off the upstream call.
+    const toClient = childrenOf(tree, 'client', 'out', 'notifications/progress');
+    expect(toClient.map((p) => JSON.parse(p.entry.request.json!).progress)).toEqual([1, 2]);
+    for (const p of toClient) expectWithin(p.entry, root);
+    const fromServer = childrenOf(upstream, 'upstream', 'in', 'notifications/progress');
+    expect(fromServer.map((p) => JSON.parse(p.entry.request.json!).progress)).toEqual([1, 2]);
+
+    // The server's question, and the client's answer to it below.
+    const asked = only(childrenOf(upstream, 'upstream', 'in', 'elicitation/create'), "the server's question");
+    expectWithin(asked.entry, upstream.entry);
+    expect(asked.entry.outcome).toBe('ok');
+    const answered = only(childrenOf(asked, 'client', 'out', 'elicitation/create'), 'the question to the client');
+    expectWithin(answered.entry, asked.entry);
+    expect(answered.entry.session?.id).toBe(root.session!.id);
+    // The PIN field is marked writeOnly by the server: its value is recorded nowhere.
+    const answer = JSON.parse(answered.entry.response!.json!) as { content: Record<string, unknown> };
+    expect(answer.content).toEqual({ name: 'Ada', pin: '[redacted]' });
+    expect(JSON.stringify(tree)).not.toContain('4711-9183');
+  });
+
+  it("shows the user's answer in the app as a question on the app edge when the client cannot answer", async () => {
+    const client = await httpClient(gateway.httpUrl()!); // no elicitation capability
+    try {
+      const call = client.callTool({ name: 'fx__ask', arguments: {} });
+      const question = await waitFor(async () => (await gateway.api.listQuestions())[0], 10_000, 'the question');
+      await gateway.api.answerQuestion(question.id, { action: 'accept', content: { name: 'Grace' } });
+      expect(textOf(await call)).toBe('hello Grace');
+    } finally {
+      await client.close();
+    }
+    const tree = await callTree('fx__ask');
+    const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
+    const asked = only(childrenOf(upstream, 'upstream', 'in', 'elicitation/create'), "the server's question");
+    const inApp = only(childrenOf(asked, 'app', 'out', 'elicitation/create'), 'the question put to the user');
+    expectWithin(inApp.entry, asked.entry);
+    expect(inApp.entry).toMatchObject({ server: 'fx', outcome: 'ok' });
+    expect(JSON.parse(inApp.entry.response!.json!)).toEqual({ action: 'accept', content: { name: 'Grace' } });
+  });
+
+  it("records a stateless server's input_required rounds, answered for a stateful client, under the call", async () => {
+    const client = await httpClient(gateway.httpUrl()!, { elicitation: {} });
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Linus' } }));
+    try {
+      expect(textOf(await client.callTool({ name: 'stateless__ask', arguments: {} }))).toBe('Hello, Linus!');
+    } finally {
+      await client.close();
+    }
+    const tree = await callTree('stateless__ask');
+    const rounds = childrenOf(tree, 'upstream', 'out', 'tools/call');
+    expect(rounds).toHaveLength(2);
+    const [first, second] = rounds as [TrafficTree, TrafficTree];
+    expect(JSON.parse(first.entry.response!.json!)).toMatchObject({ resultType: 'input_required' });
+    // The question the first round asked, answered by the client, under that round.
+    const question = only(childrenOf(first, 'client', 'out', 'elicitation/create'), "the round's question");
+    expectWithin(question.entry, first.entry);
+    expect(second.entry.startedAt).toBeGreaterThanOrEqual(question.entry.startedAt);
+    expect(JSON.parse(second.entry.request.json!)).toMatchObject({ inputResponses: { user_name: {} } });
+    expect(second.entry.outcome).toBe('ok');
+  });
+
+  it("attributes two clients' calls to the right client, transport and session (HTTP and the shim)", async () => {
+    const viaHttp = await httpClient(gateway.httpUrl()!);
+    const viaShim = await shimClient('shim-client');
+    try {
+      await waitFor(async () => (await viaShim.listTools()).tools.some((t) => t.name === 'fx__echo'), 20_000);
+      const calls: Promise<unknown>[] = [];
+      for (let i = 0; i < 5; i++) {
+        calls.push(viaHttp.callTool({ name: 'fx__echo', arguments: { message: `from-http-${i}` } }));
+        calls.push(viaShim.callTool({ name: 'fx__echo', arguments: { message: `from-shim-${i}` } }));
+      }
+      calls.push(viaHttp.callTool({ name: 'desk__get_weather', arguments: { city: 'Lisbon' } }));
+      calls.push(viaShim.callTool({ name: 'everything__echo', arguments: { message: 'from-shim-everything' } }));
+      await Promise.all(calls);
+    } finally {
+      await viaHttp.close();
+      await viaShim.close();
+    }
+    gateway.traffic.flush();
+    const roots = gateway.traffic
+      .list({ edge: 'client', method: 'tools/call', limit: 1000 })
+      .entries.filter((e) => /from-(http|shim)|Lisbon/.test(e.request.json ?? ''));
+    expect(roots).toHaveLength(12);
+    const sessions = { http: new Set<string>(), shim: new Set<string>() };
+    for (const root of roots) {
+      const who = /from-shim/.test(root.request.json!) ? 'shim' : 'http';
+      expect(root.session, root.request.json).toMatchObject(
+        who === 'shim'
+          ? { transport: 'socket', client: { name: 'shim-client', version: '2.0.0' } }
+          : { transport: 'streamable-http', client: { name: 'test-client' } },
+      );
+      sessions[who].add(root.session!.id);
+      // The request upstream is this call's, with this call's message, on the server named.
+      const tree = gateway.traffic.tree(root.id);
+      const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
+      expect(upstream.entry.server).toBe(root.server);
+      const args = (JSON.parse(upstream.entry.request.json!) as { arguments: Record<string, string> }).arguments;
+      expect(JSON.parse(root.request.json!).arguments).toEqual(args);
+    }
+    expect(sessions.http.size).toBe(1);
+    expect(sessions.shim.size).toBe(1);
+    expect([...sessions.http][0]).not.toBe([...sessions.shim][0]);
+    const servers = new Set(roots.map((r) => r.server));
+    expect(servers).toEqual(new Set(['fx', 'desk', 'everything']));
+    // Filters find each client's calls.
+    const shimOnly = gateway.traffic.list({ client: 'shim-client', method: 'tools/call', limit: 1000 }).entries;
+    expect(shimOnly.length).toBeGreaterThanOrEqual(6);
+    expect(shimOnly.every((e) => e.session?.client?.name === 'shim-client')).toBe(true);
+    const desks = gateway.traffic.list({ server: 'desk', edge: 'upstream', method: 'tools/call' }).entries;
+    expect(desks[0]).toMatchObject({ target: 'get_weather', outcome: 'ok' });
+  }, 60_000);
+
+  it("records a cancelled call as cancelled on both edges, and the client's cancellation", async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    const controller = new AbortController();
+    try {
+      const call = client.callTool({ name: 'fx__slow', arguments: { steps: 100, delayMs: 50 } }, undefined, {
+        signal: controller.signal,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      controller.abort('user pressed stop');
+      await expect(call).rejects.toThrow();
+      const tree = await callTree('fx__slow', (e) => e.outcome === 'cancelled');
+      expect(tree.entry).toMatchObject({ outcome: 'cancelled', server: 'fx' });
+      const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
+      expect(upstream.entry.outcome).toBe('cancelled');
+      expect(tree.entry.durationMs).toBeGreaterThanOrEqual(250);
+      const sessionId = tree.entry.session!.id;
+      const fromClient = gateway.traffic.list({ session: sessionId, method: 'notifications/cancelled' }).entries;
+      expect(fromClient.map((e) => [e.edge, e.direction])).toEqual([['client', 'in']]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('records a call that outlives its timeout as a timeout on both edges', async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      const result = client.callTool({ name: 'tight__slow', arguments: { steps: 20, delayMs: 100 } });
+      await expect(result).rejects.toThrow(/timed out|timeout/i);
+    } finally {
+      await client.close();
+    }
+    const tree = await callTree('tight__slow');
+    expect(tree.entry.outcome).toBe('timeout');
+    expect(tree.entry.error?.message).toMatch(/timed out|timeout/i);
+    const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
+    expect(upstream.entry).toMatchObject({ outcome: 'timeout', server: 'tight' });
+    expect(upstream.entry.durationMs).toBeGreaterThanOrEqual(390);
+    expect(upstream.entry.durationMs).toBeLessThan(2000);
+    // Slowest first: the stats show the timeout against the tool.
+    const stats = gateway.traffic.stats({ server: 'tight' });
+    expect(stats.tools.find((t) => t.tool === 'slow')).toMatchObject({ calls: 1, errors: 1, timeouts: 1 });
+  });
+});
