@@ -127,11 +127,10 @@ const AREAS = [
     name: 'renderer',
     dir: 'renderer',
     ignores: ['renderer/dist/**'],
-    allow: ['renderer/', 'preload/contract/', 'preload/http-bridge.ts'],
+    allow: ['renderer/', 'preload/contract/'],
     bare: [bare.electron, bare.nodeBuiltin, bare.absolute],
     summary:
-      'svelte, renderer/**, preload/contract and the HTTP bridge (preload/http-bridge.ts); never electron, ' +
-      'node:* or main',
+      'svelte, renderer/**, preload/contract (its HTTP bridge included); never electron, node:* or main',
   },
 ];
 

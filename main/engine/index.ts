@@ -41,7 +41,8 @@ export { createApiDispatcher, toApiError, type ApiDispatch } from './api/dispatc
 export { EventHub, type PublishedEvent } from './api/events.ts';
 export { QuestionBroker, QuestionAnswerError } from './elicitation/index.ts';
 export { formatLogLine, logFailure, type LogFn, type LogNote } from './log.ts';
-export { ensureApiToken, apiTokenPath } from './api/api-token.ts';
+export { ensureApiToken, apiTokenPath, readApiToken } from './api/api-token.ts';
+export { connectRunningGateway, type RunningGatewayApi } from './api/remote.ts';
 export { TrafficLog, unwrapUpstream, withoutPayloads, SENSITIVE_FIELDS } from './traffic/index.ts';
 
 /** The config path for this user and platform (SWITCHBOARD_CONFIG overrides). */

@@ -63,6 +63,8 @@ const answer = z.custom<QuestionAnswer>(
 const time = z.number().int().min(0).max(8.64e15);
 const text = z.string().max(1024);
 
+const outcome = z.enum(['pending', 'ok', 'error', 'cancelled', 'timeout', 'delivered']);
+
 const trafficFilter: z.ZodType<TrafficFilter> = z.strictObject({
   since: time.optional(),
   until: time.optional(),
@@ -73,7 +75,7 @@ const trafficFilter: z.ZodType<TrafficFilter> = z.strictObject({
   server: text.optional(),
   method: text.optional(),
   target: text.optional(),
-  outcome: z.enum(['pending', 'ok', 'error', 'cancelled', 'timeout', 'delivered']).optional(),
+  outcome: z.union([outcome, z.array(outcome).min(1).max(6)]).optional(),
   minDurationMs: z.number().min(0).optional(),
   text: text.optional(),
   rootsOnly: z.boolean().optional(),

@@ -287,7 +287,8 @@ export interface TrafficFilter {
   method?: string;
   /** A tool, prompt or resource (`target`). */
   target?: string;
-  outcome?: TrafficOutcome;
+  /** One outcome, or any of several (`['error', 'timeout']`: what failed). */
+  outcome?: TrafficOutcome | TrafficOutcome[];
   /** Only exchanges that took at least this long. */
   minDurationMs?: number;
   /** Found in the method, target or payloads (case-insensitive). */

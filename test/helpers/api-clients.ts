@@ -13,7 +13,7 @@ import {
   type GatewayEvents,
   type MethodTable,
 } from '../../preload/contract/index.ts';
-import { createHttpBridge, type HttpBridge } from '../../preload/http-bridge.ts';
+import { createHttpBridge, type HttpBridge } from '../../preload/contract/http-bridge.ts';
 import { createIpcBridge } from '../../preload/ipc-bridge.ts';
 import { createIpcPair, type IpcPair } from './ipc-pair.ts';
 

@@ -402,10 +402,7 @@ function ruleFor(area: Area, ref: ImportRef, target: Target): string | null {
       if (isElectron) return 'renderer must not import electron';
       if (target.kind === 'builtin') return 'renderer must not import Node built-ins';
       if (file === null) return null;
-      return fileRule(
-        file === 'preload/http-bridge.ts' || under(file, 'renderer/', 'preload/contract/'),
-        'renderer/**, preload/contract and preload/http-bridge.ts',
-      );
+      return fileRule(under(file, 'renderer/', 'preload/contract/'), 'renderer/** and preload/contract');
   }
 }
 
@@ -746,8 +743,8 @@ describe('boundary checker self-test', () => {
         'contract files and zod)',
       'preload/contract/c.ts:4: imports yaml (preload/contract may import only other contract files and zod)',
       'preload/index.ts:2: imports node:fs (preload must not import Node built-ins)',
-      'renderer/src/r.ts:2: imports ../../preload/index.ts (renderer may import renderer/**, ' +
-        'preload/contract and preload/http-bridge.ts, not preload)',
+      'renderer/src/r.ts:2: imports ../../preload/index.ts (renderer may import renderer/** and ' +
+        'preload/contract, not preload)',
       'renderer/src/r.ts:3: imports electron (renderer must not import electron)',
       'renderer/src/r.ts:4: imports ./nope.ts (renderer: does not resolve to a file)',
       'main/stray/q.ts: is outside the areas of docs/architecture.md (main/{engine,app,shim,shared,cli}, ' +

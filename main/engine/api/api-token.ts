@@ -48,6 +48,11 @@ async function readValidToken(file: string): Promise<string | undefined> {
   }
 }
 
+/** The token a gateway stored in `dir`, without creating one (for the CLI talking to it). */
+export function readApiToken(dir: string): Promise<string | undefined> {
+  return readValidToken(apiTokenPath(dir));
+}
+
 /**
  * Returns the API token stored in `<dir>/api-token`, creating the directory (0700) and the file
  * (0600) when missing. A file that is not private, not ours, a symlink or not a valid token is

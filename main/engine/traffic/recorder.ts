@@ -349,6 +349,10 @@ function classify(err: unknown): { outcome: TrafficOutcome; error: { code: numbe
   return { outcome: 'error', error };
 }
 
+function outcomeMatches(outcome: TrafficOutcome, wanted: TrafficOutcome | TrafficOutcome[]): boolean {
+  return Array.isArray(wanted) ? wanted.includes(outcome) : outcome === wanted;
+}
+
 export function matches(entry: TrafficEntry, filter: TrafficFilter): boolean {
   if (filter.since !== undefined && entry.startedAt < filter.since) return false;
   if (filter.until !== undefined && entry.startedAt > filter.until) return false;
@@ -359,7 +363,7 @@ export function matches(entry: TrafficEntry, filter: TrafficFilter): boolean {
   if (filter.server !== undefined && entry.server !== filter.server) return false;
   if (filter.method !== undefined && entry.method !== filter.method) return false;
   if (filter.target !== undefined && entry.target !== filter.target) return false;
-  if (filter.outcome !== undefined && entry.outcome !== filter.outcome) return false;
+  if (filter.outcome !== undefined && !outcomeMatches(entry.outcome, filter.outcome)) return false;
   if (filter.minDurationMs !== undefined && (entry.durationMs ?? -1) < filter.minDurationMs) return false;
   if (filter.rootsOnly && entry.parentId !== undefined) return false;
   if (filter.text !== undefined && filter.text !== '') {

@@ -8,7 +8,7 @@ import { createApiRoutes, type ApiRoutes } from '../../../main/engine/api/http-b
 import type { HttpListener } from '../../../main/engine/downstream/http-server.ts';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { createApiClient, type Question } from '../../../preload/contract/index.ts';
-import { createHttpBridge } from '../../../preload/http-bridge.ts';
+import { createHttpBridge } from '../../../preload/contract/http-bridge.ts';
 import { listenApi } from '../../helpers/api-clients.ts';
 import { fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 

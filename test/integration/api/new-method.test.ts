@@ -16,7 +16,7 @@ import {
   type GatewayApi,
   type MethodTable,
 } from '../../../preload/contract/index.ts';
-import { createHttpBridge } from '../../../preload/http-bridge.ts';
+import { createHttpBridge } from '../../../preload/contract/http-bridge.ts';
 import { ipcApi, listenApi, type ApiClient } from '../../helpers/api-clients.ts';
 import { fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 

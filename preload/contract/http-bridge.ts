@@ -18,7 +18,7 @@ import {
   type MethodSpec,
   type MethodTable,
   type Reply,
-} from './contract/index.ts';
+} from './index.ts';
 
 export interface HttpBridgeOptions<Api> {
   /** Where the API lives, e.g. `http://127.0.0.1:8787/api`. Default: `/api` on the page's origin. */

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createHttpBridge } from '../../../preload/http-bridge.ts';
+import { createHttpBridge } from '../../../preload/contract/http-bridge.ts';
 
 /** A port with nothing listening on it (bound, then released). */
 async function closedPort(): Promise<number> {

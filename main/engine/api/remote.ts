@@ -1,0 +1,45 @@
+/**
+ * The control API of the gateway that runs for this user, for the CLI: found through its lock in
+ * the runtime directory (its HTTP address) and the API token beside it, and reached with the same
+ * HTTP bridge the renderer uses in a browser.
+ */
+import { createApiClient, type GatewayApi, type GatewayEvents } from '../../../preload/contract/index.ts';
+import { createHttpBridge } from '../../../preload/contract/http-bridge.ts';
+import { readGatewayLock, type GatewayInfo } from '../../shared/gateway-lock.ts';
+import { runtimePaths } from '../../shared/paths.ts';
+import { GatewayError } from '../protocol/errors.ts';
+import { readApiToken } from './api-token.ts';
+
+export interface RunningGatewayApi {
+  api: GatewayApi & GatewayEvents;
+  info: GatewayInfo;
+  close(): void;
+}
+
+/**
+ * The running gateway's API; undefined when none runs. Fails, saying why, when one runs but
+ * cannot be reached (no HTTP listener, or a token that is not in the runtime directory).
+ */
+export async function connectRunningGateway(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningGatewayApi | undefined> {
+  const paths = runtimePaths(env);
+  const state = await readGatewayLock(paths.lock);
+  const info = state?.running ? state.info : undefined;
+  if (!info) return undefined;
+  if (!info.http)
+    throw new GatewayError(
+      'upstream_unavailable',
+      `the running gateway (pid ${info.pid}) has no HTTP listener, which its control API needs; ` +
+        'start it without --no-http',
+    );
+  const token = await readApiToken(paths.dir);
+  if (!token)
+    throw new GatewayError(
+      'unauthorized',
+      `no API token in ${paths.dir}: the running gateway (pid ${info.pid}) uses listen.http.token from its ` +
+        'config, which the CLI does not read',
+    );
+  const bridge = createHttpBridge({ baseUrl: `${new URL(info.http).origin}/api`, token });
+  return { api: createApiClient(bridge), info, close: () => bridge.close() };
+}
