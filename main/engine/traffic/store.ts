@@ -1,0 +1,805 @@
+/**
+ * The traffic history: the recorder's entries kept in a SQLite file (node:sqlite), so they outlive
+ * a restart. `add` only queues (the message path never waits on the disk); the queue is written in
+ * one transaction per batch. Old entries go by age and by total size, and the file gives the space
+ * back. A file that is not a history this version reads is moved aside, never fatal.
+ *
+ * Time ranges use the id as well as `started_at`: ids start with their creation time (base36 ms),
+ * made just before the exchange begins, so a range of ids bounds a range of start times.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
+import type {
+  TrafficEntry,
+  TrafficFilter,
+  TrafficOutcome,
+  TrafficPage,
+  TrafficPayload,
+  TrafficStatsQuery,
+  TrafficTree,
+} from '../../../preload/contract/index.ts';
+import { errorMessage } from '../protocol/errors.ts';
+import type { StatSample } from './stats.ts';
+
+export type TrafficStoreLog = (level: 'info' | 'warn' | 'error', text: string) => void;
+
+export interface TrafficStoreOptions {
+  /** The database file; its directory is created private (0700), the file 0600. */
+  file: string;
+  /** Entries that started longer ago than this are deleted. */
+  maxAgeMs: number;
+  /** The entries' stored size (approximately the text they hold) is kept under this. */
+  maxBytes: number;
+  log?: TrafficStoreLog;
+  now?: () => number;
+  /** How often queued entries are written (a crash loses at most this much). Default 1000. */
+  batchMs?: number;
+  /** Write early once this many distinct entries are queued. Default 256. */
+  batchEntries?: number;
+  /** Queued entries kept while writes fail; new ones past this are dropped (and counted). Default 10 000. */
+  maxQueued?: number;
+  /** How long a write waits for a lock another connection holds. Default 2000. */
+  busyTimeoutMs?: number;
+}
+
+export const TRAFFIC_SCHEMA_VERSION = 1;
+
+const MAX_PAGE = 1000;
+const TREE_DEPTH = 32;
+/** Ids are made at most this long before their exchange starts (or the clock was set back this much). */
+const ID_SLACK_MS = 10 * 60_000;
+/** 36^9 ms: beyond the id's nine base36 digits. */
+const ID_TIME_END = 36 ** 9;
+/** A row's weight beyond its text: numbers, flags, index entries. */
+const ROW_OVERHEAD = 100;
+const PRUNE_EVERY_MS = 60_000;
+const UNANSWERED = { code: -32603, message: 'no answer recorded: Switchboard stopped before it came' };
+
+// Small columns first and the payload text last: a query that reads only the small ones (stats,
+// retention) never walks a row's overflow pages.
+const COLUMNS = (
+  'id parent_id started_at size ascii_folds edge direction kind method target session_id client_name client_version ' +
+  'transport profile revision server duration_ms outcome error_code error_message request_bytes request_truncated ' +
+  'response_bytes response_truncated request_json response_json'
+).split(' ');
+const SIZE_COLUMN = COLUMNS.indexOf('size');
+const FOLDS_COLUMN = COLUMNS.indexOf('ascii_folds');
+const SELECT_ENTRY = `SELECT ${COLUMNS.join(', ')} FROM traffic`;
+
+const SCHEMA = `
+CREATE TABLE traffic (
+  id TEXT PRIMARY KEY NOT NULL,
+  parent_id TEXT,
+  started_at INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  ascii_folds INTEGER NOT NULL,
+  edge TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  method TEXT NOT NULL,
+  target TEXT,
+  session_id TEXT,
+  client_name TEXT,
+  client_version TEXT,
+  transport TEXT,
+  profile TEXT,
+  revision TEXT,
+  server TEXT,
+  duration_ms REAL,
+  outcome TEXT NOT NULL,
+  error_code INTEGER,
+  error_message TEXT,
+  request_bytes INTEGER NOT NULL,
+  request_truncated INTEGER,
+  response_bytes INTEGER,
+  response_truncated INTEGER,
+  request_json TEXT,
+  response_json TEXT
+);
+-- Trees: an entry's children. Roots are most entries and are never looked up by parent.
+CREATE INDEX traffic_parent ON traffic(parent_id) WHERE parent_id IS NOT NULL;
+-- Found on open to mark what the last run left unanswered; holds only entries still pending.
+CREATE INDEX traffic_pending ON traffic(id) WHERE outcome = 'pending';
+-- Running totals, so retention by size does not sum the table.
+CREATE TABLE totals (one INTEGER PRIMARY KEY CHECK (one = 1), entries INTEGER NOT NULL, bytes INTEGER NOT NULL);
+INSERT INTO totals VALUES (1, 0, 0);
+CREATE TRIGGER traffic_added AFTER INSERT ON traffic
+  BEGIN UPDATE totals SET entries = entries + 1, bytes = bytes + new.size; END;
+CREATE TRIGGER traffic_changed AFTER UPDATE OF size ON traffic
+  BEGIN UPDATE totals SET bytes = bytes + new.size - old.size; END;
+CREATE TRIGGER traffic_deleted AFTER DELETE ON traffic
+  BEGIN UPDATE totals SET entries = entries - 1, bytes = bytes - old.size; END;
+`;
+
+const UPSERT =
+  `INSERT INTO traffic (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')}) ` +
+  `ON CONFLICT(id) DO UPDATE SET ${COLUMNS.slice(1)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}`;
+
+const TREE = `
+WITH RECURSIVE under(id, depth) AS (
+  SELECT id, 0 FROM traffic WHERE id = ?
+  UNION
+  SELECT c.id, under.depth + 1 FROM traffic AS c JOIN under ON c.parent_id = under.id WHERE under.depth <= ${TREE_DEPTH}
+)
+${SELECT_ENTRY} WHERE id IN (SELECT id FROM under) ORDER BY id`;
+
+/** The calls stats count (isStatEntry in stats.ts), reading only the columns a sample needs. */
+const SELECT_SAMPLE = 'SELECT server, method, target, outcome, duration_ms, request_bytes, response_bytes FROM traffic';
+const STAT_ENTRY = "edge = 'upstream' AND direction = 'out' AND kind = 'request' AND server <> ''";
+
+/** Case-insensitive search as matches() does it: JavaScript's toLowerCase, not SQLite's ASCII-only folding. */
+const TEXT_FUNCTION = 'switchboard_text_has';
+const TEXT_COLUMNS = ['method', 'target', 'request_json', 'response_json'];
+/**
+ * The only non-ASCII characters whose lower case holds ASCII: İ (to "i̇") and the Kelvin sign (to
+ * "k"). A row whose text has one is marked (ascii_folds), so LIKE can be trusted for every other row.
+ */
+const FOLDS_TO_ASCII = /[\u0130\u212a]/;
+/** SQLite refuses LIKE patterns longer than 50 000 bytes. */
+const MAX_LIKE_NEEDLE = 10_000;
+
+type Row = Record<string, SQLOutputValue>;
+type Failure = 'write' | 'prune';
+
+export class TrafficStore {
+  readonly file: string;
+  readonly readOnly: boolean;
+  private readonly db: DatabaseSync;
+  private readonly log: TrafficStoreLog;
+  private readonly now: () => number;
+  private readonly maxAgeMs: number;
+  private readonly maxBytes: number;
+  private readonly batchMs: number;
+  private readonly batchEntries: number;
+  private readonly maxQueued: number;
+  private queue = new Map<string, TrafficEntry>();
+  private dropped = 0;
+  private bytesSincePrune = 0;
+  /** Kinds of failure already reported, per operation (cleared once it works again). */
+  private readonly failures = new Map<Failure, Set<string>>([
+    ['write', new Set()],
+    ['prune', new Set()],
+  ]);
+  /** Kinds of entry the table refused, already reported. */
+  private readonly skipped = new Set<string>();
+  private batchTimer: NodeJS.Timeout | undefined;
+  private earlyFlush: NodeJS.Immediate | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly statements = new Map<string, StatementSync>();
+
+  /** Opens (or creates) the history for writing. A file it cannot use is moved aside; it never throws for one. */
+  static open(options: TrafficStoreOptions): TrafficStore {
+    const log = options.log ?? noLog;
+    const now = options.now ?? Date.now;
+    let db: DatabaseSync;
+    try {
+      db = openWritable(options.file, options.busyTimeoutMs ?? 2000, log, now);
+    } catch (err) {
+      log(
+        'error',
+        `traffic history ${options.file} cannot be used (${errorMessage(err)}); ` +
+          `this run's traffic is kept in memory only`,
+      );
+      db = new DatabaseSync(':memory:');
+      createSchema(db);
+    }
+    const store = new TrafficStore(db, options, false);
+    store.markUnanswered();
+    store.pruneNow();
+    store.pruneTimer = setInterval(() => store.pruneNow(), PRUNE_EVERY_MS).unref();
+    return store;
+  }
+
+  /**
+   * Reads a history without a gateway (the CLI): a missing file reads as empty; adding and pruning
+   * are refused. Throws, saying why, for a file that is not a history this version reads.
+   */
+  static openReadOnly(file: string, options: { log?: TrafficStoreLog; busyTimeoutMs?: number } = {}): TrafficStore {
+    const config = { file, maxAgeMs: Infinity, maxBytes: Infinity, ...options };
+    const empty = () => {
+      const db = new DatabaseSync(':memory:');
+      createSchema(db);
+      return new TrafficStore(db, config, true);
+    };
+    if (!existsSync(file)) return empty();
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(file, { readOnly: true, timeout: options.busyTimeoutMs ?? 2000 });
+      const version = userVersion(db);
+      if (version === 0 && isBlank(db)) {
+        db.close();
+        return empty();
+      }
+      if (version !== TRAFFIC_SCHEMA_VERSION) {
+        throw new Error(`it has schema version ${version}, this Switchboard reads version ${TRAFFIC_SCHEMA_VERSION}`);
+      }
+      checkSchema(db);
+      return new TrafficStore(db, config, true);
+    } catch (err) {
+      if (db?.isOpen) db.close();
+      throw new Error(`cannot read the traffic history ${file}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  private constructor(db: DatabaseSync, options: TrafficStoreOptions, readOnly: boolean) {
+    this.db = db;
+    this.file = options.file;
+    this.readOnly = readOnly;
+    this.log = options.log ?? noLog;
+    this.now = options.now ?? Date.now;
+    this.maxAgeMs = options.maxAgeMs;
+    this.maxBytes = options.maxBytes;
+    this.batchMs = options.batchMs ?? 1000;
+    this.batchEntries = Math.max(1, options.batchEntries ?? 256);
+    this.maxQueued = Math.max(1, options.maxQueued ?? 10_000);
+    db.function(TEXT_FUNCTION, { deterministic: true, varargs: true }, textHas);
+  }
+
+  /** Queues the entry (its latest version wins); written within batchMs. No I/O here. */
+  add(entry: TrafficEntry): void {
+    this.refuseReadOnly('add entries');
+    if (this.closed) return;
+    if (!this.queue.has(entry.id) && this.queue.size >= this.maxQueued) {
+      if (this.dropped++ === 0) {
+        this.log(
+          'warn',
+          `traffic history ${this.file}: ${this.maxQueued} exchanges are waiting to be written; ` +
+            `new ones are not saved until writing catches up`,
+        );
+      }
+      return;
+    }
+    this.queue.set(entry.id, entry);
+    // While writes fail, only the timer retries: a flood of adds must not hammer a failing disk.
+    if (this.queue.size >= this.batchEntries && this.failures.get('write')!.size === 0) {
+      this.earlyFlush ??= setImmediate(() => {
+        this.earlyFlush = undefined;
+        this.flush();
+      }).unref();
+    }
+    this.batchTimer ??= setTimeout(() => {
+      this.batchTimer = undefined;
+      this.flush();
+    }, this.batchMs).unref();
+  }
+
+  /** Writes everything queued now, in one transaction. A failure is logged, never thrown. */
+  flush(): void {
+    const written = this.writeQueue();
+    this.bytesSincePrune += written;
+    if (this.bytesSincePrune > this.maxBytes / 16) this.pruneNow();
+  }
+
+  /** Entries newest first (by id), as `filter` says: the same entries TrafficRecorder.list would give. */
+  list(filter: TrafficFilter = {}): TrafficPage {
+    this.ready();
+    this.flush();
+    const limit = Math.floor(Math.min(Math.max(1, filter.limit ?? 100), MAX_PAGE));
+    if (!(limit >= 1)) return { entries: [] };
+    const where = whereOf(filter);
+    if (filter.cursor !== undefined) where.add('id < ?', filter.cursor);
+    const rows = this.db
+      .prepare(`${SELECT_ENTRY}${where.sql()} ORDER BY id DESC LIMIT ?`)
+      .all(...where.params, limit + 1);
+    const entries = rows.map(entryOf);
+    const more = entries.length > limit;
+    if (more) entries.length = limit;
+    return more ? { entries, nextCursor: entries.at(-1)!.id } : { entries };
+  }
+
+  get(id: string): TrafficEntry | undefined {
+    this.ready();
+    this.flush();
+    const row = this.statement(`${SELECT_ENTRY} WHERE id = ?`).get(id);
+    return row ? entryOf(row) : undefined;
+  }
+
+  /** The entry and everything it caused (children in id order), to the same depth the recorder goes. */
+  tree(id: string): TrafficTree | undefined {
+    this.ready();
+    this.flush();
+    const entries = this.statement(TREE).all(id).map(entryOf);
+    const root = entries.find((e) => e.id === id);
+    if (!root) return undefined;
+    const byParent = new Map<string, TrafficEntry[]>();
+    for (const e of entries) {
+      if (e.parentId === undefined) continue;
+      let siblings = byParent.get(e.parentId);
+      if (!siblings) byParent.set(e.parentId, (siblings = []));
+      siblings.push(e);
+    }
+    const grow = (e: TrafficEntry, depth: number): TrafficTree => ({
+      entry: e,
+      children: depth > TREE_DEPTH ? [] : (byParent.get(e.id) ?? []).map((c) => grow(c, depth + 1)),
+    });
+    return grow(root, 0);
+  }
+
+  /** The calls the stats count in the window, read lazily and without their payload text. */
+  statSamples(query: TrafficStatsQuery & { since: number; until: number }): Iterable<StatSample> {
+    this.ready();
+    this.flush();
+    const filter: TrafficFilter = { since: query.since, until: query.until };
+    if (query.server !== undefined) filter.server = query.server;
+    if (query.profile !== undefined) filter.profile = query.profile;
+    if (query.client !== undefined) filter.client = query.client;
+    const where = whereOf(filter);
+    where.add(STAT_ENTRY);
+    return samplesOf(this.db.prepare(`${SELECT_SAMPLE}${where.sql()}`).iterate(...where.params));
+  }
+
+  /** How much is kept: entries and their stored size (what maxBytes limits). */
+  usage(): { entries: number; bytes: number } {
+    this.ready();
+    const row = this.statement('SELECT entries, bytes FROM totals').get();
+    return { entries: Number(row?.entries ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
+  /** Deletes by age, then the oldest until the size fits, and gives the file space back. */
+  prune(): { deleted: number } {
+    this.refuseReadOnly('prune');
+    this.ready();
+    this.writeQueue();
+    return this.pruneNow();
+  }
+
+  /** Writes what is queued, stops the timers and closes the file. Safe to call again. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    if (this.queue.size > 0) {
+      this.log('warn', `traffic history ${this.file}: ${this.queue.size} exchanges could not be saved before closing`);
+    }
+    this.closed = true;
+    clearTimeout(this.batchTimer);
+    if (this.earlyFlush) clearImmediate(this.earlyFlush);
+    clearInterval(this.pruneTimer);
+    this.statements.clear();
+    this.db.close();
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  /** The queue in one transaction; returns the size written (0 when it failed and was requeued). */
+  private writeQueue(): number {
+    if (this.closed || this.queue.size === 0) return 0;
+    const batch = this.queue;
+    this.queue = new Map();
+    let written = 0;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const upsert = this.statement(UPSERT);
+        for (const entry of batch.values()) written += this.write(upsert, entry);
+        this.db.exec('COMMIT');
+      } catch (err) {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    } catch (err) {
+      this.failed('write', err);
+      this.requeue(batch);
+      return 0;
+    }
+    this.succeeded('write');
+    if (this.dropped > 0) {
+      this.log('warn', `traffic history ${this.file}: ${this.dropped} exchanges were not saved (writes fell behind)`);
+      this.dropped = 0;
+    }
+    return written;
+  }
+
+  private write(upsert: StatementSync, entry: TrafficEntry): number {
+    let values: SQLInputValue[];
+    try {
+      values = valuesOf(entry);
+      upsert.run(...values);
+    } catch (err) {
+      // An entry the table refuses is skipped, so it cannot block every later batch.
+      if (!isEntryFault(err)) throw err;
+      const kind = errorMessage(err);
+      if (!this.skipped.has(kind)) {
+        this.skipped.add(kind);
+        this.log('error', `traffic history ${this.file}: an exchange could not be saved and was skipped (${kind})`);
+      }
+      return 0;
+    }
+    return values[SIZE_COLUMN] as number;
+  }
+
+  /** Puts a batch that failed back for the next try (anything queued since is newer and wins). */
+  private requeue(batch: Map<string, TrafficEntry>): void {
+    for (const [id, entry] of this.queue) batch.set(id, entry);
+    this.queue = batch;
+    this.batchTimer ??= setTimeout(() => {
+      this.batchTimer = undefined;
+      this.flush();
+    }, this.batchMs).unref();
+  }
+
+  private pruneNow(): { deleted: number } {
+    if (this.closed || this.readOnly) return { deleted: 0 };
+    this.bytesSincePrune = 0;
+    let deleted = 0;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        deleted += this.pruneByAge();
+        deleted += this.pruneBySize();
+        this.db.exec('COMMIT');
+      } catch (err) {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+      if (deleted > 0) {
+        this.db.exec('PRAGMA incremental_vacuum');
+        // PASSIVE never waits for a reader (the CLI); the file shrinks once the WAL is copied back.
+        this.db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+      }
+      this.succeeded('prune');
+    } catch (err) {
+      this.failed('prune', err);
+    }
+    return { deleted };
+  }
+
+  private pruneByAge(): number {
+    const cutoff = this.now() - this.maxAgeMs;
+    if (!(cutoff > -Infinity)) return 0;
+    const bound = idAt(cutoff + ID_SLACK_MS);
+    const sql = `DELETE FROM traffic WHERE started_at < ?${bound === undefined ? '' : ' AND id < ?'}`;
+    return Number(this.statement(sql).run(cutoff, ...(bound === undefined ? [] : [bound])).changes);
+  }
+
+  private pruneBySize(): number {
+    let excess = this.usage().bytes - this.maxBytes;
+    if (!(excess > 0)) return 0;
+    let last: string | undefined;
+    for (const row of this.statement('SELECT id, size FROM traffic ORDER BY id').iterate()) {
+      last = String(row.id);
+      excess -= Number(row.size);
+      if (excess <= 0) break;
+    }
+    if (last === undefined) return 0;
+    return Number(this.statement('DELETE FROM traffic WHERE id <= ?').run(last).changes);
+  }
+
+  /** Exchanges a previous run began and never ended: they will not end now. */
+  private markUnanswered(): void {
+    try {
+      const { changes } = this.db
+        .prepare(
+          `UPDATE traffic SET outcome = 'error', error_code = ?, error_message = ?, size = size + ? ` +
+            `WHERE outcome = 'pending'`,
+        )
+        .run(UNANSWERED.code, UNANSWERED.message, UNANSWERED.message.length);
+      if (Number(changes) > 0) {
+        this.log(
+          'info',
+          `traffic history ${this.file}: ${changes} exchange(s) the last run left unanswered marked as errors`,
+        );
+      }
+    } catch (err) {
+      this.failed('write', err);
+    }
+  }
+
+  private failed(what: Failure, err: unknown): void {
+    const kinds = this.failures.get(what)!;
+    const kind = String((err as { errstr?: unknown }).errstr ?? errorMessage(err));
+    if (kinds.has(kind)) return;
+    kinds.add(kind);
+    const consequence =
+      what === 'write' ? `recent traffic is held (up to ${this.maxQueued} exchanges) and retried` : 'retried later';
+    this.log('error', `traffic history ${this.file}: cannot ${what} (${errorMessage(err)}); ${consequence}`);
+  }
+
+  private succeeded(what: Failure): void {
+    const kinds = this.failures.get(what)!;
+    if (kinds.size === 0) return;
+    kinds.clear();
+    this.log('info', `traffic history ${this.file}: ${what === 'write' ? 'writing' : 'pruning'} works again`);
+  }
+
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
+  private refuseReadOnly(what: string): void {
+    if (this.readOnly) throw new Error(`the traffic history ${this.file} is open read-only: cannot ${what}`);
+  }
+
+  private ready(): void {
+    if (this.closed) throw new Error(`the traffic history ${this.file} is closed`);
+  }
+}
+
+// ---- the file -------------------------------------------------------------
+
+/** Opens the history file, moving aside one that is damaged or of another schema version. */
+function openWritable(file: string, busyTimeoutMs: number, log: TrafficStoreLog, now: () => number): DatabaseSync {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let opened: DatabaseSync | { version: number };
+  try {
+    opened = openCurrent(file, busyTimeoutMs);
+  } catch (err) {
+    // A lock is someone else's use of a good file, not damage.
+    if (isBusy(err)) throw err;
+    const aside = moveAside(file, `corrupt-${stamp(now())}`);
+    log('warn', `traffic history ${file} is unreadable (${errorMessage(err)}); moved it to ${aside}, starting anew`);
+    opened = openCurrent(file, busyTimeoutMs);
+  }
+  if ('version' in opened) {
+    const aside = moveAside(file, `old-v${opened.version}`);
+    log(
+      'warn',
+      `traffic history ${file} has schema version ${opened.version}, this Switchboard writes version ` +
+        `${TRAFFIC_SCHEMA_VERSION}; moved it to ${aside}, starting anew`,
+    );
+    opened = openCurrent(file, busyTimeoutMs);
+    if ('version' in opened) throw new Error(`a new file reads as schema version ${opened.version}`);
+  }
+  return opened;
+}
+
+/** The database, made ready when blank, or the version it has when that is another one. */
+function openCurrent(file: string, busyTimeoutMs: number): DatabaseSync | { version: number } {
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  const db = new DatabaseSync(file, { timeout: busyTimeoutMs });
+  try {
+    const version = userVersion(db);
+    if (version === 0 && isBlank(db)) {
+      createSchema(db);
+    } else if (version === TRAFFIC_SCHEMA_VERSION) {
+      checkSchema(db);
+    } else {
+      db.close();
+      return { version };
+    }
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 4194304');
+    return db;
+  } catch (err) {
+    if (db.isOpen) db.close();
+    throw err;
+  }
+}
+
+function createSchema(db: DatabaseSync): void {
+  // Set before the first table: afterwards only a full VACUUM could change them. 8 KiB pages
+  // hold a few typical entries each (4 KiB ones left a third of the file empty).
+  db.exec('PRAGMA page_size = 8192; PRAGMA auto_vacuum = INCREMENTAL');
+  db.exec(`BEGIN; ${SCHEMA}; PRAGMA user_version = ${TRAFFIC_SCHEMA_VERSION}; COMMIT`);
+}
+
+/** A file with the right version but not the tables this code reads is as good as damaged. */
+function checkSchema(db: DatabaseSync): void {
+  db.prepare(`${SELECT_ENTRY} LIMIT 0`).all();
+  db.prepare('SELECT entries, bytes FROM totals LIMIT 0').all();
+}
+
+function userVersion(db: DatabaseSync): number {
+  return Number(db.prepare('PRAGMA user_version').get()?.user_version ?? 0);
+}
+
+function isBlank(db: DatabaseSync): boolean {
+  return Number(db.prepare('SELECT count(*) AS n FROM sqlite_schema').get()?.n ?? 0) === 0;
+}
+
+/** Renames the file (and its WAL and shared-memory files) to `<file>.<suffix>`; returns the new name. */
+function moveAside(file: string, suffix: string): string {
+  let aside = `${file}.${suffix}`;
+  for (let n = 2; existsSync(aside); n++) aside = `${file}.${suffix}-${n}`;
+  renameSync(file, aside);
+  // A stale WAL left beside a new file would be read as part of it.
+  for (const extra of ['-wal', '-shm', '-journal']) {
+    if (existsSync(file + extra)) renameSync(file + extra, aside + extra);
+  }
+  return aside;
+}
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('.', '-');
+}
+
+// ---- rows -----------------------------------------------------------------
+
+function valuesOf(e: TrafficEntry): SQLInputValue[] {
+  const session = e.session;
+  const values: SQLInputValue[] = [
+    e.id,
+    e.parentId ?? null,
+    e.startedAt,
+    0,
+    0,
+    e.edge,
+    e.direction,
+    e.kind,
+    e.method,
+    e.target ?? null,
+    session?.id ?? null,
+    session?.client?.name ?? null,
+    session?.client?.version ?? null,
+    session?.transport ?? null,
+    session?.profile ?? null,
+    session?.revision ?? null,
+    e.server ?? null,
+    e.durationMs ?? null,
+    e.outcome,
+    e.error?.code ?? null,
+    e.error?.message ?? null,
+    e.request.bytes,
+    flag(e.request.truncated),
+    e.response?.bytes ?? null,
+    flag(e.response?.truncated),
+    e.request.json ?? null,
+    e.response?.json ?? null,
+  ];
+  let size = ROW_OVERHEAD;
+  for (const value of values) if (typeof value === 'string') size += value.length;
+  values[SIZE_COLUMN] = size;
+  const texts = [e.method, e.target, e.request.json, e.response?.json];
+  values[FOLDS_COLUMN] = texts.some((t) => t !== undefined && FOLDS_TO_ASCII.test(t)) ? 1 : 0;
+  return values;
+}
+
+/** The entry as the recorder builds it: absent fields are left out, not null. */
+function entryOf(row: Row): TrafficEntry {
+  const entry: TrafficEntry = {
+    id: String(row.id),
+    edge: row.edge as TrafficEntry['edge'],
+    direction: row.direction as TrafficEntry['direction'],
+    kind: row.kind as TrafficEntry['kind'],
+    method: String(row.method),
+    startedAt: Number(row.started_at),
+    outcome: row.outcome as TrafficOutcome,
+    request: payloadOf(row.request_json, row.request_bytes, row.request_truncated)!,
+  };
+  if (row.parent_id !== null) entry.parentId = String(row.parent_id);
+  if (row.target !== null) entry.target = String(row.target);
+  if (row.session_id !== null) {
+    const session: NonNullable<TrafficEntry['session']> = {
+      id: String(row.session_id),
+      transport: String(row.transport),
+      profile: String(row.profile),
+    };
+    if (row.client_name !== null) {
+      session.client = { name: String(row.client_name) };
+      if (row.client_version !== null) session.client.version = String(row.client_version);
+    }
+    if (row.revision !== null) session.revision = String(row.revision);
+    entry.session = session;
+  }
+  if (row.server !== null) entry.server = String(row.server);
+  if (row.duration_ms !== null) entry.durationMs = Number(row.duration_ms);
+  if (row.error_code !== null) entry.error = { code: Number(row.error_code), message: String(row.error_message) };
+  const response = payloadOf(row.response_json, row.response_bytes, row.response_truncated);
+  if (response) entry.response = response;
+  return entry;
+}
+
+function payloadOf(json: unknown, bytes: unknown, truncated: unknown): TrafficPayload | undefined {
+  if (bytes === null) return undefined;
+  const payload: TrafficPayload = { bytes: Number(bytes) };
+  if (json !== null) payload.json = String(json);
+  if (truncated !== null) payload.truncated = truncated === 1;
+  return payload;
+}
+
+function flag(value: boolean | undefined): number | null {
+  return value === undefined ? null : value ? 1 : 0;
+}
+
+function* samplesOf(rows: Iterable<Row>): Generator<StatSample> {
+  for (const row of rows) {
+    const sample: StatSample = {
+      server: String(row.server),
+      outcome: row.outcome as TrafficOutcome,
+      requestBytes: Number(row.request_bytes),
+      responseBytes: Number(row.response_bytes ?? 0),
+    };
+    if (row.method === 'tools/call' && row.target !== null) sample.tool = String(row.target);
+    if (row.duration_ms !== null) sample.durationMs = Number(row.duration_ms);
+    yield sample;
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { errcode?: unknown }).errcode;
+  return typeof code === 'number' && [5, 6].includes(code & 0xff);
+}
+
+/** Constraint, type and size faults belong to one entry; anything else (busy, full, I/O) to the database. */
+function isEntryFault(err: unknown): boolean {
+  const code = (err as { errcode?: unknown }).errcode;
+  if (typeof code !== 'number') return true;
+  return [18, 19, 20, 25].includes(code & 0xff);
+}
+
+// ---- filters --------------------------------------------------------------
+
+class Where {
+  readonly parts: string[] = [];
+  readonly params: SQLInputValue[] = [];
+  add(sql: string, ...params: SQLInputValue[]): void {
+    this.parts.push(sql);
+    this.params.push(...params);
+  }
+  sql(): string {
+    return this.parts.length ? ` WHERE ${this.parts.map((p) => `(${p})`).join(' AND ')}` : '';
+  }
+}
+
+/** The conditions of matches() in recorder.ts, in SQL (a NaN bound excludes nothing there, so here too). */
+function whereOf(filter: TrafficFilter): Where {
+  const where = new Where();
+  if (isNumber(filter.since)) {
+    where.add('started_at >= ?', filter.since);
+    const bound = idAt(filter.since - ID_SLACK_MS);
+    if (bound !== undefined) where.add('id >= ?', bound);
+  }
+  if (isNumber(filter.until)) {
+    where.add('started_at <= ?', filter.until);
+    const bound = idAt(Math.floor(filter.until) + 1 + ID_SLACK_MS);
+    if (bound !== undefined) where.add('id < ?', bound);
+  }
+  const equal: [keyof TrafficFilter, string][] = [
+    ['edge', 'edge'],
+    ['client', 'client_name'],
+    ['session', 'session_id'],
+    ['profile', 'profile'],
+    ['server', 'server'],
+    ['method', 'method'],
+    ['target', 'target'],
+    ['outcome', 'outcome'],
+  ];
+  for (const [key, column] of equal) {
+    const value = filter[key];
+    if (value !== undefined) where.add(`${column} = ?`, value as SQLInputValue);
+  }
+  if (isNumber(filter.minDurationMs)) where.add('coalesce(duration_ms, -1) >= ?', filter.minDurationMs);
+  // The unary + keeps the planner off the parent index: roots are most rows, better read in id order.
+  if (filter.rootsOnly) where.add('+parent_id IS NULL');
+  if (filter.text !== undefined && filter.text !== '') addText(where, filter.text.toLowerCase());
+  return where;
+}
+
+function addText(where: Where, needle: string): void {
+  const exact = `${TEXT_FUNCTION}(?, ${TEXT_COLUMNS.join(', ')})`;
+  // SQLite's LIKE folds ASCII case only: right for an ASCII needle, but for two characters.
+  if (!/^[\x00-\x7f]*$/.test(needle) || needle.length > MAX_LIKE_NEEDLE) {
+    where.add(exact, needle);
+    return;
+  }
+  const like = TEXT_COLUMNS.map((c) => `${c} LIKE ? ESCAPE '\\'`);
+  const pattern = `%${needle.replace(/[\\%_]/g, '\\$&')}%`;
+  const params: SQLInputValue[] = TEXT_COLUMNS.map(() => pattern);
+  if (/[ik]/.test(needle)) {
+    like.push(`(ascii_folds = 1 AND ${exact})`);
+    params.push(needle);
+  }
+  where.add(like.join(' OR '), ...params);
+}
+
+/** matches(): some of the texts, lower-cased, hold the (lower-cased) needle. */
+function textHas(needle: SQLOutputValue, ...texts: SQLOutputValue[]): number {
+  const n = String(needle);
+  return texts.some((t) => typeof t === 'string' && t.toLowerCase().includes(n)) ? 1 : 0;
+}
+
+/** The smallest id made at `ms` (ids are base36 ms padded to 9, then '-' and a sequence number). */
+function idAt(ms: number): string | undefined {
+  if (!(ms < ID_TIME_END)) return undefined;
+  return Math.max(0, Math.floor(ms)).toString(36).padStart(9, '0');
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && !Number.isNaN(value);
+}
+
+function noLog(): void {}
