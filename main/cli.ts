@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Headless entry: `switchboard serve|shim|list|call|status|stop|doctor|clients|install|uninstall|adopt|
- * restore|secrets`. Thin: parses arguments, builds the engine, prints results. All behaviour lives in
+ * Headless entry: `switchboard serve|shim|list|call|status|stop|doctor|traffic|clients|install|uninstall|
+ * adopt|restore|secrets`. Thin: parses arguments, builds the engine, prints results. All behaviour lives in
  * main/engine (and main/shim for `shim`).
  */
 import { parseArgs } from 'node:util';
@@ -33,6 +33,22 @@ Commands:
     --timeout MS      How long to wait (default 10000)
   doctor            Check the config, each server, PATH resolution, port, socket and the
                     running gateway; names the log file of a gateway the shim started
+
+Traffic (see docs/traffic.md; from the running gateway, else the history it kept):
+  traffic           The latest exchanges, one line each (oldest first)
+    --follow          Then print new ones as they end, until Ctrl-C
+    --server S        Only those of server S (its config name)
+    --method M        Only method M (tools/call, tools/list, ...)
+    --client C        Only those of client C (the name it gives, e.g. claude-ai)
+    --errors          Only errors and timeouts
+    --since T         Only since T: 15m, 2h, 3d or a date
+    --limit N         How many (default 50; 20 with --follow)
+    --json            One JSON entry per line
+  traffic show ID   One exchange with everything it caused, payloads included
+  traffic stats     Calls, errors, p50/p95 per server and per tool (default: the last hour)
+  traffic export    The matching exchanges as a file to attach to a bug report (redacted)
+    --format F        jsonl (default) or har
+    --output FILE     Write to FILE instead of the terminal
 
 Clients (see docs/clients.md):
   clients           The AI clients found on this machine and whether Switchboard is in them
@@ -97,6 +113,16 @@ async function main(argv: string[]): Promise<number> {
     servers: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
+    follow: { type: 'boolean', default: false },
+    server: { type: 'string' },
+    method: { type: 'string' },
+    client: { type: 'string' },
+    session: { type: 'string' },
+    errors: { type: 'boolean', default: false },
+    since: { type: 'string' },
+    limit: { type: 'string' },
+    format: { type: 'string' },
+    output: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
@@ -168,6 +194,34 @@ async function main(argv: string[]): Promise<number> {
     case 'restore':
       if (values.all === positionals.length > 0) throw new UsageError('usage: switchboard restore CLIENT... | --all');
       return (await import('./cli/clients.ts')).restore({ clients: positionals, all: values.all });
+    case 'traffic': {
+      const [action = 'list', id, extra] = positionals;
+      if (!['list', 'show', 'stats', 'export'].includes(action) || extra || (id && action !== 'show'))
+        throw new UsageError('usage: switchboard traffic [show ID | stats | export] [options] (see --help)');
+      const format = values.format ?? 'jsonl';
+      if (format !== 'jsonl' && format !== 'har') throw new UsageError(`--format is jsonl or har, got "${format}"`);
+      const usage = (message: string) => new UsageError(message);
+      return (await import('./cli/traffic.ts')).traffic(
+        {
+          action: action as 'list' | 'show' | 'stats' | 'export',
+          id,
+          follow: values.follow,
+          json: values.json,
+          server: values.server,
+          method: values.method,
+          client: values.client,
+          session: values.session,
+          // --profile defaults to "default" for serve and shim; here it filters only when given.
+          profile: argv.some((a) => a === '--profile' || a.startsWith('--profile=')) ? values.profile : undefined,
+          errors: values.errors,
+          since: values.since,
+          limit: values.limit === undefined ? undefined : Number(values.limit),
+          format,
+          output: values.output,
+        },
+        usage,
+      );
+    }
     case 'secrets': {
       const [action, name, value, extra] = positionals;
       if (extra) throw new UsageError('usage: switchboard secrets set NAME [VALUE] | get NAME | rm NAME | ls');

@@ -8,6 +8,7 @@ import {
   defaultConfigPath,
   logDir,
   runtimePaths,
+  trafficHistoryPath,
   type GatewayOptions,
 } from '../engine/index.ts';
 
@@ -24,5 +25,6 @@ export function desktopGatewayOptions(): GatewayOptions {
     keepRunningOnConfigError: true,
     // The shim socket: clients spawn `switchboard shim`, which connects here.
     runtimeDir: runtimePaths().dir,
+    trafficHistoryFile: trafficHistoryPath(),
   };
 }

@@ -12,6 +12,7 @@ import {
   loadConfigFile,
   logDir,
   lookupCommand,
+  trafficHistoryPath,
   probeSocket,
   readGatewayLock,
   resolveLoginShellPath,
@@ -67,7 +68,7 @@ export async function serve(
           ? false
           : { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
       socket: !opts.stdio && opts.socket,
-      ...(opts.stdio ? {} : { runtimeDir: paths.dir }),
+      ...(opts.stdio ? {} : { runtimeDir: paths.dir, trafficHistoryFile: trafficHistoryPath() }),
       httpOptional: opts.background,
       // A gateway the shim started writes to this file (the shim points its output there).
       ...(opts.background ? { logFile: paths.log } : {}),

@@ -52,7 +52,14 @@ import type { BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
 import { Catalog } from './routing/catalog.ts';
 import { Router, type RoutedServer } from './routing/router.ts';
-import { TracedUpstream, TrafficLog, planReplay, unwrapUpstream } from './traffic/index.ts';
+import {
+  TracedUpstream,
+  TrafficLog,
+  TrafficStore,
+  deleteTrafficHistory,
+  planReplay,
+  unwrapUpstream,
+} from './traffic/index.ts';
 import { callAsApp } from './downstream/app-session.ts';
 import type { TrafficReplay } from '../../preload/contract/index.ts';
 import type { TrafficSettings } from './config/index.ts';
@@ -164,6 +171,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   readonly questions = new QuestionBroker();
   /** Every message at both edges, redacted: live, queried and kept (traffic/). */
   readonly traffic: TrafficLog;
+  /** The history's retention now ('' when none is kept), to reopen it only when that changes. */
+  private historyRetention = '';
   /** Servers' stderr lines, live, as `log` events. */
   private readonly stderrFeed: StderrFeed;
   private apiRoutes?: ApiRoutes;
@@ -718,6 +727,26 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       maxPayloadBytes: settings.maxPayloadBytes,
       redactFields: settings.redactFields,
     });
+    const file = this.opts.trafficHistoryFile;
+    if (file === undefined) return;
+    const keep = settings.historyDays > 0 && settings.historyMaxBytes > 0;
+    const retention = keep ? `${settings.historyDays}d ${settings.historyMaxBytes}B` : '';
+    if (retention === this.historyRetention) return;
+    this.historyRetention = retention;
+    if (!keep) {
+      this.traffic.useHistory(undefined);
+      if (deleteTrafficHistory(file))
+        this.log({ level: 'info', text: `traffic history is off (traffic.history): deleted ${file}` });
+      return;
+    }
+    this.traffic.useHistory(
+      TrafficStore.open({
+        file,
+        maxAgeMs: settings.historyDays * 24 * 60 * 60 * 1000,
+        maxBytes: settings.historyMaxBytes,
+        log: (level, text) => this.log({ level, text }),
+      }),
+    );
   }
 
   /** Every upstream's messages are recorded (when the record is on) under its server's name. */

@@ -25,7 +25,17 @@ export {
   type ResolvedServer,
   type LoadedConfig,
 } from './config/index.ts';
-export { GatewayError, type GatewayErrorCode } from './protocol/errors.ts';
+export { GatewayError, errorMessage, type GatewayErrorCode } from './protocol/errors.ts';
+export type {
+  GatewayApi,
+  GatewayEvents as GatewayApiEvents,
+  TrafficEntry,
+  TrafficExportFormat,
+  TrafficFilter,
+  TrafficOutcome,
+  TrafficStats,
+  TrafficTree,
+} from '../../preload/contract/index.ts';
 export { REVISIONS, LATEST_STATEFUL, type Revision } from './protocol/versions.ts';
 export type { SecretStore } from './secrets/store.ts';
 export { createMemorySecretStore } from './secrets/memory-store.ts';
@@ -34,7 +44,7 @@ export type { Session } from './downstream/session.ts';
 export type { UpstreamStatus, UpstreamState } from './upstreams/types.ts';
 export { lookupCommand, resolveLoginShellPath } from './upstreams/process/index.ts';
 export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
-export { logDir, stateDir } from './state-paths.ts';
+export { logDir, stateDir, trafficHistoryPath } from './state-paths.ts';
 export { runtimePaths } from '../shared/paths.ts';
 export { readGatewayLock, isRunning, type GatewayInfo } from '../shared/gateway-lock.ts';
 export { createApiDispatcher, toApiError, type ApiDispatch } from './api/dispatch.ts';
@@ -43,7 +53,13 @@ export { QuestionBroker, QuestionAnswerError } from './elicitation/index.ts';
 export { formatLogLine, logFailure, type LogFn, type LogNote } from './log.ts';
 export { ensureApiToken, apiTokenPath, readApiToken } from './api/api-token.ts';
 export { connectRunningGateway, type RunningGatewayApi } from './api/remote.ts';
-export { TrafficLog, unwrapUpstream, withoutPayloads, SENSITIVE_FIELDS } from './traffic/index.ts';
+export {
+  TrafficLog,
+  matches as trafficMatches,
+  unwrapUpstream,
+  withoutPayloads,
+  SENSITIVE_FIELDS,
+} from './traffic/index.ts';
 
 /** The config path for this user and platform (SWITCHBOARD_CONFIG overrides). */
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -21,3 +21,18 @@ export function logDir(
 ): string {
   return platform === 'darwin' ? stateDir(env, platform, home) : path.join(stateDir(env, platform, home), 'logs');
 }
+
+/**
+ * The traffic history database: application data on macOS, the state directory elsewhere (XDG
+ * names history as state); SWITCHBOARD_STATE_DIR overrides it like the logs.
+ */
+export function trafficHistoryPath(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
+  if (platform === 'darwin' && !env.SWITCHBOARD_STATE_DIR)
+    return path.join(home, 'Library', 'Application Support', 'Switchboard', 'traffic.db');
+  const dir = stateDir(env, platform, home);
+  return platform === 'win32' ? path.win32.join(dir, 'traffic.db') : path.join(dir, 'traffic.db');
+}

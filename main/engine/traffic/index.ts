@@ -10,3 +10,4 @@ export { TracedUpstream, targetOf, unwrapUpstream } from './traced-upstream.ts';
 export { TrafficLog, withoutPayloads, MAX_EXPORT, type TrafficHistory, type TrafficLogOptions } from './traffic-log.ts';
 export { planReplay, SAFE_TO_REPLAY, REPLAY_NEEDS_CONFIRM, type ReplayPlan } from './replay.ts';
 export { SensitiveFields, SENSITIVE_FIELDS } from './sensitive.ts';
+export { TrafficStore, deleteTrafficHistory, type TrafficStoreOptions } from './store.ts';

@@ -18,6 +18,7 @@ import type {
   TrafficSession,
   TrafficTree,
 } from '../../../preload/contract/index.ts';
+import { randomBytes } from 'node:crypto';
 import { GatewayError, toRpcError } from '../protocol/errors.ts';
 import { SensitiveFields } from './sensitive.ts';
 
@@ -91,6 +92,7 @@ export class TrafficRecorder {
   private redactCutEnd: (text: string) => string = (text) => text;
   private sensitive = new SensitiveFields();
   private seq = 0;
+  private readonly run = randomBytes(3).toString('hex');
   /** Exchanges with a change not yet written out. */
   private readonly dirty = new Map<string, Live>();
   /** Exchanges still waiting for their answer. */
@@ -122,9 +124,12 @@ export class TrafficRecorder {
     this.trim();
   }
 
-  /** A fresh id, sortable by creation: what an exchange causes can name it before it begins. */
+  /**
+   * A fresh id, sortable by creation: what an exchange causes can name it before it begins. The
+   * run's own random tail keeps ids unique across restarts even when the clock went back.
+   */
   newId(): string {
-    return `${Date.now().toString(36).padStart(9, '0')}-${(++this.seq).toString(36).padStart(7, '0')}`;
+    return `${Date.now().toString(36).padStart(9, '0')}-${(++this.seq).toString(36).padStart(7, '0')}${this.run}`;
   }
 
   /** A request leaves or arrives; returns its exchange id ('' when recording is off). */
@@ -188,16 +193,17 @@ export class TrafficRecorder {
   /** Entries kept in memory, newest first, as `filter` says. */
   list(filter: TrafficFilter = {}): TrafficPage {
     this.flush();
-    const limit = Math.min(Math.max(1, filter.limit ?? 100), MAX_PAGE);
-    const all = [...this.ring.values()];
-    const entries: TrafficEntry[] = [];
-    for (let i = all.length - 1; i >= 0 && entries.length <= limit; i--) {
-      const entry = all[i]!;
+    const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? 100)), MAX_PAGE);
+    // The ring is in order of first write, which is not quite id order (an id made beforehand
+    // is written after its children): sorted, so that paging by id never skips one.
+    const found: TrafficEntry[] = [];
+    for (const entry of this.ring.values()) {
       if (filter.cursor !== undefined && entry.id >= filter.cursor) continue;
-      if (matches(entry, filter)) entries.push(entry);
+      if (matches(entry, filter)) found.push(entry);
     }
-    const more = entries.length > limit;
-    if (more) entries.length = limit;
+    found.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const more = found.length > limit;
+    const entries = found.slice(0, limit);
     return more ? { entries, nextCursor: entries.at(-1)!.id } : { entries };
   }
 
@@ -311,12 +317,15 @@ export class TrafficRecorder {
     }
     const bytes = Buffer.byteLength(text);
     const max = this.maxPayloadBytes;
-    if (text.length <= max) return { json: this.clean(text), bytes };
+    if (bytes <= max) return { json: this.clean(text), bytes };
     // Only the part kept is redacted (a large payload is not scanned whole), with room for a
     // secret that starts before the cut; what is left of one cut in two at the end is dropped.
-    const kept = this.redactCutEnd(this.clean(text.slice(0, max + CUT_MARGIN)).slice(0, max));
-    // A copy, not a slice: a slice would keep the whole text alive for as long as the entry.
-    const json = `${Buffer.from(kept).toString()}…[truncated: ${bytes} bytes in all]`;
+    // The cut is in bytes (a character cut in two becomes U+FFFD), and the text kept is a copy:
+    // a slice would keep the whole text alive for as long as the entry.
+    const head = Buffer.from(this.clean(text.slice(0, max + CUT_MARGIN)))
+      .subarray(0, max)
+      .toString();
+    const json = `${this.redactCutEnd(head)}…[truncated: ${bytes} bytes in all]`;
     return { json, bytes, truncated: true };
   }
 

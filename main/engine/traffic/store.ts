@@ -7,7 +7,7 @@
  * Time ranges use the id as well as `started_at`: ids start with their creation time (base36 ms),
  * made just before the exchange begins, so a range of ids bounds a range of start times.
  */
-import { closeSync, existsSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import type {
@@ -756,11 +756,14 @@ function whereOf(filter: TrafficFilter): Where {
     ['server', 'server'],
     ['method', 'method'],
     ['target', 'target'],
-    ['outcome', 'outcome'],
   ];
   for (const [key, column] of equal) {
     const value = filter[key];
     if (value !== undefined) where.add(`${column} = ?`, value as SQLInputValue);
+  }
+  if (filter.outcome !== undefined) {
+    const outcomes = Array.isArray(filter.outcome) ? filter.outcome : [filter.outcome];
+    where.add(`outcome IN (${outcomes.map(() => '?').join(', ')})`, ...outcomes);
   }
   if (isNumber(filter.minDurationMs)) where.add('coalesce(duration_ms, -1) >= ?', filter.minDurationMs);
   // The unary + keeps the planner off the parent index: roots are most rows, better read in id order.
@@ -803,3 +806,13 @@ function isNumber(value: unknown): value is number {
 }
 
 function noLog(): void {}
+
+/**
+ * Deletes a history file and its journal (history turned off with 0 in the config: nothing is
+ * kept, including what was). Returns whether there was one.
+ */
+export function deleteTrafficHistory(file: string): boolean {
+  const existed = existsSync(file);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  return existed;
+}

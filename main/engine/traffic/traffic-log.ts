@@ -19,6 +19,7 @@ import { GatewayError } from '../protocol/errors.ts';
 import { exportTraffic } from './export.ts';
 import { TrafficRecorder, matches, type TrafficRecorderOptions } from './recorder.ts';
 import { aggregateStats, isStatEntry, sampleOf, type StatSample } from './stats.ts';
+import { TrafficStore } from './store.ts';
 
 /** The history on disk (store.ts): what the log needs of it. */
 export interface TrafficHistory {
@@ -58,6 +59,14 @@ export class TrafficLog {
   constructor(opts: TrafficLogOptions) {
     this.opts = opts;
     this.recorder.onEntry((entry) => this.onEntry(entry));
+  }
+
+  /** The history a stopped gateway left, read-only (the CLI when no gateway runs). */
+  static readHistory(file: string, version: string): TrafficLog {
+    const log = new TrafficLog({ version });
+    log.configure({ enabled: false });
+    log.useHistory(TrafficStore.openReadOnly(file));
+    return log;
   }
 
   configure(options: TrafficRecorderOptions): void {

@@ -293,7 +293,7 @@ describe('TrafficStore', () => {
       server: ['alpha', 'beta', '', 'gamma'],
       method: [...METHODS, 'TOOLS/CALL'],
       target: ['search', '50%_off', 'a_b', 'C:\\path', '', 'İD'],
-      outcome: OUTCOMES,
+      outcome: [...OUTCOMES, ['error', 'timeout'], ['ok']],
       minDurationMs: [0, 0.001, 50, 99.999, -1, -2, NaN],
       rootsOnly: [true, false],
       text: [

@@ -1,0 +1,119 @@
+/**
+ * The traffic record in a terminal: one compact line per exchange (time, who talked to whom,
+ * method and subject, outcome, duration, sizes), coloured when the output is a terminal; and a
+ * tree of one exchange with its payloads.
+ */
+import type { TrafficEntry, TrafficOutcome, TrafficStats, TrafficTree } from '../engine/index.ts';
+import { table } from './format.ts';
+
+export interface Style {
+  color: boolean;
+}
+
+const CODES = { green: 32, red: 31, yellow: 33, dim: 2, bold: 1, cyan: 36 } as const;
+
+function paint(style: Style, code: keyof typeof CODES, text: string): string {
+  return style.color ? `\u001b[${CODES[code]}m${text}\u001b[0m` : text;
+}
+
+const OUTCOME_COLOR: Record<TrafficOutcome, keyof typeof CODES> = {
+  ok: 'green',
+  error: 'red',
+  timeout: 'red',
+  cancelled: 'yellow',
+  pending: 'cyan',
+  delivered: 'dim',
+};
+
+/** Who sent it to whom, from the gateway's point of view. */
+export function routeOf(entry: TrafficEntry): string {
+  const client = entry.session?.client?.name ?? `client ${entry.session?.id.slice(0, 8) ?? '?'}`;
+  const server = entry.server ?? 'server';
+  switch (entry.edge) {
+    case 'client':
+      return entry.direction === 'in' ? `${client} → gateway` : `gateway → ${client}`;
+    case 'upstream':
+      return entry.direction === 'out' ? `gateway → ${server}` : `${server} → gateway`;
+    default:
+      return `${server} → app (asked the user)`;
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 1000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+function clock(at: number): string {
+  const d = new Date(at);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const ms = String(d.getMilliseconds()).padStart(3, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${ms}`;
+}
+
+/** One line: `12:03:04.567  cursor → gateway  tools/call github__search  ok  12.3 ms  120 B → 3.4 KiB`. */
+export function formatTrafficLine(entry: TrafficEntry, style: Style): string {
+  const parts = [
+    paint(style, 'dim', clock(entry.startedAt)),
+    `${entry.parentId ? '  ↳ ' : ''}${routeOf(entry)}`,
+    paint(style, 'bold', entry.method) + (entry.target === undefined ? '' : ` ${entry.target}`),
+    paint(style, OUTCOME_COLOR[entry.outcome], entry.outcome),
+  ];
+  if (entry.kind === 'request') parts.push(formatDuration(entry.durationMs));
+  const sizes =
+    entry.response === undefined
+      ? formatBytes(entry.request.bytes)
+      : `${formatBytes(entry.request.bytes)} → ${formatBytes(entry.response.bytes)}`;
+  parts.push(paint(style, 'dim', sizes));
+  if (entry.error) parts.push(paint(style, 'red', `${entry.error.code}: ${firstLine(entry.error.message)}`));
+  return parts.filter((p) => p !== '').join('  ');
+}
+
+/** An exchange with everything it caused, indented, with the payloads (as recorded: redacted, maybe cut). */
+export function formatTrafficTree(tree: TrafficTree, style: Style, depth = 0): string {
+  const pad = '  '.repeat(depth);
+  const e = tree.entry;
+  const lines = [`${pad}${formatTrafficLine({ ...e, parentId: undefined } as TrafficEntry, style)}`];
+  if (depth === 0) {
+    const about = [`id ${e.id}`];
+    if (e.session)
+      about.push(`session ${e.session.id.slice(0, 12)} (${e.session.transport}, profile ${e.session.profile})`);
+    if (e.session?.revision) about.push(`revision ${e.session.revision}`);
+    lines.push(`${pad}  ${paint(style, 'dim', about.join(', '))}`);
+  }
+  if (e.request.json !== undefined) lines.push(`${pad}  ${paint(style, 'cyan', '→')} ${e.request.json}`);
+  if (e.response?.json !== undefined) lines.push(`${pad}  ${paint(style, 'cyan', '←')} ${e.response.json}`);
+  for (const child of tree.children) lines.push(formatTrafficTree(child, style, depth + 1));
+  return lines.join('\n');
+}
+
+export function formatTrafficStats(stats: TrafficStats): string {
+  const rows = (list: TrafficStats['servers']) =>
+    list.map((r) => [
+      r.tool === undefined ? r.server : `${r.server} ${r.tool}`,
+      String(r.calls),
+      String(r.errors),
+      r.p50Ms === undefined ? '' : formatDuration(r.p50Ms),
+      r.p95Ms === undefined ? '' : formatDuration(r.p95Ms),
+      formatBytes(r.requestBytes),
+      formatBytes(r.responseBytes),
+    ]);
+  const header = ['', 'CALLS', 'ERRORS', 'P50', 'P95', 'SENT', 'RECEIVED'];
+  const window = `From ${new Date(stats.since).toISOString()} to ${new Date(stats.until).toISOString()}`;
+  if (stats.servers.length === 0) return `${window}: no calls to any server.\n`;
+  return (
+    `${window}\n\nServers\n${table(['SERVER', ...header.slice(1)], rows(stats.servers))}\n` +
+    `Tools\n${table(['TOOL', ...header.slice(1)], rows(stats.tools))}`
+  );
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0]!;
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
