@@ -172,7 +172,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Every message at both edges, redacted: live, queried and kept (traffic/). */
   readonly traffic: TrafficLog;
   /** The history's retention now ('' when none is kept), to reopen it only when that changes. */
-  private historyRetention = '';
+  private historyRetention: string | undefined;
   /** Servers' stderr lines, live, as `log` events. */
   private readonly stderrFeed: StderrFeed;
   private apiRoutes?: ApiRoutes;

@@ -6,7 +6,8 @@
  * URL carries user:password and whose 401 page echoes the Authorization header back. Then every
  * place the gateway stores or shows text is searched for every spelling of every canary: the
  * stderr files, lastError, every /api answer, the live event stream, log events, the MCP client's
- * error, and the output of `switchboard list`, `call` and `doctor`.
+ * error, the traffic record (its API answers, exports and history file), and the output of
+ * `switchboard list`, `call` and `doctor`.
  */
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
@@ -116,6 +117,7 @@ describe('canary secrets given to careless servers appear nowhere', () => {
       version: 'test',
       socket: false,
       logDir: path.join(dir.dir, 'logs'),
+      trafficHistoryFile: path.join(dir.dir, 'history', 'traffic.db'),
       backoff: TEST_BACKOFF,
     });
     gateway.events.onAny((event) => events.push(event.json));
@@ -173,10 +175,27 @@ describe('canary secrets given to careless servers appear nowhere', () => {
       expect(res.status).toBe(200);
       return res.text();
     };
+    const post = async (route: string, body: unknown): Promise<string> => {
+      const res = await fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${route}`), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CANARY.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
     const answers = [await api('/status'), await api('/servers'), await api('/tools')];
     for (const name of ['leaky', 'dead', 'remote']) answers.push(await api(`/servers/${name}/log`));
     const leakyLog = answers[3]!;
     expect(leakyLog).toContain('debug: SERVICE_KEY=[redacted:api-key]');
+    // The traffic record: the rejected call's error quoted the key, and the client sent the token.
+    const traffic = await post('/traffic/query', { limit: 1000 });
+    expect(traffic).toContain('[redacted:api-key] was rejected');
+    const [rejectedCall] = (JSON.parse(traffic) as { entries: { id: string; target?: string }[] }).entries.filter(
+      (e) => e.target === 'leaky__reject',
+    );
+    answers.push(traffic, await api(`/traffic/${rejectedCall!.id}`), await post('/traffic/stats', {}));
+    answers.push(await post('/traffic/export/jsonl', {}), await post('/traffic/export/har', {}));
     for (const answer of answers) expectNoCanary('an /api answer', answer);
 
     await gateway.stop();
@@ -184,6 +203,9 @@ describe('canary secrets given to careless servers appear nowhere', () => {
     expect(files).toContain('debug: base64 [redacted:api-key]');
     expect(files).toContain('debug: config {"key": "[redacted:api-key]"}');
     expectNoCanary('the stderr log files', files);
+    const history = await readAll(path.join(dir.dir, 'history'));
+    expect(history).toContain('[redacted:api-key] was rejected');
+    expectNoCanary('the traffic history files', history);
     expectNoCanary('the events hub', events.join('\n'));
     expectNoCanary('/api/events', stream.text);
     expect(stream.text).toContain('[redacted:api-key]');

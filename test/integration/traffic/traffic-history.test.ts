@@ -1,0 +1,210 @@
+/**
+ * The traffic history on disk, as a user relies on it: what was recorded is still there after the
+ * gateway restarts (cleanly, or killed: then at most the last second is lost and a call that was
+ * in flight says it never got its answer), retention deletes by age and by size what it should
+ * and nothing else, and 0 keeps nothing. Real gateways (in-process and `switchboard serve`), the
+ * fixture server, the MCP SDK client over HTTP.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TrafficLog, createGateway, createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
+import {
+  CLI,
+  NODE,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let historyFile: string;
+const running: Gateway[] = [];
+
+beforeEach(async () => {
+  dir = await tempDir('sb-history-');
+  historyFile = path.join(dir.dir, 'state', 'traffic.db');
+});
+afterEach(async () => {
+  for (const g of running.splice(0)) await g.stop();
+  await dir.cleanup();
+});
+
+async function gatewayWith(traffic: Record<string, unknown> = {}): Promise<Gateway> {
+  const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') }, traffic });
+  const gateway = await startGateway(config, { trafficHistoryFile: historyFile });
+  running.push(gateway);
+  return gateway;
+}
+
+async function stop(gateway: Gateway): Promise<void> {
+  running.splice(running.indexOf(gateway), 1);
+  await gateway.stop();
+}
+
+/** Calls fx__echo with each message, from one HTTP client. */
+async function echo(gateway: Gateway, ...messages: string[]): Promise<void> {
+  const client = await httpClient(gateway.httpUrl()!);
+  try {
+    for (const message of messages) await client.callTool({ name: 'fx__echo', arguments: { message } });
+  } finally {
+    await client.close();
+  }
+}
+
+/** The messages of the recorded client calls of fx__echo, oldest first. */
+function echoed(log: Pick<TrafficLog, 'list'>): string[] {
+  return log
+    .list({ edge: 'client', method: 'tools/call', target: 'fx__echo', limit: 1000 })
+    .entries.map((e) => (JSON.parse(e.request.json!) as { arguments: { message: string } }).arguments.message)
+    .reverse();
+}
+
+describe('the traffic history', () => {
+  it('survives a restart: the calls, their trees and their stats are there for the next gateway', async () => {
+    const first = await gatewayWith();
+    await echo(first, 'before-1', 'before-2');
+    await stop(first);
+
+    const second = await gatewayWith();
+    expect(echoed(second.traffic)).toEqual(['before-1', 'before-2']);
+    const [call] = second.traffic.list({ text: 'before-2', edge: 'client' }).entries;
+    const tree = second.traffic.tree(call!.id);
+    expect(tree.children.map((c) => [c.entry.edge, c.entry.server, c.entry.target])).toEqual([
+      ['upstream', 'fx', 'echo'],
+    ]);
+    expect(second.traffic.stats({ server: 'fx' }).tools.find((t) => t.tool === 'echo')?.calls).toBe(2);
+    await echo(second, 'after');
+    expect(echoed(second.traffic)).toEqual(['before-1', 'before-2', 'after']);
+  });
+
+  it('keeps what ended more than a second before the gateway was killed; a call in flight says it got no answer', async () => {
+    const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+    const env = {
+      ...process.env,
+      SWITCHBOARD_CONFIG: config,
+      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+    };
+    const gateway = spawn(NODE, [CLI, 'serve', '--port', '0', '--no-socket'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    gateway.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      const url = await waitFor(() => /HTTP (http:\/\/\S+\/mcp)/.exec(stderr)?.[1], 20_000, 'the gateway to listen');
+      const client = await httpClient(url);
+      await client.callTool({ name: 'fx__echo', arguments: { message: 'kept' } });
+      // In flight when the gateway dies: slow takes 100 × 100 ms.
+      const inFlight = client.callTool({ name: 'fx__slow', arguments: { steps: 100, delayMs: 100 } });
+      // It fails when the gateway is killed under it; that is expected, not a test failure.
+      inFlight.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      gateway.kill('SIGKILL');
+      await new Promise((r) => gateway.once('exit', r));
+    } finally {
+      gateway.kill('SIGKILL');
+    }
+    const history = TrafficLog.readHistory(historyFile, 'test');
+    try {
+      expect(echoed(history)).toEqual(['kept']);
+      const [slow] = history.list({ edge: 'client', target: 'fx__slow' }).entries;
+      // Written as pending by a batch, then never ended: the next gateway that opens it says so.
+      expect(slow?.outcome).toBe('pending');
+    } finally {
+      history.close();
+    }
+    const next = await gatewayWith();
+    const [slow] = next.traffic.list({ edge: 'client', target: 'fx__slow' }).entries;
+    expect(slow).toMatchObject({
+      outcome: 'error',
+      error: { code: -32603, message: 'no answer recorded: Switchboard stopped before it came' },
+    });
+  }, 60_000);
+
+  it('deletes what is older than the retention age when the next gateway opens it', async () => {
+    // 0.00003 days is 2.6 seconds.
+    const first = await gatewayWith({ history: { days: 0.00003 } });
+    await echo(first, 'old');
+    await stop(first);
+    await new Promise((r) => setTimeout(r, 2800));
+    const second = await gatewayWith({ history: { days: 0.00003 } });
+    expect(echoed(second.traffic)).toEqual([]);
+    await echo(second, 'new');
+    expect(echoed(second.traffic)).toEqual(['new']);
+  });
+
+  it('keeps the history under its size limit by deleting the oldest, and the file stops growing', async () => {
+    const limit = 200_000;
+    const gateway = await gatewayWith({ history: { maxBytes: limit } });
+    const filler = 'f'.repeat(2000);
+    const messages = Array.from({ length: 150 }, (_, i) => `call-${String(i).padStart(3, '0')}-${filler}`);
+    await echo(gateway, ...messages.slice(0, 75));
+    gateway.traffic.flush();
+    const sizeMidway = (await stat(historyFile)).size;
+    await echo(gateway, ...messages.slice(75));
+    await stop(gateway);
+
+    const history = TrafficLog.readHistory(historyFile, 'test');
+    try {
+      const kept = echoed(history);
+      // The newest are kept, in order, and the oldest are gone: each call is ~8 KB of text
+      // (request and answer, at both edges), so ~25 fit.
+      expect(kept.length).toBeGreaterThan(10);
+      expect(kept.length).toBeLessThan(40);
+      expect(kept).toEqual(messages.slice(-kept.length));
+    } finally {
+      history.close();
+    }
+    // Space is reused: twice the calls did not make a file much larger than halfway through.
+    expect((await stat(historyFile)).size).toBeLessThan(Math.max(sizeMidway * 1.5, 4 * limit));
+  });
+
+  it('with 0 keeps no history, and deletes the one there was', async () => {
+    const first = await gatewayWith();
+    await echo(first, 'recorded');
+    await stop(first);
+    expect(existsSync(historyFile)).toBe(true);
+
+    const off = await gatewayWith({ history: { days: 0 } });
+    expect(existsSync(historyFile)).toBe(false);
+    await echo(off, 'in memory only');
+    // The live record still works; nothing reaches the disk.
+    expect(echoed(off.traffic)).toEqual(['in memory only']);
+    await stop(off);
+    expect(existsSync(historyFile)).toBe(false);
+  });
+
+  it('moves a damaged history file aside, says so, and records anew', async () => {
+    await mkdir(path.dirname(historyFile), { recursive: true });
+    await writeFile(historyFile, 'this is not a database'.repeat(100));
+    const logs: string[] = [];
+    const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+    const gateway = createGateway({
+      configPath: config,
+      secrets: createMemorySecretStore(),
+      version: 'test',
+      http: { port: 0 },
+      socket: false,
+      trafficHistoryFile: historyFile,
+    });
+    gateway.on('log', (line) => logs.push(line.text));
+    running.push(gateway);
+    await gateway.start();
+    expect(logs.join('\n')).toMatch(
+      /traffic history .*traffic\.db is unreadable .*moved it to .*traffic\.db\.corrupt-/,
+    );
+    await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 20_000);
+    await echo(gateway, 'fresh');
+    expect(echoed(gateway.traffic)).toEqual(['fresh']);
+  });
+});
