@@ -83,7 +83,7 @@ describe('the traffic history', () => {
     expect(echoed(second.traffic)).toEqual(['before-1', 'before-2', 'after']);
   });
 
-  it('keeps what ended over a second before the gateway was killed; a call in flight is marked unanswered', async () => {
+  it('keeps what ended over a second before a kill; a call in flight is then marked unanswered', async () => {
     const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
     const env = {
       ...process.env,
