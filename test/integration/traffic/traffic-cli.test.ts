@@ -1,0 +1,140 @@
+/**
+ * `switchboard traffic` as a user runs it in a terminal: against a running `switchboard serve`
+ * (its control API), following live traffic, and after the gateway stopped (the history it kept).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { TrafficEntry, TrafficTree } from '../../../preload/contract/index.ts';
+import { CLI, NODE, fixtureServer, httpClient, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+const run = promisify(execFile);
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let env: NodeJS.ProcessEnv;
+let gateway: ChildProcess | undefined;
+let client: Client;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(NODE, [CLI, ...args], { env, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+beforeAll(async () => {
+  dir = await tempDir('sb-traffic-cli-');
+  const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+  env = {
+    ...process.env,
+    SWITCHBOARD_CONFIG: config,
+    SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+    SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+    NO_COLOR: '1',
+  };
+  gateway = spawn(NODE, [CLI, 'serve', '--port', '0', '--no-socket'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  gateway.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const url = await waitFor(() => /HTTP (http:\/\/\S+\/mcp)/.exec(stderr)?.[1], 20_000, 'the gateway to listen');
+  client = await httpClient(url);
+  await client.callTool({ name: 'fx__echo', arguments: { message: 'first call' } });
+  await client.callTool({ name: 'fx__nope', arguments: {} }).catch((err: unknown) => err);
+}, 40_000);
+
+afterAll(async () => {
+  await client?.close();
+  gateway?.kill('SIGKILL');
+  await dir?.cleanup();
+});
+
+describe('switchboard traffic', () => {
+  it('prints the latest exchanges one line each, oldest first, and filters them', async () => {
+    const all = await cli('traffic');
+    expect(all.code).toBe(0);
+    const lines = all.stdout.trim().split('\n');
+    const call = lines.findIndex((l) => /test-client → gateway {2}tools\/call fx__echo {2}ok {2}\S+ ms/.test(l));
+    const upstream = lines.findIndex((l) => /↳ gateway → fx {2}tools\/call echo {2}ok/.test(l));
+    expect(call).toBeGreaterThanOrEqual(0);
+    expect(upstream).toBeGreaterThan(call);
+    expect(all.stdout).toMatch(/tools\/call fx__nope {2}error .*-32602: Unknown tool: fx__nope/);
+
+    const errors = await cli('traffic', '--errors');
+    expect(errors.stdout.trim().split('\n')).toEqual([expect.stringMatching(/fx__nope {2}error/)]);
+    const upstreamOnly = await cli('traffic', '--server', 'fx', '--method', 'tools/call', '--json');
+    const entries = upstreamOnly.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrafficEntry);
+    expect(entries.map((e) => [e.edge, e.server, e.target, e.outcome])).toEqual([
+      ['client', 'fx', 'fx__echo', 'ok'],
+      ['upstream', 'fx', 'echo', 'ok'],
+    ]);
+    expect(entries[0]!.request.json).toContain('first call');
+  });
+
+  it('shows one exchange as a tree with its payloads, and the stats per server and tool', async () => {
+    const listed = await cli('traffic', '--method', 'tools/call', '--json');
+    const call = listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrafficEntry)
+      .find((e) => e.target === 'fx__echo')!;
+    const shown = await cli('traffic', 'show', call.id);
+    expect(shown.stdout).toContain(`id ${call.id}`);
+    expect(shown.stdout).toMatch(/→ \{"name":"fx__echo","arguments":\{"message":"first call"\}/);
+    expect(shown.stdout).toMatch(/^ {2}\S+ {2}gateway → fx {2}tools\/call echo/m);
+    const json = JSON.parse((await cli('traffic', 'show', call.id, '--json')).stdout) as TrafficTree;
+    expect(json.children[0]!.entry).toMatchObject({ edge: 'upstream', target: 'echo' });
+
+    const stats = await cli('traffic', 'stats');
+    expect(stats.stdout).toMatch(/^fx echo +1 +0 /m);
+    const missing = await cli('traffic', 'show', 'no-such-id');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no exchange "no-such-id" in the traffic record');
+  });
+
+  it('exports the record as HAR to a file', async () => {
+    const file = path.join(dir.dir, 'bug-report.har');
+    const result = await cli('traffic', 'export', '--format', 'har', '--output', file);
+    expect(result.stderr).toMatch(/wrote \d+ exchanges to .*bug-report\.har/);
+    const har = JSON.parse(await readFile(file, 'utf8')) as { log: { version: string; entries: unknown[] } };
+    expect(har.log.version).toBe('1.2');
+    expect(JSON.stringify(har)).toContain('mcp://switchboard/server/fx/tools/call');
+  });
+
+  it('follows new exchanges as they end, until interrupted', async () => {
+    const follower = spawn(NODE, [CLI, 'traffic', '--follow', '--method', 'tools/call'], { env });
+    let out = '';
+    follower.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await waitFor(() => out.includes('fx__echo'), 10_000, 'the listing before the live part');
+      await client.callTool({ name: 'fx__echo', arguments: { message: 'live call' } });
+      await waitFor(() => out.split('\n').filter((l) => /fx__echo {2}ok/.test(l)).length === 2, 10_000, 'live');
+      follower.kill('SIGINT');
+      const code = await new Promise((r) => follower.once('exit', r));
+      expect(code).toBe(0);
+    } finally {
+      follower.kill('SIGKILL');
+    }
+  });
+
+  it('reads the history once the gateway stopped, and says that following needs a gateway', async () => {
+    expect((await cli('stop')).code).toBe(0);
+    const offline = await cli('traffic', '--method', 'tools/call');
+    expect(offline.code).toBe(0);
+    expect(offline.stderr).toMatch(/no gateway is running; reading the history in .*traffic\.db/);
+    expect(offline.stdout).toMatch(/fx__echo {2}ok/);
+    const follow = await cli('traffic', '--follow');
+    expect(follow.code).toBe(1);
+    expect(follow.stderr).toContain('no Switchboard gateway is running: there is no live traffic');
+    const bad = await cli('traffic', '--since', 'yesterday-ish');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--since takes a duration (15m, 2h, 3d) or a date');
+  });
+});
