@@ -129,8 +129,7 @@ const AREAS = [
     ignores: ['renderer/dist/**'],
     allow: ['renderer/', 'preload/contract/'],
     bare: [bare.electron, bare.nodeBuiltin, bare.absolute],
-    summary:
-      'svelte, renderer/**, preload/contract (its HTTP bridge included); never electron, node:* or main',
+    summary: 'svelte, renderer/**, preload/contract (its HTTP bridge included); never electron, node:* or main',
   },
 ];
 
