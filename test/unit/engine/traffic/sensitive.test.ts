@@ -107,6 +107,47 @@ describe('SensitiveFields', () => {
     });
   });
 
+  it('learns the fields marked in array items, in schema alternatives and in definitions', () => {
+    const fields = new SensitiveFields();
+    fields.learnFrom('tools/list', {
+      tools: [
+        {
+          // As pydantic writes a model with a SecretStr field.
+          name: 'connect',
+          inputSchema: {
+            type: 'object',
+            $defs: {
+              Credentials: {
+                type: 'object',
+                properties: { db_secret: { type: 'string', format: 'password', writeOnly: true } },
+              },
+            },
+            properties: { creds: { $ref: '#/$defs/Credentials' } },
+          },
+        },
+      ],
+    });
+    fields.learnFrom(
+      'tools/list',
+      toolList({
+        accounts: {
+          type: 'array',
+          items: { type: 'object', properties: { vault_pin: { type: 'string', writeOnly: true } } },
+        },
+        auth: {
+          anyOf: [
+            { type: 'object', properties: { bearer: { type: 'string', format: 'password' } } },
+            { type: 'object', properties: { basic: { type: 'string', writeOnly: true } } },
+          ],
+        },
+      }),
+    );
+    expect(['db_secret', 'vault_pin', 'bearer', 'basic'].filter((n) => !fields.has(n))).toEqual([]);
+    expect(redacted(fields, { accounts: [{ vault_pin: '1234' }] })).toEqual({
+      accounts: [{ vault_pin: '[redacted]' }],
+    });
+  });
+
   it('learns the fields of an elicitation form marked as passwords', () => {
     const fields = new SensitiveFields();
     fields.learnFrom('elicitation/create', {
