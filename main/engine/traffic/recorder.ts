@@ -118,7 +118,9 @@ export class TrafficRecorder {
     if (options.maxPayloadBytes !== undefined) this.maxPayloadBytes = options.maxPayloadBytes;
     if (options.redact) this.redact = options.redact;
     if (options.redactCutEnd) this.redactCutEnd = options.redactCutEnd;
-    if (options.redactFields) this.sensitive = new SensitiveFields(options.redactFields);
+    // What servers marked is kept: a reload passes the configured names again every time, and the
+    // tool lists it was learnt from are not sent again.
+    if (options.redactFields) this.sensitive = this.sensitive.withNames(options.redactFields);
     this.trim();
   }
 

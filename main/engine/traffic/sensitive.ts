@@ -36,10 +36,23 @@ const MAX_MARKED = 1000;
 
 export class SensitiveFields {
   private readonly names = new Set<string>();
+  /** The names servers marked (a subset of `names`). */
+  private readonly learned = new Set<string>();
   private pattern: RegExp | undefined;
 
   constructor(extra: readonly string[] = []) {
     this.add([...SENSITIVE_FIELDS, ...extra]);
+  }
+
+  /**
+   * The well-known names, `extra` (the config's, replacing this one's) and every name servers
+   * marked here: a config reload must not forget what was learnt from tool lists that are not
+   * sent again.
+   */
+  withNames(extra: readonly string[]): SensitiveFields {
+    const next = new SensitiveFields(extra);
+    next.learn([...this.learned]);
+    return next;
   }
 
   /** How many names are hidden now. */
@@ -107,7 +120,13 @@ export class SensitiveFields {
       if (typeof defs === 'object' && defs !== null)
         for (const def of Object.values(defs)) this.learnSchema(def, depth + 1);
     }
-    if (marked.length) this.add(marked);
+    if (marked.length) this.learn(marked);
+  }
+
+  /** Adds names a server marked, remembered apart from the configured ones (see withNames). */
+  private learn(names: readonly string[]): void {
+    this.add(names);
+    for (const name of names) if (this.names.has(name.toLowerCase())) this.learned.add(name.toLowerCase());
   }
 
   private add(names: readonly string[]): void {

@@ -314,6 +314,27 @@ describe('TrafficRecorder: payloads', () => {
       arguments: { pin: '[redacted]', password: '[redacted]', 'x-tenant-key': '[redacted]' },
     });
   });
+
+  it('remembers what servers marked sensitive across a config reload', () => {
+    const r = new TrafficRecorder();
+    const list = r.begin(upstreamCall({ method: 'tools/list', params: {} }));
+    r.end(list, {
+      result: {
+        tools: [
+          { name: 'login', inputSchema: { type: 'object', properties: { pin: { type: 'string', writeOnly: true } } } },
+        ],
+      },
+    });
+    r.flush();
+    // Every config load passes the configured names again (an empty list by default).
+    r.configure({ redactFields: [] });
+    r.configure({ redactFields: ['extra'] });
+    r.note(upstreamCall({ params: { name: 'login', arguments: { pin: '4321', extra: 'e' } } }));
+    expect(JSON.parse(r.list({ limit: 1 }).entries[0]!.request.json!).arguments).toEqual({
+      pin: '[redacted]',
+      extra: '[redacted]',
+    });
+  });
 });
 
 describe('TrafficRecorder: a secret cut in two at the size limit', () => {

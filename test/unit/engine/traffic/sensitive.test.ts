@@ -207,4 +207,14 @@ describe('SensitiveFields', () => {
       field1999: 'g',
     });
   });
+
+  it('keeps what servers marked when the configured names change', () => {
+    const fields = new SensitiveFields(['old']);
+    fields.learnFrom('tools/list', toolList({ pin: { type: 'string', writeOnly: true } }));
+    const next = fields.withNames(['new']);
+    expect(next.has('pin')).toBe(true);
+    expect(next.has('new')).toBe(true);
+    expect(next.has('old')).toBe(false);
+    expect(next.has('password')).toBe(true);
+  });
 });
