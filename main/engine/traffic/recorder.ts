@@ -91,6 +91,8 @@ export class TrafficRecorder {
   private redactCutEnd: (text: string) => string = (text) => text;
   private sensitive = new SensitiveFields();
   private seq = 0;
+  /** The time part of the last id made: ids never go back with the wall clock. */
+  private lastMs = 0;
   /** Exchanges with a change not yet written out. */
   private readonly dirty = new Map<string, Live>();
   /** Exchanges still waiting for their answer. */
@@ -126,7 +128,10 @@ export class TrafficRecorder {
 
   /** A fresh id, sortable by creation: what an exchange causes can name it before it begins. */
   newId(): string {
-    return `${Date.now().toString(36).padStart(9, '0')}-${(++this.seq).toString(36).padStart(7, '0')}`;
+    // Never below the last one: a wall clock stepped back would make a later id sort first, and
+    // paging by id (the cursor) would then skip every entry made before the step.
+    this.lastMs = Math.max(this.lastMs, Date.now());
+    return `${this.lastMs.toString(36).padStart(9, '0')}-${(++this.seq).toString(36).padStart(7, '0')}`;
   }
 
   /** A request leaves or arrives; returns its exchange id ('' when recording is off). */

@@ -213,6 +213,22 @@ describe('TrafficRecorder: exchanges', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  it('keeps ids increasing when the wall clock steps back', () => {
+    const r = new TrafficRecorder();
+    const clock = vi.spyOn(Date, 'now');
+    clock.mockReturnValue(1_800_000_000_000);
+    const a = r.begin(call());
+    const b = r.begin(call());
+    clock.mockReturnValue(1_799_999_000_000); // NTP stepped back by 1000 s
+    const c = r.begin(call());
+    const d = r.begin(call());
+    expect([a, b, c, d].sort()).toEqual([a, b, c, d]);
+    // Paging, which goes by id, still sees every entry once.
+    const first = r.list({ limit: 2 });
+    const second = r.list({ limit: 2, cursor: first.nextCursor! });
+    expect([...first.entries, ...second.entries].map((e) => e.id)).toEqual([d, c, b, a]);
+  });
 });
 
 describe('TrafficRecorder: payloads', () => {
