@@ -16,10 +16,15 @@ export interface SecretValue {
 /** Shorter values are not redacted: hiding every "abc" would garble text and protect nothing. */
 export const MIN_SECRET_LENGTH = 4;
 
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>\\]*@/gi;
+/**
+ * `scheme://user:password@`. The match starts at `://` and looks back for the scheme: a pattern
+ * starting with the scheme is tried at every letter of a long run like `a.b.c.d…` and reads the
+ * run to its end each time — quadratic, seconds of the event loop for one 64 KiB payload.
+ */
+const URL_CREDENTIALS = /:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>\\]*@/gi;
 const URL_CREDENTIALS_LABEL = '[redacted:url-credentials]';
 /** A URL at the end of a text that may have been cut inside its user:password part (no `@` yet). */
-const PARTIAL_URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>\\@]*$/i;
+const PARTIAL_URL_CREDENTIALS = /:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>\\@]*$/i;
 /** The shortest start of a secret a cut text is trimmed for: less tells nothing. */
 const MIN_PARTIAL = 2;
 
@@ -68,7 +73,7 @@ export class Redactor {
       }
     }
     const url = PARTIAL_URL_CREDENTIALS.exec(text);
-    if (url) keep = Math.min(keep, url.index + url[1]!.length);
+    if (url) keep = Math.min(keep, url.index + '://'.length);
     return keep === text.length ? text : text.slice(0, keep);
   }
 
@@ -100,7 +105,7 @@ export class Redactor {
 
 /** The text with the user:password part of every URL in it replaced (no known values needed). */
 export function stripUrlCredentials(text: string): string {
-  return text.includes('@') ? text.replace(URL_CREDENTIALS, `$1${URL_CREDENTIALS_LABEL}@`) : text;
+  return text.includes('@') ? text.replace(URL_CREDENTIALS, `://${URL_CREDENTIALS_LABEL}@`) : text;
 }
 
 export function createRedactor(values: Iterable<SecretValue> = []): Redactor {

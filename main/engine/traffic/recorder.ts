@@ -93,6 +93,8 @@ export class TrafficRecorder {
   private sensitive = new SensitiveFields();
   private seq = 0;
   private readonly run = randomBytes(3).toString('hex');
+  /** The time part of the last id made: ids never go back with the wall clock. */
+  private lastMs = 0;
   /** Exchanges with a change not yet written out. */
   private readonly dirty = new Map<string, Live>();
   /** Exchanges still waiting for their answer. */
@@ -120,7 +122,9 @@ export class TrafficRecorder {
     if (options.maxPayloadBytes !== undefined) this.maxPayloadBytes = options.maxPayloadBytes;
     if (options.redact) this.redact = options.redact;
     if (options.redactCutEnd) this.redactCutEnd = options.redactCutEnd;
-    if (options.redactFields) this.sensitive = new SensitiveFields(options.redactFields);
+    // What servers marked is kept: a reload passes the configured names again every time, and the
+    // tool lists it was learnt from are not sent again.
+    if (options.redactFields) this.sensitive = this.sensitive.withNames(options.redactFields);
     this.trim();
   }
 
@@ -129,7 +133,11 @@ export class TrafficRecorder {
    * run's own random tail keeps ids unique across restarts even when the clock went back.
    */
   newId(): string {
-    return `${Date.now().toString(36).padStart(9, '0')}-${(++this.seq).toString(36).padStart(7, '0')}${this.run}`;
+    // Never below the last one: a wall clock stepped back would make a later id sort first, and
+    // paging by id (the cursor) would then skip every entry made before the step.
+    this.lastMs = Math.max(this.lastMs, Date.now());
+    const seq = (++this.seq).toString(36).padStart(7, '0');
+    return `${this.lastMs.toString(36).padStart(9, '0')}-${seq}${this.run}`;
   }
 
   /** A request leaves or arrives; returns its exchange id ('' when recording is off). */

@@ -36,10 +36,23 @@ const MAX_MARKED = 1000;
 
 export class SensitiveFields {
   private readonly names = new Set<string>();
+  /** The names servers marked (a subset of `names`). */
+  private readonly learned = new Set<string>();
   private pattern: RegExp | undefined;
 
   constructor(extra: readonly string[] = []) {
     this.add([...SENSITIVE_FIELDS, ...extra]);
+  }
+
+  /**
+   * The well-known names, `extra` (the config's, replacing this one's) and every name servers
+   * marked here: a config reload must not forget what was learnt from tool lists that are not
+   * sent again.
+   */
+  withNames(extra: readonly string[]): SensitiveFields {
+    const next = new SensitiveFields(extra);
+    next.learn([...this.learned]);
+    return next;
   }
 
   /** How many names are hidden now. */
@@ -84,16 +97,36 @@ export class SensitiveFields {
 
   private learnSchema(schema: unknown, depth = 0): void {
     if (typeof schema !== 'object' || schema === null || depth > 8) return;
-    const properties = (schema as { properties?: unknown }).properties;
-    if (typeof properties !== 'object' || properties === null) return;
+    const s = schema as Record<string, unknown>;
     const marked: string[] = [];
-    for (const [name, property] of Object.entries(properties)) {
-      if (typeof property !== 'object' || property === null) continue;
-      const p = property as { writeOnly?: unknown; format?: unknown };
-      if (p.writeOnly === true || p.format === 'password') marked.push(name);
-      this.learnSchema(property, depth + 1);
+    if (typeof s.properties === 'object' && s.properties !== null) {
+      for (const [name, property] of Object.entries(s.properties)) {
+        if (typeof property !== 'object' || property === null) continue;
+        const p = property as { writeOnly?: unknown; format?: unknown };
+        if (p.writeOnly === true || p.format === 'password') marked.push(name);
+        this.learnSchema(property, depth + 1);
+      }
     }
-    if (marked.length) this.add(marked);
+    // Fields are also declared in the items of a list, in each alternative of a field and in the
+    // definitions a schema refers to (pydantic puts every nested model, SecretStr fields and all,
+    // under $defs): looking at `properties` alone would miss those and show their secrets.
+    for (const key of ['items', 'prefixItems', 'additionalProperties', 'anyOf', 'oneOf', 'allOf']) {
+      const sub = s[key];
+      if (Array.isArray(sub)) for (const item of sub) this.learnSchema(item, depth + 1);
+      else this.learnSchema(sub, depth + 1);
+    }
+    for (const key of ['$defs', 'definitions']) {
+      const defs = s[key];
+      if (typeof defs === 'object' && defs !== null)
+        for (const def of Object.values(defs)) this.learnSchema(def, depth + 1);
+    }
+    if (marked.length) this.learn(marked);
+  }
+
+  /** Adds names a server marked, remembered apart from the configured ones (see withNames). */
+  private learn(names: readonly string[]): void {
+    this.add(names);
+    for (const name of names) if (this.names.has(name.toLowerCase())) this.learned.add(name.toLowerCase());
   }
 
   private add(names: readonly string[]): void {
