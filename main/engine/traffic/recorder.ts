@@ -102,11 +102,35 @@ export class TrafficRecorder {
   private flushing = false;
   /** Recent entries in start order (a Map keeps insertion order; an update keeps its place). */
   private readonly ring = new Map<string, TrafficEntry>();
+  /**
+   * The ring's ids, oldest first, from `ringHead` on. Trimming takes the oldest from here: a Map
+   * iterated from its start walks past the slots of every entry deleted since it last compacted.
+   */
+  private ringOrder: string[] = [];
+  private ringHead = 0;
+  private keepsRecent = true;
+  /** During a flush: the payloads made so far, by the object they were made from. */
+  private texts: Map<unknown, TrafficPayload> | undefined;
+  /** The time part of ids for the current millisecond (made once per millisecond, not per id). */
+  private idPrefix = '';
   private ringBytes = 0;
   private readonly listeners = new Set<Listener>();
 
   constructor(options: TrafficRecorderOptions = {}) {
     this.configure(options);
+  }
+
+  /**
+   * Whether recent entries are kept here for list/get/tree. Off while a history holds them (it
+   * answers the queries then): a second copy in memory would only cost time on every message.
+   */
+  keepRecent(on: boolean): void {
+    this.keepsRecent = on;
+    if (on) return;
+    this.ring.clear();
+    this.ringOrder = [];
+    this.ringHead = 0;
+    this.ringBytes = 0;
   }
 
   /** Off: begin/note return at once and record nothing. */
@@ -135,9 +159,12 @@ export class TrafficRecorder {
   newId(): string {
     // Never below the last one: a wall clock stepped back would make a later id sort first, and
     // paging by id (the cursor) would then skip every entry made before the step.
-    this.lastMs = Math.max(this.lastMs, Date.now());
-    const seq = (++this.seq).toString(36).padStart(7, '0');
-    return `${this.lastMs.toString(36).padStart(9, '0')}-${seq}${this.run}`;
+    const now = Date.now();
+    if (now > this.lastMs || this.idPrefix === '') {
+      this.lastMs = Math.max(this.lastMs, now);
+      this.idPrefix = `${this.lastMs.toString(36).padStart(9, '0')}-`;
+    }
+    return `${this.idPrefix}${(++this.seq).toString(36).padStart(7, '0')}${this.run}`;
   }
 
   /** A request leaves or arrives; returns its exchange id ('' when recording is off). */
@@ -195,7 +222,10 @@ export class TrafficRecorder {
     this.flushing = false;
     const batch = [...this.dirty.values()];
     this.dirty.clear();
+    // A server's answer is usually forwarded as the same object to the client: turned into text once.
+    this.texts = new Map();
     for (const live of batch) this.write(live);
+    this.texts = undefined;
   }
 
   /** Entries kept in memory, newest first, as `filter` says. */
@@ -293,12 +323,17 @@ export class TrafficRecorder {
     }
     live.params = undefined;
     const copy: TrafficEntry = { ...entry };
-    const old = this.ring.get(entry.id);
-    if (old) this.ringBytes -= weight(old);
-    this.ring.set(entry.id, copy);
-    this.ringBytes += weight(copy);
-    this.trim();
-    for (const listener of [...this.listeners]) {
+    if (this.keepsRecent) {
+      const old = this.ring.get(entry.id);
+      if (old) this.ringBytes -= weight(old);
+      else this.ringOrder.push(entry.id);
+      this.ring.set(entry.id, copy);
+      this.ringBytes += weight(copy);
+      this.trim();
+    }
+    // A copy only when there is more than one: a listener may unsubscribe while being called.
+    const listeners = this.listeners.size > 1 ? [...this.listeners] : this.listeners;
+    for (const listener of listeners) {
       try {
         listener(copy);
       } catch {
@@ -310,13 +345,26 @@ export class TrafficRecorder {
   /** Drops the oldest entries until the ring is within its limits. */
   private trim(): void {
     while (this.ring.size > this.maxEntries || (this.ringBytes > this.maxBytes && this.ring.size > 1)) {
-      const [oldest, value] = this.ring.entries().next().value!;
+      const oldest = this.ringOrder[this.ringHead++]!;
+      this.ringBytes -= weight(this.ring.get(oldest)!);
       this.ring.delete(oldest);
-      this.ringBytes -= weight(value);
+    }
+    if (this.ringHead > 1024 && this.ringHead * 2 > this.ringOrder.length) {
+      this.ringOrder = this.ringOrder.slice(this.ringHead);
+      this.ringHead = 0;
     }
   }
 
   private payload(value: unknown): TrafficPayload {
+    const shared = typeof value === 'object' && value !== null ? this.texts : undefined;
+    const known = shared?.get(value);
+    if (known) return known;
+    const made = this.makePayload(value);
+    shared?.set(value, made);
+    return made;
+  }
+
+  private makePayload(value: unknown): TrafficPayload {
     let text: string;
     try {
       text = JSON.stringify(value) ?? 'null';

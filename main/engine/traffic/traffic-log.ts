@@ -78,6 +78,7 @@ export class TrafficLog {
     if (history === this.history) return;
     this.history?.close();
     this.history = history;
+    this.recorder.keepRecent(history === undefined);
   }
 
   hasHistory(): boolean {

@@ -250,6 +250,39 @@ describe('TrafficStore', () => {
     expect(store.usage().entries).toBe(2);
   });
 
+  it('keeps its running totals equal to the table: rows rewritten when they end, unanswered ones, deletions', () => {
+    const actual = () => {
+      const db = new DatabaseSync(file, { readOnly: true });
+      try {
+        const row = db.prepare('SELECT count(*) AS entries, coalesce(sum(size), 0) AS bytes FROM traffic').get()!;
+        return { entries: Number(row.entries), bytes: Number(row.bytes) };
+      } finally {
+        db.close();
+      }
+    };
+    const store = open();
+    const all = Array.from({ length: 40 }, (_, i) => entry(T0 + i, { outcome: 'pending' }));
+    for (const e of all) store.add(e);
+    store.flush();
+    expect(store.usage()).toEqual(actual());
+    // Half end in a later batch, with answers that make their rows bigger.
+    for (const e of all.slice(0, 20))
+      store.add({ ...e, outcome: 'ok', response: { json: 'x'.repeat(500), bytes: 500 } });
+    store.flush();
+    expect(store.usage()).toEqual(actual());
+    expect(store.usage().entries).toBe(40);
+    store.close();
+    // The next run marks the rest unanswered (their rows grow by the message).
+    const next = open();
+    expect(next.get(all[39]!.id)?.error?.message).toBe(UNANSWERED);
+    expect(next.usage()).toEqual(actual());
+    next.close();
+    // Retention deletes by age: the totals follow.
+    const later = open({ maxAgeMs: 60_000, now: () => T0 + 60_000 + 20 });
+    expect(later.usage()).toEqual(actual());
+    expect(later.usage().entries).toBeLessThan(40);
+  });
+
   it('pages newest first with a cursor, 100 by default and 1000 at most', () => {
     const store = open();
     const all = Array.from({ length: 1100 }, (_, i) => entry(T0 + i));
