@@ -125,14 +125,24 @@ function switchboardArgs(ctx: PathContext, name: string, args: string[]): string
   ];
 }
 
-function writeConfig(ctx: PathContext, servers: Record<string, unknown>, listen: Record<string, unknown>): string {
+function writeConfig(
+  ctx: PathContext,
+  servers: Record<string, unknown>,
+  listen: Record<string, unknown>,
+  more: Record<string, unknown> = {},
+): string {
   const file = path.join(ctx.tmp, 'switchboard.json');
-  writeFileSync(file, JSON.stringify({ mcpServers: servers, listen }, null, 2));
+  writeFileSync(file, JSON.stringify({ mcpServers: servers, listen, ...more }, null, 2));
   return file;
 }
 
-async function switchboardHttp(ctx: PathContext, server: Record<string, unknown>): Promise<Started> {
-  const config = writeConfig(ctx, { echo: server }, { http: { port: 0 }, socket: false });
+/** `more`: other top-level config keys (the traffic record switched off, for one). */
+async function switchboardHttp(
+  ctx: PathContext,
+  server: Record<string, unknown>,
+  more: Record<string, unknown> = {},
+): Promise<Started> {
+  const config = writeConfig(ctx, { echo: server }, { http: { port: 0 }, socket: false }, more);
   const gw = ctx.group.spawn(
     ctx.node,
     switchboardArgs(ctx, 'gateway', ['serve', '--config', config, '--port', '0', '--no-socket']),
@@ -231,6 +241,20 @@ export const PATHS: PathSpec[] = [
     base: 'direct-stdio',
     progress: true,
     start: (ctx) => switchboardHttp(ctx, { command: ctx.node, args: [script(ctx, 'servers/stdio-echo.ts')] }),
+  },
+  {
+    id: 'sb-http-stdio-norec',
+    label: 'Switchboard HTTP→stdio, traffic record off',
+    kind: 'switchboard',
+    base: 'direct-stdio',
+    progress: true,
+    note: 'config traffic.enabled false: the cost of recording is the difference to the path above',
+    start: (ctx) =>
+      switchboardHttp(
+        ctx,
+        { command: ctx.node, args: [script(ctx, 'servers/stdio-echo.ts')] },
+        { traffic: { enabled: false } },
+      ),
   },
   {
     id: 'sb-shim-stdio',

@@ -204,6 +204,19 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
       met: qs === undefined || qc === undefined ? undefined : qs <= 2 && qc <= 2,
     });
   }
+  {
+    const off = get('sb-http-stdio-norec');
+    const qLatency = ratio(results, 'sb-http-stdio', 'sb-http-stdio-norec', addedOf('direct-stdio'));
+    const qThroughput = ratio(results, 'sb-http-stdio', 'sb-http-stdio-norec', (r) => r.callsPerSec);
+    out.push({
+      id: 'recording',
+      target: 'Traffic record on vs off (HTTP→stdio): added p50 ≤ 1.1×, throughput ≥ 0.9×',
+      measured:
+        `${fmt(qLatency, 2)}× added p50 (${fmt(sbHttp?.addedP50)} vs ${fmt(off?.addedP50)} µs), ` +
+        `${fmt(qThroughput, 2)}× throughput (${fmt(sbHttp?.callsPerSec)} vs ${fmt(off?.callsPerSec)} calls/s)`,
+      met: qLatency === undefined || qThroughput === undefined ? undefined : qLatency <= 1.1 && qThroughput >= 0.9,
+    });
+  }
   const sb = paths.filter((p) => p.kind === 'switchboard' && p.available);
   {
     const withBlob = sb.filter((p) => p.blobMbPerSec !== undefined);
