@@ -80,6 +80,9 @@ interface Live {
 /** An entry's weight in the ring: its payload text and a fixed overhead for the rest. */
 const ENTRY_OVERHEAD = 400;
 const MAX_PAGE = 1000;
+/** A request still waiting for its answer is shown (written as pending) once it has waited this long. */
+const PENDING_SHOWN_AFTER_MS = 50;
+
 /** Redacted beyond the cut too, so a secret starting before it is seen whole (longer than any secret). */
 const CUT_MARGIN = 4096;
 
@@ -109,6 +112,8 @@ export class TrafficRecorder {
   private ringOrder: string[] = [];
   private ringHead = 0;
   private keepsRecent = true;
+  private pendingTimer: NodeJS.Timeout | undefined;
+  private readonly sessions = new WeakMap<TrafficSessionSource, TrafficSession>();
   /** During a flush: the payloads made so far, by the object they were made from. */
   private texts: Map<unknown, TrafficPayload> | undefined;
   /** The time part of ids for the current millisecond (made once per millisecond, not per id). */
@@ -211,21 +216,18 @@ export class TrafficRecorder {
     this.touch(live);
   }
 
-  /** Called with every entry as it is written, and again when it ends. */
+  /**
+   * Called with every entry as it is written: once it ended, and also while still pending if its
+   * answer takes longer than 50 ms (then again when it ends).
+   */
   onEntry(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Writes out what is pending now (the batch would otherwise run on the next turn). */
+  /** Writes out every change now, requests still waiting for their answer included. */
   flush(): void {
-    this.flushing = false;
-    const batch = [...this.dirty.values()];
-    this.dirty.clear();
-    // A server's answer is usually forwarded as the same object to the client: turned into text once.
-    this.texts = new Map();
-    for (const live of batch) this.write(live);
-    this.texts = undefined;
+    this.writeDirty(Infinity);
   }
 
   /** Entries kept in memory, newest first, as `filter` says. */
@@ -300,13 +302,40 @@ export class TrafficRecorder {
     if (this.flushing) return;
     this.flushing = true;
     setImmediate(() => {
-      if (this.flushing) this.flush();
+      if (this.flushing) this.writeDirty(performance.now() - PENDING_SHOWN_AFTER_MS);
     });
+  }
+
+  /**
+   * Writes the changes of exchanges that ended, and of those still waiting that began before
+   * `pendingBefore` (performance.now() time). Most requests are answered within a millisecond or
+   * two: written once, when they end, instead of once waiting and once more answered.
+   */
+  private writeDirty(pendingBefore: number): void {
+    this.flushing = false;
+    let waiting = 0;
+    // A server's answer is usually forwarded as the same object to the client: turned into text once.
+    this.texts = new Map();
+    for (const [id, live] of this.dirty) {
+      if (!live.ended && live.t0 > pendingBefore) {
+        waiting++;
+        continue;
+      }
+      this.dirty.delete(id);
+      this.write(live);
+    }
+    this.texts = undefined;
+    if (waiting > 0 && !this.pendingTimer) {
+      this.pendingTimer = setTimeout(() => {
+        this.pendingTimer = undefined;
+        this.writeDirty(performance.now() - PENDING_SHOWN_AFTER_MS);
+      }, PENDING_SHOWN_AFTER_MS).unref();
+    }
   }
 
   private write(live: Live): void {
     const entry = live.entry;
-    if (live.session) entry.session = sessionOf(live.session);
+    if (live.session) entry.session = this.sessionOf(live.session);
     // Each payload is turned into text once: the request when the entry is first written. What a
     // server marks sensitive is learnt before the answer to it is written.
     if (entry.request.bytes === 0 && live.params !== undefined) {
@@ -385,12 +414,29 @@ export class TrafficRecorder {
     return { json, bytes, truncated: true };
   }
 
+  /** The session as recorded: one object per session while what it says stays the same. */
+  private sessionOf(source: TrafficSessionSource): TrafficSession {
+    const known = this.sessions.get(source);
+    if (
+      known &&
+      known.client?.name === source.clientInfo?.name &&
+      (known.client?.version ?? '') === (source.clientInfo?.version ?? '') &&
+      known.revision === source.protocolVersion &&
+      known.profile === source.profile
+    ) {
+      return known;
+    }
+    const made = makeSession(source);
+    this.sessions.set(source, made);
+    return made;
+  }
+
   private clean(text: string): string {
     return this.sensitive.redact(this.redact(text));
   }
 }
 
-function sessionOf(source: TrafficSessionSource): TrafficSession {
+function makeSession(source: TrafficSessionSource): TrafficSession {
   const session: TrafficSession = { id: source.id, transport: source.transport, profile: source.profile };
   if (source.clientInfo) {
     const { name, version } = source.clientInfo;

@@ -480,6 +480,24 @@ describe('TrafficRecorder: listeners', () => {
     expect(seen).toHaveLength(3);
   });
 
+  it('on their own, write a quick exchange once, answered, and a slow one also while it waits', async () => {
+    const r = new TrafficRecorder();
+    const seen: string[] = [];
+    r.onEntry((e) => seen.push(`${e.method}:${e.outcome}`));
+    const quick = r.begin(call({ method: 'quick' }));
+    const slow = r.begin(call({ method: 'slow' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    r.end(quick, { result: {} });
+    await new Promise((resolve) => setImmediate(resolve));
+    // The quick one is written once, answered; the slow one is not shown yet.
+    expect(seen).toEqual(['quick:ok']);
+    // Once it has waited 50 ms it is shown as pending, and again when its answer comes.
+    await vi.waitFor(() => expect(seen).toEqual(['quick:ok', 'slow:pending']), { timeout: 2000, interval: 10 });
+    r.end(slow, { result: {} });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['quick:ok', 'slow:pending', 'slow:ok']);
+  });
+
   it('a throwing listener does not keep the entry from the others or from the ring', () => {
     const r = new TrafficRecorder();
     const seen: string[] = [];
