@@ -469,7 +469,7 @@ export class Router implements SessionHandler {
     const endFlight = this.serverRequests.track(upstream, session, req.id, exchange);
     try {
       const options: RequestOptions = { signal, sessionId: session.id };
-      if (exchange) options.traffic = call ? { id: exchange, parentId: call } : { id: exchange };
+      if (exchange) options.traffic = call ? { id: exchange, parentId: call, session } : { id: exchange, session };
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
       const result = await upstream.request(req.method, outParams, options);

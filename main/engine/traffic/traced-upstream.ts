@@ -16,7 +16,7 @@ import type {
   UpstreamKind,
   UpstreamStatus,
 } from '../upstreams/types.ts';
-import type { TrafficRecorder } from './recorder.ts';
+import type { TrafficBegin, TrafficRecorder } from './recorder.ts';
 
 /** What the name of a method's subject is in its params (for the `target` column). */
 export function targetOf(method: string, params: unknown): string | undefined {
@@ -84,16 +84,21 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
     options: RequestOptions = {},
   ): Promise<Record<string, unknown>> {
     if (!this.recorder.enabled) return this.inner.request(method, params, options);
-    const id = this.recorder.begin({
+    const init: TrafficBegin = {
       edge: 'upstream',
       direction: 'out',
       method,
       params,
       target: targetOf(method, params),
       server: this.server,
-      ...(options.traffic?.id ? { id: options.traffic.id } : {}),
-      ...(options.traffic?.parentId ? { parentId: options.traffic.parentId } : {}),
-    });
+    };
+    const traffic = options.traffic;
+    if (traffic) {
+      if (traffic.id) init.id = traffic.id;
+      if (traffic.parentId) init.parentId = traffic.parentId;
+      if (traffic.session) init.session = traffic.session;
+    }
+    const id = this.recorder.begin(init);
     const token = (params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
     const owns = typeof token === 'string' || typeof token === 'number';
     if (owns) this.progressOwners.set(token, id);

@@ -43,8 +43,21 @@ export interface RequestOptions {
   clientHeaders?: ReadonlyArray<readonly [name: string, value: string]>;
   /** The calling client's MCP session id (JSON handlers send it as session_id). */
   sessionId?: string;
-  /** For the traffic record: this request's exchange id (made beforehand) and the exchange that caused it. */
-  traffic?: { id?: string; parentId?: string };
+  /**
+   * For the traffic record: this request's exchange id (made beforehand), the exchange that caused
+   * it, and the client session it is made for (so a server's calls can be told apart by client).
+   */
+  traffic?: {
+    id?: string;
+    parentId?: string;
+    session?: {
+      readonly id: string;
+      readonly transport: string;
+      readonly profile: string;
+      readonly clientInfo?: { name: string; version: string };
+      readonly protocolVersion?: string;
+    };
+  };
 }
 
 /** Reply to a server-to-client request: exactly one of result / error. */

@@ -235,6 +235,8 @@ describe('the traffic record', () => {
       const tree = gateway.traffic.tree(root.id);
       const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
       expect(upstream.entry.server).toBe(root.server);
+      // ...made for the same client session, so a server's calls can be told apart by client.
+      expect(upstream.entry.session).toEqual(root.session);
       const args = (JSON.parse(upstream.entry.request.json!) as { arguments: Record<string, string> }).arguments;
       expect(JSON.parse(root.request.json!).arguments).toEqual(args);
     }
@@ -249,6 +251,15 @@ describe('the traffic record', () => {
     expect(shimOnly.every((e) => e.session?.client?.name === 'shim-client')).toBe(true);
     const desks = gateway.traffic.list({ server: 'desk', edge: 'upstream', method: 'tools/call' }).entries;
     expect(desks[0]).toMatchObject({ target: 'get_weather', outcome: 'ok' });
+    // Stats per client count what each client's calls cost at the servers.
+    const fxCalls = (client: string) =>
+      gateway.traffic
+        .stats({ client, server: 'fx' })
+        .tools.filter((row) => row.tool === 'echo')
+        .reduce((n, row) => n + row.calls, 0);
+    expect(fxCalls('shim-client')).toBeGreaterThanOrEqual(5);
+    expect(fxCalls('test-client')).toBeGreaterThanOrEqual(5);
+    expect(gateway.traffic.stats({ client: 'shim-client' }).servers.map((row) => row.server)).not.toContain('desk');
   }, 60_000);
 
   it("records a cancelled call as cancelled on both edges, and the client's cancellation", async () => {
