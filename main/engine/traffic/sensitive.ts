@@ -77,6 +77,9 @@ export class SensitiveFields {
     for (let m = pattern.exec(json); m; m = pattern.exec(json)) {
       const valueStart = m.index + m[0].length;
       const valueEnd = endOfValue(json, valueStart);
+      // A tool's input schema declaring a `password` field holds its description, not a secret:
+      // shown, so the inspector can show what the tool asks for.
+      if (json[valueStart] === '{' && isSchemaOnly(json.slice(valueStart, valueEnd))) continue;
       out += `${json.slice(from, valueStart)}"[redacted]"`;
       from = valueEnd;
       pattern.lastIndex = valueEnd;
@@ -145,6 +148,38 @@ export class SensitiveFields {
 }
 
 /** Where the JSON value starting at `start` ends (JSON.stringify output: no whitespace). */
+/** JSON Schema keywords that describe a field without holding a value of it (unlike default, const, enum, examples). */
+const DESCRIBING_KEYWORDS = new Set([
+  'type',
+  'title',
+  'description',
+  'format',
+  'writeOnly',
+  'readOnly',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minimum',
+  'maximum',
+  'deprecated',
+  'contentEncoding',
+  'contentMediaType',
+  '$comment',
+]);
+
+/** An object that only describes a field (a property's schema), with no value a secret could be in. */
+function isSchemaOnly(objectJson: string): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(objectJson);
+  } catch {
+    return false;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((key) => DESCRIBING_KEYWORDS.has(key)) && 'type' in value;
+}
+
 function endOfValue(json: string, start: number): number {
   const first = json[start];
   if (first === '"') return endOfString(json, start);

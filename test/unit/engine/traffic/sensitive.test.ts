@@ -53,6 +53,22 @@ describe('SensitiveFields', () => {
     });
   });
 
+  it("shows a tool's schema for a sensitive field, but not a value the schema holds", () => {
+    const fields = new SensitiveFields();
+    const schema = { type: 'string', description: 'Your password', writeOnly: true, minLength: 8 };
+    expect(redacted(fields, toolList({ password: schema, user: { type: 'string' } }))).toEqual(
+      toolList({ password: schema, user: { type: 'string' } }),
+    );
+    // A default, an example or an allowed value could be the secret itself: hidden whole.
+    for (const extra of [{ default: 'hunter2' }, { examples: ['hunter2'] }, { enum: ['hunter2'] }, { const: 'x' }]) {
+      const withValue = { type: 'string', ...extra };
+      expect(redacted(fields, { password: withValue })).toEqual({ password: '[redacted]' });
+    }
+    // An object that is not a schema is hidden whole, as before.
+    expect(redacted(fields, { token: { type: 'bearer', value: 'abc' } })).toEqual({ token: '[redacted]' });
+    expect(redacted(fields, { secret: { value: 'abc' } })).toEqual({ secret: '[redacted]' });
+  });
+
   it('matches a member name exactly, not a name that contains it', () => {
     const fields = new SensitiveFields();
     const value = { mypassword: 'a', password_hint: 'b', tokens: 3, nested: { secretary: 'c' } };
