@@ -40,6 +40,8 @@ Traffic (see docs/traffic.md; from the running gateway, else the history it kept
     --server S        Only those of server S (its config name)
     --method M        Only method M (tools/call, tools/list, ...)
     --client C        Only those of client C (the name it gives, e.g. claude-ai)
+    --session ID      Only those of one client session
+    --profile P       Only those of profile P
     --errors          Only errors and timeouts
     --since T         Only since T: 15m, 2h, 3d or a date
     --limit N         How many (default 50; 20 with --follow)

@@ -836,6 +836,6 @@ function noLog(): void {}
  */
 export function deleteTrafficHistory(file: string): boolean {
   const existed = existsSync(file);
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
   return existed;
 }
