@@ -194,7 +194,10 @@ describe('the traffic record', () => {
     expect(JSON.parse(first.entry.response!.json!)).toMatchObject({ resultType: 'input_required' });
     // The question the first round asked, answered by the client, under that round.
     const question = only(childrenOf(first, 'client', 'out', 'elicitation/create'), "the round's question");
-    expectWithin(question.entry, first.entry);
+    // Asked once the round has answered input_required (its answer is what asks): after it, not within it.
+    expect(question.entry.parentId).toBe(first.entry.id);
+    expect(question.entry.startedAt).toBeGreaterThanOrEqual(first.entry.startedAt);
+    expect(question.entry.outcome).toBe('ok');
     expect(second.entry.startedAt).toBeGreaterThanOrEqual(question.entry.startedAt);
     expect(JSON.parse(second.entry.request.json!)).toMatchObject({ inputResponses: { user_name: {} } });
     expect(second.entry.outcome).toBe('ok');
