@@ -31,6 +31,7 @@ Commands:
     --json            Machine-readable output (exit 1 when none is running)
   stop              Ask the running gateway to stop, wait for it, and report
     --timeout MS      How long to wait (default 10000)
+  ui                A new one-time link that opens the web UI of the running gateway in a browser
   doctor            Check the config, each server, PATH resolution, port, socket and the
                     running gateway; names the log file of a gateway the shim started
 
@@ -159,6 +160,8 @@ async function main(argv: string[]): Promise<number> {
       return commands.doctor(common);
     case 'status':
       return commands.status({ json: values.json });
+    case 'ui':
+      return commands.uiLink();
     case 'stop':
       return commands.stop({ timeoutMs: values.timeout === undefined ? 10_000 : Number(values.timeout) });
     case 'clients':

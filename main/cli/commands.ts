@@ -1,6 +1,9 @@
 /** The CLI commands other than `shim`. Each returns the process exit code. */
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   AlreadyRunningError,
   createGateway,
@@ -15,6 +18,7 @@ import {
   trafficHistoryPath,
   probeSocket,
   readGatewayLock,
+  requestUiLoginLink,
   resolveLoginShellPath,
   resolveServerReferences,
   stripUrlCredentials,
@@ -25,6 +29,9 @@ import {
 import { runtimePaths } from '../shared/paths.ts';
 import { formatToolResult, table } from './format.ts';
 import pkg from '../../package.json' with { type: 'json' };
+
+/** The built renderer (npm run build), served as the web UI under /ui by `switchboard serve`. */
+const UI_DIR = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
 
 interface Common {
   configPath: string | undefined;
@@ -68,7 +75,7 @@ export async function serve(
           ? false
           : { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
       socket: !opts.stdio && opts.socket,
-      ...(opts.stdio ? {} : { runtimeDir: paths.dir, trafficHistoryFile: trafficHistoryPath() }),
+      ...(opts.stdio ? {} : { runtimeDir: paths.dir, trafficHistoryFile: trafficHistoryPath(), uiDir: UI_DIR }),
       httpOptional: opts.background,
       // A gateway the shim started writes to this file (the shim points its output there).
       ...(opts.background ? { logFile: paths.log } : {}),
@@ -124,7 +131,28 @@ export async function serve(
     `ready (${gateway.config().profiles.default?.servers.length ?? 0} ` +
       `servers; config ${gateway.configPath()}${where ? `; ${where}` : ''})`,
   );
+  // The link logs a browser in: printed for the person at this terminal, never into a log file.
+  const link = opts.background ? undefined : gateway.uiLoginUrl();
+  if (link) {
+    log(
+      existsSync(join(UI_DIR, 'index.html'))
+        ? `web UI: ${link} (one-time login link, valid 10 minutes; "switchboard ui" makes a new one)`
+        : 'web UI: not built in this copy (run "npm run build" to build it)',
+    );
+  }
   return new Promise<number>(() => undefined);
+}
+
+/** `switchboard ui`: a fresh login link to the running gateway's web UI. Exit 1 when none runs. */
+export async function uiLink(): Promise<number> {
+  const url = await requestUiLoginLink();
+  if (!url) {
+    log('no gateway is running; start one with "switchboard serve", which prints a login link');
+    return 1;
+  }
+  process.stdout.write(`${url}\n`);
+  log('open it in a browser within 10 minutes; it works once');
+  return 0;
 }
 
 /** The gateway the lock names, if it is running. */

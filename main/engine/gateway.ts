@@ -36,11 +36,13 @@ import { createGatewayApi, gatewayStatus } from './api/gateway-api.ts';
 import { createApiDispatcher, type ApiDispatch } from './api/dispatch.ts';
 import { EventHub } from './api/events.ts';
 import { createStderrFeed, type StderrFeed } from './api/stderr-feed.ts';
-import { createApiRoutes, type ApiRoutes } from './api/http-binding.ts';
+import { API_PREFIX, createApiRoutes, type ApiRoutes } from './api/http-binding.ts';
+import { UI_PREFIX, UiSessions, createUiRoutes, isUiPath } from './api/ui-routes.ts';
 import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker } from './elicitation/index.ts';
 import { logFailure, type LogNote } from './log.ts';
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { acquireGatewayLock, type GatewayInfo, type HeldLock } from '../shared/gateway-lock.ts';
 import { lockPath } from '../shared/paths.ts';
 import { exposedToolName } from './routing/profile-view.ts';
@@ -114,6 +116,8 @@ export interface GatewayOptions {
    * memory only (one-shot commands, and tests that do not look at history).
    */
   trafficHistoryFile?: string;
+  /** The built renderer, served as the web UI under /ui on the HTTP listener (headless mode). */
+  uiDir?: string;
 }
 
 /** Another gateway holds the lock of this runtime directory. */
@@ -176,6 +180,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Servers' stderr lines, live, as `log` events. */
   private readonly stderrFeed: StderrFeed;
   private apiRoutes?: ApiRoutes;
+  /** The web UI's login codes and sessions (headless mode), for as long as this gateway runs. */
+  private readonly uiSessions = new UiSessions();
   /** Serves stateless 2026-07-28 clients over HTTP and stdio. */
   private readonly stateless: StatelessDispatcher;
   private apiTokenValue?: string;
@@ -341,6 +347,26 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   httpUrl(): string | undefined {
     return this.http?.url;
+  }
+
+  /**
+   * A one-time link that logs a browser into the web UI (valid ten minutes), or undefined without
+   * an HTTP listener. Show it to the user only: it is as good as the API token until it is used.
+   */
+  uiLoginUrl(): string | undefined {
+    const mcp = this.http?.url;
+    if (!mcp) return undefined;
+    return `${mcp.replace(/\/mcp$/, '')}${UI_PREFIX}/#login=${this.uiSessions.newCode()}`;
+  }
+
+  /**
+   * Requests that need no bearer token even when the listener has one: the web UI's pages and
+   * login (which authenticates by its one-time code), and /api with the UI's session cookie.
+   */
+  private uiOwnsAuth(req: IncomingMessage): boolean {
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    if (isUiPath(path)) return true;
+    return (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) && this.uiSessions.admits(req);
   }
 
   /** The HTTP listener's connection counters (open, shed to make room, refused). */
@@ -843,10 +869,19 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         dispatch: this.dispatch,
         events: this.events,
         token: () => this.apiTokenValue!,
+        alsoAuthorized: (req) => this.uiSessions.admits(req),
+      });
+      const apiRoutes = this.apiRoutes;
+      const uiRoutes = createUiRoutes({
+        dir: this.opts.uiDir,
+        sessions: this.uiSessions,
+        authorizes: (req) => apiRoutes.authorizes(req),
+        newLink: () => this.uiLoginUrl(),
       });
       try {
         this.http = await listenHttp({
-          extraRoutes: this.apiRoutes,
+          extraRoutes: async (req, res, url) => (await uiRoutes(req, res, url)) || apiRoutes(req, res, url),
+          ownAuth: (req) => this.uiOwnsAuth(req),
           stateless: this.stateless,
           host,
           port,

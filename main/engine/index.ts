@@ -52,7 +52,7 @@ export { EventHub, type PublishedEvent } from './api/events.ts';
 export { QuestionBroker, QuestionAnswerError } from './elicitation/index.ts';
 export { formatLogLine, logFailure, type LogFn, type LogNote } from './log.ts';
 export { ensureApiToken, apiTokenPath, readApiToken } from './api/api-token.ts';
-export { connectRunningGateway, type RunningGatewayApi } from './api/remote.ts';
+export { connectRunningGateway, requestUiLoginLink, type RunningGatewayApi } from './api/remote.ts';
 export {
   TrafficLog,
   matches as trafficMatches,

@@ -33,6 +33,8 @@ export interface ApiRoutesOptions<Api> {
   events: EventHub;
   /** The API token (see ensureApiToken), or where to read it: a config reload may change it. */
   token: string | (() => string);
+  /** Other proof a request may carry instead of the token (the web UI's session cookie). */
+  alsoAuthorized?: (req: IncomingMessage) => boolean;
   /** Largest POST body. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Interval of the SSE keep-alive comment. Default 25 s. */
@@ -46,6 +48,8 @@ export type ApiRouteHandler = (req: IncomingMessage, res: ServerResponse, url: U
 export interface ApiRoutes extends ApiRouteHandler {
   /** Event streams open now. */
   streamCount(): number;
+  /** Whether a request carries the API's bearer token. */
+  authorizes(req: IncomingMessage): boolean;
   /** Ends every event stream. */
   close(): void;
 }
@@ -314,7 +318,7 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
           'never put the token in the URL: send it as "Authorization: Bearer <token>"',
         );
       }
-      if (!authorized(req)) {
+      if (!authorized(req) && !options.alsoAuthorized?.(req)) {
         throw new HttpRefusal(
           'unauthorized',
           'Unauthorized: /api needs "Authorization: Bearer <token>" with the token from the api-token file',
@@ -360,6 +364,7 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
 
   return Object.assign(routesFn, {
     streamCount: () => streams.size,
+    authorizes: authorized,
     close() {
       for (const res of [...streams]) res.end();
       streams.clear();

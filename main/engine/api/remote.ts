@@ -43,3 +43,31 @@ export async function connectRunningGateway(
   const bridge = createHttpBridge({ baseUrl: `${new URL(info.http).origin}/api`, token });
   return { api: createApiClient(bridge), info, close: () => bridge.close() };
 }
+
+/**
+ * A fresh one-time login link to the running gateway's web UI (`switchboard ui`); undefined when
+ * no gateway runs. Fails, saying why, when it cannot be asked.
+ */
+export async function requestUiLoginLink(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const paths = runtimePaths(env);
+  const state = await readGatewayLock(paths.lock);
+  const info = state?.running ? state.info : undefined;
+  if (!info) return undefined;
+  if (!info.http)
+    throw new GatewayError('upstream_unavailable', `the running gateway (pid ${info.pid}) has no HTTP listener`);
+  const token = await readApiToken(paths.dir);
+  if (!token)
+    throw new GatewayError(
+      'unauthorized',
+      `no API token in ${paths.dir}: the running gateway uses listen.http.token from its config; ` +
+        'send it as a bearer token to POST /ui/login-link yourself',
+    );
+  const res = await fetch(`${new URL(info.http).origin}/ui/login-link`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const body = (await res.json()) as { url?: string; error?: string };
+  if (!res.ok || !body.url)
+    throw new GatewayError('internal', `the gateway refused a login link: ${body.error ?? `HTTP ${res.status}`}`);
+  return body.url;
+}

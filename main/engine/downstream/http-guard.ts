@@ -18,6 +18,11 @@ export interface GuardOptions {
   allowedOrigins: string[];
   /** Bearer tokens accepted, each naming a principal. None: no token is required. */
   principals?: readonly Principal[];
+  /**
+   * Requests that authenticate on their own (the web UI's pages and login, /api with the UI's
+   * session cookie): no bearer token is asked of them. Host and Origin are checked all the same.
+   */
+  ownAuth?: (req: IncomingMessage) => boolean;
 }
 
 export interface Principal {
@@ -84,7 +89,7 @@ export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refus
         message: `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (listen.http.allowedOrigins)`,
       };
     }
-    if (tokens.length === 0) return { principal: ANONYMOUS };
+    if (tokens.length === 0 || opts.ownAuth?.(req)) return { principal: ANONYMOUS };
     const got = digest(req.headers.authorization ?? '');
     let principal: string | undefined;
     // Every token is compared, so the time taken does not tell which one matched.

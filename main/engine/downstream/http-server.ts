@@ -40,6 +40,8 @@ export interface HttpListenerOptions {
   profileExists(profile: string): boolean;
   /** Serves stateless 2026-07-28 clients. */
   stateless?: StatelessDispatcher;
+  /** See GuardOptions.ownAuth. */
+  ownAuth?: (req: IncomingMessage) => boolean;
   /** Extra routes (e.g. /api) tried before the MCP ones; return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 }
@@ -158,6 +160,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     port,
     allowedOrigins: opts.allowedOrigins,
     principals,
+    ...(opts.ownAuth ? { ownAuth: opts.ownAuth } : {}),
   });
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
 

@@ -1,0 +1,243 @@
+/**
+ * The web UI in headless mode: the built renderer served under /ui on the client listener, and
+ * its login. A browser cannot send the API's bearer token, so the gateway prints a one-time login
+ * link (`/ui/#login=CODE`, the code in the fragment so it never reaches a request line or a log);
+ * the page trades the code for an HttpOnly, SameSite=Strict session cookie, which then stands in
+ * for the token on /api. Codes last ten minutes and work once; sessions last until the gateway
+ * stops. The Host/Origin guard has run before any of this.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { checkJsonContentType, readBody } from '../downstream/http-guard.ts';
+import { sendJson } from '../downstream/streamable-http.ts';
+
+export const UI_PREFIX = '/ui';
+export const UI_COOKIE = 'switchboard_ui';
+const LOGIN_PATH = `${UI_PREFIX}/login`;
+/** POST with the API's bearer token: a new login link (`switchboard ui`). */
+const NEW_LINK_PATH = `${UI_PREFIX}/login-link`;
+const CODE_TTL_MS = 10 * 60 * 1000;
+/** Codes waiting to be used and sessions kept, at most: the oldest go first. */
+const MAX_CODES = 32;
+const MAX_SESSIONS = 64;
+
+/**
+ * Our own scripts and styles only (no inline script, no eval), the API on this origin, no frames.
+ * Styles set from script (element.style) are allowed by CSP; style attributes are not used.
+ */
+export const UI_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Login codes and the sessions they opened, in memory. */
+export class UiSessions {
+  private readonly codes = new Map<string, number>();
+  private readonly sessions: Buffer[] = [];
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
+
+  /** A new one-time login code, valid for ten minutes. */
+  newCode(): string {
+    const code = randomBytes(24).toString('base64url');
+    this.codes.set(digest(code).toString('hex'), this.now() + CODE_TTL_MS);
+    while (this.codes.size > MAX_CODES) this.codes.delete(this.codes.keys().next().value!);
+    return code;
+  }
+
+  /** Uses a code up: the session secret it opens, or undefined for an unknown, used or expired code. */
+  redeem(code: string): string | undefined {
+    const key = digest(code).toString('hex');
+    const expires = this.codes.get(key);
+    this.codes.delete(key);
+    if (expires === undefined || expires < this.now()) return undefined;
+    const secret = randomBytes(32).toString('base64url');
+    this.sessions.push(digest(secret));
+    while (this.sessions.length > MAX_SESSIONS) this.sessions.shift();
+    return secret;
+  }
+
+  /** Whether the request carries the cookie of a session opened here. */
+  admits(req: IncomingMessage): boolean {
+    const secret = cookieValue(req.headers.cookie, UI_COOKIE);
+    if (secret === undefined) return false;
+    const got = digest(secret);
+    let ok = false;
+    // Every session is compared, so the time taken does not tell which matched.
+    for (const known of this.sessions) ok = timingSafeEqual(got, known) || ok;
+    return ok;
+  }
+}
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+export function isUiPath(pathname: string): boolean {
+  return pathname === UI_PREFIX || pathname.startsWith(`${UI_PREFIX}/`);
+}
+
+export interface UiRoutesOptions {
+  /** The built renderer (index.html and assets); absent or missing: /ui says how to build it. */
+  dir: string | undefined;
+  sessions: UiSessions;
+  /** Whether a request carries the API's bearer token (to make a new login link). */
+  authorizes: (req: IncomingMessage) => boolean;
+  /** A new login link, for `switchboard ui`. */
+  newLink: () => string | undefined;
+}
+
+/** Handles /ui and everything under it; returns false for other paths. */
+export function createUiRoutes(options: UiRoutesOptions) {
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    if (!isUiPath(url.pathname)) return false;
+    if (url.pathname === LOGIN_PATH) {
+      await login(req, res, options.sessions);
+      return true;
+    }
+    if (url.pathname === NEW_LINK_PATH) {
+      if (req.method !== 'POST') sendJson(res, 405, { error: `${NEW_LINK_PATH} takes POST` }, { allow: 'POST' });
+      else if (!options.authorizes(req))
+        sendJson(res, 401, { error: `${NEW_LINK_PATH} needs "Authorization: Bearer <api token>"` });
+      else sendJson(res, 200, { url: options.newLink() }, { 'cache-control': 'no-store' });
+      return true;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendJson(res, 405, { error: `${req.method ?? '?'} is not allowed on ${url.pathname}` }, { allow: 'GET, HEAD' });
+      return true;
+    }
+    if (url.pathname === UI_PREFIX) {
+      res.writeHead(308, { location: `${UI_PREFIX}/`, ...SECURITY_HEADERS }).end();
+      return true;
+    }
+    await serveFile(req, res, options.dir, url.pathname.slice(UI_PREFIX.length));
+    return true;
+  };
+}
+
+async function login(req: IncomingMessage, res: ServerResponse, sessions: UiSessions): Promise<void> {
+  if (req.method !== 'POST') {
+    sendJson(res, 405, { error: `${LOGIN_PATH} takes POST {"code": "..."}` }, { allow: 'POST' });
+    return;
+  }
+  const refusal = checkJsonContentType(req);
+  if (refusal) {
+    sendJson(res, 415, { error: refusal.message });
+    return;
+  }
+  const body = await readBody(req, 4096);
+  let code: unknown;
+  try {
+    code = body === undefined ? undefined : (JSON.parse(body.toString('utf8')) as { code?: unknown })?.code;
+  } catch {
+    code = undefined;
+  }
+  if (typeof code !== 'string' || code === '') {
+    sendJson(res, 400, { error: `${LOGIN_PATH} takes {"code": "..."}: the code from the login link` });
+    return;
+  }
+  const secret = sessions.redeem(code);
+  if (secret === undefined) {
+    sendJson(res, 401, {
+      error: 'This login link was used already or has expired. Run "switchboard ui" for a new one.',
+    });
+    return;
+  }
+  res
+    .writeHead(204, {
+      'set-cookie': `${UI_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
+      'cache-control': 'no-store',
+      ...SECURITY_HEADERS,
+    })
+    .end();
+}
+
+async function serveFile(req: IncomingMessage, res: ServerResponse, dir: string | undefined, path: string) {
+  const file = dir === undefined ? undefined : resolveStaticFile(dir, path);
+  if (file === null) {
+    sendJson(res, 404, { error: `Not found: ${UI_PREFIX}${path}` });
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readFile(file?.path ?? '');
+  } catch {
+    const notBuilt = path === '/' || path === '/index.html';
+    sendJson(
+      res,
+      404,
+      notBuilt
+        ? { error: 'The web UI is not built in this copy of Switchboard: run "npm run build", then reload.' }
+        : { error: `Not found: ${UI_PREFIX}${path}` },
+    );
+    return;
+  }
+  const html = file!.contentType.startsWith('text/html');
+  res.writeHead(200, {
+    'content-type': file!.contentType,
+    'content-length': body.length,
+    // index.html names the hashed assets of this build: always fetched again; the assets never change.
+    'cache-control': html ? 'no-cache' : 'public, max-age=31536000, immutable',
+    ...(html ? { 'content-security-policy': UI_CONTENT_SECURITY_POLICY } : {}),
+    ...SECURITY_HEADERS,
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The file for a path under the renderer's directory, or null for one that would leave it, has
+ * an unknown type, or is not a plain path. `/` is index.html.
+ */
+export function resolveStaticFile(dir: string, path: string): { path: string; contentType: string } | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return null;
+  if (decoded === '' || decoded === '/') decoded = '/index.html';
+  const root = resolve(dir);
+  const file = resolve(root, `.${decoded}`);
+  const rel = relative(root, file);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return null;
+  const contentType = CONTENT_TYPES[extname(file).toLowerCase()];
+  return contentType === undefined ? null : { path: file, contentType };
+}

@@ -1,0 +1,147 @@
+/**
+ * The web UI in headless mode, over real sockets: the renderer's build served under /ui with a
+ * strict CSP, the one-time login link traded for an HttpOnly session cookie, and the cookie
+ * standing in for the API token on /api — and for nothing else.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let gateway: Gateway;
+let tokenGateway: Gateway;
+let base: string;
+const INDEX = '<!doctype html><title>Switchboard</title><script type="module" src="./assets/app.js"></script>';
+
+beforeAll(async () => {
+  dir = await tempDir('sb-ui-');
+  // A stand-in build, so this test does not depend on npm run build having run.
+  const ui = path.join(dir.dir, 'dist');
+  await mkdir(path.join(ui, 'assets'), { recursive: true });
+  await writeFile(path.join(ui, 'index.html'), INDEX);
+  await writeFile(path.join(ui, 'assets', 'app.js'), 'console.log("ui")');
+  await writeFile(path.join(dir.dir, 'secret.txt'), 'not for the web');
+  const config = await writeConfig(dir.dir, { mcpServers: {} });
+  gateway = await startGateway(config, { uiDir: ui });
+  base = gateway.httpUrl()!.replace(/\/mcp$/, '');
+  const withToken = await writeConfig(
+    dir.dir,
+    { mcpServers: {}, listen: { http: { token: 'listener-token-0123456789' } } },
+    'token.json',
+  );
+  tokenGateway = await startGateway(withToken, { uiDir: ui });
+}, 30_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+  await tokenGateway?.stop();
+  await dir?.cleanup();
+});
+
+function codeOf(link: string): string {
+  return /#login=([A-Za-z0-9_-]+)$/.exec(link)![1]!;
+}
+
+async function login(gw: Gateway): Promise<{ response: Response; cookie: string }> {
+  const origin = gw.httpUrl()!.replace(/\/mcp$/, '');
+  const response = await fetch(`${origin}/ui/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: codeOf(gw.uiLoginUrl()!) }),
+  });
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0]!;
+  return { response, cookie };
+}
+
+describe('the web UI under /ui', () => {
+  it('serves the build with a CSP that allows no inline script, and nothing outside it', async () => {
+    const page = await fetch(`${base}/ui/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe(INDEX);
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect((await fetch(`${base}/ui/assets/app.js`)).headers.get('content-type')).toMatch(/javascript/);
+    const redirect = await fetch(`${base}/ui`, { redirect: 'manual' });
+    expect(redirect.status).toBe(308);
+    for (const escape of ['/ui/../secret.txt', '/ui/%2e%2e/secret.txt', '/ui/..%2fsecret.txt', '/ui/assets/x.exe'])
+      expect((await fetch(`${base}${escape}`)).status, escape).toBe(404);
+  });
+
+  it('trades a login link once for an HttpOnly, SameSite=Strict cookie that opens /api', async () => {
+    expect((await fetch(`${base}/api/status`)).status).toBe(401);
+    const link = gateway.uiLoginUrl()!;
+    expect(link).toMatch(new RegExp(`^${base}/ui/#login=[A-Za-z0-9_-]{20,}$`));
+    const code = codeOf(link);
+    const first = await fetch(`${base}/ui/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    });
+    expect(first.status).toBe(204);
+    const setCookie = first.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^switchboard_ui=[A-Za-z0-9_-]+; HttpOnly; SameSite=Strict; Path=\/$/);
+    const cookie = setCookie.split(';')[0]!;
+    const status = await fetch(`${base}/api/status`, { headers: { cookie } });
+    expect(status.status).toBe(200);
+    expect(((await status.json()) as { version: string }).version).toBe('test');
+    // The same link again: refused, saying what to do.
+    const again = await fetch(`${base}/ui/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    });
+    expect(again.status).toBe(401);
+    expect(((await again.json()) as { error: string }).error).toMatch(/used already or has expired.*switchboard ui/);
+    // A made-up cookie opens nothing.
+    expect((await fetch(`${base}/api/status`, { headers: { cookie: 'switchboard_ui=guess' } })).status).toBe(401);
+  });
+
+  it('refuses the cookie from another origin, and a login without a code', async () => {
+    const { cookie } = await login(gateway);
+    const crossSite = await fetch(`${base}/api/status`, { headers: { cookie, origin: 'http://evil.example' } });
+    expect(crossSite.status).toBe(403);
+    const noCode = await fetch(`${base}/ui/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(noCode.status).toBe(400);
+    const form = await fetch(`${base}/ui/login`, { method: 'POST', body: 'code=x' });
+    expect(form.status).toBe(415);
+  });
+
+  it('gives a new login link only to a holder of the API token', async () => {
+    expect((await fetch(`${base}/ui/login-link`, { method: 'POST' })).status).toBe(401);
+    const made = await fetch(`${base}/ui/login-link`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway.apiToken()}` },
+    });
+    expect(made.status).toBe(200);
+    expect(((await made.json()) as { url: string }).url).toMatch(/\/ui\/#login=/);
+  });
+
+  it('with listen.http.token: the UI and its cookie work, MCP still needs the token', async () => {
+    const origin = tokenGateway.httpUrl()!.replace(/\/mcp$/, '');
+    expect((await fetch(`${origin}/ui/`)).status).toBe(200);
+    const mcp = await fetch(`${origin}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+    });
+    expect(mcp.status).toBe(401);
+    const { response, cookie } = await login(tokenGateway);
+    expect(response.status).toBe(204);
+    expect((await fetch(`${origin}/api/status`, { headers: { cookie } })).status).toBe(200);
+    // The cookie is for the UI and its API, not for MCP.
+    const mcpWithCookie = await fetch(`${origin}/mcp`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+    });
+    expect(mcpWithCookie.status).toBe(401);
+  });
+});
