@@ -1,0 +1,43 @@
+/** How numbers and times read in the UI. */
+import type { TrafficEntry } from '../../../preload/contract/index.ts';
+
+export function duration(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  if (ms < 1) return `${Math.round(ms * 1000)} µs`;
+  if (ms < 1000) return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function bytes(n: number | undefined): string {
+  if (n === undefined) return '';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** Who sent it to whom, as a user reads it: "claude-ai → gateway", "gateway → github". */
+export function route(e: TrafficEntry): string {
+  const other =
+    e.edge === 'client'
+      ? (e.session?.client?.name ?? 'client')
+      : e.edge === 'upstream'
+        ? (e.server ?? 'server')
+        : 'you';
+  return e.direction === 'in' ? `${other} → gateway` : `gateway → ${other}`;
+}
+
+/** JSON text pretty-printed when it parses (a cut payload is shown as it is). */
+export function pretty(json: string | undefined): string {
+  if (json === undefined) return '';
+  try {
+    return JSON.stringify(JSON.parse(json), null, 2);
+  } catch {
+    return json;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * What the whole app shows of the gateway: its status, servers, waiting questions and recent log
+ * lines, kept current by the contract's events (no polling). `resync` means "fetch again".
+ */
+import type { ConfigProblem, GatewayStatus, LogLine, Question, ServerView } from '../../../preload/contract/index.ts';
+import { errorText, isUnauthorized, type Api } from './api.ts';
+
+/** Log lines kept for the log views, newest last. */
+const MAX_LOG_LINES = 2000;
+
+export type ConnectionState = 'connecting' | 'connected' | 'unauthorized' | 'unreachable';
+
+export class GatewayState {
+  status = $state<GatewayStatus | undefined>();
+  servers = $state<ServerView[]>([]);
+  questions = $state<Question[]>([]);
+  logs = $state.raw<LogLine[]>([]);
+  configProblem = $state<ConfigProblem | undefined>();
+  connection = $state<ConnectionState>('connecting');
+  /** Why the last refresh failed. */
+  problem = $state<string | undefined>();
+  readonly api: Api;
+
+  constructor(api: Api) {
+    this.api = api;
+    // Subscribed before the first fetch, so nothing that changes in between is missed.
+    api.on('status', (status) => {
+      this.status = status;
+      if (!status.configError) this.configProblem = undefined;
+    });
+    api.on('servers', (servers) => (this.servers = servers));
+    api.on('question-added', (question) => {
+      if (!this.questions.some((q) => q.id === question.id)) this.questions = [...this.questions, question];
+    });
+    api.on('question-ended', ({ id }) => (this.questions = this.questions.filter((q) => q.id !== id)));
+    api.on('log', (line) => {
+      const next = this.logs.length >= MAX_LOG_LINES ? this.logs.slice(-MAX_LOG_LINES + 1) : this.logs.slice();
+      next.push(line);
+      this.logs = next;
+    });
+    api.on('config-error', (problem) => (this.configProblem = problem));
+    api.on('resync', () => void this.refresh());
+    void this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const [status, servers, questions] = await Promise.all([
+        this.api.getStatus(),
+        this.api.listServers(),
+        this.api.listQuestions(),
+      ]);
+      this.status = status;
+      this.servers = servers;
+      this.questions = questions;
+      this.connection = 'connected';
+      this.problem = undefined;
+    } catch (err) {
+      this.connection = isUnauthorized(err) ? 'unauthorized' : 'unreachable';
+      this.problem = errorText(err);
+    }
+  }
+
+  serversIn(state: ServerView['state']): ServerView[] {
+    return this.servers.filter((s) => s.state === state);
+  }
+}

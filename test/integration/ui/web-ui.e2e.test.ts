@@ -1,0 +1,144 @@
+/**
+ * The web UI end to end, as a user meets it: real Chromium opens the login link a real gateway
+ * made, with real MCP servers behind it (our fixture server and the reference `everything`
+ * server) and SDK clients making calls. Controls are found by role and name; every screen is
+ * checked with axe-core and photographed (into SCREENSHOT_DIR, default a temporary directory).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { launchBrowser, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import {
+  EVERYTHING,
+  NODE,
+  ROOT,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer', 'dist');
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let gateway: Gateway;
+let browser: TestBrowser;
+let page: Page;
+let shots: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(path.join(UI_DIR, 'index.html')))
+    throw new Error(`the renderer is not built (${UI_DIR}): run "npm run build" first (npm test does)`);
+  dir = await tempDir('sb-ui-e2e-');
+  shots = process.env.SCREENSHOT_DIR ?? (await mkdtemp(path.join(os.tmpdir(), 'sb-ui-shots-')));
+  await mkdir(shots, { recursive: true });
+  const config = await writeConfig(dir.dir, {
+    mcpServers: { fx: fixtureServer('fx'), everything: { command: NODE, args: [EVERYTHING, 'stdio'] } },
+  });
+  gateway = await startGateway(config, { uiDir: UI_DIR, trafficHistoryFile: path.join(dir.dir, 'traffic.db') });
+  await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 30_000);
+  browser = await launchBrowser();
+  page = browser.page;
+  await page.goto(gateway.uiLoginUrl()!);
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of clients) await c.close();
+  await browser?.close();
+  await gateway?.stop();
+  await dir?.cleanup();
+});
+
+async function client(capabilities: Record<string, unknown> = {}): Promise<Client> {
+  const c = await httpClient(gateway.httpUrl()!, capabilities);
+  clients.push(c);
+  return c;
+}
+
+async function screen(name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name }).click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+async function checkAndShoot(name: string): Promise<void> {
+  expect(await seriousA11yProblems(page), `axe on ${name}`).toEqual([]);
+  await page.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+describe('the web UI in Chromium', () => {
+  it('logs in with the link, takes the code out of the address bar, and shows the overview', async () => {
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    expect(page.url()).not.toContain('login=');
+    await page.getByText('2 ready').waitFor();
+    expect(await page.getByText(gateway.configPath()).count()).toBe(1);
+    await checkAndShoot('overview');
+  });
+
+  it("lists the servers, and shows one server's tools and log", async () => {
+    await screen('Servers');
+    const row = page.getByRole('row').filter({ hasText: 'everything' });
+    await row.getByText('ready').waitFor();
+    await page.getByRole('button', { name: 'fx', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server fx' });
+    await detail.getByText('fx__echo').waitFor();
+    await detail.getByRole('button', { name: 'Restart' }).waitFor();
+    await checkAndShoot('servers');
+  });
+
+  it('shows a call live in Traffic and opens it as a tree with its upstream request', async () => {
+    await screen('Traffic');
+    const sdk = await client();
+    await sdk.callTool({ name: 'fx__echo', arguments: { message: 'seen-in-the-browser' } });
+    const row = page.getByRole('row').filter({ hasText: 'fx__echo' }).first();
+    await row.getByText('ok').waitFor({ timeout: 10_000 });
+    await row.click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    await detail.getByText('Request of tools/call').first().waitFor();
+    expect(await detail.locator('pre').filter({ hasText: 'seen-in-the-browser' }).count()).toBeGreaterThanOrEqual(2);
+    // The request the gateway sent the server, under the client's call, by its own name.
+    await detail.getByText('gateway → fx').waitFor();
+    await checkAndShoot('traffic');
+    // Esc closes the detail; "/" goes to the search box.
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Search traffic');
+  });
+
+  it('answers an elicitation in Questions while a client that cannot show it waits for the answer', async () => {
+    const sdk = await client(); // no elicitation capability: the gateway asks the user in the app
+    const call = sdk.callTool({ name: 'fx__ask', arguments: {} });
+    await screen('Questions');
+    const question = page.getByRole('article', { name: 'Question from fx' });
+    await question.getByText('What is your name?').waitFor({ timeout: 10_000 });
+    await checkAndShoot('questions');
+    await question.getByRole('button', { name: 'Accept' }).click();
+    // Required and empty: refused at the field before anything is sent.
+    await question.getByText('name is required.').waitFor();
+    await question.getByLabel('name (required)').fill('Ada');
+    await question.getByRole('button', { name: 'Accept' }).click();
+    expect(textOf(await call)).toBe('hello Ada');
+    await page.getByText('No questions are waiting.').waitFor();
+  });
+
+  it('rejects a sampling request, and the server hears no', async () => {
+    const sdk = await client();
+    const call = sdk.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'Write a haiku' } });
+    const question = page.getByRole('article', { name: 'Question from everything' });
+    await question.getByText('Write a haiku').waitFor({ timeout: 10_000 });
+    await question.getByRole('button', { name: 'Send reply' }).isDisabled();
+    await question.getByRole('button', { name: 'Reject' }).click();
+    const result = await call;
+    expect(JSON.stringify(result)).toMatch(/reject|declin/i);
+    await page.getByText('No questions are waiting.').waitFor();
+  });
+});
