@@ -7,11 +7,12 @@
 #   php8.2-fpm      the FastCGI tests run a real php-fpm
 #   dbus-daemon     the keychain tests start their own D-Bus session ...
 #   gnome-keyring   ... with an unlocked gnome-keyring (the Secret Service)
+#   chromium        the web UI tests drive a real Chromium (playwright-core never downloads one)
 #
 # SWITCHBOARD_SKIP_SYSTEM_PACKAGES=1 skips the check (for a machine set up another way).
 set -euo pipefail
 
-PACKAGES=(php8.2-fpm dbus-daemon gnome-keyring)
+PACKAGES=(php8.2-fpm dbus-daemon gnome-keyring chromium)
 
 say() { printf 'system packages: %s\n' "$*" >&2; }
 
@@ -20,7 +21,7 @@ if [[ ${SWITCHBOARD_SKIP_SYSTEM_PACKAGES:-} == 1 ]]; then
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
-  say "not a Debian or Ubuntu system: the tests need ${PACKAGES[*]} (or their equivalents: php-fpm, dbus, gnome-keyring); tests that need a missing one fail saying so"
+  say "not a Debian or Ubuntu system: the tests need ${PACKAGES[*]} (or their equivalents: php-fpm, dbus, gnome-keyring, Chromium); tests that need a missing one fail saying so"
   exit 0
 fi
 
