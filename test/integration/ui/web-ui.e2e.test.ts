@@ -111,7 +111,7 @@ describe('the web UI in Chromium', () => {
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
     await page.keyboard.press('/');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Search traffic');
+    expect(await page.locator(':focus').getAttribute('aria-label')).toBe('Search traffic');
   });
 
   it('answers an elicitation in Questions while a client that cannot show it waits for the answer', async () => {
