@@ -38,6 +38,7 @@ import { EventHub } from './api/events.ts';
 import { createStderrFeed, type StderrFeed } from './api/stderr-feed.ts';
 import { API_PREFIX, createApiRoutes, type ApiRoutes } from './api/http-binding.ts';
 import { UI_PREFIX, UiSessions, createUiRoutes, isUiPath } from './api/ui-routes.ts';
+import { addServerToConfigFile, removeServerFromConfigFile } from './api/server-edits.ts';
 import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker } from './elicitation/index.ts';
 import { logFailure, type LogNote } from './log.ts';
@@ -390,6 +391,18 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Redacts a text the way everything the gateway shows is redacted (CLI output, for one). */
   redact(text: string): string {
     return this.redactor.redact(text);
+  }
+
+  /** Adds a server to the config file (comments and order kept) and applies the file now. */
+  async addServer(name: string, entry: Record<string, unknown>): Promise<void> {
+    await addServerToConfigFile(this.opts.configPath, name, entry);
+    await this.reload();
+  }
+
+  /** Removes a server from the config file and applies the file now. */
+  async removeServer(name: string): Promise<void> {
+    await removeServerFromConfigFile(this.opts.configPath, name);
+    await this.reload();
   }
 
   /** Re-reads the config file now (what the watcher does on a change). */

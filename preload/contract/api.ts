@@ -8,6 +8,7 @@
  */
 import type {
   GatewayStatus,
+  ServerEntry,
   Question,
   QuestionAnswer,
   ServerView,
@@ -31,6 +32,16 @@ export interface GatewayApi {
   listTools(server?: string): Promise<ToolView[]>;
   /** Stops and starts one server (also revives a server that gave up after repeated failures). */
   restartServer(name: string): Promise<void>;
+  /**
+   * Adds a server to the config file, keeping its comments, order and formatting, and applies it.
+   * `entry` is what goes under `mcpServers.<name>`: a local command (`command`, `args`, `env`,
+   * `cwd`), a remote server (`url`, `headers`) or a JSON handler (`handler`, `entrypoint`,
+   * `headers`); values may use `${secret:NAME}`. Refused with `invalid_request` and the `field` at
+   * fault (`name`, or a key of the entry) when the config's checks would refuse it.
+   */
+  addServer(name: string, entry: ServerEntry): Promise<void>;
+  /** Removes a server from the config file and applies it (refused while a profile names it). */
+  removeServer(name: string): Promise<void>;
   /** Recent log lines of one server (its state changes, then the stderr of a stdio server), oldest first. */
   getServerLog(name: string): Promise<string[]>;
   /** Elicitation and sampling questions waiting for the user (no client could answer them), oldest first. */

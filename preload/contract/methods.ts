@@ -116,6 +116,18 @@ export const METHODS = {
     params: ['name'],
     args: z.tuple([name]),
   },
+  addServer: {
+    channel: 'switchboard:add-server',
+    http: { method: 'POST', path: '/servers/:name' },
+    params: ['name', 'entry'],
+    args: z.tuple([name, z.record(z.string(), z.unknown())]),
+  },
+  removeServer: {
+    channel: 'switchboard:remove-server',
+    http: { method: 'POST', path: '/servers/:name/remove' },
+    params: ['name'],
+    args: z.tuple([name]),
+  },
   getServerLog: {
     channel: 'switchboard:get-server-log',
     http: { method: 'GET', path: '/servers/:name/log' },

@@ -43,6 +43,9 @@ export interface ServerView {
   toolCount: number;
 }
 
+/** A server's entry as the config file holds it under `mcpServers` (checked by the gateway's config rules). */
+export type ServerEntry = Record<string, unknown>;
+
 export interface ToolView {
   /** The name clients see (namespaced when two servers offer the same name). */
   name: string;

@@ -19,4 +19,9 @@ export {
   type ConvertedServer,
   type MovedSecret,
 } from './convert.ts';
-export { addServersToConfig, type ConfigAddition, type ConfigEdit } from './switchboard-config.ts';
+export {
+  addServersToConfig,
+  removeServerFromConfig,
+  type ConfigAddition,
+  type ConfigEdit,
+} from './switchboard-config.ts';

@@ -6,7 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parseConfigText } from '../config/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
-import { readJsonObject, setJsonValue } from '../installers/formats/json.ts';
+import { readJsonObject, removeJsonValue, setJsonValue } from '../installers/formats/json.ts';
 import { joinText, splitText } from '../installers/text.ts';
 
 export interface ConfigAddition {
@@ -47,4 +47,14 @@ export function addServersToConfig(text: string, file: string, additions: Config
   const result = out === body ? text : joinText(out, shape);
   parseConfigText(result, file);
   return { text: result, added, unchanged };
+}
+
+/** Removes one server from the config text; the result must still pass validation (a profile may name it). */
+export function removeServerFromConfig(text: string, file: string, name: string): string {
+  const { body, shape } = splitText(text);
+  const out = removeJsonValue(body, file, ['mcpServers', name]);
+  if (out === body) throw new GatewayError('not_found', `there is no server "${name}" in ${file}`);
+  const result = joinText(out, shape);
+  parseConfigText(result, file);
+  return result;
 }

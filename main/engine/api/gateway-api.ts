@@ -25,6 +25,9 @@ export interface ApiHost {
   catalogTools(server?: string): Promise<ToolView[]>;
   serverLog(name: string): string[];
   restartServer(name: string): Promise<void>;
+  /** Adds a server to the config file and applies it (server-edits.ts). */
+  addServer(name: string, entry: Record<string, unknown>): Promise<void>;
+  removeServer(name: string): Promise<void>;
   /** The traffic record. */
   readonly traffic: Pick<TrafficLog, 'list' | 'tree' | 'stats' | 'export'>;
   replayTraffic(id: string, options: { confirm?: boolean }): Promise<TrafficReplay>;
@@ -47,6 +50,12 @@ export function createGatewayApi(
     },
     async restartServer(name) {
       await host.restartServer(name);
+    },
+    async addServer(name, entry) {
+      await host.addServer(name, entry);
+    },
+    async removeServer(name) {
+      await host.removeServer(name);
     },
     async getServerLog(name) {
       return host.serverLog(name);

@@ -4,7 +4,7 @@
  * preload bridge and the renderer's client over an in-process IPC pair). Same calls, same
  * results, same errors, same events.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { createGateway, createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
@@ -243,6 +243,43 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     } finally {
       problems.stop();
       statuses.stop();
+    }
+  });
+
+  it('adds a server to the config file, keeping its comments, applies it, and removes it again', async () => {
+    const commented = `// my servers\n${JSON.stringify(CONFIG, null, 2)}\n`;
+    await writeFile(configPath, commented);
+    const name = `added-${binding}`;
+    const servers = collect(api, 'servers');
+    try {
+      await api.addServer(name, fixtureServer(name));
+      const text = await readFile(configPath, 'utf8');
+      expect(text.startsWith('// my servers\n')).toBe(true);
+      expect(text).toContain(`"${name}"`);
+      await servers.next((list) => list.some((s) => s.name === name && s.state === 'ready'), 'the new server ready');
+      // Refused at the field the config's checks name; nothing written.
+      expect(await failure(api.addServer(name, fixtureServer(name)))).toMatchObject({
+        code: 'invalid_request',
+        field: 'name',
+      });
+      expect(await failure(api.addServer('bad-entry', { command: 42 }))).toMatchObject({
+        code: 'invalid_request',
+        field: 'command',
+        message: expect.stringContaining('mcpServers.bad-entry.command'),
+      });
+      expect(await failure(api.addServer('has space', fixtureServer('x')))).toMatchObject({
+        code: 'invalid_request',
+        field: 'name',
+      });
+      expect(await readFile(configPath, 'utf8')).toBe(text);
+      await api.removeServer(name);
+      expect(await readFile(configPath, 'utf8')).toBe(commented);
+      await servers.next((list) => !list.some((s) => s.name === name), 'the server gone');
+      expect(await failure(api.removeServer(name))).toMatchObject({ code: 'not_found' });
+    } finally {
+      servers.stop();
+      await writeFile(configPath, JSON.stringify(CONFIG));
+      await gateway.reload();
     }
   });
 

@@ -19,6 +19,12 @@ function setup(trusted = true) {
       calls.push(`restartServer(${name})`);
       if (name === 'nope') throw new GatewayError('not_found', 'no server named "nope"');
     },
+    addServer: async (name) => {
+      calls.push(`addServer(${name})`);
+    },
+    removeServer: async (name) => {
+      calls.push(`removeServer(${name})`);
+    },
     getServerLog: async () => [],
     listQuestions: async () => [],
     answerQuestion: async () => undefined,

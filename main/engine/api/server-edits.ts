@@ -1,0 +1,57 @@
+/**
+ * Adding and removing servers from the UI: edits of Switchboard's config file that keep the
+ * user's comments, order and formatting, checked by the config's own validation before anything
+ * is written, and written atomically only if the file did not change meanwhile. The running
+ * gateway then applies the file as it applies any edit. A refusal names the field at fault.
+ */
+import { addServersToConfig, removeServerFromConfig } from '../adoption/index.ts';
+import { ConfigError } from '../config/index.ts';
+import { readSnapshot, writeAtomic } from '../installers/safe-file.ts';
+import { GatewayError } from '../protocol/errors.ts';
+
+export async function addServerToConfigFile(file: string, name: string, entry: Record<string, unknown>) {
+  await editConfigFile(file, name, (text) => {
+    const edit = addServersToConfig(text, file, [{ name, entry }]);
+    if (edit.unchanged.length > 0)
+      throw new GatewayError('invalid_request', `a server named "${name}" is already configured`, { field: 'name' });
+    return edit.text;
+  });
+}
+
+export async function removeServerFromConfigFile(file: string, name: string): Promise<void> {
+  await editConfigFile(file, name, (text) => removeServerFromConfig(text, file, name));
+}
+
+async function editConfigFile(file: string, name: string, edit: (text: string) => string): Promise<void> {
+  const before = await readSnapshot(file);
+  let text: string;
+  try {
+    text = edit(before.text);
+  } catch (err) {
+    throw refusal(err, name);
+  }
+  if ((await writeAtomic(file, text, before.hash)) === 'conflict')
+    throw new GatewayError(
+      'invalid_request',
+      `${file} changed while it was being edited; nothing was written, try again`,
+    );
+}
+
+/** A config check's refusal as the form shows it: the first problem, at the field it is about. */
+function refusal(err: unknown, name: string): unknown {
+  if (err instanceof GatewayError && /already has a different server named/.test(err.message))
+    return new GatewayError('invalid_request', `a server named "${name}" is already configured`, { field: 'name' });
+  if (!(err instanceof ConfigError)) return err;
+  const issue = err.issues[0];
+  if (!issue) return new GatewayError('invalid_request', err.message);
+  // The config names a key as `.key`, or `["key"]` when it is not a plain identifier.
+  const entryPath = [`mcpServers.${name}`, `mcpServers[${JSON.stringify(name)}]`].find(
+    (p) => issue.path === p || issue.path.startsWith(`${p}.`) || issue.path.startsWith(`${p}[`),
+  );
+  let field: string | undefined;
+  if (issue.path === 'mcpServers' || issue.path === entryPath) field = 'name';
+  else if (entryPath)
+    field = /^(?:\.([^.[]+)|\["((?:[^"\\]|\\.)*)"\])/.exec(issue.path.slice(entryPath.length))?.slice(1).find(Boolean);
+  const where = issue.path ? `${issue.path}: ` : '';
+  return new GatewayError('invalid_request', `${where}${issue.message}`, field ? { field } : undefined);
+}
