@@ -15,6 +15,8 @@ import type { Gateway } from '../../../main/engine/index.ts';
 import { launchBrowser, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import {
   EVERYTHING,
+  FIXTURE,
+  MEMORY,
   NODE,
   ROOT,
   fixtureServer,
@@ -48,6 +50,8 @@ beforeAll(async () => {
   await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 30_000);
   browser = await launchBrowser();
   page = browser.page;
+  // A control that never shows fails its step, naming it, well before the test's own time limit.
+  page.setDefaultTimeout(10_000);
   await page.goto(gateway.uiLoginUrl()!);
 }, 60_000);
 
@@ -92,6 +96,44 @@ describe('the web UI in Chromium', () => {
     await detail.getByText('fx__echo').waitFor();
     await detail.getByRole('button', { name: 'Restart' }).waitFor();
     await checkAndShoot('servers');
+  });
+
+  it('adds a local command server from the form, and an SDK client calls its tool', async () => {
+    await screen('Servers');
+    await page.getByRole('button', { name: 'Add server' }).click();
+    const form = page.getByRole('region', { name: 'Add a server' });
+    // A name the config refuses: said at the field, nothing added.
+    await form.getByLabel('Name', { exact: true }).fill('bad name');
+    await form.getByLabel('Command', { exact: true }).fill(NODE);
+    await form.getByRole('button', { name: 'Save server' }).click();
+    await form.getByText(/server names use letters, digits/).waitFor();
+    expect(await form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await form.getByLabel('Name', { exact: true }).fill('formed');
+    await form.getByLabel('Arguments, one per line').fill(FIXTURE);
+    await form.getByLabel(/^Environment/).fill('FIXTURE_NAME=formed');
+    await form.getByRole('button', { name: 'Save server' }).click();
+    await page.getByRole('status').getByText('Added formed to the config file.').waitFor();
+    await page.getByRole('row').filter({ hasText: 'formed' }).getByText('ready').waitFor({ timeout: 20_000 });
+    await waitFor(() => gateway.servers().find((s) => s.name === 'formed')?.state === 'ready', 20_000);
+    const sdk = await client();
+    await waitFor(async () => (await sdk.listTools()).tools.some((t) => t.name === 'formed__echo'), 10_000);
+    const result = await sdk.callTool({ name: 'formed__echo', arguments: { message: 'added-by-form' } });
+    expect(textOf(result)).toContain('added-by-form');
+  });
+
+  it('adds the servers of a pasted Claude Desktop block, and removes one again', async () => {
+    await page.getByRole('button', { name: 'Add server' }).click();
+    const form = page.getByRole('region', { name: 'Add a server' });
+    await form.getByLabel('Paste a JSON block').check();
+    await form
+      .getByLabel(/block from Claude Desktop/)
+      .fill(JSON.stringify({ mcpServers: { memory: { command: NODE, args: [MEMORY] } } }));
+    await form.getByRole('button', { name: 'Save server' }).click();
+    await page.getByRole('row').filter({ hasText: 'memory' }).getByText('ready').waitFor({ timeout: 20_000 });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('region', { name: 'Server memory' }).getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('status').getByText('Removed memory from the config file.').waitFor();
+    await waitFor(() => !gateway.servers().some((s) => s.name === 'memory'), 10_000);
   });
 
   it('shows a call live in Traffic and opens it as a tree with its upstream request', async () => {
