@@ -68,7 +68,7 @@ async function runScript(bin: string): Promise<{ code: number; stderr: string }>
 }
 
 const calls = async (log: string) => (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
-const ALL = ['php8.2-fpm', 'dbus-daemon', 'gnome-keyring'];
+const ALL = ['php8.2-fpm', 'dbus-daemon', 'gnome-keyring', 'chromium'];
 
 describe('the system packages the tests need', () => {
   it('does nothing when every package is there', async () => {
@@ -78,7 +78,7 @@ describe('the system packages the tests need', () => {
   });
 
   it('without root or passwordless sudo: stops at once with the command that installs what is missing', async () => {
-    const m = await fakeMachine({ installed: ['dbus-daemon'], uid: 1000, sudo: 'password' });
+    const m = await fakeMachine({ installed: ['dbus-daemon', 'chromium'], uid: 1000, sudo: 'password' });
     const result = await runScript(m.bin);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('missing: php8.2-fpm gnome-keyring');
@@ -93,7 +93,7 @@ describe('the system packages the tests need', () => {
     expect((await runScript(m.bin)).code).toBe(0);
     expect(await calls(m.log)).toEqual([
       'apt-get update -qq',
-      'apt-get install -y -qq --no-install-recommends dbus-daemon gnome-keyring',
+      'apt-get install -y -qq --no-install-recommends dbus-daemon gnome-keyring chromium',
     ]);
   });
 
