@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -22,6 +23,9 @@ import {
   resolveLoginShellPath,
   resolveServerReferences,
   stripUrlCredentials,
+  shimCommand,
+  stateDir,
+  type ClientInstallSetup,
   type Gateway,
   type GatewayInfo,
   type GatewayOptions,
@@ -32,6 +36,8 @@ import pkg from '../../package.json' with { type: 'json' };
 
 /** The built renderer (npm run build), served as the web UI under /ui by `switchboard serve`. */
 const UI_DIR = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
+/** What a client starts for the shim: this copy's launcher. */
+const SWITCHBOARD_SCRIPT = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 
 interface Common {
   configPath: string | undefined;
@@ -75,7 +81,14 @@ export async function serve(
           ? false
           : { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
       socket: !opts.stdio && opts.socket,
-      ...(opts.stdio ? {} : { runtimeDir: paths.dir, trafficHistoryFile: trafficHistoryPath(), uiDir: UI_DIR }),
+      ...(opts.stdio
+        ? {}
+        : {
+            runtimeDir: paths.dir,
+            trafficHistoryFile: trafficHistoryPath(),
+            uiDir: UI_DIR,
+            clientInstalls: clientInstallSetup(),
+          }),
       httpOptional: opts.background,
       // A gateway the shim started writes to this file (the shim points its output there).
       ...(opts.background ? { logFile: paths.log } : {}),
@@ -153,6 +166,20 @@ export async function uiLink(): Promise<number> {
   process.stdout.write(`${url}\n`);
   log('open it in a browser within 10 minutes; it works once');
   return 0;
+}
+
+/** The AI clients' configs for the UI's Clients screen: this user's, with the shim of this copy. */
+function clientInstallSetup(): ClientInstallSetup {
+  return {
+    context: {
+      platform: process.platform,
+      env: process.env,
+      home: homedir(),
+      stateDir: stateDir(),
+      secrets: createKeychainSecretStore(),
+    },
+    shim: (profile) => shimCommand({ executable: process.execPath, script: SWITCHBOARD_SCRIPT, profile }).shim,
+  };
 }
 
 /** The gateway the lock names, if it is running. */

@@ -39,6 +39,7 @@ import { createStderrFeed, type StderrFeed } from './api/stderr-feed.ts';
 import { API_PREFIX, createApiRoutes, type ApiRoutes } from './api/http-binding.ts';
 import { UI_PREFIX, UiSessions, createUiRoutes, isUiPath } from './api/ui-routes.ts';
 import { addServerToConfigFile, removeServerFromConfigFile } from './api/server-edits.ts';
+import { ClientInstalls, type ClientInstallSetup } from './api/client-installs.ts';
 import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker } from './elicitation/index.ts';
 import { logFailure, type LogNote } from './log.ts';
@@ -119,6 +120,8 @@ export interface GatewayOptions {
   trafficHistoryFile?: string;
   /** The built renderer, served as the web UI under /ui on the HTTP listener (headless mode). */
   uiDir?: string;
+  /** Where the AI clients' configs are and what to install into them (the Clients screen); none: refused. */
+  clientInstalls?: ClientInstallSetup;
 }
 
 /** Another gateway holds the lock of this runtime directory. */
@@ -183,6 +186,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private apiRoutes?: ApiRoutes;
   /** The web UI's login codes and sessions (headless mode), for as long as this gateway runs. */
   private readonly uiSessions = new UiSessions();
+  readonly clients: ClientInstalls;
   /** Serves stateless 2026-07-28 clients over HTTP and stdio. */
   private readonly stateless: StatelessDispatcher;
   private apiTokenValue?: string;
@@ -219,6 +223,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       redact: (text) => this.redactor.redact(text),
       redactCutEnd: (text) => this.redactor.dropPartialAtEnd(text),
     });
+    this.clients = new ClientInstalls(opts.clientInstalls);
     this.api = createGatewayApi(this, opts.version, this.questions);
     this.dispatch = createApiDispatcher({
       api: this.api,

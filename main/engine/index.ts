@@ -73,3 +73,4 @@ export {
 } from './secrets/keychain-store.ts';
 export * from './installers/index.ts';
 export * from './adoption/index.ts';
+export { ClientInstalls, type ClientInstallSetup } from './api/client-installs.ts';

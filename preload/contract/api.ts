@@ -7,6 +7,10 @@
  * stable and whose message is meant for people (e.g. an unknown server name).
  */
 import type {
+  ClientChange,
+  ClientChangePreview,
+  ClientRestored,
+  ClientView,
   GatewayStatus,
   ServerEntry,
   Question,
@@ -42,6 +46,16 @@ export interface GatewayApi {
   addServer(name: string, entry: ServerEntry): Promise<void>;
   /** Removes a server from the config file and applies it (refused while a profile names it). */
   removeServer(name: string): Promise<void>;
+  /** Every AI client Switchboard knows, found on this machine or not, and whether Switchboard is in it. */
+  listClients(): Promise<ClientView[]>;
+  /** The exact change installing into a client would make (`profile` default "default"); nothing is written. */
+  previewInstall(client: string, profile?: string): Promise<ClientChangePreview>;
+  /** Adds Switchboard's entry to the client's config (backing the original up first); restart the client then. */
+  installClient(client: string, profile?: string): Promise<ClientChange>;
+  /** Takes Switchboard's entry out of the client's config (the backup stays for Restore). */
+  uninstallClient(client: string): Promise<ClientChange>;
+  /** Puts the client's original config back byte for byte. `not_found` when Switchboard never changed it. */
+  restoreClient(client: string): Promise<ClientRestored>;
   /** Recent log lines of one server (its state changes, then the stderr of a stdio server), oldest first. */
   getServerLog(name: string): Promise<string[]>;
   /** Elicitation and sampling questions waiting for the user (no client could answer them), oldest first. */

@@ -128,6 +128,36 @@ export const METHODS = {
     params: ['name'],
     args: z.tuple([name]),
   },
+  listClients: {
+    channel: 'switchboard:list-clients',
+    http: { method: 'GET', path: '/clients' },
+    params: [],
+    args: z.tuple([]),
+  },
+  previewInstall: {
+    channel: 'switchboard:preview-install',
+    http: { method: 'GET', path: '/clients/:client/install' },
+    params: ['client', 'profile?'],
+    args: z.tuple([name, name.optional()]),
+  },
+  installClient: {
+    channel: 'switchboard:install-client',
+    http: { method: 'POST', path: '/clients/:client/install' },
+    params: ['client', 'profile?'],
+    args: z.tuple([name, name.optional()]),
+  },
+  uninstallClient: {
+    channel: 'switchboard:uninstall-client',
+    http: { method: 'POST', path: '/clients/:client/uninstall' },
+    params: ['client'],
+    args: z.tuple([name]),
+  },
+  restoreClient: {
+    channel: 'switchboard:restore-client',
+    http: { method: 'POST', path: '/clients/:client/restore' },
+    params: ['client'],
+    args: z.tuple([name]),
+  },
   getServerLog: {
     channel: 'switchboard:get-server-log',
     http: { method: 'GET', path: '/servers/:name/log' },

@@ -57,6 +57,63 @@ export interface ToolView {
   description?: string;
 }
 
+/** Where an AI client stands with Switchboard (see the installers). */
+export type ClientConfigState =
+  /** Neither the client nor its config file was found. */
+  | 'not-detected'
+  /** The client is there, its config file is not (install creates it). */
+  | 'no-config'
+  | 'not-installed'
+  | 'installed'
+  /** Switchboard's entry is there but differs from what install would write (another path or profile). */
+  | 'outdated'
+  /** The file cannot be read (or is refused: a symlink out of its folder). */
+  | 'invalid';
+
+/** An AI client on this machine (Claude Desktop, Cursor, Zed, VS Code, Claude Code, ...). */
+export interface ClientView {
+  /** `claude-desktop`, `cursor`, ... */
+  id: string;
+  name: string;
+  /** Its MCP config file. */
+  path: string;
+  detected: boolean;
+  state: ClientConfigState;
+  problem?: string;
+  /** The other servers in its file. */
+  servers: string[];
+  /** The profile Switchboard's entry starts, when installed. */
+  profile?: string;
+  /** Switchboard keeps the original of its file: Restore puts it back byte for byte. */
+  backedUp: boolean;
+}
+
+/** What installing would change, before anything is written. */
+export interface ClientChangePreview {
+  path: string;
+  /** A unified diff (secret-looking values masked); '' when nothing would change. */
+  diff: string;
+  warnings: string[];
+}
+
+export interface ClientChange {
+  path: string;
+  /** false: the file already said this; nothing was written. */
+  written: boolean;
+  /** What to do next, e.g. restart the client. */
+  note?: string;
+  /** Where the original was saved, the first time Switchboard changed the file. */
+  backupFile?: string;
+}
+
+export interface ClientRestored {
+  path: string;
+  /** 'restored': the original bytes are back; 'removed': the file did not exist before. */
+  action: 'restored' | 'removed' | 'unchanged';
+  /** Where the file's content was kept because it changed after Switchboard's last write. */
+  keptCurrent?: string;
+}
+
 /** One problem in the config file, where an editor can jump to it. */
 export interface ConfigIssue {
   file: string;

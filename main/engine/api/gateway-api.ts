@@ -12,6 +12,7 @@ import type {
 } from '../../../preload/contract/index.ts';
 import type { QuestionBroker } from '../elicitation/broker.ts';
 import type { TrafficLog } from '../traffic/index.ts';
+import type { ClientInstalls } from './client-installs.ts';
 import type { UpstreamStatus } from '../upstreams/types.ts';
 
 /** What the API reads and drives. */
@@ -28,6 +29,8 @@ export interface ApiHost {
   /** Adds a server to the config file and applies it (server-edits.ts). */
   addServer(name: string, entry: Record<string, unknown>): Promise<void>;
   removeServer(name: string): Promise<void>;
+  /** The AI clients' configs (client-installs.ts). */
+  readonly clients: ClientInstalls;
   /** The traffic record. */
   readonly traffic: Pick<TrafficLog, 'list' | 'tree' | 'stats' | 'export'>;
   replayTraffic(id: string, options: { confirm?: boolean }): Promise<TrafficReplay>;
@@ -56,6 +59,21 @@ export function createGatewayApi(
     },
     async removeServer(name) {
       await host.removeServer(name);
+    },
+    async listClients() {
+      return host.clients.list();
+    },
+    async previewInstall(client, profile) {
+      return host.clients.preview(client, profile);
+    },
+    async installClient(client, profile) {
+      return host.clients.install(client, profile);
+    },
+    async uninstallClient(client) {
+      return host.clients.uninstall(client);
+    },
+    async restoreClient(client) {
+      return host.clients.restore(client);
     },
     async getServerLog(name) {
       return host.serverLog(name);

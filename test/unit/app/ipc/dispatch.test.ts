@@ -25,6 +25,11 @@ function setup(trusted = true) {
     removeServer: async (name) => {
       calls.push(`removeServer(${name})`);
     },
+    listClients: async () => [],
+    previewInstall: async () => ({ path: '/x', diff: '', warnings: [] }),
+    installClient: async () => ({ path: '/x', written: false }),
+    uninstallClient: async () => ({ path: '/x', written: false }),
+    restoreClient: async () => ({ path: '/x', action: 'unchanged' }),
     getServerLog: async () => [],
     listQuestions: async () => [],
     answerQuestion: async () => undefined,
