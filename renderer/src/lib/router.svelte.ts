@@ -4,6 +4,7 @@ export const SCREENS = [
   { id: 'servers', label: 'Servers' },
   { id: 'traffic', label: 'Traffic' },
   { id: 'questions', label: 'Questions' },
+  { id: 'clients', label: 'Clients' },
 ] as const;
 
 export type ScreenId = (typeof SCREENS)[number]['id'];

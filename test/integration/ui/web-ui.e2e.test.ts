@@ -5,13 +5,13 @@
  * checked with axe-core and photographed (into SCREENSHOT_DIR, default a temporary directory).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Gateway } from '../../../main/engine/index.ts';
+import { shimCommand, type Gateway } from '../../../main/engine/index.ts';
 import { launchBrowser, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import {
   EVERYTHING,
@@ -31,6 +31,10 @@ import {
 const UI_DIR = path.join(ROOT, 'renderer', 'dist');
 
 let dir: { dir: string; cleanup(): Promise<void> };
+let home: string;
+const claudeConfig = () => path.join(home, '.config', 'Claude', 'claude_desktop_config.json');
+/** As a user left it: odd spacing and a server of their own. */
+const CLAUDE_ORIGINAL = '{\n    "mcpServers": {\n        "notes": { "command": "notes-mcp" }\n    }\n}\n';
 let gateway: Gateway;
 let browser: TestBrowser;
 let page: Page;
@@ -46,7 +50,19 @@ beforeAll(async () => {
   const config = await writeConfig(dir.dir, {
     mcpServers: { fx: fixtureServer('fx'), everything: { command: NODE, args: [EVERYTHING, 'stdio'] } },
   });
-  gateway = await startGateway(config, { uiDir: UI_DIR, trafficHistoryFile: path.join(dir.dir, 'traffic.db') });
+  // A home of its own with a Claude Desktop config in it, for the Clients screen.
+  home = path.join(dir.dir, 'home');
+  await mkdir(path.dirname(claudeConfig()), { recursive: true });
+  await writeFile(claudeConfig(), CLAUDE_ORIGINAL);
+  gateway = await startGateway(config, {
+    uiDir: UI_DIR,
+    trafficHistoryFile: path.join(dir.dir, 'traffic.db'),
+    clientInstalls: {
+      context: { platform: 'linux', env: {}, home, stateDir: path.join(dir.dir, 'state') },
+      shim: (profile) =>
+        shimCommand({ executable: NODE, script: path.join(ROOT, 'bin', 'switchboard.js'), profile }).shim,
+    },
+  });
   await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 30_000);
   browser = await launchBrowser();
   page = browser.page;
@@ -134,6 +150,34 @@ describe('the web UI in Chromium', () => {
     await page.getByRole('region', { name: 'Server memory' }).getByRole('button', { name: 'Remove' }).click();
     await page.getByRole('status').getByText('Removed memory from the config file.').waitFor();
     await waitFor(() => !gateway.servers().some((s) => s.name === 'memory'), 10_000);
+  });
+
+  it('installs into a client after showing the change, and restores its original byte for byte', async () => {
+    await screen('Clients');
+    const row = page.getByRole('row').filter({ hasText: 'Claude Desktop' });
+    await row.getByText('not installed').waitFor();
+    await row.getByRole('button', { name: 'Install into Claude Desktop' }).click();
+    const preview = page.getByRole('region', { name: 'Install into Claude Desktop' });
+    const diff = await preview.getByLabel('The change').textContent();
+    expect(diff).toContain('+');
+    expect(diff).toContain('"switchboard"');
+    await checkAndShoot('clients');
+    await preview.getByRole('button', { name: 'Write the change' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/Installed into Claude Desktop/)
+      .waitFor();
+    await row.getByText('installed (profile default)').waitFor();
+    const installed = JSON.parse(await readFile(claudeConfig(), 'utf8')) as { mcpServers: Record<string, unknown> };
+    expect(Object.keys(installed.mcpServers).sort()).toEqual(['notes', 'switchboard']);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Restore Claude Desktop' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/Restored Claude Desktop's original config/)
+      .waitFor();
+    expect(await readFile(claudeConfig(), 'utf8')).toBe(CLAUDE_ORIGINAL);
+    await row.getByText('not installed').waitFor();
   });
 
   it('shows a call live in Traffic and opens it as a tree with its upstream request', async () => {
