@@ -283,6 +283,14 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     }
   });
 
+  it('refuses client installs on a gateway started without access to client configs', async () => {
+    expect(await failure(api.listClients())).toMatchObject({
+      code: 'invalid_request',
+      message: 'this gateway was started without access to client configs',
+    });
+    expect(await failure(api.installClient('claude-desktop'))).toMatchObject({ code: 'invalid_request' });
+  });
+
   it("pushes servers' stderr as log lines", async () => {
     const logs = collect(api, 'log');
     const client: Client = await mcpClient(gateway.httpUrl()!);
