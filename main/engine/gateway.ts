@@ -13,6 +13,7 @@ import {
   watchConfigFile,
   diffConfigs,
   emptyConfig,
+  findReferences,
   resolveServer,
   resolveSetting,
   ConfigError,
@@ -20,7 +21,7 @@ import {
   type ResolvedConfig,
   type ResolvedServer,
 } from './config/index.ts';
-import type { SecretStore } from './secrets/store.ts';
+import { describeSecretStore, isValidSecretName, type SecretStore } from './secrets/store.ts';
 import { createRedactor, type SecretValue } from './secrets/redactor.ts';
 import { GatewayError, errorMessage, toRpcError } from './protocol/errors.ts';
 import type { RequestId } from './protocol/jsonrpc.ts';
@@ -31,7 +32,7 @@ import { listenHttp, type HttpListener } from './downstream/http-server.ts';
 import { ensurePrivateDir, listenLocalSocket } from './downstream/socket-listener.ts';
 import { UpstreamRegistry } from './upstreams/registry.ts';
 import { StdioMcpUpstream } from './upstreams/mcp-stdio/stdio-upstream.ts';
-import type { GatewayApi, LogLine, ToolView } from '../../preload/contract/index.ts';
+import type { GatewayApi, LogLine, SecretsView, SecretUse, ToolView } from '../../preload/contract/index.ts';
 import { createGatewayApi, gatewayStatus } from './api/gateway-api.ts';
 import { createApiDispatcher, type ApiDispatch } from './api/dispatch.ts';
 import { EventHub } from './api/events.ts';
@@ -396,6 +397,45 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Redacts a text the way everything the gateway shows is redacted (CLI output, for one). */
   redact(text: string): string {
     return this.redactor.redact(text);
+  }
+
+  /** Secret names in the store and in the config's references, with where each is used. */
+  async listSecrets(): Promise<SecretsView> {
+    const store = this.opts.secrets;
+    const stored = new Set(await store.list());
+    const uses = new Map<string, SecretUse[]>();
+    for (const ref of findReferences(this.current)) {
+      if (ref.kind !== 'secret') continue;
+      uses.set(ref.name, [...(uses.get(ref.name) ?? []), { server: ref.server, field: ref.field }]);
+    }
+    const names = [...new Set([...stored, ...uses.keys()])].sort();
+    return {
+      store: describeSecretStore(store),
+      secrets: names.map((name) => ({ name, stored: stored.has(name), usedBy: uses.get(name) ?? [] })),
+    };
+  }
+
+  /** Stores a secret and applies the config again, so the servers that use it restart with it. */
+  async setSecret(name: string, value: string): Promise<void> {
+    if (!isValidSecretName(name)) {
+      throw new GatewayError(
+        'invalid_request',
+        `invalid secret name ${JSON.stringify(name)}: use letters, digits, "_", "." and "-" (starting with a ` +
+          'letter or digit, at most 128 characters)',
+        { field: 'name' },
+      );
+    }
+    await this.opts.secrets.set(name, value);
+    await this.reload();
+  }
+
+  async deleteSecret(name: string): Promise<void> {
+    if (!(await this.opts.secrets.delete(name)))
+      throw new GatewayError(
+        'not_found',
+        `there is no secret named "${name}" in ${describeSecretStore(this.opts.secrets)}`,
+      );
+    await this.reload();
   }
 
   /** Adds a server to the config file (comments and order kept) and applies the file now. */

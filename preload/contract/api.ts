@@ -12,6 +12,7 @@ import type {
   ClientRestored,
   ClientView,
   GatewayStatus,
+  SecretsView,
   ServerEntry,
   Question,
   QuestionAnswer,
@@ -46,6 +47,16 @@ export interface GatewayApi {
   addServer(name: string, entry: ServerEntry): Promise<void>;
   /** Removes a server from the config file and applies it (refused while a profile names it). */
   removeServer(name: string): Promise<void>;
+  /**
+   * The secrets in the store and the ones the config refers to, with where each is used; names
+   * only. `secret_store_unavailable` when the keychain cannot be reached (nothing is then written
+   * anywhere else).
+   */
+  listSecrets(): Promise<SecretsView>;
+  /** Stores a secret (new or replaced) and restarts the servers that use it. The value is never sent back. */
+  setSecret(name: string, value: string): Promise<void>;
+  /** Deletes a secret; servers that use it stop being able to start. `not_found` when there is none. */
+  deleteSecret(name: string): Promise<void>;
   /** Every AI client Switchboard knows, found on this machine or not, and whether Switchboard is in it. */
   listClients(): Promise<ClientView[]>;
   /** The exact change installing into a client would make (`profile` default "default"); nothing is written. */

@@ -128,6 +128,24 @@ export const METHODS = {
     params: ['name'],
     args: z.tuple([name]),
   },
+  listSecrets: {
+    channel: 'switchboard:list-secrets',
+    http: { method: 'GET', path: '/secrets' },
+    params: [],
+    args: z.tuple([]),
+  },
+  setSecret: {
+    channel: 'switchboard:set-secret',
+    http: { method: 'POST', path: '/secrets/:name' },
+    params: ['name', 'value'],
+    args: z.tuple([name, z.string().min(1, 'must not be empty').max(65_536)]),
+  },
+  deleteSecret: {
+    channel: 'switchboard:delete-secret',
+    http: { method: 'POST', path: '/secrets/:name/delete' },
+    params: ['name'],
+    args: z.tuple([name]),
+  },
   listClients: {
     channel: 'switchboard:list-clients',
     http: { method: 'GET', path: '/clients' },

@@ -57,6 +57,27 @@ export interface ToolView {
   description?: string;
 }
 
+/** Where a secret is used: a server's config field that says `${secret:NAME}`. */
+export interface SecretUse {
+  server: string;
+  /** e.g. `env.GITHUB_TOKEN`, `headers.Authorization`. */
+  field: string;
+}
+
+/** A secret by name; its value never leaves the gateway. */
+export interface SecretView {
+  name: string;
+  /** In the store. false: the config refers to it but it is not set (those servers cannot start). */
+  stored: boolean;
+  usedBy: SecretUse[];
+}
+
+export interface SecretsView {
+  /** Where values are kept, as a user says it: "the keychain". */
+  store: string;
+  secrets: SecretView[];
+}
+
 /** Where an AI client stands with Switchboard (see the installers). */
 export type ClientConfigState =
   /** Neither the client nor its config file was found. */

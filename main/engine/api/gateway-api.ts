@@ -6,6 +6,7 @@
 import type {
   GatewayApi,
   GatewayStatus,
+  SecretsView,
   ServerView,
   ToolView,
   TrafficReplay,
@@ -29,6 +30,9 @@ export interface ApiHost {
   /** Adds a server to the config file and applies it (server-edits.ts). */
   addServer(name: string, entry: Record<string, unknown>): Promise<void>;
   removeServer(name: string): Promise<void>;
+  listSecrets(): Promise<SecretsView>;
+  setSecret(name: string, value: string): Promise<void>;
+  deleteSecret(name: string): Promise<void>;
   /** The AI clients' configs (client-installs.ts). */
   readonly clients: ClientInstalls;
   /** The traffic record. */
@@ -59,6 +63,15 @@ export function createGatewayApi(
     },
     async removeServer(name) {
       await host.removeServer(name);
+    },
+    async listSecrets() {
+      return host.listSecrets();
+    },
+    async setSecret(name, value) {
+      await host.setSecret(name, value);
+    },
+    async deleteSecret(name) {
+      await host.deleteSecret(name);
     },
     async listClients() {
       return host.clients.list();

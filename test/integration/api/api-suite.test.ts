@@ -283,6 +283,20 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     }
   });
 
+  it('stores and deletes secrets by name, never giving a value back, and refuses a bad name at its field', async () => {
+    const name = `api-secret-${binding}`;
+    await api.setSecret(name, 'not-to-be-seen-again');
+    const listed = await api.listSecrets();
+    expect(listed.store).toBe('the memory secret store');
+    expect(listed.secrets).toContainEqual({ name, stored: true, usedBy: [] });
+    expect(JSON.stringify(listed)).not.toContain('not-to-be-seen-again');
+    expect(await failure(api.setSecret('bad name', 'x'))).toMatchObject({ code: 'invalid_request', field: 'name' });
+    expect(await failure(api.setSecret(name, ''))).toMatchObject({ code: 'invalid_request', field: 'value' });
+    await api.deleteSecret(name);
+    expect((await api.listSecrets()).secrets.some((s) => s.name === name)).toBe(false);
+    expect(await failure(api.deleteSecret(name))).toMatchObject({ code: 'not_found' });
+  });
+
   it('refuses client installs on a gateway started without access to client configs', async () => {
     expect(await failure(api.listClients())).toMatchObject({
       code: 'invalid_request',

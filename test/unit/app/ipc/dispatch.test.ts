@@ -25,6 +25,9 @@ function setup(trusted = true) {
     removeServer: async (name) => {
       calls.push(`removeServer(${name})`);
     },
+    listSecrets: async () => ({ store: 'the memory secret store', secrets: [] }),
+    setSecret: async () => {},
+    deleteSecret: async () => {},
     listClients: async () => [],
     previewInstall: async () => ({ path: '/x', diff: '', warnings: [] }),
     installClient: async () => ({ path: '/x', written: false }),
