@@ -152,6 +152,38 @@ describe('the web UI in Chromium', () => {
     await waitFor(() => !gateway.servers().some((s) => s.name === 'memory'), 10_000);
   });
 
+  it('stores a secret, and a server added with ${secret:} gets its value', async () => {
+    await screen('Secrets');
+    await page.getByText('No secrets yet.').waitFor();
+    await page.getByRole('button', { name: 'New secret' }).click();
+    const form = page.getByRole('region', { name: 'New secret' });
+    await form.getByLabel('Name', { exact: true }).fill('envy-token');
+    await form.getByLabel('Value', { exact: true }).fill('v4lue-kept-by-switchboard');
+    await form.getByRole('button', { name: 'Store' }).click();
+    await page.getByRole('status').getByText('Stored envy-token.', { exact: false }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'envy-token' });
+    await row.getByText('no server').waitFor();
+    // The value is never shown back.
+    expect(await page.getByText('v4lue-kept-by-switchboard').count()).toBe(0);
+    await checkAndShoot('secrets');
+
+    await screen('Servers');
+    await page.getByRole('button', { name: 'Add server' }).click();
+    const add = page.getByRole('region', { name: 'Add a server' });
+    await add.getByLabel('Name', { exact: true }).fill('envy');
+    await add.getByLabel('Command', { exact: true }).fill(NODE);
+    await add.getByLabel('Arguments, one per line').fill(`${EVERYTHING}\nstdio`);
+    await add.getByLabel(/^Environment/).fill('API_TOKEN=${secret:envy-token}');
+    await add.getByRole('button', { name: 'Save server' }).click();
+    await waitFor(() => gateway.servers().find((s) => s.name === 'envy')?.state === 'ready', 20_000);
+    const sdk = await client();
+    await waitFor(async () => (await sdk.listTools()).tools.some((t) => t.name === 'envy__get-env'), 10_000);
+    expect(textOf(await sdk.callTool({ name: 'envy__get-env', arguments: {} }))).toContain('v4lue-kept-by-switchboard');
+
+    await screen('Secrets');
+    await row.getByText('envy (env.API_TOKEN)').waitFor();
+  });
+
   it('installs into a client after showing the change, and restores its original byte for byte', async () => {
     await screen('Clients');
     const row = page.getByRole('row').filter({ hasText: 'Claude Desktop' });
