@@ -32,7 +32,14 @@ import { listenHttp, type HttpListener } from './downstream/http-server.ts';
 import { ensurePrivateDir, listenLocalSocket } from './downstream/socket-listener.ts';
 import { UpstreamRegistry } from './upstreams/registry.ts';
 import { StdioMcpUpstream } from './upstreams/mcp-stdio/stdio-upstream.ts';
-import type { GatewayApi, LogLine, SecretsView, SecretUse, ToolView } from '../../preload/contract/index.ts';
+import type {
+  GatewayApi,
+  LogLine,
+  ProfileView,
+  SecretsView,
+  SecretUse,
+  ToolView,
+} from '../../preload/contract/index.ts';
 import { createGatewayApi, gatewayStatus } from './api/gateway-api.ts';
 import { createApiDispatcher, type ApiDispatch } from './api/dispatch.ts';
 import { EventHub } from './api/events.ts';
@@ -397,6 +404,35 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Redacts a text the way everything the gateway shows is redacted (CLI output, for one). */
   redact(text: string): string {
     return this.redactor.redact(text);
+  }
+
+  /** Each profile's servers, endpoint, tool count and the approximate token cost of its tool list. */
+  async listProfiles(): Promise<ProfileView[]> {
+    const base = this.http?.url.replace(/\/mcp$/, '');
+    return Object.values(this.current.profiles).map((profile) => {
+      let tools = 0;
+      let bytes = 0;
+      for (const server of profile.servers) {
+        const upstream = this.registry.sharedInstance(server);
+        const filter = compileFilter(this.registry.config(server)?.tools);
+        for (const tool of (upstream && this.catalog.cached(upstream, 'tools')) ?? []) {
+          if (!filter.includes(String(tool.name))) continue;
+          tools++;
+          bytes += JSON.stringify(tool).length;
+        }
+      }
+      const view: ProfileView = {
+        name: profile.name,
+        implicit: profile.implicit,
+        servers: profile.servers,
+        tools,
+        approxTokens: Math.ceil(bytes / 4),
+      };
+      if (profile.description !== undefined) view.description = profile.description;
+      if (base)
+        view.url = profile.name === 'default' ? `${base}/mcp` : `${base}/mcp/${encodeURIComponent(profile.name)}`;
+      return view;
+    });
   }
 
   /** Secret names in the store and in the config's references, with where each is used. */

@@ -12,6 +12,7 @@ import type {
   ClientRestored,
   ClientView,
   GatewayStatus,
+  ProfileView,
   SecretsView,
   ServerEntry,
   Question,
@@ -47,6 +48,8 @@ export interface GatewayApi {
   addServer(name: string, entry: ServerEntry): Promise<void>;
   /** Removes a server from the config file and applies it (refused while a profile names it). */
   removeServer(name: string): Promise<void>;
+  /** Every profile with its servers, where clients reach it, and what its tool list costs. */
+  listProfiles(): Promise<ProfileView[]>;
   /**
    * The secrets in the store and the ones the config refers to, with where each is used; names
    * only. `secret_store_unavailable` when the keychain cannot be reached (nothing is then written

@@ -128,6 +128,12 @@ export const METHODS = {
     params: ['name'],
     args: z.tuple([name]),
   },
+  listProfiles: {
+    channel: 'switchboard:list-profiles',
+    http: { method: 'GET', path: '/profiles' },
+    params: [],
+    args: z.tuple([]),
+  },
   listSecrets: {
     channel: 'switchboard:list-secrets',
     http: { method: 'GET', path: '/secrets' },

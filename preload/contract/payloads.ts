@@ -57,6 +57,21 @@ export interface ToolView {
   description?: string;
 }
 
+/** A profile: one MCP server as clients see it, made of some of the configured servers. */
+export interface ProfileView {
+  name: string;
+  description?: string;
+  /** The built-in "default" profile: every enabled server. */
+  implicit: boolean;
+  servers: string[];
+  /** Where HTTP clients reach it (absent without an HTTP listener). */
+  url?: string;
+  /** Tools it offers now (servers that are not ready count none). */
+  tools: number;
+  /** About how many tokens its tool list costs a model in every conversation (its JSON text / 4). */
+  approxTokens: number;
+}
+
 /** Where a secret is used: a server's config field that says `${secret:NAME}`. */
 export interface SecretUse {
   server: string;

@@ -6,6 +6,7 @@
 import type {
   GatewayApi,
   GatewayStatus,
+  ProfileView,
   SecretsView,
   ServerView,
   ToolView,
@@ -30,6 +31,7 @@ export interface ApiHost {
   /** Adds a server to the config file and applies it (server-edits.ts). */
   addServer(name: string, entry: Record<string, unknown>): Promise<void>;
   removeServer(name: string): Promise<void>;
+  listProfiles(): Promise<ProfileView[]>;
   listSecrets(): Promise<SecretsView>;
   setSecret(name: string, value: string): Promise<void>;
   deleteSecret(name: string): Promise<void>;
@@ -63,6 +65,9 @@ export function createGatewayApi(
     },
     async removeServer(name) {
       await host.removeServer(name);
+    },
+    async listProfiles() {
+      return host.listProfiles();
     },
     async listSecrets() {
       return host.listSecrets();

@@ -25,6 +25,7 @@ function setup(trusted = true) {
     removeServer: async (name) => {
       calls.push(`removeServer(${name})`);
     },
+    listProfiles: async () => [],
     listSecrets: async () => ({ store: 'the memory secret store', secrets: [] }),
     setSecret: async () => {},
     deleteSecret: async () => {},
