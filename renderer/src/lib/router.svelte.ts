@@ -4,6 +4,7 @@ export const SCREENS = [
   { id: 'servers', label: 'Servers' },
   { id: 'traffic', label: 'Traffic' },
   { id: 'questions', label: 'Questions' },
+  { id: 'profiles', label: 'Profiles' },
   { id: 'secrets', label: 'Secrets' },
   { id: 'clients', label: 'Clients' },
 ] as const;

@@ -49,6 +49,7 @@ beforeAll(async () => {
   await mkdir(shots, { recursive: true });
   const config = await writeConfig(dir.dir, {
     mcpServers: { fx: fixtureServer('fx'), everything: { command: NODE, args: [EVERYTHING, 'stdio'] } },
+    profiles: { work: { servers: ['fx'], description: 'What the work laptop needs' } },
   });
   // A home of its own with a Claude Desktop config in it, for the Clients screen.
   home = path.join(dir.dir, 'home');
@@ -150,6 +151,19 @@ describe('the web UI in Chromium', () => {
     await page.getByRole('region', { name: 'Server memory' }).getByRole('button', { name: 'Remove' }).click();
     await page.getByRole('status').getByText('Removed memory from the config file.').waitFor();
     await waitFor(() => !gateway.servers().some((s) => s.name === 'memory'), 10_000);
+  });
+
+  it('shows each profile with its servers, address and what its tool list costs', async () => {
+    await screen('Profiles');
+    const work = page.getByRole('row').filter({ hasText: 'What the work laptop needs' });
+    await work.getByText(`${gateway.httpUrl()!}/work`).waitFor();
+    const cells = await work.getByRole('cell').allTextContents();
+    expect(cells[1]).toBe('fx');
+    expect(Number(cells[2])).toBe(gateway.servers().find((s) => s.name === 'fx')!.toolCount);
+    expect(cells[3]).toMatch(/^[\d,]+ tokens$/);
+    expect(Number(cells[3]!.replace(/\D/g, ''))).toBeGreaterThan(100);
+    await page.getByRole('row').filter({ hasText: 'every enabled server' }).getByText('fx, everything').waitFor();
+    await checkAndShoot('profiles');
   });
 
   it('stores a secret, and a server added with ${secret:} gets its value', async () => {
