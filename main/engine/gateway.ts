@@ -38,6 +38,8 @@ import type {
   ProfileView,
   SecretsView,
   SecretUse,
+  Settings,
+  SettingsChange,
   ToolView,
 } from '../../preload/contract/index.ts';
 import { createGatewayApi, gatewayStatus } from './api/gateway-api.ts';
@@ -48,6 +50,7 @@ import { API_PREFIX, createApiRoutes, type ApiRoutes } from './api/http-binding.
 import { UI_PREFIX, UiSessions, createUiRoutes, isUiPath } from './api/ui-routes.ts';
 import { addServerToConfigFile, removeServerFromConfigFile } from './api/server-edits.ts';
 import { ClientInstalls, type ClientInstallSetup } from './api/client-installs.ts';
+import { changeSettings } from './api/settings-edits.ts';
 import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker } from './elicitation/index.ts';
 import { logFailure, type LogNote } from './log.ts';
@@ -404,6 +407,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Redacts a text the way everything the gateway shows is redacted (CLI output, for one). */
   redact(text: string): string {
     return this.redactor.redact(text);
+  }
+
+  getSettings(): Settings {
+    const http = this.current.listen.http;
+    const traffic = this.current.traffic;
+    const settings: Settings = {
+      trafficEnabled: traffic.enabled,
+      historyDays: traffic.historyDays,
+      historyMaxBytes: traffic.historyMaxBytes,
+    };
+    if (http) {
+      settings.httpPort = http.port;
+      settings.httpHost = http.host;
+    }
+    return settings;
+  }
+
+  /** Writes settings into the config file and applies it now (a new port reopens the listener). */
+  async changeSettings(change: SettingsChange): Promise<void> {
+    await changeSettings(this.opts.configPath, change);
+    await this.reload();
   }
 
   /** Each profile's servers, endpoint, tool count and the approximate token cost of its tool list. */

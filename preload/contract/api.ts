@@ -13,6 +13,8 @@ import type {
   ClientView,
   GatewayStatus,
   ProfileView,
+  Settings,
+  SettingsChange,
   SecretsView,
   ServerEntry,
   Question,
@@ -48,6 +50,13 @@ export interface GatewayApi {
   addServer(name: string, entry: ServerEntry): Promise<void>;
   /** Removes a server from the config file and applies it (refused while a profile names it). */
   removeServer(name: string): Promise<void>;
+  /** The settings the config file holds for the Settings screen. */
+  getSettings(): Promise<Settings>;
+  /**
+   * Writes settings into the config file (comments and order kept) and applies it. Refused with
+   * `invalid_request` and the `field` (the setting's name) when the config's checks refuse a value.
+   */
+  changeSettings(change: SettingsChange): Promise<void>;
   /** Every profile with its servers, where clients reach it, and what its tool list costs. */
   listProfiles(): Promise<ProfileView[]>;
   /**

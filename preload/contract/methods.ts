@@ -128,6 +128,25 @@ export const METHODS = {
     params: ['name'],
     args: z.tuple([name]),
   },
+  getSettings: {
+    channel: 'switchboard:get-settings',
+    http: { method: 'GET', path: '/settings' },
+    params: [],
+    args: z.tuple([]),
+  },
+  changeSettings: {
+    channel: 'switchboard:change-settings',
+    http: { method: 'POST', path: '/settings' },
+    params: ['change'],
+    args: z.tuple([
+      z.strictObject({
+        httpPort: z.number().int().optional(),
+        trafficEnabled: z.boolean().optional(),
+        historyDays: z.number().optional(),
+        historyMaxBytes: z.number().int().optional(),
+      }),
+    ]),
+  },
   listProfiles: {
     channel: 'switchboard:list-profiles',
     http: { method: 'GET', path: '/profiles' },

@@ -57,6 +57,26 @@ export interface ToolView {
   description?: string;
 }
 
+/** What the Settings screen shows and changes (the config file holds them). */
+export interface Settings {
+  /** The HTTP listener's port; absent when HTTP is off in the config. */
+  httpPort?: number;
+  httpHost?: string;
+  /** The traffic record (docs/traffic.md). */
+  trafficEnabled: boolean;
+  /** History kept on disk: days and bytes (0 keeps none). */
+  historyDays: number;
+  historyMaxBytes: number;
+}
+
+/** Settings to change; the others stay as they are. */
+export interface SettingsChange {
+  httpPort?: number;
+  trafficEnabled?: boolean;
+  historyDays?: number;
+  historyMaxBytes?: number;
+}
+
 /** A profile: one MCP server as clients see it, made of some of the configured servers. */
 export interface ProfileView {
   name: string;

@@ -7,6 +7,8 @@ import type {
   GatewayApi,
   GatewayStatus,
   ProfileView,
+  Settings,
+  SettingsChange,
   SecretsView,
   ServerView,
   ToolView,
@@ -32,6 +34,8 @@ export interface ApiHost {
   addServer(name: string, entry: Record<string, unknown>): Promise<void>;
   removeServer(name: string): Promise<void>;
   listProfiles(): Promise<ProfileView[]>;
+  getSettings(): Settings;
+  changeSettings(change: SettingsChange): Promise<void>;
   listSecrets(): Promise<SecretsView>;
   setSecret(name: string, value: string): Promise<void>;
   deleteSecret(name: string): Promise<void>;
@@ -65,6 +69,12 @@ export function createGatewayApi(
     },
     async removeServer(name) {
       await host.removeServer(name);
+    },
+    async getSettings() {
+      return host.getSettings();
+    },
+    async changeSettings(change) {
+      await host.changeSettings(change);
     },
     async listProfiles() {
       return host.listProfiles();

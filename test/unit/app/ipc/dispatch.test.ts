@@ -25,6 +25,8 @@ function setup(trusted = true) {
     removeServer: async (name) => {
       calls.push(`removeServer(${name})`);
     },
+    getSettings: async () => ({ trafficEnabled: true, historyDays: 3, historyMaxBytes: 1 }),
+    changeSettings: async () => {},
     listProfiles: async () => [],
     listSecrets: async () => ({ store: 'the memory secret store', secrets: [] }),
     setSecret: async () => {},

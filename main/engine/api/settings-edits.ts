@@ -1,0 +1,50 @@
+/**
+ * The Settings screen's changes: a few keys of Switchboard's config file set in place (comments,
+ * order and formatting kept), checked by the config loader before anything is written, written
+ * atomically. A refusal names the setting it is about.
+ */
+import type { SettingsChange } from '../../../preload/contract/index.ts';
+import { parseConfigText } from '../config/index.ts';
+import { ConfigError } from '../config/index.ts';
+import { setJsonValue } from '../installers/formats/json.ts';
+import { readSnapshot, writeAtomic } from '../installers/safe-file.ts';
+import { joinText, splitText } from '../installers/text.ts';
+import { GatewayError } from '../protocol/errors.ts';
+
+/** Where each setting lives in the config file. */
+const PATHS: { readonly [K in keyof Required<SettingsChange>]: string[] } = {
+  httpPort: ['listen', 'http', 'port'],
+  trafficEnabled: ['traffic', 'enabled'],
+  historyDays: ['traffic', 'history', 'days'],
+  historyMaxBytes: ['traffic', 'history', 'maxBytes'],
+};
+
+export async function changeSettings(file: string, change: SettingsChange): Promise<void> {
+  const before = await readSnapshot(file);
+  const { body, shape } = splitText(before.text);
+  let out = body;
+  for (const [key, path] of Object.entries(PATHS) as [keyof SettingsChange, string[]][]) {
+    const value = change[key];
+    if (value !== undefined) out = setJsonValue(out, file, path, value, shape.eol);
+  }
+  if (out === body) return;
+  const text = joinText(out, shape);
+  try {
+    parseConfigText(text, file);
+  } catch (err) {
+    throw refusal(err);
+  }
+  if ((await writeAtomic(file, text, before.hash)) === 'conflict')
+    throw new GatewayError(
+      'invalid_request',
+      `${file} changed while it was being edited; nothing was written, try again`,
+    );
+}
+
+function refusal(err: unknown): unknown {
+  if (!(err instanceof ConfigError)) return err;
+  const issue = err.issues[0];
+  if (!issue) return new GatewayError('invalid_request', err.message);
+  const field = (Object.entries(PATHS) as [string, string[]][]).find(([, path]) => issue.path === path.join('.'))?.[0];
+  return new GatewayError('invalid_request', `${issue.path}: ${issue.message}`, field ? { field } : undefined);
+}
