@@ -7,6 +7,7 @@ export const SCREENS = [
   { id: 'profiles', label: 'Profiles' },
   { id: 'secrets', label: 'Secrets' },
   { id: 'clients', label: 'Clients' },
+  { id: 'settings', label: 'Settings' },
 ] as const;
 
 export type ScreenId = (typeof SCREENS)[number]['id'];

@@ -166,6 +166,28 @@ describe('the web UI in Chromium', () => {
     await checkAndShoot('profiles');
   });
 
+  it('changes settings in the config file, refusing a bad value at its field; switches to dark', async () => {
+    await screen('Settings');
+    const days = page.getByLabel('Keep history for (days; 0 keeps none)');
+    await days.fill('-1');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/traffic\.history\.days: .*>=\s*0|traffic\.history\.days: .*0/).waitFor();
+    expect(await days.getAttribute('aria-invalid')).toBe('true');
+    await days.fill('7');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Saved to the config file and applied.').waitFor();
+    const config = JSON.parse(await readFile(gateway.configPath(), 'utf8')) as {
+      traffic: { history: { days: number } };
+    };
+    expect(config.traffic.history.days).toBe(7);
+    expect((await gateway.api.getSettings()).historyDays).toBe(7);
+    await page.getByLabel('Dark').check();
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await checkAndShoot('settings-dark');
+    await page.getByLabel('As the system').check();
+    expect(await page.locator('html').getAttribute('data-theme')).toBeNull();
+  });
+
   it('stores a secret, and a server added with ${secret:} gets its value', async () => {
     await screen('Secrets');
     await page.getByText('No secrets yet.').waitFor();
