@@ -9,8 +9,10 @@
  * `idleMs` (php-fpm itself drops idle ones after 5 s); under concurrent load each request gets
  * a fresh connection, which on a local socket costs microseconds. A kept connection is handed
  * out again only after a short quiet period, so a server that closes after every reply (its FIN
- * right behind the reply) is seen closing first; after two such closes the pool stops asking
- * the server to keep connections.
+ * right behind the reply) is seen closing first; after one such close the pool stops asking
+ * the server to keep connections. (It waited for two; a tool call handed the connection in the
+ * moment between the reply and the server's close then failed, and under load that moment grows.
+ * A server that honours FCGI_KEEP_CONN, as php-fpm does, never closes right after a reply.)
  */
 import { FastcgiConnection, FastcgiError, describeTarget, type CloseInfo, type FastcgiTarget } from './connection.ts';
 
@@ -61,7 +63,6 @@ export class FastcgiPool {
   private closed = false;
   /** Whether connections are kept between requests (false once the server shows it closes them). */
   private keep = true;
-  private quickCloses = 0;
   private connects = 0;
 
   constructor(opts: FastcgiPoolOptions) {
@@ -109,7 +110,6 @@ export class FastcgiPool {
       connection.destroy();
       return;
     }
-    if (connection.served > 1) this.quickCloses = 0;
     const settle = setTimeout(() => {
       this.settling.delete(connection);
       if (this.closed || !connection.reusable) {
@@ -181,12 +181,12 @@ export class FastcgiPool {
   private learn(info: CloseInfo): void {
     if (!info.byServer || info.msAfterReply === undefined) return;
     if (info.msAfterReply > CLOSES_AFTER_REPLY_MS) return;
-    if (++this.quickCloses >= 2) this.keep = false;
+    this.keep = false;
   }
 
   /** A reused connection turned out closed before it could be used. */
   noteStale(): void {
-    if (++this.quickCloses >= 2) this.keep = false;
+    this.keep = false;
   }
 
   private slotFreed(): void {
