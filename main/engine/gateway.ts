@@ -38,6 +38,8 @@ import type {
   ProfileView,
   SecretsView,
   SecretUse,
+  ServerToolView,
+  ToolOptions,
   Settings,
   SettingsChange,
   ToolView,
@@ -48,7 +50,7 @@ import { EventHub } from './api/events.ts';
 import { createStderrFeed, type StderrFeed } from './api/stderr-feed.ts';
 import { API_PREFIX, createApiRoutes, type ApiRoutes } from './api/http-binding.ts';
 import { UI_PREFIX, UiSessions, createUiRoutes, isUiPath } from './api/ui-routes.ts';
-import { addServerToConfigFile, removeServerFromConfigFile } from './api/server-edits.ts';
+import { addServerToConfigFile, removeServerFromConfigFile, setServerKey } from './api/server-edits.ts';
 import { ClientInstalls, type ClientInstallSetup } from './api/client-installs.ts';
 import { changeSettings } from './api/settings-edits.ts';
 import { ensureApiToken } from './api/api-token.ts';
@@ -501,6 +503,64 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Adds a server to the config file (comments and order kept) and applies the file now. */
   async addServer(name: string, entry: Record<string, unknown>): Promise<void> {
     await addServerToConfigFile(this.opts.configPath, name, entry);
+    await this.reload();
+  }
+
+  async setServerEnabled(name: string, enabled: boolean): Promise<void> {
+    await setServerKey(this.opts.configPath, name, ['disabled'], enabled ? undefined : true);
+    await this.reload();
+  }
+
+  /** A server's own tools as its catalog has them, each shown or hidden by its entry's filter. */
+  listServerTools(name: string): ServerToolView[] {
+    const config = this.current.servers[name];
+    if (!config)
+      throw new GatewayError('not_found', `no server named "${name}" in ${this.opts.configPath}`, { field: 'name' });
+    const upstream = this.registry.sharedInstance(name);
+    const filter = compileFilter(config.tools);
+    return ((upstream && this.catalog.cached(upstream, 'tools')) ?? []).map((tool) => {
+      const original = String(tool.name);
+      const view: ServerToolView = { originalName: original, shown: filter.includes(original) };
+      if (view.shown)
+        view.name =
+          this.router.toolName('default', name, original) ??
+          exposedToolName(name, original, config.tools, this.current.namespaceSeparator);
+      const alias = config.tools.aliases[original];
+      if (alias !== undefined) view.alias = alias;
+      if (typeof tool.title === 'string') view.title = tool.title;
+      if (typeof tool.description === 'string') view.description = tool.description;
+      return view;
+    });
+  }
+
+  async setToolOptions(server: string, tool: string, options: ToolOptions): Promise<void> {
+    const config = this.current.servers[server];
+    if (!config)
+      throw new GatewayError('not_found', `no server named "${server}" in ${this.opts.configPath}`, {
+        field: 'server',
+      });
+    const file = this.opts.configPath;
+    if (options.shown !== undefined) {
+      const deny = new Set(config.tools.deny);
+      if (options.shown) deny.delete(tool);
+      else deny.add(tool);
+      if (options.shown && !compileFilter({ ...config.tools, deny: [...deny] }).includes(tool))
+        throw new GatewayError(
+          'invalid_request',
+          `"${tool}" is kept out by the "tools.allow" list of "${server}" in ${file}; add it there to show it`,
+          { field: 'shown' },
+        );
+      await setServerKey(file, server, ['tools', 'deny'], deny.size > 0 ? [...deny] : undefined);
+    }
+    if (options.alias !== undefined) {
+      try {
+        await setServerKey(file, server, ['tools', 'aliases', tool], options.alias === '' ? undefined : options.alias);
+      } catch (err) {
+        if (err instanceof GatewayError && err.field === 'tools')
+          throw new GatewayError('invalid_request', err.message, { field: 'alias' });
+        throw err;
+      }
+    }
     await this.reload();
   }
 

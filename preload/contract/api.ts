@@ -17,6 +17,8 @@ import type {
   SettingsChange,
   SecretsView,
   ServerEntry,
+  ServerToolView,
+  ToolOptions,
   Question,
   QuestionAnswer,
   ServerView,
@@ -50,6 +52,16 @@ export interface GatewayApi {
   addServer(name: string, entry: ServerEntry): Promise<void>;
   /** Removes a server from the config file and applies it (refused while a profile names it). */
   removeServer(name: string): Promise<void>;
+  /** Turns a server off (`"disabled": true` in its entry) or on again, and applies it. */
+  setServerEnabled(name: string, enabled: boolean): Promise<void>;
+  /** A server's own tools, shown or hidden, with their aliases (none until the server is ready). */
+  listServerTools(name: string): Promise<ServerToolView[]>;
+  /**
+   * Shows or hides one of a server's tools (its `tools.deny` list) and gives it another name
+   * (`tools.aliases`; '' removes the alias), in the config file, and applies it. A tool kept out by
+   * the entry's `tools.allow` list cannot be shown from here (`invalid_request`, field `shown`).
+   */
+  setToolOptions(server: string, tool: string, options: ToolOptions): Promise<void>;
   /** The settings the config file holds for the Settings screen. */
   getSettings(): Promise<Settings>;
   /**

@@ -201,6 +201,28 @@ export const METHODS = {
     params: ['client'],
     args: z.tuple([name]),
   },
+  setServerEnabled: {
+    channel: 'switchboard:set-server-enabled',
+    http: { method: 'POST', path: '/servers/:name/enabled' },
+    params: ['name', 'enabled'],
+    args: z.tuple([name, z.boolean()]),
+  },
+  listServerTools: {
+    channel: 'switchboard:list-server-tools',
+    http: { method: 'GET', path: '/servers/:name/tools' },
+    params: ['name'],
+    args: z.tuple([name]),
+  },
+  setToolOptions: {
+    channel: 'switchboard:set-tool-options',
+    http: { method: 'POST', path: '/servers/:server/tools/:tool' },
+    params: ['server', 'tool', 'options'],
+    args: z.tuple([
+      name,
+      name,
+      z.strictObject({ shown: z.boolean().optional(), alias: z.string().max(128).optional() }),
+    ]),
+  },
   getServerLog: {
     channel: 'switchboard:get-server-log',
     http: { method: 'GET', path: '/servers/:name/log' },

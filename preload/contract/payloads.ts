@@ -41,10 +41,32 @@ export interface ServerView {
   restarts: number;
   /** Tools the server currently offers (0 until it is ready). */
   toolCount: number;
+  /** Turned off in the config (`"disabled": true`): kept, not started. */
+  disabled?: true;
 }
 
 /** A server's entry as the config file holds it under `mcpServers` (checked by the gateway's config rules). */
 export type ServerEntry = Record<string, unknown>;
+
+/** What to change about one tool; what is left out stays. */
+export interface ToolOptions {
+  shown?: boolean;
+  /** '' removes the alias. */
+  alias?: string;
+}
+
+/** One of a server's own tools, shown to clients or hidden by the config. */
+export interface ServerToolView {
+  /** The name the server uses. */
+  originalName: string;
+  /** The name clients see; absent when hidden. */
+  name?: string;
+  shown: boolean;
+  /** The name given to it in the config (`tools.aliases`). */
+  alias?: string;
+  title?: string;
+  description?: string;
+}
 
 export interface ToolView {
   /** The name clients see (namespaced when two servers offer the same name). */

@@ -10,7 +10,9 @@ import type {
   Settings,
   SettingsChange,
   SecretsView,
+  ServerToolView,
   ServerView,
+  ToolOptions,
   ToolView,
   TrafficReplay,
 } from '../../../preload/contract/index.ts';
@@ -26,13 +28,16 @@ export interface ApiHost {
   configError(): { message: string } | undefined;
   httpUrl(): string | undefined;
   socketPath(): string | undefined;
-  servers(): (UpstreamStatus & { toolCount?: number })[];
+  servers(): (UpstreamStatus & { toolCount?: number; disabled?: boolean })[];
   catalogTools(server?: string): Promise<ToolView[]>;
   serverLog(name: string): string[];
   restartServer(name: string): Promise<void>;
   /** Adds a server to the config file and applies it (server-edits.ts). */
   addServer(name: string, entry: Record<string, unknown>): Promise<void>;
   removeServer(name: string): Promise<void>;
+  setServerEnabled(name: string, enabled: boolean): Promise<void>;
+  listServerTools(name: string): ServerToolView[];
+  setToolOptions(server: string, tool: string, options: ToolOptions): Promise<void>;
   listProfiles(): Promise<ProfileView[]>;
   getSettings(): Settings;
   changeSettings(change: SettingsChange): Promise<void>;
@@ -103,6 +108,15 @@ export function createGatewayApi(
     async restoreClient(client) {
       return host.clients.restore(client);
     },
+    async setServerEnabled(name, enabled) {
+      await host.setServerEnabled(name, enabled);
+    },
+    async listServerTools(name) {
+      return host.listServerTools(name);
+    },
+    async setToolOptions(server, tool, options) {
+      await host.setToolOptions(server, tool, options);
+    },
     async getServerLog(name) {
       return host.serverLog(name);
     },
@@ -141,7 +155,7 @@ export function gatewayStatus(host: ApiHost, version: string): GatewayStatus {
   return status;
 }
 
-function serverView(s: UpstreamStatus & { toolCount?: number }): ServerView {
+function serverView(s: UpstreamStatus & { toolCount?: number; disabled?: boolean }): ServerView {
   const view: ServerView = {
     name: s.name,
     kind: s.kind,
@@ -151,5 +165,6 @@ function serverView(s: UpstreamStatus & { toolCount?: number }): ServerView {
   };
   if (s.lastError !== undefined) view.lastError = s.lastError;
   if (s.pid !== undefined) view.pid = s.pid;
+  if (s.disabled) view.disabled = true;
   return view;
 }

@@ -5,7 +5,9 @@
  * gateway then applies the file as it applies any edit. A refusal names the field at fault.
  */
 import { addServersToConfig, removeServerFromConfig } from '../adoption/index.ts';
-import { ConfigError } from '../config/index.ts';
+import { ConfigError, parseConfigText } from '../config/index.ts';
+import { readJsonObject, removeJsonValue, setJsonValue } from '../installers/formats/json.ts';
+import { joinText, splitText } from '../installers/text.ts';
 import { readSnapshot, writeAtomic } from '../installers/safe-file.ts';
 import { GatewayError } from '../protocol/errors.ts';
 
@@ -54,4 +56,19 @@ function refusal(err: unknown, name: string): unknown {
     field = /^(?:\.([^.[]+)|\["((?:[^"\\]|\\.)*)"\])/.exec(issue.path.slice(entryPath.length))?.slice(1).find(Boolean);
   const where = issue.path ? `${issue.path}: ` : '';
   return new GatewayError('invalid_request', `${where}${issue.message}`, field ? { field } : undefined);
+}
+
+/** Sets (or, with `undefined`, removes) one key of a server's entry, e.g. `disabled` or `tools.deny`. */
+export async function setServerKey(file: string, name: string, key: string[], value: unknown): Promise<void> {
+  await editConfigFile(file, name, (text) => {
+    const { body, shape } = splitText(text);
+    if (!readJsonObject(body, file, ['mcpServers']).some(([n]) => n === name))
+      throw new GatewayError('not_found', `there is no server "${name}" in ${file}`);
+    const path = ['mcpServers', name, ...key];
+    const out =
+      value === undefined ? removeJsonValue(body, file, path) : setJsonValue(body, file, path, value, shape.eol);
+    const result = out === body ? text : joinText(out, shape);
+    parseConfigText(result, file);
+    return result;
+  });
 }
