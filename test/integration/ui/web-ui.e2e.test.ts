@@ -115,6 +115,45 @@ describe('the web UI in Chromium', () => {
     await checkAndShoot('servers');
   });
 
+  it('hides a tool, renames another and turns a server off and on, and clients see it at once', async () => {
+    const sdk = await client();
+    const names = async () => (await sdk.listTools()).tools.map((t) => t.name);
+    const detail = page.getByRole('region', { name: 'Server fx' });
+    await detail.getByRole('checkbox', { name: 'Show big' }).uncheck();
+    await waitFor(async () => !(await names()).includes('fx__big'), 10_000, 'fx__big hidden');
+    await detail.getByRole('row').filter({ hasText: 'big' }).getByText('hidden').waitFor();
+    const alias = detail.getByLabel('Alias of echo');
+    await alias.fill('say');
+    await alias.press('Enter');
+    await waitFor(async () => (await names()).includes('say'), 10_000, 'the alias listed');
+    expect(await names()).not.toContain('fx__echo');
+    // An alias the config refuses is said next to the tool.
+    await alias.fill('no spaces please');
+    await alias.press('Enter');
+    await detail
+      .getByRole('alert')
+      .getByText(/aliases use letters, digits/)
+      .waitFor();
+    // Back as it was, for the tests after this one.
+    await alias.fill('');
+    await alias.press('Enter');
+    await detail.getByRole('checkbox', { name: 'Show big' }).check();
+    await waitFor(
+      async () => (await names()).includes('fx__echo') && (await names()).includes('fx__big'),
+      10_000,
+      'echo and big back',
+    );
+
+    await page.getByRole('button', { name: 'everything', exact: true }).click();
+    const everything = page.getByRole('region', { name: 'Server everything' });
+    await everything.getByRole('button', { name: 'Turn off' }).click();
+    await page.getByRole('row').filter({ hasText: 'everything' }).getByText('off', { exact: true }).waitFor();
+    await waitFor(async () => !(await names()).some((n) => n.startsWith('everything__')), 10_000, 'everything off');
+    await everything.getByRole('button', { name: 'Turn on' }).click();
+    await waitFor(() => gateway.servers().find((s) => s.name === 'everything')?.state === 'ready', 20_000);
+    await page.getByRole('button', { name: 'fx', exact: true }).click();
+  });
+
   it('adds a local command server from the form, and an SDK client calls its tool', async () => {
     await screen('Servers');
     await page.getByRole('button', { name: 'Add server' }).click();
