@@ -39,6 +39,7 @@ import type {
   SecretsView,
   SecretUse,
   ServerToolView,
+  SessionView,
   ToolOptions,
   Settings,
   SettingsChange,
@@ -261,6 +262,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     });
     this.router = new Router({
       registry: this.registry,
+      onSessionsChanged: () => this.events.publishLatest('sessions', () => this.listSessions()),
       prompter: this.questions,
       log: (note) => this.log(note),
       catalog: this.catalog,
@@ -400,6 +402,19 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** The bearer token of the /api control routes (the listener's own token when it has one). */
   apiToken(): string | undefined {
     return this.apiTokenValue;
+  }
+
+  /** The client sessions open now (the app's own replay sessions left out). */
+  listSessions(): SessionView[] {
+    return this.router
+      .listSessions()
+      .filter((s) => s.transport !== 'app')
+      .map((s) => {
+        const view: SessionView = { id: s.id, transport: s.transport, profile: s.profile, since: s.createdAt };
+        if (s.clientInfo) view.client = s.clientInfo.version ? { ...s.clientInfo } : { name: s.clientInfo.name };
+        if (s.protocolVersion !== undefined) view.revision = s.protocolVersion;
+        return view;
+      });
   }
 
   sessionCount(): number {

@@ -18,6 +18,7 @@ import type {
   SecretsView,
   ServerEntry,
   ServerToolView,
+  SessionView,
   ToolOptions,
   Question,
   QuestionAnswer,
@@ -69,6 +70,8 @@ export interface GatewayApi {
    * `invalid_request` and the `field` (the setting's name) when the config's checks refuse a value.
    */
   changeSettings(change: SettingsChange): Promise<void>;
+  /** The clients connected now (also pushed as the `sessions` event). */
+  listSessions(): Promise<SessionView[]>;
   /** Every profile with its servers, where clients reach it, and what its tool list costs. */
   listProfiles(): Promise<ProfileView[]>;
   /**

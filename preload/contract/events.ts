@@ -9,6 +9,7 @@ import type {
   Question,
   QuestionEnded,
   ServerView,
+  SessionView,
   TrafficBatch,
 } from './payloads.ts';
 
@@ -17,6 +18,8 @@ export interface GatewayEventMap {
   status: GatewayStatus;
   /** A server changed state, or servers were added or removed: the whole list, as listServers() returns it. */
   servers: ServerView[];
+  /** A client connected, introduced itself or went: every client session open now. */
+  sessions: SessionView[];
   /** A question waits for the user. */
   'question-added': Question;
   /** A question left the list (answered in the app, expired, or withdrawn by its server). */
@@ -53,6 +56,7 @@ export interface GatewayEvents {
 const EVENTS: { readonly [E in GatewayEventName]: true } = {
   status: true,
   servers: true,
+  sessions: true,
   'question-added': true,
   'question-ended': true,
   log: true,

@@ -147,6 +147,12 @@ export const METHODS = {
       }),
     ]),
   },
+  listSessions: {
+    channel: 'switchboard:list-sessions',
+    http: { method: 'GET', path: '/sessions' },
+    params: [],
+    args: z.tuple([]),
+  },
   listProfiles: {
     channel: 'switchboard:list-profiles',
     http: { method: 'GET', path: '/profiles' },

@@ -99,6 +99,20 @@ export interface SettingsChange {
   historyMaxBytes?: number;
 }
 
+/** A client connected now. */
+export interface SessionView {
+  id: string;
+  /** As it introduced itself (absent until it has). */
+  client?: ClientInfo;
+  /** `streamable-http`, `sse`, `stdio`, `socket` (through the shim). */
+  transport: string;
+  profile: string;
+  /** The protocol revision agreed on. */
+  revision?: string;
+  /** Epoch milliseconds. */
+  since: number;
+}
+
 /** A profile: one MCP server as clients see it, made of some of the configured servers. */
 export interface ProfileView {
   name: string;

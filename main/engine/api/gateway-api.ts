@@ -12,6 +12,7 @@ import type {
   SecretsView,
   ServerToolView,
   ServerView,
+  SessionView,
   ToolOptions,
   ToolView,
   TrafficReplay,
@@ -39,6 +40,7 @@ export interface ApiHost {
   listServerTools(name: string): ServerToolView[];
   setToolOptions(server: string, tool: string, options: ToolOptions): Promise<void>;
   listProfiles(): Promise<ProfileView[]>;
+  listSessions(): SessionView[];
   getSettings(): Settings;
   changeSettings(change: SettingsChange): Promise<void>;
   listSecrets(): Promise<SecretsView>;
@@ -80,6 +82,9 @@ export function createGatewayApi(
     },
     async changeSettings(change) {
       await host.changeSettings(change);
+    },
+    async listSessions() {
+      return host.listSessions();
     },
     async listProfiles() {
       return host.listProfiles();

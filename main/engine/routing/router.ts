@@ -54,6 +54,8 @@ export interface RouterRegistry {
 
 export interface RouterOptions {
   registry: RouterRegistry;
+  /** A client session came, introduced itself or went (the UI's list of connected clients). */
+  onSessionsChanged?: () => void;
   prompter?: Prompter;
   /** How long the app waits for a person to answer a question. */
   questionTimeoutMs?: number;
@@ -139,11 +141,13 @@ export class Router implements SessionHandler {
   attach(session: Session): void {
     this.sessions.add(session);
     this.sessionsById.set(session.id, session);
+    this.opts.onSessionsChanged?.();
   }
 
   detach(session: Session): void {
     this.sessions.delete(session);
     this.sessionsById.delete(session.id);
+    this.opts.onSessionsChanged?.();
     for (const key of this.views.keys()) if (key.endsWith(`#${session.id}`)) this.views.delete(key);
     this.subscriptions.dropSession(session);
     if (!session.stateless) this.tasks.dropOwner(taskOwner(session));
@@ -255,6 +259,7 @@ export class Router implements SessionHandler {
   }
 
   handleNotification(session: Session, method: string, params: Params | undefined): void {
+    if (method === 'notifications/initialized') this.opts.onSessionsChanged?.();
     const members = this.members(session, false);
     if (method === 'notifications/roots/list_changed') {
       for (const m of members) m.upstream.notify(method, params);

@@ -2,7 +2,14 @@
  * What the whole app shows of the gateway: its status, servers, waiting questions and recent log
  * lines, kept current by the contract's events (no polling). `resync` means "fetch again".
  */
-import type { ConfigProblem, GatewayStatus, LogLine, Question, ServerView } from '../../../preload/contract/index.ts';
+import type {
+  ConfigProblem,
+  GatewayStatus,
+  LogLine,
+  Question,
+  ServerView,
+  SessionView,
+} from '../../../preload/contract/index.ts';
 import { errorText, isUnauthorized, type Api } from './api.ts';
 
 /** Log lines kept for the log views, newest last. */
@@ -14,6 +21,7 @@ export class GatewayState {
   status = $state<GatewayStatus | undefined>();
   servers = $state<ServerView[]>([]);
   questions = $state<Question[]>([]);
+  sessions = $state<SessionView[]>([]);
   logs = $state.raw<LogLine[]>([]);
   configProblem = $state<ConfigProblem | undefined>();
   connection = $state<ConnectionState>('connecting');
@@ -29,6 +37,7 @@ export class GatewayState {
       if (!status.configError) this.configProblem = undefined;
     });
     api.on('servers', (servers) => (this.servers = servers));
+    api.on('sessions', (sessions) => (this.sessions = sessions));
     api.on('question-added', (question) => {
       if (!this.questions.some((q) => q.id === question.id)) this.questions = [...this.questions, question];
     });
@@ -45,11 +54,13 @@ export class GatewayState {
 
   async refresh(): Promise<void> {
     try {
-      const [status, servers, questions] = await Promise.all([
+      const [status, servers, questions, sessions] = await Promise.all([
         this.api.getStatus(),
         this.api.listServers(),
         this.api.listQuestions(),
+        this.api.listSessions(),
       ]);
+      this.sessions = sessions;
       this.status = status;
       this.servers = servers;
       this.questions = questions;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { shimCommand, type Gateway } from '../../../main/engine/index.ts';
 import { launchBrowser, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import {
@@ -207,13 +208,15 @@ describe('the web UI in Chromium', () => {
 
   it('changes settings in the config file, refusing a bad value at its field; switches to dark', async () => {
     await screen('Settings');
+    const save = page.getByRole('button', { name: 'Save settings' });
+    await waitFor(() => save.isEnabled(), 10_000, 'the settings loaded');
     const days = page.getByLabel('Keep history for (days; 0 keeps none)');
     await days.fill('-1');
-    await page.getByRole('button', { name: 'Save settings' }).click();
+    await save.click();
     await page.getByText(/traffic\.history\.days: .*>=\s*0|traffic\.history\.days: .*0/).waitFor();
     expect(await days.getAttribute('aria-invalid')).toBe('true');
     await days.fill('7');
-    await page.getByRole('button', { name: 'Save settings' }).click();
+    await save.click();
     await page.getByRole('status').getByText('Saved to the config file and applied.').waitFor();
     const config = JSON.parse(await readFile(gateway.configPath(), 'utf8')) as {
       traffic: { history: { days: number } };
@@ -323,7 +326,23 @@ describe('the web UI in Chromium', () => {
     await page.getByText('No questions are waiting.').waitFor();
   });
 
+  it('shows the clients connected now, and follows them coming and going', async () => {
+    await screen('Overview');
+    const table = page.getByRole('region', { name: 'Clients connected now' });
+    const rows = table.getByRole('row').filter({ hasText: 'test-client 1.0.0' });
+    const before = gateway.listSessions().length;
+    await waitFor(async () => (await rows.count()) === before, 10_000, 'every open session listed');
+    const extra = await httpClient(gateway.httpUrl()!);
+    await waitFor(async () => (await rows.count()) === before + 1, 10_000, 'the new client listed');
+    expect(await table.getByRole('row').nth(1).getByRole('cell').nth(1).textContent()).toBe('HTTP');
+    // A client that ends its session (DELETE, as the spec asks) is gone at once.
+    await (extra.transport as StreamableHTTPClientTransport).terminateSession();
+    await extra.close();
+    await waitFor(async () => (await rows.count()) === before, 10_000, 'the client gone');
+  });
+
   it('rejects a sampling request, and the server hears no', async () => {
+    await screen('Questions');
     const sdk = await client();
     const call = sdk.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'Write a haiku' } });
     const question = page.getByRole('article', { name: 'Question from everything' });

@@ -27,6 +27,7 @@ function setup(trusted = true) {
     },
     getSettings: async () => ({ trafficEnabled: true, historyDays: 3, historyMaxBytes: 1 }),
     changeSettings: async () => {},
+    listSessions: async () => [],
     listProfiles: async () => [],
     listSecrets: async () => ({ store: 'the memory secret store', secrets: [] }),
     setSecret: async () => {},
