@@ -82,9 +82,19 @@ describe('StderrLog file', () => {
   it('rotates at fileMaxBytes and keeps .1 .2 .3', async () => {
     const sub = path.join(dir, 'rot');
     const log = new StderrLog({ name: 'r', dir: sub, fileMaxBytes: 100 });
+    const current = async () => {
+      try {
+        return await readFile(path.join(sub, 'r.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
     for (let i = 0; i < 6; i++) {
-      log.write(b(`${String(i).repeat(59)}\n`)); // 60 bytes: every write past the first rotates
-      await new Promise((r) => setTimeout(r, 10));
+      const line = `${String(i).repeat(59)}\n`;
+      log.write(b(line)); // 60 bytes: every write past the first rotates
+      // Each write on disk before the next (writes queued together are written as one batch).
+      const deadline = Date.now() + 5000;
+      while ((await current()) !== line && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     }
     await log.close();
     expect((await readdir(sub)).sort()).toEqual(['r.log', 'r.log.1', 'r.log.2', 'r.log.3']);
