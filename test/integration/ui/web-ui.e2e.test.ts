@@ -251,7 +251,10 @@ describe('the web UI in Chromium', () => {
     await add.getByLabel('Name', { exact: true }).fill('envy');
     await add.getByLabel('Command', { exact: true }).fill(NODE);
     await add.getByLabel('Arguments, one per line').fill(`${EVERYTHING}\nstdio`);
-    await add.getByLabel(/^Environment/).fill('API_TOKEN=${secret:envy-token}');
+    // The secret picked from the list, not typed: it lands where the cursor is.
+    await add.getByLabel(/^Environment/).fill('API_TOKEN=');
+    await add.getByLabel('Insert a secret into the environment').selectOption('envy-token');
+    expect(await add.getByLabel(/^Environment/).inputValue()).toBe('API_TOKEN=${secret:envy-token}');
     await add.getByRole('button', { name: 'Save server' }).click();
     await waitFor(() => gateway.servers().find((s) => s.name === 'envy')?.state === 'ready', 20_000);
     const sdk = await client();
