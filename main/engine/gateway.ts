@@ -237,7 +237,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       redact: (text) => this.redactor.redact(text),
       redactCutEnd: (text) => this.redactor.dropPartialAtEnd(text),
     });
-    this.clients = new ClientInstalls(opts.clientInstalls);
+    this.clients = new ClientInstalls(opts.clientInstalls, { configPath: opts.configPath, secrets: opts.secrets });
     this.api = createGatewayApi(this, opts.version, this.questions);
     this.dispatch = createApiDispatcher({
       api: this.api,

@@ -7,6 +7,8 @@
  * stable and whose message is meant for people (e.g. an unknown server name).
  */
 import type {
+  AdoptionDone,
+  AdoptionPreview,
   ClientChange,
   ClientChangePreview,
   ClientRestored,
@@ -92,6 +94,18 @@ export interface GatewayApi {
   installClient(client: string, profile?: string): Promise<ClientChange>;
   /** Takes Switchboard's entry out of the client's config (the backup stays for Restore). */
   uninstallClient(client: string): Promise<ClientChange>;
+  /**
+   * What moving a client's servers into Switchboard would do (`servers`: which ones, default every
+   * one that can move): the names they get, the values that would go to the keychain, and both
+   * files' diffs. Nothing is written.
+   */
+  previewAdoption(client: string, servers?: string[]): Promise<AdoptionPreview>;
+  /**
+   * Moves them: secret-looking values into the keychain first (nothing changes if it cannot be
+   * reached), then the servers into Switchboard's config, then Switchboard in place of them in the
+   * client's file (its original backed up for Restore).
+   */
+  adoptServers(client: string, servers?: string[]): Promise<AdoptionDone>;
   /** Puts the client's original config back byte for byte. `not_found` when Switchboard never changed it. */
   restoreClient(client: string): Promise<ClientRestored>;
   /** Recent log lines of one server (its state changes, then the stderr of a stdio server), oldest first. */

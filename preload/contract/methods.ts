@@ -201,6 +201,18 @@ export const METHODS = {
     params: ['client'],
     args: z.tuple([name]),
   },
+  previewAdoption: {
+    channel: 'switchboard:preview-adoption',
+    http: { method: 'POST', path: '/clients/:client/adoption-preview' },
+    params: ['client', 'servers?'],
+    args: z.tuple([name, z.array(name).max(1000).optional()]),
+  },
+  adoptServers: {
+    channel: 'switchboard:adopt-servers',
+    http: { method: 'POST', path: '/clients/:client/adopt' },
+    params: ['client', 'servers?'],
+    args: z.tuple([name, z.array(name).max(1000).optional()]),
+  },
   restoreClient: {
     channel: 'switchboard:restore-client',
     http: { method: 'POST', path: '/clients/:client/restore' },

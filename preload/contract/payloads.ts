@@ -198,6 +198,39 @@ export interface ClientChange {
   backupFile?: string;
 }
 
+/** One of a client's own servers, and whether Switchboard can take it over. */
+export interface AdoptableServerView {
+  name: string;
+  /** `stdio`, `remote`, or `unsupported` (then `problem` says why). */
+  kind: string;
+  /** What it runs or reaches (secret-looking values masked). */
+  summary: string;
+  problem?: string;
+}
+
+/** What moving a client's servers into Switchboard would do; nothing is written. */
+export interface AdoptionPreview {
+  clientPath: string;
+  configPath: string;
+  /** Every server in the client's file. */
+  adoptable: AdoptableServerView[];
+  /** The ones that would move: their name in Switchboard, and which values become keychain secrets. */
+  moving: { from: string; name: string; secrets: { name: string; field: string }[] }[];
+  /** Already in Switchboard's config with the same definition. */
+  alreadyInConfig: string[];
+  warnings: string[];
+  /** Unified diffs (secret-looking values masked) of the client's file and of Switchboard's config. */
+  clientDiff: string;
+  configDiff: string;
+}
+
+export interface AdoptionDone {
+  moved: string[];
+  /** What to do next, e.g. restart the client. */
+  note: string;
+  backupFile?: string;
+}
+
 export interface ClientRestored {
   path: string;
   /** 'restored': the original bytes are back; 'removed': the file did not exist before. */

@@ -4,7 +4,15 @@
  * byte for byte). What goes to the UI is the diff (secret-looking values masked) and the paths,
  * never the files' contents.
  */
-import type { ClientChange, ClientChangePreview, ClientRestored, ClientView } from '../../../preload/contract/index.ts';
+import type {
+  AdoptableServerView,
+  AdoptionDone,
+  AdoptionPreview,
+  ClientChange,
+  ClientChangePreview,
+  ClientRestored,
+  ClientView,
+} from '../../../preload/contract/index.ts';
 import {
   CLIENTS,
   clientDefinition,
@@ -17,7 +25,9 @@ import {
   type InstallerContext,
   type ShimCommand,
 } from '../installers/index.ts';
+import { adoptClient, listAdoptable, planAdoption } from '../adoption/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
+import type { SecretStore } from '../secrets/store.ts';
 
 /** Where the installers read and write, and the command a client should start. */
 export interface ClientInstallSetup {
@@ -26,11 +36,62 @@ export interface ClientInstallSetup {
   shim(profile: string): ShimCommand;
 }
 
+/** Where adopted servers and their secrets go: this gateway's config file and secret store. */
+export interface AdoptionTarget {
+  configPath: string;
+  secrets: SecretStore;
+}
+
 export class ClientInstalls {
   private readonly setup: ClientInstallSetup | undefined;
+  private readonly target: AdoptionTarget;
 
-  constructor(setup: ClientInstallSetup | undefined) {
+  constructor(setup: ClientInstallSetup | undefined, target: AdoptionTarget) {
     this.setup = setup;
+    this.target = target;
+  }
+
+  async previewAdoption(client: string, servers?: string[]): Promise<AdoptionPreview> {
+    const { context, shim } = this.ready();
+    const id = clientDefinition(client).id;
+    const ctx = { ...context, ...this.target };
+    const listing = await listAdoptable(id, ctx);
+    const plan = await planAdoption(id, ctx, { shim: shim('default'), ...(servers ? { servers } : {}) });
+    return {
+      clientPath: plan.clientPath,
+      configPath: plan.configPath,
+      adoptable: listing.servers.map((s) => {
+        const view: AdoptableServerView = { name: s.name, kind: s.kind, summary: s.summary };
+        if (s.problem !== undefined) view.problem = s.problem;
+        return view;
+      }),
+      moving: plan.servers.map((s) => ({ from: s.from, name: s.name, secrets: s.secrets })),
+      alreadyInConfig: plan.alreadyInConfig,
+      warnings: plan.warnings,
+      clientDiff: plan.clientDiff,
+      configDiff: plan.configDiff,
+    };
+  }
+
+  async adopt(client: string, servers?: string[]): Promise<AdoptionDone> {
+    const { context, shim } = this.ready();
+    const def = clientDefinition(client);
+    const result = await adoptClient(
+      def.id,
+      { ...context, ...this.target },
+      {
+        shim: shim('default'),
+        ...(servers ? { servers } : {}),
+      },
+    );
+    if (!result.verified.ok)
+      throw new GatewayError(
+        'internal',
+        `${def.name}: the file was written but does not check out: ${result.verified.problem}`,
+      );
+    const done: AdoptionDone = { moved: result.servers.map((s) => s.name), note: result.note };
+    if (result.backupFile) done.backupFile = result.backupFile;
+    return done;
   }
 
   async list(): Promise<ClientView[]> {

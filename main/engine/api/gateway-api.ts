@@ -48,6 +48,8 @@ export interface ApiHost {
   deleteSecret(name: string): Promise<void>;
   /** The AI clients' configs (client-installs.ts). */
   readonly clients: ClientInstalls;
+  /** Applies the config file now (after an edit made outside the watcher's view). */
+  reload(): Promise<void>;
   /** The traffic record. */
   readonly traffic: Pick<TrafficLog, 'list' | 'tree' | 'stats' | 'export'>;
   replayTraffic(id: string, options: { confirm?: boolean }): Promise<TrafficReplay>;
@@ -109,6 +111,14 @@ export function createGatewayApi(
     },
     async uninstallClient(client) {
       return host.clients.uninstall(client);
+    },
+    async previewAdoption(client, servers) {
+      return host.clients.previewAdoption(client, servers);
+    },
+    async adoptServers(client, servers) {
+      const done = await host.clients.adopt(client, servers);
+      await host.reload();
+      return done;
     },
     async restoreClient(client) {
       return host.clients.restore(client);

@@ -303,6 +303,7 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
       message: 'this gateway was started without access to client configs',
     });
     expect(await failure(api.installClient('claude-desktop'))).toMatchObject({ code: 'invalid_request' });
+    expect(await failure(api.previewAdoption('claude-desktop'))).toMatchObject({ code: 'invalid_request' });
   });
 
   it("pushes servers' stderr as log lines", async () => {

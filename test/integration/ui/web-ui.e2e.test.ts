@@ -35,7 +35,9 @@ let dir: { dir: string; cleanup(): Promise<void> };
 let home: string;
 const claudeConfig = () => path.join(home, '.config', 'Claude', 'claude_desktop_config.json');
 /** As a user left it: odd spacing and a server of their own. */
-const CLAUDE_ORIGINAL = '{\n    "mcpServers": {\n        "notes": { "command": "notes-mcp" }\n    }\n}\n';
+const CLAUDE_ORIGINAL =
+  '{\n    "mcpServers": {\n        "notes": { "command": "notes-mcp", ' +
+  '"env": { "NOTES_TOKEN": "tok-5f1e2d3c4b5a6978" } }\n    }\n}\n';
 let gateway: Gateway;
 let browser: TestBrowser;
 let page: Page;
@@ -355,5 +357,33 @@ describe('the web UI in Chromium', () => {
     const result = await call;
     expect(JSON.stringify(result)).toMatch(/reject|declin/i);
     await page.getByText('No questions are waiting.').waitFor();
+  });
+
+  it("moves a client's servers into Switchboard and its secrets into the keychain, showing both diffs", async () => {
+    await screen('Clients');
+    const row = page.getByRole('row').filter({ hasText: 'Claude Desktop' });
+    await row.getByRole('button', { name: 'Move servers of Claude Desktop into Switchboard' }).click();
+    const move = page.getByRole('region', { name: "Move Claude Desktop's servers into Switchboard" });
+    expect(await move.getByRole('checkbox', { name: /notes/ }).isChecked()).toBe(true);
+    await move.getByText('env.NOTES_TOKEN goes to the keychain as').waitFor();
+    const diffs = (await move.locator('pre').allTextContents()).join('\n');
+    expect(diffs).toContain('notes');
+    expect(diffs).not.toContain('tok-5f1e2d3c4b5a6978');
+    await checkAndShoot('adopt');
+    await move.getByRole('button', { name: 'Move them' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/Moved notes into Switchboard/)
+      .waitFor();
+    const config = JSON.parse(await readFile(gateway.configPath(), 'utf8')) as {
+      mcpServers: Record<string, { env?: Record<string, string> }>;
+    };
+    expect(config.mcpServers.notes?.env?.NOTES_TOKEN).toMatch(/^\$\{secret:[^}]+\}$/);
+    const client = JSON.parse(await readFile(claudeConfig(), 'utf8')) as { mcpServers: Record<string, unknown> };
+    expect(Object.keys(client.mcpServers)).toEqual(['switchboard']);
+    const stored = (await gateway.api.listSecrets()).secrets.filter((x) => x.usedBy.some((u) => u.server === 'notes'));
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.stored).toBe(true);
+    expect(await readFile(claudeConfig(), 'utf8')).not.toContain('tok-5f1e2d3c4b5a6978');
   });
 });
