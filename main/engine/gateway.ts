@@ -51,7 +51,13 @@ import { EventHub } from './api/events.ts';
 import { createStderrFeed, type StderrFeed } from './api/stderr-feed.ts';
 import { API_PREFIX, createApiRoutes, type ApiRoutes } from './api/http-binding.ts';
 import { UI_PREFIX, UiSessions, createUiRoutes, isUiPath } from './api/ui-routes.ts';
-import { addServerToConfigFile, removeServerFromConfigFile, setServerKey } from './api/server-edits.ts';
+import {
+  addServerToConfigFile,
+  readServerEntry,
+  removeServerFromConfigFile,
+  setServerKey,
+  updateServerInConfigFile,
+} from './api/server-edits.ts';
 import { ClientInstalls, type ClientInstallSetup } from './api/client-installs.ts';
 import { changeSettings } from './api/settings-edits.ts';
 import { ensureApiToken } from './api/api-token.ts';
@@ -576,6 +582,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         throw err;
       }
     }
+    await this.reload();
+  }
+
+  getServerEntry(name: string): Promise<Record<string, unknown>> {
+    return readServerEntry(this.opts.configPath, name);
+  }
+
+  /** Rewrites what the form owns of a server's entry and applies the file now. */
+  async updateServer(name: string, entry: Record<string, unknown>): Promise<void> {
+    await updateServerInConfigFile(this.opts.configPath, name, entry);
     await this.reload();
   }
 

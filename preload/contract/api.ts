@@ -53,6 +53,14 @@ export interface GatewayApi {
    * fault (`name`, or a key of the entry) when the config's checks would refuse it.
    */
   addServer(name: string, entry: ServerEntry): Promise<void>;
+  /** A server's entry as the config file holds it (`${secret:NAME}` references as written), to edit it. */
+  getServerEntry(name: string): Promise<ServerEntry>;
+  /**
+   * Replaces what the Add server form owns of an entry (command, args, env, cwd, url, headers,
+   * handler, entrypoint) and keeps the rest (tools, timeouts, description); refused like addServer,
+   * and for a value that still shows a `[redacted…]` placeholder.
+   */
+  updateServer(name: string, entry: ServerEntry): Promise<void>;
   /** Removes a server from the config file and applies it (refused while a profile names it). */
   removeServer(name: string): Promise<void>;
   /** Turns a server off (`"disabled": true` in its entry) or on again, and applies it. */

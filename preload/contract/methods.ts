@@ -122,6 +122,18 @@ export const METHODS = {
     params: ['name', 'entry'],
     args: z.tuple([name, z.record(z.string(), z.unknown())]),
   },
+  getServerEntry: {
+    channel: 'switchboard:get-server-entry',
+    http: { method: 'GET', path: '/servers/:name/entry' },
+    params: ['name'],
+    args: z.tuple([name]),
+  },
+  updateServer: {
+    channel: 'switchboard:update-server',
+    http: { method: 'POST', path: '/servers/:name/entry' },
+    params: ['name', 'entry'],
+    args: z.tuple([name, z.record(z.string(), z.unknown())]),
+  },
   removeServer: {
     channel: 'switchboard:remove-server',
     http: { method: 'POST', path: '/servers/:name/remove' },

@@ -36,6 +36,8 @@ export interface ApiHost {
   /** Adds a server to the config file and applies it (server-edits.ts). */
   addServer(name: string, entry: Record<string, unknown>): Promise<void>;
   removeServer(name: string): Promise<void>;
+  getServerEntry(name: string): Promise<Record<string, unknown>>;
+  updateServer(name: string, entry: Record<string, unknown>): Promise<void>;
   setServerEnabled(name: string, enabled: boolean): Promise<void>;
   listServerTools(name: string): ServerToolView[];
   setToolOptions(server: string, tool: string, options: ToolOptions): Promise<void>;
@@ -75,6 +77,12 @@ export function createGatewayApi(
     },
     async addServer(name, entry) {
       await host.addServer(name, entry);
+    },
+    async getServerEntry(name) {
+      return host.getServerEntry(name);
+    },
+    async updateServer(name, entry) {
+      await host.updateServer(name, entry);
     },
     async removeServer(name) {
       await host.removeServer(name);

@@ -72,3 +72,33 @@ export async function setServerKey(file: string, name: string, key: string[], va
     return result;
   });
 }
+
+/** The keys the Add/Edit server form owns; an edit keeps every other key of the entry. */
+const FORM_KEYS = ['command', 'args', 'env', 'cwd', 'url', 'headers', 'handler', 'entrypoint', 'type', 'kind'];
+
+/** A server's entry as the config file holds it (references like `${secret:NAME}` as written). */
+export async function readServerEntry(file: string, name: string): Promise<Record<string, unknown>> {
+  const { text } = await readSnapshot(file);
+  const entry = readJsonObject(splitText(text).body, file, ['mcpServers']).find(([n]) => n === name)?.[1];
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    throw new GatewayError('not_found', `there is no server "${name}" in ${file}`, { field: 'name' });
+  return entry as Record<string, unknown>;
+}
+
+/**
+ * Replaces what the form owns of a server's entry (command, args, env, url, headers, ...) and
+ * keeps the rest (tools, timeouts, description, disabled). A value still showing a redaction
+ * placeholder is refused: the placeholder would be written instead of the secret.
+ */
+export async function updateServerInConfigFile(file: string, name: string, entry: Record<string, unknown>) {
+  const placeholder = Object.entries(entry).find(([, value]) => /\[redacted(?::[^\]]*)?\]/.test(JSON.stringify(value)));
+  if (placeholder)
+    throw new GatewayError(
+      'invalid_request',
+      `"${placeholder[0]}" still holds a hidden value ([redacted…]): type the value again, or use \${secret:NAME}`,
+      { field: placeholder[0] },
+    );
+  const current = await readServerEntry(file, name);
+  const kept = Object.fromEntries(Object.entries(current).filter(([key]) => !FORM_KEYS.includes(key)));
+  await setServerKey(file, name, [], { ...entry, ...kept });
+}

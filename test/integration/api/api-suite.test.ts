@@ -272,6 +272,15 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
         field: 'name',
       });
       expect(await readFile(configPath, 'utf8')).toBe(text);
+      // An edit keeps the file's comments; a value still showing a placeholder is refused at its field.
+      expect(await api.getServerEntry(name)).toEqual(fixtureServer(name));
+      expect(await failure(api.updateServer(name, { command: '[redacted:token]' }))).toMatchObject({
+        code: 'invalid_request',
+        field: 'command',
+      });
+      await api.updateServer(name, { ...fixtureServer(name), cwd: dir.dir });
+      expect((await readFile(configPath, 'utf8')).startsWith('// my servers\n')).toBe(true);
+      expect((await api.getServerEntry(name)).cwd).toBe(dir.dir);
       await api.removeServer(name);
       expect(await readFile(configPath, 'utf8')).toBe(commented);
       await servers.next((list) => !list.some((s) => s.name === name), 'the server gone');

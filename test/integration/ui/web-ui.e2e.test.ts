@@ -180,6 +180,36 @@ describe('the web UI in Chromium', () => {
     expect(textOf(result)).toContain('added-by-form');
   });
 
+  it('edits a server in place: the form starts from its entry, and keys the form does not own stay', async () => {
+    await gateway.api.setToolOptions('formed', 'big', { shown: false });
+    await page.getByRole('button', { name: 'formed', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server formed' });
+    await detail.getByRole('button', { name: 'Edit' }).click();
+    const form = detail.getByRole('region', { name: 'Edit formed' });
+    expect(await form.getByLabel('Name', { exact: true }).inputValue()).toBe('formed');
+    expect(await form.getByLabel('Command', { exact: true }).inputValue()).toBe(NODE);
+    const env = form.getByLabel(/^Environment/);
+    expect(await env.inputValue()).toBe('FIXTURE_NAME=formed');
+    await env.fill('FIXTURE_NAME=reformed');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText('Saved formed to the config file.').waitFor();
+    const config = JSON.parse(await readFile(gateway.configPath(), 'utf8')) as {
+      mcpServers: Record<string, { env?: Record<string, string>; tools?: { deny?: string[] } }>;
+    };
+    expect(config.mcpServers.formed?.env).toEqual({ FIXTURE_NAME: 'reformed' });
+    expect(config.mcpServers.formed?.tools?.deny).toEqual(['big']);
+    await waitFor(() => gateway.servers().find((s) => s.name === 'formed')?.state === 'ready', 20_000);
+    const sdk = await client();
+    await waitFor(
+      async () => {
+        const result = await sdk.callTool({ name: 'formed__echo', arguments: { message: 'x' } });
+        return (result.structuredContent as { server?: string } | undefined)?.server === 'reformed';
+      },
+      10_000,
+      'the edited server answering',
+    );
+  });
+
   it('adds the servers of a pasted Claude Desktop block, and removes one again', async () => {
     await page.getByRole('button', { name: 'Add server' }).click();
     const form = page.getByRole('region', { name: 'Add a server' });

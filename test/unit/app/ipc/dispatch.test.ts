@@ -48,6 +48,8 @@ function setup(trusted = true) {
     }),
     adoptServers: async () => ({ moved: [], note: '' }),
     restoreClient: async () => ({ path: '/x', action: 'unchanged' }),
+    getServerEntry: async () => ({}),
+    updateServer: async () => {},
     setServerEnabled: async () => {},
     listServerTools: async () => [],
     setToolOptions: async () => {},
