@@ -459,13 +459,20 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return Object.values(this.current.profiles).map((profile) => {
       let tools = 0;
       let bytes = 0;
+      const toolNames: string[] = [];
       for (const server of profile.servers) {
         const upstream = this.registry.sharedInstance(server);
-        const filter = compileFilter(this.registry.config(server)?.tools);
+        const config = this.registry.config(server);
+        const filter = compileFilter(config?.tools);
         for (const tool of (upstream && this.catalog.cached(upstream, 'tools')) ?? []) {
-          if (!filter.includes(String(tool.name))) continue;
+          const original = String(tool.name);
+          if (!filter.includes(original)) continue;
           tools++;
           bytes += JSON.stringify(tool).length;
+          toolNames.push(
+            this.router.toolName(profile.name, server, original) ??
+              exposedToolName(server, original, config?.tools, this.current.namespaceSeparator),
+          );
         }
       }
       const view: ProfileView = {
@@ -473,6 +480,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         implicit: profile.implicit,
         servers: profile.servers,
         tools,
+        toolNames,
         approxTokens: Math.ceil(bytes / 4),
       };
       if (profile.description !== undefined) view.description = profile.description;

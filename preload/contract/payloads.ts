@@ -124,6 +124,8 @@ export interface ProfileView {
   url?: string;
   /** Tools it offers now (servers that are not ready count none). */
   tools: number;
+  /** Their names as the profile's clients see them. */
+  toolNames: string[];
   /** About how many tokens its tool list costs a model in every conversation (its JSON text / 4). */
   approxTokens: number;
 }

@@ -231,7 +231,9 @@ describe('the web UI in Chromium', () => {
     await work.getByText(`${gateway.httpUrl()!}/work`).waitFor();
     const cells = await work.getByRole('cell').allTextContents();
     expect(cells[1]).toBe('fx');
-    expect(Number(cells[2])).toBe(gateway.servers().find((s) => s.name === 'fx')!.toolCount);
+    expect(Number.parseInt(cells[2]!, 10)).toBe(gateway.servers().find((s) => s.name === 'fx')!.toolCount);
+    await work.getByText('names').click();
+    await work.getByText('fx__echo').waitFor();
     expect(cells[3]).toMatch(/^[\d,]+ tokens$/);
     expect(Number(cells[3]!.replace(/\D/g, ''))).toBeGreaterThan(100);
     await page.getByRole('row').filter({ hasText: 'every enabled server' }).getByText('fx, everything').waitFor();
