@@ -559,6 +559,23 @@ export interface TrafficExport {
   truncated: boolean;
 }
 
+/**
+ * Recorded requests that `replayTraffic` sends again as they are: they read and change nothing.
+ * A `tools/call` is replayed too, but only with `confirm` (ask the user first); nothing else is.
+ */
+export const SAFE_TO_REPLAY: ReadonlySet<string> = new Set([
+  'ping',
+  'tools/list',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'completion/complete',
+  'tasks/get',
+  'tasks/list',
+]);
+
 /** What sending a recorded request again gave. */
 export interface TrafficReplay {
   /** The new exchange in the traffic record. */

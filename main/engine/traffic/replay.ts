@@ -5,23 +5,11 @@
  * request whose recorded text was cut or had secrets taken out is not what was sent: it is refused
  * rather than sent with placeholders.
  */
-import type { TrafficEntry } from '../../../preload/contract/index.ts';
+import { SAFE_TO_REPLAY, type TrafficEntry } from '../../../preload/contract/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
 import type { Params } from '../protocol/jsonrpc.ts';
 
-/** Requests that read and change nothing. */
-export const SAFE_TO_REPLAY: ReadonlySet<string> = new Set([
-  'ping',
-  'tools/list',
-  'prompts/list',
-  'prompts/get',
-  'resources/list',
-  'resources/templates/list',
-  'resources/read',
-  'completion/complete',
-  'tasks/get',
-  'tasks/list',
-]);
+export { SAFE_TO_REPLAY };
 
 /** Needs the user's say-so each time. */
 export const REPLAY_NEEDS_CONFIRM: ReadonlySet<string> = new Set(['tools/call']);
