@@ -391,7 +391,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * login (which authenticates by its one-time code), and /api with the UI's session cookie.
    */
   private uiOwnsAuth(req: IncomingMessage): boolean {
-    const path = (req.url ?? '/').split('?', 1)[0]!;
+    // The path as the routes will see it (`..` and `%2e%2e` resolved): `/ui/../mcp` is /mcp.
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (isUiPath(path)) return true;
     return (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) && this.uiSessions.admits(req);
   }

@@ -4,6 +4,7 @@
  * standing in for the API token on /api — and for nothing else.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
@@ -122,6 +123,34 @@ describe('the web UI under /ui', () => {
     });
     expect(made.status).toBe(200);
     expect(((await made.json()) as { url: string }).url).toMatch(/\/ui\/#login=/);
+  });
+
+  it('lets no path that resolves outside /ui skip the token (/ui/../mcp is /mcp)', async () => {
+    const { port } = new URL(tokenGateway.httpUrl()!);
+    const { cookie } = await login(tokenGateway);
+    // Sent as written (fetch would tidy the dots away before they reach the gateway).
+    const raw = (pathname: string, headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: pathname,
+            headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}');
+      });
+    for (const sneaky of ['/ui/../mcp', '/ui/%2e%2e/mcp', '/ui/./../sse', '/ui/../messages'])
+      expect(await raw(sneaky), sneaky).toBe(401);
+    // Nor does the UI's cookie open MCP by way of /api.
+    expect(await raw('/api/../mcp', { cookie })).toBe(401);
   });
 
   it('with listen.http.token: the UI and its cookie work, MCP still needs the token', async () => {
