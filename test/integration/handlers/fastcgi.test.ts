@@ -423,6 +423,9 @@ describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
     // that connection would fail (the reuse race every keep-alive client has; see pool.ts).
     // This test is about the bound, so it starts once that connection is gone.
     await waitFor(() => server.connections().open === 0, 5000, 'the server to close the discover connection');
+    // ...and for the pool to have seen that close (its own event, a turn or more later on a busy
+    // machine), from which it learns to keep no connections to this server.
+    await new Promise((r) => setTimeout(r, 300));
     const results = await Promise.all(
       Array.from({ length: 6 }, () => u.request('tools/call', { name: 'wait', arguments: {} })),
     );
