@@ -53,6 +53,7 @@ import { API_PREFIX, createApiRoutes, type ApiRoutes } from './api/http-binding.
 import { UI_PREFIX, UiSessions, createUiRoutes, isUiPath } from './api/ui-routes.ts';
 import {
   addServerToConfigFile,
+  maskEntry,
   readServerEntry,
   removeServerFromConfigFile,
   setServerKey,
@@ -206,6 +207,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private apiRoutes?: ApiRoutes;
   /** The web UI's login codes and sessions (headless mode), for as long as this gateway runs. */
   private readonly uiSessions = new UiSessions();
+  private configEdits: Promise<void> = Promise.resolve();
   readonly clients: ClientInstalls;
   /** Serves stateless 2026-07-28 clients over HTTP and stdio. */
   private readonly stateless: StatelessDispatcher;
@@ -450,8 +452,24 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** Writes settings into the config file and applies it now (a new port reopens the listener). */
   async changeSettings(change: SettingsChange): Promise<void> {
-    await changeSettings(this.opts.configPath, change);
-    await this.reload();
+    // A new port closes the listener this very request came on: the answer goes out first.
+    const deferReload = change.httpPort !== undefined;
+    await this.editConfig(() => changeSettings(this.opts.configPath, change), { deferReload });
+  }
+
+  /**
+   * Config edits one at a time, each reading the file the one before wrote, each applied before
+   * the next starts (toggling two tools quickly must not undo the first).
+   */
+  private editConfig(edit: () => Promise<void>, options: { deferReload?: boolean } = {}): Promise<void> {
+    const run = async () => {
+      await edit();
+      if (!options.deferReload) return this.reload();
+      setTimeout(() => void this.reload().catch(logFailure(this.warn, 'could not apply the config')), 50);
+    };
+    const next = this.configEdits.then(run, run);
+    this.configEdits = next.then(settled, settled);
+    return next;
   }
 
   /** Each profile's servers, endpoint, tool count and the approximate token cost of its tool list. */
@@ -532,13 +550,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** Adds a server to the config file (comments and order kept) and applies the file now. */
   async addServer(name: string, entry: Record<string, unknown>): Promise<void> {
-    await addServerToConfigFile(this.opts.configPath, name, entry);
-    await this.reload();
+    await this.editConfig(() => addServerToConfigFile(this.opts.configPath, name, entry));
   }
 
   async setServerEnabled(name: string, enabled: boolean): Promise<void> {
-    await setServerKey(this.opts.configPath, name, ['disabled'], enabled ? undefined : true);
-    await this.reload();
+    await this.editConfig(() => setServerKey(this.opts.configPath, name, ['disabled'], enabled ? undefined : true));
   }
 
   /** A server's own tools as its catalog has them, each shown or hidden by its entry's filter. */
@@ -564,50 +580,53 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   async setToolOptions(server: string, tool: string, options: ToolOptions): Promise<void> {
-    const config = this.current.servers[server];
-    if (!config)
-      throw new GatewayError('not_found', `no server named "${server}" in ${this.opts.configPath}`, {
-        field: 'server',
-      });
     const file = this.opts.configPath;
-    if (options.shown !== undefined) {
-      const deny = new Set(config.tools.deny);
-      if (options.shown) deny.delete(tool);
-      else deny.add(tool);
-      if (options.shown && !compileFilter({ ...config.tools, deny: [...deny] }).includes(tool))
-        throw new GatewayError(
-          'invalid_request',
-          `"${tool}" is kept out by the "tools.allow" list of "${server}" in ${file}; add it there to show it`,
-          { field: 'shown' },
-        );
-      await setServerKey(file, server, ['tools', 'deny'], deny.size > 0 ? [...deny] : undefined);
-    }
-    if (options.alias !== undefined) {
-      try {
-        await setServerKey(file, server, ['tools', 'aliases', tool], options.alias === '' ? undefined : options.alias);
-      } catch (err) {
-        if (err instanceof GatewayError && err.field === 'tools')
-          throw new GatewayError('invalid_request', err.message, { field: 'alias' });
-        throw err;
+    await this.editConfig(async () => {
+      // From the file, not the config last applied: an edit just before this one counts.
+      const entry = await readServerEntry(file, server);
+      const filter = (entry.tools ?? {}) as { allow?: string[]; deny?: string[]; aliases?: Record<string, string> };
+      if (options.shown !== undefined) {
+        const deny = new Set(filter.deny ?? []);
+        if (options.shown) deny.delete(tool);
+        else deny.add(tool);
+        const rules = { allow: filter.allow ?? [], deny: [...deny], aliases: filter.aliases ?? {} };
+        if (options.shown && !compileFilter(rules).includes(tool))
+          throw new GatewayError(
+            'invalid_request',
+            `"${tool}" is kept out by the "tools.allow" list of "${server}" in ${file}; add it there to show it`,
+            { field: 'shown' },
+          );
+        await setServerKey(file, server, ['tools', 'deny'], deny.size > 0 ? [...deny] : undefined);
       }
-    }
-    await this.reload();
+      if (options.alias !== undefined) {
+        try {
+          await setServerKey(
+            file,
+            server,
+            ['tools', 'aliases', tool],
+            options.alias === '' ? undefined : options.alias,
+          );
+        } catch (err) {
+          if (err instanceof GatewayError && err.field === 'tools')
+            throw new GatewayError('invalid_request', err.message, { field: 'alias' });
+          throw err;
+        }
+      }
+    });
   }
 
-  getServerEntry(name: string): Promise<Record<string, unknown>> {
-    return readServerEntry(this.opts.configPath, name);
+  async getServerEntry(name: string): Promise<Record<string, unknown>> {
+    return maskEntry(await readServerEntry(this.opts.configPath, name));
   }
 
   /** Rewrites what the form owns of a server's entry and applies the file now. */
   async updateServer(name: string, entry: Record<string, unknown>): Promise<void> {
-    await updateServerInConfigFile(this.opts.configPath, name, entry);
-    await this.reload();
+    await this.editConfig(() => updateServerInConfigFile(this.opts.configPath, name, entry));
   }
 
   /** Removes a server from the config file and applies the file now. */
   async removeServer(name: string): Promise<void> {
-    await removeServerFromConfigFile(this.opts.configPath, name);
-    await this.reload();
+    await this.editConfig(() => removeServerFromConfigFile(this.opts.configPath, name));
   }
 
   /** Re-reads the config file now (what the watcher does on a change). */
@@ -1129,6 +1148,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
   }
 }
+
+/** For a chain that must go on whether the step before failed or not (its caller saw the failure). */
+function settled(): void {}
 
 function isConfigError(err: unknown): err is ConfigError {
   return err instanceof GatewayError && (err.code === 'config_invalid' || err.code === 'config_unreadable');

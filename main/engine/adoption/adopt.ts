@@ -15,6 +15,7 @@ import { unifiedDiff } from '../installers/diff.ts';
 import { readClientServers, verifyClient, type VerifyResult } from '../installers/installer.ts';
 import { readSnapshot, resolveTarget, writeAtomic } from '../installers/safe-file.ts';
 import { redactLine } from '../installers/secret-names.ts';
+import { maskArgs, maskUrl } from '../secrets/looks-secret.ts';
 import { ENTRY_NAME, type ClientId, type ClientServer, type ShimCommand } from '../installers/types.ts';
 import { convertServer, ConvertError, type ConvertedServer } from './convert.ts';
 import { addServersToConfig } from './switchboard-config.ts';
@@ -66,9 +67,10 @@ export interface AdoptionResult extends AdoptionPlan {
   note: string;
 }
 
+/** What a server runs or reaches, with secret-looking arguments and URL parts masked. */
 function summary(s: ClientServer): string {
-  if (s.kind === 'stdio') return [s.command, ...(s.args ?? [])].join(' ');
-  if (s.kind === 'remote') return s.url ?? '';
+  if (s.kind === 'stdio') return [s.command, ...maskArgs(s.args ?? [], '***')].join(' ');
+  if (s.kind === 'remote') return maskUrl(s.url ?? '', '***');
   return s.problem ?? '';
 }
 

@@ -10,6 +10,7 @@ import { readJsonObject, removeJsonValue, setJsonValue } from '../installers/for
 import { joinText, splitText } from '../installers/text.ts';
 import { readSnapshot, writeAtomic } from '../installers/safe-file.ts';
 import { GatewayError } from '../protocol/errors.ts';
+import { isReference, looksSecret, maskArgs, maskUrl } from '../secrets/looks-secret.ts';
 
 export async function addServerToConfigFile(file: string, name: string, entry: Record<string, unknown>) {
   await editConfigFile(file, name, (text) => {
@@ -74,7 +75,10 @@ export async function setServerKey(file: string, name: string, key: string[], va
 }
 
 /** The keys the Add/Edit server form owns; an edit keeps every other key of the entry. */
-const FORM_KEYS = ['command', 'args', 'env', 'cwd', 'url', 'headers', 'handler', 'entrypoint', 'type', 'kind'];
+const FORM_KEYS = ['command', 'args', 'env', 'cwd', 'url', 'headers', 'handler', 'entrypoint'];
+/** Kept when the entry stays the same kind of server; dropped when the form changed its kind. */
+const KIND_KEYS = ['type', 'kind'];
+const family = (e: Record<string, unknown>) => ('handler' in e ? 'handler' : 'url' in e ? 'remote' : 'command');
 
 /** A server's entry as the config file holds it (references like `${secret:NAME}` as written). */
 export async function readServerEntry(file: string, name: string): Promise<Record<string, unknown>> {
@@ -84,6 +88,31 @@ export async function readServerEntry(file: string, name: string): Promise<Recor
     throw new GatewayError('not_found', `there is no server "${name}" in ${file}`, { field: 'name' });
   return entry as Record<string, unknown>;
 }
+
+/**
+ * The entry for the edit form: values written in plain text that look secret (by their variable
+ * or header name, a `--token` argument, a URL password or key) shown as `[redacted]`, which
+ * updateServer refuses to write back: the user types them again or uses `${secret:NAME}`.
+ */
+export function maskEntry(entry: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...entry };
+  for (const key of ['env', 'headers']) {
+    const map = entry[key];
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) continue;
+    out[key] = Object.fromEntries(
+      Object.entries(map).map(([k, v]) =>
+        typeof v === 'string' && looksSecret(k) && !isReference(v) ? [k, MASK] : [k, v],
+      ),
+    );
+  }
+  if (Array.isArray(entry.args) && entry.args.every((a) => typeof a === 'string'))
+    out.args = maskArgs(entry.args as string[], MASK);
+  for (const key of ['url', 'handler'])
+    if (typeof entry[key] === 'string') out[key] = maskUrl(entry[key] as string, MASK);
+  return out;
+}
+
+const MASK = '[redacted]';
 
 /**
  * Replaces what the form owns of a server's entry (command, args, env, url, headers, ...) and
@@ -99,6 +128,9 @@ export async function updateServerInConfigFile(file: string, name: string, entry
       { field: placeholder[0] },
     );
   const current = await readServerEntry(file, name);
-  const kept = Object.fromEntries(Object.entries(current).filter(([key]) => !FORM_KEYS.includes(key)));
+  const sameKind = family(current) === family(entry);
+  const kept = Object.fromEntries(
+    Object.entries(current).filter(([key]) => !FORM_KEYS.includes(key) && (sameKind || !KIND_KEYS.includes(key))),
+  );
   await setServerKey(file, name, [], { ...entry, ...kept });
 }
