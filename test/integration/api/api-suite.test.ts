@@ -278,9 +278,17 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
         code: 'invalid_request',
         field: 'command',
       });
+      // Two tool toggles sent together both hold (the second does not undo the first).
+      await Promise.all([
+        api.setToolOptions(name, 'big', { shown: false }),
+        api.setToolOptions(name, 'crash', { shown: false }),
+      ]);
+      expect(((await api.getServerEntry(name)).tools as { deny: string[] }).deny.sort()).toEqual(['big', 'crash']);
       await api.updateServer(name, { ...fixtureServer(name), cwd: dir.dir });
       expect((await readFile(configPath, 'utf8')).startsWith('// my servers\n')).toBe(true);
       expect((await api.getServerEntry(name)).cwd).toBe(dir.dir);
+      // An edit keeps what the form does not own (the tool filter).
+      expect(((await api.getServerEntry(name)).tools as { deny: string[] }).deny.sort()).toEqual(['big', 'crash']);
       await api.removeServer(name);
       expect(await readFile(configPath, 'utf8')).toBe(commented);
       await servers.next((list) => !list.some((s) => s.name === name), 'the server gone');
