@@ -185,17 +185,7 @@ export class Session {
       ...(parentId ? { parentId } : {}),
     });
     const sent = this.outgoing.request(method, params, req, id).finally(() => this.relatedOut.delete(id));
-    if (!traffic || !xid) return sent;
-    return sent.then(
-      (result) => {
-        traffic.end(xid, { result });
-        return result;
-      },
-      (err: unknown) => {
-        traffic.end(xid, { error: err });
-        throw err;
-      },
-    );
+    return traffic && xid ? traffic.settle(xid, sent) : sent;
   }
 
   /** Names the session in log lines: its id, the client, the transport and the profile. */

@@ -82,16 +82,11 @@ export class ServerRequests {
       server: this.opts.registry.server(upstream),
       ...(target?.exchangeId ? { parentId: target.exchangeId } : {}),
     });
-    this.answer(upstream, target, m.method, m.params ?? {}, ac.signal, xid || undefined)
+    const answered = this.answer(upstream, target, m.method, m.params ?? {}, ac.signal, xid || undefined);
+    (traffic && xid ? traffic.settle(xid, answered) : answered)
       .then(
-        (result) => {
-          if (xid) traffic!.end(xid, { result });
-          reply({ result });
-        },
-        (err: unknown) => {
-          if (xid) traffic!.end(xid, { error: err });
-          reply({ error: toRpcError(err) });
-        },
+        (result) => reply({ result }),
+        (err: unknown) => reply({ error: toRpcError(err) }),
       )
       .finally(() => pending.delete(m.id));
   }
@@ -195,16 +190,7 @@ export class ServerRequests {
       ...(q.parentId ? { parentId: q.parentId } : {}),
       ...(q.session ? { session: q.session } : {}),
     });
-    return asked.then(
-      (result) => {
-        traffic.end(xid, { result });
-        return result;
-      },
-      (err: unknown) => {
-        traffic.end(xid, { error: err });
-        throw err;
-      },
-    );
+    return traffic.settle(xid, asked);
   }
 
   /**

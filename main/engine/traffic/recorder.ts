@@ -201,6 +201,21 @@ export class TrafficRecorder {
     this.touch(live);
   }
 
+  /** Ends the exchange when `work` settles, with its result or its error; gives `work`'s outcome back. */
+  settle<T>(id: string, work: Promise<T>): Promise<T> {
+    if (!id) return work;
+    return work.then(
+      (result) => {
+        this.end(id, { result });
+        return result;
+      },
+      (err: unknown) => {
+        this.end(id, { error: err });
+        throw err;
+      },
+    );
+  }
+
   /** Adds what is learnt after an exchange began: the server a client's request was routed to. */
   annotate(id: string, facts: { server: string }): void {
     const live = id ? this.open.get(id) : undefined;

@@ -103,12 +103,7 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
     const owns = typeof token === 'string' || typeof token === 'number';
     if (owns) this.progressOwners.set(token, id);
     try {
-      const result = await this.inner.request(method, params, options);
-      this.recorder.end(id, { result });
-      return result;
-    } catch (err) {
-      this.recorder.end(id, { error: err });
-      throw err;
+      return await this.recorder.settle(id, this.inner.request(method, params, options));
     } finally {
       if (owns) this.progressOwners.delete(token);
     }
