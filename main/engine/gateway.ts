@@ -488,10 +488,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           if (!filter.includes(original)) continue;
           tools++;
           bytes += JSON.stringify(tool).length;
-          toolNames.push(
-            this.router.toolName(profile.name, server, original) ??
-              exposedToolName(server, original, config?.tools, this.current.namespaceSeparator),
-          );
+          toolNames.push(this.exposedName(profile.name, server, original));
         }
       }
       const view: ProfileView = {
@@ -567,10 +564,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return ((upstream && this.catalog.cached(upstream, 'tools')) ?? []).map((tool) => {
       const original = String(tool.name);
       const view: ServerToolView = { originalName: original, shown: filter.includes(original) };
-      if (view.shown)
-        view.name =
-          this.router.toolName('default', name, original) ??
-          exposedToolName(name, original, config.tools, this.current.namespaceSeparator);
+      if (view.shown) view.name = this.exposedName('default', name, original);
       const alias = config.tools.aliases[original];
       if (alias !== undefined) view.alias = alias;
       if (typeof tool.title === 'string') view.title = tool.title;
@@ -686,9 +680,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         const original = String(tool.name);
         if (!filter.includes(original)) continue;
         const dto: ToolView = {
-          name:
-            this.router.toolName('default', name, original) ??
-            exposedToolName(name, original, this.registry.config(name)?.tools, this.current.namespaceSeparator),
+          name: this.exposedName('default', name, original),
           server: name,
           originalName: original,
         };
@@ -698,6 +690,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       }
     }
     return out;
+  }
+
+  /** A tool's name as a profile's clients see it: the name given so far, else the one it would get. */
+  private exposedName(profile: string, server: string, original: string): string {
+    return (
+      this.router.toolName(profile, server, original) ??
+      exposedToolName(server, original, this.registry.config(server)?.tools, this.current.namespaceSeparator)
+    );
   }
 
   /** A server's recent stderr (stdio) and state changes, oldest first. */
