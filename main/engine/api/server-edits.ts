@@ -26,13 +26,27 @@ export async function removeServerFromConfigFile(file: string, name: string): Pr
 }
 
 async function editConfigFile(file: string, name: string, edit: (text: string) => string): Promise<void> {
+  await rewriteConfigFile(file, edit, (err) => refusal(err, name));
+}
+
+/**
+ * Rewrites the config file with what `edit` makes of its text (which must pass the config's checks,
+ * or `edit` throws), atomically and only if the file is still what was read; `refuse` turns a
+ * failure into the error its caller shows. Nothing is written when nothing changed.
+ */
+export async function rewriteConfigFile(
+  file: string,
+  edit: (text: string) => string,
+  refuse: (err: unknown) => unknown,
+): Promise<void> {
   const before = await readSnapshot(file);
   let text: string;
   try {
     text = edit(before.text);
   } catch (err) {
-    throw refusal(err, name);
+    throw refuse(err);
   }
+  if (text === before.text) return;
   if ((await writeAtomic(file, text, before.hash)) === 'conflict')
     throw new GatewayError(
       'invalid_request',

@@ -4,12 +4,11 @@
  * atomically. A refusal names the setting it is about.
  */
 import type { SettingsChange } from '../../../preload/contract/index.ts';
-import { parseConfigText } from '../config/index.ts';
-import { ConfigError } from '../config/index.ts';
+import { ConfigError, parseConfigText } from '../config/index.ts';
 import { setJsonValue } from '../installers/formats/json.ts';
-import { readSnapshot, writeAtomic } from '../installers/safe-file.ts';
 import { joinText, splitText } from '../installers/text.ts';
 import { GatewayError } from '../protocol/errors.ts';
+import { rewriteConfigFile } from './server-edits.ts';
 
 /** Where each setting lives in the config file. */
 const PATHS: { readonly [K in keyof Required<SettingsChange>]: string[] } = {
@@ -20,25 +19,22 @@ const PATHS: { readonly [K in keyof Required<SettingsChange>]: string[] } = {
 };
 
 export async function changeSettings(file: string, change: SettingsChange): Promise<void> {
-  const before = await readSnapshot(file);
-  const { body, shape } = splitText(before.text);
-  let out = body;
-  for (const [key, path] of Object.entries(PATHS) as [keyof SettingsChange, string[]][]) {
-    const value = change[key];
-    if (value !== undefined) out = setJsonValue(out, file, path, value, shape.eol);
-  }
-  if (out === body) return;
-  const text = joinText(out, shape);
-  try {
-    parseConfigText(text, file);
-  } catch (err) {
-    throw refusal(err);
-  }
-  if ((await writeAtomic(file, text, before.hash)) === 'conflict')
-    throw new GatewayError(
-      'invalid_request',
-      `${file} changed while it was being edited; nothing was written, try again`,
-    );
+  await rewriteConfigFile(
+    file,
+    (text) => {
+      const { body, shape } = splitText(text);
+      let out = body;
+      for (const [key, path] of Object.entries(PATHS) as [keyof SettingsChange, string[]][]) {
+        const value = change[key];
+        if (value !== undefined) out = setJsonValue(out, file, path, value, shape.eol);
+      }
+      if (out === body) return text;
+      const result = joinText(out, shape);
+      parseConfigText(result, file);
+      return result;
+    },
+    refusal,
+  );
 }
 
 function refusal(err: unknown): unknown {
