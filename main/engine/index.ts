@@ -74,3 +74,4 @@ export {
 export * from './installers/index.ts';
 export * from './adoption/index.ts';
 export { ClientInstalls, type ClientInstallSetup } from './api/client-installs.ts';
+export { resolveStaticFile } from './api/ui-routes.ts';

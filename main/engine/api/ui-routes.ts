@@ -39,15 +39,20 @@ export const UI_CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The file types a renderer build has (anything else is not served). */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json',
+  '.map': 'application/json',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
+  '.webp': 'image/webp',
   '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
 };
 
 const SECURITY_HEADERS = {
@@ -223,7 +228,8 @@ async function serveFile(req: IncomingMessage, res: ServerResponse, dir: string 
 
 /**
  * The file for a path under the renderer's directory, or null for one that would leave it, has
- * an unknown type, or is not a plain path. `/` is index.html.
+ * an unknown type, or is not a plain path. `/` is index.html. Used by the desktop app's
+ * `switchboard://app` scheme too.
  */
 export function resolveStaticFile(dir: string, path: string): { path: string; contentType: string } | null {
   let decoded: string;
