@@ -20,7 +20,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from '../test/helpers/browser.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = path.join(ROOT, 'test/fixtures/servers/fixture-server.ts');
@@ -150,22 +151,10 @@ async function underStream(page: Page, origin: string, mcp: string) {
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-ui-'));
   const { child, link, mcp } = await startGateway(dir);
-  const browser = await chromium.launch({
-    executablePath: process.env.SWITCHBOARD_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // The same Chromium, flags and fresh profile as the UI tests.
+  const browser = await launchBrowser();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = browser.page;
     await page.goto(link);
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     const origin = new URL(link).origin;
