@@ -3,14 +3,13 @@
  * cannot parse is never written), diff, back up the original before the first change, write
  * atomically, retry when the client wrote the file in between, and check the result.
  */
-import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../protocol/errors.ts';
 import type { SecretStore } from '../secrets/store.ts';
 import { dropBackup, ensureBackup, noteWritten, type BackupRecord } from './backups.ts';
 import type { ClientDefinition } from './clients.ts';
 import { unifiedDiff } from './diff.ts';
-import { clientLocations } from './paths.ts';
+import { disk, locateClient } from './locate.ts';
 import { assertWritable, readSnapshot, resolveTarget, writeAtomic, type FileSnapshot } from './safe-file.ts';
 import { redactLine } from './secret-names.ts';
 import { joinText, sha256, splitText } from './text.ts';
@@ -49,19 +48,16 @@ export interface ChangeResult {
   backupCreated?: boolean;
 }
 
-/** The config file a client uses: the first candidate that exists, else the first candidate. */
+/** The config file the client reads (see locate.ts): install, verify, detect and watch all use it. */
 export async function clientConfigPath(def: ClientDefinition, ctx: PathContext): Promise<string> {
-  const { config } = clientLocations(def.id, ctx);
-  for (const candidate of config) {
-    if (
-      await lstat(candidate).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
-  }
-  return config[0]!;
+  return (await locateClient(def.id, ctx)).config;
+}
+
+/** What creating `file` changes for the client beyond our entry (Continue drops config.json). */
+async function creationWarnings(def: ClientDefinition, file: string): Promise<string[]> {
+  if (!def.supersedes) return [];
+  const sibling = path.join(path.dirname(file), def.supersedes.file);
+  return (await disk.exists(sibling)) ? [def.supersedes.warning(file, sibling)] : [];
 }
 
 async function prepare(
@@ -77,12 +73,14 @@ async function prepare(
   const after = newBody === body ? snapshot.text : joinText(newBody, shape);
   const diff = unifiedDiff(snapshot.text, after, { fromLabel: file, toLabel: file, mapLine: redactLine });
   const warnings = target.target !== file ? [`${file} is a symbolic link; ${target.target} is the file changed`] : [];
+  const exists = snapshot.bytes !== null;
+  if (!exists && after !== snapshot.text) warnings.push(...(await creationWarnings(def, file)));
   return {
     plan: {
       client: def.id,
       path: file,
       target: target.target,
-      exists: snapshot.bytes !== null,
+      exists,
       before: snapshot.text,
       after,
       diff,

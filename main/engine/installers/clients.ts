@@ -25,6 +25,8 @@ export interface ClientDefinition {
   variables: VariableDialect;
   /** What the user has to do for the change to take effect. */
   note: string;
+  /** A file beside ours that the client stops reading once ours exists: creating ours then warns. */
+  supersedes?: { file: string; warning(file: string, sibling: string): string };
 }
 
 const plain = (shim: ShimCommand): Record<string, unknown> => ({
@@ -223,7 +225,16 @@ export const CLIENTS: readonly ClientDefinition[] = [
     entry: plain,
     read: (n, r) => readEntry(n, r),
     variables: 'none',
-    note: 'Continue reloads config.yaml by itself',
+    note: 'Continue reloads config.yaml by itself (it reads config.yaml instead of config.json when both exist)',
+    // Continue loads config.yaml instead of config.json as soon as config.yaml exists.
+    supersedes: {
+      file: 'config.json',
+      warning: (file, json) =>
+        `${json} exists and ${file} does not: once Switchboard creates ${file}, Continue reads it instead of ` +
+        `config.json, so the models and other settings in config.json stop applying until you move them into ` +
+        `config.yaml (see Continue's "Migrating Config to YAML"); "switchboard restore continue" deletes ` +
+        `config.yaml again`,
+    },
   },
   {
     id: 'goose',

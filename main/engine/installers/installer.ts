@@ -1,5 +1,4 @@
 /** What the CLI and the app do with one client: detect, install, uninstall, verify, restore. */
-import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
@@ -13,7 +12,7 @@ import {
   type ChangeResult,
   type InstallerContext,
 } from './client-file.ts';
-import { clientLocations } from './paths.ts';
+import { disk, locateClient } from './locate.ts';
 import { assertWritable, readSnapshot, removeIfUnchanged, resolveTarget, writeAtomic } from './safe-file.ts';
 import { profileOf } from './shim-entry.ts';
 import { splitText } from './text.ts';
@@ -47,17 +46,13 @@ export interface ClientStatus {
   backup?: { createdAt: string; file?: string };
 }
 
-const exists = (p: string) =>
-  lstat(p).then(
-    () => true,
-    () => false,
-  );
-
+/** `file` is given when the caller located it already (one lookup, one answer). */
 async function readEntries(
   def: ClientDefinition,
   ctx: PathContext,
+  located?: string,
 ): Promise<{ path: string; exists: boolean; entries: [string, unknown][] }> {
-  const file = await clientConfigPath(def, ctx);
+  const file = located ?? (await clientConfigPath(def, ctx));
   const target = await resolveTarget(file, path.dirname(file));
   const snapshot = await readSnapshot(target.target);
   return { path: file, exists: snapshot.bytes !== null, entries: def.format.read(splitText(snapshot.text).body, file) };
@@ -73,10 +68,9 @@ export async function detectClient(
   shim?: ShimCommand | ((profile: string) => ShimCommand),
 ): Promise<ClientStatus> {
   const def = clientDefinition(id);
-  const { markers } = clientLocations(def.id, ctx);
-  const file = await clientConfigPath(def, ctx);
-  const configExists = await exists(file);
-  const detected = configExists || (await Promise.all(markers.map(exists))).some(Boolean);
+  const { config: file, markers } = await locateClient(def.id, ctx);
+  const configExists = await disk.exists(file);
+  const detected = configExists || (await Promise.all(markers.map(disk.exists))).some(Boolean);
   let record: Awaited<ReturnType<typeof readBackupRecord>>;
   let backupProblem: string | undefined;
   try {
@@ -96,7 +90,7 @@ export async function detectClient(
   if (!configExists) return { ...base, state: detected ? 'no-config' : 'not-detected', servers: [] };
   let entries: [string, unknown][];
   try {
-    entries = (await readEntries(def, ctx)).entries;
+    entries = (await readEntries(def, ctx, file)).entries;
   } catch (err) {
     return { ...base, state: 'invalid', problem: (err as Error).message, servers: [] };
   }

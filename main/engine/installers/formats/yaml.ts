@@ -136,6 +136,8 @@ interface YamlLayout {
   item(name: string, value: unknown, indent: string, eol: string): string;
   /** Applies the change to plain data, for verification. */
   change(data: Record<string, unknown>, name: string, value: unknown | undefined): void;
+  /** Top-level keys a file needs before the client accepts it, written when the file is empty. */
+  scaffold?: Record<string, string>;
 }
 
 function yamlFormat(layout: YamlLayout): FormatEditor {
@@ -147,7 +149,8 @@ function yamlFormat(layout: YamlLayout): FormatEditor {
   return {
     read: (body, file) => locate(body, file).items.map((i) => [i.name, i.value]),
     set(body, file, name, value, eol) {
-      const { pair, collection, items } = locate(body, file);
+      const { doc, pair, collection, items } = locate(body, file);
+      const scaffold = doc.contents === null ? (layout.scaffold ?? {}) : {};
       const existing = items.find((i) => i.name === name);
       const last = items[items.length - 1];
       let after: string;
@@ -169,9 +172,13 @@ function yamlFormat(layout: YamlLayout): FormatEditor {
         after = body.slice(0, start) + header + layout.item(name, value, '  ', eol) + body.slice(end);
       } else {
         const base = body === '' || body.endsWith('\n') ? body : body + eol;
-        after = `${base}${layout.key}:${eol}${layout.item(name, value, '  ', eol)}`;
+        const head = Object.keys(scaffold).length > 0 ? render(scaffold, '', eol) : '';
+        after = `${base}${head}${layout.key}:${eol}${layout.item(name, value, '  ', eol)}`;
       }
-      return verify(file, body, after, (data) => layout.change(data, name, value));
+      return verify(file, body, after, (data) => {
+        Object.assign(data, scaffold);
+        layout.change(data, name, value);
+      });
     },
     remove(body, file, name) {
       const { items } = locate(body, file);
@@ -183,10 +190,14 @@ function yamlFormat(layout: YamlLayout): FormatEditor {
   };
 }
 
-/** Continue: `mcpServers:` is a list of entries, each with a `name`. */
+/**
+ * Continue: `mcpServers:` is a list of entries, each with a `name`. Its schema requires a top-level
+ * `name` and `version` (without them it loads none of the file), so a new file starts with them.
+ */
 export function continueFormat(): FormatEditor {
   return yamlFormat({
     key: 'mcpServers',
+    scaffold: { name: 'Local Assistant', version: '1.0.0', schema: 'v1' },
     kind: 'seq',
     items: (body, c) => seqItems(body, c as YAMLSeq),
     item: (name, value, indent, eol) => render([{ name, ...(value as Record<string, unknown>) }], indent, eol),

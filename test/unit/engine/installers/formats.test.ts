@@ -133,6 +133,24 @@ describe('YAML edits', () => {
     expect(f.remove(text, 'f', 'SQLite MCP', '\n')).not.toContain('mcp-sqlite');
   });
 
+  it('Continue: a new or empty config.yaml gets the name, version and schema its schema requires', () => {
+    const f = continueFormat();
+    const entry = '  - name: switchboard\n    command: /opt/node\n    args:\n';
+    const head = 'name: Local Assistant\nversion: 1.0.0\nschema: v1\nmcpServers:\n';
+    expect(f.set('', 'config.yaml', 'switchboard', ENTRY, '\n')).toMatch(new RegExp(`^${head}${entry}`));
+    expect(f.set('# mine\n', 'config.yaml', 'switchboard', ENTRY, '\r\n')).toMatch(
+      /^# mine\nname: Local Assistant\r\nversion: 1\.0\.0\r\nschema: v1\r\nmcpServers:\r\n {2}- name: switchboard\r\n/,
+    );
+    // A file with content is the user's: only the entry is added, even when it lacks name and version.
+    expect(f.set('models: []\n', 'config.yaml', 'switchboard', ENTRY, '\n')).toMatch(
+      new RegExp(`^models: \\[\\]\nmcpServers:\n${entry}`),
+    );
+    // Goose needs no such keys.
+    expect(gooseFormat().set('', 'f', 'switchboard', { cmd: 'a' }, '\n')).toBe(
+      'extensions:\n  switchboard:\n    cmd: a\n',
+    );
+  });
+
   it('Goose: adds a map entry, keeps serde_yaml style lists and comments, removes byte for byte', () => {
     const f = gooseFormat();
     const text = fixture('goose.yaml');

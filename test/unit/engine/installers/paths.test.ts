@@ -11,8 +11,10 @@ const win: PathContext = {
 
 const first = (id: string, ctx: PathContext) => clientLocations(id as never, ctx).config[0];
 
-/** Cline's settings file, below VS Code's globalStorage. */
-const CLINE = 'saoudrizwan.claude-dev/settings/cline_mcp_settings.json';
+/** Cline 4's settings file, below ~/.cline. */
+const CLINE = '.cline/data/settings/cline_mcp_settings.json';
+/** Older Cline's settings file, below an editor's globalStorage. */
+const OLD_CLINE = 'globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json';
 
 describe('client config paths', () => {
   it.each([
@@ -55,12 +57,7 @@ describe('client config paths', () => {
       '/home/me/.gemini/settings.json',
       'C:\\Users\\me\\.gemini\\settings.json',
     ],
-    [
-      'cline',
-      `/Users/me/Library/Application Support/Code/User/globalStorage/${CLINE}`,
-      `/home/me/.config/Code/User/globalStorage/${CLINE}`,
-      `C:\\Users\\me\\AppData\\Roaming\\Code\\User\\globalStorage\\${CLINE.replaceAll('/', '\\')}`,
-    ],
+    ['cline', `/Users/me/${CLINE}`, `/home/me/${CLINE}`, `C:\\Users\\me\\${CLINE.replaceAll('/', '\\')}`],
     ['lm-studio', '/Users/me/.lmstudio/mcp.json', '/home/me/.lmstudio/mcp.json', 'C:\\Users\\me\\.lmstudio\\mcp.json'],
     [
       'continue',
@@ -85,16 +82,79 @@ describe('client config paths', () => {
       for (const ctx of [mac, linux, win]) expect(clientLocations(id, ctx).config.length).toBeGreaterThan(0);
   });
 
-  it('probes both spellings and the Microsoft Store folder for Claude Desktop', () => {
+  it('probes both spellings for Claude Desktop on Linux, and prefers any Claude_* MSIX package on Windows', () => {
     expect(clientLocations('claude-desktop', linux).config).toEqual([
       '/home/me/.config/Claude/claude_desktop_config.json',
       '/home/me/.config/claude/claude_desktop_config.json',
     ]);
-    expect(clientLocations('claude-desktop', win).config[1]).toBe(
-      String.raw`C:\Users\me\AppData\Local\Packages\Claude_pzs8sxrjxfjjc\LocalCache` +
-        String.raw`\Roaming\Claude\claude_desktop_config.json`,
+    const packages = String.raw`C:\Users\me\AppData\Local\Packages\Claude_*`;
+    expect(clientLocations('claude-desktop', win).prefer).toEqual([
+      { folder: packages, file: String.raw`${packages}\LocalCache\Roaming\Claude\claude_desktop_config.json` },
+    ]);
+    expect(clientLocations('claude-desktop', win).config).toEqual([
+      String.raw`C:\Users\me\AppData\Roaming\Claude\claude_desktop_config.json`,
+    ]);
+    expect(clientLocations('claude-desktop', win).markers).toEqual([
+      String.raw`C:\Users\me\AppData\Roaming\Claude`,
+      String.raw`C:\Users\me\AppData\Local\AnthropicClaude`,
+      packages,
+    ]);
+  });
+
+  it('Cline: Cline 4 (CLINE_MCP_SETTINGS_PATH, CLINE_DATA_DIR, CLINE_DIR), then the editors of older Cline', () => {
+    const cline = (env: Record<string, string>) => clientLocations('cline', { ...linux, env });
+    expect(cline({}).prefer).toEqual([{ folder: '/home/me/.cline', file: `/home/me/${CLINE}` }]);
+    expect(cline({}).config).toEqual([
+      `/home/me/${CLINE}`,
+      `/home/me/.config/Code/User/${OLD_CLINE}`,
+      `/home/me/.config/Code - Insiders/User/${OLD_CLINE}`,
+      `/home/me/.config/VSCodium/User/${OLD_CLINE}`,
+      `/home/me/.config/Cursor/User/${OLD_CLINE}`,
+      `/home/me/.config/Windsurf/User/${OLD_CLINE}`,
+    ]);
+    expect(cline({}).markers).toContain('/home/me/.cline');
+    expect(cline({}).markers).toContain('/home/me/.config/Code/User/globalStorage/saoudrizwan.claude-dev');
+    const all = { CLINE_DIR: '/c', CLINE_DATA_DIR: '/d', CLINE_MCP_SETTINGS_PATH: '/m/mcp.json' };
+    expect(cline(all).prefer).toEqual([{ folder: '/m', file: '/m/mcp.json' }]);
+    expect(cline({ ...all, CLINE_MCP_SETTINGS_PATH: '' }).prefer).toEqual([
+      { folder: '/d', file: '/d/settings/cline_mcp_settings.json' },
+    ]);
+    expect(cline({ CLINE_DIR: '/c' }).prefer).toEqual([
+      { folder: '/c', file: '/c/data/settings/cline_mcp_settings.json' },
+    ]);
+    expect(cline({ CLINE_DIR: 'relative' }).config[0]).toBe(`/home/me/${CLINE}`);
+    expect(clientLocations('cline', mac).config[1]).toBe(
+      `/Users/me/Library/Application Support/Code/User/${OLD_CLINE}`,
     );
-    expect(clientLocations('claude-desktop', win).markers).toContain('C:\\Users\\me\\AppData\\Local\\AnthropicClaude');
+    expect(clientLocations('cline', win).config[2]).toBe(
+      `C:\\Users\\me\\AppData\\Roaming\\Code - Insiders\\User\\${OLD_CLINE.replaceAll('/', '\\')}`,
+    );
+  });
+
+  it('LM Studio: LMSTUDIO_HOME, else the pointer file, else ~/.cache/lm-studio if it exists, else ~/.lmstudio', () => {
+    expect(clientLocations('lm-studio', linux)).toEqual({
+      pointer: { at: '/home/me/.lmstudio-home-pointer', file: 'mcp.json' },
+      prefer: [{ folder: '/home/me/.cache/lm-studio', file: '/home/me/.cache/lm-studio/mcp.json' }],
+      config: ['/home/me/.lmstudio/mcp.json'],
+      markers: ['/home/me/.lmstudio', '/home/me/.cache/lm-studio', '/home/me/.lmstudio-home-pointer'],
+    });
+    expect(clientLocations('lm-studio', { ...linux, env: { LMSTUDIO_HOME: '/lms' } })).toEqual({
+      prefer: [],
+      config: ['/lms/mcp.json'],
+      markers: ['/lms'],
+    });
+  });
+
+  it('Zed: the Flatpak folder on Linux; on Windows only %APPDATA%\\Zed', () => {
+    expect(clientLocations('zed', linux).prefer).toEqual([
+      { folder: '/home/me/.var/app/dev.zed.Zed', file: '/home/me/.var/app/dev.zed.Zed/config/zed/settings.json' },
+    ]);
+    expect(clientLocations('zed', mac).prefer).toEqual([]);
+    expect(clientLocations('zed', win)).toEqual({
+      prefer: [],
+      config: ['C:\\Users\\me\\AppData\\Roaming\\Zed\\settings.json'],
+      markers: ['C:\\Users\\me\\AppData\\Roaming\\Zed'],
+    });
   });
 
   it("follows XDG_CONFIG_HOME on Linux (absolute only) and the clients' own overrides", () => {
@@ -105,8 +165,11 @@ describe('client config paths', () => {
     );
     expect(first('claude-code', { ...linux, env: { CLAUDE_CONFIG_DIR: '/cc' } })).toBe('/cc/.claude.json');
     expect(first('codex', { ...linux, env: { CODEX_HOME: '/cx' } })).toBe('/cx/config.toml');
-    expect(first('zed', win)).toBe('C:\\Users\\me\\AppData\\Roaming\\Zed\\settings.json');
-    expect(clientLocations('zed', win).config[1]).toBe('C:\\Users\\me\\.config\\zed\\settings.json');
+    expect(first('gemini-cli', { ...linux, env: { GEMINI_CLI_HOME: '/g' } })).toBe('/g/.gemini/settings.json');
+    expect(first('gemini-cli', { ...win, env: { GEMINI_CLI_HOME: 'D:\\g' } })).toBe('D:\\g\\.gemini\\settings.json');
+    expect(first('goose', { ...linux, env: { GOOSE_PATH_ROOT: '/gr' } })).toBe('/gr/config/config.yaml');
+    expect(first('goose', { ...win, env: { GOOSE_PATH_ROOT: 'D:\\gr' } })).toBe('D:\\gr\\config\\config.yaml');
+    expect(first('goose', { ...linux, env: { GOOSE_PATH_ROOT: 'rel' } })).toBe('/home/me/.config/goose/config.yaml');
   });
 
   it('falls back to %USERPROFILE%\\AppData when APPDATA is not set', () => {
