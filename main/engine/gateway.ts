@@ -177,6 +177,9 @@ export interface GatewayEvents {
 export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly opts: GatewayOptions;
   private current: ResolvedConfig = emptyConfig();
+  /** Paused from the tray or the window: no server runs until resumed (not saved). */
+  private pausedNow = false;
+  private pausedSince = 0;
   private loaded?: LoadedConfig;
   private lastConfigError?: ConfigError;
   private readonly registry: UpstreamRegistry<RunningServer>;
@@ -276,6 +279,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       catalog: this.catalog,
       profileServers: (profile) => this.profileServers(profile),
       separator: () => this.current.namespaceSeparator,
+      paused: () => this.pausedNow,
       traffic: this.traffic.recorder,
     });
   }
@@ -634,6 +638,18 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   servers(): ServerStatusDto[] {
+    // Paused, nothing runs, but the servers are still the user's: listed as stopped.
+    if (this.pausedNow)
+      return Object.values(this.current.servers).map((server) => ({
+        name: server.name,
+        kind: server.kind,
+        state: 'stopped',
+        restarts: 0,
+        since: this.pausedSince,
+        isolated: server.kind === 'stdio' ? server.isolated : false,
+        disabled: server.disabled,
+        instances: 0,
+      }));
     return this.registry.names().map((name) => {
       const server = this.registry.config(name)!;
       const shared = this.registry.sharedInstance(name);
@@ -706,6 +722,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const inner = upstream && unwrapUpstream(upstream);
     const stderr = inner instanceof StdioMcpUpstream ? inner.stderr() : [];
     return [...(this.stateHistory.get(name) ?? []), ...stderr];
+  }
+
+  paused(): boolean {
+    return this.pausedNow;
+  }
+
+  /** Stops every server (paused) or starts the configured ones again; clients stay connected. */
+  async setPaused(paused: boolean): Promise<void> {
+    if (paused === this.pausedNow) return;
+    this.pausedNow = paused;
+    this.pausedSince = Date.now();
+    // In line with config reloads: both decide which servers run.
+    const change = this.reloading.then(async () => {
+      await this.applyServers(this.current);
+      this.router.invalidate();
+      this.publishServers();
+      this.publishStatus();
+      this.log({ level: 'info', text: paused ? 'paused: every server is stopped' : 'resumed' });
+    });
+    this.reloading = change.catch(logFailure(this.warn, `could not ${paused ? 'pause' : 'resume'}`));
+    await change;
   }
 
   async restartServer(name: string): Promise<void> {
@@ -908,9 +945,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     config: ResolvedConfig,
   ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
     const env = this.opts.env ?? process.env;
-    const wanted = Object.values(config.servers).filter(
-      (s) => !this.opts.onlyServers || this.opts.onlyServers.includes(s.name),
-    );
+    const wanted = this.pausedNow
+      ? []
+      : Object.values(config.servers).filter((s) => !this.opts.onlyServers || this.opts.onlyServers.includes(s.name));
     if (this.opts.onlyServers) {
       const unknown = this.opts.onlyServers.filter((n) => !config.servers[n]);
       if (unknown.length)

@@ -46,6 +46,11 @@ export interface GatewayApi {
   /** Stops and starts one server (also revives a server that gave up after repeated failures). */
   restartServer(name: string): Promise<void>;
   /**
+   * Pauses the gateway (every server is stopped; clients stay connected and are told the tool list
+   * is empty, and a call says the gateway is paused) or resumes it. Not saved: a restart resumes.
+   */
+  setPaused(paused: boolean): Promise<void>;
+  /**
    * Adds a server to the config file, keeping its comments, order and formatting, and applies it.
    * `entry` is what goes under `mcpServers.<name>`: a local command (`command`, `args`, `env`,
    * `cwd`), a remote server (`url`, `headers`) or a JSON handler (`handler`, `entrypoint`,

@@ -116,6 +116,12 @@ export const METHODS = {
     params: ['name'],
     args: z.tuple([name]),
   },
+  setPaused: {
+    channel: 'switchboard:set-paused',
+    http: { method: 'POST', path: '/paused' },
+    params: ['paused'],
+    args: z.tuple([z.boolean()]),
+  },
   addServer: {
     channel: 'switchboard:add-server',
     http: { method: 'POST', path: '/servers/:name' },

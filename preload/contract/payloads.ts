@@ -26,6 +26,8 @@ export interface GatewayStatus {
    * and the local socket or named pipe path the shim connects to.
    */
   listen: string[];
+  /** Paused from the tray or the window: servers are stopped until resumed. */
+  paused: boolean;
 }
 
 export interface ServerView {

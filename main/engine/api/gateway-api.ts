@@ -33,6 +33,8 @@ export interface ApiHost {
   catalogTools(server?: string): Promise<ToolView[]>;
   serverLog(name: string): string[];
   restartServer(name: string): Promise<void>;
+  paused(): boolean;
+  setPaused(paused: boolean): Promise<void>;
   /** Adds a server to the config file and applies it (server-edits.ts). */
   addServer(name: string, entry: Record<string, unknown>): Promise<void>;
   removeServer(name: string): Promise<void>;
@@ -74,6 +76,9 @@ export function createGatewayApi(
     },
     async restartServer(name) {
       await host.restartServer(name);
+    },
+    async setPaused(paused) {
+      await host.setPaused(paused);
     },
     async addServer(name, entry) {
       await host.addServer(name, entry);
@@ -172,6 +177,7 @@ export function gatewayStatus(host: ApiHost, version: string): GatewayStatus {
     version,
     configPath: host.configPath(),
     listen: [host.httpUrl(), host.socketPath()].filter((x): x is string => x !== undefined),
+    paused: host.paused(),
   };
   const error = host.configError();
   if (error) status.configError = error.message;

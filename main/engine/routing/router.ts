@@ -63,6 +63,8 @@ export interface RouterOptions {
   /** Enabled server names of a profile; undefined for an unknown profile. */
   profileServers(profile: string): string[] | undefined;
   separator(): string;
+  /** The gateway is paused: its servers are stopped on purpose, and a call should say so. */
+  paused?(): boolean;
   /** Background failures (a log level or a subscription an upstream refused), to show the user. */
   log?: LogFn;
   /** The traffic record: upstream requests are filed under the client request that caused them. */
@@ -359,7 +361,14 @@ export class Router implements SessionHandler {
       view = await this.view(session, false, true);
       route = view[table].get(name);
     }
-    if (!route) throw this.unavailableOwner(session, name) ?? invalidParams(`Unknown ${what}: ${name}`);
+    if (!route) {
+      if (this.opts.paused?.() === true)
+        throw new GatewayError(
+          'upstream_unavailable',
+          `Switchboard is paused, so "${name}" cannot run: resume it from the tray menu or the app`,
+        );
+      throw this.unavailableOwner(session, name) ?? invalidParams(`Unknown ${what}: ${name}`);
+    }
     return this.forward(session, req, route.upstream, { ...params, name: route.original }, signal);
   }
 

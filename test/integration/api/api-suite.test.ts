@@ -90,7 +90,7 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
 
   it('reports the status: version, config file, where clients connect', async () => {
     const status = await api.getStatus();
-    expect(status).toEqual({ version: 'test', configPath, listen: [gateway.httpUrl()] });
+    expect(status).toEqual({ version: 'test', configPath, listen: [gateway.httpUrl()], paused: false });
   });
 
   it('lists the servers in config order with their state, kind and tool count', async () => {
@@ -183,6 +183,37 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
       expect(events.seen.some((list) => list.some((s) => s.name === 'other' && s.state !== 'ready'))).toBe(true);
     } finally {
       events.stop();
+    }
+  });
+
+  it('pauses: every server stops, a client is told why its call fails; resume brings them back', async () => {
+    const status = collect(api, 'status');
+    const client = await mcpClient(gateway.httpUrl()!);
+    try {
+      await api.setPaused(true);
+      await status.next((s) => s.paused, 'paused');
+      expect((await api.listServers()).map((s) => [s.name, s.state])).toEqual([
+        ['fx', 'stopped'],
+        ['other', 'stopped'],
+      ]);
+      expect((await client.listTools()).tools).toEqual([]);
+      const call = await client.callTool({ name: 'fx__echo', arguments: { message: 'hi' } }).then(
+        () => 'answered',
+        (err: unknown) => String(err),
+      );
+      expect(call).toMatch(/Switchboard is paused, so "fx__echo" cannot run/);
+
+      await api.setPaused(false);
+      await status.next((s) => !s.paused, 'resumed');
+      await waitFor(
+        async () => (await api.listServers()).every((s) => s.state === 'ready' && s.toolCount > 0),
+        20_000,
+        'every server ready again',
+      );
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'back' } }))).toContain('back');
+    } finally {
+      status.stop();
+      await client.close();
     }
   });
 

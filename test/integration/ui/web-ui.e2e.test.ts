@@ -378,6 +378,27 @@ describe('the web UI in Chromium', () => {
     await waitFor(async () => (await rows.count()) === before, 10_000, 'the client gone');
   });
 
+  it('pauses the gateway from the overview, says so, and resumes it', async () => {
+    await screen('Overview');
+    const ready = await page.getByRole('list', { name: 'Servers by state' }).textContent();
+    await page.getByRole('button', { name: 'Pause gateway' }).click();
+    const banner = page.getByRole('status').filter({ hasText: 'Paused: every server is stopped' });
+    await banner.waitFor();
+    await page
+      .getByRole('list', { name: 'Servers by state' })
+      .getByText(/^\d+ stopped$/)
+      .waitFor();
+    expect(gateway.paused()).toBe(true);
+    await checkAndShoot('overview-paused');
+    await banner.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('button', { name: 'Pause gateway' }).waitFor();
+    await waitFor(
+      async () => (await page.getByRole('list', { name: 'Servers by state' }).textContent()) === ready,
+      20_000,
+      'every server back as before',
+    );
+  });
+
   it('rejects a sampling request, and the server hears no', async () => {
     await screen('Questions');
     const sdk = await client();

@@ -9,12 +9,13 @@ const TRUSTED: IpcSender = { webContentsId: 1, frameUrl: 'switchboard://app/inde
 function setup(trusted = true) {
   const calls: string[] = [];
   const api: GatewayApi = {
-    getStatus: async () => ({ version: '0.1.0', configPath: '/tmp/c.json', listen: [] }),
+    getStatus: async () => ({ version: '0.1.0', configPath: '/tmp/c.json', listen: [], paused: false }),
     listServers: async () => [],
     listTools: async (server) => {
       calls.push(`listTools(${String(server)})`);
       return [];
     },
+    setPaused: async () => undefined,
     restartServer: async (name) => {
       calls.push(`restartServer(${name})`);
       if (name === 'nope') throw new GatewayError('not_found', 'no server named "nope"');
