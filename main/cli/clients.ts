@@ -1,10 +1,8 @@
 /** `switchboard clients|install|uninstall|adopt|restore`: the installers and adoption, for a terminal. */
-import { homedir } from 'node:os';
 import path from 'node:path';
 import {
   adoptClient,
   CLIENTS,
-  createKeychainSecretStore,
   defaultConfigPath,
   detectClients,
   installClient,
@@ -15,11 +13,11 @@ import {
   readBackupRecord,
   restoreClient,
   shimCommand,
-  stateDir,
   uninstallClient,
   clientDefinition,
   type AdoptionContext,
   type ShimCommand,
+  userInstallerContext,
 } from '../engine/index.ts';
 import { table } from './format.ts';
 
@@ -29,11 +27,7 @@ const warn = (text: string) => process.stderr.write(`switchboard: ${text}\n`);
 
 function context(configPath?: string): AdoptionContext {
   return {
-    platform: process.platform,
-    env: process.env,
-    home: homedir(),
-    stateDir: stateDir(),
-    secrets: createKeychainSecretStore(),
+    ...userInstallerContext(),
     configPath: configPath ?? defaultConfigPath(),
   };
 }

@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -24,11 +23,11 @@ import {
   resolveServerReferences,
   stripUrlCredentials,
   shimCommand,
-  stateDir,
   type ClientInstallSetup,
   type Gateway,
   type GatewayInfo,
   type GatewayOptions,
+  userInstallerContext,
 } from '../engine/index.ts';
 import { runtimePaths } from '../shared/paths.ts';
 import { formatToolResult, table } from './format.ts';
@@ -171,13 +170,7 @@ export async function uiLink(): Promise<number> {
 /** The AI clients' configs for the UI's Clients screen: this user's, with the shim of this copy. */
 function clientInstallSetup(): ClientInstallSetup {
   return {
-    context: {
-      platform: process.platform,
-      env: process.env,
-      home: homedir(),
-      stateDir: stateDir(),
-      secrets: createKeychainSecretStore(),
-    },
+    context: userInstallerContext(),
     shim: (profile) => shimCommand({ executable: process.execPath, script: SWITCHBOARD_SCRIPT, profile }).shim,
   };
 }

@@ -1,6 +1,7 @@
 /** Client installers: where each AI client keeps its MCP servers, and safe edits of those files. */
 export { CLIENTS, CLIENT_IDS, clientDefinition, type ClientDefinition, type VariableDialect } from './clients.ts';
 export { clientLocations } from './paths.ts';
+export { userInstallerContext } from './user-context.ts';
 export {
   applyChange,
   clientConfigPath,
@@ -17,12 +18,14 @@ export {
   planInstall,
   planUninstall,
   readClientServers,
+  repairAppEntries,
   restoreClient,
   uninstallClient,
   verifyClient,
   type ClientState,
   type ClientStatus,
   type InstallResult,
+  type RepairedEntry,
   type RestoreResult,
   type VerifyResult,
 } from './installer.ts';

@@ -236,3 +236,44 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
     `${def.name} kept rewriting ${record.path} during the restore; close ${def.name} and try again`,
   );
 }
+
+export interface RepairedEntry {
+  client: ClientId;
+  path: string;
+  /** Why the entry could not be rewritten (it is left as it was). */
+  problem?: string;
+}
+
+/**
+ * Entries the desktop app wrote start the shim with the app's own runtime (ELECTRON_RUN_AS_NODE);
+ * after the app moved or was updated they may point at a program or shim file that is gone. This
+ * rewrites those, and only those: an entry in the headless form, or one already right, is left alone.
+ */
+export async function repairAppEntries(
+  ctx: InstallerContext,
+  shim: (profile: string) => ShimCommand,
+): Promise<RepairedEntry[]> {
+  const repaired: RepairedEntry[] = [];
+  for (const def of CLIENTS) {
+    let file: string;
+    let ours: Record<string, unknown> | undefined;
+    try {
+      const read = await readEntries(def, ctx);
+      file = read.path;
+      ours = read.entries.find(([name]) => name === ENTRY_NAME)?.[1] as Record<string, unknown> | undefined;
+    } catch {
+      continue; // an unreadable file is the Clients screen's to report, not a reason to touch it
+    }
+    const env = ours?.env as Record<string, unknown> | undefined;
+    if (ours === undefined || env?.ELECTRON_RUN_AS_NODE !== '1') continue;
+    const expected = shim(profileOf(ours.args) ?? 'default');
+    if (isDeepStrictEqual(ours, def.entry(expected))) continue;
+    try {
+      await installClient(def.id, ctx, expected);
+      repaired.push({ client: def.id, path: file });
+    } catch (err) {
+      repaired.push({ client: def.id, path: file, problem: errorMessage(err) });
+    }
+  }
+  return repaired;
+}

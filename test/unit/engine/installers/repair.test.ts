@@ -1,0 +1,75 @@
+/**
+ * At start the desktop app rewrites the client entries it wrote when they point at a moved or
+ * updated app, and leaves every other entry alone.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createMemorySecretStore,
+  installClient,
+  repairAppEntries,
+  shimCommand,
+  type InstallerContext,
+} from '../../../../main/engine/index.ts';
+
+let home = '';
+afterEach(async () => {
+  if (home) await rm(home, { recursive: true, force: true });
+  home = '';
+});
+
+async function context(): Promise<InstallerContext> {
+  home = await mkdtemp(path.join(tmpdir(), 'sb-repair-'));
+  return { platform: 'linux', env: {}, home, stateDir: path.join(home, 'state'), secrets: createMemorySecretStore() };
+}
+
+const appShim = (app: string) => (profile: string) =>
+  shimCommand({
+    executable: `${app}/switchboard`,
+    script: '/home/u/.config/Switchboard/shim/switchboard-shim.mjs',
+    env: { ELECTRON_RUN_AS_NODE: '1' },
+    profile,
+  }).shim;
+
+const cursorFile = () => path.join(home, '.cursor', 'mcp.json');
+const claudeFile = () => path.join(home, '.config', 'Claude', 'claude_desktop_config.json');
+const entryIn = async (file: string) =>
+  (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, unknown> }).mcpServers.switchboard;
+
+describe('repairAppEntries', () => {
+  it("rewrites an app entry that points at the app's old place, keeping its profile", async () => {
+    const ctx = await context();
+    await mkdir(path.dirname(cursorFile()), { recursive: true });
+    await installClient('cursor', ctx, appShim('/opt/Switchboard-0.1')('work'));
+
+    const repaired = await repairAppEntries(ctx, appShim('/opt/Switchboard'));
+
+    expect(repaired).toEqual([{ client: 'cursor', path: cursorFile() }]);
+    expect(await entryIn(cursorFile())).toEqual({
+      command: '/opt/Switchboard/switchboard',
+      args: ['/home/u/.config/Switchboard/shim/switchboard-shim.mjs', 'shim', '--profile', 'work'],
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
+  });
+
+  it('leaves entries in the headless form, entries already right, and other servers alone', async () => {
+    const ctx = await context();
+    const headless = shimCommand({
+      executable: '/usr/bin/node',
+      script: '/opt/sb/bin/switchboard.js',
+      profile: 'default',
+    }).shim;
+    await mkdir(path.dirname(claudeFile()), { recursive: true });
+    await writeFile(claudeFile(), JSON.stringify({ mcpServers: { other: { command: 'x' } } }, null, 2));
+    await installClient('claude-desktop', ctx, headless);
+    await mkdir(path.dirname(cursorFile()), { recursive: true });
+    await installClient('cursor', ctx, appShim('/opt/Switchboard')('default'));
+    const before = [await readFile(claudeFile(), 'utf8'), await readFile(cursorFile(), 'utf8')];
+
+    expect(await repairAppEntries(ctx, appShim('/opt/Switchboard'))).toEqual([]);
+
+    expect([await readFile(claudeFile(), 'utf8'), await readFile(cursorFile(), 'utf8')]).toEqual(before);
+  });
+});
