@@ -67,11 +67,10 @@ const electron = electronBinary();
 
 if (electron !== null) {
   // Build outputs the desktop app loads (main/app/paths.ts).
-  for (const built of [join(root, 'out', 'preload', 'index.cjs'), join(root, 'renderer', 'dist', 'index.html')]) {
+  const outputs = ['out/main/index.js', 'out/preload/index.cjs', 'out/shim/index.mjs', 'renderer/dist/index.html'];
+  for (const built of outputs.map((file) => join(root, file))) {
     if (!existsSync(built))
-      process.stderr.write(
-        `switchboard: ${relative(root, built)} is missing; build it first, or the window will be empty\n`,
-      );
+      process.stderr.write(`switchboard: ${relative(root, built)} is missing; run \`npm run build\` first\n`);
   }
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;

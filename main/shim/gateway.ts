@@ -9,8 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The argv that starts a background gateway: `SWITCHBOARD_GATEWAY_COMMAND` (a JSON array) or our own CLI. */
-export function gatewayCommand(env: NodeJS.ProcessEnv): string[] {
+/**
+ * How to start a background gateway: `SWITCHBOARD_GATEWAY_COMMAND` (a JSON array), else the desktop
+ * app itself when the shim runs on the app's runtime (ELECTRON_RUN_AS_NODE=1, as the installed
+ * app's client entries do), else our own CLI. The app is started hidden; if it already runs, its
+ * single-instance lock sends the new process away. `env` is the environment the gateway gets.
+ */
+export function gatewayLaunch(env: NodeJS.ProcessEnv): { argv: string[]; env: NodeJS.ProcessEnv } {
   const custom = env.SWITCHBOARD_GATEWAY_COMMAND;
   if (custom !== undefined && custom.trim() !== '') {
     let argv: unknown;
@@ -25,9 +30,24 @@ export function gatewayCommand(env: NodeJS.ProcessEnv): string[] {
     if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string') || argv[0] === '') {
       throw new Error('SWITCHBOARD_GATEWAY_COMMAND must be a non-empty JSON array of strings');
     }
-    return argv as string[];
+    return { argv: argv as string[], env: withoutRunAsNode(env) };
   }
-  return [process.execPath, fileURLToPath(new URL('../cli.ts', import.meta.url)), 'serve', '--background'];
+  if (env.ELECTRON_RUN_AS_NODE === '1') {
+    // An AppImage runs from a temporary mount that goes away with this process; start the image itself.
+    const app = env.APPIMAGE !== undefined && env.APPIMAGE !== '' ? env.APPIMAGE : process.execPath;
+    return { argv: [app, '--hidden'], env: withoutRunAsNode(env) };
+  }
+  return {
+    argv: [process.execPath, fileURLToPath(new URL('../cli.ts', import.meta.url)), 'serve', '--background'],
+    env,
+  };
+}
+
+/** The shim runs as plain Node inside the app's runtime; the app it starts must run as the app. */
+function withoutRunAsNode(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.ELECTRON_RUN_AS_NODE;
+  return copy;
 }
 
 /** The log is moved to `<log>.1` (replacing the previous one) when it grows past this. */
@@ -71,13 +91,14 @@ export function spawnGatewayDetached(
   onError: (message: string) => void,
   logFile?: string,
 ): void {
-  let argv: string[];
+  let launch: ReturnType<typeof gatewayLaunch>;
   try {
-    argv = gatewayCommand(env);
+    launch = gatewayLaunch(env);
   } catch (err) {
     onError((err as Error).message);
     return;
   }
+  const { argv } = launch;
   const [command, ...args] = argv as [string, ...string[]];
   const fd = logFile === undefined ? undefined : openLog(logFile, onError);
   try {
@@ -86,7 +107,7 @@ export function spawnGatewayDetached(
       stdio: fd === undefined ? 'ignore' : ['ignore', fd, fd],
       shell: false,
       windowsHide: true,
-      env,
+      env: launch.env,
       // A long-lived process should not pin whatever directory the client started us in.
       cwd: os.homedir(),
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseShimArgs } from '../../../main/shim/index.ts';
-import { gatewayCommand } from '../../../main/shim/gateway.ts';
+import { gatewayLaunch } from '../../../main/shim/gateway.ts';
 
 describe('parseShimArgs', () => {
   it('defaults to the default profile', () => {
@@ -28,18 +28,31 @@ describe('parseShimArgs', () => {
   });
 });
 
-describe('gatewayCommand', () => {
+describe('gatewayLaunch', () => {
   it('defaults to our own CLI with serve --background', () => {
-    const argv = gatewayCommand({});
+    const { argv } = gatewayLaunch({});
     expect(argv[0]).toBe(process.execPath);
     expect(argv[1]).toMatch(/main[/\\]cli\.ts$/);
     expect(argv.slice(2)).toEqual(['serve', '--background']);
   });
 
   it('takes SWITCHBOARD_GATEWAY_COMMAND as a JSON argv', () => {
-    expect(gatewayCommand({ SWITCHBOARD_GATEWAY_COMMAND: '["/opt/sb","serve"]' })).toEqual(['/opt/sb', 'serve']);
-    expect(() => gatewayCommand({ SWITCHBOARD_GATEWAY_COMMAND: '/opt/sb serve' })).toThrow(/JSON array/);
-    expect(() => gatewayCommand({ SWITCHBOARD_GATEWAY_COMMAND: '[]' })).toThrow(/non-empty/);
-    expect(() => gatewayCommand({ SWITCHBOARD_GATEWAY_COMMAND: '["a",1]' })).toThrow(/strings/);
+    const launch = (command: string) => gatewayLaunch({ SWITCHBOARD_GATEWAY_COMMAND: command }).argv;
+    expect(launch('["/opt/sb","serve"]')).toEqual(['/opt/sb', 'serve']);
+    expect(() => launch('/opt/sb serve')).toThrow(/JSON array/);
+    expect(() => launch('[]')).toThrow(/non-empty/);
+    expect(() => launch('["a",1]')).toThrow(/strings/);
+  });
+
+  it("on the app's runtime starts the app itself, hidden, as the app and not as Node", () => {
+    const launch = gatewayLaunch({ ELECTRON_RUN_AS_NODE: '1', HOME: '/home/u' });
+    expect(launch.argv).toEqual([process.execPath, '--hidden']);
+    expect(launch.env).toEqual({ HOME: '/home/u' });
+  });
+
+  it('starts an AppImage by its image file, not the temporary mount it runs from', () => {
+    const launch = gatewayLaunch({ ELECTRON_RUN_AS_NODE: '1', APPIMAGE: '/home/u/Apps/Switchboard.AppImage' });
+    expect(launch.argv).toEqual(['/home/u/Apps/Switchboard.AppImage', '--hidden']);
+    expect(launch.env.ELECTRON_RUN_AS_NODE).toBeUndefined();
   });
 });
