@@ -8,5 +8,8 @@ export default defineConfig({
     // Integration tests spawn real servers; two cores, so keep parallelism modest.
     maxWorkers: 2,
     pool: 'forks',
+    // electron-store imports electron; processed by Vite, it sees the desktop shell test's stand-in
+    // (vi.mock) instead of the electron package, whose runtime cannot be downloaded here.
+    server: { deps: { inline: ['electron-store'] } },
   },
 });

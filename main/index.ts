@@ -9,5 +9,5 @@ import { createGateway, type Gateway } from './engine/index.ts';
 
 runDesktopApp({
   // Annotated so the compiler checks that the engine's Gateway fits the shell's DesktopGateway.
-  createGateway: (): Gateway => createGateway(desktopGatewayOptions()),
+  createGateway: (clientInstalls): Gateway => createGateway(desktopGatewayOptions(clientInstalls)),
 });

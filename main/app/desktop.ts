@@ -1,20 +1,31 @@
 /**
- * The desktop shell around the engine: single instance, tray, main window, IPC, and an orderly
- * stop of the gateway on quit. Electron glue only; decisions live in the pure modules next to it.
+ * The desktop shell around the engine: single instance, tray, main window, IPC, question
+ * notifications, start at login, updates, the client entries the app wrote, and an orderly stop
+ * of the gateway on quit. Electron glue only; decisions live in the pure modules next to it.
  */
-import { app, ipcMain } from 'electron';
+import { join } from 'node:path';
+import { app, clipboard, ipcMain, nativeTheme, Notification } from 'electron';
 import type { GatewayApi, GatewayEvents, Unsubscribe } from '../../preload/contract/index.ts';
-import type { ApiDispatch, PublishedEvent } from '../engine/index.ts';
+import { errorMessage, repairAppEntries, type ApiDispatch, type PublishedEvent } from '../engine/index.ts';
+import { installShimFile, SHIM_FILE_NAME } from './client-entry.ts';
 import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
+import { createLoginItem, type LoginItem } from './login/login-item.ts';
+import { createNativeQuestionNotifications } from './notifications/native-notifications.ts';
 import { appPaths, type AppPaths } from './paths.ts';
+import { createAppSettings } from './settings/store.ts';
+import { desktopClientInstalls, type DesktopClientInstalls } from './gateway-options.ts';
+import type { TrayAction } from './tray/menu-model.ts';
 import { createAppTray, type AppTray } from './tray/tray.ts';
+import { startAutoUpdates } from './updates/auto-updater.ts';
+import { describeUpdateState, updatePlan } from './updates/update-plan.ts';
 import {
   createMainWindow,
   hardenWebContents,
   registerAppScheme,
   restrictPermissions,
   serveAppScheme,
+  type MainWindow,
 } from './windows/main-window.ts';
 import { isAppUrl } from './windows/options.ts';
 
@@ -33,33 +44,92 @@ export interface DesktopGateway {
 }
 
 export interface DesktopOptions {
-  /** Called once this process holds the single-instance lock. */
-  createGateway(): DesktopGateway;
+  /** Called once this process holds the single-instance lock, with where clients' configs live. */
+  createGateway(clientInstalls: DesktopClientInstalls): DesktopGateway;
   paths?: AppPaths;
 }
 
 /** Give up waiting for a clean gateway stop after this long, and quit anyway. */
 const STOP_TIMEOUT_MS = 5_000;
+const APP_ID = 'dev.switchboard.app';
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+const log = (line: string): void => console.error(`switchboard: ${line}`);
 
 async function stopWithin(gateway: DesktopGateway, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      console.error(`switchboard: gateway did not stop within ${ms} ms; quitting anyway`);
+      log(`gateway did not stop within ${ms} ms; quitting anyway`);
       resolve();
     }, ms);
   });
   try {
     await Promise.race([gateway.stop(), timeout]);
   } catch (err) {
-    console.error('switchboard: error while stopping the gateway:', err);
+    log(`error while stopping the gateway: ${errorMessage(err)}`);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A short native notification (install results, failures of tray actions). */
+function notify(title: string, body: string): void {
+  if (Notification.isSupported()) new Notification({ title, body }).show();
+  else log(`${title}: ${body}`);
+}
+
+/** Runs what a tray item asked for; failures become a notification, never a crash. */
+function trayActions(deps: {
+  api: GatewayApi;
+  window: MainWindow;
+  tray: () => AppTray | null;
+  loginItem: LoginItem;
+  setStartAtLogin(enabled: boolean): void;
+}): (action: TrayAction) => void {
+  const { api, window } = deps;
+  const run = (what: string, work: () => Promise<void>): void => {
+    work().catch((err: unknown) => notify(`Could not ${what}`, errorMessage(err)));
+  };
+  return (action): void => {
+    switch (action.type) {
+      case 'open':
+        window.open();
+        break;
+      case 'questions':
+        window.open('questions');
+        break;
+      case 'restart':
+        run(`restart ${action.server}`, () => api.restartServer(action.server));
+        break;
+      case 'pause':
+        run('pause the gateway', () => api.setPaused(true));
+        break;
+      case 'resume':
+        run('resume the gateway', () => api.setPaused(false));
+        break;
+      case 'install':
+        run(`install into ${action.client}`, async () => {
+          const change = await api.installClient(action.client);
+          await deps.tray()?.feed.refreshClients();
+          notify('Switchboard installed', change.note ?? `Added to ${change.path}`);
+        });
+        break;
+      case 'copy-endpoint':
+        run('copy the HTTP endpoint', async () => {
+          await clipboard.writeText(action.url);
+        });
+        break;
+      case 'start-at-login':
+        run(action.enabled ? 'start at login' : 'stop starting at login', async () => {
+          await deps.loginItem.setEnabled(action.enabled);
+          deps.setStartAtLogin(await deps.loginItem.isEnabled());
+        });
+        break;
+      case 'quit':
+        app.quit();
+        break;
+    }
+  };
 }
 
 export function runDesktopApp(options: DesktopOptions): void {
@@ -69,11 +139,21 @@ export function runDesktopApp(options: DesktopOptions): void {
     app.quit();
     return;
   }
+  // Windows shows toasts only for an app with an id (the installer registers the same one).
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
   const paths = options.paths ?? appPaths();
-  const gateway = options.createGateway();
+  const settings = createAppSettings();
+  // The app's theme decides what "system" means to the page (prefers-color-scheme) and to native menus.
+  nativeTheme.themeSource = settings.get('theme');
+  const loginItem = createLoginItem(app, { icon: join(paths.resources, 'icon.png') });
+  // A stable copy of the shim that clients start: it survives updates of the app (client-entry.ts).
+  const shimFile = join(app.getPath('userData'), 'shim', SHIM_FILE_NAME);
+  const clientInstalls = desktopClientInstalls(shimFile);
+  const gateway = options.createGateway(clientInstalls);
   const api = gateway.api;
-  const mainWindow = createMainWindow(paths.preload);
+  const mainWindow = createMainWindow(paths.preload, settings);
   let tray: AppTray | null = null;
+  const cleanups: (() => void)[] = [];
   let stopping = false;
   let stopped = false;
 
@@ -87,6 +167,7 @@ export function runDesktopApp(options: DesktopOptions): void {
     event.preventDefault();
     if (stopping) return;
     stopping = true;
+    for (const cleanup of cleanups) cleanup();
     void stopWithin(gateway, STOP_TIMEOUT_MS).finally(() => {
       stopped = true;
       tray?.destroy();
@@ -109,25 +190,78 @@ export function runDesktopApp(options: DesktopOptions): void {
       api,
       events: gateway.events,
       resourcesDir: paths.resources,
-      onAction: (action) => (action === 'open' ? mainWindow.open() : app.quit()),
+      onAction: trayActions({
+        api,
+        window: mainWindow,
+        tray: () => tray,
+        loginItem,
+        setStartAtLogin: (enabled) => {
+          settings.set('startAtLogin', enabled);
+          tray?.feed.setStartAtLogin(enabled);
+        },
+      }),
     });
     tray = appTray;
-    // Launched at login with --hidden: stay in the tray. Otherwise show the window right away;
-    // it reports progress while servers start.
-    if (!process.argv.includes('--hidden')) mainWindow.open();
+    cleanups.push(
+      createNativeQuestionNotifications(gateway.events, () => mainWindow.open('questions'), {
+        quiet: () => mainWindow.isFocused(),
+        icon: join(paths.resources, 'icon.png'),
+        log,
+      }),
+    );
+    // Launched at login: stay in the tray. Otherwise show the window at once; it shows servers starting.
+    if (!loginItem.launchedAtLogin) mainWindow.open();
+    await installShimFile(paths.shim, join(app.getPath('userData'), 'shim')).catch((err: unknown) =>
+      log(`could not copy the shim for AI clients to ${shimFile}: ${errorMessage(err)}`),
+    );
     try {
       await gateway.start();
     } catch (err) {
-      appTray.setError(`failed to start: ${message(err)}`);
+      appTray.feed.setError(`failed to start: ${errorMessage(err)}`);
     }
-    await appTray.refresh();
+    await appTray.feed.refresh();
+    await afterStart(appTray);
+  };
+
+  /** Work that may wait until the gateway runs: nothing here may stop the app. */
+  const afterStart = async (appTray: AppTray): Promise<void> => {
+    const repaired = await repairAppEntries(clientInstalls.context, clientInstalls.shim).catch((err: unknown) => {
+      log(`could not check the client entries Switchboard wrote: ${errorMessage(err)}`);
+      return [];
+    });
+    for (const entry of repaired)
+      log(
+        entry.problem === undefined
+          ? `updated the Switchboard entry in ${entry.path} to this app's location`
+          : `the Switchboard entry in ${entry.path} points to an old location; updating it failed: ${entry.problem}`,
+      );
+    if (repaired.length > 0) await appTray.feed.refreshClients();
+    // A development build cannot start at login, so the menu leaves the item out.
+    if (app.isPackaged)
+      appTray.feed.setStartAtLogin(
+        await loginItem.isEnabled().catch((err: unknown) => {
+          log(`could not read the login item: ${errorMessage(err)}`);
+          return settings.get('startAtLogin');
+        }),
+      );
+    await loginItem.refresh().catch((err: unknown) => log(`could not update the login item: ${errorMessage(err)}`));
+    const plan = updatePlan({
+      isPackaged: app.isPackaged,
+      platform: process.platform,
+      env: process.env,
+      channel: settings.get('updateChannel'),
+      feedUrl: undefined,
+      isAppImage: process.env.APPIMAGE !== undefined,
+    });
+    if (!plan.check) log(`updates: ${plan.reason}`);
+    cleanups.push(startAutoUpdates(plan, (state) => log(`updates: ${describeUpdateState(state)}`)));
   };
 
   void app
     .whenReady()
     .then(ready)
     .catch((err: unknown) => {
-      console.error('switchboard: desktop app failed to start:', err);
+      log(`desktop app failed to start: ${errorMessage(err)}`);
       app.exit(1);
     });
 }

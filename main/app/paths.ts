@@ -1,10 +1,11 @@
 /**
  * Where the desktop app finds its parts, relative to the app root (the repo in development,
- * app.asar when packaged). The preload and renderer are build outputs: a sandboxed preload must
- * be a CommonJS bundle, and the renderer is a Vite build.
+ * app.asar when packaged). All are build outputs (scripts/build.ts, the renderer's Vite build):
+ * this file runs as out/main/index.js, two levels below the root.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unpackedPath } from './client-entry.ts';
 
 export interface AppPaths {
   root: string;
@@ -14,6 +15,8 @@ export interface AppPaths {
   renderer: string;
   /** Icons and tray templates (resources/README.md). */
   resources: string;
+  /** The standalone shim (scripts/build.ts), outside the archive when packaged. */
+  shim: string;
 }
 
 export function appPaths(root: string = fileURLToPath(new URL('../../', import.meta.url))): AppPaths {
@@ -22,5 +25,6 @@ export function appPaths(root: string = fileURLToPath(new URL('../../', import.m
     preload: join(root, 'out', 'preload', 'index.cjs'),
     renderer: join(root, 'renderer', 'dist'),
     resources: join(root, 'resources'),
+    shim: unpackedPath(join(root, 'out', 'shim', 'index.mjs')),
   };
 }

@@ -1,20 +1,32 @@
 /**
- * The tray menu as data, built from the server list: a status line, one line per server, then
- * Open and Quit. Pure, so it can be unit-tested; tray.ts turns it into an Electron Menu.
+ * The tray menu as data: a status line, questions waiting, one submenu per server (its state,
+ * Restart), Open, Pause/Resume, Install into each detected client, Copy HTTP endpoint, Start at
+ * login and Quit. Pure, so it can be unit-tested; tray.ts turns it into an Electron Menu.
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { ServerState, ServerView } from '../../../preload/contract/index.ts';
+import type { ClientView, ServerState, ServerView } from '../../../preload/contract/index.ts';
 
-export type TrayHealth = 'idle' | 'ok' | 'warning' | 'error';
+/** What the icon shows, most urgent first: error, question, paused, warning, ok, idle. */
+export type TrayHealth = 'idle' | 'ok' | 'warning' | 'error' | 'question' | 'paused';
 
-export type TrayAction = 'open' | 'quit';
+export type TrayAction =
+  | { type: 'open' }
+  | { type: 'questions' }
+  | { type: 'restart'; server: string }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'install'; client: string }
+  | { type: 'copy-endpoint'; url: string }
+  | { type: 'start-at-login'; enabled: boolean }
+  | { type: 'quit' };
 
 export type TrayMenuItem =
   | { type: 'status'; label: string }
-  | { type: 'server'; label: string; name: string; state: ServerState; detail?: string }
   | { type: 'note'; label: string }
   | { type: 'separator' }
-  | { type: 'action'; action: TrayAction; label: string };
+  | { type: 'action'; action: TrayAction; label: string; enabled?: boolean }
+  | { type: 'checkbox'; action: TrayAction; label: string; checked: boolean }
+  | { type: 'submenu'; label: string; items: TrayMenuItem[] };
 
 export interface TrayMenuModel {
   health: TrayHealth;
@@ -29,6 +41,16 @@ export interface TrayMenuInput {
   error?: string;
   /** Before the first server list arrives. */
   starting?: boolean;
+  /** The gateway is paused: its servers are stopped until Resume. */
+  paused?: boolean;
+  /** Questions from servers waiting for the user. */
+  questions?: number;
+  /** The AI clients found on this machine (Install into). */
+  clients?: readonly Pick<ClientView, 'id' | 'name' | 'detected' | 'state'>[];
+  /** The gateway's Streamable HTTP URL, when it listens on one. */
+  endpoint?: string;
+  /** Absent when start at login cannot be changed here. */
+  startAtLogin?: boolean;
 }
 
 /** Servers listed before the rest is summarised as "... and N more". */
@@ -59,6 +81,8 @@ export function truncate(text: string, max = MAX_LABEL): string {
 
 function healthOf(input: TrayMenuInput): TrayHealth {
   if (input.error !== undefined) return 'error';
+  if ((input.questions ?? 0) > 0) return 'question';
+  if (input.paused === true) return 'paused';
   if (input.starting === true) return 'idle';
   if (input.servers === null) return 'error';
   if (input.servers.length === 0) return 'idle';
@@ -70,6 +94,7 @@ function healthOf(input: TrayMenuInput): TrayHealth {
 
 function statusLine(input: TrayMenuInput): string {
   if (input.error !== undefined) return truncate(`Gateway problem: ${input.error}`);
+  if (input.paused === true) return 'Paused: servers stopped';
   if (input.starting === true) return 'Starting…';
   if (input.servers === null) return 'Gateway unavailable';
   const total = input.servers.length;
@@ -78,42 +103,98 @@ function statusLine(input: TrayMenuInput): string {
   return `${ready} of ${total} server${total === 1 ? '' : 's'} ready`;
 }
 
+function serverItem(server: ServerView): TrayMenuItem {
+  const label = `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${STATE_LABEL[server.state]}`;
+  const detail = server.lastError !== undefined && server.state !== 'ready' ? truncate(server.lastError) : undefined;
+  return {
+    type: 'submenu',
+    label,
+    items: [
+      ...(detail === undefined ? [] : [{ type: 'note' as const, label: detail }]),
+      { type: 'action', action: { type: 'restart', server: server.name }, label: 'Restart' },
+    ],
+  };
+}
+
+const INSTALL_LABEL: Partial<Record<ClientView['state'], string>> = {
+  installed: 'installed',
+  outdated: 'update its entry',
+  invalid: 'config file unreadable',
+};
+
+function installMenu(clients: NonNullable<TrayMenuInput['clients']>): TrayMenuItem | undefined {
+  const detected = clients.filter((c) => c.detected);
+  if (detected.length === 0) return undefined;
+  return {
+    type: 'submenu',
+    label: 'Install into',
+    items: detected.map((client) => {
+      const state = INSTALL_LABEL[client.state];
+      return {
+        type: 'action',
+        action: { type: 'install', client: client.id },
+        label: state === undefined ? client.name : `${client.name} — ${state}`,
+        // Installed already: nothing to do; unreadable: the window says why and what to fix.
+        enabled: client.state !== 'installed' && client.state !== 'invalid',
+      };
+    }),
+  };
+}
+
 export function buildTrayMenuModel(input: TrayMenuInput): TrayMenuModel {
   const status = statusLine(input);
   const items: TrayMenuItem[] = [{ type: 'status', label: status }];
+  const questions = input.questions ?? 0;
+  if (questions > 0)
+    items.push({
+      type: 'action',
+      action: { type: 'questions' },
+      label: questions === 1 ? '1 question waiting…' : `${questions} questions waiting…`,
+    });
   const servers = input.servers ?? [];
   if (servers.length > 0) {
     items.push({ type: 'separator' });
-    for (const server of servers.slice(0, MAX_SERVER_ITEMS)) {
-      const item: TrayMenuItem = {
-        type: 'server',
-        name: server.name,
-        state: server.state,
-        label: `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${STATE_LABEL[server.state]}`,
-      };
-      if (server.lastError !== undefined && server.state !== 'ready') item.detail = truncate(server.lastError);
-      items.push(item);
-    }
+    for (const server of servers.slice(0, MAX_SERVER_ITEMS)) items.push(serverItem(server));
     const rest = servers.length - MAX_SERVER_ITEMS;
     if (rest > 0) items.push({ type: 'note', label: `… and ${rest} more` });
   }
   items.push({ type: 'separator' });
-  items.push({ type: 'action', action: 'open', label: 'Open Switchboard' });
-  items.push({ type: 'action', action: 'quit', label: 'Quit Switchboard' });
-  return { health: healthOf(input), tooltip: `Switchboard — ${status}`, items };
+  items.push({ type: 'action', action: { type: 'open' }, label: 'Open Switchboard' });
+  if (input.error === undefined && input.servers !== null)
+    items.push(
+      input.paused === true
+        ? { type: 'action', action: { type: 'resume' }, label: 'Resume gateway' }
+        : { type: 'action', action: { type: 'pause' }, label: 'Pause gateway' },
+    );
+  const install = input.clients && installMenu(input.clients);
+  if (install) items.push(install);
+  if (input.endpoint !== undefined)
+    items.push({ type: 'action', action: { type: 'copy-endpoint', url: input.endpoint }, label: 'Copy HTTP endpoint' });
+  if (input.startAtLogin !== undefined)
+    items.push({
+      type: 'checkbox',
+      action: { type: 'start-at-login', enabled: !input.startAtLogin },
+      label: 'Start at login',
+      checked: input.startAtLogin,
+    });
+  items.push({ type: 'separator' });
+  items.push({ type: 'action', action: { type: 'quit' }, label: 'Quit Switchboard' });
+  const tooltip = questions > 0 ? `Switchboard — ${status}; ${questions} waiting` : `Switchboard — ${status}`;
+  return { health: healthOf(input), tooltip, items };
 }
 
 /**
- * Icon file for a health state, relative to resources/ (see resources/README.md). macOS gets
- * monochrome template images that follow the menu bar's appearance.
+ * Icon file for a health state, relative to resources/ (see resources/README.md): monochrome
+ * template images on macOS (the menu bar tints them), .ico on Windows, PNG for Linux panels.
  */
 export function trayIconFile(health: TrayHealth, platform: string): string {
-  return platform === 'darwin' ? `tray/${health}Template.png` : `tray/${health}.png`;
+  if (platform === 'darwin') return `tray/${health}Template.png`;
+  return platform === 'win32' ? `tray/${health}.ico` : `tray/${health}.png`;
 }
 
-/** The Electron menu template for a model; `onAction` runs when Open or Quit is clicked. */
+/** The Electron menu template for a model; `onAction` runs when an item is clicked. */
 export function toMenuTemplate(
-  model: TrayMenuModel,
+  model: Pick<TrayMenuModel, 'items'>,
   onAction: (action: TrayAction) => void,
 ): MenuItemConstructorOptions[] {
   return model.items.map((item): MenuItemConstructorOptions => {
@@ -121,11 +202,11 @@ export function toMenuTemplate(
       case 'separator':
         return { type: 'separator' };
       case 'action':
-        return { label: item.label, click: () => onAction(item.action) };
-      case 'server':
-        return item.detail === undefined
-          ? { label: item.label, enabled: false }
-          : { label: item.label, sublabel: item.detail, toolTip: item.detail, enabled: false };
+        return { label: item.label, enabled: item.enabled ?? true, click: () => onAction(item.action) };
+      case 'checkbox':
+        return { label: item.label, type: 'checkbox', checked: item.checked, click: () => onAction(item.action) };
+      case 'submenu':
+        return { label: item.label, submenu: toMenuTemplate(item, onAction) };
       case 'status':
       case 'note':
         return { label: item.label, enabled: false };

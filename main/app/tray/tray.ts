@@ -1,8 +1,9 @@
-/** Electron wiring of the tray: renders the menu model, fed by the control API's `servers` events (no polling). */
+/** Electron wiring of the tray: renders the menu model from the tray feed (events, no polling). */
 import { join } from 'node:path';
 import { Menu, Tray, nativeImage, type NativeImage } from 'electron';
-import type { GatewayApi, GatewayEvents, ServerView } from '../../../preload/contract/index.ts';
+import type { GatewayApi, GatewayEvents } from '../../../preload/contract/index.ts';
 import { buildTrayMenuModel, toMenuTemplate, trayIconFile, type TrayAction, type TrayHealth } from './menu-model.ts';
+import { createTrayFeed, type TrayFeed } from './tray-feed.ts';
 
 export interface AppTrayOptions {
   api: GatewayApi;
@@ -12,10 +13,7 @@ export interface AppTrayOptions {
 }
 
 export interface AppTray {
-  /** Fetches the server list and re-renders; never rejects. */
-  refresh(): Promise<void>;
-  /** Shows a gateway-level problem (e.g. failed start) until cleared with undefined. */
-  setError(message: string | undefined): void;
+  readonly feed: TrayFeed;
   destroy(): void;
 }
 
@@ -31,20 +29,9 @@ export function createAppTray(options: AppTrayOptions): AppTray {
   };
 
   const tray = new Tray(icon('idle'));
-  let error: string | undefined;
-  let servers: readonly ServerView[] | null = null;
-  let fetchError: string | undefined;
   let rendered = '';
-
   const render = (): void => {
-    const problem = error ?? fetchError;
-    const model = buildTrayMenuModel(
-      servers === null && problem === undefined
-        ? { servers, starting: true }
-        : problem === undefined
-          ? { servers }
-          : { servers, error: problem },
-    );
+    const model = buildTrayMenuModel(feed.input());
     const key = JSON.stringify(model);
     if (key === rendered || tray.isDestroyed()) return;
     rendered = key;
@@ -52,33 +39,13 @@ export function createAppTray(options: AppTrayOptions): AppTray {
     tray.setToolTip(model.tooltip);
     tray.setContextMenu(Menu.buildFromTemplate(toMenuTemplate(model, options.onAction)));
   };
-
-  const unsubscribe = options.events.on('servers', (list) => {
-    servers = list;
-    fetchError = undefined;
-    render();
-  });
-
-  const refresh = async (): Promise<void> => {
-    try {
-      servers = await options.api.listServers();
-      fetchError = undefined;
-    } catch (err) {
-      fetchError = err instanceof Error ? err.message : String(err);
-    }
-    render();
-  };
-
+  const feed = createTrayFeed({ api: options.api, events: options.events, onChange: render });
   render();
 
   return {
-    refresh,
-    setError(message) {
-      error = message;
-      render();
-    },
+    feed,
     destroy() {
-      unsubscribe();
+      feed.dispose();
       if (!tray.isDestroyed()) tray.destroy();
     },
   };

@@ -5,9 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { BrowserWindow, protocol, session, shell, type WebContents } from 'electron';
 import { resolveAppAsset } from './assets.ts';
+import { initialWindowState, rememberWindowState } from '../settings/window-state.ts';
+import type { AppSettingsStore } from '../settings/store.ts';
 import {
-  APP_ENTRY_URL,
   APP_SCHEME,
+  appScreenUrl,
   CONTENT_SECURITY_POLICY,
   isAppUrl,
   mainWindowOptions,
@@ -82,33 +84,51 @@ export function hardenWebContents(contents: WebContents): void {
 }
 
 export interface MainWindow {
-  /** Creates the window, or shows and focuses it if it exists. */
-  open(): void;
+  /** Creates the window, or shows and focuses it if it exists; `screen` picks a screen (`questions`). */
+  open(screen?: string): void;
+  /** Whether the window is in front (question notifications stay quiet then). */
+  isFocused(): boolean;
   /** Whether `webContentsId` belongs to the main window (IPC sender check). */
   isAppWindow(webContentsId: number): boolean;
   /** The window's contents while it shows the app page (where pushed events go). */
   appContents(): WebContents[];
 }
 
-export function createMainWindow(preloadPath: string): MainWindow {
+function load(win: BrowserWindow, screen?: string): void {
+  // Only the fragment changes for a page already loaded: the renderer switches screens, no reload.
+  win
+    .loadURL(appScreenUrl(screen))
+    .catch((err: unknown) => console.error('switchboard: could not load the app page:', err));
+}
+
+/** The main window, placed where the user left it (settings) and kept on a connected display. */
+export function createMainWindow(preloadPath: string, settings?: AppSettingsStore): MainWindow {
   let win: BrowserWindow | null = null;
   return {
-    open() {
+    open(screen) {
       if (win !== null && !win.isDestroyed()) {
         if (win.isMinimized()) win.restore();
         win.show();
         win.focus();
+        if (screen !== undefined) load(win, screen);
         return;
       }
-      const created = new BrowserWindow(mainWindowOptions(preloadPath));
+      const placement = settings === undefined ? undefined : initialWindowState(settings);
+      const created = new BrowserWindow(mainWindowOptions(preloadPath, placement?.bounds));
       win = created;
-      created.once('ready-to-show', () => created.show());
+      const forget = settings === undefined ? () => undefined : rememberWindowState(created, settings);
+      created.once('ready-to-show', () => {
+        if (placement?.maximized === true) created.maximize();
+        created.show();
+      });
       created.on('closed', () => {
+        forget();
         if (win === created) win = null;
       });
-      created
-        .loadURL(APP_ENTRY_URL)
-        .catch((err: unknown) => console.error('switchboard: could not load the app page:', err));
+      load(created, screen);
+    },
+    isFocused() {
+      return win !== null && !win.isDestroyed() && win.isFocused();
     },
     isAppWindow(webContentsId) {
       return win !== null && !win.isDestroyed() && win.webContents.id === webContentsId;

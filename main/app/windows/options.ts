@@ -48,11 +48,13 @@ export function appWebPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-export function mainWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+export function mainWindowOptions(
+  preloadPath: string,
+  bounds: { x?: number; y?: number; width: number; height: number } = { width: 1100, height: 720 },
+): BrowserWindowConstructorOptions {
   return {
     title: 'Switchboard',
-    width: 1100,
-    height: 720,
+    ...bounds,
     minWidth: 720,
     minHeight: 480,
     // Shown on 'ready-to-show' to avoid a blank flash.
@@ -67,6 +69,11 @@ function parse(url: string): URL | null {
   } catch {
     return null;
   }
+}
+
+/** The app page showing one screen (the renderer's router reads the fragment: `#/questions`). */
+export function appScreenUrl(screen?: string): string {
+  return screen === undefined ? APP_ENTRY_URL : `${APP_ENTRY_URL}#/${encodeURIComponent(screen)}`;
 }
 
 /** True for pages of our own app (`switchboard://app/...`). */

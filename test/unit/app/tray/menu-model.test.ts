@@ -5,6 +5,8 @@ import {
   toMenuTemplate,
   trayIconFile,
   truncate,
+  type TrayMenuInput,
+  type TrayMenuItem,
 } from '../../../../main/app/tray/menu-model.ts';
 import type { ServerView } from '../../../../preload/contract/index.ts';
 
@@ -17,111 +19,190 @@ const server = (name: string, state: ServerView['state'], extra: Partial<ServerV
   ...extra,
 });
 
-const labels = (servers: ServerView[] | null, error?: string) =>
-  buildTrayMenuModel(error === undefined ? { servers } : { servers, error }).items.map((i) =>
-    i.type === 'separator' ? '---' : i.label,
-  );
+/** The menu as a user reads it: labels, submenus indented, separators as ---. */
+function read(items: TrayMenuItem[], indent = ''): string[] {
+  return items.flatMap((item) => {
+    if (item.type === 'separator') return [`${indent}---`];
+    if (item.type === 'submenu') return [`${indent}${item.label} ▸`, ...read(item.items, `${indent}  `)];
+    if (item.type === 'checkbox') return [`${indent}[${item.checked ? 'x' : ' '}] ${item.label}`];
+    return [`${indent}${item.label}`];
+  });
+}
+
+const menu = (input: TrayMenuInput) => read(buildTrayMenuModel(input).items);
 
 describe('tray menu model', () => {
-  it('lists a status line, each server with its state, then Open and Quit', () => {
+  it('lists a status line, each server with its state and Restart, then the app actions', () => {
     const model = buildTrayMenuModel({
       servers: [
         server('github', 'ready', { toolCount: 12 }),
         server('files', 'backoff', { lastError: 'exited with code 1' }),
         server('db', 'stopped'),
       ],
+      endpoint: 'http://127.0.0.1:8931/mcp',
+      startAtLogin: false,
     });
-    expect(model.items).toEqual([
-      { type: 'status', label: '1 of 3 servers ready' },
-      { type: 'separator' },
-      { type: 'server', name: 'github', state: 'ready', label: '● github — ready' },
-      { type: 'server', name: 'files', state: 'backoff', label: '◐ files — restarting', detail: 'exited with code 1' },
-      { type: 'server', name: 'db', state: 'stopped', label: '○ db — stopped' },
-      { type: 'separator' },
-      { type: 'action', action: 'open', label: 'Open Switchboard' },
-      { type: 'action', action: 'quit', label: 'Quit Switchboard' },
+    expect(read(model.items)).toEqual([
+      '1 of 3 servers ready',
+      '---',
+      '● github — ready ▸',
+      '  Restart',
+      '◐ files — restarting ▸',
+      '  exited with code 1',
+      '  Restart',
+      '○ db — stopped ▸',
+      '  Restart',
+      '---',
+      'Open Switchboard',
+      'Pause gateway',
+      'Copy HTTP endpoint',
+      '[ ] Start at login',
+      '---',
+      'Quit Switchboard',
     ]);
     expect(model.health).toBe('warning');
     expect(model.tooltip).toBe('Switchboard — 1 of 3 servers ready');
   });
 
   it('says so when nothing is configured', () => {
-    expect(labels([])).toEqual(['No servers configured', '---', 'Open Switchboard', 'Quit Switchboard']);
+    expect(menu({ servers: [] })).toEqual([
+      'No servers configured',
+      '---',
+      'Open Switchboard',
+      'Pause gateway',
+      '---',
+      'Quit Switchboard',
+    ]);
     expect(buildTrayMenuModel({ servers: [] }).health).toBe('idle');
   });
 
   it('shows a gateway problem and stays usable', () => {
-    expect(labels(null, 'config file is not valid JSON')).toEqual([
+    expect(menu({ servers: null, error: 'config file is not valid JSON' })).toEqual([
       'Gateway problem: config file is not valid JSON',
       '---',
       'Open Switchboard',
+      '---',
       'Quit Switchboard',
     ]);
-    expect(labels(null)[0]).toBe('Gateway unavailable');
+    expect(menu({ servers: null })[0]).toBe('Gateway unavailable');
     expect(buildTrayMenuModel({ servers: null }).health).toBe('error');
   });
 
   it('says it is starting before the first server list arrives', () => {
-    expect(labels(null).length).toBe(4);
     const model = buildTrayMenuModel({ servers: null, starting: true });
     expect(model.items[0]).toEqual({ type: 'status', label: 'Starting…' });
     expect(model.health).toBe('idle');
     expect(buildTrayMenuModel({ servers: null, starting: true, error: 'boom' }).health).toBe('error');
   });
 
-  it('derives health from server states', () => {
+  it('derives health from server states, questions waiting and pause, the most urgent first', () => {
+    const ready = [server('a', 'ready')];
+    const failing = [server('a', 'ready'), server('b', 'failed')];
     expect(buildTrayMenuModel({ servers: [server('a', 'ready'), server('b', 'starting')] }).health).toBe('ok');
-    expect(buildTrayMenuModel({ servers: [server('a', 'ready'), server('b', 'failed')] }).health).toBe('warning');
+    expect(buildTrayMenuModel({ servers: failing }).health).toBe('warning');
     expect(buildTrayMenuModel({ servers: [server('a', 'stopped')] }).health).toBe('idle');
-    expect(buildTrayMenuModel({ servers: [server('a', 'ready')], error: 'x' }).health).toBe('error');
+    expect(buildTrayMenuModel({ servers: ready, paused: true }).health).toBe('paused');
+    expect(buildTrayMenuModel({ servers: failing, questions: 1 }).health).toBe('question');
+    expect(buildTrayMenuModel({ servers: ready, paused: true, questions: 2 }).health).toBe('question');
+    expect(buildTrayMenuModel({ servers: ready, questions: 2, error: 'x' }).health).toBe('error');
+  });
+
+  it('puts questions waiting right under the status line and in the tooltip', () => {
+    const model = buildTrayMenuModel({ servers: [server('a', 'ready')], questions: 2 });
+    expect(read(model.items).slice(0, 2)).toEqual(['1 of 1 server ready', '2 questions waiting…']);
+    expect(model.items[1]).toMatchObject({ action: { type: 'questions' } });
+    expect(model.tooltip).toBe('Switchboard — 1 of 1 server ready; 2 waiting');
+    expect(menu({ servers: [], questions: 1 })[1]).toBe('1 question waiting…');
+  });
+
+  it('offers Resume when paused', () => {
+    const model = buildTrayMenuModel({ servers: [server('a', 'stopped')], paused: true });
+    expect(read(model.items)).toContain('Resume gateway');
+    expect(read(model.items)).not.toContain('Pause gateway');
+    expect(model.items[0]).toEqual({ type: 'status', label: 'Paused: servers stopped' });
+  });
+
+  it('offers Install into for detected clients only, saying which already have Switchboard', () => {
+    const lines = menu({
+      servers: [],
+      clients: [
+        { id: 'claude-desktop', name: 'Claude Desktop', detected: true, state: 'not-installed' },
+        { id: 'cursor', name: 'Cursor', detected: true, state: 'installed' },
+        { id: 'zed', name: 'Zed', detected: true, state: 'outdated' },
+        { id: 'goose', name: 'Goose', detected: false, state: 'not-detected' },
+      ],
+    });
+    expect(lines.slice(lines.indexOf('Install into ▸'), lines.indexOf('Install into ▸') + 4)).toEqual([
+      'Install into ▸',
+      '  Claude Desktop',
+      '  Cursor — installed',
+      '  Zed — update its entry',
+    ]);
+    expect(lines.join('\n')).not.toContain('Goose');
+    expect(menu({ servers: [], clients: [] })).not.toContain('Install into ▸');
   });
 
   it('uses singular for one server and hides the last error of a ready server', () => {
-    const model = buildTrayMenuModel({ servers: [server('a', 'ready', { lastError: 'old' })] });
-    expect(model.items[0]).toEqual({ type: 'status', label: '1 of 1 server ready' });
-    expect(model.items[2]).not.toHaveProperty('detail');
+    const lines = menu({ servers: [server('a', 'ready', { lastError: 'old' })] });
+    expect(lines[0]).toBe('1 of 1 server ready');
+    expect(lines).not.toContain('  old');
   });
 
   it('caps the server list and truncates long names and errors to one line', () => {
     const many = Array.from({ length: MAX_SERVER_ITEMS + 3 }, (_, i) => server(`s${i}`, 'ready'));
-    const items = labels(many);
-    expect(items.filter((l) => l.startsWith('●'))).toHaveLength(MAX_SERVER_ITEMS);
-    expect(items).toContain('… and 3 more');
+    const lines = menu({ servers: many });
+    expect(lines.filter((l) => l.startsWith('●'))).toHaveLength(MAX_SERVER_ITEMS);
+    expect(lines).toContain('… and 3 more');
 
-    const long = buildTrayMenuModel({
+    const long = menu({
       servers: [server('n'.repeat(100), 'failed', { lastError: `line one\nline two ${'x'.repeat(100)}` })],
     });
-    const item = long.items[2]!;
-    expect(item.type === 'server' && item.label).toBe(`✕ ${'n'.repeat(39)}… — failed`);
-    expect(item.type === 'server' && item.detail).toMatch(/^line one line two x+…$/);
+    expect(long[2]).toBe(`✕ ${'n'.repeat(39)}… — failed ▸`);
+    expect(long[3]).toMatch(/^ {2}line one line two x+…$/);
     expect(truncate('  a \n b  ')).toBe('a b');
   });
 
-  it('turns into an Electron menu template whose actions call back', () => {
+  it('turns into an Electron menu template whose items call back with their action', () => {
     const onAction = vi.fn();
     const template = toMenuTemplate(
-      buildTrayMenuModel({ servers: [server('files', 'failed', { lastError: 'boom' })] }),
+      buildTrayMenuModel({
+        servers: [server('files', 'failed', { lastError: 'boom' })],
+        questions: 1,
+        endpoint: 'http://127.0.0.1:8931/mcp',
+        startAtLogin: true,
+        clients: [{ id: 'cursor', name: 'Cursor', detected: true, state: 'not-installed' }],
+      }),
       onAction,
     );
-    expect(template.map((t) => t.type ?? t.label)).toEqual([
-      '0 of 1 server ready',
-      'separator',
-      '✕ files — failed',
-      'separator',
-      'Open Switchboard',
-      'Quit Switchboard',
+    const byLabel = (label: string, items = template) => items.find((t) => t.label === label)!;
+    const click = (item: { click?: unknown }) => (item.click as () => void)();
+    expect(template[0]).toMatchObject({ label: '0 of 1 server ready', enabled: false });
+    const files = byLabel('✕ files — failed');
+    const submenu = files.submenu as typeof template;
+    expect(submenu[0]).toMatchObject({ label: 'boom', enabled: false });
+    click(byLabel('Restart', submenu));
+    click(byLabel('1 question waiting…'));
+    click(byLabel('Cursor', byLabel('Install into').submenu as typeof template));
+    click(byLabel('Copy HTTP endpoint'));
+    expect(byLabel('Start at login')).toMatchObject({ type: 'checkbox', checked: true });
+    click(byLabel('Start at login'));
+    click(byLabel('Pause gateway'));
+    click(byLabel('Quit Switchboard'));
+    expect(onAction.mock.calls.map(([action]: unknown[]) => action)).toEqual([
+      { type: 'restart', server: 'files' },
+      { type: 'questions' },
+      { type: 'install', client: 'cursor' },
+      { type: 'copy-endpoint', url: 'http://127.0.0.1:8931/mcp' },
+      { type: 'start-at-login', enabled: false },
+      { type: 'pause' },
+      { type: 'quit' },
     ]);
-    expect(template[0]).toMatchObject({ enabled: false });
-    expect(template[2]).toMatchObject({ enabled: false, sublabel: 'boom' });
-    const click = (i: number) => (template[i]!.click as () => void)();
-    click(4);
-    click(5);
-    expect(onAction.mock.calls).toEqual([['open'], ['quit']]);
   });
 
-  it('picks template icons on macOS and colour icons elsewhere', () => {
+  it('picks template images on macOS, .ico on Windows and PNG on Linux', () => {
     expect(trayIconFile('ok', 'darwin')).toBe('tray/okTemplate.png');
     expect(trayIconFile('error', 'linux')).toBe('tray/error.png');
-    expect(trayIconFile('warning', 'win32')).toBe('tray/warning.png');
+    expect(trayIconFile('question', 'win32')).toBe('tray/question.ico');
+    expect(trayIconFile('paused', 'linux')).toBe('tray/paused.png');
   });
 });

@@ -1,0 +1,117 @@
+/**
+ * What the tray shows, kept current from the control API's events (servers, status, questions,
+ * resync) — no polling. The client list is read once and again after an install, since nothing
+ * pushes it. No electron import: the feed is tested against a real gateway.
+ */
+import type { ClientView, GatewayApi, GatewayEvents, ServerView } from '../../../preload/contract/index.ts';
+import type { TrayMenuInput } from './menu-model.ts';
+
+export interface TrayFeed {
+  /** The menu's input as of now. */
+  input(): TrayMenuInput;
+  /** Reads servers, status, questions and clients again; never rejects (a failure shows in the menu). */
+  refresh(): Promise<void>;
+  /** Reads the client list again (after an install from the tray). */
+  refreshClients(): Promise<void>;
+  /** A gateway-level problem (e.g. a failed start) until cleared with undefined. */
+  setError(message: string | undefined): void;
+  /** undefined: start at login cannot be changed on this system. */
+  setStartAtLogin(enabled: boolean | undefined): void;
+  dispose(): void;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function createTrayFeed(options: {
+  api: Pick<GatewayApi, 'listServers' | 'getStatus' | 'listQuestions' | 'listClients'>;
+  events: GatewayEvents;
+  onChange(): void;
+}): TrayFeed {
+  const { api, events, onChange } = options;
+  let servers: readonly ServerView[] | null = null;
+  let fetchError: string | undefined;
+  let error: string | undefined;
+  let paused = false;
+  let endpoint: string | undefined;
+  const questions = new Set<string>();
+  let clients: readonly ClientView[] = [];
+  let startAtLogin: boolean | undefined;
+
+  const unsubscribers = [
+    events.on('servers', (list) => {
+      servers = list;
+      fetchError = undefined;
+      onChange();
+    }),
+    events.on('status', (status) => {
+      paused = status.paused;
+      endpoint = status.listen.find((url) => url.startsWith('http'));
+      onChange();
+    }),
+    events.on('question-added', (question) => {
+      questions.add(question.id);
+      onChange();
+    }),
+    events.on('question-ended', ({ id }) => {
+      if (questions.delete(id)) onChange();
+    }),
+    events.on('resync', () => void refresh()),
+  ];
+
+  const refreshClients = async (): Promise<void> => {
+    try {
+      clients = await api.listClients();
+    } catch {
+      // Install into is left out rather than shown wrong; the Clients screen says why.
+      clients = [];
+    }
+    onChange();
+  };
+
+  const refresh = async (): Promise<void> => {
+    try {
+      const [list, status, waiting] = await Promise.all([api.listServers(), api.getStatus(), api.listQuestions()]);
+      servers = list;
+      paused = status.paused;
+      endpoint = status.listen.find((url) => url.startsWith('http'));
+      questions.clear();
+      for (const question of waiting) questions.add(question.id);
+      fetchError = undefined;
+    } catch (err) {
+      fetchError = message(err);
+    }
+    onChange();
+    await refreshClients();
+  };
+
+  return {
+    input() {
+      const problem = error ?? fetchError;
+      return {
+        servers,
+        ...(servers === null && problem === undefined ? { starting: true } : {}),
+        ...(problem === undefined ? {} : { error: problem }),
+        paused,
+        questions: questions.size,
+        clients,
+        ...(endpoint === undefined ? {} : { endpoint }),
+        ...(startAtLogin === undefined ? {} : { startAtLogin }),
+      };
+    },
+    refresh,
+    refreshClients,
+    setError(text) {
+      error = text;
+      onChange();
+    },
+    setStartAtLogin(enabled) {
+      startAtLogin = enabled;
+      onChange();
+    },
+    dispose() {
+      for (const unsubscribe of unsubscribers) unsubscribe();
+    },
+  };
+}
