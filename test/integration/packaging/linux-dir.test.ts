@@ -11,6 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import * as asar from '@electron/asar';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -83,6 +84,24 @@ describe('the packaged Linux app (electron-builder --linux --dir)', () => {
   afterAll(async () => {
     for (const gateway of gateways) gateway.kill('SIGKILL');
     await dir?.cleanup();
+  });
+
+  it('finds every icon and entitlements file electron-builder.yml names, for every platform', () => {
+    const config = parse(readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    const named = [
+      config.mac!.icon,
+      config.mac!.entitlements,
+      config.mac!.entitlementsInherit,
+      config.win!.icon,
+      config.linux!.icon,
+    ] as string[];
+    expect(named.filter((file) => !existsSync(path.join(ROOT, file)))).toEqual([]);
+    expect(readFileSync(path.join(ROOT, 'resources/entitlements.mac.plist'), 'utf8')).toContain(
+      'com.apple.security.cs.allow-jit',
+    );
   });
 
   it('holds the built main, preload and renderer, and starts out/main/index.js', () => {
