@@ -10,6 +10,7 @@ import { errorMessage, repairAppEntries, type ApiDispatch, type PublishedEvent }
 import { installShimFile, SHIM_FILE_NAME } from './client-entry.ts';
 import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
+import { startedHidden } from './login/autostart.ts';
 import { createLoginItem, type LoginItem } from './login/login-item.ts';
 import { createNativeQuestionNotifications } from './notifications/native-notifications.ts';
 import { appPaths, type AppPaths } from './paths.ts';
@@ -132,8 +133,20 @@ function trayActions(deps: {
   };
 }
 
+/**
+ * Whether the entries in clients' configs may be pointed at this copy: an installed app, not a
+ * development build (it would retarget the user's clients to node_modules) nor a copy macOS runs
+ * from a temporary translocated folder (it would point them at a path that vanishes).
+ */
+export function mayRewriteClientEntries(input: { isPackaged: boolean; execPath: string }): boolean {
+  return input.isPackaged && !input.execPath.includes('/AppTranslocation/');
+}
+
 export function runDesktopApp(options: DesktopOptions): void {
   registerAppScheme();
+  // A development build keeps its own data (settings, the shim copy clients run) apart from the
+  // installed app's, and so its own single-instance lock.
+  if (!app.isPackaged) app.setPath('userData', join(app.getPath('appData'), 'Switchboard-dev'));
   if (!app.requestSingleInstanceLock()) {
     // Another instance owns the gateway; it opens its window on 'second-instance'.
     app.quit();
@@ -145,7 +158,8 @@ export function runDesktopApp(options: DesktopOptions): void {
   const settings = createAppSettings();
   // The app's theme decides what "system" means to the page (prefers-color-scheme) and to native menus.
   nativeTheme.themeSource = settings.get('theme');
-  const loginItem = createLoginItem(app, { icon: join(paths.resources, 'icon.png') });
+  // A theme icon name: the desktop reading the autostart entry cannot look inside app.asar.
+  const loginItem = createLoginItem(app, { icon: 'switchboard' });
   // A stable copy of the shim that clients start: it survives updates of the app (client-entry.ts).
   const shimFile = join(app.getPath('userData'), 'shim', SHIM_FILE_NAME);
   const clientInstalls = desktopClientInstalls(shimFile);
@@ -156,9 +170,13 @@ export function runDesktopApp(options: DesktopOptions): void {
   const cleanups: (() => void)[] = [];
   let stopping = false;
   let stopped = false;
+  let started: Promise<void> = Promise.resolve();
 
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
-  app.on('second-instance', () => mainWindow.open());
+  // A shim starts the app with --hidden; two at once find it running and must not open the window.
+  app.on('second-instance', (_event, argv) => {
+    if (!startedHidden({ argv })) mainWindow.open();
+  });
   app.on('activate', () => mainWindow.open());
   // A tray app keeps running with no windows open; Quit is in the tray menu.
   app.on('window-all-closed', () => undefined);
@@ -167,12 +185,16 @@ export function runDesktopApp(options: DesktopOptions): void {
     event.preventDefault();
     if (stopping) return;
     stopping = true;
+    // Nothing in the tray may start servers again while they are being stopped.
+    tray?.destroy();
     for (const cleanup of cleanups) cleanup();
-    void stopWithin(gateway, STOP_TIMEOUT_MS).finally(() => {
-      stopped = true;
-      tray?.destroy();
-      app.quit();
-    });
+    // A quit during start-up waits for the start to finish, so that what it started is stopped too.
+    void started
+      .then(() => stopWithin(gateway, STOP_TIMEOUT_MS))
+      .finally(() => {
+        stopped = true;
+        app.quit();
+      });
   });
 
   const ready = async (): Promise<void> => {
@@ -211,24 +233,29 @@ export function runDesktopApp(options: DesktopOptions): void {
     );
     // Launched at login: stay in the tray. Otherwise show the window at once; it shows servers starting.
     if (!loginItem.launchedAtLogin) mainWindow.open();
-    await installShimFile(paths.shim, join(app.getPath('userData'), 'shim')).catch((err: unknown) =>
-      log(`could not copy the shim for AI clients to ${shimFile}: ${errorMessage(err)}`),
+    const shimCopied = await installShimFile(paths.shim, join(app.getPath('userData'), 'shim')).then(
+      () => true,
+      (err: unknown) => {
+        log(`could not copy the shim for AI clients to ${shimFile}: ${errorMessage(err)}`);
+        return false;
+      },
     );
-    try {
-      await gateway.start();
-    } catch (err) {
-      appTray.feed.setError(`failed to start: ${errorMessage(err)}`);
-    }
+    started = gateway.start().catch((err: unknown) => appTray.feed.setError(`failed to start: ${errorMessage(err)}`));
+    await started;
+    if (stopping) return;
     await appTray.feed.refresh();
-    await afterStart(appTray);
+    await afterStart(appTray, shimCopied);
   };
 
   /** Work that may wait until the gateway runs: nothing here may stop the app. */
-  const afterStart = async (appTray: AppTray): Promise<void> => {
-    const repaired = await repairAppEntries(clientInstalls.context, clientInstalls.shim).catch((err: unknown) => {
-      log(`could not check the client entries Switchboard wrote: ${errorMessage(err)}`);
-      return [];
-    });
+  const afterStart = async (appTray: AppTray, shimCopied: boolean): Promise<void> => {
+    const repair = shimCopied && mayRewriteClientEntries({ isPackaged: app.isPackaged, execPath: process.execPath });
+    const repaired = repair
+      ? await repairAppEntries(clientInstalls.context, clientInstalls.shim).catch((err: unknown) => {
+          log(`could not check the client entries Switchboard wrote: ${errorMessage(err)}`);
+          return [];
+        })
+      : [];
     for (const entry of repaired)
       log(
         entry.problem === undefined
@@ -254,14 +281,21 @@ export function runDesktopApp(options: DesktopOptions): void {
       isAppImage: process.env.APPIMAGE !== undefined,
     });
     if (!plan.check) log(`updates: ${plan.reason}`);
-    cleanups.push(startAutoUpdates(plan, (state) => log(`updates: ${describeUpdateState(state)}`)));
+    cleanups.push(
+      startAutoUpdates(plan, (state) => {
+        log(`updates: ${describeUpdateState(state)}`);
+        // The one state the user must hear of: what happens when they quit.
+        if (state.kind === 'ready') notify('Switchboard update ready', describeUpdateState(state));
+      }),
+    );
   };
 
   void app
     .whenReady()
     .then(ready)
-    .catch((err: unknown) => {
+    .catch(async (err: unknown) => {
       log(`desktop app failed to start: ${errorMessage(err)}`);
+      await stopWithin(gateway, STOP_TIMEOUT_MS);
       app.exit(1);
     });
 }

@@ -730,22 +730,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** Stops every server (paused) or starts the configured ones again; clients stay connected. */
   async setPaused(paused: boolean): Promise<void> {
+    if (this.stopped) throw new GatewayError('upstream_unavailable', 'Switchboard is stopping');
     if (paused === this.pausedNow) return;
     this.pausedNow = paused;
     this.pausedSince = Date.now();
-    // In line with config reloads: both decide which servers run.
+    // In line with config reloads: both decide which servers run. Quick pause-resume pairs each
+    // apply what holds when they run, and a stop that came meanwhile wins.
     const change = this.reloading.then(async () => {
+      if (this.stopped) return;
       await this.applyServers(this.current);
       this.router.invalidate();
       this.publishServers();
       this.publishStatus();
-      this.log({ level: 'info', text: paused ? 'paused: every server is stopped' : 'resumed' });
+      this.log({ level: 'info', text: this.pausedNow ? 'paused: every server is stopped' : 'resumed' });
     });
     this.reloading = change.catch(logFailure(this.warn, `could not ${paused ? 'pause' : 'resume'}`));
     await change;
   }
 
   async restartServer(name: string): Promise<void> {
+    if (this.pausedNow && this.current.servers[name])
+      throw new GatewayError('upstream_unavailable', `Switchboard is paused: resume it to start "${name}" again`);
     this.requireServer(name);
     await this.registry.restart(name);
   }

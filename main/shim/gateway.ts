@@ -15,7 +15,12 @@ import { fileURLToPath } from 'node:url';
  * app's client entries do), else our own CLI. The app is started hidden; if it already runs, its
  * single-instance lock sends the new process away. `env` is the environment the gateway gets.
  */
-export function gatewayLaunch(env: NodeJS.ProcessEnv): { argv: string[]; env: NodeJS.ProcessEnv } {
+export interface GatewayLaunch {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+export function gatewayLaunch(env: NodeJS.ProcessEnv): GatewayLaunch {
   const custom = env.SWITCHBOARD_GATEWAY_COMMAND;
   if (custom !== undefined && custom.trim() !== '') {
     let argv: unknown;
@@ -34,13 +39,18 @@ export function gatewayLaunch(env: NodeJS.ProcessEnv): { argv: string[]; env: No
   }
   if (env.ELECTRON_RUN_AS_NODE === '1') {
     // An AppImage runs from a temporary mount that goes away with this process; start the image itself.
-    const app = env.APPIMAGE !== undefined && env.APPIMAGE !== '' ? env.APPIMAGE : process.execPath;
+    const image = env.APPIMAGE;
+    const app = process.platform === 'linux' && image && path.isAbsolute(image) ? image : process.execPath;
     return { argv: [app, '--hidden'], env: withoutRunAsNode(env) };
   }
-  return {
-    argv: [process.execPath, fileURLToPath(new URL('../cli.ts', import.meta.url)), 'serve', '--background'],
-    env,
-  };
+  const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));
+  // The standalone shim (out/shim/index.mjs, or its copy) has no CLI beside it.
+  if (!fs.existsSync(cli))
+    throw new Error(
+      'no gateway is running, and this copy of the shim cannot start one: start Switchboard (the app, or ' +
+        '`switchboard serve`), or set SWITCHBOARD_GATEWAY_COMMAND',
+    );
+  return { argv: [process.execPath, cli, 'serve', '--background'], env };
 }
 
 /** The shim runs as plain Node inside the app's runtime; the app it starts must run as the app. */
@@ -82,22 +92,15 @@ function openLog(logFile: string, onError: (message: string) => void): number | 
 }
 
 /**
- * Spawns the gateway and lets it go, its output appended to `logFile`. Failures (bad command,
- * spawn error) are reported through `onError`; the caller keeps retrying the socket until its
- * deadline either way.
+ * Spawns the gateway `gatewayLaunch` chose and lets it go, its output appended to `logFile`.
+ * Failures (spawn error) are reported through `onError`; the caller keeps retrying the socket
+ * until its deadline either way.
  */
 export function spawnGatewayDetached(
-  env: NodeJS.ProcessEnv,
+  launch: GatewayLaunch,
   onError: (message: string) => void,
   logFile?: string,
 ): void {
-  let launch: ReturnType<typeof gatewayLaunch>;
-  try {
-    launch = gatewayLaunch(env);
-  } catch (err) {
-    onError((err as Error).message);
-    return;
-  }
   const { argv } = launch;
   const [command, ...args] = argv as [string, ...string[]];
   const fd = logFile === undefined ? undefined : openLog(logFile, onError);

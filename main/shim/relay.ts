@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { runtimePaths, type RuntimePaths } from '../shared/paths.ts';
 import { peekResponseId } from '../shared/wire.ts';
 import { connectWithRetry, type NotConnected } from './connect.ts';
-import { spawnGatewayDetached } from './gateway.ts';
+import { gatewayLaunch, spawnGatewayDetached, type GatewayLaunch } from './gateway.ts';
 import { LineSplitter } from '../shared/lines.ts';
 import { ClientSession, type Id } from './session.ts';
 
@@ -22,9 +22,10 @@ export interface ShimOptions {
   env?: NodeJS.ProcessEnv;
   /**
    * Starts a gateway when none is listening. Default: spawn `SWITCHBOARD_GATEWAY_COMMAND`
-   * or `switchboard serve --background`, detached. `false` never starts one.
+   * or `switchboard serve --background`, detached; it returns false when it could not even try
+   * (and said why). `false` never starts one.
    */
-  spawnGateway?: (() => void) | false;
+  spawnGateway?: (() => boolean | void) | false;
   /** How long to keep trying to reach a gateway (per connection attempt cycle). Default 15 s. */
   connectTimeoutMs?: number;
   /** After stdin ends, how long to wait for answers to requests still in flight. Default 5 s. */
@@ -82,12 +83,19 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       ? () => undefined
       : (options.spawnGateway ??
         (() => {
+          let launch: GatewayLaunch;
+          try {
+            launch = gatewayLaunch(env);
+          } catch (err) {
+            log((err as Error).message);
+            return false;
+          }
           log(`no gateway is running on ${paths.socket}; starting one (its log: ${paths.log})`);
-          spawnGatewayDetached(env, log, paths.log);
+          spawnGatewayDetached(launch, log, paths.log);
+          return true;
         }));
   const startGateway = (): void => {
-    startedOne = true;
-    spawnOne();
+    startedOne = spawnOne() !== false;
   };
 
   return new Promise<number>((resolve) => {

@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
 
 export class StandInEvent {
@@ -60,7 +61,13 @@ class StandInApp extends EventEmitter {
 
   getPath(name: string): string {
     if (name === 'userData') return this.userData;
+    if (name === 'appData') return path.dirname(this.userData);
     throw new Error(`stand-in app.getPath: ${name} is not part of the slice`);
+  }
+
+  setPath(name: string, value: string): void {
+    if (name !== 'userData') throw new Error(`stand-in app.setPath: ${name} is not part of the slice`);
+    this.userData = value;
   }
 
   setAppUserModelId(): void {}
@@ -336,7 +343,13 @@ export const nativeImage = {
   createFromPath: (path: string) => ({ path, isEmpty: () => !existsSync(path) }),
 };
 
-/** The module as `import ... from 'electron'` sees it (named and default exports). */
+/** The module as `import ... from 'electron'` sees it: these named exports, and this object as the default. */
+export {
+  StandInBrowserWindow as BrowserWindow,
+  StandInMenu as Menu,
+  StandInTray as Tray,
+  StandInNotification as Notification,
+};
 export const electron = {
   app,
   ipcMain,
@@ -352,3 +365,5 @@ export const electron = {
   Tray: StandInTray,
   Notification: StandInNotification,
 };
+
+export default electron;

@@ -86,10 +86,11 @@ function healthOf(input: TrayMenuInput): TrayHealth {
   if (input.starting === true) return 'idle';
   if (input.servers === null) return 'error';
   if (input.servers.length === 0) return 'idle';
-  const states = input.servers.map((s) => s.state);
-  if (states.every((s) => s === 'stopped')) return 'idle';
-  if (states.some((s) => s === 'failed' || s === 'backoff')) return 'warning';
-  return 'ok';
+  if (input.servers.every((s) => s.state === 'stopped')) return 'idle';
+  // A server starting again after a failure is still failing: no flicker to "ok" on every attempt.
+  const failing = (s: ServerView) =>
+    s.state === 'failed' || s.state === 'backoff' || (s.state === 'starting' && s.lastError !== undefined);
+  return input.servers.some(failing) ? 'warning' : 'ok';
 }
 
 function statusLine(input: TrayMenuInput): string {
@@ -103,7 +104,7 @@ function statusLine(input: TrayMenuInput): string {
   return `${ready} of ${total} server${total === 1 ? '' : 's'} ready`;
 }
 
-function serverItem(server: ServerView): TrayMenuItem {
+function serverItem(server: ServerView, paused: boolean): TrayMenuItem {
   const label = `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${STATE_LABEL[server.state]}`;
   const detail = server.lastError !== undefined && server.state !== 'ready' ? truncate(server.lastError) : undefined;
   return {
@@ -111,7 +112,10 @@ function serverItem(server: ServerView): TrayMenuItem {
     label,
     items: [
       ...(detail === undefined ? [] : [{ type: 'note' as const, label: detail }]),
-      { type: 'action', action: { type: 'restart', server: server.name }, label: 'Restart' },
+      // Paused, nothing runs until Resume.
+      paused
+        ? { type: 'note', label: 'Stopped while paused' }
+        : { type: 'action', action: { type: 'restart', server: server.name }, label: 'Restart' },
     ],
   };
 }
@@ -154,7 +158,7 @@ export function buildTrayMenuModel(input: TrayMenuInput): TrayMenuModel {
   const servers = input.servers ?? [];
   if (servers.length > 0) {
     items.push({ type: 'separator' });
-    for (const server of servers.slice(0, MAX_SERVER_ITEMS)) items.push(serverItem(server));
+    for (const server of servers.slice(0, MAX_SERVER_ITEMS)) items.push(serverItem(server, input.paused === true));
     const rest = servers.length - MAX_SERVER_ITEMS;
     if (rest > 0) items.push({ type: 'note', label: `… and ${rest} more` });
   }

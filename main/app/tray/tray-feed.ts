@@ -3,7 +3,13 @@
  * resync) — no polling. The client list is read once and again after an install, since nothing
  * pushes it. No electron import: the feed is tested against a real gateway.
  */
-import type { ClientView, GatewayApi, GatewayEvents, ServerView } from '../../../preload/contract/index.ts';
+import type {
+  ClientView,
+  GatewayApi,
+  GatewayEvents,
+  GatewayStatus,
+  ServerView,
+} from '../../../preload/contract/index.ts';
 import type { TrayMenuInput } from './menu-model.ts';
 
 export interface TrayFeed {
@@ -35,7 +41,10 @@ export function createTrayFeed(options: {
   let error: string | undefined;
   let paused = false;
   let endpoint: string | undefined;
-  const questions = new Set<string>();
+  let configError: string | undefined;
+  let questions = new Set<string>();
+  // What the events said while a refresh was fetching: its snapshot may be older than they are.
+  let duringFetch: { added: Set<string>; ended: Set<string> } | undefined;
   let clients: readonly ClientView[] = [];
   let startAtLogin: boolean | undefined;
 
@@ -46,19 +55,27 @@ export function createTrayFeed(options: {
       onChange();
     }),
     events.on('status', (status) => {
-      paused = status.paused;
-      endpoint = status.listen.find((url) => url.startsWith('http'));
+      applyStatus(status);
       onChange();
     }),
     events.on('question-added', (question) => {
+      duringFetch?.added.add(question.id);
       questions.add(question.id);
       onChange();
     }),
     events.on('question-ended', ({ id }) => {
+      duringFetch?.ended.add(id);
       if (questions.delete(id)) onChange();
     }),
     events.on('resync', () => void refresh()),
   ];
+
+  function applyStatus(status: GatewayStatus): void {
+    paused = status.paused;
+    endpoint = status.listen.find((url) => url.startsWith('http'));
+    // The previous config keeps running, but the file the user edited is not what runs: say so.
+    configError = status.configError === undefined ? undefined : `the config file has an error (${status.configError})`;
+  }
 
   const refreshClients = async (): Promise<void> => {
     try {
@@ -71,16 +88,20 @@ export function createTrayFeed(options: {
   };
 
   const refresh = async (): Promise<void> => {
+    const log = { added: new Set<string>(), ended: new Set<string>() };
+    duringFetch = log;
     try {
       const [list, status, waiting] = await Promise.all([api.listServers(), api.getStatus(), api.listQuestions()]);
       servers = list;
-      paused = status.paused;
-      endpoint = status.listen.find((url) => url.startsWith('http'));
-      questions.clear();
-      for (const question of waiting) questions.add(question.id);
+      applyStatus(status);
+      const fresh = new Set([...waiting.map((question) => question.id), ...log.added]);
+      for (const id of log.ended) fresh.delete(id);
+      questions = fresh;
       fetchError = undefined;
     } catch (err) {
       fetchError = message(err);
+    } finally {
+      if (duringFetch === log) duringFetch = undefined;
     }
     onChange();
     await refreshClients();
@@ -88,7 +109,7 @@ export function createTrayFeed(options: {
 
   return {
     input() {
-      const problem = error ?? fetchError;
+      const problem = error ?? fetchError ?? configError;
       return {
         servers,
         ...(servers === null && problem === undefined ? { starting: true } : {}),

@@ -245,9 +245,21 @@ export interface RepairedEntry {
 }
 
 /**
+ * The keys of a client's entry shape that carry the program and its arguments (`command`/`cmd`,
+ * `args`): those that change when only the shim command changes.
+ */
+function launchKeys(def: ClientDefinition, shim: ShimCommand): string[] {
+  const moved = def.entry({ ...shim, command: `${shim.command}.moved`, args: [...shim.args, 'moved'] });
+  const entry = def.entry(shim);
+  return Object.keys(entry).filter((key) => !isDeepStrictEqual(entry[key], moved[key]));
+}
+
+/**
  * Entries the desktop app wrote start the shim with the app's own runtime (ELECTRON_RUN_AS_NODE);
  * after the app moved or was updated they may point at a program or shim file that is gone. This
- * rewrites those, and only those: an entry in the headless form, or one already right, is left alone.
+ * rewrites the program and its arguments of those entries (keeping their profile, and every other
+ * key: a client's own `disabled` or `autoApprove` stays), and touches nothing else: an entry in the
+ * headless form, or one already pointing here, is left as it is.
  */
 export async function repairAppEntries(
   ctx: InstallerContext,
@@ -264,12 +276,16 @@ export async function repairAppEntries(
     } catch {
       continue; // an unreadable file is the Clients screen's to report, not a reason to touch it
     }
-    const env = ours?.env as Record<string, unknown> | undefined;
-    if (ours === undefined || env?.ELECTRON_RUN_AS_NODE !== '1') continue;
-    const expected = shim(profileOf(ours.args) ?? 'default');
-    if (isDeepStrictEqual(ours, def.entry(expected))) continue;
+    if (ours === undefined) continue;
+    const current = def.read(ENTRY_NAME, ours);
+    if (current.env?.ELECTRON_RUN_AS_NODE !== '1') continue;
+    const expected = shim(profileOf(current.args) ?? 'default');
+    if (current.command === expected.command && isDeepStrictEqual(current.args, expected.args)) continue;
+    const wanted = def.entry(expected);
+    const fixed = { ...ours };
+    for (const key of launchKeys(def, expected)) fixed[key] = wanted[key];
     try {
-      await installClient(def.id, ctx, expected);
+      await applyChange(def, ctx, (body, path, eol) => def.format.set(body, path, ENTRY_NAME, fixed, eol));
       repaired.push({ client: def.id, path: file });
     } catch (err) {
       repaired.push({ client: def.id, path: file, problem: errorMessage(err) });

@@ -27,10 +27,7 @@ import {
 } from '../../helpers/electron-stand-in.ts';
 import { NODE, ROOT, fixtureServer, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
-vi.mock('electron', async () => {
-  const standIn = await import('../../helpers/electron-stand-in.ts');
-  return { default: standIn.electron, ...standIn.electron };
-});
+vi.mock('electron', () => import('../../helpers/electron-stand-in.ts'));
 
 type Item = MenuItemConstructorOptions;
 
@@ -116,6 +113,8 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
       SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
       SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
     });
+    // As installed: a development build would leave the clients' entries alone.
+    app.isPackaged = true;
     app.userData = userData;
 
     await import('../../../main/index.ts');
@@ -163,23 +162,32 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
   });
 
   it('shows server state in the tray: a failing server, its error, Restart, Pause and Resume', async () => {
-    expect(trayIcon()).toBe(path.join('tray', 'warning.png'));
+    // broken starts, fails, and is restarted with backoff: a warning whenever it is not starting.
+    await waitFor(() => trayIcon() === path.join('tray', 'warning.png') || undefined, 10_000, 'the warning icon');
     expect(tray().tooltip).toBe('Switchboard — 1 of 2 servers ready');
     const broken = item(labels().find((l) => l.includes('broken'))!);
     expect(labels(broken.submenu as Item[])).toEqual(expect.arrayContaining(['Restart']));
     expect(labels(broken.submenu as Item[]).join(' ')).toMatch(/exit|code 3|no database/);
+    expect(existsSync(tray().image.path)).toBe(true);
+    // Restart from the tray runs the failing server again: its log shows another attempt.
+    const attempts = async () =>
+      ((await invoke('switchboard:get-server-log', 'broken')) as string[]).filter((l) => l.includes('no database'))
+        .length;
+    const before = await attempts();
     click(item('Restart', broken.submenu as Item[]));
+    await waitFor(async () => (await attempts()) > before || undefined, 10_000, 'the restart');
 
     click(item('Pause gateway'));
     await waitFor(() => labels().includes('Paused: servers stopped') || undefined, 10_000, 'the pause');
     expect(trayIcon()).toBe(path.join('tray', 'paused.png'));
     expect(labels()).toContain('Resume gateway');
+    expect(labels(item(labels().find((l) => l.includes('fx'))!).submenu as Item[])).toEqual(['Stopped while paused']);
     const servers = (await invoke('switchboard:list-servers')) as ServerView[];
     expect(servers.find((s) => s.name === 'fx')).toMatchObject({ state: 'stopped' });
 
     click(item('Resume gateway'));
     await waitFor(() => labels().includes('1 of 2 servers ready') || undefined, 20_000, 'the resume');
-    expect(trayIcon()).toBe(path.join('tray', 'warning.png'));
+    await waitFor(() => trayIcon() === path.join('tray', 'warning.png') || undefined, 10_000, 'the warning icon');
   });
 
   it('repaired the entry an older copy wrote, and installs into a client from the tray', async () => {
@@ -224,6 +232,17 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
       await client.close();
     }
   }, 30_000);
+
+  it('starts at login through an XDG autostart entry, from the tray', async () => {
+    const entry = path.join(home, '.config', 'autostart', 'switchboard.desktop');
+    expect(item('Start at login')).toMatchObject({ type: 'checkbox', checked: false });
+    click(item('Start at login'));
+    await waitFor(() => existsSync(entry) || undefined, 5_000, 'the autostart entry');
+    expect(readFileSync(entry, 'utf8')).toContain(`Exec="${process.execPath}" --hidden`);
+    await waitFor(() => item('Start at login').checked || undefined, 5_000, 'the menu to show it on');
+    click(item('Start at login'));
+    await waitFor(() => !existsSync(entry) || undefined, 5_000, 'the entry removed');
+  });
 
   it('raises one notification for a question a client cannot show, and a click opens it in the app', async () => {
     click(item('Copy HTTP endpoint'));

@@ -104,7 +104,7 @@ describe('the packaged Linux app (electron-builder --linux --dir)', () => {
     );
   });
 
-  it('holds the built main, preload and renderer, and starts out/main/index.js', () => {
+  it('holds the built main, preload and renderer, and names out/main/index.js and the product name', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         '/out/main/index.js',
@@ -114,8 +114,10 @@ describe('the packaged Linux app (electron-builder --linux --dir)', () => {
         '/package.json',
       ]),
     );
-    const manifest = JSON.parse(asar.extractFile(archive, 'package.json').toString()) as { main: string };
+    const manifest = JSON.parse(asar.extractFile(archive, 'package.json').toString()) as Record<string, string>;
     expect(manifest.main).toBe('out/main/index.js');
+    // Electron names the data folder after it: ~/.config/Switchboard, as docs/desktop.md says.
+    expect(manifest.productName).toBe('Switchboard');
     expect(existsSync(path.join(appDir, 'switchboard'))).toBe(true);
   });
 
@@ -151,6 +153,20 @@ describe('the packaged Linux app (electron-builder --linux --dir)', () => {
       expect(statSync(unpacked).size, native).toBeGreaterThan(0);
     }
     expect(statSync(path.join(`${archive}.unpacked`, 'out/shim/index.mjs')).size).toBeGreaterThan(0);
+  });
+
+  it('says what to do when no gateway runs, since the unpacked shim cannot start one under plain node', async () => {
+    const shim = path.join(`${archive}.unpacked`, 'out/shim/index.mjs');
+    // A client that sends nothing and goes away: the shim says why it could not connect, and ends.
+    const child = spawn(plainNode(), [shim, 'shim', '--connect-timeout', '1500'], {
+      env: { ...process.env, SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'nobody-here') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(stderr).toContain('this copy of the shim cannot start one: start Switchboard');
+    expect(stderr).not.toContain('starting one');
   });
 
   it('runs the unpacked shim under plain node, and it answers initialize through a running gateway', async () => {

@@ -100,6 +100,8 @@ describe('tray menu model', () => {
     const failing = [server('a', 'ready'), server('b', 'failed')];
     expect(buildTrayMenuModel({ servers: [server('a', 'ready'), server('b', 'starting')] }).health).toBe('ok');
     expect(buildTrayMenuModel({ servers: failing }).health).toBe('warning');
+    const retrying = [server('a', 'ready'), server('b', 'starting', { lastError: 'exited with code 3' })];
+    expect(buildTrayMenuModel({ servers: retrying }).health).toBe('warning');
     expect(buildTrayMenuModel({ servers: [server('a', 'stopped')] }).health).toBe('idle');
     expect(buildTrayMenuModel({ servers: ready, paused: true }).health).toBe('paused');
     expect(buildTrayMenuModel({ servers: failing, questions: 1 }).health).toBe('question');
@@ -115,9 +117,11 @@ describe('tray menu model', () => {
     expect(menu({ servers: [], questions: 1 })[1]).toBe('1 question waiting…');
   });
 
-  it('offers Resume when paused', () => {
+  it('offers Resume when paused, and no Restart for servers that are stopped on purpose', () => {
     const model = buildTrayMenuModel({ servers: [server('a', 'stopped')], paused: true });
     expect(read(model.items)).toContain('Resume gateway');
+    expect(read(model.items)).toContain('  Stopped while paused');
+    expect(read(model.items)).not.toContain('  Restart');
     expect(read(model.items)).not.toContain('Pause gateway');
     expect(model.items[0]).toEqual({ type: 'status', label: 'Paused: servers stopped' });
   });

@@ -54,6 +54,40 @@ describe('repairAppEntries', () => {
     });
   });
 
+  it('keeps what the client or the user added to the entry, and rewrites a moved entry only once', async () => {
+    const ctx = await context();
+    await mkdir(path.dirname(cursorFile()), { recursive: true });
+    await installClient('cursor', ctx, appShim('/opt/Switchboard-0.1')('default'));
+    const file = JSON.parse(await readFile(cursorFile(), 'utf8')) as { mcpServers: Record<string, object> };
+    file.mcpServers.switchboard = { ...file.mcpServers.switchboard, disabled: true, autoApprove: ['fx__echo'] };
+    await writeFile(cursorFile(), JSON.stringify(file, null, 2));
+
+    expect(await repairAppEntries(ctx, appShim('/opt/Switchboard'))).toHaveLength(1);
+    expect(await entryIn(cursorFile())).toEqual({
+      command: '/opt/Switchboard/switchboard',
+      args: ['/home/u/.config/Switchboard/shim/switchboard-shim.mjs', 'shim', '--profile', 'default'],
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+      disabled: true,
+      autoApprove: ['fx__echo'],
+    });
+    // Now right: the next start leaves it alone, user's fields and all.
+    expect(await repairAppEntries(ctx, appShim('/opt/Switchboard'))).toEqual([]);
+  });
+
+  it("repairs Goose's entry, whose shape says cmd and envs", async () => {
+    const ctx = await context();
+    const gooseFile = path.join(home, '.config', 'goose', 'config.yaml');
+    await mkdir(path.dirname(gooseFile), { recursive: true });
+    await installClient('goose', ctx, appShim('/opt/Switchboard-0.1')('default'));
+    await writeFile(gooseFile, (await readFile(gooseFile, 'utf8')).replace('enabled: true', 'enabled: false'));
+
+    expect(await repairAppEntries(ctx, appShim('/opt/Switchboard'))).toEqual([{ client: 'goose', path: gooseFile }]);
+    const text = await readFile(gooseFile, 'utf8');
+    expect(text).toContain('cmd: /opt/Switchboard/switchboard');
+    expect(text).not.toContain('Switchboard-0.1');
+    expect(text).toContain('enabled: false');
+  });
+
   it('leaves entries in the headless form, entries already right, and other servers alone', async () => {
     const ctx = await context();
     const headless = shimCommand({

@@ -1,0 +1,83 @@
+/** The tray's input kept from the control API's events: what the menu would say after each. */
+import { describe, expect, it } from 'vitest';
+import { createTrayFeed } from '../../../../main/app/tray/tray-feed.ts';
+import type {
+  GatewayEventMap,
+  GatewayEventName,
+  GatewayEvents,
+  GatewayStatus,
+  Question,
+} from '../../../../preload/contract/index.ts';
+
+/** Events as the engine's hub delivers them, in process. */
+function eventHub() {
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const events: GatewayEvents = {
+    on(event, listener) {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      set.add(listener as (payload: unknown) => void);
+      return () => set.delete(listener as (payload: unknown) => void);
+    },
+  };
+  const emit = <E extends GatewayEventName>(event: E, payload: GatewayEventMap[E]) => {
+    for (const listener of listeners.get(event) ?? []) listener(payload);
+  };
+  return { events, emit };
+}
+
+const status = (extra: Partial<GatewayStatus> = {}): GatewayStatus => ({
+  version: '1',
+  configPath: '/c.json',
+  listen: ['http://127.0.0.1:8787/mcp', '/run/sb.sock'],
+  paused: false,
+  ...extra,
+});
+const question = (id: string) => ({ id }) as Question;
+
+describe('tray feed', () => {
+  it('shows a config file that cannot be applied as a gateway problem', () => {
+    const { events, emit } = eventHub();
+    const feed = createTrayFeed({
+      api: {
+        listServers: async () => [],
+        getStatus: async () => status(),
+        listQuestions: async () => [],
+        listClients: async () => [],
+      },
+      events,
+      onChange: () => undefined,
+    });
+    emit('servers', []);
+    emit('status', status({ configError: 'config.json:3:5 expected a string' }));
+    expect(feed.input().error).toBe('the config file has an error (config.json:3:5 expected a string)');
+    expect(feed.input().endpoint).toBe('http://127.0.0.1:8787/mcp');
+    emit('status', status());
+    expect(feed.input().error).toBeUndefined();
+  });
+
+  it('never brings back a question answered while a refresh was fetching, nor loses one that came', async () => {
+    const { events, emit } = eventHub();
+    let release!: (questions: Question[]) => void;
+    const feed = createTrayFeed({
+      api: {
+        listServers: async () => [],
+        getStatus: async () => status(),
+        listQuestions: () => new Promise<Question[]>((resolve) => (release = resolve)),
+        listClients: async () => [],
+      },
+      events,
+      onChange: () => undefined,
+    });
+    const refreshed = feed.refresh();
+    // The snapshot is taken with q1 waiting; q1 is answered and q2 arrives before it lands.
+    emit('question-ended', { id: 'q1', outcome: 'answered' });
+    emit('question-added', question('q2'));
+    release([question('q1'), question('q0')]);
+    await refreshed;
+    expect(feed.input().questions).toBe(2); // q0 and q2
+    emit('question-ended', { id: 'q0', outcome: 'expired' });
+    emit('question-ended', { id: 'q2', outcome: 'answered' });
+    expect(feed.input().questions).toBe(0);
+  });
+});
