@@ -258,6 +258,11 @@ describe('php-fpm: static headers, keep-alive and the pool', () => {
         await client.request({ params, body, timeoutMs: 5000, maxBytes: 1 << 20 });
       }
       expect(client.stats().connects).toBe(connects);
+      // php-fpm kept that connection across requests, so a finished one is now handed straight to
+      // the next request (idle at once, no quiet period for sequential calls to wait out).
+      expect(client.stats()).toMatchObject({ idle: 1, open: 1 });
+      for (let i = 0; i < 3; i++) await client.request({ params, body, timeoutMs: 5000, maxBytes: 1 << 20 });
+      expect(client.stats()).toMatchObject({ idle: 1, open: 1, connects });
     } finally {
       await client.close();
       await fpm.stop();
