@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../main/shared/node-flags.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -76,14 +77,17 @@ if (electron !== null) {
   delete env.ELECTRON_RUN_AS_NODE;
   run(electron, [root, ...args], env);
 } else {
-  const cli = join(root, 'main', 'cli.ts');
+  // The build `npm start` just made: no TypeScript loader in a long-running process (~30 MB of RSS).
+  const cli = join(root, 'out', 'main', 'cli.js');
   if (!existsSync(cli)) {
-    process.stderr.write(`switchboard: Electron is not installed here and ${relative(root, cli)} does not exist\n`);
+    process.stderr.write(
+      `switchboard: Electron is not installed here and ${relative(root, cli)} does not exist: run \`npm run build\`\n`,
+    );
     process.exit(1);
   }
   // stderr, so that `npm start -- --stdio` keeps stdout clean for MCP.
   process.stderr.write(
     'switchboard: Electron is not installed here; starting the headless gateway (switchboard serve) instead\n',
   );
-  run(process.execPath, [cli, 'serve', ...args]);
+  run(process.execPath, [...GATEWAY_NODE_FLAGS, cli, 'serve', ...args]);
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../shared/node-flags.ts';
 
 /**
  * How to start a background gateway: `SWITCHBOARD_GATEWAY_COMMAND` (a JSON array), else the desktop
@@ -50,7 +51,7 @@ export function gatewayLaunch(env: NodeJS.ProcessEnv): GatewayLaunch {
       'no gateway is running, and this copy of the shim cannot start one: start Switchboard (the app, or ' +
         '`switchboard serve`), or set SWITCHBOARD_GATEWAY_COMMAND',
     );
-  return { argv: [process.execPath, cli, 'serve', '--background'], env };
+  return { argv: [process.execPath, ...GATEWAY_NODE_FLAGS, cli, 'serve', '--background'], env };
 }
 
 /** The shim runs as plain Node inside the app's runtime; the app it starts must run as the app. */

@@ -32,8 +32,9 @@ describe('gatewayLaunch', () => {
   it('defaults to our own CLI with serve --background', () => {
     const { argv } = gatewayLaunch({});
     expect(argv[0]).toBe(process.execPath);
-    expect(argv[1]).toMatch(/main[/\\]cli\.ts$/);
-    expect(argv.slice(2)).toEqual(['serve', '--background']);
+    expect(argv[1]).toBe('--max-semi-space-size=1');
+    expect(argv[2]).toMatch(/main[/\\]cli\.ts$/);
+    expect(argv.slice(3)).toEqual(['serve', '--background']);
   });
 
   it('takes SWITCHBOARD_GATEWAY_COMMAND as a JSON argv', () => {
