@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killProcessTree } from '../../../../../main/engine/upstreams/process/kill-tree.ts';
+import { killProcessTree, readAllStats } from '../../../../../main/engine/upstreams/process/kill-tree.ts';
 
 const posix = process.platform !== 'win32';
 const hasSetsid = existsSync('/usr/bin/setsid') || existsSync('/bin/setsid');
@@ -109,5 +109,15 @@ describe.skipIf(!posix)('killProcessTree', () => {
     const child = start('exit 0');
     await new Promise((r) => child.once('exit', r));
     await expect(killProcessTree(child)).resolves.toBeUndefined();
+  });
+});
+
+describe.runIf(existsSync('/proc/self/stat'))('reading /proc', () => {
+  it('shares one scan between callers that ask at once, and scans again afterwards', async () => {
+    const first = readAllStats();
+    expect(readAllStats()).toBe(first);
+    const stats = await first;
+    expect(stats.some((s) => s.pid === process.pid)).toBe(true);
+    expect(readAllStats()).not.toBe(first);
   });
 });
