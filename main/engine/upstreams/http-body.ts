@@ -290,22 +290,33 @@ function plainGuard(
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /** `response` with its body checked as it streams in (see the module comment). */
-export async function guardResponse(response: Response, opts: BodyGuardOptions): Promise<Response> {
-  if (!response.body || NULL_BODY.has(response.status) || response.status < 200) return response;
+/** The guarded response, and whether its body was already read whole (nothing left in flight). */
+export interface GuardedResponse {
+  response: Response;
+  whole: boolean;
+}
+
+export async function guardResponse(response: Response, opts: BodyGuardOptions): Promise<GuardedResponse> {
+  if (!response.body || NULL_BODY.has(response.status) || response.status < 200) return { response, whole: true };
   const type = response.headers.get('content-type') ?? '';
-  if (/^\s*text\/event-stream/i.test(type)) return rebuilt(response, response.body.pipeThrough(sseGuard(opts)));
+  if (/^\s*text\/event-stream/i.test(type))
+    return { response: rebuilt(response, response.body.pipeThrough(sseGuard(opts))), whole: false };
   const declared = declaredLength(response);
   if (!(declared <= opts.maxBytes))
-    return rebuilt(response, response.body.pipeThrough(plainGuard(opts, declared, response.ok)));
+    return {
+      response: rebuilt(response, response.body.pipeThrough(plainGuard(opts, declared, response.ok))),
+      whole: false,
+    };
   // The common case, a JSON answer of a declared size within the limit: read it in one go (HTTP
   // framing holds it to that size) and check it once, without a stream transform per chunk.
   const bytes = Buffer.from(await response.arrayBuffer());
   if (response.ok && !isUtf8(bytes)) {
     const error = responseNotUtf8(opts.server);
     opts.onRefused?.(error);
-    return rebuilt(response, new ReadableStream({ start: (controller) => controller.error(new Error(error.message)) }));
+    const failed = new ReadableStream({ start: (controller) => controller.error(new Error(error.message)) });
+    return { response: rebuilt(response, failed), whole: true };
   }
-  return rebuilt(response, bytes);
+  return { response: rebuilt(response, bytes), whole: true };
 }
 
 /** A response like `original` with another body. */

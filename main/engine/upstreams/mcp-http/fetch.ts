@@ -52,7 +52,7 @@ export function observingFetch(
   base: FetchLike = fetch,
 ): FetchLike {
   return async (url, request) => {
-    const init = withForwardedHeaders(request);
+    const { init, unlink } = ownSignal(withForwardedHeaders(request));
     const method = (init?.method ?? 'GET').toUpperCase();
     const trace = method === 'POST' ? traces.getStore() : undefined;
     if (trace) trace.url = String(url);
@@ -60,12 +60,13 @@ export function observingFetch(
     try {
       raw = await base(url, init);
     } catch (err) {
+      unlink();
       const aborted = init?.signal?.aborted === true;
       if (trace && !aborted) trace.error = err;
       if (method === 'GET' && !aborted) onStream?.({ error: err });
       throw err;
     }
-    const response = await guardResponse(raw, {
+    const { response: guarded, whole } = await guardResponse(raw, {
       ...limits,
       ...(trace?.requestId === undefined ? {} : { requestId: trace.requestId }),
       ...(trace
@@ -76,6 +77,9 @@ export function observingFetch(
           }
         : {}),
     });
+    // Most answers guardResponse read whole already: nothing is left that an abort could stop.
+    if (whole) unlink();
+    const response = whole ? guarded : unlinkWhenRead(guarded, unlink);
     if (trace) {
       trace.status = response.status;
       if (!response.ok) trace.body = await readStart(response.clone(), ERROR_BODY_BYTES);
@@ -83,6 +87,60 @@ export function observingFetch(
     if (method === 'GET') onStream?.({ status: response.status });
     return response;
   };
+}
+
+/**
+ * The request with a signal of its own, following the caller's. The SDK hands every request the
+ * one long-lived signal of its transport; undici adds an abort listener per request to the signal
+ * it is given and drops it only when the request is garbage-collected, and each addEventListener
+ * walks the listeners already there: ~35 µs per call under load (docs/benchmarks.md, finding 6).
+ * Here the shared signal carries one short-lived listener per request, removed by `unlink`.
+ */
+function ownSignal(init: RequestInit | undefined): { init: RequestInit | undefined; unlink: () => void } {
+  const shared = init?.signal;
+  if (!shared) return { init, unlink: () => undefined };
+  const own = new AbortController();
+  if (shared.aborted) {
+    own.abort(shared.reason);
+    return { init: { ...init, signal: own.signal }, unlink: () => undefined };
+  }
+  const onAbort = (): void => own.abort(shared.reason);
+  shared.addEventListener('abort', onAbort, { once: true });
+  return { init: { ...init, signal: own.signal }, unlink: () => shared.removeEventListener('abort', onAbort) };
+}
+
+/** The response, calling `unlink` once its body has been read to the end, failed or been cancelled. */
+function unlinkWhenRead(response: Response, unlink: () => void): Response {
+  if (!response.body) {
+    unlink();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await reader.read();
+        if (done) {
+          unlink();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        unlink();
+        controller.error(err);
+      }
+    },
+    async cancel(reason) {
+      unlink();
+      await reader.cancel(reason);
+    },
+  });
+  const wrapped = new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  Object.defineProperty(wrapped, 'url', { value: response.url });
+  return wrapped;
 }
 
 /** The request with the calling client's forwarded headers set (replacing a configured one it may override). */

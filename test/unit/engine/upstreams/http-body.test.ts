@@ -67,7 +67,8 @@ describe('guardResponse', () => {
       }),
       opts(log),
     );
-    const text = await guarded.text();
+    expect(guarded.whole).toBe(false);
+    const text = await guarded.response.text();
     expect(text).toContain('id: e1\nevent: message\ndata: {"jsonrpc":"2.0","id":4,"error":{"code":-32003');
     expect(text).toContain('data: {"jsonrpc":"2.0","method":"n"}\n\n');
     expect(text).not.toContain('xxxx');
@@ -80,7 +81,7 @@ describe('guardResponse', () => {
       new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
       opts(),
     );
-    expect(await guarded.text()).toBe('');
+    expect(await guarded.response.text()).toBe('');
   });
 
   it('refuses a plain body past the limit, and one that is not UTF-8', async () => {
@@ -89,9 +90,9 @@ describe('guardResponse', () => {
       ...opts(),
       onRefused: (e) => (refused = e),
     });
-    await expect(big.text()).rejects.toThrow(/over the 64-byte limit/);
+    await expect(big.response.text()).rejects.toThrow(/over the 64-byte limit/);
     expect(refused).toMatchObject({ code: -32003 });
     const bad = await guardResponse(new Response(new Uint8Array([0x7b, 0xff, 0x7d])), opts());
-    await expect(bad.text()).rejects.toThrow(/not valid UTF-8/);
+    await expect(bad.response.text()).rejects.toThrow(/not valid UTF-8/);
   });
 });
