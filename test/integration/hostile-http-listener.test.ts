@@ -38,6 +38,11 @@ function rawConnect(port: number, data?: string, host = '127.0.0.1'): RawConn {
   return { socket, received: () => text, closed, connected };
 }
 
+/** Resolves once the server's answer to the request written on `conn` has arrived. */
+async function waitForAnswer(conn: RawConn): Promise<void> {
+  while (!/^HTTP\/1\.1 \d{3}/.test(conn.received())) await new Promise((r) => setTimeout(r, 5));
+}
+
 function destroyAll(): void {
   for (const s of opened.splice(0)) s.destroy();
 }
@@ -137,6 +142,21 @@ describe('the HTTP listener cannot be starved', () => {
       await client.close();
     }
     expect(gateway.httpConnectionStats()?.shed).toBeGreaterThanOrEqual(12);
+    destroyAll();
+  });
+
+  it('never closes a kept-alive connection that was just answered: a busy client is not a staller', async () => {
+    // Eight connections of a busy client, each just answered (and kept alive for its next request)...
+    const busy = Array.from({ length: 8 }, () =>
+      rawConnect(port, `GET /nowhere HTTP/1.1\r\nHost: ${host()}\r\nConnection: keep-alive\r\n\r\n`),
+    );
+    await Promise.all(busy.map((c) => within(waitForAnswer(c), 2000, 'an answer')));
+    // ...then more connections than may wait: the stallers among them make room for each other.
+    const stalled = Array.from({ length: 12 }, () => rawConnect(port));
+    await Promise.all(stalled.map((c) => c.connected));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(busy.filter((c) => c.socket.destroyed || c.socket.readyState === 'closed')).toEqual([]);
+    expect(stalled.filter((c) => c.socket.destroyed || c.socket.readyState === 'closed').length).toBeGreaterThan(0);
     destroyAll();
   });
 });
