@@ -5,26 +5,34 @@
  *   npm run bench                      full run (5 rounds, ~6 min on 2 cores), updates docs/benchmarks.md
  *   npm run bench -- --quick           smoke run (1 round, fewer calls, well under a minute), docs untouched
  *   npm run bench -- --rounds 7        more rounds
- *   npm run bench -- --only a,b        only these paths (ids as in bench/lib/paths.ts)
+ *   npm run bench -- --only a,b        only these paths (ids as in bench/lib/paths.ts; `startup`: start-up)
+ *   npm run bench -- --scale           also the scale curves (bench/scale.ts: servers, tools, clients;
+ *                                      ~4 min more), with their charts, in docs/benchmarks.md
  *   npm run bench -- --profile         CPU-profile the Switchboard paths and the floors
  *                                      (node --cpu-prof), small calls and 10 MB responses
  *                                      separately, and summarise the top frames; no table
  *   npm run bench -- --no-docs         do not touch docs/benchmarks.md
- *   npm run bench -- --switchboard-js  experiment: run Switchboard from a type-stripped JS copy
+ *   npm run bench -- --switchboard-ts  experiment: run Switchboard from its TypeScript sources
+ *                                      (type stripping) instead of the build npm start runs
  *   npm run bench -- --node-flags="--max-semi-space-size=2"
- *                                      experiment: extra node flags for Switchboard processes
+ *                                      experiment: these node flags for Switchboard processes
+ *                                      instead of the ones npm start gives (GATEWAY_NODE_FLAGS)
  *   (experiments and --only never touch docs/benchmarks.md)
  *
  * Raw data: bench/results/<timestamp>.json. Every process started is ended before the next path
  * starts; the whole run has a hard deadline.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { summariseProfile, type ProfileSummary } from './lib/cpuprofile.ts';
-import { buildJs, buildSwitchboardJs } from './lib/build.ts';
+import { buildJs } from './lib/build.ts';
+import { killScaleProcesses, runScale } from './scale.ts';
+import { measureStartup, type StartupResult } from './lib/startup.ts';
+import { GATEWAY_NODE_FLAGS } from '../main/shared/node-flags.ts';
 import { machine } from './lib/machine.ts';
 import {
   FULL_PLAN,
@@ -37,7 +45,7 @@ import {
 } from './lib/measure.ts';
 import { PATHS, type PathSpec } from './lib/paths.ts';
 import { ProcessGroup } from './lib/proc.ts';
-import { aggregate, consoleTable, updateDocs } from './lib/report.ts';
+import { aggregate, consoleTable, updateDocs, updateScaleDocs } from './lib/report.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUN_DEADLINE_MS = 25 * 60_000;
@@ -53,7 +61,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
-    'switchboard-js': { type: 'boolean', default: false },
+    scale: { type: 'boolean', default: false },
+    'switchboard-ts': { type: 'boolean', default: false },
     'node-flags': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -72,15 +81,17 @@ if (values.profile) plan.rounds = 1;
 let paths: PathSpec[] = PATHS;
 if (values.only) {
   const wanted = new Set(values.only.split(',').map((s) => s.trim()));
-  const unknown = [...wanted].filter((w) => !PATHS.some((p) => p.id === w));
+  const unknown = [...wanted].filter((w) => w !== 'startup' && !PATHS.some((p) => p.id === w));
   if (unknown.length) {
-    process.stderr.write(`unknown path ids: ${unknown.join(', ')}\nknown: ${PATHS.map((p) => p.id).join(', ')}\n`);
+    process.stderr.write(
+      `unknown path ids: ${unknown.join(', ')}\nknown: ${PATHS.map((p) => p.id).join(', ')}, startup\n`,
+    );
     process.exit(2);
   }
   paths = PATHS.filter((p) => wanted.has(p.id));
 }
 if (values.profile) paths = paths.filter((p) => p.kind === 'switchboard' || p.kind === 'floor');
-const experiment = values['switchboard-js'] || values['node-flags'] !== undefined;
+const experiment = values['switchboard-ts'] || values['node-flags'] !== undefined;
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const resultsDir = path.join(ROOT, 'bench/results');
@@ -88,11 +99,15 @@ mkdirSync(resultsDir, { recursive: true });
 const scratch = mkdtempSync(path.join('/tmp', 'sbb-'));
 const groups = new Set<ProcessGroup>();
 const JS = buildJs(ROOT, path.join(scratch, 'build'));
-const SWITCHBOARD_CLI = values['switchboard-js'] ? buildSwitchboardJs(ROOT, JS) : undefined;
-const SWITCHBOARD_FLAGS = values['node-flags']?.split(/\s+/).filter(Boolean);
+// Switchboard runs as `npm start` runs it: the esbuild bundle, with the gateway's node flags.
+if (!values['switchboard-ts'])
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.ts')], { stdio: 'inherit' });
+const SWITCHBOARD_CLI = values['switchboard-ts'] ? path.join(ROOT, 'main/cli.ts') : path.join(ROOT, 'out/main/cli.js');
+const SWITCHBOARD_FLAGS = values['node-flags']?.split(/\s+/).filter(Boolean) ?? [...GATEWAY_NODE_FLAGS];
 
 // Whatever happens, nothing we started outlives the run.
 const killEverything = () => {
+  killScaleProcesses();
   for (const g of groups) g.killNow();
   rmSync(scratch, { recursive: true, force: true });
 };
@@ -124,8 +139,8 @@ async function runOne(spec: PathSpec, round: number, profileDir?: string): Promi
       tmp,
       group,
       ...(profileDir ? { profileDir } : {}),
-      ...(SWITCHBOARD_CLI ? { switchboardCli: SWITCHBOARD_CLI } : {}),
-      ...(SWITCHBOARD_FLAGS ? { switchboardFlags: SWITCHBOARD_FLAGS } : {}),
+      switchboardCli: SWITCHBOARD_CLI,
+      switchboardFlags: SWITCHBOARD_FLAGS,
     };
     const timeout = new Promise<RoundResult>((resolve) => {
       timer = setTimeout(() => {
@@ -231,10 +246,25 @@ async function main(): Promise<void> {
       log(`  ${spec.id.padEnd(20)} ${short(r)}`);
     }
   }
-  const summary = aggregate(paths, results);
+  // Start-up, measured apart from the paths (3 times; once in a quick run).
+  let startup: StartupResult | undefined;
+  if (!values.profile && (!values.only || values.only.split(',').includes('startup'))) {
+    log('startup');
+    startup = await measureStartup({
+      node: process.execPath,
+      cli: SWITCHBOARD_CLI,
+      flags: SWITCHBOARD_FLAGS,
+      js: JS,
+      scratch,
+      repeats: values.quick ? 1 : 3,
+    });
+    const ms = (list: number[]) => `${list.map((x) => x.toFixed(0)).join(', ')} ms`;
+    log(`  gateway ready ${ms(startup.gatewayReadyMs)}; shim cold tools/list ${ms(startup.shimColdToolsMs)}`);
+  }
+  const summary = aggregate(paths, results, startup);
   const durationS = (performance.now() - started) / 1000;
   const file = path.join(resultsDir, `${stamp}.json`);
-  const variant = { switchboardJs: values['switchboard-js'], nodeFlags: SWITCHBOARD_FLAGS ?? [] };
+  const variant = { switchboardTs: values['switchboard-ts'], nodeFlags: SWITCHBOARD_FLAGS };
   writeFileSync(
     file,
     JSON.stringify(
@@ -254,8 +284,24 @@ async function main(): Promise<void> {
     ),
   );
   process.stdout.write(consoleTable(summary));
+  // The scale curves after the paths: their own processes, on a machine the paths left quiet.
+  const writeDocs = !values.quick && !values['no-docs'] && !values.only && !experiment;
+  if (values.scale) {
+    log('scale curves');
+    const scale = await runScale({
+      quick: values.quick,
+      build: false,
+      cli: SWITCHBOARD_CLI,
+      flags: SWITCHBOARD_FLAGS,
+      log,
+      ...(writeDocs ? {} : { chartsDir: path.join(resultsDir, `${stamp}-scale`) }),
+    });
+    process.stdout.write(`${scale.markdown}\n`);
+    log(`scale raw data: ${path.relative(ROOT, scale.resultsFile)}`);
+    if (writeDocs) updateScaleDocs(path.join(ROOT, 'docs/benchmarks.md'), scale.markdown);
+  }
   log(`\nraw data: ${path.relative(ROOT, file)} (${durationS.toFixed(0)} s)`);
-  if (!values.quick && !values['no-docs'] && !values.only && !experiment) {
+  if (writeDocs) {
     updateDocs(path.join(ROOT, 'docs/benchmarks.md'), {
       machine: info,
       plan,

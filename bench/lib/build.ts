@@ -5,19 +5,21 @@
  * the run's scratch directory (outside the repo, so lint never sees them), next to a
  * `node_modules` link so bare imports still resolve.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import path from 'node:path';
 
 const FILES = [
   'servers/echo-core.ts',
   'servers/stdio-echo.ts',
+  'servers/many-tools-echo.ts',
   'servers/http-echo.ts',
   'servers/handler-core.ts',
   'servers/handler-http.ts',
   'servers/handler-fastcgi.ts',
   'bridges/byte-pipe.ts',
   'bridges/lean-http-bridge.ts',
+  'bridges/lean-stdio-http-bridge.ts',
   'peers/loopback-only.ts',
   'lib/blob.ts',
   'lib/lines.ts',
@@ -53,25 +55,4 @@ export function buildJs(root: string, out: string): string {
     for (const rel of FILES) strip(path.join(benchDir, rel), path.join(out, rel.replace(/\.ts$/, '.js')));
   });
   return out;
-}
-
-/**
- * The experiment behind `--switchboard-js`: the headless gateway (main/ without the Electron app)
- * type-stripped ahead of time, as a build step would ship it. Returns the path of its cli.js.
- */
-export function buildSwitchboardJs(root: string, buildDir: string): string {
-  const out = path.join(buildDir, 'switchboard');
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
-    );
-  quietly(() => {
-    for (const file of walk(path.join(root, 'main'))) {
-      const rel = path.relative(root, file);
-      if (rel.startsWith('main/app/') || rel === 'main/index.ts') continue;
-      strip(file, path.join(out, rel.replace(/\.ts$/, '.js')));
-    }
-  });
-  copyFileSync(path.join(root, 'package.json'), path.join(out, 'package.json'));
-  return path.join(out, 'main', 'cli.js');
 }

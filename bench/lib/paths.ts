@@ -20,9 +20,9 @@ export interface PathContext {
   group: ProcessGroup;
   /** When set, Switchboard and floor processes run with --cpu-prof into this directory. */
   profileDir?: string;
-  /** Switchboard's CLI entry (default main/cli.ts; --switchboard-js: a type-stripped copy). */
+  /** Switchboard's CLI entry: out/main/cli.js, as npm start runs it (main/cli.ts with --switchboard-ts). */
   switchboardCli?: string;
-  /** Extra node flags for Switchboard processes (experiments, e.g. --max-semi-space-size=2). */
+  /** Node flags for Switchboard processes: GATEWAY_NODE_FLAGS, or --node-flags. */
   switchboardFlags?: string[];
 }
 
@@ -232,6 +232,23 @@ export const PATHS: PathSpec[] = [
         newClient: async () => new HttpRpc(url),
         diagnostics: spawned.stderr,
       };
+    },
+  },
+  {
+    id: 'lean-remote',
+    label: 'lean stdio→remote HTTP (floor)',
+    kind: 'floor',
+    base: 'direct-http',
+    progress: false,
+    note: 'drops server notifications by design',
+    async start(ctx) {
+      const { address } = await startServer(ctx, 'servers/http-echo.ts');
+      const { spawned, client } = stdioClient(ctx, ctx.node, [
+        ...profileFlags(ctx, 'lean-remote'),
+        script(ctx, 'bridges/lean-stdio-http-bridge.ts'),
+        address,
+      ]);
+      return { client, spawnedAt: spawned.at, bridge: [spawned.pid], diagnostics: spawned.stderr };
     },
   },
   {

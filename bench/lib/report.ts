@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { MachineInfo } from './machine.ts';
 import type { Plan, RoundResult, Verification } from './measure.ts';
 import type { PathKind, PathSpec } from './paths.ts';
+import type { StartupResult } from './startup.ts';
 import { median } from './stats.ts';
 
 export interface PathSummary {
@@ -51,6 +52,8 @@ export interface TargetResult {
 
 export interface Summary {
   paths: PathSummary[];
+  /** Start-up figures (lib/startup.ts), medians in ms; absent when not measured. */
+  startup?: { gatewayReadyMs: number | undefined; shimColdToolsMs: number | undefined };
   targets: TargetResult[];
   /** Share of the CPUs other programs used during the kept windows (median, max). */
   foreignCpu: { median: number | undefined; max: number | undefined };
@@ -100,7 +103,7 @@ function ratio(
   );
 }
 
-export function aggregate(paths: PathSpec[], results: RoundResult[]): Summary {
+export function aggregate(paths: PathSpec[], results: RoundResult[], startup?: StartupResult): Summary {
   const p50Of = (id: string, round: number) =>
     results.find((r) => r.path === id && r.round === round && r.available)?.latencyUs?.p50;
   const added = (r: RoundResult, base: string) => {
@@ -144,9 +147,14 @@ export function aggregate(paths: PathSpec[], results: RoundResult[]): Summary {
     };
   });
   const shares = results.map((r) => r.foreignCpuShare).filter((x): x is number => x !== undefined);
+  const start = startup && {
+    gatewayReadyMs: median(startup.gatewayReadyMs),
+    shimColdToolsMs: median(startup.shimColdToolsMs),
+  };
   return {
     paths: summaries,
-    targets: targets(summaries, results),
+    ...(start ? { startup: start } : {}),
+    targets: [...targets(summaries, results), ...startupTargets(start)],
     foreignCpu: { median: median(shares), max: shares.length ? Math.max(...shares) : undefined },
   };
 }
@@ -180,6 +188,40 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
       target: "Switchboard shim→stdio added p50 ≤ 2× the byte pipe's",
       measured: `${fmt(q, 2)}× (${fmt(shim?.addedP50)} µs vs ${fmt(pipe?.addedP50)} µs)`,
       met: q === undefined ? undefined : q <= 2,
+    });
+  }
+  {
+    const q = ratio(results, 'sb-http-stdio', 'lean-bridge', (r) => r.callsPerSec);
+    out.push({
+      id: 'http-throughput-floor',
+      target: "Switchboard HTTP→stdio throughput (16 in flight) ≥ 0.8× the lean bridge's",
+      measured: `${fmt(q, 2)}× (${fmt(sbHttp?.callsPerSec)} vs ${fmt(lean?.callsPerSec)} calls/s)`,
+      met: q === undefined ? undefined : q >= 0.8,
+    });
+  }
+  {
+    const sbRemote = get('sb-stdio-http');
+    const floor = get('lean-remote');
+    const qLatency = ratio(results, 'sb-stdio-http', 'lean-remote', addedOf('direct-http'));
+    const qThroughput = ratio(results, 'sb-stdio-http', 'lean-remote', (r) => r.callsPerSec);
+    out.push({
+      id: 'remote',
+      target: "Switchboard stdio→remote HTTP added p50 ≤ 1.5× and throughput ≥ 0.6× the lean remote bridge's",
+      measured:
+        `${fmt(qLatency, 2)}× added p50 (${fmt(sbRemote?.addedP50)} vs ${fmt(floor?.addedP50)} µs), ` +
+        `${fmt(qThroughput, 2)}× throughput (${fmt(sbRemote?.callsPerSec)} vs ${fmt(floor?.callsPerSec)} calls/s)`,
+      met: qLatency === undefined || qThroughput === undefined ? undefined : qLatency <= 1.5 && qThroughput >= 0.6,
+    });
+  }
+  {
+    const http = get('sb-handler-http');
+    const fcgi = get('sb-handler-fastcgi');
+    const q = ratio(results, 'sb-handler-fastcgi', 'sb-handler-http', (r) => r.latencyUs?.p50);
+    out.push({
+      id: 'fastcgi',
+      target: 'JSON handler over FastCGI p50 ≤ 1.2× the same handler over HTTP',
+      measured: `${fmt(q, 2)}× (${fmt(fcgi?.p50)} vs ${fmt(http?.p50)} µs)`,
+      met: q === undefined ? undefined : q <= 1.2,
     });
   }
   {
@@ -275,6 +317,24 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
     });
   }
   return out;
+}
+
+function startupTargets(start: Summary['startup']): TargetResult[] {
+  if (start === undefined) return [];
+  return [
+    {
+      id: 'gateway-start',
+      target: 'Gateway start to ready (empty config, HTTP answers initialize) ≤ 250 ms',
+      measured: `${fmt(start.gatewayReadyMs)} ms`,
+      met: start.gatewayReadyMs === undefined ? undefined : start.gatewayReadyMs <= 250,
+    },
+    {
+      id: 'shim-cold',
+      target: 'Shim with no gateway running: first tools/list with three stdio servers ≤ 1 s',
+      measured: `${fmt(start.shimColdToolsMs)} ms`,
+      met: start.shimColdToolsMs === undefined ? undefined : start.shimColdToolsMs <= 1000,
+    },
+  ];
 }
 
 function verifyCell(p: PathSummary): string {
@@ -404,6 +464,22 @@ export function updateDocs(file: string, input: DocsInput): void {
     start !== -1 && end > start
       ? text.slice(0, start) + section + text.slice(end + END.length)
       : `${text.trimEnd()}\n\n## Latest run\n\n${IGNORE_START}\n${section}\n${IGNORE_END}\n`;
+  writeFileSync(file, next);
+}
+
+const SCALE_BEGIN = '<!-- scale:begin (generated by npm run bench -- --scale; edits inside are replaced) -->';
+const SCALE_END = '<!-- scale:end -->';
+
+/** Replaces the scale section (between its markers) of docs/benchmarks.md, or adds one at the end. */
+export function updateScaleDocs(file: string, markdown: string): void {
+  const section = `${SCALE_BEGIN}\n\n${markdown.trim()}\n\n${SCALE_END}`;
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf(SCALE_BEGIN);
+  const end = text.indexOf(SCALE_END);
+  const next =
+    start !== -1 && end > start
+      ? text.slice(0, start) + section + text.slice(end + SCALE_END.length)
+      : `${text.trimEnd()}\n\n## Scale\n\n${IGNORE_START}\n${section}\n${IGNORE_END}\n`;
   writeFileSync(file, next);
 }
 
