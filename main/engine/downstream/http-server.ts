@@ -3,7 +3,7 @@
  * the legacy SSE endpoints at /sse and /messages. Every request first passes the guard (Host,
  * Origin, token); bodies must be JSON and within the size limit.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import {
@@ -20,6 +20,13 @@ import { HTTP_LIMIT_DEFAULTS, MAX_HEADER_BYTES, type HttpLimits } from './http-l
 import { LegacySseEndpoint } from './legacy-sse.ts';
 import type { StatelessDispatcher } from './stateless.ts';
 import { StreamableHttpEndpoint, sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
+
+/**
+ * node:http as its CommonJS object, not an ES import: an ES import of node:http reads every
+ * export, and the lazy WebSocket/CloseEvent/MessageEvent ones load Node's bundled undici
+ * (~14 MB of RSS) that the listener never uses.
+ */
+const { createServer } = process.getBuiltinModule('node:http');
 
 export interface HttpListenerOptions {
   host: string;

@@ -7,8 +7,9 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
 import { isMetadataHostname, refusal, type EgressRule } from './policy.ts';
+import { loadUndici } from './undici.ts';
 
 /** The error code of a refused connection (describeNetworkFailure words it). */
 export const EGRESS_REFUSED = 'ERR_EGRESS_REFUSED';
@@ -32,11 +33,15 @@ export interface EgressOptions extends EgressRule {
 type ConnectOptions = buildConnector.BuildOptions;
 
 /** A connector for undici (Pool, Agent) that refuses what the policy refuses. */
-export function egressConnector(options: EgressOptions, connect: ConnectOptions = {}): buildConnector.connector {
+export async function egressConnector(
+  options: EgressOptions,
+  connect: ConnectOptions = {},
+): Promise<buildConnector.connector> {
+  const undici = await loadUndici();
   const rule: EgressRule = { allowPrivateNetwork: options.allowPrivateNetwork };
   const resolve = options.lookup ?? (dnsLookup as LookupFunction);
   const forProtocol = (protocol: string): buildConnector.connector =>
-    buildConnector({ ...connect, lookup: checkedLookup(resolve, protocol, rule) } as ConnectOptions);
+    undici.buildConnector({ ...connect, lookup: checkedLookup(resolve, protocol, rule) } as ConnectOptions);
   const plain = forProtocol('http:');
   const tls = forProtocol('https:');
   return (target, callback) => {

@@ -5,8 +5,9 @@
  * headers (its credentials belong to the origin the user configured) and without Authorization
  * and Cookie.
  */
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
 import { egressConnector, type EgressOptions } from './connector.ts';
+import { loadUndici } from './undici.ts';
 
 export type FetchFn = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -21,19 +22,27 @@ const MAX_REDIRECTS = 5;
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 /** Agents for the system resolver, one per rule: connections are shared by every server with that rule. */
-const sharedAgents = new Map<boolean, Agent>();
+const sharedAgents = new Map<boolean, Promise<Agent>>();
 
-function agentFor(options: EgressOptions): Agent {
-  if (options.lookup) return new Agent({ connect: egressConnector(options) });
+async function newAgent(options: EgressOptions): Promise<Agent> {
+  const { Agent } = await loadUndici();
+  return new Agent({ connect: await egressConnector(options) });
+}
+
+function agentFor(options: EgressOptions): Promise<Agent> {
+  if (options.lookup) return newAgent(options);
   let agent = sharedAgents.get(options.allowPrivateNetwork);
-  if (!agent) sharedAgents.set(options.allowPrivateNetwork, (agent = new Agent({ connect: egressConnector(options) })));
+  if (!agent) sharedAgents.set(options.allowPrivateNetwork, (agent = newAgent(options)));
   return agent;
 }
 
 export function egressFetch(options: EgressFetchOptions): FetchFn {
-  const dispatcher = agentFor(options);
+  // Set up on the first request (undici loads then: see undici.ts), then reused.
+  let agent: Promise<Agent> | undefined;
   const originOnly = [...CREDENTIAL_HEADERS, ...(options.originOnlyHeaders ?? []).map((h) => h.toLowerCase())];
   return async (input, init = {}) => {
+    const { fetch: undiciFetch } = await loadUndici();
+    const dispatcher = await (agent ??= agentFor(options));
     if (init.redirect === 'manual' || init.redirect === 'error')
       return (await undiciFetch(input, { ...(init as UndiciRequestInit), dispatcher })) as unknown as Response;
     const origin = new URL(input).origin;

@@ -4,13 +4,14 @@
  * and checks that the edited file means exactly the old one plus or minus that entry.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { parse, TomlError } from 'smol-toml';
 import { GatewayError } from '../../protocol/errors.ts';
 import { lineStart, nextLineStart } from '../text.ts';
 import { parseErrorLine } from './errors.ts';
+import { tomlLibrary } from './libraries.ts';
 import type { FormatEditor } from './types.ts';
 
 function parseToml(body: string, file: string): Record<string, unknown> {
+  const { parse, TomlError } = tomlLibrary();
   try {
     return parse(body) as Record<string, unknown>;
   } catch (err) {
@@ -155,7 +156,7 @@ function check(
 ): void {
   let after: Record<string, unknown>;
   try {
-    after = parse(afterText) as Record<string, unknown>;
+    after = tomlLibrary().parse(afterText) as Record<string, unknown>;
   } catch (err) {
     throw new GatewayError(
       'config_invalid',

@@ -5,24 +5,15 @@
  * strings. Each edit is checked by parsing the result and comparing it with the intended data.
  */
 import { isDeepStrictEqual } from 'node:util';
-import {
-  isMap,
-  isScalar,
-  isSeq,
-  parseDocument,
-  stringify,
-  type Document,
-  type Node,
-  type Pair,
-  type YAMLMap,
-  type YAMLSeq,
-} from 'yaml';
+import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { GatewayError } from '../../protocol/errors.ts';
 import { indentOf, lineStart, nextLineStart } from '../text.ts';
 import { parseErrorAt, parseErrorLine } from './errors.ts';
+import { yamlLibrary } from './libraries.ts';
 import type { FormatEditor } from './types.ts';
 
 function parseYaml(body: string, file: string): Document.Parsed {
+  const { isMap, parseDocument } = yamlLibrary();
   const doc = parseDocument(body, { keepSourceTokens: false, uniqueKeys: false });
   const err = doc.errors[0];
   if (err) {
@@ -47,6 +38,7 @@ function section(
   key: string,
   kind: 'map' | 'seq',
 ): { pair?: Pair<Node, Node | null>; collection?: YAMLMap | YAMLSeq } {
+  const { isMap, isScalar, isSeq } = yamlLibrary();
   const top = doc.contents as YAMLMap<Node, Node | null> | null;
   const pair = top?.items.find((p) => isScalar(p.key) && p.key.value === key);
   if (!pair) return {};
@@ -74,6 +66,7 @@ interface Item {
 }
 
 function seqItems(body: string, seq: YAMLSeq): Item[] {
+  const { isMap } = yamlLibrary();
   return seq.items.map((item, index) => {
     const node = item as Node;
     let dash = node.range![0] - 1;
@@ -91,6 +84,7 @@ function seqItems(body: string, seq: YAMLSeq): Item[] {
 }
 
 function mapItems(body: string, map: YAMLMap): Item[] {
+  const { isScalar } = yamlLibrary();
   return (map.items as Pair<Node, Node | null>[]).map((pair) => {
     const last = pair.value ?? pair.key;
     return {
@@ -103,7 +97,7 @@ function mapItems(body: string, map: YAMLMap): Item[] {
 }
 
 function render(value: unknown, indent: string, eol: string): string {
-  const text = stringify(value, { lineWidth: 0, indent: 2 });
+  const text = yamlLibrary().stringify(value, { lineWidth: 0, indent: 2 });
   return text
     .split('\n')
     .filter((l, i, all) => i < all.length - 1 || l !== '')
@@ -112,6 +106,7 @@ function render(value: unknown, indent: string, eol: string): string {
 }
 
 function verify(file: string, body: string, after: string, change: (data: Record<string, unknown>) => void): string {
+  const { parseDocument } = yamlLibrary();
   const expected = (parseDocument(body).toJS() ?? {}) as Record<string, unknown>;
   change(expected);
   const doc = parseDocument(after);

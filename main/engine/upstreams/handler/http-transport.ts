@@ -3,9 +3,10 @@
  * (TCP, or a Unix socket), static and forwarded headers, one deadline per exchange, and HTTPS
  * certificate checks unless the server is explicitly `insecure`.
  */
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import type { HandlerHttpTarget } from '../../config/handler-address.ts';
 import { EGRESS_REFUSED, egressConnector, type EgressOptions } from '../../egress/connector.ts';
+import { loadUndici } from '../../egress/undici.ts';
 import type { ForwardRule } from '../client-headers.ts';
 import { displayUrl } from '../http-errors.ts';
 import { transportError } from './errors.ts';
@@ -44,18 +45,27 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
   const policy = handlerHeaderPolicy(staticHeaders, opts.forward);
   const path = `${url.pathname}${url.search}`;
   const tls = { rejectUnauthorized: !opts.insecure };
-  // A Unix socket is local by nature; anything reached by address goes through the egress check.
-  const connect = opts.target.socketPath
-    ? { ...tls, socketPath: opts.target.socketPath }
-    : egressConnector(opts.egress ?? { allowPrivateNetwork: false }, tls);
-  const pool = new Pool(url.origin, {
-    connections: opts.connections,
-    // Our own deadline covers the exchange; the pool's timers would only race with it.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    allowH2: false,
-    connect,
-  });
+  const openPool = async (): Promise<Pool> => {
+    const undici = await loadUndici();
+    // A Unix socket is local by nature; anything reached by address goes through the egress check.
+    const connect = opts.target.socketPath
+      ? { ...tls, socketPath: opts.target.socketPath }
+      : await egressConnector(opts.egress ?? { allowPrivateNetwork: false }, tls);
+    const opened = new undici.Pool(url.origin, {
+      connections: opts.connections,
+      // Our own deadline covers the exchange; the pool's timers would only race with it.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      allowH2: false,
+      connect,
+    });
+    // An exchange after close() fails as it would on a pool that close() destroyed.
+    if (closed) await opened.destroy();
+    return opened;
+  };
+  // Opened by the first exchange (undici loads then: see egress/undici.ts).
+  let pool: Promise<Pool> | undefined;
+  let closed = false;
 
   async function send(exchange: HandlerExchange): Promise<HandlerReply> {
     const controller = new AbortController();
@@ -71,7 +81,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
         ...httpHandlerHeaders(staticHeaders, exchange.clientHeaders, policy),
         'content-type': 'application/json',
       };
-      const response: Dispatcher.ResponseData = await pool.request({
+      const opened = await (pool ??= openPool());
+      const response: Dispatcher.ResponseData = await opened.request({
         path,
         method: 'POST',
         headers,
@@ -140,7 +151,10 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
   return {
     where,
     send,
-    close: () => pool.destroy(),
+    close: async () => {
+      closed = true;
+      await (await pool)?.destroy();
+    },
   };
 }
 

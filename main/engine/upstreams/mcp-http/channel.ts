@@ -21,6 +21,8 @@ import {
   WireStartError,
   createSseWire,
   createStreamableWire,
+  loadSdkTransports,
+  type SdkTransports,
   type Wire,
   type WireHandlers,
   type WireKind,
@@ -54,13 +56,14 @@ const LEGACY_STATUSES = new Set([400, 404, 405]);
 const TERMINATE_GRACE_MS = 2000;
 
 export async function openHttpChannel(opts: HttpChannelOptions): Promise<Channel> {
-  const channel = new HttpChannel(opts);
+  const channel = new HttpChannel(opts, await loadSdkTransports());
   await channel.connect();
   return channel;
 }
 
 class HttpChannel implements Channel {
   private readonly opts: HttpChannelOptions;
+  private readonly sdk: SdkTransports;
   private readonly label: string;
   private wire: Wire;
   private closed = false;
@@ -69,8 +72,9 @@ class HttpChannel implements Channel {
   /** Set while swapping to the legacy transport; sends made meanwhile wait for it. */
   private switching?: Promise<void>;
 
-  constructor(opts: HttpChannelOptions) {
+  constructor(opts: HttpChannelOptions, sdk: SdkTransports) {
     this.opts = opts;
+    this.sdk = sdk;
     this.label = `server "${opts.name}"`;
     this.wire = this.createWire(opts.mode === 'sse' ? 'sse' : 'streamable-http');
   }
@@ -237,8 +241,8 @@ class HttpChannel implements Channel {
     const limits = { server: this.opts.name, maxBytes: this.opts.maxMessageBytes };
     self.wire =
       kind === 'sse'
-        ? createSseWire(this.opts.url, this.opts.headers, limits, handlers, this.opts.fetch)
-        : createStreamableWire(this.opts.url, this.opts.headers, limits, handlers, this.opts.fetch);
+        ? createSseWire(this.sdk, this.opts.url, this.opts.headers, limits, handlers, this.opts.fetch)
+        : createStreamableWire(this.sdk, this.opts.url, this.opts.headers, limits, handlers, this.opts.fetch);
     return self.wire;
   }
 }

@@ -3,8 +3,8 @@
  * The SDK owns the wire (POSTs, the GET stream and its Last-Event-ID resumption, the legacy
  * endpoint event); this module only decides when that wire is gone for good.
  */
-import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { errorMessage } from '../../protocol/errors.ts';
 import { logFailure } from '../../log.ts';
@@ -14,6 +14,30 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { observingFetch, type BodyLimits, type StreamResult } from './fetch.ts';
 
 export type WireKind = 'streamable-http' | 'sse';
+
+/** The SDK's client transports: see loadSdkTransports. */
+export interface SdkTransports {
+  StreamableHTTPClientTransport: typeof StreamableHTTPClientTransport;
+  SSEClientTransport: typeof SSEClientTransport;
+  SseError: typeof SseError;
+}
+
+let loading: Promise<SdkTransports> | undefined;
+
+/**
+ * Loaded when the first remote server connects rather than when the gateway starts: with what they
+ * pull in, they add ~30 MB of RSS that a gateway without remote servers never uses.
+ */
+export function loadSdkTransports(): Promise<SdkTransports> {
+  return (loading ??= Promise.all([
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    import('@modelcontextprotocol/sdk/client/sse.js'),
+  ]).then(([streamable, sse]) => ({
+    StreamableHTTPClientTransport: streamable.StreamableHTTPClientTransport,
+    SSEClientTransport: sse.SSEClientTransport,
+    SseError: sse.SseError,
+  })));
+}
 
 /** start() failed; `unreachable` when no HTTP response came back at all (the server may just be down). */
 export class WireStartError extends Error {
@@ -54,6 +78,7 @@ const STREAM_RECONNECT = {
 };
 
 export function createStreamableWire(
+  sdk: SdkTransports,
   url: URL,
   headers: Record<string, string>,
   limits: Omit<BodyLimits, 'log'>,
@@ -87,7 +112,7 @@ export function createStreamableWire(
   // Not covered: a POST answered with an SSE stream that breaks before its response (and without
   // an event id to resume from). The SDK only reports it to onerror, unattributed; the request
   // then waits for its timeout, or fails sooner if the GET stream watch above declares us lost.
-  const transport = new StreamableHTTPClientTransport(url, {
+  const transport = new sdk.StreamableHTTPClientTransport(url, {
     requestInit: { headers },
     fetch: observingFetch({ ...limits, log: (line) => handlers.log(`${shown}: ${line}`) }, onStream, fetch),
     reconnectionOptions: STREAM_RECONNECT,
@@ -117,6 +142,7 @@ export function createStreamableWire(
 }
 
 export function createSseWire(
+  sdk: SdkTransports,
   url: URL,
   headers: Record<string, string>,
   limits: Omit<BodyLimits, 'log'>,
@@ -129,7 +155,7 @@ export function createSseWire(
   let lastGet: StreamResult | undefined;
   /** Fails a start() still waiting for the endpoint event (EventSource.close alone would leave it pending). */
   let abortStart: (() => void) | undefined;
-  const transport = new SSEClientTransport(url, {
+  const transport = new sdk.SSEClientTransport(url, {
     requestInit: { headers },
     fetch: observingFetch(
       { ...limits, log: (line) => handlers.log(`${shown}: ${line}`) },
@@ -143,7 +169,7 @@ export function createSseWire(
   const unreachable = (): boolean => lastGet !== undefined && 'error' in lastGet;
   const explain = (err: unknown): string => {
     if (lastGet && 'error' in lastGet) return describeNetworkFailure(lastGet.error, url);
-    if (err instanceof SseError && err.code !== undefined) return describeHttpFailure(err.code, url);
+    if (err instanceof sdk.SseError && err.code !== undefined) return describeHttpFailure(err.code, url);
     return errorMessage(err);
   };
 
@@ -154,7 +180,7 @@ export function createSseWire(
     if (closed) return;
     // A legacy session lives exactly as long as its GET stream: once it drops, the session is gone
     // (EventSource would reconnect into a fresh, uninitialised session, so we never let it).
-    if (err instanceof SseError && started) {
+    if (err instanceof sdk.SseError && started) {
       const cause = unreachable() || err.code !== undefined ? `: ${explain(err)}` : ` from ${shown}`;
       handlers.onLost(`lost its event stream${cause}`, false);
     } else handlers.log(`${shown}: ${errorMessage(err)}`);
