@@ -45,7 +45,7 @@ describe('observingFetch and the transport-wide signal', () => {
     expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
   });
 
-  it('a streamed answer keeps one listener while open, stops when the shared signal aborts, then leaves none', async () => {
+  it('keeps one listener while a streamed answer is open, stops it when the shared signal aborts', async () => {
     const shared = new AbortController();
     const response = await observingFetch(limits)(`${base}/stream`, { method: 'GET', signal: shared.signal });
     const reader = response.body!.getReader();
