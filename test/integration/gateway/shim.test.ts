@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CLI, EVERYTHING, NODE, fixtureServer, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
 import { runtimePaths } from '../../../main/shared/paths.ts';
-import { probeSocket } from '../../../main/engine/index.ts';
+import { probeSocket, readGatewayLock } from '../../../main/engine/index.ts';
 
 describe('the shim, as a client spawns it', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -61,7 +61,13 @@ describe('the shim, as a client spawns it', () => {
     } catch {
       // none running
     }
-    await waitFor(async () => !(await probeSocket(socket)), 10_000, 'the gateway to be gone');
+    // Gone means its lock is free, not only its socket: it closes the socket first, then stops its
+    // servers, and a gateway started meanwhile would find the lock still held.
+    await waitFor(
+      async () => !(await probeSocket(socket)) && !(await readGatewayLock(runtimePaths(env).lock))?.running,
+      10_000,
+      'the gateway to be gone',
+    );
   });
   afterAll(async () => {
     await dir?.cleanup();
