@@ -48,16 +48,22 @@ export interface HeldLock {
 
 export type AcquireResult = { ok: true; lock: HeldLock } | { ok: false; holder: GatewayInfo };
 
-/** The process start time on Linux (field 22 of /proc/PID/stat), else undefined. */
-function processStart(pid: number): string | undefined {
+/** The process's state and start time on Linux (fields 3 and 22 of /proc/PID/stat), else undefined. */
+function processStat(pid: number): { state: string; start: string | undefined } | undefined {
   if (process.platform !== 'linux') return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', start: fields[19] };
   } catch {
     return undefined; // no /proc entry: the process is gone (or /proc is not mounted)
   }
+}
+
+/** The process start time on Linux (field 22 of /proc/PID/stat), else undefined. */
+function processStart(pid: number): string | undefined {
+  return processStat(pid)?.start;
 }
 
 function processAlive(pid: number): boolean {
@@ -74,9 +80,11 @@ function processAlive(pid: number): boolean {
 export function isRunning(info: GatewayInfo): boolean {
   if (info.pid === process.pid) return true;
   if (!processAlive(info.pid)) return false;
+  const now = processStat(info.pid);
+  // A zombie has exited and only waits to be reaped (a gateway whose parent is gone may wait long).
+  if (now?.state === 'Z' || now?.state === 'X') return false;
   if (info.processStart === undefined) return true;
-  const now = processStart(info.pid);
-  return now === undefined || now === info.processStart;
+  return now?.start === undefined || now.start === info.processStart;
 }
 
 function parseInfo(text: string): GatewayInfo | undefined {

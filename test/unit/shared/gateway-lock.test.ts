@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -62,6 +62,26 @@ describe('gateway lock', () => {
       JSON.stringify({ ...base, pid: process.ppid, host: 'h', startedAt: 'then', processStart: '1' }),
     );
     expect((await readGatewayLock(file))?.running).toBe(false);
+  });
+
+  it.runIf(process.platform === 'linux')('counts a gateway that exited but was never reaped as gone', async () => {
+    // `sleep 0` exits at once; its parent execs into `sleep 5`, which never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number(
+        await new Promise<string>((resolve) => parent.stdout.once('data', (c: Buffer) => resolve(String(c)))),
+      );
+      const stat = async () => fs.readFile(`/proc/${zombie}/stat`, 'utf8');
+      while (!/\) Z /.test(await stat())) await new Promise((r) => setTimeout(r, 10));
+      const start = (await stat()).split(') ')[1]!.split(' ')[19];
+      await fs.writeFile(
+        file,
+        JSON.stringify({ ...base, pid: zombie, host: 'h', startedAt: 'then', processStart: start }),
+      );
+      expect((await readGatewayLock(file))?.running).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('never leaves two holders when many take it at once', async () => {
