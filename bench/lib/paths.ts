@@ -71,7 +71,7 @@ function stdioEcho(ctx: PathContext): string[] {
   return [ctx.node, script(ctx, 'servers/stdio-echo.ts')];
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from './paths.ts';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { processTree, readMemory, readStat, type ProcessGroup, type Spawned } from './proc.ts';
@@ -45,17 +45,6 @@ export interface Gateway {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const STATUS_LINE = /server "([^"]+)" (\w+)/;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function writeSetup(ctx: ScaleContext, port: number, servers: number, tools: number): { dir: string; config: string } {
   const dir = mkdtempSync(path.join(ctx.scratch, 'gw-'));

@@ -320,7 +320,7 @@ export async function guardResponse(response: Response, opts: BodyGuardOptions):
 }
 
 /** A response like `original` with another body. */
-function rebuilt(original: Response, body: ReadableStream<Uint8Array> | Buffer): Response {
+export function rebuilt(original: Response, body: ReadableStream<Uint8Array> | Buffer): Response {
   const response = new Response(body, {
     status: original.status,
     statusText: original.statusText,

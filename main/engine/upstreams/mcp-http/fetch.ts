@@ -11,7 +11,7 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JsonRpcErrorObject } from '../../protocol/errors.ts';
 import type { RequestId } from '../../protocol/jsonrpc.ts';
 import { currentClientHeaders } from '../client-headers.ts';
-import { guardResponse } from '../http-body.ts';
+import { guardResponse, rebuilt } from '../http-body.ts';
 
 /** What happened to the HTTP request(s) behind one transport.send. */
 export interface PostTrace {
@@ -134,13 +134,7 @@ function unlinkWhenRead(response: Response, unlink: () => void): Response {
       await reader.cancel(reason);
     },
   });
-  const wrapped = new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-  Object.defineProperty(wrapped, 'url', { value: response.url });
-  return wrapped;
+  return rebuilt(response, body);
 }
 
 /** The request with the calling client's forwarded headers set (replacing a configured one it may override). */
