@@ -161,7 +161,8 @@ export function runDesktopApp(options: DesktopOptions): void {
   // A theme icon name: the desktop reading the autostart entry cannot look inside app.asar.
   const loginItem = createLoginItem(app, { icon: 'switchboard' });
   // A stable copy of the shim that clients start: it survives updates of the app (client-entry.ts).
-  const shimFile = join(app.getPath('userData'), 'shim', SHIM_FILE_NAME);
+  const shimDir = join(app.getPath('userData'), 'shim');
+  const shimFile = join(shimDir, SHIM_FILE_NAME);
   const clientInstalls = desktopClientInstalls(shimFile);
   const gateway = options.createGateway(clientInstalls);
   const api = gateway.api;
@@ -233,7 +234,7 @@ export function runDesktopApp(options: DesktopOptions): void {
     );
     // Launched at login: stay in the tray. Otherwise show the window at once; it shows servers starting.
     if (!loginItem.launchedAtLogin) mainWindow.open();
-    const shimCopied = await installShimFile(paths.shim, join(app.getPath('userData'), 'shim')).then(
+    const shimCopied = await installShimFile(paths.shim, shimDir).then(
       () => true,
       (err: unknown) => {
         log(`could not copy the shim for AI clients to ${shimFile}: ${errorMessage(err)}`);

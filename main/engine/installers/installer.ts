@@ -1,5 +1,6 @@
 /** What the CLI and the app do with one client: detect, install, uninstall, verify, restore. */
 import path from 'node:path';
+import type { ClientConfigState } from '../../../preload/contract/index.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import { dropBackup, keepCopy, readBackup, readBackupRecord } from './backups.ts';
@@ -18,18 +19,8 @@ import { profileOf } from './shim-entry.ts';
 import { splitText } from './text.ts';
 import { ENTRY_NAME, type ClientId, type ClientServer, type PathContext, type ShimCommand } from './types.ts';
 
-export type ClientState =
-  /** Neither the client nor its file was found. */
-  | 'not-detected'
-  /** The client is there, its config file is not (install creates it). */
-  | 'no-config'
-  /** The file exists without our entry. */
-  | 'not-installed'
-  | 'installed'
-  /** Our entry exists but differs from what install would write (other path or profile). */
-  | 'outdated'
-  /** The file cannot be parsed (or is refused: symlink out of its folder). */
-  | 'invalid';
+/** Where a client stands with Switchboard: the contract's ClientConfigState, which the UI shows as is. */
+export type ClientState = ClientConfigState;
 
 export interface ClientStatus {
   id: ClientId;

@@ -17,6 +17,7 @@ import {
   type ClientWatchEvent,
   type InstallerContext,
 } from '../../../../main/engine/index.ts';
+import { waitFor } from '../../../helpers/gateway.ts';
 
 const SHIM = {
   command: '/opt/node/bin/node',
@@ -39,16 +40,6 @@ const under = (...parts: string[]) => path.join(home, ...parts);
 async function put(file: string, text: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, text);
-}
-
-async function waitFor<T>(check: () => T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('one file for install, detect, verify and watch', () => {
