@@ -2,7 +2,8 @@
  * The pushed events of the control API: one hub the gateway publishes to and every binding
  * reads (IPC forwards each event to the app's windows, /api/events streams them). Each event gets
  * an id, and the last ones are kept (bounded in count and bytes) so an event stream that
- * reconnects with Last-Event-ID gets what it missed — or `resync` when that is gone.
+ * reconnects with Last-Event-ID gets what it missed — or `resync` when that is gone. Of a state
+ * snapshot (publishLatest) only the newest is kept: it says all the older ones did.
  */
 import { randomBytes } from 'node:crypto';
 import type { GatewayEventMap, GatewayEventName, GatewayEvents, Unsubscribe } from '../../../preload/contract/index.ts';
@@ -39,6 +40,10 @@ export class EventHub implements GatewayEvents {
   private readonly maxBytes: number;
   private readonly listeners = new Set<AnyListener>();
   private readonly queued = new Set<GatewayEventName>();
+  /** Events published as whole snapshots of a state (publishLatest): a newer one replaces the last. */
+  private readonly snapshots = new Set<GatewayEventName>();
+  /** The newest sequence number dropped from the replay for room: a reader behind it must resync. */
+  private trimmedThrough = 0;
   private readonly onListenerError: (message: string) => void;
   private readonly redact: <T>(payload: T) => T;
   private reporting = false;
@@ -54,10 +59,18 @@ export class EventHub implements GatewayEvents {
     const payload = this.redact(published);
     const json = JSON.stringify(payload);
     const event: PublishedEvent<E> = { id: `${this.epoch}-${++this.seq}`, name, payload, json };
+    // A snapshot makes the previous one of its kind useless to a reader that resumes: without this,
+    // 200 clients connecting kept 31 lists of 200 sessions and pushed every other event out.
+    if (this.snapshots.has(name)) {
+      const older = this.replay.findIndex((e) => e.name === name);
+      if (older !== -1) this.replayBytes -= this.replay.splice(older, 1)[0]!.json.length;
+    }
     this.replay.push(event as PublishedEvent);
     this.replayBytes += json.length;
     while (this.replay.length > this.maxCount || (this.replayBytes > this.maxBytes && this.replay.length > 1)) {
-      this.replayBytes -= this.replay.shift()!.json.length;
+      const dropped = this.replay.shift()!;
+      this.replayBytes -= dropped.json.length;
+      this.trimmedThrough = seqOf(dropped);
     }
     for (const listener of [...this.listeners]) {
       try {
@@ -116,6 +129,7 @@ export class EventHub implements GatewayEvents {
     produce: () => GatewayEventMap[E] | Promise<GatewayEventMap[E]>,
   ): void {
     // Published even with nobody listening: a stream that reconnects replays it.
+    this.snapshots.add(name);
     if (this.queued.has(name)) return;
     this.queued.add(name);
     setImmediate(() => {
@@ -152,9 +166,7 @@ export class EventHub implements GatewayEvents {
     const match = /^([0-9a-f]+)-(\d+)$/.exec(lastId);
     if (!match || match[1] !== this.epoch) return 'gone';
     const seen = Number(match[2]);
-    if (seen > this.seq) return 'gone';
-    const oldest = this.replay[0] ? seqOf(this.replay[0]) : this.seq + 1;
-    if (seen < oldest - 1) return 'gone';
+    if (seen > this.seq || seen < this.trimmedThrough) return 'gone';
     return this.replay.filter((e) => seqOf(e) > seen);
   }
 }

@@ -115,6 +115,33 @@ describe('EventHub', () => {
     expect(sent).toEqual([5]);
   });
 
+  it('keeps only the newest snapshot of a state for replay, so churn never pushes other events out', async () => {
+    const hub = new EventHub({ replayCount: 4 });
+    const tick = () => new Promise((r) => setImmediate(r));
+    const start = hub.lastId();
+    hub.publish('log', line('before'));
+    const sessions = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `s${i}`,
+        transport: 'streamable-http',
+        profile: 'default',
+        since: 0,
+      }));
+    for (let n = 1; n <= 10; n++) {
+      hub.publishLatest('sessions', () => sessions(n));
+      await tick();
+      await tick();
+    }
+    hub.publish('log', line('after'));
+    // Ten session lists were published, one is kept: a reader from the start misses nothing it needs.
+    const replayed = hub.since(start);
+    expect(replayed).not.toBe('gone');
+    const got = (replayed as { name: string; payload: unknown }[]).map((e) =>
+      e.name === 'log' ? (e.payload as LogLine).text : `sessions:${(e.payload as unknown[]).length}`,
+    );
+    expect(got).toEqual(['before', 'sessions:10', 'after']);
+  });
+
   it('unsubscribing stops delivery', () => {
     const hub = new EventHub();
     const got: string[] = [];
