@@ -2,7 +2,8 @@
 /**
  * `node bench/scale.ts`: how Switchboard's cost grows with servers (1 → 100, stdio), tools
  * (100 → 10,000) and clients (1 → 200 Streamable HTTP sessions). A fresh gateway per step, run
- * as `npm start` runs it (out/main/cli.js, built first, with the gateway's node flags).
+ * as `npm start` runs it (out/main/cli.js, built first, with the gateway's node flags). The
+ * servers and tools steps are measured for an aggregating peer too (mcp-hub, scale-peer.ts).
  *
  *   node bench/scale.ts           full run (3 rounds, ~4 min on 2 cores); charts in docs/images/bench-scale-*.svg
  *   node bench/scale.ts --quick   servers 1,10; tools 100,1000; clients 1,50 (~20 s); charts in
@@ -26,15 +27,18 @@ import { ProcessGroup } from './lib/proc.ts';
 import { median } from './lib/stats.ts';
 import { lineChartSvg } from './lib/scale-chart.ts';
 import { clientsPoint, type ClientsPoint } from './lib/scale-clients.ts';
+import { peerName } from './lib/scale-peer.ts';
 import { mergeRounds } from './lib/scale-merge.ts';
 import { nodeListenerFloor, type ScaleContext } from './lib/scale-gateway.ts';
 import { scaleCharts, scaleMarkdown, type ScaleResults } from './lib/scale-report.ts';
 import {
   FULL_SCALE_PLAN,
   QUICK_SCALE_PLAN,
+  peerPoint,
   serversPoint,
   sleep,
   toolsPoint,
+  type PeerPoint,
   type ScalePlan,
   type ServersPoint,
   type ToolsPoint,
@@ -157,6 +161,8 @@ export async function runScale(opts: ScaleOptions = {}): Promise<ScaleOutput> {
     if (floor !== undefined) results.nodeListenerMs = floor;
     // Rounds interleaved (every step once per round), so a disturbance hits one round of many steps.
     const rounds = { servers: new Map<number, ServersPoint[]>(), tools: new Map<number, ToolsPoint[]>() };
+    const peerRounds = { servers: new Map<number, PeerPoint[]>(), tools: new Map<number, PeerPoint[]>() };
+    const peer = peerName();
     const clientRounds = new Map<number, ClientsPoint[]>();
     const keep = <T>(map: Map<number, T[]>, n: number, p: T | undefined) => p && map.set(n, [...(map.get(n) ?? []), p]);
     for (let r = 1; r <= plan.rounds; r++) {
@@ -165,12 +171,31 @@ export async function runScale(opts: ScaleOptions = {}): Promise<ScaleOutput> {
         keep(rounds.servers, n, await step(`servers ${n}${of}`, (g) => serversPoint(ctx, g, plan, n)));
       for (const n of plan.tools)
         keep(rounds.tools, n, await step(`tools ${n}${of}`, (g) => toolsPoint(ctx, g, plan, n)));
+      for (const n of plan.servers)
+        keep(
+          peerRounds.servers,
+          n,
+          await step(`${peer}, servers ${n}${of}`, (g) => peerPoint(ctx, g, plan, n, plan.toolsPerServer)),
+        );
+      for (const n of plan.tools)
+        keep(
+          peerRounds.tools,
+          n,
+          await step(`${peer}, tools ${n}${of}`, (g) =>
+            peerPoint(ctx, g, plan, plan.toolServers, Math.round(n / plan.toolServers)),
+          ),
+        );
       for (const n of plan.clients)
         keep(clientRounds, n, await step(`clients ${n}${of}`, (g) => clientsPoint(ctx, g, plan, n)));
     }
     results.servers = [...rounds.servers.values()].map(mergeRounds);
     results.tools = [...rounds.tools.values()].map(mergeRounds);
     results.clients = [...clientRounds.values()].map(mergeRounds);
+    results.peer = {
+      name: peer,
+      servers: [...peerRounds.servers.values()].map(mergeRounds),
+      tools: [...peerRounds.tools.values()].map(mergeRounds),
+    };
 
     // Resets come from the listener closing waiting connections over its limit: measure those
     // points again with the limit raised, to tell the limit's effect from the gateway's own cost.

@@ -1,6 +1,7 @@
 /**
  * Small line charts as SVG, drawn by Vega headless (no DOM, no canvas: renderer 'none', then
- * toSVG). One series per chart, points labelled with their values, optionally a dashed target.
+ * toSVG). One or more series (Switchboard first, a peer beside it), points labelled with their
+ * values, a legend when there is more than one series, optionally a dashed target.
  */
 import * as vega from 'vega';
 
@@ -8,7 +9,7 @@ export interface ChartSpec {
   title: string;
   xTitle: string;
   yTitle: string;
-  points: { x: number; y: number }[];
+  series: { name: string; points: { x: number; y: number }[] }[];
   /** Log axes: for decade steps (a straight line of slope 1 on log–log is linear growth). */
   logX?: boolean;
   logY?: boolean;
@@ -16,7 +17,8 @@ export interface ChartSpec {
   target?: { y: number; label: string };
 }
 
-const COLOR = '#1f6feb';
+/** Switchboard blue, then the peers'. */
+const COLORS = ['#1f6feb', '#9a6700', '#8250df'];
 const FONT = 'Helvetica, Arial, sans-serif';
 const TARGET_COLOR = '#cf222e';
 
@@ -27,9 +29,13 @@ function format(v: number): string {
 }
 
 export async function lineChartSvg(c: ChartSpec): Promise<string> {
-  const values = c.points
-    .filter((p) => Number.isFinite(p.y) && (!c.logY || p.y > 0))
-    .map((p) => ({ ...p, label: format(p.y) }));
+  // Labels of the first series above its points, of the others below, so close lines stay legible.
+  const values = c.series.flatMap((s, i) =>
+    s.points
+      .filter((p) => Number.isFinite(p.y) && (!c.logY || p.y > 0))
+      .map((p) => ({ ...p, series: s.name, label: format(p.y), dy: i === 0 ? -8 : 14 })),
+  );
+  const names = c.series.map((s) => s.name);
   const xs = values.map((v) => v.x);
   const ys = [...values.map((v) => v.y), ...(c.target ? [c.target.y] : [])];
   const spec: vega.Spec = {
@@ -67,13 +73,27 @@ export async function lineChartSvg(c: ChartSpec): Promise<string> {
             range: 'height',
             nice: true,
           },
+      { name: 'color', type: 'ordinal', domain: names, range: COLORS.slice(0, names.length) },
     ],
+    legends:
+      names.length > 1
+        ? [
+            {
+              fill: 'color',
+              stroke: 'color',
+              orient: 'top',
+              direction: 'horizontal',
+              labelFont: FONT,
+              symbolType: 'stroke',
+            },
+          ]
+        : [],
     axes: [
       {
         orient: 'bottom',
         scale: 'x',
         title: c.xTitle,
-        values: values.map((v) => v.x),
+        values: [...new Set(xs)],
         format: ',d',
         grid: false,
       },
@@ -109,16 +129,22 @@ export async function lineChartSvg(c: ChartSpec): Promise<string> {
         },
       },
       {
-        type: 'line',
-        from: { data: 'points' },
-        encode: {
-          enter: {
-            x: { scale: 'x', field: 'x' },
-            y: { scale: 'y', field: 'y' },
-            stroke: { value: COLOR },
-            strokeWidth: { value: 2 },
+        type: 'group',
+        from: { facet: { name: 'series', data: 'points', groupby: 'series' } },
+        marks: [
+          {
+            type: 'line',
+            from: { data: 'series' },
+            encode: {
+              enter: {
+                x: { scale: 'x', field: 'x' },
+                y: { scale: 'y', field: 'y' },
+                stroke: { scale: 'color', field: 'series' },
+                strokeWidth: { value: 2 },
+              },
+            },
           },
-        },
+        ],
       },
       {
         type: 'symbol',
@@ -127,7 +153,7 @@ export async function lineChartSvg(c: ChartSpec): Promise<string> {
           enter: {
             x: { scale: 'x', field: 'x' },
             y: { scale: 'y', field: 'y' },
-            fill: { value: COLOR },
+            fill: { scale: 'color', field: 'series' },
             size: { value: 30 },
           },
         },
@@ -138,7 +164,7 @@ export async function lineChartSvg(c: ChartSpec): Promise<string> {
         encode: {
           enter: {
             x: { scale: 'x', field: 'x' },
-            y: { scale: 'y', field: 'y', offset: -8 },
+            y: { scale: 'y', field: 'y', offset: { field: 'dy' } },
             text: { field: 'label' },
             align: { value: 'center' },
             fontSize: { value: 10 },

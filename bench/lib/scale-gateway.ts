@@ -162,6 +162,18 @@ async function apiStates(url: string, runDir: string): Promise<{ name: string; s
   return (await res.json()) as { name: string; state: string }[];
 }
 
+/** Ends `spawned` with SIGTERM; times until it exited and until every process it had started is gone. */
+export async function stopTree(spawned: Spawned, timeoutMs: number): Promise<{ exitMs: number; goneMs: number }> {
+  const tree = processTree([spawned.pid]).map((pid) => ({ pid, start: readStat(pid)?.startTime }));
+  const exited = new Promise<number>((resolve) => spawned.child.once('exit', () => resolve(performance.now())));
+  const t0 = performance.now();
+  spawned.child.kill('SIGTERM');
+  const exitAt = await Promise.race([exited, sleep(timeoutMs).then(() => NaN)]);
+  const alive = () => tree.some((p) => p.start !== undefined && readStat(p.pid)?.startTime === p.start);
+  while (alive() && performance.now() - t0 < timeoutMs) await sleep(5);
+  return { exitMs: exitAt - t0, goneMs: alive() ? NaN : performance.now() - t0 };
+}
+
 /** Starts a gateway with `servers` × `tools` and waits until the listener answers and all are ready. */
 export async function startGateway(
   ctx: ScaleContext,
@@ -205,15 +217,6 @@ export async function startGateway(
     readyMs: readyAt - gw.at,
     rssMb: () => (readMemory(gw.pid)?.rssKb ?? NaN) / 1024,
     stderr: gw.stderr,
-    async stop(stopTimeoutMs = 15_000) {
-      const tree = processTree([gw.pid]).map((pid) => ({ pid, start: readStat(pid)?.startTime }));
-      const exited = new Promise<number>((resolve) => gw.child.once('exit', () => resolve(performance.now())));
-      const t0 = performance.now();
-      gw.child.kill('SIGTERM');
-      const exitAt = await Promise.race([exited, sleep(stopTimeoutMs).then(() => NaN)]);
-      const alive = () => tree.some((p) => p.start !== undefined && readStat(p.pid)?.startTime === p.start);
-      while (alive() && performance.now() - t0 < stopTimeoutMs) await sleep(5);
-      return { exitMs: exitAt - t0, goneMs: alive() ? NaN : performance.now() - t0 };
-    },
+    stop: (stopTimeoutMs = 15_000) => stopTree(gw, stopTimeoutMs),
   };
 }

@@ -3,7 +3,7 @@
  */
 import type { ChartSpec } from './scale-chart.ts';
 import type { ClientsPoint } from './scale-clients.ts';
-import type { ScalePlan, ServersPoint, ToolsPoint } from './scale-steps.ts';
+import type { PeerPoint, ScalePlan, ServersPoint, ToolsPoint } from './scale-steps.ts';
 import { median } from './stats.ts';
 
 export interface ScaleResults {
@@ -13,6 +13,8 @@ export interface ScaleResults {
   clients: ClientsPoint[];
   /** Clients points that saw connection resets, measured again with maxPendingConnections raised. */
   clientsRaisedLimit: ClientsPoint[];
+  /** The aggregation peer on the same servers and tools steps (scale-peer.ts), when it ran. */
+  peer?: { name: string; servers: PeerPoint[]; tools: PeerPoint[] };
   /** Plain Node from spawn to answering HTTP: the floor under the listener time. */
   nodeListenerMs?: number;
   /** Steps that did not complete, with why. */
@@ -35,7 +37,7 @@ function table(head: string[], rows: string[][]): string {
 }
 
 /** RSS growth per server: (RSS at N − RSS at 1) / (N − 1). */
-export function rssPerServer(points: ServersPoint[]): (number | undefined)[] {
+export function rssPerServer(points: { servers: number; idleRssMb: number }[]): (number | undefined)[] {
   const one = points.find((p) => p.servers === 1);
   return points.map((p) => (one && p.servers > 1 ? (p.idleRssMb - one.idleRssMb) / (p.servers - 1) : undefined));
 }
@@ -291,10 +293,90 @@ function clientsSection(points: ClientsPoint[], raised: ClientsPoint[], plan: Sc
   ].join('\n');
 }
 
+/** The peer's rows beside Switchboard's: same servers, same tools, same client and calls. */
+function peerSection(peer: NonNullable<ScaleResults['peer']>, r: ScaleResults): string {
+  const sb = new Map(r.servers.map((p) => [p.servers, p]));
+  const per = rssPerServer(peer.servers);
+  const ownPer = rssPerServer(r.servers);
+  const ownPerAt = new Map(r.servers.map((p, i) => [p.servers, ownPer[i]]));
+  const both = (theirs: string, ours: string | undefined) => `${theirs} (${ours ?? '–'})`;
+  const serverRows = peer.servers.map((p, i) => {
+    const own = sb.get(p.servers);
+    return [
+      String(p.servers),
+      both(f0(p.readyMs), own && f0(own.readyMs)),
+      both(f1(p.idleRssMb), own && f1(own.idleRssMb)),
+      both(
+        per[i] === undefined ? '–' : f2(per[i]),
+        ownPerAt.get(p.servers) === undefined ? '–' : f2(ownPerAt.get(p.servers)!),
+      ),
+      both(`${f2(p.list.p50Ms)} / ${f2(p.list.p99Ms)}`, own && `${f2(own.list.p50Ms)} / ${f2(own.list.p99Ms)}`),
+      both(kb(p.list.bytes), own && kb(own.list.bytes)),
+      both(f0(p.goneMs), own && f0(own.goneMs)),
+    ];
+  });
+  const tb = new Map(r.tools.map((p) => [p.tools, p]));
+  const toolRows = peer.tools.map((p) => {
+    const own = tb.get(p.tools);
+    return [
+      `${p.tools} (${p.servers} × ${Math.round(p.tools / p.servers)})`,
+      both(`${f2(p.list.p50Ms)} / ${f2(p.list.p99Ms)}`, own && `${f2(own.list.p50Ms)} / ${f2(own.list.p99Ms)}`),
+      both(kb(p.list.bytes), own && kb(own.list.bytes)),
+      both(f1(p.idleRssMb), own && f1(own.idleRssMb)),
+    ];
+  });
+  const parts = [
+    `### Beside an aggregating peer: ${peer.name}`,
+    '',
+    `${peer.name} (npm, pinned) aggregates the same stdio servers behind one endpoint. The same client lists ` +
+      'tools through its legacy HTTP+SSE endpoint (the only MCP endpoint it serves; an answer arrives on ' +
+      "the client's event stream), the same number of times. Each cell: the peer's figure, Switchboard's " +
+      'from the tables above in brackets. Ready: spawn until the peer logs that every server started. ' +
+      'RSS: the gateway process only, servers not included, for both.',
+    '',
+  ];
+  if (serverRows.length)
+    parts.push(
+      table(
+        [
+          'servers',
+          'all ready (ms)',
+          'idle RSS (MB)',
+          'RSS per server (MB)',
+          'tools/list p50 / p99 (ms)',
+          'list size (KB)',
+          'stop: all gone (ms)',
+        ],
+        serverRows,
+      ),
+      '',
+    );
+  if (toolRows.length)
+    parts.push(table(['tools', 'tools/list p50 / p99 (ms)', 'list size (KB)', 'idle RSS (MB)'], toolRows), '');
+  parts.push(
+    `- ${peer.name}: ${growth(
+      'tools/list p50 by tools',
+      peer.tools.map((p) => p.tools),
+      peer.tools.map((p) => p.list.p50Ms),
+      'ms',
+      'tool',
+    )}`,
+    `- ${peer.name}: ${growth(
+      'Time to all ready',
+      peer.servers.map((p) => p.servers),
+      peer.servers.map((p) => p.readyMs),
+      'ms',
+      'server',
+    )}`,
+  );
+  return parts.join('\n');
+}
+
 export function scaleMarkdown(r: ScaleResults, chartLinks: string[] = []): string {
   const parts = ['## Scale curves', ''];
   if (r.servers.length) parts.push(serversSection(r.servers, r.plan, r.nodeListenerMs), '');
   if (r.tools.length) parts.push(toolsSection(r.tools, r.plan), '');
+  if (r.peer && (r.peer.servers.length || r.peer.tools.length)) parts.push(peerSection(r.peer, r), '');
   if (r.clients.length) parts.push(clientsSection(r.clients, r.clientsRaisedLimit, r.plan), '');
   if (r.failures.length)
     parts.push('Steps that did not complete:', ...r.failures.map((f) => `- ${f.step}: ${f.error}`), '');
@@ -309,45 +391,53 @@ export function scaleCharts(r: ScaleResults): { name: string; spec: ChartSpec }[
   const c = r.clients;
   const out: { name: string; spec: ChartSpec }[] = [];
   const add = (name: string, ok: boolean, spec: ChartSpec) => ok && out.push({ name, spec });
+  type Pt = { x: number; y: number };
+  const own = (points: Pt[]) => [{ name: 'Switchboard', points }];
+  // The peer as a second line where it was measured (servers and tools curves).
+  const peer = r.peer;
+  const peerServers = (y: (p: PeerPoint) => number) =>
+    peer?.servers.length ? [{ name: peer.name, points: peer.servers.map((p) => ({ x: p.servers, y: y(p) })) }] : [];
+  const peerTools = (y: (p: PeerPoint) => number) =>
+    peer?.tools.length ? [{ name: peer.name, points: peer.tools.map((p) => ({ x: p.tools, y: y(p) })) }] : [];
   const servers = `servers (stdio, ${r.plan.toolsPerServer} tools each)`;
   add('servers-rss', s.length > 1, {
     title: 'Gateway idle RSS by servers',
     xTitle: servers,
     yTitle: 'RSS (MB)',
-    points: s.map((p) => ({ x: p.servers, y: p.idleRssMb })),
+    series: [...own(s.map((p) => ({ x: p.servers, y: p.idleRssMb }))), ...peerServers((p) => p.idleRssMb)],
   });
   add('servers-ready', s.length > 1, {
     title: 'Spawn to all servers ready',
     xTitle: servers,
     yTitle: 'time (ms)',
-    points: s.map((p) => ({ x: p.servers, y: p.readyMs })),
+    series: [...own(s.map((p) => ({ x: p.servers, y: p.readyMs }))), ...peerServers((p) => p.readyMs)],
   });
   add('servers-listener', s.length > 1, {
     title: 'Spawn to HTTP listener answering',
     xTitle: servers,
     yTitle: 'time (ms)',
-    points: s.map((p) => ({ x: p.servers, y: p.listenerMs })),
+    series: own(s.map((p) => ({ x: p.servers, y: p.listenerMs }))),
     target: { y: LISTENER_TARGET_MS, label: `target ${LISTENER_TARGET_MS} ms` },
   });
   add('servers-stop', s.length > 1, {
     title: 'SIGTERM to every process gone',
     xTitle: servers,
     yTitle: 'time (ms)',
-    points: s.map((p) => ({ x: p.servers, y: p.goneMs })),
+    series: own(s.map((p) => ({ x: p.servers, y: p.goneMs }))),
     target: { y: STOP_TARGET_MS, label: `target ${STOP_TARGET_MS} ms` },
   });
   add('servers-list', s.length > 1, {
     title: 'tools/list p50 by servers',
     xTitle: servers,
     yTitle: 'latency (ms)',
-    points: s.map((p) => ({ x: p.servers, y: p.list.p50Ms })),
+    series: [...own(s.map((p) => ({ x: p.servers, y: p.list.p50Ms }))), ...peerServers((p) => p.list.p50Ms)],
   });
   const tools = `tools (over ${r.plan.toolServers} servers, log scale)`;
   add('tools-list', t.length > 1, {
     title: 'tools/list p50 by tools (log–log)',
     xTitle: tools,
     yTitle: 'latency (ms)',
-    points: t.map((p) => ({ x: p.tools, y: p.list.p50Ms })),
+    series: [...own(t.map((p) => ({ x: p.tools, y: p.list.p50Ms }))), ...peerTools((p) => p.list.p50Ms)],
     logX: true,
     logY: true,
   });
@@ -355,7 +445,7 @@ export function scaleCharts(r: ScaleResults): { name: string; spec: ChartSpec }[
     title: 'tools/list size by tools (log–log)',
     xTitle: tools,
     yTitle: 'size (KB)',
-    points: t.map((p) => ({ x: p.tools, y: p.list.bytes / 1024 })),
+    series: [...own(t.map((p) => ({ x: p.tools, y: p.list.bytes / 1024 }))), ...peerTools((p) => p.list.bytes / 1024)],
     logX: true,
     logY: true,
   });
@@ -363,7 +453,7 @@ export function scaleCharts(r: ScaleResults): { name: string; spec: ChartSpec }[
     title: 'Change visible in tools/list (log–log)',
     xTitle: tools,
     yTitle: 'median time (ms)',
-    points: t.map((p) => ({ x: p.tools, y: med(p.visibleMs) })),
+    series: own(t.map((p) => ({ x: p.tools, y: med(p.visibleMs) }))),
     logX: true,
     logY: true,
   });
@@ -372,19 +462,19 @@ export function scaleCharts(r: ScaleResults): { name: string; spec: ChartSpec }[
     title: 'Gateway RSS added by idle sessions',
     xTitle: 'idle sessions',
     yTitle: 'RSS added (MB)',
-    points: c.map((p) => ({ x: p.sessions, y: p.rssIdleMb - p.rssNoneMb })),
+    series: own(c.map((p) => ({ x: p.sessions, y: p.rssIdleMb - p.rssNoneMb }))),
   });
   add('clients-throughput', c.length > 1, {
     title: 'Echo throughput, busy sessions',
     xTitle: sessions,
     yTitle: 'calls/s',
-    points: c.map((p) => ({ x: p.sessions, y: p.callsPerSec })),
+    series: own(c.map((p) => ({ x: p.sessions, y: p.callsPerSec }))),
   });
   add('clients-p99', c.length > 1, {
     title: 'Echo p99 latency',
     xTitle: sessions,
     yTitle: 'p99 (ms)',
-    points: c.map((p) => ({ x: p.sessions, y: p.p99Ms })),
+    series: own(c.map((p) => ({ x: p.sessions, y: p.p99Ms }))),
   });
   return out;
 }

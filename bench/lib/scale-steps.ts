@@ -5,8 +5,9 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ProcessGroup } from './proc.ts';
-import { Session, textOf } from './scale-client.ts';
-import { startGateway, type Gateway, type ScaleContext } from './scale-gateway.ts';
+import { Session, textOf, type Answer } from './scale-client.ts';
+import { startGateway, type ScaleContext } from './scale-gateway.ts';
+import { LegacySseSession, startPeer } from './scale-peer.ts';
 import { median, percentile, sortedCopy } from './stats.ts';
 
 export interface ScalePlan {
@@ -53,7 +54,7 @@ export const FULL_SCALE_PLAN: ScalePlan = {
   busyMs: 5000,
   settleMs: 1500,
   stepTimeoutMs: 120_000,
-  deadlineMs: 10 * 60_000,
+  deadlineMs: 14 * 60_000,
 };
 
 export const QUICK_SCALE_PLAN: ScalePlan = {
@@ -68,7 +69,7 @@ export const QUICK_SCALE_PLAN: ScalePlan = {
   busyMs: 1500,
   settleMs: 800,
   stepTimeoutMs: 60_000,
-  deadlineMs: 3 * 60_000,
+  deadlineMs: 4 * 60_000,
 };
 
 export interface ListStats {
@@ -102,6 +103,18 @@ export interface ToolsPoint {
   visibleMs: number[];
 }
 
+/** The aggregation peer (scale-peer.ts) at one step of the servers or the tools curve. */
+export interface PeerPoint {
+  servers: number;
+  tools: number;
+  listenerMs: number;
+  readyMs: number;
+  idleRssMb: number;
+  list: ListStats;
+  stopMs: number;
+  goneMs: number;
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Tool = { name: string };
@@ -115,7 +128,7 @@ export function findTool(tools: Tool[], original: string): string {
 }
 
 /** RSS after a quiet time: the median of a few readings (a GC can land on one). */
-export async function idleRss(gw: Gateway, settleMs: number): Promise<number> {
+export async function idleRss(gw: { rssMb(): number }, settleMs: number): Promise<number> {
   await sleep(settleMs);
   const readings: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -126,7 +139,10 @@ export async function idleRss(gw: Gateway, settleMs: number): Promise<number> {
 }
 
 /** One client, sequential tools/list calls after a short warm-up. */
-export async function listLatency(session: Session, plan: ScalePlan): Promise<{ stats: ListStats; tools: Tool[] }> {
+export async function listLatency(
+  session: { request(method: string, params: Record<string, unknown>): Promise<Answer> },
+  plan: ScalePlan,
+): Promise<{ stats: ListStats; tools: Tool[] }> {
   let last = await session.request('tools/list', {});
   for (let i = 0; i < Math.min(20, plan.listCalls / 5); i++) last = await session.request('tools/list', {});
   const times: number[] = [];
@@ -254,4 +270,42 @@ export async function toolsPoint(
   } finally {
     agent.destroy();
   }
+}
+
+/**
+ * The aggregation peer with `servers` × `tools` each: the same measurements as serversPoint, the
+ * list through the peer's one endpoint for all servers.
+ */
+export async function peerPoint(
+  ctx: ScaleContext,
+  group: ProcessGroup,
+  plan: ScalePlan,
+  servers: number,
+  tools: number,
+): Promise<PeerPoint> {
+  const peer = await startPeer(ctx, group, servers, tools, plan.stepTimeoutMs / 2);
+  const idleRssMb = await idleRss(peer, plan.settleMs);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let list: ListStats;
+  try {
+    const session = new LegacySseSession(peer.url, agent);
+    await session.initialize();
+    list = (await listLatency(session, plan)).stats;
+    await session.close();
+  } finally {
+    agent.destroy();
+  }
+  if (list.tools !== servers * tools)
+    throw new Error(`${peer.name}: tools/list had ${list.tools} tools, expected ${servers * tools}`);
+  const { exitMs, goneMs } = await peer.stop();
+  return {
+    servers,
+    tools: servers * tools,
+    listenerMs: peer.listenerMs,
+    readyMs: peer.readyMs,
+    idleRssMb,
+    list,
+    stopMs: exitMs,
+    goneMs,
+  };
 }
