@@ -38,6 +38,11 @@ export interface Gateway {
   /** Spawn → every server ready, ms. */
   readyMs: number;
   rssMb(): number;
+  /**
+   * How long the gateway itself took for the newest `limit` client requests of `method`, in ms:
+   * from the traffic record (request read until its answer was written), no client or network.
+   */
+  recordedMs(method: string, limit: number): Promise<number[]>;
   /** SIGTERM → the gateway exited, and → every process it had started is gone, ms. */
   stop(timeoutMs?: number): Promise<{ exitMs: number; goneMs: number }>;
   stderr(): string;
@@ -152,14 +157,25 @@ function watchReady(spawned: Spawned, names: number, deadline: number): Promise<
   });
 }
 
-async function apiStates(url: string, runDir: string): Promise<{ name: string; state: string }[]> {
+/** A control API call (GET, or POST with `body`) with the gateway's token. */
+async function api<T>(url: string, runDir: string, route: string, body?: unknown): Promise<T> {
   const token = readFileSync(path.join(runDir, 'api-token'), 'utf8').trim();
-  const res = await fetch(new URL('/api/servers', url), {
-    headers: { authorization: `Bearer ${token}` },
+  const res = await fetch(new URL(`/api${route}`, url), {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(5000),
   });
-  if (!res.ok) throw new Error(`/api/servers: HTTP ${res.status}`);
-  return (await res.json()) as { name: string; state: string }[];
+  if (!res.ok) throw new Error(`/api${route}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+const apiStates = (url: string, runDir: string) => api<{ name: string; state: string }[]>(url, runDir, '/servers');
+
+async function recordedMs(url: string, runDir: string, method: string, limit: number): Promise<number[]> {
+  const filter = { edge: 'client', method, limit: Math.min(limit, 1000) };
+  const page = await api<{ entries: { durationMs?: number }[] }>(url, runDir, '/traffic/query', filter);
+  return page.entries.map((e) => e.durationMs).filter((d): d is number => d !== undefined);
 }
 
 /** Ends `spawned` with SIGTERM; times until it exited and until every process it had started is gone. */
@@ -216,6 +232,7 @@ export async function startGateway(
     initializeMs: initAt - gw.at,
     readyMs: readyAt - gw.at,
     rssMb: () => (readMemory(gw.pid)?.rssKb ?? NaN) / 1024,
+    recordedMs: (method, limit) => recordedMs(url, runDir, method, limit),
     stderr: gw.stderr,
     stop: (stopTimeoutMs = 15_000) => stopTree(gw, stopTimeoutMs),
   };

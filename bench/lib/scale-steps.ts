@@ -6,7 +6,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ProcessGroup } from './proc.ts';
 import { Session, textOf, type Answer } from './scale-client.ts';
-import { startGateway, type ScaleContext } from './scale-gateway.ts';
+import { startGateway, type Gateway, type ScaleContext } from './scale-gateway.ts';
 import { LegacySseSession, startPeer } from './scale-peer.ts';
 import { median, percentile, sortedCopy } from './stats.ts';
 
@@ -79,6 +79,8 @@ export interface ListStats {
   /** Size of one answer on the wire. */
   bytes: number;
   tools: number;
+  /** Switchboard only: the gateway's own time per list (traffic record), without client and network. */
+  gatewayP50Ms?: number;
 }
 
 export interface ServersPoint {
@@ -166,6 +168,12 @@ export async function listLatency(
   };
 }
 
+/** The list's figures with the gateway's own p50 for the same calls added. */
+async function withGatewayTime(gw: Gateway, list: ListStats): Promise<ListStats> {
+  const times = await gw.recordedMs('tools/list', list.calls);
+  return { ...list, gatewayP50Ms: median(times) ?? NaN };
+}
+
 export async function serversPoint(
   ctx: ScaleContext,
   group: ProcessGroup,
@@ -179,7 +187,7 @@ export async function serversPoint(
   try {
     const session = new Session(gw.url, agent);
     await session.initialize();
-    list = (await listLatency(session, plan)).stats;
+    list = await withGatewayTime(gw, (await listLatency(session, plan)).stats);
     if (list.tools !== servers * plan.toolsPerServer)
       throw new Error(`tools/list had ${list.tools} tools, expected ${servers * plan.toolsPerServer}`);
     await session.close();
@@ -262,7 +270,8 @@ export async function toolsPoint(
   try {
     const session = new Session(gw.url, agent);
     await session.initialize();
-    const { stats: list, tools } = await listLatency(session, plan);
+    const { stats, tools } = await listLatency(session, plan);
+    const list = await withGatewayTime(gw, stats);
     if (list.tools !== total) throw new Error(`tools/list had ${list.tools} tools, expected ${total}`);
     const { notify, visible } = await catalogChanges(session, tools, plan.bumps);
     await session.close();

@@ -7,6 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { isNotification, type JsonRpcMessage } from '../protocol/jsonrpc.ts';
+import { messageJson } from '../protocol/json-text.ts';
 import type { Held, SessionBuffer } from './outbox.ts';
 
 interface StoredEvent {
@@ -69,7 +70,7 @@ export class ResponseStream {
   }
 
   write(message: JsonRpcMessage, final: boolean, status = 200): void {
-    const data = JSON.stringify(message);
+    const data = messageJson(message);
     if (this.mode === 'pending' && final && this.res && !this.standalone) {
       this.mode = 'json';
       // With a length the answer goes out in one write, not as a chunked stream.

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { RpcCode } from '../protocol/errors.ts';
 import { isNotification } from '../protocol/jsonrpc.ts';
 import { parseMessageBytes } from '../protocol/refusals.ts';
+import { messageJson } from '../protocol/json-text.ts';
 import { Outbox } from './outbox.ts';
 import type { Session } from './session.ts';
 import { sendJson, sendRpcError, type SessionFactory } from './streamable-http.ts';
@@ -38,7 +39,7 @@ export class LegacySseEndpoint {
     const session = this.createSession(
       profile,
       'sse',
-      (m) => out.box?.send(`event: message\ndata: ${JSON.stringify(m)}\n\n`, isNotification(m)),
+      (m) => out.box?.send(`event: message\ndata: ${messageJson(m)}\n\n`, isNotification(m)),
       id,
     );
     const outbox = (out.box = new Outbox(res, session.buffer));

@@ -17,6 +17,7 @@ import {
 import { parseMessageBytes } from '../protocol/refusals.ts';
 import { checkStatelessHeaders, isStatelessRequest, statusForError, type StatelessDispatcher } from './stateless.ts';
 import { isRevision } from '../protocol/versions.ts';
+import { messageJson } from '../protocol/json-text.ts';
 import { ResponseStream, parseEventId } from './http-streams.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { SessionBuffer, dropReporter } from './outbox.ts';
@@ -65,7 +66,7 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  const text = messageJson(body);
   res.writeHead(status, {
     ...headers,
     'content-type': 'application/json',

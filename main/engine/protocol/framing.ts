@@ -4,6 +4,7 @@
  * is not UTF-8 is refused (onNotUtf8), never decoded with replacement characters.
  */
 import { isUtf8 } from 'node:buffer';
+import { messageJson } from './json-text.ts';
 import { LineSplitter, stripNewline } from '../../shared/lines.ts';
 
 /** How much of a refused line's start and end is kept to recover its id. */
@@ -41,5 +42,5 @@ export class LineDecoder {
 
 /** Serialises one message as a line. JSON.stringify never emits raw newlines. */
 export function encodeLine(message: unknown): string {
-  return JSON.stringify(message) + '\n';
+  return messageJson(message) + '\n';
 }

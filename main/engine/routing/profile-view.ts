@@ -7,6 +7,7 @@
  * reaching another server that would otherwise have been given the name.
  */
 import type { Upstream } from '../upstreams/types.ts';
+import { withJsonText } from '../protocol/json-text.ts';
 import type { Catalog, Item, ListKind } from './catalog.ts';
 import { compileFilter, type NameFilter } from './filters.ts';
 import { fitName, nameKey, namespacedName, type NameBook, type NameClaim } from './naming.ts';
@@ -57,6 +58,20 @@ export interface ProfileViewData {
   exposedUri: Map<Upstream, Map<string, string>>;
   /** Servers whose lists were not known in time (still starting, or slow to list). */
   pending: string[];
+}
+
+type ListKey = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+const answers = new WeakMap<ProfileViewData, Partial<Record<ListKey, Record<string, unknown>>>>();
+
+/**
+ * The view's answer to a list request, made once per view with its JSON text (json-text.ts):
+ * views are rebuilt when a list changes, never edited, so every client of the profile gets the
+ * same answer without it being serialised again.
+ */
+export function listAnswer(view: ProfileViewData, key: ListKey): Record<string, unknown> {
+  let made = answers.get(view);
+  if (!made) answers.set(view, (made = {}));
+  return (made[key] ??= withJsonText({ [key]: view[key] }));
 }
 
 export function buildProfileView(

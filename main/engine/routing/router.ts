@@ -18,6 +18,7 @@ import { STATELESS_REVISION } from '../protocol/versions.ts';
 import {
   buildProfileView,
   gatherLists,
+  listAnswer,
   routeResource,
   type NameBooks,
   type ProfileViewData,
@@ -209,13 +210,13 @@ export class Router implements SessionHandler {
     if (context?.headers) this.contexts.set(req, context);
     switch (req.method) {
       case 'tools/list':
-        return { tools: (await this.view(session, true)).tools };
+        return listAnswer(await this.view(session, true), 'tools');
       case 'prompts/list':
-        return { prompts: (await this.view(session, true)).prompts };
+        return listAnswer(await this.view(session, true), 'prompts');
       case 'resources/list':
-        return { resources: (await this.view(session, true)).resources };
+        return listAnswer(await this.view(session, true), 'resources');
       case 'resources/templates/list':
-        return { resourceTemplates: (await this.view(session, true)).resourceTemplates };
+        return listAnswer(await this.view(session, true), 'resourceTemplates');
       case 'tools/call':
         return degradeToolResult(
           await this.forwardNamed(session, req, signal, 'toolRoutes', 'tool'),

@@ -20,6 +20,7 @@ import type {
 } from '../../../preload/contract/index.ts';
 import { randomBytes } from 'node:crypto';
 import { GatewayError, toRpcError } from '../protocol/errors.ts';
+import { jsonTextOf } from '../protocol/json-text.ts';
 import { SensitiveFields } from './sensitive.ts';
 
 /** What the recorder reads of a client session (at the time the entry is written). */
@@ -411,7 +412,7 @@ export class TrafficRecorder {
   private makePayload(value: unknown): TrafficPayload {
     let text: string;
     try {
-      text = JSON.stringify(value) ?? 'null';
+      text = jsonTextOf(value) ?? JSON.stringify(value) ?? 'null';
     } catch {
       text = '"(not serialisable)"';
     }
