@@ -29,12 +29,22 @@ function format(v: number): string {
 }
 
 export async function lineChartSvg(c: ChartSpec): Promise<string> {
-  // Labels of the first series above its points, of the others below, so close lines stay legible.
-  const values = c.series.flatMap((s, i) =>
+  // Where each label goes: of the points at one x, the highest is labelled above, the lowest below,
+  // any between to the right, so labels of close lines do not cover each other.
+  const kept = c.series.flatMap((s) =>
     s.points
       .filter((p) => Number.isFinite(p.y) && (!c.logY || p.y > 0))
-      .map((p) => ({ ...p, series: s.name, label: format(p.y), dy: i === 0 ? -8 : 14 })),
+      .map((p) => ({ ...p, series: s.name, label: format(p.y), dx: 0, dy: -8 })),
   );
+  for (const x of new Set(kept.map((v) => v.x))) {
+    const here = kept.filter((v) => v.x === x).sort((a, b) => b.y - a.y);
+    if (here.length < 2) continue;
+    here.forEach((v, i) => {
+      if (i === here.length - 1) v.dy = 14;
+      else if (i > 0) Object.assign(v, { dx: 10, dy: 4 });
+    });
+  }
+  const values = kept;
   const names = c.series.map((s) => s.name);
   const xs = values.map((v) => v.x);
   const ys = [...values.map((v) => v.y), ...(c.target ? [c.target.y] : [])];
@@ -82,8 +92,9 @@ export async function lineChartSvg(c: ChartSpec): Promise<string> {
               fill: 'color',
               stroke: 'color',
               orient: 'top',
-              direction: 'horizontal',
+              direction: 'vertical',
               labelFont: FONT,
+              labelLimit: 300,
               symbolType: 'stroke',
             },
           ]
@@ -165,8 +176,9 @@ export async function lineChartSvg(c: ChartSpec): Promise<string> {
           enter: {
             x: { scale: 'x', field: 'x' },
             y: { scale: 'y', field: 'y', offset: { field: 'dy' } },
+            dx: { field: 'dx' },
             text: { field: 'label' },
-            align: { value: 'center' },
+            align: { signal: "datum.dx > 0 ? 'left' : 'center'" },
             fontSize: { value: 10 },
           },
         },
