@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Headless entry: `switchboard serve|shim|list|call|status|stop|doctor|traffic|clients|install|uninstall|
- * adopt|restore|secrets`. Thin: parses arguments, builds the engine, prints results. All behaviour lives in
- * main/engine (and main/shim for `shim`).
+ * Headless entry: `switchboard serve|shim|list|call|status|stop|doctor|traffic|clients|install|
+ * uninstall|adopt|restore|secrets|login|logout`. Thin: parses arguments, builds the engine, prints
+ * results. All behaviour lives in main/engine (and main/shim for `shim`).
  */
 import { parseArgs } from 'node:util';
 import pkg from '../package.json' with { type: 'json' };
@@ -71,6 +71,12 @@ Clients (see docs/clients.md):
   CLIENT is one of: claude-desktop, cursor, zed, vscode, vscode-insiders, windsurf,
   claude-code, codex, gemini-cli, cline, lm-studio, continue, goose
 
+Remote servers that need a login (OAuth; see docs/remote-servers.md):
+  login SERVER      Log in through the browser (the running gateway keeps the tokens in the
+                    keychain); prints the address to open, for machines without a browser
+    --no-browser      Only print the address
+  logout SERVER     Forget SERVER's tokens
+
 Secrets (the OS keychain; referenced in the config as ${'$'}{secret:NAME}):
   secrets set NAME [VALUE]  Store a secret (VALUE from stdin or a hidden prompt when left out)
   secrets get NAME          Print a secret
@@ -108,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
     host: { type: 'string' },
     'no-http': { type: 'boolean', default: false },
     'no-socket': { type: 'boolean', default: false },
+    'no-browser': { type: 'boolean', default: false },
     background: { type: 'boolean', default: false },
     profile: { type: 'string', default: 'default' },
     args: { type: 'string' },
@@ -226,6 +233,17 @@ async function main(argv: string[]): Promise<number> {
         },
         usage,
       );
+    }
+    case 'login':
+    case 'logout': {
+      const [server, extra] = positionals;
+      if (!server || extra) throw new UsageError(`usage: switchboard ${command} SERVER`);
+      return (await import('./cli/login.ts')).login({
+        server,
+        logout: command === 'logout',
+        browser: !values['no-browser'],
+        timeoutMs: values.timeout === undefined ? 5 * 60_000 : Number(values.timeout),
+      });
     }
     case 'secrets': {
       const [action, name, value, extra] = positionals;

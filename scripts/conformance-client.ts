@@ -10,6 +10,10 @@
  * succeeded, 1 otherwise (details on stderr).
  */
 import { createMcpUpstream } from '../main/engine/upstreams/era.ts';
+import { serverFetch } from '../main/engine/upstreams/mcp-http/http-upstream.ts';
+import { OAuthSession, type BrowserOpener, type OAuthSettings } from '../main/engine/oauth/session.ts';
+import { OAuthVault } from '../main/engine/oauth/vault.ts';
+import { createMemorySecretStore } from '../main/engine/secrets/memory-store.ts';
 import type { Upstream } from '../main/engine/upstreams/types.ts';
 import { completeInputRounds } from '../main/engine/routing/input-rounds.ts';
 import pkg from '../package.json' with { type: 'json' };
@@ -17,6 +21,8 @@ import pkg from '../package.json' with { type: 'json' };
 /** What the gateway declares to every upstream (main/engine/gateway.ts). */
 const CAPABILITIES = { roots: { listChanged: true }, sampling: {}, elicitation: { form: {}, url: {} } };
 const TIMEOUT_MS = 10_000;
+/** The client ID metadata document the auth scenarios expect a client to publish (as the suite's own client does). */
+const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
 
 type Json = Record<string, unknown>;
 interface ToolCall {
@@ -35,9 +41,33 @@ async function main(): Promise<number> {
   const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
   const context = parseContext(process.env.MCP_CONFORMANCE_CONTEXT);
 
+  // OAuth as the gateway does it, with a browser played by fetch: there is no person here.
+  const auth = new OAuthSession({
+    name: 'conformance',
+    resource: url,
+    settings: oauthSettings(context),
+    vault: new OAuthVault(createMemorySecretStore()),
+    fetch: serverFetch(
+      { name: 'conformance', url, headers: {}, transport: 'auto', timeoutMs: 0, startupTimeoutMs: 0 },
+      {},
+    ),
+    clientInfo: { name: 'switchboard', version: pkg.version },
+    autoLogin: headlessBrowser,
+    loginTimeoutMs: TIMEOUT_MS,
+    log,
+  });
+
   // The same factory the gateway uses: probes server/discover, falls back to initialize.
   const upstream = createMcpUpstream(
-    { name: 'conformance', url, headers: {}, transport: 'auto', timeoutMs: TIMEOUT_MS, startupTimeoutMs: TIMEOUT_MS },
+    {
+      name: 'conformance',
+      url,
+      headers: {},
+      transport: 'auto',
+      timeoutMs: TIMEOUT_MS,
+      startupTimeoutMs: TIMEOUT_MS,
+      auth,
+    },
     {
       clientInfo: { name: 'switchboard', version: pkg.version },
       capabilities: CAPABILITIES,
@@ -165,6 +195,35 @@ function sampleArguments(schema: Json | undefined): Json {
               : 'test';
   }
   return args;
+}
+
+/**
+ * The browser's part of a login, without a browser: the authorization endpoint of the suite's
+ * mock answers at once with a redirect, which is followed to the session's loopback listener.
+ */
+const headlessBrowser: BrowserOpener = async (authorizationUrl) => {
+  log(`authorization: ${authorizationUrl.origin}${authorizationUrl.pathname}`);
+  const res = await fetch(authorizationUrl, { redirect: 'manual' });
+  const location = res.headers.get('location');
+  if (!location) throw new Error(`the authorization endpoint did not redirect (HTTP ${res.status})`);
+  const back = await fetch(new URL(location, authorizationUrl), { redirect: 'manual' });
+  log(`redirect answered ${back.status}`);
+  await back.text();
+};
+
+/** Pre-registered credentials when the scenario hands some over (MCP_CONFORMANCE_CONTEXT), else self-registration. */
+function oauthSettings(context: Json): OAuthSettings {
+  const clientId = typeof context.client_id === 'string' ? context.client_id : undefined;
+  const clientSecret = typeof context.client_secret === 'string' ? context.client_secret : undefined;
+  const grant = String(context.name ?? '').startsWith('auth/client-credentials')
+    ? 'client_credentials'
+    : 'authorization_code';
+  return {
+    grant,
+    clientMetadataUrl: CLIENT_METADATA_URL,
+    ...(clientId ? { clientId } : {}),
+    ...(clientSecret ? { clientSecret } : {}),
+  };
 }
 
 function parseContext(raw: string | undefined): Json {

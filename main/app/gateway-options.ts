@@ -3,8 +3,9 @@
  * `switchboard serve`, built from the engine's public face only, plus where AI clients' configs
  * live and the entry the app writes into them (client-entry.ts).
  */
-import { app } from 'electron';
+import { app, shell } from 'electron';
 import {
+  createKeychainSecretStore,
   defaultConfigPath,
   logDir,
   runtimePaths,
@@ -42,5 +43,8 @@ export function desktopGatewayOptions(clientInstalls: DesktopClientInstalls): Ga
     runtimeDir: runtimePaths().dir,
     trafficHistoryFile: trafficHistoryPath(),
     clientInstalls,
+    oauthStore: createKeychainSecretStore({ namespace: 'oauth' }),
+    // Logins open in the system browser (the engine hands over http(s) URLs only).
+    openBrowser: (url) => shell.openExternal(url),
   };
 }

@@ -53,6 +53,7 @@ function gatewayOptions(common: Common, extra: Partial<GatewayOptions>): Gateway
     configPath: common.configPath ?? defaultConfigPath(),
     allowMissingConfig: common.configPath === undefined,
     secrets: createKeychainSecretStore(),
+    oauthStore: createKeychainSecretStore({ namespace: 'oauth' }),
     version: pkg.version,
     logDir: logDir(),
     ...extra,

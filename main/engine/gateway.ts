@@ -88,6 +88,12 @@ import {
 import { callAsApp } from './downstream/app-session.ts';
 import type { TrafficReplay } from '../../preload/contract/index.ts';
 import type { TrafficSettings } from './config/index.ts';
+import { OAuthManager } from './oauth/manager.ts';
+import type { BrowserOpener, OAuthSession } from './oauth/session.ts';
+import { OAuthVault } from './oauth/vault.ts';
+import { createMemorySecretStore } from './secrets/memory-store.ts';
+import { serverFetch } from './upstreams/mcp-http/http-upstream.ts';
+import type { LoginStart, ServerAuthView } from '../../preload/contract/index.ts';
 
 export const GATEWAY_NAME = 'switchboard';
 
@@ -143,6 +149,17 @@ export interface GatewayOptions {
   uiDir?: string;
   /** Where the AI clients' configs are and what to install into them (the Clients screen); none: refused. */
   clientInstalls?: ClientInstallSetup;
+  /**
+   * Where OAuth tokens of remote servers are kept: the keychain's OAuth service (keychain-store.ts,
+   * namespace "oauth"). Default: memory (forgotten at exit; one-shot commands and tests).
+   */
+  oauthStore?: SecretStore;
+  /** Opens a login's authorization URL in the system browser (the app); none: the URL is logged and returned. */
+  openBrowser?: (url: string) => Promise<void>;
+  /** Logs in without a person at hand whenever a server needs it (conformance runs only). */
+  oauthAutoLogin?: BrowserOpener;
+  /** How long a login waits for the browser (default 5 minutes). */
+  oauthLoginTimeoutMs?: number;
 }
 
 /** Another gateway holds the lock of this runtime directory. */
@@ -165,6 +182,7 @@ export interface ServerStatusDto extends UpstreamStatus {
   disabled: boolean;
   instances: number;
   toolCount?: number;
+  auth?: ServerAuthView;
 }
 
 export interface GatewayEvents {
@@ -220,6 +238,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly redactor = createRedactor();
   /** What the current config's servers resolved, and our own (the listener and API tokens). */
   private serverSecrets: SecretValue[] = [];
+  private readonly oauth: OAuthManager;
   private ownSecrets: SecretValue[] = [];
 
   constructor(opts: GatewayOptions) {
@@ -247,6 +266,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.traffic.configure({
       redact: (text) => this.redactor.redact(text),
       redactCutEnd: (text) => this.redactor.dropPartialAtEnd(text),
+    });
+    this.oauth = new OAuthManager({
+      vault: new OAuthVault(opts.oauthStore ?? createMemorySecretStore()),
+      clientInfo: { name: 'Switchboard', version: opts.version },
+      ...(opts.oauthAutoLogin ? { autoLogin: opts.oauthAutoLogin } : {}),
+      ...(opts.oauthLoginTimeoutMs ? { loginTimeoutMs: opts.oauthLoginTimeoutMs } : {}),
+      log: (text) => this.log({ level: 'info', text }),
+      onChange: () => this.publishServers(),
+      onSecrets: () => this.setSecrets([]),
     });
     this.clients = new ClientInstalls(opts.clientInstalls, { configPath: opts.configPath, secrets: opts.secrets });
     this.api = createGatewayApi(this, opts.version, this.questions);
@@ -669,6 +697,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       };
       const tools = shared ? this.catalog.cached(shared, 'tools') : undefined;
       if (tools) dto.toolCount = tools.length;
+      const auth = this.oauth.get(name)?.status();
+      if (auth && auth.state !== 'unknown') dto.auth = { ...auth, state: auth.state };
       return dto;
     });
   }
@@ -753,6 +783,58 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       throw new GatewayError('upstream_unavailable', `Switchboard is paused: resume it to start "${name}" again`);
     this.requireServer(name);
     await this.registry.restart(name);
+  }
+
+  async loginServer(name: string): Promise<LoginStart> {
+    const session = this.oauthSession(name);
+    let opened = false;
+    let announce!: (url: string | undefined) => void;
+    const started = new Promise<string | undefined>((resolve) => (announce = resolve));
+    const done = session.login(async (url) => {
+      if (this.opts.openBrowser) {
+        try {
+          await this.opts.openBrowser(url.href);
+          opened = true;
+        } catch (err) {
+          // The user can still open it: the URL is in the answer and the log.
+          this.log({ level: 'warn', text: `could not open a browser: ${errorMessage(err)}`, server: name });
+        }
+      }
+      if (!opened) this.log({ level: 'info', text: `to log in to server "${name}", open ${url.href}`, server: name });
+      announce(url.href);
+    });
+    // Once logged in, the server starts again with its token; a failed login is logged (and shown on the server).
+    done.then(
+      () => this.restartServer(name).catch(logFailure(this.warn, `could not restart "${name}" after its login`)),
+      (err: unknown) => this.log({ level: 'warn', text: errorMessage(err), server: name }),
+    );
+    const url = await Promise.race([started, done.then(() => undefined)]);
+    return url === undefined ? { opened: false } : { authorizationUrl: url, opened };
+  }
+
+  async logoutServer(name: string): Promise<void> {
+    await this.oauthSession(name).logout();
+    this.log({ level: 'info', text: `logged out of server "${name}"`, server: name });
+    await this.registry.restart(name);
+  }
+
+  private oauthSession(name: string): OAuthSession {
+    const server = this.current.servers[name];
+    if (!server)
+      throw new GatewayError(
+        'not_found',
+        `no server named "${name}" in ${this.opts.configPath} ` +
+          `(known: ${Object.keys(this.current.servers).join(', ') || 'none'})`,
+      );
+    if (server.kind !== 'http')
+      throw new GatewayError('invalid_request', `server "${name}" is not a remote server: only remote servers log in`);
+    const session = this.oauth.get(name);
+    if (!session)
+      throw new GatewayError(
+        'invalid_request',
+        `server "${name}" does not use OAuth ("oauth": false in its entry, or an Authorization header is configured)`,
+      );
+    return session;
   }
 
   profileExists(profile: string): boolean {
@@ -978,12 +1060,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.setSecrets([...this.serverSecrets, ...secrets]);
     this.serverSecrets = secrets;
     const changes = await this.registry.apply(resolved.map((r) => r.running));
+    this.oauth.retain(new Set(Object.keys(config.servers)));
     this.setSecrets([]);
     return changes;
   }
 
   private setSecrets(extra: SecretValue[]): void {
-    this.redactor.set([...this.ownSecrets, ...this.serverSecrets, ...extra]);
+    this.redactor.set([...this.ownSecrets, ...this.serverSecrets, ...this.oauth.secretValues(), ...extra]);
   }
 
   private redactStatus(status: UpstreamStatus): UpstreamStatus {
@@ -1110,9 +1193,21 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         ...(this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {}),
         protocol: server.protocol,
         maxMessageBytes: this.current.limits.maxResponseBytes,
+        ...this.oauthFor(server),
       },
       deps,
     );
+  }
+
+  /**
+   * The OAuth session of a remote server, when it uses OAuth; its requests to the authorization
+   * server pass the egress check too.
+   */
+  private oauthFor(server: RunningServer & { kind: 'http' }): { auth?: OAuthSession } {
+    const lookup = this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {};
+    const fetch = serverFetch({ ...server, headers: {}, ...lookup }, {});
+    const auth = this.oauth.sessionFor(server, fetch);
+    return auth ? { auth } : {};
   }
 
   private async openListeners(): Promise<void> {

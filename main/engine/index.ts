@@ -29,6 +29,7 @@ export { GatewayError, errorMessage, type GatewayErrorCode } from './protocol/er
 export type {
   GatewayApi,
   GatewayEvents as GatewayApiEvents,
+  ServerView,
   TrafficEntry,
   TrafficExportFormat,
   TrafficFilter,

@@ -14,6 +14,7 @@ import type {
   ClientRestored,
   ClientView,
   GatewayStatus,
+  LoginStart,
   ProfileView,
   Settings,
   SettingsChange,
@@ -45,6 +46,17 @@ export interface GatewayApi {
   listTools(server?: string): Promise<ToolView[]>;
   /** Stops and starts one server (also revives a server that gave up after repeated failures). */
   restartServer(name: string): Promise<void>;
+  /**
+   * Starts a login to a remote server that uses OAuth (docs/remote-servers.md). Resolves with the
+   * authorization URL once it is known (the app has opened it in the system browser where it can;
+   * show it for the user to open otherwise); the login finishes when the browser comes back, and
+   * the server's `auth.state` says so (`servers` event). A client credentials server gets its
+   * token at once (no URL). `not_found` for an unknown server, `invalid_request` for one without
+   * OAuth.
+   */
+  loginServer(name: string): Promise<LoginStart>;
+  /** Forgets a server's OAuth tokens (from the keychain); it needs a login again. */
+  logoutServer(name: string): Promise<void>;
   /**
    * Pauses the gateway (every server is stopped; clients stay connected and are told the tool list
    * is empty, and a call says the gateway is paused) or resumes it. Not saved: a restart resumes.

@@ -116,6 +116,18 @@ export const METHODS = {
     params: ['name'],
     args: z.tuple([name]),
   },
+  loginServer: {
+    channel: 'switchboard:login-server',
+    http: { method: 'POST', path: '/servers/:name/login' },
+    params: ['name'],
+    args: z.tuple([name]),
+  },
+  logoutServer: {
+    channel: 'switchboard:logout-server',
+    http: { method: 'POST', path: '/servers/:name/logout' },
+    params: ['name'],
+    args: z.tuple([name]),
+  },
   setPaused: {
     channel: 'switchboard:set-paused',
     http: { method: 'POST', path: '/paused' },

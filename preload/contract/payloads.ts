@@ -45,6 +45,29 @@ export interface ServerView {
   toolCount: number;
   /** Turned off in the config (`"disabled": true`): kept, not started. */
   disabled?: true;
+  /** OAuth (remote servers that use it, once it is known whether they need it). */
+  auth?: ServerAuthView;
+}
+
+/** A remote server's OAuth login, as the user sees it. */
+export interface ServerAuthView {
+  state: 'logged-in' | 'needs-login' | 'logging-in';
+  /** The authorization server. */
+  issuer?: string;
+  /** Granted scopes, space-separated. */
+  scope?: string;
+  /** When the access token expires (epoch ms); it is renewed before then where the server allows. */
+  expiresAt?: number;
+  /** Why a login is needed, in words a user can act on. */
+  reason?: string;
+}
+
+/** A login started (loginServer). */
+export interface LoginStart {
+  /** Where the user logs in; absent when no browser step is needed (client credentials). */
+  authorizationUrl?: string;
+  /** Whether the app opened it in the system browser. */
+  opened: boolean;
 }
 
 /** A server's entry as the config file holds it under `mcpServers` (checked by the gateway's config rules). */

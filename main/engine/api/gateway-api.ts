@@ -6,10 +6,12 @@
 import type {
   GatewayApi,
   GatewayStatus,
+  LoginStart,
   ProfileView,
   Settings,
   SettingsChange,
   SecretsView,
+  ServerAuthView,
   ServerToolView,
   ServerView,
   SessionView,
@@ -29,10 +31,12 @@ export interface ApiHost {
   configError(): { message: string } | undefined;
   httpUrl(): string | undefined;
   socketPath(): string | undefined;
-  servers(): (UpstreamStatus & { toolCount?: number; disabled?: boolean })[];
+  servers(): (UpstreamStatus & { toolCount?: number; disabled?: boolean; auth?: ServerAuthView })[];
   catalogTools(server?: string): Promise<ToolView[]>;
   serverLog(name: string): string[];
   restartServer(name: string): Promise<void>;
+  loginServer(name: string): Promise<LoginStart>;
+  logoutServer(name: string): Promise<void>;
   paused(): boolean;
   setPaused(paused: boolean): Promise<void>;
   /** Adds a server to the config file and applies it (server-edits.ts). */
@@ -76,6 +80,12 @@ export function createGatewayApi(
     },
     async restartServer(name) {
       await host.restartServer(name);
+    },
+    async loginServer(name) {
+      return host.loginServer(name);
+    },
+    async logoutServer(name) {
+      await host.logoutServer(name);
     },
     async setPaused(paused) {
       await host.setPaused(paused);
@@ -184,7 +194,7 @@ export function gatewayStatus(host: ApiHost, version: string): GatewayStatus {
   return status;
 }
 
-function serverView(s: UpstreamStatus & { toolCount?: number; disabled?: boolean }): ServerView {
+function serverView(s: UpstreamStatus & { toolCount?: number; disabled?: boolean; auth?: ServerAuthView }): ServerView {
   const view: ServerView = {
     name: s.name,
     kind: s.kind,
@@ -195,5 +205,6 @@ function serverView(s: UpstreamStatus & { toolCount?: number; disabled?: boolean
   if (s.lastError !== undefined) view.lastError = s.lastError;
   if (s.pid !== undefined) view.pid = s.pid;
   if (s.disabled) view.disabled = true;
+  if (s.auth) view.auth = s.auth;
   return view;
 }

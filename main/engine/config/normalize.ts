@@ -96,6 +96,7 @@ export function normalizeServer(
     forwardHeaders: [...(entry.forwardHeaders ?? DEFAULT_REMOTE_FORWARD)],
     overridableHeaders: [...(entry.overridableHeaders ?? [])],
     allowPrivateNetwork: entry.allowPrivateNetwork,
+    oauth: entry.oauth === undefined ? 'on-demand' : entry.oauth === false ? false : { ...entry.oauth },
   };
 }
 

@@ -92,6 +92,7 @@ interface ReferenceCarrier {
   cwd?: string;
   url?: string;
   headers?: Record<string, string>;
+  oauth?: unknown;
 }
 
 export interface ReferenceField {
@@ -115,6 +116,8 @@ export function referenceFields(server: ReferenceCarrier): ReferenceField[] {
   if (server.url !== undefined) fields.push({ path: ['url'], value: server.url, secretsAllowed: true });
   for (const [key, value] of Object.entries(server.headers ?? {}))
     fields.push({ path: ['headers', key], value, secretsAllowed: true });
+  const secret = (server.oauth as { clientSecret?: unknown } | undefined)?.clientSecret;
+  if (typeof secret === 'string') fields.push({ path: ['oauth', 'clientSecret'], value: secret, secretsAllowed: true });
   return fields;
 }
 

@@ -61,6 +61,15 @@ const profileName = z.string().regex(SERVER_NAME_PATTERN, {
 });
 
 // `${env:HOST}` in a URL makes it unparseable until resolved, so only the scheme is checked then.
+function isHttpsPathUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.pathname !== '/';
+  } catch {
+    return false;
+  }
+}
+
 function isHttpUrl(value: string): boolean {
   if (value.includes('${')) return /^https?:\/\//i.test(value);
   try {
@@ -178,6 +187,66 @@ const forwardingShape = (defaultText: string) => ({
     ),
 });
 
+const SECRET_REFERENCE = /^\$\{secret:[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\}$/;
+
+/** OAuth for a remote server (docs/remote-servers.md): off, on demand (default), or configured. */
+const oauthSchema = z
+  .union([
+    z.literal(false),
+    z.strictObject({
+      grant: z
+        .enum(['authorization_code', 'client_credentials'])
+        .default('authorization_code')
+        .describe(
+          '"authorization_code" (default): you log in through your browser. "client_credentials": machine to ' +
+            'machine, with "clientId" and "clientSecret".',
+        ),
+      clientId: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'A client registered with the authorization server beforehand. Without it Switchboard registers itself.',
+        ),
+      clientSecret: z
+        .string()
+        .regex(SECRET_REFERENCE, {
+          error: 'must be a ${secret:NAME} reference: a client secret never goes in the file',
+        })
+        .optional()
+        .describe('The client secret of "clientId", as ${secret:NAME} (kept in the OS keychain).'),
+      scopes: z
+        .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, { error: 'not a valid OAuth scope' }))
+        .optional()
+        .describe("Scopes to ask for when neither the server's challenge nor its metadata names them."),
+      clientMetadataUrl: z
+        .string()
+        .refine(isHttpsPathUrl, { error: 'expected an https:// URL with a path' })
+        .optional()
+        .describe(
+          "An https URL where this client's metadata document is published (used as the client ID where supported).",
+        ),
+      redirectPort: z
+        .number()
+        .int()
+        .min(1024)
+        .max(65535)
+        .optional()
+        .describe('The loopback port of the login redirect (default: one the system picks, then kept).'),
+    }),
+  ])
+  .optional()
+  .describe(
+    'OAuth login. Left out: used when the server asks for it (a 401 with a Bearer challenge) and no ' +
+      'Authorization header is configured. false: never. An object: always, with these settings.',
+  )
+  .superRefine((value, ctx) => {
+    if (value && value.grant === 'client_credentials' && (!value.clientId || !value.clientSecret))
+      ctx.addIssue({ code: 'custom', message: 'client_credentials needs "clientId" and "clientSecret"' });
+    if (value && value.clientSecret && !value.clientId)
+      ctx.addIssue({ code: 'custom', message: '"clientSecret" needs "clientId"' });
+  });
+
 export const stdioServerSchema = z
   .strictObject({
     type: z
@@ -232,6 +301,7 @@ export const remoteServerSchema = z
       .optional()
       .describe('"auto" (default) tries Streamable HTTP and falls back to legacy SSE.'),
     ...forwardingShape('none'),
+    oauth: oauthSchema,
     protocol: protocolSchema,
     ...commonServerShape,
   })
@@ -530,12 +600,30 @@ interface ForwardingConfig {
   overridableHeaders: string[];
 }
 
+/** OAuth as configured (`oauth`; docs/remote-servers.md). */
+export interface OAuthConfig {
+  /** authorization_code: a login through the browser; client_credentials: machine to machine. */
+  grant: 'authorization_code' | 'client_credentials';
+  /** A pre-registered client; without it the client registers itself (metadata document or dynamic). */
+  clientId?: string;
+  /** A `${secret:}` reference until resolved. */
+  clientSecret?: string;
+  /** Asked for when neither the server's challenge nor its metadata say which. */
+  scopes?: string[];
+  /** An https URL of this client's metadata document (client ID metadata documents). */
+  clientMetadataUrl?: string;
+  /** The loopback port of the redirect URI (default: one the system picks, then kept). */
+  redirectPort?: number;
+}
+
 export interface HttpServerConfig extends ServerBase, ForwardingConfig {
   kind: 'http';
   protocol: ServerProtocol;
   url: string;
   headers: Record<string, string>;
   transport: RemoteTransport;
+  /** false: never; 'on-demand' (not configured): when the server asks and no Authorization header is set. */
+  oauth: OAuthConfig | false | 'on-demand';
   /** Private ranges and plain http:// beyond loopback allowed (egress/policy.ts). */
   allowPrivateNetwork: boolean;
 }

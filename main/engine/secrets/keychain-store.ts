@@ -33,6 +33,11 @@ export interface KeychainStoreOptions {
   backend?: KeyringBackend;
   platform?: NodeJS.Platform;
   env?: NodeJS.ProcessEnv;
+  /**
+   * A keychain service of its own beside the user's secrets (`switchboard-<namespace>:<install id>`):
+   * "oauth" keeps login tokens out of the secrets list, where a user could mistake or delete them.
+   */
+  namespace?: 'oauth';
 }
 
 export const KEYCHAIN_SERVICE_PREFIX = 'switchboard';
@@ -137,7 +142,8 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
           throw unavailable('loading @napi-rs/keyring', err);
         }
       }
-      return { backend, service: `${KEYCHAIN_SERVICE_PREFIX}:${id}` };
+      const prefix = options.namespace ? `${KEYCHAIN_SERVICE_PREFIX}-${options.namespace}` : KEYCHAIN_SERVICE_PREFIX;
+      return { backend, service: `${prefix}:${id}` };
     })();
     // A failed setup is retried next time (the user may have unlocked the keyring meanwhile).
     setup.catch(() => (setup = undefined));

@@ -12,6 +12,7 @@
  */
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import {
+  blockedBy,
   forwardPolicy,
   httpChannelOpener,
   createHttpUpstream,
@@ -246,6 +247,7 @@ export function createMcpUpstream(
     }),
     forward: forwardPolicy(spec),
     log,
+    ...blockedBy(spec.auth),
   };
   if (deps.backoff) options.backoff = deps.backoff;
   return new ManagedUpstream(options);

@@ -116,6 +116,12 @@ export interface ManagedUpstreamOptions {
   log?: (line: string) => void;
   /** Which headers of the calling client go along with its requests (remote servers; none when absent). */
   forward?: ClientHeaderPolicy;
+  /**
+   * Why no attempt can succeed until the user acts (a server that needs a login), or undefined: a
+   * failed start or a lost connection is then final, shown with this reason, not retried with
+   * backoff; start() (after the login) tries again.
+   */
+  blocked?: () => string | undefined;
 }
 
 export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Upstream {
@@ -291,7 +297,9 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       this.outgoing = undefined;
       if (channel) await channel.close().catch(this.closeFailed);
       if (!current()) return;
-      this.lifecycle.retry(`failed to start: ${errorMessage(err)}`, this.reconnect());
+      const blocked = this.opts.blocked?.();
+      if (blocked !== undefined) this.lifecycle.fail(blocked);
+      else this.lifecycle.retry(`failed to start: ${errorMessage(err)}`, this.reconnect());
     }
   }
 
@@ -328,7 +336,9 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const err = new GatewayError('upstream_closed', `server "${this.name}" ${reason.message}; the request was lost`);
     this.outgoing?.failAll(err);
     this.outgoing = undefined;
-    this.lifecycle.lost(reason.message, this.reconnect());
+    const blocked = this.opts.blocked?.();
+    if (blocked !== undefined) this.lifecycle.fail(blocked);
+    else this.lifecycle.lost(reason.message, this.reconnect());
   }
 
   /** The retry for the connection given up now: it does nothing once another one has begun. */

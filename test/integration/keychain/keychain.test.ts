@@ -44,6 +44,17 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
     expect(await a.list()).toEqual(['github-token']);
   });
 
+  it('OAuth tokens have a keychain service of their own: never in the secrets list', async () => {
+    const secrets = createKeychainSecretStore({ installId: 'test0000cccc' });
+    const oauth = createKeychainSecretStore({ installId: 'test0000cccc', namespace: 'oauth' });
+    await secrets.set('api-key', 'sk-value');
+    await oauth.set('oauth-0123abcd', '{"tokens":{"access_token":"at-canary"}}');
+    expect(await secrets.list()).toEqual(['api-key']);
+    expect(await oauth.list()).toEqual(['oauth-0123abcd']);
+    expect(await oauth.get('oauth-0123abcd')).toContain('at-canary');
+    expect(await secrets.get('oauth-0123abcd')).toBeUndefined();
+  });
+
   it('switchboard secrets set (stdin) | get | ls | rm', () => {
     const env = { HOME: home, ...session.env };
     expect(runCli(['secrets', 'set', 'api-key'], env, 'sk-from-stdin\n')).toMatchObject({ code: 0 });

@@ -15,6 +15,8 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { BackoffPolicy } from '../lifecycle.ts';
 import { ManagedUpstream, type Opener } from '../mcp-upstream.ts';
 import type { Upstream } from '../types.ts';
+import { withOAuth } from '../../oauth/fetch.ts';
+import type { OAuthSession } from '../../oauth/session.ts';
 
 export type { HttpTransportMode } from './channel.ts';
 
@@ -37,6 +39,8 @@ export interface HttpUpstreamConfig {
   lookup?: LookupFunction;
   /** Largest message accepted from the server (limits.maxResponseBytes); a larger one fails only its request. */
   maxMessageBytes?: number;
+  /** OAuth: every request carries its token, and a 401 is answered by it (oauth/fetch.ts). */
+  auth?: OAuthSession;
 }
 
 export interface HttpUpstreamDeps {
@@ -58,9 +62,15 @@ export function createHttpUpstream(config: HttpUpstreamConfig, deps: HttpUpstrea
     open: httpChannelOpener(config, deps.log ?? (() => undefined)),
     forward: forwardPolicy(config),
     ...(deps.log ? { log: deps.log } : {}),
+    ...blockedBy(config.auth),
   };
   if (deps.backoff) options.backoff = deps.backoff;
   return new ManagedUpstream(options);
+}
+
+/** A server waiting for a login is not retried until the login (ManagedUpstream's `blocked`). */
+export function blockedBy(auth: OAuthSession | undefined): { blocked?: () => string | undefined } {
+  return auth ? { blocked: () => auth.loginMessage() } : {};
 }
 
 /**
@@ -104,13 +114,18 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
   };
 }
 
-/** The fetch a server's requests go out through: the egress check, its headers kept to its origin. */
+/**
+ * The fetch a server's requests go out through: the egress check, its headers kept to its origin,
+ * and its OAuth token when it has one.
+ */
 export function serverFetch(config: HttpUpstreamConfig, headers: Record<string, string>): FetchLike {
-  return egressFetch({
+  const base = egressFetch({
     allowPrivateNetwork: config.allowPrivateNetwork ?? false,
-    originOnlyHeaders: Object.keys(headers),
+    // The token too: a redirect to another origin must not take it along.
+    originOnlyHeaders: [...Object.keys(headers), ...(config.auth ? ['authorization'] : [])],
     ...(config.lookup ? { lookup: config.lookup } : {}),
   });
+  return config.auth ? withOAuth(base, config.auth) : base;
 }
 
 /** Which headers of a calling client go to this server (undefined: none, the default). */

@@ -16,6 +16,8 @@ function setup(trusted = true) {
       return [];
     },
     setPaused: async () => undefined,
+    loginServer: async () => ({ opened: false }),
+    logoutServer: async () => undefined,
     restartServer: async (name) => {
       calls.push(`restartServer(${name})`);
       if (name === 'nope') throw new GatewayError('not_found', 'no server named "nope"');

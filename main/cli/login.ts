@@ -1,0 +1,102 @@
+/**
+ * `switchboard login SERVER` and `switchboard logout SERVER`: OAuth logins of remote servers,
+ * done by the running gateway (which keeps the tokens in the keychain). `login` prints the URL to
+ * open, opens it in the browser when there is one (--no-browser: never), and waits until the
+ * browser has come back to the gateway.
+ */
+import { spawn } from 'node:child_process';
+import { connectRunningGateway, type ServerView } from '../engine/index.ts';
+
+export interface LoginOptions {
+  server: string;
+  logout: boolean;
+  browser: boolean;
+  timeoutMs: number;
+}
+
+const log = (line: string) => process.stderr.write(`switchboard: ${line}\n`);
+
+export async function login(opts: LoginOptions): Promise<number> {
+  const running = await connectRunningGateway();
+  if (!running)
+    throw new Error('no Switchboard gateway is running: start it ("switchboard serve", or the app), then log in');
+  const { api } = running;
+  try {
+    if (opts.logout) {
+      await api.logoutServer(opts.server);
+      log(`logged out of "${opts.server}": its tokens are gone from the keychain`);
+      return 0;
+    }
+    // Subscribed before the login starts, so its outcome cannot be missed.
+    const outcome = waitForLogin(api, opts.server, opts.timeoutMs);
+    const start = await api.loginServer(opts.server).catch((err: unknown) => {
+      outcome.cancel();
+      throw err;
+    });
+    let view: ServerView | undefined;
+    if (start.authorizationUrl) {
+      process.stdout.write(
+        `Open this address in your browser to log in to "${opts.server}":\n\n  ${start.authorizationUrl}\n\n`,
+      );
+      if (!start.opened && opts.browser) openInBrowser(start.authorizationUrl);
+      log('waiting for the browser to come back (Ctrl-C to give up)…');
+      view = await outcome.done;
+    } else {
+      // No browser step (client credentials): the token is there already.
+      outcome.cancel();
+      view = (await api.listServers()).find((s) => s.name === opts.server);
+    }
+    log(`logged in to "${opts.server}"${view?.auth?.scope ? ` (scope: ${view.auth.scope})` : ''}`);
+    return 0;
+  } finally {
+    running.close();
+  }
+}
+
+/** Resolves when the server's login state says logged in; rejects when it says why it is not. */
+function waitForLogin(
+  api: NonNullable<Awaited<ReturnType<typeof connectRunningGateway>>>['api'],
+  server: string,
+  timeoutMs: number,
+): { done: Promise<ServerView>; cancel(): void } {
+  let unsubscribe = (): void => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<ServerView>((resolve, reject) => {
+    let started = false;
+    unsubscribe = api.on('servers', (servers) => {
+      const view = servers.find((s) => s.name === server);
+      const state = view?.auth?.state;
+      if (state === 'logging-in') started = true;
+      if (state === 'logged-in' && started) resolve(view!);
+      if (state === 'needs-login' && started)
+        reject(new Error(`the login failed: ${view!.auth?.reason ?? 'no reason given'}`));
+    });
+    timer = setTimeout(() => reject(new Error(`no login within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+  });
+  const stop = (): void => {
+    clearTimeout(timer);
+    unsubscribe();
+  };
+  const settled = done.finally(stop);
+  // Observed here too: a login given up (cancel) leaves nobody awaiting `done`.
+  void Promise.allSettled([settled]);
+  return { done: settled, cancel: stop };
+}
+
+/** The platform's way to open a URL; only http(s) ever gets here. Failing to is not an error: the URL is printed. */
+function openInBrowser(url: string): void {
+  if (!/^https?:\/\//i.test(url)) return;
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['rundll32', ['url.dll,FileProtocolHandler', url]]
+        : ['xdg-open', [url]];
+  try {
+    const child = spawn(command, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => log('could not open a browser here: open the address above yourself'));
+    child.unref();
+  } catch {
+    log('could not open a browser here: open the address above yourself');
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The fetch of a remote server with OAuth: every request carries the session's access token, and
+ * an answer saying the token is missing, stale or too narrow (401, or 403 `insufficient_scope`)
+ * is retried once with the token the session recovers. A second refusal is the server's answer.
+ */
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { OAuthSession } from './session.ts';
+
+export function withOAuth(next: FetchLike, session: OAuthSession): FetchLike {
+  return async (url, init) => {
+    const token = await session.accessToken();
+    const first = await next(url, withBearer(init, token));
+    if (!asksForToken(first) || !session.answers(first)) return first;
+    // Read the challenge before the body is let go: recover() needs its headers only.
+    const recovered = session.recover(first, token);
+    try {
+      await first.body?.cancel();
+    } catch {
+      // A body that already broke off has nothing left to let go.
+    }
+    return next(url, withBearer(init, await recovered));
+  };
+}
+
+function asksForToken(response: Response): boolean {
+  if (response.status === 401) return true;
+  if (response.status !== 403) return false;
+  return /\binsufficient_scope\b/.test(response.headers.get('www-authenticate') ?? '');
+}
+
+function withBearer(init: RequestInit | undefined, token: string | undefined): RequestInit | undefined {
+  if (token === undefined) return init;
+  const headers = new Headers(init?.headers);
+  headers.set('authorization', `Bearer ${token}`);
+  return { ...init, headers };
+}

@@ -1,0 +1,603 @@
+/**
+ * OAuth for one remote server, as the MCP authorization spec describes it: the client side of
+ * the authorization-code flow with PKCE through the system browser and a loopback redirect, and
+ * client credentials for machine-to-machine servers. The MCP SDK's client functions do the
+ * protocol steps (discovery, registration, PKCE, token requests); this module decides when they
+ * run and keeps their results in the vault.
+ *
+ * - Tokens are refreshed shortly before they expire, and once per expiry however many requests
+ *   are waiting (single-flight): fifty calls on an expired token cause one refresh.
+ * - A 401 (or a 403 asking for more scope) is recovered from once: a refresh, a new client
+ *   credentials token, or a new token another request already got. What cannot be recovered
+ *   without the user marks the server "needs login" instead of failing every call with a 401.
+ * - Logging in is the user's action (`login`), through a browser opened on an http(s) URL only.
+ * - Before the authorization server is used: its metadata must name the issuer it was found at,
+ *   and it must offer PKCE S256; the browser's answer must carry the state this login made and,
+ *   where the server says it sends one, the right `iss` (RFC 9207).
+ */
+import { randomBytes } from 'node:crypto';
+import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import type {
+  AuthorizationServerMetadata,
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { OAuthConfig } from '../config/schema.ts';
+import { GatewayError, errorMessage } from '../protocol/errors.ts';
+import { listenForCallback } from './loopback.ts';
+import type { OAuthRecord, OAuthVault, StoredTokens } from './vault.ts';
+
+/**
+ * What the config says about a server's OAuth (config/schema.ts `oauth`, its `clientSecret`
+ * resolved from `${secret:NAME}`: never logged).
+ */
+export interface OAuthSettings extends OAuthConfig {
+  /**
+   * Not configured, only allowed: the server gets no token (and the keychain is not read) until it
+   * answers 401 with a Bearer challenge.
+   */
+  onDemand?: boolean;
+}
+
+/** Opens an authorization URL in a browser (or, without a person at hand, plays one). */
+export type BrowserOpener = (url: URL) => Promise<void>;
+
+export type LoginState = 'logged-in' | 'needs-login' | 'logging-in' | 'unknown';
+
+export interface OAuthStatus {
+  state: LoginState;
+  /** The authorization server in use. */
+  issuer?: string;
+  /** Granted scopes, space-separated. */
+  scope?: string;
+  /** When the access token expires (epoch ms), when the server said. */
+  expiresAt?: number;
+  /** Why a login is needed. */
+  reason?: string;
+}
+
+export interface OAuthSessionOptions {
+  /** The server's name in the config (for messages). */
+  name: string;
+  /** The server URL: the protected resource. */
+  resource: string;
+  settings: OAuthSettings;
+  vault: OAuthVault;
+  /** The egress-checked fetch (the same rules as the server's own requests, redirects included). */
+  fetch: FetchLike;
+  clientInfo: { name: string; version: string };
+  /** Without a person at hand (conformance runs): a needed login runs at once through this. */
+  autoLogin?: BrowserOpener;
+  /** How long a login waits for the browser. Default 5 minutes. */
+  loginTimeoutMs?: number;
+  log?: (line: string) => void;
+  /** Told of every change of state (for the servers view and the tray). */
+  onChange?: (status: OAuthStatus) => void;
+  /** Told of the token values to hide from logs and records (after each change). */
+  onSecrets?: (values: string[]) => void;
+  now?: () => number;
+}
+
+/** Refreshed this long before the access token expires (a tenth of its life for short-lived ones). */
+const REFRESH_AHEAD_MS = 60_000;
+const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000;
+
+const sdk = () => import('@modelcontextprotocol/sdk/client/auth.js');
+
+export class OAuthSession {
+  private readonly opts: OAuthSessionOptions;
+  private record?: OAuthRecord;
+  private loading?: Promise<OAuthRecord>;
+  /** The one recovery (refresh, new token, login) in flight; everyone who needs one waits for it. */
+  private flight?: Promise<string>;
+  private state: LoginState = 'unknown';
+  private reason?: string;
+  /** What the server's last challenge said: where its metadata is, and which scope it wants. */
+  private challenge: { resourceMetadataUrl?: URL; scope?: string } = {};
+  private login_?: Promise<void>;
+  /** An on-demand session has seen the server ask for a token. */
+  private engaged = false;
+  private cancelLogin?: () => void;
+
+  /** The fetch the SDK's OAuth functions get (see sdkResponses). */
+  private readonly fetch: FetchLike;
+
+  constructor(opts: OAuthSessionOptions) {
+    this.opts = opts;
+    this.fetch = sdkResponses(opts.fetch);
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  get resource(): string {
+    return this.opts.resource;
+  }
+
+  status(): OAuthStatus {
+    const tokens = this.record?.tokens;
+    const s: OAuthStatus = { state: this.state };
+    if (tokens?.issuer) s.issuer = tokens.issuer;
+    if (tokens?.scope) s.scope = tokens.scope;
+    if (tokens?.expiresAt !== undefined) s.expiresAt = tokens.expiresAt;
+    if (this.reason !== undefined && this.state === 'needs-login') s.reason = this.reason;
+    return s;
+  }
+
+  /** While requests cannot succeed until the user logs in (so retrying them is pointless): what to tell them. */
+  loginMessage(): string | undefined {
+    return this.state === 'needs-login' ? this.needsLoginText(this.reason ?? 'not logged in') : undefined;
+  }
+
+  private needsLoginText(why: string): string {
+    return (
+      `server "${this.opts.name}" needs you to log in (${why}): use Log in in Switchboard, or run ` +
+      `"switchboard login ${this.opts.name}"`
+    );
+  }
+
+  /**
+   * The access token to send now, refreshed first when it is about to expire; undefined when
+   * there is none yet (the request goes without, and the server's 401 says how to get one).
+   */
+  async accessToken(): Promise<string | undefined> {
+    if (this.opts.settings.onDemand && !this.engaged) return undefined;
+    const record = await this.load();
+    const tokens = record.tokens;
+    if (this.opts.settings.grant === 'client_credentials') {
+      if (tokens && !this.expiring(tokens)) return tokens.access_token;
+      return this.once(() => this.clientCredentials());
+    }
+    if (!tokens) return undefined;
+    if (this.expiring(tokens) && tokens.refresh_token) return this.once(() => this.refresh(tokens));
+    return tokens.access_token;
+  }
+
+  /**
+   * Whether this refusal is OAuth's to answer: always for a configured session; for an on-demand
+   * one only with a Bearer challenge (a 401 for wrong Basic credentials is the server's answer).
+   */
+  answers(response: Response): boolean {
+    if (!this.opts.settings.onDemand) return true;
+    return /^\s*Bearer\b/i.test(response.headers.get('www-authenticate') ?? '');
+  }
+
+  /**
+   * After a 401, or a 403 with `insufficient_scope`: a token to try once more, or GatewayError
+   * 'unauthorized' saying the server needs a login (and the server is marked so).
+   */
+  async recover(response: Response, sent: string | undefined): Promise<string> {
+    const { extractWWWAuthenticateParams } = await sdk();
+    const { resourceMetadataUrl, scope, error } = extractWWWAuthenticateParams(response);
+    const stepUp = response.status === 403 || error === 'insufficient_scope';
+    this.engaged = true;
+    this.challenge = {
+      ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}),
+      ...(stepUp ? { scope: union(this.record?.tokens?.scope, scope) } : scope ? { scope } : {}),
+    };
+    return this.once(async () => {
+      const tokens = (await this.load()).tokens;
+      // Another request already got a new token while this one was on its way.
+      if (tokens && tokens.access_token !== sent && !stepUp && !this.expiring(tokens)) return tokens.access_token;
+      if (this.opts.settings.grant === 'client_credentials') return this.clientCredentials();
+      if (tokens?.refresh_token && !stepUp) {
+        try {
+          return await this.refresh(tokens);
+        } catch (err) {
+          if (!(err instanceof GatewayError && err.code === 'unauthorized')) throw err;
+        }
+      }
+      const why = stepUp
+        ? `the server asks for more access (scope ${this.challenge.scope ?? 'unspecified'})`
+        : tokens
+          ? 'the server no longer accepts the saved token'
+          : 'the server requires a login';
+      return this.loginNeeded(why);
+    });
+  }
+
+  /**
+   * Logs in: the authorization-code flow through `open` (the system browser), or a client
+   * credentials token. Resolves once the new tokens are saved. A second call while one runs
+   * joins it.
+   */
+  login(open: BrowserOpener): Promise<void> {
+    this.engaged = true;
+    this.login_ ??= this.runLogin(open).finally(() => {
+      this.login_ = undefined;
+      this.cancelLogin = undefined;
+    });
+    return this.login_;
+  }
+
+  /** Gives up a login waiting for the browser. */
+  cancel(): void {
+    this.cancelLogin?.();
+  }
+
+  /** Forgets the tokens (and the registration made for them); the server needs a login again. */
+  async logout(): Promise<void> {
+    this.cancel();
+    await this.opts.vault.remove(this.opts.resource);
+    this.record = { resource: this.opts.resource };
+    this.opts.onSecrets?.([]);
+    this.setState('needs-login', 'logged out');
+  }
+
+  /** Token values held now (to hide them from logs and records). */
+  secretValues(): string[] {
+    const t = this.record?.tokens;
+    return [t?.access_token, t?.refresh_token].filter((v): v is string => !!v);
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private async load(): Promise<OAuthRecord> {
+    if (this.record) return this.record;
+    this.loading ??= this.opts.vault.read(this.opts.resource).then((record) => {
+      this.record = record;
+      this.loading = undefined;
+      if (this.state === 'unknown' && record.tokens) this.setState('logged-in');
+      this.opts.onSecrets?.(this.secretValues());
+      return record;
+    });
+    return this.loading;
+  }
+
+  private async save(change: Partial<OAuthRecord>): Promise<void> {
+    const record = { ...(await this.load()), ...change };
+    for (const key of Object.keys(change) as (keyof OAuthRecord)[]) if (change[key] === undefined) delete record[key];
+    this.record = record;
+    await this.opts.vault.write(record);
+  }
+
+  /** Runs `work` unless a recovery is already under way, in which case its outcome is shared. */
+  private once(work: () => Promise<string>): Promise<string> {
+    this.flight ??= work().finally(() => {
+      this.flight = undefined;
+    });
+    return this.flight;
+  }
+
+  private expiring(tokens: StoredTokens): boolean {
+    if (tokens.expiresAt === undefined) return false;
+    const life = tokens.obtainedAt === undefined ? Infinity : tokens.expiresAt - tokens.obtainedAt;
+    return tokens.expiresAt - this.now() < Math.min(REFRESH_AHEAD_MS, life / 10);
+  }
+
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
+  private async storeTokens(tokens: OAuthTokens & { issuer?: string }): Promise<string> {
+    const previous = this.record?.tokens;
+    const stored: StoredTokens = { ...tokens };
+    // A refresh answer without a new refresh token keeps the old one (RFC 6749 §6).
+    if (!stored.refresh_token && previous?.refresh_token && previous.issuer === stored.issuer)
+      stored.refresh_token = previous.refresh_token;
+    if (typeof tokens.expires_in === 'number') {
+      stored.obtainedAt = this.now();
+      stored.expiresAt = stored.obtainedAt + tokens.expires_in * 1000;
+    }
+    await this.save({ tokens: stored });
+    this.opts.onSecrets?.(this.secretValues());
+    this.setState('logged-in');
+    return stored.access_token;
+  }
+
+  private async refresh(tokens: StoredTokens): Promise<string> {
+    const record = await this.load();
+    const discovery = record.discovery;
+    const client = this.clientInformation(record);
+    if (!discovery || !client || !tokens.refresh_token) return this.loginNeeded('the saved login cannot be renewed');
+    const { refreshAuthorization } = await sdk();
+    try {
+      const fresh = await refreshAuthorization(discovery.authorizationServerUrl, {
+        ...(discovery.authorizationServerMetadata ? { metadata: discovery.authorizationServerMetadata } : {}),
+        clientInformation: client,
+        refreshToken: tokens.refresh_token,
+        ...(discovery.resourceMetadata?.resource ? { resource: discovery.resourceMetadata.resource } : {}),
+        fetchFn: this.fetch,
+      });
+      this.opts.log?.(`server "${this.opts.name}": OAuth token renewed`);
+      return await this.storeTokens({ ...fresh, issuer: tokens.issuer ?? discovery.authorizationServerUrl });
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      // The authorization server refused the refresh token (revoked, expired): only a login helps.
+      if (isOAuthRefusal(err)) {
+        await this.save({ tokens: undefined });
+        return this.loginNeeded(`renewing the login failed: ${errorMessage(err)}`);
+      }
+      throw new GatewayError(
+        'upstream_unavailable',
+        `server "${this.opts.name}": could not renew the OAuth token: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+  }
+
+  private async clientCredentials(): Promise<string> {
+    const { auth } = await sdk();
+    const provider = this.provider(undefined);
+    try {
+      const result = await auth(provider, this.authOptions());
+      if (result !== 'AUTHORIZED') throw new Error(`unexpected result ${result}`);
+    } catch (err) {
+      this.setState('needs-login', `the client credentials were refused: ${errorMessage(err)}`);
+      throw new GatewayError(
+        'unauthorized',
+        `server "${this.opts.name}": getting a token with the configured client credentials failed: ` +
+          errorMessage(err),
+        { cause: err },
+      );
+    }
+    return (await this.load()).tokens!.access_token;
+  }
+
+  /** Marks the server as needing a login and fails with how to give it one (or logs in at once, unattended). */
+  private async loginNeeded(why: string): Promise<string> {
+    if (this.opts.autoLogin) {
+      await this.runLogin(this.opts.autoLogin);
+      return (await this.load()).tokens!.access_token;
+    }
+    this.setState('needs-login', why);
+    throw new GatewayError('unauthorized', this.needsLoginText(why));
+  }
+
+  private async runLogin(open: BrowserOpener): Promise<void> {
+    if (this.opts.settings.grant === 'client_credentials') {
+      await this.clientCredentials();
+      return;
+    }
+    this.setState('logging-in');
+    try {
+      await this.authorize(open);
+      this.opts.log?.(`server "${this.opts.name}": logged in`);
+    } catch (err) {
+      this.setState('needs-login', errorMessage(err));
+      throw err instanceof GatewayError
+        ? err
+        : new GatewayError('unauthorized', `the login to server "${this.opts.name}" failed: ${errorMessage(err)}`, {
+            cause: err,
+          });
+    }
+  }
+
+  private async authorize(open: BrowserOpener): Promise<void> {
+    const { auth, discoverOAuthServerInfo } = await sdk();
+    const record = await this.load();
+    const state = randomBytes(24).toString('base64url');
+    const label = `server "${this.opts.name}"`;
+    const listener = await listenForCallback({
+      port: portOf(record.redirectUri) ?? this.opts.settings.redirectPort ?? 0,
+      state,
+      timeoutMs: this.opts.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS,
+      label,
+      check: (params) => checkIssuerParameter(params, this.record?.discovery?.authorizationServerMetadata),
+    });
+    this.cancelLogin = () => listener.close();
+    try {
+      // A registration made for another redirect URI (the old port is taken) is made again.
+      const registeredElsewhere = record.redirectUri !== undefined && record.redirectUri !== listener.redirectUri;
+      // Discovery afresh: the server may have moved to another authorization server.
+      const info = await discoverOAuthServerInfo(this.opts.resource, {
+        ...(this.challenge.resourceMetadataUrl ? { resourceMetadataUrl: this.challenge.resourceMetadataUrl } : {}),
+        fetchFn: this.fetch,
+      });
+      checkAuthorizationServer(info, label, { pkce: true });
+      const discovery: OAuthDiscoveryState = {
+        ...info,
+        ...(this.challenge.resourceMetadataUrl
+          ? { resourceMetadataUrl: String(this.challenge.resourceMetadataUrl) }
+          : {}),
+      };
+      await this.save({
+        discovery,
+        redirectUri: listener.redirectUri,
+        tokens: undefined,
+        ...(registeredElsewhere && !this.opts.settings.clientId ? { client: undefined } : {}),
+      });
+      const provider = this.provider({ state, redirectUri: listener.redirectUri, open });
+      const options = this.authOptions(info.authorizationServerMetadata, info.resourceMetadata?.scopes_supported);
+      if ((await auth(provider, options)) === 'AUTHORIZED') return;
+      const { code } = await listener.result;
+      const result = await auth(provider, { ...options, authorizationCode: code });
+      if (result !== 'AUTHORIZED') throw new Error(`the token request ended with ${result}`);
+    } finally {
+      listener.close();
+    }
+  }
+
+  /**
+   * The scope to ask for: the challenge's, else the resource's, else the configured one; and
+   * offline_access where the authorization server offers it.
+   */
+  private authOptions(
+    metadata?: AuthorizationServerMetadata,
+    resourceScopes?: string[],
+  ): { serverUrl: string; scope?: string; resourceMetadataUrl?: URL; fetchFn: FetchLike } {
+    let scope = this.challenge.scope ?? resourceScopes?.join(' ') ?? this.opts.settings.scopes?.join(' ');
+    // A refresh token is what keeps a login alive across days (SEP-2207): asked for where offered.
+    if (this.opts.settings.grant === 'authorization_code' && metadata?.scopes_supported?.includes('offline_access'))
+      scope = union(scope, 'offline_access');
+    return {
+      serverUrl: this.opts.resource,
+      ...(scope ? { scope } : {}),
+      ...(this.challenge.resourceMetadataUrl ? { resourceMetadataUrl: this.challenge.resourceMetadataUrl } : {}),
+      fetchFn: this.fetch,
+    };
+  }
+
+  private clientInformation(record: OAuthRecord): OAuthClientInformationMixed | undefined {
+    const { clientId, clientSecret } = this.opts.settings;
+    if (clientId) return clientSecret ? { client_id: clientId, client_secret: clientSecret } : { client_id: clientId };
+    return record.client;
+  }
+
+  /** The SDK's view of this session; `login` is set while a browser login runs. */
+  private provider(
+    login: { state: string; redirectUri: string; open: BrowserOpener } | undefined,
+  ): OAuthClientProvider {
+    const settings = this.opts.settings;
+    const clientCredentials = settings.grant === 'client_credentials';
+    const redirectUri = login?.redirectUri;
+    let verifier: string | undefined;
+    const metadata: OAuthClientMetadata & { application_type?: string } = {
+      client_name: this.opts.clientInfo.name,
+      software_id: 'switchboard',
+      software_version: this.opts.clientInfo.version,
+      redirect_uris: redirectUri ? [redirectUri] : [],
+      grant_types: clientCredentials ? ['client_credentials'] : ['authorization_code', 'refresh_token'],
+      response_types: clientCredentials ? [] : ['code'],
+      token_endpoint_auth_method: settings.clientSecret ? 'client_secret_basic' : 'none',
+      application_type: 'native',
+      ...(settings.scopes?.length ? { scope: settings.scopes.join(' ') } : {}),
+    };
+    return {
+      get redirectUrl() {
+        return clientCredentials ? undefined : redirectUri;
+      },
+      get clientMetadata() {
+        return metadata;
+      },
+      ...(settings.clientMetadataUrl ? { clientMetadataUrl: settings.clientMetadataUrl } : {}),
+      state: () => login?.state ?? randomBytes(24).toString('base64url'),
+      clientInformation: () => this.clientInformation(this.record ?? { resource: this.opts.resource }),
+      saveClientInformation: async (client) => {
+        // Pre-registered credentials come from the config every time; nothing to keep.
+        if (!settings.clientId) await this.save({ client });
+      },
+      tokens: () => this.record?.tokens,
+      saveTokens: async (tokens) => {
+        await this.storeTokens(tokens as OAuthTokens & { issuer?: string });
+      },
+      redirectToAuthorization: async (url) => {
+        if (!login) throw new GatewayError('unauthorized', `server "${this.opts.name}" needs a login`);
+        await login.open(checkedBrowserUrl(url));
+      },
+      saveCodeVerifier: (v) => {
+        verifier = v;
+      },
+      codeVerifier: () => {
+        if (!verifier) throw new Error('no login is under way');
+        return verifier;
+      },
+      discoveryState: () => this.record?.discovery,
+      saveDiscoveryState: async (discovery) => {
+        checkAuthorizationServer(discovery, `server "${this.opts.name}"`, { pkce: !clientCredentials });
+        await this.save({ discovery });
+      },
+      invalidateCredentials: async (scope) => {
+        if (scope === 'all') await this.save({ client: undefined, tokens: undefined, discovery: undefined });
+        else if (scope === 'client' && !settings.clientId) await this.save({ client: undefined });
+        else if (scope === 'tokens') await this.save({ tokens: undefined });
+        else if (scope === 'discovery') await this.save({ discovery: undefined });
+      },
+      ...(clientCredentials
+        ? {
+            prepareTokenRequest: (scope?: string) =>
+              new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }),
+          }
+        : {}),
+    };
+  }
+
+  private setState(state: LoginState, reason?: string): void {
+    if (state === this.state && reason === this.reason) return;
+    this.state = state;
+    this.reason = reason;
+    this.opts.onChange?.(this.status());
+  }
+}
+
+/**
+ * The authorization server may be used: its metadata names the issuer it was found at (RFC 8414
+ * §3.3; exactly, when the resource's metadata named that issuer) and offers PKCE with S256.
+ */
+export function checkAuthorizationServer(
+  info: {
+    authorizationServerUrl: string;
+    authorizationServerMetadata?: AuthorizationServerMetadata;
+    resourceMetadata?: { authorization_servers?: string[] };
+  },
+  label: string,
+  need: { pkce: boolean },
+): void {
+  const metadata = info.authorizationServerMetadata;
+  if (!metadata) return; // a 2025-03-26 server without metadata: its default endpoints are used
+  const named = info.resourceMetadata?.authorization_servers?.includes(info.authorizationServerUrl) === true;
+  const same = named
+    ? metadata.issuer === info.authorizationServerUrl
+    : metadata.issuer.replace(/\/$/, '') === info.authorizationServerUrl.replace(/\/$/, '');
+  if (!same)
+    throw new GatewayError(
+      'unauthorized',
+      `${label}: the authorization server at ${info.authorizationServerUrl} calls itself ${metadata.issuer}; ` +
+        'its metadata is not used (RFC 8414 §3.3)',
+    );
+  if (need.pkce && !metadata.code_challenge_methods_supported?.includes('S256'))
+    throw new GatewayError(
+      'unauthorized',
+      `${label}: the authorization server ${metadata.issuer} does not offer PKCE with S256, which a login requires`,
+    );
+}
+
+/** RFC 9207: an `iss` the server promised must come and must match; one that comes anyway must match too. */
+export function checkIssuerParameter(
+  params: URLSearchParams,
+  metadata: (AuthorizationServerMetadata & { authorization_response_iss_parameter_supported?: boolean }) | undefined,
+): void {
+  const iss = params.get('iss');
+  const promised = metadata?.authorization_response_iss_parameter_supported === true;
+  if (promised && iss === null) throw new Error('the authorization server promised an iss parameter and sent none');
+  if (iss !== null && metadata && iss !== metadata.issuer)
+    throw new Error(`the answer comes from issuer ${iss}, not ${metadata.issuer}`);
+}
+
+/** Only http(s) URLs go to a browser; anything else in an authorization server's metadata is refused. */
+export function checkedBrowserUrl(url: URL): URL {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new GatewayError(
+      'unauthorized',
+      `refusing to open a ${url.protocol} URL for a login: only http(s) is opened`,
+    );
+  return url;
+}
+
+function portOf(uri: string | undefined): number | undefined {
+  if (!uri) return undefined;
+  const port = Number(new URL(uri).port);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+/**
+ * Answers as the global Response: the egress fetch answers with undici's own class, and the SDK
+ * reads an OAuth error body only from an `instanceof Response` (anything else it stringifies, and
+ * a refused refresh token would look like a network fault instead of "log in again").
+ */
+function sdkResponses(fetch: FetchLike): FetchLike {
+  return async (url, init) => {
+    const res = await fetch(url, init);
+    if (isGlobalResponse(res)) return res;
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+function isGlobalResponse(res: unknown): boolean {
+  return res instanceof Response;
+}
+
+/** Space-separated scopes, both sets, each once. */
+export function union(a: string | undefined, b: string | undefined): string | undefined {
+  const all = new Set([...(a?.split(' ') ?? []), ...(b?.split(' ') ?? [])].filter(Boolean));
+  return all.size ? [...all].join(' ') : undefined;
+}
+
+/** An OAuth error answer from the authorization server (not a network failure or a 5xx). */
+function isOAuthRefusal(err: unknown): boolean {
+  const code = (err as { errorCode?: unknown } | null)?.errorCode;
+  return typeof code === 'string' && code !== 'server_error' && code !== 'temporarily_unavailable';
+}

@@ -1,0 +1,233 @@
+/**
+ * OAuth for remote servers, end to end: a real authorization server and a protected MCP server
+ * (test/fixtures/servers/oauth-server.ts, the MCP SDK's server-side OAuth), a real gateway, and
+ * a browser played by fetch that follows the authorization server's redirect to the gateway's
+ * loopback listener. What a user would see: the server says it needs a login, Log in makes it
+ * work, tokens are renewed behind the scenes, a revoked login says so again.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMemorySecretStore, type Gateway, type SecretStore } from '../../../main/engine/index.ts';
+import { httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { playBrowser, startAuthServer, type AuthServer } from '../../helpers/oauth-server.ts';
+
+const state = (g: Gateway, name = 'remote') => g.servers().find((s) => s.name === name);
+/** Waits for "needs login", logs in (the browser follows through), waits for the server to work. */
+async function logIn(g: Gateway): Promise<void> {
+  await waitFor(() => state(g)?.auth?.state === 'needs-login', 10_000, 'needs login');
+  await g.api.loginServer('remote');
+  await waitFor(() => working(g), 10_000, 'ready after the login');
+}
+
+/** Ready, with its tools known (what a client's next tools/list will show). */
+const working = (g: Gateway) => state(g)?.state === 'ready' && (state(g)?.toolCount ?? 0) > 0;
+const text = (result: unknown) => (result as { content: { text: string }[] }).content[0]!.text;
+
+describe('OAuth for remote servers', () => {
+  let as: AuthServer;
+  const browser = playBrowser;
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway | undefined;
+
+  beforeAll(async () => {
+    as = await startAuthServer({ TOKEN_TTL_S: '4' });
+    dir = await tempDir('sb-oauth-');
+  });
+  afterEach(async () => {
+    await gateway?.stop();
+    gateway = undefined;
+  });
+  afterAll(async () => {
+    as?.child.kill();
+    await dir?.cleanup();
+  });
+
+  /** A gateway with one remote server, its logs and traffic history in the test's folder. */
+  const start = async (store: SecretStore, open: (url: string) => Promise<void> = browser) => {
+    const config = await writeConfig(dir.dir, { mcpServers: { remote: { url: `${as.base}/mcp` } } });
+    gateway = await startGateway(config, {
+      oauthStore: store,
+      openBrowser: open,
+      logDir: path.join(dir.dir, 'logs'),
+      trafficHistoryFile: path.join(dir.dir, 'traffic.db'),
+    });
+    return gateway;
+  };
+
+  it('a server that asks for a login says so; Log in (browser, loopback redirect) makes it work', async () => {
+    const store = createMemorySecretStore();
+    const g = await start(store);
+    // Not retried with backoff: nothing but a login can help.
+    await waitFor(() => state(g)?.state === 'failed', 10_000, 'failed, waiting for a login');
+    expect(state(g)?.auth?.state).toBe('needs-login');
+    expect(state(g)?.lastError).toBe(
+      'server "remote" needs you to log in (the server requires a login): use Log in in Switchboard, or run ' +
+        '"switchboard login remote"',
+    );
+
+    const before = await as.stats();
+    const login = await g.api.loginServer('remote');
+    expect(login.opened).toBe(true);
+    expect(login.authorizationUrl).toMatch(/\/authorize\?/);
+    const auth = new URL(login.authorizationUrl!);
+    // PKCE S256, the resource indicator, a loopback redirect on 127.0.0.1, a state.
+    expect(auth.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(auth.searchParams.get('resource')).toBe(`${as.base}/mcp`);
+    expect(auth.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    expect(auth.searchParams.get('state')?.length).toBeGreaterThan(20);
+    // The resource's scope, and offline_access where offered (a refresh token keeps the login alive).
+    expect(auth.searchParams.get('scope')?.split(' ').sort()).toEqual(['mcp:tools', 'offline_access']);
+
+    await waitFor(() => working(g), 10_000, 'ready after the login');
+    expect(state(g)?.auth).toMatchObject({ state: 'logged-in', issuer: `${as.base}/` });
+    const after = await as.stats();
+    expect(after.authorization_code! - before.authorization_code!).toBe(1);
+    expect(after.registrations! - before.registrations!).toBe(1);
+
+    const client = await httpClient(g.httpUrl()!);
+    try {
+      const result = await client.callTool({ name: 'remote__whoami', arguments: {} });
+      expect(text(result)).toMatch(/mcp:tools/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('the loopback listener takes nothing but its own answer, and closes after one use', async () => {
+    // A browser that does not follow at once: the test sends wrong answers to the listener first.
+    let captured: string | undefined;
+    const g = await start(createMemorySecretStore(), async (u) => {
+      captured = u;
+    });
+    await waitFor(() => state(g)?.auth?.state === 'needs-login', 10_000, 'needs login');
+    const login = await g.api.loginServer('remote');
+    expect(login.authorizationUrl).toBe(captured);
+    const redirect = new URL(new URL(captured!).searchParams.get('redirect_uri')!);
+    const wrongState = new URL(redirect);
+    wrongState.searchParams.set('code', 'stolen');
+    wrongState.searchParams.set('state', 'not-the-state');
+    expect((await fetch(wrongState)).status).toBe(400);
+    expect((await fetch(new URL('/other?state=x', redirect))).status).toBe(404);
+    expect(state(g)?.auth?.state).toBe('logging-in');
+    // The real answer still works after the bad ones, and then the listener is gone.
+    await browser(captured!);
+    await waitFor(() => working(g), 10_000, 'ready after the login');
+    await expect(fetch(redirect)).rejects.toThrow();
+  });
+
+  it('renews an expired token once for fifty calls at the same moment, and keeps working', async () => {
+    const store = createMemorySecretStore();
+    const g = await start(store);
+    await logIn(g);
+    const client = await httpClient(g.httpUrl()!);
+    try {
+      // The server drops every access token it issued; the refresh token stays good.
+      await as.control('expire');
+      const before = (await as.stats()).refresh_token;
+      const calls = await Promise.all(
+        Array.from({ length: 50 }, () => client.callTool({ name: 'remote__whoami', arguments: {} })),
+      );
+      expect(calls.every((r) => /mcp:tools/.test(text(r)))).toBe(true);
+      expect((await as.stats()).refresh_token! - before!).toBe(1);
+
+      // The token runs out (4 s here): renewed before expiry, once, however many calls wait.
+      await new Promise((r) => setTimeout(r, 4200));
+      const before2 = (await as.stats()).refresh_token;
+      const again = await Promise.all(
+        Array.from({ length: 50 }, () => client.callTool({ name: 'remote__whoami', arguments: {} })),
+      );
+      expect(again.every((r) => /mcp:tools/.test(text(r)))).toBe(true);
+      expect((await as.stats()).refresh_token! - before2!).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a login survives a restart (tokens from the store); a revoked one asks for a login again', async () => {
+    const store = createMemorySecretStore();
+    let g = await start(store);
+    await logIn(g);
+    await g.stop();
+    gateway = undefined;
+
+    const codes = (await as.stats()).authorization_code;
+    g = await start(store);
+    await waitFor(() => working(g), 10_000, 'ready from the stored token');
+    expect((await as.stats()).authorization_code).toBe(codes);
+
+    await as.control('revoke');
+    const client = await httpClient(g.httpUrl()!);
+    try {
+      const failure = await client.callTool({ name: 'remote__whoami', arguments: {} }).then(
+        (result) => (result.isError ? text(result) : 'the call worked'),
+        (err: unknown) => String(err),
+      );
+      expect(failure).toMatch(/needs you to log in.*switchboard login remote/);
+    } finally {
+      await client.close();
+    }
+    await waitFor(() => state(g)?.auth?.state === 'needs-login', 10_000, 'needs login after the revocation');
+    expect(state(g)?.auth?.reason).toMatch(/renewing the login failed|no longer accepts/);
+  });
+
+  it('client credentials: a configured client id and ${secret:} secret get a token with no browser', async () => {
+    const store = createMemorySecretStore();
+    const config = await writeConfig(dir.dir, {
+      mcpServers: {
+        remote: {
+          url: `${as.base}/mcp`,
+          oauth: { grant: 'client_credentials', clientId: 'm2m-client', clientSecret: '${secret:m2m}' },
+        },
+      },
+    });
+    const before = (await as.stats()).client_credentials;
+    gateway = await startGateway(config, {
+      oauthStore: store,
+      secrets: createMemorySecretStore({ m2m: 'm2m-secret' }),
+    });
+    await waitFor(() => working(gateway!), 10_000, 'ready');
+    expect((await as.stats()).client_credentials! - before!).toBe(1);
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      expect(text(await client.callTool({ name: 'remote__whoami', arguments: {} }))).toMatch(/^m2m-client/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('tokens are in the token store only: not in the config, logs, traffic record or any file', async () => {
+    const store = createMemorySecretStore();
+    const g = await start(store);
+    await logIn(g);
+    const client = await httpClient(g.httpUrl()!);
+    await client.callTool({ name: 'remote__whoami', arguments: {} });
+    await client.close();
+
+    const names = await store.list();
+    expect(names).toHaveLength(1);
+    const record = JSON.parse((await store.get(names[0]!))!) as {
+      tokens: { access_token: string; refresh_token: string };
+    };
+    const canaries = [record.tokens.access_token, record.tokens.refresh_token];
+    expect(canaries.every((c) => c.length > 10)).toBe(true);
+
+    const seen: string[] = [];
+    const entries = await g.api.listTraffic({ limit: 1000 });
+    seen.push(JSON.stringify(entries));
+    seen.push(JSON.stringify(await g.api.listServers()));
+    for (const server of ['remote']) seen.push((await g.api.getServerLog(server)).join('\n'));
+    for (const file of await filesUnder(dir.dir)) seen.push(await readFile(file, 'latin1'));
+    for (const text of seen) for (const canary of canaries) expect(text).not.toContain(canary);
+  });
+});
+
+async function filesUnder(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    const full = path.join(root, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(full)));
+    else if ((await stat(full)).size < 50_000_000) out.push(full);
+  }
+  return out;
+}
