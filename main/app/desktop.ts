@@ -102,6 +102,13 @@ function trayActions(deps: {
       case 'restart':
         run(`restart ${action.server}`, () => api.restartServer(action.server));
         break;
+      case 'login':
+        // The gateway opens the login page in the system browser; the window shows how it goes.
+        run(`log in to ${action.server}`, async () => {
+          const start = await api.loginServer(action.server);
+          if (start.authorizationUrl && !start.opened) window.open('servers');
+        });
+        break;
       case 'pause':
         run('pause the gateway', () => api.setPaused(true));
         break;

@@ -1,7 +1,8 @@
 /**
- * The tray menu as data: a status line, questions waiting, one submenu per server (its state,
- * Restart), Open, Pause/Resume, Install into each detected client, Copy HTTP endpoint, Start at
- * login and Quit. Pure, so it can be unit-tested; tray.ts turns it into an Electron Menu.
+ * The tray menu as data: a status line, questions waiting, servers waiting for a login, one
+ * submenu per server (its state, Restart, Log in), Open, Pause/Resume, Install into each detected
+ * client, Copy HTTP endpoint, Start at login and Quit. Pure, so it can be unit-tested; tray.ts
+ * turns it into an Electron Menu.
  */
 import type { MenuItemConstructorOptions } from 'electron';
 import type { ClientView, ServerState, ServerView } from '../../../preload/contract/index.ts';
@@ -13,6 +14,7 @@ export type TrayAction =
   | { type: 'open' }
   | { type: 'questions' }
   | { type: 'restart'; server: string }
+  | { type: 'login'; server: string }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'install'; client: string }
@@ -104,8 +106,12 @@ function statusLine(input: TrayMenuInput): string {
   return `${ready} of ${total} server${total === 1 ? '' : 's'} ready`;
 }
 
+/** A server waiting for the user to log in (OAuth), not merely broken. */
+const needsLogin = (s: ServerView) => s.auth?.state === 'needs-login' && s.state !== 'ready' && !s.disabled;
+
 function serverItem(server: ServerView, paused: boolean): TrayMenuItem {
-  const label = `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${STATE_LABEL[server.state]}`;
+  const stateLabel = needsLogin(server) ? 'needs login' : STATE_LABEL[server.state];
+  const label = `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${stateLabel}`;
   const detail = server.lastError !== undefined && server.state !== 'ready' ? truncate(server.lastError) : undefined;
   return {
     type: 'submenu',
@@ -116,6 +122,15 @@ function serverItem(server: ServerView, paused: boolean): TrayMenuItem {
       paused
         ? { type: 'note', label: 'Stopped while paused' }
         : { type: 'action', action: { type: 'restart', server: server.name }, label: 'Restart' },
+      ...(server.auth && !paused
+        ? [
+            {
+              type: 'action' as const,
+              action: { type: 'login' as const, server: server.name },
+              label: server.auth.state === 'logged-in' ? 'Log in again…' : 'Log in…',
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -156,6 +171,14 @@ export function buildTrayMenuModel(input: TrayMenuInput): TrayMenuModel {
       label: questions === 1 ? '1 question waiting…' : `${questions} questions waiting…`,
     });
   const servers = input.servers ?? [];
+  // A login is the user's to start: the menu asks for it where it is seen first.
+  if (input.paused !== true)
+    for (const server of servers.filter(needsLogin).slice(0, 3))
+      items.push({
+        type: 'action',
+        action: { type: 'login', server: server.name },
+        label: `Log in to ${truncate(server.name, 40)}…`,
+      });
   if (servers.length > 0) {
     items.push({ type: 'separator' });
     for (const server of servers.slice(0, MAX_SERVER_ITEMS)) items.push(serverItem(server, input.paused === true));

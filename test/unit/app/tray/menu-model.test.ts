@@ -64,6 +64,42 @@ describe('tray menu model', () => {
     expect(model.tooltip).toBe('Switchboard — 1 of 3 servers ready');
   });
 
+  it('asks for a login where one is needed, and offers Log in on every server that uses OAuth', () => {
+    const model = buildTrayMenuModel({
+      servers: [
+        server('linear', 'failed', {
+          kind: 'http',
+          lastError: 'server "linear" needs you to log in',
+          auth: { state: 'needs-login', reason: 'the server requires a login' },
+        }),
+        server('notion', 'ready', { kind: 'http', auth: { state: 'logged-in' } }),
+      ],
+    });
+    expect(read(model.items)).toEqual([
+      '1 of 2 servers ready',
+      'Log in to linear…',
+      '---',
+      '✕ linear — needs login ▸',
+      '  server "linear" needs you to log in',
+      '  Restart',
+      '  Log in…',
+      '● notion — ready ▸',
+      '  Restart',
+      '  Log in again…',
+      '---',
+      'Open Switchboard',
+      'Pause gateway',
+      '---',
+      'Quit Switchboard',
+    ]);
+    const login = model.items[1];
+    expect(login).toMatchObject({ type: 'action', action: { type: 'login', server: 'linear' } });
+    // Paused: nothing to log in to until Resume.
+    expect(
+      menu({ servers: [server('linear', 'stopped', { auth: { state: 'needs-login' } })], paused: true }),
+    ).not.toContain('Log in to linear…');
+  });
+
   it('says so when nothing is configured', () => {
     expect(menu({ servers: [] })).toEqual([
       'No servers configured',

@@ -1,0 +1,84 @@
+/**
+ * Logging in to a remote server from the web UI, in real Chromium: the server shows "needs login"
+ * with a Log in button; the headless gateway cannot open a browser itself, so the page offers the
+ * login link; the user's browser (played by fetch) logs in at the real authorization server of
+ * the OAuth fixture, and the page follows the server to logged in and ready. Log out asks first.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
+import { launchBrowser, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { playBrowser, startAuthServer, type AuthServer } from '../../helpers/oauth-server.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer', 'dist');
+
+let as: AuthServer;
+let dir: { dir: string; cleanup(): Promise<void> };
+let gateway: Gateway;
+let browser: TestBrowser;
+let page: Page;
+let shots: string;
+
+beforeAll(async () => {
+  as = await startAuthServer();
+  dir = await tempDir('sb-ui-oauth-');
+  shots = process.env.SCREENSHOT_DIR ?? (await mkdtemp(path.join(os.tmpdir(), 'sb-ui-shots-')));
+  const config = await writeConfig(dir.dir, { mcpServers: { remote: { url: `${as.base}/mcp` } } });
+  gateway = await startGateway(config, { uiDir: UI_DIR, oauthStore: createMemorySecretStore() });
+  await waitFor(() => gateway.servers()[0]?.auth?.state === 'needs-login', 10_000, 'needs login');
+  browser = await launchBrowser();
+  page = browser.page;
+  page.setDefaultTimeout(10_000);
+  await page.goto(gateway.uiLoginUrl()!);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.stop();
+  as?.child.kill();
+  await dir?.cleanup();
+});
+
+describe('logging in to a remote server from the web UI', () => {
+  it('shows "needs login", logs in through the link, and the server becomes ready', async () => {
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Servers' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'remote' });
+    await row.getByText('needs login').waitFor();
+    await row.getByRole('button', { name: 'Log in to remote' }).click();
+
+    // No browser to open here (headless): the page gives the link to open.
+    const banner = page.getByRole('status', { name: 'Login' });
+    const link = banner.getByRole('link', { name: 'open the login page' });
+    await link.waitFor();
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'servers-needs-login.png') });
+    const href = (await link.getAttribute('href'))!;
+    expect(new URL(href).searchParams.get('code_challenge_method')).toBe('S256');
+
+    await playBrowser(href);
+    await page.getByRole('status').getByText('Logged in to remote.').waitFor();
+    await row.getByText('ready').waitFor();
+    await page.getByRole('button', { name: 'remote', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server remote' });
+    await detail
+      .getByLabel('Login state')
+      .getByText(/Logged in at http:\/\/127\.0\.0\.1:\d+\//)
+      .waitFor();
+    await detail.getByText('remote__whoami').waitFor();
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'servers-logged-in.png') });
+  });
+
+  it('logs out after asking, and the server needs a login again', async () => {
+    const detail = page.getByRole('region', { name: 'Server remote' });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await detail.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('status').getByText('Logged out of remote.').waitFor();
+    await page.getByRole('row').filter({ hasText: 'remote' }).getByText('needs login').waitFor();
+    expect(gateway.servers()[0]?.auth?.state).toBe('needs-login');
+  });
+});
