@@ -89,6 +89,8 @@ import { callAsApp } from './downstream/app-session.ts';
 import type { TrafficReplay } from '../../preload/contract/index.ts';
 import type { TrafficSettings } from './config/index.ts';
 import { OAuthManager } from './oauth/manager.ts';
+import { headerEnv } from './upstreams/header-env.ts';
+import type { SessionContext } from './upstreams/registry.ts';
 import type { BrowserOpener, OAuthSession } from './oauth/session.ts';
 import { OAuthVault } from './oauth/vault.ts';
 import { createMemorySecretStore } from './secrets/memory-store.ts';
@@ -238,13 +240,19 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly redactor = createRedactor();
   /** What the current config's servers resolved, and our own (the listener and API tokens). */
   private serverSecrets: SecretValue[] = [];
+  /** Client header values given to isolated processes (headersToEnv), by the instance holding them. */
+  private readonly sessionSecrets = new Map<Upstream, SecretValue[]>();
   private readonly oauth: OAuthManager;
   private ownSecrets: SecretValue[] = [];
 
   constructor(opts: GatewayOptions) {
     super();
     this.opts = opts;
-    this.registry = new UpstreamRegistry<RunningServer>((server) => this.createUpstream(server));
+    this.registry = new UpstreamRegistry<RunningServer>((server, session) => this.createUpstream(server, session));
+    // A process started with a client's header values: those values are hidden while it runs.
+    this.registry.on('removed', (upstream) => {
+      if (this.sessionSecrets.delete(upstream)) this.setSecrets([]);
+    });
     this.registry.on('added', (u) =>
       u.on('status', (status) => {
         const s = this.redactStatus(status);
@@ -1066,7 +1074,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private setSecrets(extra: SecretValue[]): void {
-    this.redactor.set([...this.ownSecrets, ...this.serverSecrets, ...this.oauth.secretValues(), ...extra]);
+    this.redactor.set([
+      ...this.ownSecrets,
+      ...this.serverSecrets,
+      ...this.oauth.secretValues(),
+      ...[...this.sessionSecrets.values()].flat(),
+      ...extra,
+    ]);
   }
 
   private redactStatus(status: UpstreamStatus): UpstreamStatus {
@@ -1138,11 +1152,22 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** Every upstream's messages are recorded (when the record is on) under its server's name. */
-  private createUpstream(server: RunningServer): Upstream {
-    return new TracedUpstream(this.createUntracedUpstream(server), this.traffic.recorder, server.name);
+  private createUpstream(server: RunningServer, session?: SessionContext): Upstream {
+    const fromHeaders = server.kind === 'stdio' ? headerEnv(server.headersToEnv, session) : {};
+    const upstream = new TracedUpstream(
+      this.createUntracedUpstream(server, fromHeaders),
+      this.traffic.recorder,
+      server.name,
+    );
+    const values = Object.entries(fromHeaders).map(([label, value]) => ({ label, value }));
+    if (values.length) {
+      this.sessionSecrets.set(upstream, values);
+      this.setSecrets([]);
+    }
+    return upstream;
   }
 
-  private createUntracedUpstream(server: RunningServer): Upstream {
+  private createUntracedUpstream(server: RunningServer, fromHeaders: Record<string, string> = {}): Upstream {
     if (server.resolveError !== undefined) return new FailedUpstream(server.name, server.kind, server.resolveError);
     const deps = {
       clientInfo: { name: GATEWAY_NAME, version: this.opts.version },
@@ -1156,7 +1181,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           name: server.name,
           command: server.command,
           args: server.args,
-          env: server.env,
+          env: { ...server.env, ...fromHeaders },
           timeoutMs: server.timeoutMs,
           startupTimeoutMs: server.startupTimeoutMs,
           installTimeoutMs: server.installTimeoutMs,

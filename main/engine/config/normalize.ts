@@ -84,6 +84,7 @@ export function normalizeServer(
       env: Object.fromEntries(Object.entries(entry.env ?? {})),
       ...(entry.cwd !== undefined ? { cwd: entry.cwd } : {}),
       isolated: entry.isolated,
+      ...(entry.headersToEnv ? { headersToEnv: { ...entry.headersToEnv } } : {}),
     };
   }
   return {

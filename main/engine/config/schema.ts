@@ -272,12 +272,32 @@ export const stdioServerSchema = z
       .optional()
       .describe('Working directory (absolute path).'),
     isolated: z.boolean().default(false).describe('Start one process per client session instead of sharing one.'),
+    headersToEnv: z
+      .record(
+        z.string().regex(HEADER_NAME_PATTERN, { error: 'not a valid HTTP header name' }),
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'not a valid environment variable name' }),
+      )
+      .optional()
+      .describe(
+        'Isolated servers only: client HTTP headers that become environment variables of the process started for ' +
+          'that client, e.g. {"X-User-Token": "USER_TOKEN"}. One gateway can so serve several users\' tokens.',
+      ),
     protocol: protocolSchema,
     installTimeoutMs: positiveInt(
       'How long a start may take while the server is visibly busy (npx / uvx downloading it: output or ' +
         'CPU), in milliseconds (default: timeouts.installMs).',
     ).optional(),
     ...commonServerShape,
+  })
+  .superRefine((entry, ctx) => {
+    if (entry.headersToEnv && !entry.isolated)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headersToEnv'],
+        message:
+          'needs "isolated": true: a process shared by every client cannot hold one client\'s headers in its ' +
+          'environment',
+      });
   })
   .describe('A local MCP server Switchboard starts and talks to over stdio.');
 
@@ -588,6 +608,8 @@ export interface StdioServerConfig extends ServerBase {
   cwd?: string;
   /** One process per client session. */
   isolated: boolean;
+  /** Isolated only: client header name → environment variable of the process started for that client. */
+  headersToEnv?: Record<string, string>;
 }
 
 export type RemoteTransport = 'auto' | 'streamable-http' | 'sse';

@@ -10,7 +10,7 @@ import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
 import { LOG_LEVELS, type RequestContext, type Session, type SessionHandler } from '../downstream/session.ts';
 import type { ReplyFn, RequestOptions, Upstream } from '../upstreams/types.ts';
-import type { RegistryServer } from '../upstreams/registry.ts';
+import type { RegistryServer, SessionContext } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
 import { degradeToolResult } from './degrade.ts';
@@ -43,7 +43,7 @@ export interface RoutedServer extends RegistryServer {
 export interface RouterRegistry {
   on(event: 'added' | 'removed', listener: (upstream: Upstream) => void): unknown;
   all(): Upstream[];
-  forSession(server: string, sessionId: string): Upstream | undefined;
+  forSession(server: string, sessionId: string, session?: SessionContext): Upstream | undefined;
   existingForSession(server: string, sessionId: string): Upstream | undefined;
   config(server: string): RoutedServer | undefined;
   owner(upstream: Upstream): string | undefined;
@@ -104,6 +104,8 @@ export class Router implements SessionHandler {
   private readonly lastPending = new Map<string, string>();
   /** Per-request transport context (HTTP headers), kept only as long as the request object lives. */
   private readonly contexts = new WeakMap<JsonRpcRequest, RequestContext>();
+  /** A session's latest HTTP headers: what an isolated server started for it may take (headersToEnv). */
+  private readonly sessionHeaders = new WeakMap<Session, NonNullable<RequestContext['headers']>>();
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
@@ -207,7 +209,10 @@ export class Router implements SessionHandler {
     context?: RequestContext,
   ): Promise<Record<string, unknown>> {
     const params = req.params ?? {};
-    if (context?.headers) this.contexts.set(req, context);
+    if (context?.headers) {
+      this.contexts.set(req, context);
+      this.sessionHeaders.set(session, context.headers);
+    }
     switch (req.method) {
       case 'tools/list':
         return listAnswer(await this.view(session, true), 'tools');
@@ -283,8 +288,9 @@ export class Router implements SessionHandler {
     const names = this.opts.profileServers(session.profile) ?? [];
     const out: ViewMember[] = [];
     for (const name of names) {
+      const headers = this.sessionHeaders.get(session);
       const upstream = start
-        ? this.opts.registry.forSession(name, session.id)
+        ? this.opts.registry.forSession(name, session.id, headers ? { headers } : undefined)
         : this.opts.registry.existingForSession(name, session.id);
       const server = this.opts.registry.config(name);
       if (!upstream || !server) continue;

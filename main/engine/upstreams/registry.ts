@@ -12,6 +12,12 @@ export interface RegistryServer {
   isolated: boolean;
 }
 
+/** What an isolated instance may take from the client session it is started for. */
+export interface SessionContext {
+  /** The HTTP headers of the session's latest request (none for stdio and shim clients). */
+  headers?: ReadonlyArray<readonly [name: string, value: string]>;
+}
+
 export interface RegistryEvents {
   added: [upstream: Upstream, server: string, ownerSessionId: string | undefined];
   removed: [upstream: Upstream];
@@ -24,9 +30,9 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
   private readonly isolated = new Map<string, Map<string, Upstream>>();
   private readonly serverOf = new Map<Upstream, string>();
   private readonly ownerOf = new Map<Upstream, string>();
-  private readonly create: (server: S) => Upstream;
+  private readonly create: (server: S, session?: SessionContext) => Upstream;
 
-  constructor(create: (server: S) => Upstream) {
+  constructor(create: (server: S, session?: SessionContext) => Upstream) {
     super();
     this.create = create;
   }
@@ -63,8 +69,8 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     return this.shared.get(name);
   }
 
-  /** The instance a session talks to for this server, starting an isolated one if needed. */
-  forSession(name: string, sessionId: string): Upstream | undefined {
+  /** The instance a session talks to for this server, starting an isolated one (for `session`) if needed. */
+  forSession(name: string, sessionId: string, session?: SessionContext): Upstream | undefined {
     const server = this.servers.get(name);
     if (!server || server.disabled) return undefined;
     if (!server.isolated) return this.shared.get(name);
@@ -72,7 +78,7 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     if (!perSession) this.isolated.set(name, (perSession = new Map()));
     let upstream = perSession.get(sessionId);
     if (!upstream) {
-      upstream = this.create(server);
+      upstream = this.create(server, session);
       perSession.set(sessionId, upstream);
       this.track(upstream, name, sessionId);
       upstream.start();

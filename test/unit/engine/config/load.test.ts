@@ -217,6 +217,25 @@ describe('parseConfigText: errors a user sees', () => {
     expect(err.message).toBe(`${FILE}:4:18: mcpServers.github.command: expected a non-empty string`);
   });
 
+  it('refuses a literal OAuth client secret, client credentials without one, headersToEnv on a shared server', () => {
+    const err = errorFor(`{
+  "mcpServers": {
+    "a": { "url": "https://a.example/mcp", "oauth": { "clientId": "x", "clientSecret": "s3cr3t" } },
+    "b": { "url": "https://b.example/mcp", "oauth": { "grant": "client_credentials" } },
+    "c": { "command": "srv", "headersToEnv": { "X-User-Token": "USER_TOKEN" } },
+    "d": { "command": "srv", "isolated": true, "headersToEnv": { "X-User-Token": "1BAD" } }
+  }
+}`);
+    expect(lines(err)).toEqual([
+      `${FILE}:3:88: mcpServers.a.oauth.clientSecret: must be a \${secret:NAME} reference: a client secret never ` +
+        'goes in the file',
+      `${FILE}:4:53: mcpServers.b.oauth: client_credentials needs "clientId" and "clientSecret"`,
+      `${FILE}:5:46: mcpServers.c.headersToEnv: needs "isolated": true: a process shared by every client cannot ` +
+        "hold one client's headers in its environment",
+      `${FILE}:6:82: mcpServers.d.headersToEnv.X-User-Token: not a valid environment variable name`,
+    ]);
+  });
+
   it('lists every issue, one per line, in file order', () => {
     const err = errorFor(`{
   "mcpServers": {
