@@ -7,6 +7,7 @@ import { HTTP_LIMIT_DEFAULTS } from './http-limits.ts';
 import { DEFAULT_HANDLER_FORWARD, DEFAULT_REMOTE_FORWARD } from './header-rules.ts';
 import {
   DEFAULTS,
+  isWebSocketUrl,
   type HttpListenConfig,
   type NameFilter,
   type ParsedConfig,
@@ -93,7 +94,7 @@ export function normalizeServer(
     protocol: entry.protocol,
     url: entry.url,
     headers: Object.fromEntries(Object.entries(entry.headers ?? {})),
-    transport: remoteTransport(entry.type, entry.transport),
+    transport: isWebSocketUrl(entry.url) ? 'websocket' : remoteTransport(entry.type, entry.transport),
     forwardHeaders: [...(entry.forwardHeaders ?? DEFAULT_REMOTE_FORWARD)],
     overridableHeaders: [...(entry.overridableHeaders ?? [])],
     allowPrivateNetwork: entry.allowPrivateNetwork,

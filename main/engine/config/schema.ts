@@ -60,7 +60,6 @@ const profileName = z.string().regex(SERVER_NAME_PATTERN, {
   error: 'profile names use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 64 characters)',
 });
 
-// `${env:HOST}` in a URL makes it unparseable until resolved, so only the scheme is checked then.
 function isHttpsPathUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -70,14 +69,20 @@ function isHttpsPathUrl(value: string): boolean {
   }
 }
 
-function isHttpUrl(value: string): boolean {
-  if (value.includes('${')) return /^https?:\/\//i.test(value);
+// `${env:HOST}` in a URL makes it unparseable until resolved, so only the scheme is checked then.
+function isRemoteUrl(value: string): boolean {
+  if (value.includes('${')) return /^(https?|wss?):\/\//i.test(value);
   try {
     const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol);
   } catch {
     return false;
   }
+}
+
+/** A WebSocket URL (the remote server speaks MCP over WebSocket). */
+export function isWebSocketUrl(value: string): boolean {
+  return /^wss?:\/\//i.test(value);
 }
 
 function isAbsolutePathOrReference(value: string): boolean {
@@ -310,9 +315,12 @@ export const remoteServerSchema = z
       .optional()
       .describe('Optional. "sse" means the legacy SSE transport; "http" tries Streamable HTTP, then SSE.'),
     url: z
-      .string({ error: 'expected an http:// or https:// URL' })
-      .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
-      .describe('The remote MCP endpoint. ${env:NAME} and ${secret:NAME} references allowed.'),
+      .string({ error: 'expected an http://, https://, ws:// or wss:// URL' })
+      .refine(isRemoteUrl, { error: 'expected an http://, https://, ws:// or wss:// URL' })
+      .describe(
+        'The remote MCP endpoint: http(s):// (Streamable HTTP or legacy SSE) or ws(s):// (WebSocket). ' +
+          '${env:NAME} and ${secret:NAME} references allowed.',
+      ),
     headers: headersSchema
       .optional()
       .describe('Extra request headers, e.g. {"Authorization": "Bearer ${secret:my-token}"}.'),
@@ -325,7 +333,16 @@ export const remoteServerSchema = z
     protocol: protocolSchema,
     ...commonServerShape,
   })
-  .describe('A remote MCP server reached over Streamable HTTP or legacy SSE.');
+  .superRefine((entry, ctx) => {
+    const chosen = entry.transport ?? (entry.type === 'http' ? undefined : entry.type);
+    if (isWebSocketUrl(entry.url) && chosen !== undefined && chosen !== 'auto')
+      ctx.addIssue({
+        code: 'custom',
+        path: [entry.transport ? 'transport' : 'type'],
+        message: `a ws:// or wss:// URL is a WebSocket server: leave out "${entry.transport ? 'transport' : 'type'}"`,
+      });
+  })
+  .describe('A remote MCP server reached over Streamable HTTP, legacy SSE or WebSocket.');
 
 export const handlerServerSchema = z
   .strictObject({
@@ -612,7 +629,7 @@ export interface StdioServerConfig extends ServerBase {
   headersToEnv?: Record<string, string>;
 }
 
-export type RemoteTransport = 'auto' | 'streamable-http' | 'sse';
+export type RemoteTransport = 'auto' | 'streamable-http' | 'sse' | 'websocket';
 
 /** Which client headers a server reached over HTTP gets (config/header-rules.ts). */
 interface ForwardingConfig {

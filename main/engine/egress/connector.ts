@@ -61,7 +61,7 @@ export async function egressConnector(
 }
 
 /** A `lookup` for net/tls.connect that fails when any answer is refused (all answers, or the one it would use). */
-function checkedLookup(resolve: LookupFunction, protocol: string, rule: EgressRule): LookupFunction {
+export function checkedLookup(resolve: LookupFunction, protocol: string, rule: EgressRule): LookupFunction {
   return (hostname, lookupOptions, callback) => {
     resolve(hostname, { ...lookupOptions, all: true }, (err, answers, family) => {
       if (err) {

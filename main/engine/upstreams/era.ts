@@ -11,8 +11,11 @@
  * forgotten when it stops working.
  */
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
+import { DEFAULTS } from '../config/schema.ts';
+import { wsChannelOpener } from './mcp-ws/ws-channel.ts';
 import {
   blockedBy,
+  checkHttpConfig,
   forwardPolicy,
   httpChannelOpener,
   createHttpUpstream,
@@ -94,7 +97,8 @@ export function classifyProbe(outcome: { result: Record<string, unknown> } | { e
 export interface EraHandshakeOptions {
   /** 'auto' detects; 'stateless' only ever speaks 2026-07-28. ('stateful' needs no handshake option.) */
   protocol: Exclude<UpstreamProtocol, 'stateful'>;
-  transport: 'stdio' | 'http';
+  /** 'stdio' and 'websocket' carry messages on one connection; 'http' opens channels per era. */
+  transport: 'stdio' | 'http' | 'websocket';
   probeTimeoutMs: number;
   stateless: StatelessSessionOptions;
   /** Opens the stateful fallback's channel (HTTP); over stdio the upstream's own opener starts a fresh process. */
@@ -143,7 +147,7 @@ export function eraHandshake(opts: EraHandshakeOptions): Handshake {
       answered = err instanceof GatewayError && err.rpc !== undefined;
       if (err instanceof GatewayError && err.code === 'upstream_closed') {
         // Unreachable (HTTP) or the process exited: the upstream retries with backoff.
-        if (opts.transport === 'stdio') skipProbe = true;
+        if (opts.transport !== 'http') skipProbe = true;
         throw err;
       }
       outcome = classifyProbe({ error: err });
@@ -226,6 +230,7 @@ export function createMcpUpstream(
   }
 
   const httpDeps = deps as HttpUpstreamDeps & EraDeps;
+  if (spec.transport === 'websocket') return createWsUpstream(spec, httpDeps, protocol, stateless, probeTimeoutMs);
   // Legacy HTTP+SSE predates the stateless revision: a server configured for it is stateful.
   if (protocol === 'stateful' || (protocol === 'auto' && spec.transport === 'sse'))
     return createHttpUpstream(spec, httpDeps);
@@ -245,6 +250,57 @@ export function createMcpUpstream(
       statefulOpen: httpChannelOpener(spec, log),
       log,
     }),
+    forward: forwardPolicy(spec),
+    log,
+    ...blockedBy(spec.auth),
+  };
+  if (deps.backoff) options.backoff = deps.backoff;
+  return new ManagedUpstream(options);
+}
+
+/**
+ * A remote server over WebSocket: one connection carries every message, as stdio does, so the
+ * era is detected the same way (a stateful server that the probe upset gets a fresh connection).
+ */
+function createWsUpstream(
+  spec: McpHttpSpec,
+  deps: HttpUpstreamDeps & EraDeps,
+  protocol: UpstreamProtocol,
+  stateless: StatelessSessionOptions,
+  probeTimeoutMs: number,
+): Upstream {
+  const log = deps.log ?? (() => undefined);
+  let open: Opener;
+  try {
+    const { url, headers } = checkHttpConfig(spec);
+    open = wsChannelOpener(
+      {
+        name: spec.name,
+        url,
+        headers,
+        startupTimeoutMs: spec.startupTimeoutMs,
+        maxMessageBytes: spec.maxMessageBytes ?? DEFAULTS.maxResponseBytes,
+        allowPrivateNetwork: spec.allowPrivateNetwork ?? false,
+        ...(spec.lookup ? { lookup: spec.lookup } : {}),
+        ...(spec.auth ? { auth: spec.auth } : {}),
+      },
+      log,
+    );
+  } catch (err) {
+    // A bad URL or header fails this server's start, not the whole config reload.
+    open = () => Promise.reject(err);
+  }
+  const options: ConstructorParameters<typeof ManagedUpstream>[0] = {
+    name: spec.name,
+    kind: 'http',
+    requestTimeoutMs: spec.timeoutMs,
+    startupTimeoutMs: spec.startupTimeoutMs,
+    clientInfo: deps.clientInfo,
+    capabilities: deps.capabilities,
+    open,
+    ...(protocol === 'stateful'
+      ? {}
+      : { handshake: eraHandshake({ protocol, transport: 'websocket', probeTimeoutMs, stateless, log }) }),
     forward: forwardPolicy(spec),
     log,
     ...blockedBy(spec.auth),

@@ -25,8 +25,11 @@ export interface HttpUpstreamConfig {
   url: string;
   /** Sent on every request, the GET stream included. Values are already resolved secrets: never log them. */
   headers: Record<string, string>;
-  /** 'auto': Streamable HTTP, falling back to legacy SSE when the server turns out to be one. */
-  transport: HttpTransportMode;
+  /**
+   * 'auto': Streamable HTTP, falling back to legacy SSE when the server turns out to be one;
+   * 'websocket' (a ws:// or wss:// URL) is opened by mcp-ws/ws-channel.ts instead.
+   */
+  transport: HttpTransportMode | 'websocket';
   timeoutMs: number;
   startupTimeoutMs: number;
   /** Client header names passed on ("*" for all); default none. */
@@ -99,7 +102,7 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
       url: checked.url,
       headers: checked.headers,
       ...(fetch ? { fetch } : {}),
-      mode: config.transport === 'auto' ? (learned ?? 'auto') : config.transport,
+      mode: config.transport === 'auto' || config.transport === 'websocket' ? (learned ?? 'auto') : config.transport,
       startupTimeoutMs: config.startupTimeoutMs,
       maxMessageBytes: config.maxMessageBytes ?? DEFAULTS.maxResponseBytes,
       handlers,
@@ -178,10 +181,10 @@ function parseUrl(name: string, raw: string): URL {
   } catch {
     throw new GatewayError('config_invalid', `server "${name}": url is not a valid URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
     throw new GatewayError(
       'config_invalid',
-      `server "${name}": url must start with http:// or https://, not ${url.protocol}`,
+      `server "${name}": url must start with http://, https://, ws:// or wss://, not ${url.protocol}`,
     );
   }
   return url;

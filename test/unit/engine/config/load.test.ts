@@ -248,7 +248,7 @@ describe('parseConfigText: errors a user sees', () => {
     expect(lines(err)).toEqual([
       `${FILE}:3:46: mcpServers.fs.args[1]: expected a string, got the number 3`,
       `${FILE}:3:64: mcpServers.fs.env.A: expected a string, got the number 1`,
-      `${FILE}:4:21: mcpServers.api.url: expected an http:// or https:// URL`,
+      `${FILE}:4:21: mcpServers.api.url: expected an http://, https://, ws:// or wss:// URL`,
       `${FILE}:4:42: mcpServers.api.args: "args" applies only to stdio servers (entries with "command")`,
       `${FILE}:6:25: namespaceSeparator: expected 1-4 characters from letters, digits, "_" and "-"`,
       `${FILE}:7:30: timeouts.requestMs: expected a number greater than 0`,

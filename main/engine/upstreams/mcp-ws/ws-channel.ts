@@ -1,0 +1,151 @@
+/**
+ * A remote MCP server over WebSocket (`ws://`, `wss://`; subprotocol "mcp", one JSON-RPC message
+ * per text frame), as a channel for ManagedUpstream: connects, reconnects and era detection are
+ * the upstream's, as for every other kind. Through the `ws` library, for what WebSocket in the
+ * runtime cannot do: a size limit checked as frames arrive (a message over
+ * limits.maxResponseBytes closes the connection before it is buffered: WebSocket cannot skip
+ * one), and the egress check on the address actually dialled (egress/connector.ts).
+ */
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { checkedLookup, EgressError } from '../../egress/connector.ts';
+import { isMetadataHostname, refusal, type EgressRule } from '../../egress/policy.ts';
+import { GatewayError } from '../../protocol/errors.ts';
+import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
+import { parseMessageBytes } from '../../protocol/refusals.ts';
+import type { OAuthSession } from '../../oauth/session.ts';
+import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
+import type { Channel, Opener } from '../mcp-upstream.ts';
+
+export interface WsChannelConfig {
+  name: string;
+  url: URL;
+  /** Sent with the opening handshake. Resolved secrets: never logged. */
+  headers: Record<string, string>;
+  startupTimeoutMs: number;
+  maxMessageBytes: number;
+  allowPrivateNetwork: boolean;
+  lookup?: LookupFunction;
+  /** OAuth: its token goes with the handshake; a 401 there is answered by it. */
+  auth?: OAuthSession;
+}
+
+/** Close codes that say why (RFC 6455 §7.4.1). */
+const TOO_BIG = 1009;
+const NORMAL = 1000;
+
+export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => void): Opener {
+  return async (handlers) => {
+    const { default: WebSocket } = await import('ws');
+    const shown = displayUrl(config.url);
+    const rule: EgressRule = { allowPrivateNetwork: config.allowPrivateNetwork };
+    // ws:// is plain like http://, wss:// encrypted like https://, for the egress rules.
+    const protocol = config.url.protocol === 'wss:' ? 'https:' : 'http:';
+    const host = config.url.hostname.replace(/^\[|\]$/g, '');
+    const early =
+      isIP(host) !== 0
+        ? refusal(host, config.url.hostname, protocol, rule)
+        : isMetadataHostname(host)
+          ? `${host} is a cloud metadata service: never allowed`
+          : undefined;
+    if (early) throw new GatewayError('upstream_closed', `refused to connect to ${shown}: ${early}`);
+
+    const token = await config.auth?.accessToken();
+    const headers = { ...config.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    const socket = new WebSocket(config.url, ['mcp'], {
+      headers,
+      maxPayload: config.maxMessageBytes,
+      handshakeTimeout: config.startupTimeoutMs,
+      perMessageDeflate: false,
+      followRedirects: false,
+      lookup: checkedLookup(config.lookup ?? (dnsLookup as LookupFunction), protocol, rule),
+    });
+    let closing = false;
+    await new Promise<void>((resolve, reject) => {
+      const fail = (message: string, cause?: unknown) => {
+        socket.removeAllListeners('open');
+        socket.terminate();
+        reject(new GatewayError('upstream_closed', message, cause === undefined ? undefined : { cause }));
+      };
+      socket.once('open', () => resolve());
+      socket.once('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
+        void answerRefusal(config, res).then(
+          (why) => fail(why),
+          (err: unknown) => fail(err instanceof Error ? err.message : String(err), err),
+        );
+        req.destroy();
+      });
+      socket.once('error', (err) => {
+        if (socket.readyState === WebSocket.OPEN) return;
+        fail(
+          err instanceof EgressError
+            ? `refused to connect to ${shown}: ${err.message}`
+            : describeNetworkFailure(err, config.url),
+          err,
+        );
+      });
+    });
+
+    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const parsed = parseMessageBytes(bytes);
+      if ('message' in parsed) handlers.onMessage(parsed.message);
+      else log(`server "${config.name}" sent a ${isBinary ? 'binary' : 'text'} frame that is not a JSON-RPC message`);
+    });
+    /** The library refused a message over maxPayload (and closes with 1009, or 1006 if the peer is gone first). */
+    let tooBig = false;
+    socket.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') tooBig = true;
+      else log(`server "${config.name}": WebSocket error: ${err.message}`);
+    });
+    socket.on('close', (code: number, reason: Buffer) => {
+      if (closing) return;
+      const why =
+        code === TOO_BIG || tooBig
+          ? `sent a message over the ${config.maxMessageBytes}-byte limit (limits.maxResponseBytes), which ` +
+            'closes a WebSocket'
+          : `closed the WebSocket (${code}${reason.length ? ` ${reason.toString('utf8').slice(0, 200)}` : ''})`;
+      handlers.onClose(new Error(why));
+    });
+
+    const channel: Channel = {
+      send(message: JsonRpcMessage) {
+        if (socket.readyState !== WebSocket.OPEN)
+          throw new GatewayError('upstream_closed', `server "${config.name}": the WebSocket is not open`, {
+            notSent: true,
+          });
+        socket.send(JSON.stringify(message));
+      },
+      close: () =>
+        new Promise<void>((resolve) => {
+          closing = true;
+          if (socket.readyState === WebSocket.CLOSED) return resolve();
+          const timer = setTimeout(() => socket.terminate(), 2000);
+          socket.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          socket.close(NORMAL);
+        }),
+    };
+    return channel;
+  };
+}
+
+/** Why the server refused the WebSocket, with OAuth given its chance on a 401. */
+async function answerRefusal(config: WsChannelConfig, res: IncomingMessage): Promise<string> {
+  res.resume();
+  const status = res.statusCode ?? 0;
+  if (config.auth && (status === 401 || status === 403)) {
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(key, value);
+    const response = new Response(null, { status, headers });
+    if (config.auth.answers(response)) {
+      // A new token (or "needs login"): the upstream's next attempt uses it.
+      await config.auth.recover(response, undefined);
+      return `the WebSocket handshake was refused with HTTP ${status}; retrying with a new token`;
+    }
+  }
+  return `${describeHttpFailure(status, config.url)} (the WebSocket handshake)`;
+}
