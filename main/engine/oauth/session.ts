@@ -557,14 +557,19 @@ export function checkIssuerParameter(
     throw new Error(`the answer comes from issuer ${iss}, not ${metadata.issuer}`);
 }
 
-/** Only http(s) URLs go to a browser; anything else in an authorization server's metadata is refused. */
+/**
+ * What a browser may be sent to: https, or plain http on this machine (a local development
+ * server). Anything else an authorization server's metadata says (javascript:, file:, a custom
+ * scheme that starts a program, plain http across the network) is refused.
+ */
 export function checkedBrowserUrl(url: URL): URL {
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new GatewayError(
-      'unauthorized',
-      `refusing to open a ${url.protocol} URL for a login: only http(s) is opened`,
-    );
-  return url;
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && local)) return url;
+  const what = url.protocol === 'http:' ? `plain http:// to ${url.hostname}` : `a ${url.protocol} URL`;
+  throw new GatewayError(
+    'unauthorized',
+    `refusing to open ${what} for a login: only https (or http on this machine) is opened`,
+  );
 }
 
 function portOf(uri: string | undefined): number | undefined {

@@ -1,0 +1,125 @@
+/**
+ * `switchboard login` and `logout` in a terminal, against a running `switchboard serve`, with the
+ * tokens in a real keychain (gnome-keyring over a private D-Bus session): the command prints the
+ * address to open and waits; the browser (played by fetch) logs in; a one-shot `switchboard call`
+ * in another process then works from the stored tokens; logout deletes them. No token is in any
+ * file.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeychainSecretStore } from '../../../main/engine/index.ts';
+import { CLI, NODE, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { playBrowser, startAuthServer, type AuthServer } from '../../helpers/oauth-server.ts';
+import { keyringMissing, startKeyringSession, type KeyringSession } from '../keychain/keyring-session.ts';
+
+const run = promisify(execFile);
+const missing = keyringMissing();
+if (missing && process.env.CI) throw new Error(`OAuth CLI tests need a Secret Service in CI: ${missing}`);
+
+describe.skipIf(missing !== undefined)('switchboard login / logout with the keychain', () => {
+  let keyring: KeyringSession;
+  let as: AuthServer;
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let env: NodeJS.ProcessEnv;
+  let serve: ChildProcess | undefined;
+
+  const cli = async (...args: string[]) => {
+    try {
+      const { stdout, stderr } = await run(NODE, [CLI, ...args], { env, timeout: 30_000 });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    }
+  };
+
+  beforeAll(async () => {
+    keyring = await startKeyringSession();
+    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
+    as = await startAuthServer();
+    dir = await tempDir('sb-oauth-cli-');
+    const config = await writeConfig(dir.dir, { mcpServers: { remote: { url: `${as.base}/mcp` } } });
+    env = {
+      ...process.env,
+      ...keyring.env,
+      SWITCHBOARD_CONFIG: config,
+      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+      NO_COLOR: '1',
+    };
+    serve = spawn(NODE, [CLI, 'serve', '--port', '0', '--no-socket'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    serve.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    await waitFor(() => /HTTP (http:\/\/\S+\/mcp)/.exec(stderr)?.[1], 20_000, 'the gateway to listen');
+  }, 40_000);
+
+  afterAll(async () => {
+    serve?.kill('SIGKILL');
+    as?.child.kill();
+    await keyring?.close();
+    await dir?.cleanup();
+  });
+
+  it('login prints the address, waits for the browser, and says when it is done', async () => {
+    const login = spawn(NODE, [CLI, 'login', 'remote', '--no-browser'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    login.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const url = await new Promise<string>((resolve) => {
+      createInterface({ input: login.stdout! }).on('line', (line) => {
+        const m = /^\s+(http:\/\/\S+\/authorize\?\S+)$/.exec(line);
+        if (m) resolve(m[1]!);
+      });
+    });
+    const code = new Promise<number | null>((resolve) => login.once('exit', resolve));
+    await playBrowser(url);
+    expect(await code).toBe(0);
+    expect(stderr).toMatch(/logged in to "remote" \(scope: mcp:tools offline_access\)/);
+  });
+
+  it('a one-shot call in another process works from the tokens in the keychain', async () => {
+    const call = await cli('call', 'remote', 'whoami');
+    expect(call.stderr).toBe('');
+    expect(call.code).toBe(0);
+    expect(call.stdout).toMatch(/mcp:tools/);
+  });
+
+  it('keeps the tokens in the keychain only', async () => {
+    const store = createKeychainSecretStore({ namespace: 'oauth', stateDir: path.join(dir.dir, 'state') });
+    const [name] = await store.list();
+    const record = JSON.parse((await store.get(name!))!) as { tokens: { access_token: string; refresh_token: string } };
+    const canaries = [record.tokens.access_token, record.tokens.refresh_token];
+    for (const file of await filesUnder(dir.dir))
+      for (const canary of canaries) expect(await readFile(file, 'latin1'), file).not.toContain(canary);
+  });
+
+  it('logout deletes the tokens: the server needs a login again', async () => {
+    const out = await cli('logout', 'remote');
+    expect(out.code).toBe(0);
+    expect(out.stderr).toMatch(/logged out of "remote"/);
+    const store = createKeychainSecretStore({ namespace: 'oauth', stateDir: path.join(dir.dir, 'state') });
+    expect(await store.list()).toEqual([]);
+    const call = await cli('call', 'remote', 'whoami');
+    expect(call.code).toBe(1);
+    expect(call.stderr).toMatch(/needs you to log in/);
+  });
+
+  it('an unknown server is refused with a clear message', async () => {
+    const unknown = await cli('login', 'nope', '--no-browser');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no server named "nope"/);
+  });
+});
+
+async function filesUnder(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    const full = path.join(root, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(full)));
+    else if (entry.isFile() && (await stat(full)).size < 50_000_000) out.push(full);
+  }
+  return out;
+}
