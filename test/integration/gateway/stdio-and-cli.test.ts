@@ -130,7 +130,7 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^SERVER\s+KIND\s+STATE\s+TOOLS/m);
     expect(stdout).toMatch(/^everything\s+stdio\s+ready\s+\d+/m);
-    expect(stdout).toMatch(/^fx\s+stdio\s+ready\s+9/m);
+    expect(stdout).toMatch(/^fx\s+stdio\s+ready\s+10/m);
     expect(stdout).toMatch(/^\s+read_graph\s+Read the entire knowledge graph/m);
   });
 
@@ -157,7 +157,7 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     const { code, stdout } = await cli(['doctor', '--config', config], env);
     expect(stdout).toMatch(/✓ .*config\.json is valid \(3 servers/);
     expect(stdout).toMatch(/✓ everything: command ".*node" found at \//);
-    expect(stdout).toMatch(/✓ fx: started, 9 tools/);
+    expect(stdout).toMatch(/✓ fx: started, 10 tools/);
     expect(stdout).toMatch(/✓ socket directory .* is private/);
     expect(stdout).toMatch(/All checks passed/);
     expect(code).toBe(0);

@@ -89,7 +89,7 @@ describe('http-mcp upstream configuration', () => {
     );
     expect(check({ Authorization: 'Bearer a\nb' })).not.toThrow(/Bearer/);
     expect(check({ 'Mcp-Session-Id': 'x' })).toThrow(/set by the transport/);
-    expect(check({}, 'ftp://example.com/mcp')).toThrow(/http:\/\/ or https:\/\//);
+    expect(check({}, 'ftp://example.com/mcp')).toThrow(/must start with http:\/\/, https:\/\/, ws:\/\/ or wss:\/\//);
     expect(check({ Authorization: 'Bearer ok' })()).toMatchObject({ headers: { Authorization: 'Bearer ok' } });
   });
 
