@@ -8,7 +8,8 @@ import type { OAuthSession } from './session.ts';
 
 export function withOAuth(next: FetchLike, session: OAuthSession): FetchLike {
   return async (url, init) => {
-    const token = await session.accessToken();
+    // Most remote servers never ask for a token: no await, no work on their path.
+    const token = session.dormant() ? undefined : await session.accessToken();
     const first = await next(url, withBearer(init, token));
     if (!asksForToken(first) || !session.answers(first)) return first;
     // Read the challenge before the body is let go: recover() needs its headers only.

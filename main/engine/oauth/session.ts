@@ -139,12 +139,17 @@ export class OAuthSession {
     );
   }
 
+  /** An on-demand session the server has not asked for a token yet: requests go as they are. */
+  dormant(): boolean {
+    return this.opts.settings.onDemand === true && !this.engaged;
+  }
+
   /**
    * The access token to send now, refreshed first when it is about to expire; undefined when
    * there is none yet (the request goes without, and the server's 401 says how to get one).
    */
   async accessToken(): Promise<string | undefined> {
-    if (this.opts.settings.onDemand && !this.engaged) return undefined;
+    if (this.dormant()) return undefined;
     const record = await this.load();
     const tokens = record.tokens;
     if (this.opts.settings.grant === 'client_credentials') {
