@@ -12,7 +12,10 @@ import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
 import { startedHidden } from './login/autostart.ts';
 import { createLoginItem, type LoginItem } from './login/login-item.ts';
-import { createNativeQuestionNotifications } from './notifications/native-notifications.ts';
+import {
+  createNativeLoginNotifications,
+  createNativeQuestionNotifications,
+} from './notifications/native-notifications.ts';
 import { appPaths, type AppPaths } from './paths.ts';
 import { createAppSettings } from './settings/store.ts';
 import { desktopClientInstalls, type DesktopClientInstalls } from './gateway-options.ts';
@@ -216,20 +219,21 @@ export function runDesktopApp(options: DesktopOptions): void {
       ),
     );
     forwardGatewayEvents(gateway.events, () => mainWindow.appContents());
+    const onTrayAction = trayActions({
+      api,
+      window: mainWindow,
+      tray: () => tray,
+      loginItem,
+      setStartAtLogin: (enabled) => {
+        settings.set('startAtLogin', enabled);
+        tray?.feed.setStartAtLogin(enabled);
+      },
+    });
     const appTray = createAppTray({
       api,
       events: gateway.events,
       resourcesDir: paths.resources,
-      onAction: trayActions({
-        api,
-        window: mainWindow,
-        tray: () => tray,
-        loginItem,
-        setStartAtLogin: (enabled) => {
-          settings.set('startAtLogin', enabled);
-          tray?.feed.setStartAtLogin(enabled);
-        },
-      }),
+      onAction: onTrayAction,
     });
     tray = appTray;
     cleanups.push(
@@ -237,6 +241,11 @@ export function runDesktopApp(options: DesktopOptions): void {
         quiet: () => mainWindow.isFocused(),
         icon: join(paths.resources, 'icon.png'),
         log,
+      }),
+      // A server that needs a login: a click opens the login page in the browser, as Log in does.
+      createNativeLoginNotifications(gateway.events, (server) => onTrayAction({ type: 'login', server }), {
+        quiet: () => mainWindow.isFocused(),
+        icon: join(paths.resources, 'icon.png'),
       }),
     );
     // Launched at login: stay in the tray. Otherwise show the window at once; it shows servers starting.

@@ -6,6 +6,7 @@
 import { Notification, type NativeImage } from 'electron';
 import type { GatewayEvents } from '../../../preload/contract/index.ts';
 import { createQuestionNotifier } from './question-notifier.ts';
+import { createLoginNotifier } from './login-notifier.ts';
 
 export interface NativeQuestionNotificationOptions {
   /** Skip notifying while this says so (e.g. the main window has focus and shows the questions). */
@@ -69,6 +70,42 @@ export function createNativeQuestionNotifications(
     offAdded();
     offEnded();
     notifier.dispose();
+    live.clear();
+  };
+}
+
+/**
+ * Servers that need an OAuth login (login-notifier.ts) as native notifications; a click runs
+ * `logIn(server)`. Returns a function that stops.
+ */
+export function createNativeLoginNotifications(
+  events: GatewayEvents,
+  logIn: (server: string) => void,
+  options: NativeQuestionNotificationOptions = {},
+): () => void {
+  if (!Notification.isSupported()) return () => undefined;
+  const live = new Set<Notification>();
+  const notifier = createLoginNotifier({
+    ...(options.quiet === undefined ? {} : { quiet: options.quiet }),
+    show({ title, body, server }) {
+      const notification = new Notification({
+        title,
+        body,
+        ...(options.icon === undefined ? {} : { icon: options.icon }),
+      });
+      const forget = (): boolean => live.delete(notification);
+      notification.on('click', () => {
+        forget();
+        logIn(server);
+      });
+      notification.on('close', forget);
+      live.add(notification);
+      notification.show();
+    },
+  });
+  const off = events.on('servers', (list) => notifier.servers(list));
+  return () => {
+    off();
     live.clear();
   };
 }
