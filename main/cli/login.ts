@@ -5,7 +5,8 @@
  * browser has come back to the gateway.
  */
 import { spawn } from 'node:child_process';
-import { connectRunningGateway, type ServerView } from '../engine/index.ts';
+import { createInterface } from 'node:readline';
+import { connectRunningGateway, errorMessage, type ServerView } from '../engine/index.ts';
 
 export interface LoginOptions {
   server: string;
@@ -39,8 +40,17 @@ export async function login(opts: LoginOptions): Promise<number> {
         `Open this address in your browser to log in to "${opts.server}":\n\n  ${start.authorizationUrl}\n\n`,
       );
       if (!start.opened && opts.browser) openInBrowser(start.authorizationUrl);
+      process.stdout.write(
+        'If the browser cannot reach the gateway (it runs on another machine, and the browser ends on an\n' +
+          'error page at http://127.0.0.1:…), paste the address the browser ended on here and press Enter.\n',
+      );
       log('waiting for the browser to come back (Ctrl-C to give up)…');
-      view = await outcome.done;
+      const pasted = takePastedAddresses((address) => api.completeLogin(opts.server, address));
+      try {
+        view = await outcome.done;
+      } finally {
+        pasted.close();
+      }
     } else {
       // No browser step (client credentials): the token is there already.
       outcome.cancel();
@@ -51,6 +61,19 @@ export async function login(opts: LoginOptions): Promise<number> {
   } finally {
     running.close();
   }
+}
+
+/** Hands each line typed or piped in to `complete`; says when one is not taken. */
+function takePastedAddresses(complete: (address: string) => Promise<void>): { close(): void } {
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (line.trim() === '') return;
+    complete(line.trim()).then(
+      () => log('address taken'),
+      (err: unknown) => log(`that address was not taken: ${errorMessage(err)}`),
+    );
+  });
+  return { close: () => lines.close() };
 }
 
 /** Resolves when the server's login state says logged in; rejects when it says why it is not. */

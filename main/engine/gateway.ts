@@ -820,6 +820,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return url === undefined ? { opened: false } : { authorizationUrl: url, opened };
   }
 
+  async completeLogin(name: string, address: string): Promise<void> {
+    this.oauthSession(name).complete(address);
+  }
+
   async logoutServer(name: string): Promise<void> {
     await this.oauthSession(name).logout();
     this.log({ level: 'info', text: `logged out of server "${name}"`, server: name });

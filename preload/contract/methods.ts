@@ -122,6 +122,12 @@ export const METHODS = {
     params: ['name'],
     args: z.tuple([name]),
   },
+  completeLogin: {
+    channel: 'switchboard:complete-login',
+    http: { method: 'POST', path: '/servers/:name/login/complete' },
+    params: ['name', 'address'],
+    args: z.tuple([name, z.string().min(1).max(8192)]),
+  },
   logoutServer: {
     channel: 'switchboard:logout-server',
     http: { method: 'POST', path: '/servers/:name/logout' },

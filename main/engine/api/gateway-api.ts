@@ -36,6 +36,7 @@ export interface ApiHost {
   serverLog(name: string): string[];
   restartServer(name: string): Promise<void>;
   loginServer(name: string): Promise<LoginStart>;
+  completeLogin(name: string, address: string): Promise<void>;
   logoutServer(name: string): Promise<void>;
   paused(): boolean;
   setPaused(paused: boolean): Promise<void>;
@@ -83,6 +84,9 @@ export function createGatewayApi(
     },
     async loginServer(name) {
       return host.loginServer(name);
+    },
+    async completeLogin(name, address) {
+      await host.completeLogin(name, address);
     },
     async logoutServer(name) {
       await host.logoutServer(name);

@@ -6,7 +6,7 @@
  * authorization server's error), then closes; it also closes when the login is given up.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { GatewayError } from '../protocol/errors.ts';
 
 export interface CallbackResult {
@@ -20,6 +20,12 @@ export interface CallbackListener {
   redirectUri: string;
   /** The code, or why the login failed (the server's error, a bad `iss`, the time limit). */
   result: Promise<CallbackResult>;
+  /**
+   * The address the browser ended on, handed over by the user when the browser could not reach
+   * this listener (a gateway on another machine): checked exactly as a request to it would be.
+   * Throws, saying why, when it is not this login's answer.
+   */
+  deliver(address: string): void;
   close(): void;
 }
 
@@ -44,15 +50,19 @@ export async function listenForCallback(opts: CallbackOptions): Promise<Callback
   // Awaited by the login; a login given up before it looked must not leave it unhandled.
   void Promise.allSettled([result]);
   let done = false;
-  const server: Server = createServer((req, res) => {
-    const outcome = answer(req, opts);
-    page(res, outcome.status, outcome.title, outcome.text);
-    if (done || !outcome.final) return;
+  /** Takes a final outcome (once); whether it was taken. */
+  const take = (outcome: Outcome): boolean => {
+    if (done || !outcome.final) return false;
     done = true;
     if ('code' in outcome) settle.resolve(outcome.code);
     else settle.reject(outcome.error);
+    return true;
+  };
+  const server: Server = createServer((req, res) => {
+    const outcome = answer(req.method ?? 'GET', req.url ?? '/', opts);
+    page(res, outcome.status, outcome.title, outcome.text);
     // The page goes out first; the listener takes nothing after its one answer.
-    res.on('finish', () => close());
+    if (take(outcome)) res.on('finish', () => close());
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
@@ -78,17 +88,35 @@ export async function listenForCallback(opts: CallbackOptions): Promise<Callback
     server.close();
     server.closeAllConnections();
   };
-  return { redirectUri: `http://127.0.0.1:${port}${CALLBACK_PATH}`, result, close };
+  const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
+  const deliver = (address: string): void => {
+    let url: URL;
+    try {
+      url = new URL(address.trim());
+    } catch {
+      throw new GatewayError('invalid_request', 'that is not an address: paste the whole address from the browser');
+    }
+    if (done) throw new GatewayError('invalid_request', `no login to ${opts.label} is waiting for an answer`);
+    // The browser was sent to this listener's address: anything else is not this login's answer.
+    if (`${url.protocol}//${url.host}` !== new URL(redirectUri).origin)
+      throw new GatewayError('invalid_request', `that address is not this login's (${redirectUri}…)`);
+    const outcome = answer('GET', `${url.pathname}${url.search}`, opts);
+    if (!outcome.final) throw new GatewayError('invalid_request', outcome.text);
+    take(outcome);
+    close();
+    if ('error' in outcome) throw outcome.error;
+  };
+  return { redirectUri, result, deliver, close };
 }
 
 type Outcome = { status: number; title: string; text: string } & (
   { final: false } | { final: true; code: CallbackResult } | { final: true; error: Error }
 );
 
-function answer(req: IncomingMessage, opts: CallbackOptions): Outcome {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+function answer(method: string, target: string, opts: CallbackOptions): Outcome {
+  const url = new URL(target, 'http://127.0.0.1');
   const wrong = (status: number, text: string): Outcome => ({ status, title: 'Not this login', text, final: false });
-  if (req.method !== 'GET') return wrong(405, 'This address only takes the browser coming back from a login.');
+  if (method !== 'GET') return wrong(405, 'This address only takes the browser coming back from a login.');
   if (url.pathname !== CALLBACK_PATH) return wrong(404, 'This is not the login callback address.');
   if (!sameText(url.searchParams.get('state'), opts.state))
     return wrong(400, 'This answer does not belong to the login Switchboard is waiting for (its state differs).');

@@ -100,6 +100,7 @@ export class OAuthSession {
   /** An on-demand session has seen the server ask for a token. */
   private engaged = false;
   private cancelLogin?: () => void;
+  private deliverLogin?: (address: string) => void;
 
   /** The fetch the SDK's OAuth functions get (see sdkResponses). */
   private readonly fetch: FetchLike;
@@ -214,6 +215,7 @@ export class OAuthSession {
     this.login_ ??= this.runLogin(open).finally(() => {
       this.login_ = undefined;
       this.cancelLogin = undefined;
+      this.deliverLogin = undefined;
     });
     return this.login_;
   }
@@ -221,6 +223,16 @@ export class OAuthSession {
   /** Gives up a login waiting for the browser. */
   cancel(): void {
     this.cancelLogin?.();
+  }
+
+  /**
+   * Finishes the login waiting for the browser with the address the browser ended on, pasted by
+   * the user when it could not reach the loopback listener (a gateway on another machine).
+   */
+  complete(address: string): void {
+    if (!this.deliverLogin)
+      throw new GatewayError('invalid_request', `no login to server "${this.opts.name}" is waiting for an answer`);
+    this.deliverLogin(address);
   }
 
   /** Forgets the tokens (and the registration made for them); the server needs a login again. */
@@ -384,6 +396,7 @@ export class OAuthSession {
       check: (params) => checkIssuerParameter(params, this.record?.discovery?.authorizationServerMetadata),
     });
     this.cancelLogin = () => listener.close();
+    this.deliverLogin = (address) => listener.deliver(address);
     try {
       // A registration made for another redirect URI (the old port is taken) is made again.
       const registeredElsewhere = record.redirectUri !== undefined && record.redirectUri !== listener.redirectUri;

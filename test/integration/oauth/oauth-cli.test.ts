@@ -107,6 +107,27 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
     expect(call.stderr).toMatch(/needs you to log in/);
   });
 
+  it('a browser that cannot reach the gateway: the address it ended on, pasted into login, finishes it', async () => {
+    const login = spawn(NODE, [CLI, 'login', 'remote', '--no-browser'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    login.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const url = await new Promise<string>((resolve) => {
+      createInterface({ input: login.stdout! }).on('line', (line) => {
+        const m = /^\s+(http:\/\/\S+\/authorize\?\S+)$/.exec(line);
+        if (m) resolve(m[1]!);
+      });
+    });
+    const code = new Promise<number | null>((resolve) => login.once('exit', resolve));
+    const location = (await fetch(url, { redirect: 'manual' })).headers.get('location')!;
+    login.stdin!.write('http://127.0.0.1:1/callback?code=x&state=y\n');
+    await waitFor(() => /that address was not taken: .*not this login's/.test(stderr), 10_000, 'the refusal');
+    login.stdin!.write(`${location}\n`);
+    expect(await code).toBe(0);
+    expect(stderr).toMatch(/address taken/);
+    expect(stderr).toMatch(/logged in to "remote"/);
+    expect((await cli('call', 'remote', 'whoami')).stdout).toMatch(/mcp:tools/);
+  });
+
   it('an unknown server is refused with a clear message', async () => {
     const unknown = await cli('login', 'nope', '--no-browser');
     expect(unknown.code).toBe(1);

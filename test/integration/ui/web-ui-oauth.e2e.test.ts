@@ -81,4 +81,26 @@ describe('logging in to a remote server from the web UI', () => {
     await page.getByRole('row').filter({ hasText: 'remote' }).getByText('needs login').waitFor();
     expect(gateway.servers()[0]?.auth?.state).toBe('needs-login');
   });
+
+  it('a browser on another machine: the address it ended on, pasted in, finishes the login', async () => {
+    const row = page.getByRole('row').filter({ hasText: 'remote' });
+    await row.getByRole('button', { name: 'Log in to remote' }).click();
+    const link = page.getByRole('status', { name: 'Login' }).getByRole('link', { name: 'open the login page' });
+    const href = (await link.getAttribute('href'))!;
+    // The browser logs in, then fails to reach 127.0.0.1 here: the user copies its address bar.
+    const location = (await fetch(href, { redirect: 'manual' })).headers.get('location')!;
+    const field = page.getByLabel('Browser on another machine? Paste the address it ended on');
+    // Something else first: refused at the field, the login still waiting.
+    await field.fill('http://127.0.0.1:1/callback?code=x&state=y');
+    await page.getByRole('button', { name: 'Finish login' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/not this login's/)
+      .waitFor();
+    await field.fill(location);
+    await page.getByRole('button', { name: 'Finish login' }).click();
+    await page.getByRole('status').getByText('Logged in to remote.').waitFor();
+    await row.getByText('ready').waitFor();
+    expect(await seriousA11yProblems(page)).toEqual([]);
+  });
 });

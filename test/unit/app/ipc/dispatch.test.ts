@@ -17,6 +17,7 @@ function setup(trusted = true) {
     },
     setPaused: async () => undefined,
     loginServer: async () => ({ opened: false }),
+    completeLogin: async () => undefined,
     logoutServer: async () => undefined,
     restartServer: async (name) => {
       calls.push(`restartServer(${name})`);
