@@ -249,8 +249,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     super();
     this.opts = opts;
     this.registry = new UpstreamRegistry<RunningServer>((server, session) => this.createUpstream(server, session));
-    // A process started with a client's header values: those values are hidden while it runs.
-    this.registry.on('removed', (upstream) => {
+    // A process started with a client's header values: those values are hidden until it is gone.
+    this.registry.on('stopped', (upstream) => {
       if (this.sessionSecrets.delete(upstream)) this.setSecrets([]);
     });
     this.registry.on('added', (u) =>
@@ -795,20 +795,29 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   async loginServer(name: string): Promise<LoginStart> {
     const session = this.oauthSession(name);
-    let opened = false;
-    let announce!: (url: string | undefined) => void;
-    const started = new Promise<string | undefined>((resolve) => (announce = resolve));
-    const done = session.login(async (url) => {
+    const open = async (url: URL): Promise<boolean> => {
       if (this.opts.openBrowser) {
         try {
           await this.opts.openBrowser(url.href);
-          opened = true;
+          return true;
         } catch (err) {
           // The user can still open it: the URL is in the answer and the log.
           this.log({ level: 'warn', text: `could not open a browser: ${errorMessage(err)}`, server: name });
         }
       }
-      if (!opened) this.log({ level: 'info', text: `to log in to server "${name}", open ${url.href}`, server: name });
+      this.log({ level: 'info', text: `to log in to server "${name}", open ${url.href}`, server: name });
+      return false;
+    };
+    // Log in again while a login waits (the tab was closed): the same login, its page opened again.
+    if (session.pendingLogin()) {
+      const url = await session.pendingUrl();
+      return url ? { authorizationUrl: url.href, opened: await open(url) } : { opened: false };
+    }
+    let opened = false;
+    let announce!: (url: string | undefined) => void;
+    const started = new Promise<string | undefined>((resolve) => (announce = resolve));
+    const done = session.login(async (url) => {
+      opened = await open(url);
       announce(url.href);
     });
     // Once logged in, the server starts again with its token; a failed login is logged (and shown on the server).

@@ -30,8 +30,10 @@ export interface CallbackListener {
 }
 
 export interface CallbackOptions {
-  /** The port to listen on; 0 or a busy port: one the system picks. */
+  /** The port to listen on; 0 or a busy port: one the system picks (unless `exactPort`). */
   port?: number;
+  /** That port or none: a busy one is an error saying so (a redirect URI registered by hand). */
+  exactPort?: boolean;
   /** The `state` the authorization request carried. */
   state: string;
   timeoutMs: number;
@@ -66,7 +68,7 @@ export async function listenForCallback(opts: CallbackOptions): Promise<Callback
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
-  const port = await listen(server, opts.port ?? 0);
+  const port = await listen(server, opts.port ?? 0, opts.exactPort === true);
   const timer = setTimeout(() => {
     if (done) return;
     done = true;
@@ -178,7 +180,7 @@ function escape(text: string): string {
 }
 
 /** Listens on 127.0.0.1:`port`, or on a port the system picks when that one is taken. */
-function listen(server: Server, port: number): Promise<number> {
+function listen(server: Server, port: number, exact: boolean): Promise<number> {
   const attempt = (p: number) =>
     new Promise<number>((resolve, reject) => {
       const onError = (err: Error) => reject(err);
@@ -190,7 +192,13 @@ function listen(server: Server, port: number): Promise<number> {
       });
     });
   return attempt(port).catch((err: NodeJS.ErrnoException) => {
-    if (port !== 0 && err.code === 'EADDRINUSE') return attempt(0);
-    throw err;
+    if (port === 0 || err.code !== 'EADDRINUSE') throw err;
+    if (exact)
+      throw new GatewayError(
+        'upstream_unavailable',
+        `the login's redirect port ${port} (oauth.redirectPort) is in use by another program: free it, or ` +
+          'register another port with the authorization server and set it here',
+      );
+    return attempt(0);
   });
 }

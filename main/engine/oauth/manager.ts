@@ -37,10 +37,12 @@ export class OAuthManager {
   sessionFor(server: HttpServerConfig, fetch: FetchLike): OAuthSession | undefined {
     const settings = settingsOf(server);
     if (!settings) {
+      this.sessions.get(server.name)?.session.cancel();
       this.sessions.delete(server.name);
       return undefined;
     }
-    const key = JSON.stringify([server.url, settings]);
+    // The egress rule is the session's too (its requests to the authorization server follow it).
+    const key = JSON.stringify([server.url, settings, server.allowPrivateNetwork]);
     const known = this.sessions.get(server.name);
     if (known?.key === key) return known.session;
     known?.session.cancel();

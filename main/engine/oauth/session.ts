@@ -101,6 +101,10 @@ export class OAuthSession {
   private engaged = false;
   private cancelLogin?: () => void;
   private deliverLogin?: (address: string) => void;
+  /** The authorization URL of the login under way (for a second Log in, which joins it). */
+  private pendingUrl_?: URL;
+  /** Bumped by logout: work begun before it (a refresh, a login) must not save anything after it. */
+  private epoch = 0;
 
   /** The fetch the SDK's OAuth functions get (see sdkResponses). */
   private readonly fetch: FetchLike;
@@ -158,8 +162,19 @@ export class OAuthSession {
       return this.once(() => this.clientCredentials());
     }
     if (!tokens) return undefined;
-    if (this.expiring(tokens) && tokens.refresh_token) return this.once(() => this.refresh(tokens));
-    return tokens.access_token;
+    if (!this.expiring(tokens) || !tokens.refresh_token) return tokens.access_token;
+    try {
+      return await this.once(() => this.refresh(tokens));
+    } catch (err) {
+      // Renewing ahead of time failed for now (the network, the server busy): the token still works.
+      if (tokens.expiresAt !== undefined && tokens.expiresAt > this.now() && !this.needsLoginNow())
+        return tokens.access_token;
+      throw err;
+    }
+  }
+
+  private needsLoginNow(): boolean {
+    return this.state === 'needs-login';
   }
 
   /**
@@ -168,7 +183,7 @@ export class OAuthSession {
    */
   answers(response: Response): boolean {
     if (!this.opts.settings.onDemand) return true;
-    return /^\s*Bearer\b/i.test(response.headers.get('www-authenticate') ?? '');
+    return /(?:^|,)\s*Bearer\b/i.test(response.headers.get('www-authenticate') ?? '');
   }
 
   /**
@@ -178,7 +193,7 @@ export class OAuthSession {
   async recover(response: Response, sent: string | undefined): Promise<string> {
     const { extractWWWAuthenticateParams } = await sdk();
     const { resourceMetadataUrl, scope, error } = extractWWWAuthenticateParams(response);
-    const stepUp = response.status === 403 || error === 'insufficient_scope';
+    const stepUp = error === 'insufficient_scope';
     this.engaged = true;
     this.challenge = {
       ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}),
@@ -216,8 +231,30 @@ export class OAuthSession {
       this.login_ = undefined;
       this.cancelLogin = undefined;
       this.deliverLogin = undefined;
+      this.pendingUrl_ = undefined;
     });
     return this.login_;
+  }
+
+  /** Whether a login is under way. */
+  pendingLogin(): boolean {
+    return this.login_ !== undefined;
+  }
+
+  /** Where the login under way sends the browser, once it is known; undefined if it ends first. */
+  async pendingUrl(): Promise<URL | undefined> {
+    const login = this.login_;
+    while (this.login_ === login && login !== undefined && !this.pendingUrl_) {
+      const ended = await Promise.race([
+        login.then(
+          () => true,
+          () => true,
+        ),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
+      ]);
+      if (ended) break;
+    }
+    return this.pendingUrl_;
   }
 
   /** Gives up a login waiting for the browser. */
@@ -237,9 +274,11 @@ export class OAuthSession {
 
   /** Forgets the tokens (and the registration made for them); the server needs a login again. */
   async logout(): Promise<void> {
+    this.epoch++;
     this.cancel();
-    await this.opts.vault.remove(this.opts.resource);
+    this.loading = undefined;
     this.record = { resource: this.opts.resource };
+    await this.opts.vault.remove(this.opts.resource);
     this.opts.onSecrets?.([]);
     this.setState('needs-login', 'logged out');
   }
@@ -247,24 +286,38 @@ export class OAuthSession {
   /** Token values held now (to hide them from logs and records). */
   secretValues(): string[] {
     const t = this.record?.tokens;
-    return [t?.access_token, t?.refresh_token].filter((v): v is string => !!v);
+    const registered = (this.record?.client as { client_secret?: string } | undefined)?.client_secret;
+    return [t?.access_token, t?.refresh_token, registered].filter((v): v is string => !!v);
   }
 
   // ---- internals ------------------------------------------------------------------------
 
   private async load(): Promise<OAuthRecord> {
     if (this.record) return this.record;
-    this.loading ??= this.opts.vault.read(this.opts.resource).then((record) => {
-      this.record = record;
-      this.loading = undefined;
-      if (this.state === 'unknown' && record.tokens) this.setState('logged-in');
-      this.opts.onSecrets?.(this.secretValues());
-      return record;
-    });
-    return this.loading;
+    const epoch = this.epoch;
+    const loading = (this.loading ??= this.opts.vault.read(this.opts.resource).then(
+      (record) => {
+        if (this.loading === loading) this.loading = undefined;
+        // A logout came first: what was read is gone.
+        if (epoch !== this.epoch) return this.record ?? { resource: this.opts.resource };
+        this.record = record;
+        if (this.state === 'unknown' && record.tokens) this.setState('logged-in');
+        this.opts.onSecrets?.(this.secretValues());
+        return record;
+      },
+      (err: unknown) => {
+        // Not kept: the keychain may be unlocked by the next try.
+        if (this.loading === loading) this.loading = undefined;
+        throw err;
+      },
+    ));
+    return loading;
   }
 
-  private async save(change: Partial<OAuthRecord>): Promise<void> {
+  /** Saves a change made by work that began at `epoch`; work overtaken by a logout saves nothing. */
+  private async save(change: Partial<OAuthRecord>, epoch = this.epoch): Promise<void> {
+    if (epoch !== this.epoch)
+      throw new GatewayError('request_cancelled', `server "${this.opts.name}" was logged out meanwhile`);
     const record = { ...(await this.load()), ...change };
     for (const key of Object.keys(change) as (keyof OAuthRecord)[]) if (change[key] === undefined) delete record[key];
     this.record = record;
@@ -289,7 +342,7 @@ export class OAuthSession {
     return this.opts.now?.() ?? Date.now();
   }
 
-  private async storeTokens(tokens: OAuthTokens & { issuer?: string }): Promise<string> {
+  private async storeTokens(tokens: OAuthTokens & { issuer?: string }, epoch = this.epoch): Promise<string> {
     const previous = this.record?.tokens;
     const stored: StoredTokens = { ...tokens };
     // A refresh answer without a new refresh token keeps the old one (RFC 6749 §6).
@@ -299,13 +352,23 @@ export class OAuthSession {
       stored.obtainedAt = this.now();
       stored.expiresAt = stored.obtainedAt + tokens.expires_in * 1000;
     }
-    await this.save({ tokens: stored });
+    await this.save({ tokens: stored }, epoch);
     this.opts.onSecrets?.(this.secretValues());
     this.setState('logged-in');
     return stored.access_token;
   }
 
   private async refresh(tokens: StoredTokens): Promise<string> {
+    const epoch = this.epoch;
+    // Another process (a one-shot command, another entry for the same URL) may have renewed it.
+    const stored = await this.opts.vault.read(this.opts.resource);
+    if (epoch !== this.epoch)
+      throw new GatewayError('request_cancelled', `server "${this.opts.name}" was logged out meanwhile`);
+    if (stored.tokens && stored.tokens.access_token !== tokens.access_token && !this.expiring(stored.tokens)) {
+      this.record = stored;
+      this.opts.onSecrets?.(this.secretValues());
+      return stored.tokens.access_token;
+    }
     const record = await this.load();
     const discovery = record.discovery;
     const client = this.clientInformation(record);
@@ -320,12 +383,12 @@ export class OAuthSession {
         fetchFn: this.fetch,
       });
       this.opts.log?.(`server "${this.opts.name}": OAuth token renewed`);
-      return await this.storeTokens({ ...fresh, issuer: tokens.issuer ?? discovery.authorizationServerUrl });
+      return await this.storeTokens({ ...fresh, issuer: tokens.issuer ?? discovery.authorizationServerUrl }, epoch);
     } catch (err) {
       if (err instanceof GatewayError) throw err;
       // The authorization server refused the refresh token (revoked, expired): only a login helps.
       if (isOAuthRefusal(err)) {
-        await this.save({ tokens: undefined });
+        await this.save({ tokens: undefined }, epoch);
         return this.loginNeeded(`renewing the login failed: ${errorMessage(err)}`);
       }
       throw new GatewayError(
@@ -343,13 +406,13 @@ export class OAuthSession {
       const result = await auth(provider, this.authOptions());
       if (result !== 'AUTHORIZED') throw new Error(`unexpected result ${result}`);
     } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      const text = `server "${this.opts.name}": getting a token with the configured client credentials failed: `;
+      // Refused: only a config change helps. Anything else (network, a busy server) is tried again.
+      if (!isOAuthRefusal(err))
+        throw new GatewayError('upstream_unavailable', text + errorMessage(err), { cause: err });
       this.setState('needs-login', `the client credentials were refused: ${errorMessage(err)}`);
-      throw new GatewayError(
-        'unauthorized',
-        `server "${this.opts.name}": getting a token with the configured client credentials failed: ` +
-          errorMessage(err),
-        { cause: err },
-      );
+      throw new GatewayError('unauthorized', text + errorMessage(err), { cause: err });
     }
     return (await this.load()).tokens!.access_token;
   }
@@ -360,6 +423,9 @@ export class OAuthSession {
       await this.runLogin(this.opts.autoLogin);
       return (await this.load()).tokens!.access_token;
     }
+    // A login under way will bring a token: its state stays "logging in".
+    if (this.login_)
+      throw new GatewayError('unauthorized', `server "${this.opts.name}" is waiting for its login to finish`);
     this.setState('needs-login', why);
     throw new GatewayError('unauthorized', this.needsLoginText(why));
   }
@@ -374,7 +440,9 @@ export class OAuthSession {
       await this.authorize(open);
       this.opts.log?.(`server "${this.opts.name}": logged in`);
     } catch (err) {
-      this.setState('needs-login', errorMessage(err));
+      // A login given up while the old tokens still work leaves the server logged in.
+      if (this.record?.tokens) this.setState('logged-in');
+      else this.setState('needs-login', errorMessage(err));
       throw err instanceof GatewayError
         ? err
         : new GatewayError('unauthorized', `the login to server "${this.opts.name}" failed: ${errorMessage(err)}`, {
@@ -388,8 +456,12 @@ export class OAuthSession {
     const record = await this.load();
     const state = randomBytes(24).toString('base64url');
     const label = `server "${this.opts.name}"`;
+    const epoch = this.epoch;
+    const configuredPort = this.opts.settings.redirectPort;
     const listener = await listenForCallback({
-      port: portOf(record.redirectUri) ?? this.opts.settings.redirectPort ?? 0,
+      port: configuredPort ?? portOf(record.redirectUri) ?? 0,
+      // A port registered by hand must be that port: another one would be refused by the server.
+      exactPort: configuredPort !== undefined,
       state,
       timeoutMs: this.opts.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS,
       label,
@@ -412,13 +484,16 @@ export class OAuthSession {
           ? { resourceMetadataUrl: String(this.challenge.resourceMetadataUrl) }
           : {}),
       };
-      await this.save({
-        discovery,
-        redirectUri: listener.redirectUri,
-        tokens: undefined,
-        ...(registeredElsewhere && !this.opts.settings.clientId ? { client: undefined } : {}),
-      });
-      const provider = this.provider({ state, redirectUri: listener.redirectUri, open });
+      // The tokens stay until new ones come: a login given up must not lose a working one.
+      await this.save(
+        {
+          discovery,
+          redirectUri: listener.redirectUri,
+          ...(registeredElsewhere && !this.opts.settings.clientId ? { client: undefined } : {}),
+        },
+        epoch,
+      );
+      const provider = this.provider({ state, redirectUri: listener.redirectUri, open, epoch });
       const options = this.authOptions(info.authorizationServerMetadata, info.resourceMetadata?.scopes_supported);
       if ((await auth(provider, options)) === 'AUTHORIZED') return;
       const { code } = await listener.result;
@@ -457,9 +532,11 @@ export class OAuthSession {
 
   /** The SDK's view of this session; `login` is set while a browser login runs. */
   private provider(
-    login: { state: string; redirectUri: string; open: BrowserOpener } | undefined,
+    login: { state: string; redirectUri: string; open: BrowserOpener; epoch: number } | undefined,
   ): OAuthClientProvider {
     const settings = this.opts.settings;
+    const epoch = login?.epoch ?? this.epoch;
+    const save = (change: Partial<OAuthRecord>) => this.save(change, epoch);
     const clientCredentials = settings.grant === 'client_credentials';
     const redirectUri = login?.redirectUri;
     let verifier: string | undefined;
@@ -486,15 +563,24 @@ export class OAuthSession {
       clientInformation: () => this.clientInformation(this.record ?? { resource: this.opts.resource }),
       saveClientInformation: async (client) => {
         // Pre-registered credentials come from the config every time; nothing to keep.
-        if (!settings.clientId) await this.save({ client });
+        if (!settings.clientId) await save({ client });
       },
-      tokens: () => this.record?.tokens,
+      // A browser login asks afresh: the SDK would otherwise renew the old tokens instead.
+      tokens: () => (login ? undefined : this.record?.tokens),
       saveTokens: async (tokens) => {
-        await this.storeTokens(tokens as OAuthTokens & { issuer?: string });
+        await this.storeTokens(tokens as OAuthTokens & { issuer?: string }, epoch);
       },
       redirectToAuthorization: async (url) => {
         if (!login) throw new GatewayError('unauthorized', `server "${this.opts.name}" needs a login`);
-        await login.open(checkedBrowserUrl(url));
+        const checked = checkedBrowserUrl(url);
+        this.pendingUrl_ = checked;
+        // Not awaited: a browser that never says it opened must not hold the login (the listener's
+        // time limit does); a failure to open is logged, and the URL is there to open by hand.
+        login.open(checked).then(
+          () => undefined,
+          (err: unknown) =>
+            this.opts.log?.(`server "${this.opts.name}": could not open the browser: ${errorMessage(err)}`),
+        );
       },
       saveCodeVerifier: (v) => {
         verifier = v;
@@ -506,13 +592,13 @@ export class OAuthSession {
       discoveryState: () => this.record?.discovery,
       saveDiscoveryState: async (discovery) => {
         checkAuthorizationServer(discovery, `server "${this.opts.name}"`, { pkce: !clientCredentials });
-        await this.save({ discovery });
+        await save({ discovery });
       },
       invalidateCredentials: async (scope) => {
-        if (scope === 'all') await this.save({ client: undefined, tokens: undefined, discovery: undefined });
-        else if (scope === 'client' && !settings.clientId) await this.save({ client: undefined });
-        else if (scope === 'tokens') await this.save({ tokens: undefined });
-        else if (scope === 'discovery') await this.save({ discovery: undefined });
+        if (scope === 'all') await save({ client: undefined, tokens: undefined, discovery: undefined });
+        else if (scope === 'client' && !settings.clientId) await save({ client: undefined });
+        else if (scope === 'tokens') await save({ tokens: undefined });
+        else if (scope === 'discovery') await save({ discovery: undefined });
       },
       ...(clientCredentials
         ? {
@@ -622,5 +708,8 @@ export function union(a: string | undefined, b: string | undefined): string | un
 /** An OAuth error answer from the authorization server (not a network failure or a 5xx). */
 function isOAuthRefusal(err: unknown): boolean {
   const code = (err as { errorCode?: unknown } | null)?.errorCode;
-  return typeof code === 'string' && code !== 'server_error' && code !== 'temporarily_unavailable';
+  return typeof code === 'string' && REFUSALS.has(code);
 }
+
+/** Error codes that mean the grant or the client is no good (RFC 6749 §5.2); others may pass. */
+const REFUSALS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);

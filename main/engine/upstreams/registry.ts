@@ -21,6 +21,8 @@ export interface SessionContext {
 export interface RegistryEvents {
   added: [upstream: Upstream, server: string, ownerSessionId: string | undefined];
   removed: [upstream: Upstream];
+  /** After `removed`, once the instance has stopped (its process is gone). */
+  stopped: [upstream: Upstream];
 }
 
 export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends EventEmitter<RegistryEvents> {
@@ -185,6 +187,10 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     this.emit('removed', upstream);
     this.serverOf.delete(upstream);
     this.ownerOf.delete(upstream);
-    await upstream.stop();
+    try {
+      await upstream.stop();
+    } finally {
+      this.emit('stopped', upstream);
+    }
   }
 }

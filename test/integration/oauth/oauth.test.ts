@@ -116,6 +116,38 @@ describe('OAuth for remote servers', () => {
     await expect(fetch(redirect)).rejects.toThrow();
   });
 
+  it('Log in again while a login waits opens the same login; one given up keeps the working tokens', async () => {
+    const pages: string[] = [];
+    const config = await writeConfig(dir.dir, { mcpServers: { remote: { url: `${as.base}/mcp` } } });
+    gateway = await startGateway(config, {
+      oauthStore: createMemorySecretStore(),
+      oauthLoginTimeoutMs: 1500,
+      openBrowser: async (url) => {
+        pages.push(url);
+      },
+    });
+    const g = gateway;
+    await waitFor(() => state(g)?.auth?.state === 'needs-login', 10_000, 'needs login');
+    const first = await g.api.loginServer('remote');
+    const again = await g.api.loginServer('remote');
+    expect(again.authorizationUrl).toBe(first.authorizationUrl);
+    expect(pages).toEqual([first.authorizationUrl, first.authorizationUrl]);
+    const codes = (await as.stats()).authorization_code!;
+    await browser(first.authorizationUrl!);
+    await waitFor(() => working(g), 10_000, 'ready after the login');
+    expect((await as.stats()).authorization_code! - codes).toBe(1);
+
+    // A new login, never finished: the server keeps working on the tokens it has.
+    await g.api.loginServer('remote');
+    await waitFor(() => state(g)?.auth?.state === 'logged-in', 5000, 'back to logged in when the login is given up');
+    const client = await httpClient(g.httpUrl()!);
+    try {
+      expect(text(await client.callTool({ name: 'remote__whoami', arguments: {} }))).toMatch(/mcp:tools/);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('renews an expired token once for fifty calls at the same moment, and keeps working', async () => {
     const store = createMemorySecretStore();
     const g = await start(store);

@@ -52,7 +52,12 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
     if (early) throw new GatewayError('upstream_closed', `refused to connect to ${shown}: ${early}`);
 
     const token = await config.auth?.accessToken();
-    const headers = { ...config.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    const headers: Record<string, string> = { ...config.headers };
+    if (token) {
+      // One Authorization header: the token replaces a configured one, whatever its spelling.
+      for (const key of Object.keys(headers)) if (key.toLowerCase() === 'authorization') delete headers[key];
+      headers.authorization = `Bearer ${token}`;
+    }
     const socket = new WebSocket(config.url, ['mcp'], {
       headers,
       maxPayload: config.maxMessageBytes,
@@ -62,6 +67,19 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
       lookup: checkedLookup(config.lookup ?? (dnsLookup as LookupFunction), protocol, rule),
     });
     let closing = false;
+    // Messages are heard from the start (a server may send one with the handshake's answer) and
+    // handed on once the channel is returned.
+    let beforeOpen: Buffer[] | undefined = [];
+    const take = (bytes: Buffer, isBinary: boolean): void => {
+      const parsed = parseMessageBytes(bytes);
+      if ('message' in parsed) handlers.onMessage(parsed.message);
+      else log(`server "${config.name}" sent a ${isBinary ? 'binary' : 'text'} frame that is not a JSON-RPC message`);
+    };
+    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      if (beforeOpen) beforeOpen.push(bytes);
+      else take(bytes, isBinary);
+    });
     await new Promise<void>((resolve, reject) => {
       const fail = (message: string, cause?: unknown) => {
         socket.removeAllListeners('open');
@@ -70,7 +88,7 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
       };
       socket.once('open', () => resolve());
       socket.once('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
-        void answerRefusal(config, res).then(
+        void answerRefusal(config, res, token).then(
           (why) => fail(why),
           (err: unknown) => fail(err instanceof Error ? err.message : String(err), err),
         );
@@ -87,12 +105,9 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
       });
     });
 
-    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      const parsed = parseMessageBytes(bytes);
-      if ('message' in parsed) handlers.onMessage(parsed.message);
-      else log(`server "${config.name}" sent a ${isBinary ? 'binary' : 'text'} frame that is not a JSON-RPC message`);
-    });
+    const waiting = beforeOpen;
+    beforeOpen = undefined;
+    if (waiting.length) setImmediate(() => waiting.forEach((bytes) => take(bytes, false)));
     /** The library refused a message over maxPayload (and closes with 1009, or 1006 if the peer is gone first). */
     let tooBig = false;
     socket.on('error', (err: Error & { code?: string }) => {
@@ -134,16 +149,17 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
 }
 
 /** Why the server refused the WebSocket, with OAuth given its chance on a 401. */
-async function answerRefusal(config: WsChannelConfig, res: IncomingMessage): Promise<string> {
+async function answerRefusal(config: WsChannelConfig, res: IncomingMessage, sent: string | undefined): Promise<string> {
   res.resume();
   const status = res.statusCode ?? 0;
-  if (config.auth && (status === 401 || status === 403)) {
+  const challenge = String(res.headers['www-authenticate'] ?? '');
+  if (config.auth && (status === 401 || (status === 403 && /\binsufficient_scope\b/.test(challenge)))) {
     const headers = new Headers();
     for (const [key, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(key, value);
     const response = new Response(null, { status, headers });
     if (config.auth.answers(response)) {
       // A new token (or "needs login"): the upstream's next attempt uses it.
-      await config.auth.recover(response, undefined);
+      await config.auth.recover(response, sent);
       return `the WebSocket handshake was refused with HTTP ${status}; retrying with a new token`;
     }
   }
