@@ -820,9 +820,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       opened = await open(url);
       announce(url.href);
     });
-    // Once logged in, the server starts again with its token; a failed login is logged (and shown on the server).
+    // Once logged in, the servers using this login start again with its token; a failed login is
+    // logged (and shown on the server).
     done.then(
-      () => this.restartServer(name).catch(logFailure(this.warn, `could not restart "${name}" after its login`)),
+      () => {
+        for (const other of Object.keys(this.current.servers))
+          if (this.oauth.get(other) === session)
+            this.restartServer(other).catch(logFailure(this.warn, `could not restart "${other}" after its login`));
+      },
       (err: unknown) => this.log({ level: 'warn', text: errorMessage(err), server: name }),
     );
     const url = await Promise.race([started, done.then(() => undefined)]);

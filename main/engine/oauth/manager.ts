@@ -1,7 +1,8 @@
 /**
- * The gateway's OAuth sessions, one per remote server that uses OAuth. A session outlives config
- * reloads that do not change its server's URL or OAuth settings, so a reload never logs anyone
- * out; what a removed server held stays in the keychain until `logout`.
+ * The gateway's OAuth sessions, one per remote server URL that uses OAuth (entries for the same
+ * URL and settings share it). A session outlives config reloads that do not change its server's
+ * URL or OAuth settings, so a reload never logs anyone out; what a removed server held stays in
+ * the keychain until `logout`.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { HttpServerConfig } from '../config/schema.ts';
@@ -23,7 +24,12 @@ export interface OAuthManagerOptions {
 
 export class OAuthManager {
   private readonly opts: OAuthManagerOptions;
-  private readonly sessions = new Map<string, { session: OAuthSession; key: string }>();
+  /**
+   * Sessions by what they are for (URL, settings, egress rule): entries for the same URL share one,
+   * as they share its keychain record, so a rotating refresh token is used once, not twice.
+   */
+  private readonly byKey = new Map<string, OAuthSession>();
+  private readonly keyOf = new Map<string, string>();
 
   constructor(opts: OAuthManagerOptions) {
     this.opts = opts;
@@ -37,50 +43,59 @@ export class OAuthManager {
   sessionFor(server: HttpServerConfig, fetch: FetchLike): OAuthSession | undefined {
     const settings = settingsOf(server);
     if (!settings) {
-      this.sessions.get(server.name)?.session.cancel();
-      this.sessions.delete(server.name);
+      this.release(server.name);
       return undefined;
     }
     // The egress rule is the session's too (its requests to the authorization server follow it).
     const key = JSON.stringify([server.url, settings, server.allowPrivateNetwork]);
-    const known = this.sessions.get(server.name);
-    if (known?.key === key) return known.session;
-    known?.session.cancel();
-    const session = new OAuthSession({
-      name: server.name,
-      resource: server.url,
-      settings,
-      vault: this.opts.vault,
-      fetch,
-      clientInfo: this.opts.clientInfo,
-      ...(this.opts.autoLogin ? { autoLogin: this.opts.autoLogin } : {}),
-      ...(this.opts.loginTimeoutMs ? { loginTimeoutMs: this.opts.loginTimeoutMs } : {}),
-      ...(this.opts.log ? { log: this.opts.log } : {}),
-      onChange: (status) => this.opts.onChange?.(server.name, status),
-      onSecrets: () => this.opts.onSecrets?.(),
-    });
-    this.sessions.set(server.name, { session, key });
+    if (this.keyOf.get(server.name) !== key) this.release(server.name);
+    this.keyOf.set(server.name, key);
+    let session = this.byKey.get(key);
+    if (!session) {
+      session = new OAuthSession({
+        name: server.name,
+        resource: server.url,
+        settings,
+        vault: this.opts.vault,
+        fetch,
+        clientInfo: this.opts.clientInfo,
+        ...(this.opts.autoLogin ? { autoLogin: this.opts.autoLogin } : {}),
+        ...(this.opts.loginTimeoutMs ? { loginTimeoutMs: this.opts.loginTimeoutMs } : {}),
+        ...(this.opts.log ? { log: this.opts.log } : {}),
+        // Every entry using it shows the change (the servers view is rebuilt from all of them).
+        onChange: (status) => this.opts.onChange?.(server.name, status),
+        onSecrets: () => this.opts.onSecrets?.(),
+      });
+      this.byKey.set(key, session);
+    }
     return session;
   }
 
   get(name: string): OAuthSession | undefined {
-    return this.sessions.get(name)?.session;
+    const key = this.keyOf.get(name);
+    return key === undefined ? undefined : this.byKey.get(key);
   }
 
   /** Forgets the sessions of servers no longer configured (their logins stay in the keychain). */
   retain(names: ReadonlySet<string>): void {
-    for (const [name, { session }] of this.sessions)
-      if (!names.has(name)) {
-        session.cancel();
-        this.sessions.delete(name);
-      }
+    for (const name of [...this.keyOf.keys()]) if (!names.has(name)) this.release(name);
   }
 
-  /** Every token value held, labelled by server (for the redactor). */
+  /** Every token value held (for the redactor). */
   secretValues(): { label: string; value: string }[] {
-    return [...this.sessions].flatMap(([name, { session }]) =>
-      session.secretValues().map((value) => ({ label: `oauth token of ${name}`, value })),
+    return [...this.byKey.values()].flatMap((session) =>
+      session.secretValues().map((value) => ({ label: `oauth token of ${session.name}`, value })),
     );
+  }
+
+  /** `name` stops using its session; a session nobody uses any more is given up. */
+  private release(name: string): void {
+    const key = this.keyOf.get(name);
+    if (key === undefined) return;
+    this.keyOf.delete(name);
+    if ([...this.keyOf.values()].includes(key)) return;
+    this.byKey.get(key)?.cancel();
+    this.byKey.delete(key);
   }
 }
 

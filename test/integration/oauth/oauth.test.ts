@@ -148,6 +148,32 @@ describe('OAuth for remote servers', () => {
     }
   });
 
+  it('two entries for the same URL share one login and renew its rotating token once', async () => {
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { a: { url: `${as.base}/mcp` }, b: { url: `${as.base}/mcp`, description: 'the same server' } },
+    });
+    gateway = await startGateway(config, { oauthStore: createMemorySecretStore(), openBrowser: browser });
+    const g = gateway;
+    await waitFor(() => state(g, 'b')?.auth?.state === 'needs-login', 10_000, 'b needs login');
+    const codes = (await as.stats()).authorization_code!;
+    await g.api.loginServer('a');
+    await waitFor(() => ['a', 'b'].every((n) => state(g, n)?.state === 'ready'), 10_000, 'both ready');
+    expect((await as.stats()).authorization_code! - codes).toBe(1);
+    const client = await httpClient(g.httpUrl()!);
+    try {
+      await waitFor(async () => (await client.listTools()).tools.length === 2, 10_000, 'both tools listed');
+      await as.control('expire');
+      const refreshes = (await as.stats()).refresh_token!;
+      const calls = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => client.callTool({ name: `${i % 2 ? 'a' : 'b'}__whoami`, arguments: {} })),
+      );
+      expect(calls.every((r) => /mcp:tools/.test(text(r)))).toBe(true);
+      expect((await as.stats()).refresh_token! - refreshes).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('renews an expired token once for fifty calls at the same moment, and keeps working', async () => {
     const store = createMemorySecretStore();
     const g = await start(store);
