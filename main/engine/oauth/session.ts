@@ -388,6 +388,13 @@ export class OAuthSession {
       if (err instanceof GatewayError) throw err;
       // The authorization server refused the refresh token (revoked, expired): only a login helps.
       if (isOAuthRefusal(err)) {
+        // Refused because another process renewed it first (a rotating refresh token works once)?
+        const now = await this.opts.vault.read(this.opts.resource);
+        if (epoch === this.epoch && now.tokens && now.tokens.refresh_token !== tokens.refresh_token) {
+          this.record = now;
+          this.opts.onSecrets?.(this.secretValues());
+          return now.tokens.access_token;
+        }
         await this.save({ tokens: undefined }, epoch);
         return this.loginNeeded(`renewing the login failed: ${errorMessage(err)}`);
       }
