@@ -1,5 +1,7 @@
-/** Test helpers: temp dirs, configs, an in-process gateway on port 0, MCP SDK clients. */
+/** Test helpers: temp dirs, configs, an in-process gateway on port 0, MCP SDK clients, the CLI. */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -97,4 +99,18 @@ export function textOf(result: unknown): string {
     .filter((c) => c.type === 'text')
     .map((c) => c.text)
     .join('\n');
+}
+
+/** Runs `switchboard ARGS` (main/cli.ts) with `env` as a user would: its exit code and output, never a rejection. */
+export async function cliRun(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(NODE, [CLI, ...args], { env, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
 }

@@ -31,37 +31,11 @@ export function createNativeQuestionNotifications(
     log('desktop notifications are not supported here; questions show in the app only');
     return () => undefined;
   }
-  // Electron drops a notification's handlers when nothing references it; keep the live ones.
-  const live = new Set<Notification>();
-
+  const live = new LiveNotifications(options.icon, log);
   const notifier = createQuestionNotifier({
     log,
     ...(options.quiet === undefined ? {} : { quiet: options.quiet }),
-    show({ title, body, questionId }) {
-      const notification = new Notification({
-        title,
-        body,
-        ...(options.icon === undefined ? {} : { icon: options.icon }),
-      });
-      const forget = (): boolean => live.delete(notification);
-      notification.on('click', () => {
-        forget();
-        openQuestion(questionId);
-      });
-      notification.on('close', forget);
-      notification.on('failed', (_event, error) => {
-        forget();
-        log(`a notification could not be shown: ${error}`);
-      });
-      live.add(notification);
-      notification.show();
-      return {
-        close() {
-          forget();
-          notification.close();
-        },
-      };
-    },
+    show: ({ title, body, questionId }) => live.show(title, body, () => openQuestion(questionId)),
   });
 
   const offAdded = events.on('question-added', (question) => notifier.added(question));
@@ -84,23 +58,11 @@ export function createNativeLoginNotifications(
   options: NativeQuestionNotificationOptions = {},
 ): () => void {
   if (!Notification.isSupported()) return () => undefined;
-  const live = new Set<Notification>();
+  const live = new LiveNotifications(options.icon, options.log ?? ((line) => console.error(`switchboard: ${line}`)));
   const notifier = createLoginNotifier({
     ...(options.quiet === undefined ? {} : { quiet: options.quiet }),
-    show({ title, body, server }) {
-      const notification = new Notification({
-        title,
-        body,
-        ...(options.icon === undefined ? {} : { icon: options.icon }),
-      });
-      const forget = (): boolean => live.delete(notification);
-      notification.on('click', () => {
-        forget();
-        logIn(server);
-      });
-      notification.on('close', forget);
-      live.add(notification);
-      notification.show();
+    show: ({ title, body, server }) => {
+      live.show(title, body, () => logIn(server));
     },
   });
   const off = events.on('servers', (list) => notifier.servers(list));
@@ -108,4 +70,46 @@ export function createNativeLoginNotifications(
     off();
     live.clear();
   };
+}
+
+/**
+ * Native notifications still on screen. Electron drops a notification's handlers when nothing
+ * references it: the live ones are kept here until clicked, closed or failed.
+ */
+class LiveNotifications {
+  private readonly live = new Set<Notification>();
+  private readonly icon: string | NativeImage | undefined;
+  private readonly log: (line: string) => void;
+
+  constructor(icon: string | NativeImage | undefined, log: (line: string) => void) {
+    this.icon = icon;
+    this.log = log;
+  }
+
+  /** Shows one; `onClick` runs on a click. The handle takes it back. */
+  show(title: string, body: string, onClick: () => void): { close(): void } {
+    const notification = new Notification({ title, body, ...(this.icon === undefined ? {} : { icon: this.icon }) });
+    const forget = (): boolean => this.live.delete(notification);
+    notification.on('click', () => {
+      forget();
+      onClick();
+    });
+    notification.on('close', forget);
+    notification.on('failed', (_event, error) => {
+      forget();
+      this.log(`a notification could not be shown: ${error}`);
+    });
+    this.live.add(notification);
+    notification.show();
+    return {
+      close: () => {
+        forget();
+        notification.close();
+      },
+    };
+  }
+
+  clear(): void {
+    this.live.clear();
+  }
 }

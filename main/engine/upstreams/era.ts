@@ -234,15 +234,11 @@ export function createMcpUpstream(
   // Legacy HTTP+SSE predates the stateless revision: a server configured for it is stateful.
   if (protocol === 'stateful' || (protocol === 'auto' && spec.transport === 'sse'))
     return createHttpUpstream(spec, httpDeps);
-  const options: ConstructorParameters<typeof ManagedUpstream>[0] = {
-    name: spec.name,
-    kind: 'http',
-    requestTimeoutMs: spec.timeoutMs,
-    startupTimeoutMs: spec.startupTimeoutMs,
-    clientInfo: deps.clientInfo,
-    capabilities: deps.capabilities,
-    open: statelessHttpOpener(spec, log),
-    handshake: eraHandshake({
+  return remoteUpstream(
+    spec,
+    httpDeps,
+    statelessHttpOpener(spec, log),
+    eraHandshake({
       protocol,
       transport: 'http',
       probeTimeoutMs,
@@ -250,6 +246,26 @@ export function createMcpUpstream(
       statefulOpen: httpChannelOpener(spec, log),
       log,
     }),
+  );
+}
+
+/** A remote server's ManagedUpstream: what every remote kind shares, with its channel and handshake. */
+function remoteUpstream(
+  spec: McpHttpSpec,
+  deps: HttpUpstreamDeps & EraDeps,
+  open: Opener,
+  handshake: Handshake | undefined,
+): Upstream {
+  const log = deps.log ?? (() => undefined);
+  const options: ConstructorParameters<typeof ManagedUpstream>[0] = {
+    name: spec.name,
+    kind: 'http',
+    requestTimeoutMs: spec.timeoutMs,
+    startupTimeoutMs: spec.startupTimeoutMs,
+    clientInfo: deps.clientInfo,
+    capabilities: deps.capabilities,
+    open,
+    ...(handshake ? { handshake } : {}),
     forward: forwardPolicy(spec),
     log,
     ...blockedBy(spec.auth),
@@ -290,21 +306,9 @@ function createWsUpstream(
     // A bad URL or header fails this server's start, not the whole config reload.
     open = () => Promise.reject(err);
   }
-  const options: ConstructorParameters<typeof ManagedUpstream>[0] = {
-    name: spec.name,
-    kind: 'http',
-    requestTimeoutMs: spec.timeoutMs,
-    startupTimeoutMs: spec.startupTimeoutMs,
-    clientInfo: deps.clientInfo,
-    capabilities: deps.capabilities,
-    open,
-    ...(protocol === 'stateful'
-      ? {}
-      : { handshake: eraHandshake({ protocol, transport: 'websocket', probeTimeoutMs, stateless, log }) }),
-    forward: forwardPolicy(spec),
-    log,
-    ...blockedBy(spec.auth),
-  };
-  if (deps.backoff) options.backoff = deps.backoff;
-  return new ManagedUpstream(options);
+  const handshake =
+    protocol === 'stateful'
+      ? undefined
+      : eraHandshake({ protocol, transport: 'websocket', probeTimeoutMs, stateless, log });
+  return remoteUpstream(spec, deps, open, handshake);
 }

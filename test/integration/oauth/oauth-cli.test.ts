@@ -5,18 +5,16 @@
  * in another process then works from the stored tokens; logout deletes them. No token is in any
  * file.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeychainSecretStore } from '../../../main/engine/index.ts';
-import { CLI, NODE, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { CLI, NODE, tempDir, waitFor, writeConfig, cliRun } from '../../helpers/gateway.ts';
 import { playBrowser, startAuthServer, type AuthServer } from '../../helpers/oauth-server.ts';
 import { keyringMissing, startKeyringSession, type KeyringSession } from '../keychain/keyring-session.ts';
 
-const run = promisify(execFile);
 const missing = keyringMissing();
 if (missing && process.env.CI) throw new Error(`OAuth CLI tests need a Secret Service in CI: ${missing}`);
 
@@ -27,14 +25,21 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
   let env: NodeJS.ProcessEnv;
   let serve: ChildProcess | undefined;
 
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(NODE, [CLI, ...args], { env, timeout: 30_000 });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    }
+  const cli = (...args: string[]) => cliRun(env, ...args);
+
+  /** `switchboard login remote --no-browser`, once it has printed the address to open. */
+  const startLogin = async (stdin: 'ignore' | 'pipe') => {
+    const login = spawn(NODE, [CLI, 'login', 'remote', '--no-browser'], { env, stdio: [stdin, 'pipe', 'pipe'] });
+    let stderr = '';
+    login.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = new Promise<number | null>((resolve) => login.once('exit', resolve));
+    const url = await new Promise<string>((resolve) => {
+      createInterface({ input: login.stdout! }).on('line', (line) => {
+        const m = /^\s+(http:\/\/\S+\/authorize\?\S+)$/.exec(line);
+        if (m) resolve(m[1]!);
+      });
+    });
+    return { login, url, code, stderr: () => stderr };
   };
 
   beforeAll(async () => {
@@ -65,19 +70,10 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
   });
 
   it('login prints the address, waits for the browser, and says when it is done', async () => {
-    const login = spawn(NODE, [CLI, 'login', 'remote', '--no-browser'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    login.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const url = await new Promise<string>((resolve) => {
-      createInterface({ input: login.stdout! }).on('line', (line) => {
-        const m = /^\s+(http:\/\/\S+\/authorize\?\S+)$/.exec(line);
-        if (m) resolve(m[1]!);
-      });
-    });
-    const code = new Promise<number | null>((resolve) => login.once('exit', resolve));
+    const { url, code, stderr } = await startLogin('ignore');
     await playBrowser(url);
     expect(await code).toBe(0);
-    expect(stderr).toMatch(/logged in to "remote" \(scope: mcp:tools offline_access\)/);
+    expect(stderr()).toMatch(/logged in to "remote" \(scope: mcp:tools offline_access\)/);
   });
 
   it('a one-shot call in another process works from the tokens in the keychain', async () => {
@@ -108,23 +104,14 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
   });
 
   it('a browser that cannot reach the gateway: the address it ended on, pasted into login, finishes it', async () => {
-    const login = spawn(NODE, [CLI, 'login', 'remote', '--no-browser'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    login.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const url = await new Promise<string>((resolve) => {
-      createInterface({ input: login.stdout! }).on('line', (line) => {
-        const m = /^\s+(http:\/\/\S+\/authorize\?\S+)$/.exec(line);
-        if (m) resolve(m[1]!);
-      });
-    });
-    const code = new Promise<number | null>((resolve) => login.once('exit', resolve));
+    const { login, url, code, stderr } = await startLogin('pipe');
     const location = (await fetch(url, { redirect: 'manual' })).headers.get('location')!;
     login.stdin!.write('http://127.0.0.1:1/callback?code=x&state=y\n');
-    await waitFor(() => /that address was not taken: .*not this login's/.test(stderr), 10_000, 'the refusal');
+    await waitFor(() => /that address was not taken: .*not this login's/.test(stderr()), 10_000, 'the refusal');
     login.stdin!.write(`${location}\n`);
     expect(await code).toBe(0);
-    expect(stderr).toMatch(/address taken/);
-    expect(stderr).toMatch(/logged in to "remote"/);
+    expect(stderr()).toMatch(/address taken/);
+    expect(stderr()).toMatch(/logged in to "remote"/);
     expect((await cli('call', 'remote', 'whoami')).stdout).toMatch(/mcp:tools/);
   });
 

@@ -2,31 +2,20 @@
  * `switchboard traffic` as a user runs it in a terminal: against a running `switchboard serve`
  * (its control API), following live traffic, and after the gateway stopped (the history it kept).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { TrafficEntry, TrafficTree } from '../../../preload/contract/index.ts';
-import { CLI, NODE, fixtureServer, httpClient, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
-
-const run = promisify(execFile);
+import { CLI, NODE, fixtureServer, httpClient, tempDir, waitFor, writeConfig, cliRun } from '../../helpers/gateway.ts';
 
 let dir: { dir: string; cleanup(): Promise<void> };
 let env: NodeJS.ProcessEnv;
 let gateway: ChildProcess | undefined;
 let client: Client;
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(NODE, [CLI, ...args], { env, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (...args: string[]) => cliRun(env, ...args);
 
 beforeAll(async () => {
   dir = await tempDir('sb-traffic-cli-');
