@@ -8,7 +8,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import type { buildConnector } from 'undici';
-import { isMetadataHostname, refusal, type EgressRule } from './policy.ts';
+import { hostRefusal, refusal, type EgressRule } from './policy.ts';
 import { loadUndici } from './undici.ts';
 
 /** The error code of a refused connection (describeNetworkFailure words it). */
@@ -45,13 +45,7 @@ export async function egressConnector(
   const plain = forProtocol('http:');
   const tls = forProtocol('https:');
   return (target, callback) => {
-    const host = target.hostname;
-    const literal = isIP(host) !== 0;
-    const why = literal
-      ? refusal(host, host, target.protocol, rule)
-      : isMetadataHostname(host)
-        ? `${host} is a cloud metadata service: never allowed`
-        : undefined;
+    const why = hostRefusal(target.hostname, target.protocol, rule);
     if (why) {
       callback(new EgressError(why), null);
       return;

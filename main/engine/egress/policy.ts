@@ -106,9 +106,18 @@ export function refusal(address: string, host: string, protocol: string, rule: E
 const OPT_IN = 'set "allowPrivateNetwork": true on this server';
 
 /**
- * What can be told from a URL alone, before any DNS: a literal address or a metadata host name
- * that the policy refuses. Undefined for host names (judged when they are dialled).
+ * What can be told from a host alone, before any DNS: a literal address or a metadata host name
+ * that the policy refuses. Undefined for other host names (judged when they are dialled).
+ * `protocol` is http: or https: (ws: and wss: are judged as those).
  */
+export function hostRefusal(hostname: string, protocol: string, rule: EgressRule): string | undefined {
+  if (isMetadataHostname(hostname)) return `${hostname} is a cloud metadata service: never allowed`;
+  const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  if (isIP(bare) === 0) return undefined;
+  return refusal(bare, hostname, protocol, rule);
+}
+
+/** hostRefusal for a URL (undefined for one that does not parse). */
 export function urlRefusal(text: string, rule: EgressRule): string | undefined {
   let url: URL;
   try {
@@ -116,11 +125,7 @@ export function urlRefusal(text: string, rule: EgressRule): string | undefined {
   } catch {
     return undefined;
   }
-  const host = url.hostname;
-  if (isMetadataHostname(host)) return `${host} is a cloud metadata service: never allowed`;
-  const bare = host.startsWith('[') ? host.slice(1, -1) : host;
-  if (isIP(bare) === 0) return undefined;
-  return refusal(bare, host, url.protocol, rule);
+  return hostRefusal(url.hostname, url.protocol, rule);
 }
 
 /** The IPv4 address an IPv6 one carries (IPv4-mapped, NAT64, 6to4...), dotted; undefined otherwise. */

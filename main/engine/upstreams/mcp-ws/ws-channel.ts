@@ -7,10 +7,10 @@
  * one), and the egress check on the address actually dialled (egress/connector.ts).
  */
 import { lookup as dnsLookup } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { checkedLookup, EgressError } from '../../egress/connector.ts';
-import { isMetadataHostname, refusal, type EgressRule } from '../../egress/policy.ts';
+import { hostRefusal, type EgressRule } from '../../egress/policy.ts';
 import { GatewayError } from '../../protocol/errors.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { parseMessageBytes } from '../../protocol/refusals.ts';
@@ -42,13 +42,7 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
     const rule: EgressRule = { allowPrivateNetwork: config.allowPrivateNetwork };
     // ws:// is plain like http://, wss:// encrypted like https://, for the egress rules.
     const protocol = config.url.protocol === 'wss:' ? 'https:' : 'http:';
-    const host = config.url.hostname.replace(/^\[|\]$/g, '');
-    const early =
-      isIP(host) !== 0
-        ? refusal(host, config.url.hostname, protocol, rule)
-        : isMetadataHostname(host)
-          ? `${host} is a cloud metadata service: never allowed`
-          : undefined;
+    const early = hostRefusal(config.url.hostname, protocol, rule);
     if (early) throw new GatewayError('upstream_closed', `refused to connect to ${shown}: ${early}`);
 
     const token = await config.auth?.accessToken();
