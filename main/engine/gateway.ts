@@ -809,29 +809,26 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       return false;
     };
     // Log in again while a login waits (the tab was closed): the same login, its page opened again.
-    if (session.pendingLogin()) {
-      const url = await session.pendingUrl();
-      return url ? { authorizationUrl: url.href, opened: await open(url) } : { opened: false };
+    let opened: Promise<boolean> | undefined;
+    if (!session.pendingLogin()) {
+      const done = session.login(async (url) => {
+        await (opened = open(url));
+      });
+      // Once logged in, the servers using this login start again with its token; a failed login is
+      // logged (and shown on the server).
+      done.then(
+        () => {
+          for (const other of Object.keys(this.current.servers))
+            if (this.oauth.get(other) === session)
+              this.restartServer(other).catch(logFailure(this.warn, `could not restart "${other}" after its login`));
+        },
+        (err: unknown) => this.log({ level: 'warn', text: errorMessage(err), server: name }),
+      );
     }
-    let opened = false;
-    let announce!: (url: string | undefined) => void;
-    const started = new Promise<string | undefined>((resolve) => (announce = resolve));
-    const done = session.login(async (url) => {
-      opened = await open(url);
-      announce(url.href);
-    });
-    // Once logged in, the servers using this login start again with its token; a failed login is
-    // logged (and shown on the server).
-    done.then(
-      () => {
-        for (const other of Object.keys(this.current.servers))
-          if (this.oauth.get(other) === session)
-            this.restartServer(other).catch(logFailure(this.warn, `could not restart "${other}" after its login`));
-      },
-      (err: unknown) => this.log({ level: 'warn', text: errorMessage(err), server: name }),
-    );
-    const url = await Promise.race([started, done.then(() => undefined)]);
-    return url === undefined ? { opened: false } : { authorizationUrl: url, opened };
+    // A login that fails before its page is known fails this call.
+    const url = await session.pendingUrl();
+    if (!url) return { opened: false };
+    return { authorizationUrl: url.href, opened: await (opened ?? open(url)) };
   }
 
   async completeLogin(name: string, address: string): Promise<void> {

@@ -102,7 +102,11 @@ export class OAuthSession {
   private cancelLogin?: () => void;
   private deliverLogin?: (address: string) => void;
   /** The authorization URL of the login under way (for a second Log in, which joins it). */
-  private pendingUrl_?: URL;
+  /**
+   * Where the login under way sends the browser, once known; undefined when it ends without one
+   * (client credentials); its error when it fails first.
+   */
+  private loginUrl?: { promise: Promise<URL | undefined>; resolve(url: URL | undefined): void };
   /** Bumped by logout: work begun before it (a refresh, a login) must not save anything after it. */
   private epoch = 0;
 
@@ -227,12 +231,28 @@ export class OAuthSession {
    */
   login(open: BrowserOpener): Promise<void> {
     this.engaged = true;
-    this.login_ ??= this.runLogin(open).finally(() => {
-      this.login_ = undefined;
-      this.cancelLogin = undefined;
-      this.deliverLogin = undefined;
-      this.pendingUrl_ = undefined;
-    });
+    if (!this.login_) {
+      let resolve!: (url: URL | undefined) => void;
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<URL | undefined>((res, rej) => ((resolve = res), (reject = rej)));
+      // Read only by whoever asks for the URL; a failure nobody asked about is the login's to report.
+      void Promise.allSettled([promise]);
+      this.loginUrl = { promise, resolve };
+      this.login_ = this.runLogin(open)
+        .then(
+          () => resolve(undefined),
+          (err: unknown) => {
+            reject(err);
+            throw err;
+          },
+        )
+        .finally(() => {
+          this.login_ = undefined;
+          this.loginUrl = undefined;
+          this.cancelLogin = undefined;
+          this.deliverLogin = undefined;
+        });
+    }
     return this.login_;
   }
 
@@ -241,20 +261,9 @@ export class OAuthSession {
     return this.login_ !== undefined;
   }
 
-  /** Where the login under way sends the browser, once it is known; undefined if it ends first. */
-  async pendingUrl(): Promise<URL | undefined> {
-    const login = this.login_;
-    while (this.login_ === login && login !== undefined && !this.pendingUrl_) {
-      const ended = await Promise.race([
-        login.then(
-          () => true,
-          () => true,
-        ),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
-      ]);
-      if (ended) break;
-    }
-    return this.pendingUrl_;
+  /** See `loginUrl`; undefined when no login runs. */
+  pendingUrl(): Promise<URL | undefined> {
+    return this.loginUrl?.promise ?? Promise.resolve(undefined);
   }
 
   /** Gives up a login waiting for the browser. */
@@ -580,7 +589,7 @@ export class OAuthSession {
       redirectToAuthorization: async (url) => {
         if (!login) throw new GatewayError('unauthorized', `server "${this.opts.name}" needs a login`);
         const checked = checkedBrowserUrl(url);
-        this.pendingUrl_ = checked;
+        this.loginUrl?.resolve(checked);
         // Not awaited: a browser that never says it opened must not hold the login (the listener's
         // time limit does); a failure to open is logged, and the URL is there to open by hand.
         login.open(checked).then(
