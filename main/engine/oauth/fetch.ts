@@ -23,7 +23,8 @@ export function withOAuth(next: FetchLike, session: OAuthSession): FetchLike {
   };
 }
 
-function asksForToken(response: Response): boolean {
+/** A refusal a token could answer: 401, or 403 with `insufficient_scope` (WebSocket handshakes too). */
+export function asksForToken(response: Response): boolean {
   if (response.status === 401) return true;
   if (response.status !== 403) return false;
   return /\binsufficient_scope\b/.test(response.headers.get('www-authenticate') ?? '');

@@ -14,6 +14,7 @@ import { hostRefusal, type EgressRule } from '../../egress/policy.ts';
 import { GatewayError } from '../../protocol/errors.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { parseMessageBytes } from '../../protocol/refusals.ts';
+import { asksForToken } from '../../oauth/fetch.ts';
 import type { OAuthSession } from '../../oauth/session.ts';
 import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
 import type { Channel, Opener } from '../mcp-upstream.ts';
@@ -146,12 +147,11 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
 async function answerRefusal(config: WsChannelConfig, res: IncomingMessage, sent: string | undefined): Promise<string> {
   res.resume();
   const status = res.statusCode ?? 0;
-  const challenge = String(res.headers['www-authenticate'] ?? '');
-  if (config.auth && (status === 401 || (status === 403 && /\binsufficient_scope\b/.test(challenge)))) {
+  if (config.auth) {
     const headers = new Headers();
     for (const [key, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(key, value);
     const response = new Response(null, { status, headers });
-    if (config.auth.answers(response)) {
+    if (asksForToken(response) && config.auth.answers(response)) {
       // A new token (or "needs login"): the upstream's next attempt uses it.
       await config.auth.recover(response, sent);
       return `the WebSocket handshake was refused with HTTP ${status}; retrying with a new token`;
