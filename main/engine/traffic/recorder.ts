@@ -18,9 +18,9 @@ import type {
   TrafficSession,
   TrafficTree,
 } from '../../../preload/contract/index.ts';
-import { randomBytes } from 'node:crypto';
 import { GatewayError, toRpcError } from '../protocol/errors.ts';
 import { jsonTextOf } from '../protocol/json-text.ts';
+import { cursorKey, ExchangeIds } from './ids.ts';
 import { SensitiveFields } from './sensitive.ts';
 
 /** What the recorder reads of a client session (at the time the entry is written). */
@@ -63,19 +63,88 @@ export interface TrafficRecorderOptions {
   redactFields?: readonly string[];
 }
 
-type Listener = (entry: TrafficEntry) => void;
+/**
+ * An exchange as the recorder hands it to its listeners: the entry's fields, read in place (no
+ * copy per write). Valid until the listener returns; `toEntry` makes a copy to keep.
+ */
+export interface RecordedEntry extends Readonly<TrafficEntry> {
+  toEntry(): TrafficEntry;
+}
 
-interface Live {
-  entry: TrafficEntry;
-  session?: TrafficSessionSource;
+type Listener = (entry: RecordedEntry) => void;
+
+/** No payload yet (a request's params are turned into text when it is first written). */
+const NO_PAYLOAD: TrafficPayload = Object.freeze({ bytes: 0 });
+
+/**
+ * One exchange from its beginning to its last write: the entry's fields, and what the message
+ * path handed over, turned into text only when written.
+ */
+class Exchange implements RecordedEntry {
+  readonly id: string;
+  readonly edge: TrafficEdge;
+  readonly direction: 'in' | 'out';
+  readonly kind: 'request' | 'notification';
+  readonly method: string;
+  readonly startedAt: number;
+  parentId: string | undefined;
+  target: string | undefined;
+  server: string | undefined;
+  session: TrafficSession | undefined = undefined;
+  durationMs: number | undefined = undefined;
+  outcome: TrafficOutcome = 'pending';
+  error: { code: number; message: string } | undefined = undefined;
+  request: TrafficPayload = NO_PAYLOAD;
+  response: TrafficPayload | undefined = undefined;
+
+  // What the message path handed over, not yet written.
+  source: TrafficSessionSource | undefined;
   params: unknown;
-  /** The answer (a result or an error object), once it came. */
-  answer?: { value: unknown };
-  /** How it failed, as the server or the gateway said (not yet redacted). */
-  error?: { code: number; message: string };
+  /** The answer: a result, or `{ error }` as the client saw it. */
+  answer: unknown = undefined;
+  answered = false;
+  rawError: { code: number; message: string } | undefined = undefined;
   /** performance.now() at the start, for a precise duration. */
-  t0: number;
-  ended: boolean;
+  readonly t0: number;
+  ended = false;
+  /** Waiting in the recorder's list of changes to write. */
+  dirty = false;
+
+  constructor(id: string, kind: 'request' | 'notification', init: TrafficBegin) {
+    this.id = id;
+    this.edge = init.edge;
+    this.direction = init.direction;
+    this.kind = kind;
+    this.method = init.method;
+    this.startedAt = Date.now();
+    this.parentId = init.parentId || undefined;
+    this.target = init.target;
+    this.server = init.server;
+    this.source = init.session;
+    this.params = init.params;
+    this.t0 = performance.now();
+  }
+
+  toEntry(): TrafficEntry {
+    const entry: TrafficEntry = {
+      id: this.id,
+      edge: this.edge,
+      direction: this.direction,
+      kind: this.kind,
+      method: this.method,
+      startedAt: this.startedAt,
+      outcome: this.outcome,
+      request: { ...this.request },
+    };
+    if (this.parentId !== undefined) entry.parentId = this.parentId;
+    if (this.target !== undefined) entry.target = this.target;
+    if (this.session !== undefined) entry.session = this.session;
+    if (this.server !== undefined) entry.server = this.server;
+    if (this.durationMs !== undefined) entry.durationMs = this.durationMs;
+    if (this.error !== undefined) entry.error = { ...this.error };
+    if (this.response !== undefined) entry.response = { ...this.response };
+    return entry;
+  }
 }
 
 /** An entry's weight in the ring: its payload text and a fixed overhead for the rest. */
@@ -95,14 +164,11 @@ export class TrafficRecorder {
   private redact: (text: string) => string = (text) => text;
   private redactCutEnd: (text: string) => string = (text) => text;
   private sensitive = new SensitiveFields();
-  private seq = 0;
-  private readonly run = randomBytes(3).toString('hex');
-  /** The time part of the last id made: ids never go back with the wall clock. */
-  private lastMs = 0;
-  /** Exchanges with a change not yet written out. */
-  private readonly dirty = new Map<string, Live>();
+  private readonly ids = new ExchangeIds();
+  /** Exchanges with a change not yet written out, in the order they changed. */
+  private dirty: Exchange[] = [];
   /** Exchanges still waiting for their answer. */
-  private readonly open = new Map<string, Live>();
+  private readonly open = new Map<string, Exchange>();
   private flushing = false;
   /** Recent entries in start order (a Map keeps insertion order; an update keeps its place). */
   private readonly ring = new Map<string, TrafficEntry>();
@@ -115,10 +181,12 @@ export class TrafficRecorder {
   private keepsRecent = true;
   private pendingTimer: NodeJS.Timeout | undefined;
   private readonly sessions = new WeakMap<TrafficSessionSource, TrafficSession>();
-  /** During a flush: the payloads made so far, by the object they were made from. */
-  private texts: Map<unknown, TrafficPayload> | undefined;
-  /** The time part of ids for the current millisecond (made once per millisecond, not per id). */
-  private idPrefix = '';
+  /**
+   * The last two payloads made, by the value they were made from: a server's answer is usually
+   * forwarded as the same object to the client, and a request's params likewise (text made once).
+   */
+  private recentValues: [unknown, unknown] = [undefined, undefined];
+  private recentPayloads: [TrafficPayload | undefined, TrafficPayload | undefined] = [undefined, undefined];
   private ringBytes = 0;
   private readonly listeners = new Set<Listener>();
 
@@ -158,48 +226,44 @@ export class TrafficRecorder {
     this.trim();
   }
 
-  /**
-   * A fresh id, sortable by creation: what an exchange causes can name it before it begins. The
-   * run's own random tail keeps ids unique across restarts even when the clock went back.
-   */
+  /** A fresh id, sortable by creation: what an exchange causes can name it before it begins. */
   newId(): string {
-    // Never below the last one: a wall clock stepped back would make a later id sort first, and
-    // paging by id (the cursor) would then skip every entry made before the step.
-    const now = Date.now();
-    if (now > this.lastMs || this.idPrefix === '') {
-      this.lastMs = Math.max(this.lastMs, now);
-      this.idPrefix = `${this.lastMs.toString(36).padStart(9, '0')}-`;
-    }
-    return `${this.idPrefix}${(++this.seq).toString(36).padStart(7, '0')}${this.run}`;
+    return this.ids.next();
+  }
+
+  /** Ids made from now on sort after `id` (the newest a history already holds). */
+  continueAfter(key: number): void {
+    this.ids.after(key);
   }
 
   /** A request leaves or arrives; returns its exchange id ('' when recording is off). */
   begin(init: TrafficBegin): string {
-    if (!this.enabled) return '';
-    const live = this.live(init, 'request');
-    this.open.set(live.entry.id, live);
-    this.touch(live);
-    return live.entry.id;
+    if (!this.on) return '';
+    const exchange = new Exchange(init.id || this.ids.next(), 'request', init);
+    this.open.set(exchange.id, exchange);
+    this.touch(exchange);
+    return exchange.id;
   }
 
   /** The exchange's answer: a result, or the error it failed with (a cancellation, a timeout, a JSON-RPC error). */
   end(id: string, outcome: { result: unknown } | { error: unknown }): void {
-    const live = id ? this.open.get(id) : undefined;
-    if (!live) return;
+    const exchange = id ? this.open.get(id) : undefined;
+    if (!exchange) return;
     this.open.delete(id);
-    live.ended = true;
-    live.entry.durationMs = Math.round((performance.now() - live.t0) * 1000) / 1000;
+    exchange.ended = true;
+    exchange.durationMs = Math.round((performance.now() - exchange.t0) * 1000) / 1000;
+    exchange.answered = true;
     if ('result' in outcome) {
-      live.entry.outcome = 'ok';
-      live.answer = { value: outcome.result };
+      exchange.outcome = 'ok';
+      exchange.answer = outcome.result;
     } else {
       const { outcome: how, error } = classify(outcome.error);
-      live.entry.outcome = how;
+      exchange.outcome = how;
       // The message is shown as the entry's error too: it is redacted with the payloads, on write.
-      live.answer = { value: { error } };
-      live.error = error;
+      exchange.answer = { error };
+      exchange.rawError = error;
     }
-    this.touch(live);
+    this.touch(exchange);
   }
 
   /** Ends the exchange when `work` settles, with its result or its error; gives `work`'s outcome back. */
@@ -219,17 +283,17 @@ export class TrafficRecorder {
 
   /** Adds what is learnt after an exchange began: the server a client's request was routed to. */
   annotate(id: string, facts: { server: string }): void {
-    const live = id ? this.open.get(id) : undefined;
-    if (live && live.entry.server === undefined) live.entry.server = facts.server;
+    const exchange = id ? this.open.get(id) : undefined;
+    if (exchange && exchange.server === undefined) exchange.server = facts.server;
   }
 
   /** A notification, sent or received. */
   note(init: TrafficBegin): void {
-    if (!this.enabled) return;
-    const live = this.live(init, 'notification');
-    live.entry.outcome = 'delivered';
-    live.ended = true;
-    this.touch(live);
+    if (!this.on) return;
+    const exchange = new Exchange(init.id || this.ids.next(), 'notification', init);
+    exchange.outcome = 'delivered';
+    exchange.ended = true;
+    this.touch(exchange);
   }
 
   /**
@@ -252,6 +316,7 @@ export class TrafficRecorder {
     const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? 100)), MAX_PAGE);
     // The ring is in order of first write, which is not quite id order (an id made beforehand
     // is written after its children): sorted, so that paging by id never skips one.
+    if (filter.cursor !== undefined) cursorKey(filter.cursor);
     const found: TrafficEntry[] = [];
     for (const entry of this.ring.values()) {
       if (filter.cursor !== undefined && entry.id >= filter.cursor) continue;
@@ -294,27 +359,11 @@ export class TrafficRecorder {
 
   // ---- internals ----------------------------------------------------------
 
-  private live(init: TrafficBegin, kind: 'request' | 'notification'): Live {
-    const entry: TrafficEntry = {
-      id: init.id || this.newId(),
-      edge: init.edge,
-      direction: init.direction,
-      kind,
-      method: init.method,
-      startedAt: Date.now(),
-      outcome: 'pending',
-      request: { bytes: 0 },
-    };
-    if (init.parentId) entry.parentId = init.parentId;
-    if (init.target !== undefined) entry.target = init.target;
-    if (init.server !== undefined) entry.server = init.server;
-    const live: Live = { entry, params: init.params, t0: performance.now(), ended: false };
-    if (init.session) live.session = init.session;
-    return live;
-  }
-
-  private touch(live: Live): void {
-    this.dirty.set(live.entry.id, live);
+  private touch(exchange: Exchange): void {
+    if (!exchange.dirty) {
+      exchange.dirty = true;
+      this.dirty.push(exchange);
+    }
     if (this.flushing) return;
     this.flushing = true;
     setImmediate(() => {
@@ -329,18 +378,21 @@ export class TrafficRecorder {
    */
   private writeDirty(pendingBefore: number): void {
     this.flushing = false;
+    const changed = this.dirty;
+    if (changed.length === 0) return;
+    this.dirty = [];
     let waiting = 0;
-    // A server's answer is usually forwarded as the same object to the client: turned into text once.
-    this.texts = new Map();
-    for (const [id, live] of this.dirty) {
-      if (!live.ended && live.t0 > pendingBefore) {
+    for (const exchange of changed) {
+      if (!exchange.ended && exchange.t0 > pendingBefore) {
+        this.dirty.push(exchange);
         waiting++;
         continue;
       }
-      this.dirty.delete(id);
-      this.write(live);
+      exchange.dirty = false;
+      this.write(exchange);
     }
-    this.texts = undefined;
+    this.recentValues = [undefined, undefined];
+    this.recentPayloads = [undefined, undefined];
     if (waiting > 0 && !this.pendingTimer) {
       this.pendingTimer = setTimeout(() => {
         this.pendingTimer = undefined;
@@ -349,30 +401,30 @@ export class TrafficRecorder {
     }
   }
 
-  private write(live: Live): void {
-    const entry = live.entry;
-    if (live.session) entry.session = this.sessionOf(live.session);
+  private write(exchange: Exchange): void {
+    if (exchange.source) exchange.session = this.sessionOf(exchange.source);
     // Each payload is turned into text once: the request when the entry is first written. What a
     // server marks sensitive is learnt before the answer to it is written.
-    if (entry.request.bytes === 0 && live.params !== undefined) {
-      entry.request = this.payload(live.params);
-      this.sensitive.learnFrom(entry.method, live.params);
+    if (exchange.request === NO_PAYLOAD && exchange.params !== undefined) {
+      exchange.request = this.payload(exchange.params);
+      this.sensitive.learnFrom(exchange.method, exchange.params);
     }
-    if (live.answer && !entry.response) {
-      if (entry.outcome === 'ok') this.sensitive.learnFrom(entry.method, live.answer.value);
-      entry.response = this.payload(live.answer.value);
+    exchange.params = undefined;
+    if (exchange.answered && !exchange.response) {
+      if (exchange.outcome === 'ok') this.sensitive.learnFrom(exchange.method, exchange.answer);
+      exchange.response = this.payload(exchange.answer);
+      exchange.answer = undefined;
     }
-    if (live.error && !entry.error) {
-      const { code, message } = live.error;
-      entry.error = { code, message: this.redact(message) };
+    if (exchange.rawError && !exchange.error) {
+      const { code, message } = exchange.rawError;
+      exchange.error = { code, message: this.redact(message) };
     }
-    live.params = undefined;
-    const copy: TrafficEntry = { ...entry };
     if (this.keepsRecent) {
-      const old = this.ring.get(entry.id);
+      const copy = exchange.toEntry();
+      const old = this.ring.get(copy.id);
       if (old) this.ringBytes -= weight(old);
-      else this.ringOrder.push(entry.id);
-      this.ring.set(entry.id, copy);
+      else this.ringOrder.push(copy.id);
+      this.ring.set(copy.id, copy);
       this.ringBytes += weight(copy);
       this.trim();
     }
@@ -380,7 +432,7 @@ export class TrafficRecorder {
     const listeners = this.listeners.size > 1 ? [...this.listeners] : this.listeners;
     for (const listener of listeners) {
       try {
-        listener(copy);
+        listener(exchange);
       } catch {
         // A listener's fault is its own (the event hub and the store report theirs).
       }
@@ -401,11 +453,16 @@ export class TrafficRecorder {
   }
 
   private payload(value: unknown): TrafficPayload {
-    const shared = typeof value === 'object' && value !== null ? this.texts : undefined;
-    const known = shared?.get(value);
-    if (known) return known;
+    const shared = typeof value === 'object' && value !== null;
+    if (shared) {
+      if (this.recentValues[0] === value) return this.recentPayloads[0]!;
+      if (this.recentValues[1] === value) return this.recentPayloads[1]!;
+    }
     const made = this.makePayload(value);
-    shared?.set(value, made);
+    if (shared) {
+      this.recentValues = [value, this.recentValues[0]];
+      this.recentPayloads = [made, this.recentPayloads[0]];
+    }
     return made;
   }
 

@@ -4,8 +4,9 @@
  * one transaction per batch. Old entries go by age and by total size, and the file gives the space
  * back. A file that is not a history this version reads is moved aside, never fatal.
  *
- * Time ranges use the id as well as `started_at`: ids start with their creation time (base36 ms),
- * made just before the exchange begins, so a range of ids bounds a range of start times.
+ * Rows are keyed by the integer an id stands for (ids.ts). Time ranges use the key as well as
+ * `started_at`: keys grow with their creation time, made just before the exchange begins, so a
+ * range of keys bounds a range of start times.
  */
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,6 +21,7 @@ import type {
   TrafficTree,
 } from '../../../preload/contract/index.ts';
 import { errorMessage } from '../protocol/errors.ts';
+import { cursorKey, firstKeyAt, idOfKey, keyOfId } from './ids.ts';
 import type { StatSample } from './stats.ts';
 
 export type TrafficStoreLog = (level: 'info' | 'warn' | 'error', text: string) => void;
@@ -43,14 +45,12 @@ export interface TrafficStoreOptions {
   busyTimeoutMs?: number;
 }
 
-export const TRAFFIC_SCHEMA_VERSION = 1;
+export const TRAFFIC_SCHEMA_VERSION = 2;
 
 const MAX_PAGE = 1000;
 const TREE_DEPTH = 32;
 /** Ids are made at most this long before their exchange starts (or the clock was set back this much). */
 const ID_SLACK_MS = 10 * 60_000;
-/** 36^9 ms: beyond the id's nine base36 digits. */
-const ID_TIME_END = 36 ** 9;
 /** A row's weight beyond its text: numbers, flags, index entries. */
 const ROW_OVERHEAD = 100;
 const PRUNE_EVERY_MS = 60_000;
@@ -65,12 +65,13 @@ const COLUMNS = (
 ).split(' ');
 const SIZE_COLUMN = COLUMNS.indexOf('size');
 const FOLDS_COLUMN = COLUMNS.indexOf('ascii_folds');
+const OUTCOME_COLUMN = COLUMNS.indexOf('outcome');
 const SELECT_ENTRY = `SELECT ${COLUMNS.join(', ')} FROM traffic`;
 
 const SCHEMA = `
 CREATE TABLE traffic (
-  id TEXT PRIMARY KEY NOT NULL,
-  parent_id TEXT,
+  id INTEGER PRIMARY KEY NOT NULL,
+  parent_id INTEGER,
   started_at INTEGER NOT NULL,
   size INTEGER NOT NULL,
   ascii_folds INTEGER NOT NULL,
@@ -152,7 +153,8 @@ export class TrafficStore {
   private readonly batchMs: number;
   private readonly batchEntries: number;
   private readonly maxQueued: number;
-  private queue = new Map<string, TrafficEntry>();
+  /** Rows waiting to be written, by entry id (an entry's latest version replaces its earlier one). */
+  private queue = new Map<string, SQLInputValue[]>();
   /** Sizes of the rows this store wrote while their exchange was pending: the only rows written twice. */
   private pendingSizes = new Map<string, number>();
   private dropped = 0;
@@ -238,8 +240,8 @@ export class TrafficStore {
     db.function(TEXT_FUNCTION, { deterministic: true, varargs: true }, textHas);
   }
 
-  /** Queues the entry (its latest version wins); written within batchMs. No I/O here. */
-  add(entry: TrafficEntry): void {
+  /** Queues the entry as it is now (its latest version wins); written within batchMs. No I/O here. */
+  add(entry: Readonly<TrafficEntry>): void {
     this.refuseReadOnly('add entries');
     if (this.closed) return;
     if (!this.queue.has(entry.id) && this.queue.size >= this.maxQueued) {
@@ -252,7 +254,14 @@ export class TrafficStore {
       }
       return;
     }
-    this.queue.set(entry.id, entry);
+    let values: SQLInputValue[];
+    try {
+      values = valuesOf(entry);
+    } catch (err) {
+      this.skip(err);
+      return;
+    }
+    this.queue.set(entry.id, values);
     // While writes fail, only the timer retries: a flood of adds must not hammer a failing disk.
     if (this.queue.size >= this.batchEntries && this.failures.get('write')!.size === 0) {
       this.earlyFlush ??= setImmediate(() => {
@@ -280,7 +289,7 @@ export class TrafficStore {
     const limit = Math.floor(Math.min(Math.max(1, filter.limit ?? 100), MAX_PAGE));
     if (!(limit >= 1)) return { entries: [] };
     const where = whereOf(filter);
-    if (filter.cursor !== undefined) where.add('id < ?', filter.cursor);
+    if (filter.cursor !== undefined) where.add('id < ?', cursorKey(filter.cursor));
     const rows = this.db
       .prepare(`${SELECT_ENTRY}${where.sql()} ORDER BY id DESC LIMIT ?`)
       .all(...where.params, limit + 1);
@@ -293,7 +302,8 @@ export class TrafficStore {
   get(id: string): TrafficEntry | undefined {
     this.ready();
     this.flush();
-    const row = this.statement(`${SELECT_ENTRY} WHERE id = ?`).get(id);
+    const key = keyOfId(id);
+    const row = key === undefined ? undefined : this.statement(`${SELECT_ENTRY} WHERE id = ?`).get(key);
     return row ? entryOf(row) : undefined;
   }
 
@@ -301,7 +311,9 @@ export class TrafficStore {
   tree(id: string): TrafficTree | undefined {
     this.ready();
     this.flush();
-    const entries = this.statement(TREE).all(id).map(entryOf);
+    const key = keyOfId(id);
+    if (key === undefined) return undefined;
+    const entries = this.statement(TREE).all(key).map(entryOf);
     const root = entries.find((e) => e.id === id);
     if (!root) return undefined;
     const byParent = new Map<string, TrafficEntry[]>();
@@ -329,6 +341,12 @@ export class TrafficStore {
     const where = whereOf(filter);
     where.add(STAT_ENTRY);
     return samplesOf(this.db.prepare(`${SELECT_SAMPLE}${where.sql()}`).iterate(...where.params));
+  }
+
+  /** The key of the newest entry kept (0 when none): new ids must sort after it. */
+  lastKey(): number {
+    this.ready();
+    return Number(this.statement('SELECT max(id) AS last FROM traffic').get()?.last ?? 0);
   }
 
   /** How much is kept: entries and their stored size (what maxBytes limits). */
@@ -377,15 +395,15 @@ export class TrafficStore {
         const upsert = this.statement(UPSERT);
         let added = 0;
         let bytes = 0;
-        for (const entry of batch.values()) {
-          const size = this.write(upsert, entry);
-          if (size === 0) continue;
+        for (const [id, values] of batch) {
+          if (!this.write(upsert, values)) continue;
+          const size = values[SIZE_COLUMN] as number;
           written += size;
-          const before = pendingSizes.get(entry.id);
+          const before = pendingSizes.get(id);
           if (before === undefined) added++;
           bytes += size - (before ?? 0);
-          if (entry.outcome === 'pending') pendingSizes.set(entry.id, size);
-          else if (before !== undefined) pendingSizes.delete(entry.id);
+          if (values[OUTCOME_COLUMN] === 'pending') pendingSizes.set(id, size);
+          else if (before !== undefined) pendingSizes.delete(id);
         }
         this.statement('UPDATE totals SET entries = entries + ?, bytes = bytes + ?').run(added, bytes);
         this.db.exec('COMMIT');
@@ -407,26 +425,28 @@ export class TrafficStore {
     return written;
   }
 
-  private write(upsert: StatementSync, entry: TrafficEntry): number {
-    let values: SQLInputValue[];
+  /** Writes one row; false when the table refused it (then it is skipped and reported once). */
+  private write(upsert: StatementSync, values: SQLInputValue[]): boolean {
     try {
-      values = valuesOf(entry);
       upsert.run(...values);
+      return true;
     } catch (err) {
       // An entry the table refuses is skipped, so it cannot block every later batch.
       if (!isEntryFault(err)) throw err;
-      const kind = errorMessage(err);
-      if (!this.skipped.has(kind)) {
-        this.skipped.add(kind);
-        this.log('error', `traffic history ${this.file}: an exchange could not be saved and was skipped (${kind})`);
-      }
-      return 0;
+      this.skip(err);
+      return false;
     }
-    return values[SIZE_COLUMN] as number;
+  }
+
+  private skip(err: unknown): void {
+    const kind = errorMessage(err);
+    if (this.skipped.has(kind)) return;
+    this.skipped.add(kind);
+    this.log('error', `traffic history ${this.file}: an exchange could not be saved and was skipped (${kind})`);
   }
 
   /** Puts a batch that failed back for the next try (anything queued since is newer and wins). */
-  private requeue(batch: Map<string, TrafficEntry>): void {
+  private requeue(batch: Map<string, SQLInputValue[]>): void {
     for (const [id, entry] of this.queue) batch.set(id, entry);
     this.queue = batch;
     this.batchTimer ??= setTimeout(() => {
@@ -464,17 +484,16 @@ export class TrafficStore {
   private pruneByAge(): number {
     const cutoff = this.now() - this.maxAgeMs;
     if (!(cutoff > -Infinity)) return 0;
-    const bound = idAt(cutoff + ID_SLACK_MS);
-    const sql = `DELETE FROM traffic WHERE started_at < ?${bound === undefined ? '' : ' AND id < ?'}`;
-    return Number(this.statement(sql).run(cutoff, ...(bound === undefined ? [] : [bound])).changes);
+    const sql = 'DELETE FROM traffic WHERE started_at < ? AND id < ?';
+    return Number(this.statement(sql).run(cutoff, firstKeyAt(cutoff + ID_SLACK_MS)).changes);
   }
 
   private pruneBySize(): number {
     let excess = this.usage().bytes - this.maxBytes;
     if (!(excess > 0)) return 0;
-    let last: string | undefined;
+    let last: number | undefined;
     for (const row of this.statement('SELECT id, size FROM traffic ORDER BY id').iterate()) {
-      last = String(row.id);
+      last = Number(row.id);
       excess -= Number(row.size);
       if (excess <= 0) break;
     }
@@ -632,11 +651,14 @@ function stamp(ms: number): string {
 
 // ---- rows -----------------------------------------------------------------
 
-function valuesOf(e: TrafficEntry): SQLInputValue[] {
+/** An entry as a row; throws for one whose id is not one the recorder makes. */
+function valuesOf(e: Readonly<TrafficEntry>): SQLInputValue[] {
   const session = e.session;
+  const key = keyOfId(e.id);
+  if (key === undefined) throw new Error(`"${e.id.slice(0, 40)}" is not a traffic id`);
   const values: SQLInputValue[] = [
-    e.id,
-    e.parentId ?? null,
+    key,
+    e.parentId === undefined ? null : (keyOfId(e.parentId) ?? null),
     e.startedAt,
     0,
     0,
@@ -674,7 +696,7 @@ function valuesOf(e: TrafficEntry): SQLInputValue[] {
 /** The entry as the recorder builds it: absent fields are left out, not null. */
 function entryOf(row: Row): TrafficEntry {
   const entry: TrafficEntry = {
-    id: String(row.id),
+    id: idOfKey(Number(row.id)),
     edge: row.edge as TrafficEntry['edge'],
     direction: row.direction as TrafficEntry['direction'],
     kind: row.kind as TrafficEntry['kind'],
@@ -683,7 +705,7 @@ function entryOf(row: Row): TrafficEntry {
     outcome: row.outcome as TrafficOutcome,
     request: payloadOf(row.request_json, row.request_bytes, row.request_truncated)!,
   };
-  if (row.parent_id !== null) entry.parentId = String(row.parent_id);
+  if (row.parent_id !== null) entry.parentId = idOfKey(Number(row.parent_id));
   if (row.target !== null) entry.target = String(row.target);
   if (row.session_id !== null) {
     const session: NonNullable<TrafficEntry['session']> = {
@@ -763,13 +785,11 @@ function whereOf(filter: TrafficFilter): Where {
   const where = new Where();
   if (isNumber(filter.since)) {
     where.add('started_at >= ?', filter.since);
-    const bound = idAt(filter.since - ID_SLACK_MS);
-    if (bound !== undefined) where.add('id >= ?', bound);
+    where.add('id >= ?', firstKeyAt(filter.since - ID_SLACK_MS));
   }
   if (isNumber(filter.until)) {
     where.add('started_at <= ?', filter.until);
-    const bound = idAt(Math.floor(filter.until) + 1 + ID_SLACK_MS);
-    if (bound !== undefined) where.add('id < ?', bound);
+    where.add('id < ?', firstKeyAt(Math.floor(filter.until) + 1 + ID_SLACK_MS));
   }
   const equal: [keyof TrafficFilter, string][] = [
     ['edge', 'edge'],
@@ -816,12 +836,6 @@ function addText(where: Where, needle: string): void {
 function textHas(needle: SQLOutputValue, ...texts: SQLOutputValue[]): number {
   const n = String(needle);
   return texts.some((t) => typeof t === 'string' && t.toLowerCase().includes(n)) ? 1 : 0;
-}
-
-/** The smallest id made at `ms` (ids are base36 ms padded to 9, then '-' and a sequence number). */
-function idAt(ms: number): string | undefined {
-  if (!(ms < ID_TIME_END)) return undefined;
-  return Math.max(0, Math.floor(ms)).toString(36).padStart(9, '0');
 }
 
 function isNumber(value: unknown): value is number {

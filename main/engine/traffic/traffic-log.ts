@@ -17,14 +17,16 @@ import type {
 } from '../../../preload/contract/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
 import { exportTraffic } from './export.ts';
-import { TrafficRecorder, matches, type TrafficRecorderOptions } from './recorder.ts';
+import { TrafficRecorder, matches, type RecordedEntry, type TrafficRecorderOptions } from './recorder.ts';
 import { aggregateStats, isStatEntry, sampleOf, type StatSample } from './stats.ts';
 import { TrafficStore } from './store.ts';
 
 /** The history on disk (store.ts): what the log needs of it. */
 export interface TrafficHistory {
-  add(entry: TrafficEntry): void;
+  add(entry: Readonly<TrafficEntry>): void;
   flush(): void;
+  /** The key of the newest entry it holds (ids.ts), 0 when none. */
+  lastKey(): number;
   list(filter: TrafficFilter): TrafficPage;
   get(id: string): TrafficEntry | undefined;
   tree(id: string): TrafficTree | undefined;
@@ -79,6 +81,8 @@ export class TrafficLog {
     this.history?.close();
     this.history = history;
     this.recorder.keepRecent(history === undefined);
+    // A clock set back since the last run must not make new ids sort before the kept ones.
+    if (history) this.recorder.continueAfter(history.lastKey());
   }
 
   hasHistory(): boolean {
@@ -158,7 +162,7 @@ export class TrafficLog {
     } while (cursor);
   }
 
-  private onEntry(entry: TrafficEntry): void {
+  private onEntry(entry: RecordedEntry): void {
     this.history?.add(entry);
     if (!this.opts.publish || !(this.opts.hasViewers?.() ?? true)) return;
     this.live.delete(entry.id);
@@ -184,7 +188,8 @@ export class TrafficLog {
 }
 
 /** An entry without its payload text (sizes and the cut mark stay). */
-export function withoutPayloads(entry: TrafficEntry): TrafficEntry {
+export function withoutPayloads(recorded: RecordedEntry): TrafficEntry {
+  const entry = recorded.toEntry();
   const out: TrafficEntry = { ...entry, request: { bytes: entry.request.bytes } };
   if (entry.request.truncated) out.request.truncated = true;
   if (entry.response) {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { firstKeyAt, idOfKey } from '../../../../main/engine/traffic/ids.ts';
 import { matches, TrafficRecorder } from '../../../../main/engine/traffic/recorder.ts';
 import { aggregateStats, isStatEntry, sampleOf, type StatSample } from '../../../../main/engine/traffic/stats.ts';
 import {
@@ -58,9 +59,9 @@ function observer(): TrafficStore {
 }
 
 let seq = 0;
-/** An id as the recorder makes it: the time, then a sequence number. */
+/** An id as the recorder makes it: the time, then a sequence number within it. */
 function idAt(ms: number): string {
-  return `${ms.toString(36).padStart(9, '0')}-${(++seq).toString(36).padStart(7, '0')}`;
+  return idOfKey(firstKeyAt(ms) + (++seq % 4096));
 }
 
 function entry(startedAt: number, more: Partial<TrafficEntry> = {}): TrafficEntry {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { cursorKey, ExchangeIds, firstKeyAt, idOfKey, keyOfId } from '../../../../main/engine/traffic/ids.ts';
+
+const T = Date.UTC(2026, 11, 5, 8);
+
+describe('exchange ids', () => {
+  it('sort as text the way their keys sort as numbers, and stand for their key', () => {
+    const ids = new ExchangeIds();
+    const made = [T, T, T + 1, T + 60_000, T + 86_400_000 * 365 * 60].map((ms) => ids.next(ms));
+    expect([...made].sort()).toEqual(made);
+    expect(new Set(made).size).toBe(made.length);
+    for (const id of made) expect(idOfKey(keyOfId(id)!)).toBe(id);
+    expect(keyOfId(made[0]!)).toBe(firstKeyAt(T));
+  });
+
+  it('never go back: a clock set back, and more than 4096 in a millisecond, borrow from later', () => {
+    const ids = new ExchangeIds();
+    const before = ids.next(T);
+    expect(ids.next(T - 3_600_000) > before).toBe(true);
+    let last = '';
+    for (let i = 0; i < 5000; i++) {
+      const id = ids.next(T);
+      expect(id > last).toBe(true);
+      last = id;
+    }
+    expect(keyOfId(last)).toBeGreaterThanOrEqual(firstKeyAt(T + 1));
+  });
+
+  it('continue after the newest key a history holds', () => {
+    const ids = new ExchangeIds();
+    const kept = firstKeyAt(T + 86_400_000);
+    ids.after(kept);
+    expect(keyOfId(ids.next(T))).toBe(kept + 1);
+  });
+
+  it('refuse texts that are not ids, and a cursor that is not one says so', () => {
+    for (const text of ['', 'abc', 'ABCDEFGHIJK', 'zzzzzzzzzzz', '0000000000-', '0000000000000']) {
+      expect(keyOfId(text)).toBeUndefined();
+    }
+    expect(() => cursorKey('page-2')).toThrow(/traffic cursor "page-2" is not an exchange id/);
+  });
+});
