@@ -5,8 +5,10 @@
  *
  *   key = (milliseconds since 2026-01-01 UTC) × 4096 + a counter within the millisecond
  *
- * 2^53 (the largest exact integer) allows 69 years of milliseconds at 4096 ids each. Ids never go
- * back: a clock set back, or more than 4096 ids in a millisecond, borrows from the next one.
+ * 2^53 (the largest exact integer) allows 69 years of milliseconds at 4096 ids each (to 2095). Ids
+ * never go back: a clock set back, or more than 4096 ids in a millisecond, borrows from the next one
+ * (keys then run ahead of their start time; the history widens its time bounds by that, store.ts).
+ * A clock before 2026 counts from key 0.
  */
 
 import { GatewayError } from '../protocol/errors.ts';
@@ -16,21 +18,27 @@ const PER_MS = 4096;
 const WIDTH = 11;
 /** Past this the key would not be an exact integer. */
 const MAX_KEY = Number.MAX_SAFE_INTEGER;
+/** A history's newest key further ahead of the clock than this is not continued after. */
+const MAX_LEAD_MS = 366 * 24 * 60 * 60 * 1000;
 
 /** Makes ids for one recorder; `after` raises the floor (the largest key a history already holds). */
 export class ExchangeIds {
   private last = -1;
 
-  /** A fresh id, larger than every id made before (and than the floor). */
+  /** A fresh id, larger than every id made before (and than the floor); past 2095 the last one repeats. */
   next(now = Date.now()): string {
-    const key = Math.max(this.last + 1, firstKeyAt(now));
+    const key = Math.min(Math.max(this.last + 1, firstKeyAt(now)), MAX_KEY);
     this.last = key;
     return idOfKey(key);
   }
 
-  /** Ids made from now on are larger than `key`. */
-  after(key: number): void {
-    if (key > this.last) this.last = key;
+  /**
+   * Ids made from now on are larger than `key` (the newest a history holds), unless that is more
+   * than a year ahead of the clock: following a clock that was that wrong would use up the keys.
+   * Those entries then sort after new ones until the clock passes them.
+   */
+  after(key: number, now = Date.now()): void {
+    if (key > this.last && key <= firstKeyAt(now + MAX_LEAD_MS)) this.last = key;
   }
 }
 

@@ -389,7 +389,11 @@ export class TrafficRecorder {
         continue;
       }
       exchange.dirty = false;
-      this.write(exchange);
+      try {
+        this.write(exchange);
+      } catch {
+        // One exchange the recorder cannot write is left out; the others, and the message path, go on.
+      }
     }
     this.recentValues = [undefined, undefined];
     this.recentPayloads = [undefined, undefined];

@@ -6,7 +6,8 @@
  *
  * Rows are keyed by the integer an id stands for (ids.ts). Time ranges use the key as well as
  * `started_at`: keys grow with their creation time, made just before the exchange begins, so a
- * range of keys bounds a range of start times.
+ * range of keys bounds a range of start times — widened by how far keys ever ran ahead of their
+ * start time (`ahead`, kept with the totals).
  */
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -104,8 +105,15 @@ CREATE INDEX traffic_parent ON traffic(parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX traffic_pending ON traffic(id) WHERE outcome = 'pending';
 -- Running totals, so retention by size does not sum the table. Writes add to them once per batch
 -- (a trigger per row cost a fifth of each write); deletes, which are rare and in bulk, by trigger.
-CREATE TABLE totals (one INTEGER PRIMARY KEY CHECK (one = 1), entries INTEGER NOT NULL, bytes INTEGER NOT NULL);
-INSERT INTO totals VALUES (1, 0, 0);
+-- ahead: how far keys ran ahead of their start time, at most (ids.ts: a clock set back, a history
+-- continued after one from a clock that was ahead); time ranges widen their key bounds by it.
+CREATE TABLE totals (
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  entries INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  ahead INTEGER NOT NULL
+);
+INSERT INTO totals VALUES (1, 0, 0, 0);
 CREATE TRIGGER traffic_deleted AFTER DELETE ON traffic
   BEGIN UPDATE totals SET entries = entries - 1, bytes = bytes - old.size; END;
 `;
@@ -170,6 +178,8 @@ export class TrafficStore {
   private earlyFlush: NodeJS.Immediate | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** How far keys ran ahead of their start time, at most (in keys): written ones and queued ones. */
+  private ahead = 0;
   private readonly statements = new Map<string, StatementSync>();
 
   /** Opens (or creates) the history for writing. A file it cannot use is moved aside; it never throws for one. */
@@ -238,6 +248,7 @@ export class TrafficStore {
     this.batchEntries = Math.max(1, options.batchEntries ?? 256);
     this.maxQueued = Math.max(1, options.maxQueued ?? 10_000);
     db.function(TEXT_FUNCTION, { deterministic: true, varargs: true }, textHas);
+    this.ahead = Number(db.prepare('SELECT ahead FROM totals').get()?.ahead ?? 0);
   }
 
   /** Queues the entry as it is now (its latest version wins); written within batchMs. No I/O here. */
@@ -262,6 +273,8 @@ export class TrafficStore {
       return;
     }
     this.queue.set(entry.id, values);
+    const lead = (values[0] as number) - firstKeyAt(entry.startedAt);
+    if (lead > this.ahead) this.ahead = lead;
     // While writes fail, only the timer retries: a flood of adds must not hammer a failing disk.
     if (this.queue.size >= this.batchEntries && this.failures.get('write')!.size === 0) {
       this.earlyFlush ??= setImmediate(() => {
@@ -288,7 +301,7 @@ export class TrafficStore {
     this.flush();
     const limit = Math.floor(Math.min(Math.max(1, filter.limit ?? 100), MAX_PAGE));
     if (!(limit >= 1)) return { entries: [] };
-    const where = whereOf(filter);
+    const where = whereOf(filter, this.ahead);
     if (filter.cursor !== undefined) where.add('id < ?', cursorKey(filter.cursor));
     const rows = this.db
       .prepare(`${SELECT_ENTRY}${where.sql()} ORDER BY id DESC LIMIT ?`)
@@ -338,7 +351,7 @@ export class TrafficStore {
     if (query.server !== undefined) filter.server = query.server;
     if (query.profile !== undefined) filter.profile = query.profile;
     if (query.client !== undefined) filter.client = query.client;
-    const where = whereOf(filter);
+    const where = whereOf(filter, this.ahead);
     where.add(STAT_ENTRY);
     return samplesOf(this.db.prepare(`${SELECT_SAMPLE}${where.sql()}`).iterate(...where.params));
   }
@@ -405,7 +418,11 @@ export class TrafficStore {
           if (values[OUTCOME_COLUMN] === 'pending') pendingSizes.set(id, size);
           else if (before !== undefined) pendingSizes.delete(id);
         }
-        this.statement('UPDATE totals SET entries = entries + ?, bytes = bytes + ?').run(added, bytes);
+        this.statement('UPDATE totals SET entries = entries + ?, bytes = bytes + ?, ahead = max(ahead, ?)').run(
+          added,
+          bytes,
+          this.ahead,
+        );
         this.db.exec('COMMIT');
       } catch (err) {
         if (this.db.isTransaction) this.db.exec('ROLLBACK');
@@ -485,7 +502,7 @@ export class TrafficStore {
     const cutoff = this.now() - this.maxAgeMs;
     if (!(cutoff > -Infinity)) return 0;
     const sql = 'DELETE FROM traffic WHERE started_at < ? AND id < ?';
-    return Number(this.statement(sql).run(cutoff, firstKeyAt(cutoff + ID_SLACK_MS)).changes);
+    return Number(this.statement(sql).run(cutoff, firstKeyAt(cutoff + ID_SLACK_MS) + this.ahead).changes);
   }
 
   private pruneBySize(): number {
@@ -622,7 +639,7 @@ function createSchema(db: DatabaseSync): void {
 /** A file with the right version but not the tables this code reads is as good as damaged. */
 function checkSchema(db: DatabaseSync): void {
   db.prepare(`${SELECT_ENTRY} LIMIT 0`).all();
-  db.prepare('SELECT entries, bytes FROM totals LIMIT 0').all();
+  db.prepare('SELECT entries, bytes, ahead FROM totals LIMIT 0').all();
 }
 
 function userVersion(db: DatabaseSync): number {
@@ -781,7 +798,7 @@ class Where {
 }
 
 /** The conditions of matches() in recorder.ts, in SQL (a NaN bound excludes nothing there, so here too). */
-function whereOf(filter: TrafficFilter): Where {
+function whereOf(filter: TrafficFilter, ahead: number): Where {
   const where = new Where();
   if (isNumber(filter.since)) {
     where.add('started_at >= ?', filter.since);
@@ -789,7 +806,7 @@ function whereOf(filter: TrafficFilter): Where {
   }
   if (isNumber(filter.until)) {
     where.add('started_at <= ?', filter.until);
-    where.add('id < ?', firstKeyAt(Math.floor(filter.until) + 1 + ID_SLACK_MS));
+    where.add('id < ?', firstKeyAt(Math.floor(filter.until) + 1 + ID_SLACK_MS) + ahead);
   }
   const equal: [keyof TrafficFilter, string][] = [
     ['edge', 'edge'],

@@ -188,8 +188,8 @@ export class TrafficLog {
 }
 
 /** An entry without its payload text (sizes and the cut mark stay). */
-export function withoutPayloads(recorded: RecordedEntry): TrafficEntry {
-  const entry = recorded.toEntry();
+export function withoutPayloads(recorded: RecordedEntry | TrafficEntry): TrafficEntry {
+  const entry = 'toEntry' in recorded ? recorded.toEntry() : recorded;
   const out: TrafficEntry = { ...entry, request: { bytes: entry.request.bytes } };
   if (entry.request.truncated) out.request.truncated = true;
   if (entry.response) {

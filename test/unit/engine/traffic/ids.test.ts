@@ -26,11 +26,24 @@ describe('exchange ids', () => {
     expect(keyOfId(last)).toBeGreaterThanOrEqual(firstKeyAt(T + 1));
   });
 
-  it('continue after the newest key a history holds', () => {
+  it('continue after the newest key a history holds, unless it is more than a year ahead', () => {
     const ids = new ExchangeIds();
     const kept = firstKeyAt(T + 86_400_000);
-    ids.after(kept);
+    ids.after(kept, T);
     expect(keyOfId(ids.next(T))).toBe(kept + 1);
+    const far = new ExchangeIds();
+    far.after(firstKeyAt(T + 400 * 86_400_000), T);
+    expect(keyOfId(far.next(T))).toBe(firstKeyAt(T));
+  });
+
+  it('count from 0 for a clock before 2026, and stop growing (not wrap) at 2^53', () => {
+    const ids = new ExchangeIds();
+    expect(keyOfId(ids.next(Date.UTC(2025, 0, 1)))).toBe(0);
+    expect(keyOfId(ids.next(Date.UTC(2025, 0, 1)))).toBe(1);
+    const end = new ExchangeIds();
+    const last = end.next(Date.UTC(2200, 0, 1));
+    expect(keyOfId(last)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(end.next(Date.UTC(2200, 0, 1))).toBe(last);
   });
 
   it('refuse texts that are not ids, and a cursor that is not one says so', () => {

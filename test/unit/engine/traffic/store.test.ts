@@ -482,6 +482,32 @@ describe('TrafficStore', () => {
     expect(later.list({}).entries.map((e) => e.id)).toEqual([recent[1]!.id]);
   });
 
+  it('finds entries by start time when their ids ran ahead of it, after a restart too, and prunes them', () => {
+    // Ids made while the history continued after one from a clock a day ahead, and from a clock
+    // before 2026 (ids count from 0): time ranges, stats and retention still find them by start time.
+    const ahead = [T0, T0 + 1].map((at, i) => entry(at, { id: idOfKey(firstKeyAt(T0 + 86_400_000) + i) }));
+    const early = Date.UTC(2025, 5, 1);
+    const before2026 = [entry(early, { id: idOfKey(7) }), entry(early + 1, { id: idOfKey(8), edge: 'upstream' })];
+    const twoYears = 730 * 86_400_000;
+    let now = T0 + 1000;
+    const store = open({ maxAgeMs: twoYears, now: () => now });
+    for (const e of [...ahead, ...before2026]) store.add(e);
+    const until = (at: number) => store.list({ until: at }).entries.map((e) => e.id);
+    expect(until(T0 + 1000)).toEqual([ahead[1]!.id, ahead[0]!.id, before2026[1]!.id, before2026[0]!.id]);
+    expect(until(early + 1000)).toEqual([before2026[1]!.id, before2026[0]!.id]);
+    expect(store.list({ since: T0 - 1000, until: T0 + 1000 }).entries).toHaveLength(2);
+    store.close();
+
+    const again = open({ maxAgeMs: twoYears, now: () => now });
+    expect(again.list({ until: T0 + 1000 }).entries).toHaveLength(4);
+    expect(again.list({ since: early, until: early + 1000 }).entries).toHaveLength(2);
+    now = early + twoYears + 10_000;
+    expect(again.prune()).toEqual({ deleted: 2 });
+    now = T0 + twoYears + 60_000;
+    expect(again.prune()).toEqual({ deleted: 2 });
+    expect(again.usage().entries).toBe(0);
+  });
+
   it('keeps the newest entries within maxBytes, and the file does not keep growing', () => {
     const maxBytes = 200_000;
     const store = open({ maxBytes });
