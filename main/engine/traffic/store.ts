@@ -9,8 +9,8 @@
  * range of keys bounds a range of start times — widened by how far keys ever ran ahead of their
  * start time (`ahead`, kept with the totals).
  */
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import type {
   TrafficEntry,
@@ -862,11 +862,18 @@ function isNumber(value: unknown): value is number {
 function noLog(): void {}
 
 /**
- * Deletes a history file and its journal (history turned off with 0 in the config: nothing is
- * kept, including what was). Returns whether there was one.
+ * Deletes a history file, its journal and the earlier ones moved aside beside it (history turned
+ * off with 0 in the config: nothing is kept, including what was). Returns whether there was any.
  */
 export function deleteTrafficHistory(file: string): boolean {
-  const existed = existsSync(file);
+  let existed = existsSync(file);
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+  const dir = dirname(file);
+  const moved = [`${basename(file)}.corrupt-`, `${basename(file)}.old-v`];
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  for (const name of names.filter((n) => moved.some((prefix) => n.startsWith(prefix)))) {
+    rmSync(join(dir, name), { force: true });
+    existed = true;
+  }
   return existed;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -7,6 +7,7 @@ import { firstKeyAt, idOfKey } from '../../../../main/engine/traffic/ids.ts';
 import { matches, TrafficRecorder } from '../../../../main/engine/traffic/recorder.ts';
 import { aggregateStats, isStatEntry, sampleOf, type StatSample } from '../../../../main/engine/traffic/stats.ts';
 import {
+  deleteTrafficHistory,
   TRAFFIC_SCHEMA_VERSION,
   TrafficStore,
   type TrafficStoreOptions,
@@ -600,6 +601,16 @@ describe('TrafficStore', () => {
       expect(store.list({}).entries).toHaveLength(1);
       store.close();
     }
+  });
+
+  it('deletes the history with everything moved aside beside it, and nothing else, when history is turned off', () => {
+    open().close();
+    const beside = path.dirname(file);
+    const aside = [`${file}.old-v1`, `${file}.old-v1-wal`, `${file}.corrupt-20261205T064100-000Z`];
+    for (const name of [...aside, path.join(beside, 'keep.txt'), `${file}x.old-v1`]) writeFileSync(name, 'x');
+    expect(deleteTrafficHistory(file)).toBe(true);
+    expect(readdirSync(beside).sort()).toEqual(['keep.txt', 'traffic.dbx.old-v1']);
+    expect(deleteTrafficHistory(file)).toBe(false);
   });
 
   it('keeps this run in memory when the file cannot be made at all, and says so', () => {
