@@ -11,6 +11,7 @@ import path from 'node:path';
 
 const FILES = [
   'servers/echo-core.ts',
+  'servers/stdio-serve.ts',
   'servers/stdio-echo.ts',
   'servers/many-tools-echo.ts',
   'servers/http-echo.ts',

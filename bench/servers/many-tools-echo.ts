@@ -7,8 +7,8 @@
  * so list sizes are realistic. `bump` renames the last filler tool to `gen_<n>` (n counts bumps)
  * and sends notifications/tools/list_changed before its answer: a catalog change on demand.
  */
-import { lineSplitter } from '../lib/lines.ts';
 import { handle, type Reply } from './echo-core.ts';
+import { serveStdio } from './stdio-serve.ts';
 
 const count = Math.max(4, Number(process.argv[2] ?? 20)); // at least one filler for bump to rename
 let generation = 0;
@@ -88,17 +88,4 @@ function reply(line: string): Reply {
   return handle(line);
 }
 
-let text = '';
-const split = lineSplitter((line) => {
-  if (line.trim() === '') return;
-  const r = reply(line);
-  for (const n of r.notifications) text += `${n}\n`;
-  if (r.response !== undefined) text += `${String(r.response)}\n`;
-});
-process.stdin.on('data', (chunk: Buffer) => {
-  split(chunk);
-  if (text) process.stdout.write(text);
-  text = '';
-});
-process.stdin.on('end', () => process.exit(0));
-process.stdout.on('error', () => process.exit(0));
+serveStdio(reply);
