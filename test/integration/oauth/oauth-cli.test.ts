@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeychainSecretStore } from '../../../main/engine/index.ts';
-import { CLI, NODE, tempDir, waitFor, writeConfig, cliRun } from '../../helpers/gateway.ts';
+import { CLI, NODE, tempDir, waitFor, writeConfig, cliRun, serveGateway } from '../../helpers/gateway.ts';
 import { playBrowser, startAuthServer, type AuthServer } from '../../helpers/oauth-server.ts';
 import { keyringMissing, startKeyringSession, type KeyringSession } from '../keychain/keyring-session.ts';
 
@@ -56,10 +56,7 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
       SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
       NO_COLOR: '1',
     };
-    serve = spawn(NODE, [CLI, 'serve', '--port', '0', '--no-socket'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    serve.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    await waitFor(() => /HTTP (http:\/\/\S+\/mcp)/.exec(stderr)?.[1], 20_000, 'the gateway to listen');
+    ({ child: serve } = await serveGateway(env));
   }, 40_000);
 
   afterAll(async () => {

@@ -8,7 +8,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { TrafficEntry, TrafficTree } from '../../../preload/contract/index.ts';
-import { CLI, NODE, fixtureServer, httpClient, tempDir, waitFor, writeConfig, cliRun } from '../../helpers/gateway.ts';
+import {
+  CLI,
+  NODE,
+  fixtureServer,
+  httpClient,
+  tempDir,
+  waitFor,
+  writeConfig,
+  cliRun,
+  serveGateway,
+} from '../../helpers/gateway.ts';
 
 let dir: { dir: string; cleanup(): Promise<void> };
 let env: NodeJS.ProcessEnv;
@@ -27,10 +37,9 @@ beforeAll(async () => {
     SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
     NO_COLOR: '1',
   };
-  gateway = spawn(NODE, [CLI, 'serve', '--port', '0', '--no-socket'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  gateway.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const url = await waitFor(() => /HTTP (http:\/\/\S+\/mcp)/.exec(stderr)?.[1], 20_000, 'the gateway to listen');
+  const served = await serveGateway(env);
+  gateway = served.child;
+  const url = served.url;
   client = await httpClient(url);
   await client.callTool({ name: 'fx__echo', arguments: { message: 'first call' } });
   await client.callTool({ name: 'fx__nope', arguments: {} }).catch((err: unknown) => err);

@@ -5,17 +5,15 @@
  * and nothing else, and 0 keeps nothing. Real gateways (in-process and `switchboard serve`), the
  * fixture server, the MCP SDK client over HTTP.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TrafficLog, createGateway, createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
 import {
-  CLI,
-  NODE,
   fixtureServer,
   httpClient,
+  serveGateway,
   startGateway,
   tempDir,
   waitFor,
@@ -91,14 +89,8 @@ describe('the traffic history', () => {
       SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
       SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
     };
-    const gateway = spawn(NODE, [CLI, 'serve', '--port', '0', '--no-socket'], {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    gateway.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const { child: gateway, url } = await serveGateway(env);
     try {
-      const url = await waitFor(() => /HTTP (http:\/\/\S+\/mcp)/.exec(stderr)?.[1], 20_000, 'the gateway to listen');
       const client = await httpClient(url);
       await client.callTool({ name: 'fx__echo', arguments: { message: 'kept' } });
       // In flight when the gateway dies: slow takes 100 × 100 ms.
