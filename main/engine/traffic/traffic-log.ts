@@ -11,6 +11,7 @@ import type {
   TrafficExportFormat,
   TrafficFilter,
   TrafficPage,
+  TrafficPayload,
   TrafficStats,
   TrafficStatsQuery,
   TrafficTree,
@@ -189,14 +190,15 @@ export class TrafficLog {
 
 /** An entry without its payload text (sizes and the cut mark stay). */
 export function withoutPayloads(recorded: RecordedEntry | TrafficEntry): TrafficEntry {
-  const entry = 'toEntry' in recorded ? recorded.toEntry() : recorded;
-  const out: TrafficEntry = { ...entry, request: { bytes: entry.request.bytes } };
-  if (entry.request.truncated) out.request.truncated = true;
-  if (entry.response) {
-    out.response = { bytes: entry.response.bytes };
-    if (entry.response.truncated) out.response.truncated = true;
-  }
+  // toEntry already made a copy of its own: only a plain entry is copied here.
+  const out = 'toEntry' in recorded ? recorded.toEntry() : { ...recorded };
+  out.request = sizesOf(out.request);
+  if (out.response) out.response = sizesOf(out.response);
   return out;
+}
+
+function sizesOf(payload: TrafficPayload): TrafficPayload {
+  return payload.truncated ? { bytes: payload.bytes, truncated: true } : { bytes: payload.bytes };
 }
 
 function notFound(id: string): GatewayError {
