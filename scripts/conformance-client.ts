@@ -47,10 +47,7 @@ async function main(): Promise<number> {
     resource: url,
     settings: oauthSettings(context),
     vault: new OAuthVault(createMemorySecretStore()),
-    fetch: serverFetch(
-      { name: 'conformance', url, headers: {}, transport: 'auto', timeoutMs: 0, startupTimeoutMs: 0 },
-      {},
-    ),
+    fetch: serverFetch({}, {}),
     clientInfo: { name: 'switchboard', version: pkg.version },
     autoLogin: headlessBrowser,
     loginTimeoutMs: TIMEOUT_MS,

@@ -1245,7 +1245,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    */
   private oauthFor(server: RunningServer & { kind: 'http' }): { auth?: OAuthSession } {
     const lookup = this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {};
-    const fetch = serverFetch({ ...server, headers: {}, ...lookup }, {});
+    const fetch = serverFetch({ allowPrivateNetwork: server.allowPrivateNetwork, ...lookup }, {});
     const auth = this.oauth.sessionFor(server, fetch);
     return auth ? { auth } : {};
   }

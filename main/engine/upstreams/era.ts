@@ -185,7 +185,11 @@ export interface EraDeps {
 }
 
 export type McpStdioSpec = StdioServerSpec & { protocol?: UpstreamProtocol };
-export type McpHttpSpec = HttpUpstreamConfig & { protocol?: UpstreamProtocol };
+/** A remote server: over HTTP, or over WebSocket (a ws:// or wss:// URL, opened by mcp-ws/ws-channel.ts). */
+export type McpHttpSpec = Omit<HttpUpstreamConfig, 'transport'> & {
+  transport: HttpUpstreamConfig['transport'] | 'websocket';
+  protocol?: UpstreamProtocol;
+};
 
 /**
  * An MCP upstream over stdio or HTTP in the era its config asks for ('auto' by default).
@@ -231,19 +235,20 @@ export function createMcpUpstream(
 
   const httpDeps = deps as HttpUpstreamDeps & EraDeps;
   if (spec.transport === 'websocket') return createWsUpstream(spec, httpDeps, protocol, stateless, probeTimeoutMs);
+  const http: HttpUpstreamConfig = { ...spec, transport: spec.transport };
   // Legacy HTTP+SSE predates the stateless revision: a server configured for it is stateful.
-  if (protocol === 'stateful' || (protocol === 'auto' && spec.transport === 'sse'))
-    return createHttpUpstream(spec, httpDeps);
+  if (protocol === 'stateful' || (protocol === 'auto' && http.transport === 'sse'))
+    return createHttpUpstream(http, httpDeps);
   return remoteUpstream(
     spec,
     httpDeps,
-    statelessHttpOpener(spec, log),
+    statelessHttpOpener(http, log),
     eraHandshake({
       protocol,
       transport: 'http',
       probeTimeoutMs,
       stateless,
-      statefulOpen: httpChannelOpener(spec, log),
+      statefulOpen: httpChannelOpener(http, log),
       log,
     }),
   );

@@ -25,11 +25,8 @@ export interface HttpUpstreamConfig {
   url: string;
   /** Sent on every request, the GET stream included. Values are already resolved secrets: never log them. */
   headers: Record<string, string>;
-  /**
-   * 'auto': Streamable HTTP, falling back to legacy SSE when the server turns out to be one;
-   * 'websocket' (a ws:// or wss:// URL) is opened by mcp-ws/ws-channel.ts instead.
-   */
-  transport: HttpTransportMode | 'websocket';
+  /** 'auto': Streamable HTTP, falling back to legacy SSE when the server turns out to be one. */
+  transport: HttpTransportMode;
   timeoutMs: number;
   startupTimeoutMs: number;
   /** Client header names passed on ("*" for all); default none. */
@@ -102,7 +99,7 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
       url: checked.url,
       headers: checked.headers,
       ...(fetch ? { fetch } : {}),
-      mode: config.transport === 'auto' || config.transport === 'websocket' ? (learned ?? 'auto') : config.transport,
+      mode: config.transport === 'auto' ? (learned ?? 'auto') : config.transport,
       startupTimeoutMs: config.startupTimeoutMs,
       maxMessageBytes: config.maxMessageBytes ?? DEFAULTS.maxResponseBytes,
       handlers,
@@ -121,18 +118,22 @@ export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string
  * The fetch a server's requests go out through: the egress check, its headers kept to its origin,
  * and its OAuth token when it has one.
  */
-export function serverFetch(config: HttpUpstreamConfig, headers: Record<string, string>): FetchLike {
+export function serverFetch(
+  config: Pick<HttpUpstreamConfig, 'allowPrivateNetwork' | 'lookup' | 'auth'>,
+  headers: Record<string, string>,
+): FetchLike {
   const base = egressFetch({
     allowPrivateNetwork: config.allowPrivateNetwork ?? false,
-    // The token too: a redirect to another origin must not take it along.
-    originOnlyHeaders: [...Object.keys(headers), ...(config.auth ? ['authorization'] : [])],
+    originOnlyHeaders: Object.keys(headers),
     ...(config.lookup ? { lookup: config.lookup } : {}),
   });
   return config.auth ? withOAuth(base, config.auth) : base;
 }
 
 /** Which headers of a calling client go to this server (undefined: none, the default). */
-export function forwardPolicy(config: HttpUpstreamConfig): ClientHeaderPolicy | undefined {
+export function forwardPolicy(
+  config: Pick<HttpUpstreamConfig, 'forwardHeaders' | 'overridableHeaders' | 'headers'>,
+): ClientHeaderPolicy | undefined {
   const policy = new ClientHeaderPolicy(
     {
       forwardHeaders: config.forwardHeaders ?? DEFAULT_REMOTE_FORWARD,
