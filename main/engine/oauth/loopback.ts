@@ -5,9 +5,9 @@
  * an error page and the listener keeps waiting. It takes one good answer (a code, or the
  * authorization server's error), then closes; it also closes when the login is given up.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { Server, ServerResponse } from 'node:http';
-import { GatewayError } from '../protocol/errors.ts';
+import { proofMatches } from '../../shared/hello.ts';
+import { errorMessage, GatewayError } from '../protocol/errors.ts';
 
 export interface CallbackResult {
   code: string;
@@ -120,7 +120,9 @@ function answer(method: string, target: string, opts: CallbackOptions): Outcome 
   const wrong = (status: number, text: string): Outcome => ({ status, title: 'Not this login', text, final: false });
   if (method !== 'GET') return wrong(405, 'This address only takes the browser coming back from a login.');
   if (url.pathname !== CALLBACK_PATH) return wrong(404, 'This is not the login callback address.');
-  if (!sameText(url.searchParams.get('state'), opts.state))
+  const state = url.searchParams.get('state');
+  // Compared in constant time, so the state cannot be guessed byte by byte from response times.
+  if (state === null || !proofMatches(state, opts.state))
     return wrong(400, 'This answer does not belong to the login Switchboard is waiting for (its state differs).');
   const fail = (text: string): Outcome => ({
     status: 400,
@@ -139,7 +141,7 @@ function answer(method: string, target: string, opts: CallbackOptions): Outcome 
   try {
     opts.check?.(url.searchParams);
   } catch (err) {
-    return fail(err instanceof Error ? err.message : String(err));
+    return fail(errorMessage(err));
   }
   const iss = url.searchParams.get('iss');
   return {
@@ -149,14 +151,6 @@ function answer(method: string, target: string, opts: CallbackOptions): Outcome 
     final: true,
     code: iss === null ? { code } : { code, iss },
   };
-}
-
-/** Compares in constant time, so the state cannot be guessed byte by byte from response times. */
-function sameText(got: string | null, want: string): boolean {
-  if (got === null) return false;
-  const a = Buffer.from(got);
-  const b = Buffer.from(want);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function page(res: ServerResponse, status: number, title: string, text: string): void {

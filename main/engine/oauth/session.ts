@@ -101,7 +101,6 @@ export class OAuthSession {
   private engaged = false;
   private cancelLogin?: () => void;
   private deliverLogin?: (address: string) => void;
-  /** The authorization URL of the login under way (for a second Log in, which joins it). */
   /**
    * Where the login under way sends the browser, once known; undefined when it ends without one
    * (client credentials); its error when it fails first.
@@ -171,14 +170,10 @@ export class OAuthSession {
       return await this.once(() => this.refresh(tokens));
     } catch (err) {
       // Renewing ahead of time failed for now (the network, the server busy): the token still works.
-      if (tokens.expiresAt !== undefined && tokens.expiresAt > this.now() && !this.needsLoginNow())
+      if (tokens.expiresAt !== undefined && tokens.expiresAt > this.now() && this.state !== 'needs-login')
         return tokens.access_token;
       throw err;
     }
-  }
-
-  private needsLoginNow(): boolean {
-    return this.state === 'needs-login';
   }
 
   /**
@@ -706,13 +701,11 @@ function portOf(uri: string | undefined): number | undefined {
 function sdkResponses(fetch: FetchLike): FetchLike {
   return async (url, init) => {
     const res = await fetch(url, init);
-    if (isGlobalResponse(res)) return res;
+    // Typed as the global Response, which undici's is not: checked on the value, not the type.
+    if ((res as unknown) instanceof Response) return res;
+    // Not http-body's rebuilt(): upstreams/ imports oauth/, so oauth/ does not import upstreams/.
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
-}
-
-function isGlobalResponse(res: unknown): boolean {
-  return res instanceof Response;
 }
 
 /** Space-separated scopes, both sets, each once. */

@@ -9,9 +9,9 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { checkedLookup, EgressError } from '../../egress/connector.ts';
+import { checkedLookup } from '../../egress/connector.ts';
 import { hostRefusal, type EgressRule } from '../../egress/policy.ts';
-import { GatewayError } from '../../protocol/errors.ts';
+import { errorMessage, GatewayError } from '../../protocol/errors.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { parseMessageBytes } from '../../protocol/refusals.ts';
 import { asksForToken } from '../../oauth/fetch.ts';
@@ -71,7 +71,8 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
       else log(`server "${config.name}" sent a ${isBinary ? 'binary' : 'text'} frame that is not a JSON-RPC message`);
     };
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      // A Buffer as is (the library's default): a copy of every message would cost on the hot path.
+      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
       if (beforeOpen) beforeOpen.push(bytes);
       else take(bytes, isBinary);
     });
@@ -85,18 +86,13 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
       socket.once('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
         void answerRefusal(config, res, token).then(
           (why) => fail(why),
-          (err: unknown) => fail(err instanceof Error ? err.message : String(err), err),
+          (err: unknown) => fail(errorMessage(err), err),
         );
         req.destroy();
       });
       socket.once('error', (err) => {
         if (socket.readyState === WebSocket.OPEN) return;
-        fail(
-          err instanceof EgressError
-            ? `refused to connect to ${shown}: ${err.message}`
-            : describeNetworkFailure(err, config.url),
-          err,
-        );
+        fail(describeNetworkFailure(err, config.url), err);
       });
     });
 
