@@ -15,7 +15,7 @@ import { DEFAULTS } from '../config/schema.ts';
 import { wsChannelOpener } from './mcp-ws/ws-channel.ts';
 import {
   blockedBy,
-  checkHttpConfig,
+  checkedHttpConfig,
   forwardPolicy,
   httpChannelOpener,
   createHttpUpstream,
@@ -291,26 +291,23 @@ function createWsUpstream(
   probeTimeoutMs: number,
 ): Upstream {
   const log = deps.log ?? (() => undefined);
-  let open: Opener;
-  try {
-    const { url, headers } = checkHttpConfig(spec);
-    open = wsChannelOpener(
-      {
-        name: spec.name,
-        url,
-        headers,
-        startupTimeoutMs: spec.startupTimeoutMs,
-        maxMessageBytes: spec.maxMessageBytes ?? DEFAULTS.maxResponseBytes,
-        allowPrivateNetwork: spec.allowPrivateNetwork ?? false,
-        ...(spec.lookup ? { lookup: spec.lookup } : {}),
-        ...(spec.auth ? { auth: spec.auth } : {}),
-      },
-      log,
-    );
-  } catch (err) {
-    // A bad URL or header fails this server's start, not the whole config reload.
-    open = () => Promise.reject(err);
-  }
+  const checked = checkedHttpConfig(spec);
+  const open: Opener =
+    checked instanceof GatewayError
+      ? () => Promise.reject(checked)
+      : wsChannelOpener(
+          {
+            name: spec.name,
+            url: checked.url,
+            headers: checked.headers,
+            startupTimeoutMs: spec.startupTimeoutMs,
+            maxMessageBytes: spec.maxMessageBytes ?? DEFAULTS.maxResponseBytes,
+            allowPrivateNetwork: spec.allowPrivateNetwork ?? false,
+            ...(spec.lookup ? { lookup: spec.lookup } : {}),
+            ...(spec.auth ? { auth: spec.auth } : {}),
+          },
+          log,
+        );
   const handshake =
     protocol === 'stateful'
       ? undefined

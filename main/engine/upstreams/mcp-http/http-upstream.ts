@@ -78,17 +78,7 @@ export function blockedBy(auth: OAuthSession | undefined): { blocked?: () => str
  * transport worked. Exported for era.ts, which falls back to it when a server is not stateless.
  */
 export function httpChannelOpener(config: HttpUpstreamConfig, log: (line: string) => void): Opener {
-  // A bad URL or header does not throw here (one server must not fail a whole config reload):
-  // the upstream fails to start instead, with the reason in its status.
-  let checked: { url: URL; headers: Record<string, string> } | GatewayError;
-  try {
-    checked = checkHttpConfig(config);
-  } catch (err) {
-    checked =
-      err instanceof GatewayError
-        ? err
-        : new GatewayError('config_invalid', `server "${config.name}": invalid configuration`, { cause: err });
-  }
+  const checked = checkedHttpConfig(config);
   /** The transport that last completed initialize, for 'auto'; forgotten when it stops working. */
   let learned: WireKind | undefined;
   const fetch = checked instanceof GatewayError ? undefined : serverFetch(config, checked.headers);
@@ -142,6 +132,23 @@ export function forwardPolicy(
     Object.keys(config.headers),
   );
   return policy.none ? undefined : policy;
+}
+
+/**
+ * checkHttpConfig's answer, or its refusal as a value: a bad URL or header must not throw where an
+ * upstream is made (one server must not fail a whole config reload); the upstream fails to start
+ * instead, with the reason in its status.
+ */
+export function checkedHttpConfig(
+  config: Pick<HttpUpstreamConfig, 'name' | 'url' | 'headers'>,
+): { url: URL; headers: Record<string, string> } | GatewayError {
+  try {
+    return checkHttpConfig(config);
+  } catch (err) {
+    return err instanceof GatewayError
+      ? err
+      : new GatewayError('config_invalid', `server "${config.name}": invalid configuration`, { cause: err });
+  }
 }
 
 /**

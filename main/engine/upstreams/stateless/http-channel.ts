@@ -31,7 +31,7 @@ import {
   refusedResponseId,
   type RefusedEvent,
 } from '../http-body.ts';
-import { checkHttpConfig, serverFetch, type HttpUpstreamConfig } from '../mcp-http/http-upstream.ts';
+import { checkedHttpConfig, serverFetch, type HttpUpstreamConfig } from '../mcp-http/http-upstream.ts';
 import type { Channel, ChannelHandlers, Opener } from '../mcp-upstream.ts';
 import {
   STATELESS_REVISION,
@@ -78,15 +78,7 @@ export class ParamHeaderBook {
 
 /** Opens stateless HTTP channels to one server. Opening is free: nothing is sent until a request. */
 export function statelessHttpOpener(config: HttpUpstreamConfig, log: (line: string) => void): Opener {
-  let checked: { url: URL; headers: Record<string, string> } | GatewayError;
-  try {
-    checked = checkHttpConfig(config);
-  } catch (err) {
-    checked =
-      err instanceof GatewayError
-        ? err
-        : new GatewayError('config_invalid', `server "${config.name}": invalid configuration`, { cause: err });
-  }
+  const checked = checkedHttpConfig(config);
   const book = new ParamHeaderBook();
   const fetch = checked instanceof GatewayError ? undefined : serverFetch(config, checked.headers);
   return (handlers) => {
