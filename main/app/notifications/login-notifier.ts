@@ -5,7 +5,7 @@
  * native-notifications.ts shows them; a click starts the login.
  */
 import type { ServerView } from '../../../preload/contract/index.ts';
-import { truncate } from '../tray/menu-model.ts';
+import { needsLogin, truncate } from '../tray/menu-model.ts';
 
 export interface LoginNotification {
   title: string;
@@ -23,9 +23,7 @@ export function createLoginNotifier(options: LoginNotifierOptions): { servers(li
   const waiting = new Set<string>();
   return {
     servers(list) {
-      const now = new Set(
-        list.filter((s) => s.auth?.state === 'needs-login' && !s.disabled && s.state !== 'ready').map((s) => s.name),
-      );
+      const now = new Set(list.filter(needsLogin).map((s) => s.name));
       for (const server of list) {
         if (!now.has(server.name) || waiting.has(server.name) || options.quiet?.()) continue;
         const reason = server.auth?.reason;

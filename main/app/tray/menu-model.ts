@@ -107,7 +107,8 @@ function statusLine(input: TrayMenuInput): string {
 }
 
 /** A server waiting for the user to log in (OAuth), not merely broken. */
-const needsLogin = (s: ServerView) => s.auth?.state === 'needs-login' && s.state !== 'ready' && !s.disabled;
+export const needsLogin = (s: ServerView): boolean =>
+  s.auth?.state === 'needs-login' && s.state !== 'ready' && !s.disabled;
 
 function serverItem(server: ServerView, paused: boolean): TrayMenuItem {
   const stateLabel = needsLogin(server) ? 'needs login' : STATE_LABEL[server.state];

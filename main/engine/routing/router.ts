@@ -287,10 +287,11 @@ export class Router implements SessionHandler {
     if (session.closed) return [];
     const names = this.opts.profileServers(session.profile) ?? [];
     const out: ViewMember[] = [];
+    const headers = this.sessionHeaders.get(session);
+    const context = headers ? { headers } : undefined;
     for (const name of names) {
-      const headers = this.sessionHeaders.get(session);
       const upstream = start
-        ? this.opts.registry.forSession(name, session.id, headers ? { headers } : undefined)
+        ? this.opts.registry.forSession(name, session.id, context)
         : this.opts.registry.existingForSession(name, session.id);
       const server = this.opts.registry.config(name);
       if (!upstream || !server) continue;
