@@ -9,7 +9,17 @@
  * range of keys bounds a range of start times — widened by how far keys ever ran ahead of their
  * start time (`ahead`, kept with the totals).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import type {
@@ -486,6 +496,7 @@ export class TrafficStore {
         if (this.db.isTransaction) this.db.exec('ROLLBACK');
         throw err;
       }
+      deleteMovedAside(this.file, this.now() - this.maxAgeMs);
       if (deleted > 0) {
         this.db.exec('PRAGMA incremental_vacuum');
         // PASSIVE never waits for a reader (the CLI); the file shrinks once the WAL is copied back.
@@ -590,12 +601,12 @@ function openWritable(file: string, busyTimeoutMs: number, log: TrafficStoreLog,
   } catch (err) {
     // A lock is someone else's use of a good file, not damage.
     if (isBusy(err)) throw err;
-    const aside = moveAside(file, `corrupt-${stamp(now())}`);
+    const aside = moveAside(file, `corrupt-${stamp(now())}`, now());
     log('warn', `traffic history ${file} is unreadable (${errorMessage(err)}); moved it to ${aside}, starting anew`);
     opened = openCurrent(file, busyTimeoutMs);
   }
   if ('version' in opened) {
-    const aside = moveAside(file, `old-v${opened.version}`);
+    const aside = moveAside(file, `old-v${opened.version}`, now());
     log(
       'warn',
       `traffic history ${file} has schema version ${opened.version}, this Switchboard writes version ` +
@@ -650,16 +661,39 @@ function isBlank(db: DatabaseSync): boolean {
   return Number(db.prepare('SELECT count(*) AS n FROM sqlite_schema').get()?.n ?? 0) === 0;
 }
 
-/** Renames the file (and its WAL and shared-memory files) to `<file>.<suffix>`; returns the new name. */
-function moveAside(file: string, suffix: string): string {
+/**
+ * Renames the file (and its WAL and shared-memory files) to `<file>.<suffix>`; returns the new name.
+ * Their modification time becomes `now`: a file moved aside is kept for the retention age from then.
+ */
+function moveAside(file: string, suffix: string, now: number): string {
   let aside = `${file}.${suffix}`;
   for (let n = 2; existsSync(aside); n++) aside = `${file}.${suffix}-${n}`;
   renameSync(file, aside);
+  utimesSync(aside, now / 1000, now / 1000);
   // A stale WAL left beside a new file would be read as part of it.
   for (const extra of ['-wal', '-shm', '-journal']) {
-    if (existsSync(file + extra)) renameSync(file + extra, aside + extra);
+    if (!existsSync(file + extra)) continue;
+    renameSync(file + extra, aside + extra);
+    utimesSync(aside + extra, now / 1000, now / 1000);
   }
   return aside;
+}
+
+/** The histories moved aside beside `file` (damaged, or of another schema version), their journals too. */
+function movedAside(file: string): string[] {
+  const dir = dirname(file);
+  const prefixes = [`${basename(file)}.corrupt-`, `${basename(file)}.old-v`];
+  const names = statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? readdirSync(dir) : [];
+  return names.filter((n) => prefixes.some((prefix) => n.startsWith(prefix))).map((n) => join(dir, n));
+}
+
+/** Deletes what was moved aside before `cutoff` (epoch ms): it is kept as long as the history's entries. */
+function deleteMovedAside(file: string, cutoff: number): void {
+  if (!(cutoff > -Infinity)) return;
+  for (const aside of movedAside(file)) {
+    const movedAt = statSync(aside, { throwIfNoEntry: false })?.mtimeMs ?? Infinity;
+    if (movedAt < cutoff) rmSync(aside, { force: true });
+  }
 }
 
 function stamp(ms: number): string {
@@ -868,11 +902,8 @@ function noLog(): void {}
 export function deleteTrafficHistory(file: string): boolean {
   let existed = existsSync(file);
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
-  const dir = dirname(file);
-  const moved = [`${basename(file)}.corrupt-`, `${basename(file)}.old-v`];
-  const names = existsSync(dir) ? readdirSync(dir) : [];
-  for (const name of names.filter((n) => moved.some((prefix) => n.startsWith(prefix)))) {
-    rmSync(join(dir, name), { force: true });
+  for (const aside of movedAside(file)) {
+    rmSync(aside, { force: true });
     existed = true;
   }
   return existed;

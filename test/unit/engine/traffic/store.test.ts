@@ -1,4 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -611,6 +621,35 @@ describe('TrafficStore', () => {
     expect(deleteTrafficHistory(file)).toBe(true);
     expect(readdirSync(beside).sort()).toEqual(['keep.txt', 'traffic.dbx.old-v1']);
     expect(deleteTrafficHistory(file)).toBe(false);
+  });
+
+  it('deletes what it moved aside once that is older than the retention age, and nothing else', () => {
+    const day = 86_400_000;
+    const beside = path.dirname(file);
+    const inHistory = () => readdirSync(beside).filter((n) => n.startsWith('traffic.db.'));
+    mkdirSync(beside, { recursive: true });
+    writeFileSync(file, 'not a database');
+    // Moved aside by an earlier run at T0, and a file that only looks like it (left alone).
+    for (const name of [`${file}.old-v1`, `${file}.old-v1-wal`, `${file}x.old-v1`]) {
+      writeFileSync(name, 'x');
+      utimesSync(name, T0 / 1000, T0 / 1000);
+    }
+    // Damaged at T0 + 1 day: moved aside then, with that time, whatever time the file had.
+    utimesSync(file, T0 / 1000 - 30 * day, T0 / 1000 - 30 * day);
+    open({ maxAgeMs: 3 * day, now: () => T0 + day }).close();
+    expect(inHistory()).toEqual([
+      'traffic.db.corrupt-20261205T120000-000Z',
+      'traffic.db.old-v1',
+      'traffic.db.old-v1-wal',
+    ]);
+
+    open({ maxAgeMs: 3 * day, now: () => T0 + 3 * day + 1000 }).close();
+    expect(inHistory()).toEqual(['traffic.db.corrupt-20261205T120000-000Z']);
+    const store = open({ maxAgeMs: 3 * day, now: () => T0 + 4 * day + 1000 });
+    expect(inHistory()).toEqual([]);
+    expect(readdirSync(beside)).toContain('traffic.dbx.old-v1');
+    store.add(entry(T0 + 4 * day));
+    expect(store.list({}).entries).toHaveLength(1);
   });
 
   it('keeps this run in memory when the file cannot be made at all, and says so', () => {
