@@ -44,8 +44,8 @@ describe('OAuth for remote servers', () => {
   });
 
   /** A gateway with one remote server, its logs and traffic history in the test's folder. */
-  const start = async (store: SecretStore, open: (url: string) => Promise<void> = browser) => {
-    const config = await writeConfig(dir.dir, { mcpServers: { remote: { url: `${as.base}/mcp` } } });
+  const start = async (store: SecretStore, open: (url: string) => Promise<void> = browser, url = `${as.base}/mcp`) => {
+    const config = await writeConfig(dir.dir, { mcpServers: { remote: { url } } });
     gateway = await startGateway(config, {
       oauthStore: store,
       openBrowser: open,
@@ -89,6 +89,19 @@ describe('OAuth for remote servers', () => {
     try {
       const result = await client.callTool({ name: 'remote__whoami', arguments: {} });
       expect(text(result)).toMatch(/mcp:tools/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a server over WebSocket asks for its login on the handshake, and works with the token after it', async () => {
+    const url = `${as.base.replace('http:', 'ws:')}/ws`;
+    const g = await start(createMemorySecretStore(), browser, url);
+    await logIn(g);
+    expect(state(g)?.auth).toMatchObject({ state: 'logged-in', issuer: `${as.base}/` });
+    const client = await httpClient(g.httpUrl()!);
+    try {
+      expect(text(await client.callTool({ name: 'remote__whoami', arguments: {} }))).toMatch(/mcp:tools/);
     } finally {
       await client.close();
     }
