@@ -2,7 +2,7 @@
  * Real Chromium for the UI tests: Debian's /usr/bin/chromium driven by playwright-core (which
  * never downloads a browser), headless, with a fresh profile per launch.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
@@ -45,6 +45,24 @@ export async function launchBrowser(): Promise<TestBrowser> {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Chromium on the web UI, signed in with the gateway's one-time login link. A control that never
+ * shows fails its step, naming it, well before a test's own time limit.
+ */
+export async function openWebUi(loginUrl: string): Promise<TestBrowser> {
+  const browser = await launchBrowser();
+  browser.page.setDefaultTimeout(10_000);
+  await browser.page.goto(loginUrl);
+  return browser;
+}
+
+/** Where UI tests put their screenshots: SCREENSHOT_DIR, or a fresh temporary directory. */
+export async function screenshotDir(): Promise<string> {
+  const dir = process.env.SCREENSHOT_DIR ?? (await mkdtemp(path.join(os.tmpdir(), 'sb-ui-shots-')));
+  await mkdir(dir, { recursive: true });
+  return dir;
 }
 
 /** axe-core's serious and critical findings on the page as it is now, one line each. */

@@ -4,13 +4,11 @@
  * login link; the user's browser (played by fetch) logs in at the real authorization server of
  * the OAuth fixture, and the page follows the server to logged in and ready. Log out asks first.
  */
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
-import { launchBrowser, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import { ROOT, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 import { playBrowser, startAuthServer, type AuthServer } from '../../helpers/oauth-server.ts';
 
@@ -26,14 +24,12 @@ let shots: string;
 beforeAll(async () => {
   as = await startAuthServer();
   dir = await tempDir('sb-ui-oauth-');
-  shots = process.env.SCREENSHOT_DIR ?? (await mkdtemp(path.join(os.tmpdir(), 'sb-ui-shots-')));
+  shots = await screenshotDir();
   const config = await writeConfig(dir.dir, { mcpServers: { remote: { url: `${as.base}/mcp` } } });
   gateway = await startGateway(config, { uiDir: UI_DIR, oauthStore: createMemorySecretStore() });
   await waitFor(() => gateway.servers()[0]?.auth?.state === 'needs-login', 10_000, 'needs login');
-  browser = await launchBrowser();
+  browser = await openWebUi(gateway.uiLoginUrl()!);
   page = browser.page;
-  page.setDefaultTimeout(10_000);
-  await page.goto(gateway.uiLoginUrl()!);
 }, 60_000);
 
 afterAll(async () => {

@@ -5,15 +5,14 @@
  * checked with axe-core and photographed (into SCREENSHOT_DIR, default a temporary directory).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { shimCommand, type Gateway } from '../../../main/engine/index.ts';
-import { launchBrowser, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import {
   EVERYTHING,
   FIXTURE,
@@ -48,8 +47,7 @@ beforeAll(async () => {
   if (!existsSync(path.join(UI_DIR, 'index.html')))
     throw new Error(`the renderer is not built (${UI_DIR}): run "npm run build" first (npm test does)`);
   dir = await tempDir('sb-ui-e2e-');
-  shots = process.env.SCREENSHOT_DIR ?? (await mkdtemp(path.join(os.tmpdir(), 'sb-ui-shots-')));
-  await mkdir(shots, { recursive: true });
+  shots = await screenshotDir();
   const config = await writeConfig(dir.dir, {
     mcpServers: { fx: fixtureServer('fx'), everything: { command: NODE, args: [EVERYTHING, 'stdio'] } },
     profiles: { work: { servers: ['fx'], description: 'What the work laptop needs' } },
@@ -68,11 +66,8 @@ beforeAll(async () => {
     },
   });
   await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 30_000);
-  browser = await launchBrowser();
+  browser = await openWebUi(gateway.uiLoginUrl()!);
   page = browser.page;
-  // A control that never shows fails its step, naming it, well before the test's own time limit.
-  page.setDefaultTimeout(10_000);
-  await page.goto(gateway.uiLoginUrl()!);
 }, 60_000);
 
 afterAll(async () => {
