@@ -134,7 +134,8 @@ describe('canary secrets given to careless servers appear nowhere', () => {
   });
 
   it('serves clients with the token from the keychain, and nothing shows a secret', async () => {
-    const client = new Client({ name: 'canary-client', version: '1' });
+    // A client that names itself, a tool and a resource with a secret in them.
+    const client = new Client({ name: `canary-client ${CANARY.apiKey}`, version: '1' });
     await client.connect(
       new StreamableHTTPClientTransport(new URL(gateway.httpUrl()!), {
         requestInit: { headers: { authorization: `Bearer ${CANARY.token}` } },
@@ -144,6 +145,8 @@ describe('canary secrets given to careless servers appear nowhere', () => {
     let rejected = '';
     try {
       await client.callTool({ name: 'leaky__leak', arguments: {} });
+      await client.callTool({ name: `leaky__${CANARY.apiKey}`, arguments: {} }).catch((err: unknown) => err);
+      await client.readResource({ uri: `file:///x?key=${CANARY.apiKey}` }).catch((err: unknown) => err);
       rejected = await client.callTool({ name: 'leaky__reject', arguments: {} }).then(
         (r) => JSON.stringify(r),
         (err: unknown) => String(err),
@@ -191,6 +194,9 @@ describe('canary secrets given to careless servers appear nowhere', () => {
     // The traffic record: the rejected call's error quoted the key, and the client sent the token.
     const traffic = await post('/traffic/query', { limit: 1000 });
     expect(traffic).toContain('[redacted:api-key] was rejected');
+    expect(traffic).toContain('"target":"leaky__[redacted:api-key]"');
+    expect(traffic).toContain('"target":"file:///x?key=[redacted:api-key]"');
+    expect(traffic).toContain('"name":"canary-client [redacted:api-key]"');
     const [rejectedCall] = (JSON.parse(traffic) as { entries: { id: string; target?: string }[] }).entries.filter(
       (e) => e.target === 'leaky__reject',
     );

@@ -85,7 +85,7 @@ class Exchange implements RecordedEntry {
   readonly edge: TrafficEdge;
   readonly direction: 'in' | 'out';
   readonly kind: 'request' | 'notification';
-  readonly method: string;
+  method: string;
   readonly startedAt: number;
   parentId: string | undefined;
   target: string | undefined;
@@ -109,6 +109,8 @@ class Exchange implements RecordedEntry {
   ended = false;
   /** Waiting in the recorder's list of changes to write. */
   dirty = false;
+  /** Method and target redacted and cut (on the first write). */
+  named = false;
 
   constructor(id: string, kind: 'request' | 'notification', init: TrafficBegin) {
     this.id = id;
@@ -147,8 +149,10 @@ class Exchange implements RecordedEntry {
   }
 }
 
-/** An entry's weight in the ring: its payload text and a fixed overhead for the rest. */
+/** An entry's weight in the ring: its text (payloads, names, error) and a fixed overhead for the rest. */
 const ENTRY_OVERHEAD = 400;
+/** A method or target is cut here: it is shown on one line (a resource URI is whole in the request). */
+const MAX_NAME_BYTES = 1024;
 const MAX_PAGE = 1000;
 /** A request still waiting for its answer is shown (written as pending) once it has waited this long. */
 const PENDING_SHOWN_AFTER_MS = 50;
@@ -180,7 +184,11 @@ export class TrafficRecorder {
   private ringHead = 0;
   private keepsRecent = true;
   private pendingTimer: NodeJS.Timeout | undefined;
-  private readonly sessions = new WeakMap<TrafficSessionSource, TrafficSession>();
+  /** The session as recorded, and what of its source it was made from (it changes on initialize). */
+  private readonly sessions = new WeakMap<
+    TrafficSessionSource,
+    { session: TrafficSession } & Pick<TrafficSessionSource, 'clientInfo' | 'profile'> & { revision?: string }
+  >();
   /**
    * The last two payloads made, by the value they were made from: a server's answer is usually
    * forwarded as the same object to the client, and a request's params likewise (text made once).
@@ -407,6 +415,12 @@ export class TrafficRecorder {
 
   private write(exchange: Exchange): void {
     if (exchange.source) exchange.session = this.sessionOf(exchange.source);
+    // Names come from clients and servers as much as payloads do: a resource URI can hold a password.
+    if (!exchange.named) {
+      exchange.named = true;
+      exchange.method = this.cut(exchange.method, MAX_NAME_BYTES).text;
+      if (exchange.target !== undefined) exchange.target = this.cut(exchange.target, MAX_NAME_BYTES).text;
+    }
     // Each payload is turned into text once: the request when the entry is first written. What a
     // server marks sensitive is learnt before the answer to it is written.
     if (exchange.request === NO_PAYLOAD && exchange.params !== undefined) {
@@ -421,7 +435,7 @@ export class TrafficRecorder {
     }
     if (exchange.rawError && !exchange.error) {
       const { code, message } = exchange.rawError;
-      exchange.error = { code, message: this.redact(message) };
+      exchange.error = { code, message: this.cut(message, this.maxPayloadBytes).text };
     }
     if (this.keepsRecent) {
       const copy = exchange.toEntry();
@@ -477,18 +491,28 @@ export class TrafficRecorder {
     } catch {
       text = '"(not serialisable)"';
     }
+    const { text: json, bytes, truncated } = this.cut(text, this.maxPayloadBytes, (t) => this.clean(t));
+    return truncated ? { json, bytes, truncated } : { json, bytes };
+  }
+
+  /**
+   * `text` redacted and, over `max` bytes, cut with a marker that gives the whole size. Only the
+   * part kept is redacted (a large text is not scanned whole), with room for a secret that starts
+   * before the cut; what is left of one cut in two at the end is dropped. The cut is in bytes (a
+   * character cut in two becomes U+FFFD), and the text kept is a copy: a slice would keep the
+   * whole text alive for as long as the entry.
+   */
+  private cut(
+    text: string,
+    max: number,
+    clean: (text: string) => string = this.redact,
+  ): { text: string; bytes: number; truncated: boolean } {
     const bytes = Buffer.byteLength(text);
-    const max = this.maxPayloadBytes;
-    if (bytes <= max) return { json: this.clean(text), bytes };
-    // Only the part kept is redacted (a large payload is not scanned whole), with room for a
-    // secret that starts before the cut; what is left of one cut in two at the end is dropped.
-    // The cut is in bytes (a character cut in two becomes U+FFFD), and the text kept is a copy:
-    // a slice would keep the whole text alive for as long as the entry.
-    const head = Buffer.from(this.clean(text.slice(0, max + CUT_MARGIN)))
+    if (bytes <= max) return { text: clean(text), bytes, truncated: false };
+    const head = Buffer.from(clean(text.slice(0, max + CUT_MARGIN)))
       .subarray(0, max)
       .toString();
-    const json = `${this.redactCutEnd(head)}…[truncated: ${bytes} bytes in all]`;
-    return { json, bytes, truncated: true };
+    return { text: `${this.redactCutEnd(head)}…[truncated: ${bytes} bytes in all]`, bytes, truncated: true };
   }
 
   /** The session as recorded: one object per session while what it says stays the same. */
@@ -496,16 +520,32 @@ export class TrafficRecorder {
     const known = this.sessions.get(source);
     if (
       known &&
-      known.client?.name === source.clientInfo?.name &&
-      (known.client?.version ?? '') === (source.clientInfo?.version ?? '') &&
+      known.clientInfo === source.clientInfo &&
       known.revision === source.protocolVersion &&
       known.profile === source.profile
     ) {
-      return known;
+      return known.session;
     }
-    const made = makeSession(source);
-    this.sessions.set(source, made);
-    return made;
+    const session = this.makeSession(source);
+    this.sessions.set(source, {
+      session,
+      clientInfo: source.clientInfo,
+      revision: source.protocolVersion,
+      profile: source.profile,
+    });
+    return session;
+  }
+
+  private makeSession(source: TrafficSessionSource): TrafficSession {
+    const session: TrafficSession = { id: source.id, transport: source.transport, profile: source.profile };
+    if (source.clientInfo) {
+      // What a client calls itself is its own text, like a method name.
+      const name = this.cut(source.clientInfo.name, MAX_NAME_BYTES).text;
+      const version = this.cut(source.clientInfo.version, MAX_NAME_BYTES).text;
+      session.client = version ? { name, version } : { name };
+    }
+    if (source.protocolVersion !== undefined) session.revision = source.protocolVersion;
+    return session;
   }
 
   private clean(text: string): string {
@@ -513,18 +553,9 @@ export class TrafficRecorder {
   }
 }
 
-function makeSession(source: TrafficSessionSource): TrafficSession {
-  const session: TrafficSession = { id: source.id, transport: source.transport, profile: source.profile };
-  if (source.clientInfo) {
-    const { name, version } = source.clientInfo;
-    session.client = version ? { name, version } : { name };
-  }
-  if (source.protocolVersion !== undefined) session.revision = source.protocolVersion;
-  return session;
-}
-
 function weight(entry: TrafficEntry): number {
-  return ENTRY_OVERHEAD + (entry.request.json?.length ?? 0) + (entry.response?.json?.length ?? 0);
+  const names = entry.method.length + (entry.target?.length ?? 0) + (entry.error?.message.length ?? 0);
+  return ENTRY_OVERHEAD + names + (entry.request.json?.length ?? 0) + (entry.response?.json?.length ?? 0);
 }
 
 /** How a failure reads in the record: a cancellation and a timeout are outcomes of their own. */

@@ -310,6 +310,31 @@ describe('TrafficRecorder: payloads', () => {
     expect(entry.request.bytes).toBe(JSON.stringify({ name: 'echo', arguments: { text: `use ${canary}` } }).length);
   });
 
+  it('hides secrets in the method and the target too, and cuts long ones and long errors', () => {
+    const canary = 'hunter2-CANARY-9d8c';
+    const redactor = createRedactor([{ label: 'db', value: canary }]);
+    const r = new TrafficRecorder({ redact: (t) => redactor.redact(t), maxPayloadBytes: 4096 });
+    const uri = `postgres://admin:pw-in-url@db.internal/prod?key=${canary}`;
+    const chatty = { ...session, clientInfo: { name: `client with ${canary}`, version: 'v'.repeat(5000) } };
+    const read = r.begin(call({ method: 'resources/read', params: { uri }, target: uri, session: chatty }));
+    r.end(read, { result: { contents: [] } });
+    expect(r.get(read)!.target).toBe('postgres://[redacted:url-credentials]@db.internal/prod?key=[redacted:db]');
+    expect(r.get(read)!.session!.client).toEqual({
+      name: 'client with [redacted:db]',
+      version: `${'v'.repeat(1024)}…[truncated: 5000 bytes in all]`,
+    });
+    // The text search sees what is kept: it cannot confirm a guessed secret.
+    expect(r.list({ text: canary }).entries).toEqual([]);
+    expect(r.list({ text: 'pw-in-url' }).entries).toEqual([]);
+
+    const long = r.begin(call({ method: `m/${'x'.repeat(2_000_000)}`, target: 't'.repeat(2_000_000) }));
+    r.end(long, { error: new GatewayError('upstream_unavailable', 'e'.repeat(3_000_000)) });
+    const entry = r.get(long)!;
+    expect(entry.target).toMatch(/^t{1024}…\[truncated: 2000000 bytes in all\]$/);
+    expect(entry.method).toMatch(/^m\/x{1022}…\[truncated: 2000002 bytes in all\]$/);
+    expect(entry.error!.message).toMatch(/^e{4096}…\[truncated: 3000000 bytes in all\]$/);
+  });
+
   it('hides the values of sensitive fields, and those a server marked in its tool list', () => {
     const r = new TrafficRecorder({ redactFields: ['X-Tenant-Key'] });
     const list = r.begin(upstreamCall({ method: 'tools/list', params: {} }));
@@ -434,6 +459,19 @@ describe('TrafficRecorder: the ring', () => {
     note(tiny, 1, 500);
     note(tiny, 2, 500);
     expect(methods(tiny)).toEqual(['m/2']);
+  });
+
+  it('counts names and error messages in its bytes, not only payloads', () => {
+    const r = new TrafficRecorder({ maxBytes: 1024 * 1024 });
+    for (let i = 0; i < 50; i++) {
+      const id = r.begin(call({ target: `${'t'.repeat(100_000)}${i}` }));
+      r.end(id, { error: new GatewayError('upstream_unavailable', 'e'.repeat(60_000)) });
+    }
+    const held = r
+      .list({ limit: 1000 })
+      .entries.reduce((n, e) => n + e.method.length + e.target!.length + e.error!.message.length, 0);
+    expect(held).toBeLessThanOrEqual(1024 * 1024);
+    expect(r.size()).toBeGreaterThan(1);
   });
 
   it('counts an entry once when it is written again on its end', () => {
