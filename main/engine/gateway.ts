@@ -223,8 +223,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   readonly questions = new QuestionBroker();
   /** Every message at both edges, redacted: live, queried and kept (traffic/). */
   readonly traffic: TrafficLog;
-  /** The history's retention now ('' when none is kept), to reopen it only when that changes. */
+  /** The history's retention now ('' when none is kept), to apply it only when that changes. */
   private historyRetention: string | undefined;
+  /** The open history, kept across reloads that change only its retention. */
+  private historyStore: TrafficStore | undefined;
   /** Servers' stderr lines, live, as `log` events. */
   private readonly stderrFeed: StderrFeed;
   private apiRoutes?: ApiRoutes;
@@ -1151,19 +1153,19 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (retention === this.historyRetention) return;
     this.historyRetention = retention;
     if (!keep) {
+      this.historyStore = undefined;
       this.traffic.useHistory(undefined);
       if (deleteTrafficHistory(file))
         this.log({ level: 'info', text: `traffic history is off (traffic.history): deleted ${file}` });
       return;
     }
-    this.traffic.useHistory(
-      TrafficStore.open({
-        file,
-        maxAgeMs: settings.historyDays * 24 * 60 * 60 * 1000,
-        maxBytes: settings.historyMaxBytes,
-        log: (level, text) => this.log({ level, text }),
-      }),
-    );
+    const limits = { maxAgeMs: settings.historyDays * 24 * 60 * 60 * 1000, maxBytes: settings.historyMaxBytes };
+    if (this.historyStore) {
+      this.historyStore.setRetention(limits);
+      return;
+    }
+    this.historyStore = TrafficStore.open({ file, ...limits, log: (level, text) => this.log({ level, text }) });
+    this.traffic.useHistory(this.historyStore);
   }
 
   /** Every upstream's messages are recorded (when the record is on) under its server's name. */

@@ -360,6 +360,12 @@ export class TrafficRecorder {
     return grow(entry, 0);
   }
 
+  /** The entries kept in memory, oldest first. */
+  recent(): TrafficEntry[] {
+    this.flush();
+    return [...this.ring.values()];
+  }
+
   /** Entries in memory now. */
   size(): number {
     return this.ring.size;

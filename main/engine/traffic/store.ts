@@ -166,8 +166,8 @@ export class TrafficStore {
   private readonly db: DatabaseSync;
   private readonly log: TrafficStoreLog;
   private readonly now: () => number;
-  private readonly maxAgeMs: number;
-  private readonly maxBytes: number;
+  private maxAgeMs: number;
+  private maxBytes: number;
   private readonly batchMs: number;
   private readonly batchEntries: number;
   private readonly maxQueued: number;
@@ -379,6 +379,17 @@ export class TrafficStore {
     return { entries: Number(row?.entries ?? 0), bytes: Number(row?.bytes ?? 0) };
   }
 
+  /**
+   * New retention limits (a config reload), applied at once. The file stays open: reopening it would
+   * take the running gateway's calls that are still waiting for an answer for the last run's.
+   */
+  setRetention(limits: { maxAgeMs: number; maxBytes: number }): void {
+    this.refuseReadOnly('change the retention');
+    this.maxAgeMs = limits.maxAgeMs;
+    this.maxBytes = limits.maxBytes;
+    this.prune();
+  }
+
   /** Deletes by age, then the oldest until the size fits, and gives the file space back. */
   prune(): { deleted: number } {
     this.refuseReadOnly('prune');
@@ -498,6 +509,7 @@ export class TrafficStore {
       }
       deleteMovedAside(this.file, this.now() - this.maxAgeMs);
       if (deleted > 0) {
+        this.forgetDeletedPending();
         this.db.exec('PRAGMA incremental_vacuum');
         // PASSIVE never waits for a reader (the CLI); the file shrinks once the WAL is copied back.
         this.db.exec('PRAGMA wal_checkpoint(PASSIVE)');
@@ -507,6 +519,18 @@ export class TrafficStore {
       this.failed('prune', err);
     }
     return { deleted };
+  }
+
+  /**
+   * A row written while its exchange waited, deleted since (it was among the oldest): its answer
+   * will write a new row, which the totals must count as new.
+   */
+  private forgetDeletedPending(): void {
+    if (this.pendingSizes.size === 0) return;
+    const left = new Set<string>();
+    for (const row of this.statement("SELECT id FROM traffic WHERE outcome = 'pending'").iterate())
+      left.add(idOfKey(Number(row.id)));
+    for (const id of this.pendingSizes.keys()) if (!left.has(id)) this.pendingSizes.delete(id);
   }
 
   private pruneByAge(): number {

@@ -81,9 +81,13 @@ export class TrafficLog {
     if (history === this.history) return;
     this.history?.close();
     this.history = history;
+    if (history) {
+      // What was recorded before (a reload that turned the history on) is kept in it too.
+      for (const entry of this.recorder.recent()) history.add(entry);
+      // A clock set back since the last run must not make new ids sort before the kept ones.
+      this.recorder.continueAfter(history.lastKey());
+    }
     this.recorder.keepRecent(history === undefined);
-    // A clock set back since the last run must not make new ids sort before the kept ones.
-    if (history) this.recorder.continueAfter(history.lastKey());
   }
 
   hasHistory(): boolean {

@@ -161,6 +161,34 @@ describe('the traffic history', () => {
     expect((await stat(historyFile)).size).toBeLessThan(Math.max(sizeMidway * 1.5, 4 * limit));
   });
 
+  it('takes new retention on a reload: calls in flight stay in flight, and end as they end', async () => {
+    const gateway = await gatewayWith();
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      const call = client.callTool({ name: 'fx__slow', arguments: { steps: 5, delayMs: 100 } });
+      await waitFor(() => gateway.traffic.list({ edge: 'client', target: 'fx__slow' }).entries.length === 1);
+      await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') }, traffic: { history: { days: 1 } } });
+      await gateway.reload();
+      expect(gateway.traffic.list({ edge: 'client', target: 'fx__slow' }).entries[0]?.outcome).toBe('pending');
+      await call;
+      await waitFor(() => gateway.traffic.list({ edge: 'client', target: 'fx__slow' }).entries[0]?.outcome === 'ok');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('turned on by a reload, keeps what was recorded before', async () => {
+    const gateway = await gatewayWith({ history: { days: 0 } });
+    await echo(gateway, 'before the history');
+    await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') }, traffic: {} });
+    await gateway.reload();
+    await echo(gateway, 'after');
+    await stop(gateway);
+    const history = TrafficLog.readHistory(historyFile, 'test');
+    expect(echoed(history)).toEqual(['before the history', 'after']);
+    history.close();
+  });
+
   it('with 0 keeps no history, and deletes the one there was', async () => {
     const first = await gatewayWith();
     await echo(first, 'recorded');

@@ -623,6 +623,39 @@ describe('TrafficStore', () => {
     expect(deleteTrafficHistory(file)).toBe(false);
   });
 
+  it('counts an answer as new when the row written while it waited was pruned meanwhile', () => {
+    const store = open({ maxBytes: 20_000 });
+    const pad = { json: 'x'.repeat(1000), bytes: 1000 };
+    const waiting = entry(T0, { outcome: 'pending', request: pad });
+    store.add(waiting);
+    store.flush();
+    for (let i = 1; i <= 40; i++) store.add(entry(T0 + i, { request: pad }));
+    store.prune();
+    expect(store.get(waiting.id)).toBeUndefined();
+    store.add({ ...waiting, outcome: 'ok', durationMs: 5 });
+    store.flush();
+    const db = new DatabaseSync(file, { readOnly: true });
+    const actual = db.prepare('SELECT count(*) AS entries, sum(size) AS bytes FROM traffic').get()!;
+    db.close();
+    expect(store.usage()).toEqual({ entries: Number(actual.entries), bytes: Number(actual.bytes) });
+    store.prune();
+    expect(store.usage().bytes).toBeLessThanOrEqual(20_000);
+  });
+
+  it('takes new retention limits without reopening: calls still waiting stay pending', () => {
+    const store = open({ maxAgeMs: 10 * 86_400_000 });
+    const waiting = entry(T0, { outcome: 'pending' });
+    store.add(waiting);
+    store.add(entry(T0 - 5 * 86_400_000));
+    store.flush();
+    store.setRetention({ maxAgeMs: 86_400_000, maxBytes: 1 << 30 });
+    expect(store.list({}).entries.map((e) => e.outcome)).toEqual(['pending']);
+    expect(logs).toEqual([]);
+    store.add({ ...waiting, outcome: 'ok', durationMs: 1 });
+    expect(store.get(waiting.id)?.outcome).toBe('ok');
+    expect(store.usage().entries).toBe(1);
+  });
+
   it('deletes what it moved aside once that is older than the retention age, and nothing else', () => {
     const day = 86_400_000;
     const beside = path.dirname(file);

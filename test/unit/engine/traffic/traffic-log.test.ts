@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../../../../main/engine/protocol/errors.ts';
 import { firstKeyAt, keyOfId } from '../../../../main/engine/traffic/ids.ts';
@@ -8,6 +11,7 @@ import {
   type TrafficHistory,
   type TrafficLogOptions,
 } from '../../../../main/engine/traffic/traffic-log.ts';
+import { TrafficStore } from '../../../../main/engine/traffic/store.ts';
 import type { TrafficBatch } from '../../../../preload/contract/index.ts';
 
 const upstream = (extra: Partial<TrafficBegin> = {}): TrafficBegin => ({
@@ -237,6 +241,31 @@ describe('TrafficLog: queries', () => {
     // Without a history the recorder keeps recent entries again.
     rec.note(upstream());
     expect(log.list().entries).toHaveLength(1);
+  });
+});
+
+describe('TrafficLog: a history opened while running', () => {
+  it('keeps what was recorded before it opened (a reload that turns the history on)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-traffic-log-'));
+    try {
+      const { log, rec } = watched();
+      const before = rec.begin(upstream());
+      rec.end(before, { result: { ok: true } });
+      const waiting = rec.begin(upstream({ target: 'slow' }));
+      log.flush();
+      const store = TrafficStore.open({ file: path.join(dir, 'traffic.db'), maxAgeMs: 86_400_000, maxBytes: 1 << 30 });
+      log.useHistory(store);
+      expect(log.list().entries.map((e) => [e.id, e.outcome])).toEqual([
+        [waiting, 'pending'],
+        [before, 'ok'],
+      ]);
+      rec.end(waiting, { result: {} });
+      expect(log.get(waiting).outcome).toBe('ok');
+      expect(store.usage().entries).toBe(2);
+      log.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
