@@ -919,8 +919,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         answer = { error: { code: rpc.code, message: this.redactor.redact(rpc.message) } };
       }
     }
-    recorder.flush();
-    const recorded = exchangeId ? recorder.get(exchangeId) : undefined;
+    // The record says how it ended (a timeout, a cancellation), from the history when one is kept.
+    const recorded = exchangeId ? this.traffic.find(exchangeId) : undefined;
     const outcome = recorded?.outcome ?? ('result' in answer ? 'ok' : 'error');
     return 'result' in answer
       ? { id: exchangeId, outcome, result: this.redactor.redactDeep(answer.result) }

@@ -16,6 +16,11 @@ export interface AppCallResult {
 
 const INIT_ID = 'app-initialize';
 const CALL_ID = 'app-call';
+/**
+ * The gateway's own request timeout answers first (an error the record calls a timeout); waiting
+ * this much longer only guards against no answer at all.
+ */
+const BACKSTOP_MS = 1000;
 
 export async function callAsApp(
   createSession: (send: SendFn) => Session,
@@ -33,7 +38,7 @@ export async function callAsApp(
     new Promise<JsonRpcMessage>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new GatewayError('request_timeout', `${method} had no answer within ${timeoutMs} ms`)),
-        timeoutMs,
+        timeoutMs + BACKSTOP_MS,
       );
       waiting.set(id, (message) => {
         clearTimeout(timer);

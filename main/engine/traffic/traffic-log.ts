@@ -105,9 +105,14 @@ export class TrafficLog {
   }
 
   get(id: string): TrafficEntry {
-    const entry = this.source().get(id);
+    const entry = this.find(id);
     if (!entry) throw notFound(id);
     return entry;
+  }
+
+  /** The exchange, or undefined when it is not (or no longer) in the record. */
+  find(id: string): TrafficEntry | undefined {
+    return this.source().get(id);
   }
 
   stats(query: TrafficStatsQuery = {}, now = Date.now()): TrafficStats {

@@ -189,6 +189,26 @@ describe('the traffic history', () => {
     history.close();
   });
 
+  it('a replay says how it ended, from the history: a call that ran out of time says timeout', async () => {
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { fx: fixtureServer('fx') },
+      timeouts: { requestMs: 300 },
+    });
+    const gateway = await startGateway(config, { trafficHistoryFile: historyFile });
+    running.push(gateway);
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      await client.callTool({ name: 'fx__slow', arguments: { steps: 10, delayMs: 100 } }).catch((err: unknown) => err);
+    } finally {
+      await client.close();
+    }
+    const [call] = gateway.traffic.list({ edge: 'client', target: 'fx__slow' }).entries;
+    expect(call?.outcome).toBe('timeout');
+    const replay = await gateway.api.replayTraffic(call!.id, { confirm: true });
+    expect(replay.outcome).toBe('timeout');
+    expect(gateway.traffic.get(replay.id).outcome).toBe('timeout');
+  });
+
   it('with 0 keeps no history, and deletes the one there was', async () => {
     const first = await gatewayWith();
     await echo(first, 'recorded');
