@@ -295,6 +295,11 @@ export class TrafficRecorder {
     if (exchange && exchange.server === undefined) exchange.server = facts.server;
   }
 
+  /** Learns the fields an answer marks sensitive (a tool list) without recording it. */
+  learnSensitive(method: string, answer: unknown): void {
+    this.sensitive.learnFrom(method, answer);
+  }
+
   /** A notification, sent or received. */
   note(init: TrafficBegin): void {
     if (!this.on) return;

@@ -80,7 +80,15 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
 
   /** Not async: a recorded call costs one promise more than an unrecorded one, not three. */
   request(method: string, params: Params | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
-    if (!this.recorder.enabled) return this.send(method, params, options);
+    if (!this.recorder.enabled) {
+      const sent = this.send(method, params, options);
+      if (method !== 'tools/list') return sent;
+      // What a server marks sensitive is learnt unrecorded too: turned on later, the record hides it.
+      return sent.then((result) => {
+        this.recorder.learnSensitive(method, result);
+        return result;
+      });
+    }
     const init: TrafficBegin = {
       edge: 'upstream',
       direction: 'out',

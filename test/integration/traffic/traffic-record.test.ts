@@ -15,6 +15,7 @@ import {
   CLI,
   EVERYTHING,
   NODE,
+  ROOT,
   fixtureServer,
   httpClient,
   startGateway,
@@ -306,5 +307,30 @@ describe('the traffic record', () => {
     // Slowest first: the stats show the timeout against the tool.
     const stats = gateway.traffic.stats({ server: 'tight' });
     expect(stats.tools.find((t) => t.tool === 'slow')).toMatchObject({ calls: 1, errors: 1, timeouts: 1 });
+  });
+});
+
+describe('the traffic record turned on while the gateway runs', () => {
+  it('hides the fields a server marked sensitive in its tool list before recording began', async () => {
+    const own = await tempDir('sb-traffic-later-');
+    const servers = { leaky: { command: NODE, args: [path.join(ROOT, 'test/fixtures/servers/leaky-server.ts')] } };
+    const later = await startGateway(await writeConfig(own.dir, { mcpServers: servers, traffic: { enabled: false } }));
+    try {
+      await waitFor(() => later.servers()[0]?.state === 'ready', 10_000, 'leaky ready');
+      await writeConfig(own.dir, { mcpServers: servers });
+      await later.reload();
+      const client = await httpClient(later.httpUrl()!);
+      try {
+        await client.callTool({ name: 'leaky__leak', arguments: { pin: '8642-2468' } });
+      } finally {
+        await client.close();
+      }
+      const [call] = later.traffic.list({ edge: 'client', target: 'leaky__leak' }).entries;
+      expect(JSON.parse(call!.request.json!)).toEqual({ name: 'leaky__leak', arguments: { pin: '[redacted]' } });
+      expect(JSON.stringify(later.traffic.list({ limit: 1000 }))).not.toContain('8642-2468');
+    } finally {
+      await later.stop();
+      await own.cleanup();
+    }
   });
 });
