@@ -1,5 +1,16 @@
 /** Plain-text rendering for the terminal. */
 
+/** Control characters (escape sequences, a carriage return) and bidi overrides that could rewrite a terminal line. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text a client or server chose (a method, a name, an error), safe to print: what could move the
+ * cursor, recolour or hide the rest of the line shows as a `\uXXXX` escape instead.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function table(header: string[] | null, rows: string[][]): string {
   const all = header ? [header, ...rows] : rows;
   const widths: number[] = [];

@@ -4,7 +4,7 @@
  * tree of one exchange with its payloads.
  */
 import type { TrafficEntry, TrafficOutcome, TrafficStats, TrafficTree } from '../engine/index.ts';
-import { table } from './format.ts';
+import { printable, table } from './format.ts';
 
 export interface Style {
   color: boolean;
@@ -27,8 +27,8 @@ const OUTCOME_COLOR: Record<TrafficOutcome, keyof typeof CODES> = {
 
 /** Who sent it to whom, from the gateway's point of view. */
 export function routeOf(entry: TrafficEntry): string {
-  const client = entry.session?.client?.name ?? `client ${entry.session?.id.slice(0, 8) ?? '?'}`;
-  const server = entry.server ?? 'server';
+  const client = printable(entry.session?.client?.name ?? `client ${entry.session?.id.slice(0, 8) ?? '?'}`);
+  const server = printable(entry.server ?? 'server');
   switch (entry.edge) {
     case 'client':
       return entry.direction === 'in' ? `${client} → gateway` : `gateway → ${client}`;
@@ -62,7 +62,7 @@ export function formatTrafficLine(entry: TrafficEntry, style: Style): string {
   const parts = [
     paint(style, 'dim', clock(entry.startedAt)),
     `${entry.parentId ? '  ↳ ' : ''}${routeOf(entry)}`,
-    paint(style, 'bold', entry.method) + (entry.target === undefined ? '' : ` ${entry.target}`),
+    paint(style, 'bold', printable(entry.method)) + (entry.target === undefined ? '' : ` ${printable(entry.target)}`),
     paint(style, OUTCOME_COLOR[entry.outcome], entry.outcome),
   ];
   if (entry.kind === 'request') parts.push(formatDuration(entry.durationMs));
@@ -71,7 +71,7 @@ export function formatTrafficLine(entry: TrafficEntry, style: Style): string {
       ? formatBytes(entry.request.bytes)
       : `${formatBytes(entry.request.bytes)} → ${formatBytes(entry.response.bytes)}`;
   parts.push(paint(style, 'dim', sizes));
-  if (entry.error) parts.push(paint(style, 'red', `${entry.error.code}: ${firstLine(entry.error.message)}`));
+  if (entry.error) parts.push(paint(style, 'red', `${entry.error.code}: ${printable(firstLine(entry.error.message))}`));
   return parts.filter((p) => p !== '').join('  ');
 }
 
@@ -84,7 +84,7 @@ export function formatTrafficTree(tree: TrafficTree, style: Style, depth = 0): s
     const about = [`id ${e.id}`];
     if (e.session)
       about.push(`session ${e.session.id.slice(0, 12)} (${e.session.transport}, profile ${e.session.profile})`);
-    if (e.session?.revision) about.push(`revision ${e.session.revision}`);
+    if (e.session?.revision) about.push(`revision ${printable(e.session.revision)}`);
     lines.push(`${pad}  ${paint(style, 'dim', about.join(', '))}`);
   }
   if (e.request.json !== undefined) lines.push(`${pad}  ${paint(style, 'cyan', '→')} ${e.request.json}`);
@@ -96,7 +96,7 @@ export function formatTrafficTree(tree: TrafficTree, style: Style, depth = 0): s
 export function formatTrafficStats(stats: TrafficStats): string {
   const rows = (list: TrafficStats['servers']) =>
     list.map((r) => [
-      r.tool === undefined ? r.server : `${r.server} ${r.tool}`,
+      printable(r.tool === undefined ? r.server : `${r.server} ${r.tool}`),
       String(r.calls),
       String(r.errors),
       r.p50Ms === undefined ? '' : formatDuration(r.p50Ms),

@@ -178,6 +178,9 @@ const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
 export function parseSince(text: string, usage: (message: string) => Error, now = Date.now()): number {
   const relative = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
   if (relative) return Math.round(now - Number(relative[1]) * UNITS[relative[2]!]!);
+  // A date alone is local midnight, as a date with a time is local time (Date.parse would take UTC).
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (day) return new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])).getTime();
   const at = Date.parse(text);
   if (Number.isNaN(at))
     throw usage(`--since takes a duration (15m, 2h, 3d) or a date (2026-12-04T10:00), got "${text}"`);

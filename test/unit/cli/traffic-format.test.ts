@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { printable } from '../../../main/cli/format.ts';
+import { formatTrafficLine, formatTrafficStats } from '../../../main/cli/traffic-format.ts';
+import type { TrafficEntry } from '../../../preload/contract/index.ts';
+
+/** What a hostile server or client can put in the text the terminal prints. */
+const CLEAR_SCREEN = '\u001b[2J\u001b[H';
+const HIDDEN = '\u001b[8m';
+const BACK_TO_START = '\r';
+const RIGHT_TO_LEFT = '\u202e';
+
+const entry: TrafficEntry = {
+  id: '0000000000a',
+  edge: 'upstream',
+  direction: 'out',
+  kind: 'request',
+  method: `tools/call${CLEAR_SCREEN}`,
+  target: `read${RIGHT_TO_LEFT}txt.exe`,
+  server: `evil${HIDDEN}`,
+  startedAt: Date.UTC(2026, 11, 5, 12),
+  durationMs: 3,
+  outcome: 'error',
+  error: { code: -32000, message: `denied${BACK_TO_START}all good` },
+  request: { bytes: 10 },
+  response: { bytes: 20 },
+};
+
+describe('the traffic in a terminal', () => {
+  it('prints what clients and servers chose with control characters escaped, colour or not', () => {
+    for (const color of [false, true]) {
+      const line = formatTrafficLine(entry, { color });
+      // Only the colours Switchboard adds are escape sequences; none of the entry's text is.
+      const ours = line.replace(/\u001b\[\d+m/g, '');
+      expect(ours).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+      expect(ours).toContain('tools/call\\u001b[2J\\u001b[H');
+      expect(ours).toContain('read\\u202etxt.exe');
+      expect(ours).toContain('gateway → evil\\u001b[8m');
+      expect(ours).toContain('-32000: denied\\u000dall good');
+    }
+    const stats = formatTrafficStats({
+      since: 0,
+      until: 1,
+      servers: [
+        {
+          server: `s${CLEAR_SCREEN}`,
+          calls: 1,
+          errors: 0,
+          timeouts: 0,
+          cancelled: 0,
+          requestBytes: 1,
+          responseBytes: 1,
+        },
+      ],
+      tools: [],
+    });
+    expect(stats).not.toContain('\u001b');
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(printable('tools/call github__search — ünïcode ✓')).toBe('tools/call github__search — ünïcode ✓');
+  });
+});

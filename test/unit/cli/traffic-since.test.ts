@@ -1,0 +1,26 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseSince } from '../../../main/cli/traffic.ts';
+
+const usage = (message: string) => new Error(message);
+const zone = process.env.TZ;
+
+afterEach(() => {
+  if (zone === undefined) delete process.env.TZ;
+  else process.env.TZ = zone;
+});
+
+describe('switchboard traffic --since', () => {
+  it('reads a date, with or without a time, in the local time zone', () => {
+    process.env.TZ = 'America/New_York';
+    expect(parseSince('2026-12-04', usage)).toBe(Date.UTC(2026, 11, 4, 5));
+    expect(parseSince('2026-12-04T10:00', usage)).toBe(Date.UTC(2026, 11, 4, 15));
+    expect(parseSince('2026-12-04T10:00Z', usage)).toBe(Date.UTC(2026, 11, 4, 10));
+  });
+
+  it('reads a duration back from now, and refuses anything else saying what it takes', () => {
+    const now = Date.UTC(2026, 11, 5, 12);
+    expect(parseSince('15m', usage, now)).toBe(now - 15 * 60_000);
+    expect(parseSince('1.5h', usage, now)).toBe(now - 90 * 60_000);
+    expect(() => parseSince('yesterday', usage)).toThrow(/--since takes a duration .* got "yesterday"/);
+  });
+});
