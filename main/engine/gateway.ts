@@ -276,6 +276,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.traffic.configure({
       redact: (text) => this.redactor.redact(text),
       redactCutEnd: (text) => this.redactor.dropPartialAtEnd(text),
+      warn: (text) => this.log({ level: 'warn', text }),
     });
     this.oauth = new OAuthManager({
       vault: new OAuthVault(opts.oauthStore ?? createMemorySecretStore()),

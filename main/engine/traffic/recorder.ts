@@ -61,6 +61,8 @@ export interface TrafficRecorderOptions {
   redactCutEnd?: (text: string) => string;
   /** Field names whose values are hidden, besides the well-known ones and those servers mark. */
   redactFields?: readonly string[];
+  /** Told once when servers marked more fields sensitive than are hidden. */
+  warn?: (text: string) => void;
 }
 
 /**
@@ -154,6 +156,8 @@ const ENTRY_OVERHEAD = 400;
 /** A method or target is cut here: it is shown on one line (a resource URI is whole in the request). */
 const MAX_NAME_BYTES = 1024;
 const MAX_PAGE = 1000;
+/** Levels below an exchange its tree shows: a loop of causes cannot make it endless. */
+const TREE_DEPTH = 32;
 /** A request still waiting for its answer is shown (written as pending) once it has waited this long. */
 const PENDING_SHOWN_AFTER_MS = 50;
 
@@ -168,6 +172,8 @@ export class TrafficRecorder {
   private redact: (text: string) => string = (text) => text;
   private redactCutEnd: (text: string) => string = (text) => text;
   private sensitive = new SensitiveFields();
+  private warn: (text: string) => void = () => {};
+  private warnedFull = false;
   private readonly ids = new ExchangeIds();
   /** Exchanges with a change not yet written out, in the order they changed. */
   private dirty: Exchange[] = [];
@@ -228,6 +234,7 @@ export class TrafficRecorder {
     if (options.maxPayloadBytes !== undefined) this.maxPayloadBytes = options.maxPayloadBytes;
     if (options.redact) this.redact = options.redact;
     if (options.redactCutEnd) this.redactCutEnd = options.redactCutEnd;
+    if (options.warn) this.warn = options.warn;
     // What servers marked is kept: a reload passes the configured names again every time, and the
     // tool lists it was learnt from are not sent again.
     if (options.redactFields) this.sensitive = this.sensitive.withNames(options.redactFields);
@@ -297,7 +304,7 @@ export class TrafficRecorder {
 
   /** Learns the fields an answer marks sensitive (a tool list) without recording it. */
   learnSensitive(method: string, answer: unknown): void {
-    this.sensitive.learnFrom(method, answer);
+    this.learn(method, answer);
   }
 
   /** A notification, sent or received. */
@@ -360,7 +367,7 @@ export class TrafficRecorder {
     }
     const grow = (e: TrafficEntry, depth: number): TrafficTree => ({
       entry: e,
-      children: depth > 32 ? [] : (byParent.get(e.id) ?? []).map((c) => grow(c, depth + 1)),
+      children: depth >= TREE_DEPTH ? [] : (byParent.get(e.id) ?? []).map((c) => grow(c, depth + 1)),
     });
     return grow(entry, 0);
   }
@@ -436,11 +443,11 @@ export class TrafficRecorder {
     // server marks sensitive is learnt before the answer to it is written.
     if (exchange.request === NO_PAYLOAD && exchange.params !== undefined) {
       exchange.request = this.payload(exchange.params);
-      this.sensitive.learnFrom(exchange.method, exchange.params);
+      this.learn(exchange.method, exchange.params);
     }
     exchange.params = undefined;
     if (exchange.answered && !exchange.response) {
-      if (exchange.outcome === 'ok') this.sensitive.learnFrom(exchange.method, exchange.answer);
+      if (exchange.outcome === 'ok') this.learn(exchange.method, exchange.answer);
       exchange.response = this.payload(exchange.answer);
       exchange.answer = undefined;
     }
@@ -545,6 +552,17 @@ export class TrafficRecorder {
       profile: source.profile,
     });
     return session;
+  }
+
+  /** What a server marks sensitive (in a tool list or a form), hidden from then on. */
+  private learn(method: string, value: unknown): void {
+    this.sensitive.learnFrom(method, value);
+    if (this.warnedFull || this.sensitive.refused === 0) return;
+    this.warnedFull = true;
+    this.warn(
+      `traffic record: servers marked more fields sensitive than the ${this.sensitive.size} it hides; the ` +
+        'values of the rest are recorded (name them in traffic.redactFields to hide them)',
+    );
   }
 
   private makeSession(source: TrafficSessionSource): TrafficSession {

@@ -39,6 +39,8 @@ export class SensitiveFields {
   /** The names servers marked (a subset of `names`). */
   private readonly learned = new Set<string>();
   private pattern: RegExp | undefined;
+  /** Names not hidden because the limit was reached. */
+  private over = 0;
 
   constructor(extra: readonly string[] = []) {
     this.add([...SENSITIVE_FIELDS, ...extra]);
@@ -53,6 +55,11 @@ export class SensitiveFields {
     const next = new SensitiveFields(extra);
     next.learn([...this.learned]);
     return next;
+  }
+
+  /** Names that were not added because MAX_MARKED were hidden already. */
+  get refused(): number {
+    return this.over;
   }
 
   /** How many names are hidden now. */
@@ -136,7 +143,11 @@ export class SensitiveFields {
     let added = false;
     for (const name of names) {
       const key = name.toLowerCase();
-      if (this.names.has(key) || this.names.size >= MAX_MARKED || key === '') continue;
+      if (this.names.has(key) || key === '') continue;
+      if (this.names.size >= MAX_MARKED) {
+        this.over++;
+        continue;
+      }
       this.names.add(key);
       added = true;
     }

@@ -59,6 +59,7 @@ export interface TrafficStoreOptions {
 export const TRAFFIC_SCHEMA_VERSION = 2;
 
 const MAX_PAGE = 1000;
+/** Levels below an exchange a tree shows (as the recorder's does). */
 const TREE_DEPTH = 32;
 /** Ids are made at most this long before their exchange starts (or the clock was set back this much). */
 const ID_SLACK_MS = 10 * 60_000;
@@ -138,7 +139,7 @@ const TREE = `
 WITH RECURSIVE under(id, depth) AS (
   SELECT id, 0 FROM traffic WHERE id = ?
   UNION
-  SELECT c.id, under.depth + 1 FROM traffic AS c JOIN under ON c.parent_id = under.id WHERE under.depth <= ${TREE_DEPTH}
+  SELECT c.id, under.depth + 1 FROM traffic AS c JOIN under ON c.parent_id = under.id WHERE under.depth < ${TREE_DEPTH}
 )
 ${SELECT_ENTRY} WHERE id IN (SELECT id FROM under) ORDER BY id`;
 
@@ -348,7 +349,7 @@ export class TrafficStore {
     }
     const grow = (e: TrafficEntry, depth: number): TrafficTree => ({
       entry: e,
-      children: depth > TREE_DEPTH ? [] : (byParent.get(e.id) ?? []).map((c) => grow(c, depth + 1)),
+      children: depth >= TREE_DEPTH ? [] : (byParent.get(e.id) ?? []).map((c) => grow(c, depth + 1)),
     });
     return grow(root, 0);
   }
@@ -892,8 +893,9 @@ function whereOf(filter: TrafficFilter, ahead: number): Where {
 
 function addText(where: Where, needle: string): void {
   const exact = `${TEXT_FUNCTION}(?, ${TEXT_COLUMNS.join(', ')})`;
-  // SQLite's LIKE folds ASCII case only: right for an ASCII needle, but for two characters.
-  if (!/^[\x00-\x7f]*$/.test(needle) || needle.length > MAX_LIKE_NEEDLE) {
+  // SQLite's LIKE folds ASCII case only: right for an ASCII needle, but for two characters. It also
+  // ends a pattern at a NUL, which would match every row.
+  if (!/^[\x01-\x7f]*$/.test(needle) || needle.length > MAX_LIKE_NEEDLE) {
     where.add(exact, needle);
     return;
   }

@@ -358,6 +358,23 @@ describe('TrafficRecorder: payloads', () => {
     });
   });
 
+  it('says once when servers marked more fields sensitive than it hides', () => {
+    const warnings: string[] = [];
+    const r = new TrafficRecorder({ warn: (text) => warnings.push(text) });
+    const properties = (from: number) =>
+      Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`f${from + i}`, { type: 'string', writeOnly: true }]));
+    for (const from of [0, 600, 1200]) {
+      const list = r.begin(upstreamCall({ method: 'tools/list', params: {} }));
+      r.end(list, {
+        result: { tools: [{ name: 't', inputSchema: { type: 'object', properties: properties(from) } }] },
+      });
+      r.flush();
+    }
+    expect(warnings).toEqual([
+      expect.stringMatching(/more fields sensitive than the 1000 it hides.*traffic\.redactFields/),
+    ]);
+  });
+
   it('remembers what servers marked sensitive across a config reload', () => {
     const r = new TrafficRecorder();
     const list = r.begin(upstreamCall({ method: 'tools/list', params: {} }));

@@ -215,6 +215,8 @@ describe('SensitiveFields', () => {
     expect(fields.size).toBe(1000);
     expect(fields.has('field0')).toBe(true);
     expect(fields.has('field1999')).toBe(false);
+    // Every marked name that found no room is counted (so the gateway can say so).
+    expect(fields.refused).toBe(2000 - (1000 - new SensitiveFields(['configured']).size));
     // What was hidden before stays hidden.
     expect(redacted(fields, { password: 'p', configured: 'c', field0: 'f', field1999: 'g' })).toEqual({
       password: '[redacted]',

@@ -344,7 +344,7 @@ describe('TrafficStore', () => {
       text: [
         ...['hello', 'HELLO', 'world', '50%', '%', '_', 'e_c', 'a_b', '\\', 'back\\\\slash', 'k:\\\\p', '"q"', ''],
         ...['ç', 'Ç', 'çafé', 'CAFÉ', 'é', 'i', 'İ', 'i\u0307', 'istanbul', 'k', 'K', '\u212a', 'kelvin', 'key'],
-        ...['tools/call', 'TOOLS', 'zzz', '{"', 'ax', 'xb', 'ID'],
+        ...['tools/call', 'TOOLS', 'zzz', '{"', 'ax', 'xb', 'ID', '\u0000', 'he\u0000llo'],
       ],
       limit: [1, 7, 50, undefined],
       cursor: [undefined, all[300]!.id, all[10]!.id],
@@ -420,16 +420,29 @@ describe('TrafficStore', () => {
     expect(store.tree(a1.id)).toStrictEqual({ entry: a1, children: [leaf(a1x)] });
     expect(store.tree('missing')).toBeUndefined();
 
-    // A chain of 40: the recorder shows 34 levels (depth 0 to 33).
+    // A chain of 40: the exchange and 32 levels below it, in the store as in the recorder.
     const chain = [entry(T0 + 100)];
     for (let i = 1; i < 40; i++) chain.push(entry(T0 + 100 + i, { parentId: chain[i - 1]!.id }));
-    for (const e of chain) store.add(e);
+    const recorder = new TrafficRecorder();
+    for (const e of chain) {
+      store.add(e);
+      recorder.note({
+        edge: 'client',
+        direction: 'in',
+        method: 'm',
+        id: e.id,
+        ...(e.parentId ? { parentId: e.parentId } : {}),
+      });
+    }
+    const depth = (tree: TrafficTree | undefined): number => (tree?.children[0] ? 1 + depth(tree.children[0]) : 0);
     let levels = 0;
     for (let node = store.tree(chain[0]!.id); node; node = node.children[0]) {
       expect(node.entry).toStrictEqual(chain[levels]);
       levels++;
     }
-    expect(levels).toBe(34);
+    expect(levels).toBe(33);
+    expect(depth(store.tree(chain[0]!.id))).toBe(32);
+    expect(depth(recorder.tree(chain[0]!.id))).toBe(32);
   });
 
   it('still has its history after a restart', () => {
