@@ -93,22 +93,59 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
 async function list(source: Source, filter: TrafficFilter, opts: TrafficOptions, style: Style): Promise<number> {
   const print = (entry: TrafficEntry) =>
     process.stdout.write(opts.json ? `${JSON.stringify(entry)}\n` : `${formatTrafficLine(entry, style)}\n`);
+  const unsubscribe = await showTraffic(source, filter, opts.follow, print);
+  if (!unsubscribe) return 0;
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  unsubscribe();
+  return 0;
+}
+
+/**
+ * Prints the matching exchanges, oldest first, and with `follow` each one that ends from then on;
+ * gives the way to stop following. What a live batch left out, or a break in the event stream
+ * (`resumed`), is listed and printed, so nothing that ended is missing.
+ */
+export async function showTraffic(
+  source: Pick<Source, 'api' | 'events'>,
+  filter: TrafficFilter,
+  follow: boolean,
+  print: (entry: TrafficEntry) => void,
+): Promise<(() => void) | undefined> {
   const printed = new Set<string>();
   // Subscribed before listing, so nothing falls between the list and the live entries.
   const waiting: TrafficEntry[] = [];
   let listed = false;
+  /** Where a catch-up lists from: the newest exchange printed, or the oldest seen still waiting. */
+  let newest = Date.now();
+  const unanswered = new Map<string, number>();
   const live = (entry: TrafficEntry) => {
-    if (entry.outcome === 'pending' || printed.has(entry.id) || !trafficMatches(entry, { ...filter, since: 0 })) return;
+    if (printed.has(entry.id) || !trafficMatches(entry, { ...filter, since: 0 })) return;
+    if (entry.outcome === 'pending') {
+      if (unanswered.size < 10_000) unanswered.set(entry.id, entry.startedAt);
+      return;
+    }
+    unanswered.delete(entry.id);
     if (printed.size > 10_000) printed.clear();
     printed.add(entry.id);
+    newest = Math.max(newest, entry.startedAt);
     print(entry);
   };
-  const unsubscribe = opts.follow
+  const catchUp = async () => {
+    const since = Math.min(newest, ...unanswered.values());
+    const page = await source.api.listTraffic({ ...filter, since, limit: 1000 });
+    for (const entry of page.entries.reverse()) live(entry);
+    if (page.nextCursor) log('more changed than one list holds: the oldest of it is not shown');
+  };
+  const unsubscribe = follow
     ? source.events!.on('traffic', (batch) => {
         for (const entry of batch.entries)
           if (listed) live(entry);
           else waiting.push(entry);
-        if (batch.skipped > 0) log(`${batch.skipped} changes were too many to show live`);
+        if (listed && (batch.skipped > 0 || batch.resumed))
+          catchUp().catch((err: unknown) => log(`could not list what was missed: ${errorMessage(err)}`));
       })
     : undefined;
   const page = await source.api.listTraffic(filter);
@@ -118,13 +155,7 @@ async function list(source: Source, filter: TrafficFilter, opts: TrafficOptions,
   }
   listed = true;
   for (const entry of waiting.splice(0)) live(entry);
-  if (!unsubscribe) return 0;
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  unsubscribe();
-  return 0;
+  return unsubscribe;
 }
 
 async function openSource(follow: boolean): Promise<Source> {

@@ -532,6 +532,11 @@ export interface TrafficBatch {
   entries: TrafficEntry[];
   /** Changes left out because there were more than a batch holds: list again to catch up. */
   skipped: number;
+  /**
+   * Sent alone (no entries) to an event stream that came back after a break and was given the
+   * other events it missed: live traffic is not kept for that, so list again to catch up.
+   */
+  resumed?: true;
 }
 
 /** Which calls the stats cover (every condition given must hold). */

@@ -18,6 +18,7 @@ import {
   type ErrorCode,
   type MethodSpec,
   type MethodTable,
+  type TrafficBatch,
 } from '../../../preload/contract/index.ts';
 import { checkJsonContentType, readBody } from '../downstream/http-guard.ts';
 import { decodeUtf8 } from '../protocol/refusals.ts';
@@ -66,6 +67,8 @@ const DEFAULT_MAX_STREAMS = 16;
 const MAX_STREAM_BACKLOG = 1024 * 1024;
 
 const NO_STORE = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+const RESUMED: TrafficBatch = { entries: [], skipped: 0, resumed: true };
+const RESUMED_TRAFFIC = JSON.stringify(RESUMED);
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   invalid_request: 400,
@@ -213,7 +216,11 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
     const lastId = req.headers['last-event-id'];
     const missed = typeof lastId === 'string' && lastId !== '' ? events.since(lastId) : 'gone';
     if (missed === 'gone') write(res, eventChunk({ id: events.lastId(), name: 'resync', json: '{}' }));
-    else for (const event of missed) write(res, eventChunk(event));
+    else {
+      for (const event of missed) write(res, eventChunk(event));
+      // Live traffic is never kept for replay: whatever crossed the gateway during the break is listed.
+      write(res, eventChunk({ id: events.lastId(), name: 'traffic', json: RESUMED_TRAFFIC }));
+    }
     streams.add(res);
     const unsubscribe = events.onAny((event) => write(res, eventChunk(event)));
     const timer = setInterval(() => write(res, ': keep-alive\n\n'), keepAliveMs);

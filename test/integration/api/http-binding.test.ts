@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiRoutes, type ApiRoutes } from '../../../main/engine/api/http-binding.ts';
 import type { HttpListener } from '../../../main/engine/downstream/http-server.ts';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { createApiClient, type Question } from '../../../preload/contract/index.ts';
+import { createApiClient, type Question, type TrafficBatch } from '../../../preload/contract/index.ts';
 import { createHttpBridge } from '../../../preload/contract/http-bridge.ts';
 import { listenApi } from '../../helpers/api-clients.ts';
 import { fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
@@ -307,6 +307,9 @@ describe('the control API over HTTP (/api)', () => {
     const missed = await resumed.next((e) => e.event === 'question-ended');
     expect(JSON.parse(missed.data!)).toEqual({ id: question.id, outcome: 'cancelled' });
     expect(resumed.events.some((e) => e.event === 'question-added')).toBe(false);
+    // Then: the traffic of the gap is not replayed, so the reader is told to list it.
+    const traffic = await resumed.next((e) => e.event === 'traffic');
+    expect(JSON.parse(traffic.data!)).toEqual({ entries: [], skipped: 0, resumed: true });
     await resumed.cancel();
 
     const stranger = sseReader(await get('/api/events', { ...auth, 'last-event-id': '0123abcd-7' }));
@@ -322,16 +325,16 @@ describe('the control API over HTTP (/api)', () => {
         baseUrl: `${base}/api`,
         token: TOKEN,
         reconnect: { initialMs: 50, maxMs: 200 },
-        fetch: async (u, i) => {
-          const r = await fetch(u, i);
-          console.log('DBG', String(u), r.status, routes.streamCount());
-          return r;
-        },
       }),
     );
     const added: Question[] = [];
     let resyncs = 0;
-    const stops = [api.on('question-added', (q) => added.push(q)), api.on('resync', () => resyncs++)];
+    const batches: TrafficBatch[] = [];
+    const stops = [
+      api.on('question-added', (q) => added.push(q)),
+      api.on('resync', () => resyncs++),
+      api.on('traffic', (batch) => batches.push(batch)),
+    ];
     try {
       // A new stream starts with resync: from then on nothing is missed.
       await waitFor(() => resyncs === 1, 5000, 'the stream to open');
@@ -342,8 +345,10 @@ describe('the control API over HTTP (/api)', () => {
       const two = ask();
       await waitFor(() => added.length === 2, 5000, 'the second question, replayed');
       expect(new Set(added.map((q) => q.id)).size).toBe(2);
-      // It resumed where it was: no resync needed.
+      // It resumed where it was: no resync needed. Live traffic is not replayed: it is told to list.
       expect(resyncs).toBe(1);
+      await waitFor(() => batches.some((b) => b.resumed), 5000, 'the resumed traffic batch');
+      expect(batches.filter((b) => b.resumed)).toEqual([{ entries: [], skipped: 0, resumed: true }]);
       for (const q of added) await api.answerQuestion(q.id, { action: 'decline' });
       await Promise.all([one, two]);
     } finally {
