@@ -1,55 +1,26 @@
 /**
- * The traffic inspector's state: recent exchanges, newest first, kept live by the `traffic` event
- * (upsert by id) and reloaded from `listTraffic` when the filter changes or the stream resyncs.
- * Paused, live changes are held and applied on resume.
+ * The traffic inspector's state: exchanges newest first, kept live by the `traffic` event and
+ * listed again from the gateway when the filter changes, or when live changes were left out (a
+ * full batch, a break in the event stream, a resync). How changes merge is in traffic-rows.ts.
  */
-import type { TrafficEntry, TrafficFilter, TrafficOutcome } from '../../../preload/contract/index.ts';
+import type { TrafficBatch, TrafficEntry } from '../../../preload/contract/index.ts';
 import { errorText, type Api } from './api.ts';
+import {
+  MAX_ROWS,
+  PAGE_ROWS,
+  appendOlder,
+  filterOf,
+  fits,
+  fitsBesidesText,
+  isNewer,
+  mergeRows,
+  type TrafficChips,
+} from './traffic-rows.ts';
 
-/** Rows the table holds at most: the oldest go. */
-export const MAX_ROWS = 5000;
-/** "Slow" means at least this long. */
-export const SLOW_MS = 1000;
+export { MAX_ROWS, SLOW_MS, filterOf, type TrafficChips } from './traffic-rows.ts';
 
-export interface TrafficChips {
-  client?: string;
-  server?: string;
-  method?: string;
-  errorsOnly?: boolean;
-  slowOnly?: boolean;
-  text?: string;
-}
-
-const FAILED: TrafficOutcome[] = ['error', 'timeout'];
-
-export function filterOf(chips: TrafficChips): TrafficFilter {
-  const filter: TrafficFilter = { limit: 1000 };
-  if (chips.client) filter.client = chips.client;
-  if (chips.server) filter.server = chips.server;
-  if (chips.method) filter.method = chips.method;
-  if (chips.errorsOnly) filter.outcome = FAILED;
-  if (chips.slowOnly) filter.minDurationMs = SLOW_MS;
-  if (chips.text) filter.text = chips.text;
-  return filter;
-}
-
-/**
- * Whether a live entry fits the chips. Live entries come without payload text, so a text chip
- * matches their method and target here; the list fetched from the gateway searches payloads too.
- */
-export function fits(entry: TrafficEntry, chips: TrafficChips): boolean {
-  if (chips.client && entry.session?.client?.name !== chips.client) return false;
-  if (chips.server && entry.server !== chips.server) return false;
-  if (chips.method && entry.method !== chips.method) return false;
-  if (chips.errorsOnly && !FAILED.includes(entry.outcome)) return false;
-  if (chips.slowOnly && !((entry.durationMs ?? 0) >= SLOW_MS)) return false;
-  if (chips.text) {
-    const needle = chips.text.toLowerCase();
-    const hay = `${entry.method} ${entry.target ?? ''}`.toLowerCase();
-    if (!hay.includes(needle)) return false;
-  }
-  return true;
-}
+/** With a text filter, how long live changes wait before the gateway searches their payloads. */
+const TEXT_SEARCH_DELAY_MS = 1000;
 
 export class TrafficState {
   rows = $state.raw<TrafficEntry[]>([]);
@@ -57,24 +28,26 @@ export class TrafficState {
   paused = $state(false);
   loading = $state(false);
   problem = $state<string | undefined>();
-  /** Live changes held while paused. */
+  /** Exchanges not in the table that came in while paused. */
   held = $state(0);
+  /** While paused, changes were left out: Resume lists again (so `held` is a lower bound). */
+  heldIncomplete = $state(false);
+  /** Older entries match than the table shows. */
+  hasOlder = $state(false);
+  private cursor: string | undefined;
   private readonly api: Api;
-  private pending: TrafficEntry[] = [];
+  /** While paused: the latest state of each exchange that changed. */
+  private readonly holding = new Map<string, TrafficEntry>();
+  /** Changes that came while a list was read: applied on top of it, as the list may predate them. */
+  private duringReload: Map<string, TrafficEntry> | undefined;
+  private reloadAgain = false;
   private generation = 0;
+  private textSearch: { since: number; timer: ReturnType<typeof setTimeout> } | undefined;
+  private shown: { rows: TrafficEntry[]; ids: Set<string> } | undefined;
 
   constructor(api: Api) {
     this.api = api;
-    api.on('traffic', (batch) => {
-      if (this.paused) {
-        this.pending.push(...batch.entries);
-        this.held = this.pending.length;
-        return;
-      }
-      this.apply(batch.entries);
-      // Changes left out of a full batch: what the list says now covers them.
-      if (batch.skipped > 0) void this.reload();
-    });
+    api.on('traffic', (batch) => this.receive(batch));
     api.on('resync', () => void this.reload());
     void this.reload();
   }
@@ -90,20 +63,58 @@ export class TrafficState {
 
   resume(): void {
     this.paused = false;
-    const held = this.pending;
-    this.pending = [];
+    const held = [...this.holding.values()];
+    const incomplete = this.heldIncomplete;
+    this.holding.clear();
     this.held = 0;
-    this.apply(held);
+    this.heldIncomplete = false;
+    if (incomplete) void this.reload();
+    else this.apply(held);
   }
 
   async reload(): Promise<void> {
     const generation = ++this.generation;
     this.loading = true;
+    this.duringReload = new Map();
+    this.reloadAgain = false;
     try {
       const page = await this.api.listTraffic(filterOf(this.chips));
       if (generation !== this.generation) return;
+      const later = [...(this.duringReload?.values() ?? [])];
+      this.duringReload = undefined;
+      this.cursor = page.nextCursor;
       this.rows = page.entries;
+      this.apply(later);
       this.problem = undefined;
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.duringReload = undefined;
+      // Rows of another filter under the new chips would mislead: the banner says why there are none.
+      this.rows = [];
+      this.cursor = undefined;
+      this.problem = errorText(err);
+    } finally {
+      if (generation === this.generation) {
+        this.loading = false;
+        this.hasOlder = this.cursor !== undefined;
+        if (this.reloadAgain) void this.reload();
+      }
+    }
+  }
+
+  /** The next older page, as far as the table has room. */
+  async loadOlder(): Promise<void> {
+    const cursor = this.cursor;
+    const room = MAX_ROWS - this.rows.length;
+    if (cursor === undefined || room <= 0) return;
+    const generation = this.generation;
+    this.loading = true;
+    try {
+      const page = await this.api.listTraffic({ ...filterOf(this.chips), limit: Math.min(PAGE_ROWS, room), cursor });
+      if (generation !== this.generation) return;
+      this.rows = appendOlder(this.rows, page.entries);
+      this.cursor = page.nextCursor;
+      this.hasOlder = this.cursor !== undefined;
     } catch (err) {
       if (generation === this.generation) this.problem = errorText(err);
     } finally {
@@ -111,26 +122,90 @@ export class TrafficState {
     }
   }
 
-  /** Upserts live entries (payload text absent: a row keeps what the list gave it). */
-  private apply(entries: TrafficEntry[]): void {
-    if (entries.length === 0) return;
-    const chips = this.chips;
-    const next = this.rows.slice();
-    const index = new Map(next.map((row, i) => [row.id, i]));
-    const added: TrafficEntry[] = [];
-    for (const entry of entries) {
-      const at = index.get(entry.id);
-      if (at !== undefined) next[at] = entry;
-      else if (fits(entry, chips)) added.push(entry);
+  private receive(batch: TrafficBatch): void {
+    const gap = batch.skipped > 0 || batch.resumed === true;
+    if (this.paused) {
+      this.hold(batch.entries);
+      if (gap) this.heldIncomplete = true;
+      return;
     }
-    if (added.length > 0) {
-      added.sort((a, b) => (a.id < b.id ? 1 : -1));
-      next.unshift(...added);
-      // Ids sort by start time; an id made before a batch's first write can land out of order.
-      if (next.length > added.length && added.at(-1)!.id < next[added.length]!.id)
-        next.sort((a, b) => (a.id < b.id ? 1 : -1));
+    if (this.duringReload) {
+      for (const entry of batch.entries) keepNewest(this.duringReload, entry);
+      if (this.duringReload.size > MAX_ROWS) {
+        this.duringReload.clear();
+        this.reloadAgain = true;
+      }
     }
-    if (next.length > MAX_ROWS) next.length = MAX_ROWS;
+    this.apply(batch.entries);
+    // What the gateway lists now covers what was left out.
+    if (gap) void this.reload();
+    else if (this.chips.text) this.searchPayloads(batch.entries);
+  }
+
+  /** Live changes into the rows; rows pushed past MAX_ROWS become "older" again. */
+  private apply(changes: TrafficEntry[], chips: TrafficChips = this.chips): void {
+    if (changes.length === 0) return;
+    const next = mergeRows(this.rows, changes, chips);
+    if (next.length > MAX_ROWS) {
+      next.length = MAX_ROWS;
+      this.cursor = next.at(-1)!.id;
+      this.hasOlder = true;
+    }
     this.rows = next;
   }
+
+  private hold(entries: TrafficEntry[]): void {
+    const ids = this.shownIds();
+    for (const entry of entries) {
+      const isNew = !ids.has(entry.id) && !this.holding.has(entry.id);
+      if (keepNewest(this.holding, entry) && isNew && fits(entry, this.chips)) this.held++;
+    }
+    if (this.holding.size > MAX_ROWS) {
+      this.holding.clear();
+      this.heldIncomplete = true;
+    }
+  }
+
+  /**
+   * Live entries carry no payload text: with a text filter, the ones that fit every other chip
+   * are searched by the gateway, which has the payloads (at most once a second, from the oldest).
+   */
+  private searchPayloads(entries: TrafficEntry[]): void {
+    const ids = this.shownIds();
+    const unsure = entries.filter((e) => !ids.has(e.id) && fitsBesidesText(e, this.chips) && !fits(e, this.chips));
+    if (unsure.length === 0) return;
+    const since = Math.min(...unsure.map((e) => e.startedAt));
+    if (this.textSearch) {
+      this.textSearch.since = Math.min(this.textSearch.since, since);
+      return;
+    }
+    this.textSearch = { since, timer: setTimeout(() => void this.runTextSearch(), TEXT_SEARCH_DELAY_MS) };
+  }
+
+  private async runTextSearch(): Promise<void> {
+    const since = this.textSearch?.since;
+    this.textSearch = undefined;
+    const generation = this.generation;
+    if (since === undefined || !this.chips.text) return;
+    try {
+      const page = await this.api.listTraffic({ ...filterOf(this.chips), since });
+      // The gateway found the text in their payloads: they fit, though their names do not say so.
+      if (generation === this.generation && !this.paused) this.apply(page.entries, { ...this.chips, text: undefined });
+    } catch (err) {
+      if (generation === this.generation) this.problem = errorText(err);
+    }
+  }
+
+  private shownIds(): Set<string> {
+    if (this.shown?.rows !== this.rows) this.shown = { rows: this.rows, ids: new Set(this.rows.map((r) => r.id)) };
+    return this.shown.ids;
+  }
+}
+
+/** Keeps `entry` unless a newer state of it is there already; whether it was kept. */
+function keepNewest(map: Map<string, TrafficEntry>, entry: TrafficEntry): boolean {
+  const before = map.get(entry.id);
+  if (before && !isNewer(entry, before)) return false;
+  map.set(entry.id, entry);
+  return true;
 }

@@ -1,0 +1,104 @@
+/**
+ * The traffic table's rows as plain data: what a filter asks the gateway for, whether a live
+ * entry fits it, and how live changes merge into rows that came from a list. No Svelte here, so
+ * the rules are tested on their own (test/unit/renderer/traffic-rows.test.ts).
+ */
+import type { TrafficEntry, TrafficFilter, TrafficOutcome } from '../../../preload/contract/index.ts';
+
+/** Rows the table holds at most: live rows push the oldest out, and "Load older" stops here. */
+export const MAX_ROWS = 5000;
+/** Rows one list asks for. */
+export const PAGE_ROWS = 1000;
+/** "Slow" means at least this long. */
+export const SLOW_MS = 1000;
+
+export interface TrafficChips {
+  client?: string;
+  server?: string;
+  method?: string;
+  errorsOnly?: boolean;
+  slowOnly?: boolean;
+  text?: string;
+}
+
+const FAILED: TrafficOutcome[] = ['error', 'timeout'];
+
+export function filterOf(chips: TrafficChips): TrafficFilter {
+  const filter: TrafficFilter = { limit: PAGE_ROWS };
+  if (chips.client) filter.client = chips.client;
+  if (chips.server) filter.server = chips.server;
+  if (chips.method) filter.method = chips.method;
+  if (chips.errorsOnly) filter.outcome = FAILED;
+  if (chips.slowOnly) filter.minDurationMs = SLOW_MS;
+  if (chips.text) filter.text = chips.text;
+  return filter;
+}
+
+/**
+ * Whether a live entry fits the chips. Live entries come without payload text, so a text chip
+ * is matched against their method and target only: `fitsBesidesText` says whether the gateway,
+ * which searches payloads too, should be asked.
+ */
+export function fits(entry: TrafficEntry, chips: TrafficChips): boolean {
+  if (!fitsBesidesText(entry, chips)) return false;
+  if (!chips.text) return true;
+  const needle = chips.text.toLowerCase();
+  return `${entry.method} ${entry.target ?? ''}`.toLowerCase().includes(needle);
+}
+
+export function fitsBesidesText(entry: TrafficEntry, chips: TrafficChips): boolean {
+  if (chips.client && entry.session?.client?.name !== chips.client) return false;
+  if (chips.server && entry.server !== chips.server) return false;
+  if (chips.method && entry.method !== chips.method) return false;
+  if (chips.errorsOnly && !FAILED.includes(entry.outcome)) return false;
+  if (chips.slowOnly && !((entry.durationMs ?? 0) >= SLOW_MS)) return false;
+  return true;
+}
+
+/**
+ * `incoming` as a newer state of `current`: an exchange ends once and never waits again, so a
+ * pending state that arrives after the end (a batch older than the list it lands on) is stale.
+ */
+export function isNewer(incoming: TrafficEntry, current: TrafficEntry): boolean {
+  return !(incoming.outcome === 'pending' && current.outcome !== 'pending');
+}
+
+const newestFirst = (a: TrafficEntry, b: TrafficEntry) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/**
+ * Rows with live changes merged: an entry already shown is updated in place (unless the change is
+ * stale), a new one that fits the chips is added in id order (newest first).
+ */
+export function mergeRows(
+  rows: readonly TrafficEntry[],
+  changes: readonly TrafficEntry[],
+  chips: TrafficChips,
+): TrafficEntry[] {
+  const next = rows.slice();
+  const index = new Map(next.map((row, i) => [row.id, i]));
+  const added = new Map<string, TrafficEntry>();
+  for (const entry of changes) {
+    const at = index.get(entry.id);
+    if (at !== undefined) {
+      if (isNewer(entry, next[at]!)) next[at] = entry;
+      continue;
+    }
+    const before = added.get(entry.id);
+    if (before && !isNewer(entry, before)) continue;
+    if (fits(entry, chips)) added.set(entry.id, entry);
+    else added.delete(entry.id);
+  }
+  if (added.size > 0) {
+    const fresh = [...added.values()].sort(newestFirst);
+    next.unshift(...fresh);
+    // Ids sort by start; an id made before a batch's first write can land below older rows.
+    if (next.length > fresh.length && fresh.at(-1)!.id < next[fresh.length]!.id) next.sort(newestFirst);
+  }
+  return next;
+}
+
+/** Older rows from a next page, after the ones shown (any already shown are left out). */
+export function appendOlder(rows: readonly TrafficEntry[], older: readonly TrafficEntry[]): TrafficEntry[] {
+  const shown = new Set(rows.map((row) => row.id));
+  return [...rows, ...older.filter((entry) => !shown.has(entry.id))];
+}

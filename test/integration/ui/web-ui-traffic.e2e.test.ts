@@ -1,0 +1,170 @@
+/**
+ * The traffic inspector in real Chromium, against a real gateway and server: what a user does
+ * with it over a working day. Pause and resume lose nothing; a network break is caught up; older
+ * entries load on request; the open exchange follows its call to the end and never offers to
+ * replay another; the keyboard stays on its row while calls arrive above it.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer', 'dist');
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let gateway: Gateway;
+let browser: TestBrowser;
+let page: Page;
+let client: Client;
+let shots: string;
+
+beforeAll(async () => {
+  dir = await tempDir('sb-ui-traffic-');
+  shots = await screenshotDir();
+  const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+  gateway = await startGateway(config, { uiDir: UI_DIR, trafficHistoryFile: path.join(dir.dir, 'traffic.db') });
+  await waitFor(() => gateway.servers()[0]?.state === 'ready', 10_000, 'fx ready');
+  client = await httpClient(gateway.httpUrl()!);
+  browser = await openWebUi(gateway.uiLoginUrl()!);
+  page = browser.page;
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Traffic' }).click();
+}, 60_000);
+
+afterAll(async () => {
+  await client?.close();
+  await browser?.close();
+  await gateway?.stop();
+  await dir?.cleanup();
+});
+
+const echo = (message: string) => client.callTool({ name: 'fx__echo', arguments: { message } });
+const grid = () => page.getByRole('grid', { name: 'Exchanges' });
+/**
+ * Ends every event stream of the gateway's control API, as a network break or a sleeping laptop
+ * does (the routes are internal to the gateway; nothing public ends a stream from its side).
+ */
+function dropEventStreams(g: Gateway): void {
+  (g as unknown as { apiRoutes: { close(): void } }).apiRoutes.close();
+}
+
+/** The client's calls of fx__echo the table shows, by the message they sent (from the gateway's record). */
+async function shownCalls(): Promise<number> {
+  return grid().getByRole('row').filter({ hasText: 'fx__echo' }).filter({ hasText: 'test-client → gateway' }).count();
+}
+
+describe('the traffic inspector', () => {
+  it('catches up after a network break: what ended meanwhile appears, each call once', async () => {
+    await echo('before the break');
+    await waitFor(async () => (await shownCalls()) === 1, 10_000, 'the first call');
+    const streams: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/events')) streams.push(r.headers()['last-event-id'] ?? '');
+    });
+    // The gateway's side of a network break: every event stream ends; the calls go on meanwhile. The
+    // page reconnects (after half a second at first) and is told it missed live traffic.
+    dropEventStreams(gateway);
+    for (let i = 0; i < 3; i++) await echo(`during the break ${i}`);
+    await waitFor(() => streams.some((id) => id !== ''), 20_000, 'the event stream resumed');
+    await waitFor(async () => (await shownCalls()) === 4, 10_000, 'the calls of the break');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await shownCalls()).toBe(4);
+  });
+
+  it('holds what comes in while paused, counts it, and shows all of it on resume, a break included', async () => {
+    const before = await shownCalls();
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await echo('paused 1');
+    await page.getByRole('button', { name: /^Resume \(\d+ new\)$/ }).waitFor();
+    // A break while paused: the count can no longer be whole, and Resume lists again.
+    dropEventStreams(gateway);
+    await echo('paused 2');
+    await page.getByRole('button', { name: /^Resume \(\d+\+ new\)$/ }).waitFor({ timeout: 10_000 });
+    expect(await shownCalls()).toBe(before);
+    await page.getByRole('button', { name: /^Resume/ }).click();
+    await waitFor(async () => (await shownCalls()) === before + 2, 10_000, 'both calls after resume');
+  });
+
+  it('follows the open exchange to its end, and never offers to replay the one opened before', async () => {
+    const slow = client.callTool({ name: 'fx__slow', arguments: { steps: 10, delayMs: 100 } });
+    const row = grid().getByRole('row').filter({ hasText: 'fx__slow' }).filter({ hasText: 'test-client' });
+    await row.getByText('pending').waitFor({ timeout: 10_000 });
+    await row.click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    await detail.getByText('Request of tools/call').first().waitFor();
+    await slow;
+    // The open tree is fetched again when its call ends: its answer appears without opening it again.
+    await detail.getByText('Response to tools/call').first().waitFor({ timeout: 10_000 });
+
+    // Opening another row: while its tree loads, nothing of the first (its Replay least of all) is shown.
+    await page.route('**/api/traffic/*', async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    try {
+      await grid().getByRole('row').filter({ hasText: 'fx__echo' }).filter({ hasText: 'test-client' }).first().click();
+      await detail.getByText('Loading…').waitFor();
+      expect(await detail.getByRole('button', { name: 'Replay' }).count()).toBe(0);
+      expect(await detail.getByText('fx__slow').count()).toBe(0);
+      await detail.getByRole('button', { name: 'Replay' }).waitFor();
+    } finally {
+      await page.unroute('**/api/traffic/*');
+    }
+    await page.keyboard.press('Escape');
+  });
+
+  it('keeps the keyboard on its row while calls arrive above it; Esc returns to the row that was open', async () => {
+    const first = grid().getByRole('row').filter({ hasText: 'test-client → gateway' }).first();
+    await first.focus();
+    const id = await first.getAttribute('data-id');
+    const rowCount = async () => Number(await grid().getAttribute('aria-rowcount'));
+    const before = await rowCount();
+    for (let i = 0; i < 30; i++) await echo(`above ${i}`);
+    // Each call and the request it became: 60 more rows, above the focused one.
+    await waitFor(async () => (await rowCount()) >= before + 60, 10_000, 'the new calls');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(id);
+    // One tab stop for the whole list.
+    expect(await grid().locator('[role="row"][tabindex="0"]').count()).toBe(1);
+    await page.keyboard.press('ArrowDown');
+    const below = await page.evaluate(() => document.activeElement?.getAttribute('data-id'));
+    expect(below).not.toBe(id);
+    await page.keyboard.press('Enter');
+    await page.getByRole('complementary', { name: 'Exchange' }).waitFor();
+    await page.keyboard.press('Escape');
+    await waitFor(
+      async () => (await page.evaluate(() => document.activeElement?.getAttribute('data-id'))) === below,
+      5000,
+      'focus back on the row',
+    );
+  });
+
+  it('loads older entries on request, and a removed text filter empties the search box', async () => {
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < 1100; i = next++) await echo(`bulk ${i}`);
+    };
+    await Promise.all(Array.from({ length: 20 }, worker));
+    const search = page.getByRole('searchbox', { name: 'Search traffic' });
+    await search.fill('bulk');
+    await search.press('Enter');
+    // 1000 at first (of 2200: the client's calls and the requests they became), newest first.
+    await waitFor(async () => (await grid().getAttribute('aria-rowcount')) === '1001', 10_000, 'the first page');
+    const older = page.getByRole('button', { name: 'Load older' });
+    await older.click();
+    await waitFor(async () => (await grid().getAttribute('aria-rowcount')) === '2001', 10_000, 'the next page');
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'traffic-older.png') });
+    await page.getByRole('button', { name: 'Remove filter text: bulk' }).click();
+    expect(await search.inputValue()).toBe('');
+
+    // A live call whose payload holds the text shows up, though live rows come without payloads.
+    await search.fill('needle-7f3a');
+    await search.press('Enter');
+    await page.getByText('Nothing matches these filters.').waitFor({ timeout: 10_000 });
+    await echo('a needle-7f3a in the haystack');
+    await waitFor(async () => (await grid().getAttribute('aria-rowcount')) === '3', 10_000, 'the call and its request');
+  });
+});

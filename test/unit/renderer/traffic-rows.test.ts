@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { TrafficEntry } from '../../../preload/contract/index.ts';
+import { appendOlder, filterOf, fits, mergeRows } from '../../../renderer/src/lib/traffic-rows.ts';
+
+const entry = (id: string, more: Partial<TrafficEntry> = {}): TrafficEntry => ({
+  id,
+  edge: 'client',
+  direction: 'in',
+  kind: 'request',
+  method: 'tools/call',
+  target: 'fx__echo',
+  startedAt: 1,
+  outcome: 'ok',
+  request: { bytes: 10 },
+  ...more,
+});
+const ids = (rows: TrafficEntry[]) => rows.map((r) => `${r.id}:${r.outcome}`);
+
+describe('the traffic table rows', () => {
+  it('puts new exchanges on top, newest first, and updates the ones shown in place', () => {
+    const rows = [entry('0002', { outcome: 'pending' }), entry('0001')];
+    const next = mergeRows(rows, [entry('0004'), entry('0002'), entry('0003')], {});
+    expect(ids(next)).toEqual(['0004:ok', '0003:ok', '0002:ok', '0001:ok']);
+    expect(rows).toHaveLength(2);
+  });
+
+  it('never turns an ended exchange back to pending (a batch older than the list it lands on)', () => {
+    const rows = [entry('0002'), entry('0001', { outcome: 'error' })];
+    const late = [entry('0002', { outcome: 'pending' }), entry('0001', { outcome: 'pending' })];
+    expect(ids(mergeRows(rows, late, {}))).toEqual(['0002:ok', '0001:error']);
+    // Within one batch too: the last state of a new exchange that is not older than the one before it.
+    const batch = [entry('0005', { outcome: 'ok' }), entry('0005', { outcome: 'pending' })];
+    expect(ids(mergeRows([], batch, {}))).toEqual(['0005:ok']);
+  });
+
+  it('adds only what fits the chips, and keeps id order when an id made earlier is written late', () => {
+    const rows = [entry('0009'), entry('0005')];
+    const changes = [
+      entry('0007', { server: 'fx' }),
+      entry('0008', { server: 'other' }),
+      entry('0006', { server: 'fx' }),
+    ];
+    expect(ids(mergeRows(rows, changes, { server: 'fx' }))).toEqual(['0009:ok', '0007:ok', '0006:ok', '0005:ok']);
+  });
+
+  it('matches a text chip on method and target only for live rows, which carry no payloads', () => {
+    expect(fits(entry('1', { target: 'github__search' }), { text: 'SEARCH' })).toBe(true);
+    expect(fits(entry('1', { target: 'github__search' }), { text: 'acme/web' })).toBe(false);
+    expect(filterOf({ text: 'acme/web', errorsOnly: true })).toEqual({
+      limit: 1000,
+      text: 'acme/web',
+      outcome: ['error', 'timeout'],
+    });
+  });
+
+  it('appends an older page after the rows, leaving out any already shown', () => {
+    const rows = [entry('0009'), entry('0008')];
+    expect(ids(appendOlder(rows, [entry('0008'), entry('0007')]))).toEqual(['0009:ok', '0008:ok', '0007:ok']);
+  });
+});
