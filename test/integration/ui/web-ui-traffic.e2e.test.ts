@@ -125,17 +125,17 @@ describe('the traffic inspector', () => {
     // Each call and the request it became: 60 more rows, above the focused one.
     await waitFor(async () => (await rowCount()) >= before + 60, 10_000, 'the new calls');
     await new Promise((r) => setTimeout(r, 300));
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(id);
+    expect(await page.locator(':focus').getAttribute('data-id')).toBe(id);
     // One tab stop for the whole list.
     expect(await grid().locator('[role="row"][tabindex="0"]').count()).toBe(1);
     await page.keyboard.press('ArrowDown');
-    const below = await page.evaluate(() => document.activeElement?.getAttribute('data-id'));
+    const below = await page.locator(':focus').getAttribute('data-id');
     expect(below).not.toBe(id);
     await page.keyboard.press('Enter');
     await page.getByRole('complementary', { name: 'Exchange' }).waitFor();
     await page.keyboard.press('Escape');
     await waitFor(
-      async () => (await page.evaluate(() => document.activeElement?.getAttribute('data-id'))) === below,
+      async () => (await page.locator(':focus').getAttribute('data-id')) === below,
       5000,
       'focus back on the row',
     );
