@@ -10,6 +10,7 @@ import {
   errorMessage,
   trafficHistoryPath,
   trafficMatches,
+  withoutPayloads,
   type GatewayApi,
   type GatewayApiEvents,
   type TrafficEntry,
@@ -133,20 +134,45 @@ export async function showTraffic(
     newest = Math.max(newest, entry.startedAt);
     print(entry);
   };
-  const catchUp = async () => {
-    const since = Math.min(newest, ...unanswered.values());
-    const page = await source.api.listTraffic({ ...filter, since, limit: 1000 });
-    for (const entry of page.entries.reverse()) live(entry);
-    if (page.nextCursor) log('more changed than one list holds: the oldest of it is not shown');
-  };
-  const unsubscribe = follow
-    ? source.events!.on('traffic', (batch) => {
-        for (const entry of batch.entries)
-          if (listed) live(entry);
-          else waiting.push(entry);
-        if (listed && (batch.skipped > 0 || batch.resumed))
-          catchUp().catch((err: unknown) => log(`could not list what was missed: ${errorMessage(err)}`));
+  /** One catch-up at a time; a gap found meanwhile is listed after it, from where the first began. */
+  let catching: { since: number; again?: number } | undefined;
+  const catchUp = (since: number) => {
+    if (catching) {
+      catching.again = Math.min(catching.again ?? since, since);
+      return;
+    }
+    catching = { since };
+    source.api
+      .listTraffic({ ...filter, since, limit: 1000 })
+      .then((page) => {
+        // Printed as live entries are: without payload text, with --json too.
+        for (const entry of page.entries.reverse()) live(withoutPayloads(entry));
+        if (page.nextCursor) log('more changed than one list holds: the oldest of it is not shown');
       })
+      .catch((err: unknown) => log(`could not list what was missed: ${errorMessage(err)}`))
+      .finally(() => {
+        const again = catching?.again;
+        catching = undefined;
+        if (again !== undefined) catchUp(again);
+      });
+  };
+  /** Where a catch-up lists from: the newest exchange printed, or the oldest seen still waiting. */
+  const gapStart = () => Math.min(newest, ...unanswered.values());
+  const stops = follow
+    ? [
+        source.events!.on('traffic', (batch) => {
+          // Taken before this batch moves `newest`: what a full batch left out is older than what it holds.
+          const since = gapStart();
+          for (const entry of batch.entries)
+            if (listed) live(entry);
+            else waiting.push(entry);
+          if (listed && (batch.skipped > 0 || batch.resumed)) catchUp(since);
+        }),
+        // A stream that could not be told what it missed (a gateway restarted, too much missed).
+        source.events!.on('resync', () => {
+          if (listed) catchUp(gapStart());
+        }),
+      ]
     : undefined;
   const page = await source.api.listTraffic(filter);
   for (const entry of page.entries.reverse()) {
@@ -155,7 +181,7 @@ export async function showTraffic(
   }
   listed = true;
   for (const entry of waiting.splice(0)) live(entry);
-  return unsubscribe;
+  return stops && (() => stops.forEach((stop) => stop()));
 }
 
 async function openSource(follow: boolean): Promise<Source> {
@@ -211,7 +237,13 @@ export function parseSince(text: string, usage: (message: string) => Error, now 
   if (relative) return Math.round(now - Number(relative[1]) * UNITS[relative[2]!]!);
   // A date alone is local midnight, as a date with a time is local time (Date.parse would take UTC).
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
-  if (day) return new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])).getTime();
+  if (day) {
+    const [year, month, date] = [Number(day[1]), Number(day[2]) - 1, Number(day[3])];
+    const at = new Date(year, month, date);
+    // new Date rolls 2026-13-45 over into 2027; a date that does not exist is refused instead.
+    if (at.getFullYear() === year && at.getMonth() === month && at.getDate() === date) return at.getTime();
+    throw usage(`--since: there is no date ${text.trim()}`);
+  }
   const at = Date.parse(text);
   if (Number.isNaN(at))
     throw usage(`--since takes a duration (15m, 2h, 3d) or a date (2026-12-04T10:00), got "${text}"`);

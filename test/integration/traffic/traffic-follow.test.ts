@@ -27,25 +27,42 @@ afterAll(async () => {
   await dir?.cleanup();
 });
 
-/** The gateway's traffic events, passed on only while the stream is up; `resume` sends what the binding sends. */
+/**
+ * The gateway's traffic events, passed on only while the stream is up. `resume` and `resync` send
+ * what the binding sends a stream that comes back; `squeeze` makes the next batch full, as the
+ * gateway's is when more changed in its tenth of a second than a batch holds (the oldest left out).
+ */
 function relay() {
   let up = true;
-  const listeners = new Set<(batch: TrafficBatch) => void>();
+  let squeeze = 0;
+  const listeners = new Map([
+    ['traffic', new Set<(batch: TrafficBatch) => void>()],
+    ['resync', new Set<(batch: TrafficBatch) => void>()],
+  ]);
   gateway.events.on('traffic', (batch) => {
-    if (up) for (const l of listeners) l(batch);
+    if (!up) return;
+    const cut = Math.min(squeeze, batch.entries.length);
+    if (cut > 0) squeeze = 0;
+    const passed = { entries: batch.entries.slice(cut), skipped: batch.skipped + cut };
+    for (const l of listeners.get('traffic')!) l(passed);
   });
   const events = {
-    on: (_name: 'traffic', listener: (batch: TrafficBatch) => void) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+    on: (name: 'traffic' | 'resync', listener: (batch: TrafficBatch) => void) => {
+      listeners.get(name)!.add(listener);
+      return () => listeners.get(name)!.delete(listener);
     },
   } as unknown as GatewayApiEvents;
   return {
     events,
     cut: () => (up = false),
+    squeeze: (n: number) => (squeeze = n),
     resume: () => {
       up = true;
-      for (const l of listeners) l({ entries: [], skipped: 0, resumed: true });
+      for (const l of listeners.get('traffic')!) l({ entries: [], skipped: 0, resumed: true });
+    },
+    resync: () => {
+      up = true;
+      for (const l of listeners.get('resync')!) l({ entries: [], skipped: 0 });
     },
   };
 }
@@ -81,6 +98,36 @@ describe('switchboard traffic --follow', () => {
       expect(printed.map((e) => e.target)).toEqual(['fx__echo', 'fx__slow', 'fx__echo', 'fx__echo', 'fx__echo']);
       expect(new Set(printed.map((e) => e.id)).size).toBe(5);
       expect(printed.every((e) => e.outcome === 'ok')).toBe(true);
+    } finally {
+      stop?.();
+    }
+  });
+
+  it('prints what a full batch left out, and what a resync says was missed', async () => {
+    const stream = relay();
+    const printed: TrafficEntry[] = [];
+    const stop = await showTraffic(
+      { api: gateway.api, events: stream.events },
+      { edge: 'client', method: 'tools/call', target: 'fx__echo' },
+      true,
+      (entry) => printed.push(entry),
+    );
+    const before = printed.length;
+    try {
+      // Five calls end in one batch window; the batch keeps only the newest changes.
+      stream.squeeze(6);
+      await Promise.all([1, 2, 3, 4, 5].map((i) => echo(`squeezed ${i}`)));
+      await waitFor(() => printed.length === before + 5, 5000, 'the five calls, the left-out ones included');
+      // A gateway that restarted, or a break longer than what it keeps: resync instead of resumed.
+      stream.cut();
+      await echo('missed');
+      // Its batch goes out (a tenth of a second later) while the stream is down.
+      await new Promise((r) => setTimeout(r, 300));
+      stream.resync();
+      await waitFor(() => printed.length === before + 6, 5000, 'the call before the resync');
+      expect(new Set(printed.map((e) => e.id)).size).toBe(printed.length);
+      // What a catch-up prints is what live entries are: sizes, no payload text.
+      expect(printed.slice(before).every((e) => e.request.json === undefined)).toBe(true);
     } finally {
       stop?.();
     }

@@ -22,5 +22,7 @@ describe('switchboard traffic --since', () => {
     expect(parseSince('15m', usage, now)).toBe(now - 15 * 60_000);
     expect(parseSince('1.5h', usage, now)).toBe(now - 90 * 60_000);
     expect(() => parseSince('yesterday', usage)).toThrow(/--since takes a duration .* got "yesterday"/);
+    expect(() => parseSince('2026-13-45', usage)).toThrow('--since: there is no date 2026-13-45');
+    expect(() => parseSince('2026-02-29', usage)).toThrow('--since: there is no date 2026-02-29');
   });
 });
