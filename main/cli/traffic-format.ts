@@ -87,8 +87,9 @@ export function formatTrafficTree(tree: TrafficTree, style: Style, depth = 0): s
     if (e.session?.revision) about.push(`revision ${printable(e.session.revision)}`);
     lines.push(`${pad}  ${paint(style, 'dim', about.join(', '))}`);
   }
-  if (e.request.json !== undefined) lines.push(`${pad}  ${paint(style, 'cyan', '→')} ${e.request.json}`);
-  if (e.response?.json !== undefined) lines.push(`${pad}  ${paint(style, 'cyan', '←')} ${e.response.json}`);
+  // JSON escapes C0 controls, not C1 ones (U+009B starts a sequence in some terminals) or bidi overrides.
+  if (e.request.json !== undefined) lines.push(`${pad}  ${paint(style, 'cyan', '→')} ${printable(e.request.json)}`);
+  if (e.response?.json !== undefined) lines.push(`${pad}  ${paint(style, 'cyan', '←')} ${printable(e.response.json)}`);
   for (const child of tree.children) lines.push(formatTrafficTree(child, style, depth + 1));
   return lines.join('\n');
 }

@@ -372,9 +372,8 @@ export class TrafficRecorder {
     return grow(entry, 0);
   }
 
-  /** The entries kept in memory, oldest first. */
+  /** The entries kept in memory, oldest first (as last written: flush() first for the newest state). */
   recent(): TrafficEntry[] {
-    this.flush();
     return [...this.ring.values()];
   }
 

@@ -79,11 +79,18 @@ export class TrafficLog {
   /** Keeps history in `history` from now on (undefined: none); the previous one is closed. */
   useHistory(history: TrafficHistory | undefined): void {
     if (history === this.history) return;
+    // Written out first, so what the recorder still held reaches the history once (below), not twice.
+    this.recorder.flush();
     this.history?.close();
     this.history = history;
     if (history) {
-      // What was recorded before (a reload that turned the history on) is kept in it too.
-      for (const entry of this.recorder.recent()) history.add(entry);
+      // What was recorded before (a reload that turned the history on) is kept in it too, written as
+      // it goes: a ring larger than the history's write queue must not read as writes falling behind.
+      let added = 0;
+      for (const entry of this.recorder.recent()) {
+        history.add(entry);
+        if (++added % 1000 === 0) history.flush();
+      }
       // A clock set back since the last run must not make new ids sort before the kept ones.
       this.recorder.continueAfter(history.lastKey());
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { printable } from '../../../main/cli/format.ts';
-import { formatTrafficLine, formatTrafficStats } from '../../../main/cli/traffic-format.ts';
+import { formatTrafficLine, formatTrafficStats, formatTrafficTree } from '../../../main/cli/traffic-format.ts';
 import type { TrafficEntry } from '../../../preload/contract/index.ts';
 
 /** What a hostile server or client can put in the text the terminal prints. */
@@ -54,6 +54,16 @@ describe('the traffic in a terminal', () => {
       tools: [],
     });
     expect(stats).not.toContain('\u001b');
+  });
+
+  it('escapes what JSON leaves as it is in the payloads of a tree (C1 controls, bidi overrides)', () => {
+    const json = JSON.stringify({ text: `a\u009b2Jb${RIGHT_TO_LEFT}c` });
+    const tree = formatTrafficTree(
+      { entry: { ...entry, request: { json, bytes: json.length } }, children: [] },
+      { color: false },
+    );
+    expect(tree).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
+    expect(tree).toContain('a\\u009b2Jb\\u202ec');
   });
 
   it('leaves ordinary text alone', () => {

@@ -269,6 +269,27 @@ describe('TrafficLog: a history opened while running', () => {
   });
 });
 
+describe('TrafficLog: a large ring handed to a history', () => {
+  it('writes every entry the ring held, once, however many there are', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-traffic-log-'));
+    try {
+      const { log, rec } = watched();
+      log.configure({ maxEntries: 12_000 });
+      for (let i = 0; i < 12_000; i++) rec.note(upstream({ method: `notifications/m${i}` }));
+      const said: string[] = [];
+      const file = path.join(dir, 'traffic.db');
+      const store = TrafficStore.open({ file, maxAgeMs: 86_400_000, maxBytes: 1 << 30, log: (_l, t) => said.push(t) });
+      log.useHistory(store);
+      log.flush();
+      expect(store.usage().entries).toBe(12_000);
+      expect(said).toEqual([]);
+      log.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('TrafficLog: export', () => {
   it('pages through more than a page of entries, oldest first', () => {
     const { log, rec } = watched();
