@@ -903,7 +903,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         { name: 'Switchboard replay', version: this.opts.version },
         plan.method,
         plan.params,
-        this.current.timeouts.requestMs,
+        // The server's own timeout answers first (the record says timeout); this only waits longer.
+        Math.max(this.current.timeouts.requestMs, ...Object.values(this.current.servers).map((s) => s.timeoutMs)),
       ));
     } else {
       const upstream = this.requireServer(plan.server);

@@ -17,8 +17,8 @@ export interface AppCallResult {
 const INIT_ID = 'app-initialize';
 const CALL_ID = 'app-call';
 /**
- * The gateway's own request timeout answers first (an error the record calls a timeout); waiting
- * this much longer only guards against no answer at all.
+ * `timeoutMs` is the longest a server of the gateway may take: its own timeout answers first (an
+ * error the record calls a timeout), and waiting this much longer only guards against no answer.
  */
 const BACKSTOP_MS = 1000;
 

@@ -209,6 +209,24 @@ describe('the traffic history', () => {
     expect(gateway.traffic.get(replay.id).outcome).toBe('timeout');
   });
 
+  it("a replay waits as long as the server's own timeout allows, longer than the default", async () => {
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { fx: { ...fixtureServer('fx'), timeoutMs: 3000 } },
+      timeouts: { requestMs: 300 },
+    });
+    const gateway = await startGateway(config, { trafficHistoryFile: historyFile });
+    running.push(gateway);
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      await client.callTool({ name: 'fx__slow', arguments: { steps: 15, delayMs: 100 } });
+    } finally {
+      await client.close();
+    }
+    const [call] = gateway.traffic.list({ edge: 'client', target: 'fx__slow' }).entries;
+    const replay = await gateway.api.replayTraffic(call!.id, { confirm: true });
+    expect(replay.outcome).toBe('ok');
+  });
+
   it('with 0 keeps no history, and deletes the one there was', async () => {
     const first = await gatewayWith();
     await echo(first, 'recorded');
