@@ -3,7 +3,7 @@
  * entry fits it, and how live changes merge into rows that came from a list. No Svelte here, so
  * the rules are tested on their own (test/unit/renderer/traffic-rows.test.ts).
  */
-import type { TrafficEntry, TrafficFilter, TrafficOutcome } from '../../../preload/contract/index.ts';
+import type { TrafficEntry, TrafficFilter, TrafficOutcome, TrafficPayload } from '../../../preload/contract/index.ts';
 
 /** Rows the table holds at most: live rows push the oldest out, and "Load older" stops here. */
 export const MAX_ROWS = 5000;
@@ -95,6 +95,20 @@ export function mergeRows(
     if (next.length > fresh.length && fresh.at(-1)!.id < next[fresh.length]!.id) next.sort(newestFirst);
   }
   return next;
+}
+
+/**
+ * A listed entry as a row keeps it: sizes and cut marks, not the payload text (up to 64 KiB each
+ * way, and 5000 rows), which the open exchange fetches with its tree. Live entries come so already.
+ */
+export function summary(entry: TrafficEntry): TrafficEntry {
+  const row = { ...entry, request: sizes(entry.request) };
+  if (entry.response) row.response = sizes(entry.response);
+  return row;
+}
+
+function sizes(payload: TrafficPayload): TrafficPayload {
+  return payload.truncated ? { bytes: payload.bytes, truncated: true } : { bytes: payload.bytes };
 }
 
 /** Older rows from a next page, after the ones shown (any already shown are left out). */

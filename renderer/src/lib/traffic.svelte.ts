@@ -14,6 +14,7 @@ import {
   fitsBesidesText,
   isNewer,
   mergeRows,
+  summary,
   type TrafficChips,
 } from './traffic-rows.ts';
 
@@ -38,6 +39,8 @@ export class TrafficState {
   private readonly api: Api;
   /** While paused: the latest state of each exchange that changed. */
   private readonly holding = new Map<string, TrafficEntry>();
+  /** While paused: the new exchanges counted in `held` (once each, when a state of it first fits). */
+  private readonly counted = new Set<string>();
   /** Changes that came while a list was read: applied on top of it, as the list may predate them. */
   private duringReload: Map<string, TrafficEntry> | undefined;
   private reloadAgain = false;
@@ -66,10 +69,13 @@ export class TrafficState {
     const held = [...this.holding.values()];
     const incomplete = this.heldIncomplete;
     this.holding.clear();
+    this.counted.clear();
     this.held = 0;
     this.heldIncomplete = false;
-    if (incomplete) void this.reload();
-    else this.apply(held);
+    if (incomplete) return void this.reload();
+    // A list being read may predate them: they are applied on top of it too.
+    if (this.duringReload) for (const entry of held) keepNewest(this.duringReload, entry);
+    this.apply(held);
   }
 
   async reload(): Promise<void> {
@@ -83,7 +89,7 @@ export class TrafficState {
       const later = [...(this.duringReload?.values() ?? [])];
       this.duringReload = undefined;
       this.cursor = page.nextCursor;
-      this.rows = page.entries;
+      this.rows = page.entries.map(summary);
       this.apply(later);
       this.problem = undefined;
     } catch (err) {
@@ -112,7 +118,7 @@ export class TrafficState {
     try {
       const page = await this.api.listTraffic({ ...filterOf(this.chips), limit: Math.min(PAGE_ROWS, room), cursor });
       if (generation !== this.generation) return;
-      this.rows = appendOlder(this.rows, page.entries);
+      this.rows = appendOlder(this.rows, page.entries.map(summary));
       this.cursor = page.nextCursor;
       this.hasOlder = this.cursor !== undefined;
     } catch (err) {
@@ -137,8 +143,10 @@ export class TrafficState {
       }
     }
     this.apply(batch.entries);
-    // What the gateway lists now covers what was left out.
-    if (gap) void this.reload();
+    // What the gateway lists now covers what was left out; a list already being read is let finish
+    // (under a flood, restarting it at every batch would never show one) and read once more after.
+    if (gap && this.duringReload) this.reloadAgain = true;
+    else if (gap) void this.reload();
     else if (this.chips.text) this.searchPayloads(batch.entries);
   }
 
@@ -157,11 +165,15 @@ export class TrafficState {
   private hold(entries: TrafficEntry[]): void {
     const ids = this.shownIds();
     for (const entry of entries) {
-      const isNew = !ids.has(entry.id) && !this.holding.has(entry.id);
-      if (keepNewest(this.holding, entry) && isNew && fits(entry, this.chips)) this.held++;
+      if (!keepNewest(this.holding, entry)) continue;
+      // A call that waited shows "pending" first, which errors-only or slow-only do not fit; its end does.
+      if (ids.has(entry.id) || this.counted.has(entry.id) || !fits(entry, this.chips)) continue;
+      this.counted.add(entry.id);
+      this.held++;
     }
     if (this.holding.size > MAX_ROWS) {
       this.holding.clear();
+      this.counted.clear();
       this.heldIncomplete = true;
     }
   }
@@ -190,7 +202,8 @@ export class TrafficState {
     try {
       const page = await this.api.listTraffic({ ...filterOf(this.chips), since });
       // The gateway found the text in their payloads: they fit, though their names do not say so.
-      if (generation === this.generation && !this.paused) this.apply(page.entries, { ...this.chips, text: undefined });
+      if (generation === this.generation && !this.paused)
+        this.apply(page.entries.map(summary), { ...this.chips, text: undefined });
     } catch (err) {
       if (generation === this.generation) this.problem = errorText(err);
     }

@@ -139,6 +139,24 @@ describe('the traffic inspector', () => {
       5000,
       'focus back on the row',
     );
+    // Clicking outside the list (its heading) leaves it: calls arriving then do not pull focus back.
+    await page.getByRole('heading', { name: 'Traffic' }).click();
+    await echo('after leaving the list');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await page.evaluate('document.activeElement?.closest("[role=grid]") ? "in the list" : "elsewhere"')).toBe(
+      'elsewhere',
+    );
+  });
+
+  it('counts a slow call held while paused under "Slow only" (it waits first, then fits)', async () => {
+    await page.getByRole('checkbox', { name: 'Slow only' }).check();
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await client.callTool({ name: 'fx__slow', arguments: { steps: 12, delayMs: 100 } });
+    // The client's call and the request it became: both took over a second.
+    await page.getByRole('button', { name: 'Resume (2 new)' }).waitFor({ timeout: 5000 });
+    await page.getByRole('button', { name: 'Resume (2 new)' }).click();
+    await waitFor(async () => (await grid().getAttribute('aria-rowcount')) !== '1', 5000, 'the slow calls shown');
+    await page.getByRole('checkbox', { name: 'Slow only' }).uncheck();
   });
 
   it('loads older entries on request, and a removed text filter empties the search box', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrafficEntry } from '../../../preload/contract/index.ts';
-import { appendOlder, filterOf, fits, mergeRows } from '../../../renderer/src/lib/traffic-rows.ts';
+import { appendOlder, filterOf, fits, mergeRows, summary } from '../../../renderer/src/lib/traffic-rows.ts';
 
 const entry = (id: string, more: Partial<TrafficEntry> = {}): TrafficEntry => ({
   id,
@@ -51,6 +51,15 @@ describe('the traffic table rows', () => {
       text: 'acme/web',
       outcome: ['error', 'timeout'],
     });
+  });
+
+  it('keeps sizes and cut marks of a listed entry, not its payload text', () => {
+    const listed = entry('1', {
+      request: { json: '{"a":1}', bytes: 7 },
+      response: { json: 'x…[truncated: 99 bytes in all]', bytes: 99, truncated: true },
+    });
+    expect(summary(listed)).toEqual({ ...listed, request: { bytes: 7 }, response: { bytes: 99, truncated: true } });
+    expect(listed.request.json).toBe('{"a":1}');
   });
 
   it('appends an older page after the rows, leaving out any already shown', () => {
