@@ -47,6 +47,8 @@ interface Source {
 }
 
 const log = (line: string) => process.stderr.write(`switchboard: ${line}\n`);
+/** How far before the newest exchange printed a catch-up lists (see gapStart). */
+const CATCH_UP_MARGIN_MS = 1000;
 
 export async function traffic(opts: TrafficOptions, usage: (message: string) => Error): Promise<number> {
   const filter = filterOf(opts, usage);
@@ -119,7 +121,8 @@ export async function showTraffic(
   // Subscribed before listing, so nothing falls between the list and the live entries.
   const waiting: TrafficEntry[] = [];
   let listed = false;
-  /** Where a catch-up lists from: the newest exchange printed, or the oldest seen still waiting. */
+  /** A gap reported before the first list was read: caught up once it was. */
+  let gapBeforeList = false;
   let newest = Date.now();
   const unanswered = new Map<string, number>();
   const live = (entry: TrafficEntry) => {
@@ -134,7 +137,7 @@ export async function showTraffic(
     newest = Math.max(newest, entry.startedAt);
     print(entry);
   };
-  /** One catch-up at a time; a gap found meanwhile is listed after it, from where the first began. */
+  /** One catch-up at a time; a gap found meanwhile is listed after it, from the earlier start. */
   let catching: { since: number; again?: number } | undefined;
   const catchUp = (since: number) => {
     if (catching) {
@@ -151,13 +154,20 @@ export async function showTraffic(
       })
       .catch((err: unknown) => log(`could not list what was missed: ${errorMessage(err)}`))
       .finally(() => {
-        const again = catching?.again;
+        const { since: first, again } = catching!;
         catching = undefined;
-        if (again !== undefined) catchUp(again);
+        if (again !== undefined) catchUp(Math.min(first, again));
       });
   };
-  /** Where a catch-up lists from: the newest exchange printed, or the oldest seen still waiting. */
-  const gapStart = () => Math.min(newest, ...unanswered.values());
+  /**
+   * Where a catch-up lists from: the oldest call seen waiting, or the newest printed, less a margin:
+   * a call answered within 50 ms is seen only when it ends, so it may have begun before the newest.
+   */
+  const gapStart = () => Math.min(newest, ...unanswered.values()) - CATCH_UP_MARGIN_MS;
+  const onGap = (since: number) => {
+    if (listed) catchUp(since);
+    else gapBeforeList = true;
+  };
   const stops = follow
     ? [
         source.events!.on('traffic', (batch) => {
@@ -166,21 +176,22 @@ export async function showTraffic(
           for (const entry of batch.entries)
             if (listed) live(entry);
             else waiting.push(entry);
-          if (listed && (batch.skipped > 0 || batch.resumed)) catchUp(since);
+          if (batch.skipped > 0 || batch.resumed) onGap(since);
         }),
-        // A stream that could not be told what it missed (a gateway restarted, too much missed).
-        source.events!.on('resync', () => {
-          if (listed) catchUp(gapStart());
-        }),
+        // A stream that could not be told what it missed (a new stream, a gateway restarted, too much missed).
+        source.events!.on('resync', () => onGap(gapStart())),
       ]
     : undefined;
   const page = await source.api.listTraffic(filter);
   for (const entry of page.entries.reverse()) {
-    printed.add(entry.id);
     print(entry);
+    // A call listed while it waits is printed again when it ends.
+    if (entry.outcome === 'pending') unanswered.set(entry.id, entry.startedAt);
+    else printed.add(entry.id);
   }
   listed = true;
   for (const entry of waiting.splice(0)) live(entry);
+  if (gapBeforeList) catchUp(gapStart());
   return stops && (() => stops.forEach((stop) => stop()));
 }
 
@@ -233,18 +244,33 @@ const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
 
 /** `15m` ago, `2h` ago, `3d` ago, or a date (`2026-12-04`, `2026-12-04T10:00`). */
 export function parseSince(text: string, usage: (message: string) => Error, now = Date.now()): number {
-  const relative = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
+  const trimmed = text.trim();
+  const relative = /^(\d+(?:\.\d+)?)([smhd])$/.exec(trimmed);
   if (relative) return Math.round(now - Number(relative[1]) * UNITS[relative[2]!]!);
-  // A date alone is local midnight, as a date with a time is local time (Date.parse would take UTC).
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
-  if (day) {
-    const [year, month, date] = [Number(day[1]), Number(day[2]) - 1, Number(day[3])];
-    const at = new Date(year, month, date);
-    // new Date rolls 2026-13-45 over into 2027; a date that does not exist is refused instead.
-    if (at.getFullYear() === year && at.getMonth() === month && at.getDate() === date) return at.getTime();
-    throw usage(`--since: there is no date ${text.trim()}`);
+  const date = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(trimmed);
+  if (date) {
+    const [year, month, day, hour, minute, second] = date.slice(1).map((part) => Number(part ?? 0)) as number[];
+    // new Date rolls 2026-02-30 over into March; a date or time that does not exist is refused instead.
+    const at = new Date(Date.UTC(2000, 0, 1));
+    at.setUTCFullYear(year!, month! - 1, day!);
+    at.setUTCHours(hour!, minute!, second!);
+    const exists =
+      at.getUTCFullYear() === year &&
+      at.getUTCMonth() === month! - 1 &&
+      at.getUTCDate() === day &&
+      at.getUTCHours() === hour &&
+      at.getUTCMinutes() === minute &&
+      at.getUTCSeconds() === second;
+    if (!exists) throw usage(`--since: there is no date ${trimmed}`);
+    // Without a zone it is local time, the date alone too (Date.parse would take a date alone as UTC).
+    if (trimmed.length === date[0].length) {
+      const local = new Date(2000, 0, 1);
+      local.setFullYear(year!, month! - 1, day!);
+      local.setHours(hour!, minute!, second!, 0);
+      return local.getTime();
+    }
   }
-  const at = Date.parse(text);
+  const at = Date.parse(trimmed);
   if (Number.isNaN(at))
     throw usage(`--since takes a duration (15m, 2h, 3d) or a date (2026-12-04T10:00), got "${text}"`);
   return at;

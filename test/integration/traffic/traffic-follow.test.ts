@@ -114,9 +114,10 @@ describe('switchboard traffic --follow', () => {
     );
     const before = printed.length;
     try {
-      // Five calls end in one batch window; the batch keeps only the newest changes.
+      // Five calls, one after the other, end in one batch window; the batch keeps only the newest
+      // changes, so what it left out began before anything it holds.
       stream.squeeze(6);
-      await Promise.all([1, 2, 3, 4, 5].map((i) => echo(`squeezed ${i}`)));
+      for (let i = 1; i <= 5; i++) await echo(`squeezed ${i}`);
       await waitFor(() => printed.length === before + 5, 5000, 'the five calls, the left-out ones included');
       // A gateway that restarted, or a break longer than what it keeps: resync instead of resumed.
       stream.cut();
@@ -128,6 +129,31 @@ describe('switchboard traffic --follow', () => {
       expect(new Set(printed.map((e) => e.id)).size).toBe(printed.length);
       // What a catch-up prints is what live entries are: sizes, no payload text.
       expect(printed.slice(before).every((e) => e.request.json === undefined)).toBe(true);
+    } finally {
+      stop?.();
+    }
+  });
+
+  it('prints a call listed while it waits again when it ends', async () => {
+    const stream = relay();
+    const slow = client.callTool({ name: 'fx__slow', arguments: { steps: 4, delayMs: 100 } });
+    const waiting = await waitFor(
+      () => gateway.traffic.list({ edge: 'client', target: 'fx__slow', outcome: 'pending' }).entries[0],
+      5000,
+      'the call waiting',
+    );
+    const printed: TrafficEntry[] = [];
+    const stop = await showTraffic(
+      { api: gateway.api, events: stream.events },
+      { edge: 'client', target: 'fx__slow', since: Date.now() - 60_000 },
+      true,
+      (entry) => printed.push(entry),
+    );
+    try {
+      await slow;
+      const lines = () => printed.filter((e) => e.id === waiting.id).map((e) => e.outcome);
+      await waitFor(() => lines().length === 2, 5000, 'its end');
+      expect(lines()).toEqual(['pending', 'ok']);
     } finally {
       stop?.();
     }

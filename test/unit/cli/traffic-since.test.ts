@@ -15,6 +15,8 @@ describe('switchboard traffic --since', () => {
     expect(parseSince('2026-12-04', usage)).toBe(Date.UTC(2026, 11, 4, 5));
     expect(parseSince('2026-12-04T10:00', usage)).toBe(Date.UTC(2026, 11, 4, 15));
     expect(parseSince('2026-12-04T10:00Z', usage)).toBe(Date.UTC(2026, 11, 4, 10));
+    expect(parseSince('2026-12-04 10:00:30', usage)).toBe(Date.UTC(2026, 11, 4, 15, 0, 30));
+    expect(parseSince('2028-02-29', usage)).toBe(Date.UTC(2028, 1, 29, 5));
   });
 
   it('reads a duration back from now, and refuses anything else saying what it takes', () => {
@@ -24,5 +26,7 @@ describe('switchboard traffic --since', () => {
     expect(() => parseSince('yesterday', usage)).toThrow(/--since takes a duration .* got "yesterday"/);
     expect(() => parseSince('2026-13-45', usage)).toThrow('--since: there is no date 2026-13-45');
     expect(() => parseSince('2026-02-29', usage)).toThrow('--since: there is no date 2026-02-29');
+    expect(() => parseSince('2026-02-30T10:00', usage)).toThrow('--since: there is no date 2026-02-30T10:00');
+    expect(() => parseSince('2026-12-04T24:30', usage)).toThrow('--since: there is no date 2026-12-04T24:30');
   });
 });
