@@ -20,6 +20,8 @@ import {
 
 export { MAX_ROWS, SLOW_MS, filterOf, type TrafficChips } from './traffic-rows.ts';
 
+/** New exchanges told apart while paused, at most (beyond, one may be counted twice). */
+const MAX_COUNTED = 50_000;
 /** With a text filter, how long live changes wait before the gateway searches their payloads. */
 const TEXT_SEARCH_DELAY_MS = 1000;
 
@@ -171,11 +173,12 @@ export class TrafficState {
       this.counted.add(entry.id);
       this.held++;
     }
+    // Past this, Resume lists again; the count goes on (ids only, capped) as a lower bound.
     if (this.holding.size > MAX_ROWS) {
       this.holding.clear();
-      this.counted.clear();
       this.heldIncomplete = true;
     }
+    if (this.counted.size > MAX_COUNTED) this.counted.clear();
   }
 
   /**

@@ -150,12 +150,16 @@ describe('the traffic inspector', () => {
 
   it('counts a slow call held while paused under "Slow only" (it waits first, then fits)', async () => {
     await page.getByRole('checkbox', { name: 'Slow only' }).check();
+    const rowCount = async () => Number(await grid().getAttribute('aria-rowcount'));
+    // The earlier slow call (a second) fits already: wait for the list to settle.
+    await waitFor(async () => (await rowCount()) === 1 + gateway.traffic.list({ minDurationMs: 1000 }).entries.length);
+    const before = await rowCount();
     await page.getByRole('button', { name: 'Pause' }).click();
     await client.callTool({ name: 'fx__slow', arguments: { steps: 12, delayMs: 100 } });
     // The client's call and the request it became: both took over a second.
     await page.getByRole('button', { name: 'Resume (2 new)' }).waitFor({ timeout: 5000 });
     await page.getByRole('button', { name: 'Resume (2 new)' }).click();
-    await waitFor(async () => (await grid().getAttribute('aria-rowcount')) !== '1', 5000, 'the slow calls shown');
+    await waitFor(async () => (await rowCount()) === before + 2, 5000, 'the two slow exchanges shown');
     await page.getByRole('checkbox', { name: 'Slow only' }).uncheck();
   });
 
