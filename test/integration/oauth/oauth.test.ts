@@ -24,6 +24,16 @@ async function logIn(g: Gateway): Promise<void> {
 const working = (g: Gateway) => state(g)?.state === 'ready' && (state(g)?.toolCount ?? 0) > 0;
 const text = (result: unknown) => (result as { content: { text: string }[] }).content[0]!.text;
 
+/** What the protected server says of the token it got, asked by a new client of the gateway. */
+async function whoami(g: Gateway): Promise<string> {
+  const client = await httpClient(g.httpUrl()!);
+  try {
+    return text(await client.callTool({ name: 'remote__whoami', arguments: {} }));
+  } finally {
+    await client.close();
+  }
+}
+
 describe('OAuth for remote servers', () => {
   let as: AuthServer;
   const browser = playBrowser;
@@ -85,13 +95,7 @@ describe('OAuth for remote servers', () => {
     expect(after.authorization_code! - before.authorization_code!).toBe(1);
     expect(after.registrations! - before.registrations!).toBe(1);
 
-    const client = await httpClient(g.httpUrl()!);
-    try {
-      const result = await client.callTool({ name: 'remote__whoami', arguments: {} });
-      expect(text(result)).toMatch(/mcp:tools/);
-    } finally {
-      await client.close();
-    }
+    expect(await whoami(g)).toMatch(/mcp:tools/);
   });
 
   it('a server over WebSocket asks for its login on the handshake, and works with the token after it', async () => {
@@ -99,12 +103,7 @@ describe('OAuth for remote servers', () => {
     const g = await start(createMemorySecretStore(), browser, url);
     await logIn(g);
     expect(state(g)?.auth).toMatchObject({ state: 'logged-in', issuer: `${as.base}/` });
-    const client = await httpClient(g.httpUrl()!);
-    try {
-      expect(text(await client.callTool({ name: 'remote__whoami', arguments: {} }))).toMatch(/mcp:tools/);
-    } finally {
-      await client.close();
-    }
+    expect(await whoami(g)).toMatch(/mcp:tools/);
   });
 
   it('the loopback listener takes nothing but its own answer, and closes after one use', async () => {
@@ -153,12 +152,7 @@ describe('OAuth for remote servers', () => {
     // A new login, never finished: the server keeps working on the tokens it has.
     await g.api.loginServer('remote');
     await waitFor(() => state(g)?.auth?.state === 'logged-in', 5000, 'back to logged in when the login is given up');
-    const client = await httpClient(g.httpUrl()!);
-    try {
-      expect(text(await client.callTool({ name: 'remote__whoami', arguments: {} }))).toMatch(/mcp:tools/);
-    } finally {
-      await client.close();
-    }
+    expect(await whoami(g)).toMatch(/mcp:tools/);
   });
 
   it('two entries for the same URL share one login and renew its rotating token once', async () => {
@@ -259,12 +253,7 @@ describe('OAuth for remote servers', () => {
     });
     await waitFor(() => working(gateway!), 10_000, 'ready');
     expect((await as.stats()).client_credentials! - before!).toBe(1);
-    const client = await httpClient(gateway.httpUrl()!);
-    try {
-      expect(text(await client.callTool({ name: 'remote__whoami', arguments: {} }))).toMatch(/^m2m-client/);
-    } finally {
-      await client.close();
-    }
+    expect(await whoami(gateway)).toMatch(/^m2m-client/);
   });
 
   it('tokens are in the token store only: not in the config, logs, traffic record or any file', async () => {
