@@ -457,6 +457,11 @@ export interface TrafficPayload {
   truncated?: boolean;
 }
 
+/** A payload without its text: the size and the cut mark, as live batches and table rows carry it. */
+export function payloadSizes(payload: TrafficPayload): TrafficPayload {
+  return payload.truncated ? { bytes: payload.bytes, truncated: true } : { bytes: payload.bytes };
+}
+
 /**
  * One exchange: a request joined with its answer (or error, cancellation, timeout), or a
  * notification. Exchanges a request caused (its call to a server, progress, questions) name it as

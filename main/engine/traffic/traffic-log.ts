@@ -4,17 +4,17 @@
  * queries, stats and exports. Queries go to the history when it is kept (it holds everything the
  * ring does and more), else to the ring.
  */
-import type {
-  TrafficBatch,
-  TrafficEntry,
-  TrafficExport,
-  TrafficExportFormat,
-  TrafficFilter,
-  TrafficPage,
-  TrafficPayload,
-  TrafficStats,
-  TrafficStatsQuery,
-  TrafficTree,
+import {
+  payloadSizes,
+  type TrafficBatch,
+  type TrafficEntry,
+  type TrafficExport,
+  type TrafficExportFormat,
+  type TrafficFilter,
+  type TrafficPage,
+  type TrafficStats,
+  type TrafficStatsQuery,
+  type TrafficTree,
 } from '../../../preload/contract/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
 import { exportTraffic } from './export.ts';
@@ -208,13 +208,9 @@ export class TrafficLog {
 export function withoutPayloads(recorded: RecordedEntry | TrafficEntry): TrafficEntry {
   // toEntry already made a copy of its own: only a plain entry is copied here.
   const out = 'toEntry' in recorded ? recorded.toEntry() : { ...recorded };
-  out.request = sizesOf(out.request);
-  if (out.response) out.response = sizesOf(out.response);
+  out.request = payloadSizes(out.request);
+  if (out.response) out.response = payloadSizes(out.response);
   return out;
-}
-
-function sizesOf(payload: TrafficPayload): TrafficPayload {
-  return payload.truncated ? { bytes: payload.bytes, truncated: true } : { bytes: payload.bytes };
 }
 
 function notFound(id: string): GatewayError {

@@ -3,7 +3,12 @@
  * entry fits it, and how live changes merge into rows that came from a list. No Svelte here, so
  * the rules are tested on their own (test/unit/renderer/traffic-rows.test.ts).
  */
-import type { TrafficEntry, TrafficFilter, TrafficOutcome, TrafficPayload } from '../../../preload/contract/index.ts';
+import {
+  payloadSizes,
+  type TrafficEntry,
+  type TrafficFilter,
+  type TrafficOutcome,
+} from '../../../preload/contract/index.ts';
 
 /** Rows the table holds at most: live rows push the oldest out, and "Load older" stops here. */
 export const MAX_ROWS = 5000;
@@ -102,13 +107,9 @@ export function mergeRows(
  * way, and 5000 rows), which the open exchange fetches with its tree. Live entries come so already.
  */
 export function summary(entry: TrafficEntry): TrafficEntry {
-  const row = { ...entry, request: sizes(entry.request) };
-  if (entry.response) row.response = sizes(entry.response);
+  const row = { ...entry, request: payloadSizes(entry.request) };
+  if (entry.response) row.response = payloadSizes(entry.response);
   return row;
-}
-
-function sizes(payload: TrafficPayload): TrafficPayload {
-  return payload.truncated ? { bytes: payload.bytes, truncated: true } : { bytes: payload.bytes };
 }
 
 /** Older rows from a next page, after the ones shown (any already shown are left out). */
