@@ -36,7 +36,7 @@ export {
   type LoadedConfig,
 } from './load.ts';
 export { emptyConfig } from './normalize.ts';
-export { isLoopbackHost } from './validate.ts';
+export { isLoopbackHost } from '../egress/user-url.ts';
 export {
   findReferences,
   findServerReferences,

@@ -3,9 +3,9 @@
  * rewrites zod's issues into plain words and adds the rules that span fields (profiles naming
  * servers, a token for non-loopback listeners, reference syntax, alias clashes).
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { urlRefusal } from '../egress/policy.ts';
+import { isLoopbackHost } from '../egress/user-url.ts';
 import { parseHandlerAddress } from './handler-address.ts';
 import { FORWARD_ALL, neverForwarded } from './header-rules.ts';
 import { checkServerReferences, literalUrlCredentials, parseTemplate } from './references.ts';
@@ -276,21 +276,6 @@ function editDistance(a: string, b: string): number {
 }
 
 // ---- rules that span fields ----
-
-/** Loopback literal or `localhost`: anything else reaches the network. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (h.toLowerCase() === 'localhost') return true;
-  if (isIPv4(h)) return h.startsWith('127.');
-  if (isIPv6(h)) {
-    const lower = h.toLowerCase();
-    if (lower === '::1' || lower === '0:0:0:0:0:0:0:1') return true;
-    // IPv4-mapped, e.g. ::ffff:127.0.0.1
-    const v4 = lower.startsWith('::ffff:') ? lower.slice(7) : '';
-    return isIPv4(v4) && v4.startsWith('127.');
-  }
-  return false;
-}
 
 function crossFieldIssues(config: ParsedConfig): PathIssue[] {
   const issues: PathIssue[] = [];

@@ -22,6 +22,7 @@
 import type { HttpLimits } from '../config/http-limits.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { isLoopbackHost } from '../egress/user-url.ts';
 
 export type ConnectionLimits = Pick<HttpLimits, 'maxConnections' | 'maxPendingConnections' | 'maxConnectionsPerClient'>;
 
@@ -49,7 +50,7 @@ const IN_USE_MS = 1000;
 
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (address === undefined) return true; // a socket already gone: nothing to count
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+  return isLoopbackHost(address);
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isLoopbackHost } from '../egress/user-url.ts';
 
 export interface GuardOptions {
   /** Address the listener is bound to. */
@@ -45,20 +46,11 @@ export interface Refusal {
   headers?: Record<string, string>;
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return (
-    host === '127.0.0.1' ||
-    host === 'localhost' ||
-    host === '::1' ||
-    host === '[::1]' ||
-    /^127\.\d+\.\d+\.\d+$/.test(host)
-  );
-}
-
 export function allowedHostHeaders(host: string, port: number): Set<string> {
-  const names = isLoopbackHost(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
-  if (isLoopbackHost(host) && /^127\./.test(host) && host !== '127.0.0.1') names.push(host);
-  return new Set(names.map((n) => `${n}:${port}`));
+  // On loopback, every name of this machine; and always the address as given (IPv6 in brackets).
+  const names = new Set(isLoopbackHost(host) ? ['127.0.0.1', 'localhost', '[::1]'] : []);
+  names.add(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+  return new Set([...names].map((n) => `${n}:${port}`));
 }
 
 export function allowedOrigins(opts: GuardOptions): Set<string> {

@@ -5,11 +5,11 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isLoopbackHost } from '../egress/user-url.ts';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import {
   checkJsonContentType,
   createGuard,
-  isLoopbackHost,
   readBody,
   type Admitted,
   type Principal,

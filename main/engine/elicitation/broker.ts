@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { USER_URL_RULE, userUrlRefusal } from '../egress/user-url.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import type { Question, QuestionEnded, QuestionOutcome } from '../../../preload/contract/index.ts';
 import type { AskOptions, QuestionRequest } from './types.ts';
@@ -50,10 +51,6 @@ interface Pending {
   detach(): void;
 }
 
-function isLoopbackHostname(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
 /** Why a URL-mode URL must not be shown, or undefined when it may be (then `href` is it, normalised). */
 function checkUrl(raw: unknown): { href: string } | { refused: string } {
   if (typeof raw !== 'string' || raw === '') return { refused: 'has no url' };
@@ -64,12 +61,8 @@ function checkUrl(raw: unknown): { href: string } | { refused: string } {
   } catch {
     return { refused: 'has a url that does not parse' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    return { refused: `has a ${url.protocol} url (only http and https are shown)` };
-  if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname))
-    return { refused: 'has a plain http url to another machine (only https, or http to this machine)' };
-  if (url.username !== '' || url.password !== '')
-    return { refused: 'has a url with a user name or password in it (a way to disguise where a link goes)' };
+  const why = userUrlRefusal(url);
+  if (why) return { refused: `has ${why}; ${USER_URL_RULE} are shown` };
   // The parsed form: an internationalised host shows as punycode, so look-alike names stand out.
   return { href: url.href };
 }

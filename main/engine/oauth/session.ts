@@ -25,6 +25,7 @@ import type {
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthConfig } from '../config/schema.ts';
+import { USER_URL_RULE, userUrlRefusal } from '../egress/user-url.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import { listenForCallback } from './loopback.ts';
 import type { OAuthRecord, OAuthVault, StoredTokens } from './vault.ts';
@@ -673,18 +674,14 @@ export function checkIssuerParameter(
 }
 
 /**
- * What a browser may be sent to: https, or plain http on this machine (a local development
- * server). Anything else an authorization server's metadata says (javascript:, file:, a custom
- * scheme that starts a program, plain http across the network) is refused.
+ * What a browser may be sent to for a login (egress/user-url.ts): anything else an authorization
+ * server's metadata says (javascript:, file:, a custom scheme that starts a program, plain http
+ * across the network, a disguised link) is refused.
  */
 export function checkedBrowserUrl(url: URL): URL {
-  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && local)) return url;
-  const what = url.protocol === 'http:' ? `plain http:// to ${url.hostname}` : `a ${url.protocol} URL`;
-  throw new GatewayError(
-    'unauthorized',
-    `refusing to open ${what} for a login: only https (or http on this machine) is opened`,
-  );
+  const why = userUrlRefusal(url);
+  if (why === undefined) return url;
+  throw new GatewayError('unauthorized', `refusing to open ${why} for a login: ${USER_URL_RULE} are opened`);
 }
 
 function portOf(uri: string | undefined): number | undefined {

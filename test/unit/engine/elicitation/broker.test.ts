@@ -367,11 +367,11 @@ describe('QuestionBroker: URL mode', () => {
   });
 
   it.each([
-    ['javascript:alert(1)', /javascript: url/],
-    ['file:///etc/passwd', /file: url/],
-    ['data:text/html,<script>1</script>', /data: url/],
-    ['ftp://example.com/x', /ftp: url/],
-    ['http://example.com/login', /plain http url to another machine/],
+    ['javascript:alert(1)', /javascript: URL/],
+    ['file:///etc/passwd', /file: URL/],
+    ['data:text/html,<script>1</script>', /data: URL/],
+    ['ftp://example.com/x', /ftp: URL/],
+    ['http://example.com/login', /plain http:\/\/ URL to example\.com/],
     ['https://accounts.example.com@evil.example/', /user name or password/],
     ['not a url', /does not parse/],
     [42, /has no url/],

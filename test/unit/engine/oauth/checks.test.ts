@@ -101,11 +101,16 @@ describe('what a browser is sent to', () => {
       'https://as.example.com/authorize?x=1',
     );
     expect(checkedBrowserUrl(new URL('http://127.0.0.1:9000/authorize')).hostname).toBe('127.0.0.1');
+    expect(checkedBrowserUrl(new URL('http://[::ffff:127.0.0.1]:9000/authorize')).port).toBe('9000');
     expect(() => checkedBrowserUrl(new URL('http://as.example.com/authorize'))).toThrow(
-      /plain http:\/\/ to as\.example\.com/,
+      /refusing to open a plain http:\/\/ URL to as\.example\.com for a login/,
     );
     for (const bad of ['javascript:alert(1)', 'file:///etc/passwd', 'vscode://x/y'])
       expect(() => checkedBrowserUrl(new URL(bad))).toThrow(/refusing to open a .*: URL for a login/);
+    // A login page that only looks like the real one's at a glance.
+    expect(() => checkedBrowserUrl(new URL('https://login.example.com@evil.example/authorize'))).toThrow(
+      /a URL with a user name or password in it/,
+    );
   });
 });
 
