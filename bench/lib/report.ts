@@ -255,7 +255,10 @@ function targets(paths: PathSummary[], results: RoundResult[]): TargetResult[] {
       target: 'Traffic record on vs off (HTTP→stdio): added p50 ≤ 1.1×, throughput ≥ 0.9×',
       measured:
         `${fmt(qLatency, 2)}× added p50 (${fmt(sbHttp?.addedP50)} vs ${fmt(off?.addedP50)} µs), ` +
-        `${fmt(qThroughput, 2)}× throughput (${fmt(sbHttp?.callsPerSec)} vs ${fmt(off?.callsPerSec)} calls/s)`,
+        `${fmt(qThroughput, 2)}× throughput (${fmt(sbHttp?.callsPerSec)} vs ${fmt(off?.callsPerSec)} calls/s); ` +
+        // What recording costs whether or not the machine is saturated: CPU per call.
+        `CPU per call ${fmt(sbHttp?.cpuSeq)} vs ${fmt(off?.cpuSeq)} µs sequential, ` +
+        `${fmt(sbHttp?.cpuConc)} vs ${fmt(off?.cpuConc)} µs in flight`,
       met: qLatency === undefined || qThroughput === undefined ? undefined : qLatency <= 1.1 && qThroughput >= 0.9,
     });
   }
