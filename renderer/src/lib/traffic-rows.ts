@@ -112,6 +112,52 @@ export function summary(entry: TrafficEntry): TrafficEntry {
   return row;
 }
 
+/** How deep a thread is drawn at most (the tree in the detail goes as deep as the gateway keeps). */
+export const MAX_THREAD_DEPTH = 32;
+
+export interface Threads {
+  /** The rows as the table shows them. */
+  order: TrafficEntry[];
+  /** How many of its causes are shown above each row, in its thread (0: the thread's first row). */
+  depth: ReadonlyMap<string, number>;
+}
+
+/**
+ * The rows (newest first) as threads, so that a row marked as caused sits under what caused it:
+ * each row whose cause is also shown follows it, in the order they began, and the threads are
+ * newest first. A row whose cause is not shown (filtered out, or older than the rows loaded)
+ * starts a thread of its own.
+ */
+export function threaded(rows: readonly TrafficEntry[]): Threads {
+  const shown = new Set(rows.map((row) => row.id));
+  const children = new Map<string, TrafficEntry[]>();
+  const roots: TrafficEntry[] = [];
+  for (const row of rows) {
+    const parent = row.parentId;
+    if (parent === undefined || parent === row.id || !shown.has(parent)) {
+      roots.push(row);
+      continue;
+    }
+    let siblings = children.get(parent);
+    if (!siblings) children.set(parent, (siblings = []));
+    siblings.push(row);
+  }
+  const order: TrafficEntry[] = [];
+  const depth = new Map<string, number>();
+  const add = (row: TrafficEntry, level: number): void => {
+    if (depth.has(row.id)) return;
+    depth.set(row.id, level);
+    order.push(row);
+    const below = children.get(row.id);
+    // Siblings came newest first: under their cause they read in the order they began.
+    if (below) for (let i = below.length - 1; i >= 0; i--) add(below[i]!, Math.min(level + 1, MAX_THREAD_DEPTH));
+  };
+  for (const root of roots) add(root, 0);
+  // Rows in a loop of causes (never made by the gateway, but the data is not ours to trust) are still shown.
+  for (const row of rows) add(row, 0);
+  return { order, depth };
+}
+
 /** Older rows from a next page, after the ones shown (any already shown are left out). */
 export function appendOlder(rows: readonly TrafficEntry[], older: readonly TrafficEntry[]): TrafficEntry[] {
   const shown = new Set(rows.map((row) => row.id));

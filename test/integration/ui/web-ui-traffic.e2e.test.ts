@@ -73,6 +73,20 @@ describe('the traffic inspector', () => {
     expect(await shownCalls()).toBe(4);
   });
 
+  it('shows what a call caused right under it, even when calls overlap', async () => {
+    await Promise.all(Array.from({ length: 6 }, (_, i) => echo(`overlapping ${i}`)));
+    const calls = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 6 }).entries;
+    const caused = gateway.traffic.list({ edge: 'upstream', method: 'tools/call', limit: 50 }).entries;
+    const rowIndex = async (id: string) =>
+      Number(await grid().locator(`[data-id="${id}"]`).getAttribute('aria-rowindex'));
+    for (const call of calls) {
+      const child = caused.find((e) => e.parentId === call.id)!;
+      await grid().locator(`[data-id="${child.id}"]`).waitFor({ timeout: 10_000 });
+      expect(await rowIndex(child.id)).toBe((await rowIndex(call.id)) + 1);
+    }
+    await page.screenshot({ path: path.join(shots, 'traffic-threads.png') });
+  });
+
   it('holds what comes in while paused, counts it, and shows all of it on resume, a break included', async () => {
     const before = await shownCalls();
     await page.getByRole('button', { name: 'Pause' }).click();

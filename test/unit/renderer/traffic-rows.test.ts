@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrafficEntry } from '../../../preload/contract/index.ts';
-import { appendOlder, filterOf, fits, mergeRows, summary } from '../../../renderer/src/lib/traffic-rows.ts';
+import { appendOlder, filterOf, fits, mergeRows, summary, threaded } from '../../../renderer/src/lib/traffic-rows.ts';
 
 const entry = (id: string, more: Partial<TrafficEntry> = {}): TrafficEntry => ({
   id,
@@ -65,5 +65,38 @@ describe('the traffic table rows', () => {
   it('appends an older page after the rows, leaving out any already shown', () => {
     const rows = [entry('0009'), entry('0008')];
     expect(ids(appendOlder(rows, [entry('0008'), entry('0007')]))).toEqual(['0009:ok', '0008:ok', '0007:ok']);
+  });
+});
+
+describe('the traffic table as threads', () => {
+  const order = (rows: TrafficEntry[]) => {
+    const { order, depth } = threaded(rows);
+    return order.map((r) => `${r.id}@${depth.get(r.id)}`);
+  };
+
+  it('puts what a call caused under it, in the order it began, and the calls newest first', () => {
+    // Two calls in flight at once: their ids interleave, newest first as listed.
+    const rows = [
+      entry('0006', { parentId: '0004', edge: 'upstream', direction: 'in', kind: 'notification' }),
+      entry('0005', { parentId: '0002' }),
+      entry('0004', { parentId: '0001', edge: 'upstream', direction: 'out' }),
+      entry('0003', { parentId: '0001' }),
+      entry('0002'),
+      entry('0001'),
+    ];
+    expect(order(rows)).toEqual(['0002@0', '0005@1', '0001@0', '0003@1', '0004@1', '0006@2']);
+  });
+
+  it('starts a thread with a row whose cause is not shown (filtered out, or not loaded yet)', () => {
+    expect(order([entry('0003', { parentId: '0001' }), entry('0002')])).toEqual(['0003@0', '0002@0']);
+  });
+
+  it('shows every row once, even rows that name each other as their cause', () => {
+    const rows = [entry('0002', { parentId: '0001' }), entry('0001', { parentId: '0002' }), entry('0000')];
+    expect(
+      threaded(rows)
+        .order.map((r) => r.id)
+        .sort(),
+    ).toEqual(['0000', '0001', '0002']);
   });
 });
