@@ -32,6 +32,12 @@ export interface BackupRecord {
   encrypted: boolean;
   /** sha256 of what Switchboard last wrote (to tell its own writes from the client's). */
   lastWritten?: string;
+  /**
+   * The client or the user changed the file between two of Switchboard's writes: a restore then
+   * keeps the current file aside even when it is what Switchboard last wrote (that write carried
+   * their changes along).
+   */
+  othersEdited?: boolean;
 }
 
 export function backupDir(stateDir: string): string {
@@ -122,6 +128,13 @@ export async function ensureBackup(
   now: Date,
 ): Promise<BackupOutcome> {
   const existing = await readBackupRecord(stateDir, client);
+  if (existing && !samePath(existing.path, file.path))
+    throw new GatewayError(
+      'client_config_conflict',
+      `Switchboard's backup of ${client} is of ${existing.path}, but its config is now ${file.path} ` +
+        `(set elsewhere by a variable, or another build of the client): restore ${client} first (that puts ` +
+        `${existing.path} back), then install again`,
+    );
   if (existing) return { record: existing, created: false };
   const dir = backupDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -187,8 +200,19 @@ export async function readBackup(record: BackupRecord, secrets: SecretStore | un
   return plain;
 }
 
-export async function noteWritten(stateDir: string, record: BackupRecord, hash: string): Promise<BackupRecord> {
-  const updated = { ...record, lastWritten: hash };
+/**
+ * Notes Switchboard's write of `hash`; `replaced` is the hash of the file it replaced, which is
+ * not Switchboard's last write when someone else changed the file in between.
+ */
+export async function noteWritten(
+  stateDir: string,
+  record: BackupRecord,
+  hash: string,
+  replaced: string | null,
+): Promise<BackupRecord> {
+  const editedBetween = record.lastWritten !== undefined && replaced !== record.lastWritten;
+  const updated: BackupRecord = { ...record, lastWritten: hash };
+  if (record.othersEdited || editedBetween) updated.othersEdited = true;
   await writeRecord(stateDir, updated);
   return updated;
 }
@@ -199,27 +223,30 @@ export async function dropBackup(stateDir: string, record: BackupRecord): Promis
   await rm(recordPath(stateDir, record.client), { force: true });
 }
 
-/** Keeps a copy of a file about to be replaced by a restore, when it changed after our last write. */
+/**
+ * Keeps `data` (the client's file as it was just before a restore) beside the backups, in plain
+ * text, mode 0600, named like the client's file: it is there for a person to open and compare.
+ * It holds what the client's file held, which the restore replaces with the original (plain
+ * text too, and usually with more in it: the tokens adoption had moved out).
+ */
 export async function keepCopy(
   stateDir: string,
   client: string,
+  clientPath: string,
   data: Buffer,
-  secrets: SecretStore | undefined,
   now: Date,
 ): Promise<string> {
   const dir = backupDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  let out = data;
-  let suffix = '';
-  if (secrets) {
-    try {
-      out = encrypt(await backupKey(secrets), data);
-      suffix = '.enc';
-    } catch {
-      out = data;
-    }
-  }
-  const file = path.join(dir, `${client}-before-restore-${now.toISOString().replace(/[:.]/g, '-')}${suffix}`);
-  await writeFile(file, out, { mode: 0o600, flag: 'wx' });
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const file = path.join(dir, `${client}-before-restore-${stamp}-${path.basename(clientPath)}`);
+  await writeFile(file, data, { mode: 0o600, flag: 'wx' });
   return file;
+}
+
+/** Whether two paths name the same file (letter case aside where the file system ignores it). */
+function samePath(a: string, b: string): boolean {
+  const fold = process.platform === 'win32' || process.platform === 'darwin';
+  const norm = (p: string) => (fold ? path.resolve(p).toLowerCase() : path.resolve(p));
+  return norm(a) === norm(b);
 }

@@ -121,7 +121,7 @@ export async function applyChange(def: ClientDefinition, ctx: InstallerContext, 
       if (backup.created) await dropBackup(ctx.stateDir, backup.record);
       continue;
     }
-    const record = await noteWritten(ctx.stateDir, backup.record, sha256(plan.after));
+    const record = await noteWritten(ctx.stateDir, backup.record, sha256(plan.after), snapshot.hash);
     const check = await readSnapshot(plan.target);
     if (check.text !== plan.after) {
       throw new GatewayError(

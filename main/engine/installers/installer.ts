@@ -196,8 +196,10 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
   for (let attempt = 0; attempt < 4; attempt++) {
     const current = await readSnapshot(target);
     let keptCurrent: string | undefined;
-    if (current.bytes && current.hash !== record.lastWritten && current.hash !== record.hash) {
-      keptCurrent = await keepCopy(ctx.stateDir, def.id, current.bytes, ctx.secrets, now);
+    // Changed by someone else since Switchboard's last write, or before it (that write carried it along).
+    const othersChanged = current.hash !== record.lastWritten || record.othersEdited === true;
+    if (current.bytes && current.hash !== record.hash && othersChanged) {
+      keptCurrent = await keepCopy(ctx.stateDir, def.id, record.path, current.bytes, now);
     }
     const kept = keptCurrent ? { keptCurrent } : {};
     if (original === null) {

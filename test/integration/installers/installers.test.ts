@@ -201,14 +201,54 @@ describe('installer safety', () => {
     expect(await readdir(path.join(home.ctx.stateDir, 'backups'))).toHaveLength(2);
   });
 
-  it("keeps the client's later version aside when restoring over it", async () => {
+  it("keeps the client's later version aside when restoring over it, as a file a person can open", async () => {
     home = await tempHome();
     const original = await home.seed('cursor');
     await installClient('cursor', home.ctx, SHIM);
     await writeFile(home.file('cursor'), '{ "mcpServers": {} }\n');
     const result = await restoreClient('cursor', home.ctx);
     expect(await readFile(home.file('cursor'))).toEqual(original);
-    expect(result.keptCurrent).toMatch(/cursor-before-restore-/);
+    expect(result.keptCurrent).toMatch(/cursor-before-restore-.*-mcp\.json$/);
+    expect(await readFile(result.keptCurrent!, 'utf8')).toBe('{ "mcpServers": {} }\n');
+    expect((await stat(result.keptCurrent!)).mode & 0o777).toBe(0o600);
     await expectGatewayError(restoreClient('cursor', home.ctx), 'not_found', /no backup/);
+  });
+
+  it('keeps edits aside on restore even when Switchboard wrote the file again after them', async () => {
+    home = await tempHome();
+    const original = await home.seed('cursor');
+    await installClient('cursor', home.ctx, SHIM);
+    // The user adds a server by hand; then Switchboard writes again (another profile), carrying it along.
+    const edited = (await readFile(home.file('cursor'), 'utf8')).replace(
+      '"mcpServers": {',
+      '"mcpServers": {\n    "added-by-hand": { "command": "my-server" },',
+    );
+    await writeFile(home.file('cursor'), edited);
+    const work = { ...SHIM, args: [...SHIM.args.slice(0, -1), 'work'] };
+    expect((await installClient('cursor', home.ctx, work)).written).toBe(true);
+    const result = await restoreClient('cursor', home.ctx);
+    expect(await readFile(home.file('cursor'))).toEqual(original);
+    expect(result.keptCurrent).toBeDefined();
+    expect(await readFile(result.keptCurrent!, 'utf8')).toContain('added-by-hand');
+  });
+
+  it("refuses to change a client's file at a new place while its backup is of another", async () => {
+    home = await tempHome();
+    await home.seed('claude-code');
+    await installClient('claude-code', home.ctx, SHIM);
+    // The same client, now configured elsewhere (CLAUDE_CONFIG_DIR set for this run only).
+    const elsewhere = path.join(home.home, 'alt');
+    await mkdir(elsewhere, { recursive: true });
+    await writeFile(path.join(elsewhere, '.claude.json'), '{ "mcpServers": {} }\n');
+    const moved = { ...home.ctx, env: { CLAUDE_CONFIG_DIR: elsewhere } };
+    await expectGatewayError(
+      installClient('claude-code', moved, SHIM),
+      'client_config_conflict',
+      /backup of claude-code is of .*\.claude\.json, but its config is now .*alt.*restore claude-code first/,
+    );
+    expect(await readFile(path.join(elsewhere, '.claude.json'), 'utf8')).toBe('{ "mcpServers": {} }\n');
+    // Restoring the first puts it back; then the new place can be installed into, with a backup of its own.
+    expect((await restoreClient('claude-code', home.ctx)).action).toBe('restored');
+    expect((await installClient('claude-code', moved, SHIM)).backupCreated).toBe(true);
   });
 });
