@@ -112,26 +112,49 @@ interface Prepared {
   clientPlan: ChangePlan;
 }
 
-/** Picks a free name for each secret: reuses one holding the same value, else adds -2, -3, ... */
-async function assignSecretNames(converted: ConvertedServer[], store: SecretStore, lookup: boolean): Promise<void> {
+/**
+ * Picks a free name for each secret: reuses one holding the same value, else adds -2, -3, ...
+ * `lookup` 'read-if-available' (a preview) reads the store only while it answers: a preview must
+ * work without a keychain, and then says the names it would try first.
+ */
+async function assignSecretNames(
+  converted: ConvertedServer[],
+  store: SecretStore,
+  lookup: 'read' | 'read-if-available',
+): Promise<void> {
+  let reading = true;
+  const current = async (name: string): Promise<string | undefined> => {
+    if (!reading) return undefined;
+    try {
+      return await store.get(name);
+    } catch (err) {
+      if (lookup === 'read') throw err;
+      reading = false;
+      return undefined;
+    }
+  };
   const taken = new Set<string>();
   for (const server of converted) {
     for (const secret of server.secrets) {
       let name = secret.name;
       for (let n = 2; ; n++) {
         if (taken.has(name)) name = `${secret.name}-${n}`.slice(-128);
-        else if (lookup) {
-          const current = await store.get(name);
-          if (current === undefined || current === secret.value) break;
+        else {
+          const held = await current(name);
+          if (held === undefined || held === secret.value) break;
           name = `${secret.name}-${n}`;
-        } else break;
+        }
       }
       taken.add(name);
       if (name !== secret.name) {
         const ref = `\${secret:${secret.name}}`;
-        const [kind, key] = secret.field.split(/\.(.*)/s) as ['env' | 'headers', string];
-        const map = server.entry[kind] as Record<string, string>;
-        map[key] = map[key]!.replace(ref, `\${secret:${name}}`);
+        const [kind, key] = secret.field.split(/\.(.*)/s) as ['env' | 'headers' | 'url', string];
+        if (kind === 'url') {
+          server.entry.url = (server.entry.url as string).replace(ref, `\${secret:${name}}`);
+        } else {
+          const map = server.entry[kind] as Record<string, string>;
+          map[key] = map[key]!.replace(ref, `\${secret:${name}}`);
+        }
         secret.name = name;
       }
     }
@@ -142,7 +165,7 @@ async function prepare(
   id: ClientId | string,
   ctx: AdoptionContext,
   options: AdoptOptions,
-  lookupSecrets: boolean,
+  lookupSecrets: 'read' | 'read-if-available',
 ): Promise<Prepared> {
   const def = clientDefinition(id);
   const { path: clientPath, servers } = await readClientServers(def.id, ctx);
@@ -228,13 +251,16 @@ async function prepare(
   };
 }
 
-/** What `adopt` would do; nothing is written and the secret store is not touched. */
+/**
+ * What `adopt` would do; nothing is written. The secret store is read (not written) so the names
+ * shown are the ones adopt gives: a name holding another value gets -2, -3, ...
+ */
 export async function planAdoption(
   id: ClientId | string,
   ctx: AdoptionContext,
   options: AdoptOptions,
 ): Promise<AdoptionPlan> {
-  return (await prepare(id, ctx, options, false)).plan;
+  return (await prepare(id, ctx, options, 'read-if-available')).plan;
 }
 
 export async function adoptClient(
@@ -243,7 +269,7 @@ export async function adoptClient(
   options: AdoptOptions,
 ): Promise<AdoptionResult> {
   const def = clientDefinition(id);
-  const prepared = await prepare(id, ctx, options, true);
+  const prepared = await prepare(id, ctx, options, 'read');
   if (prepared.converted.length === 0) {
     throw new GatewayError(
       'not_found',

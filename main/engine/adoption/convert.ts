@@ -4,6 +4,7 @@
  * values are returned separately, for the secret store), names made valid for Switchboard.
  */
 import { isReference, looksSecret } from '../installers/secret-names.ts';
+import { maskArgs } from '../secrets/looks-secret.ts';
 import type { VariableDialect } from '../installers/clients.ts';
 import type { ClientServer } from '../installers/types.ts';
 
@@ -11,7 +12,7 @@ export interface MovedSecret {
   /** The secret's name in the store (before collision handling). */
   name: string;
   value: string;
-  /** Where it came from, e.g. `env.GITHUB_TOKEN` or `headers.Authorization`. */
+  /** Where it came from, e.g. `env.GITHUB_TOKEN`, `headers.Authorization` or `url.api_key` (a query parameter). */
   field: string;
 }
 
@@ -75,8 +76,14 @@ export function convertServer(
     name === server.name
       ? []
       : [`"${server.name}" is named "${name}" in Switchboard (names there use letters, digits, "_", "." and "-")`];
+  if (server.ignored?.length)
+    warnings.push(
+      `"${server.name}": ${server.ignored.map((key) => `"${key}"`).join(', ')} ` +
+        `${server.ignored.length === 1 ? 'is a setting' : 'are settings'} of the client's own, not carried over`,
+    );
   const secrets: MovedSecret[] = [];
   const tr = (value: string) => translateVariables(value, options.dialect, options.home);
+  const tools = server.tools ? { tools: server.tools } : {};
 
   const moveMap = (kind: 'env' | 'headers', map: Record<string, string> | undefined): Record<string, string> => {
     const out: Record<string, string> = {};
@@ -101,9 +108,12 @@ export function convertServer(
   const disabled = server.disabled ? { disabled: true } : {};
   if (server.kind === 'stdio') {
     const args = (server.args ?? []).map(tr);
+    // As the summaries mask them: after a secret-looking flag, user:password or a key in a URL.
+    const masked = maskArgs(args, '\u0000');
     args.forEach((arg, i) => {
       const prev = args[i - 1] ?? '';
       if (
+        masked[i] !== arg ||
         /(token|key|secret|password)[=:]/i.test(arg) ||
         (/^--?[\w-]*(token|key|secret|password)/i.test(prev) && !arg.startsWith('-'))
       ) {
@@ -114,6 +124,15 @@ export function convertServer(
       }
     });
     const env = moveMap('env', server.env);
+    // Passed on by name from the client's environment: from Switchboard's own, where it starts.
+    const passed = (server.passEnv ?? []).filter((key) => env[key] === undefined);
+    for (const key of passed) env[key] = `\${env:${key}}`;
+    if (passed.length)
+      warnings.push(
+        `"${server.name}": takes ${passed.join(', ')} from the environment; Switchboard passes ` +
+          `${passed.length === 1 ? 'it' : 'them'} from its own, so set ${passed.length === 1 ? 'it' : 'them'} ` +
+          `where Switchboard starts (or keep a secret: switchboard secrets set NAME, then \${secret:NAME})`,
+      );
     return {
       name,
       entry: {
@@ -121,6 +140,7 @@ export function convertServer(
         ...(args.length ? { args } : {}),
         ...(Object.keys(env).length ? { env } : {}),
         ...(server.cwd ? { cwd: tr(server.cwd) } : {}),
+        ...tools,
         ...disabled,
       },
       secrets,
@@ -128,9 +148,17 @@ export function convertServer(
     };
   }
   const headers = moveMap('headers', server.headers);
+  // A key in the query (`?api_key=…`, common for hosted servers) goes to the keychain too: the
+  // config takes `${secret:…}` in a URL and percent-encodes the value where it stands.
+  // Translated first: the references put in are Switchboard's own.
+  const withQuery = moveQuerySecrets(tr(server.url!), (param, value) => {
+    const id = secretName(options.client, name, `url.${param}`);
+    secrets.push({ name: id, value, field: `url.${param}` });
+    return id;
+  });
   // user:password in the URL would sit in plain text in our config (which refuses it): as Basic
   // auth from the keychain instead, unless the entry already sends its own Authorization.
-  let url = server.url!;
+  let url = withQuery;
   const credentials = urlCredentials(url);
   if (credentials) {
     url = credentials.url;
@@ -148,14 +176,45 @@ export function convertServer(
   return {
     name,
     entry: {
-      url: tr(url),
+      url,
       ...(Object.keys(headers).length ? { headers } : {}),
       ...(server.transport && server.transport !== 'auto' ? { transport: server.transport } : {}),
+      ...tools,
       ...disabled,
     },
     secrets,
     warnings,
   };
+}
+
+/**
+ * `text` with the value of each secret-looking query parameter replaced by `${secret:ID}`, the ID
+ * given by `move(name, value)` (values decoded). Edited as text: the URL class would encode the
+ * reference's braces. Values that are references already, or hold one, are left as they are.
+ */
+function moveQuerySecrets(text: string, move: (name: string, value: string) => string): string {
+  const start = text.indexOf('?');
+  if (start < 0) return text;
+  const end = text.indexOf('#', start) < 0 ? text.length : text.indexOf('#', start);
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      return part;
+    }
+  };
+  const params = text
+    .slice(start + 1, end)
+    .split('&')
+    .map((param) => {
+      const eq = param.indexOf('=');
+      if (eq < 0) return param;
+      const key = decode(param.slice(0, eq));
+      const value = decode(param.slice(eq + 1));
+      if (!looksSecret(key) || value === '' || /\$\{/.test(value)) return param;
+      return `${param.slice(0, eq)}=\${secret:${move(key, value)}}`;
+    });
+  return `${text.slice(0, start + 1)}${params.join('&')}${text.slice(end)}`;
 }
 
 /** The URL without user:password, and those as the value of a Basic Authorization header. */

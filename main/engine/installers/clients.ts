@@ -56,15 +56,83 @@ const REMOTE_TYPES: Record<string, ClientServer['transport']> = {
   streamableHttp: 'streamable-http',
 };
 
+/** The keys readEntry carries over; any other key of an entry is the client's own and is named as left behind. */
+const READ_KEYS = new Set([
+  'command',
+  'cmd',
+  'args',
+  'env',
+  'envs',
+  'cwd',
+  'env_vars',
+  'httpUrl',
+  'serverUrl',
+  'url',
+  'uri',
+  'headers',
+  'http_headers',
+  'bearer_token_env_var',
+  'type',
+  'disabled',
+  'enabled',
+  'includeTools',
+  'excludeTools',
+]);
+
+/** Where a client keeps a server's environment out of the entry (adopted without it, a server lacks its keys). */
+const ENV_ELSEWHERE: Record<string, string> = {
+  envFile: 'a file of variables',
+  env_file: 'a file of variables',
+  env_keys: "the client's own keyring",
+};
+
 /**
  * Reads the shapes clients use: `command`/`args`/`env` (most), Zed's older `command: {path,
  * args, env}`, Goose's `cmd`/`envs`, remote `url`/`serverUrl`/`httpUrl`/`uri` with `headers` or
- * `http_headers`, `disabled` or `enabled: false`.
+ * `http_headers`, `disabled` or `enabled: false`, Codex's `env_vars` and Gemini CLI's tool lists.
  */
 function readEntry(name: string, raw: unknown, options: { urlIsSse?: boolean } = {}): ClientServer {
   const unsupported = (problem: string): ClientServer => ({ name, raw, kind: 'unsupported', problem });
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return unsupported('the entry is not an object');
+  const read = readServer(name, raw as Record<string, unknown>, options, unsupported);
+  if (read.kind === 'unsupported') return read;
   const e = raw as Record<string, unknown>;
+  const ignored = Object.keys(e).filter((key) => !READ_KEYS.has(key));
+  for (const key of ['includeTools', 'excludeTools'])
+    if (e[key] !== undefined && !strings(e[key])) return unsupported(`"${key}" is not a list of tool names`);
+  const tools = toolLists(e);
+  const passEnv = e.env_vars === undefined ? undefined : strings(e.env_vars);
+  if (e.env_vars !== undefined && !passEnv) return unsupported('"env_vars" is not a list of names');
+  return {
+    ...read,
+    ...(ignored.length ? { ignored } : {}),
+    ...(tools ? { tools } : {}),
+    ...(passEnv?.length ? { passEnv } : {}),
+  };
+}
+
+/** Gemini CLI's `includeTools` / `excludeTools`, as Switchboard's allow and deny lists. */
+function toolLists(e: Record<string, unknown>): ClientServer['tools'] {
+  const allow = strings(e.includeTools);
+  const deny = strings(e.excludeTools);
+  if (!allow?.length && !deny?.length) return undefined;
+  return { ...(allow?.length ? { allow } : {}), ...(deny?.length ? { deny } : {}) };
+}
+
+function readServer(
+  name: string,
+  e: Record<string, unknown>,
+  options: { urlIsSse?: boolean },
+  unsupported: (problem: string) => ClientServer,
+): ClientServer {
+  const raw = e;
+  for (const [key, what] of Object.entries(ENV_ELSEWHERE)) {
+    if (e[key] !== undefined)
+      return unsupported(
+        `its environment comes from ${what} ("${key}"), which Switchboard cannot read: put the variables in ` +
+          `"env" (secrets are moved to the keychain), then adopt it`,
+      );
+  }
   const disabled = e.disabled === true || e.enabled === false ? { disabled: true } : {};
   const type = typeof e.type === 'string' ? e.type : undefined;
   let command = e.command ?? e.cmd;

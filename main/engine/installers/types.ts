@@ -53,6 +53,12 @@ export interface ClientServer {
   headers?: Record<string, string>;
   transport?: 'auto' | 'streamable-http' | 'sse';
   disabled?: boolean;
+  /** Variables the client passes on from its own environment by name (Codex `env_vars`). */
+  passEnv?: string[];
+  /** Which of the server's tools the client shows (Gemini CLI `includeTools` / `excludeTools`). */
+  tools?: { allow?: string[]; deny?: string[] };
+  /** Keys of the entry that only the client understands: they are not carried over. */
+  ignored?: string[];
   /** Why Switchboard cannot take this entry over (kind 'unsupported'). */
   problem?: string;
 }

@@ -163,6 +163,22 @@ describe('adoption', () => {
     expect((unknown as GatewayError).code).toBe('not_found');
   });
 
+  it('previews the secret names adopt writes, a name already holding another value included', async () => {
+    home = await tempHome();
+    await home.seed('cursor');
+    const ctx = { ...home.ctx, configPath: path.join(home.home, 'sb.json') };
+    await home.ctx.secrets.set('cursor.linear.header.Authorization', 'an older token');
+    // Without a keychain to read, the preview still works and names what it would try first.
+    const unreadable = { ...ctx, secrets: { ...home.ctx.secrets, get: () => Promise.reject(new Error('locked')) } };
+    const blind = await planAdoption('cursor', unreadable, { shim: SHIM, servers: ['linear'] });
+    expect(blind.configDiff).toContain('${secret:cursor.linear.header.Authorization}');
+    const plan = await planAdoption('cursor', ctx, { shim: SHIM, servers: ['linear'] });
+    expect(plan.configDiff).toContain('${secret:cursor.linear.header.Authorization-2}');
+    const result = await adoptClient('cursor', ctx, { shim: SHIM, servers: ['linear'] });
+    expect(result.servers[0]!.secrets.map((x) => x.name)).toEqual(['cursor.linear.header.Authorization-2']);
+    expect(result.configDiff).toBe(plan.configDiff);
+  });
+
   it('translates variables and leaves what only the client can fill in', async () => {
     home = await tempHome();
     await home.seed('vscode');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clientDefinition,
   convertServer,
   secretName,
   shimCommand,
@@ -73,6 +74,59 @@ describe('adoption conversion', () => {
     expect(c.secrets.map((s) => s.field)).toEqual(['env.db_password', 'env.Client_Secret', 'env.apikey']);
     expect(c.entry.env).toMatchObject({ PLAIN: 'x', db_password: '${secret:claude-desktop.s.db_password}' });
     expect(c.warnings.join()).toMatch(/args\[1\] looks like a secret/);
+  });
+
+  it('moves a key in a URL query to the keychain, and warns about credentials in args', () => {
+    const c = convertServer(
+      { name: 'hosted', raw: {}, kind: 'remote', url: 'https://mcp.example.com/sse?api_key=sk-live-123&region=eu' },
+      { client: 'cursor', dialect: 'vscode', home: '/h' },
+    );
+    expect(c.entry.url).toBe('https://mcp.example.com/sse?api_key=${secret:cursor.hosted.url.api_key}&region=eu');
+    expect(c.secrets).toEqual([{ name: 'cursor.hosted.url.api_key', value: 'sk-live-123', field: 'url.api_key' }]);
+    const db = convertServer(
+      { name: 'pg', raw: {}, kind: 'stdio', command: 'mcp-postgres', args: ['postgresql://u:hunter2@db/x'] },
+      { client: 'cursor', dialect: 'vscode', home: '/h' },
+    );
+    expect(db.warnings.join()).toMatch(/args\[0\] looks like a secret/);
+  });
+
+  it("carries over Codex's env_vars and Gemini CLI's tool lists, and names the settings it leaves behind", () => {
+    const c = convertServer(
+      {
+        name: 'gh',
+        raw: {},
+        kind: 'stdio',
+        command: 'gh-mcp',
+        env: { PLAIN: 'x' },
+        passEnv: ['GITHUB_HOST', 'PLAIN'],
+        tools: { deny: ['delete_repo'] },
+        ignored: ['timeout', 'trust'],
+      },
+      { client: 'gemini-cli', dialect: 'none', home: '/h' },
+    );
+    expect(c.entry).toEqual({
+      command: 'gh-mcp',
+      env: { PLAIN: 'x', GITHUB_HOST: '${env:GITHUB_HOST}' },
+      tools: { deny: ['delete_repo'] },
+    });
+    expect(c.warnings.join('\n')).toMatch(/takes GITHUB_HOST from the environment/);
+    expect(c.warnings.join('\n')).toMatch(/"timeout", "trust" are settings of the client's own, not carried over/);
+  });
+
+  it("refuses an environment kept where Switchboard cannot read it, and reads the clients' extra keys", () => {
+    const goose = clientDefinition('goose').read('gh', { cmd: 'gh-mcp', env_keys: ['GITHUB_TOKEN'] });
+    expect(goose.kind).toBe('unsupported');
+    expect(goose.problem).toMatch(/client's own keyring \("env_keys"\)/);
+    expect(clientDefinition('cursor').read('x', { command: 'x', envFile: '/h/.env' }).problem).toMatch(/envFile/);
+    const gemini = clientDefinition('gemini-cli').read('gh', {
+      command: 'gh-mcp',
+      includeTools: ['search'],
+      excludeTools: ['delete_repo'],
+      timeout: 30000,
+    });
+    expect(gemini).toMatchObject({ tools: { allow: ['search'], deny: ['delete_repo'] }, ignored: ['timeout'] });
+    const codex = clientDefinition('codex').read('gh', { command: 'gh-mcp', env_vars: ['GITHUB_HOST'] });
+    expect(codex.passEnv).toEqual(['GITHUB_HOST']);
   });
 
   it("translates each client's variables to Switchboard's", () => {
