@@ -666,14 +666,22 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await this.editConfig(() => removeServerFromConfigFile(this.opts.configPath, name));
   }
 
-  /** Re-reads the config file now (what the watcher does on a change). */
+  /**
+   * Re-reads the config file now (what the watcher does on a change), after any reload, pause or
+   * resume under way: two applied at once could run a server twice, or end on the older file.
+   */
   async reload(): Promise<void> {
-    try {
-      await this.applyConfig(await loadConfigFile(this.opts.configPath));
-    } catch (err) {
-      if (isConfigError(err)) return this.onConfigError(err);
-      throw err;
-    }
+    const run = this.reloading.then(async () => {
+      if (this.stopped) return;
+      try {
+        await this.applyConfig(await loadConfigFile(this.opts.configPath));
+      } catch (err) {
+        if (isConfigError(err)) return this.onConfigError(err);
+        throw err;
+      }
+    });
+    this.reloading = run.catch(logFailure(this.warn, 'could not apply the config'));
+    await run;
   }
 
   servers(): ServerStatusDto[] {

@@ -4,6 +4,7 @@
  * Config reloads swap only the servers that changed.
  */
 import { EventEmitter } from 'node:events';
+import { deepEqual } from '../config/diff.ts';
 import type { Upstream } from './types.ts';
 
 export interface RegistryServer {
@@ -28,6 +29,8 @@ export interface RegistryEvents {
 export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends EventEmitter<RegistryEvents> {
   private servers = new Map<string, S>();
   private readonly shared = new Map<string, Upstream>();
+  /** The last apply, restart or stop asked for: each runs after the one before (inTurn). */
+  private turn: Promise<void> = Promise.resolve();
   /** server name → session id → instance */
   private readonly isolated = new Map<string, Map<string, Upstream>>();
   private readonly serverOf = new Map<Upstream, string>();
@@ -112,7 +115,11 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
    * Makes the running set match `servers`: unchanged servers keep running untouched;
    * changed ones are restarted, removed ones stopped, new ones started.
    */
-  async apply(servers: S[]): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+  apply(servers: S[]): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+    return this.inTurn(() => this.applyNow(servers));
+  }
+
+  private async applyNow(servers: S[]): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
     const next = new Map(servers.map((s) => [s.name, s]));
     const started: string[] = [];
     const stopped: string[] = [];
@@ -120,7 +127,7 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     const stopping: Promise<void>[] = [];
     for (const [name, prev] of this.servers) {
       const now = next.get(name);
-      if (now && JSON.stringify(now) === JSON.stringify(prev)) continue;
+      if (now && deepEqual(now, prev)) continue;
       stopping.push(this.stopServer(name));
       if (!now) stopped.push(name);
     }
@@ -131,35 +138,53 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     await Promise.all(stopping);
     for (const [name, server] of next) {
       const prev = previous.get(name);
-      const changed = !prev || JSON.stringify(prev) !== JSON.stringify(server);
+      const changed = !prev || !deepEqual(prev, server);
       if (!changed) continue;
       if (prev) restarted.push(name);
       else started.push(name);
-      if (!server.disabled && !server.isolated) {
-        const upstream = this.create(server);
-        this.shared.set(name, upstream);
-        this.track(upstream, name, undefined);
-        upstream.start();
-      }
+      if (!server.disabled && !server.isolated) await this.startShared(server);
     }
     return { started, stopped, restarted };
   }
 
   /** Restarts one server (all its instances), e.g. from the UI. */
-  async restart(name: string): Promise<void> {
-    const server = this.servers.get(name);
-    if (!server) return;
-    await this.stopServer(name);
-    if (!server.disabled && !server.isolated) {
-      const upstream = this.create(server);
-      this.shared.set(name, upstream);
-      this.track(upstream, name, undefined);
-      upstream.start();
-    }
+  restart(name: string): Promise<void> {
+    return this.inTurn(async () => {
+      const server = this.servers.get(name);
+      if (!server) return;
+      await this.stopServer(name);
+      if (!server.disabled && !server.isolated) await this.startShared(server);
+    });
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.servers.keys()].map((n) => this.stopServer(n)));
+  stopAll(): Promise<void> {
+    return this.inTurn(async () => {
+      await Promise.all([...this.servers.keys()].map((n) => this.stopServer(n)));
+    });
+  }
+
+  /**
+   * Runs `work` after every apply, restart and stop asked for before it: two at once would each
+   * start an instance of a server, and the one replaced would run on, untracked.
+   */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work);
+    // Its caller hears of a failure; the next in turn runs either way.
+    this.turn = Promise.allSettled([run]).then(() => undefined);
+    return run;
+  }
+
+  /** Starts the shared instance of `server`, stopping one still there (never two at once). */
+  private async startShared(server: S): Promise<void> {
+    const left = this.shared.get(server.name);
+    if (left) {
+      this.shared.delete(server.name);
+      await this.untrack(left);
+    }
+    const upstream = this.create(server);
+    this.shared.set(server.name, upstream);
+    this.track(upstream, server.name, undefined);
+    upstream.start();
   }
 
   private async stopServer(name: string): Promise<void> {

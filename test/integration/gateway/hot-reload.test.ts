@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { Gateway } from '../../../main/engine/index.ts';
+import { createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
 import { fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
 describe('editing the config file while running', () => {
@@ -86,5 +88,73 @@ describe('editing the config file while running', () => {
     expect((result as unknown as { structuredContent: { message: string } }).structuredContent.message).toBe(
       'still serving',
     );
+  });
+});
+
+describe('reloads that overlap, and edits that change nothing', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await dir?.cleanup();
+  });
+
+  /** The fixture server, marked on its command line so its processes can be counted. */
+  const marked = (mark: string, env: Record<string, string> = {}) => {
+    const server = fixtureServer('fx', env) as { command: string; args: string[]; env: Record<string, string> };
+    return { ...server, args: [...server.args, mark] };
+  };
+  const running = (mark: string) =>
+    execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(mark)).length;
+
+  it('runs each server once, with the file as last written, when reloads overlap', async () => {
+    const mark = `overlap-${process.pid}-${Date.now()}`;
+    // A secret to resolve makes each reload wait on the keychain before it starts the server.
+    const withKey = (version: string) => ({ mcpServers: { fx: marked(`${mark}-${version}`, { KEY: '${secret:K}' }) } });
+    const configPath = await writeConfig(dir.dir, withKey('v1'), 'overlap.json');
+    const secrets = createMemorySecretStore({ K: 'a-value-long-enough' });
+    const gateway = await startGateway(configPath, { http: false, secrets });
+    try {
+      await waitFor(() => gateway.servers()[0]?.state === 'ready', 10_000, 'fx ready');
+      // Two reloads asked for at once (the UI saving a secret while a server is edited, say).
+      writeFileSync(configPath, JSON.stringify(withKey('v2')));
+      const first = gateway.reload();
+      await new Promise((r) => setTimeout(r, 0));
+      writeFileSync(configPath, JSON.stringify(withKey('v3')));
+      const second = gateway.reload();
+      await Promise.all([first, second]);
+      await waitFor(() => gateway.servers()[0]?.state === 'ready', 10_000, 'fx ready again');
+      await waitFor(() => running(mark) === 1, 5000, 'one process of fx');
+      expect(running(`${mark}-v3`)).toBe(1);
+    } finally {
+      await gateway.stop();
+    }
+    await waitFor(() => running(mark) === 0, 5000, 'no process of fx left');
+  });
+
+  it('leaves a server running when its entry only changes the order of its keys', async () => {
+    const mark = `order-${process.pid}-${Date.now()}`;
+    const entry = marked(mark, { A: '1', B: '2' });
+    const configPath = await writeConfig(dir.dir, { mcpServers: { fx: entry } }, 'order.json');
+    const gateway = await startGateway(configPath, { http: false });
+    try {
+      await waitFor(() => gateway.servers()[0]?.state === 'ready', 10_000, 'fx ready');
+      const pid = gateway.servers()[0]!.pid;
+      const env = entry.env;
+      const reordered = {
+        env: { B: env.B, A: env.A, FIXTURE_NAME: env.FIXTURE_NAME },
+        args: entry.args,
+        command: entry.command,
+      };
+      writeFileSync(configPath, JSON.stringify({ mcpServers: { fx: reordered } }));
+      await gateway.reload();
+      expect(gateway.servers()[0]!.pid).toBe(pid);
+    } finally {
+      await gateway.stop();
+    }
   });
 });
