@@ -2,6 +2,12 @@
  * Hot reload. Watches the file's directory, not the file: editors save by writing a temp file
  * and renaming it over the original, which a watch on the old file would miss. Reports a new
  * config or an error; the caller keeps running its current config when it gets an error.
+ *
+ * The file is checked once when the watch starts (it may have changed while the caller was
+ * starting up). While it is missing it is looked for every second, and its directory watched
+ * again once it is back: a directory deleted and made again (a dotfiles deploy, a sync tool)
+ * is not watched by the old watch. An empty file is reported as an error, not applied: it is
+ * what a save looks like between truncating and writing, and applied it would stop every server.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
@@ -24,6 +30,9 @@ export interface WatchConfigOptions {
 }
 
 type FileState = { key: string; text: string } | { key: string; error: unknown };
+
+/** How often a missing file is looked for. */
+const MISSING_POLL_MS = 1000;
 
 async function readState(file: string): Promise<FileState> {
   try {
@@ -49,6 +58,7 @@ export function watchConfigFile(
   let running = false;
   let again = false;
   let lastKey = options.initialHash;
+  let missingPoll: NodeJS.Timeout | undefined;
 
   const ready =
     lastKey !== undefined
@@ -68,8 +78,24 @@ export function watchConfigFile(
 
   const check = async (): Promise<void> => {
     const state = await readState(file);
+    const missing = 'error' in state && (state.error as NodeJS.ErrnoException).code === 'ENOENT';
+    if (missing) missingPoll ??= setInterval(() => void run(), MISSING_POLL_MS).unref();
+    else if (missingPoll) {
+      clearInterval(missingPoll);
+      missingPoll = undefined;
+      watchAll();
+    }
     if (state.key === lastKey) return;
     lastKey = state.key;
+    if ('text' in state && state.text.trim() === '') {
+      emit({
+        error: new ConfigError(
+          'config_invalid',
+          `${file} is empty: the servers keep running as they are (a config with no servers is "{}")`,
+        ),
+      });
+      return;
+    }
     if ('error' in state) {
       emit({
         error: new ConfigError('config_unreadable', `cannot read ${file}: ${errorMessage(state.error)}`, [], {
@@ -132,32 +158,40 @@ export function watchConfigFile(
     watchers.push(watcher);
   };
 
-  try {
+  /** Watches the file's directory, and where a symlinked file points to; throws if the directory cannot be. */
+  const watchAll = (): void => {
+    for (const watcher of watchers.splice(0)) watcher.close();
     watchDirectory(dirname(file), basename(file));
+    // A symlinked config (dotfiles) changes where the link points to, so watch there too.
+    realpath(file).then(
+      (real) => {
+        if (!closed && real !== file) {
+          try {
+            watchDirectory(dirname(real), basename(real));
+          } catch {
+            // The link's own directory is still watched.
+          }
+        }
+      },
+      () => {},
+    );
+  };
+
+  try {
+    watchAll();
   } catch (err) {
     throw new ConfigError('config_unreadable', `cannot watch ${dirname(file)}: ${errorMessage(err)}`, [], {
       cause: err,
     });
   }
-
-  // A symlinked config (dotfiles) changes where the link points to, so watch there too.
-  realpath(file).then(
-    (real) => {
-      if (!closed && real !== file) {
-        try {
-          watchDirectory(dirname(real), basename(real));
-        } catch {
-          // The link's own directory is still watched.
-        }
-      }
-    },
-    () => {},
-  );
+  // The file may have changed while the caller started (it was read before this watch began).
+  schedule();
 
   return {
     close() {
       closed = true;
       clearTimeout(timer);
+      clearInterval(missingPoll);
       for (const watcher of watchers) watcher.close();
     },
   };

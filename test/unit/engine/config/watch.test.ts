@@ -129,6 +129,35 @@ describe('watchConfigFile', () => {
     expect(commandOf(results[0])).toBe('edited');
   });
 
+  it('reports a change made before the watch began (while the caller was starting)', async () => {
+    // The caller loaded "one"; the file said "two" by the time it watched.
+    await writeFile(file, configText('two'));
+    start(file, configText('one'));
+    await waitFor(() => results.length > 0, 'the change made before');
+    expect(commandOf(results[0])).toBe('two');
+  });
+
+  it('reports an empty file as an error instead of a config without servers', async () => {
+    start(file, configText('one'));
+    await writeFile(file, '');
+    await waitFor(() => results.length > 0, 'the empty file reported');
+    expect('error' in results[0]! && results[0].error.message).toMatch(/is empty: the servers keep running/);
+    await writeFile(file, configText('two'));
+    await waitFor(() => results.length > 1, 'the written file');
+    expect(commandOf(results[1])).toBe('two');
+  });
+
+  it('keeps watching a directory that is deleted and made again', async () => {
+    start(file, configText('one'));
+    await rm(dir, { recursive: true, force: true });
+    await waitFor(() => results.some((r) => 'error' in r), 'the missing file reported');
+    await mkdir(dir);
+    await writeFile(file, configText('back'));
+    await waitFor(() => commandOf(results.at(-1)) === 'back', 'the file made again', 5000);
+    await writeFile(file, configText('edited'));
+    await waitFor(() => commandOf(results.at(-1)) === 'edited', 'an edit after it');
+  });
+
   it('reports nothing after close()', async () => {
     start(file, configText('one'));
     watcher?.close();
