@@ -47,6 +47,8 @@ export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 export const MAX_QUEUE_LINES = 1000;
 export const MAX_QUEUE_BYTES = 64 * 1024 * 1024;
 const QUICK_DROP_MS = 1000;
+/** After giving up, a client's next request tries again for this long (the gateway may be back by then). */
+const RETRY_AFTER_FAILURE_MS = 3000;
 const MAX_QUICK_DROPS = 5;
 /** Enough of a gateway line to read any tracked id (1024 chars, even fully escaped). */
 const PEEK_BYTES = 8192;
@@ -112,7 +114,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
     let stdinEnded = false;
     let stdoutBlocked = false;
     let drainTimer: NodeJS.Timeout | undefined;
-    let unreachable: { message: string; data: Record<string, unknown> } | undefined;
+    /** Why the gateway cannot be reached, and whether a client's request tries again (none was there). */
+    let unreachable: { message: string; data: Record<string, unknown>; retry: boolean } | undefined;
     let connectedAt = 0;
     /** Connections that closed right after the welcome, in a row: back off, then give up. */
     let quickDrops = 0;
@@ -201,7 +204,15 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
             enqueue(line, requestId);
             break;
           case 'failed':
-            if (requestId !== undefined && unreachable) errorReply(requestId, unreachable.message, unreachable.data);
+            if (requestId === undefined || !unreachable) break;
+            if (!unreachable.retry) {
+              errorReply(requestId, unreachable.message, unreachable.data);
+              break;
+            }
+            // No gateway was there: the user may have started Switchboard since. The request waits
+            // for one more, shorter, try; if that fails too it gets the same answer as before.
+            enqueue(line, requestId);
+            void connect(true, 0, Math.min(connectTimeoutMs, RETRY_AFTER_FAILURE_MS));
             break;
         }
       },
@@ -314,8 +325,10 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
               : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
                 `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
                 (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
-      unreachable = { message, data: { socket: paths.socket, reason: result.message } };
-      log(message);
+      // Said once: a client retrying every few seconds must not fill its log with it.
+      if (message !== unreachable?.message) log(message);
+      const retry = explained === undefined && (result.kind === 'absent' || result.kind === 'failed');
+      unreachable = { message, data: { socket: paths.socket, reason: result.message }, retry };
       const pending = queue;
       queue = [];
       queueBytes = 0;
@@ -324,7 +337,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       maybeFinish();
     };
 
-    const connect = async (reconnecting: boolean, delayMs = 0): Promise<void> => {
+    const connect = async (reconnecting: boolean, delayMs = 0, forMs = connectTimeoutMs): Promise<void> => {
       state = 'connecting';
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       if ((state as State) === 'done') return;
@@ -334,7 +347,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         tokenPath: paths.token,
         profile,
         client,
-        deadline: Date.now() + connectTimeoutMs,
+        deadline: Date.now() + forMs,
         startGateway,
       });
       if ((state as State) === 'done') {

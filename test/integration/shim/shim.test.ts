@@ -223,6 +223,23 @@ describe('shim', () => {
     shim.checkStreams();
   });
 
+  it('connects once Switchboard is started after it gave up: the client does not have to restart', async () => {
+    const shim = new Shim(['--connect-timeout', '500']);
+    shim.send(INIT);
+    expect((await shim.response(1, 5000)).error?.code).toBe(-32002);
+    // The user starts Switchboard; the client's next requests reach it.
+    await startGateway();
+    shim.send({ ...INIT, id: 2 });
+    const init = await shim.response(2, 5000);
+    expect(init.error).toBeUndefined();
+    shim.send({ method: 'notifications/initialized' });
+    shim.send({ id: 3, method: 'ping' });
+    expect((await shim.response(3, 5000)).error).toBeUndefined();
+    expect(shim.stderr.match(/Switchboard is not running/g)).toHaveLength(1);
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+  });
+
   it('reports a token mismatch clearly: the gateway cannot prove the token the shim read', async () => {
     await startGateway();
     await fs.writeFile(tokenPath(dir), 'f'.repeat(64) + '\n', { mode: 0o600 });
