@@ -1022,13 +1022,20 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const changes = await this.applyServers(loaded.config);
     this.router.invalidate();
     this.publishServers();
-    if (diff.listenChanged) {
-      await Promise.all([this.http?.close(), this.socket?.close()]);
-      this.http = undefined;
+    // Only the listener whose settings changed is reopened: reopening the socket would cut every
+    // shim's connection (and its calls in flight) for an HTTP setting such as allowedOrigins.
+    if (diff.socketListenChanged) {
+      await this.socket?.close();
       this.socket = undefined;
-      await this.openListeners().catch(logFailure(this.warn, 'could not reopen listeners'));
-      await this.recordAddresses().catch(logFailure(this.warn, 'could not record the new addresses in the lock'));
+      await this.openSocket().catch(logFailure(this.warn, 'could not reopen the socket listener'));
     }
+    if (diff.httpListenChanged) {
+      await this.http?.close();
+      this.http = undefined;
+      await this.openHttp().catch(logFailure(this.warn, 'could not reopen the HTTP listener'));
+    }
+    if (diff.listenChanged)
+      await this.recordAddresses().catch(logFailure(this.warn, 'could not record the new addresses in the lock'));
     this.emit('reloaded', changes);
     this.publishStatus();
   }
@@ -1263,8 +1270,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private async openListeners(): Promise<void> {
-    const listen = this.current.listen;
     // The socket first: it is what shims need, and it refuses a second gateway cleanly.
+    await this.openSocket();
+    await this.openHttp();
+  }
+
+  private async openSocket(): Promise<void> {
+    const listen = this.current.listen;
     if ((this.opts.socket ?? listen.socket) && this.opts.runtimeDir) {
       this.socket = await listenLocalSocket({
         dir: this.opts.runtimeDir,
@@ -1278,6 +1290,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         },
       });
     }
+  }
+
+  private async openHttp(): Promise<void> {
+    const listen = this.current.listen;
     const httpOverride = this.opts.http;
     if (httpOverride !== false && listen.http !== false) {
       const port = httpOverride?.port ?? listen.http.port;

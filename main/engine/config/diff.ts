@@ -11,7 +11,10 @@ export interface ConfigDiff {
   changed: string[];
   unchanged: string[];
   profilesChanged: boolean;
+  /** Either listener's settings (below): each is reopened only when its own changed. */
   listenChanged: boolean;
+  httpListenChanged: boolean;
+  socketListenChanged: boolean;
   /** namespaceSeparator, timeouts or limits. */
   settingsChanged: boolean;
 }
@@ -33,6 +36,8 @@ export function diffConfigs(prev: ResolvedConfig, next: ResolvedConfig): ConfigD
     unchanged,
     profilesChanged: !deepEqual(prev.profiles, next.profiles),
     listenChanged: !deepEqual(prev.listen, next.listen),
+    httpListenChanged: !deepEqual(prev.listen.http, next.listen.http),
+    socketListenChanged: prev.listen.socket !== next.listen.socket,
     settingsChanged:
       prev.namespaceSeparator !== next.namespaceSeparator ||
       !deepEqual(prev.timeouts, next.timeouts) ||

@@ -132,4 +132,35 @@ describe('the shim, as a client spawns it', () => {
       await client.close();
     }
   });
+
+  it('keeps shim clients and their calls through a reload that changes only HTTP settings', async () => {
+    startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const { client } = await shimClient();
+    try {
+      const inFlight = client.callTool({ name: 'fx__slow', arguments: { steps: 20, delayMs: 100 } });
+      await new Promise((r) => setTimeout(r, 300));
+      // An HTTP-only setting, and a server added in the same save (to see that the reload happened).
+      await writeConfig(dir.dir, {
+        mcpServers: {
+          everything: { command: NODE, args: [EVERYTHING, 'stdio'] },
+          fx: fixtureServer('fx'),
+          fx2: fixtureServer('fx2'),
+        },
+        profiles: { just_fx: { servers: ['fx'] } },
+        listen: { http: { allowedOrigins: ['https://example.com'] } },
+      });
+      expect((await inFlight).isError).toBeFalsy();
+      await waitFor(
+        async () => (await client.listTools()).tools.some((t) => t.name === 'fx2__echo'),
+        15_000,
+        'fx2 added by the reload',
+      );
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'same session' } }))).toBe(
+        'same session',
+      );
+    } finally {
+      await client.close();
+    }
+  });
 });

@@ -30,6 +30,8 @@ describe('diffConfigs', () => {
       unchanged: ['a', 'b', 'c'],
       profilesChanged: false,
       listenChanged: false,
+      httpListenChanged: false,
+      socketListenChanged: false,
       settingsChanged: false,
     });
   });
@@ -91,7 +93,13 @@ describe('diffConfigs', () => {
     });
     expect(diffConfigs(prev, load({ ...base, listen: { http: false } }))).toMatchObject({
       listenChanged: true,
+      httpListenChanged: true,
+      socketListenChanged: false,
       settingsChanged: false,
+    });
+    expect(diffConfigs(prev, load({ ...base, listen: { socket: false } }))).toMatchObject({
+      httpListenChanged: false,
+      socketListenChanged: true,
     });
     expect(diffConfigs(prev, load({ ...base, namespaceSeparator: '_' }))).toMatchObject({
       settingsChanged: true,
