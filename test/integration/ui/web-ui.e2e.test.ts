@@ -36,7 +36,7 @@ const claudeConfig = () => path.join(home, '.config', 'Claude', 'claude_desktop_
 /** As a user left it: odd spacing and a server of their own. */
 const CLAUDE_ORIGINAL =
   '{\n    "mcpServers": {\n        "notes": { "command": "notes-mcp", ' +
-  '"env": { "NOTES_TOKEN": "tok-5f1e2d3c4b5a6978" } }\n    }\n}\n';
+  '"env": { "NOTES_TOKEN": "tok-5f1e2d3c4b5a6978" } },\n        "scratch": { "command": "scratch-mcp" }\n    }\n}\n';
 let gateway: Gateway;
 let browser: TestBrowser;
 let page: Page;
@@ -51,6 +51,8 @@ beforeAll(async () => {
   const config = await writeConfig(dir.dir, {
     mcpServers: { fx: fixtureServer('fx'), everything: { command: NODE, args: [EVERYTHING, 'stdio'] } },
     profiles: { work: { servers: ['fx'], description: 'What the work laptop needs' } },
+    // Not a whole MiB: the Settings screen must keep it as it is unless its box is edited.
+    traffic: { history: { maxBytes: 300_000 } },
   });
   // A home of its own with a Claude Desktop config in it, for the Clients screen.
   home = path.join(dir.dir, 'home');
@@ -240,6 +242,7 @@ describe('the web UI in Chromium', () => {
     const save = page.getByRole('button', { name: 'Save settings' });
     await waitFor(() => save.isEnabled(), 10_000, 'the settings loaded');
     const days = page.getByLabel('Keep history for (days; 0 keeps none)');
+    expect(await page.getByLabel('Largest history on disk (MiB; 0 keeps none)').inputValue()).toBe('0.29');
     await days.fill('-1');
     await save.click();
     await page.getByText(/traffic\.history\.days: .*>=\s*0|traffic\.history\.days: .*0/).waitFor();
@@ -248,9 +251,10 @@ describe('the web UI in Chromium', () => {
     await save.click();
     await page.getByRole('status').getByText('Saved to the config file and applied.').waitFor();
     const config = JSON.parse(await readFile(gateway.configPath(), 'utf8')) as {
-      traffic: { history: { days: number } };
+      traffic: { history: { days: number; maxBytes: number } };
     };
     expect(config.traffic.history.days).toBe(7);
+    expect(config.traffic.history.maxBytes).toBe(300_000);
     expect((await gateway.api.getSettings()).historyDays).toBe(7);
     await page.getByLabel('Dark').check();
     expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
@@ -311,7 +315,7 @@ describe('the web UI in Chromium', () => {
       .waitFor();
     await row.getByText('installed (profile default)').waitFor();
     const installed = JSON.parse(await readFile(claudeConfig(), 'utf8')) as { mcpServers: Record<string, unknown> };
-    expect(Object.keys(installed.mcpServers).sort()).toEqual(['notes', 'switchboard']);
+    expect(Object.keys(installed.mcpServers).sort()).toEqual(['notes', 'scratch', 'switchboard']);
     page.once('dialog', (dialog) => void dialog.accept());
     await row.getByRole('button', { name: 'Restore Claude Desktop' }).click();
     await page
@@ -418,6 +422,19 @@ describe('the web UI in Chromium', () => {
     expect(diffs).toContain('notes');
     expect(diffs).not.toContain('tok-5f1e2d3c4b5a6978');
     await checkAndShoot('adopt');
+    // Unticked while its preview is slow to come: Move waits for it, and then leaves that server be.
+    await page.route('**/adoption-preview', async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    try {
+      await move.getByRole('checkbox', { name: /scratch/ }).uncheck();
+      expect(await move.getByRole('button', { name: 'Move them' }).isDisabled()).toBe(true);
+      await waitFor(() => move.getByRole('button', { name: 'Move them' }).isEnabled(), 10_000, 'the preview');
+    } finally {
+      await page.unroute('**/adoption-preview');
+    }
+    expect(await move.getByLabel("The change to Switchboard's config").textContent()).not.toContain('scratch-mcp');
     await move.getByRole('button', { name: 'Move them' }).click();
     await page
       .getByRole('status')
@@ -428,7 +445,7 @@ describe('the web UI in Chromium', () => {
     };
     expect(config.mcpServers.notes?.env?.NOTES_TOKEN).toMatch(/^\$\{secret:[^}]+\}$/);
     const client = JSON.parse(await readFile(claudeConfig(), 'utf8')) as { mcpServers: Record<string, unknown> };
-    expect(Object.keys(client.mcpServers)).toEqual(['switchboard']);
+    expect(Object.keys(client.mcpServers)).toEqual(['scratch', 'switchboard']);
     const stored = (await gateway.api.listSecrets()).secrets.filter((x) => x.usedBy.some((u) => u.server === 'notes'));
     expect(stored).toHaveLength(1);
     expect(stored[0]!.stored).toBe(true);
