@@ -125,6 +125,8 @@ export interface GatewayOptions {
    */
   keepRunningOnConfigError?: boolean;
   backoff?: BackoffPolicy;
+  /** How long a 2026-07-28 call waits for its client to come back with answers (default 10 minutes; tests). */
+  statelessParkedTtlMs?: number;
   /** Keep running without HTTP when its port is taken (a gateway started by the shim). */
   httpOptional?: boolean;
   /** Run only these servers (one-shot commands like `call`). */
@@ -301,6 +303,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         this.createSession(profile, 'streamable-http', send, undefined, onAbandoned),
       serverCapabilities: (profile) => this.router.serverCapabilities(profile),
       serverInfo: { name: GATEWAY_NAME, version: opts.version },
+      ...(opts.statelessParkedTtlMs ? { parkedTtlMs: opts.statelessParkedTtlMs } : {}),
     });
     this.questions.on('log', (text) => this.log({ level: 'warn', text }));
     this.questions.on('added', (question) => this.events.publish('question-added', question));

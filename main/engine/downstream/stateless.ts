@@ -72,6 +72,8 @@ export interface StatelessDispatcherOptions {
   createSession(profile: string, send: SendFn, onRequestAbandoned: (id: RequestId) => void): Session;
   serverCapabilities(profile: string): Record<string, unknown>;
   serverInfo: { name: string; version: string };
+  /** How long a call waits parked for the client to come back with answers. Default 10 minutes. */
+  parkedTtlMs?: number;
 }
 
 /** Whether a message is from a 2026-07-28 client (version in `_meta`, or in the HTTP header). */
@@ -162,6 +164,10 @@ export class StatelessDispatcher {
     this.opts = opts;
   }
 
+  get parkedTtlMs(): number {
+    return this.opts.parkedTtlMs ?? PARKED_TTL_MS;
+  }
+
   /**
    * Serves one request. Returns a cancel function (HTTP: the client closed the stream; stdio:
    * notifications/cancelled).
@@ -214,7 +220,7 @@ export class StatelessDispatcher {
   /** Ends every listen stream and parked call (the gateway is stopping). */
   closeAll(): void {
     for (const s of [...this.listeners]) s.close();
-    for (const call of [...this.parked.values()]) call.cancel();
+    for (const call of [...this.parked.values()]) call.cancel('Switchboard is stopping');
   }
 
   discover(profile: string): Record<string, unknown> {
@@ -395,6 +401,11 @@ class StatelessCall {
         return noop;
       }
     }
+    // Back from the client: no longer parked, so the parked call's time limit no longer applies
+    // (the round now runs as long as the call needs), and the same requestState cannot come twice.
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = undefined;
+    this.dispatcher.unpark(this);
     this.active = { reply, id: request.id };
     for (const [key, value] of Object.entries(answers)) {
       const question = this.questions.get(key);
@@ -407,15 +418,22 @@ class StatelessCall {
     return () => this.cancel();
   }
 
-  /** The client gave up (closed its stream, or cancelled). */
-  cancel(): void {
+  /**
+   * Ends the call: the client gave up (closed its stream, or cancelled), it never came back while
+   * parked, or the gateway is stopping. A round still waiting for its answer gets one that says so.
+   */
+  cancel(reason = 'the client closed the request'): void {
     if (this.done) return;
     this.done = true;
     this.cleanup();
+    const active = this.active;
+    this.active = undefined;
+    const error = { code: RpcCode.RequestCancelled, message: `cancelled: ${reason}` };
+    active?.reply.respond(failure(active.id, error), statusForError(error));
     this.session.receive({
       jsonrpc: '2.0',
       method: 'notifications/cancelled',
-      params: { requestId: this.innerId, reason: 'the client closed the request' },
+      params: { requestId: this.innerId, reason },
     });
     this.session.close();
   }
@@ -488,7 +506,11 @@ class StatelessCall {
     );
     this.dispatcher.park(this);
     if (this.expiry) clearTimeout(this.expiry);
-    this.expiry = setTimeout(() => this.cancel(), PARKED_TTL_MS);
+    const ttl = this.dispatcher.parkedTtlMs;
+    this.expiry = setTimeout(
+      () => this.cancel(`the client did not come back with the answers within ${Math.round(ttl / 1000)} s`),
+      ttl,
+    );
     this.expiry.unref();
   }
 

@@ -88,6 +88,40 @@ describe('stateless 2026-07-28 clients', () => {
     expect(textOf(second.body.result)).toBe('hello Lin');
   });
 
+  it('lets a call finish that runs on past the time a parked call may wait, once its client came back', async () => {
+    // A gateway whose parked calls wait 1 s: the client answers at once, the tool then needs 1.5 s.
+    const quick = await startGateway(config, { statelessParkedTtlMs: 1000 });
+    try {
+      const quickUrl = quick.httpUrl()!;
+      const caps = { capabilities: { elicitation: {} } };
+      const first = await statelessPost(quickUrl, 'tools/call', { name: 'fx__ask', arguments: { thenMs: 1500 } }, caps);
+      const asked = first.body.result as { inputRequests: Record<string, unknown>; requestState: string };
+      const [key] = Object.keys(asked.inputRequests);
+      const second = await statelessPost(
+        quickUrl,
+        'tools/call',
+        {
+          name: 'fx__ask',
+          arguments: { thenMs: 1500 },
+          inputResponses: { [key!]: { action: 'accept', content: { name: 'Kai' } } },
+          requestState: asked.requestState,
+        },
+        caps,
+      );
+      expect(textOf(second.body.result)).toBe('hello Kai');
+      // The same requestState cannot be used again: the call is no longer parked.
+      const again = await statelessPost(
+        quickUrl,
+        'tools/call',
+        { name: 'fx__ask', arguments: { thenMs: 1500 }, inputResponses: {}, requestState: asked.requestState },
+        caps,
+      );
+      expect(again.body.error).toMatchObject({ code: -32602 });
+    } finally {
+      await quick.stop();
+    }
+  });
+
   it('fails the call with -32021 when the server asks for something the client did not declare', async () => {
     const call = await statelessPost(url, 'tools/call', { name: 'fx__ask', arguments: {} }, { capabilities: {} });
     expect(call.status).toBe(400);
