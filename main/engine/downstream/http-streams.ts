@@ -107,12 +107,16 @@ export class ResponseStream {
     this.pump();
   }
 
-  /** The request was cancelled: no response will come. Ends the connection cleanly. */
+  /**
+   * The request was cancelled: no response will come. Ends the connection cleanly: as an event
+   * stream with nothing in it, since a POST carrying a request must be answered with JSON or an
+   * event stream (a 204 made clients fail on its missing content type).
+   */
   abandon(): void {
     this.finished = true;
     if (!this.res) return this.discard();
-    if (this.mode === 'pending') this.res.writeHead(204).end();
-    else this.res.end();
+    this.openSse();
+    this.res.end();
     this.finish();
   }
 

@@ -223,12 +223,13 @@ export class StreamableHttpEndpoint {
     const last = parseEventId(header(req, 'last-event-id'));
     if (last) {
       const stream = state.byStreamId.get(last.streamId);
+      // 400, not 404: a 404 tells a client its session is gone, and it would start a new one.
       if (!stream)
         return sendRpcError(
           res,
-          404,
+          400,
           RpcCode.InvalidRequest,
-          `Cannot resume: stream ${last.streamId} is unknown or finished`,
+          `Cannot resume: stream ${last.streamId} is unknown or finished (the session is still there)`,
         );
       if (stream.connected)
         return sendRpcError(res, 409, RpcCode.InvalidRequest, 'Conflict: that stream is already connected');

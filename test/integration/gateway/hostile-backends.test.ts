@@ -106,10 +106,39 @@ describe('misbehaving backends and clients', () => {
     });
     await new Promise((r) => setTimeout(r, 150));
     await s.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2, reason: 'stop' } });
+    // An empty event stream, not a 204: a POST carrying a request is answered with JSON or a stream.
     const ended = await pending;
-    expect(ended.status).toBe(204);
+    expect(ended.status).toBe(200);
+    expect(ended.headers.get('content-type')).toBe('text/event-stream');
     const again = await s.call({ jsonrpc: '2.0', id: 2, method: 'ping' });
     expect(again).toMatchObject({ id: 2, result: {} });
+    // The SDK's client cancels the same way, and takes that answer without a transport error.
+    const sdk = await httpClient(gateway.httpUrl()!);
+    const transportErrors: string[] = [];
+    sdk.onerror = (err) => transportErrors.push(err.message);
+    try {
+      const abort = new AbortController();
+      const call = sdk.callTool({ name: 'fx__slow', arguments: { steps: 50, delayMs: 50 } }, undefined, {
+        signal: abort.signal,
+      });
+      setTimeout(() => abort.abort(), 150);
+      await expect(call).rejects.toThrow();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(transportErrors).toEqual([]);
+    } finally {
+      await sdk.close();
+    }
+  });
+
+  it('refuses to resume a finished stream with 400, not the 404 that means "session gone"', async () => {
+    const s = await rawSession(gateway.httpUrl()!);
+    const resumed = await fetch(gateway.httpUrl()!, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': s.sessionId, 'last-event-id': 'r99.3' },
+      signal: AbortSignal.timeout(3000),
+    });
+    expect(resumed.status).toBe(400);
+    expect(await resumed.text()).toMatch(/stream r99 is unknown or finished \(the session is still there\)/);
+    expect(await s.call({ jsonrpc: '2.0', id: 7, method: 'ping' })).toMatchObject({ id: 7, result: {} });
   });
 
   it('sends headers again when a client reopens its GET stream', async () => {
