@@ -81,7 +81,8 @@ export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refus
         message: `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (listen.http.allowedOrigins)`,
       };
     }
-    if (tokens.length === 0 || opts.ownAuth?.(req)) return { principal: ANONYMOUS };
+    // A CORS preflight carries no credentials by design; it is answered with headers only.
+    if (tokens.length === 0 || opts.ownAuth?.(req) || isPreflight(req)) return { principal: ANONYMOUS };
     const got = digest(req.headers.authorization ?? '');
     let principal: string | undefined;
     // Every token is compared, so the time taken does not tell which one matched.
@@ -92,6 +93,38 @@ export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refus
       message: 'Unauthorized: a valid bearer token is required',
       headers: { 'www-authenticate': 'Bearer realm="switchboard"' },
     };
+  };
+}
+
+/** A browser asking whether it may send a cross-origin request (nothing is done for it but headers). */
+export function isPreflight(req: IncomingMessage): boolean {
+  return req.method === 'OPTIONS' && req.headers.origin !== undefined && 'access-control-request-method' in req.headers;
+}
+
+/** Request headers an MCP client in a browser page sends (Streamable HTTP, and the 2026-07-28 ones). */
+const CORS_REQUEST_HEADERS =
+  'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id, mcp-method, mcp-name';
+/** Response headers such a client must read: its session id, the revision, and why a token was refused. */
+const CORS_EXPOSED_HEADERS = 'mcp-session-id, mcp-protocol-version, www-authenticate';
+
+/**
+ * CORS headers for a request from a page on one of the configured `allowedOrigins` (never a
+ * wildcard, never credentials: the UI's session cookie must not go cross-origin), or undefined.
+ */
+export function corsHeaders(req: IncomingMessage, configured: ReadonlySet<string>): Record<string, string> | undefined {
+  const origin = req.headers.origin;
+  if (origin === undefined || !configured.has(origin)) return undefined;
+  const headers: Record<string, string> = {
+    'access-control-allow-origin': origin,
+    vary: 'Origin',
+    'access-control-expose-headers': CORS_EXPOSED_HEADERS,
+  };
+  if (!isPreflight(req)) return headers;
+  return {
+    ...headers,
+    'access-control-allow-methods': 'GET, POST, DELETE',
+    'access-control-allow-headers': CORS_REQUEST_HEADERS,
+    'access-control-max-age': '600',
   };
 }
 

@@ -9,6 +9,8 @@ import { isLoopbackHost } from '../egress/user-url.ts';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import {
   checkJsonContentType,
+  corsHeaders,
+  isPreflight,
   createGuard,
   readBody,
   type Admitted,
@@ -85,6 +87,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     ...(opts.stateless ? { stateless: opts.stateless } : {}),
   });
   const legacy = new LegacySseEndpoint(opts.createSession);
+  const corsOrigins = new Set(opts.allowedOrigins.map((o) => o.replace(/\/$/, '')));
   // Set once the port is known (port 0 picks one); requests cannot arrive before that.
   const guard: { check?: (req: IncomingMessage) => Refusal | Admitted } = {};
 
@@ -114,16 +117,24 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
   const connections = limitConnections(server, limits, opts.log);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const admitted = guard.check!(req);
-    if ('status' in admitted) return refuse(res, admitted);
-    const { principal } = admitted;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (opts.extraRoutes && (await opts.extraRoutes(req, res, url))) return;
-
     const mcp = MCP_PATH.exec(url.pathname);
     const sse = mcp ? null : SSE_PATH.exec(url.pathname);
     const messages = mcp || sse ? null : MESSAGES_PATH.exec(url.pathname);
     const match = mcp ?? sse ?? messages;
+    // A page on a configured origin may call the MCP endpoints (not the UI or the control API),
+    // and read their answers, refusals included.
+    const cors = match ? corsHeaders(req, corsOrigins) : undefined;
+    if (cors) for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
+    const admitted = guard.check!(req);
+    if ('status' in admitted) return refuse(res, admitted);
+    const { principal } = admitted;
+    if (isPreflight(req)) {
+      if (!cors) return void res.writeHead(403).end();
+      return void res.writeHead(204).end();
+    }
+    if (opts.extraRoutes && (await opts.extraRoutes(req, res, url))) return;
+
     if (!match)
       return sendJson(res, 404, {
         error: `Not found: ${url.pathname}. MCP clients connect to /mcp (Streamable HTTP) or /sse (legacy).`,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import type { Gateway } from '../../../main/engine/index.ts';
+import { launchBrowser } from '../../helpers/browser.ts';
 import { fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 import { JSON_HEADERS, rawSession, readRpc } from '../../helpers/raw-http.ts';
 
@@ -76,7 +77,60 @@ describe('HTTP listener security', () => {
       body: INIT,
     });
     expect(good.status).toBe(200);
-    expect(good.headers.get('access-control-allow-origin')).toBeNull();
+    // CORS for that origin only (never a wildcard, never credentials), so its page can read the answer.
+    expect(good.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(good.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(good.headers.get('access-control-expose-headers')).toContain('mcp-session-id');
+  });
+
+  it("answers a browser's preflight for an allowed origin, and only on the MCP endpoints", async () => {
+    const preflight = (origin: string, path = '/mcp') =>
+      fetch(new URL(path, url), {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type, mcp-session-id',
+        },
+      });
+    const ok = await preflight('https://app.example');
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(ok.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(ok.headers.get('access-control-allow-headers')).toContain('mcp-session-id');
+    expect((await preflight('https://evil.example')).status).toBe(403);
+    const api = await preflight('https://app.example', '/api/status');
+    expect(api.status).toBe(403);
+    expect(api.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('lets a page on an allowed origin in real Chromium start a session and read its id', async () => {
+    const browser = await launchBrowser();
+    try {
+      const origin = 'https://app.example';
+      // What the user allows when Chromium asks whether the site may reach this machine.
+      await browser.context.grantPermissions(['local-network-access'], { origin });
+      await browser.page.route(`${origin}/**`, (route) =>
+        route.fulfill({ contentType: 'text/html', body: '<p>app</p>' }),
+      );
+      await browser.page.goto(`${origin}/`);
+      const call =
+        `fetch(${JSON.stringify(url)}, ` +
+        `{ method: 'POST', headers: ${JSON.stringify(JSON_HEADERS)}, body: ${JSON.stringify(INIT)} })`;
+      const read =
+        `.then(async (r) => ` +
+        `({ status: r.status, session: r.headers.get('mcp-session-id'), body: await r.text() }))`;
+      const seen = (await browser.page.evaluate(call + read)) as {
+        status: number;
+        session: string | null;
+        body: string;
+      };
+      expect(seen.status).toBe(200);
+      expect(seen.session).toMatch(/^[0-9a-f-]{16,}$/);
+      expect(seen.body).toContain('"protocolVersion"');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('refuses CORS-simple bodies (text/plain, forms) with 415 before parsing', async () => {
