@@ -187,13 +187,16 @@ describe('the web UI in Chromium', () => {
     expect(await form.getByLabel('Command', { exact: true }).inputValue()).toBe(NODE);
     const env = form.getByLabel(/^Environment/);
     expect(await env.inputValue()).toBe('FIXTURE_NAME=formed');
-    await env.fill('FIXTURE_NAME=reformed');
+    await env.fill('FIXTURE_NAME=reformed\nPADDED= kept as typed ');
+    // An empty argument is an argument; only empty lines at the end are left out.
+    await form.getByLabel('Arguments, one per line').fill(`${FIXTURE}\n\n--last\n\n`);
     await form.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').getByText('Saved formed to the config file.').waitFor();
     const config = JSON.parse(await readFile(gateway.configPath(), 'utf8')) as {
-      mcpServers: Record<string, { env?: Record<string, string>; tools?: { deny?: string[] } }>;
+      mcpServers: Record<string, { args?: string[]; env?: Record<string, string>; tools?: { deny?: string[] } }>;
     };
-    expect(config.mcpServers.formed?.env).toEqual({ FIXTURE_NAME: 'reformed' });
+    expect(config.mcpServers.formed?.env).toEqual({ FIXTURE_NAME: 'reformed', PADDED: ' kept as typed ' });
+    expect(config.mcpServers.formed?.args).toEqual([FIXTURE, '', '--last']);
     expect(config.mcpServers.formed?.tools?.deny).toEqual(['big']);
     await waitFor(() => gateway.servers().find((s) => s.name === 'formed')?.state === 'ready', 20_000);
     const sdk = await client();
@@ -450,5 +453,49 @@ describe('the web UI in Chromium', () => {
     expect(stored).toHaveLength(1);
     expect(stored[0]!.stored).toBe(true);
     expect(await readFile(claudeConfig(), 'utf8')).not.toContain('tok-5f1e2d3c4b5a6978');
+  });
+
+  it("shows a server's log lines once each, and a refused tool change as it still is", async () => {
+    const sdk = await client();
+    await sdk.callTool({ name: 'fx__stderr', arguments: { text: 'BEFORE-OPENING' } });
+    await waitFor(() => gateway.servers().length > 0, 1000);
+    await screen('Servers');
+    await page.getByRole('button', { name: 'fx', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server fx' });
+    await detail
+      .getByText(/BEFORE-OPENING/)
+      .first()
+      .waitFor();
+    await sdk.callTool({ name: 'fx__stderr', arguments: { text: 'AFTER-OPENING' } });
+    await detail
+      .getByText(/AFTER-OPENING/)
+      .first()
+      .waitFor();
+    await new Promise((r) => setTimeout(r, 300));
+    const log = (await detail.getByLabel('Log of fx').textContent()) ?? '';
+    expect(log.match(/BEFORE-OPENING/g)).toHaveLength(1);
+    expect(log.match(/AFTER-OPENING/g)).toHaveLength(1);
+
+    // With an allow list in the config, showing a tool outside it is refused: the box stays clear.
+    const file = gateway.configPath();
+    const config = JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, Record<string, unknown>> };
+    const before = JSON.stringify(config, null, 2);
+    config.mcpServers.fx!.tools = { allow: ['echo', 'stderr'] };
+    await writeFile(file, JSON.stringify(config, null, 2));
+    await gateway.reload();
+    try {
+      await screen('Overview');
+      await screen('Servers');
+      await page.getByRole('button', { name: 'fx', exact: true }).click();
+      const big = detail.getByRole('checkbox', { name: 'Show big' });
+      await big.waitFor();
+      expect(await big.isChecked()).toBe(false);
+      await big.click();
+      await detail.getByRole('alert').first().waitFor();
+      await waitFor(async () => !(await big.isChecked()), 5000, 'the box cleared again');
+    } finally {
+      await writeFile(file, before);
+      await gateway.reload();
+    }
   });
 });
