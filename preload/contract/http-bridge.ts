@@ -29,7 +29,15 @@ export interface HttpBridgeOptions<Api> {
   table?: MethodTable<Api>;
   /** Delays between attempts to reopen a broken event stream. Default 500 ms doubling to 15 s. */
   reconnect?: { initialMs: number; maxMs: number };
+  /**
+   * Told when the event stream opens, breaks (the gateway cannot be reached) or is refused (the
+   * login is no longer valid, e.g. after the gateway restarted): each change once. Without it a
+   * page would show what it last heard, as if nothing had happened.
+   */
+  onStreamState?: (state: StreamState) => void;
 }
+
+export type StreamState = 'open' | 'unreachable' | 'unauthorized';
 
 export interface HttpBridge extends ApiBridge {
   /** Ends the event stream and forgets every listener. */
@@ -189,6 +197,13 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
     }
   }
 
+  let streamState: StreamState | undefined;
+  const tell = (state: StreamState): void => {
+    if (state === streamState) return;
+    streamState = state;
+    options.onStreamState?.(state);
+  };
+
   async function run(signal: AbortSignal): Promise<void> {
     let delay = reconnect.initialMs;
     while (!signal.aborted) {
@@ -200,12 +215,15 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
         };
         const res = await doFetch(`${base}/events`, { headers, signal, credentials: 'same-origin' });
         if (res.ok && res.body) {
+          tell('open');
           await read(res.body, signal, () => (delay = reconnect.initialMs));
         } else {
           await res.body?.cancel();
+          if (!signal.aborted) tell(res.status === 401 || res.status === 403 ? 'unauthorized' : 'unreachable');
         }
       } catch {
         // Unreachable or cut off: try again after the delay.
+        if (!signal.aborted) tell('unreachable');
       }
       if (signal.aborted) return;
       await new Promise<void>((resolve) => {

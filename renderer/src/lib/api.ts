@@ -11,7 +11,7 @@ import {
   type GatewayApi,
   type GatewayEvents,
 } from '../../../preload/contract/index.ts';
-import { createHttpBridge } from '../../../preload/contract/http-bridge.ts';
+import { createHttpBridge, type StreamState } from '../../../preload/contract/http-bridge.ts';
 
 export type Api = GatewayApi & GatewayEvents;
 
@@ -20,14 +20,27 @@ export interface Connection {
   mode: 'desktop' | 'browser';
   /** Why the login link did not work (browser only). */
   loginError?: string;
+  /** How the live event stream fares (browser only: the desktop app's channel does not break). */
+  onStream?: (listener: (state: StreamState) => void) => void;
 }
 
 export async function connect(): Promise<Connection> {
   const exposed = (window as unknown as Record<string, ApiBridge | undefined>)[EXPOSED_BRIDGE_KEY];
   if (exposed) return { api: createApiClient(exposed), mode: 'desktop' };
   const loginError = await redeemLoginLink();
-  const bridge = createHttpBridge({ baseUrl: new URL('../api', location.href).href });
-  return { api: createApiClient(bridge), mode: 'browser', ...(loginError ? { loginError } : {}) };
+  const watchers = new Set<(state: StreamState) => void>();
+  const bridge = createHttpBridge({
+    baseUrl: new URL('../api', location.href).href,
+    onStreamState: (state) => {
+      for (const watch of watchers) watch(state);
+    },
+  });
+  return {
+    api: createApiClient(bridge),
+    mode: 'browser',
+    onStream: (listener) => watchers.add(listener),
+    ...(loginError ? { loginError } : {}),
+  };
 }
 
 /** Trades `#login=CODE` for the session cookie, and takes the code out of the address bar. */

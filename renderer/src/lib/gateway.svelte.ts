@@ -11,6 +11,7 @@ import type {
   SessionView,
 } from '../../../preload/contract/index.ts';
 import { errorText, isUnauthorized, type Api } from './api.ts';
+import type { StreamState } from '../../../preload/contract/http-bridge.ts';
 
 /** Log lines kept for the log views, newest last. */
 const MAX_LOG_LINES = 2000;
@@ -29,8 +30,19 @@ export class GatewayState {
   problem = $state<string | undefined>();
   readonly api: Api;
 
-  constructor(api: Api) {
+  /** `onStream`: how the live event stream fares, where it can break (a browser page). */
+  constructor(api: Api, onStream?: (listener: (state: StreamState) => void) => void) {
     this.api = api;
+    onStream?.((state) => {
+      // Broken or refused: say so, since nothing arrives any more. Back: fetch everything again.
+      if (state === 'open') {
+        if (this.connection === 'unreachable' || this.connection === 'unauthorized') void this.refresh();
+        return;
+      }
+      this.connection = state;
+      this.problem =
+        state === 'unreachable' ? 'the live connection to it broke; trying again' : 'the login is no longer valid';
+    });
     // Subscribed before the first fetch, so nothing that changes in between is missed.
     api.on('status', (status) => {
       this.status = status;

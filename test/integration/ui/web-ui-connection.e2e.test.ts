@@ -1,0 +1,49 @@
+/**
+ * What the page in a browser says when the gateway goes away: that it cannot be reached, and
+ * after a restart (a new gateway, so the page's login is no longer valid) that it must log in.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { openWebUi, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer', 'dist');
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let config: string;
+let gateway: Gateway | undefined;
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  dir = await tempDir('sb-ui-connection-');
+  config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+  gateway = await startGateway(config, { uiDir: UI_DIR });
+  browser = await openWebUi(gateway.uiLoginUrl()!);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.stop();
+  await dir?.cleanup();
+});
+
+describe('the web UI when the gateway goes away', () => {
+  it('says the gateway cannot be reached, then that a restarted one needs a new login', async () => {
+    const page = browser.page;
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    const port = Number(new URL(gateway!.httpUrl()!).port);
+    await gateway!.stop();
+    gateway = undefined;
+    await page
+      .getByRole('alert')
+      .getByText(/The gateway cannot be reached: the live connection to it broke/)
+      .waitFor({ timeout: 10_000 });
+    // A new gateway on the same address: the page's session was the old one's.
+    gateway = await startGateway(config, { uiDir: UI_DIR, http: { port } });
+    await page
+      .getByRole('alert')
+      .getByText(/Not logged in/)
+      .waitFor({ timeout: 30_000 });
+  });
+});
