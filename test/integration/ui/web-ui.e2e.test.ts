@@ -164,6 +164,12 @@ describe('the web UI in Chromium', () => {
     await form.getByRole('button', { name: 'Save server' }).click();
     await form.getByText(/server names use letters, digits/).waitFor();
     expect(await form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    // The keyboard is taken to the field at fault, and its message is an alert (read out).
+    await waitFor(async () => (await page.locator(':focus').getAttribute('aria-invalid')) === 'true', 5000);
+    await form
+      .getByRole('alert')
+      .getByText(/server names use letters, digits/)
+      .waitFor();
     await form.getByLabel('Name', { exact: true }).fill('formed');
     await form.getByLabel('Arguments, one per line').fill(FIXTURE);
     await form.getByLabel(/^Environment/).fill('FIXTURE_NAME=formed');
@@ -275,6 +281,8 @@ describe('the web UI in Chromium', () => {
     await form.getByLabel('Value', { exact: true }).fill('v4lue-kept-by-switchboard');
     await form.getByRole('button', { name: 'Store' }).click();
     await page.getByRole('status').getByText('Stored envy-token.', { exact: false }).waitFor();
+    // The form closed: the keyboard is back on the button that opened it.
+    await waitFor(async () => (await page.locator(':focus').textContent()) === 'New secret', 5000, 'focus back');
     const row = page.getByRole('row').filter({ hasText: 'envy-token' });
     await row.getByText('no server').waitFor();
     // The value is never shown back.
