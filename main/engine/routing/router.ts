@@ -488,9 +488,9 @@ export class Router implements SessionHandler {
     const exchange = traffic?.enabled ? traffic.newId() : undefined;
     const server = this.opts.registry.server(upstream);
     if (call && server !== undefined) traffic?.annotate(call, { server });
-    const endFlight = this.serverRequests.track(upstream, session, req.id, exchange);
+    const flight = this.serverRequests.track(upstream, session, req.id, exchange);
     try {
-      const options: RequestOptions = { signal, sessionId: session.id };
+      const options: RequestOptions = { signal, sessionId: session.id, origin: flight };
       if (exchange) options.traffic = call ? { id: exchange, parentId: call, session } : { id: exchange, session };
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
@@ -511,7 +511,7 @@ export class Router implements SessionHandler {
       }
       return result;
     } finally {
-      endFlight();
+      flight.end();
       this.progress.release(token);
     }
   }
@@ -542,7 +542,8 @@ export class Router implements SessionHandler {
     };
     this.noteCapabilities(upstream);
     upstream.on('ready', onReady);
-    const onRequest = (m: JsonRpcRequest, reply: ReplyFn) => this.serverRequests.receive(upstream, m, reply);
+    const onRequest = (m: JsonRpcRequest, reply: ReplyFn, origin?: object) =>
+      this.serverRequests.receive(upstream, m, reply, origin);
     upstream.on('notification', onNotification);
     upstream.on('request', onRequest);
     const untrack = this.opts.catalog.track(upstream);

@@ -55,23 +55,27 @@ export class ServerRequests {
     this.opts = opts;
   }
 
-  /** Notes a client request in flight on an upstream; call the returned function when it ends. */
-  track(upstream: Upstream, session: Session, requestId: RequestId, exchangeId?: string): () => void {
-    const flight: Flight = { session, requestId };
-    if (exchangeId) flight.exchangeId = exchangeId;
+  /**
+   * Notes a client request in flight on an upstream; call `end` when it ends. The flight is the
+   * request's `origin` too: an upstream that knows which call a question belongs to gives it back.
+   */
+  track(upstream: Upstream, session: Session, requestId: RequestId, exchangeId?: string): Flight & { end(): void } {
     let flights = this.flights.get(upstream);
     if (!flights) this.flights.set(upstream, (flights = new Set()));
-    flights.add(flight);
-    return () => flights.delete(flight);
+    const all = flights;
+    const flight: Flight & { end(): void } = { session, requestId, end: () => all.delete(flight) };
+    if (exchangeId) flight.exchangeId = exchangeId;
+    all.add(flight);
+    return flight;
   }
 
   /** A server-to-client request from an upstream; `reply` is called once with the answer. */
-  receive(upstream: Upstream, m: JsonRpcRequest, reply: ReplyFn): void {
+  receive(upstream: Upstream, m: JsonRpcRequest, reply: ReplyFn, origin?: object): void {
     const ac = new AbortController();
     let pending = this.pending.get(upstream);
     if (!pending) this.pending.set(upstream, (pending = new Map()));
     pending.set(m.id, ac);
-    const target = this.target(upstream);
+    const target = this.target(upstream, origin);
     const traffic = this.opts.traffic;
     // The server's question is an exchange of its own, under the request of ours it came during.
     const xid = traffic?.begin({
@@ -194,11 +198,14 @@ export class ServerRequests {
   }
 
   /**
-   * The session a server-to-client request belongs to: the owner of an isolated instance, or
-   * the only session with a request in flight on this upstream. Ambiguous → none.
+   * The session a server-to-client request belongs to: the call it was asked during, when the
+   * upstream said so (`origin`, still in flight); else the owner of an isolated instance, or the
+   * only session with a request in flight on this upstream. Ambiguous → none.
    */
-  private target(upstream: Upstream): Target | undefined {
-    const flights = [...(this.flights.get(upstream) ?? [])];
+  private target(upstream: Upstream, origin?: object): Target | undefined {
+    const inFlight = this.flights.get(upstream);
+    if (origin && inFlight?.has(origin as Flight)) return targetOf(origin as Flight);
+    const flights = [...(inFlight ?? [])];
     const owner = this.opts.registry.owner(upstream);
     if (owner !== undefined) {
       const session = this.opts.session(owner);

@@ -45,7 +45,7 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
     this.recorder = recorder;
     this.server = server;
     inner.on('notification', (message) => this.onNotification(message));
-    inner.on('request', (message, reply) => this.onRequest(message, reply));
+    inner.on('request', (message, reply, origin) => this.onRequest(message, reply, origin));
     inner.on('status', (status) => this.emit('status', status));
     inner.on('ready', (info) => this.emit('ready', info));
   }
@@ -144,13 +144,13 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
     this.emit('notification', message);
   }
 
-  private onRequest(message: JsonRpcRequest, reply: ReplyFn): void {
+  private onRequest(message: JsonRpcRequest, reply: ReplyFn, origin?: object): void {
     // As an upstream does when nobody listens: say so rather than leave the server waiting.
     if (this.listenerCount('request') === 0) {
       reply({ error: { code: RpcCode.MethodNotFound, message: `Switchboard cannot answer ${message.method}` } });
       return;
     }
-    this.emit('request', message, reply);
+    this.emit('request', message, reply, origin);
   }
 }
 

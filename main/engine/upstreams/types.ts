@@ -44,6 +44,12 @@ export interface RequestOptions {
   /** The calling client's MCP session id (JSON handlers send it as session_id). */
   sessionId?: string;
   /**
+   * Who made this request, as the caller knows it: given back with a question the server asks
+   * during it (the `request` event), so the question goes to that caller and no other. Used where
+   * a kind knows which call a question belongs to (JSON handlers).
+   */
+  origin?: object;
+  /**
    * For the traffic record: this request's exchange id (made beforehand), the exchange that caused
    * it, and the client session it is made for (so a server's calls can be told apart by client).
    */
@@ -67,7 +73,7 @@ export interface UpstreamEvents {
   /** A notification from the backend (progress, message, list_changed, resources/updated, ...). */
   notification: [message: JsonRpcNotification];
   /** A server-to-client request (elicitation, sampling, roots, ping). `reply` must be called once. */
-  request: [message: JsonRpcRequest, reply: ReplyFn];
+  request: [message: JsonRpcRequest, reply: ReplyFn, origin?: object];
   /** State changed. */
   status: [status: UpstreamStatus];
   /** The backend (re)initialised: catalogs must be refreshed. */

@@ -383,7 +383,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
           { raw },
         );
       }
-      const outcome = await this.ask(kind.elicit, options.signal);
+      const outcome = await this.ask(kind.elicit, options.signal, options.origin);
       if (outcome.action === 'accept') {
         results.push(outcome.content);
         context = kind.elicit.context;
@@ -412,7 +412,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
    * Asks the client (through the router: the client whose call this is, or the app's Prompter)
    * and waits for the answer. An error answer means nobody could answer ("unsupported").
    */
-  private ask(elicit: HandlerElicit, signal?: AbortSignal): Promise<ElicitOutcome> {
+  private ask(elicit: HandlerElicit, signal?: AbortSignal, origin?: object): Promise<ElicitOutcome> {
     if (this.listenerCount('request') === 0)
       return Promise.resolve({ action: 'unsupported', reason: 'nothing is connected that could ask the user' });
     const id = `${this.name}:elicit:${++this.elicitSeq}`;
@@ -447,7 +447,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
       this.life.signal.addEventListener('abort', onAbort, { once: true });
       const reply: ReplyFn = (answer) => settle(readAnswer(answer));
       try {
-        this.emit('request', message, reply);
+        this.emit('request', message, reply, origin);
       } catch (err) {
         settle({ action: 'unsupported', reason: errorMessage(err) });
       }

@@ -72,9 +72,9 @@ describe('server-to-client requests', () => {
     const one = client({ capabilities: { roots: {} } });
     const two = client({ capabilities: { roots: {} } });
     requests.track(a, one.session, 1);
-    const end = requests.track(a, two.session, 1);
+    const flight = requests.track(a, two.session, 1);
     const ambiguous = ask(a, 'roots/list');
-    end();
+    flight.end();
     requests.track(upstream('b'), two.session, 2);
     const stillOne = ask(a, 'roots/list');
     const none = ask(upstream('c'), 'roots/list');
@@ -92,6 +92,24 @@ describe('server-to-client requests', () => {
     expect(stillOne).toEqual([]);
     expect(one.sent.map((s) => s.related)).toEqual([1]);
     expect(two.sent).toEqual([]);
+  });
+
+  it('go to the call the upstream names (its origin), however many clients have calls in flight', async () => {
+    const { requests, client } = setup();
+    const a = upstream('a');
+    const one = client({ capabilities: { elicitation: {} } });
+    const two = client({ capabilities: { elicitation: {} } });
+    requests.track(a, one.session, 1);
+    const asking = requests.track(a, two.session, 'call-2');
+    const replies: Reply[] = [];
+    const m: JsonRpcRequest = { jsonrpc: '2.0', id: 9, method: 'elicitation/create', params: FORM };
+    requests.receive(a, m, (r) => replies.push(r), asking);
+    expect(one.sent).toEqual([]);
+    expect(two.sent.map((s) => s.related)).toEqual(['call-2']);
+    // A call that has ended is no origin any more: the usual rules apply.
+    asking.end();
+    requests.receive(a, { ...m, id: 10 }, (r) => replies.push(r), asking);
+    expect(two.sent).toHaveLength(1);
   });
 
   it('go to the owner of an isolated instance even with nothing in flight, and to nobody once it is gone', async () => {
@@ -134,9 +152,9 @@ describe('server-to-client requests', () => {
     ];
     for (const [capabilities, method, params, why] of cases) {
       const c = client({ capabilities, name: 'Zed' });
-      const end = requests.track(a, c.session, 1);
+      const flight = requests.track(a, c.session, 1);
       const replies = ask(a, method, params);
-      end();
+      flight.end();
       const [prompt] = prompter.list();
       expect(prompt).toMatchObject({
         server: 'a',
