@@ -12,7 +12,8 @@
  *   trip_summary  a prompt
  *
  * Run:  node examples/handler.mjs [PORT]      (default 8082; 0 picks a free port)
- * Then: "travel": { "handler": "http://127.0.0.1:8082/" } in Switchboard's mcpServers.
+ * Then: "travel": { "handler": "http://127.0.0.1:8082/", "forwardHeaders": ["X-Tenant"] } in Switchboard's
+ * mcpServers (X-Tenant is not forwarded by default).
  */
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';

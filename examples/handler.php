@@ -12,7 +12,8 @@
  *   trip_summary  a prompt
  *
  * Run:  php-fpm8.2 -F -R -y examples/php-fpm.conf      (listens on 127.0.0.1:9000)
- * Then: "travel": { "handler": "127.0.0.1:9000", "entrypoint": "/abs/path/to/examples/handler.php" }
+ * Then: "travel": { "handler": "127.0.0.1:9000", "entrypoint": "/abs/path/to/examples/handler.php",
+ *                   "forwardHeaders": ["X-Tenant"] }      (X-Tenant is not forwarded by default)
  */
 
 declare(strict_types=1);
@@ -124,7 +125,9 @@ function book_flight(array $args, array $answers, $context): array
         return error_reply(400, 'unknown seat ' . json_encode($seatKind));
     }
     $seat = '14' . SEATS[$seatKind];
-    $booking = 'BK-' . strtoupper(substr($destination, 0, 3)) . '-' . $seat;
+    // By characters, not bytes: "Москва" cut in the middle of a letter would not be valid UTF-8.
+    preg_match('/^.{0,3}/u', $destination, $first);
+    $booking = 'BK-' . strtoupper($first[0] ?? '') . '-' . $seat;
     return [
         'content' => [
             ['type' => 'text', 'text' => "Booked a {$class} {$seatKind} seat ({$seat}) to {$destination}. Booking {$booking}."],

@@ -11,7 +11,8 @@ object (the handler contract). The "travel desk" has:
   trip_summary  a prompt
 
 Run:  python3 examples/handler.py [PORT]      (default 8081; 0 picks a free port)
-Then: "travel": { "handler": "http://127.0.0.1:8081/" } in Switchboard's mcpServers.
+Then: "travel": { "handler": "http://127.0.0.1:8081/", "forwardHeaders": ["X-Tenant"] } in Switchboard's
+mcpServers (X-Tenant is not forwarded by default).
 """
 
 import json

@@ -132,6 +132,11 @@ describe('handlers and MCP servers behind one gateway', () => {
       expect(asked).toEqual(
         Array(3).fill(['Which class would you like to fly to Tokyo?', 'Window or aisle seat in business?']).flat(),
       );
+      // A destination whose first letters are not ASCII: each backend books it (PHP cut it mid-letter).
+      for (const server of ['py', 'js', 'php']) {
+        const result = await client.callTool({ name: `${server}__book_flight`, arguments: { destination: 'Москва' } });
+        expect(textOf(result)).toMatch(/^Booked a business aisle seat \(14C\) to Москва\. Booking BK-МОС-14C\.$/iu);
+      }
     } finally {
       await client.close();
     }

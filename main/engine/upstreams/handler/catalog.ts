@@ -5,6 +5,8 @@
  * unknown keys are ignored; an entry without its identifying key is skipped with a note.
  */
 
+import { schemaFromPhp } from './php-empty.ts';
+
 export type Item = Record<string, unknown>;
 
 export interface HandlerCatalog {
@@ -76,14 +78,27 @@ function mimeType(source: Record<string, unknown>, into: Item): Item {
 export function mapTool(tool: Record<string, unknown>): Item | undefined {
   if (!isString(tool.name) || tool.name === '') return undefined;
   const out = strings(tool, ['name', 'title', 'description'], {});
-  const input = pick(tool, 'input_schema', 'inputSchema');
-  // MCP requires an object schema; a handler that takes no arguments may leave it out.
-  out.inputSchema = isObject(input) ? input : { type: 'object', properties: {} };
-  const output = pick(tool, 'output_schema', 'outputSchema');
-  if (isObject(output)) out.outputSchema = output;
+  // MCP requires object schemas (a client refuses the whole list over one that is not): a handler
+  // that takes no arguments may leave the input schema out; one that describes something else is
+  // skipped, with a note. An output schema that is not one is left out.
+  const input = objectSchema(pick(tool, 'input_schema', 'inputSchema'));
+  if (input === undefined) return undefined;
+  out.inputSchema = input;
+  const declared = pick(tool, 'output_schema', 'outputSchema');
+  const output = declared === undefined ? undefined : objectSchema(declared);
+  if (output) out.outputSchema = output;
   const annotations = mapToolAnnotations(tool.annotations);
   if (annotations) out.annotations = annotations;
   return withIcons(tool, out);
+}
+
+/** An object schema as MCP wants it (PHP's empty arrays read as objects), or undefined when it is none. */
+function objectSchema(value: unknown): Item | undefined {
+  const schema = schemaFromPhp(value);
+  if (schema === undefined || (isObject(schema) && Object.keys(schema).length === 0))
+    return { type: 'object', properties: {} };
+  if (!isObject(schema) || (schema.type !== undefined && schema.type !== 'object')) return undefined;
+  return schema.type === undefined ? { type: 'object', ...schema } : schema;
 }
 
 export function mapResource(resource: Record<string, unknown>): Item | undefined {
@@ -126,7 +141,12 @@ export function mapDiscover(
   reply: Record<string, unknown>,
   note: (message: string) => void = () => undefined,
 ): HandlerCatalog {
-  const list = (key: string, map: (item: Record<string, unknown>) => Item | undefined, needs: string): Item[] => {
+  /** `lacks`: what an entry that could not be used is missing, for the note. */
+  const list = (
+    key: string,
+    map: (item: Record<string, unknown>) => Item | undefined,
+    lacks: (item: unknown) => string,
+  ): Item[] => {
     const value = reply[key];
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
@@ -137,18 +157,20 @@ export function mapDiscover(
     value.forEach((item, index) => {
       const mapped = isObject(item) ? map(item) : undefined;
       if (mapped) out.push(mapped);
-      else note(`discover: ${key}[${index}] has no ${needs}; skipped`);
+      else note(`discover: ${key}[${index}] has no ${lacks(item)}; skipped`);
     });
     return out;
   };
+  const named = (item: unknown): boolean => isObject(item) && isString(item.name) && item.name !== '';
   return {
-    tools: list('tools', mapTool, '"name"'),
-    resources: list('resources', mapResource, '"uri"'),
+    // A tool is skipped for want of a name, or of an object input schema.
+    tools: list('tools', mapTool, (tool) => (named(tool) ? 'object input_schema' : '"name"')),
+    resources: list('resources', mapResource, () => '"uri"'),
     resourceTemplates: list(
       reply.resource_templates !== undefined ? 'resource_templates' : 'resourceTemplates',
       mapResourceTemplate,
-      '"uri_template"',
+      () => '"uri_template"',
     ),
-    prompts: list('prompts', mapPrompt, '"name"'),
+    prompts: list('prompts', mapPrompt, () => '"name"'),
   };
 }

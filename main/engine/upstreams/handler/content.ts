@@ -7,6 +7,7 @@
 import { RpcCode } from '../../protocol/errors.ts';
 import { mapIcons } from './catalog.ts';
 import { HandlerError, protocolError } from './errors.ts';
+import { emptyArrayAsObject, schemaFromPhp } from './php-empty.ts';
 
 type Json = Record<string, unknown>;
 
@@ -60,9 +61,10 @@ function readElicit(server: string, value: unknown, raw: Buffer): HandlerElicit 
     elicit.url = value.url;
     return elicit;
   }
-  if (value.schema !== undefined && !isObject(value.schema))
+  const schema = schemaFromPhp(value.schema);
+  if (schema !== undefined && !isObject(schema))
     throw protocolError(server, 'handler reply "elicit.schema" must be a JSON Schema object', { raw });
-  elicit.schema = isObject(value.schema) ? value.schema : { type: 'object', properties: {} };
+  elicit.schema = isObject(schema) ? schema : { type: 'object', properties: {} };
   return elicit;
 }
 
@@ -154,7 +156,7 @@ function mapBlocks(server: string, blocks: unknown[], raw: Buffer): Json[] {
 
 export function toolResult(server: string, reply: Extract<ClassifiedReply, { kind: 'content' }>, raw: Buffer): Json {
   const result: Json = { content: mapBlocks(server, reply.content, raw) };
-  const structured = reply.reply.structured_content ?? reply.reply.structuredContent;
+  const structured = emptyArrayAsObject(reply.reply.structured_content ?? reply.reply.structuredContent);
   if (structured !== undefined) {
     if (!isObject(structured))
       throw protocolError(server, 'handler reply "structured_content" must be an object', { raw });

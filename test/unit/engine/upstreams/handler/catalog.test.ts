@@ -109,6 +109,29 @@ describe('discover → MCP lists', () => {
     expect(c.resourceTemplates).toEqual([{ uriTemplate: 'a://{b}', name: 'b', mimeType: 'text/plain' }]);
   });
 
+  it("reads PHP's empty arrays as the empty objects they stand for, and skips a tool whose input is no object", () => {
+    const notes: string[] = [];
+    const c = mapDiscover(
+      {
+        tools: [
+          { name: 'a', input_schema: { type: 'object', properties: [] } },
+          { name: 'b', input_schema: [], output_schema: { properties: { x: { type: 'object', properties: [] } } } },
+          { name: 'c', input_schema: { type: 'array' } },
+        ],
+      },
+      (n) => notes.push(n),
+    );
+    expect(c.tools).toEqual([
+      { name: 'a', inputSchema: { type: 'object', properties: {} } },
+      {
+        name: 'b',
+        inputSchema: { type: 'object', properties: {} },
+        outputSchema: { type: 'object', properties: { x: { type: 'object', properties: {} } } },
+      },
+    ]);
+    expect(notes).toEqual(['discover: tools[2] has no object input_schema; skipped']);
+  });
+
   it('skips entries it cannot use, with a note saying which', () => {
     const notes: string[] = [];
     const c = mapDiscover(

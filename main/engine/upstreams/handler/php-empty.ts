@@ -1,0 +1,38 @@
+/**
+ * PHP's json_encode writes an empty array as `[]`, also where an object was meant (a schema
+ * without properties is `{"type":"object","properties":[]}` unless the handler wrote
+ * `(object) []`). MCP clients refuse such a schema, and with it the whole tool list of every
+ * server in the profile: these empty arrays are read as the empty objects they stand for.
+ */
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isEmptyArray = (v: unknown): boolean => Array.isArray(v) && v.length === 0;
+
+/** Keys of a JSON Schema whose value is a map of schemas. */
+const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
+/** Keys whose value is one schema. */
+const SCHEMA_VALUES = ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames'];
+/** Nesting followed at most (deeper schemas are left as they are). */
+const MAX_DEPTH = 64;
+
+/** An object the handler may have written as `[]` (structured content, a schema). */
+export function emptyArrayAsObject(value: unknown): unknown {
+  return isEmptyArray(value) ? {} : value;
+}
+
+/** A JSON Schema with PHP's `[]` read as `{}` wherever a schema or a map of schemas is meant. */
+export function schemaFromPhp(schema: unknown, depth = 0): unknown {
+  if (isEmptyArray(schema)) return {};
+  if (!isObject(schema) || depth >= MAX_DEPTH) return schema;
+  const out: Json = { ...schema };
+  for (const key of SCHEMA_MAPS) {
+    const map = out[key];
+    if (isEmptyArray(map)) out[key] = {};
+    else if (isObject(map))
+      out[key] = Object.fromEntries(Object.entries(map).map(([name, s]) => [name, schemaFromPhp(s, depth + 1)]));
+  }
+  for (const key of SCHEMA_VALUES) if (key in out) out[key] = schemaFromPhp(out[key], depth + 1);
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * A PHP handler that writes its empty schemas and results the way json_encode does (`[]` for an
+ * empty object) under a real php-fpm: its tools are listed and called, and the other servers of
+ * the profile keep theirs (a client refuses a whole tool list with one such schema in it).
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { fixtureServer, httpClient, startGateway, tempDir, textOf, writeConfig } from '../../helpers/gateway.ts';
+import { startPhpFpm, type PhpFpm } from '../../fixtures/handlers/php-fpm.ts';
+
+const HANDLER = `<?php
+$in = json_decode(file_get_contents('php://input'), true);
+header('Content-Type: application/json');
+if ($in['type'] === 'discover') {
+  echo json_encode(['tools' => [
+    ['name' => 'ping', 'description' => 'No arguments', 'input_schema' => ['type' => 'object', 'properties' => []]],
+    ['name' => 'bare', 'input_schema' => [], 'output_schema' => ['type' => 'object', 'properties' => []]],
+  ]]);
+  exit;
+}
+echo json_encode(['content' => [['type' => 'text', 'text' => 'pong']], 'structured_content' => []]);
+`;
+
+describe('a PHP handler with empty arrays for empty objects', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let fpm: PhpFpm;
+  let gateway: Gateway;
+  let client: Client;
+
+  beforeAll(async () => {
+    [fpm, dir] = await Promise.all([startPhpFpm({ listen: 'tcp' }), tempDir()]);
+    const script = path.join(dir.dir, 'empty.php');
+    await writeFile(script, HANDLER);
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { php: { handler: fpm.address, entrypoint: script }, fx: fixtureServer('fx') },
+      }),
+    );
+    client = await httpClient(gateway.httpUrl()!);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await fpm?.stop();
+    await dir?.cleanup();
+  });
+
+  it("lists its tools beside the other servers' and calls them", async () => {
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['php__ping', 'php__bare', 'fx__echo']));
+    expect(tools.find((t) => t.name === 'php__ping')!.inputSchema).toEqual({ type: 'object', properties: {} });
+    const result = await client.callTool({ name: 'php__ping', arguments: {} });
+    expect(textOf(result)).toBe('pong');
+    expect(result.structuredContent).toEqual({});
+  });
+});
