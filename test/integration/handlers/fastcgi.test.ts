@@ -269,6 +269,23 @@ describe('php-fpm: static headers, keep-alive and the pool', () => {
     }
   });
 
+  it('runs calls made while the handler starts side by side, not one after another', async () => {
+    const fpm = await startPhpFpm({ listen: 'tcp', children: 4 });
+    try {
+      const u = upstream('burst', fpm.address, { entrypoint: MISBEHAVE_PHP, timeoutMs: 2500, pool: 16 });
+      const started = Date.now();
+      // As the router holds calls for a server that is starting: they all go when it is ready.
+      const calls = [0, 1, 2].map(() =>
+        u.whenReady(5000).then(() => u.request('tools/call', { name: 'slow', arguments: { ms: 700 } })),
+      );
+      await Promise.all(calls);
+      // Side by side about 0.7 s; one after another over 2.1 s.
+      expect(Date.now() - started).toBeLessThan(1800);
+    } finally {
+      await fpm.stop();
+    }
+  });
+
   it('the example under php-fpm with fewer workers than connections still answers everything', async () => {
     const fpm = await startPhpFpm({ listen: 'unix', children: 2 });
     try {

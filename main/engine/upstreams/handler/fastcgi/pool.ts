@@ -132,11 +132,16 @@ export class FastcgiPool {
     this.settling.set(connection, settle);
   }
 
-  /** A kept connection to the request waiting longest, or to the idle list. */
+  /**
+   * A kept connection to the request waiting longest, or to the idle list. The others waiting
+   * (for this connection to settle) open connections of their own where the pool has room: they
+   * must not queue behind the one that got it.
+   */
   private handOver(connection: FastcgiConnection): void {
     const waiter = this.waiters.shift();
     if (waiter) {
       waiter.grant({ connection, reused: true });
+      this.openForWaiters();
       return;
     }
     const timer = setTimeout(() => connection.destroy(), this.opts.idleMs);
@@ -157,6 +162,11 @@ export class FastcgiPool {
     }
     for (const w of this.waiters.splice(0))
       w.fail(new FastcgiError('closed', 'the FastCGI connection pool was closed'));
+  }
+
+  /** Every request waiting opens a connection of its own, as far as the pool has room. */
+  private openForWaiters(): void {
+    while (!this.closed && this.open < this.opts.size && this.waiters.length > 0) this.waiters.shift()!.open();
   }
 
   private takeIdle(): FastcgiConnection | undefined {
@@ -208,8 +218,7 @@ export class FastcgiPool {
 
   private slotFreed(): void {
     this.open--;
-    if (this.closed) return;
-    this.waiters.shift()?.open();
+    this.openForWaiters();
   }
 
   private wait(deadline: number, signal?: AbortSignal, budgetMs?: number): Promise<Lease> {
