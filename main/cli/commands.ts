@@ -249,6 +249,8 @@ async function startOneShot(common: Common, servers?: string[]): Promise<Gateway
       socket: false,
       watch: false,
       backoff: ONE_SHOT_BACKOFF,
+      // Nobody would see a question in a one-shot command's Questions: the server hears so at once.
+      askPeople: false,
       ...(servers ? { onlyServers: servers } : {}),
     }),
   );
@@ -340,7 +342,8 @@ export async function call(
         // Printed by the CLI: redacted like everything else the gateway shows.
         throw new Error(gateway.redact(err instanceof Error ? err.message : String(err)), { cause: err });
       });
-    process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatToolResult(result));
+    // What a tool answers can quote a secret it was given (its key, an env var): redacted like all output.
+    process.stdout.write(gateway.redact(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatToolResult(result)));
     return result.isError === true ? 1 : 0;
   } finally {
     await gateway.stop();

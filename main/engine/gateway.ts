@@ -132,6 +132,12 @@ export interface GatewayOptions {
   /** Run only these servers (one-shot commands like `call`). */
   onlyServers?: string[];
   /**
+   * Whether a server's question that no client can answer is put to a person (the app's
+   * Questions, the web UI). Default true; off for one-shot commands, where nobody would see it:
+   * the server is told at once that nobody can answer, instead of waiting for its time limit.
+   */
+  askPeople?: boolean;
+  /**
    * Resolves the host names of remote URLs for the egress check (egress/policy.ts). Default: the
    * system resolver. Tests pass one that answers what a hostile DNS server would; it is used in
    * the same place, so the same check applies.
@@ -316,7 +322,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.router = new Router({
       registry: this.registry,
       onSessionsChanged: () => this.events.publishLatest('sessions', () => this.listSessions()),
-      prompter: this.questions,
+      ...(opts.askPeople === false ? {} : { prompter: this.questions }),
       log: (note) => this.log(note),
       catalog: this.catalog,
       profileServers: (profile) => this.profileServers(profile),

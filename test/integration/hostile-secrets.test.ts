@@ -247,10 +247,15 @@ describe('canary secrets given to careless servers appear nowhere', () => {
       list: await cli(['list', '--config', config, '--timeout', '8000'], env),
       json: await cli(['list', '--json', '--config', config, '--timeout', '8000'], env),
       call: await cli(['call', 'leaky', 'crash', '--config', config, '--timeout', '8000'], env),
+      // A tool whose answer quotes its key, as text and as JSON.
+      tell: await cli(['call', 'leaky', 'tell', '--config', config, '--timeout', '8000'], env),
+      tellJson: await cli(['call', 'leaky', 'tell', '--json', '--config', config, '--timeout', '8000'], env),
       doctor: await cli(['doctor', '--config', config, '--timeout', '8000'], env),
     };
     expect(outputs.list).toMatch(/dead\s+stdio\s+failed/);
     expect(outputs.call).toMatch(/exited with code 1/);
+    expect(outputs.tell).toMatch(/my key: \[redacted:/);
+    expect(outputs.tellJson).toMatch(/my key: \[redacted:/);
     expect(outputs.doctor).toMatch(/remote: remote http:\/\/\S*@127\.0\.0\.1/);
     for (const [command, output] of Object.entries(outputs)) expectNoCanary(`switchboard ${command}`, output);
     expectNoCanary('the CLI stderr files', await readAll(path.join(cliDir, 'state')));

@@ -151,6 +151,13 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(badArgs.stderr).toMatch(/--args is not valid JSON/);
     const badServer = await cli(['call', 'ghost', 'echo', '--config', config], env);
     expect(badServer.stderr).toMatch(/no server named "ghost"/);
+    // A tool that asks the user something: nobody is there to answer a one-shot command, and the
+    // server is told so at once (the call used to wait out its whole time limit).
+    const started = Date.now();
+    const asks = await cli(['call', 'fx', 'ask', '--config', config, '--timeout', '20000'], env);
+    expect(asks.code).toBe(1);
+    expect(asks.stdout + asks.stderr).toMatch(/cannot answer elicitation\/create from server "fx"/);
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('doctor checks config, commands, servers, port and socket', async () => {
