@@ -6,8 +6,9 @@ import { isReference, looksSecret } from '../secrets/looks-secret.ts';
 
 export { isReference, looksSecret };
 
-// "NAME": "value" (JSON), NAME = "value" (TOML), NAME: value (YAML).
-const KEY_VALUE = /(["']?)([A-Za-z0-9_.-]+)\1(\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}#]+)/g;
+// "NAME": "value" (JSON), NAME = "value" (TOML), NAME: value (YAML). A bare value never starts
+// an object or list: in a compact line (`"env": {"TOKEN": "x"}`) it would swallow the next key.
+const KEY_VALUE = /(["']?)([A-Za-z0-9_.-]+)\1(\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,{}[\]#"'][^\s,}\]#]*)/g;
 
 /** One line of a file with the values of secret-looking keys replaced by ***. */
 export function redactLine(line: string): string {

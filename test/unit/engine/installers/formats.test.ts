@@ -231,5 +231,13 @@ describe('diffs', () => {
     expect(redactLine('DOCS_TOKEN = "t"')).toBe('DOCS_TOKEN = "***"');
     expect(redactLine('      GITHUB_PERSONAL_ACCESS_TOKEN: ghp_y')).toBe('      GITHUB_PERSONAL_ACCESS_TOKEN: ***');
     expect(redactLine('"Authorization": "Bearer ${secret:x}"')).toBe('"Authorization": "Bearer ${secret:x}"');
+    // Compact files: a key inside an object or list on the same line is masked too.
+    expect(redactLine('"env": {"GITHUB_TOKEN": "ghp_z"}, "args": ["--api-key", "k"]')).toBe(
+      '"env": {"GITHUB_TOKEN": "***"}, "args": ["--api-key", "k"]',
+    );
+    expect(redactLine('{"mcpServers":{"gh":{"env":{"API_KEY":"sk-1","X":"y"}}}}')).toBe(
+      '{"mcpServers":{"gh":{"env":{"API_KEY":"***","X":"y"}}}}',
+    );
+    expect(redactLine('env = {TOKEN = "t"}')).toBe('env = {TOKEN = "***"}');
   });
 });
