@@ -4,6 +4,7 @@
  * uninstall|adopt|restore|secrets|login|logout`. Thin: parses arguments, builds the engine, prints
  * results. All behaviour lives in main/engine (and main/shim for `shim`).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -141,15 +142,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const commands = await import('./cli/commands.ts');
   const common = {
-    configPath: values.config,
-    timeoutMs: values.timeout === undefined ? 30_000 : Number(values.timeout),
+    // Absolute: the lock records it, and `doctor` run from elsewhere compares it.
+    configPath: values.config === undefined ? undefined : path.resolve(values.config),
+    timeoutMs: values.timeout === undefined ? 30_000 : count(values.timeout, '--timeout'),
   };
   switch (command) {
     case 'serve':
       return commands.serve({
         ...common,
         stdio: values.stdio,
-        port: values.port === undefined ? undefined : Number(values.port),
+        port: values.port === undefined ? undefined : count(values.port, '--port', 65_535),
         host: values.host,
         http: !values['no-http'],
         socket: !values['no-socket'],
@@ -170,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
     case 'ui':
       return commands.uiLink();
     case 'stop':
-      return commands.stop({ timeoutMs: values.timeout === undefined ? 10_000 : Number(values.timeout) });
+      return commands.stop({ timeoutMs: values.timeout === undefined ? 10_000 : count(values.timeout, '--timeout') });
     case 'clients':
       return (await import('./cli/clients.ts')).clients({ json: values.json });
     case 'install':
@@ -200,7 +202,7 @@ async function main(argv: string[]): Promise<number> {
         servers,
         profile: values.profile,
         dryRun: values['dry-run'],
-        configPath: values.config,
+        configPath: common.configPath,
       });
     }
     case 'restore':
@@ -227,7 +229,7 @@ async function main(argv: string[]): Promise<number> {
           profile: argv.some((a) => a === '--profile' || a.startsWith('--profile=')) ? values.profile : undefined,
           errors: values.errors,
           since: values.since,
-          limit: values.limit === undefined ? undefined : Number(values.limit),
+          limit: values.limit === undefined ? undefined : count(values.limit, '--limit'),
           format,
           output: values.output,
         },
@@ -242,7 +244,7 @@ async function main(argv: string[]): Promise<number> {
         server,
         logout: command === 'logout',
         browser: !values['no-browser'],
-        timeoutMs: values.timeout === undefined ? 5 * 60_000 : Number(values.timeout),
+        timeoutMs: values.timeout === undefined ? 5 * 60_000 : count(values.timeout, '--timeout'),
       });
     }
     case 'secrets': {
@@ -257,6 +259,14 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+/** A whole number given to `flag`, from 0 to `max`; anything else is a usage error naming the flag. */
+function count(text: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n > max)
+    throw new UsageError(`${flag} takes a whole number from 0 to ${max} (got "${text}")`);
+  return n;
+}
+
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
 /** parseArgs, with its complaints (unknown option, missing value) turned into usage errors (exit 2). */
@@ -267,6 +277,12 @@ function parseCommandArgs<O extends Options>(args: string[], options: O) {
     throw new UsageError(`${(err as Error).message}. Run switchboard --help for the options.`);
   }
 }
+
+// Output piped into a program that stopped reading (`| head`): nothing more to say, and no trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -129,7 +129,13 @@ export async function serve(
   process.once('SIGTERM', () => void stop());
 
   if (opts.stdio) {
-    if (!gateway.profileExists(opts.profile)) throw new Error(`unknown profile "${opts.profile}"`);
+    if (!gateway.profileExists(opts.profile)) {
+      // Its servers are running: stopped, or the process would stay with nobody to serve.
+      await gateway.stop();
+      throw new Error(
+        `unknown profile "${opts.profile}" (the config has: ${Object.keys(gateway.config().profiles).join(', ')})`,
+      );
+    }
     const session = gateway.attachLineSession(process.stdin, process.stdout, opts.profile, 'stdio');
     session.onClose(() => void stop());
     return new Promise<number>(() => undefined);

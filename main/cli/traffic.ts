@@ -43,6 +43,8 @@ export interface TrafficOptions {
 interface Source {
   api: TrafficApi;
   events?: GatewayApiEvents;
+  /** Settles with why once the gateway followed is gone (a running gateway's source only). */
+  gone?: Promise<string>;
   close(): void;
 }
 
@@ -98,12 +100,16 @@ async function list(source: Source, filter: TrafficFilter, opts: TrafficOptions,
     process.stdout.write(opts.json ? `${JSON.stringify(entry)}\n` : `${formatTrafficLine(entry, style)}\n`);
   const unsubscribe = await showTraffic(source, filter, opts.follow, print);
   if (!unsubscribe) return 0;
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const ended = await new Promise<string | undefined>((resolve) => {
+    process.once('SIGINT', () => resolve(undefined));
+    process.once('SIGTERM', () => resolve(undefined));
+    // Following a gateway that is gone would print nothing, for ever.
+    void source.gone?.then(resolve);
   });
   unsubscribe();
-  return 0;
+  if (ended === undefined) return 0;
+  log(`${ended}: no more live traffic (run the command again to follow the one running now)`);
+  return 1;
 }
 
 /**
@@ -199,7 +205,7 @@ async function openSource(follow: boolean): Promise<Source> {
   let reason: string | undefined;
   try {
     const running = await connectRunningGateway();
-    if (running) return { api: running.api, events: running.api, close: running.close };
+    if (running) return { api: running.api, events: running.api, gone: running.gone, close: running.close };
   } catch (err) {
     reason = errorMessage(err);
   }

@@ -13,6 +13,11 @@ import { readApiToken } from './api-token.ts';
 export interface RunningGatewayApi {
   api: GatewayApi & GatewayEvents;
   info: GatewayInfo;
+  /**
+   * Settles with why, once the live event stream finds this gateway gone: stopped, or replaced
+   * by another (whose login this one's token is not). A break while it still runs is waited out.
+   */
+  gone: Promise<string>;
   close(): void;
 }
 
@@ -40,8 +45,24 @@ export async function connectRunningGateway(
       `no API token in ${paths.dir}: the running gateway (pid ${info.pid}) uses listen.http.token from its ` +
         'config, which the CLI does not read',
     );
-  const bridge = createHttpBridge({ baseUrl: `${new URL(info.http).origin}/api`, token });
-  return { api: createApiClient(bridge), info, close: () => bridge.close() };
+  let goneWith: (why: string) => void = () => {};
+  const gone = new Promise<string>((resolve) => (goneWith = resolve));
+  const bridge = createHttpBridge({
+    baseUrl: `${new URL(info.http).origin}/api`,
+    token,
+    onStreamState: (state) => {
+      if (state === 'unauthorized') return goneWith(`the gateway (pid ${info.pid}) was replaced by another`);
+      if (state !== 'unreachable') return;
+      void readGatewayLock(paths.lock).then(
+        (now) => {
+          if (now?.running && now.info?.pid === info.pid) return;
+          goneWith(`the gateway (pid ${info.pid}) stopped`);
+        },
+        (err: unknown) => goneWith(`the gateway's lock cannot be read: ${(err as Error).message}`),
+      );
+    },
+  });
+  return { api: createApiClient(bridge), info, gone, close: () => bridge.close() };
 }
 
 /**

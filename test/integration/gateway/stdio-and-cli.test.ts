@@ -125,6 +125,33 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(lines.find((l) => l.id === 2)).toMatchObject({ result: {} });
   });
 
+  it('refuses bad numbers and an unknown profile, stops what it started, and takes a closed pipe', async () => {
+    const timeout = await cli(['list', '--config', config, '--timeout', '5s'], env);
+    expect(timeout.code).toBe(2);
+    expect(timeout.stderr).toMatch(/--timeout takes a whole number from 0 to \d+ \(got "5s"\)/);
+    const port = await cli(['serve', '--config', config, '--port', '99999'], env);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toMatch(/--port takes a whole number from 0 to 65535/);
+    // serve --stdio with a profile the config does not have: says which it has, and exits.
+    const profile = await cli(['serve', '--stdio', '--profile', 'nope', '--config', config], env);
+    expect(profile.code).toBe(1);
+    expect(profile.stderr).toMatch(/unknown profile "nope" \(the config has: default\)/);
+    // Output into a program that stops reading: no stack trace.
+    const piped = await run('sh', ['-c', `"${NODE}" "${CLI}" doctor --config "${config}" | head -n 1`], {
+      env: { ...process.env, ...env },
+    });
+    expect(piped.stderr).not.toMatch(/EPIPE|Unhandled|at .*\.ts:/);
+    // A config path given relative to where the command runs is understood as such everywhere.
+    const relative = await run(NODE, [CLI, 'doctor', '--config', path.basename(config)], {
+      cwd: path.dirname(config),
+      env: { ...process.env, ...env },
+    }).then(
+      (r) => r.stdout,
+      (err: { stdout: string }) => err.stdout,
+    );
+    expect(relative).toContain(config);
+  });
+
   it('list shows each server with its state and tools', async () => {
     const { code, stdout } = await cli(['list', '--config', config], env);
     expect(code).toBe(0);

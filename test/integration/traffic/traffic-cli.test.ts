@@ -123,7 +123,21 @@ describe('switchboard traffic', () => {
   });
 
   it('reads the history once the gateway stopped, and says that following needs a gateway', async () => {
-    expect((await cli('stop')).code).toBe(0);
+    // A follower of the gateway that stops says so and ends, rather than wait for ever.
+    const follower = spawn(NODE, [CLI, 'traffic', '--follow'], { env });
+    let out = '';
+    let err = '';
+    follower.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    follower.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((r) => follower.once('exit', r));
+    try {
+      await waitFor(() => out.includes('fx__echo'), 10_000, 'the follower listing');
+      expect((await cli('stop')).code).toBe(0);
+      expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 15_000))])).toBe(1);
+      expect(err).toMatch(/the gateway \(pid \d+\) stopped: no more live traffic/);
+    } finally {
+      follower.kill('SIGKILL');
+    }
     const offline = await cli('traffic', '--method', 'tools/call');
     expect(offline.code).toBe(0);
     expect(offline.stderr).toMatch(/no gateway is running; reading the history in .*traffic\.db/);
