@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { app, clipboard, ipcMain, nativeTheme, Notification } from 'electron';
 import type { GatewayApi, GatewayEvents, Unsubscribe } from '../../preload/contract/index.ts';
-import { errorMessage, repairAppEntries, type ApiDispatch, type PublishedEvent } from '../engine/index.ts';
+import { errorMessage, ownAppImage, repairAppEntries, type ApiDispatch, type PublishedEvent } from '../engine/index.ts';
 import { installShimFile, SHIM_FILE_NAME } from './client-entry.ts';
 import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
@@ -295,7 +295,7 @@ export function runDesktopApp(options: DesktopOptions): void {
       env: process.env,
       channel: settings.get('updateChannel'),
       feedUrl: undefined,
-      isAppImage: process.env.APPIMAGE !== undefined,
+      isAppImage: ownAppImage(process.env, process.execPath) !== undefined,
     });
     if (!plan.check) log(`updates: ${plan.reason}`);
     cleanups.push(

@@ -47,6 +47,7 @@ export { lookupCommand, resolveLoginShellPath } from './upstreams/process/index.
 export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
 export { logDir, stateDir, trafficHistoryPath } from './state-paths.ts';
 export { runtimePaths } from '../shared/paths.ts';
+export { ownAppImage } from '../shared/app-image.ts';
 export { readGatewayLock, isRunning, type GatewayInfo } from '../shared/gateway-lock.ts';
 export { createApiDispatcher, toApiError, type ApiDispatch } from './api/dispatch.ts';
 export { EventHub, type PublishedEvent } from './api/events.ts';

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ownAppImage } from '../shared/app-image.ts';
 import { GATEWAY_NODE_FLAGS } from '../shared/node-flags.ts';
 
 /**
@@ -40,8 +41,7 @@ export function gatewayLaunch(env: NodeJS.ProcessEnv): GatewayLaunch {
   }
   if (env.ELECTRON_RUN_AS_NODE === '1') {
     // An AppImage runs from a temporary mount that goes away with this process; start the image itself.
-    const image = env.APPIMAGE;
-    const app = process.platform === 'linux' && image && path.isAbsolute(image) ? image : process.execPath;
+    const app = ownAppImage(env, process.execPath) ?? process.execPath;
     return { argv: [app, '--hidden'], env: withoutRunAsNode(env) };
   }
   const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));

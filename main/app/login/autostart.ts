@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
+import { ownAppImage } from '../../engine/index.ts';
 
 /** Launched at login: start in the tray without opening the window. */
 export const HIDDEN_ARG = '--hidden';
@@ -36,16 +37,14 @@ export function startedHidden(input: { argv: readonly string[]; wasOpenedAtLogin
 
 /**
  * The file to start at login. An AppImage runs from a temporary mount (process.execPath is gone
- * after it quits); the AppImage runtime puts the .AppImage file itself in APPIMAGE.
+ * after it quits): the .AppImage file itself, when this is one (ownAppImage).
  */
 export function launchExecutable(input: {
   execPath: string;
   env: Readonly<Record<string, string | undefined>>;
   platform: NodeJS.Platform;
 }): string {
-  const appImage = input.env.APPIMAGE;
-  if (input.platform === 'linux' && appImage !== undefined && posix.isAbsolute(appImage)) return appImage;
-  return input.execPath;
+  return ownAppImage(input.env, input.execPath, input.platform) ?? input.execPath;
 }
 
 /** `$XDG_CONFIG_HOME/autostart/switchboard.desktop`; a relative XDG_CONFIG_HOME is invalid (XDG spec) and ignored. */

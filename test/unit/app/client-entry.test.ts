@@ -23,7 +23,7 @@ describe('the client entry of the installed app', () => {
   it('names the .AppImage file, which outlives the temporary mount the app runs from', () => {
     const runtime = {
       execPath: '/tmp/.mount_SwitchXYZ/switchboard',
-      env: { APPIMAGE: '/home/u/Apps/Switchboard.AppImage' },
+      env: { APPIMAGE: '/home/u/Apps/Switchboard.AppImage', APPDIR: '/tmp/.mount_SwitchXYZ' },
       platform: 'linux' as const,
     };
     expect(appShimCommand(runtime, '/home/u/shim.mjs', 'default').command).toBe('/home/u/Apps/Switchboard.AppImage');

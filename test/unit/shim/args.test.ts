@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseShimArgs } from '../../../main/shim/index.ts';
 import { gatewayLaunch } from '../../../main/shim/gateway.ts';
@@ -52,8 +53,14 @@ describe('gatewayLaunch', () => {
   });
 
   it('starts an AppImage by its image file, not the temporary mount it runs from', () => {
-    const launch = gatewayLaunch({ ELECTRON_RUN_AS_NODE: '1', APPIMAGE: '/home/u/Apps/Switchboard.AppImage' });
-    expect(launch.argv).toEqual(['/home/u/Apps/Switchboard.AppImage', '--hidden']);
+    // The runtime this test runs in stands for the app's, mounted at its folder's parent.
+    const mount = path.dirname(path.dirname(process.execPath));
+    const image = '/home/u/Apps/Switchboard.AppImage';
+    const launch = gatewayLaunch({ ELECTRON_RUN_AS_NODE: '1', APPIMAGE: image, APPDIR: mount });
+    expect(launch.argv).toEqual(process.platform === 'linux' ? [image, '--hidden'] : [process.execPath, '--hidden']);
     expect(launch.env.ELECTRON_RUN_AS_NODE).toBeUndefined();
+    // Another AppImage's variables, inherited: this shim starts its own app, not that one.
+    const other = gatewayLaunch({ ELECTRON_RUN_AS_NODE: '1', APPIMAGE: '/a/Cursor.AppImage', APPDIR: '/tmp/.mount_C' });
+    expect(other.argv).toEqual([process.execPath, '--hidden']);
   });
 });

@@ -74,10 +74,20 @@ describe('launchExecutable', () => {
     expect(
       launchExecutable({
         execPath: '/tmp/.mount_SwitchXYZ/switchboard',
-        env: { APPIMAGE: '/home/ada/Apps/Switchboard-1.2.0.AppImage' },
+        env: { APPIMAGE: '/home/ada/Apps/Switchboard-1.2.0.AppImage', APPDIR: '/tmp/.mount_SwitchXYZ' },
         platform: 'linux',
       }),
     ).toBe('/home/ada/Apps/Switchboard-1.2.0.AppImage');
+  });
+
+  it("ignores another AppImage's file that Switchboard inherited (started from Cursor's terminal)", () => {
+    expect(
+      launchExecutable({
+        execPath: '/opt/Switchboard/switchboard',
+        env: { APPIMAGE: '/home/ada/Apps/Cursor.AppImage', APPDIR: '/tmp/.mount_CursorABC' },
+        platform: 'linux',
+      }),
+    ).toBe('/opt/Switchboard/switchboard');
   });
 
   it('uses the executable itself otherwise', () => {
