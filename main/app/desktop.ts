@@ -257,6 +257,8 @@ export function runDesktopApp(options: DesktopOptions): void {
         return false;
       },
     );
+    // Quit while the shim was being copied: the gateway stopped already and must not start now.
+    if (stopping) return;
     started = gateway.start().catch((err: unknown) => appTray.feed.setError(`failed to start: ${errorMessage(err)}`));
     await started;
     if (stopping) return;

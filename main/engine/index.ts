@@ -48,6 +48,7 @@ export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
 export { logDir, stateDir, trafficHistoryPath } from './state-paths.ts';
 export { runtimePaths } from '../shared/paths.ts';
 export { ownAppImage } from '../shared/app-image.ts';
+export { isLoopbackHost, userUrlRefusal } from './egress/user-url.ts';
 export { readGatewayLock, isRunning, type GatewayInfo } from '../shared/gateway-lock.ts';
 export { createApiDispatcher, toApiError, type ApiDispatch } from './api/dispatch.ts';
 export { EventHub, type PublishedEvent } from './api/events.ts';

@@ -100,10 +100,12 @@ function statusLine(input: TrayMenuInput): string {
   if (input.paused === true) return 'Paused: servers stopped';
   if (input.starting === true) return 'Starting…';
   if (input.servers === null) return 'Gateway unavailable';
-  const total = input.servers.length;
-  if (total === 0) return 'No servers configured';
-  const ready = input.servers.filter((s) => s.state === 'ready').length;
-  return `${ready} of ${total} server${total === 1 ? '' : 's'} ready`;
+  if (input.servers.length === 0) return 'No servers configured';
+  // A server turned off in the config is meant not to run: it is not counted as missing.
+  const meant = input.servers.filter((s) => !s.disabled);
+  if (meant.length === 0) return 'Every server is turned off';
+  const ready = meant.filter((s) => s.state === 'ready').length;
+  return `${ready} of ${meant.length} server${meant.length === 1 ? '' : 's'} ready`;
 }
 
 /** A server waiting for the user to log in (OAuth), not merely broken. */
@@ -111,6 +113,8 @@ export const needsLogin = (s: ServerView): boolean =>
   s.auth?.state === 'needs-login' && s.state !== 'ready' && !s.disabled;
 
 function serverItem(server: ServerView, paused: boolean): TrayMenuItem {
+  // Turned off in the config: nothing to restart (it would be refused); Servers turns it on.
+  if (server.disabled) return { type: 'note', label: `○ ${truncate(server.name, 40)} — turned off` };
   const stateLabel = needsLogin(server) ? 'needs login' : STATE_LABEL[server.state];
   const label = `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${stateLabel}`;
   const detail = server.lastError !== undefined && server.state !== 'ready' ? truncate(server.lastError) : undefined;

@@ -4,6 +4,7 @@
  * App pages are served from our own privileged scheme (`switchboard://app/...`, see
  * main-window.ts), never from file:// or the network.
  */
+import { userUrlRefusal } from '../../engine/index.ts';
 import type { BrowserWindowConstructorOptions, WebPreferences } from 'electron';
 
 export const APP_SCHEME = 'switchboard';
@@ -82,19 +83,15 @@ export function isAppUrl(url: string): boolean {
   return u !== null && u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST && u.username === '' && u.password === '';
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /**
- * A URL we are willing to hand to the OS browser: https anywhere, http only on loopback, never
- * with embedded credentials. Everything else (file:, javascript:, custom schemes that launch
- * other apps) is refused.
+ * A URL we are willing to hand to the OS browser: the engine's rule for links a person is sent to
+ * (https anywhere, http only on this machine in any spelling, never with a user name or password),
+ * so a link the Questions screen shows is never one the window then refuses. Everything else
+ * (file:, javascript:, custom schemes that launch other apps) is refused.
  */
 export function isSafeExternalUrl(url: string): boolean {
   const u = parse(url);
-  if (u === null || u.username !== '' || u.password !== '') return false;
-  if (u.protocol === 'https:') return u.hostname !== '';
-  if (u.protocol === 'http:') return LOOPBACK_HOSTS.has(u.hostname);
-  return false;
+  return u !== null && u.hostname !== '' && userUrlRefusal(u) === undefined;
 }
 
 export type NavigationDecision = 'allow' | 'deny';

@@ -64,6 +64,20 @@ describe('tray menu model', () => {
     expect(model.tooltip).toBe('Switchboard — 1 of 3 servers ready');
   });
 
+  it('shows a server turned off in the config as such: nothing to restart, and not counted as missing', () => {
+    const items = read(
+      buildTrayMenuModel({
+        servers: [server('fx', 'ready'), server('old', 'stopped', { disabled: true })],
+      }).items,
+    );
+    expect(items).toContain('1 of 1 server ready');
+    expect(items).toContain('○ old — turned off');
+    expect(items.join('\n')).not.toMatch(/old — turned off ▸/);
+    expect(read(buildTrayMenuModel({ servers: [server('old', 'stopped', { disabled: true })] }).items)).toContain(
+      'Every server is turned off',
+    );
+  });
+
   it('asks for a login where one is needed, and offers Log in on every server that uses OAuth', () => {
     const model = buildTrayMenuModel({
       servers: [

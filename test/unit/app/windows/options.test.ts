@@ -71,6 +71,9 @@ describe('navigation policy', () => {
     ['http://localhost:3000/callback', 'http://localhost:3000/callback'],
     ['http://127.0.0.1:8080/', 'http://127.0.0.1:8080/'],
     ['http://[::1]:8080/', 'http://[::1]:8080/'],
+    // Every spelling of this machine the engine lets a question show.
+    ['http://127.0.0.2:8080/', 'http://127.0.0.2:8080/'],
+    ['http://[::ffff:127.0.0.1]/cb', 'http://[::ffff:7f00:1]/cb'],
     ['http://example.com/', undefined],
     ['https://user:secret@example.com/', undefined],
     ['file:///etc/passwd', undefined],
