@@ -8,6 +8,7 @@ import { app, clipboard, ipcMain, nativeTheme, Notification } from 'electron';
 import type { GatewayApi, GatewayEvents, Unsubscribe } from '../../preload/contract/index.ts';
 import { errorMessage, ownAppImage, repairAppEntries, type ApiDispatch, type PublishedEvent } from '../engine/index.ts';
 import { installShimFile, SHIM_FILE_NAME } from './client-entry.ts';
+import { notifyingClientChanges } from './ipc/client-changes.ts';
 import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
 import { startedHidden } from './login/autostart.ts';
@@ -214,7 +215,7 @@ export function runDesktopApp(options: DesktopOptions): void {
     registerGatewayIpc(
       ipcMain,
       createIpcHandlers(
-        gateway.dispatch,
+        notifyingClientChanges(gateway.dispatch, () => void tray?.feed.refreshClients()),
         createSenderCheck(isAppUrl, (id) => mainWindow.isAppWindow(id)),
       ),
     );
