@@ -26,8 +26,27 @@ export function unpackedPath(file: string): string {
   return file.replace(`${sep}app.asar${sep}`, `${sep}app.asar.unpacked${sep}`);
 }
 
+/**
+ * Why the app's executable will be gone soon, on macOS: a copy the system runs an app from until
+ * it is moved (App Translocation), or an app opened straight from its disk image (gone when the
+ * image is ejected). A client entry naming it would stop working; undefined when neither.
+ */
+export function transientLocation(execPath: string, platform: NodeJS.Platform): string | undefined {
+  if (platform !== 'darwin') return undefined;
+  if (execPath.includes('/AppTranslocation/')) return 'a temporary copy macOS runs it from until it is moved';
+  // An app at the top of a mounted volume is an opened disk image (an app on another drive sits deeper).
+  if (/^\/Volumes\/[^/]+\/[^/]+\.app\//.test(execPath)) return 'its disk image';
+  return undefined;
+}
+
 /** The entry for `profile`: `<app> <shim file> shim --profile P` with ELECTRON_RUN_AS_NODE=1. */
 export function appShimCommand(runtime: AppRuntime, shimFile: string, profile: string): ShimCommand {
+  const transient = transientLocation(runtime.execPath, runtime.platform);
+  if (transient)
+    throw new Error(
+      `Switchboard runs from ${transient}, which a client could not start once it is gone: move ` +
+        'Switchboard to Applications, open it from there, then install into clients',
+    );
   return shimCommand({
     executable: launchExecutable(runtime),
     script: shimFile,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { app, clipboard, ipcMain, nativeTheme, Notification } from 'electron';
 import type { GatewayApi, GatewayEvents, Unsubscribe } from '../../preload/contract/index.ts';
 import { errorMessage, ownAppImage, repairAppEntries, type ApiDispatch, type PublishedEvent } from '../engine/index.ts';
-import { installShimFile, SHIM_FILE_NAME } from './client-entry.ts';
+import { installShimFile, SHIM_FILE_NAME, transientLocation } from './client-entry.ts';
 import { notifyingClientChanges } from './ipc/client-changes.ts';
 import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
@@ -149,8 +149,12 @@ function trayActions(deps: {
  * development build (it would retarget the user's clients to node_modules) nor a copy macOS runs
  * from a temporary translocated folder (it would point them at a path that vanishes).
  */
-export function mayRewriteClientEntries(input: { isPackaged: boolean; execPath: string }): boolean {
-  return input.isPackaged && !input.execPath.includes('/AppTranslocation/');
+export function mayRewriteClientEntries(input: {
+  isPackaged: boolean;
+  execPath: string;
+  platform?: NodeJS.Platform;
+}): boolean {
+  return input.isPackaged && transientLocation(input.execPath, input.platform ?? process.platform) === undefined;
 }
 
 export function runDesktopApp(options: DesktopOptions): void {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appShimCommand, installShimFile, unpackedPath } from '../../../main/app/client-entry.ts';
+import { appShimCommand, installShimFile, transientLocation, unpackedPath } from '../../../main/app/client-entry.ts';
 
 let dir = '';
 afterEach(async () => {
@@ -27,6 +27,21 @@ describe('the client entry of the installed app', () => {
       platform: 'linux' as const,
     };
     expect(appShimCommand(runtime, '/home/u/shim.mjs', 'default').command).toBe('/home/u/Apps/Switchboard.AppImage');
+  });
+
+  it('refuses to write an app that will be gone: a translocated copy, or one opened from its disk image', () => {
+    const mac = (execPath: string) => ({ execPath, env: {}, platform: 'darwin' as const });
+    const translocated = '/private/var/folders/x/T/AppTranslocation/ABC/d/Switchboard.app/Contents/MacOS/Switchboard';
+    expect(() => appShimCommand(mac(translocated), '/u/shim.mjs', 'default')).toThrow(
+      /runs from a temporary copy macOS runs it from until it is moved.*move Switchboard to Applications/,
+    );
+    const dmg = '/Volumes/Switchboard 1.0.0/Switchboard.app/Contents/MacOS/Switchboard';
+    expect(() => appShimCommand(mac(dmg), '/u/shim.mjs', 'default')).toThrow(/runs from its disk image/);
+    // Installed, or on another drive's Applications folder: fine.
+    const installed = '/Applications/Switchboard.app/Contents/MacOS/Switchboard';
+    expect(appShimCommand(mac(installed), '/u/shim.mjs', 'default').command).toBe(installed);
+    const external = '/Volumes/Data/Applications/Switchboard.app/Contents/MacOS/Switchboard';
+    expect(transientLocation(external, 'darwin')).toBeUndefined();
   });
 
   it('refuses a relative path (clients start it without a shell or PATH)', () => {
