@@ -97,7 +97,8 @@ async function main(argv: string[]): Promise<number> {
   const command = argv[0];
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(HELP);
-    return command === undefined ? 1 : 0;
+    // No command at all is bad usage (2), as the help says; asking for help is not.
+    return command === undefined ? 2 : 0;
   }
   if (command === '-v' || command === '--version') {
     process.stdout.write(`${pkg.version}\n`);

@@ -5,8 +5,10 @@ import {
   CLIENTS,
   defaultConfigPath,
   detectClients,
+  ConfigError,
   installClient,
   listAdoptable,
+  loadConfigFile,
   planAdoption,
   planInstall,
   planUninstall,
@@ -82,7 +84,27 @@ export async function clients(opts: { json: boolean }): Promise<number> {
   return 0;
 }
 
+/**
+ * Refuses a profile the config does not define: the entry would be written, and the client would
+ * only fail when it connects. A config that cannot be read has only the default profile in it.
+ */
+async function checkProfile(profile: string): Promise<void> {
+  const file = defaultConfigPath();
+  let profiles = ['default'];
+  try {
+    profiles = Object.keys((await loadConfigFile(file)).config.profiles);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+  }
+  if (!profiles.includes(profile))
+    throw new Error(
+      `there is no profile "${profile}" in ${file} (it has: ${profiles.join(', ')}); ` +
+        'add it there, or pick one of those',
+    );
+}
+
 export async function install(opts: { client: string; profile: string; dryRun: boolean }): Promise<number> {
+  await checkProfile(opts.profile);
   const def = clientDefinition(opts.client);
   const shim = shimFor(opts.profile, true);
   const ctx = context();

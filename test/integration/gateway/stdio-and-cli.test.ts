@@ -126,6 +126,9 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
   });
 
   it('refuses bad numbers and an unknown profile, stops what it started, and takes a closed pipe', async () => {
+    const nothing = await cli([], env);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stdout).toMatch(/^Usage: switchboard <command>/m);
     const timeout = await cli(['list', '--config', config, '--timeout', '5s'], env);
     expect(timeout.code).toBe(2);
     expect(timeout.stderr).toMatch(/--timeout takes a whole number from 0 to \d+ \(got "5s"\)/);

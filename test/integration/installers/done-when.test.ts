@@ -60,6 +60,12 @@ describe.skipIf(missing !== undefined)('adopt claude-desktop, install cursor, re
     );
     for (const s of SECRETS) expect(adopt.stdout).not.toContain(s);
 
+    // A profile the config does not have is refused before anything is written.
+    const unknown = runCli(['install', 'cursor', '--profile', 'nope'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/there is no profile "nope" in .* \(it has: default\)/);
+    expect(await readFile(file('cursor'))).toEqual(originals.get('cursor'));
+
     const dry = runCli(['install', 'cursor', '--dry-run'], env);
     expect(dry.code).toBe(0);
     expect(await readFile(file('cursor'))).toEqual(originals.get('cursor'));
