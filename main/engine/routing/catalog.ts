@@ -34,6 +34,8 @@ interface Entry {
   /** In-flight refreshes, so concurrent callers share one fetch. */
   loading: Partial<Record<ListKind, Promise<Item[]>>>;
   errors: Partial<Record<ListKind, string>>;
+  /** A list_changed came while that list was being read: read it again once that read ends. */
+  again: Partial<Record<ListKind, boolean>>;
 }
 
 export interface CatalogEvents {
@@ -50,7 +52,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
 
   /** Starts tracking an upstream: fetch on ready, refetch on list_changed. Returns an untrack function. */
   track(upstream: Upstream): () => void {
-    const entry: Entry = { lists: {}, loading: {}, errors: {} };
+    const entry: Entry = { lists: {}, loading: {}, errors: {}, again: {} };
     this.entries.set(upstream, entry);
     const onReady = () => {
       entry.lists = {};
@@ -108,7 +110,12 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     const entry = this.entries.get(upstream);
     if (!entry) return Promise.resolve([]);
     const inFlight = entry.loading[kind];
-    if (inFlight) return inFlight;
+    if (inFlight) {
+      // The server changed its list while it was being read: what comes back may be the old one,
+      // so it is read once more afterwards (and the change passed on then).
+      if (announce) entry.again[kind] = true;
+      return inFlight;
+    }
     const promise = this.fetchAll(upstream, kind)
       .then((items) => {
         // Down: nothing is known now, which is not the same as an empty list.
@@ -128,6 +135,10 @@ export class Catalog extends EventEmitter<CatalogEvents> {
       })
       .finally(() => {
         delete entry.loading[kind];
+        if (entry.again[kind]) {
+          delete entry.again[kind];
+          void this.refresh(upstream, kind, true);
+        }
       });
     entry.loading[kind] = promise;
     return promise;
