@@ -136,6 +136,11 @@ export class OutgoingRequests {
     return true;
   }
 
+  /** Fails one pending request (it was refused unsent: the caller may send it again). */
+  fail(id: RequestId, err: GatewayError): void {
+    this.pending.get(id)?.reject(err);
+  }
+
   /** Fails every pending request, e.g. when the connection is lost. */
   failAll(err: GatewayError): void {
     for (const entry of [...this.pending.values()]) entry.reject(err);

@@ -15,6 +15,7 @@ import {
   type JsonRpcMessage,
   type JsonRpcNotification,
   type Params,
+  type RequestId,
 } from '../protocol/jsonrpc.ts';
 import { OutgoingRequests, type OutgoingOptions } from '../protocol/outgoing.ts';
 import { LATEST_STATEFUL } from '../protocol/versions.ts';
@@ -59,6 +60,11 @@ export interface ChannelHandlers {
   onMessage(message: JsonRpcMessage): void;
   /** The connection ended on its own (process exited, stream lost). */
   onClose(reason: Error): void;
+  /**
+   * The server refused this request without running it (its session had ended, a 404): it is
+   * sent once more on the next connection. Called before onClose.
+   */
+  onUnsent?(id: RequestId, reason: string): void;
 }
 
 export type Opener = (handlers: ChannelHandlers) => Promise<Channel>;
@@ -311,6 +317,11 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       },
       onClose: (reason) => {
         if (generation === this.generation) this.onLost(reason);
+      },
+      onUnsent: (id, reason) => {
+        if (generation !== this.generation) return;
+        const err = new GatewayError('upstream_closed', `server "${this.name}" ${reason}`, { notSent: true });
+        this.outgoing?.fail(id, err);
       },
     });
     if (generation !== this.generation) {

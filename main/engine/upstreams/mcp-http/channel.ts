@@ -142,8 +142,12 @@ class HttpChannel implements Channel {
     // 404 is the spec's "unknown session". Some servers (the reference "everything" one among them)
     // answer 400 "No valid session ID" instead; without this they would stay broken until restarted.
     const sessionGone = status === 404 || (status === 400 && /session/i.test(bodyHint(trace.body) ?? ''));
-    if (sessionGone && this.initialized && wire.hasSession())
+    if (sessionGone && this.initialized && wire.hasSession()) {
+      // The server did not run this request (its session was gone): it goes again on the next one.
+      if (isRequest(message))
+        this.opts.handlers.onUnsent?.(message.id, `ended the session before running it (${httpFailure})`);
       return this.lose(`ended the session (${httpFailure})`, false);
+    }
     this.fail(message, httpFailure);
   }
 
