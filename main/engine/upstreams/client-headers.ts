@@ -92,6 +92,15 @@ export function withClientHeaders<T>(headers: Record<string, string>, send: () =
   return forwarded.run(headers, send);
 }
 
+/**
+ * Runs `work` as the gateway's own, outside any client's request: what it starts (a reconnect, a
+ * new session's initialize and event stream) must not carry the headers of the request during
+ * which the connection happened to be lost.
+ */
+export function asGateway<T>(work: () => T): T {
+  return forwarded.exit(work);
+}
+
 /** The client headers of the request being sent, if any (lower-cased names). */
 export function currentClientHeaders(): Record<string, string> | undefined {
   return forwarded.getStore();

@@ -19,7 +19,7 @@ import {
 } from '../protocol/jsonrpc.ts';
 import { OutgoingRequests, type OutgoingOptions } from '../protocol/outgoing.ts';
 import { LATEST_STATEFUL } from '../protocol/versions.ts';
-import { forwardedRecord, withClientHeaders, type ClientHeaderPolicy } from './client-headers.ts';
+import { asGateway, forwardedRecord, withClientHeaders, type ClientHeaderPolicy } from './client-headers.ts';
 import { DEFAULT_BACKOFF, UpstreamLifecycle, type BackoffPolicy } from './lifecycle.ts';
 import type {
   ReplyFn,
@@ -316,7 +316,8 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         if (generation === this.generation) this.onMessage(m);
       },
       onClose: (reason) => {
-        if (generation === this.generation) this.onLost(reason);
+        // Noticed during some client's request: what follows (the reconnect) is the gateway's own.
+        if (generation === this.generation) asGateway(() => this.onLost(reason));
       },
       onUnsent: (id, reason) => {
         if (generation !== this.generation) return;

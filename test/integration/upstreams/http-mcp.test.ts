@@ -264,6 +264,22 @@ describe('http-mcp upstream against the recording fixture', () => {
     expect(u.status().restarts).toBe(1);
   });
 
+  it('opens the new session as the gateway, not with the headers of the client whose call found it gone', async () => {
+    const server = await recorder();
+    const u = upstream({ url: server.url, transport: 'streamable-http', forwardHeaders: ['x-user'] });
+    u.start();
+    await u.whenReady(10_000);
+    await until(() => server.requests.some((r) => r.method === 'GET'));
+    server.dropSessions();
+    const alice = { clientHeaders: [['x-user', 'alice']] as [string, string][] };
+    await u.request('tools/call', { name: 'echo', arguments: { message: 'as alice' } }, alice);
+    const second = server.sessionsCreated[1];
+    const mine = server.requests.filter((r) => r.headers['mcp-session-id'] === second || r.rpcMethod === 'initialize');
+    // Alice's own call carries her header; the session's initialize and event stream do not.
+    expect(mine.find((r) => r.rpcMethod === 'tools/call')?.headers['x-user']).toBe('alice');
+    for (const r of mine.filter((x) => x.rpcMethod !== 'tools/call')) expect(r.headers['x-user']).toBeUndefined();
+  });
+
   it('reconnects when the server ends the session while idle (GET stream reopened with 404)', async () => {
     const server = await recorder();
     const u = upstream({ url: server.url, transport: 'streamable-http' });
