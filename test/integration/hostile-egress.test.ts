@@ -67,6 +67,9 @@ describe('egress: where configured remote URLs may connect', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let recorder: HttpRecorder;
   let redirector: Awaited<ReturnType<typeof startRedirector>>;
+  /** Stands for a service on this machine that a remote server tries to send the gateway to. */
+  let home: HttpRecorder;
+  let homeward: Awaited<ReturnType<typeof startRedirector>>;
   let handler: Awaited<ReturnType<typeof startHandler>>;
   let privateRecorder: HttpRecorder | undefined;
   let privateHandler: Awaited<ReturnType<typeof startHandler>> | undefined;
@@ -76,6 +79,8 @@ describe('egress: where configured remote URLs may connect', () => {
     dir = await tempDir();
     recorder = await startHttpRecorder();
     redirector = await startRedirector('http://169.254.169.254/latest/meta-data/iam/security-credentials/');
+    home = await startHttpRecorder();
+    homeward = await startRedirector(home.url);
     handler = await startHandler('127.0.0.1');
     if (PRIVATE_ADDRESS) {
       privateRecorder = await startHttpRecorder(PRIVATE_ADDRESS);
@@ -86,6 +91,8 @@ describe('egress: where configured remote URLs may connect', () => {
     const privateHandlerPort = privateHandler?.port ?? 1;
     const servers: Record<string, unknown> = {
       redirected: { url: redirector.url },
+      // A "remote" server (its name is not this machine's) that redirects to a service on this one.
+      'redirect-home': { url: `http://remote.attacker.test:${new URL(homeward.url).port}/mcp` },
       decimal: { url: `http://2130706433:${port}/mcp` },
       hex: { url: `http://0x7f.0.0.1:${port}/mcp` },
       'dns-loopback': { url: `http://dev.attacker.test:${port}/mcp` },
@@ -105,6 +112,7 @@ describe('egress: where configured remote URLs may connect', () => {
     gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: servers }), {
       dnsLookup: fakeDns({
         'dev.attacker.test': '127.0.0.1',
+        'remote.attacker.test': '127.0.0.1',
         'metadata.attacker.test': '169.254.169.254',
         'intranet.attacker.test': '10.1.2.3',
         'public.attacker.test': '203.0.113.7',
@@ -120,6 +128,8 @@ describe('egress: where configured remote URLs may connect', () => {
       recorder?.close(),
       privateRecorder?.close(),
       close(redirector?.server),
+      close(homeward?.server),
+      home?.close(),
       close(handler?.server),
       close(privateHandler?.server),
       dir?.cleanup(),
@@ -130,6 +140,11 @@ describe('egress: where configured remote URLs may connect', () => {
     waitFor(() => gateway.servers().find((s) => s.name === name && s.lastError)?.lastError, 10_000, `${name} to fail`);
   const ready = (name: string) =>
     waitFor(() => gateway.servers().find((s) => s.name === name && s.state === 'ready'), 10_000, `${name} ready`);
+
+  it('does not follow a remote server that redirects to a service on this machine', async () => {
+    await lastError('redirect-home');
+    expect(home.requests).toEqual([]);
+  });
 
   it('refuses a redirect from loopback to the cloud metadata address', async () => {
     expect(await lastError('redirected')).toMatch(

@@ -38,7 +38,7 @@ export async function egressConnector(
   connect: ConnectOptions = {},
 ): Promise<buildConnector.connector> {
   const undici = await loadUndici();
-  const rule: EgressRule = { allowPrivateNetwork: options.allowPrivateNetwork };
+  const rule: EgressRule = { allowPrivateNetwork: options.allowPrivateNetwork, loopback: options.loopback !== false };
   const resolve = options.lookup ?? (dnsLookup as LookupFunction);
   const forProtocol = (protocol: string): buildConnector.connector =>
     undici.buildConnector({ ...connect, lookup: checkedLookup(resolve, protocol, rule) } as ConnectOptions);

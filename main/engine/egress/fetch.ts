@@ -8,6 +8,7 @@
 import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
 import { egressConnector, type EgressOptions } from './connector.ts';
 import { loadUndici } from './undici.ts';
+import { isLoopbackHost } from './user-url.ts';
 
 export type FetchFn = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -22,7 +23,22 @@ const MAX_REDIRECTS = 5;
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 /** Agents for the system resolver, one per rule: connections are shared by every server with that rule. */
-const sharedAgents = new Map<boolean, Promise<Agent>>();
+const sharedAgents = new Map<string, Promise<Agent>>();
+/**
+ * Request headers that may follow a redirect to another origin: what the request is. Anything
+ * else (a client's forwarded headers, the server's configured ones) belongs to the origin it was
+ * meant for.
+ */
+const SAFE_ACROSS_ORIGINS = new Set([
+  'accept',
+  'accept-language',
+  'content-type',
+  'user-agent',
+  'mcp-protocol-version',
+  'mcp-method',
+  'mcp-name',
+  'last-event-id',
+]);
 
 async function newAgent(options: EgressOptions): Promise<Agent> {
   const { Agent } = await loadUndici();
@@ -31,21 +47,24 @@ async function newAgent(options: EgressOptions): Promise<Agent> {
 
 function agentFor(options: EgressOptions): Promise<Agent> {
   if (options.lookup) return newAgent(options);
-  let agent = sharedAgents.get(options.allowPrivateNetwork);
-  if (!agent) sharedAgents.set(options.allowPrivateNetwork, (agent = newAgent(options)));
+  const key = `${options.allowPrivateNetwork}/${options.loopback !== false}`;
+  let agent = sharedAgents.get(key);
+  if (!agent) sharedAgents.set(key, (agent = newAgent(options)));
   return agent;
 }
 
 export function egressFetch(options: EgressFetchOptions): FetchFn {
   // Set up on the first request (undici loads then: see undici.ts), then reused.
   let agent: Promise<Agent> | undefined;
+  let strictAgent: Promise<Agent> | undefined;
   const originOnly = [...CREDENTIAL_HEADERS, ...(options.originOnlyHeaders ?? []).map((h) => h.toLowerCase())];
   return async (input, init = {}) => {
     const { fetch: undiciFetch } = await loadUndici();
-    const dispatcher = await (agent ??= agentFor(options));
+    let dispatcher = await (agent ??= agentFor(options));
     if (init.redirect === 'manual' || init.redirect === 'error')
       return (await undiciFetch(input, { ...(init as UndiciRequestInit), dispatcher })) as unknown as Response;
     const origin = new URL(input).origin;
+    const fromThisMachine = isLoopbackHost(new URL(input).hostname);
     let url = new URL(input);
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
@@ -74,7 +93,12 @@ export function egressFetch(options: EgressFetchOptions): FetchFn {
         headers.delete('content-type');
         headers.delete('content-length');
       }
-      if (next.origin !== origin) for (const name of originOnly) headers.delete(name);
+      if (next.origin !== origin) {
+        for (const name of originOnly) headers.delete(name);
+        for (const name of [...headers.keys()]) if (!SAFE_ACROSS_ORIGINS.has(name)) headers.delete(name);
+        // Sent on by another machine: this one's services are out of its reach (decided on the address dialled).
+        if (!fromThisMachine) dispatcher = await (strictAgent ??= agentFor({ ...options, loopback: false }));
+      }
       url = next;
     }
   };

@@ -14,6 +14,11 @@ export type AddressClass = 'loopback' | 'link-local' | 'metadata' | 'private' | 
 export interface EgressRule {
   /** The server entry opted in to private ranges and plain http:// beyond loopback. */
   allowPrivateNetwork: boolean;
+  /**
+   * False for the hops of a redirect that began at another machine: a remote server must not send
+   * the gateway to services on this one (its own listener, a local database's HTTP port). Default true.
+   */
+  loopback?: boolean;
 }
 
 /** Names of cloud metadata services (GCP, AWS, Azure, Alibaba): refused before any DNS lookup. */
@@ -92,6 +97,8 @@ export function refusal(address: string, host: string, protocol: string, rule: E
   if (kind === 'metadata')
     return `${where} is a cloud metadata address, where a server's credentials can be read: never allowed`;
   if (kind === 'link-local') return `${where} is a link-local address (cloud metadata lives there): never allowed`;
+  if (kind === 'loopback' && rule.loopback === false)
+    return `${where} is this machine, and a redirect from another host may not lead there`;
   if (kind === 'loopback' || rule.allowPrivateNetwork) return undefined;
   if (kind === 'private')
     return `${where} is a private network address; ${OPT_IN} if it is meant to reach your own network`;
