@@ -189,6 +189,8 @@ export type McpStdioSpec = StdioServerSpec & { protocol?: UpstreamProtocol };
 export type McpHttpSpec = Omit<HttpUpstreamConfig, 'transport'> & {
   transport: HttpUpstreamConfig['transport'] | 'websocket';
   protocol?: UpstreamProtocol;
+  /** WebSocket only: how often the connection is checked (default 30 s; tests use less). */
+  heartbeatMs?: number;
 };
 
 /**
@@ -305,6 +307,7 @@ function createWsUpstream(
             allowPrivateNetwork: spec.allowPrivateNetwork ?? false,
             ...(spec.lookup ? { lookup: spec.lookup } : {}),
             ...(spec.auth ? { auth: spec.auth } : {}),
+            ...(spec.heartbeatMs ? { heartbeatMs: spec.heartbeatMs } : {}),
           },
           log,
         );

@@ -30,11 +30,14 @@ export interface WsChannelConfig {
   lookup?: LookupFunction;
   /** OAuth: its token goes with the handshake; a 401 there is answered by it. */
   auth?: OAuthSession;
+  /** How often the connection is checked (a ping; no pong by the next one ends it). Default 30 s. */
+  heartbeatMs?: number;
 }
 
 /** Close codes that say why (RFC 6455 §7.4.1). */
 const TOO_BIG = 1009;
 const NORMAL = 1000;
+const HEARTBEAT_MS = 30_000;
 
 export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => void): Opener {
   return async (handlers) => {
@@ -105,7 +108,25 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') tooBig = true;
       else log(`server "${config.name}": WebSocket error: ${err.message}`);
     });
+    // A connection that silently stopped carrying anything (a NAT or load balancer dropped it) is
+    // only noticed by TCP after minutes: a ping each beat, and no pong by the next one ends it,
+    // which reconnects as any lost connection does.
+    let answered = true;
+    const heartbeat = setInterval(() => {
+      if (!answered) {
+        log(`server "${config.name}": no answer to a WebSocket ping; reconnecting`);
+        socket.terminate();
+        return;
+      }
+      answered = false;
+      socket.ping();
+    }, config.heartbeatMs ?? HEARTBEAT_MS);
+    heartbeat.unref();
+    socket.on('pong', () => {
+      answered = true;
+    });
     socket.on('close', (code: number, reason: Buffer) => {
+      clearInterval(heartbeat);
       if (closing) return;
       const why =
         code === TOO_BIG || tooBig
