@@ -100,6 +100,8 @@ export class Router implements SessionHandler {
   private readonly knownCapabilities = new Map<string, Record<string, unknown>>();
   /** Starting spells (status.since) a list already waited for once: it does not wait for them again. */
   private readonly waited = new WeakMap<Upstream, number>();
+  /** Each profile's servers (and whether each is on) when last looked: a change is news to its clients. */
+  private readonly memberships = new Map<string, string>();
   /** The servers a profile's last list went without, so the log says it once. */
   private readonly lastPending = new Map<string, string>();
   /** Per-request transport context (HTTP headers), kept only as long as the request object lives. */
@@ -125,6 +127,7 @@ export class Router implements SessionHandler {
   /** Call after a config change that may alter profiles, filters or names. */
   invalidate(): void {
     this.views.clear();
+    this.announceMembershipChanges();
     // What servers that left the config held is forgotten; the others keep their names.
     const configured = new Set(this.opts.registry.names());
     this.opts.catalog.retainServers(configured);
@@ -133,6 +136,30 @@ export class Router implements SessionHandler {
       if (this.opts.profileServers(profile) === undefined) this.books.delete(profile);
     for (const profile of this.lastPending.keys())
       if (this.opts.profileServers(profile) === undefined) this.lastPending.delete(profile);
+  }
+
+  /**
+   * A profile that gained or lost a server (or had one turned on or off) lists other things now:
+   * its clients are told, as they are when a server's own list changes.
+   */
+  private announceMembershipChanges(): void {
+    const profiles = new Set([...this.sessions].map((s) => s.profile));
+    for (const profile of profiles) {
+      const now = this.membership(profile);
+      const before = this.memberships.get(profile);
+      this.memberships.set(profile, now);
+      if (before === undefined || before === now) continue;
+      for (const s of this.sessions) {
+        if (s.profile !== profile || !s.initialized) continue;
+        for (const method of new Set(Object.values(LIST_CHANGED_METHOD))) s.notify(method);
+      }
+    }
+    for (const profile of this.memberships.keys()) if (!profiles.has(profile)) this.memberships.delete(profile);
+  }
+
+  private membership(profile: string): string {
+    const servers = this.opts.profileServers(profile) ?? [];
+    return servers.map((name) => `${name}:${this.opts.registry.config(name)?.disabled === true}`).join('\n');
   }
 
   sessionCount(): number {
@@ -146,6 +173,7 @@ export class Router implements SessionHandler {
   attach(session: Session): void {
     this.sessions.add(session);
     this.sessionsById.set(session.id, session);
+    if (!this.memberships.has(session.profile)) this.memberships.set(session.profile, this.membership(session.profile));
     this.opts.onSessionsChanged?.();
   }
 

@@ -59,7 +59,8 @@ describe('editing the config file while running', () => {
     await waitFor(() => listChanged > seen, 5_000, 'tools/list_changed notification');
   });
 
-  it('removes a server that was deleted from the file', async () => {
+  it('removes a server that was deleted from the file, and tells clients the list changed', async () => {
+    const seen = listChanged;
     await save({ mcpServers: { one: fixtureServer('one'), three: fixtureServer('three') } });
     await waitFor(
       async () => !(await client.listTools()).tools.some((t) => t.name.startsWith('two__')),
@@ -72,6 +73,7 @@ describe('editing the config file while running', () => {
         .map((s) => s.name)
         .sort(),
     ).toEqual(['one', 'three']);
+    await waitFor(() => listChanged > seen, 5_000, 'tools/list_changed for the server that left');
   });
 
   it('keeps running the last good config when an edit is invalid, and reports where the problem is', async () => {
