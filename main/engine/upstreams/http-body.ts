@@ -199,6 +199,8 @@ export interface BodyGuardOptions {
   requestId?: RequestId;
   /** A plain body was refused: the error its request should fail with. */
   onRefused?: (error: JsonRpcErrorObject) => void;
+  /** Called once, for the first SSE event with an `id:` field (the stream can then be resumed). */
+  onEventId?: () => void;
   /** Dropped SSE events are logged here. */
   log(line: string): void;
 }
@@ -231,9 +233,16 @@ export function refusedResponseId(
 /** SSE: whole events within the limit pass; a refused response becomes an error event for its request. */
 function sseGuard(opts: BodyGuardOptions): TransformStream<Uint8Array, Uint8Array> {
   let out: TransformStreamDefaultController<Uint8Array> | undefined;
+  let onEventId = opts.onEventId;
   const splitter = new SseEventSplitter(
     opts.maxBytes + SSE_FIELD_ALLOWANCE,
-    (event) => out?.enqueue(event),
+    (event) => {
+      if (onEventId && hasIdField(event)) {
+        onEventId();
+        onEventId = undefined;
+      }
+      out?.enqueue(event);
+    },
     (refused) => {
       const info = describeRefused(refused);
       const id = refusedResponseId(refused, info, opts);
@@ -254,6 +263,15 @@ function sseGuard(opts: BodyGuardOptions): TransformStream<Uint8Array, Uint8Arra
       if (rest) controller.enqueue(rest);
     },
   });
+}
+
+const LF_ID_FIELD = Buffer.from('\nid:');
+const CR_ID_FIELD = Buffer.from('\rid:');
+
+/** Whether a whole SSE event has an `id:` line. */
+function hasIdField(event: Buffer): boolean {
+  const startsWithId = event[0] === 0x69 && event[1] === 0x64 && event[2] === 0x3a; // "id:"
+  return startsWithId || event.includes(LF_ID_FIELD) || event.includes(CR_ID_FIELD);
 }
 
 /** A plain body: counted (and checked against its Content-Length first), cut off past the limit. */

@@ -54,6 +54,11 @@ export interface HttpChannelOptions {
 const LEGACY_STATUSES = new Set([400, 404, 405]);
 /** How long close() waits for the DELETE that ends the session. */
 const TERMINATE_GRACE_MS = 2000;
+/**
+ * How long after a request's answer stream ended the request is failed if still unanswered: the
+ * SDK may still be reading the stream's last events when the end is seen.
+ */
+const STREAM_END_GRACE_MS = 1000;
 
 export async function openHttpChannel(opts: HttpChannelOptions): Promise<Channel> {
   const channel = new HttpChannel(opts, await loadSdkTransports());
@@ -71,6 +76,9 @@ class HttpChannel implements Channel {
   private initialized = false;
   /** Set while swapping to the legacy transport; sends made meanwhile wait for it. */
   private switching?: Promise<void>;
+  /** Requests whose answer stream ended and cannot be resumed, failed together after a grace. */
+  private endedStreams: { id: RequestId; at: number }[] = [];
+  private endedTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: HttpChannelOptions, sdk: SdkTransports) {
     this.opts = opts;
@@ -109,7 +117,9 @@ class HttpChannel implements Channel {
   private async deliver(message: JsonRpcMessage): Promise<void> {
     if (this.closed) return;
     const wire = this.wire;
-    const trace: PostTrace = isRequest(message) ? { requestId: message.id } : {};
+    const trace: PostTrace = isRequest(message)
+      ? { requestId: message.id, onStreamEnd: () => this.answerStreamEnded(message.id, trace) }
+      : {};
     try {
       await tracePost(trace, () => wire.send(message));
     } catch (err) {
@@ -149,6 +159,33 @@ class HttpChannel implements Channel {
       return this.lose(`ended the session (${httpFailure})`, false);
     }
     this.fail(message, httpFailure);
+  }
+
+  /**
+   * A request was answered with an event stream, and the stream has ended. One that named an event
+   * id is resumed by the SDK (a GET with Last-Event-ID). One that did not can never bring the
+   * answer (the spec lets it come on no other stream), so the request fails now instead of at its
+   * timeout. An answered request is not affected: its id is no longer waited for.
+   */
+  private answerStreamEnded(id: RequestId, trace: PostTrace): void {
+    if (trace.resumable || this.closed) return;
+    this.endedStreams.push({ id, at: performance.now() });
+    this.endedTimer ??= setTimeout(() => this.failUnanswered(), STREAM_END_GRACE_MS);
+  }
+
+  /** Fails the requests whose answer stream ended at least the grace ago (answered ones ignore it). */
+  private failUnanswered(): void {
+    this.endedTimer = undefined;
+    if (this.closed) return;
+    const due = performance.now() - STREAM_END_GRACE_MS;
+    const cut = this.endedStreams.findIndex((ended) => ended.at > due);
+    const ids = cut === -1 ? this.endedStreams : this.endedStreams.slice(0, cut);
+    this.endedStreams = cut === -1 ? [] : this.endedStreams.slice(cut);
+    const message =
+      `${this.label}: closed the event stream of this request without answering it ` + '(no event id to resume from)';
+    for (const { id } of ids) this.opts.handlers.onMessage(failure(id, { code: RpcCode.UpstreamUnavailable, message }));
+    const next = this.endedStreams[0];
+    if (next) this.endedTimer = setTimeout(() => this.failUnanswered(), next.at - due);
   }
 
   /** Legacy server: swap to the SSE transport (GET, then the endpoint event) and resend initialize. */
@@ -227,6 +264,7 @@ class HttpChannel implements Channel {
   /** A server that is merely down says nothing about which transport it speaks, so that is kept. */
   private end(unreachable: boolean): void {
     this.closed = true;
+    clearTimeout(this.endedTimer);
     if (!this.initialized && !unreachable) this.opts.onAbandoned();
   }
 

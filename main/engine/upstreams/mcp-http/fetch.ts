@@ -25,6 +25,10 @@ export interface PostTrace {
   requestId?: RequestId;
   /** The body was refused (too large, not UTF-8): what the request should fail with. */
   refused?: JsonRpcErrorObject;
+  /** The answer came as an event stream that named an event id (the SDK resumes it if it breaks). */
+  resumable?: boolean;
+  /** The answer came as an event stream, and it has ended (or broken off). Set by the sender. */
+  onStreamEnd?: () => void;
 }
 
 /** What every body is held to: see http-body.ts. */
@@ -74,12 +78,22 @@ export function observingFetch(
             onRefused: (error: JsonRpcErrorObject) => {
               trace.refused = error;
             },
+            onEventId: () => {
+              trace.resumable = true;
+            },
           }
         : {}),
     });
     // Most answers guardResponse read whole already: nothing is left that an abort could stop.
     if (whole) unlink();
-    const response = whole ? guarded : unlinkWhenRead(guarded, unlink);
+    const streamEnded = !whole && trace?.onStreamEnd && isEventStream(guarded) ? trace.onStreamEnd : undefined;
+    const ended = streamEnded
+      ? () => {
+          unlink();
+          streamEnded();
+        }
+      : unlink;
+    const response = whole ? guarded : unlinkWhenRead(guarded, ended);
     if (trace) {
       trace.status = response.status;
       if (!response.ok) trace.body = await readStart(response.clone(), ERROR_BODY_BYTES);
@@ -87,6 +101,10 @@ export function observingFetch(
     if (method === 'GET') onStream?.({ status: response.status });
     return response;
   };
+}
+
+function isEventStream(response: Response): boolean {
+  return response.ok && /^\s*text\/event-stream/i.test(response.headers.get('content-type') ?? '');
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../protocol/errors.ts';
 import { logFailure } from '../../log.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
@@ -77,6 +78,50 @@ const STREAM_RECONNECT = {
   maxRetries: 2,
 };
 
+const realClock = {
+  now: Date.now,
+  sleep: (ms: number, signal?: AbortSignal): Promise<void> => sleep(ms, undefined, signal ? { signal } : undefined),
+};
+
+/** Event streams opened within this long of the previous one count as reopened in a row. */
+const STREAM_CALM_MS = 30_000;
+const FIRST_REOPEN_GAP_MS = 1000;
+const MAX_REOPEN_GAP_MS = 30_000;
+
+/**
+ * Paces the GETs that open (and reopen) the event stream. The SDK reopens a stream after the
+ * delay the server's `retry:` field asks for, however short, and counts its attempts from zero
+ * again whenever a reopen is answered: a server that ends every stream at once, or says
+ * `retry: 0`, would be asked again in a tight loop. Here a reopen within STREAM_CALM_MS of the
+ * previous open waits 1 s after it, then twice as long each time in a row, up to 30 s.
+ */
+export function pacedStreamOpens(
+  base: FetchLike,
+  log: (line: string) => void,
+  clock: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> } = realClock,
+): FetchLike {
+  let lastOpen = -Infinity;
+  let inARow = 0;
+  let told = false;
+  const opened = async (url: string | URL, init: RequestInit | undefined): Promise<Response> => {
+    const since = clock.now() - lastOpen;
+    if (since >= STREAM_CALM_MS) inARow = 0;
+    const gap = inARow === 0 ? 0 : Math.min(MAX_REOPEN_GAP_MS, FIRST_REOPEN_GAP_MS * 2 ** (inARow - 1));
+    inARow++;
+    if (since < gap) {
+      if (gap >= MAX_REOPEN_GAP_MS && !told) {
+        told = true;
+        log(`the event stream keeps ending as soon as it opens; it is reopened at most every ${gap / 1000} s`);
+      }
+      await clock.sleep(gap - since, init?.signal ?? undefined);
+    }
+    lastOpen = clock.now();
+    return base(url, init);
+  };
+  // Only GETs open event streams; everything else goes straight through, without an extra await.
+  return (url, init) => ((init?.method ?? 'GET').toUpperCase() === 'GET' ? opened(url, init) : base(url, init));
+}
+
 export function createStreamableWire(
   sdk: SdkTransports,
   url: URL,
@@ -114,7 +159,11 @@ export function createStreamableWire(
   // then waits for its timeout, or fails sooner if the GET stream watch above declares us lost.
   const transport = new sdk.StreamableHTTPClientTransport(url, {
     requestInit: { headers },
-    fetch: observingFetch({ ...limits, log: (line) => handlers.log(`${shown}: ${line}`) }, onStream, fetch),
+    fetch: observingFetch(
+      { ...limits, log: (line) => handlers.log(`${shown}: ${line}`) },
+      onStream,
+      pacedStreamOpens(fetch ?? globalThis.fetch, (line) => handlers.log(`${shown}: ${line}`)),
+    ),
     reconnectionOptions: STREAM_RECONNECT,
   });
   transport.onmessage = (message) => {

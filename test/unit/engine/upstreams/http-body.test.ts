@@ -75,6 +75,22 @@ describe('guardResponse', () => {
     expect(log[0]).toMatch(/dropped a \d+-byte message: over the 64-byte limit/);
   });
 
+  it('says once when an event names an id (the stream can be resumed), never for data that mentions one', async () => {
+    const seen = async (body: string): Promise<number> => {
+      let calls = 0;
+      const guarded = await guardResponse(new Response(body, { headers: { 'content-type': 'text/event-stream' } }), {
+        ...opts(),
+        maxBytes: 1000,
+        onEventId: () => calls++,
+      });
+      await guarded.response.text();
+      return calls;
+    };
+    expect(await seen('data: {"valid: no":1}\n\nevent: message\ndata: x\n\n')).toBe(0);
+    expect(await seen('event: message\nid: 7\ndata: x\n\nid: 8\ndata: y\n\n')).toBe(1);
+    expect(await seen('id: 1\r\ndata: x\r\n\r\n')).toBe(1);
+  });
+
   it('drops an oversized notification event without answering anything', async () => {
     const body = `data: {"jsonrpc":"2.0","method":"notifications/message","params":{"d":"${'x'.repeat(5000)}"}}\n\n`;
     const guarded = await guardResponse(

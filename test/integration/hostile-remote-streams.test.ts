@@ -1,0 +1,95 @@
+/**
+ * A remote server whose event streams misbehave: its GET stream ends as soon as it opens and asks
+ * for `retry: 0`, and some answers come as an event stream that ends (or is reset) before the
+ * answer, with no event id to resume from. The gateway runs as its own process (`serve --stdio`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INITIALIZE, rawStdio, type RawStdio } from '../helpers/raw-stdio.ts';
+import { CLI, NODE, ROOT, tempDir, textOf, writeConfig } from '../helpers/gateway.ts';
+
+const SERVER = path.join(ROOT, 'test/fixtures/servers/hostile-http-server.ts');
+
+async function startServer(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(NODE, [SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', () => reject(new Error('the hostile HTTP server exited')));
+  });
+  return { child, port: Number(/^PORT (\d+)$/.exec(line)![1]) };
+}
+
+describe('a remote server whose event streams end early', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let server: { child: ChildProcess; port: number };
+  let gateway: RawStdio;
+  let nextId = 1;
+
+  const call = async (name: string, args: Record<string, unknown> = {}) => {
+    const id = nextId++;
+    gateway.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+    return gateway.response(id, 180_000);
+  };
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    server = await startServer();
+    const base = `http://127.0.0.1:${server.port}`;
+    const config = await writeConfig(dir.dir, {
+      mcpServers: {
+        // A timeout far past the test's own: a call left to wait for it fails the test.
+        web: { url: `${base}/mcp`, timeoutMs: 120_000 },
+        flappy: { url: `${base}/flappy` },
+      },
+    });
+    gateway = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
+      ...process.env,
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+    });
+    gateway.send(INITIALIZE(0));
+    await gateway.response(0);
+    gateway.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    for (const s of ['web', 'flappy']) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const small = await call(`${s}__small`);
+        if (small.result && textOf(small.result) === 'fine') break;
+        if (Date.now() > deadline) throw new Error(`${s} never answered: ${JSON.stringify(small)}`);
+        await sleep(200);
+      }
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    gateway?.close();
+    server?.child.kill();
+    await dir?.cleanup();
+  });
+
+  it('an event stream that ends at once with `retry: 0` is reopened with growing waits, not in a loop', async () => {
+    const first = Number(textOf((await call('flappy__stream_opens')).result));
+    await sleep(4000);
+    const opens = Number(textOf((await call('flappy__stream_opens')).result)) - first;
+    // Paced: 1 s, then 2 s, then 4 s between opens. Unpaced, the SDK reopens it thousands of times.
+    expect(opens).toBeGreaterThanOrEqual(1);
+    expect(opens).toBeLessThanOrEqual(3);
+    expect(textOf((await call('flappy__small')).result)).toBe('fine');
+  }, 30_000);
+
+  it.each(['cut_sse', 'cut_sse_reset'])(
+    '%s: a call whose answer stream ends without its answer fails now, saying so, and the session goes on',
+    async (tool) => {
+      const cut = await call(`web__${tool}`);
+      expect(cut.error).toMatchObject({
+        message: expect.stringMatching(
+          /^server "web": closed the event stream of this request without answering it \(no event id/,
+        ),
+      });
+      expect(textOf((await call('web__small')).result)).toBe('fine');
+    },
+    20_000,
+  );
+});
