@@ -6,7 +6,15 @@
 import { join } from 'node:path';
 import { app, clipboard, ipcMain, nativeTheme, Notification } from 'electron';
 import type { GatewayApi, GatewayEvents, Unsubscribe } from '../../preload/contract/index.ts';
-import { errorMessage, ownAppImage, repairAppEntries, type ApiDispatch, type PublishedEvent } from '../engine/index.ts';
+import {
+  errorMessage,
+  markStopped,
+  ownAppImage,
+  repairAppEntries,
+  runtimePaths,
+  type ApiDispatch,
+  type PublishedEvent,
+} from '../engine/index.ts';
 import { installShimFile, SHIM_FILE_NAME, transientLocation } from './client-entry.ts';
 import { notifyingClientChanges } from './ipc/client-changes.ts';
 import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
@@ -138,7 +146,10 @@ function trayActions(deps: {
         });
         break;
       case 'quit':
-        app.quit();
+        // Quit means stopped: clients' shims must not start the app again (stopped-marker.ts).
+        void markStopped(runtimePaths().stopped, 'Quit in the Switchboard app')
+          .catch((err: unknown) => log(`could not record that Switchboard was quit: ${errorMessage(err)}`))
+          .finally(() => app.quit());
         break;
     }
   };

@@ -30,6 +30,7 @@ import {
   userInstallerContext,
 } from '../engine/index.ts';
 import { runtimePaths } from '../shared/paths.ts';
+import { describeStopped, markStopped, readStopped } from '../shared/stopped-marker.ts';
 import { formatToolResult, table } from './format.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -193,17 +194,26 @@ export async function status(opts: { json: boolean }): Promise<number> {
   const paths = runtimePaths();
   const info = await runningGateway();
   const answering = info ? await probeSocket(info.socket ?? paths.socket) : false;
+  const stopped = info ? undefined : await readStopped(paths.stopped);
   if (opts.json) {
     const report = info
       ? { running: true, ...info, socketAnswering: answering, runtimeDir: paths.dir }
-      : { running: false, runtimeDir: paths.dir, logFile: paths.log };
+      : {
+          running: false,
+          runtimeDir: paths.dir,
+          logFile: paths.log,
+          ...(stopped ? { stoppedOnPurpose: stopped } : {}),
+        };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return info ? 0 : 1;
   }
   if (!info) {
     process.stdout.write(
       `No Switchboard gateway is running (runtime directory ${paths.dir}).\n` +
-        `A client's shim starts one when it connects, or run "switchboard serve".\n`,
+        (stopped
+          ? `It was stopped on purpose (${describeStopped(stopped)}): clients' shims will not start one. ` +
+            `Start the Switchboard app or run "switchboard serve".\n`
+          : `A client's shim starts one when it connects, or run "switchboard serve".\n`),
     );
     return 1;
   }
@@ -224,11 +234,14 @@ export async function status(opts: { json: boolean }): Promise<number> {
 /** `switchboard stop`: asks the running gateway to stop (SIGTERM), waits, and says how it went. */
 export async function stop(opts: { timeoutMs: number }): Promise<number> {
   const info = await runningGateway();
+  if (info?.pid === process.pid) throw new Error('refusing to stop this very process');
+  // Written first: a client's shim that sees the gateway go must not start another one.
+  await markStopped(runtimePaths().stopped, '`switchboard stop`');
+  const until = `Clients will not start it again until you start Switchboard (the app, or "switchboard serve").`;
   if (!info) {
-    process.stdout.write('No Switchboard gateway is running; nothing to stop.\n');
+    process.stdout.write(`No Switchboard gateway is running; nothing to stop. ${until}\n`);
     return 0;
   }
-  if (info.pid === process.pid) throw new Error('refusing to stop this very process');
   try {
     process.kill(info.pid, 'SIGTERM');
   } catch (err) {
@@ -237,7 +250,9 @@ export async function stop(opts: { timeoutMs: number }): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < opts.timeoutMs) {
     if (!(await runningGateway())) {
-      process.stdout.write(`Stopped the Switchboard gateway (pid ${info.pid}) in ${Date.now() - started} ms.\n`);
+      process.stdout.write(
+        `Stopped the Switchboard gateway (pid ${info.pid}) in ${Date.now() - started} ms. ${until}\n`,
+      );
       return 0;
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -455,7 +470,14 @@ export async function doctor(opts: Common): Promise<number> {
     ok(`running: pid ${running.pid} since ${running.startedAt}, config ${running.configPath}`);
     if (running.configPath !== configPath)
       bad(`the running gateway uses ${running.configPath}, not ${configPath}; stop it ("switchboard stop") to switch`);
-  } else ok('not running (a client\'s shim starts one when it connects; "switchboard status" tells)');
+  } else {
+    const stopped = await readStopped(paths.stopped);
+    ok(
+      stopped
+        ? `not running: stopped on purpose (${describeStopped(stopped)}); clients' shims will not start it`
+        : 'not running (a client\'s shim starts one when it connects; "switchboard status" tells)',
+    );
+  }
   const logSize = await stat(paths.log).then(
     (s) => s.size,
     () => undefined,

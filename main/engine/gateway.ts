@@ -67,7 +67,8 @@ import { logFailure, type LogNote } from './log.ts';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { acquireGatewayLock, type GatewayInfo, type HeldLock } from '../shared/gateway-lock.ts';
-import { lockPath } from '../shared/paths.ts';
+import { lockPath, stoppedPath } from '../shared/paths.ts';
+import { clearStopped } from '../shared/stopped-marker.ts';
 import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
@@ -403,6 +404,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     });
     if (!result.ok) throw new AlreadyRunningError(result.holder, file);
     this.lock = result.lock;
+    // Started by the user again: clients' shims may start a gateway again once this one is gone.
+    await clearStopped(stoppedPath(dir)).catch(logFailure(this.warn, `could not remove ${stoppedPath(dir)}`));
   }
 
   /** Records the listeners' addresses in the lock, for `switchboard status`. */

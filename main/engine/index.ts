@@ -47,6 +47,7 @@ export { lookupCommand, resolveLoginShellPath } from './upstreams/process/index.
 export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
 export { logDir, stateDir, trafficHistoryPath } from './state-paths.ts';
 export { runtimePaths } from '../shared/paths.ts';
+export { markStopped } from '../shared/stopped-marker.ts';
 export { ownAppImage } from '../shared/app-image.ts';
 export { isLoopbackHost, userUrlRefusal } from './egress/user-url.ts';
 export { readGatewayLock, isRunning, type GatewayInfo } from '../shared/gateway-lock.ts';

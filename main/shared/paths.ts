@@ -12,6 +12,7 @@ export const MAX_SOCKET_PATH_BYTES = 103;
 const SOCKET_NAME = 'gateway.sock';
 const TOKEN_NAME = 'token';
 const LOCK_NAME = 'gateway.lock';
+const STOPPED_NAME = 'stopped';
 const LOG_NAME = 'gateway.log';
 
 function shortHash(text: string, length: number): string {
@@ -85,6 +86,8 @@ export interface RuntimePaths {
   lock: string;
   /** Where a gateway started by the shim writes its output. */
   log: string;
+  /** There while the gateway was stopped on purpose: shims start none (stopped-marker.ts). */
+  stopped: string;
 }
 
 /** The lock file (see main/engine/gateway-lock.ts) inside the runtime directory. */
@@ -95,6 +98,11 @@ export function lockPath(dir: string, platform: NodeJS.Platform = process.platfo
 /** The log of a gateway the shim starts, inside the runtime directory. */
 export function gatewayLogPath(dir: string, platform: NodeJS.Platform = process.platform): string {
   return (platform === 'win32' ? path.win32 : path.posix).join(dir, LOG_NAME);
+}
+
+/** The "stopped on purpose" marker (see main/shared/stopped-marker.ts) inside the runtime directory. */
+export function stoppedPath(dir: string, platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? path.win32 : path.posix).join(dir, STOPPED_NAME);
 }
 
 /** Every path for the current process (or the given environment and home). */
@@ -110,5 +118,6 @@ export function runtimePaths(
     token: tokenPath(dir, platform),
     lock: lockPath(dir, platform),
     log: gatewayLogPath(dir, platform),
+    stopped: stoppedPath(dir, platform),
   };
 }

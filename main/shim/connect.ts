@@ -31,9 +31,11 @@ export interface NotConnected {
   /**
    * absent: nobody listens (or no token yet); refused: the gateway said no; unsafe: the runtime
    * directory is not private (never connect there); impostor: what listens could not prove it
-   * holds the install token (it is not our gateway; it was sent nothing); failed: anything else.
+   * holds the install token (it is not our gateway; it was sent nothing); stopped: nobody listens
+   * because the user stopped the gateway on purpose (the message says how and when); failed:
+   * anything else.
    */
-  kind: 'absent' | 'refused' | 'unsafe' | 'impostor' | 'failed';
+  kind: 'absent' | 'refused' | 'unsafe' | 'impostor' | 'stopped' | 'failed';
   message: string;
 }
 
@@ -179,15 +181,18 @@ export async function attemptConnect(options: AttemptOptions): Promise<Connected
 export interface ConnectLoopOptions extends Omit<AttemptOptions, 'timeoutMs'> {
   /** Give up at this time (Date.now() scale). */
   deadline: number;
-  /** Called at most once, the first time nobody is listening. */
+  /** Called at most once, the first time nobody is listening, unless `stoppedOnPurpose` says so. */
   startGateway: () => void;
+  /** Whether the user stopped the gateway on purpose (main/shared/stopped-marker.ts), in words. */
+  stoppedOnPurpose?: () => Promise<string | undefined>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Tries until connected or the deadline passes. Starts the gateway once when nothing listens;
- * a refusal is final unless the next try (with a freshly read token) succeeds.
+ * Tries until connected or the deadline passes. Starts the gateway once when nothing listens
+ * (unless it was stopped on purpose: then it returns at once); a refusal is final unless the next
+ * try (with a freshly read token) succeeds.
  */
 export async function connectWithRetry(options: ConnectLoopOptions): Promise<Connected | NotConnected> {
   let started = false;
@@ -203,6 +208,9 @@ export async function connectWithRetry(options: ConnectLoopOptions): Promise<Con
       if (++refusals >= 2) return result;
     } else refusals = 0;
     if (result.kind === 'absent' && !started) {
+      // Stopped on purpose: say so now rather than start it again or wait out the deadline.
+      const stopped = await options.stoppedOnPurpose?.();
+      if (stopped !== undefined) return { ok: false, kind: 'stopped', message: stopped };
       started = true;
       options.startGateway();
     }

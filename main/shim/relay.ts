@@ -7,6 +7,7 @@ import type net from 'node:net';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { runtimePaths, type RuntimePaths } from '../shared/paths.ts';
+import { describeStopped, readStopped } from '../shared/stopped-marker.ts';
 import { peekResponseId } from '../shared/wire.ts';
 import { connectWithRetry, type NotConnected } from './connect.ts';
 import { gatewayLaunch, spawnGatewayDetached, type GatewayLaunch } from './gateway.ts';
@@ -322,12 +323,16 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
             : result.kind === 'impostor'
               ? `The shim will not use ${paths.socket}: ${result.message}. Restart Switchboard; if that does ` +
                 `not help, find and stop the program listening there.`
-              : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
-                `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
-                (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
+              : result.kind === 'stopped'
+                ? `Switchboard was stopped on purpose (${result.message}), so this client does not start it. ` +
+                  `Start the Switchboard app or run "switchboard serve", then retry.`
+                : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
+                  `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
+                  (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
       // Said once: a client retrying every few seconds must not fill its log with it.
       if (message !== unreachable?.message) log(message);
-      const retry = explained === undefined && (result.kind === 'absent' || result.kind === 'failed');
+      const retry =
+        explained === undefined && (result.kind === 'absent' || result.kind === 'stopped' || result.kind === 'failed');
       unreachable = { message, data: { socket: paths.socket, reason: result.message }, retry };
       const pending = queue;
       queue = [];
@@ -349,6 +354,10 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         client,
         deadline: Date.now() + forMs,
         startGateway,
+        stoppedOnPurpose: async () => {
+          const marker = await readStopped(paths.stopped);
+          return marker && describeStopped(marker);
+        },
       });
       if ((state as State) === 'done') {
         if (result.ok) result.socket.destroy();

@@ -70,7 +70,8 @@ function shim(env: NodeJS.ProcessEnv) {
   return { child, send, response, stderr: () => err };
 }
 
-async function callEcho(env: NodeJS.ProcessEnv, message: string): Promise<{ text: string; stderr: string }> {
+/** A shim whose client has initialized (request id 1). */
+async function initializedShim(env: NodeJS.ProcessEnv): Promise<ReturnType<typeof shim>> {
   const s = shim(env);
   s.send({
     id: 1,
@@ -79,6 +80,11 @@ async function callEcho(env: NodeJS.ProcessEnv, message: string): Promise<{ text
   });
   await s.response(1);
   s.send({ method: 'notifications/initialized' });
+  return s;
+}
+
+async function callEcho(env: NodeJS.ProcessEnv, message: string): Promise<{ text: string; stderr: string }> {
+  const s = await initializedShim(env);
   s.send({ id: 2, method: 'tools/call', params: { name: 'fx__echo', arguments: { message } } });
   const answer = (await s.response(2)) as { result?: { content?: { text?: string }[] } };
   s.child.stdin.end();
@@ -165,6 +171,34 @@ describe('one gateway per user, found from any environment', () => {
     expect(after.stdout).toMatch(/No Switchboard gateway is running/);
     expect((await cli(['stop'], strippedEnv)).stdout).toMatch(/nothing to stop/);
   }, 60_000);
+
+  it('`switchboard stop` keeps it stopped: a connected client does not start it; `serve` clears that', async () => {
+    const s = await initializedShim(strippedEnv);
+    const started = (await readGatewayLock(paths.lock))?.info?.pid;
+    expect(started).toBeTypeOf('number');
+
+    const stop = await cli(['stop'], strippedEnv);
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(/Clients will not start it again until you start Switchboard/);
+    // The shim saw its gateway go; the client's next call must not bring it back.
+    s.send({ id: 2, method: 'tools/call', params: { name: 'fx__echo', arguments: { message: 'hi' } } });
+    const refused = (await s.response(2)) as { error?: { message: string } };
+    expect(refused.error?.message).toMatch(/^Switchboard was stopped on purpose \(`switchboard stop` at /);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await readGatewayLock(paths.lock))?.running ?? false).toBe(false);
+    const status = await cli(['status'], strippedEnv);
+    expect(status.stdout).toMatch(/stopped on purpose \(`switchboard stop` at .*\): clients' shims will not start one/);
+
+    // Started again by the user: the marker goes, and the same client works again.
+    const gateway = serve(fullEnv);
+    await waitFor(() => /ready/.test(gateway.stderr()), 20_000, 'the gateway to be ready');
+    expect(existsSync(paths.stopped)).toBe(false);
+    s.send({ id: 3, method: 'tools/call', params: { name: 'fx__echo', arguments: { message: 'back' } } });
+    const answer = (await s.response(3)) as { result?: { content?: { text?: string }[] } };
+    expect(answer.result?.content?.[0]?.text).toBe('back');
+    s.child.stdin.end();
+    expect((await cli(['stop'], strippedEnv)).code).toBe(0);
+  }, 90_000);
 
   it('a gateway the shim starts writes to the log file that doctor and status name', async () => {
     const { text, stderr } = await callEcho(strippedEnv, 'auto-started');

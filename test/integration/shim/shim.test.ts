@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listenLocalSocket } from '../../../main/engine/downstream/socket-listener.ts';
-import { socketPath, tokenPath } from '../../../main/shared/paths.ts';
+import { socketPath, stoppedPath, tokenPath } from '../../../main/shared/paths.ts';
+import { clearStopped, markStopped } from '../../../main/shared/stopped-marker.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NODE = existsSync(path.join(ROOT, 'node_modules/.bin/node'))
@@ -312,6 +313,30 @@ describe('shim', () => {
     const res = await shim.response(3);
     expect(res.result?.pid).not.toBe(firstPid);
     expect(gatewayMessages(res.result?.pid as number).filter((m) => m.method === 'initialize')).toHaveLength(1);
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+  });
+
+  it('starts no gateway while Switchboard was stopped on purpose, says so at once, connects once started', async () => {
+    await markStopped(stoppedPath(dir), '`switchboard stop`');
+    const shim = new Shim([], { ...baseEnv, SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, FAKE]) });
+    shim.send(INIT);
+    const refused = await shim.response(1, 5000);
+    expect(refused.error?.code).toBe(-32002);
+    expect(refused.error?.message).toMatch(
+      /^Switchboard was stopped on purpose \(`switchboard stop` at \d\d.\d\d[^)]*\), so this client does not start/,
+    );
+    expect(refused.error?.message).toMatch(/Start the Switchboard app or run "switchboard serve", then retry\.$/);
+    shim.send({ ...INIT, id: 2 });
+    expect((await shim.response(2, 5000)).error?.message).toMatch(/stopped on purpose/);
+    expect(gatewayLog().filter((e) => e.event === 'start')).toHaveLength(0);
+
+    // The user starts Switchboard (a real gateway removes the marker as it starts).
+    await clearStopped(stoppedPath(dir));
+    await startGateway();
+    shim.send({ ...INIT, id: 3 });
+    expect((await shim.response(3, 5000)).error).toBeUndefined();
+    expect(shim.stderr.match(/stopped on purpose/g)).toHaveLength(1);
     expect(await shim.end()).toBe(0);
     shim.checkStreams();
   });

@@ -48,6 +48,7 @@ describe('socketPath and tokenPath', () => {
       token: '/tmp/sb/token',
       lock: '/tmp/sb/gateway.lock',
       log: '/tmp/sb/gateway.log',
+      stopped: '/tmp/sb/stopped',
     });
   });
 });
