@@ -90,7 +90,14 @@ export class Router implements SessionHandler {
   private readonly sessionsById = new Map<string, Session>();
   private views = new Map<string, Promise<ProfileViewData>>();
   private readonly progress = new ProgressTokens();
-  private readonly subscriptions = new Subscriptions((upstream) => this.warnAbout(upstream as Upstream));
+  private readonly subscriptions = new Subscriptions(
+    (upstream) => this.warnAbout(upstream as Upstream),
+    // A server's subscriptions outlive its upstream: a restart or an edit of its entry replaces it.
+    (upstream) => {
+      const server = this.opts.registry.server(upstream as Upstream);
+      return server === undefined ? upstream : `${server}\0${this.opts.registry.owner(upstream as Upstream) ?? ''}`;
+    },
+  );
   private readonly tasks = new TaskOwners();
   private readonly serverRequests: ServerRequests;
   private readonly unwire = new Map<Upstream, () => void>();
@@ -615,7 +622,7 @@ export class Router implements SessionHandler {
   private unwireUpstream(upstream: Upstream): void {
     this.unwire.get(upstream)?.();
     this.unwire.delete(upstream);
-    this.subscriptions.forget(upstream);
+    this.subscriptions.detach(upstream);
     this.serverRequests.forget(upstream);
     this.views.clear();
   }

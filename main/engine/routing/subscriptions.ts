@@ -1,8 +1,9 @@
 /**
- * Resource subscriptions: upstream → original uri → the sessions subscribed (each with the uri
- * it knows, which differs when a shared uri had to be renamed). The upstream hears one
- * subscribe for the first subscriber and one unsubscribe after the last, and is asked again
- * after it restarted.
+ * Resource subscriptions: server slot → original uri → the sessions subscribed (each with the uri
+ * it knows, which differs when a shared uri had to be renamed). The upstream hears one subscribe
+ * for the first subscriber and one unsubscribe after the last, and is asked again after it
+ * restarted. A slot is a server (and, for an isolated one, its session): Restart in the app or an
+ * edit of the server's entry replaces its upstream, and the new one takes over the subscriptions.
  */
 import type { Params } from '../protocol/jsonrpc.ts';
 import type { Session } from '../downstream/session.ts';
@@ -18,26 +19,39 @@ export interface ResourceTarget {
   original: string;
 }
 
+interface Slot {
+  /** The upstream serving the slot now; undefined between its removal and its replacement. */
+  upstream: SubscribedUpstream | undefined;
+  byUri: Map<string, Map<Session, string>>;
+}
+
 export class Subscriptions {
-  private readonly byUpstream = new Map<SubscribedUpstream, Map<string, Map<Session, string>>>();
+  private readonly slots = new Map<unknown, Slot>();
   /** Where a failure nobody awaits is written, as a warning about that upstream's server. */
   private readonly warn: (upstream: SubscribedUpstream) => (text: string) => void;
+  /** The slot an upstream serves (default: the upstream itself, which is never replaced). */
+  private readonly slotOf: (upstream: SubscribedUpstream) => unknown;
 
-  constructor(warn: (upstream: SubscribedUpstream) => (text: string) => void = () => () => undefined) {
+  constructor(
+    warn: (upstream: SubscribedUpstream) => (text: string) => void = () => () => undefined,
+    slotOf: (upstream: SubscribedUpstream) => unknown = (upstream) => upstream,
+  ) {
     this.warn = warn;
+    this.slotOf = slotOf;
   }
 
   /** Subscribes `session` to `uri`; fails (and forgets it) when the upstream refuses. */
   async subscribe(session: Session, uri: string, target: ResourceTarget): Promise<void> {
-    let byUri = this.byUpstream.get(target.upstream);
-    if (!byUri) this.byUpstream.set(target.upstream, (byUri = new Map()));
-    let holders = byUri.get(target.original);
+    const key = this.slotOf(target.upstream);
+    let slot = this.slots.get(key);
+    if (!slot) this.slots.set(key, (slot = { upstream: target.upstream, byUri: new Map() }));
+    slot.upstream = target.upstream;
+    let holders = slot.byUri.get(target.original);
     const first = !holders || holders.size === 0;
-    if (!holders) byUri.set(target.original, (holders = new Map()));
+    if (!holders) slot.byUri.set(target.original, (holders = new Map()));
     holders.set(session, uri);
     session.subscriptions.add(uri);
-    const capabilities = target.upstream.info()?.capabilities.resources as { subscribe?: unknown } | undefined;
-    if (first && capabilities?.subscribe) {
+    if (first && canSubscribe(target.upstream)) {
       try {
         await target.upstream.request('resources/subscribe', { uri: target.original });
       } catch (err) {
@@ -50,30 +64,37 @@ export class Subscriptions {
 
   async unsubscribe(session: Session, uri: string, target: ResourceTarget): Promise<void> {
     session.subscriptions.delete(uri);
-    const holders = this.byUpstream.get(target.upstream)?.get(target.original);
-    if (holders?.delete(session) && holders.size === 0) {
-      this.byUpstream.get(target.upstream)?.delete(target.original);
+    const slot = this.slots.get(this.slotOf(target.upstream));
+    const holders = slot?.byUri.get(target.original);
+    if (slot && holders?.delete(session) && holders.size === 0) {
+      slot.byUri.delete(target.original);
+      if (slot.byUri.size === 0) this.slots.delete(this.slotOf(target.upstream));
       await target.upstream.request('resources/unsubscribe', { uri: target.original });
     }
   }
 
   /** A session ended: uris nobody else holds are unsubscribed upstream. */
   dropSession(session: Session): void {
-    for (const [upstream, byUri] of this.byUpstream) {
-      for (const [uri, holders] of byUri) {
-        if (holders.delete(session) && holders.size === 0) {
-          byUri.delete(uri);
-          upstream
-            .request('resources/unsubscribe', { uri })
-            .catch(logFailure(this.warn(upstream), `could not unsubscribe from ${uri}`));
-        }
+    for (const [key, slot] of this.slots) {
+      for (const [uri, holders] of slot.byUri) {
+        if (!holders.delete(session) || holders.size > 0) continue;
+        slot.byUri.delete(uri);
+        const upstream = slot.upstream;
+        upstream
+          ?.request('resources/unsubscribe', { uri })
+          .catch(logFailure(this.warn(upstream), `could not unsubscribe from ${uri}`));
       }
+      if (slot.byUri.size === 0) this.slots.delete(key);
     }
   }
 
-  /** After a backend restarted: its subscriptions are gone; ask again. */
+  /** After a backend (re)started, or replaced the one before it: it knows of no subscriptions; ask again. */
   restore(upstream: SubscribedUpstream): void {
-    for (const uri of this.byUpstream.get(upstream)?.keys() ?? []) {
+    const slot = this.slots.get(this.slotOf(upstream));
+    if (!slot) return;
+    slot.upstream = upstream;
+    if (!canSubscribe(upstream)) return;
+    for (const uri of slot.byUri.keys()) {
       upstream
         .request('resources/subscribe', { uri })
         .catch(
@@ -85,17 +106,28 @@ export class Subscriptions {
     }
   }
 
-  /** The upstream is gone (removed from the config). */
-  forget(upstream: SubscribedUpstream): void {
-    this.byUpstream.delete(upstream);
+  /**
+   * The upstream was stopped: nothing is sent to it any more. Its subscribers stay, for the
+   * upstream that replaces it (a restart); they are dropped with their sessions.
+   */
+  detach(upstream: SubscribedUpstream): void {
+    const slot = this.slots.get(this.slotOf(upstream));
+    if (slot?.upstream === upstream) slot.upstream = undefined;
   }
 
   /** Passes an upstream's notifications/resources/updated to its subscribers, each with its own uri. */
   deliver(upstream: SubscribedUpstream, method: string, params: Params): void {
     const uri = params.uri;
     if (typeof uri !== 'string') return;
-    for (const [session, exposed] of this.byUpstream.get(upstream)?.get(uri) ?? []) {
+    const slot = this.slots.get(this.slotOf(upstream));
+    if (slot?.upstream !== upstream) return;
+    for (const [session, exposed] of slot.byUri.get(uri) ?? []) {
       session.notify(method, { ...params, uri: exposed });
     }
   }
+}
+
+function canSubscribe(upstream: SubscribedUpstream): boolean {
+  const resources = upstream.info()?.capabilities.resources as { subscribe?: unknown } | undefined;
+  return Boolean(resources?.subscribe);
 }

@@ -101,7 +101,7 @@ describe('resource subscriptions', () => {
     expect(requests).toEqual([['resources/unsubscribe', { uri: 'file:///a' }]]);
   });
 
-  it('subscribes a restarted backend again, and nothing once it is forgotten', async () => {
+  it('subscribes a restarted backend again; a stopped one hears nothing more', async () => {
     const subs = new Subscriptions();
     const { upstream, requests } = backend();
     const { session, sent } = clientSession();
@@ -113,10 +113,37 @@ describe('resource subscriptions', () => {
       ['resources/subscribe', { uri: 'file:///a' }],
       ['resources/subscribe', { uri: 'file:///b' }],
     ]);
-    subs.forget(upstream);
-    subs.restore(upstream);
+    subs.detach(upstream);
     subs.deliver(upstream, 'notifications/resources/updated', { uri: 'file:///a' });
+    subs.dropSession(session);
     expect(requests).toHaveLength(2);
     expect(sent).toEqual([]);
+  });
+
+  it('hands the subscriptions of a replaced upstream to the one that replaces it (same slot)', async () => {
+    const old = backend();
+    const replacement = backend();
+    const subs = new Subscriptions(undefined, () => 'docs');
+    const { session, sent } = clientSession();
+    await subs.subscribe(session, 'docs+file:///a', { upstream: old.upstream, original: 'file:///a' });
+    subs.detach(old.upstream);
+    subs.restore(replacement.upstream);
+    expect(replacement.requests).toEqual([['resources/subscribe', { uri: 'file:///a' }]]);
+    subs.deliver(old.upstream, 'notifications/resources/updated', { uri: 'file:///a' });
+    subs.deliver(replacement.upstream, 'notifications/resources/updated', { uri: 'file:///a' });
+    expect(sent.map((s) => s.message)).toEqual([updated('docs+file:///a')]);
+    subs.dropSession(session);
+    expect(replacement.requests.at(-1)).toEqual(['resources/unsubscribe', { uri: 'file:///a' }]);
+    expect(old.requests).toEqual([['resources/subscribe', { uri: 'file:///a' }]]);
+  });
+
+  it('does not ask a restarted backend that can no longer subscribe', async () => {
+    const subs = new Subscriptions(undefined, () => 'docs');
+    const first = backend();
+    const { session } = clientSession();
+    await subs.subscribe(session, 'file:///a', { upstream: first.upstream, original: 'file:///a' });
+    const unable = backend({});
+    subs.restore(unable.upstream);
+    expect(unable.requests).toEqual([]);
   });
 });

@@ -1,0 +1,81 @@
+/**
+ * Resource subscriptions survive their server being restarted: a crash (the same upstream starts a
+ * new process), Restart in the app (a new upstream for the server) and an edit of its config
+ * entry. Each time the gateway subscribes again and the client keeps getting updates.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import {
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
+
+const URI = 'fixture://fx/about';
+
+describe('resource subscriptions across restarts', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let client: Client;
+  const updates: string[] = [];
+
+  const config = (extra: Record<string, string> = {}) => ({
+    mcpServers: { fx: fixtureServer('fx', { FIXTURE_SUBSCRIBE: '1', ...extra }) },
+  });
+  const ready = () => waitFor(() => gateway.servers().find((s) => s.name === 'fx')?.state === 'ready', 15_000, 'fx');
+  /** Asks the server to announce a change, and waits for the client to hear of it. */
+  const touched = async (): Promise<void> => {
+    const before = updates.length;
+    // The gateway subscribes again as the server becomes ready: it may take a moment.
+    await waitFor(
+      async () => textOf(await client.callTool({ name: 'fx__touch', arguments: {} })) === 'notified',
+      10_000,
+      'the restarted server to hold the subscription',
+    );
+    await waitFor(() => updates.length > before, 5000, 'the update to reach the client');
+  };
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(await writeConfig(dir.dir, config()));
+    client = await httpClient(gateway.httpUrl()!);
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+    await client.subscribeResource({ uri: URI });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('a subscribed client hears of a change', async () => {
+    await touched();
+    expect(updates.at(-1)).toBe(URI);
+  });
+
+  it('after Restart (a new upstream for the server), the server is subscribed again', async () => {
+    await gateway.restartServer('fx');
+    await ready();
+    await touched();
+  });
+
+  it('after its crash, the server is subscribed again', async () => {
+    await expect(client.callTool({ name: 'fx__crash', arguments: {} })).rejects.toThrow(/exited/);
+    await ready();
+    await touched();
+  });
+
+  it('after an edit of its config entry, the server is subscribed again', async () => {
+    await writeConfig(dir.dir, config({ EDITED: '1' }));
+    await gateway.reload();
+    await ready();
+    await touched();
+    expect(updates.every((uri) => uri === URI)).toBe(true);
+  });
+});
