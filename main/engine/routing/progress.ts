@@ -1,7 +1,8 @@
 /**
  * Progress tokens. A forwarded request that asks for progress carries a token of ours upstream,
  * unguessable and bound to the upstream it went to, so no backend can report progress into
- * another client's request; the client sees its own token again.
+ * another client's request; the client sees its own token again. A request that created a task
+ * keeps its token until the task ends (the tasks extension: progress goes on for the task's life).
  */
 import { randomBytes } from 'node:crypto';
 import type { Params, RequestId } from '../protocol/jsonrpc.ts';
@@ -13,12 +14,21 @@ interface ProgressRoute {
   upstream: Upstream;
   session: Session;
   clientToken: string | number;
-  requestId: RequestId;
+  /** The client's request, while it is in flight (its progress goes with its answer). */
+  requestId: RequestId | undefined;
 }
+
+/** Tasks whose progress is still passed on, at most; the oldest are let go first. */
+export const MAX_TASK_PROGRESS = 10_000;
 
 export class ProgressTokens {
   private seq = 0;
   private readonly routes = new Map<string, ProgressRoute>();
+  /** Upstream and task id → the token of the request that created it, until the task ends. */
+  private readonly tasks = new Map<string, string>();
+  /** Task ids are each upstream's own (two may use the same): keys tell the upstreams apart. */
+  private readonly upstreamKeys = new WeakMap<Upstream, number>();
+  private nextUpstreamKey = 0;
 
   /**
    * The params to send upstream: the client's progress token, if it gave one, replaced by one
@@ -35,6 +45,50 @@ export class ProgressTokens {
 
   release(token: string | undefined): void {
     if (token !== undefined) this.routes.delete(token);
+  }
+
+  /**
+   * The request ended by creating task `taskId`: its token stays valid until the task ends. Its
+   * progress now goes to the client's session as such (the request is answered).
+   */
+  keepForTask(token: string, taskId: string): void {
+    const route = this.routes.get(token);
+    if (!route) return;
+    route.requestId = undefined;
+    const key = this.taskKey(route.upstream, taskId);
+    const before = this.tasks.get(key);
+    if (before !== undefined) this.routes.delete(before);
+    this.tasks.delete(key);
+    this.tasks.set(key, token);
+    if (this.tasks.size > MAX_TASK_PROGRESS) {
+      const [oldest, oldToken] = this.tasks.entries().next().value!;
+      this.tasks.delete(oldest);
+      this.routes.delete(oldToken);
+    }
+  }
+
+  /** Task `taskId` of `upstream` ended (completed, failed, cancelled): its progress ends too. */
+  taskEnded(upstream: Upstream, taskId: string): void {
+    const key = this.taskKey(upstream, taskId);
+    const token = this.tasks.get(key);
+    if (token === undefined) return;
+    this.tasks.delete(key);
+    this.routes.delete(token);
+  }
+
+  private taskKey(upstream: Upstream, taskId: string): string {
+    let key = this.upstreamKeys.get(upstream);
+    if (key === undefined) this.upstreamKeys.set(upstream, (key = ++this.nextUpstreamKey));
+    return `${key}\0${taskId}`;
+  }
+
+  /** A session ended: nothing more is reported to it. */
+  dropSession(session: Session): void {
+    for (const [key, token] of this.tasks) {
+      if (this.routes.get(token)?.session !== session) continue;
+      this.tasks.delete(key);
+      this.routes.delete(token);
+    }
   }
 
   /** Passes an upstream's notifications/progress to the client that asked for it. */

@@ -190,6 +190,7 @@ export class Router implements SessionHandler {
     this.opts.onSessionsChanged?.();
     for (const key of this.views.keys()) if (key.endsWith(`#${session.id}`)) this.views.delete(key);
     this.subscriptions.dropSession(session);
+    this.progress.dropSession(session);
     if (!session.stateless) this.tasks.dropOwner(taskOwner(session));
     void this.opts.registry.releaseSession(session.id);
   }
@@ -524,6 +525,7 @@ export class Router implements SessionHandler {
     const server = this.opts.registry.server(upstream);
     if (call && server !== undefined) traffic?.annotate(call, { server });
     const flight = this.serverRequests.track(upstream, session, req.id, exchange);
+    let createdTask: string | undefined;
     try {
       const options: RequestOptions = { signal, sessionId: session.id, origin: flight };
       if (exchange) options.traffic = call ? { id: exchange, parentId: call, session } : { id: exchange, session };
@@ -531,6 +533,9 @@ export class Router implements SessionHandler {
       if (headers) options.clientHeaders = headers;
       const result = await upstream.request(req.method, outParams, options);
       this.tasks.noteResult(result, upstream, taskOwner(session));
+      createdTask = createdTaskId(result);
+      if (taskEnds(req.method, result) && typeof params.taskId === 'string')
+        this.progress.taskEnded(upstream, params.taskId);
       // A stateless client sees input_required as it is; a stateful one needs it answered.
       if (result.resultType === 'input_required' && !session.stateless) {
         const exchanges = { ...(call ? { call } : {}), ...(exchange ? { round: exchange } : {}) };
@@ -547,7 +552,8 @@ export class Router implements SessionHandler {
       return result;
     } finally {
       flight.end();
-      this.progress.release(token);
+      if (token !== undefined && createdTask !== undefined) this.progress.keepForTask(token, createdTask);
+      else this.progress.release(token);
     }
   }
 
@@ -669,6 +675,8 @@ export class Router implements SessionHandler {
       case 'notifications/tasks/status': {
         // Only the client that created the task hears about it.
         const owner = typeof params.taskId === 'string' ? this.tasks.creator(params.taskId, upstream) : undefined;
+        if (typeof params.taskId === 'string' && TERMINAL_TASK_STATUSES.has(params.status as string))
+          this.progress.taskEnded(upstream, params.taskId);
         for (const s of this.sessionsOf(upstream))
           if (owner !== undefined && taskOwner(s) === owner) s.notify(m.method, m.params);
         return;
@@ -685,6 +693,20 @@ export class Router implements SessionHandler {
     const method = LIST_CHANGED_METHOD[kind];
     for (const s of this.sessionsOf(upstream)) if (s.initialized) s.notify(method);
   }
+}
+
+const TERMINAL_TASK_STATUSES = new Set(['completed', 'failed', 'cancelled']);
+
+/** The task a result says was created (a task-augmented request answered with CreateTaskResult). */
+function createdTaskId(result: Record<string, unknown>): string | undefined {
+  const taskId = (result.task as { taskId?: unknown } | undefined)?.taskId;
+  return typeof taskId === 'string' ? taskId : undefined;
+}
+
+/** Whether the answer to a task method says the task has ended (its result was read, or it reached a final status). */
+function taskEnds(method: string, result: Record<string, unknown>): boolean {
+  if (method === 'tasks/result') return true;
+  return (method === 'tasks/get' || method === 'tasks/cancel') && TERMINAL_TASK_STATUSES.has(result.status as string);
 }
 
 /** Who owns the tasks a session creates: the session, or a profile's stateless clients (see tasks.ts). */

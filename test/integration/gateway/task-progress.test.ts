@@ -1,0 +1,63 @@
+/**
+ * Progress of a task-augmented call: the tasks extension keeps the request's progress token valid
+ * for the task's whole life, after the call itself was answered with the task. The gateway passes
+ * that progress on to the client that created the task, under the client's own token, until the
+ * task ends.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INITIALIZE, rawStdio, type RawStdio } from '../../helpers/raw-stdio.ts';
+import { CLI, NODE, ROOT, fixtureServer, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+const TASK_SERVER = path.join(ROOT, 'test/fixtures/servers/task-server.ts');
+
+describe('progress of a task', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: RawStdio;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { tasks: { command: NODE, args: [TASK_SERVER] }, fx: fixtureServer('fx') },
+    });
+    gateway = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
+      ...process.env,
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+    });
+    gateway.send(INITIALIZE(0, '2025-11-25'));
+    await gateway.response(0);
+    gateway.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  }, 30_000);
+  afterAll(async () => {
+    gateway?.close();
+    await dir?.cleanup();
+  });
+
+  it('reaches the client after the call was answered with the task, and stops when the task ends', async () => {
+    gateway.send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'tasks__job', arguments: {}, task: { ttl: 60_000 }, _meta: { progressToken: 'mine' } },
+    });
+    const created = (await gateway.response(1)) as { result?: { task?: { taskId: string } } };
+    const taskId = created.result?.task?.taskId;
+    expect(taskId).toEqual(expect.any(String));
+
+    const progress = () =>
+      gateway.messages
+        .filter((m) => m.method === 'notifications/progress')
+        .map((m) => m.params as { progressToken: unknown; progress: number });
+    const ended = () =>
+      gateway.messages.some(
+        (m) => m.method === 'notifications/tasks/status' && (m.params as { status: string }).status === 'completed',
+      );
+    await waitFor(() => ended() && progress().length >= 3, 10_000, 'the task to report progress and end');
+    // The server's progress after the task ended is not passed on.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(progress()).toEqual([1, 2, 3].map((step) => ({ progressToken: 'mine', progress: step, total: 3 })));
+
+    gateway.send({ jsonrpc: '2.0', id: 2, method: 'tasks/result', params: { taskId } });
+    expect(await gateway.response(2)).toMatchObject({ result: { content: [{ text: `result of ${taskId}` }] } });
+  }, 20_000);
+});
