@@ -32,12 +32,7 @@ export async function connectRunningGateway(
   const state = await readGatewayLock(paths.lock);
   const info = state?.running ? state.info : undefined;
   if (!info) return undefined;
-  if (!info.http)
-    throw new GatewayError(
-      'upstream_unavailable',
-      `the running gateway (pid ${info.pid}) has no HTTP listener, which its control API needs; ` +
-        'start it without --no-http',
-    );
+  if (!info.http) throw noHttpListener(info, 'its control API');
   const token = await readApiToken(paths.dir);
   if (!token)
     throw new GatewayError(
@@ -74,8 +69,7 @@ export async function requestUiLoginLink(env: NodeJS.ProcessEnv = process.env): 
   const state = await readGatewayLock(paths.lock);
   const info = state?.running ? state.info : undefined;
   if (!info) return undefined;
-  if (!info.http)
-    throw new GatewayError('upstream_unavailable', `the running gateway (pid ${info.pid}) has no HTTP listener`);
+  if (!info.http) throw noHttpListener(info, 'the web UI');
   const token = await readApiToken(paths.dir);
   if (!token)
     throw new GatewayError(
@@ -91,4 +85,13 @@ export async function requestUiLoginLink(env: NodeJS.ProcessEnv = process.env): 
   if (!res.ok || !body.url)
     throw new GatewayError('internal', `the gateway refused a login link: ${body.error ?? `HTTP ${res.status}`}`);
   return body.url;
+}
+
+/** What to do about a gateway running without the HTTP listener `what` is served on. */
+function noHttpListener(info: GatewayInfo, what: string): GatewayError {
+  return new GatewayError(
+    'upstream_unavailable',
+    `the running gateway (pid ${info.pid}) has no HTTP listener, which ${what} needs: stop it ` +
+      `("switchboard stop") and start it without --no-http, with listen.http on in ${info.configPath}`,
+  );
 }

@@ -3,7 +3,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CLI, EVERYTHING, NODE, fixtureServer, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  CLI,
+  EVERYTHING,
+  NODE,
+  cliRun,
+  fixtureServer,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 import { runtimePaths } from '../../../main/shared/paths.ts';
 import { probeSocket, readGatewayLock } from '../../../main/engine/index.ts';
 
@@ -94,6 +104,10 @@ describe('the shim, as a client spawns it', () => {
       });
       expect(progress).toEqual([1, 2, 3]);
       expect((await limited.client.listTools()).tools.map((t) => t.name).every((n) => n.startsWith('fx__'))).toBe(true);
+      // The web UI lives on the HTTP listener this gateway runs without: `ui` says what to do.
+      const ui = await cliRun({ ...process.env, ...env }, 'ui');
+      expect(ui.code).toBe(1);
+      expect(ui.stderr).toMatch(/has no HTTP listener, which the web UI needs: stop it .* without --no-http/);
     } finally {
       await client.close();
       await limited.client.close();
