@@ -12,6 +12,22 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
+/** What typing `chunk` does to a hidden value: the value so far, and whether it was entered or cancelled. */
+export function typeHidden(value: string, chunk: string): { value: string; end?: 'enter' | 'cancel' } {
+  for (const ch of chunk) {
+    if (ch === '\r' || ch === '\n') return { value, end: 'enter' };
+    if (ch === '\u0003') return { value, end: 'cancel' };
+    // Ctrl-D ends the value like Enter; on an empty one it means "never mind", as at a shell.
+    if (ch === '\u0004') return { value, end: value === '' ? 'cancel' : 'enter' };
+    // An arrow or function key (ESC and the rest of its sequence, one chunk) is not part of a secret.
+    if (ch === '\u001b') return { value };
+    if (ch === '\u0015') value = '';
+    else if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');
+    else if (ch >= ' ') value += ch;
+  }
+  return { value };
+}
+
 /** One line typed at a terminal, not echoed. */
 function readHidden(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -30,12 +46,10 @@ function readHidden(prompt: string): Promise<string> {
       else resolve(value);
     };
     const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003') return done(new Error('cancelled'));
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-        else value += ch;
-      }
+      const typed = typeHidden(value, chunk);
+      value = typed.value;
+      if (typed.end === 'enter') done();
+      else if (typed.end === 'cancel') done(new Error('cancelled'));
     };
     stdin.on('data', onData);
   });
