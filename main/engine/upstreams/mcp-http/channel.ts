@@ -59,6 +59,7 @@ const TERMINATE_GRACE_MS = 2000;
  * SDK may still be reading the stream's last events when the end is seen.
  */
 const STREAM_END_GRACE_MS = 1000;
+const UNANSWERED_STREAM = 'closed the event stream of this request without answering it (no event id to resume from)';
 
 export async function openHttpChannel(opts: HttpChannelOptions): Promise<Channel> {
   const channel = new HttpChannel(opts, await loadSdkTransports());
@@ -181,9 +182,8 @@ class HttpChannel implements Channel {
     const cut = this.endedStreams.findIndex((ended) => ended.at > due);
     const ids = cut === -1 ? this.endedStreams : this.endedStreams.slice(0, cut);
     this.endedStreams = cut === -1 ? [] : this.endedStreams.slice(cut);
-    const message =
-      `${this.label}: closed the event stream of this request without answering it ` + '(no event id to resume from)';
-    for (const { id } of ids) this.opts.handlers.onMessage(failure(id, { code: RpcCode.UpstreamUnavailable, message }));
+    const error = { code: RpcCode.UpstreamUnavailable, message: `${this.label}: ${UNANSWERED_STREAM}` };
+    for (const { id } of ids) this.opts.handlers.onMessage(failure(id, error));
     const next = this.endedStreams[0];
     if (next) this.endedTimer = setTimeout(() => this.failUnanswered(), next.at - due);
   }
