@@ -318,8 +318,10 @@ export interface FormField {
   enumNames?: string[];
   /** string (titled enum): the allowed values with display titles. */
   oneOf?: { const: string; title?: string }[];
-  /** string: `email`, `uri`, `date` or `date-time` are checked; others are hints. */
+  /** string: `email`, `uri`, `date` or `date-time` are checked (formats.ts); others are hints. */
   format?: string;
+  /** string: the server marked it `writeOnly` or `format: "password"`: typed hidden. */
+  sensitive?: boolean;
   minLength?: number;
   maxLength?: number;
   minimum?: number;

@@ -4,13 +4,14 @@
  * form before anything goes back to the server, with an error that names the field).
  */
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
-import type {
-  FormField,
-  FormSchema,
-  FormValue,
-  SamplingContent,
-  SamplingMessage,
-  SamplingParams,
+import {
+  STRING_FORMATS,
+  type FormField,
+  type FormSchema,
+  type FormValue,
+  type SamplingContent,
+  type SamplingMessage,
+  type SamplingParams,
 } from '../../../preload/contract/index.ts';
 
 /** An answer the broker refused; `field` names the form field at fault, when there is one. */
@@ -79,6 +80,8 @@ function normalizeField(name: string, raw: unknown): FormField {
       const oneOf = titledConsts(raw.oneOf);
       if (oneOf) field.oneOf = oneOf;
       if (typeof raw.format === 'string') field.format = raw.format;
+      // Typed hidden in the app, as the traffic record hides it (traffic/sensitive.ts).
+      if (raw.writeOnly === true || raw.format === 'password') field.sensitive = true;
       if (isNonNegativeInteger(raw.minLength)) field.minLength = raw.minLength;
       if (isNonNegativeInteger(raw.maxLength)) field.maxLength = raw.maxLength;
       if (typeof raw.default === 'string') field.default = raw.default;
@@ -144,31 +147,6 @@ export function normalizeRequestedSchema(raw: unknown): FormSchema {
 
 // ---- answers ---------------------------------------------------------------
 
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?$/;
-
-function isDate(text: string): boolean {
-  const m = DATE.exec(text);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-}
-
-function isDateTime(text: string): boolean {
-  const m = DATE_TIME.exec(text);
-  return m !== null && isDate(m[1]!) && Number(m[2]) < 24 && Number(m[3]) < 60 && Number(m[4] ?? 0) < 61;
-}
-
-const FORMATS: Record<string, { test(text: string): boolean; what: string }> = {
-  email: { test: (t) => EMAIL.test(t), what: 'an email address' },
-  uri: { test: (t) => URI.test(t), what: 'a URI (scheme:…)' },
-  date: { test: isDate, what: 'a date (YYYY-MM-DD)' },
-  'date-time': { test: isDateTime, what: 'a date and time (YYYY-MM-DDTHH:MM:SSZ)' },
-};
-
 function allowedValues(field: FormField): string[] | undefined {
   if (field.type === 'array') return field.items?.enum ?? field.items?.anyOf?.map((o) => o.const);
   if (field.enum) return field.enum;
@@ -190,7 +168,7 @@ function checkField(name: string, field: FormField, value: unknown): FormValue {
         throw fail(`must be at least ${field.minLength} characters long`);
       if (field.maxLength !== undefined && length > field.maxLength)
         throw fail(`must be at most ${field.maxLength} characters long`);
-      const format = field.format === undefined ? undefined : FORMATS[field.format];
+      const format = field.format === undefined ? undefined : STRING_FORMATS[field.format];
       if (format && !format.test(value)) throw fail(`must be ${format.what}, got ${describe(value)}`);
       return value;
     }

@@ -373,6 +373,22 @@ describe('the web UI in Chromium', () => {
     await page.getByText('No questions are waiting.').waitFor();
   });
 
+  it('types a field the server marks secret hidden, and gives focus back once the question is answered', async () => {
+    const sdk = await client();
+    const call = sdk.callTool({ name: 'fx__survey', arguments: {} });
+    await screen('Questions');
+    const question = page.getByRole('article', { name: 'Question from fx' });
+    await question.getByText('Who are you?').waitFor({ timeout: 10_000 });
+    expect(await question.getByLabel('pin').getAttribute('type')).toBe('password');
+    expect(await question.getByLabel('name (required)').getAttribute('type')).toBe('text');
+    await question.getByLabel('name (required)').fill('Ada');
+    await question.getByLabel('pin').fill('1234');
+    await question.getByRole('button', { name: 'Accept' }).click();
+    expect(textOf(await call)).toBe('surveyed Ada');
+    await page.getByRole('status').getByText('Answered the question from fx.').waitFor();
+    expect(await page.locator(':focus').textContent()).toBe('Questions');
+  });
+
   it('shows the clients connected now, and follows them coming and going', async () => {
     await screen('Overview');
     const table = page.getByRole('region', { name: 'Clients connected now' });

@@ -172,7 +172,7 @@ describe('QuestionBroker: form elicitation', () => {
     await expect(asked).resolves.toEqual({ action: 'accept', content });
   });
 
-  it('accepts date-time loosely and a field named __proto__ as a plain field', async () => {
+  it('accepts a date-time servers accept (with seconds and zone), and a field named __proto__ as such', async () => {
     const broker = new QuestionBroker();
     const asked = broker.ask(
       {
@@ -188,9 +188,10 @@ describe('QuestionBroker: form elicitation', () => {
       { timeoutMs: 1000 },
     );
     const id = broker.list()[0]!.id;
-    expect(() => broker.answer(id, { action: 'accept', content: { at: 'yesterday' } })).toThrow(
-      /field "at" must be a date and time/,
-    );
+    for (const at of ['yesterday', '2025-11-25T10:00', '2025-11-25T10:00:00', '2025-11-25T24:00:00Z'])
+      expect(() => broker.answer(id, { action: 'accept', content: { at } })).toThrow(
+        /field "at" must be a date and time/,
+      );
     const content = JSON.parse('{"at":"2025-11-25T10:00:00Z","__proto__":"x"}') as Record<string, unknown>;
     broker.answer(id, { action: 'accept', content });
     const result = (await asked) as { content: Record<string, unknown> };

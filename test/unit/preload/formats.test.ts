@@ -1,0 +1,44 @@
+/**
+ * The formats a question's form checks are those an MCP SDK server checks the answer against
+ * (ajv-formats, full mode), tested side by side with ajv itself: what the app lets through, the
+ * server accepts.
+ */
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { STRING_FORMATS, localDateTime } from '../../../preload/contract/formats.ts';
+
+const ajv = new Ajv();
+(addFormats as unknown as (a: Ajv) => void)(ajv);
+
+const samples: Record<string, string[]> = {
+  email: ['ada@example.org', 'a.b+c@mail.example.co.uk', 'ada@localhost', 'ada@', '@x.org', 'a da@x.org', 'ada@-x.org'],
+  date: ['2026-12-05', '2026-02-29', '2024-02-29', '2026-13-01', '26-12-05'],
+  'date-time': [
+    '2026-12-05T14:30:00Z',
+    '2026-12-05T14:30:00.5+01:00',
+    '2026-12-05t14:30:00z',
+    '2026-12-05T14:30',
+    '2026-12-05T14:30:00',
+    '2026-12-05T25:30:00Z',
+    '2026-12-05T14:30:00+25:00',
+  ],
+};
+
+describe('question form formats', () => {
+  for (const [format, values] of Object.entries(samples)) {
+    it(`${format}: accepts exactly what ajv-formats accepts`, () => {
+      const validate = ajv.compile({ type: 'string', format });
+      for (const value of values)
+        expect([value, STRING_FORMATS[format]!.test(value)]).toEqual([value, validate(value)]);
+    });
+  }
+
+  it("turns a date-time picker's local value into RFC 3339 with the user's offset, and leaves anything else", () => {
+    expect(localDateTime('2026-12-05T14:30', () => 60)).toBe('2026-12-05T14:30:00+01:00');
+    expect(localDateTime('2026-07-01T09:05:30', () => -330)).toBe('2026-07-01T09:05:30-05:30');
+    expect(localDateTime('2026-12-05T14:30', () => 0)).toBe('2026-12-05T14:30:00+00:00');
+    expect(localDateTime('2026-12-05T14:30:00Z', () => 60)).toBe('2026-12-05T14:30:00Z');
+    expect(STRING_FORMATS['date-time']!.test(localDateTime('2026-12-05T14:30', () => 60))).toBe(true);
+  });
+});
