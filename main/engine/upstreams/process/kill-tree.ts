@@ -21,10 +21,12 @@ const FINAL_WAIT_MS = 2000;
 export async function killProcessTree(child: ChildProcess, options: KillTreeOptions = {}): Promise<void> {
   const { graceMs = 2000, eofGraceMs = 250, platform = process.platform } = options;
   const pid = child.pid;
-  if (pid === undefined || hasExited(child)) return;
+  if (pid === undefined) return;
   const exited = exitOf(child);
 
   if (platform === 'win32') {
+    // taskkill /T finds the tree from the parent: once it is gone, so is the way to its children.
+    if (hasExited(child)) return;
     closeStdin(child);
     if (await within(exited, eofGraceMs)) return;
     await taskkill(pid);
@@ -35,9 +37,12 @@ export async function killProcessTree(child: ChildProcess, options: KillTreeOpti
   const tree = new PosixTree(pid, () => hasExited(child), platform === 'linux');
   // Snapshot before EOF: once the leader exits its children are reparented and lost to the walk.
   await tree.refresh();
-  closeStdin(child);
-  await within(exited, eofGraceMs);
-  await tree.refresh();
+  // A leader that already exited (a crash) may still have left its group running: that is stopped.
+  if (!hasExited(child)) {
+    closeStdin(child);
+    await within(exited, eofGraceMs);
+    await tree.refresh();
+  }
   // The leader may have exited on EOF and left children behind: those are stopped too.
   if (await tree.alive()) {
     await tree.signal('SIGTERM');

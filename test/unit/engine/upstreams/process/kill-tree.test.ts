@@ -105,6 +105,19 @@ describe.skipIf(!posix)('killProcessTree', () => {
     expect(gone(orphan as number)).toBe(true);
   });
 
+  it('stops what a leader that crashed left running in its group', async () => {
+    const child = start('sleep 300 & echo $!; read line; exit 3');
+    const [orphan] = (await readTokens(child, 1)).map(Number);
+    started.push(orphan as number);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.stdin?.write('crash now\n');
+    await exited;
+    expect(gone(orphan as number)).toBe(false);
+    await killProcessTree(child, { graceMs: 1000, eofGraceMs: 50 });
+    for (let i = 0; i < 50 && !gone(orphan as number); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(gone(orphan as number)).toBe(true);
+  });
+
   it('resolves at once for a child that already exited, and never throws', async () => {
     const child = start('exit 0');
     await new Promise((r) => child.once('exit', r));
