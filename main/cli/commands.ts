@@ -128,6 +128,15 @@ export async function serve(
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+  // A closed terminal or SSH session: servers run in process groups of their own, so they are
+  // stopped here or they outlive the gateway.
+  process.once('SIGHUP', () => void stop());
+  // The same for a bug: every server is stopped before the gateway fails.
+  process.once('uncaughtException', (err) => {
+    log(`internal error, stopping every server: ${err.stack ?? String(err)}`);
+    setTimeout(() => process.exit(70), 10_000).unref();
+    void gateway.stop().finally(() => process.exit(70));
+  });
 
   if (opts.stdio) {
     if (!gateway.profileExists(opts.profile)) {

@@ -10,7 +10,17 @@ import { createInterface } from 'node:readline';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { NODE, ROOT, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  NODE,
+  ROOT,
+  TEST_BACKOFF,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const SERVER = path.join(ROOT, 'test/fixtures/servers/ws-server.ts');
 
@@ -49,7 +59,9 @@ describe('remote servers over WebSocket', () => {
       },
       limits: { maxResponseBytes: 64 * 1024 },
     });
-    gateway = await startGateway(config);
+    // Enough attempts to outlast the restart of the server process below on a busy machine
+    // (TEST_BACKOFF gives up after about half a second).
+    gateway = await startGateway(config, { backoff: { ...TEST_BACKOFF, maxAttempts: 60 } });
     client = await httpClient(gateway.httpUrl()!);
   });
   afterAll(async () => {
