@@ -1,7 +1,9 @@
 /**
  * PATH lookup for spawning servers. Apps launched from a GUI (Dock, Start menu, desktop
  * file) inherit a minimal PATH without the user's shell setup (nvm, Homebrew, ~/.local/bin),
- * so `npx`/`uvx` would not be found. We ask the user's login shell once and remember it.
+ * so `npx`/`uvx` would not be found. We ask the user's login shell once and remember its answer;
+ * a shell that did not answer (slow at a cold start, or broken) is asked again by the next server
+ * that starts, rather than leaving the wrong PATH until the app is restarted.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,10 +28,17 @@ export function resolveLoginShellPath(options: LoginShellPathOptions = {}): Prom
   const key = `${platform}\0${shell}`;
   let pending = cache.get(key);
   if (!pending) {
-    pending = askShell(shell, timeoutMs).then(
-      (loginPath) => (loginPath === undefined ? current : mergePaths(loginPath, current)),
-      () => current,
+    const asked = askShell(shell, timeoutMs).then(
+      (loginPath) => {
+        if (loginPath === undefined && cache.get(key) === asked) cache.delete(key);
+        return loginPath === undefined ? current : mergePaths(loginPath, current);
+      },
+      () => {
+        if (cache.get(key) === asked) cache.delete(key);
+        return current;
+      },
     );
+    pending = asked;
     cache.set(key, pending);
   }
   return pending;

@@ -64,6 +64,19 @@ describe.skipIf(!posix)('resolveLoginShellPath', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('asks a shell that did not answer again next time (a slow first start), and then remembers', async () => {
+    const flag = path.join(dir, 'slow-once');
+    await writeFile(flag, '');
+    const shell = await script(
+      'slow-once-shell',
+      `if [ -e "${flag}" ]; then rm "${flag}"; sleep 5; fi\nshift\nexport PATH=/from/login\neval "$1"`,
+    );
+    await expect(resolveLoginShellPath({ shell, timeoutMs: 300, platform: 'linux' })).resolves.toBe(process.env.PATH);
+    const second = resolveLoginShellPath({ shell, timeoutMs: 3000, platform: 'linux' });
+    expect((await second).startsWith('/from/login:')).toBe(true);
+    expect(resolveLoginShellPath({ shell, timeoutMs: 3000, platform: 'linux' })).toBe(second);
+  });
+
   it('falls back on a non-zero exit, a missing shell, and on Windows', async () => {
     const failing = await script('failing-shell', 'echo broken; exit 3');
     await expect(resolveLoginShellPath({ shell: failing, platform: 'linux' })).resolves.toBe(process.env.PATH);
