@@ -28,7 +28,11 @@ describe('misbehaving backends and clients', () => {
     dir = await tempDir();
     gateway = await startGateway(
       await writeConfig(dir.dir, {
-        mcpServers: { hostile: { command: NODE, args: [HOSTILE] }, fx: fixtureServer('fx') },
+        mcpServers: {
+          hostile: { command: NODE, args: [HOSTILE] },
+          deaf: { command: NODE, args: [HOSTILE], timeoutMs: 2000 },
+          fx: fixtureServer('fx'),
+        },
       }),
     );
     client = await httpClient(gateway.httpUrl()!);
@@ -38,6 +42,21 @@ describe('misbehaving backends and clients', () => {
     await gateway?.stop();
     await dir?.cleanup();
   });
+
+  it('holds a bounded amount for a server that stopped reading its input, and refuses the rest', async () => {
+    expect(textOf(await client.callTool({ name: 'deaf__deafen', arguments: {} }))).toBe('deaf now');
+    const big = 'x'.repeat(4 * 1024 * 1024);
+    // Each call waits in the gateway, unwritten; past 16 MiB the next ones are refused at once.
+    const calls = await Promise.allSettled(
+      Array.from({ length: 6 }, () => client.callTool({ name: 'deaf__poke', arguments: { big } })),
+    );
+    const errors = calls.map((c) => (c.status === 'rejected' ? String((c.reason as Error).message) : 'answered'));
+    expect(
+      errors.filter((e) => /server "deaf" is not reading its input: .* MiB sent to it earlier/.test(e)).length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(errors.filter((e) => /timed out/.test(e)).length).toBeGreaterThanOrEqual(1);
+    expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'alive' } }))).toBe('alive');
+  }, 30_000);
 
   it("skips junk list entries without losing anyone's tools", async () => {
     const names = (await client.listTools()).tools.map((t) => t.name);

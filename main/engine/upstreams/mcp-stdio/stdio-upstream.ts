@@ -102,6 +102,12 @@ export class StdioMcpUpstream extends ManagedUpstream {
   }
 }
 
+/**
+ * What is held for a server that does not read its input: twice the largest request a client may
+ * send by default (limits.maxRequestBytes), so one large message always fits behind a small one.
+ */
+export const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024;
+
 export function createStdioUpstream(spec: StdioServerSpec, deps: StdioUpstreamDeps): StdioMcpUpstream {
   return new StdioMcpUpstream(spec, deps);
 }
@@ -194,7 +200,18 @@ async function openProcess(
       if (closed || !child.stdin!.writable || child.exitCode !== null || child.signalCode !== null) {
         throw new GatewayError('upstream_closed', `server "${spec.name}" is not running`, { notSent: true });
       }
-      child.stdin!.write(encodeLine(message));
+      const line = encodeLine(message);
+      // A server that stopped reading: what is written to it waits in our memory, so past a
+      // bound new messages are refused instead of piling up until it is stopped.
+      const waiting = child.stdin!.writableLength;
+      if (waiting > 0 && waiting + Buffer.byteLength(line) > MAX_UNWRITTEN_BYTES) {
+        throw new GatewayError(
+          'upstream_unavailable',
+          `server "${spec.name}" is not reading its input: ${(waiting / 1048576).toFixed(1)} MiB sent to it ` +
+            'earlier are still waiting to be written, so this message was not sent',
+        );
+      }
+      child.stdin!.write(line);
     },
     async close() {
       closed = true;
