@@ -9,7 +9,7 @@ import { logFailure, type LogFn } from '../log.ts';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
 import { LOG_LEVELS, type RequestContext, type Session, type SessionHandler } from '../downstream/session.ts';
-import type { ReplyFn, RequestOptions, Upstream } from '../upstreams/types.ts';
+import type { ReplyFn, RequestOptions, Upstream, UpstreamStatus } from '../upstreams/types.ts';
 import type { RegistryServer, SessionContext } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
@@ -527,7 +527,7 @@ export class Router implements SessionHandler {
     const flight = this.serverRequests.track(upstream, session, req.id, exchange);
     let createdTask: string | undefined;
     try {
-      const options: RequestOptions = { signal, sessionId: session.id, origin: flight };
+      const options: RequestOptions = { signal, sessionId: session.id, origin: flight, questions: flight };
       if (exchange) options.traffic = call ? { id: exchange, parentId: call, session } : { id: exchange, session };
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
@@ -585,12 +585,18 @@ export class Router implements SessionHandler {
     upstream.on('ready', onReady);
     const onRequest = (m: JsonRpcRequest, reply: ReplyFn, origin?: object) =>
       this.serverRequests.receive(upstream, m, reply, origin);
+    // A lost connection (a crash): the answers to what the server asked have nowhere to go.
+    const onStatus = (status: UpstreamStatus) => {
+      if (status.state !== 'ready') this.serverRequests.abandon(upstream);
+    };
     upstream.on('notification', onNotification);
     upstream.on('request', onRequest);
+    upstream.on('status', onStatus);
     const untrack = this.opts.catalog.track(upstream);
     this.unwire.set(upstream, () => {
       upstream.off('notification', onNotification);
       upstream.off('request', onRequest);
+      upstream.off('status', onStatus);
       upstream.off('ready', onReady);
       untrack();
     });

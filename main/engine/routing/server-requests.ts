@@ -10,7 +10,7 @@ import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
 import type { JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { requiredCapability } from '../protocol/capabilities.ts';
 import type { Session } from '../downstream/session.ts';
-import type { ReplyFn, Upstream } from '../upstreams/types.ts';
+import type { QuestionClock, ReplyFn, Upstream } from '../upstreams/types.ts';
 import { completeInputRounds } from './input-rounds.ts';
 import type { TrafficRecorder } from '../traffic/index.ts';
 
@@ -31,11 +31,16 @@ export interface ServerRequestOptions {
   traffic?: TrafficRecorder;
 }
 
-interface Flight {
+/** A client request in flight on an upstream; also the clock of the questions asked during it. */
+interface Flight extends QuestionClock {
   session: Session;
   requestId: RequestId;
   /** The upstream request's exchange in the traffic record. */
   exchangeId?: string;
+  waiting: number;
+  answeredAt?: number;
+  /** Aborted when the request ends: a question still waiting then is withdrawn. Made by the first question. */
+  ended?: AbortController;
 }
 
 /** Who a server-to-client request is for: a session, and the request of its that caused it. */
@@ -43,6 +48,7 @@ interface Target {
   session: Session;
   requestId?: RequestId;
   exchangeId?: string;
+  flight?: Flight;
 }
 
 export class ServerRequests {
@@ -63,7 +69,15 @@ export class ServerRequests {
     let flights = this.flights.get(upstream);
     if (!flights) this.flights.set(upstream, (flights = new Set()));
     const all = flights;
-    const flight: Flight & { end(): void } = { session, requestId, end: () => all.delete(flight) };
+    const flight: Flight & { end(): void } = {
+      session,
+      requestId,
+      waiting: 0,
+      end: () => {
+        all.delete(flight);
+        flight.ended?.abort(new Error('the call that asked it has ended'));
+      },
+    };
     if (exchangeId) flight.exchangeId = exchangeId;
     all.add(flight);
     return flight;
@@ -86,13 +100,28 @@ export class ServerRequests {
       server: this.opts.registry.server(upstream),
       ...(target?.exchangeId ? { parentId: target.exchangeId } : {}),
     });
-    const answered = this.answer(upstream, target, m.method, m.params ?? {}, ac.signal, xid || undefined);
+    // The call it was asked during holds its timeout meanwhile; once that call ends, it is moot.
+    const flight = target?.flight;
+    const signal = flight ? AbortSignal.any([ac.signal, (flight.ended ??= new AbortController()).signal]) : ac.signal;
+    if (flight) flight.waiting++;
+    const answered = this.answer(upstream, target, m.method, m.params ?? {}, signal, xid || undefined);
     (traffic && xid ? traffic.settle(xid, answered) : answered)
       .then(
         (result) => reply({ result }),
         (err: unknown) => reply({ error: toRpcError(err) }),
       )
-      .finally(() => pending.delete(m.id));
+      .finally(() => {
+        pending.delete(m.id);
+        if (flight) {
+          flight.waiting--;
+          flight.answeredAt = Date.now();
+        }
+      });
+  }
+
+  /** The upstream's connection was lost (its process exited): what it asked can no longer be answered. */
+  abandon(upstream: Upstream): void {
+    for (const ac of this.pending.get(upstream)?.values() ?? []) ac.abort(new Error('the server restarted'));
   }
 
   /** The upstream's notifications/cancelled: stop waiting for the answer to that request. */
@@ -220,7 +249,7 @@ export class ServerRequests {
 }
 
 function targetOf(flight: Flight): Target {
-  const target: Target = { session: flight.session, requestId: flight.requestId };
+  const target: Target = { session: flight.session, requestId: flight.requestId, flight };
   if (flight.exchangeId) target.exchangeId = flight.exchangeId;
   return target;
 }

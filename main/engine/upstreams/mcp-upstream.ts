@@ -22,6 +22,7 @@ import { LATEST_STATEFUL } from '../protocol/versions.ts';
 import { asGateway, forwardedRecord, withClientHeaders, type ClientHeaderPolicy } from './client-headers.ts';
 import { DEFAULT_BACKOFF, UpstreamLifecycle, type BackoffPolicy } from './lifecycle.ts';
 import type {
+  QuestionClock,
   ReplyFn,
   RequestOptions,
   Upstream,
@@ -190,10 +191,11 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     params: Params | undefined,
     options: RequestOptions = {},
   ): Promise<Record<string, unknown>> {
-    const req: { signal?: AbortSignal; timeoutMs?: number } = {
-      timeoutMs: options.timeoutMs ?? this.opts.requestTimeoutMs,
-    };
+    const timeoutMs = options.timeoutMs ?? this.opts.requestTimeoutMs;
+    const req: OutgoingOptions = { timeoutMs };
     if (options.signal) req.signal = options.signal;
+    const questions = options.questions;
+    if (questions) req.extend = () => heldFor(questions, timeoutMs);
     for (let attempt = 0; ; attempt++) {
       if (this.lifecycle.state !== 'ready') await this.whenReady(this.opts.startupTimeoutMs);
       const outgoing = this.outgoing;
@@ -500,4 +502,18 @@ function startGrace(
     extended = true;
     return Math.max(50, Math.min(idleMs - idle, left));
   };
+}
+
+/** How often a request held by a waiting question looks again. */
+const HOLD_CHECK_MS = 1000;
+
+/**
+ * More time for a request whose timeout ran out while its server waited for a person (or a
+ * client) to answer a question: as long as one waits, then the full timeout from the last answer.
+ */
+function heldFor(questions: QuestionClock, timeoutMs: number): number | undefined {
+  if (questions.waiting > 0) return HOLD_CHECK_MS;
+  if (questions.answeredAt === undefined) return undefined;
+  const left = questions.answeredAt + timeoutMs - Date.now();
+  return left > 0 ? left : undefined;
 }

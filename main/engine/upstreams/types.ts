@@ -32,10 +32,23 @@ export interface UpstreamInfo {
   instructions?: string;
 }
 
+/**
+ * The questions a server asked during one request (elicitation, sampling): while one waits for
+ * its answer the request's timeout is held, and it runs again in full from the last answer.
+ */
+export interface QuestionClock {
+  /** Questions waiting for their answer now. */
+  readonly waiting: number;
+  /** Date.now() when the last one was answered. */
+  readonly answeredAt?: number;
+}
+
 export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the server's configured request timeout. */
   timeoutMs?: number;
+  /** Holds the timeout while the server waits for an answer to its question (see QuestionClock). */
+  questions?: QuestionClock;
   /**
    * The calling client's HTTP request headers, [name, value] per line (JSON handlers forward some; see
    * handler-headers.ts).

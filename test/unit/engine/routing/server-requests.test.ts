@@ -106,10 +106,14 @@ describe('server-to-client requests', () => {
     requests.receive(a, m, (r) => replies.push(r), asking);
     expect(one.sent).toEqual([]);
     expect(two.sent.map((s) => s.related)).toEqual(['call-2']);
-    // A call that has ended is no origin any more: the usual rules apply.
+    // A call that has ended is no origin any more: the usual rules apply. Its question is withdrawn.
     asking.end();
+    expect(two.sent.map((s) => (s.message as { method?: string }).method)).toEqual([
+      'elicitation/create',
+      'notifications/cancelled',
+    ]);
     requests.receive(a, { ...m, id: 10 }, (r) => replies.push(r), asking);
-    expect(two.sent).toHaveLength(1);
+    expect(two.sent).toHaveLength(2);
   });
 
   it('go to the owner of an isolated instance even with nothing in flight, and to nobody once it is gone', async () => {
@@ -154,7 +158,6 @@ describe('server-to-client requests', () => {
       const c = client({ capabilities, name: 'Zed' });
       const flight = requests.track(a, c.session, 1);
       const replies = ask(a, method, params);
-      flight.end();
       const [prompt] = prompter.list();
       expect(prompt).toMatchObject({
         server: 'a',
@@ -165,7 +168,22 @@ describe('server-to-client requests', () => {
       prompter.answer(prompt!.id, { action: 'cancel' });
       await tick();
       expect(replies).toHaveLength(1);
+      flight.end();
     }
+  });
+
+  it('withdraws a question once the call it was asked during has ended', async () => {
+    const prompter = new QuestionBroker();
+    const { requests, client, ask } = setup({ prompter });
+    const a = upstream('a');
+    const c = client({ capabilities: {}, name: 'Zed' });
+    const flight = requests.track(a, c.session, 1);
+    const replies = ask(a, 'elicitation/create', FORM);
+    expect(prompter.list()).toHaveLength(1);
+    flight.end();
+    await tick();
+    expect(prompter.list()).toEqual([]);
+    expect(replies).toHaveLength(1);
   });
 
   it('a question nobody can answer fails, saying why', async () => {
