@@ -124,6 +124,7 @@ export class Router implements SessionHandler {
       prompter: opts.prompter,
       questionTimeoutMs: opts.questionTimeoutMs,
       traffic: opts.traffic,
+      taskCreator: (upstream, taskId) => this.tasks.creator(taskId, upstream),
     });
     opts.registry.on('added', (u) => this.wire(u));
     opts.registry.on('removed', (u) => this.unwireUpstream(u));

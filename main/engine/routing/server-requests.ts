@@ -29,7 +29,12 @@ export interface ServerRequestOptions {
   questionTimeoutMs?: number;
   /** Records each question and its answer under the exchange that caused it. */
   traffic?: TrafficRecorder;
+  /** Who created a task of this upstream (a session id; see tasks.ts), if the gateway saw it. */
+  taskCreator?(upstream: Upstream, taskId: string): string | undefined;
 }
+
+/** The task a server's request is about (the tasks extension's related-task `_meta`). */
+const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 
 /** A client request in flight on an upstream; also the clock of the questions asked during it. */
 interface Flight extends QuestionClock {
@@ -89,7 +94,8 @@ export class ServerRequests {
     let pending = this.pending.get(upstream);
     if (!pending) this.pending.set(upstream, (pending = new Map()));
     pending.set(m.id, ac);
-    const target = this.target(upstream, origin);
+    const forTask = this.taskTarget(upstream, m.params);
+    const target = forTask === undefined ? this.target(upstream, origin) : forTask || undefined;
     const traffic = this.opts.traffic;
     // The server's question is an exchange of its own, under the request of ours it came during.
     const xid = traffic?.begin({
@@ -224,6 +230,21 @@ export class ServerRequests {
       ...(q.session ? { session: q.session } : {}),
     });
     return traffic.settle(xid, asked);
+  }
+
+  /**
+   * A question about a task goes to the session that created it, whoever else has calls in flight
+   * (the call that started the task may long be answered); to no client when that session is gone
+   * (false). Undefined when it names no task the gateway saw created: the usual rules apply.
+   */
+  private taskTarget(upstream: Upstream, params: Params | undefined): Target | false | undefined {
+    const meta = params?._meta as Record<string, unknown> | undefined;
+    const related = meta?.[RELATED_TASK] as { taskId?: unknown } | undefined;
+    if (typeof related?.taskId !== 'string') return undefined;
+    const creator = this.opts.taskCreator?.(upstream, related.taskId);
+    if (creator === undefined) return undefined;
+    const session = this.opts.session(creator);
+    return session ? { session } : false;
   }
 
   /**

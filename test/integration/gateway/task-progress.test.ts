@@ -2,12 +2,27 @@
  * Progress of a task-augmented call: the tasks extension keeps the request's progress token valid
  * for the task's whole life, after the call itself was answered with the task. The gateway passes
  * that progress on to the client that created the task, under the client's own token, until the
- * task ends.
+ * task ends. And a question a task asks (after its call was answered) goes to the client that
+ * created the task, not to whichever client happens to have a call in flight on that server.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIALIZE, rawStdio, type RawStdio } from '../../helpers/raw-stdio.ts';
-import { CLI, NODE, ROOT, fixtureServer, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { Gateway } from '../../../main/engine/index.ts';
+import {
+  CLI,
+  NODE,
+  ROOT,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const TASK_SERVER = path.join(ROOT, 'test/fixtures/servers/task-server.ts');
 
@@ -60,4 +75,57 @@ describe('progress of a task', () => {
     gateway.send({ jsonrpc: '2.0', id: 2, method: 'tasks/result', params: { taskId } });
     expect(await gateway.response(2)).toMatchObject({ result: { content: [{ text: `result of ${taskId}` }] } });
   }, 20_000);
+});
+
+describe("a task's question", () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  const clients: Client[] = [];
+
+  /** A client that answers form questions itself, recording what it was asked. */
+  async function answering(pin: string): Promise<{ client: Client; asked: string[] }> {
+    const client = await httpClient(gateway.httpUrl()!, { elicitation: {} });
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, (req) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { pin } };
+    });
+    clients.push(client);
+    return { client, asked };
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { tasks: { command: NODE, args: [TASK_SERVER] }, fx: fixtureServer('fx') },
+      }),
+    );
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('goes to the client that created the task, even while another has a call in flight there', async () => {
+    const alice = await answering('1111');
+    const bob = await answering('2222');
+    const created = await alice.client.request(
+      { method: 'tools/call', params: { name: 'tasks__job_ask', arguments: {}, task: { ttl: 60_000 } } },
+      z.object({ task: z.object({ taskId: z.string() }) }).passthrough(),
+    );
+    const taskId = created.task.taskId;
+    // Bob's call is the only one in flight on the server when it asks about Alice's task.
+    const waiting = bob.client.callTool({ name: 'tasks__wait', arguments: { ms: 1500 } });
+    await waitFor(() => alice.asked.length > 0 || bob.asked.length > 0, 10_000, 'the question');
+    expect(alice.asked).toEqual([`Card PIN for ${taskId}?`]);
+    expect(bob.asked).toEqual([]);
+    await waiting;
+    const result = await alice.client.request(
+      { method: 'tasks/result', params: { taskId } },
+      z.object({ content: z.array(z.object({ text: z.string() })) }).passthrough(),
+    );
+    expect(result.content[0]?.text).toBe('pin 1111');
+  });
 });
