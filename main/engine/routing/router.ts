@@ -192,6 +192,7 @@ export class Router implements SessionHandler {
     for (const key of this.views.keys()) if (key.endsWith(`#${session.id}`)) this.views.delete(key);
     this.subscriptions.dropSession(session);
     this.progress.dropSession(session);
+    this.serverRequests.dropSession(session);
     if (!session.stateless) this.tasks.dropOwner(taskOwner(session));
     void this.opts.registry.releaseSession(session.id);
   }
@@ -679,6 +680,12 @@ export class Router implements SessionHandler {
       case 'notifications/cancelled':
         this.serverRequests.cancel(upstream, params);
         return;
+      case 'notifications/elicitation/complete': {
+        // Only to the session that was shown that URL-mode question (none when the app showed it).
+        const session = this.serverRequests.elicitationSession(upstream, params.elicitationId);
+        session?.notify(m.method, m.params);
+        return;
+      }
       case 'notifications/tasks/status': {
         // Only the client that created the task hears about it.
         const owner = typeof params.taskId === 'string' ? this.tasks.creator(params.taskId, upstream) : undefined;

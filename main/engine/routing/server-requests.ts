@@ -33,6 +33,9 @@ export interface ServerRequestOptions {
   taskCreator?(upstream: Upstream, taskId: string): string | undefined;
 }
 
+/** URL-mode elicitations remembered for their `notifications/elicitation/complete`, at most (oldest go first). */
+export const MAX_URL_ELICITATIONS = 1000;
+
 /** The task a server's request is about (the tasks extension's related-task `_meta`). */
 const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 
@@ -61,6 +64,11 @@ export class ServerRequests {
   private readonly flights = new Map<Upstream, Set<Flight>>();
   /** Server-to-client requests being answered, per upstream: request id → abort. */
   private readonly pending = new Map<Upstream, Map<RequestId, AbortController>>();
+  /**
+   * URL-mode elicitations a client was shown, by upstream and elicitationId: the completion the
+   * server announces later (the user finished on the page) goes to that client only.
+   */
+  private readonly urlElicitations = new Map<string, { upstream: Upstream; session: Session }>();
 
   constructor(opts: ServerRequestOptions) {
     this.opts = opts;
@@ -123,6 +131,27 @@ export class ServerRequests {
           flight.answeredAt = Date.now();
         }
       });
+  }
+
+  /** The session that was shown the URL-mode elicitation `elicitationId` of this upstream, if any. */
+  elicitationSession(upstream: Upstream, elicitationId: unknown): Session | undefined {
+    if (typeof elicitationId !== 'string') return undefined;
+    const shown = this.urlElicitations.get(elicitationId);
+    return shown?.upstream === upstream ? shown.session : undefined;
+  }
+
+  /** Remembers who was shown a URL-mode elicitation, for its completion notice. */
+  private noteUrlElicitation(upstream: Upstream, session: Session, params: Params): void {
+    if (params.mode !== 'url' || typeof params.elicitationId !== 'string') return;
+    this.urlElicitations.delete(params.elicitationId);
+    this.urlElicitations.set(params.elicitationId, { upstream, session });
+    if (this.urlElicitations.size > MAX_URL_ELICITATIONS)
+      this.urlElicitations.delete(this.urlElicitations.keys().next().value!);
+  }
+
+  /** A session ended: completions of what it was shown have nowhere to go. */
+  dropSession(session: Session): void {
+    for (const [id, shown] of this.urlElicitations) if (shown.session === session) this.urlElicitations.delete(id);
   }
 
   /** The upstream's connection was lost (its process exited): what it asked can no longer be answered. */
@@ -194,6 +223,7 @@ export class ServerRequests {
       const options: { relatedRequestId?: RequestId; signal: AbortSignal; trafficParentId?: string } = { signal };
       if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
       if (trafficParentId) options.trafficParentId = trafficParentId;
+      if (method === 'elicitation/create') this.noteUrlElicitation(upstream, target.session, params);
       return target.session.request(method, params, options);
     }
     if (this.opts.prompter && (method === 'elicitation/create' || method === 'sampling/createMessage')) {

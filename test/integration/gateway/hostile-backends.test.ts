@@ -15,7 +15,7 @@ import {
 } from '../../helpers/gateway.ts';
 import { rawSession } from '../../helpers/raw-http.ts';
 import { statelessPost } from '../../helpers/stateless.ts';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitationCompleteNotificationSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 const HOSTILE = path.join(ROOT, 'test/fixtures/servers/hostile-server.ts');
 
@@ -57,6 +57,30 @@ describe('misbehaving backends and clients', () => {
     expect(errors.filter((e) => /timed out/.test(e)).length).toBeGreaterThanOrEqual(1);
     expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'alive' } }))).toBe('alive');
   }, 30_000);
+
+  it('tells only the client that was asked to open a page that the sign-in there completed', async () => {
+    const asker = await httpClient(gateway.httpUrl()!, { elicitation: { url: {} } });
+    const other = await httpClient(gateway.httpUrl()!, { elicitation: { url: {} } });
+    try {
+      const completed: string[] = [];
+      const otherCompleted: string[] = [];
+      asker.setRequestHandler(ElicitRequestSchema, () => ({ action: 'accept' }));
+      asker.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => {
+        completed.push(n.params.elicitationId);
+      });
+      other.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => {
+        otherCompleted.push(n.params.elicitationId);
+      });
+      expect(textOf(await asker.callTool({ name: 'hostile__sign_in', arguments: {} }))).toBe('signed in');
+      await waitFor(() => completed.length === 1, 5000, 'the completion');
+      expect(completed[0]).toMatch(/^e-/);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(otherCompleted).toEqual([]);
+    } finally {
+      await asker.close();
+      await other.close();
+    }
+  });
 
   it("skips junk list entries without losing anyone's tools", async () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
