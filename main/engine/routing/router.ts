@@ -105,6 +105,8 @@ export class Router implements SessionHandler {
   private readonly books = new Map<string, NameBooks>();
   /** What each server advertised when it was last ready (by server name), for a profile's capabilities. */
   private readonly knownCapabilities = new Map<string, Record<string, unknown>>();
+  /** Each server's revision when last ready: a request made while it restarts is shaped for it. */
+  private readonly knownRevisions = new Map<string, string>();
   /** Starting spells (status.since) a list already waited for once: it does not wait for them again. */
   private readonly waited = new WeakMap<Upstream, number>();
   /** Each profile's servers (and whether each is on) when last looked: a change is news to its clients. */
@@ -140,6 +142,7 @@ export class Router implements SessionHandler {
     const configured = new Set(this.opts.registry.names());
     this.opts.catalog.retainServers(configured);
     for (const name of this.knownCapabilities.keys()) if (!configured.has(name)) this.knownCapabilities.delete(name);
+    for (const name of this.knownRevisions.keys()) if (!configured.has(name)) this.knownRevisions.delete(name);
     for (const profile of this.books.keys())
       if (this.opts.profileServers(profile) === undefined) this.books.delete(profile);
     for (const profile of this.lastPending.keys())
@@ -515,7 +518,7 @@ export class Router implements SessionHandler {
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
     const { params: outParams, token } = this.progress.bind(
-      stripStatelessMeta(params, upstream),
+      this.forRevisionOf(upstream, params),
       upstream,
       session,
       req.id,
@@ -608,7 +611,10 @@ export class Router implements SessionHandler {
   private noteCapabilities(upstream: Upstream): void {
     const server = this.opts.registry.server(upstream);
     const info = upstream.info();
-    if (server !== undefined && info) this.knownCapabilities.set(server, info.capabilities);
+    if (server !== undefined && info) {
+      this.knownCapabilities.set(server, info.capabilities);
+      this.knownRevisions.set(server, info.protocolVersion);
+    }
   }
 
   /** After a backend restarted: its subscriptions and log level are gone; ask again. */
@@ -623,6 +629,21 @@ export class Router implements SessionHandler {
         .request('logging/setLevel', { level: LOG_LEVELS[min] })
         .catch(logFailure(this.warnAbout(upstream), 'could not set the log level again after a restart'));
     }
+  }
+
+  /**
+   * The params without the stateless revision's per-request `_meta` keys, for an upstream that does
+   * not speak that revision: by its revision now, or when last ready (it may be restarting). One
+   * never seen ready keeps them: a stateless one needs them, a stateful one ignores them.
+   */
+  private forRevisionOf(upstream: Upstream, params: Params): Params {
+    if (params._meta === undefined) return params;
+    let revision = upstream.info()?.protocolVersion;
+    if (revision === undefined) {
+      const server = this.opts.registry.server(upstream);
+      revision = server === undefined ? undefined : this.knownRevisions.get(server);
+    }
+    return revision === undefined || revision === STATELESS_REVISION ? params : stripStatelessMeta(params);
   }
 
   /** Writes a warning about the server behind `upstream`. */
@@ -731,9 +752,9 @@ function taskOwner(session: Session): string {
 /** Per-request keys of the stateless revision; a stateful upstream must not see them. */
 const STATELESS_META_PREFIX = 'io.modelcontextprotocol/';
 
-function stripStatelessMeta(params: Params, upstream: Upstream): Params {
+function stripStatelessMeta(params: Params): Params {
   const meta = params._meta as Record<string, unknown> | undefined;
-  if (!meta || upstream.info()?.protocolVersion === STATELESS_REVISION) return params;
+  if (!meta) return params;
   const keys = Object.keys(meta).filter((k) => k.startsWith(STATELESS_META_PREFIX));
   if (keys.length === 0) return params;
   const kept = { ...meta };
