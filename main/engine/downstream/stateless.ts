@@ -76,6 +76,28 @@ export interface StatelessDispatcherOptions {
   parkedTtlMs?: number;
 }
 
+/**
+ * What a 2026-07-28 request says about its client, set on the session serving it: capabilities,
+ * client info and log level travel with every request, and a later round may change them.
+ */
+function applyRequestMeta(session: Session, meta: Record<string, unknown>): void {
+  const caps = meta[META.clientCapabilities];
+  session.clientCapabilities =
+    caps && typeof caps === 'object' && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {};
+  const info = meta[META.clientInfo] as { name?: unknown; version?: unknown } | undefined;
+  if (info && typeof info.name === 'string')
+    session.clientInfo = { name: info.name, version: typeof info.version === 'string' ? info.version : '' };
+  const level = meta[META.logLevel];
+  if (typeof level === 'string' && (LOG_LEVELS as readonly string[]).includes(level))
+    session.logLevel = level as (typeof LOG_LEVELS)[number];
+}
+
+/** The progress token a request asked for, if any. */
+function progressTokenOf(request: JsonRpcRequest): string | number | undefined {
+  const token = (request.params?._meta as Record<string, unknown> | undefined)?.progressToken;
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+}
+
 /** Whether a message is from a 2026-07-28 client (version in `_meta`, or in the HTTP header). */
 export function isStatelessRequest(message: JsonRpcMessage, headerVersion?: string): boolean {
   if (headerVersion !== undefined && !REVISIONS_STATEFUL.has(headerVersion)) return true;
@@ -249,15 +271,7 @@ export class StatelessDispatcher {
     const session = this.opts.createSession(profile, send, onAbandoned);
     session.stateless = true;
     session.protocolVersion = STATELESS_REVISION;
-    const caps = meta[META.clientCapabilities];
-    session.clientCapabilities =
-      caps && typeof caps === 'object' && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {};
-    const info = meta[META.clientInfo] as { name?: unknown; version?: unknown } | undefined;
-    if (info && typeof info.name === 'string')
-      session.clientInfo = { name: info.name, version: typeof info.version === 'string' ? info.version : '' };
-    const level = meta[META.logLevel];
-    if (typeof level === 'string' && (LOG_LEVELS as readonly string[]).includes(level))
-      session.logLevel = level as (typeof LOG_LEVELS)[number];
+    applyRequestMeta(session, meta);
     return session;
   }
 
@@ -341,7 +355,7 @@ class StatelessCall {
   private readonly session: Session;
   /** The id the call has inside its session (the client's ids change every round). */
   private readonly innerId: RequestId = 'call';
-  private active?: { reply: StatelessReply; id: RequestId };
+  private active?: { reply: StatelessReply; id: RequestId; progressToken: string | number | undefined };
   /** Server-to-client requests waiting for the client's answer, by the key we showed it. */
   private readonly questions = new Map<string, JsonRpcRequest>();
   private gatherTimer?: NodeJS.Timeout;
@@ -359,7 +373,7 @@ class StatelessCall {
     this.dispatcher = dispatcher;
     this.method = request.method;
     this.target = targetOf(request);
-    this.active = { reply, id: request.id };
+    this.active = { reply, id: request.id, progressToken: progressTokenOf(request) };
     const meta = (request.params?._meta as Record<string, unknown>) ?? {};
     this.session = dispatcher.createSession(
       profile,
@@ -406,7 +420,9 @@ class StatelessCall {
     if (this.expiry) clearTimeout(this.expiry);
     this.expiry = undefined;
     this.dispatcher.unpark(this);
-    this.active = { reply, id: request.id };
+    // This round's request speaks for the client now: its capabilities, log level, progress token.
+    this.active = { reply, id: request.id, progressToken: progressTokenOf(request) };
+    applyRequestMeta(this.session, (request.params?._meta as Record<string, unknown>) ?? {});
     for (const [key, value] of Object.entries(answers)) {
       const question = this.questions.get(key);
       if (!question) continue;
@@ -470,7 +486,17 @@ class StatelessCall {
       return;
     }
     if (related === undefined || related === this.innerId || message.method === 'notifications/message')
-      this.active?.reply.notify(message);
+      this.notifyRound(message);
+  }
+
+  /** A notification of this call, on its current round's stream; progress under that round's token. */
+  private notifyRound(message: JsonRpcNotification): void {
+    const active = this.active;
+    if (!active) return;
+    if (message.method !== 'notifications/progress') return active.reply.notify(message);
+    // Only a round that asked for progress gets it, under the token it gave.
+    if (active.progressToken === undefined) return;
+    active.reply.notify(notification(message.method, { ...message.params, progressToken: active.progressToken }));
   }
 
   /** Answers the current round with the questions asked so far and parks the call. */

@@ -88,6 +88,36 @@ describe('stateless 2026-07-28 clients', () => {
     expect(textOf(second.body.result)).toBe('hello Lin');
   });
 
+  it("takes each round's _meta as the client's: its progress comes under that round's token", async () => {
+    const caps = { capabilities: { elicitation: {} } };
+    const tokensOf = (call: { messages: Record<string, unknown>[] }) =>
+      call.messages
+        .filter((m) => m.method === 'notifications/progress')
+        .map((m) => (m.params as { progressToken: unknown }).progressToken);
+    const first = await statelessPost(
+      url,
+      'tools/call',
+      { name: 'fx__survey', arguments: {} },
+      { ...caps, meta: { progressToken: 'round-1' } },
+    );
+    expect(tokensOf(first)).toEqual(['round-1']);
+    const round = first.body.result as { requestState: string; inputRequests: Record<string, unknown> };
+    const [key] = Object.keys(round.inputRequests);
+    const second = await statelessPost(
+      url,
+      'tools/call',
+      {
+        name: 'fx__survey',
+        arguments: {},
+        inputResponses: { [key!]: { action: 'accept', content: { name: 'Lin' } } },
+        requestState: round.requestState,
+      },
+      { ...caps, meta: { progressToken: 'round-2' } },
+    );
+    expect(tokensOf(second)).toEqual(['round-2']);
+    expect(textOf(second.body.result)).toBe('surveyed Lin');
+  });
+
   it('lets a call finish that runs on past the time a parked call may wait, once its client came back', async () => {
     // A gateway whose parked calls wait 1 s: the client answers at once, the tool then needs 1.5 s.
     const quick = await startGateway(config, { statelessParkedTtlMs: 1000 });
