@@ -42,14 +42,17 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   const receive = (message: JsonRpcMessage) => {
     const stateless = opts.stateless;
     if (stateless && !session.initialized && isRequest(message) && isStatelessRequest(message)) {
+      let answered = false;
       const cancel = stateless.dispatcher.handle(stateless.profile, message, {
         notify: (m) => write(m),
         respond: (m) => {
+          answered = true;
           statelessCalls.delete(message.id);
           write(m);
         },
       });
-      statelessCalls.set(message.id, cancel);
+      // One answered at once (server/discover, a refusal) has nothing left to cancel.
+      if (!answered) statelessCalls.set(message.id, cancel);
       return;
     }
     if (statelessCalls.size && isNotification(message) && message.method === 'notifications/cancelled') {
