@@ -7,6 +7,7 @@ import type {
   GatewayStatus,
   LogLine,
   Question,
+  QuestionOutcome,
   ServerView,
   SessionView,
 } from '../../../preload/contract/index.ts';
@@ -28,6 +29,12 @@ export class GatewayState {
   connection = $state<ConnectionState>('connecting');
   /** Why the last refresh failed. */
   problem = $state<string | undefined>();
+  /** Read out when a question arrives (a live region, wherever the user is). */
+  questionNews = $state('');
+  /** Questions arrived so far (a change means: a new one). */
+  questionArrivals = $state(0);
+  /** A question that went away without being answered here: which, and why. */
+  questionGone = $state<{ server: string; outcome: QuestionOutcome } | undefined>();
   readonly api: Api;
 
   /** `onStream`: how the live event stream fares, where it can break (a browser page). */
@@ -51,9 +58,18 @@ export class GatewayState {
     api.on('servers', (servers) => (this.servers = servers));
     api.on('sessions', (sessions) => (this.sessions = sessions));
     api.on('question-added', (question) => {
-      if (!this.questions.some((q) => q.id === question.id)) this.questions = [...this.questions, question];
+      if (this.questions.some((q) => q.id === question.id)) return;
+      this.questions = [...this.questions, question];
+      this.questionNews = `A question from ${question.server} is waiting.`;
+      this.questionArrivals++;
     });
-    api.on('question-ended', ({ id }) => (this.questions = this.questions.filter((q) => q.id !== id)));
+    api.on('question-ended', ({ id, outcome }) => {
+      const ended = this.questions.find((q) => q.id === id);
+      this.questions = this.questions.filter((q) => q.id !== id);
+      // Still shown, so not answered here: it expired, or its call or server went away.
+      if (ended && (outcome === 'expired' || outcome === 'withdrawn'))
+        this.questionGone = { server: ended.server, outcome };
+    });
     api.on('log', (line) => {
       const next = this.logs.length >= MAX_LOG_LINES ? this.logs.slice(-MAX_LOG_LINES + 1) : this.logs.slice();
       next.push(line);

@@ -389,6 +389,25 @@ describe('the web UI in Chromium', () => {
     expect(await page.locator(':focus').textContent()).toBe('Questions');
   });
 
+  it('announces a new question, and says so when one goes away unanswered (its call was cancelled)', async () => {
+    const sdk = await client();
+    const abort = new AbortController();
+    const call = sdk.callTool({ name: 'fx__ask', arguments: {} }, undefined, { signal: abort.signal });
+    await screen('Questions');
+    const question = page.getByRole('article', { name: 'Question from fx' });
+    await question.getByText('What is your name?').waitFor({ timeout: 10_000 });
+    await page.getByRole('status').getByText('A question from fx is waiting.').waitFor();
+    await question.getByLabel('name (required)').fill('half-typed');
+    abort.abort();
+    await call.catch(() => undefined);
+    const gone = page.getByRole('alert').filter({ hasText: 'The question from fx was withdrawn' });
+    await gone.waitFor();
+    await question.waitFor({ state: 'detached' });
+    await checkAndShoot('questions-withdrawn');
+    await gone.getByRole('button', { name: 'Dismiss' }).click();
+    await gone.waitFor({ state: 'detached' });
+  });
+
   it('shows the clients connected now, and follows them coming and going', async () => {
     await screen('Overview');
     const table = page.getByRole('region', { name: 'Clients connected now' });
