@@ -27,7 +27,7 @@ import {
   type RequestId,
 } from '../protocol/jsonrpc.ts';
 import { STATELESS_REVISION, REVISIONS } from '../protocol/versions.ts';
-import { requiredCapability } from '../protocol/capabilities.ts';
+import { missingCapability } from '../protocol/capabilities.ts';
 import { LOG_LEVELS, type Session, type SendFn } from './session.ts';
 
 export { META, StatelessCode };
@@ -473,8 +473,9 @@ class StatelessCall {
       return;
     }
     if (isRequest(message)) {
-      const capability = requiredCapability(message.method);
-      if (capability && !this.session.hasCapability(capability)) return this.missingCapability(message, capability);
+      // Its per-request capabilities decide, down to the elicitation mode and sampling with tools.
+      const missing = missingCapability(this.session.clientCapabilities, message.method, message.params ?? {});
+      if (missing !== undefined) return this.missingCapability(message, missing);
       this.questions.set(String(message.id), message);
       if (!this.gatherTimer) this.gatherTimer = setTimeout(() => this.askClient(), GATHER_MS);
       return;
@@ -557,7 +558,12 @@ class StatelessCall {
       const error = {
         code: StatelessCode.MissingClientCapability,
         message: `Missing required client capability: ${capability} (the server asked for ${question.method})`,
-        data: { requiredCapabilities: { [capability]: {} } },
+        // `elicitation.url` → { elicitation: { url: {} } }, as capabilities are declared.
+        data: {
+          requiredCapabilities: capability
+            .split('.')
+            .reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), {}),
+        },
       };
       active.reply.respond(failure(active.id, error), 400);
     }

@@ -13,3 +13,28 @@ const SERVER_TO_CLIENT_CAPABILITY: Record<string, string> = {
 export function requiredCapability(method: string): string | undefined {
   return SERVER_TO_CLIENT_CAPABILITY[method];
 }
+
+/**
+ * What a client that declared `capabilities` lacks to be asked this request: the capability
+ * (`elicitation`), or the part of it (`elicitation.url`, `elicitation.form`, `sampling.tools`).
+ * Undefined when it can be asked. An empty elicitation capability means form mode only (2025-11-25).
+ */
+export function missingCapability(
+  capabilities: Record<string, unknown>,
+  method: string,
+  params: Record<string, unknown>,
+): string | undefined {
+  const capability = requiredCapability(method);
+  if (capability === undefined) return undefined;
+  if (!Object.hasOwn(capabilities, capability) || capabilities[capability] === undefined) return capability;
+  const declared = capabilities[capability];
+  const parts = declared !== null && typeof declared === 'object' ? (declared as Record<string, unknown>) : {};
+  if (method === 'elicitation/create') {
+    const mode = params.mode === 'url' ? 'url' : 'form';
+    const supports = mode === 'form' ? Object.keys(parts).length === 0 || 'form' in parts : 'url' in parts;
+    if (!supports) return `elicitation.${mode}`;
+  }
+  if (method === 'sampling/createMessage' && Array.isArray(params.tools) && !('tools' in parts))
+    return 'sampling.tools';
+  return undefined;
+}

@@ -8,7 +8,7 @@
 import type { AskOptions, QuestionRequest } from '../elicitation/types.ts';
 import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
 import type { JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
-import { requiredCapability } from '../protocol/capabilities.ts';
+import { missingCapability } from '../protocol/capabilities.ts';
 import type { Session } from '../downstream/session.ts';
 import type { QuestionClock, ReplyFn, Upstream } from '../upstreams/types.ts';
 import { completeInputRounds } from './input-rounds.ts';
@@ -307,20 +307,11 @@ function targetOf(flight: Flight): Target {
 
 /** Why this client cannot answer a server-to-client request, or undefined when it can. */
 function clientCannotAnswer(session: Session, method: string, params: Params): string | undefined {
+  const missing = missingCapability(session.clientCapabilities, method, params);
+  if (missing === undefined) return undefined;
   const who = `the client (${session.clientInfo?.name ?? 'unknown'}, revision ${session.protocolVersion ?? 'unknown'})`;
-  const capability = requiredCapability(method);
-  if (capability && !session.hasCapability(capability)) return `${who} does not support ${method}`;
-  if (method === 'elicitation/create') {
-    const modes = session.clientCapabilities.elicitation as Record<string, unknown> | undefined;
-    const mode = params.mode === 'url' ? 'url' : 'form';
-    // An empty elicitation capability means form mode only (2025-11-25).
-    const supports =
-      mode === 'form' ? !modes || Object.keys(modes).length === 0 || 'form' in modes : !!modes && 'url' in modes;
-    if (!supports) return `${who} does not support ${mode}-mode elicitation`;
-  }
-  if (method === 'sampling/createMessage' && Array.isArray(params.tools)) {
-    const sampling = session.clientCapabilities.sampling as Record<string, unknown> | undefined;
-    if (!sampling || !('tools' in sampling)) return `${who} does not support sampling with tools`;
-  }
-  return undefined;
+  if (missing === 'elicitation.form' || missing === 'elicitation.url')
+    return `${who} does not support ${missing.slice('elicitation.'.length)}-mode elicitation`;
+  if (missing === 'sampling.tools') return `${who} does not support sampling with tools`;
+  return `${who} does not support ${method}`;
 }

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { CLI, NODE, fixtureServer, startGateway, tempDir, textOf, writeConfig } from '../../helpers/gateway.ts';
+import { CLI, NODE, ROOT, fixtureServer, startGateway, tempDir, textOf, writeConfig } from '../../helpers/gateway.ts';
 import { STATELESS, statelessMeta, statelessPost } from '../../helpers/stateless.ts';
 import { rawStdio } from '../../helpers/raw-stdio.ts';
+
+const HOSTILE = path.join(ROOT, 'test/fixtures/servers/hostile-server.ts');
 
 describe('stateless 2026-07-28 clients', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -13,7 +15,9 @@ describe('stateless 2026-07-28 clients', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+    config = await writeConfig(dir.dir, {
+      mcpServers: { fx: fixtureServer('fx'), hostile: { command: NODE, args: [HOSTILE] } },
+    });
     gateway = await startGateway(config);
     url = gateway.httpUrl()!;
   });
@@ -160,6 +164,20 @@ describe('stateless 2026-07-28 clients', () => {
     expect(
       textOf((await statelessPost(url, 'tools/call', { name: 'fx__echo', arguments: { message: 'ok' } })).body.result),
     ).toBe('ok');
+  });
+
+  it('fails the call with -32021 naming the mode when a client of form questions is asked to open a page', async () => {
+    const call = await statelessPost(
+      url,
+      'tools/call',
+      { name: 'hostile__sign_in', arguments: {} },
+      { capabilities: { elicitation: { form: {} } } },
+    );
+    expect(call.status).toBe(400);
+    expect(call.body.error).toMatchObject({
+      code: -32021,
+      data: { requiredCapabilities: { elicitation: { url: {} } } },
+    });
   });
 
   it('refuses a tampered requestState and a retry of another tool', async () => {
