@@ -186,8 +186,15 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
       return Promise.reject(err);
     }
 
-    if (this.pending.size >= this.maxPending) {
-      const why = `Switchboard already has ${this.maxPending} questions waiting for the user`;
+    // One server asking in a loop may hold a quarter of the places, so the others can still ask.
+    const perServer = Math.max(1, Math.floor(this.maxPending / 4));
+    let fromServer = 0;
+    for (const p of this.pending.values()) if (p.question.server === server) fromServer++;
+    if (this.pending.size >= this.maxPending || fromServer >= perServer) {
+      const why =
+        fromServer >= perServer
+          ? `"${server}" already has ${perServer} questions waiting for the user`
+          : `Switchboard already has ${this.maxPending} questions waiting for the user`;
       this.log(`${method} from "${server}" refused: ${why}`);
       return sampling
         ? Promise.reject(samplingRejected('request_cancelled', why))

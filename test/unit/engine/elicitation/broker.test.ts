@@ -491,10 +491,24 @@ describe('QuestionBroker: sampling', () => {
 });
 
 describe('QuestionBroker: bounded', () => {
+  it('lets one server hold a quarter of the places, so a server asking in a loop leaves room for others', async () => {
+    const broker = new QuestionBroker({ maxPending: 8 });
+    const { logs } = record(broker);
+    for (let i = 0; i < 2; i++) void broker.ask(formRequest(), { timeoutMs: 60_000 });
+    await expect(broker.ask(formRequest(), { timeoutMs: 60_000 })).resolves.toEqual({ action: 'cancel' });
+    expect(logs).toEqual([
+      'elicitation/create from "github" refused: "github" already has 2 questions waiting for the user',
+    ]);
+    void broker.ask({ ...formRequest(), server: 'linear' }, { timeoutMs: 60_000 });
+    expect(broker.size).toBe(3);
+    broker.withdrawAll('test over');
+  });
+
   it('beyond maxPending, elicitation resolves as cancel and sampling rejects at once, with a log line', async () => {
     const broker = new QuestionBroker({ maxPending: 3 });
     const { added, logs } = record(broker);
-    const pending = [1, 2, 3].map(() => broker.ask(formRequest(), { timeoutMs: 60_000 }));
+    // From three servers: one server may hold only a quarter of the places (at least one).
+    const pending = ['a', 'b', 'c'].map((server) => broker.ask({ ...formRequest(), server }, { timeoutMs: 60_000 }));
     expect(broker.size).toBe(3);
     await expect(broker.ask(formRequest(), { timeoutMs: 60_000 })).resolves.toEqual({ action: 'cancel' });
     const err = await broker.ask(samplingRequest(), { timeoutMs: 60_000 }).catch((e: unknown) => e);
