@@ -307,11 +307,30 @@ function targetOf(flight: Flight): Target {
 
 /** Why this client cannot answer a server-to-client request, or undefined when it can. */
 function clientCannotAnswer(session: Session, method: string, params: Params): string | undefined {
-  const missing = missingCapability(session.clientCapabilities, method, params);
-  if (missing === undefined) return undefined;
   const who = `the client (${session.clientInfo?.name ?? 'unknown'}, revision ${session.protocolVersion ?? 'unknown'})`;
+  const missing = missingCapability(session.clientCapabilities, method, params);
+  if (missing === undefined) {
+    const newer = method === 'elicitation/create' ? newerFormFeature(session.protocolVersion, params) : undefined;
+    return newer && `${who} cannot show this form: it has ${newer}, which came with revision 2025-11-25`;
+  }
   if (missing === 'elicitation.form' || missing === 'elicitation.url')
     return `${who} does not support ${missing.slice('elicitation.'.length)}-mode elicitation`;
   if (missing === 'sampling.tools') return `${who} does not support sampling with tools`;
   return `${who} does not support ${method}`;
+}
+
+/**
+ * What a form uses that the client's revision cannot show: multiple choice (an array field) and
+ * titled choices (`oneOf`, `anyOf`) came with 2025-11-25; an older client would refuse the request.
+ */
+function newerFormFeature(revision: string | undefined, params: Params): string | undefined {
+  if (revision === undefined || revision >= '2025-11-25') return undefined;
+  const properties = (params.requestedSchema as { properties?: unknown } | undefined)?.properties;
+  if (typeof properties !== 'object' || properties === null) return undefined;
+  for (const field of Object.values(properties as Record<string, unknown>)) {
+    const f = field as { type?: unknown; oneOf?: unknown } | null;
+    if (f?.type === 'array') return 'a multiple-choice field';
+    if (f?.oneOf !== undefined) return 'a choice with titles';
+  }
+  return undefined;
 }

@@ -186,6 +186,31 @@ describe('server-to-client requests', () => {
     expect(replies).toHaveLength(1);
   });
 
+  it('a form with 2025-11-25 fields goes to the user, not to an older client that would refuse it', async () => {
+    const prompter = new QuestionBroker();
+    const { requests, client, ask } = setup({ prompter });
+    const a = upstream('a');
+    const old = client({ capabilities: { elicitation: {} }, name: 'Old', protocolVersion: '2025-06-18' });
+    requests.track(a, old.session, 1);
+    const multi = {
+      message: 'Which?',
+      requestedSchema: {
+        type: 'object',
+        properties: { picks: { type: 'array', items: { type: 'string', enum: ['x', 'y'] } } },
+      },
+    };
+    ask(a, 'elicitation/create', multi);
+    expect(old.sent).toEqual([]);
+    expect(prompter.list()[0]?.reason).toBe(
+      'the client (Old, revision 2025-06-18) cannot show this form: ' +
+        'it has a multiple-choice field, which came with revision 2025-11-25',
+    );
+    // A plain form still goes to it.
+    ask(a, 'elicitation/create', FORM, 6);
+    expect(old.sent.map((s) => (s.message as { method?: string }).method)).toEqual(['elicitation/create']);
+    prompter.withdrawAll('test over');
+  });
+
   it('a question nobody can answer fails, saying why', async () => {
     const { requests, client, ask } = setup({ prompter: new QuestionBroker() });
     const a = upstream('a');
