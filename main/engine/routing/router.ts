@@ -127,6 +127,7 @@ export class Router implements SessionHandler {
       questionTimeoutMs: opts.questionTimeoutMs,
       traffic: opts.traffic,
       taskCreator: (upstream, taskId) => this.tasks.creator(taskId, upstream),
+      tasksToClient: (upstream, params) => this.tasks.toClient(upstream, params),
     });
     opts.registry.on('added', (u) => this.wire(u));
     opts.registry.on('removed', (u) => this.unwireUpstream(u));
@@ -292,9 +293,9 @@ export class Router implements SessionHandler {
         // only: another client's task is as unknown as one that does not exist.
         const taskId = params.taskId;
         if (req.method.startsWith('tasks/') && typeof taskId === 'string') {
-          const owner = this.tasks.owner(taskId, taskOwner(session));
-          const member = owner && this.members(session).find((m) => m.upstream === owner);
-          if (member) return this.forward(session, req, member.upstream, params, signal);
+          const task = this.tasks.route(taskId, taskOwner(session));
+          const member = task && this.members(session).find((m) => m.upstream === task.upstream);
+          if (member) return this.forward(session, req, member.upstream, { ...params, taskId: task.original }, signal);
           throw invalidParams(`Unknown task: ${taskId}`);
         }
         // A profile with a single upstream is a transparent proxy: unknown methods pass through.
@@ -536,11 +537,13 @@ export class Router implements SessionHandler {
       if (exchange) options.traffic = call ? { id: exchange, parentId: call, session } : { id: exchange, session };
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
-      const result = await upstream.request(req.method, outParams, options);
-      this.tasks.noteResult(result, upstream, taskOwner(session));
+      let result = await upstream.request(req.method, outParams, options);
       createdTask = createdTaskId(result);
       if (taskEnds(req.method, result) && typeof params.taskId === 'string')
         this.progress.taskEnded(upstream, params.taskId);
+      // Task ids as the client knows them (another upstream may use the same one).
+      result = this.tasks.noteResult(result, upstream, taskOwner(session));
+      if (req.method.startsWith('tasks/')) result = this.tasks.toClient(upstream, result);
       // A stateless client sees input_required as it is; a stateful one needs it answered.
       if (result.resultType === 'input_required' && !session.stateless) {
         const exchanges = { ...(call ? { call } : {}), ...(exchange ? { round: exchange } : {}) };
@@ -712,8 +715,9 @@ export class Router implements SessionHandler {
         const owner = typeof params.taskId === 'string' ? this.tasks.creator(params.taskId, upstream) : undefined;
         if (typeof params.taskId === 'string' && TERMINAL_TASK_STATUSES.has(params.status as string))
           this.progress.taskEnded(upstream, params.taskId);
-        for (const s of this.sessionsOf(upstream))
-          if (owner !== undefined && taskOwner(s) === owner) s.notify(m.method, m.params);
+        if (owner === undefined) return;
+        const status = this.tasks.toClient(upstream, params);
+        for (const s of this.sessionsOf(upstream)) if (taskOwner(s) === owner) s.notify(m.method, status);
         return;
       }
       default:

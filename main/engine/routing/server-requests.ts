@@ -12,6 +12,7 @@ import { missingCapability } from '../protocol/capabilities.ts';
 import type { Session } from '../downstream/session.ts';
 import type { QuestionClock, ReplyFn, Upstream } from '../upstreams/types.ts';
 import { completeInputRounds } from './input-rounds.ts';
+import { RELATED_TASK } from './tasks.ts';
 import type { TrafficRecorder } from '../traffic/index.ts';
 
 /** Puts a server's question to the user in the app when no client can answer it (the question broker). */
@@ -31,13 +32,12 @@ export interface ServerRequestOptions {
   traffic?: TrafficRecorder;
   /** Who created a task of this upstream (a session id; see tasks.ts), if the gateway saw it. */
   taskCreator?(upstream: Upstream, taskId: string): string | undefined;
+  /** The params with the upstream's task ids as clients know them (tasks.ts). */
+  tasksToClient?(upstream: Upstream, params: Params): Params;
 }
 
 /** URL-mode elicitations remembered for their `notifications/elicitation/complete`, at most (oldest go first). */
 export const MAX_URL_ELICITATIONS = 1000;
-
-/** The task a server's request is about (the tasks extension's related-task `_meta`). */
-const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 
 /** A client request in flight on an upstream; also the clock of the questions asked during it. */
 interface Flight extends QuestionClock {
@@ -224,7 +224,8 @@ export class ServerRequests {
       if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
       if (trafficParentId) options.trafficParentId = trafficParentId;
       if (method === 'elicitation/create') this.noteUrlElicitation(upstream, target.session, params);
-      return target.session.request(method, params, options);
+      const sent = this.opts.tasksToClient ? this.opts.tasksToClient(upstream, params) : params;
+      return target.session.request(method, sent, options);
     }
     if (this.opts.prompter && (method === 'elicitation/create' || method === 'sampling/createMessage')) {
       const request: QuestionRequest = { server, method, params, reason: unable ?? '' };

@@ -5,6 +5,10 @@
  * client its own tasks only. A shared upstream knows every client's tasks: without this, one
  * client could read or cancel another's.
  *
+ * Task ids are each upstream's own, and two may hand out the same one (servers that count): the
+ * second gets another id for its clients (`task-1~2`), translated both ways, so neither task
+ * shadows the other.
+ *
  * The owner is the session id; a 2026-07-28 (stateless) client has no session, so its tasks
  * belong to the stateless clients of that profile, for which the task id is the handle.
  */
@@ -16,38 +20,82 @@ export type TaskUpstream = Pick<Upstream, 'info' | 'request'>;
 /** Task ids remembered at most; the oldest are forgotten first. */
 export const MAX_TASKS = 10_000;
 
+/** The tasks extension's `_meta` key naming the task a message is about. */
+export const RELATED_TASK = 'io.modelcontextprotocol/related-task';
+
 interface TaskEntry {
   upstream: TaskUpstream;
   owner: string;
+  /** The id the upstream knows it by. */
+  original: string;
 }
 
 export class TaskOwners {
+  /** By the id clients know. */
   private readonly tasks = new Map<string, TaskEntry>();
+  /** Upstream and its own id → the id clients know. */
+  private readonly exposed = new Map<string, string>();
+  private readonly upstreamKeys = new WeakMap<TaskUpstream, number>();
+  private nextUpstreamKey = 0;
 
-  /** The upstream running `taskId`, if `owner` created it. */
-  owner(taskId: string, owner: string): TaskUpstream | undefined {
+  /** Where `taskId` (as clients know it) runs and what its upstream calls it, if `owner` created it. */
+  route(taskId: string, owner: string): { upstream: TaskUpstream; original: string } | undefined {
     const entry = this.tasks.get(taskId);
-    return entry?.owner === owner ? entry.upstream : undefined;
+    return entry?.owner === owner ? { upstream: entry.upstream, original: entry.original } : undefined;
   }
 
-  /** Who created `taskId` (for routing its status notifications). */
-  creator(taskId: string, upstream: TaskUpstream): string | undefined {
-    const entry = this.tasks.get(taskId);
-    return entry?.upstream === upstream ? entry.owner : undefined;
+  /** Who created the upstream's task `original` (for routing what it sends about it). */
+  creator(original: string, upstream: TaskUpstream): string | undefined {
+    const id = this.exposedId(upstream, original);
+    return id === undefined ? undefined : this.tasks.get(id)?.owner;
   }
 
-  /** Remembers the task a result says the upstream created for `owner`, if any. */
-  noteResult(result: Record<string, unknown>, upstream: TaskUpstream, owner: string): void {
+  /** The id clients know the upstream's task `original` by, if the gateway saw it created. */
+  exposedId(upstream: TaskUpstream, original: string): string | undefined {
+    return this.exposed.get(this.key(upstream, original));
+  }
+
+  /**
+   * Remembers the task a result says the upstream created for `owner`, if any; returns the result
+   * as the client gets it (with the id clients know the task by).
+   */
+  noteResult(result: Record<string, unknown>, upstream: TaskUpstream, owner: string): Record<string, unknown> {
     const task = result.task as { taskId?: unknown } | undefined;
-    if (typeof task?.taskId !== 'string') return;
-    this.tasks.delete(task.taskId);
-    this.tasks.set(task.taskId, { upstream, owner });
-    if (this.tasks.size > MAX_TASKS) this.tasks.delete(this.tasks.keys().next().value!);
+    if (typeof task?.taskId !== 'string') return result;
+    const original = task.taskId;
+    const key = this.key(upstream, original);
+    let id = this.exposed.get(key);
+    if (id === undefined) {
+      id = original;
+      for (let n = 2; this.tasks.has(id); n++) id = `${original}~${n}`;
+    }
+    this.tasks.delete(id);
+    this.tasks.set(id, { upstream, owner, original });
+    this.exposed.set(key, id);
+    if (this.tasks.size > MAX_TASKS) this.forget(this.tasks.keys().next().value!);
+    return id === original ? result : { ...result, task: { ...task, taskId: id } };
+  }
+
+  /** A message from the upstream about its tasks, with their ids as clients know them (`taskId`, related-task). */
+  toClient<T extends Record<string, unknown>>(upstream: TaskUpstream, message: T): T {
+    let out = message;
+    if (typeof message.taskId === 'string') {
+      const id = this.exposedId(upstream, message.taskId);
+      if (id !== undefined && id !== message.taskId) out = { ...out, taskId: id };
+    }
+    const meta = message._meta as Record<string, unknown> | undefined;
+    const related = meta?.[RELATED_TASK] as { taskId?: unknown } | undefined;
+    if (typeof related?.taskId === 'string') {
+      const id = this.exposedId(upstream, related.taskId);
+      if (id !== undefined && id !== related.taskId)
+        out = { ...out, _meta: { ...meta, [RELATED_TASK]: { ...related, taskId: id } } };
+    }
+    return out;
   }
 
   /** The owner is gone (its session ended): nobody may reach its tasks any more. */
   dropOwner(owner: string): void {
-    for (const [id, entry] of this.tasks) if (entry.owner === owner) this.tasks.delete(id);
+    for (const [id, entry] of this.tasks) if (entry.owner === owner) this.forget(id);
   }
 
   /**
@@ -61,10 +109,26 @@ export class TaskOwners {
         .map(async (u) => {
           // A backend that cannot list adds nothing; the others still answer.
           const result = await u.request('tasks/list', {}, { signal }).catch(() => ({ tasks: [] }));
-          const tasks = Array.isArray(result.tasks) ? (result.tasks as { taskId?: unknown }[]) : [];
-          return tasks.filter((t) => typeof t.taskId === 'string' && this.owner(t.taskId, owner) === u);
+          const tasks = Array.isArray(result.tasks) ? (result.tasks as Record<string, unknown>[]) : [];
+          return tasks
+            .filter((t) => typeof t?.taskId === 'string')
+            .map((t) => this.toClient(u, t))
+            .filter((t) => this.route(t.taskId as string, owner)?.upstream === u);
         }),
     );
     return { tasks: lists.flat() };
+  }
+
+  private forget(id: string): void {
+    const entry = this.tasks.get(id);
+    if (!entry) return;
+    this.tasks.delete(id);
+    this.exposed.delete(this.key(entry.upstream, entry.original));
+  }
+
+  private key(upstream: TaskUpstream, original: string): string {
+    let key = this.upstreamKeys.get(upstream);
+    if (key === undefined) this.upstreamKeys.set(upstream, (key = ++this.nextUpstreamKey));
+    return `${key}\0${original}`;
   }
 }

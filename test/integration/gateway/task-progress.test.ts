@@ -77,6 +77,57 @@ describe('progress of a task', () => {
   }, 20_000);
 });
 
+describe('two servers that count their tasks the same way', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: RawStdio;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { one: { command: NODE, args: [TASK_SERVER] }, two: { command: NODE, args: [TASK_SERVER] } },
+    });
+    gateway = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
+      ...process.env,
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+    });
+    gateway.send(INITIALIZE(0, '2025-11-25'));
+    await gateway.response(0);
+    gateway.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  }, 30_000);
+  afterAll(async () => {
+    gateway?.close();
+    await dir?.cleanup();
+  });
+
+  it('keeps both tasks reachable: the second is known to the client by an id of its own', async () => {
+    const start = async (id: number, server: string, token: string) => {
+      gateway.send({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: `${server}__job`, arguments: {}, task: { ttl: 60_000 }, _meta: { progressToken: token } },
+      });
+      return ((await gateway.response(id)) as { result: { task: { taskId: string } } }).result.task.taskId;
+    };
+    const first = await start(1, 'one', 'p-one');
+    const second = await start(2, 'two', 'p-two');
+    expect(first).toBe('task-1');
+    expect(second).toBe('task-1~2');
+    const completed = () =>
+      gateway.messages
+        .filter((m) => m.method === 'notifications/tasks/status')
+        .map((m) => (m.params as { taskId: string }).taskId)
+        .sort();
+    await waitFor(() => completed().length === 2, 10_000, 'both tasks to end');
+    expect(completed()).toEqual(['task-1', 'task-1~2']);
+    gateway.send({ jsonrpc: '2.0', id: 3, method: 'tasks/get', params: { taskId: second } });
+    expect(await gateway.response(3)).toMatchObject({ result: { taskId: 'task-1~2', status: 'completed' } });
+    gateway.send({ jsonrpc: '2.0', id: 4, method: 'tasks/list', params: {} });
+    const listed = ((await gateway.response(4)) as { result: { tasks: { taskId: string }[] } }).result.tasks;
+    expect(listed.map((t) => t.taskId).sort()).toEqual(['task-1', 'task-1~2']);
+  }, 20_000);
+});
+
 describe("a task's question", () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
