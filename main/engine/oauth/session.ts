@@ -347,9 +347,16 @@ export class OAuthSession {
     return this.opts.now?.() ?? Date.now();
   }
 
-  private async storeTokens(tokens: OAuthTokens & { issuer?: string }, epoch = this.epoch): Promise<string> {
+  private async storeTokens(
+    tokens: OAuthTokens & { issuer?: string },
+    epoch = this.epoch,
+    with_: Partial<OAuthRecord> = {},
+  ): Promise<string> {
     const previous = this.record?.tokens;
     const stored: StoredTokens = { ...tokens };
+    // Stamped with the authorization server that issued them: only that one ever sees the refresh token.
+    stored.issuer ??= (with_.discovery ?? this.record?.discovery)?.authorizationServerUrl;
+    if (stored.issuer === undefined) delete stored.issuer;
     // A refresh answer without a new refresh token keeps the old one (RFC 6749 §6).
     if (!stored.refresh_token && previous?.refresh_token && previous.issuer === stored.issuer)
       stored.refresh_token = previous.refresh_token;
@@ -357,7 +364,7 @@ export class OAuthSession {
       stored.obtainedAt = this.now();
       stored.expiresAt = stored.obtainedAt + tokens.expires_in * 1000;
     }
-    await this.save({ tokens: stored }, epoch);
+    await this.save({ ...with_, tokens: stored }, epoch);
     this.opts.onSecrets?.(this.secretValues());
     this.setState('logged-in');
     return stored.access_token;
@@ -378,6 +385,12 @@ export class OAuthSession {
     const discovery = record.discovery;
     const client = this.clientInformation(record);
     if (!discovery || !client || !tokens.refresh_token) return this.loginNeeded('the saved login cannot be renewed');
+    // Never to another authorization server than the one that issued the token.
+    if (tokens.issuer !== undefined && tokens.issuer !== discovery.authorizationServerUrl)
+      return this.loginNeeded(
+        `the server now names another authorization server (${discovery.authorizationServerUrl}) than the one ` +
+          `this login came from (${tokens.issuer})`,
+      );
     const { refreshAuthorization } = await sdk();
     try {
       const fresh = await refreshAuthorization(discovery.authorizationServerUrl, {
@@ -401,7 +414,10 @@ export class OAuthSession {
           return now.tokens.access_token;
         }
         await this.save({ tokens: undefined }, epoch);
-        return this.loginNeeded(`renewing the login failed: ${errorMessage(err)}`);
+        // An answer without a description still names its error code.
+        const why =
+          errorMessage(err) || `the authorization server answered ${(err as { errorCode: string }).errorCode}`;
+        return this.loginNeeded(`renewing the login failed: ${why}`);
       }
       throw new GatewayError(
         'upstream_unavailable',
@@ -469,6 +485,12 @@ export class OAuthSession {
     const state = randomBytes(24).toString('base64url');
     const label = `server "${this.opts.name}"`;
     const epoch = this.epoch;
+    /**
+     * What this login finds out (discovery, a registration) is kept here and saved only with the
+     * tokens it gets: the saved login keeps working with what it was made with until then, and a
+     * refresh never sends its refresh token to an authorization server a login was given up on.
+     */
+    const pending: PendingLogin = {};
     const configuredPort = this.opts.settings.redirectPort;
     const listener = await listenForCallback({
       port: configuredPort ?? portOf(record.redirectUri) ?? 0,
@@ -477,7 +499,7 @@ export class OAuthSession {
       state,
       timeoutMs: this.opts.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS,
       label,
-      check: (params) => checkIssuerParameter(params, this.record?.discovery?.authorizationServerMetadata),
+      check: (params) => checkIssuerParameter(params, pending.discovery?.authorizationServerMetadata),
     });
     this.cancelLogin = () => listener.close();
     this.deliverLogin = (address) => listener.deliver(address);
@@ -490,22 +512,15 @@ export class OAuthSession {
         fetchFn: this.fetch,
       });
       checkAuthorizationServer(info, label, { pkce: true });
-      const discovery: OAuthDiscoveryState = {
+      pending.discovery = {
         ...info,
         ...(this.challenge.resourceMetadataUrl
           ? { resourceMetadataUrl: String(this.challenge.resourceMetadataUrl) }
           : {}),
       };
-      // The tokens stay until new ones come: a login given up must not lose a working one.
-      await this.save(
-        {
-          discovery,
-          redirectUri: listener.redirectUri,
-          ...(registeredElsewhere && !this.opts.settings.clientId ? { client: undefined } : {}),
-        },
-        epoch,
-      );
-      const provider = this.provider({ state, redirectUri: listener.redirectUri, open, epoch });
+      pending.redirectUri = listener.redirectUri;
+      if (registeredElsewhere && !this.opts.settings.clientId) pending.client = { value: undefined };
+      const provider = this.provider({ state, redirectUri: listener.redirectUri, open, epoch, pending });
       const options = this.authOptions(info.authorizationServerMetadata, info.resourceMetadata?.scopes_supported);
       if ((await auth(provider, options)) === 'AUTHORIZED') return;
       const { code } = await listener.result;
@@ -544,8 +559,10 @@ export class OAuthSession {
 
   /** The SDK's view of this session; `login` is set while a browser login runs. */
   private provider(
-    login: { state: string; redirectUri: string; open: BrowserOpener; epoch: number } | undefined,
+    login:
+      { state: string; redirectUri: string; open: BrowserOpener; epoch: number; pending: PendingLogin } | undefined,
   ): OAuthClientProvider {
+    const pending = login?.pending;
     const settings = this.opts.settings;
     const epoch = login?.epoch ?? this.epoch;
     const save = (change: Partial<OAuthRecord>) => this.save(change, epoch);
@@ -572,15 +589,28 @@ export class OAuthSession {
       },
       ...(settings.clientMetadataUrl ? { clientMetadataUrl: settings.clientMetadataUrl } : {}),
       state: () => login?.state ?? randomBytes(24).toString('base64url'),
-      clientInformation: () => this.clientInformation(this.record ?? { resource: this.opts.resource }),
+      clientInformation: () =>
+        pending?.client && !settings.clientId
+          ? pending.client.value
+          : this.clientInformation(this.record ?? { resource: this.opts.resource }),
       saveClientInformation: async (client) => {
         // Pre-registered credentials come from the config every time; nothing to keep.
-        if (!settings.clientId) await save({ client });
+        if (settings.clientId) return;
+        if (pending) pending.client = { value: client };
+        else await save({ client });
       },
       // A browser login asks afresh: the SDK would otherwise renew the old tokens instead.
       tokens: () => (login ? undefined : this.record?.tokens),
       saveTokens: async (tokens) => {
-        await this.storeTokens(tokens as OAuthTokens & { issuer?: string }, epoch);
+        // A login's tokens are saved with what the login found out, never before.
+        const found: Partial<OAuthRecord> = pending
+          ? {
+              ...(pending.discovery ? { discovery: pending.discovery } : {}),
+              ...(pending.client ? { client: pending.client.value } : {}),
+              ...(pending.redirectUri ? { redirectUri: pending.redirectUri } : {}),
+            }
+          : {};
+        await this.storeTokens(tokens as OAuthTokens & { issuer?: string }, epoch, found);
       },
       redirectToAuthorization: async (url) => {
         if (!login) throw new GatewayError('unauthorized', `server "${this.opts.name}" needs a login`);
@@ -601,12 +631,19 @@ export class OAuthSession {
         if (!verifier) throw new Error('no login is under way');
         return verifier;
       },
-      discoveryState: () => this.record?.discovery,
+      discoveryState: () => (pending ? pending.discovery : this.record?.discovery),
       saveDiscoveryState: async (discovery) => {
         checkAuthorizationServer(discovery, `server "${this.opts.name}"`, { pkce: !clientCredentials });
-        await save({ discovery });
+        if (pending) pending.discovery = discovery;
+        else await save({ discovery });
       },
       invalidateCredentials: async (scope) => {
+        if (pending) {
+          // What the login found out is dropped; the saved login stays until new tokens come.
+          if (scope === 'all' || scope === 'discovery') pending.discovery = undefined;
+          if ((scope === 'all' || scope === 'client') && !settings.clientId) pending.client = { value: undefined };
+          return;
+        }
         if (scope === 'all') await save({ client: undefined, tokens: undefined, discovery: undefined });
         else if (scope === 'client' && !settings.clientId) await save({ client: undefined });
         else if (scope === 'tokens') await save({ tokens: undefined });
@@ -627,6 +664,13 @@ export class OAuthSession {
     this.reason = reason;
     this.opts.onChange?.(this.status());
   }
+}
+
+/** What a browser login found out so far (see authorize). `client.value` undefined: registration dropped. */
+interface PendingLogin {
+  discovery?: OAuthDiscoveryState;
+  client?: { value: OAuthClientInformationMixed | undefined };
+  redirectUri?: string;
 }
 
 /**

@@ -64,3 +64,87 @@ describe('OAuthSession', () => {
     expect(await s.accessToken()).toBeUndefined();
   });
 });
+
+/**
+ * Two authorization servers and a resource that switches from one to the other, answered by a
+ * scripted fetch (what each endpoint says is all that matters here; the OAuth integration tests
+ * run the real fixture server). Records every request.
+ */
+function twoAuthorizationServers(tokenAnswer: (as: string) => Response) {
+  const A = 'https://as-a.example.com';
+  const B = 'https://as-b.example.com';
+  const state = { current: A, requests: [] as string[] };
+  const meta = (issuer: string) => ({
+    issuer,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/token`,
+    registration_endpoint: `${issuer}/register`,
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+  });
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const fetch = async (input: string | URL, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input);
+    state.requests.push(`${init?.method ?? 'GET'} ${url.origin}${url.pathname} ${init?.body ? String(init.body) : ''}`);
+    if (url.pathname.startsWith('/.well-known/oauth-protected-resource'))
+      return json({ resource: RESOURCE, authorization_servers: [state.current] });
+    if (url.pathname.startsWith('/.well-known/oauth-authorization-server')) return json(meta(url.origin));
+    if (url.pathname === '/register')
+      return json({ client_id: `client-at-${url.host}`, redirect_uris: JSON.parse(String(init?.body)).redirect_uris });
+    if (url.pathname === '/token') return tokenAnswer(url.origin);
+    return new Response('not found', { status: 404 });
+  };
+  return { A, B, state, fetch, meta };
+}
+
+describe('a login given up', () => {
+  it('leaves the saved login as it was: its refresh token goes to the server that issued it, no other', async () => {
+    let now = Date.now();
+    const as = twoAuthorizationServers((origin) =>
+      Response.json({ access_token: `AT-from-${origin}`, token_type: 'bearer', expires_in: 3600 }),
+    );
+    const vault = new OAuthVault(createMemorySecretStore());
+    await vault.write({
+      resource: RESOURCE,
+      client: { client_id: 'client-at-A' },
+      tokens: {
+        access_token: 'AT-A',
+        token_type: 'bearer',
+        refresh_token: 'RT-A-SECRET',
+        issuer: as.A,
+        obtainedAt: now,
+        expiresAt: now + 3_600_000,
+      },
+      discovery: {
+        authorizationServerUrl: as.A,
+        authorizationServerMetadata: as.meta(as.A),
+        resourceMetadata: { resource: RESOURCE, authorization_servers: [as.A] },
+      },
+    });
+    const s = new OAuthSession({
+      name: 'remote',
+      resource: RESOURCE,
+      settings: { grant: 'authorization_code' },
+      vault,
+      fetch: as.fetch,
+      clientInfo: { name: 'Switchboard', version: 'test' },
+      now: () => now,
+      loginTimeoutMs: 20_000,
+    });
+    expect(await s.accessToken()).toBe('AT-A');
+    // The resource now names another authorization server; the user starts a login, then gives up.
+    as.state.current = as.B;
+    const login = s.login(async () => undefined);
+    await s.pendingUrl();
+    s.cancel();
+    await login.catch(() => undefined);
+    now += 3_600_000 - 10_000;
+    as.state.requests.length = 0;
+    expect(await s.accessToken()).toBe(`AT-from-${as.A}`);
+    const tokenRequests = as.state.requests.filter((r) => r.includes('/token'));
+    expect(tokenRequests).toHaveLength(1);
+    expect(tokenRequests[0]).toMatch(/^POST https:\/\/as-a\.example\.com\/token .*refresh_token=RT-A-SECRET/);
+    expect(as.state.requests.some((r) => r.startsWith(`POST ${as.B}`) && r.includes('RT-A-SECRET'))).toBe(false);
+  });
+});
