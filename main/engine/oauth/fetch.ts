@@ -11,7 +11,7 @@ export function withOAuth(next: FetchLike, session: OAuthSession): FetchLike {
     // Most remote servers never ask for a token: no await, no work on their path.
     const token = session.dormant() ? undefined : await session.accessToken();
     const first = await next(url, withBearer(init, token));
-    if (!asksForToken(first) || !session.answers(first)) return first;
+    if (!asksForToken(first) || !answeredHere(first, url) || !session.answers(first)) return first;
     // Read the challenge before the body is let go: recover() needs its headers only.
     const recovered = session.recover(first, token);
     try {
@@ -21,6 +21,19 @@ export function withOAuth(next: FetchLike, session: OAuthSession): FetchLike {
     }
     return next(url, withBearer(init, await recovered));
   };
+}
+
+/**
+ * Whether the answer came from the server itself, not from another origin a redirect led to: only
+ * the server's own challenge may start a login, or say where its authorization server is.
+ */
+function answeredHere(response: Response, requested: string | URL): boolean {
+  if (!response.url) return true;
+  try {
+    return new URL(response.url).origin === new URL(String(requested)).origin;
+  } catch {
+    return false;
+  }
 }
 
 /** A refusal a token could answer: 401, or 403 with `insufficient_scope` (WebSocket handshakes too). */
