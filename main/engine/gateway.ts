@@ -444,14 +444,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /**
-   * Requests that need no bearer token even when the listener has one: the web UI's pages and
-   * login (which authenticates by its one-time code), and /api with the UI's session cookie.
+   * Requests that need no listener token even when the listener has one: the web UI's pages and
+   * login (which authenticates by its one-time code), and /api, which has its own token (or a UI
+   * session's).
    */
   private uiOwnsAuth(req: IncomingMessage): boolean {
     // The path as the routes will see it (`..` and `%2e%2e` resolved): `/ui/../mcp` is /mcp.
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (isUiPath(path)) return true;
-    return (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) && this.uiSessions.admits(req);
+    return path === API_PREFIX || path.startsWith(`${API_PREFIX}/`);
   }
 
   /** The HTTP listener's connection counters (open, shed to make room, refused). */
@@ -463,7 +464,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.socket?.path;
   }
 
-  /** The bearer token of the /api control routes (the listener's own token when it has one). */
+  /** The bearer token of the /api control routes (its own, in the runtime directory; never the listener's). */
   apiToken(): string | undefined {
     return this.apiTokenValue;
   }
@@ -1310,9 +1311,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (httpOverride !== false && listen.http !== false) {
       const port = httpOverride?.port ?? listen.http.port;
       const host = httpOverride?.host ?? listen.http.host;
-      this.apiTokenValue =
-        listen.http.token ??
+      // The control API's own token, never the listener's: MCP clients given that one must not
+      // be able to add servers (start programs) through /api.
+      const apiToken =
+        this.apiTokenValue ??
         (this.opts.runtimeDir ? await ensureApiToken(this.opts.runtimeDir) : randomBytes(32).toString('hex'));
+      if (this.apiTokenValue !== undefined && this.apiTokenValue !== apiToken) this.uiSessions.clear();
+      this.apiTokenValue = apiToken;
       this.ownSecrets = [
         ...this.ownSecrets.filter((s) => s.label !== 'api-token'),
         { label: 'api-token', value: this.apiTokenValue },
@@ -1329,7 +1334,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const uiRoutes = createUiRoutes({
         dir: this.opts.uiDir,
         sessions: this.uiSessions,
-        authorizes: (req) => apiRoutes.authorizes(req),
+        // A logged-in page may ask for a link too: after a port change it continues at the new address.
+        authorizes: (req) => apiRoutes.authorizes(req) || this.uiSessions.admits(req),
         newLink: () => this.uiLoginUrl(),
       });
       try {

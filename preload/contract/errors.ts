@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'method_not_found'
   | 'not_found'
   | 'unauthorized'
+  /** HTTP binding: the control API answers on this machine only. */
+  | 'forbidden'
   /** A client config file kept changing while Switchboard tried to write it. */
   | 'client_config_conflict'
   /** A write through a symlink leaving the expected folder, or to a read-only file. */

@@ -249,6 +249,29 @@ describe.skipIf(lanAddress === undefined)('per remote address', () => {
     await dir?.cleanup();
   });
 
+  it('answers the control API and the web UI on this machine only, whatever token a request carries', async () => {
+    const origin = `http://${lanAddress}:${new URL(gateway.httpUrl()!).port}`;
+    for (const path of ['/api/status', '/ui/', '/ui/login-link']) {
+      const res = await fetch(`${origin}${path}`, {
+        method: path === '/ui/login-link' ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${gateway.apiToken()!}` },
+      });
+      expect([path, res.status]).toEqual([path, 403]);
+      expect(JSON.stringify(await res.json())).toContain('answer on this machine only');
+    }
+    // MCP itself is served there, to a client with the listener's token.
+    const mcp = await fetch(`${origin}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer a-long-enough-test-token',
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+    });
+    expect(mcp.status).not.toBe(403);
+  });
+
   it('refuses connections from one non-loopback address beyond maxConnectionsPerClient', async () => {
     const port = Number(new URL(gateway.httpUrl()!).port);
     const conns = Array.from({ length: 10 }, () => rawConnect(port, undefined, lanAddress));

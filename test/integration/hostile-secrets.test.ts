@@ -124,7 +124,7 @@ describe('canary secrets given to careless servers appear nowhere', () => {
     gateway.on('log', (line) => logLines.push(JSON.stringify(line)));
     gateway.on('status', (status) => logLines.push(JSON.stringify(status)));
     await gateway.start();
-    stream = openEventStream(gateway.httpUrl()!.replace(/\/mcp$/, '/api/events'), CANARY.token);
+    stream = openEventStream(gateway.httpUrl()!.replace(/\/mcp$/, '/api/events'), gateway.apiToken()!);
   });
   afterAll(async () => {
     stream?.stop();
@@ -173,7 +173,7 @@ describe('canary secrets given to careless servers appear nowhere', () => {
 
     const api = async (route: string): Promise<string> => {
       const res = await fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${route}`), {
-        headers: { authorization: `Bearer ${CANARY.token}` },
+        headers: { authorization: `Bearer ${gateway.apiToken()!}` },
       });
       expect(res.status).toBe(200);
       return res.text();
@@ -181,7 +181,7 @@ describe('canary secrets given to careless servers appear nowhere', () => {
     const post = async (route: string, body: unknown): Promise<string> => {
       const res = await fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${route}`), {
         method: 'POST',
-        headers: { authorization: `Bearer ${CANARY.token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
       expect(res.status).toBe(200);

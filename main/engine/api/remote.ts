@@ -37,8 +37,8 @@ export async function connectRunningGateway(
   if (!token)
     throw new GatewayError(
       'unauthorized',
-      `no API token in ${paths.dir}: the running gateway (pid ${info.pid}) uses listen.http.token from its ` +
-        'config, which the CLI does not read',
+      `no API token in ${paths.dir}: the running gateway (pid ${info.pid}) keeps it elsewhere (it was started ` +
+        'with another SWITCHBOARD_RUNTIME_DIR)',
     );
   let goneWith: (why: string) => void = () => {};
   const gone = new Promise<string>((resolve) => (goneWith = resolve));
@@ -74,8 +74,8 @@ export async function requestUiLoginLink(env: NodeJS.ProcessEnv = process.env): 
   if (!token)
     throw new GatewayError(
       'unauthorized',
-      `no API token in ${paths.dir}: the running gateway uses listen.http.token from its config; ` +
-        'send it as a bearer token to POST /ui/login-link yourself',
+      `no API token in ${paths.dir}: the running gateway keeps it elsewhere (it was started with another ` +
+        'SWITCHBOARD_RUNTIME_DIR)',
     );
   const res = await fetch(`${new URL(info.http).origin}/ui/login-link`, {
     method: 'POST',

@@ -1,12 +1,15 @@
 /**
  * The web UI in headless mode: the built renderer served under /ui on the client listener, and
- * its login. A browser cannot send the API's bearer token, so the gateway prints a one-time login
+ * its login. A browser page does not hold the API's token, so the gateway prints a one-time login
  * link (`/ui/#login=CODE`, the code in the fragment so it never reaches a request line or a log);
- * the page trades the code for an HttpOnly, SameSite=Strict session cookie, which then stands in
- * for the token on /api. Codes last ten minutes and work once; sessions last until the gateway
- * stops. The Host/Origin guard has run before any of this.
+ * the page trades the code for a session secret, kept in the page's sessionStorage (its origin
+ * only) and sent as `Authorization: Bearer` on /api. Never a cookie: browsers send cookies to
+ * every port of 127.0.0.1, so any other program listening there would get it. Codes last ten
+ * minutes and work once; a session lasts until it goes unused for 12 hours, the API token
+ * changes, or the gateway stops. Only this machine is answered (the Host/Origin guard has also
+ * run before any of this).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
@@ -14,11 +17,12 @@ import { checkJsonContentType, readBody } from '../downstream/http-guard.ts';
 import { sendJson } from '../downstream/streamable-http.ts';
 
 export const UI_PREFIX = '/ui';
-export const UI_COOKIE = 'switchboard_ui';
 const LOGIN_PATH = `${UI_PREFIX}/login`;
 /** POST with the API's bearer token: a new login link (`switchboard ui`). */
 const NEW_LINK_PATH = `${UI_PREFIX}/login-link`;
 const CODE_TTL_MS = 10 * 60 * 1000;
+/** A session unused this long is over. */
+export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 /** Codes waiting to be used and sessions kept, at most: the oldest go first. */
 const MAX_CODES = 32;
 const MAX_SESSIONS = 64;
@@ -38,6 +42,11 @@ export const UI_CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/** Why /ui and /api refuse another machine. */
+export const LOCAL_ONLY =
+  'the web UI and the control API answer on this machine only; from another one, reach them through ' +
+  'an SSH tunnel (ssh -L)';
 
 /** The file types a renderer build has (anything else is not served). */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -67,7 +76,8 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 /** Login codes and the sessions they opened, in memory. */
 export class UiSessions {
   private readonly codes = new Map<string, number>();
-  private readonly sessions: Buffer[] = [];
+  /** Digests of the session secrets (never the secrets), with when each was last used. */
+  private readonly sessions = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -89,30 +99,40 @@ export class UiSessions {
     this.codes.delete(key);
     if (expires === undefined || expires < this.now()) return undefined;
     const secret = randomBytes(32).toString('base64url');
-    this.sessions.push(digest(secret));
-    while (this.sessions.length > MAX_SESSIONS) this.sessions.shift();
+    this.sessions.set(digest(secret).toString('hex'), this.now());
+    while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     return secret;
   }
 
-  /** Whether the request carries the cookie of a session opened here. */
+  /**
+   * Whether the request carries (as its bearer token) the secret of a live session opened here.
+   * Looked up by its SHA-256 digest: how long the lookup takes says nothing about the secret.
+   */
   admits(req: IncomingMessage): boolean {
-    const secret = cookieValue(req.headers.cookie, UI_COOKIE);
-    if (secret === undefined) return false;
-    const got = digest(secret);
-    let ok = false;
-    // Every session is compared, so the time taken does not tell which matched.
-    for (const known of this.sessions) ok = timingSafeEqual(got, known) || ok;
-    return ok;
+    const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
+    if (!match) return false;
+    const key = digest(match[1]!).toString('hex');
+    const used = this.sessions.get(key);
+    if (used === undefined) return false;
+    if (this.now() - used > SESSION_IDLE_MS) {
+      this.sessions.delete(key);
+      return false;
+    }
+    this.sessions.set(key, this.now());
+    return true;
+  }
+
+  /** Ends every session (the API token changed: whoever logged in with the old one is out). */
+  clear(): void {
+    this.sessions.clear();
+    this.codes.clear();
   }
 }
 
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+/** Whether a peer address is this machine (127/8, ::1, IPv4-mapped 127/8). */
+export function isLoopbackPeer(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
 export function isUiPath(pathname: string): boolean {
@@ -123,7 +143,7 @@ export interface UiRoutesOptions {
   /** The built renderer (index.html and assets); absent or missing: /ui says how to build it. */
   dir: string | undefined;
   sessions: UiSessions;
-  /** Whether a request carries the API's bearer token (to make a new login link). */
+  /** Whether a request carries the API's bearer token or a session's (to make a new login link). */
   authorizes: (req: IncomingMessage) => boolean;
   /** A new login link, for `switchboard ui`. */
   newLink: () => string | undefined;
@@ -133,6 +153,10 @@ export interface UiRoutesOptions {
 export function createUiRoutes(options: UiRoutesOptions) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (!isUiPath(url.pathname)) return false;
+    if (!isLoopbackPeer(req.socket.remoteAddress)) {
+      sendJson(res, 403, { error: LOCAL_ONLY });
+      return true;
+    }
     if (url.pathname === LOGIN_PATH) {
       await login(req, res, options.sessions);
       return true;
@@ -140,7 +164,7 @@ export function createUiRoutes(options: UiRoutesOptions) {
     if (url.pathname === NEW_LINK_PATH) {
       if (req.method !== 'POST') sendJson(res, 405, { error: `${NEW_LINK_PATH} takes POST` }, { allow: 'POST' });
       else if (!options.authorizes(req))
-        sendJson(res, 401, { error: `${NEW_LINK_PATH} needs "Authorization: Bearer <api token>"` });
+        sendJson(res, 401, { error: `${NEW_LINK_PATH} needs "Authorization: Bearer <api token or UI session>"` });
       else sendJson(res, 200, { url: options.newLink() }, { 'cache-control': 'no-store' });
       return true;
     }
@@ -185,13 +209,7 @@ async function login(req: IncomingMessage, res: ServerResponse, sessions: UiSess
     });
     return;
   }
-  res
-    .writeHead(204, {
-      'set-cookie': `${UI_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
-      'cache-control': 'no-store',
-      ...SECURITY_HEADERS,
-    })
-    .end();
+  sendJson(res, 200, { session: secret }, { 'cache-control': 'no-store', ...SECURITY_HEADERS });
 }
 
 async function serveFile(req: IncomingMessage, res: ServerResponse, dir: string | undefined, path: string) {

@@ -1,7 +1,8 @@
 /**
  * The renderer's one way to the gateway: the control API over whichever binding this page has —
  * the preload's bridge (`window.switchboard`) in the desktop app, HTTP under /api in a browser.
- * In a browser a login link (`/ui/#login=CODE`) is traded for a session cookie first.
+ * In a browser a login link (`/ui/#login=CODE`) is traded for a session secret first, kept in this
+ * tab's sessionStorage (this origin only; a reload keeps it) and sent as a bearer token.
  */
 import {
   EXPOSED_BRIDGE_KEY,
@@ -29,8 +30,10 @@ export async function connect(): Promise<Connection> {
   if (exposed) return { api: createApiClient(exposed), mode: 'desktop' };
   const loginError = await redeemLoginLink();
   const watchers = new Set<(state: StreamState) => void>();
+  const session = sessionStorage.getItem(SESSION_KEY);
   const bridge = createHttpBridge({
     baseUrl: new URL('../api', location.href).href,
+    ...(session ? { token: session } : {}),
     onStreamState: (state) => {
       for (const watch of watchers) watch(state);
     },
@@ -43,7 +46,28 @@ export async function connect(): Promise<Connection> {
   };
 }
 
-/** Trades `#login=CODE` for the session cookie, and takes the code out of the address bar. */
+/** Where this tab keeps its session secret. */
+const SESSION_KEY = 'switchboard-session';
+
+/**
+ * A new login link for this gateway, made with this page's session: after the HTTP port moved,
+ * the page continues there (another origin, which has no session yet). Undefined when refused.
+ */
+export async function newLoginLink(origin: string): Promise<string | undefined> {
+  const session = sessionStorage.getItem(SESSION_KEY);
+  if (!session) return undefined;
+  try {
+    const res = await fetch(`${origin}/ui/login-link`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${session}` },
+    });
+    return res.ok ? ((await res.json()) as { url?: string }).url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Trades `#login=CODE` for a session secret, and takes the code out of the address bar. */
 async function redeemLoginLink(): Promise<string | undefined> {
   const match = /^#login=([A-Za-z0-9_-]+)$/.exec(location.hash);
   if (!match) return undefined;
@@ -54,7 +78,11 @@ async function redeemLoginLink(): Promise<string | undefined> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code: match[1] }),
     });
-    if (res.ok) return undefined;
+    if (res.ok) {
+      const { session } = (await res.json()) as { session?: unknown };
+      if (typeof session === 'string') sessionStorage.setItem(SESSION_KEY, session);
+      return undefined;
+    }
     let said: string | undefined;
     try {
       said = ((await res.json()) as { error?: string }).error;

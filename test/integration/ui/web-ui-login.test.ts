@@ -1,7 +1,8 @@
 /**
  * The web UI in headless mode, over real sockets: the renderer's build served under /ui with a
- * strict CSP, the one-time login link traded for an HttpOnly session cookie, and the cookie
- * standing in for the API token on /api — and for nothing else.
+ * strict CSP, the one-time login link traded for a session secret (never a cookie: browsers send
+ * cookies to every port of 127.0.0.1), and that secret standing in for the API token on /api — and
+ * for nothing else.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -45,16 +46,18 @@ function codeOf(link: string): string {
   return /#login=([A-Za-z0-9_-]+)$/.exec(link)![1]!;
 }
 
-async function login(gw: Gateway): Promise<{ response: Response; cookie: string }> {
+async function login(gw: Gateway): Promise<{ response: Response; session: string }> {
   const origin = gw.httpUrl()!.replace(/\/mcp$/, '');
   const response = await fetch(`${origin}/ui/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ code: codeOf(gw.uiLoginUrl()!) }),
   });
-  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0]!;
-  return { response, cookie };
+  const { session } = (await response.clone().json()) as { session: string };
+  return { response, session };
 }
+
+const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
 describe('the web UI under /ui', () => {
   it('serves the build with a CSP that allows no inline script, and nothing outside it', async () => {
@@ -72,7 +75,7 @@ describe('the web UI under /ui', () => {
       expect((await fetch(`${base}${escape}`)).status, escape).toBe(404);
   });
 
-  it('trades a login link once for an HttpOnly, SameSite=Strict cookie that opens /api', async () => {
+  it('trades a login link once for a session secret that opens /api as a bearer token; no cookie', async () => {
     expect((await fetch(`${base}/api/status`)).status).toBe(401);
     const link = gateway.uiLoginUrl()!;
     expect(link).toMatch(new RegExp(`^${base}/ui/#login=[A-Za-z0-9_-]{20,}$`));
@@ -82,11 +85,12 @@ describe('the web UI under /ui', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code }),
     });
-    expect(first.status).toBe(204);
-    const setCookie = first.headers.get('set-cookie')!;
-    expect(setCookie).toMatch(/^switchboard_ui=[A-Za-z0-9_-]+; HttpOnly; SameSite=Strict; Path=\/$/);
-    const cookie = setCookie.split(';')[0]!;
-    const status = await fetch(`${base}/api/status`, { headers: { cookie } });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('set-cookie')).toBeNull();
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    const { session } = (await first.json()) as { session: string };
+    expect(session).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    const status = await fetch(`${base}/api/status`, { headers: bearer(session) });
     expect(status.status).toBe(200);
     expect(((await status.json()) as { version: string }).version).toBe('test');
     // The same link again: refused, saying what to do.
@@ -97,13 +101,23 @@ describe('the web UI under /ui', () => {
     });
     expect(again.status).toBe(401);
     expect(((await again.json()) as { error: string }).error).toMatch(/used already or has expired.*switchboard ui/);
-    // A made-up cookie opens nothing.
-    expect((await fetch(`${base}/api/status`, { headers: { cookie: 'switchboard_ui=guess' } })).status).toBe(401);
+    // A made-up session opens nothing, and neither does the secret sent as a cookie.
+    expect((await fetch(`${base}/api/status`, { headers: bearer('guess') })).status).toBe(401);
+    expect((await fetch(`${base}/api/status`, { headers: { cookie: `switchboard_ui=${session}` } })).status).toBe(401);
   });
 
-  it('refuses the cookie from another origin, and a login without a code', async () => {
-    const { cookie } = await login(gateway);
-    const crossSite = await fetch(`${base}/api/status`, { headers: { cookie, origin: 'http://evil.example' } });
+  it('lets a logged-in page ask for a new login link (it continues at a new port with it)', async () => {
+    const { session } = await login(gateway);
+    const made = await fetch(`${base}/ui/login-link`, { method: 'POST', headers: bearer(session) });
+    expect(made.status).toBe(200);
+    expect(((await made.json()) as { url: string }).url).toMatch(/\/ui\/#login=/);
+  });
+
+  it('refuses the session from another origin, and a login without a code', async () => {
+    const { session } = await login(gateway);
+    const crossSite = await fetch(`${base}/api/status`, {
+      headers: { ...bearer(session), origin: 'http://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
     const noCode = await fetch(`${base}/ui/login`, {
       method: 'POST',
@@ -127,7 +141,7 @@ describe('the web UI under /ui', () => {
 
   it('lets no path that resolves outside /ui skip the token (/ui/../mcp is /mcp)', async () => {
     const { port } = new URL(tokenGateway.httpUrl()!);
-    const { cookie } = await login(tokenGateway);
+    const { session } = await login(tokenGateway);
     // Sent as written (fetch would tidy the dots away before they reach the gateway).
     const raw = (pathname: string, headers: Record<string, string> = {}) =>
       new Promise<number>((resolve, reject) => {
@@ -149,11 +163,11 @@ describe('the web UI under /ui', () => {
       });
     for (const sneaky of ['/ui/../mcp', '/ui/%2e%2e/mcp', '/ui/./../sse', '/ui/../messages'])
       expect(await raw(sneaky), sneaky).toBe(401);
-    // Nor does the UI's cookie open MCP by way of /api.
-    expect(await raw('/api/../mcp', { cookie })).toBe(401);
+    // Nor does the UI's session open MCP by way of /api.
+    expect(await raw('/api/../mcp', bearer(session))).toBe(401);
   });
 
-  it('with listen.http.token: the UI and its cookie work, MCP still needs the token', async () => {
+  it("with listen.http.token: the UI and its session work, MCP still needs the listener's token", async () => {
     const origin = tokenGateway.httpUrl()!.replace(/\/mcp$/, '');
     expect((await fetch(`${origin}/ui/`)).status).toBe(200);
     const mcp = await fetch(`${origin}/mcp`, {
@@ -162,15 +176,22 @@ describe('the web UI under /ui', () => {
       body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
     });
     expect(mcp.status).toBe(401);
-    const { response, cookie } = await login(tokenGateway);
-    expect(response.status).toBe(204);
-    expect((await fetch(`${origin}/api/status`, { headers: { cookie } })).status).toBe(200);
-    // The cookie is for the UI and its API, not for MCP.
-    const mcpWithCookie = await fetch(`${origin}/mcp`, {
+    const { response, session } = await login(tokenGateway);
+    expect(response.status).toBe(200);
+    expect((await fetch(`${origin}/api/status`, { headers: bearer(session) })).status).toBe(200);
+    // The session is for the UI and its API, not for MCP.
+    const mcpWithSession = await fetch(`${origin}/mcp`, {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        ...bearer(session),
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
     });
-    expect(mcpWithCookie.status).toBe(401);
+    expect(mcpWithSession.status).toBe(401);
+    // And the listener's token, which MCP clients hold, does not open the control API.
+    expect((await fetch(`${origin}/api/status`, { headers: bearer('listener-token-0123456789') })).status).toBe(401);
+    expect((await fetch(`${origin}/api/status`, { headers: bearer(tokenGateway.apiToken()!) })).status).toBe(200);
   });
 });
