@@ -1159,6 +1159,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           `${this.opts.configPath}: listen.http.token must be at least 16 characters (e.g. the output of: ` +
             `openssl rand -hex 32)`,
         );
+      // What can follow "Bearer " in a header: no spaces, nothing but visible ASCII.
+      if (!/^[\x21-\x7e]+$/.test(token.value))
+        throw new ConfigError(
+          'config_invalid',
+          `${this.opts.configPath}: listen.http.token may hold only visible ASCII characters (no spaces), as ` +
+            'a client sends it in "Authorization: Bearer <token>"; e.g. the output of: openssl rand -hex 32',
+        );
       own.push({ label: 'listen.http.token', value: token.value }, ...token.secrets);
       resolved = { ...config, listen: { ...config.listen, http: { ...http, token: token.value } } };
     }

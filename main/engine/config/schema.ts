@@ -420,6 +420,9 @@ const httpListenSchema = z
           'a token must be at least 16 characters; keep it in the keychain: "token": "${secret:NAME}" after ' +
           'running: openssl rand -hex 32 | switchboard secrets set NAME',
       })
+      .refine((token) => token.includes('${') || /^[\x21-\x7e]+$/.test(token), {
+        error: 'a token may hold only visible ASCII characters (no spaces): clients send it after "Bearer "',
+      })
       .optional()
       .describe(
         'Bearer token HTTP clients must send, as a reference: "${secret:NAME}" (the keychain) or "${env:NAME}". ' +

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { launchBrowser } from '../../helpers/browser.ts';
 import { fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { createMemorySecretStore } from '../../../main/engine/secrets/memory-store.ts';
 import { JSON_HEADERS, rawSession, readRpc } from '../../helpers/raw-http.ts';
 
 const INIT = JSON.stringify({
@@ -228,6 +229,24 @@ describe('HTTP listener security', () => {
       expect((await readRpc(right)).result).toBeDefined();
     } finally {
       await g.stop();
+      await d.cleanup();
+    }
+  });
+
+  it('refuses a listener token from the keychain that no client could send (a space in it), saying why', async () => {
+    const d = await tempDir();
+    const file = await writeConfig(d.dir, {
+      mcpServers: {},
+      listen: { http: { port: 0, token: '${secret:listener}' } },
+    });
+    try {
+      await expect(
+        startGateway(file, {
+          http: undefined,
+          secrets: createMemorySecretStore({ listener: 'a token with spaces 0123456789' }),
+        }),
+      ).rejects.toThrow(/listen\.http\.token may hold only visible ASCII characters \(no spaces\)/);
+    } finally {
       await d.cleanup();
     }
   });

@@ -304,6 +304,11 @@ describe('parseConfigText: errors a user sees', () => {
     expect(errorFor('{"listen": {"http": {"host": "192.168.1.5", "token": "short"}}}').message).toContain(
       'listen.http.token: a token must be at least 16 characters',
     );
+    // What no client could send after "Bearer ": refused here, not found out when nobody gets in.
+    for (const token of ['a token with spaces 0123', 'jeton-accentué-0123456789'])
+      expect(errorFor(`{"listen": {"http": {"token": ${JSON.stringify(token)}}}}`).message).toContain(
+        'listen.http.token: a token may hold only visible ASCII characters (no spaces)',
+      );
   });
 
   it('takes the listener token as a reference (its length is checked once resolved)', () => {
