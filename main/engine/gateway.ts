@@ -68,6 +68,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { acquireGatewayLock, type GatewayInfo, type HeldLock } from '../shared/gateway-lock.ts';
 import { lockPath, stoppedPath } from '../shared/paths.ts';
+import { boundedFetch } from './oauth/bounded-fetch.ts';
 import { clearStopped } from '../shared/stopped-marker.ts';
 import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
@@ -1284,7 +1285,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    */
   private oauthFor(server: RunningServer & { kind: 'http' }): { auth?: OAuthSession } {
     const lookup = this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {};
-    const fetch = serverFetch({ allowPrivateNetwork: server.allowPrivateNetwork, ...lookup }, {});
+    const fetch = boundedFetch(serverFetch({ allowPrivateNetwork: server.allowPrivateNetwork, ...lookup }, {}));
     const auth = this.oauth.sessionFor(server, fetch);
     return auth ? { auth } : {};
   }
