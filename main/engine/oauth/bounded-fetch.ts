@@ -5,7 +5,6 @@
  * refresh) forever nor fill the gateway's memory.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { rebuilt } from '../upstreams/http-body.ts';
 
 export interface AuthServerLimits {
   /** The whole exchange, answer read to its end. */
@@ -26,7 +25,15 @@ export function boundedFetch(base: FetchLike, limits: AuthServerLimits = AUTH_SE
     try {
       const response = await base(url, { ...init, signal });
       if (!response.body || NULL_BODY.has(response.status)) return response;
-      return rebuilt(response, await readWhole(response.body, limits.maxBytes, origin));
+      const body = await readWhole(response.body, limits.maxBytes, origin);
+      const whole = new Response(body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+      // Callers name a redirect's target from the response's URL.
+      Object.defineProperty(whole, 'url', { value: response.url });
+      return whole;
     } catch (err) {
       if (deadline.aborted && !init?.signal?.aborted)
         throw new Error(`${origin} did not answer within ${limits.timeoutMs / 1000} s`, { cause: err });
