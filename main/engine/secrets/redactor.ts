@@ -114,11 +114,24 @@ export function createRedactor(values: Iterable<SecretValue> = []): Redactor {
   return redactor;
 }
 
-/** The ways a value commonly shows up in text: as is, URL-encoded, JSON-escaped, base64. */
+/** A line of a multi-line value (a PEM key) this long is a spelling of its own. */
+const MIN_LINE_LENGTH = 16;
+
+/**
+ * The ways a value commonly shows up in text: as is, URL-encoded (also in lowercase and as a form
+ * field), JSON-escaped (also with `\/`, as PHP writes it), base64; and, for a value of several
+ * lines, each long line, since logs are redacted a line at a time.
+ */
 function spellings(value: string): string[] {
   const out = new Set([value]);
-  out.add(encodeURIComponent(value));
-  out.add(JSON.stringify(value).slice(1, -1));
+  const encoded = encodeURIComponent(value);
+  out.add(encoded);
+  out.add(encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
+  out.add(new URLSearchParams({ v: value }).toString().slice(2));
+  const json = JSON.stringify(value).slice(1, -1);
+  out.add(json);
+  out.add(json.replace(/\//g, '\\/'));
+  for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_LINE_LENGTH) out.add(line.trim());
   const base64 = Buffer.from(value).toString('base64');
   out.add(base64);
   // Inside a longer base64 text padding is absent; the unpadded form still matches there.

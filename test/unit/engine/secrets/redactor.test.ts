@@ -22,6 +22,23 @@ describe('the redactor', () => {
     );
   });
 
+  it('also as a form field, in lowercase percent-encoding, as PHP escapes JSON, and a key line by line', () => {
+    const value = 'tok~en/with+stuff ok';
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+    const more = createRedactor([
+      { label: 'tok', value },
+      { label: 'key', value: pem },
+    ]);
+    for (const spelling of [
+      new URLSearchParams({ t: value }).toString().slice(2),
+      encodeURIComponent(value).toLowerCase(),
+      JSON.stringify(value).slice(1, -1).replace(/\//g, '\\/'),
+    ])
+      expect(more.redact(`[${spelling}]`), spelling).toBe('[[redacted:tok]]');
+    // A log is redacted a line at a time: each line of the key is caught on its own.
+    for (const line of pem.split('\n')) expect(more.redact(line), line).toBe('[redacted:key]');
+  });
+
   it('prefers the longer value when one contains another', () => {
     expect(redactor.redact(`ada:${secret}`)).toBe('[redacted:url-credentials]');
   });
