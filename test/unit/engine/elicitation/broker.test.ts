@@ -494,14 +494,17 @@ describe('QuestionBroker: bounded', () => {
   it('lets one server hold a quarter of the places, so a server asking in a loop leaves room for others', async () => {
     const broker = new QuestionBroker({ maxPending: 8 });
     const { logs } = record(broker);
-    for (let i = 0; i < 2; i++) void broker.ask(formRequest(), { timeoutMs: 60_000 });
+    const waiting = [0, 1].map(() => broker.ask(formRequest(), { timeoutMs: 60_000 }));
     await expect(broker.ask(formRequest(), { timeoutMs: 60_000 })).resolves.toEqual({ action: 'cancel' });
     expect(logs).toEqual([
       'elicitation/create from "github" refused: "github" already has 2 questions waiting for the user',
     ]);
-    void broker.ask({ ...formRequest(), server: 'linear' }, { timeoutMs: 60_000 });
+    waiting.push(broker.ask({ ...formRequest(), server: 'linear' }, { timeoutMs: 60_000 }));
     expect(broker.size).toBe(3);
     broker.withdrawAll('test over');
+    // The questions that were let in stay real questions: withdrawing them rejects each one.
+    const settled = await Promise.allSettled(waiting);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
   });
 
   it('beyond maxPending, elicitation resolves as cancel and sampling rejects at once, with a log line', async () => {
