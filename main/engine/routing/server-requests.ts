@@ -56,7 +56,11 @@ interface Target {
   session: Session;
   requestId?: RequestId;
   exchangeId?: string;
-  flight?: Flight;
+  /**
+   * The calls it may have been asked during: one when the upstream said which or only one is in
+   * flight, else every call of that session on the upstream (a stdio server does not say which).
+   */
+  flights?: Flight[];
 }
 
 export class ServerRequests {
@@ -114,10 +118,10 @@ export class ServerRequests {
       server: this.opts.registry.server(upstream),
       ...(target?.exchangeId ? { parentId: target.exchangeId } : {}),
     });
-    // The call it was asked during holds its timeout meanwhile; once that call ends, it is moot.
-    const flight = target?.flight;
-    const signal = flight ? AbortSignal.any([ac.signal, (flight.ended ??= new AbortController()).signal]) : ac.signal;
-    if (flight) flight.waiting++;
+    // The calls it may have been asked during hold their timeouts meanwhile; once all have ended, it is moot.
+    const flights = target?.flights ?? [];
+    const signal = flights.length ? AbortSignal.any([ac.signal, allEnded(flights)]) : ac.signal;
+    for (const flight of flights) flight.waiting++;
     const answered = this.answer(upstream, target, m.method, m.params ?? {}, signal, xid || undefined);
     (traffic && xid ? traffic.settle(xid, answered) : answered)
       .then(
@@ -126,7 +130,7 @@ export class ServerRequests {
       )
       .finally(() => {
         pending.delete(m.id);
-        if (flight) {
+        for (const flight of flights) {
           flight.waiting--;
           flight.answeredAt = Date.now();
         }
@@ -285,25 +289,37 @@ export class ServerRequests {
    */
   private target(upstream: Upstream, origin?: object): Target | undefined {
     const inFlight = this.flights.get(upstream);
-    if (origin && inFlight?.has(origin as Flight)) return targetOf(origin as Flight);
+    if (origin && inFlight?.has(origin as Flight)) return targetOf([origin as Flight]);
     const flights = [...(inFlight ?? [])];
     const owner = this.opts.registry.owner(upstream);
     if (owner !== undefined) {
       const session = this.opts.session(owner);
       if (!session) return undefined;
-      const flight = flights.find((f) => f.session === session);
-      return flight ? targetOf(flight) : { session };
+      const own = flights.filter((f) => f.session === session);
+      return own.length ? targetOf(own) : { session };
     }
     const sessions = new Set(flights.map((f) => f.session));
-    if (sessions.size !== 1) return undefined;
-    return targetOf(flights[flights.length - 1]!);
+    return sessions.size === 1 ? targetOf(flights) : undefined;
   }
 }
 
-function targetOf(flight: Flight): Target {
-  const target: Target = { session: flight.session, requestId: flight.requestId, flight };
-  if (flight.exchangeId) target.exchangeId = flight.exchangeId;
+/** A question for the calls of one session; it relates to the latest of them (the best guess). */
+function targetOf(flights: Flight[]): Target {
+  const latest = flights[flights.length - 1]!;
+  const target: Target = { session: latest.session, requestId: latest.requestId, flights };
+  if (latest.exchangeId) target.exchangeId = latest.exchangeId;
   return target;
+}
+
+/** Aborted once every one of these calls has ended. */
+function allEnded(flights: Flight[]): AbortSignal {
+  const moot = new AbortController();
+  let left = flights.length;
+  for (const flight of flights) {
+    const ended = (flight.ended ??= new AbortController()).signal;
+    ended.addEventListener('abort', () => --left === 0 && moot.abort(ended.reason), { once: true });
+  }
+  return moot.signal;
 }
 
 /** Why this client cannot answer a server-to-client request, or undefined when it can. */

@@ -78,6 +78,18 @@ describe('the life of a question asked during a call', () => {
     expect(textOf(second.body.result)).toBe('hello Lin');
   });
 
+  it('keeps the question while another call of the same client on that server ends first', async () => {
+    // A stdio server does not say which call its question belongs to: it may be either of the two.
+    const call = client.callTool({ name: 'fx__ask', arguments: { beforeMs: 300 } }, undefined, { timeout: 30_000 });
+    const other = client.callTool({ name: 'fx__slow', arguments: { steps: 1, delayMs: 600 } });
+    const question = await asked();
+    expect(textOf(await other)).toBe('done after 1 steps');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await gateway.api.listQuestions()).toHaveLength(1);
+    await gateway.api.answerQuestion(question.id, { action: 'accept', content: { name: 'Ada' } });
+    expect(textOf(await call)).toBe('hello Ada');
+  });
+
   it('withdraws the question when the client cancels the call', async () => {
     const abort = new AbortController();
     const call = client.callTool({ name: 'fx__ask', arguments: {} }, undefined, { signal: abort.signal });
