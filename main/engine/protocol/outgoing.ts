@@ -19,6 +19,7 @@ interface Pending {
   reject: (err: GatewayError) => void;
   timer?: NodeJS.Timeout;
   cleanup?: () => void;
+  origin?: object;
 }
 
 export interface OutgoingOptions {
@@ -31,6 +32,8 @@ export interface OutgoingOptions {
    * again then), a string fails the request with that message, undefined times it out.
    */
   extend?: () => number | string | undefined;
+  /** Who the request is made for, given back by originOf (see RequestOptions.origin). */
+  origin?: object;
 }
 
 export class OutgoingRequests {
@@ -64,6 +67,7 @@ export class OutgoingRequests {
       return Promise.reject(new GatewayError('request_cancelled', `${method} was cancelled before it was sent`));
     return new Promise((resolve, reject) => {
       const entry: Pending = { method, resolve, reject };
+      if (options.origin) entry.origin = options.origin;
       const settle = () => {
         if (entry.timer) clearTimeout(entry.timer);
         entry.cleanup?.();
@@ -118,6 +122,11 @@ export class OutgoingRequests {
         );
       }
     });
+  }
+
+  /** The origin a request still waiting was made with. */
+  originOf(id: RequestId): object | undefined {
+    return this.pending.get(id)?.origin;
   }
 
   /** Settles the matching request. Returns false for an unknown id (a stray or duplicate response). */

@@ -58,7 +58,8 @@ export interface StartWatch {
 export const IDLE_GIVE_UP_MS = 10_000;
 
 export interface ChannelHandlers {
-  onMessage(message: JsonRpcMessage): void;
+  /** `answering`: the request of ours whose answer stream carried it, when the transport knows. */
+  onMessage(message: JsonRpcMessage, answering?: RequestId): void;
   /** The connection ended on its own (process exited, stream lost). */
   onClose(reason: Error): void;
   /**
@@ -194,6 +195,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const timeoutMs = options.timeoutMs ?? this.opts.requestTimeoutMs;
     const req: OutgoingOptions = { timeoutMs };
     if (options.signal) req.signal = options.signal;
+    if (options.origin) req.origin = options.origin;
     const questions = options.questions;
     if (questions) req.extend = () => heldFor(questions, timeoutMs);
     for (let attempt = 0; ; attempt++) {
@@ -314,8 +316,8 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   /** Opens a channel for `generation` and gives it a fresh table of outgoing requests. */
   private async openChannel(generation: number, open: Opener): Promise<void> {
     const channel = await open({
-      onMessage: (m) => {
-        if (generation === this.generation) this.onMessage(m);
+      onMessage: (m, answering) => {
+        if (generation === this.generation) this.onMessage(m, answering);
       },
       onClose: (reason) => {
         // Noticed during some client's request: what follows (the reconnect) is the gateway's own.
@@ -363,7 +365,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     };
   }
 
-  private onMessage(message: JsonRpcMessage): void {
+  private onMessage(message: JsonRpcMessage, answering?: RequestId): void {
     if (isRequest(message)) {
       const channel = this.channel;
       let replied = false;
@@ -388,7 +390,9 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       }
       // Whatever a backend sends must never take the gateway down.
       try {
-        this.emit('request', message, reply);
+        // Asked on the answer stream of one of our requests: it belongs to that request's caller.
+        const origin = answering === undefined ? undefined : this.outgoing?.originOf(answering);
+        this.emit('request', message, reply, origin);
       } catch (err) {
         reply({
           error: {

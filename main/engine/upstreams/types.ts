@@ -59,7 +59,8 @@ export interface RequestOptions {
   /**
    * Who made this request, as the caller knows it: given back with a question the server asks
    * during it (the `request` event), so the question goes to that caller and no other. Used where
-   * a kind knows which call a question belongs to (JSON handlers).
+   * a kind knows which call a question belongs to (JSON handlers; remote servers that ask on the
+   * answer stream of the call).
    */
   origin?: object;
   /**

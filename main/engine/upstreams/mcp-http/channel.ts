@@ -220,7 +220,7 @@ class HttpChannel implements Channel {
     }
   }
 
-  private received(wire: Wire, raw: unknown): void {
+  private received(wire: Wire, raw: unknown, answering?: RequestId): void {
     if (this.closed || wire !== this.wire) return;
     let message: JsonRpcMessage;
     try {
@@ -237,7 +237,7 @@ class HttpChannel implements Channel {
       this.initialized = true;
       this.opts.onInitialized(wire.kind);
     }
-    this.opts.handlers.onMessage(message);
+    this.opts.handlers.onMessage(message, answering);
   }
 
   /** Answers a request right away instead of letting it wait for its timeout. */
@@ -272,8 +272,8 @@ class HttpChannel implements Channel {
     // Handlers are bound to their own wire so a replaced one (after the SSE fallback) goes quiet.
     const self: { wire?: Wire } = {};
     const handlers: WireHandlers = {
-      onMessage: (raw) => {
-        if (self.wire) this.received(self.wire, raw);
+      onMessage: (raw, answering) => {
+        if (self.wire) this.received(self.wire, raw, answering);
       },
       onLost: (reason, terminate) => {
         if (self.wire && self.wire === this.wire) this.lose(reason, terminate);

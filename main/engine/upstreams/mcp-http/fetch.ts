@@ -43,6 +43,15 @@ export type StreamResult = { status: number } | { error: unknown };
 
 const traces = new AsyncLocalStorage<PostTrace>();
 
+/**
+ * The request whose POST answer stream is being read now, if any. The SDK reads that stream in the
+ * send's async context, so what it delivers from there (a server's question, sent on the stream of
+ * the request it belongs to) can be told apart from what came on the GET stream.
+ */
+export function answeringRequestId(): RequestId | undefined {
+  return traces.getStore()?.requestId;
+}
+
 /** Runs one send with `trace` collecting what its POST got back (carried across awaits by AsyncLocalStorage). */
 export function tracePost<T>(trace: PostTrace, send: () => Promise<T>): Promise<T> {
   return traces.run(trace, send);

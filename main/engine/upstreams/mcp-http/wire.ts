@@ -12,7 +12,8 @@ import { logFailure } from '../../log.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { observingFetch, type BodyLimits, type StreamResult } from './fetch.ts';
+import { answeringRequestId, observingFetch, type BodyLimits, type StreamResult } from './fetch.ts';
+import type { RequestId } from '../../protocol/jsonrpc.ts';
 
 export type WireKind = 'streamable-http' | 'sse';
 
@@ -51,8 +52,11 @@ export class WireStartError extends Error {
 }
 
 export interface WireHandlers {
-  /** A message as the SDK parsed it; the channel validates it further. */
-  onMessage(message: unknown): void;
+  /**
+   * A message as the SDK parsed it; the channel validates it further. `answering`: the request on
+   * whose answer stream it came (Streamable HTTP), so a server's question can name its call.
+   */
+  onMessage(message: unknown, answering?: RequestId): void;
   /** The wire is gone for good. `terminate`: the session may still exist, so ending it is worth a try. */
   onLost(reason: string, terminate: boolean): void;
   log(line: string): void;
@@ -167,7 +171,7 @@ export function createStreamableWire(
     reconnectionOptions: STREAM_RECONNECT,
   });
   transport.onmessage = (message) => {
-    if (!closed) handlers.onMessage(message);
+    if (!closed) handlers.onMessage(message, answeringRequestId());
   };
   // Send failures also land here; the channel handles those from send's rejection, so this is only a diagnostic.
   transport.onerror = (err) => {
