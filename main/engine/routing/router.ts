@@ -9,7 +9,7 @@ import { logFailure, type LogFn } from '../log.ts';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
 import { LOG_LEVELS, type RequestContext, type Session, type SessionHandler } from '../downstream/session.ts';
-import type { ReplyFn, RequestOptions, Upstream, UpstreamStatus } from '../upstreams/types.ts';
+import type { ReplyFn, RequestOptions, RequestOrigin, Upstream, UpstreamStatus } from '../upstreams/types.ts';
 import type { RegistryServer, SessionContext } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
@@ -584,14 +584,15 @@ export class Router implements SessionHandler {
 
   private wire(upstream: Upstream): void {
     if (this.unwire.has(upstream)) return;
-    const onNotification = (m: JsonRpcNotification) => this.onUpstreamNotification(upstream, m);
+    const onNotification = (m: JsonRpcNotification, origin?: RequestOrigin) =>
+      this.onUpstreamNotification(upstream, m, origin);
     const onReady = () => {
       this.noteCapabilities(upstream);
       this.restoreUpstreamState(upstream);
     };
     this.noteCapabilities(upstream);
     upstream.on('ready', onReady);
-    const onRequest = (m: JsonRpcRequest, reply: ReplyFn, origin?: object) =>
+    const onRequest = (m: JsonRpcRequest, reply: ReplyFn, origin?: RequestOrigin) =>
       this.serverRequests.receive(upstream, m, reply, origin);
     // A lost connection (a crash): the answers to what the server asked have nowhere to go.
     const onStatus = (status: UpstreamStatus) => {
@@ -677,8 +678,11 @@ export class Router implements SessionHandler {
     return [...this.sessions].filter((s) => this.opts.profileServers(s.profile)?.includes(server));
   }
 
-  private onUpstreamNotification(upstream: Upstream, m: JsonRpcNotification): void {
+  private onUpstreamNotification(upstream: Upstream, m: JsonRpcNotification, origin?: RequestOrigin): void {
     const params = m.params ?? {};
+    // Sent during one client's call (on its answer stream): for that client only, on that call's stream.
+    const caller = this.serverRequests.caller(upstream, origin);
+    const audience = () => (caller ? [caller.session] : this.sessionsOf(upstream));
     switch (m.method) {
       case 'notifications/progress':
         this.progress.deliver(upstream, m.method, params);
@@ -687,9 +691,9 @@ export class Router implements SessionHandler {
         const level = LOG_LEVELS.indexOf(params.level as (typeof LOG_LEVELS)[number]);
         const logged =
           params.logger === undefined ? { ...params, logger: this.opts.registry.server(upstream) } : params;
-        for (const s of this.sessionsOf(upstream)) {
+        for (const s of audience()) {
           if (s.logLevel === undefined ? !s.stateless : level >= LOG_LEVELS.indexOf(s.logLevel))
-            s.notify(m.method, logged);
+            s.notify(m.method, logged, caller?.requestId);
         }
         return;
       }
@@ -721,8 +725,8 @@ export class Router implements SessionHandler {
         return;
       }
       default:
-        for (const s of this.sessionsOf(upstream)) {
-          if (this.members(s, false).length === 1) s.notify(m.method, m.params);
+        for (const s of audience()) {
+          if (this.members(s, false).length === 1) s.notify(m.method, m.params, caller?.requestId);
         }
     }
   }

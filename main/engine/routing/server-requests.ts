@@ -10,7 +10,7 @@ import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
 import type { JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { missingCapability } from '../protocol/capabilities.ts';
 import type { Session } from '../downstream/session.ts';
-import type { QuestionClock, ReplyFn, Upstream } from '../upstreams/types.ts';
+import type { QuestionClock, ReplyFn, RequestOrigin, Upstream } from '../upstreams/types.ts';
 import { completeInputRounds } from './input-rounds.ts';
 import { RELATED_TASK } from './tasks.ts';
 import type { TrafficRecorder } from '../traffic/index.ts';
@@ -101,7 +101,7 @@ export class ServerRequests {
   }
 
   /** A server-to-client request from an upstream; `reply` is called once with the answer. */
-  receive(upstream: Upstream, m: JsonRpcRequest, reply: ReplyFn, origin?: object): void {
+  receive(upstream: Upstream, m: JsonRpcRequest, reply: ReplyFn, origin?: RequestOrigin): void {
     const ac = new AbortController();
     let pending = this.pending.get(upstream);
     if (!pending) this.pending.set(upstream, (pending = new Map()));
@@ -135,6 +135,13 @@ export class ServerRequests {
           flight.answeredAt = Date.now();
         }
       });
+  }
+
+  /** The client request `origin` stands for, while it is still in flight on this upstream. */
+  caller(upstream: Upstream, origin?: RequestOrigin): { session: Session; requestId: RequestId } | undefined {
+    if (!origin || !this.flights.get(upstream)?.has(origin as Flight)) return undefined;
+    const { session, requestId } = origin as Flight;
+    return { session, requestId };
   }
 
   /** The session that was shown the URL-mode elicitation `elicitationId` of this upstream, if any. */
@@ -287,7 +294,7 @@ export class ServerRequests {
    * upstream said so (`origin`, still in flight); else the owner of an isolated instance, or the
    * only session with a request in flight on this upstream. Ambiguous → none.
    */
-  private target(upstream: Upstream, origin?: object): Target | undefined {
+  private target(upstream: Upstream, origin?: RequestOrigin): Target | undefined {
     const inFlight = this.flights.get(upstream);
     if (origin && inFlight?.has(origin as Flight)) return targetOf([origin as Flight]);
     const flights = [...(inFlight ?? [])];

@@ -10,6 +10,7 @@ import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/js
 import type {
   ReplyFn,
   RequestOptions,
+  RequestOrigin,
   Upstream,
   UpstreamEvents,
   UpstreamInfo,
@@ -44,7 +45,7 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
     this.inner = inner;
     this.recorder = recorder;
     this.server = server;
-    inner.on('notification', (message) => this.onNotification(message));
+    inner.on('notification', (message, origin) => this.onNotification(message, origin));
     inner.on('request', (message, reply, origin) => this.onRequest(message, reply, origin));
     inner.on('status', (status) => this.emit('status', status));
     inner.on('ready', (info) => this.emit('ready', info));
@@ -125,13 +126,14 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
     this.inner.notify(method, params);
   }
 
-  private onNotification(message: JsonRpcNotification): void {
+  private onNotification(message: JsonRpcNotification, origin?: RequestOrigin): void {
     if (this.recorder.enabled) {
       const token = message.params?.progressToken;
+      // Filed under the request it reports on, or the one on whose answer stream it came.
       const parentId =
         message.method === 'notifications/progress' && (typeof token === 'string' || typeof token === 'number')
           ? this.progressOwners.get(token)
-          : undefined;
+          : origin?.exchangeId;
       this.recorder.note({
         edge: 'upstream',
         direction: 'in',
@@ -141,10 +143,10 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
         ...(parentId ? { parentId } : {}),
       });
     }
-    this.emit('notification', message);
+    this.emit('notification', message, origin);
   }
 
-  private onRequest(message: JsonRpcRequest, reply: ReplyFn, origin?: object): void {
+  private onRequest(message: JsonRpcRequest, reply: ReplyFn, origin?: RequestOrigin): void {
     // As an upstream does when nobody listens: say so rather than leave the server waiting.
     if (this.listenerCount('request') === 0) {
       reply({ error: { code: RpcCode.MethodNotFound, message: `Switchboard cannot answer ${message.method}` } });

@@ -25,6 +25,7 @@ import type {
   QuestionClock,
   ReplyFn,
   RequestOptions,
+  RequestOrigin,
   Upstream,
   UpstreamEvents,
   UpstreamInfo,
@@ -391,8 +392,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       // Whatever a backend sends must never take the gateway down.
       try {
         // Asked on the answer stream of one of our requests: it belongs to that request's caller.
-        const origin = answering === undefined ? undefined : this.outgoing?.originOf(answering);
-        this.emit('request', message, reply, origin);
+        this.emit('request', message, reply, this.originOf(answering));
       } catch (err) {
         reply({
           error: {
@@ -404,18 +404,24 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       return;
     }
     if (isNotification(message)) {
-      this.emitNotification(message);
+      // Sent on the answer stream of one of our requests: it relates to that request's caller.
+      this.emitNotification(message, this.originOf(answering));
       return;
     }
     // A response: settles only the request with its id; strays are dropped.
     this.outgoing?.handleResponse(message);
   }
 
-  private emitNotification(message: JsonRpcNotification): void {
+  /** The origin of our request still waiting with this id (only RequestOptions.origin is ever stored). */
+  private originOf(id: RequestId | undefined): RequestOrigin | undefined {
+    return id === undefined ? undefined : (this.outgoing?.originOf(id) as RequestOrigin | undefined);
+  }
+
+  private emitNotification(message: JsonRpcNotification, origin?: RequestOrigin): void {
     try {
       const session = this.session;
       const out = session?.notification ? session.notification(message) : message;
-      if (out) this.emit('notification', out);
+      if (out) this.emit('notification', out, origin);
     } catch (err) {
       // Dropped: a notification that cannot be routed affects nobody else.
       this.opts.log?.(`dropped a ${message.method} notification that could not be routed: ${errorMessage(err)}`);

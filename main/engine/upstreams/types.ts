@@ -43,6 +43,12 @@ export interface QuestionClock {
   readonly answeredAt?: number;
 }
 
+/** Who a request is made for (RequestOptions.origin): opaque to an upstream but for its traffic record. */
+export interface RequestOrigin {
+  /** The request's exchange in the traffic record, when it is recorded. */
+  readonly exchangeId?: string;
+}
+
 export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the server's configured request timeout. */
@@ -62,7 +68,7 @@ export interface RequestOptions {
    * a kind knows which call a question belongs to (JSON handlers; remote servers that ask on the
    * answer stream of the call).
    */
-  origin?: object;
+  origin?: RequestOrigin;
   /**
    * For the traffic record: this request's exchange id (made beforehand), the exchange that caused
    * it, and the client session it is made for (so a server's calls can be told apart by client).
@@ -84,10 +90,13 @@ export interface RequestOptions {
 export type ReplyFn = (reply: { result: Record<string, unknown> } | { error: JsonRpcErrorObject }) => void;
 
 export interface UpstreamEvents {
-  /** A notification from the backend (progress, message, list_changed, resources/updated, ...). */
-  notification: [message: JsonRpcNotification];
+  /**
+   * A notification from the backend (progress, message, list_changed, resources/updated, ...);
+   * `origin` as with `request`: the request it came during, when the kind knows.
+   */
+  notification: [message: JsonRpcNotification, origin?: RequestOrigin];
   /** A server-to-client request (elicitation, sampling, roots, ping). `reply` must be called once. */
-  request: [message: JsonRpcRequest, reply: ReplyFn, origin?: object];
+  request: [message: JsonRpcRequest, reply: ReplyFn, origin?: RequestOrigin];
   /** State changed. */
   status: [status: UpstreamStatus];
   /** The backend (re)initialised: catalogs must be refreshed. */

@@ -38,6 +38,7 @@ import { DEFAULT_BACKOFF, UpstreamLifecycle, retryForever, type BackoffPolicy } 
 import type {
   ReplyFn,
   RequestOptions,
+  RequestOrigin,
   Upstream,
   UpstreamEvents,
   UpstreamInfo,
@@ -412,7 +413,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
    * Asks the client (through the router: the client whose call this is, or the app's Prompter)
    * and waits for the answer. An error answer means nobody could answer ("unsupported").
    */
-  private ask(elicit: HandlerElicit, signal?: AbortSignal, origin?: object): Promise<ElicitOutcome> {
+  private ask(elicit: HandlerElicit, signal?: AbortSignal, origin?: RequestOrigin): Promise<ElicitOutcome> {
     if (this.listenerCount('request') === 0)
       return Promise.resolve({ action: 'unsupported', reason: 'nothing is connected that could ask the user' });
     const id = `${this.name}:elicit:${++this.elicitSeq}`;

@@ -263,7 +263,8 @@ class StatelessHttpChannel implements Channel {
       return true;
     }
     if (errorsOnly) return false;
-    this.handlers.onMessage(message);
+    // Whatever else the response carries (log lines, progress) belongs to this request.
+    this.handlers.onMessage(message, request.id);
     return false;
   }
 
