@@ -8,6 +8,10 @@
  * required: the library would otherwise fall back to the kernel keyring, which forgets
  * everything at reboot. When no keychain can be reached the store throws
  * 'secret_store_unavailable' saying why and how to fix it; it never falls back to a file.
+ *
+ * Windows Credential Manager keeps at most 2560 bytes per entry, and the library stores text
+ * there as UTF-16: about 1280 characters, less than an OAuth login's record or a PEM key. There a
+ * longer value is kept in parts (see parts.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,6 +19,7 @@ import path from 'node:path';
 import { GatewayError } from '../protocol/errors.ts';
 import { stateDir as defaultStateDir } from '../state-paths.ts';
 import { assertSecretName, isValidSecretName, type SecretStore } from './store.ts';
+import { joinParts, partAccount, partCount, splitParts } from './parts.ts';
 
 /** The few keyring calls the store needs; the default is @napi-rs/keyring, tests may pass another. */
 export interface KeyringBackend {
@@ -38,7 +43,15 @@ export interface KeychainStoreOptions {
    * "oauth" keeps login tokens out of the secrets list, where a user could mistake or delete them.
    */
   namespace?: 'oauth';
+  /**
+   * The longest text one keychain entry takes; a longer value is kept in parts. Default: 1200 on
+   * Windows (2560 bytes as UTF-16, with room for the parts header), no limit elsewhere.
+   */
+  maxEntryLength?: number;
 }
+
+/** What fits one Windows Credential Manager entry, as UTF-16 (CRED_MAX_CREDENTIAL_BLOB_SIZE 2560 bytes). */
+export const WINDOWS_MAX_ENTRY_LENGTH = 1200;
 
 export const KEYCHAIN_SERVICE_PREFIX = 'switchboard';
 
@@ -119,6 +132,7 @@ export function keychainHint(reason: string, platform: NodeJS.Platform, env: Nod
 export function createKeychainSecretStore(options: KeychainStoreOptions = {}): SecretStore {
   const platform = options.platform ?? process.platform;
   const env = options.env ?? process.env;
+  const maxEntryLength = options.maxEntryLength ?? (platform === 'win32' ? WINDOWS_MAX_ENTRY_LENGTH : undefined);
   let setup: Promise<{ backend: KeyringBackend; service: string }> | undefined;
 
   const unavailable = (action: string, err: unknown): GatewayError => {
@@ -164,15 +178,34 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
     kind: 'keychain',
     async get(name) {
       assertSecretName(name);
-      return (await run(`reading "${name}"`, (b, s) => b.get(s, name))) ?? undefined;
+      return run(`reading "${name}"`, async (b, s) => {
+        const head = await b.get(s, name);
+        if (head === null) return undefined;
+        const count = partCount(head);
+        if (count === 1) return head;
+        const rest: (string | null)[] = [];
+        for (let k = 2; k <= count; k++) rest.push(await b.get(s, partAccount(name, k)));
+        return joinParts(name, head, rest);
+      });
     },
     async set(name, value) {
       assertSecretName(name);
-      await run(`storing "${name}"`, (b, s) => b.set(s, name, value));
+      await run(`storing "${name}"`, async (b, s) => {
+        const before = partCount((await b.get(s, name)) ?? '');
+        const [head, ...rest] = splitParts(name, value, maxEntryLength);
+        // The parts first, the entry that names them last: a reader never finds it pointing at parts not yet there.
+        for (const [i, part] of rest.entries()) await b.set(s, partAccount(name, i + 2), part);
+        await b.set(s, name, head!);
+        for (let k = rest.length + 2; k <= before; k++) await b.delete(s, partAccount(name, k));
+      });
     },
     async delete(name) {
       assertSecretName(name);
-      return run(`deleting "${name}"`, (b, s) => b.delete(s, name));
+      return run(`deleting "${name}"`, async (b, s) => {
+        const count = partCount((await b.get(s, name)) ?? '');
+        for (let k = 2; k <= count; k++) await b.delete(s, partAccount(name, k));
+        return b.delete(s, name);
+      });
     },
     async list() {
       const accounts = await run('listing secrets', (b, s) => b.accounts(s));

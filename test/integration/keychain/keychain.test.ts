@@ -6,6 +6,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { findCredentialsAsync } from '@napi-rs/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeychainSecretStore } from '../../../main/engine/index.ts';
 import { runCli } from '../installers/helpers.ts';
@@ -53,6 +54,25 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
     expect(await oauth.list()).toEqual(['oauth-0123abcd']);
     expect(await oauth.get('oauth-0123abcd')).toContain('at-canary');
     expect(await secrets.get('oauth-0123abcd')).toBeUndefined();
+  });
+
+  it('keeps a value longer than one entry takes in parts, and cleans them up', async () => {
+    // The limit Windows Credential Manager sets, scaled down: the same code path, on a real keyring.
+    const store = createKeychainSecretStore({ installId: 'test0000dddd', namespace: 'oauth', maxEntryLength: 100 });
+    const accounts = async () =>
+      (await findCredentialsAsync('switchboard-oauth:test0000dddd')).map((c) => c.account).sort();
+    const record = JSON.stringify({
+      tokens: { access_token: `at-${'🔑'.repeat(300)}`, refresh_token: 'r'.repeat(900) },
+    });
+    await store.set('oauth-feedbeef', record);
+    expect(await store.get('oauth-feedbeef')).toBe(record);
+    expect(await store.list()).toEqual(['oauth-feedbeef']);
+    expect((await accounts()).length).toBeGreaterThan(10);
+    await store.set('oauth-feedbeef', 'short now');
+    expect(await accounts()).toEqual(['oauth-feedbeef']);
+    await store.set('oauth-feedbeef', record);
+    expect(await store.delete('oauth-feedbeef')).toBe(true);
+    expect(await accounts()).toEqual([]);
   });
 
   it('switchboard secrets set (stdin) | get | ls | rm', () => {

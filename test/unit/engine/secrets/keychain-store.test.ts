@@ -71,4 +71,33 @@ describe('keychain secret store', () => {
     const noBus = createKeychainSecretStore({ installId: 'aaaa1111', backend: failing, platform: 'linux', env: {} });
     await expect(noBus.set('x', 'y')).rejects.toThrow(/no D-Bus session bus.*dbus-run-session/);
   });
+
+  // Stands in for Windows Credential Manager, which cannot run here: it refuses an entry over
+  // 2560 bytes, and the keyring library stores text there as UTF-16.
+  function credentialManager(): ReturnType<typeof fakeKeyring> {
+    const backend = fakeKeyring();
+    const set = backend.set;
+    backend.set = async (s, a, v) => {
+      if (v.length * 2 > 2560) throw new Error('The stub received bad data. (os error 1783)');
+      return set(s, a, v);
+    };
+    return backend;
+  }
+
+  it('on Windows, keeps an OAuth record longer than one credential entry takes, in parts', async () => {
+    const backend = credentialManager();
+    const store = createKeychainSecretStore({ installId: 'win00001', backend, platform: 'win32' });
+    const record = JSON.stringify({ issuer: 'https://auth.example', tokens: { access_token: 'a'.repeat(3000) } });
+    await store.set('oauth-0123abcd', record);
+    expect(await store.get('oauth-0123abcd')).toBe(record);
+    expect(await store.list()).toEqual(['oauth-0123abcd']);
+    expect(backend.data.size).toBe(3);
+    // Shorter again: the parts it no longer needs go.
+    await store.set('oauth-0123abcd', 'short');
+    expect(await store.get('oauth-0123abcd')).toBe('short');
+    expect(backend.data.size).toBe(1);
+    await store.set('oauth-0123abcd', record);
+    expect(await store.delete('oauth-0123abcd')).toBe(true);
+    expect(backend.data.size).toBe(0);
+  });
 });
