@@ -1,7 +1,7 @@
 /**
  * A remote server whose event streams misbehave: its GET stream ends as soon as it opens and asks
- * for `retry: 0`, and some answers come as an event stream that ends (or is reset) before the
- * answer, with no event id to resume from. The gateway runs as its own process (`serve --stdio`).
+ * for `retry: 0`, or is refused the first time; and some answers come as an event stream that
+ * ends (or is reset) before the answer, with no event id to resume from. The gateway runs as its own process (`serve --stdio`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -43,6 +43,7 @@ describe('a remote server whose event streams end early', () => {
         // A timeout far past the test's own: a call left to wait for it fails the test.
         web: { url: `${base}/mcp`, timeoutMs: 120_000 },
         flappy: { url: `${base}/flappy` },
+        late: { url: `${base}/late` },
       },
     });
     gateway = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
@@ -52,7 +53,7 @@ describe('a remote server whose event streams end early', () => {
     gateway.send(INITIALIZE(0));
     await gateway.response(0);
     gateway.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    for (const s of ['web', 'flappy']) {
+    for (const s of ['web', 'flappy', 'late']) {
       const deadline = Date.now() + 30_000;
       for (;;) {
         const small = await call(`${s}__small`);
@@ -77,6 +78,22 @@ describe('a remote server whose event streams end early', () => {
     expect(opens).toBeGreaterThanOrEqual(1);
     expect(opens).toBeLessThanOrEqual(3);
     expect(textOf((await call('flappy__small')).result)).toBe('fine');
+  }, 30_000);
+
+  it('an event stream refused when the session begins is asked for again: what the server sends later arrives', async () => {
+    // Refused once (503), the stream is asked for again a second later; until then nobody hears.
+    const deadline = Date.now() + 10_000;
+    while (textOf((await call('late__announce')).result) === '0') {
+      if (Date.now() > deadline) throw new Error('the event stream was never asked for again');
+      await sleep(200);
+    }
+    const heard = () =>
+      gateway.messages.some(
+        (m) => m.method === 'notifications/message' && (m.params as { data?: unknown }).data === 'announced',
+      );
+    const until = Date.now() + 5000;
+    while (!heard() && Date.now() < until) await sleep(50);
+    expect(heard()).toBe(true);
   }, 30_000);
 
   it.each(['cut_sse', 'cut_sse_reset'])(

@@ -91,6 +91,8 @@ const realClock = {
 const STREAM_CALM_MS = 30_000;
 const FIRST_REOPEN_GAP_MS = 1000;
 const MAX_REOPEN_GAP_MS = 30_000;
+/** A session's first event stream is asked for this many times (1, 2, 4, 8, 16, 30 s apart), then given up. */
+const FIRST_STREAM_TRIES = 6;
 
 /**
  * Paces the GETs that open (and reopen) the event stream. The SDK reopens a stream after the
@@ -138,6 +140,23 @@ export function createStreamableWire(
   let closed = false;
   let streamSeen = false;
   let failures = 0;
+  let firstTries = 0;
+  let firstRetry: NodeJS.Timeout | undefined;
+  // The SDK asks for the session's event stream once; one that fails before it ever opened is
+  // not asked for again, and what the server sends outside a call would be lost for the session.
+  const openFirstStreamLater = (cause: string): void => {
+    if (firstRetry || closed) return;
+    if (++firstTries > FIRST_STREAM_TRIES) {
+      handlers.log(`${shown}: gave up opening the event stream (${cause}); notices outside calls are lost`);
+      return;
+    }
+    const delay = Math.min(MAX_REOPEN_GAP_MS, FIRST_REOPEN_GAP_MS * 2 ** (firstTries - 1));
+    firstRetry = setTimeout(() => {
+      firstRetry = undefined;
+      // An empty Last-Event-ID is no header: a fresh stream. A failure reaches onStream and onerror.
+      if (!closed && !streamSeen) void Promise.allSettled([transport.resumeStream('')]);
+    }, delay);
+  };
   // The SDK reopens a dropped GET stream on its own (resuming with Last-Event-ID). We step in only
   // when the session is plainly gone (404 on a stream we had) or the SDK has given up reopening it:
   // without that stream, server-initiated messages would be lost silently.
@@ -156,7 +175,8 @@ export function createStreamableWire(
       return;
     } else cause = `HTTP ${result.status} from ${shown}`;
     failures++;
-    if (streamSeen && failures >= STREAM_RECONNECT.maxRetries) handlers.onLost(`lost its event stream: ${cause}`, true);
+    if (!streamSeen) openFirstStreamLater(cause);
+    else if (failures >= STREAM_RECONNECT.maxRetries) handlers.onLost(`lost its event stream: ${cause}`, true);
   };
   // Not covered: a POST answered with an SSE stream that breaks before its response (and without
   // an event id to resume from). The SDK only reports it to onerror, unattributed; the request
@@ -187,6 +207,7 @@ export function createStreamableWire(
     async close(terminate, graceMs) {
       if (closed) return;
       closed = true;
+      clearTimeout(firstRetry);
       // terminateSession treats 405 (server does not let clients end sessions) as success.
       if (terminate && transport.sessionId !== undefined) await within(transport.terminateSession(), graceMs);
       await transport.close().catch(logFailure(handlers.log, `${shown}: could not close the connection`));
