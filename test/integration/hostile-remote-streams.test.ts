@@ -1,7 +1,8 @@
 /**
  * A remote server whose event streams misbehave: its GET stream ends as soon as it opens and asks
  * for `retry: 0`, or is refused the first time; and some answers come as an event stream that
- * ends (or is reset) before the answer, with no event id to resume from. The gateway runs as its own process (`serve --stdio`).
+ * ends (or is reset) before the answer, with no event id to resume from, or with one whose
+ * resumption the server refuses. The gateway runs as its own process (`serve --stdio`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -80,7 +81,7 @@ describe('a remote server whose event streams end early', () => {
     expect(textOf((await call('flappy__small')).result)).toBe('fine');
   }, 30_000);
 
-  it('an event stream refused when the session begins is asked for again: what the server sends later arrives', async () => {
+  it('an event stream refused when the session begins is asked for again: what comes later arrives', async () => {
     // Refused once (503), the stream is asked for again a second later; until then nobody hears.
     const deadline = Date.now() + 10_000;
     while (textOf((await call('late__announce')).result) === '0') {
@@ -95,6 +96,23 @@ describe('a remote server whose event streams end early', () => {
     while (!heard() && Date.now() < until) await sleep(50);
     expect(heard()).toBe(true);
   }, 30_000);
+
+  it.each([
+    ['cut_sse_resumable', 'HTTP 405'],
+    ['cut_sse_gone', 'HTTP 404'],
+  ])(
+    '%s: a call whose answer stream cannot be resumed fails then, not at its timeout',
+    async (tool, status) => {
+      const cut = await call(`web__${tool}`);
+      expect(cut.error).toMatchObject({
+        message: expect.stringMatching(
+          new RegExp(`^server "web": could not resume the event stream of this request \\(${status}`),
+        ),
+      });
+      expect(textOf((await call('web__small')).result)).toBe('fine');
+    },
+    20_000,
+  );
 
   it.each(['cut_sse', 'cut_sse_reset'])(
     '%s: a call whose answer stream ends without its answer fails now, saying so, and the session goes on',

@@ -16,8 +16,9 @@ import {
 } from '../../protocol/jsonrpc.ts';
 import { bodyHint, describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { tracePost, type PostTrace } from './fetch.ts';
+import { tracePost, type PostTrace, type StreamResult } from './fetch.ts';
 import {
+  STREAM_RECONNECT,
   WireStartError,
   createSseWire,
   createStreamableWire,
@@ -79,6 +80,8 @@ class HttpChannel implements Channel {
   private switching?: Promise<void>;
   /** Requests whose answer stream ended and cannot be resumed, failed together after a grace. */
   private endedStreams: { id: RequestId; at: number }[] = [];
+  /** Answer streams whose resumption failed, by request: how many times in a row. */
+  private readonly failedResumes = new Map<RequestId, number>();
   private endedTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: HttpChannelOptions, sdk: SdkTransports) {
@@ -119,7 +122,11 @@ class HttpChannel implements Channel {
     if (this.closed) return;
     const wire = this.wire;
     const trace: PostTrace = isRequest(message)
-      ? { requestId: message.id, onStreamEnd: () => this.answerStreamEnded(message.id, trace) }
+      ? {
+          requestId: message.id,
+          onStreamEnd: () => this.answerStreamEnded(message.id, trace),
+          onResumed: (result) => this.answerStreamResumed(message.id, result),
+        }
       : {};
     try {
       await tracePost(trace, () => wire.send(message));
@@ -172,6 +179,25 @@ class HttpChannel implements Channel {
     if (trace.resumable || this.closed) return;
     this.endedStreams.push({ id, at: performance.now() });
     this.endedTimer ??= setTimeout(() => this.failUnanswered(), STREAM_END_GRACE_MS);
+  }
+
+  /**
+   * The SDK resumed a request's answer stream. When that fails as often as the SDK tries (or with
+   * 405, after which it does not try again), the answer can no longer come: the request fails now.
+   */
+  private answerStreamResumed(id: RequestId, result: StreamResult): void {
+    if (this.closed) return;
+    const ok = 'status' in result && result.status >= 200 && result.status < 300;
+    const failed = ok ? 0 : (this.failedResumes.get(id) ?? 0) + 1;
+    if (failed === 0) return void this.failedResumes.delete(id);
+    const givenUp = failed >= STREAM_RECONNECT.maxRetries || ('status' in result && result.status === 405);
+    if (!givenUp) return void this.failedResumes.set(id, failed);
+    this.failedResumes.delete(id);
+    const url = this.opts.url;
+    const cause =
+      'error' in result ? describeNetworkFailure(result.error, url) : describeHttpFailure(result.status, url);
+    const message = `${this.label}: could not resume the event stream of this request (${cause})`;
+    this.opts.handlers.onMessage(failure(id, { code: RpcCode.UpstreamUnavailable, message }));
   }
 
   /** Fails the requests whose answer stream ended at least the grace ago (answered ones ignore it). */

@@ -29,6 +29,8 @@ export interface PostTrace {
   resumable?: boolean;
   /** The answer came as an event stream, and it has ended (or broken off). Set by the sender. */
   onStreamEnd?: () => void;
+  /** A GET that resumed the answer stream (Last-Event-ID) got this. Set by the sender. */
+  onResumed?: (result: StreamResult) => void;
 }
 
 /** What every body is held to: see http-body.ts. */
@@ -59,6 +61,11 @@ export function tracePost<T>(trace: PostTrace, send: () => Promise<T>): Promise<
 
 const ERROR_BODY_BYTES = 2048;
 
+/**
+ * `onStream` hears how each GET that opens the session's event stream went. A GET that resumes a
+ * request's answer stream is made in that request's send context (the SDK's reconnect timer is
+ * set there): it is reported to the request's trace instead.
+ */
 export function observingFetch(
   limits: BodyLimits,
   onStream?: (result: StreamResult) => void,
@@ -67,7 +74,10 @@ export function observingFetch(
   return async (url, request) => {
     const { init, unlink } = ownSignal(withForwardedHeaders(request));
     const method = (init?.method ?? 'GET').toUpperCase();
-    const trace = method === 'POST' ? traces.getStore() : undefined;
+    const store = traces.getStore();
+    const trace = method === 'POST' ? store : undefined;
+    const resuming = method === 'GET' && store?.requestId !== undefined ? store : undefined;
+    const onGet = resuming ? resuming.onResumed : onStream;
     if (trace) trace.url = String(url);
     let raw: Response;
     try {
@@ -76,7 +86,7 @@ export function observingFetch(
       unlink();
       const aborted = init?.signal?.aborted === true;
       if (trace && !aborted) trace.error = err;
-      if (method === 'GET' && !aborted) onStream?.({ error: err });
+      if (method === 'GET' && !aborted) onGet?.({ error: err });
       throw err;
     }
     const { response: guarded, whole } = await guardResponse(raw, {
@@ -107,7 +117,7 @@ export function observingFetch(
       trace.status = response.status;
       if (!response.ok) trace.body = await readStart(response.clone(), ERROR_BODY_BYTES);
     }
-    if (method === 'GET') onStream?.({ status: response.status });
+    if (method === 'GET') onGet?.({ status: response.status });
     return response;
   };
 }

@@ -74,8 +74,8 @@ export interface Wire {
   close(terminate: boolean, graceMs: number): Promise<void>;
 }
 
-/** Same as the SDK's defaults, spelled out because the stream watch below counts against maxRetries. */
-const STREAM_RECONNECT = {
+/** Same as the SDK's defaults, spelled out because the stream watches count against maxRetries. */
+export const STREAM_RECONNECT = {
   initialReconnectionDelay: 1000,
   maxReconnectionDelay: 30_000,
   reconnectionDelayGrowFactor: 1.5,
@@ -178,9 +178,8 @@ export function createStreamableWire(
     if (!streamSeen) openFirstStreamLater(cause);
     else if (failures >= STREAM_RECONNECT.maxRetries) handlers.onLost(`lost its event stream: ${cause}`, true);
   };
-  // Not covered: a POST answered with an SSE stream that breaks before its response (and without
-  // an event id to resume from). The SDK only reports it to onerror, unattributed; the request
-  // then waits for its timeout, or fails sooner if the GET stream watch above declares us lost.
+  // A request's answer stream that breaks before its answer is the channel's (channel.ts): it
+  // hears of the end and of each resume through the request's PostTrace, not through onStream.
   const transport = new sdk.StreamableHTTPClientTransport(url, {
     requestInit: { headers },
     fetch: observingFetch(
