@@ -158,6 +158,7 @@ export function normalizeConfig(parsed: ParsedConfig): ResolvedConfig {
       maxRequestBytes: parsed.limits?.maxRequestBytes ?? DEFAULTS.maxRequestBytes,
       maxResponseBytes: parsed.limits?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
       maxSessionBufferBytes: parsed.limits?.maxSessionBufferBytes ?? DEFAULTS.maxSessionBufferBytes,
+      maxRequestsInFlight: parsed.limits?.maxRequestsInFlight ?? DEFAULTS.maxRequestsInFlight,
     },
     traffic: {
       enabled: parsed.traffic?.enabled ?? DEFAULTS.traffic.enabled,

@@ -21,6 +21,8 @@ export const DEFAULTS = {
   maxRequestBytes: 8 * 1024 * 1024,
   maxResponseBytes: 32 * 1024 * 1024,
   maxSessionBufferBytes: 8 * 1024 * 1024,
+  /** Requests one client session may have unanswered (each holds ~9 KB across the gateway). */
+  maxRequestsInFlight: 1000,
   /** JSON handlers: the contract's default timeout, connection pool and discover cache. */
   handlerTimeoutMs: 30_000,
   handlerPool: 16,
@@ -527,6 +529,10 @@ export const configSchema = z
             'connection, events kept to resume a stream), in bytes. Past it the oldest are dropped, ' +
             'notifications first, and the drop is logged.',
         ).default(DEFAULTS.maxSessionBufferBytes),
+        maxRequestsInFlight: positiveInt(
+          'Requests one client session may have unanswered at once; more are refused with an error ' +
+            '(-32004) until some are answered.',
+        ).default(DEFAULTS.maxRequestsInFlight),
       })
       .optional()
       .describe('Message size limits and per-session buffers; larger messages are refused with an error.'),
@@ -723,7 +729,12 @@ export interface ResolvedConfig {
   listen: { http: HttpListenConfig | false; socket: boolean };
   namespaceSeparator: string;
   timeouts: { requestMs: number; startupMs: number; installMs: number };
-  limits: { maxRequestBytes: number; maxResponseBytes: number; maxSessionBufferBytes: number };
+  limits: {
+    maxRequestBytes: number;
+    maxResponseBytes: number;
+    maxSessionBufferBytes: number;
+    maxRequestsInFlight: number;
+  };
   traffic: TrafficSettings;
 }
 

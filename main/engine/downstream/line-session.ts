@@ -16,7 +16,7 @@ import {
 } from '../protocol/jsonrpc.ts';
 import { Outbox } from './outbox.ts';
 import { isStatelessRequest, type StatelessDispatcher } from './stateless.ts';
-import type { SendFn, Session, TransportKind } from './session.ts';
+import { tooManyRequests, type SendFn, type Session, type TransportKind } from './session.ts';
 
 export interface LineSessionOptions {
   /** Serves requests from 2026-07-28 clients (version in `_meta`, no initialize). */
@@ -26,6 +26,8 @@ export interface LineSessionOptions {
   /** Bytes already read past a handshake (the shim's hello). */
   head?: Buffer;
   maxMessageBytes: number;
+  /** Stateless calls one connection may have unanswered (limits.maxRequestsInFlight). */
+  maxRequestsInFlight: number;
   transport: TransportKind;
   createSession: (send: SendFn) => Session;
 }
@@ -42,6 +44,10 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   const receive = (message: JsonRpcMessage) => {
     const stateless = opts.stateless;
     if (stateless && !session.initialized && isRequest(message) && isStatelessRequest(message)) {
+      if (statelessCalls.size >= opts.maxRequestsInFlight) {
+        const text = tooManyRequests(opts.maxRequestsInFlight);
+        return write(failure(message.id, { code: RpcCode.TooManyRequests, message: text }));
+      }
       let answered = false;
       const cancel = stateless.dispatcher.handle(stateless.profile, message, {
         notify: (m) => write(m),

@@ -65,6 +65,8 @@ export interface SessionOptions {
   redactError?: (message: string) => string;
   /** What the session may hold for a client that is not reading (limits.maxSessionBufferBytes). */
   maxBufferedBytes?: number;
+  /** Requests the client may have unanswered at once (limits.maxRequestsInFlight). */
+  maxRequestsInFlight?: number;
   /** The gateway's log: dropped messages are reported here, naming the session. */
   log?: (text: string) => void;
   /** Records every message of this session (see traffic/). */
@@ -96,6 +98,8 @@ export class Session {
 
   private readonly opts: SessionOptions;
   private readonly inflight = new Map<RequestId, AbortController>();
+  /** Requests are being refused for limits.maxRequestsInFlight (logged once per run). */
+  private overLimit = false;
   private readonly outgoing: OutgoingRequests;
   private readonly closeListeners: (() => void)[] = [];
   /** Our outgoing request id → the client request it belongs to, so HTTP picks the right stream. */
@@ -219,6 +223,23 @@ export class Session {
     }
   }
 
+  /** A request past limits.maxRequestsInFlight: refused at once; the first of each run is logged. */
+  private refuseOverLimit(id: RequestId): void {
+    const limit = this.maxInFlight;
+    if (!this.overLimit) {
+      this.overLimit = true;
+      this.opts.log?.(
+        `${this.describe()} has ${limit} requests unanswered (limits.maxRequestsInFlight): ` +
+          'its further requests are refused until some are answered',
+      );
+    }
+    this.opts.send(failure(id, { code: RpcCode.TooManyRequests, message: tooManyRequests(limit) }), id);
+  }
+
+  private get maxInFlight(): number {
+    return this.opts.maxRequestsInFlight ?? DEFAULTS.maxRequestsInFlight;
+  }
+
   /** An error as the client gets it: a backend's words may quote a secret it was given. */
   private rpcError(err: unknown): ReturnType<typeof toRpcError> {
     const rpc = toRpcError(err);
@@ -226,6 +247,7 @@ export class Session {
   }
 
   private async onRequest(req: JsonRpcRequest, context?: RequestContext): Promise<void> {
+    if (this.inflight.size >= this.maxInFlight) return this.refuseOverLimit(req.id);
     if (this.inflight.has(req.id)) {
       this.opts.send(
         failure(req.id, {
@@ -258,6 +280,7 @@ export class Session {
       if (xid) traffic!.end(xid, { error: ac.signal.aborted ? cancelledByClient() : err });
     } finally {
       if (this.inflight.get(req.id) === ac) this.inflight.delete(req.id);
+      if (this.inflight.size < this.maxInFlight) this.overLimit = false;
       if (xid && this.exchanges.get(req.id) === xid) this.exchanges.delete(req.id);
       if (ac.signal.aborted) this.opts.onRequestAbandoned?.(req.id);
     }
@@ -341,4 +364,12 @@ export class Session {
 
 function cancelledByClient(): GatewayError {
   return new GatewayError('request_cancelled', 'cancelled by the client');
+}
+
+/** What a client hears for a request past limits.maxRequestsInFlight (stateful and stateless alike). */
+export function tooManyRequests(limit: number): string {
+  return (
+    `too many requests in flight from this client: ${limit} are unanswered (limits.maxRequestsInFlight); ` +
+    'wait for answers before sending more'
+  );
 }

@@ -46,6 +46,8 @@ export const RpcCode = {
   RequestTimeout: -32001,
   UpstreamUnavailable: -32002,
   MessageTooLarge: -32003,
+  /** A client has limits.maxRequestsInFlight requests unanswered: this one is refused. */
+  TooManyRequests: -32004,
   RequestCancelled: -32800,
   /** 2026-07-28: Mcp-* header does not match the body. */
   HeaderMismatch: -32020,

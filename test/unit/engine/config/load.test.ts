@@ -72,6 +72,7 @@ describe('parseConfigText: accepted configs', () => {
       maxRequestBytes: 8 * 1024 * 1024,
       maxResponseBytes: 32 * 1024 * 1024,
       maxSessionBufferBytes: 8 * 1024 * 1024,
+      maxRequestsInFlight: 1000,
     });
   });
 
@@ -167,6 +168,7 @@ describe('parseConfigText: accepted configs', () => {
       maxRequestBytes: 1024,
       maxResponseBytes: DEFAULTS.maxResponseBytes,
       maxSessionBufferBytes: DEFAULTS.maxSessionBufferBytes,
+      maxRequestsInFlight: DEFAULTS.maxRequestsInFlight,
     });
   });
 
