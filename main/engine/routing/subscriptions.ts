@@ -9,6 +9,10 @@ import type { Params } from '../protocol/jsonrpc.ts';
 import type { Session } from '../downstream/session.ts';
 import type { Upstream } from '../upstreams/types.ts';
 import { logFailure } from '../log.ts';
+import { GatewayError } from '../protocol/errors.ts';
+
+/** Resources one client session may be subscribed to (a template makes the uris countless). */
+export const MAX_SUBSCRIPTIONS = 1000;
 
 /** The part of an upstream subscriptions use. */
 export type SubscribedUpstream = Pick<Upstream, 'info' | 'request'>;
@@ -42,6 +46,12 @@ export class Subscriptions {
 
   /** Subscribes `session` to `uri`; fails (and forgets it) when the upstream refuses. */
   async subscribe(session: Session, uri: string, target: ResourceTarget): Promise<void> {
+    if (session.subscriptions.size >= MAX_SUBSCRIPTIONS && !session.subscriptions.has(uri))
+      throw new GatewayError(
+        'invalid_request',
+        `resources/subscribe: this client is subscribed to ${MAX_SUBSCRIPTIONS} resources, the most one ` +
+          `client may be; unsubscribe from one first (${uri} was not subscribed)`,
+      );
     const key = this.slotOf(target.upstream);
     let slot = this.slots.get(key);
     if (!slot) this.slots.set(key, (slot = { upstream: target.upstream, byUri: new Map() }));
