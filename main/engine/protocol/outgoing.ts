@@ -129,6 +129,10 @@ export class OutgoingRequests {
     return this.pending.get(id)?.origin;
   }
 
+  isPending(id: RequestId): boolean {
+    return this.pending.has(id);
+  }
+
   /** Settles the matching request. Returns false for an unknown id (a stray or duplicate response). */
   handleResponse(message: JsonRpcResponse): boolean {
     if (message.id === null) return false;

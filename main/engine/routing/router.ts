@@ -680,9 +680,10 @@ export class Router implements SessionHandler {
 
   private onUpstreamNotification(upstream: Upstream, m: JsonRpcNotification, origin?: RequestOrigin): void {
     const params = m.params ?? {};
-    // Sent during one client's call (on its answer stream): for that client only, on that call's stream.
+    // Sent during one client's call (on its answer stream): for that client only, on that call's
+    // stream; for nobody once that call has ended (null).
     const caller = this.serverRequests.caller(upstream, origin);
-    const audience = () => (caller ? [caller.session] : this.sessionsOf(upstream));
+    const audience = () => (caller ? [caller.session] : caller === null ? [] : this.sessionsOf(upstream));
     switch (m.method) {
       case 'notifications/progress':
         this.progress.deliver(upstream, m.method, params);

@@ -107,7 +107,9 @@ export class ServerRequests {
     if (!pending) this.pending.set(upstream, (pending = new Map()));
     pending.set(m.id, ac);
     const forTask = this.taskTarget(upstream, m.params);
-    const target = forTask === undefined ? this.target(upstream, origin) : forTask || undefined;
+    // Asked during a call that has ended (the upstream said which): moot, and nobody else's.
+    const moot = forTask === undefined && origin !== undefined && !this.flights.get(upstream)?.has(origin as Flight);
+    const target = moot ? undefined : forTask === undefined ? this.target(upstream, origin) : forTask || undefined;
     const traffic = this.opts.traffic;
     // The server's question is an exchange of its own, under the request of ours it came during.
     const xid = traffic?.begin({
@@ -120,15 +122,19 @@ export class ServerRequests {
     });
     // The calls it may have been asked during hold their timeouts meanwhile; once all have ended, it is moot.
     const flights = target?.flights ?? [];
-    const signal = flights.length ? AbortSignal.any([ac.signal, allEnded(flights)]) : ac.signal;
+    const ended = flights.length ? allEnded(flights) : undefined;
+    const signal = ended ? AbortSignal.any([ac.signal, ended.signal]) : ac.signal;
     for (const flight of flights) flight.waiting++;
-    const answered = this.answer(upstream, target, m.method, m.params ?? {}, signal, xid || undefined);
+    const answered = moot
+      ? Promise.reject(endedCallError(this.opts.registry.server(upstream), m.method))
+      : this.answer(upstream, target, m.method, m.params ?? {}, signal, xid || undefined);
     (traffic && xid ? traffic.settle(xid, answered) : answered)
       .then(
         (result) => reply({ result }),
         (err: unknown) => reply({ error: toRpcError(err) }),
       )
       .finally(() => {
+        ended?.dispose();
         pending.delete(m.id);
         for (const flight of flights) {
           flight.waiting--;
@@ -137,9 +143,13 @@ export class ServerRequests {
       });
   }
 
-  /** The client request `origin` stands for, while it is still in flight on this upstream. */
-  caller(upstream: Upstream, origin?: RequestOrigin): { session: Session; requestId: RequestId } | undefined {
-    if (!origin || !this.flights.get(upstream)?.has(origin as Flight)) return undefined;
+  /**
+   * The client request `origin` stands for, while it is still in flight on this upstream; null
+   * when it has ended (what came during it is for nobody else); undefined without an origin.
+   */
+  caller(upstream: Upstream, origin?: RequestOrigin): { session: Session; requestId: RequestId } | null | undefined {
+    if (!origin) return undefined;
+    if (!this.flights.get(upstream)?.has(origin as Flight)) return null;
     const { session, requestId } = origin as Flight;
     return { session, requestId };
   }
@@ -318,15 +328,26 @@ function targetOf(flights: Flight[]): Target {
   return target;
 }
 
-/** Aborted once every one of these calls has ended. */
-function allEnded(flights: Flight[]): AbortSignal {
+/** Aborted once every one of these calls has ended; `dispose` once the question is settled. */
+function allEnded(flights: Flight[]): { signal: AbortSignal; dispose(): void } {
   const moot = new AbortController();
   let left = flights.length;
+  const unlisten: (() => void)[] = [];
   for (const flight of flights) {
     const ended = (flight.ended ??= new AbortController()).signal;
-    ended.addEventListener('abort', () => --left === 0 && moot.abort(ended.reason), { once: true });
+    const onEnd = () => --left === 0 && moot.abort(ended.reason);
+    ended.addEventListener('abort', onEnd, { once: true });
+    unlisten.push(() => ended.removeEventListener('abort', onEnd));
   }
-  return moot.signal;
+  return { signal: moot.signal, dispose: () => unlisten.forEach((off) => off()) };
+}
+
+/** For a question that came on the answer stream of a call that has already ended. */
+function endedCallError(server: string | undefined, method: string): GatewayError {
+  const message =
+    `Switchboard cannot answer ${method} from server "${server ?? 'unknown'}": ` +
+    'the request it was asked during has ended';
+  return new GatewayError('request_cancelled', message, { rpc: { code: RpcCode.RequestCancelled, message } });
 }
 
 /** Why this client cannot answer a server-to-client request, or undefined when it can. */

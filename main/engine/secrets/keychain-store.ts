@@ -19,7 +19,7 @@ import path from 'node:path';
 import { GatewayError } from '../protocol/errors.ts';
 import { stateDir as defaultStateDir } from '../state-paths.ts';
 import { assertSecretName, isValidSecretName, type SecretStore } from './store.ts';
-import { joinParts, partAccount, partCount, splitParts } from './parts.ts';
+import { joinParts, layoutOf, partAccount, splitParts, type Layout } from './parts.ts';
 
 /** The few keyring calls the store needs; the default is @napi-rs/keyring, tests may pass another. */
 export interface KeyringBackend {
@@ -133,6 +133,20 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
   const platform = options.platform ?? process.platform;
   const env = options.env ?? process.env;
   const maxEntryLength = options.maxEntryLength ?? (platform === 'win32' ? WINDOWS_MAX_ENTRY_LENGTH : undefined);
+  const remedy = options.namespace === 'oauth' ? 'log in to that server again' : 'set it again';
+  // One read or write of a name at a time in this process, so parts of two writes never meet.
+  const turns = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(service: string, name: string, op: () => Promise<T>): Promise<T> => {
+    const key = `${service}\u0000${name}`;
+    const turn = (turns.get(key) ?? Promise.resolve()).then(op, op);
+    const settled = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    turns.set(key, settled);
+    void settled.then(() => turns.get(key) === settled && turns.delete(key));
+    return turn;
+  };
   let setup: Promise<{ backend: KeyringBackend; service: string }> | undefined;
 
   const unavailable = (action: string, err: unknown): GatewayError => {
@@ -178,38 +192,74 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
     kind: 'keychain',
     async get(name) {
       assertSecretName(name);
-      return run(`reading "${name}"`, async (b, s) => {
-        const head = await b.get(s, name);
-        if (head === null) return undefined;
-        const count = partCount(head);
-        if (count === 1) return head;
-        const rest: (string | null)[] = [];
-        for (let k = 2; k <= count; k++) rest.push(await b.get(s, partAccount(name, k)));
-        return joinParts(name, head, rest);
-      });
+      return run(`reading "${name}"`, (b, s) => inTurn(s, name, () => readValue(b, s, name, remedy)));
     },
     async set(name, value) {
       assertSecretName(name);
-      await run(`storing "${name}"`, async (b, s) => {
-        const before = partCount((await b.get(s, name)) ?? '');
-        const [head, ...rest] = splitParts(name, value, maxEntryLength);
-        // The parts first, the entry that names them last: a reader never finds it pointing at parts not yet there.
-        for (const [i, part] of rest.entries()) await b.set(s, partAccount(name, i + 2), part);
-        await b.set(s, name, head!);
-        for (let k = rest.length + 2; k <= before; k++) await b.delete(s, partAccount(name, k));
-      });
+      await run(`storing "${name}"`, (b, s) =>
+        inTurn(s, name, async () => {
+          const before = layoutOf((await b.get(s, name)) ?? '');
+          const { entries, layout } = splitParts(name, value, maxEntryLength);
+          // The new parts first, then the entry that names them, then the old parts.
+          for (let k = 2; k <= entries.length; k++) await b.set(s, partAccount(name, gen(layout), k), entries[k - 1]!);
+          await b.set(s, name, entries[0]!);
+          await deleteParts(b, s, name, before);
+        }),
+      );
     },
     async delete(name) {
       assertSecretName(name);
-      return run(`deleting "${name}"`, async (b, s) => {
-        const count = partCount((await b.get(s, name)) ?? '');
-        for (let k = 2; k <= count; k++) await b.delete(s, partAccount(name, k));
-        return b.delete(s, name);
-      });
+      return run(`deleting "${name}"`, (b, s) =>
+        inTurn(s, name, async () => {
+          const before = layoutOf((await b.get(s, name)) ?? '');
+          // The entry first: what a crash leaves behind is parts nobody names, never a broken value.
+          const deleted = await b.delete(s, name);
+          await deleteParts(b, s, name, before);
+          return deleted;
+        }),
+      );
     },
     async list() {
       const accounts = await run('listing secrets', (b, s) => b.accounts(s));
       return [...new Set(accounts.filter(isValidSecretName))].sort();
     },
   };
+}
+
+function gen(layout: Layout): string {
+  return 'generation' in layout ? layout.generation : '';
+}
+
+/** The parts of a value laid out as `layout` (none when it was one entry). */
+async function deleteParts(b: KeyringBackend, service: string, name: string, layout: Layout): Promise<void> {
+  for (let k = 2; k <= layout.count; k++) await b.delete(service, partAccount(name, gen(layout), k));
+}
+
+/**
+ * A value, whole. Another process may rewrite it meanwhile (its old parts go once its new entry
+ * is in place): a missing part is read again once from the entry as it is then.
+ */
+async function readValue(
+  b: KeyringBackend,
+  service: string,
+  name: string,
+  remedy: string,
+): Promise<string | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const head = await b.get(service, name);
+    if (head === null) return undefined;
+    const layout = layoutOf(head);
+    if (layout.count === 1) return head;
+    const rest: (string | null)[] = [];
+    for (let k = 2; k <= layout.count; k++) rest.push(await b.get(service, partAccount(name, gen(layout), k)));
+    const value = joinParts(head, rest);
+    if (value !== undefined) return value;
+    if (attempt === 1) {
+      const missing = rest.findIndex((part) => part === null) + 2;
+      throw new GatewayError(
+        'secret_missing',
+        `secret "${name}" is incomplete in the keychain (part ${missing} of ${layout.count} is missing): ${remedy}`,
+      );
+    }
+  }
 }

@@ -32,6 +32,7 @@ import type {
   UpstreamKind,
   UpstreamStatus,
 } from './types.ts';
+import { ENDED_REQUEST } from './types.ts';
 
 /** One live connection to a backend. */
 export interface Channel {
@@ -412,9 +413,14 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.outgoing?.handleResponse(message);
   }
 
-  /** The origin of our request still waiting with this id (only RequestOptions.origin is ever stored). */
+  /**
+   * The origin of our request with this id (only RequestOptions.origin is ever stored), or
+   * ENDED_REQUEST once it is no longer waited for.
+   */
   private originOf(id: RequestId | undefined): RequestOrigin | undefined {
-    return id === undefined ? undefined : (this.outgoing?.originOf(id) as RequestOrigin | undefined);
+    if (id === undefined) return undefined;
+    if (!this.outgoing?.isPending(id)) return ENDED_REQUEST;
+    return this.outgoing.originOf(id) as RequestOrigin | undefined;
   }
 
   private emitNotification(message: JsonRpcNotification, origin?: RequestOrigin): void {

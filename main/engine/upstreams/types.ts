@@ -49,6 +49,12 @@ export interface RequestOrigin {
   readonly exchangeId?: string;
 }
 
+/**
+ * The origin of what came on the answer stream of a request no longer waited for (answered,
+ * cancelled, timed out): it belongs to a call that has ended, and to nobody else.
+ */
+export const ENDED_REQUEST: RequestOrigin = Object.freeze({});
+
 export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the server's configured request timeout. */

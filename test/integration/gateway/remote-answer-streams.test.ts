@@ -105,12 +105,66 @@ describe.each(['stateful', 'stateless'])(
       // Sent to both, each client would hear six lines; give a stray one time to arrive.
       await new Promise((r) => setTimeout(r, 300));
       expect(heard).toEqual([lines, lines]);
-    // In the traffic record, each line sits under the upstream call it came during.
-    const { entries } = await gateway.api.listTraffic({ limit: 100 });
-    const upstreamCalls = entries.filter((e) => e.edge === 'upstream' && e.method === 'tools/call').map((e) => e.id);
-    const logs = entries.filter((e) => e.edge === 'upstream' && e.method === 'notifications/message');
-    expect(logs).toHaveLength(6);
-    for (const log of logs) expect(upstreamCalls).toContain(log.parentId);
+      // In the traffic record, each line sits under the upstream call it came during.
+      const { entries } = await gateway.api.listTraffic({ limit: 100 });
+      const upstreamCalls = entries.filter((e) => e.edge === 'upstream' && e.method === 'tools/call').map((e) => e.id);
+      const logs = entries.filter((e) => e.edge === 'upstream' && e.method === 'notifications/message');
+      expect(logs).toHaveLength(6);
+      for (const log of logs) expect(upstreamCalls).toContain(log.parentId);
     });
   },
 );
+
+describe("a remote server's question on the answer stream of a call that has ended", () => {
+  const SERVER = fileURLToPath(new URL('../../fixtures/servers/hostile-http-server.ts', import.meta.url));
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let remote: ChildProcess;
+  let gateway: Gateway;
+  let cancelling: Client;
+  let bystander: Client;
+  const shown: string[] = [];
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    remote = spawn(NODE, [SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [first] = (await once(remote.stdout!, 'data')) as [Buffer];
+    const port = /^PORT (\d+)/.exec(first.toString())![1];
+    gateway = await startGateway(
+      await writeConfig(dir.dir, { mcpServers: { web: { url: `http://127.0.0.1:${port}/mcp` } } }),
+    );
+    for (const name of ['cancelling', 'bystander']) {
+      const client = await httpClient(gateway.httpUrl()!, { elicitation: {} });
+      client.setRequestHandler(ElicitRequestSchema, (request) => {
+        shown.push(`${name}: ${request.params.message}`);
+        return { action: 'decline' };
+      });
+      if (name === 'cancelling') cancelling = client;
+      else bystander = client;
+    }
+  });
+  afterAll(async () => {
+    await Promise.allSettled([cancelling?.close(), bystander?.close()]);
+    await gateway?.stop();
+    remote?.kill();
+    await dir?.cleanup();
+  });
+
+  it('is refused to the server, and shown to no other client that has a call in flight', async () => {
+    const waiting = bystander.callTool({ name: 'web__wait', arguments: {} });
+    const cancel = new AbortController();
+    const call = cancelling.callTool({ name: 'web__ask_late', arguments: {} }, undefined, { signal: cancel.signal });
+    setTimeout(() => cancel.abort('changed my mind'), 200);
+    await expect(call).rejects.toThrow();
+    expect(textOf(await waiting)).toBe('waited');
+    const answer = await waitFor(
+      async () => JSON.parse(textOf(await bystander.callTool({ name: 'web__late_answer', arguments: {} })) || 'null'),
+      5000,
+      "the gateway's answer to the late question",
+    );
+    expect(answer.error.message).toBe(
+      'Switchboard cannot answer elicitation/create from server "web": the request it was asked during has ended',
+    );
+    expect(shown).toEqual([]);
+    expect(await gateway.api.listQuestions()).toEqual([]);
+  });
+});

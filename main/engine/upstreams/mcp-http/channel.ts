@@ -186,7 +186,8 @@ class HttpChannel implements Channel {
    * 405, after which it does not try again), the answer can no longer come: the request fails now.
    */
   private answerStreamResumed(id: RequestId, result: StreamResult): void {
-    if (this.closed) return;
+    // A redirect is one step of an attempt (the SDK follows it within the origin), not its outcome.
+    if (this.closed || ('status' in result && result.status >= 300 && result.status < 400)) return;
     const ok = 'status' in result && result.status >= 200 && result.status < 300;
     const failed = ok ? 0 : (this.failedResumes.get(id) ?? 0) + 1;
     if (failed === 0) return void this.failedResumes.delete(id);

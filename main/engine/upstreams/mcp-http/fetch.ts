@@ -31,6 +31,11 @@ export interface PostTrace {
   onStreamEnd?: () => void;
   /** A GET that resumed the answer stream (Last-Event-ID) got this. Set by the sender. */
   onResumed?: (result: StreamResult) => void;
+  /**
+   * The SDK lost the stream's event id and opened a plain GET in this request's context: what
+   * arrives from now on in it is the session's, not this request's (see answeringRequestId).
+   */
+  detached?: boolean;
 }
 
 /** What every body is held to: see http-body.ts. */
@@ -51,7 +56,8 @@ const traces = new AsyncLocalStorage<PostTrace>();
  * the request it belongs to) can be told apart from what came on the GET stream.
  */
 export function answeringRequestId(): RequestId | undefined {
-  return traces.getStore()?.requestId;
+  const trace = traces.getStore();
+  return trace?.detached ? undefined : trace?.requestId;
 }
 
 /** Runs one send with `trace` collecting what its POST got back (carried across awaits by AsyncLocalStorage). */
@@ -64,7 +70,10 @@ const ERROR_BODY_BYTES = 2048;
 /**
  * `onStream` hears how each GET that opens the session's event stream went. A GET that resumes a
  * request's answer stream is made in that request's send context (the SDK's reconnect timer is
- * set there): it is reported to the request's trace instead.
+ * set there), with Last-Event-ID: it is reported to the request's trace instead. A GET in that
+ * context without one is the SDK reconnecting a resumed stream that ended before naming a new
+ * event id: a plain session stream, reported to neither, and the request no longer owns what
+ * arrives in its context.
  */
 export function observingFetch(
   limits: BodyLimits,
@@ -76,8 +85,9 @@ export function observingFetch(
     const method = (init?.method ?? 'GET').toUpperCase();
     const store = traces.getStore();
     const trace = method === 'POST' ? store : undefined;
-    const resuming = method === 'GET' && store?.requestId !== undefined ? store : undefined;
-    const onGet = resuming ? resuming.onResumed : onStream;
+    const inRequest = method === 'GET' && store?.requestId !== undefined ? store : undefined;
+    if (inRequest && !new Headers(init?.headers).has('last-event-id')) inRequest.detached = true;
+    const onGet = inRequest ? (inRequest.detached ? undefined : inRequest.onResumed) : onStream;
     if (trace) trace.url = String(url);
     let raw: Response;
     try {

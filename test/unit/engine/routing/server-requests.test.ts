@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { setImmediate as tick } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../../main/engine/downstream/session.ts';
@@ -184,6 +185,46 @@ describe('server-to-client requests', () => {
     await tick();
     expect(prompter.list()).toEqual([]);
     expect(replies).toHaveLength(1);
+  });
+
+  it('a long call that asks many questions keeps nothing of the ones answered', async () => {
+    const { requests, client, ask } = setup();
+    const a = upstream('a');
+    const c = client({ capabilities: { sampling: {} } });
+    const flight = requests.track(a, c.session, 1);
+    for (let id = 1; id <= 50; id++) {
+      ask(a, 'sampling/createMessage', { messages: [], maxTokens: 5 }, id);
+      answer(c, { role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'm' });
+      await tick();
+    }
+    const ended = (flight as unknown as { ended: AbortController }).ended.signal;
+    expect(getEventListeners(ended, 'abort')).toHaveLength(0);
+  });
+
+  it('a question from a call that has already ended goes to nobody: the server is told so', async () => {
+    const prompter = new QuestionBroker();
+    const { requests, client } = setup({ prompter });
+    const a = upstream('a');
+    const asker = client({ capabilities: { elicitation: {} } });
+    const other = client({ capabilities: { elicitation: {} } });
+    const ended = requests.track(a, asker.session, 1);
+    requests.track(a, other.session, 2);
+    ended.end();
+    const replies: Reply[] = [];
+    const m: JsonRpcRequest = { jsonrpc: '2.0', id: 9, method: 'elicitation/create', params: FORM };
+    requests.receive(a, m, (r) => replies.push(r), ended);
+    await tick();
+    expect(other.sent).toEqual([]);
+    expect(prompter.list()).toEqual([]);
+    expect(replies).toEqual([
+      {
+        error: {
+          code: RpcCode.RequestCancelled,
+          message:
+            'Switchboard cannot answer elicitation/create from server "a": the request it was asked during has ended',
+        },
+      },
+    ]);
   });
 
   it('a form with 2025-11-25 fields goes to the user, not to an older client that would refuse it', async () => {

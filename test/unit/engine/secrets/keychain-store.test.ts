@@ -100,4 +100,47 @@ describe('keychain secret store', () => {
     expect(await store.delete('oauth-0123abcd')).toBe(true);
     expect(backend.data.size).toBe(0);
   });
+
+  it("on Windows, two writes at once leave one whole value and none of the other's parts", async () => {
+    const backend = credentialManager();
+    const set = backend.set;
+    // The first write's entry lands last, as when its process is descheduled between two calls.
+    backend.set = async (s, a, v) => {
+      if (a === 'oauth-1' && v.includes('A')) await new Promise((r) => setTimeout(r, 30));
+      return set(s, a, v);
+    };
+    const store = createKeychainSecretStore({ installId: 'win00002', backend, platform: 'win32' });
+    const [a, b] = ['A'.repeat(3000), 'B'.repeat(4000)];
+    await Promise.all([store.set('oauth-1', a), store.set('oauth-1', b)]);
+    expect(await store.get('oauth-1')).toBe(b);
+    expect(backend.data.size).toBe(4);
+  });
+
+  it('on Windows, a write that dies half-way leaves the value before it, whole', async () => {
+    const backend = credentialManager();
+    const store = createKeychainSecretStore({ installId: 'win00003', backend, platform: 'win32' });
+    const before = 'A'.repeat(3000);
+    await store.set('oauth-1', before);
+    const set = backend.set;
+    // The new parts are written, then the keychain fails before the entry that names them.
+    backend.set = async (s, a, v) => {
+      if (!a.includes('~')) throw new Error('The RPC server is unavailable. (os error 1722)');
+      return set(s, a, v);
+    };
+    await expect(store.set('oauth-1', 'B'.repeat(3000))).rejects.toThrow('os error 1722');
+    expect(await store.get('oauth-1')).toBe(before);
+  });
+
+  it('on Windows, a part deleted by hand is named, with what to do', async () => {
+    const backend = credentialManager();
+    const secrets = createKeychainSecretStore({ installId: 'win00004', backend, platform: 'win32' });
+    const oauth = createKeychainSecretStore({ installId: 'win00004', backend, platform: 'win32', namespace: 'oauth' });
+    await secrets.set('pem', 'k'.repeat(3000));
+    await oauth.set('oauth-1', 't'.repeat(3000));
+    for (const key of [...backend.data.keys()]) if (key.endsWith('~2')) backend.data.delete(key);
+    await expect(secrets.get('pem')).rejects.toThrow(
+      'secret "pem" is incomplete in the keychain (part 2 of 3 is missing): set it again',
+    );
+    await expect(oauth.get('oauth-1')).rejects.toThrow('(part 2 of 3 is missing): log in to that server again');
+  });
 });
