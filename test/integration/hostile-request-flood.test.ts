@@ -130,6 +130,17 @@ describe('a client that sends requests without waiting for the answers', () => {
     expect(sort(answers).refused).toHaveLength(SENT - LIMIT);
   }, 30_000);
 
+  it('over the shim, 2026-07-28 calls that all use one id: only one is let in at a time', async () => {
+    const client = await shim();
+    const _meta = statelessMeta();
+    for (let i = 0; i < SENT; i++)
+      client.send({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { ...SLOW, _meta } });
+    await waitFor(() => client.messages.length >= SENT, 20_000, 'an answer to each');
+    const errors = client.messages.filter((m) => m.error).map((m) => (m.error as { message: string }).message);
+    expect(errors).toEqual(Array(SENT - 1).fill('request id 7 is already in use by a request in flight'));
+    expect(client.messages.filter((m) => m.result).map((m) => textOf(m.result))).toEqual(['done after 1 steps']);
+  }, 30_000);
+
   it('over Streamable HTTP: the calls past the limit fail with -32004 while the others are answered', async () => {
     const client = await httpClient(url);
     try {

@@ -44,6 +44,10 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   const receive = (message: JsonRpcMessage) => {
     const stateless = opts.stateless;
     if (stateless && !session.initialized && isRequest(message) && isStatelessRequest(message)) {
+      if (statelessCalls.has(message.id)) {
+        const text = `request id ${JSON.stringify(message.id)} is already in use by a request in flight`;
+        return write(failure(message.id, { code: RpcCode.InvalidRequest, message: text }));
+      }
       if (statelessCalls.size >= opts.maxRequestsInFlight) {
         const text = tooManyRequests(opts.maxRequestsInFlight);
         return write(failure(message.id, { code: RpcCode.TooManyRequests, message: text }));

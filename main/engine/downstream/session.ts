@@ -76,6 +76,9 @@ export interface SessionOptions {
 /** Requests from servers (elicitation, sampling, roots) one client may have waiting for its answer. */
 export const MAX_PENDING_CLIENT_REQUESTS = 64;
 
+/** Resources one client may be subscribed to (routing/subscriptions.ts; a template makes uris countless). */
+export const MAX_SUBSCRIPTIONS = 1000;
+
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
 
 export class Session {
@@ -247,7 +250,8 @@ export class Session {
   }
 
   private async onRequest(req: JsonRpcRequest, context?: RequestContext): Promise<void> {
-    if (this.inflight.size >= this.maxInFlight) return this.refuseOverLimit(req.id);
+    // ping is answered here at once: refusing it could make a client think the connection dead.
+    if (this.inflight.size >= this.maxInFlight && req.method !== 'ping') return this.refuseOverLimit(req.id);
     if (this.inflight.has(req.id)) {
       this.opts.send(
         failure(req.id, {
@@ -280,7 +284,8 @@ export class Session {
       if (xid) traffic!.end(xid, { error: ac.signal.aborted ? cancelledByClient() : err });
     } finally {
       if (this.inflight.get(req.id) === ac) this.inflight.delete(req.id);
-      if (this.inflight.size < this.maxInFlight) this.overLimit = false;
+      // A new run (logged again) begins once the client has let the count fall well below the limit.
+      if (this.inflight.size <= this.maxInFlight / 2) this.overLimit = false;
       if (xid && this.exchanges.get(req.id) === xid) this.exchanges.delete(req.id);
       if (ac.signal.aborted) this.opts.onRequestAbandoned?.(req.id);
     }

@@ -28,7 +28,7 @@ import {
 } from '../protocol/jsonrpc.ts';
 import { STATELESS_REVISION, REVISIONS } from '../protocol/versions.ts';
 import { missingCapability } from '../protocol/capabilities.ts';
-import { LOG_LEVELS, type Session, type SendFn } from './session.ts';
+import { LOG_LEVELS, MAX_SUBSCRIPTIONS, type Session, type SendFn } from './session.ts';
 
 export { META, StatelessCode };
 
@@ -38,6 +38,8 @@ const STATE_PREFIX = 'sb1.';
 const PARKED_TTL_MS = 10 * 60_000;
 /** Questions arriving within this window go out in one input_required result. */
 const GATHER_MS = 15;
+/** A listen's resource subscriptions are made this many at a time (each is a request to a server). */
+const LISTEN_SUBSCRIBES_AT_ONCE = 16;
 
 const CLIENT_METHODS = new Set([
   'server/discover',
@@ -303,10 +305,13 @@ export class StatelessDispatcher {
       const capability = key.replace('ListChanged', '') as 'tools' | 'prompts' | 'resources';
       if (filter[key] === true && capabilities[capability]) honored[key] = true;
     }
+    // As many as one client may hold (routing/subscriptions.ts); the acknowledgement names those taken.
     const uris = Array.isArray(filter.resourceSubscriptions)
-      ? filter.resourceSubscriptions.filter((u): u is string => typeof u === 'string')
+      ? [...new Set(filter.resourceSubscriptions.filter((u): u is string => typeof u === 'string'))].slice(
+          0,
+          MAX_SUBSCRIPTIONS,
+        )
       : [];
-    if (uris.length) honored.resourceSubscriptions = uris;
     const tag = (method: string, p: Params | undefined): JsonRpcNotification =>
       notification(method, {
         ...p,
@@ -318,10 +323,15 @@ export class StatelessDispatcher {
       'notifications/resources/list_changed': honored.resourcesListChanged === true,
       'notifications/resources/updated': uris.length > 0,
     };
+    /** The answers to this listen's own subscribe requests, by id: taken or not. */
+    const answers = new Map<RequestId, (taken: boolean) => void>();
     const session = this.createSession(
       profile,
       (m) => {
-        if ('method' in m && !('id' in m) && wanted[m.method]) reply.notify(tag(m.method, m.params));
+        if ('id' in m && !('method' in m)) {
+          answers.get(m.id as RequestId)?.('result' in m);
+          answers.delete(m.id as RequestId);
+        } else if ('method' in m && !('id' in m) && wanted[m.method]) reply.notify(tag(m.method, m.params));
       },
       noop,
       (params._meta as Record<string, unknown>) ?? {},
@@ -330,12 +340,28 @@ export class StatelessDispatcher {
     this.listeners.add(session);
     session.onClose(() => {
       this.listeners.delete(session);
+      for (const settle of answers.values()) settle(false);
+      answers.clear();
     });
-    reply.notify(tag('notifications/subscriptions/acknowledged', { notifications: honored }));
-    // Resource subscriptions ride on the router's own subscribe bookkeeping.
+    // Resource subscriptions ride on the router's own subscribe bookkeeping, a few at a time.
     let nextId = 1;
-    for (const uri of uris)
-      session.receive({ jsonrpc: '2.0', id: `listen-${nextId++}`, method: 'resources/subscribe', params: { uri } });
+    const subscribe = (uri: string) =>
+      new Promise<boolean>((resolve) => {
+        const id = `listen-${nextId++}`;
+        answers.set(id, resolve);
+        session.receive({ jsonrpc: '2.0', id, method: 'resources/subscribe', params: { uri } });
+      });
+    void (async () => {
+      const taken: string[] = [];
+      for (let at = 0; at < uris.length && !session.closed; at += LISTEN_SUBSCRIBES_AT_ONCE) {
+        const batch = uris.slice(at, at + LISTEN_SUBSCRIBES_AT_ONCE);
+        const results = await Promise.all(batch.map(subscribe));
+        taken.push(...batch.filter((_, i) => results[i]));
+      }
+      if (session.closed) return;
+      if (taken.length) honored.resourceSubscriptions = taken;
+      reply.notify(tag('notifications/subscriptions/acknowledged', { notifications: honored }));
+    })();
     return () => session.close();
   }
 }

@@ -489,7 +489,15 @@ export class Router implements SessionHandler {
   private async unsubscribe(session: Session, params: Params): Promise<Record<string, unknown>> {
     const uri = params.uri;
     if (typeof uri !== 'string') throw invalidParams('resources/unsubscribe: "uri" must be a string');
-    await this.subscriptions.unsubscribe(session, uri, await this.resourceRoute(session, uri));
+    let route: Route;
+    try {
+      route = await this.resourceRoute(session, uri);
+    } catch (err) {
+      // Subscribed while it led somewhere: letting go of it must still work.
+      if (this.subscriptions.forget(session, uri)) return {};
+      throw err;
+    }
+    await this.subscriptions.unsubscribe(session, uri, route);
     return {};
   }
 

@@ -6,13 +6,10 @@
  * edit of the server's entry replaces its upstream, and the new one takes over the subscriptions.
  */
 import type { Params } from '../protocol/jsonrpc.ts';
-import type { Session } from '../downstream/session.ts';
 import type { Upstream } from '../upstreams/types.ts';
 import { logFailure } from '../log.ts';
 import { GatewayError } from '../protocol/errors.ts';
-
-/** Resources one client session may be subscribed to (a template makes the uris countless). */
-export const MAX_SUBSCRIPTIONS = 1000;
+import { MAX_SUBSCRIPTIONS, type Session } from '../downstream/session.ts';
 
 /** The part of an upstream subscriptions use. */
 export type SubscribedUpstream = Pick<Upstream, 'info' | 'request'>;
@@ -81,6 +78,28 @@ export class Subscriptions {
       if (slot.byUri.size === 0) this.slots.delete(this.slotOf(target.upstream));
       await target.upstream.request('resources/unsubscribe', { uri: target.original });
     }
+  }
+
+  /**
+   * Unsubscribes `session` from a uri that no longer leads anywhere (its server left the profile,
+   * or stopped listing it), wherever it was held. False when the session did not hold it.
+   */
+  forget(session: Session, uri: string): boolean {
+    if (!session.subscriptions.delete(uri)) return false;
+    for (const [key, slot] of this.slots) {
+      for (const [original, holders] of slot.byUri) {
+        if (holders.get(session) !== uri) continue;
+        holders.delete(session);
+        if (holders.size > 0) continue;
+        slot.byUri.delete(original);
+        const upstream = slot.upstream;
+        upstream
+          ?.request('resources/unsubscribe', { uri: original })
+          .catch(logFailure(this.warn(upstream), `could not unsubscribe from ${original}`));
+      }
+      if (slot.byUri.size === 0) this.slots.delete(key);
+    }
+    return true;
   }
 
   /** A session ended: uris nobody else holds are unsubscribed upstream. */

@@ -199,7 +199,7 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
       await run(`storing "${name}"`, (b, s) =>
         inTurn(s, name, async () => {
           const before = layoutOf((await b.get(s, name)) ?? '');
-          const { entries, layout } = splitParts(name, value, maxEntryLength);
+          const { entries, layout } = splitParts(name, value, maxEntryLength, before);
           // The new parts first, then the entry that names them, then the old parts.
           for (let k = 2; k <= entries.length; k++) await b.set(s, partAccount(name, gen(layout), k), entries[k - 1]!);
           await b.set(s, name, entries[0]!);

@@ -34,11 +34,15 @@ export function layoutOf(head: string): Layout {
   return match && count >= 2 ? { count, generation: match[2]! } : { count: 1 };
 }
 
-/** The entries to write: [the entry under the name, part 2, part 3, ...], and their layout. */
+/**
+ * The entries to write: [the entry under the name, part 2, part 3, ...], and their layout, in a
+ * generation other than `before`'s (whose parts are deleted once these are in place).
+ */
 export function splitParts(
   name: string,
   value: string,
   maxLength: number | undefined,
+  before: Layout = { count: 1 },
 ): { entries: string[]; layout: Layout } {
   if (value.startsWith(MARK))
     throw new GatewayError('invalid_request', `the value of "${name}" cannot begin with U+2063 "switchboard-parts:"`);
@@ -55,7 +59,9 @@ export function splitParts(
     entries.push(value.slice(at, end));
     at = end;
   }
-  const generation = randomBytes(GENERATION_LENGTH / 2).toString('hex');
+  let generation: string;
+  do generation = randomBytes(GENERATION_LENGTH / 2).toString('hex');
+  while ('generation' in before && generation === before.generation);
   entries[0] = `${MARK}${entries.length}:${generation}${END}${entries[0]}`;
   return { entries, layout: { count: entries.length, generation } };
 }

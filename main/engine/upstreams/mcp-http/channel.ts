@@ -186,8 +186,9 @@ class HttpChannel implements Channel {
    * 405, after which it does not try again), the answer can no longer come: the request fails now.
    */
   private answerStreamResumed(id: RequestId, result: StreamResult): void {
-    // A redirect is one step of an attempt (the SDK follows it within the origin), not its outcome.
-    if (this.closed || ('status' in result && result.status >= 300 && result.status < 400)) return;
+    // A redirect the SDK follows counts too (an attempt may then count twice): whether it will be
+    // followed is the SDK's to decide, and one it does not follow must not leave the call waiting.
+    if (this.closed) return;
     const ok = 'status' in result && result.status >= 200 && result.status < 300;
     const failed = ok ? 0 : (this.failedResumes.get(id) ?? 0) + 1;
     if (failed === 0) return void this.failedResumes.delete(id);

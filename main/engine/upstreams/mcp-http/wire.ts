@@ -170,8 +170,6 @@ export function createStreamableWire(
       return;
     } else if (result.status === 405)
       return; // the server offers no GET stream; allowed
-    // One step of an attempt: the SDK follows a redirect within the origin.
-    else if (result.status >= 300 && result.status < 400) return;
     else if (result.status === 404 && streamSeen) {
       handlers.onLost(`ended the session (HTTP 404 from ${shown})`, false);
       return;
