@@ -87,6 +87,9 @@ const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000;
 
 const sdk = () => import('@modelcontextprotocol/sdk/client/auth.js');
 
+/** How often a login that could not be saved is tried again (at a request, not by a timer). */
+const RESAVE_MS = 30_000;
+
 export class OAuthSession {
   private readonly opts: OAuthSessionOptions;
   private record?: OAuthRecord;
@@ -109,6 +112,10 @@ export class OAuthSession {
   private loginUrl?: { promise: Promise<URL | undefined>; resolve(url: URL | undefined): void };
   /** Bumped by logout: work begun before it (a refresh, a login) must not save anything after it. */
   private epoch = 0;
+  /** The record in use could not be saved (the keychain was locked): saved again at a later request. */
+  private unsaved = false;
+  private resaving?: Promise<void>;
+  private nextResave = 0;
 
   /** The fetch the SDK's OAuth functions get (see sdkResponses). */
   private readonly fetch: FetchLike;
@@ -160,6 +167,7 @@ export class OAuthSession {
   async accessToken(): Promise<string | undefined> {
     if (this.dormant()) return undefined;
     const record = await this.load();
+    if (this.unsaved) this.saveAgain();
     const tokens = record.tokens;
     if (this.opts.settings.grant === 'client_credentials') {
       if (tokens && !this.expiring(tokens)) return tokens.access_token;
@@ -283,6 +291,7 @@ export class OAuthSession {
     this.cancel();
     this.loading = undefined;
     this.record = { resource: this.opts.resource };
+    this.unsaved = false;
     await this.opts.vault.remove(this.opts.resource);
     this.opts.onSecrets?.([]);
     this.setState('needs-login', 'logged out');
@@ -326,7 +335,32 @@ export class OAuthSession {
     const record = { ...(await this.load()), ...change };
     for (const key of Object.keys(change) as (keyof OAuthRecord)[]) if (change[key] === undefined) delete record[key];
     this.record = record;
-    await this.opts.vault.write(record);
+    // Hidden from logs and records from now on, whether or not the keychain takes them.
+    this.opts.onSecrets?.(this.secretValues());
+    try {
+      await this.opts.vault.write(record);
+      this.unsaved = false;
+    } catch (err) {
+      this.unsaved = true;
+      throw err;
+    }
+  }
+
+  /** Tries once more to save the record in use; at most every RESAVE_MS, one at a time. */
+  private saveAgain(): void {
+    if (this.resaving || this.now() < this.nextResave) return;
+    this.nextResave = this.now() + RESAVE_MS;
+    const record = this.record;
+    if (!record) return;
+    this.resaving = this.opts.vault.write(record).then(
+      () => {
+        if (this.record === record) this.unsaved = false;
+        this.opts.log?.(`server "${this.opts.name}": the renewed login is saved now`);
+      },
+      (err: unknown) =>
+        this.opts.log?.(`server "${this.opts.name}": the login still could not be saved: ${errorMessage(err)}`),
+    );
+    void this.resaving.finally(() => (this.resaving = undefined));
   }
 
   /** Runs `work` unless a recovery is already under way, in which case its outcome is shared. */
@@ -347,10 +381,15 @@ export class OAuthSession {
     return this.opts.now?.() ?? Date.now();
   }
 
+  /**
+   * `renewal`: a refresh's answer. Its refresh token may have replaced the old one for good, so it
+   * is used even when the keychain cannot take it now (saved again at a later request).
+   */
   private async storeTokens(
     tokens: OAuthTokens & { issuer?: string },
     epoch = this.epoch,
     with_: Partial<OAuthRecord> = {},
+    { renewal = false } = {},
   ): Promise<string> {
     const previous = this.record?.tokens;
     const stored: StoredTokens = { ...tokens };
@@ -364,8 +403,15 @@ export class OAuthSession {
       stored.obtainedAt = this.now();
       stored.expiresAt = stored.obtainedAt + tokens.expires_in * 1000;
     }
-    await this.save({ ...with_, tokens: stored }, epoch);
-    this.opts.onSecrets?.(this.secretValues());
+    try {
+      await this.save({ ...with_, tokens: stored }, epoch);
+    } catch (err) {
+      if (!renewal || !(err instanceof GatewayError) || err.code !== 'secret_store_unavailable') throw err;
+      this.opts.log?.(
+        `server "${this.opts.name}": the renewed login is in use but could not be saved (${err.message}); ` +
+          'it is saved again at a later request',
+      );
+    }
     this.setState('logged-in');
     return stored.access_token;
   }
@@ -401,7 +447,8 @@ export class OAuthSession {
         fetchFn: this.fetch,
       });
       this.opts.log?.(`server "${this.opts.name}": OAuth token renewed`);
-      return await this.storeTokens({ ...fresh, issuer: tokens.issuer ?? discovery.authorizationServerUrl }, epoch);
+      const renewed = { ...fresh, issuer: tokens.issuer ?? discovery.authorizationServerUrl };
+      return await this.storeTokens(renewed, epoch, {}, { renewal: true });
     } catch (err) {
       if (err instanceof GatewayError) throw err;
       // The authorization server refused the refresh token (revoked, expired): only a login helps.

@@ -8,7 +8,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMemorySecretStore, type Gateway, type SecretStore } from '../../../main/engine/index.ts';
+import { createMemorySecretStore, GatewayError, type Gateway, type SecretStore } from '../../../main/engine/index.ts';
 import { httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 import { playBrowser, startAuthServer, type AuthServer } from '../../helpers/oauth-server.ts';
 
@@ -207,6 +207,40 @@ describe('OAuth for remote servers', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('a renewal the keychain cannot take now is used, saved at a later request, and survives a restart', async () => {
+    // Stands in for a keychain that is locked at the moment of the renewal (a real one cannot be
+    // locked and unlocked on cue here); the rest is the real gateway and authorization server.
+    const inner = createMemorySecretStore();
+    let locked = false;
+    const store: SecretStore = {
+      ...inner,
+      kind: 'keychain',
+      set: async (name, value) => {
+        if (locked) throw new GatewayError('secret_store_unavailable', 'the OS keychain is not available (locked)');
+        return inner.set(name, value);
+      },
+    };
+    let g = await start(store);
+    await logIn(g);
+    const saved = async () => JSON.parse((await inner.get((await inner.list())[0]!))!) as { tokens: object };
+    const before = await saved();
+    locked = true;
+    // The server drops every access token: the next call renews the login (the refresh token rotates).
+    await as.control('expire');
+    expect(await whoami(g)).toMatch(/mcp:tools/);
+    expect(await saved()).toEqual(before);
+    locked = false;
+    expect(await whoami(g)).toMatch(/mcp:tools/);
+    await waitFor(async () => JSON.stringify(await saved()) !== JSON.stringify(before), 5000, 'the renewal saved');
+    await g.stop();
+    gateway = undefined;
+    const codes = (await as.stats()).authorization_code;
+    g = await start(store);
+    await waitFor(() => working(g), 10_000, 'ready from the saved renewal');
+    expect(await whoami(g)).toMatch(/mcp:tools/);
+    expect((await as.stats()).authorization_code).toBe(codes);
   });
 
   it('a login survives a restart (tokens from the store); a revoked one asks for a login again', async () => {
