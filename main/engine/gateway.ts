@@ -971,7 +971,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       ...(head ? { head } : {}),
     });
     this.lineSessions.add(session);
-    session.onClose(() => this.lineSessions.delete(session));
+    session.onClose(() => {
+      this.lineSessions.delete(session);
+      // A shim's connection ends with its session (the gateway may end it: its profile was removed).
+      if (transport === 'socket') output.end();
+    });
     return session;
   }
 
@@ -1037,6 +1041,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.applyTrafficSettings(loaded.config.traffic);
     const changes = await this.applyServers(loaded.config);
     this.router.invalidate();
+    this.closeSessionsOfGoneProfiles();
     this.publishServers();
     // Only the listener whose settings changed is reopened: reopening the socket would cut every
     // shim's connection (and its calls in flight) for an HTTP setting such as allowedOrigins.
@@ -1054,6 +1059,21 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       await this.recordAddresses().catch(logFailure(this.warn, 'could not record the new addresses in the lock'));
     this.emit('reloaded', changes);
     this.publishStatus();
+  }
+
+  /**
+   * Clients of a profile the config no longer has are disconnected rather than shown empty lists:
+   * a shim that reconnects, or an HTTP client that initializes again, is told the profile is gone.
+   */
+  private closeSessionsOfGoneProfiles(): void {
+    // Not a stdio client (`serve --stdio` serves it alone, and could not tell it) nor a stateless call.
+    const reconnecting = new Set(['socket', 'sse', 'streamable-http']);
+    const gone = this.router
+      .listSessions()
+      .filter((s) => reconnecting.has(s.transport) && !s.stateless && !this.profileExists(s.profile));
+    for (const profile of new Set(gone.map((s) => s.profile)))
+      this.warn(`profile "${profile}" is no longer in the config: its clients are disconnected`);
+    for (const session of gone) session.close();
   }
 
   private onConfigError(error: ConfigError): void {

@@ -11,6 +11,7 @@ import { describeStopped, readStopped } from '../shared/stopped-marker.ts';
 import { peekResponseId } from '../shared/wire.ts';
 import { connectWithRetry, type NotConnected } from './connect.ts';
 import { gatewayLaunch, spawnGatewayDetached, type GatewayLaunch } from './gateway.ts';
+import { isUtf8 } from 'node:buffer';
 import { LineSplitter } from '../shared/lines.ts';
 import { ClientSession, type Id } from './session.ts';
 
@@ -41,7 +42,10 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 /** JSON-RPC error code for "the gateway is unavailable" (same as the engine's UpstreamUnavailable). */
 export const GATEWAY_UNAVAILABLE = -32002;
-export const RESTARTED_MESSAGE = 'Switchboard gateway restarted; the request was lost, please retry';
+/** Sent for a request in flight when the gateway went away: it may well have run (a tool may have acted). */
+export const RESTARTED_MESSAGE =
+  'The connection to the Switchboard gateway was lost while this request was in flight (the gateway ' +
+  'stopped or restarted), so whether it ran is unknown: check before repeating anything it changes';
 /** Longest line relayed in either direction. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** Bounds on what is queued while (re)connecting. */
@@ -50,6 +54,10 @@ export const MAX_QUEUE_BYTES = 64 * 1024 * 1024;
 const QUICK_DROP_MS = 1000;
 /** After giving up, a client's next request tries again for this long (the gateway may be back by then). */
 const RETRY_AFTER_FAILURE_MS = 3000;
+/** While no gateway runs, how often an idle client's shim looks for one (it never starts one then). */
+const PROBE_MS = 5000;
+/** JSON-RPC error code for a message over the size limit (the engine's MessageTooLarge). */
+const MESSAGE_TOO_LARGE = -32003;
 const MAX_QUICK_DROPS = 5;
 /** Enough of a gateway line to read any tracked id (1024 chars, even fully escaped). */
 const PEEK_BYTES = 8192;
@@ -120,6 +128,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
     let connectedAt = 0;
     /** Connections that closed right after the welcome, in a row: back off, then give up. */
     let quickDrops = 0;
+    /** The next look for a gateway while none runs (see PROBE_MS). */
+    let probe: NodeJS.Timeout | undefined;
 
     const writeOut = (data: Buffer | string): void => {
       if (state === 'done') return;
@@ -132,9 +142,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       stdoutBlocked = false;
       socket?.resume();
     };
-    const errorReply = (id: Id, message: string, data?: Record<string, unknown>): void => {
-      const error =
-        data === undefined ? { code: GATEWAY_UNAVAILABLE, message } : { code: GATEWAY_UNAVAILABLE, message, data };
+    const errorReply = (id: Id, message: string, data?: Record<string, unknown>, code = GATEWAY_UNAVAILABLE): void => {
+      const error = data === undefined ? { code, message } : { code, message, data };
       writeOut(JSON.stringify({ jsonrpc: '2.0', id, error }) + '\n');
     };
 
@@ -195,7 +204,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       MAX_LINE_BYTES,
       (line) => {
         if (state === 'done') return;
-        const { requestId } = session.noteClientLine(line.toString('utf8'));
+        // A line that is not UTF-8 is refused by the gateway (id null): there is nothing to track.
+        const { requestId } = isUtf8(line) ? session.noteClientLine(line.toString('utf8')) : {};
         switch (state) {
           case 'open':
             send(line, requestId);
@@ -217,7 +227,18 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
             break;
         }
       },
-      (bytes) => log(`dropped a ${bytes}-byte message from the client: longer than ${MAX_LINE_BYTES} bytes`),
+      (bytes, head) => {
+        log(`dropped a ${bytes}-byte message from the client: longer than ${MAX_LINE_BYTES} bytes`);
+        // Its request still gets an answer, when its id is in the first bytes (as clients write it).
+        const id = /"id"\s*:\s*(-?\d+|"[^"\\]{0,1024}")/.exec(head.toString('utf8'))?.[1];
+        if (id !== undefined)
+          errorReply(
+            JSON.parse(id) as Id,
+            `Message of ${bytes} bytes is over the ${MAX_LINE_BYTES}-byte limit of the Switchboard shim`,
+            undefined,
+            MESSAGE_TOO_LARGE,
+          );
+      },
     );
 
     // ---- connection lifecycle ----------------------------------------------------------
@@ -286,6 +307,9 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         clearTimeout(timer);
         if (s !== socket || state !== 'replaying') return;
         for (const line of plan.after) s.write(line);
+        // The gateway that answers now may serve other tools than the one the client listed.
+        for (const kind of ['tools', 'prompts', 'resources'])
+          writeOut(JSON.stringify({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` }) + '\n');
         open();
       };
       const timer = setTimeout(() => {
@@ -331,9 +355,20 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
                   (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
       // Said once: a client retrying every few seconds must not fill its log with it.
       if (message !== unreachable?.message) log(message);
+      // A refusal may be fixed too (the profile added back): the next request asks again.
       const retry =
-        explained === undefined && (result.kind === 'absent' || result.kind === 'stopped' || result.kind === 'failed');
+        explained === undefined &&
+        (result.kind === 'absent' ||
+          result.kind === 'stopped' ||
+          result.kind === 'failed' ||
+          result.kind === 'refused');
       unreachable = { message, data: { socket: paths.socket, reason: result.message }, retry };
+      // An idle client hears again from a gateway that is started later (a resource update, a new list).
+      clearTimeout(probe);
+      if (retry && (result.kind === 'absent' || result.kind === 'stopped'))
+        probe = setTimeout(() => {
+          if (state === 'failed') void connect(true, 0, Math.min(connectTimeoutMs, 1000), false);
+        }, PROBE_MS).unref();
       const pending = queue;
       queue = [];
       queueBytes = 0;
@@ -342,8 +377,14 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       maybeFinish();
     };
 
-    const connect = async (reconnecting: boolean, delayMs = 0, forMs = connectTimeoutMs): Promise<void> => {
+    const connect = async (
+      reconnecting: boolean,
+      delayMs = 0,
+      forMs = connectTimeoutMs,
+      mayStart = true,
+    ): Promise<void> => {
       state = 'connecting';
+      clearTimeout(probe);
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       if ((state as State) === 'done') return;
       const result = await connectWithRetry({
@@ -353,7 +394,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         profile,
         client,
         deadline: Date.now() + forMs,
-        startGateway,
+        startGateway: mayStart ? startGateway : () => undefined,
         stoppedOnPurpose: async () => {
           const marker = await readStopped(paths.stopped);
           return marker && describeStopped(marker);
@@ -387,6 +428,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       if (state === 'done') return;
       state = 'done';
       clearTimeout(drainTimer);
+      clearTimeout(probe);
       stdin.off('data', onStdinData);
       stdin.off('end', onStdinEnd);
       stdout.off('drain', onStdoutDrain);

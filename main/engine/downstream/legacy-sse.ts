@@ -49,6 +49,8 @@ export class LegacySseEndpoint {
       outbox.clear();
       session.close();
     });
+    // The gateway may end the session (its profile was removed): the stream ends with it.
+    session.onClose(() => res.end());
   }
 
   post(req: IncomingMessage, res: ServerResponse, body: Buffer, principal: string): void {

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import {
   CLI,
   EVERYTHING,
@@ -135,7 +136,7 @@ describe('the shim, as a client spawns it', () => {
       const inFlight = client.callTool({ name: 'fx__slow', arguments: { steps: 50, delayMs: 100 } });
       await new Promise((r) => setTimeout(r, 300));
       first.kill('SIGKILL');
-      await expect(inFlight).rejects.toThrow(/gateway restarted/i);
+      await expect(inFlight).rejects.toThrow(/gateway stopped or restarted\), so whether it ran is unknown/);
       // The shim starts a new gateway by itself and re-initialises on the client's behalf.
       await waitFor(
         async () => textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'after' } })) === 'after',
@@ -175,6 +176,94 @@ describe('the shim, as a client spawns it', () => {
       );
     } finally {
       await client.close();
+    }
+  });
+
+  const baseConfig = {
+    mcpServers: { everything: { command: NODE, args: [EVERYTHING, 'stdio'] }, fx: fixtureServer('fx') },
+    profiles: { just_fx: { servers: ['fx'] } },
+  };
+  const stopGateway = async () => {
+    expect((await cliRun({ ...process.env, ...env }, 'stop')).code).toBe(0);
+    await waitFor(async () => !(await probeSocket(socket)), 15_000, 'the gateway to stop');
+  };
+
+  it('an idle client hears of a gateway started again after a stop, and of what it serves now', async () => {
+    startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const { client } = await shimClient('just_fx');
+    let listChanged = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void listChanged++);
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('fx__echo');
+      await stopGateway();
+      await writeConfig(dir.dir, { ...baseConfig, profiles: { just_fx: { servers: ['fx', 'everything'] } } });
+      startGatewayProcess();
+      // The client sends nothing: its shim finds the new gateway and tells it to list again.
+      await waitFor(() => listChanged > 0, 20_000, 'tools/list_changed');
+      const names = await waitFor(async () => {
+        const listed = (await client.listTools()).tools.map((t) => t.name);
+        return listed.includes('everything__echo') ? listed : undefined;
+      }, 20_000);
+      expect(names).toContain('fx__echo');
+    } finally {
+      await client.close();
+      await writeConfig(dir.dir, baseConfig);
+    }
+  });
+
+  it('a client whose profile was gone when its gateway came back works once the profile is back', async () => {
+    startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const { client } = await shimClient('just_fx');
+    try {
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'before' } }))).toBe('before');
+      await stopGateway();
+      await writeConfig(dir.dir, { ...baseConfig, profiles: {} });
+      startGatewayProcess();
+      await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+      await expect(client.callTool({ name: 'fx__echo', arguments: { message: 'gone' } })).rejects.toThrow(
+        /Switchboard refused this connection \(.*unknown profile "just_fx".*the profile "just_fx" exists/,
+      );
+      await writeConfig(dir.dir, baseConfig);
+      await waitFor(
+        async () =>
+          textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'back' } })) === 'back' || undefined,
+        20_000,
+        'a call once the profile is back',
+      );
+    } finally {
+      await client.close();
+      await writeConfig(dir.dir, baseConfig);
+    }
+  });
+
+  it('a profile removed while its clients are connected disconnects them, and they are told why', async () => {
+    startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const { client } = await shimClient('just_fx');
+    try {
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'before' } }))).toBe('before');
+      await writeConfig(dir.dir, { ...baseConfig, profiles: {} });
+      await waitFor(
+        () =>
+          client.callTool({ name: 'fx__echo', arguments: { message: 'gone' } }).then(
+            () => undefined,
+            (err: Error) => /unknown profile "just_fx"/.test(err.message) || undefined,
+          ),
+        20_000,
+        'the refusal naming the profile',
+      );
+      await writeConfig(dir.dir, baseConfig);
+      await waitFor(
+        async () =>
+          textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'back' } })) === 'back' || undefined,
+        20_000,
+        'a call once the profile is back',
+      );
+    } finally {
+      await client.close();
+      await writeConfig(dir.dir, baseConfig);
     }
   });
 });

@@ -269,7 +269,9 @@ describe('shim', () => {
     const lost = await shim.response(3);
     expect(lost.error).toEqual({
       code: -32002,
-      message: 'Switchboard gateway restarted; the request was lost, please retry',
+      message:
+        'The connection to the Switchboard gateway was lost while this request was in flight (the gateway ' +
+        'stopped or restarted), so whether it ran is unknown: check before repeating anything it changes',
     });
     // Sent while no gateway runs: queued, then answered by the new one.
     shim.send({ id: 4, method: 'test/echo', params: { n: 4 } });
@@ -379,6 +381,34 @@ describe('shim', () => {
       await listener.close();
     }
   });
+
+  it('answers a request too long to relay, and waits on no request whose bytes are not UTF-8', async () => {
+    const gateway = await startGateway();
+    const shim = new Shim();
+    shim.send(INIT);
+    await shim.response(1);
+    // Over the 64 MiB the shim relays: the request gets its answer from the shim itself.
+    shim.child.stdin.write(`{"jsonrpc":"2.0","id":22,"method":"test/echo","params":{"x":"${'a'.repeat(65 << 20)}"}}\n`);
+    const tooLong = await shim.response(22, 20_000);
+    expect(tooLong.error?.code).toBe(-32003);
+    expect(tooLong.error?.message).toMatch(
+      /^Message of 68157\d+ bytes is over the 67108864-byte limit of the Switchboard shim$/,
+    );
+    // Not UTF-8: the gateway refuses it (id null); when it goes away, no "lost" answer comes for it.
+    shim.child.stdin.write(
+      Buffer.concat([
+        Buffer.from('{"jsonrpc":"2.0","id":20,"method":"test/echo","params":{"s":"'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}}\n'),
+      ]),
+    );
+    shim.send({ id: 21, method: 'test/hang' });
+    await expect.poll(() => gatewayMessages(gateway.pid).some((m) => m.id === 21)).toBe(true);
+    await stopProcess(gateway, 'SIGKILL');
+    await shim.response(21);
+    expect(shim.messages.filter((m) => m.id === 20)).toEqual([]);
+    expect(await shim.end()).toBe(0);
+  }, 60_000);
 
   it('waits for answers still in flight when stdin ends', async () => {
     await startGateway();
