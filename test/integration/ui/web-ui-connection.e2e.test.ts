@@ -1,9 +1,10 @@
 /**
  * What the page in a browser says when the gateway goes away: that it cannot be reached, and
- * after a restart (a new gateway, so the page's login is no longer valid) that it must log in.
+ * after a restart (a new gateway, so the page's login is no longer valid) that it must log in,
+ * and nothing else; a new login link opened in the same tab logs it in.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, type TestBrowser } from '../../helpers/browser.ts';
 import { ROOT, fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
@@ -45,5 +46,13 @@ describe('the web UI when the gateway goes away', () => {
       .getByRole('alert')
       .getByText(/Not logged in/)
       .waitFor({ timeout: 30_000 });
+    // Nothing the old gateway said, and no screen guessing at what the new one holds.
+    expect(await page.getByRole('main').getByRole('heading', { level: 1 }).count()).toBe(0);
+    expect(await page.getByText(/No servers are configured/).count()).toBe(0);
+    // The new login link, opened in this same tab: only the address's fragment changes.
+    await page.goto(gateway.uiLoginUrl()!);
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(page.url()).not.toContain('login=');
   });
 });
