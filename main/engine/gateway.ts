@@ -21,6 +21,7 @@ import {
   type ResolvedConfig,
   type ResolvedServer,
 } from './config/index.ts';
+import { deepEqual } from './config/diff.ts';
 import { describeSecretStore, isValidSecretName, type SecretStore } from './secrets/store.ts';
 import { createRedactor, type SecretValue } from './secrets/redactor.ts';
 import { GatewayError, errorMessage, toRpcError } from './protocol/errors.ts';
@@ -260,7 +261,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   constructor(opts: GatewayOptions) {
     super();
     this.opts = opts;
-    this.registry = new UpstreamRegistry<RunningServer>((server, session) => this.createUpstream(server, session));
+    this.registry = new UpstreamRegistry<RunningServer>(
+      (server, session) => this.createUpstream(server, session),
+      // Which tools and prompts clients see, and by what names, is the gateway's: no restart for it.
+      (a, b) =>
+        deepEqual({ ...a, tools: undefined, prompts: undefined }, { ...b, tools: undefined, prompts: undefined }),
+    );
     // A process started with a client's header values: those values are hidden until it is gone.
     this.registry.on('stopped', (upstream) => {
       if (this.sessionSecrets.delete(upstream)) this.setSecrets([]);
@@ -773,10 +779,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** A tool's name as a profile's clients see it: the name given so far, else the one it would get. */
   private exposedName(profile: string, server: string, original: string): string {
-    return (
-      this.router.toolName(profile, server, original) ??
-      exposedToolName(server, original, this.registry.config(server)?.tools, this.current.namespaceSeparator)
+    const wanted = exposedToolName(
+      server,
+      original,
+      this.registry.config(server)?.tools,
+      this.current.namespaceSeparator,
     );
+    // The name the profile gave it, unless an alias or a filter changed what it asks for since.
+    return this.router.toolName(profile, server, original, wanted) ?? wanted;
   }
 
   /** A server's recent stderr (stdio) and state changes, oldest first. */

@@ -75,9 +75,10 @@ export class NameBook {
     return this.byKey.size;
   }
 
-  /** The name given to (server, original), if any. */
-  nameOf(server: string, original: string): string | undefined {
-    return this.byKey.get(nameKey(server, original))?.exposed;
+  /** The name given to (server, original), if any; with `wanted`, only if given for that wanted name. */
+  nameOf(server: string, original: string, wanted?: string): string | undefined {
+    const held = this.byKey.get(nameKey(server, original));
+    return held && (wanted === undefined || held.wanted === wanted) ? held.exposed : undefined;
   }
 
   /** Exposed names for `claims`, by nameKey. New claims are settled in key order, never list order. */

@@ -171,7 +171,13 @@ export class Router implements SessionHandler {
 
   private membership(profile: string): string {
     const servers = this.opts.profileServers(profile) ?? [];
-    return servers.map((name) => `${name}:${this.opts.registry.config(name)?.disabled === true}`).join('\n');
+    // Its tool and prompt filters too: hiding or renaming one changes the lists without a restart.
+    return servers
+      .map((name) => {
+        const config = this.opts.registry.config(name);
+        return `${name}:${config?.disabled === true}:${JSON.stringify([config?.tools, config?.prompts])}`;
+      })
+      .join('\n');
   }
 
   sessionCount(): number {
@@ -202,8 +208,8 @@ export class Router implements SessionHandler {
   }
 
   /** The name a profile's clients know a server's tool by, once one was given. */
-  toolName(profile: string, server: string, original: string): string | undefined {
-    return this.books.get(profile)?.tools.nameOf(server, original);
+  toolName(profile: string, server: string, original: string, wanted?: string): string | undefined {
+    return this.books.get(profile)?.tools.nameOf(server, original, wanted);
   }
 
   /** What the profile's members support: those ready now, the others as they were when last ready (capabilities.ts). */

@@ -36,10 +36,16 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
   private readonly serverOf = new Map<Upstream, string>();
   private readonly ownerOf = new Map<Upstream, string>();
   private readonly create: (server: S, session?: SessionContext) => Upstream;
+  /** Whether a server's new config can keep its running instances (what differs is the gateway's own). */
+  private readonly sameInstance: (before: S, now: S) => boolean;
 
-  constructor(create: (server: S, session?: SessionContext) => Upstream) {
+  constructor(
+    create: (server: S, session?: SessionContext) => Upstream,
+    sameInstance: (a: S, b: S) => boolean = deepEqual,
+  ) {
     super();
     this.create = create;
+    this.sameInstance = sameInstance;
   }
 
   config(name: string): S | undefined {
@@ -127,7 +133,7 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     const stopping: Promise<void>[] = [];
     for (const [name, prev] of this.servers) {
       const now = next.get(name);
-      if (now && deepEqual(now, prev)) continue;
+      if (now && this.sameInstance(prev, now)) continue;
       stopping.push(this.stopServer(name));
       if (!now) stopped.push(name);
     }
@@ -138,7 +144,7 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     await Promise.all(stopping);
     for (const [name, server] of next) {
       const prev = previous.get(name);
-      const changed = !prev || !deepEqual(prev, server);
+      const changed = !prev || !this.sameInstance(prev, server);
       if (!changed) continue;
       if (prev) restarted.push(name);
       else started.push(name);
