@@ -127,6 +127,13 @@ describe('the web UI in Chromium', () => {
     await alias.press('Enter');
     await waitFor(async () => (await names()).includes('say'), 10_000, 'the alias listed');
     expect(await names()).not.toContain('fx__echo');
+    // The screen says so, and shows the name clients see now.
+    await detail.getByRole('status').getByText('Saved: clients see say.').waitFor();
+    await detail.getByRole('row').filter({ hasText: 'echo' }).getByText('say', { exact: true }).waitFor();
+    // Leaving the field saves it too (Tab, not only Enter).
+    await alias.fill('speak');
+    await alias.press('Tab');
+    await waitFor(async () => (await names()).includes('speak'), 10_000, 'the alias saved on leaving the field');
     // An alias the config refuses is said next to the tool.
     await alias.fill('no spaces please');
     await alias.press('Enter');
@@ -156,7 +163,15 @@ describe('the web UI in Chromium', () => {
 
   it('adds a local command server from the form, and an SDK client calls its tool', async () => {
     await screen('Servers');
-    await page.getByRole('button', { name: 'Add server' }).click();
+    const add = page.getByRole('button', { name: 'Add server' });
+    // The form takes focus as it opens, and Escape closes it, focus back on the button.
+    await add.click();
+    await page.getByRole('region', { name: 'Add a server' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.closest('section.add') !== null)).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.getByRole('region', { name: 'Add a server' }).waitFor({ state: 'detached' });
+    expect(await add.evaluate((b) => b === document.activeElement)).toBe(true);
+    await add.click();
     const form = page.getByRole('region', { name: 'Add a server' });
     // A name the config refuses: said at the field, nothing added.
     await form.getByLabel('Name', { exact: true }).fill('bad name');
