@@ -482,7 +482,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       .listSessions()
       .filter((s) => s.transport !== 'app')
       .map((s) => {
-        const view: SessionView = { id: s.id, transport: s.transport, profile: s.profile, since: s.createdAt };
+        const view: SessionView = {
+          id: s.id,
+          transport: s.transport,
+          profile: s.profile,
+          since: s.createdAt,
+          lastHeard: s.lastHeard,
+        };
         if (s.clientInfo) view.client = s.clientInfo.version ? { ...s.clientInfo } : { name: s.clientInfo.name };
         if (s.protocolVersion !== undefined) view.revision = s.protocolVersion;
         return view;

@@ -136,6 +136,11 @@ export interface SessionView {
   revision?: string;
   /** Epoch milliseconds. */
   since: number;
+  /**
+   * When the client last sent anything (epoch ms). An HTTP client may go away without saying so:
+   * its session is kept until it has been quiet for the listener's idle limit (2 hours).
+   */
+  lastHeard: number;
 }
 
 /** A profile: one MCP server as clients see it, made of some of the configured servers. */

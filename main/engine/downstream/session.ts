@@ -96,6 +96,8 @@ export class Session {
   /** A 2026-07-28 client's call: no log notifications unless it set a level in `_meta`. */
   stateless = false;
   readonly createdAt = Date.now();
+  /** When the client last sent a message (Date.now()). */
+  lastHeard = this.createdAt;
   /** What this session's transports hold for its client, bounded in bytes (see outbox.ts). */
   readonly buffer: SessionBuffer;
 
@@ -128,6 +130,7 @@ export class Session {
   /** Feed one message from the client. Never throws. */
   receive(message: JsonRpcMessage, context?: RequestContext): void {
     if (this.closed) return;
+    this.lastHeard = Date.now();
     if (isRequest(message)) {
       void this.onRequest(message, context);
     } else if (isNotification(message)) {

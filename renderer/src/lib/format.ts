@@ -21,6 +21,14 @@ export function clock(ms: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
+/** How long ago, as a person says it: "just now", "5 min ago", "2 h ago". */
+export function ago(ms: number, now: number): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  return `${Math.floor(s / 3600)} h ago`;
+}
+
 /** Who sent it to whom, as a user reads it: "claude-ai → gateway", "gateway → github". */
 export function route(e: TrafficEntry): string {
   const other =

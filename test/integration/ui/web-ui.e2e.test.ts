@@ -167,10 +167,10 @@ describe('the web UI in Chromium', () => {
     // The form takes focus as it opens, and Escape closes it, focus back on the button.
     await add.click();
     await page.getByRole('region', { name: 'Add a server' }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.closest('section.add') !== null)).toBe(true);
+    expect(await page.getByRole('region', { name: 'Add a server' }).locator(':focus').count()).toBe(1);
     await page.keyboard.press('Escape');
     await page.getByRole('region', { name: 'Add a server' }).waitFor({ state: 'detached' });
-    expect(await add.evaluate((b) => b === document.activeElement)).toBe(true);
+    expect(await page.locator(':focus').textContent()).toBe('Add server');
     await add.click();
     const form = page.getByRole('region', { name: 'Add a server' });
     // A name the config refuses: said at the field, nothing added.
@@ -432,6 +432,14 @@ describe('the web UI in Chromium', () => {
     const extra = await httpClient(gateway.httpUrl()!);
     await waitFor(async () => (await rows.count()) === before + 1, 10_000, 'the new client listed');
     expect(await table.getByRole('row').nth(1).getByRole('cell').nth(1).textContent()).toBe('HTTP');
+    expect(await table.getByRole('row').last().getByRole('cell').last().textContent()).toBe('just now');
+    // The last hour's calls follow the calls as they are made, without a reload.
+    const hour = page.getByRole('region', { name: 'The last hour' });
+    const counted = async () => Number(/(\d+) tool call/.exec((await hour.textContent()) ?? '')?.[1]);
+    await hour.getByText(/tool calls?,/).waitFor();
+    const callsBefore = await counted();
+    await extra.callTool({ name: 'fx__echo', arguments: { message: 'counted' } });
+    await waitFor(async () => (await counted()) === callsBefore + 1, 10_000, 'the call counted');
     // A client that ends its session (DELETE, as the spec asks) is gone at once.
     await (extra.transport as StreamableHTTPClientTransport).terminateSession();
     await extra.close();

@@ -126,6 +126,7 @@ describe('EventHub', () => {
         transport: 'streamable-http',
         profile: 'default',
         since: 0,
+        lastHeard: 0,
       }));
     for (let n = 1; n <= 10; n++) {
       hub.publishLatest('sessions', () => sessions(n));
