@@ -69,6 +69,8 @@ export class GatewayState {
       // Still shown, so not answered here: it expired, or its call or server went away.
       if (ended && (outcome === 'expired' || outcome === 'withdrawn'))
         this.questionGone = { server: ended.server, outcome };
+      // The live region says what is true now: no stale "waiting" once none is.
+      if (this.questions.length === 0) this.questionNews = '';
     });
     api.on('log', (line) => {
       const next = this.logs.length >= MAX_LOG_LINES ? this.logs.slice(-MAX_LOG_LINES + 1) : this.logs.slice();

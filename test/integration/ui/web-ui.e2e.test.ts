@@ -418,6 +418,8 @@ describe('the web UI in Chromium', () => {
     const gone = page.getByRole('alert').filter({ hasText: 'The question from fx was withdrawn' });
     await gone.waitFor();
     await question.waitFor({ state: 'detached' });
+    // The live region no longer says one is waiting.
+    expect(await page.getByText('A question from fx is waiting.').count()).toBe(0);
     await checkAndShoot('questions-withdrawn');
     await gone.getByRole('button', { name: 'Dismiss' }).click();
     await gone.waitFor({ state: 'detached' });
