@@ -1014,10 +1014,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private recordEvent(s: UpstreamStatus): void {
     let lines = this.stateHistory.get(s.name);
     if (!lines) this.stateHistory.set(s.name, (lines = []));
-    lines.push(
-      `${new Date(s.since).toISOString()} ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`,
-    );
+    const text = `${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`;
+    // As the log views show live lines: the local time of day, to the millisecond.
+    lines.push(`${timeOfDay(s.since)} ${text}`);
     if (lines.length > 50) lines.shift();
+    // Live in the server's log too, as its stderr is (they were seen only after a reload).
+    const level = s.state === 'failed' ? 'error' : s.state === 'backoff' ? 'warn' : 'info';
+    this.events.publish('log', { at: s.since, level, server: s.name, source: 'gateway', text });
   }
 
   private profileServers(profile: string): string[] | undefined {
@@ -1427,4 +1430,11 @@ function isConfigError(err: unknown): err is ConfigError {
 
 export function createGateway(opts: GatewayOptions): Gateway {
   return new Gateway(opts);
+}
+
+/** HH:MM:SS.mmm in local time, as the log views print a line's time. */
+function timeOfDay(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }

@@ -158,6 +158,11 @@ describe('the web UI in Chromium', () => {
     await waitFor(async () => !(await names()).some((n) => n.startsWith('everything__')), 10_000, 'everything off');
     await everything.getByRole('button', { name: 'Turn on' }).click();
     await waitFor(() => gateway.servers().find((s) => s.name === 'everything')?.state === 'ready', 20_000);
+    // Its log shows what happened as it happens, with the time of day as every log line has.
+    await everything
+      .getByLabel('Log of everything')
+      .getByText(/\d\d:\d\d:\d\d\.\d{3} stopped\n(?:.*\n)*\d\d:\d\d:\d\d\.\d{3} ready/)
+      .waitFor({ timeout: 10_000 });
     await page.getByRole('button', { name: 'fx', exact: true }).click();
   });
 
