@@ -371,7 +371,39 @@ export function parseArgs<A extends readonly unknown[]>(
     .join('.');
   throw new GatewayApiError({
     code: 'invalid_request',
-    message: `${method}: ${field ? `"${field}" ` : ''}${issue.message}`,
+    message: `${method}: ${field ? `"${field}" ` : ''}${plainIssue(issue)}`,
     ...(field ? { field } : {}),
   });
+}
+
+const EXPECTED: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  record: 'an object',
+  object: 'an object',
+  array: 'a list',
+};
+
+/** What an argument check says, as a sentence a person reads at a field (zod's words are a programmer's). */
+function plainIssue(issue: z.core.$ZodIssue): string {
+  const i = issue as z.core.$ZodIssue & {
+    origin?: string;
+    minimum?: number | bigint;
+    maximum?: number | bigint;
+    expected?: string;
+    values?: unknown[];
+  };
+  if (i.code === 'too_small' && i.origin === 'string')
+    return Number(i.minimum) === 1 ? 'must not be empty' : `must be at least ${i.minimum} characters`;
+  if (i.code === 'too_big' && i.origin === 'string') return `must be at most ${i.maximum} characters`;
+  if (i.code === 'too_small' && i.origin === 'number') return `must be at least ${i.minimum}`;
+  if (i.code === 'too_big' && i.origin === 'number') return `must be at most ${i.maximum}`;
+  if (i.code === 'too_big' && i.origin === 'array') return `must have at most ${i.maximum} items`;
+  if (i.code === 'invalid_type' && i.expected !== undefined && EXPECTED[i.expected])
+    return `must be ${EXPECTED[i.expected]}`;
+  if (i.code === 'invalid_value' && i.values)
+    return `must be one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return issue.message;
 }

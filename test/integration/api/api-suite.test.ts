@@ -132,7 +132,7 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
       name: 'GatewayApiError',
       code: 'invalid_request',
       field: 'name',
-      message: 'restartServer: "name" Invalid input: expected string, received number',
+      message: 'restartServer: "name" must be text',
     });
     expect(await failure(untyped.restartServer!(''))).toMatchObject({ code: 'invalid_request', field: 'name' });
     expect(await failure(untyped.getServerLog!('x'.repeat(300)))).toMatchObject({

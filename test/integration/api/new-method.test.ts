@@ -113,18 +113,8 @@ describe('a method added to the table', () => {
         ),
       );
       expect(errors, binding).toEqual([
-        [
-          'GatewayApiError',
-          'invalid_request',
-          'detail',
-          'describeServer: "detail" Invalid option: expected one of "short"|"long"',
-        ],
-        [
-          'GatewayApiError',
-          'invalid_request',
-          'name',
-          'describeServer: "name" Invalid input: expected string, received number',
-        ],
+        ['GatewayApiError', 'invalid_request', 'detail', 'describeServer: "detail" must be one of "short", "long"'],
+        ['GatewayApiError', 'invalid_request', 'name', 'describeServer: "name" must be text'],
         [
           'GatewayApiError',
           'invalid_request',

@@ -74,12 +74,12 @@ describe('parseArgs', () => {
     expect(fails([''])).toEqual({
       code: 'invalid_request',
       field: 'name',
-      message: 'x: "name" Too small: expected string to have >=1 characters',
+      message: 'x: "name" must not be empty',
     });
     expect(fails(['a', { n: 1.5 }])).toEqual({
       code: 'invalid_request',
       field: 'options.n',
-      message: 'x: "options.n" Invalid input: expected int, received number',
+      message: 'x: "options.n" must be a whole number',
     });
   });
 });
