@@ -272,6 +272,9 @@ describe('the web UI in Chromium', () => {
     await waitFor(() => save.isEnabled(), 10_000, 'the settings loaded');
     const days = page.getByLabel('Keep history for (days; 0 keeps none)');
     expect(await page.getByLabel('Largest history on disk (MiB; 0 keeps none)').inputValue()).toBe('0.29');
+    // The config's port (the default here) is not where this gateway listens: the screen says so.
+    const port = new URL(gateway.httpUrl()!).port;
+    await page.getByText(`was started with another one (--port), so it listens on ${port} now`).waitFor();
     await days.fill('-1');
     await save.click();
     await page.getByText(/traffic\.history\.days: .*>=\s*0|traffic\.history\.days: .*0/).waitFor();
