@@ -192,7 +192,13 @@ describe('the web UI in Chromium', () => {
       .waitFor();
     await form.getByLabel('Name', { exact: true }).fill('formed');
     await form.getByLabel('Arguments, one per line').fill(FIXTURE);
-    await form.getByLabel(/^Environment/).fill('FIXTURE_NAME=formed');
+    // A line that is not NAME=value: said at the environment box, which is marked.
+    const envBox = form.getByLabel(/^Environment/);
+    await envBox.fill('JUSTTEXT');
+    await form.getByRole('button', { name: 'Save server' }).click();
+    await form.getByRole('alert').getByText('"JUSTTEXT" is not NAME=value').waitFor();
+    expect(await envBox.getAttribute('aria-invalid')).toBe('true');
+    await envBox.fill('FIXTURE_NAME=formed');
     await form.getByRole('button', { name: 'Save server' }).click();
     await page.getByRole('status').getByText('Added formed to the config file.').waitFor();
     await page.getByRole('row').filter({ hasText: 'formed' }).getByText('ready').waitFor({ timeout: 20_000 });
