@@ -246,9 +246,17 @@ describe('the web UI in Chromium', () => {
     await page.getByRole('button', { name: 'Add server' }).click();
     const form = page.getByRole('region', { name: 'Add a server' });
     await form.getByLabel('Paste a JSON block').check();
+    const block = form.getByLabel(/block from Claude Desktop/);
+    // Something that is not JSON at all is refused, saying where.
+    await block.fill('{"mcpServers": {"memory": }');
+    await form.getByRole('button', { name: 'Save server' }).click();
     await form
-      .getByLabel(/block from Claude Desktop/)
-      .fill(JSON.stringify({ mcpServers: { memory: { command: NODE, args: [MEMORY] } } }));
+      .getByRole('alert')
+      .getByText(/^This is not JSON: ValueExpected at character \d+/)
+      .waitFor();
+    // A block as client config files have them, with a comment and a trailing comma, is taken as it is.
+    const server = JSON.stringify({ command: NODE, args: [MEMORY] });
+    await block.fill(`{\n  // copied from Claude Desktop\n  "mcpServers": { "memory": ${server}, },\n}`);
     await form.getByRole('button', { name: 'Save server' }).click();
     await page.getByRole('row').filter({ hasText: 'memory' }).getByText('ready').waitFor({ timeout: 20_000 });
     page.once('dialog', (dialog) => void dialog.accept());
