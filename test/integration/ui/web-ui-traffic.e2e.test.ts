@@ -177,6 +177,24 @@ describe('the traffic inspector', () => {
     await page.getByRole('checkbox', { name: 'Slow only' }).uncheck();
   });
 
+  it('fits a small window (800 by 600): every control and column within it', async () => {
+    await page.setViewportSize({ width: 800, height: 600 });
+    try {
+      await echo('small window');
+      await grid().getByRole('row').filter({ hasText: 'fx__echo' }).first().waitFor();
+      for (const control of [
+        page.getByRole('button', { name: 'Export HAR' }),
+        page.getByRole('button', { name: 'Export JSONL' }),
+        grid().getByRole('columnheader', { name: 'Size' }),
+      ]) {
+        const box = (await control.boundingBox())!;
+        expect(box.x + box.width).toBeLessThanOrEqual(800);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it('loads older entries on request, and a removed text filter empties the search box', async () => {
     let next = 0;
     const worker = async () => {
