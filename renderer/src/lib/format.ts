@@ -21,6 +21,11 @@ export function clock(ms: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
+/** The time of day to the second, for when something happened or must happen by (no milliseconds). */
+export function timeOfDay(ms: number): string {
+  return clock(ms).slice(0, 8);
+}
+
 /** How long ago, as a person says it: "just now", "5 min ago", "2 h ago". */
 export function ago(ms: number, now: number): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));

@@ -434,6 +434,8 @@ describe('the web UI in Chromium', () => {
     const question = page.getByRole('article', { name: 'Question from fx' });
     await question.getByText('What is your name?').waitFor({ timeout: 10_000 });
     await page.getByRole('status').getByText('A question from fx is waiting.').waitFor();
+    // Times read as a person says them: to the second, 24-hour, like the logs.
+    await question.getByText(/^· \d\d:\d\d:\d\d · answer before \d\d:\d\d:\d\d$/).waitFor();
     await question.getByLabel('name (required)').fill('half-typed');
     abort.abort();
     await call.catch(() => undefined);
