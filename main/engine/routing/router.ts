@@ -7,7 +7,7 @@
  */
 import { logFailure, type LogFn } from '../log.ts';
 import { GatewayError, RpcCode } from '../protocol/errors.ts';
-import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
+import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { LOG_LEVELS, type RequestContext, type Session, type SessionHandler } from '../downstream/session.ts';
 import type { ReplyFn, RequestOptions, RequestOrigin, Upstream, UpstreamStatus } from '../upstreams/types.ts';
 import type { RegistryServer, SessionContext } from '../upstreams/registry.ts';
@@ -163,7 +163,7 @@ export class Router implements SessionHandler {
       if (before === undefined || before === now) continue;
       for (const s of this.sessions) {
         if (s.profile !== profile || !s.initialized) continue;
-        for (const method of new Set(Object.values(LIST_CHANGED_METHOD))) s.notify(method);
+        for (const method of LIST_CHANGED_METHODS) s.notify(method);
       }
     }
     for (const profile of this.memberships.keys()) if (!profiles.has(profile)) this.memberships.delete(profile);
@@ -694,10 +694,6 @@ export class Router implements SessionHandler {
 
   private onUpstreamNotification(upstream: Upstream, m: JsonRpcNotification, origin?: RequestOrigin): void {
     const params = m.params ?? {};
-    // Sent during one client's call (on its answer stream): for that client only, on that call's
-    // stream; for nobody once that call has ended (null).
-    const caller = this.serverRequests.caller(upstream, origin);
-    const audience = () => (caller ? [caller.session] : caller === null ? [] : this.sessionsOf(upstream));
     switch (m.method) {
       case 'notifications/progress':
         this.progress.deliver(upstream, m.method, params);
@@ -706,9 +702,10 @@ export class Router implements SessionHandler {
         const level = LOG_LEVELS.indexOf(params.level as (typeof LOG_LEVELS)[number]);
         const logged =
           params.logger === undefined ? { ...params, logger: this.opts.registry.server(upstream) } : params;
-        for (const s of audience()) {
+        const { sessions, related } = this.audience(upstream, origin);
+        for (const s of sessions) {
           if (s.logLevel === undefined ? !s.stateless : level >= LOG_LEVELS.indexOf(s.logLevel))
-            s.notify(m.method, logged, caller?.requestId);
+            s.notify(m.method, logged, related);
         }
         return;
       }
@@ -739,11 +736,21 @@ export class Router implements SessionHandler {
         for (const s of this.sessionsOf(upstream)) if (taskOwner(s) === owner) s.notify(m.method, status);
         return;
       }
-      default:
-        for (const s of audience()) {
-          if (this.members(s, false).length === 1) s.notify(m.method, m.params, caller?.requestId);
-        }
+      default: {
+        const { sessions, related } = this.audience(upstream, origin);
+        for (const s of sessions) if (this.members(s, false).length === 1) s.notify(m.method, m.params, related);
+      }
     }
+  }
+
+  /**
+   * Who hears a server's notification: sent during one client's call (on its answer stream), that
+   * client only, on that call's stream; nobody once that call has ended; else every session of it.
+   */
+  private audience(upstream: Upstream, origin?: RequestOrigin): { sessions: Session[]; related?: RequestId } {
+    const caller = this.serverRequests.caller(upstream, origin);
+    if (caller === null) return { sessions: [] };
+    return caller ? { sessions: [caller.session], related: caller.requestId } : { sessions: this.sessionsOf(upstream) };
   }
 
   private onCatalogChanged(upstream: Upstream, kind: ListKind): void {
@@ -754,6 +761,8 @@ export class Router implements SessionHandler {
 }
 
 const TERMINAL_TASK_STATUSES = new Set(['completed', 'failed', 'cancelled']);
+/** Every list's change notice, once each (resources and their templates share one). */
+const LIST_CHANGED_METHODS = [...new Set(Object.values(LIST_CHANGED_METHOD))];
 
 /** The task a result says was created (a task-augmented request answered with CreateTaskResult). */
 function createdTaskId(result: Record<string, unknown>): string | undefined {

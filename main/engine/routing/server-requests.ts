@@ -108,7 +108,7 @@ export class ServerRequests {
     pending.set(m.id, ac);
     const forTask = this.taskTarget(upstream, m.params);
     // Asked during a call that has ended (the upstream said which): moot, and nobody else's.
-    const moot = forTask === undefined && origin !== undefined && !this.flights.get(upstream)?.has(origin as Flight);
+    const moot = forTask === undefined && this.caller(upstream, origin) === null;
     const target = moot ? undefined : forTask === undefined ? this.target(upstream, origin) : forTask || undefined;
     const traffic = this.opts.traffic;
     // The server's question is an exchange of its own, under the request of ours it came during.

@@ -86,32 +86,26 @@ export class Subscriptions {
    */
   forget(session: Session, uri: string): boolean {
     if (!session.subscriptions.delete(uri)) return false;
-    for (const [key, slot] of this.slots) {
-      for (const [original, holders] of slot.byUri) {
-        if (holders.get(session) !== uri) continue;
-        holders.delete(session);
-        if (holders.size > 0) continue;
-        slot.byUri.delete(original);
-        const upstream = slot.upstream;
-        upstream
-          ?.request('resources/unsubscribe', { uri: original })
-          .catch(logFailure(this.warn(upstream), `could not unsubscribe from ${original}`));
-      }
-      if (slot.byUri.size === 0) this.slots.delete(key);
-    }
+    this.release(session, uri);
     return true;
   }
 
   /** A session ended: uris nobody else holds are unsubscribed upstream. */
   dropSession(session: Session): void {
+    this.release(session);
+  }
+
+  /** Lets go of what `session` holds (only its `uri`, when given); a uri left with no holder is unsubscribed. */
+  private release(session: Session, uri?: string): void {
     for (const [key, slot] of this.slots) {
-      for (const [uri, holders] of slot.byUri) {
-        if (!holders.delete(session) || holders.size > 0) continue;
-        slot.byUri.delete(uri);
+      for (const [original, holders] of slot.byUri) {
+        if ((uri !== undefined && holders.get(session) !== uri) || !holders.delete(session) || holders.size > 0)
+          continue;
+        slot.byUri.delete(original);
         const upstream = slot.upstream;
         upstream
-          ?.request('resources/unsubscribe', { uri })
-          .catch(logFailure(this.warn(upstream), `could not unsubscribe from ${uri}`));
+          ?.request('resources/unsubscribe', { uri: original })
+          .catch(logFailure(this.warn(upstream), `could not unsubscribe from ${original}`));
       }
       if (slot.byUri.size === 0) this.slots.delete(key);
     }
