@@ -1362,11 +1362,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const host = httpOverride?.host ?? listen.http.host;
       // The control API's own token, never the listener's: MCP clients given that one must not
       // be able to add servers (start programs) through /api.
-      const apiToken =
-        this.apiTokenValue ??
-        (this.opts.runtimeDir ? await ensureApiToken(this.opts.runtimeDir) : randomBytes(32).toString('hex'));
-      if (this.apiTokenValue !== undefined && this.apiTokenValue !== apiToken) this.uiSessions.clear();
-      this.apiTokenValue = apiToken;
+      // Made once: a reopened listener keeps it, and so the web UI's sessions.
+      this.apiTokenValue ??= this.opts.runtimeDir
+        ? await ensureApiToken(this.opts.runtimeDir)
+        : randomBytes(32).toString('hex');
       this.ownSecrets = [
         ...this.ownSecrets.filter((s) => s.label !== 'api-token'),
         { label: 'api-token', value: this.apiTokenValue },

@@ -16,7 +16,7 @@ import {
 } from '../protocol/jsonrpc.ts';
 import { Outbox } from './outbox.ts';
 import { isStatelessRequest, type StatelessDispatcher } from './stateless.ts';
-import { tooManyRequests, type SendFn, type Session, type TransportKind } from './session.ts';
+import { idInUse, tooManyRequests, type SendFn, type Session, type TransportKind } from './session.ts';
 
 export interface LineSessionOptions {
   /** Serves requests from 2026-07-28 clients (version in `_meta`, no initialize). */
@@ -45,8 +45,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
     const stateless = opts.stateless;
     if (stateless && !session.initialized && isRequest(message) && isStatelessRequest(message)) {
       if (statelessCalls.has(message.id)) {
-        const text = `request id ${JSON.stringify(message.id)} is already in use by a request in flight`;
-        return write(failure(message.id, { code: RpcCode.InvalidRequest, message: text }));
+        return write(failure(message.id, { code: RpcCode.InvalidRequest, message: idInUse(message.id) }));
       }
       if (statelessCalls.size >= opts.maxRequestsInFlight) {
         const text = tooManyRequests(opts.maxRequestsInFlight);

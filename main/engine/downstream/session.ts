@@ -259,7 +259,7 @@ export class Session {
       this.opts.send(
         failure(req.id, {
           code: RpcCode.InvalidRequest,
-          message: `request id ${JSON.stringify(req.id)} is already in use by a request in flight`,
+          message: idInUse(req.id),
         }),
         req.id,
       );
@@ -372,6 +372,11 @@ export class Session {
 
 function cancelledByClient(): GatewayError {
   return new GatewayError('request_cancelled', 'cancelled by the client');
+}
+
+/** What a client hears for a request whose id another of its requests in flight has. */
+export function idInUse(id: RequestId): string {
+  return `request id ${JSON.stringify(id)} is already in use by a request in flight`;
 }
 
 /** What a client hears for a request past limits.maxRequestsInFlight (stateful and stateless alike). */

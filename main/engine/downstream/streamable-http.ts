@@ -21,7 +21,7 @@ import { messageJson } from '../protocol/json-text.ts';
 import { ResponseStream, parseEventId } from './http-streams.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { SessionBuffer, dropReporter } from './outbox.ts';
-import type { SendFn, Session, TransportKind } from './session.ts';
+import { idInUse, type SendFn, type Session, type TransportKind } from './session.ts';
 
 export type SessionFactory = (
   profile: string,
@@ -310,13 +310,7 @@ export class StreamableHttpEndpoint {
     headers: Record<string, string>,
   ): void {
     if (state.byRequest.has(message.id)) {
-      return sendRpcError(
-        res,
-        400,
-        RpcCode.InvalidRequest,
-        `request id ${JSON.stringify(message.id)} is already in use by a request in flight`,
-        message.id,
-      );
+      return sendRpcError(res, 400, RpcCode.InvalidRequest, idInUse(message.id), message.id);
     }
     const canSse = (header(req, 'accept') ?? '').includes('text/event-stream');
     const stream = new ResponseStream({
