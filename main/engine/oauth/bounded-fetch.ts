@@ -5,6 +5,7 @@
  * refresh) forever nor fill the gateway's memory.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { NULL_BODY_STATUSES, rebuilt } from '../egress/response-body.ts';
 
 export interface AuthServerLimits {
   /** The whole exchange, answer read to its end. */
@@ -14,9 +15,6 @@ export interface AuthServerLimits {
 
 export const AUTH_SERVER_LIMITS: AuthServerLimits = { timeoutMs: 30_000, maxBytes: 1024 * 1024 };
 
-/** Statuses whose responses have no body (a Response with one cannot be built). */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-
 export function boundedFetch(base: FetchLike, limits: AuthServerLimits = AUTH_SERVER_LIMITS): FetchLike {
   return async (url, init) => {
     const deadline = AbortSignal.timeout(limits.timeoutMs);
@@ -24,16 +22,8 @@ export function boundedFetch(base: FetchLike, limits: AuthServerLimits = AUTH_SE
     const origin = new URL(String(url)).origin;
     try {
       const response = await base(url, { ...init, signal });
-      if (!response.body || NULL_BODY.has(response.status)) return response;
-      const body = await readWhole(response.body, limits.maxBytes, origin);
-      const whole = new Response(body, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
-      });
-      // Callers name a redirect's target from the response's URL.
-      Object.defineProperty(whole, 'url', { value: response.url });
-      return whole;
+      if (!response.body || NULL_BODY_STATUSES.has(response.status)) return response;
+      return rebuilt(response, await readWhole(response.body, limits.maxBytes, origin));
     } catch (err) {
       if (deadline.aborted && !init?.signal?.aborted)
         throw new Error(`${origin} did not answer within ${limits.timeoutMs / 1000} s`, { cause: err });

@@ -29,6 +29,7 @@ import { USER_URL_RULE, userUrlRefusal } from '../egress/user-url.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import { listenForCallback } from './loopback.ts';
 import type { OAuthRecord, OAuthVault, StoredTokens } from './vault.ts';
+import { rebuilt } from '../egress/response-body.ts';
 
 /**
  * What the config says about a server's OAuth (config/schema.ts `oauth`, its `clientSecret`
@@ -791,8 +792,7 @@ function sdkResponses(fetch: FetchLike): FetchLike {
     const res = await fetch(url, init);
     // Typed as the global Response, which undici's is not: checked on the value, not the type.
     if ((res as unknown) instanceof Response) return res;
-    // Not http-body's rebuilt(): upstreams/ imports oauth/, so oauth/ does not import upstreams/.
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    return rebuilt(res, res.body);
   };
 }
 

@@ -10,6 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import type { JsonRpcErrorObject } from '../protocol/errors.ts';
 import { failure, type RequestId } from '../protocol/jsonrpc.ts';
 import { looksLikeResponse, responseIdOf, responseNotUtf8, responseTooLarge } from '../protocol/refusals.ts';
+import { NULL_BODY_STATUSES, rebuilt } from '../egress/response-body.ts';
 
 /** Room for an event's `id:`/`event:` lines on top of its data, which is held to the limit itself. */
 export const SSE_FIELD_ALLOWANCE = 4096;
@@ -305,8 +306,6 @@ function plainGuard(
 }
 
 /** Statuses whose responses have no body (a Response with one cannot be built). */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-
 /** `response` with its body checked as it streams in (see the module comment). */
 /** The guarded response, and whether its body was already read whole (nothing left in flight). */
 export interface GuardedResponse {
@@ -315,7 +314,8 @@ export interface GuardedResponse {
 }
 
 export async function guardResponse(response: Response, opts: BodyGuardOptions): Promise<GuardedResponse> {
-  if (!response.body || NULL_BODY.has(response.status) || response.status < 200) return { response, whole: true };
+  if (!response.body || NULL_BODY_STATUSES.has(response.status) || response.status < 200)
+    return { response, whole: true };
   const type = response.headers.get('content-type') ?? '';
   if (/^\s*text\/event-stream/i.test(type))
     return { response: rebuilt(response, response.body.pipeThrough(sseGuard(opts))), whole: false };
@@ -335,18 +335,6 @@ export async function guardResponse(response: Response, opts: BodyGuardOptions):
     return { response: rebuilt(response, failed), whole: true };
   }
   return { response: rebuilt(response, bytes), whole: true };
-}
-
-/** A response like `original` with another body. */
-export function rebuilt(original: Response, body: ReadableStream<Uint8Array> | Buffer): Response {
-  const response = new Response(body, {
-    status: original.status,
-    statusText: original.statusText,
-    headers: original.headers,
-  });
-  // The SDK names a redirect's target from the response's URL.
-  Object.defineProperty(response, 'url', { value: original.url });
-  return response;
 }
 
 function declaredLength(response: Response): number {

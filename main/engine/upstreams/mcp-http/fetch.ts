@@ -11,7 +11,8 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JsonRpcErrorObject } from '../../protocol/errors.ts';
 import type { RequestId } from '../../protocol/jsonrpc.ts';
 import { currentClientHeaders } from '../client-headers.ts';
-import { guardResponse, rebuilt } from '../http-body.ts';
+import { guardResponse } from '../http-body.ts';
+import { rebuilt } from '../../egress/response-body.ts';
 
 /** What happened to the HTTP request(s) behind one transport.send. */
 export interface PostTrace {
