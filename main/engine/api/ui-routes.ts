@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { checkJsonContentType, readBody } from '../downstream/http-guard.ts';
 import { sendJson } from '../downstream/streamable-http.ts';
+import { isLoopbackHost } from '../egress/user-url.ts';
 
 export const UI_PREFIX = '/ui';
 const LOGIN_PATH = `${UI_PREFIX}/login`;
@@ -131,8 +132,7 @@ export class UiSessions {
 
 /** Whether a peer address is this machine (127/8, ::1, IPv4-mapped 127/8). */
 export function isLoopbackPeer(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+  return address !== undefined && isLoopbackHost(address);
 }
 
 export function isUiPath(pathname: string): boolean {

@@ -133,6 +133,9 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
   const platform = options.platform ?? process.platform;
   const env = options.env ?? process.env;
   const maxEntryLength = options.maxEntryLength ?? (platform === 'win32' ? WINDOWS_MAX_ENTRY_LENGTH : undefined);
+  /** How the value under `name` is laid out now: one entry, without asking, where values are never split. */
+  const layoutNow = async (b: KeyringBackend, service: string, name: string): Promise<Layout> =>
+    maxEntryLength === undefined ? { count: 1 } : layoutOf((await b.get(service, name)) ?? '');
   const remedy = options.namespace === 'oauth' ? 'log in to that server again' : 'set it again';
   // One read or write of a name at a time in this process, so parts of two writes never meet.
   const turns = new Map<string, Promise<unknown>>();
@@ -198,7 +201,7 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
       assertSecretName(name);
       await run(`storing "${name}"`, (b, s) =>
         inTurn(s, name, async () => {
-          const before = layoutOf((await b.get(s, name)) ?? '');
+          const before = await layoutNow(b, s, name);
           const { entries, layout } = splitParts(name, value, maxEntryLength, before);
           // The new parts first, then the entry that names them, then the old parts.
           for (let k = 2; k <= entries.length; k++) await b.set(s, partAccount(name, gen(layout), k), entries[k - 1]!);
@@ -211,7 +214,7 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
       assertSecretName(name);
       return run(`deleting "${name}"`, (b, s) =>
         inTurn(s, name, async () => {
-          const before = layoutOf((await b.get(s, name)) ?? '');
+          const before = await layoutNow(b, s, name);
           // The entry first: what a crash leaves behind is parts nobody names, never a broken value.
           const deleted = await b.delete(s, name);
           await deleteParts(b, s, name, before);
