@@ -14,6 +14,7 @@ import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { answeringRequestId, observingFetch, type BodyLimits, type StreamResult } from './fetch.ts';
 import type { RequestId } from '../../protocol/jsonrpc.ts';
+import { backoffDelay, type BackoffPolicy } from '../lifecycle.ts';
 
 export type WireKind = 'streamable-http' | 'sse';
 
@@ -89,8 +90,8 @@ const realClock = {
 
 /** Event streams opened within this long of the previous one count as reopened in a row. */
 const STREAM_CALM_MS = 30_000;
-const FIRST_REOPEN_GAP_MS = 1000;
-const MAX_REOPEN_GAP_MS = 30_000;
+/** 1 s, doubling to 30 s (lifecycle.ts's backoff, with no limit on attempts: callers count their own). */
+const REOPEN_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 30_000, maxAttempts: Infinity, stableMs: 0 };
 /** A session's first event stream is asked for this many times (1, 2, 4, 8, 16, 30 s apart), then given up. */
 const FIRST_STREAM_TRIES = 6;
 
@@ -112,10 +113,10 @@ export function pacedStreamOpens(
   const opened = async (url: string | URL, init: RequestInit | undefined): Promise<Response> => {
     const since = clock.now() - lastOpen;
     if (since >= STREAM_CALM_MS) inARow = 0;
-    const gap = inARow === 0 ? 0 : Math.min(MAX_REOPEN_GAP_MS, FIRST_REOPEN_GAP_MS * 2 ** (inARow - 1));
+    const gap = inARow === 0 ? 0 : backoffDelay(REOPEN_BACKOFF, inARow);
     inARow++;
     if (since < gap) {
-      if (gap >= MAX_REOPEN_GAP_MS && !told) {
+      if (gap >= REOPEN_BACKOFF.maxMs && !told) {
         told = true;
         log(`the event stream keeps ending as soon as it opens; it is reopened at most every ${gap / 1000} s`);
       }
@@ -150,7 +151,7 @@ export function createStreamableWire(
       handlers.log(`${shown}: gave up opening the event stream (${cause}); notices outside calls are lost`);
       return;
     }
-    const delay = Math.min(MAX_REOPEN_GAP_MS, FIRST_REOPEN_GAP_MS * 2 ** (firstTries - 1));
+    const delay = backoffDelay(REOPEN_BACKOFF, firstTries);
     firstRetry = setTimeout(() => {
       firstRetry = undefined;
       // An empty Last-Event-ID is no header: a fresh stream. A failure reaches onStream and onerror.
