@@ -63,9 +63,8 @@ export function egressFetch(options: EgressFetchOptions): FetchFn {
     let dispatcher = await (agent ??= agentFor(options));
     if (init.redirect === 'manual' || init.redirect === 'error')
       return (await undiciFetch(input, { ...(init as UndiciRequestInit), dispatcher })) as unknown as Response;
-    const origin = new URL(input).origin;
-    const fromThisMachine = isLoopbackHost(new URL(input).hostname);
     let url = new URL(input);
+    const { origin, hostname } = url;
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
     const headers = new Headers(init.headers);
@@ -97,7 +96,7 @@ export function egressFetch(options: EgressFetchOptions): FetchFn {
         for (const name of originOnly) headers.delete(name);
         for (const name of [...headers.keys()]) if (!SAFE_ACROSS_ORIGINS.has(name)) headers.delete(name);
         // Sent on by another machine: this one's services are out of its reach (decided on the address dialled).
-        if (!fromThisMachine) dispatcher = await (strictAgent ??= agentFor({ ...options, loopback: false }));
+        if (!isLoopbackHost(hostname)) dispatcher = await (strictAgent ??= agentFor({ ...options, loopback: false }));
       }
       url = next;
     }
