@@ -4,24 +4,13 @@
  * ends (or is reset) before the answer, with no event id to resume from, or with one whose
  * resumption the server refuses. The gateway runs as its own process (`serve --stdio`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIALIZE, rawStdio, type RawStdio } from '../helpers/raw-stdio.ts';
-import { CLI, NODE, ROOT, tempDir, textOf, writeConfig } from '../helpers/gateway.ts';
-
-const SERVER = path.join(ROOT, 'test/fixtures/servers/hostile-http-server.ts');
-
-async function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(NODE, [SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', () => reject(new Error('the hostile HTTP server exited')));
-  });
-  return { child, port: Number(/^PORT (\d+)$/.exec(line)![1]) };
-}
+import { CLI, NODE, tempDir, textOf, writeConfig } from '../helpers/gateway.ts';
+import { startHostileHttpServer } from '../helpers/hostile-http.ts';
 
 describe('a remote server whose event streams end early', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -37,7 +26,7 @@ describe('a remote server whose event streams end early', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    server = await startServer();
+    server = await startHostileHttpServer();
     const base = `http://127.0.0.1:${server.port}`;
     const config = await writeConfig(dir.dir, {
       mcpServers: {

@@ -4,13 +4,13 @@
  * bytes that are not UTF-8. The gateway runs as its own process (`serve --stdio`) so its peak
  * memory can be read from /proc: it must not hold anything near the flood.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIALIZE, rawStdio, type RawStdio } from '../helpers/raw-stdio.ts';
-import { CLI, NODE, ROOT, tempDir, textOf, writeConfig } from '../helpers/gateway.ts';
+import { CLI, NODE, tempDir, textOf, writeConfig } from '../helpers/gateway.ts';
+import { startHostileHttpServer } from '../helpers/hostile-http.ts';
 
 const MiB = 1024 * 1024;
 const LIMIT = MiB;
@@ -19,21 +19,11 @@ const LIMIT = MiB;
  * size, so the flood is large enough that holding it would be unmistakable.
  */
 const FLOOD_MB = 400;
-const SERVER = path.join(ROOT, 'test/fixtures/servers/hostile-http-server.ts');
 
 /** Peak resident memory of a process so far (VmHWM), in bytes. */
 function peakRss(pid: number): number {
   const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb) * 1024;
-}
-
-async function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(NODE, [SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', () => reject(new Error('the hostile HTTP server exited')));
-  });
-  return { child, port: Number(/^PORT (\d+)$/.exec(line)![1]) };
 }
 
 describe('a remote server that floods or sends bad bytes', () => {
@@ -50,7 +40,7 @@ describe('a remote server that floods or sends bad bytes', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    server = await startServer();
+    server = await startHostileHttpServer();
     const base = `http://127.0.0.1:${server.port}`;
     const config = await writeConfig(dir.dir, {
       mcpServers: {

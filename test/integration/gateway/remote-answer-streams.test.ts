@@ -12,6 +12,7 @@ import { ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcon
 import type { Gateway } from '../../../main/engine/index.ts';
 import { startEverything, type EverythingServer } from '../../fixtures/servers/http-everything.ts';
 import { NODE, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { startHostileHttpServer } from '../../helpers/hostile-http.ts';
 
 describe("a remote server's question while two clients have calls in flight on it", () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -116,7 +117,6 @@ describe.each(['stateful', 'stateless'])(
 );
 
 describe("a remote server's question on the answer stream of a call that has ended", () => {
-  const SERVER = fileURLToPath(new URL('../../fixtures/servers/hostile-http-server.ts', import.meta.url));
   let dir: { dir: string; cleanup(): Promise<void> };
   let remote: ChildProcess;
   let gateway: Gateway;
@@ -126,9 +126,9 @@ describe("a remote server's question on the answer stream of a call that has end
 
   beforeAll(async () => {
     dir = await tempDir();
-    remote = spawn(NODE, [SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [first] = (await once(remote.stdout!, 'data')) as [Buffer];
-    const port = /^PORT (\d+)/.exec(first.toString())![1];
+    const started = await startHostileHttpServer();
+    remote = started.child;
+    const port = started.port;
     gateway = await startGateway(
       await writeConfig(dir.dir, { mcpServers: { web: { url: `http://127.0.0.1:${port}/mcp` } } }),
     );
