@@ -303,7 +303,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       onChange: () => this.publishServers(),
       onSecrets: () => this.setSecrets([]),
     });
-    this.clients = new ClientInstalls(opts.clientInstalls, { configPath: opts.configPath, secrets: opts.secrets });
+    this.clients = new ClientInstalls(opts.clientInstalls, { configPath: opts.configPath, secrets: opts.secrets }, () =>
+      Object.keys(this.current.profiles),
+    );
     this.api = createGatewayApi(this, opts.version, this.questions);
     this.dispatch = createApiDispatcher({
       api: this.api,

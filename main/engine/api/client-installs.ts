@@ -45,10 +45,13 @@ export interface AdoptionTarget {
 export class ClientInstalls {
   private readonly setup: ClientInstallSetup | undefined;
   private readonly target: AdoptionTarget;
+  private readonly profiles: () => readonly string[];
 
-  constructor(setup: ClientInstallSetup | undefined, target: AdoptionTarget) {
+  /** `profiles`: the names the config has now (a client is only pointed at one of them). */
+  constructor(setup: ClientInstallSetup | undefined, target: AdoptionTarget, profiles: () => readonly string[]) {
     this.setup = setup;
     this.target = target;
+    this.profiles = profiles;
   }
 
   async previewAdoption(client: string, servers?: string[]): Promise<AdoptionPreview> {
@@ -115,12 +118,14 @@ export class ClientInstalls {
 
   async preview(client: string, profile = 'default'): Promise<ClientChangePreview> {
     const { context, shim } = this.ready();
+    this.checkProfile(profile);
     const plan = await planInstall(clientDefinition(client).id, context, shim(profile));
     return { path: plan.path, diff: plan.diff, warnings: plan.warnings };
   }
 
   async install(client: string, profile = 'default'): Promise<ClientChange> {
     const { context, shim } = this.ready();
+    this.checkProfile(profile);
     const def = clientDefinition(client);
     const result = await installClient(def.id, context, shim(profile));
     if (!result.verified.ok)
@@ -153,6 +158,18 @@ export class ClientInstalls {
     const ids: string[] = [];
     for (const c of CLIENTS) if (await readBackupRecord(context.stateDir, c.id)) ids.push(c.id);
     return ids;
+  }
+
+  /** A client pointed at a profile the config lacks would be refused at its first start. */
+  private checkProfile(profile: string): void {
+    const names = this.profiles();
+    if (names.includes(profile)) return;
+    throw new GatewayError(
+      'not_found',
+      `there is no profile "${profile}" (the config has ${names.map((n) => `"${n}"`).join(', ')}); ` +
+        'add it to the config first, or pick one of those',
+      { field: 'profile' },
+    );
   }
 
   private ready(): ClientInstallSetup {

@@ -364,6 +364,23 @@ describe('the web UI in Chromium', () => {
     await row.getByText('installed (profile default)').waitFor();
     const installed = JSON.parse(await readFile(claudeConfig(), 'utf8')) as { mcpServers: Record<string, unknown> };
     expect(Object.keys(installed.mcpServers).sort()).toEqual(['notes', 'scratch', 'switchboard']);
+    // Another profile: picked in the preview, which then shows that change.
+    await row.getByRole('button', { name: 'Reinstall into Claude Desktop' }).click();
+    const profile = preview.getByRole('combobox', { name: 'Profile' });
+    expect(await profile.inputValue()).toBe('default');
+    await profile.selectOption('work');
+    await preview.getByLabel('The change').getByText('"work"').waitFor();
+    await checkAndShoot('clients-profile');
+    await preview.getByRole('button', { name: 'Write the change' }).click();
+    await row.getByText('installed (profile work)').waitFor();
+    const reinstalled = JSON.parse(await readFile(claudeConfig(), 'utf8')) as {
+      mcpServers: { switchboard: { args: string[] } };
+    };
+    expect(reinstalled.mcpServers.switchboard.args.slice(-2)).toEqual(['--profile', 'work']);
+    // A profile the config does not have is refused, naming the ones it has.
+    await expect(gateway.api.installClient('claude-desktop', 'wrok')).rejects.toThrow(
+      'there is no profile "wrok" (the config has "default", "work")',
+    );
     page.once('dialog', (dialog) => void dialog.accept());
     await row.getByRole('button', { name: 'Restore Claude Desktop' }).click();
     await page
