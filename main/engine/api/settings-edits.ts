@@ -42,5 +42,7 @@ function refusal(err: unknown): unknown {
   const issue = err.issues[0];
   if (!issue) return new GatewayError('invalid_request', err.message);
   const field = (Object.entries(PATHS) as [string, string[]][]).find(([, path]) => issue.path === path.join('.'))?.[0];
-  return new GatewayError('invalid_request', `${issue.path}: ${issue.message}`, field ? { field } : undefined);
+  // Said at its field, which already names the setting; anything else names where in the config it is.
+  if (field) return new GatewayError('invalid_request', issue.message, { field });
+  return new GatewayError('invalid_request', `${issue.path}: ${issue.message}`);
 }
