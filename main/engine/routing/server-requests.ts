@@ -352,17 +352,29 @@ function endedCallError(server: string | undefined, method: string): GatewayErro
 
 /** Why this client cannot answer a server-to-client request, or undefined when it can. */
 function clientCannotAnswer(session: Session, method: string, params: Params): string | undefined {
-  const who = `the client (${session.clientInfo?.name ?? 'unknown'}, revision ${session.protocolVersion ?? 'unknown'})`;
+  const who = `${session.clientInfo?.name || 'the client'} (revision ${session.protocolVersion ?? 'unknown'})`;
   const missing = missingCapability(session.clientCapabilities, method, params);
   if (missing === undefined) {
     const newer = method === 'elicitation/create' ? newerFormFeature(session.protocolVersion, params) : undefined;
     return newer && `${who} cannot show this form: it has ${newer}, which came with revision 2025-11-25`;
   }
-  if (missing === 'elicitation.form' || missing === 'elicitation.url')
-    return `${who} does not support ${missing.slice('elicitation.'.length)}-mode elicitation`;
-  if (missing === 'sampling.tools') return `${who} does not support sampling with tools`;
-  return `${who} does not support ${method}`;
+  // Said to the user first (the Questions screen): what the client cannot do, then the capability.
+  if (missing === 'elicitation.form')
+    return `${who} cannot show forms from servers, only links (it offers URL-mode elicitation alone)`;
+  if (missing === 'elicitation.url')
+    return `${who} cannot open links from servers, only forms (it offers form-mode elicitation alone)`;
+  if (missing === 'sampling.tools')
+    return `${who} cannot let a server's model request use tools (its sampling capability has no tools)`;
+  const cannot = CANNOT[method];
+  return cannot ? `${who} ${cannot}` : `${who} does not support ${method}`;
 }
+
+/** What a client without the capability for a method cannot do, in a user's words. */
+const CANNOT: Readonly<Record<string, string>> = {
+  'elicitation/create': 'cannot show questions from servers (it does not offer elicitation)',
+  'sampling/createMessage': 'cannot run a model for servers (it does not offer sampling)',
+  'roots/list': 'does not tell servers its folders (it does not offer roots)',
+};
 
 /**
  * What a form uses that the client's revision cannot show: multiple choice (an array field) and

@@ -230,7 +230,7 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
         message: 'What is your name?',
         client: { name: 'test-client', version: '1.0.0' },
       });
-      expect(pushed.reason).toMatch(/does not support elicitation/);
+      expect(pushed.reason).toMatch(/cannot show questions from servers \(it does not offer elicitation\)/);
       const listed: Question[] = await api.listQuestions();
       expect(listed).toEqual([pushed]);
       expect(await failure(api.answerQuestion(pushed.id, { action: 'accept', content: { name: 42 } }))).toMatchObject({

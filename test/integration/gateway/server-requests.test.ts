@@ -75,7 +75,7 @@ describe('server-to-client requests and notifications', () => {
         'a waiting question',
       );
       expect(question).toMatchObject({ server: 'fx', message: 'What is your name?' });
-      expect(question.reason).toMatch(/does not support elicitation/);
+      expect(question.reason).toMatch(/cannot show questions from servers \(it does not offer elicitation\)/);
       const bad = await api(`/questions/${question.id}`, {
         method: 'POST',
         body: JSON.stringify({ action: 'accept', content: { name: 42 } }),

@@ -140,19 +140,24 @@ describe('server-to-client requests', () => {
     const { requests, client, ask } = setup({ prompter });
     const a = upstream('a');
     const cases: [Record<string, unknown>, string, Params, string][] = [
-      [{}, 'elicitation/create', FORM, 'does not support elicitation/create'],
+      [{}, 'elicitation/create', FORM, 'cannot show questions from servers (it does not offer elicitation)'],
       [
         { elicitation: {} },
         'elicitation/create',
         { mode: 'url', message: 'Sign in', url: 'https://example.com/x', elicitationId: 'e1' },
-        'does not support url-mode elicitation',
+        'cannot open links from servers, only forms (it offers form-mode elicitation alone)',
       ],
-      [{ elicitation: { url: {} } }, 'elicitation/create', FORM, 'does not support form-mode elicitation'],
+      [
+        { elicitation: { url: {} } },
+        'elicitation/create',
+        FORM,
+        'cannot show forms from servers, only links (it offers URL-mode elicitation alone)',
+      ],
       [
         { sampling: {} },
         'sampling/createMessage',
         { messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5, tools: [] },
-        'does not support sampling with tools',
+        "cannot let a server's model request use tools (its sampling capability has no tools)",
       ],
     ];
     for (const [capabilities, method, params, why] of cases) {
@@ -163,7 +168,7 @@ describe('server-to-client requests', () => {
       expect(prompt).toMatchObject({
         server: 'a',
         client: { name: 'Zed', version: '1.0' },
-        reason: `the client (Zed, revision 2025-11-25) ${why}`,
+        reason: `Zed (revision 2025-11-25) ${why}`,
       });
       expect(c.sent).toEqual([]);
       prompter.answer(prompt!.id, { action: 'cancel' });
@@ -243,7 +248,7 @@ describe('server-to-client requests', () => {
     ask(a, 'elicitation/create', multi);
     expect(old.sent).toEqual([]);
     expect(prompter.list()[0]?.reason).toBe(
-      'the client (Old, revision 2025-06-18) cannot show this form: ' +
+      'Old (revision 2025-06-18) cannot show this form: ' +
         'it has a multiple-choice field, which came with revision 2025-11-25',
     );
     // A plain form still goes to it.
@@ -260,8 +265,8 @@ describe('server-to-client requests', () => {
     const replies = ask(a, 'roots/list');
     await tick();
     const message =
-      'Switchboard cannot answer roots/list from server "a": the client (Zed, revision 2025-11-25) does not ' +
-      'support roots/list';
+      'Switchboard cannot answer roots/list from server "a": Zed (revision 2025-11-25) does not tell servers ' +
+      'its folders (it does not offer roots)';
     expect(replies).toEqual([{ error: { code: RpcCode.MethodNotFound, message } }]);
   });
 
