@@ -7,6 +7,13 @@
  */
 
 const texts = new WeakMap<object, string>();
+/**
+ * The text a large result was last sent as (not frozen, so never spliced into another message):
+ * the traffic record keeps that instead of serialising 10 MB again to keep its first 64 KiB.
+ */
+const sentTexts = new WeakMap<object, string>();
+/** Results whose text is at least this long are remembered as sent (a small one costs less to redo). */
+const LARGE_TEXT = 64 * 1024;
 
 /** Freezes `result` (it must never change again) and remembers its JSON text. */
 export function withJsonText<T extends Record<string, unknown>>(result: T): T {
@@ -20,13 +27,24 @@ export function jsonTextOf(value: unknown): string | undefined {
   return typeof value === 'object' && value !== null ? texts.get(value) : undefined;
 }
 
+/** The text `value` was made with (withJsonText) or, for a large result, last sent as: for the traffic record. */
+export function recordedJsonTextOf(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null ? (texts.get(value) ?? sentTexts.get(value)) : undefined;
+}
+
 /** JSON.stringify(message), but a response whose result has its text splices it in. */
 export function messageJson(message: unknown): string {
   if (typeof message !== 'object' || message === null || !('result' in message)) return JSON.stringify(message);
   const m = message as { jsonrpc?: unknown; id?: unknown; result?: unknown };
-  const text = jsonTextOf(m.result);
   // Only the exact shape success() makes: other keys would be lost.
-  if (text === undefined || m.jsonrpc !== '2.0' || !('id' in m) || Object.keys(m).length !== 3)
-    return JSON.stringify(message);
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":${text}}`;
+  const exact = m.jsonrpc === '2.0' && 'id' in m && Object.keys(m).length === 3;
+  const text = jsonTextOf(m.result);
+  if (text !== undefined && exact) return `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":${text}}`;
+  const whole = JSON.stringify(message);
+  if (whole.length >= LARGE_TEXT && exact && typeof m.result === 'object' && m.result !== null) {
+    const head = `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":`;
+    // Keys in success()'s order put the result last; its text is then the rest (a slice, not a copy).
+    if (whole.startsWith(head)) sentTexts.set(m.result, whole.slice(head.length, -1));
+  }
+  return whole;
 }

@@ -19,7 +19,7 @@ import type {
   TrafficTree,
 } from '../../../preload/contract/index.ts';
 import { GatewayError, toRpcError } from '../protocol/errors.ts';
-import { jsonTextOf } from '../protocol/json-text.ts';
+import { recordedJsonTextOf } from '../protocol/json-text.ts';
 import { cursorKey, ExchangeIds } from './ids.ts';
 import { SensitiveFields } from './sensitive.ts';
 
@@ -504,7 +504,7 @@ export class TrafficRecorder {
   private makePayload(value: unknown): TrafficPayload {
     let text: string;
     try {
-      text = jsonTextOf(value) ?? JSON.stringify(value) ?? 'null';
+      text = recordedJsonTextOf(value) ?? JSON.stringify(value) ?? 'null';
     } catch {
       text = '"(not serialisable)"';
     }

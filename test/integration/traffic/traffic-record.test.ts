@@ -308,6 +308,27 @@ describe('the traffic record', () => {
     const stats = gateway.traffic.stats({ server: 'tight' });
     expect(stats.tools.find((t) => t.tool === 'slow')).toMatchObject({ calls: 1, errors: 1, timeouts: 1 });
   });
+
+  it('keeps the head of a large answer, cut at 64 KiB, with the size the client received, on both edges', async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    let received: string;
+    try {
+      const result = await client.callTool({ name: 'fx__big', arguments: { bytes: 3_000_000 } });
+      received = JSON.stringify(result);
+    } finally {
+      await client.close();
+    }
+    const tree = await callTree('fx__big');
+    const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
+    for (const entry of [tree.entry, upstream.entry]) {
+      expect(entry.response).toMatchObject({ bytes: Buffer.byteLength(received), truncated: true });
+      expect(entry.response!.json).toMatch(/^\{"content":\[\{"type":"text","text":"x{60000,}/);
+      expect(entry.response!.json).toMatch(
+        new RegExp(`…\\[truncated: ${Buffer.byteLength(received)} bytes in all\\]$`),
+      );
+      expect(Buffer.byteLength(entry.response!.json!)).toBeLessThan(64 * 1024 + 100);
+    }
+  });
 });
 
 describe('the traffic record turned on while the gateway runs', () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { encodeLine } from '../../../../main/engine/protocol/framing.ts';
-import { jsonTextOf, messageJson, withJsonText } from '../../../../main/engine/protocol/json-text.ts';
+import {
+  jsonTextOf,
+  messageJson,
+  recordedJsonTextOf,
+  withJsonText,
+} from '../../../../main/engine/protocol/json-text.ts';
 import { success } from '../../../../main/engine/protocol/jsonrpc.ts';
 
 const tools = Array.from({ length: 3 }, (_, i) => ({
@@ -44,5 +49,22 @@ describe('results serialised once', () => {
     expect(messageJson({ jsonrpc: '2.0', method: 'x' })).toBe('{"jsonrpc":"2.0","method":"x"}');
     expect(jsonTextOf({ tools })).toBeUndefined();
     expect(jsonTextOf(null)).toBeUndefined();
+  });
+
+  it('a large result is remembered as it was sent, for the record only: a changed result is sent as it is now', () => {
+    const result = { content: [{ type: 'text', text: 'x'.repeat(100_000) + '"ü' }] };
+    const sent = messageJson(success(5, result));
+    expect(sent).toBe(JSON.stringify(success(5, result)));
+    expect(recordedJsonTextOf(result)).toBe(JSON.stringify(result));
+    result.content[0]!.text = 'changed';
+    expect(messageJson(success(6, result))).toBe(
+      '{"jsonrpc":"2.0","id":6,"result":{"content":[{"type":"text","text":"changed"}]}}',
+    );
+    expect(jsonTextOf(result)).toBeUndefined();
+    // Small results are not worth remembering; made ones are found too.
+    const small = { ok: true };
+    messageJson(success(7, small));
+    expect(recordedJsonTextOf(small)).toBeUndefined();
+    expect(recordedJsonTextOf(withJsonText({ tools }))).toBe(JSON.stringify({ tools }));
   });
 });
