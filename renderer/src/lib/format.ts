@@ -1,5 +1,14 @@
 /** How numbers and times read in the UI. */
-import type { TrafficEntry } from '../../../preload/contract/index.ts';
+import type { ServerState, TrafficEntry } from '../../../preload/contract/index.ts';
+
+/** A server's state in words ("backoff" is the engine's name for waiting to start again after a failure). */
+export const SERVER_STATE_TEXT: Readonly<Record<ServerState, string>> = {
+  ready: 'ready',
+  starting: 'starting',
+  backoff: 'restarting soon',
+  failed: 'failed',
+  stopped: 'stopped',
+};
 
 export function duration(ms: number | undefined): string {
   if (ms === undefined) return '';
