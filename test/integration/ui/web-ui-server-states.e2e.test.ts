@@ -35,7 +35,7 @@ describe('server states in the web UI', () => {
     await dir?.cleanup();
   });
 
-  it('says a server that keeps failing is restarting soon, with why, on the overview and the servers screen', async () => {
+  it('says a server that keeps failing is restarting soon, with why, on the overview and servers screens', async () => {
     const { page } = browser;
     const counts = page.getByRole('list', { name: 'Servers by state' });
     await counts.getByText('1 restarting soon').waitFor();
