@@ -156,12 +156,17 @@ export async function ensureBackup(
         data = encrypt(await backupKey(secrets), original);
         record.encrypted = true;
       } catch (err) {
-        warning =
-          `the backup is not encrypted (${(err as Error).message.split('\n')[0]}); it is readable ` +
-          `only by you (mode 0600)`;
+        // The keychain's own error explains how to start one at length; here the point is the backup.
+        const why =
+          err instanceof GatewayError && err.code === 'secret_store_unavailable'
+            ? 'the OS keychain that would hold its key is not available here'
+            : `its key could not be read from the keychain: ${(err as Error).message.split('\n')[0]}`;
+        warning = `the backup of the original file is not encrypted (${why}); it is readable only by you (mode 0600)`;
       }
     } else {
-      warning = 'the backup is not encrypted (no secret store); it is readable only by you (mode 0600)';
+      warning =
+        'the backup of the original file is not encrypted (there is no keychain to hold its key); ' +
+        'it is readable only by you (mode 0600)';
     }
     const stamp = record.createdAt.replace(/[:.]/g, '-');
     record.file = path.join(dir, `${client}-${stamp}-${path.basename(file.path)}${record.encrypted ? '.enc' : ''}`);

@@ -10,7 +10,14 @@ import { dropBackup, ensureBackup, noteWritten, type BackupRecord } from './back
 import type { ClientDefinition } from './clients.ts';
 import { unifiedDiff } from './diff.ts';
 import { disk, locateClient } from './locate.ts';
-import { assertWritable, readSnapshot, resolveTarget, writeAtomic, type FileSnapshot } from './safe-file.ts';
+import {
+  assertWritable,
+  readSnapshot,
+  resolveTarget,
+  writeAtomic,
+  type FileSnapshot,
+  type WriteOutcome,
+} from './safe-file.ts';
 import { redactLine } from './secret-names.ts';
 import { joinText, sha256, splitText } from './text.ts';
 import type { PathContext } from './types.ts';
@@ -115,9 +122,17 @@ export async function applyChange(def: ClientDefinition, ctx: InstallerContext, 
       (ctx.now ?? (() => new Date()))(),
     );
     if (backup.warning) plan.warnings.push(backup.warning);
-    const outcome = await writeAtomic(plan.target, plan.after, snapshot.hash);
+    // The backup must hold what was there before our first change: one made for a write that did
+    // not happen (the client replaced the file, or the system refused it) would later restore a
+    // version the user has since edited.
+    let outcome: WriteOutcome;
+    try {
+      outcome = await writeAtomic(plan.target, plan.after, snapshot.hash);
+    } catch (err) {
+      if (backup.created) await dropBackup(ctx.stateDir, backup.record);
+      throw err;
+    }
     if (outcome === 'conflict') {
-      // The backup must hold what was there before our first change, not a version the client replaced.
       if (backup.created) await dropBackup(ctx.stateDir, backup.record);
       continue;
     }

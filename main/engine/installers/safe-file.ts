@@ -137,6 +137,19 @@ export async function writeAtomic(
   expectHash: string | null,
   newFileMode = 0o600,
 ): Promise<WriteOutcome> {
+  try {
+    return await replaceFile(target, data, expectHash, newFileMode);
+  } catch (err) {
+    throw unwritable(err, target);
+  }
+}
+
+async function replaceFile(
+  target: string,
+  data: string | Buffer,
+  expectHash: string | null,
+  newFileMode: number,
+): Promise<WriteOutcome> {
   const dir = path.dirname(target);
   await mkdir(dir, { recursive: true });
   let mode = newFileMode;
@@ -155,7 +168,11 @@ export async function writeAtomic(
       await handle.writeFile(data);
       await handle.chmod(mode);
       // Running as another user (root, an installer): the file keeps its owner, or is not written.
-      if (owner && process.getuid && owner.uid !== process.getuid()) await chown(temp, owner.uid, owner.gid);
+      if (owner && process.getuid && owner.uid !== process.getuid()) {
+        await chown(temp, owner.uid, owner.gid).catch((err: unknown) => {
+          throw (err as NodeJS.ErrnoException).code === 'EPERM' ? ownedByOther(target, owner.uid, err) : err;
+        });
+      }
       await handle.sync();
     } finally {
       await handle.close();
@@ -173,6 +190,27 @@ export async function writeAtomic(
   }
   await syncDir(dir);
   return 'written';
+}
+
+/** A write the system refused, said as what to do about it (the raw error names a temporary file). */
+function unwritable(err: unknown, target: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return err;
+  const dir = path.dirname(target);
+  const why = code === 'EROFS' ? `${dir} is on a read-only file system` : `this user may not create files in ${dir}`;
+  return new GatewayError('unsafe_path', `cannot write ${target}: ${why}; make the folder writable and try again`, {
+    cause: err,
+  });
+}
+
+/** The file belongs to someone else (often root, after a run with sudo): it is not taken over silently. */
+function ownedByOther(target: string, uid: number, err: unknown): GatewayError {
+  return new GatewayError(
+    'unsafe_path',
+    `cannot write ${target}: it belongs to another user (uid ${uid}, perhaps from a run with sudo), and Switchboard ` +
+      "keeps a file's owner; make it yours (chown) or run as its owner",
+    { cause: err },
+  );
 }
 
 /** Makes the rename durable (POSIX; Windows has no directory handles to sync). */
