@@ -176,10 +176,17 @@ function yamlFormat(layout: YamlLayout): FormatEditor {
       });
     },
     remove(body, file, name) {
-      const { items } = locate(body, file);
+      const { pair, items } = locate(body, file);
       const existing = items.find((i) => i.name === name);
       if (!existing) return body;
-      const after = body.slice(0, existing.start) + body.slice(existing.end);
+      let after = body.slice(0, existing.start) + body.slice(existing.end);
+      if (items.length === 1 && pair) {
+        // `key:` with nothing under it reads as null, and Continue then refuses its whole file: the
+        // section stays, empty.
+        const colon = body.indexOf(':', pair.key.range![1]);
+        const empty = layout.kind === 'seq' ? '[]' : '{}';
+        after = `${body.slice(0, colon + 1)} ${empty}${body.slice(colon + 1, existing.start)}${body.slice(existing.end)}`;
+      }
       return verify(file, body, after, (data) => layout.change(data, name, undefined));
     },
   };
@@ -204,8 +211,7 @@ export function continueFormat(): FormatEditor {
         if (entry) list[index] = entry;
         else list.splice(index, 1);
       } else if (entry) list.push(entry);
-      // Removing the last entry leaves `mcpServers:` with nothing under it, which YAML reads as null.
-      data.mcpServers = list.length === 0 && value === undefined ? null : list;
+      data.mcpServers = list;
     },
   });
 }
@@ -221,7 +227,7 @@ export function gooseFormat(): FormatEditor {
       const map = { ...((data.extensions as Record<string, unknown> | null) ?? {}) };
       if (value === undefined) delete map[name];
       else map[name] = value;
-      data.extensions = Object.keys(map).length === 0 && value === undefined ? null : map;
+      data.extensions = map;
     },
   });
 }

@@ -133,6 +133,21 @@ describe('YAML edits', () => {
     expect(f.remove(text, 'f', 'SQLite MCP', '\n')).not.toContain('mcp-sqlite');
   });
 
+  it('leaves an empty section, not one YAML reads as null, when the entry removed was the last', () => {
+    // Continue's schema takes a list or nothing: with `mcpServers: null` it loads none of the file.
+    const text = 'name: My Assistant\nversion: 1.0.0\nschema: v1\nmodels:\n  - name: gpt\n';
+    const f = continueFormat();
+    const installed = f.set(text, 'config.yaml', 'switchboard', ENTRY, '\n');
+    expect(f.remove(installed, 'config.yaml', 'switchboard', '\n')).toBe(`${text}mcpServers: []\n`);
+    const crlf = 'mcpServers: # ours\r\n  - name: switchboard\r\n    command: x\r\nz: 1\r\n';
+    expect(f.remove(crlf, 'config.yaml', 'switchboard', '\r\n')).toBe('mcpServers: [] # ours\r\nz: 1\r\n');
+    const g = gooseFormat();
+    const goose = g.set('GOOSE_MODEL: x\n', 'config.yaml', 'switchboard', { cmd: 'a' }, '\n');
+    expect(g.remove(goose, 'config.yaml', 'switchboard', '\n')).toBe('GOOSE_MODEL: x\nextensions: {}\n');
+    // Installing again fills the section as before.
+    expect(f.set(`${text}mcpServers: []\n`, 'config.yaml', 'switchboard', ENTRY, '\n')).toBe(installed);
+  });
+
   it('Continue: a new or empty config.yaml gets the name, version and schema its schema requires', () => {
     const f = continueFormat();
     const entry = '  - name: switchboard\n    command: /opt/node\n    args:\n';
