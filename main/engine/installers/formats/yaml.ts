@@ -185,7 +185,8 @@ function yamlFormat(layout: YamlLayout): FormatEditor {
         // section stays, empty.
         const colon = body.indexOf(':', pair.key.range![1]);
         const empty = layout.kind === 'seq' ? '[]' : '{}';
-        after = `${body.slice(0, colon + 1)} ${empty}${body.slice(colon + 1, existing.start)}${body.slice(existing.end)}`;
+        const header = `${body.slice(0, colon + 1)} ${empty}${body.slice(colon + 1, existing.start)}`;
+        after = header + body.slice(existing.end);
       }
       return verify(file, body, after, (data) => layout.change(data, name, undefined));
     },
