@@ -240,7 +240,13 @@ export async function keepCopy(
   clientPath: string,
   data: Buffer,
   now: Date,
+  replacing?: string,
 ): Promise<string> {
+  // A restore tried again (the client saved meanwhile) replaces its own copy with the newer content.
+  if (replacing !== undefined) {
+    await writeFile(replacing, data, { mode: 0o600 });
+    return replacing;
+  }
   const dir = backupDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const stamp = now.toISOString().replace(/[:.]/g, '-');

@@ -193,13 +193,13 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
   const original = await readBackup(record, ctx.secrets);
   const { target } = await resolveTarget(record.path, path.dirname(record.path));
   const now = (ctx.now ?? (() => new Date()))();
+  let keptCurrent: string | undefined;
   for (let attempt = 0; attempt < 4; attempt++) {
     const current = await readSnapshot(target);
-    let keptCurrent: string | undefined;
     // Changed by someone else since Switchboard's last write, or before it (that write carried it along).
     const othersChanged = current.hash !== record.lastWritten || record.othersEdited === true;
     if (current.bytes && current.hash !== record.hash && othersChanged) {
-      keptCurrent = await keepCopy(ctx.stateDir, def.id, record.path, current.bytes, now);
+      keptCurrent = await keepCopy(ctx.stateDir, def.id, record.path, current.bytes, now, keptCurrent);
     }
     const kept = keptCurrent ? { keptCurrent } : {};
     if (original === null) {

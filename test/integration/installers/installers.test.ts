@@ -3,6 +3,7 @@
  * layouts (Windows paths are checked as strings in the unit tests): only our entry changes,
  * everything else stays byte for byte, restore gives the original back exactly.
  */
+import { spawn } from 'node:child_process';
 import { chmod, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ import {
   type ClientId,
 } from '../../../main/engine/index.ts';
 import { splitText } from '../../../main/engine/installers/text.ts';
+import { waitFor } from '../../helpers/gateway.ts';
 import { SHIM, tempHome, type TempHome } from './helpers.ts';
 
 let home: TempHome | undefined;
@@ -36,6 +38,13 @@ async function expectGatewayError(promise: Promise<unknown>, code: string, patte
   expect(err).toBeInstanceOf(GatewayError);
   expect((err as GatewayError).code).toBe(code);
   expect((err as Error).message).toMatch(pattern);
+}
+
+/** A client that kept saving its file is the one failure a race may give, and it says so: false. */
+function expectConflict(err: unknown): false {
+  expect(err).toBeInstanceOf(GatewayError);
+  expect((err as GatewayError).code).toBe('client_config_conflict');
+  return false;
 }
 
 /** Every removed line of the diff reappears as an added line, at most with a comma added. */
@@ -230,6 +239,47 @@ describe('installer safety', () => {
     expect(await readFile(home.file('cursor'))).toEqual(original);
     expect(result.keptCurrent).toBeDefined();
     expect(await readFile(result.keptCurrent!, 'utf8')).toContain('added-by-hand');
+  });
+
+  it('restores while the client keeps saving its file: each try keeps the newest version aside, or says why not', async () => {
+    home = await tempHome();
+    const file = home.file('claude-code');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, '{\n  "numStartups": 0\n}\n');
+    // A real process saving the file every 2 ms, by rename, as Claude Code saves ~/.claude.json often.
+    const saver = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs'); const f = ${JSON.stringify(file)}; let i = 0;
+         const t = setInterval(() => { fs.writeFileSync(f + '.w', JSON.stringify({ numStartups: ++i })); fs.renameSync(f + '.w', f); }, 2);
+         setTimeout(() => clearInterval(t), 20000);`,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await waitFor(async () => (await readFile(file, 'utf8')).includes('"numStartups":'), 10_000, 'the saver');
+      let kept = 0;
+      for (let round = 0; round < 60; round++) {
+        const installed = await installClient('claude-code', home.ctx, SHIM).then(
+          () => true,
+          (err: unknown) => expectConflict(err),
+        );
+        if (!installed) continue;
+        const restored = await restoreClient('claude-code', home.ctx).then(
+          (result) => result,
+          (err: unknown) => expectConflict(err),
+        );
+        if (!restored) continue;
+        if (restored.keptCurrent) {
+          kept++;
+          expect(JSON.parse(await readFile(restored.keptCurrent, 'utf8'))).toHaveProperty('numStartups');
+        }
+      }
+      expect(kept).toBeGreaterThan(0);
+    } finally {
+      saver.kill();
+    }
   });
 
   it("refuses to change a client's file at a new place while its backup is of another", async () => {
