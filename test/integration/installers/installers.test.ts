@@ -241,7 +241,7 @@ describe('installer safety', () => {
     expect(await readFile(result.keptCurrent!, 'utf8')).toContain('added-by-hand');
   });
 
-  it('restores while the client keeps saving its file: each try keeps the newest version aside, or says why not', async () => {
+  it('restores while the client keeps saving its file: keeps the newest version aside, or says why not', async () => {
     home = await tempHome();
     const file = home.file('claude-code');
     await mkdir(path.dirname(file), { recursive: true });
@@ -252,7 +252,11 @@ describe('installer safety', () => {
       [
         '-e',
         `const fs = require('fs'); const f = ${JSON.stringify(file)}; let i = 0;
-         const t = setInterval(() => { fs.writeFileSync(f + '.w', JSON.stringify({ numStartups: ++i })); fs.renameSync(f + '.w', f); }, 2);
+         const save = () => {
+           fs.writeFileSync(f + '.w', JSON.stringify({ numStartups: ++i }));
+           fs.renameSync(f + '.w', f);
+         };
+         const t = setInterval(save, 2);
          setTimeout(() => clearInterval(t), 20000);`,
       ],
       { stdio: 'ignore' },
