@@ -15,6 +15,7 @@ import { unifiedDiff } from '../installers/diff.ts';
 import { readClientServers, verifyClient, type VerifyResult } from '../installers/installer.ts';
 import { readSnapshot, resolveTarget, writeAtomic } from '../installers/safe-file.ts';
 import { redactLine } from '../installers/secret-names.ts';
+import { profileOf } from '../installers/shim-entry.ts';
 import { maskArgs, maskUrl } from '../secrets/looks-secret.ts';
 import { ENTRY_NAME, type ClientId, type ClientServer, type ShimCommand } from '../installers/types.ts';
 import { convertServer, ConvertError, type ConvertedServer } from './convert.ts';
@@ -217,6 +218,7 @@ async function prepare(
     configSnapshot.text,
     ctx.configPath,
     converted.map((c) => ({ name: c.name, entry: c.entry })),
+    profileOf(options.shim.args) ?? 'default',
   );
   const clientPlan = await planChange(def, ctx, (body, file, eol) => {
     let out = body;

@@ -21,8 +21,17 @@ export interface ConfigEdit {
   unchanged: string[];
 }
 
-/** `text` is the config's current text ('' when the file does not exist). */
-export function addServersToConfig(text: string, file: string, additions: ConfigAddition[]): ConfigEdit {
+/**
+ * `text` is the config's current text ('' when the file does not exist). With `profile` (the one the
+ * client will start), the servers also join that profile's list where the config lists it: a client
+ * moved to "work" must keep its servers. The implicit "default" takes every server already.
+ */
+export function addServersToConfig(
+  text: string,
+  file: string,
+  additions: ConfigAddition[],
+  profile?: string,
+): ConfigEdit {
   const { body, shape } = splitText(text);
   const existing = new Map(readJsonObject(body, file, ['mcpServers']));
   let out = body;
@@ -44,9 +53,28 @@ export function addServersToConfig(text: string, file: string, additions: Config
     out = setJsonValue(out, file, ['mcpServers', name], entry, shape.eol);
     added.push(name);
   }
+  if (profile !== undefined) out = joinProfile(out, file, profile, [...added, ...unchanged], shape.eol);
   const result = out === body ? text : joinText(out, shape);
   parseConfigText(result, file);
   return { text: result, added, unchanged };
+}
+
+function joinProfile(body: string, file: string, profile: string, names: string[], eol: string): string {
+  const profiles = readJsonObject(body, file, ['profiles']);
+  const listed = profiles.find(([name]) => name === profile)?.[1] as { servers?: unknown } | undefined;
+  if (listed === undefined) {
+    if (profile === 'default') return body;
+    const known = ['default', ...profiles.map(([name]) => name).filter((name) => name !== 'default')];
+    throw new GatewayError(
+      'not_found',
+      `there is no profile "${profile}" in ${file} (it has: ${known.join(', ')}); add it there, or pick one of those`,
+      { field: 'profile' },
+    );
+  }
+  const servers = Array.isArray(listed.servers) ? (listed.servers as unknown[]) : [];
+  const joining = names.filter((name) => !servers.includes(name));
+  if (joining.length === 0) return body;
+  return setJsonValue(body, file, ['profiles', profile, 'servers'], [...servers, ...joining], eol);
 }
 
 /** Removes one server from the config text; the result must still pass validation (a profile may name it). */

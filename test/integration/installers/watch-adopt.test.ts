@@ -163,6 +163,36 @@ describe('adoption', () => {
     expect((unknown as GatewayError).code).toBe('not_found');
   });
 
+  it('adds what it moves to the profile the client will start, and refuses a profile the config lacks', async () => {
+    home = await tempHome();
+    const original = await home.seed('cursor');
+    const configPath = path.join(home.home, 'sb.json');
+    const config =
+      '{\n  "mcpServers": { "github": { "command": "gh-mcp" } },\n' +
+      '  "profiles": { "work": { "servers": ["github"] } }\n}\n';
+    await writeFile(configPath, config);
+    const ctx = { ...home.ctx, configPath };
+    const shimFor = (profile: string) => ({ ...SHIM, args: [...SHIM.args.slice(0, -1), profile] });
+    const missing = await adoptClient('cursor', ctx, { shim: shimFor('nosuch'), servers: ['memory'] }).catch(
+      (e: unknown) => e,
+    );
+    expect(missing).toBeInstanceOf(GatewayError);
+    expect((missing as GatewayError).message).toBe(
+      `there is no profile "nosuch" in ${configPath} (it has: default, work); add it there, or pick one of those`,
+    );
+    expect(await readFile(configPath, 'utf8')).toBe(config);
+    expect(await readFile(home.file('cursor'))).toEqual(original);
+
+    await adoptClient('cursor', ctx, { shim: shimFor('work'), servers: ['memory'] });
+    const { config: loaded } = await loadConfigFile(configPath);
+    expect(loaded.profiles.work!.servers).toEqual(['github', 'memory']);
+    // The implicit default profile takes every server: nothing to list.
+    await restoreClient('cursor', ctx);
+    await adoptClient('cursor', ctx, { shim: shimFor('default'), servers: ['linear'] });
+    expect(Object.keys((await loadConfigFile(configPath)).config.profiles).sort()).toEqual(['default', 'work']);
+    expect((await loadConfigFile(configPath)).config.profiles.work!.servers).toEqual(['github', 'memory']);
+  });
+
   it('previews the secret names adopt writes, a name already holding another value included', async () => {
     home = await tempHome();
     await home.seed('cursor');
