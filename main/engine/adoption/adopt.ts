@@ -12,12 +12,12 @@ import { describeSecretStore, type SecretStore } from '../secrets/store.ts';
 import { clientDefinition } from '../installers/clients.ts';
 import { applyChange, planChange, type ChangePlan, type InstallerContext } from '../installers/client-file.ts';
 import { unifiedDiff } from '../installers/diff.ts';
-import { readClientServers, verifyClient, type VerifyResult } from '../installers/installer.ts';
+import { readClientServers, setEntry, verifyClient, type VerifyResult } from '../installers/installer.ts';
 import { readSnapshot, resolveTarget, writeAtomic } from '../installers/safe-file.ts';
 import { redactLine } from '../installers/secret-names.ts';
 import { profileOf } from '../installers/shim-entry.ts';
 import { maskArgs, maskUrl } from '../secrets/looks-secret.ts';
-import { ENTRY_NAME, type ClientId, type ClientServer, type ShimCommand } from '../installers/types.ts';
+import type { ClientId, ClientServer, ShimCommand } from '../installers/types.ts';
 import { convertServer, ConvertError, type ConvertedServer } from './convert.ts';
 import { addServersToConfig } from './switchboard-config.ts';
 
@@ -223,7 +223,7 @@ async function prepare(
   const clientPlan = await planChange(def, ctx, (body, file, eol) => {
     let out = body;
     for (const name of adoptedNames) out = def.format.remove(out, file, name, eol);
-    return def.format.set(out, file, ENTRY_NAME, def.entry(options.shim), eol);
+    return setEntry(def, options.shim)(out, file, eol);
   });
   return {
     plan: {
@@ -309,7 +309,7 @@ export async function adoptClient(
   const change = await applyChange(def, ctx, (body, file, eol) => {
     let out = body;
     for (const name of names) out = def.format.remove(out, file, name, eol);
-    return def.format.set(out, file, ENTRY_NAME, def.entry(options.shim), eol);
+    return setEntry(def, options.shim)(out, file, eol);
   });
   return {
     ...prepared.plan,

@@ -86,12 +86,56 @@ export async function detectClient(
     return { ...base, state: 'invalid', problem: (err as Error).message, servers: [] };
   }
   const ours = entries.find(([name]) => name === ENTRY_NAME)?.[1] as Record<string, unknown> | undefined;
+  if (ours !== undefined && !isOurs(def, ours)) {
+    const problem = `its server named "${ENTRY_NAME}" is not Switchboard; rename it there to install Switchboard`;
+    return { ...base, state: 'not-installed', servers: entries.map(([name]) => name), problem };
+  }
   const servers = entries.map(([name]) => name).filter((n) => n !== ENTRY_NAME);
   if (!ours) return { ...base, state: 'not-installed', servers };
-  const profile = profileOf(ours.args);
+  const profile = profileOf(def.read(ENTRY_NAME, ours).args);
   const expected = typeof shim === 'function' ? shim(profile ?? 'default') : shim;
-  const state = expected && !isDeepStrictEqual(ours, def.entry(expected)) ? 'outdated' : 'installed';
+  const state = expected && !launchesAs(def, ours, expected) ? 'outdated' : 'installed';
   return { ...base, state, servers, ...(profile ? { profile } : {}) };
+}
+
+/** Whether an entry named "switchboard" starts Switchboard's shim (a server a user named so is theirs). */
+function isOurs(def: ClientDefinition, raw: unknown): boolean {
+  return profileOf(def.read(ENTRY_NAME, raw).args) !== undefined;
+}
+
+/** The keys of an entry install writes (with an environment or without); any other is the client's own. */
+function managedKeys(def: ClientDefinition): Set<string> {
+  const keys = (shim: ShimCommand) => Object.keys(def.entry(shim));
+  return new Set([...keys({ command: 'x', args: [] }), ...keys({ command: 'x', args: [], env: { X: '1' } })]);
+}
+
+/** Whether `raw` says what install writes for `shim`, whatever keys the client added to it. */
+function launchesAs(def: ClientDefinition, raw: Record<string, unknown>, shim: ShimCommand): boolean {
+  const wanted = def.entry(shim);
+  return [...managedKeys(def)].every((key) => isDeepStrictEqual(raw[key], wanted[key]));
+}
+
+/**
+ * Refuses to replace or remove a server the user named "switchboard" that is not Switchboard; the
+ * entry that is ours keeps what the client added to it (`autoApprove`, `disabled`, `timeout`, …).
+ */
+function entryFor(def: ClientDefinition, body: string, file: string, shim?: ShimCommand): Record<string, unknown> {
+  const raw = def.format.read(body, file).find(([name]) => name === ENTRY_NAME)?.[1] as
+    Record<string, unknown> | undefined;
+  if (raw !== undefined && !isOurs(def, raw)) {
+    const server = def.read(ENTRY_NAME, raw);
+    const what = server.command ? `it runs ${server.command}` : 'it is not the Switchboard shim';
+    throw new GatewayError(
+      'invalid_request',
+      `${file} already has a server named "${ENTRY_NAME}" that is not Switchboard (${what}); rename it there, ` +
+        'then try again',
+      { field: 'client' },
+    );
+  }
+  if (shim === undefined) return {};
+  const managed = managedKeys(def);
+  const kept = Object.entries(raw ?? {}).filter(([key]) => !managed.has(key));
+  return { ...def.entry(shim), ...Object.fromEntries(kept) };
 }
 
 export async function detectClients(
@@ -101,8 +145,8 @@ export async function detectClients(
   return Promise.all(CLIENTS.map((c) => detectClient(c.id, ctx, shim)));
 }
 
-const setEntry = (def: ClientDefinition, shim: ShimCommand) => (body: string, file: string, eol: string) =>
-  def.format.set(body, file, ENTRY_NAME, def.entry(shim), eol);
+export const setEntry = (def: ClientDefinition, shim: ShimCommand) => (body: string, file: string, eol: string) =>
+  def.format.set(body, file, ENTRY_NAME, entryFor(def, body, file, shim), eol);
 
 /** The diff `install` would apply; nothing is written. */
 export async function planInstall(id: ClientId | string, ctx: PathContext, shim: ShimCommand): Promise<ChangePlan> {
@@ -126,8 +170,10 @@ export async function installClient(
   return { ...result, verified: await verifyClient(def.id, ctx, shim), note: def.note };
 }
 
-const removeEntry = (def: ClientDefinition) => (body: string, file: string, eol: string) =>
-  def.format.remove(body, file, ENTRY_NAME, eol);
+const removeEntry = (def: ClientDefinition) => (body: string, file: string, eol: string) => {
+  entryFor(def, body, file);
+  return def.format.remove(body, file, ENTRY_NAME, eol);
+};
 
 export async function planUninstall(id: ClientId | string, ctx: PathContext): Promise<ChangePlan> {
   const def = clientDefinition(id);
@@ -152,7 +198,7 @@ export async function verifyClient(id: ClientId | string, ctx: PathContext, shim
     const { path: file, entries } = await readEntries(def, ctx);
     const ours = entries.find(([name]) => name === ENTRY_NAME)?.[1];
     if (ours === undefined) return { ok: false, problem: `${file} has no "${ENTRY_NAME}" entry in ${def.section}` };
-    if (!isDeepStrictEqual(ours, def.entry(shim)))
+    if (!launchesAs(def, ours as Record<string, unknown>, shim))
       return { ok: false, problem: `the "${ENTRY_NAME}" entry in ${file} differs from what Switchboard writes` };
     return { ok: true };
   } catch (err) {

@@ -8,6 +8,7 @@ import { chmod, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  adoptClient,
   applyChange,
   clientDefinition,
   CLIENT_IDS,
@@ -284,6 +285,52 @@ describe('installer safety', () => {
     } finally {
       saver.kill();
     }
+  });
+
+  it('keeps what the client added to its entry: still installed, and installing again keeps it', async () => {
+    home = await tempHome();
+    const file = home.file('cursor');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, '{ "mcpServers": {} }\n');
+    await installClient('cursor', home.ctx, SHIM);
+    const added = { autoApprove: ['github__search'], disabled: false, timeout: 120 };
+    const config = JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, object> };
+    config.mcpServers.switchboard = { ...config.mcpServers.switchboard, ...added };
+    await writeFile(file, JSON.stringify(config, null, 2));
+    expect((await detectClient('cursor', home.ctx, SHIM)).state).toBe('installed');
+    expect((await installClient('cursor', home.ctx, SHIM)).written).toBe(false);
+    // Another profile changes the command line only.
+    const work = { ...SHIM, args: [...SHIM.args.slice(0, -1), 'work'] };
+    const reinstalled = await installClient('cursor', home.ctx, work);
+    expect(reinstalled.verified).toEqual({ ok: true });
+    const entry = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, object> }).mcpServers
+      .switchboard;
+    expect(entry).toEqual({ command: SHIM.command, args: work.args, ...added });
+  });
+
+  it('never replaces or removes a server the user named "switchboard" that is not Switchboard', async () => {
+    home = await tempHome();
+    const file = home.file('cursor');
+    await mkdir(path.dirname(file), { recursive: true });
+    const theirs =
+      '{\n  "mcpServers": {\n    "switchboard": { "command": "npx", "args": ["acme-switchboard"] }\n  }\n}\n';
+    await writeFile(file, theirs);
+    const status = await detectClient('cursor', home.ctx, SHIM);
+    expect(status).toMatchObject({ state: 'not-installed', servers: ['switchboard'] });
+    expect(status.problem).toMatch(/its server named "switchboard" is not Switchboard; rename it there/);
+    const refusal = new RegExp(
+      `${file} already has a server named "switchboard" that is not Switchboard \\(it runs npx\\)`,
+    );
+    await expectGatewayError(installClient('cursor', home.ctx, SHIM), 'invalid_request', refusal);
+    await expectGatewayError(uninstallClient('cursor', home.ctx), 'invalid_request', refusal);
+    const configPath = path.join(home.home, 'sb.json');
+    await expectGatewayError(
+      adoptClient('cursor', { ...home.ctx, configPath }, { shim: SHIM }),
+      'invalid_request',
+      refusal,
+    );
+    expect(await readFile(file, 'utf8')).toBe(theirs);
+    expect(await readBackupRecord(home.ctx.stateDir, 'cursor')).toBeUndefined();
   });
 
   it("refuses to change a client's file at a new place while its backup is of another", async () => {
