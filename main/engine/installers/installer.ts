@@ -145,8 +145,12 @@ export async function detectClients(
   return Promise.all(CLIENTS.map((c) => detectClient(c.id, ctx, shim)));
 }
 
-export const setEntry = (def: ClientDefinition, shim: ShimCommand) => (body: string, file: string, eol: string) =>
-  def.format.set(body, file, ENTRY_NAME, entryFor(def, body, file, shim), eol);
+export const setEntry = (def: ClientDefinition, shim: ShimCommand) => (body: string, file: string, eol: string) => {
+  const entry = entryFor(def, body, file, shim);
+  const current = def.format.read(body, file).find(([name]) => name === ENTRY_NAME)?.[1];
+  // The same entry laid out otherwise (on one line, say) is left as it is: nothing to change.
+  return isDeepStrictEqual(current, entry) ? body : def.format.set(body, file, ENTRY_NAME, entry, eol);
+};
 
 /** The diff `install` would apply; nothing is written. */
 export async function planInstall(id: ClientId | string, ctx: PathContext, shim: ShimCommand): Promise<ChangePlan> {

@@ -299,6 +299,11 @@ describe('installer safety', () => {
     await writeFile(file, JSON.stringify(config, null, 2));
     expect((await detectClient('cursor', home.ctx, SHIM)).state).toBe('installed');
     expect((await installClient('cursor', home.ctx, SHIM)).written).toBe(false);
+    // Nor is an entry rewritten that says the same on one line (a minified file).
+    const minified = JSON.stringify(JSON.parse(await readFile(file, 'utf8')));
+    await writeFile(file, minified);
+    expect((await installClient('cursor', home.ctx, SHIM)).written).toBe(false);
+    expect(await readFile(file, 'utf8')).toBe(minified);
     // Another profile changes the command line only.
     const work = { ...SHIM, args: [...SHIM.args.slice(0, -1), 'work'] };
     const reinstalled = await installClient('cursor', home.ctx, work);
