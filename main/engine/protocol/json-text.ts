@@ -36,15 +36,18 @@ export function recordedJsonTextOf(value: unknown): string | undefined {
 export function messageJson(message: unknown): string {
   if (typeof message !== 'object' || message === null || !('result' in message)) return JSON.stringify(message);
   const m = message as { jsonrpc?: unknown; id?: unknown; result?: unknown };
-  // Only the exact shape success() makes: other keys would be lost.
-  const exact = m.jsonrpc === '2.0' && 'id' in m && Object.keys(m).length === 3;
   const text = jsonTextOf(m.result);
-  if (text !== undefined && exact) return `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":${text}}`;
+  if (text !== undefined && successShape(m)) return `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":${text}}`;
   const whole = JSON.stringify(message);
-  if (whole.length >= LARGE_TEXT && exact && typeof m.result === 'object' && m.result !== null) {
+  if (whole.length >= LARGE_TEXT && typeof m.result === 'object' && m.result !== null && successShape(m)) {
     const head = `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":`;
     // Keys in success()'s order put the result last; its text is then the rest (a slice, not a copy).
     if (whole.startsWith(head)) sentTexts.set(m.result, whole.slice(head.length, -1));
   }
   return whole;
+}
+
+/** Only the exact shape success() makes: a splice would lose other keys. */
+function successShape(m: { jsonrpc?: unknown; id?: unknown }): boolean {
+  return m.jsonrpc === '2.0' && 'id' in m && Object.keys(m).length === 3;
 }
