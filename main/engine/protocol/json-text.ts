@@ -14,6 +14,13 @@ const texts = new WeakMap<object, string>();
 const sentTexts = new WeakMap<object, string>();
 /** Results whose text is at least this long are remembered as sent (a small one costs less to redo). */
 const LARGE_TEXT = 64 * 1024;
+/** Only while a traffic record reads them: unread, they only held 10 MB texts longer (peak RSS +60 MB). */
+let rememberSent = false;
+
+/** The traffic recorder says whether it records (the last to say wins: one gateway per process). */
+export function rememberSentResults(on: boolean): void {
+  rememberSent = on;
+}
 
 /** Freezes `result` (it must never change again) and remembers its JSON text. */
 export function withJsonText<T extends Record<string, unknown>>(result: T): T {
@@ -39,7 +46,13 @@ export function messageJson(message: unknown): string {
   const text = jsonTextOf(m.result);
   if (text !== undefined && successShape(m)) return `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":${text}}`;
   const whole = JSON.stringify(message);
-  if (whole.length >= LARGE_TEXT && typeof m.result === 'object' && m.result !== null && successShape(m)) {
+  if (
+    rememberSent &&
+    whole.length >= LARGE_TEXT &&
+    typeof m.result === 'object' &&
+    m.result !== null &&
+    successShape(m)
+  ) {
     const head = `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":`;
     // Keys in success()'s order put the result last; its text is then the rest (a slice, not a copy).
     if (whole.startsWith(head)) sentTexts.set(m.result, whole.slice(head.length, -1));

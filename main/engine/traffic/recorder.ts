@@ -19,7 +19,7 @@ import type {
   TrafficTree,
 } from '../../../preload/contract/index.ts';
 import { GatewayError, toRpcError } from '../protocol/errors.ts';
-import { recordedJsonTextOf } from '../protocol/json-text.ts';
+import { recordedJsonTextOf, rememberSentResults } from '../protocol/json-text.ts';
 import { cursorKey, ExchangeIds } from './ids.ts';
 import { SensitiveFields } from './sensitive.ts';
 
@@ -229,6 +229,7 @@ export class TrafficRecorder {
   /** Applies new settings (a config reload); the ring shrinks at once when its limits did. */
   configure(options: TrafficRecorderOptions): void {
     if (options.enabled !== undefined) this.on = options.enabled;
+    rememberSentResults(this.on);
     if (options.maxEntries !== undefined) this.maxEntries = options.maxEntries;
     if (options.maxBytes !== undefined) this.maxBytes = options.maxBytes;
     if (options.maxPayloadBytes !== undefined) this.maxPayloadBytes = options.maxPayloadBytes;

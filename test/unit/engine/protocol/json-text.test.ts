@@ -4,6 +4,7 @@ import {
   jsonTextOf,
   messageJson,
   recordedJsonTextOf,
+  rememberSentResults,
   withJsonText,
 } from '../../../../main/engine/protocol/json-text.ts';
 import { success } from '../../../../main/engine/protocol/jsonrpc.ts';
@@ -52,6 +53,11 @@ describe('results serialised once', () => {
   });
 
   it('a large result is remembered as it was sent, for the record only: a changed result is sent as it is now', () => {
+    rememberSentResults(false);
+    const unread = { content: [{ type: 'text', text: 'y'.repeat(100_000) }] };
+    messageJson(success(4, unread));
+    expect(recordedJsonTextOf(unread)).toBeUndefined();
+    rememberSentResults(true);
     const result = { content: [{ type: 'text', text: 'x'.repeat(100_000) + '"ü' }] };
     const sent = messageJson(success(5, result));
     expect(sent).toBe(JSON.stringify(success(5, result)));
