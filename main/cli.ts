@@ -160,21 +160,30 @@ async function main(argv: string[]): Promise<number> {
         background: values.background,
       });
     case 'list':
+      noMoreWords(command, positionals, 'switchboard list [--json]');
       return commands.list({ ...common, json: values.json });
     case 'call': {
-      const [server, tool] = positionals;
-      if (!server || !tool) throw new UsageError('usage: switchboard call SERVER TOOL [--args JSON]');
-      return commands.call({ ...common, server, tool, args: values.args, json: values.json });
+      const [server, tool, extra] = positionals;
+      if (!server || !tool || extra) throw new UsageError('usage: switchboard call SERVER TOOL [--args JSON]');
+      const parsed = values.args === undefined ? { args: {} } : commands.parseToolArgs(values.args);
+      if ('problem' in parsed) throw new UsageError(parsed.problem);
+      return commands.call({ ...common, server, tool, args: parsed.args, json: values.json });
     }
     case 'doctor':
+      noMoreWords(command, positionals, 'switchboard doctor');
       return commands.doctor(common);
     case 'status':
+      noMoreWords(command, positionals, 'switchboard status [--json]');
       return commands.status({ json: values.json });
     case 'ui':
+      noMoreWords(command, positionals, 'switchboard ui');
       return commands.uiLink();
     case 'stop':
+      // `stop NAME` reads as "stop that server": it would stop every server, and the gateway.
+      noMoreWords(command, positionals, 'switchboard stop [--timeout MS] (it stops the whole gateway)');
       return commands.stop({ timeoutMs: values.timeout === undefined ? 10_000 : count(values.timeout, '--timeout') });
     case 'clients':
+      noMoreWords(command, positionals, 'switchboard clients [--json]');
       return (await import('./cli/clients.ts')).clients({ json: values.json });
     case 'install':
     case 'uninstall': {
@@ -259,6 +268,15 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** A command that takes no words after it refuses them: they were meant for something it does not do. */
+function noMoreWords(command: string, positionals: string[], usage: string): void {
+  if (positionals.length > 0)
+    throw new UsageError(
+      `"${command}" takes no ${positionals.length === 1 ? 'argument' : 'arguments'} ` +
+        `(got ${positionals.map((p) => JSON.stringify(p)).join(' ')}); usage: ${usage}`,
+    );
+}
 
 /** A whole number given to `flag`, from 0 to `max`; anything else is a usage error naming the flag. */
 function count(text: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {

@@ -257,13 +257,15 @@ export async function stop(opts: { timeoutMs: number }): Promise<number> {
     throw new Error(`cannot signal the gateway (pid ${info.pid}): ${(err as Error).message}`);
   }
   const started = Date.now();
-  while (Date.now() - started < opts.timeoutMs) {
+  // Looked at once at least: with --timeout 0 it says whether the gateway is gone already.
+  for (;;) {
     if (!(await runningGateway())) {
       process.stdout.write(
         `Stopped the Switchboard gateway (pid ${info.pid}) in ${Date.now() - started} ms. ${until}\n`,
       );
       return 0;
     }
+    if (Date.now() - started >= opts.timeoutMs) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   process.stderr.write(
@@ -272,7 +274,16 @@ export async function stop(opts: { timeoutMs: number }): Promise<number> {
   return 1;
 }
 
-async function startOneShot(common: Common, servers?: string[]): Promise<Gateway> {
+/**
+ * Runs `work` with a gateway of its own, stopped afterwards. Its servers run in process groups of
+ * their own, so Ctrl-C in the terminal never reaches them: on SIGINT or SIGTERM the gateway stops
+ * them (as `serve` does) before the command exits (130 or 143).
+ */
+async function withOneShot(
+  common: Common,
+  servers: string[] | undefined,
+  work: (gateway: Gateway) => Promise<number>,
+): Promise<number> {
   const gateway = createGateway(
     gatewayOptions(common, {
       http: false,
@@ -284,13 +295,28 @@ async function startOneShot(common: Common, servers?: string[]): Promise<Gateway
       ...(servers ? { onlyServers: servers } : {}),
     }),
   );
-  await gateway.start();
-  return gateway;
+  const signals = { SIGINT: 130, SIGTERM: 143 } as const;
+  let interrupted: number | undefined;
+  const onSignal = (signal: keyof typeof signals) => {
+    interrupted = signals[signal];
+    void gateway.stop().finally(() => process.exit(interrupted));
+  };
+  for (const signal of Object.keys(signals) as (keyof typeof signals)[]) process.once(signal, onSignal);
+  try {
+    await gateway.start();
+    return await work(gateway);
+  } catch (err) {
+    // The work of an interrupted command fails as its servers stop: that is not news to report.
+    if (interrupted !== undefined) return interrupted;
+    throw err;
+  } finally {
+    await gateway.stop();
+    for (const signal of Object.keys(signals)) process.off(signal, onSignal);
+  }
 }
 
 export async function list(opts: Common & { json: boolean }): Promise<number> {
-  const gateway = await startOneShot(opts);
-  try {
+  return withOneShot(opts, undefined, async (gateway) => {
     const names = gateway.servers().map((s) => s.name);
     // Whether each became ready is in its status, listed below.
     await Promise.allSettled(names.map((n) => gateway.upstream(n)?.whenReady(opts.timeoutMs)));
@@ -312,7 +338,8 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       return 0;
     }
     if (report.length === 0) {
-      process.stdout.write(`No servers configured in ${gateway.configPath()}.\n`);
+      const named = process.env.SWITCHBOARD_CONFIG ? ' (named by SWITCHBOARD_CONFIG)' : '';
+      process.stdout.write(`No servers configured in ${gateway.configPath()}${named}.\n`);
       return 0;
     }
     process.stdout.write(
@@ -338,26 +365,27 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       );
     }
     return 0;
-  } finally {
-    await gateway.stop();
+  });
+}
+
+/** `--args`' value as the tool's arguments; undefined with the reason when it is not a JSON object. */
+export function parseToolArgs(text: string): { args: Record<string, unknown> } | { problem: string } {
+  let args: unknown;
+  try {
+    args = JSON.parse(text);
+  } catch (err) {
+    return { problem: `--args is not valid JSON: ${(err as Error).message}` };
   }
+  if (typeof args !== 'object' || args === null || Array.isArray(args))
+    return { problem: '--args must be a JSON object, e.g. --args \'{"message":"hi"}\'' };
+  return { args: args as Record<string, unknown> };
 }
 
 export async function call(
-  opts: Common & { server: string; tool: string; args: string | undefined; json: boolean },
+  opts: Common & { server: string; tool: string; args: Record<string, unknown>; json: boolean },
 ): Promise<number> {
-  let args: unknown = {};
-  if (opts.args !== undefined) {
-    try {
-      args = JSON.parse(opts.args);
-    } catch (err) {
-      throw new Error(`--args is not valid JSON: ${(err as Error).message}`);
-    }
-    if (typeof args !== 'object' || args === null || Array.isArray(args))
-      throw new Error('--args must be a JSON object, e.g. --args \'{"message":"hi"}\'');
-  }
-  const gateway = await startOneShot(opts, [opts.server]);
-  try {
+  const { args } = opts;
+  return withOneShot(opts, [opts.server], async (gateway) => {
     const tools = await gateway.serverTools(opts.server, opts.timeoutMs);
     if (!tools.some((t) => t.name === opts.tool)) {
       throw new Error(
@@ -375,9 +403,7 @@ export async function call(
     // What a tool answers can quote a secret it was given (its key, an env var): redacted like all output.
     process.stdout.write(gateway.redact(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatToolResult(result)));
     return result.isError === true ? 1 : 0;
-  } finally {
-    await gateway.stop();
-  }
+  });
 }
 
 export async function doctor(opts: Common): Promise<number> {
@@ -398,7 +424,9 @@ export async function doctor(opts: Common): Promise<number> {
     );
   } catch (err) {
     if (opts.configPath === undefined && isMissingConfigError(err)) {
-      ok(`no config file yet at ${configPath}: Switchboard starts with no servers`);
+      // A path the environment names is a typo as often as a file not made yet: say where it came from.
+      const named = process.env.SWITCHBOARD_CONFIG ? ' (named by SWITCHBOARD_CONFIG)' : '';
+      ok(`no config file yet at ${configPath}${named}: Switchboard starts with no servers`);
     } else {
       bad((err as Error).message);
       return 1;
@@ -434,8 +462,7 @@ export async function doctor(opts: Common): Promise<number> {
       }
     }
     process.stdout.write(`\nServers\n`);
-    const gateway = await startOneShot(opts);
-    try {
+    await withOneShot(opts, undefined, async (gateway) => {
       // Whether each became ready is in its status, reported below.
       await Promise.allSettled(gateway.servers().map((s) => gateway.upstream(s.name)?.whenReady(opts.timeoutMs)));
       for (const s of gateway.servers()) {
@@ -445,9 +472,8 @@ export async function doctor(opts: Common): Promise<number> {
           ok(`${s.name}: started, ${(await gateway.serverTools(s.name).catch(() => [])).length} tools`);
         else bad(`${s.name}: ${s.state}${s.lastError ? `: ${s.lastError}` : ''}`);
       }
-    } finally {
-      await gateway.stop();
-    }
+      return 0;
+    });
   }
 
   process.stdout.write(`\nListeners\n`);

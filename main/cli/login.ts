@@ -20,7 +20,10 @@ const log = (line: string) => process.stderr.write(`switchboard: ${line}\n`);
 export async function login(opts: LoginOptions): Promise<number> {
   const running = await connectRunningGateway();
   if (!running)
-    throw new Error('no Switchboard gateway is running: start it ("switchboard serve", or the app), then log in');
+    throw new Error(
+      `no Switchboard gateway is running: start it ("switchboard serve", or the app), then ` +
+        `${opts.logout ? 'log out' : 'log in'}`,
+    );
   const { api } = running;
   try {
     if (opts.logout) {

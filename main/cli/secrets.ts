@@ -1,5 +1,5 @@
 /** `switchboard secrets set|get|rm|ls`: the OS keychain store, for a terminal. */
-import { createKeychainSecretStore } from '../engine/index.ts';
+import { assertSecretName, createKeychainSecretStore } from '../engine/index.ts';
 
 const out = (text: string) => process.stdout.write(text);
 
@@ -64,6 +64,8 @@ export async function secrets(
     case 'set': {
       if (!opts.name)
         throw usage('usage: switchboard secrets set NAME [VALUE]   (without VALUE the value is read from stdin)');
+      // Before the value is asked for: a name refused after the secret was typed wastes it.
+      assertSecretName(opts.name);
       let value = opts.value;
       if (value === undefined)
         value = process.stdin.isTTY ? await readHidden(`Value for ${opts.name}: `) : await readStdin();
@@ -97,6 +99,7 @@ export async function secrets(
       return 0;
     }
     case 'ls': {
+      if (opts.name !== undefined) throw usage('usage: switchboard secrets ls   (it takes no name)');
       const names = await store.list();
       out(
         names.length

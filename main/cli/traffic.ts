@@ -52,7 +52,34 @@ const log = (line: string) => process.stderr.write(`switchboard: ${line}\n`);
 /** How far before the newest exchange printed a catch-up lists (see gapStart). */
 const CATCH_UP_MARGIN_MS = 1000;
 
+/** The options each action reads; any other given is refused rather than silently ignored. */
+const TAKES: Record<TrafficOptions['action'], readonly string[]> = {
+  list: ['follow', 'json', 'server', 'method', 'client', 'session', 'profile', 'errors', 'since', 'limit'],
+  show: ['json'],
+  stats: ['json', 'server', 'client', 'profile', 'since'],
+  export: ['server', 'method', 'client', 'session', 'profile', 'errors', 'since', 'format', 'output'],
+};
+
+function refuseUnused(opts: TrafficOptions, usage: (message: string) => Error): void {
+  const given = Object.entries(opts).filter(
+    ([key, value]) =>
+      key !== 'action' &&
+      key !== 'id' &&
+      value !== undefined &&
+      value !== false &&
+      !(key === 'format' && value === 'jsonl'),
+  );
+  const unused = given.map(([key]) => key).filter((key) => !TAKES[opts.action].includes(key));
+  if (unused.length > 0) {
+    const takes = TAKES[opts.action].map((key) => `--${key}`).join(', ');
+    throw usage(
+      `traffic ${opts.action} does not take ${unused.map((key) => `--${key}`).join(', ')} (it takes ${takes})`,
+    );
+  }
+}
+
 export async function traffic(opts: TrafficOptions, usage: (message: string) => Error): Promise<number> {
+  refuseUnused(opts, usage);
   const filter = filterOf(opts, usage);
   const source = await openSource(opts.follow);
   const style: Style = { color: !opts.json && process.stdout.isTTY === true && !process.env.NO_COLOR };

@@ -92,7 +92,8 @@ export function isConfigMissing(err: unknown): boolean {
 /** Where the config lives unless SWITCHBOARD_CONFIG says otherwise. */
 export function defaultConfigPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, homedir: string): string {
   const override = env.SWITCHBOARD_CONFIG;
-  if (override) return override;
+  // Relative to where the command ran: a gateway started elsewhere (by the shim) must find the same file.
+  if (override) return (platform === 'win32' ? win32 : posix).resolve(override);
   if (platform === 'win32') {
     const appData = env.APPDATA || win32.join(homedir, 'AppData', 'Roaming');
     return win32.join(appData, 'Switchboard', 'config.json');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -30,6 +30,17 @@ async function cli(
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** Processes whose environment holds `entry` (NAME=value). */
+async function processesWith(entry: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const environ = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
+    if (environ.split('\0').includes(entry)) found.push(Number(pid));
+  }
+  return found;
 }
 
 describe('switchboard serve --stdio and the one-shot commands', () => {
@@ -176,9 +187,11 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     const badTool = await cli(['call', 'fx', 'nope', '--config', config], env);
     expect(badTool.code).toBe(1);
     expect(badTool.stderr).toMatch(/server "fx" has no tool "nope" \(it has: echo, crash, slow/);
+    // Bad usage (2), as the help says, like every other malformed option.
     const badArgs = await cli(['call', 'fx', 'echo', '--args', '{oops', '--config', config], env);
-    expect(badArgs.code).toBe(1);
+    expect(badArgs.code).toBe(2);
     expect(badArgs.stderr).toMatch(/--args is not valid JSON/);
+    expect((await cli(['call', 'fx', 'echo', '--args', '[1]', '--config', config], env)).code).toBe(2);
     const badServer = await cli(['call', 'ghost', 'echo', '--config', config], env);
     expect(badServer.stderr).toMatch(/no server named "ghost"/);
     // A tool that asks the user something: nobody is there to answer a one-shot command, and the
@@ -188,6 +201,52 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(asks.code).toBe(1);
     expect(asks.stdout + asks.stderr).toMatch(/cannot answer elicitation\/create from server "fx"/);
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('refuses words a command does not take, before doing anything (`stop fx` stopped the whole gateway)', async () => {
+    const stop = await cli(['stop', 'fx'], env);
+    expect(stop.code).toBe(2);
+    expect(stop.stderr).toContain('"stop" takes no argument (got "fx"); usage: switchboard stop [--timeout MS]');
+    expect(stop.stdout).toBe('');
+    for (const words of [
+      ['list', 'extra'],
+      ['status', 'x'],
+      ['clients', 'x'],
+      ['call', 'fx', 'echo', 'more'],
+    ]) {
+      expect((await cli([...words, '--config', config], env)).code, words.join(' ')).toBe(2);
+    }
+    expect((await cli(['secrets', 'ls', 'extra'], env)).code).toBe(2);
+    // A bad secret name is refused before its value is asked for (stdin stays open here).
+    const badName = await cli(['secrets', 'set', 'bad name'], env);
+    expect(badName.code).toBe(1);
+    expect(badName.stderr).toMatch(/invalid secret name "bad name"/);
+  });
+
+  it('Ctrl-C in a one-shot command stops its servers (each runs in a process group of its own)', async () => {
+    const marker = `FIXTURE_NAME=sigint-${process.pid}-${Date.now()}`;
+    const own = await writeConfig(
+      dir.dir,
+      {
+        mcpServers: { stubborn: fixtureServer(marker.split('=')[1]!, { FIXTURE_IGNORE_EOF: '1' }) },
+      },
+      'sigint.json',
+    );
+    const { spawn } = await import('node:child_process');
+    const child = spawn(
+      NODE,
+      [CLI, 'call', 'stubborn', 'slow', '--args', '{"steps":100,"delayMs":200}', '--config', own],
+      {
+        env: { ...process.env, ...env },
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor(async () => (await processesWith(marker)).length > 0, 20_000, 'the server started');
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    await waitFor(async () => (await processesWith(marker)).length === 0, 5_000, 'the server stopped');
   });
 
   it('doctor checks config, commands, servers, port and socket', async () => {

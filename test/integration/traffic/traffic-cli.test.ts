@@ -95,6 +95,13 @@ describe('switchboard traffic', () => {
     const missing = await cli('traffic', 'show', 'no-such-id');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no exchange "no-such-id" in the traffic record');
+    // An option the command does not read is refused: the stats would have counted everything.
+    const unused = await cli('traffic', 'stats', '--errors', '--method', 'tools/call');
+    expect(unused.code).toBe(2);
+    expect(unused.stderr).toContain(
+      'traffic stats does not take --method, --errors (it takes --json, --server, --client, --profile, --since)',
+    );
+    expect((await cli('traffic', 'export', '--limit', '5')).code).toBe(2);
   });
 
   it('exports the record as HAR to a file', async () => {

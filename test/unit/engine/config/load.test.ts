@@ -459,5 +459,9 @@ describe('defaultConfigPath', () => {
     expect(
       defaultConfigPath({ SWITCHBOARD_CONFIG: '/etc/sb.json', XDG_CONFIG_HOME: '/xdg' }, 'linux', '/home/me'),
     ).toBe('/etc/sb.json');
+    // Relative to where the command ran, as --config is: a gateway the shim starts runs elsewhere.
+    expect(defaultConfigPath({ SWITCHBOARD_CONFIG: 'conf/sb.json' }, 'linux', '/home/me')).toBe(
+      join(process.cwd(), 'conf/sb.json'),
+    );
   });
 });
