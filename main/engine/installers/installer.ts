@@ -14,7 +14,14 @@ import {
   type InstallerContext,
 } from './client-file.ts';
 import { disk, locateClient } from './locate.ts';
-import { assertWritable, readSnapshot, removeIfUnchanged, resolveTarget, writeAtomic } from './safe-file.ts';
+import {
+  assertWritable,
+  readSnapshot,
+  removeIfUnchanged,
+  resolveForReading,
+  resolveTarget,
+  writeAtomic,
+} from './safe-file.ts';
 import { profileOf } from './shim-entry.ts';
 import { splitText } from './text.ts';
 import { ENTRY_NAME, type ClientId, type ClientServer, type PathContext, type ShimCommand } from './types.ts';
@@ -44,8 +51,7 @@ async function readEntries(
   located?: string,
 ): Promise<{ path: string; exists: boolean; entries: [string, unknown][] }> {
   const file = located ?? (await clientConfigPath(def, ctx));
-  const target = await resolveTarget(file, path.dirname(file));
-  const snapshot = await readSnapshot(target.target);
+  const snapshot = await readSnapshot(await resolveForReading(file));
   return { path: file, exists: snapshot.bytes !== null, entries: def.format.read(splitText(snapshot.text).body, file) };
 }
 
@@ -86,6 +92,12 @@ export async function detectClient(
     return { ...base, state: 'invalid', problem: (err as Error).message, servers: [] };
   }
   const ours = entries.find(([name]) => name === ENTRY_NAME)?.[1] as Record<string, unknown> | undefined;
+  // Read through a symlink that leads elsewhere (dotfiles), but not written through: say so now.
+  const unwritable = await resolveTarget(file, path.dirname(file)).then(
+    () => undefined,
+    (err: unknown) => (err instanceof GatewayError && err.code === 'unsafe_path' ? err.message : undefined),
+  );
+  if (unwritable) base.problem = unwritable;
   if (ours !== undefined && !isOurs(def, ours)) {
     const problem = `its server named "${ENTRY_NAME}" is not Switchboard; rename it there to install Switchboard`;
     return { ...base, state: 'not-installed', servers: entries.map(([name]) => name), problem };

@@ -38,8 +38,22 @@ async function realOrResolved(p: string): Promise<string> {
 }
 
 /**
- * Resolves the file a client uses. A symlink is followed only when its target lies inside the
- * client's folder (`expectedDir`); anything else is refused with 'unsafe_path'.
+ * The file to read for `file`, wherever a symlink leads (a dotfiles repository, say): reading the
+ * user's own file is harmless, and only writes are kept inside the client's folder.
+ */
+export async function resolveForReading(file: string): Promise<string> {
+  try {
+    return await realpath(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    // Missing, or a link to nothing: read as missing here; a write says what is wrong with it.
+    return file;
+  }
+}
+
+/**
+ * Resolves the file a client uses, for writing. A symlink is followed only when its target lies
+ * inside the client's folder (`expectedDir`); anything else is refused with 'unsafe_path'.
  */
 export async function resolveTarget(file: string, expectedDir: string = path.dirname(file)): Promise<FileTarget> {
   const base = await realOrResolved(expectedDir);

@@ -15,6 +15,7 @@ import {
   detectClient,
   GatewayError,
   installClient,
+  listAdoptable,
   planInstall,
   readBackupRecord,
   restoreClient,
@@ -151,19 +152,27 @@ describe('installer safety', () => {
     expect((await lstat(file)).isSymbolicLink()).toBe(true);
   });
 
-  it('refuses a symlink that leads out of the client folder', async () => {
+  it('reads through a symlink that leads out of the client folder (dotfiles), never writes through it', async () => {
     home = await tempHome();
     const file = home.file('cursor');
     await mkdir(path.dirname(file), { recursive: true });
-    const outside = path.join(home.home, 'elsewhere.json');
-    await writeFile(outside, '{}\n');
+    const outside = path.join(home.home, 'dotfiles', 'cursor-mcp.json');
+    const theirs = '{ "mcpServers": { "notes": { "command": "notes-mcp" } } }\n';
+    await mkdir(path.dirname(outside));
+    await writeFile(outside, theirs);
     await symlink(outside, file);
+    const status = await detectClient('cursor', home.ctx, SHIM);
+    expect(status).toMatchObject({ state: 'not-installed', servers: ['notes'] });
+    expect(status.problem).toMatch(
+      /symbolic link to .*cursor-mcp\.json, outside .*; Switchboard does not write through it/,
+    );
+    expect((await listAdoptable('cursor', home.ctx)).servers.map((s) => s.name)).toEqual(['notes']);
     await expectGatewayError(
       installClient('cursor', home.ctx, SHIM),
       'unsafe_path',
-      /symbolic link to .*elsewhere\.json, outside/,
+      /symbolic link to .*cursor-mcp\.json, outside/,
     );
-    expect(await readFile(outside, 'utf8')).toBe('{}\n');
+    expect(await readFile(outside, 'utf8')).toBe(theirs);
   });
 
   it('redoes the edit when the client writes the file in between, and backs up the version it replaced', async () => {
