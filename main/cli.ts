@@ -210,7 +210,7 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/clients.ts')).adopt({
         client,
         servers,
-        profile: values.profile,
+        profile: profileGiven(argv) ? values.profile : undefined,
         dryRun: values['dry-run'],
         configPath: common.configPath,
       });
@@ -235,8 +235,7 @@ async function main(argv: string[]): Promise<number> {
           method: values.method,
           client: values.client,
           session: values.session,
-          // --profile defaults to "default" for serve and shim; here it filters only when given.
-          profile: argv.some((a) => a === '--profile' || a.startsWith('--profile=')) ? values.profile : undefined,
+          profile: profileGiven(argv) ? values.profile : undefined,
           errors: values.errors,
           since: values.since,
           limit: values.limit === undefined ? undefined : count(values.limit, '--limit'),
@@ -268,6 +267,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** Whether --profile was given (it defaults to "default", which serve and shim want and others do not). */
+function profileGiven(argv: string[]): boolean {
+  return argv.some((a) => a === '--profile' || a.startsWith('--profile='));
+}
 
 /** A command that takes no words after it refuses them: they were meant for something it does not do. */
 function noMoreWords(command: string, positionals: string[], usage: string): void {

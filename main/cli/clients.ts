@@ -4,6 +4,7 @@ import {
   adoptClient,
   CLIENTS,
   defaultConfigPath,
+  detectClient,
   detectClients,
   ConfigError,
   installClient,
@@ -158,13 +159,14 @@ export async function uninstall(opts: { client: string; dryRun: boolean }): Prom
 export async function adopt(opts: {
   client: string;
   servers: string[] | undefined;
-  profile: string;
+  /** Without one, the client keeps the profile it starts now (a moved server joins that profile). */
+  profile: string | undefined;
   dryRun: boolean;
   configPath: string | undefined;
 }): Promise<number> {
   const def = clientDefinition(opts.client);
   const ctx = context(opts.configPath);
-  const shim = shimFor(opts.profile, true);
+  const shim = shimFor(opts.profile ?? (await detectClient(def.id, ctx)).profile ?? 'default', true);
   const listing = await listAdoptable(def.id, ctx);
   if (listing.servers.length === 0) {
     out(`${def.name} has no servers to adopt in ${listing.path}.\n`);

@@ -16,12 +16,14 @@ import type {
 import {
   CLIENTS,
   clientDefinition,
+  detectClient,
   detectClients,
   installClient,
   planInstall,
   readBackupRecord,
   restoreClient,
   uninstallClient,
+  type ClientId,
   type InstallerContext,
   type ShimCommand,
 } from '../installers/index.ts';
@@ -59,7 +61,8 @@ export class ClientInstalls {
     const id = clientDefinition(client).id;
     const ctx = { ...context, ...this.target };
     const listing = await listAdoptable(id, ctx);
-    const plan = await planAdoption(id, ctx, { shim: shim('default'), ...(servers ? { servers } : {}) });
+    const profile = await this.keptProfile(id, context);
+    const plan = await planAdoption(id, ctx, { shim: shim(profile), ...(servers ? { servers } : {}) });
     return {
       clientPath: plan.clientPath,
       configPath: plan.configPath,
@@ -83,7 +86,7 @@ export class ClientInstalls {
       def.id,
       { ...context, ...this.target },
       {
-        shim: shim('default'),
+        shim: shim(await this.keptProfile(def.id, context)),
         ...(servers ? { servers } : {}),
       },
     );
@@ -158,6 +161,12 @@ export class ClientInstalls {
     const ids: string[] = [];
     for (const c of CLIENTS) if (await readBackupRecord(context.stateDir, c.id)) ids.push(c.id);
     return ids;
+  }
+
+  /** The profile a client already starts, kept when its servers move in (else "default"). */
+  private async keptProfile(id: ClientId, context: InstallerContext): Promise<string> {
+    const current = (await detectClient(id, context)).profile;
+    return current !== undefined && this.profiles().includes(current) ? current : 'default';
   }
 
   /** A client pointed at a profile the config lacks would be refused at its first start. */

@@ -98,27 +98,44 @@ export async function detectClient(
     (err: unknown) => (err instanceof GatewayError && err.code === 'unsafe_path' ? err.message : undefined),
   );
   if (unwritable) base.problem = unwritable;
-  if (ours !== undefined && !isOurs(def, ours)) {
+  if (ours !== undefined && !isOurs(ours)) {
     const problem = `its server named "${ENTRY_NAME}" is not Switchboard; rename it there to install Switchboard`;
     return { ...base, state: 'not-installed', servers: entries.map(([name]) => name), problem };
   }
   const servers = entries.map(([name]) => name).filter((n) => n !== ENTRY_NAME);
   if (!ours) return { ...base, state: 'not-installed', servers };
-  const profile = profileOf(def.read(ENTRY_NAME, ours).args);
+  const profile = profileOf(argsOf(ours));
   const expected = typeof shim === 'function' ? shim(profile ?? 'default') : shim;
   const state = expected && !launchesAs(def, ours, expected) ? 'outdated' : 'installed';
   return { ...base, state, servers, ...(profile ? { profile } : {}) };
 }
 
-/** Whether an entry named "switchboard" starts Switchboard's shim (a server a user named so is theirs). */
-function isOurs(def: ClientDefinition, raw: unknown): boolean {
-  return profileOf(def.read(ENTRY_NAME, raw).args) !== undefined;
+/**
+ * The arguments an entry starts its program with, read from the entry as the file holds it (not as
+ * adoption reads it: a key the client adds, such as Goose's `env_keys`, must not hide them).
+ */
+function argsOf(raw: unknown): unknown {
+  const entry = raw as { args?: unknown; command?: { args?: unknown } } | null;
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  // Zed's older shape nests the command line: `"command": { "path": …, "args": […] }`.
+  return entry.args ?? (typeof entry.command === 'object' ? entry.command?.args : undefined);
 }
 
-/** The keys of an entry install writes (with an environment or without); any other is the client's own. */
+/** Whether an entry named "switchboard" starts Switchboard's shim (a server a user named so is theirs). */
+function isOurs(raw: unknown): boolean {
+  return profileOf(argsOf(raw)) !== undefined;
+}
+
+/**
+ * The keys of our entry that say how it starts (program, arguments, environment): the ones install
+ * owns. Every other key is the client's to keep, even those a fresh entry gets (Goose's `enabled`,
+ * `timeout`): a user who turned Switchboard off there keeps it off.
+ */
 function managedKeys(def: ClientDefinition): Set<string> {
-  const keys = (shim: ShimCommand) => Object.keys(def.entry(shim));
-  return new Set([...keys({ command: 'x', args: [] }), ...keys({ command: 'x', args: [], env: { X: '1' } })]);
+  const a = def.entry({ command: 'a', args: ['a'], env: { A: '1' } });
+  const b = def.entry({ command: 'b', args: ['b'] });
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return new Set([...keys].filter((key) => !isDeepStrictEqual(a[key], b[key])));
 }
 
 /** Whether `raw` says what install writes for `shim`, whatever keys the client added to it. */
@@ -134,9 +151,9 @@ function launchesAs(def: ClientDefinition, raw: Record<string, unknown>, shim: S
 function entryFor(def: ClientDefinition, body: string, file: string, shim?: ShimCommand): Record<string, unknown> {
   const raw = def.format.read(body, file).find(([name]) => name === ENTRY_NAME)?.[1] as
     Record<string, unknown> | undefined;
-  if (raw !== undefined && !isOurs(def, raw)) {
-    const server = def.read(ENTRY_NAME, raw);
-    const what = server.command ? `it runs ${server.command}` : 'it is not the Switchboard shim';
+  if (raw !== undefined && !isOurs(raw)) {
+    const program = [raw.command, raw.cmd].find((v) => typeof v === 'string');
+    const what = program ? `it runs ${program}` : 'it does not start the Switchboard shim';
     throw new GatewayError(
       'invalid_request',
       `${file} already has a server named "${ENTRY_NAME}" that is not Switchboard (${what}); rename it there, ` +

@@ -196,7 +196,9 @@ async function replaceFile(
       await unlink(temp);
       return 'conflict';
     }
-    await rename(temp, target);
+    await rename(temp, target).catch((err: unknown) => {
+      throw lockedFile(err, target);
+    });
   } catch (err) {
     // The temp file may be gone already; the error is what matters.
     await Promise.allSettled([unlink(temp)]);
@@ -215,6 +217,21 @@ function unwritable(err: unknown, target: string): unknown {
   return new GatewayError('unsafe_path', `cannot write ${target}: ${why}; make the folder writable and try again`, {
     cause: err,
   });
+}
+
+/**
+ * The folder took the temporary file, but the file would not be replaced: it is locked (Locked in
+ * Finder, an immutable flag) or, on Windows, held open by a program.
+ */
+function lockedFile(err: unknown, target: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EBUSY') return err;
+  return new GatewayError(
+    'unsafe_path',
+    `cannot replace ${target}: the file is locked or in use (Locked in Finder, an immutable flag, or a program ` +
+      'holding it open); unlock or close it and try again',
+    { cause: err },
+  );
 }
 
 /** The file belongs to someone else (often root, after a run with sudo): it is not taken over silently. */

@@ -3,7 +3,9 @@
  * layouts (Windows paths are checked as strings in the unit tests): only our entry changes,
  * everything else stays byte for byte, restore gives the original back exactly.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { chmod, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,6 +42,24 @@ async function expectGatewayError(promise: Promise<unknown>, code: string, patte
   expect(err).toBeInstanceOf(GatewayError);
   expect((err as GatewayError).code).toBe(code);
   expect((err as Error).message).toMatch(pattern);
+}
+
+/**
+ * Whether a file can be made immutable here (chattr +i: root, on a file system that has the flag),
+ * as a file Locked in Finder or held open on Windows refuses to be replaced.
+ */
+function canLock(): boolean {
+  const probe = path.join(tmpdir(), `sb-lock-probe-${process.pid}`);
+  try {
+    writeFileSync(probe, '');
+    execFileSync('chattr', ['+i', probe], { stdio: 'ignore' });
+    execFileSync('chattr', ['-i', probe], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { force: true });
+  }
 }
 
 /** A client that kept saving its file is the one failure a race may give, and it says so: false. */
@@ -320,6 +340,44 @@ describe('installer safety', () => {
     const entry = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, object> }).mcpServers
       .switchboard;
     expect(entry).toEqual({ command: SHIM.command, args: work.args, ...added });
+  });
+
+  it('Goose: its own keys on our entry (env_keys, enabled: false) keep it ours and are kept', async () => {
+    home = await tempHome();
+    const file = home.file('goose');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, 'extensions: {}\n');
+    await installClient('goose', home.ctx, SHIM);
+    // What Goose writes back when it saves its config, and a user turning Switchboard off there.
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('enabled: true', 'enabled: false\n    env_keys: []\n    bundled: null'));
+    const status = await detectClient('goose', home.ctx, SHIM);
+    expect(status).toMatchObject({ state: 'installed', profile: 'default' });
+    expect(status.problem).toBeUndefined();
+    const work = { ...SHIM, args: [...SHIM.args.slice(0, -1), 'work'] };
+    expect((await installClient('goose', home.ctx, work)).verified).toEqual({ ok: true });
+    const after = await readFile(file, 'utf8');
+    expect(after).toContain('enabled: false');
+    expect(after).toContain('- work');
+    expect((await uninstallClient('goose', home.ctx)).written).toBe(true);
+  });
+
+  it.runIf(canLock())('says a locked file is locked (not that its folder is not writable)', async () => {
+    home = await tempHome();
+    const file = home.file('cursor');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, '{ "mcpServers": {} }\n');
+    execFileSync('chattr', ['+i', file]);
+    try {
+      await expectGatewayError(
+        installClient('cursor', home.ctx, SHIM),
+        'unsafe_path',
+        /^cannot replace .*mcp\.json: the file is locked or in use/,
+      );
+      expect(await readdir(path.dirname(file))).toEqual(['mcp.json']);
+    } finally {
+      execFileSync('chattr', ['-i', file]);
+    }
   });
 
   it('never replaces or removes a server the user named "switchboard" that is not Switchboard', async () => {

@@ -1,0 +1,45 @@
+/**
+ * The Clients screen's installer actions (ClientInstalls, behind the control API) on a temporary
+ * HOME: moving a client's servers into Switchboard keeps the profile the client starts.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClientInstalls, installClient, loadConfigFile } from '../../../main/engine/index.ts';
+import { SHIM, tempHome, type TempHome } from './helpers.ts';
+
+let home: TempHome | undefined;
+afterEach(async () => {
+  await home?.cleanup();
+  home = undefined;
+});
+
+const shimFor = (profile: string) => ({ ...SHIM, args: [...SHIM.args.slice(0, -1), profile] });
+
+describe('moving servers from the Clients screen', () => {
+  it('keeps the profile the client starts, and the servers join it', async () => {
+    home = await tempHome();
+    const file = home.file('cursor');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, '{ "mcpServers": { "notes": { "command": "notes-mcp" } } }\n');
+    await installClient('cursor', home.ctx, shimFor('work'));
+    const configPath = path.join(home.home, 'switchboard.json');
+    await writeFile(configPath, '{ "mcpServers": {}, "profiles": { "work": { "servers": [] } } }\n');
+    const installs = new ClientInstalls(
+      { context: home.ctx, shim: shimFor },
+      { configPath, secrets: home.ctx.secrets },
+      () => ['default', 'work'],
+    );
+    const preview = await installs.previewAdoption('cursor');
+    expect(preview.moving.map((m) => m.name)).toEqual(['notes']);
+    // The client's entry keeps starting "work": only the moved server leaves its file.
+    expect(preview.clientDiff).toMatch(/^\+.*"--profile","work"/m);
+    expect(preview.clientDiff).not.toContain('"default"');
+    await installs.adopt('cursor');
+    const entry = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, { args: string[] }> })
+      .mcpServers;
+    expect(Object.keys(entry)).toEqual(['switchboard']);
+    expect(entry.switchboard!.args.slice(-2)).toEqual(['--profile', 'work']);
+    expect((await loadConfigFile(configPath)).config.profiles.work!.servers).toEqual(['notes']);
+  });
+});
