@@ -36,6 +36,7 @@ import { StdioMcpUpstream } from './upstreams/mcp-stdio/stdio-upstream.ts';
 import type {
   GatewayApi,
   LogLine,
+  ProfileEntry,
   ProfileView,
   SecretsView,
   SecretUse,
@@ -62,6 +63,7 @@ import {
 } from './api/server-edits.ts';
 import { ClientInstalls, type ClientInstallSetup } from './api/client-installs.ts';
 import { changeSettings } from './api/settings-edits.ts';
+import { removeProfileFromConfigFile, saveProfileToConfigFile } from './api/profile-edits.ts';
 import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker } from './elicitation/index.ts';
 import { logFailure, type LogNote } from './log.ts';
@@ -692,6 +694,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Removes a server from the config file and applies the file now. */
   async removeServer(name: string): Promise<void> {
     await this.editConfig(() => removeServerFromConfigFile(this.opts.configPath, name));
+  }
+
+  async saveProfile(name: string, profile: ProfileEntry): Promise<void> {
+    await this.editConfig(() => saveProfileToConfigFile(this.opts.configPath, name, profile));
+  }
+
+  async removeProfile(name: string): Promise<void> {
+    await this.editConfig(() => removeProfileFromConfigFile(this.opts.configPath, name));
   }
 
   /**

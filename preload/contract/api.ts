@@ -15,6 +15,7 @@ import type {
   ClientView,
   GatewayStatus,
   LoginStart,
+  ProfileEntry,
   ProfileView,
   Settings,
   SettingsChange,
@@ -108,6 +109,19 @@ export interface GatewayApi {
   listSessions(): Promise<SessionView[]>;
   /** Every profile with its servers, where clients reach it, and what its tool list costs. */
   listProfiles(): Promise<ProfileView[]>;
+  /**
+   * Creates or replaces a profile in the config file (`profiles.<name>`, comments and order kept)
+   * and applies it: its clients see the new tool list at once. Listing "default" replaces the
+   * implicit one (every enabled server). Refused with `invalid_request` and the `field` at fault
+   * (`name`, `servers` for a server the config does not have, `description`).
+   */
+  saveProfile(name: string, profile: ProfileEntry): Promise<void>;
+  /**
+   * Removes a profile from the config file and applies it; its clients are disconnected and told
+   * it is unknown when they come back. A listed "default" goes back to every enabled server.
+   * `not_found` for a profile the config does not list.
+   */
+  removeProfile(name: string): Promise<void>;
   /**
    * The secrets in the store and the ones the config refers to, with where each is used; names
    * only. `secret_store_unavailable` when the keychain cannot be reached (nothing is then written

@@ -195,6 +195,21 @@ export const METHODS = {
     params: [],
     args: z.tuple([]),
   },
+  saveProfile: {
+    channel: 'switchboard:save-profile',
+    http: { method: 'POST', path: '/profiles/:name' },
+    params: ['name', 'profile'],
+    args: z.tuple([
+      name,
+      z.strictObject({ servers: z.array(name).max(1000), description: z.string().max(1000).optional() }),
+    ]),
+  },
+  removeProfile: {
+    channel: 'switchboard:remove-profile',
+    http: { method: 'POST', path: '/profiles/:name/remove' },
+    params: ['name'],
+    args: z.tuple([name]),
+  },
   listSecrets: {
     channel: 'switchboard:list-secrets',
     http: { method: 'GET', path: '/secrets' },

@@ -160,6 +160,13 @@ export interface ProfileView {
   approxTokens: number;
 }
 
+/** A profile as the config file lists it (`profiles.<name>`), to create or change one. */
+export interface ProfileEntry {
+  /** Server names from the config, in the order given. */
+  servers: string[];
+  description?: string;
+}
+
 /** Where a secret is used: a server's config field that says `${secret:NAME}`. */
 export interface SecretUse {
   server: string;

@@ -7,6 +7,7 @@ import type {
   GatewayApi,
   GatewayStatus,
   LoginStart,
+  ProfileEntry,
   ProfileView,
   Settings,
   SettingsChange,
@@ -49,6 +50,8 @@ export interface ApiHost {
   listServerTools(name: string): ServerToolView[];
   setToolOptions(server: string, tool: string, options: ToolOptions): Promise<void>;
   listProfiles(): Promise<ProfileView[]>;
+  saveProfile(name: string, profile: ProfileEntry): Promise<void>;
+  removeProfile(name: string): Promise<void>;
   listSessions(): SessionView[];
   getSettings(): Settings;
   changeSettings(change: SettingsChange): Promise<void>;
@@ -117,6 +120,12 @@ export function createGatewayApi(
     },
     async listProfiles() {
       return host.listProfiles();
+    },
+    async saveProfile(name, profile) {
+      await host.saveProfile(name, profile);
+    },
+    async removeProfile(name) {
+      await host.removeProfile(name);
     },
     async listSecrets() {
       return host.listSecrets();

@@ -280,6 +280,53 @@ describe('the web UI in Chromium', () => {
     await checkAndShoot('profiles');
   });
 
+  it('makes a profile from some servers, changes it and removes it; its clients see each change', async () => {
+    await screen('Profiles');
+    await page.getByRole('button', { name: 'New profile' }).click();
+    const form = page.getByRole('region', { name: 'New profile' });
+    const name = form.getByLabel('Name', { exact: true });
+    // A name the config cannot take is said at the field.
+    await name.fill('deep work');
+    await form.getByRole('checkbox', { name: 'everything' }).check();
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await form
+      .getByRole('alert')
+      .getByText(/profile names use letters, digits/)
+      .waitFor();
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    await name.fill('research');
+    await form.getByLabel('Description (optional)').fill('Reading and notes');
+    await checkAndShoot('profiles-form');
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByRole('status').getByText('Saved research: its clients see 1 server now.').waitFor();
+    const config = async () =>
+      (JSON.parse(await readFile(gateway.configPath(), 'utf8')) as { profiles: Record<string, unknown> }).profiles;
+    expect((await config()).research).toEqual({ servers: ['everything'], description: 'Reading and notes' });
+    const row = page.getByRole('row').filter({ hasText: 'Reading and notes' });
+    await row.getByText(`${gateway.httpUrl()!}/research`).waitFor();
+    await checkAndShoot('profiles-new');
+
+    // A client of the profile sees only its servers, and the change when fx joins.
+    const researcher = await httpClient(`${gateway.httpUrl()!}/research`);
+    clients.push(researcher);
+    const names = async () => (await researcher.listTools()).tools.map((t) => t.name);
+    expect((await names()).every((n) => n.startsWith('everything__'))).toBe(true);
+    await row.getByRole('button', { name: 'Edit research' }).click();
+    const editor = page.getByRole('region', { name: 'Edit research' });
+    expect(await editor.getByLabel('Name', { exact: true }).getAttribute('readonly')).not.toBeNull();
+    await editor.getByRole('checkbox', { name: 'fx' }).check();
+    await editor.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByRole('status').getByText('Saved research: its clients see 2 servers now.').waitFor();
+    await waitFor(async () => (await names()).includes('fx__echo'), 10_000, 'fx in the profile');
+    expect((await config()).research).toEqual({ servers: ['fx', 'everything'], description: 'Reading and notes' });
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Remove research' }).click();
+    await page.getByRole('status').getByText('Removed research.').waitFor();
+    expect(Object.keys(await config())).toEqual(['work']);
+    expect((await gateway.api.listProfiles()).map((p) => p.name)).toEqual(['default', 'work']);
+  });
+
   it('changes settings in the config file, refusing a bad value at its field; switches to dark', async () => {
     await screen('Settings');
     const save = page.getByRole('button', { name: 'Save settings' });

@@ -1,0 +1,60 @@
+/**
+ * Profiles from the UI: `profiles.<name>` set or removed in Switchboard's config file, with the
+ * same in-place, checked, atomic edit as servers and settings. A refusal names the field at fault.
+ */
+import type { ProfileEntry } from '../../../preload/contract/index.ts';
+import { ConfigError, parseConfigText } from '../config/index.ts';
+import { readJsonObject, removeJsonValue, setJsonValue } from '../installers/formats/json.ts';
+import { joinText, splitText } from '../installers/text.ts';
+import { GatewayError } from '../protocol/errors.ts';
+import { rewriteConfigFile } from './server-edits.ts';
+
+export async function saveProfileToConfigFile(file: string, name: string, profile: ProfileEntry): Promise<void> {
+  await rewriteConfigFile(
+    file,
+    (text) => {
+      const { body, shape } = splitText(text);
+      const description = profile.description?.trim();
+      const value = { servers: [...new Set(profile.servers)], ...(description ? { description } : {}) };
+      const result = joinText(setJsonValue(body, file, ['profiles', name], value, shape.eol), shape);
+      parseConfigText(result, file);
+      return result;
+    },
+    (err) => refusal(err, name),
+  );
+}
+
+export async function removeProfileFromConfigFile(file: string, name: string): Promise<void> {
+  await rewriteConfigFile(
+    file,
+    (text) => {
+      const { body, shape } = splitText(text);
+      if (!readJsonObject(body, file, ['profiles']).some(([listed]) => listed === name)) {
+        const message =
+          name === 'default'
+            ? `"default" is not listed in ${file}: it is every enabled server, and stays`
+            : `there is no profile "${name}" in ${file}`;
+        throw new GatewayError('not_found', message, { field: 'name' });
+      }
+      const result = joinText(removeJsonValue(body, file, ['profiles', name]), shape);
+      parseConfigText(result, file);
+      return result;
+    },
+    (err) => refusal(err, name),
+  );
+}
+
+/** The config's first objection, at the form's field it is about (the name, the servers or the description). */
+function refusal(err: unknown, name: string): unknown {
+  if (!(err instanceof ConfigError)) return err;
+  const issue = err.issues[0];
+  if (!issue) return new GatewayError('invalid_request', err.message);
+  // The config names a key as `.key`, or `["key"]` when it is not a plain identifier.
+  const entry = [`profiles.${name}`, `profiles[${JSON.stringify(name)}]`].find(
+    (p) => issue.path === p || issue.path.startsWith(`${p}.`) || issue.path.startsWith(`${p}[`),
+  );
+  const rest = entry === undefined ? '' : issue.path.slice(entry.length);
+  const field = rest.startsWith('.servers') ? 'servers' : rest.startsWith('.description') ? 'description' : 'name';
+  // Said at its field: the message alone, as the Settings screen does.
+  return new GatewayError('invalid_request', issue.message, { field });
+}
