@@ -6,7 +6,7 @@
  * copy is plain (mode 0600) and the result says so.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../protocol/errors.ts';
 import type { SecretStore } from '../secrets/store.ts';
@@ -38,6 +38,8 @@ export interface BackupRecord {
    * their changes along).
    */
   othersEdited?: boolean;
+  /** The original file's permission bits: a restore that has to create the file again gives them back. */
+  mode?: number;
 }
 
 export function backupDir(stateDir: string): string {
@@ -150,6 +152,11 @@ export async function ensureBackup(
   };
   let warning: string | undefined;
   if (original) {
+    try {
+      record.mode = (await stat(file.target)).mode & 0o777;
+    } catch {
+      // Gone since it was read: a restore then creates it private (0600), as without a mode.
+    }
     let data = original;
     if (secrets) {
       try {

@@ -296,7 +296,7 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
       return { path: record.path, action: 'unchanged', ...kept };
     }
     await assertWritable(target);
-    if ((await writeAtomic(target, original, current.hash)) === 'conflict') continue;
+    if ((await writeAtomic(target, original, current.hash, record.mode ?? 0o600)) === 'conflict') continue;
     const check = await readSnapshot(target);
     if (!check.bytes?.equals(original))
       throw new GatewayError('client_config_conflict', `${record.path} changed right after the restore; run it again`);

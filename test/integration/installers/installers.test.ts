@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { chmod, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -238,6 +238,17 @@ describe('installer safety', () => {
     const plain = { ...home.ctx, secrets: undefined };
     await expectGatewayError(restoreClient('claude-desktop', plain), 'secret_store_unavailable', /encrypted/);
     expect(await readdir(path.join(home.ctx.stateDir, 'backups'))).toHaveLength(2);
+  });
+
+  it('gives a file deleted since the install its original permissions back on restore', async () => {
+    home = await tempHome();
+    const original = await home.seed('cursor');
+    await chmod(home.file('cursor'), 0o644);
+    await installClient('cursor', home.ctx, SHIM);
+    await rm(home.file('cursor'));
+    expect((await restoreClient('cursor', home.ctx)).action).toBe('restored');
+    expect(await readFile(home.file('cursor'))).toEqual(original);
+    expect((await stat(home.file('cursor'))).mode & 0o777).toBe(0o644);
   });
 
   it("keeps the client's later version aside when restoring over it, as a file a person can open", async () => {
