@@ -129,7 +129,7 @@ function trayActions(deps: {
         break;
       case 'install':
         run(`install into ${action.client}`, async () => {
-          const change = await api.installClient(action.client);
+          const change = await api.installClient(action.client, action.profile);
           await deps.tray()?.feed.refreshClients();
           notify('Switchboard installed', change.note ?? `Added to ${change.path}`);
         });

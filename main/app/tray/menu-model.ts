@@ -17,7 +17,8 @@ export type TrayAction =
   | { type: 'login'; server: string }
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'install'; client: string }
+  /** `profile`: the one an outdated entry starts, kept when it is updated. */
+  | { type: 'install'; client: string; profile?: string }
   | { type: 'copy-endpoint'; url: string }
   | { type: 'start-at-login'; enabled: boolean }
   | { type: 'quit' };
@@ -48,7 +49,7 @@ export interface TrayMenuInput {
   /** Questions from servers waiting for the user. */
   questions?: number;
   /** The AI clients found on this machine (Install into). */
-  clients?: readonly Pick<ClientView, 'id' | 'name' | 'detected' | 'state'>[];
+  clients?: readonly Pick<ClientView, 'id' | 'name' | 'detected' | 'state' | 'profile'>[];
   /** The gateway's Streamable HTTP URL, when it listens on one. */
   endpoint?: string;
   /** Absent when start at login cannot be changed here. */
@@ -156,7 +157,7 @@ function installMenu(clients: NonNullable<TrayMenuInput['clients']>): TrayMenuIt
       const state = INSTALL_LABEL[client.state];
       return {
         type: 'action',
-        action: { type: 'install', client: client.id },
+        action: { type: 'install', client: client.id, ...(client.profile ? { profile: client.profile } : {}) },
         label: state === undefined ? client.name : `${client.name} — ${state}`,
         // Installed already: nothing to do; unreadable: the window says why and what to fix.
         enabled: client.state !== 'installed' && client.state !== 'invalid',

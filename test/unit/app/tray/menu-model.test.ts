@@ -196,6 +196,20 @@ describe('tray menu model', () => {
     expect(menu({ servers: [], clients: [] })).not.toContain('Install into ▸');
   });
 
+  it('updates an outdated entry with the profile it starts (it became "default")', () => {
+    const onAction = vi.fn();
+    const template = toMenuTemplate(
+      buildTrayMenuModel({
+        servers: [],
+        clients: [{ id: 'zed', name: 'Zed', detected: true, state: 'outdated', profile: 'work' }],
+      }),
+      onAction,
+    );
+    const install = template.find((t) => t.label === 'Install into')!.submenu as typeof template;
+    (install[0]!.click as () => void)();
+    expect(onAction).toHaveBeenCalledWith({ type: 'install', client: 'zed', profile: 'work' });
+  });
+
   it('uses singular for one server and hides the last error of a ready server', () => {
     const lines = menu({ servers: [server('a', 'ready', { lastError: 'old' })] });
     expect(lines[0]).toBe('1 of 1 server ready');
