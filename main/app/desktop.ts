@@ -4,7 +4,7 @@
  * of the gateway on quit. Electron glue only; decisions live in the pure modules next to it.
  */
 import { join } from 'node:path';
-import { app, clipboard, ipcMain, nativeTheme, Notification } from 'electron';
+import { app, clipboard, ipcMain, nativeTheme, Notification, powerMonitor } from 'electron';
 import type { GatewayApi, GatewayEvents, Unsubscribe } from '../../preload/contract/index.ts';
 import {
   errorMessage,
@@ -146,10 +146,8 @@ function trayActions(deps: {
         });
         break;
       case 'quit':
-        // Quit means stopped: clients' shims must not start the app again (stopped-marker.ts).
-        void markStopped(runtimePaths().stopped, 'Quit in the Switchboard app')
-          .catch((err: unknown) => log(`could not record that Switchboard was quit: ${errorMessage(err)}`))
-          .finally(() => app.quit());
+        // 'before-quit' records that it was quit (every way of quitting goes through it).
+        app.quit();
         break;
     }
   };
@@ -215,16 +213,37 @@ export function runDesktopApp(options: DesktopOptions): void {
     // Nothing in the tray may start servers again while they are being stopped.
     tray?.destroy();
     for (const cleanup of cleanups) cleanup();
-    // A quit during start-up waits for the start to finish, so that what it started is stopped too.
-    void started
+    // A quit during start-up waits for the start to finish (so that what it started is stopped
+    // too), but not for ever: the process would hold the single-instance lock with no tray.
+    const startedOrLate = Promise.race([started, new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS))]);
+    void recordQuit()
+      .then(() => startedOrLate)
       .then(() => stopWithin(gateway, STOP_TIMEOUT_MS))
       .finally(() => {
         stopped = true;
         app.quit();
       });
   });
+  /**
+   * Quit means stopped, however it was quit (the tray, the app menu's Quit, the Dock): clients'
+   * shims must not start the app again (stopped-marker.ts). Written before the gateway goes, so a
+   * shim that sees it go finds the marker. The system shutting down is not the user quitting.
+   */
+  const recordQuit = async (): Promise<void> => {
+    if (systemEnding) return;
+    try {
+      await markStopped(runtimePaths().stopped, 'Quit in the Switchboard app');
+    } catch (err) {
+      log(`could not record that Switchboard was quit: ${errorMessage(err)}`);
+    }
+  };
+  let systemEnding = false;
 
   const ready = async (): Promise<void> => {
+    // Usable only once the app is ready. Linux and macOS say so before a shutdown or logout ends us.
+    powerMonitor.on('shutdown', () => {
+      systemEnding = true;
+    });
     restrictPermissions();
     serveAppScheme(paths.renderer);
     registerGatewayIpc(

@@ -280,6 +280,9 @@ export class StandInNotification extends EventEmitter {
 
 export const app = new StandInApp();
 
+/** Electron's powerMonitor: the test emits 'shutdown' as the system would before it ends the session. */
+export const powerMonitor = new EventEmitter();
+
 const handlers = new Map<string, Handler>();
 export const ipcMain = {
   handlers,

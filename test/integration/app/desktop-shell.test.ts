@@ -278,15 +278,20 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
     }
   }, 30_000);
 
-  it('stops every server process when the user quits from the tray', async () => {
+  it('quits from the app menu (as ⌘Q and the Dock do): servers stop, and shims are told it was quit', async () => {
     const servers = (await invoke('switchboard:list-servers')) as ServerView[];
     const pids = servers.map((s) => s.pid).filter((pid): pid is number => pid !== undefined);
     expect(pids.length).toBeGreaterThan(0);
     expect(pids.every(alive)).toBe(true);
+    const marker = path.join(dir.dir, 'run', 'stopped');
+    expect(existsSync(marker)).toBe(false);
 
-    click(item('Quit Switchboard'));
+    // The tray's Quit is app.quit() too; the app menu's Quit calls it without the tray.
+    expect(item('Quit Switchboard').click).toBeDefined();
+    app.quit();
     await waitFor(() => app.quitted || undefined, 10_000, 'the app to quit');
     expect(pids.filter(alive)).toEqual([]);
     expect(tray().destroyed).toBe(true);
+    expect(readFileSync(marker, 'utf8')).toContain('Quit in the Switchboard app');
   });
 });
