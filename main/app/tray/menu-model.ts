@@ -42,6 +42,8 @@ export interface TrayMenuInput {
   servers: readonly ServerView[] | null;
   /** Why the gateway is unusable (failed start, unreadable config, failed fetch). */
   error?: string;
+  /** The config file has an error: the gateway runs on as it was (Pause and Resume still work). */
+  configError?: string;
   /** Before the first server list arrives. */
   starting?: boolean;
   /** The gateway is paused: its servers are stopped until Resume. */
@@ -85,6 +87,7 @@ export function truncate(text: string, max = MAX_LABEL): string {
 function healthOf(input: TrayMenuInput): TrayHealth {
   if (input.error !== undefined) return 'error';
   if ((input.questions ?? 0) > 0) return 'question';
+  if (input.configError !== undefined) return 'warning';
   if (input.paused === true) return 'paused';
   if (input.starting === true) return 'idle';
   if (input.servers === null) return 'error';
@@ -98,6 +101,7 @@ function healthOf(input: TrayMenuInput): TrayHealth {
 
 function statusLine(input: TrayMenuInput): string {
   if (input.error !== undefined) return truncate(`Gateway problem: ${input.error}`);
+  if (input.configError !== undefined) return truncate(`Gateway problem: ${input.configError}`);
   if (input.paused === true) return 'Paused: servers stopped';
   if (input.starting === true) return 'Starting…';
   if (input.servers === null) return 'Gateway unavailable';

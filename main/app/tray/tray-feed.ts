@@ -109,11 +109,13 @@ export function createTrayFeed(options: {
 
   return {
     input() {
-      const problem = error ?? fetchError ?? configError;
+      const problem = error ?? fetchError;
       return {
         servers,
-        ...(servers === null && problem === undefined ? { starting: true } : {}),
+        ...(servers === null && problem === undefined && configError === undefined ? { starting: true } : {}),
         ...(problem === undefined ? {} : { error: problem }),
+        // The previous config keeps running: a problem to show, not a gateway that cannot be used.
+        ...(configError === undefined ? {} : { configError }),
         paused,
         questions: questions.size,
         clients,

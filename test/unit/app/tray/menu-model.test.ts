@@ -196,6 +196,14 @@ describe('tray menu model', () => {
     expect(menu({ servers: [], clients: [] })).not.toContain('Install into ▸');
   });
 
+  it('keeps Resume while the config file has an error: the gateway runs on as it was', () => {
+    const input = { servers: [server('a', 'stopped')], paused: true, configError: 'the config file has an error (x)' };
+    const lines = menu(input);
+    expect(lines[0]).toBe('Gateway problem: the config file has an error (x)');
+    expect(lines).toContain('Resume gateway');
+    expect(buildTrayMenuModel(input).health).toBe('warning');
+  });
+
   it('updates an outdated entry with the profile it starts (it became "default")', () => {
     const onAction = vi.fn();
     const template = toMenuTemplate(

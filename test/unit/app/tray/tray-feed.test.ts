@@ -50,10 +50,11 @@ describe('tray feed', () => {
     });
     emit('servers', []);
     emit('status', status({ configError: 'config.json:3:5 expected a string' }));
-    expect(feed.input().error).toBe('the config file has an error (config.json:3:5 expected a string)');
+    expect(feed.input().configError).toBe('the config file has an error (config.json:3:5 expected a string)');
+    expect(feed.input().error).toBeUndefined();
     expect(feed.input().endpoint).toBe('http://127.0.0.1:8787/mcp');
     emit('status', status());
-    expect(feed.input().error).toBeUndefined();
+    expect(feed.input().configError).toBeUndefined();
   });
 
   it('never brings back a question answered while a refresh was fetching, nor loses one that came', async () => {
