@@ -141,8 +141,12 @@ function trayActions(deps: {
         break;
       case 'start-at-login':
         run(action.enabled ? 'start at login' : 'stop starting at login', async () => {
-          await deps.loginItem.setEnabled(action.enabled);
-          deps.setStartAtLogin(await deps.loginItem.isEnabled());
+          try {
+            await deps.loginItem.setEnabled(action.enabled);
+          } finally {
+            // Refused or not, the checkbox shows what is so now (Electron ticked it on the click).
+            deps.setStartAtLogin(await deps.loginItem.isEnabled());
+          }
         });
         break;
       case 'quit':

@@ -148,7 +148,9 @@ export async function isLinuxAutostartEnabled(file: string): Promise<boolean> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // No entry: none at all, or no autostart folder (a file in its place holds none either).
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw err;
   }
   return autostartEntryEnabled(text);

@@ -37,7 +37,13 @@ export function createAppTray(options: AppTrayOptions): AppTray {
     rendered = key;
     tray.setImage(icon(model.health));
     tray.setToolTip(model.tooltip);
-    tray.setContextMenu(Menu.buildFromTemplate(toMenuTemplate(model, options.onAction)));
+    tray.setContextMenu(Menu.buildFromTemplate(toMenuTemplate(model, onAction)));
+  };
+  // Electron flips a checkbox itself when it is clicked: the menu shown is then no longer the model,
+  // and is built again at the next change even when the model is the same (a refused change).
+  const onAction = (action: TrayAction): void => {
+    rendered = '';
+    options.onAction(action);
   };
   const feed = createTrayFeed({ api: options.api, events: options.events, onChange: render });
   render();

@@ -6,7 +6,7 @@
  * and acts through them: menu clicks, a notification click, Quit.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -242,6 +242,24 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
     await waitFor(() => item('Start at login').checked || undefined, 5_000, 'the menu to show it on');
     click(item('Start at login'));
     await waitFor(() => !existsSync(entry) || undefined, 5_000, 'the entry removed');
+  });
+
+  it('shows start at login as it is after a change the system refused (Electron ticked the box)', async () => {
+    // A file where the autostart folder should be: the entry cannot be written.
+    const folder = path.join(home, '.config', 'autostart');
+    await rm(folder, { recursive: true, force: true });
+    await writeFile(folder, 'not a folder\n');
+    try {
+      const before = StandInNotification.shown.length;
+      const box = item('Start at login');
+      box.checked = true; // what Electron does to the menu item itself
+      click(box);
+      await waitFor(() => StandInNotification.shown.length > before || undefined, 5_000, 'the failure said');
+      // The menu is built again before the failure is told (not at some later change).
+      expect(item('Start at login').checked).toBe(false);
+    } finally {
+      await rm(folder, { force: true });
+    }
   });
 
   it('raises one notification for a question a client cannot show, and a click opens it in the app', async () => {
