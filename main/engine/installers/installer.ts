@@ -105,9 +105,25 @@ export async function detectClient(
   const servers = entries.map(([name]) => name).filter((n) => n !== ENTRY_NAME);
   if (!ours) return { ...base, state: 'not-installed', servers };
   const profile = profileOf(argsOf(ours));
-  const expected = typeof shim === 'function' ? shim(profile ?? 'default') : shim;
+  const expected = expectedShim(shim, profile ?? 'default');
   const state = expected && !launchesAs(def, ours, expected) ? 'outdated' : 'installed';
   return { ...base, state, servers, ...(profile ? { profile } : {}) };
+}
+
+/**
+ * What install would write for `profile`, to tell an outdated entry; undefined when this copy cannot
+ * write one at all (the app run from its disk image refuses): every client is still listed then.
+ */
+function expectedShim(
+  shim: ShimCommand | ((profile: string) => ShimCommand) | undefined,
+  profile: string,
+): ShimCommand | undefined {
+  if (typeof shim !== 'function') return shim;
+  try {
+    return shim(profile);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

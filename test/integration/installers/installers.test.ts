@@ -391,6 +391,18 @@ describe('installer safety', () => {
     }
   });
 
+  it('lists installed clients when this copy cannot write an entry (the app run from its disk image)', async () => {
+    home = await tempHome();
+    const file = home.file('cursor');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, '{ "mcpServers": {} }\n');
+    await installClient('cursor', home.ctx, SHIM);
+    const refuses = (): never => {
+      throw new GatewayError('unsafe_path', 'Switchboard runs from its disk image: move it to Applications first');
+    };
+    expect(await detectClient('cursor', home.ctx, refuses)).toMatchObject({ state: 'installed', profile: 'default' });
+  });
+
   it('never replaces or removes a server the user named "switchboard" that is not Switchboard', async () => {
     home = await tempHome();
     const file = home.file('cursor');
