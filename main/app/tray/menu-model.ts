@@ -96,7 +96,9 @@ function healthOf(input: TrayMenuInput): TrayHealth {
   // A server starting again after a failure is still failing: no flicker to "ok" on every attempt.
   const failing = (s: ServerView) =>
     s.state === 'failed' || s.state === 'backoff' || (s.state === 'starting' && s.lastError !== undefined);
-  return input.servers.some(failing) ? 'warning' : 'ok';
+  if (input.servers.some(failing)) return 'warning';
+  // Green means every server that should run is up (docs/desktop.md): one still starting is not yet.
+  return input.servers.some((s) => s.state === 'starting' && !s.disabled) ? 'idle' : 'ok';
 }
 
 function statusLine(input: TrayMenuInput): string {

@@ -148,7 +148,9 @@ describe('tray menu model', () => {
   it('derives health from server states, questions waiting and pause, the most urgent first', () => {
     const ready = [server('a', 'ready')];
     const failing = [server('a', 'ready'), server('b', 'failed')];
-    expect(buildTrayMenuModel({ servers: [server('a', 'ready'), server('b', 'starting')] }).health).toBe('ok');
+    // Green only once every server that should run is up; one still starting shows the ring.
+    expect(buildTrayMenuModel({ servers: [server('a', 'ready'), server('b', 'starting')] }).health).toBe('idle');
+    expect(buildTrayMenuModel({ servers: [server('a', 'ready'), server('b', 'ready')] }).health).toBe('ok');
     expect(buildTrayMenuModel({ servers: failing }).health).toBe('warning');
     const retrying = [server('a', 'ready'), server('b', 'starting', { lastError: 'exited with code 3' })];
     expect(buildTrayMenuModel({ servers: retrying }).health).toBe('warning');
