@@ -282,6 +282,8 @@ describe('the web UI in Chromium', () => {
 
   it('makes a profile from some servers, changes it and removes it; its clients see each change', async () => {
     await screen('Profiles');
+    const config = async () =>
+      (JSON.parse(await readFile(gateway.configPath(), 'utf8')) as { profiles: Record<string, unknown> }).profiles;
     await page.getByRole('button', { name: 'New profile' }).click();
     const form = page.getByRole('region', { name: 'New profile' });
     const name = form.getByLabel('Name', { exact: true });
@@ -294,13 +296,21 @@ describe('the web UI in Chromium', () => {
       .getByText(/profile names use letters, digits/)
       .waitFor();
     expect(await name.getAttribute('aria-invalid')).toBe('true');
+    // The keyboard is taken to the field (Save gave it up while it was disabled).
+    await waitFor(async () => (await page.locator(':focus').getAttribute('id')) === 'profile-name', 5_000);
+    // "default" is every enabled server: a new profile of that name would replace it for every client.
+    await name.fill('default');
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await form
+      .getByRole('alert')
+      .getByText(/default is every enabled server, and is not made here/)
+      .waitFor();
+    expect(Object.keys(await config())).toEqual(['work']);
     await name.fill('research');
     await form.getByLabel('Description (optional)').fill('Reading and notes');
     await checkAndShoot('profiles-form');
     await form.getByRole('button', { name: 'Save profile' }).click();
     await page.getByRole('status').getByText('Saved research: its clients see 1 server now.').waitFor();
-    const config = async () =>
-      (JSON.parse(await readFile(gateway.configPath(), 'utf8')) as { profiles: Record<string, unknown> }).profiles;
     expect((await config()).research).toEqual({ servers: ['everything'], description: 'Reading and notes' });
     const row = page.getByRole('row').filter({ hasText: 'Reading and notes' });
     await row.getByText(`${gateway.httpUrl()!}/research`).waitFor();
@@ -341,6 +351,7 @@ describe('the web UI in Chromium', () => {
     // At the field, which names the setting already: not where it is in the config file.
     await page.getByRole('alert').getByText('expected a number of at least 0', { exact: true }).waitFor();
     expect(await days.getAttribute('aria-invalid')).toBe('true');
+    await waitFor(async () => (await page.locator(':focus').getAttribute('id')) === 'history-days', 5_000);
     expect(await page.getByText('traffic.history.days').count()).toBe(0);
     await days.fill('7');
     await save.click();
@@ -399,6 +410,12 @@ describe('the web UI in Chromium', () => {
     await screen('Clients');
     const row = page.getByRole('row').filter({ hasText: 'Claude Desktop' });
     await row.getByText('not installed').waitFor();
+    // In a window of 800 by 600 the long config path wraps; the row's buttons stay in the window.
+    await page.setViewportSize({ width: 800, height: 600 });
+    const move = row.getByRole('button', { name: 'Move servers of Claude Desktop into Switchboard' });
+    const box = await move.boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(800);
+    await page.setViewportSize({ width: 1280, height: 800 });
     await row.getByRole('button', { name: 'Install into Claude Desktop' }).click();
     const preview = page.getByRole('region', { name: 'Install into Claude Desktop' });
     const diff = await preview.getByLabel('The change').textContent();
@@ -413,10 +430,14 @@ describe('the web UI in Chromium', () => {
     await row.getByText('installed (profile default)').waitFor();
     const installed = JSON.parse(await readFile(claudeConfig(), 'utf8')) as { mcpServers: Record<string, unknown> };
     expect(Object.keys(installed.mcpServers).sort()).toEqual(['notes', 'scratch', 'switchboard']);
-    // Another profile: picked in the preview, which then shows that change.
+    // Another profile: picked in the preview, which then shows that change. One made meanwhile is offered.
     await row.getByRole('button', { name: 'Reinstall into Claude Desktop' }).click();
     const profile = preview.getByRole('combobox', { name: 'Profile' });
     expect(await profile.inputValue()).toBe('default');
+    await gateway.api.saveProfile('made-meanwhile', { servers: ['fx'] });
+    await profile.getByRole('option', { name: 'made-meanwhile' }).waitFor({ state: 'attached' });
+    await gateway.api.removeProfile('made-meanwhile');
+    await waitFor(async () => (await profile.getByRole('option').allTextContents()).length === 2, 10_000);
     await profile.selectOption('work');
     await preview.getByLabel('The change').getByText('"work"').waitFor();
     await checkAndShoot('clients-profile');
