@@ -354,8 +354,11 @@ describe('the web UI in Chromium', () => {
     await waitFor(async () => (await page.locator(':focus').getAttribute('id')) === 'history-days', 5_000);
     expect(await page.getByText('traffic.history.days').count()).toBe(0);
     await days.fill('7');
-    await save.click();
+    // From the keyboard: Save is disabled while it saves, and has the keyboard again afterwards.
+    await save.focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('status').getByText('Saved to the config file and applied.').waitFor();
+    await waitFor(async () => (await page.locator(':focus').textContent()) === 'Save settings', 5_000, 'focus back');
     const config = JSON.parse(await readFile(gateway.configPath(), 'utf8')) as {
       traffic: { history: { days: number; maxBytes: number } };
     };
