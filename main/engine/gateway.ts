@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import type { LookupFunction } from 'node:net';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { isDeepStrictEqual } from 'node:util';
 import {
   isConfigMissing,
   loadConfigFile,
@@ -520,6 +521,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       settings.httpPort = http.port;
       settings.httpHost = http.host;
     }
+    const fixed = this.opts.http === false ? undefined : this.opts.http?.port;
+    if (http && fixed !== undefined) settings.httpPortFromCommandLine = this.http?.port ?? fixed;
     return settings;
   }
 
@@ -1066,6 +1069,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       throw err;
     }
     const diff = diffConfigs(this.current, loaded.config);
+    const previous = this.current;
     this.loaded = loaded;
     this.current = loaded.config;
     this.lastConfigError = undefined;
@@ -1081,7 +1085,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.socket = undefined;
       await this.openSocket().catch(logFailure(this.warn, 'could not reopen the socket listener'));
     }
-    if (diff.httpListenChanged) {
+    // A port or host given on the command line stays whatever the config says: the listener is
+    // reopened only when what it listens with changes (with --port 0 a reopen picked a new port).
+    if (
+      diff.httpListenChanged &&
+      !isDeepStrictEqual(this.listenerSettings(previous), this.listenerSettings(this.current))
+    ) {
       await this.http?.close();
       this.http = undefined;
       await this.openHttp().catch(logFailure(this.warn, 'could not reopen the HTTP listener'));
@@ -1364,6 +1373,17 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         },
       });
     }
+  }
+
+  /** The HTTP listener's settings as it opens with `config`: the command line's port and host win. */
+  private listenerSettings(config: ResolvedConfig): unknown {
+    const override = this.opts.http;
+    if (override === false || config.listen.http === false) return false;
+    return {
+      ...config.listen.http,
+      ...(override?.port !== undefined ? { port: override.port } : {}),
+      ...(override?.host !== undefined ? { host: override.host } : {}),
+    };
   }
 
   private async openHttp(): Promise<void> {

@@ -109,6 +109,11 @@ export interface Settings {
   /** The HTTP listener's port; absent when HTTP is off in the config. */
   httpPort?: number;
   httpHost?: string;
+  /**
+   * The port the gateway was started with (`--port`): it listens there whatever the config says,
+   * and a new `httpPort` applies only when it starts without it.
+   */
+  httpPortFromCommandLine?: number;
   /** The traffic record (docs/traffic.md). */
   trafficEnabled: boolean;
   /** History kept on disk: days and bytes (0 keeps none). */

@@ -345,7 +345,7 @@ describe('the web UI in Chromium', () => {
     expect(await page.getByLabel('Largest history on disk (MiB; 0 keeps none)').inputValue()).toBe('0.29');
     // The config's port (the default here) is not where this gateway listens: the screen says so.
     const port = new URL(gateway.httpUrl()!).port;
-    await page.getByText(`was started with another one (--port), so it listens on ${port} now`).waitFor();
+    await page.getByText(`was started with --port, so it listens on ${port} now`).waitFor();
     await days.fill('-1');
     await save.click();
     // At the field, which names the setting already: not where it is in the config file.
@@ -365,6 +365,20 @@ describe('the web UI in Chromium', () => {
     expect(config.traffic.history.days).toBe(7);
     expect(config.traffic.history.maxBytes).toBe(300_000);
     expect((await gateway.api.getSettings()).historyDays).toBe(7);
+    // A new port goes into the config, but a gateway started with --port stays where it is (with
+    // --port 0 it used to reopen on another random port, and the page linked to the config's).
+    await page.getByLabel('HTTP port').fill('8799');
+    await save.click();
+    await page
+      .getByRole('status')
+      .getByText(`The gateway keeps listening on ${port}, the port it was started`)
+      .waitFor();
+    expect(await page.getByRole('link', { name: 'continue at the new address' }).count()).toBe(0);
+    expect(new URL(gateway.httpUrl()!).port).toBe(port);
+    expect(
+      (JSON.parse(await readFile(gateway.configPath(), 'utf8')) as { listen: { http: { port: number } } }).listen,
+    ).toEqual({ http: { port: 8799 } });
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
     await page.getByLabel('Dark').check();
     expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await checkAndShoot('settings-dark');
