@@ -65,7 +65,7 @@ function shim(env: NodeJS.ProcessEnv) {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>)
         .find((m) => m.id === id);
-    return waitFor(find, 20_000, `the shim's answer to request ${id} (stderr: ${err})`);
+    return waitFor(find, 50_000, `the shim's answer to request ${id} (stderr: ${err})`);
   };
   return { child, send, response, stderr: () => err };
 }
@@ -78,7 +78,8 @@ async function initializedShim(env: NodeJS.ProcessEnv): Promise<ReturnType<typeo
     method: 'initialize',
     params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'desktop', version: '1' } },
   });
-  await s.response(1);
+  const answer = await s.response(1);
+  expect(answer, `initialize (stderr: ${s.stderr()})`).toHaveProperty('result');
   s.send({ method: 'notifications/initialized' });
   return s;
 }
@@ -103,7 +104,9 @@ beforeEach(async () => {
   );
   fullEnv = desktopEnv();
   // What Claude Desktop and other clients give a server they spawn: next to nothing.
-  strippedEnv = { PATH: process.env.PATH, HOME: home };
+  // (And a longer wait for the gateway a shim starts: two cores running the whole suite can take
+  // longer than the 15 s a client gets.)
+  strippedEnv = { PATH: process.env.PATH, HOME: home, SWITCHBOARD_CONNECT_TIMEOUT_MS: '45000' };
   paths = runtimePaths({}, process.platform, home);
 });
 
