@@ -79,7 +79,8 @@ async function initializedShim(env: NodeJS.ProcessEnv): Promise<ReturnType<typeo
     params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'desktop', version: '1' } },
   });
   const answer = await s.response(1);
-  expect(answer, `initialize (stderr: ${s.stderr()})`).toHaveProperty('result');
+  const log = await fs.readFile(paths.log, 'utf8').catch((err: unknown) => String(err));
+  expect(answer, `initialize (stderr: ${s.stderr()}; gateway log: ${log})`).toHaveProperty('result');
   s.send({ method: 'notifications/initialized' });
   return s;
 }
