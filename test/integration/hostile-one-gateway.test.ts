@@ -65,7 +65,7 @@ function shim(env: NodeJS.ProcessEnv) {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>)
         .find((m) => m.id === id);
-    return waitFor(find, 50_000, `the shim's answer to request ${id} (stderr: ${err})`);
+    return waitFor(find, 20_000, `the shim's answer to request ${id} (stderr: ${err})`);
   };
   return { child, send, response, stderr: () => err };
 }
@@ -105,9 +105,7 @@ beforeEach(async () => {
   );
   fullEnv = desktopEnv();
   // What Claude Desktop and other clients give a server they spawn: next to nothing.
-  // (And a longer wait for the gateway a shim starts: two cores running the whole suite can take
-  // longer than the 15 s a client gets.)
-  strippedEnv = { PATH: process.env.PATH, HOME: home, SWITCHBOARD_CONNECT_TIMEOUT_MS: '45000' };
+  strippedEnv = { PATH: process.env.PATH, HOME: home };
   paths = runtimePaths({}, process.platform, home);
 });
 

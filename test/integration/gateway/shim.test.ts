@@ -1,3 +1,4 @@
+import { signalProcessesWithEnv } from '../../helpers/processes.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -65,13 +66,9 @@ describe('the shim, as a client spawns it', () => {
   afterEach(async () => {
     for (const g of gateways) g.kill('SIGKILL');
     gateways = [];
-    // A gateway the shim started is not our child: stop it through its socket's owner.
-    const { execFileSync } = await import('node:child_process');
-    try {
-      execFileSync('pkill', ['-f', `${CLI} serve --background`]);
-    } catch {
-      // none running
-    }
+    // A gateway the shim started is not our child: found by this test's runtime directory in its
+    // environment (`pkill -f` on its command line also stopped other tests' gateways).
+    await signalProcessesWithEnv(`SWITCHBOARD_RUNTIME_DIR=${env.SWITCHBOARD_RUNTIME_DIR}`);
     // Gone means its lock is free, not only its socket: it closes the socket first, then stops its
     // servers, and a gateway started meanwhile would find the lock still held.
     await waitFor(

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { processesWithEnv } from '../../helpers/processes.ts';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -30,17 +31,6 @@ async function cli(
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
-}
-
-/** Processes whose environment holds `entry` (NAME=value). */
-async function processesWith(entry: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const environ = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
-    if (environ.split('\0').includes(entry)) found.push(Number(pid));
-  }
-  return found;
 }
 
 describe('switchboard serve --stdio and the one-shot commands', () => {
@@ -242,11 +232,11 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
       },
     );
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await waitFor(async () => (await processesWith(marker)).length > 0, 20_000, 'the server started');
+    await waitFor(async () => (await processesWithEnv(marker)).length > 0, 20_000, 'the server started');
     await new Promise((r) => setTimeout(r, 500));
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    await waitFor(async () => (await processesWith(marker)).length === 0, 5_000, 'the server stopped');
+    await waitFor(async () => (await processesWithEnv(marker)).length === 0, 5_000, 'the server stopped');
   });
 
   it('doctor checks config, commands, servers, port and socket', async () => {
