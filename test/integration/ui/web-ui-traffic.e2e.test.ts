@@ -190,6 +190,21 @@ describe('the traffic inspector', () => {
         const box = (await control.boundingBox())!;
         expect(box.x + box.width).toBeLessThanOrEqual(800);
       }
+      // With an exchange open, the list gives the detail its room: no column runs under it.
+      await grid().getByRole('row').filter({ hasText: 'fx__echo' }).first().click();
+      const detail = page.getByRole('complementary', { name: 'Exchange' });
+      await detail.getByText('Request of tools/call').first().waitFor();
+      await page.screenshot({ path: path.join(shots, 'traffic-small-detail.png') });
+      const pane = (await detail.boundingBox())!;
+      const close = (await detail.getByRole('button', { name: 'Close' }).boundingBox())!;
+      expect(close.x + close.width).toBeLessThanOrEqual(800);
+      for (const name of ['Outcome', 'Duration', 'Size']) {
+        const header = grid().getByRole('columnheader', { name });
+        if (!(await header.isVisible())) continue;
+        const box = (await header.boundingBox())!;
+        expect(box.x + box.width, `${name} under the detail`).toBeLessThanOrEqual(pane.x + 1);
+      }
+      await page.keyboard.press('Escape');
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
