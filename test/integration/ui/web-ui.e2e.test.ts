@@ -476,6 +476,12 @@ describe('the web UI in Chromium', () => {
       .waitFor();
     expect(await readFile(claudeConfig(), 'utf8')).toBe(CLAUDE_ORIGINAL);
     await row.getByText('not installed').waitFor();
+    // Restore went with the backup; the keyboard is on the client's Install button, not the page.
+    await waitFor(
+      async () => (await page.locator(':focus').getAttribute('aria-label')) === 'Install into Claude Desktop',
+      5_000,
+      'focus on Install',
+    );
   });
 
   it('shows a call live in Traffic and opens it as a tree with its upstream request', async () => {
