@@ -200,7 +200,8 @@ export const METHODS = {
     http: { method: 'POST', path: '/profiles/:name' },
     params: ['name', 'profile'],
     args: z.tuple([
-      name,
+      // A profile name is at most 64 characters (the config's rule): said here, not as the 256 of any name.
+      z.string().min(1).max(64),
       z.strictObject({ servers: z.array(name).max(1000), description: z.string().max(1000).optional() }),
     ]),
   },

@@ -63,4 +63,11 @@ describe('profiles edited in the config file', () => {
     const implicit = await refusal(removeProfileFromConfigFile(file, 'default'));
     expect(implicit.message).toBe(`"default" is not listed in ${file}: it is every enabled server, and stays`);
   });
+
+  it('says a profile name is too long in the control API as the config counts it (64), not 256', async () => {
+    const { METHODS } = await import('../../../../preload/contract/index.ts');
+    const check = METHODS.saveProfile.args.safeParse(['x'.repeat(65), { servers: [] }]);
+    expect(check.success).toBe(false);
+    expect(JSON.stringify(check.error?.issues)).toContain('64');
+  });
 });
