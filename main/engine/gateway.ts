@@ -1091,9 +1091,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       diff.httpListenChanged &&
       !isDeepStrictEqual(this.listenerSettings(previous), this.listenerSettings(this.current))
     ) {
+      // Started with --port 0, it keeps the port it was given (another random one loses every client).
+      const samePort = this.opts.http !== false && this.opts.http?.port === 0 ? this.http?.port : undefined;
       await this.http?.close();
       this.http = undefined;
-      await this.openHttp().catch(logFailure(this.warn, 'could not reopen the HTTP listener'));
+      await this.openHttp(samePort).catch(logFailure(this.warn, 'could not reopen the HTTP listener'));
     }
     if (diff.listenChanged)
       await this.recordAddresses().catch(logFailure(this.warn, 'could not record the new addresses in the lock'));
@@ -1386,11 +1388,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     };
   }
 
-  private async openHttp(): Promise<void> {
+  private async openHttp(keepPort?: number): Promise<void> {
     const listen = this.current.listen;
     const httpOverride = this.opts.http;
     if (httpOverride !== false && listen.http !== false) {
-      const port = httpOverride?.port ?? listen.http.port;
+      const port = keepPort ?? httpOverride?.port ?? listen.http.port;
       const host = httpOverride?.host ?? listen.http.host;
       // The control API's own token, never the listener's: MCP clients given that one must not
       // be able to add servers (start programs) through /api.

@@ -53,6 +53,9 @@ function refusal(err: unknown, name: string): unknown {
   const entry = [`profiles.${name}`, `profiles[${JSON.stringify(name)}]`].find(
     (p) => issue.path === p || issue.path.startsWith(`${p}.`) || issue.path.startsWith(`${p}[`),
   );
+  // A problem elsewhere in the file (a server's entry edited by hand) is not this form's: it names where.
+  if (entry === undefined && issue.path !== 'profiles')
+    return new GatewayError('invalid_request', issue.path ? `${issue.path}: ${issue.message}` : issue.message);
   const rest = entry === undefined ? '' : issue.path.slice(entry.length);
   const field = rest.startsWith('.servers') ? 'servers' : rest.startsWith('.description') ? 'description' : 'name';
   // Said at its field: the message alone, as the Settings screen does.

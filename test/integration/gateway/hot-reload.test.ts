@@ -159,4 +159,24 @@ describe('reloads that overlap, and edits that change nothing', () => {
       await gateway.stop();
     }
   });
+
+  it('keeps the port it was given for --port 0 when another HTTP setting changes', async () => {
+    const own = await writeConfig(dir.dir, { mcpServers: {} }, 'port0.json');
+    // startGateway gives it port 0, as `serve --port 0` does.
+    const gateway = await startGateway(own);
+    try {
+      const before = gateway.httpUrl();
+      writeFileSync(
+        own,
+        JSON.stringify({ mcpServers: {}, listen: { http: { allowedOrigins: ['https://a.example'] } } }),
+      );
+      await gateway.reload();
+      // Reopened with the new setting, on the same address: a client set up with it keeps working.
+      expect(gateway.httpUrl()).toBe(before);
+      const client = await httpClient(before!);
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  });
 });

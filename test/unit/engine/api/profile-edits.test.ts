@@ -57,6 +57,13 @@ describe('profiles edited in the config file', () => {
     expect(badName).toMatchObject({ code: 'invalid_request', field: 'name' });
     expect(await readFile(file, 'utf8')).toBe(CONFIG);
 
+    // A problem elsewhere in the file is said with where it is, and is not the name's.
+    await writeFile(file, CONFIG.replace('"gh-mcp" }', '"gh-mcp", "timeout": "x" }'));
+    const elsewhere = await refusal(saveProfileToConfigFile(file, 'work', { servers: ['github'] }));
+    expect(elsewhere.field).toBeUndefined();
+    expect(elsewhere.message).toMatch(/^mcpServers\.github\.timeout: /);
+    await writeFile(file, CONFIG);
+
     const missing = await refusal(removeProfileFromConfigFile(file, 'nope'));
     expect(missing).toMatchObject({ code: 'not_found', field: 'name' });
     expect(missing.message).toBe(`there is no profile "nope" in ${file}`);
