@@ -129,7 +129,9 @@ function trayActions(deps: {
         break;
       case 'install':
         run(`install into ${action.client}`, async () => {
-          const change = await api.installClient(action.client, action.profile);
+          // Its profile, unless the config lost it (then "default", as the Clients screen does).
+          const known = action.profile && (await api.listProfiles()).some((p) => p.name === action.profile);
+          const change = await api.installClient(action.client, known ? action.profile : undefined);
           await deps.tray()?.feed.refreshClients();
           notify('Switchboard installed', change.note ?? `Added to ${change.path}`);
         });
@@ -235,8 +237,11 @@ export function runDesktopApp(options: DesktopOptions): void {
    */
   const recordQuit = async (): Promise<void> => {
     if (systemEnding) return;
+    // Bounded like the stop: a home folder that hangs (a network drive) must not keep the app alive.
+    const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), STOP_TIMEOUT_MS).unref());
     try {
-      await markStopped(runtimePaths().stopped, 'Quit in the Switchboard app');
+      const outcome = await Promise.race([markStopped(runtimePaths().stopped, 'Quit in the Switchboard app'), late]);
+      if (outcome === 'late') log('could not record that Switchboard was quit: the runtime directory did not answer');
     } catch (err) {
       log(`could not record that Switchboard was quit: ${errorMessage(err)}`);
     }
@@ -247,6 +252,8 @@ export function runDesktopApp(options: DesktopOptions): void {
     // Usable only once the app is ready. Linux and macOS say so before a shutdown or logout ends us.
     powerMonitor.on('shutdown', () => {
       systemEnding = true;
+      // A shutdown that is called off (an app refused it) must not hide a later real Quit.
+      setTimeout(() => (systemEnding = false), 60_000).unref();
     });
     restrictPermissions();
     serveAppScheme(paths.renderer);

@@ -87,8 +87,8 @@ export function truncate(text: string, max = MAX_LABEL): string {
 function healthOf(input: TrayMenuInput): TrayHealth {
   if (input.error !== undefined) return 'error';
   if ((input.questions ?? 0) > 0) return 'question';
-  if (input.configError !== undefined) return 'warning';
   if (input.paused === true) return 'paused';
+  if (input.configError !== undefined) return 'warning';
   if (input.starting === true) return 'idle';
   if (input.servers === null) return 'error';
   if (input.servers.length === 0) return 'idle';
@@ -103,8 +103,8 @@ function healthOf(input: TrayMenuInput): TrayHealth {
 
 function statusLine(input: TrayMenuInput): string {
   if (input.error !== undefined) return truncate(`Gateway problem: ${input.error}`);
-  if (input.configError !== undefined) return truncate(`Gateway problem: ${input.configError}`);
   if (input.paused === true) return 'Paused: servers stopped';
+  if (input.configError !== undefined) return truncate(`Gateway problem: ${input.configError}`);
   if (input.starting === true) return 'Starting…';
   if (input.servers === null) return 'Gateway unavailable';
   if (input.servers.length === 0) return 'No servers configured';

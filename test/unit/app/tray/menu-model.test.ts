@@ -199,11 +199,16 @@ describe('tray menu model', () => {
   });
 
   it('keeps Resume while the config file has an error: the gateway runs on as it was', () => {
-    const input = { servers: [server('a', 'stopped')], paused: true, configError: 'the config file has an error (x)' };
-    const lines = menu(input);
-    expect(lines[0]).toBe('Gateway problem: the config file has an error (x)');
-    expect(lines).toContain('Resume gateway');
-    expect(buildTrayMenuModel(input).health).toBe('warning');
+    const configError = 'the config file has an error (x)';
+    const paused = { servers: [server('a', 'stopped')], paused: true, configError };
+    expect(menu(paused)[0]).toBe('Paused: servers stopped');
+    expect(menu(paused)).toContain('Resume gateway');
+    // Paused ranks above a warning (docs/desktop.md); running, the config's error is the warning.
+    expect(buildTrayMenuModel(paused).health).toBe('paused');
+    const running = { servers: [server('a', 'ready')], configError };
+    expect(menu(running)[0]).toBe('Gateway problem: the config file has an error (x)');
+    expect(menu(running)).toContain('Pause gateway');
+    expect(buildTrayMenuModel(running).health).toBe('warning');
   });
 
   it('updates an outdated entry with the profile it starts (it became "default")', () => {
