@@ -92,7 +92,7 @@ function notify(title: string, body: string): void {
 }
 
 /** Runs what a tray item asked for; failures become a notification, never a crash. */
-function trayActions(deps: {
+export function trayActions(deps: {
   api: GatewayApi;
   window: MainWindow;
   tray: () => AppTray | null;
