@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -88,6 +88,20 @@ async function client(capabilities: Record<string, unknown> = {}): Promise<Clien
 async function screen(name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name }).click();
   await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+/** Waits for `saved`; if the page shows a refusal instead, the failure says what it was. */
+async function savedOrSaysWhy(saved: Locator): Promise<void> {
+  const refusals = page.locator('.banner.error, .field-error');
+  await expect
+    .poll(
+      async () =>
+        (await saved.count()) > 0 ? 'saved' : (await refusals.allTextContents()).join(' | ') || 'nothing yet',
+      {
+        timeout: 20_000,
+      },
+    )
+    .toBe('saved');
 }
 
 async function checkAndShoot(name: string): Promise<void> {
@@ -310,7 +324,7 @@ describe('the web UI in Chromium', () => {
     await form.getByLabel('Description (optional)').fill('Reading and notes');
     await checkAndShoot('profiles-form');
     await form.getByRole('button', { name: 'Save profile' }).click();
-    await page.getByRole('status').getByText('Saved research: its clients see 1 server now.').waitFor();
+    await savedOrSaysWhy(page.getByRole('status').getByText('Saved research: its clients see 1 server now.'));
     expect((await config()).research).toEqual({ servers: ['everything'], description: 'Reading and notes' });
     const row = page.getByRole('row').filter({ hasText: 'Reading and notes' });
     await row.getByText(`${gateway.httpUrl()!}/research`).waitFor();
@@ -326,7 +340,7 @@ describe('the web UI in Chromium', () => {
     expect(await editor.getByLabel('Name', { exact: true }).getAttribute('readonly')).not.toBeNull();
     await editor.getByRole('checkbox', { name: 'fx' }).check();
     await editor.getByRole('button', { name: 'Save profile' }).click();
-    await page.getByRole('status').getByText('Saved research: its clients see 2 servers now.').waitFor();
+    await savedOrSaysWhy(page.getByRole('status').getByText('Saved research: its clients see 2 servers now.'));
     await waitFor(async () => (await names()).includes('fx__echo'), 10_000, 'fx in the profile');
     expect((await config()).research).toEqual({ servers: ['fx', 'everything'], description: 'Reading and notes' });
 
