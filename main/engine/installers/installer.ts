@@ -91,7 +91,7 @@ export async function detectClient(
   } catch (err) {
     return { ...base, state: 'invalid', problem: (err as Error).message, servers: [] };
   }
-  const ours = entries.find(([name]) => name === ENTRY_NAME)?.[1] as Record<string, unknown> | undefined;
+  const ours = entryNamedOurs(entries);
   // Read through a symlink that leads elsewhere (dotfiles), but not written through: say so now.
   const unwritable = await resolveTarget(file, path.dirname(file)).then(
     () => undefined,
@@ -160,24 +160,26 @@ function launchesAs(def: ClientDefinition, raw: Record<string, unknown>, shim: S
   return [...managedKeys(def)].every((key) => isDeepStrictEqual(raw[key], wanted[key]));
 }
 
-/**
- * Refuses to replace or remove a server the user named "switchboard" that is not Switchboard; the
- * entry that is ours keeps what the client added to it (`autoApprove`, `disabled`, `timeout`, …).
- */
-function entryFor(def: ClientDefinition, body: string, file: string, shim?: ShimCommand): Record<string, unknown> {
-  const raw = def.format.read(body, file).find(([name]) => name === ENTRY_NAME)?.[1] as
-    Record<string, unknown> | undefined;
-  if (raw !== undefined && !isOurs(raw)) {
-    const program = [raw.command, raw.cmd].find((v) => typeof v === 'string');
-    const what = program ? `it runs ${program}` : 'it does not start the Switchboard shim';
-    throw new GatewayError(
-      'invalid_request',
-      `${file} already has a server named "${ENTRY_NAME}" that is not Switchboard (${what}); rename it there, ` +
-        'then try again',
-      { field: 'client' },
-    );
-  }
-  if (shim === undefined) return {};
+/** The entry named "switchboard" among a file's entries, as the file holds it. */
+function entryNamedOurs(entries: [string, unknown][]): Record<string, unknown> | undefined {
+  return entries.find(([name]) => name === ENTRY_NAME)?.[1] as Record<string, unknown> | undefined;
+}
+
+/** Refuses to replace or remove a server the user named "switchboard" that is not Switchboard. */
+function refuseForeign(raw: Record<string, unknown> | undefined, file: string): void {
+  if (raw === undefined || isOurs(raw)) return;
+  const program = [raw.command, raw.cmd].find((v) => typeof v === 'string');
+  const what = program ? `it runs ${program}` : 'it does not start the Switchboard shim';
+  throw new GatewayError(
+    'invalid_request',
+    `${file} already has a server named "${ENTRY_NAME}" that is not Switchboard (${what}); rename it there, ` +
+      'then try again',
+    { field: 'client' },
+  );
+}
+
+/** Our entry for `shim`, keeping what the client added to the one there (`autoApprove`, `disabled`, …). */
+function entryKeeping(def: ClientDefinition, raw: Record<string, unknown> | undefined, shim: ShimCommand) {
   const managed = managedKeys(def);
   const kept = Object.entries(raw ?? {}).filter(([key]) => !managed.has(key));
   return { ...def.entry(shim), ...Object.fromEntries(kept) };
@@ -191,8 +193,9 @@ export async function detectClients(
 }
 
 export const setEntry = (def: ClientDefinition, shim: ShimCommand) => (body: string, file: string, eol: string) => {
-  const entry = entryFor(def, body, file, shim);
-  const current = def.format.read(body, file).find(([name]) => name === ENTRY_NAME)?.[1];
+  const current = entryNamedOurs(def.format.read(body, file));
+  refuseForeign(current, file);
+  const entry = entryKeeping(def, current, shim);
   // The same entry laid out otherwise (on one line, say) is left as it is: nothing to change.
   return isDeepStrictEqual(current, entry) ? body : def.format.set(body, file, ENTRY_NAME, entry, eol);
 };
@@ -220,7 +223,7 @@ export async function installClient(
 }
 
 const removeEntry = (def: ClientDefinition) => (body: string, file: string, eol: string) => {
-  entryFor(def, body, file);
+  refuseForeign(entryNamedOurs(def.format.read(body, file)), file);
   return def.format.remove(body, file, ENTRY_NAME, eol);
 };
 
@@ -245,9 +248,9 @@ export async function verifyClient(id: ClientId | string, ctx: PathContext, shim
   const def = clientDefinition(id);
   try {
     const { path: file, entries } = await readEntries(def, ctx);
-    const ours = entries.find(([name]) => name === ENTRY_NAME)?.[1];
+    const ours = entryNamedOurs(entries);
     if (ours === undefined) return { ok: false, problem: `${file} has no "${ENTRY_NAME}" entry in ${def.section}` };
-    if (!launchesAs(def, ours as Record<string, unknown>, shim))
+    if (!launchesAs(def, ours, shim))
       return { ok: false, problem: `the "${ENTRY_NAME}" entry in ${file} differs from what Switchboard writes` };
     return { ok: true };
   } catch (err) {
@@ -360,7 +363,7 @@ export async function repairAppEntries(
     try {
       const read = await readEntries(def, ctx);
       file = read.path;
-      ours = read.entries.find(([name]) => name === ENTRY_NAME)?.[1] as Record<string, unknown> | undefined;
+      ours = entryNamedOurs(read.entries);
     } catch {
       continue; // an unreadable file is the Clients screen's to report, not a reason to touch it
     }
