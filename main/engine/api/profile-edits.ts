@@ -7,7 +7,7 @@ import { ConfigError, parseConfigText } from '../config/index.ts';
 import { readJsonObject, removeJsonValue, setJsonValue } from '../installers/formats/json.ts';
 import { joinText, splitText } from '../installers/text.ts';
 import { GatewayError } from '../protocol/errors.ts';
-import { rewriteConfigFile } from './server-edits.ts';
+import { entryPrefix, rewriteConfigFile } from './server-edits.ts';
 
 export async function saveProfileToConfigFile(file: string, name: string, profile: ProfileEntry): Promise<void> {
   await rewriteConfigFile(
@@ -49,10 +49,7 @@ function refusal(err: unknown, name: string): unknown {
   if (!(err instanceof ConfigError)) return err;
   const issue = err.issues[0];
   if (!issue) return new GatewayError('invalid_request', err.message);
-  // The config names a key as `.key`, or `["key"]` when it is not a plain identifier.
-  const entry = [`profiles.${name}`, `profiles[${JSON.stringify(name)}]`].find(
-    (p) => issue.path === p || issue.path.startsWith(`${p}.`) || issue.path.startsWith(`${p}[`),
-  );
+  const entry = entryPrefix(issue.path, 'profiles', name);
   // A problem elsewhere in the file (a server's entry edited by hand) is not this form's: it names where.
   if (entry === undefined && issue.path !== 'profiles')
     return new GatewayError('invalid_request', issue.path ? `${issue.path}: ${issue.message}` : issue.message);

@@ -54,6 +54,17 @@ export async function rewriteConfigFile(
     );
 }
 
+/**
+ * The start of `path` (as the config names an issue's place) that is `section`'s entry `key`, if
+ * the issue is inside it. The config names a key as `.key`, or `["key"]` when it is not a plain
+ * identifier.
+ */
+export function entryPrefix(path: string, section: string, key: string): string | undefined {
+  return [`${section}.${key}`, `${section}[${JSON.stringify(key)}]`].find(
+    (p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`),
+  );
+}
+
 /** A config check's refusal as the form shows it: the first problem, at the field it is about. */
 function refusal(err: unknown, name: string): unknown {
   if (err instanceof GatewayError && /already has a different server named/.test(err.message))
@@ -61,10 +72,7 @@ function refusal(err: unknown, name: string): unknown {
   if (!(err instanceof ConfigError)) return err;
   const issue = err.issues[0];
   if (!issue) return new GatewayError('invalid_request', err.message);
-  // The config names a key as `.key`, or `["key"]` when it is not a plain identifier.
-  const entryPath = [`mcpServers.${name}`, `mcpServers[${JSON.stringify(name)}]`].find(
-    (p) => issue.path === p || issue.path.startsWith(`${p}.`) || issue.path.startsWith(`${p}[`),
-  );
+  const entryPath = entryPrefix(issue.path, 'mcpServers', name);
   let field: string | undefined;
   if (issue.path === 'mcpServers' || issue.path === entryPath) field = 'name';
   else if (entryPath)
