@@ -2,7 +2,7 @@
  * The Clients screen's installer actions (ClientInstalls, behind the control API) on a temporary
  * HOME: moving a client's servers into Switchboard keeps the profile the client starts.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientInstalls, installClient, loadConfigFile } from '../../../main/engine/index.ts';
@@ -19,9 +19,7 @@ const shimFor = (profile: string) => ({ ...SHIM, args: [...SHIM.args.slice(0, -1
 describe('moving servers from the Clients screen', () => {
   it('keeps the profile the client starts, and the servers join it', async () => {
     home = await tempHome();
-    const file = home.file('cursor');
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, '{ "mcpServers": { "notes": { "command": "notes-mcp" } } }\n');
+    const file = await home.write('cursor', '{ "mcpServers": { "notes": { "command": "notes-mcp" } } }\n');
     await installClient('cursor', home.ctx, shimFor('work'));
     const configPath = path.join(home.home, 'switchboard.json');
     await writeFile(configPath, '{ "mcpServers": {}, "profiles": { "work": { "servers": [] } } }\n');

@@ -40,6 +40,8 @@ export interface TempHome {
   /** Where `id` keeps its file in this layout. */
   file(id: ClientId): string;
   seed(id: ClientId, fixture?: string): Promise<Buffer>;
+  /** Writes `text` as `id`'s file (its folder made first); gives the file's path. */
+  write(id: ClientId, text: string): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -62,6 +64,11 @@ export async function tempHome(platform: 'linux' | 'darwin' = 'linux'): Promise<
       await mkdir(path.dirname(file(id)), { recursive: true });
       await writeFile(file(id), bytes);
       return bytes;
+    },
+    async write(id, text) {
+      await mkdir(path.dirname(file(id)), { recursive: true });
+      await writeFile(file(id), text);
+      return file(id);
     },
     cleanup: () => rm(home, { recursive: true, force: true }),
   };

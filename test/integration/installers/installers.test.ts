@@ -284,9 +284,7 @@ describe('installer safety', () => {
 
   it('restores while the client keeps saving its file: keeps its version aside, or says why not', async () => {
     home = await tempHome();
-    const file = home.file('claude-code');
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, '{\n  "numStartups": 0\n}\n');
+    const file = await home.write('claude-code', '{\n  "numStartups": 0\n}\n');
     // A real process saving the file every 2 ms, by rename, as Claude Code saves ~/.claude.json often.
     const saver = spawn(
       process.execPath,
@@ -327,9 +325,7 @@ describe('installer safety', () => {
 
   it('keeps what the client added to its entry: still installed, and installing again keeps it', async () => {
     home = await tempHome();
-    const file = home.file('cursor');
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, '{ "mcpServers": {} }\n');
+    const file = await home.write('cursor', '{ "mcpServers": {} }\n');
     await installClient('cursor', home.ctx, SHIM);
     const added = { autoApprove: ['github__search'], disabled: false, timeout: 120 };
     const config = JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, object> };
@@ -353,9 +349,7 @@ describe('installer safety', () => {
 
   it('Goose: its own keys on our entry (env_keys, enabled: false) keep it ours and are kept', async () => {
     home = await tempHome();
-    const file = home.file('goose');
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, 'extensions: {}\n');
+    const file = await home.write('goose', 'extensions: {}\n');
     await installClient('goose', home.ctx, SHIM);
     // What Goose writes back when it saves its config, and a user turning Switchboard off there.
     const text = await readFile(file, 'utf8');
@@ -373,9 +367,7 @@ describe('installer safety', () => {
 
   it.runIf(canLock())('says a locked file is locked (not that its folder is not writable)', async () => {
     home = await tempHome();
-    const file = home.file('cursor');
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, '{ "mcpServers": {} }\n');
+    const file = await home.write('cursor', '{ "mcpServers": {} }\n');
     execFileSync('chattr', ['+i', file]);
     try {
       await expectGatewayError(
@@ -391,9 +383,7 @@ describe('installer safety', () => {
 
   it('lists installed clients when this copy cannot write an entry (the app run from its disk image)', async () => {
     home = await tempHome();
-    const file = home.file('cursor');
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, '{ "mcpServers": {} }\n');
+    await home.write('cursor', '{ "mcpServers": {} }\n');
     await installClient('cursor', home.ctx, SHIM);
     const refuses = (): never => {
       throw new GatewayError('unsafe_path', 'Switchboard runs from its disk image: move it to Applications first');
