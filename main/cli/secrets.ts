@@ -1,5 +1,5 @@
 /** `switchboard secrets set|get|rm|ls`: the OS keychain store, for a terminal. */
-import { assertSecretName, createKeychainSecretStore } from '../engine/index.ts';
+import { assertSecretName, connectRunningGateway, createKeychainSecretStore, errorMessage } from '../engine/index.ts';
 
 const out = (text: string) => process.stdout.write(text);
 
@@ -55,6 +55,37 @@ function readHidden(prompt: string): Promise<string> {
   });
 }
 
+type RunningApi = NonNullable<Awaited<ReturnType<typeof connectRunningGateway>>>['api'];
+
+/**
+ * A change made by the running gateway, when one runs: it reads references as servers start, so
+ * only it can start the servers using the secret again with the new value (or say it is gone).
+ * Without one, or when it cannot be asked, the keychain is changed here. Says what became of it.
+ */
+async function throughGateway(
+  change: (api: RunningApi) => Promise<void>,
+  here: () => Promise<unknown>,
+  done: string,
+): Promise<string> {
+  let running: Awaited<ReturnType<typeof connectRunningGateway>>;
+  try {
+    running = await connectRunningGateway();
+  } catch (err) {
+    await here();
+    return `The running gateway could not be told (${errorMessage(err)}): restart the servers that use it.\n`;
+  }
+  if (!running) {
+    await here();
+    return '';
+  }
+  try {
+    await change(running.api);
+    return `${done}\n`;
+  } finally {
+    running.close();
+  }
+}
+
 export async function secrets(
   opts: { action: string | undefined; name: string | undefined; value: string | undefined },
   usage: (message: string) => Error,
@@ -75,8 +106,13 @@ export async function secrets(
             'typing it at the prompt) avoids that\n',
         );
       if (value === '') throw new Error('the value is empty; nothing stored');
-      await store.set(opts.name, value);
-      out(`Stored "${opts.name}" in the keychain. Use it in the config as \${secret:${opts.name}}.\n`);
+      const name = opts.name;
+      const applied = await throughGateway(
+        (api) => api.setSecret(name, value),
+        () => store.set(name, value),
+        'The running gateway started the servers that use it again, with this value.',
+      );
+      out(`Stored "${name}" in the keychain. Use it in the config as \${secret:${name}}.\n${applied}`);
       return 0;
     }
     case 'get': {
@@ -91,11 +127,17 @@ export async function secrets(
     }
     case 'rm': {
       if (!opts.name) throw usage('usage: switchboard secrets rm NAME');
-      if (!(await store.delete(opts.name))) {
-        process.stderr.write(`switchboard: no secret named "${opts.name}" in the keychain\n`);
+      const name = opts.name;
+      if (!(await store.get(name))) {
+        process.stderr.write(`switchboard: no secret named "${name}" in the keychain\n`);
         return 1;
       }
-      out(`Removed "${opts.name}" from the keychain.\n`);
+      const applied = await throughGateway(
+        (api) => api.deleteSecret(name),
+        () => store.delete(name),
+        'The running gateway stopped the servers that use it: they say it is missing.',
+      );
+      out(`Removed "${name}" from the keychain.\n${applied}`);
       return 0;
     }
     case 'ls': {

@@ -192,6 +192,10 @@ export class AlreadyRunningError extends GatewayError {
 }
 
 export type RunningServer = ResolvedServer & RoutedServer & { resolveError?: string };
+interface ResolvedEntry {
+  running: RunningServer;
+  secrets: SecretValue[];
+}
 
 export interface ServerStatusDto extends UpstreamStatus {
   isolated: boolean;
@@ -256,6 +260,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly redactor = createRedactor();
   /** What the current config's servers resolved, and our own (the listener and API tokens). */
   private serverSecrets: SecretValue[] = [];
+  /** Each running server's entry with its references replaced, and the secret values that took. */
+  private resolvedServers = new Map<string, ResolvedEntry>();
   /** Client header values given to isolated processes (headersToEnv), by the instance holding them. */
   private readonly sessionSecrets = new Map<Upstream, SecretValue[]>();
   private readonly oauth: OAuthManager;
@@ -842,11 +848,24 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await change;
   }
 
+  /**
+   * Starts a server again with its references read again: a secret stored or changed since (by
+   * `switchboard secrets set`, say) is used, and one still missing says so again. In turn with
+   * config reloads, so it never runs an entry older than the file's.
+   */
   async restartServer(name: string): Promise<void> {
     if (this.pausedNow && this.current.servers[name])
       throw new GatewayError('upstream_unavailable', `Switchboard is paused: resume it to start "${name}" again`);
     this.requireServer(name);
-    await this.registry.restart(name);
+    const run = this.reloading.then(async () => {
+      const server = this.current.servers[name];
+      if (this.stopped || this.pausedNow || !server || !this.resolvedServers.has(name)) return;
+      const entries = new Map(this.resolvedServers).set(name, await this.resolveEntry(server));
+      const { restarted } = await this.runResolved(entries);
+      if (!restarted.includes(name)) await this.registry.restart(name);
+    });
+    this.reloading = run.catch(logFailure(this.warn, `could not restart "${name}"`));
+    await run;
   }
 
   async loginServer(name: string): Promise<LoginStart> {
@@ -1151,7 +1170,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private async applyServers(
     config: ResolvedConfig,
   ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
-    const env = this.opts.env ?? process.env;
     const wanted = this.pausedNow
       ? []
       : Object.values(config.servers).filter((s) => !this.opts.onlyServers || this.opts.onlyServers.includes(s.name));
@@ -1164,23 +1182,34 @@ export class Gateway extends EventEmitter<GatewayEvents> {
             `(known: ${Object.keys(config.servers).join(', ') || 'none'})`,
         );
     }
-    const resolved = await Promise.all(
-      wanted.map(async (server): Promise<{ running: RunningServer; secrets: SecretValue[] }> => {
-        const isolated = server.kind === 'stdio' ? server.isolated : false;
-        try {
-          const { server: values, secrets } = await resolveServer(server, { env, secrets: this.opts.secrets });
-          return { running: { ...values, isolated }, secrets };
-        } catch (err) {
-          return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
-        }
-      }),
-    );
-    const secrets = resolved.flatMap((r) => r.secrets);
+    const resolved = await Promise.all(wanted.map((server) => this.resolveEntry(server)));
+    const changes = await this.runResolved(new Map(resolved.map((r) => [r.running.name, r])));
+    this.oauth.retain(new Set(Object.keys(config.servers)));
+    return changes;
+  }
+
+  /** A server's entry with its `${secret:}` and `${env:}` values, or why they cannot be had. */
+  private async resolveEntry(server: ResolvedConfig['servers'][string]): Promise<ResolvedEntry> {
+    const isolated = server.kind === 'stdio' ? server.isolated : false;
+    try {
+      const env = this.opts.env ?? process.env;
+      const { server: values, secrets } = await resolveServer(server, { env, secrets: this.opts.secrets });
+      return { running: { ...values, isolated }, secrets };
+    } catch (err) {
+      return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
+    }
+  }
+
+  /** Runs exactly these servers: those whose resolved entry changed start again, the rest keep running. */
+  private async runResolved(
+    entries: Map<string, ResolvedEntry>,
+  ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+    const secrets = [...entries.values()].flatMap((r) => r.secrets);
     // Old and new values both, while old processes are still being stopped; then only the new.
     this.setSecrets([...this.serverSecrets, ...secrets]);
     this.serverSecrets = secrets;
-    const changes = await this.registry.apply(resolved.map((r) => r.running));
-    this.oauth.retain(new Set(Object.keys(config.servers)));
+    this.resolvedServers = entries;
+    const changes = await this.registry.apply([...entries.values()].map((r) => r.running));
     this.setSecrets([]);
     return changes;
   }

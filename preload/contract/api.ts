@@ -45,7 +45,10 @@ export interface GatewayApi {
   listServers(): Promise<ServerView[]>;
   /** The merged tool catalog, or one server's tools when `server` is given. */
   listTools(server?: string): Promise<ToolView[]>;
-  /** Stops and starts one server (also revives a server that gave up after repeated failures). */
+  /**
+   * Stops and starts one server, its `${secret:}` and `${env:}` references read again (also revives a
+   * server that gave up after repeated failures, or one whose secret was missing).
+   */
   restartServer(name: string): Promise<void>;
   /**
    * Starts a login to a remote server that uses OAuth (docs/remote-servers.md). Resolves with the

@@ -115,14 +115,16 @@ export async function cliRun(
   }
 }
 
-/** `switchboard serve --port 0 --no-socket` with `env`, once it listens: the process and its MCP address. */
-export async function serveGateway(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+/** `switchboard serve --port 0 --no-socket` with `env`, once it listens: the process, its MCP address, its log. */
+export async function serveGateway(
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const child = spawn(NODE, [CLI, 'serve', '--port', '0', '--no-socket'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   try {
     const url = await waitFor(() => /HTTP (http:\/\/\S+\/mcp)/.exec(stderr)?.[1], 20_000, 'the gateway to listen');
-    return { child, url };
+    return { child, url, stderr: () => stderr };
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

@@ -32,7 +32,10 @@ export class FailedUpstream extends EventEmitter<UpstreamEvents> implements Upst
   info(): UpstreamInfo | undefined {
     return undefined;
   }
-  start(): void {}
+  /** Says it failed, once, as a server that could not start does: a headless gateway logs it. */
+  start(): void {
+    this.emit('status', this.status());
+  }
   whenReady(): Promise<UpstreamInfo> {
     return Promise.reject(this.error());
   }

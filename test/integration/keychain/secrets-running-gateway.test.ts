@@ -1,0 +1,109 @@
+/**
+ * A secret stored or changed while `switchboard serve` runs, with a real keychain (gnome-keyring
+ * over a private D-Bus session): the server that lacked it says so in the log, `switchboard
+ * secrets set` has the running gateway start it with the value, Restart reads a value changed
+ * behind the gateway's back, and `secrets rm` leaves the server saying the secret is missing.
+ */
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connectRunningGateway,
+  createKeychainSecretStore,
+  type RunningGatewayApi,
+} from '../../../main/engine/index.ts';
+import { cliRun, fixtureServer, serveGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { keyringMissing, startKeyringSession, type KeyringSession } from './keyring-session.ts';
+
+const missing = keyringMissing();
+if (missing && process.env.CI) throw new Error(`keychain tests need a Secret Service in CI: ${missing}`);
+
+describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
+  let keyring: KeyringSession;
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let env: NodeJS.ProcessEnv;
+  let serve: ChildProcess;
+  let stderr: () => string;
+  let running: RunningGatewayApi;
+  let client: Client;
+
+  const state = async () => (await running.api.listServers()).find((s) => s.name === 'fx');
+  const tokenSeen = async () => {
+    const result = await client.callTool({ name: 'fx__env', arguments: { name: 'FIXTURE_TOKEN' } });
+    return textOf(result);
+  };
+
+  beforeAll(async () => {
+    keyring = await startKeyringSession();
+    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
+    dir = await tempDir('sb-secret-live-');
+    const config = await writeConfig(dir.dir, {
+      mcpServers: {
+        fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:later-token}' }),
+        other: fixtureServer('other'),
+      },
+    });
+    env = {
+      ...process.env,
+      ...keyring.env,
+      SWITCHBOARD_CONFIG: config,
+      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+      NO_COLOR: '1',
+    };
+    const served = await serveGateway(env);
+    ({ child: serve, stderr } = served);
+    running = (await connectRunningGateway(env))!;
+    client = new Client({ name: 'secret-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(served.url)));
+  }, 40_000);
+
+  afterAll(async () => {
+    await client?.close();
+    running?.close();
+    serve?.kill('SIGKILL');
+    await keyring?.close();
+    await dir?.cleanup();
+  });
+
+  it('a server whose secret is missing says so in the log of a headless gateway', async () => {
+    await waitFor(
+      () => /server "fx" failed: .*\$\{secret:later-token\}, which is not in the keychain/.test(stderr()),
+      10_000,
+      'the log to name the missing secret',
+    );
+    expect((await state())?.state).toBe('failed');
+  });
+
+  it('switchboard secrets set has the running gateway start the server with the value', async () => {
+    const set = await cliRun(env, 'secrets', 'set', 'later-token', 'first-value-AAAA');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('The running gateway started the servers that use it again, with this value.');
+    await waitFor(async () => (await state())?.state === 'ready', 15_000, 'fx to start with its secret');
+    expect(await tokenSeen()).toBe('first-value-AAAA');
+  });
+
+  it('Restart reads the secret again: a value changed behind the gateway is the one used', async () => {
+    const store = createKeychainSecretStore({ stateDir: env.SWITCHBOARD_STATE_DIR!, env });
+    await store.set('later-token', 'second-value-BBBB');
+    // The running server keeps the value it started with until it is started again.
+    expect(await tokenSeen()).toBe('first-value-AAAA');
+    await running.api.restartServer('fx');
+    await waitFor(async () => (await state())?.state === 'ready', 15_000, 'fx to start again');
+    expect(await tokenSeen()).toBe('second-value-BBBB');
+  });
+
+  it('switchboard secrets rm leaves the server saying the secret is missing; the others run on', async () => {
+    const removed = await cliRun(env, 'secrets', 'rm', 'later-token');
+    expect(removed.code).toBe(0);
+    await waitFor(async () => (await state())?.state === 'failed', 15_000, 'fx to fail without its secret');
+    expect((await state())?.lastError).toMatch(
+      /not in the keychain \(add it with: switchboard secrets set later-token\)/,
+    );
+    const other = (await running.api.listServers()).find((s) => s.name === 'other');
+    expect(other?.state).toBe('ready');
+    expect((await cliRun(env, 'secrets', 'rm', 'later-token')).code).toBe(1);
+  });
+});
