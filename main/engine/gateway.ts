@@ -192,6 +192,14 @@ export class AlreadyRunningError extends GatewayError {
 }
 
 export type RunningServer = ResolvedServer & RoutedServer & { resolveError?: string };
+/** A server's entry without the keys its process never sees. */
+const withoutGatewayKeys = (server: RunningServer) => ({
+  ...server,
+  tools: undefined,
+  prompts: undefined,
+  description: undefined,
+});
+
 interface ResolvedEntry {
   running: RunningServer;
   secrets: SecretValue[];
@@ -272,9 +280,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.opts = opts;
     this.registry = new UpstreamRegistry<RunningServer>(
       (server, session) => this.createUpstream(server, session),
-      // Which tools and prompts clients see, and by what names, is the gateway's: no restart for it.
-      (a, b) =>
-        deepEqual({ ...a, tools: undefined, prompts: undefined }, { ...b, tools: undefined, prompts: undefined }),
+      // Which tools and prompts clients see, and by what names, is the gateway's, and a description
+      // is the user's note: no restart for either.
+      (a, b) => deepEqual(withoutGatewayKeys(a), withoutGatewayKeys(b)),
     );
     // A process started with a client's header values: those values are hidden until it is gone.
     this.registry.on('stopped', (upstream) => {

@@ -171,13 +171,13 @@ export class Router implements SessionHandler {
 
   private membership(profile: string): string {
     const servers = this.opts.profileServers(profile) ?? [];
-    // Its tool and prompt filters too: hiding or renaming one changes the lists without a restart.
-    return servers
-      .map((name) => {
-        const config = this.opts.registry.config(name);
-        return `${name}:${config?.disabled === true}:${JSON.stringify([config?.tools, config?.prompts])}`;
-      })
-      .join('\n');
+    // Its tool and prompt filters too, and the separator: hiding or renaming one changes the lists
+    // without a restart.
+    const members = servers.map((name) => {
+      const config = this.opts.registry.config(name);
+      return `${name}:${config?.disabled === true}:${JSON.stringify([config?.tools, config?.prompts])}`;
+    });
+    return [this.opts.separator(), ...members].join('\n');
   }
 
   sessionCount(): number {

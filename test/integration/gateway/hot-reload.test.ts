@@ -91,6 +91,27 @@ describe('editing the config file while running', () => {
       'still serving',
     );
   });
+
+  it('restarts nothing for a description, which is a note for the user', async () => {
+    const pidOne = gateway.servers().find((s) => s.name === 'one')!.pid;
+    const reloaded = new Promise((resolve) => gateway.once('reloaded', resolve));
+    await save({
+      mcpServers: { one: { ...fixtureServer('one'), description: 'the first one' }, three: fixtureServer('three') },
+    });
+    expect(await reloaded).toEqual({ started: [], stopped: [], restarted: [] });
+    expect(gateway.servers().find((s) => s.name === 'one')!.pid).toBe(pidOne);
+  });
+
+  it('renames every tool for a new namespaceSeparator, and tells clients the list changed', async () => {
+    const pidOne = gateway.servers().find((s) => s.name === 'one')!.pid;
+    const seen = listChanged;
+    await save({ namespaceSeparator: '-', mcpServers: { one: fixtureServer('one'), three: fixtureServer('three') } });
+    await waitFor(() => listChanged > seen, 10_000, 'tools/list_changed for the new names');
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('one-echo');
+    expect(names).not.toContain('one__echo');
+    expect(gateway.servers().find((s) => s.name === 'one')!.pid).toBe(pidOne);
+  });
 });
 
 describe('reloads that overlap, and edits that change nothing', () => {
