@@ -4,6 +4,7 @@
  * is written, and written atomically only if the file did not change meanwhile. The running
  * gateway then applies the file as it applies any edit. A refusal names the field at fault.
  */
+import { realpath } from 'node:fs/promises';
 import { addServersToConfig, removeServerFromConfig } from '../adoption/index.ts';
 import { ConfigError, parseConfigText } from '../config/index.ts';
 import { readJsonObject, removeJsonValue, setJsonValue } from '../installers/formats/json.ts';
@@ -39,7 +40,9 @@ export async function rewriteConfigFile(
   edit: (text: string) => string,
   refuse: (err: unknown) => unknown,
 ): Promise<void> {
-  const before = await readSnapshot(file);
+  // A config linked from elsewhere (a dotfiles folder) is edited where it lives: the link stays.
+  const target = await linkedFile(file);
+  const before = await readSnapshot(target);
   let text: string;
   try {
     text = edit(before.text);
@@ -47,11 +50,21 @@ export async function rewriteConfigFile(
     throw refuse(err);
   }
   if (text === before.text) return;
-  if ((await writeAtomic(file, text, before.hash)) === 'conflict')
+  if ((await writeAtomic(target, text, before.hash)) === 'conflict')
     throw new GatewayError(
       'invalid_request',
       `${file} changed while it was being edited; nothing was written, try again`,
     );
+}
+
+/** The file `file` is, through any symbolic links; `file` itself when it does not exist yet. */
+async function linkedFile(file: string): Promise<string> {
+  try {
+    return await realpath(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return file;
+    throw err;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { removeProfileFromConfigFile, saveProfileToConfigFile } from '../../../../main/engine/api/profile-edits.ts';
@@ -47,6 +47,18 @@ describe('profiles edited in the config file', () => {
     await removeProfileFromConfigFile(file, 'work');
     expect(await readFile(file, 'utf8')).not.toContain('"work"');
     expect(await readFile(file, 'utf8')).toContain('"notes": { "command": "notes-mcp" }');
+  });
+
+  it('edits a config linked from elsewhere where it lives, keeping the link', async () => {
+    // A dotfiles setup: the config is a link to a file in another folder.
+    const dotfiles = path.join(dir.dir, 'dotfiles');
+    await mkdir(dotfiles);
+    const real = path.join(dotfiles, 'switchboard.json');
+    await rename(file, real);
+    await symlink(real, file);
+    await saveProfileToConfigFile(file, 'work', { servers: ['github'] });
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+    expect(await readFile(real, 'utf8')).toMatch(/"work": \{\s+"servers": \[\s+"github"/);
   });
 
   it('refuses at the field at fault, and writes nothing', async () => {
