@@ -34,9 +34,14 @@ export const SYNTAX_MESSAGES: Record<string, string> = {
   InvalidCharacter: 'invalid character in string (control characters must be escaped)',
 };
 
+/** Nothing but comments and whitespace. */
+export function isBlankConfig(text: string): boolean {
+  return stripComments(text).trim() === '';
+}
+
 export function parseJsonc(text: string): JsoncParse {
   // A file with nothing but comments or whitespace is an empty config, not an error.
-  if (stripComments(text).trim() === '') return { ok: true, value: {}, root: undefined, issues: [] };
+  if (isBlankConfig(text)) return { ok: true, value: {}, root: undefined, issues: [] };
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
   if (errors.length > 0 || !root) {

@@ -1,4 +1,5 @@
 /** Reading the config file: text -> validated, normalized config, or a ConfigError listing every problem. */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix, win32 } from 'node:path';
@@ -55,11 +56,30 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   return { path: file, config: normalizeConfig(validated.parsed), hash };
 }
 
+/**
+ * The file's bytes as text. Anything but UTF-8 is refused, saying how to fix it: read as UTF-8 a
+ * Latin-1 "ü" in a value or path becomes "\uFFFD" and fails far from here, and a UTF-16 file (as
+ * Notepad's "Unicode" saves it) is one long syntax error at 1:1.
+ */
+export function decodeConfigBytes(bytes: Buffer, file: string): string {
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  const utf16 =
+    (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.includes(0);
+  if (utf16)
+    throw new ConfigError('config_invalid', `${file} is UTF-16 text: save it as UTF-8 (the encoding JSON files use)`);
+  const lossy = bytes.toString('utf8');
+  const line = lossy.slice(0, lossy.indexOf('\uFFFD')).split('\n').length;
+  throw new ConfigError(
+    'config_invalid',
+    `${file}:${line}: not UTF-8 text (another encoding, such as Latin-1, was used): save the file as UTF-8`,
+  );
+}
+
 /** Reads and parses the file; 'config_unreadable' when it cannot be read (see isConfigMissing). */
 export async function loadConfigFile(path: string): Promise<LoadedConfig> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (err) {
     const sourceKey = unreadableKey(err);
     throw new ConfigError('config_unreadable', `cannot read ${path}: ${errorMessage(err)}`, [], {
@@ -67,11 +87,18 @@ export async function loadConfigFile(path: string): Promise<LoadedConfig> {
       sourceKey,
     });
   }
+  let text: string;
   try {
+    text = decodeConfigBytes(bytes, path);
     return parseConfigText(text, path);
   } catch (err) {
-    throw err instanceof ConfigError ? err.about(hashConfigText(text)) : err;
+    throw err instanceof ConfigError ? err.about(bytesKey(bytes)) : err;
   }
+}
+
+/** The key of the file's content (the watcher's, which skips saves that change nothing). */
+export function bytesKey(bytes: Buffer): string {
+  return isUtf8(bytes) ? hashConfigText(bytes.toString('utf8')) : `bytes:${hashConfigText(bytes.toString('latin1'))}`;
 }
 
 /** The config watcher's key for a file that cannot be read: a file that stays missing is one state. */

@@ -6,15 +6,17 @@
  * The file is checked once when the watch starts (it may have changed while the caller was
  * starting up). While it is missing it is looked for every second, and its directory watched
  * again once it is back: a directory deleted and made again (a dotfiles deploy, a sync tool)
- * is not watched by the old watch. An empty file is reported as an error, not applied: it is
- * what a save looks like between truncating and writing, and applied it would stop every server.
+ * is not watched by the old watch. An empty file (or one of only comments) is reported as an
+ * error, not applied: it is what a save looks like between truncating and writing, or a config
+ * commented out by mistake, and applied it would stop every server.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { errorMessage } from '../protocol/errors.ts';
 import { ConfigError } from './errors.ts';
-import { hashConfigText, parseConfigText, unreadableKey, type LoadedConfig } from './load.ts';
+import { isBlankConfig } from './jsonc.ts';
+import { bytesKey, decodeConfigBytes, parseConfigText, unreadableKey, type LoadedConfig } from './load.ts';
 
 export type ConfigWatchResult = { config: LoadedConfig } | { error: ConfigError };
 
@@ -35,12 +37,17 @@ type FileState = { key: string; text: string } | { key: string; error: unknown }
 const MISSING_POLL_MS = 1000;
 
 async function readState(file: string): Promise<FileState> {
+  let bytes: Buffer;
   try {
-    const text = await readFile(file, 'utf8');
-    return { key: hashConfigText(text), text };
+    bytes = await readFile(file);
   } catch (err) {
     // Keyed by error code so a file that stays missing is reported once, not on every event.
     return { key: unreadableKey(err), error: err };
+  }
+  try {
+    return { key: bytesKey(bytes), text: decodeConfigBytes(bytes, file) };
+  } catch (err) {
+    return { key: bytesKey(bytes), error: err };
   }
 }
 
@@ -52,7 +59,8 @@ export function watchConfigFile(
 ): ConfigWatcher {
   const file = resolve(path);
   const debounceMs = options.debounceMs ?? 150;
-  const watchers: FSWatcher[] = [];
+  let directoryWatcher: FSWatcher | undefined;
+  let target: { real: string; watcher?: FSWatcher } | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -77,6 +85,7 @@ export function watchConfigFile(
   };
 
   const check = async (): Promise<void> => {
+    await followLink();
     const state = await readState(file);
     const missing = 'error' in state && (state.error as NodeJS.ErrnoException).code === 'ENOENT';
     if (missing) missingPoll ??= setInterval(() => void run(), MISSING_POLL_MS).unref();
@@ -87,15 +96,17 @@ export function watchConfigFile(
     }
     if (state.key === lastKey) return;
     lastKey = state.key;
-    if ('text' in state && state.text.trim() === '') {
+    if ('text' in state && isBlankConfig(state.text)) {
+      const what = state.text.trim() === '' ? 'is empty' : 'has nothing but comments';
       emit({
         error: new ConfigError(
           'config_invalid',
-          `${file} is empty: the servers keep running as they are (a config with no servers is "{}")`,
+          `${file} ${what}: the servers keep running as they are (a config with no servers is "{}")`,
         ),
       });
       return;
     }
+    if ('error' in state && state.error instanceof ConfigError) return emit({ error: state.error });
     if ('error' in state) {
       emit({
         error: new ConfigError('config_unreadable', `cannot read ${file}: ${errorMessage(state.error)}`, [], {
@@ -142,7 +153,7 @@ export function watchConfigFile(
     timer = setTimeout(() => void run(), debounceMs);
   };
 
-  const watchDirectory = (dir: string, name: string): void => {
+  const watchDirectory = (dir: string, name: string): FSWatcher => {
     const watcher = watch(dir, { persistent: false }, (_event, filename) => {
       // Some platforms omit the name; then any event in the directory may be ours.
       if (filename === null || filename === name) schedule();
@@ -155,26 +166,33 @@ export function watchConfigFile(
         }),
       });
     });
-    watchers.push(watcher);
+    return watcher;
+  };
+
+  /**
+   * A symlinked config (dotfiles) changes where the link points to, so that directory is watched
+   * too; looked at again on every check, since the link may have been pointed elsewhere.
+   */
+  const followLink = async (): Promise<void> => {
+    // A file that cannot be resolved (missing, a dangling link) is reported by the check that reads it.
+    const [resolved] = await Promise.allSettled([realpath(file)]);
+    const real = resolved.status === 'fulfilled' ? resolved.value : undefined;
+    if (closed || real === undefined || real === target?.real) return;
+    target?.watcher?.close();
+    target = { real };
+    if (real === file) return;
+    try {
+      target.watcher = watchDirectory(dirname(real), basename(real));
+    } catch {
+      // The link's own directory is still watched.
+    }
   };
 
   /** Watches the file's directory, and where a symlinked file points to; throws if the directory cannot be. */
   const watchAll = (): void => {
-    for (const watcher of watchers.splice(0)) watcher.close();
-    watchDirectory(dirname(file), basename(file));
-    // A symlinked config (dotfiles) changes where the link points to, so watch there too.
-    realpath(file).then(
-      (real) => {
-        if (!closed && real !== file) {
-          try {
-            watchDirectory(dirname(real), basename(real));
-          } catch {
-            // The link's own directory is still watched.
-          }
-        }
-      },
-      () => {},
-    );
+    directoryWatcher?.close();
+    directoryWatcher = watchDirectory(dirname(file), basename(file));
+    void followLink();
   };
 
   try {
@@ -192,7 +210,8 @@ export function watchConfigFile(
       closed = true;
       clearTimeout(timer);
       clearInterval(missingPoll);
-      for (const watcher of watchers) watcher.close();
+      directoryWatcher?.close();
+      target?.watcher?.close();
     },
   };
 }

@@ -435,6 +435,24 @@ describe('loadConfigFile', () => {
     expect(isConfigMissing(isDirectory)).toBe(false);
     expect(isConfigMissing(new Error('ENOENT'))).toBe(false);
   });
+
+  it('refuses a file that is not UTF-8, saying which encoding to save it in', async () => {
+    // Saved as Latin-1: read as UTF-8, "Grüße" would reach the server as "Gr\uFFFD\uFFFDe".
+    const latin1 = join(dir, 'latin1.json');
+    await writeFile(
+      latin1,
+      Buffer.from('{\n  "mcpServers": {\n    "a": { "command": "x", "env": { "G": "Grüße" } }\n  }\n}', 'latin1'),
+    );
+    const notUtf8 = await loadConfigFile(latin1).catch((e: unknown) => e);
+    expect(notUtf8).toMatchObject({ code: 'config_invalid' });
+    expect((notUtf8 as ConfigError).message).toBe(
+      `${latin1}:3: not UTF-8 text (another encoding, such as Latin-1, was used): save the file as UTF-8`,
+    );
+    // Notepad's "Unicode": UTF-16 with its byte order mark.
+    const utf16 = join(dir, 'utf16.json');
+    await writeFile(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"mcpServers": {}}', 'utf16le')]));
+    await expect(loadConfigFile(utf16)).rejects.toThrow(`${utf16} is UTF-16 text: save it as UTF-8`);
+  });
 });
 
 describe('defaultConfigPath', () => {

@@ -129,6 +129,37 @@ describe('watchConfigFile', () => {
     expect(commandOf(results[0])).toBe('edited');
   });
 
+  it('follows the link to where it points now, once it was pointed elsewhere', async () => {
+    const dotfiles = join(dir, 'dotfiles');
+    await mkdir(join(dotfiles, 'a'), { recursive: true });
+    await mkdir(join(dotfiles, 'b'));
+    await writeFile(join(dotfiles, 'a', 'config.json'), configText('one'));
+    await writeFile(join(dotfiles, 'b', 'config.json'), configText('bee'));
+    const link = join(dir, 'linked.json');
+    await symlink(join(dotfiles, 'a', 'config.json'), link);
+    start(link, configText('one'));
+    await new Promise((r) => setTimeout(r, 50));
+    // `ln -sfn`: a new link renamed over the old one.
+    await symlink(join(dotfiles, 'b', 'config.json'), `${link}.new`);
+    await rename(`${link}.new`, link);
+    await waitFor(() => commandOf(results.at(-1)) === 'bee', 'the file the link points at now');
+    await new Promise((r) => setTimeout(r, 50));
+    await writeFile(join(dotfiles, 'b', 'config.json'), configText('edited'));
+    await waitFor(() => commandOf(results.at(-1)) === 'edited', 'an edit of the file the link points at now');
+  });
+
+  it('reports a save of nothing but comments as an error, and a file not in UTF-8 as one', async () => {
+    start(file, configText('one'));
+    await writeFile(file, '// {"mcpServers": {"a": {"command": "one"}}}\n');
+    await waitFor(() => results.length > 0, 'the commented-out file reported');
+    expect('error' in results[0]! && results[0].error.message).toMatch(
+      /has nothing but comments: the servers keep running as they are/,
+    );
+    await writeFile(file, Buffer.from('{"mcpServers": {"a": {"command": "caf\u00e9"}}}', 'latin1'));
+    await waitFor(() => results.length > 1, 'the Latin-1 file reported');
+    expect('error' in results[1]! && results[1].error.message).toMatch(/not UTF-8 text .*save the file as UTF-8/);
+  });
+
   it('reports a change made before the watch began (while the caller was starting)', async () => {
     // The caller loaded "one"; the file said "two" by the time it watched.
     await writeFile(file, configText('two'));
