@@ -36,8 +36,10 @@ const EXPECTED: Record<string, string> = {
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  // A longer string may well be a token typed where it does not belong: the message goes to the
+  // log and the app, so it is not quoted.
   if (typeof value === 'string')
-    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+    return value.length > 16 ? `a string of ${value.length} characters` : `the string ${JSON.stringify(value)}`;
   if (typeof value === 'number') return `the number ${value}`;
   if (typeof value === 'boolean') return String(value);
   return `${typeof value === 'object' ? 'an object' : typeof value}`;

@@ -219,6 +219,16 @@ describe('parseConfigText: errors a user sees', () => {
     expect(err.message).toBe(`${FILE}:4:18: mcpServers.github.command: expected a non-empty string`);
   });
 
+  it('quotes a short value of the wrong type, never a long one (it may be a token typed in the wrong place)', () => {
+    const token = 'ghp_R3alS3cretT0kenValue1234567890';
+    const err = errorFor(
+      JSON.stringify({ mcpServers: { gh: { command: 'npx', env: `GITHUB_TOKEN=${token}`, disabled: 'yes' } } }),
+    );
+    expect(err.message).not.toContain('ghp_');
+    expect(err.message).toContain('mcpServers.gh.env: expected an object, got a string of 47 characters');
+    expect(err.message).toContain('mcpServers.gh.disabled: expected true or false, got the string "yes"');
+  });
+
   it('refuses a literal OAuth client secret, client credentials without one, headersToEnv on a shared server', () => {
     const err = errorFor(`{
   "mcpServers": {
