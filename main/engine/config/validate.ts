@@ -134,12 +134,18 @@ function serverShapeIssues(value: unknown): Map<string, PathIssue> {
       });
     } else if (!hasCommand && !hasUrl) {
       const renamed = ['serverUrl', 'httpUrl'].find((k) => k in entry);
+      const misspelt = Object.keys(entry)
+        .map((key) => ({ key, meant: closest(key, ['command', 'url', 'handler']) }))
+        .find((k) => k.meant !== undefined);
+      const hint = renamed
+        ? `; rename "${renamed}" to "url"`
+        : misspelt
+          ? `; did you mean "${misspelt.meant}" for "${misspelt.key}"?`
+          : '';
       problems.set(name, {
         path: ['mcpServers', name],
         atKey: true,
-        message:
-          `needs "command" (a local program to start) or "url" (a remote ` +
-          `MCP server)${renamed ? `; rename "${renamed}" to "url"` : ''}`,
+        message: `needs "command" (a local program to start) or "url" (a remote MCP server)${hint}`,
       });
     }
   }
@@ -264,17 +270,21 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best;
 }
 
+/** Edits between two words, a swap of two neighbouring letters counting as one ("evn" is one from "env"). */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
     }
-    previous = current;
   }
-  return previous[b.length] ?? 0;
+  return d[a.length]![b.length]!;
 }
 
 // ---- rules that span fields ----

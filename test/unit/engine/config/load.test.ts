@@ -283,6 +283,15 @@ describe('parseConfigText: errors a user sees', () => {
     expect(err.message).toBe(`${FILE}:2:3: mcpServer: unknown key "mcpServer" (did you mean "mcpServers"?)`);
   });
 
+  it('suggests the key meant for a misspelt one, a swap of two letters included', () => {
+    const err = errorFor('{"mcpServers": {\n"a": {"comand": "npx"},\n"b": {"command": "npx", "evn": {}}}}');
+    expect(lines(err)).toEqual([
+      `${FILE}:2:1: mcpServers.a: needs "command" (a local program to start) or "url" (a remote MCP server); ` +
+        'did you mean "command" for "comand"?',
+      `${FILE}:3:25: mcpServers.b.evn: unknown key "evn" (did you mean "env"?)`,
+    ]);
+  });
+
   it('says so when an entry has both command and url, or neither', () => {
     const err = errorFor(
       '{"mcpServers": {\n"both": {"command": "x", "url": "https://x"},\n"none": {"args": []},\n"windsurf": ' +
