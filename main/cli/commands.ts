@@ -409,9 +409,10 @@ export async function call(
 export async function doctor(opts: Common): Promise<number> {
   let failures = 0;
   const ok = (line: string) => process.stdout.write(`  ✓ ${line}\n`);
-  const bad = (line: string) => {
+  const bad = (text: string) => {
     failures++;
-    process.stdout.write(`  ✗ ${line}\n`);
+    // A config error lists one problem per line: each under the mark, not at the margin.
+    process.stdout.write(`  ✗ ${text.split('\n').join('\n    ')}\n`);
   };
   const configPath = opts.configPath ?? defaultConfigPath();
   process.stdout.write(`Config\n`);
@@ -458,7 +459,9 @@ export async function doctor(opts: Common): Promise<number> {
           ok(`${server.name}: ${where}`);
         }
       } catch (err) {
-        bad((err as Error).message);
+        const message = (err as Error).message;
+        // A missing reference names its server already; a keychain out of reach does not.
+        bad(message.startsWith(`server "${server.name}"`) ? message : `${server.name}: ${message}`);
       }
     }
     process.stdout.write(`\nServers\n`);

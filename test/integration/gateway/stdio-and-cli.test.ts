@@ -262,6 +262,15 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(stdout).toMatch(/2 problems found/);
   });
 
+  it('doctor lists each problem of an invalid config under its mark', async () => {
+    const file = path.join(dir.dir, 'two-problems.json');
+    await writeFile(file, '{\n  "mcpServers": { "a": { "comand": "x" } },\n  "lisen": {}\n}\n');
+    const { code, stdout } = await cli(['doctor', '--config', file], env);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`  ✗ ${file}:2:`);
+    expect(stdout).toContain(`\n    ${file}:3:3: lisen: unknown key "lisen" (did you mean "listen"?)`);
+  });
+
   it('a one-shot command refuses an invalid config file with the file, line, column and JSON path', async () => {
     const file = path.join(dir.dir, 'invalid.json');
     await writeFile(
