@@ -192,6 +192,13 @@ export class AlreadyRunningError extends GatewayError {
 }
 
 export type RunningServer = ResolvedServer & RoutedServer & { resolveError?: string };
+const LIST_NAMES = {
+  tools: 'tools',
+  prompts: 'prompts',
+  resources: 'resources',
+  resourceTemplates: 'resource templates',
+} as const;
+
 /** A server's entry without the keys its process never sees. */
 const withoutGatewayKeys = (server: RunningServer) => ({
   ...server,
@@ -346,6 +353,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.catalog.on('changed', (_upstream, kind) => {
       if (kind === 'tools') this.publishServers();
     });
+    this.catalog.on('left-out', (upstream, kind, items) =>
+      this.log({
+        level: 'warn',
+        server: upstream.name,
+        text:
+          `server "${upstream.name}": left out of its ${LIST_NAMES[kind]} (MCP clients refuse a whole list with ` +
+          `one of these in it): ${items.join('; ')}`,
+      }),
+    );
     this.router = new Router({
       registry: this.registry,
       onSessionsChanged: () => this.events.publishLatest('sessions', () => this.listSessions()),

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { errorMessage } from '../protocol/errors.ts';
 import type { Upstream } from '../upstreams/types.ts';
+import { usableItems } from './list-items.ts';
 
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 export type Item = Record<string, unknown> & { name?: string; uri?: string; uriTemplate?: string };
@@ -36,10 +37,14 @@ interface Entry {
   errors: Partial<Record<ListKind, string>>;
   /** A list_changed came while that list was being read: read it again once that read ends. */
   again: Partial<Record<ListKind, boolean>>;
+  /** What the last read left out (list-items.ts), so the same faults are said once. */
+  leftOut: Partial<Record<ListKind, string>>;
 }
 
 export interface CatalogEvents {
   changed: [upstream: Upstream, kind: ListKind];
+  /** Items of a server's list that clients could not take were left out; said once per change. */
+  'left-out': [upstream: Upstream, kind: ListKind, items: string[]];
 }
 
 export class Catalog extends EventEmitter<CatalogEvents> {
@@ -52,7 +57,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
 
   /** Starts tracking an upstream: fetch on ready, refetch on list_changed. Returns an untrack function. */
   track(upstream: Upstream): () => void {
-    const entry: Entry = { lists: {}, loading: {}, errors: {}, again: {} };
+    const entry: Entry = { lists: {}, loading: {}, errors: {}, again: {}, leftOut: {} };
     this.entries.set(upstream, entry);
     const onReady = () => {
       entry.lists = {};
@@ -117,9 +122,15 @@ export class Catalog extends EventEmitter<CatalogEvents> {
       return inFlight;
     }
     const promise = this.fetchAll(upstream, kind)
-      .then((items) => {
+      .then((fetched) => {
         // Down: nothing is known now, which is not the same as an empty list.
-        if (items === undefined) return entry.lists[kind] ?? [];
+        if (fetched === undefined) return entry.lists[kind] ?? [];
+        const { items, leftOut } = usableItems(kind, fetched);
+        const faults = leftOut.join('\n');
+        if (faults !== (entry.leftOut[kind] ?? '')) {
+          entry.leftOut[kind] = faults;
+          if (leftOut.length) this.emit('left-out', upstream, kind, leftOut);
+        }
         const changed = announce || JSON.stringify(entry.lists[kind]) !== JSON.stringify(items);
         entry.lists[kind] = items;
         delete entry.errors[kind];

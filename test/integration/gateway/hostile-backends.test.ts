@@ -82,9 +82,22 @@ describe('misbehaving backends and clients', () => {
     }
   });
 
-  it("skips junk list entries without losing anyone's tools", async () => {
+  it("skips junk list entries and tools clients would refuse, without losing anyone's tools, and says so", async () => {
+    const logged: string[] = [];
+    gateway.on('log', (line) => logged.push(line.text));
+    // The SDK client checks the whole list: one malformed schema in it would fail this call.
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['hostile__poke', 'hostile__bye', 'fx__echo']));
+    for (const bad of ['props_string', 'required_map', 'prop_as_word', 'bad_output'])
+      expect(names).not.toContain(`hostile__${bad}`);
+    await gateway.restartServer('hostile');
+    await waitFor(() => logged.some((l) => l.startsWith('server "hostile": left out of its tools')), 10_000, 'a note');
+    const note = logged.find((l) => l.startsWith('server "hostile": left out of its tools'))!;
+    expect(note).toContain('tool "props_string" (inputSchema.properties:');
+    expect(note).toContain('tool "required_map" (inputSchema.required:');
+    expect(note).toContain('tool "prop_as_word" (inputSchema.properties.city:');
+    expect(note).toContain('tool "bad_output" (outputSchema.required.0:');
+    expect(note).toContain('tool (name:');
   });
 
   it('survives notifications named like object internals and ignores progress it did not ask for', async () => {
