@@ -149,13 +149,19 @@ export function maskEntry(entry: Record<string, unknown>): Record<string, unknow
 
 const MASK = '[redacted]';
 
+/** A value still showing a placeholder, also as a URL writes it (`?token=%5Bredacted%5D`). */
+function holdsPlaceholder(value: unknown): boolean {
+  const text = JSON.stringify(value).replace(/%5B/gi, '[').replace(/%5D/gi, ']').replace(/%3A/gi, ':');
+  return /\[redacted(?::[^\]]*)?\]/.test(text);
+}
+
 /**
  * Replaces what the form owns of a server's entry (command, args, env, url, headers, ...) and
  * keeps the rest (tools, timeouts, description, disabled). A value still showing a redaction
  * placeholder is refused: the placeholder would be written instead of the secret.
  */
 export async function updateServerInConfigFile(file: string, name: string, entry: Record<string, unknown>) {
-  const placeholder = Object.entries(entry).find(([, value]) => /\[redacted(?::[^\]]*)?\]/.test(JSON.stringify(value)));
+  const placeholder = Object.entries(entry).find(([, value]) => holdsPlaceholder(value));
   if (placeholder)
     throw new GatewayError(
       'invalid_request',
