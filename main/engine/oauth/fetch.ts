@@ -11,6 +11,7 @@ export function withOAuth(next: FetchLike, session: OAuthSession): FetchLike {
     // Most remote servers never ask for a token: no await, no work on their path.
     const token = session.dormant() ? undefined : await session.accessToken();
     const first = await next(url, withBearer(init, token));
+    if (first.ok) session.accepted(token);
     if (!asksForToken(first) || !answeredHere(first, url) || !session.answers(first)) return first;
     // Read the challenge before the body is let go: recover() needs its headers only.
     const recovered = session.recover(first, token);
@@ -19,7 +20,10 @@ export function withOAuth(next: FetchLike, session: OAuthSession): FetchLike {
     } catch {
       // A body that already broke off has nothing left to let go.
     }
-    return next(url, withBearer(init, await recovered));
+    const token2 = await recovered;
+    const second = await next(url, withBearer(init, token2));
+    if (second.ok) session.accepted(token2);
+    return second;
   };
 }
 

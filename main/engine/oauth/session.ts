@@ -156,6 +156,19 @@ export class OAuthSession {
     );
   }
 
+  /**
+   * The server took a request (a 2xx answer): a "needs login" it said before is over. Sent without a
+   * token, the server needs none now (it was fixed, or a proxy in front said 401 for a while); an
+   * on-demand session goes back to sending requests as they are. Without this, the server stayed
+   * "needs login", and its next outage was taken for one and never retried.
+   */
+  accepted(sent: string | undefined): void {
+    if (this.state !== 'needs-login' || this.login_) return;
+    if (sent !== undefined) return this.setState('logged-in');
+    if (this.opts.settings.onDemand) this.engaged = false;
+    this.setState('unknown');
+  }
+
   /** An on-demand session the server has not asked for a token yet: requests go as they are. */
   dormant(): boolean {
     return this.opts.settings.onDemand === true && !this.engaged;

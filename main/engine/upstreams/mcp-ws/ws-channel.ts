@@ -85,7 +85,10 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
         socket.terminate();
         reject(new GatewayError('upstream_closed', message, cause === undefined ? undefined : { cause }));
       };
-      socket.once('open', () => resolve());
+      socket.once('open', () => {
+        config.auth?.accepted(token);
+        resolve();
+      });
       socket.once('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
         void answerRefusal(config, res, token).then(
           (why) => fail(why),
