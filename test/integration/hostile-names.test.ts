@@ -107,6 +107,9 @@ describe('a tool name always means the same tool of the same server', () => {
     await waitFor(() => gateway.servers().find((s) => s.name === 'my_srv')?.state === 'failed', 15_000, 'down');
     const late = await connect();
     expect(await echoNames(late)).toContain(dotted);
+    // Down, it is not listed (its tools stayed in the list while it was down, each call failing).
+    expect(await echoNames(late)).not.toContain('my_srv__echo');
+    expect(await echoNames(client)).not.toContain('my_srv__echo');
     for (const c of [client, late]) {
       const answer = await callTool(c, 'my_srv__echo');
       expect(answer.server).toBeUndefined();

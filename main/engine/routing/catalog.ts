@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { errorMessage } from '../protocol/errors.ts';
-import type { Upstream } from '../upstreams/types.ts';
+import type { Upstream, UpstreamStatus } from '../upstreams/types.ts';
 import { usableItems } from './list-items.ts';
 
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
@@ -68,12 +68,22 @@ export class Catalog extends EventEmitter<CatalogEvents> {
       if (Object.hasOwn(LIST_CHANGED, m.method))
         for (const kind of LIST_CHANGED[m.method]!) void this.refresh(upstream, kind, true);
     };
+    // A server that is down (crashed, restarting, waiting for a login, a handler whose backend is
+    // gone) lists nothing until it is ready again; clients are told, as when it comes back.
+    const onStatus = (status: UpstreamStatus) => {
+      if (status.state === 'ready') return;
+      const had = (Object.keys(entry.lists) as ListKind[]).filter((kind) => entry.lists[kind]?.length);
+      entry.lists = {};
+      for (const kind of had) this.emit('changed', upstream, kind);
+    };
     upstream.on('ready', onReady);
     upstream.on('notification', onNotification);
+    upstream.on('status', onStatus);
     if (upstream.info()) onReady();
     return () => {
       upstream.off('ready', onReady);
       upstream.off('notification', onNotification);
+      upstream.off('status', onStatus);
       this.entries.delete(upstream);
     };
   }

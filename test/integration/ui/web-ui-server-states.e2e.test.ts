@@ -6,7 +6,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
-import { NODE, ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  NODE,
+  ROOT,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -45,5 +54,23 @@ describe('server states in the web UI', () => {
     await row.getByText('restarting soon').waitFor();
     await row.getByText(/exited|code 3/).waitFor();
     expect(await seriousA11yProblems(page)).toEqual([]);
+  });
+
+  it("drops an open server's tools once it is down (they were still listed, with their Show boxes)", async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'fx', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server fx' });
+    await detail.getByText('fx__echo').waitFor();
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      await client.callTool({ name: 'fx__crash', arguments: {} }).catch(() => undefined);
+      await page.getByRole('row').filter({ hasText: 'fx' }).getByText('restarting soon').waitFor();
+      await detail.getByText('No tools (yet)').waitFor();
+      expect(await detail.getByRole('checkbox', { name: 'Show echo' }).count()).toBe(0);
+      // Clients do not see them either while it is down.
+      expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('fx__echo');
+    } finally {
+      await client.close();
+    }
   });
 });
