@@ -110,6 +110,12 @@ describe('php-fpm running a script that goes wrong', () => {
     expect(err.stderr).toContain('Stack trace:');
   });
 
+  it('a fatal error after warnings: the message quotes the fatal error, not only the warnings before it', async () => {
+    const err = await failure(u.request('tools/call', { name: 'warn_then_fatal', arguments: {} }));
+    expect(err.stderr).toContain('Undefined array key "customer_name_3"');
+    expect(err.message).toMatch(/; stderr: PHP message: PHP Fatal error: +Uncaught Error: Class "PDOx" not found/);
+  });
+
   it('an HTML page instead of JSON', async () => {
     const err = await failure(u.request('tools/call', { name: 'html', arguments: {} }));
     expect(err.code).toBe('upstream_protocol');

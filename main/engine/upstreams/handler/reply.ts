@@ -32,10 +32,24 @@ function jsonGist(text: string): string | undefined {
   }
 }
 
+/**
+ * What the script wrote to stderr, as a message quotes it: the errors that ended it first (PHP
+ * writes its warnings before them, and they filled the excerpt), then the other lines.
+ */
+function stderrGist(stderr: string): string {
+  // php-fpm joins a request's messages on one line: "PHP message: …; PHP message: …".
+  const lines = stderr
+    .split(/\r?\n|;\s+(?=PHP message:)/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const fatal = lines.filter((line) => /\b(?:fatal error|parse error|uncaught)\b/i.test(line));
+  return excerpt([...fatal, ...lines.filter((line) => !fatal.includes(line))].join('; '), 600);
+}
+
 export function decodeReply(server: string, where: string, reply: HandlerReply): Record<string, unknown> {
   const text = reply.body.toString('utf8');
   const details = { raw: reply.body, status: reply.status, ...(reply.stderr ? { stderr: reply.stderr } : {}) };
-  const stderrHint = reply.stderr?.trim() ? `; stderr: ${excerpt(reply.stderr, 200)}` : '';
+  const stderrHint = reply.stderr?.trim() ? `; stderr: ${stderrGist(reply.stderr)}` : '';
   if (reply.status < 200 || reply.status > 299) {
     const gist =
       text.trim() === ''
