@@ -7,8 +7,8 @@
 import path from 'node:path';
 import type { GatewayErrorCode } from '../../protocol/errors.ts';
 import {
-  FastcgiClient,
   FastcgiError,
+  sharedFastcgiClient,
   describeTarget,
   type FastcgiErrorKind,
   type FastcgiTarget,
@@ -66,11 +66,8 @@ export function cgiParams(entrypoint: string, contentLength: number): [string, s
 }
 
 export function createFastcgiTransport(opts: FastcgiTransportOptions): HandlerTransport {
-  const client = new FastcgiClient(
-    opts.idleMs === undefined
-      ? { target: opts.target, pool: opts.pool }
-      : { target: opts.target, pool: opts.pool, idleMs: opts.idleMs },
-  );
+  // Shared with every other entry on this FastCGI server (shared.ts: idle connections pin workers).
+  const { client, release } = sharedFastcgiClient(opts.target, opts.pool, opts.idleMs);
   const where = `FastCGI ${describeTarget(opts.target)} (${opts.entrypoint})`;
   const staticHeaders = { Accept: 'application/json', ...opts.headers };
   const policy = handlerHeaderPolicy(staticHeaders, opts.forward);
@@ -110,5 +107,5 @@ export function createFastcgiTransport(opts: FastcgiTransportOptions): HandlerTr
     }
   }
 
-  return { where, send, close: () => client.close() };
+  return { where, send, close: release };
 }

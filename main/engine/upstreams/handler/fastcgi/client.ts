@@ -49,6 +49,11 @@ export class FastcgiClient {
     return this.pool.stats();
   }
 
+  /** Most connections open at once from now on (shared.ts: the largest of its users'). */
+  resize(pool: number): void {
+    this.pool.resize(pool);
+  }
+
   async request(req: FastcgiRequest): Promise<FastcgiResponse> {
     const deadline = Date.now() + req.timeoutMs;
     const params = [...req.params];

@@ -6,3 +6,4 @@ export { FastcgiClient, type FastcgiClientOptions, type FastcgiRequest, type Fas
 export { FastcgiError, describeTarget, type FastcgiErrorKind, type FastcgiTarget } from './connection.ts';
 export { parseCgiResponse, type CgiResponse } from './cgi-response.ts';
 export type { PoolStats } from './pool.ts';
+export { sharedFastcgiClient } from './shared.ts';

@@ -86,6 +86,12 @@ export class FastcgiPool {
     };
   }
 
+  /** Most connections open at once from now on; requests waiting get the new room at once. */
+  resize(size: number): void {
+    this.opts.size = size;
+    this.openForWaiters();
+  }
+
   /** Whether to ask the server to keep the connection (FCGI_KEEP_CONN). */
   get keepAlive(): boolean {
     return this.keep;
