@@ -60,6 +60,16 @@ export interface ServerAuthView {
   expiresAt?: number;
   /** Why a login is needed, in words a user can act on. */
   reason?: string;
+  /**
+   * Why the last login started did not complete (refused, given up, timed out), until the next
+   * one starts. Tokens from before may still work: `state` is then `logged-in`.
+   */
+  loginFailed?: string;
+  /**
+   * How many logins have ended (in or failed) since the gateway started: a view that started one
+   * knows it is over once this passes the count it saw before.
+   */
+  loginsDone?: number;
 }
 
 /** A login started (loginServer). */

@@ -58,6 +58,10 @@ export interface OAuthStatus {
   expiresAt?: number;
   /** Why a login is needed. */
   reason?: string;
+  /** Why the last login started did not complete (until the next one starts). */
+  loginFailed?: string;
+  /** How many logins have ended (in or failed) since the gateway started. */
+  loginsDone?: number;
 }
 
 export interface OAuthSessionOptions {
@@ -99,6 +103,9 @@ export class OAuthSession {
   private flight?: Promise<string>;
   private state: LoginState = 'unknown';
   private reason?: string;
+  private loginFailed?: string;
+  /** Logins ended, in or not: a view tells the end of the one it started (OAuthStatus). */
+  private loginsDone = 0;
   /** What the server's last challenge said: where its metadata is, and which scope it wants. */
   private challenge: { resourceMetadataUrl?: URL; scope?: string } = {};
   private login_?: Promise<void>;
@@ -141,6 +148,8 @@ export class OAuthSession {
     if (tokens?.scope) s.scope = tokens.scope;
     if (tokens?.expiresAt !== undefined) s.expiresAt = tokens.expiresAt;
     if (this.reason !== undefined && this.state === 'needs-login') s.reason = this.reason;
+    if (this.loginFailed !== undefined) s.loginFailed = this.loginFailed;
+    if (this.loginsDone > 0) s.loginsDone = this.loginsDone;
     return s;
   }
 
@@ -475,10 +484,7 @@ export class OAuthSession {
           return now.tokens.access_token;
         }
         await this.save({ tokens: undefined }, epoch);
-        // An answer without a description still names its error code.
-        const why =
-          errorMessage(err) || `the authorization server answered ${(err as { errorCode: string }).errorCode}`;
-        return this.loginNeeded(`renewing the login failed: ${why}`);
+        return this.loginNeeded(`renewing the login failed: ${oauthErrorText(err)}`);
       }
       throw new GatewayError(
         'upstream_unavailable',
@@ -524,19 +530,26 @@ export class OAuthSession {
       await this.clientCredentials();
       return;
     }
+    this.loginFailed = undefined;
     this.setState('logging-in');
     try {
       await this.authorize(open);
+      this.loginsDone++;
+      this.opts.onChange?.(this.status());
       this.opts.log?.(`server "${this.opts.name}": logged in`);
     } catch (err) {
-      // A login given up while the old tokens still work leaves the server logged in.
+      const failure =
+        err instanceof GatewayError
+          ? err
+          : new GatewayError('unauthorized', `the login to server "${this.opts.name}" failed: ${oauthErrorText(err)}`, {
+              cause: err,
+            });
+      // Said with the state below (a login given up leaves the old tokens working: still logged in).
+      this.loginFailed = failure.message;
+      this.loginsDone++;
       if (this.record?.tokens) this.setState('logged-in');
-      else this.setState('needs-login', errorMessage(err));
-      throw err instanceof GatewayError
-        ? err
-        : new GatewayError('unauthorized', `the login to server "${this.opts.name}" failed: ${errorMessage(err)}`, {
-            cause: err,
-          });
+      else this.setState('needs-login', failure.message);
+      throw failure;
     }
   }
 
@@ -807,6 +820,19 @@ function sdkResponses(fetch: FetchLike): FetchLike {
     if ((res as unknown) instanceof Response) return res;
     return rebuilt(res, res.body);
   };
+}
+
+/**
+ * An OAuth failure in words: the SDK's refusals without a description have no message, only their
+ * error code ("the login … failed:" ended there); a body that was not JSON is said so.
+ */
+export function oauthErrorText(err: unknown): string {
+  const message = errorMessage(err);
+  const code = (err as { errorCode?: unknown } | null)?.errorCode;
+  if (message && /Unexpected (?:end of JSON|token)|is not valid JSON/.test(message))
+    return `the authorization server answered something that is not JSON (${message})`;
+  if (message) return message;
+  return typeof code === 'string' && code ? `the authorization server answered ${code}` : 'no reason given';
 }
 
 /** Space-separated scopes, both sets, each once. */

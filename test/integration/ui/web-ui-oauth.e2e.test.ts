@@ -99,4 +99,51 @@ describe('logging in to a remote server from the web UI', () => {
     await row.getByText('ready').waitFor();
     expect(await seriousA11yProblems(page)).toEqual([]);
   });
+
+  /** What the authorization server's page sends the browser back with when the user says no. */
+  const deny = async (href: string) => {
+    const authorize = new URL(href);
+    const back = new URL(authorize.searchParams.get('redirect_uri')!);
+    back.searchParams.set('error', 'access_denied');
+    back.searchParams.set('state', authorize.searchParams.get('state')!);
+    await fetch(back);
+  };
+
+  it('a login refused at the authorization server says why, and that the one from before still works', async () => {
+    await page.getByRole('button', { name: 'remote', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server remote' });
+    await detail.getByRole('button', { name: 'Log in again' }).click();
+    const link = page.getByRole('status', { name: 'Login' }).getByRole('link', { name: 'open the login page' });
+    await deny((await link.getAttribute('href'))!);
+    await page
+      .getByRole('alert')
+      .getByText(/^The login to server "remote" failed: .+\. The login from before still works\.$/)
+      .waitFor();
+    // It said "Logged in to remote." here: the server is logged in, with the tokens from before.
+    expect(await page.getByText('Logged in to remote.').count()).toBe(0);
+    expect(await page.getByRole('status', { name: 'Login' }).count()).toBe(0);
+    expect(gateway.servers()[0]?.state).toBe('ready');
+  });
+
+  it('from the keyboard: Log in takes it to the login link; a refused first login leaves no dead link', async () => {
+    const detail = page.getByRole('region', { name: 'Server remote' });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await detail.getByRole('button', { name: 'Log out' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'remote' });
+    await row.getByText('needs login').waitFor();
+    await row.getByRole('button', { name: 'Log in to remote' }).focus();
+    await page.keyboard.press('Enter');
+    const link = page.getByRole('status', { name: 'Login' }).getByRole('link', { name: 'open the login page' });
+    await waitFor(async () => (await page.locator(':focus').textContent()) === 'open the login page', 5_000, 'focus');
+    await deny((await link.getAttribute('href'))!);
+    await page
+      .getByRole('alert')
+      .getByText(/^The login to server "remote" failed: the authorization server said access_denied\.$/)
+      .waitFor();
+    // The banner and its link (whose listener is closed) are gone; Log in is offered again.
+    expect(await page.getByRole('status', { name: 'Login' }).count()).toBe(0);
+    await row.getByRole('button', { name: 'Log in to remote' }).waitFor();
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'servers-login-refused.png') });
+  });
 });
