@@ -1194,6 +1194,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private async applyServers(
     config: ResolvedConfig,
   ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+    this.redactor.keepNames([...Object.keys(config.servers), ...Object.keys(config.profiles)]);
     const wanted = this.pausedNow
       ? []
       : Object.values(config.servers).filter((s) => !this.opts.onlyServers || this.opts.onlyServers.includes(s.name));

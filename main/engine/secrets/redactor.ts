@@ -32,6 +32,8 @@ export class Redactor {
   /** Every spelling of every value → its label. */
   #labels = new Map<string, string>();
   #pattern: RegExp | undefined;
+  #names = new Set<string>();
+  #longestName = 0;
 
   /** Replaces the set of values to hide (what the current config resolved). */
   set(values: Iterable<SecretValue>): void {
@@ -46,12 +48,24 @@ export class Redactor {
     this.#pattern = alternatives.length ? new RegExp(alternatives.join('|'), 'g') : undefined;
   }
 
+  /**
+   * The config's names (servers, profiles): identifiers, not secrets. A string that is one of them
+   * is left as it is: a short secret inside two servers' names ("prod" in "prod-db" and "prod-api")
+   * made them the same text, and the app could no longer tell them apart or open either.
+   */
+  keepNames(names: Iterable<string>): void {
+    this.#names = new Set(names);
+    this.#longestName = Math.max(0, ...[...this.#names].map((name) => name.length));
+  }
+
   /** How many spellings are known (for tests and diagnostics; never the values). */
   get size(): number {
     return this.#labels.size;
   }
 
   redact(text: string): string {
+    // Length first: hashing a long payload to look it up would cost a pass over it on every message.
+    if (text.length <= this.#longestName && this.#names.has(text)) return text;
     let out = text;
     if (this.#pattern) out = out.replace(this.#pattern, (match) => `[redacted:${this.#labels.get(match) ?? 'secret'}]`);
     return stripUrlCredentials(out);
