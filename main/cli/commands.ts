@@ -290,6 +290,7 @@ async function withOneShot(
       socket: false,
       watch: false,
       backoff: ONE_SHOT_BACKOFF,
+      oneShot: true,
       // Nobody would see a question in a one-shot command's Questions: the server hears so at once.
       askPeople: false,
       ...(servers ? { onlyServers: servers } : {}),

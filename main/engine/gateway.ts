@@ -79,7 +79,7 @@ import { compileFilter } from './routing/filters.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream } from './upstreams/failed.ts';
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
-import type { BackoffPolicy } from './upstreams/lifecycle.ts';
+import { DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
 import { Catalog } from './routing/catalog.ts';
 import { Router, type RoutedServer } from './routing/router.ts';
@@ -131,6 +131,12 @@ export interface GatewayOptions {
    */
   keepRunningOnConfigError?: boolean;
   backoff?: BackoffPolicy;
+  /**
+   * A one-shot command (`list`, `call`, `doctor`): remote servers and JSON handlers give up after
+   * `backoff.maxAttempts` too, instead of being retried for as long as they are configured; one
+   * that is down must not hold the command for its whole time limit.
+   */
+  oneShot?: boolean;
   /** How long a 2026-07-28 call waits for its client to come back with answers (default 10 minutes; tests). */
   statelessParkedTtlMs?: number;
   /** Keep running without HTTP when its port is taken (a gateway started by the shim). */
@@ -1370,9 +1376,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         },
       );
     }
+    // A remote server or a handler is one request away from working again (a redeploy, the network
+    // back): retried for as long as it is configured, where a local program that keeps crashing is
+    // given up on. A one-shot command gives up on every kind.
+    const backoff = this.opts.backoff ?? DEFAULT_BACKOFF;
+    const remoteDeps = { ...deps, backoff: this.opts.oneShot ? backoff : retryForever(backoff) };
     if (server.kind === 'handler-http' || server.kind === 'handler-fastcgi') {
       return createHandlerUpstream(server, {
-        ...deps,
+        ...remoteDeps,
         maxReplyBytes: this.current.limits.maxResponseBytes,
         ...(this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {}),
       });
@@ -1393,7 +1404,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         maxMessageBytes: this.current.limits.maxResponseBytes,
         ...this.oauthFor(server),
       },
-      deps,
+      remoteDeps,
     );
   }
 

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { processesWithEnv } from '../../helpers/processes.ts';
+import { freePort } from '../../fixtures/servers/http-everything.ts';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -191,6 +192,28 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(asks.code).toBe(1);
     expect(asks.stdout + asks.stderr).toMatch(/cannot answer elicitation\/create from server "fx"/);
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('call and list give up on a handler or remote server that is down, not waiting out the timeout', async () => {
+    // A port nothing listens on: every attempt is refused at once.
+    const port = await freePort();
+    const down = await writeConfig(
+      dir.dir,
+      {
+        mcpServers: {
+          backend: { handler: `http://127.0.0.1:${port}/mcp-handler` },
+          remote: { url: `http://127.0.0.1:${port}/mcp`, allowPrivateNetwork: true },
+        },
+      },
+      'down.json',
+    );
+    for (const args of [['call', 'backend', 'anything'], ['call', 'remote', 'anything'], ['list']]) {
+      const started = Date.now();
+      const result = await cli([...args, '--config', down, '--timeout', '30000'], env);
+      if (args[0] === 'call') expect(result.code).toBe(1);
+      expect(result.stdout + result.stderr).toMatch(/connection refused/);
+      expect(Date.now() - started, args.join(' ')).toBeLessThan(15_000);
+    }
   });
 
   it('refuses words a command does not take, before doing anything (`stop fx` stopped the whole gateway)', async () => {

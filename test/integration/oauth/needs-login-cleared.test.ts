@@ -1,7 +1,8 @@
 /**
  * A remote server that said 401 for a while (a proxy in front of it, a key rotated and put back)
  * and then answers without a token: it is no longer "needs login", so its next outage is retried
- * like any other instead of being taken for a missing login and left failed for good.
+ * like any other instead of being taken for a missing login and left failed for good; and, being
+ * remote, retried for as long as the outage lasts (a local program is given up on after a few).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,10 +56,7 @@ describe('a remote server that asked for a login, then no longer does', () => {
     const config = await writeConfig(dir.dir, {
       mcpServers: { gate: { url: `http://127.0.0.1:${port}/mcp`, allowPrivateNetwork: true } },
     });
-    // Retries for as long as the test needs: the outage below must be retried, not given up.
-    gateway = await startGateway(config, {
-      backoff: { initialMs: 50, maxMs: 200, maxAttempts: 100, stableMs: 60_000 },
-    });
+    gateway = await startGateway(config);
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -84,6 +82,9 @@ describe('a remote server that asked for a login, then no longer does', () => {
       await client.callTool({ name: 'gate__hello', arguments: {} }).catch(() => undefined);
       await waitFor(async () => (await view()).state !== 'ready', 10_000, 'the outage seen');
       expect((await view()).lastError ?? '').not.toMatch(/needs you to log in/);
+      // Longer than the attempts a local program gets (4 here): a remote server is never given up on.
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect((await view()).state).toBe('backoff');
       await listen();
       await waitFor(async () => (await view()).state === 'ready', 15_000, 'back by itself');
       expect(textOf(await client.callTool({ name: 'gate__hello', arguments: {} }))).toBe('hello');

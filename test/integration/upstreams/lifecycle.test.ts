@@ -202,11 +202,11 @@ const handlerRest = (
   const down = kind === 'handler-http' ? HANDLER_HTTP_DOWN : FASTCGI_DOWN;
   return {
     kind,
+    // As the gateway makes them: retried for as long as they are configured.
     create: (name: string, policy: BackoffPolicy, url: string) =>
       createHandlerUpstream(specFor(name, url, opts.entrypoint ? { entrypoint: opts.entrypoint } : {}), {
-        backoff: policy,
+        backoff: retryForever(policy),
       }),
-    // What the handler module itself does with the policy it is given.
     policy: retryForever,
     quick: opts.quick ?? { tool: 'echo', arguments: { message: 'hi' }, text: 'hi' },
     slow: opts.slow ?? { tool: 'slow', arguments: {} },

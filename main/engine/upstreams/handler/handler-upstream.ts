@@ -80,8 +80,8 @@ export type HandlerSpec = HandlerHttpSpec | HandlerFastcgiSpec;
 
 export interface HandlerUpstreamDeps {
   /**
-   * Delays between retries; a handler is retried for as long as it is configured (maxAttempts and stableMs do not
-   * apply).
+   * Delays between retries, and when to give up: the gateway gives a policy that retries for as long as
+   * the handler is configured (retryForever), except in one-shot commands. Default: retryForever(DEFAULT_BACKOFF).
    */
   backoff?: BackoffPolicy;
   /** Notes that are not state changes (skipped discover entries, ignored elicitation_cancelled replies). */
@@ -133,7 +133,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.lifecycle = new UpstreamLifecycle({
       name: spec.name,
       kind: spec.kind,
-      policy: retryForever(deps.backoff ?? DEFAULT_BACKOFF),
+      policy: deps.backoff ?? retryForever(DEFAULT_BACKOFF),
       events: this,
     });
     this.maxRounds = deps.maxElicitRounds ?? DEFAULT_MAX_ROUNDS;
