@@ -1,5 +1,5 @@
 /** How numbers and times read in the UI. */
-import type { ServerState, TrafficEntry } from '../../../preload/contract/index.ts';
+import type { ServerState, ServerView, TrafficEntry } from '../../../preload/contract/index.ts';
 
 /** A server's state in words ("backoff" is the engine's name for waiting to start again after a failure). */
 export const SERVER_STATE_TEXT: Readonly<Record<ServerState, string>> = {
@@ -9,6 +9,21 @@ export const SERVER_STATE_TEXT: Readonly<Record<ServerState, string>> = {
   failed: 'failed',
   stopped: 'stopped',
 };
+
+/** What a server that is not ready shows while its login decides it, and in which colour. */
+const AUTH_SHOWN: Readonly<Record<string, { text: string; tone: string }>> = {
+  'needs-login': { text: 'needs login', tone: 'failed' },
+  'logging-in': { text: 'logging in…', tone: 'starting' },
+};
+
+/**
+ * A server's state as the screens say it, with the colour it is drawn in: "off" when turned off,
+ * "needs login" rather than "failed" when only a login is missing.
+ */
+export function shownServerState(s: ServerView): { text: string; tone: string } {
+  const auth = s.state === 'ready' ? undefined : AUTH_SHOWN[s.auth?.state ?? ''];
+  return { text: s.disabled ? 'off' : (auth?.text ?? SERVER_STATE_TEXT[s.state]), tone: auth?.tone ?? s.state };
+}
 
 export function duration(ms: number | undefined): string {
   if (ms === undefined) return '';

@@ -101,8 +101,4 @@ export class GatewayState {
       this.problem = errorText(err);
     }
   }
-
-  serversIn(state: ServerView['state']): ServerView[] {
-    return this.servers.filter((s) => s.state === state);
-  }
 }

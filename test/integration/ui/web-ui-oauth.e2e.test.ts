@@ -41,6 +41,10 @@ afterAll(async () => {
 
 describe('logging in to a remote server from the web UI', () => {
   it('shows "needs login", logs in through the link, and the server becomes ready', async () => {
+    // The overview counts it as needing a login, not as failed.
+    const counts = page.getByRole('list', { name: 'Servers by state' });
+    await counts.getByText('1 needs login').waitFor();
+    expect(await counts.getByText('failed').count()).toBe(0);
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Servers' }).click();
     const row = page.getByRole('row').filter({ hasText: 'remote' });
     await row.getByText('needs login').waitFor();
