@@ -138,6 +138,14 @@ describe('handlers that answer something other than a JSON reply', () => {
     expect((await callError(u)).message).toBe(
       'server "nokind": handler reply "elicit" in URL mode needs an http:// or https:// "url"',
     );
+    // A form no client can show (a nested object): said here, not by a client's pages of validator output.
+    const nested = { type: 'object', properties: { address: { type: 'object', properties: { city: {} } } } };
+    s.respond = forGo(send(200, JSON.stringify({ elicit: { message: 'Where to?', schema: nested } })));
+    expect((await callError(u)).message).toBe(
+      'server "nokind": handler reply "elicit.schema" is not a form MCP clients can show: requestedSchema ' +
+        'property "address" has unsupported type "object" (forms take string, number, integer, boolean or a ' +
+        'multi-select array)',
+    );
   });
 
   it('keeps at most 4 KiB of the raw reply on the error', async () => {

@@ -4,7 +4,8 @@
  * then error, then content. Content blocks: text, image, audio, resource_link and embedded
  * resource, snake_case fields mapped to MCP's camelCase.
  */
-import { RpcCode } from '../../protocol/errors.ts';
+import { normalizeRequestedSchema } from '../../elicitation/validate.ts';
+import { RpcCode, errorMessage } from '../../protocol/errors.ts';
 import { mapIcons } from './catalog.ts';
 import { HandlerError, protocolError } from './errors.ts';
 import { emptyArrayAsObject, schemaFromPhp } from './php-empty.ts';
@@ -65,6 +66,14 @@ function readElicit(server: string, value: unknown, raw: Buffer): HandlerElicit 
   if (schema !== undefined && !isObject(schema))
     throw protocolError(server, 'handler reply "elicit.schema" must be a JSON Schema object', { raw });
   elicit.schema = isObject(schema) ? schema : { type: 'object', properties: {} };
+  // A form clients cannot show (a nested object, an array without its values) is the handler's
+  // mistake, said so here: a client would refuse it with pages of its validator's output.
+  try {
+    normalizeRequestedSchema(elicit.schema);
+  } catch (err) {
+    const why = errorMessage(err).replace(/^elicitation\/create: /, '');
+    throw protocolError(server, `handler reply "elicit.schema" is not a form MCP clients can show: ${why}`, { raw });
+  }
   return elicit;
 }
 
