@@ -237,7 +237,11 @@ export class ServerRequests {
     const server = this.opts.registry.server(upstream) ?? 'unknown';
     const unable = target
       ? clientCannotAnswer(target.session, method, params)
-      : 'no single client has a request in flight on this server';
+      : this.opts.prompter
+        ? 'no single client has a request in flight on this server'
+        : // Only one-shot commands ask no one (GatewayOptions.askPeople).
+          'nobody is there to answer it: a one-shot command such as "switchboard call" asks no one (call the ' +
+          'tool from an AI client, or while Switchboard runs, to be asked)';
     // A stateless call decides itself: it asks the client, or fails the call with -32021 when the
     // client's per-request capabilities do not cover the question.
     if (target && (unable === undefined || target.session.stateless)) {

@@ -190,7 +190,9 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     const started = Date.now();
     const asks = await cli(['call', 'fx', 'ask', '--config', config, '--timeout', '20000'], env);
     expect(asks.code).toBe(1);
-    expect(asks.stdout + asks.stderr).toMatch(/cannot answer elicitation\/create from server "fx"/);
+    expect(asks.stdout + asks.stderr).toMatch(
+      /cannot answer elicitation\/create from server "fx": nobody is there to answer it: a one-shot command/,
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
