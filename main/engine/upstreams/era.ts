@@ -10,7 +10,7 @@
  * existing Streamable HTTP / legacy SSE channel. What worked is remembered for reconnects and
  * forgotten when it stops working.
  */
-import { GatewayError, errorMessage } from '../protocol/errors.ts';
+import { GatewayError, RpcCode, errorMessage } from '../protocol/errors.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { wsChannelOpener } from './mcp-ws/ws-channel.ts';
 import {
@@ -58,7 +58,8 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
 
 export type ProbeOutcome =
   | { era: 'stateless'; result: Record<string, unknown> }
-  | { era: 'stateful'; reason: string }
+  /** `guessed`: the probe got no answer that tells (no HTTP response, a refusal): stateful is tried anyway. */
+  | { era: 'stateful'; reason: string; guessed?: true }
   /** A stateless server that speaks only revisions we do not. */
   | { era: 'unsupported'; reason: string };
 
@@ -88,10 +89,10 @@ export function classifyProbe(outcome: { result: Record<string, unknown> } | { e
       return { era: 'stateful', reason: `it supports ${supported.join(', ') || 'no stateless revision'}` };
     }
   }
-  return {
-    era: 'stateful',
-    reason: rpc ? `server/discover failed with ${rpc.code} ${rpc.message}` : errorMessage(err),
-  };
+  // Our own "unavailable" stands for an HTTP failure (a refusal, a 5xx), not the server's answer.
+  if (rpc && rpc.code !== RpcCode.UpstreamUnavailable)
+    return { era: 'stateful', reason: `server/discover failed with ${rpc.code} ${rpc.message}` };
+  return { era: 'stateful', reason: errorMessage(err), guessed: true };
 }
 
 export interface EraHandshakeOptions {
@@ -164,11 +165,13 @@ export function eraHandshake(opts: EraHandshakeOptions): Handshake {
           `(${outcome.reason}; Switchboard speaks ${STATELESS_REVISION})`,
       );
     }
-    // A note, not a warning: most servers today are stateful, and that is fine.
-    opts.log(
-      `${ctx.label} speaks the stateful protocol (initialize; ${outcome.reason}); ` +
-        `"protocol": "stateful" in its entry skips this check`,
-    );
+    // A note, not a warning: most servers today are stateful, and that is fine. Not when the probe
+    // told nothing (the server unreachable, or refusing): the start that follows says what is wrong.
+    if (!outcome.guessed)
+      opts.log(
+        `${ctx.label} speaks the stateful protocol (initialize; ${outcome.reason}); ` +
+          `"protocol": "stateful" in its entry skips this check`,
+      );
     // A stdio server that answered the probe with an error is still sane: initialize on the same
     // process instead of paying for a second start. Silence or a broken answer gets a fresh one.
     return stateful(ctx, opts.transport === 'http' || !answered);

@@ -99,7 +99,9 @@ export function describeHttpFailure(status: number, url: string | URL, body?: st
   let text = `HTTP ${status} from ${displayUrl(url)}`;
   const hint = bodyHint(body);
   if (hint) text += `: ${hint}`;
-  if (status === 401 || status === 403) text += " (check the credentials in this server's headers)";
+  // Whether credentials went with it is not known here: the hint fits both.
+  if (status === 401) text += ' (it wants credentials: a key or token in a header of its entry, or an OAuth login)';
+  if (status === 403) text += ' (it refuses access with the credentials sent, or to this address)';
   return text;
 }
 

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../main/engine/protocol/errors.ts';
@@ -187,6 +189,20 @@ describe('era detection over HTTP', () => {
     u.start();
     await reach(u, 'backoff');
     expect(u.status().lastError).toBe(`cannot connect to http://127.0.0.1:${port}/mcp (connection refused)`);
+  });
+
+  it('a server answering 500 to everything is not said to speak the stateful protocol', async () => {
+    const broken = createServer((_req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end('db down'));
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    try {
+      const u = http(`http://127.0.0.1:${(broken.address() as AddressInfo).port}/mcp`);
+      u.start();
+      await reach(u, 'backoff');
+      expect(u.status().lastError).toMatch(/db down/);
+      expect(logs.join('\n')).not.toMatch(/speaks the stateful protocol/);
+    } finally {
+      broken.close();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../../../../../main/engine/protocol/errors.ts';
 import type { JsonRpcNotification, JsonRpcRequest } from '../../../../../main/engine/protocol/jsonrpc.ts';
 import { HandlerError } from '../../../../../main/engine/upstreams/handler/errors.ts';
+import { retryForever } from '../../../../../main/engine/upstreams/lifecycle.ts';
 import type {
   HandlerExchange,
   HandlerReply,
@@ -48,7 +49,8 @@ const SPEC: HandlerSpec = {
   pool: 4,
   discoverTtlMs: 0,
 };
-const BACKOFF = { initialMs: 100, maxMs: 400, maxAttempts: 2, stableMs: 1000 };
+/** As the gateway gives handlers their policy: retried for as long as they are configured. */
+const BACKOFF = retryForever({ initialMs: 100, maxMs: 400, maxAttempts: 2, stableMs: 1000 });
 
 const upstreams: Upstream[] = [];
 afterEach(async () => {
