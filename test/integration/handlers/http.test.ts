@@ -353,6 +353,27 @@ describe('headers, connections and sockets', () => {
     expect(s.connections().maxOpen).toBeLessThanOrEqual(3);
   });
 
+  it('a request that never got a connection says the pool stayed busy, not that the handler was slow', async () => {
+    const s = await server(
+      jsonResponder(async ({ envelope }) => {
+        if (envelope.type === 'discover') return DISCOVER;
+        await new Promise((r) => setTimeout(r, 600));
+        return { content: [] };
+      }),
+    );
+    const u = await ready('busy', s.address, { pool: 2, timeoutMs: 400 });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 4 }, () => u.request('tools/call', { name: 'go', arguments: {} })),
+    );
+    const messages = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'answered'));
+    // Two were sent and the handler took too long; two waited for a connection (nearly) all along,
+    // and say so: that they timed out is the pool's doing, not the handler's slowness.
+    expect(messages.every((m) => /no complete reply from .* within 400 ms|all 2 connections/.test(m))).toBe(true);
+    const waited = /\b\d{3} ms of it spent waiting for one of the 2 connections \(raise "pool"\)/;
+    const neverSent = /all 2 connections to .* stayed busy for the 400 ms/;
+    expect(messages.filter((m) => waited.test(m) || neverSent.test(m))).toHaveLength(2);
+  });
+
   it('speaks HTTP over a Unix socket when the kind says handler-http', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sb-http-sock-'));
     const socketPath = path.join(dir, 'handler.sock');

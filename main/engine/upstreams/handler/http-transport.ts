@@ -66,6 +66,33 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
   // Opened by the first exchange (undici loads then: see egress/undici.ts).
   let pool: Promise<Pool> | undefined;
   let closed = false;
+  // Our own count of exchanges on the pool's connections, so one that never got a connection is
+  // told apart from one the handler was slow to answer (undici queues them alike, unseen).
+  let busy = 0;
+  const waiting: (() => void)[] = [];
+  const slot = (signal: AbortSignal): Promise<boolean> => {
+    if (busy < opts.connections) {
+      busy++;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const granted = (): void => {
+        signal.removeEventListener('abort', gaveUp);
+        busy++;
+        resolve(true);
+      };
+      const gaveUp = (): void => {
+        waiting.splice(waiting.indexOf(granted), 1);
+        resolve(false);
+      };
+      waiting.push(granted);
+      signal.addEventListener('abort', gaveUp, { once: true });
+    });
+  };
+  const release = (): void => {
+    busy--;
+    waiting.shift()?.();
+  };
 
   async function send(exchange: HandlerExchange): Promise<HandlerReply> {
     const controller = new AbortController();
@@ -76,7 +103,11 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
     let received = 0;
     let status: number | undefined;
     const chunks: Buffer[] = [];
+    const asked = performance.now();
+    const got = await slot(controller.signal);
+    const queuedMs = Math.round(performance.now() - asked);
     try {
+      if (!got) throw controller.signal.reason;
       const headers: Record<string, string> = {
         ...httpHandlerHeaders(staticHeaders, exchange.clientHeaders, policy),
         'content-type': 'application/json',
@@ -118,12 +149,26 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
         ...(status !== undefined ? { status } : {}),
       };
       if (controller.signal.aborted) {
+        if (!got && controller.signal.reason instanceof Timeout)
+          throw transportError(
+            opts.name,
+            'upstream_unavailable',
+            `all ${opts.connections} connections to ${where} stayed busy for the ${exchange.timeoutMs} ms this ` +
+              'request could wait (raise "pool", or what the handler can serve at once)',
+            details,
+          );
         if (controller.signal.reason instanceof Timeout) {
+          const notes = [
+            ...(received ? [`${received} bytes received`] : []),
+            ...(queuedMs >= 10
+              ? [`${queuedMs} ms of it spent waiting for one of the ${opts.connections} connections (raise "pool")`]
+              : []),
+          ];
           throw transportError(
             opts.name,
             'request_timeout',
-            `no complete reply from ${where} within ${exchange.timeoutMs} ` +
-              `ms${received ? ` (${received} bytes received)` : ''}`,
+            `no complete reply from ${where} within ${exchange.timeoutMs} ms` +
+              (notes.length ? ` (${notes.join('; ')})` : ''),
             details,
           );
         }
@@ -143,6 +188,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
         details,
       );
     } finally {
+      if (got) release();
       clearTimeout(timer);
       exchange.signal?.removeEventListener('abort', onAbort);
     }
