@@ -371,7 +371,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.router = new Router({
       registry: this.registry,
       onSessionsChanged: () => this.events.publishLatest('sessions', () => this.listSessions()),
-      ...(opts.askPeople === false ? {} : { prompter: this.questions }),
+      ...(opts.askPeople === false
+        ? {
+            nobodyToAsk:
+              'nobody is there to answer it: a one-shot command such as "switchboard call" asks no one (call ' +
+              'the tool from an AI client, or while Switchboard runs, to be asked)',
+          }
+        : { prompter: this.questions }),
       log: (note) => this.log(note),
       catalog: this.catalog,
       profileServers: (profile) => this.profileServers(profile),

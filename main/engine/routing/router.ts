@@ -58,6 +58,8 @@ export interface RouterOptions {
   /** A client session came, introduced itself or went (the UI's list of connected clients). */
   onSessionsChanged?: () => void;
   prompter?: Prompter;
+  /** See ServerRequestsOptions.nobodyToAsk. */
+  nobodyToAsk?: string;
   /** How long the app waits for a person to answer a question. */
   questionTimeoutMs?: number;
   catalog: Catalog;
@@ -124,6 +126,7 @@ export class Router implements SessionHandler {
       registry: opts.registry,
       session: (id) => this.sessionsById.get(id),
       prompter: opts.prompter,
+      ...(opts.nobodyToAsk === undefined ? {} : { nobodyToAsk: opts.nobodyToAsk }),
       questionTimeoutMs: opts.questionTimeoutMs,
       traffic: opts.traffic,
       taskCreator: (upstream, taskId) => this.tasks.creator(taskId, upstream),

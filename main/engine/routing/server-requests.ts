@@ -26,6 +26,8 @@ export interface ServerRequestOptions {
   /** An attached session by id. */
   session(id: string): Session | undefined;
   prompter?: Prompter;
+  /** Why a question with no client to go to cannot be answered, when no one is asked (one-shot commands). */
+  nobodyToAsk?: string;
   /** How long the app waits for a person to answer a question. */
   questionTimeoutMs?: number;
   /** Records each question and its answer under the exchange that caused it. */
@@ -237,11 +239,7 @@ export class ServerRequests {
     const server = this.opts.registry.server(upstream) ?? 'unknown';
     const unable = target
       ? clientCannotAnswer(target.session, method, params)
-      : this.opts.prompter
-        ? 'no single client has a request in flight on this server'
-        : // Only one-shot commands ask no one (GatewayOptions.askPeople).
-          'nobody is there to answer it: a one-shot command such as "switchboard call" asks no one (call the ' +
-          'tool from an AI client, or while Switchboard runs, to be asked)';
+      : (this.opts.nobodyToAsk ?? 'no single client has a request in flight on this server');
     // A stateless call decides itself: it asks the client, or fails the call with -32021 when the
     // client's per-request capabilities do not cover the question.
     if (target && (unable === undefined || target.session.stateless)) {
