@@ -96,10 +96,13 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     const entry = this.entries.get(upstream);
     if (!entry) return [];
     const known = entry.lists[kind];
+    if (!known) return this.refresh(upstream, kind);
     // JSON handlers are asked on every list (their catalog can change at any time and they send
-    // no list_changed); the upstream coalesces concurrent asks and applies its TTL.
-    if (known && !upstream.kind.startsWith('handler-')) return known;
-    return this.refresh(upstream, kind);
+    // no list_changed; the upstream coalesces concurrent asks and applies its TTL), but a list does
+    // not wait for the answer: a busy handler's discover queues behind its calls, and held every
+    // client's list. What it says applies from the next list on, and a change is announced.
+    if (upstream.kind.startsWith('handler-')) void this.refresh(upstream, kind);
+    return known;
   }
 
   /** Synchronous view of what is cached (for routing lookups). */
