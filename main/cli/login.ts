@@ -28,7 +28,7 @@ export async function login(opts: LoginOptions): Promise<number> {
   try {
     if (opts.logout) {
       await api.logoutServer(opts.server);
-      log(`logged out of "${opts.server}": its tokens are gone from the keychain`);
+      log(`logged out of "${opts.server}": no login tokens of it are left in the keychain`);
       return 0;
     }
     // Subscribed before the login starts, so its outcome cannot be missed.
