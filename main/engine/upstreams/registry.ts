@@ -146,7 +146,10 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
       const prev = previous.get(name);
       const changed = !prev || !this.sameInstance(prev, server);
       if (!changed) continue;
-      if (prev) restarted.push(name);
+      // Turned off is stopped, turned on is started: "restarted" only for one that runs before and after.
+      if (server.disabled) {
+        if (prev && !prev.disabled) stopped.push(name);
+      } else if (prev && !prev.disabled) restarted.push(name);
       else started.push(name);
       if (!server.disabled && !server.isolated) await this.startShared(server);
     }

@@ -102,11 +102,24 @@ describe('editing the config file while running', () => {
     expect(gateway.servers().find((s) => s.name === 'one')!.pid).toBe(pidOne);
   });
 
+  it('says a server turned off was stopped, and one turned on again started (not "restarted")', async () => {
+    const changes = () => new Promise((resolve) => gateway.once('reloaded', resolve));
+    let reloaded = changes();
+    await save({ mcpServers: { one: fixtureServer('one'), three: { ...fixtureServer('three'), disabled: true } } });
+    expect(await reloaded).toEqual({ started: [], stopped: ['three'], restarted: [] });
+    reloaded = changes();
+    await save({ mcpServers: { one: fixtureServer('one'), three: fixtureServer('three') } });
+    expect(await reloaded).toEqual({ started: ['three'], stopped: [], restarted: [] });
+    // Back in the list (and its list_changed sent) before the next test counts notifications.
+    await waitFor(async () => (await client.listTools()).tools.some((t) => t.name === 'three__echo'), 10_000);
+  });
+
   it('renames every tool for a new namespaceSeparator, and tells clients the list changed', async () => {
     const pidOne = gateway.servers().find((s) => s.name === 'one')!.pid;
     const seen = listChanged;
     await save({ namespaceSeparator: '-', mcpServers: { one: fixtureServer('one'), three: fixtureServer('three') } });
     await waitFor(() => listChanged > seen, 10_000, 'tools/list_changed for the new names');
+    await waitFor(async () => (await client.listTools()).tools.some((t) => t.name === 'one-echo'), 10_000);
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain('one-echo');
     expect(names).not.toContain('one__echo');
