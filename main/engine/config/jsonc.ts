@@ -39,22 +39,37 @@ export function isBlankConfig(text: string): boolean {
   return stripComments(text).trim() === '';
 }
 
+/** What people mean when they write what JSON does not take. */
+function syntaxHint(code: string, at: string | undefined): string {
+  if (code === 'InvalidSymbol' && at === "'") return ' (JSON takes double quotes: "name", not \'name\')';
+  if (code === 'InvalidSymbol' && at !== undefined && /[A-Za-z_$]/.test(at))
+    return ' (property names and text values take double quotes)';
+  if (code === 'UnexpectedEndOfString') return ' (a string ends on its own line: write a line break as \\n)';
+  return '';
+}
+
 export function parseJsonc(text: string): JsoncParse {
   // A file with nothing but comments or whitespace is an empty config, not an error.
   if (isBlankConfig(text)) return { ok: true, value: {}, root: undefined, issues: [] };
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
   if (errors.length > 0 || !root) {
+    // The first error only: the parser's later ones follow from it (an unclosed array gave five
+    // lines, three of them the same), and their paths were made of the text they ran into.
+    const first = errors[0];
+    if (!first) return { ok: false, issues: [{ offset: 0, path: [], message: 'syntax error: not a JSON document' }] };
+    const code = printParseErrorCode(first.error);
+    const location = getLocation(text, first.offset).path;
     return {
       ok: false,
-      issues: errors.map((e) => {
-        const code = printParseErrorCode(e.error);
-        return {
-          offset: e.offset,
-          path: getLocation(text, e.offset).path,
-          message: `syntax error: ${SYNTAX_MESSAGES[code] ?? code}`,
-        };
-      }),
+      issues: [
+        {
+          offset: first.offset,
+          // A key the parser could not read shows as "": no path is better than [""].
+          path: location.includes('') ? [] : location,
+          message: `syntax error: ${SYNTAX_MESSAGES[code] ?? code}${syntaxHint(code, text[first.offset])}`,
+        },
+      ],
     };
   }
   const issues: PathIssue[] = [];

@@ -214,6 +214,24 @@ describe('parseConfigText: errors a user sees', () => {
     ]);
   });
 
+  it('reports only the first syntax error, with a hint for quotes and line breaks', () => {
+    const single = errorFor("{\n  'mcpServers': {}\n}");
+    expect(single.message).toBe(
+      `${FILE}:2:3: syntax error: unexpected character (JSON takes double quotes: "name", not 'name')`,
+    );
+    expect(errorFor('{\n  mcpServers: {}\n}').message).toBe(
+      `${FILE}:2:3: syntax error: unexpected character (property names and text values take double quotes)`,
+    );
+    // Every later line followed from the first: five lines, three alike, paths made of the text.
+    const open = errorFor('{\n  "mcpServers": {\n    "a": { "command": "node", "args": ["x",\n  }\n}\n');
+    expect(open.issues).toHaveLength(1);
+    const newline = errorFor('{ "mcpServers": { "a": { "command": "node", "env": { "A": "x\n" } } } }');
+    expect(newline.message).toBe(
+      `${FILE}:1:59: mcpServers.a.env.A: syntax error: unterminated string (a string ends on its own line: ` +
+        'write a line break as \\n)',
+    );
+  });
+
   it('reports a bad value at the value, with its JSON path', () => {
     const err = errorFor('{\n  "mcpServers": {\n    "github": {\n      "command": ""\n    }\n  }\n}');
     expect(err.message).toBe(`${FILE}:4:18: mcpServers.github.command: expected a non-empty string`);
