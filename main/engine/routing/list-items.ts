@@ -22,14 +22,27 @@ const NOUN: Record<ListKind, string> = {
   resourceTemplates: 'resource template',
 };
 
+/** What names an item within its list: two items with it are one too many. */
+const KEY: Record<ListKind, 'name' | 'uri' | 'uriTemplate'> = {
+  tools: 'name',
+  prompts: 'name',
+  resources: 'uri',
+  resourceTemplates: 'uriTemplate',
+};
+
 /** The items clients can take, and a line for each one left out. */
 export function usableItems(kind: ListKind, items: readonly Item[]): { items: Item[]; leftOut: string[] } {
   const usable: Item[] = [];
   const leftOut: string[] = [];
+  const seen = new Set<unknown>();
   for (const item of items) {
     const checked = SCHEMAS[kind].safeParse(item);
     if (checked.success) {
-      usable.push(item);
+      // A second tool of the same name could never be called: the first one keeps it.
+      const key = item[KEY[kind]];
+      if (seen.has(key)) leftOut.push(`${NOUN[kind]} ${JSON.stringify(String(key).slice(0, 100))} (listed twice)`);
+      else usable.push(item);
+      seen.add(key);
       continue;
     }
     const issue = checked.error.issues[0];

@@ -98,6 +98,8 @@ describe('misbehaving backends and clients', () => {
     expect(note).toContain('tool "prop_as_word" (inputSchema.properties.city:');
     expect(note).toContain('tool "bad_output" (outputSchema.required.0:');
     expect(note).toContain('tool (name:');
+    expect(note).toContain('tool "poke" (listed twice)');
+    expect(names.filter((n) => n === 'hostile__poke')).toHaveLength(1);
   });
 
   it('survives notifications named like object internals and ignores progress it did not ask for', async () => {
