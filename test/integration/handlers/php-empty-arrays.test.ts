@@ -18,7 +18,21 @@ if ($in['type'] === 'discover') {
   echo json_encode(['tools' => [
     ['name' => 'ping', 'description' => 'No arguments', 'input_schema' => ['type' => 'object', 'properties' => []]],
     ['name' => 'bare', 'input_schema' => [], 'output_schema' => ['type' => 'object', 'properties' => []]],
+    ['name' => 'search', 'input_schema' => ['type' => 'object'], 'output_schema' => ['type' => 'object',
+      'properties' => [
+        'facets' => ['type' => 'object'],
+        'ids' => ['type' => 'array', 'items' => ['type' => 'string']],
+        'hits' => ['type' => 'array',
+          'items' => ['type' => 'object', 'properties' => ['tags' => ['type' => 'object']]]],
+      ],
+      'required' => ['facets', 'ids', 'hits']]],
   ]]);
+  exit;
+}
+if ($in['name'] === 'search') {
+  // Empty maps as json_encode writes them, nested, beside an empty list that is a list.
+  echo json_encode(['content' => [['type' => 'text', 'text' => 'found']],
+    'structured_content' => ['facets' => [], 'ids' => [], 'hits' => [['tags' => []]]]]);
   exit;
 }
 echo json_encode(['content' => [['type' => 'text', 'text' => 'pong']], 'structured_content' => []]);
@@ -56,5 +70,12 @@ describe('a PHP handler with empty arrays for empty objects', () => {
     const result = await client.callTool({ name: 'php__ping', arguments: {} });
     expect(textOf(result)).toBe('pong');
     expect(result.structuredContent).toEqual({});
+  });
+
+  it("reads nested empty maps by the tool's output schema (the client checks the result against it)", async () => {
+    // The SDK client validates structured content against the output schema: "data/facets must be object".
+    const result = await client.callTool({ name: 'php__search', arguments: {} });
+    expect(result.isError ?? false).toBe(false);
+    expect(result.structuredContent).toEqual({ facets: {}, ids: [], hits: [{ tags: {} }] });
   });
 });

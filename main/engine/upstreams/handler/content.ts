@@ -8,7 +8,7 @@ import { normalizeRequestedSchema } from '../../elicitation/validate.ts';
 import { RpcCode, errorMessage } from '../../protocol/errors.ts';
 import { mapIcons } from './catalog.ts';
 import { HandlerError, protocolError } from './errors.ts';
-import { emptyArrayAsObject, schemaFromPhp } from './php-empty.ts';
+import { emptyArrayAsObject, schemaFromPhp, valueFromPhp } from './php-empty.ts';
 
 type Json = Record<string, unknown>;
 
@@ -163,9 +163,16 @@ function mapBlocks(server: string, blocks: unknown[], raw: Buffer): Json[] {
 
 // ---- results ----
 
-export function toolResult(server: string, reply: Extract<ClassifiedReply, { kind: 'content' }>, raw: Buffer): Json {
+/** `outputSchema`: the tool's, as listed: PHP's `[]` inside the structured content is read by it. */
+export function toolResult(
+  server: string,
+  reply: Extract<ClassifiedReply, { kind: 'content' }>,
+  raw: Buffer,
+  outputSchema?: unknown,
+): Json {
   const result: Json = { content: mapBlocks(server, reply.content, raw) };
-  const structured = emptyArrayAsObject(reply.reply.structured_content ?? reply.reply.structuredContent);
+  const given = emptyArrayAsObject(reply.reply.structured_content ?? reply.reply.structuredContent);
+  const structured = outputSchema === undefined ? given : valueFromPhp(given, outputSchema);
   if (structured !== undefined) {
     if (!isObject(structured))
       throw protocolError(server, 'handler reply "structured_content" must be an object', { raw });

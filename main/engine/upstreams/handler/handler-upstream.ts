@@ -374,7 +374,10 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         idempotent: false,
       });
       const kind = classifyReply(this.name, reply, raw);
-      if (kind.kind === 'content') return toolResult(this.name, kind, raw);
+      if (kind.kind === 'content') {
+        const tool = this.cached?.catalog.tools.find((t) => t.name === name);
+        return toolResult(this.name, kind, raw, tool?.outputSchema);
+      }
       if (kind.kind === 'error') return toolErrorResult(kind.error);
       if (round >= this.maxRounds) {
         await this.sendCancelled(session, requestId, name, 'cancel', kind.elicit.context, options);

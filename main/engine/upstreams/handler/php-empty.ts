@@ -36,3 +36,29 @@ export function schemaFromPhp(schema: unknown, depth = 0): unknown {
   for (const key of SCHEMA_VALUES) if (key in out) out[key] = schemaFromPhp(out[key], depth + 1);
   return out;
 }
+
+const typeIs = (schema: Json, type: string): boolean =>
+  schema.type === type || (Array.isArray(schema.type) && schema.type.includes(type));
+
+/**
+ * A value (structured content) with PHP's `[]` read as `{}` wherever its schema (the tool's output
+ * schema) says an object is meant, at any depth: `"facets": []` for an empty map failed the call in
+ * clients that check structured content against the schema.
+ */
+export function valueFromPhp(value: unknown, schema: unknown, depth = 0): unknown {
+  if (!isObject(schema) || depth >= MAX_DEPTH) return value;
+  if (isEmptyArray(value)) return typeIs(schema, 'object') && !typeIs(schema, 'array') ? {} : value;
+  if (Array.isArray(value)) {
+    const items = schema.items;
+    return isObject(items) ? value.map((item) => valueFromPhp(item, items, depth + 1)) : value;
+  }
+  if (!isObject(value)) return value;
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  const additional = schema.additionalProperties;
+  const out: Json = {};
+  for (const [key, item] of Object.entries(value)) {
+    const inner = Object.hasOwn(properties, key) ? properties[key] : additional;
+    out[key] = valueFromPhp(item, inner, depth + 1);
+  }
+  return out;
+}
