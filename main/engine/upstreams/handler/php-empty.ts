@@ -48,17 +48,31 @@ const typeIs = (schema: Json, type: string): boolean =>
 export function valueFromPhp(value: unknown, schema: unknown, depth = 0): unknown {
   if (!isObject(schema) || depth >= MAX_DEPTH) return value;
   if (isEmptyArray(value)) return typeIs(schema, 'object') && !typeIs(schema, 'array') ? {} : value;
+  // Copied only where something changes: most results have nothing to mend.
   if (Array.isArray(value)) {
     const items = schema.items;
-    return isObject(items) ? value.map((item) => valueFromPhp(item, items, depth + 1)) : value;
+    if (!isObject(items)) return value;
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const next = valueFromPhp(item, items, depth + 1);
+      if (next !== item) (copy ??= [...value])[i] = next;
+    });
+    return copy ?? value;
   }
   if (!isObject(value)) return value;
   const properties = isObject(schema.properties) ? schema.properties : {};
   const additional = schema.additionalProperties;
-  const out: Json = {};
+  let copy: Json | undefined;
   for (const [key, item] of Object.entries(value)) {
-    const inner = Object.hasOwn(properties, key) ? properties[key] : additional;
-    out[key] = valueFromPhp(item, inner, depth + 1);
+    const next = valueFromPhp(item, Object.hasOwn(properties, key) ? properties[key] : additional, depth + 1);
+    // Defined, not assigned: a key "__proto__" (JSON.parse makes it an own key) stays a key.
+    if (next !== item)
+      Object.defineProperty((copy ??= { ...value }), key, {
+        value: next,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
-  return out;
+  return copy ?? value;
 }
