@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseHandlerAddress } from '../../../main/engine/config/handler-address.ts';
 import { HandlerError } from '../../../main/engine/upstreams/handler/errors.ts';
@@ -120,6 +121,23 @@ describe('handlers that answer something other than a JSON reply', () => {
     s.respond = forGo(send(200, '  '));
     expect((await callError(u)).message).toBe(
       `server "json": handler at ${s.address} answered with an empty body instead of JSON`,
+    );
+  });
+
+  it('a byte order mark before the JSON is let go; gzip that nobody asked for is named', async () => {
+    const s = await server(forGo(send(200, '\uFEFF{"content": [{"type": "text", "text": "bom"}]}')));
+    const u = await ready('bom', s.address);
+    expect(await u.request('tools/call', { name: 'go', arguments: {} })).toEqual({
+      content: [{ type: 'text', text: 'bom' }],
+    });
+    s.respond = forGo((_received, res) => {
+      const body = gzipSync('{"content": []}');
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(body);
+    });
+    expect((await callError(u)).message).toBe(
+      `server "bom": handler at ${s.address} answered gzip-compressed bytes, which it was not asked for (no ` +
+        'Accept-Encoding): JSON must come uncompressed',
     );
   });
 

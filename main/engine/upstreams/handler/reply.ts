@@ -66,6 +66,14 @@ export function decodeReply(server: string, where: string, reply: HandlerReply):
   }
   // A 2xx body is the reply itself: bytes that are not UTF-8 are refused, never decoded with
   // replacement characters (an error page above is only quoted in a message).
+  // gzip's magic number: a server compressing though nobody asked it to (no Accept-Encoding).
+  if (reply.body[0] === 0x1f && reply.body[1] === 0x8b)
+    throw protocolError(
+      server,
+      `handler at ${where} answered gzip-compressed bytes, which it was not asked for (no Accept-Encoding): ` +
+        `JSON must come uncompressed${stderrHint}`,
+      details,
+    );
   if (!isUtf8(reply.body))
     throw protocolError(
       server,
@@ -80,7 +88,8 @@ export function decodeReply(server: string, where: string, reply: HandlerReply):
     );
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // A byte order mark (a PHP file saved by a Windows editor echoes it first) is not JSON; RFC 8259 lets it go.
+    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     if (looksLikeHtml(reply, text))
       throw protocolError(
