@@ -11,8 +11,10 @@ export function withOAuth(next: FetchLike, session: OAuthSession): FetchLike {
     // Most remote servers never ask for a token: no await, no work on their path.
     const token = session.dormant() ? undefined : await session.accessToken();
     const first = await next(url, withBearer(init, token));
-    if (first.ok) session.accepted(token);
-    if (!asksForToken(first) || !answeredHere(first, url) || !session.answers(first)) return first;
+    const here = answeredHere(first, url);
+    // The server itself took it (not a login page a redirect led to): a "needs login" is over.
+    if (first.ok && here) session.accepted(token);
+    if (!asksForToken(first) || !here || !session.answers(first)) return first;
     // Read the challenge before the body is let go: recover() needs its headers only.
     const recovered = session.recover(first, token);
     try {
@@ -22,7 +24,7 @@ export function withOAuth(next: FetchLike, session: OAuthSession): FetchLike {
     }
     const token2 = await recovered;
     const second = await next(url, withBearer(init, token2));
-    if (second.ok) session.accepted(token2);
+    if (second.ok && answeredHere(second, url)) session.accepted(token2);
     return second;
   };
 }

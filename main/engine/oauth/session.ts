@@ -111,6 +111,8 @@ export class OAuthSession {
   private login_?: Promise<void>;
   /** An on-demand session has seen the server ask for a token. */
   private engaged = false;
+  /** The server asked for a wider scope (403 insufficient_scope): only a login grants it. */
+  private stepUp = false;
   private cancelLogin?: () => void;
   private deliverLogin?: (address: string) => void;
   /**
@@ -172,8 +174,13 @@ export class OAuthSession {
    * "needs login", and its next outage was taken for one and never retried.
    */
   accepted(sent: string | undefined): void {
-    if (this.state !== 'needs-login' || this.login_) return;
-    if (sent !== undefined) return this.setState('logged-in');
+    // A wider scope asked for is not granted by answers to what the narrower token covers.
+    if (this.state !== 'needs-login' || this.login_ || this.stepUp) return;
+    if (sent !== undefined) {
+      // Only with the token in use: one sent before a logout proves nothing about now.
+      if (sent === this.record?.tokens?.access_token) this.setState('logged-in');
+      return;
+    }
     if (this.opts.settings.onDemand) this.engaged = false;
     this.setState('unknown');
   }
@@ -226,6 +233,7 @@ export class OAuthSession {
     const { resourceMetadataUrl, scope, error } = extractWWWAuthenticateParams(response);
     const stepUp = error === 'insufficient_scope';
     this.engaged = true;
+    if (stepUp) this.stepUp = true;
     this.challenge = {
       ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}),
       ...(stepUp ? { scope: union(this.record?.tokens?.scope, scope) } : scope ? { scope } : {}),
@@ -534,6 +542,7 @@ export class OAuthSession {
     this.setState('logging-in');
     try {
       await this.authorize(open);
+      this.stepUp = false;
       this.loginsDone++;
       this.opts.onChange?.(this.status());
       this.opts.log?.(`server "${this.opts.name}": logged in`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withOAuth } from '../../../../main/engine/oauth/fetch.ts';
 import { OAuthSession } from '../../../../main/engine/oauth/session.ts';
 import { OAuthVault } from '../../../../main/engine/oauth/vault.ts';
 import { createMemorySecretStore } from '../../../../main/engine/secrets/memory-store.ts';
@@ -146,5 +147,64 @@ describe('a login given up', () => {
     expect(tokenRequests).toHaveLength(1);
     expect(tokenRequests[0]).toMatch(/^POST https:\/\/as-a\.example\.com\/token .*refresh_token=RT-A-SECRET/);
     expect(as.state.requests.some((r) => r.startsWith(`POST ${as.B}`) && r.includes('RT-A-SECRET'))).toBe(false);
+  });
+});
+
+describe('a "needs login" cleared by an answer (accepted)', () => {
+  const withTokens = async (scope?: string) => {
+    const store = createMemorySecretStore();
+    await new OAuthVault(store).write({
+      resource: RESOURCE,
+      tokens: {
+        access_token: 'at-now',
+        token_type: 'bearer',
+        issuer: 'https://as.example.com',
+        ...(scope ? { scope } : {}),
+      },
+    });
+    return session(store);
+  };
+  const ok = () => new Response('{}', { status: 200 });
+
+  it('not by a call sent with the token before a logout', async () => {
+    const s = await withTokens();
+    let answer!: (r: Response) => void;
+    const call = withOAuth(() => new Promise<Response>((resolve) => (answer = resolve)), s)(RESOURCE, {});
+    await new Promise((r) => setTimeout(r, 10));
+    await s.logout();
+    answer(ok());
+    await call;
+    expect(s.status()).toMatchObject({ state: 'needs-login', reason: 'logged out' });
+  });
+
+  it('not for a wider scope the server asked for, by answers to the narrower token', async () => {
+    const s = await withTokens('read');
+    let refuse = true;
+    const fetch = withOAuth(async () => {
+      if (!refuse) return ok();
+      return new Response('', {
+        status: 403,
+        headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="write"' },
+      });
+    }, s);
+    await expect(fetch(RESOURCE, {})).rejects.toThrow(/asks for more access/);
+    refuse = false;
+    await fetch(RESOURCE, {});
+    expect(s.status()).toMatchObject({ state: 'needs-login', reason: expect.stringMatching(/more access/) });
+  });
+
+  it('not by a page on another origin a redirect led to (a login portal in front of the server)', async () => {
+    const s = session(createMemorySecretStore());
+    let portal = false;
+    const fetch = withOAuth(async () => {
+      if (!portal) return new Response('', { status: 401, headers: { 'www-authenticate': 'Bearer realm="x"' } });
+      const page = new Response('<html>sign in</html>', { status: 200, headers: { 'content-type': 'text/html' } });
+      Object.defineProperty(page, 'url', { value: 'https://sso.example.com/login?next=/mcp' });
+      return page;
+    }, s);
+    await expect(fetch(RESOURCE, {})).rejects.toThrow(/needs you to log in/);
+    portal = true;
+    await fetch(RESOURCE, {});
+    expect(s.status().state).toBe('needs-login');
   });
 });
