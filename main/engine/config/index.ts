@@ -32,6 +32,7 @@ export {
   hashConfigText,
   isConfigMissing,
   loadConfigFile,
+  blankConfigError,
   parseConfigText,
   type LoadedConfig,
 } from './load.ts';

@@ -17,6 +17,20 @@ export interface LoadedConfig {
   config: ResolvedConfig;
   /** sha256 (hex) of the file's text: the watcher skips saves that change nothing. */
   hash: string;
+  /** Nothing but whitespace, or comments: an empty config, which a running gateway does not apply. */
+  blank?: 'empty' | 'comments';
+}
+
+/**
+ * Why a blank file is not applied to a gateway that runs servers: it is what a save looks like
+ * between emptying the file and writing it, or a config commented out by mistake.
+ */
+export function blankConfigError(file: string, blank: 'empty' | 'comments'): ConfigError {
+  const what = blank === 'empty' ? 'is empty' : 'has nothing but comments';
+  return new ConfigError(
+    'config_invalid',
+    `${file} ${what}: the servers keep running as they are (a config with no servers is "{}")`,
+  );
 }
 
 export function hashConfigText(text: string): string {
@@ -53,7 +67,9 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
     throw ConfigError.invalid(issues);
   }
-  return { path: file, config: normalizeConfig(validated.parsed), hash };
+  const loaded: LoadedConfig = { path: file, config: normalizeConfig(validated.parsed), hash };
+  if (parsed.root === undefined) loaded.blank = source.trim() === '' ? 'empty' : 'comments';
+  return loaded;
 }
 
 /**

@@ -16,7 +16,14 @@ import { basename, dirname, resolve } from 'node:path';
 import { errorMessage } from '../protocol/errors.ts';
 import { ConfigError } from './errors.ts';
 import { isBlankConfig } from './jsonc.ts';
-import { bytesKey, decodeConfigBytes, parseConfigText, unreadableKey, type LoadedConfig } from './load.ts';
+import {
+  blankConfigError,
+  bytesKey,
+  decodeConfigBytes,
+  parseConfigText,
+  unreadableKey,
+  type LoadedConfig,
+} from './load.ts';
 
 export type ConfigWatchResult = { config: LoadedConfig } | { error: ConfigError };
 
@@ -96,16 +103,8 @@ export function watchConfigFile(
     }
     if (state.key === lastKey) return;
     lastKey = state.key;
-    if ('text' in state && isBlankConfig(state.text)) {
-      const what = state.text.trim() === '' ? 'is empty' : 'has nothing but comments';
-      emit({
-        error: new ConfigError(
-          'config_invalid',
-          `${file} ${what}: the servers keep running as they are (a config with no servers is "{}")`,
-        ),
-      });
-      return;
-    }
+    if ('text' in state && isBlankConfig(state.text))
+      return emit({ error: blankConfigError(file, state.text.trim() === '' ? 'empty' : 'comments') });
     if ('error' in state && state.error instanceof ConfigError) return emit({ error: state.error });
     if ('error' in state) {
       emit({

@@ -194,6 +194,20 @@ describe('reloads that overlap, and edits that change nothing', () => {
     }
   });
 
+  it('a Reload (a secret stored, say) refuses a file of only comments, as a save does: the servers run on', async () => {
+    const file = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }, 'blank.json');
+    const gateway = await startGateway(file, { http: false });
+    try {
+      await waitFor(() => gateway.servers()[0]?.state === 'ready', 10_000, 'fx ready');
+      writeFileSync(file, '// {"mcpServers": {"fx": {"command": "node"}}}\n');
+      await gateway.reload();
+      expect(gateway.servers().map((s) => [s.name, s.state])).toEqual([['fx', 'ready']]);
+      expect(gateway.configError()?.message).toMatch(/has nothing but comments: the servers keep running/);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it('keeps the port it was given for --port 0 when another HTTP setting changes', async () => {
     const own = await writeConfig(dir.dir, { mcpServers: {} }, 'port0.json');
     // startGateway gives it port 0, as `serve --port 0` does.
