@@ -194,7 +194,7 @@ describe('reloads that overlap, and edits that change nothing', () => {
     }
   });
 
-  it('a Reload (a secret stored, say) refuses a file of only comments, as a save does: the servers run on', async () => {
+  it('a Reload (a secret stored, say) refuses a file of only comments as a save does: the servers run on', async () => {
     const file = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }, 'blank.json');
     const gateway = await startGateway(file, { http: false });
     try {
