@@ -297,15 +297,6 @@ export const stdioServerSchema = z
     ...commonServerShape,
   })
   .superRefine((entry, ctx) => {
-    // Resolved from the gateway's own working directory, which depends on what started it (the app,
-    // a client's shim, a terminal): a server that starts from one and not from another.
-    const relative = /[/\\]/.test(entry.command) && !isAbsolutePathOrReference(entry.command);
-    if (relative && entry.cwd === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['command'],
-        message: 'a relative path needs "cwd" (it is found from there); or give the absolute path',
-      });
     if (entry.headersToEnv && !entry.isolated)
       ctx.addIssue({
         code: 'custom',

@@ -4,6 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import { GatewayError } from '../../protocol/errors.ts';
 import { envPath } from './env.ts';
@@ -35,6 +36,13 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ChildPro
       if (err instanceof GatewayError) throw err;
       throw fail(`working directory "${cwd}" does not exist`, err);
     }
+  }
+
+  // A relative path would be found from the gateway's own working directory, which depends on what
+  // started it (the app, a client's shim, a terminal): this server alone fails, saying what to write.
+  if (cwd === undefined && /[/\\]/.test(command) && !path.isAbsolute(command)) {
+    const tilde = command.startsWith('~') ? ' ("~" is not expanded: there is no shell)' : '';
+    throw fail(`command "${command}" is a relative path${tilde}: give the absolute path, or "cwd" to find it from`);
   }
 
   // spawn's own lookup would use the gateway's PATH, not the child's.

@@ -237,16 +237,6 @@ describe('parseConfigText: errors a user sees', () => {
     expect(err.message).toBe(`${FILE}:4:18: mcpServers.github.command: expected a non-empty string`);
   });
 
-  it('refuses a relative command path without cwd (found from wherever the gateway was started)', () => {
-    const err = errorFor(JSON.stringify({ mcpServers: { a: { command: './bin/server' } } }));
-    expect(err.message).toContain('mcpServers.a.command: a relative path needs "cwd" (it is found from there)');
-    const ok = parseConfigText(
-      JSON.stringify({ mcpServers: { a: { command: './bin/server', cwd: '/srv/tool' }, b: { command: 'npx' } } }),
-      FILE,
-    );
-    expect(Object.keys(ok.config.servers)).toEqual(['a', 'b']);
-  });
-
   it('quotes a short value of the wrong type, never a long one (it may be a token typed in the wrong place)', () => {
     const token = 'ghp_R3alS3cretT0kenValue1234567890';
     const err = errorFor(

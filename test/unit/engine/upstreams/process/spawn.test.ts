@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,25 @@ describe.skipIf(!posix)('spawnServer', () => {
     await chmod(file, 0o644);
     const err = await rejection(spawnServer({ command: file, env: {} }));
     expect(err.message).toBe(`command "${file}" is not executable (${file})`);
+  });
+
+  it('refuses a relative command without cwd (found from wherever the gateway started), runs it with one', async () => {
+    const relative = await rejection(spawnServer({ command: './bin/server', env: buildChildEnv() }));
+    expect(relative.message).toBe(
+      'command "./bin/server" is a relative path: give the absolute path, or "cwd" to find it from',
+    );
+    const home = await rejection(spawnServer({ command: '~/bin/server', env: buildChildEnv() }));
+    expect(home.message).toMatch(
+      /^command "~\/bin\/server" is a relative path \("~" is not expanded: there is no shell\)/,
+    );
+    await mkdir(path.join(dir, 'bin'), { recursive: true });
+    await writeFile(path.join(dir, 'bin', 'server'), '#!/bin/sh\necho from-cwd\n');
+    await chmod(path.join(dir, 'bin', 'server'), 0o755);
+    const child = await spawnServer({ command: './bin/server', cwd: dir, env: buildChildEnv() });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((r) => child.once('close', r));
+    expect(out.trim()).toBe('from-cwd');
   });
 
   it('reports a missing working directory', async () => {
