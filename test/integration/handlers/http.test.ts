@@ -10,6 +10,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseHandlerAddress } from '../../../main/engine/config/handler-address.ts';
+import { createHttpTransport } from '../../../main/engine/upstreams/handler/http-transport.ts';
 import { HandlerError } from '../../../main/engine/upstreams/handler/errors.ts';
 import {
   createHandlerUpstream,
@@ -390,6 +391,35 @@ describe('headers, connections and sockets', () => {
     const waited = /\b\d{3} ms of it spent waiting for one of the 2 connections \(raise "pool"\)/;
     const neverSent = /all 2 connections to .* stayed busy for the 400 ms/;
     expect(messages.filter((m) => waited.test(m) || neverSent.test(m))).toHaveLength(2);
+  });
+
+  it('a request cancelled before it could get a connection fails at once, not when one frees up', async () => {
+    const s = await server(
+      jsonResponder(async () => {
+        await new Promise((r) => setTimeout(r, 1_000));
+        return { content: [] };
+      }),
+    );
+    const transport = createHttpTransport({
+      name: 'cancel',
+      target: { url: s.address },
+      insecure: false,
+      headers: {},
+      connections: 1,
+      maxReplyBytes: 1 << 20,
+      egress: { allowPrivateNetwork: true },
+    });
+    try {
+      const exchange = (signal?: AbortSignal) =>
+        transport.send({ body: Buffer.from('{}'), timeoutMs: 5_000, idempotent: false, ...(signal ? { signal } : {}) });
+      const first = exchange();
+      const started = Date.now();
+      await expect(exchange(AbortSignal.abort())).rejects.toThrow(/was cancelled/);
+      expect(Date.now() - started).toBeLessThan(500);
+      await first;
+    } finally {
+      await transport.close();
+    }
   });
 
   it('speaks HTTP over a Unix socket when the kind says handler-http', async () => {

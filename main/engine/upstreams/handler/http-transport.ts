@@ -75,6 +75,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
       busy++;
       return Promise.resolve(true);
     }
+    // Cancelled already: its abort event has fired, and would never end the wait.
+    if (signal.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const granted = (): void => {
         signal.removeEventListener('abort', gaveUp);
