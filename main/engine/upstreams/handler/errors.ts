@@ -16,6 +16,8 @@ export interface HandlerErrorDetails {
   status?: number;
   /** FastCGI stderr (truncated). */
   stderr?: string;
+  /** The handler is there but did not answer in time, or every connection to it was taken. */
+  busy?: boolean;
 }
 
 export class HandlerError extends GatewayError {
@@ -25,6 +27,7 @@ export class HandlerError extends GatewayError {
   readonly rawTruncated?: boolean;
   readonly status?: number;
   readonly stderr?: string;
+  readonly busy?: boolean;
 
   constructor(code: GatewayErrorCode, message: string, details: HandlerErrorDetails = {}) {
     const options: { cause?: unknown; rpc?: JsonRpcErrorObject } = {};
@@ -39,6 +42,7 @@ export class HandlerError extends GatewayError {
     }
     if (details.status !== undefined) this.status = details.status;
     if (details.stderr) this.stderr = details.stderr.slice(0, RAW_REPLY_KEEP);
+    if (details.busy) this.busy = true;
   }
 }
 

@@ -96,6 +96,7 @@ export function createFastcgiTransport(opts: FastcgiTransportOptions): HandlerTr
         cause: err,
         ...(err.partial ? { raw: err.partial } : {}),
         ...(err.stderr ? { stderr: err.stderr } : {}),
+        ...(err.kind === 'timeout' || err.kind === 'busy' ? { busy: true } : {}),
       };
       const message =
         err.kind === 'app_status'

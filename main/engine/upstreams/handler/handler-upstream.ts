@@ -122,6 +122,8 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private discovering?: Promise<HandlerCatalog>;
   private cached?: { catalog: HandlerCatalog; at: number };
   private elicitSeq = 0;
+  /** Exchanges with the handler under way (discover and calls). */
+  private inFlight = 0;
   private discoverNotes = '';
 
   constructor(spec: HandlerSpec, deps: HandlerUpstreamDeps) {
@@ -230,7 +232,10 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
       (err: unknown) => {
         // Never cached: the next list asks again.
         if (this.discovering === flight) this.discovering = undefined;
-        if (this.lifecycle.state === 'ready') this.lifecycle.lost(this.reason(err), this.retry);
+        // Out of time while calls are still running is a busy handler (the discover queued behind
+        // them), not one that is gone: it stays ready, its calls answer or time out on their own.
+        const busy = this.inFlight > 0 && err instanceof HandlerError && err.busy === true;
+        if (this.lifecycle.state === 'ready' && !busy) this.lifecycle.lost(this.reason(err), this.retry);
         throw err;
       },
     );
@@ -330,6 +335,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const life = this.life.signal;
     const signal = opts.signal ? AbortSignal.any([opts.signal, life]) : life;
     let res;
+    this.inFlight++;
     try {
       res = await transport.send({
         body: Buffer.from(JSON.stringify(env), 'utf8'),
@@ -344,6 +350,8 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
           cause: err,
         });
       throw err;
+    } finally {
+      this.inFlight--;
     }
     return { reply: decodeReply(this.name, transport.where, res), raw: res.body };
   }

@@ -157,7 +157,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
             'upstream_unavailable',
             `all ${opts.connections} connections to ${where} stayed busy for the ${exchange.timeoutMs} ms this ` +
               'request could wait (raise "pool", or what the handler can serve at once)',
-            details,
+            { ...details, busy: true },
           );
         if (controller.signal.reason instanceof Timeout) {
           const notes = [
@@ -171,7 +171,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
             'request_timeout',
             `no complete reply from ${where} within ${exchange.timeoutMs} ms` +
               (notes.length ? ` (${notes.join('; ')})` : ''),
-            details,
+            { ...details, busy: true },
           );
         }
         throw transportError(opts.name, 'request_cancelled', `the request to ${where} was cancelled`, details);

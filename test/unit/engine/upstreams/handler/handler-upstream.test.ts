@@ -533,6 +533,34 @@ describe('lifecycle', () => {
     expect(readyEvents).toBe(2);
   });
 
+  it('a discover out of time while calls still run is a busy handler: it stays ready; alone, it is lost', async () => {
+    let release!: () => void;
+    const callDone = new Promise<void>((r) => (release = r));
+    let slowDiscover = false;
+    const busy = () =>
+      Promise.reject(
+        new HandlerError('request_timeout', 'server "desk": no complete reply within 1000 ms', { busy: true }),
+      );
+    const { upstream } = make(async (envelope) => {
+      if (envelope.type === 'call_tool') {
+        await callDone;
+        return { content: [] };
+      }
+      return slowDiscover ? busy() : { tools: [{ name: 'go' }] };
+    });
+    upstream.start();
+    await upstream.whenReady(1000);
+    slowDiscover = true;
+    const call = upstream.request('tools/call', { name: 'go', arguments: {} });
+    await expect(upstream.request('tools/list', {})).rejects.toThrow('no complete reply');
+    expect(upstream.status().state).toBe('ready');
+    release();
+    await call;
+    // Nothing else running: a discover out of time says the handler is not answering.
+    await expect(upstream.request('tools/list', {})).rejects.toThrow('no complete reply');
+    expect(upstream.status().state).toBe('backoff');
+  });
+
   it('waiters: whenReady resolves on ready and rejects on stop', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => {
