@@ -30,12 +30,32 @@ const KEY: Record<ListKind, 'name' | 'uri' | 'uriTemplate'> = {
   resourceTemplates: 'uriTemplate',
 };
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Slips clients would refuse though the meaning is plain, mended rather than dropped: `null` for an
+ * optional text (title, description), a schema without its `"type": "object"`. A copy only when
+ * something is mended.
+ */
+function mended(kind: ListKind, item: Item): Item {
+  let copy: Item | undefined;
+  for (const key of ['title', 'description', 'mimeType']) if (item[key] === null) delete (copy ??= { ...item })[key];
+  if (kind === 'tools')
+    for (const key of ['inputSchema', 'outputSchema']) {
+      const schema = item[key];
+      if (isObject(schema) && schema.type === undefined) (copy ??= { ...item })[key] = { type: 'object', ...schema };
+    }
+  return copy ?? item;
+}
+
 /** The items clients can take, and a line for each one left out. */
 export function usableItems(kind: ListKind, items: readonly Item[]): { items: Item[]; leftOut: string[] } {
   const usable: Item[] = [];
   const leftOut: string[] = [];
   const seen = new Set<unknown>();
-  for (const item of items) {
+  for (const given of items) {
+    const item = mended(kind, given);
     const checked = SCHEMAS[kind].safeParse(item);
     if (checked.success) {
       // A second tool of the same name could never be called: the first one keeps it.

@@ -86,8 +86,12 @@ describe('misbehaving backends and clients', () => {
     const logged: string[] = [];
     gateway.on('log', (line) => logged.push(line.text));
     // The SDK client checks the whole list: one malformed schema in it would fail this call.
-    const names = (await client.listTools()).tools.map((t) => t.name);
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['hostile__poke', 'hostile__bye', 'fx__echo']));
+    const loose = tools.find((t) => t.name === 'hostile__loose');
+    expect(loose?.inputSchema).toEqual({ type: 'object', properties: { q: { type: 'string' } } });
+    expect(loose?.title).toBeUndefined();
     for (const bad of ['props_string', 'required_map', 'prop_as_word', 'bad_output'])
       expect(names).not.toContain(`hostile__${bad}`);
     await gateway.restartServer('hostile');
