@@ -2,18 +2,86 @@
  * The items of a server's list that clients can take. An MCP client checks a `tools/list` answer as
  * a whole (the SDK's does): one tool whose schema is malformed (`properties` a string, `required`
  * a map) makes it refuse the list, and a merged list would take every other server's tools with
- * it. So each item is checked against the SDK's own schema of its kind, and one that fails is left
- * out, saying why.
+ * it. So each item is checked as the SDK's client checks it, and one that fails is left out,
+ * saying why.
+ *
+ * The schemas below are the SDK's (`@modelcontextprotocol/sdk/types.js`: Tool, Prompt, Resource,
+ * ResourceTemplate), written with the zod the gateway already bundles: importing the SDK's module
+ * would load its ~300 schemas and a second zod into every gateway (23 MB more at rest).
+ * test/unit/engine/routing/list-items.test.ts holds them to the SDK's verdicts.
  */
-import { PromptSchema, ResourceSchema, ResourceTemplateSchema, ToolSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import type { Item, ListKind } from './catalog.ts';
 
-const SCHEMAS = {
-  tools: ToolSchema,
-  prompts: PromptSchema,
-  resources: ResourceSchema,
-  resourceTemplates: ResourceTemplateSchema,
-} satisfies Record<ListKind, unknown>;
+/** The SDK's AssertObjectSchema: any object (arrays included), as its clients accept. */
+const anyObject = z.custom<object>((v) => v !== null && (typeof v === 'object' || typeof v === 'function'));
+const icon = z.object({
+  src: z.string(),
+  mimeType: z.string().optional(),
+  sizes: z.array(z.string()).optional(),
+  theme: z.enum(['light', 'dark']).optional(),
+});
+const base = { name: z.string(), title: z.string().optional(), icons: z.array(icon).optional() };
+const meta = z.looseObject({}).optional();
+const objectSchema = z
+  .object({
+    type: z.literal('object'),
+    properties: z.record(z.string(), anyObject).optional(),
+    required: z.array(z.string()).optional(),
+  })
+  .catchall(z.unknown());
+const annotations = z
+  .object({
+    audience: z.array(z.enum(['user', 'assistant'])).optional(),
+    priority: z.number().min(0).max(1).optional(),
+    lastModified: z.iso.datetime({ offset: true }).optional(),
+  })
+  .optional();
+
+const SCHEMAS: Record<ListKind, z.ZodType> = {
+  tools: z.object({
+    ...base,
+    description: z.string().optional(),
+    inputSchema: objectSchema,
+    outputSchema: objectSchema.optional(),
+    annotations: z
+      .object({
+        title: z.string().optional(),
+        readOnlyHint: z.boolean().optional(),
+        destructiveHint: z.boolean().optional(),
+        idempotentHint: z.boolean().optional(),
+        openWorldHint: z.boolean().optional(),
+      })
+      .optional(),
+    execution: z.object({ taskSupport: z.enum(['required', 'optional', 'forbidden']).optional() }).optional(),
+    _meta: z.record(z.string(), z.unknown()).optional(),
+  }),
+  prompts: z.object({
+    ...base,
+    description: z.string().optional(),
+    arguments: z
+      .array(z.object({ name: z.string(), description: z.string().optional(), required: z.boolean().optional() }))
+      .optional(),
+    _meta: meta,
+  }),
+  resources: z.object({
+    ...base,
+    uri: z.string(),
+    description: z.string().optional(),
+    mimeType: z.string().optional(),
+    size: z.number().optional(),
+    annotations,
+    _meta: meta,
+  }),
+  resourceTemplates: z.object({
+    ...base,
+    uriTemplate: z.string(),
+    description: z.string().optional(),
+    mimeType: z.string().optional(),
+    annotations,
+    _meta: meta,
+  }),
+};
 
 const NOUN: Record<ListKind, string> = {
   tools: 'tool',
