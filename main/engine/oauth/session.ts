@@ -111,8 +111,12 @@ export class OAuthSession {
   private login_?: Promise<void>;
   /** An on-demand session has seen the server ask for a token. */
   private engaged = false;
-  /** The server asked for a wider scope (403 insufficient_scope): only a login grants it. */
-  private stepUp = false;
+  /**
+   * The "needs login" now is for a wider scope the server asked for (403 insufficient_scope): only a
+   * login grants it, so neither an answer to the narrower token nor a renewal of it ends it. False
+   * whenever the state is anything else (setState).
+   */
+  private stepUpWanted = false;
   private cancelLogin?: () => void;
   private deliverLogin?: (address: string) => void;
   /**
@@ -175,7 +179,7 @@ export class OAuthSession {
    */
   accepted(sent: string | undefined): void {
     // A wider scope asked for is not granted by answers to what the narrower token covers.
-    if (this.state !== 'needs-login' || this.login_ || this.stepUp) return;
+    if (this.state !== 'needs-login' || this.login_ || this.stepUpWanted) return;
     if (sent !== undefined) {
       // Only with the token in use: one sent before a logout proves nothing about now.
       if (sent === this.record?.tokens?.access_token) this.setState('logged-in');
@@ -233,7 +237,6 @@ export class OAuthSession {
     const { resourceMetadataUrl, scope, error } = extractWWWAuthenticateParams(response);
     const stepUp = error === 'insufficient_scope';
     this.engaged = true;
-    if (stepUp) this.stepUp = true;
     this.challenge = {
       ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}),
       ...(stepUp ? { scope: union(this.record?.tokens?.scope, scope) } : scope ? { scope } : {}),
@@ -255,7 +258,7 @@ export class OAuthSession {
         : tokens
           ? 'the server no longer accepts the saved token'
           : 'the server requires a login';
-      return this.loginNeeded(why);
+      return this.loginNeeded(why, stepUp);
     });
   }
 
@@ -443,7 +446,8 @@ export class OAuthSession {
           'it is saved again at a later request',
       );
     }
-    this.setState('logged-in');
+    // A renewal of the narrower token does not grant the wider scope the server asked for.
+    if (!(renewal && this.stepUpWanted)) this.setState('logged-in');
     return stored.access_token;
   }
 
@@ -521,7 +525,7 @@ export class OAuthSession {
   }
 
   /** Marks the server as needing a login and fails with how to give it one (or logs in at once, unattended). */
-  private async loginNeeded(why: string): Promise<string> {
+  private async loginNeeded(why: string, stepUp = false): Promise<string> {
     if (this.opts.autoLogin) {
       await this.runLogin(this.opts.autoLogin);
       return (await this.load()).tokens!.access_token;
@@ -530,6 +534,7 @@ export class OAuthSession {
     if (this.login_)
       throw new GatewayError('unauthorized', `server "${this.opts.name}" is waiting for its login to finish`);
     this.setState('needs-login', why);
+    this.stepUpWanted = stepUp;
     throw new GatewayError('unauthorized', this.needsLoginText(why));
   }
 
@@ -542,7 +547,6 @@ export class OAuthSession {
     this.setState('logging-in');
     try {
       await this.authorize(open);
-      this.stepUp = false;
       this.loginsDone++;
       this.opts.onChange?.(this.status());
       this.opts.log?.(`server "${this.opts.name}": logged in`);
@@ -742,6 +746,8 @@ export class OAuthSession {
   }
 
   private setState(state: LoginState, reason?: string): void {
+    // Set again by loginNeeded where a step-up is what the login is needed for.
+    this.stepUpWanted = false;
     if (state === this.state && reason === this.reason) return;
     this.state = state;
     this.reason = reason;

@@ -193,6 +193,23 @@ describe('a "needs login" cleared by an answer (accepted)', () => {
     expect(s.status()).toMatchObject({ state: 'needs-login', reason: expect.stringMatching(/more access/) });
   });
 
+  it('a step-up asked for before a logout does not outlive it: a later tokenless 2xx ends the need', async () => {
+    const s = await withTokens('read');
+    let answer: 'step-up' | 'unauthorized' | 'ok' = 'step-up';
+    const fetch = withOAuth(async () => {
+      if (answer === 'ok') return ok();
+      const challenge = answer === 'step-up' ? 'Bearer error="insufficient_scope", scope="write"' : 'Bearer';
+      return new Response('', { status: answer === 'step-up' ? 403 : 401, headers: { 'www-authenticate': challenge } });
+    }, s);
+    await expect(fetch(RESOURCE, {})).rejects.toThrow(/more access/);
+    await s.logout();
+    answer = 'unauthorized';
+    await expect(fetch(RESOURCE, {})).rejects.toThrow(/needs you to log in/);
+    answer = 'ok';
+    await fetch(RESOURCE, {});
+    expect(s.status().state).toBe('unknown');
+  });
+
   it('not by a page on another origin a redirect led to (a login portal in front of the server)', async () => {
     const s = session(createMemorySecretStore());
     let portal = false;
