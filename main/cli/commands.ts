@@ -15,6 +15,7 @@ import {
   loadConfigFile,
   logDir,
   lookupCommand,
+  relativeCommandProblem,
   trafficHistoryPath,
   probeSocket,
   readGatewayLock,
@@ -444,8 +445,10 @@ export async function doctor(opts: Common): Promise<number> {
       try {
         const resolved = await resolveServerReferences(server, { env: process.env, secrets });
         if (resolved.kind === 'stdio') {
+          const relative = relativeCommandProblem(resolved.command, resolved.cwd);
           const found = lookupCommand(resolved.command, loginPath, process.platform, resolved.cwd);
-          if (found.path) ok(`${server.name}: command "${resolved.command}" found at ${found.path}`);
+          if (relative) bad(`${server.name}: ${relative}`);
+          else if (found.path) ok(`${server.name}: command "${resolved.command}" found at ${found.path}`);
           else {
             const problem = found.problem === 'missing' ? 'not found in PATH' : `is a ${found.problem}`;
             bad(`${server.name}: command "${resolved.command}" ${problem} (PATH from the login shell: ${loginPath})`);

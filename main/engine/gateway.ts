@@ -1118,8 +1118,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   private async applyConfig(file: LoadedConfig): Promise<void> {
     // Reload (a secret stored, the app's Reload) reads the file as the watcher does, and refuses as it does.
-    if (file.blank && Object.keys(this.current.servers).length > 0)
-      return this.onConfigError(blankConfigError(file.path, file.blank));
+    if (file.blank) return this.onConfigError(blankConfigError(file.path, file.blank));
     let loaded: LoadedConfig;
     try {
       loaded = { ...file, config: await this.resolveSettings(file.config) };

@@ -287,6 +287,14 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(stdout).toMatch(/2 problems found/);
   });
 
+  it('doctor says a relative command without cwd is one, wherever doctor itself runs', async () => {
+    const rel = await writeConfig(dir.dir, { mcpServers: { rel: { command: './bin/server' } } }, 'rel.json');
+    const { code, stdout } = await cli(['doctor', '--config', rel], env);
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ rel: command "./bin/server" is a relative path: give the absolute path, or "cwd"');
+    expect(stdout).not.toMatch(/✓ rel: command/);
+  });
+
   it('doctor lists each problem of an invalid config under its mark', async () => {
     const file = path.join(dir.dir, 'two-problems.json');
     await writeFile(file, '{\n  "mcpServers": { "a": { "comand": "x" } },\n  "lisen": {}\n}\n');

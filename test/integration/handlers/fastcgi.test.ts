@@ -476,6 +476,8 @@ describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
       `server "crowded": all 1 connections to FastCGI server ${server.address} stayed busy for the 250 ms ` +
         `this request could wait (raise "pool", or the server's worker count)`,
     );
+    const second = settled[1]!;
+    expect(second.status === 'rejected' && (second.reason as { busy?: boolean }).busy).toBe(true);
   });
 
   it('works with a server that closes after every reply (learns not to keep connections)', async () => {

@@ -391,6 +391,8 @@ describe('headers, connections and sockets', () => {
     const waited = /\b\d{3} ms of it spent waiting for one of the 2 connections \(raise "pool"\)/;
     const neverSent = /all 2 connections to .* stayed busy for the 400 ms/;
     expect(messages.filter((m) => waited.test(m) || neverSent.test(m))).toHaveLength(2);
+    // Each says the handler is busy, not gone (a discover failing so leaves it ready while calls run).
+    for (const o of outcomes) expect(o.status === 'rejected' && (o.reason as { busy?: boolean }).busy).toBe(true);
   });
 
   it('a request cancelled before it could get a connection fails at once, not when one frees up', async () => {

@@ -124,6 +124,8 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private elicitSeq = 0;
   /** Exchanges with the handler under way (discover and calls). */
   private inFlight = 0;
+  /** When the handler last answered anything (performance.now()). */
+  private lastAnswerAt = 0;
   private discoverNotes = '';
 
   constructor(spec: HandlerSpec, deps: HandlerUpstreamDeps) {
@@ -234,7 +236,9 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         if (this.discovering === flight) this.discovering = undefined;
         // Out of time while calls are still running is a busy handler (the discover queued behind
         // them), not one that is gone: it stays ready, its calls answer or time out on their own.
-        const busy = this.inFlight > 0 && err instanceof HandlerError && err.busy === true;
+        // Unless nothing has answered for as long as a request may take: then it is hung, not busy.
+        const answering = performance.now() - this.lastAnswerAt < this.spec.timeoutMs;
+        const busy = this.inFlight > 0 && answering && err instanceof HandlerError && err.busy === true;
         if (this.lifecycle.state === 'ready' && !busy) this.lifecycle.lost(this.reason(err), this.retry);
         throw err;
       },
@@ -353,6 +357,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     } finally {
       this.inFlight--;
     }
+    this.lastAnswerAt = performance.now();
     return { reply: decodeReply(this.name, transport.where, res), raw: res.body };
   }
 

@@ -19,6 +19,16 @@ export interface SpawnServerOptions {
 }
 
 /**
+ * Why `command` cannot be run without `cwd`: a relative path would be found from the gateway's own
+ * working directory, which depends on what started it (the app, a client's shim, a terminal).
+ */
+export function relativeCommandProblem(command: string, cwd: string | undefined): string | undefined {
+  if (cwd !== undefined || !/[/\\]/.test(command) || path.isAbsolute(command)) return undefined;
+  const tilde = command.startsWith('~') ? ' ("~" is not expanded: there is no shell)' : '';
+  return `command "${command}" is a relative path${tilde}: give the absolute path, or "cwd" to find it from`;
+}
+
+/**
  * Resolves once the process is running. On POSIX the child leads its own process group
  * (killProcessTree relies on it). The caller must attach an 'error' listener to the
  * returned child: ours are removed once it has started.
@@ -38,12 +48,9 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ChildPro
     }
   }
 
-  // A relative path would be found from the gateway's own working directory, which depends on what
-  // started it (the app, a client's shim, a terminal): this server alone fails, saying what to write.
-  if (cwd === undefined && /[/\\]/.test(command) && !path.isAbsolute(command)) {
-    const tilde = command.startsWith('~') ? ' ("~" is not expanded: there is no shell)' : '';
-    throw fail(`command "${command}" is a relative path${tilde}: give the absolute path, or "cwd" to find it from`);
-  }
+  // This server alone fails, saying what to write.
+  const relative = relativeCommandProblem(command, cwd);
+  if (relative) throw fail(relative);
 
   // spawn's own lookup would use the gateway's PATH, not the child's.
   const pathValue = envPath(env) ?? '';

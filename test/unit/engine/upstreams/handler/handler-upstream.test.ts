@@ -561,6 +561,24 @@ describe('lifecycle', () => {
     expect(upstream.status().state).toBe('backoff');
   });
 
+  it('busy, but nothing answered for as long as a request may take: hung, and lost', async () => {
+    const { upstream } = make(
+      async (envelope) => {
+        if (envelope.type === 'call_tool') return new Promise(() => undefined);
+        if (upstream.status().state === 'ready')
+          throw new HandlerError('request_timeout', 'server "desk": no complete reply within 50 ms', { busy: true });
+        return { tools: [{ name: 'go' }] };
+      },
+      { timeoutMs: 50 },
+    );
+    upstream.start();
+    await upstream.whenReady(1000);
+    void upstream.request('tools/call', { name: 'go', arguments: {} }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 80));
+    await expect(upstream.request('tools/list', {})).rejects.toThrow('no complete reply');
+    expect(upstream.status().state).toBe('backoff');
+  });
+
   it('waiters: whenReady resolves on ready and rejects on stop', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => {
