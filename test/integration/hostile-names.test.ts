@@ -189,6 +189,48 @@ describe('one slow server never stalls everyone', () => {
   });
 });
 
+/** Answers initialize at once, and tools/list only after 3 s: ready, but slow to list. */
+const SLOW_LIST = [
+  '-e',
+  `require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+    const m = JSON.parse(line);
+    if (m.id === undefined) return;
+    const answer = (result) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }) + '\\n');
+    const tools = [{ name: 't', inputSchema: { type: 'object' } }];
+    const hello = { protocolVersion: m.params?.protocolVersion, capabilities: { tools: {} }, serverInfo: {} };
+    if (m.method === 'initialize') answer(hello);
+    else if (m.method === 'tools/list') setTimeout(() => answer({ tools }), 3000);
+    else answer({});
+  });`,
+];
+
+describe('a ready server slow to list', () => {
+  it('is said to be slow to answer its list, not to be starting', async () => {
+    const dir = await tempDir();
+    const gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { fast: fixtureServer('fast'), slow: { command: NODE, args: SLOW_LIST, protocol: 'stateful' } },
+      }),
+    );
+    const lines: LogLine[] = [];
+    gateway.on('log', (l) => lines.push(l));
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      expect(gateway.servers().find((s) => s.name === 'slow')?.state).toBe('ready');
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toContain('fast__echo');
+      expect(names).not.toContain('slow__t');
+      const note = lines.find((l) => /listed without slow/.test(l.text));
+      expect(note?.text).toMatch(/\(slow slow to answer its list\)/);
+      expect(note?.text).not.toMatch(/still starting/);
+    } finally {
+      await client.close();
+      await gateway.stop();
+      await dir.cleanup();
+    }
+  });
+});
+
 describe('capabilities are the truth', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;

@@ -382,20 +382,28 @@ export class Router implements SessionHandler {
       (m) => !patient && this.waited.get(m.upstream) === m.upstream.status().since,
     );
     const pending: string[] = [];
+    const slow: string[] = [];
     for (const m of late) {
       const state = m.upstream.status().state;
       if (state !== 'starting' && state !== 'ready') continue;
       this.waited.set(m.upstream, m.upstream.status().since);
       pending.push(m.server);
+      // A ready server that did not list in time is slow, not starting.
+      if (state === 'ready') slow.push(m.server);
     }
     const said = pending.join(', ');
     if (said !== (this.lastPending.get(session.profile) ?? '')) {
       this.lastPending.set(session.profile, said);
+      const starting = pending.filter((name) => !slow.includes(name));
+      const why = [
+        ...(starting.length ? [`${starting.join(', ')} still starting`] : []),
+        ...(slow.length ? [`${slow.join(', ')} slow to answer its list`] : []),
+      ].join('; ');
       if (said)
         this.opts.log?.({
           level: 'info',
           text:
-            `profile "${session.profile}" listed without ${said}: still starting; clients are sent ` +
+            `profile "${session.profile}" listed without ${said} (${why}); clients are sent ` +
             `list_changed when ${pending.length > 1 ? 'they are' : 'it is'} ready`,
         });
     }
