@@ -5,6 +5,7 @@
  * finishes is given up at its install limit. Real processes (test/fixtures/servers/late-start.ts).
  */
 import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../main/engine/index.ts';
@@ -28,8 +29,17 @@ describe('a server that installs before it speaks', () => {
   const startCount = async (name: string) =>
     (await readFile(starts(name), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
 
+  // A slow registry: 8 KiB every 100 ms to whoever connects, for as long as they stay.
+  const registry = createServer((socket) => {
+    const drip = setInterval(() => socket.write(Buffer.alloc(8192)), 100);
+    socket.on('close', () => clearInterval(drip));
+    socket.on('error', () => clearInterval(drip));
+  });
+
   beforeAll(async () => {
     dir = await tempDir();
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    const registryPort = String((registry.address() as AddressInfo).port);
     gateway = await startGateway(
       await writeConfig(dir.dir, {
         mcpServers: {
@@ -37,6 +47,13 @@ describe('a server that installs before it speaks', () => {
           installer: late('installer', { LATE_MS: '5000', LATE_MODE: 'progress' }, { startupTimeoutMs: 1500 }),
           // Busy on CPU, not a word, for 7 s (CPU counts once sustained: from about 3 s on).
           unpacker: late('unpacker', { LATE_MS: '7000', LATE_MODE: 'cpu' }, { startupTimeoutMs: 4000 }),
+          // Downloading for 7 s without a word and with little CPU (npm over a slow network); like
+          // CPU, the bytes count once sustained (from about 3 s on).
+          downloader: late(
+            'downloader',
+            { LATE_MS: '7000', LATE_MODE: 'download', LATE_DOWNLOAD_PORT: registryPort },
+            { startupTimeoutMs: 4000 },
+          ),
           // Idle and silent: a hung server, given up at its start timeout as before.
           silent: late('silent', { LATE_MS: '60000', LATE_MODE: 'silent' }, { startupTimeoutMs: 1500 }),
           // Busy for ever: given up at its install limit.
@@ -59,6 +76,7 @@ describe('a server that installs before it speaks', () => {
   });
   afterAll(async () => {
     await gateway?.stop();
+    registry.close();
     await dir?.cleanup();
   });
 
@@ -78,6 +96,11 @@ describe('a server that installs before it speaks', () => {
   it('waits for one that is busy on CPU without a word', async () => {
     await gateway.upstream('unpacker')!.whenReady(30_000);
     expect(await startCount('unpacker')).toBe(1);
+  });
+
+  it('waits for one downloading without a word (the bytes it reads count as busy)', async () => {
+    await gateway.upstream('downloader')!.whenReady(30_000);
+    expect(await startCount('downloader')).toBe(1);
   });
 
   it('still gives up on an idle, silent server at its start timeout', async () => {
