@@ -3,7 +3,8 @@
  * noise: Node ends an uncaught exception with a stack, an options object and its version banner
  * (`Node.js v24.21.0`), Python ends a traceback with the exception line. The last line is
  * therefore often useless; this picks the error line (`Error: …`, `Cannot find module …`,
- * `ModuleNotFoundError: …`, `panic: …`) and otherwise the last line that is not noise.
+ * `ModuleNotFoundError: …`, `panic: …`, npm's `404 Not Found - GET …`) and otherwise the last line
+ * that is not noise.
  */
 
 /** Lines looked at, newest first: a crash report is short; older output is from before it. */
@@ -18,6 +19,8 @@ const ERROR_LINE = [
   /^thread '.*' panicked at /,
   /^error(?:\[\w+\])?: \S/,
   /(?:command not found|No such file or directory|Permission denied)\s*$/,
+  // npm (npx): "npm error 404 Not Found - GET https://…/pkg", "npm error code E404".
+  /^npm (?:error|ERR!) (?:code \w+|\d{3} [A-Z][\w ]* - \S)/,
 ];
 
 /** Lines that are never the cause: banners, stack frames, code excerpts, our own notes. */
@@ -36,6 +39,7 @@ const NOISE = [
   /^\[stdout, not JSON-RPC\] /,
   /^node:internal\//,
   /^npm (?:notice|warn)\b/i,
+  /^npm (?:error|ERR!) A complete log of this run/,
   /^goroutine \d+ \[/,
   /^\(Use `node --trace-/,
 ];

@@ -50,6 +50,23 @@ describe('crashLine', () => {
     );
   });
 
+  it('picks what npx says about a package that is not there, not where its log is', () => {
+    const lines = [
+      'npm error code E404',
+      'npm error 404 Not Found - GET https://registry.npmjs.org/@modelcontextprotocol%2fserver-everythingg',
+      'npm error 404',
+      "npm error 404  The requested resource '@modelcontextprotocol/server-everythingg@*' could not be found",
+      'npm error 404 tarball, folder, http url, or git url.',
+      'npm error A complete log of this run can be found in: /home/me/.npm/_logs/2026-12-05T18_31_47_704Z-debug-0.log',
+    ];
+    expect(crashLine(lines)).toBe(
+      'npm error 404 Not Found - GET https://registry.npmjs.org/@modelcontextprotocol%2fserver-everythingg',
+    );
+    expect(
+      crashLine(['npm error code ENOTFOUND', 'npm error A complete log of this run can be found in: /x.log']),
+    ).toBe('npm error code ENOTFOUND');
+  });
+
   it('falls back to the last line that is not noise, and says nothing for none', () => {
     expect(crashLine(['listening', 'GITHUB_TOKEN is not set', '[switchboard] a note of ours'])).toBe(
       'GITHUB_TOKEN is not set',
