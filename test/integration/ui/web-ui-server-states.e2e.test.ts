@@ -31,6 +31,8 @@ describe('server states in the web UI', () => {
         fx: fixtureServer('fx'),
         // Exits at once, every time: waits 30 s before trying again (as later tries do in production).
         broken: { command: NODE, args: ['-e', 'process.exit(3)'] },
+        // Its error holds the whole PATH: one long word.
+        missing: { command: 'no-such-command-anywhere' },
       },
     });
     const backoff = { initialMs: 30_000, maxMs: 30_000, maxAttempts: 6, stableMs: 10_000 };
@@ -47,13 +49,18 @@ describe('server states in the web UI', () => {
   it('says a server that keeps failing is restarting soon, with why, on the overview and servers screens', async () => {
     const { page } = browser;
     const counts = page.getByRole('list', { name: 'Servers by state' });
-    await counts.getByText('1 restarting soon').waitFor();
+    await counts.getByText('2 restarting soon').waitFor();
     expect(await counts.getByText('backoff').count()).toBe(0);
     await page.getByRole('link', { name: 'Servers' }).click();
     const row = page.getByRole('row').filter({ hasText: 'broken' });
     await row.getByText('restarting soon').waitFor();
     await row.getByText(/exited|code 3/).waitFor();
     expect(await seriousA11yProblems(page)).toEqual([]);
+    // A long error (the PATH searched) wraps inside the page instead of running off its edge.
+    const error = page.getByRole('row').filter({ hasText: 'no-such-command-anywhere' }).getByText(/PATH=/);
+    await error.waitFor();
+    const overflow = await error.evaluate((cell) => cell.scrollWidth - cell.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
   });
 
   it("drops an open server's tools once it is down (they were still listed, with their Show boxes)", async () => {
