@@ -252,7 +252,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private stopped = false;
   private readonly lineSessions = new Set<Session>();
   /** Recent state changes per server, for the UI's log view. */
-  private readonly stateHistory = new Map<string, string[]>();
+  /** Each server's state changes and the gateway's notes about it (the last 50). */
+  private readonly stateHistory = new Map<string, { at: number; text: string }[]>();
   /** The control API for the UI (IPC in the app, HTTP in headless mode). */
   readonly api: GatewayApi;
   /** Runs one API call for a binding: checks the arguments, answers a Reply. */
@@ -853,12 +854,18 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.router.toolName(profile, server, original, wanted) ?? wanted;
   }
 
-  /** A server's recent stderr (stdio) and state changes, oldest first. */
+  /**
+   * A server's recent stderr (stdio), state changes and the gateway's notes about it, as one
+   * timeline, oldest first, each line with its time of day (as the live log shows them).
+   */
   serverLog(name: string): string[] {
     const upstream = this.registry.sharedInstance(name);
     const inner = upstream && unwrapUpstream(upstream);
-    const stderr = inner instanceof StdioMcpUpstream ? inner.stderr() : [];
-    return [...(this.stateHistory.get(name) ?? []), ...stderr];
+    const stderr = inner instanceof StdioMcpUpstream ? inner.timedStderr() : [];
+    // A stable sort: lines of the same millisecond stay in the order each source had them.
+    return [...(this.stateHistory.get(name) ?? []), ...stderr]
+      .sort((a, b) => a.at - b.at)
+      .map((line) => `${timeOfDay(line.at)} ${line.text}`);
   }
 
   paused(): boolean {
@@ -1086,8 +1093,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     let lines = this.stateHistory.get(s.name);
     if (!lines) this.stateHistory.set(s.name, (lines = []));
     const text = `${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`;
-    // As the log views show live lines: the local time of day, to the millisecond.
-    lines.push(`${timeOfDay(s.since)} ${text}`);
+    lines.push({ at: s.since, text });
     if (lines.length > 50) lines.shift();
     // Live in the server's log too, as its stderr is (they were seen only after a reload).
     const level = s.state === 'failed' ? 'error' : s.state === 'backoff' ? 'warn' : 'info';

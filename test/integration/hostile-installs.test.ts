@@ -87,6 +87,10 @@ describe('a server that installs before it speaks', () => {
     const note = lines.find((l) => l.server === 'installer' && /busy/.test(l.text));
     expect(note?.level).toBe('info');
     expect(note?.text).toMatch(/installTimeoutMs/);
+    // In the server's own log too (the Servers screen's), not only the gateway's.
+    expect((await gateway.api.getServerLog('installer')).some((l) => /\[switchboard\] .* but is busy/.test(l))).toBe(
+      true,
+    );
     const result = await gateway
       .upstream('installer')!
       .request('tools/call', { name: 'echo', arguments: { message: 'x' } });

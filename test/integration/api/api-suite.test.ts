@@ -364,7 +364,17 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
       await client.callTool({ name: 'fx__stderr', arguments: { text: `hello from ${binding}` } });
       const line = await logs.next((l) => l.text === `hello from ${binding}`, 'the stderr line');
       expect(line).toMatchObject({ server: 'fx', source: 'stderr', level: 'info', at: expect.any(Number) });
-      expect(await api.getServerLog('fx')).toContain(`hello from ${binding}`);
+      // One timeline: its stderr and its state changes, each with its time, oldest first (a crash
+      // after the line is told after it; the state changes all came first before).
+      await client.callTool({ name: 'fx__crash', arguments: {} }).catch(() => undefined);
+      await waitFor(async () => (await api.listServers()).find((s) => s.name === 'fx')?.state === 'ready', 10_000);
+      const log = await api.getServerLog('fx');
+      const hello = log.findIndex((l) => l.endsWith(` hello from ${binding}`));
+      expect(hello).toBeGreaterThanOrEqual(0);
+      expect(log.slice(hello).some((l) => / backoff: /.test(l))).toBe(true);
+      const times = log.map((l) => /^(\d\d:\d\d:\d\d\.\d{3}) /.exec(l)?.[1]);
+      expect(times.every((t) => t !== undefined)).toBe(true);
+      expect([...times].sort()).toEqual(times);
     } finally {
       logs.stop();
       await client.close();

@@ -80,7 +80,11 @@ export class StdioMcpUpstream extends ManagedUpstream {
       capabilities: deps.capabilities,
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
       ...(deps.handshake ? { handshake: deps.handshake } : {}),
-      ...(deps.log ? { log: deps.log } : {}),
+      // What the gateway notes about this server (it is busy installing, say) is in its own log too.
+      log: (line: string) => {
+        deps.log?.(line);
+        log.write(Buffer.from(`[switchboard] ${line}\n`));
+      },
       open: (handlers) => openProcess(spec, deps, log, handlers),
     });
     this.log = log;
@@ -89,6 +93,11 @@ export class StdioMcpUpstream extends ManagedUpstream {
   /** Recent stderr lines of the current or last process. */
   stderr(): string[] {
     return this.log.lines();
+  }
+
+  /** Its stderr with when each line came (epoch ms), oldest first. */
+  timedStderr(): { at: number; text: string }[] {
+    return this.log.timedLines();
   }
 
   /** Adds a line of ours (e.g. which protocol era was detected) to the server's stderr log. */

@@ -45,8 +45,10 @@ export class StderrLog {
   readonly #onLine: ((line: string) => void) | undefined;
   readonly #redact: ((line: string) => string) | undefined;
 
-  // Ring of complete lines: #ring[#head..] are live; compacted now and then.
+  // Ring of complete lines: #ring[#head..] are live; compacted now and then. #times: when each came
+  // (epoch ms), so a server's log can be read as one timeline with the gateway's notes.
   #ring: string[] = [];
+  #times: number[] = [];
   #head = 0;
   #ringBytes = 0;
   /** Lines pushed since the log was created (marks for linesSince). */
@@ -100,6 +102,14 @@ export class StderrLog {
   lines(): string[] {
     const out = this.#ring.slice(this.#head);
     if (this.#partialBytes > 0 || this.#partialDropped > 0) out.push(this.#clean(this.#partialText()));
+    return out;
+  }
+
+  /** Complete lines with when each came (epoch ms), oldest first, plus the unfinished last line (now). */
+  timedLines(): { at: number; text: string }[] {
+    const out = this.#ring.slice(this.#head).map((text, i) => ({ at: this.#times[this.#head + i] ?? 0, text }));
+    if (this.#partialBytes > 0 || this.#partialDropped > 0)
+      out.push({ at: Date.now(), text: this.#clean(this.#partialText()) });
     return out;
   }
 
@@ -179,6 +189,7 @@ export class StderrLog {
     this.#onLine?.(line);
     this.#pushed++;
     this.#ring.push(line);
+    this.#times.push(Date.now());
     this.#ringBytes += Buffer.byteLength(line) + 1;
     while (
       this.#ring.length - this.#head > this.#maxLines ||
@@ -189,6 +200,7 @@ export class StderrLog {
     }
     if (this.#head > 1024 && this.#head * 2 > this.#ring.length) {
       this.#ring = this.#ring.slice(this.#head);
+      this.#times = this.#times.slice(this.#head);
       this.#head = 0;
     }
   }
