@@ -118,6 +118,8 @@ describe('logging in to a remote server from the web UI', () => {
     const detail = page.getByRole('region', { name: 'Server remote' });
     await detail.getByRole('button', { name: 'Log in again' }).click();
     const link = page.getByRole('status', { name: 'Login' }).getByRole('link', { name: 'open the login page' });
+    // While the new login waits, the working one can still be ended (Log out was hidden).
+    await detail.getByRole('button', { name: 'Log out' }).waitFor();
     await deny((await link.getAttribute('href'))!);
     await page
       .getByRole('alert')
