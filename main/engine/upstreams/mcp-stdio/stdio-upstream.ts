@@ -148,9 +148,15 @@ async function openProcess(
     maxLineBytes: deps.maxMessageBytes,
     onLine: (line) => {
       const parsed = parseMessage(line);
-      if ('message' in parsed) handlers.onMessage(parsed.message);
+      if ('message' in parsed) return handlers.onMessage(parsed.message);
+      // Text printed without a newline runs into the next message ("loading...{"jsonrpc":…}"): the
+      // message is read from where it starts, the text kept as output.
+      const start = line.indexOf('{"jsonrpc"');
+      const glued = start > 0 ? parseMessage(line.slice(start)) : undefined;
+      const text = glued && 'message' in glued ? line.slice(0, start) : line;
       // Non-JSON on stdout (a stray console.log) is not a message; keep it where people look.
-      else log.write(Buffer.from(`[stdout, not JSON-RPC] ${line.slice(0, 500)}\n`));
+      log.write(Buffer.from(`[stdout, not JSON-RPC] ${text.slice(0, 500)}\n`));
+      if (glued && 'message' in glued) handlers.onMessage(glued.message);
     },
     onOverflow: (bytes, head, tail) => {
       log.write(
