@@ -251,8 +251,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private reloading: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly lineSessions = new Set<Session>();
-  /** Recent state changes per server, for the UI's log view. */
-  /** Each server's state changes and the gateway's notes about it (the last 50). */
+  /** Each server's recent state changes (the last 50), for its log (serverLog). */
   private readonly stateHistory = new Map<string, { at: number; text: string }[]>();
   /** The control API for the UI (IPC in the app, HTTP in headless mode). */
   readonly api: GatewayApi;

@@ -35,7 +35,7 @@ export const SYNTAX_MESSAGES: Record<string, string> = {
 };
 
 /** Nothing but comments and whitespace. */
-export function isBlankConfig(text: string): boolean {
+function isBlankConfig(text: string): boolean {
   return stripComments(text).trim() === '';
 }
 

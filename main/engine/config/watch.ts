@@ -15,7 +15,6 @@ import { readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { errorMessage } from '../protocol/errors.ts';
 import { ConfigError } from './errors.ts';
-import { isBlankConfig } from './jsonc.ts';
 import {
   blankConfigError,
   bytesKey,
@@ -103,8 +102,6 @@ export function watchConfigFile(
     }
     if (state.key === lastKey) return;
     lastKey = state.key;
-    if ('text' in state && isBlankConfig(state.text))
-      return emit({ error: blankConfigError(file, state.text.trim() === '' ? 'empty' : 'comments') });
     if ('error' in state && state.error instanceof ConfigError) return emit({ error: state.error });
     if ('error' in state) {
       emit({
@@ -116,7 +113,8 @@ export function watchConfigFile(
     }
     let result: ConfigWatchResult;
     try {
-      result = { config: parseConfigText(state.text, file) };
+      const config = parseConfigText(state.text, file);
+      result = config.blank ? { error: blankConfigError(file, config.blank) } : { config };
     } catch (err) {
       result = {
         error:

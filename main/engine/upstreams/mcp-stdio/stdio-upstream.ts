@@ -61,6 +61,11 @@ export interface StdioUpstreamDeps {
   handshake?: Handshake;
 }
 
+/** A line of ours in a server's stderr log, marked as ours (crashLine passes over it). */
+function writeNote(log: StderrLog, line: string): void {
+  log.write(Buffer.from(`[switchboard] ${line}\n`));
+}
+
 export class StdioMcpUpstream extends ManagedUpstream {
   private readonly log: StderrLog;
 
@@ -83,7 +88,7 @@ export class StdioMcpUpstream extends ManagedUpstream {
       // What the gateway notes about this server (it is busy installing, say) is in its own log too.
       log: (line: string) => {
         deps.log?.(line);
-        log.write(Buffer.from(`[switchboard] ${line}\n`));
+        writeNote(log, line);
       },
       open: (handlers) => openProcess(spec, deps, log, handlers),
     });
@@ -102,7 +107,7 @@ export class StdioMcpUpstream extends ManagedUpstream {
 
   /** Adds a line of ours (e.g. which protocol era was detected) to the server's stderr log. */
   note(line: string): void {
-    this.log.write(Buffer.from(`[switchboard] ${line}\n`));
+    writeNote(this.log, line);
   }
 
   override async stop(): Promise<void> {
