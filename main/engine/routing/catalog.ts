@@ -39,6 +39,8 @@ interface Entry {
   again: Partial<Record<ListKind, boolean>>;
   /** What the last read left out (list-items.ts), so the same faults are said once. */
   leftOut: Partial<Record<ListKind, string>>;
+  /** The last read as the server sent it (JSON): the same answer again is not checked again. */
+  raw: Partial<Record<ListKind, string>>;
 }
 
 export interface CatalogEvents {
@@ -57,7 +59,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
 
   /** Starts tracking an upstream: fetch on ready, refetch on list_changed. Returns an untrack function. */
   track(upstream: Upstream): () => void {
-    const entry: Entry = { lists: {}, loading: {}, errors: {}, again: {}, leftOut: {} };
+    const entry: Entry = { lists: {}, loading: {}, errors: {}, again: {}, leftOut: {}, raw: {} };
     this.entries.set(upstream, entry);
     const onReady = () => {
       entry.lists = {};
@@ -138,13 +140,12 @@ export class Catalog extends EventEmitter<CatalogEvents> {
       .then((fetched) => {
         // Down: nothing is known now, which is not the same as an empty list.
         if (fetched === undefined) return entry.lists[kind] ?? [];
-        const { items, leftOut } = usableItems(kind, fetched);
-        const faults = leftOut.join('\n');
-        if (faults !== (entry.leftOut[kind] ?? '')) {
-          entry.leftOut[kind] = faults;
-          if (leftOut.length) this.emit('left-out', upstream, kind, leftOut);
-        }
-        const changed = announce || JSON.stringify(entry.lists[kind]) !== JSON.stringify(items);
+        // A handler is asked on every list and mostly says the same: checked again only when it did not.
+        const raw = JSON.stringify(fetched);
+        const same = raw === entry.raw[kind] && entry.lists[kind] !== undefined;
+        entry.raw[kind] = raw;
+        const items = same ? entry.lists[kind]! : this.usable(upstream, kind, fetched, entry);
+        const changed = announce || (!same && JSON.stringify(entry.lists[kind]) !== JSON.stringify(items));
         entry.lists[kind] = items;
         delete entry.errors[kind];
         let known = this.lastKnown.get(upstream.name);
@@ -166,6 +167,17 @@ export class Catalog extends EventEmitter<CatalogEvents> {
       });
     entry.loading[kind] = promise;
     return promise;
+  }
+
+  /** The items clients can take (list-items.ts); what is left out is said once per change. */
+  private usable(upstream: Upstream, kind: ListKind, fetched: Item[], entry: Entry): Item[] {
+    const { items, leftOut } = usableItems(kind, fetched);
+    const faults = leftOut.join('\n');
+    if (faults !== (entry.leftOut[kind] ?? '')) {
+      entry.leftOut[kind] = faults;
+      if (leftOut.length) this.emit('left-out', upstream, kind, leftOut);
+    }
+    return items;
   }
 
   /** Undefined when the backend is down. */
