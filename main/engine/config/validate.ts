@@ -200,8 +200,16 @@ const STDIO_ONLY = new Set(['args', 'env', 'cwd', 'isolated']);
 const OVER_HTTP = new Set(['headers', 'forwardHeaders', 'overridableHeaders', 'allowPrivateNetwork']);
 const REMOTE_ONLY = new Set(['transport']);
 const HANDLER_ONLY = new Set(['entrypoint', 'insecure', 'pool', 'discoverTtlMs', 'kind']);
+// Other clients' names for the server list: a config pasted from one of them gets told the name here.
+const OTHER_CLIENTS_LISTS: Record<string, string> = {
+  servers: 'VS Code',
+  context_servers: 'Zed',
+  mcp_servers: 'Codex',
+};
 
 function unknownKeyMessage(key: string, container: PathSegment[], value: unknown): string {
+  const client = container.length === 0 ? OTHER_CLIENTS_LISTS[key] : undefined;
+  if (client) return `"${key}" is ${client}'s name for the server list: Switchboard's is "mcpServers"`;
   if (container.length === 2 && container[0] === 'mcpServers') {
     if (STDIO_ONLY.has(key)) return `"${key}" applies only to stdio servers (entries with "command")`;
     if (REMOTE_ONLY.has(key)) return `"${key}" applies only to remote servers (entries with "url")`;

@@ -291,6 +291,13 @@ describe('parseConfigText: errors a user sees', () => {
     expect(err.message).toBe(`${FILE}:2:3: mcpServer: unknown key "mcpServer" (did you mean "mcpServers"?)`);
   });
 
+  it("names the server list's key to a config pasted from another client", () => {
+    expect(errorFor('{"servers": {}}').message).toBe(
+      `${FILE}:1:2: servers: "servers" is VS Code's name for the server list: Switchboard's is "mcpServers"`,
+    );
+    expect(errorFor('{"context_servers": {}}').message).toContain(`Zed's name for the server list`);
+  });
+
   it('suggests the key meant for a misspelt one, a swap of two letters included', () => {
     const err = errorFor('{"mcpServers": {\n"a": {"comand": "npx"},\n"b": {"command": "npx", "evn": {}}}}');
     expect(lines(err)).toEqual([
