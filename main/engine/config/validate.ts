@@ -116,6 +116,13 @@ function serverShapeIssues(value: unknown): Map<string, PathIssue> {
       });
     } else if (hasHandler) {
       continue;
+    } else if (isPlainObject(entry.command) && typeof entry.command.path === 'string') {
+      problems.set(name, {
+        path: ['mcpServers', name, 'command'],
+        message:
+          'is the program alone, not Zed\'s older {"path", "args"} form: write "command": ' +
+          `${JSON.stringify(entry.command.path)} with "args" beside it`,
+      });
     } else if (hasCommand && hasUrl) {
       problems.set(name, {
         path: ['mcpServers', name],

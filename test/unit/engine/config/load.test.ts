@@ -298,6 +298,14 @@ describe('parseConfigText: errors a user sees', () => {
     expect(errorFor('{"context_servers": {}}').message).toContain(`Zed's name for the server list`);
   });
 
+  it('says how to write a command given in Zed\'s older {"path", "args"} form', () => {
+    const err = errorFor('{"mcpServers": {"fs": {"command": {"path": "npx", "args": ["-y", "x"]}}}}');
+    expect(err.message).toBe(
+      `${FILE}:1:35: mcpServers.fs.command: is the program alone, not Zed's older {"path", "args"} form: ` +
+        'write "command": "npx" with "args" beside it',
+    );
+  });
+
   it('suggests the key meant for a misspelt one, a swap of two letters included', () => {
     const err = errorFor('{"mcpServers": {\n"a": {"comand": "npx"},\n"b": {"command": "npx", "evn": {}}}}');
     expect(lines(err)).toEqual([
