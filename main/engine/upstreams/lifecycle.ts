@@ -142,7 +142,8 @@ export class UpstreamLifecycle {
     this.lastError = reason;
     this.attempts++;
     if (this.attempts >= this.opts.policy.maxAttempts) {
-      this.fail(reason);
+      // Said, so that a failed server with no restarts (none ever became ready) is not read as never retried.
+      this.fail(this.attempts > 1 ? `gave up after ${this.attempts} tries: ${reason}` : reason);
       return;
     }
     const delay = backoffDelay(this.opts.policy, this.attempts);

@@ -114,7 +114,10 @@ describe('UpstreamLifecycle', () => {
     expect(run.attempts).toBe(1);
     await vi.advanceTimersByTimeAsync(1 + 200 + 400 + 400 + 400);
     expect(run.attempts).toBe(6);
-    expect(lifecycle.status()).toMatchObject({ state: 'failed', lastError: 'connection refused' });
+    expect(lifecycle.status()).toMatchObject({
+      state: 'failed',
+      lastError: 'gave up after 6 tries: connection refused',
+    });
     expect(lifecycle.status().retryAt).toBeUndefined();
     const delays = statuses.filter((s) => s.state === 'backoff').map((s) => s.retryAt! - s.since);
     expect(delays).toEqual([100, 200, 400, 400, 400]);
@@ -134,11 +137,14 @@ describe('UpstreamLifecycle', () => {
     const err = (await waiting) as GatewayError;
     expect(err).toBeInstanceOf(GatewayError);
     expect(err.code).toBe('upstream_unavailable');
-    expect(err.message).toBe('server "srv" is failed: exited with code 3');
-    await expect(lifecycle.whenReady(10)).rejects.toThrow('server "srv" is failed: exited with code 3');
+    expect(err.message).toBe('server "srv" is failed: gave up after 2 tries: exited with code 3');
+    await expect(lifecycle.whenReady(10)).rejects.toThrow('server "srv" is failed: gave up after 2 tries: exited');
     // A late failure report does not bring it back to backoff.
     lifecycle.retry('late', () => undefined);
-    expect(lifecycle.status()).toMatchObject({ state: 'failed', lastError: 'exited with code 3' });
+    expect(lifecycle.status()).toMatchObject({
+      state: 'failed',
+      lastError: 'gave up after 2 tries: exited with code 3',
+    });
   });
 
   it('retryForever: never failed, the delay stays at maxMs', async () => {
@@ -195,7 +201,11 @@ describe('UpstreamLifecycle', () => {
     lifecycle.ready(INFO);
     await vi.advanceTimersByTimeAsync(999);
     lifecycle.lost('exited with code 1', () => undefined);
-    expect(lifecycle.status()).toMatchObject({ state: 'failed', restarts: 1, lastError: 'exited with code 1' });
+    expect(lifecycle.status()).toMatchObject({
+      state: 'failed',
+      restarts: 1,
+      lastError: 'gave up after 3 tries: exited with code 1',
+    });
   });
 
   it('lost() while starting is a failed attempt, not a restart', () => {
