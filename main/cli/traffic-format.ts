@@ -107,9 +107,11 @@ export function formatTrafficStats(stats: TrafficStats): string {
     ]);
   const header = ['', 'CALLS', 'ERRORS', 'P50', 'P95', 'SENT', 'RECEIVED'];
   const window = `From ${new Date(stats.since).toISOString()} to ${new Date(stats.until).toISOString()}`;
-  if (stats.servers.length === 0) return `${window}: no calls to any server.\n`;
+  const { calls, failed } = stats.toolCalls;
+  const made = `clients made ${calls} tool ${calls === 1 ? 'call' : 'calls'}, ${failed} failed`;
+  if (stats.servers.length === 0) return `${window}: no calls to any server; ${made}.\n`;
   return (
-    `${window}\n\nServers\n${table(['SERVER', ...header.slice(1)], rows(stats.servers))}\n` +
+    `${window}: ${made}.\n\nServers\n${table(['SERVER', ...header.slice(1)], rows(stats.servers))}\n` +
     `Tools\n${table(['TOOL', ...header.slice(1)], rows(stats.tools))}`
   );
 }

@@ -607,6 +607,11 @@ export interface TrafficStats {
   /** Busiest first. */
   servers: TrafficStatsRow[];
   tools: TrafficStatsRow[];
+  /**
+   * The tool calls clients made, also those the gateway answered itself (an unknown tool, a server
+   * that is down or paused), which no server row counts. `failed`: answered with an error or timed out.
+   */
+  toolCalls: { calls: number; failed: number };
 }
 
 export type TrafficExportFormat = 'jsonl' | 'har';

@@ -5,8 +5,10 @@
  */
 import type { TrafficEntry, TrafficOutcome, TrafficStats, TrafficStatsRow } from '../../../preload/contract/index.ts';
 
-/** One request the gateway sent a server, as the stats need it. */
+/** One request the gateway sent a server, or a client's tool call, as the stats need it. */
 export interface StatSample {
+  /** A client's tools/call as the gateway received it (counted in toolCalls), not a request it sent. */
+  fromClient?: true;
   server: string;
   /** Set for tools/call: the tool as its server names it. */
   tool?: string;
@@ -16,9 +18,22 @@ export interface StatSample {
   responseBytes: number;
 }
 
-/** Stats cover the requests the gateway sent upstream: each is one call to a server. */
+/**
+ * Stats cover the requests the gateway sent upstream (each is one call to a server), and the tool
+ * calls clients made: those include the calls that never reached a server.
+ */
 export function isStatEntry(entry: TrafficEntry): boolean {
+  return isUpstreamCall(entry) || isClientToolCall(entry);
+}
+
+function isUpstreamCall(entry: TrafficEntry): boolean {
   return entry.edge === 'upstream' && entry.direction === 'out' && entry.kind === 'request' && !!entry.server;
+}
+
+function isClientToolCall(entry: TrafficEntry): boolean {
+  return (
+    entry.edge === 'client' && entry.direction === 'in' && entry.kind === 'request' && entry.method === 'tools/call'
+  );
 }
 
 export function sampleOf(entry: TrafficEntry): StatSample {
@@ -28,6 +43,7 @@ export function sampleOf(entry: TrafficEntry): StatSample {
     requestBytes: entry.request.bytes,
     responseBytes: entry.response?.bytes ?? 0,
   };
+  if (entry.edge === 'client') sample.fromClient = true;
   if (entry.method === 'tools/call' && entry.target !== undefined) sample.tool = entry.target;
   if (entry.durationMs !== undefined) sample.durationMs = entry.durationMs;
   return sample;
@@ -41,11 +57,17 @@ interface Group {
 export function aggregateStats(samples: Iterable<StatSample>, window: { since: number; until: number }): TrafficStats {
   const servers = new Map<string, Group>();
   const tools = new Map<string, Group>();
+  const toolCalls = { calls: 0, failed: 0 };
   for (const s of samples) {
+    if (s.fromClient) {
+      toolCalls.calls++;
+      if (s.outcome === 'error' || s.outcome === 'timeout') toolCalls.failed++;
+      continue;
+    }
     add(groupOf(servers, s.server, s.server), s);
     if (s.tool !== undefined) add(groupOf(tools, `${s.server}\u0000${s.tool}`, s.server, s.tool), s);
   }
-  return { since: window.since, until: window.until, servers: finish(servers), tools: finish(tools) };
+  return { since: window.since, until: window.until, servers: finish(servers), tools: finish(tools), toolCalls };
 }
 
 function groupOf(groups: Map<string, Group>, key: string, server: string, tool?: string): Group {

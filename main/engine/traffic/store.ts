@@ -144,8 +144,11 @@ WITH RECURSIVE under(id, depth) AS (
 ${SELECT_ENTRY} WHERE id IN (SELECT id FROM under) ORDER BY id`;
 
 /** The calls stats count (isStatEntry in stats.ts), reading only the columns a sample needs. */
-const SELECT_SAMPLE = 'SELECT server, method, target, outcome, duration_ms, request_bytes, response_bytes FROM traffic';
-const STAT_ENTRY = "edge = 'upstream' AND direction = 'out' AND kind = 'request' AND server <> ''";
+const SELECT_SAMPLE =
+  'SELECT edge, server, method, target, outcome, duration_ms, request_bytes, response_bytes FROM traffic';
+const STAT_ENTRY =
+  "((edge = 'upstream' AND direction = 'out' AND kind = 'request' AND server <> '') OR " +
+  "(edge = 'client' AND direction = 'in' AND kind = 'request' AND method = 'tools/call'))";
 
 /** Case-insensitive search as matches() does it: JavaScript's toLowerCase, not SQLite's ASCII-only folding. */
 const TEXT_FUNCTION = 'switchboard_text_has';
@@ -819,11 +822,12 @@ function flag(value: boolean | undefined): number | null {
 function* samplesOf(rows: Iterable<Row>): Generator<StatSample> {
   for (const row of rows) {
     const sample: StatSample = {
-      server: String(row.server),
+      server: row.server === null ? '' : String(row.server),
       outcome: row.outcome as TrafficOutcome,
       requestBytes: Number(row.request_bytes),
       responseBytes: Number(row.response_bytes ?? 0),
     };
+    if (row.edge === 'client') sample.fromClient = true;
     if (row.method === 'tools/call' && row.target !== null) sample.tool = String(row.target);
     if (row.duration_ms !== null) sample.durationMs = Number(row.duration_ms);
     yield sample;

@@ -167,7 +167,7 @@ export class TrafficLog {
   }
 
   private *ringSamples(window: TrafficStatsQuery & { since: number; until: number }): Iterable<StatSample> {
-    const filter: TrafficFilter = { since: window.since, until: window.until, edge: 'upstream' };
+    const filter: TrafficFilter = { since: window.since, until: window.until };
     if (window.server !== undefined) filter.server = window.server;
     if (window.profile !== undefined) filter.profile = window.profile;
     if (window.client !== undefined) filter.client = window.client;

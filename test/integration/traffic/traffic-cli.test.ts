@@ -92,6 +92,8 @@ describe('switchboard traffic', () => {
 
     const stats = await cli('traffic', 'stats');
     expect(stats.stdout).toMatch(/^fx echo +1 +0 /m);
+    // fx__nope counts as a call that failed, though no server saw it.
+    expect(stats.stdout).toMatch(/: clients made 2 tool calls, 1 failed\.$/m);
     const missing = await cli('traffic', 'show', 'no-such-id');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no exchange "no-such-id" in the traffic record');

@@ -590,6 +590,15 @@ describe('the web UI in Chromium', () => {
     const callsBefore = await counted();
     await extra.callTool({ name: 'fx__echo', arguments: { message: 'counted' } });
     await waitFor(async () => (await counted()) === callsBefore + 1, 10_000, 'the call counted');
+    // A call no server saw (the gateway refused it) failed all the same, for the user.
+    const failed = async () => Number(/(\d+) failed/.exec((await hour.textContent()) ?? '')?.[1]);
+    const failedBefore = await failed();
+    await expect(extra.callTool({ name: 'fx__no_such_tool', arguments: {} })).rejects.toThrow(/fx__no_such_tool/);
+    await waitFor(
+      async () => (await counted()) === callsBefore + 2 && (await failed()) === failedBefore + 1,
+      10_000,
+      'the refused call counted as failed',
+    );
     // A client that ends its session (DELETE, as the spec asks) is gone at once.
     await (extra.transport as StreamableHTTPClientTransport).terminateSession();
     await extra.close();

@@ -52,6 +52,7 @@ describe('the traffic in a terminal', () => {
         },
       ],
       tools: [],
+      toolCalls: { calls: 1, failed: 0 },
     });
     expect(stats).not.toContain('\u001b');
   });

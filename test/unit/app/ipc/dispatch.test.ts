@@ -66,7 +66,7 @@ function setup(trusted = true) {
     getTrafficTree: async (id) => {
       throw new GatewayError('not_found', `no exchange "${id}"`);
     },
-    getTrafficStats: async () => ({ since: 0, until: 0, servers: [], tools: [] }),
+    getTrafficStats: async () => ({ since: 0, until: 0, servers: [], tools: [], toolCalls: { calls: 0, failed: 0 } }),
     exportTraffic: async (format) => ({
       format,
       fileName: 'x',

@@ -69,7 +69,25 @@ describe('aggregateStats', () => {
         },
       ],
       tools: [],
+      toolCalls: { calls: 0, failed: 0 },
     });
+  });
+
+  it("counts clients' tool calls apart, those no server saw included, in no server's row", () => {
+    const stats = aggregateStats(
+      [
+        sample({ tool: 'read' }),
+        sample({ fromClient: true, tool: 'files__read' }),
+        // Refused by the gateway: an unknown tool, a server that is down.
+        sample({ fromClient: true, server: '', outcome: 'error' }),
+        sample({ fromClient: true, server: 'files', outcome: 'timeout' }),
+        sample({ fromClient: true, outcome: 'cancelled' }),
+      ],
+      window,
+    );
+    expect(stats.toolCalls).toEqual({ calls: 4, failed: 2 });
+    expect(stats.servers).toMatchObject([{ server: 'files', calls: 1, errors: 0 }]);
+    expect(stats.tools).toMatchObject([{ server: 'files', tool: 'read', calls: 1 }]);
   });
 
   it('computes durations over the calls that ended only', () => {
@@ -129,7 +147,13 @@ describe('aggregateStats', () => {
   });
 
   it('has empty rows for no samples', () => {
-    expect(aggregateStats([], window)).toEqual({ since: 1000, until: 2000, servers: [], tools: [] });
+    expect(aggregateStats([], window)).toEqual({
+      since: 1000,
+      until: 2000,
+      servers: [],
+      tools: [],
+      toolCalls: { calls: 0, failed: 0 },
+    });
   });
 });
 
@@ -150,9 +174,13 @@ describe('stat samples from entries', () => {
     ...extra,
   });
 
-  it('counts only the requests the gateway sent a server', () => {
+  it("counts the requests the gateway sent a server, and clients' tool calls", () => {
     expect(isStatEntry(entry())).toBe(true);
-    expect(isStatEntry(entry({ edge: 'client', direction: 'in' }))).toBe(false);
+    const fromClient = entry({ edge: 'client', direction: 'in', server: undefined, target: 'files__read' });
+    expect(isStatEntry(fromClient)).toBe(true);
+    expect(sampleOf(fromClient)).toMatchObject({ fromClient: true, server: '' });
+    expect(isStatEntry(entry({ edge: 'client', direction: 'in', method: 'tools/list' }))).toBe(false);
+    expect(isStatEntry(entry({ edge: 'client', direction: 'out', method: 'elicitation/create' }))).toBe(false);
     expect(isStatEntry(entry({ direction: 'in', method: 'elicitation/create' }))).toBe(false);
     expect(isStatEntry(entry({ kind: 'notification' }))).toBe(false);
     expect(isStatEntry(entry({ server: undefined }))).toBe(false);
