@@ -68,6 +68,8 @@ import { changeSettings } from './api/settings-edits.ts';
 import { removeProfileFromConfigFile, saveProfileToConfigFile } from './api/profile-edits.ts';
 import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker } from './elicitation/index.ts';
+import { egressFetch } from './egress/fetch.ts';
+import { isLoopbackHost } from './egress/user-url.ts';
 import { logFailure, type LogNote } from './log.ts';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -101,7 +103,6 @@ import type { SessionContext } from './upstreams/registry.ts';
 import type { BrowserOpener, OAuthSession } from './oauth/session.ts';
 import { OAuthVault } from './oauth/vault.ts';
 import { createMemorySecretStore } from './secrets/memory-store.ts';
-import { serverFetch } from './upstreams/mcp-http/http-upstream.ts';
 import type { LoginStart, ServerAuthView } from '../../preload/contract/index.ts';
 
 export const GATEWAY_NAME = 'switchboard';
@@ -1424,11 +1425,19 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /**
    * The OAuth session of a remote server, when it uses OAuth; its requests to the authorization
-   * server pass the egress check too.
+   * server pass the egress check too. The addresses OAuth goes to are named by the server (its
+   * metadata, its 401), so a server on another machine cannot send the gateway to services on this
+   * one that way, as it cannot by a redirect: only its own origin may be reached on loopback.
    */
   private oauthFor(server: RunningServer & { kind: 'http' }): { auth?: OAuthSession } {
-    const lookup = this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {};
-    const fetch = boundedFetch(serverFetch({ allowPrivateNetwork: server.allowPrivateNetwork, ...lookup }, {}));
+    const rule = {
+      allowPrivateNetwork: server.allowPrivateNetwork ?? false,
+      ...(this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {}),
+    };
+    const url = new URL(server.url);
+    const own = egressFetch(rule);
+    const named = isLoopbackHost(url.hostname) ? own : egressFetch({ ...rule, loopback: false });
+    const fetch = boundedFetch((to, init) => (new URL(String(to)).origin === url.origin ? own : named)(to, init));
     const auth = this.oauth.sessionFor(server, fetch);
     return auth ? { auth } : {};
   }

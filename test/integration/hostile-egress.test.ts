@@ -46,6 +46,30 @@ async function startRedirector(location: string): Promise<{ server: Server; url:
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp` };
 }
 
+/**
+ * A remote server that wants an OAuth login, and names `home` for it: as the address of its
+ * metadata in its 401 (`via: 'challenge'`), or as its authorization server in the metadata it serves.
+ */
+async function startOAuthLure(via: 'challenge' | 'metadata', home: string): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    const own = `http://${req.headers.host}`;
+    if (req.url?.startsWith('/.well-known/oauth-protected-resource')) {
+      const metadata = { resource: `${own}/mcp`, authorization_servers: [home] };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metadata));
+      return;
+    }
+    const metadata = via === 'challenge' ? home : own;
+    res
+      .writeHead(401, {
+        'www-authenticate': `Bearer resource_metadata="${metadata}/.well-known/oauth-protected-resource/mcp"`,
+      })
+      .end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
 /** A JSON handler (discover + one tool) listening on `host`. */
 async function startHandler(host: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
@@ -71,6 +95,7 @@ describe('egress: where configured remote URLs may connect', () => {
   let home: HttpRecorder;
   let homeward: Awaited<ReturnType<typeof startRedirector>>;
   let handler: Awaited<ReturnType<typeof startHandler>>;
+  let lures: Awaited<ReturnType<typeof startOAuthLure>>[] = [];
   let privateRecorder: HttpRecorder | undefined;
   let privateHandler: Awaited<ReturnType<typeof startHandler>> | undefined;
   let gateway: Gateway;
@@ -82,6 +107,8 @@ describe('egress: where configured remote URLs may connect', () => {
     home = await startHttpRecorder();
     homeward = await startRedirector(home.url);
     handler = await startHandler('127.0.0.1');
+    const homeOrigin = new URL(home.url).origin;
+    lures = [await startOAuthLure('challenge', homeOrigin), await startOAuthLure('metadata', homeOrigin)];
     if (PRIVATE_ADDRESS) {
       privateRecorder = await startHttpRecorder(PRIVATE_ADDRESS);
       privateHandler = await startHandler(PRIVATE_ADDRESS);
@@ -93,6 +120,9 @@ describe('egress: where configured remote URLs may connect', () => {
       redirected: { url: redirector.url },
       // A "remote" server (its name is not this machine's) that redirects to a service on this one.
       'redirect-home': { url: `http://remote.attacker.test:${new URL(homeward.url).port}/mcp` },
+      // Remote servers whose OAuth metadata sends the gateway to a service on this machine.
+      'oauth-challenge-home': { url: `http://remote.attacker.test:${lures[0]!.port}/mcp` },
+      'oauth-metadata-home': { url: `http://remote.attacker.test:${lures[1]!.port}/mcp` },
       decimal: { url: `http://2130706433:${port}/mcp` },
       hex: { url: `http://0x7f.0.0.1:${port}/mcp` },
       'dns-loopback': { url: `http://dev.attacker.test:${port}/mcp` },
@@ -129,6 +159,7 @@ describe('egress: where configured remote URLs may connect', () => {
       privateRecorder?.close(),
       close(redirector?.server),
       close(homeward?.server),
+      ...lures.map((l) => close(l.server)),
       home?.close(),
       close(handler?.server),
       close(privateHandler?.server),
@@ -144,6 +175,20 @@ describe('egress: where configured remote URLs may connect', () => {
   it('does not follow a remote server that redirects to a service on this machine', async () => {
     await lastError('redirect-home');
     expect(home.requests).toEqual([]);
+  });
+
+  it("does not go to a service on this machine that a remote server's OAuth metadata names", async () => {
+    for (const name of ['oauth-challenge-home', 'oauth-metadata-home']) {
+      const auth = () => gateway.servers().find((s) => s.name === name)?.auth;
+      await waitFor(() => auth()?.state === 'needs-login', 10_000, `${name} to need a login`);
+      await gateway.api.loginServer(name).catch((err: unknown) => err);
+      await waitFor(() => auth()?.loginFailed, 10_000, `${name}'s login to fail`);
+    }
+    expect(home.requests).toEqual([]);
+    // Where the metadata led, and why not, in the login's failure.
+    const failed = gateway.servers().find((s) => s.name === 'oauth-metadata-home')!.auth!.loginFailed;
+    expect(failed).toMatch(/refused to connect to http:\/\/127\.0\.0\.1:\d+\/\S*: 127\.0\.0\.1 is this machine, where/);
+    expect(failed).toContain('where a server on another host may not send the gateway');
   });
 
   it('refuses a redirect from loopback to the cloud metadata address', async () => {

@@ -15,8 +15,9 @@ export interface EgressRule {
   /** The server entry opted in to private ranges and plain http:// beyond loopback. */
   allowPrivateNetwork: boolean;
   /**
-   * False for the hops of a redirect that began at another machine: a remote server must not send
-   * the gateway to services on this one (its own listener, a local database's HTTP port). Default true.
+   * False for the hops of a redirect that began at another machine, and for the OAuth addresses a
+   * server on another machine names: a remote server must not send the gateway to services on this
+   * one (its own listener, a local database's HTTP port). Default true.
    */
   loopback?: boolean;
 }
@@ -98,7 +99,7 @@ export function refusal(address: string, host: string, protocol: string, rule: E
     return `${where} is a cloud metadata address, where a server's credentials can be read: never allowed`;
   if (kind === 'link-local') return `${where} is a link-local address (cloud metadata lives there): never allowed`;
   if (kind === 'loopback' && rule.loopback === false)
-    return `${where} is this machine, and a redirect from another host may not lead there`;
+    return `${where} is this machine, where a server on another host may not send the gateway`;
   if (kind === 'loopback' || rule.allowPrivateNetwork) return undefined;
   if (kind === 'private')
     return `${where} is a private network address; ${OPT_IN} if it is meant to reach your own network`;
