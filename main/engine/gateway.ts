@@ -436,8 +436,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.questions.withdrawAll('Switchboard is stopping');
     this.stateless.closeAll();
     this.apiRoutes?.close();
-    for (const s of [...this.lineSessions]) s.close();
-    await Promise.all([this.http?.close(), this.socket?.close()]);
+    for (const s of [...this.lineSessions]) s.close('Switchboard stopped');
+    await Promise.all([this.http?.close('Switchboard stopped'), this.socket?.close()]);
     await this.registry.stopAll();
     // After everything that could still record (cancelled calls, stopping servers).
     this.traffic.close();
@@ -1157,7 +1157,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     ) {
       // Started with --port 0, it keeps the port it was given (another random one loses every client).
       const samePort = this.opts.http !== false && this.opts.http?.port === 0 ? this.http?.port : undefined;
-      await this.http?.close();
+      await this.http?.close('the HTTP listener was reopened with new settings');
       this.http = undefined;
       await this.openHttp(samePort).catch(logFailure(this.warn, 'could not reopen the HTTP listener'));
     }
@@ -1179,7 +1179,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       .filter((s) => reconnecting.has(s.transport) && !s.stateless && !this.profileExists(s.profile));
     for (const profile of new Set(gone.map((s) => s.profile)))
       this.warn(`profile "${profile}" is no longer in the config: its clients are disconnected`);
-    for (const session of gone) session.close();
+    for (const session of gone) session.close('its profile was removed from the config');
   }
 
   private onConfigError(error: ConfigError): void {

@@ -60,7 +60,8 @@ export interface HttpListener {
   readonly port: number;
   sessionCount(): number;
   connectionStats(): ConnectionStats;
-  close(): Promise<void>;
+  /** `why`: what the calls still in flight are recorded as cancelled for. */
+  close(why?: string): Promise<void>;
 }
 
 const MCP_PATH = /^\/mcp(?:\/([^/]+))?\/?$/;
@@ -187,9 +188,9 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     port,
     sessionCount: () => streamable.size + legacy.size,
     connectionStats: () => connections.stats(),
-    async close() {
-      streamable.closeAll();
-      legacy.closeAll();
+    async close(why = 'the HTTP listener closed') {
+      streamable.closeAll(why);
+      legacy.closeAll(why);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -65,7 +65,7 @@ export class LegacySseEndpoint {
     res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
   }
 
-  closeAll(): void {
-    for (const { res } of this.sessions.values()) res.end();
+  closeAll(why?: string): void {
+    for (const { session } of [...this.sessions.values()]) session.close(why);
   }
 }

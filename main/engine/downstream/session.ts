@@ -212,11 +212,14 @@ export class Session {
     this.closeListeners.push(listener);
   }
 
-  /** Ends the session: in-flight requests are cancelled, upstream-side state released. */
-  close(): void {
+  /**
+   * Ends the session: in-flight requests are cancelled (recorded with `why`), upstream-side state
+   * released.
+   */
+  close(why = 'the client session ended'): void {
     if (this.closed) return;
     this.closed = true;
-    for (const ac of this.inflight.values()) ac.abort(new Error('client session closed'));
+    for (const ac of this.inflight.values()) ac.abort(cancelled(why));
     this.inflight.clear();
     this.outgoing.failAll(new GatewayError('upstream_closed', 'the client session has ended'));
     this.opts.handler.detach(this);
@@ -279,12 +282,22 @@ export class Session {
     if (xid) this.exchanges.set(req.id, xid);
     try {
       const result = await this.dispatch(req, ac.signal, context);
-      if (!ac.signal.aborted) this.opts.send(success(req.id, result), req.id);
-      if (xid) traffic!.end(xid, ac.signal.aborted ? { error: cancelledByClient() } : { result });
+      // Decided before sending: sending the answer can end the session (a stateless call), which
+      // aborts this request after the client got its answer.
+      if (ac.signal.aborted) {
+        if (xid) traffic!.end(xid, { error: cancellation(ac.signal) });
+      } else {
+        this.opts.send(success(req.id, result), req.id);
+        if (xid) traffic!.end(xid, { result });
+      }
     } catch (err) {
       // A cancelled request gets no response: the client said it no longer wants one.
-      if (!ac.signal.aborted) this.opts.send(failure(req.id, this.rpcError(err)), req.id);
-      if (xid) traffic!.end(xid, { error: ac.signal.aborted ? cancelledByClient() : err });
+      if (ac.signal.aborted) {
+        if (xid) traffic!.end(xid, { error: cancellation(ac.signal) });
+      } else {
+        this.opts.send(failure(req.id, this.rpcError(err)), req.id);
+        if (xid) traffic!.end(xid, { error: err });
+      }
     } finally {
       if (this.inflight.get(req.id) === ac) this.inflight.delete(req.id);
       // A new run (logged again) begins once the client has let the count fall well below the limit.
@@ -350,7 +363,9 @@ export class Session {
         const ac = this.inflight.get(id);
         if (ac) {
           this.inflight.delete(id);
-          ac.abort(new Error(typeof params?.reason === 'string' ? params.reason : 'cancelled by the client'));
+          // The reason as given (a stateless call's own session hears the gateway's, e.g. that it stops).
+          const reason = typeof params?.reason === 'string' && params.reason ? params.reason : undefined;
+          ac.abort(cancelled(reason ? `cancelled: ${reason}` : 'cancelled by the client'));
         }
       }
       return;
@@ -370,8 +385,13 @@ export class Session {
   }
 }
 
-function cancelledByClient(): GatewayError {
-  return new GatewayError('request_cancelled', 'cancelled by the client');
+function cancelled(why: string): GatewayError {
+  return new GatewayError('request_cancelled', why);
+}
+
+/** Why a request was given up, as its abort said (the client's cancellation, the session's end). */
+function cancellation(signal: AbortSignal): GatewayError {
+  return signal.reason instanceof GatewayError ? signal.reason : cancelled(errorMessage(signal.reason));
 }
 
 /** What a client hears for a request whose id another of its requests in flight has. */

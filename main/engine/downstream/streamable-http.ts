@@ -250,9 +250,9 @@ export class StreamableHttpEndpoint {
     res.writeHead(200).end();
   }
 
-  closeAll(): void {
+  closeAll(why?: string): void {
     clearInterval(this.sweeper);
-    for (const state of [...this.sessions.values()]) this.end(state);
+    for (const state of [...this.sessions.values()]) this.end(state, why);
   }
 
   /**
@@ -360,10 +360,10 @@ export class StreamableHttpEndpoint {
     }
   }
 
-  private end(state: HttpSession): void {
+  private end(state: HttpSession, why?: string): void {
     if (!this.sessions.delete(state.session.id)) return;
     for (const stream of state.byStreamId.values()) stream.close();
-    state.session.close();
+    state.session.close(why);
   }
 
   private sweep(force = false): void {

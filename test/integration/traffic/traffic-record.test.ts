@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../../main/engine/index.ts';
 import type { TrafficEntry, TrafficTree } from '../../../preload/contract/index.ts';
@@ -278,6 +279,8 @@ describe('the traffic record', () => {
       await expect(call).rejects.toThrow();
       const tree = await callTree('fx__slow', (e) => e.outcome === 'cancelled');
       expect(tree.entry).toMatchObject({ outcome: 'cancelled', server: 'fx' });
+      // The client's own reason, not a fixed text.
+      expect(tree.entry.error?.message).toBe('cancelled: user pressed stop');
       const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
       expect(upstream.entry.outcome).toBe('cancelled');
       expect(tree.entry.durationMs).toBeGreaterThanOrEqual(250);
@@ -287,6 +290,51 @@ describe('the traffic record', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('records a call in flight when its client ends the session as cancelled for that reason', async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    const call = client.callTool({ name: 'fx__slow', arguments: { steps: 100, delayMs: 50 } }).catch((e: unknown) => e);
+    await waitFor(
+      () => gateway.traffic.list({ edge: 'upstream', target: 'slow', outcome: 'pending' }).entries.length > 0,
+      5000,
+      'the call upstream',
+    );
+    await (client.transport as StreamableHTTPClientTransport).terminateSession();
+    await client.close();
+    await call;
+    const tree = await callTree('fx__slow', (e) => e.error?.message === 'the client session ended');
+    expect(tree.entry.outcome).toBe('cancelled');
+  });
+
+  it('records a 2026-07-28 call as answered, with the result the client got (not as cancelled)', async () => {
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientInfo': { name: 'stateless-client', version: '1' },
+    };
+    const res = await fetch(gateway.httpUrl()!, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'fx__echo',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'fx__echo', arguments: { message: 'stateless hello' }, _meta: meta },
+      }),
+    });
+    const answer = await res.text();
+    expect(answer).toContain('stateless hello');
+    const tree = await callTree('fx__echo', (e) => e.session?.client?.name === 'stateless-client');
+    expect(tree.entry).toMatchObject({ outcome: 'ok' });
+    expect(tree.entry.error).toBeUndefined();
+    expect(tree.entry.response?.json).toContain('stateless hello');
   });
 
   it('records a call that outlives its timeout as a timeout on both edges', async () => {
