@@ -114,7 +114,8 @@ class Exchange implements RecordedEntry {
   /** Method and target redacted and cut (on the first write). */
   named = false;
 
-  constructor(id: string, kind: 'request' | 'notification', init: TrafficBegin) {
+  /** `parentSource`: the session of the exchange it belongs under, for one begun without its own. */
+  constructor(id: string, kind: 'request' | 'notification', init: TrafficBegin, parentSource?: TrafficSessionSource) {
     this.id = id;
     this.edge = init.edge;
     this.direction = init.direction;
@@ -124,7 +125,7 @@ class Exchange implements RecordedEntry {
     this.parentId = init.parentId || undefined;
     this.target = init.target;
     this.server = init.server;
-    this.source = init.session;
+    this.source = init.session ?? parentSource;
     this.params = init.params;
     this.t0 = performance.now();
   }
@@ -255,7 +256,7 @@ export class TrafficRecorder {
   /** A request leaves or arrives; returns its exchange id ('' when recording is off). */
   begin(init: TrafficBegin): string {
     if (!this.on) return '';
-    const exchange = new Exchange(init.id || this.ids.next(), 'request', init);
+    const exchange = new Exchange(init.id || this.ids.next(), 'request', init, this.parentSource(init));
     this.open.set(exchange.id, exchange);
     this.touch(exchange);
     return exchange.id;
@@ -297,6 +298,14 @@ export class TrafficRecorder {
     );
   }
 
+  /**
+   * What a server sends during a client's call (progress, questions, input rounds) belongs to that
+   * client's session: found through the exchange it is filed under, while that one is open.
+   */
+  private parentSource(init: TrafficBegin): TrafficSessionSource | undefined {
+    return init.session || !init.parentId ? undefined : this.open.get(init.parentId)?.source;
+  }
+
   /** Adds what is learnt after an exchange began: the server a client's request was routed to. */
   annotate(id: string, facts: { server: string }): void {
     const exchange = id ? this.open.get(id) : undefined;
@@ -311,7 +320,7 @@ export class TrafficRecorder {
   /** A notification, sent or received. */
   note(init: TrafficBegin): void {
     if (!this.on) return;
-    const exchange = new Exchange(init.id || this.ids.next(), 'notification', init);
+    const exchange = new Exchange(init.id || this.ids.next(), 'notification', init, this.parentSource(init));
     exchange.outcome = 'delivered';
     exchange.ended = true;
     this.touch(exchange);

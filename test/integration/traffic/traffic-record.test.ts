@@ -160,6 +160,14 @@ describe('the traffic record', () => {
     const answer = JSON.parse(answered.entry.response!.json!) as { content: Record<string, unknown> };
     expect(answer.content).toEqual({ name: 'Ada', pin: '[redacted]' });
     expect(JSON.stringify(tree)).not.toContain('4711-9183');
+
+    // Every entry of the tree is the client's, so a filter by its session (or name) finds them all.
+    const all: TrafficEntry[] = [];
+    const walk = (t: TrafficTree) => (all.push(t.entry), t.children.forEach(walk));
+    walk(tree);
+    expect(all.filter((e) => e.session?.id !== root.session!.id).map((e) => `${e.edge} ${e.method}`)).toEqual([]);
+    const bySession = gateway.traffic.list({ session: root.session!.id, limit: 1000 }).entries.map((e) => e.id);
+    expect(all.map((e) => e.id).filter((id) => !bySession.includes(id))).toEqual([]);
   });
 
   it("shows the user's answer in the app as a question on the app edge when the client cannot answer", async () => {
