@@ -212,14 +212,31 @@ export class TrafficRecorder {
   /**
    * Whether recent entries are kept here for list/get/tree. Off while a history holds them (it
    * answers the queries then): a second copy in memory would only cost time on every message.
+   * Turned on again, it starts from `seed` (oldest first: the newest the history held).
    */
-  keepRecent(on: boolean): void {
+  keepRecent(on: boolean, seed: readonly TrafficEntry[] = []): void {
+    const was = this.keepsRecent;
     this.keepsRecent = on;
-    if (on) return;
+    if (on) {
+      if (was) return;
+      for (const entry of seed) {
+        if (this.ring.has(entry.id)) continue;
+        this.ring.set(entry.id, entry);
+        this.ringOrder.push(entry.id);
+        this.ringBytes += weight(entry);
+      }
+      this.trim();
+      return;
+    }
     this.ring.clear();
     this.ringOrder = [];
     this.ringHead = 0;
     this.ringBytes = 0;
+  }
+
+  /** How many entries the memory ring keeps at most. */
+  get ringLimit(): number {
+    return this.maxEntries;
   }
 
   /** Off: begin/note return at once and record nothing. */

@@ -81,7 +81,10 @@ export class TrafficLog {
     if (history === this.history) return;
     // Written out first, so what the recorder still held reaches the history once (below), not twice.
     this.recorder.flush();
-    this.history?.close();
+    const previous = this.history;
+    // History turned off: the newest of what it held stays in memory, as much as the ring keeps.
+    const kept = previous && !history ? newestOf(previous, this.recorder.ringLimit) : [];
+    previous?.close();
     this.history = history;
     if (history) {
       // What was recorded before (a reload that turned the history on) is kept in it too, written as
@@ -94,7 +97,7 @@ export class TrafficLog {
       // A clock set back since the last run must not make new ids sort before the kept ones.
       this.recorder.continueAfter(history.lastKey());
     }
-    this.recorder.keepRecent(history === undefined);
+    this.recorder.keepRecent(history === undefined, kept);
   }
 
   hasHistory(): boolean {
@@ -218,4 +221,17 @@ function notFound(id: string): GatewayError {
     'not_found',
     `no exchange "${id}" in the traffic record (it may be older than what is kept; see traffic.history in the config)`,
   );
+}
+
+/** The newest `limit` entries a history holds, oldest first. */
+function newestOf(history: TrafficHistory, limit: number): TrafficEntry[] {
+  const newestFirst: TrafficEntry[] = [];
+  let cursor: string | undefined;
+  if (limit <= 0) return newestFirst;
+  do {
+    const page = history.list({ limit: Math.min(1000, limit - newestFirst.length), ...(cursor ? { cursor } : {}) });
+    newestFirst.push(...page.entries);
+    cursor = page.nextCursor;
+  } while (cursor && newestFirst.length < limit);
+  return newestFirst.reverse();
 }

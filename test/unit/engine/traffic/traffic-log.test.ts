@@ -269,6 +269,35 @@ describe('TrafficLog: a history opened while running', () => {
   });
 });
 
+describe('TrafficLog: history turned off while running', () => {
+  it('keeps the newest entries the history held in memory, as many as the ring holds', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-traffic-log-'));
+    try {
+      const { log, rec } = watched();
+      log.configure({ maxEntries: 1500 });
+      const store = TrafficStore.open({ file: path.join(dir, 'traffic.db'), maxAgeMs: 86_400_000, maxBytes: 1 << 30 });
+      log.useHistory(store);
+      for (let i = 0; i < 2000; i++) rec.note(upstream({ method: `notifications/m${i}` }));
+      const waiting = rec.begin(upstream({ target: 'slow' }));
+      log.flush();
+      log.useHistory(undefined);
+      // The list was 2001 entries a moment ago: it is not emptied, it keeps the newest 1500.
+      const kept = log.list({ limit: 1000 });
+      expect(kept.entries[0]!.id).toBe(waiting);
+      expect(kept.entries[1]!.method).toBe('notifications/m1999');
+      expect(rec.size()).toBe(1500);
+      // And goes on from there: the call still waiting ends in the same entry.
+      rec.end(waiting, { result: {} });
+      log.flush();
+      expect(log.get(waiting).outcome).toBe('ok');
+      expect(rec.size()).toBe(1500);
+      log.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('TrafficLog: a large ring handed to a history', () => {
   it('writes every entry the ring held, once, however many there are', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-traffic-log-'));
