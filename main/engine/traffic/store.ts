@@ -502,6 +502,9 @@ export class TrafficStore {
     this.bytesSincePrune = 0;
     let deleted = 0;
     try {
+      // What retention deletes is overwritten, not only unlinked: the file must not keep it readable.
+      // Fully (free pages too) only here; FAST, always on, clears what moves within pages at no I/O cost.
+      this.db.exec('PRAGMA secure_delete = ON');
       this.db.exec('BEGIN IMMEDIATE');
       try {
         deleted += this.pruneByAge();
@@ -510,19 +513,35 @@ export class TrafficStore {
       } catch (err) {
         if (this.db.isTransaction) this.db.exec('ROLLBACK');
         throw err;
+      } finally {
+        this.db.exec('PRAGMA secure_delete = FAST');
       }
       deleteMovedAside(this.file, this.now() - this.maxAgeMs);
       if (deleted > 0) {
         this.forgetDeletedPending();
         this.db.exec('PRAGMA incremental_vacuum');
-        // PASSIVE never waits for a reader (the CLI); the file shrinks once the WAL is copied back.
-        this.db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+        this.checkpointAndEmptyWal();
       }
       this.succeeded('prune');
     } catch (err) {
       this.failed('prune', err);
     }
     return { deleted };
+  }
+
+  /**
+   * Copies the WAL back and empties it, so the deleted rows' earlier versions go with it. Never waits
+   * for a reader (the CLI): with one, the WAL is only copied back (PASSIVE) and is overwritten later.
+   */
+  private checkpointAndEmptyWal(): void {
+    const waits = Number(this.db.prepare('PRAGMA busy_timeout').get()?.timeout ?? 0);
+    this.db.exec('PRAGMA busy_timeout = 0');
+    try {
+      const done = this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+      if (Number(done?.busy ?? 0) !== 0) this.db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${waits}`);
+    }
   }
 
   /**
@@ -661,6 +680,8 @@ function openCurrent(file: string, busyTimeoutMs: number): DatabaseSync | { vers
       return { version };
     }
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 4194304');
+    // Space freed within a page (a row deleted, or moved when its page is split) is zeroed as it is written.
+    db.exec('PRAGMA secure_delete = FAST');
     return db;
   } catch (err) {
     if (db.isOpen) db.close();

@@ -586,6 +586,25 @@ describe('TrafficStore', () => {
     expect(statSync(file).size).toBeLessThan(full / 10);
   });
 
+  it('leaves nothing of what retention deleted readable in its files', () => {
+    let now = T0;
+    const store = open({ maxAgeMs: 60_000, now: () => now, batchMs: 1 });
+    // Old exchanges mixed with newer ones in the same pages, as a day of traffic is.
+    for (let i = 0; i < 200; i++) {
+      const old = i % 2 === 0;
+      const json = JSON.stringify({ note: old ? `FORGET-ME-${i}` : `keep-${i}`, pad: 'x'.repeat(300) });
+      store.add(entry(old ? T0 - 30_000 + i : T0 + i, { response: { json, bytes: json.length } }));
+    }
+    store.flush();
+    now = T0 + 40_000;
+    expect(store.prune().deleted).toBe(100);
+    const readable = () => [file, `${file}-wal`].filter((f) => existsSync(f) && readFileSync(f).includes('FORGET-ME-'));
+    // While it runs (the WAL is in use), and after it stopped.
+    expect(readable()).toEqual([]);
+    store.close();
+    expect(readable()).toEqual([]);
+  });
+
   it('moves aside a file that is not a database, says so, and starts a working one', () => {
     const garbage = Buffer.alloc(10_000, 'this is not a database ');
     rmSync(path.dirname(file), { recursive: true, force: true });
