@@ -102,6 +102,20 @@ export function salvageId(value: unknown): RequestId | null {
 }
 
 /** Parses one JSON text into a message, or returns the error response the sender should get. */
+/**
+ * The messages of a JSON-RPC batch (a JSON array of them, as 2025-03-26 allows a server to send);
+ * undefined when `text` is not one, or any element is not a message.
+ */
+export function parseBatch(text: string): JsonRpcMessage[] | undefined {
+  if (!text.trimStart().startsWith('[')) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.length > 0 ? value.map(toMessage) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseMessage(text: string): { message: JsonRpcMessage } | { error: JsonRpcFailure } {
   let value: unknown;
   try {

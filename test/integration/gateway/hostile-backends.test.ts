@@ -119,6 +119,16 @@ describe('misbehaving backends and clients', () => {
     expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'alive' } }))).toBe('alive');
   });
 
+  it('reads a batch a server sends (its progress and its answer in one array), as 2025-03-26 allows', async () => {
+    const progress: unknown[] = [];
+    const result = await client.callTool({ name: 'hostile__batch', arguments: {} }, undefined, {
+      onprogress: (p) => progress.push(p),
+      timeout: 5000,
+    });
+    expect(textOf(result)).toBe('batched');
+    expect(progress).toEqual([{ progress: 1 }]);
+  });
+
   it('answers a stateless-style input_required for a stateful client by asking it, then retries', async () => {
     const asker = await httpClient(gateway.httpUrl()!, { elicitation: {} });
     asker.setRequestHandler(ElicitRequestSchema, async (req) => {

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { GatewayError } from '../../protocol/errors.ts';
 import { LineDecoder, encodeLine } from '../../protocol/framing.ts';
-import { failure, parseMessage } from '../../protocol/jsonrpc.ts';
+import { failure, parseBatch, parseMessage } from '../../protocol/jsonrpc.ts';
 import { responseIdOf, responseNotUtf8, responseTooLarge } from '../../protocol/refusals.ts';
 import type { BackoffPolicy } from '../lifecycle.ts';
 import {
@@ -154,6 +154,9 @@ async function openProcess(
     onLine: (line) => {
       const parsed = parseMessage(line);
       if ('message' in parsed) return handlers.onMessage(parsed.message);
+      // A 2025-03-26 server may send several messages as one batch (progress and the answer).
+      const batch = parseBatch(line);
+      if (batch) return batch.forEach((m) => handlers.onMessage(m));
       // Text printed without a newline runs into the next message ("loading...{"jsonrpc":…}"): the
       // message is read from where it starts, the text kept as output.
       const start = line.indexOf('{"jsonrpc"');
