@@ -138,16 +138,37 @@ export class Subscriptions {
     if (slot?.upstream === upstream) slot.upstream = undefined;
   }
 
-  /** Passes an upstream's notifications/resources/updated to its subscribers, each with its own uri. */
+  /**
+   * Passes an upstream's notifications/resources/updated to its subscribers, each with its own uri,
+   * once each. The uri may be a sub-resource of the one subscribed to (the spec allows it): those
+   * subscribers hear it too, with the uri as the server sent it, or, where their uri was renamed,
+   * with the one they subscribed to.
+   */
   deliver(upstream: SubscribedUpstream, method: string, params: Params): void {
     const uri = params.uri;
     if (typeof uri !== 'string') return;
     const slot = this.slots.get(this.slotOf(upstream));
     if (slot?.upstream !== upstream) return;
+    const told = new Set<Session>();
     for (const [session, exposed] of slot.byUri.get(uri) ?? []) {
+      told.add(session);
       session.notify(method, { ...params, uri: exposed });
     }
+    for (const [subscribed, sessions] of slot.byUri) {
+      if (subscribed === uri || !isSubResource(uri, subscribed)) continue;
+      for (const [session, exposed] of sessions) {
+        if (told.has(session)) continue;
+        told.add(session);
+        session.notify(method, { ...params, uri: exposed === subscribed ? uri : exposed });
+      }
+    }
   }
+}
+
+/** `uri` lies under `parent`: `file:///a/b` under `file:///a` and `file:///a/`. */
+function isSubResource(uri: string, parent: string): boolean {
+  if (!uri.startsWith(parent) || uri.length === parent.length) return false;
+  return parent.endsWith('/') || uri[parent.length] === '/';
 }
 
 function canSubscribe(upstream: SubscribedUpstream): boolean {

@@ -62,6 +62,26 @@ describe('resource subscriptions', () => {
     expect(other.sent).toEqual([]);
   });
 
+  it('tells the subscribers of a uri about an update of a sub-resource of it, once each', async () => {
+    const subs = new Subscriptions();
+    const { upstream } = backend();
+    const dir = clientSession();
+    const both = clientSession();
+    const renamed = clientSession();
+    const sibling = clientSession();
+    await subs.subscribe(dir.session, 'file:///a', { upstream, original: 'file:///a' });
+    await subs.subscribe(both.session, 'file:///a/', { upstream, original: 'file:///a/' });
+    await subs.subscribe(both.session, 'file:///a/b', { upstream, original: 'file:///a/b' });
+    await subs.subscribe(renamed.session, 'docs+file:///a', { upstream, original: 'file:///a' });
+    await subs.subscribe(sibling.session, 'file:///ab', { upstream, original: 'file:///ab' });
+    subs.deliver(upstream, 'notifications/resources/updated', { uri: 'file:///a/b' });
+    expect(dir.sent.map((s) => s.message)).toEqual([updated('file:///a/b')]);
+    expect(both.sent.map((s) => s.message)).toEqual([updated('file:///a/b')]);
+    // Its own name for the resource it subscribed to: the server's name for the part is not one it knows.
+    expect(renamed.sent.map((s) => s.message)).toEqual([updated('docs+file:///a')]);
+    expect(sibling.sent).toEqual([]);
+  });
+
   it('does not ask a backend that cannot subscribe', async () => {
     const subs = new Subscriptions();
     const { upstream, requests } = backend({});
