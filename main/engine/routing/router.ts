@@ -13,7 +13,7 @@ import type { ReplyFn, RequestOptions, RequestOrigin, Upstream, UpstreamStatus }
 import type { RegistryServer, SessionContext } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
-import { degradeToolResult } from './degrade.ts';
+import { degradePromptResult, degradeToolResult } from './degrade.ts';
 import { STATELESS_REVISION } from '../protocol/versions.ts';
 import {
   buildProfileView,
@@ -279,7 +279,10 @@ export class Router implements SessionHandler {
           session.protocolVersion,
         );
       case 'prompts/get':
-        return this.forwardNamed(session, req, signal, 'promptRoutes', 'prompt');
+        return degradePromptResult(
+          await this.forwardNamed(session, req, signal, 'promptRoutes', 'prompt'),
+          session.protocolVersion,
+        );
       case 'resources/read':
         return this.readResource(session, req, signal);
       case 'resources/subscribe':

@@ -126,4 +126,25 @@ describe('clients on every stateful revision', () => {
     });
     expect((res2.result as { content: unknown[] }).content).toHaveLength(1);
   });
+
+  it("renders a prompt's blocks a client's revision cannot hold as text, as in a tool's result", async () => {
+    const blocks = async (version: string) => {
+      const session = await rawSession(gateway.httpUrl()!, version);
+      const res = await session.call({ jsonrpc: '2.0', id: 1, method: 'prompts/get', params: { name: 'fx__cite' } });
+      return (res.result as { messages: { content: { type: string; text?: string } }[] }).messages.map(
+        (m) => m.content,
+      );
+    };
+    const link = { type: 'text', text: '[about](fixture://fx/about)' };
+    const audio = { type: 'audio', data: 'AAAA', mimeType: 'audio/wav' };
+    expect(await blocks('2024-11-05')).toEqual([
+      link,
+      { type: 'text', text: '[audio audio/wav: not shown, this client predates audio content]' },
+    ]);
+    expect(await blocks('2025-03-26')).toEqual([link, audio]);
+    expect(await blocks('2025-11-25')).toEqual([
+      { type: 'resource_link', uri: 'fixture://fx/about', name: 'about' },
+      audio,
+    ]);
+  });
 });
