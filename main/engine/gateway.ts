@@ -70,6 +70,7 @@ import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker } from './elicitation/index.ts';
 import { egressFetch } from './egress/fetch.ts';
 import { isLoopbackHost } from './egress/user-url.ts';
+import { describeNetworkFailure } from './upstreams/http-errors.ts';
 import { logFailure, type LogNote } from './log.ts';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -1437,7 +1438,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const url = new URL(server.url);
     const own = egressFetch(rule);
     const named = isLoopbackHost(url.hostname) ? own : egressFetch({ ...rule, loopback: false });
-    const fetch = boundedFetch((to, init) => (new URL(String(to)).origin === url.origin ? own : named)(to, init));
+    const fetch = boundedFetch(async (to, init) => {
+      try {
+        return await (new URL(String(to)).origin === url.origin ? own : named)(to, init);
+      } catch (err) {
+        // "fetch failed" says nothing; still a TypeError, which the SDK's discovery reads as a network failure.
+        if (err instanceof TypeError && err.message === 'fetch failed')
+          throw new TypeError(describeNetworkFailure(err, String(to)), { cause: err });
+        throw err;
+      }
+    });
     const auth = this.oauth.sessionFor(server, fetch);
     return auth ? { auth } : {};
   }

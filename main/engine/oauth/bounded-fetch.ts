@@ -6,7 +6,6 @@
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { NULL_BODY_STATUSES, rebuilt } from '../egress/response-body.ts';
-import { describeNetworkFailure } from '../upstreams/http-errors.ts';
 
 export interface AuthServerLimits {
   /** The whole exchange, answer read to its end. */
@@ -28,9 +27,6 @@ export function boundedFetch(base: FetchLike, limits: AuthServerLimits = AUTH_SE
     } catch (err) {
       if (deadline.aborted && !init?.signal?.aborted)
         throw new Error(`${origin} did not answer within ${limits.timeoutMs / 1000} s`, { cause: err });
-      // "fetch failed" says nothing; still a TypeError, which the SDK's discovery reads as a network failure.
-      if (err instanceof TypeError && err.message === 'fetch failed')
-        throw new TypeError(describeNetworkFailure(err, String(url)), { cause: err });
       throw err;
     }
   };
