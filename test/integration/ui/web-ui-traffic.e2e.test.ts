@@ -5,7 +5,7 @@
  * replay another; the keyboard stays on its row while calls arrive above it.
  */
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Gateway } from '../../../main/engine/index.ts';
@@ -126,6 +126,55 @@ describe('the traffic inspector', () => {
     } finally {
       await page.unroute('**/api/traffic/*');
     }
+    await page.keyboard.press('Escape');
+  });
+
+  it('draws the waterfall of a call still running on the time so far: its progress as ticks, in order', async () => {
+    // Progress at 1.2 s and 2.4 s, the answer at 3.6 s.
+    const slow = client.callTool({ name: 'fx__slow', arguments: { steps: 3, delayMs: 1200 } }, undefined, {
+      onprogress: () => {},
+    });
+    // Awaited below; a failed step before that must not leave it rejecting unheard.
+    slow.catch(() => undefined);
+    const row = grid().getByRole('row').filter({ hasText: 'fx__slow' }).filter({ hasText: 'pending' });
+    await row.first().click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    /** Where a node's own bar is drawn on its track, as fractions of the track. */
+    const barOf = async (node: Locator) => {
+      const track = (await node.locator('.waterfall').first().boundingBox())!;
+      const bar = (await node.locator('.bar').first().boundingBox())!;
+      return { left: (bar.x - track.x) / track.width, width: bar.width / track.width };
+    };
+    // The exchanges that caused nothing, as the server sent them: its progress reports.
+    const progress = detail
+      .getByRole('listitem')
+      .filter({ hasNot: page.getByRole('list') })
+      .filter({ hasText: 'fx → gateway' })
+      .filter({ hasText: 'notifications/progress' });
+    await progress.first().waitFor({ timeout: 10_000 });
+    const first = await barOf(progress.first());
+    expect(first.width, 'a progress report is an instant').toBeLessThan(0.03);
+    expect(first.left).toBeGreaterThan(0.3);
+    // Time passes: the scale is the time so far, so what happened at 1.2 s moves left.
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await barOf(progress.first())).left).toBeLessThan(first.left - 0.1);
+    await waitFor(async () => (await progress.count()) === 2, 10_000, 'the second progress report');
+    const [a, b] = [await barOf(progress.nth(0)), await barOf(progress.nth(1))];
+    expect(b.left).toBeGreaterThan(a.left + 0.2);
+    expect(b.width).toBeLessThan(0.03);
+    // The request it became upstream, still waiting, runs from its start to now.
+    const upstream = detail.getByRole('listitem').filter({ hasText: 'gateway → fx' }).last();
+    const running = await barOf(upstream);
+    expect(running.left).toBeLessThan(0.05);
+    expect(running.width).toBeGreaterThan(0.9);
+    await page.screenshot({ path: path.join(shots, 'traffic-waterfall-pending.png') });
+    await slow;
+    await detail.getByText('Response to tools/call').first().waitFor({ timeout: 10_000 });
+    // Ended: the same picture on the call's own duration.
+    const ended = await barOf(progress.nth(0));
+    expect(ended.width).toBeLessThan(0.03);
+    expect(ended.left).toBeGreaterThan(0.25);
+    expect(ended.left).toBeLessThan(0.45);
     await page.keyboard.press('Escape');
   });
 
