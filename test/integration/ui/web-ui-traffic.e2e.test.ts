@@ -226,6 +226,30 @@ describe('the traffic inspector', () => {
     await page.getByRole('checkbox', { name: 'Slow only' }).uncheck();
   });
 
+  it('shows a size with its unit, also the widest (over 1000 KiB), with and without an exchange open', async () => {
+    // About 293 KiB, and about 1016 KiB: the most characters a size takes.
+    for (const bytes of [300_000, 1_040_000]) await client.callTool({ name: 'fx__big', arguments: { bytes } });
+    const calls = grid().getByRole('row').filter({ hasText: 'fx__big' }).filter({ hasText: 'test-client' });
+    await waitFor(async () => (await calls.count()) === 2, 10_000, 'both calls of fx__big');
+    const sizes = async () => {
+      const shown: string[] = [];
+      for (const row of await calls.all()) {
+        const cell = row.getByRole('gridcell').last();
+        // Cut text ends in "…" where it runs out of room: all of it must fit.
+        const cut = await cell.evaluate((c) => c.scrollWidth > c.clientWidth);
+        shown.push(`${await cell.textContent()}${cut ? ' (cut)' : ''}`);
+      }
+      return shown;
+    };
+    expect(await sizes()).toEqual([expect.stringMatching(/^10\d\d\.\d KiB$/), expect.stringMatching(/^29\d\.\d KiB$/)]);
+    await calls.first().click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    await detail.getByText('Request of tools/call').first().waitFor();
+    await page.screenshot({ path: path.join(shots, 'traffic-sizes.png') });
+    expect(await sizes()).toEqual([expect.stringMatching(/^10\d\d\.\d KiB$/), expect.stringMatching(/^29\d\.\d KiB$/)]);
+    await page.keyboard.press('Escape');
+  });
+
   it('fits a small window (800 by 600): every control and column within it', async () => {
     await page.setViewportSize({ width: 800, height: 600 });
     try {
