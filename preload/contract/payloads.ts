@@ -645,6 +645,21 @@ export const SAFE_TO_REPLAY: ReadonlySet<string> = new Set([
   'tasks/list',
 ]);
 
+/** What the record leaves where it took a secret out: `[redacted]`, `[redacted:NAME]`. */
+const REDACTED_PLACEHOLDER = /\[redacted(?::[^\]]*)?\]/;
+
+/**
+ * Why a recorded request cannot be sent again as it was recorded, or undefined when it can: its
+ * text was cut, or had secrets taken out (what was sent is not there). `replayTraffic` refuses it
+ * saying so, and the UI does not offer it: one rule for both.
+ */
+export function replayRefusal(request: TrafficPayload): string | undefined {
+  if (request.truncated) return `was recorded cut (${request.bytes} bytes in all), so it cannot be sent again`;
+  if (request.json !== undefined && REDACTED_PLACEHOLDER.test(request.json))
+    return 'had secrets taken out when it was recorded; sending it again would send the placeholders';
+  return undefined;
+}
+
 /** What sending a recorded request again gave. */
 export interface TrafficReplay {
   /** The new exchange in the traffic record. */

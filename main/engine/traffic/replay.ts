@@ -5,7 +5,7 @@
  * request whose recorded text was cut or had secrets taken out is not what was sent: it is refused
  * rather than sent with placeholders.
  */
-import { SAFE_TO_REPLAY, type TrafficEntry } from '../../../preload/contract/index.ts';
+import { SAFE_TO_REPLAY, replayRefusal, type TrafficEntry } from '../../../preload/contract/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
 import type { Params } from '../protocol/jsonrpc.ts';
 
@@ -46,11 +46,10 @@ export function planReplay(entry: TrafficEntry, options: { confirm?: boolean } =
 }
 
 function recordedParams(entry: TrafficEntry, what: string): Params | undefined {
-  const { json, truncated, bytes } = entry.request;
-  if (truncated) throw refused(`${what} was recorded cut (${bytes} bytes in all), so it cannot be sent again`);
+  const { json, bytes } = entry.request;
+  const why = replayRefusal(entry.request);
+  if (why !== undefined) throw refused(`${what} ${why}`);
   if (json === undefined) return bytes === 0 ? undefined : badRecord(what);
-  if (/\[redacted(?::[^\]]*)?\]/.test(json))
-    throw refused(`${what} had secrets taken out when it was recorded; sending it again would send the placeholders`);
   let params: unknown;
   try {
     params = JSON.parse(json);

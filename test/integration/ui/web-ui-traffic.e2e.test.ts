@@ -129,6 +129,24 @@ describe('the traffic inspector', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('does not offer to replay a request whose secrets were taken out, and says why', async () => {
+    await client.callTool({ name: 'fx__echo', arguments: { message: 'sign in', password: 'hunter2' } });
+    const lastCall = () => gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
+    await grid().locator(`[data-id="${lastCall().id}"]`).click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    await detail.getByText('Request of tools/call').first().waitFor();
+    await detail.getByText('"[redacted]"').first().waitFor();
+    expect(await detail.getByRole('button', { name: 'Replay' }).count(), 'Replay offered').toBe(0);
+    await detail.getByText(/Not offered for replay: this request had secrets taken out when it was recorded/).waitFor();
+    await page.screenshot({ path: path.join(shots, 'traffic-replay-redacted.png') });
+    // A request without secrets is offered, as before.
+    await echo('nothing secret');
+    await grid().locator(`[data-id="${lastCall().id}"]`).click();
+    await detail.getByRole('button', { name: 'Replay' }).waitFor();
+    expect(await detail.getByText(/Not offered for replay/).count()).toBe(0);
+    await page.keyboard.press('Escape');
+  });
+
   it('draws the waterfall of a call still running on the time so far: its progress as ticks, in order', async () => {
     // Progress at 1.2 s and 2.4 s, the answer at 3.6 s.
     const slow = client.callTool({ name: 'fx__slow', arguments: { steps: 3, delayMs: 1200 } }, undefined, {
