@@ -873,6 +873,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.pausedNow;
   }
 
+  trafficRecording(): boolean {
+    return this.traffic.recorder.enabled;
+  }
+
   /** Stops every server (paused) or starts the configured ones again; clients stay connected. */
   async setPaused(paused: boolean): Promise<void> {
     if (this.stopped) throw new GatewayError('upstream_unavailable', 'Switchboard is stopping');

@@ -14,7 +14,10 @@ import type {
 } from './payloads.ts';
 
 export interface GatewayEventMap {
-  /** The gateway's status changed: listeners opened or closed, a config error appeared or cleared. */
+  /**
+   * The gateway's status changed: listeners opened or closed, a config error appeared or cleared,
+   * the traffic record was turned on or off (sent after every config reload).
+   */
   status: GatewayStatus;
   /** A server changed state, or servers were added or removed: the whole list, as listServers() returns it. */
   servers: ServerView[];

@@ -28,6 +28,8 @@ export interface GatewayStatus {
   listen: string[];
   /** Paused from the tray or the window: servers are stopped until resumed. */
   paused: boolean;
+  /** The traffic record takes new exchanges (`traffic.enabled`); off, it holds only what came before. */
+  trafficRecording: boolean;
 }
 
 export interface ServerView {

@@ -41,6 +41,8 @@ export interface ApiHost {
   logoutServer(name: string): Promise<void>;
   paused(): boolean;
   setPaused(paused: boolean): Promise<void>;
+  /** Whether the traffic record takes new exchanges (`traffic.enabled` as applied). */
+  trafficRecording(): boolean;
   /** Adds a server to the config file and applies it (server-edits.ts). */
   addServer(name: string, entry: Record<string, unknown>): Promise<void>;
   removeServer(name: string): Promise<void>;
@@ -201,6 +203,7 @@ export function gatewayStatus(host: ApiHost, version: string): GatewayStatus {
     configPath: host.configPath(),
     listen: [host.httpUrl(), host.socketPath()].filter((x): x is string => x !== undefined),
     paused: host.paused(),
+    trafficRecording: host.trafficRecording(),
   };
   const error = host.configError();
   if (error) status.configError = error.message;

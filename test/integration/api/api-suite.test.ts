@@ -90,7 +90,13 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
 
   it('reports the status: version, config file, where clients connect', async () => {
     const status = await api.getStatus();
-    expect(status).toEqual({ version: 'test', configPath, listen: [gateway.httpUrl()], paused: false });
+    expect(status).toEqual({
+      version: 'test',
+      configPath,
+      listen: [gateway.httpUrl()],
+      paused: false,
+      trafficRecording: true,
+    });
   });
 
   it('lists the servers in config order with their state, kind and tool count', async () => {
@@ -274,6 +280,22 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     } finally {
       problems.stop();
       statuses.stop();
+    }
+  });
+
+  it('says in its status whether traffic is recorded, pushed when a config change turns it off or on', async () => {
+    const statuses = collect(api, 'status');
+    try {
+      await api.changeSettings({ trafficEnabled: false });
+      await statuses.next((s) => !s.trafficRecording, 'a status with recording off');
+      expect((await api.getStatus()).trafficRecording).toBe(false);
+      await api.changeSettings({ trafficEnabled: true });
+      await statuses.next((s) => s.trafficRecording, 'a status with recording on');
+      expect((await api.getStatus()).trafficRecording).toBe(true);
+    } finally {
+      statuses.stop();
+      await writeFile(configPath, JSON.stringify(CONFIG));
+      await gateway.reload();
     }
   });
 

@@ -301,6 +301,36 @@ describe('the traffic inspector', () => {
     }
   });
 
+  it('says when recording is off and where to turn it on; what was recorded before stays listed', async () => {
+    const rowCount = async () => Number(await grid().getAttribute('aria-rowcount'));
+    const before = await rowCount();
+    const note = page.getByRole('status').filter({ hasText: 'Recording is off' });
+    expect(await note.count()).toBe(0);
+    // Turned off in the config while the screen is open (as an edit of the file would).
+    await gateway.api.changeSettings({ trafficEnabled: false });
+    await note.waitFor({ timeout: 10_000 });
+    expect(await note.textContent()).toMatch(/new calls are not recorded.*Turn it on in Settings/s);
+    await echo('while recording is off');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await rowCount()).toBe(before);
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'traffic-recording-off.png') });
+
+    // Its link leads to the setting.
+    await note.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    const box = page.getByRole('checkbox', { name: 'Record every message (redacted)' });
+    await expect.poll(() => box.isChecked(), { timeout: 10_000 }).toBe(false);
+    await box.check();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved to the config file and applied.').waitFor({ timeout: 10_000 });
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Traffic' }).click();
+    await note.waitFor({ state: 'detached', timeout: 10_000 });
+    await echo('recording again');
+    // The call and the request it became.
+    await waitFor(async () => (await rowCount()) === before + 2, 10_000, 'the call made once recording is on');
+  });
+
   it('loads older entries on request, and a removed text filter empties the search box', async () => {
     let next = 0;
     const worker = async () => {

@@ -9,7 +9,13 @@ const TRUSTED: IpcSender = { webContentsId: 1, frameUrl: 'switchboard://app/inde
 function setup(trusted = true) {
   const calls: string[] = [];
   const api: GatewayApi = {
-    getStatus: async () => ({ version: '0.1.0', configPath: '/tmp/c.json', listen: [], paused: false }),
+    getStatus: async () => ({
+      version: '0.1.0',
+      configPath: '/tmp/c.json',
+      listen: [],
+      paused: false,
+      trafficRecording: true,
+    }),
     listServers: async () => [],
     listTools: async (server) => {
       calls.push(`listTools(${String(server)})`);

@@ -31,6 +31,7 @@ const status = (extra: Partial<GatewayStatus> = {}): GatewayStatus => ({
   configPath: '/c.json',
   listen: ['http://127.0.0.1:8787/mcp', '/run/sb.sock'],
   paused: false,
+  trafficRecording: true,
   ...extra,
 });
 const question = (id: string) => ({ id }) as Question;
