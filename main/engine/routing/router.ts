@@ -14,6 +14,7 @@ import type { RegistryServer, SessionContext } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
 import { degradePromptResult, degradeToolResult } from './degrade.ts';
+import { noteResultLinks } from './result-links.ts';
 import { STATELESS_REVISION } from '../protocol/versions.ts';
 import {
   buildProfileView,
@@ -119,6 +120,8 @@ export class Router implements SessionHandler {
   private readonly contexts = new WeakMap<JsonRpcRequest, RequestContext>();
   /** A session's latest HTTP headers: what an isolated server started for it may take (headersToEnv). */
   private readonly sessionHeaders = new WeakMap<Session, NonNullable<RequestContext['headers']>>();
+  /** Per session: the resources results named that no list routes (result-links.ts). */
+  private readonly resultLinks = new WeakMap<Session, Map<string, string>>();
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
@@ -439,7 +442,15 @@ export class Router implements SessionHandler {
         );
       throw this.unavailableOwner(session, name) ?? invalidParams(`Unknown ${what}: ${name}`);
     }
-    return this.forward(session, req, route.upstream, { ...params, name: route.original }, signal);
+    const result = await this.forward(session, req, route.upstream, { ...params, name: route.original }, signal);
+    return noteResultLinks(result, route.server, this.linksOf(session), (uri) => routeResource(view, uri)?.server);
+  }
+
+  /** The resources results named to this session that no list routes: uri → the server that named it. */
+  private linksOf(session: Session): Map<string, string> {
+    let links = this.resultLinks.get(session);
+    if (!links) this.resultLinks.set(session, (links = new Map()));
+    return links;
   }
 
   /**
@@ -486,6 +497,10 @@ export class Router implements SessionHandler {
     }
     if (route) return route;
     const members = this.members(session);
+    // Named by a tool's or a prompt's result, unlisted: its server is the one that named it.
+    const linkedBy = this.resultLinks.get(session)?.get(uri);
+    const linked = linkedBy === undefined ? undefined : members.find((m) => m.server === linkedBy);
+    if (linked) return { server: linked.server, upstream: linked.upstream, original: uri };
     if (members.length === 1) return { server: members[0]!.server, upstream: members[0]!.upstream, original: uri };
     throw new GatewayError('not_found', `Resource not found: ${uri}`, {
       rpc: { code: RpcCode.InvalidParams, message: `Resource not found: ${uri}`, data: { uri } },

@@ -129,6 +129,16 @@ describe('misbehaving backends and clients', () => {
     expect(progress).toEqual([{ progress: 1 }]);
   });
 
+  it('reads a resource a tool linked to and lists nowhere, from the server that linked it', async () => {
+    const made = await client.callTool({ name: 'hostile__make', arguments: {} });
+    const link = (made.content as { type: string; uri: string }[])[0]!;
+    expect(link).toMatchObject({ type: 'resource_link', uri: expect.stringMatching(/^hostile:\/\/made\//) });
+    // Three servers in this profile, none lists it: the one whose result named it is asked.
+    const read = await client.readResource({ uri: link.uri });
+    expect(read.contents[0]).toMatchObject({ uri: link.uri, text: `made ${link.uri.slice(15)}` });
+    await expect(client.readResource({ uri: 'hostile://made/never-linked' })).rejects.toThrow(/Resource not found/);
+  });
+
   it('answers a stateless-style input_required for a stateful client by asking it, then retries', async () => {
     const asker = await httpClient(gateway.httpUrl()!, { elicitation: {} });
     asker.setRequestHandler(ElicitRequestSchema, async (req) => {

@@ -72,6 +72,9 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
     const alpha = shared.find((u) => u.includes('/alpha/'))!;
     const read = await client.readResource({ uri: alpha });
     expect(read.contents[0]).toMatchObject({ uri: alpha, text: 'about same' });
+    // A prompt of alpha's linking to its fixture://same/about names it as clients know it.
+    const cite = await client.getPrompt({ name: 'alpha__cite' });
+    expect(cite.messages[0]!.content).toMatchObject({ type: 'resource_link', uri: alpha });
   });
 
   it('serves a profile with only its servers', async () => {
