@@ -31,14 +31,19 @@ function pointedAt(block: Block, uri: string): Block {
 
 /**
  * Remembers in `known` (uri → server) the links in a tools/call or prompts/get `result` from
- * `server` that the profile cannot route to it otherwise (`routeOf` says which server a uri the
- * client sends goes to); returns the result with links to renamed uris under their listed name.
+ * `server` that the profile cannot route to it otherwise; returns the result with links to renamed
+ * uris under their listed name.
  */
 export function noteResultLinks(
   result: Record<string, unknown>,
   server: string,
   known: Map<string, string>,
-  routeOf: (uri: string) => string | undefined,
+  profile: {
+    /** The server a uri is listed for, exactly as written (a renamed one under its new name). */
+    listedFor(uri: string): string | undefined;
+    /** The server a uri the client sends is routed to (listed, or by a template). */
+    routeOf(uri: string): string | undefined;
+  },
 ): Record<string, unknown> {
   if (!hasLink(result)) return result;
   let renamed = false;
@@ -46,11 +51,11 @@ export function noteResultLinks(
     const uri = uriOf(block);
     if (uri === undefined) return block;
     const shared = `${SHARED_URI_PREFIX}${encodeURIComponent(server)}/${encodeURIComponent(uri)}`;
-    if (routeOf(shared) === server) {
+    if (profile.listedFor(shared) === server) {
       renamed = true;
       return pointedAt(block as Block, shared);
     }
-    if (routeOf(uri) !== server) {
+    if (profile.routeOf(uri) !== server) {
       known.delete(uri);
       known.set(uri, server);
       if (known.size > MAX_LINKS_PER_SESSION) known.delete(known.keys().next().value!);

@@ -443,7 +443,10 @@ export class Router implements SessionHandler {
       throw this.unavailableOwner(session, name) ?? invalidParams(`Unknown ${what}: ${name}`);
     }
     const result = await this.forward(session, req, route.upstream, { ...params, name: route.original }, signal);
-    return noteResultLinks(result, route.server, this.linksOf(session), (uri) => routeResource(view, uri)?.server);
+    return noteResultLinks(result, route.server, this.linksOf(session), {
+      listedFor: (uri) => view.resourceRoutes.get(uri)?.server,
+      routeOf: (uri) => routeResource(view, uri)?.server,
+    });
   }
 
   /** The resources results named to this session that no list routes: uri → the server that named it. */
