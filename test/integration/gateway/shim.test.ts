@@ -192,7 +192,12 @@ describe('the shim, as a client spawns it', () => {
     let listChanged = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void listChanged++);
     try {
-      expect((await client.listTools()).tools.map((t) => t.name)).toContain('fx__echo');
+      // A list answers within about a second with the servers ready by then: on a busy machine, fx may not be.
+      await waitFor(
+        async () => (await client.listTools()).tools.some((t) => t.name === 'fx__echo') || undefined,
+        20_000,
+        'fx listed',
+      );
       await stopGateway();
       await writeConfig(dir.dir, { ...baseConfig, profiles: { just_fx: { servers: ['fx', 'everything'] } } });
       startGatewayProcess();
