@@ -111,6 +111,12 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
           );
         } else {
           process.stdout.write(file.text);
+          // Said on stderr, which a redirect of stdout leaves on the terminal: the file would look whole.
+          if (file.truncated)
+            log(
+              `exported the newest ${file.entries} exchanges; more matched ` +
+                '(narrow it with --since, --server, --session, …)',
+            );
         }
         return 0;
       }

@@ -107,7 +107,12 @@ export async function cliRun(
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(NODE, [CLI, ...args], { env, timeout: 30_000 });
+    const { stdout, stderr } = await promisify(execFile)(NODE, [CLI, ...args], {
+      env,
+      timeout: 30_000,
+      // An export of thousands of exchanges to stdout is megabytes.
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { TrafficEntry, TrafficTree } from '../../../preload/contract/index.ts';
+import { MAX_EXPORT, TrafficStore } from '../../../main/engine/traffic/index.ts';
+import { firstKeyAt, idOfKey } from '../../../main/engine/traffic/ids.ts';
 import {
   CLI,
   NODE,
@@ -158,4 +160,35 @@ describe('switchboard traffic', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since takes a duration (15m, 2h, 3d) or a date');
   });
+});
+
+describe('switchboard traffic export with more than one export holds', () => {
+  it('says on stderr that it holds only the newest, also when it writes to stdout', async () => {
+    const state = path.join(dir.dir, 'big-state');
+    const store = TrafficStore.open({ file: path.join(state, 'traffic.db'), maxAgeMs: 86_400_000, maxBytes: 1 << 30 });
+    const start = Date.now() - 60_000;
+    for (let i = 0; i <= MAX_EXPORT; i++) {
+      // Written as it goes: the store holds at most 10 000 waiting to be written.
+      if (i % 1000 === 0) store.flush();
+      store.add({
+        id: idOfKey(firstKeyAt(start) + i),
+        edge: 'client',
+        direction: 'in',
+        kind: 'notification',
+        method: 'notifications/initialized',
+        startedAt: start + Math.floor(i / 1000),
+        outcome: 'delivered',
+        request: { json: '{}', bytes: 2 },
+      });
+    }
+    store.close();
+    // No gateway in this runtime directory: the CLI reads the history, through the same export.
+    const offline = { ...env, SWITCHBOARD_STATE_DIR: state, SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'big-run') };
+    const toStdout = await cliRun(offline, 'traffic', 'export');
+    expect(toStdout.code).toBe(0);
+    expect(toStdout.stdout.trim().split('\n')).toHaveLength(MAX_EXPORT);
+    expect(toStdout.stderr).toContain(`exported the newest ${MAX_EXPORT} exchanges; more matched`);
+    const toFile = await cliRun(offline, 'traffic', 'export', '--output', path.join(dir.dir, 'big.jsonl'));
+    expect(toFile.stderr).toContain(`wrote ${MAX_EXPORT} exchanges to ${path.join(dir.dir, 'big.jsonl')} (the newest`);
+  }, 30_000);
 });
