@@ -83,7 +83,8 @@ export function formatTrafficTree(tree: TrafficTree, style: Style, depth = 0): s
   if (depth === 0) {
     const about = [`id ${e.id}`];
     if (e.session)
-      about.push(`session ${e.session.id.slice(0, 12)} (${e.session.transport}, profile ${e.session.profile})`);
+      // Whole: it is what --session takes.
+      about.push(`session ${e.session.id} (${e.session.transport}, profile ${e.session.profile})`);
     if (e.session?.revision) about.push(`revision ${printable(e.session.revision)}`);
     lines.push(`${pad}  ${paint(style, 'dim', about.join(', '))}`);
   }

@@ -17,6 +17,7 @@ import {
   type TrafficExportFormat,
   type TrafficFilter,
 } from '../engine/index.ts';
+import { printable } from './format.ts';
 import { formatTrafficLine, formatTrafficStats, formatTrafficTree, type Style } from './traffic-format.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -104,6 +105,7 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
       case 'export': {
         const { limit: _limit, ...exported } = filter;
         const file = await source.api.exportTraffic(opts.format, exported);
+        if (file.entries === 0) await sayIfNoSuchSession(source.api, filter.session);
         if (opts.output) {
           await writeFile(opts.output, file.text, { mode: 0o600 });
           log(
@@ -129,9 +131,13 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
 }
 
 async function list(source: Source, filter: TrafficFilter, opts: TrafficOptions, style: Style): Promise<number> {
-  const print = (entry: TrafficEntry) =>
+  let printed = 0;
+  const print = (entry: TrafficEntry) => {
+    printed++;
     process.stdout.write(opts.json ? `${JSON.stringify(entry)}\n` : `${formatTrafficLine(entry, style)}\n`);
+  };
   const unsubscribe = await showTraffic(source, filter, opts.follow, print);
+  if (printed === 0) await sayIfNoSuchSession(source.api, filter.session);
   if (!unsubscribe) return 0;
   const ended = await new Promise<string | undefined>((resolve) => {
     process.once('SIGINT', () => resolve(undefined));
@@ -143,6 +149,19 @@ async function list(source: Source, filter: TrafficFilter, opts: TrafficOptions,
   if (ended === undefined) return 0;
   log(`${ended}: no more live traffic (run the command again to follow the one running now)`);
   return 1;
+}
+
+/**
+ * Nothing matched a --session: says so when no exchange at all is of that session, which an id
+ * shortened or mistyped gives (the filter takes whole ids only), rather than print nothing.
+ */
+async function sayIfNoSuchSession(api: TrafficApi, session: string | undefined): Promise<void> {
+  if (session === undefined) return;
+  if ((await api.listTraffic({ session, limit: 1 })).entries.length > 0) return;
+  log(
+    `no exchange recorded is of session "${printable(session)}" ` +
+      '(--session takes a whole session id, as "switchboard traffic show" prints it)',
+  );
 }
 
 /**

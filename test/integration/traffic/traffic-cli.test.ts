@@ -92,6 +92,16 @@ describe('switchboard traffic', () => {
     const json = JSON.parse((await cli('traffic', 'show', call.id, '--json')).stdout) as TrafficTree;
     expect(json.children[0]!.entry).toMatchObject({ edge: 'upstream', target: 'echo' });
 
+    // The session id it prints is one --session takes (it printed 12 characters, which matched nothing).
+    const session = /, session (\S+) \(streamable-http, profile default\)/.exec(shown.stdout)![1]!;
+    const ofSession = await cli('traffic', '--session', session, '--method', 'tools/call');
+    expect(ofSession.stdout).toMatch(/test-client → gateway {2}tools\/call fx__echo {2}ok/);
+    const shortened = await cli('traffic', '--session', session.slice(0, 12));
+    expect([shortened.code, shortened.stdout]).toEqual([0, '']);
+    expect(shortened.stderr).toContain(
+      `no exchange recorded is of session "${session.slice(0, 12)}" (--session takes a whole session id`,
+    );
+
     const stats = await cli('traffic', 'stats');
     expect(stats.stdout).toMatch(/^fx echo +1 +0 /m);
     // fx__nope counts as a call that failed, though no server saw it.
