@@ -46,6 +46,8 @@ interface Source {
   events?: GatewayApiEvents;
   /** Settles with why once the gateway followed is gone (a running gateway's source only). */
   gone?: Promise<string>;
+  /** Whether the running gateway records traffic now (`traffic.enabled`); absent for the history. */
+  recording?: boolean;
   close(): void;
 }
 
@@ -83,6 +85,12 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
   refuseUnused(opts, usage);
   const filter = filterOf(opts, usage);
   const source = await openSource(opts.follow);
+  // Else a follow prints nothing at all, and a list only what was recorded before, without a word why.
+  if (source.recording === false && opts.action !== 'show')
+    log(
+      'the running gateway records no traffic (traffic.enabled is false in its config): ' +
+        (opts.follow ? 'nothing will show until it is turned on' : 'what shows was recorded before it was turned off'),
+    );
   const style: Style = { color: !opts.json && process.stdout.isTTY === true && !process.env.NO_COLOR };
   try {
     switch (opts.action) {
@@ -257,7 +265,15 @@ async function openSource(follow: boolean): Promise<Source> {
   let reason: string | undefined;
   try {
     const running = await connectRunningGateway();
-    if (running) return { api: running.api, events: running.api, gone: running.gone, close: running.close };
+    if (running) {
+      const source = { api: running.api, events: running.api, gone: running.gone, close: running.close };
+      try {
+        return { ...source, recording: (await running.api.getSettings()).trafficEnabled };
+      } catch (err) {
+        running.close();
+        throw err;
+      }
+    }
   } catch (err) {
     reason = errorMessage(err);
   }

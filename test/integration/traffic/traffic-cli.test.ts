@@ -25,6 +25,7 @@ import {
 let dir: { dir: string; cleanup(): Promise<void> };
 let env: NodeJS.ProcessEnv;
 let gateway: ChildProcess | undefined;
+let gatewayLog: () => string;
 let client: Client;
 
 const cli = (...args: string[]) => cliRun(env, ...args);
@@ -41,6 +42,7 @@ beforeAll(async () => {
   };
   const served = await serveGateway(env);
   gateway = served.child;
+  gatewayLog = served.stderr;
   const url = served.url;
   client = await httpClient(url);
   await client.callTool({ name: 'fx__echo', arguments: { message: 'first call' } });
@@ -141,6 +143,35 @@ describe('switchboard traffic', () => {
     } finally {
       follower.kill('SIGKILL');
     }
+  });
+
+  it('says that the running gateway records nothing when traffic.enabled is false, listing and following', async () => {
+    const reloads = () => gatewayLog().split('config reloaded').length - 1;
+    const reloaded = reloads();
+    await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') }, traffic: { enabled: false } });
+    try {
+      await waitFor(() => reloads() > reloaded, 10_000, 'the config to be reloaded');
+      const listed = await cli('traffic', '--method', 'tools/call');
+      expect(listed.stdout).toMatch(/fx__echo {2}ok/);
+      expect(listed.stderr).toContain(
+        'the running gateway records no traffic (traffic.enabled is false in its config): ' +
+          'what shows was recorded before it was turned off',
+      );
+      // Following what is new printed nothing at all, and said nothing either.
+      const follower = spawn(NODE, [CLI, 'traffic', '--follow', '--since', '1s'], { env });
+      let err = '';
+      follower.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      try {
+        await waitFor(() => err.includes('records no traffic'), 10_000, 'the follower to say so');
+        expect(err).toContain('nothing will show until it is turned on');
+      } finally {
+        follower.kill('SIGKILL');
+      }
+    } finally {
+      await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+      await waitFor(() => reloads() > reloaded + 1, 10_000, 'the config to be reloaded again');
+    }
+    expect((await cli('traffic')).stderr).not.toContain('records no traffic');
   });
 
   it('reads the history once the gateway stopped, and says that following needs a gateway', async () => {
