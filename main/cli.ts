@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { printableLines } from './cli/format.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 const HELP = `Switchboard ${pkg.version}: one MCP gateway for every AI client.
@@ -312,7 +313,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`switchboard: ${err instanceof Error ? err.message : String(err)}\n`);
+    // A message can quote a server (`call`'s error): its control characters are printed escaped.
+    process.stderr.write(`switchboard: ${printableLines(err instanceof Error ? err.message : String(err))}\n`);
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );

@@ -32,7 +32,7 @@ import {
 } from '../engine/index.ts';
 import { runtimePaths } from '../shared/paths.ts';
 import { describeStopped, markStopped, readStopped } from '../shared/stopped-marker.ts';
-import { formatToolResult, table } from './format.ts';
+import { formatToolResult, printable, printableLines, table } from './format.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
 /** The built renderer (npm run build), served as the web UI under /ui by `switchboard serve`. */
@@ -45,7 +45,8 @@ interface Common {
   timeoutMs: number;
 }
 
-const log = (line: string) => process.stderr.write(`switchboard: ${line}\n`);
+// A line can quote a server (its error line): none may move the cursor or retitle the terminal.
+const log = (line: string) => process.stderr.write(`switchboard: ${printableLines(line)}\n`);
 
 /** Short retries for one-shot commands: a broken server should fail fast, not back off for minutes. */
 const ONE_SHOT_BACKOFF = { initialMs: 200, maxMs: 1000, maxAttempts: 3, stableMs: 5000 };
@@ -336,7 +337,7 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       }),
     );
     if (opts.json) {
-      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      process.stdout.write(printableLines(JSON.stringify(report, null, 2)) + '\n');
       return 0;
     }
     if (report.length === 0) {
@@ -352,7 +353,8 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
           s.kind,
           s.disabled ? 'disabled' : s.state,
           s.state === 'ready' ? String(s.tools.length) : '-',
-          s.isolated ? 'isolated: one process per client' : s.state !== 'ready' ? (s.lastError ?? '') : '',
+          // What a server wrote (its error line, its tools) is printed with its control characters escaped.
+          s.isolated ? 'isolated: one process per client' : s.state !== 'ready' ? printable(s.lastError ?? '') : '',
         ]),
       ),
     );
@@ -362,7 +364,7 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       process.stdout.write(
         table(
           null,
-          s.tools.map((t) => [`  ${t.name}`, firstLine(t.description)]),
+          s.tools.map((t) => [`  ${printable(t.name)}`, printable(firstLine(t.description))]),
         ),
       );
     }
@@ -403,18 +405,21 @@ export async function call(
         throw new Error(gateway.redact(err instanceof Error ? err.message : String(err)), { cause: err });
       });
     // What a tool answers can quote a secret it was given (its key, an env var): redacted like all output.
-    process.stdout.write(gateway.redact(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatToolResult(result)));
+    // And what it answers can carry escape sequences: shown as \uXXXX, as everywhere a server's text is printed.
+    const output = opts.json ? JSON.stringify(result, null, 2) + '\n' : formatToolResult(result);
+    process.stdout.write(printableLines(gateway.redact(output)));
     return result.isError === true ? 1 : 0;
   });
 }
 
 export async function doctor(opts: Common): Promise<number> {
   let failures = 0;
-  const ok = (line: string) => process.stdout.write(`  ✓ ${line}\n`);
+  // Lines quote servers (their error lines): printed with control characters escaped.
+  const ok = (line: string) => process.stdout.write(`  ✓ ${printableLines(line)}\n`);
   const bad = (text: string) => {
     failures++;
     // A config error lists one problem per line: each under the mark, not at the margin.
-    process.stdout.write(`  ✗ ${text.split('\n').join('\n    ')}\n`);
+    process.stdout.write(`  ✗ ${printableLines(text).split('\n').join('\n    ')}\n`);
   };
   const configPath = opts.configPath ?? defaultConfigPath();
   process.stdout.write(`Config\n`);

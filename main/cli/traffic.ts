@@ -17,7 +17,7 @@ import {
   type TrafficExportFormat,
   type TrafficFilter,
 } from '../engine/index.ts';
-import { printable } from './format.ts';
+import { printable, printableLines } from './format.ts';
 import { formatTrafficLine, formatTrafficStats, formatTrafficTree, type Style } from './traffic-format.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -52,6 +52,8 @@ interface Source {
 }
 
 const log = (line: string) => process.stderr.write(`switchboard: ${line}\n`);
+/** --json output: JSON.stringify leaves C1 controls and bidi overrides raw, which a terminal acts on. */
+const jsonText = (value: unknown, indent?: number) => printableLines(JSON.stringify(value, null, indent));
 /** How far before the newest exchange printed a catch-up lists (see gapStart). */
 const CATCH_UP_MARGIN_MS = 1000;
 
@@ -97,7 +99,7 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
       case 'show': {
         if (!opts.id) throw usage('usage: switchboard traffic show ID [--json]');
         const tree = await source.api.getTrafficTree(opts.id);
-        process.stdout.write(opts.json ? `${JSON.stringify(tree, null, 2)}\n` : `${formatTrafficTree(tree, style)}\n`);
+        process.stdout.write(opts.json ? `${jsonText(tree, 2)}\n` : `${formatTrafficTree(tree, style)}\n`);
         return 0;
       }
       case 'stats': {
@@ -107,7 +109,7 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
           ...(filter.client === undefined ? {} : { client: filter.client }),
           ...(filter.profile === undefined ? {} : { profile: filter.profile }),
         });
-        process.stdout.write(opts.json ? `${JSON.stringify(stats, null, 2)}\n` : formatTrafficStats(stats));
+        process.stdout.write(opts.json ? `${jsonText(stats, 2)}\n` : formatTrafficStats(stats));
         return 0;
       }
       case 'export': {
@@ -142,7 +144,7 @@ async function list(source: Source, filter: TrafficFilter, opts: TrafficOptions,
   let printed = 0;
   const print = (entry: TrafficEntry) => {
     printed++;
-    process.stdout.write(opts.json ? `${JSON.stringify(entry)}\n` : `${formatTrafficLine(entry, style)}\n`);
+    process.stdout.write(opts.json ? `${jsonText(entry)}\n` : `${formatTrafficLine(entry, style)}\n`);
   };
   const unsubscribe = await showTraffic(source, filter, opts.follow, print);
   if (printed === 0) await sayIfNoSuchSession(source.api, filter.session);

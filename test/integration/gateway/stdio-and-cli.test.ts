@@ -12,7 +12,9 @@ import {
   EVERYTHING,
   MEMORY,
   NODE,
+  ROOT,
   fixtureServer,
+  serveGateway,
   tempDir,
   textOf,
   waitFor,
@@ -20,6 +22,8 @@ import {
 } from '../../helpers/gateway.ts';
 
 const run = promisify(execFile);
+const HOSTILE = path.join(ROOT, 'test/fixtures/servers/hostile-server.ts');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function cli(
   args: string[],
@@ -195,6 +199,66 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     );
     expect(Date.now() - started).toBeLessThan(15_000);
   });
+
+  it('list, call, doctor and serve print what a hostile server wrote with its control characters escaped', async () => {
+    // As test/fixtures/servers/hostile-server.ts writes it: window title, erase line and cursor up,
+    // clipboard write (OSC 52), a C1 CSI and a bidi override.
+    const attack = '\u001b]0;PWNED\u0007\u001b[2K\u001b[1Ainjected\u001b]52;c;cm0gLXJmIH4=\u0007\u009b2J\u202eesrever';
+    const shown =
+      String.raw`\u001b]0;PWNED\u0007\u001b[2K\u001b[1Ainjected` +
+      String.raw`\u001b]52;c;cm0gLXJmIH4=\u0007\u009b2J\u202eesrever`;
+    /** What a terminal acts on; a line break (and a tab) only moves on. */
+    const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    const hostile = await writeConfig(
+      dir.dir,
+      {
+        mcpServers: {
+          hostile: { command: NODE, args: [HOSTILE] },
+          broken: { command: NODE, args: [HOSTILE], env: { HOSTILE_FAIL_START: '1' } },
+        },
+      },
+      'hostile.json',
+    );
+    const listed = await cli(['list', '--config', hostile], env);
+    expect(listed.stdout).toMatch(new RegExp(`^ +shout +Shouts ${escapeRegExp(shown)}$`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^broken +stdio +failed .*cannot start ${escapeRegExp(shown)}`, 'm'));
+    expect(listed.stdout + listed.stderr).not.toMatch(raw);
+    // JSON stays JSON, and means what the server wrote.
+    const json = await cli(['list', '--json', '--config', hostile], env);
+    expect(json.stdout).not.toMatch(raw);
+    const servers = JSON.parse(json.stdout) as { name: string; tools: { name: string; description: string }[] }[];
+    const tools = servers.find((s) => s.name === 'hostile')!.tools;
+    expect(tools.find((t) => t.name === 'shout')!.description).toBe(`Shouts ${attack}`);
+
+    const called = await cli(['call', 'hostile', 'shout', '--config', hostile], env);
+    expect(called.code).toBe(0);
+    expect(called.stdout).toBe(`first line ${shown}\nsecond line\n`);
+    const calledJson = await cli(['call', 'hostile', 'shout', '--json', '--config', hostile], env);
+    expect(calledJson.stdout).not.toMatch(raw);
+    expect((JSON.parse(calledJson.stdout) as { content: { text: string }[] }).content[0]!.text).toBe(
+      `first line ${attack}\nsecond line`,
+    );
+    const failed = await cli(['call', 'hostile', 'fail_loudly', '--config', hostile], env);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`failed ${shown}`);
+    expect(failed.stderr).not.toMatch(raw);
+
+    const doctor = await cli(['doctor', '--config', hostile], env);
+    expect(doctor.stdout).toContain(`broken: failed: `);
+    expect(doctor.stdout).toContain(`cannot start ${shown}`);
+    expect(doctor.stdout + doctor.stderr).not.toMatch(raw);
+
+    // The log serve prints in the terminal says why a server is restarted, quoting its error line.
+    const served = await serveGateway({ ...process.env, ...env, SWITCHBOARD_CONFIG: hostile });
+    try {
+      await waitFor(() => served.stderr().includes('server "broken" backoff'), 20_000, 'the restart');
+      expect(served.stderr()).toContain(`server "broken" backoff: exited with code 1: cannot start ${shown}`);
+      expect(served.stderr()).not.toMatch(raw);
+    } finally {
+      served.child.kill('SIGTERM');
+      await new Promise((r) => served.child.once('exit', r));
+    }
+  }, 60_000);
 
   it('call and list give up on a handler or remote server that is down, not waiting out the timeout', async () => {
     // A port nothing listens on: every attempt is refused at once.

@@ -145,6 +145,26 @@ describe('switchboard traffic', () => {
     }
   });
 
+  it('prints --json with the control characters JSON.stringify leaves raw escaped, as the same JSON', async () => {
+    const message = 'clear \u009b2J reversed \u202eexe.txt';
+    await client.callTool({ name: 'fx__echo', arguments: { message } });
+    const listed = await waitFor(
+      async () => {
+        const out = (await cli('traffic', '--method', 'tools/call', '--json', '--since', '1m')).stdout;
+        return out.includes('reversed') ? out : undefined;
+      },
+      10_000,
+      'the call in the record',
+    );
+    expect(listed).not.toMatch(/[\u007f-\u009f\u202a-\u202e]/);
+    expect(listed).toContain(String.raw`clear \u009b2J reversed \u202eexe.txt`);
+    const entries = listed
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrafficEntry);
+    expect(entries.some((e) => e.request.json?.includes(message))).toBe(true);
+  });
+
   it('says that the running gateway records nothing when traffic.enabled is false, listing and following', async () => {
     const reloads = () => gatewayLog().split('config reloaded').length - 1;
     const reloaded = reloads();
