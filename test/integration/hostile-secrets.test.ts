@@ -1,13 +1,13 @@
 /**
  * Secrets never leave the keychain except to the server that needs them (issue 10, items 5 and
  * 6). Canary secrets from a memory secret store go to real servers that are careless with them:
- * a stdio server that prints its key to stderr (as is, URL-encoded, base64, split across writes)
- * and crashes with it in the message, one that dies with it at start, and a remote server whose
- * URL carries user:password and whose 401 page echoes the Authorization header back. Then every
- * place the gateway stores or shows text is searched for every spelling of every canary: the
- * stderr files, lastError, every /api answer, the live event stream, log events, the MCP client's
- * error, the traffic record (its API answers, exports and history file), and the output of
- * `switchboard list`, `call` and `doctor`.
+ * a stdio server that prints its key to stderr (as is, URL-encoded, base64, in the base64 of Basic
+ * credentials, split across writes) and crashes with it in the message, one that dies with it at
+ * start, and a remote server whose URL carries user:password and whose 401 page echoes the
+ * Authorization header back. Then every place the gateway stores or shows text is searched for
+ * every spelling of every canary, also decoded from base64: the stderr files, lastError, every /api
+ * answer, the live event stream, log events, the MCP client's error, the traffic record (its API
+ * answers, exports and history file), and the output of `switchboard list`, `call` and `doctor`.
  */
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
@@ -42,9 +42,24 @@ const FORBIDDEN = [
   ...spellings(`user:${CANARY.envPassword}`),
 ];
 
+/**
+ * The base64 runs of a text decoded, from each of their first four characters: one left after a
+ * redaction starts anywhere in a group, and a secret inside one (HTTP Basic's `user:secret`) is
+ * spelled differently at each start in its group of three bytes.
+ */
+function decodedBase64(text: string): string {
+  const decoded: string[] = [];
+  for (const run of text.match(/[A-Za-z0-9+/_-]{16,}/g) ?? [])
+    for (let start = 0; start < 4; start++) decoded.push(Buffer.from(run.slice(start), 'base64').toString('latin1'));
+  return decoded.join('\n');
+}
+
 function expectNoCanary(where: string, text: string): void {
+  const decoded = decodedBase64(text);
   for (const value of FORBIDDEN) {
     if (text.includes(value)) throw new Error(`${where} contains a secret (${JSON.stringify(value)}):\n${text}`);
+    if (decoded.includes(value))
+      throw new Error(`${where} contains a secret in base64 (${JSON.stringify(value)}):\n${text}`);
   }
 }
 
@@ -194,6 +209,7 @@ describe('canary secrets given to careless servers appear nowhere', () => {
     // The traffic record: the rejected call's error quoted the key, and the client sent the token.
     const traffic = await post('/traffic/query', { limit: 1000 });
     expect(traffic).toContain('[redacted:api-key] was rejected');
+    expect(traffic).toMatch(/leaked, as Basic [A-Za-z0-9+/]*\[redacted:api-key\]/);
     expect(traffic).toContain('"target":"leaky__[redacted:api-key]"');
     expect(traffic).toContain('"target":"file:///x?key=[redacted:api-key]"');
     expect(traffic).toContain('"name":"canary-client [redacted:api-key]"');
@@ -207,6 +223,7 @@ describe('canary secrets given to careless servers appear nowhere', () => {
     await gateway.stop();
     const files = await readAll(path.join(dir.dir, 'logs'));
     expect(files).toContain('debug: base64 [redacted:api-key]');
+    expect(files).toMatch(/debug: basic \S*\[redacted:api-key\]\S* and \S*\[redacted:api-key\]/);
     expect(files).toContain('debug: config {"key": "[redacted:api-key]"}');
     expectNoCanary('the stderr log files', files);
     const history = await readAll(path.join(dir.dir, 'history'));

@@ -130,11 +130,18 @@ export function createRedactor(values: Iterable<SecretValue> = []): Redactor {
 
 /** A line of a multi-line value (a PEM key) this long is a spelling of its own. */
 const MIN_LINE_LENGTH = 16;
+/**
+ * The shortest base64 of a value taken from inside a longer base64 text: 48 bits of the value, which
+ * unrelated text does not hold by chance. Values of 7 bytes or more have one at every start.
+ */
+const MIN_BASE64_PIECE = 8;
+/** Characters of base64 that also hold bits of the bytes before a value starting 0, 1 or 2 bytes into a group. */
+const BASE64_LEAD = [0, 2, 3];
 
 /**
  * The ways a value commonly shows up in text: as is, URL-encoded (also in lowercase and as a form
- * field), JSON-escaped (also with `\/`, as PHP writes it), base64; and, for a value of several
- * lines, each long line, since logs are redacted a line at a time.
+ * field), JSON-escaped (also with `\/`, as PHP writes it), base64, also inside a longer base64 text;
+ * and, for a value of several lines, each long line, since logs are redacted a line at a time.
  */
 function spellings(value: string): string[] {
   const out = new Set([value]);
@@ -151,6 +158,19 @@ function spellings(value: string): string[] {
   // Inside a longer base64 text padding is absent; the unpadded form still matches there.
   out.add(base64.replace(/=+$/, ''));
   out.add(Buffer.from(value).toString('base64url'));
+  // Inside a longer base64 text (HTTP Basic's base64 of `user:token`), the value may start 0, 1 or 2
+  // bytes into a group of three, and each start encodes it differently. What is looked for is the
+  // part that depends on the value alone: without the characters that also hold bits of the bytes
+  // before it, nor the last one when it ends inside a group (bits of the byte after it).
+  const bytes = Buffer.from(value);
+  for (const shift of [0, 1, 2])
+    for (const encoding of ['base64', 'base64url'] as const) {
+      const text = Buffer.concat([Buffer.alloc(shift), bytes])
+        .toString(encoding)
+        .replace(/=+$/, '');
+      const piece = text.slice(BASE64_LEAD[shift], (shift + bytes.length) % 3 === 0 ? undefined : -1);
+      if (piece.length >= MIN_BASE64_PIECE) out.add(piece);
+    }
   return [...out].filter((s) => s.length >= MIN_SECRET_LENGTH);
 }
 

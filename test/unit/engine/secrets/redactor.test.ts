@@ -22,6 +22,36 @@ describe('the redactor', () => {
     );
   });
 
+  it('finds a value inside a longer base64 text wherever it starts, as in HTTP Basic credentials', () => {
+    const token = 'CANARY-s3cr3t-VALUE-12345';
+    const r = createRedactor([{ label: 'jira-token', value: token }]);
+    /** Whether 4 bytes in a row of the token can be decoded from a run of base64 left in the text. */
+    const decodable = (text: string) =>
+      (text.match(/[A-Za-z0-9+/_-]{4,}/g) ?? []).some((run) =>
+        [0, 1, 2, 3].some((start) => {
+          const decoded = Buffer.from(run.slice(start), 'base64').toString('latin1');
+          return [...token].some((_, i) => i + 4 <= token.length && decoded.includes(token.slice(i, i + 4)));
+        }),
+      );
+    expect(decodable(Buffer.from(`jira@corp.io:${token}`).toString('base64'))).toBe(true);
+    // Each start in a group of three bytes, with the value at the end or followed by more.
+    for (const before of ['', 'a:', 'ab:', 'jira@corp.io:', 'jira@corp.io:x'])
+      for (const after of ['', '\n', ':2fa'])
+        for (const encoding of ['base64', 'base64url'] as const) {
+          const text = `Authorization: Basic ${Buffer.from(`${before}${token}${after}`).toString(encoding)}`;
+          const redacted = r.redact(text);
+          expect(redacted, `${JSON.stringify(before + '…' + after)} ${encoding}`).toContain('[redacted:jira-token]');
+          expect(decodable(redacted), redacted).toBe(false);
+        }
+  });
+
+  it('does not look for a short value inside base64: a few characters of it are in unrelated text', () => {
+    // Base64 of a zero byte and "Q1jjey" is "AFExampleQ==": one byte into a group, this value reads "Example".
+    const r = createRedactor([{ label: 'pin', value: 'Q1jjey' }]);
+    expect(r.redact('For Example, a form')).toBe('For Example, a form');
+    expect(r.redact(`pin ${Buffer.from('Q1jjey').toString('base64')}`)).toBe('pin [redacted:pin]');
+  });
+
   it('also as a form field, in lowercase percent-encoding, as PHP escapes JSON, and a key line by line', () => {
     const value = 'tok~en/with+stuff ok';
     const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
