@@ -3,7 +3,7 @@
  * profile, log level and subscriptions; the requests it has in flight; and the requests we
  * send it (elicitation, sampling, roots). Transports feed it messages and give it `send`.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { GatewayError, RpcCode, errorMessage, toRpcError } from '../protocol/errors.ts';
 import {
   failure,
@@ -81,6 +81,13 @@ export const MAX_SUBSCRIPTIONS = 1000;
 
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
 
+/**
+ * Where this gateway's ids for requests to clients begin: another for every run. A client of the
+ * shim outlives a gateway restart, and may still show the last run's question (request 1): its
+ * late answer must not be taken for the next run's request 1, a different question.
+ */
+const FIRST_REQUEST_ID = randomInt(1, 2 ** 40);
+
 export class Session {
   readonly id: string;
   readonly profile: string;
@@ -120,6 +127,7 @@ export class Session {
     this.outgoing = new OutgoingRequests(
       (m) => this.opts.send(m, this.relatedTo(m)),
       `client session ${this.id.slice(0, 8)}`,
+      FIRST_REQUEST_ID,
     );
     const limit = opts.maxBufferedBytes ?? DEFAULTS.maxSessionBufferBytes;
     const log = opts.log;

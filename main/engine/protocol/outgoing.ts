@@ -37,15 +37,17 @@ export interface OutgoingOptions {
 }
 
 export class OutgoingRequests {
-  private nextId = 1;
+  private nextId: number;
   private readonly pending = new Map<RequestId, Pending>();
   private readonly send: (message: JsonRpcMessage) => void;
   /** Names the peer in error messages, e.g. `server "github"`. */
   private readonly peerLabel: string;
 
-  constructor(send: (message: JsonRpcMessage) => void, peerLabel: string) {
+  /** `firstId`: the id of the first request (default 1). */
+  constructor(send: (message: JsonRpcMessage) => void, peerLabel: string, firstId = 1) {
     this.send = send;
     this.peerLabel = peerLabel;
+    this.nextId = firstId;
   }
 
   get size(): number {

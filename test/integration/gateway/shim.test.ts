@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import {
   CLI,
   EVERYTHING,
@@ -184,6 +184,52 @@ describe('the shim, as a client spawns it', () => {
     expect((await cliRun({ ...process.env, ...env }, 'stop')).code).toBe(0);
     await waitFor(async () => !(await probeSocket(socket)), 15_000, 'the gateway to stop');
   };
+
+  it("takes a question's late answer from before a gateway restart for nothing, not for the new question", async () => {
+    startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const transport = new StdioClientTransport({
+      command: NODE,
+      args: [CLI, 'shim', '--profile', 'just_fx'],
+      env: { ...process.env, ...env } as Record<string, string>,
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'asking-client', version: '1' }, { capabilities: { elicitation: {} } });
+    // Each question waits for the test to answer it, as a form on the user's screen does.
+    const asked: { id: unknown; answer: (name: string) => void }[] = [];
+    client.setRequestHandler(ElicitRequestSchema, (_req, extra) => {
+      return new Promise((resolve) => {
+        asked.push({
+          id: extra.requestId,
+          answer: (name) => resolve({ action: 'accept', content: { name, pin: '1' } }),
+        });
+      });
+    });
+    await client.connect(transport);
+    try {
+      const survey = () => client.callTool({ name: 'fx__survey', arguments: {} }, undefined, { timeout: 30_000 });
+      await waitFor(
+        async () => (await client.listTools()).tools.some((t) => t.name === 'fx__survey') || undefined,
+        20_000,
+        'fx listed',
+      );
+      const first = survey().catch((err: unknown) => err);
+      await waitFor(() => asked.length === 1, 15_000, 'the first question');
+      await stopGateway();
+      expect(String(await first)).toMatch(/lost while this request was in flight/);
+      startGatewayProcess();
+      await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket again');
+      const second = survey();
+      await waitFor(() => asked.length === 2, 20_000, 'the second question');
+      // The user answers the form still open from before the restart: it answers nothing now.
+      asked[0]!.answer('stale');
+      await new Promise((r) => setTimeout(r, 300));
+      asked[1]!.answer('fresh');
+      expect(textOf(await second)).toBe('surveyed fresh');
+    } finally {
+      await client.close();
+    }
+  });
 
   it('an idle client hears of a gateway started again after a stop, and of what it serves now', async () => {
     startGatewayProcess();
