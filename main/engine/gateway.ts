@@ -1184,7 +1184,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       .filter((s) => reconnecting.has(s.transport) && !s.stateless && !this.profileExists(s.profile));
     for (const profile of new Set(gone.map((s) => s.profile)))
       this.warn(`profile "${profile}" is no longer in the config: its clients are disconnected`);
-    for (const session of gone) session.close('its profile was removed from the config');
+    for (const session of gone) session.close(`its profile "${session.profile}" was removed from the config`, true);
   }
 
   private onConfigError(error: ConfigError): void {

@@ -222,12 +222,21 @@ export class Session {
 
   /**
    * Ends the session: in-flight requests are cancelled (recorded with `why`), upstream-side state
-   * released.
+   * released. `tell`: the gateway ends it (not the client), so each request in flight is answered
+   * with an error saying why, before the transport closes.
    */
-  close(why = 'the client session ended'): void {
+  close(why = 'the client session ended', tell = false): void {
     if (this.closed) return;
     this.closed = true;
-    for (const ac of this.inflight.values()) ac.abort(cancelled(why));
+    for (const [id, ac] of this.inflight) {
+      if (tell) {
+        const message =
+          `${why} while this request was in flight, so whether it ran is unknown: ` +
+          'check before repeating anything it changes';
+        this.opts.send(failure(id, { code: RpcCode.UpstreamUnavailable, message }), id);
+      }
+      ac.abort(cancelled(why));
+    }
     this.inflight.clear();
     this.outgoing.failAll(new GatewayError('upstream_closed', 'the client session has ended'));
     this.opts.handler.detach(this);

@@ -292,7 +292,13 @@ describe('the shim, as a client spawns it', () => {
     const { client } = await shimClient('just_fx');
     try {
       expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'before' } }))).toBe('before');
+      const inFlight = client
+        .callTool({ name: 'fx__slow', arguments: { steps: 100, delayMs: 100 } }, undefined, { timeout: 30_000 })
+        .catch((err: unknown) => err);
+      await new Promise((r) => setTimeout(r, 500));
       await writeConfig(dir.dir, { ...baseConfig, profiles: {} });
+      // The call in flight hears why it ended, not that the gateway stopped or restarted.
+      expect(String(await inFlight)).toMatch(/its profile "just_fx" was removed from the config while this request/);
       await waitFor(
         () =>
           client.callTool({ name: 'fx__echo', arguments: { message: 'gone' } }).then(
