@@ -181,8 +181,11 @@ export async function attemptConnect(options: AttemptOptions): Promise<Connected
 export interface ConnectLoopOptions extends Omit<AttemptOptions, 'timeoutMs'> {
   /** Give up at this time (Date.now() scale). */
   deadline: number;
-  /** Called at most once, the first time nobody is listening, unless `stoppedOnPurpose` says so. */
-  startGateway: () => void;
+  /**
+   * Called at most once, the first time nobody is listening, unless `stoppedOnPurpose` says so;
+   * false when it could not even try (and said why): then no gateway is coming, and it returns.
+   */
+  startGateway: () => boolean | void;
   /** Whether the user stopped the gateway on purpose (main/shared/stopped-marker.ts), in words. */
   stoppedOnPurpose?: () => Promise<string | undefined>;
 }
@@ -212,7 +215,7 @@ export async function connectWithRetry(options: ConnectLoopOptions): Promise<Con
       const stopped = await options.stoppedOnPurpose?.();
       if (stopped !== undefined) return { ok: false, kind: 'stopped', message: stopped };
       started = true;
-      options.startGateway();
+      if (options.startGateway() === false) return result;
     }
     const left = options.deadline - Date.now();
     if (left <= 0) return result;

@@ -89,6 +89,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
     stderr.write(`switchboard shim: ${message}\n`);
   };
   let startedOne = false;
+  /** Why this shim cannot start a gateway (a copy without the CLI beside it), once it tried. */
+  let cannotStart: string | undefined;
   const spawnOne =
     options.spawnGateway === false
       ? () => undefined
@@ -98,15 +100,17 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
           try {
             launch = gatewayLaunch(env);
           } catch (err) {
-            log((err as Error).message);
+            cannotStart = (err as Error).message;
+            log(cannotStart);
             return false;
           }
           log(`no gateway is running on ${paths.socket}; starting one (its log: ${paths.log})`);
           spawnGatewayDetached(launch, log, paths.log);
           return true;
         }));
-  const startGateway = (): void => {
+  const startGateway = (): boolean => {
     startedOne = spawnOne() !== false;
+    return startedOne;
   };
 
   return new Promise<number>((resolve) => {
@@ -350,9 +354,11 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
               : result.kind === 'stopped'
                 ? `Switchboard was stopped on purpose (${result.message}), so this client does not start it. ` +
                   `Start the Switchboard app or run "switchboard serve", then retry.`
-                : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
-                  `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
-                  (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
+                : result.kind === 'absent' && cannotStart !== undefined
+                  ? `Switchboard is not running on ${paths.socket}: ${cannotStart}.`
+                  : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
+                    `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
+                    (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
       // Said once: a client retrying every few seconds must not fill its log with it.
       if (message !== unreachable?.message) log(message);
       // A refusal may be fixed too (the profile added back): the next request asks again.

@@ -19,6 +19,8 @@ const NODE = existsSync(path.join(ROOT, 'node_modules/.bin/node'))
   : process.execPath;
 const SHIM = path.join(ROOT, 'main/shim/bin.ts');
 const FAKE = path.join(ROOT, 'test/fixtures/fake-gateway.ts');
+/** The shim as the build makes it: one file, with no CLI beside it to start a gateway with. */
+const SHIM_BUNDLE = path.join(ROOT, 'out/shim/index.mjs');
 const NO_OP_COMMAND = JSON.stringify([NODE, '-e', '']);
 
 interface Message {
@@ -109,8 +111,8 @@ class Shim {
   readonly exited: Promise<number | null>;
   private buf = '';
 
-  constructor(args: string[] = [], env: NodeJS.ProcessEnv = baseEnv) {
-    this.child = spawn(NODE, [SHIM, ...args], { env, stdio: 'pipe' });
+  constructor(args: string[] = [], env: NodeJS.ProcessEnv = baseEnv, script = SHIM) {
+    this.child = spawn(NODE, [script, ...args], { env, stdio: 'pipe' });
     children.push(this.child);
     this.child.stdout.on('data', (d: Buffer) => {
       this.buf += d.toString();
@@ -222,6 +224,18 @@ describe('shim', () => {
     expect(shim.stderr.match(/Switchboard is not running/g)).toHaveLength(1);
     expect(await shim.end()).toBe(0);
     shim.checkStreams();
+  });
+
+  it('answers at once when it cannot start a gateway, rather than wait out its deadline', async () => {
+    const env = { ...baseEnv };
+    delete env.SWITCHBOARD_GATEWAY_COMMAND;
+    const shim = new Shim(['shim', '--connect-timeout', '60000'], env, SHIM_BUNDLE);
+    shim.send(INIT);
+    // Well within the minute it would otherwise keep looking for a gateway nobody starts.
+    const res = await shim.response(1, 15_000);
+    expect(res.error?.code).toBe(-32002);
+    expect(res.error?.message).toContain('this copy of the shim cannot start one: start Switchboard');
+    expect(await shim.end()).toBe(0);
   });
 
   it('connects once Switchboard is started after it gave up: the client does not have to restart', async () => {
