@@ -4,7 +4,7 @@
  * client), this answers each question and retries the call — with a fresh request id, the
  * server's `requestState` echoed exactly and only when it sent one — until the call completes.
  */
-import { GatewayError } from '../protocol/errors.ts';
+import { GatewayError, RpcCode } from '../protocol/errors.ts';
 import type { Params } from '../protocol/jsonrpc.ts';
 
 /** Rounds of input_required one call may take before we give up on it. */
@@ -35,7 +35,9 @@ export async function completeInputRounds(
     const inputResponses: Record<string, unknown> = {};
     for (const [key, q] of Object.entries(questions)) {
       if (typeof q?.method !== 'string') continue;
-      inputResponses[key] = await opts.answer(q.method, q.params ?? {});
+      inputResponses[key] = await opts.answer(q.method, q.params ?? {}).catch((err: unknown) => {
+        throw unanswerable(err, q.method as string, opts.label);
+      });
     }
     const again: Params = { ...params, inputResponses };
     if (result.requestState !== undefined) again.requestState = result.requestState;
@@ -43,4 +45,16 @@ export async function completeInputRounds(
     result = await opts.retry(again);
   }
   return result;
+}
+
+/**
+ * A question nobody could answer ends the call, but not with the question's "method not found":
+ * the client would read that its own tools/call does not exist.
+ */
+function unanswerable(err: unknown, method: string, label: string): unknown {
+  const notFound =
+    err instanceof GatewayError && (err.code === 'method_not_found' || err.rpc?.code === RpcCode.MethodNotFound);
+  if (!notFound) return err;
+  const message = `${label} needs an answer to ${method} to complete this call: ${err.message}`;
+  return new GatewayError('upstream_error', message, { rpc: { code: RpcCode.InternalError, message }, cause: err });
 }

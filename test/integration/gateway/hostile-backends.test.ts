@@ -139,6 +139,27 @@ describe('misbehaving backends and clients', () => {
     await expect(client.readResource({ uri: 'hostile://made/never-linked' })).rejects.toThrow(/Resource not found/);
   });
 
+  it('fails a call whose input_required question nobody can answer, not as a missing method', async () => {
+    // No person to ask either: the question has nowhere to go.
+    const alone = await startGateway(
+      await writeConfig(dir.dir, { mcpServers: { hostile: { command: NODE, args: [HOSTILE] } } }, 'alone.json'),
+      { askPeople: false },
+    );
+    const plain = await httpClient(alone.httpUrl()!); // no elicitation capability
+    try {
+      const err = (await plain.callTool({ name: 'hostile__book', arguments: {} }).catch((e: unknown) => e)) as {
+        code: number;
+        message: string;
+      };
+      // -32601 would tell the client its tools/call does not exist.
+      expect(err.code).toBe(-32603);
+      expect(err.message).toContain('server "hostile" needs an answer to elicitation/create to complete this call');
+    } finally {
+      await plain.close();
+      await alone.stop();
+    }
+  });
+
   it('answers a stateless-style input_required for a stateful client by asking it, then retries', async () => {
     const asker = await httpClient(gateway.httpUrl()!, { elicitation: {} });
     asker.setRequestHandler(ElicitRequestSchema, async (req) => {
