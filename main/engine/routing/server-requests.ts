@@ -65,6 +65,9 @@ interface Target {
   flights?: Flight[];
 }
 
+/** Why a server-to-client request was given up: its server withdrew it (notifications/cancelled). */
+class WithdrawnByServer extends Error {}
+
 export class ServerRequests {
   private readonly opts: ServerRequestOptions;
   private readonly flights = new Map<Upstream, Set<Flight>>();
@@ -133,7 +136,8 @@ export class ServerRequests {
     (traffic && xid ? traffic.settle(xid, answered) : answered)
       .then(
         (result) => reply({ result }),
-        (err: unknown) => reply({ error: toRpcError(err) }),
+        // A request its server withdrew gets no answer (the spec: a receiver should not respond).
+        (err: unknown) => ac.signal.reason instanceof WithdrawnByServer || reply({ error: toRpcError(err) }),
       )
       .finally(() => {
         ended?.dispose();
@@ -189,7 +193,7 @@ export class ServerRequests {
       this.pending
         .get(upstream)
         ?.get(id)
-        ?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the server'));
+        ?.abort(new WithdrawnByServer(typeof params.reason === 'string' ? params.reason : 'cancelled by the server'));
   }
 
   /** The upstream is gone: its questions are abandoned. */
