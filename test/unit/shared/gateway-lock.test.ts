@@ -65,8 +65,9 @@ describe('gateway lock', () => {
   });
 
   it.runIf(process.platform === 'linux')('counts a gateway that exited but was never reaped as gone', async () => {
-    // `sleep 0` exits at once; its parent execs into `sleep 5`, which never reaps it: a zombie.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // `sleep 1` exits after its parent execs into `sleep 10`, which never reaps it: a zombie. (Had it
+    // exited before the exec, on a busy machine, the shell would have reaped it: it must outlive the exec.)
+    const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 10'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const zombie = Number(
         await new Promise<string>((resolve) => parent.stdout.once('data', (c: Buffer) => resolve(String(c)))),
