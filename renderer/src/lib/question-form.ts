@@ -1,0 +1,94 @@
+/**
+ * What a question's form holds, checks and sends, apart from how it is drawn (QuestionForm.svelte).
+ * Values and errors are Maps keyed by field name: a server names its fields, and a name such as
+ * `constructor` or `__proto__` must be a field like any other, not a property every object has.
+ */
+import {
+  STRING_FORMATS,
+  localDateTime,
+  type FormField,
+  type FormSchema,
+  type FormValue,
+} from '../../../preload/contract/index.ts';
+
+/** The user's time zone offset (minutes east of UTC) at a moment; the page passes its own. */
+export type OffsetMinutes = (at: Date) => number;
+
+export const browserOffset: OffsetMinutes = (at) => -at.getTimezoneOffset();
+
+/** What each field starts with: its default, or off for a yes/no, or none chosen for a multiple choice. */
+export function initialValues(schema: FormSchema): Map<string, FormValue> {
+  const out = new Map<string, FormValue>();
+  for (const [name, field] of Object.entries(schema.properties)) {
+    if (field.default !== undefined) out.set(name, field.default);
+    else if (field.type === 'boolean') out.set(name, false);
+    else if (field.type === 'array') out.set(name, []);
+  }
+  return out;
+}
+
+/** What is sent for a string field: a date-time picker's local value with seconds and the time zone. */
+function answered(field: FormField, value: string, offset: OffsetMinutes): string {
+  return field.format === 'date-time' ? localDateTime(value, offset) : value;
+}
+
+/** Each field's problem, in words, by name; empty when the form may be sent. */
+export function checkForm(
+  schema: FormSchema,
+  values: ReadonlyMap<string, FormValue>,
+  offset: OffsetMinutes = browserOffset,
+): Map<string, string> {
+  const found = new Map<string, string>();
+  const required = new Set(schema.required ?? []);
+  for (const [name, field] of Object.entries(schema.properties)) {
+    const value = values.get(name);
+    const label = field.title ?? name;
+    const empty = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+    if (empty) {
+      if (required.has(name) && field.type !== 'boolean') found.set(name, `${label} is required.`);
+      continue;
+    }
+    if (field.type === 'number' || field.type === 'integer') {
+      const n = Number(value);
+      if (!Number.isFinite(n)) found.set(name, `${label} must be a number.`);
+      else if (field.type === 'integer' && !Number.isInteger(n)) found.set(name, `${label} must be a whole number.`);
+      else if (field.minimum !== undefined && n < field.minimum)
+        found.set(name, `${label} must be at least ${field.minimum}.`);
+      else if (field.maximum !== undefined && n > field.maximum)
+        found.set(name, `${label} must be at most ${field.maximum}.`);
+    } else if (field.type === 'string' && typeof value === 'string') {
+      // Characters as the gateway counts them (code points), not UTF-16 units.
+      const length = [...value].length;
+      const format = field.format === undefined ? undefined : STRING_FORMATS[field.format];
+      if (field.minLength !== undefined && length < field.minLength)
+        found.set(name, `${label} must be at least ${field.minLength} characters.`);
+      else if (field.maxLength !== undefined && length > field.maxLength)
+        found.set(name, `${label} must be at most ${field.maxLength} characters.`);
+      else if (format && !format.test(answered(field, value, offset)))
+        found.set(name, `${label} must be ${format.what}.`);
+    } else if (field.type === 'array' && Array.isArray(value)) {
+      if (field.minItems !== undefined && value.length < field.minItems)
+        found.set(name, `Choose at least ${field.minItems}.`);
+      if (field.maxItems !== undefined && value.length > field.maxItems)
+        found.set(name, `Choose at most ${field.maxItems}.`);
+    }
+  }
+  return found;
+}
+
+/** The answer's content: fields left empty are left out. */
+export function formContent(
+  schema: FormSchema,
+  values: ReadonlyMap<string, FormValue>,
+  offset: OffsetMinutes = browserOffset,
+): Record<string, FormValue> {
+  const entries: [string, FormValue][] = [];
+  for (const [name, field] of Object.entries(schema.properties)) {
+    const value = values.get(name);
+    if (value === undefined || value === '') continue;
+    if (field.type === 'number' || field.type === 'integer') entries.push([name, Number(value)]);
+    else entries.push([name, typeof value === 'string' ? answered(field, value, offset) : value]);
+  }
+  // fromEntries defines own properties: a field named "__proto__" is sent as a field.
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,93 @@
+/**
+ * Forms a server asks, answered in the Questions screen of the web UI in real Chromium, while an
+ * SDK client that cannot show them waits: what the user sees of each field, and what the client
+ * receives. The fixture server's `form` tool asks whatever schema a test passes.
+ */
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, fixtureServer, httpClient, startGateway, tempDir, textOf, writeConfig } from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer', 'dist');
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let gateway: Gateway;
+let browser: TestBrowser;
+let page: Page;
+let client: Client;
+let shots: string;
+
+beforeAll(async () => {
+  dir = await tempDir('sb-ui-questions-');
+  shots = await screenshotDir();
+  const config = await writeConfig(dir.dir, { mcpServers: { forms: fixtureServer('forms', { FIXTURE_FORMS: '1' }) } });
+  gateway = await startGateway(config, { uiDir: UI_DIR });
+  browser = await openWebUi(gateway.uiLoginUrl()!);
+  page = browser.page;
+  client = await httpClient(gateway.httpUrl()!); // no elicitation: the gateway asks the user in the app
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Questions' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Questions' }).waitFor();
+}, 60_000);
+
+afterAll(async () => {
+  await client?.close();
+  await browser?.close();
+  await gateway?.stop();
+  await dir?.cleanup();
+});
+
+interface Asked {
+  /** What the client receives: the answer the server got. */
+  answer: Promise<{ action: string; content?: Record<string, unknown> }>;
+  question: Locator;
+}
+
+/** The server asks `schema` (JSON text, so a field may be named `__proto__`); the question is on screen. */
+async function ask(message: string, schema: string): Promise<Asked> {
+  const answer = client
+    .callTool({ name: 'forms__form', arguments: { message, schema } })
+    .then((result) => JSON.parse(textOf(result)) as { action: string; content?: Record<string, unknown> });
+  const question = page.getByRole('article', { name: 'Question from forms' }).filter({ hasText: message });
+  await question.waitFor();
+  return { answer, question };
+}
+
+async function checkAndShoot(name: string): Promise<void> {
+  expect(await seriousA11yProblems(page), `axe on ${name}`).toEqual([]);
+  await page.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+describe('forms in the Questions screen', () => {
+  it('takes fields named like built-in object properties as fields like any other', async () => {
+    // Each filled in: an SDK server's check (ajv) reads an absent "toString" as the inherited function.
+    const { answer, question } = await ask(
+      'Company details',
+      '{"type":"object","properties":{"constructor":{"type":"string","title":"Company"},' +
+        '"valueOf":{"type":"number","title":"Value"},"__proto__":{"type":"string","title":"Proto"}},' +
+        '"required":["constructor"]}',
+    );
+    // Empty, not "function Object() { [native code] }".
+    expect(await question.getByLabel('Company (required)').inputValue()).toBe('');
+    expect(await question.getByLabel('Value').inputValue()).toBe('');
+    await question.getByLabel('Company (required)').fill('Acme');
+    await question.getByLabel('Value').fill('3');
+    await question.getByLabel('Proto').fill('p');
+    await checkAndShoot('question-proto-fields');
+    const posted = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes('/questions/'));
+    await question.getByRole('button', { name: 'Accept' }).click();
+    // All three go to the gateway ("__proto__" too: the SDK's server drops that one on its side).
+    const sent = JSON.parse((await posted).postData() ?? '') as { content: Record<string, unknown> };
+    expect(Object.entries(sent.content).sort()).toEqual([
+      ['__proto__', 'p'],
+      ['constructor', 'Acme'],
+      ['valueOf', 3],
+    ]);
+    const received = await answer;
+    expect(received.action).toBe('accept');
+    expect(received.content).toMatchObject({ constructor: 'Acme', valueOf: 3 });
+    await question.waitFor({ state: 'detached' });
+  });
+});

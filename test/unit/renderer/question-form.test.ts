@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { FormSchema, FormValue } from '../../../preload/contract/index.ts';
+import { checkForm, formContent, initialValues } from '../../../renderer/src/lib/question-form.ts';
+
+const utc = () => 0;
+
+/** As the gateway hands it over: parsed JSON, where "__proto__" is an own property. */
+const schema = (json: string): FormSchema => JSON.parse(json) as FormSchema;
+
+describe('a question form', () => {
+  it('takes fields named like built-in object properties as fields like any other', () => {
+    const form = schema(
+      '{"type":"object","properties":{"constructor":{"type":"string"},"toString":{"type":"string"},' +
+        '"valueOf":{"type":"number"},"__proto__":{"type":"string"}},"required":["constructor"]}',
+    );
+    const values = initialValues(form);
+    expect([...values]).toEqual([]);
+    expect([...checkForm(form, values, utc)]).toEqual([['constructor', 'constructor is required.']]);
+    values.set('constructor', 'Acme');
+    values.set('__proto__', 'p');
+    expect(checkForm(form, values, utc).size).toBe(0);
+    const content = formContent(form, values, utc);
+    expect(Object.getPrototypeOf(content)).toBe(Object.prototype);
+    expect(Object.entries(content)).toEqual([
+      ['constructor', 'Acme'],
+      ['__proto__', 'p'],
+    ]);
+    expect(JSON.stringify(content)).toBe('{"constructor":"Acme","__proto__":"p"}');
+  });
+
+  it('sends numbers as numbers and leaves empty fields out', () => {
+    const form = schema(
+      '{"type":"object","properties":{"n":{"type":"integer"},"s":{"type":"string"},"b":{"type":"boolean"}}}',
+    );
+    const values = new Map<string, FormValue>([...initialValues(form), ['n', '42'], ['s', '']]);
+    expect(formContent(form, values, utc)).toEqual({ n: 42, b: false });
+  });
+});
