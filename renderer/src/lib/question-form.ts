@@ -16,13 +16,12 @@ export type OffsetMinutes = (at: Date) => number;
 
 export const browserOffset: OffsetMinutes = (at) => -at.getTimezoneOffset();
 
-/** What each field starts with: its default, or off for a yes/no, or none chosen for a multiple choice. */
+/** What each field starts with: its default, or off for a yes/no; others start empty. */
 export function initialValues(schema: FormSchema): Map<string, FormValue> {
   const out = new Map<string, FormValue>();
   for (const [name, field] of Object.entries(schema.properties)) {
     if (field.default !== undefined) out.set(name, field.default);
     else if (field.type === 'boolean') out.set(name, false);
-    else if (field.type === 'array') out.set(name, []);
   }
   return out;
 }
@@ -76,7 +75,10 @@ export function checkForm(
   return found;
 }
 
-/** The answer's content: fields left empty are left out. */
+/**
+ * The answer's content: fields left empty are left out, a multiple choice with nothing chosen too
+ * (sent as `[]`, an optional one with `minItems` would be refused).
+ */
 export function formContent(
   schema: FormSchema,
   values: ReadonlyMap<string, FormValue>,
@@ -85,7 +87,7 @@ export function formContent(
   const entries: [string, FormValue][] = [];
   for (const [name, field] of Object.entries(schema.properties)) {
     const value = values.get(name);
-    if (value === undefined || value === '') continue;
+    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) continue;
     if (field.type === 'number' || field.type === 'integer') entries.push([name, Number(value)]);
     else entries.push([name, typeof value === 'string' ? answered(field, value, offset) : value]);
   }

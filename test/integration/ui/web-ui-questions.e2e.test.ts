@@ -55,6 +55,15 @@ async function ask(message: string, schema: string): Promise<Asked> {
   return { answer, question };
 }
 
+/** What the client receives once Accept is pressed; a refusal shown instead fails at once, saying what it was. */
+async function accepted({ answer, question }: Asked): Promise<Awaited<Asked['answer']>> {
+  const refusal = question.getByRole('alert').first();
+  const refused = refusal.waitFor().then(async () => {
+    throw new Error(`refused: ${await refusal.textContent()}`);
+  });
+  return Promise.race([answer, refused]);
+}
+
 async function checkAndShoot(name: string): Promise<void> {
   expect(await seriousA11yProblems(page), `axe on ${name}`).toEqual([]);
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
@@ -88,6 +97,28 @@ describe('forms in the Questions screen', () => {
     const received = await answer;
     expect(received.action).toBe('accept');
     expect(received.content).toMatchObject({ constructor: 'Acme', valueOf: 3 });
+    await question.waitFor({ state: 'detached' });
+  });
+
+  it('leaves an optional multiple choice with nothing ticked out of the answer', async () => {
+    const asked = await ask(
+      'Anything else?',
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          name: { type: 'string', title: 'Name' },
+          extras: { type: 'array', title: 'Extras', items: { type: 'string', enum: ['wifi', 'parking'] }, minItems: 1 },
+        },
+        required: ['name'],
+      }),
+    );
+    const { question } = asked;
+    await question.getByLabel('Name (required)').fill('Ann');
+    const extras = question.getByRole('group', { name: 'Extras' });
+    await extras.getByRole('checkbox', { name: 'wifi' }).check();
+    await extras.getByRole('checkbox', { name: 'wifi' }).uncheck();
+    await question.getByRole('button', { name: 'Accept' }).click();
+    expect(await accepted(asked)).toEqual({ action: 'accept', content: { name: 'Ann' } });
     await question.waitFor({ state: 'detached' });
   });
 });

@@ -35,4 +35,21 @@ describe('a question form', () => {
     const values = new Map<string, FormValue>([...initialValues(form), ['n', '42'], ['s', '']]);
     expect(formContent(form, values, utc)).toEqual({ n: 42, b: false });
   });
+
+  it('leaves an optional multiple choice with nothing chosen out of the answer', () => {
+    const form = schema(
+      '{"type":"object","properties":{"name":{"type":"string"},' +
+        '"extras":{"type":"array","items":{"type":"string","enum":["wifi","parking"]},"minItems":1}},' +
+        '"required":["name"]}',
+    );
+    const values = initialValues(form);
+    values.set('name', 'Ann');
+    expect(checkForm(form, values, utc).size).toBe(0);
+    expect(formContent(form, values, utc)).toEqual({ name: 'Ann' });
+    // Ticked, then unticked again: still nothing chosen.
+    values.set('extras', []);
+    expect(formContent(form, values, utc)).toEqual({ name: 'Ann' });
+    values.set('extras', ['wifi']);
+    expect(formContent(form, values, utc)).toEqual({ name: 'Ann', extras: ['wifi'] });
+  });
 });
