@@ -52,3 +52,32 @@ export function localDateTime(value: string, offsetMinutes: (local: Date) => num
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${withSeconds}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
+
+/** RFC 3339 with its parts: date, time, fraction, and the offset's sign, hours and minutes. */
+const DATE_TIME_PARTS = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):?(\d{2}))$/;
+
+/**
+ * The other way: an RFC 3339 date and time (a server's default, `2026-12-24T10:30:00Z`) as a
+ * date-time picker's value in the user's time zone (`2026-12-24T11:30`, seconds only when it has
+ * some), so the picker shows the moment that is sent. Undefined for anything a picker cannot show.
+ */
+export function pickerDateTime(value: string, offsetMinutes: (at: Date) => number): string | undefined {
+  const m = DATE_TIME_PARTS.exec(value);
+  if (m === null || !isDateTime(value)) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const millis = Math.floor(Number(`0${m[7] ?? ''}`) * 1000);
+  const zone = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+  const at = Date.UTC(y, mo - 1, d, h, mi, s, millis) - zone * 60_000;
+  const offset = offsetMinutes(new Date(at));
+  if (!Number.isFinite(offset)) return undefined;
+  // The local wall-clock time, read with the UTC getters of a Date moved by the offset.
+  const local = new Date(at + offset * 60_000);
+  const year = local.getUTCFullYear();
+  if (year < 1 || year > 9999) return undefined;
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  let out = `${pad(year, 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T`;
+  out += `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}`;
+  if (local.getUTCSeconds() !== 0 || local.getUTCMilliseconds() !== 0) out += `:${pad(local.getUTCSeconds())}`;
+  if (local.getUTCMilliseconds() !== 0) out += `.${pad(local.getUTCMilliseconds(), 3)}`;
+  return out;
+}

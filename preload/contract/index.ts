@@ -9,4 +9,4 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './methods.ts';
 export * from './bridge.ts';
-export { STRING_FORMATS, localDateTime } from './formats.ts';
+export { STRING_FORMATS, localDateTime, pickerDateTime } from './formats.ts';

@@ -6,6 +6,7 @@
 import {
   STRING_FORMATS,
   localDateTime,
+  pickerDateTime,
   type FormField,
   type FormSchema,
   type FormValue,
@@ -16,14 +17,26 @@ export type OffsetMinutes = (at: Date) => number;
 
 export const browserOffset: OffsetMinutes = (at) => -at.getTimezoneOffset();
 
-/** What each field starts with: its default, or off for a yes/no; others start empty. */
-export function initialValues(schema: FormSchema): Map<string, FormValue> {
+/**
+ * What each field starts with: its default as its input shows it, or off for a yes/no; others
+ * start empty. A date and time is shown in the user's time zone (and sent back as that same
+ * moment); a date default a picker cannot show is left out, not sent unseen.
+ */
+export function initialValues(schema: FormSchema, offset: OffsetMinutes = browserOffset): Map<string, FormValue> {
   const out = new Map<string, FormValue>();
   for (const [name, field] of Object.entries(schema.properties)) {
-    if (field.default !== undefined) out.set(name, field.default);
+    const shown = field.default === undefined ? undefined : shownDefault(field, field.default, offset);
+    if (shown !== undefined) out.set(name, shown);
     else if (field.type === 'boolean') out.set(name, false);
   }
   return out;
+}
+
+function shownDefault(field: FormField, value: FormValue, offset: OffsetMinutes): FormValue | undefined {
+  if (typeof value !== 'string') return value;
+  if (field.format === 'date-time') return pickerDateTime(value, offset);
+  if (field.format === 'date') return STRING_FORMATS.date!.test(value) ? value : undefined;
+  return value;
 }
 
 /** What is sent for a string field: a date-time picker's local value with seconds and the time zone. */

@@ -121,4 +121,30 @@ describe('forms in the Questions screen', () => {
     expect(await accepted(asked)).toEqual({ action: 'accept', content: { name: 'Ann' } });
     await question.waitFor({ state: 'detached' });
   });
+
+  it("shows a date and time default in the picker, in the user's time zone, and sends what it shows", async () => {
+    // The page in Berlin (UTC+1 in December), whatever zone the machine is in.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'Europe/Berlin' });
+    try {
+      const asked = await ask(
+        'When should the backup run?',
+        JSON.stringify({
+          type: 'object',
+          properties: {
+            when: { type: 'string', format: 'date-time', title: 'Start', default: '2026-12-24T10:30:00Z' },
+          },
+          required: ['when'],
+        }),
+      );
+      const start = asked.question.getByLabel('Start (required)');
+      expect(await start.inputValue()).toBe('2026-12-24T11:30');
+      await checkAndShoot('question-datetime-default');
+      await asked.question.getByRole('button', { name: 'Accept' }).click();
+      expect(await accepted(asked)).toEqual({ action: 'accept', content: { when: '2026-12-24T11:30:00+01:00' } });
+    } finally {
+      await cdp.send('Emulation.setTimezoneOverride', { timezoneId: '' });
+      await cdp.detach();
+    }
+  });
 });

@@ -6,7 +6,7 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { STRING_FORMATS, localDateTime } from '../../../preload/contract/formats.ts';
+import { STRING_FORMATS, localDateTime, pickerDateTime } from '../../../preload/contract/formats.ts';
 
 const ajv = new Ajv();
 (addFormats as unknown as (a: Ajv) => void)(ajv);
@@ -40,5 +40,27 @@ describe('question form formats', () => {
     expect(localDateTime('2026-12-05T14:30', () => 0)).toBe('2026-12-05T14:30:00+00:00');
     expect(localDateTime('2026-12-05T14:30:00Z', () => 60)).toBe('2026-12-05T14:30:00Z');
     expect(STRING_FORMATS['date-time']!.test(localDateTime('2026-12-05T14:30', () => 60))).toBe(true);
+  });
+
+  it("shows an RFC 3339 date and time in a date-time picker as the user's local time, and back unchanged", () => {
+    expect(pickerDateTime('2026-12-24T10:30:00Z', () => 60)).toBe('2026-12-24T11:30');
+    expect(pickerDateTime('2026-12-24T10:30:15+02:00', () => -330)).toBe('2026-12-24T03:00:15');
+    expect(pickerDateTime('2026-12-31t23:30:00.25z', () => 60)).toBe('2027-01-01T00:30:00.250');
+    expect(pickerDateTime('2026-12-24 10:30:00+0100', () => 0)).toBe('2026-12-24T09:30');
+    // Nothing a picker can show: left for the form to start empty.
+    for (const bad of ['2026-12-24T10:30', '2026-12-24', 'tomorrow', '2026-02-30T10:00:00Z', '9999-12-31T23:00:00Z'])
+      expect([bad, pickerDateTime(bad, () => 60)]).toEqual([bad, undefined]);
+    // What the picker shows is sent as the same moment.
+    for (const [value, offset] of [
+      ['2026-12-24T10:30:00Z', 60],
+      ['2026-07-01T09:05:30-05:30', 120],
+      ['2026-03-29T01:15:00+00:00', -480],
+    ] as const) {
+      const sent = localDateTime(
+        pickerDateTime(value, () => offset)!,
+        () => offset,
+      );
+      expect(Date.parse(sent)).toBe(Date.parse(value));
+    }
   });
 });

@@ -52,4 +52,18 @@ describe('a question form', () => {
     values.set('extras', ['wifi']);
     expect(formContent(form, values, utc)).toEqual({ name: 'Ann', extras: ['wifi'] });
   });
+
+  it("shows a date and time default in the user's time zone, and sends that same moment", () => {
+    const berlin = () => 60;
+    const form = schema(
+      '{"type":"object","properties":{"when":{"type":"string","format":"date-time","default":"2026-12-24T10:30:00Z"},' +
+        '"day":{"type":"string","format":"date","default":"24.12.2026"},' +
+        '"at":{"type":"string","format":"date-time","default":"soon"}},"required":["when"]}',
+    );
+    const values = initialValues(form, berlin);
+    // What a picker cannot show starts empty instead of being sent unseen.
+    expect([...values]).toEqual([['when', '2026-12-24T11:30']]);
+    expect(checkForm(form, values, berlin).size).toBe(0);
+    expect(formContent(form, values, berlin)).toEqual({ when: '2026-12-24T11:30:00+01:00' });
+  });
 });
