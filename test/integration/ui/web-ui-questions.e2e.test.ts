@@ -147,4 +147,58 @@ describe('forms in the Questions screen', () => {
       await cdp.detach();
     }
   });
+
+  it('moves the keyboard to the field a refused Accept names: its own checks, or the gateway', async () => {
+    const asked = await ask(
+      'Who?',
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          first: { type: 'string', title: 'First' },
+          email: { type: 'string', format: 'email', title: 'Email' },
+          rooms: { type: 'array', title: 'Rooms', items: { type: 'string', enum: ['a', 'b'] }, minItems: 1 },
+        },
+        required: ['email', 'rooms'],
+      }),
+    );
+    const { question } = asked;
+    const focused = (control: Locator) => control.evaluate((el) => el === el.ownerDocument.activeElement);
+    const email = question.getByLabel('Email (required)');
+    await email.fill('not-an-address');
+    await question.getByRole('button', { name: 'Accept' }).press('Enter');
+    await question.getByText('Email must be an email address.').waitFor();
+    expect(await focused(email)).toBe(true);
+    // A group of choices: the group, which reads out its message.
+    await email.fill('ann@example.org');
+    await question.getByRole('button', { name: 'Accept' }).press('Enter');
+    const rooms = question.getByRole('group', { name: 'Rooms (required)' });
+    await question.getByText('Rooms is required.').waitFor();
+    expect(await focused(rooms)).toBe(true);
+    expect(await rooms.getAttribute('aria-describedby')).toBeTruthy();
+    await checkAndShoot('question-refused');
+    // The gateway refuses (as it would an answer the server's schema rules out), naming the field.
+    await rooms.getByRole('checkbox', { name: 'a' }).check();
+    await page.route('**/api/questions/*', (route) =>
+      route.fulfill({
+        status: 400,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          ok: false,
+          error: { code: 'invalid_request', message: 'field "email" is taken', field: 'email' },
+        }),
+      }),
+    );
+    try {
+      await question.getByRole('button', { name: 'Accept' }).press('Enter');
+      await question.getByText('field "email" is taken').waitFor();
+      expect(await focused(email)).toBe(true);
+    } finally {
+      await page.unroute('**/api/questions/*');
+    }
+    await question.getByRole('button', { name: 'Accept' }).click();
+    expect(await accepted(asked)).toEqual({
+      action: 'accept',
+      content: { email: 'ann@example.org', rooms: ['a'] },
+    });
+  });
 });
