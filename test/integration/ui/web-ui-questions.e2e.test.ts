@@ -64,6 +64,14 @@ async function accepted({ answer, question }: Asked): Promise<Awaited<Asked['ans
   return Promise.race([answer, refused]);
 }
 
+/** What a screen reader reads after a control's name: the text of each element its aria-describedby names. */
+async function description(control: Locator): Promise<string> {
+  return control.evaluate((el) => {
+    const ids: string[] = (el.getAttribute('aria-describedby') ?? '').split(' ').filter((id: string) => id !== '');
+    return ids.map((id) => el.ownerDocument.getElementById(id)?.textContent ?? `(nothing is ${id})`).join(' ');
+  });
+}
+
 async function checkAndShoot(name: string): Promise<void> {
   expect(await seriousA11yProblems(page), `axe on ${name}`).toEqual([]);
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
@@ -200,5 +208,39 @@ describe('forms in the Questions screen', () => {
       action: 'accept',
       content: { email: 'ann@example.org', rooms: ['a'] },
     });
+  });
+
+  it("links each field's description and error to it, whatever the field's name; marks a required yes/no", async () => {
+    const asked = await ask(
+      'Your name',
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          'first name': { type: 'string', minLength: 2, description: 'As on your passport' },
+          'dietary needs': {
+            type: 'array',
+            items: { type: 'string', enum: ['vegan', 'halal'] },
+            description: 'Tick any that apply',
+          },
+          terms: { type: 'boolean', title: 'I agree', description: 'The booking terms' },
+        },
+        required: ['first name', 'terms'],
+      }),
+    );
+    const { question } = asked;
+    const name = question.getByLabel('first name (required)');
+    expect(await description(name)).toBe('As on your passport');
+    expect(await description(question.getByRole('group', { name: 'dietary needs' }))).toBe('Tick any that apply');
+    const terms = question.getByRole('checkbox', { name: 'I agree (required)' });
+    expect(await description(terms)).toBe('The booking terms');
+    await name.fill('A');
+    await question.getByRole('button', { name: 'Accept' }).click();
+    await question.getByText('first name must be at least 2 characters.').waitFor();
+    expect(await description(name)).toBe('As on your passport first name must be at least 2 characters.');
+    await checkAndShoot('question-descriptions');
+    await name.fill('Ann');
+    await terms.check();
+    await question.getByRole('button', { name: 'Accept' }).click();
+    expect(await accepted(asked)).toEqual({ action: 'accept', content: { 'first name': 'Ann', terms: true } });
   });
 });
