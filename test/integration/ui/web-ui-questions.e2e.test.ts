@@ -243,4 +243,20 @@ describe('forms in the Questions screen', () => {
     await question.getByRole('button', { name: 'Accept' }).click();
     expect(await accepted(asked)).toEqual({ action: 'accept', content: { 'first name': 'Ann', terms: true } });
   });
+
+  it("wraps a long unbroken token in a server's message and field texts inside the question's card", async () => {
+    const token = 'A1B2C3D4E5'.repeat(30);
+    const asked = await ask(
+      `Confirm the transfer. Reference: ${token}`,
+      JSON.stringify({ type: 'object', properties: { ok: { type: 'boolean', title: 'Yes', description: token } } }),
+    );
+    const { question } = asked;
+    const overflow = (of: Locator) => of.evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(await overflow(question)).toBeLessThanOrEqual(0);
+    expect(await overflow(question.getByText('Confirm the transfer.'))).toBeLessThanOrEqual(0);
+    expect(await overflow(question.getByText(token, { exact: true }))).toBeLessThanOrEqual(0);
+    await checkAndShoot('question-long-message');
+    await question.getByRole('button', { name: 'Decline' }).click();
+    expect(await asked.answer).toEqual({ action: 'decline' });
+  });
 });
