@@ -60,7 +60,10 @@ export class GatewayState {
     api.on('question-added', (question) => {
       if (this.questions.some((q) => q.id === question.id)) return;
       this.questions = [...this.questions, question];
-      this.questionNews = `A question from ${question.server} is waiting.`;
+      // With the count: a second question from the same server is new text, so it is read out too.
+      const waiting = this.questions.length;
+      const count = waiting > 1 ? ` (${waiting} are waiting)` : '';
+      this.questionNews = `A question from ${question.server} is waiting${count}.`;
       this.questionArrivals++;
     });
     api.on('question-ended', ({ id, outcome }) => {
@@ -69,8 +72,11 @@ export class GatewayState {
       // Still shown, so not answered here: it expired, or its call or server went away.
       if (ended && (outcome === 'expired' || outcome === 'withdrawn'))
         this.questionGone = { server: ended.server, outcome };
-      // The live region says what is true now: no stale "waiting" once none is.
-      if (this.questions.length === 0) this.questionNews = '';
+      // The live region says what is true now: no stale "waiting" once none is, and the count left
+      // otherwise (so the next arrival's text differs from what the region holds, and is read out).
+      // Also when this page answered it and took it off the list already.
+      const left = this.questions.length;
+      this.questionNews = left === 0 ? '' : `${left} ${left === 1 ? 'question is' : 'questions are'} waiting.`;
     });
     api.on('log', (line) => {
       const next = this.logs.length >= MAX_LOG_LINES ? this.logs.slice(-MAX_LOG_LINES + 1) : this.logs.slice();

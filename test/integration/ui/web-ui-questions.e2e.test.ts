@@ -45,11 +45,16 @@ interface Asked {
   question: Locator;
 }
 
-/** The server asks `schema` (JSON text, so a field may be named `__proto__`); the question is on screen. */
-async function ask(message: string, schema: string): Promise<Asked> {
-  const answer = client
+/** The server asks `schema` (JSON text, so a field may be named `__proto__`); what the client receives. */
+function send(message: string, schema: string): Asked['answer'] {
+  return client
     .callTool({ name: 'forms__form', arguments: { message, schema } })
     .then((result) => JSON.parse(textOf(result)) as { action: string; content?: Record<string, unknown> });
+}
+
+/** As `send`, once the question is on screen. */
+async function ask(message: string, schema: string): Promise<Asked> {
+  const answer = send(message, schema);
   const question = page.getByRole('article', { name: 'Question from forms' }).filter({ hasText: message });
   await question.waitFor();
   return { answer, question };
@@ -258,5 +263,29 @@ describe('forms in the Questions screen', () => {
     await checkAndShoot('question-long-message');
     await question.getByRole('button', { name: 'Decline' }).click();
     expect(await asked.answer).toEqual({ action: 'decline' });
+  });
+
+  it('announces each new question, a second one from the same server too', async () => {
+    const nav = page.getByRole('navigation', { name: 'Screens' });
+    await nav.getByRole('link', { name: 'Overview' }).click();
+    // The live region, wherever the user is: each arrival changes its text, so each is read out.
+    const news = page.getByRole('status').filter({ hasText: 'waiting' });
+    const first = send('First question', '{"type":"object","properties":{}}');
+    await news.getByText('A question from forms is waiting.', { exact: true }).waitFor();
+    const second = send('Second question', '{"type":"object","properties":{}}');
+    await news.getByText('A question from forms is waiting (2 are waiting).', { exact: true }).waitFor();
+    await nav.getByRole('link', { name: 'Questions' }).click();
+    const question = (text: string) =>
+      page.getByRole('article', { name: 'Question from forms' }).filter({ hasText: text });
+    await question('First question').getByRole('button', { name: 'Decline' }).click();
+    expect(await first).toEqual({ action: 'decline' });
+    await news.getByText('1 question is waiting.', { exact: true }).waitFor();
+    // Two waiting again: not the text the region held before, so read out as well.
+    const third = send('Third question', '{"type":"object","properties":{}}');
+    await news.getByText('A question from forms is waiting (2 are waiting).', { exact: true }).waitFor();
+    await question('Second question').getByRole('button', { name: 'Decline' }).click();
+    await question('Third question').getByRole('button', { name: 'Decline' }).click();
+    expect([await second, await third]).toEqual([{ action: 'decline' }, { action: 'decline' }]);
+    await news.waitFor({ state: 'detached' });
   });
 });
