@@ -49,6 +49,7 @@ export class GatewayState {
       this.connection = state;
       this.problem =
         state === 'unreachable' ? 'the live connection to it broke; trying again' : 'the login is no longer valid';
+      if (state === 'unauthorized') this.loggedOut();
     });
     // Subscribed before the first fetch, so nothing that changes in between is missed.
     api.on('status', (status) => {
@@ -105,6 +106,18 @@ export class GatewayState {
     } catch (err) {
       this.connection = isUnauthorized(err) ? 'unauthorized' : 'unreachable';
       this.problem = errorText(err);
+      if (this.connection === 'unauthorized') this.loggedOut();
     }
+  }
+
+  /**
+   * Not logged in (a new gateway, or the login ended): the questions shown were the old session's,
+   * and cannot be answered from here; the sidebar's count must not go on saying they wait. While it
+   * is only unreachable they stay, with what was typed into them, for when it is back.
+   */
+  private loggedOut(): void {
+    this.questions = [];
+    this.questionNews = '';
+    this.questionGone = undefined;
   }
 }

@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { openWebUi, type TestBrowser } from '../../helpers/browser.ts';
-import { ROOT, fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, fixtureServer, httpClient, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer', 'dist');
 
@@ -54,5 +54,37 @@ describe('the web UI when the gateway goes away', () => {
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor({ timeout: 15_000 });
     expect(await page.getByRole('alert').count()).toBe(0);
     expect(page.url()).not.toContain('login=');
+  });
+
+  it("drops the old gateway's questions once a new one asks for a login: no count of them in the sidebar", async () => {
+    const page = browser.page;
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    // A question waits (a client that cannot show it asked), counted in the sidebar.
+    const client = await httpClient(gateway!.httpUrl()!);
+    const call = client.callTool({ name: 'fx__ask', arguments: {} }).catch(() => undefined);
+    const nav = page.getByRole('navigation', { name: 'Screens' });
+    await nav.getByRole('link', { name: 'Questions 1 waiting' }).waitFor();
+    // As when the gateway is killed: nothing more comes from it (no word that its question ended).
+    // The page is loaded again with its live stream cut, so it holds the question from its first fetch.
+    await page.route('**/api/events**', (route) => route.abort());
+    try {
+      await page.reload();
+      await nav.getByRole('link', { name: 'Questions 1 waiting' }).waitFor();
+      const port = Number(new URL(gateway!.httpUrl()!).port);
+      await gateway!.stop();
+      gateway = undefined;
+      await call;
+      await client.close();
+      gateway = await startGateway(config, { uiDir: UI_DIR, http: { port } });
+    } finally {
+      await page.unroute('**/api/events**');
+    }
+    await page
+      .getByRole('alert')
+      .getByText(/Not logged in/)
+      .waitFor({ timeout: 30_000 });
+    expect(await nav.getByRole('link', { name: 'Questions', exact: true }).count()).toBe(1);
+    expect(await page.getByText(/is waiting/).count()).toBe(0);
+    await page.screenshot({ path: path.join(await screenshotDir(), 'not-logged-in.png') });
   });
 });
