@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../main/engine/index.ts';
-import { fixtureServer, httpClient, startGateway, tempDir, textOf, writeConfig } from '../helpers/gateway.ts';
+import { fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../helpers/gateway.ts';
 
 interface RawConn {
   socket: net.Socket;
@@ -157,6 +157,53 @@ describe('the HTTP listener cannot be starved', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(busy.filter((c) => c.socket.destroyed || c.socket.readyState === 'closed')).toEqual([]);
     expect(stalled.filter((c) => c.socket.destroyed || c.socket.readyState === 'closed').length).toBeGreaterThan(0);
+    destroyAll();
+  });
+});
+
+describe('event streams held open', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-hostile-http-');
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { fx: fixtureServer('fx') },
+        listen: { http: { port: 0, limits: { maxConnections: 120, maxConnectionsPerClient: 120 } } },
+      }),
+    );
+  });
+  afterAll(async () => {
+    destroyAll();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('keep a quarter of maxConnections for requests: a new client works while a process asks for 150', async () => {
+    const port = Number(new URL(gateway.httpUrl()!).port);
+    // Legacy SSE streams: each is a session with a real request behind it, never shed as stalled.
+    const streams = Array.from({ length: 150 }, () =>
+      rawConnect(port, `GET /sse HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`),
+    );
+    await Promise.all(streams.map((c) => c.connected));
+    await waitFor(
+      () => streams.every((c) => /event: endpoint|HTTP\/1\.1 503/.test(c.received()) || c.socket.destroyed),
+      10_000,
+      'every stream answered',
+    );
+    const open = streams.filter((c) => c.received().includes('event: endpoint')).length;
+    const refused = streams.filter((c) => c.received().startsWith('HTTP/1.1 503'));
+    expect(open).toBe(90);
+    // The rest were told why (and closed), or closed at once while more than maxConnections were open.
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.received()).toContain('Too many event streams open (90');
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'got in' } }))).toBe('got in');
+    } finally {
+      await client.close();
+    }
     destroyAll();
   });
 });

@@ -93,6 +93,27 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
   const guard: { check?: (req: IncomingMessage) => Refusal | Admitted } = {};
 
   const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
+  // Event streams (GET /sse, GET /mcp) stay open, and are never shed as stalled connections: they may
+  // take all but a quarter (at most 128) of maxConnections, which is kept for requests (a new client,
+  // the app's control API), so a process holding streams open cannot lock everyone out.
+  const maxStreams = limits.maxConnections - Math.min(128, Math.floor(limits.maxConnections / 4));
+  let streams = 0;
+  const openStream = (res: ServerResponse): boolean => {
+    if (streams >= maxStreams) {
+      // Closed after the answer: a refused connection kept alive would hold a slot all the same.
+      res.setHeader('connection', 'close');
+      sendRpcError(
+        res,
+        503,
+        RpcCode.InternalError,
+        `Too many event streams open (${maxStreams}; listen.http.limits.maxConnections less what requests keep)`,
+      );
+      return false;
+    }
+    streams++;
+    res.once('close', () => streams--);
+    return true;
+  };
   // Node answers 408 and closes a connection whose headers (or whole request) are late, and 431 a
   // header block over the size; it checks the clocks every `connectionsCheckingInterval`.
   const requestTimeout = limits.requestTimeoutMs;
@@ -157,6 +178,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
       if (mcp) return streamable.post(req, res, profile, body, principal);
       if (messages) return legacy.post(req, res, body, principal);
     } else if (req.method === 'GET') {
+      if ((mcp || sse) && !openStream(res)) return;
       if (mcp) return streamable.get(req, res, profile, principal);
       if (sse)
         return legacy.open(req, res, profile, `/messages${match[1] === undefined ? '' : `/${match[1]}`}`, principal);
