@@ -32,7 +32,7 @@ function pointedAt(block: Block, uri: string): Block {
 /**
  * Remembers in `known` (uri → server) the links in a tools/call or prompts/get `result` from
  * `server` that the profile cannot route to it otherwise; returns the result with links to renamed
- * uris under their listed name.
+ * uris under their listed name. For a result that has a link (hasLink).
  */
 export function noteResultLinks(
   result: Record<string, unknown>,
@@ -45,7 +45,6 @@ export function noteResultLinks(
     routeOf(uri: string): string | undefined;
   },
 ): Record<string, unknown> {
-  if (!hasLink(result)) return result;
   let renamed = false;
   const visit = (block: unknown): unknown => {
     const uri = uriOf(block);
@@ -75,8 +74,8 @@ export function noteResultLinks(
   return { ...result, ...(content ? { content } : {}), ...(messages ? { messages } : {}) };
 }
 
-/** Whether any block of the result points at a resource (most results: none, and nothing is copied). */
-function hasLink(result: Record<string, unknown>): boolean {
+/** Whether any block of the result points at a resource (most results: none; ask before noteResultLinks). */
+export function hasLink(result: Record<string, unknown>): boolean {
   if (Array.isArray(result.content) && result.content.some((b) => uriOf(b) !== undefined)) return true;
   return (
     Array.isArray(result.messages) &&

@@ -14,7 +14,7 @@ import type { RegistryServer, SessionContext } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
 import { degradePromptResult, degradeToolResult } from './degrade.ts';
-import { noteResultLinks } from './result-links.ts';
+import { hasLink, noteResultLinks } from './result-links.ts';
 import { STATELESS_REVISION } from '../protocol/versions.ts';
 import {
   buildProfileView,
@@ -443,6 +443,8 @@ export class Router implements SessionHandler {
       throw this.unavailableOwner(session, name) ?? invalidParams(`Unknown ${what}: ${name}`);
     }
     const result = await this.forward(session, req, route.upstream, { ...params, name: route.original }, signal);
+    // Most results link nothing: nothing more is made for them on this path.
+    if (!hasLink(result)) return result;
     return noteResultLinks(result, route.server, this.linksOf(session), {
       listedFor: (uri) => view.resourceRoutes.get(uri)?.server,
       routeOf: (uri) => routeResource(view, uri)?.server,
