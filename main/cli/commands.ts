@@ -233,7 +233,7 @@ export async function status(opts: { json: boolean }): Promise<number> {
     `Switchboard gateway running: pid ${info.pid}, version ${info.version}, since ${info.startedAt}\n` +
       table(null, [
         ['  config', info.configPath],
-        ['  HTTP', info.http ?? 'off'],
+        ['  HTTP', info.http ?? (info.httpProblem ? `off: ${info.httpProblem}` : 'off')],
         ['  socket', socket],
         ['  log', info.logFile ?? 'the terminal or app that started it'],
         ['  lock', paths.lock],

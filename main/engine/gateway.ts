@@ -248,6 +248,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly catalog = new Catalog();
   private readonly router: Router;
   private http?: HttpListener;
+  /** Why the HTTP listener is not open although the config asks for one (recorded in the lock). */
+  private httpProblem?: string;
   private socket?: { path: string; close(): Promise<void> };
   private watcher?: { close(): void };
   private reloading: Promise<void> = Promise.resolve();
@@ -469,6 +471,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private async recordAddresses(): Promise<void> {
     await this.lock?.update({
       ...(this.http ? { http: this.http.url } : { http: undefined }),
+      httpProblem: this.http ? undefined : this.httpProblem,
       ...(this.socket ? { socket: this.socket.path } : { socket: undefined }),
     });
   }
@@ -1550,7 +1553,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
             )
           : err;
         if (!this.opts.httpOptional) throw error;
-        this.log({ level: 'warn', text: `HTTP listener not started: ${errorMessage(error)}` });
+        this.httpProblem = errorMessage(error);
+        this.log({ level: 'warn', text: `HTTP listener not started: ${this.httpProblem}` });
       }
     }
   }

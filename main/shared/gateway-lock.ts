@@ -28,6 +28,8 @@ export interface GatewayInfo {
   /** Where its output goes, when it writes to a file (a gateway the shim started). */
   logFile?: string;
   http?: string;
+  /** Why the HTTP listener the config asks for is not open (its port was taken), for `status` and `ui`. */
+  httpProblem?: string;
   socket?: string;
 }
 
@@ -41,7 +43,9 @@ export interface LockState {
 export interface HeldLock {
   readonly info: GatewayInfo;
   /** Records more about the running gateway (its addresses once listening). */
-  update(patch: Partial<Pick<GatewayInfo, 'http' | 'socket' | 'logFile' | 'configPath'>>): Promise<void>;
+  update(
+    patch: Partial<Pick<GatewayInfo, 'http' | 'httpProblem' | 'socket' | 'logFile' | 'configPath'>>,
+  ): Promise<void>;
   /** Removes the lock if it is still ours. */
   release(): Promise<void>;
 }

@@ -89,6 +89,13 @@ export async function requestUiLoginLink(env: NodeJS.ProcessEnv = process.env): 
 
 /** What to do about a gateway running without the HTTP listener `what` is served on. */
 function noHttpListener(info: GatewayInfo, what: string): GatewayError {
+  // Meant to have one (the config asks for it), but it could not open: that, not how to ask for one.
+  if (info.httpProblem)
+    return new GatewayError(
+      'upstream_unavailable',
+      `the running gateway (pid ${info.pid}) has no HTTP listener, which ${what} needs: ${info.httpProblem}; ` +
+        `then restart it ("switchboard stop", then start it again)`,
+    );
   return new GatewayError(
     'upstream_unavailable',
     `the running gateway (pid ${info.pid}) has no HTTP listener, which ${what} needs: stop it ` +

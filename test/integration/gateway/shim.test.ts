@@ -1,6 +1,7 @@
 import { signalProcessesWithEnv } from '../../helpers/processes.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -109,6 +110,33 @@ describe('the shim, as a client spawns it', () => {
     } finally {
       await client.close();
       await limited.client.close();
+    }
+  });
+
+  it('says why a gateway started in the background has no HTTP listener: its port was taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const child = spawn(NODE, [CLI, 'serve', '--background', '--port', String(port)], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      gateways.push(child);
+      await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+      const inUse = `HTTP port 127.0.0.1:${port} is already in use`;
+      await waitFor(
+        async () => (await cliRun({ ...process.env, ...env }, 'status')).stdout.includes(`off: ${inUse}`) || undefined,
+        10_000,
+        'status naming the taken port',
+      );
+      // Not "start it without --no-http, with listen.http on": the config already asks for it.
+      const ui = await cliRun({ ...process.env, ...env }, 'ui');
+      expect(ui.code).toBe(1);
+      expect(ui.stderr).toContain(`has no HTTP listener, which the web UI needs: ${inUse}`);
+      expect(ui.stderr).not.toContain('--no-http');
+    } finally {
+      taken.close();
     }
   });
 
