@@ -126,7 +126,8 @@ export class ServerRequests {
       ...(target?.exchangeId ? { parentId: target.exchangeId } : {}),
     });
     // The calls it may have been asked during hold their timeouts meanwhile; once all have ended, it is moot.
-    const flights = target?.flights ?? [];
+    // Not known whose it is (several clients' calls): any of them may be waiting on it.
+    const flights = target?.flights ?? (moot || forTask !== undefined ? [] : [...(this.flights.get(upstream) ?? [])]);
     const ended = flights.length ? allEnded(flights) : undefined;
     const signal = ended ? AbortSignal.any([ac.signal, ended.signal]) : ac.signal;
     for (const flight of flights) flight.waiting++;
@@ -243,7 +244,7 @@ export class ServerRequests {
     const server = this.opts.registry.server(upstream) ?? 'unknown';
     const unable = target
       ? clientCannotAnswer(target.session, method, params)
-      : (this.opts.nobodyToAsk ?? 'no single client has a request in flight on this server');
+      : (this.opts.nobodyToAsk ?? this.nobodyReason(upstream));
     // A stateless call decides itself: it asks the client, or fails the call with -32021 when the
     // client's per-request capabilities do not cover the question.
     if (target && (unable === undefined || target.session.stateless)) {
@@ -310,6 +311,14 @@ export class ServerRequests {
    * upstream said so (`origin`, still in flight); else the owner of an isolated instance, or the
    * only session with a request in flight on this upstream. Ambiguous → none.
    */
+  /** Why a question of this upstream's cannot be put to a client. */
+  private nobodyReason(upstream: Upstream): string {
+    const sessions = new Set([...(this.flights.get(upstream) ?? [])].map((f) => f.session));
+    return sessions.size > 1
+      ? `${sessions.size} clients have requests in flight on this server, and it did not say which one asks`
+      : 'no client has a request in flight on this server';
+  }
+
   private target(upstream: Upstream, origin?: RequestOrigin): Target | undefined {
     const inFlight = this.flights.get(upstream);
     if (origin && inFlight?.has(origin as Flight)) return targetOf([origin as Flight]);

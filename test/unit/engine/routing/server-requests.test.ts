@@ -87,11 +87,14 @@ describe('server-to-client requests', () => {
       error: {
         code: RpcCode.InternalError,
         message:
-          'Switchboard cannot answer roots/list from server "c": no single client has a request in flight on ' +
-          'this server',
+          'Switchboard cannot answer roots/list from server "c": no client has a request in flight on this server',
       },
     };
-    expect(ambiguous).toEqual([{ error: { ...nobody.error, message: nobody.error.message.replace('"c"', '"a"') } }]);
+    const several =
+      'Switchboard cannot answer roots/list from server "a": 2 clients have requests in flight on this server';
+    expect(ambiguous).toEqual([
+      { error: { code: RpcCode.InternalError, message: `${several}, and it did not say which one asks` } },
+    ]);
     expect(none).toEqual([nobody]);
     expect(stillOne).toEqual([]);
     expect(one.sent.map((s) => s.related)).toEqual([1]);
@@ -136,6 +139,25 @@ describe('server-to-client requests', () => {
     await tick();
     expect(orphan).toEqual([{ error: expect.objectContaining({ code: RpcCode.InternalError }) }]);
     expect(other.sent).toEqual([]);
+  });
+
+  it("holds every call's time limit while a question nobody can tie to one client waits for the user", async () => {
+    const prompter = new QuestionBroker();
+    const { requests, client, ask } = setup({ prompter });
+    const a = upstream('a');
+    const one = requests.track(a, client().session, 1);
+    const two = requests.track(a, client().session, 2);
+    const replies = ask(a, 'elicitation/create', FORM);
+    const [prompt] = prompter.list();
+    expect(prompt?.reason).toBe('2 clients have requests in flight on this server, and it did not say which one asks');
+    // Either call may be the one waiting on the answer: neither times out meanwhile (QuestionClock).
+    expect([one.waiting, two.waiting]).toEqual([1, 1]);
+    prompter.answer(prompt!.id, { action: 'accept', content: { name: 'Ada' } });
+    await tick();
+    expect(replies).toEqual([{ result: { action: 'accept', content: { name: 'Ada' } } }]);
+    expect([one.waiting, two.waiting]).toEqual([0, 0]);
+    one.end();
+    two.end();
   });
 
   it('a question the client cannot show goes to the user, saying why', async () => {
