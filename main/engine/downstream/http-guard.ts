@@ -10,6 +10,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { isLoopbackHost } from '../egress/user-url.ts';
 
 export interface GuardOptions {
@@ -48,9 +49,18 @@ export interface Refusal {
 
 export function allowedHostHeaders(host: string, port: number): Set<string> {
   // On loopback, every name of this machine; and always the address as given (IPv6 in brackets).
-  const names = new Set(isLoopbackHost(host) ? ['127.0.0.1', 'localhost', '[::1]'] : []);
+  const names = new Set(isLoopbackHost(host) || isAnyAddress(host) ? ['127.0.0.1', 'localhost', '[::1]'] : []);
+  // Bound to every interface: reached at any of their addresses (a browser here at 127.0.0.1 too).
+  if (isAnyAddress(host))
+    for (const a of Object.values(networkInterfaces()).flat())
+      if (a) names.add(a.family === 'IPv6' ? `[${a.address}]` : a.address);
   names.add(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
   return new Set([...names].map((n) => `${n}:${port}`));
+}
+
+/** 0.0.0.0 or ::, which listen on every interface. */
+function isAnyAddress(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
 }
 
 export function allowedOrigins(opts: GuardOptions): Set<string> {
@@ -63,7 +73,9 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refusal | Admitted {
   const hosts = allowedHostHeaders(opts.host, opts.port);
   const origins = allowedOrigins(opts);
-  const anyHost = !isLoopbackHost(opts.host) && (opts.host === '0.0.0.0' || opts.host === '::');
+  // Every interface: the names it is reached by (a DNS name for a team) are not known here. Origins
+  // still are: this machine's addresses and those in listen.http.allowedOrigins.
+  const anyHost = isAnyAddress(opts.host);
   // Compared as digests: constant time whatever the lengths.
   const tokens = (opts.principals ?? []).map((p) => ({ name: p.name, digest: digest(`Bearer ${p.token}`) }));
   return (req) => {

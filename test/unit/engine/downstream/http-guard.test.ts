@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { allowedHostHeaders } from '../../../../main/engine/downstream/http-guard.ts';
+import type { IncomingMessage } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { allowedHostHeaders, createGuard } from '../../../../main/engine/downstream/http-guard.ts';
 
 describe('allowedHostHeaders: the Host a browser may send (DNS rebinding guard)', () => {
   it('on loopback, every name of this machine and the address as given', () => {
@@ -11,6 +13,30 @@ describe('allowedHostHeaders: the Host a browser may send (DNS rebinding guard)'
     expect(allowedHostHeaders('127.0.0.2', 80).has('127.0.0.2:80')).toBe(true);
     expect(allowedHostHeaders('::ffff:127.0.0.1', 80).has('[::ffff:127.0.0.1]:80')).toBe(true);
     expect(allowedHostHeaders('::1', 80).has('localhost:80')).toBe(true);
+  });
+
+  it('on every interface (0.0.0.0, ::), the names of this machine and each of its addresses', () => {
+    for (const any of ['0.0.0.0', '::']) {
+      const hosts = allowedHostHeaders(any, 9000);
+      expect(hosts.has('127.0.0.1:9000')).toBe(true);
+      expect(hosts.has('localhost:9000')).toBe(true);
+      for (const a of Object.values(networkInterfaces()).flat())
+        if (a) expect(hosts.has(a.family === 'IPv6' ? `[${a.address}]:9000` : `${a.address}:9000`)).toBe(true);
+    }
+  });
+
+  it('a browser on this machine may log in to a gateway bound to every interface (its Origin is 127.0.0.1)', () => {
+    const guard = createGuard({
+      host: '0.0.0.0',
+      port: 9000,
+      allowedOrigins: [],
+      principals: [{ name: 'listen.http.token', token: 'a-long-enough-token' }],
+      ownAuth: () => true,
+    });
+    const request = (origin: string) =>
+      ({ headers: { host: '127.0.0.1:9000', origin }, method: 'POST' }) as unknown as IncomingMessage;
+    expect(guard(request('http://127.0.0.1:9000'))).toEqual({ principal: '' });
+    expect(guard(request('http://evil.example:9000'))).toMatchObject({ status: 403 });
   });
 
   it('elsewhere, only the address it listens on', () => {
