@@ -46,6 +46,8 @@ export interface SessionHandler {
   ): Promise<Record<string, unknown>>;
   handleNotification(session: Session, method: string, params: Params | undefined): void;
   serverCapabilities(profile: string): Record<string, unknown>;
+  /** What the profile's servers tell clients about using them (initialize's `instructions`). */
+  serverInstructions?(profile: string): string | undefined;
   /** Runs before initialize is answered (a short, bounded wait for servers still starting). */
   beforeInitialize?(profile: string): Promise<void>;
 }
@@ -361,10 +363,12 @@ export class Session {
     const info = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
     if (info && typeof info.name === 'string')
       this.clientInfo = { name: info.name, version: typeof info.version === 'string' ? info.version : '' };
+    const instructions = this.opts.handler.serverInstructions?.(this.profile);
     return {
       protocolVersion: this.protocolVersion,
       capabilities: this.opts.handler.serverCapabilities(this.profile),
       serverInfo: this.opts.serverInfo,
+      ...(instructions ? { instructions } : {}),
     };
   }
 

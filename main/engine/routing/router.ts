@@ -87,6 +87,9 @@ const LIST_CHANGED_METHOD: Record<ListKind, string> = {
   resourceTemplates: 'notifications/resources/list_changed',
 };
 
+/** A server's instructions passed on to clients, at most (a hostile server's must not fill a context). */
+const MAX_INSTRUCTIONS = 16_384;
+
 export class Router implements SessionHandler {
   private readonly opts: RouterOptions;
   private readonly sessions = new Set<Session>();
@@ -221,6 +224,26 @@ export class Router implements SessionHandler {
   /** What the profile's members support: those ready now, the others as they were when last ready (capabilities.ts). */
   serverCapabilities(profile: string): Record<string, unknown> {
     return profileCapabilities(this.memberCapabilities(profile));
+  }
+
+  /**
+   * The instructions of the profile's ready servers: one server's as it wrote them; several, each
+   * under a heading that names the server and how its names look to the client (a server speaks of
+   * `search`, the client calls `github__search`). Each is cut at MAX_INSTRUCTIONS characters.
+   */
+  serverInstructions(profile: string): string | undefined {
+    const members = this.opts.profileServers(profile) ?? [];
+    const parts: [string, string][] = [];
+    for (const name of members) {
+      const text = this.opts.registry.existingForSession(name, '')?.info()?.instructions?.trim();
+      if (text) parts.push([name, text.length > MAX_INSTRUCTIONS ? `${text.slice(0, MAX_INSTRUCTIONS)}…` : text]);
+    }
+    if (parts.length === 0) return undefined;
+    if (members.length === 1) return parts[0]![1];
+    const separator = this.opts.separator();
+    return parts
+      .map(([name, text]) => `## ${name} (its tools here: ${sanitize(name)}${separator}…)\n\n${text}`)
+      .join('\n\n');
   }
 
   /**
