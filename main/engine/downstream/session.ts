@@ -86,9 +86,10 @@ export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'criti
 /**
  * Where this gateway's ids for requests to clients begin: another for every run. A client of the
  * shim outlives a gateway restart, and may still show the last run's question (request 1): its
- * late answer must not be taken for the next run's request 1, a different question.
+ * late answer must not be taken for the next run's request 1, a different question. Below 2^30,
+ * so ids stay 32-bit integers for clients that read them as such (some Rust clients do).
  */
-const FIRST_REQUEST_ID = randomInt(1, 2 ** 40);
+const FIRST_REQUEST_ID = randomInt(1, 2 ** 30);
 
 export class Session {
   readonly id: string;
