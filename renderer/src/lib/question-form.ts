@@ -33,10 +33,25 @@ export function initialValues(schema: FormSchema, offset: OffsetMinutes = browse
 }
 
 function shownDefault(field: FormField, value: FormValue, offset: OffsetMinutes): FormValue | undefined {
+  // A choice the list does not offer cannot be shown as chosen: it would be sent unseen.
+  const offered = choiceValues(field);
+  if (offered && Array.isArray(value)) {
+    const kept = value.filter((v) => offered.includes(v));
+    return kept.length ? kept : undefined;
+  }
+  if (offered && typeof value === 'string' && !offered.includes(value)) return undefined;
   if (typeof value !== 'string') return value;
   if (field.format === 'date-time') return pickerDateTime(value, offset);
   if (field.format === 'date') return STRING_FORMATS.date!.test(value) ? value : undefined;
   return value;
+}
+
+/** The values a choice field offers (one choice, or several: `items`); undefined for other fields. */
+function choiceValues(field: FormField): string[] | undefined {
+  if (field.oneOf) return field.oneOf.map((o) => o.const);
+  if (field.enum) return field.enum;
+  if (field.items?.anyOf) return field.items.anyOf.map((o) => o.const);
+  return field.items?.enum;
 }
 
 /** What is sent for a string field: a date-time picker's local value with seconds and the time zone. */

@@ -53,6 +53,18 @@ describe('a question form', () => {
     expect(formContent(form, values, utc)).toEqual({ name: 'Ann', extras: ['wifi'] });
   });
 
+  it('starts a choice whose default the list does not offer as not chosen, rather than send it unseen', () => {
+    const form = schema(
+      '{"type":"object","properties":{"tier":{"type":"string","enum":["silver","bronze"],"default":"gold"},' +
+        '"plan":{"type":"string","oneOf":[{"const":"a","title":"A"}],"default":"a"},' +
+        '"extras":{"type":"array","items":{"type":"string","enum":["wifi","meal"]},"default":["wifi","spa"]}}}',
+    );
+    expect([...initialValues(form)]).toEqual([
+      ['plan', 'a'],
+      ['extras', ['wifi']],
+    ]);
+  });
+
   it("shows a date and time default in the user's time zone, and sends that same moment", () => {
     const berlin = () => 60;
     const form = schema(
