@@ -270,7 +270,7 @@ async function openSource(follow: boolean): Promise<Source> {
     if (running) {
       const source = { api: running.api, events: running.api, gone: running.gone, close: running.close };
       try {
-        return { ...source, recording: (await running.api.getSettings()).trafficEnabled };
+        return { ...source, recording: (await running.api.getStatus()).trafficRecording };
       } catch (err) {
         running.close();
         throw err;

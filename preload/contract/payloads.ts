@@ -647,8 +647,8 @@ export const SAFE_TO_REPLAY: ReadonlySet<string> = new Set([
   'tasks/list',
 ]);
 
-/** What the record leaves where it took a secret out: `[redacted]`, `[redacted:NAME]`. */
-const REDACTED_PLACEHOLDER = /\[redacted(?::[^\]]*)?\]/;
+/** What the gateway leaves where it took a secret out: `[redacted]`, `[redacted:NAME]`. */
+export const REDACTED_PLACEHOLDER = /\[redacted(?::[^\]]*)?\]/;
 
 /**
  * Why a recorded request cannot be sent again as it was recorded, or undefined when it can: its

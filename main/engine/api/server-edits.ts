@@ -10,6 +10,7 @@ import { ConfigError, parseConfigText } from '../config/index.ts';
 import { readJsonObject, removeJsonValue, setJsonValue } from '../installers/formats/json.ts';
 import { joinText, splitText } from '../installers/text.ts';
 import { readSnapshot, writeAtomic } from '../installers/safe-file.ts';
+import { REDACTED_PLACEHOLDER } from '../../../preload/contract/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
 import { isReference, looksSecret, maskArgs, maskUrl } from '../secrets/looks-secret.ts';
 
@@ -152,7 +153,7 @@ const MASK = '[redacted]';
 /** A value still showing a placeholder, also as a URL writes it (`?token=%5Bredacted%5D`). */
 function holdsPlaceholder(value: unknown): boolean {
   const text = JSON.stringify(value).replace(/%5B/gi, '[').replace(/%5D/gi, ']').replace(/%3A/gi, ':');
-  return /\[redacted(?::[^\]]*)?\]/.test(text);
+  return REDACTED_PLACEHOLDER.test(text);
 }
 
 /**
