@@ -323,6 +323,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       // Entries are redacted as they are recorded; live batches go only to whoever watches.
       publish: (batch) => this.events.broadcast('traffic', batch),
       hasViewers: () => this.events.hasListeners(),
+      log: (level, text) => this.log({ level, text }),
     });
     this.traffic.configure({
       redact: (text) => this.redactor.redact(text),

@@ -45,6 +45,8 @@ export interface TrafficLogOptions {
   /** Entries in one live batch, at most. Default 500. */
   maxBatch?: number;
   version: string;
+  /** Where a problem with the history is told (the gateway's log). */
+  log?: (level: 'warn', text: string) => void;
 }
 
 /** One export holds at most this many exchanges (the newest). */
@@ -83,7 +85,7 @@ export class TrafficLog {
     this.recorder.flush();
     const previous = this.history;
     // History turned off: the newest of what it held stays in memory, as much as the ring keeps.
-    const kept = previous && !history ? newestOf(previous, this.recorder.ringLimit) : [];
+    const kept = previous && !history ? this.newestKept(previous) : [];
     previous?.close();
     this.history = history;
     if (history) {
@@ -98,6 +100,17 @@ export class TrafficLog {
       this.recorder.continueAfter(history.lastKey());
     }
     this.recorder.keepRecent(history === undefined, kept);
+  }
+
+  /** What a history being closed still shows, as much as the ring keeps; none if it cannot be read. */
+  private newestKept(history: TrafficHistory): TrafficEntry[] {
+    try {
+      return newestOf(history, this.recorder.ringLimit);
+    } catch (err) {
+      // Turning the history off must not fail on it: the record goes on in memory, without the past.
+      this.opts.log?.('warn', `traffic history could not be read while closing it: ${(err as Error).message}`);
+      return [];
+    }
   }
 
   hasHistory(): boolean {

@@ -296,6 +296,30 @@ describe('TrafficLog: history turned off while running', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('still turns off when the history cannot be read, and says so', () => {
+    const warnings: string[] = [];
+    const { log, rec } = watched({ log: (_level, text) => warnings.push(text) });
+    const close = vi.fn();
+    log.useHistory({
+      add: () => {},
+      flush: () => {},
+      lastKey: () => 0,
+      list: () => {
+        throw new Error('database disk image is malformed');
+      },
+      get: () => undefined,
+      tree: () => undefined,
+      statSamples: () => [],
+      close,
+    });
+    expect(() => log.useHistory(undefined)).not.toThrow();
+    expect(close).toHaveBeenCalledOnce();
+    expect(log.hasHistory()).toBe(false);
+    expect(warnings).toEqual([expect.stringMatching(/could not be read.*malformed/)]);
+    // Recording goes on in memory.
+    rec.note(upstream());
+    expect(log.list().entries).toHaveLength(1);
+  });
 });
 
 describe('TrafficLog: a large ring handed to a history', () => {
