@@ -354,6 +354,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       createSession: (profile, send, onAbandoned) =>
         this.createSession(profile, 'streamable-http', send, undefined, onAbandoned),
       serverCapabilities: (profile) => this.router.serverCapabilities(profile),
+      serverInstructions: (profile) => this.router.serverInstructions(profile),
       serverInfo: { name: GATEWAY_NAME, version: opts.version },
       ...(opts.statelessParkedTtlMs ? { parkedTtlMs: opts.statelessParkedTtlMs } : {}),
     });

@@ -73,6 +73,8 @@ export interface StatelessReply {
 export interface StatelessDispatcherOptions {
   createSession(profile: string, send: SendFn, onRequestAbandoned: (id: RequestId) => void): Session;
   serverCapabilities(profile: string): Record<string, unknown>;
+  /** What the profile's servers tell clients about using them (as initialize's `instructions`). */
+  serverInstructions?(profile: string): string | undefined;
   serverInfo: { name: string; version: string };
   /** How long a call waits parked for the client to come back with answers. Default 10 minutes. */
   parkedTtlMs?: number;
@@ -248,7 +250,12 @@ export class StatelessDispatcher {
   }
 
   discover(profile: string): Record<string, unknown> {
-    return { supportedVersions: [...REVISIONS], capabilities: this.opts.serverCapabilities(profile) };
+    const instructions = this.opts.serverInstructions?.(profile);
+    return {
+      supportedVersions: [...REVISIONS],
+      capabilities: this.opts.serverCapabilities(profile),
+      ...(instructions ? { instructions } : {}),
+    };
   }
 
   /** What every result to a stateless client carries: resultType, cache hints, who we are. */
