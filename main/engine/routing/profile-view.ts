@@ -53,7 +53,8 @@ export interface ProfileViewData {
   toolRoutes: Map<string, Route>;
   promptRoutes: Map<string, Route>;
   resourceRoutes: Map<string, Route>;
-  templateRoutes: { template: string; route: Route }[];
+  /** `prefix`: what a shared template was given in front (a uri matched by it loses it again upstream). */
+  templateRoutes: { template: string; prefix: string; route: Route }[];
   /** upstream + original uri → exposed uri, for resources/updated. */
   exposedUri: Map<Upstream, Map<string, string>>;
   /** Servers whose lists were not known in time (still starting, or slow to list). */
@@ -98,15 +99,8 @@ export function buildProfileView(
   addNamed(ordered, 'prompts', separator, books.prompts, view.prompts, view.promptRoutes);
 
   // Resources keep their URIs (clients and models quote them) unless two servers share one.
-  const owners = new Map<string, number>();
-  for (const { lists } of ordered) {
-    const seen = new Set<string>();
-    for (const r of lists.resources) {
-      if (typeof r.uri !== 'string' || seen.has(r.uri)) continue;
-      seen.add(r.uri);
-      owners.set(r.uri, (owners.get(r.uri) ?? 0) + 1);
-    }
-  }
+  const owners = countOwners(ordered, (lists) => lists.resources.map((r) => r.uri));
+  const templateOwners = countOwners(ordered, (lists) => lists.resourceTemplates.map((t) => t.uriTemplate));
   for (const { member, lists, listed } of ordered) {
     const uriMap = new Map<string, string>();
     view.exposedUri.set(member.upstream, uriMap);
@@ -122,14 +116,34 @@ export function buildProfileView(
     }
     for (const t of lists.resourceTemplates) {
       if (typeof t.uriTemplate !== 'string') continue;
+      // A template two servers share is shown under each server's prefix, as a shared resource is;
+      // it stays a template (not encoded), so what a client expands from it starts with the prefix.
+      const prefix =
+        (templateOwners.get(t.uriTemplate) ?? 0) > 1 ? `${SHARED_URI_PREFIX}${encodeURIComponent(member.server)}/` : '';
+      const template = prefix + t.uriTemplate;
       view.templateRoutes.push({
-        template: t.uriTemplate,
+        template,
+        prefix,
         route: { server: member.server, upstream: member.upstream, original: t.uriTemplate },
       });
-      if (listed.resourceTemplates) view.resourceTemplates.push(t);
+      if (listed.resourceTemplates) view.resourceTemplates.push(prefix ? { ...t, uriTemplate: template } : t);
     }
   }
   return view;
+}
+
+/** How many servers offer each key (a uri, a template): a server listing one twice counts once. */
+function countOwners(
+  ordered: readonly MemberLists[],
+  keysOf: (lists: MemberLists['lists']) => unknown[],
+): Map<string, number> {
+  const owners = new Map<string, number>();
+  for (const { lists } of ordered) {
+    for (const key of new Set(keysOf(lists))) {
+      if (typeof key === 'string') owners.set(key, (owners.get(key) ?? 0) + 1);
+    }
+  }
+  return owners;
 }
 
 function addNamed(
@@ -183,16 +197,24 @@ export function routeResource(view: ProfileViewData, uri: string): Route | undef
   const direct = view.resourceRoutes.get(uri);
   if (direct) return direct;
   if (uri.startsWith(SHARED_URI_PREFIX)) {
-    const [server, encoded] = uri.slice(SHARED_URI_PREFIX.length).split('/');
-    const original = encoded === undefined ? undefined : decodeURIComponent(encoded);
+    const [server, encoded] = uri.slice(SHARED_URI_PREFIX.length).split('/').map(decoded);
     for (const route of view.resourceRoutes.values()) {
-      if (route.server === decodeURIComponent(server ?? '') && route.original === original) return route;
+      if (route.server === server && route.original === encoded) return route;
     }
   }
-  for (const { template, route } of view.templateRoutes) {
-    if (matchesTemplate(template, uri)) return { ...route, original: uri };
+  for (const { template, prefix, route } of view.templateRoutes) {
+    if (matchesTemplate(template, uri)) return { ...route, original: uri.slice(prefix.length) };
   }
   return undefined;
+}
+
+/** A uri part decoded; a client's malformed escape (`%E0%A4`) matches nothing instead of throwing. */
+function decoded(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface Gathered {

@@ -2,8 +2,8 @@
  * Resources a tool's or a prompt's result points at (resource_link and embedded resource blocks).
  * Such a uri need not be listed (the spec says so), and in a profile of several servers nothing
  * else says which server it belongs to: the server whose result named it is remembered for the
- * session, so the client can read it. A uri the profile had to rename (two servers list it) is
- * given to the client under the name it lists.
+ * session, so the client can read it. A uri the profile had to rename (two servers list it, or
+ * share the template it matches) is given to the client under the name it lists.
  */
 import { SHARED_URI_PREFIX } from './profile-view.ts';
 
@@ -54,7 +54,14 @@ export function noteResultLinks(
       renamed = true;
       return pointedAt(block as Block, shared);
     }
-    if (profile.routeOf(uri) !== server) {
+    const routed = profile.routeOf(uri);
+    // Matched by a template the profile had to prefix (two servers share it): named with the prefix.
+    const templated = `${SHARED_URI_PREFIX}${encodeURIComponent(server)}/${uri}`;
+    if (routed !== server && profile.routeOf(templated) === server) {
+      renamed = true;
+      return pointedAt(block as Block, templated);
+    }
+    if (routed !== server) {
       known.delete(uri);
       known.set(uri, server);
       if (known.size > MAX_LINKS_PER_SESSION) known.delete(known.keys().next().value!);

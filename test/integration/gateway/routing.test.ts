@@ -24,10 +24,10 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
       await writeConfig(dir.dir, {
         mcpServers: {
           alpha: {
-            ...fixtureServer('same'),
+            ...fixtureServer('same', { FIXTURE_NOTES: '1', FIXTURE_LABEL: 'alpha' }),
             tools: { allow: ['echo', 'slow', 'log'], deny: ['log'], aliases: { echo: 'say' } },
           },
-          beta: fixtureServer('same'),
+          beta: fixtureServer('same', { FIXTURE_NOTES: '1', FIXTURE_LABEL: 'beta' }),
           solo: { ...fixtureServer('solo'), isolated: true },
           ['very-long-server-name-that-goes-on-and-on']: { ...fixtureServer('long'), tools: { allow: ['echo'] } },
         },
@@ -77,6 +77,28 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
     expect(cite.messages[0]!.content).toMatchObject({ type: 'resource_link', uri: alpha });
   });
 
+  it('keeps two servers with the same resource template apart: each is listed, read and linked to', async () => {
+    const templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
+    expect(templates.filter((t) => t.includes('/notes/')).sort()).toEqual([
+      'switchboard://resource/alpha/fixture://same/notes/{topic}',
+      'switchboard://resource/beta/fixture://same/notes/{topic}',
+    ]);
+    const beta = 'switchboard://resource/beta/fixture://same/notes/tea';
+    expect((await client.readResource({ uri: beta })).contents[0]).toMatchObject({
+      uri: beta,
+      text: 'note tea from beta',
+    });
+    const alpha = 'switchboard://resource/alpha/fixture://same/notes/tea';
+    expect((await client.readResource({ uri: alpha })).contents[0]).toMatchObject({ text: 'note tea from alpha' });
+    // beta's tool links to one of its notes: the link is named as the profile lists the template.
+    const linked = await client.callTool({ name: 'beta__link_note', arguments: { topic: 'cake' } });
+    const link = (linked.content as { uri: string }[])[0]!;
+    expect(link).toMatchObject({ type: 'resource_link', uri: 'switchboard://resource/beta/fixture://same/notes/cake' });
+    expect((await client.readResource({ uri: link.uri })).contents[0]).toMatchObject({ text: 'note cake from beta' });
+    // A malformed escape in a prefixed uri is a resource not found, not a crash of the request.
+    await expect(client.readResource({ uri: 'switchboard://resource/%E0%A4/x' })).rejects.toThrow(/Resource not found/);
+  });
+
   it('serves a profile with only its servers', async () => {
     const narrow = await httpClient(gateway.httpUrl()!.replace(/\/mcp$/, '/mcp/narrow'));
     try {
@@ -85,6 +107,9 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
       expect(names.every((n) => n.startsWith('beta__'))).toBe(true);
       // With one server the original URIs are kept.
       expect((await narrow.listResources()).resources.map((r) => r.uri)).toEqual(['fixture://same/about']);
+      expect((await narrow.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual([
+        'fixture://same/notes/{topic}',
+      ]);
     } finally {
       await narrow.close();
     }
