@@ -125,6 +125,8 @@ export class Router implements SessionHandler {
   private readonly sessionHeaders = new WeakMap<Session, NonNullable<RequestContext['headers']>>();
   /** Per session: the resources results named that no list routes (result-links.ts). */
   private readonly resultLinks = new WeakMap<Session, Map<string, string>>();
+  /** The log level last set on each upstream (its index in LOG_LEVELS); none: the server's default. */
+  private readonly upstreamLogLevels = new WeakMap<Upstream, number>();
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
@@ -608,6 +610,7 @@ export class Router implements SessionHandler {
       if (exchange) options.traffic = call ? { id: exchange, parentId: call, session } : { id: exchange, session };
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
+      if (session.stateless && session.logLevel !== undefined) await this.widenLogLevel(upstream, session.logLevel);
       let result = await upstream.request(req.method, outParams, options);
       createdTask = createdTaskId(result);
       if (taskEnds(req.method, result) && typeof params.taskId === 'string')
@@ -645,10 +648,28 @@ export class Router implements SessionHandler {
       for (const s of this.sessionsOf(m.upstream)) {
         if (s.logLevel !== undefined) min = Math.min(min, LOG_LEVELS.indexOf(s.logLevel));
       }
+      this.upstreamLogLevels.set(m.upstream, min);
       m.upstream
         .request('logging/setLevel', { level: LOG_LEVELS[min] })
         .catch(logFailure(this.warnAbout(m.upstream), 'could not set the log level'));
     }
+  }
+
+  /**
+   * A stateless client's request names its log level (`_meta`); a server of an older revision,
+   * which only knows `logging/setLevel`, is set at least that verbose first, so another session's
+   * quieter level does not hide what this request asked for. Its sessions still get only theirs.
+   */
+  private async widenLogLevel(upstream: Upstream, level: (typeof LOG_LEVELS)[number]): Promise<void> {
+    const info = upstream.info();
+    if (!info?.capabilities.logging || info.protocolVersion === STATELESS_REVISION) return;
+    const wanted = LOG_LEVELS.indexOf(level);
+    const current = this.upstreamLogLevels.get(upstream);
+    if (current !== undefined && current <= wanted) return;
+    this.upstreamLogLevels.set(upstream, wanted);
+    await upstream
+      .request('logging/setLevel', { level })
+      .catch(logFailure(this.warnAbout(upstream), 'could not set the log level'));
   }
 
   // ---- upstream → clients ------------------------------------------------
@@ -698,8 +719,11 @@ export class Router implements SessionHandler {
     const levels = this.sessionsOf(upstream)
       .map((s) => s.logLevel)
       .filter((l) => l !== undefined);
+    // A restarted server logs at its default until told otherwise.
+    this.upstreamLogLevels.delete(upstream);
     if (levels.length && upstream.info()?.capabilities.logging) {
       const min = Math.min(...levels.map((l) => LOG_LEVELS.indexOf(l)));
+      this.upstreamLogLevels.set(upstream, min);
       upstream
         .request('logging/setLevel', { level: LOG_LEVELS[min] })
         .catch(logFailure(this.warnAbout(upstream), 'could not set the log level again after a restart'));

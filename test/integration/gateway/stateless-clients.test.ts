@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { CLI, NODE, ROOT, fixtureServer, startGateway, tempDir, textOf, writeConfig } from '../../helpers/gateway.ts';
+import {
+  CLI,
+  NODE,
+  ROOT,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 import { STATELESS, statelessMeta, statelessPost } from '../../helpers/stateless.ts';
 import { rawStdio } from '../../helpers/raw-stdio.ts';
 
@@ -276,6 +286,26 @@ describe('stateless 2026-07-28 clients', () => {
     expect(
       loud.messages.filter((m) => m.method === 'notifications/message').map((m) => (m.params as { data: string }).data),
     ).toEqual(['shout']);
+  });
+
+  it('gets the logs its request asks for from a server another client made quieter', async () => {
+    const stateful = await httpClient(url);
+    try {
+      await stateful.setLoggingLevel('error');
+      const call = await statelessPost(
+        url,
+        'tools/call',
+        { name: 'fx__log', arguments: { level: 'info', text: 'detail' } },
+        { meta: { 'io.modelcontextprotocol/logLevel': 'info' } },
+      );
+      expect(
+        call.messages
+          .filter((m) => m.method === 'notifications/message')
+          .map((m) => (m.params as { data: string }).data),
+      ).toEqual(['detail']);
+    } finally {
+      await stateful.close();
+    }
   });
 
   it('opens a subscriptions/listen stream that starts with the acknowledgement', async () => {
