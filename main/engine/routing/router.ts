@@ -294,13 +294,13 @@ export class Router implements SessionHandler {
     }
     switch (req.method) {
       case 'tools/list':
-        return listAnswer(await this.view(session, true), 'tools');
+        return this.list(session, 'tools', params.cursor);
       case 'prompts/list':
-        return listAnswer(await this.view(session, true), 'prompts');
+        return this.list(session, 'prompts', params.cursor);
       case 'resources/list':
-        return listAnswer(await this.view(session, true), 'resources');
+        return this.list(session, 'resources', params.cursor);
       case 'resources/templates/list':
-        return listAnswer(await this.view(session, true), 'resourceTemplates');
+        return this.list(session, 'resourceTemplates', params.cursor);
       case 'tools/call':
         return degradeToolResult(
           await this.forwardNamed(session, req, signal, 'toolRoutes', 'tool'),
@@ -474,6 +474,15 @@ export class Router implements SessionHandler {
       listedFor: (uri) => view.resourceRoutes.get(uri)?.server,
       routeOf: (uri) => routeResource(view, uri)?.server,
     });
+  }
+
+  /** A list, whole: no nextCursor is ever given, so no cursor a client sends names a page of ours. */
+  private async list(session: Session, key: ListKind, cursor: unknown): Promise<Record<string, unknown>> {
+    if (cursor !== undefined && cursor !== null) {
+      const got = typeof cursor === 'string' ? JSON.stringify(cursor.slice(0, 64)) : `of type ${typeof cursor}`;
+      throw invalidParams(`Invalid cursor ${got}: this list comes in one page (no nextCursor)`);
+    }
+    return listAnswer(await this.view(session, true), key);
   }
 
   /** The resources results named to this session that no list routes: uri → the server that named it. */

@@ -97,6 +97,12 @@ describe('three reference servers behind one gateway, over Streamable HTTP', () 
     );
   });
 
+  it('refuses a list cursor it never gave (its lists come in one page), naming it', async () => {
+    const error = await client.listTools({ cursor: 'page-2' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: -32602, message: expect.stringMatching(/Invalid cursor "page-2"/) });
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+  });
+
   it('serves old clients over the legacy SSE transport', async () => {
     const legacy = new Client({ name: 'legacy', version: '1' });
     await legacy.connect(new SSEClientTransport(new URL(gateway.httpUrl()!.replace(/\/mcp$/, '/sse'))));
