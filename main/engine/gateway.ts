@@ -75,7 +75,8 @@ import { logFailure, type LogNote } from './log.ts';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { acquireGatewayLock, type GatewayInfo, type HeldLock } from '../shared/gateway-lock.ts';
-import { lockPath, stoppedPath } from '../shared/paths.ts';
+import { lockPath, serversPath, stoppedPath } from '../shared/paths.ts';
+import { ProcessLedger, stopLeftoverServers } from './upstreams/process/leftovers.ts';
 import { boundedFetch } from './oauth/bounded-fetch.ts';
 import { clearStopped } from '../shared/stopped-marker.ts';
 import { exposedToolName } from './routing/profile-view.ts';
@@ -282,6 +283,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly stateless: StatelessDispatcher;
   private apiTokenValue?: string;
   private lock?: HeldLock;
+  /** The servers' processes, on disk while the lock is ours (the next gateway stops what a killed one left). */
+  private processes?: ProcessLedger;
   /** Hides every secret value the gateway resolved from everything it stores or shows. */
   private readonly redactor = createRedactor();
   /** What the current config's servers resolved, and our own (the listener and API tokens). */
@@ -465,6 +468,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     });
     if (!result.ok) throw new AlreadyRunningError(result.holder, file);
     this.lock = result.lock;
+    // The lock was free: any gateway before this one is gone, and what it recorded is left over.
+    const ledger = serversPath(dir);
+    const leftovers = await stopLeftoverServers(ledger);
+    if (leftovers.length)
+      this.log({
+        level: 'warn',
+        text: `stopped ${leftovers.length} server process(es) a previous gateway left running: ${leftovers.join(', ')}`,
+      });
+    this.processes = new ProcessLedger(ledger, this.warn);
     // Started by the user again: clients' shims may start a gateway again once this one is gone.
     await clearStopped(stoppedPath(dir)).catch(logFailure(this.warn, `could not remove ${stoppedPath(dir)}`));
   }
@@ -1396,6 +1408,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           ...deps,
           maxMessageBytes: this.current.limits.maxResponseBytes,
           onStderrLine: (text: string) => this.stderrFeed(server.name, text),
+          ...(this.processes ? { processes: this.processes } : {}),
           redact: (text: string) => this.redactor.redact(text),
           ...(this.opts.logDir ? { logDir: this.opts.logDir } : {}),
         },

@@ -14,6 +14,7 @@ const TOKEN_NAME = 'token';
 const LOCK_NAME = 'gateway.lock';
 const STOPPED_NAME = 'stopped';
 const LOG_NAME = 'gateway.log';
+const SERVERS_NAME = 'servers.json';
 
 function shortHash(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
@@ -88,6 +89,8 @@ export interface RuntimePaths {
   log: string;
   /** There while the gateway was stopped on purpose: shims start none (stopped-marker.ts). */
   stopped: string;
+  /** The server processes the gateway runs, for the next one to stop if it was killed (leftovers.ts). */
+  servers: string;
 }
 
 /** The lock file (see main/engine/gateway-lock.ts) inside the runtime directory. */
@@ -105,6 +108,11 @@ export function stoppedPath(dir: string, platform: NodeJS.Platform = process.pla
   return (platform === 'win32' ? path.win32 : path.posix).join(dir, STOPPED_NAME);
 }
 
+/** The running gateway's server processes (main/engine/upstreams/process/leftovers.ts), in the runtime directory. */
+export function serversPath(dir: string, platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? path.win32 : path.posix).join(dir, SERVERS_NAME);
+}
+
 /** Every path for the current process (or the given environment and home). */
 export function runtimePaths(
   env: NodeJS.ProcessEnv = process.env,
@@ -119,5 +127,6 @@ export function runtimePaths(
     lock: lockPath(dir, platform),
     log: gatewayLogPath(dir, platform),
     stopped: stoppedPath(dir, platform),
+    servers: serversPath(dir, platform),
   };
 }

@@ -222,4 +222,60 @@ describe('one gateway per user, found from any environment', () => {
     expect(second.stderr).not.toMatch(/starting one/);
     expect((await cli(['stop'], strippedEnv)).code).toBe(0);
   }, 90_000);
+
+  it('a gateway started after one was killed stops the servers that one left running', async () => {
+    // A server that does not exit when its input closes (a timer keeps it alive).
+    await fs.writeFile(
+      path.join(home, '.config', 'switchboard', 'config.json'),
+      JSON.stringify({
+        mcpServers: { stubborn: fixtureServer('stubborn', { FIXTURE_IGNORE_EOF: '1' }) },
+        listen: { http: { port: 0 } },
+      }),
+    );
+    const first = serve(fullEnv);
+    await waitFor(() => /ready/.test(first.stderr()), 20_000, 'the gateway to be ready');
+    const s = await initializedShim(strippedEnv);
+    s.send({ id: 2, method: 'tools/call', params: { name: 'stubborn__echo', arguments: { message: 'pid?' } } });
+    const answer = (await s.response(2)) as { result?: { structuredContent?: { pid?: number } } };
+    const serverPid = answer.result?.structuredContent?.pid;
+    expect(serverPid, JSON.stringify(answer)).toBeTypeOf('number');
+    s.child.stdin.end();
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // It outlives the gateway that started it...
+    await new Promise((r) => setTimeout(r, 500));
+    expect(isAlive(serverPid!)).toBe(true);
+
+    // ...until the next gateway starts.
+    const second = serve(fullEnv);
+    await waitFor(() => /ready/.test(second.stderr()), 20_000, 'the second gateway to be ready');
+    await waitFor(() => !isAlive(serverPid!), 10_000, 'the left-over server to be stopped');
+    expect(second.stderr()).toContain(
+      `stopped 1 server process(es) a previous gateway left running: stubborn (pid ${serverPid})`,
+    );
+    // Its own copy of the server runs.
+    const t = await initializedShim(strippedEnv);
+    t.send({ id: 2, method: 'tools/call', params: { name: 'stubborn__echo', arguments: { message: 'pid?' } } });
+    const own = (await t.response(2)) as { result?: { structuredContent?: { pid?: number } } };
+    t.child.stdin.end();
+    expect(own.result?.structuredContent?.pid).not.toBe(serverPid);
+    // Stopped, not killed (as afterEach would): its own stubborn server goes with it.
+    expect((await cli(['stop'], strippedEnv)).code).toBe(0);
+    await waitFor(() => !isAlive(own.result!.structuredContent!.pid!), 10_000, 'its server to be stopped');
+  }, 90_000);
 });
+
+/** Whether a process runs (a zombie waiting to be reaped does not). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -25,6 +25,7 @@ import {
   StderrLog,
   watchActivity,
 } from '../process/index.ts';
+import type { ProcessLedger } from '../process/leftovers.ts';
 
 export interface StdioServerSpec {
   name: string;
@@ -57,6 +58,8 @@ export interface StdioUpstreamDeps {
   backoff?: BackoffPolicy;
   /** PATH for children; defaults to the login shell's. */
   path?: () => Promise<string>;
+  /** Records the server's process while it runs (for the next gateway, should this one be killed). */
+  processes?: ProcessLedger;
   /** Replaces the stateful initialize handshake (the 2026-07-28 revision, era detection: see era.ts). */
   handshake?: Handshake;
 }
@@ -140,6 +143,7 @@ async function openProcess(
     env,
     ...(spec.cwd ? { cwd: spec.cwd } : {}),
   });
+  deps.processes?.track(child, spec.name);
   let closed = false;
   // Only this process's lines: the ring also holds earlier runs and our own notes.
   const mark = log.mark();
