@@ -65,6 +65,7 @@ import {
 } from './api/server-edits.ts';
 import { ClientInstalls, type ClientInstallSetup } from './api/client-installs.ts';
 import { changeSettings } from './api/settings-edits.ts';
+import { listenProblem } from './downstream/port-probe.ts';
 import { removeProfileFromConfigFile, saveProfileToConfigFile } from './api/profile-edits.ts';
 import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker } from './elicitation/index.ts';
@@ -590,9 +591,28 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** Writes settings into the config file and applies it now (a new port reopens the listener). */
   async changeSettings(change: SettingsChange): Promise<void> {
+    if (change.httpPort !== undefined) await this.checkNewPort(change.httpPort);
     // A new port closes the listener this very request came on: the answer goes out first.
     const deferReload = change.httpPort !== undefined;
     await this.editConfig(() => changeSettings(this.opts.configPath, change), { deferReload });
+  }
+
+  /** A port another program holds (or one we may not use) is refused before it is written. */
+  private async checkNewPort(port: number): Promise<void> {
+    const listen = this.current.listen.http;
+    // Given on the command line, the port is not the config's to change; 0 always finds one.
+    if (port === 0 || port === this.http?.port || listen === false || this.opts.http === false) return;
+    if (this.opts.http?.port !== undefined) return;
+    const host = this.opts.http?.host ?? listen.host;
+    const problem = await listenProblem(host, port);
+    if (!problem) return;
+    const why =
+      problem.code === 'EADDRINUSE'
+        ? `port ${port} is in use by another program on ${host}`
+        : problem.code === 'EACCES'
+          ? `port ${port} may not be used by this user on ${host} (ports below 1024 need administrator rights)`
+          : `port ${port} cannot be listened on at ${host}: ${problem.message}`;
+    throw new GatewayError('invalid_request', `${why}; the config file was not changed`, { field: 'httpPort' });
   }
 
   /**
@@ -1179,9 +1199,21 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     ) {
       // Started with --port 0, it keeps the port it was given (another random one loses every client).
       const samePort = this.opts.http !== false && this.opts.http?.port === 0 ? this.http?.port : undefined;
+      const previousPort = this.http?.port;
       await this.http?.close('the HTTP listener was reopened with new settings');
       this.http = undefined;
-      await this.openHttp(samePort).catch(logFailure(this.warn, 'could not reopen the HTTP listener'));
+      this.httpProblem = undefined;
+      const failed = await this.openHttp(samePort).then(
+        () => (this.listenerSettings(this.current) !== false && !this.http ? this.httpProblem : undefined),
+        (err: unknown) => errorMessage(err),
+      );
+      // The new settings cannot be listened with (a port another program took since): the previous
+      // ones again, so the UI and HTTP clients are not left without any listener.
+      if (failed !== undefined && this.listenerSettings(previous) !== false) {
+        await this.openHttp(previousPort, previous).catch(logFailure(this.warn, 'could not reopen the HTTP listener'));
+        this.httpProblem = `the new listen.http settings could not be applied (${failed}); listening as before`;
+        this.log({ level: 'warn', text: `HTTP listener: ${this.httpProblem}` });
+      }
     }
     if (diff.listenChanged)
       await this.recordAddresses().catch(logFailure(this.warn, 'could not record the new addresses in the lock'));
@@ -1508,8 +1540,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     };
   }
 
-  private async openHttp(keepPort?: number): Promise<void> {
-    const listen = this.current.listen;
+  private async openHttp(keepPort?: number, config: ResolvedConfig = this.current): Promise<void> {
+    const listen = config.listen;
     const httpOverride = this.opts.http;
     if (httpOverride !== false && listen.http !== false) {
       const port = keepPort ?? httpOverride?.port ?? listen.http.port;

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -225,6 +226,31 @@ describe('reloads that overlap, and edits that change nothing', () => {
       await client.close();
     } finally {
       await gateway.stop();
+    }
+  });
+
+  it('keeps listening as before when the new port is taken by another program, and says so', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    const own = await writeConfig(dir.dir, { mcpServers: {}, listen: { http: { port: 0 } } }, 'taken.json');
+    const gateway = await startGateway(own, { http: undefined });
+    try {
+      const before = gateway.httpUrl()!;
+      const warnings: string[] = [];
+      gateway.on('log', (note: { level: string; text: string }) => warnings.push(note.text));
+      writeFileSync(own, JSON.stringify({ mcpServers: {}, listen: { http: { port: taken } } }));
+      await gateway.reload();
+      // Not cut off: the previous address still answers MCP clients (and the UI).
+      expect(gateway.httpUrl()).toBe(before);
+      const client = await httpClient(before);
+      await client.close();
+      expect(warnings.join('\n')).toMatch(
+        new RegExp(`new listen.http settings could not be applied \\(HTTP port 127.0.0.1:${taken} is already in use`),
+      );
+    } finally {
+      await gateway.stop();
+      await new Promise((resolve) => holder.close(resolve));
     }
   });
 });

@@ -3,11 +3,12 @@
  * in a cookie that every port of 127.0.0.1 would get. So when Settings moves the HTTP port (another
  * origin), the page asks for a one-time login link first and continues at the new address with it.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { openWebUi, type TestBrowser } from '../../helpers/browser.ts';
+import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
 import { ROOT, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
@@ -24,17 +25,42 @@ describe('the web UI across a change of the HTTP port', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
   let browser: TestBrowser;
+  let configPath: string;
 
   beforeAll(async () => {
     dir = await tempDir('sb-ui-port-');
-    const config = await writeConfig(dir.dir, { mcpServers: {}, listen: { http: { port: await freePort() } } });
-    gateway = await startGateway(config, { uiDir: UI_DIR, http: undefined });
+    configPath = await writeConfig(dir.dir, { mcpServers: {}, listen: { http: { port: await freePort() } } });
+    gateway = await startGateway(configPath, { uiDir: UI_DIR, http: undefined });
     browser = await openWebUi(gateway.uiLoginUrl()!);
   }, 30_000);
   afterAll(async () => {
     await browser?.close();
     await gateway?.stop();
     await dir?.cleanup();
+  });
+
+  it('refuses, at the field, a port another program holds, and changes nothing', async () => {
+    const { page } = browser;
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as { port: number }).port;
+    try {
+      const before = await readFile(configPath, 'utf8');
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('HTTP port').fill(String(taken));
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      const port = page.getByLabel('HTTP port');
+      await page.getByText(`port ${taken} is in use by another program on 127.0.0.1`).waitFor();
+      expect(await port.getAttribute('aria-invalid')).toBe('true');
+      await page.screenshot({ path: path.join(await screenshotDir(), 'settings-port-taken.png') });
+      expect(await readFile(configPath, 'utf8')).toBe(before);
+      // Still served where it was.
+      await page.getByRole('link', { name: 'Overview' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+      expect(new URL(page.url()).port).toBe(new URL(gateway.uiLoginUrl()!).port);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it('continues logged in at the new address through the link it shows, with no cookie anywhere', async () => {
