@@ -4,7 +4,7 @@
  */
 import type { ProfileEntry } from '../../../preload/contract/index.ts';
 import { ConfigError, parseConfigText } from '../config/index.ts';
-import { readJsonObject, removeJsonValue, setJsonValue } from '../installers/formats/json.ts';
+import { readJsonObject, removeJsonValue, setJsonChanges } from '../installers/formats/json.ts';
 import { joinText, splitText } from '../installers/text.ts';
 import { GatewayError } from '../protocol/errors.ts';
 import { entryPrefix, rewriteConfigFile } from './server-edits.ts';
@@ -16,7 +16,11 @@ export async function saveProfileToConfigFile(file: string, name: string, profil
       const { body, shape } = splitText(text);
       const description = profile.description?.trim();
       const value = { servers: [...new Set(profile.servers)], ...(description ? { description } : {}) };
-      const result = joinText(setJsonValue(body, file, ['profiles', name], value, shape.eol), shape);
+      // What changed, key by key: the profile's comments and layout stay, an unchanged save writes nothing.
+      const current = readJsonObject(body, file, ['profiles']).find(([n]) => n === name)?.[1];
+      const out = setJsonChanges(body, file, ['profiles', name], current, value, shape.eol);
+      if (out === body) return text;
+      const result = joinText(out, shape);
       parseConfigText(result, file);
       return result;
     },

@@ -7,7 +7,7 @@
 import { realpath } from 'node:fs/promises';
 import { addServersToConfig, removeServerFromConfig } from '../adoption/index.ts';
 import { ConfigError, parseConfigText } from '../config/index.ts';
-import { readJsonObject, removeJsonValue, setJsonValue } from '../installers/formats/json.ts';
+import { readJsonObject, removeJsonValue, setJsonChanges, setJsonValue } from '../installers/formats/json.ts';
 import { joinText, splitText } from '../installers/text.ts';
 import { readSnapshot, writeAtomic } from '../installers/safe-file.ts';
 import { REDACTED_PLACEHOLDER } from '../../../preload/contract/index.ts';
@@ -119,10 +119,7 @@ const family = (e: Record<string, unknown>) => ('handler' in e ? 'handler' : 'ur
 /** A server's entry as the config file holds it (references like `${secret:NAME}` as written). */
 export async function readServerEntry(file: string, name: string): Promise<Record<string, unknown>> {
   const { text } = await readSnapshot(file);
-  const entry = readJsonObject(splitText(text).body, file, ['mcpServers']).find(([n]) => n === name)?.[1];
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
-    throw new GatewayError('not_found', `there is no server "${name}" in ${file}`, { field: 'name' });
-  return entry as Record<string, unknown>;
+  return entryIn(splitText(text).body, file, name);
 }
 
 /**
@@ -169,10 +166,32 @@ export async function updateServerInConfigFile(file: string, name: string, entry
       `"${placeholder[0]}" still holds a hidden value ([redacted…]): type the value again, or use \${secret:NAME}`,
       { field: placeholder[0] },
     );
-  const current = await readServerEntry(file, name);
-  const sameKind = family(current) === family(entry);
-  const kept = Object.fromEntries(
-    Object.entries(current).filter(([key]) => !FORM_KEYS.includes(key) && (sameKind || !KIND_KEYS.includes(key))),
-  );
-  await setServerKey(file, name, [], { ...entry, ...kept });
+  await editConfigFile(file, name, (text) => {
+    const { body, shape } = splitText(text);
+    const current = entryIn(body, file, name);
+    const path = ['mcpServers', name];
+    // Key by key, and only what differs: the entry's comments, order and layout stay, and an
+    // unchanged form writes nothing.
+    // Within a map (env, headers, handler) too: one variable changed is one key written.
+    let out = body;
+    for (const key of FORM_KEYS) out = setJsonChanges(out, file, [...path, key], current[key], entry[key], shape.eol);
+    if (family(current) !== family(entry)) {
+      for (const key of KIND_KEYS) if (key in current) out = removeJsonValue(out, file, [...path, key]);
+    }
+    if (out === body) return text;
+    const result = joinText(out, shape);
+    parseConfigText(result, file);
+    return result;
+  });
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Server `name`'s entry in the config text `body`. */
+function entryIn(body: string, file: string, name: string): Record<string, unknown> {
+  const entry = readJsonObject(body, file, ['mcpServers']).find(([n]) => n === name)?.[1];
+  if (!isPlainObject(entry))
+    throw new GatewayError('not_found', `there is no server "${name}" in ${file}`, { field: 'name' });
+  return entry;
 }

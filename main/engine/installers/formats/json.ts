@@ -4,6 +4,7 @@
  * trailing commas, order, unknown keys, indentation and line endings stay exactly as they were.
  * Every edit is checked by parsing the result.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { indentBlock, indentOf, lineStart, nextLineStart } from '../text.ts';
 import { parseErrorAt } from './errors.ts';
@@ -217,6 +218,32 @@ export function setJsonValue(body: string, file: string, path: string[], value: 
   }
   return body;
 }
+
+/**
+ * Makes the value at `path` go from `was` (what the text holds there) to `wanted`, writing only what
+ * differs: within objects key by key, so the comments, order and layout of everything else stay.
+ * Arrays and other values are replaced whole; `undefined` removes.
+ */
+export function setJsonChanges(
+  body: string,
+  file: string,
+  path: string[],
+  was: unknown,
+  wanted: unknown,
+  eol: string,
+): string {
+  if (isDeepStrictEqual(was, wanted)) return body;
+  if (isPlainObject(was) && isPlainObject(wanted)) {
+    let out = body;
+    for (const key of new Set([...Object.keys(was), ...Object.keys(wanted)]))
+      out = setJsonChanges(out, file, [...path, key], was[key], wanted[key], eol);
+    return out;
+  }
+  return wanted === undefined ? removeJsonValue(body, file, path) : setJsonValue(body, file, path, wanted, eol);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Removes the property at `path`; the text is returned unchanged when there is none. */
 export function removeJsonValue(body: string, file: string, path: string[]): string {

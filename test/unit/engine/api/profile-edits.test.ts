@@ -35,6 +35,19 @@ describe('profiles edited in the config file', () => {
     await dir.cleanup();
   });
 
+  it('changes only what was changed in a profile: its one-line layout and comments stay', async () => {
+    const written = CONFIG.replace(
+      '  },\n}',
+      '  },\n  "profiles": {\n' +
+        '    "work": { "servers": ["github"], /* day job */ "description": "Work" }, // mine\n  },\n}',
+    );
+    await writeFile(file, written);
+    await saveProfileToConfigFile(file, 'work', { servers: ['github'], description: 'Work' });
+    expect(await readFile(file, 'utf8')).toBe(written);
+    await saveProfileToConfigFile(file, 'work', { servers: ['github'], description: 'Day job' });
+    expect(await readFile(file, 'utf8')).toBe(written.replace('"Work"', '"Day job"'));
+  });
+
   it('adds, replaces and removes a profile, keeping the rest of the file as it was', async () => {
     await saveProfileToConfigFile(file, 'work', { servers: ['github', 'github'], description: '  The day job ' });
     let text = await readFile(file, 'utf8');

@@ -1,0 +1,92 @@
+/**
+ * The Edit server form's save: only what the form changed is written, key by key, so the entry's
+ * comments, order and layout stay, and saving an unchanged form leaves the file as it was.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readServerEntry, updateServerInConfigFile } from '../../../../main/engine/api/server-edits.ts';
+
+const CONFIG = `// My servers
+{
+  "mcpServers": {
+    // the fixture
+    "fx": {
+      "description": "kept first", // why it is here
+      "command": "node",
+      "args": ["server.js"], // trailing comment
+      "env": { "NAME": "fx", /* keep me */ "LEVEL": "debug" },
+      "type": "stdio",
+    },
+    "other": { "command": "other" },
+  },
+}
+`;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function configFile(text: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-server-edits-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'config.json');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('saving the Edit server form', () => {
+  it('writes nothing when nothing was changed', async () => {
+    const file = configFile(CONFIG);
+    await updateServerInConfigFile(file, 'fx', await readServerEntry(file, 'fx'));
+    expect(readFileSync(file, 'utf8')).toBe(CONFIG);
+  });
+
+  it('changes one variable on its own line, keeping the comments, order and layout around it', async () => {
+    const file = configFile(CONFIG);
+    const entry = await readServerEntry(file, 'fx');
+    await updateServerInConfigFile(file, 'fx', { ...entry, env: { NAME: 'fx', LEVEL: 'info' } });
+    expect(readFileSync(file, 'utf8')).toBe(CONFIG.replace('"LEVEL": "debug"', '"LEVEL": "info"'));
+  });
+
+  it('adds and removes the keys the form added or emptied, and nothing else', async () => {
+    const file = configFile(CONFIG);
+    const { args: _args, ...entry } = await readServerEntry(file, 'fx');
+    await updateServerInConfigFile(file, 'fx', { ...entry, cwd: '/srv' });
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain('server.js');
+    expect(text).toContain('"cwd": "/srv"');
+    for (const kept of ['// the fixture', '// why it is here', '/* keep me */', '"other": { "command": "other" }'])
+      expect(text).toContain(kept);
+    expect(await readServerEntry(file, 'fx')).toEqual({
+      description: 'kept first',
+      command: 'node',
+      env: { NAME: 'fx', LEVEL: 'debug' },
+      type: 'stdio',
+      cwd: '/srv',
+    });
+  });
+
+  it('turns a local command into a remote server: the command and its kind go, the description stays', async () => {
+    const file = configFile(CONFIG);
+    await updateServerInConfigFile(file, 'fx', { url: 'https://mcp.example.com/mcp' });
+    expect(await readServerEntry(file, 'fx')).toEqual({
+      description: 'kept first',
+      url: 'https://mcp.example.com/mcp',
+    });
+    expect(readFileSync(file, 'utf8')).toContain('"description": "kept first", // why it is here');
+  });
+
+  it('keeps CRLF line endings and tabs', async () => {
+    const crlf = CONFIG.replaceAll('  ', '\t').replaceAll('\n', '\r\n');
+    const file = configFile(crlf);
+    const entry = await readServerEntry(file, 'fx');
+    await updateServerInConfigFile(file, 'fx', { ...entry, env: { NAME: 'fx', LEVEL: 'info', NEW: '1' } });
+    const text = readFileSync(file, 'utf8');
+    expect(text.replaceAll('\r\n', '')).not.toContain('\n');
+    expect(text).toContain('\t\t\t"command": "node",\r\n');
+    expect((await readServerEntry(file, 'fx')).env).toEqual({ NAME: 'fx', LEVEL: 'info', NEW: '1' });
+  });
+});
