@@ -82,6 +82,7 @@ import { boundedFetch } from './oauth/bounded-fetch.ts';
 import { clearStopped } from '../shared/stopped-marker.ts';
 import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
+import { sanitize } from './routing/naming.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream } from './upstreams/failed.ts';
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
@@ -742,15 +743,21 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         if (options.shown) deny.delete(tool);
         else deny.add(tool);
         const rules = { allow: filter.allow ?? [], deny: [...deny], aliases: filter.aliases ?? {} };
-        if (options.shown && !compileFilter(rules).includes(tool))
+        if (options.shown && !compileFilter(rules).includes(tool)) {
+          const pattern = rules.deny.find((p) => !compileFilter({ deny: [p] }).includes(tool));
           throw new GatewayError(
             'invalid_request',
-            `"${tool}" is kept out by the "tools.allow" list of "${server}" in ${file}; add it there to show it`,
+            pattern === undefined
+              ? `"${tool}" is kept out by the "tools.allow" list of "${server}" in ${file}; add it there to show it`
+              : `"${tool}" is hidden by the pattern "${pattern}" in the "tools.deny" list of "${server}" in ${file}; ` +
+                  `narrow or remove it there to show it`,
             { field: 'shown' },
           );
+        }
         await setServerKey(file, server, ['tools', 'deny'], deny.size > 0 ? [...deny] : undefined);
       }
       if (options.alias !== undefined) {
+        if (options.alias !== '') this.checkNewAlias(server, tool, options.alias);
         try {
           await setServerKey(
             file,
@@ -765,6 +772,33 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         }
       }
     });
+  }
+
+  /**
+   * An alias from the UI must not be a name another tool has or may come to have (in a server's
+   * namespace, or another server's alias): which tool it means would then depend on which server
+   * came up first, and could change at the next start.
+   */
+  private checkNewAlias(server: string, tool: string, alias: string): void {
+    const separator = this.current.namespaceSeparator;
+    for (const [name, entry] of Object.entries(this.current.servers)) {
+      const namespace = [name, sanitize(name)].map((n) => `${n}${separator}`).find((p) => alias.startsWith(p));
+      if (namespace !== undefined)
+        throw new GatewayError(
+          'invalid_request',
+          `"${alias}" is a name in the namespace of server "${name}" (its tools are named ${namespace}…), ` +
+            `so it could mean one of its tools: choose a name that does not start with "${namespace}"`,
+          { field: 'alias' },
+        );
+      if (name === server) continue;
+      const owner = Object.entries(entry.tools.aliases ?? {}).find(([, a]) => a === alias)?.[0];
+      if (owner !== undefined)
+        throw new GatewayError(
+          'invalid_request',
+          `"${alias}" is already the alias of "${owner}" of server "${name}"; choose another name for "${tool}"`,
+          { field: 'alias' },
+        );
+    }
   }
 
   async getServerEntry(name: string): Promise<Record<string, unknown>> {

@@ -25,7 +25,11 @@ describe('tool options set from the app', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }));
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { fx: fixtureServer('fx'), fy: { ...fixtureServer('fy'), tools: { deny: ['cr*'] } } },
+      }),
+    );
     client = await httpClient(gateway.httpUrl()!);
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void listChanged++);
     await waitFor(async () => (await client.listTools()).tools.length > 0, 10_000, 'the tools');
@@ -58,5 +62,37 @@ describe('tool options set from the app', () => {
     // The call in flight was not cut, and the process is the same.
     expect(textOf(await slow)).toBe('done after 10 steps');
     expect(await pid()).toBe(before);
+  });
+
+  it("refuses an alias that is, or may come to be, another tool's name, saying why", async () => {
+    const refusal = (server: string, tool: string, alias: string) =>
+      gateway.api.setToolOptions(server, tool, { alias }).then(
+        () => undefined,
+        (err: unknown) => err as { field?: string; message: string },
+      );
+    expect(await refusal('fx', 'slow', 'fy__echo')).toMatchObject({
+      field: 'alias',
+      message: expect.stringMatching(/"fy__echo" is a name in the namespace of server "fy"/),
+    });
+    expect(await refusal('fx', 'env', 'fx__survey')).toMatchObject({
+      field: 'alias',
+      message: expect.stringMatching(/namespace of server "fx"/),
+    });
+    await gateway.api.setToolOptions('fx', 'big', { alias: 'bigone' });
+    expect(await refusal('fy', 'big', 'bigone')).toMatchObject({
+      field: 'alias',
+      message: '"bigone" is already the alias of "big" of server "fx"; choose another name for "big"',
+    });
+    // Nothing was written: every name means what it meant.
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['fy__echo', 'fx__survey', 'fx__slow', 'fy__big']));
+  });
+
+  it('says which deny pattern hides a tool the user asks to show', async () => {
+    const err = await gateway.api.setToolOptions('fy', 'crash', { shown: true }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      field: 'shown',
+      message: expect.stringMatching(/"crash" is hidden by the pattern "cr\*" in the "tools.deny" list of "fy"/),
+    });
   });
 });
