@@ -24,7 +24,19 @@ export async function addServerToConfigFile(file: string, name: string, entry: R
 }
 
 export async function removeServerFromConfigFile(file: string, name: string): Promise<void> {
-  await editConfigFile(file, name, (text) => removeServerFromConfig(text, file, name));
+  await editConfigFile(file, name, (text) => {
+    // Said plainly, before the config's check would (a profile naming a server that is not there).
+    const users = readJsonObject(splitText(text).body, file, ['profiles'])
+      .filter(([, p]) => isPlainObject(p) && Array.isArray(p.servers) && p.servers.includes(name))
+      .map(([profile]) => `"${profile}"`);
+    if (users.length > 0)
+      throw new GatewayError(
+        'invalid_request',
+        `server "${name}" is in profile${users.length > 1 ? 's' : ''} ${users.join(', ')}: ` +
+          `take it out of ${users.length > 1 ? 'them' : 'it'} first (Profiles), then remove it`,
+      );
+    return removeServerFromConfig(text, file, name);
+  });
 }
 
 async function editConfigFile(file: string, name: string, edit: (text: string) => string): Promise<void> {

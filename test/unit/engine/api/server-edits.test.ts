@@ -6,7 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readServerEntry, updateServerInConfigFile } from '../../../../main/engine/api/server-edits.ts';
+import {
+  readServerEntry,
+  removeServerFromConfigFile,
+  updateServerInConfigFile,
+} from '../../../../main/engine/api/server-edits.ts';
 
 const CONFIG = `// My servers
 {
@@ -88,5 +92,19 @@ describe('saving the Edit server form', () => {
     expect(text.replaceAll('\r\n', '')).not.toContain('\n');
     expect(text).toContain('\t\t\t"command": "node",\r\n');
     expect((await readServerEntry(file, 'fx')).env).toEqual({ NAME: 'fx', LEVEL: 'info', NEW: '1' });
+  });
+});
+
+describe('removing a server', () => {
+  it('a profile still uses: refused, naming the profiles, the file unchanged', async () => {
+    const text = CONFIG.replace(
+      '  },\n}',
+      '  },\n  "profiles": { "work": { "servers": ["fx"] }, "all": { "servers": ["other", "fx"] } },\n}',
+    );
+    const file = configFile(text);
+    await expect(removeServerFromConfigFile(file, 'fx')).rejects.toThrow(
+      'server "fx" is in profiles "work", "all": take it out of them first (Profiles), then remove it',
+    );
+    expect(readFileSync(file, 'utf8')).toBe(text);
   });
 });
