@@ -374,7 +374,20 @@ export class Session {
   }
 
   private onNotification(method: string, params: Params | undefined): void {
-    this.opts.traffic?.note({ edge: 'client', direction: 'in', method, params, session: this });
+    if (this.opts.traffic) {
+      // A cancellation belongs to the call it cancels: its tree shows why it ended.
+      const cancels = method === 'notifications/cancelled' ? params?.requestId : undefined;
+      const parentId =
+        typeof cancels === 'string' || typeof cancels === 'number' ? this.exchangeOf(cancels) : undefined;
+      this.opts.traffic.note({
+        edge: 'client',
+        direction: 'in',
+        method,
+        params,
+        session: this,
+        ...(parentId ? { parentId } : {}),
+      });
+    }
     if (method === 'notifications/initialized') {
       this.initialized = true;
       return;

@@ -295,6 +295,9 @@ describe('the traffic record', () => {
       const sessionId = tree.entry.session!.id;
       const fromClient = gateway.traffic.list({ session: sessionId, method: 'notifications/cancelled' }).entries;
       expect(fromClient.map((e) => [e.edge, e.direction])).toEqual([['client', 'in']]);
+      // Read as part of the call it cancelled.
+      expect(fromClient[0]!.parentId).toBe(tree.entry.id);
+      expect(tree.children.map((c) => c.entry.method)).toContain('notifications/cancelled');
     } finally {
       await client.close();
     }
