@@ -285,6 +285,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly stateless: StatelessDispatcher;
   private apiTokenValue?: string;
   private lock?: HeldLock;
+  /** Restarts of a server's instances that Restart replaced (its count goes on); cleared when its entry changes. */
+  private readonly restartsBefore = new Map<string, number>();
   /** The servers' processes, on disk while the lock is ours (the next gateway stops what a killed one left). */
   private processes?: ProcessLedger;
   /** Hides every secret value the gateway resolved from everything it stores or shows. */
@@ -867,6 +869,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       };
       const dto: ServerStatusDto = {
         ...status,
+        restarts: status.restarts + (this.restartsBefore.get(name) ?? 0),
         isolated: server.isolated,
         disabled: server.disabled,
         instances: instances.length,
@@ -980,9 +983,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const run = this.reloading.then(async () => {
       const server = this.current.servers[name];
       if (this.stopped || this.pausedNow || !server || !this.resolvedServers.has(name)) return;
+      const before = this.registry.sharedInstance(name)?.status().restarts ?? 0;
       const entries = new Map(this.resolvedServers).set(name, await this.resolveEntry(server));
       const { restarted } = await this.runResolved(entries);
       if (!restarted.includes(name)) await this.registry.restart(name);
+      // A new instance counts from 0: the crashes before a Restart stay in the count (a flaky server).
+      this.restartsBefore.set(name, (this.restartsBefore.get(name) ?? 0) + before);
     });
     this.reloading = run.catch(logFailure(this.warn, `could not restart "${name}"`));
     await run;
@@ -1215,6 +1221,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.lastConfigError = undefined;
     this.applyTrafficSettings(loaded.config.traffic);
     const changes = await this.applyServers(loaded.config);
+    for (const name of [...changes.restarted, ...changes.stopped]) this.restartsBefore.delete(name);
     this.router.invalidate();
     this.closeSessionsOfGoneProfiles();
     this.publishServers();

@@ -46,6 +46,10 @@ describe('a crashing server', () => {
     const after = pidOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'b' } }));
     expect(after).not.toBe(before);
     expect(gateway.servers().find((s) => s.name === 'fx')?.restarts).toBe(1);
+    // Restarting it by hand keeps that in the count (the evidence of a flaky server).
+    await gateway.restartServer('fx');
+    expect(gateway.servers().find((s) => s.name === 'fx')?.restarts).toBe(1);
+    await waitFor(() => gateway.servers().find((s) => s.name === 'fx')?.state === 'ready', 10_000, 'fx again');
     // The other server and this session were not touched.
     expect(pidOf(await client.callTool({ name: 'steady__echo', arguments: { message: 'b' } }))).toBe(steadyPid);
   });
