@@ -49,6 +49,7 @@ describe('socketPath and tokenPath', () => {
       lock: '/tmp/sb/gateway.lock',
       log: '/tmp/sb/gateway.log',
       stopped: '/tmp/sb/stopped',
+      servers: '/tmp/sb/servers.json',
     });
   });
 });
