@@ -277,11 +277,12 @@ describe('the shim, as a client spawns it', () => {
       startGatewayProcess();
       // The client sends nothing: its shim finds the new gateway and tells it to list again.
       await waitFor(() => listChanged > 0, 20_000, 'tools/list_changed');
+      // Each server is listed as it becomes ready (either may be first), and clients told each time.
       const names = await waitFor(async () => {
         const listed = (await client.listTools()).tools.map((t) => t.name);
-        return listed.includes('everything__echo') ? listed : undefined;
+        return listed.includes('everything__echo') && listed.includes('fx__echo') ? listed : undefined;
       }, 20_000);
-      expect(names).toContain('fx__echo');
+      expect(names).toEqual(expect.arrayContaining(['everything__echo', 'fx__echo']));
     } finally {
       await client.close();
       await writeConfig(dir.dir, baseConfig);
