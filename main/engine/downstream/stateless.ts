@@ -28,7 +28,7 @@ import {
 } from '../protocol/jsonrpc.ts';
 import { STATELESS_REVISION, REVISIONS } from '../protocol/versions.ts';
 import { missingCapability } from '../protocol/capabilities.ts';
-import { LOG_LEVELS, MAX_SUBSCRIPTIONS, type Session, type SendFn } from './session.ts';
+import { LOG_LEVELS, MAX_SUBSCRIPTIONS, type RequestContext, type Session, type SendFn } from './session.ts';
 
 export { META, StatelessCode };
 
@@ -198,7 +198,13 @@ export class StatelessDispatcher {
    * Serves one request. Returns a cancel function (HTTP: the client closed the stream; stdio:
    * notifications/cancelled).
    */
-  handle(profile: string, request: JsonRpcRequest, reply: StatelessReply, principal = ''): () => void {
+  handle(
+    profile: string,
+    request: JsonRpcRequest,
+    reply: StatelessReply,
+    principal = '',
+    context?: RequestContext,
+  ): () => void {
     const fail = (error: JsonRpcErrorObject) => reply.respond(failure(request.id, error), statusForError(error));
     const params = request.params ?? {};
     const meta = params._meta as Record<string, unknown> | undefined;
@@ -239,7 +245,7 @@ export class StatelessDispatcher {
       }
       return call.resume(request, reply);
     }
-    const call = new StatelessCall(this, profile, request, reply, principal);
+    const call = new StatelessCall(this, profile, request, reply, principal, context);
     return () => call.cancel();
   }
 
@@ -401,6 +407,7 @@ class StatelessCall {
     request: JsonRpcRequest,
     reply: StatelessReply,
     principal: string,
+    context?: RequestContext,
   ) {
     this.principal = principal;
     this.dispatcher = dispatcher;
@@ -414,7 +421,7 @@ class StatelessCall {
       () => this.finishWithoutAnswer(),
       meta,
     );
-    this.session.receive({ ...request, id: this.innerId });
+    this.session.receive({ ...request, id: this.innerId }, context);
   }
 
   matches(request: JsonRpcRequest): boolean {

@@ -201,6 +201,7 @@ export class StreamableHttpEndpoint {
         },
       },
       principal,
+      { headers: headerList(req) },
     );
     // In this revision, closing the response stream cancels the request.
     res.on('close', () => {

@@ -15,6 +15,7 @@ import type { Catalog, ListKind } from './catalog.ts';
 import type { NameFilter } from './filters.ts';
 import { degradePromptResult, degradeToolResult } from './degrade.ts';
 import { hasLink, noteResultLinks } from './result-links.ts';
+import { checkParamHeaders } from './param-headers.ts';
 import { STATELESS_REVISION } from '../protocol/versions.ts';
 import {
   buildProfileView,
@@ -459,6 +460,9 @@ export class Router implements SessionHandler {
       view = await this.view(session, false, true);
       route = view[table].get(name);
     }
+    // A 2026-07-28 client over HTTP mirrors some arguments in headers: they must agree.
+    const headers = session.stateless && table === 'toolRoutes' ? this.contexts.get(req)?.headers : undefined;
+    if (route && headers) checkParamHeaders(view.tools, name, params.arguments, headers);
     if (!route) {
       if (this.opts.paused?.() === true)
         throw new GatewayError(

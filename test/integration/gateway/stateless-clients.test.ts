@@ -14,8 +14,10 @@ import {
 } from '../../helpers/gateway.ts';
 import { STATELESS, statelessMeta, statelessPost } from '../../helpers/stateless.ts';
 import { rawStdio } from '../../helpers/raw-stdio.ts';
+import { startExample } from '../../fixtures/handlers/example-process.ts';
 
 const HOSTILE = path.join(ROOT, 'test/fixtures/servers/hostile-server.ts');
+const STATELESS_SERVER = path.join(ROOT, 'test/fixtures/servers/stateless-server.ts');
 
 describe('stateless 2026-07-28 clients', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -26,7 +28,11 @@ describe('stateless 2026-07-28 clients', () => {
   beforeAll(async () => {
     dir = await tempDir();
     config = await writeConfig(dir.dir, {
-      mcpServers: { fx: fixtureServer('fx'), hostile: { command: NODE, args: [HOSTILE] } },
+      mcpServers: {
+        fx: fixtureServer('fx'),
+        hostile: { command: NODE, args: [HOSTILE] },
+        sl: { command: NODE, args: [STATELESS_SERVER, '--stdio'] },
+      },
     });
     gateway = await startGateway(config);
     url = gateway.httpUrl()!;
@@ -305,6 +311,48 @@ describe('stateless 2026-07-28 clients', () => {
       ).toEqual(['detail']);
     } finally {
       await stateful.close();
+    }
+  });
+
+  it('checks Mcp-Param headers against the arguments they mirror (x-mcp-header), and refuses a mismatch', async () => {
+    const call = (headers: Record<string, string>, args: Record<string, unknown> = { region: 'eu' }) =>
+      statelessPost(url, 'tools/call', { name: 'sl__regional', arguments: args }, { headers });
+    const plain = await call({ 'mcp-param-region': 'eu' });
+    expect(plain.status).toBe(200);
+    expect(textOf(plain.body.result as never)).toBe('region eu');
+    expect((await call({ 'mcp-param-region': '=?base64?ZXU=?=' })).status).toBe(200);
+    const refusals: [Record<string, string>, RegExp][] = [
+      [{}, /the Mcp-Param-Region header is missing \(arguments.region is given\)/],
+      [{ 'mcp-param-region': 'us' }, /Mcp-Param-Region does not match arguments.region/],
+      [{ 'mcp-param-region': '=?base64?ZXU?=' }, /Mcp-Param-Region is not valid base64/],
+      [{ 'mcp-param-region': '=?base64?Z!U=?=' }, /Mcp-Param-Region is not valid base64/],
+    ];
+    for (const [headers, message] of refusals) {
+      const refused = await call(headers);
+      expect(refused.status, JSON.stringify(headers)).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: -32020, message: expect.stringMatching(message) });
+    }
+  });
+
+  it("passes a stateless client's headers on to a JSON handler that forwards them", async () => {
+    const example = await startExample('node');
+    const own = await writeConfig(
+      dir.dir,
+      { mcpServers: { travel: { handler: example.url, forwardHeaders: ['X-Tenant'] } } },
+      'handler.json',
+    );
+    const gw = await startGateway(own);
+    try {
+      const call = await statelessPost(
+        gw.httpUrl()!,
+        'tools/call',
+        { name: 'travel__whoami', arguments: {} },
+        { headers: { 'x-tenant': 'acme' } },
+      );
+      expect(textOf(call.body.result as never)).toContain('"tenant":"acme"');
+    } finally {
+      await gw.stop();
+      await example.stop();
     }
   });
 
