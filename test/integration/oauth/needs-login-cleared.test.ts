@@ -84,7 +84,8 @@ describe('a remote server that asked for a login, then no longer does', () => {
       expect((await view()).lastError ?? '').not.toMatch(/needs you to log in/);
       // Longer than the attempts a local program gets (4 here): a remote server is never given up on.
       await new Promise((r) => setTimeout(r, 2_000));
-      expect((await view()).state).toBe('backoff');
+      // Between tries, or in one (a busy machine may catch it trying): not given up ('failed').
+      expect(['backoff', 'starting']).toContain((await view()).state);
       await listen();
       await waitFor(async () => (await view()).state === 'ready', 15_000, 'back by itself');
       expect(textOf(await client.callTool({ name: 'gate__hello', arguments: {} }))).toBe('hello');
