@@ -1,0 +1,140 @@
+/**
+ * The web UI as a keyboard-only user, a screen-reader user and a user of a small (or zoomed-in)
+ * window meet it, in real Chromium, with enough servers to need scrolling: every screen fits a
+ * 320-pixel-wide window (1280 pixels at 400% zoom) without scrolling sideways.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { createMemorySecretStore } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { NODE, ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer', 'dist');
+const SCREENS = ['Overview', 'Servers', 'Traffic', 'Questions', 'Profiles', 'Secrets', 'Clients', 'Settings'];
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let gateway: Gateway;
+let browser: TestBrowser;
+let page: Page;
+let shots: string;
+
+beforeAll(async () => {
+  dir = await tempDir('sb-ui-a11y-');
+  shots = await screenshotDir();
+  const servers: Record<string, unknown> = {
+    fx: fixtureServer('fx'),
+    // Gives up at once, with a long error (one long word in it).
+    broken: {
+      command: NODE,
+      args: [
+        '-e',
+        `process.stderr.write("fatal: cannot open /var/${'segment/'.repeat(12)}db: denied"); process.exit(1)`,
+      ],
+    },
+  };
+  for (let i = 0; i < 14; i++) servers[`srv${String(i).padStart(2, '0')}`] = fixtureServer(`srv${i}`);
+  const config = await writeConfig(dir.dir, {
+    mcpServers: servers,
+    profiles: { work: { servers: ['fx'], description: 'What the work laptop needs' } },
+  });
+  gateway = await startGateway(config, {
+    uiDir: UI_DIR,
+    secrets: createMemorySecretStore({ UNUSED_KEY: 'v' }),
+    backoff: { initialMs: 50, maxMs: 100, maxAttempts: 1, stableMs: 60_000 },
+  });
+  await waitFor(() => gateway.servers().every((s) => s.state === 'ready' || s.state === 'failed'), 30_000);
+  browser = await openWebUi(gateway.uiLoginUrl()!);
+  page = browser.page;
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.stop();
+  await dir?.cleanup();
+});
+
+async function screen(name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name }).click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+/** How far the page (or the screen in it) reaches past the window's right edge, and the controls that do. */
+async function sideways(): Promise<{ overflow: number; beyond: string[] }> {
+  return page.evaluate(`(() => {
+    const beyond = [...document.querySelectorAll('button, a, input, select, [role=gridcell]')]
+      .filter((el) => el.getClientRects().length > 0 && el.getBoundingClientRect().right > innerWidth + 1)
+      .map((el) => el.tagName + ' ' + (el.getAttribute('aria-label') ?? el.textContent.trim().slice(0, 30)));
+    const main = document.querySelector('main');
+    const overflow = Math.max(document.documentElement.scrollWidth - innerWidth, main.scrollWidth - main.clientWidth);
+    return { overflow, beyond };
+  })()`);
+}
+
+describe('the web UI in a small or zoomed-in window', () => {
+  it('fits 320 pixels wide (400% zoom) on every screen: nothing scrolls sideways, every control in reach', async () => {
+    await page.setViewportSize({ width: 320, height: 256 });
+    try {
+      for (const name of SCREENS) {
+        await screen(name);
+        await page.waitForTimeout(200);
+        expect(await sideways(), name).toEqual({ overflow: 0, beyond: [] });
+      }
+      // Each row's cells say which column they are (the column headings are not drawn).
+      await screen('Profiles');
+      const work = page.getByRole('row').filter({ hasText: 'What the work laptop needs' });
+      expect(
+        await work
+          .getByRole('cell')
+          .first()
+          .evaluate((c) => c.ownerDocument.defaultView!.getComputedStyle(c, '::before').content),
+      ).toBe('"Profile: "');
+      await page.screenshot({ path: path.join(shots, 'a11y-320-profiles.png'), fullPage: true });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it('keeps the Profiles buttons, the Traffic list and its column names within a 640 by 400 window', async () => {
+    await page.setViewportSize({ width: 640, height: 400 });
+    try {
+      await screen('Profiles');
+      for (const button of ['Edit work', 'Remove work']) {
+        const box = (await page.getByRole('button', { name: button }).boundingBox())!;
+        expect(box.x + box.width, button).toBeLessThanOrEqual(640);
+      }
+      await screen('Traffic');
+      const grid = page.getByRole('grid', { name: 'Exchanges' });
+      for (const header of await grid.getByRole('columnheader').all()) {
+        if (!(await header.isVisible())) continue;
+        // Whole, not cut to a letter and "…".
+        expect(await header.evaluate((h) => h.scrollWidth <= h.clientWidth), `${await header.textContent()}`).toBe(
+          true,
+        );
+      }
+      // The list is no taller than the window, so all of it can be seen at once, and shows more than a few rows.
+      const box = (await grid.boundingBox())!;
+      expect(box.height).toBeLessThanOrEqual(400);
+      expect(box.height).toBeGreaterThan(200);
+      expect(await sideways()).toEqual({ overflow: 0, beyond: [] });
+      await page.screenshot({ path: path.join(shots, 'a11y-640x400-traffic.png') });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it("does not squeeze a server's last error to a word a line in a 640 by 480 window", async () => {
+    await page.setViewportSize({ width: 640, height: 480 });
+    try {
+      await screen('Servers');
+      const error = page.getByRole('row').filter({ hasText: 'broken' }).getByRole('cell').last();
+      await error.getByText(/fatal/).waitFor();
+      expect((await error.boundingBox())!.width).toBeGreaterThan(140);
+      expect(await seriousA11yProblems(page)).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+});
