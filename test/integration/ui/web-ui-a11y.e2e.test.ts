@@ -138,3 +138,48 @@ describe('the web UI in a small or zoomed-in window', () => {
     }
   });
 });
+
+/** The element with the keyboard: its role (or tag) and its text. */
+async function focused(): Promise<string> {
+  return page.evaluate(`(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return 'nothing';
+    return (el.getAttribute('role') ?? el.tagName.toLowerCase()) + ' ' + el.textContent.trim().replace(/\\s+/g, ' ');
+  })()`);
+}
+
+describe('finding the way with the keyboard', () => {
+  it('offers "Skip to content" first, shown once focused, and it takes the keyboard to the heading', async () => {
+    await screen('Overview');
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    // Opening the page takes the keyboard nowhere; the title names the screen.
+    expect(await focused()).toBe('nothing');
+    expect(await page.title()).toBe('Overview — Switchboard');
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    expect(await focused()).toBe('a Skip to content');
+    const box = (await skip.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.width).toBeGreaterThan(20);
+    await page.screenshot({ path: path.join(shots, 'a11y-skip-link.png') });
+    await page.keyboard.press('Enter');
+    expect(await focused()).toBe('h1 Overview');
+    expect(page.url()).toMatch(/\/ui\/(#\/overview)?$/);
+  });
+
+  it("takes the keyboard to a new screen's heading and names the screen in the window's title", async () => {
+    const nav = page.getByRole('navigation', { name: 'Screens' });
+    await nav.getByRole('link', { name: 'Servers' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
+    await expect.poll(focused).toBe('h1 Servers');
+    expect(await page.title()).toBe('Servers — Switchboard');
+    // Tab goes on from the heading, into the screen.
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('button Add server');
+    await nav.getByRole('link', { name: 'Settings' }).click();
+    await expect.poll(focused).toBe('h1 Settings');
+    expect(await page.title()).toBe('Settings — Switchboard');
+  });
+});
