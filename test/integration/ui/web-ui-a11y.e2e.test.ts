@@ -4,12 +4,21 @@
  * 320-pixel-wide window (1280 pixels at 400% zoom) without scrolling sideways.
  */
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { createMemorySecretStore } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
-import { NODE, ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  NODE,
+  ROOT,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer', 'dist');
 const SCREENS = ['Overview', 'Servers', 'Traffic', 'Questions', 'Profiles', 'Secrets', 'Clients', 'Settings'];
@@ -181,5 +190,69 @@ describe('finding the way with the keyboard', () => {
     await nav.getByRole('link', { name: 'Settings' }).click();
     await expect.poll(focused).toBe('h1 Settings');
     expect(await page.title()).toBe('Settings — Switchboard');
+  });
+});
+
+describe('the Servers screen with many servers', () => {
+  for (const [width, height] of [
+    [640, 480],
+    [1280, 600],
+  ] as const)
+    it(`shows the detail of a server far down the list, the keyboard on it (${width} by ${height})`, async () => {
+      await page.setViewportSize({ width, height });
+      try {
+        await screen('Servers');
+        await page.getByRole('button', { name: 'srv13', exact: true }).focus();
+        await page.keyboard.press('Enter');
+        const heading = page.getByRole('region', { name: 'Server srv13' }).getByRole('heading', { name: 'srv13' });
+        await expect.poll(focused).toBe('h2 srv13');
+        const box = (await heading.boundingBox())!;
+        expect(box.y).toBeGreaterThanOrEqual(0);
+        expect(box.y + box.height).toBeLessThanOrEqual(height);
+        // Its buttons are the next Tab stop.
+        await page.keyboard.press('Tab');
+        expect(await focused()).toBe('button Restart');
+        await page.screenshot({ path: path.join(shots, `a11y-servers-chosen-${width}x${height}.png`) });
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 800 });
+      }
+    });
+});
+
+describe('forced colours (Windows High Contrast)', () => {
+  /** The bar drawn at a row's left edge, where forced colours leave no background to show a choice. */
+  const bar = (el: Locator) =>
+    el.evaluate((e) => {
+      const style = e.ownerDocument.defaultView!.getComputedStyle(e);
+      return style.borderLeftStyle === 'none' ? '0px' : style.borderLeftWidth;
+    });
+
+  it('marks the chosen server and the open exchange by more than a background colour', async () => {
+    await page.emulateMedia({ forcedColors: 'active' });
+    try {
+      await screen('Servers');
+      await page.getByRole('button', { name: 'fx', exact: true }).click();
+      const chosen = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'fx', exact: true }) });
+      const other = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'srv01', exact: true }) });
+      expect(await bar(chosen.getByRole('cell').first())).toBe('6px');
+      expect(await bar(other.getByRole('cell').first())).toBe('0px');
+      await page.screenshot({ path: path.join(shots, 'a11y-forced-servers.png') });
+
+      const sdk = await httpClient(gateway.httpUrl()!);
+      try {
+        await sdk.callTool({ name: 'fx__echo', arguments: { message: 'high contrast' } });
+      } finally {
+        await sdk.close();
+      }
+      await screen('Traffic');
+      const rows = page.getByRole('grid', { name: 'Exchanges' }).getByRole('row').filter({ hasText: 'fx__echo' });
+      await rows.first().click();
+      await page.getByRole('complementary', { name: 'Exchange' }).waitFor();
+      expect(await bar(rows.first())).toBe('6px');
+      await page.screenshot({ path: path.join(shots, 'a11y-forced-traffic.png') });
+      await page.keyboard.press('Escape');
+    } finally {
+      await page.emulateMedia({ forcedColors: 'none' });
+    }
   });
 });
