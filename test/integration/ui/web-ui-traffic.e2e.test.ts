@@ -229,6 +229,52 @@ describe('the traffic inspector', () => {
     );
   });
 
+  it('moves the keyboard a page at a time with PageDown and PageUp', async () => {
+    const first = grid().getByRole('row').filter({ hasText: 'test-client → gateway' }).first();
+    await first.focus();
+    const at = async () => Number(await page.locator(':focus').getAttribute('aria-rowindex'));
+    const start = await at();
+    await page.keyboard.press('PageDown');
+    // The list shows about 24 rows: a page is most of them.
+    await expect.poll(async () => (await at()) - start).toBeGreaterThan(10);
+    const box = (await page.locator(':focus').boundingBox())!;
+    const list = (await grid().boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(list.y + list.height);
+    await page.keyboard.press('PageUp');
+    await expect.poll(at).toBe(start);
+  });
+
+  it('keeps Escape in the search box to the box: the open exchange stays open', async () => {
+    await grid().getByRole('row').filter({ hasText: 'fx__echo' }).first().click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    await detail.getByText('Request of tools/call').first().waitFor();
+    const search = page.getByRole('searchbox', { name: 'Search traffic' });
+    await search.focus();
+    await page.keyboard.type('nothing-matches-this');
+    await page.keyboard.press('Escape');
+    expect(await search.inputValue()).toBe('');
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Search traffic');
+    expect(await detail.isVisible()).toBe(true);
+    // Outside a field, Escape closes it.
+    await grid().getByRole('row', { selected: true }).focus();
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+  });
+
+  it('gives a cell cut short ("test-clien…") its whole text on hovering', async () => {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    try {
+      await grid().getByRole('row').filter({ hasText: 'fx__echo' }).first().click();
+      await page.getByRole('complementary', { name: 'Exchange' }).waitFor();
+      const cell = grid().getByRole('gridcell').filter({ hasText: 'test-client' }).first();
+      expect(await cell.evaluate((c) => c.scrollWidth > c.clientWidth), 'the cell is cut').toBe(true);
+      expect(await cell.getAttribute('title')).toBe('test-client → gateway');
+      await page.keyboard.press('Escape');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it('counts a slow call held while paused under "Slow only" (it waits first, then fits)', async () => {
     await page.getByRole('checkbox', { name: 'Slow only' }).check();
     const rowCount = async () => Number(await grid().getAttribute('aria-rowcount'));
