@@ -256,3 +256,14 @@ describe('forced colours (Windows High Contrast)', () => {
     }
   });
 });
+
+describe('where the keyboard goes when what it was on goes away', () => {
+  it('Secrets: after Delete of a secret no server uses, the keyboard is on New secret', async () => {
+    await screen('Secrets');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete UNUSED_KEY' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').getByText('Deleted UNUSED_KEY.').waitFor();
+    await expect.poll(focused).toBe('button New secret');
+  });
+});

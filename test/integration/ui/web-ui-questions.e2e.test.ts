@@ -288,4 +288,30 @@ describe('forms in the Questions screen', () => {
     expect([await second, await third]).toEqual([{ action: 'decline' }, { action: 'decline' }]);
     await news.waitFor({ state: 'detached' });
   });
+
+  it('keeps the keyboard on the screen when questions are withdrawn as one is typed in, and on Dismiss', async () => {
+    const schema = '{"type":"object","properties":{"note":{"type":"string","title":"Note"}}}';
+    const calls = [0, 1].map((i) => send(`To withdraw ${i}`, schema).catch(() => undefined));
+    const question = (i: number) =>
+      page.getByRole('article', { name: 'Question from forms' }).filter({ hasText: `To withdraw ${i}` });
+    await question(1).waitFor();
+    await question(0).getByLabel('Note').fill('half typed');
+    const focused = () =>
+      page.evaluate('document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.textContent');
+    // Its server stops: both questions go away.
+    await gateway.api.setServerEnabled('forms', false);
+    try {
+      await Promise.all(calls);
+      await question(0).waitFor({ state: 'detached' });
+      // Not lost to the page: on the screen's heading, none being left.
+      await expect.poll(focused).toBe('Questions');
+      const gone = page.getByRole('alert').filter({ hasText: 'withdrawn' });
+      await gone.getByRole('button', { name: 'Dismiss' }).focus();
+      await page.keyboard.press('Enter');
+      await gone.waitFor({ state: 'detached' });
+      await expect.poll(focused).toBe('Questions');
+    } finally {
+      await gateway.api.setServerEnabled('forms', true);
+    }
+  });
 });

@@ -275,6 +275,18 @@ describe('the traffic inspector', () => {
     }
   });
 
+  it("keeps the keyboard after a filter's × takes it away: on the next filter, or the search box", async () => {
+    await page.getByRole('checkbox', { name: 'Errors only' }).check();
+    await page.getByRole('checkbox', { name: 'Slow only' }).check();
+    const label = () => page.evaluate('document.activeElement?.getAttribute("aria-label") ?? "nothing"');
+    await page.getByRole('button', { name: 'Remove filter errors only' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(label).toBe('Remove filter slower than 1 s');
+    await page.keyboard.press('Enter');
+    await expect.poll(label).toBe('Search traffic');
+    expect(await page.getByRole('list', { name: 'Filters' }).count()).toBe(0);
+  });
+
   it('counts a slow call held while paused under "Slow only" (it waits first, then fits)', async () => {
     await page.getByRole('checkbox', { name: 'Slow only' }).check();
     const rowCount = async () => Number(await grid().getAttribute('aria-rowcount'));
