@@ -12,10 +12,13 @@ import type {
   SessionView,
 } from '../../../preload/contract/index.ts';
 import { errorText, isUnauthorized, type Api } from './api.ts';
+import { shownServerState } from './format.ts';
 import type { StreamState } from '../../../preload/contract/http-bridge.ts';
 
 /** Log lines kept for the log views, newest last. */
 const MAX_LOG_LINES = 2000;
+/** Servers going down are read out at most this often (what happens meanwhile is said together). */
+const SERVER_NEWS_GAP_MS = 10_000;
 
 export type ConnectionState = 'connecting' | 'connected' | 'unauthorized' | 'unreachable';
 
@@ -35,6 +38,11 @@ export class GatewayState {
   questionArrivals = $state(0);
   /** A question that went away without being answered here: which, and why. */
   questionGone = $state<{ server: string; outcome: QuestionOutcome } | undefined>();
+  /** Read out when a server goes down (it failed, or needs a login), wherever the user is. */
+  serverNews = $state('');
+  private serversDown: string[] = [];
+  private serverNewsTimer: ReturnType<typeof setTimeout> | undefined;
+  private serverNewsAt = 0;
   readonly api: Api;
 
   /** `onStream`: how the live event stream fares, where it can break (a browser page). */
@@ -56,7 +64,10 @@ export class GatewayState {
       this.status = status;
       if (!status.configError) this.configProblem = undefined;
     });
-    api.on('servers', (servers) => (this.servers = servers));
+    api.on('servers', (servers) => {
+      this.noteServersDown(this.servers, servers);
+      this.servers = servers;
+    });
     api.on('sessions', (sessions) => (this.sessions = sessions));
     api.on('question-added', (question) => {
       if (this.questions.some((q) => q.id === question.id)) return;
@@ -108,6 +119,26 @@ export class GatewayState {
       this.problem = errorText(err);
       if (this.connection === 'unauthorized') this.loggedOut();
     }
+  }
+
+  /** A server that was shown in another state and now shows failed or needs login is news; no other change is. */
+  private noteServersDown(before: ServerView[], after: ServerView[]): void {
+    const was = new Map(before.map((s) => [s.name, shownServerState(s).text]));
+    for (const s of after) {
+      const now = shownServerState(s).text;
+      const then = was.get(s.name);
+      if (then === undefined || then === now) continue;
+      if (now === 'failed') this.serversDown.push(`${s.name} failed`);
+      else if (now === 'needs login') this.serversDown.push(`${s.name} needs a login`);
+    }
+    if (this.serversDown.length === 0 || this.serverNewsTimer !== undefined) return;
+    const wait = Math.max(0, this.serverNewsAt + SERVER_NEWS_GAP_MS - Date.now());
+    this.serverNewsTimer = setTimeout(() => {
+      this.serverNewsTimer = undefined;
+      this.serverNewsAt = Date.now();
+      this.serverNews = `${this.serversDown.length === 1 ? 'Server' : 'Servers'} down: ${this.serversDown.join('; ')}.`;
+      this.serversDown = [];
+    }, wait);
   }
 
   /**

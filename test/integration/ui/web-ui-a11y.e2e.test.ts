@@ -267,3 +267,27 @@ describe('where the keyboard goes when what it was on goes away', () => {
     await expect.poll(focused).toBe('button New secret');
   });
 });
+
+describe('what is read out', () => {
+  it('says when a server goes down (failed), once, and not each state it passes through', async () => {
+    await screen('Overview');
+    const told: string[] = [];
+    await page.exposeFunction('liveRegionSaid', (text: string) => told.push(text));
+    // What screen readers are given: each change of a polite live region's text.
+    await page.evaluate(`(() => {
+      for (const region of document.querySelectorAll('[role=status]'))
+        new MutationObserver(() => region.textContent && window.liveRegionSaid(region.textContent)).observe(region, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+    })()`);
+    await gateway.api.setServerEnabled('broken', false);
+    await waitFor(() => gateway.servers().find((s) => s.name === 'broken')?.disabled === true, 10_000);
+    await gateway.api.setServerEnabled('broken', true);
+    await waitFor(() => gateway.servers().find((s) => s.name === 'broken')?.state === 'failed', 10_000);
+    await page.getByRole('status').getByText('Server down: broken failed.', { exact: true }).waitFor();
+    await page.waitForTimeout(500);
+    expect(told.filter((t) => t.includes('broken'))).toEqual(['Server down: broken failed.']);
+  });
+});
