@@ -36,8 +36,8 @@ export class GatewayState {
   questionNews = $state('');
   /** Questions arrived so far (a change means: a new one). */
   questionArrivals = $state(0);
-  /** A question that went away without being answered here: which, and why. */
-  questionGone = $state<{ server: string; outcome: QuestionOutcome } | undefined>();
+  /** Questions gone unanswered here since the note about them was dismissed: how many, whose, why. */
+  questionGone = $state<{ count: number; servers: string[]; outcome: QuestionOutcome } | undefined>();
   /** Read out when a server goes down (it failed, or needs a login), wherever the user is. */
   serverNews = $state('');
   private serversDown: string[] = [];
@@ -82,8 +82,14 @@ export class GatewayState {
       const ended = this.questions.find((q) => q.id === id);
       this.questions = this.questions.filter((q) => q.id !== id);
       // Still shown, so not answered here: it expired, or its call or server went away.
-      if (ended && (outcome === 'expired' || outcome === 'withdrawn'))
-        this.questionGone = { server: ended.server, outcome };
+      // Several at once (their server stopped) are one note that says how many.
+      if (ended && (outcome === 'expired' || outcome === 'withdrawn')) {
+        const before = this.questionGone?.outcome === outcome ? this.questionGone : undefined;
+        const servers = before?.servers.includes(ended.server)
+          ? before.servers
+          : [...(before?.servers ?? []), ended.server];
+        this.questionGone = { count: (before?.count ?? 0) + 1, servers, outcome };
+      }
       // The live region says what is true now: no stale "waiting" once none is, and the count left
       // otherwise (so the next arrival's text differs from what the region holds, and is read out).
       // Also when this page answered it and took it off the list already.

@@ -291,3 +291,21 @@ describe('what is read out', () => {
     expect(told.filter((t) => t.includes('broken'))).toEqual(['Server down: broken failed.']);
   });
 });
+
+describe('notes that confirm what was done', () => {
+  it('says each in a live region on the page before it (so screen readers hear it), taking no room', async () => {
+    await screen('Secrets');
+    // The screen's own (the page's news of questions and servers is read out, not shown).
+    const region = page.locator('main [role="status"]:not(.visually-hidden)');
+    expect(await region.count()).toBe(1);
+    expect(await region.textContent()).toBe('');
+    expect((await region.boundingBox())?.height ?? 0).toBe(0);
+    await region.evaluate((r) => r.setAttribute('data-was-there', 'yes'));
+    await page.getByRole('button', { name: 'New secret' }).click();
+    await page.getByLabel('Name').fill('ANOTHER_KEY');
+    await page.getByLabel('Value').fill('v');
+    await page.getByRole('button', { name: 'Store' }).click();
+    await region.getByText(/^Stored ANOTHER_KEY\./).waitFor();
+    expect(await region.getAttribute('data-was-there')).toBe('yes');
+  });
+});

@@ -40,6 +40,8 @@ describe('the web UI when the gateway goes away', () => {
       .getByRole('alert')
       .getByText(/The gateway cannot be reached: the live connection to it broke/)
       .waitFor({ timeout: 10_000 });
+    // What would need the gateway is not offered meanwhile.
+    expect(await page.getByRole('button', { name: 'Pause gateway' }).isDisabled()).toBe(true);
     // A new gateway on the same address: the page's session was the old one's.
     gateway = await startGateway(config, { uiDir: UI_DIR, http: { port } });
     await page

@@ -306,6 +306,8 @@ describe('forms in the Questions screen', () => {
       // Not lost to the page: on the screen's heading, none being left.
       await expect.poll(focused).toBe('Questions');
       const gone = page.getByRole('alert').filter({ hasText: 'withdrawn' });
+      // One note for both, saying so.
+      await gone.getByText(/^\s*2 questions from forms were withdrawn: the calls that asked them ended/).waitFor();
       await gone.getByRole('button', { name: 'Dismiss' }).focus();
       await page.keyboard.press('Enter');
       await gone.waitFor({ state: 'detached' });
