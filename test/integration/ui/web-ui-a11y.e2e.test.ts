@@ -134,6 +134,13 @@ describe('the web UI in a small or zoomed-in window', () => {
     }
   });
 
+  it('keeps Edit and Remove of a profile side by side in a wide window', async () => {
+    await screen('Profiles');
+    const edit = (await page.getByRole('button', { name: 'Edit work' }).boundingBox())!;
+    const remove = (await page.getByRole('button', { name: 'Remove work' }).boundingBox())!;
+    expect(remove.y).toBe(edit.y);
+  });
+
   it("does not squeeze a server's last error to a word a line in a 640 by 480 window", async () => {
     await page.setViewportSize({ width: 640, height: 480 });
     try {
