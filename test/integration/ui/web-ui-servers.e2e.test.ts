@@ -1,0 +1,84 @@
+/**
+ * The Servers screen in real Chromium, as a user meets what goes wrong there: a pasted block with a
+ * name the config has for another server, refusals said in the form's words at their fields, and
+ * what the screen shows once the situation changed. Screenshots go to SCREENSHOT_DIR.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer/dist');
+
+describe('the Servers screen', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let browser: TestBrowser;
+  let page: Page;
+  let shots: string;
+
+  const config = async () =>
+    JSON.parse(await readFile(gateway.configPath(), 'utf8')) as { mcpServers: Record<string, unknown> };
+  const shoot = async (name: string) => {
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, `servers-${name}.png`), fullPage: true });
+  };
+  const addForm = () => page.getByRole('region', { name: 'Add a server' });
+  async function openAddForm(kind: string): Promise<void> {
+    if ((await addForm().count()) === 0) await page.getByRole('button', { name: 'Add server' }).click();
+    await addForm().getByLabel(kind).check();
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-servers-');
+    shots = await screenshotDir();
+    const file = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+    gateway = await startGateway(file, { uiDir: UI_DIR });
+    await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 20_000);
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+    page = browser.page;
+    await page.getByRole('link', { name: 'Servers' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
+  }, 40_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('says a pasted server whose name another entry has was not added; renamed and sent again, all go in', async () => {
+    const fx = (await config()).mcpServers.fx;
+    await openAddForm('Paste a JSON block');
+    const block = addForm().getByLabel(/block from Claude Desktop/);
+    const servers = (taken: string) =>
+      JSON.stringify({
+        mcpServers: {
+          p1: fixtureServer('p1'),
+          [taken]: { command: 'no-such-command-anywhere', args: ['--other'] },
+          p2: fixtureServer('p2'),
+        },
+      });
+    await block.fill(servers('fx'));
+    await addForm().getByRole('button', { name: 'Save server' }).click();
+    await addForm()
+      .getByRole('alert')
+      .getByText(
+        'fx is already configured with a different entry, so it was not added (rename it here to add it as well). ' +
+          'Added p1, p2 to the config file.',
+      )
+      .waitFor();
+    // Nothing says fx was added, and its entry is as it was; the keyboard is on the block, to rename it.
+    expect(await page.getByText(/Added p1, fx/).count()).toBe(0);
+    await expect.poll(async () => (await config()).mcpServers.fx).toEqual(fx);
+    expect(await block.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await shoot('paste-name-taken');
+    // Renamed and sent again: p1 and p2, in already as they are here, count as added.
+    await block.fill(servers('fx-other'));
+    await addForm().getByRole('button', { name: 'Save server' }).click();
+    await page.getByRole('status').getByText('Added p1, fx-other, p2 to the config file.').waitFor();
+    expect(Object.keys((await config()).mcpServers)).toEqual(['fx', 'p1', 'p2', 'fx-other']);
+  });
+});
