@@ -81,4 +81,28 @@ describe('the Servers screen', () => {
     await page.getByRole('status').getByText('Added p1, fx-other, p2 to the config file.').waitFor();
     expect(Object.keys((await config()).mcpServers)).toEqual(['fx', 'p1', 'p2', 'fx-other']);
   });
+
+  it('shows the alias in force in the box of a refused one, also once its error is gone', async () => {
+    await page.getByRole('button', { name: 'fx', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server fx' });
+    const alias = detail.getByRole('textbox', { name: 'Alias of big', exact: true });
+    // A space is refused (a tool's name has none).
+    await alias.fill('say it');
+    await alias.press('Enter');
+    await detail
+      .getByRole('alert')
+      .getByText(/^"say it" was not saved: .*aliases use letters/)
+      .waitFor();
+    await shoot('alias-refused');
+    expect(await alias.inputValue()).toBe('');
+    const row = detail
+      .getByRole('row')
+      .filter({ has: page.getByRole('textbox', { name: 'Alias of big', exact: true }) });
+    await row.getByText('fx__big').waitFor();
+    // Another tool's change takes the error away; the box still says what clients see.
+    await detail.getByRole('checkbox', { name: 'Show echo' }).uncheck();
+    await waitFor(async () => (await detail.getByRole('alert').count()) === 0);
+    expect(await alias.inputValue()).toBe('');
+    await detail.getByRole('checkbox', { name: 'Show echo' }).check();
+  });
 });
