@@ -10,3 +10,4 @@ export * from './events.ts';
 export * from './methods.ts';
 export * from './bridge.ts';
 export { STRING_FORMATS, localDateTime, pickerDateTime } from './formats.ts';
+export { SYNTAX_MESSAGES, syntaxMessage } from './json-syntax.ts';

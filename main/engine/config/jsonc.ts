@@ -3,6 +3,7 @@
  * line and column. Comments and trailing commas are allowed (people hand-edit this file).
  */
 import { getLocation, parseTree, printParseErrorCode, stripComments, type Node, type ParseError } from 'jsonc-parser';
+import { SYNTAX_MESSAGES, syntaxMessage } from '../../../preload/contract/index.ts';
 import type { PathIssue, PathSegment } from './paths.ts';
 
 export interface SyntaxIssue {
@@ -14,38 +15,12 @@ export interface SyntaxIssue {
 export type JsoncParse =
   { ok: true; value: unknown; root: Node | undefined; issues: PathIssue[] } | { ok: false; issues: SyntaxIssue[] };
 
-/** jsonc-parser's error codes in words (shared with the client installers). */
-export const SYNTAX_MESSAGES: Record<string, string> = {
-  InvalidSymbol: 'unexpected character',
-  InvalidNumberFormat: 'invalid number',
-  PropertyNameExpected: 'expected a property name in double quotes',
-  ValueExpected: 'expected a value',
-  ColonExpected: 'expected ":"',
-  CommaExpected: 'expected ","',
-  CloseBraceExpected: 'expected "}"',
-  CloseBracketExpected: 'expected "]"',
-  EndOfFileExpected: 'unexpected text after the end of the document',
-  InvalidCommentToken: 'invalid comment',
-  UnexpectedEndOfComment: 'unterminated comment',
-  UnexpectedEndOfString: 'unterminated string',
-  UnexpectedEndOfNumber: 'incomplete number',
-  InvalidUnicode: 'invalid unicode escape',
-  InvalidEscapeCharacter: 'invalid escape character',
-  InvalidCharacter: 'invalid character in string (control characters must be escaped)',
-};
+/** jsonc-parser's error codes in words (shared with the client installers and the UI). */
+export { SYNTAX_MESSAGES };
 
 /** Nothing but comments and whitespace. */
 function isBlankConfig(text: string): boolean {
   return stripComments(text).trim() === '';
-}
-
-/** What people mean when they write what JSON does not take. */
-function syntaxHint(code: string, at: string | undefined): string {
-  if (code === 'InvalidSymbol' && at === "'") return ' (JSON takes double quotes: "name", not \'name\')';
-  if (code === 'InvalidSymbol' && at !== undefined && /[A-Za-z_$]/.test(at))
-    return ' (property names and text values take double quotes)';
-  if (code === 'UnexpectedEndOfString') return ' (a string ends on its own line: write a line break as \\n)';
-  return '';
 }
 
 export function parseJsonc(text: string): JsoncParse {
@@ -67,7 +42,7 @@ export function parseJsonc(text: string): JsoncParse {
           offset: first.offset,
           // A key the parser could not read shows as "": no path is better than [""].
           path: location.includes('') ? [] : location,
-          message: `syntax error: ${SYNTAX_MESSAGES[code] ?? code}${syntaxHint(code, text[first.offset])}`,
+          message: `syntax error: ${syntaxMessage(code, text[first.offset])}`,
         },
       ],
     };

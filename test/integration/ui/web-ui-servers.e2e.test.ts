@@ -100,9 +100,36 @@ describe('the Servers screen', () => {
       .filter({ has: page.getByRole('textbox', { name: 'Alias of big', exact: true }) });
     await row.getByText('fx__big').waitFor();
     // Another tool's change takes the error away; the box still says what clients see.
-    await detail.getByRole('checkbox', { name: 'Show echo' }).uncheck();
-    await waitFor(async () => (await detail.getByRole('alert').count()) === 0);
+    const echo = detail.getByRole('row').filter({ has: page.getByRole('checkbox', { name: 'Show echo' }) });
+    await echo.getByRole('checkbox').uncheck();
+    await echo.getByText('hidden').waitFor();
+    expect(await detail.getByRole('alert').count()).toBe(0);
     expect(await alias.inputValue()).toBe('');
-    await detail.getByRole('checkbox', { name: 'Show echo' }).check();
+    await echo.getByRole('checkbox').click();
+    await echo.getByText('fx__echo').waitFor();
+  });
+
+  it("says what is wrong in a pasted block that is not JSON in the config loader's words, with its hint", async () => {
+    await openAddForm('Paste a JSON block');
+    const block = addForm().getByLabel(/block from Claude Desktop/);
+    const save = addForm().getByRole('button', { name: 'Save server' });
+    await block.fill('{\n  "mcpServers": { "p1": { "command": "x", }\n');
+    await save.click();
+    await addForm().getByRole('alert').getByText('This is not JSON at line 3, column 1: expected "}"').waitFor();
+    await block.fill("{ 'mcpServers': {} }");
+    await save.click();
+    await addForm()
+      .getByRole('alert')
+      .getByText(
+        'This is not JSON at line 1, column 3: ' +
+          `unexpected character (JSON takes double quotes: "name", not 'name')`,
+      )
+      .waitFor();
+    await shoot('paste-not-json');
+    expect(
+      await addForm()
+        .getByText(/Expected at character|InvalidSymbol/)
+        .count(),
+    ).toBe(0);
   });
 });
