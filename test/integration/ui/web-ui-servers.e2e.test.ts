@@ -132,4 +132,19 @@ describe('the Servers screen', () => {
         .count(),
     ).toBe(0);
   });
+
+  it('says a FastCGI handler needs its script at the Script field, not at the address', async () => {
+    await openAddForm('JSON handler (HTTP or FastCGI)');
+    await addForm().getByRole('textbox', { name: 'Name', exact: true }).fill('travel-php');
+    const address = addForm().getByRole('textbox', { name: /^Address/ });
+    const script = addForm().getByRole('textbox', { name: /^Script/ });
+    await address.fill('127.0.0.1:9000');
+    await addForm().getByRole('button', { name: 'Save server' }).click();
+    await expect.poll(() => script.getAttribute('aria-invalid')).toBe('true');
+    const said = await page.locator(`#${await script.getAttribute('aria-describedby')}`).textContent();
+    expect(said).toMatch(/a FastCGI handler needs "entrypoint"/);
+    expect(await address.getAttribute('aria-invalid')).toBeNull();
+    expect(await script.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await shoot('fastcgi-no-script');
+  });
 });
