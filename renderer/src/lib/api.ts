@@ -106,6 +106,11 @@ export function errorField(err: unknown): string | undefined {
   return err instanceof GatewayApiError ? err.field : undefined;
 }
 
+/** A refusal because the config file could not be read or did not pass its checks (it may be fixed by hand). */
+export function isConfigProblem(err: unknown): boolean {
+  return err instanceof GatewayApiError && (err.code === 'config_invalid' || err.code === 'config_unreadable');
+}
+
 export function isUnauthorized(err: unknown): boolean {
   return err instanceof GatewayApiError && err.code === 'unauthorized';
 }

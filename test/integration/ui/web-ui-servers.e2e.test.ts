@@ -3,13 +3,22 @@
  * name the config has for another server, refusals said in the form's words at their fields, and
  * what the screen shows once the situation changed. Screenshots go to SCREENSHOT_DIR.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
-import { ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  FIXTURE,
+  NODE,
+  ROOT,
+  fixtureServer,
+  startGateway,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -36,7 +45,8 @@ describe('the Servers screen', () => {
     dir = await tempDir('sb-ui-servers-');
     shots = await screenshotDir();
     const file = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
-    gateway = await startGateway(file, { uiDir: UI_DIR });
+    // Watching the file, as the app does: a hand edit applies at once.
+    gateway = await startGateway(file, { uiDir: UI_DIR, watch: true });
     await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 20_000);
     browser = await openWebUi(gateway.uiLoginUrl()!);
     page = browser.page;
@@ -146,5 +156,58 @@ describe('the Servers screen', () => {
     expect(await address.getAttribute('aria-invalid')).toBeNull();
     expect(await script.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await shoot('fastcgi-no-script');
+  });
+
+  it('takes away what the last action said once the next one starts', async () => {
+    if ((await addForm().count()) > 0) await page.getByRole('button', { name: 'Add server' }).click();
+    await openAddForm('Local command');
+    await addForm().getByRole('textbox', { name: 'Name', exact: true }).fill('travel-py');
+    await addForm().getByRole('textbox', { name: 'Command' }).fill(NODE);
+    await addForm()
+      .getByRole('textbox', { name: /^Arguments/ })
+      .fill(FIXTURE);
+    await addForm().getByRole('button', { name: 'Save server' }).click();
+    await page.getByRole('status').getByText('Added travel-py to the config file.').waitFor();
+    // The next server: the note about the last one goes, and does not stand beside this one's refusal.
+    await openAddForm('JSON handler (HTTP or FastCGI)');
+    await addForm().getByRole('textbox', { name: 'Name', exact: true }).fill('travel-php');
+    await addForm()
+      .getByRole('textbox', { name: /^Address/ })
+      .fill('127.0.0.1:9000');
+    await addForm().getByRole('button', { name: 'Save server' }).click();
+    await addForm()
+      .getByRole('alert')
+      .getByText(/needs "entrypoint"/)
+      .waitFor();
+    expect(await page.getByText('Added travel-py to the config file.').count()).toBe(0);
+    await shoot('next-action');
+    await page.getByRole('button', { name: 'Add server' }).click();
+  });
+
+  it("takes away a refusal that was the config file's fault once the file is fixed", async () => {
+    const good = await readFile(gateway.configPath(), 'utf8');
+    await writeFile(gateway.configPath(), good.replace('"mcpServers": {', '"mcpServers": {,,'));
+    await page.getByText('The config file has a problem; the previous config keeps running.').waitFor();
+    await page.getByRole('button', { name: 'fx', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server fx' });
+    await detail.getByRole('button', { name: 'Turn off' }).click();
+    await detail
+      .getByRole('alert')
+      .getByText(/syntax error/)
+      .waitFor();
+    await openAddForm('Local command');
+    await addForm().getByRole('textbox', { name: 'Name', exact: true }).fill('zz');
+    await addForm().getByRole('textbox', { name: 'Command' }).fill('echo');
+    await addForm().getByRole('button', { name: 'Save server' }).click();
+    await addForm()
+      .getByRole('alert')
+      .getByText(/syntax error/)
+      .waitFor();
+    await shoot('config-broken');
+    // Fixed by hand: nothing on the screen says it is broken any more.
+    await writeFile(gateway.configPath(), good);
+    await waitFor(async () => (await page.getByText(/syntax error/).count()) === 0, 10_000, 'the errors to go');
+    expect(await detail.getByRole('button', { name: 'Turn off' }).count()).toBe(1);
+    await shoot('config-fixed');
   });
 });
