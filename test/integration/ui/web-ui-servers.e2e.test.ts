@@ -14,6 +14,7 @@ import {
   NODE,
   ROOT,
   fixtureServer,
+  httpClient,
   startGateway,
   tempDir,
   waitFor,
@@ -209,5 +210,25 @@ describe('the Servers screen', () => {
     await waitFor(async () => (await page.getByText(/syntax error/).count()) === 0, 10_000, 'the errors to go');
     expect(await detail.getByRole('button', { name: 'Turn off' }).count()).toBe(1);
     await shoot('config-fixed');
+  });
+
+  it('adds the calls made while a server is open to its recent calls, without opening it again', async () => {
+    await page.getByRole('button', { name: 'p1', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server p1' });
+    // What it was asked when it started is there already (its tool list); no tool calls yet.
+    const calls = detail.getByRole('row').filter({ hasText: 'tools/call' });
+    await detail.getByRole('row').filter({ hasText: 'tools/list' }).first().waitFor();
+    expect(await calls.count()).toBe(0);
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      await client.callTool({ name: 'p1__echo', arguments: { text: 'one' } });
+      await calls.filter({ hasText: 'ok' }).first().waitFor();
+      await client.callTool({ name: 'p1__echo', arguments: { text: 'two' } });
+      await expect.poll(() => calls.filter({ hasText: 'ok' }).count()).toBe(2);
+      await calls.last().scrollIntoViewIfNeeded();
+      await shoot('recent-calls-live');
+    } finally {
+      await client.close();
+    }
   });
 });
