@@ -392,6 +392,18 @@ export function parseArgs<A extends readonly unknown[]>(
   });
 }
 
+/**
+ * What a refusal says of its field, for a form that shows it at that field: an argument check's
+ * message without the method and the argument's path, which name the call, not the form
+ * (`changeSettings: "change.httpPort" must be a whole number` -> `must be a whole number`); any
+ * other message as it is. The message and `field` on the wire stay as they are for API clients.
+ */
+export function fieldMessage(error: { message: string; field?: string | undefined }): string {
+  if (error.field === undefined) return error.message;
+  const match = /^[A-Za-z]+: "([^"]*)" /.exec(error.message);
+  return match?.[1] === error.field ? error.message.slice(match[0].length) : error.message;
+}
+
 const EXPECTED: Record<string, string> = {
   string: 'text',
   number: 'a number',

@@ -8,6 +8,7 @@ import {
   EXPOSED_BRIDGE_KEY,
   GatewayApiError,
   createApiClient,
+  fieldMessage,
   type ApiBridge,
   type GatewayApi,
   type GatewayEvents,
@@ -99,6 +100,11 @@ async function redeemLoginLink(): Promise<string | undefined> {
 export function errorText(err: unknown): string {
   if (err instanceof GatewayApiError) return err.message;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A failure as said at the field it is about: in the field's words, without the API method's name. */
+export function fieldErrorText(err: unknown): string {
+  return err instanceof GatewayApiError ? fieldMessage(err) : errorText(err);
 }
 
 /** The field an API error names, if any (a question's form field, an argument). */

@@ -231,4 +231,27 @@ describe('the Servers screen', () => {
       await client.close();
     }
   });
+
+  it("says at a field what is wrong with it in the field's words, not with the API method's name", async () => {
+    await page.getByRole('link', { name: 'Servers' }).click();
+    await openAddForm('Local command');
+    const name = addForm().getByRole('textbox', { name: 'Name', exact: true });
+    await name.fill('');
+    await addForm().getByRole('textbox', { name: 'Command' }).fill('echo');
+    await addForm().getByRole('button', { name: 'Save server' }).click();
+    await addForm().getByRole('alert').getByText('must not be empty', { exact: true }).waitFor();
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    await shoot('empty-name');
+    expect(await page.getByText(/addServer/).count()).toBe(0);
+    await page.getByRole('button', { name: 'Add server' }).click();
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const port = page.getByRole('spinbutton', { name: 'HTTP port' });
+    await port.fill('80.5');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('alert').getByText('must be a whole number', { exact: true }).waitFor();
+    expect(await port.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByText(/changeSettings|change\.httpPort/).count()).toBe(0);
+    await page.screenshot({ path: path.join(shots, 'settings-port-refused.png') });
+  });
 });

@@ -5,6 +5,7 @@ import {
   GatewayApiError,
   METHODS,
   paramName,
+  fieldMessage,
   parseArgs,
   type MethodSpec,
 } from '../../../../preload/contract/index.ts';
@@ -81,5 +82,18 @@ describe('parseArgs', () => {
       field: 'options.n',
       message: 'x: "options.n" must be a whole number',
     });
+  });
+
+  it("says at a field what is wrong with it, without the method and the argument's path", () => {
+    expect(fieldMessage(fails(['a', { n: 1.5 }]))).toBe('must be a whole number');
+    expect(fieldMessage(fails(['']))).toBe('must not be empty');
+    // A message of another making, or one without a field, is left as it is.
+    expect(fieldMessage({ message: 'a server named "x" is already configured', field: 'name' })).toBe(
+      'a server named "x" is already configured',
+    );
+    expect(fieldMessage({ message: 'x: "name" must not be empty', field: 'other' })).toBe(
+      'x: "name" must not be empty',
+    );
+    expect(fieldMessage({ message: 'x takes 1 argument (name), got 0' })).toBe('x takes 1 argument (name), got 0');
   });
 });
