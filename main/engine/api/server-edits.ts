@@ -5,6 +5,7 @@
  * gateway then applies the file as it applies any edit. A refusal names the field at fault.
  */
 import { realpath } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { addServersToConfig, removeServerFromConfig } from '../adoption/index.ts';
 import { ConfigError, parseConfigText } from '../config/index.ts';
 import { readJsonObject, removeJsonValue, setJsonChanges, setJsonValue } from '../installers/formats/json.ts';
@@ -176,27 +177,37 @@ function holdsPlaceholder(value: unknown): boolean {
 
 /**
  * Replaces what the form owns of a server's entry (command, args, env, url, headers, ...) and
- * keeps the rest (tools, timeouts, description, disabled). A value still showing a redaction
- * placeholder is refused: the placeholder would be written instead of the secret.
+ * keeps the rest (tools, timeouts, description, disabled). A hidden value sent back as the form
+ * showed it keeps the file's value; a placeholder anywhere else is refused, as it would be written
+ * instead of the secret.
  */
 export async function updateServerInConfigFile(file: string, name: string, entry: Record<string, unknown>) {
-  const placeholder = Object.entries(entry).find(([, value]) => holdsPlaceholder(value));
-  if (placeholder)
-    throw new GatewayError(
-      'invalid_request',
-      `"${placeholder[0]}" still holds a hidden value ([redacted…]): type the value again, or use \${secret:NAME}`,
-      { field: placeholder[0] },
-    );
   await editConfigFile(file, name, (text) => {
     const { body, shape } = splitText(text);
     const current = entryIn(body, file, name);
+    // A hidden value the form sends back as it was shown ([redacted]) stays what the file has: only a
+    // placeholder somewhere else (moved, or edited around) is refused.
+    const shown = maskEntry(current);
+    const wanted = Object.fromEntries(
+      Object.entries(entry).map(([key, value]) => [
+        key,
+        FORM_KEYS.includes(key) ? unmasked(value, shown[key], current[key]) : value,
+      ]),
+    );
+    const placeholder = Object.entries(wanted).find(([, value]) => holdsPlaceholder(value));
+    if (placeholder)
+      throw new GatewayError(
+        'invalid_request',
+        `"${placeholder[0]}" still holds a hidden value ([redacted…]): type the value again, or use \${secret:NAME}`,
+        { field: placeholder[0] },
+      );
     const path = ['mcpServers', name];
     // Key by key, and only what differs: the entry's comments, order and layout stay, and an
     // unchanged form writes nothing.
     // Within a map (env, headers, handler) too: one variable changed is one key written.
     let out = body;
-    for (const key of FORM_KEYS) out = setJsonChanges(out, file, [...path, key], current[key], entry[key], shape.eol);
-    if (family(current) !== family(entry)) {
+    for (const key of FORM_KEYS) out = setJsonChanges(out, file, [...path, key], current[key], wanted[key], shape.eol);
+    if (family(current) !== family(wanted)) {
       for (const key of KIND_KEYS) if (key in current) out = removeJsonValue(out, file, [...path, key]);
     }
     if (out === body) return text;
@@ -204,6 +215,17 @@ export async function updateServerInConfigFile(file: string, name: string, entry
     parseConfigText(result, file);
     return result;
   });
+}
+
+/** `wanted`, with each part the form left as it was shown (`shown`, masked) taken from `current`. */
+function unmasked(wanted: unknown, shown: unknown, current: unknown): unknown {
+  if (isDeepStrictEqual(wanted, shown)) return current;
+  if (isPlainObject(wanted) && isPlainObject(shown) && isPlainObject(current))
+    return Object.fromEntries(Object.entries(wanted).map(([k, v]) => [k, unmasked(v, shown[k], current[k])]));
+  const sameLength = (a: unknown): a is unknown[] => Array.isArray(a) && a.length === (wanted as unknown[]).length;
+  if (Array.isArray(wanted) && sameLength(shown) && sameLength(current))
+    return wanted.map((v, i) => unmasked(v, shown[i], current[i]));
+  return wanted;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>

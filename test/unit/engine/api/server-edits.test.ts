@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  maskEntry,
   readServerEntry,
   removeServerFromConfigFile,
   updateServerInConfigFile,
@@ -92,6 +93,45 @@ describe('saving the Edit server form', () => {
     expect(text.replaceAll('\r\n', '')).not.toContain('\n');
     expect(text).toContain('\t\t\t"command": "node",\r\n');
     expect((await readServerEntry(file, 'fx')).env).toEqual({ NAME: 'fx', LEVEL: 'info', NEW: '1' });
+  });
+});
+
+describe('saving the form of a server with values written in plain text that look secret', () => {
+  const WITH_SECRETS = `{
+  "mcpServers": {
+    "gh": {
+      "command": "gh-mcp",
+      "args": ["--token", "ghp_plainTextToken123", "--verbose"],
+      "env": { "GITHUB_TOKEN": "ghp_plainTextToken123", "LEVEL": "debug" },
+    },
+  },
+}
+`;
+
+  it('keeps each hidden value the form sends back as shown, and saves what was changed around it', async () => {
+    const file = configFile(WITH_SECRETS);
+    // What the Edit form gets: the values that look secret hidden.
+    const shown = maskEntry(await readServerEntry(file, 'gh'));
+    expect(JSON.stringify(shown)).not.toContain('ghp_');
+    const env = shown.env as Record<string, string>;
+    await updateServerInConfigFile(file, 'gh', { ...shown, env: { ...env, LEVEL: 'info' }, cwd: '/srv' });
+    expect(await readServerEntry(file, 'gh')).toEqual({
+      command: 'gh-mcp',
+      args: ['--token', 'ghp_plainTextToken123', '--verbose'],
+      env: { GITHUB_TOKEN: 'ghp_plainTextToken123', LEVEL: 'info' },
+      cwd: '/srv',
+    });
+  });
+
+  it('refuses a placeholder anywhere else: it would be written instead of the secret', async () => {
+    const file = configFile(WITH_SECRETS);
+    const shown = maskEntry(await readServerEntry(file, 'gh'));
+    const env = shown.env as Record<string, string>;
+    const moved = { ...shown, env: { OTHER_TOKEN: env.GITHUB_TOKEN!, LEVEL: 'debug' } };
+    await expect(updateServerInConfigFile(file, 'gh', moved)).rejects.toMatchObject({ field: 'env' });
+    const args = ['--verbose', ...(shown.args as string[])];
+    await expect(updateServerInConfigFile(file, 'gh', { ...shown, args })).rejects.toMatchObject({ field: 'args' });
+    expect(readFileSync(file, 'utf8')).toBe(WITH_SECRETS);
   });
 });
 
