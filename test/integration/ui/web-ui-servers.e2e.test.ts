@@ -232,6 +232,43 @@ describe('the Servers screen', () => {
     }
   });
 
+  it('keeps an edit made in the file while the Edit form was open, and refuses one the form would undo', async () => {
+    await page.getByRole('link', { name: 'Servers' }).click();
+    await page.getByRole('button', { name: 'fx', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server fx' });
+    const edit = async () => {
+      await detail.getByRole('button', { name: 'Edit' }).click();
+      return detail.getByRole('region', { name: 'Edit fx' });
+    };
+    const handEdit = async (change: (fx: { args: string[]; env: Record<string, string> }) => void) => {
+      const file = (await config()) as { mcpServers: { fx: { args: string[]; env: Record<string, string> } } };
+      change(file.mcpServers.fx);
+      await writeFile(gateway.configPath(), JSON.stringify(file, null, 2));
+    };
+    let form = await edit();
+    await form.getByLabel(/^Environment/).fill('FIXTURE_NAME=fx\nFROM_FORM=1');
+    // Meanwhile, by hand: an argument more.
+    await handEdit((fx) => fx.args.push('--by-hand'));
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText('Saved fx to the config file.').waitFor();
+    const fx = (await config()).mcpServers.fx as { args: string[]; env: Record<string, string> };
+    expect(fx.args.at(-1)).toBe('--by-hand');
+    expect(fx.env).toEqual({ FIXTURE_NAME: 'fx', FROM_FORM: '1' });
+
+    // Both changed the environment: the form does not overwrite the file's edit, it says so.
+    form = await edit();
+    await form.getByLabel(/^Environment/).fill('FIXTURE_NAME=fx');
+    await handEdit((fx) => (fx.env.BY_HAND = '1'));
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form
+      .getByRole('alert')
+      .getByText('env was changed in the config file while this form was open: close the form and edit again')
+      .waitFor();
+    expect(((await config()).mcpServers.fx as { env: Record<string, string> }).env.BY_HAND).toBe('1');
+    await page.keyboard.press('Escape');
+    await form.waitFor({ state: 'detached' });
+  });
+
   it("says at a field what is wrong with it in the field's words, not with the API method's name", async () => {
     await page.getByRole('link', { name: 'Servers' }).click();
     await openAddForm('Local command');
