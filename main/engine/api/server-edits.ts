@@ -202,9 +202,8 @@ export async function updateServerInConfigFile(file: string, name: string, entry
         { field: placeholder[0] },
       );
     const path = ['mcpServers', name];
-    // Key by key, and only what differs: the entry's comments, order and layout stay, and an
-    // unchanged form writes nothing.
-    // Within a map (env, headers, handler) too: one variable changed is one key written.
+    // Key by key, and only what differs (within env and headers too: one variable is one key
+    // written): the entry's comments, order and layout stay, and an unchanged form writes nothing.
     let out = body;
     for (const key of FORM_KEYS) out = setJsonChanges(out, file, [...path, key], current[key], wanted[key], shape.eol);
     if (family(current) !== family(wanted)) {
