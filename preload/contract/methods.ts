@@ -395,14 +395,22 @@ export function parseArgs<A extends readonly unknown[]>(
 /**
  * What a refusal says of its field, for a form that shows it at that field: an argument check's
  * message without the method and the argument's path, which name the call, not the form
- * (`changeSettings: "change.httpPort" must be a whole number` -> `must be a whole number`); any
- * other message as it is. The message and `field` on the wire stay as they are for API clients.
+ * (`changeSettings: "change.httpPort" must be a whole number` -> `must be a whole number`), and a
+ * config check's without the place in the file it names; any other message as it is. The message
+ * and `field` on the wire stay as they are for API clients.
  */
 export function fieldMessage(error: { message: string; field?: string | undefined }): string {
   if (error.field === undefined) return error.message;
   const match = /^[A-Za-z]+: "([^"]*)" /.exec(error.message);
-  return match?.[1] === error.field ? error.message.slice(match[0].length) : error.message;
+  if (match?.[1] === error.field) return error.message.slice(match[0].length);
+  // A config check names the place in the file (`mcpServers.fx.tools.aliases.big: …`): at its field
+  // the field says where.
+  const place = CONFIG_PLACE.exec(error.message);
+  return place ? error.message.slice(place[0].length) : error.message;
 }
+
+const CONFIG_PLACE =
+  /^(?:mcpServers|profiles|listen|traffic|limits|timeouts)(?:\.[^\s.[\]:]+|\[(?:"(?:[^"\\]|\\.)*"|\d+)\])*: /;
 
 const EXPECTED: Record<string, string> = {
   string: 'text',

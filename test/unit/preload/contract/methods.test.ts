@@ -96,4 +96,18 @@ describe('parseArgs', () => {
     );
     expect(fieldMessage({ message: 'x takes 1 argument (name), got 0' })).toBe('x takes 1 argument (name), got 0');
   });
+
+  it("says a config check's refusal at its field without the place in the file it names", () => {
+    const at = (message: string, field = 'alias') => fieldMessage({ message, field });
+    expect(at('mcpServers.fx.tools.aliases.big: aliases use letters')).toBe('aliases use letters');
+    expect(at('mcpServers["has space"].handler: a FastCGI handler needs "entrypoint"', 'entrypoint')).toBe(
+      'a FastCGI handler needs "entrypoint"',
+    );
+    expect(at('profiles.work.servers[0]: no such server', 'servers')).toBe('no such server');
+    // Not a place in the file: as it is.
+    expect(at('port 80 is in use: by another program')).toBe('port 80 is in use: by another program');
+    expect(fieldMessage({ message: 'mcpServers.fx.command: must be text' })).toBe(
+      'mcpServers.fx.command: must be text',
+    );
+  });
 });
