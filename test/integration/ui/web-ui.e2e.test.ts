@@ -304,7 +304,7 @@ describe('the web UI in Chromium', () => {
     await form.getByRole('button', { name: 'Save profile' }).click();
     await form
       .getByRole('alert')
-      .getByText(/profile names use letters, digits/)
+      .getByText(/^profile names use letters, digits/)
       .waitFor();
     expect(await name.getAttribute('aria-invalid')).toBe('true');
     // The keyboard is taken to the field (Save gave it up while it was disabled).
