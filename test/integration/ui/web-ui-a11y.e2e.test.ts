@@ -219,6 +219,19 @@ describe('the Servers screen with many servers', () => {
         // Its buttons are the next Tab stop.
         await page.keyboard.press('Tab');
         expect(await focused()).toBe('button Restart');
+        if (width <= 700) {
+          // Its tools stand as blocks too, each value named by its column (the headings are not drawn).
+          const echo = page
+            .getByRole('region', { name: 'Server srv13' })
+            .getByRole('row')
+            .filter({ has: page.getByRole('checkbox', { name: 'Show echo' }) });
+          const labels = await echo
+            .getByRole('cell')
+            .evaluateAll((cells) =>
+              cells.map((c) => c.ownerDocument.defaultView!.getComputedStyle(c, '::before').content),
+            );
+          expect(labels).toEqual(['"Shown: "', '"Tool: "', '"Name clients see: "', '"Alias: "', '"Description: "']);
+        }
         await page.screenshot({ path: path.join(shots, `a11y-servers-chosen-${width}x${height}.png`) });
       } finally {
         await page.setViewportSize({ width: 1280, height: 800 });
