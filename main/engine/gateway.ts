@@ -82,7 +82,7 @@ import { boundedFetch } from './oauth/bounded-fetch.ts';
 import { clearStopped } from '../shared/stopped-marker.ts';
 import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
-import { sanitize } from './routing/naming.ts';
+import { aliasConflict, aliasConflicts } from './routing/alias-conflicts.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream } from './upstreams/failed.ts';
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
@@ -287,6 +287,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private lock?: HeldLock;
   /** Restarts of a server's instances that Restart replaced (its count goes on); cleared when its entry changes. */
   private readonly restartsBefore = new Map<string, number>();
+  /** The alias warnings last logged (aliasConflicts), so a reload does not repeat them. */
+  private aliasWarnings = '';
   /** The servers' processes, on disk while the lock is ours (the next gateway stops what a killed one left). */
   private processes?: ProcessLedger;
   /** Hides every secret value the gateway resolved from everything it stores or shows. */
@@ -422,6 +424,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       startError = err;
     }
     this.applyTrafficSettings(this.current.traffic);
+    this.warnAboutAliases(this.current);
     await this.applyServers(this.current);
     await this.openListeners();
     await this.recordAddresses();
@@ -782,25 +785,17 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * came up first, and could change at the next start.
    */
   private checkNewAlias(server: string, tool: string, alias: string): void {
-    const separator = this.current.namespaceSeparator;
-    for (const [name, entry] of Object.entries(this.current.servers)) {
-      const namespace = [name, sanitize(name)].map((n) => `${n}${separator}`).find((p) => alias.startsWith(p));
-      if (namespace !== undefined)
-        throw new GatewayError(
-          'invalid_request',
-          `"${alias}" is a name in the namespace of server "${name}" (its tools are named ${namespace}…), ` +
-            `so it could mean one of its tools: choose a name that does not start with "${namespace}"`,
-          { field: 'alias' },
-        );
-      if (name === server) continue;
-      const owner = Object.entries(entry.tools.aliases ?? {}).find(([, a]) => a === alias)?.[0];
-      if (owner !== undefined)
-        throw new GatewayError(
-          'invalid_request',
-          `"${alias}" is already the alias of "${owner}" of server "${name}"; choose another name for "${tool}"`,
-          { field: 'alias' },
-        );
-    }
+    const why = aliasConflict(this.current.servers, this.current.namespaceSeparator, server, alias);
+    if (why) throw new GatewayError('invalid_request', `${why}; choose another name for "${tool}"`, { field: 'alias' });
+  }
+
+  /** Aliases written by hand that could come to mean another tool: said in the log (once per change). */
+  private warnAboutAliases(config: ResolvedConfig): void {
+    const found = aliasConflicts(config.servers, config.namespaceSeparator);
+    const key = found.join('\n');
+    if (key === this.aliasWarnings) return;
+    this.aliasWarnings = key;
+    for (const line of found) this.log({ level: 'warn', text: `${line}; clients may see it on another tool` });
   }
 
   async getServerEntry(name: string): Promise<Record<string, unknown>> {
@@ -1220,6 +1215,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.current = loaded.config;
     this.lastConfigError = undefined;
     this.applyTrafficSettings(loaded.config.traffic);
+    this.warnAboutAliases(loaded.config);
     const changes = await this.applyServers(loaded.config);
     for (const name of [...changes.restarted, ...changes.stopped]) this.restartsBefore.delete(name);
     this.router.invalidate();

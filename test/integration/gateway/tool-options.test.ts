@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { Gateway } from '../../../main/engine/index.ts';
+import { createGateway, createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
 import {
   fixtureServer,
   httpClient,
@@ -94,5 +94,49 @@ describe('tool options set from the app', () => {
       field: 'shown',
       message: expect.stringMatching(/"crash" is hidden by the pattern "cr\*" in the "tools.deny" list of "fy"/),
     });
+  });
+});
+
+describe('aliases written by hand that could mean another tool', () => {
+  it('are named in the log when the config loads, once', async () => {
+    const dir = await tempDir();
+    const config = {
+      mcpServers: {
+        fx: { ...fixtureServer('fx'), tools: { aliases: { slow: 'fy__echo', env: 'shared' } } },
+        fy: { ...fixtureServer('fy'), tools: { aliases: { big: 'shared' } } },
+      },
+    };
+    const file = await writeConfig(dir.dir, config);
+    const warnings: string[] = [];
+    const gateway = createGateway({
+      configPath: file,
+      secrets: createMemorySecretStore(),
+      version: 'test',
+      socket: false,
+    });
+    gateway.on('log', (note) => {
+      if (note.level === 'warn' && /tools\.aliases/.test(note.text)) warnings.push(note.text);
+    });
+    try {
+      await gateway.start();
+      await waitFor(() => warnings.length >= 3, 5000, 'the warnings');
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^server "fx", tools\.aliases\.slow: "fy__echo" is a name in the namespace of server "fy"/,
+        ),
+        expect.stringMatching(
+          /^server "fx", tools\.aliases\.env: "shared" is already the alias of "big" of server "fy"/,
+        ),
+        expect.stringMatching(
+          /^server "fy", tools\.aliases\.big: "shared" is already the alias of "env" of server "fx"/,
+        ),
+      ]);
+      // A reload of the same config says nothing again.
+      await gateway.reload();
+      expect(warnings).toHaveLength(3);
+    } finally {
+      await gateway.stop();
+      await dir.cleanup();
+    }
   });
 });
