@@ -8,7 +8,13 @@ import { realpath } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { addServersToConfig, removeServerFromConfig } from '../adoption/index.ts';
 import { ConfigError, parseConfigText } from '../config/index.ts';
-import { readJsonObject, removeJsonValue, setJsonChanges, setJsonValue } from '../installers/formats/json.ts';
+import {
+  isPlainObject,
+  readJsonObject,
+  removeJsonValue,
+  setJsonChanges,
+  setJsonValue,
+} from '../installers/formats/json.ts';
 import { joinText, splitText } from '../installers/text.ts';
 import { readSnapshot, writeAtomic } from '../installers/safe-file.ts';
 import { REDACTED_PLACEHOLDER } from '../../../preload/contract/index.ts';
@@ -226,9 +232,6 @@ function unmasked(wanted: unknown, shown: unknown, current: unknown): unknown {
     return wanted.map((v, i) => unmasked(v, shown[i], current[i]));
   return wanted;
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Server `name`'s entry in the config text `body`. */
 function entryIn(body: string, file: string, name: string): Record<string, unknown> {

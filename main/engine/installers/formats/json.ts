@@ -242,7 +242,8 @@ export function setJsonChanges(
   return wanted === undefined ? removeJsonValue(body, file, path) : setJsonValue(body, file, path, wanted, eol);
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+/** A JSON object (not an array, not null). */
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Removes the property at `path`; the text is returned unchanged when there is none. */

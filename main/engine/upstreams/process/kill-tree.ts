@@ -121,7 +121,8 @@ export interface ProcStat {
   cpu: number;
 }
 
-function parseStat(text: string): ProcStat | undefined {
+/** One /proc/<pid>/stat line's fields that matter here; undefined when it is not one. */
+export function parseStat(text: string): ProcStat | undefined {
   // "pid (comm) state ppid pgrp session ..." where comm may hold spaces and parentheses.
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;

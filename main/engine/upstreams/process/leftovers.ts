@@ -13,6 +13,7 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { parseStat, type ProcStat } from './kill-tree.ts';
 
 export interface LedgerEntry {
   pid: number;
@@ -28,16 +29,14 @@ export interface LedgerEntry {
 export function processStartTime(pid: number, platform: NodeJS.Platform = process.platform): string | undefined {
   if (platform === 'win32') return undefined;
   if (platform === 'linux') {
+    let stat: ProcStat | undefined;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // A zombie has exited: it only waits for its parent to reap it.
-      if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-      return fields[19];
+      stat = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     } catch {
       return undefined;
     }
+    // A zombie has exited: it only waits for its parent to reap it.
+    return stat && stat.state !== 'Z' && stat.state !== 'X' ? stat.start : undefined;
   }
   try {
     const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 });
