@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'request_cancelled'
   | 'message_too_large'
   | 'invalid_request'
+  /** A server of this name is configured already, with the very entry given: nothing was written. */
+  | 'already_configured'
+  /** A server of this name is configured already, with a different entry: nothing was written. */
+  | 'name_taken'
   | 'method_not_found'
   | 'not_found'
   | 'unauthorized'

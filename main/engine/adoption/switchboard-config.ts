@@ -45,7 +45,7 @@ export function addServersToConfig(
         continue;
       }
       throw new GatewayError(
-        'invalid_request',
+        'name_taken',
         `Switchboard's config (${file}) already has a different server named "${name}"; rename one of them, ` +
           `or leave this one out with --servers`,
       );

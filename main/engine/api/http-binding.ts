@@ -81,6 +81,8 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   method_not_allowed: 405,
   upstream_unavailable: 409,
   client_config_conflict: 409,
+  already_configured: 409,
+  name_taken: 409,
   // A file Switchboard will not write (a link out of its folder, locked, another user's): the user's to fix.
   unsafe_path: 409,
   message_too_large: 413,

@@ -24,10 +24,10 @@ import { isReference, looksSecret, maskArgs, maskUrl } from '../secrets/looks-se
 export async function addServerToConfigFile(file: string, name: string, entry: Record<string, unknown>) {
   await editConfigFile(file, name, (text) => {
     const edit = addServersToConfig(text, file, [{ name, entry }]);
-    // Said apart from a different entry: sending a pasted block again finds its first servers in already.
+    // Its own code, apart from a different entry: a pasted block sent again finds its first servers in already.
     if (edit.unchanged.length > 0)
       throw new GatewayError(
-        'invalid_request',
+        'already_configured',
         `a server named "${name}" is already configured, with this same entry`,
         { field: 'name' },
       );
@@ -105,12 +105,10 @@ export function entryPrefix(path: string, section: string, key: string): string 
 
 /** A config check's refusal as the form shows it: the first problem, at the field it is about. */
 function refusal(err: unknown, name: string): unknown {
-  if (err instanceof GatewayError && /already has a different server named/.test(err.message))
-    return new GatewayError(
-      'invalid_request',
-      `a server named "${name}" is already configured, with a different entry`,
-      { field: 'name' },
-    );
+  if (err instanceof GatewayError && err.code === 'name_taken')
+    return new GatewayError('name_taken', `a server named "${name}" is already configured, with a different entry`, {
+      field: 'name',
+    });
   if (!(err instanceof ConfigError)) return err;
   const issue = err.issues[0];
   if (!issue) return new GatewayError('invalid_request', err.message);

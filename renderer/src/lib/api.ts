@@ -117,6 +117,11 @@ export function isConfigProblem(err: unknown): boolean {
   return err instanceof GatewayApiError && (err.code === 'config_invalid' || err.code === 'config_unreadable');
 }
 
+/** The API's code for a failure (`name_taken`, `not_found`, …), if it came from the gateway. */
+export function errorCode(err: unknown): string | undefined {
+  return err instanceof GatewayApiError ? err.code : undefined;
+}
+
 export function isUnauthorized(err: unknown): boolean {
   return err instanceof GatewayApiError && err.code === 'unauthorized';
 }

@@ -311,10 +311,17 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
       expect(text.startsWith('// my servers\n')).toBe(true);
       expect(text).toContain(`"${name}"`);
       await servers.next((list) => list.some((s) => s.name === name && s.state === 'ready'), 'the new server ready');
-      // Refused at the field the config's checks name; nothing written.
+      // Refused at the field the config's checks name; nothing written. A name taken by this same entry
+      // (a pasted block sent again) is told apart from one taken by another entry by its code.
       expect(await failure(api.addServer(name, fixtureServer(name)))).toMatchObject({
-        code: 'invalid_request',
+        code: 'already_configured',
         field: 'name',
+        message: expect.stringContaining('with this same entry'),
+      });
+      expect(await failure(api.addServer(name, fixtureServer('other')))).toMatchObject({
+        code: 'name_taken',
+        field: 'name',
+        message: expect.stringContaining('with a different entry'),
       });
       expect(await failure(api.addServer('bad-entry', { command: 42 }))).toMatchObject({
         code: 'invalid_request',
