@@ -411,6 +411,22 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     }
   });
 
+  it("tells the gateway's notes about a server once in its live log, and keeps them in the server's log", async () => {
+    const logs = collect(api, 'log');
+    const name = `noted-${binding}`;
+    const era = (text: string) => text.includes(`server "${name}" speaks the stateful protocol`);
+    try {
+      await api.addServer(name, fixtureServer(name));
+      // Its state's line follows the protocol note on the same stream: the start is all told by then.
+      await logs.next((l) => l.server === name && l.text === 'ready', 'the added server ready');
+      expect(logs.seen.filter((l) => l.server === name && era(l.text))).toHaveLength(1);
+      expect((await api.getServerLog(name)).filter(era)).toHaveLength(1);
+    } finally {
+      logs.stop();
+      await api.removeServer(name);
+    }
+  });
+
   it('lists recorded traffic with filters and paging, shows a tree, and pushes live batches', async () => {
     const live = collect(api, 'traffic');
     const client: Client = await mcpClient(gateway.httpUrl()!);

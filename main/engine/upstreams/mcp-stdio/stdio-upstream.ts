@@ -65,10 +65,6 @@ export interface StdioUpstreamDeps {
 }
 
 /** A line of ours in a server's stderr log, marked as ours (crashLine passes over it). */
-function writeNote(log: StderrLog, line: string): void {
-  log.write(Buffer.from(`[switchboard] ${line}\n`));
-}
-
 export class StdioMcpUpstream extends ManagedUpstream {
   private readonly log: StderrLog;
 
@@ -91,7 +87,7 @@ export class StdioMcpUpstream extends ManagedUpstream {
       // What the gateway notes about this server (it is busy installing, say) is in its own log too.
       log: (line: string) => {
         deps.log?.(line);
-        writeNote(log, line);
+        log.note(line);
       },
       open: (handlers) => openProcess(spec, deps, log, handlers),
     });
@@ -110,7 +106,7 @@ export class StdioMcpUpstream extends ManagedUpstream {
 
   /** Adds a line of ours (e.g. which protocol era was detected) to the server's stderr log. */
   note(line: string): void {
-    writeNote(this.log, line);
+    this.log.note(line);
   }
 
   override async stop(): Promise<void> {

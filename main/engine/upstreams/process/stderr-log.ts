@@ -98,6 +98,17 @@ export class StderrLog {
     if (!this.#redact) this.#enqueueFile(chunk);
   }
 
+  /**
+   * A line of ours about the server (which protocol it speaks, that it is installing), kept beside
+   * its output as a line of its own, even while the server is part way through one. Not passed to
+   * `onLine`: the gateway's log says it live already.
+   */
+  note(line: string): void {
+    const text = `[switchboard] ${line}`;
+    if (!this.#redact) this.#enqueueFile(Buffer.from(`${text}\n`));
+    this.#pushLine(text, false);
+  }
+
   /** Complete lines, oldest first, plus the unfinished last line if any. */
   lines(): string[] {
     const out = this.#ring.slice(this.#head);
@@ -183,10 +194,10 @@ export class StderrLog {
     return this.#redact ? this.#redact(line) : line;
   }
 
-  #pushLine(raw: string): void {
+  #pushLine(raw: string, live = true): void {
     const line = this.#clean(raw);
     if (this.#redact) this.#enqueueFile(Buffer.from(`${line}\n`));
-    this.#onLine?.(line);
+    if (live) this.#onLine?.(line);
     this.#pushed++;
     this.#ring.push(line);
     this.#times.push(Date.now());

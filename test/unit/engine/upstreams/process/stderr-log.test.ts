@@ -26,6 +26,16 @@ describe('StderrLog ring', () => {
     expect(log.tail(0)).toEqual([]);
   });
 
+  it("keeps a note of ours as a line of its own, even in the middle of a server's line, and not told live", () => {
+    const live: string[] = [];
+    const log = new StderrLog({ name: 's', onLine: (line) => live.push(line) });
+    log.write(b('loading'));
+    log.note('server "s" speaks the stateful protocol');
+    log.write(b(' done\n'));
+    expect(log.lines()).toEqual(['[switchboard] server "s" speaks the stateful protocol', 'loading done']);
+    expect(live).toEqual(['loading done']);
+  });
+
   it('does not break multi-byte characters split between chunks', () => {
     const log = new StderrLog({ name: 's' });
     const bytes = b('héllo ✓\n');
