@@ -142,8 +142,16 @@ export class GatewayState {
     this.serverNewsTimer = setTimeout(() => {
       this.serverNewsTimer = undefined;
       this.serverNewsAt = Date.now();
-      this.serverNews = `${this.serversDown.length === 1 ? 'Server' : 'Servers'} down: ${this.serversDown.join('; ')}.`;
+      const news = `${this.serversDown.length === 1 ? 'Server' : 'Servers'} down: ${this.serversDown.join('; ')}.`;
       this.serversDown = [];
+      if (news !== this.serverNews) {
+        this.serverNews = news;
+        return;
+      }
+      // The same words again would change nothing on the page, and nothing would be read out: the
+      // region is emptied, and says them a moment later.
+      this.serverNews = '';
+      setTimeout(() => (this.serverNews = news), 150);
     }, wait);
   }
 

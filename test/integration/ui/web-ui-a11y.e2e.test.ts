@@ -309,7 +309,14 @@ describe('what is read out', () => {
     await page.getByRole('status').getByText('Server down: broken failed.', { exact: true }).waitFor();
     await page.waitForTimeout(500);
     expect(told.filter((t) => t.includes('broken'))).toEqual(['Server down: broken failed.']);
-  });
+    // Down again later, in the same words: read out again (the region's text has to change for that).
+    await gateway.api.setServerEnabled('broken', false);
+    await waitFor(() => gateway.servers().find((s) => s.name === 'broken')?.disabled === true, 10_000);
+    await gateway.api.setServerEnabled('broken', true);
+    await expect
+      .poll(() => told.filter((t) => t.includes('broken')), { timeout: 15_000 })
+      .toEqual(['Server down: broken failed.', 'Server down: broken failed.']);
+  }, 30_000);
 });
 
 describe('notes that confirm what was done', () => {
