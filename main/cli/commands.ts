@@ -336,9 +336,13 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
         };
       }),
     );
+    // A script checking a config learns from the exit code that a server it should run is not up
+    // (an isolated one runs only inside a client's session: there is none to check here).
+    const down = report.filter((s) => !s.disabled && !s.isolated && s.state !== 'ready').length;
+    const code = down > 0 ? 1 : 0;
     if (opts.json) {
       process.stdout.write(printableLines(JSON.stringify(report, null, 2)) + '\n');
-      return 0;
+      return code;
     }
     if (report.length === 0) {
       const named = process.env.SWITCHBOARD_CONFIG ? ' (named by SWITCHBOARD_CONFIG)' : '';
@@ -368,7 +372,8 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
         ),
       );
     }
-    return 0;
+    if (down > 0) process.stderr.write(`${down} of ${report.length} servers ${down === 1 ? 'is' : 'are'} not ready\n`);
+    return code;
   });
 }
 

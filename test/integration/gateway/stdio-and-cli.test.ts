@@ -276,8 +276,10 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     for (const args of [['call', 'backend', 'anything'], ['call', 'remote', 'anything'], ['list']]) {
       const started = Date.now();
       const result = await cli([...args, '--config', down, '--timeout', '30000'], env);
-      if (args[0] === 'call') expect(result.code).toBe(1);
+      // list too: a server that should run is not up (a script checking a config sees it).
+      expect(result.code).toBe(1);
       expect(result.stdout + result.stderr).toMatch(/connection refused/);
+      if (args[0] === 'list') expect(result.stderr).toContain('2 of 2 servers are not ready');
       expect(Date.now() - started, args.join(' ')).toBeLessThan(15_000);
     }
   });
