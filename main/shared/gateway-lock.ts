@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
+import { parseStat, type ProcStat } from './proc-stat.ts';
 
 export interface GatewayInfo {
   pid: number;
@@ -52,14 +53,11 @@ export interface HeldLock {
 
 export type AcquireResult = { ok: true; lock: HeldLock } | { ok: false; holder: GatewayInfo };
 
-/** The process's state and start time on Linux (fields 3 and 22 of /proc/PID/stat), else undefined. */
-function processStat(pid: number): { state: string; start: string | undefined } | undefined {
+/** The process's /proc/PID/stat on Linux (its state, its start time), else undefined. */
+function processStat(pid: number): ProcStat | undefined {
   if (process.platform !== 'linux') return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', start: fields[19] };
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined; // no /proc entry: the process is gone (or /proc is not mounted)
   }

@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
+import { parseStat, type ProcStat } from '../../../shared/proc-stat.ts';
 
 export interface KillTreeOptions {
   /** Time between SIGTERM and SIGKILL. */
@@ -108,37 +109,6 @@ function taskkill(pid: number): Promise<void> {
   return new Promise((resolve) => {
     execFile('taskkill', ['/pid', String(pid), '/T', '/F'], { windowsHide: true }, () => resolve());
   });
-}
-
-export interface ProcStat {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  state: string;
-  /** Start time in clock ticks since boot: with pid, identifies a process across pid reuse. */
-  start: string;
-  /** CPU time used, its own and that of children it reaped, in clock ticks. */
-  cpu: number;
-}
-
-/** One /proc/<pid>/stat line's fields that matter here; undefined when it is not one. */
-export function parseStat(text: string): ProcStat | undefined {
-  // "pid (comm) state ppid pgrp session ..." where comm may hold spaces and parentheses.
-  const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const pid = Number.parseInt(text, 10);
-  const f = text.slice(close + 2).split(' ');
-  // Fields after comm: [0]=state [1]=ppid [2]=pgrp ... [11..14]=utime stime cutime cstime [19]=starttime.
-  if (f.length < 20 || !Number.isFinite(pid)) return undefined;
-  const cpu = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  return {
-    pid,
-    ppid: Number(f[1]),
-    pgrp: Number(f[2]),
-    state: f[0] ?? '',
-    start: f[19] ?? '',
-    cpu: Number.isFinite(cpu) ? cpu : 0,
-  };
 }
 
 async function readStat(pid: number): Promise<ProcStat | undefined> {

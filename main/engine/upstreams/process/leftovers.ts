@@ -13,7 +13,7 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { parseStat, type ProcStat } from './kill-tree.ts';
+import { parseStat, type ProcStat } from '../../../shared/proc-stat.ts';
 
 export interface LedgerEntry {
   pid: number;
