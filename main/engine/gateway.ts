@@ -112,7 +112,15 @@ import type { LoginStart, ServerAuthView } from '../../preload/contract/index.ts
 export const GATEWAY_NAME = 'switchboard';
 
 /** What we tell upstreams we can do: we route these to the client that caused them. */
-const UPSTREAM_CAPABILITIES = { roots: { listChanged: true }, sampling: {}, elicitation: { form: {}, url: {} } };
+/**
+ * What the gateway offers servers as their client: all its clients could, since a question a client
+ * cannot take (a form, a model request with tools) is put to the user in the app instead.
+ */
+const UPSTREAM_CAPABILITIES = {
+  roots: { listChanged: true },
+  sampling: { tools: {} },
+  elicitation: { form: {}, url: {} },
+};
 
 export interface GatewayOptions {
   configPath: string;

@@ -34,7 +34,8 @@ export function missingCapability(
     const supports = mode === 'form' ? Object.keys(parts).length === 0 || 'form' in parts : 'url' in parts;
     if (!supports) return `elicitation.${mode}`;
   }
-  if (method === 'sampling/createMessage' && Array.isArray(params.tools) && !('tools' in parts))
-    return 'sampling.tools';
+  // Tools offered, or a choice among them asked for (as the SDK checks before sending either).
+  const usesTools = params.tools !== undefined || params.toolChoice !== undefined;
+  if (method === 'sampling/createMessage' && usesTools && !('tools' in parts)) return 'sampling.tools';
   return undefined;
 }

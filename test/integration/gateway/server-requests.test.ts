@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  LoggingMessageNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../../main/engine/index.ts';
 import {
   fixtureServer,
@@ -19,7 +23,13 @@ describe('server-to-client requests and notifications', () => {
   beforeAll(async () => {
     dir = await tempDir();
     gateway = await startGateway(
-      await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx'), other: fixtureServer('other') } }),
+      await writeConfig(dir.dir, {
+        mcpServers: {
+          fx: fixtureServer('fx'),
+          other: fixtureServer('other'),
+          sampler: fixtureServer('sampler', { FIXTURE_SAMPLING: '1' }),
+        },
+      }),
     );
   });
   afterAll(async () => {
@@ -114,6 +124,43 @@ describe('server-to-client requests and notifications', () => {
       expect(textOf(await call)).toBe('no answer (decline)');
     } finally {
       await client.close();
+    }
+  });
+
+  it("passes a server's model request with tools to a client that can use them, else asks the user", async () => {
+    // An SDK server sends tools only to a client that declares sampling.tools: the gateway must.
+    const able = await httpClient(gateway.httpUrl()!, { sampling: { tools: {} } });
+    able.setRequestHandler(CreateMessageRequestSchema, async (req) => ({
+      role: 'assistant',
+      content: { type: 'text', text: `offered ${req.params.tools?.map((t) => t.name).join(', ')}` },
+      model: 'test-model',
+    }));
+    const unable = await httpClient(gateway.httpUrl()!, { sampling: {} });
+    unable.setRequestHandler(CreateMessageRequestSchema, async () => {
+      throw new Error('a client without sampling.tools was sent tools');
+    });
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(gateway.httpUrl()!.replace(/\/mcp$/, `/api${path}`), {
+        ...init,
+        headers: { authorization: `Bearer ${gateway.apiToken()!}`, 'content-type': 'application/json' },
+      });
+    try {
+      expect(textOf(await able.callTool({ name: 'sampler__forecast', arguments: {} }))).toBe('offered get_weather');
+      const call = unable.callTool({ name: 'sampler__forecast', arguments: {} });
+      const question = await waitFor(
+        async () => ((await (await api('/questions')).json()) as { id: string; reason: string }[])[0],
+        10_000,
+        'a waiting question',
+      );
+      expect(question.reason).toMatch(/cannot let a server's model request use tools/);
+      await api(`/questions/${question.id}`, {
+        method: 'POST',
+        body: JSON.stringify({ action: 'accept', content: { type: 'text', text: 'No rain today.' } }),
+      });
+      expect(textOf(await call)).toBe('No rain today.');
+    } finally {
+      await able.close();
+      await unable.close();
     }
   });
 

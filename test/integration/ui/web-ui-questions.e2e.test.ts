@@ -23,7 +23,9 @@ let shots: string;
 beforeAll(async () => {
   dir = await tempDir('sb-ui-questions-');
   shots = await screenshotDir();
-  const config = await writeConfig(dir.dir, { mcpServers: { forms: fixtureServer('forms', { FIXTURE_FORMS: '1' }) } });
+  const config = await writeConfig(dir.dir, {
+    mcpServers: { forms: fixtureServer('forms', { FIXTURE_FORMS: '1', FIXTURE_SAMPLING: '1' }) },
+  });
   gateway = await startGateway(config, { uiDir: UI_DIR });
   browser = await openWebUi(gateway.uiLoginUrl()!);
   page = browser.page;
@@ -329,5 +331,19 @@ describe('forms in the Questions screen', () => {
     } finally {
       await gateway.api.setServerEnabled('forms', true);
     }
+  });
+});
+
+describe('model requests in the Questions screen', () => {
+  it('says which tools the model is offered, and the reply written here reaches the server', async () => {
+    const call = client.callTool({ name: 'forms__forecast', arguments: {} });
+    const question = page.getByRole('article', { name: 'Question from forms' }).filter({ hasText: 'Lisbon' });
+    await question
+      .getByText('The model is offered a tool: get_weather. A reply here is text, and uses none of them.')
+      .waitFor();
+    await checkAndShoot('questions-sampling-tools');
+    await question.getByLabel('Reply').fill('No rain today.');
+    await question.getByRole('button', { name: 'Send reply' }).click();
+    expect(textOf(await call)).toBe('No rain today.');
   });
 });

@@ -23,6 +23,8 @@ describe('what a client lacks to be asked a request', () => {
     expect(missingCapability({ sampling: { tools: {} } }, 'sampling/createMessage', { messages, tools: [] })).toBe(
       undefined,
     );
+    const choice = { messages, toolChoice: { mode: 'none' } };
+    expect(missingCapability({ sampling: {} }, 'sampling/createMessage', choice)).toBe('sampling.tools');
     expect(missingCapability({}, 'roots/list', {})).toBe('roots');
     expect(missingCapability({}, 'ping', {})).toBeUndefined();
     expect(missingCapability(JSON.parse('{"__proto__":{"elicitation":{}}}'), 'elicitation/create', form)).toBe(
