@@ -2,7 +2,8 @@
  * A remote server whose event streams misbehave: its GET stream ends as soon as it opens and asks
  * for `retry: 0`, or is refused the first time; and some answers come as an event stream that
  * ends (or is reset) before the answer, with no event id to resume from, or with one whose
- * resumption the server refuses. The gateway runs as its own process (`serve --stdio`).
+ * resumption the server refuses; or an answer stream that stays open after its answer. The gateway
+ * runs as its own process (`serve --stdio`).
  */
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -102,6 +103,16 @@ describe('a remote server whose event streams end early', () => {
     },
     20_000,
   );
+
+  it('an answer stream kept open after the answer is closed: calls do not pile up connections', async () => {
+    for (let i = 0; i < 5; i++) expect(textOf((await call('web__never_ends')).result)).toBe('answered');
+    // Each kept a connection (and the server's stream) open for good before: five, and counting.
+    const deadline = Date.now() + 5000;
+    let open = '';
+    while ((open = textOf((await call('web__open_never_ends')).result)) !== '0' && Date.now() < deadline)
+      await sleep(100);
+    expect(open).toBe('0');
+  }, 20_000);
 
   it.each(['cut_sse', 'cut_sse_reset'])(
     '%s: a call whose answer stream ends without its answer fails now, saying so, and the session goes on',

@@ -37,6 +37,8 @@ export interface PostTrace {
    * arrives from now on in it is the session's, not this request's (see answeringRequestId).
    */
   detached?: boolean;
+  /** Ends the answer stream (set by observingFetch while the POST's answer streams in). */
+  closeStream?: () => void;
 }
 
 /** What every body is held to: see http-body.ts. */
@@ -59,6 +61,25 @@ const traces = new AsyncLocalStorage<PostTrace>();
 export function answeringRequestId(): RequestId | undefined {
   const trace = traces.getStore();
   return trace?.detached ? undefined : trace?.requestId;
+}
+
+/**
+ * Called with each message the SDK delivers. When it is the answer to the request whose answer
+ * stream is being read, that stream has nothing more to bring, and the spec has the server close
+ * it then; one kept open (by a server that forgets to) is closed here, or every call would hold a
+ * connection, on both sides, for as long as the session lasts. An error answer on a stream that
+ * named an event id is the exception: the SDK resumes such a stream once it ends (it waits only
+ * for a result), and that GET would be held open in its place.
+ */
+export function endAnsweredStream(message: unknown): void {
+  const trace = traces.getStore();
+  if (!trace?.closeStream || trace.detached) return;
+  const answer = message as { id?: unknown; method?: unknown; result?: unknown };
+  if (answer.id !== trace.requestId || answer.method !== undefined) return;
+  if (answer.result === undefined && trace.resumable) return;
+  const close = trace.closeStream;
+  trace.closeStream = undefined;
+  close();
 }
 
 /** Runs one send with `trace` collecting what its POST got back (carried across awaits by AsyncLocalStorage). */
@@ -123,7 +144,7 @@ export function observingFetch(
           streamEnded();
         }
       : unlink;
-    const response = whole ? guarded : unlinkWhenRead(guarded, ended);
+    const response = whole ? guarded : unlinkWhenRead(guarded, ended, trace && streamEnded ? trace : undefined);
     if (trace) {
       trace.status = response.status;
       if (!response.ok) trace.body = await readStart(response.clone(), ERROR_BODY_BYTES);
@@ -157,13 +178,18 @@ function ownSignal(init: RequestInit | undefined): { init: RequestInit | undefin
   return { init: { ...init, signal: own.signal }, unlink: () => shared.removeEventListener('abort', onAbort) };
 }
 
-/** The response, calling `unlink` once its body has been read to the end, failed or been cancelled. */
-function unlinkWhenRead(response: Response, unlink: () => void): Response {
+/**
+ * The response, calling `unlink` once its body has been read to the end, failed or been cancelled.
+ * With `trace`, its closeStream ends the body early: the reader sees it end.
+ */
+function unlinkWhenRead(response: Response, unlink: () => void, trace?: PostTrace): Response {
   if (!response.body) {
     unlink();
     return response;
   }
   const reader = response.body.getReader();
+  // Cancelling the source ends a read waiting on it as done: the stream closes as if the server had.
+  if (trace) trace.closeStream = () => void Promise.allSettled([reader.cancel()]);
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {

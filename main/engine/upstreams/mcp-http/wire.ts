@@ -12,7 +12,7 @@ import { logFailure } from '../../log.ts';
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { answeringRequestId, observingFetch, type BodyLimits, type StreamResult } from './fetch.ts';
+import { answeringRequestId, endAnsweredStream, observingFetch, type BodyLimits, type StreamResult } from './fetch.ts';
 import type { RequestId } from '../../protocol/jsonrpc.ts';
 import { backoffDelay, type BackoffPolicy } from '../lifecycle.ts';
 
@@ -191,7 +191,9 @@ export function createStreamableWire(
     reconnectionOptions: STREAM_RECONNECT,
   });
   transport.onmessage = (message) => {
-    if (!closed) handlers.onMessage(message, answeringRequestId());
+    if (closed) return;
+    handlers.onMessage(message, answeringRequestId());
+    endAnsweredStream(message);
   };
   // Send failures also land here; the channel handles those from send's rejection, so this is only a diagnostic.
   transport.onerror = (err) => {
