@@ -29,6 +29,42 @@ const NETWORK_TEXT: Record<string, string> = {
   UND_ERR_BODY_TIMEOUT: 'response body stalled',
 };
 
+const UNKNOWN_ISSUER =
+  "the server's certificate comes from a certificate authority this computer does not trust (or the server " +
+  'leaves out its intermediate certificate)';
+
+/**
+ * TLS failures as a user can act on them. Node words some for its own command line ("try running
+ * Node.js with --use-system-ca"), others not at all (a bare OpenSSL code).
+ */
+const TLS_TEXT: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed, and this computer does not trust it",
+  SELF_SIGNED_CERT_IN_CHAIN: UNKNOWN_ISSUER,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNKNOWN_ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT: UNKNOWN_ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNKNOWN_ISSUER,
+  CERT_HAS_EXPIRED: "the server's certificate has expired",
+  CERT_NOT_YET_VALID: "the server's certificate is not valid yet (is this computer's clock right?)",
+  CERT_REVOKED: "the server's certificate has been revoked",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate is for another host name",
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS on that port (is the address http://, not https://?)',
+};
+
+/** Whether an error code is a TLS failure: a certificate refused, or no TLS handshake at all. */
+export function isTlsCode(code: string): boolean {
+  return code in TLS_TEXT || /CERT|SSL|TLS/.test(code);
+}
+
+/** Whether a TLS failure is the certificate's (not, say, a port without TLS). */
+export function isCertificateCode(code: string): boolean {
+  return /CERT|ISSUER|SIGNATURE/.test(code);
+}
+
+/** A TLS failure in words, its code kept for a search: `the server's certificate has expired; CERT_HAS_EXPIRED`. */
+export function describeTlsFailure(code: string): string {
+  return `TLS: ${TLS_TEXT[code] ?? 'the secure connection could not be set up'}; ${code}`;
+}
+
 /** Codes meaning no connection was ever made, so nothing we sent can have arrived. */
 const NEVER_CONNECTED = new Set([
   'ECONNREFUSED',
@@ -76,10 +112,10 @@ function egressReason(err: unknown): string {
   return innermostMessage(err);
 }
 
-/** Whether a fetch failure means no connection was ever made (refused, no such host, TLS rejected). */
+/** Whether a fetch failure means no connection was ever made (refused, no such host, TLS refused). */
 export function neverConnected(err: unknown): boolean {
   const code = networkCode(err);
-  return code !== undefined && (NEVER_CONNECTED.has(code) || /CERT|SSL|TLS/.test(code));
+  return code !== undefined && (NEVER_CONNECTED.has(code) || isTlsCode(code));
 }
 
 /** A fetch that threw (no HTTP response at all), as e.g. `cannot connect to http://h/mcp (connection refused)`. */
@@ -87,7 +123,7 @@ export function describeNetworkFailure(err: unknown, url: string | URL): string 
   const code = networkCode(err);
   const shown = displayUrl(url);
   if (code === EGRESS_REFUSED) return `refused to connect to ${shown}: ${egressReason(err)}`;
-  if (code && /CERT|SSL|TLS/.test(code)) return `cannot connect to ${shown} (TLS certificate problem: ${code})`;
+  if (code && isTlsCode(code)) return `cannot connect to ${shown} (${describeTlsFailure(code)})`;
   const text = code ? (NETWORK_TEXT[code] ?? `${innermostMessage(err)}`) : innermostMessage(err);
   return code && NEVER_CONNECTED.has(code)
     ? `cannot connect to ${shown} (${text})`

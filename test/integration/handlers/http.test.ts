@@ -264,8 +264,9 @@ describe('HTTPS', () => {
     await expect.poll(() => strict.status().state).toBe('backoff');
     expect(strict.status().lastError).toMatch(
       new RegExp(
-        `^cannot connect to ${escape(s.address)} \\(TLS certificate problem: [A-Z_]+\\); for a development ` +
-          `server with a self-signed certificate, set "insecure": true on this server$`,
+        `^cannot connect to ${escape(s.address)} \\(TLS: the server's certificate is self-signed, and this ` +
+          `computer does not trust it; DEPTH_ZERO_SELF_SIGNED_CERT\\); for a development server with a ` +
+          `self-signed certificate, set "insecure": true on this server$`,
       ),
     );
     const relaxed = await ready('relaxed', s.address, { insecure: true });

@@ -8,7 +8,7 @@ import type { HandlerHttpTarget } from '../../config/handler-address.ts';
 import { EGRESS_REFUSED, egressConnector, type EgressOptions } from '../../egress/connector.ts';
 import { loadUndici } from '../../egress/undici.ts';
 import type { ForwardRule } from '../client-headers.ts';
-import { displayUrl } from '../http-errors.ts';
+import { describeTlsFailure, displayUrl, isCertificateCode, isTlsCode } from '../http-errors.ts';
 import { transportError } from './errors.ts';
 import { handlerHeaderPolicy, httpHandlerHeaders } from './headers.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
@@ -238,11 +238,12 @@ function describeFailure(
   const code = errorCode(err);
   if (status !== undefined) return `${where} closed the connection mid-reply (HTTP ${status}, after ${received} bytes)`;
   if (code === EGRESS_REFUSED) return `refused to connect to ${where}: ${err instanceof Error ? err.message : ''}`;
-  if (code && /CERT|SSL|TLS|SELF_SIGNED/.test(code)) {
-    const hint = insecure
-      ? ''
-      : '; for a development server with a self-signed certificate, set "insecure": true on this server';
-    return `cannot connect to ${where} (TLS certificate problem: ${code})${hint}`;
+  if (code && isTlsCode(code)) {
+    const hint =
+      insecure || !isCertificateCode(code)
+        ? ''
+        : '; for a development server with a self-signed certificate, set "insecure": true on this server';
+    return `cannot connect to ${where} (${describeTlsFailure(code)})${hint}`;
   }
   if (code && NETWORK_TEXT[code]) return `cannot connect to ${where} (${NETWORK_TEXT[code]})`;
   // "other side closed" before any response: the handler dropped the request.
