@@ -141,6 +141,25 @@ export function describeHttpFailure(status: number, url: string | URL, body?: st
   return text;
 }
 
+/**
+ * A redirect the SDK's transport did not follow: one to another origin (it follows those within
+ * the server's origin only, so the entry's headers and the session never go to another server),
+ * or one that would turn the POST into a GET. Says where it leads, so the entry can be changed.
+ */
+export function describeRedirect(status: number, url: string | URL, location: string): string {
+  let origin: string | undefined;
+  try {
+    origin = new URL(location).origin;
+  } catch {
+    return `HTTP ${status} from ${displayUrl(url)}: a redirect to an address that is not valid`;
+  }
+  const text = `HTTP ${status} from ${displayUrl(url)}: it moved to ${displayUrl(location)}`;
+  return origin === new URL(url).origin
+    ? `${text}, with a redirect that would turn the request into a GET: put that URL in the entry`
+    : `${text}, another origin, where requests are not followed (the server's headers and session belong to ` +
+        'this one): if that is the server, put its URL in the entry';
+}
+
 /** The JSON-RPC error message from an error body, or its plain text if short; nothing for HTML pages. */
 export function bodyHint(body: string | undefined): string | undefined {
   if (!body) return undefined;

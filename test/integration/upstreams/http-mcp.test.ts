@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../main/engine/protocol/errors.ts';
 import {
@@ -337,5 +339,29 @@ describe('http-mcp upstream against the recording fixture', () => {
     u.start();
     await reach(u, 'failed');
     expect(u.status().lastError).toMatch(/HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/mcp: fixture: forced failure/);
+  });
+
+  it('says where a server moved to (a redirect to another origin, not followed), in words', async () => {
+    const server = await recorder();
+    const moved = server.url.replace('127.0.0.1', 'localhost');
+    const front = createServer((_req, res) => void res.writeHead(308, { location: `${moved}?key=sekrit` }).end());
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(front.address() as AddressInfo).port}/mcp`;
+      const u = upstream(
+        { url, transport: 'streamable-http' },
+        { initialMs: 10, maxMs: 10, maxAttempts: 1, stableMs: 0 },
+      );
+      u.start();
+      await reach(u, 'failed');
+      expect(u.status().lastError).toBe(
+        `failed to start: server "remote": HTTP 308 from ${url}: it moved to ${moved}, another origin, where ` +
+          "requests are not followed (the server's headers and session belong to this one): if that is the " +
+          'server, put its URL in the entry',
+      );
+      expect(server.requests).toEqual([]);
+    } finally {
+      front.close();
+    }
   });
 });

@@ -14,7 +14,7 @@ import {
   type JsonRpcMessage,
   type RequestId,
 } from '../../protocol/jsonrpc.ts';
-import { bodyHint, describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
+import { bodyHint, describeHttpFailure, describeNetworkFailure, describeRedirect, displayUrl } from '../http-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { tracePost, type PostTrace, type StreamResult } from './fetch.ts';
 import {
@@ -151,8 +151,13 @@ class HttpChannel implements Channel {
     if (trace.error !== undefined) return this.lose(describeNetworkFailure(trace.error, url), false, true);
     const status = trace.status !== undefined && (trace.status < 200 || trace.status >= 300) ? trace.status : undefined;
     if (status === undefined) return this.fail(message, `bad response from ${displayUrl(url)}: ${errorMessage(err)}`);
-    // Redirects the SDK would not follow leave no body; its own message names the target.
-    const httpFailure = describeHttpFailure(status, url, status < 400 ? errorMessage(err) : trace.body);
+    // Redirects the SDK would not follow leave no body; where they lead is said in words.
+    const httpFailure =
+      status < 400
+        ? trace.location !== undefined
+          ? describeRedirect(status, url, trace.location)
+          : describeHttpFailure(status, url, errorMessage(err))
+        : describeHttpFailure(status, url, trace.body);
     const isInitialize = !this.initialized && isRequest(message) && message.id === this.initializeId;
     if (isInitialize && this.opts.mode === 'auto' && wire.kind === 'streamable-http' && LEGACY_STATUSES.has(status)) {
       return this.fallBack(message, httpFailure);

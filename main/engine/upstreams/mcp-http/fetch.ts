@@ -20,6 +20,8 @@ export interface PostTrace {
   status?: number;
   /** Start of the body of an error response (small; the SDK reads the rest itself). */
   body?: string;
+  /** Where a redirect the SDK did not follow leads (its Location, resolved). */
+  location?: string;
   /** Set when fetch itself threw: no HTTP response at all. */
   error?: unknown;
   /** The request the POST carries, if it is one (set by the sender). */
@@ -148,6 +150,8 @@ export function observingFetch(
     if (trace) {
       trace.status = response.status;
       if (!response.ok) trace.body = await readStart(response.clone(), ERROR_BODY_BYTES);
+      const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+      if (location !== null) trace.location = URL.parse(location, String(url))?.href ?? location;
     }
     if (method === 'GET') onGet?.({ status: response.status });
     return response;
