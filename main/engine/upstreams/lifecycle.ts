@@ -35,6 +35,13 @@ export function backoffDelay(policy: BackoffPolicy, attempt: number): number {
   return Math.min(policy.initialMs * 2 ** Math.min(attempt - 1, 30), policy.maxMs);
 }
 
+/**
+ * A caller waits for a server that is starting, or whose next try is at most this far off; one
+ * further off is down for now, and its callers hear so at once, not after their whole wait (every
+ * call to a remote server that was down stalled its client for the startup timeout, 30 s).
+ */
+export const WAIT_FOR_RETRY_MS = 5_000;
+
 export interface LifecycleOptions {
   name: string;
   kind: UpstreamKind;
@@ -154,6 +161,8 @@ export class UpstreamLifecycle {
       this.retryTimer = undefined;
       attempt();
     }, delay);
+    // Those waiting saw this attempt fail: they wait on only for a try that is near.
+    if (delay > WAIT_FOR_RETRY_MS) this.rejectWaiters(this.down());
   }
 
   /** Given up on (or could never start): waiters are told why. */
@@ -174,6 +183,8 @@ export class UpstreamLifecycle {
   whenReady(timeoutMs: number): Promise<UpstreamInfo> {
     if (this.current === 'ready' && this.readyInfo) return Promise.resolve(this.readyInfo);
     if (this.current === 'failed' || this.current === 'stopped') return Promise.reject(this.unavailable());
+    if (this.current === 'backoff' && (this.retryAt ?? 0) - Date.now() > WAIT_FOR_RETRY_MS)
+      return Promise.reject(this.down());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -195,6 +206,15 @@ export class UpstreamLifecycle {
   /** Why a request cannot be served now: the state and the last failure. */
   unavailable(): GatewayError {
     return new GatewayError('upstream_unavailable', `server "${this.opts.name}" is ${this.current}${this.detail()}`);
+  }
+
+  /** Why a request cannot be served while the next try is a while off: the last failure, and when that try is. */
+  private down(): GatewayError {
+    const wait = Math.max(1, Math.round(((this.retryAt ?? Date.now()) - Date.now()) / 1000));
+    return new GatewayError(
+      'upstream_unavailable',
+      `server "${this.opts.name}" is down${this.detail()}; Switchboard tries it again in ${wait} s`,
+    );
   }
 
   private detail(): string {

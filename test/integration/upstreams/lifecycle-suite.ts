@@ -264,16 +264,42 @@ export function describeUpstreamLifecycle(label: string, setup: () => Promise<Li
     it('whenReady times out with a message naming the server and the state it is in', async () => {
       await backend.down();
       try {
+        const u = create(STEADY);
+        u.start();
+        await reach(u, 'backoff');
+        const err = (await u.whenReady(20).catch((e: unknown) => e)) as GatewayError;
+        expect(err).toBeInstanceOf(GatewayError);
+        expect(err.code).toBe('upstream_unavailable');
+        expect(err.message).toMatch(
+          new RegExp(`^server "${escape(u.name)}" is not ready after 20 ms \\((backoff|starting)(: .+)?\\)$`),
+        );
+      } finally {
+        await backend.up();
+      }
+    });
+
+    it('a request while the next try is far off fails at once: the server is down, and when it is tried', async () => {
+      await backend.down();
+      try {
         const u = create(PATIENT);
         u.start();
         await reach(u, 'backoff');
-        const err = (await u.whenReady(100).catch((e: unknown) => e)) as GatewayError;
+        // Not after the startup timeout (30 s): a client's call is answered now.
+        const err = (await call(u, backend.quick).catch((e: unknown) => e)) as GatewayError;
         expect(err).toBeInstanceOf(GatewayError);
         expect(err.code).toBe('upstream_unavailable');
         const { state, lastError } = u.status();
         expect(state).toBe('backoff');
         expect(lastError).toMatch(backend.downReason);
-        expect(err.message).toBe(`server "${u.name}" is not ready after 100 ms (backoff: ${lastError})`);
+        // A JSON handler is one request away from working again: the call is tried, and fails as it.
+        if (backend.noticesLoss === 'on-request')
+          expect(err.message.replace(`server "${u.name}": `, '')).toMatch(backend.downReason);
+        else
+          expect(err.message).toMatch(
+            new RegExp(
+              `^server "${escape(u.name)}" is down: ${escape(lastError!)}; Switchboard tries it again in (9|10) s$`,
+            ),
+          );
       } finally {
         await backend.up();
       }

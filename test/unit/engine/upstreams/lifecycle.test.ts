@@ -4,6 +4,7 @@ import { GatewayError } from '../../../../main/engine/protocol/errors.ts';
 import {
   DEFAULT_BACKOFF,
   UpstreamLifecycle,
+  WAIT_FOR_RETRY_MS,
   backoffDelay,
   retryForever,
   type BackoffPolicy,
@@ -246,6 +247,35 @@ describe('UpstreamLifecycle', () => {
     expect(states().at(-1)).toBe('stopped');
     expect(readies).toHaveLength(0);
     expect(lifecycle.status().retryAt).toBeUndefined();
+  });
+
+  it('a caller waits for a try that is near, and hears at once that a server is down when it is far off', async () => {
+    // Delays 2 s, 4 s, 8 s: the first two are waited for, the third is not.
+    const { lifecycle } = make({ initialMs: 2000, maxMs: 30_000, maxAttempts: Infinity, stableMs: 0 });
+    const { run, attempt } = failing(lifecycle);
+    lifecycle.begin();
+    lifecycle.starting();
+    const waiting = lifecycle.whenReady(30_000).catch((e: unknown) => e as GatewayError);
+    lifecycle.retry('connection refused', attempt);
+    await vi.advanceTimersByTimeAsync(2000 + 4000);
+    expect(run.attempts).toBe(2);
+    // The second try failed too, and the next is 8 s off: the caller is told now, 6 s in, not at 30 s.
+    const err = (await waiting) as GatewayError;
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err.code).toBe('upstream_unavailable');
+    expect(err.message).toBe('server "srv" is down: connection refused; Switchboard tries it again in 8 s');
+    // A call made meanwhile is answered at once, with the time left.
+    await vi.advanceTimersByTimeAsync(2000);
+    await expect(lifecycle.whenReady(30_000)).rejects.toThrow(
+      'server "srv" is down: connection refused; Switchboard tries it again in 6 s',
+    );
+    // Near the next try (5 s off), a call waits for it again.
+    await vi.advanceTimersByTimeAsync(1000);
+    const near = lifecycle.whenReady(30_000);
+    await vi.advanceTimersByTimeAsync(4000);
+    lifecycle.ready(INFO);
+    await expect(near).resolves.toBe(INFO);
+    expect(WAIT_FOR_RETRY_MS).toBe(5000);
   });
 
   it('whenReady times out saying which server, how long and in what state', async () => {
