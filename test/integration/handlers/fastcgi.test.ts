@@ -120,7 +120,7 @@ describe('php-fpm running a script that goes wrong', () => {
     const err = await failure(u.request('tools/call', { name: 'html', arguments: {} }));
     expect(err.code).toBe('upstream_protocol');
     expect(err.message).toBe(
-      `server "misbehave": handler at ${where()} answered HTML instead of JSON: Maintenance mode`,
+      `server "misbehave": handler at ${where()} answered HTML instead of JSON: Maintenance mode: Back soon`,
     );
     expect(err.raw).toContain('<h1>Back soon</h1>');
   });

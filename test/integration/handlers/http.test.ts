@@ -81,11 +81,21 @@ async function callError(u: Upstream, options = {}): Promise<HandlerError> {
 describe('handlers that answer something other than a JSON reply', () => {
   it('an HTML page with status 200', async () => {
     const s = await server(
-      forGo(send(200, '<html><head><title>Welcome to nginx!</title></head><body>...</body></html>', 'text/html')),
+      forGo(
+        send(
+          200,
+          '<html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1>' +
+            '<p>If you see this page, the nginx web server is successfully installed.</p></body></html>',
+          'text/html',
+        ),
+      ),
     );
     const err = await callError(await ready('html', s.address));
     expect(err.code).toBe('upstream_protocol');
-    expect(err.message).toBe(`server "html": handler at ${s.address} answered HTML instead of JSON: Welcome to nginx!`);
+    expect(err.message).toBe(
+      `server "html": handler at ${s.address} answered HTML instead of JSON: Welcome to nginx!: ` +
+        'If you see this page, the nginx web server is successfully installed.',
+    );
     expect(err.raw).toContain('<title>Welcome to nginx!</title>');
     expect(err.status).toBe(200);
   });

@@ -201,6 +201,18 @@ describe('judging a raw reply', () => {
     ).toEqual({ content: [] });
   });
 
+  it("quotes an error page's text where its title says nothing (Express's default page)", () => {
+    const page =
+      '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n' +
+      '<pre>TypeError: Cannot read properties of undefined (reading &#39;city&#39;)<br> &nbsp; &nbsp;at ' +
+      '/srv/app.js:12:30</pre>\n</body>\n</html>\n';
+    const reply = { status: 500, contentType: 'text/html; charset=utf-8', body: Buffer.from(page) };
+    expect(err(() => decodeReply('s', where, reply)).message).toBe(
+      'server "s": handler at http://h/ answered HTTP 500 (an HTML page: Error: TypeError: Cannot read properties ' +
+        "of undefined (reading 'city') at /srv/app.js:12:30)",
+    );
+  });
+
   it('names HTML, bad JSON, non-objects, empty bodies and error statuses', () => {
     expect(err(() => decodeReply('s', where, { status: 200, body: Buffer.from('<p>hi</p>') })).message).toBe(
       'server "s": handler at http://h/ answered HTML instead of JSON: hi',

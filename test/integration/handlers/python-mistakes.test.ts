@@ -1,0 +1,50 @@
+/**
+ * A Python handler (http.server) making the mistakes people make, run for real: what the error
+ * says must be enough to fix the handler without reading Switchboard's code.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HandlerError } from '../../../main/engine/upstreams/handler/errors.ts';
+import { createHandlerUpstream } from '../../../main/engine/upstreams/handler/handler-upstream.ts';
+import type { Upstream } from '../../../main/engine/upstreams/types.ts';
+import { startExample, type ExampleHandler } from '../../fixtures/handlers/example-process.ts';
+import { FAST_BACKOFF, specFor } from './helpers.ts';
+
+describe('a Python handler that gets HTTP wrong', () => {
+  let handler: ExampleHandler;
+  let u: Upstream;
+  beforeAll(async () => {
+    handler = await startExample('python', 'test/fixtures/handlers/mistakes.py');
+    u = createHandlerUpstream(specFor('py', handler.url, { timeoutMs: 5000 }), { backoff: FAST_BACKOFF });
+    u.start();
+    await u.whenReady(5000);
+  });
+  afterAll(async () => {
+    await u?.stop();
+    await handler?.stop();
+  });
+
+  async function failure(tool: string, timeoutMs?: number): Promise<HandlerError> {
+    const options = timeoutMs === undefined ? {} : { timeoutMs };
+    const err = await u.request('tools/call', { name: tool, arguments: {} }, options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(HandlerError);
+    return err as HandlerError;
+  }
+
+  it("send_error: the message the handler gave, not only its error page's title", async () => {
+    const err = await failure('send_error');
+    expect(err.code).toBe('upstream_error');
+    expect(err.message).toMatch(
+      new RegExp(
+        `^server "py": handler at ${escape(handler.url)} answered HTTP 400 \\(an HTML page: Error response: ` +
+          'Error code: 400 Message: city is required\\.',
+      ),
+    );
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
