@@ -131,6 +131,14 @@ describe('php-fpm running a script that goes wrong', () => {
     expect(err.status).toBe(418);
   });
 
+  it('a Location header: a redirect, named with its path (not its query) and not followed', async () => {
+    const err = await failure(u.request('tools/call', { name: 'redirect', arguments: {} }));
+    expect(err.status).toBe(302);
+    expect(err.message).toBe(
+      `server "misbehave": handler at ${where()} answered HTTP 302, a redirect to /login.php, which is not followed`,
+    );
+  });
+
   it('a warning on stderr does not fail a good reply', async () => {
     expect(await u.request('tools/call', { name: 'warning', arguments: {} })).toEqual({
       content: [{ type: 'text', text: 'ok despite the warning' }],

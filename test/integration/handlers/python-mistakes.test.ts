@@ -43,6 +43,16 @@ describe('a Python handler that gets HTTP wrong', () => {
       ),
     );
   });
+
+  it('a redirect: where to, and that it is not followed', async () => {
+    const err = await failure('redirect');
+    expect(err.code).toBe('upstream_error');
+    expect(err.status).toBe(308);
+    expect(err.message).toBe(
+      `server "py": handler at ${handler.url} answered HTTP 308, a redirect to ${handler.url}mcp/, which is not ` +
+        'followed (if the handler is there, make that its "handler" address)',
+    );
+  });
 });
 
 function escape(text: string): string {

@@ -72,6 +72,19 @@ export function decodeReply(server: string, where: string, reply: HandlerReply):
   const text = reply.body.toString('utf8');
   const details = { raw: reply.body, status: reply.status, ...(reply.stderr ? { stderr: reply.stderr } : {}) };
   const stderrHint = reply.stderr?.trim() ? `; stderr: ${stderrGist(reply.stderr)}` : '';
+  if (reply.status >= 300 && reply.status <= 399 && reply.location) {
+    // Never followed (a POST with side effects, and the egress rules): said, with where it points.
+    const moved = /^https?:\/\//i.test(reply.location)
+      ? ' (if the handler is there, make that its "handler" address)'
+      : '';
+    throw transportError(
+      server,
+      'upstream_error',
+      `handler at ${where} answered HTTP ${reply.status}, a redirect to ${reply.location}, which is not ` +
+        `followed${moved}${stderrHint}`,
+      details,
+    );
+  }
   if (reply.status < 200 || reply.status > 299) {
     const gist =
       text.trim() === ''

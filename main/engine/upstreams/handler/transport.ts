@@ -20,6 +20,8 @@ export interface HandlerReply {
   /** HTTP status, or the CGI `Status:` of a FastCGI reply (200 without one). */
   status: number;
   contentType?: string;
+  /** Where a redirect points (`Location`): without query or fragment, which can carry tokens. */
+  location?: string;
   body: Buffer;
   /** FastCGI stderr, when the script wrote any. */
   stderr?: string;
