@@ -53,6 +53,16 @@ describe('a Python handler that gets HTTP wrong', () => {
         'followed (if the handler is there, make that its "handler" address)',
     );
   });
+
+  it('a reply without Content-Length on a connection kept open: the timeout says why it never ended', async () => {
+    const err = await failure('no_length', 500);
+    expect(err.code).toBe('request_timeout');
+    expect(err.message).toBe(
+      `server "py": no complete reply from ${handler.url} within 500 ms (53 bytes received; the reply has no ` +
+        'Content-Length, so it ends only when the handler closes the connection, which it kept open: send a ' +
+        'Content-Length header)',
+    );
+  });
 });
 
 function escape(text: string): string {

@@ -104,6 +104,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
     exchange.signal?.addEventListener('abort', onAbort, { once: true });
     let received = 0;
     let status: number | undefined;
+    // Neither Content-Length nor chunked: the body ends only when the handler closes the connection.
+    let unframed = false;
     const chunks: Buffer[] = [];
     const asked = performance.now();
     const got = await slot(controller.signal);
@@ -125,6 +127,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
         idempotent: false,
       });
       status = response.statusCode;
+      unframed =
+        response.headers['content-length'] === undefined && response.headers['transfer-encoding'] === undefined;
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         received += chunk.length;
         if (received > opts.maxReplyBytes) {
@@ -164,6 +168,12 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
         if (controller.signal.reason instanceof Timeout) {
           const notes = [
             ...(received ? [`${received} bytes received`] : []),
+            ...(unframed
+              ? [
+                  'the reply has no Content-Length, so it ends only when the handler closes the connection, ' +
+                    'which it kept open: send a Content-Length header',
+                ]
+              : []),
             ...(queuedMs >= 10
               ? [`${queuedMs} ms of it spent waiting for one of the ${opts.connections} connections (raise "pool")`]
               : []),
