@@ -90,7 +90,8 @@ Exit codes: 0 success, 1 failure, 2 bad usage.
 
 Common options:
   --config PATH     Config file (default: ${'$'}SWITCHBOARD_CONFIG or the user config directory)
-  --timeout MS      How long list/call/doctor wait for servers (default 30000)
+  --timeout MS      How long list/call/doctor wait for servers (default 30000); for the tool
+                    call itself, its server's timeoutMs unless this is given
   -h, --help        This help
   -v, --version     Print the version
 `;
@@ -169,7 +170,9 @@ async function main(argv: string[]): Promise<number> {
       if (!server || !tool || extra) throw new UsageError('usage: switchboard call SERVER TOOL [--args JSON]');
       const parsed = values.args === undefined ? { args: {} } : commands.parseToolArgs(values.args);
       if ('problem' in parsed) throw new UsageError(parsed.problem);
-      return commands.call({ ...common, server, tool, args: parsed.args, json: values.json });
+      // The call itself has the server's own time limit (its timeoutMs) unless --timeout says otherwise.
+      const callTimeoutMs = values.timeout === undefined ? undefined : common.timeoutMs;
+      return commands.call({ ...common, server, tool, args: parsed.args, json: values.json, callTimeoutMs });
     }
     case 'doctor':
       noMoreWords(command, positionals, 'switchboard doctor');

@@ -391,7 +391,14 @@ export function parseToolArgs(text: string): { args: Record<string, unknown> } |
 }
 
 export async function call(
-  opts: Common & { server: string; tool: string; args: Record<string, unknown>; json: boolean },
+  opts: Common & {
+    server: string;
+    tool: string;
+    args: Record<string, unknown>;
+    json: boolean;
+    /** The call's time limit; without one, the server's own (its timeoutMs). */
+    callTimeoutMs?: number | undefined;
+  },
 ): Promise<number> {
   const { args } = opts;
   return withOneShot(opts, [opts.server], async (gateway) => {
@@ -404,7 +411,11 @@ export async function call(
     }
     const result = await gateway
       .upstream(opts.server)!
-      .request('tools/call', { name: opts.tool, arguments: args }, { timeoutMs: opts.timeoutMs })
+      .request(
+        'tools/call',
+        { name: opts.tool, arguments: args },
+        opts.callTimeoutMs === undefined ? {} : { timeoutMs: opts.callTimeoutMs },
+      )
       .catch((err: unknown) => {
         // Printed by the CLI: redacted like everything else the gateway shows.
         throw new Error(gateway.redact(err instanceof Error ? err.message : String(err)), { cause: err });

@@ -1,0 +1,49 @@
+/** `switchboard call` on a JSON handler: the time limit of the call is the server's own. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { cliRun, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { jsonResponder, startHttpHandler, type TestServer } from '../../fixtures/handlers/servers.ts';
+
+describe('switchboard call on a handler', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let handler: TestServer;
+  let env: NodeJS.ProcessEnv;
+  let config: string;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    // Answers a call after 1.5 s.
+    handler = await startHttpHandler(
+      jsonResponder(async ({ envelope }) => {
+        if (envelope.type === 'discover') return { tools: [{ name: 'report' }] };
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        return { content: [{ type: 'text', text: 'the report' }] };
+      }),
+    );
+    config = await writeConfig(dir.dir, { mcpServers: { slow: { handler: handler.address, timeoutMs: 400 } } });
+    env = {
+      ...process.env,
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+    };
+  });
+  afterAll(async () => {
+    await handler?.close();
+    await dir?.cleanup();
+  });
+
+  it("gives the call the server's timeoutMs, not the command's 30 s wait for servers", async () => {
+    const started = Date.now();
+    const run = await cliRun(env, 'call', 'slow', 'report', '--config', config);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`server "slow": no complete reply from ${handler.address} within 400 ms`);
+    expect(Date.now() - started).toBeLessThan(1500 + 5000);
+  });
+
+  it('--timeout given on the command line is the limit for the call too', async () => {
+    const run = await cliRun(env, 'call', 'slow', 'report', '--config', config, '--timeout', '10000');
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('the report');
+    expect(run.code).toBe(0);
+  });
+});
