@@ -4,6 +4,7 @@
  * error names the server and the cause; the raw reply and stderr stay on the error.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +49,12 @@ function upstream(
   upstreams.push(u);
   u.start();
   return u;
+}
+
+/** The line of misbehave.php that starts with `code`. */
+function lineOf(code: string): number {
+  const lines = readFileSync(MISBEHAVE_PHP, 'utf8').split('\n');
+  return lines.findIndex((line) => line.trim().startsWith(code)) + 1;
 }
 
 async function failure(promise: Promise<unknown>): Promise<HandlerError> {
@@ -205,9 +212,45 @@ describe('php-fpm running a script that goes wrong', () => {
     missing.start();
     await expect.poll(() => missing.status().state).toBe('backoff');
     expect(missing.status().lastError).toBe(
-      `handler at FastCGI ${fpm.address} (/srv/nowhere/mcp.php) answered HTTP 404 (an HTML page: File not ` +
-        `found.); stderr: Primary script unknown`,
+      `handler at FastCGI ${fpm.address} (/srv/nowhere/mcp.php) answered HTTP 404 (File not found.); stderr: ` +
+        `Primary script unknown`,
     );
+  });
+});
+
+describe('php-fpm printing errors into the reply (display_errors on, as php.ini-development has it)', () => {
+  let fpm: PhpFpm;
+  let u: Upstream;
+  beforeAll(async () => {
+    fpm = await startPhpFpm({ listen: 'unix', displayErrors: true });
+    u = createHandlerUpstream(specFor('dev', fpm.address, { entrypoint: MISBEHAVE_PHP, timeoutMs: 5000 }), {
+      backoff: FAST_BACKOFF,
+    });
+    u.start();
+    await u.whenReady(5000);
+  });
+  afterAll(async () => {
+    await u?.stop();
+    await fpm?.stop();
+  });
+  const where = () => `FastCGI ${fpm.address} (${MISBEHAVE_PHP})`;
+  const hint =
+    ' (PHP printed its error into the reply: set display_errors off for the pool, and with log_errors on it ' +
+    'comes on FastCGI stderr instead)';
+
+  it("a warning before the JSON is named as PHP's, with how to keep it out of the reply", async () => {
+    const err = await failure(u.request('tools/call', { name: 'undefined_key', arguments: {} }));
+    expect(err.code).toBe('upstream_protocol');
+    const warning = `Undefined array key "city" in ${MISBEHAVE_PHP} on line ${lineOf('$city = $args')}`;
+    expect(err.message).toBe(
+      `server "dev": handler at ${where()} answered HTML instead of JSON: Warning : ${warning} ` +
+        `{"content":[{"type":"text","text":"weather in "}]}${hint}; stderr: PHP message: PHP Warning: ${warning}`,
+    );
+  });
+
+  it("a script's plain words are text, not HTML, though PHP labels them text/html", async () => {
+    const err = await failure(u.request('tools/call', { name: 'die', arguments: {} }));
+    expect(err.message).toBe(`server "dev": handler at ${where()} answered text instead of JSON: database down`);
   });
 });
 

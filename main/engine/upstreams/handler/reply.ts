@@ -1,15 +1,28 @@
 /**
  * Judges a handler's raw reply: a 2xx status with a JSON object body is a reply; anything else
- * (an error status, an HTML page, malformed JSON, an empty body) is a HandlerError that names
+ * (an error status, an HTML page, text, malformed JSON, an empty body) is a HandlerError that names
  * the server and the cause and keeps the raw bytes for the traffic log.
  */
 import { isUtf8 } from 'node:buffer';
 import { excerpt, protocolError, transportError } from './errors.ts';
 import type { HandlerReply } from './transport.ts';
 
+/**
+ * Markup, by the body: PHP labels everything text/html unless told otherwise, so its plain text
+ * (`die('database down')`) is HTML only by the header.
+ */
 function looksLikeHtml(reply: HandlerReply, text: string): boolean {
-  return /\bhtml\b/i.test(reply.contentType ?? '') || /^\s*</.test(text);
+  return /^\s*</.test(text) || (/\bhtml\b/i.test(reply.contentType ?? '') && /<\/?[a-z][^>]*>/i.test(text));
 }
+
+/** PHP's own error, printed into the output (display_errors on), as plain text or in HTML. */
+const PHP_DISPLAYED_ERROR = new RegExp(
+  String.raw`(?:^|\n|<br />)\s*(?:<b>)?(?:PHP )?(?:Warning|Notice|Deprecated|Fatal error|Parse error)(?:</b>)?` +
+    String.raw`\s*:.* on line (?:<b>)?\d+`,
+);
+const PHP_HINT =
+  ' (PHP printed its error into the reply: set display_errors off for the pool, and with log_errors on it ' +
+  'comes on FastCGI stderr instead)';
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
@@ -126,10 +139,18 @@ export function decodeReply(server: string, where: string, reply: HandlerReply):
     // A byte order mark (a PHP file saved by a Windows editor echoes it first) is not JSON; RFC 8259 lets it go.
     value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
+    const php = PHP_DISPLAYED_ERROR.test(text) ? PHP_HINT : '';
     if (looksLikeHtml(reply, text))
       throw protocolError(
         server,
-        `handler at ${where} answered HTML instead of JSON: ${htmlGist(text)}${stderrHint}`,
+        `handler at ${where} answered HTML instead of JSON: ${htmlGist(text)}${php}${stderrHint}`,
+        details,
+      );
+    // Words, not JSON gone wrong: quoted as they are, without the parser's complaint about them.
+    if (!/^\s*[[{"]/.test(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text))
+      throw protocolError(
+        server,
+        `handler at ${where} answered text instead of JSON: ${excerpt(text, 160)}${php}${stderrHint}`,
         details,
       );
     throw protocolError(

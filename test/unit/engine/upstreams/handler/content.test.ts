@@ -213,6 +213,19 @@ describe('judging a raw reply', () => {
     );
   });
 
+  it("names text that is not JSON as text, and a PHP error printed into it as PHP's", () => {
+    const html = { status: 200, contentType: 'text/html; charset=UTF-8' };
+    expect(err(() => decodeReply('s', where, { ...html, body: Buffer.from('database down') })).message).toBe(
+      'server "s": handler at http://h/ answered text instead of JSON: database down',
+    );
+    const warning = '\nDeprecated: Creation of dynamic property Db::$x is deprecated in /srv/db.php on line 9\n{}';
+    expect(err(() => decodeReply('s', where, { ...html, body: Buffer.from(warning) })).message).toBe(
+      'server "s": handler at http://h/ answered text instead of JSON: Deprecated: Creation of dynamic property ' +
+        'Db::$x is deprecated in /srv/db.php on line 9 {} (PHP printed its error into the reply: set ' +
+        'display_errors off for the pool, and with log_errors on it comes on FastCGI stderr instead)',
+    );
+  });
+
   it('names HTML, bad JSON, non-objects, empty bodies and error statuses', () => {
     expect(err(() => decodeReply('s', where, { status: 200, body: Buffer.from('<p>hi</p>') })).message).toBe(
       'server "s": handler at http://h/ answered HTML instead of JSON: hi',
