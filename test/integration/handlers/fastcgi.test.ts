@@ -213,7 +213,8 @@ describe('php-fpm running a script that goes wrong', () => {
     await expect.poll(() => missing.status().state).toBe('backoff');
     expect(missing.status().lastError).toBe(
       `handler at FastCGI ${fpm.address} (/srv/nowhere/mcp.php) answered HTTP 404 (File not found.); stderr: ` +
-        `Primary script unknown`,
+        `Primary script unknown (php-fpm found no script at that path: "entrypoint" must be its absolute path as ` +
+        `php-fpm sees it, inside its container or chroot if it runs in one)`,
     );
   });
 });

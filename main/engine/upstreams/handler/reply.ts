@@ -20,6 +20,10 @@ const PHP_DISPLAYED_ERROR = new RegExp(
   String.raw`(?:^|\n|<br />)\s*(?:<b>)?(?:PHP )?(?:Warning|Notice|Deprecated|Fatal error|Parse error)(?:</b>)?` +
     String.raw`\s*:.* on line (?:<b>)?\d+`,
 );
+/** php-fpm's words for a SCRIPT_FILENAME it finds no file at (answered 404 "File not found."). */
+const SCRIPT_UNKNOWN_HINT =
+  ' (php-fpm found no script at that path: "entrypoint" must be its absolute path as php-fpm sees it, ' +
+  'inside its container or chroot if it runs in one)';
 const PHP_HINT =
   ' (PHP printed its error into the reply: set display_errors off for the pool, and with log_errors on it ' +
   'comes on FastCGI stderr instead)';
@@ -84,7 +88,9 @@ function stderrGist(stderr: string): string {
 export function decodeReply(server: string, where: string, reply: HandlerReply): Record<string, unknown> {
   const text = reply.body.toString('utf8');
   const details = { raw: reply.body, status: reply.status, ...(reply.stderr ? { stderr: reply.stderr } : {}) };
-  const stderrHint = reply.stderr?.trim() ? `; stderr: ${stderrGist(reply.stderr)}` : '';
+  const stderrHint =
+    (reply.stderr?.trim() ? `; stderr: ${stderrGist(reply.stderr)}` : '') +
+    (/\bPrimary script unknown\b/.test(reply.stderr ?? '') ? SCRIPT_UNKNOWN_HINT : '');
   if (reply.status >= 300 && reply.status <= 399 && reply.location) {
     // Never followed (a POST with side effects, and the egress rules): said, with where it points.
     const moved = /^https?:\/\//i.test(reply.location)
