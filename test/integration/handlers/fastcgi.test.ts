@@ -146,6 +146,23 @@ describe('php-fpm running a script that goes wrong', () => {
     );
   });
 
+  it('a script printing past the limit: refused while it prints, naming the limit; php-fpm keeps serving', async () => {
+    const spec = specFor('small', fpm.address, { entrypoint: MISBEHAVE_PHP, timeoutMs: 5000 });
+    const small = createHandlerUpstream(spec, { backoff: FAST_BACKOFF, maxReplyBytes: 65_536 });
+    upstreams.push(small);
+    small.start();
+    await small.whenReady(5000);
+    const err = await failure(small.request('tools/call', { name: 'huge', arguments: { mib: 4 } }));
+    expect(err.code).toBe('message_too_large');
+    expect(err.message).toBe(
+      `server "small": the reply from FastCGI server ${fpm.address} is larger than 65536 bytes ` +
+        '(limits.maxResponseBytes)',
+    );
+    expect(await small.request('tools/call', { name: 'slow', arguments: { ms: 1 } })).toEqual({
+      content: [{ type: 'text', text: 'slept' }],
+    });
+  });
+
   it('a warning on stderr does not fail a good reply', async () => {
     expect(await u.request('tools/call', { name: 'warning', arguments: {} })).toEqual({
       content: [{ type: 'text', text: 'ok despite the warning' }],
@@ -471,7 +488,10 @@ describe('FastCGI servers that break the protocol', () => {
     await u.whenReady(5000);
     const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
     expect(err.code).toBe('message_too_large');
-    expect(err.message).toBe(`server "big": the reply from FastCGI server ${server.address} is larger than 4096 bytes`);
+    expect(err.message).toBe(
+      `server "big": the reply from FastCGI server ${server.address} is larger than 4096 bytes ` +
+        '(limits.maxResponseBytes)',
+    );
   });
 
   it('keeps one connection for sequential requests to a server that allows it', async () => {

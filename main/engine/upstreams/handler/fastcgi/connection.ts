@@ -254,7 +254,8 @@ export class FastcgiConnection {
           this.fail(
             new FastcgiError(
               'too_large',
-              `the reply from FastCGI server ${describeTarget(this.target)} is larger than ${pending.maxBytes} bytes`,
+              `the reply from FastCGI server ${describeTarget(this.target)} is larger than ${pending.maxBytes} bytes ` +
+                '(limits.maxResponseBytes)',
             ),
           );
           return;
