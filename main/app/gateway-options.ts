@@ -39,6 +39,9 @@ export function desktopGatewayOptions(clientInstalls: DesktopClientInstalls): Ga
     watch: true,
     // A broken config file must not leave a dead app: it shows the error and waits for a fix.
     keepRunningOnConfigError: true,
+    // Nor a port another program holds: clients that start the shim need only the socket, and the
+    // window talks over IPC. The tray says the HTTP endpoint is off (GatewayStatus.httpProblem).
+    httpOptional: true,
     // The shim socket: clients spawn the shim, which connects here.
     runtimeDir: runtimePaths().dir,
     trafficHistoryFile: trafficHistoryPath(),

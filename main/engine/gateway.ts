@@ -522,6 +522,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.http?.url;
   }
 
+  /** Why the HTTP listener the config asks for is not open (`httpOptional`: its port was taken). */
+  httpListenerProblem(): string | undefined {
+    return this.http ? undefined : this.httpProblem;
+  }
+
   /**
    * A one-time link that logs a browser into the web UI (valid ten minutes), or undefined without
    * an HTTP listener. Show it to the user only: it is as good as the API token until it is used.

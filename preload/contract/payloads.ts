@@ -26,6 +26,12 @@ export interface GatewayStatus {
    * and the local socket or named pipe path the shim connects to.
    */
   listen: string[];
+  /**
+   * Why the HTTP listener the config asks for is not open (its port is taken by another program):
+   * clients that start the shim still reach the gateway, HTTP clients do not. Absent when it is open
+   * or turned off.
+   */
+  httpProblem?: string;
   /** Paused from the tray or the window: servers are stopped until resumed. */
   paused: boolean;
   /** The traffic record takes new exchanges (`traffic.enabled`); off, it holds only what came before. */

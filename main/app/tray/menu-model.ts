@@ -44,6 +44,8 @@ export interface TrayMenuInput {
   error?: string;
   /** The config file has an error: the gateway runs on as it was (Pause and Resume still work). */
   configError?: string;
+  /** Why the HTTP listener is not open (its port is taken): HTTP clients cannot connect, shims can. */
+  httpProblem?: string;
   /** Before the first server list arrives. */
   starting?: boolean;
   /** The gateway is paused: its servers are stopped until Resume. */
@@ -88,7 +90,7 @@ function healthOf(input: TrayMenuInput): TrayHealth {
   if (input.error !== undefined) return 'error';
   if ((input.questions ?? 0) > 0) return 'question';
   if (input.paused === true) return 'paused';
-  if (input.configError !== undefined) return 'warning';
+  if (input.configError !== undefined || input.httpProblem !== undefined) return 'warning';
   if (input.starting === true) return 'idle';
   if (input.servers === null) return 'error';
   if (input.servers.length === 0) return 'idle';
@@ -175,6 +177,9 @@ function installMenu(clients: NonNullable<TrayMenuInput['clients']>): TrayMenuIt
 export function buildTrayMenuModel(input: TrayMenuInput): TrayMenuModel {
   const status = statusLine(input);
   const items: TrayMenuItem[] = [{ type: 'status', label: status }];
+  // The servers may all be up: the line under the status says what the amber icon is about.
+  if (input.error === undefined && input.httpProblem !== undefined)
+    items.push({ type: 'note', label: truncate(`HTTP off: ${input.httpProblem}`) });
   const questions = input.questions ?? 0;
   if (questions > 0)
     items.push({

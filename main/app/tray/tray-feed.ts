@@ -42,6 +42,7 @@ export function createTrayFeed(options: {
   let paused = false;
   let endpoint: string | undefined;
   let configError: string | undefined;
+  let httpProblem: string | undefined;
   let questions = new Set<string>();
   // What the events said while a refresh was fetching: its snapshot may be older than they are.
   let duringFetch: { added: Set<string>; ended: Set<string> } | undefined;
@@ -75,6 +76,7 @@ export function createTrayFeed(options: {
     endpoint = status.listen.find((url) => url.startsWith('http'));
     // The previous config keeps running, but the file the user edited is not what runs: say so.
     configError = status.configError === undefined ? undefined : `the config file has an error (${status.configError})`;
+    httpProblem = status.httpProblem;
   }
 
   const refreshClients = async (): Promise<void> => {
@@ -116,6 +118,7 @@ export function createTrayFeed(options: {
         ...(problem === undefined ? {} : { error: problem }),
         // The previous config keeps running: a problem to show, not a gateway that cannot be used.
         ...(configError === undefined ? {} : { configError }),
+        ...(httpProblem === undefined ? {} : { httpProblem }),
         paused,
         questions: questions.size,
         clients,

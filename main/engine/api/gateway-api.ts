@@ -31,6 +31,8 @@ export interface ApiHost {
   /** The error of the last config edit that could not be applied. */
   configError(): { message: string } | undefined;
   httpUrl(): string | undefined;
+  /** Why the HTTP listener the config asks for is not open (its port is taken); undefined when it is. */
+  httpListenerProblem?(): string | undefined;
   socketPath(): string | undefined;
   servers(): (UpstreamStatus & { toolCount?: number; disabled?: boolean; auth?: ServerAuthView })[];
   catalogTools(server?: string): Promise<ToolView[]>;
@@ -207,6 +209,8 @@ export function gatewayStatus(host: ApiHost, version: string): GatewayStatus {
   };
   const error = host.configError();
   if (error) status.configError = error.message;
+  const httpProblem = host.httpListenerProblem?.();
+  if (httpProblem) status.httpProblem = httpProblem;
   return status;
 }
 

@@ -211,6 +211,16 @@ describe('tray menu model', () => {
     expect(buildTrayMenuModel(running).health).toBe('warning');
   });
 
+  it('says under the status line that the HTTP endpoint is off, with the warning icon', () => {
+    const httpProblem = 'HTTP port 127.0.0.1:8787 is already in use';
+    const input = { servers: [server('a', 'ready')], httpProblem };
+    expect(menu(input).slice(0, 2)).toEqual(['1 of 1 server ready', `HTTP off: ${httpProblem}`]);
+    expect(menu(input)).toContain('Pause gateway');
+    expect(buildTrayMenuModel(input).health).toBe('warning');
+    // Questions and a pause still rank above it.
+    expect(buildTrayMenuModel({ ...input, questions: 1 }).health).toBe('question');
+  });
+
   it('updates an outdated entry with the profile it starts (it became "default")', () => {
     const onAction = vi.fn();
     const template = toMenuTemplate(
