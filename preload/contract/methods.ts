@@ -43,6 +43,12 @@ export type MethodTable<Api> = {
   readonly [M in keyof Api & string]: Api[M] extends Method ? MethodSpec<Parameters<Api[M]>, M> : never;
 };
 
+/**
+ * The most a call's arguments may take as JSON text, in bytes, on either binding: the body of an
+ * /api request, and what main accepts over IPC (where the renderer could send any size).
+ */
+export const MAX_CALL_BYTES = 1024 * 1024;
+
 /** A config key or question id: what people and the UI pass around. */
 const name = z.string().min(1).max(256);
 

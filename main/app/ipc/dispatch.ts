@@ -1,10 +1,18 @@
 /**
  * IPC handlers, free of Electron so they can be tested: one per entry of the method table, each
- * refusing calls from anything but our own app page, then handing the call to the engine's
- * dispatcher (which checks the arguments against the table's schema). Every handler answers a
- * Reply, never throws: Electron would keep only the message of a thrown error.
+ * refusing calls from anything but our own app page, then taking the arguments as JSON would carry
+ * them (as the /api binding does), then handing the call to the engine's dispatcher (which checks
+ * them against the table's schema). Every handler answers a Reply, never throws: Electron would
+ * keep only the message of a thrown error.
  */
-import { METHODS, type MethodTable, type Reply } from '../../../preload/contract/index.ts';
+import {
+  MAX_CALL_BYTES,
+  METHODS,
+  paramName,
+  type ApiError,
+  type MethodTable,
+  type Reply,
+} from '../../../preload/contract/index.ts';
 import type { ApiDispatch } from '../../engine/index.ts';
 
 /** What main knows about who sent an IPC call. */
@@ -28,7 +36,7 @@ export function createIpcHandlers<Api>(
   table: MethodTable<Api> = METHODS as MethodTable<Api>,
 ): ReadonlyMap<string, IpcHandler> {
   const handlers = new Map<string, IpcHandler>();
-  for (const [method, spec] of Object.entries(table) as [string, { channel: string }][]) {
+  for (const [method, spec] of Object.entries(table) as [string, { channel: string; params: readonly string[] }][]) {
     handlers.set(spec.channel, async (sender, args) => {
       if (!isTrustedSender(sender)) {
         return {
@@ -39,10 +47,52 @@ export function createIpcHandlers<Api>(
           },
         };
       }
-      return dispatch(method, args);
+      const json = asJson(method, spec.params, args);
+      return 'error' in json ? { ok: false, error: json.error } : dispatch(method, json.args);
     });
   }
   return handlers;
+}
+
+/**
+ * The arguments as the /api binding would get them: Electron's structured clone carries what JSON
+ * cannot (cycles, BigInt, Map, Date, NaN) and any size, so each argument goes through JSON text,
+ * at most MAX_CALL_BYTES in all, before anything reads it. A left-out argument stays undefined.
+ */
+export function asJson(
+  method: string,
+  params: readonly string[],
+  args: readonly unknown[],
+): { args: unknown[] } | { error: ApiError } {
+  const copied: unknown[] = [];
+  let bytes = 0;
+  for (const [index, arg] of args.entries()) {
+    const field = params[index] === undefined ? undefined : paramName(params[index]);
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(arg);
+    } catch (err) {
+      const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      return {
+        error: {
+          code: 'invalid_request',
+          message: `${method}: ${field ? `"${field}" ` : ''}is not JSON (${why})`,
+          ...(field ? { field } : {}),
+        },
+      };
+    }
+    bytes += text === undefined ? 0 : Buffer.byteLength(text);
+    if (bytes > MAX_CALL_BYTES)
+      return {
+        error: {
+          code: 'message_too_large',
+          message: `${method}: the arguments are over the ${MAX_CALL_BYTES}-byte limit`,
+          ...(field ? { field } : {}),
+        },
+      };
+    copied.push(text === undefined ? undefined : JSON.parse(text));
+  }
+  return { args: copied };
 }
 
 /**

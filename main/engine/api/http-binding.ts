@@ -12,6 +12,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  MAX_CALL_BYTES,
   METHODS,
   paramName,
   type ApiError,
@@ -58,7 +59,7 @@ export interface ApiRoutes extends ApiRouteHandler {
 
 export const API_PREFIX = '/api';
 export const EVENTS_PATH = `${API_PREFIX}/events`;
-const DEFAULT_MAX_BODY = 1024 * 1024;
+const DEFAULT_MAX_BODY = MAX_CALL_BYTES;
 const DEFAULT_KEEP_ALIVE_MS = 25_000;
 const DEFAULT_MAX_STREAMS = 16;
 /**

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers, createSenderCheck, type IpcSender } from '../../../../main/app/ipc/dispatch.ts';
-import { createApiDispatcher, GatewayError } from '../../../../main/engine/index.ts';
-import { METHODS, type GatewayApi } from '../../../../preload/contract/index.ts';
+import { createApiDispatcher, GatewayError, type Gateway } from '../../../../main/engine/index.ts';
+import { MAX_CALL_BYTES, METHODS, type GatewayApi } from '../../../../preload/contract/index.ts';
+import { startGateway, tempDir, writeConfig } from '../../../helpers/gateway.ts';
 
 const TRUSTED: IpcSender = { webContentsId: 1, frameUrl: 'switchboard://app/index.html', isMainFrame: true };
 
@@ -139,6 +141,68 @@ describe('IPC handlers', () => {
       error: { code: 'invalid_request', field: 'answer' },
     });
     expect(calls).toEqual(['listTools(undefined)', 'listTools(undefined)']);
+  });
+});
+
+describe('IPC arguments a hostile page sends, into a real gateway', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let config: string;
+  let gateway: Gateway;
+  // Electron's structured clone hands main what the page sent, cycles, BigInt and any size included.
+  const call = (channel: string, ...args: unknown[]) =>
+    createIpcHandlers(gateway.dispatch, () => true).get(channel)!(TRUSTED, structuredClone(args));
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ipc-args-');
+    config = await writeConfig(dir.dir, { mcpServers: {} });
+    gateway = await startGateway(config, { http: false });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('refuses arguments over the /api body limit before the config file is touched', async () => {
+    const before = await readFile(config, 'utf8');
+    const huge = { command: 'node', args: ['x'.repeat(MAX_CALL_BYTES)] };
+    expect(await call('switchboard:add-server', 'huge', huge)).toEqual({
+      ok: false,
+      error: {
+        code: 'message_too_large',
+        message: `addServer: the arguments are over the ${MAX_CALL_BYTES}-byte limit`,
+        field: 'entry',
+      },
+    });
+    expect(await readFile(config, 'utf8')).toBe(before);
+  });
+
+  it('refuses what JSON cannot carry as a mistake of the caller, naming the argument', async () => {
+    const cycle: Record<string, unknown> = { command: 'node' };
+    cycle.self = cycle;
+    expect(await call('switchboard:add-server', 'loop', cycle)).toMatchObject({
+      ok: false,
+      error: {
+        code: 'invalid_request',
+        field: 'entry',
+        message: expect.stringMatching(/^addServer: "entry" is not JSON/),
+      },
+    });
+    expect(await call('switchboard:add-server', 'big', { command: 'node', env: { N: 10n } })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', field: 'entry' },
+    });
+  });
+
+  it('reads the rest as JSON would: a Map is an empty object, a left-out argument stays left out', async () => {
+    expect(await call('switchboard:add-server', 'mapped', { command: 'node', env: new Map([['A', '1']]) })).toEqual({
+      ok: true,
+      result: undefined,
+    });
+    expect(await call('switchboard:get-server-entry', 'mapped')).toEqual({
+      ok: true,
+      result: { command: 'node', env: {} },
+    });
+    expect(await call('switchboard:list-tools', undefined)).toEqual({ ok: true, result: [] });
   });
 });
 
