@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { app, clipboard, ipcMain, nativeTheme, Notification, powerMonitor } from 'electron';
 import type { GatewayApi, GatewayEvents, Unsubscribe } from '../../preload/contract/index.ts';
 import {
+  AlreadyRunningError,
   errorMessage,
   markStopped,
   ownAppImage,
@@ -98,6 +99,8 @@ export function trayActions(deps: {
   tray: () => AppTray | null;
   loginItem: LoginItem;
   setStartAtLogin(enabled: boolean): void;
+  /** Starts the gateway again (offered only after a start another gateway stood in the way of). */
+  retryStart?: () => Promise<void>;
 }): (action: TrayAction) => void {
   const { api, window } = deps;
   const run = (what: string, work: () => Promise<void>): void => {
@@ -149,6 +152,11 @@ export function trayActions(deps: {
             // Refused or not, the checkbox shows what is so now (Electron ticked it on the click).
             deps.setStartAtLogin(await deps.loginItem.isEnabled());
           }
+        });
+        break;
+      case 'retry-start':
+        run('start the gateway', async () => {
+          await deps.retryStart?.();
         });
         break;
       case 'quit':
@@ -274,6 +282,11 @@ export function runDesktopApp(options: DesktopOptions): void {
         settings.set('startAtLogin', enabled);
         tray?.feed.setStartAtLogin(enabled);
       },
+      retryStart: async () => {
+        if (stopping || tray === null) return;
+        await startGateway(tray);
+        if (!stopping) await tray.feed.refresh();
+      },
     });
     const appTray = createAppTray({
       api,
@@ -305,11 +318,38 @@ export function runDesktopApp(options: DesktopOptions): void {
     );
     // Quit while the shim was being copied: the gateway stopped already and must not start now.
     if (stopping) return;
-    started = gateway.start().catch((err: unknown) => appTray.feed.setError(`failed to start: ${errorMessage(err)}`));
-    await started;
+    await startGateway(appTray);
     if (stopping) return;
     await appTray.feed.refresh();
     await afterStart(appTray, shimCopied);
+  };
+
+  /**
+   * Starts the gateway; a failure shows in the tray. Another gateway holding the lock (a `switchboard
+   * serve`, or one a client's CLI entry started) stops nothing here: the start may be tried again
+   * from the tray once it is gone (the failed start took nothing but the look at the lock).
+   */
+  let starting = false;
+  const startGateway = async (appTray: AppTray): Promise<void> => {
+    if (starting) return;
+    starting = true;
+    started = gateway.start().then(
+      () => appTray.feed.setError(undefined),
+      (err: unknown) => {
+        log(`the gateway could not start: ${errorMessage(err)}`);
+        if (err instanceof AlreadyRunningError)
+          appTray.feed.setError(`another Switchboard is running (pid ${err.holder.pid})`, {
+            hint: 'Quit it or run "switchboard stop", then Try again',
+            retry: true,
+          });
+        else appTray.feed.setError(`failed to start: ${errorMessage(err)}`);
+      },
+    );
+    try {
+      await started;
+    } finally {
+      starting = false;
+    }
   };
 
   /** Work that may wait until the gateway runs: nothing here may stop the app. */

@@ -21,6 +21,8 @@ export type TrayAction =
   | { type: 'install'; client: string; profile?: string }
   | { type: 'copy-endpoint'; url: string }
   | { type: 'start-at-login'; enabled: boolean }
+  /** Start the gateway again after a start that something outside the app stood in the way of. */
+  | { type: 'retry-start' }
   | { type: 'quit' };
 
 export type TrayMenuItem =
@@ -42,6 +44,10 @@ export interface TrayMenuInput {
   servers: readonly ServerView[] | null;
   /** Why the gateway is unusable (failed start, unreadable config, failed fetch). */
   error?: string;
+  /** What the user can do about `error`, shown under it. */
+  errorHint?: string;
+  /** The start failed on something that may go away (another gateway): offer Try again. */
+  canRetryStart?: boolean;
   /** The config file has an error: the gateway runs on as it was (Pause and Resume still work). */
   configError?: string;
   /** Why the HTTP listener is not open (its port is taken): HTTP clients cannot connect, shims can. */
@@ -177,6 +183,10 @@ function installMenu(clients: NonNullable<TrayMenuInput['clients']>): TrayMenuIt
 export function buildTrayMenuModel(input: TrayMenuInput): TrayMenuModel {
   const status = statusLine(input);
   const items: TrayMenuItem[] = [{ type: 'status', label: status }];
+  if (input.error !== undefined && input.errorHint !== undefined)
+    items.push({ type: 'note', label: truncate(input.errorHint) });
+  if (input.error !== undefined && input.canRetryStart === true)
+    items.push({ type: 'action', action: { type: 'retry-start' }, label: 'Try again' });
   // The servers may all be up: the line under the status says what the amber icon is about.
   if (input.error === undefined && input.httpProblem !== undefined)
     items.push({ type: 'note', label: truncate(`HTTP off: ${input.httpProblem}`) });

@@ -19,8 +19,11 @@ export interface TrayFeed {
   refresh(): Promise<void>;
   /** Reads the client list again (after an install from the tray). */
   refreshClients(): Promise<void>;
-  /** A gateway-level problem (e.g. a failed start) until cleared with undefined. */
-  setError(message: string | undefined): void;
+  /**
+   * A gateway-level problem (e.g. a failed start) until cleared with undefined; `hint` says what to
+   * do about it, `retry` offers Try again.
+   */
+  setError(message: string | undefined, options?: { hint?: string; retry?: boolean }): void;
   /** undefined: start at login cannot be changed on this system. */
   setStartAtLogin(enabled: boolean | undefined): void;
   dispose(): void;
@@ -39,6 +42,7 @@ export function createTrayFeed(options: {
   let servers: readonly ServerView[] | null = null;
   let fetchError: string | undefined;
   let error: string | undefined;
+  let errorHelp: { hint?: string; retry?: boolean } = {};
   let paused = false;
   let endpoint: string | undefined;
   let configError: string | undefined;
@@ -116,6 +120,8 @@ export function createTrayFeed(options: {
         servers,
         ...(servers === null && problem === undefined && configError === undefined ? { starting: true } : {}),
         ...(problem === undefined ? {} : { error: problem }),
+        ...(error !== undefined && errorHelp.hint !== undefined ? { errorHint: errorHelp.hint } : {}),
+        ...(error !== undefined && errorHelp.retry === true ? { canRetryStart: true } : {}),
         // The previous config keeps running: a problem to show, not a gateway that cannot be used.
         ...(configError === undefined ? {} : { configError }),
         ...(httpProblem === undefined ? {} : { httpProblem }),
@@ -128,8 +134,9 @@ export function createTrayFeed(options: {
     },
     refresh,
     refreshClients,
-    setError(text) {
+    setError(text, options = {}) {
       error = text;
+      errorHelp = options;
       onChange();
     },
     setStartAtLogin(enabled) {

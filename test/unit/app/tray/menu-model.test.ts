@@ -138,6 +138,23 @@ describe('tray menu model', () => {
     expect(buildTrayMenuModel({ servers: null }).health).toBe('error');
   });
 
+  it('says under a failed start what to do, and offers Try again when asked to', () => {
+    const input = {
+      servers: null,
+      error: 'another Switchboard is running (pid 7)',
+      errorHint: 'Stop it',
+      canRetryStart: true,
+    };
+    expect(menu(input).slice(0, 3)).toEqual([
+      'Gateway problem: another Switchboard is running (pid 7)',
+      'Stop it',
+      'Try again',
+    ]);
+    expect(buildTrayMenuModel(input).items[2]).toMatchObject({ type: 'action', action: { type: 'retry-start' } });
+    // Nothing to retry once the problem is gone.
+    expect(menu({ ...input, error: undefined, servers: [] })).not.toContain('Try again');
+  });
+
   it('says it is starting before the first server list arrives', () => {
     const model = buildTrayMenuModel({ servers: null, starting: true });
     expect(model.items[0]).toEqual({ type: 'status', label: 'Starting…' });
