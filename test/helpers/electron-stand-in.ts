@@ -215,7 +215,7 @@ export class StandInMenu {
   }
 }
 
-export class StandInTray {
+export class StandInTray extends EventEmitter {
   static readonly all: StandInTray[] = [];
   image: { path: string };
   tooltip = '';
@@ -223,8 +223,14 @@ export class StandInTray {
   destroyed = false;
 
   constructor(image: { path: string }) {
+    super();
     this.image = image;
     StandInTray.all.push(this);
+  }
+
+  /** The user clicks the icon itself (not an item of its menu). */
+  click(): void {
+    this.emit('click', new StandInEvent(), { x: 0, y: 0, width: 16, height: 16 });
   }
 
   setImage(image: { path: string }): void {

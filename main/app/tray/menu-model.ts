@@ -238,6 +238,15 @@ export function buildTrayMenuModel(input: TrayMenuInput): TrayMenuModel {
 }
 
 /**
+ * What a click on the icon itself does (the menu is on the right button): Windows leaves a left
+ * click to the app, and Linux panels that activate an icon rather than open its menu (KDE) say so
+ * with a click; both open the window, as tray apps there do. macOS opens the menu on any click.
+ */
+export function trayClickAction(platform: string): TrayAction | undefined {
+  return platform === 'darwin' ? undefined : { type: 'open' };
+}
+
+/**
  * Icon file for a health state, relative to resources/ (see resources/README.md): monochrome
  * template images on macOS (the menu bar tints them), .ico on Windows, PNG for Linux panels.
  */

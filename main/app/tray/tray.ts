@@ -2,7 +2,14 @@
 import { join } from 'node:path';
 import { Menu, Tray, nativeImage, type NativeImage } from 'electron';
 import type { GatewayApi, GatewayEvents } from '../../../preload/contract/index.ts';
-import { buildTrayMenuModel, toMenuTemplate, trayIconFile, type TrayAction, type TrayHealth } from './menu-model.ts';
+import {
+  buildTrayMenuModel,
+  toMenuTemplate,
+  trayClickAction,
+  trayIconFile,
+  type TrayAction,
+  type TrayHealth,
+} from './menu-model.ts';
 import { createTrayFeed, type TrayFeed } from './tray-feed.ts';
 
 export interface AppTrayOptions {
@@ -47,6 +54,8 @@ export function createAppTray(options: AppTrayOptions): AppTray {
   };
   const feed = createTrayFeed({ api: options.api, events: options.events, onChange: render });
   render();
+  const click = trayClickAction(process.platform);
+  if (click !== undefined) tray.on('click', () => options.onAction(click));
 
   return {
     feed,

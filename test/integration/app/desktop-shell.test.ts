@@ -296,6 +296,14 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
     }
   }, 30_000);
 
+  it('opens the window again from a click on the tray icon (Windows, and Linux panels that activate it)', () => {
+    window().close();
+    const before = StandInBrowserWindow.all.length;
+    tray().click();
+    expect(StandInBrowserWindow.all).toHaveLength(before + 1);
+    expect(window().loaded).toEqual(['switchboard://app/index.html']);
+  });
+
   it('quits from the app menu (as ⌘Q and the Dock do): servers stop, and shims are told it was quit', async () => {
     const servers = (await invoke('switchboard:list-servers')) as ServerView[];
     const pids = servers.map((s) => s.pid).filter((pid): pid is number => pid !== undefined);

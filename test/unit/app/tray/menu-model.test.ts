@@ -3,6 +3,7 @@ import {
   buildTrayMenuModel,
   MAX_SERVER_ITEMS,
   toMenuTemplate,
+  trayClickAction,
   trayIconFile,
   truncate,
   type TrayMenuInput,
@@ -307,6 +308,12 @@ describe('tray menu model', () => {
       { type: 'pause' },
       { type: 'quit' },
     ]);
+  });
+
+  it('opens the window on a click of the icon, except on macOS where a click opens the menu', () => {
+    expect(trayClickAction('win32')).toEqual({ type: 'open' });
+    expect(trayClickAction('linux')).toEqual({ type: 'open' });
+    expect(trayClickAction('darwin')).toBeUndefined();
   });
 
   it('picks template images on macOS, .ico on Windows and PNG on Linux', () => {
