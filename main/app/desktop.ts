@@ -4,7 +4,7 @@
  * of the gateway on quit. Electron glue only; decisions live in the pure modules next to it.
  */
 import { join } from 'node:path';
-import { app, clipboard, ipcMain, nativeTheme, Notification, powerMonitor } from 'electron';
+import { app, clipboard, ipcMain, Menu, nativeTheme, Notification, powerMonitor } from 'electron';
 import type { GatewayApi, GatewayEvents, Unsubscribe } from '../../preload/contract/index.ts';
 import {
   AlreadyRunningError,
@@ -41,6 +41,7 @@ import {
   serveAppScheme,
   type MainWindow,
 } from './windows/main-window.ts';
+import { appMenuTemplate } from './windows/app-menu.ts';
 import { isAppUrl } from './windows/options.ts';
 
 /** What the shell needs from the engine (main/engine/index.ts `Gateway` must fit this). */
@@ -264,6 +265,9 @@ export function runDesktopApp(options: DesktopOptions): void {
       setTimeout(() => (systemEnding = false), 60_000).unref();
     });
     restrictPermissions();
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, isPackaged: app.isPackaged })),
+    );
     serveAppScheme(paths.renderer);
     registerGatewayIpc(
       ipcMain,

@@ -213,6 +213,13 @@ export class StandInMenu {
   static buildFromTemplate(template: MenuItemConstructorOptions[]): StandInMenu {
     return new StandInMenu(template);
   }
+
+  /** What Menu.setApplicationMenu was given (undefined: never called, Electron's default menu). */
+  static application: StandInMenu | null | undefined;
+
+  static setApplicationMenu(menu: StandInMenu | null): void {
+    StandInMenu.application = menu;
+  }
 }
 
 export class StandInTray extends EventEmitter {

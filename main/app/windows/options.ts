@@ -60,6 +60,8 @@ export function mainWindowOptions(
     minHeight: 480,
     // Shown on 'ready-to-show' to avoid a blank flash.
     show: false,
+    // Windows and Linux: the menu bar (Edit, View) shows while Alt is held, as in a tray app's window.
+    autoHideMenuBar: true,
     webPreferences: appWebPreferences(preloadPath),
   };
 }

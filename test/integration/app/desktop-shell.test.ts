@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServerView } from '../../../preload/contract/index.ts';
 import {
   StandInBrowserWindow,
+  StandInMenu,
   StandInNotification,
   StandInTray,
   app,
@@ -159,6 +160,11 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
     expect(shell.opened).toEqual(['https://modelcontextprotocol.io/']);
     const check = session.defaultSession.permissionCheckHandler as (c: unknown, p: string, o: string) => boolean;
     expect(check(null, 'geolocation', 'switchboard://app')).toBe(false);
+
+    // Its own menu, not Electron's default: no reload or developer tools in an installed app.
+    const roles = JSON.stringify(StandInMenu.application?.items);
+    expect(roles).toContain('editMenu');
+    expect(roles).not.toMatch(/reload|toggleDevTools|viewMenu|help/i);
   });
 
   it('shows server state in the tray: a failing server, its error, Restart, Pause and Resume', async () => {

@@ -26,6 +26,7 @@ describe('window options', () => {
     });
     expect(mainWindowOptions('/p.cjs')).toMatchObject({
       show: false,
+      autoHideMenuBar: true,
       webPreferences: { sandbox: true, contextIsolation: true, preload: '/p.cjs' },
     });
   });
