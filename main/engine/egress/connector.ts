@@ -9,6 +9,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import type { buildConnector } from 'undici';
 import { hostRefusal, refusal, type EgressRule } from './policy.ts';
+import { trustSystemCertificates } from './system-ca.ts';
 import { loadUndici } from './undici.ts';
 
 /** The error code of a refused connection (describeNetworkFailure words it). */
@@ -50,7 +51,9 @@ export async function egressConnector(
       callback(new EgressError(why), null);
       return;
     }
-    (target.protocol === 'https:' ? tls : plain)(target, callback);
+    if (target.protocol !== 'https:') return plain(target, callback);
+    trustSystemCertificates();
+    tls(target, callback);
   };
 }
 

@@ -102,4 +102,21 @@ describe('a remote server over HTTPS that cannot be trusted', () => {
       await dir.cleanup();
     }
   });
+
+  it("issued by an authority the operating system trusts (a company's) is trusted, as by a browser", async () => {
+    const url = await listen(ISSUED);
+    const dir = await tempDir();
+    try {
+      const config = await writeConfig(dir.dir, { mcpServers: { remote: { url } } });
+      // The system store on Linux is OpenSSL's, which SSL_CERT_FILE names; Node's bundled list is not it.
+      const env = { ...process.env, SSL_CERT_FILE: path.join(TLS, 'ca.pem'), NODE_EXTRA_CA_CERTS: '' };
+      const { stdout } = await cliRun(env, 'list', '--json', '--config', config, '--timeout', '5000');
+      const [server] = JSON.parse(stdout) as { lastError?: string }[];
+      // Connected and spoke HTTP: what is wrong now is the server's answer ("not MCP"), not its certificate.
+      expect(server?.lastError).not.toMatch(/TLS|certificate/);
+      expect(server?.lastError).toMatch(/not MCP|HTTP|JSON/);
+    } finally {
+      await dir.cleanup();
+    }
+  });
 });
