@@ -113,5 +113,6 @@ describe.skipIf(missing !== undefined)('adopt claude-desktop, install cursor, re
     for (const id of Object.keys(FILES)) expect(await readFile(file(id)), id).toEqual(originals.get(id));
     expect(runCli(['restore', '--all'], env).stdout).toContain('No client files are backed up');
     expect(runCli(['restore'], env).code).toBe(2);
-  });
+    // Eleven real CLI runs one after another (7–13 s on an idle machine): 30 s was too close under load.
+  }, 90_000);
 });
