@@ -5,7 +5,12 @@
  */
 import { join } from 'node:path';
 import { app, clipboard, ipcMain, Menu, nativeTheme, Notification, powerMonitor } from 'electron';
-import type { GatewayApi, GatewayEvents, Unsubscribe } from '../../preload/contract/index.ts';
+import {
+  IPC_EVENT_CHANNEL,
+  type GatewayApi,
+  type GatewayEvents,
+  type Unsubscribe,
+} from '../../preload/contract/index.ts';
 import {
   AlreadyRunningError,
   errorMessage,
@@ -19,6 +24,7 @@ import {
 import { installShimFile, SHIM_FILE_NAME, transientLocation } from './client-entry.ts';
 import { notifyingClientChanges } from './ipc/client-changes.ts';
 import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
+import { answerWhileNotStarted, type StartProblem } from './ipc/not-started.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
 import { startedHidden } from './login/autostart.ts';
 import { createLoginItem, type LoginItem } from './login/login-item.ts';
@@ -272,7 +278,10 @@ export function runDesktopApp(options: DesktopOptions): void {
     registerGatewayIpc(
       ipcMain,
       createIpcHandlers(
-        notifyingClientChanges(gateway.dispatch, () => void tray?.feed.refreshClients()),
+        notifyingClientChanges(
+          answerWhileNotStarted(gateway.dispatch, () => startProblem),
+          () => void tray?.feed.refreshClients(),
+        ),
         createSenderCheck(isAppUrl, (id) => mainWindow.isAppWindow(id)),
       ),
     );
@@ -287,9 +296,7 @@ export function runDesktopApp(options: DesktopOptions): void {
         tray?.feed.setStartAtLogin(enabled);
       },
       retryStart: async () => {
-        if (stopping || tray === null) return;
-        await startGateway(tray);
-        if (!stopping) await tray.feed.refresh();
+        if (tray !== null) await retryStart(tray);
       },
     });
     const appTray = createAppTray({
@@ -333,20 +340,50 @@ export function runDesktopApp(options: DesktopOptions): void {
    * serve`, or one a client's CLI entry started) stops nothing here: the start may be tried again
    * from the tray once it is gone (the failed start took nothing but the look at the lock).
    */
+  const retryStart = async (appTray: AppTray): Promise<void> => {
+    if (stopping) return;
+    await startGateway(appTray);
+    if (!stopping) await appTray.feed.refresh();
+  };
   let starting = false;
+  /** Why the gateway is not running, for the window (its calls answer this), while it is not. */
+  let startProblem: StartProblem | undefined;
+  /** The window fetches everything again: the gateway started, or it failed to. */
+  const resyncWindows = (): void => {
+    for (const contents of mainWindow.appContents())
+      if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, 'resync', {});
+  };
   const startGateway = async (appTray: AppTray): Promise<void> => {
     if (starting) return;
     starting = true;
     started = gateway.start().then(
-      () => appTray.feed.setError(undefined),
+      () => {
+        appTray.feed.setError(undefined);
+        if (startProblem === undefined) return;
+        startProblem = undefined;
+        resyncWindows();
+      },
       (err: unknown) => {
         log(`the gateway could not start: ${errorMessage(err)}`);
-        if (err instanceof AlreadyRunningError)
+        if (err instanceof AlreadyRunningError) {
           appTray.feed.setError(`another Switchboard is running (pid ${err.holder.pid})`, {
             hint: 'Quit it or run "switchboard stop", then Try again',
             retry: true,
           });
-        else appTray.feed.setError(`failed to start: ${errorMessage(err)}`);
+          startProblem = {
+            message:
+              `another Switchboard gateway is running (pid ${err.holder.pid}), so this app did not start its own. ` +
+              'Quit it (or run "switchboard stop"), then Try again.',
+            retry: () => retryStart(appTray),
+          };
+        } else {
+          appTray.feed.setError(`failed to start: ${errorMessage(err)}`);
+          startProblem = {
+            message:
+              `it failed to start: ${errorMessage(err)}. ` + 'Once that is fixed, quit Switchboard and open it again.',
+          };
+        }
+        resyncWindows();
       },
     );
     try {

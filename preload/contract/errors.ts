@@ -40,6 +40,11 @@ export type ErrorCode =
   | 'too_many_streams'
   /** The client could not reach the gateway at all (it is not running, or the connection broke). */
   | 'gateway_unreachable'
+  /**
+   * Desktop app: its own gateway is not running (its start failed, e.g. another Switchboard gateway
+   * runs for this user); the message says why and what to do.
+   */
+  | 'gateway_not_started'
   | 'internal';
 
 export interface ApiError {

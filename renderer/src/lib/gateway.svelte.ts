@@ -11,7 +11,7 @@ import type {
   ServerView,
   SessionView,
 } from '../../../preload/contract/index.ts';
-import { errorText, isUnauthorized, type Api } from './api.ts';
+import { errorCode, errorText, isUnauthorized, type Api } from './api.ts';
 import { shownServerState } from './format.ts';
 import type { StreamState } from '../../../preload/contract/http-bridge.ts';
 
@@ -20,7 +20,8 @@ const MAX_LOG_LINES = 2000;
 /** Servers going down are read out at most this often (what happens meanwhile is said together). */
 const SERVER_NEWS_GAP_MS = 10_000;
 
-export type ConnectionState = 'connecting' | 'connected' | 'unauthorized' | 'unreachable';
+/** `not-started`: the desktop app's own gateway is not running (its start failed); `problem` says why. */
+export type ConnectionState = 'connecting' | 'connected' | 'unauthorized' | 'unreachable' | 'not-started';
 
 export class GatewayState {
   status = $state<GatewayStatus | undefined>();
@@ -121,8 +122,9 @@ export class GatewayState {
       this.connection = 'connected';
       this.problem = undefined;
     } catch (err) {
-      this.connection = isUnauthorized(err) ? 'unauthorized' : 'unreachable';
       this.problem = errorText(err);
+      if (errorCode(err) === 'gateway_not_started') return this.notStarted();
+      this.connection = isUnauthorized(err) ? 'unauthorized' : 'unreachable';
       if (this.connection === 'unauthorized') this.loggedOut();
     }
   }
@@ -153,6 +155,18 @@ export class GatewayState {
       this.serverNews = '';
       setTimeout(() => (this.serverNews = news), 150);
     }, wait);
+  }
+
+  /**
+   * No gateway runs (the desktop app's failed to start): nothing fetched before is true any more, and
+   * empty lists would read as "nothing configured".
+   */
+  private notStarted(): void {
+    this.connection = 'not-started';
+    this.status = undefined;
+    this.servers = [];
+    this.sessions = [];
+    this.loggedOut();
   }
 
   /**
