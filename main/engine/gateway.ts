@@ -21,6 +21,7 @@ import {
   ConfigError,
   type LoadedConfig,
   type ResolvedConfig,
+  type RemoteTransport,
   type ResolvedServer,
 } from './config/index.ts';
 import { deepEqual } from './config/diff.ts';
@@ -233,6 +234,8 @@ interface ResolvedEntry {
 }
 
 export interface ServerStatusDto extends UpstreamStatus {
+  /** A remote server's transport when it is not `auto` (ServerView.transport). */
+  transport?: Exclude<RemoteTransport, 'auto'>;
   isolated: boolean;
   disabled: boolean;
   instances: number;
@@ -863,6 +866,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         isolated: server.kind === 'stdio' ? server.isolated : false,
         disabled: server.disabled,
         instances: 0,
+        ...transportOf(server),
       }));
     return this.registry.names().map((name) => {
       const server = this.registry.config(name)!;
@@ -881,6 +885,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         isolated: server.isolated,
         disabled: server.disabled,
         instances: instances.length,
+        ...transportOf(server),
       };
       const tools = shared ? this.catalog.cached(shared, 'tools') : undefined;
       if (tools) dto.toolCount = tools.length;
@@ -1655,6 +1660,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       }
     }
   }
+}
+
+/** A remote server's transport, for its status, when it is not the default (`auto`). */
+function transportOf(server: ResolvedServer): Pick<ServerStatusDto, 'transport'> {
+  return server.kind === 'http' && server.transport !== 'auto' ? { transport: server.transport } : {};
 }
 
 /** For a chain that must go on whether the step before failed or not (its caller saw the failure). */

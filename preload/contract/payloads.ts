@@ -42,6 +42,11 @@ export interface ServerView {
   /** The server's key in the config. Unique. */
   name: string;
   kind: ServerKind;
+  /**
+   * A remote server's transport when it is not the default (Streamable HTTP, falling back to legacy
+   * SSE): `websocket` for a ws:// or wss:// URL, or the one its entry names. Absent otherwise.
+   */
+  transport?: 'streamable-http' | 'sse' | 'websocket';
   state: ServerState;
   /** The last failure, in words a user can act on. */
   lastError?: string;

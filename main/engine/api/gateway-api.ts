@@ -26,6 +26,14 @@ import type { ClientInstalls } from './client-installs.ts';
 import type { UpstreamStatus } from '../upstreams/types.ts';
 
 /** What the API reads and drives. */
+/** One server as the host lists it (the gateway's ServerStatusDto fits). */
+type ServerRow = UpstreamStatus & {
+  transport?: ServerView['transport'];
+  toolCount?: number;
+  disabled?: boolean;
+  auth?: ServerAuthView;
+};
+
 export interface ApiHost {
   configPath(): string;
   /** The error of the last config edit that could not be applied. */
@@ -34,7 +42,7 @@ export interface ApiHost {
   /** Why the HTTP listener the config asks for is not open (its port is taken); undefined when it is. */
   httpListenerProblem?(): string | undefined;
   socketPath(): string | undefined;
-  servers(): (UpstreamStatus & { toolCount?: number; disabled?: boolean; auth?: ServerAuthView })[];
+  servers(): ServerRow[];
   catalogTools(server?: string): Promise<ToolView[]>;
   serverLog(name: string): string[];
   restartServer(name: string): Promise<void>;
@@ -214,10 +222,11 @@ export function gatewayStatus(host: ApiHost, version: string): GatewayStatus {
   return status;
 }
 
-function serverView(s: UpstreamStatus & { toolCount?: number; disabled?: boolean; auth?: ServerAuthView }): ServerView {
+function serverView(s: ServerRow): ServerView {
   const view: ServerView = {
     name: s.name,
     kind: s.kind,
+    ...(s.transport === undefined ? {} : { transport: s.transport }),
     state: s.state,
     restarts: s.restarts,
     toolCount: s.toolCount ?? 0,

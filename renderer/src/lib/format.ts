@@ -25,6 +25,29 @@ export function shownServerState(s: ServerView): { text: string; tone: string } 
   return { text: s.disabled ? 'off' : (auth?.text ?? SERVER_STATE_TEXT[s.state]), tone: auth?.tone ?? s.state };
 }
 
+/**
+ * What kind of server it is, in the add form's words rather than the config's (`stdio`,
+ * `handler-fastcgi`); a remote server by how it is reached (a ws:// URL is WebSocket, not HTTP).
+ */
+export function serverKindText(s: Pick<ServerView, 'kind' | 'transport'>): string {
+  switch (s.kind) {
+    case 'stdio':
+      return 'local command';
+    case 'http':
+      return s.transport === 'websocket'
+        ? 'remote (WebSocket)'
+        : s.transport === 'sse'
+          ? 'remote (SSE)'
+          : 'remote (HTTP)';
+    case 'handler-http':
+      return 'handler (HTTP)';
+    case 'handler-fastcgi':
+      return 'handler (FastCGI)';
+    default:
+      return String(s.kind);
+  }
+}
+
 export function duration(ms: number | undefined): string {
   if (ms === undefined) return '';
   if (ms < 1) return `${Math.round(ms * 1000)} µs`;
