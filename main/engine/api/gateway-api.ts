@@ -25,7 +25,6 @@ import type { TrafficLog } from '../traffic/index.ts';
 import type { ClientInstalls } from './client-installs.ts';
 import type { UpstreamStatus } from '../upstreams/types.ts';
 
-/** What the API reads and drives. */
 /** One server as the host lists it (the gateway's ServerStatusDto fits). */
 type ServerRow = UpstreamStatus & {
   transport?: ServerView['transport'];
@@ -34,6 +33,7 @@ type ServerRow = UpstreamStatus & {
   auth?: ServerAuthView;
 };
 
+/** What the API reads and drives. */
 export interface ApiHost {
   configPath(): string;
   /** The error of the last config edit that could not be applied. */
