@@ -42,6 +42,7 @@ export function desktopGatewayOptions(clientInstalls: DesktopClientInstalls): Ga
     // Nor a port another program holds: clients that start the shim need only the socket, and the
     // window talks over IPC. The tray says the HTTP endpoint is off (GatewayStatus.httpProblem).
     httpOptional: true,
+    httpPortAdvice: 'choose another HTTP port in Settings',
     // The shim socket: clients spawn the shim, which connects here.
     runtimeDir: runtimePaths().dir,
     trafficHistoryFile: trafficHistoryPath(),

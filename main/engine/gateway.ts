@@ -156,6 +156,8 @@ export interface GatewayOptions {
   statelessParkedTtlMs?: number;
   /** Keep running without HTTP when its port is taken (a gateway started by the shim). */
   httpOptional?: boolean;
+  /** What to do about a taken HTTP port, in the words of where the gateway runs (default: the CLI's). */
+  httpPortAdvice?: string;
   /** Run only these servers (one-shot commands like `call`). */
   onlyServers?: string[];
   /**
@@ -1649,8 +1651,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         const error = inUse
           ? new GatewayError(
               'upstream_unavailable',
-              `HTTP port ${host}:${port} is already in use (another Switchboard or another program); set ` +
-                `listen.http.port or pass --port`,
+              `HTTP port ${host}:${port} is already in use (another Switchboard or another program); ` +
+                (this.opts.httpPortAdvice ?? 'set listen.http.port or pass --port'),
               { cause: err },
             )
           : err;

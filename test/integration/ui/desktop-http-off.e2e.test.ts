@@ -67,6 +67,9 @@ describe('the desktop window when the HTTP port is taken (Electron stand-in, Chr
     await connectAt.getByText('HTTP clients cannot connect').waitFor();
     const text = await connectAt.innerText();
     expect(text).toContain(`127.0.0.1:${port} is already in use`);
+    // In the app's words: there is no command line to pass --port to.
+    expect(text).toContain('choose another HTTP port in Settings');
+    expect(text).not.toContain('--port');
     expect(text).toContain('Clients started through the shim (the ones Install sets up) still connect');
     expect(text).not.toContain('/mcp');
     await page.screenshot({ path: path.join(await screenshotDir(), 'desktop-overview-http-off.png') });
