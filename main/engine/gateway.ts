@@ -1180,7 +1180,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         // Create the folder so the file can simply be dropped in (and watched).
         await mkdir(path.dirname(this.opts.configPath), { recursive: true });
         this.log({ level: 'info', text: `no config file at ${this.opts.configPath} yet: starting with no servers` });
-        return { path: this.opts.configPath, config: emptyConfig(), hash: '' } as LoadedConfig;
+        // Keyed as the watcher keys a missing file: its first look must not call that a change (an error).
+        return { path: this.opts.configPath, config: emptyConfig(), hash: err.sourceKey ?? '' } as LoadedConfig;
       }
       throw err;
     }

@@ -126,7 +126,7 @@ export function unreadableKey(err: unknown): string {
  * True when the error means "there is no config file" (ENOENT). At the default path that means
  * an empty config; at a path the user gave, it is an error. The caller knows which.
  */
-export function isConfigMissing(err: unknown): boolean {
+export function isConfigMissing(err: unknown): err is ConfigError {
   if (!(err instanceof ConfigError) || err.code !== 'config_unreadable') return false;
   const cause = err.cause as { code?: unknown } | undefined;
   return cause?.code === 'ENOENT';
