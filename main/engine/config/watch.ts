@@ -9,6 +9,10 @@
  * is not watched by the old watch. An empty file (or one of only comments) is reported as an
  * error, not applied: it is what a save looks like between truncating and writing, or a config
  * commented out by mistake, and applied it would stop every server.
+ *
+ * A file that cannot be applied is reported only once it has stayed so for `settleMs`: a save in
+ * two steps (truncate, then write; a script writing in parts; a file deleted and written again)
+ * passes through states that are empty, missing or cut off, and those are not errors to show.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
@@ -35,12 +39,16 @@ export interface WatchConfigOptions {
   debounceMs?: number;
   /** Hash of the config the caller already runs; defaults to whatever is on disk at start. */
   initialHash?: string;
+  /** How long a file that cannot be applied must stay unchanged before it is reported. */
+  settleMs?: number;
 }
 
 type FileState = { key: string; text: string } | { key: string; error: unknown };
 
 /** How often a missing file is looked for. */
 const MISSING_POLL_MS = 1000;
+/** How long a file that cannot be applied stays so before that is said (a two-step save is quicker). */
+const SETTLE_MS = 1000;
 
 async function readState(file: string): Promise<FileState> {
   let bytes: Buffer;
@@ -65,6 +73,7 @@ export function watchConfigFile(
 ): ConfigWatcher {
   const file = resolve(path);
   const debounceMs = options.debounceMs ?? 150;
+  const settleMs = options.settleMs ?? SETTLE_MS;
   let directoryWatcher: FSWatcher | undefined;
   let target: { real: string; watcher?: FSWatcher } | undefined;
   let closed = false;
@@ -73,6 +82,8 @@ export function watchConfigFile(
   let again = false;
   let lastKey = options.initialHash;
   let missingPoll: NodeJS.Timeout | undefined;
+  /** A content that cannot be applied, since when it is on disk, and the look at it again. */
+  let settling: { key: string; since: number; timer?: NodeJS.Timeout } | undefined;
 
   const ready =
     lastKey !== undefined
@@ -100,28 +111,44 @@ export function watchConfigFile(
       missingPoll = undefined;
       watchAll();
     }
+    if (settling && settling.key !== state.key) {
+      clearTimeout(settling.timer);
+      settling = undefined;
+    }
     if (state.key === lastKey) return;
+    const result = resultOf(state);
+    if ('error' in result) {
+      // Said only once the file has stayed so: it may be a save half done.
+      settling ??= { key: state.key, since: Date.now() };
+      const left = settling.since + settleMs - Date.now();
+      if (left > 0) {
+        clearTimeout(settling.timer);
+        settling.timer = setTimeout(() => void run(), left).unref();
+        return;
+      }
+    }
+    settling = undefined;
     lastKey = state.key;
-    if ('error' in state && state.error instanceof ConfigError) return emit({ error: state.error });
-    if ('error' in state) {
-      emit({
+    emit(result);
+  };
+
+  const resultOf = (state: FileState): ConfigWatchResult => {
+    if ('error' in state && state.error instanceof ConfigError) return { error: state.error };
+    if ('error' in state)
+      return {
         error: new ConfigError('config_unreadable', `cannot read ${file}: ${errorMessage(state.error)}`, [], {
           cause: state.error,
         }),
-      });
-      return;
-    }
-    let result: ConfigWatchResult;
+      };
     try {
       const config = parseConfigText(state.text, file);
-      result = config.blank ? { error: blankConfigError(file, config.blank) } : { config };
+      return config.blank ? { error: blankConfigError(file, config.blank) } : { config };
     } catch (err) {
-      result = {
+      return {
         error:
           err instanceof ConfigError ? err : new ConfigError('config_invalid', errorMessage(err), [], { cause: err }),
       };
     }
-    emit(result);
   };
 
   // One check at a time; events during a check cause one more pass afterwards.
@@ -207,6 +234,7 @@ export function watchConfigFile(
       closed = true;
       clearTimeout(timer);
       clearInterval(missingPoll);
+      clearTimeout(settling?.timer);
       directoryWatcher?.close();
       target?.watcher?.close();
     },

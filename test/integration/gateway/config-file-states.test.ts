@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayEventMap } from '../../../preload/contract/index.ts';
-import { fixtureServer, startGateway, tempDir, waitFor } from '../../helpers/gateway.ts';
+import { fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
 describe('the config file while the gateway runs', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -33,5 +33,25 @@ describe('the config file while the gateway runs', () => {
     await writeFile(file, JSON.stringify({ mcpServers: { fx: fixtureServer('fx') } }));
     await waitFor(() => gateway.servers().some((s) => s.name === 'fx' && s.state === 'ready'), 15_000, 'fx ready');
     expect(problems).toEqual([]);
+  });
+
+  it('a save in two steps (emptied, then written) is applied whole, and nothing is said about it', async () => {
+    const dir = await tempDir();
+    cleanups.push(() => dir.cleanup());
+    const file = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+    const gateway = await startGateway(file, { watch: true });
+    cleanups.push(() => gateway.stop());
+    const problems: GatewayEventMap['config-error'][] = [];
+    gateway.events.on('config-error', (p) => problems.push(p));
+    const pid = gateway.servers().find((s) => s.name === 'fx')!.pid;
+
+    await writeFile(file, '');
+    await new Promise((r) => setTimeout(r, 400));
+    await writeFile(file, JSON.stringify({ mcpServers: { fx: fixtureServer('fx'), two: fixtureServer('two') } }));
+    await waitFor(() => gateway.servers().some((s) => s.name === 'two' && s.state === 'ready'), 15_000, 'two ready');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(problems).toEqual([]);
+    expect(gateway.servers().find((s) => s.name === 'fx')!.pid).toBe(pid);
+    expect((await gateway.api.getStatus()).configError).toBeUndefined();
   });
 });

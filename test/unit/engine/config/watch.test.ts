@@ -178,6 +178,32 @@ describe('watchConfigFile', () => {
     expect(commandOf(results[1])).toBe('two');
   });
 
+  it('says nothing of the states a save in two steps passes through: emptied, cut off, deleted', async () => {
+    start(file, configText('one'));
+    const whole = configText('two');
+    await writeFile(file, '');
+    await new Promise((r) => setTimeout(r, 300));
+    await writeFile(file, whole.slice(0, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    await unlink(file);
+    await new Promise((r) => setTimeout(r, 300));
+    await writeFile(file, whole);
+    await waitFor(() => results.length > 0, 'the file as written');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(results.map(commandOf)).toEqual(['two']);
+  });
+
+  it('reports a file that stays cut off once, when it has stayed so for a second', async () => {
+    start(file, configText('one'));
+    await writeFile(file, configText('two').slice(0, 20));
+    const written = Date.now();
+    await waitFor(() => results.length > 0, 'the error');
+    expect(Date.now() - written).toBeGreaterThanOrEqual(1000);
+    expect('error' in results[0]! && results[0].error.message).toMatch(/:1:\d+: .*syntax error/);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(results).toHaveLength(1);
+  });
+
   it('keeps watching a directory that is deleted and made again', async () => {
     start(file, configText('one'));
     await rm(dir, { recursive: true, force: true });
