@@ -54,6 +54,16 @@ export function parseTemplate(text: string): TemplateParse {
     }
     const kind = body.slice(0, colon);
     const name = body.slice(colon + 1);
+    if (kind === 'input') {
+      const secretName = isValidSecretName(name) ? name : 'NAME';
+      return {
+        ok: false,
+        index: i,
+        message:
+          `"\${${body}}" is VS Code's prompt for a value; Switchboard keeps it in the keychain: store it with ` +
+          `"switchboard secrets set ${secretName}" and write "\${secret:${secretName}}"`,
+      };
+    }
     if (kind !== 'env' && kind !== 'secret') {
       return {
         ok: false,

@@ -199,8 +199,35 @@ function convertIssue(issue: z.core.$ZodIssue, path: PathSegment[], value: unkno
       return [{ path, message: issue.message }];
     }
     default:
-      return [{ path, message: issue.message }];
+      return [{ path, message: listOrMapHint(path, value) ?? issue.message }];
   }
+}
+
+/**
+ * "args" written as one string, "env" or "headers" as a list of "NAME=value" lines: the shape
+ * other tools use, told in the shape this file takes (values are left out: they may be secrets).
+ */
+function listOrMapHint(path: PathSegment[], value: unknown): string | undefined {
+  if (path.length !== 3 || path[0] !== 'mcpServers') return undefined;
+  const field = path[2];
+  const given = at(value, path);
+  if (field === 'args' && typeof given === 'string') {
+    const words = given.trim().split(/\s+/);
+    const example =
+      given.length <= 16 ? `[${words.map((w) => JSON.stringify(w)).join(', ')}]` : '["-y", "some-package"]';
+    return `expected an array of strings, one item per argument, e.g. ${example}; got ${describeValue(given)}`;
+  }
+  if ((field === 'env' || field === 'headers') && Array.isArray(given)) {
+    const separator = field === 'env' ? '=' : ':';
+    const names = given
+      .filter((item): item is string => typeof item === 'string' && item.includes(separator))
+      .map((item) => item.slice(0, item.indexOf(separator)).trim())
+      .filter((name) => name !== '');
+    const shown = (names.length > 0 ? names.slice(0, 2) : ['NAME']).map((n) => `${JSON.stringify(n)}: "…"`);
+    const example = `{${shown.join(', ')}}`;
+    return `expected an object of names and values, e.g. ${example}, not a list; got an array`;
+  }
+  return undefined;
 }
 
 const STDIO_ONLY = new Set(['args', 'env', 'cwd', 'isolated']);
@@ -214,10 +241,34 @@ const OTHER_CLIENTS_LISTS: Record<string, string> = {
   mcp_servers: 'Codex',
 };
 
+/**
+ * Keys other clients write into a server entry, which a pasted entry brings along: what each is,
+ * and what to write here instead (a plain "unknown key" left the user guessing).
+ */
+const OTHER_CLIENTS_ENTRY_KEYS: Record<string, string> = {
+  source: '"source" is Zed\'s ("custom" for a server it starts): remove it',
+  settings: '"settings" is Zed\'s, for its extensions: remove it (a server\'s settings go in its "args" or "env")',
+  enabled: '"enabled" is not read here: a server runs unless its entry has "disabled": true; remove "enabled"',
+  envFile:
+    '"envFile" (VS Code, Cursor) is not read here: put the variables in "env", and secrets as ' +
+    '"${secret:NAME}" (stored with: switchboard secrets set NAME)',
+  trust: '"trust" (Gemini CLI) has no meaning here: remove it',
+  includeTools: '"includeTools" (Gemini CLI) is written "tools": {"allow": [...]} here',
+  excludeTools: '"excludeTools" (Gemini CLI) is written "tools": {"deny": [...]} here',
+};
+
 function unknownKeyMessage(key: string, container: PathSegment[], value: unknown): string {
   const client = container.length === 0 ? OTHER_CLIENTS_LISTS[key] : undefined;
   if (client) return `"${key}" is ${client}'s name for the server list: Switchboard's is "mcpServers"`;
+  if (container.length === 0 && key === 'inputs')
+    return (
+      '"inputs" is VS Code\'s list of values it asks you for; Switchboard keeps such values in the keychain: ' +
+      'store each with "switchboard secrets set NAME", write "${secret:NAME}" where "${input:NAME}" was, ' +
+      'and remove "inputs"'
+    );
   if (container.length === 2 && container[0] === 'mcpServers') {
+    const foreign = Object.hasOwn(OTHER_CLIENTS_ENTRY_KEYS, key) ? OTHER_CLIENTS_ENTRY_KEYS[key] : undefined;
+    if (foreign) return foreign;
     if (STDIO_ONLY.has(key)) return `"${key}" applies only to stdio servers (entries with "command")`;
     if (REMOTE_ONLY.has(key)) return `"${key}" applies only to remote servers (entries with "url")`;
     if (OVER_HTTP.has(key))

@@ -298,6 +298,58 @@ describe('parseConfigText: errors a user sees', () => {
     expect(errorFor('{"context_servers": {}}').message).toContain(`Zed's name for the server list`);
   });
 
+  it('says what to do with the keys an entry pasted from Zed, VS Code or Gemini CLI brings along', () => {
+    // Zed's settings.json entry, VS Code's mcp.json with its inputs, a Gemini CLI entry.
+    const err = errorFor(
+      '{"mcpServers": {\n' +
+        '"zed": {"source": "custom", "enabled": true, "command": "npx", "settings": {}},\n' +
+        '"code": {"type": "stdio", "command": "npx", "envFile": "/x/.env"},\n' +
+        '"gem": {"command": "npx", "trust": true, "includeTools": ["a"], "excludeTools": ["b"]}},\n' +
+        '"inputs": [{"type": "promptString", "id": "perplexity-key"}]}',
+    );
+    expect(lines(err)).toEqual([
+      `${FILE}:2:9: mcpServers.zed.source: "source" is Zed's ("custom" for a server it starts): remove it`,
+      `${FILE}:2:29: mcpServers.zed.enabled: "enabled" is not read here: a server runs unless its entry has ` +
+        '"disabled": true; remove "enabled"',
+      `${FILE}:2:64: mcpServers.zed.settings: "settings" is Zed's, for its extensions: remove it (a server's ` +
+        'settings go in its "args" or "env")',
+      `${FILE}:3:45: mcpServers.code.envFile: "envFile" (VS Code, Cursor) is not read here: put the variables in ` +
+        '"env", and secrets as "${secret:NAME}" (stored with: switchboard secrets set NAME)',
+      `${FILE}:4:27: mcpServers.gem.trust: "trust" (Gemini CLI) has no meaning here: remove it`,
+      `${FILE}:4:42: mcpServers.gem.includeTools: "includeTools" (Gemini CLI) is written "tools": ` +
+        '{"allow": [...]} here',
+      `${FILE}:4:65: mcpServers.gem.excludeTools: "excludeTools" (Gemini CLI) is written "tools": {"deny": [...]} here`,
+      `${FILE}:5:1: inputs: "inputs" is VS Code's list of values it asks you for; Switchboard keeps such values in ` +
+        'the keychain: store each with "switchboard secrets set NAME", write "${secret:NAME}" where ' +
+        '"${input:NAME}" was, and remove "inputs"',
+    ]);
+    // Once the shape is right, its references are checked.
+    expect(
+      errorFor('{"mcpServers": {"code": {"command": "npx", "env": {"K": "${input:perplexity-key}"}}}}').message,
+    ).toBe(
+      `${FILE}:1:57: mcpServers.code.env.K: "\${input:perplexity-key}" is VS Code's prompt for a value; Switchboard ` +
+        'keeps it in the keychain: store it with "switchboard secrets set perplexity-key" and write ' +
+        '"${secret:perplexity-key}"',
+    );
+  });
+
+  it('says how to write "args" given as one string, and "env" or "headers" as a list of lines', () => {
+    const err = errorFor(
+      '{"mcpServers": {\n"a": {"command": "npx", "args": "-y pkg", "env": ["GITHUB_TOKEN=ghp_secret"]},\n' +
+        '"b": {"url": "https://x.example/mcp", "headers": ["Authorization: Bearer abc"]}}}',
+    );
+    expect(lines(err)).toEqual([
+      `${FILE}:2:33: mcpServers.a.args: expected an array of strings, one item per argument, e.g. ["-y", "pkg"]; ` +
+        'got the string "-y pkg"',
+      `${FILE}:2:50: mcpServers.a.env: expected an object of names and values, e.g. {"GITHUB_TOKEN": "…"}, not a ` +
+        'list; got an array',
+      `${FILE}:3:50: mcpServers.b.headers: expected an object of names and values, e.g. {"Authorization": "…"}, ` +
+        'not a list; got an array',
+    ]);
+    // The values may be secrets: they are never quoted.
+    expect(err.message).not.toMatch(/ghp_secret|abc/);
+  });
+
   it('says how to write a command given in Zed\'s older {"path", "args"} form', () => {
     const err = errorFor('{"mcpServers": {"fs": {"command": {"path": "npx", "args": ["-y", "x"]}}}}');
     expect(err.message).toBe(
