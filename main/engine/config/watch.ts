@@ -15,7 +15,7 @@
  * passes through states that are empty, missing or cut off, and those are not errors to show.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile, realpath } from 'node:fs/promises';
+import { lstat, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { errorMessage } from '../protocol/errors.ts';
 import { ConfigError } from './errors.ts';
@@ -76,6 +76,8 @@ export function watchConfigFile(
   const settleMs = options.settleMs ?? SETTLE_MS;
   let directoryWatcher: FSWatcher | undefined;
   let target: { real: string; watcher?: FSWatcher } | undefined;
+  /** The symlinked folders on the way to the file, each watched in the folder that holds it. */
+  let links: { paths: string; watchers: FSWatcher[] } | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -198,6 +200,7 @@ export function watchConfigFile(
    * too; looked at again on every check, since the link may have been pointed elsewhere.
    */
   const followLink = async (): Promise<void> => {
+    await watchLinkedFolders();
     // A file that cannot be resolved (missing, a dangling link) is reported by the check that reads it.
     const [resolved] = await Promise.allSettled([realpath(file)]);
     const real = resolved.status === 'fulfilled' ? resolved.value : undefined;
@@ -209,6 +212,31 @@ export function watchConfigFile(
       target.watcher = watchDirectory(dirname(real), basename(real));
     } catch {
       // The link's own directory is still watched.
+    }
+  };
+
+  /**
+   * A folder on the way that is a symlink (~/.config/switchboard -> ~/dotfiles/work, as GNU stow
+   * makes) may be pointed elsewhere (ln -sfn): the watches above stay on the folder it pointed to,
+   * so the link itself is watched, in the folder that holds it.
+   */
+  const watchLinkedFolders = async (): Promise<void> => {
+    const found: string[] = [];
+    // Not the folders at the root (macOS's /tmp and /var are links): "/" is not worth a watch.
+    for (let dir = dirname(file); dirname(dirname(dir)) !== dirname(dir); dir = dirname(dir)) {
+      const [stat] = await Promise.allSettled([lstat(dir)]);
+      if (stat.status === 'fulfilled' && stat.value.isSymbolicLink()) found.push(dir);
+    }
+    const paths = found.join('\0');
+    if (closed || paths === links?.paths) return;
+    for (const watcher of links?.watchers ?? []) watcher.close();
+    links = { paths, watchers: [] };
+    for (const dir of found) {
+      try {
+        links.watchers.push(watchDirectory(dirname(dir), basename(dir)));
+      } catch {
+        // The file's own folder is still watched.
+      }
     }
   };
 
@@ -237,6 +265,7 @@ export function watchConfigFile(
       clearTimeout(settling?.timer);
       directoryWatcher?.close();
       target?.watcher?.close();
+      for (const watcher of links?.watchers ?? []) watcher.close();
     },
   };
 }

@@ -148,6 +148,24 @@ describe('watchConfigFile', () => {
     await waitFor(() => commandOf(results.at(-1)) === 'edited', 'an edit of the file the link points at now');
   });
 
+  it('follows a symlinked folder on the way to the file to where it points now (ln -sfn, GNU stow)', async () => {
+    const dotfiles = join(dir, 'dotfiles');
+    await mkdir(join(dotfiles, 'home'), { recursive: true });
+    await mkdir(join(dotfiles, 'work'));
+    await writeFile(join(dotfiles, 'home', 'config.json'), configText('one'));
+    await writeFile(join(dotfiles, 'work', 'config.json'), configText('work'));
+    const folder = join(dir, 'switchboard');
+    await symlink(join(dotfiles, 'home'), folder);
+    start(join(folder, 'config.json'), configText('one'));
+    await new Promise((r) => setTimeout(r, 100));
+    await symlink(join(dotfiles, 'work'), `${folder}.new`);
+    await rename(`${folder}.new`, folder);
+    await waitFor(() => commandOf(results.at(-1)) === 'work', 'the file in the folder the link points at now');
+    await new Promise((r) => setTimeout(r, 100));
+    await writeFile(join(dotfiles, 'work', 'config.json'), configText('edited'));
+    await waitFor(() => commandOf(results.at(-1)) === 'edited', 'an edit in the folder the link points at now');
+  });
+
   it('reports a save of nothing but comments as an error, and a file not in UTF-8 as one', async () => {
     start(file, configText('one'));
     await writeFile(file, '// {"mcpServers": {"a": {"command": "one"}}}\n');
