@@ -87,6 +87,10 @@ export function isWebSocketUrl(value: string): boolean {
   return /^wss?:\/\//i.test(value);
 }
 
+/** The same rules, as JSON Schema patterns for editors (which cannot run the functions). */
+const ABSOLUTE_PATH = '^([/\\\\]|[A-Za-z]:[/\\\\])';
+const ABSOLUTE_PATH_OR_REFERENCE = '^([/\\\\]|[A-Za-z]:[/\\\\]|\\$\\{)';
+
 function isAbsolutePathOrReference(value: string): boolean {
   return value.startsWith('${') || isPosixAbsolute(value) || isWin32Absolute(value);
 }
@@ -165,9 +169,12 @@ const headersSchema = z.record(
 
 const headerNameList = (allowStar: boolean) =>
   z.array(
-    z.string().refine((name) => (allowStar && name === '*') || HEADER_NAME_PATTERN.test(name), {
-      error: allowStar ? 'expected a header name, or "*" for every header' : 'not a valid HTTP header name',
-    }),
+    z
+      .string()
+      .refine((name) => (allowStar && name === '*') || HEADER_NAME_PATTERN.test(name), {
+        error: allowStar ? 'expected a header name, or "*" for every header' : 'not a valid HTTP header name',
+      })
+      .meta({ pattern: allowStar ? `^(\\*|${HEADER_NAME_PATTERN.source.slice(1, -1)})$` : HEADER_NAME_PATTERN.source }),
   );
 
 /** Keys for servers reached over HTTP: which client headers go on, and where the URL may lead. */
@@ -229,6 +236,7 @@ const oauthSchema = z
       clientMetadataUrl: z
         .string()
         .refine(isHttpsPathUrl, { error: 'expected an https:// URL with a path' })
+        .meta({ pattern: '^https://[^/?#]+/[^?#]' })
         .optional()
         .describe(
           "An https URL where this client's metadata document is published (used as the client ID where supported).",
@@ -276,6 +284,7 @@ export const stdioServerSchema = z
     cwd: z
       .string()
       .refine(isAbsolutePathOrReference, { error: 'expected an absolute path' })
+      .meta({ pattern: ABSOLUTE_PATH_OR_REFERENCE })
       .optional()
       .describe('Working directory (absolute path).'),
     isolated: z.boolean().default(false).describe('Start one process per client session instead of sharing one.'),
@@ -319,6 +328,7 @@ export const remoteServerSchema = z
     url: z
       .string({ error: 'expected an http://, https://, ws:// or wss:// URL' })
       .refine(isRemoteUrl, { error: 'expected an http://, https://, ws:// or wss:// URL' })
+      .meta({ pattern: '^([Hh][Tt][Tt][Pp][Ss]?|[Ww][Ss][Ss]?)://' })
       .describe(
         'The remote MCP endpoint: http(s):// (Streamable HTTP or legacy SSE) or ws(s):// (WebSocket). ' +
           '${env:NAME} and ${secret:NAME} references allowed.',
@@ -361,6 +371,7 @@ export const handlerServerSchema = z
     entrypoint: z
       .string({ error: 'expected an absolute path' })
       .refine((value) => isPosixAbsolute(value) || isWin32Absolute(value), { error: 'expected an absolute path' })
+      .meta({ pattern: ABSOLUTE_PATH })
       .optional()
       .describe(
         'FastCGI only, and required there: the script the FastCGI server runs (SCRIPT_FILENAME), e.g. ' +
@@ -425,6 +436,7 @@ const httpListenSchema = z
       .refine((token) => token.includes('${') || /^[\x21-\x7e]+$/.test(token), {
         error: 'a token may hold only visible ASCII characters (no spaces): clients send it after "Bearer "',
       })
+      .meta({ pattern: '^(.*\\$\\{.*|[\\x21-\\x7e]{16,})$' })
       .optional()
       .describe(
         'Bearer token HTTP clients must send, as a reference: "${secret:NAME}" (the keychain) or "${env:NAME}". ' +
@@ -432,9 +444,12 @@ const httpListenSchema = z
       ),
     allowedOrigins: z
       .array(
-        z.string().refine(isOrigin, {
-          error: 'expected an origin such as "http://localhost:5173" (scheme, host and port; no path)',
-        }),
+        z
+          .string()
+          .refine(isOrigin, {
+            error: 'expected an origin such as "http://localhost:5173" (scheme, host and port; no path)',
+          })
+          .meta({ pattern: '^https?://[^/?#@]+$' }),
       )
       .optional()
       .describe('Browser origins allowed to call the gateway, exactly as sent in the Origin header.'),
