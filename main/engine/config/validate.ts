@@ -282,8 +282,13 @@ function unknownKeyMessage(key: string, container: PathSegment[], value: unknown
       );
     }
   }
-  const suggestion = closest(key, objectKeysAt(configSchema, container));
-  return `unknown key "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
+  const here = objectKeysAt(configSchema, container);
+  const suggestion = closest(key, here);
+  if (suggestion) return `unknown key "${key}" (did you mean "${suggestion}"?)`;
+  // A key one level too high ("listen": {"port": 8080}): said where it goes.
+  const parent = container.length > 0 && here.find((k) => objectKeysAt(configSchema, [...container, k]).includes(key));
+  if (parent) return `unknown key "${key}": it goes inside "${parent}" (${[...container, parent, key].join('.')})`;
+  return `unknown key "${key}"`;
 }
 
 // Walks the schema along a path to list the keys valid there, for "did you mean".

@@ -367,6 +367,13 @@ describe('parseConfigText: errors a user sees', () => {
     ]);
   });
 
+  it('says where a key one level too high goes ("listen": {"port": 8080})', () => {
+    const err = errorFor('{"listen": {"port": 8080}}');
+    expect(lines(err)).toEqual([
+      `${FILE}:1:13: listen.port: unknown key "port": it goes inside "http" (listen.http.port)`,
+    ]);
+  });
+
   it('says so when an entry has both command and url, or neither', () => {
     const err = errorFor(
       '{"mcpServers": {\n"both": {"command": "x", "url": "https://x"},\n"none": {"args": []},\n"windsurf": ' +
