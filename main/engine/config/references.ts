@@ -246,8 +246,21 @@ export async function resolveServer<S extends ResolvedServer>(
   const secretNames = new Set<string>();
   for (const parts of templates)
     for (const p of parts) if (typeof p !== 'string' && p.kind === 'secret') secretNames.add(p.name);
+  // Every reference that cannot be resolved is said at once, not the first alone (one fix, one more
+  // error, one more fix). A store that cannot be read is said once, for all the secrets in it.
+  const problems: GatewayError[] = [];
   const secretValues = new Map<string, string | undefined>();
-  for (const name of secretNames) secretValues.set(name, await readSecret(context.secrets, name));
+  let storeDown = false;
+  for (const name of secretNames) {
+    try {
+      secretValues.set(name, await readSecret(context.secrets, name));
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      problems.push(err);
+      storeDown = true;
+      break;
+    }
+  }
 
   const secrets: SecretValue[] = [];
   const substituted = fields.map((field, index) => {
@@ -257,10 +270,18 @@ export async function resolveServer<S extends ResolvedServer>(
         out += part;
         continue;
       }
-      const value =
-        part.kind === 'env'
-          ? envValue(server.name, field, part.name, context.env)
-          : secretValue(server.name, field, part.name, secretValues.get(part.name), context.secrets);
+      if (part.kind === 'secret' && storeDown) continue;
+      let value: string;
+      try {
+        value =
+          part.kind === 'env'
+            ? envValue(server.name, field, part.name, context.env)
+            : secretValue(server.name, field, part.name, secretValues.get(part.name), context.secrets);
+      } catch (err) {
+        if (!(err instanceof GatewayError)) throw err;
+        problems.push(err);
+        continue;
+      }
       if (part.kind === 'secret') secrets.push({ label: part.name, value });
       else if (looksSecret(part.name)) secrets.push({ label: part.name, value });
       // A secret inside a URL is a credential, not URL syntax: percent-encoded, so a password with
@@ -271,6 +292,7 @@ export async function resolveServer<S extends ResolvedServer>(
     }
     return out;
   });
+  if (problems.length > 0) throw allOf(server.name, problems);
 
   const resolved = rebuild(server, fields, substituted);
   return { server: resolved, secrets: [...secrets, ...secretValuesOf(resolved)] };
@@ -403,6 +425,16 @@ function secretValue(
     );
   }
   return value;
+}
+
+/** Several references' problems as one error: the first one's code, every message, the server named once. */
+function allOf(server: string, problems: GatewayError[]): GatewayError {
+  if (problems.length === 1) return problems[0]!;
+  const prefix = `server "${server}": `;
+  const said = [
+    ...new Set(problems.map((p) => (p.message.startsWith(prefix) ? p.message.slice(prefix.length) : p.message))),
+  ];
+  return new GatewayError(problems[0]!.code, `${prefix}${said.join('; ')}`, { cause: problems[0] });
 }
 
 async function readSecret(store: SecretStore, name: string): Promise<string | undefined> {

@@ -184,6 +184,33 @@ describe('resolveServerReferences', () => {
     expect(err2.message).toContain('refers to ${secret:github-token}, which is not in the keychain');
   });
 
+  it('names every reference that cannot be resolved, not the first alone', async () => {
+    const err = await rejection(resolveServerReferences(github, { env: {}, secrets: createMemorySecretStore() }));
+    // The first one's code; all of them said, each once.
+    expect(err.code).toBe('env_missing');
+    expect(err.message).toBe(
+      `server "github": command refers to \${env:HOME}, which is not set in Switchboard's environment; ` +
+        `args[1] refers to \${env:ORG}, which is not set in Switchboard's environment; ` +
+        'env.GITHUB_TOKEN refers to ${secret:github-token}, which is not in the memory secret store (add it ' +
+        "with: switchboard secrets set github-token); cwd refers to ${env:HOME}, which is not set in Switchboard's " +
+        'environment',
+    );
+    // A store that cannot be read hides no missing variable.
+    const broken: SecretStore = {
+      ...createMemorySecretStore(),
+      kind: 'keychain',
+      get: async () => {
+        throw new Error('dbus not running');
+      },
+    };
+    const both = await rejection(resolveServerReferences(github, { env: { HOME: '/home/me' }, secrets: broken }));
+    expect(both.code).toBe('secret_store_unavailable');
+    expect(both.message).toBe(
+      'server "github": cannot read secret "github-token" from the keychain; args[1] refers to ${env:ORG}, ' +
+        "which is not set in Switchboard's environment",
+    );
+  });
+
   it('reports a failing store as secret_store_unavailable', async () => {
     const broken: SecretStore = {
       ...createMemorySecretStore(),
