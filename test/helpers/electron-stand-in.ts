@@ -117,6 +117,18 @@ export class StandInWebContents extends EventEmitter {
     this.sent.push({ channel, args });
   }
 
+  /** Times the page was loaded again (reload()). */
+  reloads = 0;
+
+  reload(): void {
+    this.reloads++;
+  }
+
+  /** The page's process ends, as Electron tells it ('crashed', 'oom', 'clean-exit', ...). */
+  processGone(reason: string): void {
+    this.emit('render-process-gone', new StandInEvent(), { reason, exitCode: 1 });
+  }
+
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
     this.windowOpenHandler = handler;
   }
@@ -191,6 +203,13 @@ export class StandInBrowserWindow extends EventEmitter {
   getNormalBounds(): { x: number; y: number; width: number; height: number } {
     const { x = 0, y = 0, width = 800, height = 600 } = this.options as Record<string, number | undefined>;
     return { x, y, width, height };
+  }
+
+  /** Closed by the app, without a 'close' event (nothing can stop it). */
+  destroy(): void {
+    this.destroyed = true;
+    this.webContents.destroyed = true;
+    this.emit('closed');
   }
 
   /** The user closes the window. */

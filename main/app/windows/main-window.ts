@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { BrowserWindow, protocol, session, shell, type WebContents } from 'electron';
 import { resolveAppAsset } from './assets.ts';
 import { initialWindowState, rememberWindowState } from '../settings/window-state.ts';
+import { pageCrashPolicy } from './page-crash.ts';
 import type { AppSettingsStore } from '../settings/store.ts';
 import {
   APP_SCHEME,
@@ -124,6 +125,15 @@ export function createMainWindow(preloadPath: string, settings?: AppSettingsStor
       created.on('closed', () => {
         forget();
         if (win === created) win = null;
+      });
+      const afterCrash = pageCrashPolicy();
+      created.webContents.on('render-process-gone', (_event, details) => {
+        const action = afterCrash(details.reason, Date.now());
+        if (action === 'none') return;
+        const next = action === 'reload' ? 'loading it again' : 'closing the window (the tray opens a new one)';
+        console.error(`switchboard: the window's page stopped (${details.reason}); ${next}`);
+        if (action === 'reload') created.webContents.reload();
+        else created.destroy();
       });
       load(created, screen);
     },

@@ -310,6 +310,25 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
     expect(window().loaded).toEqual(['switchboard://app/index.html']);
   });
 
+  it("loads the window's page again when its process is gone, and closes a window whose page keeps crashing", () => {
+    const shown = window();
+    shown.webContents.processGone('crashed');
+    expect(shown.webContents.reloads).toBe(1);
+    expect(shown.destroyed).toBe(false);
+    shown.webContents.processGone('clean-exit');
+    expect(shown.webContents.reloads).toBe(1);
+    shown.webContents.processGone('oom');
+    shown.webContents.processGone('crashed');
+    expect(shown.webContents.reloads).toBe(3);
+    // A fourth within the minute: not loaded yet again; the window goes, and the tray opens a new one.
+    shown.webContents.processGone('crashed');
+    expect(shown.webContents.reloads).toBe(3);
+    expect(shown.destroyed).toBe(true);
+    tray().click();
+    expect(window()).not.toBe(shown);
+    expect(window().loaded).toEqual(['switchboard://app/index.html']);
+  });
+
   it('quits from the app menu (as ⌘Q and the Dock do): servers stop, and shims are told it was quit', async () => {
     const servers = (await invoke('switchboard:list-servers')) as ServerView[];
     const pids = servers.map((s) => s.pid).filter((pid): pid is number => pid !== undefined);
