@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HandlerError } from '../../../main/engine/upstreams/handler/errors.ts';
@@ -616,6 +616,30 @@ describe('FastCGI servers that are not there', () => {
       `server "refused": cannot connect to FastCGI server 127.0.0.1:${port}: connection refused (is the ` +
         `FastCGI server running?)`,
     );
+  });
+
+  it('a regular file or a folder at the socket path is said to be one, not a server that refuses', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sb-sock-'));
+    try {
+      const file = path.join(dir, 'php-fpm.conf');
+      await writeFile(file, '[www]\n');
+      const folder = path.join(dir, 'run');
+      await mkdir(folder);
+      for (const [at, what] of [
+        [file, 'a regular file'],
+        [folder, 'a folder'],
+      ] as const) {
+        const u = upstream(`not-socket-${path.basename(at)}`, at);
+        await expect
+          .poll(() => u.status().lastError)
+          .toBe(
+            `cannot connect to FastCGI server ${at}: ${at} is ${what}, not a socket: the address must be the ` +
+              'socket the handler listens on',
+          );
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a missing Unix socket, then the server appears: ready without a restart', async () => {

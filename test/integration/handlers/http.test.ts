@@ -3,7 +3,7 @@
  * and the cause and keeps the raw reply; TLS checks with an explicit insecure opt-in; header
  * forwarding; keep-alive and the connection bound; HTTP over a Unix socket.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -432,6 +432,36 @@ describe('headers, connections and sockets', () => {
       await first;
     } finally {
       await transport.close();
+    }
+  });
+
+  it('a regular file at the socket path is said to be one, not a handler that refuses', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sb-http-sock-'));
+    const file = path.join(dir, 'handler.sock');
+    await writeFile(file, '');
+    try {
+      const address = parseHandlerAddress(file, 'handler-http');
+      if ('error' in address || address.kind !== 'handler-http') throw new Error('expected an HTTP address');
+      const u = createHandlerUpstream(
+        {
+          kind: 'handler-http',
+          name: 'file-http',
+          target: address.target,
+          insecure: false,
+          headers: {},
+          timeoutMs: 5000,
+          pool: 2,
+          discoverTtlMs: 0,
+        },
+        { backoff: FAST_BACKOFF },
+      );
+      upstreams.push(u);
+      u.start();
+      await expect
+        .poll(() => u.status().lastError)
+        .toMatch(`(${file} is a regular file, not a socket: the address must be the socket the handler listens on)`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -11,6 +11,7 @@ import type { ForwardRule } from '../client-headers.ts';
 import { describeTlsFailure, displayUrl, isCertificateCode, isTlsCode } from '../http-errors.ts';
 import { excerpt, transportError } from './errors.ts';
 import { handlerHeaderPolicy, httpHandlerHeaders } from './headers.ts';
+import { notASocket } from './socket-path.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
 
 export interface HttpTransportOptions {
@@ -198,7 +199,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
       throw transportError(
         opts.name,
         neverConnected ? 'upstream_unavailable' : 'upstream_closed',
-        describeFailure(err, where, status, received, opts.insecure),
+        describeFailure(err, where, status, received, opts.insecure, opts.target.socketPath),
         details,
       );
     } finally {
@@ -255,8 +256,11 @@ function describeFailure(
   status: number | undefined,
   received: number,
   insecure: boolean,
+  socketPath: string | undefined,
 ): string {
   const code = errorCode(err);
+  const notSocket = code === 'ECONNREFUSED' && socketPath !== undefined ? notASocket(socketPath) : undefined;
+  if (notSocket) return `cannot connect to ${where} (${notSocket})`;
   if (status !== undefined) return `${where} closed the connection mid-reply (HTTP ${status}, after ${received} bytes)`;
   if (code === EGRESS_REFUSED) return `refused to connect to ${where}: ${err instanceof Error ? err.message : ''}`;
   if (code && isTlsCode(code)) {

@@ -14,6 +14,7 @@ import {
   encodeRecord,
   encodeStream,
 } from './records.ts';
+import { notASocket } from '../socket-path.ts';
 
 export type FastcgiTarget = { host: string; port: number } | { socketPath: string };
 
@@ -140,7 +141,11 @@ export class FastcgiConnection {
         clearTimeout(timer);
         socket.destroy();
         const code = err?.code;
-        const why = text ?? (code ? (CONNECT_TEXT[code] ?? `${err.message}`) : (err?.message ?? 'connection failed'));
+        const notSocket = code === 'ECONNREFUSED' && 'socketPath' in target ? notASocket(target.socketPath) : undefined;
+        const why =
+          text ??
+          notSocket ??
+          (code ? (CONNECT_TEXT[code] ?? `${err.message}`) : (err?.message ?? 'connection failed'));
         reject(
           new FastcgiError('connect', `cannot connect to FastCGI server ${describeTarget(target)}: ${why}`, {
             cause: err,
