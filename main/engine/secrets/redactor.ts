@@ -27,11 +27,22 @@ const URL_CREDENTIALS_LABEL = '[redacted:url-credentials]';
 const PARTIAL_URL_CREDENTIALS = /:\/\/(?<=\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>\\@]*$/i;
 /** The shortest start of a secret a cut text is trimmed for: less tells nothing. */
 const MIN_PARTIAL = 2;
+/**
+ * A spelling longer than this is looked for by its start, and the rest compared where that start
+ * is found. V8 refuses an alternative of some 32 000 characters ("Regular expression too large",
+ * thrown where the pattern is first used, with the whole pattern — every secret — in its message):
+ * one long secret took the gateway down and printed them all.
+ */
+const MAX_ALTERNATIVE = 1024;
 
 export class Redactor {
   /** Every spelling of every value → its label. */
   #labels = new Map<string, string>();
   #pattern: RegExp | undefined;
+  /** The start of each spelling longer than MAX_ALTERNATIVE → those spellings, longest first. */
+  #long = new Map<string, string[]>();
+  /** The spellings that are whole in the pattern, to try where a long one's start was not it. */
+  #short: RegExp | undefined;
   #names = new Set<string>();
   #longestName = 0;
 
@@ -44,8 +55,16 @@ export class Redactor {
     }
     this.#labels = labels;
     // Longest first, so a value is never half-replaced by a shorter one it contains.
-    const alternatives = [...labels.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    const known = [...labels.keys()].sort((a, b) => b.length - a.length);
+    const whole = known.filter((spelling) => spelling.length <= MAX_ALTERNATIVE);
+    this.#long = new Map();
+    for (const spelling of known.filter((s) => s.length > MAX_ALTERNATIVE)) {
+      const start = spelling.slice(0, MAX_ALTERNATIVE);
+      this.#long.set(start, [...(this.#long.get(start) ?? []), spelling]);
+    }
+    const alternatives = [...new Set([...this.#long.keys(), ...whole])].map(escapeRegExp);
     this.#pattern = alternatives.length ? new RegExp(alternatives.join('|'), 'g') : undefined;
+    this.#short = this.#long.size && whole.length ? new RegExp(whole.map(escapeRegExp).join('|'), 'y') : undefined;
   }
 
   /**
@@ -67,8 +86,42 @@ export class Redactor {
     // Length first: hashing a long payload to look it up would cost a pass over it on every message.
     if (text.length <= this.#longestName && this.#names.has(text)) return text;
     let out = text;
-    if (this.#pattern) out = out.replace(this.#pattern, (match) => `[redacted:${this.#labels.get(match) ?? 'secret'}]`);
+    if (this.#pattern && this.#long.size) out = this.#replaceWithLong(out, this.#pattern);
+    else if (this.#pattern)
+      out = out.replace(this.#pattern, (match) => `[redacted:${this.#labels.get(match) ?? 'secret'}]`);
     return stripUrlCredentials(out);
+  }
+
+  /** `redact`'s replacement when some spellings are in the pattern by their start only. */
+  #replaceWithLong(text: string, pattern: RegExp): string {
+    let out = '';
+    let last = 0;
+    pattern.lastIndex = 0;
+    for (let found = pattern.exec(text); found !== null; found = pattern.exec(text)) {
+      const at = found.index;
+      let match: string | undefined = found[0];
+      const long = this.#long.get(match);
+      if (long) {
+        const whole = long.find((spelling) => text.startsWith(spelling, at));
+        if (whole !== undefined) match = whole;
+        else if (!this.#labels.has(match)) {
+          // Not that long value here; a shorter one may still start at this place.
+          match = undefined;
+          if (this.#short) {
+            this.#short.lastIndex = at;
+            match = this.#short.exec(text)?.[0];
+          }
+        }
+      }
+      if (match === undefined) {
+        pattern.lastIndex = at + 1;
+        continue;
+      }
+      out += `${text.slice(last, at)}[redacted:${this.#labels.get(match) ?? 'secret'}]`;
+      last = at + match.length;
+      pattern.lastIndex = last;
+    }
+    return out + text.slice(last);
   }
 
   /**

@@ -4,7 +4,7 @@
  * secrets set` has the running gateway start it with the value, Restart reads a value changed
  * behind the gateway's back, and `secrets rm` leaves the server saying the secret is missing.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -14,8 +14,33 @@ import {
   createKeychainSecretStore,
   type RunningGatewayApi,
 } from '../../../main/engine/index.ts';
-import { cliRun, fixtureServer, serveGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  CLI,
+  NODE,
+  cliRun,
+  fixtureServer,
+  serveGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 import { keyringMissing, startKeyringSession, type KeyringSession } from './keyring-session.ts';
+
+/** The CLI with `input` on its stdin, as `printf VALUE | switchboard ...`. */
+function cliPiped(
+  env: NodeJS.ProcessEnv,
+  input: string,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(NODE, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
 
 const missing = keyringMissing();
 if (missing && process.env.CI) throw new Error(`keychain tests need a Secret Service in CI: ${missing}`);
@@ -93,6 +118,18 @@ describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
     await running.api.restartServer('fx');
     await waitFor(async () => (await state())?.state === 'ready', 15_000, 'fx to start again');
     expect(await tokenSeen()).toBe('second-value-BBBB');
+  });
+
+  it('a secret as long as the app takes (60 000 characters) runs its server; the gateway stays up', async () => {
+    // Such a value once made the redactor's pattern too large for V8: the gateway died, and the
+    // error it printed held every secret it knew.
+    const value = `long-${'0123456789'.repeat(6000)}`.slice(0, 60_000);
+    const set = await cliPiped(env, value, 'secrets', 'set', 'later-token');
+    expect(set).toMatchObject({ code: 0 });
+    await waitFor(async () => (await state())?.state === 'ready', 15_000, 'fx to start with the long secret');
+    expect(await tokenSeen()).toBe(value);
+    expect(serve.exitCode).toBeNull();
+    expect(stderr()).not.toContain(value.slice(0, 40));
   });
 
   it('switchboard secrets rm leaves the server saying the secret is missing; the others run on', async () => {

@@ -73,6 +73,32 @@ describe('the redactor', () => {
     expect(redactor.redact(`ada:${secret}`)).toBe('[redacted:url-credentials]');
   });
 
+  it('hides a value of any length: a 40 000-character one, and one of 4 MB, in every spelling', () => {
+    // V8 refuses a pattern with such an alternative, at its first use, quoting every secret in it.
+    for (const length of [40_000, 4_000_000]) {
+      const value = `k${'0123456789abcdef+/'.repeat(Math.ceil(length / 18))}`.slice(0, length);
+      const r = createRedactor([
+        { label: 'big', value },
+        { label: 'short', value: 'other-secret' },
+      ]);
+      for (const spelling of [value, encodeURIComponent(value), Buffer.from(value).toString('base64')])
+        expect(r.redact(`a ${spelling} b other-secret c`)).toBe('a [redacted:big] b [redacted:short] c');
+    }
+  });
+
+  it('a long value and a short one that begins like it: each where it stands', () => {
+    const short = 'start-of-it-7777';
+    const long = `${short}${'x'.repeat(5000)}`;
+    const r = createRedactor([
+      { label: 'long', value: long },
+      { label: 'short', value: short },
+    ]);
+    expect(r.redact(`1 ${long} 2 ${short}${'x'.repeat(3000)} 3`)).toBe(
+      `1 [redacted:long] 2 [redacted:short]${'x'.repeat(3000)} 3`,
+    );
+    expect(r.redact(`${long.slice(0, 2000)}`)).toBe(`[redacted:short]${'x'.repeat(2000 - short.length)}`);
+  });
+
   it('strips user:password from any URL, known or not', () => {
     expect(redactor.redact('postgres://app:hunter2@db.internal:5432/x and https://h/no')).toBe(
       'postgres://[redacted:url-credentials]@db.internal:5432/x and https://h/no',
