@@ -1500,6 +1500,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           onStderrLine: (text: string) => this.stderrFeed(server.name, text),
           ...(this.processes ? { processes: this.processes } : {}),
           redact: (text: string) => this.redactor.redact(text),
+          redactCutEnd: (text: string) => this.redactor.dropPartialAtEnd(text),
           ...(this.opts.logDir ? { logDir: this.opts.logDir } : {}),
         },
       );

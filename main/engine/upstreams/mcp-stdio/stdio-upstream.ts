@@ -53,6 +53,8 @@ export interface StdioUpstreamDeps {
   onStderrLine?: (line: string) => void;
   /** Rewrites each stderr line before it is kept, written to the file or told (the gateway's redactor). */
   redact?: (line: string) => string;
+  /** For a stderr line cut short, after `redact`: drops the start of a secret left at its end. */
+  redactCutEnd?: (text: string) => string;
   /** Failures nobody awaits (a process tree that would not die). */
   log?: (line: string) => void;
   backoff?: BackoffPolicy;
@@ -74,6 +76,7 @@ export class StdioMcpUpstream extends ManagedUpstream {
       ...(deps.logDir === undefined ? {} : { dir: deps.logDir }),
       ...(deps.onStderrLine ? { onLine: deps.onStderrLine } : {}),
       ...(deps.redact ? { redact: deps.redact } : {}),
+      ...(deps.redactCutEnd ? { redactCutEnd: deps.redactCutEnd } : {}),
     });
     super({
       name: spec.name,

@@ -30,6 +30,11 @@ export interface StderrLogOptions {
   onLine?: (line: string) => void;
   /** Rewrites each line before it is kept anywhere (the gateway's redactor). */
   redact?: (line: string) => string;
+  /**
+   * For a line cut at `maxLineBytes`, after `redact`: drops what the cut left of a secret at its end
+   * (the start of a value, which `redact` cannot know as one).
+   */
+  redactCutEnd?: (text: string) => string;
 }
 
 const NEWLINE = 0x0a;
@@ -44,6 +49,7 @@ export class StderrLog {
   readonly #file: string | undefined;
   readonly #onLine: ((line: string) => void) | undefined;
   readonly #redact: ((line: string) => string) | undefined;
+  readonly #redactCutEnd: ((text: string) => string) | undefined;
 
   // Ring of complete lines: #ring[#head..] are live; compacted now and then. #times: when each came
   // (epoch ms), so a server's log can be read as one timeline with the gateway's notes.
@@ -79,6 +85,7 @@ export class StderrLog {
       options.dir === undefined ? undefined : nodePath.join(options.dir, `${safeFileName(options.name)}.log`);
     this.#onLine = options.onLine;
     this.#redact = options.redact;
+    this.#redactCutEnd = options.redactCutEnd;
   }
 
   /** Path of the log file, if any. */
@@ -106,21 +113,20 @@ export class StderrLog {
   note(line: string): void {
     const text = `[switchboard] ${line}`;
     if (!this.#redact) this.#enqueueFile(Buffer.from(`${text}\n`));
-    this.#pushLine(text, false);
+    this.#pushLine(this.#clean(text), false);
   }
 
   /** Complete lines, oldest first, plus the unfinished last line if any. */
   lines(): string[] {
     const out = this.#ring.slice(this.#head);
-    if (this.#partialBytes > 0 || this.#partialDropped > 0) out.push(this.#clean(this.#partialText()));
+    if (this.#partialBytes > 0 || this.#partialDropped > 0) out.push(this.#partialText());
     return out;
   }
 
   /** Complete lines with when each came (epoch ms), oldest first, plus the unfinished last line (now). */
   timedLines(): { at: number; text: string }[] {
     const out = this.#ring.slice(this.#head).map((text, i) => ({ at: this.#times[this.#head + i] ?? 0, text }));
-    if (this.#partialBytes > 0 || this.#partialDropped > 0)
-      out.push({ at: Date.now(), text: this.#clean(this.#partialText()) });
+    if (this.#partialBytes > 0 || this.#partialDropped > 0) out.push({ at: Date.now(), text: this.#partialText() });
     return out;
   }
 
@@ -147,7 +153,7 @@ export class StderrLog {
   async close(): Promise<void> {
     // The unfinished last line is part of the output too.
     if (this.#redact && (this.#partialBytes > 0 || this.#partialDropped > 0))
-      this.#enqueueFile(Buffer.from(`${this.#clean(this.#partialText())}\n`));
+      this.#enqueueFile(Buffer.from(`${this.#partialText()}\n`));
     this.#closed = true;
     while (this.#pumping) await this.#pump;
     await this.#closeHandle();
@@ -182,20 +188,29 @@ export class StderrLog {
     this.#partialDropped += Math.max(0, bytes.length - Math.max(0, room));
   }
 
+  /** The line being assembled, as it is kept (redacted, and marked when cut). */
   #partialText(): string {
     // Splitting on the newline byte is safe in UTF-8; a cut long line may end in U+FFFD.
     let text = Buffer.concat(this.#partial, this.#partialBytes).toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (this.#partialDropped > 0) text += ` …[truncated ${this.#partialDropped} bytes]`;
+    return this.#clean(text, this.#partialDropped);
+  }
+
+  /**
+   * A line redacted; one cut (`dropped` bytes left out) also without the start of a secret the cut
+   * left at its end: a long key printed on a long line kept its first 16 KiB.
+   */
+  #clean(line: string, dropped = 0): string {
+    let text = this.#redact ? this.#redact(line) : line;
+    if (dropped > 0) {
+      if (this.#redactCutEnd) text = this.#redactCutEnd(text.replace(/\uFFFD$/, ''));
+      text += ` …[truncated ${dropped} bytes]`;
+    }
     return text;
   }
 
-  #clean(line: string): string {
-    return this.#redact ? this.#redact(line) : line;
-  }
-
-  #pushLine(raw: string, live = true): void {
-    const line = this.#clean(raw);
+  /** Keeps a line already cleaned. */
+  #pushLine(line: string, live = true): void {
     if (this.#redact) this.#enqueueFile(Buffer.from(`${line}\n`));
     if (live) this.#onLine?.(line);
     this.#pushed++;

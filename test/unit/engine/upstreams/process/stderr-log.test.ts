@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedactor } from '../../../../../main/engine/secrets/redactor.ts';
 import { StderrLog, createStderrLog } from '../../../../../main/engine/upstreams/process/stderr-log.ts';
 
 let dir: string;
@@ -148,6 +149,36 @@ describe('StderrLog file', () => {
     await log.close();
     expect(seen).toEqual(['token [redacted:key] here']);
     expect(await readFile(path.join(sub, 'r.log'), 'utf8')).toBe('token [redacted:key] here\nlast [redacted:key]\n');
+  });
+
+  it('a line cut inside a secret keeps none of it: not the start left by the cut, nor a key over a line', async () => {
+    const sub = path.join(dir, 'cut');
+    const key = `-----BEGIN KEY-----${'A1b2C3d4'.repeat(40)}-----END KEY-----`;
+    const redactor = createRedactor([{ label: 'pem', value: key }]);
+    const seen: string[] = [];
+    const log = new StderrLog({
+      name: 'c',
+      dir: sub,
+      maxLineBytes: 200,
+      redact: (line) => redactor.redact(line),
+      redactCutEnd: (text) => redactor.dropPartialAtEnd(text),
+      onLine: (line) => seen.push(line),
+    });
+    const mark = log.mark();
+    log.write(b(`${'x'.repeat(150)} ${key} tail\n`));
+    log.write(b(`config: ${key}`));
+    const start = key.slice(0, 30);
+    expect(log.lines()).toEqual([
+      `${'x'.repeat(150)}  …[truncated ${150 + 1 + key.length + 5 - 200} bytes]`,
+      expect.any(String),
+    ]);
+    expect(log.lines()[1]).toMatch(/^config: {2}…\[truncated \d+ bytes\]$/);
+    expect(log.linesSince(mark).join('\n')).not.toContain(start);
+    await log.close();
+    expect(seen.join('\n')).not.toContain(start);
+    const file = await readFile(path.join(sub, 'c.log'), 'utf8');
+    expect(file).toContain('…[truncated');
+    expect(file).not.toContain('BEGIN');
   });
 
   it('keeps the name inside the directory', () => {
