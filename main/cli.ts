@@ -81,7 +81,8 @@ Remote servers that need a login (OAuth; see docs/remote-servers.md):
   logout SERVER     Forget SERVER's tokens
 
 Secrets (the OS keychain; referenced in the config as ${'$'}{secret:NAME}):
-  secrets set NAME [VALUE]  Store a secret (VALUE from stdin or a hidden prompt when left out)
+  secrets set NAME          Store a secret, typed at a hidden prompt or piped in (never on the
+                            command line, where shell history and other programs see it)
   secrets get NAME          Print a secret
   secrets rm NAME           Delete a secret
   secrets ls                List secret names
@@ -263,7 +264,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'secrets': {
       const [action, name, value, extra] = positionals;
-      if (extra) throw new UsageError('usage: switchboard secrets set NAME [VALUE] | get NAME | rm NAME | ls');
+      // A value after set's name is refused there, without echoing it, however many words it is.
+      if (extra && action !== 'set')
+        throw new UsageError('usage: switchboard secrets set NAME | get NAME | rm NAME | ls');
       return (await import('./cli/secrets.ts')).secrets({ action, name, value }, (message) => new UsageError(message));
     }
     default:

@@ -12,6 +12,16 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
+/**
+ * A value given after the name is refused, and not repeated: on the command line it is in the shell's
+ * history, and every program on the machine can read it in the process list while this one runs.
+ */
+export const VALUE_ON_COMMAND_LINE =
+  'switchboard secrets set takes no value on the command line (it would stay in your shell history, and ' +
+  'other programs can read a command line): run switchboard secrets set NAME and type or paste it at the ' +
+  'prompt, or pipe it in (switchboard secrets set NAME < file, or from a password manager: ' +
+  'pass show x | switchboard secrets set NAME)';
+
 /** What typing `chunk` does to a hidden value: the value so far, and whether it was entered or cancelled. */
 export function typeHidden(value: string, chunk: string): { value: string; end?: 'enter' | 'cancel' } {
   for (const ch of chunk) {
@@ -94,17 +104,11 @@ export async function secrets(
   switch (opts.action) {
     case 'set': {
       if (!opts.name)
-        throw usage('usage: switchboard secrets set NAME [VALUE]   (without VALUE the value is read from stdin)');
+        throw usage('usage: switchboard secrets set NAME   (the value is asked for, or read from stdin when piped)');
+      if (opts.value !== undefined) throw usage(VALUE_ON_COMMAND_LINE);
       // Before the value is asked for: a name refused after the secret was typed wastes it.
       assertSecretName(opts.name);
-      let value = opts.value;
-      if (value === undefined)
-        value = process.stdin.isTTY ? await readHidden(`Value for ${opts.name}: `) : await readStdin();
-      else
-        process.stderr.write(
-          'switchboard: note: a value on the command line can end up in your shell history; piping it in (or ' +
-            'typing it at the prompt) avoids that\n',
-        );
+      const value = process.stdin.isTTY ? await readHidden(`Value for ${opts.name}: `) : await readStdin();
       if (value === '') throw new Error('the value is empty; nothing stored');
       const name = opts.name;
       const applied = await throughGateway(
@@ -151,6 +155,6 @@ export async function secrets(
       return 0;
     }
     default:
-      throw usage('usage: switchboard secrets set NAME [VALUE] | get NAME | rm NAME | ls');
+      throw usage('usage: switchboard secrets set NAME | get NAME | rm NAME | ls');
   }
 }

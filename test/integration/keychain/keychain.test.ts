@@ -84,6 +84,19 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
     expect(runCli(['secrets', 'get', 'api-key'], env)).toMatchObject({ code: 1 });
     expect(runCli(['secrets', 'frob'], env)).toMatchObject({ code: 2 });
   });
+
+  it('switchboard secrets set refuses a value on the command line, stores nothing and does not repeat it', () => {
+    const env = { HOME: home, ...session.env };
+    for (const words of [['sk-on-the-command-line'], ['sk-two', 'words-on-it']]) {
+      const result = runCli(['secrets', 'set', 'argv-key', ...words], env, 'sk-piped-too\n');
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /takes no value on the command line .*shell history.*at the prompt, or pipe it in/s,
+      );
+      for (const word of words) expect(result.stdout + result.stderr).not.toContain(word);
+      expect(runCli(['secrets', 'get', 'argv-key'], env)).toMatchObject({ code: 1 });
+    }
+  });
 });
 
 describe('no keychain reachable', () => {

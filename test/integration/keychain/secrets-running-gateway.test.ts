@@ -103,7 +103,7 @@ describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
   });
 
   it('switchboard secrets set has the running gateway start the server with the value', async () => {
-    const set = await cliRun(env, 'secrets', 'set', 'later-token', 'first-value-AAAA');
+    const set = await cliPiped(env, 'first-value-AAAA\n', 'secrets', 'set', 'later-token');
     expect(set.code).toBe(0);
     expect(set.stdout).toContain('The running gateway started the servers that use it again, with this value.');
     await waitFor(async () => (await state())?.state === 'ready', 15_000, 'fx to start with its secret');
