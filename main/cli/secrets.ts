@@ -1,15 +1,29 @@
 /** `switchboard secrets set|get|rm|ls`: the OS keychain store, for a terminal. */
-import { assertSecretName, connectRunningGateway, createKeychainSecretStore, errorMessage } from '../engine/index.ts';
+import {
+  assertSecretName,
+  connectRunningGateway,
+  createKeychainSecretStore,
+  errorMessage,
+  secretValueProblem,
+} from '../engine/index.ts';
 
 const out = (text: string) => process.stdout.write(text);
 
-/** All of stdin (piped), without one trailing newline. */
+/** All of stdin (piped), without one trailing newline; bytes that are not UTF-8 are refused. */
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    // Decoded leniently, each bad byte became U+FFFD and another value was stored, without a word.
+    throw new Error(
+      'the value piped in is not UTF-8 text (binary data?); nothing stored. Store its base64 instead: ' +
+        'base64 -w0 FILE | switchboard secrets set NAME',
+    );
+  }
+  return text.replace(/\r?\n$/, '');
 }
 
 /**
@@ -109,7 +123,8 @@ export async function secrets(
       // Before the value is asked for: a name refused after the secret was typed wastes it.
       assertSecretName(opts.name);
       const value = process.stdin.isTTY ? await readHidden(`Value for ${opts.name}: `) : await readStdin();
-      if (value === '') throw new Error('the value is empty; nothing stored');
+      const problem = secretValueProblem(value);
+      if (problem) throw new Error(`${problem}; nothing stored`);
       const name = opts.name;
       const applied = await throughGateway(
         (api) => api.setSecret(name, value),

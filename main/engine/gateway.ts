@@ -25,7 +25,7 @@ import {
   type ResolvedServer,
 } from './config/index.ts';
 import { deepEqual } from './config/diff.ts';
-import { describeSecretStore, isValidSecretName, type SecretStore } from './secrets/store.ts';
+import { describeSecretStore, isValidSecretName, secretValueProblem, type SecretStore } from './secrets/store.ts';
 import { createRedactor, type SecretValue } from './secrets/redactor.ts';
 import { GatewayError, errorMessage, toRpcError } from './protocol/errors.ts';
 import type { RequestId } from './protocol/jsonrpc.ts';
@@ -714,6 +714,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         { field: 'name' },
       );
     }
+    const problem = secretValueProblem(value);
+    if (problem) throw new GatewayError('invalid_request', `${problem}; "${name}" was not stored`, { field: 'value' });
     await this.opts.secrets.set(name, value);
     await this.reload();
   }
@@ -1352,6 +1354,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     try {
       const env = this.opts.env ?? process.env;
       const { server: values, secrets } = await resolveServer(server, { env, secrets: this.opts.secrets });
+      unpassableValue(values);
       return { running: { ...values, isolated }, secrets };
     } catch (err) {
       return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
@@ -1687,4 +1690,26 @@ function timeOfDay(ms: number): string {
   const d = new Date(ms);
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/**
+ * Throws, naming the field and never the value, when a resolved env var or header holds what it
+ * cannot carry (a secret stored with a NUL in it): Node refused the start with the value in its message.
+ */
+function unpassableValue(server: ResolvedConfig['servers'][string]): void {
+  const maps: [string, Record<string, string> | undefined][] = [
+    ['env', 'env' in server ? server.env : undefined],
+    ['headers', 'headers' in server ? server.headers : undefined],
+  ];
+  for (const [kind, map] of maps)
+    for (const [key, value] of Object.entries(map ?? {}))
+      if (value.includes('\u0000') || (kind === 'headers' && /[\r\n]/.test(value))) {
+        const [what, where] =
+          kind === 'env' ? ['a NUL character', 'an environment variable'] : ['a NUL or a line break', 'a header'];
+        throw new GatewayError(
+          'config_invalid',
+          `server "${server.name}": ${kind}.${key} holds ${what}, which ${where} cannot carry (from a secret? ` +
+            'store it again without it; binary data as base64)',
+        );
+      }
 }

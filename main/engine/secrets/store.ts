@@ -37,6 +37,30 @@ export function assertSecretName(name: string): void {
   }
 }
 
+/**
+ * The longest value `switchboard secrets set` and the app store (characters; the control API's
+ * setSecret takes as many): far more than a PEM key, and within what one environment variable can
+ * hold on Linux (128 KiB).
+ */
+export const MAX_SECRET_VALUE_LENGTH = 65_536;
+
+/**
+ * Why a value cannot be a secret, or undefined when it can; never quotes the value. A NUL cannot go
+ * into an environment variable or a header: Node refused the server's start with the whole value in
+ * its message.
+ */
+export function secretValueProblem(value: string): string | undefined {
+  if (value === '') return 'the value is empty';
+  if (value.length > MAX_SECRET_VALUE_LENGTH)
+    return `the value is ${value.length} characters long, more than a secret may be (${MAX_SECRET_VALUE_LENGTH})`;
+  if (value.includes('\u0000'))
+    return (
+      'the value has a NUL character, which no environment variable or header can carry (binary data? ' +
+      'store its base64 instead)'
+    );
+  return undefined;
+}
+
 /** "the keychain" / "the memory secret store": where a message says a secret was looked for. */
 export function describeSecretStore(store: Pick<SecretStore, 'kind'>): string {
   return store.kind === 'keychain' ? 'the keychain' : `the ${store.kind} secret store`;

@@ -97,6 +97,28 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
       expect(runCli(['secrets', 'get', 'argv-key'], env)).toMatchObject({ code: 1 });
     }
   });
+
+  it('switchboard secrets set refuses a value that cannot be one, saying why, and stores nothing', () => {
+    const env = { HOME: home, ...session.env };
+    const cases: [string | Buffer, RegExp][] = [
+      ['', /the value is empty; nothing stored/],
+      ['\n', /the value is empty; nothing stored/],
+      [
+        Buffer.from('sk-binary-\xff\xfe-key', 'latin1'),
+        /not UTF-8 text .*base64 -w0 FILE \| switchboard secrets set NAME/,
+      ],
+      ['sk-with-\u0000-nul', /has a NUL character, which no environment variable or header can carry/],
+      ['k'.repeat(65_537), /65537 characters long, more than a secret may be \(65536\); nothing stored/],
+    ];
+    for (const [input, message] of cases) {
+      const result = runCli(['secrets', 'set', 'odd-key'], env, input as string);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain('sk-');
+      expect(runCli(['secrets', 'get', 'odd-key'], env)).toMatchObject({ code: 1 });
+    }
+    expect(runCli(['secrets', 'set', 'odd-key'], env, 'k'.repeat(65_536))).toMatchObject({ code: 0 });
+  });
 });
 
 describe('no keychain reachable', () => {

@@ -148,4 +148,17 @@ describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
     expect(other?.state).toBe('ready');
     expect((await cliRun(env, 'secrets', 'rm', 'later-token')).code).toBe(1);
   });
+  it('a stored value no environment variable can carry fails its server, naming the field, not the value', async () => {
+    // Stored behind the gateway's back (another tool, an older version): the CLI and the app refuse it.
+    const store = createKeychainSecretStore({ stateDir: env.SWITCHBOARD_STATE_DIR!, env });
+    await store.set('later-token', 'nul-start-CCCC\u0000nul-end-DDDD');
+    await running.api.restartServer('fx');
+    await waitFor(async () => (await state())?.state === 'failed', 15_000, 'fx to fail');
+    const lastError = (await state())?.lastError ?? '';
+    expect(lastError).toMatch(/env\.FIXTURE_TOKEN holds a NUL character, which an environment variable cannot carry/);
+    expect(lastError).not.toMatch(/nul-start|nul-end/);
+    await expect(running.api.setSecret('later-token', 'again-\u0000-EEEE')).rejects.toThrow(
+      /has a NUL character.*"later-token" was not stored/,
+    );
+  });
 });
