@@ -72,6 +72,7 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
 }
 export {
   createKeychainSecretStore,
+  HEADLESS_KEYRING_COMMAND,
   installId,
   type KeychainStoreOptions,
   type KeyringBackend,

@@ -90,6 +90,14 @@ export async function installId(stateDir: string): Promise<string> {
   }
 }
 
+/**
+ * A keyring of its own for a session without a desktop (a server, SSH): its password typed at a
+ * prompt, never in the command (where shell history and the process list keep it).
+ */
+export const HEADLESS_KEYRING_COMMAND =
+  'dbus-run-session -- bash -c \'IFS= read -rsp "Keyring password: " PW && echo && printf %s "$PW" | ' +
+  "gnome-keyring-daemon --unlock --components=secrets >/dev/null && unset PW && exec switchboard serve'";
+
 /** A sentence on how to make the keychain reachable, for the platform and the failure seen. */
 export function keychainHint(reason: string, platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
   if (platform === 'darwin') {
@@ -109,15 +117,17 @@ export function keychainHint(reason: string, platform: NodeJS.Platform, env: Nod
   ) {
     return (
       'There is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set or not reachable), so no ' +
-      ('Secret Service. Run Switchboard inside your desktop session, or start one with a keyring: ' +
-        ("dbus-run-session -- sh -c 'echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets; " +
-          "switchboard ...'."))
+      'Secret Service. Run Switchboard inside your desktop session; on a machine without one (a server, ' +
+      `SSH), start a session with a keyring of its own, typing the keyring's password at the prompt: ` +
+      `${HEADLESS_KEYRING_COMMAND}.`
     );
   }
   if (/dismissed|locked|prompt/i.test(reason)) {
+    // `gnome-keyring-daemon --unlock` does not unlock a running daemon: it starts a second one.
     return (
-      'The keyring is locked and could not ask for its password here: unlock it (log in to the desktop ' +
-      'session, or run: echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets).'
+      'The keyring is locked, and nothing in this session can ask for its password: unlock it in your ' +
+      'desktop session (logging in does; or unlock the Login keyring in Passwords and Keys, or KWallet), ' +
+      'then try again.'
     );
   }
   if (/ServiceUnknown|org\.freedesktop\.secrets|not provided|no such name/i.test(reason)) {

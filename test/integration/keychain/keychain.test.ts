@@ -3,12 +3,14 @@
  * through the engine and through the CLI; and the CLI with no D-Bus at all: a clear error and
  * nothing written in plain text.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findCredentialsAsync } from '@napi-rs/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeychainSecretStore } from '../../../main/engine/index.ts';
+import { createKeychainSecretStore, HEADLESS_KEYRING_COMMAND } from '../../../main/engine/index.ts';
+import { CLI, NODE } from '../../helpers/gateway.ts';
 import { runCli } from '../installers/helpers.ts';
 import { keyringMissing, startKeyringSession, type KeyringSession } from './keyring-session.ts';
 
@@ -119,6 +121,32 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
     }
     expect(runCli(['secrets', 'set', 'odd-key'], env, 'k'.repeat(65_536))).toMatchObject({ code: 0 });
   });
+
+  // Last here: the session's keyring stays locked.
+  it('a locked keyring: the message says so and to unlock it in the desktop session', () => {
+    const env = { HOME: home, ...session.env };
+    expect(runCli(['secrets', 'set', 'before-lock'], env, 'sk-before-lock')).toMatchObject({ code: 0 });
+    const lock = spawnSync(
+      'dbus-send',
+      ['--session', '--dest=org.freedesktop.secrets', '--print-reply', '/org/freedesktop/secrets'].concat([
+        'org.freedesktop.Secret.Service.Lock',
+        'array:objpath:/org/freedesktop/secrets/collection/login',
+      ]),
+      { env: { ...process.env, ...session.env }, encoding: 'utf8' },
+    );
+    expect(lock.status, lock.stderr).toBe(0);
+    for (const args of [
+      ['secrets', 'get', 'before-lock'],
+      ['secrets', 'ls'],
+    ]) {
+      const result = runCli(args, env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/The keyring is locked, .*unlock it in your desktop session/s);
+      // That command starts a second daemon beside the running one, which stays locked.
+      expect(result.stderr).not.toContain('gnome-keyring-daemon --unlock');
+      expect(result.stdout).not.toContain('sk-before-lock');
+    }
+  });
 });
 
 describe('no keychain reachable', () => {
@@ -130,9 +158,45 @@ describe('no keychain reachable', () => {
       expect(result.stderr).toMatch(
         /the OS keychain is not available .*no D-Bus session bus.*does not store secrets in plain files/s,
       );
+      // The keyring's password is typed at a prompt, never put in the command.
+      expect(result.stderr).toContain(HEADLESS_KEYRING_COMMAND);
+      expect(result.stderr).not.toMatch(/PASSWORD \|/);
       const files = await readdir(home, { recursive: true, withFileTypes: true });
       for (const f of files.filter((e) => e.isFile()))
         expect(await readFile(path.join(f.parentPath, f.name), 'utf8')).not.toContain('sk-never-on-disk');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(missing !== undefined)('the headless command the message gives', () => {
+  it('starts a keyring unlocked with the password typed at its prompt, and Switchboard uses it', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'sb-headless-'));
+    try {
+      // `switchboard` on PATH, as an installed one is; `serve` swapped for two commands that end.
+      const bin = path.join(home, 'bin');
+      await mkdir(bin);
+      await writeFile(path.join(bin, 'switchboard'), `#!/bin/sh\nexec "${NODE}" "${CLI}" "$@"\n`);
+      await chmod(path.join(bin, 'switchboard'), 0o755);
+      const command = HEADLESS_KEYRING_COMMAND.replace(
+        'exec switchboard serve',
+        'echo sk-headless-value | switchboard secrets set headless && switchboard secrets get headless',
+      );
+      const result = spawnSync('sh', ['-c', command], {
+        env: {
+          PATH: `${bin}:${process.env.PATH ?? ''}`,
+          HOME: home,
+          XDG_RUNTIME_DIR: home,
+          XDG_DATA_HOME: path.join(home, 'share'),
+          SWITCHBOARD_STATE_DIR: path.join(home, 'state'),
+        },
+        input: 'typed-keyring-password\n',
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(result.stdout).toContain('sk-headless-value\n');
+      expect(result.status, result.stderr).toBe(0);
     } finally {
       await rm(home, { recursive: true, force: true });
     }

@@ -66,7 +66,7 @@ describe('keychain secret store', () => {
     expect(locked).toBeInstanceOf(GatewayError);
     expect((locked as GatewayError).code).toBe('secret_store_unavailable');
     expect((locked as Error).message).toMatch(
-      /keyring is locked.*gnome-keyring-daemon --unlock.*does not store secrets in plain files/,
+      /keyring is locked.*unlock it in your desktop session.*does not store secrets in plain files/,
     );
     const noBus = createKeychainSecretStore({ installId: 'aaaa1111', backend: failing, platform: 'linux', env: {} });
     await expect(noBus.set('x', 'y')).rejects.toThrow(/no D-Bus session bus.*dbus-run-session/);
