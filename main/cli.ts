@@ -267,7 +267,10 @@ async function main(argv: string[]): Promise<number> {
       // A value after set's name is refused there, without echoing it, however many words it is.
       if (extra && action !== 'set')
         throw new UsageError('usage: switchboard secrets set NAME | get NAME | rm NAME | ls');
-      return (await import('./cli/secrets.ts')).secrets({ action, name, value }, (message) => new UsageError(message));
+      return (await import('./cli/secrets.ts')).secrets(
+        { action, name, value, ...(values.config === undefined ? {} : { configPath: path.resolve(values.config) }) },
+        (message) => new UsageError(message),
+      );
     }
     default:
       throw new UsageError(`unknown command "${command}". Run switchboard --help for the list.`);

@@ -3,7 +3,10 @@ import {
   assertSecretName,
   connectRunningGateway,
   createKeychainSecretStore,
+  defaultConfigPath,
   errorMessage,
+  findReferences,
+  loadConfigFile,
   secretValueProblem,
 } from '../engine/index.ts';
 
@@ -81,15 +84,34 @@ function readHidden(prompt: string): Promise<string> {
 
 type RunningApi = NonNullable<Awaited<ReturnType<typeof connectRunningGateway>>>['api'];
 
+/** The servers whose entries refer to the secret, as "fx (env.TOKEN)". */
+type Uses = string[];
+
+/** Where the config file refers to `name`; none when it cannot be read. */
+async function usesInConfig(name: string, configPath: string | undefined): Promise<Uses> {
+  try {
+    const { config } = await loadConfigFile(configPath ?? defaultConfigPath());
+    return findReferences(config)
+      .filter((ref) => ref.kind === 'secret' && ref.name === name)
+      .map((ref) => `${ref.server} (${ref.field})`);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * A change made by the running gateway, when one runs: it reads references as servers start, so
  * only it can start the servers using the secret again with the new value (or say it is gone).
- * Without one, or when it cannot be asked, the keychain is changed here. Says what became of it.
+ * Without one, or when it cannot be asked, the keychain is changed here. Says what became of it,
+ * naming the servers that use the secret (`done` is given them; none, nothing is said of servers).
  */
 async function throughGateway(
+  name: string,
+  configPath: string | undefined,
   change: (api: RunningApi) => Promise<void>,
   here: () => Promise<unknown>,
-  done: string,
+  done: (uses: Uses) => string,
+  without: (uses: Uses) => string,
 ): Promise<string> {
   let running: Awaited<ReturnType<typeof connectRunningGateway>>;
   try {
@@ -100,18 +122,22 @@ async function throughGateway(
   }
   if (!running) {
     await here();
-    return '';
+    const uses = await usesInConfig(name, configPath);
+    return uses.length ? without(uses) : '';
   }
   try {
+    // Asked before the change, which it is about.
+    const view = await running.api.listSecrets();
+    const uses = (view.secrets.find((s) => s.name === name)?.usedBy ?? []).map((u) => `${u.server} (${u.field})`);
     await change(running.api);
-    return `${done}\n`;
+    return uses.length ? done(uses) : '';
   } finally {
     running.close();
   }
 }
 
 export async function secrets(
-  opts: { action: string | undefined; name: string | undefined; value: string | undefined },
+  opts: { action: string | undefined; name: string | undefined; value: string | undefined; configPath?: string },
   usage: (message: string) => Error,
 ): Promise<number> {
   const store = createKeychainSecretStore();
@@ -127,9 +153,13 @@ export async function secrets(
       if (problem) throw new Error(`${problem}; nothing stored`);
       const name = opts.name;
       const applied = await throughGateway(
+        name,
+        opts.configPath,
         (api) => api.setSecret(name, value),
         () => store.set(name, value),
-        'The running gateway started the servers that use it again, with this value.',
+        (uses) => `The running gateway started the servers that use it again, with this value: ${uses.join(', ')}.\n`,
+        (uses) =>
+          `Used by ${uses.join(', ')}: ${uses.length === 1 ? 'it gets' : 'they get'} it when the gateway starts.\n`,
       );
       out(`Stored "${name}" in the keychain. Use it in the config as \${secret:${name}}.\n${applied}`);
       return 0;
@@ -152,9 +182,14 @@ export async function secrets(
         return 1;
       }
       const applied = await throughGateway(
+        name,
+        opts.configPath,
         (api) => api.deleteSecret(name),
         () => store.delete(name),
-        'The running gateway stopped the servers that use it: they say it is missing.',
+        (uses) => `The running gateway stopped the servers that use it, which say it is missing: ${uses.join(', ')}.\n`,
+        (uses) =>
+          `Still referred to by ${uses.join(', ')}: ${uses.length === 1 ? 'it fails' : 'they fail'} to start, ` +
+          'saying it is missing, until it is set again or the reference is taken out of the config.\n',
       );
       out(`Removed "${name}" from the keychain.\n${applied}`);
       return 0;

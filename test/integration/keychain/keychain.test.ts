@@ -122,6 +122,25 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
     expect(runCli(['secrets', 'set', 'odd-key'], env, 'k'.repeat(65_536))).toMatchObject({ code: 0 });
   });
 
+  it('without a gateway, secrets set and rm name the servers of the config that use the secret', async () => {
+    const config = path.join(home, 'used.json');
+    await writeFile(
+      config,
+      JSON.stringify({ mcpServers: { api: { command: 'x', env: { API_KEY: '${secret:used-key}' } } } }),
+    );
+    const env = { HOME: home, ...session.env, SWITCHBOARD_CONFIG: config };
+    const set = runCli(['secrets', 'set', 'used-key'], env, 'sk-used');
+    expect(set).toMatchObject({ code: 0 });
+    expect(set.stdout).toContain('Used by api (env.API_KEY): it gets it when the gateway starts.');
+    const rm = runCli(['secrets', 'rm', 'used-key'], env);
+    expect(rm).toMatchObject({ code: 0 });
+    expect(rm.stdout).toContain('Still referred to by api (env.API_KEY): it fails to start, saying it is missing');
+    // A secret no server uses: nothing said of servers.
+    expect(runCli(['secrets', 'set', 'free-key'], env, 'sk-free').stdout).toBe(
+      'Stored "free-key" in the keychain. Use it in the config as ${secret:free-key}.\n',
+    );
+  });
+
   // Last here: the session's keyring stays locked.
   it('a locked keyring: the message says so and to unlock it in the desktop session', () => {
     const env = { HOME: home, ...session.env };

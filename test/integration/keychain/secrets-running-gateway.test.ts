@@ -105,7 +105,9 @@ describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
   it('switchboard secrets set has the running gateway start the server with the value', async () => {
     const set = await cliPiped(env, 'first-value-AAAA\n', 'secrets', 'set', 'later-token');
     expect(set.code).toBe(0);
-    expect(set.stdout).toContain('The running gateway started the servers that use it again, with this value.');
+    expect(set.stdout).toContain(
+      'The running gateway started the servers that use it again, with this value: fx (env.FIXTURE_TOKEN).',
+    );
     await waitFor(async () => (await state())?.state === 'ready', 15_000, 'fx to start with its secret');
     expect(await tokenSeen()).toBe('first-value-AAAA');
   });
@@ -140,6 +142,9 @@ describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
   it('switchboard secrets rm leaves the server saying the secret is missing; the others run on', async () => {
     const removed = await cliRun(env, 'secrets', 'rm', 'later-token');
     expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain(
+      'The running gateway stopped the servers that use it, which say it is missing: fx (env.FIXTURE_TOKEN).',
+    );
     await waitFor(async () => (await state())?.state === 'failed', 15_000, 'fx to fail without its secret');
     expect((await state())?.lastError).toMatch(
       /not in the keychain \(add it with: switchboard secrets set later-token\)/,
