@@ -14,7 +14,7 @@ import { applyChange, planChange, type ChangePlan, type InstallerContext } from 
 import { unifiedDiff } from '../installers/diff.ts';
 import { readClientServers, setEntry, verifyClient, type VerifyResult } from '../installers/installer.ts';
 import { readSnapshot, resolveTarget, writeAtomic } from '../installers/safe-file.ts';
-import { redactLine } from '../installers/secret-names.ts';
+import { createLineRedactor } from '../installers/secret-names.ts';
 import { profileOf } from '../installers/shim-entry.ts';
 import { maskArgs, maskUrl } from '../secrets/looks-secret.ts';
 import type { ClientId, ClientServer, ShimCommand } from '../installers/types.ts';
@@ -241,7 +241,7 @@ async function prepare(
       configDiff: unifiedDiff(configSnapshot.text, edit.text, {
         fromLabel: ctx.configPath,
         toLabel: ctx.configPath,
-        mapLine: redactLine,
+        mapLine: createLineRedactor(),
       }),
     },
     converted,

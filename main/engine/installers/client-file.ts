@@ -18,7 +18,7 @@ import {
   type FileSnapshot,
   type WriteOutcome,
 } from './safe-file.ts';
-import { redactLine } from './secret-names.ts';
+import { createLineRedactor } from './secret-names.ts';
 import { joinText, sha256, splitText } from './text.ts';
 import type { PathContext } from './types.ts';
 
@@ -78,7 +78,7 @@ async function prepare(
   const { body, shape } = splitText(snapshot.text);
   const newBody = edit(body, file, shape.eol);
   const after = newBody === body ? snapshot.text : joinText(newBody, shape);
-  const diff = unifiedDiff(snapshot.text, after, { fromLabel: file, toLabel: file, mapLine: redactLine });
+  const diff = unifiedDiff(snapshot.text, after, { fromLabel: file, toLabel: file, mapLine: createLineRedactor() });
   const warnings = target.target !== file ? [`${file} is a symbolic link; ${target.target} is the file changed`] : [];
   const exists = snapshot.bytes !== null;
   if (!exists && after !== snapshot.text) warnings.push(...(await creationWarnings(def, file)));

@@ -116,3 +116,29 @@ describe.skipIf(missing !== undefined)('adopt claude-desktop, install cursor, re
     // Eleven real CLI runs one after another (7–13 s on an idle machine): 30 s was too close under load.
   }, 90_000);
 });
+
+describe('adopt --dry-run, without a keychain', () => {
+  it('shows no URL password, query key or secret flag of the servers it would take', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'sb-adopt-dry-'));
+    try {
+      const file = path.join(home, FILES['claude-desktop']!);
+      await mkdir(path.dirname(file), { recursive: true });
+      const canaries = ['pw-CANARY-4242', 'query-CANARY-7777', 'flag-CANARY-1111'];
+      await writeFile(
+        file,
+        JSON.stringify({
+          mcpServers: {
+            remote: { url: `https://ada:${canaries[0]}@mcp.example.com/mcp?api_key=${canaries[1]}` },
+            local: { command: 'npx', args: ['-y', 'some-mcp', '--api-key', canaries[2]] },
+          },
+        }),
+      );
+      const dry = runCli(['adopt', 'claude-desktop', '--dry-run'], { HOME: home });
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain('https://ada:***@mcp.example.com/mcp?api_key=***');
+      for (const canary of canaries) expect(dry.stdout + dry.stderr).not.toContain(canary);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clientDefinition, GatewayError, redactLine, unifiedDiff } from '../../../../main/engine/index.ts';
+import { createLineRedactor } from '../../../../main/engine/installers/secret-names.ts';
 import { jsonFormat, setJsonValue } from '../../../../main/engine/installers/formats/json.ts';
 import { tomlFormat } from '../../../../main/engine/installers/formats/toml.ts';
 import { continueFormat, gooseFormat } from '../../../../main/engine/installers/formats/yaml.ts';
@@ -248,11 +249,37 @@ describe('diffs', () => {
     expect(redactLine('"Authorization": "Bearer ${secret:x}"')).toBe('"Authorization": "Bearer ${secret:x}"');
     // Compact files: a key inside an object or list on the same line is masked too.
     expect(redactLine('"env": {"GITHUB_TOKEN": "ghp_z"}, "args": ["--api-key", "k"]')).toBe(
-      '"env": {"GITHUB_TOKEN": "***"}, "args": ["--api-key", "k"]',
+      '"env": {"GITHUB_TOKEN": "***"}, "args": ["--api-key", "***"]',
     );
     expect(redactLine('{"mcpServers":{"gh":{"env":{"API_KEY":"sk-1","X":"y"}}}}')).toBe(
       '{"mcpServers":{"gh":{"env":{"API_KEY":"***","X":"y"}}}}',
     );
     expect(redactLine('env = {TOKEN = "t"}')).toBe('env = {TOKEN = "***"}');
+  });
+
+  it('masks a URL password and secret-looking query parameters, and secret flags in a list of arguments', () => {
+    // As adopt's summaries mask them: the diffs printed them (dry run included) and the app showed them.
+    expect(redactLine('  "url": "https://ada:pw-CANARY@mcp.example.com/mcp?api_key=q-CANARY&x=1",')).toBe(
+      '  "url": "https://ada:***@mcp.example.com/mcp?api_key=***&x=1",',
+    );
+    expect(redactLine('url = "https://mcp.example.com/mcp?token=${secret:t}"')).toBe(
+      'url = "https://mcp.example.com/mcp?token=${secret:t}"',
+    );
+    expect(redactLine('    url: https://ada:pw@h.example/x')).toBe('    url: https://ada:***@h.example/x');
+    expect(redactLine('args = ["--token=abc123", "--verbose", "--api-key", "k-CANARY", "--password", "-v"]')).toBe(
+      'args = ["--token=***", "--verbose", "--api-key", "***", "--password", "-v"]',
+    );
+    expect(redactLine('"args": ["--api-key", "${env:KEY}", "--port", "8080"]')).toBe(
+      '"args": ["--api-key", "${env:KEY}", "--port", "8080"]',
+    );
+    // A pretty-printed list: the value on the line after its flag, in a diff.
+    const diff = unifiedDiff(
+      '{}\n',
+      '{\n  "args": [\n    "--api-key",\n    "k-CANARY",\n    "--port",\n    "80"\n  ]\n}\n',
+      {
+        mapLine: createLineRedactor(),
+      },
+    );
+    expect(diff).toContain('+    "--api-key",\n+    "***",\n+    "--port",\n+    "80"\n');
   });
 });
