@@ -1,6 +1,7 @@
 /** `switchboard secrets set|get|rm|ls`: the OS keychain store, for a terminal. */
 import {
   assertSecretName,
+  backupKeyProblem,
   connectRunningGateway,
   createKeychainSecretStore,
   defaultConfigPath,
@@ -8,6 +9,7 @@ import {
   findReferences,
   loadConfigFile,
   secretValueProblem,
+  stateDir,
 } from '../engine/index.ts';
 
 const out = (text: string) => process.stdout.write(text);
@@ -148,6 +150,8 @@ export async function secrets(
       if (opts.value !== undefined) throw usage(VALUE_ON_COMMAND_LINE);
       // Before the value is asked for: a name refused after the secret was typed wastes it.
       assertSecretName(opts.name);
+      const own = await backupKeyProblem(opts.name, stateDir());
+      if (own) throw new Error(`${own}; nothing stored`);
       const value = process.stdin.isTTY ? await readHidden(`Value for ${opts.name}: `) : await readStdin();
       const problem = secretValueProblem(value);
       if (problem) throw new Error(`${problem}; nothing stored`);
@@ -177,6 +181,8 @@ export async function secrets(
     case 'rm': {
       if (!opts.name) throw usage('usage: switchboard secrets rm NAME');
       const name = opts.name;
+      const own = await backupKeyProblem(name, stateDir());
+      if (own) throw new Error(`${own}; nothing removed`);
       if (!(await store.get(name))) {
         process.stderr.write(`switchboard: no secret named "${name}" in the keychain\n`);
         return 1;

@@ -26,6 +26,7 @@ import {
 } from './config/index.ts';
 import { deepEqual } from './config/diff.ts';
 import { describeSecretStore, isValidSecretName, secretValueProblem, type SecretStore } from './secrets/store.ts';
+import { backupKeyProblem } from './installers/backups.ts';
 import { createRedactor, type SecretValue } from './secrets/redactor.ts';
 import { GatewayError, errorMessage, toRpcError } from './protocol/errors.ts';
 import type { RequestId } from './protocol/jsonrpc.ts';
@@ -716,17 +717,26 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     const problem = secretValueProblem(value);
     if (problem) throw new GatewayError('invalid_request', `${problem}; "${name}" was not stored`, { field: 'value' });
+    await this.refuseBackupKey(name, 'nothing stored');
     await this.opts.secrets.set(name, value);
     await this.reload();
   }
 
   async deleteSecret(name: string): Promise<void> {
+    await this.refuseBackupKey(name, 'nothing removed');
     if (!(await this.opts.secrets.delete(name)))
       throw new GatewayError(
         'not_found',
         `there is no secret named "${name}" in ${describeSecretStore(this.opts.secrets)}`,
       );
     await this.reload();
+  }
+
+  /** The backup key is Switchboard's, while client backups need it (see backupKeyProblem). */
+  private async refuseBackupKey(name: string, outcome: string): Promise<void> {
+    const dir = this.opts.clientInstalls?.context.stateDir;
+    const problem = dir === undefined ? undefined : await backupKeyProblem(name, dir);
+    if (problem) throw new GatewayError('invalid_request', `${problem}; ${outcome}`, { field: 'name' });
   }
 
   /** Adds a server to the config file (comments and order kept) and applies the file now. */

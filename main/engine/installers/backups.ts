@@ -6,7 +6,7 @@
  * copy is plain (mode 0600) and the result says so.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../protocol/errors.ts';
 import type { SecretStore } from '../secrets/store.ts';
@@ -48,6 +48,39 @@ export function backupDir(stateDir: string): string {
 
 function recordPath(stateDir: string, client: string): string {
   return path.join(backupDir(stateDir), `${client}.json`);
+}
+
+/** The clients whose backup is encrypted with the backup key: it must stay while there are any. */
+export async function clientsBackedUpWithKey(stateDir: string): Promise<string[]> {
+  let files: string[];
+  try {
+    files = await readdir(backupDir(stateDir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const clients: string[] = [];
+  for (const file of files.filter((f) => f.endsWith('.json'))) {
+    const record = await readBackupRecord(stateDir, file.slice(0, -'.json'.length));
+    if (record?.encrypted) clients.push(record.client);
+  }
+  return clients.sort();
+}
+
+/**
+ * Why the secret `name` may not be removed or replaced now: the backup key, while backups need it
+ * (it was listed with the user's secrets, and `secrets rm` took it without a word, leaving
+ * `switchboard restore` unable to read them). Undefined for any other name, or when none needs it.
+ */
+export async function backupKeyProblem(name: string, stateDir: string): Promise<string | undefined> {
+  if (name !== BACKUP_KEY_NAME) return undefined;
+  const clients = await clientsBackedUpWithKey(stateDir);
+  if (clients.length === 0) return undefined;
+  return (
+    `"${BACKUP_KEY_NAME}" is Switchboard's own: it decrypts the backups of ${clients.join(', ')} (the original ` +
+    'files switchboard restore puts back), which would be unreadable without it; it can go once they are ' +
+    `restored (switchboard restore ${clients.join(' ')})`
+  );
 }
 
 export async function readBackupRecord(stateDir: string, client: string): Promise<BackupRecord | undefined> {

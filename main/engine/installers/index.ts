@@ -37,7 +37,7 @@ export {
   type WatchClientOptions,
 } from './watch.ts';
 export { shimCommand, profileOf, PROFILE_NAME, type ShimEntry, type ShimOptions } from './shim-entry.ts';
-export { backupDir, readBackupRecord, BACKUP_KEY_NAME, type BackupRecord } from './backups.ts';
+export { backupDir, backupKeyProblem, readBackupRecord, BACKUP_KEY_NAME, type BackupRecord } from './backups.ts';
 export { unifiedDiff } from './diff.ts';
 export { looksSecret, redactLine } from './secret-names.ts';
 export {

@@ -107,13 +107,31 @@ describe.skipIf(missing !== undefined)('adopt claude-desktop, install cursor, re
     }
     expect(runCli(['clients'], env).stdout).toMatch(/cursor\s+Cursor\s+installed\s+default/);
 
+    // The key of the encrypted backups is listed with the secrets, but stays while they need it.
+    expect(runCli(['secrets', 'ls'], env).stdout).toContain('switchboard.backup-key\n');
+    const keyBefore = runCli(['secrets', 'get', 'switchboard.backup-key'], env).stdout;
+    for (const [args, input] of [
+      [['secrets', 'rm', 'switchboard.backup-key'], ''],
+      [['secrets', 'set', 'switchboard.backup-key'], 'another-key'],
+    ] as const) {
+      const refused = runCli([...args], env, input);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/"switchboard\.backup-key" is Switchboard's own: it decrypts the backups of/);
+      expect(refused.stderr).toMatch(
+        /claude-desktop, cursor .*restore claude-desktop cursor\); nothing (removed|stored)/,
+      );
+    }
+    expect(runCli(['secrets', 'get', 'switchboard.backup-key'], env).stdout).toBe(keyBefore);
+
     const restore = runCli(['restore', '--all'], env);
     expect(restore.code).toBe(0);
     expect(restore.stdout).toContain('restored byte for byte');
     for (const id of Object.keys(FILES)) expect(await readFile(file(id)), id).toEqual(originals.get(id));
     expect(runCli(['restore', '--all'], env).stdout).toContain('No client files are backed up');
     expect(runCli(['restore'], env).code).toBe(2);
-    // Eleven real CLI runs one after another (7–13 s on an idle machine): 30 s was too close under load.
+    // No backup needs it now.
+    expect(runCli(['secrets', 'rm', 'switchboard.backup-key'], env).code).toBe(0);
+    // Some twenty real CLI runs one after another (7–13 s on an idle machine): 30 s was too close under load.
   }, 90_000);
 });
 
