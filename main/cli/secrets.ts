@@ -42,9 +42,12 @@ export const VALUE_ON_COMMAND_LINE =
   'pass show x | switchboard secrets set NAME)';
 
 /** What typing `chunk` does to a hidden value: the value so far, and whether it was entered or cancelled. */
-export function typeHidden(value: string, chunk: string): { value: string; end?: 'enter' | 'cancel' } {
-  for (const ch of chunk) {
-    if (ch === '\r' || ch === '\n') return { value, end: 'enter' };
+export function typeHidden(value: string, chunk: string): { value: string; end?: 'enter' | 'cancel' | 'lines' } {
+  const chars = [...chunk];
+  for (const [i, ch] of chars.entries()) {
+    // More text after the line break, in the same chunk: a value of several lines was pasted (a PEM
+    // key), of which only the first line would be kept.
+    if (ch === '\r' || ch === '\n') return { value, end: chars.slice(i + 1).some((c) => c >= ' ') ? 'lines' : 'enter' };
     if (ch === '\u0003') return { value, end: 'cancel' };
     // Ctrl-D ends the value like Enter; on an empty one it means "never mind", as at a shell.
     if (ch === '\u0004') return { value, end: value === '' ? 'cancel' : 'enter' };
@@ -56,6 +59,10 @@ export function typeHidden(value: string, chunk: string): { value: string; end?:
   }
   return { value };
 }
+
+const SEVERAL_LINES =
+  'the value pasted has several lines, and only one can be typed here; nothing stored. Pipe it in instead: ' +
+  'switchboard secrets set NAME < FILE';
 
 /** One line typed at a terminal, not echoed. */
 function readHidden(prompt: string): Promise<string> {
@@ -74,11 +81,21 @@ function readHidden(prompt: string): Promise<string> {
       if (err) reject(err);
       else resolve(value);
     };
+    let draining: NodeJS.Timeout | undefined;
     const onData = (chunk: string) => {
+      if (draining) {
+        // The rest of a pasted value: read here, or the shell would run it as commands once we exit.
+        draining.refresh();
+        return;
+      }
       const typed = typeHidden(value, chunk);
       value = typed.value;
       if (typed.end === 'enter') done();
       else if (typed.end === 'cancel') done(new Error('cancelled'));
+      else if (typed.end === 'lines') {
+        value = '';
+        draining = setTimeout(() => done(new Error(SEVERAL_LINES)), 300);
+      }
     };
     stdin.on('data', onData);
   });

@@ -3,7 +3,7 @@
  * through the engine and through the CLI; and the CLI with no D-Bus at all: a clear error and
  * nothing written in plain text.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,6 +140,40 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
       'Stored "free-key" in the keychain. Use it in the config as ${secret:free-key}.\n',
     );
   });
+
+  it.skipIf(spawnSync('sh', ['-c', 'command -v script']).status !== 0)(
+    'a value of several lines pasted at the prompt is refused whole, and none of it is left for the shell',
+    async () => {
+      const env = { ...process.env, HOME: home, ...session.env };
+      // In a terminal (script's pty): secrets set, then what a shell would read next.
+      const child = spawn(
+        'script',
+        [
+          '-qc',
+          `sh -c '"${NODE}" "${CLI}" secrets set pasted-key; echo "exit=$?"; timeout 2 cat; echo END'`,
+          '/dev/null',
+        ],
+        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      const deadline = Date.now() + 15_000;
+      while (!out.includes('Value for pasted-key: ') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      // A PEM key, in two pieces as a terminal may deliver a long paste.
+      child.stdin.write('-----BEGIN KEY-----\rMIIBOQIBAAJBAKj34GkxFhD90vcNLY\r');
+      await new Promise((r) => setTimeout(r, 100));
+      child.stdin.write('echo PASTED-LINE-RAN\r-----END KEY-----\r');
+      await new Promise((r) => setTimeout(r, 2500));
+      child.stdin.end();
+      await exited;
+      expect(out).toMatch(/the value pasted has several lines.*nothing stored/s);
+      expect(out).toContain('exit=1');
+      expect(out.slice(out.indexOf('exit=1'))).not.toMatch(/PASTED-LINE-RAN|END KEY|MIIBOQ/);
+      expect(runCli(['secrets', 'get', 'pasted-key'], { HOME: home, ...session.env })).toMatchObject({ code: 1 });
+    },
+  );
 
   // Last here: the session's keyring stays locked.
   it('a locked keyring: the message says so and to unlock it in the desktop session', () => {

@@ -18,6 +18,14 @@ describe('typing a secret at the hidden prompt', () => {
     expect(typeHidden('abc', '\u0015x')).toEqual({ value: 'x' });
   });
 
+  it('a paste of several lines is told apart from a line ended by Enter', () => {
+    expect(typeHidden('', '-----BEGIN KEY-----\nMIIBOQ\n-----END KEY-----\n')).toEqual({
+      value: '-----BEGIN KEY-----',
+      end: 'lines',
+    });
+    expect(typeHidden('', 'one-line-paste\r\n')).toEqual({ value: 'one-line-paste', end: 'enter' });
+  });
+
   it('arrow keys and other control characters are not kept', () => {
     expect(typeHidden('ab', '\u001b[A')).toEqual({ value: 'ab' });
     expect(typeHidden('ab', '\u0001c\t')).toEqual({ value: 'abc' });
