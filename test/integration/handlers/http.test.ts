@@ -440,23 +440,7 @@ describe('headers, connections and sockets', () => {
     const file = path.join(dir, 'handler.sock');
     await writeFile(file, '');
     try {
-      const address = parseHandlerAddress(file, 'handler-http');
-      if ('error' in address || address.kind !== 'handler-http') throw new Error('expected an HTTP address');
-      const u = createHandlerUpstream(
-        {
-          kind: 'handler-http',
-          name: 'file-http',
-          target: address.target,
-          insecure: false,
-          headers: {},
-          timeoutMs: 5000,
-          pool: 2,
-          discoverTtlMs: 0,
-        },
-        { backoff: FAST_BACKOFF },
-      );
-      upstreams.push(u);
-      u.start();
+      const u = unixHttpHandler('file-http', file);
       await expect
         .poll(() => u.status().lastError)
         .toMatch(`(${file} is a regular file, not a socket: the address must be the socket the handler listens on)`);
@@ -481,23 +465,7 @@ describe('headers, connections and sockets', () => {
     );
     await new Promise<void>((resolve) => unix.listen(socketPath, resolve));
     try {
-      const address = parseHandlerAddress(socketPath, 'handler-http');
-      if ('error' in address || address.kind !== 'handler-http') throw new Error('expected an HTTP address');
-      const u = createHandlerUpstream(
-        {
-          kind: 'handler-http',
-          name: 'unix-http',
-          target: address.target,
-          insecure: false,
-          headers: {},
-          timeoutMs: 5000,
-          pool: 2,
-          discoverTtlMs: 0,
-        },
-        { backoff: FAST_BACKOFF },
-      );
-      upstreams.push(u);
-      u.start();
+      const u = unixHttpHandler('unix-http', socketPath);
       await u.whenReady(5000);
       expect(await u.request('tools/call', { name: 'go', arguments: {} })).toEqual({
         content: [{ type: 'text', text: 'path /' }],
@@ -509,6 +477,28 @@ describe('headers, connections and sockets', () => {
     }
   });
 });
+
+/** A started HTTP handler upstream that speaks HTTP over the Unix socket at `socketPath`. */
+function unixHttpHandler(name: string, socketPath: string): Upstream {
+  const address = parseHandlerAddress(socketPath, 'handler-http');
+  if ('error' in address || address.kind !== 'handler-http') throw new Error('expected an HTTP address');
+  const u = createHandlerUpstream(
+    {
+      kind: 'handler-http',
+      name,
+      target: address.target,
+      insecure: false,
+      headers: {},
+      timeoutMs: 5000,
+      pool: 2,
+      discoverTtlMs: 0,
+    },
+    { backoff: FAST_BACKOFF },
+  );
+  upstreams.push(u);
+  u.start();
+  return u;
+}
 
 function body(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
