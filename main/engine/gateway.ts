@@ -692,16 +692,25 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Secret names in the store and in the config's references, with where each is used. */
   async listSecrets(): Promise<SecretsView> {
     const store = this.opts.secrets;
-    const stored = new Set(await store.list());
     const uses = new Map<string, SecretUse[]>();
     for (const ref of findReferences(this.current)) {
       if (ref.kind !== 'secret') continue;
       uses.set(ref.name, [...(uses.get(ref.name) ?? []), { server: ref.server, field: ref.field }]);
     }
-    const names = [...new Set([...stored, ...uses.keys()])].sort();
+    let stored: Set<string> | undefined;
+    let unavailable: string | undefined;
+    try {
+      stored = new Set(await store.list());
+    } catch (err) {
+      // The names the config uses are still worth showing, with where each is used.
+      if (!(err instanceof GatewayError) || err.code !== 'secret_store_unavailable') throw err;
+      unavailable = err.message;
+    }
+    const names = [...new Set([...(stored ?? []), ...uses.keys()])].sort();
     return {
       store: describeSecretStore(store),
-      secrets: names.map((name) => ({ name, stored: stored.has(name), usedBy: uses.get(name) ?? [] })),
+      ...(unavailable === undefined ? {} : { unavailable }),
+      secrets: names.map((name) => ({ name, stored: stored ? stored.has(name) : null, usedBy: uses.get(name) ?? [] })),
     };
   }
 

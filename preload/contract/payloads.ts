@@ -205,14 +205,22 @@ export interface SecretUse {
 /** A secret by name; its value never leaves the gateway. */
 export interface SecretView {
   name: string;
-  /** In the store. false: the config refers to it but it is not set (those servers cannot start). */
-  stored: boolean;
+  /**
+   * In the store. false: the config refers to it but it is not set (those servers cannot start).
+   * null: not known, the store cannot be read now (SecretsView.unavailable).
+   */
+  stored: boolean | null;
   usedBy: SecretUse[];
 }
 
 export interface SecretsView {
   /** Where values are kept, as a user says it: "the keychain". */
   store: string;
+  /**
+   * Why the store cannot be read now (no keychain, a locked one): the list then holds the names the
+   * config uses, each with `stored: null`.
+   */
+  unavailable?: string;
   secrets: SecretView[];
 }
 
