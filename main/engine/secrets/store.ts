@@ -51,6 +51,8 @@ export const MAX_SECRET_VALUE_LENGTH = 65_536;
  */
 export function secretValueProblem(value: string): string | undefined {
   if (value === '') return 'the value is empty';
+  // A paste that caught only the space around a token: no credential is spaces alone.
+  if (value.trim() === '') return 'the value is only spaces (nothing of a token was pasted?)';
   if (value.length > MAX_SECRET_VALUE_LENGTH)
     return `the value is ${value.length} characters long, more than a secret may be (${MAX_SECRET_VALUE_LENGTH})`;
   if (value.includes('\u0000'))

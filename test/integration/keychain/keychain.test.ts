@@ -105,6 +105,7 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
     const cases: [string | Buffer, RegExp][] = [
       ['', /the value is empty; nothing stored/],
       ['\n', /the value is empty; nothing stored/],
+      ['   \t ', /the value is only spaces \(nothing of a token was pasted\?\); nothing stored/],
       [
         Buffer.from('sk-binary-\xff\xfe-key', 'latin1'),
         /not UTF-8 text .*base64 -w0 FILE \| switchboard secrets set NAME/,
