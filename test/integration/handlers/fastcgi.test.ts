@@ -172,7 +172,11 @@ describe('php-fpm running a script that goes wrong', () => {
   it('a script slower than the timeout: a timeout error, and the server keeps serving', async () => {
     const err = await failure(u.request('tools/call', { name: 'slow', arguments: { ms: 2000 } }, { timeoutMs: 300 }));
     expect(err.code).toBe('request_timeout');
-    expect(err.message).toBe(`server "misbehave": no complete reply from FastCGI server ${fpm.address} within 300 ms`);
+    expect(err.message).toBe(
+      `server "misbehave": no complete reply from FastCGI server ${fpm.address} within 300 ms (nothing of it came: ` +
+        "the script is still running, or every worker of the pool is busy; php-fpm's pm.max_children sets how many " +
+        'there are)',
+    );
     expect(await u.request('tools/call', { name: 'slow', arguments: { ms: 1 } })).toEqual({
       content: [{ type: 'text', text: 'slept' }],
     });
@@ -340,6 +344,22 @@ describe('php-fpm: static headers, keep-alive and the pool', () => {
       expect(client.stats()).toMatchObject({ idle: 1, open: 1, connects });
     } finally {
       await client.close();
+      await fpm.stop();
+    }
+  });
+
+  it('a call php-fpm queues while its only worker is busy times out naming the pool as a cause', async () => {
+    const fpm = await startPhpFpm({ listen: 'tcp', children: 1 });
+    try {
+      const u = upstream('one-worker', fpm.address, { entrypoint: MISBEHAVE_PHP, timeoutMs: 5000, pool: 4 });
+      await u.whenReady(10_000);
+      const busy = u.request('tools/call', { name: 'slow', arguments: { ms: 1500 } });
+      await new Promise((r) => setTimeout(r, 100));
+      const err = await failure(u.request('tools/call', { name: 'slow', arguments: { ms: 1 } }, { timeoutMs: 500 }));
+      expect(err.code).toBe('request_timeout');
+      expect(err.message).toContain("every worker of the pool is busy; php-fpm's pm.max_children sets how many");
+      expect(await busy).toEqual({ content: [{ type: 'text', text: 'slept' }] });
+    } finally {
       await fpm.stop();
     }
   });

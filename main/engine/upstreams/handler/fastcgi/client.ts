@@ -84,10 +84,17 @@ export class FastcgiClient {
     const timeoutMs = deadline - Date.now();
     const timer = setTimeout(
       () => {
+        // Nothing at all back: a server that queues what its workers cannot take yet (php-fpm) looks
+        // the same as a slow script, so both are named.
+        const why =
+          connection.receivedBytes === 0
+            ? ' (nothing of it came: the script is still running, or every worker of the pool is busy; ' +
+              "php-fpm's pm.max_children sets how many there are)"
+            : '';
         connection.destroy(
           new FastcgiError(
             'timeout',
-            `no complete reply from FastCGI server ${describeTarget(this.target)} within ${req.timeoutMs} ms`,
+            `no complete reply from FastCGI server ${describeTarget(this.target)} within ${req.timeoutMs} ms${why}`,
           ),
         );
       },

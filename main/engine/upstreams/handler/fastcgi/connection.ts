@@ -173,6 +173,11 @@ export class FastcgiConnection {
     return this.pending !== undefined;
   }
 
+  /** Bytes of the reply in progress received so far (stdout and stderr); 0 with none in progress. */
+  get receivedBytes(): number {
+    return this.pending ? this.pending.stdoutBytes + this.pending.stderr.length : 0;
+  }
+
   /** Called once when the connection ends for any reason (the pool drops it). */
   onClosed(listener: (info: CloseInfo) => void): void {
     if (this.closed) listener(this.closeInfo);
