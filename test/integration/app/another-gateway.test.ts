@@ -5,12 +5,13 @@
  * downloaded here), the other gateway a real `switchboard serve` process on the same runtime
  * directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StandInTray, app } from '../../helpers/electron-stand-in.ts';
-import { CLI, NODE, ROOT, fixtureServer, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { startDesktopApp, startOtherGateway, useDesktopDirs } from '../../helpers/desktop-app.ts';
+import { ROOT, fixtureServer, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
 vi.mock('electron', () => import('../../helpers/electron-stand-in.ts'));
 
@@ -27,20 +28,9 @@ describe('the desktop app while another gateway runs (Electron stand-in)', () =>
   beforeAll(async () => {
     dir = await tempDir('sb-desktop-other-');
     const config = await writeConfig(dir.dir, { listen: { http: false }, mcpServers: { fx: fixtureServer('fx') } });
-    Object.assign(process.env, {
-      HOME: path.join(dir.dir, 'home'),
-      XDG_CONFIG_HOME: path.join(dir.dir, 'home', '.config'),
-      SWITCHBOARD_CONFIG: config,
-      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
-      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
-    });
-    other = spawn(NODE, [CLI, 'serve', '--no-http'], { env: process.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    other.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    await waitFor(() => /server "fx" ready/.test(stderr) || undefined, 20_000, 'the other gateway');
-    app.userData = path.join(dir.dir, 'user-data');
-    await import('../../../main/index.ts');
-    app.emitReady();
+    useDesktopDirs(dir.dir, config);
+    other = await startOtherGateway('fx');
+    await startDesktopApp(dir.dir);
   }, 60_000);
 
   afterAll(async () => {

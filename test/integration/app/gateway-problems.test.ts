@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StandInTray, app } from '../../helpers/electron-stand-in.ts';
+import { startDesktopApp, useDesktopDirs } from '../../helpers/desktop-app.ts';
 import { ROOT, fixtureServer, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
 vi.mock('electron', () => import('../../helpers/electron-stand-in.ts'));
@@ -30,16 +31,8 @@ describe('the desktop shell when its HTTP port is taken (Electron stand-in)', ()
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
     port = (squatter.address() as { port: number }).port;
     config = await writeConfig(dir.dir, { listen: { http: { port } }, mcpServers: { fx: fixtureServer('fx') } });
-    Object.assign(process.env, {
-      HOME: path.join(dir.dir, 'home'),
-      XDG_CONFIG_HOME: path.join(dir.dir, 'home', '.config'),
-      SWITCHBOARD_CONFIG: config,
-      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
-      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
-    });
-    app.userData = path.join(dir.dir, 'user-data');
-    await import('../../../main/index.ts');
-    app.emitReady();
+    useDesktopDirs(dir.dir, config);
+    await startDesktopApp(dir.dir);
   }, 60_000);
 
   afterAll(async () => {

@@ -9,22 +9,16 @@ import path from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
+import { startDesktopApp, useDesktopDirs } from '../../helpers/desktop-app.ts';
 import { openDesktopWindow } from '../../helpers/desktop-window.ts';
 import { StandInTray, app } from '../../helpers/electron-stand-in.ts';
+import { freePort } from '../../fixtures/servers/http-everything.ts';
 import { fixtureServer, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
 vi.mock('electron', () => import('../../helpers/electron-stand-in.ts'));
 
 const labels = (): string[] =>
   (StandInTray.all[0]?.menu?.items ?? []).map((i: MenuItemConstructorOptions) => i.label ?? `(${i.type})`);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('the desktop window when the HTTP port is taken (Electron stand-in, Chromium)', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -38,16 +32,8 @@ describe('the desktop window when the HTTP port is taken (Electron stand-in, Chr
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
     port = (squatter.address() as { port: number }).port;
     const config = await writeConfig(dir.dir, { listen: { http: { port } }, mcpServers: { fx: fixtureServer('fx') } });
-    Object.assign(process.env, {
-      HOME: path.join(dir.dir, 'home'),
-      XDG_CONFIG_HOME: path.join(dir.dir, 'home', '.config'),
-      SWITCHBOARD_CONFIG: config,
-      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
-      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
-    });
-    app.userData = path.join(dir.dir, 'user-data');
-    await import('../../../main/index.ts');
-    app.emitReady();
+    useDesktopDirs(dir.dir, config);
+    await startDesktopApp(dir.dir);
     await waitFor(() => labels().includes('1 of 1 server ready') || undefined, 20_000, 'the server to be ready');
     browser = await openDesktopWindow();
   }, 60_000);

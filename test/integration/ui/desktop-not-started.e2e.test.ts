@@ -4,14 +4,15 @@
  * engine inside the Electron stand-in; the window is the app's page in real Chromium over the app's
  * IPC handlers (test/helpers/desktop-window.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
+import { startDesktopApp, startOtherGateway, useDesktopDirs } from '../../helpers/desktop-app.ts';
 import { openDesktopWindow } from '../../helpers/desktop-window.ts';
 import { StandInBrowserWindow, StandInTray, app } from '../../helpers/electron-stand-in.ts';
-import { CLI, NODE, fixtureServer, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { fixtureServer, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
 vi.mock('electron', () => import('../../helpers/electron-stand-in.ts'));
 
@@ -26,20 +27,9 @@ describe('the desktop window while another gateway runs (Electron stand-in, Chro
   beforeAll(async () => {
     dir = await tempDir('sb-desktop-not-started-');
     const config = await writeConfig(dir.dir, { listen: { http: false }, mcpServers: { fx: fixtureServer('fx') } });
-    Object.assign(process.env, {
-      HOME: path.join(dir.dir, 'home'),
-      XDG_CONFIG_HOME: path.join(dir.dir, 'home', '.config'),
-      SWITCHBOARD_CONFIG: config,
-      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
-      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
-    });
-    other = spawn(NODE, [CLI, 'serve', '--no-http'], { env: process.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    other.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    await waitFor(() => /server "fx" ready/.test(stderr) || undefined, 20_000, 'the other gateway');
-    app.userData = path.join(dir.dir, 'user-data');
-    await import('../../../main/index.ts');
-    app.emitReady();
+    useDesktopDirs(dir.dir, config);
+    other = await startOtherGateway('fx');
+    await startDesktopApp(dir.dir);
     await waitFor(() => labels().includes('Try again') || undefined, 20_000, "the tray's Try again");
     browser = await openDesktopWindow();
   }, 60_000);
