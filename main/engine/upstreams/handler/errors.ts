@@ -3,6 +3,7 @@
  * (truncated) so the traffic log can show what the handler actually said.
  */
 import { GatewayError, type GatewayErrorCode, type JsonRpcErrorObject } from '../../protocol/errors.ts';
+import { displayUrl } from '../http-errors.ts';
 
 /** How much of a raw reply an error keeps. */
 export const RAW_REPLY_KEEP = 4096;
@@ -71,4 +72,18 @@ export function transportError(
 export function excerpt(body: string, max = 120): string {
   const flat = body.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}
+
+/**
+ * A redirect's Location as messages show it: without query or fragment (they can carry tokens),
+ * and, against the URL it answered (`base`), made absolute and without credentials.
+ */
+export function shownLocation(location: string, base?: URL): string {
+  if (base)
+    try {
+      return displayUrl(new URL(location, base));
+    } catch {
+      // Not a URL even against the handler's: shown as written, cut like one that is a path.
+    }
+  return excerpt(location.split(/[?#]/, 1)[0]!, 200);
 }

@@ -13,7 +13,7 @@ import {
   type FastcgiErrorKind,
   type FastcgiTarget,
 } from './fastcgi/index.ts';
-import { excerpt, transportError } from './errors.ts';
+import { shownLocation, transportError } from './errors.ts';
 import type { ForwardRule } from '../client-headers.ts';
 import { fastcgiHeaderParams, handlerHeaderPolicy } from './headers.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
@@ -89,8 +89,8 @@ export function createFastcgiTransport(opts: FastcgiTransportOptions): HandlerTr
       const reply: HandlerReply = { status: response.status, body: response.body };
       if (response.headers['content-type'] !== undefined) reply.contentType = response.headers['content-type'];
       // As the script wrote it (often a path): without query or fragment, which can carry tokens.
-      const location = response.headers.location?.split(/[?#]/, 1)[0];
-      if (location) reply.location = excerpt(location, 200);
+      const location = response.headers.location;
+      if (location) reply.location = shownLocation(location);
       if (response.stderr) reply.stderr = response.stderr;
       return reply;
     } catch (err) {

@@ -9,7 +9,7 @@ import { EGRESS_REFUSED, egressConnector, type EgressOptions } from '../../egres
 import { loadUndici } from '../../egress/undici.ts';
 import type { ForwardRule } from '../client-headers.ts';
 import { describeTlsFailure, displayUrl, isCertificateCode, isTlsCode } from '../http-errors.ts';
-import { excerpt, transportError } from './errors.ts';
+import { shownLocation, transportError } from './errors.ts';
 import { handlerHeaderPolicy, httpHandlerHeaders } from './headers.ts';
 import { notASocket } from './socket-path.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
@@ -147,7 +147,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
       const reply: HandlerReply = { status, body: Buffer.concat(chunks) };
       if (typeof contentType === 'string') reply.contentType = contentType;
       const location = response.headers.location;
-      if (typeof location === 'string') reply.location = redirectTarget(location, url);
+      if (typeof location === 'string') reply.location = shownLocation(location, url);
       return reply;
     } catch (err) {
       if (err instanceof Error && err.name === 'HandlerError') throw err;
@@ -217,15 +217,6 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
       await (await pool)?.destroy();
     },
   };
-}
-
-/** A Location header as messages show it: made absolute, without credentials, query or fragment. */
-function redirectTarget(location: string, base: URL): string {
-  try {
-    return displayUrl(new URL(location, base));
-  } catch {
-    return excerpt(location.split(/[?#]/, 1)[0]!, 200);
-  }
 }
 
 const NETWORK_TEXT: Record<string, string> = {
