@@ -13,7 +13,7 @@ import { connectWithRetry, type NotConnected } from './connect.ts';
 import { gatewayLaunch, spawnGatewayDetached, type GatewayLaunch } from './gateway.ts';
 import { isUtf8 } from 'node:buffer';
 import { LineSplitter } from '../shared/lines.ts';
-import { ClientSession, type Id } from './session.ts';
+import { ClientSession, eachId, type Id } from './session.ts';
 
 export interface ShimOptions {
   /** The Switchboard profile this client sees. Default "default". */
@@ -66,7 +66,7 @@ type State = 'connecting' | 'replaying' | 'open' | 'failed' | 'done';
 
 interface Queued {
   line: Buffer;
-  requestId?: Id;
+  requestId?: Id | readonly Id[];
 }
 
 /** Runs the shim until stdin ends (or stdout breaks). Resolves with the exit code. */
@@ -156,6 +156,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       MAX_LINE_BYTES,
       (line) => {
         const id = peekResponseId(line.toString('utf8', 0, Math.min(line.length, PEEK_BYTES)));
+        if (id === undefined && line[0] === 0x5b) return batchAnswers(line); // '[': a batch's answers
         if (id !== undefined) {
           const handler = own.get(id);
           if (handler !== undefined) {
@@ -171,6 +172,19 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       (bytes) => log(`dropped a ${bytes}-byte message from the gateway: longer than ${MAX_LINE_BYTES} bytes`),
     );
 
+    const batchAnswers = (line: Buffer): void => {
+      try {
+        const answers = JSON.parse(line.toString('utf8')) as unknown[];
+        for (const answer of answers) {
+          const id = (answer as { id?: unknown } | null)?.id;
+          if (typeof id === 'string' || typeof id === 'number') session.noteResponse(id);
+        }
+      } catch {
+        // Not JSON: passed on as it is, as any other line.
+      }
+      writeOut(line);
+      maybeFinish();
+    };
     const resultOf = (line: Buffer): { result?: Record<string, unknown>; error?: { message?: string } } => {
       try {
         return JSON.parse(line.toString('utf8')) as { result?: Record<string, unknown>; error?: { message?: string } };
@@ -184,11 +198,11 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
     };
 
     // ---- client -> gateway -------------------------------------------------------------
-    const send = (line: Buffer, requestId: Id | undefined): void => {
-      if (requestId !== undefined) session.inFlight.add(requestId);
+    const send = (line: Buffer, requestId: Id | readonly Id[] | undefined): void => {
+      eachId(requestId, (id) => session.inFlight.add(id));
       if (socket !== undefined && !socket.write(line)) stdin.pause();
     };
-    const enqueue = (line: Buffer, requestId: Id | undefined): void => {
+    const enqueue = (line: Buffer, requestId: Id | readonly Id[] | undefined): void => {
       if (queue.length >= MAX_QUEUE_LINES || queueBytes + line.length > MAX_QUEUE_BYTES) {
         if (!queueFullLogged) {
           queueFullLogged = true;
@@ -197,8 +211,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
               `or ${MAX_QUEUE_BYTES >> 20} MiB); refusing more until connected`,
           );
         }
-        if (requestId !== undefined)
-          errorReply(requestId, 'Switchboard gateway is reconnecting and the shim queue is full; please retry');
+        const text = 'Switchboard gateway is reconnecting and the shim queue is full; please retry';
+        eachId(requestId, (id) => errorReply(id, text));
         return;
       }
       queue.push(requestId === undefined ? { line } : { line, requestId });
@@ -221,7 +235,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
           case 'failed':
             if (requestId === undefined || !unreachable) break;
             if (!unreachable.retry) {
-              errorReply(requestId, unreachable.message, unreachable.data);
+              const { message, data } = unreachable;
+              eachId(requestId, (id) => errorReply(id, message, data));
               break;
             }
             // No gateway was there: the user may have started Switchboard since. The request waits
@@ -368,7 +383,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
           result.kind === 'stopped' ||
           result.kind === 'failed' ||
           result.kind === 'refused');
-      unreachable = { message, data: { socket: paths.socket, reason: result.message }, retry };
+      const data = { socket: paths.socket, reason: result.message };
+      unreachable = { message, data, retry };
       // An idle client hears again from a gateway that is started later (a resource update, a new list).
       clearTimeout(probe);
       if (retry && (result.kind === 'absent' || result.kind === 'stopped'))
@@ -378,8 +394,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       const pending = queue;
       queue = [];
       queueBytes = 0;
-      for (const item of pending)
-        if (item.requestId !== undefined) errorReply(item.requestId, message, unreachable.data);
+      for (const item of pending) eachId(item.requestId, (id) => errorReply(id, message, data));
       maybeFinish();
     };
 

@@ -11,8 +11,17 @@ export type Id = string | number;
 export const MAX_TRACKED_ID_LENGTH = 1024;
 
 export interface ClientLineInfo {
-  /** Set when the line is a request we track: it expects exactly one response. */
-  requestId?: Id;
+  /**
+   * Set when the line is a request we track: it expects exactly one response. A list for a
+   * 2025-03-26 batch: its requests, answered together in one array line.
+   */
+  requestId?: Id | readonly Id[];
+}
+
+/** Calls `fn` for each id a line's requestId stands for. */
+export function eachId(requestId: Id | readonly Id[] | undefined, fn: (id: Id) => void): void {
+  if (Array.isArray(requestId)) for (const id of requestId as readonly Id[]) fn(id);
+  else if (requestId !== undefined) fn(requestId as Id);
 }
 
 function trackableId(id: unknown): id is Id {
@@ -43,10 +52,28 @@ export class ClientSession {
     } catch {
       return {}; // the gateway will answer with a parse error (id null)
     }
-    if (Array.isArray(value)) {
-      // Batches are refused by the gateway with a single error; nothing to track.
-      return {};
+    if (Array.isArray(value)) return this.noteBatch(value);
+    return this.noteMessage(value, text);
+  }
+
+  /**
+   * A batch: the gateway takes one from a 2025-03-26 session only, else refuses it with a single
+   * error (id null), so there is nothing to track. Its requests are never the ones remembered
+   * for a reconnect (initialize must not be in a batch; the rest are one-off calls).
+   */
+  private noteBatch(values: unknown[]): ClientLineInfo {
+    if (this.protocolVersion !== '2025-03-26') return {};
+    const ids: Id[] = [];
+    for (const value of values) {
+      const m = value as Record<string, unknown> | null;
+      if (typeof m !== 'object' || m === null || m.method === 'initialize') continue;
+      const { requestId } = this.noteMessage(m, '');
+      if (requestId !== undefined) ids.push(requestId as Id);
     }
+    return ids.length > 0 ? { requestId: ids } : {};
+  }
+
+  private noteMessage(value: unknown, text: string): ClientLineInfo {
     if (typeof value !== 'object' || value === null) return {};
     const m = value as Record<string, unknown>;
     const method = m.method;

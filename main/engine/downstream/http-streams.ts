@@ -6,8 +6,9 @@
  * keeps its events only until the client has them.
  */
 import type { ServerResponse } from 'node:http';
-import { isNotification, type JsonRpcMessage } from '../protocol/jsonrpc.ts';
+import { isNotification, type JsonRpcMessage, type JsonRpcResponse, type RequestId } from '../protocol/jsonrpc.ts';
 import { messageJson } from '../protocol/json-text.ts';
+import type { BatchAnswers } from './batch.ts';
 import type { Held, SessionBuffer } from './outbox.ts';
 
 interface StoredEvent {
@@ -39,6 +40,8 @@ export class ResponseStream {
   private readonly canSse: boolean;
   private readonly headers: Record<string, string>;
   private readonly buffer: SessionBuffer;
+  /** The stream of a JSON-RPC batch: its answers go out together, as one array, once all are in. */
+  private readonly batch?: BatchAnswers;
   finished = false;
   /** Called once the final message was handed to a live connection. */
   onDone?: () => void;
@@ -51,12 +54,14 @@ export class ResponseStream {
     headers?: Record<string, string>;
     /** The session's buffer: what this stream keeps counts against it. */
     buffer: SessionBuffer;
+    batch?: BatchAnswers;
   }) {
     this.id = opts.id;
     this.standalone = opts.standalone;
     this.canSse = opts.canSse;
     this.headers = opts.headers ?? {};
     this.buffer = opts.buffer;
+    this.batch = opts.batch;
     if (opts.res) this.attach(opts.res);
   }
 
@@ -70,7 +75,14 @@ export class ResponseStream {
   }
 
   write(message: JsonRpcMessage, final: boolean, status = 200): void {
-    const data = messageJson(message);
+    if (final && this.batch) {
+      if (this.batch.take(message as JsonRpcResponse)) this.writeText(this.batch.json(), true, 200, false);
+      return;
+    }
+    this.writeText(messageJson(message), final, status, isNotification(message));
+  }
+
+  private writeText(data: string, final: boolean, status: number, notification: boolean): void {
     if (this.mode === 'pending' && final && this.res && !this.standalone) {
       this.mode = 'json';
       // With a length the answer goes out in one write, not as a chunked stream.
@@ -84,7 +96,7 @@ export class ResponseStream {
       return;
     }
     const event: StoredEvent = { seq: ++this.seq, data, held: undefined as unknown as Held };
-    event.held = this.buffer.hold(data.length, isNotification(message), () => {
+    event.held = this.buffer.hold(data.length, notification, () => {
       event.data = '';
     });
     this.remember(event);
@@ -110,14 +122,26 @@ export class ResponseStream {
   /**
    * The request was cancelled: no response will come. Ends the connection cleanly: as an event
    * stream with nothing in it, since a POST carrying a request must be answered with JSON or an
-   * event stream (a 204 made clients fail on its missing content type).
+   * event stream (a 204 made clients fail on its missing content type). A batch's stream waits
+   * for its other requests, then sends the answers it has. True when the stream is gone.
    */
-  abandon(): void {
+  abandon(id?: RequestId): boolean {
+    if (this.batch && id !== undefined) {
+      if (!this.batch.drop(id)) return false;
+      if (this.batch.answers.length > 0) {
+        this.writeText(this.batch.json(), true, 200, false);
+        return false; // onDone once the client has it
+      }
+    }
     this.finished = true;
-    if (!this.res) return this.discard();
+    if (!this.res) {
+      this.discard();
+      return true;
+    }
     this.openSse();
     this.res.end();
     this.finish();
+    return true;
   }
 
   /** The session ended: a client still waiting gets an error, not an empty 200. */

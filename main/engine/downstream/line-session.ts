@@ -10,10 +10,12 @@ import {
   failure,
   isNotification,
   isRequest,
-  parseMessage,
+  isResponse,
+  parseClientMessage,
   type JsonRpcMessage,
   type RequestId,
 } from '../protocol/jsonrpc.ts';
+import { BatchAnswers, batchRefusal, readBatch } from './batch.ts';
 import { Outbox } from './outbox.ts';
 import { isStatelessRequest, type StatelessDispatcher } from './stateless.ts';
 import { idInUse, tooManyRequests, type SendFn, type Session, type TransportKind } from './session.ts';
@@ -37,11 +39,30 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   // Created right after the session, which sends nothing before the client's first request.
   const out: { box?: Outbox } = {};
   const write = (m: JsonRpcMessage) => out.box?.send(encodeLine(m), isNotification(m));
-  const session = opts.createSession((m) => write(m));
+  // Requests of 2025-03-26 batches still unanswered: their answers go out together, as one line.
+  const batches = new Map<RequestId, BatchAnswers>();
+  const answerBatch = (id: RequestId, settle: (batch: BatchAnswers) => boolean): boolean => {
+    const batch = batches.get(id);
+    if (!batch?.awaits(id)) return false;
+    batches.delete(id);
+    if (settle(batch) && batch.answers.length > 0) out.box?.send(batch.json() + '\n', false);
+    return true;
+  };
+  const session = opts.createSession((m) => {
+    if (batches.size > 0 && isResponse(m) && answerBatch(m.id as RequestId, (b) => b.take(m))) return;
+    write(m);
+  });
   const outbox = (out.box = new Outbox(output, session.buffer));
   // Stateless calls in flight, by the client's id, so notifications/cancelled can reach them.
   const statelessCalls = new Map<RequestId, () => void>();
   const receive = (message: JsonRpcMessage) => {
+    if (batches.size > 0 && isNotification(message) && message.method === 'notifications/cancelled') {
+      // A cancelled request is never answered: its batch goes out without it.
+      const id = message.params?.requestId as RequestId | undefined;
+      if (id !== undefined) answerBatch(id, (b) => b.drop(id));
+    } else if (batches.size > 0 && isRequest(message) && batches.has(message.id)) {
+      return write(failure(message.id, { code: RpcCode.InvalidRequest, message: idInUse(message.id) }));
+    }
     const stateless = opts.stateless;
     if (stateless && !session.initialized && isRequest(message) && isStatelessRequest(message)) {
       if (statelessCalls.has(message.id)) {
@@ -75,7 +96,18 @@ export function attachLineSession(opts: LineSessionOptions): Session {
     }
     session.receive(message);
   };
+  const receiveBatch = (values: unknown[]) => {
+    const refusal = batchRefusal(session, values.length);
+    if (refusal !== undefined) return write(failure(null, { code: RpcCode.InvalidRequest, message: refusal }));
+    const { requests, others, refused } = readBatch(values, (id) => batches.has(id));
+    const batch = new BatchAnswers(requests, refused);
+    for (const request of requests) batches.set(request.id, batch);
+    if (requests.length === 0 && refused.length > 0) out.box?.send(batch.json() + '\n', false);
+    for (const message of others) receive(message);
+    for (const request of requests) session.receive(request);
+  };
   session.onClose(() => {
+    batches.clear();
     for (const cancel of statelessCalls.values()) cancel();
     statelessCalls.clear();
     outbox.clear();
@@ -83,8 +115,9 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   const decoder = new LineDecoder({
     maxLineBytes: opts.maxMessageBytes,
     onLine: (line) => {
-      const parsed = parseMessage(line);
+      const parsed = parseClientMessage(line);
       if ('error' in parsed) write(parsed.error);
+      else if ('batch' in parsed) receiveBatch(parsed.batch);
       else receive(parsed.message);
     },
     onOverflow: (bytes, head) => {

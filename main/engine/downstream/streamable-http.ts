@@ -1,7 +1,8 @@
 /**
- * The Streamable HTTP transport (2025-03-26 and later) for clients: POST carries one message,
- * answered as JSON or SSE; GET opens the stream for server-initiated messages; DELETE ends the
- * session; Last-Event-ID resumes a broken stream without replaying other streams' messages.
+ * The Streamable HTTP transport (2025-03-26 and later) for clients: POST carries one message
+ * (or a 2025-03-26 client's batch), answered as JSON or SSE; GET opens the stream for
+ * server-initiated messages; DELETE ends the session; Last-Event-ID resumes a broken stream
+ * without replaying other streams' messages.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,7 +15,8 @@ import {
   type JsonRpcRequest,
   type RequestId,
 } from '../protocol/jsonrpc.ts';
-import { parseMessageBytes } from '../protocol/refusals.ts';
+import { parseClientMessageBytes } from '../protocol/refusals.ts';
+import { BatchAnswers, batchRefusal, readBatch } from './batch.ts';
 import { checkStatelessHeaders, isStatelessRequest, statusForError, type StatelessDispatcher } from './stateless.ts';
 import { isRevision } from '../protocol/versions.ts';
 import { messageJson } from '../protocol/json-text.ts';
@@ -107,8 +109,9 @@ export class StreamableHttpEndpoint {
     body: Buffer,
     principal: string,
   ): Promise<void> {
-    const parsed = parseMessageBytes(body);
+    const parsed = parseClientMessageBytes(body);
     if ('error' in parsed) return sendJson(res, 400, parsed.error);
+    if ('batch' in parsed) return this.batch(req, res, profile, parsed.batch, principal);
     const message = parsed.message;
     const sessionId = header(req, 'mcp-session-id');
     const version = header(req, 'mcp-protocol-version');
@@ -164,6 +167,45 @@ export class StreamableHttpEndpoint {
     if (isRequest(message)) return this.handleRequest(state, req, res, message, {});
     state.session.receive(message);
     res.writeHead(202).end();
+  }
+
+  /** A JSON-RPC batch (2025-03-26): its answers come back as one JSON array, or as one event of an SSE stream. */
+  private batch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    profile: string,
+    values: unknown[],
+    principal: string,
+  ): void {
+    const sessionId = header(req, 'mcp-session-id');
+    const state = this.find(sessionId, profile, principal);
+    if (sessionId !== undefined && !state)
+      return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: initialize a new session');
+    const refusal = batchRefusal(state?.session, values.length);
+    if (!state || refusal !== undefined)
+      return sendRpcError(res, 400, RpcCode.InvalidRequest, `Bad Request: ${refusal}`);
+    state.lastActive = Date.now();
+    const { requests, others, refused } = readBatch(values, (id) => state.byRequest.has(id));
+    for (const message of others) state.session.receive(message);
+    if (requests.length === 0) {
+      if (refused.length === 0) res.writeHead(202).end();
+      else sendJson(res, 400, refused);
+      return;
+    }
+    const stream = new ResponseStream({
+      id: `${state.session.id.slice(0, 8)}r${++state.nextStream}`,
+      res,
+      standalone: false,
+      canSse: (header(req, 'accept') ?? '').includes('text/event-stream'),
+      buffer: state.session.buffer,
+      batch: new BatchAnswers(requests, refused),
+    });
+    for (const request of requests) state.byRequest.set(request.id, stream);
+    state.byStreamId.set(stream.id, stream);
+    stream.onDone = () => state.byStreamId.delete(stream.id);
+    this.limitResumable(state);
+    const headers = headerList(req);
+    for (const request of requests) state.session.receive(request, { headers });
   }
 
   private statelessRequest(
@@ -284,10 +326,7 @@ export class StreamableHttpEndpoint {
         // Cancelled by the client: no response will come; end its stream.
         const stream = state.byRequest.get(requestId);
         state.byRequest.delete(requestId);
-        if (stream) {
-          stream.abandon();
-          state.byStreamId.delete(stream.id);
-        }
+        if (stream?.abandon(requestId)) state.byStreamId.delete(stream.id);
       },
     );
     // Nothing is sent before initialize is answered, so the session can come first.

@@ -101,7 +101,6 @@ export function salvageId(value: unknown): RequestId | null {
   return null;
 }
 
-/** Parses one JSON text into a message, or returns the error response the sender should get. */
 /**
  * The messages of a JSON-RPC batch (a JSON array of them, as 2025-03-26 allows a server to send);
  * undefined when `text` is not one, or any element is not a message.
@@ -116,13 +115,39 @@ export function parseBatch(text: string): JsonRpcMessage[] | undefined {
   }
 }
 
+/** Parses one JSON text into a message, or returns the error response the sender should get. */
 export function parseMessage(text: string): { message: JsonRpcMessage } | { error: JsonRpcFailure } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { error: failure(null, { code: RpcCode.ParseError, message: `Parse error: ${(err as Error).message}` }) };
+    return { error: parseError(err) };
   }
+  return checkMessage(value);
+}
+
+/**
+ * As parseMessage, for what a client sends: a non-empty JSON array comes back as a batch, its
+ * elements unchecked (2025-03-26 clients may send batches; the session decides whether it takes one).
+ */
+export function parseClientMessage(
+  text: string,
+): { message: JsonRpcMessage } | { error: JsonRpcFailure } | { batch: unknown[] } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { error: parseError(err) };
+  }
+  return Array.isArray(value) && value.length > 0 ? { batch: value } : checkMessage(value);
+}
+
+function parseError(err: unknown): JsonRpcFailure {
+  return failure(null, { code: RpcCode.ParseError, message: `Parse error: ${(err as Error).message}` });
+}
+
+/** toMessage, with the error response (addressed to the id, when one can be read) instead of a throw. */
+export function checkMessage(value: unknown): { message: JsonRpcMessage } | { error: JsonRpcFailure } {
   try {
     return { message: toMessage(value) };
   } catch (err) {

@@ -6,7 +6,14 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { RpcCode, type JsonRpcErrorObject } from './errors.ts';
-import { failure, parseMessage, type JsonRpcFailure, type JsonRpcMessage, type RequestId } from './jsonrpc.ts';
+import {
+  failure,
+  parseClientMessage,
+  parseMessage,
+  type JsonRpcFailure,
+  type JsonRpcMessage,
+  type RequestId,
+} from './jsonrpc.ts';
 
 /** The text of `bytes` when they are valid UTF-8, else undefined. */
 export function decodeUtf8(bytes: Buffer): string | undefined {
@@ -23,6 +30,14 @@ export const NOT_UTF8: JsonRpcFailure = failure(null, {
 export function parseMessageBytes(bytes: Buffer): { message: JsonRpcMessage } | { error: JsonRpcFailure } {
   const text = decodeUtf8(bytes);
   return text === undefined ? { error: NOT_UTF8 } : parseMessage(text);
+}
+
+/** parseClientMessage from raw bytes (a client's HTTP body): a batch comes back unchecked. */
+export function parseClientMessageBytes(
+  bytes: Buffer,
+): { message: JsonRpcMessage } | { error: JsonRpcFailure } | { batch: unknown[] } {
+  const text = decodeUtf8(bytes);
+  return text === undefined ? { error: NOT_UTF8 } : parseClientMessage(text);
 }
 
 /** The error for a response over limits.maxResponseBytes; `bytes` undefined when only "more than" is known. */
