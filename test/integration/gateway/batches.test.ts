@@ -105,6 +105,17 @@ describe('JSON-RPC batches from 2025-03-26 clients', () => {
     expect(res.status).toBe(202);
   });
 
+  it('over HTTP: a batch of more than 1 000 messages is refused whole, and the session goes on', async () => {
+    const many = Array.from({ length: 1001 }, (_, i) => echo(i + 10, 'x'));
+    const res = await http.post(many);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Answer).error?.message).toBe(
+      'Bad Request: a JSON-RPC batch of 1001 messages is over the 1000 one batch may hold',
+    );
+    const after = (await (await http.post([echo(1, 'still here')], { accept: 'application/json' })).json()) as Answer[];
+    expect(textOf(after[0])).toBe('still here');
+  });
+
   it('over HTTP: a cancelled request is left out and the batch answers with the others', async () => {
     const pending = http.post([call(1, 'fx__slow', { steps: 200, delayMs: 20 }), echo(2, 'kept')], {
       accept: 'application/json',
