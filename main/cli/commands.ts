@@ -101,15 +101,15 @@ export async function serve(
   gateway.on('status', (s) =>
     log(`server "${s.name}" ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`),
   );
-  gateway.on('config-error', (e) =>
-    log(`config not applied (the gateway keeps running; save the file again once it is fixed):\n${e.message}`),
-  );
-  gateway.on('reloaded', (c) =>
-    log(
-      `config reloaded (started: ${c.started.join(', ') || 'none'}; ` +
-        `restarted: ${c.restarted.join(', ') || 'none'}; stopped: ${c.stopped.join(', ') || 'none'})`,
-    ),
-  );
+  let configError = false;
+  gateway.on('config-error', (e) => {
+    configError = true;
+    log(`config not applied (the gateway keeps running; save the file again once it is fixed):\n${e.message}`);
+  });
+  gateway.on('reloaded', (c) => {
+    log(`config reloaded${configError ? ' (the error is fixed)' : ''}: ${describeReload(c)}`);
+    configError = false;
+  });
   try {
     await gateway.start();
   } catch (err) {
@@ -580,4 +580,14 @@ async function looksLikeSwitchboard(host: string, port: number): Promise<boolean
 function firstLine(text: string): string {
   const line = text.split('\n')[0] ?? '';
   return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+/** What a reload changed, in words: "started fx; stopped old", or that no server changed. */
+export function describeReload(c: { started: string[]; restarted: string[]; stopped: string[] }): string {
+  const parts = [
+    c.started.length > 0 ? `started ${c.started.join(', ')}` : '',
+    c.restarted.length > 0 ? `restarted ${c.restarted.join(', ')}` : '',
+    c.stopped.length > 0 ? `stopped ${c.stopped.join(', ')}` : '',
+  ].filter((p) => p !== '');
+  return parts.length > 0 ? parts.join('; ') : 'no server changed';
 }

@@ -83,10 +83,19 @@ describe('a broken config at start', () => {
 
     await writeFile(file, JSON.stringify({ mcpServers: { fx: fixtureServer('fx') } }));
     await waitFor(
-      () => /config reloaded \(started: fx/.test(stderr),
+      () => stderr.includes('config reloaded (the error is fixed): started fx\n'),
       20_000,
       `the fixed config to be applied (stderr: ${stderr})`,
     );
     await waitFor(() => stderr.includes('server "fx" ready'), 20_000, 'fx ready');
+    // Broken again and put back as it was: that the error is fixed, and that no server changed.
+    await writeFile(file, '{ "mcpServers": ');
+    await waitFor(() => stderr.split('config not applied').length === 3, 20_000, 'the second error');
+    await writeFile(file, JSON.stringify({ mcpServers: { fx: fixtureServer('fx') } }));
+    await waitFor(
+      () => stderr.includes('config reloaded (the error is fixed): no server changed\n'),
+      20_000,
+      `the config put back to be applied (stderr: ${stderr})`,
+    );
   });
 });
