@@ -47,8 +47,23 @@ export function secretName(client: string, server: string, field: string): strin
     .slice(0, 128);
 }
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** Rewrites a client value into Switchboard's `${env:X}` / `$${` syntax, or explains why it cannot. */
 export function translateVariables(value: string, dialect: VariableDialect, home: string): string {
+  if (dialect === 'gemini') {
+    // Gemini CLI fills $X and ${X} in from its environment in every string of its settings.
+    return value.replace(/\$(?:(\w+)|\{([^}]+)\}|\{)/g, (whole, bare?: string, braced?: string) => {
+      const name = bare ?? braced;
+      if (name !== undefined && ENV_NAME.test(name)) return `\${env:${name}}`;
+      // Not a name it can have (`$1`, `${a b}`): it stays as written there, and so here.
+      return whole.startsWith('${') ? `$${whole}` : whole;
+    });
+  }
+  if (dialect === 'continue') {
+    const template = /\$\{\{[^}]*\}\}/.exec(value);
+    if (template) throw new ConvertError(`uses ${template[0]}, which only Continue can fill in`);
+  }
   return value.replace(/\$\{([^}]*)\}/g, (whole, inner: string) => {
     if (dialect === 'vscode') {
       if (/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(inner)) return whole;
@@ -56,12 +71,34 @@ export function translateVariables(value: string, dialect: VariableDialect, home
       throw new ConvertError(`uses ${whole}, which only the client itself can fill in`);
     }
     if (dialect === 'claude-code') {
-      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(inner)) return `\${env:${inner}}`;
+      if (ENV_NAME.test(inner)) return `\${env:${inner}}`;
       throw new ConvertError(`uses ${whole}, which only Claude Code can fill in`);
+    }
+    if (dialect === 'windsurf') {
+      if (/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(inner)) return whole;
+      if (inner.startsWith('file:')) throw new ConvertError(`uses ${whole}, which only Windsurf can fill in`);
     }
     // The client passes `${...}` through literally: so must Switchboard.
     return `$${whole}`;
   });
+}
+
+/** Whether the client fills a variable into `value` (its secret then is not in the file). */
+function usesVariables(value: string, dialect: VariableDialect): boolean {
+  return dialect === 'gemini' ? /\$(?:[A-Za-z_]|\{)/.test(value) : /\$\{/.test(value);
+}
+
+/** The `${env:X}` an entry refers to (`$${env:X}` is literal text). */
+function envReferences(entry: Record<string, unknown>): string[] {
+  const names = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string')
+      for (const m of value.matchAll(/(?<!\$)\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g)) names.add(m[1]!);
+    else if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  visit(entry);
+  return [...names];
 }
 
 const AUTH_SCHEME = /^(Bearer|Basic|Token)\s+(\S.*)$/i;
@@ -88,13 +125,14 @@ export function convertServer(
   const moveMap = (kind: 'env' | 'headers', map: Record<string, string> | undefined): Record<string, string> => {
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(map ?? {})) {
-      if (!looksSecret(key) || value === '' || isReference(value) || (/\$\{/.test(value) && !AUTH_SCHEME.test(value))) {
+      const variables = usesVariables(value, options.dialect);
+      if (!looksSecret(key) || value === '' || isReference(value) || (variables && !AUTH_SCHEME.test(value))) {
         out[key] = tr(value);
         continue;
       }
       const scheme = kind === 'headers' ? AUTH_SCHEME.exec(value) : null;
       const secret = scheme ? scheme[2]! : value;
-      if (/\$\{/.test(secret)) {
+      if (usesVariables(secret, options.dialect)) {
         out[key] = tr(value);
         continue;
       }
@@ -127,27 +165,24 @@ export function convertServer(
     // Passed on by name from the client's environment: from Switchboard's own, where it starts.
     const passed = (server.passEnv ?? []).filter((key) => env[key] === undefined);
     for (const key of passed) env[key] = `\${env:${key}}`;
-    if (passed.length)
-      warnings.push(
-        `"${server.name}": takes ${passed.join(', ')} from the environment; Switchboard passes ` +
-          `${passed.length === 1 ? 'it' : 'them'} from its own, so set ${passed.length === 1 ? 'it' : 'them'} ` +
-          `where Switchboard starts (or keep a secret: switchboard secrets set NAME, then \${secret:NAME})`,
-      );
-    return {
-      name,
-      entry: {
-        command: tr(server.command!),
-        ...(args.length ? { args } : {}),
-        ...(Object.keys(env).length ? { env } : {}),
-        ...(server.cwd ? { cwd: tr(server.cwd) } : {}),
-        ...tools,
-        ...disabled,
-      },
-      secrets,
-      warnings,
+    const entry = {
+      command: tr(server.command!),
+      ...(args.length ? { args } : {}),
+      ...(Object.keys(env).length ? { env } : {}),
+      ...(server.cwd ? { cwd: tr(server.cwd) } : {}),
+      ...tools,
+      ...disabled,
     };
+    return { name, entry, secrets, warnings: [...warnings, ...fromEnvironment(server.name, entry)] };
   }
   const headers = moveMap('headers', server.headers);
+  // Codex's bearer_token_env_var: the token comes from the environment, as it did for the client.
+  if (server.bearerEnv !== undefined) {
+    if (!ENV_NAME.test(server.bearerEnv))
+      throw new ConvertError(`"bearer_token_env_var" is not a variable name: ${JSON.stringify(server.bearerEnv)}`);
+    if (!Object.keys(headers).some((key) => key.toLowerCase() === 'authorization'))
+      headers.Authorization = `Bearer \${env:${server.bearerEnv}}`;
+  }
   // A key in the query (`?api_key=…`, common for hosted servers) goes to the keychain too: the
   // config takes `${secret:…}` in a URL and percent-encodes the value where it stands.
   // Translated first: the references put in are Switchboard's own.
@@ -173,18 +208,28 @@ export function convertServer(
       headers.Authorization = `Basic \${secret:${id}}`;
     }
   }
-  return {
-    name,
-    entry: {
-      url,
-      ...(Object.keys(headers).length ? { headers } : {}),
-      ...(server.transport && server.transport !== 'auto' ? { transport: server.transport } : {}),
-      ...tools,
-      ...disabled,
-    },
-    secrets,
-    warnings,
+  const entry = {
+    url,
+    ...(Object.keys(headers).length ? { headers } : {}),
+    ...(server.transport && server.transport !== 'auto' ? { transport: server.transport } : {}),
+    ...tools,
+    ...disabled,
   };
+  return { name, entry, secrets, warnings: [...warnings, ...fromEnvironment(server.name, entry)] };
+}
+
+/**
+ * The variables an adopted entry takes from the environment: the client had them from its own,
+ * Switchboard from the one it starts in (an app started from the desktop has no shell profile's).
+ */
+function fromEnvironment(server: string, entry: Record<string, unknown>): string[] {
+  const names = envReferences(entry);
+  if (!names.length) return [];
+  const them = names.length === 1 ? 'it' : 'them';
+  return [
+    `"${server}": takes ${names.join(', ')} from the environment; Switchboard passes ${them} from its own, so ` +
+      `set ${them} where Switchboard starts (or keep a secret: switchboard secrets set NAME, then \${secret:NAME})`,
+  ];
 }
 
 /**

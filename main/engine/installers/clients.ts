@@ -9,8 +9,12 @@ import type { FormatEditor } from './formats/types.ts';
 import { continueFormat, gooseFormat } from './formats/yaml.ts';
 import type { ClientId, ClientServer, ShimCommand } from './types.ts';
 
-/** How a client expands `${...}` in its entries (adoption translates to Switchboard's syntax). */
-export type VariableDialect = 'none' | 'vscode' | 'claude-code';
+/**
+ * How a client expands variables in its entries (adoption translates them to Switchboard's syntax):
+ * VS Code and Cursor `${env:X}`, `${userHome}`, `${input:…}`; Claude Code `${X}`; Gemini CLI `$X`
+ * and `${X}`; Windsurf `${env:X}` and `${file:…}`; Continue `${{ secrets.X }}`; the others none.
+ */
+export type VariableDialect = 'none' | 'vscode' | 'claude-code' | 'gemini' | 'windsurf' | 'continue';
 
 export interface ClientDefinition {
   id: ClientId;
@@ -165,7 +169,6 @@ function readServer(
   if (url) {
     const headers = stringMap(e.headers ?? e.http_headers ?? {});
     if (!headers) return unsupported('"headers" is not a map of strings');
-    if (typeof e.bearer_token_env_var === 'string') headers.Authorization = `Bearer \${env:${e.bearer_token_env_var}}`;
     const transport =
       typeof e.httpUrl === 'string'
         ? 'streamable-http'
@@ -174,7 +177,9 @@ function readServer(
           : options.urlIsSse && url === e.url
             ? 'sse'
             : 'auto';
-    return { name, raw, kind: 'remote', url, headers, transport, ...disabled };
+    // Not a header value in the client's syntax: conversion adds it in Switchboard's.
+    const bearerEnv = typeof e.bearer_token_env_var === 'string' ? { bearerEnv: e.bearer_token_env_var } : {};
+    return { name, raw, kind: 'remote', url, headers, transport, ...bearerEnv, ...disabled };
   }
   if (type && !['stdio', ...Object.keys(REMOTE_TYPES)].includes(type))
     return unsupported(`entries of type "${type}" belong to the client itself`);
@@ -236,7 +241,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     ...json(['mcpServers']),
     entry: plain,
     read: (n, r) => readEntry(n, r),
-    variables: 'none',
+    variables: 'windsurf',
     note: "press Refresh in Windsurf's MCP panel",
   },
   {
@@ -264,7 +269,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     ...json(['mcpServers']),
     entry: plain,
     read: (n, r) => readEntry(n, r, { urlIsSse: true }),
-    variables: 'none',
+    variables: 'gemini',
     note: 'start a new Gemini CLI session',
   },
   {
@@ -292,7 +297,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     section: 'mcpServers',
     entry: plain,
     read: (n, r) => readEntry(n, r),
-    variables: 'none',
+    variables: 'continue',
     note: 'Continue reloads config.yaml by itself (it reads config.yaml instead of config.json when both exist)',
     // Continue loads config.yaml instead of config.json as soon as config.yaml exists.
     supersedes: {

@@ -55,6 +55,8 @@ export interface ClientServer {
   disabled?: boolean;
   /** Variables the client passes on from its own environment by name (Codex `env_vars`). */
   passEnv?: string[];
+  /** A variable whose value the client sends as `Authorization: Bearer …` (Codex `bearer_token_env_var`). */
+  bearerEnv?: string;
   /** Which of the server's tools the client shows (Gemini CLI `includeTools` / `excludeTools`). */
   tools?: { allow?: string[]; deny?: string[] };
   /** Keys of the entry that only the client understands: they are not carried over. */

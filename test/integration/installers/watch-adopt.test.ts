@@ -229,4 +229,54 @@ describe('adoption', () => {
     // Claude Code's project-scoped servers and the rest of its state are untouched.
     expect(await readFile(home.file('claude-code'), 'utf8')).toContain('"project-only"');
   });
+
+  it('takes the variables Gemini CLI, Windsurf and Codex fill in from the environment, not as text', async () => {
+    home = await tempHome();
+    const ctx = { ...home.ctx, configPath: path.join(home.home, 'sb.json') };
+    await home.write(
+      'gemini-cli',
+      JSON.stringify({
+        mcpServers: {
+          github: { command: 'gh-mcp', env: { GITHUB_PERSONAL_ACCESS_TOKEN: '$GITHUB_TOKEN', HOST: '${GH_HOST}' } },
+          api: { httpUrl: 'https://api.example.com/mcp', headers: { Authorization: 'Bearer $API_TOKEN' } },
+        },
+      }),
+    );
+    await home.write(
+      'windsurf',
+      JSON.stringify({
+        mcpServers: {
+          jot: { serverUrl: 'https://jot.example.com/mcp', headers: { Authorization: 'Bearer ${env:JOT_TOKEN}' } },
+        },
+      }),
+    );
+    await home.write(
+      'codex',
+      '[mcp_servers.figma]\nurl = "https://figma.example.com/mcp"\nbearer_token_env_var = "FIGMA_TOKEN"\n',
+    );
+    await home.write(
+      'continue',
+      'name: A\nversion: 1.0.0\nschema: v1\nmcpServers:\n  - name: brave\n    command: brave-mcp\n' +
+        '    env:\n      BRAVE_API_KEY: ${{ secrets.BRAVE_API_KEY }}\n',
+    );
+    const gemini = await adoptClient('gemini-cli', ctx, { shim: SHIM });
+    expect(gemini.warnings.join('\n')).toMatch(/"github": takes GITHUB_TOKEN, GH_HOST from the environment/);
+    const windsurf = await adoptClient('windsurf', ctx, { shim: SHIM });
+    expect(windsurf.warnings.join('\n')).toMatch(/"jot": takes JOT_TOKEN from the environment/);
+    await adoptClient('codex', ctx, { shim: SHIM });
+    const servers = (await loadConfigFile(ctx.configPath)).config.servers;
+    expect(servers.github).toMatchObject({
+      env: { GITHUB_PERSONAL_ACCESS_TOKEN: '${env:GITHUB_TOKEN}', HOST: '${env:GH_HOST}' },
+    });
+    expect(servers.api).toMatchObject({ headers: { Authorization: 'Bearer ${env:API_TOKEN}' } });
+    expect(servers.jot).toMatchObject({ headers: { Authorization: 'Bearer ${env:JOT_TOKEN}' } });
+    expect(servers.figma).toMatchObject({ headers: { Authorization: 'Bearer ${env:FIGMA_TOKEN}' } });
+    // Nothing went to the keychain: the names of variables are not their values.
+    expect(await home.ctx.secrets.list()).toEqual(['switchboard.backup-key']);
+
+    const listing = await listAdoptable('continue', ctx);
+    expect(listing.servers[0]!.problem).toBe('uses ${{ secrets.BRAVE_API_KEY }}, which only Continue can fill in');
+    await expect(adoptClient('continue', ctx, { shim: SHIM, servers: ['brave'] })).rejects.toThrow(/only Continue/);
+    expect(await readFile(home.file('continue'), 'utf8')).toContain('brave-mcp');
+  });
 });

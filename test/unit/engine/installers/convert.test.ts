@@ -135,6 +135,12 @@ describe('adoption conversion', () => {
     expect(translateVariables('${TOKEN}', 'claude-code', '/h')).toBe('${env:TOKEN}');
     expect(() => translateVariables('${workspaceFolder}', 'vscode', '/h')).toThrow(/only the client itself/);
     expect(() => translateVariables('${A:-b}', 'claude-code', '/h')).toThrow(/only Claude Code/);
+    expect(translateVariables('$TOKEN ${HOST}/$1 ${a b} ${', 'gemini', '/h')).toBe(
+      '${env:TOKEN} ${env:HOST}/$1 $${a b} $${',
+    );
+    expect(translateVariables('${env:T} ${X}', 'windsurf', '/h')).toBe('${env:T} $${X}');
+    expect(() => translateVariables('${file:/h/key}', 'windsurf', '/h')).toThrow(/only Windsurf/);
+    expect(() => translateVariables('${{ secrets.K }}', 'continue', '/h')).toThrow(/only Continue/);
   });
 
   it('makes valid names', () => {

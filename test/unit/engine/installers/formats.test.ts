@@ -226,7 +226,8 @@ describe('reading client entries', () => {
       transport: 'sse',
     });
     expect(clientDefinition('codex').read('n', { url: 'https://x', bearer_token_env_var: 'TOK' })).toMatchObject({
-      headers: { Authorization: 'Bearer ${env:TOK}' },
+      headers: {},
+      bearerEnv: 'TOK',
     });
   });
 });
