@@ -60,7 +60,7 @@ Clients (see docs/clients.md):
   clients           The AI clients found on this machine and whether Switchboard is in them
     --json            Machine-readable output
   install CLIENT    Add the switchboard entry to CLIENT's config (backed up first)
-    --profile NAME    Profile the client sees (default: default)
+    --profile NAME    Profile the client sees (default: the one it starts now, else default)
     --dry-run         Only show the change
   uninstall CLIENT  Remove the switchboard entry (the backup stays for restore)
     --dry-run         Only show the change
@@ -200,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
         );
       const cli = await import('./cli/clients.ts');
       return command === 'install'
-        ? cli.install({ client, profile: values.profile, dryRun: values['dry-run'] })
+        ? cli.install({ client, profile: profileGiven(argv) ? values.profile : undefined, dryRun: values['dry-run'] })
         : cli.uninstall({ client, dryRun: values['dry-run'] });
     }
     case 'adopt': {

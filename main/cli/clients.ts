@@ -19,6 +19,7 @@ import {
   uninstallClient,
   clientDefinition,
   type AdoptionContext,
+  type ClientDefinition,
   type ShimCommand,
   userInstallerContext,
 } from '../engine/index.ts';
@@ -85,42 +86,64 @@ export async function clients(opts: { json: boolean }): Promise<number> {
   return 0;
 }
 
-/**
- * Refuses a profile the config does not define: the entry would be written, and the client would
- * only fail when it connects. A config that cannot be read has only the default profile in it.
- */
-async function checkProfile(profile: string): Promise<void> {
-  const file = defaultConfigPath();
-  let profiles = ['default'];
+/** The config's profiles; a config that cannot be read has only the default profile in it. */
+async function configProfiles(): Promise<string[]> {
   try {
-    profiles = Object.keys((await loadConfigFile(file)).config.profiles);
+    return Object.keys((await loadConfigFile(defaultConfigPath())).config.profiles);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    return ['default'];
   }
+}
+
+/**
+ * Refuses a profile the config does not define: the entry would be written, and the client would
+ * only fail when it connects.
+ */
+async function checkProfile(profile: string): Promise<void> {
+  const profiles = await configProfiles();
   if (!profiles.includes(profile))
     throw new Error(
-      `there is no profile "${profile}" in ${file} (it has: ${profiles.join(', ')}); ` +
+      `there is no profile "${profile}" in ${defaultConfigPath()} (it has: ${profiles.join(', ')}); ` +
         'add it there, or pick one of those',
     );
 }
 
-export async function install(opts: { client: string; profile: string; dryRun: boolean }): Promise<number> {
-  await checkProfile(opts.profile);
+/**
+ * The profile install writes when none is given: the one the client starts now (an outdated entry
+ * is brought up to date, not moved to another profile), unless the config lost it, else "default".
+ */
+async function keptProfile(def: ClientDefinition, ctx: AdoptionContext): Promise<string> {
+  const current = (await detectClient(def.id, ctx)).profile;
+  if (current === undefined || current === 'default') return 'default';
+  if ((await configProfiles()).includes(current)) return current;
+  warn(
+    `${def.name} starts profile "${current}", which ${defaultConfigPath()} no longer has; ` +
+      'installing with "default" (or give --profile)',
+  );
+  return 'default';
+}
+
+export async function install(opts: {
+  client: string;
+  /** Without one, the client keeps the profile it starts now. */
+  profile: string | undefined;
+  dryRun: boolean;
+}): Promise<number> {
   const def = clientDefinition(opts.client);
-  const shim = shimFor(opts.profile, true);
   const ctx = context();
+  const profile = opts.profile ?? (await keptProfile(def, ctx));
+  await checkProfile(profile);
+  const shim = shimFor(profile, true);
   if (opts.dryRun) {
     printPlan(
       await planInstall(def.id, ctx, shim),
-      `${def.name} already has the switchboard entry for profile "${opts.profile}"; nothing to change.`,
+      `${def.name} already has the switchboard entry for profile "${profile}"; nothing to change.`,
     );
     return 0;
   }
   const result = await installClient(def.id, ctx, shim);
-  printPlan(
-    result.plan,
-    `${def.name} already has the switchboard entry for profile "${opts.profile}"; nothing changed.`,
-  );
+  printPlan(result.plan, `${def.name} already has the switchboard entry for profile "${profile}"; nothing changed.`);
   if (result.backupCreated && result.backup) {
     out(
       result.backup.file
@@ -133,9 +156,7 @@ export async function install(opts: { client: string; profile: string; dryRun: b
     return 1;
   }
   if (result.written)
-    out(
-      `Installed Switchboard (profile "${opts.profile}") in ${def.name}: ${result.plan.path}\nNext: ${result.note}.\n`,
-    );
+    out(`Installed Switchboard (profile "${profile}") in ${def.name}: ${result.plan.path}\nNext: ${result.note}.\n`);
   return 0;
 }
 

@@ -160,3 +160,38 @@ describe('adopt --dry-run, without a keychain', () => {
     }
   });
 });
+
+describe('install without --profile (real CLI)', () => {
+  it('brings an outdated entry up to date with the profile it starts, not "default"', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'sb-install-profile-'));
+    try {
+      const config = path.join(home, '.config', 'switchboard', 'config.json');
+      await mkdir(path.dirname(config), { recursive: true });
+      await writeFile(config, '{ "mcpServers": {}, "profiles": { "work": { "servers": [] } } }\n');
+      const file = path.join(home, FILES.cursor!);
+      await mkdir(path.dirname(file), { recursive: true });
+      // An entry an older copy wrote, from another place.
+      const old = ['/opt/old/bin/switchboard.js', 'shim', '--profile', 'work'];
+      await writeFile(file, JSON.stringify({ mcpServers: { switchboard: { command: '/opt/old/node', args: old } } }));
+      expect(runCli(['clients'], { HOME: home }).stdout).toMatch(/cursor\s+Cursor\s+installed \(outdated.*\)\s+work/);
+
+      const install = runCli(['install', 'cursor'], { HOME: home });
+      expect(install.code).toBe(0);
+      expect(install.stdout).toContain('Installed Switchboard (profile "work") in Cursor');
+      const entry = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, { args: string[] }> })
+        .mcpServers.switchboard!;
+      expect(entry.args.slice(-2)).toEqual(['--profile', 'work']);
+      expect(entry.args[0]).not.toBe(old[0]);
+      expect(runCli(['clients'], { HOME: home }).stdout).toMatch(/cursor\s+Cursor\s+installed\s+work/);
+
+      // A profile the config no longer has: "default", and the command says why.
+      await writeFile(config, '{ "mcpServers": {} }\n');
+      const again = runCli(['install', 'cursor'], { HOME: home });
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain('Cursor starts profile "work", which');
+      expect(again.stdout).toContain('Installed Switchboard (profile "default") in Cursor');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
