@@ -113,12 +113,43 @@ async function writeAtomicOverwrite(file: string, data: string | Buffer): Promis
   throw new GatewayError('client_config_conflict', `${file} keeps changing; try again`);
 }
 
-async function backupKey(secrets: SecretStore): Promise<Buffer> {
-  const existing = await secrets.get(BACKUP_KEY_NAME);
-  if (existing) return Buffer.from(existing, 'base64');
-  const key = randomBytes(32);
-  await secrets.set(BACKUP_KEY_NAME, key.toString('base64'));
-  return key;
+/** How long a claim on making the backup key stands before it counts as left by a process that died. */
+const KEY_CLAIM_STALE_MS = 60_000;
+
+/**
+ * The backup key, made on the first backup. Backups made at once (installs into several clients
+ * side by side, the app's and a terminal's) must not each make one: the last key stored would
+ * leave the others' backups unreadable. So one claims the making with a file in the backup folder
+ * (created exclusively) and the others wait for its key.
+ */
+async function backupKey(secrets: SecretStore, stateDir: string): Promise<Buffer> {
+  const claim = path.join(backupDir(stateDir), 'backup-key.claim');
+  for (;;) {
+    const existing = await secrets.get(BACKUP_KEY_NAME);
+    if (existing) return Buffer.from(existing, 'base64');
+    try {
+      await writeFile(claim, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const since = await stat(claim).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (since > KEY_CLAIM_STALE_MS) await rm(claim, { force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    try {
+      // Made by another install between the read above and the claim.
+      const made = await secrets.get(BACKUP_KEY_NAME);
+      if (made) return Buffer.from(made, 'base64');
+      const key = randomBytes(32);
+      await secrets.set(BACKUP_KEY_NAME, key.toString('base64'));
+      return key;
+    } finally {
+      await rm(claim, { force: true });
+    }
+  }
 }
 
 function encrypt(key: Buffer, data: Buffer): Buffer {
@@ -193,7 +224,7 @@ export async function ensureBackup(
     let data = original;
     if (secrets) {
       try {
-        data = encrypt(await backupKey(secrets), original);
+        data = encrypt(await backupKey(secrets, stateDir), original);
         record.encrypted = true;
       } catch (err) {
         // The keychain's own error explains how to start one at length; here the point is the backup.

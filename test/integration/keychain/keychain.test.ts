@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findCredentialsAsync } from '@napi-rs/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeychainSecretStore, HEADLESS_KEYRING_COMMAND } from '../../../main/engine/index.ts';
+import {
+  clientLocations,
+  createKeychainSecretStore,
+  HEADLESS_KEYRING_COMMAND,
+  installClient,
+  restoreClient,
+  type ClientId,
+} from '../../../main/engine/index.ts';
 import { CLI, NODE } from '../../helpers/gateway.ts';
 import { runCli } from '../installers/helpers.ts';
 import { keyringMissing, startKeyringSession, type KeyringSession } from './keyring-session.ts';
@@ -75,6 +82,34 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
     await store.set('oauth-feedbeef', record);
     expect(await store.delete('oauth-feedbeef')).toBe(true);
     expect(await accounts()).toEqual([]);
+  });
+
+  it('backs up clients installed at once with one key: each restores', async () => {
+    const clientsHome = await mkdtemp(path.join(home, 'clients-'));
+    const ctx = {
+      platform: 'linux' as const,
+      env: {},
+      home: clientsHome,
+      stateDir: path.join(clientsHome, 'state'),
+      secrets: createKeychainSecretStore({ installId: 'test0000dddd' }),
+    };
+    const ids: ClientId[] = ['cursor', 'windsurf', 'gemini-cli', 'lm-studio', 'claude-desktop'];
+    const originals = new Map<ClientId, string>();
+    for (const id of ids) {
+      const file = clientLocations(id, ctx).config[0]!;
+      await mkdir(path.dirname(file), { recursive: true });
+      originals.set(id, `{ "mcpServers": {}, "client": "${id}" }\n`);
+      await writeFile(file, originals.get(id)!);
+    }
+    const shim = { command: '/opt/node', args: ['/opt/sb.js', 'shim', '--profile', 'default'] };
+    // The first backups, side by side: each must not make a backup key of its own.
+    const installed = await Promise.all(ids.map((id) => installClient(id, ctx, shim)));
+    expect(installed.map((r) => r.backup?.encrypted)).toEqual(ids.map(() => true));
+    for (const id of ids) {
+      expect((await restoreClient(id, ctx)).action).toBe('restored');
+      expect(await readFile(clientLocations(id, ctx).config[0]!, 'utf8')).toBe(originals.get(id));
+    }
+    expect(await readdir(path.join(ctx.stateDir, 'backups'))).toEqual([]);
   });
 
   it('switchboard secrets set (stdin) | get | ls | rm', () => {
