@@ -33,7 +33,8 @@ import type {
 } from '../../../preload/contract/index.ts';
 import { errorMessage } from '../protocol/errors.ts';
 import { cursorKey, firstKeyAt, idOfKey, keyOfId } from './ids.ts';
-import type { StatSample } from './stats.ts';
+import { matches } from './recorder.ts';
+import { isStatEntry, sampleOf, type StatSample } from './stats.ts';
 
 export type TrafficStoreLog = (level: 'info' | 'warn' | 'error', text: string) => void;
 
@@ -52,7 +53,10 @@ export interface TrafficStoreOptions {
   batchEntries?: number;
   /** Queued entries kept while writes fail; new ones past this are dropped (and counted). Default 10 000. */
   maxQueued?: number;
-  /** How long a write waits for a lock another connection holds. Default 2000. */
+  /**
+   * How long a write waits for a lock another program holds (a database browser with the file open), default 50.
+   * It waits on the gateway's thread, holding up every message; what it could not write is tried again later.
+   */
   busyTimeoutMs?: number;
 }
 
@@ -67,6 +71,9 @@ const ID_SLACK_MS = 10 * 60_000;
 const ROW_OVERHEAD = 100;
 const PRUNE_EVERY_MS = 60_000;
 const UNANSWERED = { code: -32603, message: 'no answer recorded: Switchboard stopped before it came' };
+/** How long opening the file waits for a lock another program holds (once, at start or on a reload). */
+const OPEN_BUSY_MS = 2000;
+const WRITE_BUSY_MS = 50;
 
 // Small columns first and the payload text last: a query that reads only the small ones (stats,
 // retention) never walks a row's overflow pages.
@@ -145,7 +152,7 @@ ${SELECT_ENTRY} WHERE id IN (SELECT id FROM under) ORDER BY id`;
 
 /** The calls stats count (isStatEntry in stats.ts), reading only the columns a sample needs. */
 const SELECT_SAMPLE =
-  'SELECT edge, server, method, target, outcome, duration_ms, request_bytes, response_bytes FROM traffic';
+  'SELECT id, edge, server, method, target, outcome, duration_ms, request_bytes, response_bytes FROM traffic';
 const STAT_ENTRY =
   "((edge = 'upstream' AND direction = 'out' AND kind = 'request' AND server <> '') OR " +
   "(edge = 'client' AND direction = 'in' AND kind = 'request' AND method = 'tools/call'))";
@@ -202,7 +209,8 @@ export class TrafficStore {
     const now = options.now ?? Date.now;
     let db: DatabaseSync;
     try {
-      db = openWritable(options.file, options.busyTimeoutMs ?? 2000, log, now);
+      db = openWritable(options.file, OPEN_BUSY_MS, log, now);
+      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? WRITE_BUSY_MS))}`);
     } catch (err) {
       log(
         'error',
@@ -312,15 +320,38 @@ export class TrafficStore {
   /** Entries newest first (by id), as `filter` says: the same entries TrafficRecorder.list would give. */
   list(filter: TrafficFilter = {}): TrafficPage {
     this.ready();
-    this.flush();
+    this.catchUp();
     const limit = Math.floor(Math.min(Math.max(1, filter.limit ?? 100), MAX_PAGE));
     if (!(limit >= 1)) return { entries: [] };
-    const where = whereOf(filter, this.ahead);
-    if (filter.cursor !== undefined) where.add('id < ?', cursorKey(filter.cursor));
-    const rows = this.db
-      .prepare(`${SELECT_ENTRY}${where.sql()} ORDER BY id DESC LIMIT ?`)
-      .all(...where.params, limit + 1);
-    const entries = rows.map(entryOf);
+    const below = filter.cursor === undefined ? undefined : cursorKey(filter.cursor);
+    const read = (before: number | undefined) => {
+      const where = whereOf(filter, this.ahead);
+      if (before !== undefined) where.add('id < ?', before);
+      return this.db
+        .prepare(`${SELECT_ENTRY}${where.sql()} ORDER BY id DESC LIMIT ?`)
+        .all(...where.params, limit + 1)
+        .map(entryOf);
+    };
+    let entries: TrafficEntry[];
+    const held = this.held();
+    if (!held) {
+      entries = read(below);
+    } else {
+      // The rows written, less those a held version replaces, and the held versions that match.
+      entries = [...held.values()].filter((e) => matches(e, filter) && (below === undefined || keyOf(e) < below));
+      let written = 0;
+      for (let before = below; ;) {
+        const rows = read(before);
+        for (const e of rows) {
+          if (held.has(e.id)) continue;
+          entries.push(e);
+          written++;
+        }
+        if (rows.length <= limit || written > limit) break;
+        before = keyOf(rows.at(-1)!);
+      }
+      entries.sort((a, b) => keyOf(b) - keyOf(a));
+    }
     const more = entries.length > limit;
     if (more) entries.length = limit;
     return more ? { entries, nextCursor: entries.at(-1)!.id } : { entries };
@@ -328,7 +359,9 @@ export class TrafficStore {
 
   get(id: string): TrafficEntry | undefined {
     this.ready();
-    this.flush();
+    this.catchUp();
+    const held = this.queue.get(id);
+    if (held) return entryOfValues(held);
     const key = keyOfId(id);
     const row = key === undefined ? undefined : this.statement(`${SELECT_ENTRY} WHERE id = ?`).get(key);
     return row ? entryOf(row) : undefined;
@@ -337,10 +370,19 @@ export class TrafficStore {
   /** The entry and everything it caused (children in id order), to the same depth the recorder goes. */
   tree(id: string): TrafficTree | undefined {
     this.ready();
-    this.flush();
+    this.catchUp();
     const key = keyOfId(id);
     if (key === undefined) return undefined;
-    const entries = this.statement(TREE).all(key).map(entryOf);
+    let entries = this.statement(TREE).all(key).map(entryOf);
+    const held = this.held();
+    if (held) {
+      // Held versions replace the rows written; held exchanges caused by one in the tree join it (a
+      // cause is made before what it causes, so one pass in id order finds them all).
+      const byId = new Map(entries.map((e) => [e.id, held.get(e.id) ?? e]));
+      for (const e of [...held.values()].sort((a, b) => keyOf(a) - keyOf(b)))
+        if (e.id === id || (e.parentId !== undefined && byId.has(e.parentId))) byId.set(e.id, e);
+      entries = [...byId.values()].sort((a, b) => keyOf(a) - keyOf(b));
+    }
     const root = entries.find((e) => e.id === id);
     if (!root) return undefined;
     const byParent = new Map<string, TrafficEntry[]>();
@@ -360,14 +402,21 @@ export class TrafficStore {
   /** The calls the stats count in the window, read lazily and without their payload text. */
   statSamples(query: TrafficStatsQuery & { since: number; until: number }): Iterable<StatSample> {
     this.ready();
-    this.flush();
+    this.catchUp();
     const filter: TrafficFilter = { since: query.since, until: query.until };
     if (query.server !== undefined) filter.server = query.server;
     if (query.profile !== undefined) filter.profile = query.profile;
     if (query.client !== undefined) filter.client = query.client;
     const where = whereOf(filter, this.ahead);
     where.add(STAT_ENTRY);
-    return samplesOf(this.db.prepare(`${SELECT_SAMPLE}${where.sql()}`).iterate(...where.params));
+    const rows = this.db.prepare(`${SELECT_SAMPLE}${where.sql()}`).iterate(...where.params);
+    const held = this.held();
+    if (!held) return samplesOf(rows);
+    const heldSamples = [...held.values()].filter((e) => isStatEntry(e) && matches(e, filter)).map(sampleOf);
+    return (function* () {
+      for (const row of rows) if (!held.has(idOfKey(Number(row.id)))) yield* samplesOf([row]);
+      yield* heldSamples;
+    })();
   }
 
   /** The key of the newest entry kept (0 when none): new ids must sort after it. */
@@ -418,6 +467,22 @@ export class TrafficStore {
   }
 
   // ---- internals ----------------------------------------------------------
+
+  /**
+   * Before a query: writes what is queued, unless writing fails now (a full disk, a file another
+   * program holds locked). Then the timer alone tries again, and queries read what is held.
+   */
+  private catchUp(): void {
+    if (this.failures.get('write')!.size === 0) this.flush();
+  }
+
+  /** The entries queued and not written yet, by id, when there are any (after catchUp: writing fails). */
+  private held(): Map<string, TrafficEntry> | undefined {
+    if (this.queue.size === 0) return undefined;
+    const held = new Map<string, TrafficEntry>();
+    for (const [id, values] of this.queue) held.set(id, entryOfValues(values));
+    return held;
+  }
 
   /** The queue in one transaction; returns the size written (0 when it failed and was requeued). */
   private writeQueue(): number {
@@ -791,6 +856,15 @@ function valuesOf(e: Readonly<TrafficEntry>): SQLInputValue[] {
   const texts = [e.method, e.target, e.request.json, e.response?.json];
   values[FOLDS_COLUMN] = texts.some((t) => t !== undefined && FOLDS_TO_ASCII.test(t)) ? 1 : 0;
   return values;
+}
+
+/** A queued row's entry, as it will read once written. */
+function entryOfValues(values: SQLInputValue[]): TrafficEntry {
+  return entryOf(Object.fromEntries(COLUMNS.map((column, i) => [column, values[i]])) as Row);
+}
+
+function keyOf(entry: TrafficEntry): number {
+  return keyOfId(entry.id)!;
 }
 
 /** The entry as the recorder builds it: absent fields are left out, not null. */

@@ -140,6 +140,7 @@ export class TrafficLog {
 
   stats(query: TrafficStatsQuery = {}, now = Date.now()): TrafficStats {
     const window = { ...query, since: query.since ?? now - HOUR_MS, until: query.until ?? now };
+    this.recorder.flush();
     const samples = this.history ? this.history.statSamples(window) : this.ringSamples(window);
     return aggregateStats(samples, window);
   }
@@ -175,11 +176,10 @@ export class TrafficLog {
     this.useHistory(undefined);
   }
 
+  /** The history writes what it holds before it answers, or reads it held while writing fails. */
   private source(): Pick<TrafficHistory, 'list' | 'get' | 'tree'> {
     this.recorder.flush();
-    if (!this.history) return this.recorder;
-    this.history.flush();
-    return this.history;
+    return this.history ?? this.recorder;
   }
 
   private *ringSamples(window: TrafficStatsQuery & { since: number; until: number }): Iterable<StatSample> {

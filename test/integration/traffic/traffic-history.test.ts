@@ -5,6 +5,7 @@
  * and nothing else, and 0 keeps nothing. Real gateways (in-process and `switchboard serve`), the
  * fixture server, the MCP SDK client over HTTP.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -240,6 +241,57 @@ describe('the traffic history', () => {
     expect(echoed(off.traffic)).toEqual(['in memory only']);
     await stop(off);
     expect(existsSync(historyFile)).toBe(false);
+  });
+
+  it('while another program holds the file locked, calls are not held up and the record shows them', async () => {
+    const gateway = await gatewayWith();
+    const logs: string[] = [];
+    gateway.on('log', (line) => logs.push(line.text));
+    await echo(gateway, 'before the lock');
+    gateway.traffic.flush();
+    // A database browser with the file open in a write transaction, in a process of its own.
+    const locker = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('node:sqlite').DatabaseSync)(process.argv[1]);
+         db.exec('BEGIN IMMEDIATE'); console.log('locked');
+         process.stdin.on('data', () => { db.exec('ROLLBACK'); db.close(); process.exit(0); });`,
+        historyFile,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise((resolve) => locker.stdout!.once('data', resolve));
+      const client = await httpClient(gateway.httpUrl()!);
+      const slowest = { ms: 0 };
+      const until = Date.now() + 2500;
+      for (let i = 0; Date.now() < until; i++) {
+        const began = performance.now();
+        await client.callTool({ name: 'fx__echo', arguments: { message: `locked ${i}` } });
+        slowest.ms = Math.max(slowest.ms, performance.now() - began);
+      }
+      await client.close();
+      // Each try to write waited two seconds for the lock, holding every message up meanwhile.
+      expect(slowest.ms).toBeLessThan(1000);
+      expect(logs.join('\n')).toMatch(/traffic history .*traffic\.db: cannot write \(database is locked\)/);
+      // The record still shows what it could not write yet (it showed nothing after the lock).
+      const calls = echoed(gateway.traffic);
+      expect(calls[0]).toBe('before the lock');
+      expect(calls.at(-1)).toMatch(/^locked \d+$/);
+      const last = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
+      expect(gateway.traffic.tree(last.id).children.map((c) => c.entry.target)).toEqual(['echo']);
+      expect(gateway.traffic.stats().servers[0]!.calls).toBeGreaterThanOrEqual(calls.length);
+    } finally {
+      locker.stdin!.end('release\n');
+      await new Promise((resolve) => locker.once('exit', resolve));
+    }
+    await waitFor(() => logs.some((l) => /writing works again/.test(l)), 5000, 'the held exchanges written');
+    const calls = echoed(gateway.traffic);
+    await stop(gateway);
+    const kept = TrafficLog.readHistory(historyFile, 'test');
+    expect(echoed(kept)).toEqual(calls);
+    kept.close();
   });
 
   it('moves a damaged history file aside, says so, and records anew', async () => {

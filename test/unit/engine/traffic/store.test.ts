@@ -790,18 +790,25 @@ describe('TrafficStore', () => {
       const a = entry(T0);
       store.add(a);
       expect(() => store.flush()).not.toThrow();
-      store.add(entry(T0 + 1));
+      const b = entry(T0 + 1);
+      store.add(b);
       store.flush();
       store.flush();
       const errors = logs.filter((l) => l.level === 'error');
       expect(errors).toHaveLength(1);
       expect(errors[0]!.text).toMatch(/cannot write \(database is locked\)/);
+      // What is held is read as if written, and a query does not wait on the lock again.
+      expect(store.list({}).entries.map((e) => e.id)).toEqual([b.id, a.id]);
+      expect(store.get(a.id)).toStrictEqual(a);
+      expect(store.tree(a.id)?.entry).toStrictEqual(a);
     } finally {
       locker.exec('ROLLBACK');
       locker.close();
     }
-    expect(store.list({}).entries).toHaveLength(2);
+    // The batch timer tries again.
+    store.flush();
     expect(logs.at(-1)?.text).toMatch(/writing works again/);
+    expect(store.list({}).entries).toHaveLength(2);
   });
 
   it('skips an entry the table refuses and writes the rest of its batch', () => {
