@@ -711,8 +711,9 @@ function openWritable(file: string, busyTimeoutMs: number, log: TrafficStoreLog,
   try {
     opened = openCurrent(file, busyTimeoutMs);
   } catch (err) {
-    // A lock is someone else's use of a good file, not damage.
-    if (isBusy(err)) throw err;
+    // Only damage is moved aside. A lock, a read-only disk, a file this user may not open: the file
+    // may be good, and the reason is said as it is (it read as damage, and the file was moved away).
+    if (!isDamage(err)) throw err;
     const aside = moveAside(file, `corrupt-${stamp(now())}`, now());
     log('warn', `traffic history ${file} is unreadable (${errorMessage(err)}); moved it to ${aside}, starting anew`);
     opened = openCurrent(file, busyTimeoutMs);
@@ -929,9 +930,10 @@ function* samplesOf(rows: Iterable<Row>): Generator<StatSample> {
   }
 }
 
-function isBusy(err: unknown): boolean {
+/** Not a database (26), damaged (11), or without the tables this code reads (1, from checkSchema). */
+function isDamage(err: unknown): boolean {
   const code = (err as { errcode?: unknown }).errcode;
-  return typeof code === 'number' && [5, 6].includes(code & 0xff);
+  return typeof code === 'number' && [1, 11, 26].includes(code & 0xff);
 }
 
 /** Constraint, type and size faults belong to one entry; anything else (busy, full, I/O) to the database. */

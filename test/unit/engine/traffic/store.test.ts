@@ -1,4 +1,5 @@
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -623,6 +624,41 @@ describe('TrafficStore', () => {
     expect(store.list({}).entries).toStrictEqual([e]);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+  });
+
+  it('leaves a history it may not open where it is, says why, and keeps this run in memory', () => {
+    const kept = entry(T0);
+    const first = open();
+    first.add(kept);
+    first.close();
+    opened.splice(opened.indexOf(first), 1);
+    // The history of another user (a gateway once run with sudo); root may open any file, so for root
+    // the path is a folder, which SQLite cannot open either.
+    const root = process.getuid?.() === 0;
+    if (root) {
+      rmSync(file);
+      mkdirSync(file);
+    } else {
+      chmodSync(file, 0);
+    }
+    const store = open();
+    expect(logs).toEqual([
+      {
+        level: 'error',
+        text:
+          `traffic history ${file} cannot be used (unable to open database file); ` +
+          `this run's traffic is kept in memory only`,
+      },
+    ]);
+    // Not taken for damage: nothing was moved aside, to be deleted with old entries days later.
+    expect(readdirSync(path.dirname(file)).filter((n) => n.includes('corrupt'))).toEqual([]);
+    const e = entry(T0 + 1);
+    store.add(e);
+    expect(store.list({}).entries).toStrictEqual([e]);
+    if (!root) {
+      chmodSync(file, 0o600);
+      expect(open().list({}).entries).toStrictEqual([kept]);
+    }
   });
 
   it('moves aside a history of another schema version and starts a working one', () => {
