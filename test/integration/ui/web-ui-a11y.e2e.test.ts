@@ -82,6 +82,27 @@ async function sideways(): Promise<{ overflow: number; beyond: string[] }> {
   })()`);
 }
 
+describe('the page itself', () => {
+  it("shows the app's icon in the browser tab, and loads every file it asks for", async () => {
+    const failed: string[] = [];
+    const loading = page.waitForEvent('load');
+    await page.reload({ waitUntil: 'commit' });
+    page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    });
+    page.on('requestfailed', (r) => failed.push(`${r.failure()?.errorText ?? 'failed'} ${r.url()}`));
+    await loading;
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    // Chromium asks for the icon after the page has loaded.
+    await page.waitForTimeout(1500);
+    expect(failed).toEqual([]);
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    const response = await page.request.get(new URL(icon!, page.url()).href);
+    expect(response.status()).toBe(200);
+    expect(response.headers()['content-type']).toBe('image/svg+xml');
+  });
+});
+
 describe('the web UI in a small or zoomed-in window', () => {
   it('fits 320 pixels wide (400% zoom) on every screen: nothing scrolls sideways, every control in reach', async () => {
     await page.setViewportSize({ width: 320, height: 256 });
