@@ -4,6 +4,7 @@
  * running it reads the history the last one kept. `--follow` needs the running gateway.
  */
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import {
   TrafficLog,
   connectRunningGateway,
@@ -117,7 +118,9 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
         const file = await source.api.exportTraffic(opts.format, exported);
         if (file.entries === 0) await sayIfNoSuchSession(source.api, filter.session);
         if (opts.output) {
-          await writeFile(opts.output, file.text, { mode: 0o600 });
+          await writeFile(opts.output, file.text, { mode: 0o600 }).catch((err: NodeJS.ErrnoException) => {
+            throw new Error(`cannot write the export to ${opts.output}: ${writeProblem(err, opts.output!)}`);
+          });
           log(
             `wrote ${file.entries} exchanges to ${opts.output}${file.truncated ? ' (the newest; more matched)' : ''}`,
           );
@@ -350,4 +353,23 @@ export function parseSince(text: string, usage: (message: string) => Error, now 
   if (Number.isNaN(at))
     throw usage(`--since takes a duration (15m, 2h, 3d) or a date (2026-12-04T10:00), got "${text}"`);
   return at;
+}
+
+/** Why a file could not be written, in words (Node says "ENOENT: no such file or directory, open …"). */
+function writeProblem(err: NodeJS.ErrnoException, file: string): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return `the folder ${path.dirname(path.resolve(file))} does not exist`;
+    case 'EISDIR':
+      return 'that is a folder; give a file name';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'EROFS':
+      return 'the file system is read-only';
+    default:
+      return err.message;
+  }
 }

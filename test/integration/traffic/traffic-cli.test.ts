@@ -129,6 +129,17 @@ describe('switchboard traffic', () => {
     expect(JSON.stringify(har)).toContain('mcp://switchboard/server/fx/tools/call');
   });
 
+  it('says in words why an export could not be written: a folder that is not there, a folder for a file', async () => {
+    const missing = path.join(dir.dir, 'no-such-folder', 'report.har');
+    const first = await cli('traffic', 'export', '--output', missing);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain(
+      `cannot write the export to ${missing}: the folder ${path.dirname(missing)} does not exist`,
+    );
+    const second = await cli('traffic', 'export', '--output', dir.dir);
+    expect(second.stderr).toContain(`cannot write the export to ${dir.dir}: that is a folder; give a file name`);
+  });
+
   it('follows new exchanges as they end, until interrupted', async () => {
     const follower = spawn(NODE, [CLI, 'traffic', '--follow', '--method', 'tools/call'], { env });
     let out = '';
