@@ -69,7 +69,9 @@ Clients (see docs/clients.md):
     --servers a,b     Only these servers (default: all that can be moved)
     --profile NAME    Profile for the switchboard entry (default: default)
     --dry-run         Only show the changes
-  restore CLIENT... Put CLIENT's config file back exactly as it was before Switchboard
+  restore CLIENT... Put CLIENT's config file back exactly as it was before Switchboard (only
+                    its servers, if the file also holds the client's own settings and
+                    changed since: zed, claude-code, codex, gemini-cli, continue, goose)
     --all             Every client Switchboard changed
   CLIENT is one of: claude-desktop, cursor, zed, vscode, vscode-insiders, windsurf,
   claude-code, codex, gemini-cli, cline, lm-studio, continue, goose

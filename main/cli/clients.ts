@@ -148,7 +148,8 @@ export async function install(opts: {
     out(
       result.backup.file
         ? `Backed up the original to ${result.backup.file}\n`
-        : `${result.plan.path} did not exist; restore removes it again\n`,
+        : `${result.plan.path} did not exist; restore removes it again` +
+            (def.otherState ? ` (once ${def.name} has saved more in it, only the switchboard entry)\n` : '\n'),
     );
   }
   if (!result.verified.ok) {
@@ -172,7 +173,7 @@ export async function uninstall(opts: { client: string; dryRun: boolean }): Prom
   if (result.written)
     out(
       `Removed the switchboard entry from ${result.plan.path}. The original is ` +
-        `still backed up: switchboard restore ${def.id} puts it back exactly.\n`,
+        `still backed up: ${restoreHint(def)}.\n`,
     );
   return 0;
 }
@@ -215,8 +216,7 @@ export async function adopt(opts: {
   out(plan.clientDiff || `${plan.clientPath}: no change\n`);
   if ('verified' in plan) {
     const result = plan as Awaited<ReturnType<typeof adoptClient>>;
-    if (result.backupFile)
-      out(`Backed up the original to ${result.backupFile} (switchboard restore ${def.id} puts it back exactly)\n`);
+    if (result.backupFile) out(`Backed up the original to ${result.backupFile} (${restoreHint(def)})\n`);
     if (!result.verified.ok) {
       warn(`check failed after writing: ${result.verified.problem}`);
       return 1;
@@ -224,6 +224,14 @@ export async function adopt(opts: {
     out(`Done. Next: ${result.note}.\n`);
   }
   return 0;
+}
+
+/** What `restore` will do for this client, for the commands that take a backup. */
+function restoreHint(def: ClientDefinition): string {
+  return def.otherState
+    ? `switchboard restore ${def.id} puts its servers back as they were, and the whole file if nothing else ` +
+        'changed in it meanwhile'
+    : `switchboard restore ${def.id} puts it back exactly`;
 }
 
 export async function restore(opts: { clients: string[]; all: boolean }): Promise<number> {
@@ -241,13 +249,21 @@ export async function restore(opts: { clients: string[]; all: boolean }): Promis
   for (const id of ids) {
     try {
       const r = await restoreClient(id, ctx);
-      const what =
-        r.action === 'removed'
-          ? 'removed (it did not exist before Switchboard)'
-          : r.action === 'unchanged'
-            ? 'already as it was'
-            : 'restored byte for byte';
-      out(`${id}: ${r.path} ${what}\n`);
+      if (r.action === 'servers-restored') {
+        const back = r.putBack?.length ? `${r.putBack.join(', ')} back; ` : '';
+        out(
+          `${id}: ${r.path}: only its servers restored (${back}the switchboard entry removed). Everything else ` +
+            `in the file is left as it is now: it changed since Switchboard wrote it, and ${r.otherState}\n`,
+        );
+      } else {
+        const what =
+          r.action === 'removed'
+            ? 'removed (it did not exist before Switchboard)'
+            : r.action === 'unchanged'
+              ? 'already as it was'
+              : 'restored byte for byte';
+        out(`${id}: ${r.path} ${what}\n`);
+      }
       if (r.keptCurrent) out(`  it had changed since Switchboard wrote it; that version is kept in ${r.keptCurrent}\n`);
     } catch (err) {
       failed++;

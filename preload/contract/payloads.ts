@@ -251,7 +251,10 @@ export interface ClientView {
   servers: string[];
   /** The profile Switchboard's entry starts, when installed. */
   profile?: string;
-  /** Switchboard keeps the original of its file: Restore puts it back byte for byte. */
+  /**
+   * Switchboard keeps the original of its file: Restore puts it back byte for byte (only its servers
+   * when the client keeps more there and changed the file since).
+   */
   backedUp: boolean;
 }
 
@@ -308,10 +311,18 @@ export interface AdoptionDone {
 
 export interface ClientRestored {
   path: string;
-  /** 'restored': the original bytes are back; 'removed': the file did not exist before. */
-  action: 'restored' | 'removed' | 'unchanged';
+  /**
+   * 'restored': the original bytes are back; 'removed': the file did not exist before;
+   * 'servers-restored': only the servers are back, the rest of the file stays as it is now (the
+   * client keeps more than servers there and changed the file since Switchboard wrote it).
+   */
+  action: 'restored' | 'removed' | 'unchanged' | 'servers-restored';
   /** Where the file's content was kept because it changed after Switchboard's last write. */
   keptCurrent?: string;
+  /** 'servers-restored': the servers put back from the original. */
+  putBack?: string[];
+  /** 'servers-restored': what else the client keeps in the file, e.g. "it holds all of Gemini CLI's settings". */
+  otherState?: string;
 }
 
 /** One problem in the config file, where an editor can jump to it. */

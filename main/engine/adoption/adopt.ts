@@ -3,7 +3,8 @@
  * the secret store (the keychain), the servers go into Switchboard's config with `${secret:...}`
  * references, and the client keeps one `switchboard` entry in their place. Order of writes:
  * secrets, then Switchboard's config, then the client file (backed up first), so a failure never
- * leaves a client without its servers. `restoreClient` undoes the client side byte for byte.
+ * leaves a client without its servers. `restoreClient` undoes the client side: byte for byte, or
+ * only its server section when the client keeps more in that file and changed it since.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -306,11 +307,16 @@ export async function adoptClient(
   }
   // 3. The client: adopted servers out, our entry in (backed up, atomic, retried on conflict).
   const names = prepared.adoptedNames;
-  const change = await applyChange(def, ctx, (body, file, eol) => {
-    let out = body;
-    for (const name of names) out = def.format.remove(out, file, name, eol);
-    return setEntry(def, options.shim)(out, file, eol);
-  });
+  const change = await applyChange(
+    def,
+    ctx,
+    (body, file, eol) => {
+      let out = body;
+      for (const name of names) out = def.format.remove(out, file, name, eol);
+      return setEntry(def, options.shim)(out, file, eol);
+    },
+    names,
+  );
   return {
     ...prepared.plan,
     clientDiff: change.plan.diff,

@@ -152,6 +152,8 @@ export class ClientInstalls {
     const result = await restoreClient(clientDefinition(client).id, context);
     const restored: ClientRestored = { path: result.path, action: result.action };
     if (result.keptCurrent !== undefined) restored.keptCurrent = result.keptCurrent;
+    if (result.putBack !== undefined) restored.putBack = result.putBack;
+    if (result.otherState !== undefined) restored.otherState = result.otherState;
     return restored;
   }
 

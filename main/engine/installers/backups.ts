@@ -40,6 +40,12 @@ export interface BackupRecord {
   othersEdited?: boolean;
   /** The original file's permission bits: a restore that has to create the file again gives them back. */
   mode?: number;
+  /**
+   * The client's servers Switchboard took out of the file (adopted), which a restore of only the
+   * server section puts back; a server of the original missing from the file and not listed here was
+   * removed in the client. Records made before this was kept lack it: every missing server comes back.
+   */
+  moved?: string[];
 }
 
 export function backupDir(stateDir: string): string {
@@ -213,6 +219,7 @@ export async function ensureBackup(
     existed: original !== null,
     hash: original ? sha256(original) : null,
     encrypted: false,
+    moved: [],
   };
   let warning: string | undefined;
   if (original) {
@@ -278,17 +285,20 @@ export async function readBackup(record: BackupRecord, secrets: SecretStore | un
 
 /**
  * Notes Switchboard's write of `hash`; `replaced` is the hash of the file it replaced, which is
- * not Switchboard's last write when someone else changed the file in between.
+ * not Switchboard's last write when someone else changed the file in between. `moved` names the
+ * client's servers that write took out of the file.
  */
 export async function noteWritten(
   stateDir: string,
   record: BackupRecord,
   hash: string,
   replaced: string | null,
+  moved: readonly string[] = [],
 ): Promise<BackupRecord> {
   const editedBetween = record.lastWritten !== undefined && replaced !== record.lastWritten;
   const updated: BackupRecord = { ...record, lastWritten: hash };
   if (record.othersEdited || editedBetween) updated.othersEdited = true;
+  if (record.moved && moved.length > 0) updated.moved = [...new Set([...record.moved, ...moved])];
   await writeRecord(stateDir, updated);
   return updated;
 }

@@ -106,9 +106,15 @@ const ATTEMPTS = 4;
 
 /**
  * Applies `edit`. If the file changes between reading and renaming (the client saved it), the
- * edit is redone on the new content, up to 4 times, then 'client_config_conflict'.
+ * edit is redone on the new content, up to 4 times, then 'client_config_conflict'. `moved` names
+ * the client's servers the edit takes out (adoption), for a later restore to put back.
  */
-export async function applyChange(def: ClientDefinition, ctx: InstallerContext, edit: BodyEdit): Promise<ChangeResult> {
+export async function applyChange(
+  def: ClientDefinition,
+  ctx: InstallerContext,
+  edit: BodyEdit,
+  moved: readonly string[] = [],
+): Promise<ChangeResult> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const { plan, snapshot } = await prepare(def, ctx, edit);
     if (!plan.changed) return { plan, written: false };
@@ -136,7 +142,7 @@ export async function applyChange(def: ClientDefinition, ctx: InstallerContext, 
       if (backup.created) await dropBackup(ctx.stateDir, backup.record);
       continue;
     }
-    const record = await noteWritten(ctx.stateDir, backup.record, sha256(plan.after), snapshot.hash);
+    const record = await noteWritten(ctx.stateDir, backup.record, sha256(plan.after), snapshot.hash, moved);
     const check = await readSnapshot(plan.target);
     if (check.text !== plan.after) {
       throw new GatewayError(

@@ -29,6 +29,12 @@ export interface ClientDefinition {
   variables: VariableDialect;
   /** What the user has to do for the change to take effect. */
   note: string;
+  /**
+   * What else the client keeps in this file, when it is more than its MCP servers. Restoring such a
+   * file whole after the client or the user changed it would take back everything changed since
+   * Switchboard's install, so a restore then puts back only the server section (see restoreClient).
+   */
+  otherState?: string;
   /** A file beside ours that the client stops reading once ours exists: creating ours then warns. */
   supersedes?: { file: string; warning(file: string, sibling: string): string };
 }
@@ -216,6 +222,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     read: (n, r) => readEntry(n, r),
     variables: 'none',
     note: 'Zed reloads its settings by itself',
+    otherState: 'it is where Zed keeps all its settings',
   },
   {
     id: 'vscode',
@@ -252,6 +259,8 @@ export const CLIENTS: readonly ClientDefinition[] = [
     read: (n, r) => readEntry(n, r),
     variables: 'claude-code',
     note: 'start a new Claude Code session',
+    otherState:
+      "it is Claude Code's whole state (projects, history, account, settings), which Claude Code rewrites all the time",
   },
   {
     id: 'codex',
@@ -262,6 +271,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     read: (n, r) => readEntry(n, r),
     variables: 'none',
     note: 'start a new Codex session',
+    otherState: "it holds Codex's settings (model, approvals, profiles)",
   },
   {
     id: 'gemini-cli',
@@ -271,6 +281,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     read: (n, r) => readEntry(n, r, { urlIsSse: true }),
     variables: 'gemini',
     note: 'start a new Gemini CLI session',
+    otherState: "it holds all of Gemini CLI's settings",
   },
   {
     id: 'cline',
@@ -299,6 +310,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     read: (n, r) => readEntry(n, r),
     variables: 'continue',
     note: 'Continue reloads config.yaml by itself (it reads config.yaml instead of config.json when both exist)',
+    otherState: "it holds Continue's models, rules and other settings",
     // Continue loads config.yaml instead of config.json as soon as config.yaml exists.
     supersedes: {
       file: 'config.json',
@@ -327,6 +339,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     read: (n, r) => readEntry(n, r),
     variables: 'none',
     note: 'start a new Goose session',
+    otherState: "it holds Goose's provider, model and other settings",
   },
 ];
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ClientConfigState } from '../../../preload/contract/index.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
-import { dropBackup, keepCopy, readBackup, readBackupRecord } from './backups.ts';
+import { dropBackup, keepCopy, readBackup, readBackupRecord, type BackupRecord } from './backups.ts';
 import { clientDefinition, CLIENTS, type ClientDefinition } from './clients.ts';
 import {
   applyChange,
@@ -23,7 +23,7 @@ import {
   writeAtomic,
 } from './safe-file.ts';
 import { profileOf } from './shim-entry.ts';
-import { splitText } from './text.ts';
+import { joinText, splitText } from './text.ts';
 import { ENTRY_NAME, type ClientId, type ClientServer, type PathContext, type ShimCommand } from './types.ts';
 
 /** Where a client stands with Switchboard: the contract's ClientConfigState, which the UI shows as is. */
@@ -273,13 +273,81 @@ export async function readClientServers(
 
 export interface RestoreResult {
   path: string;
-  /** 'restored': original bytes written back; 'removed': the file did not exist before. */
-  action: 'restored' | 'removed' | 'unchanged';
+  /**
+   * 'restored': the original bytes written back; 'removed': the file did not exist before;
+   * 'servers-restored': only the server section put back, the rest of the file left as it is now
+   * (a client that keeps more than its servers in the file changed it since Switchboard wrote it).
+   */
+  action: 'restored' | 'removed' | 'unchanged' | 'servers-restored';
   /** Where the file's content was kept because it changed after Switchboard's last write. */
   keptCurrent?: string;
+  /** 'servers-restored': the servers put back from the original (the others there stay as they are). */
+  putBack?: string[];
+  /** 'servers-restored': what else the client keeps in the file (why it was not restored whole). */
+  otherState?: string;
 }
 
-/** Puts the original file back byte for byte (or removes it if Switchboard created it), then forgets the backup. */
+/**
+ * The current file with its server section as it was before Switchboard: our entry out, and back in
+ * from the original every server Switchboard moved out that the file does not have now. Servers the
+ * file has now stay as they are (Switchboard never edits them: any change is the client's or the
+ * user's), and so does every other key, comment and byte of layout.
+ */
+function restoreServerSection(
+  def: ClientDefinition,
+  record: BackupRecord,
+  original: Buffer | null,
+  currentText: string,
+): { text: string; putBack: string[] } {
+  const { body, shape } = splitText(currentText);
+  let current: [string, unknown][];
+  try {
+    current = def.format.read(body, record.path);
+  } catch (err) {
+    throw new GatewayError(
+      'config_invalid',
+      `${errorMessage(err).replace(/ \(the file was not changed\)$/, '')}. This file changed since Switchboard ` +
+        `wrote it and ${def.otherState ?? 'it holds more than servers'}, so restore puts back only its servers, ` +
+        `and it cannot do that in a file it cannot read: nothing was changed and the backup is kept. Fix the ` +
+        `file and restore again, or move it away to have restore put the original back whole`,
+      { cause: err },
+    );
+  }
+  const before = original === null ? [] : def.format.read(splitText(original.toString('utf8')).body, record.path);
+  const expected = new Map(current);
+  const ours = expected.get(ENTRY_NAME);
+  let out = body;
+  if (ours !== undefined && isOurs(ours)) {
+    out = def.format.remove(out, record.path, ENTRY_NAME, shape.eol);
+    expected.delete(ENTRY_NAME);
+  }
+  const putBack: string[] = [];
+  for (const [name, value] of before) {
+    if (expected.has(name)) continue; // the client's version now stays
+    // Missing, and not moved out by Switchboard: removed in the client since, and left so.
+    if (record.moved && name !== ENTRY_NAME && !record.moved.includes(name)) continue;
+    out = def.format.set(out, record.path, name, value, shape.eol);
+    expected.set(name, value);
+    putBack.push(name);
+  }
+  // The editors check their own edits; this checks the section as a whole came out as meant.
+  const result = new Map(def.format.read(out, record.path));
+  const same = result.size === expected.size && [...expected].every(([n, v]) => isDeepStrictEqual(result.get(n), v));
+  if (!same)
+    throw new GatewayError(
+      'config_invalid',
+      `${record.path}: Switchboard could not put ${def.name}'s servers back as they were (${def.section} did not ` +
+        `come out as meant); nothing was changed and the backup is kept`,
+    );
+  return { text: out === body ? currentText : joinText(out, shape), putBack };
+}
+
+/**
+ * Puts the original file back byte for byte (or removes it if Switchboard created it), then forgets
+ * the backup. For a client that keeps more than its servers in the file (`otherState`), a file the
+ * client or the user changed since Switchboard wrote it gets only its server section back instead:
+ * the whole original would take back every setting changed since the install.
+ */
 export async function restoreClient(id: ClientId | string, ctx: InstallerContext): Promise<RestoreResult> {
   const def = clientDefinition(id);
   const record = await readBackupRecord(ctx.stateDir, def.id);
@@ -296,10 +364,34 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
     const current = await readSnapshot(target);
     // Changed by someone else since Switchboard's last write, or before it (that write carried it along).
     const othersChanged = current.hash !== record.lastWritten || record.othersEdited === true;
-    if (current.bytes && current.hash !== record.hash && othersChanged) {
-      keptCurrent = await keepCopy(ctx.stateDir, def.id, record.path, current.bytes, now, keptCurrent);
+    const changedSince = current.bytes !== null && current.hash !== record.hash && othersChanged;
+    // Only the servers, so the rest stays as the client keeps it now; checked before anything is written.
+    const section =
+      changedSince && def.otherState ? restoreServerSection(def, record, original, current.text) : undefined;
+    if (changedSince) {
+      keptCurrent = await keepCopy(ctx.stateDir, def.id, record.path, current.bytes!, now, keptCurrent);
     }
     const kept = keptCurrent ? { keptCurrent } : {};
+    if (section) {
+      if (section.text !== current.text) {
+        await assertWritable(target);
+        if ((await writeAtomic(target, section.text, current.hash)) === 'conflict') continue;
+        const check = await readSnapshot(target);
+        if (check.text !== section.text)
+          throw new GatewayError(
+            'client_config_conflict',
+            `${record.path} changed right after the restore; run it again`,
+          );
+      }
+      await dropBackup(ctx.stateDir, record);
+      return {
+        path: record.path,
+        action: 'servers-restored',
+        ...kept,
+        putBack: section.putBack,
+        otherState: def.otherState!,
+      };
+    }
     if (original === null) {
       if (!current.bytes) {
         await dropBackup(ctx.stateDir, record);

@@ -677,6 +677,32 @@ describe('the web UI in Chromium', () => {
     expect(await readFile(claudeConfig(), 'utf8')).not.toContain('tok-5f1e2d3c4b5a6978');
   });
 
+  it("restores only Claude Code's servers once Claude Code saved its state, and says so", async () => {
+    const file = path.join(home, '.claude.json');
+    await writeFile(file, JSON.stringify({ numStartups: 3, projects: {}, mcpServers: {} }, null, 2) + '\n');
+    await gateway.api.installClient('claude-code', 'default');
+    // Claude Code saves its state, as it does all the time.
+    const state = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...state, numStartups: 4, projects: { '/home/me/app': {} } }, null, 2));
+    // Opened afresh, the screen lists Claude Code (found now that its file exists).
+    await screen('Servers');
+    await screen('Clients');
+    const row = page.getByRole('row').filter({ hasText: 'Claude Code' });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Restore Claude Code' }).click();
+    const note = page.getByRole('status').filter({ hasText: "Restored only Claude Code's servers" });
+    await note.waitFor();
+    const said = await note.textContent();
+    expect(said).toMatch(/took Switchboard out of .*\.claude\.json\. The rest of the file stays as it is now: /);
+    expect(said).toContain("it changed since Switchboard wrote it, and it is Claude Code's whole state");
+    await checkAndShoot('clients-restore-servers');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      numStartups: 4,
+      projects: { '/home/me/app': {} },
+      mcpServers: {},
+    });
+  });
+
   it("shows a server's log lines once each, and a refused tool change as it still is", async () => {
     const sdk = await client();
     await sdk.callTool({ name: 'fx__stderr', arguments: { text: 'BEFORE-OPENING' } });
