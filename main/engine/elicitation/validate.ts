@@ -28,6 +28,11 @@ export function invalidParams(message: string): GatewayError {
 }
 
 export const MAX_FORM_FIELDS = 100;
+/**
+ * Choices one form may offer, all its fields together (a list of countries is some 250): each is
+ * drawn in the app, and a form of hundreds of thousands froze it for as long as it was open.
+ */
+export const MAX_FORM_CHOICES = 1000;
 
 type Json = Record<string, unknown>;
 
@@ -133,6 +138,21 @@ export function normalizeRequestedSchema(raw: unknown): FormSchema {
     );
   // fromEntries defines own properties, so a field named "__proto__" stays a field.
   const properties = Object.fromEntries(names.map((name) => [name, normalizeField(name, props[name])]));
+  let choices = 0;
+  for (const name of names) {
+    const field = properties[name]!;
+    const offered =
+      (field.enum?.length ?? 0) +
+      (field.oneOf?.length ?? 0) +
+      (field.items?.enum?.length ?? 0) +
+      (field.items?.anyOf?.length ?? 0);
+    choices += offered;
+    if (choices > MAX_FORM_CHOICES)
+      throw invalidParams(
+        `elicitation/create: requestedSchema offers more than ${MAX_FORM_CHOICES} choices ` +
+          (offered === choices ? `(property "${name}" alone has ${offered})` : `(${choices} up to property "${name}")`),
+      );
+  }
   const schema: FormSchema = { type: 'object', properties };
   if (raw.required !== undefined) {
     if (!isStringArray(raw.required))

@@ -28,6 +28,7 @@ describe('server-to-client requests and notifications', () => {
           fx: fixtureServer('fx'),
           other: fixtureServer('other'),
           sampler: fixtureServer('sampler', { FIXTURE_SAMPLING: '1' }),
+          forms: fixtureServer('forms', { FIXTURE_FORMS: '1' }),
         },
       }),
     );
@@ -122,6 +123,37 @@ describe('server-to-client requests and notifications', () => {
       );
       await api(`/questions/${question.id}`, { method: 'POST', body: JSON.stringify({ action: 'decline' }) });
       expect(textOf(await call)).toBe('no answer (decline)');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a form of more choices than the app can draw, telling the server why, and shows nothing', async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    const choices = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
+    const ask = (properties: Record<string, unknown>) =>
+      client.callTool({
+        name: 'forms__form',
+        arguments: { message: 'Pick', schema: JSON.stringify({ type: 'object', properties }) },
+      });
+    try {
+      // 500 000 choices in one form kept the app's window busy drawing them for as long as it was open.
+      const huge = await ask({ city: { type: 'string', enum: choices(500_000) } });
+      expect(huge.isError).toBe(true);
+      expect(textOf(huge)).toContain(
+        'requestedSchema offers more than 1000 choices (property "city" alone has 500000)',
+      );
+      const spread = await ask({
+        a: { type: 'string', enum: choices(600) },
+        b: { type: 'array', items: { type: 'string', enum: choices(600) } },
+      });
+      expect(textOf(spread)).toContain('offers more than 1000 choices (1200 up to property "b")');
+      expect(await gateway.api.listQuestions()).toEqual([]);
+      // A list of countries is shown.
+      const call = ask({ country: { type: 'string', enum: choices(250) } });
+      const question = await waitFor(async () => (await gateway.api.listQuestions())[0], 10_000, 'the question');
+      await gateway.api.answerQuestion(question.id, { action: 'accept', content: { country: 'c249' } });
+      expect(JSON.parse(textOf(await call))).toEqual({ action: 'accept', content: { country: 'c249' } });
     } finally {
       await client.close();
     }
