@@ -33,6 +33,7 @@ import { ProgressTokens } from './progress.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { TaskOwners } from './tasks.ts';
 import { ServerRequests, type Prompter } from './server-requests.ts';
+import { MAX_INPUT_ROUNDS } from './input-rounds.ts';
 import type { TrafficRecorder } from '../traffic/index.ts';
 
 export interface RoutedServer extends RegistryServer {
@@ -624,7 +625,7 @@ export class Router implements SessionHandler {
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
       if (session.stateless && session.logLevel !== undefined) await this.widenLogLevel(upstream, session.logLevel);
-      let result = await upstream.request(req.method, outParams, options);
+      let result = await this.requestOpeningPages(session, req, upstream, outParams, options, signal, call);
       createdTask = createdTaskId(result);
       if (taskEnds(req.method, result) && typeof params.taskId === 'string')
         this.progress.taskEnded(upstream, params.taskId);
@@ -649,6 +650,39 @@ export class Router implements SessionHandler {
       flight.end();
       if (token !== undefined && createdTask !== undefined) this.progress.keepForTask(token, createdTask);
       else this.progress.release(token);
+    }
+  }
+
+  /**
+   * One request upstream. A server that needs pages opened first (-32042) for a client that cannot
+   * open them gets them opened by the user in the app, and then the request again (it said it could
+   * not proceed until then), as a 2025-11-25 client would do; at most MAX_INPUT_ROUNDS times.
+   */
+  private async requestOpeningPages(
+    session: Session,
+    req: JsonRpcRequest,
+    upstream: Upstream,
+    params: Params,
+    options: RequestOptions,
+    signal: AbortSignal,
+    call: string | undefined,
+  ): Promise<Record<string, unknown>> {
+    for (let round = 1; ; round++) {
+      try {
+        return await upstream.request(req.method, params, options);
+      } catch (err) {
+        const pages = round <= MAX_INPUT_ROUNDS ? this.serverRequests.pagesToOpen(session, err) : undefined;
+        if (!pages) throw err;
+        const asked = options.traffic?.id;
+        await this.serverRequests.openPages(upstream, session, req.id, pages, err as GatewayError, signal, asked);
+        // The request again is an exchange of its own, under the client's call.
+        const traffic = this.opts.traffic;
+        if (options.traffic && traffic?.enabled) {
+          const id = traffic.newId();
+          options.traffic = call ? { id, parentId: call, session } : { id, session };
+          (options.origin as { exchangeId?: string }).exchangeId = id;
+        }
+      }
     }
   }
 

@@ -38,6 +38,9 @@ export interface ServerRequestOptions {
   tasksToClient?(upstream: Upstream, params: Params): Params;
 }
 
+/** A server's URLElicitationRequiredError (2025-11-25): the request needs pages opened first. */
+export const URL_ELICITATION_REQUIRED = -32042;
+
 /** URL-mode elicitations remembered for their `notifications/elicitation/complete`, at most (oldest go first). */
 export const MAX_URL_ELICITATIONS = 1000;
 
@@ -202,6 +205,50 @@ export class ServerRequests {
     this.flights.delete(upstream);
     for (const ac of this.pending.get(upstream)?.values() ?? []) ac.abort(new Error('server stopped'));
     this.pending.delete(upstream);
+  }
+
+  /**
+   * The pages a server's URLElicitationRequiredError (-32042) asks to be opened before it can do
+   * the request, when the client cannot open them itself: the app puts them to the user instead
+   * (`openPages`). Undefined for any other error, or a client that can (it gets the error as it is).
+   */
+  pagesToOpen(session: Session, err: unknown): Params[] | undefined {
+    if (session.stateless || !this.opts.prompter) return undefined;
+    if (!(err instanceof GatewayError) || err.rpc?.code !== URL_ELICITATION_REQUIRED) return undefined;
+    const data = err.rpc.data as { elicitations?: unknown } | null | undefined;
+    const listed = Array.isArray(data?.elicitations) ? (data.elicitations as unknown[]) : [];
+    const pages = listed.filter((e): e is Params => typeof e === 'object' && e !== null && !Array.isArray(e));
+    if (pages.length === 0) return undefined;
+    if (missingCapability(session.clientCapabilities, 'elicitation/create', { mode: 'url' }) === undefined)
+      return undefined;
+    return pages.map((page) => ({ ...page, mode: 'url' }));
+  }
+
+  /**
+   * Puts each page of a -32042 error to the user in the app, one after the other; returns once the
+   * user is done with all of them (the request may then go again). Throws the server's error, saying
+   * what became of the page, once one is declined, dismissed or not answered in time.
+   */
+  async openPages(
+    upstream: Upstream,
+    session: Session,
+    requestId: RequestId,
+    pages: Params[],
+    err: GatewayError,
+    signal: AbortSignal,
+    trafficParentId?: string,
+  ): Promise<void> {
+    for (const page of pages) {
+      const target: Target = { session, requestId };
+      const answer = await this.answer(upstream, target, 'elicitation/create', page, signal, trafficParentId);
+      if (answer.action === 'accept') continue;
+      const why =
+        answer.action === 'decline'
+          ? 'the page was shown in Switchboard, and the user declined to open it'
+          : 'the page was shown in Switchboard, and dismissed or not answered in time';
+      const message = `${err.rpc!.message} (${why})`;
+      throw new GatewayError(err.code, message, { rpc: { ...err.rpc!, message }, cause: err });
+    }
   }
 
   /** A stateless upstream's input_required, answered on a stateful client's behalf (see input-rounds.ts). */

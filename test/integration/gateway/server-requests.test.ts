@@ -6,6 +6,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../../main/engine/index.ts';
 import {
+  EVERYTHING,
+  NODE,
   fixtureServer,
   httpClient,
   startGateway,
@@ -29,6 +31,7 @@ describe('server-to-client requests and notifications', () => {
           other: fixtureServer('other'),
           sampler: fixtureServer('sampler', { FIXTURE_SAMPLING: '1' }),
           forms: fixtureServer('forms', { FIXTURE_FORMS: '1' }),
+          every: { command: NODE, args: [EVERYTHING] },
         },
       }),
     );
@@ -156,6 +159,60 @@ describe('server-to-client requests and notifications', () => {
       expect(JSON.parse(textOf(await call))).toEqual({ action: 'accept', content: { country: 'c249' } });
     } finally {
       await client.close();
+    }
+  });
+
+  it('opens the pages a server needs first (-32042) in the app for a client that cannot, then retries', async () => {
+    const client = await httpClient(gateway.httpUrl()!); // no elicitation
+    const pay = (elicitationId: string) =>
+      client.callTool({
+        name: 'every__trigger-url-elicitation',
+        arguments: { url: 'https://example.com/pay', errorPath: true, elicitationId },
+      });
+    const page = (url: string) =>
+      waitFor(async () => (await gateway.api.listQuestions()).find((q) => q.mode === 'url' && q.url === url));
+    try {
+      // The reference server refuses the call until its prerequisite page is opened: the client
+      // could not show it (its error went to the client, and nobody saw the page).
+      const call = pay('pay-1');
+      const prerequisite = await page('https://modelcontextprotocol.io/');
+      expect(prerequisite).toMatchObject({ server: 'every', client: { name: 'test-client' } });
+      expect(prerequisite.reason).toMatch(/cannot show questions from servers/);
+      await gateway.api.answerQuestion(prerequisite.id, { action: 'accept' });
+      // Called again, the server goes on to ask its own page, through the app as well.
+      const own = await page('https://example.com/pay');
+      await gateway.api.answerQuestion(own.id, { action: 'accept' });
+      expect(textOf(await call)).toContain('User completed the URL elicitation');
+
+      // Declined: the client gets the server's error, saying what became of the page.
+      const declined = pay('pay-2');
+      await gateway.api.answerQuestion((await page('https://modelcontextprotocol.io/')).id, { action: 'decline' });
+      const err = (await declined.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { code: number; message: string };
+      expect(err.code).toBe(-32042);
+      expect(err.message).toContain(
+        'requires browser-based authorization. (the page was shown in Switchboard, and the user declined to open it)',
+      );
+      expect(await gateway.api.listQuestions()).toEqual([]);
+    } finally {
+      await client.close();
+    }
+    // A client that opens pages itself gets the error as the server sent it; nothing in the app.
+    const opener = await httpClient(gateway.httpUrl()!, { elicitation: { url: {} } });
+    try {
+      const err = (await opener
+        .callTool({
+          name: 'every__trigger-url-elicitation',
+          arguments: { url: 'https://example.com/a', errorPath: true },
+        })
+        .catch((e: unknown) => e)) as { code: number; data: { elicitations: { url: string }[] } };
+      expect(err.code).toBe(-32042);
+      expect(err.data.elicitations[0]!.url).toBe('https://modelcontextprotocol.io');
+      expect(await gateway.api.listQuestions()).toEqual([]);
+    } finally {
+      await opener.close();
     }
   });
 
