@@ -7,7 +7,7 @@ import type {
   GatewayStatus,
   LogLine,
   Question,
-  QuestionOutcome,
+  QuestionAnswer,
   ServerView,
   SessionView,
 } from '../../../preload/contract/index.ts';
@@ -19,6 +19,9 @@ import type { StreamState } from '../../../preload/contract/http-bridge.ts';
 const MAX_LOG_LINES = 2000;
 /** Servers going down are read out at most this often (what happens meanwhile is said together). */
 const SERVER_NEWS_GAP_MS = 10_000;
+
+/** Why questions went away unanswered here: not answered in time, withdrawn, or answered in another window. */
+export type QuestionGoneWhy = 'expired' | 'withdrawn' | 'elsewhere';
 
 /** `not-started`: the desktop app's own gateway is not running (its start failed); `problem` says why. */
 export type ConnectionState = 'connecting' | 'connected' | 'unauthorized' | 'unreachable' | 'not-started';
@@ -38,7 +41,9 @@ export class GatewayState {
   /** Questions arrived so far (a change means: a new one). */
   questionArrivals = $state(0);
   /** Questions gone unanswered here since the note about them was dismissed: how many, whose, why. */
-  questionGone = $state<{ count: number; servers: string[]; outcome: QuestionOutcome } | undefined>();
+  questionGone = $state<{ count: number; servers: string[]; outcome: QuestionGoneWhy } | undefined>();
+  /** Questions this page is sending an answer to: their end is no news here. */
+  private readonly answering = new Set<string>();
   /** Read out when a server goes down (it failed, or needs a login), wherever the user is. */
   serverNews = $state('');
   private serversDown: string[] = [];
@@ -82,14 +87,16 @@ export class GatewayState {
     api.on('question-ended', ({ id, outcome }) => {
       const ended = this.questions.find((q) => q.id === id);
       this.questions = this.questions.filter((q) => q.id !== id);
-      // Still shown, so not answered here: it expired, or its call or server went away.
+      // Still shown and not being answered here: it expired, its call or server went away, or it was
+      // answered in another window (what was typed here went with it: the note says why).
       // Several at once (their server stopped) are one note that says how many.
-      if (ended && (outcome === 'expired' || outcome === 'withdrawn')) {
-        const before = this.questionGone?.outcome === outcome ? this.questionGone : undefined;
+      if (ended && !this.answering.has(id)) {
+        const why: QuestionGoneWhy = outcome === 'expired' || outcome === 'withdrawn' ? outcome : 'elsewhere';
+        const before = this.questionGone?.outcome === why ? this.questionGone : undefined;
         const servers = before?.servers.includes(ended.server)
           ? before.servers
           : [...(before?.servers ?? []), ended.server];
-        this.questionGone = { count: (before?.count ?? 0) + 1, servers, outcome };
+        this.questionGone = { count: (before?.count ?? 0) + 1, servers, outcome: why };
       }
       // The live region says what is true now: no stale "waiting" once none is, and the count left
       // otherwise (so the next arrival's text differs from what the region holds, and is read out).
@@ -105,6 +112,20 @@ export class GatewayState {
     api.on('config-error', (problem) => (this.configProblem = problem));
     api.on('resync', () => void this.refresh());
     void this.refresh();
+  }
+
+  /**
+   * Sends the user's answer to a question and takes it off the list once the gateway took it; its
+   * end, which the gateway also announces (before or after), is no news here.
+   */
+  async answerQuestion(id: string, reply: QuestionAnswer): Promise<void> {
+    this.answering.add(id);
+    try {
+      await this.api.answerQuestion(id, reply);
+      this.questions = this.questions.filter((q) => q.id !== id);
+    } finally {
+      this.answering.delete(id);
+    }
   }
 
   async refresh(): Promise<void> {

@@ -334,6 +334,33 @@ describe('forms in the Questions screen', () => {
   });
 });
 
+describe('one question in two windows', () => {
+  it('says in the other window that it was answered, and nothing of the kind in the window that did', async () => {
+    const other = await openWebUi(gateway.uiLoginUrl()!);
+    try {
+      await other.page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Questions' }).click();
+      const asked = await ask('Where to?', '{"type":"object","properties":{"city":{"type":"string","title":"City"}}}');
+      const there = other.page.getByRole('article', { name: 'Question from forms' }).filter({ hasText: 'Where to?' });
+      // Half typed in the other window, when the answer comes from this one.
+      await there.getByLabel('City').fill('Ber');
+      await asked.question.getByLabel('City').fill('Oslo');
+      await asked.question.getByRole('button', { name: 'Accept' }).click();
+      expect(await accepted(asked)).toEqual({ action: 'accept', content: { city: 'Oslo' } });
+      await there.waitFor({ state: 'detached' });
+      // What was typed there went with it: the note says why (it vanished without a word).
+      await other.page
+        .getByRole('alert')
+        .getByText('The question from forms was answered in another window.', { exact: false })
+        .waitFor();
+      await other.page.screenshot({ path: path.join(shots, 'question-answered-elsewhere.png') });
+      await page.getByRole('status').getByText('Answered the question from forms.').waitFor();
+      expect(await page.getByRole('alert').count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('model requests in the Questions screen', () => {
   it('says which tools the model is offered, and the reply written here reaches the server', async () => {
     const call = client.callTool({ name: 'forms__forecast', arguments: {} });
