@@ -52,6 +52,15 @@ const isNonNegativeInteger = (v: unknown): v is number => typeof v === 'number' 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
+/**
+ * The indexes of each value's first appearance: a server may list a choice twice, which the app
+ * shows once (two of the same value cannot be told apart, and the Questions screen drew nothing).
+ */
+function firstOfEach(values: string[]): number[] {
+  const seen = new Set<string>();
+  return values.flatMap((value, i) => (seen.has(value) ? [] : (seen.add(value), [i])));
+}
+
 function titledConsts(raw: unknown): { const: string; title?: string }[] | undefined {
   if (!Array.isArray(raw) || raw.length === 0) return undefined;
   const out: { const: string; title?: string }[] = [];
@@ -59,7 +68,7 @@ function titledConsts(raw: unknown): { const: string; title?: string }[] | undef
     if (!isObject(option) || typeof option.const !== 'string') return undefined;
     out.push(typeof option.title === 'string' ? { const: option.const, title: option.title } : { const: option.const });
   }
-  return out;
+  return firstOfEach(out.map((o) => o.const)).map((i) => out[i]!);
 }
 
 const FIELD_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array']);
@@ -79,8 +88,10 @@ function normalizeField(name: string, raw: unknown): FormField {
   switch (field.type) {
     case 'string': {
       if (isStringArray(raw.enum) && raw.enum.length > 0) {
-        field.enum = raw.enum;
-        if (isStringArray(raw.enumNames) && raw.enumNames.length === raw.enum.length) field.enumNames = raw.enumNames;
+        const kept = firstOfEach(raw.enum);
+        field.enum = kept.map((i) => (raw.enum as string[])[i]!);
+        if (isStringArray(raw.enumNames) && raw.enumNames.length === raw.enum.length)
+          field.enumNames = kept.map((i) => (raw.enumNames as string[])[i]!);
       }
       const oneOf = titledConsts(raw.oneOf);
       if (oneOf) field.oneOf = oneOf;
@@ -103,7 +114,10 @@ function normalizeField(name: string, raw: unknown): FormField {
       break;
     case 'array': {
       const items = raw.items;
-      const values = isObject(items) && isStringArray(items.enum) && items.enum.length > 0 ? items.enum : undefined;
+      const values =
+        isObject(items) && isStringArray(items.enum) && items.enum.length > 0
+          ? firstOfEach(items.enum).map((i) => (items.enum as string[])[i]!)
+          : undefined;
       const anyOf = isObject(items) ? titledConsts(items.anyOf) : undefined;
       if (!values && !anyOf) {
         throw invalidParams(
@@ -114,7 +128,7 @@ function normalizeField(name: string, raw: unknown): FormField {
       field.items = { type: 'string', ...(values ? { enum: values } : {}), ...(anyOf ? { anyOf } : {}) };
       if (isNonNegativeInteger(raw.minItems)) field.minItems = raw.minItems;
       if (isNonNegativeInteger(raw.maxItems)) field.maxItems = raw.maxItems;
-      if (isStringArray(raw.default)) field.default = raw.default;
+      if (isStringArray(raw.default)) field.default = [...new Set(raw.default)];
       break;
     }
   }

@@ -281,6 +281,52 @@ describe('forms in the Questions screen', () => {
     expect(await asked.answer).toEqual({ action: 'decline' });
   });
 
+  it('shows a choice the server lists twice once, and the rest of the screen with it', async () => {
+    const errors: string[] = [];
+    const onError = (e: Error) => errors.push(e.message);
+    page.on('pageerror', onError);
+    try {
+      const asked = await ask(
+        'Which room?',
+        JSON.stringify({
+          type: 'object',
+          properties: {
+            room: { type: 'string', title: 'Room', enum: ['a', 'a', 'b'], enumNames: ['Attic', 'Again', 'Basement'] },
+            size: {
+              type: 'string',
+              title: 'Size',
+              oneOf: [
+                { const: 's', title: 'Small' },
+                { const: 's', title: 'Same' },
+              ],
+            },
+            extras: {
+              type: 'array',
+              title: 'Extras',
+              items: { type: 'string', enum: ['tea', 'tea', 'fan'] },
+              default: ['tea', 'tea'],
+            },
+          },
+        }),
+      );
+      // The screen drew nothing at all (no question, not even "No questions are waiting").
+      const { question } = asked;
+      const options = (name: string) => question.getByLabel(name).locator('option').allTextContents();
+      expect(await options('Room')).toEqual(['Choose…', 'Attic', 'Basement']);
+      expect(await options('Size')).toEqual(['Choose…', 'Small']);
+      const extras = question.getByRole('group', { name: 'Extras' });
+      expect(await extras.getByRole('checkbox').count()).toBe(2);
+      expect(await extras.getByRole('checkbox', { name: 'tea' }).isChecked()).toBe(true);
+      await question.getByLabel('Room').selectOption('b');
+      await question.getByRole('button', { name: 'Accept' }).click();
+      // The default chosen once is sent once (twice, the gateway refused it).
+      expect(await accepted(asked)).toEqual({ action: 'accept', content: { room: 'b', extras: ['tea'] } });
+      expect(errors).toEqual([]);
+    } finally {
+      page.off('pageerror', onError);
+    }
+  });
+
   it('announces each new question, a second one from the same server too', async () => {
     const nav = page.getByRole('navigation', { name: 'Screens' });
     await nav.getByRole('link', { name: 'Overview' }).click();
