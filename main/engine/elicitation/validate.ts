@@ -51,6 +51,8 @@ function describe(value: unknown): string {
 const isNonNegativeInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+/** A title the app can show: a blank one would leave a field or a choice without a name, so it goes by its own. */
+const isTitle = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 
 /**
  * The indexes of each value's first appearance: a server may list a choice twice, which the app
@@ -66,7 +68,7 @@ function titledConsts(raw: unknown): { const: string; title?: string }[] | undef
   const out: { const: string; title?: string }[] = [];
   for (const option of raw) {
     if (!isObject(option) || typeof option.const !== 'string') return undefined;
-    out.push(typeof option.title === 'string' ? { const: option.const, title: option.title } : { const: option.const });
+    out.push(isTitle(option.title) ? { const: option.const, title: option.title } : { const: option.const });
   }
   return firstOfEach(out.map((o) => o.const)).map((i) => out[i]!);
 }
@@ -83,7 +85,7 @@ function normalizeField(name: string, raw: unknown): FormField {
     );
   }
   const field: FormField = { type: type as FormField['type'] };
-  if (typeof raw.title === 'string') field.title = raw.title;
+  if (isTitle(raw.title)) field.title = raw.title;
   if (typeof raw.description === 'string') field.description = raw.description;
   switch (field.type) {
     case 'string': {
@@ -91,7 +93,10 @@ function normalizeField(name: string, raw: unknown): FormField {
         const kept = firstOfEach(raw.enum);
         field.enum = kept.map((i) => (raw.enum as string[])[i]!);
         if (isStringArray(raw.enumNames) && raw.enumNames.length === raw.enum.length)
-          field.enumNames = kept.map((i) => (raw.enumNames as string[])[i]!);
+          field.enumNames = kept.map((i) => {
+            const title = (raw.enumNames as string[])[i]!;
+            return isTitle(title) ? title : (raw.enum as string[])[i]!;
+          });
       }
       const oneOf = titledConsts(raw.oneOf);
       if (oneOf) field.oneOf = oneOf;

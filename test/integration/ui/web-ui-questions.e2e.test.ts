@@ -327,6 +327,32 @@ describe('forms in the Questions screen', () => {
     }
   });
 
+  it('names a field or a choice whose title is blank by its own name', async () => {
+    const asked = await ask(
+      'Blank titles',
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          city: { type: 'string', title: '  ' },
+          room: { type: 'string', title: '', enum: ['a', 'b'], enumNames: ['Attic', ' '] },
+          size: { type: 'string', title: 'Size', oneOf: [{ const: 's', title: '' }] },
+        },
+      }),
+    );
+    const { question } = asked;
+    // Each was drawn without a name: an input a screen reader announced as "edit text", a blank option.
+    await question.getByLabel('city', { exact: true }).fill('Oslo');
+    expect(await question.getByLabel('room', { exact: true }).locator('option').allTextContents()).toEqual([
+      'Choose…',
+      'Attic',
+      'b',
+    ]);
+    expect(await question.getByLabel('Size').locator('option').allTextContents()).toEqual(['Choose…', 's']);
+    await checkAndShoot('question-blank-titles');
+    await question.getByRole('button', { name: 'Accept' }).click();
+    expect(await accepted(asked)).toEqual({ action: 'accept', content: { city: 'Oslo' } });
+  });
+
   it('announces each new question, a second one from the same server too', async () => {
     const nav = page.getByRole('navigation', { name: 'Screens' });
     await nav.getByRole('link', { name: 'Overview' }).click();
