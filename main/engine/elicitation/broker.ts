@@ -67,6 +67,12 @@ function checkUrl(raw: unknown): { href: string } | { refused: string } {
   return { href: url.href };
 }
 
+/** Why a URL-mode elicitation's page would not be shown to the user, or undefined when it would be. */
+export function pageRefusal(url: unknown): string | undefined {
+  const checked = checkUrl(url);
+  return 'refused' in checked ? checked.refused : undefined;
+}
+
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 function samplingRejected(code: 'request_cancelled' | 'request_timeout', why: string): GatewayError {

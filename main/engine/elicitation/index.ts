@@ -7,6 +7,7 @@ export {
   USER_REJECTED,
   DEFAULT_MAX_PENDING,
   MAX_URL_LENGTH,
+  pageRefusal,
   type QuestionBrokerEvents,
   type QuestionBrokerOptions,
 } from './broker.ts';

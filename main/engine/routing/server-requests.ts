@@ -6,6 +6,7 @@
  * and aborts a question when the server cancels it.
  */
 import type { AskOptions, QuestionRequest } from '../elicitation/types.ts';
+import { pageRefusal } from '../elicitation/index.ts';
 import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
 import type { JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
 import { missingCapability } from '../protocol/capabilities.ts';
@@ -238,16 +239,21 @@ export class ServerRequests {
     signal: AbortSignal,
     trafficParentId?: string,
   ): Promise<void> {
+    const fail = (why: string) => {
+      const message = `${err.rpc!.message} (${why})`;
+      return new GatewayError(err.code, message, { rpc: { ...err.rpc!, message }, cause: err });
+    };
     for (const page of pages) {
+      const refused = pageRefusal(page.url);
+      if (refused !== undefined) throw fail(`Switchboard does not show the page to open: it ${refused}`);
       const target: Target = { session, requestId };
       const answer = await this.answer(upstream, target, 'elicitation/create', page, signal, trafficParentId);
       if (answer.action === 'accept') continue;
-      const why =
+      throw fail(
         answer.action === 'decline'
           ? 'the page was shown in Switchboard, and the user declined to open it'
-          : 'the page was shown in Switchboard, and dismissed or not answered in time';
-      const message = `${err.rpc!.message} (${why})`;
-      throw new GatewayError(err.code, message, { rpc: { ...err.rpc!, message }, cause: err });
+          : 'the page was shown in Switchboard, and dismissed or not answered in time',
+      );
     }
   }
 

@@ -3,9 +3,9 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../../main/engine/downstream/session.ts';
 import { QuestionBroker } from '../../../../main/engine/elicitation/index.ts';
-import { RpcCode } from '../../../../main/engine/protocol/errors.ts';
+import { GatewayError, RpcCode, toRpcError } from '../../../../main/engine/protocol/errors.ts';
 import type { JsonRpcRequest, Params } from '../../../../main/engine/protocol/jsonrpc.ts';
-import { ServerRequests } from '../../../../main/engine/routing/server-requests.ts';
+import { ServerRequests, URL_ELICITATION_REQUIRED } from '../../../../main/engine/routing/server-requests.ts';
 import { FailedUpstream } from '../../../../main/engine/upstreams/failed.ts';
 import type { Upstream } from '../../../../main/engine/upstreams/types.ts';
 import { clientSession, type ClientSession } from '../../../helpers/client-session.ts';
@@ -329,5 +329,43 @@ describe('server-to-client requests', () => {
       { requestId: (first!.message as JsonRpcRequest).id, reason: 'no longer needed' },
       { requestId: (second!.message as JsonRpcRequest).id, reason: 'server stopped' },
     ]);
+  });
+});
+
+describe('pages a server needs opened first (-32042)', () => {
+  const needsPages = (url: string) =>
+    new GatewayError('upstream_error', 'Sign in first', {
+      rpc: {
+        code: URL_ELICITATION_REQUIRED,
+        message: 'Sign in first',
+        data: { elicitations: [{ mode: 'url', url, message: 'Sign in', elicitationId: 'e1' }] },
+      },
+    });
+
+  it('are for the app only when the client cannot open pages itself', () => {
+    const { requests, client } = setup({ prompter: new QuestionBroker() });
+    const err = needsPages('https://example.com/sign-in');
+    expect(requests.pagesToOpen(client({ capabilities: { elicitation: { url: {} } } }).session, err)).toBeUndefined();
+    expect(requests.pagesToOpen(client().session, err)).toEqual([
+      { mode: 'url', url: 'https://example.com/sign-in', message: 'Sign in', elicitationId: 'e1' },
+    ]);
+    expect(requests.pagesToOpen(client().session, new GatewayError('upstream_error', 'other'))).toBeUndefined();
+  });
+
+  it('that the app would not show fail the call saying why, without showing them', async () => {
+    const broker = new QuestionBroker();
+    const { requests, client } = setup({ prompter: broker });
+    const c = client();
+    const err = needsPages('http://example.com/sign-in');
+    const pages = requests.pagesToOpen(c.session, err)!;
+    const opened = requests.openPages(upstream('a'), c.session, 1, pages, err, new AbortController().signal);
+    // Not "the user declined": nobody was asked.
+    await expect(opened).rejects.toThrow(
+      'Sign in first (Switchboard does not show the page to open: it has a plain http:// URL to example.com; only ' +
+        'https links (or http on this machine) without a user name or password are shown)',
+    );
+    const rpc = toRpcError(await opened.catch((e: unknown) => e));
+    expect(rpc.code).toBe(URL_ELICITATION_REQUIRED);
+    expect(broker.list()).toEqual([]);
   });
 });
