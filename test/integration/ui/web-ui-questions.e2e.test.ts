@@ -9,7 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
-import { ROOT, fixtureServer, httpClient, startGateway, tempDir, textOf, writeConfig } from '../../helpers/gateway.ts';
+import {
+  EVERYTHING,
+  NODE,
+  ROOT,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer', 'dist');
 
@@ -24,7 +34,10 @@ beforeAll(async () => {
   dir = await tempDir('sb-ui-questions-');
   shots = await screenshotDir();
   const config = await writeConfig(dir.dir, {
-    mcpServers: { forms: fixtureServer('forms', { FIXTURE_FORMS: '1', FIXTURE_SAMPLING: '1' }) },
+    mcpServers: {
+      forms: fixtureServer('forms', { FIXTURE_FORMS: '1', FIXTURE_SAMPLING: '1' }),
+      every: { command: NODE, args: [EVERYTHING] },
+    },
   });
   gateway = await startGateway(config, { uiDir: UI_DIR });
   browser = await openWebUi(gateway.uiLoginUrl()!);
@@ -430,6 +443,35 @@ describe('one question in two windows', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('pages to open in the Questions screen', () => {
+  it('shows the page and its host, opens it only when asked, and takes Done, all from the keyboard', async () => {
+    const url = 'https://pay.example.com/checkout?item=<b>1</b>';
+    const call = client.callTool({
+      name: 'every__trigger-url-elicitation',
+      arguments: { url, message: 'Pay for <b>it</b>' },
+    });
+    const question = page.getByRole('article', { name: 'Question from every' });
+    await question.getByText('The server asks you to open a page on pay.example.com:').waitFor();
+    await question.getByText('Pay for <b>it</b>', { exact: true }).waitFor();
+    await question.getByText('https://pay.example.com/checkout?item=%3Cb%3E1%3C/b%3E', { exact: true }).waitFor();
+    const done = question.getByRole('button', { name: 'Done' });
+    expect(await done.isDisabled()).toBe(true);
+    await checkAndShoot('question-page-to-open');
+    await question.getByRole('button', { name: 'Open pay.example.com' }).focus();
+    const opened = page.context().waitForEvent('page');
+    await page.keyboard.press('Enter');
+    const tab = await opened;
+    // Opened apart from the app: the page cannot reach back into it.
+    expect(await tab.evaluate('window.opener === null')).toBe(true);
+    await tab.close();
+    await page.keyboard.press('Tab');
+    expect(await done.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    expect(textOf(await call)).toContain('User completed the URL elicitation flow');
+    await page.getByRole('status').getByText('Answered the question from every.').waitFor();
   });
 });
 
