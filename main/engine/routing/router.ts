@@ -625,7 +625,13 @@ export class Router implements SessionHandler {
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;
       if (session.stateless && session.logLevel !== undefined) await this.widenLogLevel(upstream, session.logLevel);
-      let result = await this.requestOpeningPages(session, req, upstream, outParams, options, signal, call);
+      let result: Record<string, unknown>;
+      try {
+        result = await upstream.request(req.method, outParams, options);
+      } catch (err) {
+        // Kept off the path of every call: only an error may need pages opened first.
+        result = await this.againAfterPages(err, session, req, upstream, outParams, options, signal, call);
+      }
       createdTask = createdTaskId(result);
       if (taskEnds(req.method, result) && typeof params.taskId === 'string')
         this.progress.taskEnded(upstream, params.taskId);
@@ -654,11 +660,13 @@ export class Router implements SessionHandler {
   }
 
   /**
-   * One request upstream. A server that needs pages opened first (-32042) for a client that cannot
-   * open them gets them opened by the user in the app, and then the request again (it said it could
-   * not proceed until then), as a 2025-11-25 client would do; at most MAX_INPUT_ROUNDS times.
+   * A request that failed, sent again once the user opened the pages it needed: a server that needs
+   * pages opened first (-32042) for a client that cannot open them gets them opened by the user in
+   * the app, and then the request again (it said it could not proceed until then), as a 2025-11-25
+   * client would do; at most MAX_INPUT_ROUNDS times. Any other error is thrown again as it is.
    */
-  private async requestOpeningPages(
+  private async againAfterPages(
+    failure: unknown,
     session: Session,
     req: JsonRpcRequest,
     upstream: Upstream,
@@ -667,21 +675,23 @@ export class Router implements SessionHandler {
     signal: AbortSignal,
     call: string | undefined,
   ): Promise<Record<string, unknown>> {
+    let err = failure;
     for (let round = 1; ; round++) {
+      const pages = round <= MAX_INPUT_ROUNDS ? this.serverRequests.pagesToOpen(session, err) : undefined;
+      if (!pages) throw err;
+      const asked = options.traffic?.id;
+      await this.serverRequests.openPages(upstream, session, req.id, pages, err as GatewayError, signal, asked);
+      // The request again is an exchange of its own, under the client's call.
+      const traffic = this.opts.traffic;
+      if (options.traffic && traffic?.enabled) {
+        const id = traffic.newId();
+        options.traffic = call ? { id, parentId: call, session } : { id, session };
+        (options.origin as { exchangeId?: string }).exchangeId = id;
+      }
       try {
         return await upstream.request(req.method, params, options);
-      } catch (err) {
-        const pages = round <= MAX_INPUT_ROUNDS ? this.serverRequests.pagesToOpen(session, err) : undefined;
-        if (!pages) throw err;
-        const asked = options.traffic?.id;
-        await this.serverRequests.openPages(upstream, session, req.id, pages, err as GatewayError, signal, asked);
-        // The request again is an exchange of its own, under the client's call.
-        const traffic = this.opts.traffic;
-        if (options.traffic && traffic?.enabled) {
-          const id = traffic.newId();
-          options.traffic = call ? { id, parentId: call, session } : { id, session };
-          (options.origin as { exchangeId?: string }).exchangeId = id;
-        }
+      } catch (again) {
+        err = again;
       }
     }
   }
