@@ -125,6 +125,8 @@ export class Router implements SessionHandler {
   private readonly contexts = new WeakMap<JsonRpcRequest, RequestContext>();
   /** A session's latest HTTP headers: what an isolated server started for it may take (headersToEnv). */
   private readonly sessionHeaders = new WeakMap<Session, NonNullable<RequestContext['headers']>>();
+  /** Calls waiting for a server that is between two instances (betweenInstances) to have its new one. */
+  private readonly instanceWaiters = new Set<() => void>();
   /** Per session: the resources results named that no list routes (result-links.ts). */
   private readonly resultLinks = new WeakMap<Session, Map<string, string>>();
   /** The log level last set on each upstream (its index in LOG_LEVELS); none: the server's default. */
@@ -142,7 +144,10 @@ export class Router implements SessionHandler {
       taskCreator: (upstream, taskId) => this.tasks.creator(taskId, upstream),
       tasksToClient: (upstream, params) => this.tasks.toClient(upstream, params),
     });
-    opts.registry.on('added', (u) => this.wire(u));
+    opts.registry.on('added', (u) => {
+      this.wire(u);
+      for (const wake of this.instanceWaiters) wake();
+    });
     opts.registry.on('removed', (u) => this.unwireUpstream(u));
     for (const u of opts.registry.all()) this.wire(u);
     opts.catalog.on('changed', (upstream, kind) => this.onCatalogChanged(upstream, kind));
@@ -151,6 +156,8 @@ export class Router implements SessionHandler {
   /** Call after a config change that may alter profiles, filters or names. */
   invalidate(): void {
     this.views.clear();
+    // A server waited for may have left the config meanwhile: its waiters look again.
+    for (const wake of this.instanceWaiters) wake();
     this.announceMembershipChanges();
     // What servers that left the config held is forgotten; the others keep their names.
     const configured = new Set(this.opts.registry.names());
@@ -407,7 +414,44 @@ export class Router implements SessionHandler {
     return view;
   }
 
+  /**
+   * The profile's servers that are configured and on but have no instance right now: a config
+   * edit (or Restart) stopped the old one and starts the new one once it has exited. They are as
+   * good as starting: a call for one of their names waits for them, as for a server starting.
+   */
+  private betweenInstances(session: Session): string[] {
+    if (session.closed) return [];
+    return (this.opts.profileServers(session.profile) ?? []).filter((name) => {
+      const config = this.opts.registry.config(name);
+      return (
+        config !== undefined &&
+        !config.disabled &&
+        !config.isolated &&
+        !this.opts.registry.existingForSession(name, session.id)
+      );
+    });
+  }
+
+  /** Resolves once none of the session's servers is between instances, or after `timeoutMs`. */
+  private instancesOf(session: Session, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.instanceWaiters.delete(check);
+        resolve();
+      };
+      // Looked at again on every instance added and every config change.
+      const check = () => {
+        if (this.betweenInstances(session).length === 0) done();
+      };
+      const timer = setTimeout(done, timeoutMs).unref();
+      this.instanceWaiters.add(check);
+      check();
+    });
+  }
+
   private async buildView(session: Session, patient: boolean): Promise<ProfileViewData> {
+    if (patient) await this.instancesOf(session, CALL_WAIT_MS);
     const { lists, late } = await gatherLists(
       this.members(session),
       this.opts.catalog,
@@ -440,6 +484,8 @@ export class Router implements SessionHandler {
             `list_changed when ${pending.length > 1 ? 'they are' : 'it is'} ready`,
         });
     }
+    // Not said in the log: their stop and start are, and list_changed follows once they are ready.
+    pending.push(...this.betweenInstances(session));
     let books = this.books.get(session.profile);
     if (!books) this.books.set(session.profile, (books = { tools: new NameBook(), prompts: new NameBook() }));
     return buildProfileView(lists, this.opts.separator(), books, pending);
