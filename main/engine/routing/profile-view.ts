@@ -223,6 +223,18 @@ export interface Gathered {
   late: ViewMember[];
 }
 
+/** A member's lists as known now: those not known yet are its last known ones, which hold names but are not shown. */
+export function knownLists(member: ViewMember, catalog: Catalog): MemberLists {
+  const lists = {} as Record<ListKind, Item[]>;
+  const listed = {} as Record<ListKind, boolean>;
+  for (const kind of LIST_KINDS) {
+    const cached = catalog.cached(member.upstream, kind);
+    listed[kind] = cached !== undefined;
+    lists[kind] = cached ?? catalog.remembered(member.server, kind) ?? [];
+  }
+  return { member, lists, listed };
+}
+
 /**
  * Each member's lists, waiting at most `waitMs` (members for which `impatient` is true: not at
  * all) for those not known yet. What is not known by then is left out of the listing; its last
@@ -243,14 +255,7 @@ export async function gatherLists(
       members.map(async (member) => {
         const fetching = Promise.all(LIST_KINDS.map((k) => catalog.list(member.upstream, k))).then(() => true);
         const done = await Promise.race([fetching, impatient(member) ? now : deadline]);
-        const lists = {} as Record<ListKind, Item[]>;
-        const listed = {} as Record<ListKind, boolean>;
-        for (const kind of LIST_KINDS) {
-          const cached = catalog.cached(member.upstream, kind);
-          listed[kind] = cached !== undefined;
-          lists[kind] = cached ?? catalog.remembered(member.server, kind) ?? [];
-        }
-        return { entry: { member, lists, listed }, late: !done };
+        return { entry: knownLists(member, catalog), late: !done };
       }),
     );
     return { lists: results.map((r) => r.entry), late: results.filter((r) => r.late).map((r) => r.entry.member) };

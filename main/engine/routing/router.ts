@@ -20,6 +20,7 @@ import { STATELESS_REVISION } from '../protocol/versions.ts';
 import {
   buildProfileView,
   gatherLists,
+  knownLists,
   listAnswer,
   routeResource,
   type NameBooks,
@@ -227,9 +228,35 @@ export class Router implements SessionHandler {
     void this.opts.registry.releaseSession(session.id);
   }
 
-  /** The name a profile's clients know a server's tool by, once one was given. */
+  /**
+   * The name a profile's clients know a server's tool by: the one given, else the one their next
+   * tools/list gives it (undefined for a tool the profile does not list).
+   */
   toolName(profile: string, server: string, original: string, wanted?: string): string | undefined {
+    const given = this.books.get(profile)?.tools.nameOf(server, original, wanted);
+    if (given !== undefined || !this.opts.profileServers(profile)?.includes(server)) return given;
+    this.nameProfile(profile);
     return this.books.get(profile)?.tools.nameOf(server, original, wanted);
+  }
+
+  /**
+   * Names the profile's tools and prompts from what is known now (no waiting), as a list would:
+   * the app shows a name before any client has listed, and the name must be the one clients get
+   * (two tools that want the same name are settled here as they would be there).
+   */
+  private nameProfile(profile: string): void {
+    const servers = this.opts.profileServers(profile) ?? [];
+    // Isolated servers' lists are known per client session: their clients' lists name them.
+    if (servers.some((name) => this.opts.registry.config(name)?.isolated)) return;
+    const members = this.profileMembers(profile, (name) => this.opts.registry.existingForSession(name, ''));
+    const lists = members.map((member) => knownLists(member, this.opts.catalog));
+    buildProfileView(lists, this.opts.separator(), this.booksOf(profile));
+  }
+
+  private booksOf(profile: string): NameBooks {
+    let books = this.books.get(profile);
+    if (!books) this.books.set(profile, (books = { tools: new NameBook(), prompts: new NameBook() }));
+    return books;
   }
 
   /** What the profile's members support: those ready now, the others as they were when last ready (capabilities.ts). */
@@ -376,14 +403,20 @@ export class Router implements SessionHandler {
   private members(session: Session, start = true): ViewMember[] {
     // A session that ended must not start anything (its isolated instances were released).
     if (session.closed) return [];
-    const names = this.opts.profileServers(session.profile) ?? [];
-    const out: ViewMember[] = [];
     const headers = this.sessionHeaders.get(session);
     const context = headers ? { headers } : undefined;
-    for (const name of names) {
-      const upstream = start
+    return this.profileMembers(session.profile, (name) =>
+      start
         ? this.opts.registry.forSession(name, session.id, context)
-        : this.opts.registry.existingForSession(name, session.id);
+        : this.opts.registry.existingForSession(name, session.id),
+    );
+  }
+
+  /** A profile's servers that have an instance (`instanceOf`), with their filters. */
+  private profileMembers(profile: string, instanceOf: (server: string) => Upstream | undefined): ViewMember[] {
+    const out: ViewMember[] = [];
+    for (const name of this.opts.profileServers(profile) ?? []) {
+      const upstream = instanceOf(name);
       const server = this.opts.registry.config(name);
       if (!upstream || !server) continue;
       const member: ViewMember = { server: name, upstream };
@@ -486,9 +519,7 @@ export class Router implements SessionHandler {
     }
     // Not said in the log: their stop and start are, and list_changed follows once they are ready.
     pending.push(...this.betweenInstances(session));
-    let books = this.books.get(session.profile);
-    if (!books) this.books.set(session.profile, (books = { tools: new NameBook(), prompts: new NameBook() }));
-    return buildProfileView(lists, this.opts.separator(), books, pending);
+    return buildProfileView(lists, this.opts.separator(), this.booksOf(session.profile), pending);
   }
 
   private async forwardNamed(

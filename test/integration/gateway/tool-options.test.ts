@@ -16,6 +16,7 @@ import {
   waitFor,
   writeConfig,
 } from '../../helpers/gateway.ts';
+import { httpApi } from '../../helpers/api-clients.ts';
 
 describe('tool options set from the app', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -135,6 +136,50 @@ describe('aliases written by hand that could mean another tool', () => {
       await gateway.reload();
       expect(warnings).toHaveLength(3);
     } finally {
+      await gateway.stop();
+      await dir.cleanup();
+    }
+  });
+});
+
+describe('two tools that want the same name, as the app shows them', () => {
+  it('are shown under the names clients get, before any client has listed them', async () => {
+    const dir = await tempDir();
+    const gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: {
+          fx: { ...fixtureServer('fx'), tools: { allow: ['echo'], aliases: { echo: 'say' } } },
+          fy: { ...fixtureServer('fy'), tools: { allow: ['echo'], aliases: { echo: 'say' } } },
+        },
+        profiles: { pair: { servers: ['fy', 'fx'] } },
+      }),
+    );
+    const { client: api, close } = await httpApi(gateway);
+    const clients: Client[] = [];
+    try {
+      const pair = (await api.listProfiles()).find((p) => p.name === 'pair')!;
+      const shown = {
+        pair: [...pair.toolNames].sort(),
+        tools: (await api.listTools()).map((t) => `${t.server}.${t.originalName}=${t.name}`).sort(),
+        fy: (await api.listServerTools('fy')).filter((t) => t.shown).map((t) => t.name),
+      };
+      expect(new Set(shown.pair).size).toBe(2);
+      clients.push(await httpClient(`${gateway.httpUrl()!}/pair`), await httpClient(gateway.httpUrl()!));
+      const [inPair, inDefault] = await Promise.all(clients.map(async (c) => (await c.listTools()).tools));
+      expect(inPair!.map((t) => t.name).sort()).toEqual(shown.pair);
+      expect(inDefault).toHaveLength(2);
+      // Which server's echo got which name: the app and the default profile's clients agree.
+      const called = await Promise.all(
+        inDefault!.map(async (t) => {
+          const result = await clients[1]!.callTool({ name: t.name, arguments: { message: '' } });
+          return `${(result.structuredContent as { server: string }).server}.echo=${t.name}`;
+        }),
+      );
+      expect(called.sort()).toEqual(shown.tools);
+      expect(shown.fy).toEqual([called.find((c) => c.startsWith('fy.'))!.split('=')[1]]);
+    } finally {
+      for (const c of clients) await c.close();
+      close();
       await gateway.stop();
       await dir.cleanup();
     }
