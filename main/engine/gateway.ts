@@ -1668,6 +1668,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           createSession: (profile, transport, send, id, onAbandoned) =>
             this.createSession(profile, transport, send, id, onAbandoned),
           profileExists: (p) => this.profileExists(p),
+          profileNames: () => Object.keys(this.current.profiles),
           ...(listen.http.token ? { token: listen.http.token } : {}),
         });
       } catch (err) {

@@ -47,6 +47,8 @@ export interface HttpListenerOptions {
   log?: (text: string) => void;
   createSession: SessionFactory;
   profileExists(profile: string): boolean;
+  /** The config's profiles, named to a client that asked for another. */
+  profileNames?(): string[];
   /** Serves stateless 2026-07-28 clients. */
   stateless?: StatelessDispatcher;
   /** See GuardOptions.ownAuth. */
@@ -162,7 +164,11 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
         error: `Not found: ${url.pathname}. MCP clients connect to /mcp (Streamable HTTP) or /sse (legacy).`,
       });
     const profile = match[1] === undefined ? 'default' : decodeURIComponent(match[1]);
-    if (!opts.profileExists(profile)) return sendJson(res, 404, { error: `Unknown profile "${profile}"` });
+    if (!opts.profileExists(profile)) {
+      const known = opts.profileNames?.();
+      const error = `Unknown profile "${profile}"${known ? ` (known: ${known.join(', ') || 'none'})` : ''}`;
+      return sendJson(res, 404, { error });
+    }
 
     if (req.method === 'POST') {
       const type = checkJsonContentType(req);

@@ -115,6 +115,16 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
     }
   });
 
+  it('refuses a profile the config does not have, naming those it has', async () => {
+    const res = await fetch(gateway.httpUrl()!.replace(/\/mcp$/, '/mcp/narow'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'Unknown profile "narow" (known: default, narrow)' });
+  });
+
   it('runs an isolated server once per session', async () => {
     const other = await httpClient(gateway.httpUrl()!);
     try {
