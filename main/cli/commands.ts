@@ -318,6 +318,14 @@ async function withOneShot(
   }
 }
 
+/** A server's tool as `list` shows it: the name clients call it by, or hidden by the entry's filter. */
+interface ListedTool {
+  name: string;
+  description: string;
+  clientName?: string;
+  hidden?: true;
+}
+
 export async function list(opts: Common & { json: boolean }): Promise<number> {
   return withOneShot(opts, undefined, async (gateway) => {
     const names = gateway.servers().map((s) => s.name);
@@ -327,12 +335,20 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       gateway.servers().map(async (s) => {
         const tools =
           s.state === 'ready' && !s.isolated ? await gateway.serverTools(s.name, opts.timeoutMs).catch(() => []) : [];
+        // What clients see of each: the name they call it by (the default profile's), or nothing.
+        const seen = new Map(tools.length ? gateway.listServerTools(s.name).map((v) => [v.originalName, v]) : []);
         return {
           ...s,
-          tools: tools.map((t) => ({
-            name: String(t.name),
-            description: typeof t.description === 'string' ? t.description : '',
-          })),
+          tools: tools.map((t) => {
+            const view = seen.get(String(t.name));
+            const tool: ListedTool = {
+              name: String(t.name),
+              description: typeof t.description === 'string' ? t.description : '',
+            };
+            if (view?.shown === false) tool.hidden = true;
+            else if (view?.name !== undefined) tool.clientName = view.name;
+            return tool;
+          }),
         };
       }),
     );
@@ -368,7 +384,11 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       process.stdout.write(
         table(
           null,
-          s.tools.map((t) => [`  ${printable(t.name)}`, printable(firstLine(t.description))]),
+          s.tools.map((t) => [
+            `  ${printable(t.name)}`,
+            t.hidden ? '(hidden)' : printable(t.clientName ?? ''),
+            printable(firstLine(t.description)),
+          ]),
         ),
       );
     }

@@ -167,7 +167,35 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(stdout).toMatch(/^SERVER\s+KIND\s+STATE\s+TOOLS/m);
     expect(stdout).toMatch(/^everything\s+stdio\s+ready\s+\d+/m);
     expect(stdout).toMatch(/^fx\s+stdio\s+ready\s+10/m);
-    expect(stdout).toMatch(/^\s+read_graph\s+Read the entire knowledge graph/m);
+    expect(stdout).toMatch(/^\s+read_graph\s+memory__read_graph\s+Read the entire knowledge graph/m);
+  });
+
+  it('list shows the name clients call each tool by, and which tools the config hides from them', async () => {
+    const filtered = await writeConfig(
+      dir.dir,
+      {
+        mcpServers: {
+          fx: { ...fixtureServer('fx'), tools: { deny: ['crash'], aliases: { echo: 'say' } } },
+          'fx.two': fixtureServer('fx'),
+        },
+      },
+      'filtered.json',
+    );
+    const { code, stdout } = await cli(['list', '--config', filtered], env);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ +echo +say +Echo a message$/m);
+    expect(stdout).toMatch(/^ +crash +\(hidden\) +Exit the process/m);
+    expect(stdout).toMatch(/^ +slow +fx__slow +Report progress/m);
+    // A server name clients would refuse in a tool name: its tools' names are made valid.
+    expect(stdout).toMatch(/^ +echo +fx_two__echo_[0-9a-f]{8} +Echo a message$/m);
+    const json = JSON.parse((await cli(['list', '--json', '--config', filtered], env)).stdout) as {
+      name: string;
+      tools: { name: string; clientName?: string; hidden?: boolean }[];
+    }[];
+    const fx = json.find((s) => s.name === 'fx')!.tools;
+    expect(fx.find((t) => t.name === 'echo')).toMatchObject({ clientName: 'say' });
+    expect(fx.find((t) => t.name === 'crash')).toMatchObject({ hidden: true });
+    expect(fx.find((t) => t.name === 'crash')).not.toHaveProperty('clientName');
   });
 
   it('call runs one tool and prints its result', async () => {
@@ -220,7 +248,7 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
       'hostile.json',
     );
     const listed = await cli(['list', '--config', hostile], env);
-    expect(listed.stdout).toMatch(new RegExp(`^ +shout +Shouts ${escapeRegExp(shown)}$`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^ +shout +hostile__shout +Shouts ${escapeRegExp(shown)}$`, 'm'));
     expect(listed.stdout).toMatch(new RegExp(`^broken +stdio +failed .*cannot start ${escapeRegExp(shown)}`, 'm'));
     expect(listed.stdout + listed.stderr).not.toMatch(raw);
     // JSON stays JSON, and means what the server wrote.
