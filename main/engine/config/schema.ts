@@ -128,7 +128,11 @@ const nameFilterSchema = (what: 'tools' | 'prompts') =>
           }),
         )
         .optional()
-        .describe(`Rename ${what}: {"original_name": "new_name"}. The namespace prefix is still added when needed.`),
+        .describe(
+          `Rename ${what}: {"original_name": "new_name"}. Clients see new_name as it is, without the ` +
+            `server's prefix; one with a "." or over 64 characters, or one another ${what.slice(0, -1)} ` +
+            `already has, gets a short hash.`,
+        ),
     })
     .describe(`Which ${what} of this server clients see, and under what names.`);
 
