@@ -1362,7 +1362,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         );
     }
     const resolved = await Promise.all(wanted.map((server) => this.resolveEntry(server)));
-    const changes = await this.runResolved(new Map(resolved.map((r) => [r.running.name, r])));
+    const changes = await this.runResolved(
+      new Map(resolved.map((r) => [r.running.name, r])),
+      this.pausedNow ? 'was stopped: Switchboard was paused' : undefined,
+    );
     this.oauth.retain(new Set(Object.keys(config.servers)));
     return changes;
   }
@@ -1383,13 +1386,17 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Runs exactly these servers: those whose resolved entry changed start again, the rest keep running. */
   private async runResolved(
     entries: Map<string, ResolvedEntry>,
+    leftOut?: string,
   ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
     const secrets = [...entries.values()].flatMap((r) => r.secrets);
     // Old and new values both, while old processes are still being stopped; then only the new.
     this.setSecrets([...this.serverSecrets, ...secrets]);
     this.serverSecrets = secrets;
     this.resolvedServers = entries;
-    const changes = await this.registry.apply([...entries.values()].map((r) => r.running));
+    const changes = await this.registry.apply(
+      [...entries.values()].map((r) => r.running),
+      leftOut,
+    );
     this.setSecrets([]);
     return changes;
   }

@@ -54,6 +54,8 @@ export interface RouterRegistry {
   server(upstream: Upstream): string | undefined;
   /** Every configured server's name. */
   names(): string[];
+  /** Why an instance was stopped by a config change, a restart or a pause (`was removed from the config`). */
+  stopReason(upstream: Upstream): string | undefined;
   releaseSession(sessionId: string): Promise<void>;
 }
 
@@ -729,6 +731,8 @@ export class Router implements SessionHandler {
         );
       }
       return result;
+    } catch (err) {
+      throw this.stoppedDuring(upstream, err);
     } finally {
       flight.end();
       if (token !== undefined && createdTask !== undefined) this.progress.keepForTask(token, createdTask);
@@ -771,6 +775,22 @@ export class Router implements SessionHandler {
         err = again;
       }
     }
+  }
+
+  /**
+   * A request its server's stop ended, said with why the server stopped (a config edit, Restart,
+   * a pause), and that whether it ran is unknown: the server had it, and may have acted on it.
+   */
+  private stoppedDuring(upstream: Upstream, err: unknown): unknown {
+    if (!(err instanceof GatewayError) || err.code !== 'upstream_closed' || err.notSent === true) return err;
+    const why = this.opts.registry.stopReason(upstream);
+    if (why === undefined) return err;
+    return new GatewayError(
+      'upstream_closed',
+      `server "${upstream.name}" ${why} while this request was in flight, so whether it ran is unknown: ` +
+        'check before repeating anything it changes',
+      { cause: err },
+    );
   }
 
   private applyLogLevels(changed: Session): void {

@@ -35,6 +35,8 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
   private readonly isolated = new Map<string, Map<string, Upstream>>();
   private readonly serverOf = new Map<Upstream, string>();
   private readonly ownerOf = new Map<Upstream, string>();
+  /** Why an instance was stopped, when a config change (or a pause) did it: see stopReason. */
+  private readonly stopReasons = new WeakMap<Upstream, string>();
   private readonly create: (server: S, session?: SessionContext) => Upstream;
   /** Whether a server's new config can keep its running instances (what differs is the gateway's own). */
   private readonly sameInstance: (before: S, now: S) => boolean;
@@ -74,6 +76,15 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
   /** The session an isolated instance belongs to. */
   owner(upstream: Upstream): string | undefined {
     return this.ownerOf.get(upstream);
+  }
+
+  /**
+   * Why `upstream` was stopped, following `server "x"`: `was removed from the config`, `was turned
+   * off in the config`, `was restarted with its new settings`, or what apply() was given. Undefined
+   * for one still running, or stopped with its session or the gateway.
+   */
+  stopReason(upstream: Upstream): string | undefined {
+    return this.stopReasons.get(upstream);
   }
 
   sharedInstance(name: string): Upstream | undefined {
@@ -119,13 +130,17 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
 
   /**
    * Makes the running set match `servers`: unchanged servers keep running untouched;
-   * changed ones are restarted, removed ones stopped, new ones started.
+   * changed ones are restarted, removed ones stopped, new ones started. `leftOut`: why the servers
+   * not in `servers` stop (see stopReason), when it is not that they left the config.
    */
-  apply(servers: S[]): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
-    return this.inTurn(() => this.applyNow(servers));
+  apply(servers: S[], leftOut?: string): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+    return this.inTurn(() => this.applyNow(servers, leftOut));
   }
 
-  private async applyNow(servers: S[]): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+  private async applyNow(
+    servers: S[],
+    leftOut = 'was removed from the config',
+  ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
     const next = new Map(servers.map((s) => [s.name, s]));
     const started: string[] = [];
     const stopped: string[] = [];
@@ -134,7 +149,12 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     for (const [name, prev] of this.servers) {
       const now = next.get(name);
       if (now && this.sameInstance(prev, now)) continue;
-      stopping.push(this.stopServer(name));
+      const why = !now
+        ? leftOut
+        : now.disabled
+          ? 'was turned off in the config'
+          : 'was restarted with its new settings';
+      stopping.push(this.stopServer(name, why));
       if (!now) stopped.push(name);
     }
     for (const name of stopped) this.servers.delete(name);
@@ -161,7 +181,7 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     return this.inTurn(async () => {
       const server = this.servers.get(name);
       if (!server) return;
-      await this.stopServer(name);
+      await this.stopServer(name, 'was restarted');
       if (!server.disabled && !server.isolated) await this.startShared(server);
     });
   }
@@ -196,17 +216,17 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     upstream.start();
   }
 
-  private async stopServer(name: string): Promise<void> {
+  private async stopServer(name: string, why?: string): Promise<void> {
     const stopping: Promise<void>[] = [];
     const shared = this.shared.get(name);
     if (shared) {
       this.shared.delete(name);
-      stopping.push(this.untrack(shared));
+      stopping.push(this.untrack(shared, why));
     }
     const perSession = this.isolated.get(name);
     if (perSession) {
       this.isolated.delete(name);
-      for (const upstream of perSession.values()) stopping.push(this.untrack(upstream));
+      for (const upstream of perSession.values()) stopping.push(this.untrack(upstream, why));
     }
     await Promise.all(stopping);
   }
@@ -217,7 +237,8 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     this.emit('added', upstream, name, owner);
   }
 
-  private async untrack(upstream: Upstream): Promise<void> {
+  private async untrack(upstream: Upstream, why?: string): Promise<void> {
+    if (why !== undefined) this.stopReasons.set(upstream, why);
     this.emit('removed', upstream);
     this.serverOf.delete(upstream);
     this.ownerOf.delete(upstream);

@@ -1,7 +1,8 @@
 /**
  * What a connected client sees of a config edit that replaces a server's process: between the old
  * one's exit and the new one's start the server has no process at all, and a call made then is
- * the server's all the same (it waits for the new process, as for any server starting).
+ * the server's all the same (it waits for the new process, as for any server starting). A call
+ * the old process still had is answered with why it stopped, and that its outcome is unknown.
  */
 import { writeFile, rename } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -73,5 +74,40 @@ describe('a call made while a config edit replaces its server', () => {
     const result = await client.callTool({ name: 'journal__echo', arguments: { message: 'hi' } });
     expect(result.isError).toBeFalsy();
     expect((result.structuredContent as { server: string }).server).toBe('journal');
+  });
+
+  it('answers a call its server was stopped during with why, and that whether it ran is unknown', async () => {
+    const slowCall = () =>
+      client.callTool({ name: 'journal__slow', arguments: { steps: 100, delayMs: 100 } }).then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+    const unknown = 'while this request was in flight, so whether it ran is unknown: check before repeating';
+    await save({ mcpServers: { journal: slowToStop('journal') } });
+    await waitFor(() => gateway.servers().find((s) => s.name === 'journal' && s.state === 'ready'), 15_000);
+    let inFlight = slowCall();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await save({ mcpServers: { journal: slowToStop('journal', { EDITED: '2' }) } });
+    expect(await inFlight).toContain(`server "journal" was restarted with its new settings ${unknown}`);
+
+    await waitFor(() => gateway.servers().find((s) => s.name === 'journal' && s.state === 'ready'), 15_000);
+    inFlight = slowCall();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await save({ mcpServers: { journal: { ...slowToStop('journal', { EDITED: '2' }), disabled: true } } });
+    expect(await inFlight).toContain(`server "journal" was turned off in the config ${unknown}`);
+
+    await save({ mcpServers: { journal: slowToStop('journal', { EDITED: '2' }) } });
+    await waitFor(() => gateway.servers().find((s) => s.name === 'journal' && s.state === 'ready'), 15_000);
+    inFlight = slowCall();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await gateway.setPaused(true);
+    expect(await inFlight).toContain(`server "journal" was stopped: Switchboard was paused ${unknown}`);
+    await gateway.setPaused(false);
+
+    await waitFor(() => gateway.servers().find((s) => s.name === 'journal' && s.state === 'ready'), 15_000);
+    inFlight = slowCall();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await save({ mcpServers: {} });
+    expect(await inFlight).toContain(`server "journal" was removed from the config ${unknown}`);
   });
 });
