@@ -12,7 +12,7 @@ import { LOG_LEVELS, type RequestContext, type Session, type SessionHandler } fr
 import type { ReplyFn, RequestOptions, RequestOrigin, Upstream, UpstreamStatus } from '../upstreams/types.ts';
 import type { RegistryServer, SessionContext } from '../upstreams/registry.ts';
 import type { Catalog, ListKind } from './catalog.ts';
-import type { NameFilter } from './filters.ts';
+import { compileFilter, type NameFilter } from './filters.ts';
 import { degradePromptResult, degradeToolResult } from './degrade.ts';
 import { hasLink, noteResultLinks } from './result-links.ts';
 import { checkParamHeaders } from './param-headers.ts';
@@ -28,7 +28,7 @@ import {
   type Route,
   type ViewMember,
 } from './profile-view.ts';
-import { NameBook, sanitize } from './naming.ts';
+import { NameBook, namespacedName, sanitize } from './naming.ts';
 import { profileCapabilities } from './capabilities.ts';
 import { ProgressTokens } from './progress.ts';
 import { Subscriptions } from './subscriptions.ts';
@@ -340,13 +340,10 @@ export class Router implements SessionHandler {
       case 'resources/templates/list':
         return this.list(session, 'resourceTemplates', params.cursor);
       case 'tools/call':
-        return degradeToolResult(
-          await this.forwardNamed(session, req, signal, 'toolRoutes', 'tool'),
-          session.protocolVersion,
-        );
+        return degradeToolResult(await this.forwardNamed(session, req, signal, 'toolRoutes'), session.protocolVersion);
       case 'prompts/get':
         return degradePromptResult(
-          await this.forwardNamed(session, req, signal, 'promptRoutes', 'prompt'),
+          await this.forwardNamed(session, req, signal, 'promptRoutes'),
           session.protocolVersion,
         );
       case 'resources/read':
@@ -529,7 +526,6 @@ export class Router implements SessionHandler {
     req: JsonRpcRequest,
     signal: AbortSignal,
     table: 'toolRoutes' | 'promptRoutes',
-    what: string,
   ): Promise<Record<string, unknown>> {
     const params = req.params ?? {};
     const name = params.name;
@@ -549,7 +545,7 @@ export class Router implements SessionHandler {
           'upstream_unavailable',
           `Switchboard is paused, so "${name}" cannot run: resume it from the tray menu or the app`,
         );
-      throw this.unavailableOwner(session, name) ?? invalidParams(`Unknown ${what}: ${name}`);
+      throw this.unavailableOwner(session, name) ?? this.unknownName(session, name, table);
     }
     const result = await this.forward(session, req, route.upstream, { ...params, name: route.original }, signal);
     // Most results link nothing: nothing more is made for them on this path.
@@ -590,6 +586,49 @@ export class Router implements SessionHandler {
     const status = owner.upstream.status();
     const why = status.lastError ? `${status.state}: ${status.lastError}` : status.state;
     return new GatewayError('upstream_unavailable', `server "${owner.server}" is unavailable (${why})`);
+  }
+
+  /**
+   * A name the profile does not hold, with what can be told of why: the server its namespace names
+   * is not in the client's profile, or is turned off, or its entry's filter hides that item, or it
+   * has no such item.
+   */
+  private unknownName(session: Session, name: string, table: 'toolRoutes' | 'promptRoutes'): GatewayError {
+    const what = table === 'toolRoutes' ? 'tool' : 'prompt';
+    const profile = session.profile;
+    const separator = this.opts.separator();
+    // The longest name first: "a_" owns "a___b" rather than "a" (whose "_b" it could also be).
+    const configured = this.opts.registry.names().sort((x, y) => y.length - x.length);
+    const owner =
+      configured.find((n) => name.startsWith(`${n}${separator}`)) ??
+      configured.find((n) => name.startsWith(`${sanitize(n)}${separator}`));
+    let why = `no server of profile "${profile}" has it`;
+    if (owner !== undefined) {
+      const config = this.opts.registry.config(owner);
+      const original = name.slice(name.indexOf(separator) + separator.length);
+      const upstream = this.opts.registry.existingForSession(owner, session.id);
+      // What the server lists is looked at only for a name made as its names are (not a hashed one).
+      const listed =
+        upstream && namespacedName(owner, original, separator) === name
+          ? this.opts.catalog.cached(upstream, table === 'toolRoutes' ? 'tools' : 'prompts')
+          : undefined;
+      if (config?.disabled) why = `server "${owner}" is turned off in the config`;
+      else if (!this.opts.profileServers(profile)?.includes(owner))
+        why = `server "${owner}" is not in profile "${profile}"`;
+      else if (listed?.some((item) => item.name === original)) {
+        const kind = table === 'toolRoutes' ? 'tools' : 'prompts';
+        // Listed, and not under this name: hidden by its entry's filter, or given another name.
+        const named = compileFilter(config?.[kind]).includes(original)
+          ? this.books.get(profile)?.[kind].nameOf(owner, original)
+          : undefined;
+        why =
+          named === undefined
+            ? `the ${kind} filter of server "${owner}" in the config hides "${original}"`
+            : `${what} "${original}" of server "${owner}" is named "${named}" here`;
+      } else
+        why = listed ? `server "${owner}" has no ${what} "${original}"` : `server "${owner}" has none of that name`;
+    }
+    return invalidParams(`Unknown ${what}: ${name} (${why})`);
   }
 
   private async readResource(
@@ -664,7 +703,7 @@ export class Router implements SessionHandler {
     const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
       const route = (await this.view(session)).promptRoutes.get(ref.name);
-      if (!route) throw invalidParams(`Unknown prompt: ${ref.name}`);
+      if (!route) throw this.unknownName(session, ref.name, 'promptRoutes');
       return this.forward(session, req, route.upstream, { ...params, ref: { ...ref, name: route.original } }, signal);
     }
     if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {

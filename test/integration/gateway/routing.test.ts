@@ -115,6 +115,33 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
     }
   });
 
+  it('says why a name is unknown: hidden, named otherwise, not offered, or not in the profile', async () => {
+    const fails = (name: string, c = client) =>
+      c.callTool({ name, arguments: {} }).then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+    expect(await fails('alpha__log')).toMatch(
+      /Unknown tool: alpha__log \(the tools filter of server "alpha" in the config hides "log"\)$/,
+    );
+    expect(await fails('alpha__crash')).toMatch(/\(the tools filter of server "alpha" in the config hides "crash"\)$/);
+    expect(await fails('alpha__echo')).toMatch(/\(tool "echo" of server "alpha" is named "say" here\)$/);
+    expect(await fails('beta__nope')).toMatch(/Unknown tool: beta__nope \(server "beta" has no tool "nope"\)$/);
+    expect(await fails('nope')).toMatch(/Unknown tool: nope \(no server of profile "default" has it\)$/);
+    const completion = await client
+      .complete({ ref: { type: 'ref/prompt', name: 'beta__nope' }, argument: { name: 'x', value: '' } })
+      .catch((err: Error) => err.message);
+    expect(completion).toMatch(/Unknown prompt: beta__nope \(server "beta" has no prompt "nope"\)$/);
+    const narrow = await httpClient(gateway.httpUrl()!.replace(/\/mcp$/, '/mcp/narrow'));
+    try {
+      expect(await fails('alpha__slow', narrow)).toMatch(
+        /Unknown tool: alpha__slow \(server "alpha" is not in profile "narrow"\)$/,
+      );
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('refuses a profile the config does not have, naming those it has', async () => {
     const res = await fetch(gateway.httpUrl()!.replace(/\/mcp$/, '/mcp/narow'), {
       method: 'POST',
