@@ -337,8 +337,11 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
           s.state === 'ready' && !s.isolated ? await gateway.serverTools(s.name, opts.timeoutMs).catch(() => []) : [];
         // What clients see of each: the name they call it by (the default profile's), or nothing.
         const seen = new Map(tools.length ? gateway.listServerTools(s.name).map((v) => [v.originalName, v]) : []);
+        // Tools MCP clients would refuse (a malformed schema): the gateway leaves them out, and says why.
+        const leftOut = s.state === 'ready' && !s.isolated ? gateway.leftOutTools(s.name) : [];
         return {
           ...s,
+          ...(leftOut.length ? { leftOut } : {}),
           tools: tools.map((t) => {
             const view = seen.get(String(t.name));
             const tool: ListedTool = {
@@ -374,23 +377,31 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
           s.disabled ? 'disabled' : s.state,
           s.state === 'ready' ? String(s.tools.length) : '-',
           // What a server wrote (its error line, its tools) is printed with its control characters escaped.
-          s.isolated ? 'isolated: one process per client' : s.state !== 'ready' ? printable(s.lastError ?? '') : '',
+          s.isolated
+            ? 'isolated: one process per client'
+            : s.state !== 'ready'
+              ? printable(s.lastError ?? '')
+              : s.leftOut
+                ? `${s.leftOut.length} left out (clients would refuse ${s.leftOut.length === 1 ? 'it' : 'them'})`
+                : '',
         ]),
       ),
     );
     for (const s of report) {
-      if (s.tools.length === 0) continue;
+      if (s.tools.length === 0 && !s.leftOut) continue;
       process.stdout.write(`\n${s.name}\n`);
-      process.stdout.write(
-        table(
-          null,
-          s.tools.map((t) => [
-            `  ${printable(t.name)}`,
-            t.hidden ? '(hidden)' : printable(t.clientName ?? ''),
-            printable(firstLine(t.description)),
-          ]),
-        ),
-      );
+      if (s.tools.length)
+        process.stdout.write(
+          table(
+            null,
+            s.tools.map((t) => [
+              `  ${printable(t.name)}`,
+              t.hidden ? '(hidden)' : printable(t.clientName ?? ''),
+              printable(firstLine(t.description)),
+            ]),
+          ),
+        );
+      for (const line of s.leftOut ?? []) process.stdout.write(`  left out: ${printable(line)}\n`);
     }
     if (down > 0) process.stderr.write(`${down} of ${report.length} servers ${down === 1 ? 'is' : 'are'} not ready\n`);
     return code;

@@ -929,6 +929,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.catalog.list(upstream, 'tools');
   }
 
+  /** The tools a server listed that clients could not take, one line each (`tool "x" (why)`). */
+  leftOutTools(name: string): string[] {
+    const upstream = this.registry.sharedInstance(name);
+    return upstream ? this.catalog.leftOut(upstream, 'tools') : [];
+  }
+
   /** Tools as clients of the default profile see them, with the server each comes from. */
   async catalogTools(server?: string): Promise<ToolView[]> {
     const names = server === undefined ? this.registry.enabledNames() : [server];

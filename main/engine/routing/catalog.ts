@@ -122,6 +122,12 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     for (const name of this.lastKnown.keys()) if (!servers.has(name)) this.lastKnown.delete(name);
   }
 
+  /** What the last read of a list left out (list-items.ts), one line each: `tool "x" (why)`. */
+  leftOut(upstream: Upstream, kind: ListKind): string[] {
+    const faults = this.entries.get(upstream)?.leftOut[kind];
+    return faults ? faults.split('\n') : [];
+  }
+
   error(upstream: Upstream, kind: ListKind): string | undefined {
     return this.entries.get(upstream)?.errors[kind];
   }

@@ -248,6 +248,10 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
       'hostile.json',
     );
     const listed = await cli(['list', '--config', hostile], env);
+    // The tools MCP clients would refuse are left out of what they see, and list says which and why.
+    expect(listed.stdout).toMatch(/^hostile +stdio +ready +\d+ +6 left out \(clients would refuse them\)$/m);
+    expect(listed.stdout).toMatch(/^ +left out: tool "props_string" \(inputSchema\.properties: /m);
+    expect(listed.stdout).toMatch(/^ +left out: tool "poke" \(listed twice\)$/m);
     expect(listed.stdout).toMatch(new RegExp(`^ +shout +hostile__shout +Shouts ${escapeRegExp(shown)}$`, 'm'));
     expect(listed.stdout).toMatch(new RegExp(`^broken +stdio +failed .*cannot start ${escapeRegExp(shown)}`, 'm'));
     expect(listed.stdout + listed.stderr).not.toMatch(raw);
@@ -256,6 +260,7 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(json.stdout).not.toMatch(raw);
     const servers = JSON.parse(json.stdout) as { name: string; tools: { name: string; description: string }[] }[];
     const tools = servers.find((s) => s.name === 'hostile')!.tools;
+    expect((servers.find((s) => s.name === 'hostile') as { leftOut?: string[] }).leftOut).toHaveLength(6);
     expect(tools.find((t) => t.name === 'shout')!.description).toBe(`Shouts ${attack}`);
 
     const called = await cli(['call', 'hostile', 'shout', '--config', hostile], env);
