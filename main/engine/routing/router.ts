@@ -28,7 +28,7 @@ import {
   type Route,
   type ViewMember,
 } from './profile-view.ts';
-import { NameBook, namespacedName, sanitize } from './naming.ts';
+import { NameBook, namespacedName, sanitize, shortHash } from './naming.ts';
 import { profileCapabilities } from './capabilities.ts';
 import { ProgressTokens } from './progress.ts';
 import { Subscriptions } from './subscriptions.ts';
@@ -128,6 +128,11 @@ export class Router implements SessionHandler {
   private readonly contexts = new WeakMap<JsonRpcRequest, RequestContext>();
   /** A session's latest HTTP headers: what an isolated server started for it may take (headersToEnv). */
   private readonly sessionHeaders = new WeakMap<Session, NonNullable<RequestContext['headers']>>();
+  /** Each upstream's tools and prompts when clients were last told of them, all and shown (hashes). */
+  private readonly lastLists = new WeakMap<
+    Upstream,
+    Partial<Record<'tools' | 'prompts', { all: string; shown: string }>>
+  >();
   /** Calls waiting for a server that is between two instances (betweenInstances) to have its new one. */
   private readonly instanceWaiters = new Set<() => void>();
   /** Per session: the resources results named that no list routes (result-links.ts). */
@@ -1018,6 +1023,28 @@ export class Router implements SessionHandler {
   }
 
   /**
+   * Whether what changed in a server's tools or prompts is only what its entry's filter hides from
+   * every client (a server that adds tools the config denies): no client's list changed then. A
+   * list the server announced that reads the same as before is passed on, as the catalog decides.
+   */
+  private onlyHiddenChanged(upstream: Upstream, kind: ListKind): boolean {
+    if (kind !== 'tools' && kind !== 'prompts') return false;
+    const items = this.opts.catalog.cached(upstream, kind);
+    const server = this.opts.registry.server(upstream);
+    const filter = compileFilter(server === undefined ? undefined : this.opts.registry.config(server)?.[kind]);
+    const shown = items?.filter((item) => typeof item.name === 'string' && filter.includes(item.name));
+    const now = {
+      all: shortHash(JSON.stringify(items ?? null), 16),
+      shown: shortHash(JSON.stringify(shown ?? null), 16),
+    };
+    let seen = this.lastLists.get(upstream);
+    if (!seen) this.lastLists.set(upstream, (seen = {}));
+    const before = seen[kind];
+    seen[kind] = now;
+    return before !== undefined && before.all !== now.all && before.shown === now.shown;
+  }
+
+  /**
    * Who hears a server's notification: sent during one client's call (on its answer stream), that
    * client only, on that call's stream; nobody once that call has ended; else every session of it.
    */
@@ -1029,6 +1056,7 @@ export class Router implements SessionHandler {
 
   private onCatalogChanged(upstream: Upstream, kind: ListKind): void {
     this.views.clear();
+    if (this.onlyHiddenChanged(upstream, kind)) return;
     const method = LIST_CHANGED_METHOD[kind];
     for (const s of this.sessionsOf(upstream)) if (s.initialized) s.notify(method);
   }

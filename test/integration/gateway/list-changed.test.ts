@@ -38,7 +38,58 @@ describe('a list that changes while it is read', () => {
     });
     const names = async () => (await client.listTools()).tools.map((t) => t.name).sort();
     await waitFor(async () => (await names()).includes('c__added'), 5000, 'the tool added during the first read');
-    expect(await names()).toEqual(['c__added', 'c__first']);
+    expect(await names()).toEqual(['c__added', 'c__first', 'c__grow']);
     await waitFor(() => told > 0, 5000, 'tools/list_changed');
+  });
+});
+
+describe('a change to tools the config hides', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: {
+          hides: { command: NODE, args: [CHANGING], tools: { deny: ['extra_*'] } },
+          shows: { command: NODE, args: [CHANGING] },
+        },
+        profiles: { hides: { servers: ['hides'] }, shows: { servers: ['shows'] } },
+      }),
+    );
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('is no news to the clients that cannot see those tools', async () => {
+    const told = { hides: 0, shows: 0 };
+    // Once the tool each adds at its first list is known (a change clients do see).
+    for (const server of ['hides', 'shows'])
+      await waitFor(() => gateway.listServerTools(server).some((t) => t.originalName === 'added'), 5000);
+    for (const profile of ['hides', 'shows'] as const) {
+      const client = await httpClient(`${gateway.httpUrl()!}/${profile}`);
+      clients.push(client);
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        told[profile]++;
+      });
+      await client.callTool({ name: `${profile}__grow`, arguments: {} });
+    }
+    const [hides, shows] = clients as [Client, Client];
+    await waitFor(async () => (await shows.listTools()).tools.some((t) => t.name.startsWith('shows__extra_')), 5000);
+    await waitFor(() => told.shows > 0, 5000, 'tools/list_changed for the tool it can see');
+    // The hidden tool has been read (the app lists it, hidden): its client was not told of it.
+    await waitFor(() => gateway.listServerTools('hides').some((t) => t.originalName.startsWith('extra_')), 5000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(told.hides).toBe(0);
+    expect((await hides.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      'hides__added',
+      'hides__first',
+      'hides__grow',
+    ]);
   });
 });
