@@ -1029,9 +1029,15 @@ export class Router implements SessionHandler {
    */
   private onlyHiddenChanged(upstream: Upstream, kind: ListKind): boolean {
     if (kind !== 'tools' && kind !== 'prompts') return false;
-    const items = this.opts.catalog.cached(upstream, kind);
     const server = this.opts.registry.server(upstream);
-    const filter = compileFilter(server === undefined ? undefined : this.opts.registry.config(server)?.[kind]);
+    const spec = server === undefined ? undefined : this.opts.registry.config(server)?.[kind];
+    if (!spec?.allow?.length && !spec?.deny?.length) {
+      // Nothing hidden: every change shows (and a long list is not serialised to find that out).
+      delete this.lastLists.get(upstream)?.[kind];
+      return false;
+    }
+    const items = this.opts.catalog.cached(upstream, kind);
+    const filter = compileFilter(spec);
     const shown = items?.filter((item) => typeof item.name === 'string' && filter.includes(item.name));
     const now = {
       all: shortHash(JSON.stringify(items ?? null), 16),
