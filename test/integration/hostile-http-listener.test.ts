@@ -3,8 +3,11 @@
  * ends cannot starve the HTTP listener: every limit is shown with a misbehaving real socket.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../main/engine/index.ts';
 import { fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../helpers/gateway.ts';
@@ -270,6 +273,14 @@ const lanAddress = Object.values(os.networkInterfaces())
   .flat()
   .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 
+/** A stand-in renderer build, so the web UI's page is there without npm run build. */
+async function standInUi(parent: string): Promise<string> {
+  const ui = path.join(parent, 'dist');
+  await mkdir(ui, { recursive: true });
+  await writeFile(path.join(ui, 'index.html'), '<!doctype html><title>Switchboard</title>');
+  return ui;
+}
+
 describe.skipIf(lanAddress === undefined)('per remote address', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
@@ -288,6 +299,7 @@ describe.skipIf(lanAddress === undefined)('per remote address', () => {
           },
         },
       }),
+      { uiDir: await standInUi(dir.dir) },
     );
   });
   afterAll(async () => {
@@ -307,29 +319,105 @@ describe.skipIf(lanAddress === undefined)('per remote address', () => {
     destroyAll();
   });
 
-  it('answers the control API and the web UI on this machine only, whatever token a request carries', async () => {
+  it("answers the web UI and the control API to this machine at the listener's own address", async () => {
+    // A browser on this machine, `switchboard ui`, or an `ssh -L` forward to the address it listens on.
     const origin = `http://${lanAddress}:${new URL(gateway.httpUrl()!).port}`;
-    // The connections of the test before are gone first: they count against this address.
     for (let i = 0; i < 100 && (gateway.httpConnectionStats()?.open ?? 0) > 0; i++)
       await new Promise((r) => setTimeout(r, 20));
-    for (const path of ['/api/status', '/ui/', '/ui/login-link']) {
-      const res = await fetch(`${origin}${path}`, {
-        method: path === '/ui/login-link' ? 'POST' : 'GET',
+    const api = { authorization: `Bearer ${gateway.apiToken()!}` };
+    expect((await fetch(`${origin}/api/status`, { headers: api })).status).toBe(200);
+    const linked = await fetch(`${origin}/ui/login-link`, { method: 'POST', headers: api });
+    expect(linked.status).toBe(200);
+    const { url } = (await linked.json()) as { url: string };
+    expect(url.startsWith(`${origin}/ui/#login=`)).toBe(true);
+    const login = await fetch(`${origin}/ui/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: url.split('#login=')[1] }),
+    });
+    const { session } = (await login.json()) as { session: string };
+    expect((await fetch(`${origin}/api/servers`, { headers: { authorization: `Bearer ${session}` } })).status).toBe(
+      200,
+    );
+    expect((await fetch(`${origin}/ui/`)).status).toBe(200);
+  });
+
+  it('serves the web UI through an ssh -L tunnel to that address (a browser at 127.0.0.1, same port)', async () => {
+    const port = Number(new URL(gateway.httpUrl()!).port);
+    // What `ssh -L PORT:LAN-ADDRESS:PORT` does at the far end: connections to LAN-ADDRESS from this machine.
+    const tunnel = net.createServer((c) => {
+      const far = net.connect(port, lanAddress);
+      c.pipe(far).pipe(c);
+      far.on('error', () => c.destroy());
+      c.on('error', () => far.destroy());
+    });
+    await new Promise<void>((resolve, reject) => tunnel.once('error', reject).listen(port, '127.0.0.1', resolve));
+    try {
+      const local = `http://127.0.0.1:${port}`;
+      const linked = await fetch(`${local}/ui/login-link`, {
+        method: 'POST',
         headers: { authorization: `Bearer ${gateway.apiToken()!}` },
       });
-      expect([path, res.status]).toEqual([path, 403]);
-      expect(JSON.stringify(await res.json())).toContain('answer on this machine only');
+      expect(linked.status).toBe(200);
+      const { url } = (await linked.json()) as { url: string };
+      expect((await fetch(`${local}/ui/`)).status).toBe(200);
+      const login = await fetch(`${local}/ui/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: local },
+        body: JSON.stringify({ code: url.split('#login=')[1] }),
+      });
+      expect(login.status).toBe(200);
+      const { session } = (await login.json()) as { session: string };
+      const servers = await fetch(`${local}/api/servers`, {
+        headers: { authorization: `Bearer ${session}`, origin: local },
+      });
+      expect(servers.status).toBe(200);
+    } finally {
+      tunnel.close();
     }
-    // MCP itself is served there, to a client with the listener's token.
-    const mcp = await fetch(`${origin}/mcp`, {
-      method: 'POST',
-      headers: {
-        authorization: 'Bearer a-long-enough-test-token',
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
-    });
-    expect(mcp.status).not.toBe(403);
+  });
+
+  it('refuses them to another address, whatever token a request carries; MCP is served there', async () => {
+    // Another machine, as the listener sees it: a peer address that is neither loopback nor the address
+    // it reached (here this machine's LAN address dialling 127.0.0.1 on a listener bound to every interface).
+    const other = await startGateway(
+      await writeConfig(dir.dir, { listen: { http: { host: '0.0.0.0', port: 0, token: 'a-long-enough-test-token' } } }),
+    );
+    try {
+      const port = Number(new URL(other.httpUrl()!).port);
+      const request = (path: string, method: string, headers: Record<string, string>, body?: string) =>
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const req = http.request(
+            { host: '127.0.0.1', port, path, method, headers, localAddress: lanAddress, agent: false },
+            (res) => {
+              let text = '';
+              res.on('data', (c: Buffer) => (text += c.toString()));
+              res.on('end', () => resolve({ status: res.statusCode!, text }));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      for (const path of ['/api/status', '/ui/', '/ui/login-link']) {
+        const res = await request(path, path === '/ui/login-link' ? 'POST' : 'GET', {
+          authorization: `Bearer ${other.apiToken()!}`,
+        });
+        expect([path, res.status]).toEqual([path, 403]);
+        expect(res.text).toContain('answer on this machine only');
+      }
+      const mcp = await request(
+        '/mcp',
+        'POST',
+        {
+          authorization: 'Bearer a-long-enough-test-token',
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+      );
+      expect(mcp.status).not.toBe(403);
+    } finally {
+      await other.stop();
+    }
   });
 });

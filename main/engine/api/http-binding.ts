@@ -26,7 +26,7 @@ import { decodeUtf8 } from '../protocol/refusals.ts';
 import { sendJson } from '../downstream/streamable-http.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import type { ApiDispatch } from './dispatch.ts';
-import { LOCAL_ONLY, isLoopbackPeer } from './ui-routes.ts';
+import { LOCAL_ONLY, isLocalPeer } from './ui-routes.ts';
 import type { EventHub, PublishedEvent } from './events.ts';
 
 export interface ApiRoutesOptions<Api> {
@@ -327,7 +327,7 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
       // Whatever token it carries: the control API can start programs, so only this machine asks.
-      if (!isLoopbackPeer(req.socket.remoteAddress)) throw new HttpRefusal('forbidden', LOCAL_ONLY);
+      if (!isLocalPeer(req.socket)) throw new HttpRefusal('forbidden', LOCAL_ONLY);
       if (url.searchParams.has('token') || url.searchParams.has('access_token')) {
         throw new HttpRefusal(
           'invalid_request',

@@ -135,6 +135,20 @@ export function isLoopbackPeer(address: string | undefined): boolean {
   return address !== undefined && isLoopbackHost(address);
 }
 
+/** The two ends of a connection (a net.Socket). */
+type Peer = { remoteAddress?: string | undefined; localAddress?: string | undefined };
+
+/**
+ * Whether a connection comes from this machine: from a loopback address, or from the very address
+ * it reached (a browser or `switchboard ui` here dialling the listener's LAN address, an `ssh -L`
+ * forward to it). Only this machine can open a TCP connection whose source is one of its own
+ * addresses: the answer to a forged one goes back to this machine, never to the forger.
+ */
+export function isLocalPeer(socket: Peer): boolean {
+  const remote = socket.remoteAddress;
+  return isLoopbackPeer(remote) || (remote !== undefined && remote === socket.localAddress);
+}
+
 export function isUiPath(pathname: string): boolean {
   return pathname === UI_PREFIX || pathname.startsWith(`${UI_PREFIX}/`);
 }
@@ -153,7 +167,7 @@ export interface UiRoutesOptions {
 export function createUiRoutes(options: UiRoutesOptions) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (!isUiPath(url.pathname)) return false;
-    if (!isLoopbackPeer(req.socket.remoteAddress)) {
+    if (!isLocalPeer(req.socket)) {
       sendJson(res, 403, { error: LOCAL_ONLY });
       return true;
     }

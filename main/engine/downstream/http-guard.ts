@@ -11,7 +11,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { isLoopbackHost } from '../egress/user-url.ts';
 
 export interface GuardOptions {
   /** Address the listener is bound to. */
@@ -48,8 +47,10 @@ export interface Refusal {
 }
 
 export function allowedHostHeaders(host: string, port: number): Set<string> {
-  // On loopback, every name of this machine; and always the address as given (IPv6 in brackets).
-  const names = new Set(isLoopbackHost(host) || isAnyAddress(host) ? ['127.0.0.1', 'localhost', '[::1]'] : []);
+  // Every loopback name of this machine, wherever it listens: a browser here or at the end of an
+  // `ssh -L` tunnel to another address names it so (DNS rebinding never brings a loopback name). And
+  // always the address as given (IPv6 in brackets).
+  const names = new Set(['127.0.0.1', 'localhost', '[::1]']);
   // Bound to every interface: reached at any of their addresses (a browser here at 127.0.0.1 too).
   if (isAnyAddress(host))
     for (const a of Object.values(networkInterfaces()).flat())

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { SESSION_IDLE_MS, UiSessions, isLoopbackPeer } from '../../../../main/engine/api/ui-routes.ts';
+import { SESSION_IDLE_MS, UiSessions, isLocalPeer, isLoopbackPeer } from '../../../../main/engine/api/ui-routes.ts';
 
 const carrying = (secret: string) => ({ headers: { authorization: `Bearer ${secret}` } }) as unknown as IncomingMessage;
 
@@ -41,5 +41,14 @@ describe('web UI sessions', () => {
       expect(isLoopbackPeer(address)).toBe(true);
     for (const address of ['10.0.0.2', '::ffff:10.0.0.2', '192.168.1.5', 'fe80::1', undefined])
       expect(isLoopbackPeer(address)).toBe(false);
+  });
+
+  it('counts a connection from the very address it reached as this machine, and no other', () => {
+    expect(isLocalPeer({ remoteAddress: '192.0.2.2', localAddress: '192.0.2.2' })).toBe(true);
+    expect(isLocalPeer({ remoteAddress: '::ffff:10.0.0.2', localAddress: '::ffff:10.0.0.2' })).toBe(true);
+    expect(isLocalPeer({ remoteAddress: '127.0.0.1', localAddress: '10.0.0.2' })).toBe(true);
+    expect(isLocalPeer({ remoteAddress: '10.0.0.3', localAddress: '10.0.0.2' })).toBe(false);
+    expect(isLocalPeer({ remoteAddress: '10.0.0.3', localAddress: '127.0.0.1' })).toBe(false);
+    expect(isLocalPeer({ remoteAddress: undefined, localAddress: undefined })).toBe(false);
   });
 });

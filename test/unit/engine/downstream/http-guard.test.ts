@@ -39,8 +39,15 @@ describe('allowedHostHeaders: the Host a browser may send (DNS rebinding guard)'
     expect(guard(request('http://evil.example:9000'))).toMatchObject({ status: 403 });
   });
 
-  it('elsewhere, only the address it listens on', () => {
-    expect([...allowedHostHeaders('192.168.1.5', 9000)]).toEqual(['192.168.1.5:9000']);
-    expect([...allowedHostHeaders('fd00::5', 9000)]).toEqual(['[fd00::5]:9000']);
+  it('elsewhere, the address it listens on and the loopback names (a browser at the end of an ssh -L tunnel)', () => {
+    expect([...allowedHostHeaders('192.168.1.5', 9000)].sort()).toEqual([
+      '127.0.0.1:9000',
+      '192.168.1.5:9000',
+      '[::1]:9000',
+      'localhost:9000',
+    ]);
+    expect(allowedHostHeaders('fd00::5', 9000).has('[fd00::5]:9000')).toBe(true);
+    expect(allowedHostHeaders('fd00::5', 9000).has('fd00::5:9000')).toBe(false);
+    expect(allowedHostHeaders('192.168.1.5', 9000).has('evil.example:9000')).toBe(false);
   });
 });
