@@ -21,7 +21,8 @@ Commands:
     --host ADDR       HTTP address (default 127.0.0.1; others need listen.http.token)
     --no-http         Do not open the HTTP listener
     --no-socket       Do not open the shim socket
-    --profile NAME    Profile for --stdio (default: default)
+    --profile NAME    Profile for --stdio (default: default); HTTP clients choose one by their
+                      URL (/mcp/NAME), clients of the shim with shim --profile NAME
   shim              Pipe this process's stdio to the running gateway (what clients spawn)
     --profile NAME    Profile to expose (default: default)
   list              Start the configured servers and list their state and tools;
@@ -80,6 +81,7 @@ Remote servers that need a login (OAuth; see docs/remote-servers.md):
   login SERVER      Log in through the browser (the running gateway keeps the tokens in the
                     keychain); prints the address to open, for machines without a browser
     --no-browser      Only print the address
+    --timeout MS      How long to wait for the browser to come back (default 300000)
   logout SERVER     Forget SERVER's tokens
 
 Secrets (the OS keychain; referenced in the config as ${'$'}{secret:NAME}):
@@ -89,10 +91,11 @@ Secrets (the OS keychain; referenced in the config as ${'$'}{secret:NAME}):
   secrets rm NAME           Delete a secret
   secrets ls                List secret names
 
-Exit codes: 0 success, 1 failure, 2 bad usage.
+Exit codes: 0 success, 1 failure, 2 bad usage (an option the command does not take included).
 
 Common options:
-  --config PATH     Config file (default: ${'$'}SWITCHBOARD_CONFIG or the user config directory)
+  --config PATH     Config file, for serve, list, call, doctor, adopt and secrets (default:
+                    ${'$'}SWITCHBOARD_CONFIG or the user config directory)
   --timeout MS      How long list/call/doctor wait for servers (default 30000); for the tool
                     call itself, its server's timeoutMs unless this is given
   -h, --help        This help
@@ -115,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
     const { main: shimMain } = await import('./shim/index.ts');
     return shimMain(argv.slice(1));
   }
-  const { values, positionals } = parseCommandArgs(argv.slice(1), {
+  const { values, positionals, given } = parseCommandArgs(argv.slice(1), {
     config: { type: 'string' },
     stdio: { type: 'boolean', default: false },
     port: { type: 'string' },
@@ -147,6 +150,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  refuseOptionsNotTaken(command, given);
   const commands = await import('./cli/commands.ts');
   const common = {
     // Absolute: the lock records it, and `doctor` run from elsewhere compares it.
@@ -305,13 +309,90 @@ function count(text: string, flag: string, max = Number.MAX_SAFE_INTEGER): numbe
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
-/** parseArgs, with its complaints (unknown option, missing value) turned into usage errors (exit 2). */
+/**
+ * parseArgs, with its complaints (unknown option, missing value) turned into usage errors (exit 2), and the
+ * names of the options given.
+ */
 function parseCommandArgs<O extends Options>(args: string[], options: O) {
   try {
-    return parseArgs({ args, allowPositionals: true, options, strict: true });
+    const { values, positionals, tokens } = parseArgs({
+      args,
+      allowPositionals: true,
+      options,
+      strict: true,
+      tokens: true,
+    });
+    const given = new Set(tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : [])));
+    return { values, positionals, given };
   } catch (err) {
     throw new UsageError(`${(err as Error).message}. Run switchboard --help for the options.`);
   }
+}
+
+/** The options each command reads (`traffic` checks its actions' own); any other given is refused, not ignored. */
+const TAKES: Readonly<Record<string, readonly string[]>> = {
+  serve: ['config', 'stdio', 'port', 'host', 'no-http', 'no-socket', 'profile', 'background'],
+  list: ['config', 'timeout', 'json'],
+  call: ['config', 'timeout', 'args', 'json'],
+  status: ['json'],
+  stop: ['timeout'],
+  ui: [],
+  doctor: ['config', 'timeout'],
+  traffic: [
+    'follow',
+    'server',
+    'method',
+    'client',
+    'session',
+    'profile',
+    'errors',
+    'since',
+    'limit',
+    'json',
+    'format',
+    'output',
+  ],
+  clients: ['json'],
+  install: ['profile', 'dry-run'],
+  uninstall: ['dry-run'],
+  adopt: ['servers', 'profile', 'dry-run', 'config'],
+  restore: ['all'],
+  login: ['no-browser', 'timeout'],
+  logout: [],
+  secrets: ['config'],
+};
+
+/**
+ * An option the command does not read is a usage error naming it: `serve --profile work` served the default
+ * profile, `secrets ls --json` printed text, without a word. So is a serve option another one makes moot.
+ */
+function refuseOptionsNotTaken(command: string, given: ReadonlySet<string>): void {
+  const takes = TAKES[command];
+  if (takes === undefined) return;
+  const extra = [...given].filter((name) => name !== 'help' && !takes.includes(name));
+  if (extra.length > 0) {
+    const list = extra.map((name) => `--${name}`).join(', ');
+    const accepted = takes.filter((name) => name !== 'background').map((name) => `--${name}`);
+    const takesWhat = accepted.length ? `it takes ${accepted.join(', ')}` : 'it takes no options';
+    throw new UsageError(`${command} does not take ${list} (${takesWhat}). Run switchboard --help for the options.`);
+  }
+  if (command !== 'serve') return;
+  const moot = (by: string, names: string[], why: string) => {
+    const hit = names.filter((name) => given.has(name));
+    if (given.has(by) && hit.length > 0)
+      throw new UsageError(`serve --${by} ${why}: it does not take ${hit.map((name) => `--${name}`).join(', ')}`);
+  };
+  moot(
+    'stdio',
+    ['port', 'host', 'no-http', 'no-socket', 'background'],
+    'serves one client on stdin/stdout and opens no listener',
+  );
+  moot('no-http', ['port', 'host'], 'opens no HTTP listener');
+  if (given.has('profile') && !given.has('stdio'))
+    throw new UsageError(
+      'serve --profile is for --stdio (its one client): the listeners serve every profile, an HTTP client ' +
+        'choosing one by its URL (/mcp/PROFILE) and a client of the shim with shim --profile PROFILE',
+    );
 }
 
 // Output piped into a program that stopped reading (`| head`): nothing more to say, and no trace.

@@ -317,18 +317,49 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
   });
 
+  it('refuses an option the command does not read, naming it and what it takes (they were ignored)', async () => {
+    const cases: [string[], string][] = [
+      [['secrets', 'ls', '--json'], 'secrets does not take --json (it takes --config)'],
+      [['ui', '--json'], 'ui does not take --json (it takes no options)'],
+      [['status', '--config', config], 'status does not take --config (it takes --json)'],
+      [
+        ['list', '--dry-run', '--config', config],
+        'list does not take --dry-run (it takes --config, --timeout, --json)',
+      ],
+      // An operator's `serve --profile team` served every profile, clients of the default one included.
+      [
+        ['serve', '--profile', 'work', '--no-socket', '--config', config],
+        'serve --profile is for --stdio (its one client): the listeners serve every profile, an HTTP client ' +
+          'choosing one by its URL (/mcp/PROFILE)',
+      ],
+      [
+        ['serve', '--stdio', '--port', '9000', '--config', config],
+        'serve --stdio serves one client on stdin/stdout and opens no listener: it does not take --port',
+      ],
+      [['serve', '--no-http', '--host', '0.0.0.0', '--config', config], 'serve --no-http opens no HTTP listener'],
+    ];
+    for (const [words, says] of cases) {
+      const refused = await cli(words, env);
+      expect([words.join(' '), refused.code]).toEqual([words.join(' '), 2]);
+      expect(refused.stderr).toContain(says);
+      expect(refused.stdout).toBe('');
+    }
+  });
+
   it('refuses words a command does not take, before doing anything (`stop fx` stopped the whole gateway)', async () => {
     const stop = await cli(['stop', 'fx'], env);
     expect(stop.code).toBe(2);
     expect(stop.stderr).toContain('"stop" takes no argument (got "fx"); usage: switchboard stop [--timeout MS]');
     expect(stop.stdout).toBe('');
     for (const words of [
-      ['list', 'extra'],
+      ['list', 'extra', '--config', config],
       ['status', 'x'],
       ['clients', 'x'],
-      ['call', 'fx', 'echo', 'more'],
+      ['call', 'fx', 'echo', 'more', '--config', config],
     ]) {
-      expect((await cli([...words, '--config', config], env)).code, words.join(' ')).toBe(2);
+      const refused = await cli(words, env);
+      expect(refused.code, words.join(' ')).toBe(2);
+      expect(refused.stderr, words.join(' ')).toMatch(/takes no argument|usage:/);
     }
     expect((await cli(['secrets', 'ls', 'extra'], env)).code).toBe(2);
     // A bad secret name is refused before its value is asked for (stdin stays open here).
