@@ -24,7 +24,7 @@ const NEW_LINK_PATH = `${UI_PREFIX}/login-link`;
 const CODE_TTL_MS = 10 * 60 * 1000;
 /** A session unused this long is over. */
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
-/** Codes waiting to be used and sessions kept, at most: the oldest go first. */
+/** Codes waiting to be used and sessions kept, at most: the oldest code, the longest unused session go first. */
 const MAX_CODES = 32;
 const MAX_SESSIONS = 64;
 
@@ -115,10 +115,10 @@ export class UiSessions {
     const key = digest(match[1]!).toString('hex');
     const used = this.sessions.get(key);
     if (used === undefined) return false;
-    if (this.now() - used > SESSION_IDLE_MS) {
-      this.sessions.delete(key);
-      return false;
-    }
+    this.sessions.delete(key);
+    if (this.now() - used > SESSION_IDLE_MS) return false;
+    // Kept in the order of last use, so the one evicted past MAX_SESSIONS is the longest unused, not the first
+    // opened (a tab in use all day, while others were opened and left since).
     this.sessions.set(key, this.now());
     return true;
   }

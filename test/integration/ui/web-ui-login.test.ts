@@ -113,6 +113,16 @@ describe('the web UI under /ui', () => {
     expect(((await made.json()) as { url: string }).url).toMatch(/\/ui\/#login=/);
   });
 
+  it('keeps a session in use while more than 64 others are opened; the longest unused one goes', async () => {
+    const { session: used } = await login(gateway);
+    const { session: left } = await login(gateway);
+    for (let i = 0; i < 70; i++) {
+      await login(gateway);
+      expect((await fetch(`${base}/api/status`, { headers: bearer(used) })).status, `after ${i + 1} more`).toBe(200);
+    }
+    expect((await fetch(`${base}/api/status`, { headers: bearer(left) })).status).toBe(401);
+  });
+
   it('refuses the session from another origin, and a login without a code', async () => {
     const { session } = await login(gateway);
     const crossSite = await fetch(`${base}/api/status`, {
