@@ -34,7 +34,7 @@ export interface HttpBridgeOptions<Api> {
    * login is no longer valid, e.g. after the gateway restarted): each change once. Without it a
    * page would show what it last heard, as if nothing had happened.
    */
-  onStreamState?: (state: StreamState) => void;
+  onStreamState?: (state: StreamState, why?: string) => void;
 }
 
 export type StreamState = 'open' | 'unreachable' | 'unauthorized';
@@ -197,12 +197,24 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
     }
   }
 
-  let streamState: StreamState | undefined;
-  const tell = (state: StreamState): void => {
-    if (state === streamState) return;
-    streamState = state;
-    options.onStreamState?.(state);
+  let streamState: string | undefined;
+  /** `why`: what the gateway said when it answered, but refused the stream (too many open). */
+  const tell = (state: StreamState, why?: string): void => {
+    const told = `${state} ${why ?? ''}`;
+    if (told === streamState) return;
+    streamState = told;
+    options.onStreamState?.(state, why);
   };
+
+  /** The message of one of our error replies, if the refusal is one. */
+  async function refusalOf(res: Response): Promise<string | undefined> {
+    try {
+      const body = JSON.parse(await res.text()) as { ok?: unknown; error?: ApiError };
+      return body.ok === false && typeof body.error?.message === 'string' ? body.error.message : undefined;
+    } catch {
+      return undefined;
+    }
+  }
 
   async function run(signal: AbortSignal): Promise<void> {
     let delay = reconnect.initialMs;
@@ -217,9 +229,12 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
         if (res.ok && res.body) {
           tell('open');
           await read(res.body, signal, () => (delay = reconnect.initialMs));
-        } else {
+        } else if (res.status === 401 || res.status === 403) {
           await res.body?.cancel();
-          if (!signal.aborted) tell(res.status === 401 || res.status === 403 ? 'unauthorized' : 'unreachable');
+          if (!signal.aborted) tell('unauthorized');
+        } else {
+          const why = await refusalOf(res);
+          if (!signal.aborted) tell('unreachable', why);
         }
       } catch {
         // Unreachable or cut off: try again after the delay.

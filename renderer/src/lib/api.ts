@@ -23,20 +23,20 @@ export interface Connection {
   /** Why the login link did not work (browser only). */
   loginError?: string;
   /** How the live event stream fares (browser only: the desktop app's channel does not break). */
-  onStream?: (listener: (state: StreamState) => void) => void;
+  onStream?: (listener: (state: StreamState, why?: string) => void) => void;
 }
 
 export async function connect(): Promise<Connection> {
   const exposed = (window as unknown as Record<string, ApiBridge | undefined>)[EXPOSED_BRIDGE_KEY];
   if (exposed) return { api: createApiClient(exposed), mode: 'desktop' };
   const loginError = await redeemLoginLink();
-  const watchers = new Set<(state: StreamState) => void>();
+  const watchers = new Set<(state: StreamState, why?: string) => void>();
   const session = sessionStorage.getItem(SESSION_KEY);
   const bridge = createHttpBridge({
     baseUrl: new URL('../api', location.href).href,
     ...(session ? { token: session } : {}),
-    onStreamState: (state) => {
-      for (const watch of watchers) watch(state);
+    onStreamState: (state, why) => {
+      for (const watch of watchers) watch(state, why);
     },
   });
   return {

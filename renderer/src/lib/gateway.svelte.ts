@@ -34,8 +34,12 @@ export class GatewayState {
   logs = $state.raw<LogLine[]>([]);
   configProblem = $state<ConfigProblem | undefined>();
   connection = $state<ConnectionState>('connecting');
-  /** Why the last refresh failed. */
+  /** Why the last refresh failed, or why nothing live arrives. */
   problem = $state<string | undefined>();
+  /** The gateway answers but refuses this page's live connection (too many open): `problem` says what it said. */
+  liveRefused = $state(false);
+  /** Why the live connection is down (a page whose fetches work shows nothing live meanwhile), if it is. */
+  private streamDown: string | undefined;
   /** Read out when a question arrives (a live region, wherever the user is). */
   questionNews = $state('');
   /** Questions arrived so far (a change means: a new one). */
@@ -52,17 +56,25 @@ export class GatewayState {
   readonly api: Api;
 
   /** `onStream`: how the live event stream fares, where it can break (a browser page). */
-  constructor(api: Api, onStream?: (listener: (state: StreamState) => void) => void) {
+  constructor(api: Api, onStream?: (listener: (state: StreamState, why?: string) => void) => void) {
     this.api = api;
-    onStream?.((state) => {
+    onStream?.((state, why) => {
       // Broken or refused: say so, since nothing arrives any more. Back: fetch everything again.
       if (state === 'open') {
+        this.streamDown = undefined;
+        this.liveRefused = false;
         if (this.connection === 'unreachable' || this.connection === 'unauthorized') void this.refresh();
         return;
       }
       this.connection = state;
-      this.problem =
-        state === 'unreachable' ? 'the live connection to it broke; trying again' : 'the login is no longer valid';
+      if (state === 'unreachable') {
+        // A page whose first fetch works after this still gets nothing live: refresh keeps saying so.
+        this.streamDown = why
+          ? `the gateway refused this page's live connection: ${why} (trying again)`
+          : 'the live connection to it broke; trying again';
+        this.liveRefused = why !== undefined;
+        this.problem = this.streamDown;
+      } else this.problem = 'the login is no longer valid';
       if (state === 'unauthorized') this.loggedOut();
     });
     // Subscribed before the first fetch, so nothing that changes in between is missed.
@@ -140,8 +152,8 @@ export class GatewayState {
       this.status = status;
       this.servers = servers;
       this.questions = questions;
-      this.connection = 'connected';
-      this.problem = undefined;
+      this.connection = this.streamDown ? 'unreachable' : 'connected';
+      this.problem = this.streamDown;
     } catch (err) {
       this.problem = errorText(err);
       if (errorCode(err) === 'gateway_not_started') return this.notStarted();

@@ -29,6 +29,46 @@ afterAll(async () => {
   await dir?.cleanup();
 });
 
+describe('the web UI when the gateway refuses its live connection', () => {
+  it('says the page shows nothing live and why, until a stream is free; then it is live again', async () => {
+    // Other readers hold every event stream the gateway allows (16: tabs, `switchboard traffic --follow`).
+    const base = gateway!.httpUrl()!.replace(/\/mcp$/, '');
+    const held: AbortController[] = [];
+    for (;;) {
+      const reader = new AbortController();
+      const res = await fetch(`${base}/api/events`, {
+        headers: { authorization: `Bearer ${gateway!.apiToken()!}` },
+        signal: reader.signal,
+      });
+      if (res.status === 503) break;
+      held.push(reader);
+    }
+    const other = await openWebUi(gateway!.uiLoginUrl()!);
+    try {
+      const page = other.page;
+      await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+      // Its first fetch worked; what it shows would not change, and it says so rather than look live.
+      await page
+        .getByRole('alert')
+        .getByText(
+          "This page shows nothing live: the gateway refused this page's live connection: too many event " +
+            'streams open (16); close one and retry (trying again)',
+        )
+        .waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(await screenshotDir(), 'web-ui-live-refused.png') });
+      held.pop()!.abort();
+      await page.getByRole('alert').waitFor({ state: 'detached', timeout: 20_000 });
+      // Live again: a change made elsewhere shows without a reload.
+      await gateway!.api.setServerEnabled('fx', false);
+      await page.getByText('1 off').waitFor({ timeout: 10_000 });
+      await gateway!.api.setServerEnabled('fx', true);
+    } finally {
+      for (const reader of held) reader.abort();
+      await other.close();
+    }
+  });
+});
+
 describe('the web UI when the gateway goes away', () => {
   it('says the gateway cannot be reached, then that a restarted one needs a new login', async () => {
     const page = browser.page;
