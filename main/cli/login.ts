@@ -18,7 +18,13 @@ export interface LoginOptions {
 const log = (line: string) => process.stderr.write(`switchboard: ${line}\n`);
 
 export async function login(opts: LoginOptions): Promise<number> {
-  const running = await connectRunningGateway();
+  const running = await connectRunningGateway(process.env, (why) =>
+    log(
+      why === undefined
+        ? 'the gateway takes the live connection now'
+        : `the gateway refuses the live connection, so the login's end cannot be seen here: ${why} (trying again)`,
+    ),
+  );
   if (!running)
     throw new Error(
       `no Switchboard gateway is running: start it ("switchboard serve", or the app), then ` +

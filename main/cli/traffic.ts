@@ -266,10 +266,20 @@ export async function showTraffic(
   return stops && (() => stops.forEach((stop) => stop()));
 }
 
+/** What a follower is told while the gateway refuses it the live stream (too many open), and when that ends. */
+function noteLiveRefused(why: string | undefined): void {
+  log(
+    why === undefined
+      ? 'live again'
+      : `the gateway refuses the live connection: ${printableLines(why)}; nothing new shows until it takes it ` +
+          '(trying again)',
+  );
+}
+
 async function openSource(follow: boolean): Promise<Source> {
   let reason: string | undefined;
   try {
-    const running = await connectRunningGateway();
+    const running = await connectRunningGateway(process.env, follow ? noteLiveRefused : undefined);
     if (running) {
       const source = { api: running.api, events: running.api, gone: running.gone, close: running.close };
       try {

@@ -27,6 +27,11 @@ export interface RunningGatewayApi {
  */
 export async function connectRunningGateway(
   env: NodeJS.ProcessEnv = process.env,
+  /**
+   * Told when the gateway refuses the live event stream (it serves 16 at most), with what it said, and when
+   * the stream opens after that: a follower would otherwise wait without a word.
+   */
+  onLiveRefused?: (why: string | undefined) => void,
 ): Promise<RunningGatewayApi | undefined> {
   const paths = runtimePaths(env);
   const state = await readGatewayLock(paths.lock);
@@ -41,12 +46,16 @@ export async function connectRunningGateway(
         'with another SWITCHBOARD_RUNTIME_DIR)',
     );
   let goneWith: (why: string) => void = () => {};
+  let refused = false;
   const gone = new Promise<string>((resolve) => (goneWith = resolve));
   const bridge = createHttpBridge({
     baseUrl: `${new URL(info.http).origin}/api`,
     token,
-    onStreamState: (state) => {
+    onStreamState: (state, why) => {
       if (state === 'unauthorized') return goneWith(`the gateway (pid ${info.pid}) was replaced by another`);
+      if (state === 'open' && refused) onLiveRefused?.(undefined);
+      refused = state === 'unreachable' && why !== undefined;
+      if (refused) return onLiveRefused?.(why);
       if (state !== 'unreachable') return;
       void readGatewayLock(paths.lock).then(
         (now) => {

@@ -26,6 +26,7 @@ let dir: { dir: string; cleanup(): Promise<void> };
 let env: NodeJS.ProcessEnv;
 let gateway: ChildProcess | undefined;
 let gatewayLog: () => string;
+let gatewayUrl: string;
 let client: Client;
 
 const cli = (...args: string[]) => cliRun(env, ...args);
@@ -44,6 +45,7 @@ beforeAll(async () => {
   gateway = served.child;
   gatewayLog = served.stderr;
   const url = served.url;
+  gatewayUrl = url;
   client = await httpClient(url);
   await client.callTool({ name: 'fx__echo', arguments: { message: 'first call' } });
   await client.callTool({ name: 'fx__nope', arguments: {} }).catch((err: unknown) => err);
@@ -155,6 +157,43 @@ describe('switchboard traffic', () => {
       follower.kill('SIGKILL');
     }
   });
+
+  it('says while the gateway refuses it the live stream (16 open already), and goes on once it takes it', async () => {
+    const token = (await readFile(path.join(dir.dir, 'run', 'api-token'), 'utf8')).trim();
+    const events = `${new URL(gatewayUrl).origin}/api/events`;
+    const held: AbortController[] = [];
+    for (;;) {
+      const reader = new AbortController();
+      const res = await fetch(events, { headers: { authorization: `Bearer ${token}` }, signal: reader.signal });
+      if (res.status === 503) break;
+      held.push(reader);
+    }
+    const follower = spawn(NODE, [CLI, 'traffic', '--follow', '--method', 'tools/call'], { env });
+    let out = '';
+    let err = '';
+    follower.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    follower.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    try {
+      // It printed the listing, then nothing new, without a word.
+      await waitFor(() => err.includes('refuses the live connection'), 10_000, 'the follower to say why');
+      expect(err).toContain(
+        'the gateway refuses the live connection: too many event streams open (16); close one and retry; ' +
+          'nothing new shows until it takes it (trying again)',
+      );
+      held.pop()!.abort();
+      await waitFor(() => err.includes('live again'), 20_000, 'the stream taken');
+      const before = out.split('\n').filter((l) => /fx__echo {2}ok/.test(l)).length;
+      await client.callTool({ name: 'fx__echo', arguments: { message: 'live after the wait' } });
+      await waitFor(
+        () => out.split('\n').filter((l) => /fx__echo {2}ok/.test(l)).length === before + 1,
+        10_000,
+        'the new call followed',
+      );
+    } finally {
+      follower.kill('SIGKILL');
+      for (const reader of held) reader.abort();
+    }
+  }, 40_000);
 
   it('prints --json with the control characters JSON.stringify leaves raw escaped, as the same JSON', async () => {
     const message = 'clear \u009b2J reversed \u202eexe.txt';
