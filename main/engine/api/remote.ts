@@ -8,7 +8,7 @@ import { createHttpBridge } from '../../../preload/contract/http-bridge.ts';
 import { readGatewayLock, type GatewayInfo } from '../../shared/gateway-lock.ts';
 import { runtimePaths } from '../../shared/paths.ts';
 import { GatewayError } from '../protocol/errors.ts';
-import { readApiToken } from './api-token.ts';
+import { apiTokenPath, readApiToken } from './api-token.ts';
 
 export interface RunningGatewayApi {
   api: GatewayApi & GatewayEvents;
@@ -39,12 +39,7 @@ export async function connectRunningGateway(
   if (!info) return undefined;
   if (!info.http) throw noHttpListener(info, 'its control API');
   const token = await readApiToken(paths.dir);
-  if (!token)
-    throw new GatewayError(
-      'unauthorized',
-      `no API token in ${paths.dir}: the running gateway (pid ${info.pid}) keeps it elsewhere (it was started ` +
-        'with another SWITCHBOARD_RUNTIME_DIR)',
-    );
+  if (!token) throw noApiToken(paths.dir, info);
   let goneWith: (why: string) => void = () => {};
   let refused = false;
   const gone = new Promise<string>((resolve) => (goneWith = resolve));
@@ -66,7 +61,13 @@ export async function connectRunningGateway(
       );
     },
   });
-  return { api: createApiClient(bridge), info, gone, close: () => bridge.close() };
+  // A refused token is the file's, read now: it changed after the gateway started (which reads it then).
+  const call: typeof bridge.call = async (method, args) => {
+    const reply = await bridge.call(method, args);
+    if (reply.ok || reply.error.code !== 'unauthorized') return reply;
+    return { ok: false, error: { code: 'unauthorized', message: notItsToken(paths.dir, info).message } };
+  };
+  return { api: createApiClient({ call, on: bridge.on }), info, gone, close: () => bridge.close() };
 }
 
 /**
@@ -80,20 +81,35 @@ export async function requestUiLoginLink(env: NodeJS.ProcessEnv = process.env): 
   if (!info) return undefined;
   if (!info.http) throw noHttpListener(info, 'the web UI');
   const token = await readApiToken(paths.dir);
-  if (!token)
-    throw new GatewayError(
-      'unauthorized',
-      `no API token in ${paths.dir}: the running gateway keeps it elsewhere (it was started with another ` +
-        'SWITCHBOARD_RUNTIME_DIR)',
-    );
+  if (!token) throw noApiToken(paths.dir, info);
   const res = await fetch(`${new URL(info.http).origin}/ui/login-link`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
   });
   const body = (await res.json()) as { url?: string; error?: string };
+  if (res.status === 401) throw notItsToken(paths.dir, info);
   if (!res.ok || !body.url)
     throw new GatewayError('internal', `the gateway refused a login link: ${body.error ?? `HTTP ${res.status}`}`);
   return body.url;
+}
+
+/** The runtime directory has no valid API token file, though a gateway runs. */
+function noApiToken(dir: string, info: GatewayInfo): GatewayError {
+  return new GatewayError(
+    'unauthorized',
+    `no API token in ${dir}: the running gateway (pid ${info.pid}) keeps it elsewhere (it was started with ` +
+      'another SWITCHBOARD_RUNTIME_DIR), or its api-token file was removed after it started (restart the gateway: ' +
+      '"switchboard stop", then start it; it makes a new one)',
+  );
+}
+
+/** The API token file holds another token than the running gateway's (it reads the file when it starts). */
+function notItsToken(dir: string, info: GatewayInfo): GatewayError {
+  return new GatewayError(
+    'unauthorized',
+    `the API token in ${apiTokenPath(dir)} is not the running gateway's (pid ${info.pid}): the file changed after ` +
+      'it started, and a gateway reads it when it starts (restart the gateway to use the one in the file)',
+  );
 }
 
 /** What to do about a gateway running without the HTTP listener `what` is served on. */

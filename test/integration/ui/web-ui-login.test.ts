@@ -4,12 +4,12 @@
  * cookies to every port of 127.0.0.1), and that secret standing in for the API token on /api — and
  * for nothing else.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { cliRun, serveGateway, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 
 let dir: { dir: string; cleanup(): Promise<void> };
 let gateway: Gateway;
@@ -204,4 +204,44 @@ describe('the web UI under /ui', () => {
     expect((await fetch(`${origin}/api/status`, { headers: bearer('listener-token-0123456789') })).status).toBe(401);
     expect((await fetch(`${origin}/api/status`, { headers: bearer(tokenGateway.apiToken()!) })).status).toBe(200);
   });
+});
+
+describe('changing the API token: the file, then a restart', () => {
+  it('says what happened to the file when it was removed or changed after the gateway started', async () => {
+    const home = await tempDir('sb-ui-token-');
+    const run = path.join(home.dir, 'run');
+    const env = {
+      ...process.env,
+      SWITCHBOARD_CONFIG: await writeConfig(home.dir, { mcpServers: {} }),
+      SWITCHBOARD_RUNTIME_DIR: run,
+      SWITCHBOARD_STATE_DIR: path.join(home.dir, 'state'),
+    };
+    let served = await serveGateway(env);
+    try {
+      expect((await cliRun(env, 'ui')).code).toBe(0);
+      const file = path.join(run, 'api-token');
+      await rm(file);
+      const removed = await cliRun(env, 'ui');
+      expect(removed.code).toBe(1);
+      expect(removed.stderr).toContain('or its api-token file was removed after it started (restart the gateway');
+      // A new token put there by hand: the gateway took its token from the file when it started.
+      const mine = 'ab'.repeat(32);
+      await writeFile(file, `${mine}\n`, { mode: 0o600 });
+      const changed = await cliRun(env, 'ui');
+      expect(changed.code).toBe(1);
+      expect(changed.stderr).toContain(`the API token in ${file} is not the running gateway's`);
+      const traffic = await cliRun(env, 'traffic');
+      expect(traffic.stderr).toContain(`the API token in ${file} is not the running gateway's`);
+      // Restarted, the gateway takes the file's token.
+      served.child.kill('SIGTERM');
+      await new Promise((resolve) => served.child.once('exit', resolve));
+      served = await serveGateway(env);
+      const url = new URL(served.url);
+      expect((await fetch(`${url.origin}/api/status`, { headers: bearer(mine) })).status).toBe(200);
+      expect((await cliRun(env, 'ui')).code).toBe(0);
+    } finally {
+      served.child.kill('SIGKILL');
+      await home.cleanup();
+    }
+  }, 60_000);
 });
