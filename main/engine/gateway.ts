@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import type { LookupFunction } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
@@ -1685,15 +1686,32 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           ...(listen.http.token ? { token: listen.http.token } : {}),
         });
       } catch (err) {
-        const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
-        const error = inUse
-          ? new GatewayError(
-              'upstream_unavailable',
-              `HTTP port ${host}:${port} is already in use (another Switchboard or another program); ` +
-                (this.opts.httpPortAdvice ?? 'set listen.http.port or pass --port'),
-              { cause: err },
-            )
-          : err;
+        const code = (err as NodeJS.ErrnoException).code;
+        // Where the address came from: the command line's --host wins over the config.
+        const hostSetting = httpOverride?.host === undefined ? `listen.http.host in ${this.opts.configPath}` : '--host';
+        const error =
+          code === 'EADDRINUSE'
+            ? new GatewayError(
+                'upstream_unavailable',
+                `HTTP port ${host}:${port} is already in use (another Switchboard or another program); ` +
+                  (this.opts.httpPortAdvice ?? 'set listen.http.port or pass --port'),
+                { cause: err },
+              )
+            : code === 'EADDRNOTAVAIL'
+              ? new GatewayError(
+                  'upstream_unavailable',
+                  `cannot listen on ${host} (${hostSetting}): it is not an address of this machine; use one of ` +
+                    `its own (${ownAddresses().join(', ')}), or 0.0.0.0 for all of them`,
+                  { cause: err },
+                )
+              : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+                ? new GatewayError(
+                    'upstream_unavailable',
+                    `cannot listen on ${host} (${hostSetting}): no address is known for that name; use an address ` +
+                      `of this machine (${ownAddresses().join(', ')}), or 0.0.0.0 for all of them`,
+                    { cause: err },
+                  )
+                : err;
         if (!this.opts.httpOptional) throw error;
         this.httpProblem = errorMessage(error);
         this.log({ level: 'warn', text: `HTTP listener not started: ${this.httpProblem}` });
@@ -1705,6 +1723,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 /** A remote server's transport, for its status, when it is not the default (`auto`). */
 function transportOf(server: ResolvedServer): Pick<ServerStatusDto, 'transport'> {
   return server.kind === 'http' && server.transport !== 'auto' ? { transport: server.transport } : {};
+}
+
+/** This machine's IP addresses (loopback first), for a message about an address to listen on. */
+function ownAddresses(): string[] {
+  const all = Object.values(networkInterfaces())
+    .flat()
+    // Link-local IPv6 addresses take a zone (%eth0) to listen on: not offered.
+    .filter((a): a is NonNullable<typeof a> => a !== undefined && !/^fe[89ab]/i.test(a.address));
+  return [...all.filter((a) => a.internal), ...all.filter((a) => !a.internal)].map((a) => a.address);
 }
 
 /** For a chain that must go on whether the step before failed or not (its caller saw the failure). */

@@ -346,6 +346,25 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
   });
 
+  it("says an address to listen on that is not this machine's is not, naming where it was set", async () => {
+    // TEST-NET-3 and the reserved .invalid: never an address of this machine, never a name that resolves.
+    const withToken = await writeConfig(
+      dir.dir,
+      { mcpServers: {}, listen: { http: { host: '203.0.113.9', port: 0, token: 'a-long-enough-test-token' } } },
+      'elsewhere.json',
+    );
+    const fromConfig = await cli(['serve', '--no-socket', '--config', withToken], env);
+    expect(fromConfig.code).toBe(1);
+    expect(fromConfig.stderr).toContain(
+      `cannot listen on 203.0.113.9 (listen.http.host in ${withToken}): it is not an address of this machine; ` +
+        'use one of its own (127.0.0.1',
+    );
+    expect(fromConfig.stderr).toContain('or 0.0.0.0 for all of them');
+    const fromFlag = await cli(['serve', '--no-socket', '--host', 'gateway.invalid', '--config', withToken], env);
+    expect(fromFlag.code).toBe(1);
+    expect(fromFlag.stderr).toContain('cannot listen on gateway.invalid (--host): no address is known for that name');
+  });
+
   it('refuses words a command does not take, before doing anything (`stop fx` stopped the whole gateway)', async () => {
     const stop = await cli(['stop', 'fx'], env);
     expect(stop.code).toBe(2);
