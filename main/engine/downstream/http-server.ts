@@ -78,7 +78,9 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
   if (!isLoopbackHost(opts.host) && principals.length === 0) {
     throw new GatewayError(
       'unauthorized',
-      `refusing to listen on ${opts.host}: a non-loopback address needs listen.http.token`,
+      `refusing to listen on ${opts.host}: an address other than loopback needs listen.http.token in the config, ` +
+        'the bearer token every MCP client must then send (e.g. "token": "${secret:switchboard-token}", stored ' +
+        'with: openssl rand -hex 32 | switchboard secrets set switchboard-token)',
     );
   }
   const streamable = new StreamableHttpEndpoint({

@@ -346,7 +346,7 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
   });
 
-  it("says an address to listen on that is not this machine's is not, naming where it was set", async () => {
+  it("says what is wrong with an address to listen on (no token for it, not this machine's)", async () => {
     // TEST-NET-3 and the reserved .invalid: never an address of this machine, never a name that resolves.
     const withToken = await writeConfig(
       dir.dir,
@@ -360,6 +360,13 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
         'use one of its own (127.0.0.1',
     );
     expect(fromConfig.stderr).toContain('or 0.0.0.0 for all of them');
+    // Without a token, any other address is refused first, saying how to add one.
+    const open = await cli(['serve', '--no-socket', '--host', '0.0.0.0', '--config', config], env);
+    expect(open.code).toBe(1);
+    expect(open.stderr).toContain(
+      'refusing to listen on 0.0.0.0: an address other than loopback needs listen.http.token in the config, ' +
+        'the bearer token every MCP client must then send (e.g. "token": "${secret:switchboard-token}"',
+    );
     const fromFlag = await cli(['serve', '--no-socket', '--host', 'gateway.invalid', '--config', withToken], env);
     expect(fromFlag.code).toBe(1);
     expect(fromFlag.stderr).toContain('cannot listen on gateway.invalid (--host): no address is known for that name');
