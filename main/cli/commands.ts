@@ -602,6 +602,8 @@ async function looksLikeSwitchboard(host: string, port: number): Promise<boolean
       signal: AbortSignal.timeout(2000),
     });
     const body = await res.text();
+    // A gateway with listen.http.token refuses a request without it, in its own words.
+    if (res.status === 401) return res.headers.get('www-authenticate') === 'Bearer realm="switchboard"';
     return res.status === 400 && body.includes('Mcp-Session-Id');
   } catch {
     return false;

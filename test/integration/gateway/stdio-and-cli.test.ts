@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { processesWithEnv } from '../../helpers/processes.ts';
@@ -429,6 +429,31 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(stdout).toMatch(/All checks passed/);
     expect(code).toBe(0);
   });
+
+  it('doctor knows the port of a running gateway with listen.http.token as its own, not another program', async () => {
+    const port = await freePort();
+    const guarded = await writeConfig(
+      dir.dir,
+      { mcpServers: {}, listen: { http: { port, token: 'a-long-enough-test-token' } } },
+      'guarded.json',
+    );
+    const child = spawn(NODE, [CLI, 'serve', '--no-socket', '--config', guarded], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      await waitFor(() => stderr.includes('ready ('), 20_000, 'the gateway to listen');
+      const { code, stdout } = await cli(['doctor', '--config', guarded], env);
+      expect(stdout).toContain(`✓ HTTP 127.0.0.1:${port} is in use by a running Switchboard`);
+      expect(stdout).not.toContain('another program');
+      expect(code).toBe(0);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 60_000);
 
   it('doctor reports a missing command and a server that fails, with a non-zero exit', async () => {
     const broken = await writeConfig(
