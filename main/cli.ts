@@ -159,6 +159,8 @@ async function main(argv: string[]): Promise<number> {
   };
   switch (command) {
     case 'serve':
+      // `serve config.json` served the default config: the file is given with --config.
+      noMoreWords(command, positionals, 'switchboard serve [--config PATH] [--port N] [--host ADDR] (see --help)');
       return commands.serve({
         ...common,
         stdio: values.stdio,

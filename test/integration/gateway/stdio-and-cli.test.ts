@@ -388,6 +388,12 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
       expect(refused.stderr, words.join(' ')).toMatch(/takes no argument|usage:/);
     }
     expect((await cli(['secrets', 'ls', 'extra'], env)).code).toBe(2);
+    // `serve my-config.json` served the default config, the file's name ignored.
+    const serve = await cli(['serve', config, '--no-socket'], env);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain(
+      `"serve" takes no argument (got "${config}"); usage: switchboard serve [--config PATH]`,
+    );
     // A bad secret name is refused before its value is asked for (stdin stays open here).
     const badName = await cli(['secrets', 'set', 'bad name'], env);
     expect(badName.code).toBe(1);
