@@ -384,11 +384,9 @@ function refuseOptionsNotTaken(command: string, given: ReadonlySet<string>): voi
     if (given.has(by) && hit.length > 0)
       throw new UsageError(`serve --${by} ${why}: it does not take ${hit.map((name) => `--${name}`).join(', ')}`);
   };
-  moot(
-    'stdio',
-    ['port', 'host', 'no-http', 'no-socket', 'background'],
-    'serves one client on stdin/stdout and opens no listener',
-  );
+  // --no-http and --no-socket agree with --stdio (an entry a client starts may carry them): only an option
+  // that asks for a listener contradicts it.
+  moot('stdio', ['port', 'host', 'background'], 'serves one client on stdin/stdout and opens no listener');
   moot('no-http', ['port', 'host'], 'opens no HTTP listener');
   if (given.has('profile') && !given.has('stdio'))
     throw new UsageError(
