@@ -385,6 +385,9 @@ describe.skipIf(lanAddress === undefined)('per remote address', () => {
     );
     try {
       const port = Number(new URL(other.httpUrl()!).port);
+      // Its address and login link name this machine as it reaches the listener (0.0.0.0 opens nothing on Windows).
+      expect(other.httpUrl()).toBe(`http://127.0.0.1:${port}/mcp`);
+      expect(other.uiLoginUrl()).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/ui/#login=`));
       const request = (path: string, method: string, headers: Record<string, string>, body?: string) =>
         new Promise<{ status: number; text: string }>((resolve, reject) => {
           const req = http.request(

@@ -60,7 +60,7 @@ export function allowedHostHeaders(host: string, port: number): Set<string> {
 }
 
 /** 0.0.0.0 or ::, which listen on every interface. */
-function isAnyAddress(host: string): boolean {
+export function isAnyAddress(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '[::]';
 }
 

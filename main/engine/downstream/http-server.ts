@@ -12,6 +12,7 @@ import {
   corsHeaders,
   isPreflight,
   createGuard,
+  isAnyAddress,
   readBody,
   type Admitted,
   type Principal,
@@ -211,7 +212,9 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     principals,
     ...(opts.ownAuth ? { ownAuth: opts.ownAuth } : {}),
   });
-  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  // Bound to every interface, this machine reaches it at loopback: a link to 0.0.0.0 opens nothing on Windows.
+  const shownHost = isAnyAddress(opts.host) ? (opts.host === '0.0.0.0' ? '127.0.0.1' : '::1') : opts.host;
+  const hostForUrl = shownHost.includes(':') ? `[${shownHost}]` : shownHost;
 
   return {
     url: `http://${hostForUrl}:${port}/mcp`,
