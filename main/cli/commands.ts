@@ -162,13 +162,17 @@ export async function serve(
     `ready (${gateway.config().profiles.default?.servers.length ?? 0} ` +
       `servers; config ${gateway.configPath()}${where ? `; ${where}` : ''})`,
   );
-  // The link logs a browser in: printed for the person at this terminal, never into a log file.
+  // The link logs a browser in: printed for the person at this terminal, never into a log file (a
+  // service's output is kept in its journal, which others may read within the link's 10 minutes).
   const link = opts.background ? undefined : gateway.uiLoginUrl();
   if (link) {
+    const at = `${gateway.httpUrl()!.replace(/\/mcp$/, '')}/ui/`;
     log(
-      existsSync(join(UI_DIR, 'index.html'))
-        ? `web UI: ${link} (one-time login link, valid 10 minutes; "switchboard ui" makes a new one)`
-        : 'web UI: not built in this copy (run "npm run build" to build it)',
+      !existsSync(join(UI_DIR, 'index.html'))
+        ? 'web UI: not built in this copy (run "npm run build" to build it)'
+        : process.stderr.isTTY
+          ? `web UI: ${link} (one-time login link, valid 10 minutes; "switchboard ui" makes a new one)`
+          : `web UI: ${at} (run "switchboard ui" for a login link: none is printed where output may be kept in a log)`,
     );
   }
   return new Promise<number>(() => undefined);
