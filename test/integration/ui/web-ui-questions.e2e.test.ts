@@ -467,11 +467,31 @@ describe('pages to open in the Questions screen', () => {
     // Opened apart from the app: the page cannot reach back into it.
     expect(await tab.evaluate('window.opener === null')).toBe(true);
     await tab.close();
+    await page.keyboard.press('Tab'); // Copy link
     await page.keyboard.press('Tab');
     expect(await done.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await page.keyboard.press('Enter');
     expect(textOf(await call)).toContain('User completed the URL elicitation flow');
     await page.getByRole('status').getByText('Answered the question from every.').waitFor();
+  });
+});
+
+describe('a page to open in another browser', () => {
+  it('copies its link, and Done then counts without opening it here', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    const url = 'https://login.example.com/authorize?client=switchboard';
+    const call = client.callTool({ name: 'every__trigger-url-elicitation', arguments: { url, message: 'Sign in' } });
+    const question = page.getByRole('article', { name: 'Question from every' }).filter({ hasText: 'Sign in' });
+    const done = question.getByRole('button', { name: 'Done' });
+    expect(await done.isDisabled()).toBe(true);
+    await question.getByRole('button', { name: 'Copy link' }).click();
+    await page
+      .getByRole('status')
+      .getByText('Link copied: open it in the browser you want, then press Done.')
+      .waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(url);
+    await done.click();
+    expect(textOf(await call)).toContain('User completed the URL elicitation flow');
   });
 });
 
