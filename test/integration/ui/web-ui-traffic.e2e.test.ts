@@ -9,6 +9,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Gateway } from '../../../main/engine/index.ts';
+import { clock } from '../../../renderer/src/lib/format.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import { ROOT, fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
@@ -144,6 +145,43 @@ describe('the traffic inspector', () => {
     await grid().locator(`[data-id="${lastCall().id}"]`).click();
     await detail.getByRole('button', { name: 'Replay' }).waitFor();
     expect(await detail.getByText(/Not offered for replay/).count()).toBe(0);
+    await page.keyboard.press('Escape');
+  });
+
+  it('replays once while the replay waits, then opens the new exchange and leads back to the original', async () => {
+    await client.callTool({ name: 'fx__slow', arguments: { steps: 8, delayMs: 100 } });
+    const original = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
+    await grid().locator(`[data-id="${original.id}"]`).click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    const replay = detail.getByRole('button', { name: 'Replay' });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await replay.click();
+    // The call takes most of a second: the button waits with it, and says so.
+    await detail.getByRole('status').filter({ hasText: 'Sending again…' }).waitFor();
+    expect(await replay.isDisabled(), 'Replay pressable while its replay waits').toBe(true);
+    await page.screenshot({ path: path.join(shots, 'traffic-replay-sending.png') });
+    await detail.getByRole('status').filter({ hasText: 'Sent again: ok.' }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(shots, 'traffic-replay-sent.png') });
+    expect(await replay.isDisabled()).toBe(false);
+    const replays = gateway.traffic.list({
+      client: 'Switchboard replay',
+      edge: 'client',
+      method: 'tools/call',
+    }).entries;
+    expect(replays.map((e) => e.target)).toEqual(['fx__slow']);
+
+    await detail.getByRole('button', { name: 'Open the new exchange' }).click();
+    await detail.getByText('Switchboard replay → gateway').first().waitFor();
+    await detail.getByText(`A replay of the exchange of ${clock(original.startedAt)}.`).waitFor();
+    // The keyboard is on the exchange just opened, not lost with the button that opened it.
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Exchange');
+    expect(await grid().getByRole('row', { selected: true }).getAttribute('data-id')).toBe(replays[0]!.id);
+    await page.screenshot({ path: path.join(shots, 'traffic-replay-opened.png') });
+    await detail.getByRole('button', { name: 'Open the original' }).click();
+    await detail.getByText('test-client → gateway').first().waitFor();
+    // What the replay gave is still said where it was sent from, with the way to it.
+    await detail.getByRole('status').filter({ hasText: 'Sent again: ok.' }).waitFor();
+    await detail.getByRole('button', { name: 'Open the new exchange' }).waitFor();
     await page.keyboard.press('Escape');
   });
 
