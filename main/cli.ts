@@ -49,6 +49,7 @@ Traffic (see docs/traffic.md; from the running gateway, else the history it kept
     --profile P       Only those of profile P
     --errors          Only errors and timeouts
     --since T         Only since T: 15m, 2h, 3d or a date
+    --until T         Only until T (as --since; a date or time given takes its whole day or minute)
     --limit N         How many (default 50; 20 with --follow)
     --json            One JSON entry per line
   traffic show ID   One exchange with everything it caused, payloads included
@@ -141,6 +142,7 @@ async function main(argv: string[]): Promise<number> {
     session: { type: 'string' },
     errors: { type: 'boolean', default: false },
     since: { type: 'string' },
+    until: { type: 'string' },
     limit: { type: 'string' },
     format: { type: 'string' },
     output: { type: 'string' },
@@ -252,6 +254,7 @@ async function main(argv: string[]): Promise<number> {
           profile: profileGiven(argv) ? values.profile : undefined,
           errors: values.errors,
           since: values.since,
+          until: values.until,
           limit: values.limit === undefined ? undefined : count(values.limit, '--limit'),
           format,
           output: values.output,

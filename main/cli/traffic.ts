@@ -37,6 +37,8 @@ export interface TrafficOptions {
   errors: boolean;
   /** `15m`, `2h`, `3d` or a date. */
   since?: string;
+  /** As `since`; a local date or time takes its whole day, minute or second. */
+  until?: string;
   limit?: number;
   format: TrafficExportFormat;
   output?: string;
@@ -60,10 +62,10 @@ const CATCH_UP_MARGIN_MS = 1000;
 
 /** The options each action reads; any other given is refused rather than silently ignored. */
 const TAKES: Record<TrafficOptions['action'], readonly string[]> = {
-  list: ['follow', 'json', 'server', 'method', 'client', 'session', 'profile', 'errors', 'since', 'limit'],
+  list: ['follow', 'json', 'server', 'method', 'client', 'session', 'profile', 'errors', 'since', 'until', 'limit'],
   show: ['json'],
-  stats: ['json', 'server', 'client', 'profile', 'since'],
-  export: ['server', 'method', 'client', 'session', 'profile', 'errors', 'since', 'format', 'output'],
+  stats: ['json', 'server', 'client', 'profile', 'since', 'until'],
+  export: ['server', 'method', 'client', 'session', 'profile', 'errors', 'since', 'until', 'format', 'output'],
 };
 
 function refuseUnused(opts: TrafficOptions, usage: (message: string) => Error): void {
@@ -104,8 +106,11 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
         return 0;
       }
       case 'stats': {
+        // Stats cover an hour by default: the hour before --until when only that is given.
+        const since = filter.since ?? (filter.until === undefined ? undefined : filter.until - 3_600_000);
         const stats = await source.api.getTrafficStats({
-          ...(filter.since === undefined ? {} : { since: filter.since }),
+          ...(since === undefined ? {} : { since }),
+          ...(filter.until === undefined ? {} : { until: filter.until }),
           ...(filter.server === undefined ? {} : { server: filter.server }),
           ...(filter.client === undefined ? {} : { client: filter.client }),
           ...(filter.profile === undefined ? {} : { profile: filter.profile }),
@@ -319,6 +324,13 @@ function filterOf(opts: TrafficOptions, usage: (message: string) => Error): Traf
   if (opts.profile !== undefined) filter.profile = opts.profile;
   if (opts.errors) filter.outcome = ['error', 'timeout'];
   if (opts.since !== undefined) filter.since = parseSince(opts.since, usage);
+  if (opts.until !== undefined) {
+    // What --follow prints is what ends from now on: after any --until.
+    if (opts.follow) throw usage('--until cannot be used with --follow, which prints what happens from now on');
+    filter.until = parseUntil(opts.until, usage);
+    if (filter.since !== undefined && filter.since > filter.until)
+      throw usage(`--since ${opts.since} is after --until ${opts.until}: nothing could match`);
+  }
   if (opts.limit !== undefined) {
     if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 1000)
       throw usage(`--limit must be a whole number from 1 to 1000, got ${opts.limit}`);
@@ -331,8 +343,26 @@ function filterOf(opts: TrafficOptions, usage: (message: string) => Error): Traf
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** `15m` ago, `2h` ago, `3d` ago, or a date (`2026-12-04`, `2026-12-04T10:00`). */
+/** `15m` ago, `2h` ago, `3d` ago, or a date (`2026-12-04`, `2026-12-04T10:00`): its start. */
 export function parseSince(text: string, usage: (message: string) => Error, now = Date.now()): number {
+  return parseWhen('--since', text, usage, now, false);
+}
+
+/**
+ * As --since reads it, but a local date or time is taken whole: `2026-12-04` is until the end of that
+ * day, `10:05` until 10:05:59.999 (so `--since 10:00 --until 10:05` holds what began at 10:05:30).
+ */
+export function parseUntil(text: string, usage: (message: string) => Error, now = Date.now()): number {
+  return parseWhen('--until', text, usage, now, true);
+}
+
+function parseWhen(
+  option: string,
+  text: string,
+  usage: (message: string) => Error,
+  now: number,
+  wholeUnit: boolean,
+): number {
   const trimmed = text.trim();
   const relative = /^(\d+(?:\.\d+)?)([smhd])$/.exec(trimmed);
   if (relative) return Math.round(now - Number(relative[1]) * UNITS[relative[2]!]!);
@@ -350,18 +380,23 @@ export function parseSince(text: string, usage: (message: string) => Error, now 
       at.getUTCHours() === hour &&
       at.getUTCMinutes() === minute &&
       at.getUTCSeconds() === second;
-    if (!exists) throw usage(`--since: there is no date ${trimmed}`);
+    if (!exists) throw usage(`${option}: there is no date ${trimmed}`);
     // Without a zone it is local time, the date alone too (Date.parse would take a date alone as UTC).
     if (trimmed.length === date[0].length) {
       const local = new Date(2000, 0, 1);
       local.setFullYear(year!, month! - 1, day!);
       local.setHours(hour!, minute!, second!, 0);
-      return local.getTime();
+      if (!wholeUnit) return local.getTime();
+      // The end of the day, minute or second given (the next day's start, less 1 ms: a DST day is 23 or 25 h).
+      if (date[4] === undefined) local.setDate(local.getDate() + 1);
+      else if (date[6] === undefined) local.setMinutes(local.getMinutes() + 1);
+      else local.setSeconds(local.getSeconds() + 1);
+      return local.getTime() - 1;
     }
   }
   const at = Date.parse(trimmed);
   if (Number.isNaN(at))
-    throw usage(`--since takes a duration (15m, 2h, 3d) or a date (2026-12-04T10:00), got "${text}"`);
+    throw usage(`${option} takes a duration (15m, 2h, 3d) or a date (2026-12-04T10:00), got "${text}"`);
   return at;
 }
 

@@ -117,9 +117,52 @@ describe('switchboard traffic', () => {
     const unused = await cli('traffic', 'stats', '--errors', '--method', 'tools/call');
     expect(unused.code).toBe(2);
     expect(unused.stderr).toContain(
-      'traffic stats does not take --method, --errors (it takes --json, --server, --client, --profile, --since)',
+      'traffic stats does not take --method, --errors ' +
+        '(it takes --json, --server, --client, --profile, --since, --until)',
     );
     expect((await cli('traffic', 'export', '--limit', '5')).code).toBe(2);
+  });
+
+  it('--until shows what began until then (a local time to its whole minute), refusing what cannot be', async () => {
+    const first = (await cli('traffic', '--method', 'tools/call', '--client', 'test-client', '--json')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrafficEntry)
+      .find((e) => e.target === 'fx__echo')!;
+    const at = new Date(first.startedAt);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const day = `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+    const minute = `${day}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+    // The call began within that minute (after :00): "until 10:05" holds what began at 10:05:30.
+    const until = await cli(
+      'traffic',
+      '--method',
+      'tools/call',
+      '--client',
+      'test-client',
+      '--until',
+      minute,
+      '--json',
+    );
+    expect(until.code).toBe(0);
+    expect(until.stdout).toContain(`"id":"${first.id}"`);
+    // The gateway started seconds ago: nothing began until an hour ago, in a list, the stats or an export.
+    expect(await cli('traffic', '--until', '1h')).toMatchObject({ code: 0, stdout: '' });
+    expect((await cli('traffic', 'stats', '--until', '1h')).stdout).toMatch(/clients made 0 tool calls, 0 failed/);
+    expect(await cli('traffic', 'export', '--until', '1h')).toMatchObject({ code: 0, stdout: '' });
+    expect((await cli('traffic', 'export', '--until', '0s')).stdout).toContain(`"id":"${first.id}"`);
+
+    const refusals: [string[], string][] = [
+      [['--until', 'soon'], '--until takes a duration (15m, 2h, 3d) or a date (2026-12-04T10:00), got "soon"'],
+      [['--until', '2026-02-30'], '--until: there is no date 2026-02-30'],
+      [['--since', '1m', '--until', '2m'], '--since 1m is after --until 2m: nothing could match'],
+      [['--follow', '--until', '1m'], '--until cannot be used with --follow, which prints what happens from now on'],
+      [['show', first.id, '--until', '1m'], 'traffic show does not take --until'],
+    ];
+    for (const [args, message] of refusals) {
+      const refused = await cli('traffic', ...args);
+      expect([refused.code, refused.stderr], args.join(' ')).toEqual([2, expect.stringContaining(message)]);
+    }
   });
 
   it('exports the record as HAR to a file', async () => {

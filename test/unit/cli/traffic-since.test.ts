@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSince } from '../../../main/cli/traffic.ts';
+import { parseSince, parseUntil } from '../../../main/cli/traffic.ts';
 
 const usage = (message: string) => new Error(message);
 const zone = process.env.TZ;
@@ -28,5 +28,19 @@ describe('switchboard traffic --since', () => {
     expect(() => parseSince('2026-02-29', usage)).toThrow('--since: there is no date 2026-02-29');
     expect(() => parseSince('2026-02-30T10:00', usage)).toThrow('--since: there is no date 2026-02-30T10:00');
     expect(() => parseSince('2026-12-04T24:30', usage)).toThrow('--since: there is no date 2026-12-04T24:30');
+  });
+
+  it('reads --until as --since does, a local date or time to its end', () => {
+    process.env.TZ = 'America/New_York';
+    const now = Date.UTC(2026, 11, 5, 12);
+    expect(parseUntil('15m', usage, now)).toBe(now - 15 * 60_000);
+    expect(parseUntil('2026-12-04', usage)).toBe(Date.UTC(2026, 11, 5, 5) - 1);
+    expect(parseUntil('2026-12-04T10:05', usage)).toBe(Date.UTC(2026, 11, 4, 15, 6) - 1);
+    expect(parseUntil('2026-12-04 10:05:30', usage)).toBe(Date.UTC(2026, 11, 4, 15, 5, 31) - 1);
+    expect(parseUntil('2026-12-04T10:05Z', usage)).toBe(Date.UTC(2026, 11, 4, 10, 5));
+    // The day clocks go back is 25 hours long.
+    expect(parseUntil('2026-11-01', usage)).toBe(Date.UTC(2026, 10, 2, 5) - 1);
+    expect(() => parseUntil('tomorrow', usage)).toThrow(/--until takes a duration .* got "tomorrow"/);
+    expect(() => parseUntil('2026-02-29', usage)).toThrow('--until: there is no date 2026-02-29');
   });
 });
