@@ -17,7 +17,14 @@ export const PAGE_ROWS = 1000;
 /** "Slow" means at least this long. */
 export const SLOW_MS = 1000;
 
+/**
+ * When: the last so many milliseconds (taken when the gateway is asked, so a list or an export
+ * made later covers a later window), or from one time to another (epoch ms, inclusive; either may be open).
+ */
+export type TrafficTimeRange = { lastMs: number } | { from?: number; to?: number };
+
 export interface TrafficChips {
+  time?: TrafficTimeRange;
   client?: string;
   server?: string;
   method?: string;
@@ -28,8 +35,11 @@ export interface TrafficChips {
 
 const FAILED: TrafficOutcome[] = ['error', 'timeout'];
 
-export function filterOf(chips: TrafficChips): TrafficFilter {
+export function filterOf(chips: TrafficChips, now = Date.now()): TrafficFilter {
   const filter: TrafficFilter = { limit: PAGE_ROWS };
+  const { since, until } = timeBounds(chips.time, now);
+  if (since !== undefined) filter.since = since;
+  if (until !== undefined) filter.until = until;
   if (chips.client) filter.client = chips.client;
   if (chips.server) filter.server = chips.server;
   if (chips.method) filter.method = chips.method;
@@ -44,20 +54,33 @@ export function filterOf(chips: TrafficChips): TrafficFilter {
  * is matched against their method and target only: `fitsBesidesText` says whether the gateway,
  * which searches payloads too, should be asked.
  */
-export function fits(entry: TrafficEntry, chips: TrafficChips): boolean {
-  if (!fitsBesidesText(entry, chips)) return false;
+export function fits(entry: TrafficEntry, chips: TrafficChips, now = Date.now()): boolean {
+  if (!fitsBesidesText(entry, chips, now)) return false;
   if (!chips.text) return true;
   const needle = chips.text.toLowerCase();
   return `${entry.method} ${entry.target ?? ''}`.toLowerCase().includes(needle);
 }
 
-export function fitsBesidesText(entry: TrafficEntry, chips: TrafficChips): boolean {
+export function fitsBesidesText(entry: TrafficEntry, chips: TrafficChips, now = Date.now()): boolean {
+  const { since, until } = timeBounds(chips.time, now);
+  if (since !== undefined && entry.startedAt < since) return false;
+  if (until !== undefined && entry.startedAt > until) return false;
   if (chips.client && entry.session?.client?.name !== chips.client) return false;
   if (chips.server && entry.server !== chips.server) return false;
   if (chips.method && entry.method !== chips.method) return false;
   if (chips.errorsOnly && !FAILED.includes(entry.outcome)) return false;
   if (chips.slowOnly && !((entry.durationMs ?? 0) >= SLOW_MS)) return false;
   return true;
+}
+
+/** The range's bounds now, epoch milliseconds, inclusive. */
+export function timeBounds(range: TrafficTimeRange | undefined, now: number): { since?: number; until?: number } {
+  if (range === undefined) return {};
+  if ('lastMs' in range) return { since: now - range.lastMs };
+  return {
+    ...(range.from === undefined ? {} : { since: range.from }),
+    ...(range.to === undefined ? {} : { until: range.to }),
+  };
 }
 
 /**
@@ -162,4 +185,61 @@ export function threaded(rows: readonly TrafficEntry[]): Threads {
 export function appendOlder(rows: readonly TrafficEntry[], older: readonly TrafficEntry[]): TrafficEntry[] {
   const shown = new Set(rows.map((row) => row.id));
   return [...rows, ...older.filter((entry) => !shown.has(entry.id))];
+}
+
+/** The ranges offered as one choice each, shortest first. */
+export const RECENT_RANGES: readonly { lastMs: number; label: string }[] = [
+  { lastMs: 15 * 60_000, label: 'last 15 minutes' },
+  { lastMs: 60 * 60_000, label: 'last hour' },
+  { lastMs: 24 * 60 * 60_000, label: 'last 24 hours' },
+];
+
+/** A time of day, with its date when it is not today's (local time, as the table shows times). */
+function when(ms: number, now: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}${d.getSeconds() === 0 ? '' : `:${pad(d.getSeconds())}`}`;
+  return d.toDateString() === new Date(now).toDateString()
+    ? time
+    : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
+}
+
+/** The range in words, for its chip: "last hour", "from 14:00 to 14:10", "until 2026-12-05 09:30". */
+export function timeLabel(range: TrafficTimeRange, now = Date.now()): string {
+  if ('lastMs' in range)
+    return (
+      RECENT_RANGES.find((r) => r.lastMs === range.lastMs)?.label ?? `last ${Math.round(range.lastMs / 60_000)} min`
+    );
+  // A "to" holds its whole minute (below): the chip shows the minute given.
+  const to = range.to === undefined ? undefined : when(range.to - (range.to % 60_000 === 59_999 ? 59_999 : 0), now);
+  if (range.from !== undefined && to !== undefined) return `from ${when(range.from, now)} to ${to}`;
+  if (range.from !== undefined) return `since ${when(range.from, now)}`;
+  return to === undefined ? 'any time' : `until ${to}`;
+}
+
+/**
+ * A range from the From and To fields (`datetime-local` values, local time; either may be empty),
+ * or what is wrong and with which field. To holds its whole minute: "to 14:10" takes 14:10:59.
+ */
+export function customRange(
+  from: string,
+  to: string,
+): { range: TrafficTimeRange } | { field: 'from' | 'to'; message: string } {
+  const parse = (text: string, end: boolean): number | undefined | false => {
+    if (text.trim() === '') return undefined;
+    const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? new Date(text).getTime() : NaN;
+    if (Number.isNaN(at)) return false;
+    return end ? at + (text.length === 16 ? 59_999 : 999) : at;
+  };
+  const since = parse(from, false);
+  const until = parse(to, true);
+  if (since === false) return { field: 'from', message: 'From is not a whole date and time.' };
+  if (until === false) return { field: 'to', message: 'To is not a whole date and time.' };
+  if (since === undefined && until === undefined)
+    return { field: 'from', message: 'Give a From time, a To time, or both.' };
+  if (since !== undefined && until !== undefined && since > until)
+    return { field: 'to', message: 'To is before From.' };
+  return {
+    range: { ...(since === undefined ? {} : { from: since }), ...(until === undefined ? {} : { to: until }) },
+  };
 }

@@ -18,7 +18,17 @@ import {
   type TrafficChips,
 } from './traffic-rows.ts';
 
-export { MAX_ROWS, SLOW_MS, filterOf, threaded, type TrafficChips } from './traffic-rows.ts';
+export {
+  MAX_ROWS,
+  RECENT_RANGES,
+  SLOW_MS,
+  customRange,
+  filterOf,
+  threaded,
+  timeLabel,
+  type TrafficChips,
+  type TrafficTimeRange,
+} from './traffic-rows.ts';
 
 /** New exchanges told apart while paused, at most (beyond, one may be counted twice). */
 const MAX_COUNTED = 50_000;

@@ -43,6 +43,13 @@ afterAll(async () => {
 
 const echo = (message: string) => client.callTool({ name: 'fx__echo', arguments: { message } });
 const grid = () => page.getByRole('grid', { name: 'Exchanges' });
+/** A time as a `datetime-local` field holds it: local, to the minute. */
+function localInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
 /**
  * Ends every event stream of the gateway's control API, as a network break or a sleeping laptop
  * does (the routes are internal to the gateway; nothing public ends a stream from its side).
@@ -311,6 +318,73 @@ describe('the traffic inspector', () => {
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
+  });
+
+  it('narrows the list, live rows and the export to a time range: the last minutes, or from–to', async () => {
+    await echo('in the last minutes');
+    const time = page.getByRole('combobox', { name: 'Time' });
+    await time.selectOption({ label: 'Last 15 minutes' });
+    await page.getByRole('button', { name: 'Remove filter last 15 minutes' }).waitFor();
+    await grid().getByRole('row').filter({ hasText: 'fx__echo' }).first().waitFor();
+
+    await time.selectOption({ label: 'From – to…' });
+    const range = page.getByRole('form', { name: 'Time range' });
+    const from = range.getByLabel('From');
+    const to = range.getByLabel('To');
+    // Starts as the range chosen before (the last 15 minutes), open-ended.
+    const startsAt = new Date(await from.inputValue()).getTime();
+    expect(Math.abs(startsAt - (Date.now() - 15 * 60_000))).toBeLessThan(61_000);
+    expect(await to.inputValue()).toBe('');
+    // A To before its From is refused at the To field, which gets the keyboard.
+    await to.fill(localInput(Date.now() - 2 * 3_600_000));
+    await range.getByRole('button', { name: 'Apply range' }).click();
+    await page.getByRole('alert').filter({ hasText: 'To is before From.' }).waitFor();
+    expect(await to.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate('document.activeElement?.closest("label")?.textContent?.trim()')).toBe('To');
+    await page.screenshot({ path: path.join(shots, 'traffic-time-refused.png') });
+
+    // Until an hour ago (before the gateway started): nothing, not even a call made now.
+    await from.fill('');
+    const hourAgo = localInput(Date.now() - 3_600_000);
+    await to.fill(hourAgo);
+    await range.getByRole('button', { name: 'Apply range' }).click();
+    await page.getByRole('button', { name: `Remove filter until ${hourAgo.slice(11)}` }).waitFor();
+    await page.getByText('Nothing matches these filters.').waitFor();
+    await echo('after the range');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(Number(await grid().getAttribute('aria-rowcount'))).toBe(1);
+    // The export is of what the filters pick: nothing.
+    const exported = async () => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export JSONL' }).click(),
+      ]);
+      const text = await new Promise<string>((resolve, reject) => {
+        void download.createReadStream().then((stream) => {
+          let all = '';
+          stream.on('data', (c: Buffer) => (all += c.toString()));
+          stream.on('end', () => resolve(all));
+          stream.on('error', reject);
+        }, reject);
+      });
+      return text.split('\n').filter(Boolean).length;
+    };
+    expect(await exported()).toBe(0);
+
+    // From an hour ago: everything since, the call made meanwhile included, and in the export too.
+    await from.fill(hourAgo);
+    await to.fill('');
+    await range.getByRole('button', { name: 'Apply range' }).click();
+    await page.getByRole('button', { name: `Remove filter since ${hourAgo.slice(11)}` }).waitFor();
+    await grid().getByRole('row').filter({ hasText: 'fx__echo' }).first().waitFor();
+    expect(await exported()).toBe(gateway.traffic.list({ since: Date.now() - 3_600_000, limit: 1000 }).entries.length);
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'traffic-time-range.png') });
+
+    // The chip's × takes the range away, fields and all.
+    await page.getByRole('button', { name: `Remove filter since ${hourAgo.slice(11)}` }).click();
+    await range.waitFor({ state: 'detached' });
+    expect(await time.inputValue()).toBe('all');
   });
 
   it("keeps the keyboard after a filter's × takes it away: on the next filter, or the search box", async () => {

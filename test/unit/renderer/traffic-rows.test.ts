@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { TrafficEntry } from '../../../preload/contract/index.ts';
-import { appendOlder, filterOf, fits, mergeRows, summary, threaded } from '../../../renderer/src/lib/traffic-rows.ts';
+import {
+  appendOlder,
+  customRange,
+  filterOf,
+  fits,
+  mergeRows,
+  summary,
+  threaded,
+  timeLabel,
+} from '../../../renderer/src/lib/traffic-rows.ts';
 
 const entry = (id: string, more: Partial<TrafficEntry> = {}): TrafficEntry => ({
   id,
@@ -50,6 +59,32 @@ describe('the traffic table rows', () => {
       limit: 1000,
       text: 'acme/web',
       outcome: ['error', 'timeout'],
+    });
+  });
+
+  it('asks for a time range as since and until, and takes only live rows within it', () => {
+    const now = new Date(2026, 11, 6, 14, 5).getTime();
+    expect(filterOf({ time: { lastMs: 15 * 60_000 } }, now)).toEqual({ limit: 1000, since: now - 15 * 60_000 });
+    const from = new Date(2026, 11, 6, 14, 0).getTime();
+    const to = new Date(2026, 11, 6, 14, 10, 59, 999).getTime();
+    expect(customRange('2026-12-06T14:00', '2026-12-06T14:10')).toEqual({ range: { from, to } });
+    const time = { from, to };
+    expect(filterOf({ time }, now)).toEqual({ limit: 1000, since: from, until: to });
+    // A call at 14:10:30 is in "to 14:10"; one at 14:11 is not, however live it comes.
+    expect(fits(entry('1', { startedAt: new Date(2026, 11, 6, 14, 10, 30).getTime() }), { time }, now)).toBe(true);
+    expect(fits(entry('1', { startedAt: new Date(2026, 11, 6, 14, 11).getTime() }), { time }, now)).toBe(false);
+    expect(fits(entry('1', { startedAt: new Date(2026, 11, 6, 13, 59).getTime() }), { time }, now)).toBe(false);
+    expect(timeLabel(time, now)).toBe('from 14:00 to 14:10');
+    expect(timeLabel({ from: new Date(2026, 11, 5, 9, 30).getTime() }, now)).toBe('since 2026-12-05 09:30');
+    expect(timeLabel({ lastMs: 3_600_000 }, now)).toBe('last hour');
+  });
+
+  it('refuses a range it cannot use, naming the field', () => {
+    expect(customRange('', '')).toEqual({ field: 'from', message: 'Give a From time, a To time, or both.' });
+    expect(customRange('2026-12-06T14:10', '2026-12-06T14:00')).toEqual({ field: 'to', message: 'To is before From.' });
+    expect(customRange('2026-12-06', '')).toEqual({ field: 'from', message: 'From is not a whole date and time.' });
+    expect(customRange('', '2026-12-06T14:00')).toEqual({
+      range: { to: new Date(2026, 11, 6, 14, 0, 59, 999).getTime() },
     });
   });
 
