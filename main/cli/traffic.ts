@@ -51,6 +51,8 @@ interface Source {
   gone?: Promise<string>;
   /** Whether the running gateway records traffic now (`traffic.enabled`); absent for the history. */
   recording?: boolean;
+  /** Why the running gateway's history is not being written now, if it is not. */
+  historyProblem?: string;
   close(): void;
 }
 
@@ -96,6 +98,9 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
       'the running gateway records no traffic (traffic.enabled is false in its config): ' +
         (opts.follow ? 'nothing will show until it is turned on' : 'what shows was recorded before it was turned off'),
     );
+  // Else nothing but the gateway's log says that a restart would lose what is listed.
+  if (source.historyProblem !== undefined && source.recording !== false)
+    log(`the running gateway's traffic history is not being written: ${printable(source.historyProblem)}`);
   const style: Style = { color: !opts.json && process.stdout.isTTY === true && !process.env.NO_COLOR };
   try {
     switch (opts.action) {
@@ -288,7 +293,12 @@ async function openSource(follow: boolean): Promise<Source> {
     if (running) {
       const source = { api: running.api, events: running.api, gone: running.gone, close: running.close };
       try {
-        return { ...source, recording: (await running.api.getStatus()).trafficRecording };
+        const status = await running.api.getStatus();
+        return {
+          ...source,
+          recording: status.trafficRecording,
+          ...(status.trafficHistoryProblem === undefined ? {} : { historyProblem: status.trafficHistoryProblem }),
+        };
       } catch (err) {
         running.close();
         throw err;

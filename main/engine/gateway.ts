@@ -994,6 +994,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.traffic.recorder.enabled;
   }
 
+  trafficHistoryProblem(): string | undefined {
+    return this.historyStore?.problem();
+  }
+
   /** Stops every server (paused) or starts the configured ones again; clients stay connected. */
   async setPaused(paused: boolean): Promise<void> {
     if (this.stopped) throw new GatewayError('upstream_unavailable', 'Switchboard is stopping');
@@ -1489,7 +1493,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.historyStore.setRetention(limits);
       return;
     }
-    this.historyStore = TrafficStore.open({ file, ...limits, log: (level, text) => this.log({ level, text }) });
+    this.historyStore = TrafficStore.open({
+      file,
+      ...limits,
+      log: (level, text) => this.log({ level, text }),
+      // The app and the CLI say so, as they do when recording is off: else only the log would.
+      onProblem: () => this.publishStatus(),
+    });
     this.traffic.useHistory(this.historyStore);
   }
 

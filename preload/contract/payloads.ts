@@ -36,6 +36,12 @@ export interface GatewayStatus {
   paused: boolean;
   /** The traffic record takes new exchanges (`traffic.enabled`); off, it holds only what came before. */
   trafficRecording: boolean;
+  /**
+   * Why the traffic history is not being written now (the disk is full, another program holds the
+   * file locked, it could not be opened), in words, with what happens to the record meanwhile.
+   * Absent while it is written, and when no history is kept.
+   */
+  trafficHistoryProblem?: string;
 }
 
 export interface ServerView {

@@ -53,6 +53,8 @@ export interface ApiHost {
   setPaused(paused: boolean): Promise<void>;
   /** Whether the traffic record takes new exchanges (`traffic.enabled` as applied). */
   trafficRecording(): boolean;
+  /** Why the traffic history is not being written now; undefined while it is, or when none is kept. */
+  trafficHistoryProblem?(): string | undefined;
   /** Adds a server to the config file and applies it (server-edits.ts). */
   addServer(name: string, entry: Record<string, unknown>): Promise<void>;
   removeServer(name: string): Promise<void>;
@@ -219,6 +221,8 @@ export function gatewayStatus(host: ApiHost, version: string): GatewayStatus {
   if (error) status.configError = error.message;
   const httpProblem = host.httpListenerProblem?.();
   if (httpProblem) status.httpProblem = httpProblem;
+  const historyProblem = host.trafficHistoryProblem?.();
+  if (historyProblem) status.trafficHistoryProblem = historyProblem;
   return status;
 }
 

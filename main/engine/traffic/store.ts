@@ -58,6 +58,8 @@ export interface TrafficStoreOptions {
    * It waits on the gateway's thread, holding up every message; what it could not write is tried again later.
    */
   busyTimeoutMs?: number;
+  /** Called when `problem()` changes: writing began to fail, or works again. */
+  onProblem?: () => void;
 }
 
 export const TRAFFIC_SCHEMA_VERSION = 2;
@@ -199,6 +201,11 @@ export class TrafficStore {
   private earlyFlush: NodeJS.Immediate | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Why the file could not be opened (the record is kept in memory only), when it could not. */
+  private openProblem: string | undefined;
+  /** Why writing fails now, in words; undefined while it works. */
+  private writeProblem: string | undefined;
+  private readonly onProblem: () => void;
   /** How far keys ran ahead of their start time, at most (in keys): written ones and queued ones. */
   private ahead = 0;
   private readonly statements = new Map<string, StatementSync>();
@@ -208,6 +215,7 @@ export class TrafficStore {
     const log = options.log ?? noLog;
     const now = options.now ?? Date.now;
     let db: DatabaseSync;
+    let openProblem: string | undefined;
     try {
       db = openWritable(options.file, OPEN_BUSY_MS, log, now);
       db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? WRITE_BUSY_MS))}`);
@@ -217,10 +225,12 @@ export class TrafficStore {
         `traffic history ${options.file} cannot be used (${errorMessage(err)}); ` +
           `this run's traffic is kept in memory only`,
       );
+      openProblem = `${options.file} cannot be used: ${inWords(err)}; this run's traffic is kept in memory only`;
       db = new DatabaseSync(':memory:');
       createSchema(db);
     }
     const store = new TrafficStore(db, options, false);
+    store.openProblem = openProblem;
     store.markUnanswered();
     store.pruneNow();
     store.pruneTimer = setInterval(() => store.pruneNow(), PRUNE_EVERY_MS).unref();
@@ -269,6 +279,7 @@ export class TrafficStore {
     this.batchMs = options.batchMs ?? 1000;
     this.batchEntries = Math.max(1, options.batchEntries ?? 256);
     this.maxQueued = Math.max(1, options.maxQueued ?? 10_000);
+    this.onProblem = options.onProblem ?? (() => {});
     db.function(TEXT_FUNCTION, { deterministic: true, varargs: true }, textHas);
     this.ahead = Number(db.prepare('SELECT ahead FROM totals').get()?.ahead ?? 0);
   }
@@ -315,6 +326,14 @@ export class TrafficStore {
     const written = this.writeQueue();
     this.bytesSincePrune += written;
     if (this.bytesSincePrune > this.maxBytes / 16) this.pruneNow();
+  }
+
+  /**
+   * Why the history is not being written now, in words a user can act on (the disk is full, another
+   * program holds the file locked, it could not be opened); undefined while it is.
+   */
+  problem(): string | undefined {
+    return this.openProblem ?? this.writeProblem;
   }
 
   /** Entries newest first (by id), as `filter` says: the same entries TrafficRecorder.list would give. */
@@ -675,6 +694,12 @@ export class TrafficStore {
     const kind = String((err as { errstr?: unknown }).errstr ?? errorMessage(err));
     if (kinds.has(kind)) return;
     kinds.add(kind);
+    if (what === 'write') {
+      this.writeProblem =
+        `cannot write ${this.file}: ${inWords(err)}; up to ${this.maxQueued.toLocaleString('en-US')} exchanges ` +
+        'are held in memory and written once it works again, newer ones are not saved';
+      this.onProblem();
+    }
     const consequence =
       what === 'write' ? `recent traffic is held (up to ${this.maxQueued} exchanges) and retried` : 'retried later';
     this.log('error', `traffic history ${this.file}: cannot ${what} (${errorMessage(err)}); ${consequence}`);
@@ -684,6 +709,10 @@ export class TrafficStore {
     const kinds = this.failures.get(what)!;
     if (kinds.size === 0) return;
     kinds.clear();
+    if (what === 'write') {
+      this.writeProblem = undefined;
+      this.onProblem();
+    }
     this.log('info', `traffic history ${this.file}: ${what === 'write' ? 'writing' : 'pruning'} works again`);
   }
 
@@ -928,6 +957,24 @@ function* samplesOf(rows: Iterable<Row>): Generator<StatSample> {
     if (row.duration_ms !== null) sample.durationMs = Number(row.duration_ms);
     yield sample;
   }
+}
+
+/** SQLite's failures a user can do something about, said as they would say them (by primary result code). */
+const IN_WORDS: Record<number, string> = {
+  5: 'another program holds it locked, as a database browser with it open can',
+  6: 'another program holds it locked, as a database browser with it open can',
+  8: 'it, or the disk it is on, is read-only',
+  10: 'the disk failed to read or write it (it may be full, or gone)',
+  13: 'the disk is full',
+  14: "it cannot be opened (its folder is missing, or not this user's)",
+  23: 'this user may not open it',
+};
+
+/** A database failure in words, with SQLite's own after them. */
+function inWords(err: unknown): string {
+  const code = (err as { errcode?: unknown }).errcode;
+  const words = typeof code === 'number' ? IN_WORDS[code & 0xff] : undefined;
+  return words === undefined ? errorMessage(err) : `${words} (SQLite: ${errorMessage(err)})`;
 }
 
 /** Not a database (26), damaged (11), or without the tables this code reads (1, from checkSchema). */

@@ -21,6 +21,7 @@ import {
   cliRun,
   serveGateway,
 } from '../../helpers/gateway.ts';
+import { lockDatabase } from '../../helpers/sqlite-lock.ts';
 
 let dir: { dir: string; cleanup(): Promise<void> };
 let env: NodeJS.ProcessEnv;
@@ -163,6 +164,34 @@ describe('switchboard traffic', () => {
       const refused = await cli('traffic', ...args);
       expect([refused.code, refused.stderr], args.join(' ')).toEqual([2, expect.stringContaining(message)]);
     }
+  });
+
+  it('says on stderr while the running gateway cannot write its history, and why', async () => {
+    const lock = await lockDatabase(path.join(dir.dir, 'state', 'traffic.db'));
+    try {
+      await client.callTool({ name: 'fx__echo', arguments: { message: 'while locked' } });
+      const listed = await waitFor(
+        async () => {
+          const out = await cli('traffic', '--limit', '5');
+          return out.stderr.includes('not being written') ? out : undefined;
+        },
+        10_000,
+        'the gateway to find it cannot write',
+      );
+      expect(listed.stderr).toContain(
+        "switchboard: the running gateway's traffic history is not being written: cannot write ",
+      );
+      expect(listed.stderr).toMatch(/traffic\.db: another program holds it locked.*newer ones are not saved\n/);
+      // What was recorded meanwhile is listed all the same.
+      expect(listed.stdout).toMatch(/tools\/call fx__echo {2}ok/);
+    } finally {
+      await lock.release();
+    }
+    await waitFor(
+      async () => !(await cli('traffic', 'stats')).stderr.includes('not being written'),
+      10_000,
+      'the history written again',
+    );
   });
 
   it('exports the record as HAR to a file', async () => {

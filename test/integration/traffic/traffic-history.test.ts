@@ -5,7 +5,6 @@
  * and nothing else, and 0 keeps nothing. Real gateways (in-process and `switchboard serve`), the
  * fixture server, the MCP SDK client over HTTP.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import {
   waitFor,
   writeConfig,
 } from '../../helpers/gateway.ts';
+import { lockDatabase } from '../../helpers/sqlite-lock.ts';
 
 let dir: { dir: string; cleanup(): Promise<void> };
 let historyFile: string;
@@ -250,19 +250,8 @@ describe('the traffic history', () => {
     await echo(gateway, 'before the lock');
     gateway.traffic.flush();
     // A database browser with the file open in a write transaction, in a process of its own.
-    const locker = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const db = new (require('node:sqlite').DatabaseSync)(process.argv[1]);
-         db.exec('BEGIN IMMEDIATE'); console.log('locked');
-         process.stdin.on('data', () => { db.exec('ROLLBACK'); db.close(); process.exit(0); });`,
-        historyFile,
-      ],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
+    const lock = await lockDatabase(historyFile);
     try {
-      await new Promise((resolve) => locker.stdout!.once('data', resolve));
       const client = await httpClient(gateway.httpUrl()!);
       const slowest = { ms: 0 };
       const until = Date.now() + 2500;
@@ -287,11 +276,17 @@ describe('the traffic history', () => {
       const last = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
       expect(gateway.traffic.tree(last.id).children.map((c) => c.entry.target)).toEqual(['echo']);
       expect(gateway.traffic.stats().servers[0]!.calls).toBeGreaterThanOrEqual(calls.length);
+      // The app and the CLI are told, not only the log.
+      expect((await gateway.api.getStatus()).trafficHistoryProblem).toBe(
+        `cannot write ${historyFile}: another program holds it locked, as a database browser with it open can ` +
+          '(SQLite: database is locked); up to 10,000 exchanges are held in memory and written once it works ' +
+          'again, newer ones are not saved',
+      );
     } finally {
-      locker.stdin!.end('release\n');
-      await new Promise((resolve) => locker.once('exit', resolve));
+      await lock.release();
     }
     await waitFor(() => logs.some((l) => /writing works again/.test(l)), 5000, 'the held exchanges written');
+    expect((await gateway.api.getStatus()).trafficHistoryProblem).toBeUndefined();
     const calls = echoed(gateway.traffic);
     await stop(gateway);
     const kept = TrafficLog.readHistory(historyFile, 'test');

@@ -11,6 +11,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { clock } from '../../../renderer/src/lib/format.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { lockDatabase } from '../../helpers/sqlite-lock.ts';
 import { ROOT, fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer', 'dist');
@@ -469,6 +470,25 @@ describe('the traffic inspector', () => {
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
+  });
+
+  it('says while the history cannot be written, and why, until it can again', async () => {
+    const note = page.getByRole('status').filter({ hasText: 'The traffic history is not being written' });
+    expect(await note.count()).toBe(0);
+    // A database browser with the file open in a write transaction.
+    const lock = await lockDatabase(path.join(dir.dir, 'traffic.db'));
+    try {
+      await echo('while the history is locked');
+      await note.waitFor({ timeout: 10_000 });
+      expect(await note.textContent()).toMatch(/another program holds it locked.*held in memory/s);
+      // What is recorded meanwhile is still listed.
+      await grid().getByRole('row').filter({ hasText: 'fx__echo' }).first().waitFor();
+      expect(await seriousA11yProblems(page)).toEqual([]);
+      await page.screenshot({ path: path.join(shots, 'traffic-history-not-written.png') });
+    } finally {
+      await lock.release();
+    }
+    await note.waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   it('says when recording is off and where to turn it on; what was recorded before stays listed', async () => {

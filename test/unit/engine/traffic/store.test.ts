@@ -650,6 +650,11 @@ describe('TrafficStore', () => {
           `this run's traffic is kept in memory only`,
       },
     ]);
+    // The app and the CLI say so too (the gateway's status), in words.
+    expect(store.problem()).toBe(
+      `${file} cannot be used: it cannot be opened (its folder is missing, or not this user's) ` +
+        "(SQLite: unable to open database file); this run's traffic is kept in memory only",
+    );
     // Not taken for damage: nothing was moved aside, to be deleted with old entries days later.
     expect(readdirSync(path.dirname(file)).filter((n) => n.includes('corrupt'))).toEqual([]);
     const e = entry(T0 + 1);
