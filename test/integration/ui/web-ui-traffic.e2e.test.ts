@@ -307,14 +307,55 @@ describe('the traffic inspector', () => {
     await detail.waitFor({ state: 'detached' });
   });
 
-  it('gives a cell cut short ("test-clien…") its whole text on hovering', async () => {
+  it('gives a cut cell ("test-clien…") its whole text: on hovering, and in the row the keyboard is on', async () => {
+    await echo('cut short 1');
+    await echo('cut short 2');
     await page.setViewportSize({ width: 1000, height: 700 });
+    const calls = grid().getByRole('row').filter({ hasText: 'fx__echo' }).filter({ hasText: 'test-client' });
+    const cut = (cell: Locator) => cell.evaluate((c) => c.scrollWidth > c.clientWidth || c.offsetWidth === 0);
     try {
-      await grid().getByRole('row').filter({ hasText: 'fx__echo' }).first().click();
+      await calls.nth(1).waitFor();
+      await calls.first().click();
       await page.getByRole('complementary', { name: 'Exchange' }).waitFor();
-      const cell = grid().getByRole('gridcell').filter({ hasText: 'test-client' }).first();
-      expect(await cell.evaluate((c) => c.scrollWidth > c.clientWidth), 'the cell is cut').toBe(true);
+      const cell = calls.nth(1).getByRole('gridcell').filter({ hasText: 'test-client' });
+      expect(await cut(cell), 'the cell is cut').toBe(true);
       expect(await cell.getAttribute('title')).toBe('test-client → gateway');
+      // The keyboard on that row: all of its text is shown, over the rows below.
+      await calls.first().focus();
+      const second = await calls.nth(1).getAttribute('data-id');
+      // Each press moves focus by the next frame.
+      for (let i = 0; i < 5 && (await page.locator(':focus').getAttribute('data-id')) !== second; i++) {
+        await page.keyboard.press('ArrowDown');
+        await page.waitForTimeout(100);
+      }
+      expect(await page.locator(':focus').getAttribute('data-id')).toBe(second);
+      // Polled: a live row arriving redraws the list, and focus comes back to the row by the next frame.
+      await expect.poll(() => cut(cell), { message: 'the cell of the row the keyboard is on is cut' }).toBe(false);
+      await page.screenshot({ path: path.join(shots, 'traffic-cut-keyboard-1000.png') });
+
+      // 800 pixels wide: the list drops columns; the row the keyboard is on shows them, each named.
+      await page.setViewportSize({ width: 800, height: 600 });
+      const focused = page.locator(':focus');
+      await expect.poll(() => focused.getByRole('gridcell').filter({ hasText: 'tools/call' }).isVisible()).toBe(true);
+      for (const [column, text] of [
+        ['From → to', 'test-client → gateway'],
+        ['Method', 'tools/call'],
+        ['Duration', / (ms|µs|s)$/],
+        ['Size', / (B|KiB)$/],
+      ] as const) {
+        const shown = focused.getByRole('gridcell').filter({ hasText: text });
+        expect(await shown.isVisible(), `${column} shown`).toBe(true);
+        expect(await cut(shown), `${column} cut`).toBe(false);
+        expect(await shown.evaluate((c) => c.ownerDocument.defaultView!.getComputedStyle(c, '::before').content)).toBe(
+          `"${column}: "`,
+        );
+      }
+      await page.screenshot({ path: path.join(shots, 'traffic-cut-keyboard-800.png') });
+      // Another row: that one is drawn one line high again, its columns left out.
+      await page.keyboard.press('ArrowUp');
+      await expect.poll(async () => (await page.locator(':focus').getAttribute('data-id')) !== second).toBe(true);
+      expect(await calls.nth(1).getByRole('gridcell').filter({ hasText: 'tools/call' }).isVisible()).toBe(false);
+      expect((await calls.nth(1).boundingBox())!.height).toBeLessThanOrEqual(29);
       await page.keyboard.press('Escape');
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
