@@ -15,6 +15,7 @@ import {
   loadConfigFile,
   logDir,
   lookupCommand,
+  missingCommandHint,
   relativeCommandProblem,
   trafficHistoryPath,
   probeSocket,
@@ -506,7 +507,10 @@ export async function doctor(opts: Common): Promise<number> {
           if (relative) bad(`${server.name}: ${relative}`);
           else if (found.path) ok(`${server.name}: command "${resolved.command}" found at ${found.path}`);
           else {
-            const problem = found.problem === 'missing' ? 'not found in PATH' : `is a ${found.problem}`;
+            const problem =
+              found.problem === 'missing'
+                ? `not found in PATH${missingCommandHint(resolved.command)}`
+                : `is a ${found.problem}`;
             bad(`${server.name}: command "${resolved.command}" ${problem} (PATH from the login shell: ${loginPath})`);
           }
         } else {

@@ -44,7 +44,12 @@ export { createMemorySecretStore } from './secrets/memory-store.ts';
 export { stripUrlCredentials } from './secrets/redactor.ts';
 export type { Session } from './downstream/session.ts';
 export type { UpstreamStatus, UpstreamState } from './upstreams/types.ts';
-export { lookupCommand, relativeCommandProblem, resolveLoginShellPath } from './upstreams/process/index.ts';
+export {
+  lookupCommand,
+  missingCommandHint,
+  relativeCommandProblem,
+  resolveLoginShellPath,
+} from './upstreams/process/index.ts';
 export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
 export { logDir, stateDir, trafficHistoryPath } from './state-paths.ts';
 export { runtimePaths } from '../shared/paths.ts';

@@ -28,6 +28,39 @@ export function relativeCommandProblem(command: string, cwd: string | undefined)
   return `command "${command}" is a relative path${tilde}: give the absolute path, or "cwd" to find it from`;
 }
 
+/** Launchers a server's README starts it with, and what installs each (a user new to them has not got it). */
+const LAUNCHERS: Record<string, { from: string; install: string }> = {
+  npx: { from: 'Node.js', install: 'https://nodejs.org/en/download' },
+  npm: { from: 'Node.js', install: 'https://nodejs.org/en/download' },
+  node: { from: 'Node.js', install: 'https://nodejs.org/en/download' },
+  uvx: { from: 'uv', install: 'https://docs.astral.sh/uv/getting-started/installation/' },
+  uv: { from: 'uv', install: 'https://docs.astral.sh/uv/getting-started/installation/' },
+  docker: { from: 'Docker', install: 'https://docs.docker.com/get-started/get-docker/' },
+  bunx: { from: 'Bun', install: 'https://bun.sh/docs/installation' },
+  bun: { from: 'Bun', install: 'https://bun.sh/docs/installation' },
+  deno: { from: 'Deno', install: 'https://docs.deno.com/runtime/getting_started/installation/' },
+  pipx: { from: 'pipx', install: 'https://pipx.pypa.io/stable/installation/' },
+};
+
+/**
+ * What to do about a command that is not found, for the launchers servers are started with
+ * (`uvx` when uv is not installed): where to get it, and that an installed one can be named by its
+ * absolute path (a desktop app may not see the PATH a terminal has). Empty for other commands.
+ */
+export function missingCommandHint(command: string): string {
+  const name = path
+    .basename(command)
+    .replace(/\.(exe|cmd)$/i, '')
+    .toLowerCase();
+  const launcher = Object.hasOwn(LAUNCHERS, name) ? LAUNCHERS[name] : undefined;
+  if (!launcher) return '';
+  const what = name === launcher.from.toLowerCase() ? launcher.from : `${name} comes with ${launcher.from}`;
+  return (
+    `: ${what}, which is not installed or not on this PATH; install ${launcher.from} (${launcher.install}) ` +
+    `and restart this server, or give the absolute path of ${name} as the command`
+  );
+}
+
 /**
  * Resolves once the process is running. On POSIX the child leads its own process group
  * (killProcessTree relies on it). The caller must attach an 'error' listener to the
@@ -59,7 +92,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ChildPro
     if (found.problem === 'not-executable') throw fail(`command "${command}" is not executable (${found.candidate})`);
     if (found.problem === 'directory') throw fail(`command "${command}" is a directory (${found.candidate})`);
     if (found.candidate !== undefined) throw fail(`command "${command}" not found (${found.candidate})`);
-    throw fail(`command "${command}" not found (PATH=${pathValue})`);
+    throw fail(`command "${command}" not found${missingCommandHint(command)} (PATH=${pathValue})`);
   }
   const file = found.path;
 

@@ -68,6 +68,19 @@ describe.skipIf(!posix)('spawnServer', () => {
     expect(err.message).toBe('command "npx-does-not-exist" not found (PATH=/nowhere:/also/nowhere)');
   });
 
+  it('says what installs a missing launcher (uvx without uv, npx without Node.js)', async () => {
+    const uvx = await rejection(spawnServer({ command: 'uvx', args: ['mcp-server-fetch'], env: { PATH: '/nowhere' } }));
+    expect(uvx.message).toBe(
+      'command "uvx" not found: uvx comes with uv, which is not installed or not on this PATH; install uv ' +
+        '(https://docs.astral.sh/uv/getting-started/installation/) and restart this server, or give the absolute ' +
+        'path of uvx as the command (PATH=/nowhere)',
+    );
+    const npx = await rejection(spawnServer({ command: 'npx', env: { PATH: '/nowhere' } }));
+    expect(npx.message).toMatch(/^command "npx" not found: npx comes with Node\.js, .*install Node\.js \(https:/);
+    const docker = await rejection(spawnServer({ command: 'docker', env: { PATH: '/nowhere' } }));
+    expect(docker.message).toMatch(/^command "docker" not found: Docker, which is not installed/);
+  });
+
   it('reports a missing absolute command', async () => {
     const missing = path.join(dir, 'gone');
     const err = await rejection(spawnServer({ command: missing, env: {} }));
