@@ -50,6 +50,11 @@ export interface SessionHandler {
   serverInstructions?(profile: string): string | undefined;
   /** Runs before initialize is answered (a short, bounded wait for servers still starting). */
   beforeInitialize?(profile: string): Promise<void>;
+  /**
+   * The client said who it is (initialize): its name, version and revision are known now. A session
+   * that comes before its initialize (the shim's connects first) is listed without them until then.
+   */
+  introduced?(session: Session): void;
 }
 
 export interface SessionOptions {
@@ -364,6 +369,7 @@ export class Session {
     const info = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
     if (info && typeof info.name === 'string')
       this.clientInfo = { name: info.name, version: typeof info.version === 'string' ? info.version : '' };
+    this.opts.handler.introduced?.(this);
     const instructions = this.opts.handler.serverInstructions?.(this.profile);
     return {
       protocolVersion: this.protocolVersion,

@@ -388,8 +388,11 @@ export class Router implements SessionHandler {
     }
   }
 
+  introduced(): void {
+    this.opts.onSessionsChanged?.();
+  }
+
   handleNotification(session: Session, method: string, params: Params | undefined): void {
-    if (method === 'notifications/initialized') this.opts.onSessionsChanged?.();
     const members = this.members(session, false);
     if (method === 'notifications/roots/list_changed') {
       for (const m of members) m.upstream.notify(method, params);
