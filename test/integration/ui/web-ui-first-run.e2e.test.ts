@@ -1,7 +1,7 @@
 /**
- * A new user's first minutes in the web UI, in real Chromium: a gateway with no config file yet, and
- * an AI client that starts the shim as Claude Desktop does, shown on the Overview by its name as it
- * connects.
+ * A new user's first minutes in the web UI, in real Chromium: a gateway with no config file yet, the
+ * empty Overview leading to the Add server form, a first server added there, and an AI client that
+ * starts the shim as Claude Desktop does, shown on the Overview by its name as it connects.
  * Screenshots go to SCREENSHOT_DIR.
  */
 import path from 'node:path';
@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
-import { CLI, NODE, ROOT, startGateway, tempDir } from '../../helpers/gateway.ts';
+import { CLI, FIXTURE, NODE, ROOT, startGateway, tempDir } from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -49,6 +49,33 @@ describe('the first run in the web UI', () => {
     await browser?.close();
     await gateway?.stop();
     await dir?.cleanup();
+  });
+
+  it('leads from the empty Overview to the Add server form, the keyboard on its first field', async () => {
+    const servers = page.getByRole('region', { name: 'Servers' });
+    await servers.getByText(/No servers are configured yet\. A server gives your AI clients tools/).waitFor();
+    await shoot('overview-empty');
+    await servers.getByRole('button', { name: 'Add a server' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
+    const form = page.getByRole('region', { name: 'Add a server' });
+    await form.waitFor();
+    const first = form.getByRole('radio', { name: 'Local command' });
+    expect(await first.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await form.getByRole('textbox', { name: 'Name', exact: true }).fill('fx');
+    await form.getByRole('textbox', { name: 'Command', exact: true }).fill(NODE);
+    await form.getByRole('textbox', { name: 'Arguments, one per line' }).fill(FIXTURE);
+    await form.getByRole('textbox', { name: /^Environment/ }).fill('FIXTURE_NAME=fx');
+    await form.getByRole('button', { name: 'Save server' }).click();
+    await page.getByRole('status').getByText('Added fx to the config file.').waitFor();
+    await page.getByRole('row').filter({ hasText: 'fx' }).getByText('ready').waitFor();
+    await shoot('server-added');
+    // Going to the Servers screen another way opens no form.
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('link', { name: 'Servers' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
+    expect(await page.getByRole('region', { name: 'Add a server' }).count()).toBe(0);
+    expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
   });
 
   it('names a client that connects through the shim on the Overview as it connects, without a reload', async () => {
