@@ -11,3 +11,4 @@ export * from './methods.ts';
 export * from './bridge.ts';
 export { STRING_FORMATS, localDateTime, pickerDateTime } from './formats.ts';
 export { SYNTAX_MESSAGES, syntaxMessage } from './json-syntax.ts';
+export { AUTH_SCHEME, looksSecret } from './secret-values.ts';

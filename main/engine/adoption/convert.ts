@@ -7,6 +7,7 @@ import { isReference, looksSecret } from '../installers/secret-names.ts';
 import { maskArgs } from '../secrets/looks-secret.ts';
 import type { VariableDialect } from '../installers/clients.ts';
 import type { ClientServer } from '../installers/types.ts';
+import { AUTH_SCHEME } from '../../../preload/contract/index.ts';
 
 export interface MovedSecret {
   /** The secret's name in the store (before collision handling). */
@@ -100,8 +101,6 @@ function envReferences(entry: Record<string, unknown>): string[] {
   visit(entry);
   return [...names];
 }
-
-const AUTH_SCHEME = /^(Bearer|Basic|Token)\s+(\S.*)$/i;
 
 export function convertServer(
   server: ClientServer,

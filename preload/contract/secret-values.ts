@@ -1,0 +1,15 @@
+/**
+ * What looks like a secret, by the name it is given: env vars, headers and query parameters named
+ * like *TOKEN*, *KEY*, *SECRET*, *PASSWORD* or Authorization (any case). Declared here so the engine
+ * (adoption, masking, redaction) and the UI (the Add server form's offer to keep such values in the
+ * keychain) decide alike.
+ */
+
+const SECRET_NAME = /token|key|secret|password|passwd|authorization/i;
+
+export function looksSecret(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/** An Authorization value's scheme and credential: `Bearer ghp_…` keeps `Bearer ` in the file. */
+export const AUTH_SCHEME = /^(Bearer|Basic|Token)\s+(\S.*)$/i;
