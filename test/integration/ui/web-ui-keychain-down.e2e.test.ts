@@ -45,7 +45,10 @@ describe('the Secrets screen with no keychain', () => {
   it('says the keychain cannot be reached, and lists the secrets the config uses, stored or not unknown', async () => {
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Secrets' }).click();
     await page.getByRole('heading', { level: 1, name: 'Secrets' }).waitFor();
-    await page.getByRole('alert').filter({ hasText: 'The keychain cannot be reached.' }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /The keychain cannot be reached\. The OS keychain is not available \(listing secrets: / })
+      .waitFor();
     const row = page.getByRole('row').filter({ hasText: 'GH_TOKEN' });
     await row.waitFor();
     expect(await row.getByRole('cell').allInnerTexts()).toEqual(['GH_TOKEN', 'unknown', 'fx (env.GH_TOKEN)', '']);
