@@ -161,8 +161,14 @@ async function main(argv: string[]): Promise<number> {
   };
   switch (command) {
     case 'serve':
-      // `serve config.json` served the default config: the file is given with --config.
-      noMoreWords(command, positionals, 'switchboard serve [--config PATH] [--port N] [--host ADDR] (see --help)');
+      // `serve config.json` served the default config (the file is given with --config), and `npm start --port 8788`
+      // gives npm the flag and us only "8788": refused, not a gateway on another port.
+      noMoreWords(
+        command,
+        positionals,
+        'switchboard serve [--config PATH] [--port N] [--host ADDR] (see --help)' +
+          (underNpmStart() ? ' (through npm start, options go after "--": npm start -- --port 8788)' : ''),
+      );
       return commands.serve({
         ...common,
         stdio: values.stdio,
@@ -293,6 +299,11 @@ class UsageError extends Error {}
 /** Whether --profile was given (it defaults to "default", which serve and shim want and others do not). */
 function profileGiven(argv: string[]): boolean {
   return argv.some((a) => a === '--profile' || a.startsWith('--profile='));
+}
+
+/** Run by `npm start` (npm names the script it runs): a flag is passed on only after `--`. */
+function underNpmStart(): boolean {
+  return process.env.npm_lifecycle_event === 'start';
 }
 
 /** A command that takes no words after it refuses them: they were meant for something it does not do. */

@@ -94,6 +94,10 @@ export async function serve(
             clientInstalls: clientInstallSetup(),
           }),
       httpOptional: opts.background,
+      // `npm start --port N` would give npm the flag: the advice for a taken port says how to pass it on.
+      ...(process.env.npm_lifecycle_event === 'start'
+        ? { httpPortAdvice: 'set listen.http.port in the config file, or run npm start -- --port N' }
+        : {}),
       // A gateway the shim started writes to this file (the shim points its output there).
       ...(opts.background ? { logFile: paths.log } : {}),
     }),

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { processesWithEnv } from '../../helpers/processes.ts';
 import { freePort } from '../../fixtures/servers/http-everything.ts';
+import net from 'node:net';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -394,6 +395,32 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(serve.stderr).toContain(
       `"serve" takes no argument (got "${config}"); usage: switchboard serve [--config PATH]`,
     );
+    // `npm start --port 8788` gives npm the flag and serve only "8788": refused, where the gateway took the
+    // default port without a word; under npm start the message says how to pass it on.
+    const viaNpm = await cli(['serve', '8788', '--config', config, '--no-socket'], {
+      ...env,
+      npm_lifecycle_event: 'start',
+    });
+    expect(viaNpm.code).toBe(2);
+    expect(viaNpm.stderr).toContain('"serve" takes no argument (got "8788")');
+    expect(viaNpm.stderr).toContain('(through npm start, options go after "--": npm start -- --port 8788)');
+    // A taken port, under npm start: the way to another port is one npm passes on.
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as net.AddressInfo).port;
+      const inUse = await cli(['serve', '--port', String(port), '--config', config, '--no-socket'], {
+        ...env,
+        npm_lifecycle_event: 'start',
+      });
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toContain(
+        `HTTP port 127.0.0.1:${port} is already in use (another Switchboard or another program); set ` +
+          'listen.http.port in the config file, or run npm start -- --port N',
+      );
+    } finally {
+      taken.close();
+    }
     // A bad secret name is refused before its value is asked for (stdin stays open here).
     const badName = await cli(['secrets', 'set', 'bad name'], env);
     expect(badName.code).toBe(1);
