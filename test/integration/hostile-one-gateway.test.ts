@@ -239,7 +239,10 @@ describe('one gateway per user, found from any environment', () => {
     const answer = (await s.response(2)) as { result?: { structuredContent?: { pid?: number } } };
     const serverPid = answer.result?.structuredContent?.pid;
     expect(serverPid, JSON.stringify(answer)).toBeTypeOf('number');
+    // Gone before the gateway is: a shim that sees its gateway die first starts another one.
+    const shimGone = new Promise((resolve) => s.child.once('exit', resolve));
     s.child.stdin.end();
+    await shimGone;
 
     first.child.kill('SIGKILL');
     await first.exited;
@@ -249,7 +252,8 @@ describe('one gateway per user, found from any environment', () => {
 
     // ...until the next gateway starts.
     const second = serve(fullEnv);
-    await waitFor(() => /ready/.test(second.stderr()), 20_000, 'the second gateway to be ready');
+    // "ready (", not "already running", which another gateway in its place would say.
+    await waitFor(() => /ready \(/.test(second.stderr()), 20_000, 'the second gateway to be ready');
     await waitFor(() => !isAlive(serverPid!), 10_000, 'the left-over server to be stopped');
     expect(second.stderr()).toContain(
       `stopped 1 server process(es) a previous gateway left running: stubborn (pid ${serverPid})`,
