@@ -53,6 +53,11 @@ export async function readRpc(res: Response): Promise<Record<string, unknown>> {
 }
 
 export function sseMessages(text: string): Record<string, unknown>[] {
+  return sseData(text).filter((data): data is Record<string, unknown> => !Array.isArray(data));
+}
+
+/** The JSON data of each event of an SSE body, parsed: messages, and batches (arrays of them). */
+export function sseData(text: string): unknown[] {
   return text
     .split('\n\n')
     .map((block) =>
@@ -62,6 +67,6 @@ export function sseMessages(text: string): Record<string, unknown>[] {
         .map((l) => l.slice(6))
         .join('\n'),
     )
-    .filter((data) => data.startsWith('{'))
-    .map((data) => JSON.parse(data) as Record<string, unknown>);
+    .filter((data) => data.startsWith('{') || data.startsWith('['))
+    .map((data) => JSON.parse(data) as unknown);
 }

@@ -8,7 +8,7 @@ import { probeSocket, type Gateway } from '../../../main/engine/index.ts';
 import { runtimePaths } from '../../../main/shared/paths.ts';
 import { CLI, NODE, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 import { INITIALIZE, rawStdio, type RawStdio } from '../../helpers/raw-stdio.ts';
-import { rawSession, type RawSession } from '../../helpers/raw-http.ts';
+import { rawSession, sseData, type RawSession } from '../../helpers/raw-http.ts';
 
 type Answer = { id: number | string | null; result?: Record<string, unknown>; error?: { message: string } };
 
@@ -22,20 +22,6 @@ const echo = (id: number, message: string) => call(id, 'fx__echo', { message });
 const textOf = (answer: Answer | undefined) =>
   (answer?.result?.content as { text: string }[] | undefined)?.[0]?.text ?? answer?.error?.message;
 const byId = (answers: Answer[]) => new Map(answers.map((a) => [a.id, a]));
-
-/** The data of each event of an SSE body, parsed (a batch's answers are one event holding an array). */
-function sseData(text: string): unknown[] {
-  return text
-    .split('\n\n')
-    .map((block) =>
-      block
-        .split('\n')
-        .find((l) => l.startsWith('data: '))
-        ?.slice(6),
-    )
-    .filter((data): data is string => data !== undefined)
-    .map((data) => JSON.parse(data) as unknown);
-}
 
 /** The first line a raw line client got that is a batch's answers. */
 async function batchLine(client: RawStdio): Promise<Answer[]> {
