@@ -363,6 +363,7 @@ const TAKES: Readonly<Record<string, readonly string[]>> = {
     'profile',
     'errors',
     'since',
+    'until',
     'limit',
     'json',
     'format',
