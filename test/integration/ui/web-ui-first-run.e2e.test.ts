@@ -21,6 +21,7 @@ import {
 } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import { CLI, FIXTURE, NODE, ROOT, httpClient, startGateway, tempDir, textOf, waitFor } from '../../helpers/gateway.ts';
+import { useUnreachableKeychain } from '../../helpers/unreachable-keychain.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -212,12 +213,11 @@ describe('a pasted token with no keychain to reach', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
   let browser: TestBrowser;
-  const bus = process.env.DBUS_SESSION_BUS_ADDRESS;
+  let restoreKeychain: (() => void) | undefined;
 
   beforeAll(async () => {
     dir = await tempDir('sb-ui-first-run-no-keychain-');
-    // A session bus that is not there, as on a headless login: the keychain library cannot reach it.
-    process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${path.join(dir.dir, 'no-bus')}`;
+    restoreKeychain = useUnreachableKeychain(dir.dir);
     gateway = await startGateway(path.join(dir.dir, 'config.json'), {
       uiDir: UI_DIR,
       allowMissingConfig: true,
@@ -229,8 +229,7 @@ describe('a pasted token with no keychain to reach', () => {
     await browser?.close();
     await gateway?.stop();
     await dir?.cleanup();
-    if (bus === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
-    else process.env.DBUS_SESSION_BUS_ADDRESS = bus;
+    restoreKeychain?.();
   });
 
   it('says at Save that the token goes into the config file in plain text, and why', async () => {

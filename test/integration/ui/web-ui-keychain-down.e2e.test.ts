@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeychainSecretStore, type Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import { ROOT, fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { useUnreachableKeychain } from '../../helpers/unreachable-keychain.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer', 'dist');
 
@@ -16,12 +17,11 @@ let dir: { dir: string; cleanup(): Promise<void> };
 let gateway: Gateway;
 let browser: TestBrowser;
 let page: Page;
-const bus = process.env.DBUS_SESSION_BUS_ADDRESS;
+let restoreKeychain: (() => void) | undefined;
 
 beforeAll(async () => {
   dir = await tempDir('sb-ui-keychain-down-');
-  // A session bus that is not there: the keychain library fails to reach it, as on a headless login.
-  process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${path.join(dir.dir, 'no-bus')}`;
+  restoreKeychain = useUnreachableKeychain(dir.dir);
   const config = await writeConfig(dir.dir, {
     mcpServers: { fx: fixtureServer('fx', { GH_TOKEN: '${secret:GH_TOKEN}' }) },
   });
@@ -37,8 +37,7 @@ afterAll(async () => {
   await browser?.close();
   await gateway?.stop();
   await dir?.cleanup();
-  if (bus === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
-  else process.env.DBUS_SESSION_BUS_ADDRESS = bus;
+  restoreKeychain?.();
 });
 
 describe('the Secrets screen with no keychain', () => {
