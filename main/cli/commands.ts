@@ -75,6 +75,9 @@ export async function serve(
     background: boolean;
   },
 ): Promise<number> {
+  // A closed terminal fails every later write (EIO), as does a log reader that went away (EPIPE):
+  // nothing can be said there any more, and the gateway must still stop its servers, not crash.
+  process.stderr.on('error', () => undefined);
   const paths = runtimePaths();
   const gateway = createGateway(
     gatewayOptions(opts, {
@@ -135,9 +138,15 @@ export async function serve(
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
-  // A closed terminal or SSH session: servers run in process groups of their own, so they are
-  // stopped here or they outlive the gateway.
-  process.once('SIGHUP', () => void stop());
+  // SIGHUP in a terminal is a closed terminal or SSH session: servers run in process groups of their
+  // own, so they are stopped here or they outlive the gateway. Without one it was sent on purpose
+  // (systemd's ExecReload, kill -HUP, a gateway under nohup): the config is read again, as daemons do.
+  const inTerminal = [process.stdin, process.stdout, process.stderr].some((s) => s.isTTY);
+  process.on('SIGHUP', () => {
+    if (inTerminal) return void stop();
+    log('SIGHUP: reading the config file again');
+    void Promise.allSettled([gateway.reload()]); // a failure is in the gateway's log already
+  });
   // The same for a bug: every server is stopped before the gateway fails.
   process.once('uncaughtException', (err) => {
     log(`internal error, stopping every server: ${err.stack ?? String(err)}`);

@@ -1,11 +1,25 @@
 /**
  * `switchboard serve` ended by a signal stops its servers first. They run in process groups of
  * their own, so a server that does not exit when its input closes (a timer keeps it alive, as in
- * many servers) would otherwise outlive the gateway: after a closed terminal (SIGHUP) too.
+ * many servers) would otherwise outlive the gateway: after a closed terminal (SIGHUP) too. A SIGHUP
+ * without a terminal (systemd's ExecReload=kill -HUP) reads the config again instead. The terminal
+ * is a real pseudo-terminal (Python's pty module), closed by ending the process that holds it.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixtureServer, httpClient, serveGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  CLI,
+  NODE,
+  fixtureServer,
+  httpClient,
+  serveGateway,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const alive = (pid: number): boolean => {
   try {
@@ -22,7 +36,7 @@ describe.skipIf(process.platform === 'win32')('serve, ended by a signal', () => 
     for (const pid of leftovers.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
 
-  it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)(
+  it.each(['SIGTERM', 'SIGINT'] as const)(
     '%s: the gateway stops its servers before it exits',
     async (signal) => {
       const dir = await tempDir();
@@ -55,4 +69,64 @@ describe.skipIf(process.platform === 'win32')('serve, ended by a signal', () => 
     },
     40_000,
   );
+
+  async function setUp(): Promise<NodeJS.ProcessEnv> {
+    const dir = await tempDir();
+    cleanups.push(() => dir.cleanup());
+    return {
+      ...process.env,
+      SWITCHBOARD_CONFIG: await writeConfig(dir.dir, {
+        mcpServers: { fx: fixtureServer('fx', { FIXTURE_IGNORE_EOF: '1' }) },
+      }),
+      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+    };
+  }
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+  const serverPid = async (client: Client): Promise<number> => {
+    const echoed = await waitFor(
+      () => client.callTool({ name: 'fx__echo', arguments: { message: 'hi' } }).catch(() => undefined),
+      20_000,
+      'fx to answer',
+    );
+    return (echoed.structuredContent as { pid: number }).pid;
+  };
+
+  it('SIGHUP from a closed terminal: the gateway stops its servers and exits', async () => {
+    const pty = 'import pty, sys; pty.spawn(sys.argv[1:])';
+    const terminal = spawn('python3', ['-c', pty, NODE, CLI, 'serve', '--port', '0', '--no-socket'], {
+      env: await setUp(),
+    });
+    cleanups.push(async () => void terminal.kill('SIGKILL'));
+    let seen = '';
+    terminal.stdout.on('data', (c: Buffer) => (seen += c.toString()));
+    const url = await waitFor(() => /HTTP (http:\/\/\S+\/mcp)/.exec(seen)?.[1], 20_000, 'the gateway to listen');
+    const client = await httpClient(url);
+    const pid = await serverPid(client);
+    await client.close();
+    leftovers.push(pid);
+    const gatewayPid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+    leftovers.push(gatewayPid);
+    // The terminal goes away: the kernel hangs up its session, the gateway included.
+    terminal.kill('SIGKILL');
+    await waitFor(() => !alive(gatewayPid), 10_000, `the gateway ${gatewayPid} to exit`);
+    await waitFor(() => !alive(pid), 5000, `server ${pid} to be stopped`);
+  }, 40_000);
+
+  it('SIGHUP without a terminal: the config file is read again and the gateway keeps serving', async () => {
+    const { child, url, stderr } = await serveGateway(await setUp());
+    cleanups.push(async () => void child.kill('SIGKILL'));
+    const client = await httpClient(url);
+    cleanups.push(() => client.close());
+    const pid = await serverPid(client);
+    leftovers.push(pid);
+    child.kill('SIGHUP');
+    await waitFor(() => stderr().includes('config reloaded: no server changed'), 10_000, 'the reload');
+    expect(stderr()).toContain('SIGHUP: reading the config file again');
+    expect(child.exitCode).toBe(null);
+    expect(await serverPid(client)).toBe(pid);
+  }, 40_000);
 });
