@@ -296,8 +296,8 @@ export async function stop(opts: { timeoutMs: number }): Promise<number> {
 
 /**
  * Runs `work` with a gateway of its own, stopped afterwards. Its servers run in process groups of
- * their own, so Ctrl-C in the terminal never reaches them: on SIGINT or SIGTERM the gateway stops
- * them (as `serve` does) before the command exits (130 or 143).
+ * their own, so Ctrl-C in the terminal never reaches them: on SIGINT, SIGTERM or SIGHUP the gateway
+ * stops them (as `serve` does) before the command exits (130, 143 or 129).
  */
 async function withOneShot(
   common: Common,
@@ -316,9 +316,11 @@ async function withOneShot(
       ...(servers ? { onlyServers: servers } : {}),
     }),
   );
-  const signals = { SIGINT: 130, SIGTERM: 143 } as const;
+  // SIGHUP: the terminal closed, after which every write fails (EIO); its servers are stopped all the same.
+  const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
   let interrupted: number | undefined;
   const onSignal = (signal: keyof typeof signals) => {
+    if (signal === 'SIGHUP') process.stderr.on('error', () => undefined);
     interrupted = signals[signal];
     void gateway.stop().finally(() => process.exit(interrupted));
   };

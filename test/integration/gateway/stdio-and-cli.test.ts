@@ -453,6 +453,29 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     await waitFor(async () => (await processesWithEnv(marker)).length === 0, 5_000, 'the server stopped');
   });
 
+  it('a closed terminal during a one-shot command stops its servers too', async () => {
+    const marker = `FIXTURE_NAME=sighup-${process.pid}-${Date.now()}`;
+    const own = await writeConfig(
+      dir.dir,
+      { mcpServers: { stubborn: fixtureServer(marker.split('=')[1]!, { FIXTURE_IGNORE_EOF: '1' }) } },
+      'sighup.json',
+    );
+    const { spawn } = await import('node:child_process');
+    // A real pseudo-terminal (Python's pty module), closed by ending the process that holds it.
+    const pty = 'import pty, sys; pty.spawn(sys.argv[1:])';
+    const call = [CLI, 'call', 'stubborn', 'slow', '--args', '{"steps":100,"delayMs":200}', '--config', own];
+    const terminal = spawn('python3', ['-c', pty, NODE, ...call], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    try {
+      await waitFor(async () => (await processesWithEnv(marker)).length > 0, 20_000, 'the server started');
+      await new Promise((r) => setTimeout(r, 500));
+      terminal.kill('SIGKILL');
+      await waitFor(async () => (await processesWithEnv(marker)).length === 0, 5_000, 'the server stopped');
+    } finally {
+      terminal.kill('SIGKILL');
+      for (const pid of await processesWithEnv(marker)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('doctor checks config, commands, servers, port and socket', async () => {
     const { code, stdout } = await cli(['doctor', '--config', config], env);
     expect(stdout).toMatch(/✓ .*config\.json is valid \(3 servers/);
