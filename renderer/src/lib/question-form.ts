@@ -72,7 +72,10 @@ export function checkForm(
     const label = field.title ?? name;
     const empty = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
     if (empty) {
-      if (required.has(name) && field.type !== 'boolean') found.set(name, `${label} is required.`);
+      // A required multiple choice may be answered with none of its choices ([]) unless it sets minItems.
+      if (field.type === 'array') {
+        if (required.has(name) && field.minItems) found.set(name, `Choose at least ${field.minItems}.`);
+      } else if (required.has(name) && field.type !== 'boolean') found.set(name, `${label} is required.`);
       continue;
     }
     if (field.type === 'number' || field.type === 'integer') {
@@ -104,8 +107,8 @@ export function checkForm(
 }
 
 /**
- * The answer's content: fields left empty are left out, a multiple choice with nothing chosen too
- * (sent as `[]`, an optional one with `minItems` would be refused).
+ * The answer's content: fields left empty are left out, an optional multiple choice with nothing
+ * chosen too (sent as `[]`, one with `minItems` would be refused); a required one is sent as `[]`.
  */
 export function formContent(
   schema: FormSchema,
@@ -113,8 +116,13 @@ export function formContent(
   offset: OffsetMinutes = browserOffset,
 ): Record<string, FormValue> {
   const entries: [string, FormValue][] = [];
+  const required = new Set(schema.required ?? []);
   for (const [name, field] of Object.entries(schema.properties)) {
     const value = values.get(name);
+    if (field.type === 'array' && required.has(name) && (value === undefined || Array.isArray(value))) {
+      entries.push([name, value ?? []]);
+      continue;
+    }
     if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) continue;
     if (field.type === 'number' || field.type === 'integer') entries.push([name, Number(value)]);
     else entries.push([name, typeof value === 'string' ? answered(field, value, offset) : value]);

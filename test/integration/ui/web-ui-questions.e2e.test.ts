@@ -199,8 +199,8 @@ describe('forms in the Questions screen', () => {
     // A group of choices: the group, which reads out its message.
     await email.fill('ann@example.org');
     await question.getByRole('button', { name: 'Accept' }).press('Enter');
-    const rooms = question.getByRole('group', { name: 'Rooms (required)' });
-    await question.getByText('Rooms is required.').waitFor();
+    const rooms = question.getByRole('group', { name: 'Rooms (choose at least 1)' });
+    await question.getByText('Choose at least 1.').waitFor();
     expect(await focused(rooms)).toBe(true);
     expect(await rooms.getAttribute('aria-describedby')).toBeTruthy();
     await checkAndShoot('question-refused');

@@ -53,6 +53,22 @@ describe('a question form', () => {
     expect(formContent(form, values, utc)).toEqual({ name: 'Ann', extras: ['wifi'] });
   });
 
+  it('takes a required multiple choice with nothing chosen as an answer of none, unless it sets minItems', () => {
+    const form = schema(
+      '{"type":"object","properties":{' +
+        '"remove":{"type":"array","items":{"type":"string","enum":["a.txt","b.txt"]}},' +
+        '"keep":{"type":"array","items":{"type":"string","enum":["a.txt","b.txt"]},"minItems":1}},' +
+        '"required":["remove","keep"]}',
+    );
+    const values = initialValues(form);
+    expect([...checkForm(form, values, utc)]).toEqual([['keep', 'Choose at least 1.']]);
+    values.set('keep', ['b.txt']);
+    expect(checkForm(form, values, utc).size).toBe(0);
+    expect(formContent(form, values, utc)).toEqual({ remove: [], keep: ['b.txt'] });
+    values.set('remove', ['a.txt']);
+    expect(formContent(form, values, utc)).toEqual({ remove: ['a.txt'], keep: ['b.txt'] });
+  });
+
   it('starts a choice whose default the list does not offer as not chosen, rather than send it unseen', () => {
     const form = schema(
       '{"type":"object","properties":{"tier":{"type":"string","enum":["silver","bronze"],"default":"gold"},' +
