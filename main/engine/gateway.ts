@@ -85,7 +85,7 @@ import { boundedFetch } from './oauth/bounded-fetch.ts';
 import { clearStopped } from '../shared/stopped-marker.ts';
 import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
-import { aliasConflict, aliasConflicts } from './routing/alias-conflicts.ts';
+import { aliasConflict, aliasConflicts, aliasMisfit, aliasMisfits } from './routing/alias-conflicts.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream } from './upstreams/failed.ts';
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
@@ -825,17 +825,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * came up first, and could change at the next start.
    */
   private checkNewAlias(server: string, tool: string, alias: string): void {
-    const why = aliasConflict(this.current.servers, this.current.namespaceSeparator, server, alias);
+    const why =
+      aliasMisfit(server, tool, alias) ??
+      aliasConflict(this.current.servers, this.current.namespaceSeparator, server, alias);
     if (why) throw new GatewayError('invalid_request', `${why}; choose another name for "${tool}"`, { field: 'alias' });
   }
 
-  /** Aliases written by hand that could come to mean another tool: said in the log (once per change). */
+  /**
+   * Aliases written by hand that could come to mean another tool, or that clients would get under
+   * another name: said in the log (once per change).
+   */
   private warnAboutAliases(config: ResolvedConfig): void {
-    const found = aliasConflicts(config.servers, config.namespaceSeparator);
+    const found = [
+      ...aliasConflicts(config.servers, config.namespaceSeparator).map(
+        (l) => `${l}; clients may see it on another tool`,
+      ),
+      ...aliasMisfits(config.servers),
+    ];
     const key = found.join('\n');
     if (key === this.aliasWarnings) return;
     this.aliasWarnings = key;
-    for (const line of found) this.log({ level: 'warn', text: `${line}; clients may see it on another tool` });
+    for (const line of found) this.log({ level: 'warn', text: line });
   }
 
   async getServerEntry(name: string): Promise<Record<string, unknown>> {

@@ -79,6 +79,17 @@ describe('tool options set from the app', () => {
       field: 'alias',
       message: expect.stringMatching(/namespace of server "fx"/),
     });
+    // A name clients would get otherwise (cleaned, with a hash) is not the name the user chose.
+    expect(await refusal('fx', 'slow', 'take.it.slow')).toMatchObject({
+      field: 'alias',
+      message: expect.stringMatching(
+        /^"take\.it\.slow" has characters not every client accepts .*, so clients would get it as "take_it_slow_\w{8}"/,
+      ),
+    });
+    expect(await refusal('fx', 'slow', 'x'.repeat(65))).toMatchObject({
+      field: 'alias',
+      message: expect.stringMatching(/is longer than 64 characters, so clients would get it as "x{55}_[0-9a-f]{8}"/),
+    });
     await gateway.api.setToolOptions('fx', 'big', { alias: 'bigone' });
     expect(await refusal('fy', 'big', 'bigone')).toMatchObject({
       field: 'alias',
@@ -135,6 +146,50 @@ describe('aliases written by hand that could mean another tool', () => {
       // A reload of the same config says nothing again.
       await gateway.reload();
       expect(warnings).toHaveLength(3);
+    } finally {
+      await gateway.stop();
+      await dir.cleanup();
+    }
+  });
+});
+
+describe('aliases written by hand that clients would get under another name', () => {
+  it('are named in the log with the name clients get', async () => {
+    const dir = await tempDir();
+    const file = await writeConfig(dir.dir, {
+      mcpServers: {
+        fx: {
+          ...fixtureServer('fx'),
+          tools: { aliases: { echo: 'say.it' } },
+          prompts: { aliases: { greet: 'hi.there' } },
+        },
+      },
+    });
+    const warnings: string[] = [];
+    const gateway = createGateway({
+      configPath: file,
+      secrets: createMemorySecretStore(),
+      version: 'test',
+      http: { port: 0 },
+      socket: false,
+    });
+    gateway.on('log', (note) => {
+      if (note.level === 'warn' && /aliases/.test(note.text)) warnings.push(note.text);
+    });
+    try {
+      await gateway.start();
+      const client = await httpClient(gateway.httpUrl()!);
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      const said = tools.find((name) => name.startsWith('say_it_'));
+      expect(said).toMatch(/^say_it_[0-9a-f]{8}$/);
+      expect(warnings).toEqual([
+        `server "fx", tools.aliases.echo: "say.it" has characters not every client accepts (only letters, digits, ` +
+          `"_" and "-" are), so clients would get it as "${said}"; choose a name that fits`,
+        expect.stringMatching(
+          /^server "fx", prompts\.aliases\.greet: "hi\.there" has characters .* "hi_there_[0-9a-f]{8}"/,
+        ),
+      ]);
+      await client.close();
     } finally {
       await gateway.stop();
       await dir.cleanup();
