@@ -538,23 +538,10 @@ export class Router implements SessionHandler {
     const params = req.params ?? {};
     const name = params.name;
     if (typeof name !== 'string') throw invalidParams(`${req.method}: "name" must be a string`);
-    let view = await this.view(session);
-    let route = view[table].get(name);
-    if (!route && view.pending.length) {
-      view = await this.view(session, false, true);
-      route = view[table].get(name);
-    }
+    const { view, route } = await this.namedRoute(session, name, table);
     // A 2026-07-28 client over HTTP mirrors some arguments in headers: they must agree.
     const headers = session.stateless && table === 'toolRoutes' ? this.contexts.get(req)?.headers : undefined;
-    if (route && headers) checkParamHeaders(view.tools, name, params.arguments, headers);
-    if (!route) {
-      if (this.opts.paused?.() === true)
-        throw new GatewayError(
-          'upstream_unavailable',
-          `Switchboard is paused, so "${name}" cannot run: resume it from the tray menu or the app`,
-        );
-      throw this.unavailableOwner(session, name) ?? this.unknownName(session, name, table);
-    }
+    if (headers) checkParamHeaders(view.tools, name, params.arguments, headers);
     const result = await this.forward(session, req, route.upstream, { ...params, name: route.original }, signal);
     // Most results link nothing: nothing more is made for them on this path.
     if (!hasLink(result)) return result;
@@ -562,6 +549,30 @@ export class Router implements SessionHandler {
       listedFor: (uri) => view.resourceRoutes.get(uri)?.server,
       routeOf: (uri) => routeResource(view, uri)?.server,
     });
+  }
+
+  /**
+   * The route of a tool or prompt by the name clients know, waiting for servers still starting (a
+   * restart by a config edit too); otherwise why there is none.
+   */
+  private async namedRoute(
+    session: Session,
+    name: string,
+    table: 'toolRoutes' | 'promptRoutes',
+  ): Promise<{ view: ProfileViewData; route: Route }> {
+    let view = await this.view(session);
+    let route = view[table].get(name);
+    if (!route && view.pending.length) {
+      view = await this.view(session, false, true);
+      route = view[table].get(name);
+    }
+    if (route) return { view, route };
+    if (this.opts.paused?.() === true)
+      throw new GatewayError(
+        'upstream_unavailable',
+        `Switchboard is paused, so "${name}" cannot run: resume it from the tray menu or the app`,
+      );
+    throw this.unavailableOwner(session, name) ?? this.unknownName(session, name, table);
   }
 
   /** A list, whole: no nextCursor is ever given, so no cursor a client sends names a page of ours. */
@@ -710,8 +721,7 @@ export class Router implements SessionHandler {
     const params = req.params ?? {};
     const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const route = (await this.view(session)).promptRoutes.get(ref.name);
-      if (!route) throw this.unknownName(session, ref.name, 'promptRoutes');
+      const { route } = await this.namedRoute(session, ref.name, 'promptRoutes');
       return this.forward(session, req, route.upstream, { ...params, ref: { ...ref, name: route.original } }, signal);
     }
     if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
