@@ -20,6 +20,7 @@ import {
   resolveServer,
   resolveSetting,
   ConfigError,
+  TOOL_NAME_PATTERN,
   type LoadedConfig,
   type ResolvedConfig,
   type RemoteTransport,
@@ -825,9 +826,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * came up first, and could change at the next start.
    */
   private checkNewAlias(server: string, tool: string, alias: string): void {
-    const why =
-      aliasMisfit(server, tool, alias) ??
-      aliasConflict(this.current.servers, this.current.namespaceSeparator, server, alias);
+    // One the config refuses outright (a space) is said by the config's own check as it is saved.
+    const misfit = TOOL_NAME_PATTERN.test(alias) ? aliasMisfit(server, tool, alias) : undefined;
+    const why = misfit ?? aliasConflict(this.current.servers, this.current.namespaceSeparator, server, alias);
     if (why) throw new GatewayError('invalid_request', `${why}; choose another name for "${tool}"`, { field: 'alias' });
   }
 

@@ -6,6 +6,7 @@ export {
   DEFAULTS,
   configJsonSchema,
   configSchema,
+  TOOL_NAME_PATTERN,
   type ConfigInput,
   type HandlerFastcgiServerConfig,
   type HandlerHttpServerConfig,

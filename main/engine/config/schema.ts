@@ -41,7 +41,7 @@ export const DEFAULTS = {
 /** Names become part of tool names (`github__create_issue`), which clients limit to this alphabet. */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const NAMESPACE_SEPARATOR_PATTERN = /^[a-zA-Z0-9_-]{1,4}$/;
-const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 const ENV_KEY_PATTERN = /^[^=\0]+$/;
 const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
