@@ -115,16 +115,30 @@ import type { LoginStart, ServerAuthView } from '../../preload/contract/index.ts
 
 export const GATEWAY_NAME = 'switchboard';
 
-/** What we tell upstreams we can do: we route these to the client that caused them. */
 /**
  * What the gateway offers servers as their client: all its clients could, since a question a client
  * cannot take (a form, a model request with tools) is put to the user in the app instead.
  */
-const UPSTREAM_CAPABILITIES = {
+const UPSTREAM_CAPABILITIES: Record<string, unknown> = {
   roots: { listChanged: true },
   sampling: { tools: {} },
   elicitation: { form: {}, url: {} },
 };
+
+/**
+ * What an isolated instance is offered: its roots/list can only ever go to the client it was started
+ * for (nobody in the app knows that client's folders), so roots as that client declared them, or
+ * none. Told roots it could never get, a server fails each roots/list, and servers that adapt to
+ * their client (server-filesystem keeps its command-line folders, server-everything leaves out its
+ * roots tool) cannot.
+ */
+function isolatedCapabilities(client: Record<string, unknown>): Record<string, unknown> {
+  const { roots: _gateway, ...rest } = UPSTREAM_CAPABILITIES;
+  const roots = Object.hasOwn(client, 'roots') ? client.roots : undefined;
+  if (roots === undefined) return rest;
+  // Passed on as declared ({ listChanged }), else as plain support: a server's SDK refuses a non-object.
+  return { ...rest, roots: typeof roots === 'object' && roots !== null && !Array.isArray(roots) ? roots : {} };
+}
 
 export interface GatewayOptions {
   configPath: string;
@@ -1517,8 +1531,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Every upstream's messages are recorded (when the record is on) under its server's name. */
   private createUpstream(server: RunningServer, session?: SessionContext): Upstream {
     const fromHeaders = server.kind === 'stdio' ? headerEnv(server.headersToEnv, session) : {};
+    const capabilities = session?.clientCapabilities
+      ? isolatedCapabilities(session.clientCapabilities)
+      : UPSTREAM_CAPABILITIES;
     const upstream = new TracedUpstream(
-      this.createUntracedUpstream(server, fromHeaders),
+      this.createUntracedUpstream(server, fromHeaders, capabilities),
       this.traffic.recorder,
       server.name,
     );
@@ -1530,11 +1547,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return upstream;
   }
 
-  private createUntracedUpstream(server: RunningServer, fromHeaders: Record<string, string> = {}): Upstream {
+  private createUntracedUpstream(
+    server: RunningServer,
+    fromHeaders: Record<string, string> = {},
+    capabilities: Record<string, unknown> = UPSTREAM_CAPABILITIES,
+  ): Upstream {
     if (server.resolveError !== undefined) return new FailedUpstream(server.name, server.kind, server.resolveError);
     const deps = {
       clientInfo: { name: GATEWAY_NAME, version: this.opts.version },
-      capabilities: UPSTREAM_CAPABILITIES,
+      capabilities,
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       log: (text: string) => this.log({ level: 'info', text, server: server.name }),
     };

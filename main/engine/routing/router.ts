@@ -411,7 +411,8 @@ export class Router implements SessionHandler {
     // A session that ended must not start anything (its isolated instances were released).
     if (session.closed) return [];
     const headers = this.sessionHeaders.get(session);
-    const context = headers ? { headers } : undefined;
+    const context: SessionContext = { clientCapabilities: session.clientCapabilities };
+    if (headers) context.headers = headers;
     return this.profileMembers(session.profile, (name) =>
       start
         ? this.opts.registry.forSession(name, session.id, context)

@@ -17,6 +17,8 @@ export interface RegistryServer {
 export interface SessionContext {
   /** The HTTP headers of the session's latest request (none for stdio and shim clients). */
   headers?: ReadonlyArray<readonly [name: string, value: string]>;
+  /** What the client declared it can do (initialize): its server is told it may ask only that of roots. */
+  clientCapabilities?: Record<string, unknown>;
 }
 
 export interface RegistryEvents {

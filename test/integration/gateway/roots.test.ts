@@ -1,0 +1,88 @@
+/**
+ * Roots (the client's folders) through the gateway to real servers from npm: server-filesystem,
+ * which takes its allowed folders from them, and server-everything, whose get-roots-list tool
+ * shows them.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import {
+  EVERYTHING,
+  FILESYSTEM,
+  NODE,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
+
+describe('roots of isolated servers', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  const folder = (name: string) => path.join(dir.dir, name);
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-roots-');
+    for (const name of ['configured', 'project', 'other']) await mkdir(folder(name));
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: {
+          files: { command: NODE, args: [FILESYSTEM, folder('configured')], isolated: true },
+          every: { command: NODE, args: [EVERYTHING, 'stdio'], isolated: true },
+        },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  const allowed = async (client: Awaited<ReturnType<typeof httpClient>>) =>
+    textOf(await client.callTool({ name: 'files__list_allowed_directories', arguments: {} }));
+
+  it('does not tell the server started for a client without roots that it may ask for them', async () => {
+    const client = await httpClient(gateway.httpUrl()!, {});
+    try {
+      // server-filesystem keeps the folder it was started with.
+      expect(await allowed(client)).toContain(folder('configured'));
+      // server-everything offers its roots tool only to a client that has roots: it could only say
+      // "The client supports roots but no roots are currently configured".
+      const tools = await waitFor(
+        async () => {
+          const names = (await client.listTools()).tools.map((t) => t.name);
+          return names.includes('every__echo') && names;
+        },
+        10_000,
+        "the tools of the client's server-everything",
+      );
+      expect(tools).not.toContain('every__get-roots-list');
+      // Nothing asked the client for roots it never had: no failed roots/list in the record
+      // (this test runs first: no other client's server has asked anything yet).
+      const failed = gateway.traffic.list({ method: 'roots/list' }).entries.filter((e) => e.outcome !== 'ok');
+      expect(failed.map((e) => `${e.server}: ${e.error?.message}`)).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("gives the server started for a client that client's folders, and their change", async () => {
+    const client = await httpClient(gateway.httpUrl()!, { roots: { listChanged: true } });
+    let roots = [folder('project')];
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({
+      roots: roots.map((r) => ({ uri: `file://${r}`, name: path.basename(r) })),
+    }));
+    try {
+      await waitFor(async () => (await allowed(client)).includes(folder('project')), 10_000, 'the client folder');
+      roots = [folder('other')];
+      await client.sendRootsListChanged();
+      await waitFor(async () => (await allowed(client)).includes(folder('other')), 10_000, 'the changed folder');
+    } finally {
+      await client.close();
+    }
+  });
+});
