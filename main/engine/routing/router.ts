@@ -393,6 +393,8 @@ export class Router implements SessionHandler {
   }
 
   handleNotification(session: Session, method: string, params: Params | undefined): void {
+    // Progress on a server's request the client is answering goes back to that server.
+    if (method === 'notifications/progress' && params && this.serverRequests.progress(session, params)) return;
     const members = this.members(session, false);
     if (method === 'notifications/roots/list_changed') {
       for (const m of members) m.upstream.notify(method, params);

@@ -5,6 +5,7 @@
  * why. Also answers a stateless upstream's input_required rounds on a stateful client's behalf,
  * and aborts a question when the server cancels it.
  */
+import { randomBytes } from 'node:crypto';
 import type { AskOptions, QuestionRequest } from '../elicitation/types.ts';
 import { pageRefusal } from '../elicitation/index.ts';
 import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
@@ -72,6 +73,13 @@ interface Target {
 /** Why a server-to-client request was given up: its server withdrew it (notifications/cancelled). */
 class WithdrawnByServer extends Error {}
 
+/** A server's progress token on a request put to a client, under the token the client was given. */
+interface ProgressBack {
+  upstream: Upstream;
+  session: Session;
+  token: string | number;
+}
+
 export class ServerRequests {
   private readonly opts: ServerRequestOptions;
   private readonly flights = new Map<Upstream, Set<Flight>>();
@@ -82,6 +90,13 @@ export class ServerRequests {
    * server announces later (the user finished on the page) goes to that client only.
    */
   private readonly urlElicitations = new Map<string, { upstream: Upstream; session: Session }>();
+  /**
+   * Progress tokens of server requests put to clients, while they wait: every server numbers its
+   * own (an SDK server from 0), so the client is given one of ours, and its progress goes back to
+   * the server that asked, under the server's token.
+   */
+  private readonly progressBack = new Map<string, ProgressBack>();
+  private progressSeq = 0;
 
   constructor(opts: ServerRequestOptions) {
     this.opts = opts;
@@ -179,6 +194,18 @@ export class ServerRequests {
     this.urlElicitations.set(params.elicitationId, { upstream, session });
     if (this.urlElicitations.size > MAX_URL_ELICITATIONS)
       this.urlElicitations.delete(this.urlElicitations.keys().next().value!);
+  }
+
+  /**
+   * A client's notifications/progress on a server's request it is answering: passed to the server
+   * that asked, under its own token. False when the token is none of those (nothing was sent).
+   */
+  progress(session: Session, params: Params): boolean {
+    const token = params.progressToken;
+    const back = typeof token === 'string' ? this.progressBack.get(token) : undefined;
+    if (!back || back.session !== session) return false;
+    back.upstream.notify('notifications/progress', { ...params, progressToken: back.token });
+    return true;
   }
 
   /** A session ended: completions of what it was shown have nowhere to go. */
@@ -306,7 +333,14 @@ export class ServerRequests {
       if (trafficParentId) options.trafficParentId = trafficParentId;
       if (method === 'elicitation/create') this.noteUrlElicitation(upstream, target.session, params);
       const sent = this.opts.tasksToClient ? this.opts.tasksToClient(upstream, params) : params;
-      return target.session.request(method, sent, options);
+      const token = target.session.stateless ? undefined : progressTokenOf(sent);
+      if (token === undefined) return target.session.request(method, sent, options);
+      const ours = `sb-q${++this.progressSeq}-${randomBytes(6).toString('hex')}`;
+      this.progressBack.set(ours, { upstream, session: target.session, token });
+      const meta = { ...(sent._meta as Record<string, unknown>), progressToken: ours };
+      return target.session
+        .request(method, { ...sent, _meta: meta }, options)
+        .finally(() => this.progressBack.delete(ours));
     }
     if (this.opts.prompter && (method === 'elicitation/create' || method === 'sampling/createMessage')) {
       const request: QuestionRequest = { server, method, params, reason: unable ?? '' };
@@ -408,6 +442,14 @@ function allEnded(flights: Flight[]): { signal: AbortSignal; dispose(): void } {
     unlisten.push(() => ended.removeEventListener('abort', onEnd));
   }
   return { signal: moot.signal, dispose: () => unlisten.forEach((off) => off()) };
+}
+
+/** The progress token a request's `_meta` carries, if any. */
+function progressTokenOf(params: Params): string | number | undefined {
+  const meta = params._meta;
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const token = (meta as Record<string, unknown>).progressToken;
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
 }
 
 /** For a question that came on the answer stream of a call that has already ended. */

@@ -30,6 +30,7 @@ describe('server-to-client requests and notifications', () => {
           fx: fixtureServer('fx'),
           other: fixtureServer('other'),
           sampler: fixtureServer('sampler', { FIXTURE_SAMPLING: '1' }),
+          sampler2: fixtureServer('sampler2', { FIXTURE_SAMPLING: '1' }),
           forms: fixtureServer('forms', { FIXTURE_FORMS: '1' }),
           every: { command: NODE, args: [EVERYTHING] },
         },
@@ -250,6 +251,33 @@ describe('server-to-client requests and notifications', () => {
     } finally {
       await able.close();
       await unable.close();
+    }
+  });
+
+  it("passes the client's progress on a server's model request back to that server", async () => {
+    // Every server's SDK numbers its progress tokens from 0: two servers asking at once would collide.
+    const client = await httpClient(gateway.httpUrl()!, { sampling: {} });
+    const tokens: unknown[] = [];
+    client.setRequestHandler(CreateMessageRequestSchema, async (req, extra) => {
+      const progressToken = req.params._meta?.progressToken;
+      tokens.push(progressToken);
+      if (progressToken !== undefined)
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken, progress: 1, total: 2, message: 'thinking' },
+        });
+      return { role: 'assistant', content: { type: 'text', text: 'A thought.' }, model: 'test-model' };
+    });
+    try {
+      const [one, two] = await Promise.all([
+        client.callTool({ name: 'sampler__muse', arguments: {} }),
+        client.callTool({ name: 'sampler2__muse', arguments: {} }),
+      ]);
+      expect(textOf(one)).toBe('A thought. (progress heard: 1/2 thinking)');
+      expect(textOf(two)).toBe('A thought. (progress heard: 1/2 thinking)');
+      expect(new Set(tokens).size).toBe(2);
+    } finally {
+      await client.close();
     }
   });
 

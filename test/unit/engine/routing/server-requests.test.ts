@@ -305,6 +305,27 @@ describe('server-to-client requests', () => {
     expect(c.sent.map((s) => (s.message as JsonRpcRequest).method)).toEqual(['elicitation/create']);
   });
 
+  it("pass a client's progress back to the server that asked, only from that client and while it waits", async () => {
+    const { requests, client, ask } = setup();
+    const a = upstream('a');
+    const heard: Params[] = [];
+    a.notify = (_method, params) => void heard.push(params!);
+    const c = client({ capabilities: { sampling: {} } });
+    const other = client({ capabilities: { sampling: {} } });
+    requests.track(a, c.session, 1);
+    ask(a, 'sampling/createMessage', { messages: [], maxTokens: 1, _meta: { progressToken: 0 } });
+    const sent = c.sent[0]!.message as JsonRpcRequest;
+    const ours = (sent.params!._meta as { progressToken: string }).progressToken;
+    expect(ours).toMatch(/^sb-q/);
+    expect(requests.progress(other.session, { progressToken: ours, progress: 1 })).toBe(false);
+    expect(requests.progress(c.session, { progressToken: ours, progress: 1, total: 2 })).toBe(true);
+    expect(heard).toEqual([{ progressToken: 0, progress: 1, total: 2 }]);
+    answer(c, { role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'm' });
+    await tick();
+    expect(requests.progress(c.session, { progressToken: ours, progress: 2 })).toBe(false);
+    expect(heard).toHaveLength(1);
+  });
+
   it('stop waiting when the server cancels its request, or goes away', async () => {
     const { requests, client, ask } = setup();
     const a = upstream('a');
