@@ -147,7 +147,9 @@ export class ServerRequests {
     // The calls it may have been asked during hold their timeouts meanwhile; once all have ended, it is moot.
     // Not known whose it is (several clients' calls): any of them may be waiting on it.
     const flights = target?.flights ?? (moot || forTask !== undefined ? [] : [...(this.flights.get(upstream) ?? [])]);
-    const ended = flights.length ? allEnded(flights) : undefined;
+    // Except roots: they are the client's, not a call's. A server asks for them on its own (after the
+    // client's list_changed), maybe while a call of that client's is in flight, and needs them still once it ended.
+    const ended = flights.length && m.method !== 'roots/list' ? allEnded(flights) : undefined;
     const signal = ended ? AbortSignal.any([ac.signal, ended.signal]) : ac.signal;
     for (const flight of flights) flight.waiting++;
     const answered = moot

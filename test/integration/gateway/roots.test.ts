@@ -85,4 +85,42 @@ describe('roots of isolated servers', () => {
       await client.close();
     }
   });
+
+  it('gives the server the changed folders even when a call of the client ends before it answers', async () => {
+    const client = await httpClient(gateway.httpUrl()!, { roots: { listChanged: true } });
+    let roots = [folder('project')];
+    let answerAfter: Promise<unknown> = Promise.resolve();
+    client.setRequestHandler(ListRootsRequestSchema, async () => {
+      const now = roots;
+      await answerAfter;
+      return { roots: now.map((r) => ({ uri: `file://${r}` })) };
+    });
+    const rootsTool = async () => textOf(await client.callTool({ name: 'every__get-roots-list', arguments: {} }));
+    try {
+      expect(await rootsTool()).toContain(folder('project'));
+      // The server asks for the new folders while a call of the client's is in flight; the client
+      // answers once that call is over (nothing ties the two: roots are the client's, not a call's).
+      const call = client.callTool({
+        name: 'every__trigger-long-running-operation',
+        arguments: { duration: 0.3, steps: 1 },
+      });
+      answerAfter = call;
+      roots = [folder('other')];
+      const changedAt = Date.now();
+      await client.sendRootsListChanged();
+      await call;
+      const asked = await waitFor(
+        () =>
+          gateway.traffic
+            .list({ method: 'roots/list', edge: 'upstream' })
+            .entries.find((e) => e.server === 'every' && e.startedAt >= changedAt && e.durationMs !== undefined),
+        10_000,
+        'the roots/list server-everything sends after the change, answered',
+      );
+      expect(asked.outcome).toBe('ok');
+      expect(await rootsTool()).toContain(folder('other'));
+    } finally {
+      await client.close();
+    }
+  });
 });
