@@ -326,7 +326,7 @@ export class ServerRequests {
     const server = this.opts.registry.server(upstream) ?? 'unknown';
     const unable = target
       ? clientCannotAnswer(target.session, method, params)
-      : (this.opts.nobodyToAsk ?? this.nobodyReason(upstream));
+      : (this.opts.nobodyToAsk ?? this.nobodyReason(upstream, method));
     // A stateless call decides itself: it asks the client, or fails the call with -32021 when the
     // client's per-request capabilities do not cover the question.
     if (target && (unable === undefined || target.session.stateless)) {
@@ -395,19 +395,26 @@ export class ServerRequests {
     return session ? { session } : false;
   }
 
+  /** Why a question of this upstream's cannot be put to a client. */
+  private nobodyReason(upstream: Upstream, method: string): string {
+    const sessions = new Set([...(this.flights.get(upstream) ?? [])].map((f) => f.session));
+    const why =
+      sessions.size > 1
+        ? `${sessions.size} clients have requests in flight on this server, and it did not say which one asks`
+        : 'no client has a request in flight on this server';
+    // Roots are asked for on a server's own (at its start, after a client's list_changed): what to do.
+    if (method !== 'roots/list' || this.opts.registry.owner(upstream) !== undefined) return why;
+    return (
+      `${why}; it is one process shared by all its clients, whose folders may differ ` +
+      '(with "isolated": true in its config, each client gets a process of its own and is asked for its folders)'
+    );
+  }
+
   /**
    * The session a server-to-client request belongs to: the call it was asked during, when the
    * upstream said so (`origin`, still in flight); else the owner of an isolated instance, or the
    * only session with a request in flight on this upstream. Ambiguous → none.
    */
-  /** Why a question of this upstream's cannot be put to a client. */
-  private nobodyReason(upstream: Upstream): string {
-    const sessions = new Set([...(this.flights.get(upstream) ?? [])].map((f) => f.session));
-    return sessions.size > 1
-      ? `${sessions.size} clients have requests in flight on this server, and it did not say which one asks`
-      : 'no client has a request in flight on this server';
-  }
-
   private target(upstream: Upstream, origin?: RequestOrigin): Target | undefined {
     const inFlight = this.flights.get(upstream);
     if (origin && inFlight?.has(origin as Flight)) return targetOf([origin as Flight]);

@@ -124,3 +124,34 @@ describe('roots of isolated servers', () => {
     }
   });
 });
+
+describe('roots of a shared server', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-roots-');
+    gateway = await startGateway(
+      await writeConfig(dir.dir, { mcpServers: { every: { command: NODE, args: [EVERYTHING, 'stdio'] } } }),
+    );
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('tells the server asking for roots as it starts why it gets none, and how it could', async () => {
+    // server-everything asks for roots on its own, shortly after it starts, outside any call.
+    const asked = await waitFor(
+      () => gateway.traffic.list({ method: 'roots/list', edge: 'upstream' }).entries[0],
+      10_000,
+      'the roots/list server-everything sends as it starts',
+    );
+    expect(asked.outcome).toBe('error');
+    expect(asked.error?.message).toBe(
+      'Switchboard cannot answer roots/list from server "every": no client has a request in flight on this ' +
+        'server; it is one process shared by all its clients, whose folders may differ (with "isolated": true ' +
+        'in its config, each client gets a process of its own and is asked for its folders)',
+    );
+  });
+});

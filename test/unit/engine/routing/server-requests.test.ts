@@ -83,17 +83,22 @@ describe('server-to-client requests', () => {
     const stillOne = ask(a, 'roots/list');
     const none = ask(upstream('c'), 'roots/list');
     await tick();
+    // Roots are asked for on a server's own: the user is told how each client's folders can reach it.
+    const isolate =
+      '; it is one process shared by all its clients, whose folders may differ ' +
+      '(with "isolated": true in its config, each client gets a process of its own and is asked for its folders)';
     const nobody = {
       error: {
         code: RpcCode.InternalError,
         message:
-          'Switchboard cannot answer roots/list from server "c": no client has a request in flight on this server',
+          'Switchboard cannot answer roots/list from server "c": no client has a request in flight on this server' +
+          isolate,
       },
     };
     const several =
       'Switchboard cannot answer roots/list from server "a": 2 clients have requests in flight on this server';
     expect(ambiguous).toEqual([
-      { error: { code: RpcCode.InternalError, message: `${several}, and it did not say which one asks` } },
+      { error: { code: RpcCode.InternalError, message: `${several}, and it did not say which one asks${isolate}` } },
     ]);
     expect(none).toEqual([nobody]);
     expect(stillOne).toEqual([]);
@@ -138,6 +143,8 @@ describe('server-to-client requests', () => {
     const orphan = ask(a, 'roots/list');
     await tick();
     expect(orphan).toEqual([{ error: expect.objectContaining({ code: RpcCode.InternalError }) }]);
+    // It is isolated already: the way to give a shared server each client's folders is not offered.
+    expect(JSON.stringify(orphan)).not.toContain('"isolated"');
     expect(other.sent).toEqual([]);
   });
 
