@@ -13,6 +13,10 @@ export interface KeyringSession {
   address: string;
   /** Environment for a child process that should use this keyring. */
   env: Record<string, string>;
+  /** Locks the keyring, as the desktop does after a while or on a screen lock: reads then fail. */
+  lock(): void;
+  /** Unlocks it again: a daemon started with its password takes over from the running one. */
+  unlock(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,9 +68,35 @@ export async function startKeyringSession(): Promise<KeyringSession> {
       reject(new Error(`keyring session exited (${code}): ${stderr}`));
     });
   });
+  // Daemons started by unlock(): each forks into the process group it was started in.
+  const groups: number[] = [];
   return {
     address,
     env: { DBUS_SESSION_BUS_ADDRESS: address },
+    lock() {
+      const lock = spawnSync(
+        'dbus-send',
+        ['--session', '--dest=org.freedesktop.secrets', '--print-reply', '/org/freedesktop/secrets'].concat([
+          'org.freedesktop.Secret.Service.Lock',
+          'array:objpath:/org/freedesktop/secrets/collection/login',
+        ]),
+        { env: { ...env, DBUS_SESSION_BUS_ADDRESS: address }, encoding: 'utf8' },
+      );
+      if (lock.status !== 0) throw new Error(`the keyring could not be locked: ${lock.stderr}`);
+    },
+    async unlock() {
+      // `--unlock` alone would start a second daemon beside the running one, which stays locked.
+      const daemon = spawn('gnome-keyring-daemon', ['--replace', '--unlock', '--components=secrets'], {
+        env: { ...env, DBUS_SESSION_BUS_ADDRESS: address },
+        stdio: ['pipe', 'ignore', 'ignore'],
+        detached: true,
+      });
+      groups.push(daemon.pid!);
+      daemon.stdin!.end(env.KEYRING_PASSWORD);
+      // It exits once its fork has the bus name and the keyring open.
+      const code = await new Promise<number | null>((resolve) => daemon.once('exit', resolve));
+      if (code !== 0) throw new Error(`the keyring could not be unlocked (gnome-keyring-daemon exited with ${code})`);
+    },
     async close() {
       const exited = new Promise<void>((resolve) =>
         child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
@@ -74,10 +104,12 @@ export async function startKeyringSession(): Promise<KeyringSession> {
       child.stdin!.end();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
       // The session's group: dbus-daemon and gnome-keyring-daemon if they outlived the bus.
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // already gone
+      for (const group of [child.pid!, ...groups]) {
+        try {
+          process.kill(-group, 'SIGTERM');
+        } catch {
+          // already gone
+        }
       }
       await rm(home, { recursive: true, force: true });
     },

@@ -1,0 +1,153 @@
+/**
+ * The Secrets screen over a secret's life, in real Chromium against a real gateway whose store is a
+ * real keychain (gnome-keyring on a private D-Bus session): a value stored or replaced says which
+ * servers now use it; the keyring locked while the screen is open, then unlocked, is said and tried
+ * again from the screen; and a failure is not left on the screen beside a later success.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeychainSecretStore, type Gateway, type SecretStore } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { keyringMissing, startKeyringSession, type KeyringSession } from '../keychain/keyring-session.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer', 'dist');
+
+const missing = keyringMissing();
+if (missing && process.env.CI) throw new Error(`keychain tests need a Secret Service in CI: ${missing}`);
+
+describe.skipIf(missing !== undefined)('the Secrets screen and the keychain over time', () => {
+  let keyring: KeyringSession;
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let store: SecretStore;
+  let gateway: Gateway;
+  let browser: TestBrowser;
+  let page: Page;
+  const bus = process.env.DBUS_SESSION_BUS_ADDRESS;
+
+  const focused = (): Promise<string> =>
+    page.evaluate(`(() => {
+      const el = document.activeElement;
+      return !el || el === document.body ? 'nothing' : el.tagName.toLowerCase() + ' ' + el.textContent.trim();
+    })()`);
+  const status = () => page.locator('main [role="status"]');
+  const banner = () => page.getByRole('alert').filter({ hasText: 'The keychain cannot be reached.' });
+
+  async function storeValue(secret: string, value: string, replace: boolean): Promise<void> {
+    await page.getByRole('button', { name: replace ? `Replace ${secret}` : 'New secret', exact: true }).click();
+    const form = page.getByRole('region', { name: replace ? `Set ${secret}` : 'New secret' });
+    if (!replace) await form.getByLabel('Name', { exact: true }).fill(secret);
+    await form.getByLabel('Value', { exact: true }).fill(value);
+    await form.getByRole('button', { name: 'Store' }).click();
+  }
+
+  beforeAll(async () => {
+    keyring = await startKeyringSession();
+    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
+    dir = await tempDir('sb-ui-secrets-keychain-');
+    store = createKeychainSecretStore({ stateDir: path.join(dir.dir, 'state') });
+    await store.set('tok', 'first-value-AAAA');
+    await store.set('spare', 'spare-value-CCCC');
+    await store.set('gone-soon', 'gone-soon-value-DDDD');
+    const config = await writeConfig(dir.dir, {
+      mcpServers: {
+        fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:tok}' }),
+        fy: fixtureServer('fy', { FIXTURE_TOKEN: '${secret:tok}' }),
+      },
+    });
+    gateway = await startGateway(config, { uiDir: UI_DIR, secrets: store });
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+    page = browser.page;
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Secrets' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Secrets' }).waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await keyring?.close();
+    await dir?.cleanup();
+    if (bus === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+    else process.env.DBUS_SESSION_BUS_ADDRESS = bus;
+  });
+
+  it('a value stored says which servers use it now, or that none does yet and how to use it', async () => {
+    await storeValue('tok', 'second-value-BBBB', true);
+    await status().getByText('Stored tok. fx and fy use this value now.', { exact: true }).waitFor();
+    expect(await store.get('tok')).toBe('second-value-BBBB');
+    await storeValue('unused', 'unused-value-FFFF', false);
+    await status()
+      .getByText(
+        "Stored unused. No server uses it yet: write ${secret:unused} in a server's environment, a header or its URL.",
+        { exact: true },
+      )
+      .waitFor();
+  });
+
+  it('the keyring locked while the screen is open: Delete says so, and Try again once it is unlocked', async () => {
+    keyring.lock();
+    let unlocked = false;
+    try {
+      await lockedThenBack(async () => {
+        await keyring.unlock();
+        unlocked = true;
+      });
+    } finally {
+      // The next test needs it open, whatever happened here.
+      if (!unlocked) await keyring.unlock();
+    }
+  }, 30_000);
+
+  async function lockedThenBack(unlock: () => Promise<void>): Promise<void> {
+    await page.getByRole('button', { name: 'Delete spare' }).click();
+    await banner()
+      .filter({ hasText: /not available \(deleting "spare": .*The keyring is locked/ })
+      .waitFor();
+    // Nothing can be done but trying again; the keyboard is on that.
+    expect(await page.getByRole('button', { name: 'New secret' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: /^(Replace|Delete|Set) / }).count()).toBe(0);
+    expect(await page.getByRole('row').filter({ hasText: 'spare' }).getByRole('cell').nth(1).innerText()).toBe(
+      'unknown',
+    );
+    await expect.poll(focused).toBe('button Try again');
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(await screenshotDir(), 'secrets-keychain-locked.png') });
+
+    // Still locked: it says so again.
+    await page.keyboard.press('Enter');
+    await waitFor(async () => !(await page.getByRole('button', { name: 'Try again' }).isDisabled()), 10_000);
+    expect(await banner().count()).toBe(1);
+
+    await unlock();
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await status().getByText('The keychain can be reached again.').waitFor();
+    expect(await banner().count()).toBe(0);
+    await expect.poll(focused).toBe('button New secret');
+    await page.getByRole('button', { name: 'Delete spare' }).click();
+    await status().getByText('Deleted spare.', { exact: true }).waitFor();
+    expect(await store.get('spare')).toBeUndefined();
+  }
+
+  it('a failure stays only until the next action: not beside a later success', async () => {
+    // Removed in a terminal while the screen still lists it.
+    await store.delete('gone-soon');
+    await page.getByRole('button', { name: 'Delete gone-soon' }).click();
+    await page.getByRole('alert').filter({ hasText: 'there is no secret named "gone-soon"' }).waitFor();
+    await storeValue('tok', 'third-value-EEEE', true);
+    await status()
+      .getByText(/^Stored tok\./)
+      .waitFor();
+    expect(await store.get('tok')).toBe('third-value-EEEE');
+    expect(await page.getByRole('alert').count()).toBe(0);
+    // Deleting a secret in use names the servers that cannot start without it.
+    await page.getByRole('button', { name: 'Delete tok' }).click();
+    await status().getByText('Deleted tok. fx and fy cannot start without it until it is set again.').waitFor();
+    await waitFor(
+      () => gateway.servers().every((s) => s.state === 'failed'),
+      15_000,
+      'fx and fy to fail without their secret',
+    );
+  });
+});
