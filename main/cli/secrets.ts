@@ -7,6 +7,7 @@ import {
   defaultConfigPath,
   errorMessage,
   findReferences,
+  findSettingReferences,
   loadConfigFile,
   secretValueProblem,
   stateDir,
@@ -103,34 +104,55 @@ function readHidden(prompt: string): Promise<string> {
 
 type RunningApi = NonNullable<Awaited<ReturnType<typeof connectRunningGateway>>>['api'];
 
-/** The servers whose entries refer to the secret, as "fx (env.TOKEN)". */
-type Uses = string[];
+/**
+ * Where the config uses the secret: the servers whose entries refer to it, as "fx (env.TOKEN)", and
+ * Switchboard's own settings that do (`listen.http.token`).
+ */
+interface Uses {
+  servers: string[];
+  settings: string[];
+}
 
-/** Where the config file refers to `name`; none when it cannot be read. */
+/** Where the config file refers to `name`; nowhere when it cannot be read. */
 async function usesInConfig(name: string, configPath: string | undefined): Promise<Uses> {
   try {
     const { config } = await loadConfigFile(configPath ?? defaultConfigPath());
-    return findReferences(config)
-      .filter((ref) => ref.kind === 'secret' && ref.name === name)
-      .map((ref) => `${ref.server} (${ref.field})`);
+    return {
+      servers: findReferences(config)
+        .filter((ref) => ref.kind === 'secret' && ref.name === name)
+        .map((ref) => `${ref.server} (${ref.field})`),
+      settings: findSettingReferences(config)
+        .filter((ref) => ref.kind === 'secret' && ref.name === name)
+        .map((ref) => ref.setting),
+    };
   } catch {
-    return [];
+    return { servers: [], settings: [] };
   }
 }
+
+/** What became of the secret's users, one line each: of the servers, of the settings; none, nothing. */
+interface Outcome {
+  servers: (servers: string[]) => string;
+  settings: (settings: string[]) => string;
+}
+
+const said = (uses: Uses, outcome: Outcome): string =>
+  (uses.servers.length ? outcome.servers(uses.servers) : '') +
+  (uses.settings.length ? outcome.settings(uses.settings) : '');
 
 /**
  * A change made by the running gateway, when one runs: it reads references as servers start, so
  * only it can start the servers using the secret again with the new value (or say it is gone).
  * Without one, or when it cannot be asked, the keychain is changed here. Says what became of it,
- * naming the servers that use the secret (`done` is given them; none, nothing is said of servers).
+ * naming the servers and settings that use the secret (`done` with a gateway, `without` without).
  */
 async function throughGateway(
   name: string,
   configPath: string | undefined,
   change: (api: RunningApi) => Promise<void>,
   here: () => Promise<unknown>,
-  done: (uses: Uses) => string,
-  without: (uses: Uses) => string,
+  done: Outcome,
+  without: Outcome,
 ): Promise<string> {
   let running: Awaited<ReturnType<typeof connectRunningGateway>>;
   try {
@@ -141,15 +163,17 @@ async function throughGateway(
   }
   if (!running) {
     await here();
-    const uses = await usesInConfig(name, configPath);
-    return uses.length ? without(uses) : '';
+    return said(await usesInConfig(name, configPath), without);
   }
   try {
     // Asked before the change, which it is about.
-    const view = await running.api.listSecrets();
-    const uses = (view.secrets.find((s) => s.name === name)?.usedBy ?? []).map((u) => `${u.server} (${u.field})`);
+    const view = (await running.api.listSecrets()).secrets.find((s) => s.name === name);
+    const uses = {
+      servers: (view?.usedBy ?? []).map((u) => `${u.server} (${u.field})`),
+      settings: view?.settings ?? [],
+    };
     await change(running.api);
-    return uses.length ? done(uses) : '';
+    return said(uses, done);
   } finally {
     running.close();
   }
@@ -178,9 +202,19 @@ export async function secrets(
         opts.configPath,
         (api) => api.setSecret(name, value),
         () => store.set(name, value),
-        (uses) => `The running gateway started the servers that use it again, with this value: ${uses.join(', ')}.\n`,
-        (uses) =>
-          `Used by ${uses.join(', ')}: ${uses.length === 1 ? 'it gets' : 'they get'} it when the gateway starts.\n`,
+        {
+          servers: (uses) =>
+            `The running gateway started the servers that use it again, with this value: ${uses.join(', ')}.\n`,
+          settings: (settings) =>
+            `The running gateway applied it to ${settings.join(', ')}: MCP clients send this value as their ` +
+            'token from now on.\n',
+        },
+        {
+          servers: (uses) =>
+            `Used by ${uses.join(', ')}: ${uses.length === 1 ? 'it gets' : 'they get'} it when the gateway starts.\n`,
+          settings: (settings) =>
+            `Used by ${settings.join(', ')}: MCP clients send this value as their token once the gateway starts.\n`,
+        },
       );
       out(`Stored "${name}" in the keychain. Use it in the config as \${secret:${name}}.\n${applied}`);
       return 0;
@@ -209,10 +243,23 @@ export async function secrets(
         opts.configPath,
         (api) => api.deleteSecret(name),
         () => store.delete(name),
-        (uses) => `The running gateway stopped the servers that use it, which say it is missing: ${uses.join(', ')}.\n`,
-        (uses) =>
-          `Still referred to by ${uses.join(', ')}: ${uses.length === 1 ? 'it fails' : 'they fail'} to start, ` +
-          'saying it is missing, until it is set again or the reference is taken out of the config.\n',
+        {
+          servers: (uses) =>
+            `The running gateway stopped the servers that use it, which say it is missing: ${uses.join(', ')}.\n`,
+          settings: (settings) =>
+            `Still referred to by ${settings.join(', ')}: the config file cannot be applied without it (the ` +
+            'running gateway keeps the config it has, and at its next start runs no server) until it is set ' +
+            'again or the reference is taken out of the config.\n',
+        },
+        {
+          servers: (uses) =>
+            `Still referred to by ${uses.join(', ')}: ${uses.length === 1 ? 'it fails' : 'they fail'} to start, ` +
+            'saying it is missing, until it is set again or the reference is taken out of the config.\n',
+          settings: (settings) =>
+            `Still referred to by ${settings.join(', ')}: the config file cannot be applied without it (the ` +
+            'gateway runs no server at its next start) until it is set again or the reference is taken out of ' +
+            'the config.\n',
+        },
       );
       out(`Removed "${name}" from the keychain.\n${applied}`);
       return 0;

@@ -17,11 +17,13 @@ import {
   diffConfigs,
   emptyConfig,
   findReferences,
+  findSettingReferences,
   resolveServer,
   resolveSetting,
   ConfigError,
   TOOL_NAME_PATTERN,
   type LoadedConfig,
+  type SettingReference,
   type ResolvedConfig,
   type RemoteTransport,
   type ResolvedServer,
@@ -272,6 +274,8 @@ export interface GatewayEvents {
 export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly opts: GatewayOptions;
   private current: ResolvedConfig = emptyConfig();
+  /** The references in the file's own settings (listen.http.token): `current` holds their values. */
+  private settingReferences: SettingReference[] = [];
   /** Paused from the tray or the window: no server runs until resumed (not saved). */
   private pausedNow = false;
   private pausedSince = 0;
@@ -713,6 +717,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (ref.kind !== 'secret') continue;
       uses.set(ref.name, [...(uses.get(ref.name) ?? []), { server: ref.server, field: ref.field }]);
     }
+    const settings = new Map<string, string[]>();
+    for (const ref of this.settingReferences) {
+      if (ref.kind === 'secret') settings.set(ref.name, [...(settings.get(ref.name) ?? []), ref.setting]);
+    }
     let stored: Set<string> | undefined;
     let unavailable: string | undefined;
     try {
@@ -722,11 +730,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (!(err instanceof GatewayError) || err.code !== 'secret_store_unavailable') throw err;
       unavailable = err.message;
     }
-    const names = [...new Set([...(stored ?? []), ...uses.keys()])].sort();
+    const names = [...new Set([...(stored ?? []), ...uses.keys(), ...settings.keys()])].sort();
     return {
       store: describeSecretStore(store),
       ...(unavailable === undefined ? {} : { unavailable }),
-      secrets: names.map((name) => ({ name, stored: stored ? stored.has(name) : null, usedBy: uses.get(name) ?? [] })),
+      secrets: names.map((name) => ({
+        name,
+        stored: stored ? stored.has(name) : null,
+        usedBy: uses.get(name) ?? [],
+        ...(settings.has(name) ? { settings: settings.get(name) } : {}),
+      })),
     };
   }
 
@@ -744,7 +757,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (problem) throw new GatewayError('invalid_request', `${problem}; "${name}" was not stored`, { field: 'value' });
     await this.refuseBackupKey(name, 'nothing stored');
     await this.opts.secrets.set(name, value);
-    await this.reload();
+    await this.applySecretChange(name);
   }
 
   async deleteSecret(name: string): Promise<void> {
@@ -754,7 +767,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         'not_found',
         `there is no secret named "${name}" in ${describeSecretStore(this.opts.secrets)}`,
       );
-    await this.reload();
+    await this.applySecretChange(name);
+  }
+
+  /**
+   * The config applied again after a secret changed, so what uses it has the new value. A secret of
+   * the listener's own token reopens the listener this very request came on: the answer goes out first.
+   */
+  private async applySecretChange(name: string): Promise<void> {
+    if (!this.settingReferences.some((ref) => ref.kind === 'secret' && ref.name === name)) return this.reload();
+    setTimeout(() => void this.reload().catch(logFailure(this.warn, 'could not apply the config')), 50);
   }
 
   /** The backup key is Switchboard's, while client backups need it (see backupKeyProblem). */
@@ -1458,6 +1480,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * reload the previous config keeps running).
    */
   private async resolveSettings(config: ResolvedConfig): Promise<ResolvedConfig> {
+    // What the file refers to, even when it cannot be resolved (the Secrets screen lists a missing one).
+    this.settingReferences = findSettingReferences(config);
     const http = config.listen.http;
     const own: SecretValue[] = [];
     let resolved = config;

@@ -21,6 +21,7 @@ export {
   isConfigMissing as isMissingConfigError,
   resolveServerReferences,
   findReferences,
+  findSettingReferences,
   type ResolvedConfig,
   type ResolvedServer,
   type LoadedConfig,

@@ -217,6 +217,11 @@ export interface SecretView {
    */
   stored: boolean | null;
   usedBy: SecretUse[];
+  /**
+   * Switchboard's own settings that refer to it (`listen.http.token`): without it the config file
+   * cannot be applied. Absent when none does.
+   */
+  settings?: string[];
 }
 
 export interface SecretsView {

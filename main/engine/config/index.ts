@@ -42,11 +42,13 @@ export { isLoopbackHost } from '../egress/user-url.ts';
 export {
   findReferences,
   findServerReferences,
+  findSettingReferences,
   resolveServer,
   resolveServerReferences,
   resolveSetting,
   secretValuesOf,
   type ConfigReference,
+  type SettingReference,
   type ReferenceContext,
   type ReferenceKind,
 } from './references.ts';

@@ -212,6 +212,28 @@ export function findReferences(config: ResolvedConfig): ConfigReference[] {
   return Object.values(config.servers).flatMap(findServerReferences);
 }
 
+/** A reference in one of Switchboard's own settings rather than in a server's entry. */
+export interface SettingReference {
+  /** The setting's path, e.g. `listen.http.token`. */
+  setting: string;
+  kind: ReferenceKind;
+  name: string;
+}
+
+/**
+ * The references in Switchboard's own settings (`listen.http.token`), of a config as the file says
+ * it (once resolved, the setting holds the value). Without one of them the file cannot be applied.
+ */
+export function findSettingReferences(config: ResolvedConfig): SettingReference[] {
+  const http = config.listen.http;
+  if (http === false || http.token === undefined) return [];
+  const parsed = parseTemplate(http.token);
+  if (!parsed.ok) return [];
+  return parsed.parts.flatMap((part) =>
+    typeof part === 'string' ? [] : [{ setting: 'listen.http.token', kind: part.kind, name: part.name }],
+  );
+}
+
 export interface ReferenceContext {
   env: NodeJS.ProcessEnv;
   secrets: SecretStore;

@@ -50,11 +50,13 @@ describe.skipIf(missing !== undefined)('the Secrets screen and the keychain over
     await store.set('tok', 'first-value-AAAA');
     await store.set('spare', 'spare-value-CCCC');
     await store.set('gone-soon', 'gone-soon-value-DDDD');
+    await store.set('switchboard-token', 'listener-token-GGGG-0123456789');
     const config = await writeConfig(dir.dir, {
       mcpServers: {
         fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:tok}' }),
         fy: fixtureServer('fy', { FIXTURE_TOKEN: '${secret:tok}' }),
       },
+      listen: { http: { token: '${secret:switchboard-token}' } },
     });
     gateway = await startGateway(config, { uiDir: UI_DIR, secrets: store });
     browser = await openWebUi(gateway.uiLoginUrl()!);
@@ -149,5 +151,28 @@ describe.skipIf(missing !== undefined)('the Secrets screen and the keychain over
       15_000,
       'fx and fy to fail without their secret',
     );
+  });
+
+  // Last: without its secret the config file cannot be applied, which the whole app then says.
+  it("the listener's token: the screen says Switchboard uses it, and Delete warns what its loss does", async () => {
+    const row = page.getByRole('row').filter({ hasText: 'switchboard-token' });
+    expect(await row.getByRole('cell').nth(2).innerText()).toBe('Switchboard (listen.http.token)');
+    await storeValue('switchboard-token', 'listener-token-HHHH-0123456789', true);
+    await status()
+      .getByText('Stored switchboard-token. listen.http.token uses it: MCP clients send this value as their token now.')
+      .waitFor();
+    let asked = '';
+    page.once('dialog', (dialog) => void (asked = dialog.message()));
+    await page.getByRole('button', { name: 'Delete switchboard-token' }).click();
+    await status()
+      .getByText(/^Deleted switchboard-token\. The config file cannot be applied without it/)
+      .waitFor();
+    expect(asked).toBe(
+      'Delete the secret switchboard-token? listen.http.token uses it: without it the config file cannot be ' +
+        'applied, and at its next start the gateway runs no server.',
+    );
+    // Still listed, as missing, with Set: the config needs it.
+    await row.getByText('missing').waitFor();
+    await row.getByRole('button', { name: 'Set switchboard-token' }).waitFor();
   });
 });
