@@ -455,6 +455,22 @@ const RESERVED_HANDLER_HEADERS = new Set([
 
 function handlerIssues(entry: Extract<ParsedServerEntry, { handler: string }>, base: PathSegment[]): PathIssue[] {
   const issues: PathIssue[] = [];
+  // The address is used as written: a reference in it reached the handler as its literal text.
+  const parsed = parseTemplate(entry.handler);
+  const reference = parsed.ok ? parsed.parts.find((part) => typeof part !== 'string') : undefined;
+  if (reference) {
+    const written = `\${${reference.kind}:${reference.name}}`;
+    return [
+      {
+        path: [...base, 'handler'],
+        message:
+          `"handler" is used as written, without references: ${written} would reach the handler as that ` +
+          (reference.kind === 'secret'
+            ? `text. Send the secret in a header instead, e.g. "headers": {"X-Api-Key": "${written}"}`
+            : 'text. Write the address itself'),
+      },
+    ];
+  }
   const address = parseHandlerAddress(entry.handler, entry.kind);
   if ('error' in address) return [{ path: [...base, 'handler'], message: address.error }];
   if (address.kind === 'handler-fastcgi') {

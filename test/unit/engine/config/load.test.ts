@@ -432,6 +432,29 @@ describe('parseConfigText: errors a user sees', () => {
     );
   });
 
+  it('refuses a reference in a handler address, which is used as written, saying where a secret goes', () => {
+    // It was sent to the handler as the text "${secret:billing-key}", without a word.
+    const err = errorFor(
+      '{"mcpServers": {"b": {"handler": "http://127.0.0.1:8081/mcp?api_key=${secret:billing-key}"},\n' +
+        '"c": {"handler": "${env:BILLING_ADDRESS}", "entrypoint": "/srv/mcp.php"}}}',
+    );
+    expect(lines(err)).toEqual([
+      expect.stringMatching(
+        /^.*:1:34: mcpServers\.b\.handler: "handler" is used as written, without references: \$\{secret:billing-key\} /,
+      ),
+      expect.stringMatching(
+        /^.*:2:18: mcpServers\.c\.handler: .*\$\{env:BILLING_ADDRESS\} .*Write the address itself$/,
+      ),
+    ]);
+    expect(err.message).toContain(
+      'Send the secret in a header instead, e.g. "headers": {"X-Api-Key": "${secret:billing-key}"}',
+    );
+    // Text that is no reference is an address like any other.
+    expect(() =>
+      parseConfigText('{"mcpServers": {"b": {"handler": "http://127.0.0.1:8081/$${x}"}}}', FILE),
+    ).not.toThrow();
+  });
+
   it('refuses credentials written into a URL, saying how to keep them in the keychain', () => {
     const err = errorFor(
       '{"mcpServers": {"r": {"url": "https://ada:hunter2@h.test/mcp"},\n' +
