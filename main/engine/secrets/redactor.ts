@@ -1,7 +1,8 @@
 /**
  * The one redactor for everything the gateway stores or shows: servers' stderr (memory and file),
  * `lastError` and crash notes, log lines, control API answers and events, CLI output. It knows
- * the secret values the gateway resolved (set again on every config load) and replaces each
+ * the secret values the gateway resolved (set again on every config load, the ones replaced kept
+ * too) and replaces each
  * occurrence with `[redacted:NAME]`, in the common encodings too (URL-encoded, JSON-escaped,
  * base64), and it strips the user:password part of any URL in the text, whoever wrote it.
  */
@@ -35,9 +36,21 @@ const MIN_PARTIAL = 2;
  */
 const MAX_ALTERNATIVE = 1024;
 
+/**
+ * Values hidden before and no longer in the set, still hidden: a rotated token, a refreshed OAuth
+ * token, a client's header once its session ended. The old value may still be valid for a while,
+ * and what had it (a process being stopped, a backend, a client) may still quote it. The last this
+ * many, so a gateway running for months does not grow its pattern without end.
+ */
+export const MAX_RETIRED_VALUES = 64;
+
 export class Redactor {
   /** Every spelling of every value → its label. */
   #labels = new Map<string, string>();
+  /** The values of the last `set` → their labels. */
+  #current = new Map<string, string>();
+  /** Values that left the set, oldest first → their labels (MAX_RETIRED_VALUES at most). */
+  #retired = new Map<string, string>();
   #pattern: RegExp | undefined;
   /** The start of each spelling longer than MAX_ALTERNATIVE → those spellings, longest first. */
   #long = new Map<string, string[]>();
@@ -46,13 +59,28 @@ export class Redactor {
   #names = new Set<string>();
   #longestName = 0;
 
-  /** Replaces the set of values to hide (what the current config resolved). */
+  /**
+   * Replaces the set of values to hide (what the current config resolved); the values that leave it
+   * are kept hidden too, the last MAX_RETIRED_VALUES of them.
+   */
   set(values: Iterable<SecretValue>): void {
-    const labels = new Map<string, string>();
-    for (const { label, value } of values) {
-      if (value.length < MIN_SECRET_LENGTH) continue;
-      for (const spelling of spellings(value)) if (!labels.has(spelling)) labels.set(spelling, label);
+    const current = new Map<string, string>();
+    for (const { label, value } of values)
+      if (value.length >= MIN_SECRET_LENGTH && !current.has(value)) current.set(value, label);
+    for (const [value, label] of this.#current) {
+      if (current.has(value)) continue;
+      this.#retired.delete(value); // to the newest end
+      this.#retired.set(value, label);
     }
+    for (const value of current.keys()) this.#retired.delete(value);
+    for (const value of this.#retired.keys()) {
+      if (this.#retired.size <= MAX_RETIRED_VALUES) break;
+      this.#retired.delete(value);
+    }
+    this.#current = current;
+    const labels = new Map<string, string>();
+    for (const [value, label] of [...current, ...this.#retired])
+      for (const spelling of spellings(value)) if (!labels.has(spelling)) labels.set(spelling, label);
     this.#labels = labels;
     // Longest first, so a value is never half-replaced by a shorter one it contains.
     const known = [...labels.keys()].sort((a, b) => b.length - a.length);

@@ -122,6 +122,15 @@ describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
     expect(await tokenSeen()).toBe('second-value-BBBB');
   });
 
+  it('a value replaced by another stays hidden: a call quoting the old one is recorded without it', async () => {
+    // first-value-AAAA was replaced by second-value-BBBB above; a client (or a backend) may quote either.
+    await client.callTool({ name: 'fx__echo', arguments: { message: 'was first-value-AAAA, is second-value-BBBB' } });
+    const page = await running.api.listTraffic({ target: 'fx__echo', limit: 5 });
+    const recorded = JSON.stringify(page.entries[0]);
+    expect(recorded).toContain('was [redacted:later-token], is [redacted:later-token]');
+    expect(recorded).not.toContain('first-value-AAAA');
+  });
+
   it('a secret of 60 000 characters runs its server; the gateway stays up and shows none of it', async () => {
     // Such a value once made the redactor's pattern too large for V8: the gateway died, and the
     // error it printed held every secret it knew.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, stripUrlCredentials } from '../../../../main/engine/secrets/redactor.ts';
+import { MAX_RETIRED_VALUES, createRedactor, stripUrlCredentials } from '../../../../main/engine/secrets/redactor.ts';
 
 describe('the redactor', () => {
   const secret = 'p@ss/w0rd+"quoted"';
@@ -20,6 +20,17 @@ describe('the redactor', () => {
     expect(redactor.redact(`Authorization: Basic ${Buffer.from(`ada:${secret}`).toString('base64')}`)).toBe(
       'Authorization: Basic [redacted:url-credentials]',
     );
+  });
+
+  it('keeps hiding a value the set no longer has (a rotated token), the last 64 of them', () => {
+    const r = createRedactor([{ label: 'gh-token', value: 'ghp_old_0001' }]);
+    r.set([{ label: 'gh-token', value: 'ghp_new_0002' }]);
+    expect(r.redact('ghp_old_0001 then ghp_new_0002')).toBe('[redacted:gh-token] then [redacted:gh-token]');
+    // Set again, a value is current, not retired twice; retired ones beyond 64 are let go, oldest first.
+    for (let i = 0; i < MAX_RETIRED_VALUES; i++) r.set([{ label: 'rotated', value: `value-${i}-xyz` }]);
+    expect(r.redact('ghp_new_0002')).toBe('[redacted:gh-token]');
+    expect(r.redact('ghp_old_0001')).toBe('ghp_old_0001');
+    expect(r.redact('value-0-xyz value-63-xyz')).toBe('[redacted:rotated] [redacted:rotated]');
   });
 
   it('finds a value inside a longer base64 text wherever it starts, as in HTTP Basic credentials', () => {
@@ -109,13 +120,11 @@ describe('the redactor', () => {
     expect(stripUrlCredentials('mail ada@example.org')).toBe('mail ada@example.org');
   });
 
-  it('leaves short values alone and forgets values when set again', () => {
+  it('leaves short values alone', () => {
     const r = createRedactor([{ label: 'pin', value: 'abc' }]);
     expect(r.redact('abc abc')).toBe('abc abc');
     r.set([{ label: 'token', value: 'tok-123456' }]);
-    expect(r.redact('tok-123456')).toBe('[redacted:token]');
-    r.set([]);
-    expect(r.redact('tok-123456')).toBe('tok-123456');
+    expect(r.redact('tok-123456 abc')).toBe('[redacted:token] abc');
   });
 
   it('redacts every string of a JSON value, keeping objects that did not change', () => {
