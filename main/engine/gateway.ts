@@ -117,6 +117,9 @@ import type { LoginStart, ServerAuthView } from '../../preload/contract/index.ts
 
 export const GATEWAY_NAME = 'switchboard';
 
+/** A server waiting for the keychain (locked, not up yet at login) is tried again this often. */
+export const KEYCHAIN_RETRY_MS = 30_000;
+
 /**
  * What the gateway offers servers as their client: all its clients could, since a question a client
  * cannot take (a form, a model request with tools) is put to the user in the app instead.
@@ -199,6 +202,11 @@ export interface GatewayOptions {
   /** Where this gateway's output goes, recorded in the lock for `switchboard status`. */
   logFile?: string;
   /**
+   * How often a server whose secrets the keychain could not give (locked, or not up yet at login) is
+   * tried again. Default KEYCHAIN_RETRY_MS.
+   */
+  keychainRetryMs?: number;
+  /**
    * The traffic history database (config `traffic.history`); undefined: the record is kept in
    * memory only (one-shot commands, and tests that do not look at history).
    */
@@ -252,6 +260,8 @@ const withoutGatewayKeys = (server: RunningServer) => ({
 interface ResolvedEntry {
   running: RunningServer;
   secrets: SecretValue[];
+  /** Its secrets could not be read because the keychain could not be reached: tried again. */
+  waitsForKeychain?: true;
 }
 
 export interface ServerStatusDto extends UpstreamStatus {
@@ -289,6 +299,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private httpProblem?: string;
   private socket?: { path: string; close(): Promise<void> };
   private watcher?: { close(): void };
+  /** The next try of the servers waiting for the keychain (scheduleKeychainRetry). */
+  private keychainRetry: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly lineSessions = new Set<Session>();
@@ -481,6 +493,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.watcher?.close();
+    clearTimeout(this.keychainRetry);
     await this.reloading;
     this.questions.withdrawAll('Switchboard is stopping');
     this.stateless.closeAll();
@@ -1437,8 +1450,43 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       unpassableValue(values);
       return { running: { ...values, isolated }, secrets };
     } catch (err) {
-      return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
+      if (!(err instanceof GatewayError) || err.code !== 'secret_store_unavailable')
+        return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
+      const every = this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS;
+      const resolveError = `${errorMessage(err)} (tried again every ${Math.round(every / 1000)} s)`;
+      return { running: { ...server, isolated, resolveError }, secrets: [], waitsForKeychain: true };
     }
+  }
+
+  /**
+   * Servers whose secrets the keychain could not give are tried again while any waits: a keychain
+   * locked when the app started at login, or one unlocked later, needs no Restart of each server.
+   */
+  private scheduleKeychainRetry(): void {
+    clearTimeout(this.keychainRetry);
+    this.keychainRetry = undefined;
+    if (this.stopped || ![...this.resolvedServers.values()].some((r) => r.waitsForKeychain)) return;
+    this.keychainRetry = setTimeout(() => {
+      const run = this.reloading.then(() => this.retryKeychainServers());
+      this.reloading = run.catch(logFailure(this.warn, 'could not read the keychain again'));
+    }, this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS);
+    this.keychainRetry.unref();
+  }
+
+  private async retryKeychainServers(): Promise<void> {
+    if (this.stopped || this.pausedNow) return;
+    const entries = new Map(this.resolvedServers);
+    let changed = false;
+    for (const [name, entry] of entries) {
+      const server = this.current.servers[name];
+      if (!entry.waitsForKeychain || !server) continue;
+      const again = await this.resolveEntry(server);
+      if (again.waitsForKeychain) continue;
+      entries.set(name, again);
+      changed = true;
+    }
+    if (changed) await this.runResolved(entries);
+    else this.scheduleKeychainRetry();
   }
 
   /** Runs exactly these servers: those whose resolved entry changed start again, the rest keep running. */
@@ -1456,6 +1504,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       leftOut,
     );
     this.setSecrets([]);
+    this.scheduleKeychainRetry();
     return changes;
   }
 

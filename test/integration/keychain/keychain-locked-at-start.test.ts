@@ -1,0 +1,70 @@
+/**
+ * A gateway that starts while the keychain is locked (the app started at login before the keyring
+ * was unlocked): its servers that need a secret say so and that they are tried again, and once the
+ * keychain is unlocked they start with their secrets, with no Restart of each. A real gnome-keyring
+ * over a private D-Bus session, locked and unlocked as the desktop does.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeychainSecretStore, type Gateway } from '../../../main/engine/index.ts';
+import {
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
+import { keyringMissing, startKeyringSession, type KeyringSession } from './keyring-session.ts';
+
+const missing = keyringMissing();
+if (missing && process.env.CI) throw new Error(`keychain tests need a Secret Service in CI: ${missing}`);
+
+describe.skipIf(missing !== undefined)('a gateway started while the keychain is locked', () => {
+  let keyring: KeyringSession;
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    keyring = await startKeyringSession();
+    // Before the first keyring call in this process: libdbus reads the address once.
+    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
+    dir = await tempDir('sb-keychain-locked-');
+  }, 30_000);
+  afterAll(async () => {
+    await gateway?.stop();
+    await keyring?.close();
+    await dir?.cleanup();
+  });
+
+  it('starts the servers needing a secret once the keychain is unlocked', async () => {
+    const stateDir = path.join(dir.dir, 'state');
+    await createKeychainSecretStore({ stateDir }).set('gh-token', 'ghp_after_unlock_0001');
+    keyring.lock();
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }), plain: fixtureServer('plain') },
+    });
+    gateway = await startGateway(config, {
+      secrets: createKeychainSecretStore({ stateDir }),
+      keychainRetryMs: 1000,
+    });
+    const fx = () => gateway.servers().find((s) => s.name === 'fx')!;
+    expect(fx().state).toBe('failed');
+    expect(fx().lastError).toMatch(/the OS keychain is not available .*\(tried again every 1 s\)$/);
+    expect(gateway.servers().find((s) => s.name === 'plain')!.state).toBe('ready');
+    // Still locked at the next try: still failed, and tried again after it.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(fx().state).toBe('failed');
+
+    await keyring.unlock();
+    await waitFor(() => fx().state === 'ready', 15_000, 'fx to start once the keychain is unlocked');
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      const seen = await client.callTool({ name: 'fx__env', arguments: { name: 'FIXTURE_TOKEN' } });
+      expect(textOf(seen)).toBe('ghp_after_unlock_0001');
+    } finally {
+      await client.close();
+    }
+  }, 40_000);
+});
