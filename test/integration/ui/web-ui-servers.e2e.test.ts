@@ -269,6 +269,28 @@ describe('the Servers screen', () => {
     await form.waitFor({ state: 'detached' });
   });
 
+  it('keeps what a box cannot show (an empty last argument, a value on two lines) when another is saved', async () => {
+    type Fx = { args: string[]; env: Record<string, string>; cwd?: string };
+    const before = await readFile(gateway.configPath(), 'utf8');
+    const file = (await config()) as { mcpServers: { fx: Fx } };
+    file.mcpServers.fx.args.push('--label', '');
+    file.mcpServers.fx.env.GREETING = 'line one\nline two';
+    await writeFile(gateway.configPath(), JSON.stringify(file, null, 2));
+    await page.getByRole('link', { name: 'Servers' }).click();
+    await page.getByRole('button', { name: 'fx', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server fx' });
+    await detail.getByRole('button', { name: 'Edit' }).click();
+    const form = detail.getByRole('region', { name: 'Edit fx' });
+    await form.getByLabel(/^Working directory/).fill(path.dirname(FIXTURE));
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText('Saved fx to the config file.').waitFor();
+    const fx = (await config()).mcpServers.fx as Fx;
+    expect(fx.args.slice(-2)).toEqual(['--label', '']);
+    expect(fx.env.GREETING).toBe('line one\nline two');
+    expect(fx.cwd).toBe(path.dirname(FIXTURE));
+    await writeFile(gateway.configPath(), before);
+  });
+
   it("says at a field what is wrong with it in the field's words, not with the API method's name", async () => {
     await page.getByRole('link', { name: 'Servers' }).click();
     await openAddForm('Local command');
