@@ -1,0 +1,125 @@
+/**
+ * The Profiles screen in real Chromium, open in two tabs at once and beside a config file edited by
+ * hand: a profile saved in one place does not silently undo what was saved in the other.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer/dist');
+
+interface Profiles {
+  [name: string]: { servers: string[]; description?: string };
+}
+
+describe('the Profiles screen in two tabs', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let browser: TestBrowser;
+  let one: Page;
+  let two: Page;
+  let shots: string;
+
+  const profiles = async () =>
+    (JSON.parse(await readFile(gateway.configPath(), 'utf8')) as { profiles: Profiles }).profiles;
+  /** An edit of the file by hand, applied by the gateway before it returns. */
+  async function handEdit(change: (profiles: Profiles) => void): Promise<void> {
+    const file = JSON.parse(await readFile(gateway.configPath(), 'utf8')) as { profiles: Profiles };
+    change(file.profiles);
+    await writeFile(gateway.configPath(), JSON.stringify(file, null, 2));
+    const want = JSON.stringify(file.profiles);
+    await waitFor(
+      async () => {
+        const listed = (await gateway.api.listProfiles()).filter((p) => !p.implicit);
+        const now = Object.fromEntries(
+          listed.map((p) => [p.name, { servers: p.servers, ...(p.description ? { description: p.description } : {}) }]),
+        );
+        return JSON.stringify(now) === want;
+      },
+      10_000,
+      'the hand edit applied',
+    );
+  }
+  async function editWork(page: Page) {
+    await page.getByRole('link', { name: 'Profiles' }).click();
+    await page.getByRole('button', { name: 'Edit work' }).click();
+    return page.getByRole('region', { name: 'Edit work' });
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-profiles-');
+    shots = await screenshotDir();
+    const file = await writeConfig(dir.dir, {
+      mcpServers: {
+        a: fixtureServer('a'),
+        b: { ...fixtureServer('b'), disabled: true },
+        c: { ...fixtureServer('c'), disabled: true },
+      },
+      profiles: { work: { servers: ['a'], description: 'Work' } },
+    });
+    gateway = await startGateway(file, { uiDir: UI_DIR, watch: true });
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+    one = browser.page;
+    // A second tab, signed in with a link of its own.
+    two = await browser.context.newPage();
+    two.setDefaultTimeout(10_000);
+    await two.goto(gateway.uiLoginUrl()!);
+  }, 40_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('keeps a server added in the other tab when this one saves its description', async () => {
+    const first = await editWork(one);
+    const second = await editWork(two);
+    await second.getByRole('checkbox', { name: /^b/ }).check();
+    await second.getByRole('button', { name: 'Save profile' }).click();
+    await two.getByRole('status').getByText('Saved work: its clients see 2 servers now.').waitFor();
+    await first.getByLabel('Description (optional)').fill('Work, from the first tab');
+    await first.getByRole('button', { name: 'Save profile' }).click();
+    await one.getByRole('status').getByText('Saved work: its clients see 2 servers now.').waitFor();
+    expect((await profiles()).work).toEqual({ servers: ['a', 'b'], description: 'Work, from the first tab' });
+  });
+
+  it('refuses, at the field, a change that would undo one made in the file meanwhile', async () => {
+    const form = await editWork(one);
+    await form.getByRole('checkbox', { name: /^c/ }).check();
+    await handEdit((p) => (p.work!.servers = ['a']));
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await form
+      .getByRole('alert')
+      .getByText('Its servers were changed in the config file while this form was open: Cancel, and edit again.')
+      .waitFor();
+    await one.screenshot({ path: path.join(shots, 'profiles-changed-meanwhile.png'), fullPage: true });
+    expect((await profiles()).work!.servers).toEqual(['a']);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('does not bring back a profile removed while its form was open, nor replace one made meanwhile', async () => {
+    const form = await editWork(one);
+    await form.getByRole('checkbox', { name: /^b/ }).check();
+    await handEdit((p) => delete p.work);
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await form
+      .getByRole('alert')
+      .getByText('work was removed from the config file while this form was open.')
+      .waitFor();
+    expect(await profiles()).toEqual({});
+    await form.getByRole('button', { name: 'Cancel' }).click();
+
+    await one.getByRole('button', { name: 'New profile' }).click();
+    const added = one.getByRole('region', { name: 'New profile' });
+    await added.getByLabel('Name', { exact: true }).fill('research');
+    await added.getByRole('checkbox', { name: /^a/ }).check();
+    await handEdit((p) => (p.research = { servers: ['b', 'c'] }));
+    await added.getByRole('button', { name: 'Save profile' }).click();
+    await added.getByRole('alert').getByText('There is a profile named research already.').waitFor();
+    expect(await profiles()).toEqual({ research: { servers: ['b', 'c'] } });
+  });
+});
