@@ -38,6 +38,21 @@ function httpUrl(address: string): URL | undefined {
   }
 }
 
+/**
+ * What is wrong with the port `address` gives (a URL's, or host:port's), when it is one no server
+ * listens on (0, or over 65535); undefined when there is none or it is fine. Said as such: a URL
+ * with such a port is otherwise refused as if it were no URL at all.
+ */
+export function portOutOfRange(address: string): string | undefined {
+  // [scheme://][user:password@]host:port, where the host may be [IPv6]; then the end, a path, query or fragment.
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:[\]]*):(\d+)(?=$|[/?#])/i.exec(
+    address.trim(),
+  );
+  if (!m) return undefined;
+  const port = Number(m[1]);
+  return port >= 1 && port <= 65535 ? undefined : `port ${m[1]} is out of range: a port is 1 to 65535`;
+}
+
 const EXPECTED =
   'expected an http:// or https:// URL (a handler over HTTP), host:port (FastCGI over TCP, e.g. ' +
   '"127.0.0.1:9000") or an absolute Unix socket path (FastCGI, e.g. "/run/php/php8.2-fpm.sock")';
@@ -48,6 +63,8 @@ export function parseHandlerAddress(address: string, kind?: HandlerKind): Handle
   const url = httpUrl(trimmed);
   const tcp = url ? undefined : hostPort(trimmed);
   const socket = trimmed.startsWith('/') ? trimmed : undefined;
+  const badPort = socket ? undefined : portOutOfRange(trimmed);
+  if (badPort) return { error: badPort };
   if (!url && !tcp && !socket) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return { error: `unsupported scheme in "${trimmed}": ${EXPECTED}` };
     return { error: EXPECTED };

@@ -6,7 +6,7 @@
 import { isAbsolute as isPosixAbsolute } from 'node:path/posix';
 import { isAbsolute as isWin32Absolute } from 'node:path/win32';
 import { z } from 'zod';
-import type { HandlerFastcgiTarget, HandlerHttpTarget } from './handler-address.ts';
+import { portOutOfRange, type HandlerFastcgiTarget, type HandlerHttpTarget } from './handler-address.ts';
 import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from './http-limits.ts';
 
 export const DEFAULTS = {
@@ -71,15 +71,25 @@ function isHttpsPathUrl(value: string): boolean {
   }
 }
 
-// `${env:HOST}` in a URL makes it unparseable until resolved, so only the scheme is checked then.
-function isRemoteUrl(value: string): boolean {
-  if (value.includes('${')) return /^(https?|wss?):\/\//i.test(value);
+const REMOTE_URL = 'expected an http://, https://, ws:// or wss:// URL';
+
+/** What is wrong with a remote server's URL, said for what it is (its port, a missing scheme); undefined if nothing. */
+function remoteUrlProblem(value: string): string | undefined {
+  const port = portOutOfRange(value);
+  if (port) return port;
+  // `${env:HOST}` in a URL makes it unparseable until resolved, so only the scheme is checked then.
+  if (value.includes('${')) return /^(https?|wss?):\/\//i.test(value) ? undefined : REMOTE_URL;
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(value.trim()))
+    return `${REMOTE_URL}: it has no scheme (write https://… or http://…)`;
+  let url: URL;
   try {
-    const url = new URL(value);
-    return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol);
+    url = new URL(value);
   } catch {
-    return false;
+    return /^(https?|wss?):\/\//i.test(value)
+      ? 'not a valid URL (a space or another character a URL cannot have, in its host or port?)'
+      : REMOTE_URL;
   }
+  return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) ? undefined : REMOTE_URL;
 }
 
 /** A WebSocket URL (the remote server speaks MCP over WebSocket). */
@@ -330,8 +340,11 @@ export const remoteServerSchema = z
       .optional()
       .describe('Optional. "sse" means the legacy SSE transport; "http" tries Streamable HTTP, then SSE.'),
     url: z
-      .string({ error: 'expected an http://, https://, ws:// or wss:// URL' })
-      .refine(isRemoteUrl, { error: 'expected an http://, https://, ws:// or wss:// URL' })
+      .string({ error: REMOTE_URL })
+      .superRefine((value, ctx) => {
+        const problem = remoteUrlProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .meta({ pattern: '^([Hh][Tt][Tt][Pp][Ss]?|[Ww][Ss][Ss]?)://' })
       .describe(
         'The remote MCP endpoint: http(s):// (Streamable HTTP or legacy SSE) or ws(s):// (WebSocket). ' +

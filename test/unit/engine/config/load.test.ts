@@ -286,6 +286,26 @@ describe('parseConfigText: errors a user sees', () => {
     expect(err.issues).toHaveLength(6);
   });
 
+  it("says what is wrong with a remote server's URL: its port, a missing scheme, or the URL itself", () => {
+    const err = errorFor(`{
+  "mcpServers": {
+    "a": { "url": "http://127.0.0.1:99999/mcp" },
+    "b": { "url": "https://user:pw@mcp.example.com:0/mcp" },
+    "c": { "url": "mcp.example.com/mcp" },
+    "d": { "url": "http://mcp example.com/mcp" },
+    "e": { "url": "https://mcp.example.com:8443/mcp?port=99999" },
+  },
+}`);
+    expect(lines(err)).toEqual([
+      `${FILE}:3:19: mcpServers.a.url: port 99999 is out of range: a port is 1 to 65535`,
+      `${FILE}:4:19: mcpServers.b.url: port 0 is out of range: a port is 1 to 65535`,
+      `${FILE}:5:19: mcpServers.c.url: expected an http://, https://, ws:// or wss:// URL: it has no scheme ` +
+        `(write https://… or http://…)`,
+      `${FILE}:6:19: mcpServers.d.url: not a valid URL (a space or another character a URL cannot have, ` +
+        `in its host or port?)`,
+    ]);
+  });
+
   it('rejects unknown top-level keys, suggesting the intended one', () => {
     const err = errorFor('{\n  "mcpServer": {}\n}');
     expect(err.message).toBe(`${FILE}:2:3: mcpServer: unknown key "mcpServer" (did you mean "mcpServers"?)`);

@@ -179,6 +179,21 @@ describe('handler entries that are wrong', () => {
     ]);
   });
 
+  it('says a port out of range, in a URL or host:port, rather than that the address is of no known kind', () => {
+    const text = `{
+  "mcpServers": {
+    "a": { "handler": "http://127.0.0.1:99999/" },
+    "b": { "handler": "127.0.0.1:70000", "entrypoint": "/srv/a.php" },
+    "c": { "handler": "[::1]:0", "entrypoint": "/srv/a.php" }
+  }
+}`;
+    expect(errorFor(text)).toEqual([
+      `${FILE}:3:23: mcpServers.a.handler: port 99999 is out of range: a port is 1 to 65535`,
+      `${FILE}:4:23: mcpServers.b.handler: port 70000 is out of range: a port is 1 to 65535`,
+      `${FILE}:5:23: mcpServers.c.handler: port 0 is out of range: a port is 1 to 65535`,
+    ]);
+  });
+
   it('mixing kinds, and handler keys without "handler"', () => {
     expect(
       errorFor(
