@@ -86,8 +86,9 @@ export interface GatewayApi {
   /**
    * Replaces what the Add server form owns of an entry (command, args, env, cwd, url, headers,
    * handler, entrypoint), writing only what differs, and keeps the rest (tools, timeouts,
-   * description); refused like addServer. A `[redacted…]` value sent back where getServerEntry showed
-   * it keeps the file's value; a placeholder anywhere else is refused.
+   * description); refused like addServer. Another key sent with a value other than the file's is
+   * refused (field: that key), not ignored. A `[redacted…]` value sent back where getServerEntry
+   * showed it keeps the file's value; a placeholder anywhere else is refused.
    */
   updateServer(name: string, entry: ServerEntry): Promise<void>;
   /** Removes a server from the config file and applies it (refused while a profile names it). */

@@ -138,6 +138,8 @@ export async function setServerKey(file: string, name: string, key: string[], va
 
 /** The keys the Add/Edit server form owns; an edit keeps every other key of the entry. */
 const FORM_KEYS = ['command', 'args', 'env', 'cwd', 'url', 'headers', 'handler', 'entrypoint'];
+/** Where a key updateServer keeps is changed instead, when not only in the file. */
+const ELSEWHERE: Record<string, string> = { disabled: 'use setServerEnabled', tools: 'use setToolOptions' };
 /** Kept when the entry stays the same kind of server; dropped when the form changed its kind. */
 const KIND_KEYS = ['type', 'kind'];
 const family = (e: Record<string, unknown>) => ('handler' in e ? 'handler' : 'url' in e ? 'remote' : 'command');
@@ -204,6 +206,18 @@ export async function updateServerInConfigFile(file: string, name: string, entry
         'invalid_request',
         `"${placeholder[0]}" still holds a hidden value ([redacted…]): type the value again, or use \${secret:NAME}`,
         { field: placeholder[0] },
+      );
+    // A key it does not write, sent with another value than the file's, is said, not taken as saved.
+    const other = Object.keys(entry).find(
+      (key) => !FORM_KEYS.includes(key) && !isDeepStrictEqual(entry[key], current[key]),
+    );
+    if (other)
+      throw new GatewayError(
+        'invalid_request',
+        `"${other}" is kept as the config file has it: updateServer changes only ` +
+          `${FORM_KEYS.slice(0, -1).join(', ')} and ${FORM_KEYS.at(-1)!} ` +
+          `(${ELSEWHERE[other] ?? `change "${other}" in the config file`})`,
+        { field: other },
       );
     const path = ['mcpServers', name];
     // Key by key, and only what differs (within env and headers too: one variable is one key

@@ -135,6 +135,32 @@ describe('saving the form of a server with values written in plain text that loo
   });
 });
 
+describe('a key updateServer does not write', () => {
+  it('sent with a new value is refused naming it, not taken as saved; as the file has it, it is fine', async () => {
+    const file = configFile(CONFIG.replace('"type": "stdio",', '"type": "stdio",\n      "timeoutMs": 5000,'));
+    const before = readFileSync(file, 'utf8');
+    const entry = await readServerEntry(file, 'fx');
+    await expect(updateServerInConfigFile(file, 'fx', { ...entry, timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'invalid_request',
+      field: 'timeoutMs',
+      message:
+        '"timeoutMs" is kept as the config file has it: updateServer changes only command, args, env, cwd, url, ' +
+        'headers, handler and entrypoint (change "timeoutMs" in the config file)',
+    });
+    await expect(updateServerInConfigFile(file, 'fx', { ...entry, disabled: true })).rejects.toMatchObject({
+      field: 'disabled',
+      message: expect.stringMatching(/\(use setServerEnabled\)$/) as unknown,
+    });
+    await expect(updateServerInConfigFile(file, 'fx', { ...entry, type: 'http' })).rejects.toMatchObject({
+      field: 'type',
+    });
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    // The whole entry as getServerEntry gave it, with a form key changed: saved.
+    await updateServerInConfigFile(file, 'fx', { ...entry, cwd: '/srv' });
+    expect(await readServerEntry(file, 'fx')).toEqual({ ...entry, cwd: '/srv' });
+  });
+});
+
 describe('removing a server', () => {
   it('a profile still uses: refused, naming the profiles, the file unchanged', async () => {
     const text = CONFIG.replace(
