@@ -291,6 +291,23 @@ describe('the Servers screen', () => {
     await writeFile(gateway.configPath(), before);
   });
 
+  it('says so when the open server is removed elsewhere, and offers no Edit or Remove for it', async () => {
+    await gateway.api.addServer('leaving', { command: NODE, args: [FIXTURE] });
+    await page.getByRole('link', { name: 'Servers' }).click();
+    await page.getByRole('button', { name: 'leaving', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server leaving' });
+    await detail.getByRole('button', { name: 'Edit' }).waitFor();
+    // Another window removes it.
+    await gateway.api.removeServer('leaving');
+    await detail
+      .getByText(
+        'leaving is no longer in the config file: it was removed or renamed (in another window, or in the file',
+      )
+      .waitFor();
+    expect(await detail.getByRole('button', { name: /^(Edit|Remove|Restart|Turn off)$/ }).count()).toBe(0);
+    await shoot('removed-elsewhere');
+  });
+
   it("says at a field what is wrong with it in the field's words, not with the API method's name", async () => {
     await page.getByRole('link', { name: 'Servers' }).click();
     await openAddForm('Local command');
