@@ -170,6 +170,8 @@ describe('the web UI in Chromium', () => {
     await everything.getByRole('button', { name: 'Turn off' }).click();
     await page.getByRole('row').filter({ hasText: 'everything' }).getByText('off', { exact: true }).waitFor();
     await waitFor(async () => !(await names()).some((n) => n.startsWith('everything__')), 10_000, 'everything off');
+    // Off, it has nothing to restart: Turn on is what starts it.
+    expect(await everything.getByRole('button', { name: 'Restart' }).count()).toBe(0);
     await everything.getByRole('button', { name: 'Turn on' }).click();
     await waitFor(() => gateway.servers().find((s) => s.name === 'everything')?.state === 'ready', 20_000);
     // Its log shows what happened as it happens, with the time of day as every log line has.
