@@ -68,6 +68,8 @@ interface Target {
    * flight, else every call of that session on the upstream (a stdio server does not say which).
    */
   flights?: Flight[];
+  /** The upstream did not say which call it asks during: the session is the best guess. */
+  guessed?: true;
 }
 
 /** Why a server-to-client request was given up: its server withdrew it (notifications/cancelled). */
@@ -328,8 +330,11 @@ export class ServerRequests {
       ? clientCannotAnswer(target.session, method, params)
       : (this.opts.nobodyToAsk ?? this.nobodyReason(upstream, method));
     // A stateless call decides itself: it asks the client, or fails the call with -32021 when the
-    // client's per-request capabilities do not cover the question.
-    if (target && (unable === undefined || target.session.stateless)) {
+    // client's per-request capabilities do not cover the question. Except roots asked of nobody in
+    // particular (at a server's start, after another client's list_changed): taken for the call's,
+    // they failed calls that needed none; the server is told none come.
+    const failsCall = target?.session.stateless === true && !(method === 'roots/list' && target.guessed);
+    if (target && (unable === undefined || failsCall)) {
       const options: { relatedRequestId?: RequestId; signal: AbortSignal; trafficParentId?: string } = { signal };
       if (target.requestId !== undefined) options.relatedRequestId = target.requestId;
       if (trafficParentId) options.trafficParentId = trafficParentId;
@@ -424,10 +429,10 @@ export class ServerRequests {
       const session = this.opts.session(owner);
       if (!session) return undefined;
       const own = flights.filter((f) => f.session === session);
-      return own.length ? targetOf(own) : { session };
+      return own.length ? { ...targetOf(own), guessed: true } : { session, guessed: true };
     }
     const sessions = new Set(flights.map((f) => f.session));
-    return sessions.size === 1 ? targetOf(flights) : undefined;
+    return sessions.size === 1 ? { ...targetOf(flights), guessed: true } : undefined;
   }
 }
 

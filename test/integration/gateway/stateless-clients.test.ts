@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Gateway } from '../../../main/engine/index.ts';
 import {
   CLI,
+  EVERYTHING,
   NODE,
   ROOT,
   fixtureServer,
@@ -424,6 +425,44 @@ describe('stateless 2026-07-28 clients', () => {
       expect(textOf((await client.response(3)).result)).toBe('no answer (decline)');
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('a stateless call while a shared server asks for roots on its own', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(
+      await writeConfig(dir.dir, { mcpServers: { everything: { command: NODE, args: [EVERYTHING, 'stdio'] } } }),
+    );
+    await gateway.upstream('everything')!.whenReady(15_000);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('is not failed for roots it never asked for: the server is told none come', async () => {
+    // Another client's folders changed: the server (server-everything) asks for roots again, of
+    // nobody in particular; the stateless call in flight was taken to be the one asking.
+    const other = await httpClient(gateway.httpUrl()!, { roots: { listChanged: true } });
+    try {
+      const call = statelessPost(
+        gateway.httpUrl()!,
+        'tools/call',
+        { name: 'everything__trigger-long-running-operation', arguments: { duration: 1.5, steps: 3 } },
+        { capabilities: {} },
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await other.sendRootsListChanged();
+      const done = await call;
+      expect(done.body.error).toBeUndefined();
+      expect(textOf(done.body.result)).toMatch(/Long running operation completed/);
+    } finally {
+      await other.close();
     }
   });
 });
