@@ -434,6 +434,15 @@ describe('the web UI in Chromium', () => {
 
     await screen('Secrets');
     await row.getByText('envy (env.API_TOKEN)').waitFor();
+    // Another window (or the CLI) adds a server that uses it too: the screen open here says so.
+    const env = { API_TOKEN: '${secret:envy-token}' };
+    await gateway.api.addServer('envy2', { command: NODE, args: [EVERYTHING, 'stdio'], env });
+    try {
+      await row.getByText('envy2 (env.API_TOKEN)').waitFor();
+    } finally {
+      await gateway.api.removeServer('envy2');
+    }
+    await row.getByText('envy2 (env.API_TOKEN)').waitFor({ state: 'detached' });
   });
 
   it('installs into a client after showing the change, and restores its original byte for byte', async () => {
