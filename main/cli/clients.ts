@@ -20,6 +20,7 @@ import {
   clientDefinition,
   type AdoptionContext,
   type ClientDefinition,
+  type ClientStatus,
   type ShimCommand,
   userInstallerContext,
 } from '../engine/index.ts';
@@ -57,6 +58,12 @@ const STATE_TEXT: Record<string, string> = {
   invalid: 'cannot read',
 };
 
+/** The state as the table shows it: an entry the desktop app wrote is installed, and says whose it is. */
+function stateText(s: ClientStatus): string {
+  if (s.state === 'installed' && s.entry === 'app') return 'installed (app entry)';
+  return STATE_TEXT[s.state] ?? s.state;
+}
+
 export async function clients(opts: { json: boolean }): Promise<number> {
   const statuses = await detectClients(context(), (profile) => shimFor(profile));
   if (opts.json) {
@@ -66,17 +73,19 @@ export async function clients(opts: { json: boolean }): Promise<number> {
   out(
     table(
       ['CLIENT', 'NAME', 'STATE', 'PROFILE', 'SERVERS', 'CONFIG'],
-      statuses.map((s) => [
-        s.id,
-        s.name,
-        STATE_TEXT[s.state] ?? s.state,
-        s.profile ?? '-',
-        String(s.servers.length),
-        s.path,
-      ]),
+      statuses.map((s) => [s.id, s.name, stateText(s), s.profile ?? '-', String(s.servers.length), s.path]),
     ),
   );
   for (const s of statuses.filter((s) => s.problem)) out(`\n${s.id}: ${s.problem}\n`);
+  for (const s of statuses.filter((s) => s.outdatedBecause))
+    out(`\n${s.id}: its switchboard entry is outdated: ${s.outdatedBecause}\n`);
+  const apps = statuses.filter((s) => s.state === 'installed' && s.entry === 'app').map((s) => s.id);
+  if (apps.length)
+    out(
+      `\nApp entries (${apps.join(', ')}) were written by the Switchboard desktop app: they start the same ` +
+        "shim with the app's program, and start the app when no gateway runs. install keeps them app " +
+        'entries; for a command-line entry instead, run switchboard uninstall CLIENT first.\n',
+    );
   const backups = statuses.filter((s) => s.backup);
   if (backups.length)
     out(
@@ -113,8 +122,8 @@ async function checkProfile(profile: string): Promise<void> {
  * The profile install writes when none is given: the one the client starts now (an outdated entry
  * is brought up to date, not moved to another profile), unless the config lost it, else "default".
  */
-async function keptProfile(def: ClientDefinition, ctx: AdoptionContext): Promise<string> {
-  const current = (await detectClient(def.id, ctx)).profile;
+async function keptProfile(def: ClientDefinition, status: ClientStatus): Promise<string> {
+  const current = status.profile;
   if (current === undefined || current === 'default') return 'default';
   if ((await configProfiles()).includes(current)) return current;
   warn(
@@ -122,6 +131,30 @@ async function keptProfile(def: ClientDefinition, ctx: AdoptionContext): Promise
       'installing with "default" (or give --profile)',
   );
   return 'default';
+}
+
+/**
+ * The entry for `profile` in a client whose entry the desktop app wrote and that works: an app entry
+ * again (the same program and shim file), so install never turns it into a command-line one unasked.
+ * Undefined for every other client.
+ */
+function appEntryKept(def: ClientDefinition, status: ClientStatus, profile: string): ShimCommand | undefined {
+  if (status.state !== 'installed' || status.entry !== 'app' || status.program === undefined) return undefined;
+  try {
+    const { shim } = shimCommand({
+      executable: status.program,
+      ...(status.script !== undefined ? { script: status.script } : {}),
+      profile,
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
+    out(
+      `${def.name} has the Switchboard desktop app's entry (it starts the app when no gateway runs); it stays ` +
+        `an app entry. For a command-line entry instead, run "switchboard uninstall ${def.id}" first.\n`,
+    );
+    return shim;
+  } catch {
+    return undefined; // not a command line this copy can write again: the command line's entry replaces it
+  }
 }
 
 export async function install(opts: {
@@ -132,9 +165,15 @@ export async function install(opts: {
 }): Promise<number> {
   const def = clientDefinition(opts.client);
   const ctx = context();
-  const profile = opts.profile ?? (await keptProfile(def, ctx));
+  const status = await detectClient(def.id, ctx);
+  const profile = opts.profile ?? (await keptProfile(def, status));
   await checkProfile(profile);
-  const shim = shimFor(profile, true);
+  const shim = appEntryKept(def, status, profile) ?? shimFor(profile, true);
+  if (status.entry === 'app' && status.outdatedBecause !== undefined)
+    out(
+      `${def.name}'s entry from the Switchboard desktop app no longer works (${status.outdatedBecause}): ` +
+        'install replaces it with a command-line entry.\n',
+    );
   if (opts.dryRun) {
     printPlan(
       await planInstall(def.id, ctx, shim),
@@ -188,12 +227,14 @@ export async function adopt(opts: {
 }): Promise<number> {
   const def = clientDefinition(opts.client);
   const ctx = context(opts.configPath);
-  const shim = shimFor(opts.profile ?? (await detectClient(def.id, ctx)).profile ?? 'default', true);
   const listing = await listAdoptable(def.id, ctx);
   if (listing.servers.length === 0) {
     out(`${def.name} has no servers to adopt in ${listing.path}.\n`);
     return 0;
   }
+  const status = await detectClient(def.id, ctx);
+  const profile = opts.profile ?? status.profile ?? 'default';
+  const shim = appEntryKept(def, status, profile) ?? shimFor(profile, true);
   out(`${def.name} (${listing.path}) has:\n`);
   out(
     table(

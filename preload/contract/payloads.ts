@@ -242,11 +242,24 @@ export type ClientConfigState =
   /** The client is there, its config file is not (install creates it). */
   | 'no-config'
   | 'not-installed'
+  /** Switchboard's entry is there and starts it: this copy's, or the other kind's (see ClientView.entry). */
   | 'installed'
-  /** Switchboard's entry is there but differs from what install would write (another path or profile). */
+  /**
+   * Switchboard's entry is there but no longer works as written: its program or script is gone, its
+   * arguments are in an older form, or it is this kind's entry from another place (an old app location).
+   * ClientView.outdatedBecause says which.
+   */
   | 'outdated'
   /** The file cannot be read (or is refused: a symlink out of its folder). */
   | 'invalid';
+
+/**
+ * Which kind of entry starts Switchboard in a client. 'app': the desktop app's own program run as Node
+ * (ELECTRON_RUN_AS_NODE) on the shim file in its data folder; with no gateway running it starts the app.
+ * 'cli': Node on bin/switchboard.js (`switchboard install`, `switchboard serve`'s web UI); with no
+ * gateway running it starts one in the background, without the app (an app opened then finds it running).
+ */
+export type ClientEntryKind = 'app' | 'cli';
 
 /** An AI client on this machine (Claude Desktop, Cursor, Zed, VS Code, Claude Code, ...). */
 export interface ClientView {
@@ -262,6 +275,15 @@ export interface ClientView {
   servers: string[];
   /** The profile Switchboard's entry starts, when installed. */
   profile?: string;
+  /** The kind of Switchboard's entry, when installed (or outdated). */
+  entry?: ClientEntryKind;
+  /** Why the entry is 'outdated' ("its program /opt/old/node no longer exists"). */
+  outdatedBecause?: string;
+  /**
+   * The kind of entry Install writes from here: 'app' in the desktop app, 'cli' in `switchboard serve`.
+   * Absent when this copy cannot install (the app run from its disk image).
+   */
+  installs?: ClientEntryKind;
   /**
    * Switchboard keeps the original of its file: Restore puts it back byte for byte (only its servers
    * when the client keeps more there and changed the file since).

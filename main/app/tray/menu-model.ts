@@ -39,6 +39,8 @@ export interface TrayMenuModel {
   items: TrayMenuItem[];
 }
 
+export type TrayClient = Pick<ClientView, 'id' | 'name' | 'detected' | 'state' | 'profile' | 'entry' | 'installs'>;
+
 export interface TrayMenuInput {
   /** Null when the server list could not be fetched. */
   servers: readonly ServerView[] | null;
@@ -59,7 +61,7 @@ export interface TrayMenuInput {
   /** Questions from servers waiting for the user. */
   questions?: number;
   /** The AI clients found on this machine (Install into). */
-  clients?: readonly Pick<ClientView, 'id' | 'name' | 'detected' | 'state' | 'profile'>[];
+  clients?: readonly TrayClient[];
   /** The gateway's Streamable HTTP URL, when it listens on one. */
   endpoint?: string;
   /** Absent when start at login cannot be changed here. */
@@ -161,6 +163,23 @@ const INSTALL_LABEL: Partial<Record<ClientView['state'], string>> = {
   invalid: 'config file unreadable',
 };
 
+const ENTRY_NAME: Record<NonNullable<ClientView['entry']>, string> = {
+  app: 'app entry',
+  cli: 'command-line entry',
+};
+
+/**
+ * What the item says. An entry of the other kind (written by `switchboard install`) is installed and
+ * works: it says whose it is, and switching it is the Clients screen's, where the change is shown first.
+ */
+function installState(client: TrayClient): string | undefined {
+  const other = client.entry !== undefined && client.installs !== undefined && client.entry !== client.installs;
+  if (!other) return INSTALL_LABEL[client.state];
+  if (client.state === 'installed') return `installed (${ENTRY_NAME[client.entry!]})`;
+  if (client.state === 'outdated') return `replace its outdated ${ENTRY_NAME[client.entry!]}`;
+  return INSTALL_LABEL[client.state];
+}
+
 function installMenu(clients: NonNullable<TrayMenuInput['clients']>): TrayMenuItem | undefined {
   const detected = clients.filter((c) => c.detected);
   if (detected.length === 0) return undefined;
@@ -168,7 +187,7 @@ function installMenu(clients: NonNullable<TrayMenuInput['clients']>): TrayMenuIt
     type: 'submenu',
     label: 'Install into',
     items: detected.map((client) => {
-      const state = INSTALL_LABEL[client.state];
+      const state = installState(client);
       return {
         type: 'action',
         action: { type: 'install', client: client.id, ...(client.profile ? { profile: client.profile } : {}) },

@@ -115,6 +115,9 @@ export class ClientInstalls {
       };
       if (s.problem !== undefined) view.problem = s.problem;
       if (s.profile !== undefined) view.profile = s.profile;
+      if (s.entry !== undefined) view.entry = s.entry;
+      if (s.outdatedBecause !== undefined) view.outdatedBecause = s.outdatedBecause;
+      if (s.installs !== undefined) view.installs = s.installs;
       return view;
     });
   }

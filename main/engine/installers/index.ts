@@ -14,6 +14,7 @@ export {
 export {
   detectClient,
   detectClients,
+  entryKind,
   installClient,
   planInstall,
   planUninstall,

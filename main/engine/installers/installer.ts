@@ -1,6 +1,7 @@
 /** What the CLI and the app do with one client: detect, install, uninstall, verify, restore. */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ClientConfigState } from '../../../preload/contract/index.ts';
+import type { ClientConfigState, ClientEntryKind } from '../../../preload/contract/index.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import { dropBackup, keepCopy, readBackup, readBackupRecord, type BackupRecord } from './backups.ts';
@@ -41,6 +42,15 @@ export interface ClientStatus {
   servers: string[];
   /** The profile our entry starts, when installed. */
   profile?: string;
+  /** The kind of our entry, when installed: the desktop app's or the command line's. */
+  entry?: ClientEntryKind;
+  /** The program and script our entry starts, as the file has them. */
+  program?: string;
+  script?: string;
+  /** Why the entry is 'outdated'. */
+  outdatedBecause?: string;
+  /** The kind of entry install writes here (from the shim given; none when that cannot write one). */
+  installs?: ClientEntryKind;
   backup?: { createdAt: string; file?: string };
 }
 
@@ -106,8 +116,90 @@ export async function detectClient(
   if (!ours) return { ...base, state: 'not-installed', servers };
   const profile = profileOf(argsOf(ours));
   const expected = expectedShim(shim, profile ?? 'default');
-  const state = expected && !launchesAs(def, ours, expected) ? 'outdated' : 'installed';
-  return { ...base, state, servers, ...(profile ? { profile } : {}) };
+  const launch = launchOf(ours);
+  const because = expected && launchesAs(def, ours, expected) ? undefined : await outdated(launch, expected, ctx);
+  return {
+    ...base,
+    state: because === undefined ? 'installed' : 'outdated',
+    servers,
+    ...(profile ? { profile } : {}),
+    entry: launch.kind,
+    ...(launch.program !== undefined ? { program: launch.program } : {}),
+    ...(launch.script !== undefined ? { script: launch.script } : {}),
+    ...(because !== undefined ? { outdatedBecause: because } : {}),
+    ...(expected ? { installs: entryKind(expected.env) } : {}),
+  };
+}
+
+/**
+ * The desktop app's entries run its program as Node (ELECTRON_RUN_AS_NODE=1) on the shim file it keeps
+ * in its data folder; the command line's run Node on bin/switchboard.js. Both start the same shim and
+ * reach the same gateway: neither is an outdated form of the other.
+ */
+export function entryKind(env: Record<string, string> | undefined): ClientEntryKind {
+  return env?.ELECTRON_RUN_AS_NODE === '1' ? 'app' : 'cli';
+}
+
+interface Launch {
+  kind: ClientEntryKind;
+  program?: string;
+  /** The file the program runs (before "shim"), when there is one. */
+  script?: string;
+  args: unknown[];
+}
+
+/** What an entry of ours starts, read from the entry as the file holds it (Goose's `cmd`, Zed's nested form). */
+function launchOf(raw: Record<string, unknown>): Launch {
+  const nested =
+    typeof raw.command === 'object' && raw.command !== null ? (raw.command as Record<string, unknown>) : {};
+  const program = [raw.command, nested.path, raw.cmd].find((v): v is string => typeof v === 'string');
+  const env = [raw.env, raw.envs, nested.env].find((v) => typeof v === 'object' && v !== null) as
+    Record<string, string> | undefined;
+  const args = argsOf(raw);
+  const list = Array.isArray(args) ? (args as unknown[]) : [];
+  const script = list.indexOf('shim') === 1 && typeof list[0] === 'string' ? list[0] : undefined;
+  return {
+    kind: entryKind(env),
+    ...(program !== undefined ? { program } : {}),
+    ...(script !== undefined ? { script } : {}),
+    args: list,
+  };
+}
+
+/**
+ * Why an entry that is not what install would write here no longer works as it is, or undefined when
+ * it does: the other kind's entry (the app's, seen from the command line, or the other way round)
+ * whose program and script are there is current, and install would only switch its kind.
+ */
+async function outdated(
+  launch: Launch,
+  expected: ShimCommand | undefined,
+  ctx: PathContext,
+): Promise<string | undefined> {
+  const { args, program, script } = launch;
+  const at = args.indexOf('shim');
+  if (at < 0 || at > 1 || args.length !== at + 3 || args[at + 1] !== '--profile') {
+    const listed = args.map((a) => JSON.stringify(a)).join(' ');
+    return `its arguments (${listed}) are in an older form than "shim --profile NAME"`;
+  }
+  const absolute = (ctx.platform === 'win32' ? path.win32 : path.posix).isAbsolute;
+  // Through links: a `node` left linking to a version manager's removed Node is gone too.
+  const gone = (file: string) =>
+    stat(file).then(
+      () => false,
+      (err: NodeJS.ErrnoException) => err.code === 'ENOENT' || err.code === 'ENOTDIR',
+    );
+  if (program !== undefined && absolute(program) && (await gone(program)))
+    return `the program it starts, ${program}, no longer exists`;
+  if (script !== undefined && absolute(script) && (await gone(script)))
+    return `the file it runs, ${script}, no longer exists`;
+  if (expected === undefined || entryKind(expected.env) !== launch.kind) return undefined;
+  // This kind's entry from another place: an old location of the app, another copy of the command.
+  const wanted = [expected.command, ...expected.args.slice(0, expected.args.indexOf('shim'))].join(' ');
+  const has = [program ?? '?', ...(script !== undefined ? [script] : [])].join(' ');
+  return has === wanted
+    ? 'it differs from the entry install writes'
+    : `it starts ${has}, and install now writes ${wanted}`;
 }
 
 /**

@@ -384,7 +384,12 @@ describe('installer safety', () => {
   it('lists installed clients when this copy cannot write an entry (the app run from its disk image)', async () => {
     home = await tempHome();
     await home.write('cursor', '{ "mcpServers": {} }\n');
-    await installClient('cursor', home.ctx, SHIM);
+    // Files that are there: an entry whose program is gone reads as outdated even then.
+    const script = path.resolve(import.meta.dirname, '../../../bin/switchboard.js');
+    await installClient('cursor', home.ctx, {
+      command: process.execPath,
+      args: [script, 'shim', '--profile', 'default'],
+    });
     const refuses = (): never => {
       throw new GatewayError('unsafe_path', 'Switchboard runs from its disk image: move it to Applications first');
     };

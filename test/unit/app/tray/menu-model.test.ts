@@ -216,6 +216,34 @@ describe('tray menu model', () => {
     expect(menu({ servers: [], clients: [] })).not.toContain('Install into ▸');
   });
 
+  it("shows an entry `switchboard install` wrote as installed, saying whose it is, and offers no 'update'", () => {
+    const model = buildTrayMenuModel({
+      servers: [],
+      clients: [
+        {
+          id: 'claude-desktop',
+          name: 'Claude Desktop',
+          detected: true,
+          state: 'installed',
+          entry: 'cli',
+          installs: 'app',
+        },
+        { id: 'cursor', name: 'Cursor', detected: true, state: 'outdated', entry: 'cli', installs: 'app' },
+        { id: 'zed', name: 'Zed', detected: true, state: 'installed', entry: 'app', installs: 'app' },
+      ],
+    });
+    const install = model.items.find((i) => i.type === 'submenu' && i.label === 'Install into');
+    expect(install).toMatchObject({
+      items: [
+        // It works: nothing to do from the tray (switching is the Clients screen's, with the change shown).
+        { label: 'Claude Desktop — installed (command-line entry)', enabled: false },
+        // Its program or script is gone: the app's entry replaces it.
+        { label: 'Cursor — replace its outdated command-line entry', enabled: true },
+        { label: 'Zed — installed', enabled: false },
+      ],
+    });
+  });
+
   it('keeps Resume while the config file has an error: the gateway runs on as it was', () => {
     const configError = 'the config file has an error (x)';
     const paused = { servers: [server('a', 'stopped')], paused: true, configError };
