@@ -8,6 +8,7 @@ import {
   detectClients,
   ConfigError,
   installClient,
+  keptEntryShim,
   listAdoptable,
   loadConfigFile,
   planAdoption,
@@ -139,22 +140,13 @@ async function keptProfile(def: ClientDefinition, status: ClientStatus): Promise
  * Undefined for every other client.
  */
 function appEntryKept(def: ClientDefinition, status: ClientStatus, profile: string): ShimCommand | undefined {
-  if (status.state !== 'installed' || status.entry !== 'app' || status.program === undefined) return undefined;
-  try {
-    const { shim } = shimCommand({
-      executable: status.program,
-      ...(status.script !== undefined ? { script: status.script } : {}),
-      profile,
-      env: { ELECTRON_RUN_AS_NODE: '1' },
-    });
+  const kept = status.entry === 'app' ? keptEntryShim(status, profile) : undefined;
+  if (kept)
     out(
       `${def.name} has the Switchboard desktop app's entry (it starts the app when no gateway runs); it stays ` +
         `an app entry. For a command-line entry instead, run "switchboard uninstall ${def.id}" first.\n`,
     );
-    return shim;
-  } catch {
-    return undefined; // not a command line this copy can write again: the command line's entry replaces it
-  }
+  return kept;
 }
 
 export async function install(opts: {

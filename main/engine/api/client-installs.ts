@@ -19,6 +19,7 @@ import {
   detectClient,
   detectClients,
   installClient,
+  keptEntryShim,
   planInstall,
   readBackupRecord,
   restoreClient,
@@ -61,8 +62,10 @@ export class ClientInstalls {
     const id = clientDefinition(client).id;
     const ctx = { ...context, ...this.target };
     const listing = await listAdoptable(id, ctx);
-    const profile = await this.keptProfile(id, context);
-    const plan = await planAdoption(id, ctx, { shim: shim(profile), ...(servers ? { servers } : {}) });
+    const plan = await planAdoption(id, ctx, {
+      shim: await this.keptShim(id, context, shim),
+      ...(servers ? { servers } : {}),
+    });
     return {
       clientPath: plan.clientPath,
       configPath: plan.configPath,
@@ -86,7 +89,7 @@ export class ClientInstalls {
       def.id,
       { ...context, ...this.target },
       {
-        shim: shim(await this.keptProfile(def.id, context)),
+        shim: await this.keptShim(def.id, context, shim),
         ...(servers ? { servers } : {}),
       },
     );
@@ -168,10 +171,20 @@ export class ClientInstalls {
     return ids;
   }
 
-  /** The profile a client already starts, kept when its servers move in (else "default"). */
-  private async keptProfile(id: ClientId, context: InstallerContext): Promise<string> {
-    const current = (await detectClient(id, context)).profile;
-    return current !== undefined && this.profiles().includes(current) ? current : 'default';
+  /**
+   * The entry a client gets when its servers move in: it keeps the profile it starts (else "default"),
+   * and a working entry keeps its kind (one `switchboard install` wrote stays a command-line entry:
+   * switching it is the Switch button's, not a side effect of moving servers).
+   */
+  private async keptShim(
+    id: ClientId,
+    context: InstallerContext,
+    shim: ClientInstallSetup['shim'],
+  ): Promise<ShimCommand> {
+    const status = await detectClient(id, context);
+    const current = status.profile;
+    const profile = current !== undefined && this.profiles().includes(current) ? current : 'default';
+    return keptEntryShim(status, profile) ?? shim(profile);
   }
 
   /** A client pointed at a profile the config lacks would be refused at its first start. */

@@ -16,6 +16,7 @@ export {
   detectClients,
   entryKind,
   installClient,
+  keptEntryShim,
   planInstall,
   planUninstall,
   readClientServers,

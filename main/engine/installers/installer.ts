@@ -23,7 +23,7 @@ import {
   resolveTarget,
   writeAtomic,
 } from './safe-file.ts';
-import { profileOf } from './shim-entry.ts';
+import { profileOf, shimCommand } from './shim-entry.ts';
 import { joinText, splitText } from './text.ts';
 import { ENTRY_NAME, type ClientId, type ClientServer, type PathContext, type ShimCommand } from './types.ts';
 
@@ -129,6 +129,26 @@ export async function detectClient(
     ...(because !== undefined ? { outdatedBecause: because } : {}),
     ...(expected ? { installs: entryKind(expected.env) } : {}),
   };
+}
+
+/**
+ * The command line of a client's working entry with `profile` in it, so that a change that is not an
+ * install (a new profile from the command line, servers moved into Switchboard) keeps the entry's
+ * kind: the app's stays the app's, the command line's stays the command line's. Undefined when the
+ * client has no working entry (or one this copy could not write again).
+ */
+export function keptEntryShim(status: ClientStatus, profile: string): ShimCommand | undefined {
+  if (status.state !== 'installed' || status.entry === undefined || status.program === undefined) return undefined;
+  try {
+    return shimCommand({
+      executable: status.program,
+      ...(status.script !== undefined ? { script: status.script } : {}),
+      profile,
+      ...(status.entry === 'app' ? { env: { ELECTRON_RUN_AS_NODE: '1' } } : {}),
+    }).shim;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

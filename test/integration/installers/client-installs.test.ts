@@ -41,3 +41,38 @@ describe('moving servers from the Clients screen', () => {
     expect((await loadConfigFile(configPath)).config.profiles.work!.servers).toEqual(['notes']);
   });
 });
+
+describe("moving servers into the app's Switchboard from a client with a command-line entry", () => {
+  it('keeps the entry `switchboard install` wrote: moving servers is not switching its kind', async () => {
+    home = await tempHome();
+    const script = path.resolve(import.meta.dirname, '../../../bin/switchboard.js');
+    const cli = { command: process.execPath, args: [script, 'shim', '--profile', 'default'] };
+    const file = await home.write(
+      'cursor',
+      JSON.stringify({ mcpServers: { notes: { command: 'notes-mcp' }, switchboard: cli } }, null, 2),
+    );
+    const configPath = path.join(home.home, 'switchboard.json');
+    await writeFile(configPath, '{ "mcpServers": {} }\n');
+    // The app's entries: its program run as Node on the shim file in its data folder.
+    const appShim = (profile: string) => ({
+      command: path.join(home!.home, 'Switchboard.AppImage'),
+      args: [path.join(home!.home, 'switchboard-shim.mjs'), 'shim', '--profile', profile],
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
+    const installs = new ClientInstalls(
+      { context: home.ctx, shim: appShim },
+      { configPath, secrets: home.ctx.secrets },
+      () => ['default'],
+    );
+    expect((await installs.list()).find((c) => c.id === 'cursor')).toMatchObject({
+      state: 'installed',
+      entry: 'cli',
+      installs: 'app',
+    });
+    const preview = await installs.previewAdoption('cursor');
+    expect(preview.clientDiff).not.toContain('ELECTRON_RUN_AS_NODE');
+    await installs.adopt('cursor');
+    const entries = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, unknown> }).mcpServers;
+    expect(entries).toEqual({ switchboard: cli });
+  });
+});
