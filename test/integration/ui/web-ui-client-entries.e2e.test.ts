@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appShimCommand, installShimFile } from '../../../main/app/client-entry.ts';
-import type { Gateway } from '../../../main/engine/index.ts';
+import { shimCommand, type Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import { NODE, ROOT, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 import { runCli } from '../installers/helpers.ts';
@@ -115,5 +115,29 @@ describe("the app's Clients screen with entries the command line wrote", () => {
     const again = runCli(['install', 'claude-desktop'], { HOME: home });
     expect(again.stdout).toContain('Claude Desktop already has the switchboard entry for profile "default"');
     expect((await entryIn(claude())).env).toEqual({ ELECTRON_RUN_AS_NODE: '1' });
+  });
+
+  it("shows the app's entry as installed in `switchboard serve`'s web UI, which writes command-line ones", async () => {
+    const served = await startGateway(await writeConfig(dir.dir, { mcpServers: {} }, 'served.json'), {
+      uiDir: UI_DIR,
+      clientInstalls: {
+        context: { platform: 'linux', env: {}, home, stateDir: path.join(dir.dir, 'state') },
+        shim: (profile) =>
+          shimCommand({ executable: NODE, script: path.join(ROOT, 'bin', 'switchboard.js'), profile }).shim,
+      },
+    });
+    const other = await openWebUi(served.uiLoginUrl()!);
+    try {
+      await other.page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Clients' }).click();
+      const row = other.page.getByRole('row').filter({ hasText: 'Claude Desktop' });
+      await row.getByText('installed (profile default)').waitFor();
+      await row.getByText('App entry, written by the Switchboard app: it starts the Switchboard app').waitFor();
+      await row.getByRole('button', { name: 'Switch to command-line entry in Claude Desktop' }).waitFor();
+      expect(await seriousA11yProblems(other.page)).toEqual([]);
+      await other.page.screenshot({ path: path.join(shots, 'client-entries-served.png'), fullPage: true });
+    } finally {
+      await other.close();
+      await served.stop();
+    }
   });
 });
