@@ -281,7 +281,8 @@ export interface ClientView {
   outdatedBecause?: string;
   /**
    * The kind of entry Install writes from here: 'app' in the desktop app, 'cli' in `switchboard serve`.
-   * Absent when this copy cannot install (the app run from its disk image).
+   * Given with `entry` (to tell an entry of the other kind); absent when this copy cannot install (the
+   * app run from its disk image).
    */
   installs?: ClientEntryKind;
   /**
