@@ -124,6 +124,8 @@ describe('aliases written by hand that could mean another tool', () => {
       configPath: file,
       secrets: createMemorySecretStore(),
       version: 'test',
+      // Not the default port (8787), which another program may hold.
+      http: false,
       socket: false,
     });
     gateway.on('log', (note) => {
@@ -212,6 +214,8 @@ describe('two tools that want the same name, as the app shows them', () => {
     const { client: api, close } = await httpApi(gateway);
     const clients: Client[] = [];
     try {
+      // Both up (on a busy machine one may not have begun starting when the other is ready).
+      await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 20_000, 'fx and fy to be ready');
       const pair = (await api.listProfiles()).find((p) => p.name === 'pair')!;
       const shown = {
         pair: [...pair.toolNames].sort(),
