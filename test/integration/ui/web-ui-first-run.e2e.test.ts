@@ -179,6 +179,25 @@ describe('the first run in the web UI', () => {
     ).mcpServers.remote!.headers;
     expect(headers).toEqual({ Authorization: 'Bearer ${secret:remote.header.Authorization}', 'X-Team': 'blue' });
     expect(await secrets.get('remote.header.Authorization')).toBe('sk-remote-123456');
+
+    // A new token typed into Edit: kept in the keychain, and the secret it replaces, used by nothing
+    // else now, removed (they piled up: github.GITHUB_PERSONAL_ACCESS_TOKEN, …-2, …-3).
+    await page.getByRole('button', { name: 'github', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server github' });
+    await detail.getByRole('button', { name: 'Edit' }).click();
+    const edit = detail.getByRole('region', { name: 'Edit github' });
+    const rotated = `ghp_${'c3D4'.repeat(9)}`;
+    await edit.getByLabel(/^Environment/).fill(`FIXTURE_NAME=gh\nGITHUB_PERSONAL_ACCESS_TOKEN=${rotated}`);
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await page
+      .getByRole('status')
+      .getByText(
+        'Saved github to the config file; in the keychain: GITHUB_PERSONAL_ACCESS_TOKEN as ' +
+          'github.GITHUB_PERSONAL_ACCESS_TOKEN-2 (github.GITHUB_PERSONAL_ACCESS_TOKEN, no longer used, removed).',
+      )
+      .waitFor();
+    expect(await secrets.list()).toEqual(['github.GITHUB_PERSONAL_ACCESS_TOKEN-2', 'remote.header.Authorization']);
+    expect(await secrets.get('github.GITHUB_PERSONAL_ACCESS_TOKEN-2')).toBe(rotated);
   });
 
   it('names a client that connects through the shim on the Overview as it connects, without a reload', async () => {
