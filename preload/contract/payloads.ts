@@ -308,6 +308,11 @@ export interface ClientChange {
   note?: string;
   /** Where the original was saved, the first time Switchboard changed the file. */
   backupFile?: string;
+  /**
+   * What to know about the change made, as `switchboard install` prints it: the preview's warnings, and
+   * those only the write can tell (the backup is not encrypted: no keychain holds its key).
+   */
+  warnings?: string[];
 }
 
 /** One of a client's own servers, and whether Switchboard can take it over. */
@@ -341,6 +346,8 @@ export interface AdoptionDone {
   /** What to do next, e.g. restart the client. */
   note: string;
   backupFile?: string;
+  /** As `ClientChange.warnings`: the preview's, and those only the write can tell. */
+  warnings?: string[];
 }
 
 export interface ClientRestored {

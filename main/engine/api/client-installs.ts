@@ -100,6 +100,7 @@ export class ClientInstalls {
       );
     const done: AdoptionDone = { moved: result.servers.map((s) => s.name), note: result.note };
     if (result.backupFile) done.backupFile = result.backupFile;
+    if (result.warnings.length) done.warnings = result.warnings;
     return done;
   }
 
@@ -144,6 +145,7 @@ export class ClientInstalls {
       );
     const change: ClientChange = { path: result.plan.path, written: result.written, note: result.note };
     if (result.backupCreated && result.backup?.file) change.backupFile = result.backup.file;
+    if (result.plan.warnings.length) change.warnings = result.plan.warnings;
     return change;
   }
 
