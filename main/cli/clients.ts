@@ -10,6 +10,7 @@ import {
   installClient,
   keptEntryShim,
   listAdoptable,
+  lostProfileProblem,
   loadConfigFile,
   planAdoption,
   planInstall,
@@ -78,6 +79,15 @@ export async function clients(opts: { json: boolean }): Promise<number> {
     ),
   );
   for (const s of statuses.filter((s) => s.problem)) out(`\n${s.id}: ${s.problem}\n`);
+  // A config that cannot be read says nothing about which profiles are gone.
+  const profiles = await loadConfigFile(defaultConfigPath()).then(
+    (loaded) => Object.keys(loaded.config.profiles),
+    () => undefined,
+  );
+  for (const s of statuses) {
+    if (profiles === undefined || s.profile === undefined || profiles.includes(s.profile)) continue;
+    out(`\n${s.id}: ${lostProfileProblem(s.profile, profiles)} (switchboard install ${s.id} --profile NAME)\n`);
+  }
   for (const s of statuses.filter((s) => s.outdatedBecause))
     out(`\n${s.id}: its switchboard entry is outdated: ${s.outdatedBecause}\n`);
   const apps = statuses.filter((s) => s.state === 'installed' && s.entry === 'app').map((s) => s.id);

@@ -20,6 +20,7 @@ import {
   detectClients,
   installClient,
   keptEntryShim,
+  lostProfileProblem,
   planInstall,
   readBackupRecord,
   restoreClient,
@@ -107,6 +108,7 @@ export class ClientInstalls {
   async list(): Promise<ClientView[]> {
     const { context, shim } = this.ready();
     const statuses = await detectClients(context, (profile) => shim(profile));
+    const profiles = this.profiles();
     return statuses.map((s) => {
       const view: ClientView = {
         id: s.id,
@@ -119,6 +121,11 @@ export class ClientInstalls {
       };
       if (s.problem !== undefined) view.problem = s.problem;
       if (s.profile !== undefined) view.profile = s.profile;
+      if (s.profile !== undefined && !profiles.includes(s.profile)) {
+        const lost = lostProfileProblem(s.profile, profiles);
+        view.problem =
+          view.problem === undefined ? `${lost[0]!.toUpperCase()}${lost.slice(1)}.` : `${view.problem}; ${lost}`;
+      }
       if (s.entry !== undefined) view.entry = s.entry;
       if (s.outdatedBecause !== undefined) view.outdatedBecause = s.outdatedBecause;
       if (s.installs !== undefined) view.installs = s.installs;

@@ -38,7 +38,14 @@ export {
   type ClientWatcher,
   type WatchClientOptions,
 } from './watch.ts';
-export { shimCommand, profileOf, PROFILE_NAME, type ShimEntry, type ShimOptions } from './shim-entry.ts';
+export {
+  shimCommand,
+  lostProfileProblem,
+  profileOf,
+  PROFILE_NAME,
+  type ShimEntry,
+  type ShimOptions,
+} from './shim-entry.ts';
 export { backupDir, backupKeyProblem, readBackupRecord, BACKUP_KEY_NAME, type BackupRecord } from './backups.ts';
 export { unifiedDiff } from './diff.ts';
 export { looksSecret, redactLine } from './secret-names.ts';

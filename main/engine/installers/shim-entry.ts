@@ -62,3 +62,14 @@ export function profileOf(args: unknown): string | undefined {
   const value = i >= 0 ? args[i + 1] : undefined;
   return typeof value === 'string' ? value : args.includes('shim') ? 'default' : undefined;
 }
+
+/**
+ * What a client whose entry starts a profile the config no longer has should hear: the gateway
+ * refuses it at its start (a profile renamed or removed by hand, or in the app).
+ */
+export function lostProfileProblem(profile: string, profiles: readonly string[]): string {
+  return (
+    `it starts profile "${profile}", which the config no longer has, so Switchboard refuses it at its start ` +
+    `(the config has ${profiles.map((n) => `"${n}"`).join(', ')}): install again with one of those`
+  );
+}

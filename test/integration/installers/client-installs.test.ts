@@ -76,3 +76,22 @@ describe("moving servers into the app's Switchboard from a client with a command
     expect(entries).toEqual({ switchboard: cli });
   });
 });
+
+describe('a client whose entry starts a profile the config no longer has', () => {
+  it('is listed with why its client will be refused, and what to do', async () => {
+    home = await tempHome();
+    await home.write('cursor', '{ "mcpServers": {} }\n');
+    await installClient('cursor', home.ctx, shimFor('work'));
+    const installs = new ClientInstalls(
+      { context: home.ctx, shim: shimFor },
+      { configPath: path.join(home.home, 'switchboard.json'), secrets: home.ctx.secrets },
+      () => ['default', 'team'],
+    );
+    expect((await installs.list()).find((c) => c.id === 'cursor')).toMatchObject({
+      profile: 'work',
+      problem:
+        'It starts profile "work", which the config no longer has, so Switchboard refuses it at its start ' +
+        '(the config has "default", "team"): install again with one of those.',
+    });
+  });
+});

@@ -184,8 +184,13 @@ describe('install without --profile (real CLI)', () => {
       expect(entry.args[0]).not.toBe(old[0]);
       expect(runCli(['clients'], { HOME: home }).stdout).toMatch(/cursor\s+Cursor\s+installed\s+work/);
 
-      // A profile the config no longer has: "default", and the command says why.
+      // A profile the config no longer has: clients says so (its client is refused at its start), and
+      // install moves it to "default", saying why.
       await writeFile(config, '{ "mcpServers": {} }\n');
+      expect(runCli(['clients'], { HOME: home }).stdout).toContain(
+        'cursor: it starts profile "work", which the config no longer has, so Switchboard refuses it at its start ' +
+          '(the config has "default"): install again with one of those (switchboard install cursor --profile NAME)',
+      );
       const again = runCli(['install', 'cursor'], { HOME: home });
       expect(again.code).toBe(0);
       expect(again.stderr).toContain('Cursor starts profile "work", which');
