@@ -442,6 +442,8 @@ function plainIssue(issue: z.core.$ZodIssue): string {
   if (i.code === 'too_big' && i.origin === 'string') return `must be at most ${i.maximum} characters`;
   if (i.code === 'too_small' && i.origin === 'number') return `must be at least ${i.minimum}`;
   if (i.code === 'too_big' && i.origin === 'number') return `must be at most ${i.maximum}`;
+  if (i.code === 'too_small' && i.origin === 'array')
+    return Number(i.minimum) === 1 ? 'must not be an empty list' : `must have at least ${i.minimum} items`;
   if (i.code === 'too_big' && i.origin === 'array') return `must have at most ${i.maximum} items`;
   if (i.code === 'invalid_type' && i.expected !== undefined && EXPECTED[i.expected])
     return `must be ${EXPECTED[i.expected]}`;

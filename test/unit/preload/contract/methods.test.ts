@@ -84,6 +84,25 @@ describe('parseArgs', () => {
     });
   });
 
+  it("says a list is too short or too long in words, not in the validator's", () => {
+    const lists: MethodSpec<[string[]]> = {
+      channel: 'switchboard:y',
+      http: { method: 'POST', path: '/y' },
+      params: ['names'],
+      args: z.tuple([z.array(z.string()).min(1).max(2)]),
+    };
+    const refusal = (names: string[]) => {
+      try {
+        parseArgs('y', lists, [names]);
+      } catch (err) {
+        return (err as GatewayApiError).message;
+      }
+      throw new Error('expected a failure');
+    };
+    expect(refusal([])).toBe('y: "names" must not be an empty list');
+    expect(refusal(['a', 'b', 'c'])).toBe('y: "names" must have at most 2 items');
+  });
+
   it("says at a field what is wrong with it, without the method and the argument's path", () => {
     expect(fieldMessage(fails(['a', { n: 1.5 }]))).toBe('must be a whole number');
     expect(fieldMessage(fails(['']))).toBe('must not be empty');
