@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Dialog, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
@@ -306,6 +306,34 @@ describe('the Servers screen', () => {
       .waitFor();
     expect(await detail.getByRole('button', { name: /^(Edit|Remove|Restart|Turn off)$/ }).count()).toBe(0);
     await shoot('removed-elsewhere');
+  });
+
+  it('says at once that a server a profile lists cannot be removed, without asking to confirm first', async () => {
+    await gateway.api.addServer('kept', { command: NODE, args: [FIXTURE] });
+    await gateway.api.saveProfile('team', { servers: ['kept'] });
+    const dialogs: string[] = [];
+    const onDialog = (dialog: Dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    };
+    page.on('dialog', onDialog);
+    try {
+      await page.getByRole('link', { name: 'Servers' }).click();
+      await page.getByRole('button', { name: 'kept', exact: true }).click();
+      const detail = page.getByRole('region', { name: 'Server kept' });
+      await detail.getByRole('button', { name: 'Remove' }).click();
+      await page
+        .getByRole('alert')
+        .getByText('kept is in profile team: take it out of it first (Profiles), then remove it.')
+        .waitFor();
+      expect(dialogs).toEqual([]);
+      expect(gateway.servers().some((x) => x.name === 'kept')).toBe(true);
+      await shoot('remove-listed');
+    } finally {
+      page.off('dialog', onDialog);
+      await gateway.api.removeProfile('team');
+      await gateway.api.removeServer('kept');
+    }
   });
 
   it("says at a field what is wrong with it in the field's words, not with the API method's name", async () => {
