@@ -86,7 +86,8 @@ export interface GatewayApi {
   /**
    * Replaces what the Add server form owns of an entry (command, args, env, cwd, url, headers,
    * handler, entrypoint), writing only what differs, and keeps the rest (tools, timeouts,
-   * description); refused like addServer. Another key sent with a value other than the file's is
+   * description; the keys only the old kind of server has go when it becomes another kind); refused
+   * like addServer. Another key sent with a value other than the file's is
    * refused (field: that key), not ignored. A `[redacted…]` value sent back where getServerEntry
    * showed it keeps the file's value; a placeholder anywhere else is refused.
    */

@@ -7,7 +7,13 @@
 import { realpath } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { addServersToConfig, removeServerFromConfig } from '../adoption/index.ts';
-import { ConfigError, parseConfigText } from '../config/index.ts';
+import {
+  ConfigError,
+  handlerServerSchema,
+  parseConfigText,
+  remoteServerSchema,
+  stdioServerSchema,
+} from '../config/index.ts';
 import {
   isPlainObject,
   readJsonObject,
@@ -143,6 +149,12 @@ const ELSEWHERE: Record<string, string> = { disabled: 'use setServerEnabled', to
 /** Kept when the entry stays the same kind of server; dropped when the form changed its kind. */
 const KIND_KEYS = ['type', 'kind'];
 const family = (e: Record<string, unknown>) => ('handler' in e ? 'handler' : 'url' in e ? 'remote' : 'command');
+/** The keys each kind of entry may have: the others are dropped when the form changes its kind. */
+const FAMILY_KEYS = {
+  command: new Set(Object.keys(stdioServerSchema.shape)),
+  remote: new Set(Object.keys(remoteServerSchema.shape)),
+  handler: new Set(Object.keys(handlerServerSchema.shape)),
+};
 
 /** A server's entry as the config file holds it (references like `${secret:NAME}` as written). */
 export async function readServerEntry(file: string, name: string): Promise<Record<string, unknown>> {
@@ -224,8 +236,13 @@ export async function updateServerInConfigFile(file: string, name: string, entry
     // written): the entry's comments, order and layout stay, and an unchanged form writes nothing.
     let out = body;
     for (const key of FORM_KEYS) out = setJsonChanges(out, file, [...path, key], current[key], wanted[key], shape.eol);
-    if (family(current) !== family(wanted)) {
-      for (const key of KIND_KEYS) if (key in current) out = removeJsonValue(out, file, [...path, key]);
+    // Another kind of server: what only the old kind has (a local command's "isolated", a remote
+    // server's "oauth") goes with it; the config would refuse the entry with it, and the form cannot.
+    const kind = family(wanted);
+    if (family(current) !== kind) {
+      for (const key of Object.keys(current))
+        if (!FORM_KEYS.includes(key) && (KIND_KEYS.includes(key) || !FAMILY_KEYS[kind].has(key)))
+          out = removeJsonValue(out, file, [...path, key]);
     }
     if (out === body) return text;
     const result = joinText(out, shape);

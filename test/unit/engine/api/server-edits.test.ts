@@ -84,6 +84,23 @@ describe('saving the Edit server form', () => {
     expect(readFileSync(file, 'utf8')).toContain('"description": "kept first", // why it is here');
   });
 
+  it("drops what only the old kind of server has (a local command's isolated, a remote's oauth)", async () => {
+    const file = configFile(`{
+  "mcpServers": {
+    "fx": { "command": "node", "isolated": true, "headersToEnv": { "X-Team": "TEAM" }, "timeoutMs": 5000 }
+  }
+}
+`);
+    await updateServerInConfigFile(file, 'fx', { url: 'https://mcp.example.com/mcp' });
+    expect(await readServerEntry(file, 'fx')).toEqual({ url: 'https://mcp.example.com/mcp', timeoutMs: 5000 });
+    const back = configFile(`{
+  "mcpServers": { "fx": { "url": "https://mcp.example.com/mcp", "oauth": false, "transport": "sse" } }
+}
+`);
+    await updateServerInConfigFile(back, 'fx', { command: 'node', args: ['server.js'] });
+    expect(await readServerEntry(back, 'fx')).toEqual({ command: 'node', args: ['server.js'] });
+  });
+
   it('keeps CRLF line endings and tabs', async () => {
     const crlf = CONFIG.replaceAll('  ', '\t').replaceAll('\n', '\r\n');
     const file = configFile(crlf);
