@@ -102,6 +102,21 @@ export function textOf(result: unknown): string {
 }
 
 /** Runs `switchboard ARGS` (main/cli.ts) with `env` as a user would: its exit code and output, never a rejection. */
+/** The CLI with `input` on its stdin, as `printf VALUE | switchboard ...`. */
+export function cliPiped(
+  env: NodeJS.ProcessEnv,
+  input: string,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(NODE, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
 export async function cliRun(
   env: NodeJS.ProcessEnv,
   ...args: string[]

@@ -5,7 +5,7 @@
  * rotates the token (clients with the old one are refused) and says so, and `secrets rm` says that
  * the config file cannot be applied without it, where it used to say nothing at all.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,23 +15,8 @@ import {
   type RunningGatewayApi,
   type SecretStore,
 } from '../../../main/engine/index.ts';
-import { CLI, NODE, cliRun, fixtureServer, serveGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { cliPiped, cliRun, fixtureServer, serveGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 import { keyringMissing, startKeyringSession, type KeyringSession } from './keyring-session.ts';
-
-/** The CLI with `input` on its stdin, as `openssl rand -hex 32 | switchboard ...`. */
-function cliPiped(
-  env: NodeJS.ProcessEnv,
-  input: string,
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(NODE, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin.end(input);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 /** The HTTP status an MCP client sending `token` gets for its initialize. */
 async function initializeWith(url: string, token: string): Promise<number> {

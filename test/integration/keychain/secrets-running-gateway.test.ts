@@ -4,7 +4,7 @@
  * secrets set` has the running gateway start it with the value, Restart reads a value changed
  * behind the gateway's back, and `secrets rm` leaves the server saying the secret is missing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,8 +15,7 @@ import {
   type RunningGatewayApi,
 } from '../../../main/engine/index.ts';
 import {
-  CLI,
-  NODE,
+  cliPiped,
   cliRun,
   fixtureServer,
   serveGateway,
@@ -26,21 +25,6 @@ import {
   writeConfig,
 } from '../../helpers/gateway.ts';
 import { keyringMissing, startKeyringSession, type KeyringSession } from './keyring-session.ts';
-
-/** The CLI with `input` on its stdin, as `printf VALUE | switchboard ...`. */
-function cliPiped(
-  env: NodeJS.ProcessEnv,
-  input: string,
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(NODE, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin.end(input);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 const missing = keyringMissing();
 if (missing && process.env.CI) throw new Error(`keychain tests need a Secret Service in CI: ${missing}`);
