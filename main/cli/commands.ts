@@ -384,7 +384,9 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       return code;
     }
     if (report.length === 0) {
-      const named = process.env.SWITCHBOARD_CONFIG ? ' (named by SWITCHBOARD_CONFIG)' : '';
+      // Only a path the environment chose is said to come from it: --config names its own.
+      const named =
+        opts.configPath === undefined && process.env.SWITCHBOARD_CONFIG ? ' (named by SWITCHBOARD_CONFIG)' : '';
       process.stdout.write(`No servers configured in ${gateway.configPath()}${named}.\n`);
       return 0;
     }

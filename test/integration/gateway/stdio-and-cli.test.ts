@@ -543,6 +543,18 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(stdout).toContain(`\n    ${file}:3:3: lisen: unknown key "lisen" (did you mean "listen"?)`);
   });
 
+  it('list names SWITCHBOARD_CONFIG as where an empty config came from only if --config did not name it', async () => {
+    const empty = path.join(dir.dir, 'empty.json');
+    await writeFile(empty, '// nothing yet\n');
+    const elsewhere = path.join(dir.dir, 'elsewhere.json');
+    const fromFlag = await cli(['list', '--config', empty], { ...env, SWITCHBOARD_CONFIG: elsewhere });
+    expect(fromFlag.code).toBe(0);
+    expect(fromFlag.stdout).toBe(`No servers configured in ${empty}.\n`);
+    const fromEnv = await cli(['list'], { ...env, SWITCHBOARD_CONFIG: empty });
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.stdout).toBe(`No servers configured in ${empty} (named by SWITCHBOARD_CONFIG).\n`);
+  });
+
   it('a one-shot command refuses an invalid config file with the file, line, column and JSON path', async () => {
     const file = path.join(dir.dir, 'invalid.json');
     await writeFile(
