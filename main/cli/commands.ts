@@ -87,7 +87,9 @@ export async function serve(
         opts.stdio || !opts.http
           ? false
           : { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) },
-      socket: !opts.stdio && opts.socket,
+      // Turned off here by --stdio and --no-socket; otherwise the config's listen.socket decides, but for a
+      // gateway a shim started, which is there to serve that shim over the socket.
+      ...(opts.stdio || !opts.socket ? { socket: false } : opts.background ? { socket: true } : {}),
       ...(opts.stdio
         ? {}
         : {

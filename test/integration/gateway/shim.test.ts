@@ -152,6 +152,30 @@ describe('the shim, as a client spawns it', () => {
     }
   });
 
+  it('starts a gateway that serves it when the config turns the socket off for switchboard serve', async () => {
+    const noSocket = await writeConfig(
+      dir.dir,
+      { mcpServers: { fx: fixtureServer('fx') }, listen: { http: false, socket: false } },
+      'no-socket.json',
+    );
+    const client = new Client({ name: 'shim-client', version: '1' });
+    await client.connect(
+      new StdioClientTransport({
+        command: NODE,
+        args: [CLI, 'shim'],
+        env: { ...process.env, ...env, SWITCHBOARD_CONFIG: noSocket } as Record<string, string>,
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'socket kept' } }))).toBe(
+        'socket kept',
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
   it('survives a gateway restart: the call in flight fails, the next works without a client restart', async () => {
     const first = startGatewayProcess();
     await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');

@@ -373,6 +373,41 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(fromFlag.stderr).toContain('cannot listen on gateway.invalid (--host): no address is known for that name');
   });
 
+  it('serve opens no shim socket when the config says "socket": false (it opened one all the same)', async () => {
+    const noSocket = await writeConfig(
+      dir.dir,
+      { mcpServers: {}, listen: { http: { port: 0 }, socket: false } },
+      'no-socket.json',
+    );
+    const runtimeDir = path.join(dir.dir, 'run-no-socket');
+    const child = spawn(NODE, [CLI, 'serve', '--config', noSocket], {
+      env: { ...process.env, ...env, SWITCHBOARD_RUNTIME_DIR: runtimeDir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      const ready = await waitFor(
+        () => /^switchboard: ready .*$/m.exec(stderr)?.[0],
+        20_000,
+        'the gateway to be ready',
+      );
+      expect(ready).toMatch(/HTTP http:\/\/127\.0\.0\.1:\d+\/mcp\)$/);
+      expect(ready).not.toContain('shim socket');
+      const status = await cli(['status'], { ...env, SWITCHBOARD_RUNTIME_DIR: runtimeDir });
+      expect(status.stdout).toMatch(/^ {2}socket {2}off$/m);
+      const refused = await new Promise<string>((resolve) => {
+        const socket = net.connect(path.join(runtimeDir, 'gateway.sock'));
+        socket.on('connect', () => (socket.destroy(), resolve('connected')));
+        socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      });
+      expect(refused).toBe('ENOENT');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
   it('refuses words a command does not take, before doing anything (`stop fx` stopped the whole gateway)', async () => {
     const stop = await cli(['stop', 'fx'], env);
     expect(stop.code).toBe(2);
