@@ -26,13 +26,13 @@ import { notifyingClientChanges } from './ipc/client-changes.ts';
 import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
 import { answerWhileNotStarted, type StartProblem } from './ipc/not-started.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
-import { startedHidden } from './login/autostart.ts';
 import { createLoginItem, type LoginItem } from './login/login-item.ts';
 import {
   createNativeLoginNotifications,
   createNativeQuestionNotifications,
 } from './notifications/native-notifications.ts';
 import { appPaths, type AppPaths } from './paths.ts';
+import { secondLaunch } from './second-launch.ts';
 import { createAppSettings } from './settings/store.ts';
 import { desktopClientInstalls, type DesktopClientInstalls } from './gateway-options.ts';
 import type { TrayAction } from './tray/menu-model.ts';
@@ -220,10 +220,20 @@ export function runDesktopApp(options: DesktopOptions): void {
 
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
   // A shim starts the app with --hidden; two at once find it running and must not open the window.
+  let relaunching = false;
   app.on('second-instance', (_event, argv) => {
-    if (!startedHidden({ argv })) mainWindow.open();
+    const launch = secondLaunch({ argv, quitting: stopping, ownArgs: process.argv.slice(1) });
+    if (launch.action === 'open') mainWindow.open();
+    else if (launch.action === 'relaunch' && !relaunching) {
+      // Each call starts one more copy after the quit.
+      relaunching = true;
+      app.relaunch({ args: launch.args });
+    }
   });
-  app.on('activate', () => mainWindow.open());
+  // While quitting, a window would go with the app a moment later (macOS: a click on the Dock icon).
+  app.on('activate', () => {
+    if (!stopping) mainWindow.open();
+  });
   // A tray app keeps running with no windows open; Quit is in the tray menu.
   app.on('window-all-closed', () => undefined);
   app.on('before-quit', (event) => {

@@ -90,6 +90,13 @@ class StandInApp extends EventEmitter {
     this.emit('quit', new StandInEvent(), 0);
   }
 
+  /** What app.relaunch() was asked: Electron starts one copy per call once this one has quit. */
+  readonly relaunches: { args?: string[] }[] = [];
+
+  relaunch(options: { args?: string[] } = {}): void {
+    this.relaunches.push(options);
+  }
+
   exit(code = 0): void {
     this.exitCode = code;
     this.quitted = true;

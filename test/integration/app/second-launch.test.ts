@@ -1,0 +1,61 @@
+/**
+ * The app launched again: main/index.ts with the real engine inside the Electron stand-in
+ * (test/helpers/electron-stand-in.ts; the Electron runtime cannot be downloaded here). Electron
+ * tells the running copy with 'second-instance' and the second copy quits at once.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { StandInBrowserWindow, StandInEvent, StandInTray, app } from '../../helpers/electron-stand-in.ts';
+import { startDesktopApp, useDesktopDirs } from '../../helpers/desktop-app.ts';
+import { fixtureServer, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+vi.mock('electron', () => import('../../helpers/electron-stand-in.ts'));
+
+const labels = (): string[] => (StandInTray.all[0]?.menu?.items ?? []).map((i) => i.label ?? `(${i.type})`);
+const launchAgain = (...args: string[]): void => {
+  app.emit('second-instance', new StandInEvent(), [process.execPath, ...args], process.cwd(), {});
+};
+
+describe('the app launched again (Electron stand-in)', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-desktop-again-');
+    const config = await writeConfig(dir.dir, { listen: { http: false }, mcpServers: { fx: fixtureServer('fx') } });
+    useDesktopDirs(dir.dir, config);
+    await startDesktopApp(dir.dir);
+    await waitFor(() => labels().includes('1 of 1 server ready') || undefined, 20_000, 'the server');
+  }, 60_000);
+
+  afterAll(async () => {
+    if (!app.quitted) app.quit();
+    await waitFor(() => app.quitted || undefined, 10_000, 'the app to quit');
+    await dir?.cleanup();
+  });
+
+  it('brings the window back; a launch by a client or at login (--hidden) does not', () => {
+    StandInBrowserWindow.all.at(-1)!.close();
+    const before = StandInBrowserWindow.all.length;
+    launchAgain('--hidden');
+    expect(StandInBrowserWindow.all).toHaveLength(before);
+    launchAgain();
+    expect(StandInBrowserWindow.all).toHaveLength(before + 1);
+    expect(app.relaunches).toEqual([]);
+  });
+
+  it('launched while it quits, starts again once it has quit, with its window', async () => {
+    // Closed to the tray, as a user who then quits from the tray has it.
+    StandInBrowserWindow.all.at(-1)!.close();
+    const windows = StandInBrowserWindow.all.length;
+    app.quit();
+    expect(app.quitted).toBe(false); // the gateway is still stopping
+    launchAgain();
+    launchAgain();
+    // macOS: a click on the Dock icon meanwhile.
+    app.emit('activate', new StandInEvent(), false);
+    // No window that the quit would take away a moment later.
+    expect(StandInBrowserWindow.all).toHaveLength(windows);
+    await waitFor(() => app.quitted || undefined, 10_000, 'the app to quit');
+    // Once, and without --hidden: the launch was the user's.
+    expect(app.relaunches).toEqual([{ args: process.argv.slice(1).filter((a) => a !== '--hidden') }]);
+  });
+});
