@@ -322,11 +322,16 @@ export function runDesktopApp(options: DesktopOptions): void {
         icon: join(paths.resources, 'icon.png'),
         log,
       }),
-      // A server that needs a login: a click opens the login page in the browser, as Log in does.
-      createNativeLoginNotifications(gateway.events, (server) => onTrayAction({ type: 'login', server }), {
-        quiet: () => mainWindow.isFocused(),
-        icon: join(paths.resources, 'icon.png'),
-      }),
+      // A server that needs a login: a click opens the login page in the browser, as Log in does;
+      // one for several servers opens the Servers screen, where each has its Log in.
+      createNativeLoginNotifications(
+        gateway.events,
+        (server) => (server === undefined ? mainWindow.open('servers') : onTrayAction({ type: 'login', server })),
+        {
+          quiet: () => mainWindow.isFocused(),
+          icon: join(paths.resources, 'icon.png'),
+        },
+      ),
     );
     // Launched at login: stay in the tray. Otherwise show the window at once; it shows servers starting.
     if (!loginItem.launchedAtLogin) mainWindow.open();

@@ -49,25 +49,28 @@ export function createNativeQuestionNotifications(
 }
 
 /**
- * Servers that need an OAuth login (login-notifier.ts) as native notifications; a click runs
- * `logIn(server)`. Returns a function that stops.
+ * Servers that need an OAuth login (login-notifier.ts) as native notifications. A click on one for a
+ * server that still needs a login runs `open(server)`; on one for several servers, or for one that
+ * no longer waits, `open()` (the Servers screen). Returns a function that stops.
  */
 export function createNativeLoginNotifications(
   events: GatewayEvents,
-  logIn: (server: string) => void,
+  open: (server?: string) => void,
   options: NativeQuestionNotificationOptions = {},
 ): () => void {
   if (!Notification.isSupported()) return () => undefined;
-  const live = new LiveNotifications(options.icon, options.log ?? ((line) => console.error(`switchboard: ${line}`)));
+  const log = options.log ?? ((line: string) => console.error(`switchboard: ${line}`));
+  const live = new LiveNotifications(options.icon, log);
   const notifier = createLoginNotifier({
+    log,
     ...(options.quiet === undefined ? {} : { quiet: options.quiet }),
-    show: ({ title, body, server }) => {
-      live.show(title, body, () => logIn(server));
-    },
+    show: ({ title, body, server }) =>
+      live.show(title, body, () => open(server !== undefined && notifier.waiting(server) ? server : undefined)),
   });
   const off = events.on('servers', (list) => notifier.servers(list));
   return () => {
     off();
+    notifier.dispose();
     live.clear();
   };
 }
