@@ -142,6 +142,66 @@ export async function setLinuxAutostart(enabled: boolean, options: LinuxAutostar
   }
 }
 
+/** The [Desktop Entry] group's value of `key` (not a translated `key[de]`), as written in the file. */
+function entryValue(text: string, wanted: string): string | undefined {
+  let inMain = false;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith('[')) {
+      inMain = line === '[Desktop Entry]';
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (inMain && eq > 0 && line.slice(0, eq).trim() === wanted) return line.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * The program an entry's Exec line starts (its first argument, read as the Desktop Entry spec says:
+ * string escapes, then quoting), or undefined when it has none.
+ */
+export function autostartProgram(text: string): string | undefined {
+  const raw = entryValue(text, 'Exec');
+  if (raw === undefined) return undefined;
+  const value = raw.replace(/\\([\\snrt])/g, (_m, c: string) =>
+    c === 's' ? ' ' : c === 'n' ? '\n' : c === 'r' ? '\r' : c === 't' ? '\t' : '\\',
+  );
+  let program = '';
+  if (value.startsWith('"')) {
+    for (let i = 1; ; i++) {
+      if (i >= value.length) return undefined;
+      const c = value[i]!;
+      if (c === '"') break;
+      if (c === '\\' && i + 1 < value.length) program += value[++i];
+      else program += c;
+    }
+  } else {
+    program = value.split(/\s/, 1)[0] ?? '';
+  }
+  program = program.replace(/%%/g, '%');
+  return program === '' ? undefined : program;
+}
+
+/**
+ * Points an enabled entry at the current executable when it starts another (an AppImage that was
+ * moved); an entry that starts this one is left as it is, with what the user changed in it (a delay,
+ * an argument, a translated name). True when it was rewritten.
+ */
+export async function refreshLinuxAutostart(options: LinuxAutostartOptions): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(options.file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw err;
+  }
+  if (!autostartEntryEnabled(text) || autostartProgram(text) === options.exec) return false;
+  await setLinuxAutostart(true, options);
+  return true;
+}
+
 /** Whether the entry exists and the desktop will run it. */
 export async function isLinuxAutostartEnabled(file: string): Promise<boolean> {
   let text: string;

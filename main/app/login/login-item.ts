@@ -10,6 +10,7 @@ import {
   launchExecutable,
   loginItemSettings,
   loginMechanism,
+  refreshLinuxAutostart,
   setLinuxAutostart,
   startedHidden,
 } from './autostart.ts';
@@ -19,7 +20,7 @@ export interface LoginItem {
   isEnabled(): Promise<boolean>;
   /** Registers or removes the app; rejects when that fails (e.g. an unwritable autostart folder). */
   setEnabled(on: boolean): Promise<void>;
-  /** Rewrites an existing Linux entry with the current executable (an AppImage that moved); no-op elsewhere. */
+  /** Points an existing Linux entry at the current executable if it starts another (an AppImage that moved). */
   refresh(): Promise<void>;
   /** Whether this launch came from the login item (stay in the tray). */
   readonly launchedAtLogin: boolean;
@@ -56,18 +57,12 @@ export function createLoginItem(app: App, options: LoginItemOptions = {}): Login
   if (mechanism === 'xdg-autostart') {
     const file = autostartPath(env, options.home ?? homedir());
     const exec = launchExecutable({ execPath: options.execPath ?? process.execPath, env, platform });
-    const write = (on: boolean): Promise<void> =>
-      setLinuxAutostart(on, {
-        file,
-        exec,
-        name: app.getName(),
-        ...(options.icon === undefined ? {} : { icon: options.icon }),
-      });
+    const entry = { file, exec, name: app.getName(), ...(options.icon === undefined ? {} : { icon: options.icon }) };
     return {
       isEnabled: () => isLinuxAutostartEnabled(file),
-      setEnabled: write,
+      setEnabled: (on) => setLinuxAutostart(on, entry),
       async refresh() {
-        if (await isLinuxAutostartEnabled(file)) await write(true);
+        await refreshLinuxAutostart(entry);
       },
       launchedAtLogin: startedHidden({ argv }),
     };

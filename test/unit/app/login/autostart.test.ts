@@ -6,11 +6,13 @@ import {
   autostartDesktopEntry,
   autostartEntryEnabled,
   autostartPath,
+  autostartProgram,
   isLinuxAutostartEnabled,
   launchExecutable,
   loginItemSettings,
   loginMechanism,
   quoteExecArgument,
+  refreshLinuxAutostart,
   setLinuxAutostart,
   startedHidden,
 } from '../../../../main/app/login/autostart.ts';
@@ -220,6 +222,41 @@ describe('Linux autostart file', () => {
     expect(text).toContain('Exec="/new/Switchboard.AppImage" --hidden');
     expect(text).not.toContain('/old/');
     expect(text).toContain('Icon=/i.png');
+  });
+
+  it('at start, leaves an entry that starts this app as the user changed it, and points a moved one here', async () => {
+    const file = join(dir, 'autostart', 'switchboard.desktop');
+    const exec = '/home/ada/My Apps/Switch"board $1 100%\\.AppImage';
+    await setLinuxAutostart(true, { file, exec });
+    // A delay and an argument added in the desktop's startup settings.
+    const changed = (await readFile(file, 'utf8'))
+      .replace(' --hidden', ' --hidden --verbose')
+      .concat('X-GNOME-Autostart-Delay=10\n');
+    await writeFile(file, changed);
+    expect(await refreshLinuxAutostart({ file, exec })).toBe(false);
+    expect(await readFile(file, 'utf8')).toBe(changed);
+
+    expect(await refreshLinuxAutostart({ file, exec: '/home/ada/Apps/Switchboard.AppImage' })).toBe(true);
+    expect(execOf(await readFile(file, 'utf8'))).toBe('"/home/ada/Apps/Switchboard.AppImage" --hidden');
+  });
+
+  it('at start, neither writes an entry that is not there nor turns on one the user turned off', async () => {
+    const file = join(dir, 'autostart', 'switchboard.desktop');
+    expect(await refreshLinuxAutostart({ file, exec: '/new/Switchboard.AppImage' })).toBe(false);
+    await expect(readFile(file, 'utf8')).rejects.toThrow();
+    await setLinuxAutostart(true, { file, exec: '/old/Switchboard.AppImage' });
+    const off = (await readFile(file, 'utf8')).replace('X-GNOME-Autostart-enabled=true', 'Hidden=true');
+    await writeFile(file, off);
+    expect(await refreshLinuxAutostart({ file, exec: '/new/Switchboard.AppImage' })).toBe(false);
+    expect(await readFile(file, 'utf8')).toBe(off);
+  });
+
+  it('reads the program an entry starts, quoted or not', () => {
+    for (const exec of ['/opt/Switchboard/switchboard', '/home/ada/My Apps/a"b`c$d\\e 50%.AppImage']) {
+      expect(autostartProgram(autostartDesktopEntry({ exec, name: 'Switchboard' }))).toBe(exec);
+    }
+    expect(autostartProgram('[Desktop Entry]\nExec=/usr/bin/switchboard --hidden\n')).toBe('/usr/bin/switchboard');
+    expect(autostartProgram('[Other]\nExec=/x\n[Desktop Entry]\nExec[de]=/y\n')).toBeUndefined();
   });
 
   it('reads an entry the user disabled in the desktop settings as off', async () => {
