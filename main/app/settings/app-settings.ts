@@ -145,6 +145,26 @@ export function sanitize(raw: unknown): AppSettings {
   };
 }
 
+/**
+ * Why the settings file's text is not JSON, with where ("line 3, column 1: ..."); undefined when it
+ * is JSON, or empty (a file never written). A BOM is allowed, as the store allows it.
+ */
+export function settingsFileProblem(text: string): string | undefined {
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') return undefined;
+  try {
+    JSON.parse(body);
+    return undefined;
+  } catch (err) {
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\(line \d+ column \d+\)$/, '');
+    const at = /at position (\d+)/.exec(message);
+    const what = message.replace(/\s*in JSON at position \d+$/, '');
+    if (at === null) return what;
+    const before = body.slice(0, Number(at[1])).split('\n');
+    return `line ${before.length}, column ${before.at(-1)!.length + 1}: ${what}`;
+  }
+}
+
 /** A display as far as window placement cares (Electron's Display fits). */
 export interface DisplayArea {
   /** The display minus task bars, docks and menu bars. */

@@ -3,8 +3,18 @@
  * sanitize(), so a damaged or hand-edited file never stops the app; a failed write is logged and
  * the value still holds for this run.
  */
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { app } from 'electron';
 import Store from 'electron-store';
-import { defaultSettings, sanitize, settingValue, type AppSettingKey, type AppSettings } from './app-settings.ts';
+import {
+  defaultSettings,
+  sanitize,
+  settingsFileProblem,
+  settingValue,
+  type AppSettingKey,
+  type AppSettings,
+} from './app-settings.ts';
 
 export interface AppSettingsStore {
   get<K extends AppSettingKey>(key: K): AppSettings[K];
@@ -26,13 +36,43 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The name the store gives the settings file, in its folder. */
+const FILE_NAME = 'app-settings.json';
+
+/**
+ * A settings file that is not JSON (a hand edit with a stray comma) is cleared by the store: its
+ * text is first kept beside it as `app-settings.json.broken`, and the log says where it went wrong.
+ */
+function setAsideUnreadable(file: string, log: (line: string) => void): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return; // none yet, or unreadable: the store says so
+  }
+  const problem = settingsFileProblem(text);
+  if (problem === undefined) return;
+  const kept = `${file}.broken`;
+  try {
+    copyFileSync(file, kept);
+    log(`${file} is not JSON (${problem}); it was kept as ${kept}, and the app uses the defaults`);
+  } catch (err) {
+    log(`${file} is not JSON (${problem}); the app uses the defaults (keeping a copy failed: ${message(err)})`);
+  }
+}
+
 /** Main process only; fine before app 'ready' (userData is known by then). */
 export function createAppSettings(options: AppSettingsOptions = {}): AppSettingsStore {
   const log = options.log ?? ((line: string) => console.error(`switchboard: ${line}`));
   let store: Store<Record<string, unknown>> | undefined;
   try {
+    setAsideUnreadable(join(options.cwd ?? app.getPath('userData'), FILE_NAME), log);
+  } catch (err) {
+    log(`could not look at the app settings file: ${message(err)}`);
+  }
+  try {
     store = new Store<Record<string, unknown>>({
-      name: 'app-settings',
+      name: FILE_NAME.replace(/\.json$/, ''),
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
       // No schema: sanitize() repairs a bad value key by key, where a schema violation would
       // drop the whole file. Unparseable JSON is cleared, or no write could ever succeed.
