@@ -274,6 +274,15 @@ export function trayIconFile(health: TrayHealth, platform: string): string {
   return platform === 'win32' ? `tray/${health}.ico` : `tray/${health}.png`;
 }
 
+/**
+ * A label as Electron shows it: on every platform a single `&` marks the next letter as the item's
+ * mnemonic and is not shown (`&&` shows one). No label here means one, and errors carry `&`
+ * (`…/mcp?team=1&scope=read`).
+ */
+export function menuLabel(text: string): string {
+  return text.replace(/&/g, '&&');
+}
+
 /** The Electron menu template for a model; `onAction` runs when an item is clicked. */
 export function toMenuTemplate(
   model: Pick<TrayMenuModel, 'items'>,
@@ -284,14 +293,19 @@ export function toMenuTemplate(
       case 'separator':
         return { type: 'separator' };
       case 'action':
-        return { label: item.label, enabled: item.enabled ?? true, click: () => onAction(item.action) };
+        return { label: menuLabel(item.label), enabled: item.enabled ?? true, click: () => onAction(item.action) };
       case 'checkbox':
-        return { label: item.label, type: 'checkbox', checked: item.checked, click: () => onAction(item.action) };
+        return {
+          label: menuLabel(item.label),
+          type: 'checkbox',
+          checked: item.checked,
+          click: () => onAction(item.action),
+        };
       case 'submenu':
-        return { label: item.label, submenu: toMenuTemplate(item, onAction) };
+        return { label: menuLabel(item.label), submenu: toMenuTemplate(item, onAction) };
       case 'status':
       case 'note':
-        return { label: item.label, enabled: false };
+        return { label: menuLabel(item.label), enabled: false };
     }
   });
 }

@@ -338,6 +338,19 @@ describe('tray menu model', () => {
     ]);
   });
 
+  it('shows an & in an error as it is (a single & would mark a mnemonic and vanish)', () => {
+    const template = toMenuTemplate(
+      buildTrayMenuModel({
+        servers: [server('linear', 'failed', { lastError: 'HTTP 502 from https://mcp.example/?team=1&scope=read' })],
+        error: 'another Switchboard is running (R&D build)',
+      }),
+      () => undefined,
+    );
+    expect(template[0]!.label).toBe('Gateway problem: another Switchboard is running (R&&D build)');
+    const linear = template.find((t) => t.label?.startsWith('✕ linear'))!;
+    expect((linear.submenu as typeof template)[0]!.label).toBe('HTTP 502 from https://mcp.example/?team=1&&scope=read');
+  });
+
   it('opens the window on a click of the icon, except on macOS where a click opens the menu', () => {
     expect(trayClickAction('win32')).toEqual({ type: 'open' });
     expect(trayClickAction('linux')).toEqual({ type: 'open' });
