@@ -230,9 +230,14 @@ export function runDesktopApp(options: DesktopOptions): void {
       app.relaunch({ args: launch.args });
     }
   });
-  // While quitting, a window would go with the app a moment later (macOS: a click on the Dock icon).
+  // macOS: a click on the Dock icon. While quitting, a window would go with the app a moment later.
+  // Before 'ready' (a click while it starts) no window can be made yet: it opens once ready.
+  let isReady = false;
+  let openWhenReady = false;
   app.on('activate', () => {
-    if (!stopping) mainWindow.open();
+    if (stopping) return;
+    if (isReady) mainWindow.open();
+    else openWhenReady = true;
   });
   // A tray app keeps running with no windows open; Quit is in the tray menu.
   app.on('window-all-closed', () => undefined);
@@ -274,6 +279,7 @@ export function runDesktopApp(options: DesktopOptions): void {
   let systemEnding = false;
 
   const ready = async (): Promise<void> => {
+    isReady = true;
     // Usable only once the app is ready. Linux and macOS say so before a shutdown or logout ends us.
     powerMonitor.on('shutdown', () => {
       systemEnding = true;
@@ -333,8 +339,9 @@ export function runDesktopApp(options: DesktopOptions): void {
         },
       ),
     );
-    // Launched at login: stay in the tray. Otherwise show the window at once; it shows servers starting.
-    if (!loginItem.launchedAtLogin) mainWindow.open();
+    // Launched at login: stay in the tray (unless the Dock icon was clicked meanwhile). Otherwise show
+    // the window at once; it shows servers starting.
+    if (!loginItem.launchedAtLogin || openWhenReady) mainWindow.open();
     const shimCopied = await installShimFile(paths.shim, shimDir).then(
       () => true,
       (err: unknown) => {

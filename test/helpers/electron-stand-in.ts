@@ -37,8 +37,12 @@ class StandInApp extends EventEmitter {
     this.readyPromise = new Promise((resolve) => (this.markReady = resolve));
   }
 
+  /** Set by emitReady(): windows can be made from then on. */
+  ready = false;
+
   /** The test says when the app is ready, as Electron would after start-up. */
   emitReady(): void {
+    this.ready = true;
     this.markReady();
     this.emit('ready');
   }
@@ -163,6 +167,8 @@ export class StandInBrowserWindow extends EventEmitter {
 
   constructor(options: Record<string, unknown>) {
     super();
+    // Electron's own refusal (thrown in the handler that tried, an error dialog in the installed app).
+    if (!app.ready) throw new Error('Cannot create BrowserWindow before app is ready');
     this.options = options;
     StandInBrowserWindow.all.push(this);
     app.emit('web-contents-created', new StandInEvent(), this.webContents);

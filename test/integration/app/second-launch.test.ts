@@ -1,11 +1,12 @@
 /**
- * The app launched again: main/index.ts with the real engine inside the Electron stand-in
- * (test/helpers/electron-stand-in.ts; the Electron runtime cannot be downloaded here). Electron
- * tells the running copy with 'second-instance' and the second copy quits at once.
+ * The app launched again, and its Dock icon clicked: main/index.ts with the real engine inside the
+ * Electron stand-in (test/helpers/electron-stand-in.ts; the Electron runtime cannot be downloaded
+ * here). Electron tells the running copy with 'second-instance' and the second copy quits at once.
  */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StandInBrowserWindow, StandInEvent, StandInTray, app } from '../../helpers/electron-stand-in.ts';
-import { startDesktopApp, useDesktopDirs } from '../../helpers/desktop-app.ts';
+import { useDesktopDirs } from '../../helpers/desktop-app.ts';
 import { fixtureServer, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
 vi.mock('electron', () => import('../../helpers/electron-stand-in.ts'));
@@ -22,14 +23,28 @@ describe('the app launched again (Electron stand-in)', () => {
     dir = await tempDir('sb-desktop-again-');
     const config = await writeConfig(dir.dir, { listen: { http: false }, mcpServers: { fx: fixtureServer('fx') } });
     useDesktopDirs(dir.dir, config);
-    await startDesktopApp(dir.dir);
-    await waitFor(() => labels().includes('1 of 1 server ready') || undefined, 20_000, 'the server');
+    // Launched at login (no window), and the Dock icon clicked before Electron was ready.
+    process.argv.push('--hidden');
+    try {
+      app.userData = path.join(dir.dir, 'user-data');
+      await import('../../../main/index.ts');
+      app.emit('activate', new StandInEvent(), false);
+      app.emitReady();
+      await waitFor(() => labels().includes('1 of 1 server ready') || undefined, 20_000, 'the server');
+    } finally {
+      process.argv.splice(process.argv.indexOf('--hidden'), 1);
+    }
   }, 60_000);
 
   afterAll(async () => {
     if (!app.quitted) app.quit();
     await waitFor(() => app.quitted || undefined, 10_000, 'the app to quit');
     await dir?.cleanup();
+  });
+
+  it('opens the window once ready for a click on the Dock icon while it started at login', () => {
+    expect(StandInBrowserWindow.all).toHaveLength(1);
+    expect(StandInBrowserWindow.all[0]!.loaded).toEqual(['switchboard://app/index.html']);
   });
 
   it('brings the window back; a launch by a client or at login (--hidden) does not', () => {
