@@ -27,6 +27,35 @@ export function loginItemSettings(openAtLogin: boolean): { openAtLogin: boolean;
   return { openAtLogin, args: [HIDDEN_ARG] };
 }
 
+/** What Electron's app.getLoginItemSettings() says, as far as the decision below needs. */
+export interface LoginItemState {
+  openAtLogin: boolean;
+  /** macOS 13+: `enabled`, `requires-approval`, `not-registered` or `not-found`. */
+  status?: string;
+  /** Windows: false while the entry is turned off in Startup apps (Task Manager, Settings). */
+  executableWillLaunchAtLogin?: boolean;
+}
+
+/**
+ * Why the OS will not start the app at login right after it was asked to, saying where to turn it
+ * on (macOS waiting for the user to allow it, Windows with it turned off in Startup apps); undefined
+ * when it will. Electron reports neither as a failure.
+ */
+export function loginItemHeldOff(platform: NodeJS.Platform, state: LoginItemState): string | undefined {
+  if (platform === 'darwin') {
+    if (state.status === 'requires-approval')
+      return 'macOS waits for you to allow it: in System Settings → General → Login Items, turn Switchboard on';
+    if (!state.openAtLogin)
+      return `macOS did not add it to your login items${state.status === undefined ? '' : ` (${state.status})`}`;
+  }
+  if (platform === 'win32' && state.executableWillLaunchAtLogin === false)
+    return (
+      'Windows has it turned off: turn Switchboard on in Settings → Apps → Startup ' +
+      '(or Task Manager → Startup apps)'
+    );
+  return undefined;
+}
+
 /**
  * Whether this launch came from a login item: `--hidden` on Windows and Linux; macOS drops
  * login-item arguments (macOS 13+), so there Electron's wasOpenedAtLogin says it.

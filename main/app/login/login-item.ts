@@ -8,6 +8,7 @@ import {
   autostartPath,
   isLinuxAutostartEnabled,
   launchExecutable,
+  loginItemHeldOff,
   loginItemSettings,
   loginMechanism,
   refreshLinuxAutostart,
@@ -18,7 +19,10 @@ import {
 export interface LoginItem {
   /** Whether the OS will start the app at login (the user may have changed it in the OS settings). */
   isEnabled(): Promise<boolean>;
-  /** Registers or removes the app; rejects when that fails (e.g. an unwritable autostart folder). */
+  /**
+   * Registers or removes the app; rejects when that fails (an unwritable autostart folder), or when
+   * the OS holds a registered app off (macOS awaiting approval, Windows turned off in Startup apps).
+   */
   setEnabled(on: boolean): Promise<void>;
   /** Points an existing Linux entry at the current executable if it starts another (an AppImage that moved). */
   refresh(): Promise<void>;
@@ -79,6 +83,10 @@ export function createLoginItem(app: App, options: LoginItemOptions = {}): Login
       },
       async setEnabled(on) {
         app.setLoginItemSettings(loginItemSettings(on));
+        if (!on) return;
+        // Registered, and still not going to start: the user must turn it on where the OS says.
+        const heldOff = loginItemHeldOff(platform, app.getLoginItemSettings({ args }));
+        if (heldOff !== undefined) throw new Error(heldOff);
       },
       refresh: () => Promise.resolve(),
       launchedAtLogin: startedHidden({

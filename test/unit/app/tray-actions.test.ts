@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { GatewayApi } from '../../../preload/contract/index.ts';
+import { StandInNotification } from '../../helpers/electron-stand-in.ts';
 
 vi.mock('electron', () => import('../../helpers/electron-stand-in.ts'));
 
@@ -35,5 +36,30 @@ describe('tray actions', () => {
         ['cursor', undefined],
       ]),
     );
+  });
+
+  it('says why start at login did not take, and shows the box as it is', async () => {
+    const { trayActions } = await import('../../../main/app/desktop.ts');
+    const shown: boolean[] = [];
+    const before = StandInNotification.shown.length;
+    const act = trayActions({
+      api: {} as GatewayApi,
+      window: { open: () => undefined } as never,
+      tray: () => null,
+      loginItem: {
+        setEnabled: async () => {
+          throw new Error('macOS waits for you to allow it: in System Settings → General → Login Items, turn it on');
+        },
+        isEnabled: async () => false,
+      } as never,
+      setStartAtLogin: (enabled) => shown.push(enabled),
+    });
+    act({ type: 'start-at-login', enabled: true });
+    await vi.waitFor(() => expect(StandInNotification.shown.length).toBe(before + 1));
+    expect(StandInNotification.shown.at(-1)!.options).toEqual({
+      title: 'Could not start at login',
+      body: 'macOS waits for you to allow it: in System Settings → General → Login Items, turn it on',
+    });
+    expect(shown).toEqual([false]);
   });
 });

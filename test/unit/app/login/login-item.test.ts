@@ -39,3 +39,39 @@ describe('start at login on Linux', () => {
     expect(await readFile(file, 'utf8')).toContain('Exec="/usr/lib/switchboard/switchboard" --hidden');
   });
 });
+
+describe('start at login on macOS and Windows', () => {
+  /** Electron's login items as the OS answers after a change: `after` is what it reports. */
+  const appWith = (after: Record<string, unknown>) => {
+    const set: unknown[] = [];
+    const fake = Object.assign(Object.create(app) as App, {
+      isPackaged: true,
+      setLoginItemSettings: (settings: unknown) => set.push(settings),
+      getLoginItemSettings: () => ({ wasOpenedAtLogin: false, ...after }),
+    });
+    return { fake, set };
+  };
+
+  it('says where to allow it when macOS waits for approval, and when Windows has it turned off', async () => {
+    const mac = appWith({ openAtLogin: false, status: 'requires-approval' });
+    await expect(createLoginItem(mac.fake, { platform: 'darwin', argv: [] }).setEnabled(true)).rejects.toThrow(
+      'macOS waits for you to allow it: in System Settings → General → Login Items, turn Switchboard on',
+    );
+    expect(mac.set).toEqual([{ openAtLogin: true, args: ['--hidden'] }]);
+
+    const win = appWith({ openAtLogin: true, executableWillLaunchAtLogin: false });
+    await expect(createLoginItem(win.fake, { platform: 'win32', argv: [] }).setEnabled(true)).rejects.toThrow(
+      'Windows has it turned off: turn Switchboard on in Settings → Apps → Startup (or Task Manager → Startup apps)',
+    );
+  });
+
+  it('says nothing when the OS will start it, or when it was turned off', async () => {
+    const mac = appWith({ openAtLogin: true, status: 'enabled' });
+    await createLoginItem(mac.fake, { platform: 'darwin', argv: [] }).setEnabled(true);
+    const win = appWith({ openAtLogin: true, executableWillLaunchAtLogin: true });
+    await createLoginItem(win.fake, { platform: 'win32', argv: [] }).setEnabled(true);
+    const off = appWith({ openAtLogin: false, status: 'not-registered', executableWillLaunchAtLogin: false });
+    await createLoginItem(off.fake, { platform: 'darwin', argv: [] }).setEnabled(false);
+    await createLoginItem(off.fake, { platform: 'win32', argv: [] }).setEnabled(false);
+  });
+});
