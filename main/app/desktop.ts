@@ -219,9 +219,9 @@ export function runDesktopApp(options: DesktopOptions): void {
   let started: Promise<void> = Promise.resolve();
 
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
-  // A shim starts the app with --hidden; two at once find it running and must not open the window.
   let relaunching = false;
-  app.on('second-instance', (_event, argv) => {
+  /** What a launch of the app asks of this copy: the window, nothing, or to start again after the quit. */
+  const launched = (argv: readonly string[]): void => {
     const launch = secondLaunch({ argv, quitting: stopping, ownArgs: process.argv.slice(1) });
     if (launch.action === 'open') mainWindow.open();
     else if (launch.action === 'relaunch' && !relaunching) {
@@ -229,15 +229,16 @@ export function runDesktopApp(options: DesktopOptions): void {
       relaunching = true;
       app.relaunch({ args: launch.args });
     }
-  });
-  // macOS: a click on the Dock icon. While quitting, a window would go with the app a moment later.
+  };
+  // A shim starts the app with --hidden; two at once find it running and must not open the window.
+  app.on('second-instance', (_event, argv) => launched(argv));
+  // macOS: a click on the Dock icon (a launch there reopens the running copy rather than starting one).
   // Before 'ready' (a click while it starts) no window can be made yet: it opens once ready.
   let isReady = false;
   let openWhenReady = false;
   app.on('activate', () => {
-    if (stopping) return;
-    if (isReady) mainWindow.open();
-    else openWhenReady = true;
+    if (!isReady) openWhenReady = true;
+    else launched([process.execPath]);
   });
   // A tray app keeps running with no windows open; Quit is in the tray menu.
   app.on('window-all-closed', () => undefined);

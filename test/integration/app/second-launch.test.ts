@@ -63,10 +63,11 @@ describe('the app launched again (Electron stand-in)', () => {
     const windows = StandInBrowserWindow.all.length;
     app.quit();
     expect(app.quitted).toBe(false); // the gateway is still stopping
-    launchAgain();
-    launchAgain();
-    // macOS: a click on the Dock icon meanwhile.
+    // macOS: a click on the Dock icon (it reopens the running copy).
     app.emit('activate', new StandInEvent(), false);
+    expect(app.relaunches).toHaveLength(1);
+    launchAgain();
+    launchAgain();
     // No window that the quit would take away a moment later.
     expect(StandInBrowserWindow.all).toHaveLength(windows);
     await waitFor(() => app.quitted || undefined, 10_000, 'the app to quit');
