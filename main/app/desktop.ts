@@ -26,6 +26,7 @@ import { notifyingClientChanges } from './ipc/client-changes.ts';
 import { createIpcHandlers, createSenderCheck } from './ipc/dispatch.ts';
 import { answerWhileNotStarted, type StartProblem } from './ipc/not-started.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
+import { launchExecutable } from './login/autostart.ts';
 import { createLoginItem, type LoginItem } from './login/login-item.ts';
 import {
   createNativeLoginNotifications,
@@ -222,12 +223,17 @@ export function runDesktopApp(options: DesktopOptions): void {
   let relaunching = false;
   /** What a launch of the app asks of this copy: the window, nothing, or to start again after the quit. */
   const launched = (argv: readonly string[]): void => {
-    const launch = secondLaunch({ argv, quitting: stopping, ownArgs: process.argv.slice(1) });
+    const launch = secondLaunch({
+      argv,
+      quitting: stopping,
+      ownArgs: process.argv.slice(1),
+      executable: launchExecutable({ execPath: process.execPath, env: process.env, platform: process.platform }),
+    });
     if (launch.action === 'open') mainWindow.open();
     else if (launch.action === 'relaunch' && !relaunching) {
       // Each call starts one more copy after the quit.
       relaunching = true;
-      app.relaunch({ args: launch.args });
+      app.relaunch({ execPath: launch.execPath, args: launch.args });
     }
   };
   // A shim starts the app with --hidden; two at once find it running and must not open the window.

@@ -10,12 +10,13 @@ export type SecondLaunch =
   | { action: 'open' }
   /** A launch at login or by a client's shim (`--hidden`): the tray is enough. */
   | { action: 'none' }
-  /** Start again once this copy has quit, with these arguments (Electron's app.relaunch). */
-  | { action: 'relaunch'; args: string[] };
+  /** Start again once this copy has quit (Electron's app.relaunch options). */
+  | { action: 'relaunch'; execPath: string; args: string[] };
 
 /**
  * `argv`: the second launch's; `ownArgs`: this copy's arguments after the executable
- * (process.argv.slice(1), which Electron's relaunch starts with by default). While this copy is
+ * (process.argv.slice(1), which Electron's relaunch starts with by default); `executable`: the file
+ * to start again, launchExecutable() (an AppImage's temporary mount is gone once it has quit). While this copy is
  * quitting, a window opened now would go with it a moment later and the launch would have opened
  * nothing: it starts again after the quit instead, showing its window. A hidden launch then is a
  * client's or the login's, and the user quit: nothing.
@@ -24,8 +25,9 @@ export function secondLaunch(input: {
   argv: readonly string[];
   quitting: boolean;
   ownArgs: readonly string[];
+  executable: string;
 }): SecondLaunch {
   if (startedHidden({ argv: input.argv })) return { action: 'none' };
   if (!input.quitting) return { action: 'open' };
-  return { action: 'relaunch', args: input.ownArgs.filter((arg) => arg !== HIDDEN_ARG) };
+  return { action: 'relaunch', execPath: input.executable, args: input.ownArgs.filter((arg) => arg !== HIDDEN_ARG) };
 }

@@ -95,9 +95,9 @@ class StandInApp extends EventEmitter {
   }
 
   /** What app.relaunch() was asked: Electron starts one copy per call once this one has quit. */
-  readonly relaunches: { args?: string[] }[] = [];
+  readonly relaunches: { execPath?: string; args?: string[] }[] = [];
 
-  relaunch(options: { args?: string[] } = {}): void {
+  relaunch(options: { execPath?: string; args?: string[] } = {}): void {
     this.relaunches.push(options);
   }
 

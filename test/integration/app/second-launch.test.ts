@@ -61,6 +61,9 @@ describe('the app launched again (Electron stand-in)', () => {
     // Closed to the tray, as a user who then quits from the tray has it.
     StandInBrowserWindow.all.at(-1)!.close();
     const windows = StandInBrowserWindow.all.length;
+    // Run from an AppImage: its temporary mount is gone once the app has quit.
+    const image = '/home/ada/Applications/Switchboard.AppImage';
+    Object.assign(process.env, { APPIMAGE: image, APPDIR: path.dirname(process.execPath) });
     app.quit();
     expect(app.quitted).toBe(false); // the gateway is still stopping
     // macOS: a click on the Dock icon (it reopens the running copy).
@@ -72,6 +75,8 @@ describe('the app launched again (Electron stand-in)', () => {
     expect(StandInBrowserWindow.all).toHaveLength(windows);
     await waitFor(() => app.quitted || undefined, 10_000, 'the app to quit');
     // Once, and without --hidden: the launch was the user's.
-    expect(app.relaunches).toEqual([{ args: process.argv.slice(1).filter((a) => a !== '--hidden') }]);
+    expect(app.relaunches).toEqual([{ execPath: image, args: process.argv.slice(1).filter((a) => a !== '--hidden') }]);
+    delete process.env.APPIMAGE;
+    delete process.env.APPDIR;
   });
 });
