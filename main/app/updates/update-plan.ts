@@ -58,7 +58,9 @@ export function updatePlan(input: UpdatePlanInput): UpdatePlan {
   if (envFlag(input.env.SWITCHBOARD_DISABLE_UPDATES)) {
     return { check: false, reason: 'updates are turned off by SWITCHBOARD_DISABLE_UPDATES' };
   }
-  if (input.channel === 'off') return { check: false, reason: 'updates are turned off in Settings' };
+  // The window has no setting for it: the file is where it was turned off (docs/desktop.md).
+  if (input.channel === 'off')
+    return { check: false, reason: 'updates are turned off in app-settings.json ("updateChannel": "off")' };
   if (input.platform === 'linux') {
     if (!input.isAppImage) {
       return { check: false, reason: 'installed from a package (deb/rpm): your package manager updates Switchboard' };

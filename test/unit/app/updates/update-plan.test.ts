@@ -50,8 +50,9 @@ describe('updatePlan', () => {
     expect(reason({ isPackaged: false })).toMatch(/development build/);
   });
 
-  it('can be turned off in Settings or by SWITCHBOARD_DISABLE_UPDATES', () => {
-    expect(reason({ channel: 'off' })).toMatch(/turned off in Settings/);
+  it('can be turned off in app-settings.json or by SWITCHBOARD_DISABLE_UPDATES', () => {
+    // The window has no Settings entry for it: the reason names the file and the key.
+    expect(reason({ channel: 'off' })).toBe('updates are turned off in app-settings.json ("updateChannel": "off")');
     expect(reason({ env: { SWITCHBOARD_DISABLE_UPDATES: '1' } })).toMatch(/SWITCHBOARD_DISABLE_UPDATES/);
     expect(reason({ env: { SWITCHBOARD_DISABLE_UPDATES: 'true' } })).toMatch(/SWITCHBOARD_DISABLE_UPDATES/);
     expect(updatePlan(input({ env: { SWITCHBOARD_DISABLE_UPDATES: '0' } })).check).toBe(true);
@@ -93,7 +94,7 @@ describe('updatePlan', () => {
 
   it('gives the first reason that applies', () => {
     expect(reason({ isPackaged: false, channel: 'off', feedUrl: 'http://x/' })).toMatch(/development/);
-    expect(reason({ channel: 'off', feedUrl: 'http://x/' })).toMatch(/Settings/);
+    expect(reason({ channel: 'off', feedUrl: 'http://x/' })).toMatch(/updateChannel/);
   });
 });
 
