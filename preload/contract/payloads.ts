@@ -64,6 +64,11 @@ export interface ServerView {
   toolCount: number;
   /** Turned off in the config (`"disabled": true`): kept, not started. */
   disabled?: true;
+  /**
+   * One process per client session (`"isolated": true`): none runs, and `state` is `stopped`, while
+   * no client is connected; Restart is refused (each client's process ends with its session).
+   */
+  isolated?: true;
   /** OAuth (remote servers that use it, once it is known whether they need it). */
   auth?: ServerAuthView;
 }

@@ -94,6 +94,9 @@ export function truncate(text: string, max = MAX_LABEL): string {
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
 }
 
+/** An isolated server no client is connected to: nothing is wrong, it starts with each client. */
+const waitsForClient = (s: ServerView): boolean => s.isolated === true && s.state === 'stopped' && !s.disabled;
+
 function healthOf(input: TrayMenuInput): TrayHealth {
   if (input.error !== undefined) return 'error';
   if ((input.questions ?? 0) > 0) return 'question';
@@ -102,7 +105,7 @@ function healthOf(input: TrayMenuInput): TrayHealth {
   if (input.starting === true) return 'idle';
   if (input.servers === null) return 'error';
   if (input.servers.length === 0) return 'idle';
-  if (input.servers.every((s) => s.state === 'stopped')) return 'idle';
+  if (input.servers.every((s) => s.state === 'stopped' && !waitsForClient(s))) return 'idle';
   // A server starting again after a failure is still failing: no flicker to "ok" on every attempt.
   const failing = (s: ServerView) =>
     s.state === 'failed' || s.state === 'backoff' || (s.state === 'starting' && s.lastError !== undefined);
@@ -118,9 +121,14 @@ function statusLine(input: TrayMenuInput): string {
   if (input.starting === true) return 'Starting…';
   if (input.servers === null) return 'Gateway unavailable';
   if (input.servers.length === 0) return 'No servers configured';
-  // A server turned off in the config is meant not to run: it is not counted as missing.
-  const meant = input.servers.filter((s) => !s.disabled);
-  if (meant.length === 0) return 'Every server is turned off';
+  // A server turned off in the config is meant not to run, and an isolated one runs only for a
+  // connected client: neither is counted as missing.
+  const meant = input.servers.filter((s) => !s.disabled && !waitsForClient(s));
+  if (meant.length === 0) {
+    const perClient = input.servers.filter(waitsForClient).length;
+    if (perClient === 0) return 'Every server is turned off';
+    return perClient === 1 ? '1 server starts with each client' : `${perClient} servers start with each client`;
+  }
   const ready = meant.filter((s) => s.state === 'ready').length;
   return `${ready} of ${meant.length} server${meant.length === 1 ? '' : 's'} ready`;
 }
@@ -132,6 +140,18 @@ export const needsLogin = (s: ServerView): boolean =>
 function serverItem(server: ServerView, paused: boolean): TrayMenuItem {
   // Turned off in the config: nothing to restart (it would be refused); Servers turns it on.
   if (server.disabled) return { type: 'note', label: `○ ${truncate(server.name, 40)} — turned off` };
+  // Isolated: a process per client session, which Restart cannot reach (it is refused).
+  if (server.isolated === true) {
+    const name = truncate(server.name, 40);
+    if (paused) return { type: 'note', label: `○ ${name} — stopped while paused` };
+    return {
+      type: 'note',
+      label:
+        server.state === 'stopped'
+          ? `○ ${name} — starts with each client`
+          : `${STATE_MARK[server.state]} ${name} — ${STATE_LABEL[server.state]} (one per client)`,
+    };
+  }
   const stateLabel = needsLogin(server) ? 'needs login' : STATE_LABEL[server.state];
   const label = `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${stateLabel}`;
   const detail = server.lastError !== undefined && server.state !== 'ready' ? truncate(server.lastError) : undefined;

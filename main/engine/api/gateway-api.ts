@@ -30,6 +30,7 @@ type ServerRow = UpstreamStatus & {
   transport?: ServerView['transport'];
   toolCount?: number;
   disabled?: boolean;
+  isolated?: boolean;
   auth?: ServerAuthView;
 };
 
@@ -238,6 +239,7 @@ function serverView(s: ServerRow): ServerView {
   if (s.lastError !== undefined) view.lastError = s.lastError;
   if (s.pid !== undefined) view.pid = s.pid;
   if (s.disabled) view.disabled = true;
+  if (s.isolated) view.isolated = true;
   if (s.auth) view.auth = s.auth;
   return view;
 }

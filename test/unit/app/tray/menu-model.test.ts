@@ -281,6 +281,26 @@ describe('tray menu model', () => {
     expect(onAction).toHaveBeenCalledWith({ type: 'install', client: 'zed', profile: 'work' });
   });
 
+  it('shows an isolated server as starting with each client: not missing, no Restart, green', () => {
+    const only = buildTrayMenuModel({ servers: [server('mine', 'stopped', { isolated: true })] });
+    expect(read(only.items).slice(0, 3)).toEqual([
+      '1 server starts with each client',
+      '---',
+      '○ mine — starts with each client',
+    ]);
+    expect(only.health).toBe('ok');
+    const mixed = { servers: [server('a', 'ready'), server('b', 'stopped', { isolated: true })] };
+    expect(menu(mixed)[0]).toBe('1 of 1 server ready');
+    expect(menu({ ...mixed, paused: true })).toContain('○ b — stopped while paused');
+    // Turned off wins: it does not start with anything.
+    expect(menu({ servers: [server('c', 'stopped', { isolated: true, disabled: true })] })[0]).toBe(
+      'Every server is turned off',
+    );
+    expect(buildTrayMenuModel({ servers: [server('c', 'stopped', { isolated: true, disabled: true })] }).health).toBe(
+      'idle',
+    );
+  });
+
   it('uses singular for one server and hides the last error of a ready server', () => {
     const lines = menu({ servers: [server('a', 'ready', { lastError: 'old' })] });
     expect(lines[0]).toBe('1 of 1 server ready');
