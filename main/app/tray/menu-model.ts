@@ -152,7 +152,10 @@ function serverItem(server: ServerView, paused: boolean): TrayMenuItem {
           : `${STATE_MARK[server.state]} ${name} — ${STATE_LABEL[server.state]} (one per client)`,
     };
   }
-  const stateLabel = needsLogin(server) ? 'needs login' : STATE_LABEL[server.state];
+  // Starting again after a failure is restarting, as the wait before it was: a server that keeps failing
+  // must not change the menu at each attempt (a menu set while it is open closes under the pointer).
+  const again = server.state === 'starting' && server.lastError !== undefined;
+  const stateLabel = needsLogin(server) ? 'needs login' : again ? STATE_LABEL.backoff : STATE_LABEL[server.state];
   const label = `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${stateLabel}`;
   const detail = server.lastError !== undefined && server.state !== 'ready' ? truncate(server.lastError) : undefined;
   return {
