@@ -32,6 +32,10 @@ export interface AppSettingsOptions {
   log?: (line: string) => void;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -99,8 +103,12 @@ export function createAppSettings(options: AppSettingsOptions = {}): AppSettings
       if (clean === undefined) throw new TypeError(`invalid value for the app setting "${key}"`);
       current = { ...current, [key]: clean };
       try {
-        // Key by key, so keys a newer version wrote stay in the file.
-        store?.set(key, clean);
+        // Key by key, so keys a newer version wrote stay in the file; inside a setting that is an
+        // object (window), what a newer version added beside the keys known here stays too.
+        const before: unknown = store?.get(key);
+        const value: unknown = clean;
+        const kept = isPlainObject(before) && isPlainObject(value) ? { ...before, ...value } : value;
+        store?.set(key, kept);
       } catch (err) {
         log(`could not save the app setting "${key}": ${message(err)}`);
       }

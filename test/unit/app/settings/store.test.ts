@@ -29,6 +29,19 @@ describe('the app settings file', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ fromANewerVersion: { a: 1 } });
   });
 
+  it("keeps what a newer version wrote inside the window's setting when this one saves the window", async () => {
+    const window = { bounds: { x: 10, y: 20, width: 900, height: 700 }, maximized: false, display: 'DELL U2720Q' };
+    await writeFile(file, JSON.stringify({ window }));
+    const settings = createAppSettings();
+    expect(settings.get('window')).toEqual({ bounds: window.bounds, maximized: false });
+    settings.set('window', { bounds: { x: 30, y: 40, width: 1000, height: 800 }, maximized: true });
+    expect(JSON.parse(await readFile(file, 'utf8')).window).toEqual({
+      bounds: { x: 30, y: 40, width: 1000, height: 800 },
+      maximized: true,
+      display: 'DELL U2720Q',
+    });
+  });
+
   it('keeps a hand edit that is not JSON beside it, says where it is wrong, and uses the defaults', async () => {
     const edit = '{\n  "updateChannel": "off",\n  "theme": "dark",\n}\n';
     await writeFile(file, edit);
