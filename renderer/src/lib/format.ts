@@ -21,8 +21,11 @@ const AUTH_SHOWN: Readonly<Record<string, { text: string; tone: string }>> = {
  * "needs login" rather than "failed" when only a login is missing.
  */
 export function shownServerState(s: ServerView): { text: string; tone: string } {
+  // An isolated server runs a process per client session: none while no client is connected.
+  if (s.isolated && !s.disabled && s.state === 'stopped') return { text: 'starts with each client', tone: 'ready' };
   const auth = s.state === 'ready' ? undefined : AUTH_SHOWN[s.auth?.state ?? ''];
-  return { text: s.disabled ? 'off' : (auth?.text ?? SERVER_STATE_TEXT[s.state]), tone: auth?.tone ?? s.state };
+  const text = s.disabled ? 'off' : (auth?.text ?? SERVER_STATE_TEXT[s.state]);
+  return { text: s.isolated && !s.disabled ? `${text} (one per client)` : text, tone: auth?.tone ?? s.state };
 }
 
 /**

@@ -308,6 +308,30 @@ describe('the Servers screen', () => {
     await shoot('removed-elsewhere');
   });
 
+  it('shows an isolated server as starting with each client, with no Restart', async () => {
+    await gateway.api.addServer('solo', { command: NODE, args: [FIXTURE], isolated: true });
+    try {
+      await page.getByRole('link', { name: 'Servers' }).click();
+      const row = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'solo', exact: true }) });
+      await row.getByText('starts with each client').waitFor();
+      await page.getByRole('button', { name: 'solo', exact: true }).click();
+      const detail = page.getByRole('region', { name: 'Server solo' });
+      await detail.getByRole('button', { name: 'Edit' }).waitFor();
+      expect(await detail.getByRole('button', { name: 'Restart' }).count()).toBe(0);
+      // A client connects: its own process starts.
+      const client = await httpClient(gateway.httpUrl()!);
+      try {
+        await client.listTools();
+        await row.getByText('ready (one per client)').waitFor();
+        await shoot('isolated');
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await gateway.api.removeServer('solo');
+    }
+  });
+
   it('says at once that a server a profile lists cannot be removed, without asking to confirm first', async () => {
     await gateway.api.addServer('kept', { command: NODE, args: [FIXTURE] });
     await gateway.api.saveProfile('team', { servers: ['kept'] });
