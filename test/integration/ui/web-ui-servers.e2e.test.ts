@@ -318,6 +318,14 @@ describe('the Servers screen', () => {
       const detail = page.getByRole('region', { name: 'Server solo' });
       await detail.getByRole('button', { name: 'Edit' }).waitFor();
       expect(await detail.getByRole('button', { name: 'Restart' }).count()).toBe(0);
+      // The Overview counts it as such, after the ready ones (not as stopped).
+      await page.getByRole('link', { name: 'Overview' }).click();
+      const counts = page.getByRole('list', { name: 'Servers by state' });
+      await counts.getByText('starts with each client').waitFor();
+      const listed = await counts.getByRole('listitem').allTextContents();
+      expect(listed.slice(0, 2)).toEqual([expect.stringMatching(/^\d+ ready$/), '1 starts with each client']);
+      expect(listed.join()).not.toContain('stopped');
+      await page.getByRole('link', { name: 'Servers' }).click();
       // A client connects: its own process starts.
       const client = await httpClient(gateway.httpUrl()!);
       try {
