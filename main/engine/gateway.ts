@@ -813,9 +813,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const config = this.current.servers[name];
     if (!config)
       throw new GatewayError('not_found', `no server named "${name}" in ${this.opts.configPath}`, { field: 'name' });
-    const upstream = this.registry.sharedInstance(name);
     const filter = compileFilter(config.tools);
-    return ((upstream && this.catalog.cached(upstream, 'tools')) ?? []).map((tool) => {
+    return (this.toolsOf(name) ?? []).map((tool) => {
       const original = String(tool.name);
       const view: ServerToolView = { originalName: original, shown: filter.includes(original) };
       if (view.shown) view.name = this.exposedName('default', name, original);
@@ -971,7 +970,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         instances: instances.length,
         ...transportOf(server),
       };
-      const tools = shared ? this.catalog.cached(shared, 'tools') : undefined;
+      const tools = this.toolsOf(name);
       if (tools) dto.toolCount = tools.length;
       const auth = this.oauth.get(name)?.status();
       if (auth && auth.state !== 'unknown') dto.auth = { ...auth, state: auth.state };
@@ -981,6 +980,21 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   upstream(name: string): Upstream | undefined {
     return this.registry.sharedInstance(name);
+  }
+
+  /**
+   * A server's own tools as last listed: its shared process's, or for an isolated server any of its
+   * clients' processes' (the same program); undefined while none has listed them.
+   */
+  private toolsOf(name: string): Record<string, unknown>[] | undefined {
+    const shared = this.registry.sharedInstance(name);
+    if (shared) return this.catalog.cached(shared, 'tools');
+    for (const upstream of this.registry.all()) {
+      if (this.registry.server(upstream) !== name) continue;
+      const tools = this.catalog.cached(upstream, 'tools');
+      if (tools) return tools;
+    }
+    return undefined;
   }
 
   /** The tools a server offers, as it names them (waits for it to be ready). */

@@ -326,11 +326,15 @@ describe('the Servers screen', () => {
       expect(listed.slice(0, 2)).toEqual([expect.stringMatching(/^\d+ ready$/), '1 starts with each client']);
       expect(listed.join()).not.toContain('stopped');
       await page.getByRole('link', { name: 'Servers' }).click();
+      await page.getByRole('button', { name: 'solo', exact: true }).click();
       // A client connects: its own process starts.
       const client = await httpClient(gateway.httpUrl()!);
       try {
         await client.listTools();
         await row.getByText('ready (one per client)').waitFor();
+        // Its tools, as that client's process lists them (the same program for every client).
+        await detail.getByRole('row').filter({ hasText: 'solo__echo' }).waitFor();
+        expect(await row.getByRole('cell').nth(3).textContent()).toBe('10');
         await shoot('isolated');
       } finally {
         await client.close();
