@@ -117,8 +117,13 @@ import type { LoginStart, ServerAuthView } from '../../preload/contract/index.ts
 
 export const GATEWAY_NAME = 'switchboard';
 
-/** A server waiting for the keychain (locked, not up yet at login) is tried again this often. */
+/**
+ * A server waiting for the keychain (locked, not up yet at login) is tried again after this long,
+ * then twice as long after each try that still fails, up to KEYCHAIN_RETRY_MAX_MS: a read of a
+ * locked keyring may ask the user to unlock it, and one who said no is not asked every 30 s.
+ */
 export const KEYCHAIN_RETRY_MS = 30_000;
+export const KEYCHAIN_RETRY_MAX_MS = 30 * 60_000;
 
 /**
  * What the gateway offers servers as their client: all its clients could, since a question a client
@@ -202,8 +207,8 @@ export interface GatewayOptions {
   /** Where this gateway's output goes, recorded in the lock for `switchboard status`. */
   logFile?: string;
   /**
-   * How often a server whose secrets the keychain could not give (locked, or not up yet at login) is
-   * tried again. Default KEYCHAIN_RETRY_MS.
+   * When a server whose secrets the keychain could not give (locked, or not up yet at login) is first
+   * tried again; twice as long after each try that fails. Default KEYCHAIN_RETRY_MS.
    */
   keychainRetryMs?: number;
   /**
@@ -301,6 +306,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private watcher?: { close(): void };
   /** The next try of the servers waiting for the keychain (scheduleKeychainRetry). */
   private keychainRetry: NodeJS.Timeout | undefined;
+  /** The tries of the keychain that failed in a row (each waits twice as long as the one before). */
+  private keychainTries = 0;
   private reloading: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly lineSessions = new Set<Session>();
@@ -1466,8 +1473,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     } catch (err) {
       if (!(err instanceof GatewayError) || err.code !== 'secret_store_unavailable')
         return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
-      const every = this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS;
-      const resolveError = `${errorMessage(err)} (tried again every ${Math.round(every / 1000)} s)`;
+      const first = Math.round((this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS) / 1000);
+      const again = `tried again by itself after ${first} s, then less often; Restart tries now`;
+      const resolveError = `${errorMessage(err)} (${again})`;
       return { running: { ...server, isolated, resolveError }, secrets: [], waitsForKeychain: true };
     }
   }
@@ -1479,11 +1487,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private scheduleKeychainRetry(): void {
     clearTimeout(this.keychainRetry);
     this.keychainRetry = undefined;
-    if (this.stopped || ![...this.resolvedServers.values()].some((r) => r.waitsForKeychain)) return;
+    if (this.stopped || ![...this.resolvedServers.values()].some((r) => r.waitsForKeychain)) {
+      this.keychainTries = 0;
+      return;
+    }
+    const first = this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS;
+    const wait = Math.min(first * 2 ** Math.min(this.keychainTries, 20), Math.max(first, KEYCHAIN_RETRY_MAX_MS));
     this.keychainRetry = setTimeout(() => {
       const run = this.reloading.then(() => this.retryKeychainServers());
       this.reloading = run.catch(logFailure(this.warn, 'could not read the keychain again'));
-    }, this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS);
+    }, wait);
     this.keychainRetry.unref();
   }
 
@@ -1499,8 +1512,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       entries.set(name, again);
       changed = true;
     }
-    if (changed) await this.runResolved(entries);
-    else this.scheduleKeychainRetry();
+    if (!changed) {
+      this.keychainTries++;
+      return this.scheduleKeychainRetry();
+    }
+    this.keychainTries = 0;
+    await this.runResolved(entries);
   }
 
   /** Runs exactly these servers: those whose resolved entry changed start again, the rest keep running. */
