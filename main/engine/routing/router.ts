@@ -91,6 +91,13 @@ const LIST_CHANGED_METHOD: Record<ListKind, string> = {
   resources: 'notifications/resources/list_changed',
   resourceTemplates: 'notifications/resources/list_changed',
 };
+const LIST_KINDS = Object.keys(LIST_CHANGED_METHOD) as ListKind[];
+
+/** A profile's servers as its lists depend on them: the separator, and each server's on/off and filters. */
+interface Membership {
+  separator: string;
+  members: Map<string, string>;
+}
 
 /** A server's instructions passed on to clients, at most (a hostile server's must not fill a context). */
 const MAX_INSTRUCTIONS = 16_384;
@@ -121,7 +128,7 @@ export class Router implements SessionHandler {
   /** Starting spells (status.since) a list already waited for once: it does not wait for them again. */
   private readonly waited = new WeakMap<Upstream, number>();
   /** Each profile's servers (and whether each is on) when last looked: a change is news to its clients. */
-  private readonly memberships = new Map<string, string>();
+  private readonly memberships = new Map<string, Membership>();
   /** The servers a profile's last list went without, so the log says it once. */
   private readonly lastPending = new Map<string, string>();
   /** Per-request transport context (HTTP headers), kept only as long as the request object lives. */
@@ -188,7 +195,7 @@ export class Router implements SessionHandler {
       const now = this.membership(profile);
       const before = this.memberships.get(profile);
       this.memberships.set(profile, now);
-      if (before === undefined || before === now) continue;
+      if (before === undefined || !this.membershipNews(before, now)) continue;
       for (const s of this.sessions) {
         if (s.profile !== profile || !s.initialized) continue;
         for (const method of LIST_CHANGED_METHODS) s.notify(method);
@@ -197,15 +204,41 @@ export class Router implements SessionHandler {
     for (const profile of this.memberships.keys()) if (!profiles.has(profile)) this.memberships.delete(profile);
   }
 
-  private membership(profile: string): string {
+  private membership(profile: string): Membership {
     const servers = this.opts.profileServers(profile) ?? [];
     // Its tool and prompt filters too, and the separator: hiding or renaming one changes the lists
     // without a restart.
-    const members = servers.map((name) => {
-      const config = this.opts.registry.config(name);
-      return `${name}:${config?.disabled === true}:${JSON.stringify([config?.tools, config?.prompts])}`;
-    });
-    return [this.opts.separator(), ...members].join('\n');
+    const members = new Map(
+      servers.map((name) => {
+        const config = this.opts.registry.config(name);
+        return [name, `${config?.disabled === true}:${JSON.stringify([config?.tools, config?.prompts])}`];
+      }),
+    );
+    return { separator: this.opts.separator(), members };
+  }
+
+  /**
+   * Whether a change of a profile's servers changes what its clients are listed now. A server that
+   * joined (or was turned on) and has listed nothing yet adds nothing now: its clients are told once
+   * it has (the catalog's change); told now as well, they listed the same lists twice.
+   */
+  private membershipNews(before: Membership, now: Membership): boolean {
+    if (before.separator !== now.separator) return true;
+    for (const name of before.members.keys()) if (!now.members.has(name)) return true;
+    for (const [name, is] of now.members) {
+      const was = before.members.get(name);
+      if (was === is) continue;
+      const joined = was === undefined || (was.startsWith('true:') && !is.startsWith('true:'));
+      const listed = this.opts.registry
+        .all()
+        .some(
+          (u) =>
+            this.opts.registry.server(u) === name &&
+            LIST_KINDS.some((kind) => this.opts.catalog.cached(u, kind) !== undefined),
+        );
+      if (!joined || listed) return true;
+    }
+    return false;
   }
 
   sessionCount(): number {

@@ -7,7 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { NODE, ROOT, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  NODE,
+  ROOT,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const CHANGING = path.join(ROOT, 'test/fixtures/servers/changing-list-server.ts');
 
@@ -91,5 +100,43 @@ describe('a change to tools the config hides', () => {
       'hides__first',
       'hides__grow',
     ]);
+  });
+});
+
+describe('a server added to the config', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }));
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('is told of once, when its tools are there: not also while it starts, with the same list', async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      /** What the client lists on each notice, as a client does. */
+      const listedOnNotice: string[][] = [];
+      client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+        listedOnNotice.push((await client.listTools()).tools.map((t) => t.name));
+      });
+      await client.listTools();
+      await gateway.api.addServer('fy', fixtureServer('fy'));
+      await waitFor(() => listedOnNotice.length > 0, 10_000, 'tools/list_changed');
+      // Time for a second notice to come, had there been one.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(listedOnNotice).toHaveLength(1);
+      expect(listedOnNotice[0]).toContain('fy__echo');
+      // Removed, it is told of at once.
+      await gateway.api.removeServer('fy');
+      await waitFor(() => listedOnNotice.length === 2, 5000, 'tools/list_changed for the server that left');
+      expect(listedOnNotice[1]).not.toContain('fy__echo');
+    } finally {
+      await client.close();
+    }
   });
 });
