@@ -302,7 +302,11 @@ export function runDesktopApp(options: DesktopOptions): void {
       ipcMain,
       createIpcHandlers(
         notifyingClientChanges(
-          answerWhileNotStarted(gateway.dispatch, () => startProblem),
+          answerWhileNotStarted(
+            gateway.dispatch,
+            () => startProblem,
+            () => starting || !startEnded,
+          ),
           () => void tray?.feed.refreshClients(),
         ),
         createSenderCheck(isAppUrl, (id) => mainWindow.isAppWindow(id)),
@@ -347,7 +351,7 @@ export function runDesktopApp(options: DesktopOptions): void {
       ),
     );
     // Launched at login: stay in the tray (unless the Dock icon was clicked meanwhile). Otherwise show
-    // the window at once; it shows servers starting.
+    // the window at once; it says Switchboard is starting until the gateway runs.
     if (!loginItem.launchedAtLogin || openWhenReady) mainWindow.open();
     const shimCopied = await installShimFile(paths.shim, shimDir).then(
       () => true,
@@ -375,6 +379,8 @@ export function runDesktopApp(options: DesktopOptions): void {
     if (!stopping) await appTray.feed.refresh();
   };
   let starting = false;
+  /** The first start has ended (well or not): until then the window's calls are answered "starting". */
+  let startEnded = false;
   /** Why the gateway is not running, for the window (its calls answer this), while it is not. */
   let startProblem: StartProblem | undefined;
   /** The window fetches everything again: the gateway started, or it failed to. */
@@ -388,9 +394,7 @@ export function runDesktopApp(options: DesktopOptions): void {
     started = gateway.start().then(
       () => {
         appTray.feed.setError(undefined);
-        if (startProblem === undefined) return;
         startProblem = undefined;
-        resyncWindows();
       },
       (err: unknown) => {
         log(`the gateway could not start: ${errorMessage(err)}`);
@@ -412,13 +416,15 @@ export function runDesktopApp(options: DesktopOptions): void {
               `it failed to start: ${errorMessage(err)}. ` + 'Once that is fixed, quit Switchboard and open it again.',
           };
         }
-        resyncWindows();
       },
     );
     try {
       await started;
     } finally {
       starting = false;
+      startEnded = true;
+      // The window was told it is starting (or why it is not running): it fetches what is so now.
+      resyncWindows();
     }
   };
 

@@ -45,6 +45,11 @@ export type ErrorCode =
    * runs for this user); the message says why and what to do.
    */
   | 'gateway_not_started'
+  /**
+   * Desktop app: its own gateway is still starting (the window opens before it runs); the window
+   * is sent `resync` once the start has ended.
+   */
+  | 'gateway_starting'
   | 'internal';
 
 export interface ApiError {

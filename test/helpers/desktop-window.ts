@@ -15,8 +15,11 @@ const ORIGIN = 'http://switchboard-app.test';
 
 type IpcListener = (event: { sender: unknown }, ...args: unknown[]) => void;
 
-/** Opens the app's main window (the newest stand-in window) in Chromium, at `screen` (`#/servers`). */
-export async function openDesktopWindow(screen = ''): Promise<TestBrowser> {
+/**
+ * Opens the app's main window (the newest stand-in window) in Chromium, at `screen` (`#/servers`);
+ * in `launched`, a browser started beforehand (to catch the window while the app is still starting).
+ */
+export async function openDesktopWindow(screen = '', launched?: TestBrowser): Promise<TestBrowser> {
   const win = StandInBrowserWindow.all.at(-1);
   if (win === undefined) throw new Error('the app has opened no window');
   const contents = win.webContents;
@@ -47,7 +50,7 @@ export async function openDesktopWindow(screen = ''): Promise<TestBrowser> {
   };
   const bridge = createIpcBridge(ipcRenderer);
 
-  const browser = await launchBrowser();
+  const browser = launched ?? (await launchBrowser());
   const { page, context } = browser;
   page.setDefaultTimeout(10_000);
   const serve = protocol.handlers.get('switchboard');

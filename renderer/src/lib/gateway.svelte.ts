@@ -23,8 +23,11 @@ const SERVER_NEWS_GAP_MS = 10_000;
 /** Why questions went away unanswered here: not answered in time, withdrawn, or answered in another window. */
 export type QuestionGoneWhy = 'expired' | 'withdrawn' | 'elsewhere';
 
-/** `not-started`: the desktop app's own gateway is not running (its start failed); `problem` says why. */
-export type ConnectionState = 'connecting' | 'connected' | 'unauthorized' | 'unreachable' | 'not-started';
+/**
+ * `not-started`: the desktop app's own gateway is not running (its start failed); `problem` says why.
+ * `starting`: it is still starting (the window opens before it runs); `resync` comes once it ran or failed.
+ */
+export type ConnectionState = 'connecting' | 'connected' | 'unauthorized' | 'unreachable' | 'not-started' | 'starting';
 
 export class GatewayState {
   status = $state<GatewayStatus | undefined>();
@@ -156,7 +159,8 @@ export class GatewayState {
       this.problem = this.streamDown;
     } catch (err) {
       this.problem = errorText(err);
-      if (errorCode(err) === 'gateway_not_started') return this.notStarted();
+      if (errorCode(err) === 'gateway_not_started') return this.notStarted('not-started');
+      if (errorCode(err) === 'gateway_starting') return this.notStarted('starting');
       this.connection = isUnauthorized(err) ? 'unauthorized' : 'unreachable';
       if (this.connection === 'unauthorized') this.loggedOut();
     }
@@ -191,11 +195,11 @@ export class GatewayState {
   }
 
   /**
-   * No gateway runs (the desktop app's failed to start): nothing fetched before is true any more, and
-   * empty lists would read as "nothing configured".
+   * No gateway runs (the desktop app's failed to start, or is still starting): nothing fetched before
+   * is true any more, and empty lists would read as "nothing configured".
    */
-  private notStarted(): void {
-    this.connection = 'not-started';
+  private notStarted(state: 'not-started' | 'starting'): void {
+    this.connection = state;
     this.status = undefined;
     this.servers = [];
     this.sessions = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerWhileNotStarted, type StartProblem } from '../../../../main/app/ipc/not-started.ts';
+import { answerWhileNotStarted, STARTING_MESSAGE, type StartProblem } from '../../../../main/app/ipc/not-started.ts';
 
 const ok = async (method: string) => ({ ok: true as const, result: method });
 
@@ -49,5 +49,33 @@ describe('answerWhileNotStarted', () => {
     const problem: StartProblem = { message: 'another gateway runs', retry: () => Promise.reject(new Error('held')) };
     const reply = await answerWhileNotStarted(ok, () => problem)('getStatus', []);
     expect(reply).toEqual({ ok: false, error: { code: 'gateway_not_started', message: 'another gateway runs' } });
+  });
+
+  it('answers gateway_starting while the gateway starts, without waiting, then passes calls through', async () => {
+    let starting = true;
+    const dispatch = answerWhileNotStarted(
+      ok,
+      () => undefined,
+      () => starting,
+    );
+    for (const method of ['getStatus', 'listServers'])
+      expect(await dispatch(method, [])).toEqual({
+        ok: false,
+        error: { code: 'gateway_starting', message: STARTING_MESSAGE },
+      });
+    starting = false;
+    expect(await dispatch('listServers', [])).toEqual({ ok: true, result: 'listServers' });
+  });
+
+  it("does not try again while a start runs (the tray's Try again): it says it is starting", async () => {
+    let tries = 0;
+    const problem: StartProblem = { message: 'another gateway runs', retry: async () => void tries++ };
+    const reply = await answerWhileNotStarted(
+      ok,
+      () => problem,
+      () => true,
+    )('getStatus', []);
+    expect(reply).toEqual({ ok: false, error: { code: 'gateway_starting', message: STARTING_MESSAGE } });
+    expect(tries).toBe(0);
   });
 });

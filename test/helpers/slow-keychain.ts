@@ -1,0 +1,93 @@
+/**
+ * A Secret Service that takes a while to answer, as a keychain does while the system asks the user
+ * for access, or while its daemon is still being started: a private D-Bus session (dbus-daemon)
+ * that starts gnome-keyring-daemon on the first keychain call, `delayMs` after it. The keyring
+ * lives in a temporary HOME; close() ends the bus and the daemon.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface SlowKeychain {
+  /** DBUS_SESSION_BUS_ADDRESS of the session. */
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function startSlowKeychain(delayMs: number): Promise<SlowKeychain> {
+  const home = await mkdtemp(path.join(tmpdir(), 'sb-slow-keychain-'));
+  const services = path.join(home, 'services');
+  await mkdir(services);
+  const starter = path.join(home, 'start-keyring.sh');
+  await writeFile(
+    starter,
+    `#!/bin/sh\nsleep ${delayMs / 1000}\nprintf '%s' switchboard-test-password |\n` +
+      '  exec gnome-keyring-daemon --unlock --foreground --components=secrets\n',
+  );
+  await chmod(starter, 0o755);
+  await writeFile(
+    path.join(services, 'org.freedesktop.secrets.service'),
+    `[D-BUS Service]\nName=org.freedesktop.secrets\nExec=${starter}\n`,
+  );
+  const config = path.join(home, 'session.conf');
+  await writeFile(
+    config,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=${home}</listen>
+  <servicedir>${services}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`,
+  );
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    XDG_RUNTIME_DIR: home,
+  };
+  const bus: ChildProcess = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  bus.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const address = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`the D-Bus session did not start: ${stderr}`)), 15_000);
+    bus.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const line = stdout.split('\n')[0];
+      if (stdout.includes('\n') && line) {
+        clearTimeout(timer);
+        resolve(line.trim());
+      }
+    });
+    bus.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the D-Bus session exited (${code}): ${stderr}`));
+    });
+  });
+  return {
+    address,
+    async close() {
+      // The bus's process group: dbus-daemon and the keyring daemon it started.
+      try {
+        process.kill(-bus.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
