@@ -28,6 +28,7 @@ import { answerWhileNotStarted, type StartProblem } from './ipc/not-started.ts';
 import { forwardGatewayEvents, registerGatewayIpc } from './ipc/register.ts';
 import { launchExecutable } from './login/autostart.ts';
 import { createLoginItem, type LoginItem } from './login/login-item.ts';
+import { installNotice } from './notifications/install-notice.ts';
 import {
   createNativeLoginNotifications,
   createNativeQuestionNotifications,
@@ -144,7 +145,10 @@ export function trayActions(deps: {
           const known = action.profile && (await api.listProfiles()).some((p) => p.name === action.profile);
           const change = await api.installClient(action.client, known ? action.profile : undefined);
           await deps.tray()?.feed.refreshClients();
-          notify('Switchboard installed', change.note ?? `Added to ${change.path}`);
+          const notice = installNotice(change);
+          // Also in the log: a notification can be cut short, or not shown at all.
+          for (const warning of change.warnings ?? []) log(`install into ${action.client}: ${warning}`);
+          notify(notice.title, notice.body);
         });
         break;
       case 'copy-endpoint':

@@ -27,6 +27,7 @@ import {
   shell,
 } from '../../helpers/electron-stand-in.ts';
 import { NODE, ROOT, fixtureServer, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { useUnreachableKeychain } from '../../helpers/unreachable-keychain.ts';
 
 vi.mock('electron', () => import('../../helpers/electron-stand-in.ts'));
 
@@ -105,8 +106,14 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
         },
       }),
     );
-    // Claude Desktop is installed, without Switchboard.
+    // Claude Desktop is installed, with a server of its own and without Switchboard.
     await mkdir(path.join(home, '.config', 'Claude'), { recursive: true });
+    await writeFile(
+      path.join(home, '.config', 'Claude', 'claude_desktop_config.json'),
+      JSON.stringify({ mcpServers: { notes: { command: 'notes-mcp' } } }),
+    );
+    // No keychain here (a session without a Secret Service): the backup of a client's file is not encrypted.
+    useUnreachableKeychain(dir.dir);
     Object.assign(process.env, {
       HOME: home,
       XDG_CONFIG_HOME: path.join(home, '.config'),
@@ -211,10 +218,17 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
     expect(labels(install)).toEqual(expect.arrayContaining(['Claude Desktop', 'Cursor — installed']));
     click(item('Claude Desktop', install));
     const claudeFile = path.join(home, '.config', 'Claude', 'claude_desktop_config.json');
-    await waitFor(() => existsSync(claudeFile) || undefined, 10_000, 'the install');
+    await waitFor(() => readFileSync(claudeFile, 'utf8').includes(shimFile) || undefined, 10_000, 'the install');
     expect(JSON.parse(readFileSync(claudeFile, 'utf8')).mcpServers.switchboard).toEqual(expected);
-    await waitFor(
-      () => StandInNotification.shown.some((n) => n.options.title === 'Switchboard installed') || undefined,
+    // Where it went, what to do next, and what the Clients screen and the CLI would warn of.
+    const installed = await waitFor(() =>
+      StandInNotification.shown.find((n) => n.options.title?.startsWith('Switchboard installed')),
+    );
+    expect(installed.options.title).toBe('Switchboard installed, with a warning');
+    expect(installed.options.body).toBe(
+      `Added to ${claudeFile}. Next: quit Claude Desktop completely and start it again. ` +
+        'The backup of the original file is not encrypted (the OS keychain that would hold its key is not ' +
+        'available here); it is readable only by you (mode 0600).',
     );
     await waitFor(
       () => labels(item('Install into').submenu as Item[]).includes('Claude Desktop — installed') || undefined,
