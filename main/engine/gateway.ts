@@ -265,6 +265,8 @@ const withoutGatewayKeys = (server: RunningServer) => ({
 interface ResolvedEntry {
   running: RunningServer;
   secrets: SecretValue[];
+  /** The entry as the config has it, when its references were read: kept if the keychain goes away. */
+  source?: ResolvedConfig['servers'][string];
   /** Its secrets could not be read because the keychain could not be reached: tried again. */
   waitsForKeychain?: true;
 }
@@ -1469,10 +1471,21 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const env = this.opts.env ?? process.env;
       const { server: values, secrets } = await resolveServer(server, { env, secrets: this.opts.secrets });
       unpassableValue(values);
-      return { running: { ...values, isolated }, secrets };
+      return { running: { ...values, isolated }, secrets, source: server };
     } catch (err) {
       if (!(err instanceof GatewayError) || err.code !== 'secret_store_unavailable')
         return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
+      // Read before and unchanged since (a Restart, a reload for another server's edit): the values it
+      // had still hold, and a locked keychain must not stop a server that runs.
+      const before = this.resolvedServers.get(server.name);
+      if (before?.source !== undefined && deepEqual(before.source, server)) {
+        this.log({
+          level: 'warn',
+          server: server.name,
+          text: `the keychain cannot be read now (${errorMessage(err)}): it keeps the values it was started with`,
+        });
+        return before;
+      }
       const first = Math.round((this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS) / 1000);
       const again = `tried again by itself after ${first} s, then less often; Restart tries now`;
       const resolveError = `${errorMessage(err)} (${again})`;

@@ -72,4 +72,25 @@ describe.skipIf(missing !== undefined)('a gateway started while the keychain is 
       await client.close();
     }
   }, 40_000);
+
+  it('keeps a running server with its values when the keychain is locked again and it is restarted', async () => {
+    // The gateway of the test above: fx runs with the secret read once the keychain was unlocked.
+    const warnings: string[] = [];
+    gateway.on('log', (line) => {
+      if (line.level === 'warn' && line.server === 'fx') warnings.push(line.text);
+    });
+    keyring.lock();
+    await gateway.restartServer('fx');
+    await waitFor(() => gateway.servers().find((s) => s.name === 'fx')?.state === 'ready', 15_000, 'fx to run again');
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      const seen = await client.callTool({ name: 'fx__env', arguments: { name: 'FIXTURE_TOKEN' } });
+      expect(textOf(seen)).toBe('ghp_after_unlock_0001');
+    } finally {
+      await client.close();
+    }
+    expect(warnings).toEqual([
+      expect.stringMatching(/^the keychain cannot be read now \(.*\): it keeps the values it was started with$/),
+    ]);
+  }, 40_000);
 });
