@@ -34,6 +34,23 @@ describe.skipIf(missing !== undefined)('the Secrets screen and the keychain over
   const status = () => page.locator('main [role="status"]');
   const banner = () => page.getByRole('alert').filter({ hasText: 'The keychain cannot be reached.' });
 
+  /** The screen's listings of the secrets (it lists again after each config reload), started and ended. */
+  const listings = { started: 0, ended: 0 };
+  const isListing = (request: { url(): string; method(): string }) =>
+    request.method() === 'GET' && new URL(request.url()).pathname === '/api/secrets';
+
+  /**
+   * Waits until the screen has listed the secrets after the gateway's last reload and lists nothing
+   * now: a listing still to come would read the keychain a test is about to lock.
+   */
+  async function listedAfterReloads(): Promise<void> {
+    const before = listings.started;
+    await gateway.reload();
+    await expect
+      .poll(() => listings.started > before && listings.ended === listings.started, { timeout: 10_000 })
+      .toBe(true);
+  }
+
   async function storeValue(secret: string, value: string, replace: boolean): Promise<void> {
     await page.getByRole('button', { name: replace ? `Replace ${secret}` : 'New secret', exact: true }).click();
     const form = page.getByRole('region', { name: replace ? `Set ${secret}` : 'New secret' });
@@ -62,6 +79,9 @@ describe.skipIf(missing !== undefined)('the Secrets screen and the keychain over
     browser = await openWebUi(gateway.uiLoginUrl()!);
     page = browser.page;
     page.on('dialog', (dialog) => void dialog.accept());
+    page.on('request', (request) => void (isListing(request) && listings.started++));
+    page.on('requestfinished', (request) => void (isListing(request) && listings.ended++));
+    page.on('requestfailed', (request) => void (isListing(request) && listings.ended++));
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Secrets' }).click();
     await page.getByRole('heading', { level: 1, name: 'Secrets' }).waitFor();
   }, 60_000);
@@ -89,6 +109,7 @@ describe.skipIf(missing !== undefined)('the Secrets screen and the keychain over
   });
 
   it('the keyring locked while the screen is open: Delete says so, and Try again once it is unlocked', async () => {
+    await listedAfterReloads();
     keyring.lock();
     let unlocked = false;
     try {
@@ -133,7 +154,8 @@ describe.skipIf(missing !== undefined)('the Secrets screen and the keychain over
   }
 
   it('a failure stays only until the next action: not beside a later success', async () => {
-    // Removed in a terminal while the screen still lists it.
+    // Removed in a terminal while the screen still lists it (it lists again only after a reload).
+    await listedAfterReloads();
     await store.delete('gone-soon');
     await page.getByRole('button', { name: 'Delete gone-soon' }).click();
     await page.getByRole('alert').filter({ hasText: 'there is no secret named "gone-soon"' }).waitFor();
