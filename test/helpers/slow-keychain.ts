@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { busAddress, sessionEnv } from './dbus-session.ts';
 
 export interface SlowKeychain {
   /** DBUS_SESSION_BUS_ADDRESS of the session. */
@@ -47,37 +48,17 @@ export async function startSlowKeychain(delayMs: number): Promise<SlowKeychain> 
 </busconfig>
 `,
   );
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: home,
-    XDG_DATA_HOME: path.join(home, '.local', 'share'),
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_CACHE_HOME: path.join(home, '.cache'),
-    XDG_RUNTIME_DIR: home,
-  };
+  const env = sessionEnv(home);
   const bus: ChildProcess = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  let stderr = '';
-  bus.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const address = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`the D-Bus session did not start: ${stderr}`)), 15_000);
-    bus.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const line = stdout.split('\n')[0];
-      if (stdout.includes('\n') && line) {
-        clearTimeout(timer);
-        resolve(line.trim());
-      }
-    });
-    bus.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the D-Bus session exited (${code}): ${stderr}`));
-    });
-  });
+  const address = await busAddress(
+    bus,
+    (stdout) => (stdout.includes('\n') ? stdout.split('\n')[0]!.trim() || undefined : undefined),
+    'the D-Bus session',
+  );
   return {
     address,
     async close() {

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { busAddress, sessionEnv } from '../../helpers/dbus-session.ts';
 
 export interface KeyringSession {
   /** DBUS_SESSION_BUS_ADDRESS of the session. */
@@ -18,6 +19,16 @@ export interface KeyringSession {
   /** Unlocks it again: a daemon started with its password takes over from the running one. */
   unlock(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Why a keyring session cannot start here, or undefined when it can; in CI a missing one is an error
+ * (the keychain tests must run there), thrown when the test file loads.
+ */
+export function keyringMissingOutsideCi(): string | undefined {
+  const missing = keyringMissing();
+  if (missing && process.env.CI) throw new Error(`keychain tests need a Secret Service in CI: ${missing}`);
+  return missing;
 }
 
 /** Why a keyring session cannot start here, or undefined when it can. */
@@ -36,38 +47,13 @@ exec cat >/dev/null`;
 
 export async function startKeyringSession(): Promise<KeyringSession> {
   const home = await mkdtemp(path.join(tmpdir(), 'sb-keyring-'));
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: home,
-    XDG_DATA_HOME: path.join(home, '.local', 'share'),
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_CACHE_HOME: path.join(home, '.cache'),
-    XDG_RUNTIME_DIR: home,
-    KEYRING_PASSWORD: 'switchboard-test-password',
-  };
+  const env = { ...sessionEnv(home), KEYRING_PASSWORD: 'switchboard-test-password' };
   const child: ChildProcess = spawn('dbus-run-session', ['--', 'sh', '-c', SCRIPT], {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const address = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`keyring session did not start: ${stderr}`)), 15_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const m = /ADDRESS=(\S+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`keyring session exited (${code}): ${stderr}`));
-    });
-  });
+  const address = await busAddress(child, (stdout) => /ADDRESS=(\S+)/.exec(stdout)?.[1], 'keyring session');
   // Daemons started by unlock(): each forks into the process group it was started in.
   const groups: number[] = [];
   return {
