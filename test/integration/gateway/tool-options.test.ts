@@ -214,8 +214,12 @@ describe('two tools that want the same name, as the app shows them', () => {
     const { client: api, close } = await httpApi(gateway);
     const clients: Client[] = [];
     try {
-      // Both up (on a busy machine one may not have begun starting when the other is ready).
-      await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 20_000, 'fx and fy to be ready');
+      // Both up with their tools listed (on a busy machine a server reads ready before its list is in).
+      await waitFor(
+        () => ['fx', 'fy'].every((server) => gateway.listServerTools(server).some((t) => t.originalName === 'echo')),
+        20_000,
+        'fx and fy to have listed their tools',
+      );
       const pair = (await api.listProfiles()).find((p) => p.name === 'pair')!;
       const shown = {
         pair: [...pair.toolNames].sort(),
