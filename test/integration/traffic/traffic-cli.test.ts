@@ -21,6 +21,7 @@ import {
   cliRun,
   serveGateway,
 } from '../../helpers/gateway.ts';
+import { holdEveryEventStream } from '../../helpers/event-streams.ts';
 import { lockDatabase } from '../../helpers/sqlite-lock.ts';
 
 let dir: { dir: string; cleanup(): Promise<void> };
@@ -233,13 +234,7 @@ describe('switchboard traffic', () => {
   it('says while the gateway refuses it the live stream (16 open already), and goes on once it takes it', async () => {
     const token = (await readFile(path.join(dir.dir, 'run', 'api-token'), 'utf8')).trim();
     const events = `${new URL(gatewayUrl).origin}/api/events`;
-    const held: AbortController[] = [];
-    for (;;) {
-      const reader = new AbortController();
-      const res = await fetch(events, { headers: { authorization: `Bearer ${token}` }, signal: reader.signal });
-      if (res.status === 503) break;
-      held.push(reader);
-    }
+    const held = await holdEveryEventStream(events, token);
     const follower = spawn(NODE, [CLI, 'traffic', '--follow', '--method', 'tools/call'], { env });
     let out = '';
     let err = '';
@@ -252,7 +247,7 @@ describe('switchboard traffic', () => {
         'the gateway refuses the live connection: too many event streams open (16); close one and retry; ' +
           'nothing new shows until it takes it (trying again)',
       );
-      held.pop()!.abort();
+      held.releaseOne();
       await waitFor(() => err.includes('live again'), 20_000, 'the stream taken');
       const before = out.split('\n').filter((l) => /fx__echo {2}ok/.test(l)).length;
       await client.callTool({ name: 'fx__echo', arguments: { message: 'live after the wait' } });
@@ -263,7 +258,7 @@ describe('switchboard traffic', () => {
       );
     } finally {
       follower.kill('SIGKILL');
-      for (const reader of held) reader.abort();
+      held.releaseAll();
     }
   }, 40_000);
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
+import { holdEveryEventStream } from '../../helpers/event-streams.ts';
 import { ROOT, fixtureServer, httpClient, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer', 'dist');
@@ -33,16 +34,7 @@ describe('the web UI when the gateway refuses its live connection', () => {
   it('says the page shows nothing live and why, until a stream is free; then it is live again', async () => {
     // Other readers hold every event stream the gateway allows (16: tabs, `switchboard traffic --follow`).
     const base = gateway!.httpUrl()!.replace(/\/mcp$/, '');
-    const held: AbortController[] = [];
-    for (;;) {
-      const reader = new AbortController();
-      const res = await fetch(`${base}/api/events`, {
-        headers: { authorization: `Bearer ${gateway!.apiToken()!}` },
-        signal: reader.signal,
-      });
-      if (res.status === 503) break;
-      held.push(reader);
-    }
+    const held = await holdEveryEventStream(`${base}/api/events`, gateway!.apiToken()!);
     const other = await openWebUi(gateway!.uiLoginUrl()!);
     try {
       const page = other.page;
@@ -56,14 +48,14 @@ describe('the web UI when the gateway refuses its live connection', () => {
         )
         .waitFor({ timeout: 10_000 });
       await page.screenshot({ path: path.join(await screenshotDir(), 'web-ui-live-refused.png') });
-      held.pop()!.abort();
+      held.releaseOne();
       await page.getByRole('alert').waitFor({ state: 'detached', timeout: 20_000 });
       // Live again: a change made elsewhere shows without a reload.
       await gateway!.api.setServerEnabled('fx', false);
       await page.getByText('1 off').waitFor({ timeout: 10_000 });
       await gateway!.api.setServerEnabled('fx', true);
     } finally {
-      for (const reader of held) reader.abort();
+      held.releaseAll();
       await other.close();
     }
   });
