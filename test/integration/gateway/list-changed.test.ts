@@ -110,6 +110,9 @@ describe('a server added to the config', () => {
   beforeAll(async () => {
     dir = await tempDir();
     gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }));
+    // Ready comes before its list is in: a client there before that list hears of it (rightly), a
+    // notice this test is not about.
+    await waitFor(() => gateway.listServerTools('fx').length > 0, 10_000, 'the tools of fx');
   });
   afterAll(async () => {
     await gateway?.stop();
