@@ -372,6 +372,43 @@ describe('the Servers screen', () => {
     }
   });
 
+  it('names the secrets a removed server leaves in the keychain, and deletes them only when asked', async () => {
+    await gateway.api.setSecret('leaving.TOKEN', 'token-of-leaving');
+    await gateway.api.setSecret('team.KEY', 'key-shared-with-staying');
+    const env = { TOKEN: '${secret:leaving.TOKEN}', KEY: '${secret:team.KEY}' };
+    await gateway.api.addServer('leaving', { command: NODE, args: [FIXTURE], env });
+    await gateway.api.addServer('staying', { command: NODE, args: [FIXTURE], env: { KEY: '${secret:team.KEY}' } });
+    const onDialog = (dialog: Dialog) => void dialog.accept();
+    page.on('dialog', onDialog);
+    try {
+      await page.getByRole('link', { name: 'Servers' }).click();
+      await page.getByRole('button', { name: 'leaving', exact: true }).click();
+      await page.getByRole('region', { name: 'Server leaving' }).getByRole('button', { name: 'Remove' }).click();
+      await page.getByRole('status').getByText('Removed leaving from the config file.').waitFor();
+      // Only the one nothing else uses; it is still there.
+      const left = page.getByRole('group', { name: 'Secrets left in the keychain' });
+      await left
+        .getByText(
+          'leaving used the secret leaving.TOKEN, which nothing else uses: it stays in the keychain until you ' +
+            'delete it.',
+        )
+        .waitFor();
+      const stored = async () => (await gateway.api.listSecrets()).secrets.filter((s) => s.stored).map((s) => s.name);
+      expect(await stored()).toEqual(expect.arrayContaining(['leaving.TOKEN', 'team.KEY']));
+      await shoot('removed-secrets-left');
+      await left.getByRole('button', { name: 'Delete from the keychain' }).click();
+      await page.getByRole('status').getByText('Deleted leaving.TOKEN from the keychain.').waitFor();
+      expect(await left.count()).toBe(0);
+      const now = await stored();
+      expect(now).not.toContain('leaving.TOKEN');
+      expect(now).toContain('team.KEY');
+    } finally {
+      page.off('dialog', onDialog);
+      await gateway.api.removeServer('staying');
+      for (const name of ['leaving.TOKEN', 'team.KEY']) await gateway.api.deleteSecret(name).catch(() => undefined);
+    }
+  });
+
   it("says at a field what is wrong with it in the field's words, not with the API method's name", async () => {
     await page.getByRole('link', { name: 'Servers' }).click();
     await openAddForm('Local command');
