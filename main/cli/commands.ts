@@ -168,6 +168,20 @@ export async function serve(
     session.onClose(() => void stop());
     return new Promise<number>(() => undefined);
   }
+  if (!gateway.httpUrl() && !gateway.socketPath()) {
+    // Running on, it would start servers no client can reach (and with none, end at once, saying "ready").
+    await gateway.stop();
+    const listen = gateway.config().listen;
+    const why = [
+      !opts.http ? '--no-http' : listen.http === false ? 'listen.http is false in the config' : undefined,
+      !opts.socket ? '--no-socket' : !listen.socket ? 'listen.socket is false in the config' : undefined,
+    ].filter(Boolean);
+    const because = why.length ? ` (${why.join('; ')})` : '';
+    throw new Error(
+      `nothing to serve: the HTTP listener and the shim socket are both off${because}, ` +
+        'so no client could reach this gateway; turn one on, or serve one client on stdin/stdout with --stdio',
+    );
+  }
   const where = [
     gateway.httpUrl() && `HTTP ${gateway.httpUrl()}`,
     gateway.socketPath() && `shim socket ${gateway.socketPath()}`,

@@ -408,6 +408,28 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
   });
 
+  it('serve refuses to run with no listener, and stops what it started (it said ready and exited 0)', async () => {
+    const marker = `FIXTURE_NAME=unreachable-${process.pid}-${Date.now()}`;
+    const off = await writeConfig(
+      dir.dir,
+      { mcpServers: { fx: fixtureServer(marker.split('=')[1]!) }, listen: { http: false, socket: false } },
+      'no-listener.json',
+    );
+    const byConfig = await cli(['serve', '--config', off], env);
+    expect(byConfig.code).toBe(1);
+    expect(byConfig.stderr).toContain(
+      'switchboard: nothing to serve: the HTTP listener and the shim socket are both off (listen.http is false in ' +
+        'the config; listen.socket is false in the config), so no client could reach this gateway; turn one on, or ' +
+        'serve one client on stdin/stdout with --stdio',
+    );
+    expect(byConfig.stderr).not.toMatch(/^switchboard: ready/m);
+    expect(await processesWithEnv(marker)).toEqual([]);
+    const empty = await writeConfig(dir.dir, { mcpServers: {}, listen: { http: { port: 0 } } }, 'no-servers.json');
+    const byFlags = await cli(['serve', '--config', empty, '--no-http', '--no-socket'], env);
+    expect(byFlags.code).toBe(1);
+    expect(byFlags.stderr).toContain('both off (--no-http; --no-socket)');
+  });
+
   it('refuses words a command does not take, before doing anything (`stop fx` stopped the whole gateway)', async () => {
     const stop = await cli(['stop', 'fx'], env);
     expect(stop.code).toBe(2);
