@@ -235,6 +235,35 @@ describe('handlers that are slow, hang up or are not there', () => {
     );
   });
 
+  it('a call that finds the handler gone shows it down at once, not at the next list; back once it is', async () => {
+    const port = await freePort();
+    const start = async () => {
+      const handler = createServer(
+        (req, res) => void body(req).then(() => send(200, JSON.stringify(DISCOVER))({} as Received, res)),
+      );
+      await new Promise<void>((resolve) => handler.listen(port, '127.0.0.1', resolve));
+      return async () => {
+        handler.closeAllConnections();
+        await new Promise((resolve) => handler.close(resolve));
+      };
+    };
+    let stop = await start();
+    const u = await ready('gone', `http://127.0.0.1:${port}/mcp`);
+    await stop();
+    // Nothing lists meanwhile (a client may not for a long time): the call alone tells.
+    expect((await callError(u)).code).toBe('upstream_unavailable');
+    await expect.poll(() => u.status().state).toBe('backoff');
+    expect(u.status().lastError).toBe(
+      `cannot connect to http://127.0.0.1:${port}/mcp (connection refused (is the handler running?))`,
+    );
+    stop = await start();
+    try {
+      await u.whenReady(5000);
+    } finally {
+      await stop();
+    }
+  });
+
   it('connection refused: backoff, the reason in the status, and ready once the handler starts', async () => {
     const port = await freePort();
     const u = createHandlerUpstream(specFor('later', `http://127.0.0.1:${port}/mcp`), { backoff: FAST_BACKOFF });

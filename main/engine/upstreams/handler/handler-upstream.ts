@@ -353,6 +353,10 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         throw new GatewayError('upstream_closed', `server "${this.name}" was stopped; the request was lost`, {
           cause: err,
         });
+      // Could not connect at all: a discover now says whether it is gone (it is then shown down and
+      // retried), rather than the next list, which may be a long way off.
+      if (unreachable(err) && this.lifecycle.state === 'ready' && env.type !== 'discover')
+        void Promise.allSettled([this.discover()]); // a failure is in its state
       throw err;
     } finally {
       this.inFlight--;
@@ -545,3 +549,8 @@ function withoutServer(name: string, message: string): string {
 }
 
 export { HandlerError };
+
+/** A failure to reach the handler at all (refused, no socket there), not a slow or busy one. */
+function unreachable(err: unknown): boolean {
+  return err instanceof HandlerError && err.code === 'upstream_unavailable' && err.busy !== true;
+}
