@@ -59,12 +59,21 @@ export async function startGateway(
   return gateway;
 }
 
-/** Resolves once no server is starting (or after `timeoutMs`, whatever the state). */
+/**
+ * Resolves once no server is starting and each ready one's tools are listed (or after `timeoutMs`,
+ * whatever the state). Ready comes before the list: a client listing in between would get a list
+ * without that server (after a wait of a second) and a list_changed later, which a busy machine
+ * makes likely. A list that fails is waited for at most LIST_GRACE_MS.
+ */
 export async function settled(gateway: Gateway, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && gateway.servers().some((s) => s.state === 'starting'))
-    await new Promise((r) => setTimeout(r, 25));
+  const sleep = () => new Promise((r) => setTimeout(r, 25));
+  while (Date.now() < deadline && gateway.servers().some((s) => s.state === 'starting')) await sleep();
+  const listDeadline = Math.min(deadline, Date.now() + LIST_GRACE_MS);
+  while (Date.now() < listDeadline && gateway.servers().some((s) => s.state === 'ready' && s.toolCount === undefined))
+    await sleep();
 }
+const LIST_GRACE_MS = 5000;
 
 export async function httpClient(url: string, capabilities: Record<string, unknown> = {}): Promise<Client> {
   const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });

@@ -180,6 +180,8 @@ describe('aliases written by hand that clients would get under another name', ()
     });
     try {
       await gateway.start();
+      // A first list waits a second for a server still starting, then answers without it.
+      await waitFor(() => gateway.listServerTools('fx').length > 0, 20_000, 'the tools of fx');
       const client = await httpClient(gateway.httpUrl()!);
       const tools = (await client.listTools()).tools.map((t) => t.name);
       const said = tools.find((name) => name.startsWith('say_it_'));
