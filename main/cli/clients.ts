@@ -8,6 +8,7 @@ import {
   detectClients,
   ConfigError,
   installClient,
+  isMissingConfigError,
   keptEntryShim,
   listAdoptable,
   lostProfileProblem,
@@ -106,22 +107,44 @@ export async function clients(opts: { json: boolean }): Promise<number> {
   return 0;
 }
 
-/** The config's profiles; a config that cannot be read has only the default profile in it. */
+/**
+ * The config's profiles ("default" alone when there is no config yet). A config that cannot be read
+ * says nothing of the profiles it has: its error is thrown rather than a list guessed.
+ */
 async function configProfiles(): Promise<string[]> {
   try {
     return Object.keys((await loadConfigFile(defaultConfigPath())).config.profiles);
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return ['default'];
+    if (isMissingConfigError(err)) return ['default'];
+    throw err;
   }
+}
+
+/** The config's error (file, line, column; one line per problem), after what it stops and what to do. */
+function unreadableConfig(what: string, err: ConfigError): string {
+  return `${what} (switchboard doctor lists what is wrong):\n${err.message}`;
 }
 
 /**
  * Refuses a profile the config does not define: the entry would be written, and the client would
- * only fail when it connects.
+ * only fail when it connects. "default" is always there.
  */
 async function checkProfile(profile: string): Promise<void> {
-  const profiles = await configProfiles();
+  if (profile === 'default') return;
+  let profiles: string[];
+  try {
+    profiles = await configProfiles();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new Error(
+      unreadableConfig(
+        `cannot tell whether the config has profile "${profile}", as the config cannot be read; fix it, then ` +
+          'install again',
+        err,
+      ),
+      { cause: err },
+    );
+  }
   if (!profiles.includes(profile))
     throw new Error(
       `there is no profile "${profile}" in ${defaultConfigPath()} (it has: ${profiles.join(', ')}); ` +
@@ -132,11 +155,26 @@ async function checkProfile(profile: string): Promise<void> {
 /**
  * The profile install writes when none is given: the one the client starts now (an outdated entry
  * is brought up to date, not moved to another profile), unless the config lost it, else "default".
+ * A config that cannot be read keeps the profile: it has not been seen to lose it.
  */
 async function keptProfile(def: ClientDefinition, status: ClientStatus): Promise<string> {
   const current = status.profile;
   if (current === undefined || current === 'default') return 'default';
-  if ((await configProfiles()).includes(current)) return current;
+  let profiles: string[];
+  try {
+    profiles = await configProfiles();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    warn(
+      unreadableConfig(
+        `${def.name} keeps profile "${current}", the one it starts now; the config cannot be read, so whether ` +
+          'it still has that profile is not checked',
+        err,
+      ),
+    );
+    return current;
+  }
+  if (profiles.includes(current)) return current;
   warn(
     `${def.name} starts profile "${current}", which ${defaultConfigPath()} no longer has; ` +
       'installing with "default" (or give --profile)',
@@ -168,8 +206,9 @@ export async function install(opts: {
   const def = clientDefinition(opts.client);
   const ctx = context();
   const status = await detectClient(def.id, ctx);
+  // A profile given is checked; the one the client starts now was checked by keptProfile.
+  if (opts.profile !== undefined) await checkProfile(opts.profile);
   const profile = opts.profile ?? (await keptProfile(def, status));
-  await checkProfile(profile);
   const shim = appEntryKept(def, status, profile) ?? shimFor(profile, true);
   if (status.entry === 'app' && status.outdatedBecause !== undefined)
     out(

@@ -199,4 +199,42 @@ describe('install without --profile (real CLI)', () => {
       await rm(home, { recursive: true, force: true });
     }
   });
+
+  it('keeps the profile a client starts while the config cannot be read, and says why it cannot check', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'sb-install-broken-config-'));
+    try {
+      const config = path.join(home, '.config', 'switchboard', 'config.json');
+      await mkdir(path.dirname(config), { recursive: true });
+      await writeFile(config, '{ "mcpServers": {}, "profiles": { "work": { "servers": [] } } }\n');
+      const file = path.join(home, FILES.cursor!);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, '{ "mcpServers": {} }\n');
+      expect(runCli(['install', 'cursor', '--profile', 'work'], { HOME: home }).code).toBe(0);
+      const installed = await readFile(file, 'utf8');
+      // The old Node the entry names is gone: install brings the entry up to date.
+      await writeFile(file, installed.replace(process.execPath, '/opt/old/node'));
+
+      // A comma missing: the config still has "work", it just cannot be read now.
+      await writeFile(config, '{ "mcpServers": {} "profiles": { "work": { "servers": [] } } }\n');
+      const again = runCli(['install', 'cursor'], { HOME: home });
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain(
+        'Cursor keeps profile "work", the one it starts now; the config cannot be read, so whether it still has ' +
+          `that profile is not checked (switchboard doctor lists what is wrong):\n${config}:1:20: `,
+      );
+      expect(again.stdout).toContain('Installed Switchboard (profile "work") in Cursor');
+      expect(await readFile(file, 'utf8')).toBe(installed);
+
+      const named = runCli(['install', 'cursor', '--profile', 'work'], { HOME: home });
+      expect(named.code).toBe(1);
+      expect(named.stderr).toContain(
+        'cannot tell whether the config has profile "work", as the config cannot be read; fix it, then install ' +
+          `again (switchboard doctor lists what is wrong):\n${config}:1:20: `,
+      );
+      expect(named.stderr).not.toContain('there is no profile');
+      expect(runCli(['install', 'cursor', '--profile', 'default', '--dry-run'], { HOME: home }).code).toBe(0);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
 });
