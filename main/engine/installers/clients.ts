@@ -136,6 +136,11 @@ function readServer(
   unsupported: (problem: string) => ClientServer,
 ): ClientServer {
   const raw = e;
+  // Zed's servers from its extensions: the extension says how to start them, from its own settings.
+  if (e.source === 'extension')
+    return unsupported(
+      'it is a Zed extension\'s server ("source": "extension"): the extension starts it, so it stays in Zed',
+    );
   for (const [key, what] of Object.entries(ENV_ELSEWHERE)) {
     if (e[key] !== undefined)
       return unsupported(

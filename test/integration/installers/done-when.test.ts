@@ -136,6 +136,33 @@ describe.skipIf(missing !== undefined)('adopt claude-desktop, install cursor, re
 });
 
 describe('adopt --dry-run, without a keychain', () => {
+  it("leaves a Zed extension's server in Zed, saying whose it is", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'sb-adopt-zed-'));
+    try {
+      const file = path.join(home, FILES.zed!);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(
+        file,
+        JSON.stringify({
+          context_servers: {
+            'mcp-server-postgres': { source: 'extension', enabled: true, settings: { database_url: 'postgres:///db' } },
+            time: { source: 'custom', command: 'uvx', args: ['mcp-server-time'], env: {} },
+          },
+        }),
+      );
+      const dry = runCli(['adopt', 'zed', '--dry-run'], { HOME: home });
+      expect(dry.code).toBe(0);
+      const why =
+        'it is a Zed extension\'s server ("source": "extension"): the extension starts it, so it stays in Zed';
+      expect(dry.stdout).toMatch(/mcp-server-postgres +cannot adopt: (.*)\n/);
+      expect(/mcp-server-postgres +cannot adopt: (.*)\n/.exec(dry.stdout)?.[1]).toBe(why);
+      expect(dry.stderr).toContain(`left "mcp-server-postgres" in Zed: ${why}`);
+      expect(dry.stdout).toMatch(/Would move into Switchboard .*:\n {2}time\n\n/);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   it('shows no URL password, query key or secret flag of the servers it would take', async () => {
     const home = await mkdtemp(path.join(tmpdir(), 'sb-adopt-dry-'));
     try {
