@@ -46,6 +46,12 @@ export interface BackupRecord {
    * removed in the client. Records made before this was kept lack it: every missing server comes back.
    */
   moved?: string[];
+  /**
+   * The outermost folder Switchboard made for a file that did not exist (a client not installed, or
+   * never set up): a restore that removes the file removes the folders it made too, those left empty,
+   * so the client does not read as found on this machine afterwards.
+   */
+  createdFolder?: string;
 }
 
 export function backupDir(stateDir: string): string {
@@ -294,9 +300,14 @@ export async function noteWritten(
   hash: string,
   replaced: string | null,
   moved: readonly string[] = [],
+  createdFolder?: string,
 ): Promise<BackupRecord> {
   const editedBetween = record.lastWritten !== undefined && replaced !== record.lastWritten;
   const updated: BackupRecord = { ...record, lastWritten: hash };
+  // Only for the file the record says did not exist: a folder made later (the file and its folder
+  // deleted since) was the user's to delete, and is made again as theirs.
+  if (!record.existed && record.createdFolder === undefined && createdFolder !== undefined)
+    updated.createdFolder = createdFolder;
   if (record.othersEdited || editedBetween) updated.othersEdited = true;
   if (record.moved && moved.length > 0) updated.moved = [...new Set([...record.moved, ...moved])];
   await writeRecord(stateDir, updated);

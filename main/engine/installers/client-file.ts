@@ -12,6 +12,7 @@ import { unifiedDiff } from './diff.ts';
 import { disk, locateClient } from './locate.ts';
 import {
   assertWritable,
+  makeFolder,
   readSnapshot,
   resolveTarget,
   writeAtomic,
@@ -132,7 +133,10 @@ export async function applyChange(
     // not happen (the client replaced the file, or the system refused it) would later restore a
     // version the user has since edited.
     let outcome: WriteOutcome;
+    // The folders made for a new file, for a restore to remove with it.
+    let createdFolder: string | undefined;
     try {
+      if (snapshot.bytes === null) createdFolder = await makeFolder(plan.target);
       outcome = await writeAtomic(plan.target, plan.after, snapshot.hash);
     } catch (err) {
       if (backup.created) await dropBackup(ctx.stateDir, backup.record);
@@ -142,7 +146,14 @@ export async function applyChange(
       if (backup.created) await dropBackup(ctx.stateDir, backup.record);
       continue;
     }
-    const record = await noteWritten(ctx.stateDir, backup.record, sha256(plan.after), snapshot.hash, moved);
+    const record = await noteWritten(
+      ctx.stateDir,
+      backup.record,
+      sha256(plan.after),
+      snapshot.hash,
+      moved,
+      backup.created ? createdFolder : undefined,
+    );
     const check = await readSnapshot(plan.target);
     if (check.text !== plan.after) {
       throw new GatewayError(

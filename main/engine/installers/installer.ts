@@ -19,6 +19,7 @@ import {
   assertWritable,
   readSnapshot,
   removeIfUnchanged,
+  removeMadeFolders,
   resolveForReading,
   resolveTarget,
   writeAtomic,
@@ -506,11 +507,13 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
     }
     if (original === null) {
       if (!current.bytes) {
+        if (record.createdFolder) await removeMadeFolders(target, record.createdFolder);
         await dropBackup(ctx.stateDir, record);
         return { path: record.path, action: 'unchanged', ...kept };
       }
       await assertWritable(target);
       if ((await removeIfUnchanged(target, current.hash!)) === 'conflict') continue;
+      if (record.createdFolder) await removeMadeFolders(target, record.createdFolder);
       await dropBackup(ctx.stateDir, record);
       return { path: record.path, action: 'removed', ...kept };
     }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chown, lstat, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { chown, lstat, mkdir, open, readFile, realpath, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../protocol/errors.ts';
 import { sha256 } from './text.ts';
@@ -255,6 +255,31 @@ async function syncDir(dir: string): Promise<void> {
     // Some file systems cannot sync a directory; the rename is done, only its durability is not promised.
   } finally {
     await handle?.close();
+  }
+}
+
+/** Makes the folder of `file` and those above it that are missing; the outermost one made, if any. */
+export async function makeFolder(file: string): Promise<string | undefined> {
+  try {
+    return await mkdir(path.dirname(file), { recursive: true });
+  } catch (err) {
+    throw unwritable(err, file);
+  }
+}
+
+/**
+ * Removes the folders Switchboard made for a file (see makeFolder) once the file is gone: from the
+ * file's folder up to `outermost`, each only while empty (the client or the user may keep files there).
+ */
+export async function removeMadeFolders(file: string, outermost: string): Promise<void> {
+  const top = path.resolve(outermost);
+  for (let dir = path.dirname(path.resolve(file)); isInside(dir, top); dir = path.dirname(dir)) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return; // not empty, or not ours to remove any more: it stays, and so do those above it
+    }
+    if (dir === top) return;
   }
 }
 

@@ -123,7 +123,7 @@ describe.each(['linux', 'darwin'] as const)('installers, %s layout', (platform) 
 
 describe('installer safety', () => {
   it.each([['cursor'], ['codex'], ['goose']] as const)(
-    '%s: creates a missing file, and restore removes it',
+    '%s: creates a missing file, and restore removes it with the folders made for it',
     async (id) => {
       home = await tempHome();
       expect((await detectClient(id, home.ctx)).state).toBe('not-detected');
@@ -132,8 +132,30 @@ describe('installer safety', () => {
       expect((await stat(home.file(id))).mode & 0o777).toBe(0o600);
       expect((await restoreClient(id, home.ctx)).action).toBe('removed');
       await expect(lstat(home.file(id))).rejects.toThrow(/ENOENT/);
+      // As before the install: the client is not found here (its folder is what says it is).
+      await expect(lstat(path.dirname(home.file(id)))).rejects.toThrow(/ENOENT/);
+      expect((await detectClient(id, home.ctx)).state).toBe('not-detected');
+      expect((await readdir(home.home)).sort()).toEqual(['.local']);
     },
   );
+
+  it('restore keeps a folder it made once something else is in it, and the folders that were there', async () => {
+    home = await tempHome();
+    const file = home.file('vscode');
+    await mkdir(path.join(home.home, '.config'));
+    await installClient('vscode', home.ctx, SHIM);
+    // VS Code, installed meanwhile, keeps its settings beside the file.
+    await writeFile(path.join(path.dirname(file), 'settings.json'), '{}\n');
+    expect((await restoreClient('vscode', home.ctx)).action).toBe('removed');
+    await expect(lstat(file)).rejects.toThrow(/ENOENT/);
+    expect(await readdir(path.dirname(file))).toEqual(['settings.json']);
+
+    // A folder there before the install stays, empty or not.
+    await rm(path.join(path.dirname(file), 'settings.json'));
+    await installClient('vscode', home.ctx, SHIM);
+    expect((await restoreClient('vscode', home.ctx)).action).toBe('removed');
+    expect(await readdir(path.dirname(file))).toEqual([]);
+  });
 
   it.each([
     ['cursor', 'invalid.json', /mcp\.json:5:1: syntax error: expected "}"/],
