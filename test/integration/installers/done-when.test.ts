@@ -265,3 +265,40 @@ describe('install without --profile (real CLI)', () => {
     }
   });
 });
+
+describe('adopt codex (real CLI, no secrets to move)', () => {
+  it('takes a server written as one line of [mcp_servers] out of Codex, or refuses one it cannot', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'sb-adopt-codex-'));
+    try {
+      const file = path.join(home, '.codex', 'config.toml');
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(
+        file,
+        'model = "o3"\n\n[mcp_servers]\ntime = { command = "uvx", args = ["mcp-server-time"] }\n\n[tui]\nx = 1\n',
+      );
+      const adopt = runCli(['adopt', 'codex'], { HOME: home });
+      expect(adopt.code).toBe(0);
+      expect(adopt.stdout).toContain('Moved into Switchboard');
+      const codex = await readFile(file, 'utf8');
+      expect(codex).not.toContain('mcp-server-time');
+      expect(codex).toMatch(/^model = "o3"\n\n\[mcp_servers\]\n\n\[tui\]\nx = 1\n\n\[mcp_servers\.switchboard\]\n/);
+      const config = await readFile(path.join(home, '.config', 'switchboard', 'config.json'), 'utf8');
+      expect(JSON.parse(config)).toMatchObject({ mcpServers: { time: { command: 'uvx' } } });
+
+      // Dotted keys: nothing is moved (the server would run twice, from Codex and from Switchboard).
+      const restored = runCli(['restore', 'codex'], { HOME: home });
+      expect(restored.code).toBe(0);
+      const dotted = '[mcp_servers]\nclock.command = "uvx"\nclock.args = ["mcp-server-time"]\n';
+      await writeFile(file, dotted);
+      const refused = runCli(['adopt', 'codex'], { HOME: home });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `${file}: "mcp_servers.clock" is written in a form Switchboard cannot edit as a table block`,
+      );
+      expect(await readFile(file, 'utf8')).toBe(dotted);
+      expect(await readFile(path.join(home, '.config', 'switchboard', 'config.json'), 'utf8')).toBe(config);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -146,6 +146,23 @@ function renderBlock(root: string, name: string, value: unknown, eol: string): s
   return lines.join(eol) + eol;
 }
 
+/** Whether `afterText` means `before` with entry `name` set to `value` (removed: undefined), and nothing else. */
+function means(
+  file: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  root: string,
+  name: string,
+  value: unknown,
+): boolean {
+  const expected = structuredClone(before);
+  const servers = { ...serversOf(expected, file, root) };
+  if (value === undefined) delete servers[name];
+  else servers[name] = value;
+  expected[root] = servers;
+  return isDeepStrictEqual(comparable(after, root), comparable(expected, root));
+}
+
 function check(
   file: string,
   before: Record<string, unknown>,
@@ -164,18 +181,50 @@ function check(
         `(${(err as Error).message.split('\n')[0]}); edit it by hand (the file was not changed)`,
     );
   }
-  const expected = structuredClone(before);
-  const servers = { ...serversOf(expected, file, root) };
-  if (value === undefined) delete servers[name];
-  else servers[name] = value;
-  expected[root] = servers;
-  if (!isDeepStrictEqual(comparable(after, root), comparable(expected, root))) {
-    throw new GatewayError(
-      'config_invalid',
-      `${file}: "${root}.${name}" is written in a form Switchboard cannot edit as a table block (inline or ` +
-        `dotted keys); edit it by hand (the file was not changed)`,
-    );
+  if (!means(file, before, after, root, name, value)) throw notABlock(file, root, name);
+}
+
+function notABlock(file: string, root: string, name: string): GatewayError {
+  return new GatewayError(
+    'config_invalid',
+    `${file}: "${root}.${tomlKey(name)}" is written in a form Switchboard cannot edit as a table block (dotted ` +
+      `keys, or an inline table it cannot take out alone); edit it by hand, or write it as a ` +
+      `[${root}.${tomlKey(name)}] table (the file was not changed)`,
+  );
+}
+
+/**
+ * Entry `name` written as one key of the `[root]` table, `name = { command = … }` (an inline table,
+ * whose arrays may span lines): its whole lines, from the key's to the first line end after which the
+ * file means the old one without it. Undefined when it is not written so.
+ */
+function inlineEntry(
+  body: string,
+  file: string,
+  before: Record<string, unknown>,
+  root: string,
+  name: string,
+): { start: number; end: number; indent: string } | undefined {
+  const all = headers(body);
+  for (const [i, h] of all.entries()) {
+    if (h.key?.length !== 1 || h.key[0] !== root) continue;
+    const blockEnd = all[i + 1]?.start ?? body.length;
+    for (let start = nextLineStart(body, h.start); start < blockEnd; start = nextLineStart(body, start)) {
+      const key = /^([ \t]*)([^=#]+?)[ \t]*=/.exec(body.slice(start, nextLineStart(body, start)));
+      if (!key || !isDeepStrictEqual(parseKeyPath(key[2]!), [name])) continue;
+      for (let end = nextLineStart(body, start); ; end = nextLineStart(body, end)) {
+        let after: Record<string, unknown> | undefined;
+        try {
+          after = tomlLibrary().parse(body.slice(0, start) + body.slice(end)) as Record<string, unknown>;
+        } catch {
+          // Not the end of the value yet (an array going on over lines).
+        }
+        if (after && means(file, before, after, root, name, undefined)) return { start, end, indent: key[1]! };
+        if (end >= blockEnd) return undefined;
+      }
+    }
   }
+  return undefined;
 }
 
 /** Plain JSON data, with an empty server table counted as none. */
@@ -197,7 +246,15 @@ export function tomlFormat(root: string): FormatEditor {
       const blocks = entryBlocks(body, root, name);
       const block = renderBlock(root, name, value, eol);
       let after: string;
-      if (blocks.length > 0) {
+      if (blocks.length === 0 && name in serversOf(before, file, root)) {
+        // Written as one key of the [root] table: it stays one, where it is.
+        const line = inlineEntry(body, file, before, root, name);
+        if (!line) throw notABlock(file, root, name);
+        after =
+          body.slice(0, line.start) +
+          `${line.indent}${tomlKey(name)} = ${tomlValue(value)}${eol}` +
+          body.slice(line.end);
+      } else if (blocks.length > 0) {
         after = body;
         for (const [i, b] of [...blocks.entries()].reverse())
           after = after.slice(0, b.start) + (i === 0 ? block : '') + after.slice(b.end);
@@ -211,6 +268,11 @@ export function tomlFormat(root: string): FormatEditor {
     remove(body, file, name) {
       const before = parseToml(body, file);
       const blocks = entryBlocks(body, root, name);
+      if (blocks.length === 0 && name in serversOf(before, file, root)) {
+        const line = inlineEntry(body, file, before, root, name);
+        if (!line) throw notABlock(file, root, name);
+        return body.slice(0, line.start) + body.slice(line.end);
+      }
       let after = body;
       for (const b of [...blocks].reverse()) {
         let start = b.start;

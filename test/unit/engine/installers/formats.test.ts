@@ -114,6 +114,35 @@ describe('Codex TOML edits', () => {
     expect(after).toContain('# Profiles below\n[profiles.fast]');
   });
 
+  it('edits and takes out an entry written as one key of [mcp_servers] (an inline table), where it is', () => {
+    const text =
+      'model = "o3"\n\n[mcp_servers]\ntime = { command = "uvx", args = [\n  "mcp-server-time", # ours\n] }\n' +
+      '  switchboard = { command = "old" }\nkeep = { command = "k" } # mine\n\n[tui]\nx = 1\n';
+    const removed = f.remove(text, 'f', 'time', '\n');
+    expect(removed).toBe(
+      'model = "o3"\n\n[mcp_servers]\n  switchboard = { command = "old" }\nkeep = { command = "k" } # mine\n\n' +
+        '[tui]\nx = 1\n',
+    );
+    expect(f.set(removed, 'f', 'switchboard', ENTRY, '\n')).toBe(
+      'model = "o3"\n\n[mcp_servers]\n  switchboard = { command = "/opt/node", args = ["/opt/sb/bin/switchboard.js", ' +
+        '"shim", "--profile", "default"] }\nkeep = { command = "k" } # mine\n\n[tui]\nx = 1\n',
+    );
+    expect(f.remove(removed, 'f', 'switchboard', '\n')).toBe(
+      'model = "o3"\n\n[mcp_servers]\nkeep = { command = "k" } # mine\n\n[tui]\nx = 1\n',
+    );
+  });
+
+  it('refuses to take out an entry it cannot find as a block or a key (dotted keys), rather than leave it', () => {
+    for (const text of ['[mcp_servers]\ntime.command = "uvx"\n', 'mcp_servers = { time = { command = "uvx" } }\n'])
+      expectError(
+        () => f.remove(text, '/x/config.toml', 'time', '\n'),
+        new RegExp(
+          '^/x/config\\.toml: "mcp_servers\\.time" is written in a form Switchboard cannot edit as a table ' +
+            'block .*write it as a \\[mcp_servers\\.time\\] table \\(the file was not changed\\)$',
+        ),
+      );
+  });
+
   it('refuses entries it cannot edit as a block, and reports syntax errors with line and column', () => {
     expectError(
       () => f.set('mcp_servers = { switchboard = { command = "x" } }\n', 'f', 'switchboard', ENTRY, '\n'),
