@@ -67,6 +67,7 @@ import {
   readServerEntry,
   removeServerFromConfigFile,
   setServerKey,
+  renameServerInConfigFile,
   updateServerInConfigFile,
 } from './api/server-edits.ts';
 import { ClientInstalls, type ClientInstallSetup } from './api/client-installs.ts';
@@ -916,6 +917,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** Removes a server from the config file and applies the file now. */
+  async renameServer(name: string, newName: string): Promise<void> {
+    await this.editConfig(() => renameServerInConfigFile(this.opts.configPath, name, newName));
+  }
+
   async removeServer(name: string): Promise<void> {
     await this.editConfig(() => removeServerFromConfigFile(this.opts.configPath, name));
   }

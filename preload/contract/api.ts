@@ -92,6 +92,13 @@ export interface GatewayApi {
    * showed it keeps the file's value; a placeholder anywhere else is refused.
    */
   updateServer(name: string, entry: ServerEntry): Promise<void>;
+  /**
+   * Gives a server another name in the config file, where its entry stands, and in every profile
+   * that lists it, and applies it: the server starts again under the new name, and clients see its
+   * tools under it. Its secrets keep their names. Refused (field: name) when the name is taken or
+   * not one a server may have.
+   */
+  renameServer(name: string, newName: string): Promise<void>;
   /** Removes a server from the config file and applies it (refused while a profile names it). */
   removeServer(name: string): Promise<void>;
   /** Turns a server off (`"disabled": true` in its entry) or on again, and applies it. */

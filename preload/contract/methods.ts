@@ -164,6 +164,12 @@ export const METHODS = {
     params: ['name', 'entry'],
     args: z.tuple([name, z.record(z.string(), z.unknown())]),
   },
+  renameServer: {
+    channel: 'switchboard:rename-server',
+    http: { method: 'POST', path: '/servers/:name/rename' },
+    params: ['name', 'newName'],
+    args: z.tuple([name, name]),
+  },
   removeServer: {
     channel: 'switchboard:remove-server',
     http: { method: 'POST', path: '/servers/:name/remove' },

@@ -58,6 +58,7 @@ export interface ApiHost {
   trafficHistoryProblem?(): string | undefined;
   /** Adds a server to the config file and applies it (server-edits.ts). */
   addServer(name: string, entry: Record<string, unknown>): Promise<void>;
+  renameServer(name: string, newName: string): Promise<void>;
   removeServer(name: string): Promise<void>;
   getServerEntry(name: string): Promise<Record<string, unknown>>;
   updateServer(name: string, entry: Record<string, unknown>): Promise<void>;
@@ -120,6 +121,9 @@ export function createGatewayApi(
     },
     async updateServer(name, entry) {
       await host.updateServer(name, entry);
+    },
+    async renameServer(name, newName) {
+      await host.renameServer(name, newName);
     },
     async removeServer(name) {
       await host.removeServer(name);

@@ -18,6 +18,7 @@ import {
   isPlainObject,
   readJsonObject,
   removeJsonValue,
+  renameJsonKey,
   setJsonChanges,
   setJsonValue,
 } from '../installers/formats/json.ts';
@@ -54,6 +55,30 @@ export async function removeServerFromConfigFile(file: string, name: string): Pr
           `take it out of ${users.length > 1 ? 'them' : 'it'} first (Profiles), then remove it`,
       );
     return removeServerFromConfig(text, file, name);
+  });
+}
+
+/**
+ * Gives a server another name where it stands in the file (its entry, comments and place kept), and
+ * in each profile that lists it. Its secrets keep their names: the entry refers to them as before.
+ */
+export async function renameServerInConfigFile(file: string, name: string, newName: string): Promise<void> {
+  await editConfigFile(file, newName, (text) => {
+    const { body } = splitText(text);
+    const servers = readJsonObject(body, file, ['mcpServers']).map(([n]) => n);
+    if (!servers.includes(name))
+      throw new GatewayError('not_found', `there is no server "${name}" in ${file}`, { field: 'name' });
+    if (newName === name) return text;
+    if (servers.includes(newName))
+      throw new GatewayError('name_taken', `a server named "${newName}" is already configured: choose another name`, {
+        field: 'name',
+      });
+    const out = renameJsonKey(body, file, ['mcpServers', name], newName, [
+      { path: ['profiles', '*', 'servers'], from: name, to: newName },
+    ]);
+    const result = joinText(out, splitText(text).shape);
+    parseConfigText(result, file);
+    return result;
   });
 }
 
@@ -111,7 +136,8 @@ export function entryPrefix(path: string, section: string, key: string): string 
 
 /** A config check's refusal as the form shows it: the first problem, at the field it is about. */
 function refusal(err: unknown, name: string): unknown {
-  if (err instanceof GatewayError && err.code === 'name_taken')
+  // The config edit's own (adding): said as the form says it. A rename's says it already.
+  if (err instanceof GatewayError && err.code === 'name_taken' && err.field === undefined)
     return new GatewayError('name_taken', `a server named "${name}" is already configured, with a different entry`, {
       field: 'name',
     });

@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createGateway, createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
 import {
   GatewayApiError,
@@ -359,6 +360,51 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
       expect(await failure(api.removeServer(name))).toMatchObject({ code: 'not_found' });
     } finally {
       servers.stop();
+      await writeFile(configPath, JSON.stringify(CONFIG));
+      await gateway.reload();
+    }
+  });
+
+  it('renames a server where it stands and in its profiles; clients see its tools under the new name', async () => {
+    const old = `before-${binding}`;
+    const renamed = `after-${binding}`;
+    const config = {
+      mcpServers: { ...CONFIG.mcpServers, [old]: fixtureServer('renamed') },
+      profiles: { team: { servers: [old, 'fx'] } },
+    };
+    const json = JSON.stringify(config, null, 2).replace(`"${old}": {`, `// mine\n    "${old}": {`);
+    const text = `// my servers\n${json}\n`;
+    await writeFile(configPath, text);
+    await gateway.reload();
+    await waitFor(() => gateway.listServerTools(old).length > 0, 20_000, `the tools of ${old}`);
+    const client = await mcpClient(`${gateway.httpUrl()!}/team`);
+    try {
+      let told = 0;
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => void told++);
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain(`${old}__echo`);
+      // Taken, not a name, or no such server: refused at the name, nothing written.
+      expect(await failure(api.renameServer(old, 'fx'))).toMatchObject({ code: 'name_taken', field: 'name' });
+      expect(await failure(api.renameServer(old, 'has space'))).toMatchObject({
+        code: 'invalid_request',
+        field: 'name',
+      });
+      expect(await failure(api.renameServer('nobody', renamed))).toMatchObject({ code: 'not_found', field: 'name' });
+      expect(await readFile(configPath, 'utf8')).toBe(text);
+      await api.renameServer(old, renamed);
+      // Only the name changed: the comment above it, its place and the profile's list.
+      expect(await readFile(configPath, 'utf8')).toBe(text.replaceAll(`"${old}"`, `"${renamed}"`));
+      await waitFor(async () => told > 0, 20_000, 'tools/list_changed');
+      await waitFor(
+        async () => (await client.listTools()).tools.some((t) => t.name === `${renamed}__echo`),
+        20_000,
+        'the tools under the new name',
+      );
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names.some((n) => n.startsWith(`${old}__`))).toBe(false);
+      expect(textOf(await client.callTool({ name: `${renamed}__echo`, arguments: { message: 'hi' } }))).toContain('hi');
+      expect((await api.listServers()).map((s) => s.name)).toEqual(['fx', 'other', renamed]);
+    } finally {
+      await client.close();
       await writeFile(configPath, JSON.stringify(CONFIG));
       await gateway.reload();
     }

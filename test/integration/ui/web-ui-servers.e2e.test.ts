@@ -291,6 +291,47 @@ describe('the Servers screen', () => {
     await writeFile(gateway.configPath(), before);
   });
 
+  it('renames a server in its Edit form and its profile, the detail following it; refuses a taken name', async () => {
+    await gateway.api.addServer('old-name', { command: NODE, args: [FIXTURE] });
+    await gateway.api.saveProfile('crew', { servers: ['old-name'] });
+    try {
+      await page.getByRole('link', { name: 'Servers' }).click();
+      await page.getByRole('button', { name: 'old-name', exact: true }).click();
+      let detail = page.getByRole('region', { name: 'Server old-name' });
+      await detail.getByRole('button', { name: 'Edit' }).click();
+      const form = detail.getByRole('region', { name: 'Edit old-name' });
+      const name = form.getByRole('textbox', { name: 'Name', exact: true });
+      // Taken: said at the name, and nothing renamed.
+      await name.fill('fx');
+      await form.getByRole('button', { name: 'Save changes' }).click();
+      await form
+        .getByRole('alert')
+        .getByText('a server named "fx" is already configured: choose another name')
+        .waitFor();
+      await name.fill('new-name');
+      await shoot('rename-form');
+      await form.getByRole('button', { name: 'Save changes' }).click();
+      await page
+        .getByRole('status')
+        .getByText(
+          'Renamed old-name to new-name and saved it to the config file (clients see its tools under the new name).',
+        )
+        .waitFor();
+      detail = page.getByRole('region', { name: 'Server new-name' });
+      await detail.getByRole('heading', { name: 'new-name' }).waitFor();
+      await detail.getByRole('row').filter({ hasText: 'new-name__echo' }).waitFor();
+      expect(await page.getByText('was removed', { exact: false }).count()).toBe(0);
+      const file = await config();
+      expect(Object.keys(file.mcpServers)).toContain('new-name');
+      expect(Object.keys(file.mcpServers)).not.toContain('old-name');
+      expect((await gateway.api.listProfiles()).find((p) => p.name === 'crew')?.servers).toEqual(['new-name']);
+      await shoot('renamed');
+    } finally {
+      await gateway.api.removeProfile('crew');
+      for (const name of ['old-name', 'new-name']) await gateway.api.removeServer(name).catch(() => undefined);
+    }
+  });
+
   it('says so when the open server is removed elsewhere, and offers no Edit or Remove for it', async () => {
     await gateway.api.addServer('leaving', { command: NODE, args: [FIXTURE] });
     await page.getByRole('link', { name: 'Servers' }).click();

@@ -260,6 +260,51 @@ export function removeJsonValue(body: string, file: string, path: string[]): str
   return body;
 }
 
+/**
+ * Renames the property at `path` to `newKey` where it stands (its value, comments and place kept),
+ * and turns the string `from` into `to` in each array `arrays` lists (a path with "*" for every key of
+ * an object there). The text is returned unchanged when there is no such property.
+ */
+export function renameJsonKey(
+  body: string,
+  file: string,
+  path: string[],
+  newKey: string,
+  arrays: { path: string[]; from: string; to: string }[] = [],
+): string {
+  const root = parseJsoncTree(body, file);
+  const key = root && propertyAt(root, path)?.children?.[0];
+  if (!root || !key) return body;
+  const edits: Edit[] = [{ offset: key.offset, length: key.length, content: JSON.stringify(newKey) }];
+  for (const { path: where, from, to } of arrays)
+    for (const array of nodesAt(root, where))
+      for (const item of array.type === 'array' ? (array.children ?? []) : [])
+        if (item.type === 'string' && item.value === from)
+          edits.push({ offset: item.offset, length: item.length, content: JSON.stringify(to) });
+  return applyAll(body, edits);
+}
+
+/** The property node at `path`, if every step is an object that has it. */
+function propertyAt(root: Node, path: string[]): Node | undefined {
+  let node: Node | undefined = root;
+  let prop: Node | undefined;
+  for (const key of path) {
+    if (node?.type !== 'object') return undefined;
+    prop = findProperty(node, key);
+    node = prop?.children?.[1];
+  }
+  return prop;
+}
+
+/** The value nodes at `path`, where "*" stands for every key of the object there. */
+function nodesAt(node: Node, path: string[]): Node[] {
+  if (path.length === 0) return [node];
+  if (node.type !== 'object') return [];
+  const [key, ...rest] = path;
+  const props = key === '*' ? (node.children ?? []) : [findProperty(node, key!)].filter((p) => p !== undefined);
+  return props.flatMap((p) => (p.children?.[1] ? nodesAt(p.children[1], rest) : []));
+}
+
 /** The object at `path` as [key, value] pairs, [] when missing; an error if it is not an object. */
 export function readJsonObject(body: string, file: string, path: string[]): [string, unknown][] {
   let node = parseJsoncTree(body, file);

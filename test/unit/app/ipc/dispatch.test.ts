@@ -34,6 +34,9 @@ function setup(trusted = true) {
     addServer: async (name) => {
       calls.push(`addServer(${name})`);
     },
+    renameServer: async (name, newName) => {
+      calls.push(`renameServer(${name}, ${newName})`);
+    },
     removeServer: async (name) => {
       calls.push(`removeServer(${name})`);
     },
