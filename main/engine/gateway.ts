@@ -1357,10 +1357,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.lastConfigError = undefined;
     this.applyTrafficSettings(loaded.config.traffic);
     this.warnAboutAliases(loaded.config);
+    // Before anything is announced: told their lists changed as their profile went, clients listed
+    // into a connection about to close (a shim's list was answered that the gateway had stopped).
+    this.closeSessionsOfGoneProfiles();
     const changes = await this.applyServers(loaded.config);
     for (const name of [...changes.restarted, ...changes.stopped]) this.restartsBefore.delete(name);
     this.router.invalidate();
-    this.closeSessionsOfGoneProfiles();
     this.publishServers();
     // Only the listener whose settings changed is reopened: reopening the socket would cut every
     // shim's connection (and its calls in flight) for an HTTP setting such as allowedOrigins.

@@ -373,4 +373,40 @@ describe('the shim, as a client spawns it', () => {
       await writeConfig(dir.dir, baseConfig);
     }
   });
+
+  it('a client of a profile being removed is not first told to list again, into a gateway that is gone', async () => {
+    startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const { client } = await shimClient('just_fx');
+    // As clients do: each list_changed is answered with a list.
+    const listings: string[] = [];
+    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+      listings.push(
+        await client.listTools().then(
+          (r) => `listed ${r.tools.length}`,
+          (err: Error) => err.message,
+        ),
+      );
+    });
+    try {
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'before' } }))).toBe('before');
+      await writeConfig(dir.dir, { ...baseConfig, profiles: {} });
+      await waitFor(
+        () =>
+          client.callTool({ name: 'fx__echo', arguments: { message: 'gone' } }).then(
+            () => undefined,
+            (err: Error) => /unknown profile "just_fx"/.test(err.message) || undefined,
+          ),
+        20_000,
+        'the refusal naming the profile',
+      );
+      // Told its lists changed as the profile went, such a list was cut off with the connection and
+      // answered "the gateway stopped or restarted ... whether it ran is unknown". (fx's tools coming
+      // in after the client connected are news, and list.)
+      expect(listings.filter((l) => !l.startsWith('listed '))).toEqual([]);
+    } finally {
+      await client.close();
+      await writeConfig(dir.dir, baseConfig);
+    }
+  });
 });
