@@ -137,7 +137,8 @@ export function normalizeConfig(parsed: ParsedConfig): ResolvedConfig {
     name,
     {
       name,
-      servers: [...p.servers],
+      // A server named twice (a paste, a merge) is one member: listed twice, its instructions came twice.
+      servers: [...new Set(p.servers)],
       ...(p.description !== undefined ? { description: p.description } : {}),
       implicit: false,
     },

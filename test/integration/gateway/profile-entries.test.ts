@@ -1,0 +1,41 @@
+/** Profiles as written by hand in the config file: what their clients get, and what the app says of them. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { fixtureServer, httpClient, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+
+describe('a profile written by hand', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let client: Client | undefined;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: {
+          fx: fixtureServer('fx', { FIXTURE_INSTRUCTIONS: 'Use fx for echoes.' }),
+          other: fixtureServer('other'),
+        },
+        // A server named twice (a paste, a merge) is one server of the profile.
+        profiles: { twice: { servers: ['fx', 'fx'] } },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('that names a server twice has it once: its instructions, its tools and what the app counts', async () => {
+    client = await httpClient(gateway.httpUrl()!.replace(/\/mcp$/, '/mcp/twice'));
+    // A profile of one server passes its instructions on as they are, not once under a heading per mention.
+    expect(client.getInstructions()).toBe('Use fx for echoes.');
+    const listed = (await client.listTools()).tools.map((t) => t.name);
+    const profile = (await gateway.api.listProfiles()).find((p) => p.name === 'twice')!;
+    expect(profile.servers).toEqual(['fx']);
+    expect(profile.toolNames).toEqual(listed);
+    expect(profile.tools).toBe(listed.length);
+  });
+});
