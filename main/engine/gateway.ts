@@ -706,10 +706,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       let bytes = 0;
       const toolNames: string[] = [];
       for (const server of profile.servers) {
-        const upstream = this.registry.sharedInstance(server);
         const config = this.registry.config(server);
         const filter = compileFilter(config?.tools);
-        for (const tool of (upstream && this.catalog.cached(upstream, 'tools')) ?? []) {
+        // An isolated server's tools are those its clients' processes list, as the Servers screen counts them.
+        for (const tool of this.toolsOf(server) ?? []) {
           const original = String(tool.name);
           if (!filter.includes(original)) continue;
           tools++;

@@ -2,12 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { fixtureServer, httpClient, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
 describe('a profile written by hand', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
   let client: Client | undefined;
+  let own: Client | undefined;
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -16,14 +17,16 @@ describe('a profile written by hand', () => {
         mcpServers: {
           fx: fixtureServer('fx', { FIXTURE_INSTRUCTIONS: 'Use fx for echoes.' }),
           other: fixtureServer('other'),
+          mine: { ...fixtureServer('mine'), isolated: true },
         },
         // A server named twice (a paste, a merge) is one server of the profile.
-        profiles: { twice: { servers: ['fx', 'fx'] } },
+        profiles: { twice: { servers: ['fx', 'fx'] }, own: { servers: ['mine', 'other'] } },
       }),
     );
   });
   afterAll(async () => {
     await client?.close();
+    await own?.close();
     await gateway?.stop();
     await dir?.cleanup();
   });
@@ -36,6 +39,18 @@ describe('a profile written by hand', () => {
     const profile = (await gateway.api.listProfiles()).find((p) => p.name === 'twice')!;
     expect(profile.servers).toEqual(['fx']);
     expect(profile.toolNames).toEqual(listed);
+    expect(profile.tools).toBe(listed.length);
+  });
+
+  it("with an isolated server counts the tools its clients' processes list, as its clients get them", async () => {
+    own = await httpClient(gateway.httpUrl()!.replace(/\/mcp$/, '/mcp/own'));
+    // The client's own process of "mine" starts with its session: its tools are there once it has listed them.
+    const listed = await waitFor(async () => {
+      const names = (await own!.listTools()).tools.map((t) => t.name);
+      return names.includes('mine__echo') ? names : undefined;
+    });
+    const profile = (await gateway.api.listProfiles()).find((p) => p.name === 'own')!;
+    expect(profile.toolNames.toSorted()).toEqual(listed.toSorted());
     expect(profile.tools).toBe(listed.length);
   });
 });
