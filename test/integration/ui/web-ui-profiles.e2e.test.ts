@@ -80,11 +80,15 @@ describe('the Profiles screen in two tabs', () => {
     const second = await editWork(two);
     await second.getByRole('checkbox', { name: /^b/ }).check();
     await second.getByRole('button', { name: 'Save profile' }).click();
-    await two.getByRole('status').getByText('Saved work: its clients see 2 servers now.').waitFor();
+    // b is turned off: in the profile, but not what its clients see.
+    await two.getByRole('status').getByText('Saved work: its clients see 1 server now (b is turned off).').waitFor();
     await first.getByLabel('Description (optional)').fill('Work, from the first tab');
     await first.getByRole('button', { name: 'Save profile' }).click();
-    await one.getByRole('status').getByText('Saved work: its clients see 2 servers now.').waitFor();
+    await one.getByRole('status').getByText('Saved work: its clients see 1 server now (b is turned off).').waitFor();
     expect((await profiles()).work).toEqual({ servers: ['a', 'b'], description: 'Work, from the first tab' });
+    const row = one.getByRole('row', { name: /^work/ });
+    await row.getByRole('cell', { name: 'a, b (turned off)' }).waitFor();
+    await one.screenshot({ path: path.join(shots, 'profiles-turned-off.png'), fullPage: true });
   });
 
   it('refuses, at the field, a change that would undo one made in the file meanwhile', async () => {
