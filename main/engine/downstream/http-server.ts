@@ -71,6 +71,15 @@ const MCP_PATH = /^\/mcp(?:\/([^/]+))?\/?$/;
 const SSE_PATH = /^\/sse(?:\/([^/]+))?\/?$/;
 const MESSAGES_PATH = /^\/messages(?:\/([^/]+))?\/?$/;
 
+/** A profile's name from its URL part; undefined for a malformed escape (`%E0`), which no name has. */
+function decodedName(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListener> {
   const principals: Principal[] = [
     ...(opts.token === undefined ? [] : [{ name: 'listen.http.token', token: opts.token }]),
@@ -166,12 +175,16 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
       return sendJson(res, 404, {
         error: `Not found: ${url.pathname}. MCP clients connect to /mcp (Streamable HTTP) or /sse (legacy).`,
       });
-    const profile = match[1] === undefined ? 'default' : decodeURIComponent(match[1]);
-    if (!opts.profileExists(profile)) {
-      const known = opts.profileNames?.();
-      const error = `Unknown profile "${profile}"${known ? ` (known: ${known.join(', ') || 'none'})` : ''}`;
-      return sendJson(res, 404, { error });
+    const known = () => {
+      const names = opts.profileNames?.();
+      return names ? ` (known: ${names.join(', ') || 'none'})` : '';
+    };
+    const profile = match[1] === undefined ? 'default' : decodedName(match[1]);
+    if (profile === undefined) {
+      const error = `The profile in ${url.pathname} is not valid percent-encoding${known()}`;
+      return sendJson(res, 400, { error });
     }
+    if (!opts.profileExists(profile)) return sendJson(res, 404, { error: `Unknown profile "${profile}"${known()}` });
 
     if (req.method === 'POST') {
       const type = checkJsonContentType(req);

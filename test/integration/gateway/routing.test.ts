@@ -150,6 +150,16 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
     });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: 'Unknown profile "narow" (known: default, narrow)' });
+    // A name that is not even percent-encoding (a hand-built URL) is said so, not an internal error.
+    const malformed = await fetch(gateway.httpUrl()!.replace(/\/mcp$/, '/mcp/na%E0rrow'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({
+      error: 'The profile in /mcp/na%E0rrow is not valid percent-encoding (known: default, narrow)',
+    });
   });
 
   it('runs an isolated server once per session', async () => {
