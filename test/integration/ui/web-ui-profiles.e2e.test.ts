@@ -2,13 +2,13 @@
  * The Profiles screen in real Chromium, open in two tabs at once and beside a config file edited by
  * hand: a profile saved in one place does not silently undo what was saved in the other.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../../main/engine/index.ts';
+import { shimCommand, type Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
-import { ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { NODE, ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -125,5 +125,72 @@ describe('the Profiles screen in two tabs', () => {
     await added.getByRole('button', { name: 'Save profile' }).click();
     await added.getByRole('alert').getByText('There is a profile named research already.').waitFor();
     expect(await profiles()).toEqual({ research: { servers: ['b', 'c'] } });
+  });
+});
+
+describe('removing the default profile listed in the config', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-profiles-default-');
+    const home = path.join(dir.dir, 'home');
+    const claude = path.join(home, '.config', 'Claude', 'claude_desktop_config.json');
+    await mkdir(path.dirname(claude), { recursive: true });
+    await writeFile(claude, '{ "mcpServers": {} }\n');
+    const file = await writeConfig(dir.dir, {
+      mcpServers: { a: fixtureServer('a'), b: fixtureServer('b') },
+      // default narrowed by hand, to one server.
+      profiles: { default: { servers: ['a'] } },
+    });
+    gateway = await startGateway(file, {
+      uiDir: UI_DIR,
+      watch: true,
+      clientInstalls: {
+        context: { platform: 'linux', env: {}, home, stateDir: path.join(dir.dir, 'state') },
+        shim: (profile) =>
+          shimCommand({ executable: NODE, script: path.join(ROOT, 'bin', 'switchboard.js'), profile }).shim,
+      },
+    });
+    await gateway.api.installClient('claude-desktop', 'default');
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+  }, 40_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('says default goes back to every enabled server, not that its clients will be refused', async () => {
+    const page = browser.page;
+    await page.getByRole('link', { name: 'Profiles' }).click();
+    await page
+      .getByRole('row', { name: /^default/ })
+      .getByText('Claude Desktop')
+      .waitFor();
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      void dialog.accept();
+    });
+    await page.getByRole('button', { name: 'Remove default' }).click();
+    await page
+      .getByRole('status')
+      .getByText('Removed default from the config file: it is every enabled server again.')
+      .waitFor();
+    expect(asked).toBe(
+      'Remove default from the config file? It goes back to every enabled server (a, b), ' +
+        'and Claude Desktop, which starts it, sees them all.',
+    );
+    await page
+      .getByRole('row', { name: /^default/ })
+      .getByText('every enabled server')
+      .waitFor();
+    await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-default-removed.png'), fullPage: true });
+    expect((await gateway.api.listProfiles()).find((p) => p.name === 'default')).toMatchObject({
+      implicit: true,
+      servers: ['a', 'b'],
+    });
   });
 });
