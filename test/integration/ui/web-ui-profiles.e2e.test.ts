@@ -128,7 +128,9 @@ describe('the Profiles screen in two tabs', () => {
   });
 });
 
-describe('removing the default profile listed in the config', () => {
+const LONG = `research.${'x'.repeat(55)}`;
+
+describe('removing the default profile listed in the config, beside a profile with a long name', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
   let browser: TestBrowser;
@@ -141,8 +143,11 @@ describe('removing the default profile listed in the config', () => {
     await writeFile(claude, '{ "mcpServers": {} }\n');
     const file = await writeConfig(dir.dir, {
       mcpServers: { a: fixtureServer('a'), b: fixtureServer('b') },
-      // default narrowed by hand, to one server.
-      profiles: { default: { servers: ['a'] } },
+      // default narrowed by hand, to one server; and a name as long as names go (64 characters, one word).
+      profiles: {
+        default: { servers: ['a'] },
+        [LONG]: { servers: ['a', 'b'], description: 'Everything, named at length' },
+      },
     });
     gateway = await startGateway(file, {
       uiDir: UI_DIR,
@@ -192,5 +197,20 @@ describe('removing the default profile listed in the config', () => {
       implicit: true,
       servers: ['a', 'b'],
     });
+  });
+
+  it('keeps the row of a profile with a 64-character name, and its buttons, within the window', async () => {
+    const page = browser.page;
+    await page.getByRole('link', { name: 'Profiles' }).click();
+    const edit = page.getByRole('button', { name: `Edit ${LONG}` });
+    await edit.waitFor();
+    // The name and its --profile argument wrap: the table used to grow past the window, its buttons out of sight.
+    const [width, scroll] = (await page.evaluate(
+      '[document.querySelector("main").clientWidth, document.querySelector("main").scrollWidth]',
+    )) as [number, number];
+    expect(scroll).toBeLessThanOrEqual(width);
+    const box = (await edit.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(1280);
+    await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-long-name.png'), fullPage: true });
   });
 });
