@@ -658,7 +658,9 @@ export class Router implements SessionHandler {
       configured.find((n) => name.startsWith(`${n}${separator}`)) ??
       configured.find((n) => name.startsWith(`${sanitize(n)}${separator}`));
     let why = `no server of profile "${profile}" has it`;
-    if (owner !== undefined) {
+    // A `serve --stdio` client keeps its session when its profile is removed (the shim's and HTTP ones are closed).
+    if (this.opts.profileServers(profile) === undefined) why = `profile "${profile}" is no longer in the config`;
+    else if (owner !== undefined) {
       const config = this.opts.registry.config(owner);
       const original = name.slice(name.indexOf(separator) + separator.length);
       const upstream = this.opts.registry.existingForSession(owner, session.id);

@@ -1,8 +1,21 @@
 /** Profiles as written by hand in the config file: what their clients get, and what the app says of them. */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  CLI,
+  NODE,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 describe('a profile written by hand', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -52,5 +65,47 @@ describe('a profile written by hand', () => {
     const profile = (await gateway.api.listProfiles()).find((p) => p.name === 'own')!;
     expect(profile.toolNames.toSorted()).toEqual(listed.toSorted());
     expect(profile.tools).toBe(listed.length);
+  });
+});
+
+describe('a profile removed while a serve --stdio client uses it', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let client: Client | undefined;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await client?.close();
+    await dir?.cleanup();
+  });
+
+  it('keeps the session, tells it its lists changed, and says why a name of it is unknown now', async () => {
+    const servers = { fx: fixtureServer('fx') };
+    const config = await writeConfig(dir.dir, { mcpServers: servers, profiles: { mine: { servers: ['fx'] } } });
+    client = new Client({ name: 'stdio-client', version: '1' });
+    let told = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void told++);
+    await client.connect(
+      new StdioClientTransport({
+        command: NODE,
+        args: [CLI, 'serve', '--stdio', '--profile', 'mine', '--config', config],
+        env: {
+          ...process.env,
+          SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+          SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+        } as Record<string, string>,
+        stderr: 'pipe',
+      }),
+    );
+    expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'before' } }))).toBe('before');
+    const before = told;
+    await writeConfig(dir.dir, { mcpServers: servers });
+    await waitFor(() => told > before, 10_000, 'tools/list_changed');
+    expect((await client.listTools()).tools).toEqual([]);
+    // fx is in no profile of that name: there is no such profile any more.
+    await expect(client.callTool({ name: 'fx__echo', arguments: { message: 'after' } })).rejects.toThrow(
+      /Unknown tool: fx__echo \(profile "mine" is no longer in the config\)$/,
+    );
   });
 });
