@@ -356,8 +356,15 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
     const fail = (result: NotConnected, explained?: string): void => {
       state = 'failed';
       const seconds = Math.round(connectTimeoutMs / 100) / 10;
+      // The gateway names the profiles it has when it does not have the client's (a profile renamed or removed).
+      const known = result.kind === 'refused' ? /unknown profile ".*" \(known: ([^)]*)\)/.exec(result.message) : null;
+      const noProfile =
+        known &&
+        `Switchboard has no profile "${profile}" (its config has: ${known[1]}): add it to the config, or install ` +
+          'this client again with one of those (switchboard install CLIENT --profile NAME, or the Clients screen).';
       const message =
         explained ??
+        noProfile ??
         (result.kind === 'refused'
           ? `Switchboard refused this connection (${result.message}). Check that Switchboard is up to date ` +
             `and the profile "${profile}" exists.`
