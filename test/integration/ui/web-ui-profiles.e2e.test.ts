@@ -174,6 +174,13 @@ describe('removing the default profile listed in the config, beside a profile wi
       .getByRole('row', { name: /^default/ })
       .getByText('Claude Desktop')
       .waitFor();
+    // Listed in the file, default is one to edit: a new one of that name is refused as any taken name is.
+    await page.getByRole('button', { name: 'New profile' }).click();
+    const form = page.getByRole('region', { name: 'New profile' });
+    await form.getByLabel('Name', { exact: true }).fill('default');
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await form.getByRole('alert').getByText('There is a profile named default already.').waitFor();
+    await form.getByRole('button', { name: 'Cancel' }).click();
     let asked = '';
     page.once('dialog', (dialog) => {
       asked = dialog.message();
