@@ -70,10 +70,16 @@ export class Subscriptions {
   }
 
   async unsubscribe(session: Session, uri: string, target: ResourceTarget): Promise<void> {
-    session.subscriptions.delete(uri);
     const slot = this.slots.get(this.slotOf(target.upstream));
     const holders = slot?.byUri.get(target.original);
-    if (slot && holders?.delete(session) && holders.size === 0) {
+    // Held where the uri led when it was subscribed to: its server has left the profile since, and
+    // the uri leads elsewhere now (to the one server left, which may serve uris it does not list).
+    if (holders?.get(session) !== uri) {
+      this.forget(session, uri);
+      return;
+    }
+    session.subscriptions.delete(uri);
+    if (slot && holders.delete(session) && holders.size === 0) {
       slot.byUri.delete(target.original);
       if (slot.byUri.size === 0) this.slots.delete(this.slotOf(target.upstream));
       await target.upstream.request('resources/unsubscribe', { uri: target.original });

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../../main/engine/index.ts';
 import {
   CLI,
@@ -107,5 +110,49 @@ describe('a profile removed while a serve --stdio client uses it', () => {
     await expect(client.callTool({ name: 'fx__echo', arguments: { message: 'after' } })).rejects.toThrow(
       /Unknown tool: fx__echo \(profile "mine" is no longer in the config\)$/,
     );
+  });
+});
+
+describe('a resource subscription whose server left the profile', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { sub: fixtureServer('sub', { FIXTURE_SUBSCRIBE: '1' }), plain: fixtureServer('plain') },
+        profiles: { mine: { servers: ['sub', 'plain'] }, theirs: { servers: ['sub'] } },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('is given up by an unsubscribe: its updates stop', async () => {
+    const url = (profile: string) => gateway.httpUrl()!.replace(/\/mcp$/, `/mcp/${profile}`);
+    const mine = await httpClient(url('mine'));
+    const theirs = await httpClient(url('theirs'));
+    clients.push(mine, theirs);
+    const heard = { mine: 0, theirs: 0 };
+    mine.setNotificationHandler(ResourceUpdatedNotificationSchema, () => void heard.mine++);
+    theirs.setNotificationHandler(ResourceUpdatedNotificationSchema, () => void heard.theirs++);
+    await mine.subscribeResource({ uri: 'fixture://sub/about' });
+    await theirs.subscribeResource({ uri: 'fixture://sub/about' });
+    await theirs.callTool({ name: 'sub__touch', arguments: {} });
+    await waitFor(() => heard.mine === 1 && heard.theirs === 1, 10_000, 'both told of the change');
+
+    await gateway.api.saveProfile('mine', { servers: ['plain'] });
+    await mine.unsubscribeResource({ uri: 'fixture://sub/about' });
+    await theirs.callTool({ name: 'sub__touch', arguments: {} });
+    await waitFor(() => heard.theirs === 2, 10_000, 'the other client told of the next change');
+    // The unsubscribe was sent to the one server left in the profile, which held nothing: the
+    // subscription stayed, and its updates kept coming.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(heard.mine).toBe(1);
   });
 });
