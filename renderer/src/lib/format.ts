@@ -71,6 +71,47 @@ export function clock(ms: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
+/** A local day: from its midnight (epoch ms) up to the next one. */
+export interface Day {
+  start: number;
+  end: number;
+}
+
+/** The local day `ms` falls on. */
+export function dayOf(ms: number): Day {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  const start = d.getTime();
+  d.setDate(d.getDate() + 1);
+  return { start, end: d.getTime() };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * When something recorded happened, short, for a list: its time of day to the millisecond when it
+ * was `today`, else its day first ("Dec 5 23:59:58", and the year when it was another year's). A
+ * history kept for days would otherwise read as today's.
+ */
+export function stamp(ms: number, today: Day): string {
+  if (ms >= today.start && ms < today.end) return clock(ms);
+  const d = new Date(ms);
+  const year = d.getFullYear() === new Date(today.start).getFullYear() ? '' : ` ${d.getFullYear()}`;
+  return `${MONTHS[d.getMonth()]} ${d.getDate()}${year} ${timeOfDay(ms)}`;
+}
+
+/** The whole local date and time, to the millisecond: "2026-12-05 23:59:58.120". */
+export function dateTime(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(ms)}`;
+}
+
+/** When something recorded happened, where there is room: the time of day, with its date when not `today`. */
+export function dated(ms: number, today: Day): string {
+  return ms >= today.start && ms < today.end ? clock(ms) : dateTime(ms);
+}
+
 /** The time of day to the second, for when something happened or must happen by (no milliseconds). */
 export function timeOfDay(ms: number): string {
   return clock(ms).slice(0, 8);

@@ -9,8 +9,14 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { clock } from '../../../renderer/src/lib/format.ts';
-import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { clock, dayOf } from '../../../renderer/src/lib/format.ts';
+import {
+  launchBrowser,
+  openWebUi,
+  screenshotDir,
+  seriousA11yProblems,
+  type TestBrowser,
+} from '../../helpers/browser.ts';
 import { lockDatabase } from '../../helpers/sqlite-lock.ts';
 import { ROOT, fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
@@ -517,6 +523,48 @@ describe('the traffic inspector', () => {
       await page.keyboard.press('Escape');
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it("gives an exchange of another day its date: a history kept overnight does not read as today's", async () => {
+    await echo('the day before');
+    const call = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
+    const at = new Date(call.startedAt);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const month = at.toLocaleString('en', { month: 'short' });
+    // The screen opened the next morning, the gateway having kept its history (as after a restart).
+    const next = await launchBrowser();
+    try {
+      const p = next.page;
+      p.setDefaultTimeout(10_000);
+      await p.clock.setSystemTime(dayOf(call.startedAt).end + 9 * 3_600_000);
+      await p.goto(gateway.uiLoginUrl()!);
+      await p.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Traffic' }).click();
+      const row = p.getByRole('grid', { name: 'Exchanges' }).locator(`[data-id="${call.id}"]`);
+      const cell = row.getByRole('gridcell').first();
+      // The day, then the time of day: whole in its column, and the full date and time on hovering.
+      expect(await cell.textContent()).toBe(`${month} ${at.getDate()} ${clock(call.startedAt).slice(0, 8)}`);
+      expect(await cell.evaluate((c) => c.scrollWidth <= c.clientWidth)).toBe(true);
+      const date = `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+      expect(await cell.getAttribute('title')).toBe(`${date} ${clock(call.startedAt)}`);
+      // The open exchange says the date too.
+      await row.click();
+      const detail = p.getByRole('complementary', { name: 'Exchange' });
+      await detail
+        .getByText(`${date} ${clock(call.startedAt)}`)
+        .first()
+        .waitFor();
+      await p.screenshot({ path: path.join(shots, 'traffic-another-day.png') });
+      // As do the server's recent calls.
+      await p.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Servers' }).click();
+      await p.getByRole('button', { name: 'fx', exact: true }).click();
+      const recent = p.getByRole('table').filter({ has: p.getByRole('columnheader', { name: 'Target' }) });
+      await recent
+        .getByRole('cell', { name: `${month} ${at.getDate()} ` })
+        .first()
+        .waitFor();
+    } finally {
+      await next.close();
     }
   });
 

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { dateTime, dated, dayOf, stamp } from '../../../renderer/src/lib/format.ts';
+
+describe('when a recorded exchange began, as the screens say it', () => {
+  const today = dayOf(new Date(2026, 11, 6, 9, 30).getTime());
+
+  it('gives the time of day alone for today, the day first for another day, and the year for another year', () => {
+    expect(stamp(new Date(2026, 11, 6, 0, 0, 0, 5).getTime(), today)).toBe('00:00:00.005');
+    expect(stamp(new Date(2026, 11, 5, 23, 59, 58, 120).getTime(), today)).toBe('Dec 5 23:59:58');
+    expect(stamp(new Date(2026, 11, 7, 0, 0, 1).getTime(), today)).toBe('Dec 7 00:00:01');
+    expect(stamp(new Date(2025, 11, 31, 23, 59, 58).getTime(), today)).toBe('Dec 31 2025 23:59:58');
+  });
+
+  it('gives the whole date where there is room', () => {
+    const before = new Date(2026, 0, 2, 3, 4, 5, 6).getTime();
+    expect(dateTime(before)).toBe('2026-01-02 03:04:05.006');
+    expect(dated(before, today)).toBe('2026-01-02 03:04:05.006');
+    expect(dated(new Date(2026, 11, 6, 23, 59, 59, 999).getTime(), today)).toBe('23:59:59.999');
+  });
+});
