@@ -526,6 +526,35 @@ describe('the traffic inspector', () => {
     }
   });
 
+  it('brings the exchange a row opens into view in a narrow window, the keyboard on its heading', async () => {
+    // 680 pixels: a small window, or 1360 at 200% zoom. The exchange opens under the list, which is a window high.
+    await page.setViewportSize({ width: 680, height: 700 });
+    try {
+      await echo('narrow window');
+      const call = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
+      const row = grid().locator(`[data-id="${call.id}"]`);
+      const heading = page.getByRole('complementary', { name: 'Exchange' }).getByRole('heading', { name: 'Exchange' });
+      const inView = async (target: Locator) => {
+        const box = (await target.boundingBox())!;
+        return box.y >= 0 && box.y + box.height <= 700;
+      };
+      const focused = (target: Locator) => target.evaluate((el) => el === el.ownerDocument.activeElement);
+      await row.click();
+      await waitFor(async () => (await focused(heading)) && (await inView(heading)), 10_000, 'the exchange in view');
+      await page.getByText('Response to tools/call').first().waitFor();
+      expect(await inView(heading)).toBe(true);
+      await page.screenshot({ path: path.join(shots, 'traffic-narrow-open.png') });
+      // Esc: back to the row, in view; Enter opens it again, and again its exchange comes into view.
+      await page.keyboard.press('Escape');
+      await waitFor(async () => (await focused(row)) && (await inView(row)), 10_000, 'back on the row');
+      await page.keyboard.press('Enter');
+      await waitFor(async () => (await focused(heading)) && (await inView(heading)), 10_000, 'the exchange in view');
+      await page.keyboard.press('Escape');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it("gives an exchange of another day its date: a history kept overnight does not read as today's", async () => {
     await echo('the day before');
     const call = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
