@@ -145,3 +145,34 @@ export function pretty(json: string | undefined): string {
     return json;
   }
 }
+
+/** How much of a failed tool's text its note quotes (the response below it has all of it). */
+const TOOL_FAILURE_CHARS = 300;
+
+/**
+ * What a tool said when its result marks a failure (`isError`), or undefined for any other result.
+ * MCP answers a tool that failed with a result, not an error, so its exchange's outcome is `ok`:
+ * the text of the result's content ('' when it has none), cut to a note's length.
+ */
+export function toolFailure(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null || (result as { isError?: unknown }).isError !== true)
+    return undefined;
+  const content = (result as { content?: unknown }).content;
+  const text = (Array.isArray(content) ? content : [])
+    .map((part: unknown) => (part as { type?: unknown; text?: unknown } | null) ?? {})
+    .filter((part) => part.type === 'text' && typeof part.text === 'string')
+    .map((part) => part.text as string)
+    .join(' ')
+    .trim();
+  return text.length > TOOL_FAILURE_CHARS ? `${text.slice(0, TOOL_FAILURE_CHARS)}…` : text;
+}
+
+/** `toolFailure` of a recorded response's JSON text (a cut one does not parse: undefined). */
+export function toolFailureOf(json: string | undefined): string | undefined {
+  if (json === undefined) return undefined;
+  try {
+    return toolFailure(JSON.parse(json));
+  } catch {
+    return undefined;
+  }
+}

@@ -199,6 +199,30 @@ describe('the traffic inspector', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('says a tool call that failed with a result (isError) failed, in the exchange and after its replay', async () => {
+    // A tool answers a call it cannot do with a result marked isError (here: arguments its schema refuses).
+    await client.callTool({ name: 'fx__slow', arguments: { steps: 'many' } });
+    const call = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
+    expect(call.outcome).toBe('ok');
+    await grid().locator(`[data-id="${call.id}"]`).click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    const said = /^The tool reported an error: MCP error -32602: Input validation error: .*expected number/;
+    // The client's call and the request it became both say so.
+    await expect.poll(() => detail.getByText(said).count(), { timeout: 10_000 }).toBe(2);
+    expect(await detail.getByText('tool error', { exact: true }).count()).toBe(2);
+    await page.screenshot({ path: path.join(shots, 'traffic-tool-error.png') });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await detail.getByRole('button', { name: 'Replay' }).click();
+    await detail
+      .getByRole('status')
+      .filter({
+        hasText:
+          /^\s*Sent again: ok, but the tool reported an error: MCP error -32602: .*steps\.\s+Open the new exchange/,
+      })
+      .waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Escape');
+  });
+
   it('draws the waterfall of a call still running on the time so far: its progress as ticks, in order', async () => {
     // Progress at 1.2 s and 2.4 s, the answer at 3.6 s.
     const slow = client.callTool({ name: 'fx__slow', arguments: { steps: 3, delayMs: 1200 } }, undefined, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateTime, dated, dayOf, stamp } from '../../../renderer/src/lib/format.ts';
+import { dateTime, dated, dayOf, stamp, toolFailure, toolFailureOf } from '../../../renderer/src/lib/format.ts';
 
 describe('when a recorded exchange began, as the screens say it', () => {
   const today = dayOf(new Date(2026, 11, 6, 9, 30).getTime());
@@ -16,5 +16,23 @@ describe('when a recorded exchange began, as the screens say it', () => {
     expect(dateTime(before)).toBe('2026-01-02 03:04:05.006');
     expect(dated(before, today)).toBe('2026-01-02 03:04:05.006');
     expect(dated(new Date(2026, 11, 6, 23, 59, 59, 999).getTime(), today)).toBe('23:59:59.999');
+  });
+});
+
+describe('a tool that failed with its result', () => {
+  it("says what the tool said when its result is marked isError, and nothing for a tool's answer", () => {
+    const text = (t: string) => ({ type: 'text', text: t });
+    expect(toolFailure({ content: [text('no such repo'), { type: 'image' }, text('try again')], isError: true })).toBe(
+      'no such repo try again',
+    );
+    expect(toolFailure({ isError: true })).toBe('');
+    expect(toolFailure({ content: [text('x'.repeat(400))], isError: true })).toBe(`${'x'.repeat(300)}…`);
+    expect(toolFailure({ content: [text('fine')] })).toBeUndefined();
+    expect(toolFailure({ content: [text('fine')], isError: 'yes' })).toBeUndefined();
+    expect(toolFailure(null)).toBeUndefined();
+    expect(toolFailureOf('{"content":[{"type":"text","text":"denied"}],"isError":true}')).toBe('denied');
+    // A response cut at the size limit is not JSON: nothing is said (its text shows below).
+    expect(toolFailureOf('{"content":[{"type":"text","text":"den…[truncated: 70000 bytes in all]')).toBeUndefined();
+    expect(toolFailureOf(undefined)).toBeUndefined();
   });
 });
