@@ -432,7 +432,7 @@ describe('the traffic inspector', () => {
     await echo('after the range');
     await new Promise((r) => setTimeout(r, 500));
     expect(Number(await grid().getAttribute('aria-rowcount'))).toBe(1);
-    // The export is of what the filters pick: nothing.
+    // The export is of what the filters pick: nothing, which it says (an empty file is not downloaded).
     const exported = async () => {
       const [download] = await Promise.all([
         page.waitForEvent('download'),
@@ -448,7 +448,11 @@ describe('the traffic inspector', () => {
       });
       return text.split('\n').filter(Boolean).length;
     };
-    expect(await exported()).toBe(0);
+    await page.getByRole('button', { name: 'Export JSONL' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Nothing was exported: no exchange matches these filters.' })
+      .waitFor();
 
     // From an hour ago: everything since, the call made meanwhile included, and in the export too.
     await from.fill(hourAgo);
@@ -576,6 +580,29 @@ describe('the traffic inspector', () => {
       await page.keyboard.press('Escape');
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it('exports nothing, and says so, when no exchange matches the filters', async () => {
+    await page.getByRole('combobox', { name: 'Filter by' }).selectOption('server');
+    await page.getByRole('textbox', { name: 'Filter value' }).fill('FX');
+    await page.getByRole('button', { name: 'Add filter' }).click();
+    await page.getByText('Nothing matches these filters.').waitFor();
+    const downloads: string[] = [];
+    const onDownload = (d: { suggestedFilename(): string }) => downloads.push(d.suggestedFilename());
+    page.on('download', onDownload);
+    try {
+      await page.getByRole('button', { name: 'Export HAR' }).click();
+      const note = page.getByRole('status').filter({ hasText: 'Nothing was exported' });
+      await note.waitFor();
+      expect(await note.textContent()).toBe('Nothing was exported: no exchange matches these filters.');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(downloads, 'an empty file downloaded').toEqual([]);
+      // The note was about those filters: it goes with them.
+      await page.getByRole('button', { name: 'Remove filter server: FX' }).click();
+      await note.waitFor({ state: 'detached' });
+    } finally {
+      page.off('download', onDownload);
     }
   });
 
