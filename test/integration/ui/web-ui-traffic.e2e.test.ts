@@ -583,9 +583,23 @@ describe('the traffic inspector', () => {
     }
   });
 
-  it('exports nothing, and says so, when no exchange matches the filters', async () => {
+  it('offers the names seen as a filter is typed; exports nothing, and says so, when nothing matches', async () => {
     await page.getByRole('combobox', { name: 'Filter by' }).selectOption('server');
-    await page.getByRole('textbox', { name: 'Filter value' }).fill('FX');
+    const value = page.getByRole('combobox', { name: 'Filter value' });
+    // A filter matches a name exactly: the names seen are offered as it is typed.
+    const offered = async () => {
+      const list = await value.getAttribute('list');
+      return await page
+        .locator(`datalist#${list} option`)
+        .evaluateAll((all) => all.map((o) => o.getAttribute('value')));
+    };
+    expect(await offered()).toContain('fx');
+    await page.getByRole('combobox', { name: 'Filter by' }).selectOption('client');
+    expect(await offered()).toContain('test-client');
+    await page.getByRole('combobox', { name: 'Filter by' }).selectOption('method');
+    expect(await offered()).toEqual(expect.arrayContaining(['initialize', 'tools/list']));
+    await page.getByRole('combobox', { name: 'Filter by' }).selectOption('server');
+    await value.fill('FX');
     await page.getByRole('button', { name: 'Add filter' }).click();
     await page.getByText('Nothing matches these filters.').waitFor();
     const downloads: string[] = [];
