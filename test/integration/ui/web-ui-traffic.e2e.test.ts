@@ -262,6 +262,17 @@ describe('the traffic inspector', () => {
     expect(running.left).toBeLessThan(0.05);
     expect(running.width).toBeGreaterThan(0.9);
     await page.screenshot({ path: path.join(shots, 'traffic-waterfall-pending.png') });
+    // How long the call has been running, counting up, for it and the request it became.
+    const soFar = async () => {
+      const text = (await detail.locator('summary').first().textContent())!;
+      const [, n, unit] = /pending\s+([\d.]+) (ms|s) so far/.exec(text) ?? [];
+      expect(n, `${text} says how long so far`).toBeDefined();
+      return Number(n) * (unit === 's' ? 1000 : 1);
+    };
+    const before = await soFar();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await soFar()).toBeGreaterThan(before + 300);
+    expect(await upstream.locator('summary').first().textContent()).toMatch(/pending\s+[\d.]+ (ms|s) so far/);
     await slow;
     await detail.getByText('Response to tools/call').first().waitFor({ timeout: 10_000 });
     // Ended: the same picture on the call's own duration.
