@@ -50,17 +50,26 @@ export function formatDuration(ms: number | undefined): string {
   return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 1000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-function clock(at: number): string {
+/**
+ * When it started, local time: the time of day for today's, with the date first for another day's (the
+ * history is kept for days, and yesterday's would read as today's).
+ */
+function clock(at: number, now: number): string {
   const d = new Date(at);
   const two = (n: number) => String(n).padStart(2, '0');
   const ms = String(d.getMilliseconds()).padStart(3, '0');
-  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${ms}`;
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${ms}`;
+  if (d.toDateString() === new Date(now).toDateString()) return time;
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${time}`;
 }
 
-/** One line: `12:03:04.567  cursor → gateway  tools/call github__search  ok  12.3 ms  120 B → 3.4 KiB`. */
-export function formatTrafficLine(entry: TrafficEntry, style: Style): string {
+/**
+ * One line: `12:03:04.567  cursor → gateway  tools/call github__search  ok  12.3 ms  120 B → 3.4 KiB`
+ * (`2026-12-05 12:03:04.567  …` for one of another day than `now`'s).
+ */
+export function formatTrafficLine(entry: TrafficEntry, style: Style, now = Date.now()): string {
   const parts = [
-    paint(style, 'dim', clock(entry.startedAt)),
+    paint(style, 'dim', clock(entry.startedAt, now)),
     `${entry.parentId ? '  ↳ ' : ''}${routeOf(entry)}`,
     paint(style, 'bold', printable(entry.method)) + (entry.target === undefined ? '' : ` ${printable(entry.target)}`),
     paint(style, OUTCOME_COLOR[entry.outcome], entry.outcome),

@@ -57,6 +57,24 @@ describe('the traffic in a terminal', () => {
     expect(stats).not.toContain('\u001b');
   });
 
+  it("gives the date of an exchange of another day than today's, and only the time of today's", () => {
+    const at = new Date(2026, 11, 5, 23, 59, 58, 120).getTime();
+    const plain: TrafficEntry = {
+      ...entry,
+      startedAt: at,
+      method: 'tools/list',
+      target: undefined,
+      server: 'fx',
+      error: undefined,
+    };
+    expect(formatTrafficLine(plain, { color: false }, new Date(2026, 11, 5, 23, 59, 59).getTime())).toMatch(
+      /^23:59:58\.120 {2}/,
+    );
+    expect(formatTrafficLine(plain, { color: false }, new Date(2026, 11, 6, 0, 0, 1).getTime())).toMatch(
+      /^2026-12-05 23:59:58\.120 {2}/,
+    );
+  });
+
   it('escapes what JSON leaves as it is in the payloads of a tree (C1 controls, bidi overrides)', () => {
     const json = JSON.stringify({ text: `a\u009b2Jb${RIGHT_TO_LEFT}c` });
     const tree = formatTrafficTree(
