@@ -211,7 +211,12 @@ describe('a ready server slow to list', () => {
       await writeConfig(dir.dir, {
         mcpServers: { fast: fixtureServer('fast'), slow: { command: NODE, args: SLOW_LIST, protocol: 'stateful' } },
       }),
+      {},
+      // Not waiting for the lists (the slow one's is the point), only for both to be ready.
+      { settle: false },
     );
+    await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 20_000, 'both servers ready');
+    await waitFor(() => gateway.listServerTools('fast').length > 0, 20_000, 'the tools of fast');
     const lines: LogLine[] = [];
     gateway.on('log', (l) => lines.push(l));
     const client = await httpClient(gateway.httpUrl()!);

@@ -482,7 +482,8 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     const badName = await cli(['secrets', 'set', 'bad name'], env);
     expect(badName.code).toBe(1);
     expect(badName.stderr).toMatch(/invalid secret name "bad name"/);
-  });
+    // Eleven commands one after another: on a busy machine each start of the CLI takes seconds.
+  }, 90_000);
 
   it('Ctrl-C in a one-shot command stops its servers (each runs in a process group of its own)', async () => {
     const marker = `FIXTURE_NAME=sigint-${process.pid}-${Date.now()}`;
