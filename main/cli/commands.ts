@@ -473,6 +473,14 @@ export async function call(
   return withOneShot(opts, [opts.server], async (gateway) => {
     const tools = await gateway.serverTools(opts.server, opts.timeoutMs);
     if (!tools.some((t) => t.name === opts.tool)) {
+      // One it listed that clients would refuse: why, rather than that it is not there.
+      const named = `tool ${JSON.stringify(opts.tool.slice(0, 100))} (`;
+      const leftOut = gateway.leftOutTools(opts.server).find((line) => line.startsWith(named));
+      if (leftOut)
+        throw new Error(
+          `server "${opts.server}" lists ${printable(leftOut.slice(0, named.length - 2))} but it is left out: ` +
+            `MCP clients would refuse it (${printable(leftOut.slice(named.length))}`,
+        );
       throw new Error(
         `server "${opts.server}" has no tool "${opts.tool}" (it ` +
           `has: ${tools.map((t) => String(t.name)).join(', ') || 'none'})`,

@@ -3,10 +3,12 @@
  * says must be enough to fix the handler without reading Switchboard's code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
 import { HandlerError } from '../../../main/engine/upstreams/handler/errors.ts';
 import { createHandlerUpstream } from '../../../main/engine/upstreams/handler/handler-upstream.ts';
 import type { Upstream } from '../../../main/engine/upstreams/types.ts';
 import { startExample, type ExampleHandler } from '../../fixtures/handlers/example-process.ts';
+import { cliRun, tempDir, writeConfig } from '../../helpers/gateway.ts';
 import { FAST_BACKOFF, specFor } from './helpers.ts';
 
 describe('a Python handler that gets HTTP wrong', () => {
@@ -68,3 +70,40 @@ describe('a Python handler that gets HTTP wrong', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('a Python handler listing a tool whose input_schema is not an object schema', () => {
+  let handler: ExampleHandler;
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let env: NodeJS.ProcessEnv;
+  let config: string;
+  beforeAll(async () => {
+    handler = await startExample('python', 'test/fixtures/handlers/mistakes.py');
+    dir = await tempDir();
+    config = await writeConfig(dir.dir, { mcpServers: { py: { handler: handler.url } } });
+    env = {
+      ...process.env,
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+    };
+  });
+  afterAll(async () => {
+    await handler?.stop();
+    await dir?.cleanup();
+  });
+
+  it('switchboard list names the tool left out and why', async () => {
+    const run = await cliRun(env, 'list', '--config', config);
+    expect(run.stdout).toMatch(/^py +handler-http +ready +3 +1 left out \(clients would refuse it\)$/m);
+    expect(run.stdout).toContain('  left out: tool "cities" (inputSchema.type: Invalid input: expected "object")\n');
+    expect(run.code).toBe(0);
+  });
+
+  it('switchboard call on it says it is left out and why, not that there is no such tool', async () => {
+    const run = await cliRun(env, 'call', 'py', 'cities', '--config', config);
+    expect(run.stderr.trim()).toBe(
+      'switchboard: server "py" lists tool "cities" but it is left out: MCP clients would refuse it ' +
+        '(inputSchema.type: Invalid input: expected "object")',
+    );
+    expect(run.code).toBe(1);
+  });
+});

@@ -75,18 +75,27 @@ function mimeType(source: Record<string, unknown>, into: Item): Item {
   return into;
 }
 
-export function mapTool(tool: Record<string, unknown>): Item | undefined {
+/** `note` hears of an output schema left out of the tool. */
+export function mapTool(
+  tool: Record<string, unknown>,
+  note: (message: string) => void = () => undefined,
+): Item | undefined {
   if (!isString(tool.name) || tool.name === '') return undefined;
   const out = strings(tool, ['name', 'title', 'description'], {});
   // MCP requires object schemas (a client refuses the whole list over one that is not): a handler
-  // that takes no arguments may leave the input schema out; one that describes something else is
-  // skipped, with a note. An output schema that is not one is left out.
-  const input = objectSchema(pick(tool, 'input_schema', 'inputSchema'));
-  if (input === undefined) return undefined;
-  out.inputSchema = input;
+  // that takes no arguments may leave the input schema out. One that describes something else is
+  // passed on as given: the gateway's catalog leaves the tool out, naming it and why, where every
+  // tool clients would refuse is shown (the log, `switchboard list`). An output schema that is not
+  // one is left out of the tool, with a note.
+  const given = pick(tool, 'input_schema', 'inputSchema');
+  out.inputSchema = objectSchema(given) ?? schemaFromPhp(given);
   const declared = pick(tool, 'output_schema', 'outputSchema');
   const output = declared === undefined ? undefined : objectSchema(declared);
   if (output) out.outputSchema = output;
+  else if (declared !== undefined && declared !== null) {
+    const name = JSON.stringify(tool.name.slice(0, 100));
+    note(`tool ${name}: output_schema is not an object schema; left out of the tool`);
+  }
   const annotations = mapToolAnnotations(tool.annotations);
   if (annotations) out.annotations = annotations;
   return withIcons(tool, out);
@@ -161,10 +170,13 @@ export function mapDiscover(
     });
     return out;
   };
-  const named = (item: unknown): boolean => isObject(item) && isString(item.name) && item.name !== '';
   return {
-    // A tool is skipped for want of a name, or of an object input schema.
-    tools: list('tools', mapTool, (tool) => (named(tool) ? 'object input_schema' : '"name"')),
+    // A tool is skipped for want of a name; one with a schema clients refuse, by the gateway's catalog.
+    tools: list(
+      'tools',
+      (tool) => mapTool(tool, note),
+      () => '"name"',
+    ),
     resources: list('resources', mapResource, () => '"uri"'),
     resourceTemplates: list(
       reply.resource_templates !== undefined ? 'resource_templates' : 'resourceTemplates',

@@ -109,7 +109,7 @@ describe('discover → MCP lists', () => {
     expect(c.resourceTemplates).toEqual([{ uriTemplate: 'a://{b}', name: 'b', mimeType: 'text/plain' }]);
   });
 
-  it("reads PHP's empty arrays as the empty objects they stand for, and skips a tool whose input is no object", () => {
+  it("reads PHP's empty arrays as the empty objects they stand for; an input schema of no object goes on", () => {
     const notes: string[] = [];
     const c = mapDiscover(
       {
@@ -117,6 +117,7 @@ describe('discover → MCP lists', () => {
           { name: 'a', input_schema: { type: 'object', properties: [] } },
           { name: 'b', input_schema: [], output_schema: { properties: { x: { type: 'object', properties: [] } } } },
           { name: 'c', input_schema: { type: 'array' } },
+          { name: 'd', output_schema: { type: 'array' } },
         ],
       },
       (n) => notes.push(n),
@@ -128,8 +129,11 @@ describe('discover → MCP lists', () => {
         inputSchema: { type: 'object', properties: {} },
         outputSchema: { type: 'object', properties: { x: { type: 'object', properties: {} } } },
       },
+      // The gateway's catalog leaves it out, naming it and why (test/unit/engine/routing/list-items.test.ts).
+      { name: 'c', inputSchema: { type: 'array' } },
+      { name: 'd', inputSchema: { type: 'object', properties: {} } },
     ]);
-    expect(notes).toEqual(['discover: tools[2] has no object input_schema; skipped']);
+    expect(notes).toEqual(['tool "d": output_schema is not an object schema; left out of the tool']);
   });
 
   it('skips entries it cannot use, with a note saying which', () => {
