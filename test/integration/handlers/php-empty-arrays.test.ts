@@ -38,6 +38,15 @@ if ($in['name'] === 'search') {
 echo json_encode(['content' => [['type' => 'text', 'text' => 'pong']], 'structured_content' => []]);
 `;
 
+/** A handler begun step by step: its discover builds the catalog in an array that nothing was put in yet. */
+const STARTER = `<?php
+$in = json_decode(file_get_contents('php://input'), true);
+header('Content-Type: application/json');
+$reply = [];
+if ($in['type'] === 'call_tool') $reply['error'] = ['code' => 404, 'message' => 'no tools yet'];
+echo json_encode($reply);
+`;
+
 describe('a PHP handler with empty arrays for empty objects', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let fpm: PhpFpm;
@@ -47,10 +56,15 @@ describe('a PHP handler with empty arrays for empty objects', () => {
   beforeAll(async () => {
     [fpm, dir] = await Promise.all([startPhpFpm({ listen: 'tcp' }), tempDir()]);
     const script = path.join(dir.dir, 'empty.php');
-    await writeFile(script, HANDLER);
+    const starter = path.join(dir.dir, 'starter.php');
+    await Promise.all([writeFile(script, HANDLER), writeFile(starter, STARTER)]);
     gateway = await startGateway(
       await writeConfig(dir.dir, {
-        mcpServers: { php: { handler: fpm.address, entrypoint: script }, fx: fixtureServer('fx') },
+        mcpServers: {
+          php: { handler: fpm.address, entrypoint: script },
+          starter: { handler: fpm.address, entrypoint: starter },
+          fx: fixtureServer('fx'),
+        },
       }),
     );
     client = await httpClient(gateway.httpUrl()!);
@@ -77,5 +91,12 @@ describe('a PHP handler with empty arrays for empty objects', () => {
     const result = await client.callTool({ name: 'php__search', arguments: {} });
     expect(result.isError ?? false).toBe(false);
     expect(result.structuredContent).toEqual({ facets: {}, ids: [], hits: [{ tags: {} }] });
+  });
+
+  it('a discover answered with [] (json_encode of a catalog with nothing in it) is an empty catalog', async () => {
+    const starter = (await gateway.api.listServers()).find((server) => server.name === 'starter');
+    expect(starter?.lastError).toBeUndefined();
+    expect(starter?.state).toBe('ready');
+    expect(await gateway.serverTools('starter')).toEqual([]);
   });
 });

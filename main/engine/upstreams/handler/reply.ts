@@ -165,6 +165,9 @@ export function decodeReply(server: string, where: string, reply: HandlerReply):
       details,
     );
   }
+  // PHP's json_encode writes an empty array as `[]`: a reply built up in an array that got no key
+  // (a discover with nothing to offer yet) is the empty object it stands for.
+  if (Array.isArray(value) && value.length === 0) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw protocolError(server, `handler at ${where} answered JSON that is not an object: ${excerpt(text)}`, details);
   }
