@@ -1,4 +1,4 @@
-/** `switchboard call` on a JSON handler: the time limit of the call is the server's own. */
+/** `switchboard call` on a JSON handler: the time limit of the call is the server's own; no session id. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { cliRun, tempDir, writeConfig } from '../../helpers/gateway.ts';
@@ -9,6 +9,7 @@ describe('switchboard call on a handler', () => {
   let handler: TestServer;
   let env: NodeJS.ProcessEnv;
   let config: string;
+  const sessionIds: unknown[] = [];
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -16,6 +17,7 @@ describe('switchboard call on a handler', () => {
     handler = await startHttpHandler(
       jsonResponder(async ({ envelope }) => {
         if (envelope.type === 'discover') return { tools: [{ name: 'report' }] };
+        sessionIds.push(envelope.session_id);
         await new Promise((resolve) => setTimeout(resolve, 1500));
         return { content: [{ type: 'text', text: 'the report' }] };
       }),
@@ -45,5 +47,7 @@ describe('switchboard call on a handler', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('the report');
     expect(run.code).toBe(0);
+    // docs/handler-contract.md: switchboard call is no client session.
+    expect(sessionIds.at(-1)).toBeNull();
   });
 });
