@@ -132,6 +132,16 @@ describe('php-fpm running a script that goes wrong', () => {
     expect(err.raw).toContain('<h1>Back soon</h1>');
   });
 
+  it('json_encode failing on text that is not UTF-8: the empty reply says how PHP got there', async () => {
+    const err = await failure(u.request('tools/call', { name: 'latin1', arguments: {} }));
+    expect(err.code).toBe('upstream_protocol');
+    expect(err.message).toBe(
+      `server "misbehave": handler at ${where()} answered with an empty body instead of JSON (a PHP script ` +
+        'prints nothing when it has no echo, or when json_encode fails: it returns false for text that is not ' +
+        'UTF-8 and for NAN or INF; json_encode($reply, JSON_THROW_ON_ERROR) makes that an error that says why)',
+    );
+  });
+
   it('honours a CGI Status header', async () => {
     const err = await failure(u.request('tools/call', { name: 'teapot', arguments: {} }));
     expect(err.message).toBe(`server "misbehave": handler at ${where()} answered HTTP 418 (short and stout)`);

@@ -28,6 +28,15 @@ const PHP_HINT =
   ' (PHP printed its error into the reply: set display_errors off for the pool, and with log_errors on it ' +
   'comes on FastCGI stderr instead)';
 
+/**
+ * Why a PHP script printed nothing, most often: json_encode returns false (and echo prints nothing)
+ * for text that is not UTF-8, such as a Latin-1 column read from a database.
+ */
+const PHP_EMPTY_HINT =
+  ' (a PHP script prints nothing when it has no echo, or when json_encode fails: it returns false for ' +
+  'text that is not UTF-8 and for NAN or INF; json_encode($reply, JSON_THROW_ON_ERROR) makes that an error ' +
+  'that says why)';
+
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
 /** Text of an HTML fragment: tags out, the common entities read. */
@@ -137,7 +146,8 @@ export function decodeReply(server: string, where: string, reply: HandlerReply):
   if (text.trim() === '')
     throw protocolError(
       server,
-      `handler at ${where} answered with an empty body instead of JSON${stderrHint}`,
+      `handler at ${where} answered with an empty body instead of JSON` +
+        `${/\.php\b/i.test(where) ? PHP_EMPTY_HINT : ''}${stderrHint}`,
       details,
     );
   let value: unknown;
