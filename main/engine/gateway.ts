@@ -279,6 +279,7 @@ export interface ServerStatusDto extends UpstreamStatus {
   disabled: boolean;
   instances: number;
   toolCount?: number;
+  leftOutTools?: string[];
   auth?: ServerAuthView;
 }
 
@@ -431,15 +432,17 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.catalog.on('changed', (_upstream, kind) => {
       if (kind === 'tools') this.publishServers();
     });
-    this.catalog.on('left-out', (upstream, kind, items) =>
+    this.catalog.on('left-out', (upstream, kind, items) => {
       this.log({
         level: 'warn',
         server: upstream.name,
         text:
           `server "${upstream.name}": left out of its ${LIST_NAMES[kind]} (MCP clients refuse a whole list with ` +
           `one of these in it): ${items.join('; ')}`,
-      }),
-    );
+      });
+      // The Servers screen shows the tools left out.
+      if (kind === 'tools') this.publishServers();
+    });
     this.router = new Router({
       registry: this.registry,
       onSessionsChanged: () => this.events.publishLatest('sessions', () => this.listSessions()),
@@ -986,6 +989,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       };
       const tools = this.toolsOf(name);
       if (tools) dto.toolCount = tools.length;
+      const leftOut = shared ? this.catalog.leftOut(shared, 'tools') : [];
+      if (leftOut.length) dto.leftOutTools = leftOut;
       const auth = this.oauth.get(name)?.status();
       if (auth && auth.state !== 'unknown') dto.auth = { ...auth, state: auth.state };
       return dto;

@@ -62,6 +62,11 @@ export interface ServerView {
   restarts: number;
   /** Tools the server currently offers (0 until it is ready). */
   toolCount: number;
+  /**
+   * Tools it lists that MCP clients would refuse (a malformed schema, a name listed twice), left out
+   * of every list: one line each, `tool "x" (why)`. Absent when there are none.
+   */
+  leftOutTools?: string[];
   /** Turned off in the config (`"disabled": true`): kept, not started. */
   disabled?: true;
   /**

@@ -29,6 +29,7 @@ import type { UpstreamStatus } from '../upstreams/types.ts';
 type ServerRow = UpstreamStatus & {
   transport?: ServerView['transport'];
   toolCount?: number;
+  leftOutTools?: string[];
   disabled?: boolean;
   isolated?: boolean;
   auth?: ServerAuthView;
@@ -242,6 +243,7 @@ function serverView(s: ServerRow): ServerView {
   };
   if (s.lastError !== undefined) view.lastError = s.lastError;
   if (s.pid !== undefined) view.pid = s.pid;
+  if (s.leftOutTools?.length) view.leftOutTools = s.leftOutTools;
   if (s.disabled) view.disabled = true;
   if (s.isolated) view.isolated = true;
   if (s.auth) view.auth = s.auth;
