@@ -672,6 +672,26 @@ describe('FastCGI servers that are not there', () => {
     }
   });
 
+  it("php-fpm's socket deleted while it runs: the call says what happened, the server reads down", async () => {
+    const fpm = await startPhpFpm({ listen: 'unix' });
+    try {
+      const u = upstream('deleted', fpm.address, { entrypoint: MISBEHAVE_PHP });
+      await u.whenReady(5000);
+      await rm(fpm.address);
+      // A connection kept open still reaches php-fpm, until it has been idle 2 s.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const err = await failure(u.request('tools/call', { name: 'warning', arguments: {} }));
+      expect(err.code).toBe('upstream_unavailable');
+      expect(err.message).toBe(
+        `server "deleted": cannot connect to FastCGI server ${fpm.address}: no socket at that path (is the ` +
+          'FastCGI server running, and listening there? A socket deleted while it runs stays gone until it restarts)',
+      );
+      await expect.poll(() => u.status().state).toBe('backoff');
+    } finally {
+      await fpm.stop();
+    }
+  });
+
   it('a missing Unix socket, then the server appears: ready without a restart', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sb-sock-'));
     const socketPath = path.join(dir, 'later.sock');
@@ -680,7 +700,8 @@ describe('FastCGI servers that are not there', () => {
       await expect
         .poll(() => u.status().lastError)
         .toBe(
-          `cannot connect to FastCGI server ${socketPath}: no socket at that path (is the FastCGI server running?)`,
+          `cannot connect to FastCGI server ${socketPath}: no socket at that path (is the FastCGI server running, ` +
+            'and listening there? A socket deleted while it runs stays gone until it restarts)',
         );
       expect(u.status().state).toBe('backoff');
       const server = await startRawFastcgi((req, socket) => socket.write(raw.reply(req.requestId, DISCOVER)));

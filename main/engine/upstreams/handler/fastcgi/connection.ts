@@ -63,7 +63,11 @@ export function describeTarget(target: FastcgiTarget): string {
 
 const CONNECT_TEXT: Record<string, string> = {
   ECONNREFUSED: 'connection refused (is the FastCGI server running?)',
-  ENOENT: 'no socket at that path (is the FastCGI server running?)',
+  // php-fpm does not notice its socket file deleted (a cleanup of /run, a second pool on the same
+  // path stopping): it runs on, and only a restart makes the file again.
+  ENOENT:
+    'no socket at that path (is the FastCGI server running, and listening there? A socket deleted while it ' +
+    'runs stays gone until it restarts)',
   EACCES: 'permission denied on the socket',
   ENOTSOCK: 'that path is not a socket',
   ENOTFOUND: 'host not found',
