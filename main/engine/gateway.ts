@@ -449,8 +449,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       ...(opts.askPeople === false
         ? {
             nobodyToAsk:
-              'nobody is there to answer it: a one-shot command such as "switchboard call" asks no one (call ' +
-              'the tool from an AI client, or while Switchboard runs, to be asked)',
+              'nobody is there to answer it: a one-shot command such as "switchboard call" starts the server ' +
+              'itself and asks no one, even while Switchboard runs (call the tool from an AI client connected ' +
+              'to Switchboard: the client shows the question, or the app does)',
           }
         : { prompter: this.questions }),
       log: (note) => this.log(note),

@@ -16,7 +16,13 @@ describe('switchboard call on a handler', () => {
     // Answers a call after 1.5 s.
     handler = await startHttpHandler(
       jsonResponder(async ({ envelope }) => {
-        if (envelope.type === 'discover') return { tools: [{ name: 'report' }] };
+        if (envelope.type === 'discover') return { tools: [{ name: 'report' }, { name: 'order' }] };
+        if (envelope.name === 'order') {
+          if (envelope.type === 'elicitation_cancelled') return {};
+          return {
+            elicit: { message: 'How many?', schema: { type: 'object', properties: { n: { type: 'integer' } } } },
+          };
+        }
         sessionIds.push(envelope.session_id);
         await new Promise((resolve) => setTimeout(resolve, 1500));
         return { content: [{ type: 'text', text: 'the report' }] };
@@ -49,5 +55,16 @@ describe('switchboard call on a handler', () => {
     expect(run.code).toBe(0);
     // docs/handler-contract.md: switchboard call is no client session.
     expect(sessionIds.at(-1)).toBeNull();
+  });
+
+  it('a tool that asks a question: no one is asked, gateway running or not; says where to call it', async () => {
+    const run = await cliRun(env, 'call', 'slow', 'order', '--config', config);
+    expect(run.code).toBe(1);
+    expect(run.stdout.replace(/\s+/g, ' ')).toContain(
+      'Nobody could answer "How many?" (Switchboard cannot answer elicitation/create from server "slow": nobody is ' +
+        'there to answer it: a one-shot command such as "switchboard call" starts the server itself and asks no ' +
+        'one, even while Switchboard runs (call the tool from an AI client connected to Switchboard: the client ' +
+        'shows the question, or the app does)), so order did not complete.',
+    );
   });
 });
