@@ -169,12 +169,23 @@ describe('handlers that answer something other than a JSON reply', () => {
     );
     // A form no client can show (a nested object): said here, not by a client's pages of validator output.
     const nested = { type: 'object', properties: { address: { type: 'object', properties: { city: {} } } } };
-    s.respond = forGo(send(200, JSON.stringify({ elicit: { message: 'Where to?', schema: nested } })));
+    const asks = send(200, JSON.stringify({ elicit: { message: 'Where to?', schema: nested, context: { step: 2 } } }));
+    s.respond = (received, res) =>
+      received.envelope.type === 'elicitation_cancelled' ? send(200, '{}')(received, res) : forGo(asks)(received, res);
     expect((await callError(u)).message).toBe(
       'server "nokind": handler reply "elicit.schema" is not a form MCP clients can show: requestedSchema ' +
         'property "address" has unsupported type "object" (forms take string, number, integer, boolean or a ' +
         'multi-select array)',
     );
+    // Nobody was asked, and the handler hears that the call ended, as it would of a cancel.
+    const call = s.received.findLast((r) => r.envelope.type === 'call_tool')!;
+    expect(s.received.at(-1)!.envelope).toMatchObject({
+      type: 'elicitation_cancelled',
+      request_id: call.envelope.request_id,
+      name: 'go',
+      action: 'cancel',
+      context: { step: 2 },
+    });
   });
 
   it('keeps at most 4 KiB of the raw reply on the error', async () => {

@@ -390,7 +390,19 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         clientHeaders: options.clientHeaders,
         idempotent: false,
       });
-      const kind = classifyReply(this.name, reply, raw);
+      let kind: ReturnType<typeof classifyReply>;
+      try {
+        kind = classifyReply(this.name, reply, raw);
+      } catch (err) {
+        // A question nobody can be asked (a form clients cannot show) ends the call as a cancel does:
+        // the handler, which may hold what earlier rounds gave it, hears of it as it would of a cancel.
+        const elicit = reply.elicit;
+        if (typeof elicit === 'object' && elicit !== null && !Array.isArray(elicit)) {
+          const given = (elicit as Record<string, unknown>).context;
+          await this.sendCancelled(session, requestId, name, 'cancel', given, options);
+        }
+        throw err;
+      }
       if (kind.kind === 'content') {
         const tool = this.cached?.catalog.tools.find((t) => t.name === name);
         return toolResult(this.name, kind, raw, tool?.outputSchema);
