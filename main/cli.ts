@@ -36,8 +36,9 @@ Commands:
   stop              Ask the running gateway to stop, wait for it, and report
     --timeout MS      How long to wait (default 10000)
   ui                A new one-time link that opens the web UI of the running gateway in a browser
-  doctor            Check the config, each server, PATH resolution, port, socket and the
-                    running gateway; names the log file of a gateway the shim started
+  doctor            Check the config, each server, PATH resolution, port, socket, the AI
+                    clients Switchboard is in (their profile, their entry) and the running
+                    gateway; names the log file of a gateway the shim started
 
 Traffic (see docs/traffic.md; from the running gateway, else the history it kept):
   traffic           The latest exchanges, one line each (oldest first)

@@ -67,6 +67,25 @@ function stateText(s: ClientStatus): string {
   return STATE_TEXT[s.state] ?? s.state;
 }
 
+/**
+ * What `doctor` says of the AI clients Switchboard is installed in: each one's entry, and what keeps
+ * it from working (a profile the config no longer has, an outdated entry). `profiles`: the config's.
+ */
+export async function clientChecks(profiles: readonly string[]): Promise<{ ok: string[]; bad: string[] }> {
+  const ok: string[] = [];
+  const bad: string[] = [];
+  for (const s of await detectClients(context(), (profile) => shimFor(profile))) {
+    if (s.state !== 'installed' && s.state !== 'outdated') continue;
+    const profile = s.profile ?? 'default';
+    if (!profiles.includes(profile))
+      bad.push(`${s.id}: ${lostProfileProblem(profile, profiles)} (switchboard install ${s.id} --profile NAME)`);
+    else if (s.outdatedBecause !== undefined)
+      bad.push(`${s.id}: its switchboard entry is outdated: ${s.outdatedBecause} (switchboard install ${s.id})`);
+    else ok.push(`${s.id}: Switchboard is in ${s.path} (profile ${profile})`);
+  }
+  return { ok, bad };
+}
+
 export async function clients(opts: { json: boolean }): Promise<number> {
   const statuses = await detectClients(context(), (profile) => shimFor(profile));
   if (opts.json) {

@@ -607,6 +607,15 @@ export async function doctor(opts: Common): Promise<number> {
     bad(`socket directory: ${(err as Error).message}`);
   }
 
+  process.stdout.write(`\nClients\n`);
+  // The config's profiles ("default" alone when there is none yet): a client starting another is refused.
+  const { clientChecks } = await import('./clients.ts');
+  const clientsSeen = await clientChecks(config ? Object.keys(config.profiles) : ['default']);
+  for (const line of clientsSeen.ok) ok(line);
+  for (const line of clientsSeen.bad) bad(line);
+  if (clientsSeen.ok.length + clientsSeen.bad.length === 0)
+    ok('Switchboard is in no AI client yet ("switchboard clients" lists them; "switchboard install CLIENT")');
+
   process.stdout.write(`\nGateway\n`);
   const running = await runningGateway();
   if (running) {

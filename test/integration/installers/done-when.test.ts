@@ -227,6 +227,39 @@ describe('install without --profile (real CLI)', () => {
     }
   });
 
+  it('doctor names each client Switchboard is in, and one starting a profile the config no longer has', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'sb-doctor-clients-'));
+    try {
+      const env = {
+        HOME: home,
+        SWITCHBOARD_RUNTIME_DIR: path.join(home, 'run'),
+        SWITCHBOARD_STATE_DIR: path.join(home, 'state'),
+      };
+      const config = path.join(home, '.config', 'switchboard', 'config.json');
+      await mkdir(path.dirname(config), { recursive: true });
+      // No HTTP listener: doctor's look at the port would depend on what else runs on this machine.
+      const withWork = '{ "mcpServers": {}, "profiles": { "work": { "servers": [] } }, "listen": { "http": false } }\n';
+      await writeFile(config, withWork);
+      await mkdir(path.join(home, path.dirname(FILES.cursor!)), { recursive: true });
+      expect(runCli(['install', 'cursor', '--profile', 'work'], env).code).toBe(0);
+      const fine = runCli(['doctor'], env);
+      expect(fine.stdout).toContain(`✓ cursor: Switchboard is in ${path.join(home, FILES.cursor!)} (profile work)`);
+      expect(fine.code).toBe(0);
+      // The profile goes (renamed or removed by hand): the client would be refused at its start.
+      await writeFile(config, '{ "mcpServers": {}, "listen": { "http": false } }\n');
+      const lost = runCli(['doctor'], env);
+      expect(lost.stdout).toContain(
+        '✗ cursor: it starts profile "work", which the config no longer has, so Switchboard refuses it at its ' +
+          'start (the config has "default"): install again with one of those (switchboard install cursor ' +
+          '--profile NAME)',
+      );
+      expect(lost.stdout).toContain('1 problem found.');
+      expect(lost.code).toBe(1);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the profile a client starts while the config cannot be read, and says why it cannot check', async () => {
     const home = await mkdtemp(path.join(tmpdir(), 'sb-install-broken-config-'));
     try {
