@@ -20,12 +20,17 @@ const AUTH_SHOWN: Readonly<Record<string, { text: string; tone: string }>> = {
  * A server's state as the screens say it, with the colour it is drawn in: "off" when turned off,
  * "needs login" rather than "failed" when only a login is missing.
  */
-export function shownServerState(s: ServerView): { text: string; tone: string } {
+export function shownServerState(s: ServerView): { text: string; tone: string; state: string } {
   // An isolated server runs a process per client session: none while no client is connected.
-  if (s.isolated && !s.disabled && s.state === 'stopped') return { text: 'starts with each client', tone: 'ready' };
+  if (s.isolated && !s.disabled && s.state === 'stopped') {
+    const text = 'starts with each client';
+    return { text, tone: 'ready', state: text };
+  }
   const auth = s.state === 'ready' ? undefined : AUTH_SHOWN[s.auth?.state ?? ''];
-  const text = s.disabled ? 'off' : (auth?.text ?? SERVER_STATE_TEXT[s.state]);
-  return { text: s.isolated && !s.disabled ? `${text} (one per client)` : text, tone: auth?.tone ?? s.state };
+  // `state`: the words without what only an isolated server adds, which the Overview orders by.
+  const state = s.disabled ? 'off' : (auth?.text ?? SERVER_STATE_TEXT[s.state]);
+  const text = s.isolated && !s.disabled ? `${state} (one per client)` : state;
+  return { text, tone: auth?.tone ?? s.state, state };
 }
 
 /**
@@ -93,8 +98,10 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  * was `today`, else its day first ("Dec 5 23:59:58", and the year when it was another year's). A
  * history kept for days would otherwise read as today's.
  */
+const within = (ms: number, day: Day) => ms >= day.start && ms < day.end;
+
 export function stamp(ms: number, today: Day): string {
-  if (ms >= today.start && ms < today.end) return clock(ms);
+  if (within(ms, today)) return clock(ms);
   const d = new Date(ms);
   const year = d.getFullYear() === new Date(today.start).getFullYear() ? '' : ` ${d.getFullYear()}`;
   return `${MONTHS[d.getMonth()]} ${d.getDate()}${year} ${timeOfDay(ms)}`;
@@ -109,7 +116,7 @@ export function dateTime(ms: number): string {
 
 /** When something recorded happened, where there is room: the time of day, with its date when not `today`. */
 export function dated(ms: number, today: Day): string {
-  return ms >= today.start && ms < today.end ? clock(ms) : dateTime(ms);
+  return within(ms, today) ? clock(ms) : dateTime(ms);
 }
 
 /** The time of day to the second, for when something happened or must happen by (no milliseconds). */
