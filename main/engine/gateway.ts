@@ -920,11 +920,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await this.editConfig(() => updateServerInConfigFile(this.opts.configPath, name, entry));
   }
 
-  /** Removes a server from the config file and applies the file now. */
+  /** Gives a server another name in the config file (and its profiles), and applies the file now. */
   async renameServer(name: string, newName: string): Promise<void> {
     await this.editConfig(() => renameServerInConfigFile(this.opts.configPath, name, newName));
   }
 
+  /** Removes a server from the config file and applies the file now. */
   async removeServer(name: string): Promise<void> {
     await this.editConfig(() => removeServerFromConfigFile(this.opts.configPath, name));
   }

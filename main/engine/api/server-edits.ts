@@ -64,7 +64,7 @@ export async function removeServerFromConfigFile(file: string, name: string): Pr
  */
 export async function renameServerInConfigFile(file: string, name: string, newName: string): Promise<void> {
   await editConfigFile(file, newName, (text) => {
-    const { body } = splitText(text);
+    const { body, shape } = splitText(text);
     const servers = readJsonObject(body, file, ['mcpServers']).map(([n]) => n);
     if (!servers.includes(name))
       throw new GatewayError('not_found', `there is no server "${name}" in ${file}`, { field: 'name' });
@@ -76,7 +76,7 @@ export async function renameServerInConfigFile(file: string, name: string, newNa
     const out = renameJsonKey(body, file, ['mcpServers', name], newName, [
       { path: ['profiles', '*', 'servers'], from: name, to: newName },
     ]);
-    const result = joinText(out, splitText(text).shape);
+    const result = joinText(out, shape);
     parseConfigText(result, file);
     return result;
   });

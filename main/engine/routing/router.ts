@@ -96,7 +96,7 @@ const LIST_KINDS = Object.keys(LIST_CHANGED_METHOD) as ListKind[];
 /** A profile's servers as its lists depend on them: the separator, and each server's on/off and filters. */
 interface Membership {
   separator: string;
-  members: Map<string, string>;
+  members: Map<string, { on: boolean; filters: string }>;
 }
 
 /** A server's instructions passed on to clients, at most (a hostile server's must not fill a context). */
@@ -211,7 +211,7 @@ export class Router implements SessionHandler {
     const members = new Map(
       servers.map((name) => {
         const config = this.opts.registry.config(name);
-        return [name, `${config?.disabled === true}:${JSON.stringify([config?.tools, config?.prompts])}`];
+        return [name, { on: config?.disabled !== true, filters: JSON.stringify([config?.tools, config?.prompts]) }];
       }),
     );
     return { separator: this.opts.separator(), members };
@@ -227,8 +227,8 @@ export class Router implements SessionHandler {
     for (const name of before.members.keys()) if (!now.members.has(name)) return true;
     for (const [name, is] of now.members) {
       const was = before.members.get(name);
-      if (was === is) continue;
-      const joined = was === undefined || (was.startsWith('true:') && !is.startsWith('true:'));
+      if (was !== undefined && was.on === is.on && was.filters === is.filters) continue;
+      const joined = was === undefined || (!was.on && is.on);
       const listed = this.opts.registry
         .all()
         .some(
