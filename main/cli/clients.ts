@@ -77,14 +77,20 @@ export async function clientChecks(profiles: readonly string[]): Promise<{ ok: s
   for (const s of await detectClients(context(), (profile) => shimFor(profile))) {
     if (s.state !== 'installed' && s.state !== 'outdated') continue;
     const profile = s.profile ?? 'default';
-    if (!profiles.includes(profile))
-      bad.push(`${s.id}: ${lostProfileProblem(profile, profiles)} (switchboard install ${s.id} --profile NAME)`);
+    if (!profiles.includes(profile)) bad.push(lostProfileLine(s.id, profile, profiles));
     else if (s.outdatedBecause !== undefined)
-      bad.push(`${s.id}: its switchboard entry is outdated: ${s.outdatedBecause} (switchboard install ${s.id})`);
+      bad.push(`${outdatedLine(s.id, s.outdatedBecause)} (switchboard install ${s.id})`);
     else ok.push(`${s.id}: Switchboard is in ${s.path} (profile ${profile})`);
   }
   return { ok, bad };
 }
+
+/** A client whose entry starts a profile the config does not have, and what to do (clients, doctor). */
+function lostProfileLine(id: string, profile: string, profiles: readonly string[]): string {
+  return `${id}: ${lostProfileProblem(profile, profiles)} (switchboard install ${id} --profile NAME)`;
+}
+
+const outdatedLine = (id: string, because: string) => `${id}: its switchboard entry is outdated: ${because}`;
 
 export async function clients(opts: { json: boolean }): Promise<number> {
   const statuses = await detectClients(context(), (profile) => shimFor(profile));
@@ -106,10 +112,9 @@ export async function clients(opts: { json: boolean }): Promise<number> {
   );
   for (const s of statuses) {
     if (profiles === undefined || s.profile === undefined || profiles.includes(s.profile)) continue;
-    out(`\n${s.id}: ${lostProfileProblem(s.profile, profiles)} (switchboard install ${s.id} --profile NAME)\n`);
+    out(`\n${lostProfileLine(s.id, s.profile, profiles)}\n`);
   }
-  for (const s of statuses.filter((s) => s.outdatedBecause))
-    out(`\n${s.id}: its switchboard entry is outdated: ${s.outdatedBecause}\n`);
+  for (const s of statuses) if (s.outdatedBecause) out(`\n${outdatedLine(s.id, s.outdatedBecause)}\n`);
   const apps = statuses.filter((s) => s.state === 'installed' && s.entry === 'app').map((s) => s.id);
   if (apps.length)
     out(
