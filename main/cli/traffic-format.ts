@@ -20,6 +20,7 @@ const OUTCOME_COLOR: Record<TrafficOutcome, keyof typeof CODES> = {
   ok: 'green',
   error: 'red',
   timeout: 'red',
+  tool_error: 'red',
   cancelled: 'yellow',
   pending: 'cyan',
   delivered: 'dim',

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  FAILED_OUTCOMES,
   TrafficLog,
   connectRunningGateway,
   errorMessage,
@@ -332,7 +333,7 @@ function filterOf(opts: TrafficOptions, usage: (message: string) => Error): Traf
   if (opts.client !== undefined) filter.client = opts.client;
   if (opts.session !== undefined) filter.session = opts.session;
   if (opts.profile !== undefined) filter.profile = opts.profile;
-  if (opts.errors) filter.outcome = ['error', 'timeout'];
+  if (opts.errors) filter.outcome = [...FAILED_OUTCOMES];
   if (opts.since !== undefined) filter.since = parseSince(opts.since, usage);
   if (opts.until !== undefined) {
     // What --follow prints is what ends from now on: after any --until.

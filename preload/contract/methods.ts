@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { GatewayApi } from './api.ts';
 import { GatewayApiError } from './errors.ts';
-import type { QuestionAnswer, TrafficFilter, TrafficStatsQuery } from './payloads.ts';
+import { TRAFFIC_OUTCOMES, type QuestionAnswer, type TrafficFilter, type TrafficStatsQuery } from './payloads.ts';
 
 /** `getServerLog` -> `get-server-log`. */
 export type KebabCase<S extends string> = S extends `${infer Head}${infer Tail}`
@@ -69,7 +69,7 @@ const answer = z.custom<QuestionAnswer>(
 const time = z.number().int().min(0).max(8.64e15);
 const text = z.string().max(1024);
 
-const outcome = z.enum(['pending', 'ok', 'error', 'cancelled', 'timeout', 'delivered']);
+const outcome = z.enum(TRAFFIC_OUTCOMES);
 
 const trafficFilter: z.ZodType<TrafficFilter> = z.strictObject({
   since: time.optional(),
@@ -81,7 +81,7 @@ const trafficFilter: z.ZodType<TrafficFilter> = z.strictObject({
   server: text.optional(),
   method: text.optional(),
   target: text.optional(),
-  outcome: z.union([outcome, z.array(outcome).min(1).max(6)]).optional(),
+  outcome: z.union([outcome, z.array(outcome).min(1).max(TRAFFIC_OUTCOMES.length)]).optional(),
   minDurationMs: z.number().min(0).optional(),
   text: text.optional(),
   rootsOnly: z.boolean().optional(),

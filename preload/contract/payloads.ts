@@ -545,9 +545,14 @@ export type TrafficEdge = 'client' | 'upstream' | 'app';
 
 /**
  * How an exchange ended. `pending`: no answer yet; `delivered`: a notification (nothing to wait for);
- * `cancelled`: the caller withdrew it; `timeout`: no answer in time.
+ * `cancelled`: the caller withdrew it; `timeout`: no answer in time; `tool_error`: a `tools/call`
+ * answered with a result marked `isError`, which is how a tool says it failed.
  */
-export type TrafficOutcome = 'pending' | 'ok' | 'error' | 'cancelled' | 'timeout' | 'delivered';
+export const TRAFFIC_OUTCOMES = ['pending', 'ok', 'error', 'cancelled', 'timeout', 'delivered', 'tool_error'] as const;
+export type TrafficOutcome = (typeof TRAFFIC_OUTCOMES)[number];
+
+/** The outcomes of an exchange that failed: what "errors only" shows and the stats count as errors. */
+export const FAILED_OUTCOMES: readonly TrafficOutcome[] = ['error', 'timeout', 'tool_error'];
 
 /** The client session a message belongs to. */
 export interface TrafficSession {
@@ -616,7 +621,7 @@ export interface TrafficFilter {
   method?: string;
   /** A tool, prompt or resource (`target`). */
   target?: string;
-  /** One outcome, or any of several (`['error', 'timeout']`: what failed). */
+  /** One outcome, or any of several (`FAILED_OUTCOMES`: what failed). */
   outcome?: TrafficOutcome | TrafficOutcome[];
   /** Only exchanges that took at least this long. */
   minDurationMs?: number;
@@ -673,9 +678,12 @@ export interface TrafficStatsRow {
   /** The tool's name as its server knows it. */
   tool?: string;
   calls: number;
-  /** Answered with an error or timed out. */
+  /** Failed: answered with an error, timed out, or a tool's result marked `isError`. */
   errors: number;
+  /** Of the errors, those that timed out. */
   timeouts: number;
+  /** Of the errors, tool results marked `isError`. */
+  toolErrors: number;
   cancelled: number;
   /** Of the calls that ended, in milliseconds. */
   p50Ms?: number;
@@ -692,7 +700,8 @@ export interface TrafficStats {
   tools: TrafficStatsRow[];
   /**
    * The tool calls clients made, also those the gateway answered itself (an unknown tool, a server
-   * that is down or paused), which no server row counts. `failed`: answered with an error or timed out.
+   * that is down or paused), which no server row counts. `failed`: answered with an error, timed out,
+   * or a result marked `isError`.
    */
   toolCalls: { calls: number; failed: number };
 }

@@ -113,11 +113,16 @@ function urlOf(entry: TrafficEntry): string {
   return `mcp://switchboard/${who}/${entry.method.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-/** HAR wants an HTTP status: 200 answered, 204 a notification, 499 cancelled, 504 timed out, 500 an error. */
+/**
+ * HAR wants an HTTP status: 200 answered (a tool's own error too: the call was answered), 204 a
+ * notification, 499 cancelled, 504 timed out, 500 an error.
+ */
 function statusOf(entry: TrafficEntry): { code: number; text: string } {
   switch (entry.outcome) {
     case 'ok':
       return { code: 200, text: 'ok' };
+    case 'tool_error':
+      return { code: 200, text: 'tool error' };
     case 'delivered':
       return { code: 204, text: 'notification' };
     case 'cancelled':

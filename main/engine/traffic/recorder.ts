@@ -288,7 +288,7 @@ export class TrafficRecorder {
     exchange.durationMs = Math.round((performance.now() - exchange.t0) * 1000) / 1000;
     exchange.answered = true;
     if ('result' in outcome) {
-      exchange.outcome = 'ok';
+      exchange.outcome = exchange.method === 'tools/call' && isToolError(outcome.result) ? 'tool_error' : 'ok';
       exchange.answer = outcome.result;
     } else {
       const { outcome: how, error } = classify(outcome.error);
@@ -473,7 +473,7 @@ export class TrafficRecorder {
     }
     exchange.params = undefined;
     if (exchange.answered && !exchange.response) {
-      if (exchange.outcome === 'ok') this.learn(exchange.method, exchange.answer);
+      if (exchange.outcome === 'ok' || exchange.outcome === 'tool_error') this.learn(exchange.method, exchange.answer);
       exchange.response = this.payload(exchange.answer);
       exchange.answer = undefined;
     }
@@ -611,6 +611,11 @@ export class TrafficRecorder {
 function weight(entry: TrafficEntry): number {
   const names = entry.method.length + (entry.target?.length ?? 0) + (entry.error?.message.length ?? 0);
   return ENTRY_OVERHEAD + names + (entry.request.json?.length ?? 0) + (entry.response?.json?.length ?? 0);
+}
+
+/** A tool that failed answers with a result, not an error: marked `isError`. */
+function isToolError(result: unknown): boolean {
+  return typeof result === 'object' && result !== null && (result as { isError?: unknown }).isError === true;
 }
 
 /** How a failure reads in the record: a cancellation and a timeout are outcomes of their own. */

@@ -3,7 +3,13 @@
  * Computed from samples (one per request the gateway sent a server), wherever they are kept: the
  * in-memory ring or the history database.
  */
-import type { TrafficEntry, TrafficOutcome, TrafficStats, TrafficStatsRow } from '../../../preload/contract/index.ts';
+import {
+  FAILED_OUTCOMES,
+  type TrafficEntry,
+  type TrafficOutcome,
+  type TrafficStats,
+  type TrafficStatsRow,
+} from '../../../preload/contract/index.ts';
 
 /** One request the gateway sent a server, or a client's tool call, as the stats need it. */
 export interface StatSample {
@@ -61,7 +67,7 @@ export function aggregateStats(samples: Iterable<StatSample>, window: { since: n
   for (const s of samples) {
     if (s.fromClient) {
       toolCalls.calls++;
-      if (s.outcome === 'error' || s.outcome === 'timeout') toolCalls.failed++;
+      if (FAILED_OUTCOMES.includes(s.outcome)) toolCalls.failed++;
       continue;
     }
     add(groupOf(servers, s.server, s.server), s);
@@ -78,6 +84,7 @@ function groupOf(groups: Map<string, Group>, key: string, server: string, tool?:
       calls: 0,
       errors: 0,
       timeouts: 0,
+      toolErrors: 0,
       cancelled: 0,
       requestBytes: 0,
       responseBytes: 0,
@@ -91,8 +98,9 @@ function groupOf(groups: Map<string, Group>, key: string, server: string, tool?:
 function add(group: Group, s: StatSample): void {
   const row = group.row;
   row.calls++;
-  if (s.outcome === 'error' || s.outcome === 'timeout') row.errors++;
+  if (FAILED_OUTCOMES.includes(s.outcome)) row.errors++;
   if (s.outcome === 'timeout') row.timeouts++;
+  if (s.outcome === 'tool_error') row.toolErrors++;
   if (s.outcome === 'cancelled') row.cancelled++;
   row.requestBytes += s.requestBytes;
   row.responseBytes += s.responseBytes;

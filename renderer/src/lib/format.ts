@@ -1,5 +1,5 @@
 /** How numbers and times read in the UI. */
-import type { ServerState, ServerView, TrafficEntry } from '../../../preload/contract/index.ts';
+import type { ServerState, ServerView, TrafficEntry, TrafficOutcome } from '../../../preload/contract/index.ts';
 
 /** A server's state in words ("backoff" is the engine's name for waiting to start again after a failure). */
 export const SERVER_STATE_TEXT: Readonly<Record<ServerState, string>> = {
@@ -156,10 +156,15 @@ export function pretty(json: string | undefined): string {
 /** How much of a failed tool's text its note quotes (the response below it has all of it). */
 const TOOL_FAILURE_CHARS = 300;
 
+/** An exchange's outcome in words: the API's names, but `tool_error` reads "tool error". */
+export function outcomeText(outcome: TrafficOutcome): string {
+  return outcome === 'tool_error' ? 'tool error' : outcome;
+}
+
 /**
  * What a tool said when its result marks a failure (`isError`), or undefined for any other result.
- * MCP answers a tool that failed with a result, not an error, so its exchange's outcome is `ok`:
- * the text of the result's content ('' when it has none), cut to a note's length.
+ * MCP answers a tool that failed with a result, not an error (its exchange's outcome is
+ * `tool_error`): the text of the result's content ('' when it has none), cut to a note's length.
  */
 export function toolFailure(result: unknown): string | undefined {
   if (typeof result !== 'object' || result === null || (result as { isError?: unknown }).isError !== true)

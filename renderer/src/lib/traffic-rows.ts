@@ -4,10 +4,10 @@
  * the rules are tested on their own (test/unit/renderer/traffic-rows.test.ts).
  */
 import {
+  FAILED_OUTCOMES,
   payloadSizes,
   type TrafficEntry,
   type TrafficFilter,
-  type TrafficOutcome,
 } from '../../../preload/contract/index.ts';
 
 /** Rows the table holds at most: live rows push the oldest out, and "Load older" stops here. */
@@ -33,8 +33,6 @@ export interface TrafficChips {
   text?: string;
 }
 
-const FAILED: TrafficOutcome[] = ['error', 'timeout'];
-
 export function filterOf(chips: TrafficChips, now = Date.now()): TrafficFilter {
   const filter: TrafficFilter = { limit: PAGE_ROWS };
   const { since, until } = timeBounds(chips.time, now);
@@ -43,7 +41,7 @@ export function filterOf(chips: TrafficChips, now = Date.now()): TrafficFilter {
   if (chips.client) filter.client = chips.client;
   if (chips.server) filter.server = chips.server;
   if (chips.method) filter.method = chips.method;
-  if (chips.errorsOnly) filter.outcome = FAILED;
+  if (chips.errorsOnly) filter.outcome = [...FAILED_OUTCOMES];
   if (chips.slowOnly) filter.minDurationMs = SLOW_MS;
   if (chips.text) filter.text = chips.text;
   return filter;
@@ -68,7 +66,7 @@ export function fitsBesidesText(entry: TrafficEntry, chips: TrafficChips, now = 
   if (chips.client && entry.session?.client?.name !== chips.client) return false;
   if (chips.server && entry.server !== chips.server) return false;
   if (chips.method && entry.method !== chips.method) return false;
-  if (chips.errorsOnly && !FAILED.includes(entry.outcome)) return false;
+  if (chips.errorsOnly && !FAILED_OUTCOMES.includes(entry.outcome)) return false;
   if (chips.slowOnly && !((entry.durationMs ?? 0) >= SLOW_MS)) return false;
   return true;
 }

@@ -51,6 +51,8 @@ beforeAll(async () => {
   client = await httpClient(url);
   await client.callTool({ name: 'fx__echo', arguments: { message: 'first call' } });
   await client.callTool({ name: 'fx__nope', arguments: {} }).catch((err: unknown) => err);
+  // A tool that cannot do a call answers with a result marked isError (here: arguments its schema refuses).
+  await client.callTool({ name: 'fx__slow', arguments: { steps: 'many' } });
 }, 40_000);
 
 afterAll(async () => {
@@ -71,7 +73,12 @@ describe('switchboard traffic', () => {
     expect(all.stdout).toMatch(/tools\/call fx__nope {2}error .*-32602: Unknown tool: fx__nope/);
 
     const errors = await cli('traffic', '--errors');
-    expect(errors.stdout.trim().split('\n')).toEqual([expect.stringMatching(/fx__nope {2}error/)]);
+    // A tool's own error (a result marked isError) is a failure too, at both edges.
+    expect(errors.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/fx__nope {2}error/),
+      expect.stringMatching(/test-client → gateway {2}tools\/call fx__slow {2}tool_error/),
+      expect.stringMatching(/↳ gateway → fx {2}tools\/call slow {2}tool_error/),
+    ]);
     const upstreamOnly = await cli('traffic', '--server', 'fx', '--method', 'tools/call', '--json');
     const entries = upstreamOnly.stdout
       .trim()
@@ -80,6 +87,8 @@ describe('switchboard traffic', () => {
     expect(entries.map((e) => [e.edge, e.server, e.target, e.outcome])).toEqual([
       ['client', 'fx', 'fx__echo', 'ok'],
       ['upstream', 'fx', 'echo', 'ok'],
+      ['client', 'fx', 'fx__slow', 'tool_error'],
+      ['upstream', 'fx', 'slow', 'tool_error'],
     ]);
     expect(entries[0]!.request.json).toContain('first call');
   });
@@ -110,8 +119,9 @@ describe('switchboard traffic', () => {
 
     const stats = await cli('traffic', 'stats');
     expect(stats.stdout).toMatch(/^fx echo +1 +0 /m);
-    // fx__nope counts as a call that failed, though no server saw it.
-    expect(stats.stdout).toMatch(/: clients made 2 tool calls, 1 failed\.$/m);
+    expect(stats.stdout).toMatch(/^fx slow +1 +1 /m);
+    // fx__nope counts as a call that failed, though no server saw it; fx__slow's tool said it failed.
+    expect(stats.stdout).toMatch(/: clients made 3 tool calls, 2 failed\.$/m);
     const missing = await cli('traffic', 'show', 'no-such-id');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no exchange "no-such-id" in the traffic record');

@@ -199,12 +199,20 @@ describe('the traffic inspector', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('says a tool call that failed with a result (isError) failed, in the exchange and after its replay', async () => {
+  it('says a call whose tool failed (isError) failed: in the list, Errors only, the exchange, its replay', async () => {
     // A tool answers a call it cannot do with a result marked isError (here: arguments its schema refuses).
     await client.callTool({ name: 'fx__slow', arguments: { steps: 'many' } });
     const call = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
-    expect(call.outcome).toBe('ok');
-    await grid().locator(`[data-id="${call.id}"]`).click();
+    expect(call.outcome).toBe('tool_error');
+    const row = grid().locator(`[data-id="${call.id}"]`);
+    await expect.poll(() => row.getByRole('gridcell', { name: 'tool error', exact: true }).count()).toBe(1);
+    // "Errors only" keeps it (and the request it became), and drops the calls that went well.
+    await page.getByRole('checkbox', { name: 'Errors only' }).check();
+    await expect.poll(() => grid().getByRole('row').filter({ hasText: 'ok' }).count()).toBe(0);
+    expect(await grid().getByRole('row').filter({ hasText: 'tool error' }).count()).toBeGreaterThanOrEqual(2);
+    await page.screenshot({ path: path.join(shots, 'traffic-errors-only-tool-error.png') });
+    await page.getByRole('checkbox', { name: 'Errors only' }).uncheck();
+    await row.click();
     const detail = page.getByRole('complementary', { name: 'Exchange' });
     const said = /^The tool reported an error: MCP error -32602: Input validation error: .*expected number/;
     // The client's call and the request it became both say so.
@@ -216,8 +224,7 @@ describe('the traffic inspector', () => {
     await detail
       .getByRole('status')
       .filter({
-        hasText:
-          /^\s*Sent again: ok, but the tool reported an error: MCP error -32602: .*steps\.\s+Open the new exchange/,
+        hasText: /^\s*Sent again: the tool reported an error: MCP error -32602: .*steps\.\s+Open the new exchange/,
       })
       .waitFor({ timeout: 10_000 });
     await page.keyboard.press('Escape');

@@ -46,6 +46,7 @@ describe('the traffic in a terminal', () => {
           calls: 1,
           errors: 0,
           timeouts: 0,
+          toolErrors: 0,
           cancelled: 0,
           requestBytes: 1,
           responseBytes: 1,

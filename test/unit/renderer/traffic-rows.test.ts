@@ -58,7 +58,7 @@ describe('the traffic table rows', () => {
     expect(filterOf({ text: 'acme/web', errorsOnly: true })).toEqual({
       limit: 1000,
       text: 'acme/web',
-      outcome: ['error', 'timeout'],
+      outcome: ['error', 'timeout', 'tool_error'],
     });
   });
 

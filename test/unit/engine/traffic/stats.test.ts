@@ -40,12 +40,13 @@ describe('percentile (nearest rank)', () => {
 });
 
 describe('aggregateStats', () => {
-  it('counts calls, errors, timeouts and cancellations, and sums bytes, per server', () => {
+  it("counts calls, errors, timeouts, tools' own errors and cancellations, and sums bytes, per server", () => {
     const stats = aggregateStats(
       [
         sample({ outcome: 'ok' }),
         sample({ outcome: 'error' }),
         sample({ outcome: 'timeout' }),
+        sample({ outcome: 'tool_error' }),
         sample({ outcome: 'cancelled' }),
         sample({ outcome: 'pending', durationMs: undefined, responseBytes: 0 }),
       ],
@@ -57,15 +58,16 @@ describe('aggregateStats', () => {
       servers: [
         {
           server: 'files',
-          calls: 5,
-          // A timeout is an error too.
-          errors: 2,
+          calls: 6,
+          // A timeout is an error too, and so is a result marked isError (the tool failed).
+          errors: 3,
           timeouts: 1,
+          toolErrors: 1,
           cancelled: 1,
           p50Ms: 10,
           p95Ms: 10,
-          requestBytes: 500,
-          responseBytes: 4000,
+          requestBytes: 600,
+          responseBytes: 5000,
         },
       ],
       tools: [],
@@ -81,11 +83,12 @@ describe('aggregateStats', () => {
         // Refused by the gateway: an unknown tool, a server that is down.
         sample({ fromClient: true, server: '', outcome: 'error' }),
         sample({ fromClient: true, server: 'files', outcome: 'timeout' }),
+        sample({ fromClient: true, server: 'files', outcome: 'tool_error' }),
         sample({ fromClient: true, outcome: 'cancelled' }),
       ],
       window,
     );
-    expect(stats.toolCalls).toEqual({ calls: 4, failed: 2 });
+    expect(stats.toolCalls).toEqual({ calls: 5, failed: 3 });
     expect(stats.servers).toMatchObject([{ server: 'files', calls: 1, errors: 0 }]);
     expect(stats.tools).toMatchObject([{ server: 'files', tool: 'read', calls: 1 }]);
   });

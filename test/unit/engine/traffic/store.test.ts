@@ -23,12 +23,14 @@ import {
   TrafficStore,
   type TrafficStoreOptions,
 } from '../../../../main/engine/traffic/store.ts';
-import type {
-  TrafficEntry,
-  TrafficFilter,
-  TrafficOutcome,
-  TrafficPage,
-  TrafficTree,
+import {
+  FAILED_OUTCOMES,
+  TRAFFIC_OUTCOMES,
+  type TrafficEntry,
+  type TrafficFilter,
+  type TrafficOutcome,
+  type TrafficPage,
+  type TrafficTree,
 } from '../../../../preload/contract/index.ts';
 
 const T0 = Date.UTC(2026, 11, 4, 12);
@@ -122,7 +124,7 @@ function mulberry32(seed: number): () => number {
 const WORDS = ['Hello', 'WORLD', '50% off', 'snake_case', 'back\\slash', 'Çafé', 'İstanbul', '\u212aelvin', 'tools'];
 const METHODS = ['tools/call', 'tools/list', 'resources/read', 'notifications/progress', 'Tools/Call', 'ping'];
 const TARGETS = [undefined, 'search', 'read_file', '50%_off', 'a_b', 'aXb', 'C:\\path', 'Çafé', 'İD', '\u212aey'];
-const OUTCOMES: TrafficOutcome[] = ['pending', 'ok', 'error', 'cancelled', 'timeout', 'delivered'];
+const OUTCOMES: TrafficOutcome[] = [...TRAFFIC_OUTCOMES];
 
 /** A varied set of entries, the way the recorder makes them (an id's time is at or just before its start). */
 function generate(count: number, seed = 7): TrafficEntry[] {
@@ -339,7 +341,7 @@ describe('TrafficStore', () => {
       server: ['alpha', 'beta', '', 'gamma'],
       method: [...METHODS, 'TOOLS/CALL'],
       target: ['search', '50%_off', 'a_b', 'C:\\path', '', 'İD'],
-      outcome: [...OUTCOMES, ['error', 'timeout'], ['ok']],
+      outcome: [...OUTCOMES, [...FAILED_OUTCOMES], ['ok']],
       minDurationMs: [0, 0.001, 50, 99.999, -1, -2, NaN],
       rootsOnly: [true, false],
       text: [

@@ -195,6 +195,7 @@ describe('TrafficLog: queries', () => {
         calls: 4,
         errors: 1,
         timeouts: 0,
+        toolErrors: 0,
         cancelled: 0,
         p50Ms: 20,
         p95Ms: 40,
