@@ -61,11 +61,22 @@ export async function clientConfigPath(def: ClientDefinition, ctx: PathContext):
   return (await locateClient(def.id, ctx)).config;
 }
 
-/** What creating `file` changes for the client beyond our entry (Continue drops config.json). */
-async function creationWarnings(def: ClientDefinition, file: string): Promise<string[]> {
-  if (!def.supersedes) return [];
-  const sibling = path.join(path.dirname(file), def.supersedes.file);
-  return (await disk.exists(sibling)) ? [def.supersedes.warning(file, sibling)] : [];
+/**
+ * What creating `file` means beyond our entry: a client that shows no sign of being on this
+ * machine (a mistyped name, or one not installed yet) reads it only once installed; Continue
+ * drops its config.json.
+ */
+async function creationWarnings(def: ClientDefinition, ctx: PathContext, file: string): Promise<string[]> {
+  const warnings: string[] = [];
+  const { markers } = await locateClient(def.id, ctx);
+  if (!(await Promise.all(markers.map(disk.exists))).some(Boolean))
+    warnings.push(
+      `${def.name} was not found on this machine (none of the folders it makes exists): ${file} is created, ` +
+        `and ${def.name} reads it once installed`,
+    );
+  const sibling = def.supersedes && path.join(path.dirname(file), def.supersedes.file);
+  if (sibling && (await disk.exists(sibling))) warnings.push(def.supersedes!.warning(file, sibling));
+  return warnings;
 }
 
 async function prepare(
@@ -82,7 +93,7 @@ async function prepare(
   const diff = unifiedDiff(snapshot.text, after, { fromLabel: file, toLabel: file, mapLine: createLineRedactor() });
   const warnings = target.target !== file ? [`${file} is a symbolic link; ${target.target} is the file changed`] : [];
   const exists = snapshot.bytes !== null;
-  if (!exists && after !== snapshot.text) warnings.push(...(await creationWarnings(def, file)));
+  if (!exists && after !== snapshot.text) warnings.push(...(await creationWarnings(def, ctx, file)));
   return {
     plan: {
       client: def.id,

@@ -92,6 +92,26 @@ describe('one file for install, detect, verify and watch', () => {
   });
 });
 
+describe('a client not found on this machine', () => {
+  it('says, before and after, that the file is created for a client that is not there (yet)', async () => {
+    const ctx = await context();
+    const plan = await planInstall('cursor', ctx, SHIM);
+    const said =
+      `Cursor was not found on this machine (none of the folders it makes exists): ${under('.cursor', 'mcp.json')} ` +
+      'is created, and Cursor reads it once installed';
+    expect(plan.warnings).toEqual([said]);
+    const result = await installClient('cursor', ctx, SHIM);
+    expect(result.plan.warnings).toEqual([said]);
+    expect(result.verified).toEqual({ ok: true });
+  });
+
+  it('says nothing of it for a client that is there without a config file', async () => {
+    const ctx = await context();
+    await mkdir(under('.config', 'Cursor'), { recursive: true });
+    expect((await installClient('cursor', ctx, SHIM)).plan.warnings).toEqual([]);
+  });
+});
+
 describe('Continue', () => {
   const NEW_FILE =
     'name: Local Assistant\n' +
@@ -108,6 +128,8 @@ describe('Continue', () => {
 
   it('creates config.yaml with the name, version and schema Continue requires, without warnings', async () => {
     const ctx = await context();
+    // Continue is on this machine (its folder is there), with no config.yaml yet.
+    await mkdir(under('.continue'));
     const result = await installClient('continue', ctx, SHIM);
     expect(result.plan.path).toBe(under('.continue', 'config.yaml'));
     expect(await readFile(under('.continue', 'config.yaml'), 'utf8')).toBe(NEW_FILE);
