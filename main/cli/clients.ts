@@ -80,7 +80,8 @@ export async function clientChecks(profiles: readonly string[]): Promise<{ ok: s
     if (!profiles.includes(profile)) bad.push(lostProfileLine(s.id, profile, profiles));
     else if (s.outdatedBecause !== undefined)
       bad.push(`${outdatedLine(s.id, s.outdatedBecause)} (switchboard install ${s.id})`);
-    else ok.push(`${s.id}: Switchboard is in ${s.path} (profile ${profile})`);
+    // Said, not counted: a client's own switch turned it off, or its file is a link Switchboard reads only.
+    else ok.push(`${s.id}: Switchboard is in ${s.path} (profile ${profile})${s.problem ? `; ${s.problem}` : ''}`);
   }
   return { ok, bad };
 }

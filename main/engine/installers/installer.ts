@@ -115,6 +115,12 @@ export async function detectClient(
   }
   const servers = entries.map(([name]) => name).filter((n) => n !== ENTRY_NAME);
   if (!ours) return { ...base, state: 'not-installed', servers };
+  // Turned off in the client (its own switch, which install keeps): there, but nothing starts it.
+  if (ours.disabled === true || ours.enabled === false) {
+    const key = ours.disabled === true ? 'disabled: true' : 'enabled: false';
+    const off = `its switchboard entry is turned off there (${key}): ${def.name} does not start Switchboard until on`;
+    base.problem = base.problem ? `${base.problem}; ${off}` : off;
+  }
   const profile = profileOf(argsOf(ours));
   const expected = expectedShim(shim, profile ?? 'default');
   const launch = launchOf(ours);

@@ -245,6 +245,18 @@ describe('install without --profile (real CLI)', () => {
       const fine = runCli(['doctor'], env);
       expect(fine.stdout).toContain(`✓ cursor: Switchboard is in ${path.join(home, FILES.cursor!)} (profile work)`);
       expect(fine.code).toBe(0);
+      // Turned off in Cursor: said beside it, not a problem of Switchboard's.
+      const cursorFile = path.join(home, FILES.cursor!);
+      const entries = JSON.parse(await readFile(cursorFile, 'utf8')) as { mcpServers: Record<string, object> };
+      const on = entries.mcpServers.switchboard!;
+      await writeFile(cursorFile, JSON.stringify({ mcpServers: { switchboard: { ...on, disabled: true } } }));
+      const off = runCli(['doctor'], env);
+      expect(off.stdout).toContain(
+        `✓ cursor: Switchboard is in ${cursorFile} (profile work); its switchboard entry is turned off there ` +
+          '(disabled: true): Cursor does not start Switchboard until on',
+      );
+      expect(off.code).toBe(0);
+      await writeFile(cursorFile, JSON.stringify({ mcpServers: { switchboard: on } }));
       // The profile goes (renamed or removed by hand): the client would be refused at its start.
       await writeFile(config, '{ "mcpServers": {}, "listen": { "http": false } }\n');
       const lost = runCli(['doctor'], env);

@@ -353,7 +353,9 @@ describe('installer safety', () => {
     const config = JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, object> };
     config.mcpServers.switchboard = { ...config.mcpServers.switchboard, ...added };
     await writeFile(file, JSON.stringify(config, null, 2));
-    expect((await detectClient('cursor', home.ctx, SHIM)).state).toBe('installed');
+    const status = await detectClient('cursor', home.ctx, SHIM);
+    // "disabled": false is on: nothing to say.
+    expect([status.state, status.problem]).toEqual(['installed', undefined]);
     expect((await installClient('cursor', home.ctx, SHIM)).written).toBe(false);
     // Nor is an entry rewritten that says the same on one line (a minified file).
     const minified = JSON.stringify(JSON.parse(await readFile(file, 'utf8')));
@@ -369,6 +371,21 @@ describe('installer safety', () => {
     expect(entry).toEqual({ command: SHIM.command, args: work.args, ...added });
   });
 
+  it('says an entry turned off in the client (disabled: true) is installed but not started there', async () => {
+    home = await tempHome();
+    const file = await home.write('cline', '{ "mcpServers": {} }\n');
+    await installClient('cline', home.ctx, SHIM);
+    const config = JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, object> };
+    config.mcpServers.switchboard = { ...config.mcpServers.switchboard, disabled: true };
+    await writeFile(file, JSON.stringify(config, null, 2));
+    expect(await detectClient('cline', home.ctx, SHIM)).toMatchObject({
+      state: 'installed',
+      problem: 'its switchboard entry is turned off there (disabled: true): Cline does not start Switchboard until on',
+    });
+    // Installing again keeps the client's own switch.
+    expect((await installClient('cline', home.ctx, SHIM)).written).toBe(false);
+  });
+
   it('Goose: its own keys on our entry (env_keys, enabled: false) keep it ours and are kept', async () => {
     home = await tempHome();
     const file = await home.write('goose', 'extensions: {}\n');
@@ -378,7 +395,10 @@ describe('installer safety', () => {
     await writeFile(file, text.replace('enabled: true', 'enabled: false\n    env_keys: []\n    bundled: null'));
     const status = await detectClient('goose', home.ctx, SHIM);
     expect(status).toMatchObject({ state: 'installed', profile: 'default' });
-    expect(status.problem).toBeUndefined();
+    // Installed, and said to be off: Goose does not start it.
+    expect(status.problem).toBe(
+      'its switchboard entry is turned off there (enabled: false): Goose does not start Switchboard until on',
+    );
     const work = { ...SHIM, args: [...SHIM.args.slice(0, -1), 'work'] };
     expect((await installClient('goose', home.ctx, work)).verified).toEqual({ ok: true });
     const after = await readFile(file, 'utf8');
