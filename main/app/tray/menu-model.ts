@@ -155,7 +155,10 @@ function serverItem(server: ServerView, paused: boolean): TrayMenuItem {
   // Starting again after a failure is restarting, as the wait before it was: a server that keeps failing
   // must not change the menu at each attempt (a menu set while it is open closes under the pointer).
   const again = server.state === 'starting' && server.lastError !== undefined;
-  const stateLabel = needsLogin(server) ? 'needs login' : again ? STATE_LABEL.backoff : STATE_LABEL[server.state];
+  const waits = again || server.state === 'backoff';
+  // Only a local command is started again: a remote server or a handler is tried again.
+  const waitLabel = server.kind === 'stdio' ? STATE_LABEL.backoff : 'retrying';
+  const stateLabel = needsLogin(server) ? 'needs login' : waits ? waitLabel : STATE_LABEL[server.state];
   const label = `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${stateLabel}`;
   const detail = server.lastError !== undefined && server.state !== 'ready' ? truncate(server.lastError) : undefined;
   return {

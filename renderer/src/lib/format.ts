@@ -1,7 +1,10 @@
 /** How numbers and times read in the UI. */
 import type { ServerState, ServerView, TrafficEntry, TrafficOutcome } from '../../../preload/contract/index.ts';
 
-/** A server's state in words ("backoff" is the engine's name for waiting to start again after a failure). */
+/**
+ * A server's state in words ("backoff" is the engine's name for waiting to start again after a
+ * failure; for a remote server or a handler, shownServerState says "retrying soon").
+ */
 export const SERVER_STATE_TEXT: Readonly<Record<ServerState, string>> = {
   ready: 'ready',
   starting: 'starting',
@@ -27,8 +30,10 @@ export function shownServerState(s: ServerView): { text: string; tone: string; s
     return { text, tone: 'ready', state: text };
   }
   const auth = s.state === 'ready' ? undefined : AUTH_SHOWN[s.auth?.state ?? ''];
+  // Only a local command is started again: a remote server or a handler is tried again.
+  const words = s.state === 'backoff' && s.kind !== 'stdio' ? 'retrying soon' : SERVER_STATE_TEXT[s.state];
   // `state`: the words without what only an isolated server adds, which the Overview orders by.
-  const state = s.disabled ? 'off' : (auth?.text ?? SERVER_STATE_TEXT[s.state]);
+  const state = s.disabled ? 'off' : (auth?.text ?? words);
   const text = s.isolated && !s.disabled ? `${state} (one per client)` : state;
   return { text, tone: auth?.tone ?? s.state, state };
 }

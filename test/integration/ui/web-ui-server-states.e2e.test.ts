@@ -1,11 +1,12 @@
 /**
  * How the web UI in real Chromium names a server's state: one that keeps failing to start is shown
- * as waiting to start again ("restarting soon"), with its error, not by the engine's word for it.
+ * as waiting to start again ("restarting soon"; a handler or remote server "retrying soon"), with its
+ * error, not by the engine's word for it.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { openWebUi, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import {
   NODE,
   ROOT,
@@ -33,11 +34,14 @@ describe('server states in the web UI', () => {
         broken: { command: NODE, args: ['-e', 'process.exit(3)'] },
         // Its error holds the whole PATH: one long word.
         missing: { command: 'no-such-command-anywhere' },
+        // A handler nothing listens for: there is no process to restart, it is tried again.
+        backend: { handler: 'http://127.0.0.1:1/' },
       },
     });
     const backoff = { initialMs: 30_000, maxMs: 30_000, maxAttempts: 6, stableMs: 10_000 };
     gateway = await startGateway(config, { uiDir: UI_DIR, backoff });
-    await waitFor(() => gateway.servers().find((s) => s.name === 'broken')?.state === 'backoff', 10_000);
+    const waiting = (name: string) => gateway.servers().find((s) => s.name === name)?.state === 'backoff';
+    await waitFor(() => waiting('broken') && waiting('backend'), 10_000);
     browser = await openWebUi(gateway.uiLoginUrl()!);
   }, 30_000);
   afterAll(async () => {
@@ -50,11 +54,14 @@ describe('server states in the web UI', () => {
     const { page } = browser;
     const counts = page.getByRole('list', { name: 'Servers by state' });
     await counts.getByText('2 restarting soon').waitFor();
+    await counts.getByText('1 retrying soon').waitFor();
     expect(await counts.getByText('backoff').count()).toBe(0);
     await page.getByRole('link', { name: 'Servers' }).click();
     const row = page.getByRole('row').filter({ hasText: 'broken' });
     await row.getByText('restarting soon').waitFor();
     await row.getByText(/exited|code 3/).waitFor();
+    await page.getByRole('row').filter({ hasText: 'backend' }).getByText('retrying soon').waitFor();
+    await page.screenshot({ path: path.join(await screenshotDir(), 'servers-retrying.png') });
     expect(await seriousA11yProblems(page)).toEqual([]);
     // A long error (the PATH searched) wraps inside the page instead of running off its edge.
     const error = page.getByRole('row').filter({ hasText: 'no-such-command-anywhere' }).getByText(/PATH=/);

@@ -39,12 +39,14 @@ describe('tray menu model', () => {
         server('github', 'ready', { toolCount: 12 }),
         server('files', 'backoff', { lastError: 'exited with code 1' }),
         server('db', 'stopped'),
+        // Nothing of Switchboard's to restart: it is tried again.
+        server('billing', 'backoff', { kind: 'handler-http', lastError: 'connection refused' }),
       ],
       endpoint: 'http://127.0.0.1:8931/mcp',
       startAtLogin: false,
     });
     expect(read(model.items)).toEqual([
-      '1 of 3 servers ready',
+      '1 of 4 servers ready',
       '---',
       '● github — ready ▸',
       '  Restart',
@@ -52,6 +54,9 @@ describe('tray menu model', () => {
       '  exited with code 1',
       '  Restart',
       '○ db — stopped ▸',
+      '  Restart',
+      '◐ billing — retrying ▸',
+      '  connection refused',
       '  Restart',
       '---',
       'Open Switchboard',
@@ -62,7 +67,7 @@ describe('tray menu model', () => {
       'Quit Switchboard',
     ]);
     expect(model.health).toBe('warning');
-    expect(model.tooltip).toBe('Switchboard — 1 of 3 servers ready');
+    expect(model.tooltip).toBe('Switchboard — 1 of 4 servers ready');
   });
 
   it('shows a server turned off in the config as such: nothing to restart, and not counted as missing', () => {
