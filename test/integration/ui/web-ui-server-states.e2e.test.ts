@@ -55,6 +55,12 @@ describe('server states in the web UI', () => {
     const counts = page.getByRole('list', { name: 'Servers by state' });
     await counts.getByText('2 restarting soon').waitFor();
     await counts.getByText('1 retrying soon').waitFor();
+    // In the order of how well they are: waiting to be tried again is not put before ready.
+    expect((await counts.getByRole('listitem').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
+      '1 ready',
+      '2 restarting soon',
+      '1 retrying soon',
+    ]);
     expect(await counts.getByText('backoff').count()).toBe(0);
     await page.getByRole('link', { name: 'Servers' }).click();
     const row = page.getByRole('row').filter({ hasText: 'broken' });
