@@ -103,6 +103,7 @@ import {
   TrafficStore,
   deleteTrafficHistory,
   planReplay,
+  resultOutcome,
   unwrapUpstream,
 } from './traffic/index.ts';
 import { callAsApp } from './downstream/app-session.ts';
@@ -1264,7 +1265,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     // The record says how it ended (a timeout, a cancellation), from the history when one is kept.
     const recorded = exchangeId ? this.traffic.find(exchangeId) : undefined;
-    const outcome = recorded?.outcome ?? ('result' in answer ? 'ok' : 'error');
+    const outcome = recorded?.outcome ?? ('result' in answer ? resultOutcome(plan.method, answer.result) : 'error');
     return 'result' in answer
       ? { id: exchangeId, outcome, result: this.redactor.redactDeep(answer.result) }
       : { id: exchangeId, outcome, error: answer.error };

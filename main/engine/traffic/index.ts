@@ -2,6 +2,7 @@
 export {
   TrafficRecorder,
   matches,
+  resultOutcome,
   type TrafficBegin,
   type TrafficRecorderOptions,
   type TrafficSessionSource,

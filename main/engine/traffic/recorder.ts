@@ -288,7 +288,7 @@ export class TrafficRecorder {
     exchange.durationMs = Math.round((performance.now() - exchange.t0) * 1000) / 1000;
     exchange.answered = true;
     if ('result' in outcome) {
-      exchange.outcome = exchange.method === 'tools/call' && isToolError(outcome.result) ? 'tool_error' : 'ok';
+      exchange.outcome = resultOutcome(exchange.method, outcome.result);
       exchange.answer = outcome.result;
     } else {
       const { outcome: how, error } = classify(outcome.error);
@@ -613,9 +613,14 @@ function weight(entry: TrafficEntry): number {
   return ENTRY_OVERHEAD + names + (entry.request.json?.length ?? 0) + (entry.response?.json?.length ?? 0);
 }
 
-/** A tool that failed answers with a result, not an error: marked `isError`. */
-function isToolError(result: unknown): boolean {
-  return typeof result === 'object' && result !== null && (result as { isError?: unknown }).isError === true;
+/** How a request answered with `result` ended: a tool that failed answers with a result marked `isError`. */
+export function resultOutcome(method: string, result: unknown): 'ok' | 'tool_error' {
+  return method === 'tools/call' &&
+    typeof result === 'object' &&
+    result !== null &&
+    (result as { isError?: unknown }).isError === true
+    ? 'tool_error'
+    : 'ok';
 }
 
 /** How a failure reads in the record: a cancellation and a timeout are outcomes of their own. */

@@ -210,6 +210,28 @@ describe('the traffic history', () => {
     expect(gateway.traffic.get(replay.id).outcome).toBe('timeout');
   });
 
+  it('a replay of a call whose tool failed says tool_error, recorded or not (recording turned off since)', async () => {
+    const servers = { fx: fixtureServer('fx') };
+    const config = await writeConfig(dir.dir, { mcpServers: servers });
+    const gateway = await startGateway(config, { trafficHistoryFile: historyFile });
+    running.push(gateway);
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      // Arguments its schema refuses: the tool answers with a result marked isError.
+      await client.callTool({ name: 'fx__slow', arguments: { steps: 'many' } });
+    } finally {
+      await client.close();
+    }
+    const [call] = gateway.traffic.list({ edge: 'client', target: 'fx__slow' }).entries;
+    expect(call?.outcome).toBe('tool_error');
+    const replay = await gateway.api.replayTraffic(call!.id, { confirm: true });
+    expect(replay.outcome).toBe('tool_error');
+    await writeConfig(dir.dir, { mcpServers: servers, traffic: { enabled: false } });
+    await gateway.reload();
+    const unrecorded = await gateway.api.replayTraffic(call!.id, { confirm: true });
+    expect([unrecorded.id, unrecorded.outcome]).toEqual(['', 'tool_error']);
+  });
+
   it("a replay waits as long as the server's own timeout allows, longer than the default", async () => {
     const config = await writeConfig(dir.dir, {
       mcpServers: { fx: { ...fixtureServer('fx'), timeoutMs: 3000 } },
