@@ -625,7 +625,7 @@ export interface TrafficFilter {
   outcome?: TrafficOutcome | TrafficOutcome[];
   /** Only exchanges that took at least this long. */
   minDurationMs?: number;
-  /** Found in the method, target or payloads (case-insensitive). */
+  /** Found in the method, target, server, client name or payloads (case-insensitive). */
   text?: string;
   /** Only exchanges nobody else caused (the top of each tree). */
   rootsOnly?: boolean;

@@ -652,7 +652,14 @@ export function matches(entry: TrafficEntry, filter: TrafficFilter): boolean {
   if (filter.rootsOnly && entry.parentId !== undefined) return false;
   if (filter.text !== undefined && filter.text !== '') {
     const needle = filter.text.toLowerCase();
-    const hay = [entry.method, entry.target ?? '', entry.request.json ?? '', entry.response?.json ?? ''];
+    const hay = [
+      entry.method,
+      entry.target ?? '',
+      entry.server ?? '',
+      entry.session?.client?.name ?? '',
+      entry.request.json ?? '',
+      entry.response?.json ?? '',
+    ];
     if (!hay.some((h) => h.toLowerCase().includes(needle))) return false;
   }
   return true;

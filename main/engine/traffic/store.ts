@@ -161,7 +161,7 @@ const STAT_ENTRY =
 
 /** Case-insensitive search as matches() does it: JavaScript's toLowerCase, not SQLite's ASCII-only folding. */
 const TEXT_FUNCTION = 'switchboard_text_has';
-const TEXT_COLUMNS = ['method', 'target', 'request_json', 'response_json'];
+const TEXT_COLUMNS = ['method', 'target', 'server', 'client_name', 'request_json', 'response_json'];
 /**
  * The only non-ASCII characters whose lower case holds ASCII: İ (to "i̇") and the Kelvin sign (to
  * "k"). A row whose text has one is marked (ascii_folds), so LIKE can be trusted for every other row.
@@ -883,7 +883,7 @@ function valuesOf(e: Readonly<TrafficEntry>): SQLInputValue[] {
   let size = ROW_OVERHEAD;
   for (const value of values) if (typeof value === 'string') size += value.length;
   values[SIZE_COLUMN] = size;
-  const texts = [e.method, e.target, e.request.json, e.response?.json];
+  const texts = [e.method, e.target, e.server, e.session?.client?.name, e.request.json, e.response?.json];
   values[FOLDS_COLUMN] = texts.some((t) => t !== undefined && FOLDS_TO_ASCII.test(t)) ? 1 : 0;
   return values;
 }

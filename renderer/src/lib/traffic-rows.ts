@@ -49,14 +49,15 @@ export function filterOf(chips: TrafficChips, now = Date.now()): TrafficFilter {
 
 /**
  * Whether a live entry fits the chips. Live entries come without payload text, so a text chip
- * is matched against their method and target only: `fitsBesidesText` says whether the gateway,
- * which searches payloads too, should be asked.
+ * is matched against their names only (method, target, server, client): `fitsBesidesText` says
+ * whether the gateway, which searches payloads too, should be asked.
  */
 export function fits(entry: TrafficEntry, chips: TrafficChips, now = Date.now()): boolean {
   if (!fitsBesidesText(entry, chips, now)) return false;
   if (!chips.text) return true;
   const needle = chips.text.toLowerCase();
-  return `${entry.method} ${entry.target ?? ''}`.toLowerCase().includes(needle);
+  const names = [entry.method, entry.target, entry.server, entry.session?.client?.name];
+  return names.some((name) => name?.toLowerCase().includes(needle));
 }
 
 export function fitsBesidesText(entry: TrafficEntry, chips: TrafficChips, now = Date.now()): boolean {

@@ -82,6 +82,20 @@ describe('the traffic history', () => {
     expect(echoed(second.traffic)).toEqual(['before-1', 'before-2', 'after']);
   });
 
+  it("finds a server's and a client's name in a text search, in the history as in memory alone", async () => {
+    for (const traffic of [{}, { history: { days: 0 } }]) {
+      const gateway = await gatewayWith(traffic);
+      await echo(gateway, 'named');
+      // The request the gateway sent fx names the tool "echo" alone: the server's name found it.
+      const upstream = gateway.traffic.list({ text: 'FX', edge: 'upstream', method: 'tools/call' }).entries;
+      expect(upstream.map((e) => [e.server, e.target]).at(-1)).toEqual(['fx', 'echo']);
+      const ofClient = gateway.traffic.list({ text: 'Test-Client', edge: 'client', method: 'tools/call' }).entries;
+      expect(ofClient.map((e) => [e.session?.client?.name, e.target]).at(-1)).toEqual(['test-client', 'fx__echo']);
+      expect(gateway.traffic.list({ text: 'no-such-name' }).entries).toEqual([]);
+      await stop(gateway);
+    }
+  });
+
   it('keeps what ended over a second before a kill; a call in flight is then marked unanswered', async () => {
     const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
     const env = {

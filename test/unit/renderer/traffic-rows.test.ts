@@ -52,8 +52,13 @@ describe('the traffic table rows', () => {
     expect(ids(mergeRows(rows, changes, { server: 'fx' }))).toEqual(['0009:ok', '0007:ok', '0006:ok', '0005:ok']);
   });
 
-  it('matches a text chip on method and target only for live rows, which carry no payloads', () => {
+  it('matches a text chip on the names only for live rows, which carry no payloads', () => {
     expect(fits(entry('1', { target: 'github__search' }), { text: 'SEARCH' })).toBe(true);
+    expect(fits(entry('1', { target: 'search', server: 'GitHub' }), { text: 'github' })).toBe(true);
+    const fromCursor = entry('1', {
+      session: { id: 's', transport: 'shim', profile: 'default', client: { name: 'cursor' } },
+    });
+    expect(fits(fromCursor, { text: 'Cursor' })).toBe(true);
     expect(fits(entry('1', { target: 'github__search' }), { text: 'acme/web' })).toBe(false);
     expect(filterOf({ text: 'acme/web', errorsOnly: true })).toEqual({
       limit: 1000,

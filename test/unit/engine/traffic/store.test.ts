@@ -348,6 +348,8 @@ describe('TrafficStore', () => {
         ...['hello', 'HELLO', 'world', '50%', '%', '_', 'e_c', 'a_b', '\\', 'back\\\\slash', 'k:\\\\p', '"q"', ''],
         ...['ç', 'Ç', 'çafé', 'CAFÉ', 'é', 'i', 'İ', 'i\u0307', 'istanbul', 'k', 'K', '\u212a', 'kelvin', 'key'],
         ...['tools/call', 'TOOLS', 'zzz', '{"', 'ax', 'xb', 'ID', '\u0000', 'he\u0000llo'],
+        // A server's or a client's name.
+        ...['ALPHA', 'gam', 'c2', 'C3'],
       ],
       limit: [1, 7, 50, undefined],
       cursor: [undefined, all[300]!.id, all[10]!.id],
