@@ -760,15 +760,28 @@ export class Router implements SessionHandler {
     const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
       const { route } = await this.namedRoute(session, ref.name, 'promptRoutes');
+      if (!this.completes(route)) return noCompletion();
       return this.forward(session, req, route.upstream, { ...params, ref: { ...ref, name: route.original } }, signal);
     }
     if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
       const view = await this.view(session);
       const t = view.templateRoutes.find((r) => r.template === ref.uri);
       const route = t?.route ?? (await this.resourceRoute(session, ref.uri));
+      if (!this.completes(route)) return noCompletion();
       return this.forward(session, req, route.upstream, { ...params, ref: { ...ref, uri: route.original } }, signal);
     }
     throw invalidParams('completion/complete: "ref" must be a ref/prompt with a name or a ref/resource with a uri');
+  }
+
+  /**
+   * Whether a server answers completion/complete. The profile offers completions when any of its
+   * servers does, so clients ask for the prompts of those that do not too: such a server has
+   * nothing to suggest (it would answer "Method not found", an error that names no server). One
+   * never seen ready is asked.
+   */
+  private completes(route: Route): boolean {
+    const caps = this.capabilitiesOf(route);
+    return caps === undefined || (typeof caps.completions === 'object' && caps.completions !== null);
   }
 
   /** Sends one request upstream with a fresh id; maps the progress token; tracks the flight. */
@@ -1120,6 +1133,10 @@ export class Router implements SessionHandler {
 }
 
 const TERMINAL_TASK_STATUSES = new Set(['completed', 'failed', 'cancelled']);
+/** What a server without completions has to suggest (as an SDK server answers an argument it cannot complete). */
+function noCompletion(): Record<string, unknown> {
+  return { completion: { values: [], hasMore: false } };
+}
 /** Every list's change notice, once each (resources and their templates share one). */
 const LIST_CHANGED_METHODS = [...new Set(Object.values(LIST_CHANGED_METHOD))];
 
