@@ -95,7 +95,7 @@ import { FailedUpstream } from './upstreams/failed.ts';
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
 import { DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
-import { Catalog } from './routing/catalog.ts';
+import { Catalog, MAX_PAGES } from './routing/catalog.ts';
 import { Router, type RoutedServer } from './routing/router.ts';
 import {
   TracedUpstream,
@@ -443,6 +443,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       });
       // The Servers screen shows the tools left out.
       if (kind === 'tools') this.publishServers();
+    });
+    this.catalog.on('cut', (upstream, kind, items) => {
+      this.log({
+        level: 'warn',
+        server: upstream.name,
+        text:
+          `server "${upstream.name}": its ${LIST_NAMES[kind]} go on past ${MAX_PAGES} pages (it gave a nextCursor ` +
+          `each time); clients are listed the ${items} in those, the rest are left out`,
+      });
     });
     this.router = new Router({
       registry: this.registry,

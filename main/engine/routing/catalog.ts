@@ -27,8 +27,8 @@ export const LIST_CHANGED: Record<string, ListKind[]> = {
 /** How long a list waits for a backend that is still starting. */
 const STARTING_WAIT_MS = 15_000;
 
-/** Guards against a backend that hands out cursors forever. */
-const MAX_PAGES = 100;
+/** Pages read of one list, at most: guards against a backend that hands out cursors forever. */
+export const MAX_PAGES = 100;
 
 interface Entry {
   lists: Partial<Record<ListKind, Item[]>>;
@@ -41,12 +41,16 @@ interface Entry {
   leftOut: Partial<Record<ListKind, string>>;
   /** The last read as the server sent it (JSON): the same answer again is not checked again. */
   raw: Partial<Record<ListKind, string>>;
+  /** The last read stopped at MAX_PAGES with pages still to come, so that is said once. */
+  cut: Partial<Record<ListKind, boolean>>;
 }
 
 export interface CatalogEvents {
   changed: [upstream: Upstream, kind: ListKind];
   /** Items of a server's list that clients could not take were left out; said once per change. */
   'left-out': [upstream: Upstream, kind: ListKind, items: string[]];
+  /** A server's list went on past MAX_PAGES pages: the items of those are kept, the rest never read. Said once. */
+  cut: [upstream: Upstream, kind: ListKind, items: number];
 }
 
 export class Catalog extends EventEmitter<CatalogEvents> {
@@ -59,7 +63,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
 
   /** Starts tracking an upstream: fetch on ready, refetch on list_changed. Returns an untrack function. */
   track(upstream: Upstream): () => void {
-    const entry: Entry = { lists: {}, loading: {}, errors: {}, again: {}, leftOut: {}, raw: {} };
+    const entry: Entry = { lists: {}, loading: {}, errors: {}, again: {}, leftOut: {}, raw: {}, cut: {} };
     this.entries.set(upstream, entry);
     const onReady = () => {
       entry.lists = {};
@@ -146,11 +150,15 @@ export class Catalog extends EventEmitter<CatalogEvents> {
       .then((fetched) => {
         // Down: nothing is known now, which is not the same as an empty list.
         if (fetched === undefined) return entry.lists[kind] ?? [];
+        if (fetched.cut !== (entry.cut[kind] === true)) {
+          entry.cut[kind] = fetched.cut;
+          if (fetched.cut) this.emit('cut', upstream, kind, fetched.items.length);
+        }
         // A handler is asked on every list and mostly says the same: checked again only when it did not.
-        const raw = JSON.stringify(fetched);
+        const raw = JSON.stringify(fetched.items);
         const same = raw === entry.raw[kind] && entry.lists[kind] !== undefined;
         entry.raw[kind] = raw;
-        const items = same ? entry.lists[kind]! : this.usable(upstream, kind, fetched, entry);
+        const items = same ? entry.lists[kind]! : this.usable(upstream, kind, fetched.items, entry);
         const changed = announce || (!same && JSON.stringify(entry.lists[kind]) !== JSON.stringify(items));
         entry.lists[kind] = items;
         delete entry.errors[kind];
@@ -186,15 +194,15 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     return items;
   }
 
-  /** Undefined when the backend is down. */
-  private async fetchAll(upstream: Upstream, kind: ListKind): Promise<Item[] | undefined> {
+  /** Every page's items (`cut`: MAX_PAGES were read and the server had more); undefined when the backend is down. */
+  private async fetchAll(upstream: Upstream, kind: ListKind): Promise<{ items: Item[]; cut: boolean } | undefined> {
     const spec = LIST_METHOD[kind];
     // A backend that is down contributes nothing now; its 'ready' event refetches later.
     const info =
       upstream.info() ??
       (upstream.status().state === 'starting' ? await upstream.whenReady(STARTING_WAIT_MS) : undefined);
     if (!info) return undefined;
-    if (!(spec.capability in info.capabilities)) return [];
+    if (!(spec.capability in info.capabilities)) return { items: [], cut: false };
     const items: Item[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -205,7 +213,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
       cursor = typeof result.nextCursor === 'string' && result.nextCursor !== '' ? result.nextCursor : undefined;
       if (cursor === undefined) break;
     }
-    return items;
+    return { items, cut: cursor !== undefined };
   }
 }
 
