@@ -82,7 +82,13 @@ export class Subscriptions {
     if (slot && holders.delete(session) && holders.size === 0) {
       slot.byUri.delete(target.original);
       if (slot.byUri.size === 0) this.slots.delete(this.slotOf(target.upstream));
-      await target.upstream.request('resources/unsubscribe', { uri: target.original });
+      // The client is unsubscribed whatever the server says: no update reaches it from here on. A
+      // server that is down is not asked (it lost its subscriptions, and is asked again only for
+      // those still held once it is back); one that refuses is noted in the log.
+      if (!canSubscribe(target.upstream)) return;
+      await target.upstream
+        .request('resources/unsubscribe', { uri: target.original })
+        .catch(logFailure(this.warn(target.upstream), `could not unsubscribe from ${target.original}`));
     }
   }
 

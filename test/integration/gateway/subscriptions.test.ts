@@ -3,6 +3,8 @@
  * new process), Restart in the app (a new upstream for the server) and an edit of its config
  * entry. Each time the gateway subscribes again and the client keeps getting updates.
  */
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -77,5 +79,46 @@ describe('resource subscriptions across restarts', () => {
     await ready();
     await touched();
     expect(updates.every((uri) => uri === URI)).toBe(true);
+  });
+});
+
+/**
+ * Letting go of a subscription while its server is down (crashed and not coming back yet) or
+ * refusing: the client is unsubscribed all the same, and told so. It was answered the server's
+ * error ("server "fx" is failed: …") while the gateway had already dropped the subscription, so the
+ * client believed it still held one that no server would ever be asked for again.
+ */
+describe('unsubscribing while the server is down', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let client: Client;
+  let failFile: string;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    failFile = path.join(dir.dir, 'refuse-to-start');
+    const config = {
+      mcpServers: { fx: fixtureServer('fx', { FIXTURE_SUBSCRIBE: '1', FIXTURE_FAIL_START_FILE: failFile }) },
+    };
+    gateway = await startGateway(await writeConfig(dir.dir, config));
+    client = await httpClient(gateway.httpUrl()!);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('unsubscribes, and the server back up is not subscribed again', async () => {
+    await client.subscribeResource({ uri: URI });
+    expect(textOf(await client.callTool({ name: 'fx__touch', arguments: {} }))).toBe('notified');
+    await writeFile(failFile, '');
+    await expect(client.callTool({ name: 'fx__crash', arguments: {} })).rejects.toThrow(/exited/);
+    await waitFor(() => gateway.servers().find((s) => s.name === 'fx')?.state === 'failed', 15_000, 'fx to give up');
+    await expect(client.unsubscribeResource({ uri: URI })).resolves.toEqual({});
+    await rm(failFile);
+    await gateway.restartServer('fx');
+    await waitFor(() => gateway.servers().find((s) => s.name === 'fx')?.state === 'ready', 15_000, 'fx');
+    expect(textOf(await client.callTool({ name: 'fx__touch', arguments: {} }))).toBe('nobody subscribed');
   });
 });

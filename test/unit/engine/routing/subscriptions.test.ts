@@ -108,6 +108,21 @@ describe('resource subscriptions', () => {
     expect(refused.sent).toEqual([]);
   });
 
+  it("unsubscribes a client whose server refuses to let go, and says so in the server's log", async () => {
+    const warned: string[] = [];
+    const subs = new Subscriptions(() => (text) => void warned.push(text));
+    const { upstream } = backend();
+    const target = { upstream, original: 'file:///a' };
+    const { session, sent } = clientSession();
+    await subs.subscribe(session, 'file:///a', target);
+    upstream.refuse = true;
+    await expect(subs.unsubscribe(session, 'file:///a', target)).resolves.toBeUndefined();
+    expect(session.subscriptions.size).toBe(0);
+    expect(warned).toEqual(['could not unsubscribe from file:///a: no']);
+    subs.deliver(upstream, 'notifications/resources/updated', { uri: 'file:///a' });
+    expect(sent).toEqual([]);
+  });
+
   it('unsubscribes what only an ending session held', async () => {
     const subs = new Subscriptions();
     const { upstream, requests } = backend();
