@@ -197,9 +197,15 @@ export function routeResource(view: ProfileViewData, uri: string): Route | undef
   const direct = view.resourceRoutes.get(uri);
   if (direct) return direct;
   if (uri.startsWith(SHARED_URI_PREFIX)) {
-    const [server, encoded] = uri.slice(SHARED_URI_PREFIX.length).split('/').map(decoded);
+    const rest = uri.slice(SHARED_URI_PREFIX.length);
+    const slash = rest.indexOf('/');
+    const server = slash === -1 ? undefined : decoded(rest.slice(0, slash));
+    // Listed percent-encoded; also taken as written (`…/fx/fixture://fx/about`, as a shared template's
+    // uris are): an encoded uri has no ':' left in it, a written one has its scheme's.
+    const inner = rest.slice(slash + 1);
+    const original = inner.includes(':') ? inner : decoded(inner);
     for (const route of view.resourceRoutes.values()) {
-      if (route.server === server && route.original === encoded) return route;
+      if (route.server === server && route.original === original) return route;
     }
   }
   for (const { template, prefix, route } of view.templateRoutes) {

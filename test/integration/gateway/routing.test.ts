@@ -71,10 +71,22 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
     expect(uris).toContain('fixture://long/about');
     const alpha = shared.find((u) => u.includes('/alpha/'))!;
     const read = await client.readResource({ uri: alpha });
-    expect(read.contents[0]).toMatchObject({ uri: alpha, text: 'about same' });
+    expect(read.contents[0]).toMatchObject({ uri: alpha, text: 'about alpha' });
     // A prompt of alpha's linking to its fixture://same/about names it as clients know it.
     const cite = await client.getPrompt({ name: 'alpha__cite' });
     expect(cite.messages[0]!.content).toMatchObject({ type: 'resource_link', uri: alpha });
+  });
+
+  it('reads a shared resource by its uri written out after the prefix, as a shared template names them', async () => {
+    // Listed as switchboard://resource/beta/fixture%3A%2F%2Fsame%2Fabout; the docs write <server>/<uri>.
+    const written = 'switchboard://resource/beta/fixture://same/about';
+    expect((await client.readResource({ uri: written })).contents[0]).toMatchObject({
+      uri: written,
+      text: 'about beta',
+    });
+    await expect(client.readResource({ uri: 'switchboard://resource/beta/fixture://same/nothing' })).rejects.toThrow(
+      'Resource not found: switchboard://resource/beta/fixture://same/nothing',
+    );
   });
 
   it('keeps two servers with the same resource template apart: each is listed, read and linked to', async () => {
