@@ -88,6 +88,12 @@ export const MAX_SUBSCRIPTIONS = 1000;
 
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
 
+/** Why `value`, given for `what`, is not a log level: it is quoted (cut short), with the levels there are. */
+export function invalidLevel(what: string, value: unknown): string {
+  const got = value === undefined ? 'is missing' : `${JSON.stringify(value).slice(0, 64)} is not a log level`;
+  return `Invalid params: ${what} ${got}: use one of ${LOG_LEVELS.join(', ')}`;
+}
+
 /**
  * Where this gateway's ids for requests to clients begin: another for every run. A client of the
  * shim outlives a gateway restart, and may still show the last run's question (request 1): its
@@ -346,12 +352,8 @@ export class Session {
       case 'logging/setLevel': {
         const level = req.params?.level;
         if (typeof level !== 'string' || !(LOG_LEVELS as readonly string[]).includes(level)) {
-          throw new GatewayError('invalid_request', `logging/setLevel: level must be one of ${LOG_LEVELS.join(', ')}`, {
-            rpc: {
-              code: RpcCode.InvalidParams,
-              message: `Invalid params: level must be one of ${LOG_LEVELS.join(', ')}`,
-            },
-          });
+          const message = invalidLevel('logging/setLevel: level', level);
+          throw new GatewayError('invalid_request', message, { rpc: { code: RpcCode.InvalidParams, message } });
         }
         this.logLevel = level as (typeof LOG_LEVELS)[number];
         return this.opts.handler.handle(this, req, signal, context);

@@ -28,7 +28,14 @@ import {
 } from '../protocol/jsonrpc.ts';
 import { STATELESS_REVISION, REVISIONS } from '../protocol/versions.ts';
 import { missingCapability } from '../protocol/capabilities.ts';
-import { LOG_LEVELS, MAX_SUBSCRIPTIONS, type RequestContext, type Session, type SendFn } from './session.ts';
+import {
+  LOG_LEVELS,
+  MAX_SUBSCRIPTIONS,
+  invalidLevel,
+  type RequestContext,
+  type Session,
+  type SendFn,
+} from './session.ts';
 
 export { META, StatelessCode };
 
@@ -224,6 +231,12 @@ export class StatelessDispatcher {
     }
     if (!CLIENT_METHODS.has(request.method)) {
       fail({ code: RpcCode.MethodNotFound, message: `Method not found: ${request.method}` });
+      return noop;
+    }
+    // A level that is none of them ("warn") would mean no log line at all, without a word.
+    const level = meta![META.logLevel];
+    if (level !== undefined && !(LOG_LEVELS as readonly unknown[]).includes(level)) {
+      fail({ code: RpcCode.InvalidParams, message: invalidLevel(`_meta ${META.logLevel}`, level) });
       return noop;
     }
     if (request.method === 'server/discover') {

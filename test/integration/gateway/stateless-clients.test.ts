@@ -295,6 +295,30 @@ describe('stateless 2026-07-28 clients', () => {
     ).toEqual(['shout']);
   });
 
+  it('refuses a log level that is none of them, naming it (it meant no log line, without a word)', async () => {
+    const call = await statelessPost(
+      url,
+      'tools/call',
+      { name: 'fx__log', arguments: { level: 'error', text: 'shout' } },
+      { meta: { 'io.modelcontextprotocol/logLevel': 'warn' } },
+    );
+    expect(call.status).toBe(400);
+    expect(call.body.error).toEqual({
+      code: -32602,
+      message:
+        'Invalid params: _meta io.modelcontextprotocol/logLevel "warn" is not a log level: use one of debug, info, ' +
+        'notice, warning, error, critical, alert, emergency',
+    });
+    const stateful = await httpClient(url);
+    try {
+      await expect(stateful.setLoggingLevel('warn' as 'warning')).rejects.toThrow(
+        'Invalid params: logging/setLevel: level "warn" is not a log level: use one of debug,',
+      );
+    } finally {
+      await stateful.close();
+    }
+  });
+
   it('gets the logs its request asks for from a server another client made quieter', async () => {
     const stateful = await httpClient(url);
     try {
