@@ -111,6 +111,11 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     return known;
   }
 
+  /** The read of a list under way now, if any (it never rejects). */
+  reading(upstream: Upstream, kind: ListKind): Promise<Item[]> | undefined {
+    return this.entries.get(upstream)?.loading[kind];
+  }
+
   /** Synchronous view of what is cached (for routing lookups). */
   cached(upstream: Upstream, kind: ListKind): Item[] | undefined {
     return this.entries.get(upstream)?.lists[kind];

@@ -144,6 +144,8 @@ export class Router implements SessionHandler {
   private readonly instanceWaiters = new Set<() => void>();
   /** Per session: the resources results named that no list routes (result-links.ts). */
   private readonly resultLinks = new WeakMap<Session, Map<string, string>>();
+  /** Upstreams whose resources/list_changed waits for the read of their other resource list (onCatalogChanged). */
+  private readonly resourceNotices = new WeakSet<Upstream>();
   /** The log level last set on each upstream (its index in LOG_LEVELS); none: the server's default. */
   private readonly upstreamLogLevels = new WeakMap<Upstream, number>();
 
@@ -1127,6 +1129,26 @@ export class Router implements SessionHandler {
   private onCatalogChanged(upstream: Upstream, kind: ListKind): void {
     this.views.clear();
     if (this.onlyHiddenChanged(upstream, kind)) return;
+    if (kind === 'resources' || kind === 'resourceTemplates') {
+      // Resources and their templates share one notice, and a server's resources/list_changed has
+      // both read again: clients are told once, when the other read has ended too (told at each
+      // read's end, they listed twice; told before the other ended, they listed what it replaces).
+      // Both changing at once (a server gone down) is one notice too.
+      if (this.resourceNotices.has(upstream)) return;
+      this.resourceNotices.add(upstream);
+      const other = this.opts.catalog.reading(upstream, kind === 'resources' ? 'resourceTemplates' : 'resources');
+      void (other ?? Promise.resolve()).finally(() => {
+        this.resourceNotices.delete(upstream);
+        this.views.clear();
+        this.announce(upstream, kind);
+      });
+      return;
+    }
+    this.announce(upstream, kind);
+  }
+
+  /** Tells the clients that see `upstream` that its list of `kind` changed. */
+  private announce(upstream: Upstream, kind: ListKind): void {
     const method = LIST_CHANGED_METHOD[kind];
     for (const s of this.sessionsOf(upstream)) if (s.initialized) s.notify(method);
   }

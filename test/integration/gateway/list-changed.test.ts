@@ -2,12 +2,17 @@
  * A server that changes its list while the gateway is reading it: the change is not lost (the
  * list is read again once that read ends) and clients are told.
  */
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../../main/engine/index.ts';
 import {
+  EVERYTHING,
   NODE,
   ROOT,
   fixtureServer,
@@ -141,5 +146,64 @@ describe('a server added to the config', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+/**
+ * server-everything adds a resource (its gzip tool) and says its resources changed: the gateway
+ * reads its resources and its templates again, and its clients are told once, when both are in.
+ * They were told twice (once per list read), and listed everything twice. A server with resources
+ * and templates that crashes (and cannot start again) takes both away at once: one notice too.
+ */
+describe("a server's resources/list_changed", () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let client: Client;
+  let failFile: string;
+  /** What the client lists on each notice, as a client does. */
+  const listedOnNotice: string[][] = [];
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    failFile = path.join(dir.dir, 'refuse-to-start');
+    const fx = fixtureServer('fx', { FIXTURE_NOTES: '1', FIXTURE_FAIL_START_FILE: failFile });
+    gateway = await startGateway(
+      await writeConfig(dir.dir, { mcpServers: { everything: { command: NODE, args: [EVERYTHING, 'stdio'] }, fx } }),
+    );
+    client = await httpClient(gateway.httpUrl()!);
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => {
+      listedOnNotice.push((await client.listResources()).resources.map((r) => r.uri));
+    });
+    expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toContain(
+      'fixture://fx/notes/{topic}',
+    );
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('reaches its clients once, with the resource it added', async () => {
+    await client.callTool({
+      name: 'everything__gzip-file-as-resource',
+      arguments: { name: 'hello.gz', data: 'data:text/plain;base64,aGVsbG8=' },
+    });
+    await waitFor(() => listedOnNotice.length > 0, 10_000, 'resources/list_changed');
+    // Time for a second notice to come, had there been one.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(listedOnNotice).toHaveLength(1);
+    expect(listedOnNotice[0]).toContain('demo://resource/session/hello.gz');
+  });
+
+  it('is one notice when a server with resources and templates goes down', async () => {
+    listedOnNotice.length = 0;
+    await writeFile(failFile, '');
+    await expect(client.callTool({ name: 'fx__crash', arguments: {} })).rejects.toThrow(/exited/);
+    await waitFor(() => gateway.servers().find((s) => s.name === 'fx')?.state === 'failed', 15_000, 'fx to give up');
+    await waitFor(() => listedOnNotice.length > 0, 5000, 'resources/list_changed');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(listedOnNotice).toHaveLength(1);
+    expect(listedOnNotice[0]).not.toContain('fixture://fx/about');
   });
 });
