@@ -267,6 +267,9 @@ export class Router implements SessionHandler {
     this.progress.dropSession(session);
     this.serverRequests.dropSession(session);
     if (!session.stateless) this.tasks.dropOwner(taskOwner(session));
+    // The level it asked for may have been the most verbose one (a stateless request's lasts only
+    // as long as it, and is set again by the next: not undone each time).
+    if (session.logLevel !== undefined && !session.stateless) this.narrowLogLevels();
     void this.opts.registry.releaseSession(session.id);
   }
 
@@ -916,6 +919,27 @@ export class Router implements SessionHandler {
       m.upstream
         .request('logging/setLevel', { level: LOG_LEVELS[min] })
         .catch(logFailure(this.warnAbout(m.upstream), 'could not set the log level'));
+    }
+  }
+
+  /**
+   * After a session with a log level left: each shared server set more verbose than its sessions
+   * now ask for is set to the most verbose level they ask for (a server none of them asked a level
+   * of keeps its own: MCP has no way back to a server's default).
+   */
+  private narrowLogLevels(): void {
+    for (const upstream of this.opts.registry.all()) {
+      const current = this.upstreamLogLevels.get(upstream);
+      if (current === undefined || !upstream.info()?.capabilities.logging) continue;
+      let min: number | undefined;
+      for (const s of this.sessionsOf(upstream)) {
+        if (s.logLevel !== undefined) min = Math.min(min ?? LOG_LEVELS.length, LOG_LEVELS.indexOf(s.logLevel));
+      }
+      if (min === undefined || min <= current) continue;
+      this.upstreamLogLevels.set(upstream, min);
+      upstream
+        .request('logging/setLevel', { level: LOG_LEVELS[min] })
+        .catch(logFailure(this.warnAbout(upstream), 'could not set the log level'));
     }
   }
 
