@@ -29,6 +29,7 @@ import {
   type ViewMember,
 } from './profile-view.ts';
 import { NameBook, namespacedName, sanitize, shortHash } from './naming.ts';
+import { matchesTemplate } from './uri-template.ts';
 import { profileCapabilities } from './capabilities.ts';
 import { ProgressTokens } from './progress.ts';
 import { Subscriptions } from './subscriptions.ts';
@@ -726,9 +727,8 @@ export class Router implements SessionHandler {
     const linked = linkedBy === undefined ? undefined : members.find((m) => m.server === linkedBy);
     if (linked) return { server: linked.server, upstream: linked.upstream, original: uri };
     if (members.length === 1) return { server: members[0]!.server, upstream: members[0]!.upstream, original: uri };
-    throw new GatewayError('not_found', `Resource not found: ${uri}`, {
-      rpc: { code: RpcCode.InvalidParams, message: `Resource not found: ${uri}`, data: { uri } },
-    });
+    const message = `Resource not found: ${uri}${sharedUnder(view, uri)}`;
+    throw new GatewayError('not_found', message, { rpc: { code: RpcCode.InvalidParams, message, data: { uri } } });
   }
 
   private async subscribe(session: Session, params: Params): Promise<Record<string, unknown>> {
@@ -1176,6 +1176,21 @@ export class Router implements SessionHandler {
     const method = LIST_CHANGED_METHOD[kind];
     for (const s of this.sessionsOf(upstream)) if (s.initialized) s.notify(method);
   }
+}
+
+/**
+ * A uri as a server knows it that its profile lists under the prefix of each server offering it
+ * (two do): where to read it, said after "Resource not found" (a model quotes a server's own uri).
+ */
+function sharedUnder(view: ProfileViewData, uri: string): string {
+  const listed = new Map<string, string>();
+  for (const [exposed, route] of view.resourceRoutes)
+    if (route.original === uri && exposed !== uri) listed.set(exposed, route.server);
+  for (const { prefix, route } of view.templateRoutes)
+    if (prefix && matchesTemplate(route.original, uri)) listed.set(prefix + uri, route.server);
+  if (listed.size === 0) return '';
+  const servers = [...new Set(listed.values())].map((name) => `"${name}"`);
+  return ` (offered by servers ${servers.join(' and ')}: here it is ${[...listed.keys()].join(' or ')})`;
 }
 
 const TERMINAL_TASK_STATUSES = new Set(['completed', 'failed', 'cancelled']);

@@ -89,6 +89,22 @@ describe('routing: filters, aliases, collisions, isolation, cancellation', () =>
     );
   });
 
+  it('says where a uri two servers offer is, when it is asked for as the servers name it', async () => {
+    await expect(client.readResource({ uri: 'fixture://same/about' })).rejects.toThrow(
+      'Resource not found: fixture://same/about (offered by servers "alpha" and "beta": here it is ' +
+        'switchboard://resource/alpha/fixture%3A%2F%2Fsame%2Fabout or ' +
+        'switchboard://resource/beta/fixture%3A%2F%2Fsame%2Fabout)',
+    );
+    await expect(client.readResource({ uri: 'fixture://same/notes/tea' })).rejects.toThrow(
+      'Resource not found: fixture://same/notes/tea (offered by servers "alpha" and "beta": here it is ' +
+        'switchboard://resource/alpha/fixture://same/notes/tea or ' +
+        'switchboard://resource/beta/fixture://same/notes/tea)',
+    );
+    await expect(client.readResource({ uri: 'fixture://nobody/about' })).rejects.toThrow(
+      /^MCP error -32602: Resource not found: fixture:\/\/nobody\/about$/,
+    );
+  });
+
   it('keeps two servers with the same resource template apart: each is listed, read and linked to', async () => {
     const templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
     expect(templates.filter((t) => t.includes('/notes/')).sort()).toEqual([
