@@ -685,6 +685,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     // Given on the command line, the port is not the config's to change; 0 always finds one.
     if (port === 0 || port === this.http?.port || listen === false || this.opts.http === false) return;
     if (this.opts.http?.port !== undefined) return;
+    // No port at all: the config's check refuses it at its field, in its words (Node would throw a RangeError).
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return;
     const host = this.opts.http?.host ?? listen.host;
     const problem = await listenProblem(host, port);
     if (!problem) return;

@@ -1,0 +1,60 @@
+/**
+ * The Settings screen's changes through the control API, against a real gateway whose HTTP port
+ * comes from its config file (no --port): what is refused says so at its field and leaves the file
+ * as it was, and what is saved is where the gateway listens next.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { startGateway, tempDir } from '../../helpers/gateway.ts';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** What a caller sees of a refusal. */
+async function refusal(call: Promise<unknown>): Promise<{ code?: string; message: string; field?: string }> {
+  const err = (await call.then(
+    () => new Error('expected a refusal'),
+    (e: unknown) => e,
+  )) as { code?: string; message: string; field?: string };
+  return { code: err.code, message: err.message, field: err.field };
+}
+
+describe('changing settings through the control API', () => {
+  let dir: { dir: string; cleanup(): Promise<void> } | undefined;
+  let gateway: Gateway | undefined;
+  afterEach(async () => {
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  async function start(text: string): Promise<{ gateway: Gateway; file: string }> {
+    dir = await tempDir('sb-settings-');
+    const file = path.join(dir.dir, 'config.json');
+    await writeFile(file, text);
+    gateway = await startGateway(file, { http: undefined, watch: true });
+    return { gateway, file };
+  }
+
+  it('refuses a port outside 0 to 65535 at its field, in words, and writes nothing', async () => {
+    const port = await freePort();
+    const text = `{\n  "listen": { "http": { "port": ${port} } }, // mine\n}\n`;
+    const { gateway, file } = await start(text);
+    for (const bad of [70000, -1]) {
+      const refused = await refusal(gateway.api.changeSettings({ httpPort: bad }));
+      // It said "options.port should be >= 0 and < 65536. Received type number (70000)." above the form.
+      expect(refused).toMatchObject({ code: 'invalid_request', field: 'httpPort' });
+      expect(refused.message).toMatch(bad > 0 ? /at most 65535/ : /at least 0/);
+      expect(refused.message).not.toMatch(/options\.port|RangeError/);
+    }
+    expect(await readFile(file, 'utf8')).toBe(text);
+    expect(new URL(gateway.httpUrl()!).port).toBe(String(port));
+  });
+});
