@@ -5,7 +5,7 @@
  */
 import type { SettingsChange } from '../../../preload/contract/index.ts';
 import { ConfigError, parseConfigText } from '../config/index.ts';
-import { setJsonValue } from '../installers/formats/json.ts';
+import { readJsonObject, setJsonValue } from '../installers/formats/json.ts';
 import { joinText, splitText } from '../installers/text.ts';
 import { GatewayError } from '../protocol/errors.ts';
 import { rewriteConfigFile } from './server-edits.ts';
@@ -23,7 +23,7 @@ export async function changeSettings(file: string, change: SettingsChange): Prom
     file,
     (text) => {
       const { body, shape } = splitText(text);
-      let out = body;
+      let out = change.httpPort === undefined ? body : httpAsObject(body, file, shape.eol);
       for (const [key, path] of Object.entries(PATHS) as [keyof SettingsChange, string[]][]) {
         const value = change[key];
         if (value !== undefined) out = setJsonValue(out, file, path, value, shape.eol);
@@ -35,6 +35,21 @@ export async function changeSettings(file: string, change: SettingsChange): Prom
     },
     refusal,
   );
+}
+
+/**
+ * `"http": true` is the listener with its defaults: it becomes an object, for the port to go into (the
+ * port was refused as `"listen.http" must be an object`). With `false` there is no port to change.
+ */
+function httpAsObject(body: string, file: string, eol: string): string {
+  const http = readJsonObject(body, file, ['listen']).find(([key]) => key === 'http')?.[1];
+  if (http === false)
+    throw new GatewayError(
+      'invalid_request',
+      'HTTP is off in the config ("listen": { "http": false }): there is no port to change until it is turned on',
+      { field: 'httpPort' },
+    );
+  return http === true ? setJsonValue(body, file, ['listen', 'http'], {}, eol) : body;
 }
 
 function refusal(err: unknown): unknown {

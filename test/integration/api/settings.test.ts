@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { startGateway, tempDir } from '../../helpers/gateway.ts';
+import { startGateway, tempDir, waitFor } from '../../helpers/gateway.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -56,5 +56,32 @@ describe('changing settings through the control API', () => {
     }
     expect(await readFile(file, 'utf8')).toBe(text);
     expect(new URL(gateway.httpUrl()!).port).toBe(String(port));
+  });
+
+  it('saves a port into a config whose listener is "http": true, and listens there', async () => {
+    const next = await freePort();
+    const { gateway, file } = await start(
+      `// my gateway\n{\n  "listen": {\n    "http": true, // the defaults\n  },\n  "mcpServers": {},\n}\n`,
+    );
+    // It was refused: "listen.http" must be an object (the file was not changed).
+    await gateway.api.changeSettings({ httpPort: next });
+    expect(await readFile(file, 'utf8')).toBe(
+      `// my gateway\n{\n  "listen": {\n    "http": {\n      "port": ${next}\n    }, // the defaults\n  },\n` +
+        `  "mcpServers": {},\n}\n`,
+    );
+    await waitFor(() => gateway.httpUrl()?.includes(`:${next}/`), 10_000, 'the listener on the new port');
+    await expect(gateway.api.getSettings()).resolves.toMatchObject({ httpPort: next });
+  });
+
+  it('says at the port that HTTP is off in the config, rather than that listen.http must be an object', async () => {
+    const text = '{ "listen": { "http": false } }\n';
+    const { gateway, file } = await start(text);
+    expect(await refusal(gateway.api.changeSettings({ httpPort: await freePort() }))).toEqual({
+      code: 'invalid_request',
+      field: 'httpPort',
+      message:
+        'HTTP is off in the config ("listen": { "http": false }): there is no port to change until it is turned on',
+    });
+    expect(await readFile(file, 'utf8')).toBe(text);
   });
 });
