@@ -1,0 +1,65 @@
+/**
+ * The Overview in real Chromium against a real gateway: what it says of the last hour's calls when
+ * the traffic record is off. Screenshots go to SCREENSHOT_DIR.
+ */
+import path from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer/dist');
+
+describe('the Overview in the web UI', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let browser: TestBrowser;
+  let page: Page;
+  let client: Client;
+  let shots: string;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-overview-');
+    shots = await screenshotDir();
+    const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+    gateway = await startGateway(config, { uiDir: UI_DIR });
+    client = await httpClient(gateway.httpUrl()!);
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+    page = browser.page;
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  }, 30_000);
+  afterAll(async () => {
+    await client?.close();
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('does not count calls as none while the traffic record is off, and says where to turn it on', async () => {
+    const hour = page.getByRole('region', { name: 'The last hour' });
+    await client.callTool({ name: 'fx__echo', arguments: { message: 'recorded' } });
+    await hour.getByText('1 tool call, 0 failed.').waitFor({ timeout: 10_000 });
+    await gateway.api.changeSettings({ trafficEnabled: false });
+    for (const message of ['not recorded', 'nor this'])
+      await client.callTool({ name: 'fx__echo', arguments: { message } });
+    // It said "1 tool call, 0 failed." (and "0 tool calls" for an hour with the record off throughout).
+    const note = hour.getByRole('status');
+    await note.getByText(/Recording is off, so calls made now are not counted/).waitFor({ timeout: 10_000 });
+    const said = (await note.textContent())?.replace(/\s+/g, ' ');
+    expect(said).toMatch(/the last hour's record holds 1 tool call, 0 failed/);
+    expect(await hour.getByText(/^\s*1 tool call, 0 failed\.\s*$/).count()).toBe(0);
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'overview-recording-off.png'), fullPage: true });
+    await note.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    await page.getByRole('checkbox', { name: 'Record every message (redacted)' }).check();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved to the config file and applied.').waitFor();
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Overview' }).click();
+    await client.callTool({ name: 'fx__echo', arguments: { message: 'recorded again' } });
+    await hour.getByText('2 tool calls, 0 failed.').waitFor({ timeout: 10_000 });
+    await waitFor(async () => (await note.count()) === 0, 5_000, 'the note gone');
+  });
+});
