@@ -56,7 +56,8 @@ export function allowedHostHeaders(host: string, port: number): Set<string> {
     for (const a of Object.values(networkInterfaces()).flat())
       if (a) names.add(a.family === 'IPv6' ? `[${a.address}]` : a.address);
   names.add(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
-  return new Set([...names].map((n) => `${n}:${port}`));
+  // On port 80, HTTP's default, browsers and clients name the host alone (`Host: 127.0.0.1`).
+  return new Set([...names].flatMap((n) => (port === 80 ? [n, `${n}:80`] : [`${n}:${port}`])));
 }
 
 /** 0.0.0.0 or ::, which listen on every interface. */

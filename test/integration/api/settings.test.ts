@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
-import { startGateway, tempDir, waitFor } from '../../helpers/gateway.ts';
+import { ROOT, fixtureServer, httpClient, startGateway, tempDir, waitFor } from '../../helpers/gateway.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -17,6 +17,19 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** Port 80 needs administrator rights on Linux (not on macOS or Windows): tried where it can be had. */
+async function canListenOn80(): Promise<boolean> {
+  const server = createServer();
+  const ok = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(80, '127.0.0.1', () => resolve(true));
+  });
+  if (ok) await new Promise((resolve) => server.close(resolve));
+  return ok;
+}
+
+const port80 = await canListenOn80();
 
 /** What a caller sees of a refusal. */
 async function refusal(call: Promise<unknown>): Promise<{ code?: string; message: string; field?: string }> {
@@ -39,7 +52,7 @@ describe('changing settings through the control API', () => {
     dir = await tempDir('sb-settings-');
     const file = path.join(dir.dir, 'config.json');
     await writeFile(file, text);
-    gateway = await startGateway(file, { http: undefined, watch: true });
+    gateway = await startGateway(file, { http: undefined, watch: true, uiDir: path.join(ROOT, 'renderer/dist') });
     return { gateway, file };
   }
 
@@ -83,5 +96,23 @@ describe('changing settings through the control API', () => {
         'HTTP is off in the config ("listen": { "http": false }): there is no port to change until it is turned on',
     });
     expect(await readFile(file, 'utf8')).toBe(text);
+  });
+
+  it.skipIf(!port80)('moves to port 80, where clients and browsers name the host alone', async () => {
+    const port = await freePort();
+    const { gateway } = await start(
+      JSON.stringify({ listen: { http: { port } }, mcpServers: { fx: fixtureServer('fx') } }, null, 2),
+    );
+    await gateway.api.changeSettings({ httpPort: 80 });
+    await waitFor(() => gateway.httpUrl() === 'http://127.0.0.1:80/mcp', 10_000, 'the listener on port 80');
+    // Every request there was refused: Host header "127.0.0.1" is not this gateway's address.
+    const client = await httpClient('http://127.0.0.1/mcp');
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('fx__echo');
+    } finally {
+      await client.close();
+    }
+    const page = await fetch('http://127.0.0.1/ui/', { headers: { origin: 'http://127.0.0.1' } });
+    expect(page.status).toBe(200);
   });
 });

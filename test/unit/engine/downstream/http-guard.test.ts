@@ -39,6 +39,20 @@ describe('allowedHostHeaders: the Host a browser may send (DNS rebinding guard)'
     expect(guard(request('http://evil.example:9000'))).toMatchObject({ status: 403 });
   });
 
+  it("on port 80, HTTP's default, the names alone too: a browser sends Host and Origin without the port", () => {
+    const guard = createGuard({ host: '127.0.0.1', port: 80, allowedOrigins: [] });
+    const request = (host: string, origin?: string) =>
+      ({ headers: { host, ...(origin ? { origin } : {}) }, method: 'GET' }) as unknown as IncomingMessage;
+    // Every request to a gateway moved to port 80 was refused: Host header "127.0.0.1" is not this gateway's address.
+    expect(guard(request('127.0.0.1', 'http://127.0.0.1'))).toEqual({ principal: '' });
+    expect(guard(request('localhost'))).toEqual({ principal: '' });
+    expect(guard(request('127.0.0.1:80'))).toEqual({ principal: '' });
+    expect(guard(request('evil.example'))).toMatchObject({ status: 403 });
+    expect(guard(request('127.0.0.1', 'http://evil.example'))).toMatchObject({ status: 403 });
+    // On any other port the port is part of the name.
+    expect(allowedHostHeaders('127.0.0.1', 8080).has('127.0.0.1')).toBe(false);
+  });
+
   it('elsewhere, the address it listens on and the loopback names (a browser at the end of an ssh -L tunnel)', () => {
     expect([...allowedHostHeaders('192.168.1.5', 9000)].sort()).toEqual([
       '127.0.0.1:9000',
