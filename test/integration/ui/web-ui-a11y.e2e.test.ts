@@ -52,6 +52,9 @@ beforeAll(async () => {
     uiDir: UI_DIR,
     secrets: createMemorySecretStore({ UNUSED_KEY: 'v' }),
     backoff: { initialMs: 50, maxMs: 100, maxAttempts: 1, stableMs: 60_000 },
+    // Its path, one long word, is listed on the Overview and in Settings.
+    socket: true,
+    runtimeDir: path.join(dir.dir, 'state', 'switchboard', 'run'),
   });
   await waitFor(() => gateway.servers().every((s) => s.state === 'ready' || s.state === 'failed'), 30_000);
   browser = await openWebUi(gateway.uiLoginUrl()!);
