@@ -1,0 +1,67 @@
+/**
+ * The Settings screen in real Chromium against a real gateway that watches its config file: a change
+ * of the file while the screen is open shows in the boxes the user has not edited, and one they have
+ * edited keeps their value, which Save writes. Screenshots go to SCREENSHOT_DIR.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, startGateway, tempDir } from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer/dist');
+
+describe('the Settings screen in the web UI', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let browser: TestBrowser;
+  let page: Page;
+  let file: string;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-settings-');
+    file = path.join(dir.dir, 'config.json');
+    await writeFile(
+      file,
+      '{\n  // kept for a week\n  "traffic": { "history": { "days": 7 } },\n  "mcpServers": {},\n}\n',
+    );
+    gateway = await startGateway(file, { uiDir: UI_DIR, watch: true });
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+    page = browser.page;
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('shows a change of the config file made while it is open, keeping what the user typed', async () => {
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Settings' }).click();
+    const days = page.getByLabel('Keep history for (days; 0 keeps none)');
+    const mib = page.getByLabel('Largest history on disk (MiB; 0 keeps none)');
+    const recording = page.getByRole('checkbox', { name: 'Record every message (redacted)' });
+    await expect.poll(() => days.inputValue()).toBe('7');
+    // Edited by hand: the screen went on showing 7 days and recording on.
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"days": 7 }', '"days": 10 }, "enabled": false'));
+    await expect.poll(() => days.inputValue(), { timeout: 10_000 }).toBe('10');
+    await expect.poll(() => recording.isChecked()).toBe(false);
+    // The user types a size; meanwhile the file changes the days again, and the size they typed stays.
+    await mib.fill('64');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"days": 10', '"days": 12'));
+    await expect.poll(() => days.inputValue(), { timeout: 10_000 }).toBe('12');
+    expect(await mib.inputValue()).toBe('64');
+    await page.screenshot({ path: path.join(await screenshotDir(), 'settings-followed-file.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved to the config file and applied.').waitFor();
+    // Only the size was written: the days and recording the file had are not put back to what the screen first showed.
+    expect(await readFile(file, 'utf8')).toBe(
+      '{\n  // kept for a week\n  "traffic": { "history": { "days": 12, "maxBytes": 67108864 }, "enabled": false },\n' +
+        '  "mcpServers": {},\n}\n',
+    );
+    const settings = await gateway.api.getSettings();
+    expect(settings).toMatchObject({ historyDays: 12, historyMaxBytes: 64 * 1024 * 1024, trafficEnabled: false });
+  });
+});
