@@ -50,7 +50,10 @@ export interface TrayMenuInput {
   errorHint?: string;
   /** The start failed on something that may go away (another gateway): offer Try again. */
   canRetryStart?: boolean;
-  /** The config file has an error: the gateway runs on as it was (Pause and Resume still work). */
+  /**
+   * The config file's (first) problem, e.g. `line 9: traffic.history.days: expected a number`: the gateway
+   * runs on as it was (Pause and Resume still work).
+   */
   configError?: string;
   /** Why the HTTP listener is not open (its port is taken): HTTP clients cannot connect, shims can. */
   httpProblem?: string;
@@ -117,9 +120,8 @@ function healthOf(input: TrayMenuInput): TrayHealth {
 function statusLine(input: TrayMenuInput): string {
   if (input.error !== undefined) return truncate(`Gateway problem: ${input.error}`);
   if (input.paused === true) return 'Paused: servers stopped';
-  if (input.configError !== undefined) return truncate(`Gateway problem: ${input.configError}`);
   if (input.starting === true) return 'Starting…';
-  if (input.servers === null) return 'Gateway unavailable';
+  if (input.servers === null) return input.configError === undefined ? 'Gateway unavailable' : 'Config file error';
   if (input.servers.length === 0) return 'No servers configured';
   // A server turned off in the config is meant not to run, and an isolated one runs only for a
   // connected client: neither is counted as missing.
@@ -232,7 +234,9 @@ export function buildTrayMenuModel(input: TrayMenuInput): TrayMenuModel {
     items.push({ type: 'note', label: truncate(input.errorHint) });
   if (input.error !== undefined && input.canRetryStart === true)
     items.push({ type: 'action', action: { type: 'retry-start' }, label: 'Try again' });
-  // The servers may all be up: the line under the status says what the amber icon is about.
+  // The servers may all be up: the lines under the status say what the amber icon is about.
+  if (input.error === undefined && input.configError !== undefined)
+    items.push({ type: 'note', label: truncate(`Config file error: ${input.configError}`) });
   if (input.error === undefined && input.httpProblem !== undefined)
     items.push({ type: 'note', label: truncate(`HTTP off: ${input.httpProblem}`) });
   const questions = input.questions ?? 0;

@@ -33,6 +33,16 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * The config's first problem in a menu line's few words: its line in the file and what is wrong, without
+ * the file's path (which took up the whole line; the window names the file and every problem).
+ */
+export function configProblem(message: string, configPath: string): string {
+  const first = message.split('\n').find((line) => line.trim() !== '') ?? message;
+  if (!first.startsWith(`${configPath}:`)) return first;
+  return first.slice(configPath.length + 1).replace(/^(\d+):\d+: /, 'line $1: ');
+}
+
 export function createTrayFeed(options: {
   api: Pick<GatewayApi, 'listServers' | 'getStatus' | 'listQuestions' | 'listClients'>;
   events: GatewayEvents;
@@ -79,7 +89,7 @@ export function createTrayFeed(options: {
     paused = status.paused;
     endpoint = status.listen.find((url) => url.startsWith('http'));
     // The previous config keeps running, but the file the user edited is not what runs: say so.
-    configError = status.configError === undefined ? undefined : `the config file has an error (${status.configError})`;
+    configError = status.configError === undefined ? undefined : configProblem(status.configError, status.configPath);
     httpProblem = status.httpProblem;
   }
 

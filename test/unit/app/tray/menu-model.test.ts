@@ -250,14 +250,15 @@ describe('tray menu model', () => {
   });
 
   it('keeps Resume while the config file has an error: the gateway runs on as it was', () => {
-    const configError = 'the config file has an error (x)';
+    const configError = 'line 3: x';
     const paused = { servers: [server('a', 'stopped')], paused: true, configError };
-    expect(menu(paused)[0]).toBe('Paused: servers stopped');
+    expect(menu(paused).slice(0, 2)).toEqual(['Paused: servers stopped', 'Config file error: line 3: x']);
     expect(menu(paused)).toContain('Resume gateway');
     // Paused ranks above a warning (docs/desktop.md); running, the config's error is the warning.
     expect(buildTrayMenuModel(paused).health).toBe('paused');
     const running = { servers: [server('a', 'ready')], configError };
-    expect(menu(running)[0]).toBe('Gateway problem: the config file has an error (x)');
+    // The servers run on: their count stays the status line, and the problem goes under it.
+    expect(menu(running).slice(0, 2)).toEqual(['1 of 1 server ready', 'Config file error: line 3: x']);
     expect(menu(running)).toContain('Pause gateway');
     expect(buildTrayMenuModel(running).health).toBe('warning');
   });

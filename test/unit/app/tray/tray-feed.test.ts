@@ -37,7 +37,7 @@ const status = (extra: Partial<GatewayStatus> = {}): GatewayStatus => ({
 const question = (id: string) => ({ id }) as Question;
 
 describe('tray feed', () => {
-  it('shows a config file that cannot be applied as a gateway problem', () => {
+  it('shows the first problem of a config file that cannot be applied, by its line', () => {
     const { events, emit } = eventHub();
     const feed = createTrayFeed({
       api: {
@@ -50,8 +50,9 @@ describe('tray feed', () => {
       onChange: () => undefined,
     });
     emit('servers', []);
-    emit('status', status({ configError: 'config.json:3:5 expected a string' }));
-    expect(feed.input().configError).toBe('the config file has an error (config.json:3:5 expected a string)');
+    emit('status', status({ configError: '/c.json:3:5: listen.http.port: expected a number\n/c.json:9:1: x' }));
+    // The first problem, by its line; the file's path took up the menu's whole line.
+    expect(feed.input().configError).toBe('line 3: listen.http.port: expected a number');
     expect(feed.input().error).toBeUndefined();
     expect(feed.input().endpoint).toBe('http://127.0.0.1:8787/mcp');
     emit('status', status());
