@@ -1,6 +1,7 @@
 /**
- * The Overview in real Chromium against a real gateway: what it says of the last hour's calls when
- * the traffic record is off. Screenshots go to SCREENSHOT_DIR.
+ * The Overview in real Chromium against a real gateway: the servers that are down, each with why and
+ * a way to its detail, and what it says of the last hour's calls when the traffic record is off.
+ * Screenshots go to SCREENSHOT_DIR.
  */
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -8,7 +9,16 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
-import { ROOT, fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  NODE,
+  ROOT,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -23,8 +33,19 @@ describe('the Overview in the web UI', () => {
   beforeAll(async () => {
     dir = await tempDir('sb-ui-overview-');
     shots = await screenshotDir();
-    const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
-    gateway = await startGateway(config, { uiDir: UI_DIR });
+    const config = await writeConfig(dir.dir, {
+      mcpServers: {
+        fx: fixtureServer('fx'),
+        // Gives up at once, saying why.
+        broken: { command: NODE, args: ['-e', 'process.stderr.write("Error: cannot open notes.db"); process.exit(3)'] },
+        off: { ...fixtureServer('off'), disabled: true },
+      },
+    });
+    gateway = await startGateway(config, {
+      uiDir: UI_DIR,
+      backoff: { initialMs: 50, maxMs: 100, maxAttempts: 1, stableMs: 60_000 },
+    });
+    await waitFor(() => gateway.servers().find((s) => s.name === 'broken')?.state === 'failed', 10_000, 'broken');
     client = await httpClient(gateway.httpUrl()!);
     browser = await openWebUi(gateway.uiLoginUrl()!);
     page = browser.page;
@@ -35,6 +56,30 @@ describe('the Overview in the web UI', () => {
     await browser?.close();
     await gateway?.stop();
     await dir?.cleanup();
+  });
+
+  it('names each server that is down with why, and leads to its detail', async () => {
+    const servers = page.getByRole('region', { name: 'Servers' });
+    await servers.getByRole('list', { name: 'Servers by state' }).getByText('1 failed').waitFor();
+    // It said "1 failed" and nothing of which, or why.
+    const down = servers.getByRole('list', { name: 'Servers down' });
+    expect(await down.getByRole('listitem').count()).toBe(1);
+    expect(await down.getByRole('listitem').textContent()).toMatch(/broken\s+failed: .*Error: cannot open notes\.db/s);
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'overview-servers-down.png'), fullPage: true });
+    await down.getByRole('button', { name: 'broken' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
+    const detail = page.getByRole('region', { name: 'Server broken' });
+    await detail.getByRole('button', { name: 'Restart' }).waitFor();
+    // The keyboard is on its heading.
+    const heading = detail.getByRole('heading', { level: 2, name: 'broken' });
+    await expect.poll(() => heading.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    // The next visit to Servers from the list of screens opens no server by itself.
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Servers' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
+    expect(await page.getByRole('region', { name: 'Server broken' }).count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Overview' }).click();
   });
 
   it('does not count calls as none while the traffic record is off, and says where to turn it on', async () => {
