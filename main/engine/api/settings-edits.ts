@@ -33,7 +33,7 @@ export async function changeSettings(file: string, change: SettingsChange): Prom
       parseConfigText(result, file);
       return result;
     },
-    refusal,
+    (err) => refusal(err, change),
   );
 }
 
@@ -52,12 +52,20 @@ function httpAsObject(body: string, file: string, eol: string): string {
   return http === true ? setJsonValue(body, file, ['listen', 'http'], {}, eol) : body;
 }
 
-function refusal(err: unknown): unknown {
+function refusal(err: unknown, change: SettingsChange): unknown {
   if (!(err instanceof ConfigError)) return err;
   const issue = err.issues[0];
   if (!issue) return new GatewayError('invalid_request', err.message);
-  const field = (Object.entries(PATHS) as [string, string[]][]).find(([, path]) => issue.path === path.join('.'))?.[0];
-  // Said at its field, which already names the setting; anything else names where in the config it is.
+  // Only a value this change sets: a setting the file already had wrong (edited by hand) is not the
+  // box's, which shows the value that runs.
+  const field = (Object.entries(PATHS) as [keyof SettingsChange, string[]][]).find(
+    ([key, path]) => change[key] !== undefined && issue.path === path.join('.'),
+  )?.[0];
+  // Said at its field, which already names the setting; anything else is the file's own, said with where it is.
   if (field) return new GatewayError('invalid_request', issue.message, { field });
-  return new GatewayError('invalid_request', `${issue.path}: ${issue.message}`);
+  const where = issue.path ? `line ${issue.line}, ${issue.path}` : `line ${issue.line}`;
+  return new GatewayError(
+    'invalid_request',
+    `the config file has a problem to fix first, at ${where}: ${issue.message} (the file was not changed)`,
+  );
 }

@@ -86,6 +86,30 @@ describe('changing settings through the control API', () => {
     await expect(gateway.api.getSettings()).resolves.toMatchObject({ httpPort: next });
   });
 
+  it("says a problem the file already had (edited by hand) as the file's, not at the setting changed", async () => {
+    const port = await freePort();
+    const { gateway, file } = await start(
+      `{\n  "listen": { "http": { "port": ${port} } },\n  "traffic": { "history": { "days": 7 } },\n}\n`,
+    );
+    const broken = (await readFile(file, 'utf8')).replace('"days": 7', '"days": "a week"');
+    await writeFile(file, broken);
+    await waitFor(() => gateway.configError(), 10_000, 'the config error');
+    // It was refused at historyDays ("expected a number, got the string …") while the size was changed:
+    // the screen put that under the days box, which shows the 7 days that run.
+    expect(await refusal(gateway.api.changeSettings({ historyMaxBytes: 1024 * 1024 }))).toEqual({
+      code: 'invalid_request',
+      field: undefined,
+      message:
+        'the config file has a problem to fix first, at line 3, traffic.history.days: expected a number, got the ' +
+        'string "a week" (the file was not changed)',
+    });
+    expect(await readFile(file, 'utf8')).toBe(broken);
+    // A new value for that very setting is what fixes it.
+    await gateway.api.changeSettings({ historyDays: 5 });
+    await waitFor(() => gateway.configError() === undefined || undefined, 10_000, 'the file fixed');
+    await expect(gateway.api.getSettings()).resolves.toMatchObject({ historyDays: 5 });
+  });
+
   it('says at the port that HTTP is off in the config, rather than that listen.http must be an object', async () => {
     const text = '{ "listen": { "http": false } }\n';
     const { gateway, file } = await start(text);
