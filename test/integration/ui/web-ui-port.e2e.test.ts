@@ -82,4 +82,22 @@ describe('the web UI across a change of the HTTP port', () => {
     expect(await page.getByText('Not logged in').count()).toBe(0);
     expect(await page.context().cookies()).toEqual([]);
   });
+
+  it('moved to port 0 (any free port), says how to find it instead of linking to port 0', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const before = gateway.httpUrl();
+    await page.getByLabel('HTTP port').fill('0');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    // It linked to http://127.0.0.1:0/ui/#login=…, where nothing answers.
+    await page
+      .getByRole('status')
+      .getByText(/a free port the system picked now, which this page cannot follow/)
+      .waitFor();
+    expect(await page.getByRole('link', { name: 'continue at the new address' }).count()).toBe(0);
+    expect(await page.locator('a[href*=":0/"]').count()).toBe(0);
+    await page.screenshot({ path: path.join(await screenshotDir(), 'settings-port-any.png'), fullPage: true });
+    expect(JSON.parse(await readFile(configPath, 'utf8'))).toMatchObject({ listen: { http: { port: 0 } } });
+    await expect.poll(() => gateway.httpUrl() !== before && !gateway.httpUrl()!.includes(':0/')).toBe(true);
+  });
 });
