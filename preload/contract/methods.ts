@@ -446,8 +446,10 @@ function plainIssue(issue: z.core.$ZodIssue): string {
   if (i.code === 'too_small' && i.origin === 'string')
     return Number(i.minimum) === 1 ? 'must not be empty' : `must be at least ${i.minimum} characters`;
   if (i.code === 'too_big' && i.origin === 'string') return `must be at most ${i.maximum} characters`;
-  if (i.code === 'too_small' && i.origin === 'number') return `must be at least ${i.minimum}`;
-  if (i.code === 'too_big' && i.origin === 'number') return `must be at most ${i.maximum}`;
+  // A whole number past the safe range is an `int` one ("Too big: expected int to be <=9007199254740991").
+  const numeric = i.origin === 'number' || i.origin === 'int';
+  if (i.code === 'too_small' && numeric) return `must be at least ${i.minimum}`;
+  if (i.code === 'too_big' && numeric) return `must be at most ${i.maximum}`;
   if (i.code === 'too_small' && i.origin === 'array')
     return Number(i.minimum) === 1 ? 'must not be an empty list' : `must have at least ${i.minimum} items`;
   if (i.code === 'too_big' && i.origin === 'array') return `must have at most ${i.maximum} items`;

@@ -64,4 +64,14 @@ describe('the Settings screen in the web UI', () => {
     const settings = await gateway.api.getSettings();
     expect(settings).toMatchObject({ historyDays: 12, historyMaxBytes: 64 * 1024 * 1024, trafficEnabled: false });
   });
+
+  it('refuses a size too large to keep at its field, in MiB', async () => {
+    const mib = page.getByLabel('Largest history on disk (MiB; 0 keeps none)');
+    await mib.fill('99999999999999');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    // It said "Too big: expected int to be <=9007199254740991" (bytes, in the validator's words).
+    await page.getByRole('alert').getByText('Type a size of at most 8589934591 MiB.').waitFor();
+    expect(await mib.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByText(/expected int|9007199254740991/).count()).toBe(0);
+  });
 });

@@ -105,6 +105,8 @@ describe('parseArgs', () => {
 
   it("says at a field what is wrong with it, without the method and the argument's path", () => {
     expect(fieldMessage(fails(['a', { n: 1.5 }]))).toBe('must be a whole number');
+    // Past the safe integer range: it said "Too big: expected int to be <=9007199254740991".
+    expect(fieldMessage(fails(['a', { n: 2 ** 60 }]))).toBe('must be at most 9007199254740991');
     expect(fieldMessage(fails(['']))).toBe('must not be empty');
     // A message of another making, or one without a field, is left as it is.
     expect(fieldMessage({ message: 'a server named "x" is already configured', field: 'name' })).toBe(
