@@ -58,6 +58,26 @@ describe('the Overview in the web UI', () => {
     await dir?.cleanup();
   });
 
+  it('says nothing of servers or clients before the gateway has answered', async () => {
+    const tab = await browser.context.newPage();
+    try {
+      // Everything the page said while it loaded.
+      await tab.addInitScript({
+        content: `window.said = [];
+          new MutationObserver(() => window.said.push(document.body ? document.body.innerText : ''))
+            .observe(document, { subtree: true, childList: true, characterData: true });`,
+      });
+      await tab.goto(gateway.uiLoginUrl()!);
+      await tab.getByRole('list', { name: 'Servers by state' }).getByText('1 ready').waitFor();
+      const said = String(await tab.evaluate("window.said.join('\\n')"));
+      // Each load offered to add a first server, and said no client was connected, until the lists came.
+      expect(said).not.toContain('No servers are configured yet');
+      expect(said).not.toContain('No client is connected');
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('names each server that is down with why, and leads to its detail', async () => {
     const servers = page.getByRole('region', { name: 'Servers' });
     await servers.getByRole('list', { name: 'Servers by state' }).getByText('1 failed').waitFor();
