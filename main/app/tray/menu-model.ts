@@ -162,7 +162,9 @@ function serverItem(server: ServerView, paused: boolean): TrayMenuItem {
   const waitLabel = server.kind === 'stdio' ? STATE_LABEL.backoff : 'retrying';
   const stateLabel = needsLogin(server) ? 'needs login' : waits ? waitLabel : STATE_LABEL[server.state];
   const label = `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${stateLabel}`;
-  const detail = server.lastError !== undefined && server.state !== 'ready' ? truncate(server.lastError) : undefined;
+  // In the server's own submenu its name is said already: the line's few words go to what is wrong.
+  const error = server.lastError?.replace(`server ${JSON.stringify(server.name)}: `, '');
+  const detail = error !== undefined && server.state !== 'ready' ? truncate(error) : undefined;
   return {
     type: 'submenu',
     label,
