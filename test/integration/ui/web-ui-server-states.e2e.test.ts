@@ -62,6 +62,12 @@ describe('server states in the web UI', () => {
       '1 retrying soon',
     ]);
     expect(await counts.getByText('backoff').count()).toBe(0);
+    // Named under the counts with why, as a server waiting to start again is.
+    const down = page.getByRole('list', { name: 'Servers down' });
+    await down
+      .getByRole('listitem')
+      .filter({ hasText: /^\s*backend\s+retrying soon: cannot connect/ })
+      .waitFor();
     await page.getByRole('link', { name: 'Servers' }).click();
     const row = page.getByRole('row').filter({ hasText: 'broken' });
     await row.getByText('restarting soon').waitFor();
