@@ -287,7 +287,7 @@ describe('canary secrets given to careless servers appear nowhere', () => {
       socket: false,
     });
     await expect(gateway.start()).rejects.toThrow(
-      /listen\.http\.token refers to \$\{secret:gone\}, which is not in the memory secret store \(add it with/,
+      /listen\.http\.token refers to \$\{secret:gone\}, which is not in the memory secret store \(add it on the/,
     );
     await gateway.stop();
   });

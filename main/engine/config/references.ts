@@ -411,7 +411,7 @@ export async function resolveSetting(
         throw new GatewayError(
           'config_invalid',
           `${where} refers to \${secret:${part.name}}, which is not in ${describeSecretStore(context.secrets)} ` +
-            `(add it with: switchboard secrets set ${part.name})`,
+            `(add it on the Secrets screen, or with: switchboard secrets set ${part.name})`,
         );
     }
     secrets.push({ label: part.kind === 'secret' ? part.name : where, value: resolved });
@@ -443,7 +443,7 @@ function secretValue(
     throw new GatewayError(
       'secret_missing',
       `server "${server}": ${formatPath(field.path)} refers to \${secret:${name}}, which is ` +
-        `not in ${describeSecretStore(store)} (add it with: switchboard secrets set ${name})`,
+        `not in ${describeSecretStore(store)} (add it on the Secrets screen, or with: switchboard secrets set ${name})`,
     );
   }
   return value;

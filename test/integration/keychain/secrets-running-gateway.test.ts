@@ -139,7 +139,7 @@ describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
     );
     await waitFor(async () => (await state())?.state === 'failed', 15_000, 'fx to fail without its secret');
     expect((await state())?.lastError).toMatch(
-      /not in the keychain \(add it with: switchboard secrets set later-token\)/,
+      /not in the keychain \(add it on the Secrets screen, or with: switchboard secrets set later-token\)/,
     );
     const other = (await running.api.listServers()).find((s) => s.name === 'other');
     expect(other?.state).toBe('ready');

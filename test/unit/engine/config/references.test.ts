@@ -132,8 +132,8 @@ describe('resolveServerReferences', () => {
     });
     const err = await rejection(resolveSetting('${secret:nope}', 'listen.http.token', { env, secrets }));
     expect(err.message).toBe(
-      'listen.http.token refers to ${secret:nope}, which is not in the memory secret store (add it with: ' +
-        'switchboard secrets set nope)',
+      'listen.http.token refers to ${secret:nope}, which is not in the memory secret store (add it on the ' +
+        'Secrets screen, or with: switchboard secrets set nope)',
     );
   });
 
@@ -176,7 +176,7 @@ describe('resolveServerReferences', () => {
     expect(err.code).toBe('secret_missing');
     expect(err.message).toBe(
       'server "github": env.GITHUB_TOKEN refers to ${secret:github-token}, which is not in the memory secret ' +
-        'store (add it with: switchboard secrets set github-token)',
+        'store (add it on the Secrets screen, or with: switchboard secrets set github-token)',
     );
 
     const keychain: SecretStore = { ...createMemorySecretStore(), kind: 'keychain' };
@@ -192,8 +192,8 @@ describe('resolveServerReferences', () => {
       `server "github": command refers to \${env:HOME}, which is not set in Switchboard's environment; ` +
         `args[1] refers to \${env:ORG}, which is not set in Switchboard's environment; ` +
         'env.GITHUB_TOKEN refers to ${secret:github-token}, which is not in the memory secret store (add it ' +
-        "with: switchboard secrets set github-token); cwd refers to ${env:HOME}, which is not set in Switchboard's " +
-        'environment',
+        'on the Secrets screen, or with: switchboard secrets set github-token); cwd refers to ${env:HOME}, ' +
+        "which is not set in Switchboard's environment",
     );
     // A store that cannot be read hides no missing variable.
     const broken: SecretStore = {
