@@ -367,30 +367,32 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
     const names = gateway.servers().map((s) => s.name);
     // Whether each became ready is in its status, listed below.
     await Promise.allSettled(names.map((n) => gateway.upstream(n)?.whenReady(opts.timeoutMs)));
-    const report = await Promise.all(
-      gateway.servers().map(async (s) => {
-        const tools =
-          s.state === 'ready' && !s.isolated ? await gateway.serverTools(s.name, opts.timeoutMs).catch(() => []) : [];
-        // What clients see of each: the name they call it by (the default profile's), or nothing.
-        const seen = new Map(tools.length ? gateway.listServerTools(s.name).map((v) => [v.originalName, v]) : []);
-        // Tools MCP clients would refuse (a malformed schema): the gateway leaves them out, and says why.
-        const leftOut = s.state === 'ready' && !s.isolated ? gateway.leftOutTools(s.name) : [];
-        return {
-          ...s,
-          ...(leftOut.length ? { leftOut } : {}),
-          tools: tools.map((t) => {
-            const view = seen.get(String(t.name));
-            const tool: ListedTool = {
-              name: String(t.name),
-              description: typeof t.description === 'string' ? t.description : '',
-            };
-            if (view?.shown === false) tool.hidden = true;
-            else if (view?.name !== undefined) tool.clientName = view.name;
-            return tool;
-          }),
-        };
-      }),
-    );
+    const toolsOf = async (s: { name: string; state: string; isolated: boolean }) =>
+      s.state === 'ready' && !s.isolated ? await gateway.serverTools(s.name, opts.timeoutMs).catch(() => []) : [];
+    const listed = new Map(await Promise.all(gateway.servers().map(async (s) => [s.name, await toolsOf(s)] as const)));
+    // Each server's status is taken once its tools are listed: taken before, what it says of them (toolCount,
+    // leftOutTools in --json) was there or not by how soon each list came.
+    const report = gateway.servers().map((s) => {
+      const tools = listed.get(s.name) ?? [];
+      // What clients see of each: the name they call it by (the default profile's), or nothing.
+      const seen = new Map(tools.length ? gateway.listServerTools(s.name).map((v) => [v.originalName, v]) : []);
+      // Tools MCP clients would refuse (a malformed schema): the gateway leaves them out, and says why.
+      const leftOut = s.state === 'ready' && !s.isolated ? gateway.leftOutTools(s.name) : [];
+      return {
+        ...s,
+        ...(leftOut.length ? { leftOut } : {}),
+        tools: tools.map((t) => {
+          const view = seen.get(String(t.name));
+          const tool: ListedTool = {
+            name: String(t.name),
+            description: typeof t.description === 'string' ? t.description : '',
+          };
+          if (view?.shown === false) tool.hidden = true;
+          else if (view?.name !== undefined) tool.clientName = view.name;
+          return tool;
+        }),
+      };
+    });
     // A script checking a config learns from the exit code that a server it should run is not up
     // (an isolated one runs only inside a client's session: there is none to check here).
     const down = report.filter((s) => !s.disabled && !s.isolated && s.state !== 'ready').length;

@@ -1,0 +1,73 @@
+/**
+ * What `switchboard list`, `call` and `doctor` report of servers whose tool lists come late or not at all, and of
+ * the options and entries that change what they check.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { NODE, cliRun, fixtureServer, tempDir, writeConfig } from '../../helpers/gateway.ts';
+
+/**
+ * A stdio MCP server whose tools/list answers after LIST_DELAY_MS, or with the error LIST_ERROR; it has one tool,
+ * `lookup`.
+ */
+const LISTER = `
+import { createInterface } from 'node:readline';
+const send = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const m = JSON.parse(line);
+  if (m.id === undefined) return;
+  if (m.method === 'initialize')
+    send({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: m.params.protocolVersion,
+      capabilities: { tools: {} }, serverInfo: { name: 'lister', version: '1' } } });
+  else if (m.method === 'tools/list') {
+    const answer = process.env.LIST_ERROR
+      ? { error: { code: -32603, message: process.env.LIST_ERROR } }
+      : { result: { tools: [{ name: 'lookup', inputSchema: { type: 'object' } }] } };
+    setTimeout(() => send({ jsonrpc: '2.0', id: m.id, ...answer }), Number(process.env.LIST_DELAY_MS ?? 0));
+  } else if (m.method === 'tools/call')
+    send({ jsonrpc: '2.0', id: m.id, result: { content: [{ type: 'text', text: 'found' }] } });
+  else send({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found' } });
+});
+`;
+
+describe('switchboard list, call and doctor', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let env: NodeJS.ProcessEnv;
+  let lister: string;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    env = {
+      ...process.env,
+      HOME: dir.dir,
+      XDG_CONFIG_HOME: path.join(dir.dir, '.config'),
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+    };
+    lister = path.join(dir.dir, 'lister.mjs');
+    await writeFile(lister, LISTER);
+  });
+  afterAll(async () => {
+    await dir?.cleanup();
+  });
+
+  it('list --json gives every ready server its toolCount, however late its tools/list answered', async () => {
+    const config = await writeConfig(
+      dir.dir,
+      {
+        mcpServers: {
+          late: { command: NODE, args: [lister], env: { LIST_DELAY_MS: '400' } },
+          fx: fixtureServer('fx'),
+        },
+      },
+      'late.json',
+    );
+    const { code, stdout } = await cliRun(env, 'list', '--json', '--config', config);
+    expect(code).toBe(0);
+    const servers = JSON.parse(stdout) as { name: string; state: string; toolCount?: number; tools: unknown[] }[];
+    expect(servers.find((s) => s.name === 'late')).toMatchObject({ state: 'ready', toolCount: 1 });
+    expect(servers.find((s) => s.name === 'late')!.tools).toHaveLength(1);
+    expect(servers.find((s) => s.name === 'fx')).toMatchObject({ state: 'ready', toolCount: 10 });
+  }, 60_000);
+});
