@@ -26,7 +26,7 @@ Commands:
   shim              Pipe this process's stdio to the running gateway (what clients spawn)
     --profile NAME    Profile to expose (default: default)
   list              Start the configured servers and list their state and tools;
-                    exits with 1 when one that should run is not ready
+                    exits with 1 when one that should run is not ready or cannot list its tools
     --json            Machine-readable output
   call SERVER TOOL  Call one tool and print its result
     --args JSON       Tool arguments as a JSON object (default {})

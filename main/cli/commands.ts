@@ -378,9 +378,12 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       const seen = new Map(tools.length ? gateway.listServerTools(s.name).map((v) => [v.originalName, v]) : []);
       // Tools MCP clients would refuse (a malformed schema): the gateway leaves them out, and says why.
       const leftOut = s.state === 'ready' && !s.isolated ? gateway.leftOutTools(s.name) : [];
+      // Ready, but its tools/list failed: its tools are unknown (clients get none of them), not none.
+      const toolsError = s.state === 'ready' && !s.isolated ? toolListError(gateway, s.name) : undefined;
       return {
         ...s,
         ...(leftOut.length ? { leftOut } : {}),
+        ...(toolsError === undefined ? {} : { toolsError }),
         tools: tools.map((t) => {
           const view = seen.get(String(t.name));
           const tool: ListedTool = {
@@ -396,7 +399,8 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
     // A script checking a config learns from the exit code that a server it should run is not up
     // (an isolated one runs only inside a client's session: there is none to check here).
     const down = report.filter((s) => !s.disabled && !s.isolated && s.state !== 'ready').length;
-    const code = down > 0 ? 1 : 0;
+    const unlisted = report.filter((s) => s.toolsError !== undefined).length;
+    const code = down + unlisted > 0 ? 1 : 0;
     if (opts.json) {
       process.stdout.write(printableLines(JSON.stringify(report, null, 2)) + '\n');
       return code;
@@ -415,15 +419,17 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
           s.name,
           s.kind,
           s.disabled ? 'disabled' : s.state,
-          s.state === 'ready' ? String(s.tools.length) : '-',
+          s.state === 'ready' && s.toolsError === undefined ? String(s.tools.length) : '-',
           // What a server wrote (its error line, its tools) is printed with its control characters escaped.
           s.isolated
             ? 'isolated: one process per client'
             : s.state !== 'ready'
               ? printable(s.lastError ?? '')
-              : s.leftOut
-                ? `${s.leftOut.length} left out (clients would refuse ${s.leftOut.length === 1 ? 'it' : 'them'})`
-                : '',
+              : s.toolsError !== undefined
+                ? `tools/list failed: ${printable(s.toolsError)}`
+                : s.leftOut
+                  ? `${s.leftOut.length} left out (clients would refuse ${s.leftOut.length === 1 ? 'it' : 'them'})`
+                  : '',
         ]),
       ),
     );
@@ -444,8 +450,19 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       for (const line of s.leftOut ?? []) process.stdout.write(`  left out: ${printable(line)}\n`);
     }
     if (down > 0) process.stderr.write(`${down} of ${report.length} servers ${down === 1 ? 'is' : 'are'} not ready\n`);
+    if (unlisted > 0)
+      process.stderr.write(
+        `${unlisted} of ${report.length} servers could not list ${unlisted === 1 ? 'its' : 'their'} tools\n`,
+      );
     return code;
   });
+}
+
+/** Why a ready server's tools/list failed, without the server's name the message may begin with. */
+function toolListError(gateway: Gateway, server: string): string | undefined {
+  const error = gateway.toolListError(server);
+  const named = `server ${JSON.stringify(server)}: `;
+  return error?.startsWith(named) ? error.slice(named.length) : error;
 }
 
 /** `--args`' value as the tool's arguments; undefined with the reason when it is not a JSON object. */
@@ -474,6 +491,11 @@ export async function call(
   const { args } = opts;
   return withOneShot(opts, [opts.server], async (gateway) => {
     const tools = await gateway.serverTools(opts.server, opts.timeoutMs);
+    const listError = toolListError(gateway, opts.server);
+    if (listError !== undefined && !tools.some((t) => t.name === opts.tool))
+      throw new Error(
+        `server "${opts.server}" could not list its tools (so whether it has "${opts.tool}" is unknown): ` + listError,
+      );
     if (!tools.some((t) => t.name === opts.tool)) {
       // One it listed that clients would refuse: why, rather than that it is not there.
       const named = `tool ${JSON.stringify(opts.tool.slice(0, 100))} (`;
@@ -578,9 +600,12 @@ export async function doctor(opts: Common): Promise<number> {
       for (const s of gateway.servers()) {
         if (s.disabled) ok(`${s.name}: disabled`);
         else if (s.isolated) ok(`${s.name}: isolated (starts per client session; not started here)`);
-        else if (s.state === 'ready')
-          ok(`${s.name}: started, ${(await gateway.serverTools(s.name).catch(() => [])).length} tools`);
-        else bad(`${s.name}: ${s.state}${s.lastError ? `: ${s.lastError}` : ''}`);
+        else if (s.state === 'ready') {
+          const tools = await gateway.serverTools(s.name).catch(() => []);
+          const listError = toolListError(gateway, s.name);
+          if (listError === undefined) ok(`${s.name}: started, ${tools.length} tools`);
+          else bad(`${s.name}: started, but its tools/list failed (clients get none of its tools): ${listError}`);
+        } else bad(`${s.name}: ${s.state}${s.lastError ? `: ${s.lastError}` : ''}`);
       }
       return 0;
     });

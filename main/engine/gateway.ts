@@ -1037,6 +1037,18 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.catalog.list(upstream, 'tools');
   }
 
+  /**
+   * Why a server's tools/list failed (an error answer, a timeout), redacted, while it has never
+   * answered one: its tools are unknown, not none. Undefined once a list is known (a later failed
+   * read keeps that list for clients).
+   */
+  toolListError(name: string): string | undefined {
+    const upstream = this.registry.sharedInstance(name);
+    if (!upstream || this.catalog.cached(upstream, 'tools') !== undefined) return undefined;
+    const error = this.catalog.error(upstream, 'tools');
+    return error === undefined ? undefined : this.redact(error);
+  }
+
   /** The tools a server listed that clients could not take, one line each (`tool "x" (why)`). */
   leftOutTools(name: string): string[] {
     const upstream = this.registry.sharedInstance(name);

@@ -70,4 +70,31 @@ describe('switchboard list, call and doctor', () => {
     expect(servers.find((s) => s.name === 'late')!.tools).toHaveLength(1);
     expect(servers.find((s) => s.name === 'fx')).toMatchObject({ state: 'ready', toolCount: 10 });
   }, 60_000);
+
+  it("says a server's tools/list failed, with why (list said ready, 0 tools; call: no such tool)", async () => {
+    const config = await writeConfig(
+      dir.dir,
+      { mcpServers: { lister: { command: NODE, args: [lister], env: { LIST_ERROR: 'the index is rebuilding' } } } },
+      'list-error.json',
+    );
+    const list = await cliRun(env, 'list', '--config', config);
+    expect(list.stdout).toMatch(/^lister +stdio +ready +- +tools\/list failed: the index is rebuilding$/m);
+    expect(list.stderr).toContain('1 of 1 servers could not list its tools');
+    expect(list.code).toBe(1);
+    const json = JSON.parse((await cliRun(env, 'list', '--json', '--config', config)).stdout) as object[];
+    expect(json[0]).toMatchObject({ name: 'lister', state: 'ready', toolsError: 'the index is rebuilding' });
+
+    const call = await cliRun(env, 'call', 'lister', 'lookup', '--config', config);
+    expect(call.stderr).toBe(
+      'switchboard: server "lister" could not list its tools (so whether it has "lookup" is unknown): ' +
+        'the index is rebuilding\n',
+    );
+    expect(call.code).toBe(1);
+
+    const doctor = await cliRun(env, 'doctor', '--config', config);
+    expect(doctor.stdout).toContain(
+      '✗ lister: started, but its tools/list failed (clients get none of its tools): the index is rebuilding',
+    );
+    expect(doctor.code).toBe(1);
+  }, 60_000);
 });
