@@ -564,6 +564,11 @@ export async function doctor(opts: Common): Promise<number> {
     const loginPath = await resolveLoginShellPath();
     const secrets = createKeychainSecretStore();
     for (const server of servers) {
+      // Not started, so not checked: a server turned off because its command is gone is not a problem.
+      if (server.disabled) {
+        ok(`${server.name}: disabled (its command and references are not checked)`);
+        continue;
+      }
       try {
         const resolved = await resolveServerReferences(server, { env: process.env, secrets });
         if (resolved.kind === 'stdio') {

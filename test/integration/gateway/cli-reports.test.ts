@@ -97,4 +97,23 @@ describe('switchboard list, call and doctor', () => {
     );
     expect(doctor.code).toBe(1);
   }, 60_000);
+
+  it('doctor passes a disabled server whose command is gone (it counted as a problem it had turned off)', async () => {
+    const config = await writeConfig(
+      dir.dir,
+      {
+        mcpServers: {
+          retired: { command: 'no-such-server-binary', env: { TOKEN: '${env:NO_SUCH_VARIABLE_SET}' }, disabled: true },
+          fx: fixtureServer('fx'),
+        },
+        listen: { http: false },
+      },
+      'disabled.json',
+    );
+    const { code, stdout } = await cliRun(env, 'doctor', '--config', config);
+    expect(stdout).toContain('✓ retired: disabled (its command and references are not checked)');
+    expect(stdout).not.toContain('✗');
+    expect(stdout).toContain('All checks passed.');
+    expect(code).toBe(0);
+  }, 60_000);
 });
