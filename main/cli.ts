@@ -158,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
   const common = {
     // Absolute: the lock records it, and `doctor` run from elsewhere compares it.
     configPath: values.config === undefined ? undefined : path.resolve(values.config),
-    timeoutMs: values.timeout === undefined ? 30_000 : count(values.timeout, '--timeout'),
+    timeoutMs: values.timeout === undefined ? 30_000 : milliseconds(values.timeout),
   };
   switch (command) {
     case 'serve':
@@ -204,7 +204,7 @@ async function main(argv: string[]): Promise<number> {
     case 'stop':
       // `stop NAME` reads as "stop that server": it would stop every server, and the gateway.
       noMoreWords(command, positionals, 'switchboard stop [--timeout MS] (it stops the whole gateway)');
-      return commands.stop({ timeoutMs: values.timeout === undefined ? 10_000 : count(values.timeout, '--timeout') });
+      return commands.stop({ timeoutMs: values.timeout === undefined ? 10_000 : milliseconds(values.timeout) });
     case 'clients':
       noMoreWords(command, positionals, 'switchboard clients [--json]');
       return (await import('./cli/clients.ts')).clients({ json: values.json });
@@ -277,7 +277,7 @@ async function main(argv: string[]): Promise<number> {
         server,
         logout: command === 'logout',
         browser: !values['no-browser'],
-        timeoutMs: values.timeout === undefined ? 5 * 60_000 : count(values.timeout, '--timeout'),
+        timeoutMs: values.timeout === undefined ? 5 * 60_000 : milliseconds(values.timeout),
       });
     }
     case 'secrets': {
@@ -316,11 +316,22 @@ function noMoreWords(command: string, positionals: string[], usage: string): voi
     );
 }
 
-/** A whole number given to `flag`, from 0 to `max`; anything else is a usage error naming the flag. */
-function count(text: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
+/**
+ * The longest a timer waits (2^31 - 1 ms, about 24.8 days): Node fires a longer one at once, so `--timeout
+ * 9999999999` gave up on every server in a millisecond, saying it was not ready "after 9999999999 ms".
+ */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** `--timeout`'s value: a whole number of milliseconds a timer can wait. */
+function milliseconds(text: string): number {
+  return count(text, '--timeout', MAX_TIMEOUT_MS, 'milliseconds');
+}
+
+/** A whole number given to `flag`, from 0 to `max`; anything else is a usage error naming the flag (and unit). */
+function count(text: string, flag: string, max = Number.MAX_SAFE_INTEGER, unit?: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n > max)
-    throw new UsageError(`${flag} takes a whole number from 0 to ${max} (got "${text}")`);
+    throw new UsageError(`${flag} takes a whole number${unit ? ` of ${unit}` : ''} from 0 to ${max} (got "${text}")`);
   return n;
 }
 

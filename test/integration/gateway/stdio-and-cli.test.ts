@@ -138,7 +138,13 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(nothing.stdout).toMatch(/^Usage: switchboard <command>/m);
     const timeout = await cli(['list', '--config', config, '--timeout', '5s'], env);
     expect(timeout.code).toBe(2);
-    expect(timeout.stderr).toMatch(/--timeout takes a whole number from 0 to \d+ \(got "5s"\)/);
+    expect(timeout.stderr).toContain('--timeout takes a whole number of milliseconds from 0 to 2147483647 (got "5s")');
+    // Longer than a timer waits: it gave up on every server at once, "not ready after 9999999999 ms".
+    const overflow = await cli(['call', 'fx', 'echo', '--config', config, '--timeout', '9999999999'], env);
+    expect(overflow.code).toBe(2);
+    expect(overflow.stderr).toBe(
+      'switchboard: --timeout takes a whole number of milliseconds from 0 to 2147483647 (got "9999999999")\n',
+    );
     const port = await cli(['serve', '--config', config, '--port', '99999'], env);
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/--port takes a whole number from 0 to 65535/);
