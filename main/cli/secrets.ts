@@ -143,10 +143,12 @@ const said = (uses: Uses, outcome: Outcome): string =>
 /**
  * A change made by the running gateway, when one runs: it reads references as servers start, so
  * only it can start the servers using the secret again with the new value (or say it is gone).
- * Without one, or when it cannot be asked, the keychain is changed here. Says what became of it,
- * naming the servers and settings that use the secret (`done` with a gateway, `without` without).
+ * Without one, or when it cannot be asked, the keychain is changed here; what the gateway refuses is
+ * said as its refusal (`verb`: what it did not do). Says what became of it, naming the servers and
+ * settings that use the secret (`done` with a gateway, `without` without).
  */
 async function throughGateway(
+  verb: 'store' | 'remove',
   name: string,
   configPath: string | undefined,
   change: (api: RunningApi) => Promise<void>,
@@ -172,7 +174,13 @@ async function throughGateway(
       servers: (view?.usedBy ?? []).map((u) => `${u.server} (${u.field})`),
       settings: view?.settings ?? [],
     };
-    await change(running.api);
+    await change(running.api).catch((err: unknown) => {
+      // Its keychain, not this terminal's: the keychain of a gateway started elsewhere (a service, another
+      // session) can be out of reach while this one's is not, and its advice is then about that process.
+      throw new Error(`the running gateway (pid ${running.info.pid}) did not ${verb} it: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    });
     return said(uses, done);
   } finally {
     running.close();
@@ -198,6 +206,7 @@ export async function secrets(
       if (problem) throw new Error(`${problem}; nothing stored`);
       const name = opts.name;
       const applied = await throughGateway(
+        'store',
         name,
         opts.configPath,
         (api) => api.setSecret(name, value),
@@ -239,6 +248,7 @@ export async function secrets(
         return 1;
       }
       const applied = await throughGateway(
+        'remove',
         name,
         opts.configPath,
         (api) => api.deleteSecret(name),
