@@ -115,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
+  if (command.startsWith('-')) throw new UsageError(optionFirst(argv));
   if (command === 'shim') {
     // The shim imports node built-ins only; load nothing else on this path.
     const { main: shimMain } = await import('./shim/index.ts');
@@ -296,6 +297,24 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/**
+ * What to say to an option given before the command (`switchboard --config c.json list`): it said unknown command
+ * "--config", though the user had typed a command, only later.
+ */
+function optionFirst(argv: string[]): string {
+  const at = argv.findIndex((word) => word === 'shim' || Object.hasOwn(TAKES, word));
+  if (at === -1)
+    return (
+      `${JSON.stringify(argv[0])} is an option, and options go after a command: switchboard <command> ` +
+      '[options]. Run switchboard --help for the commands.'
+    );
+  // A value typed after `secrets set NAME` is not repeated (the secrets command refuses it without a word of it).
+  if (argv[at] === 'secrets') return 'options go after the command: switchboard secrets ls --config PATH, for example';
+  const words = [argv[at]!, ...argv.slice(0, at), ...argv.slice(at + 1)];
+  const shown = words.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`));
+  return `options go after the command: switchboard ${shown.join(' ')}`;
+}
 
 /** Whether --profile was given (it defaults to "default", which serve and shim want and others do not). */
 function profileGiven(argv: string[]): boolean {

@@ -353,6 +353,30 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
   });
 
+  it('an option before the command is told to go after, with the command reordered (was: unknown)', async () => {
+    const cases: [string[], string][] = [
+      [
+        ['--config', 'my config.json', 'list', '--json'],
+        "switchboard: options go after the command: switchboard list --config 'my config.json' --json\n",
+      ],
+      [
+        ['--json'],
+        'switchboard: "--json" is an option, and options go after a command: switchboard <command> [options]. ' +
+          'Run switchboard --help for the commands.\n',
+      ],
+      // A secret's value typed on the command line is not repeated.
+      [
+        ['--config', config, 'secrets', 'set', 'token', 'the-value-itself'],
+        'switchboard: options go after the command: switchboard secrets ls --config PATH, for example\n',
+      ],
+    ];
+    for (const [words, says] of cases) {
+      const refused = await cli(words, env);
+      expect({ words, code: refused.code, stderr: refused.stderr }).toEqual({ words, code: 2, stderr: says });
+      expect(refused.stdout).toBe('');
+    }
+  });
+
   it("says what is wrong with an address to listen on (no token for it, not this machine's)", async () => {
     // TEST-NET-3 and the reserved .invalid: never an address of this machine, never a name that resolves.
     const withToken = await writeConfig(
