@@ -121,7 +121,10 @@ async function main(argv: string[]): Promise<number> {
     const { main: shimMain } = await import('./shim/index.ts');
     return shimMain(argv.slice(1));
   }
-  const { values, positionals, given } = parseCommandArgs(argv.slice(1), {
+  // Before its options are read: an unknown command's options are not what is wrong.
+  if (!Object.hasOwn(TAKES, command))
+    throw new UsageError(`unknown command "${command}". Run switchboard --help for the list.`);
+  const { values, positionals, given } = parseCommandArgs(command, argv.slice(1), {
     config: { type: 'string' },
     stdio: { type: 'boolean', default: false },
     port: { type: 'string' },
@@ -292,7 +295,7 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     default:
-      throw new UsageError(`unknown command "${command}". Run switchboard --help for the list.`);
+      throw new UsageError(`unknown command "${command}". Run switchboard --help for the list.`); // not in TAKES
   }
 }
 
@@ -360,7 +363,7 @@ type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
  * parseArgs, with its complaints (unknown option, missing value) turned into usage errors (exit 2), and the
  * names of the options given.
  */
-function parseCommandArgs<O extends Options>(args: string[], options: O) {
+function parseCommandArgs<O extends Options>(command: string, args: string[], options: O) {
   try {
     const { values, positionals, tokens } = parseArgs({
       args,
@@ -372,7 +375,25 @@ function parseCommandArgs<O extends Options>(args: string[], options: O) {
     const given = new Set(tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : [])));
     return { values, positionals, given };
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}. Run switchboard --help for the options.`);
+    // Node's words for an unknown one are about a positional argument starting with "-": what the command takes
+    // is what a typo needs.
+    const unknown = /^Unknown option '([^']+)'/.exec((err as Error).message)?.[1];
+    if (unknown !== undefined)
+      throw new UsageError(
+        `${command} does not take ${unknown} (${takesWhat(command)}). Run switchboard --help for the options.`,
+      );
+    // `--limit -1`: Node's three lines, ending in '--limit=-XYZ'.
+    const dashed = /^Option '([^']+)' argument is ambiguous/.exec((err as Error).message)?.[1];
+    const next = dashed === undefined ? undefined : args[args.indexOf(dashed) + 1];
+    if (dashed !== undefined && next !== undefined)
+      throw new UsageError(
+        `${dashed} is followed by ${JSON.stringify(next)}, which reads as an option; if it is the value, ` +
+          `write ${dashed}=${next}`,
+      );
+    const valueless = /^Option '(\S+) <value>' argument missing/.exec((err as Error).message)?.[1];
+    if (valueless !== undefined)
+      throw new UsageError(`${valueless} needs a value. Run switchboard --help for the options.`);
+    throw new UsageError(`${(err as Error).message.replace(/\.$/, '')}. Run switchboard --help for the options.`);
   }
 }
 
@@ -410,6 +431,12 @@ const TAKES: Readonly<Record<string, readonly string[]>> = {
   secrets: ['config'],
 };
 
+/** The options `command` takes, in words: "it takes --config, --json" (--background is the shim's own). */
+function takesWhat(command: string): string {
+  const accepted = (TAKES[command] ?? []).filter((name) => name !== 'background').map((name) => `--${name}`);
+  return accepted.length ? `it takes ${accepted.join(', ')}` : 'it takes no options';
+}
+
 /**
  * An option the command does not read is a usage error naming it: `serve --profile work` served the default
  * profile, `secrets ls --json` printed text, without a word. So is a serve option another one makes moot.
@@ -420,9 +447,9 @@ function refuseOptionsNotTaken(command: string, given: ReadonlySet<string>): voi
   const extra = [...given].filter((name) => name !== 'help' && !takes.includes(name));
   if (extra.length > 0) {
     const list = extra.map((name) => `--${name}`).join(', ');
-    const accepted = takes.filter((name) => name !== 'background').map((name) => `--${name}`);
-    const takesWhat = accepted.length ? `it takes ${accepted.join(', ')}` : 'it takes no options';
-    throw new UsageError(`${command} does not take ${list} (${takesWhat}). Run switchboard --help for the options.`);
+    throw new UsageError(
+      `${command} does not take ${list} (${takesWhat(command)}). Run switchboard --help for the options.`,
+    );
   }
   if (command !== 'serve') return;
   const moot = (by: string, names: string[], why: string) => {

@@ -353,6 +353,29 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
   });
 
+  it("an unknown option gets the command's options, a missing value its name (not Node's words)", async () => {
+    const cases: [string[], string][] = [
+      // Node said "To specify a positional argument starting with a '-', place it at the end ... after '--'".
+      [
+        ['list', '--jsn'],
+        'switchboard: list does not take --jsn (it takes --config, --timeout, --json). Run switchboard --help ' +
+          'for the options.\n',
+      ],
+      [['frobnicate', '--fast'], 'switchboard: unknown command "frobnicate". Run switchboard --help for the list.\n'],
+      // Node's three lines ending in "'--limit=-XYZ'.." (two full stops).
+      [
+        ['traffic', '--limit', '-1'],
+        'switchboard: --limit is followed by "-1", which reads as an option; if it is the value, write --limit=-1\n',
+      ],
+      [['list', '--timeout'], 'switchboard: --timeout needs a value. Run switchboard --help for the options.\n'],
+    ];
+    for (const [words, says] of cases) {
+      const refused = await cli(words, env);
+      expect({ words, code: refused.code, stderr: refused.stderr }).toEqual({ words, code: 2, stderr: says });
+      expect(refused.stdout).toBe('');
+    }
+  });
+
   it('an option before the command is told to go after, with the command reordered (was: unknown)', async () => {
     const cases: [string[], string][] = [
       [
