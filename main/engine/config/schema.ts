@@ -52,6 +52,18 @@ const nonEmptyString = (description?: string) => {
 
 const positiveInt = (description: string) => z.number().int().positive().describe(description);
 
+/** The longest a timer waits (2^31 - 1 ms): Node fires a longer one at once, so every request timed out. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A time in milliseconds that a timer waits for. */
+const timerMs = (description: string) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_TIMER_MS, { error: `at most ${MAX_TIMER_MS} ms (about 24 days), the longest a timer can wait` })
+    .describe(description);
+
 const serverName = z.string().regex(SERVER_NAME_PATTERN, {
   error:
     'server names use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 64 ' +
@@ -152,8 +164,8 @@ const commonServerShape = {
   description: z.string().optional().describe('A note for yourself; shown in the app.'),
   tools: nameFilterSchema('tools').optional(),
   prompts: nameFilterSchema('prompts').optional(),
-  timeoutMs: positiveInt('Request timeout for this server in milliseconds (default: timeouts.requestMs).').optional(),
-  startupTimeoutMs: positiveInt(
+  timeoutMs: timerMs('Request timeout for this server in milliseconds (default: timeouts.requestMs).').optional(),
+  startupTimeoutMs: timerMs(
     'How long this server may take to start and initialize, in milliseconds (default: timeouts.startupMs).',
   ).optional(),
   // Cline / Roo Code write these into every entry; accepted so pasted configs load.
@@ -313,7 +325,7 @@ export const stdioServerSchema = z
           'that client, e.g. {"X-User-Token": "USER_TOKEN"}. One gateway can so serve several users\' tokens.',
       ),
     protocol: protocolSchema,
-    installTimeoutMs: positiveInt(
+    installTimeoutMs: timerMs(
       'How long a start may take while the server is visibly busy (npx / uvx downloading it: output or ' +
         'CPU), in milliseconds (default: timeouts.installMs).',
     ).optional(),
@@ -423,9 +435,7 @@ export const handlerServerSchema = z
         'How long a discover answer is reused, in milliseconds. 0 (default): ask the handler on every list request.',
       ),
     ...commonServerShape,
-    timeoutMs: positiveInt(
-      'How long one exchange with the handler may take, in milliseconds (default 30000).',
-    ).optional(),
+    timeoutMs: timerMs('How long one exchange with the handler may take, in milliseconds (default 30000).').optional(),
   })
   .describe('A JSON handler ("JSON in, JSON out") reached over HTTP(S) or FastCGI; Switchboard speaks MCP for it.');
 
@@ -472,14 +482,14 @@ const httpListenSchema = z
       .describe('Browser origins allowed to call the gateway, exactly as sent in the Origin header.'),
     limits: z
       .strictObject({
-        headersTimeoutMs: positiveInt(
+        headersTimeoutMs: timerMs(
           'Time a client has to send its request headers (from connecting, or from the last answer on a ' +
             'kept-alive connection); then 408 and the connection is closed.',
         ).default(HTTP_LIMIT_DEFAULTS.headersTimeoutMs),
-        requestTimeoutMs: positiveInt(
+        requestTimeoutMs: timerMs(
           'Time a client has to send a whole request, headers and body; then 408 and the connection is closed.',
         ).default(HTTP_LIMIT_DEFAULTS.requestTimeoutMs),
-        keepAliveTimeoutMs: positiveInt('How long an idle kept-alive connection stays open.').default(
+        keepAliveTimeoutMs: timerMs('How long an idle kept-alive connection stays open.').default(
           HTTP_LIMIT_DEFAULTS.keepAliveTimeoutMs,
         ),
         maxConnections: positiveInt('Open connections in all.').default(HTTP_LIMIT_DEFAULTS.maxConnections),
@@ -537,11 +547,11 @@ export const configSchema = z
       .describe('Joins server and tool names when tools are namespaced, e.g. github__create_issue.'),
     timeouts: z
       .strictObject({
-        requestMs: positiveInt('Default request timeout in milliseconds.').default(DEFAULTS.requestMs),
-        startupMs: positiveInt('Default time a server may take to start and initialize, in milliseconds.').default(
+        requestMs: timerMs('Default request timeout in milliseconds.').default(DEFAULTS.requestMs),
+        startupMs: timerMs('Default time a server may take to start and initialize, in milliseconds.').default(
           DEFAULTS.startupMs,
         ),
-        installMs: positiveInt(
+        installMs: timerMs(
           'Default time a stdio server may take to start while it is visibly busy installing (npx / uvx ' +
             'downloading the package), in milliseconds.',
         ).default(DEFAULTS.installMs),

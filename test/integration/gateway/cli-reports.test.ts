@@ -98,6 +98,30 @@ describe('switchboard list, call and doctor', () => {
     expect(doctor.code).toBe(1);
   }, 60_000);
 
+  it('a config timeout longer than a timer waits is refused, naming the key (every request timed out)', async () => {
+    const config = await writeConfig(
+      dir.dir,
+      { mcpServers: { fx: { ...fixtureServer('fx'), timeoutMs: 3_000_000_000 } } },
+      'long-timeout.json',
+    );
+    const { code, stdout, stderr } = await cliRun(
+      env,
+      'call',
+      'fx',
+      'echo',
+      '--args',
+      '{"message":"hi"}',
+      '--config',
+      config,
+    );
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(
+      /^switchboard: .*long-timeout\.json:\d+:\d+: mcpServers\.fx\.timeoutMs: at most 2147483647 ms \(about 24 days\)/,
+    );
+    expect(stderr).not.toContain('TimeoutOverflowWarning');
+    expect(code).toBe(1);
+  }, 60_000);
+
   it('doctor passes a disabled server whose command is gone (it counted as a problem it had turned off)', async () => {
     const config = await writeConfig(
       dir.dir,
