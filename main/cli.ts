@@ -23,8 +23,12 @@ Commands:
     --no-socket       Do not open the shim socket
     --profile NAME    Profile for --stdio (default: default); HTTP clients choose one by their
                       URL (/mcp/NAME), clients of the shim with shim --profile NAME
-  shim              Pipe this process's stdio to the running gateway (what clients spawn)
-    --profile NAME    Profile to expose (default: default)
+  shim              Pipe this process's stdio to the running gateway (what clients spawn),
+                    starting one in the background if none runs
+    --profile NAME    Profile to expose (default: $SWITCHBOARD_PROFILE, else default)
+    --connect-timeout MS
+                      How long to wait for the gateway (default: $SWITCHBOARD_CONNECT_TIMEOUT_MS,
+                      else 15000)
   list              Start the configured servers and list their state and tools;
                     exits with 1 when one that should run is not ready or cannot list its tools
     --json            Machine-readable output

@@ -376,6 +376,14 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
   });
 
+  it("switchboard --help lists every option of the shim's own help (--connect-timeout was missing)", async () => {
+    const help = await cli(['--help'], env);
+    const shimHelp = await cli(['shim', '--help'], env);
+    const options = [...shimHelp.stderr.matchAll(/^ +(--[a-z-]+ [A-Z]+)/gm)].map((m) => m[1]);
+    expect(options).toEqual(['--profile NAME', '--connect-timeout MS']);
+    for (const option of options) expect(help.stdout).toContain(`    ${option}`);
+  });
+
   it('an option before the command is told to go after, with the command reordered (was: unknown)', async () => {
     const cases: [string[], string][] = [
       [
