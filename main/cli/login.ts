@@ -55,9 +55,18 @@ export async function login(opts: LoginOptions): Promise<number> {
       );
       log('waiting for the browser to come back (Ctrl-C to give up)…');
       const pasted = takePastedAddresses((address) => api.completeLogin(opts.server, address));
+      // The gateway holds the login (its callback address, the code verifier): one that stops or is replaced
+      // ends it, and the browser coming back finds nobody. Said at once, not after --timeout (5 minutes).
+      const ended = running.gone.then((why) => {
+        throw new Error(
+          `${why} while waiting for the browser: this login cannot complete. Start Switchboard again ` +
+            `("switchboard serve", or the app), then run switchboard login ${opts.server} again`,
+        );
+      });
       try {
-        view = await outcome.done;
+        view = await Promise.race([outcome.done, ended]);
       } finally {
+        outcome.cancel();
         pasted.close();
       }
     } else {

@@ -117,6 +117,21 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no server named "nope"/);
   });
+
+  // Last: it stops the gateway.
+  it('a login whose gateway stops while it waits for the browser says so at once (it waited 5 min)', async () => {
+    const { code, stderr } = await startLogin('ignore');
+    const pid = serve!.pid;
+    expect((await cli('stop')).code).toBe(0);
+    serve = undefined;
+    const started = Date.now();
+    expect(await code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(stderr()).toContain(
+      `switchboard: the gateway (pid ${pid}) stopped while waiting for the browser: this login cannot complete. ` +
+        'Start Switchboard again ("switchboard serve", or the app), then run switchboard login remote again\n',
+    );
+  }, 30_000);
 });
 
 async function filesUnder(root: string): Promise<string[]> {
