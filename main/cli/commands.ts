@@ -619,6 +619,8 @@ export async function doctor(opts: Common): Promise<number> {
   process.stdout.write(`\nListeners\n`);
   const http = config ? config.listen.http : { host: '127.0.0.1', port: 8787 };
   if (http === false) ok('HTTP listener disabled in config');
+  // Port 0 is any free port, whichever is free when the gateway starts: none to check now.
+  else if (http.port === 0) ok(`HTTP ${http.host}: any free port (listen.http.port is 0)`);
   else {
     const free = await portFree(http.host, http.port);
     if (free === true) ok(`HTTP ${http.host}:${http.port} is free`);

@@ -122,6 +122,14 @@ describe('switchboard list, call and doctor', () => {
     expect(code).toBe(1);
   }, 60_000);
 
+  it('doctor says a listener on port 0 takes any free port (it said "127.0.0.1:0 is free")', async () => {
+    const config = await writeConfig(dir.dir, { mcpServers: {}, listen: { http: { port: 0 } } }, 'port-0.json');
+    const { code, stdout } = await cliRun(env, 'doctor', '--config', config);
+    expect(stdout).toContain('✓ HTTP 127.0.0.1: any free port (listen.http.port is 0)');
+    expect(stdout).not.toContain(':0 is free');
+    expect(code).toBe(0);
+  });
+
   it('doctor passes a disabled server whose command is gone (it counted as a problem it had turned off)', async () => {
     const config = await writeConfig(
       dir.dir,
