@@ -281,6 +281,8 @@ export interface ServerStatusDto extends UpstreamStatus {
   instances: number;
   toolCount?: number;
   leftOutTools?: string[];
+  /** Why its tools/list failed, while no list of it is known. */
+  toolsError?: string;
   auth?: ServerAuthView;
 }
 
@@ -442,6 +444,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           `one of these in it): ${items.join('; ')}`,
       });
       // The Servers screen shows the tools left out.
+      if (kind === 'tools') this.publishServers();
+    });
+    // The Servers screen says why a server's tools are unknown.
+    this.catalog.on('failed', (_upstream, kind) => {
       if (kind === 'tools') this.publishServers();
     });
     this.catalog.on('cut', (upstream, kind, items) => {
@@ -1005,6 +1011,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (tools) dto.toolCount = tools.length;
       const leftOut = shared ? this.catalog.leftOut(shared, 'tools') : [];
       if (leftOut.length) dto.leftOutTools = leftOut;
+      const toolsError = this.toolListError(name);
+      if (toolsError !== undefined) dto.toolsError = toolsError;
       const auth = this.oauth.get(name)?.status();
       if (auth && auth.state !== 'unknown') dto.auth = { ...auth, state: auth.state };
       return dto;

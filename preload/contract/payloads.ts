@@ -67,6 +67,11 @@ export interface ServerView {
    * of every list: one line each, `tool "x" (why)`. Absent when there are none.
    */
   leftOutTools?: string[];
+  /**
+   * Why the server's tools/list failed (an error answer, a timeout), while no list of it is known: its
+   * tools are unknown, not none (`toolCount` reads 0). Absent once a list has been read.
+   */
+  toolsError?: string;
   /** Turned off in the config (`"disabled": true`): kept, not started. */
   disabled?: true;
   /**

@@ -30,6 +30,7 @@ type ServerRow = UpstreamStatus & {
   transport?: ServerView['transport'];
   toolCount?: number;
   leftOutTools?: string[];
+  toolsError?: string;
   disabled?: boolean;
   isolated?: boolean;
   auth?: ServerAuthView;
@@ -244,6 +245,7 @@ function serverView(s: ServerRow): ServerView {
   if (s.lastError !== undefined) view.lastError = s.lastError;
   if (s.pid !== undefined) view.pid = s.pid;
   if (s.leftOutTools?.length) view.leftOutTools = s.leftOutTools;
+  if (s.toolsError !== undefined) view.toolsError = s.toolsError;
   if (s.disabled) view.disabled = true;
   if (s.isolated) view.isolated = true;
   if (s.auth) view.auth = s.auth;

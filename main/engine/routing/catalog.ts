@@ -51,6 +51,8 @@ export interface CatalogEvents {
   'left-out': [upstream: Upstream, kind: ListKind, items: string[]];
   /** A server's list went on past MAX_PAGES pages: the items of those are kept, the rest never read. Said once. */
   cut: [upstream: Upstream, kind: ListKind, items: number];
+  /** A read of a list failed while none of it was known (its items are unknown, not none). */
+  failed: [upstream: Upstream, kind: ListKind];
 }
 
 export class Catalog extends EventEmitter<CatalogEvents> {
@@ -174,7 +176,9 @@ export class Catalog extends EventEmitter<CatalogEvents> {
         return items;
       })
       .catch((err: unknown) => {
+        const said = entry.errors[kind];
         entry.errors[kind] = errorMessage(err);
+        if (entry.lists[kind] === undefined && said !== entry.errors[kind]) this.emit('failed', upstream, kind);
         return entry.lists[kind] ?? [];
       })
       .finally(() => {

@@ -3,38 +3,15 @@
  * the options and entries that change what they check.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NODE, cliRun, fixtureServer, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { NODE, ROOT, cliRun, fixtureServer, tempDir, writeConfig } from '../../helpers/gateway.ts';
 
-/**
- * A stdio MCP server whose tools/list answers after LIST_DELAY_MS, or with the error LIST_ERROR; it has one tool,
- * `lookup`.
- */
-const LISTER = `
-import { createInterface } from 'node:readline';
-const send = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
-createInterface({ input: process.stdin }).on('line', (line) => {
-  const m = JSON.parse(line);
-  if (m.id === undefined) return;
-  if (m.method === 'initialize')
-    send({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: m.params.protocolVersion,
-      capabilities: { tools: {} }, serverInfo: { name: 'lister', version: '1' } } });
-  else if (m.method === 'tools/list') {
-    const answer = process.env.LIST_ERROR
-      ? { error: { code: -32603, message: process.env.LIST_ERROR } }
-      : { result: { tools: [{ name: 'lookup', inputSchema: { type: 'object' } }] } };
-    setTimeout(() => send({ jsonrpc: '2.0', id: m.id, ...answer }), Number(process.env.LIST_DELAY_MS ?? 0));
-  } else if (m.method === 'tools/call')
-    send({ jsonrpc: '2.0', id: m.id, result: { content: [{ type: 'text', text: 'found' }] } });
-  else send({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found' } });
-});
-`;
+/** tools/list late (LIST_DELAY_MS) or failing (LIST_ERROR). */
+const lister = path.join(ROOT, 'test/fixtures/servers/lister-server.ts');
 
 describe('switchboard list, call and doctor', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let env: NodeJS.ProcessEnv;
-  let lister: string;
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -45,8 +22,6 @@ describe('switchboard list, call and doctor', () => {
       SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
       SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
     };
-    lister = path.join(dir.dir, 'lister.mjs');
-    await writeFile(lister, LISTER);
   });
   afterAll(async () => {
     await dir?.cleanup();

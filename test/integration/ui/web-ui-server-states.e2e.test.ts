@@ -36,6 +36,12 @@ describe('server states in the web UI', () => {
         missing: { command: 'no-such-command-anywhere' },
         // A handler nothing listens for: there is no process to restart, it is tried again.
         backend: { handler: 'http://127.0.0.1:1/' },
+        // Ready, but its tools/list fails: its tools are unknown, not none.
+        lister: {
+          command: NODE,
+          args: [path.join(ROOT, 'test/fixtures/servers/lister-server.ts')],
+          env: { LIST_ERROR: 'the index is rebuilding' },
+        },
       },
     });
     const backoff = { initialMs: 30_000, maxMs: 30_000, maxAttempts: 6, stableMs: 10_000 };
@@ -57,7 +63,7 @@ describe('server states in the web UI', () => {
     await counts.getByText('1 retrying soon').waitFor();
     // In the order of how well they are: waiting to be tried again is not put before ready.
     expect((await counts.getByRole('listitem').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
-      '1 ready',
+      '2 ready',
       '2 restarting soon',
       '1 retrying soon',
     ]);
@@ -80,6 +86,22 @@ describe('server states in the web UI', () => {
     await error.waitFor();
     const overflow = await error.evaluate((cell) => cell.scrollWidth - cell.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+  });
+
+  it('says a ready server whose tools/list failed has tools unknown, with why, not 0 tools', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Servers' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'lister' });
+    await row.getByText('unknown', { exact: true }).waitFor();
+    await row.getByText('ready', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'lister', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server lister' });
+    await detail
+      .getByRole('status')
+      .filter({ hasText: 'Its tool list could not be read, so its tools are unknown: the index is rebuilding.' })
+      .waitFor();
+    expect(await detail.getByText('No tools (yet)').count()).toBe(0);
+    await page.screenshot({ path: path.join(await screenshotDir(), 'servers-tools-unknown.png') });
   });
 
   it("drops an open server's tools once it is down (they were still listed, with their Show boxes)", async () => {
