@@ -380,8 +380,10 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       const leftOut = s.state === 'ready' && !s.isolated ? gateway.leftOutTools(s.name) : [];
       // Ready, but its tools/list failed: its tools are unknown (clients get none of them), not none.
       const toolsError = s.state === 'ready' && !s.isolated ? toolListError(gateway, s.name) : undefined;
+      // Said once each, under the names --json documents (leftOut), not again as the status has them.
+      const { leftOutTools: _leftOutTools, toolsError: _toolsError, ...status } = s;
       return {
-        ...s,
+        ...status,
         ...(leftOut.length ? { leftOut } : {}),
         ...(toolsError === undefined ? {} : { toolsError }),
         tools: tools.map((t) => {

@@ -268,6 +268,8 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     const servers = JSON.parse(json.stdout) as { name: string; tools: { name: string; description: string }[] }[];
     const tools = servers.find((s) => s.name === 'hostile')!.tools;
     expect((servers.find((s) => s.name === 'hostile') as { leftOut?: string[] }).leftOut).toHaveLength(6);
+    // Once, under its documented name (it came twice, as leftOutTools too).
+    expect(servers.find((s) => s.name === 'hostile')).not.toHaveProperty('leftOutTools');
     expect(tools.find((t) => t.name === 'shout')!.description).toBe(`Shouts ${attack}`);
 
     const called = await cli(['call', 'hostile', 'shout', '--config', hostile], env);
