@@ -192,7 +192,7 @@ export function exposedToolName(
   return alias !== undefined ? fitName(alias, nameKey(server, original)) : namespacedName(server, original, separator);
 }
 
-/** Finds the server for a resource URI: listed resources first, then templates, in server order. */
+/** Finds the server for a resource URI: listed resources first, then the most specific template that matches. */
 export function routeResource(view: ProfileViewData, uri: string): Route | undefined {
   const direct = view.resourceRoutes.get(uri);
   if (direct) return direct;
@@ -208,10 +208,15 @@ export function routeResource(view: ProfileViewData, uri: string): Route | undef
       if (route.server === server && route.original === original) return route;
     }
   }
+  // Of the templates that match, the most specific (the most fixed text: `file:///notes/{n}` before
+  // `file:///{+path}`), else the first in server order.
+  let best: { literal: number; route: Route } | undefined;
   for (const { template, prefix, route } of view.templateRoutes) {
-    if (matchesTemplate(template, uri)) return { ...route, original: uri.slice(prefix.length) };
+    if (!matchesTemplate(template, uri)) continue;
+    const literal = template.replace(/\{[^}]*\}/g, '').length;
+    if (!best || literal > best.literal) best = { literal, route: { ...route, original: uri.slice(prefix.length) } };
   }
-  return undefined;
+  return best?.route;
 }
 
 /** A uri part decoded; a client's malformed escape (`%E0%A4`) matches nothing instead of throwing. */
