@@ -18,6 +18,7 @@ import {
 } from '../protocol/jsonrpc.ts';
 import { OutgoingRequests } from '../protocol/outgoing.ts';
 import { negotiateRevision } from '../protocol/versions.ts';
+import { capabilitiesFor } from '../protocol/capabilities.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { SessionBuffer, dropReporter } from './outbox.ts';
 import { targetOf, type TrafficRecorder } from '../traffic/index.ts';
@@ -375,7 +376,7 @@ export class Session {
     const instructions = this.opts.handler.serverInstructions?.(this.profile);
     return {
       protocolVersion: this.protocolVersion,
-      capabilities: this.opts.handler.serverCapabilities(this.profile),
+      capabilities: capabilitiesFor(this.opts.handler.serverCapabilities(this.profile), this.protocolVersion),
       serverInfo: this.opts.serverInfo,
       ...(instructions ? { instructions } : {}),
     };

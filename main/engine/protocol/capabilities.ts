@@ -1,6 +1,7 @@
 /**
  * Which client capability each server-to-client request needs. Both the router (stateful
- * clients) and the stateless listener (per-request capabilities) decide by it.
+ * clients) and the stateless listener (per-request capabilities) decide by it. And which of the
+ * gateway's own capabilities a client of an older revision is told of.
  */
 
 const SERVER_TO_CLIENT_CAPABILITY: Record<string, string> = {
@@ -38,4 +39,18 @@ export function missingCapability(
   const usesTools = params.tools !== undefined || params.toolChoice !== undefined;
   if (method === 'sampling/createMessage' && usesTools && !('tools' in parts)) return 'sampling.tools';
   return undefined;
+}
+
+/** The revision each server capability a profile may offer came in: a client of an earlier one is not told of it. */
+const SERVER_CAPABILITY_SINCE: Readonly<Record<string, string>> = { completions: '2025-03-26', tasks: '2025-11-25' };
+
+/** A profile's capabilities as a client of `revision` knows them: those its revision has no word for left out. */
+export function capabilitiesFor(capabilities: Record<string, unknown>, revision: string): Record<string, unknown> {
+  const unknown = Object.keys(SERVER_CAPABILITY_SINCE).filter(
+    (key) => key in capabilities && revision < SERVER_CAPABILITY_SINCE[key]!,
+  );
+  if (unknown.length === 0) return capabilities;
+  const out = { ...capabilities };
+  for (const key of unknown) delete out[key];
+  return out;
 }
