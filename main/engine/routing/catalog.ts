@@ -4,7 +4,7 @@
  * so a tools/list never waits on a backend that is already known.
  */
 import { EventEmitter } from 'node:events';
-import { errorMessage } from '../protocol/errors.ts';
+import { RpcCode, errorMessage, toRpcError } from '../protocol/errors.ts';
 import type { Upstream, UpstreamStatus } from '../upstreams/types.ts';
 import { usableItems } from './list-items.ts';
 
@@ -215,7 +215,15 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     const items: Item[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await upstream.request(spec.method, cursor === undefined ? {} : { cursor });
+      const result = await upstream
+        .request(spec.method, cursor === undefined ? {} : { cursor })
+        .catch((err: unknown) => {
+          // A server with resources need not list templates: "Method not found" says it has none (asked
+          // as an error, the list would stay unknown and be asked for again).
+          if (kind === 'resourceTemplates' && page === 0 && toRpcError(err).code === RpcCode.MethodNotFound)
+            return {} as Record<string, unknown>;
+          throw err;
+        });
       const got = result[spec.key];
       // A backend's bad entry (null, a string) is skipped, never allowed to break the merged list.
       if (Array.isArray(got)) for (const item of got) if (isPlainObject(item)) items.push(item as Item);
