@@ -144,6 +144,50 @@ describe('the Servers screen', () => {
     ).toBe(0);
   });
 
+  it("reads a README's block without braces, VS Code's and Zed's lists; names a refused server and place", async () => {
+    await openAddForm('Paste a JSON block');
+    const block = addForm().getByLabel(/block from Claude Desktop/);
+    const save = addForm().getByRole('button', { name: 'Save server' });
+    const said = (text: string) => addForm().getByRole('alert').getByText(text, { exact: true }).waitFor();
+    const server = (name: string) => JSON.stringify(fixtureServer(name), null, 2);
+    // As a server's README shows it: the key and its value, without the braces of the file around them.
+    await block.fill(`"mcpServers": {\n  "readme-one": ${server('readme-one')}\n}`);
+    await save.click();
+    await page.getByRole('status').getByText('Added readme-one to the config file.').waitFor();
+    // VS Code's settings.json keeps its list under "mcp".
+    await openAddForm('Paste a JSON block');
+    await block.fill(`{\n  "mcp": {\n    "servers": {\n      "vscode-one": ${server('vscode-one')}\n    }\n  }\n}`);
+    await save.click();
+    await page.getByRole('status').getByText('Added vscode-one to the config file.').waitFor();
+    // Zed's list is read: what Zed writes in an entry is named, once, with its server.
+    await openAddForm('Paste a JSON block');
+    await block.fill(JSON.stringify({ context_servers: { 'zed-one': { source: 'custom', ...fixtureServer('z') } } }));
+    await save.click();
+    await said('zed-one: "source" is Zed\'s ("custom" for a server it starts): remove it');
+    await shoot('paste-zed');
+    // A value deep in an entry is named by its place; an entry's own problem is not said to be its name's.
+    await block.fill(JSON.stringify({ mcpServers: { num: { command: 'node', env: { PORT: 8080 } } } }));
+    await save.click();
+    await said('num: env.PORT: expected a string, got the number 8080');
+    await block.fill(JSON.stringify({ mcpServers: { 'remote-x': { serverUrl: 'https://mcp.example.com/sse' } } }));
+    await save.click();
+    await said(
+      'remote-x: needs "command" (a local program to start) or "url" (a remote MCP server); ' +
+        'rename "serverUrl" to "url"',
+    );
+    // One server's entry alone: it has no name to be added under.
+    await block.fill(JSON.stringify({ command: 'uvx', args: ['mcp-server-fetch'] }));
+    await save.click();
+    await said(
+      'This is one server\'s entry, without its name ("command" is at the top): ' +
+        'put it under a name of your choosing, {"mcpServers": {"name": {...}}}',
+    );
+    expect(Object.keys((await config()).mcpServers)).toEqual(expect.arrayContaining(['readme-one', 'vscode-one']));
+    for (const name of ['zed-one', 'num', 'remote-x', 'mcp', 'context_servers'])
+      expect(Object.keys((await config()).mcpServers)).not.toContain(name);
+    await page.getByRole('button', { name: 'Add server' }).click();
+  });
+
   it('says a FastCGI handler needs its script at the Script field, not at the address', async () => {
     await openAddForm('JSON handler (HTTP or FastCGI)');
     await addForm().getByRole('textbox', { name: 'Name', exact: true }).fill('travel-php');
