@@ -22,6 +22,7 @@ import {
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import { CLI, FIXTURE, NODE, ROOT, httpClient, startGateway, tempDir, textOf, waitFor } from '../../helpers/gateway.ts';
 import { useUnreachableKeychain } from '../../helpers/unreachable-keychain.ts';
+import { startHttpRecorder } from '../../fixtures/servers/http-recorder.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -198,6 +199,41 @@ describe('the first run in the web UI', () => {
       .waitFor();
     expect(await secrets.list()).toEqual(['github.GITHUB_PERSONAL_ACCESS_TOKEN-2', 'remote.header.Authorization']);
     expect(await secrets.get('github.GITHUB_PERSONAL_ACCESS_TOKEN-2')).toBe(rotated);
+  });
+
+  it('keeps a key in the query of a pasted remote URL in the keychain; the server is asked with it', async () => {
+    const remote = await startHttpRecorder();
+    try {
+      await page.getByRole('link', { name: 'Servers' }).click();
+      await page.getByRole('button', { name: 'Add server' }).click();
+      const form = page.getByRole('region', { name: 'Add a server' });
+      await form.getByLabel('Paste a JSON block').check();
+      // As hosted servers give their address: the key in the query, beside another parameter.
+      const key = `ek-${'9f8E'.repeat(6)}`;
+      const url = `${remote.url}?exaApiKey=${key}&tools=web_search`;
+      await form
+        .getByRole('textbox', { name: /block from Claude Desktop/ })
+        .fill(JSON.stringify({ mcpServers: { exa: { type: 'http', url } } }, null, 2));
+      const keep = form.getByRole('checkbox', { name: /^Keep exaApiKey in the keychain/ });
+      expect(await keep.isChecked()).toBe(true);
+      await shoot('paste-url-key');
+      await form.getByRole('button', { name: 'Save server' }).click();
+      await page
+        .getByRole('status')
+        .getByText('Added exa to the config file; in the keychain: exaApiKey as exa.url.exaApiKey.')
+        .waitFor();
+      const file = await readFile(gateway.configPath(), 'utf8');
+      expect(file).not.toContain(key);
+      const entry = (JSON.parse(file) as { mcpServers: Record<string, { url: string }> }).mcpServers.exa!;
+      expect(entry.url).toBe(`${remote.url}?exaApiKey=\${secret:exa.url.exaApiKey}&tools=web_search`);
+      expect(await secrets.get('exa.url.exaApiKey')).toBe(key);
+      await waitFor(() => gateway.servers().find((s) => s.name === 'exa')?.state === 'ready', 20_000, 'exa ready');
+      expect(remote.requests.map((r) => r.path)).toContain(
+        `${new URL(url).pathname}?exaApiKey=${key}&tools=web_search`,
+      );
+    } finally {
+      await remote.close();
+    }
   });
 
   it('names a client that connects through the shim on the Overview as it connects, without a reload', async () => {
