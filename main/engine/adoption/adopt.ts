@@ -8,6 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { GatewayError } from '../protocol/errors.ts';
 import { describeSecretStore, type SecretStore } from '../secrets/store.ts';
 import { clientDefinition } from '../installers/clients.ts';
@@ -16,6 +17,8 @@ import { unifiedDiff } from '../installers/diff.ts';
 import { readClientServers, setEntry, verifyClient, type VerifyResult } from '../installers/installer.ts';
 import { readSnapshot, resolveTarget, writeAtomic } from '../installers/safe-file.ts';
 import { createLineRedactor } from '../installers/secret-names.ts';
+import { readJsonObject } from '../installers/formats/json.ts';
+import { splitText } from '../installers/text.ts';
 import { profileOf } from '../installers/shim-entry.ts';
 import { maskArgs, maskUrl } from '../secrets/looks-secret.ts';
 import type { ClientId, ClientServer, ShimCommand } from '../installers/types.ts';
@@ -58,6 +61,11 @@ export interface AdoptionPlan {
   servers: PlannedServer[];
   /** Already in Switchboard's config with the same definition. */
   alreadyInConfig: string[];
+  /**
+   * Left in the client, as none was named: their name in Switchboard is the config's for a different
+   * server. With `servers` naming one, adoption refuses instead.
+   */
+  nameTaken: { from: string; problem: string }[];
   warnings: string[];
   clientDiff: string;
   configDiff: string;
@@ -187,8 +195,8 @@ async function prepare(
   } else {
     chosen = servers;
   }
-  const converted: ConvertedServer[] = [];
-  const adoptedNames: string[] = [];
+  let converted: ConvertedServer[] = [];
+  let adoptedNames: string[] = [];
   for (const server of chosen) {
     let c: ConvertedServer;
     try {
@@ -209,12 +217,31 @@ async function prepare(
       );
     converted.push(c);
     adoptedNames.push(server.name);
-    warnings.push(...c.warnings);
   }
   await assignSecretNames(converted, ctx.secrets, lookupSecrets);
 
   const { target: configTarget } = await resolveTarget(ctx.configPath, path.dirname(ctx.configPath));
   const configSnapshot = await readSnapshot(configTarget);
+  // None named: a server whose name the config has for a different one stays in the client, said so,
+  // and the others move (one such name refused them all, and the app has no --servers to leave it out).
+  const nameTaken: { from: string; problem: string }[] = [];
+  if (!options.servers) {
+    const existing = new Map(readJsonObject(splitText(configSnapshot.text).body, ctx.configPath, ['mcpServers']));
+    const keep = converted.map((c) => {
+      const current = existing.get(c.name);
+      return current === undefined || isDeepStrictEqual(current, c.entry);
+    });
+    converted.forEach((c, i) => {
+      if (keep[i]) return;
+      const problem =
+        `Switchboard's config already has a different server named "${c.name}": rename one of them ` + `to move it`;
+      nameTaken.push({ from: adoptedNames[i]!, problem });
+      warnings.push(`left "${adoptedNames[i]!}" in ${def.name}: ${problem}`);
+    });
+    adoptedNames = adoptedNames.filter((_, i) => keep[i]);
+    converted = converted.filter((_, i) => keep[i]);
+  }
+  for (const c of converted) warnings.push(...c.warnings);
   const edit = addServersToConfig(
     configSnapshot.text,
     ctx.configPath,
@@ -237,6 +264,7 @@ async function prepare(
         secrets: c.secrets.map((s) => ({ name: s.name, field: s.field })),
       })),
       alreadyInConfig: edit.unchanged,
+      nameTaken,
       warnings: [...warnings, ...clientPlan.warnings],
       clientDiff: clientPlan.diff,
       configDiff: unifiedDiff(configSnapshot.text, edit.text, {

@@ -63,16 +63,18 @@ export class ClientInstalls {
     const id = clientDefinition(client).id;
     const ctx = { ...context, ...this.target };
     const listing = await listAdoptable(id, ctx);
-    const plan = await planAdoption(id, ctx, {
-      shim: await this.keptShim(id, context, shim),
-      ...(servers ? { servers } : {}),
-    });
+    const kept = await this.keptShim(id, context, shim);
+    // Which servers cannot move for a name the config has, said of each whichever are ticked.
+    const all = await planAdoption(id, ctx, { shim: kept });
+    const plan = servers ? await planAdoption(id, ctx, { shim: kept, servers }) : all;
     return {
       clientPath: plan.clientPath,
       configPath: plan.configPath,
       adoptable: listing.servers.map((s) => {
         const view: AdoptableServerView = { name: s.name, kind: s.kind, summary: s.summary };
-        if (s.problem !== undefined) view.problem = s.problem;
+        // A name the config has for a different server: it cannot move until one of them is renamed.
+        const problem = s.problem ?? all.nameTaken.find((t) => t.from === s.name)?.problem;
+        if (problem !== undefined) Object.assign(view, { kind: 'unsupported', problem });
         return view;
       }),
       moving: plan.servers.map((s) => ({ from: s.from, name: s.name, secrets: s.secrets })),

@@ -42,6 +42,49 @@ describe('moving servers from the Clients screen', () => {
   });
 });
 
+describe('moving servers when one has a name Switchboard has for a different server', () => {
+  it('says that one cannot move and why, and moves the others; naming it is still refused', async () => {
+    home = await tempHome();
+    const file = await home.write(
+      'cursor',
+      '{ "mcpServers": { "notes": { "command": "notes-mcp" }, "github": { "command": "gh-mcp" } } }\n',
+    );
+    const configPath = path.join(home.home, 'switchboard.json');
+    const config = '{\n  // mine\n  "mcpServers": { "github": { "command": "another-github" } },\n}\n';
+    await writeFile(configPath, config);
+    const installs = new ClientInstalls(
+      { context: home.ctx, shim: shimFor },
+      { configPath, secrets: home.ctx.secrets },
+      () => ['default'],
+    );
+    // The screen opens on what can move; the one whose name is taken is shown with why, also once ticks change.
+    const problem = `Switchboard's config already has a different server named "github": rename one of them to move it`;
+    for (const preview of [
+      await installs.previewAdoption('cursor'),
+      await installs.previewAdoption('cursor', ['notes']),
+    ]) {
+      expect(preview.adoptable.find((s) => s.name === 'github')).toMatchObject({ kind: 'unsupported', problem });
+      expect(preview.adoptable.find((s) => s.name === 'notes')).not.toHaveProperty('problem');
+      expect(preview.moving.map((m) => m.name)).toEqual(['notes']);
+      expect(preview.configDiff).not.toContain('gh-mcp');
+    }
+    await expect(installs.previewAdoption('cursor', ['github'])).rejects.toThrow(
+      /already has a different server named "github"/,
+    );
+    const done = await installs.adopt('cursor');
+    expect(done.moved).toEqual(['notes']);
+    expect(done.warnings).toContain(`left "github" in Cursor: ${problem}`);
+    // Switchboard's github and the client's stay as they were.
+    const client = JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, unknown> };
+    expect(Object.keys(client.mcpServers)).toEqual(['github', 'switchboard']);
+    const after = await readFile(configPath, 'utf8');
+    expect(after).toContain('// mine');
+    const { servers } = (await loadConfigFile(configPath)).config;
+    expect(Object.keys(servers)).toEqual(['github', 'notes']);
+    expect(servers.github).toMatchObject({ command: 'another-github' });
+  });
+});
+
 describe("moving servers into the app's Switchboard from a client with a command-line entry", () => {
   it('keeps the entry `switchboard install` wrote: moving servers is not switching its kind', async () => {
     home = await tempHome();
