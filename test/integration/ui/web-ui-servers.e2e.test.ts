@@ -188,6 +188,30 @@ describe('the Servers screen', () => {
     await page.getByRole('button', { name: 'Add server' }).click();
   });
 
+  it('says a secret-looking argument goes into the file in plain text: none comes from the keychain', async () => {
+    await openAddForm('Paste a JSON block');
+    const block = addForm().getByLabel(/block from Claude Desktop/);
+    const note = addForm().getByText(/looks? secret: an argument cannot come from the keychain/);
+    // As Supabase's and Tavily's READMEs give them.
+    await block.fill(
+      JSON.stringify({
+        mcpServers: {
+          supabase: { command: 'npx', args: ['-y', '@supabase/mcp-server-supabase', '--access-token', 'sbp_0a1b2c'] },
+          tavily: { command: 'npx', args: ['-y', 'mcp-remote', 'https://mcp.tavily.com/mcp/?tavilyApiKey=tvly-1'] },
+        },
+      }),
+    );
+    await note.waitFor();
+    expect(await note.innerText()).toMatch(/^supabase's argument 4 and tavily's argument 3 look secret: /);
+    await shoot('paste-secret-argument');
+    // A reference is no secret of its own; an argument that only names a flag is none either.
+    await block.fill(
+      JSON.stringify({ mcpServers: { s: { command: 'x', args: ['--access-token', '${secret:s}', '--api-key'] } } }),
+    );
+    await note.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Add server' }).click();
+  });
+
   it('says a FastCGI handler needs its script at the Script field, not at the address', async () => {
     await openAddForm('JSON handler (HTTP or FastCGI)');
     await addForm().getByRole('textbox', { name: 'Name', exact: true }).fill('travel-php');
