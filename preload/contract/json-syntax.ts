@@ -30,6 +30,9 @@ export function syntaxHint(code: string, at: string | undefined): string {
   if (code === 'InvalidSymbol' && at !== undefined && /[A-Za-z_$]/.test(at))
     return ' (property names and text values take double quotes)';
   if (code === 'UnexpectedEndOfString') return ' (a string ends on its own line: write a line break as \\n)';
+  // A Windows path as typed: C:\Users\me.
+  if (code === 'InvalidEscapeCharacter')
+    return ' (a backslash is written twice in JSON: "C:\\\\Users\\\\me", or use "/": "C:/Users/me")';
   return '';
 }
 

@@ -17,6 +17,10 @@ describe('syntaxMessage', () => {
     expect(said('{"a": 1')).toBe('expected "}"');
     expect(said("{'a': 1}")).toBe(`unexpected character (JSON takes double quotes: "name", not 'name')`);
     expect(said('{a: 1}')).toBe('unexpected character (property names and text values take double quotes)');
+    // A Windows path as typed, in a server's arguments.
+    expect(said('{"args": ["C:\\Users\\me"]}')).toBe(
+      'invalid escape character (a backslash is written twice in JSON: "C:\\\\Users\\\\me", or use "/": "C:/Users/me")',
+    );
     expect(syntaxMessage('SomethingNew', undefined)).toBe('SomethingNew');
   });
 
