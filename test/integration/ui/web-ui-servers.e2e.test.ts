@@ -151,7 +151,7 @@ describe('the Servers screen', () => {
     const said = (text: string) => addForm().getByRole('alert').getByText(text, { exact: true }).waitFor();
     const server = (name: string) => JSON.stringify(fixtureServer(name), null, 2);
     // As a server's README shows it: the key and its value, without the braces of the file around them.
-    await block.fill(`"mcpServers": {\n  "readme-one": ${server('readme-one')}\n}`);
+    await block.fill(`// claude_desktop_config.json\n"mcpServers": {\n  "readme-one": ${server('readme-one')}\n}`);
     await save.click();
     await page.getByRole('status').getByText('Added readme-one to the config file.').waitFor();
     // VS Code's settings.json keeps its list under "mcp".
