@@ -31,7 +31,7 @@ import {
 import { deepEqual } from './config/diff.ts';
 import { describeSecretStore, isValidSecretName, secretValueProblem, type SecretStore } from './secrets/store.ts';
 import { backupKeyProblem } from './installers/backups.ts';
-import { createRedactor, type SecretValue } from './secrets/redactor.ts';
+import { createRedactor, MAX_RETIRED_VALUES, type Redactor, type SecretValue } from './secrets/redactor.ts';
 import { GatewayError, errorMessage, toRpcError } from './protocol/errors.ts';
 import type { RequestId } from './protocol/jsonrpc.ts';
 import { Session, type SendFn, type TransportKind } from './downstream/session.ts';
@@ -75,7 +75,7 @@ import { changeSettings } from './api/settings-edits.ts';
 import { listenProblem } from './downstream/port-probe.ts';
 import { removeProfileFromConfigFile, saveProfileToConfigFile } from './api/profile-edits.ts';
 import { ensureApiToken } from './api/api-token.ts';
-import { QuestionBroker } from './elicitation/index.ts';
+import { QuestionBroker, type QuestionRequest } from './elicitation/index.ts';
 import { egressFetch } from './egress/fetch.ts';
 import { isLoopbackHost } from './egress/user-url.ts';
 import { describeNetworkFailure } from './upstreams/http-errors.ts';
@@ -357,8 +357,17 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private serverSecrets: SecretValue[] = [];
   /** Each running server's entry with its references replaced, and the secret values that took. */
   private resolvedServers = new Map<string, ResolvedEntry>();
-  /** Client header values given to isolated processes (headersToEnv), by the instance holding them. */
-  private readonly sessionSecrets = new Map<Upstream, SecretValue[]>();
+  /**
+   * Client header values given to isolated processes (headersToEnv), by the instance holding them,
+   * with the session it was started for. They are that session's to hide, not everyone's: any user
+   * of a shared gateway chooses them, and as the gateway's secrets a value such as "echo" would blank
+   * that word in every other user's record, log and errors.
+   */
+  private readonly sessionSecrets = new Map<Upstream, { session: string; values: SecretValue[] }>();
+  /** Per session with such values: what hides them in its traffic, its processes' output and its errors. */
+  private readonly sessionRedactors = new Map<string, Redactor>();
+  /** Sessions whose processes with header values are gone, oldest first: kept a while for late writes. */
+  private readonly retiredSessionRedactors = new Set<string>();
   private readonly oauth: OAuthManager;
   private ownSecrets: SecretValue[] = [];
 
@@ -366,18 +375,21 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     super();
     this.opts = opts;
     this.registry = new UpstreamRegistry<RunningServer>(
-      (server, session) => this.createUpstream(server, session),
+      (server, session, sessionId) => this.createUpstream(server, session, sessionId),
       // Which tools and prompts clients see, and by what names, is the gateway's, and a description
       // is the user's note: no restart for either.
       (a, b) => deepEqual(withoutGatewayKeys(a), withoutGatewayKeys(b)),
     );
     // A process started with a client's header values: those values are hidden until it is gone.
     this.registry.on('stopped', (upstream) => {
-      if (this.sessionSecrets.delete(upstream)) this.setSecrets([]);
+      const held = this.sessionSecrets.get(upstream);
+      if (!held) return;
+      this.sessionSecrets.delete(upstream);
+      this.sessionValuesChanged(held.session);
     });
-    this.registry.on('added', (u) =>
+    this.registry.on('added', (u, _server, owner) =>
       u.on('status', (status) => {
-        const s = this.redactStatus(status);
+        const s = this.redactStatus(status, owner);
         this.recordEvent(s);
         this.emit('status', s);
       }),
@@ -395,8 +407,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       log: (level, text) => this.log({ level, text }),
     });
     this.traffic.configure({
-      redact: (text) => this.redactor.redact(text),
-      redactCutEnd: (text) => this.redactor.dropPartialAtEnd(text),
+      redact: (text, scope) => this.redactIn(text, scope),
+      redactCutEnd: (text, scope) => this.redactCutEndIn(text, scope),
       warn: (text) => this.log({ level: 'warn', text }),
     });
     this.oauth = new OAuthManager({
@@ -469,7 +481,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
               'itself and asks no one, even while Switchboard runs (call the tool from an AI client connected ' +
               'to Switchboard: the client shows the question, or the app does)',
           }
-        : { prompter: this.questions }),
+        : { prompter: { ask: (request, options) => this.questions.ask(this.withoutOwnValues(request), options) } }),
       log: (note) => this.log(note),
       catalog: this.catalog,
       profileServers: (profile) => this.profileServers(profile),
@@ -1246,7 +1258,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     id?: string,
     onRequestAbandoned?: (id: RequestId) => void,
   ): Session {
-    return new Session({
+    const session: Session = new Session({
       profile,
       transport,
       send,
@@ -1257,9 +1269,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       log: (text) => this.log({ level: 'warn', text }),
       ...(id ? { id } : {}),
       ...(onRequestAbandoned ? { onRequestAbandoned } : {}),
-      redactError: (message) => this.redactor.redact(message),
+      redactError: (message) => this.redactIn(message, session.id),
       traffic: this.traffic.recorder,
     });
+    return session;
   }
 
   /** Sends a recorded request again (traffic/replay.ts says what may be), recorded as a new exchange. */
@@ -1599,18 +1612,49 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private setSecrets(extra: SecretValue[]): void {
-    this.redactor.set([
-      ...this.ownSecrets,
-      ...this.serverSecrets,
-      ...this.oauth.secretValues(),
-      ...[...this.sessionSecrets.values()].flat(),
-      ...extra,
-    ]);
+    this.redactor.set([...this.ownSecrets, ...this.serverSecrets, ...this.oauth.secretValues(), ...extra]);
   }
 
-  private redactStatus(status: UpstreamStatus): UpstreamStatus {
+  /** The gateway's secrets hidden in `text`, and the header values of `session` (see sessionSecrets). */
+  private redactIn(text: string, session: string | undefined): string {
+    const own = session === undefined ? undefined : this.sessionRedactors.get(session);
+    return this.redactor.redact(own ? own.redact(text) : text);
+  }
+
+  /** A question an isolated process asked, shown to the user without its session's header values. */
+  private withoutOwnValues(request: QuestionRequest): QuestionRequest {
+    const own = request.owner === undefined ? undefined : this.sessionRedactors.get(request.owner);
+    return own ? { ...request, params: own.redactDeep(request.params) } : request;
+  }
+
+  private redactCutEndIn(text: string, session: string | undefined): string {
+    const own = session === undefined ? undefined : this.sessionRedactors.get(session);
+    const cut = this.redactor.dropPartialAtEnd(text);
+    return own ? own.dropPartialAtEnd(cut) : cut;
+  }
+
+  /** A session's header values given to processes changed: its redactor hides them (and, a while, those gone). */
+  private sessionValuesChanged(session: string): void {
+    const values = [...this.sessionSecrets.values()].filter((h) => h.session === session).flatMap((h) => h.values);
+    const known = this.sessionRedactors.get(session);
+    if (values.length) {
+      this.retiredSessionRedactors.delete(session);
+      if (known) known.set(values);
+      else this.sessionRedactors.set(session, createRedactor(values));
+      return;
+    }
+    // What is still being written (a last log line, an exchange written on a later turn) keeps them hidden.
+    if (!known) return;
+    this.retiredSessionRedactors.add(session);
+    if (this.retiredSessionRedactors.size <= MAX_RETIRED_VALUES) return;
+    const [oldest] = this.retiredSessionRedactors;
+    this.retiredSessionRedactors.delete(oldest!);
+    this.sessionRedactors.delete(oldest!);
+  }
+
+  private redactStatus(status: UpstreamStatus, session?: string): UpstreamStatus {
     if (status.lastError === undefined) return status;
-    return { ...status, lastError: this.redactor.redact(status.lastError) };
+    return { ...status, lastError: this.redactIn(status.lastError, session) };
   }
 
   /**
@@ -1692,20 +1736,24 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** Every upstream's messages are recorded (when the record is on) under its server's name. */
-  private createUpstream(server: RunningServer, session?: SessionContext): Upstream {
+  private createUpstream(server: RunningServer, session?: SessionContext, sessionId?: string): Upstream {
     const fromHeaders = server.kind === 'stdio' ? headerEnv(server.headersToEnv, session) : {};
     const capabilities = session?.clientCapabilities
       ? isolatedCapabilities(session.clientCapabilities)
       : UPSTREAM_CAPABILITIES;
+    const values = Object.entries(fromHeaders).map(([label, value]) => ({ label, value }));
+    // An instance is always started for a session; a made-up one still hides the values in its output.
+    const scope = values.length ? (sessionId ?? randomBytes(8).toString('hex')) : undefined;
     const upstream = new TracedUpstream(
-      this.createUntracedUpstream(server, fromHeaders, capabilities),
+      this.createUntracedUpstream(server, fromHeaders, capabilities, scope),
       this.traffic.recorder,
       server.name,
+      scope,
     );
-    const values = Object.entries(fromHeaders).map(([label, value]) => ({ label, value }));
-    if (values.length) {
-      this.sessionSecrets.set(upstream, values);
-      this.setSecrets([]);
+    // Known before the process starts (start() follows): the first line it prints is hidden as well.
+    if (scope !== undefined) {
+      this.sessionSecrets.set(upstream, { session: scope, values });
+      this.sessionValuesChanged(scope);
     }
     return upstream;
   }
@@ -1714,6 +1762,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     server: RunningServer,
     fromHeaders: Record<string, string> = {},
     capabilities: Record<string, unknown> = UPSTREAM_CAPABILITIES,
+    scope?: string,
   ): Upstream {
     if (server.resolveError !== undefined) return new FailedUpstream(server.name, server.kind, server.resolveError);
     const deps = {
@@ -1740,8 +1789,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           maxMessageBytes: this.current.limits.maxResponseBytes,
           onStderrLine: (text: string) => this.stderrFeed(server.name, text),
           ...(this.processes ? { processes: this.processes } : {}),
-          redact: (text: string) => this.redactor.redact(text),
-          redactCutEnd: (text: string) => this.redactor.dropPartialAtEnd(text),
+          redact: (text: string) => this.redactIn(text, scope),
+          redactCutEnd: (text: string) => this.redactCutEndIn(text, scope),
           ...(this.opts.logDir ? { logDir: this.opts.logDir } : {}),
         },
       );

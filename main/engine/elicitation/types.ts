@@ -18,6 +18,8 @@ export interface QuestionRequest {
   client?: ClientInfo;
   /** Why the app asks instead of the client, e.g. "the client (Zed) does not support elicitation". */
   reason: string;
+  /** The session an isolated server's process that asked was started for (its header values are hidden). */
+  owner?: string;
 }
 
 export interface AskOptions {

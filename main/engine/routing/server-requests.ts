@@ -352,6 +352,8 @@ export class ServerRequests {
     if (this.opts.prompter && (method === 'elicitation/create' || method === 'sampling/createMessage')) {
       const request: QuestionRequest = { server, method, params, reason: unable ?? '' };
       if (target?.session.clientInfo) request.client = target.session.clientInfo;
+      const owner = this.opts.registry.owner(upstream);
+      if (owner !== undefined) request.owner = owner;
       const asked = this.opts.prompter.ask(request, { timeoutMs: this.opts.questionTimeoutMs ?? 10 * 60_000, signal });
       return this.recordQuestion(asked, {
         method,

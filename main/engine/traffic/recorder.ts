@@ -44,6 +44,11 @@ export interface TrafficBegin {
   parentId?: string;
   /** An id made beforehand with newId() (so what it causes can name it before it starts). */
   id?: string;
+  /**
+   * The session whose own values (its headersToEnv headers) are hidden in this exchange, for one
+   * without a session of its own: a message of an isolated server's process started for it.
+   */
+  scope?: string;
 }
 
 export interface TrafficRecorderOptions {
@@ -55,10 +60,13 @@ export interface TrafficRecorderOptions {
   maxBytes?: number;
   /** A payload's JSON text is cut here (the entry says so and keeps the whole size). Default 64 KiB. */
   maxPayloadBytes?: number;
-  /** Hides secret values in the payload text before anything is kept or shown (the gateway's redactor). */
-  redact?: (text: string) => string;
+  /**
+   * Hides secret values in the payload text before anything is kept or shown (the gateway's redactor);
+   * `scope` is the session the exchange belongs to, whose own values are hidden in it too.
+   */
+  redact?: (text: string, scope?: string) => string;
   /** For a payload cut at the limit (after `redact`): drops what is left of a secret cut in two at its end. */
-  redactCutEnd?: (text: string) => string;
+  redactCutEnd?: (text: string, scope?: string) => string;
   /** Field names whose values are hidden, besides the well-known ones and those servers mark. */
   redactFields?: readonly string[];
   /** Told once when servers marked more fields sensitive than are hidden. */
@@ -113,6 +121,8 @@ class Exchange implements RecordedEntry {
   dirty = false;
   /** Method and target redacted and cut (on the first write). */
   named = false;
+  /** The session whose own values are hidden here too (see TrafficBegin.scope). */
+  readonly scope: string | undefined;
 
   /** `parentSource`: the session of the exchange it belongs under, for one begun without its own. */
   constructor(id: string, kind: 'request' | 'notification', init: TrafficBegin, parentSource?: TrafficSessionSource) {
@@ -126,6 +136,7 @@ class Exchange implements RecordedEntry {
     this.target = init.target;
     this.server = init.server;
     this.source = init.session ?? parentSource;
+    this.scope = init.scope ?? this.source?.id;
     this.params = init.params;
     this.t0 = performance.now();
   }
@@ -170,8 +181,8 @@ export class TrafficRecorder {
   private maxEntries = 5000;
   private maxBytes = 64 * 1024 * 1024;
   private maxPayloadBytes = 64 * 1024;
-  private redact: (text: string) => string = (text) => text;
-  private redactCutEnd: (text: string) => string = (text) => text;
+  private redact: (text: string, scope?: string) => string = (text) => text;
+  private redactCutEnd: (text: string, scope?: string) => string = (text) => text;
   private sensitive = new SensitiveFields();
   private warn: (text: string) => void = () => {};
   private warnedFull = false;
@@ -201,6 +212,8 @@ export class TrafficRecorder {
    * forwarded as the same object to the client, and a request's params likewise (text made once).
    */
   private recentValues: [unknown, unknown] = [undefined, undefined];
+  /** The scope each of them was redacted for: the same value sent to two sessions is cleaned for each. */
+  private recentScopes: [string | undefined, string | undefined] = [undefined, undefined];
   private recentPayloads: [TrafficPayload | undefined, TrafficPayload | undefined] = [undefined, undefined];
   private ringBytes = 0;
   private readonly listeners = new Set<Listener>();
@@ -462,24 +475,25 @@ export class TrafficRecorder {
     // Names come from clients and servers as much as payloads do: a resource URI can hold a password.
     if (!exchange.named) {
       exchange.named = true;
-      exchange.method = this.cut(exchange.method, MAX_NAME_BYTES).text;
-      if (exchange.target !== undefined) exchange.target = this.cut(exchange.target, MAX_NAME_BYTES).text;
+      exchange.method = this.cut(exchange.method, MAX_NAME_BYTES, exchange.scope).text;
+      if (exchange.target !== undefined)
+        exchange.target = this.cut(exchange.target, MAX_NAME_BYTES, exchange.scope).text;
     }
     // Each payload is turned into text once: the request when the entry is first written. What a
     // server marks sensitive is learnt before the answer to it is written.
     if (exchange.request === NO_PAYLOAD && exchange.params !== undefined) {
-      exchange.request = this.payload(exchange.params);
+      exchange.request = this.payload(exchange.params, exchange.scope);
       this.learn(exchange.method, exchange.params);
     }
     exchange.params = undefined;
     if (exchange.answered && !exchange.response) {
       if (exchange.outcome === 'ok' || exchange.outcome === 'tool_error') this.learn(exchange.method, exchange.answer);
-      exchange.response = this.payload(exchange.answer);
+      exchange.response = this.payload(exchange.answer, exchange.scope);
       exchange.answer = undefined;
     }
     if (exchange.rawError && !exchange.error) {
       const { code, message } = exchange.rawError;
-      exchange.error = { code, message: this.cut(message, this.maxPayloadBytes).text };
+      exchange.error = { code, message: this.cut(message, this.maxPayloadBytes, exchange.scope).text };
     }
     if (this.keepsRecent) {
       const copy = exchange.toEntry();
@@ -514,28 +528,29 @@ export class TrafficRecorder {
     }
   }
 
-  private payload(value: unknown): TrafficPayload {
+  private payload(value: unknown, scope: string | undefined): TrafficPayload {
     const shared = typeof value === 'object' && value !== null;
     if (shared) {
-      if (this.recentValues[0] === value) return this.recentPayloads[0]!;
-      if (this.recentValues[1] === value) return this.recentPayloads[1]!;
+      if (this.recentValues[0] === value && this.recentScopes[0] === scope) return this.recentPayloads[0]!;
+      if (this.recentValues[1] === value && this.recentScopes[1] === scope) return this.recentPayloads[1]!;
     }
-    const made = this.makePayload(value);
+    const made = this.makePayload(value, scope);
     if (shared) {
       this.recentValues = [value, this.recentValues[0]];
+      this.recentScopes = [scope, this.recentScopes[0]];
       this.recentPayloads = [made, this.recentPayloads[0]];
     }
     return made;
   }
 
-  private makePayload(value: unknown): TrafficPayload {
+  private makePayload(value: unknown, scope: string | undefined): TrafficPayload {
     let text: string;
     try {
       text = recordedJsonTextOf(value) ?? JSON.stringify(value) ?? 'null';
     } catch {
       text = '"(not serialisable)"';
     }
-    const { text: json, bytes, truncated } = this.cut(text, this.maxPayloadBytes, (t) => this.clean(t));
+    const { text: json, bytes, truncated } = this.cut(text, this.maxPayloadBytes, scope, (t) => this.clean(t, scope));
     return truncated ? { json, bytes, truncated } : { json, bytes };
   }
 
@@ -549,14 +564,15 @@ export class TrafficRecorder {
   private cut(
     text: string,
     max: number,
-    clean: (text: string) => string = this.redact,
+    scope?: string,
+    clean: (text: string) => string = (t) => this.redact(t, scope),
   ): { text: string; bytes: number; truncated: boolean } {
     const bytes = Buffer.byteLength(text);
     if (bytes <= max) return { text: clean(text), bytes, truncated: false };
     const head = Buffer.from(clean(text.slice(0, max + CUT_MARGIN)))
       .subarray(0, max)
       .toString();
-    return { text: `${this.redactCutEnd(head)}…[truncated: ${bytes} bytes in all]`, bytes, truncated: true };
+    return { text: `${this.redactCutEnd(head, scope)}…[truncated: ${bytes} bytes in all]`, bytes, truncated: true };
   }
 
   /** The session as recorded: one object per session while what it says stays the same. */
@@ -603,8 +619,8 @@ export class TrafficRecorder {
     return session;
   }
 
-  private clean(text: string): string {
-    return this.sensitive.redact(this.redact(text));
+  private clean(text: string, scope: string | undefined): string {
+    return this.sensitive.redact(this.redact(text, scope));
   }
 }
 

@@ -37,14 +37,17 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
   readonly inner: Upstream;
   private readonly recorder: TrafficRecorder;
   private readonly server: string;
+  /** The session an isolated instance was started for: its values are hidden in what this records. */
+  private readonly scope: { scope: string } | Record<string, never>;
   /** Our progress tokens of requests in flight → their exchange. */
   private readonly progressOwners = new Map<string | number, string>();
 
-  constructor(inner: Upstream, recorder: TrafficRecorder, server: string) {
+  constructor(inner: Upstream, recorder: TrafficRecorder, server: string, scope?: string) {
     super();
     this.inner = inner;
     this.recorder = recorder;
     this.server = server;
+    this.scope = scope === undefined ? {} : { scope };
     inner.on('notification', (message, origin) => this.onNotification(message, origin));
     inner.on('request', (message, reply, origin) => this.onRequest(message, reply, origin));
     inner.on('status', (status) => this.emit('status', status));
@@ -97,6 +100,7 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
       params,
       target: targetOf(method, params),
       server: this.server,
+      ...this.scope,
     };
     const traffic = options.traffic;
     if (traffic) {
@@ -122,7 +126,7 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
   }
 
   notify(method: string, params?: Params): void {
-    this.recorder.note({ edge: 'upstream', direction: 'out', method, params, server: this.server });
+    this.recorder.note({ edge: 'upstream', direction: 'out', method, params, server: this.server, ...this.scope });
     this.inner.notify(method, params);
   }
 
@@ -140,6 +144,7 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
         method: message.method,
         params: message.params,
         server: this.server,
+        ...this.scope,
         ...(parentId ? { parentId } : {}),
       });
     }

@@ -39,12 +39,13 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
   private readonly ownerOf = new Map<Upstream, string>();
   /** Why an instance was stopped, when a config change (or a pause) did it: see stopReason. */
   private readonly stopReasons = new WeakMap<Upstream, string>();
-  private readonly create: (server: S, session?: SessionContext) => Upstream;
+  /** `sessionId`: the session an isolated instance is started for. */
+  private readonly create: (server: S, session?: SessionContext, sessionId?: string) => Upstream;
   /** Whether a server's new config can keep its running instances (what differs is the gateway's own). */
   private readonly sameInstance: (before: S, now: S) => boolean;
 
   constructor(
-    create: (server: S, session?: SessionContext) => Upstream,
+    create: (server: S, session?: SessionContext, sessionId?: string) => Upstream,
     sameInstance: (a: S, b: S) => boolean = deepEqual,
   ) {
     super();
@@ -102,7 +103,7 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     if (!perSession) this.isolated.set(name, (perSession = new Map()));
     let upstream = perSession.get(sessionId);
     if (!upstream) {
-      upstream = this.create(server, session);
+      upstream = this.create(server, session, sessionId);
       perSession.set(sessionId, upstream);
       this.track(upstream, name, sessionId);
       upstream.start();
