@@ -11,6 +11,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import { isLoopbackHost } from '../egress/user-url.ts';
 
 export interface GuardOptions {
   /** Address the listener is bound to. */
@@ -60,6 +61,21 @@ export function allowedHostHeaders(host: string, port: number): Set<string> {
   return new Set([...names].flatMap((n) => (port === 80 ? [n, `${n}:80`] : [`${n}:${port}`])));
 }
 
+/**
+ * For a refused Host: the names the gateway answers to, and for one on a network address, that
+ * the names a team reaches it by (a DNS name) are taken only when it listens on every interface.
+ */
+function whereItAnswers(host: string, port: number): string {
+  const at = (name: string) => (port === 80 ? name : `${name}:${port}`);
+  const own = at(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+  const local = [at('127.0.0.1'), at('localhost')].filter((name) => name !== own).join(', ');
+  if (isLoopbackHost(host)) return `it answers as ${own} (or ${local})`;
+  return (
+    `it answers as ${own} (or ${local} on this machine); to be reached by other names, listen on every ` +
+    'interface ("listen.http.host": "0.0.0.0")'
+  );
+}
+
 /** 0.0.0.0 or ::, which listen on every interface. */
 export function isAnyAddress(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '[::]';
@@ -85,7 +101,9 @@ export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refus
     if (!host || (!anyHost && !hosts.has(host))) {
       return {
         status: 403,
-        message: `Forbidden: Host header ${JSON.stringify(req.headers.host ?? '')} is not this gateway's address`,
+        message:
+          `Forbidden: Host header ${JSON.stringify(req.headers.host ?? '')} is not this gateway's address` +
+          (anyHost ? '' : `: ${whereItAnswers(opts.host, opts.port)}`),
       };
     }
     const origin = req.headers.origin;

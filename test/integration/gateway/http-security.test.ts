@@ -51,10 +51,15 @@ describe('HTTP listener security', () => {
     await dir?.cleanup();
   });
 
-  it('refuses a foreign Host header (DNS rebinding) with 403', async () => {
+  it('refuses a foreign Host header (DNS rebinding) with 403, saying where the gateway answers', async () => {
     const res = await rawPost(url, { ...JSON_HEADERS, host: 'evil.example:80' }, INIT);
     expect(res.status).toBe(403);
-    expect(res.body).toMatch(/Host header/);
+    const port = new URL(url).port;
+    expect(JSON.parse(res.body)).toEqual({
+      error:
+        'Forbidden: Host header "evil.example:80" is not this gateway\'s address: ' +
+        `it answers as 127.0.0.1:${port} (or localhost:${port})`,
+    });
   });
 
   it('accepts localhost and 127.0.0.1 with the right port', async () => {

@@ -64,4 +64,30 @@ describe('allowedHostHeaders: the Host a browser may send (DNS rebinding guard)'
     expect(allowedHostHeaders('fd00::5', 9000).has('fd00::5:9000')).toBe(false);
     expect(allowedHostHeaders('192.168.1.5', 9000).has('evil.example:9000')).toBe(false);
   });
+
+  it('a Host it refuses is told where the gateway answers, and how a team gets it to answer to any name', () => {
+    const refusal = (host: string, listen: string) =>
+      createGuard({ host: listen, port: 9000, allowedOrigins: [], principals: [{ name: 't', token: 'x'.repeat(20) }] })(
+        {
+          headers: { host },
+          method: 'POST',
+        } as unknown as IncomingMessage,
+      );
+    // It said only: Host header "gw.team.example:9000" is not this gateway's address.
+    expect(refusal('gw.team.example:9000', '192.168.1.5')).toEqual({
+      status: 403,
+      message:
+        'Forbidden: Host header "gw.team.example:9000" is not this gateway\'s address: ' +
+        'it answers as 192.168.1.5:9000 (or 127.0.0.1:9000, localhost:9000 on this machine); ' +
+        'to be reached by other names, listen on every ' +
+        'interface ("listen.http.host": "0.0.0.0")',
+    });
+    // On loopback, nothing is said of listening elsewhere.
+    expect(refusal('myhost.local:9000', '127.0.0.1')).toEqual({
+      status: 403,
+      message:
+        'Forbidden: Host header "myhost.local:9000" is not this gateway\'s address: it answers as 127.0.0.1:9000 ' +
+        '(or localhost:9000)',
+    });
+  });
 });
