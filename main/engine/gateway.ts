@@ -1445,6 +1445,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         await this.openHttp(previousPort, previous).catch(logFailure(this.warn, 'could not reopen the HTTP listener'));
         this.httpProblem = `the new listen.http settings could not be applied (${failed}); listening as before`;
         this.log({ level: 'warn', text: `HTTP listener: ${this.httpProblem}` });
+      } else if (this.httpUrl() !== undefined) {
+        // A service's log is where its address is read: the ready line gave the old one.
+        this.log({ level: 'info', text: `HTTP listener reopened with its new settings: ${this.httpUrl()}` });
+      } else if (this.listenerSettings(this.current) === false) {
+        this.log({ level: 'info', text: 'HTTP listener closed (listen.http is false)' });
       }
     }
     if (diff.listenChanged)
