@@ -60,10 +60,13 @@ if (canStripTypes()) {
   }
   const child = spawn(node, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });
   const forwarded = new Set();
+  // Without a terminal, SIGHUP is a request (a service manager's reload, kill -HUP) that only we get:
+  // each one is passed on. In a terminal it is the terminal closing, which reaches the child as well.
+  const inTerminal = [process.stdin, process.stdout, process.stderr].some((s) => s.isTTY);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => {
       // A terminal's Ctrl+C reaches the child too; forward each signal once so it is not doubled.
-      if (forwarded.has(signal)) return;
+      if (forwarded.has(signal) && (signal !== 'SIGHUP' || inTerminal)) return;
       forwarded.add(signal);
       child.kill(signal);
     });

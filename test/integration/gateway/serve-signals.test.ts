@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   CLI,
   NODE,
+  ROOT,
   fixtureServer,
   httpClient,
   serveGateway,
@@ -129,4 +130,29 @@ describe.skipIf(process.platform === 'win32')('serve, ended by a signal', () => 
     expect(child.exitCode).toBe(null);
     expect(await serverPid(client)).toBe(pid);
   }, 40_000);
+
+  it('SIGHUP to the launcher on an older Node (bin/switchboard.js): every one reads the config again', async () => {
+    // Without type stripping the launcher runs the CLI under the project's Node 24: it is the
+    // process a service manager knows (ExecReload=kill -HUP $MAINPID) and passes signals on.
+    const launcher = spawn(
+      NODE,
+      ['--no-experimental-strip-types', path.join(ROOT, 'bin/switchboard.js'), 'serve', '--port', '0', '--no-socket'],
+      { env: await setUp(), stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    cleanups.push(async () => {
+      launcher.kill('SIGTERM');
+      await new Promise((resolve) => (launcher.exitCode !== null ? resolve(null) : launcher.once('exit', resolve)));
+    });
+    let stderr = '';
+    launcher.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    await waitFor(() => stderr.includes('ready ('), 20_000, `serve to be ready (stderr: ${stderr})`);
+    const reloads = () => stderr.split('SIGHUP: reading the config file again').length - 1;
+    // The first was passed on, and every later one dropped: a second reload did nothing.
+    for (let n = 1; n <= 3; n++) {
+      launcher.kill('SIGHUP');
+      await waitFor(() => reloads() === n, 10_000, `reload ${n} (stderr: ${stderr})`);
+      await waitFor(() => stderr.split('config reloaded').length - 1 === n, 10_000, `reload ${n} applied`);
+    }
+    expect(launcher.exitCode).toBe(null);
+  }, 60_000);
 });
