@@ -117,13 +117,25 @@ function isAbsolutePathOrReference(value: string): boolean {
   return value.startsWith('${') || isPosixAbsolute(value) || isWin32Absolute(value);
 }
 
-function isOrigin(value: string): boolean {
+/** Why `value` is not an origin as a browser sends it in `Origin` (what to write instead, when known). */
+function originProblem(value: string): string | undefined {
+  // A URL may hold "*" in its host, and a browser never sends one: taken, it would match nothing.
+  if (value.includes('*'))
+    return (
+      `${JSON.stringify(value)} is a pattern, and an Origin is matched exactly: ` +
+      'list each origin (such as "https://app.example.com")'
+    );
+  const expected = 'expected an origin such as "http://localhost:5173" (scheme, host and port; no path)';
+  let url: URL;
   try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+    url = new URL(value);
   } catch {
-    return false;
+    return expected;
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return expected;
+  if (url.origin === value) return undefined;
+  // The address of a page there (a path, a slash at the end, capitals): its origin is what to write.
+  return url.username || url.password ? expected : `${expected}: ${JSON.stringify(url.origin)}`;
 }
 
 const nameFilterSchema = (what: 'tools' | 'prompts') =>
@@ -473,10 +485,11 @@ const httpListenSchema = z
       .array(
         z
           .string()
-          .refine(isOrigin, {
-            error: 'expected an origin such as "http://localhost:5173" (scheme, host and port; no path)',
+          .superRefine((value, ctx) => {
+            const problem = originProblem(value);
+            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
           })
-          .meta({ pattern: '^https?://[^/?#@]+$' }),
+          .meta({ pattern: '^https?://[^/?#@*]+$' }),
       )
       .optional()
       .describe('Browser origins allowed to call the gateway, exactly as sent in the Origin header.'),

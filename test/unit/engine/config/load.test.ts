@@ -195,6 +195,28 @@ describe('parseConfigText: accepted configs', () => {
     }
   });
 
+  it('refuses an allowed origin no browser sends: a wildcard, a path, no scheme; each says what to write', () => {
+    const origin = (value: string) =>
+      lines(errorFor(JSON.stringify({ listen: { http: { allowedOrigins: [value] } } })))[0]!.replace(/^.*?: /, '');
+    // A wildcard was taken, and matched nothing: browsers send the page's own origin, never a pattern.
+    expect(origin('https://*.example.com')).toBe(
+      'listen.http.allowedOrigins[0]: "https://*.example.com" is a pattern, and an Origin is matched exactly: ' +
+        'list each origin (such as "https://app.example.com")',
+    );
+    expect(origin('*')).toBe(
+      'listen.http.allowedOrigins[0]: "*" is a pattern, and an Origin is matched exactly: ' +
+        'list each origin (such as "https://app.example.com")',
+    );
+    expect(origin('https://app.example/')).toBe(
+      'listen.http.allowedOrigins[0]: expected an origin such as "http://localhost:5173" (scheme, host and port; ' +
+        'no path): "https://app.example"',
+    );
+    expect(origin('app.example')).toBe(
+      'listen.http.allowedOrigins[0]: expected an origin such as "http://localhost:5173" (scheme, host and port; ' +
+        'no path)',
+    );
+  });
+
   it('lets a listed "default" profile replace the implicit one', () => {
     const { config } = parseConfigText(
       '{"mcpServers": {"a": {"command": "a"}, "b": {"command": "b"}}, "profiles": {"default": {"servers": ["b"]}}}',
