@@ -1693,7 +1693,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         throw new ConfigError(
           'config_invalid',
           `${this.opts.configPath}: listen.http.token may hold only visible ASCII characters (no spaces), as ` +
-            'a client sends it in "Authorization: Bearer <token>"; e.g. the output of: openssl rand -hex 32',
+            `a client sends it in "Authorization: Bearer <token>", and it has ${notVisible(token.value)}; ` +
+            'e.g. the output of: openssl rand -hex 32',
         );
       own.push({ label: 'listen.http.token', value: token.value }, ...token.secrets);
       resolved = { ...config, listen: { ...config.listen, http: { ...http, token: token.value } } };
@@ -2031,4 +2032,24 @@ function unpassableValue(server: ResolvedConfig['servers'][string]): void {
             'store it again without it; binary data as base64)',
         );
       }
+}
+
+/**
+ * The first character of a token that cannot follow "Bearer ", and where: never the token's text.
+ * A value read from a file often ends in its line break.
+ */
+function notVisible(value: string): string {
+  const at = value.search(/[^\x21-\x7e]/);
+  const char = value[at]!;
+  const names: Record<string, string> = {
+    ' ': 'a space',
+    '\n': 'a line break',
+    '\r': 'a carriage return',
+    '\t': 'a tab',
+  };
+  const what = names[char] ?? `the character U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const rest = value.slice(at);
+  if (rest.trim() === '' && at > 0) return `${what} at its end`;
+  if (at === 0) return `${what} at its start`;
+  return at === 1 ? `${what} after its first character` : `${what} after its first ${at} characters`;
 }

@@ -250,8 +250,30 @@ describe('HTTP listener security', () => {
           http: undefined,
           secrets: createMemorySecretStore({ listener: 'a token with spaces 0123456789' }),
         }),
-      ).rejects.toThrow(/listen\.http\.token may hold only visible ASCII characters \(no spaces\)/);
+      ).rejects.toThrow(
+        /listen\.http\.token may hold only visible ASCII characters \(no spaces\).*a space after its first character/,
+      );
     } finally {
+      await d.cleanup();
+    }
+  });
+
+  it('says where a listener token has what no client can send: a line break at its end (from a file)', async () => {
+    const d = await tempDir();
+    const file = await writeConfig(d.dir, {
+      mcpServers: {},
+      listen: { http: { port: 0, token: '${env:SB_TEST_LISTENER_TOKEN}' } },
+    });
+    process.env.SB_TEST_LISTENER_TOKEN = '0123456789abcdef0123456789abcdef\n';
+    try {
+      // It said only that a token may hold only visible ASCII characters (no spaces): this one is hex.
+      await expect(startGateway(file, { http: undefined })).rejects.toThrow(
+        'listen.http.token may hold only visible ASCII characters (no spaces), as a client sends it in ' +
+          '"Authorization: Bearer <token>", and it has a line break at its end; ' +
+          'e.g. the output of: openssl rand -hex 32',
+      );
+    } finally {
+      delete process.env.SB_TEST_LISTENER_TOKEN;
       await d.cleanup();
     }
   });
