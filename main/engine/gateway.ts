@@ -183,6 +183,8 @@ export interface GatewayOptions {
   oneShot?: boolean;
   /** How long a 2026-07-28 call waits for its client to come back with answers (default 10 minutes; tests). */
   statelessParkedTtlMs?: number;
+  /** How many 2026-07-28 calls may wait for their clients at once (default 1000; tests). */
+  statelessMaxParked?: number;
   /** Keep running without HTTP when its port is taken (a gateway started by the shim). */
   httpOptional?: boolean;
   /** What to do about a taken HTTP port, in the words of where the gateway runs (default: the CLI's). */
@@ -438,6 +440,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       serverInstructions: (profile) => this.router.serverInstructions(profile),
       serverInfo: { name: GATEWAY_NAME, version: opts.version },
       ...(opts.statelessParkedTtlMs ? { parkedTtlMs: opts.statelessParkedTtlMs } : {}),
+      ...(opts.statelessMaxParked ? { maxParked: opts.statelessMaxParked } : {}),
+      log: (text) => this.log({ level: 'warn', text }),
     });
     this.questions.on('log', (text) => this.log({ level: 'warn', text }));
     this.questions.on('added', (question) => this.events.publish('question-added', question));

@@ -43,6 +43,11 @@ export { META, StatelessCode };
 const STATE_PREFIX = 'sb1.';
 /** How long a call waits for the client to come back with answers. */
 const PARKED_TTL_MS = 10 * 60_000;
+/**
+ * Calls parked at once, from all clients: each holds a session and a server's open request. A
+ * client that starts calls and never comes back would otherwise pile them up for PARKED_TTL_MS.
+ */
+const MAX_PARKED = 1000;
 /** Questions arriving within this window go out in one input_required result. */
 const GATHER_MS = 15;
 /** A listen's resource subscriptions are made this many at a time (each is a request to a server). */
@@ -85,6 +90,10 @@ export interface StatelessDispatcherOptions {
   serverInfo: { name: string; version: string };
   /** How long a call waits parked for the client to come back with answers. Default 10 minutes. */
   parkedTtlMs?: number;
+  /** Calls parked at once; beyond it the one parked longest is cancelled. Default 1000. */
+  maxParked?: number;
+  /** Where a parked call cancelled for room is reported. */
+  log?: (text: string) => void;
 }
 
 /**
@@ -305,6 +314,15 @@ export class StatelessDispatcher {
 
   park(call: StatelessCall): void {
     this.parked.set(call.token, call);
+    const max = this.opts.maxParked ?? MAX_PARKED;
+    if (this.parked.size <= max) return;
+    // The Map keeps insertion order: the first is the call that has waited longest.
+    const [, oldest] = this.parked.entries().next().value!;
+    const reason =
+      `${max} calls were waiting for their clients to come back with answers (the most Switchboard keeps), ` +
+      'and this one had waited longest';
+    this.opts.log?.(`2026-07-28 call ${oldest.describe()} cancelled: ${reason}`);
+    oldest.cancel(reason);
   }
 
   unpark(call: StatelessCall): void {
@@ -404,6 +422,7 @@ class StatelessCall {
   private readonly dispatcher: StatelessDispatcher;
   private readonly method: string;
   private readonly target: unknown;
+  private readonly profile: string;
   private readonly session: Session;
   /** The id the call has inside its session (the client's ids change every round). */
   private readonly innerId: RequestId = 'call';
@@ -426,6 +445,7 @@ class StatelessCall {
     this.dispatcher = dispatcher;
     this.method = request.method;
     this.target = targetOf(request);
+    this.profile = profile;
     this.active = { reply, id: request.id, progressToken: progressTokenOf(request) };
     const meta = (request.params?._meta as Record<string, unknown>) ?? {};
     this.session = dispatcher.createSession(
@@ -435,6 +455,11 @@ class StatelessCall {
       meta,
     );
     this.session.receive({ ...request, id: this.innerId }, context);
+  }
+
+  /** For the log: the method and what it names, and the profile. */
+  describe(): string {
+    return `${this.method} ${JSON.stringify(this.target)} (profile ${this.profile})`;
   }
 
   matches(request: JsonRpcRequest): boolean {
