@@ -183,6 +183,8 @@ export interface GatewayOptions {
   oneShot?: boolean;
   /** How long a 2026-07-28 call waits for its client to come back with answers (default 10 minutes; tests). */
   statelessParkedTtlMs?: number;
+  /** How long an idle Streamable HTTP session is kept (default 2 hours; tests). */
+  httpSessionIdleMs?: number;
   /** How many 2026-07-28 calls may wait for their clients at once (default 1000; tests). */
   statelessMaxParked?: number;
   /** Keep running without HTTP when its port is taken (a gateway started by the shim). */
@@ -1936,6 +1938,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           extraRoutes: async (req, res, url) => (await uiRoutes(req, res, url)) || apiRoutes(req, res, url),
           ownAuth: (req) => this.uiOwnsAuth(req),
           stateless: this.stateless,
+          ...(this.opts.httpSessionIdleMs ? { sessionIdleMs: this.opts.httpSessionIdleMs } : {}),
           host,
           port,
           allowedOrigins: listen.http.allowedOrigins,

@@ -52,6 +52,8 @@ export interface HttpListenerOptions {
   profileNames?(): string[];
   /** Serves stateless 2026-07-28 clients. */
   stateless?: StatelessDispatcher;
+  /** How long a Streamable HTTP session may sit idle before it is ended (default 2 hours; tests). */
+  sessionIdleMs?: number;
   /** See GuardOptions.ownAuth. */
   ownAuth?: (req: IncomingMessage) => boolean;
   /** Extra routes (e.g. /api) tried before the MCP ones; return true when handled. */
@@ -95,7 +97,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
   }
   const streamable = new StreamableHttpEndpoint({
     createSession: opts.createSession,
-    idleTimeoutMs: 2 * 60 * 60_000,
+    idleTimeoutMs: opts.sessionIdleMs ?? 2 * 60 * 60_000,
     maxSessions: 1000,
     ...(opts.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: opts.maxBufferedBytes }),
     ...(opts.log ? { log: opts.log } : {}),

@@ -92,6 +92,8 @@ export class StreamableHttpEndpoint {
   private readonly opts: StreamableHttpOptions;
   private readonly sweeper: NodeJS.Timeout;
   private statelessSeq = 0;
+  /** Sessions ended for room since the last log line (see reportEviction). */
+  private evicted: { count: number; timer?: NodeJS.Timeout } = { count: 0 };
 
   constructor(opts: StreamableHttpOptions) {
     this.opts = opts;
@@ -148,7 +150,14 @@ export class StreamableHttpEndpoint {
         );
       if (this.sessions.size >= this.opts.maxSessions) this.sweep(true);
       if (this.sessions.size >= this.opts.maxSessions)
-        return sendRpcError(res, 503, RpcCode.InternalError, 'Too many sessions', message.id);
+        return sendRpcError(
+          res,
+          503,
+          RpcCode.InternalError,
+          `Too many sessions: ${this.opts.maxSessions} are open (the most Switchboard keeps), each with a request ` +
+            'or an event stream open; try again once one ends',
+          message.id,
+        );
       const state = this.open(profile, principal);
       this.handleRequest(state, req, res, message, { 'mcp-session-id': state.session.id });
       return;
@@ -295,6 +304,7 @@ export class StreamableHttpEndpoint {
 
   closeAll(why?: string): void {
     clearInterval(this.sweeper);
+    clearTimeout(this.evicted.timer);
     for (const state of [...this.sessions.values()]) this.end(state, why);
   }
 
@@ -412,8 +422,31 @@ export class StreamableHttpEndpoint {
     for (const state of oldestFirst) {
       const idle = now - state.lastActive > this.opts.idleTimeoutMs;
       const busy = state.byRequest.size > 0 || state.standalone.connected;
-      if ((idle && !busy) || (force && !busy && this.sessions.size >= this.opts.maxSessions)) this.end(state);
+      if (idle && !busy) {
+        const minutes = Math.round(this.opts.idleTimeoutMs / 60_000);
+        this.end(state, `the session was idle for ${minutes} minutes`);
+      } else if (force && !busy && this.sessions.size >= this.opts.maxSessions) {
+        this.reportEviction(state);
+        this.end(state, `${this.opts.maxSessions} HTTP sessions were open (the most Switchboard keeps)`);
+      }
     }
+  }
+
+  /** A session ended to make room: the first of a run is logged by name, the rest counted every 10 s. */
+  private reportEviction(state: HttpSession): void {
+    const log = this.opts.log;
+    if (!log) return;
+    const room = `${this.opts.maxSessions} HTTP sessions are open (the most Switchboard keeps)`;
+    if (this.evicted.timer) {
+      this.evicted.count++;
+      return;
+    }
+    log(`${state.session.describe()} ended: ${room}, and it had been idle longest; it must initialize again`);
+    this.evicted.timer = setTimeout(() => {
+      const count = this.evicted.count;
+      this.evicted = { count: 0 };
+      if (count > 0) log(`${count} more idle HTTP sessions ended in the last 10 s: ${room}`);
+    }, 10_000).unref();
   }
 }
 
