@@ -3,6 +3,7 @@ import {
   disambiguatedName,
   fitName,
   isValidExposedName,
+  MAX_REMEMBERED_NAMES,
   NameBook,
   nameKey,
   namespacedName,
@@ -71,6 +72,21 @@ describe('name book', () => {
     book.assign([claim('gone', 'x', 'name')]);
     book.retain(new Set(['other']), new Set());
     expect(book.assign([claim('other', 'y', 'name')]).get(nameKey('other', 'y'))).toBe('name');
+  });
+
+  it('remembers at most MAX_REMEMBERED_NAMES past those in use, for a server that renames its tools every list', () => {
+    const book = new NameBook();
+    // Two claims want one name: the second gets a hashed form, which must stay as long as it is listed.
+    const kept = [claim('s', 'a', 'shared'), claim('s', 'b', 'shared')];
+    const first = book.assign(kept);
+    for (let round = 0; round < 25; round++) {
+      const fresh = Array.from({ length: 1000 }, (_, i) => claim('s', `r${round}_${i}`, `s__r${round}_${i}`));
+      const listed = [...kept, ...fresh];
+      const names = book.assign(listed);
+      book.retain(new Set(['s']), new Set(names.keys()));
+      expect(book.size).toBeLessThanOrEqual(MAX_REMEMBERED_NAMES + listed.length);
+      expect(names.get(nameKey('s', 'b'))).toBe(first.get(nameKey('s', 'b')));
+    }
   });
 });
 
