@@ -132,7 +132,7 @@ describe('server-to-client requests and notifications', () => {
     }
   });
 
-  it('refuses a form of more choices than the app can draw, telling the server why, and shows nothing', async () => {
+  it('refuses a form of more choices or fields than the app can draw, saying why, and shows nothing', async () => {
     const client = await httpClient(gateway.httpUrl()!);
     const choices = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
     const ask = (properties: Record<string, unknown>) =>
@@ -152,6 +152,10 @@ describe('server-to-client requests and notifications', () => {
         b: { type: 'array', items: { type: 'string', enum: choices(600) } },
       });
       expect(textOf(spread)).toContain('offers more than 1000 choices (1200 up to property "b")');
+      const fields = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`f${i}`, { type: 'string' }]));
+      const wide = await ask(fields);
+      expect(wide.isError).toBe(true);
+      expect(textOf(wide)).toContain('requestedSchema has 101 properties, more than 100');
       expect(await gateway.api.listQuestions()).toEqual([]);
       // A list of countries is shown.
       const call = ask({ country: { type: 'string', enum: choices(250) } });
@@ -159,6 +163,26 @@ describe('server-to-client requests and notifications', () => {
       await gateway.api.answerQuestion(question.id, { action: 'accept', content: { country: 'c249' } });
       expect(JSON.parse(textOf(await call))).toEqual({ action: 'accept', content: { country: 'c249' } });
     } finally {
+      await client.close();
+    }
+  });
+
+  it('does not show a page whose URL is over 8192 characters: its server hears decline, the log says why', async () => {
+    const client = await httpClient(gateway.httpUrl()!); // no elicitation: the app would show the page
+    const logged: string[] = [];
+    const onLog = (note: { text: string }) => logged.push(note.text);
+    gateway.on('log', onLog);
+    try {
+      const url = `https://example.com/${'a'.repeat(8200)}`;
+      const asked = await client.callTool({ name: 'every__trigger-url-elicitation', arguments: { url } });
+      expect(textOf(asked)).toContain('declined');
+      expect(logged).toContain(
+        'elicitation/create from "every" refused: it has a url longer than 8192 characters; ' +
+          'the server was told the user declined',
+      );
+      expect(await gateway.api.listQuestions()).toEqual([]);
+    } finally {
+      gateway.off('log', onLog);
       await client.close();
     }
   });
