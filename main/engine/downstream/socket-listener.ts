@@ -49,7 +49,7 @@ export interface LocalSocketListenerOptions {
   helloTimeoutMs?: number;
   /** Optional extra check after the token matched, e.g. an unknown profile; return a refusal reason. */
   checkHello?: (hello: Hello) => string | undefined;
-  /** Connections still in the hello phase beyond this are dropped at once. */
+  /** Connections in the hello phase at once; beyond this the one waiting longest is refused. */
   maxPendingHellos?: number;
 }
 
@@ -212,16 +212,21 @@ export async function listenLocalSocket(options: LocalSocketListenerOptions): Pr
   if (!isWindows && path.dirname(socket) !== dir) await ensurePrivateDir(path.dirname(socket));
 
   const accepted = new Set<net.Socket>();
-  let pending = 0;
+  /** Connections still in the hello, oldest first, each with its refusal. */
+  const pending = new Map<net.Socket, (reason: string) => void>();
 
   const server = net.createServer((conn) => {
     accepted.add(conn);
-    conn.once('close', () => accepted.delete(conn));
-    if (pending >= maxPending) {
-      conn.destroy();
-      return;
+    conn.once('close', () => {
+      accepted.delete(conn);
+      pending.delete(conn);
+    });
+    // Full: the one waiting longest goes (a shim says its hello at once; a connection that stays
+    // silent cannot keep every shim out, as it did when the newcomer was the one dropped).
+    if (pending.size >= maxPending) {
+      const refuseOldest = pending.values().next().value!;
+      refuseOldest(`${maxPending} connections were waiting to say hello, and this one waited longest`);
     }
-    pending++;
     let handled = false;
     let chunks: Buffer[] = [];
     let size = 0;
@@ -230,7 +235,7 @@ export async function listenLocalSocket(options: LocalSocketListenerOptions): Pr
 
     const finish = () => {
       handled = true;
-      pending--;
+      pending.delete(conn);
       clearTimeout(timer);
       conn.off('data', onData);
       conn.off('end', onEnd);
@@ -289,6 +294,7 @@ export async function listenLocalSocket(options: LocalSocketListenerOptions): Pr
       conn.destroy();
     };
     const timer = setTimeout(() => refuse(`no hello within ${helloTimeoutMs} ms`), helloTimeoutMs);
+    pending.set(conn, refuse);
     conn.on('data', onData);
     conn.on('end', onEnd);
     conn.on('error', onError);
