@@ -58,6 +58,20 @@ describe('misbehaving backends and clients', () => {
     expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'alive' } }))).toBe('alive');
   }, 30_000);
 
+  it('refuses a server the questions past 64 waiting for a client that does not answer, naming the limit', async () => {
+    const silent = await httpClient(gateway.httpUrl()!, { elicitation: {} });
+    try {
+      // Never answers: every question stays waiting.
+      silent.setRequestHandler(ElicitRequestSchema, () => new Promise<never>(() => undefined));
+      const result = textOf(await silent.callTool({ name: 'hostile__ask_many', arguments: { count: 100 } }));
+      expect(result).toMatch(/^36 refused: client session [0-9a-f]{8} \(test-client 1\.0\.0, streamable-http, /);
+      expect(result).toContain('profile default) already has 64 requests from servers waiting for its answer');
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'alive' } }))).toBe('alive');
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('tells only the client that was asked to open a page that the sign-in there completed', async () => {
     const asker = await httpClient(gateway.httpUrl()!, { elicitation: { url: {} } });
     const other = await httpClient(gateway.httpUrl()!, { elicitation: { url: {} } });
