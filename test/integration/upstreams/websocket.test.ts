@@ -107,3 +107,40 @@ describe('remote servers over WebSocket', () => {
     expect(state()?.restarts).toBeGreaterThan(0);
   });
 });
+
+describe('a server on a WebSocket that stops reading', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let server: { child: ChildProcess; port: number };
+  let gateway: Gateway;
+  let client: Client;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ws-');
+    server = await startWsServer();
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { deaf: { url: `ws://127.0.0.1:${server.port}/mcp`, timeoutMs: 2000 } },
+    });
+    gateway = await startGateway(config);
+    client = await httpClient(gateway.httpUrl()!);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    if (server) await stopped(server.child);
+    await dir?.cleanup();
+  });
+
+  it('holds a bounded amount for it and refuses the rest at once, naming it', async () => {
+    expect(textOf(await client.callTool({ name: 'deaf__deafen', arguments: {} }))).toBe('deaf now');
+    const big = 'x'.repeat(4 * 1024 * 1024);
+    // Each call waits in the gateway, unwritten; past 16 MiB the next ones are refused at once.
+    const calls = await Promise.allSettled(
+      Array.from({ length: 8 }, () => client.callTool({ name: 'deaf__echo', arguments: { message: big } })),
+    );
+    const errors = calls.map((c) => (c.status === 'rejected' ? String((c.reason as Error).message) : 'answered'));
+    expect(
+      errors.filter((e) => /server "deaf" is not reading its input: .* MiB sent to it earlier/.test(e)).length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(errors.filter((e) => /timed out/.test(e)).length).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+});

@@ -38,6 +38,8 @@ export interface WsChannelConfig {
 const TOO_BIG = 1009;
 const NORMAL = 1000;
 const HEARTBEAT_MS = 30_000;
+/** What may wait unwritten for a server that does not read (the same as for a stdio server). */
+const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => void): Opener {
   return async (handlers) => {
@@ -145,7 +147,17 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
           throw new GatewayError('upstream_closed', `server "${config.name}": the WebSocket is not open`, {
             notSent: true,
           });
-        socket.send(JSON.stringify(message));
+        const text = JSON.stringify(message);
+        // A server that stopped reading: what is sent to it waits in our memory, so past a bound
+        // new messages are refused (as to a stdio server) instead of piling up until the heartbeat.
+        const waiting = socket.bufferedAmount;
+        if (waiting > 0 && waiting + Buffer.byteLength(text) > MAX_UNSENT_BYTES)
+          throw new GatewayError(
+            'upstream_unavailable',
+            `server "${config.name}" is not reading its input: ${(waiting / 1048576).toFixed(1)} MiB sent to it ` +
+              'earlier are still waiting to be written, so this message was not sent',
+          );
+        socket.send(text);
       },
       close: () =>
         new Promise<void>((resolve) => {
