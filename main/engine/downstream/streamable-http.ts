@@ -445,7 +445,7 @@ export class StreamableHttpEndpoint {
     this.evicted.timer = setTimeout(() => {
       const count = this.evicted.count;
       this.evicted = { count: 0 };
-      if (count > 0) log(`${count} more idle HTTP sessions ended in the last 10 s: ${room}`);
+      if (count > 0) log(`${count} more idle HTTP session${count === 1 ? '' : 's'} ended in the last 10 s: ${room}`);
     }, 10_000).unref();
   }
 }
