@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../main/engine/index.ts';
 import { fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../helpers/gateway.ts';
+import { STATELESS, statelessMeta } from '../helpers/stateless.ts';
 
 interface RawConn {
   socket: net.Socket;
@@ -199,6 +200,38 @@ describe('event streams held open', () => {
     const refused = streams.filter((c) => c.received().startsWith('HTTP/1.1 503'));
     expect(open).toBe(90);
     // The rest were told why (and closed), or closed at once while more than maxConnections were open.
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.received()).toContain('Too many event streams open (90');
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'got in' } }))).toBe('got in');
+    } finally {
+      await client.close();
+    }
+    destroyAll();
+  });
+
+  it('count 2026-07-28 subscriptions/listen streams (POSTs that stay open) the same way', async () => {
+    const port = Number(new URL(gateway.httpUrl()!).port);
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'L',
+      method: 'subscriptions/listen',
+      params: { _meta: statelessMeta(), notifications: { toolsListChanged: true } },
+    });
+    const listen =
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+      `Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: ${STATELESS}\r\n` +
+      `Mcp-Method: subscriptions/listen\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const streams = Array.from({ length: 150 }, () => rawConnect(port, listen));
+    await Promise.all(streams.map((c) => c.connected));
+    await waitFor(
+      () => streams.every((c) => /subscriptions\/acknowledged|HTTP\/1\.1 503/.test(c.received()) || c.socket.destroyed),
+      10_000,
+      'every stream answered',
+    );
+    expect(streams.filter((c) => c.received().includes('subscriptions/acknowledged')).length).toBe(90);
+    const refused = streams.filter((c) => c.received().startsWith('HTTP/1.1 503'));
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]!.received()).toContain('Too many event streams open (90');
     const client = await httpClient(gateway.httpUrl()!);

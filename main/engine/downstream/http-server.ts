@@ -102,6 +102,7 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     ...(opts.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: opts.maxBufferedBytes }),
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.stateless ? { stateless: opts.stateless } : {}),
+    openStream: (res) => openStream(res),
   });
   const legacy = new LegacySseEndpoint(opts.createSession);
   const corsOrigins = new Set(opts.allowedOrigins.map((o) => o.replace(/\/$/, '')));
@@ -109,9 +110,10 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
   const guard: { check?: (req: IncomingMessage) => Refusal | Admitted } = {};
 
   const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
-  // Event streams (GET /sse, GET /mcp) stay open, and are never shed as stalled connections: they may
-  // take all but a quarter (at most 128) of maxConnections, which is kept for requests (a new client,
-  // the app's control API), so a process holding streams open cannot lock everyone out.
+  // Event streams (GET /sse, GET /mcp, a stateless POST subscriptions/listen) stay open, and are never
+  // shed as stalled connections: they may take all but a quarter (at most 128) of maxConnections, which
+  // is kept for requests (a new client, the app's control API), so a process holding streams open
+  // cannot lock everyone out.
   const maxStreams = limits.maxConnections - Math.min(128, Math.floor(limits.maxConnections / 4));
   let streams = 0;
   const openStream = (res: ServerResponse): boolean => {

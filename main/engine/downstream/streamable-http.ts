@@ -60,6 +60,11 @@ export interface StreamableHttpOptions {
   maxBufferedBytes?: number;
   /** The gateway's log, for drops on a stateless call's stream. */
   log?: (text: string) => void;
+  /**
+   * Counts a long-lived stream against the listener's event streams (a 2026-07-28
+   * subscriptions/listen, which stays open as a GET stream does); false when it was refused (answered).
+   */
+  openStream?: (res: ServerResponse) => boolean;
 }
 
 export function sendJson(
@@ -231,6 +236,7 @@ export class StreamableHttpEndpoint {
       name: header(req, 'mcp-name'),
     });
     if (headerError) return sendJson(res, statusForError(headerError), failure(message.id, headerError));
+    if (message.method === 'subscriptions/listen' && this.opts.openStream && !this.opts.openStream(res)) return;
     const canSse = (header(req, 'accept') ?? '').includes('text/event-stream');
     const id = `m${++this.statelessSeq}`;
     const limit = this.opts.maxBufferedBytes ?? DEFAULTS.maxSessionBufferBytes;
