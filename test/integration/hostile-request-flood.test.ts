@@ -1,6 +1,6 @@
 /**
  * Clients that send requests without waiting for answers: over the shim socket (stateful and
- * 2026-07-28 stateless) and over Streamable HTTP. Each unanswered request holds memory across the
+ * 2026-07-28 stateless), over Streamable HTTP and over legacy SSE. Each unanswered request holds memory across the
  * gateway (~9 KB; 50,000 of them took the gateway to 517 MB before this limit), so a session may
  * have limits.maxRequestsInFlight unanswered: past that each request is refused at once with
  * -32004, the first refusal of a run is logged naming the session, the requests let in are
@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { LineSplitter } from '../../main/shared/lines.ts';
 import { connectShimSocket } from '../helpers/shim-socket.ts';
 import { statelessMeta } from '../helpers/stateless.ts';
@@ -143,6 +144,21 @@ describe('a client that sends requests without waiting for the answers', () => {
 
   it('over Streamable HTTP: the calls past the limit fail with -32004 while the others are answered', async () => {
     const client = await httpClient(url);
+    try {
+      const calls = await Promise.allSettled(ids(1).map(() => client.callTool(SLOW)));
+      const done = calls.filter((c) => c.status === 'fulfilled' && textOf(c.value) === 'done after 1 steps');
+      const refused = calls.filter((c) => c.status === 'rejected' && (c.reason as { code?: number }).code === -32004);
+      expect(done).toHaveLength(LIMIT);
+      expect(refused).toHaveLength(SENT - LIMIT);
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'again' } }))).toBe('again');
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
+
+  it('over legacy SSE: the same limit, the refusals on its stream, and the session goes on', async () => {
+    const client = new Client({ name: 'flooding-sse', version: '1' });
+    await client.connect(new SSEClientTransport(new URL(url.replace(/\/mcp$/, '/sse'))));
     try {
       const calls = await Promise.allSettled(ids(1).map(() => client.callTool(SLOW)));
       const done = calls.filter((c) => c.status === 'fulfilled' && textOf(c.value) === 'done after 1 steps');
