@@ -1628,7 +1628,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** The gateway's secrets hidden in `text`, and the header values of `session` (see sessionSecrets). */
   private redactIn(text: string, session: string | undefined): string {
-    const own = session === undefined ? undefined : this.sessionRedactors.get(session);
+    // Most gateways have no headersToEnv: no lookup for each text recorded then.
+    const own =
+      session === undefined || this.sessionRedactors.size === 0 ? undefined : this.sessionRedactors.get(session);
     return this.redactor.redact(own ? own.redact(text) : text);
   }
 

@@ -550,7 +550,7 @@ export class TrafficRecorder {
     } catch {
       text = '"(not serialisable)"';
     }
-    const { text: json, bytes, truncated } = this.cut(text, this.maxPayloadBytes, scope, (t) => this.clean(t, scope));
+    const { text: json, bytes, truncated } = this.cut(text, this.maxPayloadBytes, scope, true);
     return truncated ? { json, bytes, truncated } : { json, bytes };
   }
 
@@ -565,11 +565,11 @@ export class TrafficRecorder {
     text: string,
     max: number,
     scope?: string,
-    clean: (text: string) => string = (t) => this.redact(t, scope),
+    payload = false,
   ): { text: string; bytes: number; truncated: boolean } {
     const bytes = Buffer.byteLength(text);
-    if (bytes <= max) return { text: clean(text), bytes, truncated: false };
-    const head = Buffer.from(clean(text.slice(0, max + CUT_MARGIN)))
+    if (bytes <= max) return { text: this.clean(text, scope, payload), bytes, truncated: false };
+    const head = Buffer.from(this.clean(text.slice(0, max + CUT_MARGIN), scope, payload))
       .subarray(0, max)
       .toString();
     return { text: `${this.redactCutEnd(head, scope)}…[truncated: ${bytes} bytes in all]`, bytes, truncated: true };
@@ -619,8 +619,10 @@ export class TrafficRecorder {
     return session;
   }
 
-  private clean(text: string, scope: string | undefined): string {
-    return this.sensitive.redact(this.redact(text, scope));
+  /** Secrets hidden in `text`; in a payload, also the values of fields marked sensitive. */
+  private clean(text: string, scope: string | undefined, payload: boolean): string {
+    const redacted = this.redact(text, scope);
+    return payload ? this.sensitive.redact(redacted) : redacted;
   }
 }
 
