@@ -95,7 +95,7 @@ import { FailedUpstream } from './upstreams/failed.ts';
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
 import { DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
-import { Catalog, MAX_PAGES } from './routing/catalog.ts';
+import { Catalog, MAX_PAGES, type ListKind } from './routing/catalog.ts';
 import { Router, type RoutedServer } from './routing/router.ts';
 import {
   TracedUpstream,
@@ -450,9 +450,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.questions.on('ended', (ended) => this.events.publish('question-ended', ended));
     // A server's state or tool count changed, or servers came and went: the list, once per burst.
     this.on('status', () => this.publishServers());
-    this.catalog.on('changed', (_upstream, kind) => {
+    // A tool list changed, or could not be read (the Servers screen says why its tools are unknown).
+    const toolsChanged = (_upstream: Upstream, kind: ListKind) => {
       if (kind === 'tools') this.publishServers();
-    });
+    };
+    this.catalog.on('changed', toolsChanged);
+    this.catalog.on('failed', toolsChanged);
     this.catalog.on('left-out', (upstream, kind, items) => {
       this.log({
         level: 'warn',
@@ -462,10 +465,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           `one of these in it): ${items.join('; ')}`,
       });
       // The Servers screen shows the tools left out.
-      if (kind === 'tools') this.publishServers();
-    });
-    // The Servers screen says why a server's tools are unknown.
-    this.catalog.on('failed', (_upstream, kind) => {
       if (kind === 'tools') this.publishServers();
     });
     this.catalog.on('cut', (upstream, kind, items) => {
