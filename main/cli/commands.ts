@@ -30,6 +30,7 @@ import {
   type GatewayInfo,
   type GatewayOptions,
   userInstallerContext,
+  withoutServerName,
 } from '../engine/index.ts';
 import { runtimePaths } from '../shared/paths.ts';
 import { describeStopped, markStopped, readStopped } from '../shared/stopped-marker.ts';
@@ -463,8 +464,7 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
 /** Why a ready server's tools/list failed, without the server's name the message may begin with. */
 function toolListError(gateway: Gateway, server: string): string | undefined {
   const error = gateway.toolListError(server);
-  const named = `server ${JSON.stringify(server)}: `;
-  return error?.startsWith(named) ? error.slice(named.length) : error;
+  return error === undefined ? undefined : withoutServerName(error, server);
 }
 
 /** `--args`' value as the tool's arguments; undefined with the reason when it is not a JSON object. */

@@ -38,7 +38,7 @@ export type {
   TrafficStats,
   TrafficTree,
 } from '../../preload/contract/index.ts';
-export { FAILED_OUTCOMES } from '../../preload/contract/index.ts';
+export { FAILED_OUTCOMES, withoutServerName } from '../../preload/contract/index.ts';
 export { REVISIONS, LATEST_STATEFUL, type Revision } from './protocol/versions.ts';
 export type { SecretStore } from './secrets/store.ts';
 export { assertSecretName, MAX_SECRET_VALUE_LENGTH, secretValueProblem } from './secrets/store.ts';

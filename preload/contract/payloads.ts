@@ -44,6 +44,15 @@ export interface GatewayStatus {
   trafficHistoryProblem?: string;
 }
 
+/**
+ * A server's error without the `server "NAME": ` it starts with, for where the server's name is said
+ * already (its row, its detail, its tray submenu, its line in `switchboard list`).
+ */
+export function withoutServerName(text: string, server: string): string {
+  const named = `server ${JSON.stringify(server)}: `;
+  return text.startsWith(named) ? text.slice(named.length) : text;
+}
+
 export interface ServerView {
   /** The server's key in the config. Unique. */
   name: string;

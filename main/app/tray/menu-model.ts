@@ -5,7 +5,12 @@
  * turns it into an Electron Menu.
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { ClientView, ServerState, ServerView } from '../../../preload/contract/index.ts';
+import {
+  withoutServerName,
+  type ClientView,
+  type ServerState,
+  type ServerView,
+} from '../../../preload/contract/index.ts';
 
 /** What the icon shows, most urgent first: error, question, paused, warning, ok, idle. */
 export type TrayHealth = 'idle' | 'ok' | 'warning' | 'error' | 'question' | 'paused';
@@ -163,7 +168,7 @@ function serverItem(server: ServerView, paused: boolean): TrayMenuItem {
   const stateLabel = needsLogin(server) ? 'needs login' : waits ? waitLabel : STATE_LABEL[server.state];
   const label = `${STATE_MARK[server.state]} ${truncate(server.name, 40)} — ${stateLabel}`;
   // In the server's own submenu its name is said already: the line's few words go to what is wrong.
-  const error = server.lastError?.replace(`server ${JSON.stringify(server.name)}: `, '');
+  const error = server.lastError === undefined ? undefined : withoutServerName(server.lastError, server.name);
   const detail = error !== undefined && server.state !== 'ready' ? truncate(error) : undefined;
   return {
     type: 'submenu',
