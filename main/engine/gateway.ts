@@ -383,6 +383,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       // Which tools and prompts clients see, and by what names, is the gateway's, and a description
       // is the user's note: no restart for either.
       (a, b) => deepEqual(withoutGatewayKeys(a), withoutGatewayKeys(b)),
+      {
+        max: () => this.current.limits.maxIsolatedProcesses,
+        refusal: (server, max) =>
+          new FailedUpstream(
+            server.name,
+            server.kind,
+            `${max} processes of isolated servers are running (limits.maxIsolatedProcesses); ` +
+              'it starts for this client once one of them stops',
+          ),
+      },
     );
     // A process started with a client's header values: those values are hidden until it is gone.
     this.registry.on('stopped', (upstream) => {
@@ -1008,7 +1018,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.registry.names().map((name) => {
       const server = this.registry.config(name)!;
       const shared = this.registry.sharedInstance(name);
-      const instances = this.registry.all().filter((u) => this.registry.server(u) === name);
+      const instances = this.registry
+        .all()
+        .filter((u) => this.registry.server(u) === name && !this.registry.refused(u));
       const status: UpstreamStatus = (shared && this.redactStatus(shared.status())) ?? {
         name,
         kind: server.kind,
@@ -1418,6 +1430,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     // into a connection about to close (a shim's list was answered that the gateway had stopped).
     this.closeSessionsOfGoneProfiles();
     const changes = await this.applyServers(loaded.config);
+    if (loaded.config.limits.maxIsolatedProcesses > previous.limits.maxIsolatedProcesses) this.registry.retryRefusals();
     for (const name of [...changes.restarted, ...changes.stopped]) this.restartsBefore.delete(name);
     this.router.invalidate();
     this.publishServers();

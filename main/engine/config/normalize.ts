@@ -160,6 +160,7 @@ export function normalizeConfig(parsed: ParsedConfig): ResolvedConfig {
       maxResponseBytes: parsed.limits?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
       maxSessionBufferBytes: parsed.limits?.maxSessionBufferBytes ?? DEFAULTS.maxSessionBufferBytes,
       maxRequestsInFlight: parsed.limits?.maxRequestsInFlight ?? DEFAULTS.maxRequestsInFlight,
+      maxIsolatedProcesses: parsed.limits?.maxIsolatedProcesses ?? DEFAULTS.maxIsolatedProcesses,
     },
     traffic: {
       enabled: parsed.traffic?.enabled ?? DEFAULTS.traffic.enabled,

@@ -23,6 +23,8 @@ export const DEFAULTS = {
   maxSessionBufferBytes: 8 * 1024 * 1024,
   /** Requests one client session may have unanswered (each holds ~9 KB across the gateway). */
   maxRequestsInFlight: 1000,
+  /** Processes of isolated servers at once, gateway-wide (one per client session and isolated server). */
+  maxIsolatedProcesses: 100,
   /** JSON handlers: the contract's default timeout, connection pool and discover cache. */
   handlerTimeoutMs: 30_000,
   handlerPool: 16,
@@ -588,6 +590,10 @@ export const configSchema = z
           'Requests one client session may have unanswered at once; more are refused with an error ' +
             '(-32004) until some are answered.',
         ).default(DEFAULTS.maxRequestsInFlight),
+        maxIsolatedProcesses: positiveInt(
+          'Processes of isolated servers running at once, all servers and client sessions together. A ' +
+            'session over it is refused that server (its requests say why) until one of them stops.',
+        ).default(DEFAULTS.maxIsolatedProcesses),
       })
       .optional()
       .describe('Message size limits and per-session buffers; larger messages are refused with an error.'),
@@ -789,6 +795,7 @@ export interface ResolvedConfig {
     maxResponseBytes: number;
     maxSessionBufferBytes: number;
     maxRequestsInFlight: number;
+    maxIsolatedProcesses: number;
   };
   traffic: TrafficSettings;
 }

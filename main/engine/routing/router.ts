@@ -47,6 +47,7 @@ export interface RoutedServer extends RegistryServer {
 /** The part of the upstream registry the router uses. */
 export interface RouterRegistry {
   on(event: 'added' | 'removed', listener: (upstream: Upstream) => void): unknown;
+  on(event: 'lifted', listener: (sessionId: string) => void): unknown;
   all(): Upstream[];
   forSession(server: string, sessionId: string, session?: SessionContext): Upstream | undefined;
   existingForSession(server: string, sessionId: string): Upstream | undefined;
@@ -167,6 +168,11 @@ export class Router implements SessionHandler {
       for (const wake of this.instanceWaiters) wake();
     });
     opts.registry.on('removed', (u) => this.unwireUpstream(u));
+    // An isolated server refused to this session for the process cap can start now: its client lists again.
+    opts.registry.on('lifted', (sessionId) => {
+      const s = this.sessionsById.get(sessionId);
+      if (s?.initialized && !s.closed) for (const method of LIST_CHANGED_METHODS) s.notify(method);
+    });
     for (const u of opts.registry.all()) this.wire(u);
     opts.catalog.on('changed', (upstream, kind) => this.onCatalogChanged(upstream, kind));
   }

@@ -1,7 +1,9 @@
 /**
  * The running upstreams: one shared instance per enabled server, or, for a server marked
  * `isolated`, one instance per client session (created on first use, stopped with the session).
- * Config reloads swap only the servers that changed.
+ * Isolated instances are capped gateway-wide (limits.maxIsolatedProcesses): a session over the cap
+ * gets a refusal in its place, lifted when one of them stops. Config reloads swap only the servers
+ * that changed.
  */
 import { EventEmitter } from 'node:events';
 import { deepEqual } from '../config/diff.ts';
@@ -26,6 +28,15 @@ export interface RegistryEvents {
   removed: [upstream: Upstream];
   /** After `removed`, once the instance has stopped (its process is gone). */
   stopped: [upstream: Upstream];
+  /** A session refused an isolated instance may have one now: its next request starts it. */
+  lifted: [sessionId: string];
+}
+
+/** The gateway-wide cap on isolated instances, and what stands in for one over it. */
+export interface IsolatedLimit<S> {
+  max: () => number;
+  /** Answers every request of the session with why (it is not started). */
+  refusal: (server: S, max: number) => Upstream;
 }
 
 export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends EventEmitter<RegistryEvents> {
@@ -39,18 +50,25 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
   private readonly ownerOf = new Map<Upstream, string>();
   /** Why an instance was stopped, when a config change (or a pause) did it: see stopReason. */
   private readonly stopReasons = new WeakMap<Upstream, string>();
+  /** Stand-ins for isolated instances refused for the cap (in `isolated` too, as their sessions' instance). */
+  private readonly refusals = new Set<Upstream>();
+  /** Isolated instances removed and not yet stopped: their processes still count against the cap. */
+  private isolatedStopping = 0;
   /** `sessionId`: the session an isolated instance is started for. */
   private readonly create: (server: S, session?: SessionContext, sessionId?: string) => Upstream;
   /** Whether a server's new config can keep its running instances (what differs is the gateway's own). */
   private readonly sameInstance: (before: S, now: S) => boolean;
+  private readonly limit: IsolatedLimit<S> | undefined;
 
   constructor(
     create: (server: S, session?: SessionContext, sessionId?: string) => Upstream,
     sameInstance: (a: S, b: S) => boolean = deepEqual,
+    limit?: IsolatedLimit<S>,
   ) {
     super();
     this.create = create;
     this.sameInstance = sameInstance;
+    this.limit = limit;
   }
 
   config(name: string): S | undefined {
@@ -65,7 +83,12 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     return [...this.servers.values()].filter((s) => !s.disabled).map((s) => s.name);
   }
 
-  /** Every running instance, shared and isolated. */
+  /** Whether `upstream` stands in for an isolated instance refused for the cap. */
+  refused(upstream: Upstream): boolean {
+    return this.refusals.has(upstream);
+  }
+
+  /** Every running instance, shared and isolated (and the refusals standing in for some). */
   all(): Upstream[] {
     const out = [...this.shared.values()];
     for (const m of this.isolated.values()) out.push(...m.values());
@@ -103,7 +126,10 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     if (!perSession) this.isolated.set(name, (perSession = new Map()));
     let upstream = perSession.get(sessionId);
     if (!upstream) {
-      upstream = this.create(server, session, sessionId);
+      const max = this.limit?.max() ?? Infinity;
+      const over = this.isolatedRunning() >= max;
+      upstream = over ? this.limit!.refusal(server, max) : this.create(server, session, sessionId);
+      if (over) this.refusals.add(upstream);
       perSession.set(sessionId, upstream);
       this.track(upstream, name, sessionId);
       upstream.start();
@@ -116,6 +142,27 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     const server = this.servers.get(name);
     if (!server || server.disabled) return undefined;
     return server.isolated ? this.isolated.get(name)?.get(sessionId) : this.shared.get(name);
+  }
+
+  /** Isolated processes running or stopping, which the cap counts. */
+  private isolatedRunning(): number {
+    let n = this.isolatedStopping - this.refusals.size;
+    for (const perSession of this.isolated.values()) n += perSession.size;
+    return n;
+  }
+
+  /** An isolated instance has stopped (or the cap was raised): every session refused one may try again. */
+  retryRefusals(): void {
+    const sessions = new Set<string>();
+    for (const refusal of [...this.refusals]) {
+      const name = this.serverOf.get(refusal);
+      const sessionId = this.ownerOf.get(refusal);
+      if (name === undefined || sessionId === undefined) continue;
+      this.isolated.get(name)?.delete(sessionId);
+      void this.untrack(refusal);
+      sessions.add(sessionId);
+    }
+    for (const sessionId of sessions) this.emit('lifted', sessionId);
   }
 
   /** Stops the isolated instances of a session that ended. */
@@ -242,6 +289,9 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
 
   private async untrack(upstream: Upstream, why?: string): Promise<void> {
     if (why !== undefined) this.stopReasons.set(upstream, why);
+    // An isolated process counts against the cap until it has exited.
+    const counted = this.ownerOf.has(upstream) && !this.refusals.delete(upstream);
+    if (counted) this.isolatedStopping++;
     this.emit('removed', upstream);
     this.serverOf.delete(upstream);
     this.ownerOf.delete(upstream);
@@ -249,6 +299,10 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
       await upstream.stop();
     } finally {
       this.emit('stopped', upstream);
+      if (counted) {
+        this.isolatedStopping--;
+        if (this.refusals.size) this.retryRefusals();
+      }
     }
   }
 }

@@ -73,6 +73,7 @@ describe('parseConfigText: accepted configs', () => {
       maxResponseBytes: 32 * 1024 * 1024,
       maxSessionBufferBytes: 8 * 1024 * 1024,
       maxRequestsInFlight: 1000,
+      maxIsolatedProcesses: 100,
     });
   });
 
@@ -169,6 +170,7 @@ describe('parseConfigText: accepted configs', () => {
       maxResponseBytes: DEFAULTS.maxResponseBytes,
       maxSessionBufferBytes: DEFAULTS.maxSessionBufferBytes,
       maxRequestsInFlight: DEFAULTS.maxRequestsInFlight,
+      maxIsolatedProcesses: DEFAULTS.maxIsolatedProcesses,
     });
   });
 
