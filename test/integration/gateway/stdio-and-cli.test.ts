@@ -46,7 +46,13 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    env = { SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'), SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run') };
+    // A home of its own: doctor and install read the clients' configs there, never the machine's.
+    env = {
+      HOME: dir.dir,
+      XDG_CONFIG_HOME: path.join(dir.dir, '.config'),
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+    };
     config = await writeConfig(dir.dir, {
       mcpServers: {
         everything: { command: NODE, args: [EVERYTHING, 'stdio'] },
