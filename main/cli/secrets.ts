@@ -192,13 +192,19 @@ export async function secrets(
   usage: (message: string) => Error,
 ): Promise<number> {
   const store = createKeychainSecretStore();
+  // A name no reference can hold is a mistake in the command, before anything is asked or looked up.
+  if (opts.name !== undefined && opts.action !== 'ls') {
+    try {
+      assertSecretName(opts.name);
+    } catch (err) {
+      throw usage(errorMessage(err));
+    }
+  }
   switch (opts.action) {
     case 'set': {
       if (!opts.name)
         throw usage('usage: switchboard secrets set NAME   (the value is asked for, or read from stdin when piped)');
       if (opts.value !== undefined) throw usage(VALUE_ON_COMMAND_LINE);
-      // Before the value is asked for: a name refused after the secret was typed wastes it.
-      assertSecretName(opts.name);
       const own = await backupKeyProblem(opts.name, stateDir());
       if (own) throw new Error(`${own}; nothing stored`);
       const value = process.stdin.isTTY ? await readHidden(`Value for ${opts.name}: `) : await readStdin();

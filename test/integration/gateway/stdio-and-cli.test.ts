@@ -549,8 +549,11 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
     // A bad secret name is refused before its value is asked for (stdin stays open here).
     const badName = await cli(['secrets', 'set', 'bad name'], env);
-    expect(badName.code).toBe(1);
+    expect(badName.code).toBe(2);
     expect(badName.stderr).toMatch(/invalid secret name "bad name"/);
+    const badRemoval = await cli(['secrets', 'rm', 'bad name!'], env);
+    expect(badRemoval.code).toBe(2);
+    expect(badRemoval.stderr).toMatch(/invalid secret name "bad name!"/);
     // Eleven commands one after another: on a busy machine each start of the CLI takes seconds.
   }, 90_000);
 
