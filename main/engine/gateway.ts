@@ -1569,7 +1569,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         return before;
       }
       const first = Math.round((this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS) / 1000);
-      const again = `tried again by itself after ${first} s, then less often; Restart tries now`;
+      const again = `tried again by itself after ${first} s, then less often; Restart on the Servers screen tries now`;
       const resolveError = `${errorMessage(err)} (${again})`;
       return { running: { ...server, isolated, resolveError }, secrets: [], waitsForKeychain: true };
     }
