@@ -140,6 +140,24 @@ function statusLine(input: TrayMenuInput): string {
   return `${ready} of ${meant.length} server${meant.length === 1 ? '' : 's'} ready`;
 }
 
+/** A server the menu's status line counts as not ready for a reason: failed, waiting to start again, or to log in. */
+function inTrouble(s: ServerView): boolean {
+  if (s.disabled || s.isolated === true) return false;
+  return s.state === 'failed' || s.state === 'backoff' || (s.state === 'starting' && s.lastError !== undefined);
+}
+
+/**
+ * The servers the menu lists, in config order: all of them when they fit; else those in trouble
+ * first chosen, so the one the amber icon is about is never among the "N more".
+ */
+function shownServers(servers: readonly ServerView[]): readonly ServerView[] {
+  if (servers.length <= MAX_SERVER_ITEMS) return servers;
+  const urgent = servers.filter((s) => inTrouble(s) || needsLogin(s)).slice(0, MAX_SERVER_ITEMS);
+  const room = MAX_SERVER_ITEMS - urgent.length;
+  const rest = servers.filter((s) => !urgent.includes(s)).slice(0, room);
+  return servers.filter((s) => urgent.includes(s) || rest.includes(s));
+}
+
 /** A server waiting for the user to log in (OAuth), not merely broken. */
 export const needsLogin = (s: ServerView): boolean =>
   s.auth?.state === 'needs-login' && s.state !== 'ready' && !s.disabled;
@@ -264,7 +282,7 @@ export function buildTrayMenuModel(input: TrayMenuInput): TrayMenuModel {
       });
   if (servers.length > 0) {
     items.push({ type: 'separator' });
-    for (const server of servers.slice(0, MAX_SERVER_ITEMS)) items.push(serverItem(server, input.paused === true));
+    for (const server of shownServers(servers)) items.push(serverItem(server, input.paused === true));
     const rest = servers.length - MAX_SERVER_ITEMS;
     if (rest > 0) items.push({ type: 'note', label: `… and ${rest} more` });
   }

@@ -318,6 +318,16 @@ describe('tray menu model', () => {
     const lines = menu({ servers: many });
     expect(lines.filter((l) => l.startsWith('●'))).toHaveLength(MAX_SERVER_ITEMS);
     expect(lines).toContain('… and 3 more');
+    // The ones in trouble are never among the rest: the menu shows what the icon is about.
+    const troubled = [...many];
+    troubled[13] = server('s13', 'failed', { lastError: 'exited with code 1' });
+    troubled[14] = server('s14', 'backoff');
+    const shown = menu({ servers: troubled }).filter((l) => /^[●✕◐]/.test(l));
+    expect(shown).toEqual([
+      ...Array.from({ length: MAX_SERVER_ITEMS - 2 }, (_, i) => `● s${i} — ready ▸`),
+      '✕ s13 — failed ▸',
+      '◐ s14 — restarting ▸',
+    ]);
 
     const long = menu({
       servers: [server('n'.repeat(100), 'failed', { lastError: `line one\nline two ${'x'.repeat(100)}` })],
