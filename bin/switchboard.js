@@ -58,7 +58,12 @@ if (canStripTypes()) {
           `Install Node >= 22.18, or run \`npm ci\` in ${root}.`),
     );
   }
-  const child = spawn(node, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Fd 3 is a pipe the child watches (main/cli/launcher-pipe.ts): it closes when we end, also by
+  // SIGKILL, which cannot be passed on, and the child then stops instead of running on as an orphan.
+  const child = spawn(node, [cli, ...process.argv.slice(2)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { ...process.env, SWITCHBOARD_LAUNCHER_FD: '3' },
+  });
   const forwarded = new Set();
   // Without a terminal, SIGHUP is a request (a service manager's reload, kill -HUP) that only we get:
   // each one is passed on. In a terminal it is the terminal closing, which reaches the child as well.

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { printableLines } from './cli/format.ts';
+import { watchLauncherPipe } from './cli/launcher-pipe.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 const HELP = `Switchboard ${pkg.version}: one MCP gateway for every AI client.
@@ -478,6 +479,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+watchLauncherPipe();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -155,4 +155,39 @@ describe.skipIf(process.platform === 'win32')('serve, ended by a signal', () => 
     }
     expect(launcher.exitCode).toBe(null);
   }, 60_000);
+
+  it.skipIf(process.platform !== 'linux')(
+    'the launcher killed with SIGKILL (which it cannot pass on): the gateway stops its servers and exits',
+    async () => {
+      const env = await setUp();
+      const launcher = spawn(
+        NODE,
+        ['--no-experimental-strip-types', path.join(ROOT, 'bin/switchboard.js'), 'serve', '--port', '0', '--no-socket'],
+        { env, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      launcher.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const url = await waitFor(
+        () => /HTTP (http:\/\/\S+\/mcp)/.exec(stderr)?.[1],
+        20_000,
+        `serve (stderr: ${stderr})`,
+      );
+      // The gateway is the launcher's one child (the CLI under the project's Node 24).
+      const children = readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8').trim().split(/\s+/);
+      expect(children).toHaveLength(1);
+      const gateway = Number(children[0]);
+      leftovers.push(gateway);
+      const client = await httpClient(url);
+      const pid = await serverPid(client);
+      leftovers.push(pid);
+      await client.close();
+      launcher.kill('SIGKILL');
+      // It ran on, an orphan holding the port and the lock: a supervisor's restart found "another gateway".
+      // Exited: gone, or a zombie its new parent has not reaped yet.
+      const exited = () => !alive(gateway) || /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${gateway}/stat`, 'utf8'));
+      await waitFor(exited, 10_000, `gateway ${gateway} to exit`);
+      await waitFor(() => !alive(pid), 5000, `server ${pid} to be stopped`);
+    },
+    40_000,
+  );
 });
