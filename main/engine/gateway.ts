@@ -320,6 +320,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** The tries of the keychain that failed in a row (each waits twice as long as the one before). */
   private keychainTries = 0;
   private reloading: Promise<void> = Promise.resolve();
+  /** A refusal for limits.maxIsolatedProcesses was logged, and no process has stopped since. */
+  private refusalLogged = false;
   private stopped = false;
   private readonly lineSessions = new Set<Session>();
   /** Each server's recent state changes (the last 50), for its log (serverLog). */
@@ -401,13 +403,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.sessionSecrets.delete(upstream);
       this.sessionValuesChanged(held.session);
     });
-    this.registry.on('added', (u, _server, owner) =>
+    this.registry.on('added', (u, server, owner) => {
+      if (this.registry.refused(u)) return this.logRefusal(server, owner);
       u.on('status', (status) => {
         const s = this.redactStatus(status, owner);
         this.recordEvent(s);
         this.emit('status', s);
-      }),
-    );
+      });
+    });
+    // A process stopped: the refused sessions ask again, and the next refusal is news.
+    this.registry.on('lifted', () => (this.refusalLogged = false));
     this.events = new EventHub({
       onListenerError: (text) => this.log({ level: 'error', text }),
       redact: (payload) => this.redactor.redactDeep(payload),
@@ -1509,6 +1514,24 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly warn = (text: string): void => this.log({ level: 'warn', text });
 
   /** A line for the log views and the CLI. */
+  /**
+   * A session refused an isolated server for limits.maxIsolatedProcesses: logged once until a process
+   * stops, as every refused session then asks again (a thousand of them would be a thousand lines).
+   */
+  private logRefusal(server: string, sessionId: string | undefined): void {
+    if (this.refusalLogged) return;
+    this.refusalLogged = true;
+    const who = (sessionId !== undefined && this.router.describeSession(sessionId)) || 'a client session';
+    const max = this.current.limits.maxIsolatedProcesses;
+    this.log({
+      level: 'warn',
+      server,
+      text:
+        `not started for ${who}: ${max} processes of isolated servers are running (limits.maxIsolatedProcesses); ` +
+        'it starts there once one of them stops (until then further refusals are not logged)',
+    });
+  }
+
   log(note: LogNote): void {
     const line: LogLine = {
       at: Date.now(),

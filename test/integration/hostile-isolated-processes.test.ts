@@ -31,6 +31,7 @@ describe('hostile: more client sessions than isolated processes may run', () => 
   let gateway: Gateway;
   let configPath: string;
   const clients: Client[] = [];
+  const refusals: string[] = [];
   const config = (maxIsolatedProcesses: number) => ({
     mcpServers: { solo: { ...fixtureServer('solo'), isolated: true }, shared: fixtureServer('shared') },
     limits: { maxIsolatedProcesses },
@@ -46,6 +47,9 @@ describe('hostile: more client sessions than isolated processes may run', () => 
     dir = await tempDir();
     configPath = await writeConfig(dir.dir, config(2));
     gateway = await startGateway(configPath);
+    gateway.on('log', (note: { text: string; server?: string }) => {
+      if (note.text.includes('limits.maxIsolatedProcesses')) refusals.push(`${note.server}: ${note.text}`);
+    });
   });
   afterAll(async () => {
     for (const c of clients) await c.close().catch(() => {});
@@ -68,6 +72,12 @@ describe('hostile: more client sessions than isolated processes may run', () => 
         '(limits.maxIsolatedProcesses); it starts for this client once one of them stops',
     );
     expect(instances()).toBe(2);
+    // Logged once, naming the client, though refused for its list and its call.
+    expect(refusals).toEqual([
+      expect.stringMatching(
+        /^solo: not started for client session \w+ \(.*streamable-http, profile default\): 2 processes/,
+      ),
+    ]);
 
     // The first client leaves: its process stops, and the third hears that its tools changed.
     let told = 0;

@@ -265,6 +265,11 @@ export class Router implements SessionHandler {
     this.opts.onSessionsChanged?.();
   }
 
+  /** How the log names a session (its client, transport and profile), while it is attached. */
+  describeSession(id: string): string | undefined {
+    return this.sessionsById.get(id)?.describe();
+  }
+
   detach(session: Session): void {
     this.sessions.delete(session);
     this.sessionsById.delete(session.id);
