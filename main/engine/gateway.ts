@@ -404,7 +404,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.sessionValuesChanged(held.session);
     });
     this.registry.on('added', (u, server, owner) => {
-      if (this.registry.refused(u)) return this.logRefusal(server, owner);
+      if (this.registry.refused(u)) {
+        this.logRefusal(server, owner);
+        return this.publishServers();
+      }
       u.on('status', (status) => {
         const s = this.redactStatus(status, owner);
         this.recordEvent(s);
@@ -412,7 +415,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       });
     });
     // A process stopped: the refused sessions ask again, and the next refusal is news.
-    this.registry.on('lifted', () => (this.refusalLogged = false));
+    this.registry.on('lifted', () => {
+      this.refusalLogged = false;
+      this.publishServers();
+    });
     this.events = new EventHub({
       onListenerError: (text) => this.log({ level: 'error', text }),
       redact: (payload) => this.redactor.redactDeep(payload),
@@ -1045,6 +1051,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (tools) dto.toolCount = tools.length;
       const leftOut = shared ? this.catalog.leftOut(shared, 'tools') : [];
       if (leftOut.length) dto.leftOutTools = leftOut;
+      const refused = this.registry.refusedSessions(name);
+      if (refused > 0)
+        dto.lastError =
+          `${refused} client session${refused === 1 ? '' : 's'} refused: ${this.current.limits.maxIsolatedProcesses} ` +
+          'processes of isolated servers are running (limits.maxIsolatedProcesses); each starts once one of them stops';
       const toolsError = this.toolListError(name);
       if (toolsError !== undefined) dto.toolsError = toolsError;
       const auth = this.oauth.get(name)?.status();

@@ -72,6 +72,11 @@ describe('hostile: more client sessions than isolated processes may run', () => 
         '(limits.maxIsolatedProcesses); it starts for this client once one of them stops',
     );
     expect(instances()).toBe(2);
+    // The Servers screen says so, where a server's last error is.
+    expect(gateway.servers().find((s) => s.name === 'solo')?.lastError).toBe(
+      '1 client session refused: 2 processes of isolated servers are running (limits.maxIsolatedProcesses); ' +
+        'each starts once one of them stops',
+    );
     // Logged once, naming the client, though refused for its list and its call.
     expect(refusals).toEqual([
       expect.stringMatching(
@@ -90,6 +95,7 @@ describe('hostile: more client sessions than isolated processes may run', () => 
       10_000,
       "the refused client's list to hold the isolated server's tools",
     );
+    expect(gateway.servers().find((s) => s.name === 'solo')?.lastError).toBeUndefined();
     const own = (await echo(third)).structuredContent!.pid;
     expect(pids).not.toContain(own);
     expect(alive(own)).toBe(true);

@@ -88,6 +88,13 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
     return this.refusals.has(upstream);
   }
 
+  /** The sessions refused an instance of `name` for the cap, waiting for one to stop. */
+  refusedSessions(name: string): number {
+    let n = 0;
+    for (const refusal of this.refusals) if (this.serverOf.get(refusal) === name) n++;
+    return n;
+  }
+
   /** Every running instance, shared and isolated (and the refusals standing in for some). */
   all(): Upstream[] {
     const out = [...this.shared.values()];
