@@ -391,8 +391,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           new FailedUpstream(
             server.name,
             server.kind,
-            `${max} processes of isolated servers are running (limits.maxIsolatedProcesses); ` +
-              'it starts for this client once one of them stops',
+            `${isolatedAtLimit(max)}; it starts for this client once one of them stops`,
           ),
       },
     );
@@ -1054,8 +1053,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const refused = this.registry.refusedSessions(name);
       if (refused > 0)
         dto.lastError =
-          `${refused} client session${refused === 1 ? '' : 's'} refused: ${this.current.limits.maxIsolatedProcesses} ` +
-          'processes of isolated servers are running (limits.maxIsolatedProcesses); each starts once one of them stops';
+          `${refused} client session${refused === 1 ? '' : 's'} refused: ` +
+          `${isolatedAtLimit(this.current.limits.maxIsolatedProcesses)}; each starts once one of them stops`;
       const toolsError = this.toolListError(name);
       if (toolsError !== undefined) dto.toolsError = toolsError;
       const auth = this.oauth.get(name)?.status();
@@ -1533,12 +1532,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (this.refusalLogged) return;
     this.refusalLogged = true;
     const who = (sessionId !== undefined && this.router.describeSession(sessionId)) || 'a client session';
-    const max = this.current.limits.maxIsolatedProcesses;
     this.log({
       level: 'warn',
       server,
       text:
-        `not started for ${who}: ${max} processes of isolated servers are running (limits.maxIsolatedProcesses); ` +
+        `not started for ${who}: ${isolatedAtLimit(this.current.limits.maxIsolatedProcesses)}; ` +
         'it starts there once one of them stops (until then further refusals are not logged)',
     });
   }
@@ -2036,6 +2034,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 }
 
 /** A remote server's transport, for its status, when it is not the default (`auto`). */
+/** Why an isolated server was not started for a client: the gateway-wide limit, in its words. */
+function isolatedAtLimit(max: number): string {
+  const running =
+    max === 1 ? '1 process of isolated servers is running' : `${max} processes of isolated servers are running`;
+  return `${running} (limits.maxIsolatedProcesses)`;
+}
+
 function transportOf(server: ResolvedServer): Pick<ServerStatusDto, 'transport'> {
   return server.kind === 'http' && server.transport !== 'auto' ? { transport: server.transport } : {};
 }
