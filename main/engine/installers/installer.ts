@@ -273,9 +273,34 @@ function managedKeys(def: ClientDefinition): Set<string> {
   return new Set([...keys].filter((key) => !isDeepStrictEqual(a[key], b[key])));
 }
 
-/** Whether `raw` says what install writes for `shim`, whatever keys the client added to it. */
+/** The key of a client's entry that holds its environment (`env`; Goose's `envs`), if it has one. */
+function envKey(def: ClientDefinition): string | undefined {
+  const probe = { PROBE: '1' };
+  const entry = def.entry({ command: 'a', args: ['a'], env: probe });
+  return Object.keys(entry).find((key) => isDeepStrictEqual(entry[key], probe));
+}
+
+/**
+ * Variables the user added to our entry's environment (a proxy, `SWITCHBOARD_RUNTIME_DIR`): theirs,
+ * kept by install. ELECTRON_RUN_AS_NODE is not: it says which kind of entry it is, and install sets it.
+ */
+function addedEnv(def: ClientDefinition, raw: Record<string, unknown> | undefined): Record<string, string> {
+  const key = envKey(def);
+  const env = key === undefined ? undefined : raw?.[key];
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) return {};
+  const vars = Object.entries(env as Record<string, string>);
+  return Object.fromEntries(vars.filter(([name]) => name !== 'ELECTRON_RUN_AS_NODE'));
+}
+
+/** The entry install writes for `shim` where the file holds `raw`: with the variables the user added there. */
+function wantedEntry(def: ClientDefinition, raw: Record<string, unknown> | undefined, shim: ShimCommand) {
+  const added = addedEnv(def, raw);
+  return def.entry(Object.keys(added).length === 0 ? shim : { ...shim, env: { ...added, ...shim.env } });
+}
+
+/** Whether `raw` says what install writes for `shim`, whatever keys and variables the client or user added to it. */
 function launchesAs(def: ClientDefinition, raw: Record<string, unknown>, shim: ShimCommand): boolean {
-  const wanted = def.entry(shim);
+  const wanted = wantedEntry(def, raw, shim);
   return [...managedKeys(def)].every((key) => isDeepStrictEqual(raw[key], wanted[key]));
 }
 
@@ -297,11 +322,11 @@ function refuseForeign(raw: Record<string, unknown> | undefined, file: string): 
   );
 }
 
-/** Our entry for `shim`, keeping what the client added to the one there (`autoApprove`, `disabled`, …). */
+/** Our entry for `shim`, keeping what the client or user added to the one there (`autoApprove`, `disabled`, env, …). */
 function entryKeeping(def: ClientDefinition, raw: Record<string, unknown> | undefined, shim: ShimCommand) {
   const managed = managedKeys(def);
   const kept = Object.entries(raw ?? {}).filter(([key]) => !managed.has(key));
-  return { ...def.entry(shim), ...Object.fromEntries(kept) };
+  return { ...wantedEntry(def, raw, shim), ...Object.fromEntries(kept) };
 }
 
 export async function detectClients(
