@@ -15,7 +15,7 @@ import { clientDefinition } from '../installers/clients.ts';
 import { applyChange, planChange, type ChangePlan, type InstallerContext } from '../installers/client-file.ts';
 import { unifiedDiff } from '../installers/diff.ts';
 import { readClientServers, setEntry, verifyClient, type VerifyResult } from '../installers/installer.ts';
-import { readSnapshot, resolveTarget, writeAtomic } from '../installers/safe-file.ts';
+import { assertWritable, readSnapshot, resolveTarget, writeAtomic } from '../installers/safe-file.ts';
 import { createLineRedactor } from '../installers/secret-names.ts';
 import { readJsonObject } from '../installers/formats/json.ts';
 import { splitText } from '../installers/text.ts';
@@ -308,6 +308,10 @@ export async function adoptClient(
         `(${prepared.plan.clientPath})${prepared.plan.warnings.length ? `: ${prepared.plan.warnings.join('; ')}` : ''}`,
     );
   }
+  // Checked before anything is stored: the secrets and Switchboard's config go first, so a read-only
+  // client file refused only at the end left its servers in both places.
+  await assertWritable(prepared.clientPlan.target);
+  await assertWritable(prepared.configTarget);
   // 1. Secrets: if the store is unavailable, stop before any file changes.
   for (const server of prepared.converted) {
     for (const secret of server.secrets) {

@@ -2,7 +2,8 @@
  * An install the system refuses, with the real CLI run as an ordinary user (root may write
  * anywhere, so as root it runs through setpriv as "nobody"): the error says what to do, no backup
  * of the write that did not happen is left, and a later install and restore keep what the user
- * wrote in between. A file another user owns (left by a run with sudo) is not taken over.
+ * wrote in between. A file another user owns (left by a run with sudo) is not taken over. An adopt from
+ * a read-only client file stops before Switchboard's config gets the servers.
  */
 import { spawnSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -90,4 +91,17 @@ describe('an install the system refuses', () => {
       expect((await readdir(folder)).sort()).toEqual(['mcp.json']);
     },
   );
+
+  it("adopt from a read-only client file changes nothing: Switchboard's config does not get its servers", async () => {
+    const original = '{\n  "mcpServers": {\n    "notes": { "command": "notes-mcp", "args": ["--dir", "/x"] }\n  }\n}\n';
+    await writeFile(file, original);
+    await chmod(file, 0o444);
+    const refused = cliAsUser(home, ['adopt', 'cursor']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${file} is read-only; make it writable (chmod u+w)`);
+    expect(await readFile(file, 'utf8')).toBe(original);
+    // The server stays in Cursor alone: not also in a config made for it.
+    const config = path.join(home, '.config', 'switchboard', 'config.json');
+    await expect(readFile(config, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });
