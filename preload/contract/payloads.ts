@@ -322,6 +322,11 @@ export interface ClientChangePreview {
   /** A unified diff (secret-looking values masked); '' when nothing would change. */
   diff: string;
   warnings: string[];
+  /**
+   * Why Switchboard will not write the file (a symbolic link to a file outside the client's folder):
+   * the diff is the change for the user to make there by hand.
+   */
+  refused?: string;
 }
 
 export interface ClientChange {

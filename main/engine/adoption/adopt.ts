@@ -310,6 +310,7 @@ export async function adoptClient(
   }
   // Checked before anything is stored: the secrets and Switchboard's config go first, so a read-only
   // client file refused only at the end left its servers in both places.
+  if (prepared.clientPlan.refused !== undefined) throw new GatewayError('unsafe_path', prepared.clientPlan.refused);
   await assertWritable(prepared.clientPlan.target);
   await assertWritable(prepared.configTarget);
   // 1. Secrets: if the store is unavailable, stop before any file changes.

@@ -139,7 +139,12 @@ export class ClientInstalls {
     const { context, shim } = this.ready();
     this.checkProfile(profile);
     const plan = await planInstall(clientDefinition(client).id, context, shim(profile));
-    return { path: plan.path, diff: plan.diff, warnings: plan.warnings };
+    return {
+      path: plan.path,
+      diff: plan.diff,
+      warnings: plan.warnings,
+      ...(plan.refused !== undefined ? { refused: plan.refused } : {}),
+    };
   }
 
   async install(client: string, profile = 'default'): Promise<ClientChange> {

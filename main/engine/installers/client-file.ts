@@ -3,6 +3,7 @@
  * cannot parse is never written), diff, back up the original before the first change, write
  * atomically, retry when the client wrote the file in between, and check the result.
  */
+import { lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../protocol/errors.ts';
 import type { SecretStore } from '../secrets/store.ts';
@@ -14,6 +15,7 @@ import {
   assertWritable,
   makeFolder,
   readSnapshot,
+  resolveForReading,
   resolveTarget,
   writeAtomic,
   type FileSnapshot,
@@ -46,6 +48,11 @@ export interface ChangePlan {
   diff: string;
   changed: boolean;
   warnings: string[];
+  /**
+   * Why Switchboard will not write this file itself (a symbolic link to a file outside the client's
+   * folder: a dotfiles repository): the diff is then the change for the user to make there.
+   */
+  refused?: string;
 }
 
 export interface ChangeResult {
@@ -85,29 +92,62 @@ async function prepare(
   edit: BodyEdit,
 ): Promise<{ plan: ChangePlan; snapshot: FileSnapshot }> {
   const file = await clientConfigPath(def, ctx);
-  const target = await resolveTarget(file, path.dirname(file));
-  const snapshot = await readSnapshot(target.target);
+  const { target, refused } = await writeTarget(file);
+  const snapshot = await readSnapshot(target);
   const { body, shape } = splitText(snapshot.text);
   const newBody = edit(body, file, shape.eol);
   const after = newBody === body ? snapshot.text : joinText(newBody, shape);
   const diff = unifiedDiff(snapshot.text, after, { fromLabel: file, toLabel: file, mapLine: createLineRedactor() });
-  const warnings = target.target !== file ? [`${file} is a symbolic link; ${target.target} is the file changed`] : [];
+  const changed = after !== snapshot.text;
+  const warnings =
+    refused !== undefined
+      ? changed
+        ? [`${refused}; this is the change to make in ${target}`]
+        : []
+      : target !== file
+        ? [`${file} is a symbolic link; ${target} is the file changed`]
+        : [];
   const exists = snapshot.bytes !== null;
-  if (!exists && after !== snapshot.text) warnings.push(...(await creationWarnings(def, ctx, file)));
+  if (!exists && changed) warnings.push(...(await creationWarnings(def, ctx, file)));
   return {
     plan: {
       client: def.id,
       path: file,
-      target: target.target,
+      target,
       exists,
       before: snapshot.text,
       after,
       diff,
-      changed: after !== snapshot.text,
+      changed,
       warnings,
+      ...(refused !== undefined ? { refused } : {}),
     },
     snapshot,
   };
+}
+
+/**
+ * The file a change is written to. A symbolic link to a file outside the client's folder (a dotfiles
+ * repository) is not written through, but its file is read, so a preview shows the change for the user to
+ * make there by hand, and a file that already has it needs nothing.
+ */
+async function writeTarget(file: string): Promise<{ target: string; refused?: string }> {
+  try {
+    return { target: (await resolveTarget(file, path.dirname(file))).target };
+  } catch (err) {
+    if (!(err instanceof GatewayError) || err.code !== 'unsafe_path') throw err;
+    const linked = await lstat(file).then(
+      (info) => info.isSymbolicLink(),
+      () => false,
+    );
+    const target = linked ? await resolveForReading(file) : file;
+    const isFile = await stat(target).then(
+      (info) => info.isFile(),
+      () => false,
+    );
+    if (target === file || !isFile) throw err;
+    return { target, refused: err.message };
+  }
 }
 
 export async function planChange(def: ClientDefinition, ctx: PathContext, edit: BodyEdit): Promise<ChangePlan> {
@@ -130,6 +170,7 @@ export async function applyChange(
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const { plan, snapshot } = await prepare(def, ctx, edit);
     if (!plan.changed) return { plan, written: false };
+    if (plan.refused !== undefined) throw new GatewayError('unsafe_path', plan.refused);
     await assertWritable(plan.target);
     const backup = await ensureBackup(
       ctx.stateDir,
