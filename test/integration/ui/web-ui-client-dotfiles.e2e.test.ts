@@ -1,7 +1,8 @@
 /**
  * The Clients screen in real Chromium with Cursor's config linked from a dotfiles repository:
  * Install's preview says Switchboard does not write through the link, shows the change to make there
- * by hand, and offers no Write. Screenshots go to SCREENSHOT_DIR.
+ * by hand, and offers no Write. A row for a file that cannot be read names its line, and the rows' cells
+ * line up. Screenshots go to SCREENSHOT_DIR.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ describe('the Clients screen with a config linked from a dotfiles repository', (
   let gateway: Gateway;
   let browser: TestBrowser;
   let dotfile: string;
+  let zed: string;
   const theirs = '{\n  "mcpServers": {\n    "notes": { "command": "notes-mcp" }\n  }\n}\n';
 
   beforeAll(async () => {
@@ -30,6 +32,10 @@ describe('the Clients screen with a config linked from a dotfiles repository', (
     await mkdir(path.join(home, '.cursor'), { recursive: true });
     await writeFile(dotfile, theirs);
     await symlink(dotfile, path.join(home, '.cursor', 'mcp.json'));
+    // And Zed's settings with a comma missing: a row with a message and no buttons.
+    zed = path.join(home, '.config', 'zed', 'settings.json');
+    await mkdir(path.dirname(zed), { recursive: true });
+    await writeFile(zed, '{\n  "theme": "One Dark"\n  "vim_mode": true\n}\n');
     gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: {} }), {
       uiDir: UI_DIR,
       clientInstalls: {
@@ -52,6 +58,15 @@ describe('the Clients screen with a config linked from a dotfiles repository', (
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Clients' }).click();
     const row = page.getByRole('row').filter({ hasText: 'Cursor' });
     await row.getByText('Switchboard does not write through it', { exact: false }).waitFor();
+    // Zed's row names the file, line and column; every cell fills its row, the buttons' too (laid out as a
+    // flex box, theirs ended short of the row's line where the buttons were fewer than the lines of text).
+    await page.getByRole('row').filter({ hasText: 'Zed' }).getByText(`${zed}:3:3: syntax error`).waitFor();
+    for (const tr of await page.locator('tbody tr').all()) {
+      const rowBox = (await tr.boundingBox())!;
+      for (const td of await tr.getByRole('cell').all())
+        expect(Math.abs((await td.boundingBox())!.height - rowBox.height)).toBeLessThan(1);
+    }
+    await page.screenshot({ path: path.join(await screenshotDir(), 'clients-dotfiles-list.png'), fullPage: true });
     await row.getByRole('button', { name: 'Install into Cursor' }).click();
     const panel = page.getByRole('region', { name: 'Install into Cursor' });
     await panel.getByText(`this is the change to make in ${dotfile}`, { exact: false }).waitFor();
