@@ -100,7 +100,9 @@ export async function detectClient(
   try {
     entries = (await readEntries(def, ctx, file)).entries;
   } catch (err) {
-    return { ...base, state: 'invalid', problem: (err as Error).message, servers: [] };
+    // Said of a file only looked at: "(the file was not changed)" is for a change that was refused.
+    const problem = errorMessage(err).replace(/ \(the file was not changed\)$/, '');
+    return { ...base, state: 'invalid', problem, servers: [] };
   }
   const ours = entryNamedOurs(entries);
   // Read through a symlink that leads elsewhere (dotfiles), but not written through: say so now.

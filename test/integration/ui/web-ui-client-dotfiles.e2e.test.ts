@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shimCommand, type Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import { NODE, ROOT, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { runCli } from '../installers/helpers.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer', 'dist');
 
@@ -60,7 +61,12 @@ describe('the Clients screen with a config linked from a dotfiles repository', (
     await row.getByText('Switchboard does not write through it', { exact: false }).waitFor();
     // Zed's row names the file, line and column; every cell fills its row, the buttons' too (laid out as a
     // flex box, theirs ended short of the row's line where the buttons were fewer than the lines of text).
-    await page.getByRole('row').filter({ hasText: 'Zed' }).getByText(`${zed}:3:3: syntax error`).waitFor();
+    const zedRow = page.getByRole('row').filter({ hasText: 'Zed' });
+    await zedRow.getByText(`${zed}:3:3: syntax error`).waitFor();
+    // Nothing tried to change it: the listing does not say it was "not changed" (nor does `switchboard clients`).
+    expect(await zedRow.textContent()).not.toContain('the file was not changed');
+    const listed = runCli(['clients'], { HOME: path.dirname(path.dirname(dotfile)) });
+    expect(listed.stdout).toContain(`zed: ${zed}:3:3: syntax error: expected ","\n`);
     for (const tr of await page.locator('tbody tr').all()) {
       const rowBox = (await tr.boundingBox())!;
       for (const td of await tr.getByRole('cell').all())
