@@ -124,6 +124,18 @@ function entryBlocks(body: string, root: string, name: string): { start: number;
   return blocks;
 }
 
+/**
+ * Where taking block `b` out of `text` starts: with the blank line before it when a blank line or the
+ * end of the file follows (the one install put before an appended block, or one between tables), so
+ * blank lines do not pile up where it was.
+ */
+function cutStart(text: string, b: { start: number; end: number }): number {
+  if (b.start === 0) return 0;
+  const prev = lineStart(text, b.start - 1);
+  if (text.slice(prev, b.start).trim() !== '') return b.start;
+  return text.slice(b.end, nextLineStart(text, b.end)).trim() === '' ? prev : b.start;
+}
+
 function tomlKey(key: string): string {
   return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
 }
@@ -257,7 +269,10 @@ export function tomlFormat(root: string): FormatEditor {
       } else if (blocks.length > 0) {
         after = body;
         for (const [i, b] of [...blocks.entries()].reverse())
-          after = after.slice(0, b.start) + (i === 0 ? block : '') + after.slice(b.end);
+          after =
+            i === 0
+              ? after.slice(0, b.start) + block + after.slice(b.end)
+              : after.slice(0, cutStart(after, b)) + after.slice(b.end);
       } else {
         const base = body === '' || body.endsWith('\n') ? body : body + eol;
         after = base + (base.trim() === '' ? '' : eol) + block;
@@ -274,14 +289,7 @@ export function tomlFormat(root: string): FormatEditor {
         return body.slice(0, line.start) + body.slice(line.end);
       }
       let after = body;
-      for (const b of [...blocks].reverse()) {
-        let start = b.start;
-        // The blank line we put before an appended block goes with it.
-        const prev = lineStart(body, Math.max(start - 1, 0));
-        const atEnd = after.slice(b.end).trim() === '';
-        if (start > 0 && body.slice(prev, start).trim() === '' && atEnd) start = prev;
-        after = after.slice(0, start) + after.slice(b.end);
-      }
+      for (const b of [...blocks].reverse()) after = after.slice(0, cutStart(after, b)) + after.slice(b.end);
       if (after !== body) check(file, before, after, root, name, undefined);
       return after;
     },

@@ -97,14 +97,14 @@ describe('Codex TOML edits', () => {
     expect(f.remove(after, 'f', 'switchboard', '\n')).toBe(text);
   });
 
-  it('replaces an existing block and its sub-tables, leaving comments of the next table alone', () => {
+  it('replaces an existing block and its sub-tables, leaving comments of the next table alone (one blank line)', () => {
     const text =
       '[mcp_servers.switchboard]\ncommand = "old"\n\n[mcp_servers.switchboard.env]\nA = "1"\n\n# ' +
       'next\n[other]\nx = 1\n';
     const after = f.set(text, 'f', 'switchboard', ENTRY, '\n');
     expect(after).toBe(
       '[mcp_servers.switchboard]\ncommand = "/opt/node"\nargs = ["/opt/sb/bin/switchboard.js", "shim", ' +
-        '"--profile", "default"]\n\n\n# next\n[other]\nx = 1\n',
+        '"--profile", "default"]\n\n# next\n[other]\nx = 1\n',
     );
   });
 
