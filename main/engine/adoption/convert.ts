@@ -4,6 +4,7 @@
  * values are returned separately, for the secret store), names made valid for Switchboard.
  */
 import { isReference, looksSecret } from '../installers/secret-names.ts';
+import { shimProfileOf } from '../installers/shim-entry.ts';
 import { maskArgs } from '../secrets/looks-secret.ts';
 import type { VariableDialect } from '../installers/clients.ts';
 import type { ClientServer } from '../installers/types.ts';
@@ -107,6 +108,12 @@ export function convertServer(
   options: { client: string; dialect: VariableDialect; home: string },
 ): ConvertedServer {
   if (server.kind === 'unsupported') throw new ConvertError(server.problem ?? 'unsupported entry');
+  const profile = server.kind === 'stdio' ? shimProfileOf(server.command ?? '', server.args ?? []) : undefined;
+  if (profile !== undefined)
+    throw new ConvertError(
+      `it starts Switchboard itself (profile "${profile}"), so it stays in the client: moved into Switchboard, ` +
+        'it would be a server of Switchboard',
+    );
   const name = switchboardServerName(server.name);
   const warnings =
     name === server.name

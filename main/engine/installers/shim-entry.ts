@@ -64,6 +64,19 @@ export function profileOf(args: unknown): string | undefined {
 }
 
 /**
+ * The profile a server entry starts when what it runs is Switchboard's shim, whatever the entry is
+ * called (`switchboard` renamed, or a second one copied for another profile): `… switchboard.js shim
+ * --profile P`, the app's `switchboard-shim.mjs`, or a `switchboard` program itself. Such a server
+ * must never become a server of Switchboard's own.
+ */
+export function shimProfileOf(command: string, args: readonly string[]): string | undefined {
+  const at = args.indexOf('shim');
+  const named = (file: string | undefined) => file !== undefined && /switchboard/i.test(file.split(/[\\/]/).pop()!);
+  if (!(at === 0 ? named(command) : at === 1 && named(args[0]))) return undefined;
+  return args[at + 1] === '--profile' && typeof args[at + 2] === 'string' ? args[at + 2] : 'default';
+}
+
+/**
  * What a client whose entry starts a profile the config no longer has should hear: the gateway
  * refuses it at its start (a profile renamed or removed by hand, or in the app).
  */
