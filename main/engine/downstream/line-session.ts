@@ -54,7 +54,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   });
   const outbox = (out.box = new Outbox(output, session.buffer));
   // Stateless calls in flight, by the client's id, so notifications/cancelled can reach them.
-  const statelessCalls = new Map<RequestId, () => void>();
+  const statelessCalls = new Map<RequestId, (reason: string) => void>();
   const receive = (message: JsonRpcMessage) => {
     if (batches.size > 0 && isNotification(message) && message.method === 'notifications/cancelled') {
       // A cancelled request is never answered: its batch goes out without it.
@@ -73,16 +73,22 @@ export function attachLineSession(opts: LineSessionOptions): Session {
         return write(failure(message.id, { code: RpcCode.TooManyRequests, message: text }));
       }
       let answered = false;
+      let cancelled = false;
       const cancel = stateless.dispatcher.handle(stateless.profile, message, {
         notify: (m) => write(m),
         respond: (m) => {
           answered = true;
           statelessCalls.delete(message.id);
-          write(m);
+          // A request the client cancelled gets no answer (the spec: its receiver does not send one).
+          if (!cancelled) write(m);
         },
       });
       // One answered at once (server/discover, a refusal) has nothing left to cancel.
-      if (!answered) statelessCalls.set(message.id, cancel);
+      if (!answered)
+        statelessCalls.set(message.id, (reason) => {
+          cancelled = true;
+          cancel(reason);
+        });
       return;
     }
     if (statelessCalls.size && isNotification(message) && message.method === 'notifications/cancelled') {
@@ -90,7 +96,9 @@ export function attachLineSession(opts: LineSessionOptions): Session {
       const cancel = id === undefined ? undefined : statelessCalls.get(id);
       if (cancel) {
         statelessCalls.delete(id!);
-        cancel();
+        // The client's reason reaches the server, as a stateful session's does.
+        const reason = message.params?.reason;
+        cancel(typeof reason === 'string' && reason !== '' ? reason : 'the client cancelled the request');
         return;
       }
     }
@@ -108,7 +116,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   };
   session.onClose(() => {
     batches.clear();
-    for (const cancel of statelessCalls.values()) cancel();
+    for (const cancel of statelessCalls.values()) cancel('the client disconnected');
     statelessCalls.clear();
     outbox.clear();
   });

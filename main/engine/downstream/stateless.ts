@@ -212,7 +212,7 @@ export class StatelessDispatcher {
 
   /**
    * Serves one request. Returns a cancel function (HTTP: the client closed the stream; stdio:
-   * notifications/cancelled).
+   * notifications/cancelled, with the client's reason).
    */
   handle(
     profile: string,
@@ -220,7 +220,7 @@ export class StatelessDispatcher {
     reply: StatelessReply,
     principal = '',
     context?: RequestContext,
-  ): () => void {
+  ): (reason?: string) => void {
     const fail = (error: JsonRpcErrorObject) => reply.respond(failure(request.id, error), statusForError(error));
     const params = request.params ?? {};
     const meta = params._meta as Record<string, unknown> | undefined;
@@ -268,7 +268,7 @@ export class StatelessDispatcher {
       return call.resume(request, reply);
     }
     const call = new StatelessCall(this, profile, request, reply, principal, context);
-    return () => call.cancel();
+    return (reason) => call.cancel(reason);
   }
 
   /** Ends every listen stream and parked call (the gateway is stopping). */
@@ -467,7 +467,7 @@ class StatelessCall {
   }
 
   /** The client came back with answers (or without some of them). */
-  resume(request: JsonRpcRequest, reply: StatelessReply): () => void {
+  resume(request: JsonRpcRequest, reply: StatelessReply): (reason?: string) => void {
     const responses = request.params?.inputResponses;
     if (responses !== undefined && (typeof responses !== 'object' || responses === null || Array.isArray(responses))) {
       reply.respond(
@@ -509,7 +509,7 @@ class StatelessCall {
     }
     // Unanswered questions are asked again.
     if (this.questions.size > 0) this.askClient();
-    return () => this.cancel();
+    return (reason) => this.cancel(reason);
   }
 
   /**

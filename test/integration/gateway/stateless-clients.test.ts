@@ -11,6 +11,7 @@ import {
   startGateway,
   tempDir,
   textOf,
+  waitFor,
   writeConfig,
 } from '../../helpers/gateway.ts';
 import { STATELESS, statelessMeta, statelessPost } from '../../helpers/stateless.ts';
@@ -447,6 +448,49 @@ describe('stateless 2026-07-28 clients', () => {
         },
       });
       expect(textOf((await client.response(3)).result)).toBe('no answer (decline)');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('over stdio, a call the client cancels gets no answer, and its server is told the reason', async () => {
+    const client = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
+      ...process.env,
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+    });
+    try {
+      client.send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: 'sl__slow',
+          arguments: { steps: 400, delayMs: 50 },
+          _meta: statelessMeta({}, { progressToken: 'p' }),
+        },
+      });
+      await waitFor(() => client.messages.some((m) => m.method === 'notifications/progress'), 20_000, 'progress');
+      const reason = 'the user pressed stop';
+      client.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, reason } });
+      const events = async () => {
+        client.send({
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'sl__events', arguments: {}, _meta: statelessMeta() },
+        });
+        const list = JSON.parse(textOf((await client.response(2)).result)) as { events: string[] };
+        client.messages.splice(
+          client.messages.findIndex((m) => m.id === 2),
+          1,
+        );
+        return list.events.find((e) => e.startsWith('slow cancelled'));
+      };
+      expect(await waitFor(events, 10_000, 'the server to stop')).toMatch(
+        /^slow cancelled at step \d+ \(cancelled: the user pressed stop\)$/,
+      );
+      // The spec: a receiver of notifications/cancelled does not answer the request it cancels.
+      expect(client.messages.filter((m) => m.id === 1)).toEqual([]);
     } finally {
       client.close();
     }
