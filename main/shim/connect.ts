@@ -188,6 +188,8 @@ export interface ConnectLoopOptions extends Omit<AttemptOptions, 'timeoutMs'> {
   startGateway: () => boolean | void;
   /** Whether the user stopped the gateway on purpose (main/shared/stopped-marker.ts), in words. */
   stoppedOnPurpose?: () => Promise<string | undefined>;
+  /** True once nobody waits for the connection any more (the client left): it stops trying. */
+  abandoned?: () => boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -218,7 +220,7 @@ export async function connectWithRetry(options: ConnectLoopOptions): Promise<Con
       if (options.startGateway() === false) return result;
     }
     const left = options.deadline - Date.now();
-    if (left <= 0) return result;
+    if (left <= 0 || options.abandoned?.()) return result;
     await sleep(Math.min(delay, left));
     delay = Math.min(delay * 2, 500);
   }

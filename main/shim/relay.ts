@@ -422,6 +422,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         profile,
         client,
         deadline: Date.now() + forMs,
+        abandoned: () => (state as State) === 'done',
         startGateway: mayStart ? startGateway : () => undefined,
         stoppedOnPurpose: async () => {
           const marker = await readStopped(paths.stopped);
@@ -444,8 +445,9 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
     const maybeFinish = (): void => {
       if (!stdinEnded || state === 'done') return;
       if (state === 'failed') return finish(0);
-      if (state !== 'open') return; // the connect deadline bounds the wait
+      // Nothing of the client's waits for a gateway (one this shim started goes on starting without it).
       if (queue.length === 0 && session.inFlight.size === 0) return finish(0);
+      if (state !== 'open') return; // the connect deadline bounds the wait
       drainTimer ??= setTimeout(() => {
         log(`stdin closed; giving up on ${session.inFlight.size} unanswered request(s)`);
         finish(0);

@@ -434,4 +434,25 @@ describe('shim', () => {
     expect(shim.messages.map((m) => m.id)).toEqual([1, 2]);
     shim.checkStreams();
   });
+
+  it('exits at once when its client closes stdin with nothing waiting, gateway or not', async () => {
+    // No gateway comes (the command starts none): nothing of the client's waits for one.
+    const idle = new Shim(['--connect-timeout', '20000']);
+    const started = Date.now();
+    expect(await idle.end()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(idle.stderr).not.toMatch(/Switchboard is not running/);
+
+    // The same while it reconnects to a gateway that went away after the client's last answer.
+    const gateway = await startGateway();
+    const shim = new Shim(['--connect-timeout', '20000'], { ...baseEnv, SWITCHBOARD_GATEWAY_COMMAND: NO_OP_COMMAND });
+    shim.send(INIT);
+    await shim.response(1);
+    await stopProcess(gateway, 'SIGKILL');
+    await expect.poll(() => shim.stderr).toMatch(/lost the connection to the gateway; reconnecting/);
+    const closed = Date.now();
+    expect(await shim.end()).toBe(0);
+    expect(Date.now() - closed).toBeLessThan(5000);
+    shim.checkStreams();
+  }, 60_000);
 });
