@@ -43,12 +43,15 @@ export function parseShimArgs(
       case '--profile': {
         const v = value();
         if (v === undefined || v === '') return { error: `${name} needs a profile name` };
+        // A profile name starts with a letter or digit: this is the next option, the name was left out.
+        if (inline === undefined && v.startsWith('-'))
+          return { error: `${name} needs a profile name, not the option ${JSON.stringify(v)}` };
         profile = v;
         break;
       }
       case '--connect-timeout': {
         const v = value();
-        if (v === undefined) return { error: `${name} needs a number of milliseconds` };
+        if (v === undefined || v === '') return { error: `${name} needs a number of milliseconds` };
         timeout = v;
         break;
       }

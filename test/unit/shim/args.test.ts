@@ -27,6 +27,18 @@ describe('parseShimArgs', () => {
     expect(parseShimArgs(['--connect-timeout', 'soon'], {})).toHaveProperty('error');
     expect(parseShimArgs(['--help'], {})).toBe('help');
   });
+
+  it('says which value is missing, rather than take the next option for it or an empty one for none', () => {
+    expect(parseShimArgs(['--profile', '--connect-timeout', '5000'], {})).toEqual({
+      error: '--profile needs a profile name, not the option "--connect-timeout"',
+    });
+    expect(parseShimArgs(['-p', '-h'], {})).toEqual({ error: '-p needs a profile name, not the option "-h"' });
+    expect(parseShimArgs(['--connect-timeout='], {})).toEqual({
+      error: '--connect-timeout needs a number of milliseconds',
+    });
+    // An empty variable is no setting (a client's config may carry one).
+    expect(parseShimArgs([], { SWITCHBOARD_CONNECT_TIMEOUT_MS: '' })).toEqual({ profile: 'default' });
+  });
 });
 
 describe('gatewayLaunch', () => {
