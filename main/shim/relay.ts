@@ -383,13 +383,10 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
                     (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
       // Said once: a client retrying every few seconds must not fill its log with it.
       if (message !== unreachable?.message) log(message);
-      // A refusal may be fixed too (the profile added back): the next request asks again.
+      // A refusal may be fixed too (the profile added back), and a gateway that kept dropping the
+      // connection (its message says to retry): the next request asks again.
       const retry =
-        explained === undefined &&
-        (result.kind === 'absent' ||
-          result.kind === 'stopped' ||
-          result.kind === 'failed' ||
-          result.kind === 'refused');
+        result.kind === 'absent' || result.kind === 'stopped' || result.kind === 'failed' || result.kind === 'refused';
       const data = { socket: paths.socket, reason: result.message };
       unreachable = { message, data, retry };
       // An idle client hears again from a gateway that is started later (a resource update, a new list).
