@@ -127,6 +127,9 @@ export const GATEWAY_NAME = 'switchboard';
 export const KEYCHAIN_RETRY_MS = 30_000;
 export const KEYCHAIN_RETRY_MAX_MS = 30 * 60_000;
 
+/** After a `serve --stdio` client closes its stdin, how long its answers still owed may take (as the shim's). */
+const STDIO_DRAIN_MS = 5_000;
+
 /**
  * What the gateway offers servers as their client: all its clients could, since a question a client
  * cannot take (a form, a model request with tools) is put to the user in the app instead.
@@ -1364,6 +1367,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       createSession: (send) => this.createSession(profile, transport, send),
       stateless: { dispatcher: this.stateless, profile },
       ...(head ? { head } : {}),
+      // A stdio client may close its stdin and read on: its answers get a few seconds, as the shim
+      // gives its client (a shim's socket ends both ways at once; the shim waits on its side).
+      ...(transport === 'stdio' ? { drainMs: STDIO_DRAIN_MS } : {}),
     });
     this.lineSessions.add(session);
     session.onClose(() => {

@@ -32,13 +32,26 @@ export interface LineSessionOptions {
   maxRequestsInFlight: number;
   transport: TransportKind;
   createSession: (send: SendFn) => Session;
+  /**
+   * When the input ends, how long answers still owed may take before the session closes (stdio:
+   * the client may read on after closing its stdin). Default 0: it closes at once.
+   */
+  drainMs?: number;
 }
 
 export function attachLineSession(opts: LineSessionOptions): Session {
   const { input, output } = opts;
   // Created right after the session, which sends nothing before the client's first request.
   const out: { box?: Outbox } = {};
-  const write = (m: JsonRpcMessage) => out.box?.send(encodeLine(m), isNotification(m));
+  /** Set once the input ended while answers were still owed: the session closes when they are out. */
+  let draining: NodeJS.Timeout | undefined;
+  const answered = () => {
+    if (draining) setImmediate(closeIfDrained);
+  };
+  const write = (m: JsonRpcMessage) => {
+    out.box?.send(encodeLine(m), isNotification(m));
+    if (isResponse(m)) answered();
+  };
   // Requests of 2025-03-26 batches still unanswered: their answers go out together, as one line.
   const batches = new Map<RequestId, BatchAnswers>();
   const answerBatch = (id: RequestId, settle: (batch: BatchAnswers) => boolean): boolean => {
@@ -46,6 +59,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
     if (!batch?.awaits(id)) return false;
     batches.delete(id);
     if (settle(batch) && batch.answers.length > 0) out.box?.send(batch.json() + '\n', false);
+    answered();
     return true;
   };
   const session = opts.createSession((m) => {
@@ -141,10 +155,25 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   });
   if (opts.head && opts.head.length > 0) decoder.push(opts.head);
   input.on('data', (chunk: Buffer) => decoder.push(chunk));
-  const end = () => session.close();
+  const owesNothing = () => session.requestsInFlight === 0 && statelessCalls.size === 0;
+  // Once the last answer is written (a full pipe first takes what waits for it), or time is up.
+  function closeIfDrained(): void {
+    if (session.closed || !owesNothing()) return;
+    if (outbox.busy) return void output.once('drain', () => setImmediate(closeIfDrained));
+    clearTimeout(draining);
+    session.close();
+  }
+  const end = () => {
+    if (session.closed || draining) return;
+    const ms = opts.drainMs ?? 0;
+    if (ms <= 0 || owesNothing()) return session.close();
+    draining = setTimeout(() => session.close(), ms);
+    session.onClose(() => clearTimeout(draining));
+  };
+  const broken = () => session.close();
   input.on('end', end);
   input.on('close', end);
-  input.on('error', end);
-  output.on('error', end);
+  input.on('error', broken);
+  output.on('error', broken);
   return session;
 }

@@ -189,6 +189,11 @@ export class Outbox {
     this.queue.push(item);
   }
 
+  /** Whether messages wait for the connection to drain. */
+  get busy(): boolean {
+    return this.waiting;
+  }
+
   /** Lets go of everything still waiting (the connection is gone). */
   clear(): void {
     for (let i = this.head; i < this.queue.length; i++) this.queue[i]!.held.release();

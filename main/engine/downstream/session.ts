@@ -179,6 +179,11 @@ export class Session {
     this.opts.send(notification(method, params), relatedRequestId);
   }
 
+  /** The client's requests not answered yet. */
+  get requestsInFlight(): number {
+    return this.inflight.size;
+  }
+
   /** The traffic record's exchange of one of the client's requests in flight. */
   exchangeOf(requestId: RequestId): string | undefined {
     return this.exchanges.get(requestId);

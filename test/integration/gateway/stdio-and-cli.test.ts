@@ -138,6 +138,45 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     expect(lines.find((l) => l.id === 2)).toMatchObject({ result: {} });
   });
 
+  it('answers what a client sent before it closed stdin, then exits (it answered nothing)', async () => {
+    // `printf '...' | switchboard serve --stdio`: the requests are read, the input ends at once.
+    const input = [
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '1' } },
+      },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'fx__slow', arguments: { steps: 5, delayMs: 100 }, _meta: { progressToken: 'p' } },
+      },
+    ];
+    const started = Date.now();
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(NODE, [CLI, 'serve', '--stdio', '--config', config], {
+        env: { ...process.env, ...env },
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.on('close', (code) => resolve({ code, stdout }));
+      child.stdin.end(input.map((m) => JSON.stringify(m) + '\n').join(''));
+    });
+    const lines = out.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.id === 1)).toMatchObject({ result: { protocolVersion: '2025-06-18' } });
+    expect(lines.filter((l) => l.method === 'notifications/progress')).toHaveLength(5);
+    expect(textOf(lines.find((l) => l.id === 2)?.result)).toBe('done after 5 steps');
+    expect(out.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 30_000);
+
   it('refuses bad numbers and an unknown profile, stops what it started, and takes a closed pipe', async () => {
     const nothing = await cli([], env);
     expect(nothing.code).toBe(2);
