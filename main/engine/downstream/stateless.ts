@@ -27,7 +27,7 @@ import {
   type RequestId,
 } from '../protocol/jsonrpc.ts';
 import { STATELESS_REVISION, REVISIONS } from '../protocol/versions.ts';
-import { missingCapability } from '../protocol/capabilities.ts';
+import { capabilitiesFor, missingCapability } from '../protocol/capabilities.ts';
 import {
   LOG_LEVELS,
   MAX_SUBSCRIPTIONS,
@@ -281,7 +281,7 @@ export class StatelessDispatcher {
     const instructions = this.opts.serverInstructions?.(profile);
     return {
       supportedVersions: [...REVISIONS],
-      capabilities: this.opts.serverCapabilities(profile),
+      capabilities: capabilitiesFor(this.opts.serverCapabilities(profile), STATELESS_REVISION),
       ...(instructions ? { instructions } : {}),
     };
   }

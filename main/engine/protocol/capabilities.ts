@@ -1,7 +1,7 @@
 /**
  * Which client capability each server-to-client request needs. Both the router (stateful
  * clients) and the stateless listener (per-request capabilities) decide by it. And which of the
- * gateway's own capabilities a client of an older revision is told of.
+ * gateway's own capabilities a client of each revision is told of.
  */
 
 const SERVER_TO_CLIENT_CAPABILITY: Record<string, string> = {
@@ -43,12 +43,20 @@ export function missingCapability(
 
 /** The revision each server capability a profile may offer came in: a client of an earlier one is not told of it. */
 const SERVER_CAPABILITY_SINCE: Readonly<Record<string, string>> = { completions: '2025-03-26', tasks: '2025-11-25' };
+/**
+ * The revision a server capability left the core in: a client of it or a later one is not told of it.
+ * 2026-07-28 moved tasks to an extension (`io.modelcontextprotocol/tasks`), which the gateway does
+ * not serve its clients (their tasks/* are answered "Method not found").
+ */
+const SERVER_CAPABILITY_UNTIL: Readonly<Record<string, string>> = { tasks: '2026-07-28' };
 
 /** A profile's capabilities as a client of `revision` knows them: those its revision has no word for left out. */
 export function capabilitiesFor(capabilities: Record<string, unknown>, revision: string): Record<string, unknown> {
-  const unknown = Object.keys(SERVER_CAPABILITY_SINCE).filter(
-    (key) => key in capabilities && revision < SERVER_CAPABILITY_SINCE[key]!,
-  );
+  const unknown = Object.keys(capabilities).filter((key) => {
+    const since = SERVER_CAPABILITY_SINCE[key];
+    const until = SERVER_CAPABILITY_UNTIL[key];
+    return (since !== undefined && revision < since) || (until !== undefined && revision >= until);
+  });
   if (unknown.length === 0) return capabilities;
   const out = { ...capabilities };
   for (const key of unknown) delete out[key];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { EVERYTHING, NODE, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 import { rawSession } from '../../helpers/raw-http.ts';
+import { statelessPost } from '../../helpers/stateless.ts';
 
 describe('tasks (the tasks extension) in a profile of several servers', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -45,6 +46,28 @@ describe('tasks (the tasks extension) in a profile of several servers', () => {
     expect((list.result as { tasks: { taskId: string }[] }).tasks.map((t) => t.taskId)).toContain(task.taskId);
     const unknown = await s.call({ jsonrpc: '2.0', id: 5, method: 'tasks/get', params: { taskId: 'nope' } });
     expect(unknown.error).toMatchObject({ code: -32602, message: 'Unknown task: nope' });
+  });
+
+  it('does not offer a 2026-07-28 client the tasks of 2025-11-25, whose tasks/* it does not serve it', async () => {
+    const init = await fetch(gateway.httpUrl()!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
+    });
+    expect(((await init.json()) as { result: { capabilities: object } }).result.capabilities).toHaveProperty('tasks');
+    const { body } = await statelessPost(gateway.httpUrl()!, 'server/discover');
+    const capabilities = (body.result as { capabilities: Record<string, unknown> }).capabilities;
+    expect(capabilities).toMatchObject({ tools: { listChanged: true } });
+    expect(capabilities).not.toHaveProperty('tasks');
+    // What it would have been offered: tasks/get answers "Method not found" to such a client.
+    expect((await statelessPost(gateway.httpUrl()!, 'tasks/get', { taskId: 'x' })).body.error).toMatchObject({
+      code: -32601,
+    });
   });
 
   it("keeps each client's tasks to itself: another session can neither list, read nor cancel them", async () => {
