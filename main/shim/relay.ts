@@ -284,6 +284,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       if (!stdinEnded) stdin.resume();
       for (const id of session.inFlight) errorReply(id, RESTARTED_MESSAGE);
       session.inFlight.clear();
+      session.streams.clear();
       if (stdinEnded && queue.length === 0) return finish(0);
       quickDrops = Date.now() - connectedAt < QUICK_DROP_MS ? quickDrops + 1 : 0;
       if (quickDrops >= MAX_QUICK_DROPS) {
@@ -443,10 +444,10 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       if (!stdinEnded || state === 'done') return;
       if (state === 'failed') return finish(0);
       // Nothing of the client's waits for a gateway (one this shim started goes on starting without it).
-      if (queue.length === 0 && session.inFlight.size === 0) return finish(0);
+      if (queue.length === 0 && session.answersOwed() === 0) return finish(0);
       if (state !== 'open') return; // the connect deadline bounds the wait
       drainTimer ??= setTimeout(() => {
-        log(`stdin closed; giving up on ${session.inFlight.size} unanswered request(s)`);
+        log(`stdin closed; giving up on ${session.answersOwed()} unanswered request(s)`);
         finish(0);
       }, drainTimeoutMs);
     };

@@ -33,6 +33,11 @@ function trackableId(id: unknown): id is Id {
 export class ClientSession {
   /** Client requests sent to the current gateway connection and not yet answered. */
   readonly inFlight = new Set<Id>();
+  /**
+   * Those of them that are streams (a 2026-07-28 `subscriptions/listen`): answered only when they
+   * end, so no answer is owed when the client closes its stdin.
+   */
+  readonly streams = new Set<Id>();
   /** The client's initialize line, kept whole. */
   private initializeLine: string | undefined;
   private initializeId: Id | undefined;
@@ -91,11 +96,15 @@ export class ClientSession {
       ) {
         // A cancelled request may never be answered; don't report it lost later.
         this.inFlight.delete(params.requestId);
+        this.streams.delete(params.requestId);
       }
       return {};
     }
     if (!trackableId(m.id)) return {};
     switch (method) {
+      case 'subscriptions/listen':
+        this.streams.add(m.id);
+        break;
       case 'initialize':
         this.initializeLine = text;
         this.initializeId = m.id;
@@ -120,11 +129,19 @@ export class ClientSession {
   /** Called for a gateway response to a client request; returns true when it answers the client's initialize. */
   noteResponse(id: Id): boolean {
     this.inFlight.delete(id);
+    this.streams.delete(id);
     if (id === this.initializeId && !this.initializeAnswered) {
       this.initializeAnswered = true;
       return true;
     }
     return false;
+  }
+
+  /** Requests in flight that owe the client an answer (streams do not). */
+  answersOwed(): number {
+    let owed = 0;
+    for (const id of this.inFlight) if (!this.streams.has(id)) owed++;
+    return owed;
   }
 
   /**

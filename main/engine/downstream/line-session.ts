@@ -69,6 +69,8 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   const outbox = (out.box = new Outbox(output, session.buffer));
   // Stateless calls in flight, by the client's id, so notifications/cancelled can reach them.
   const statelessCalls = new Map<RequestId, (reason: string) => void>();
+  // Those that are subscriptions/listen streams: they owe no answer when the input ends.
+  const listens = new Set<RequestId>();
   const receive = (message: JsonRpcMessage) => {
     if (batches.size > 0 && isNotification(message) && message.method === 'notifications/cancelled') {
       // A cancelled request is never answered: its batch goes out without it.
@@ -93,16 +95,19 @@ export function attachLineSession(opts: LineSessionOptions): Session {
         respond: (m) => {
           answered = true;
           statelessCalls.delete(message.id);
+          listens.delete(message.id);
           // A request the client cancelled gets no answer (the spec: its receiver does not send one).
           if (!cancelled) write(m);
         },
       });
       // One answered at once (server/discover, a refusal) has nothing left to cancel.
-      if (!answered)
+      if (!answered) {
         statelessCalls.set(message.id, (reason) => {
           cancelled = true;
           cancel(reason);
         });
+        if (message.method === 'subscriptions/listen') listens.add(message.id);
+      }
       return;
     }
     if (statelessCalls.size && isNotification(message) && message.method === 'notifications/cancelled') {
@@ -110,6 +115,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
       const cancel = id === undefined ? undefined : statelessCalls.get(id);
       if (cancel) {
         statelessCalls.delete(id!);
+        listens.delete(id!);
         // The client's reason reaches the server, as a stateful session's does.
         const reason = message.params?.reason;
         cancel(typeof reason === 'string' && reason !== '' ? reason : 'the client cancelled the request');
@@ -132,6 +138,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
     batches.clear();
     for (const cancel of statelessCalls.values()) cancel('the client disconnected');
     statelessCalls.clear();
+    listens.clear();
     outbox.clear();
   });
   const decoder = new LineDecoder({
@@ -155,7 +162,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   });
   if (opts.head && opts.head.length > 0) decoder.push(opts.head);
   input.on('data', (chunk: Buffer) => decoder.push(chunk));
-  const owesNothing = () => session.requestsInFlight === 0 && statelessCalls.size === 0;
+  const owesNothing = () => session.requestsInFlight === 0 && statelessCalls.size === listens.size;
   // Once the last answer is written (a full pipe first takes what waits for it), or time is up.
   function closeIfDrained(): void {
     if (session.closed || !owesNothing()) return;

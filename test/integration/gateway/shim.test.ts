@@ -283,6 +283,31 @@ describe('the shim, as a client spawns it', () => {
     }
   });
 
+  it('exits at once when a 2026-07-28 client closes stdin with only its subscriptions/listen open', async () => {
+    startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const shim = spawn(NODE, [CLI, 'shim'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    shim.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    shim.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => shim.on('exit', resolve));
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientInfo': { name: 'modern', version: '1' },
+    };
+    const listen = { notifications: { toolsListChanged: true }, _meta: meta };
+    shim.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: listen }) + '\n');
+    await waitFor(() => stdout.includes('notifications/subscriptions/acknowledged'), 15_000, 'the acknowledgement');
+    const closed = Date.now();
+    shim.stdin.end();
+    expect(await exited).toBe(0);
+    // A stream is no answer owed: nothing to wait 5 s for, nor to give up on.
+    expect(Date.now() - closed).toBeLessThan(3000);
+    expect(stderr).not.toMatch(/giving up/);
+  });
+
   it('an idle client hears of a gateway started again after a stop, and of what it serves now', async () => {
     startGatewayProcess();
     await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');

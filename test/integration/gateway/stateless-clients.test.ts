@@ -453,6 +453,30 @@ describe('stateless 2026-07-28 clients', () => {
     }
   });
 
+  it('over stdio, closing stdin with only a subscriptions/listen open ends serve --stdio at once', async () => {
+    const client = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
+      ...process.env,
+      SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+    });
+    try {
+      const params = { notifications: { toolsListChanged: true }, _meta: statelessMeta() };
+      client.send({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params });
+      await waitFor(
+        () => client.messages.some((m) => m.method === 'notifications/subscriptions/acknowledged'),
+        20_000,
+        'the acknowledgement',
+      );
+      const exited = new Promise<void>((resolve) => client.child.on('exit', () => resolve()));
+      const closed = Date.now();
+      client.child.stdin!.end();
+      await exited;
+      // A stream is no answer owed: serve --stdio does not wait for it as it does for a call.
+      expect(Date.now() - closed).toBeLessThan(4000);
+    } finally {
+      client.close();
+    }
+  });
+
   it('over stdio, a call the client cancels gets no answer, and its server is told the reason', async () => {
     const client = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
       ...process.env,
