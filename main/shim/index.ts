@@ -17,6 +17,9 @@ starting it in the background if it is not running.
   --connect-timeout MS  how long to wait for the gateway (default: $SWITCHBOARD_CONNECT_TIMEOUT_MS or 15000)
 `;
 
+/** The longest a Node timer waits. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export interface ShimArgs {
   profile: string;
   connectTimeoutMs?: number;
@@ -63,6 +66,13 @@ export function parseShimArgs(
   const ms = Number(timeout);
   if (!Number.isFinite(ms) || ms <= 0)
     return { error: `the connect timeout must be a positive number of milliseconds, not ${JSON.stringify(timeout)}` };
+  // A longer one is cut to 1 ms by setTimeout (the wait for a restarted gateway's answer, for one).
+  if (ms > MAX_TIMER_MS)
+    return {
+      error:
+        `the connect timeout must be a positive number of milliseconds up to ${MAX_TIMER_MS}, ` +
+        `not ${JSON.stringify(timeout)}`,
+    };
   return { profile, connectTimeoutMs: ms };
 }
 

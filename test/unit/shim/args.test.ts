@@ -39,6 +39,16 @@ describe('parseShimArgs', () => {
     // An empty variable is no setting (a client's config may carry one).
     expect(parseShimArgs([], { SWITCHBOARD_CONNECT_TIMEOUT_MS: '' })).toEqual({ profile: 'default' });
   });
+
+  it('refuses a connect timeout longer than a timer can wait (it was cut to 1 ms, with a Node warning)', () => {
+    expect(parseShimArgs(['--connect-timeout', '2147483647'], {})).toEqual({
+      profile: 'default',
+      connectTimeoutMs: 2147483647,
+    });
+    expect(parseShimArgs(['--connect-timeout', '99999999999'], {})).toEqual({
+      error: 'the connect timeout must be a positive number of milliseconds up to 2147483647, not "99999999999"',
+    });
+  });
 });
 
 describe('gatewayLaunch', () => {
