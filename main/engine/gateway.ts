@@ -1247,8 +1247,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         (err: unknown) => this.log({ level: 'warn', text: errorMessage(err), server: name }),
       );
     }
-    // A login that fails before its page is known fails this call.
-    const url = await session.pendingUrl();
+    // A login that fails before its page is known fails this call, as the server's refusal: the
+    // control API's `unauthorized` says the caller's own token was refused (switchboard login then
+    // told the user to restart the gateway, for an authorization server without PKCE).
+    const url = await session.pendingUrl().catch((err: unknown) => {
+      if (!(err instanceof GatewayError) || err.code !== 'unauthorized') throw err;
+      throw new GatewayError('upstream_error', err.message, { cause: err });
+    });
     if (!url) return { opened: false };
     return { authorizationUrl: url.href, opened: await (opened ?? open(url)) };
   }

@@ -56,7 +56,8 @@ export interface GatewayApi {
    * show it for the user to open otherwise); the login finishes when the browser comes back, and
    * the server's `auth.state` says so (`servers` event). A client credentials server gets its
    * token at once (no URL). `not_found` for an unknown server, `invalid_request` for one without
-   * OAuth.
+   * OAuth, `upstream_error` saying why for a login that fails before its page is known (the
+   * authorization server cannot be found or used).
    */
   loginServer(name: string): Promise<LoginStart>;
   /**

@@ -7,6 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +26,8 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
   let dir: { dir: string; cleanup(): Promise<void> };
   let env: NodeJS.ProcessEnv;
   let serve: ChildProcess | undefined;
+  /** A server whose authorization server offers no PKCE: a login to it fails before its page is known. */
+  let noPkce: Server;
 
   const cli = (...args: string[]) => cliRun(env, ...args);
 
@@ -47,7 +51,11 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
     process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
     as = await startAuthServer();
     dir = await tempDir('sb-oauth-cli-');
-    const config = await writeConfig(dir.dir, { mcpServers: { remote: { url: `${as.base}/mcp` } } });
+    noPkce = await startNoPkceServer();
+    const noPkceUrl = `http://127.0.0.1:${(noPkce.address() as AddressInfo).port}/mcp`;
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { remote: { url: `${as.base}/mcp` }, 'no-pkce': { url: noPkceUrl } },
+    });
     env = {
       ...process.env,
       ...keyring.env,
@@ -62,6 +70,7 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
   afterAll(async () => {
     serve?.kill('SIGKILL');
     as?.child.kill();
+    noPkce?.close();
     await keyring?.close();
     await dir?.cleanup();
   });
@@ -118,6 +127,15 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
     expect(unknown.stderr).toMatch(/no server named "nope"/);
   });
 
+  it('a login the authorization server cannot take says why, not that the API token is wrong', async () => {
+    const out = await cli('login', 'no-pkce', '--no-browser');
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /server "no-pkce": the authorization server http:\/\/127\.0\.0\.1:\d+ does not offer PKCE/,
+    );
+    expect(out.stderr).not.toMatch(/API token/);
+  });
+
   // Last: it stops the gateway.
   it('a login whose gateway stops while it waits for the browser says so at once (it waited 5 min)', async () => {
     const { code, stderr } = await startLogin('ignore');
@@ -133,6 +151,31 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
     );
   }, 30_000);
 });
+
+/**
+ * A remote server that asks for a token (401 with a Bearer challenge) and names an authorization
+ * server whose metadata offers no PKCE (code_challenge_methods_supported left out).
+ */
+async function startNoPkceServer(): Promise<Server> {
+  const server = createServer((req, res) => {
+    const base = `http://${req.headers.host}`;
+    const json = (body: unknown) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.url === '/.well-known/oauth-protected-resource/mcp')
+      return json({ resource: `${base}/mcp`, authorization_servers: [base] });
+    if (req.url === '/.well-known/oauth-authorization-server')
+      return json({
+        issuer: base,
+        authorization_endpoint: `${base}/authorize`,
+        token_endpoint: `${base}/token`,
+        response_types_supported: ['code'],
+      });
+    const challenge = `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"`;
+    res.writeHead(401, { 'www-authenticate': challenge }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
 
 async function filesUnder(root: string): Promise<string[]> {
   const out: string[] = [];
