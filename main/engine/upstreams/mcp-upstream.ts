@@ -201,6 +201,9 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const questions = options.questions;
     if (questions) req.extend = () => heldFor(questions, timeoutMs);
     for (let attempt = 0; ; attempt++) {
+      // Said as it is ("needs you to log in …: use Log in"), not as `server "x" is failed: server "x" needs you …`.
+      const blocked = this.lifecycle.state === 'failed' ? this.opts.blocked?.() : undefined;
+      if (blocked !== undefined) throw new GatewayError('upstream_unavailable', blocked);
       if (this.lifecycle.state !== 'ready') await this.whenReady(this.opts.startupTimeoutMs);
       const outgoing = this.outgoing;
       const session = this.session;
@@ -351,10 +354,15 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     this.channel?.close().catch(this.closeFailed);
     this.channel = undefined;
     this.endSession();
-    const err = new GatewayError('upstream_closed', `server "${this.name}" ${reason.message}; the request was lost`);
+    // Lost because the server wants a login (a 401 nothing but the user can answer): that, and what to do, is
+    // what the requests under way are told, not "lost the connection to URL (…the login text…)".
+    const blocked = this.opts.blocked?.();
+    const err = new GatewayError(
+      'upstream_closed',
+      blocked ?? `server "${this.name}" ${reason.message}; the request was lost`,
+    );
     this.outgoing?.failAll(err);
     this.outgoing = undefined;
-    const blocked = this.opts.blocked?.();
     if (blocked !== undefined) this.lifecycle.fail(blocked);
     else this.lifecycle.lost(reason.message, this.reconnect());
   }
