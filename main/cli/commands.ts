@@ -421,7 +421,7 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
         report.map((s) => [
           s.name,
           s.kind,
-          s.disabled ? 'disabled' : s.state,
+          s.disabled ? 'disabled' : needsLogin(s) ? 'needs login' : s.state,
           s.state === 'ready' && s.toolsError === undefined ? String(s.tools.length) : '-',
           // What a server wrote (its error line, its tools) is printed with its control characters escaped.
           s.isolated
@@ -459,6 +459,14 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       );
     return code;
   });
+}
+
+/**
+ * A remote server that cannot start until the user logs in: shown as "needs login", as the Servers screen and
+ * the tray show it, rather than "failed".
+ */
+function needsLogin(s: { state: string; auth?: { state: string; reason?: string } }): boolean {
+  return s.auth?.state === 'needs-login' && s.state !== 'ready';
 }
 
 /** Why a ready server's tools/list failed, without the server's name the message may begin with. */
@@ -612,6 +620,9 @@ export async function doctor(opts: Common): Promise<number> {
           const listError = toolListError(gateway, s.name);
           if (listError === undefined) ok(`${s.name}: started, ${tools.length} tools`);
           else bad(`${s.name}: started, but its tools/list failed (clients get none of its tools): ${listError}`);
+        } else if (needsLogin(s)) {
+          const why = s.auth?.reason === undefined ? '' : ` (${printable(s.auth.reason)})`;
+          bad(`${s.name}: needs login${why}: run "switchboard login ${s.name}", or use Log in in Switchboard`);
         } else bad(`${s.name}: ${s.state}${s.lastError ? `: ${s.lastError}` : ''}`);
       }
       return 0;

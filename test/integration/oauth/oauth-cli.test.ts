@@ -109,6 +109,17 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
     expect(call.stderr).toMatch(/needs you to log in/);
   });
 
+  it('list and doctor show a server waiting for its login as "needs login", as the app does', async () => {
+    const list = await cli('list');
+    expect(list.code).toBe(1);
+    expect(list.stdout).toMatch(/^remote +http +needs login +- +server "remote" needs you to log in \(/m);
+    const doctor = await cli('doctor');
+    expect(doctor.stdout).toContain(
+      '✗ remote: needs login (the server requires a login): run "switchboard login remote", ' +
+        'or use Log in in Switchboard\n',
+    );
+  });
+
   it('a browser that cannot reach the gateway: the address it ended on, pasted into login, finishes it', async () => {
     const { login, url, code, stderr } = await startLogin('pipe');
     const location = (await fetch(url, { redirect: 'manual' })).headers.get('location')!;
