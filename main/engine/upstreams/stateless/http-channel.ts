@@ -177,6 +177,10 @@ class StatelessHttpChannel implements Channel {
     } catch (err) {
       this.flights.delete(request.id);
       if (signal.aborted || this.closed) return;
+      // Not the network: the server wants a login only the user can give (oauth/fetch.ts). The upstream is
+      // failed until then, saying so, as a stateful one is; it stayed ready, listing its tools, and every call
+      // failed with "got no HTTP response: lost the connection to URL (… needs you to log in …)".
+      if (err instanceof GatewayError && err.code === 'unauthorized') return this.lose(err.message);
       // Unreachable: the server is down, and the upstream goes to backoff until it is back.
       // Anything else (a reset, a timeout) may have reached it: only this request fails.
       if (neverConnected(err)) this.lose(describeNetworkFailure(err, this.url));
