@@ -1247,19 +1247,21 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         (err: unknown) => this.log({ level: 'warn', text: errorMessage(err), server: name }),
       );
     }
-    // A login that fails before its page is known fails this call, as the server's refusal: the
-    // control API's `unauthorized` says the caller's own token was refused (switchboard login then
-    // told the user to restart the gateway, for an authorization server without PKCE).
+    // A login that fails before its page is known fails this call.
     const url = await session.pendingUrl().catch((err: unknown) => {
-      if (!(err instanceof GatewayError) || err.code !== 'unauthorized') throw err;
-      throw new GatewayError('upstream_error', err.message, { cause: err });
+      throw asLoginFailure(err);
     });
     if (!url) return { opened: false };
     return { authorizationUrl: url.href, opened: await (opened ?? open(url)) };
   }
 
   async completeLogin(name: string, address: string): Promise<void> {
-    this.oauthSession(name).complete(address);
+    const session = this.oauthSession(name);
+    try {
+      session.complete(address);
+    } catch (err) {
+      throw asLoginFailure(err);
+    }
   }
 
   async logoutServer(name: string): Promise<void> {
@@ -2123,4 +2125,14 @@ function notVisible(value: string): string {
   if (rest.trim() === '' && at > 0) return `${what} at its end`;
   if (at === 0) return `${what} at its start`;
   return at === 1 ? `${what} after its first character` : `${what} after its first ${at} characters`;
+}
+
+/**
+ * A login's failure as the control API answers it: the authorization server's refusal (`upstream_error`),
+ * not `unauthorized`, which says the caller's own API token was refused (switchboard login told the user
+ * to restart the gateway, for an authorization server without PKCE or a login the user declined).
+ */
+function asLoginFailure(err: unknown): unknown {
+  if (!(err instanceof GatewayError) || err.code !== 'unauthorized') return err;
+  return new GatewayError('upstream_error', err.message, { cause: err });
 }

@@ -64,7 +64,8 @@ export interface GatewayApi {
    * Finishes a login whose browser could not come back to the gateway (a gateway on another
    * machine): `address` is where the browser ended up (`http://127.0.0.1:PORT/callback?code=…`),
    * checked as the gateway's own listener checks it. `invalid_request` saying why when it is not
-   * the waiting login's answer.
+   * the waiting login's answer; `upstream_error` when it is, and the authorization server said no
+   * (`error=access_denied`) or the answer fails its checks (the login is then over).
    */
   completeLogin(name: string, address: string): Promise<void>;
   /** Forgets a server's OAuth tokens (from the keychain); it needs a login again. */

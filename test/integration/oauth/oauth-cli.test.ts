@@ -132,6 +132,22 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
     expect((await cli('call', 'remote', 'whoami')).stdout).toMatch(/mcp:tools/);
   });
 
+  it('a pasted address where the authorization server said no says so (not that the API token is wrong)', async () => {
+    const { login, url, code, stderr } = await startLogin('pipe');
+    const auth = new URL(url);
+    const declined = new URL(auth.searchParams.get('redirect_uri')!);
+    declined.search = new URLSearchParams({
+      error: 'access_denied',
+      state: auth.searchParams.get('state')!,
+    }).toString();
+    login.stdin!.write(`${declined.href}\n`);
+    await code;
+    expect(stderr()).toMatch(
+      /that address was not taken: the login to server "remote" failed: the authorization server said access_denied/,
+    );
+    expect(stderr()).not.toMatch(/API token/);
+  });
+
   it('an unknown server is refused with a clear message', async () => {
     const unknown = await cli('login', 'nope', '--no-browser');
     expect(unknown.code).toBe(1);
