@@ -37,8 +37,10 @@ export async function login(opts: LoginOptions): Promise<number> {
       log(`logged out of "${opts.server}": no login tokens of it are left in the keychain`);
       return 0;
     }
+    // The logins that ended so far: this one has ended once the count passes it.
+    const before = (await api.listServers()).find((s) => s.name === opts.server)?.auth?.loginsDone ?? 0;
     // Subscribed before the login starts, so its outcome cannot be missed.
-    const outcome = waitForLogin(api, opts.server, opts.timeoutMs);
+    const outcome = waitForLogin(api, opts.server, before, opts.timeoutMs);
     const start = await api.loginServer(opts.server).catch((err: unknown) => {
       outcome.cancel();
       throw err;
@@ -94,23 +96,26 @@ function takePastedAddresses(complete: (address: string) => Promise<void>): { cl
   return { close: () => lines.close() };
 }
 
-/** Resolves when the server's login state says logged in; rejects when it says why it is not. */
+/**
+ * Resolves when the login started after `before` logins had ended is in; rejects saying why it did not complete.
+ * Told by the count and loginFailed, not by the state: a login that fails on a server logged in before leaves it
+ * logged in with its old tokens, and was taken for a success ("logged in to …", exit 0).
+ */
 function waitForLogin(
   api: NonNullable<Awaited<ReturnType<typeof connectRunningGateway>>>['api'],
   server: string,
+  before: number,
   timeoutMs: number,
 ): { done: Promise<ServerView>; cancel(): void } {
   let unsubscribe = (): void => undefined;
   let timer: NodeJS.Timeout | undefined;
   const done = new Promise<ServerView>((resolve, reject) => {
-    let started = false;
     unsubscribe = api.on('servers', (servers) => {
       const view = servers.find((s) => s.name === server);
-      const state = view?.auth?.state;
-      if (state === 'logging-in') started = true;
-      if (state === 'logged-in' && started) resolve(view!);
-      if (state === 'needs-login' && started)
-        reject(new Error(`the login failed: ${view!.auth?.reason ?? 'no reason given'}`));
+      const auth = view?.auth;
+      if (!view || !auth || (auth.loginsDone ?? 0) <= before) return;
+      if (auth.loginFailed !== undefined) reject(new Error(`the login failed: ${auth.loginFailed}`));
+      else resolve(view);
     });
     timer = setTimeout(() => reject(new Error(`no login within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
   });

@@ -141,11 +141,14 @@ describe.skipIf(missing !== undefined)('switchboard login / logout with the keyc
       state: auth.searchParams.get('state')!,
     }).toString();
     login.stdin!.write(`${declined.href}\n`);
-    await code;
+    // The server was logged in before, and keeps its tokens: the login still failed, and says so.
+    expect(await code).toBe(1);
     expect(stderr()).toMatch(
       /that address was not taken: the login to server "remote" failed: the authorization server said access_denied/,
     );
     expect(stderr()).not.toMatch(/API token/);
+    expect(stderr()).toMatch(/the login failed: the login to server "remote" failed: .*access_denied\n$/);
+    expect(stderr()).not.toMatch(/logged in to "remote"/);
   });
 
   it('an unknown server is refused with a clear message', async () => {
