@@ -246,13 +246,9 @@ export class OAuthSession {
       // Another request already got a new token while this one was on its way.
       if (tokens && tokens.access_token !== sent && !stepUp && !this.expiring(tokens)) return tokens.access_token;
       if (this.opts.settings.grant === 'client_credentials') return this.clientCredentials();
-      if (tokens?.refresh_token && !stepUp) {
-        try {
-          return await this.refresh(tokens);
-        } catch (err) {
-          if (!(err instanceof GatewayError && err.code === 'unauthorized')) throw err;
-        }
-      }
+      // A refresh that cannot help has marked the server "needs login" with its own reason (the refresh token
+      // refused, the login not renewable): that reason stays, not "the server no longer accepts the saved token".
+      if (tokens?.refresh_token && !stepUp) return this.refresh(tokens);
       const why = stepUp
         ? `the server asks for more access (scope ${this.challenge.scope ?? 'unspecified'})`
         : tokens
