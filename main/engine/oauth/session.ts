@@ -27,6 +27,7 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthConfig } from '../config/schema.ts';
 import { USER_URL_RULE, userUrlRefusal } from '../egress/user-url.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
+import { describeNetworkFailure, isNetworkFailure } from '../upstreams/http-errors.ts';
 import { listenForCallback } from './loopback.ts';
 import type { OAuthRecord, OAuthVault, StoredTokens } from './vault.ts';
 import { rebuilt } from '../egress/response-body.ts';
@@ -494,9 +495,10 @@ export class OAuthSession {
         await this.save({ tokens: undefined }, epoch);
         return this.loginNeeded(`renewing the login failed: ${oauthErrorText(err)}`);
       }
+      const where = tokenEndpoint(discovery);
       throw new GatewayError(
         'upstream_unavailable',
-        `server "${this.opts.name}": could not renew the OAuth token: ${errorMessage(err)}`,
+        `server "${this.opts.name}": could not renew the OAuth token: ${tokenRequestFailure(err, where)}`,
         { cause: err },
       );
     }
@@ -512,8 +514,10 @@ export class OAuthSession {
       if (err instanceof GatewayError) throw err;
       const text = `server "${this.opts.name}": getting a token with the configured client credentials failed: `;
       // Refused: only a config change helps. Anything else (network, a busy server) is tried again.
-      if (!isOAuthRefusal(err))
-        throw new GatewayError('upstream_unavailable', text + errorMessage(err), { cause: err });
+      if (!isOAuthRefusal(err)) {
+        const where = tokenEndpoint(this.record?.discovery);
+        throw new GatewayError('upstream_unavailable', text + tokenRequestFailure(err, where), { cause: err });
+      }
       this.setState('needs-login', `the client credentials were refused: ${errorMessage(err)}`);
       throw new GatewayError('unauthorized', text + errorMessage(err), { cause: err });
     }
@@ -844,6 +848,19 @@ export function oauthErrorText(err: unknown): string {
     return `the authorization server answered something that is not JSON (${message})`;
   if (message) return message;
   return typeof code === 'string' && code ? `the authorization server answered ${code}` : 'no reason given';
+}
+
+/** Where token requests go, as far as is known: the token endpoint, else the authorization server. */
+function tokenEndpoint(discovery: OAuthDiscoveryState | undefined): string | undefined {
+  return discovery?.authorizationServerMetadata?.token_endpoint ?? discovery?.authorizationServerUrl;
+}
+
+/**
+ * Why a token request got no answer to use: a network failure in words, naming where it went ("cannot connect
+ * to https://auth.example.com/token (connection refused)"), not fetch's "fetch failed"; else the answer.
+ */
+function tokenRequestFailure(err: unknown, where: string | undefined): string {
+  return where !== undefined && isNetworkFailure(err) ? describeNetworkFailure(err, where) : oauthErrorText(err);
 }
 
 /** Space-separated scopes, both sets, each once. */

@@ -3,6 +3,7 @@
  * userinfo, query or fragment (those can carry tokens) and never include header values.
  */
 import { EGRESS_REFUSED } from '../egress/connector.ts';
+import { GatewayError } from '../protocol/errors.ts';
 
 /** The URL as shown in messages: scheme, host, port and path only. */
 export function displayUrl(url: string | URL): string {
@@ -110,6 +111,11 @@ function egressReason(err: unknown): string {
     current = current.cause;
   }
   return innermostMessage(err);
+}
+
+/** Whether a failure is the network's (a fetch that got no HTTP response: refused, reset, no such host, TLS). */
+export function isNetworkFailure(err: unknown): boolean {
+  return !(err instanceof GatewayError) && networkCode(err) !== undefined;
 }
 
 /** Whether a fetch failure means no connection was ever made (refused, no such host, TLS refused). */

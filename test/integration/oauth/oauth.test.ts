@@ -6,6 +6,8 @@
  * work, tokens are renewed behind the scenes, a revoked login says so again.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemorySecretStore, GatewayError, type Gateway, type SecretStore } from '../../../main/engine/index.ts';
@@ -178,6 +180,61 @@ describe('OAuth for remote servers', () => {
       expect((await as.stats()).refresh_token! - refreshes).toBe(1);
     } finally {
       await client.close();
+    }
+  });
+
+  it('an authorization server out of reach for a renewal: calls say where, the server stays, works after', async () => {
+    // Tokens that live an hour: the one saved is good until the test makes the server drop it.
+    const hourly = await startAuthServer();
+    const store = createMemorySecretStore();
+    let g = await start(store, browser, `${hourly.base}/mcp`);
+    await logIn(g);
+    await g.stop();
+    gateway = undefined;
+    // Token requests go to a port of the test's: nothing listens there yet.
+    const relay = createServer((req, res) => {
+      const onward = request(`${hourly.base}/token`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(onward);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const port = (relay.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => relay.close(() => resolve()));
+    const [key] = await store.list();
+    const saved = JSON.parse((await store.get(key!))!) as {
+      discovery: { authorizationServerMetadata: { token_endpoint: string } };
+    };
+    saved.discovery.authorizationServerMetadata.token_endpoint = `http://127.0.0.1:${port}/token`;
+    await store.set(key!, JSON.stringify(saved));
+    g = await start(store, browser, `${hourly.base}/mcp`);
+    await waitFor(() => working(g), 10_000, 'ready from the stored token');
+
+    await hourly.control('expire');
+    const client = await httpClient(g.httpUrl()!);
+    try {
+      const call = () =>
+        client.callTool({ name: 'remote__whoami', arguments: {} }).then(
+          (result) => text(result),
+          (err: unknown) => String(err),
+        );
+      // Where it could not connect, not "lost the connection to <the server's URL> (connect ECONNREFUSED …)";
+      // the server's session stays, and each call tries again.
+      const told =
+        'McpError: MCP error -32002: server "remote": could not renew the OAuth token: cannot connect to ' +
+        `http://127.0.0.1:${port}/token (connection refused)`;
+      expect(await call()).toBe(told);
+      expect(state(g)).toMatchObject({ state: 'ready', restarts: 0, auth: { state: 'logged-in' } });
+      expect(await call()).toBe(told);
+      await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
+      expect(await call()).toMatch(/mcp:tools/);
+      expect(state(g)).toMatchObject({ state: 'ready', restarts: 0 });
+    } finally {
+      await client.close();
+      relay.closeAllConnections();
+      relay.close();
+      hourly.child.kill();
     }
   });
 

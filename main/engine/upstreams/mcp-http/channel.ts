@@ -17,6 +17,7 @@ import {
 import { bodyHint, describeHttpFailure, describeNetworkFailure, describeRedirect, displayUrl } from '../http-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { tracePost, type PostTrace, type StreamResult } from './fetch.ts';
+import { withoutServerName } from '../../../../preload/contract/index.ts';
 import {
   STREAM_RECONNECT,
   WireStartError,
@@ -147,6 +148,12 @@ class HttpChannel implements Channel {
       return;
     }
     const url = trace.url ?? this.opts.url;
+    // Not the network: the request did not go out, as its token could not be had (oauth/fetch.ts: the authorization
+    // server unreachable, the keychain locked). Only this request fails, saying why, and the session stays: the
+    // next request tries again. It was "lost the connection to <this server's URL> (connect ECONNREFUSED …)", and
+    // the session ended. A login that only the user can give ends it (the server needs one: lose, below).
+    if (trace.error instanceof GatewayError && trace.error.code !== 'unauthorized')
+      return this.fail(message, withoutServerName(trace.error.message, this.opts.name));
     // No HTTP response at all: the server or the network is gone, and with it the session.
     if (trace.error !== undefined) return this.lose(describeNetworkFailure(trace.error, url), false, true);
     const status = trace.status !== undefined && (trace.status < 200 || trace.status >= 300) ? trace.status : undefined;
