@@ -4,6 +4,7 @@
  */
 import { EGRESS_REFUSED } from '../egress/connector.ts';
 import { GatewayError } from '../protocol/errors.ts';
+import { htmlGist } from './html-gist.ts';
 
 /** The URL as shown in messages: scheme, host, port and path only. */
 export function displayUrl(url: string | URL): string {
@@ -140,11 +141,31 @@ export function describeNetworkFailure(err: unknown, url: string | URL): string 
 export function describeHttpFailure(status: number, url: string | URL, body?: string): string {
   let text = `HTTP ${status} from ${displayUrl(url)}`;
   const hint = bodyHint(body);
+  const page = hint === undefined && body !== undefined && isHtml(body) ? htmlGist(body) : '';
   if (hint) text += `: ${hint}`;
+  // An error page says what went wrong ("502 Bad Gateway: nginx"): a proxy's, or the server's own.
+  else if (page) text += ` (an HTML page: ${page})`;
   // Whether credentials went with it is not known here: the hint fits both.
   if (status === 401) text += ' (it wants credentials: a key or token in a header of its entry, or an OAuth login)';
   if (status === 403) text += ' (it refuses access with the credentials sent, or to this address)';
   return text;
+}
+
+/**
+ * A success that is a web page, not MCP: the URL is a site's (its docs, a page that answers every
+ * path) or a login page a proxy put in the way, rather than the server's MCP endpoint.
+ */
+export function describeWebPage(url: string | URL, body: string | undefined): string {
+  const page = body === undefined ? '' : htmlGist(body);
+  return (
+    `${displayUrl(url)} answered with an HTML page${page ? ` (${page})` : ''}, not MCP: is that the server's MCP ` +
+    'address? (a login page or a proxy in the way answers like this too)'
+  );
+}
+
+/** Whether a body is markup (an error page, a site's page), by its start. */
+export function isHtml(body: string): boolean {
+  return /^\s*</.test(body);
 }
 
 /**

@@ -364,4 +364,38 @@ describe('http-mcp upstream against the recording fixture', () => {
       front.close();
     }
   });
+
+  it('says what a web page where MCP should be says: a page that answers every path, an HTML error page', async () => {
+    let status = 200;
+    const page = (title: string) =>
+      `<!doctype html><html><head><title>${title}</title><style>p{}</style></head>` +
+      `<body><h1>${title}</h1><p>Sign in to continue</p></body></html>`;
+    const site = createServer((req, res) => {
+      req.resume();
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(page(`Acme ${status}`));
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/docs/mcp`;
+      const once = { initialMs: 10, maxMs: 10, maxAttempts: 1, stableMs: 0 };
+      const u = upstream({ url, transport: 'streamable-http' }, once);
+      u.start();
+      await reach(u, 'failed');
+      // It said "bad response from URL: Streamable HTTP error: Unexpected content type: text/html".
+      expect(u.status().lastError).toBe(
+        `failed to start: server "remote": ${url} answered with an HTML page (Acme 200: Sign in to continue), ` +
+          "not MCP: is that the server's MCP address? (a login page or a proxy in the way answers like this too)",
+      );
+      status = 502;
+      const v = upstream({ url, transport: 'streamable-http' }, once);
+      v.start();
+      await reach(v, 'failed');
+      // It said only "HTTP 502 from URL".
+      expect(v.status().lastError).toBe(
+        `failed to start: server "remote": HTTP 502 from ${url} (an HTML page: Acme 502: Sign in to continue)`,
+      );
+    } finally {
+      site.close();
+    }
+  });
 });

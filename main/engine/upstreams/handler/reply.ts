@@ -5,6 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { excerpt, protocolError, transportError } from './errors.ts';
+import { htmlGist } from '../html-gist.ts';
 import type { HandlerReply } from './transport.ts';
 
 /**
@@ -36,35 +37,6 @@ const PHP_EMPTY_HINT =
   ' (a PHP script prints nothing when it has no echo, or when json_encode fails: it returns false for ' +
   'text that is not UTF-8 and for NAN or INF; json_encode($reply, JSON_THROW_ON_ERROR) makes that an error ' +
   'that says why)';
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-/** Text of an HTML fragment: tags out, the common entities read. */
-function htmlText(html: string): string {
-  return html
-    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-      if (name[0] !== '#') return ENTITIES[name.toLowerCase()] ?? whole;
-      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1));
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    })
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/**
- * An HTML page's title and what its body says, so "Fatal error: ..." or "502 Bad Gateway" shows,
- * and so does the message of a framework's error page whose title is only "Error" (Express) or
- * "Error response" (Python's http.server `send_error`).
- */
-function htmlGist(text: string): string {
-  const title = htmlText(/<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1] ?? '');
-  let body = htmlText(text.replace(/<head\b[\s\S]*?<\/head\s*>|<title[^>]*>[\s\S]*?<\/title>/gi, ' '));
-  // The body's heading often repeats the title.
-  if (title && body.startsWith(title)) body = body.slice(title.length).trim();
-  return excerpt(title && body ? `${title}: ${body}` : title || body, 160);
-}
 
 /** The message of a JSON error body ({"error": {"message"}} or {"error": "..."}), if any. */
 function jsonGist(text: string): string | undefined {

@@ -14,7 +14,14 @@ import {
   type JsonRpcMessage,
   type RequestId,
 } from '../../protocol/jsonrpc.ts';
-import { bodyHint, describeHttpFailure, describeNetworkFailure, describeRedirect, displayUrl } from '../http-errors.ts';
+import {
+  bodyHint,
+  describeHttpFailure,
+  describeNetworkFailure,
+  describeRedirect,
+  describeWebPage,
+  displayUrl,
+} from '../http-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { tracePost, type PostTrace, type StreamResult } from './fetch.ts';
 import { withoutServerName } from '../../../../preload/contract/index.ts';
@@ -157,7 +164,10 @@ class HttpChannel implements Channel {
     // No HTTP response at all: the server or the network is gone, and with it the session.
     if (trace.error !== undefined) return this.lose(describeNetworkFailure(trace.error, url), false, true);
     const status = trace.status !== undefined && (trace.status < 200 || trace.status >= 300) ? trace.status : undefined;
-    if (status === undefined) return this.fail(message, `bad response from ${displayUrl(url)}: ${errorMessage(err)}`);
+    if (status === undefined) {
+      if (/^\s*text\/html/i.test(trace.contentType ?? '')) return this.fail(message, describeWebPage(url, trace.body));
+      return this.fail(message, `bad response from ${displayUrl(url)}: ${errorMessage(err)}`);
+    }
     // Redirects the SDK would not follow leave no body; where they lead is said in words.
     const httpFailure =
       status < 400

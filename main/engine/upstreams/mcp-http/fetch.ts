@@ -18,8 +18,10 @@ import { rebuilt } from '../../egress/response-body.ts';
 export interface PostTrace {
   url?: string;
   status?: number;
-  /** Start of the body of an error response (small; the SDK reads the rest itself). */
+  /** Start of the body of an error response or a web page (small; the SDK reads the rest itself). */
   body?: string;
+  /** The response's Content-Type. */
+  contentType?: string;
   /** Where a redirect the SDK did not follow leads (its Location, resolved). */
   location?: string;
   /** Set when fetch itself threw: no HTTP response at all. */
@@ -149,7 +151,10 @@ export function observingFetch(
     const response = whole ? guarded : unlinkWhenRead(guarded, ended, trace && streamEnded ? trace : undefined);
     if (trace) {
       trace.status = response.status;
-      if (!response.ok) trace.body = await readStart(response.clone(), ERROR_BODY_BYTES);
+      trace.contentType = response.headers.get('content-type') ?? undefined;
+      // A web page where MCP was expected is read too: what it says is how the failure is explained.
+      if (!response.ok || /^\s*text\/html/i.test(trace.contentType ?? ''))
+        trace.body = await readStart(response.clone(), ERROR_BODY_BYTES);
       const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
       if (location !== null) trace.location = URL.parse(location, String(url))?.href ?? location;
     }
