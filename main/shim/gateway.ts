@@ -101,6 +101,7 @@ export function spawnGatewayDetached(
   launch: GatewayLaunch,
   onError: (message: string) => void,
   logFile?: string,
+  onFailedExit?: (why: string) => void,
 ): void {
   const { argv } = launch;
   const [command, ...args] = argv as [string, ...string[]];
@@ -116,11 +117,37 @@ export function spawnGatewayDetached(
       cwd: os.homedir(),
     });
     child.once('error', (err) => onError(`could not start the gateway (${JSON.stringify(argv)}): ${err.message}`));
+    // Exit 0 is a gateway that found another one serving (or an app sent to the one running): not a failure.
+    child.once('exit', (code, signal) => {
+      if (code === 0) return;
+      const how = code !== null ? `exited with code ${code}` : `was ended by ${signal}`;
+      const last = logFile === undefined ? undefined : lastLogLine(logFile);
+      onFailedExit?.(`the gateway it started ${how}${last === undefined ? '' : ` (its log ends: ${last})`}`);
+    });
     child.unref();
   } catch (err) {
     onError(`could not start the gateway (${JSON.stringify(argv)}): ${(err as Error).message}`);
   } finally {
     // The child has its own copy of the descriptor.
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** The last line a gateway wrote to its log (what it said as it failed), at most 300 characters. */
+function lastLogLine(logFile: string): string | undefined {
+  try {
+    const size = fs.statSync(logFile).size;
+    const fd = fs.openSync(logFile, 'r');
+    try {
+      const buffer = Buffer.alloc(Math.min(size, 4096));
+      fs.readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+      const line = buffer.toString('utf8').trimEnd().split('\n').pop()?.trim();
+      if (!line || line.startsWith('--- ')) return undefined;
+      return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
   }
 }

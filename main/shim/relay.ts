@@ -91,6 +91,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
   let startedOne = false;
   /** Why this shim cannot start a gateway (a copy without the CLI beside it), once it tried. */
   let cannotStart: string | undefined;
+  /** The gateway this shim started exited failing before anyone connected: not worth waiting for. */
+  let startFailed: string | undefined;
   const spawnOne =
     options.spawnGateway === false
       ? () => undefined
@@ -105,7 +107,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
             return false;
           }
           log(`no gateway is running on ${paths.socket}; starting one (its log: ${paths.log})`);
-          spawnGatewayDetached(launch, log, paths.log);
+          startFailed = undefined;
+          spawnGatewayDetached(launch, log, paths.log, (why) => (startFailed = why));
           return true;
         }));
   const startGateway = (): boolean => {
@@ -379,9 +382,12 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
                   `Start the Switchboard app or run "switchboard serve", then retry.`
                 : result.kind === 'absent' && cannotStart !== undefined
                   ? `Switchboard is not running on ${paths.socket}: ${cannotStart}.`
-                  : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
-                    `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
-                    (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
+                  : result.kind === 'absent' && startFailed !== undefined
+                    ? `Switchboard is not running on ${paths.socket}: ${startFailed}. Its log is ${paths.log}; ` +
+                      'start the Switchboard app or run "switchboard serve" to see why, then retry.'
+                    : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
+                      `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
+                      (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
       // Said once: a client retrying every few seconds must not fill its log with it.
       if (message !== unreachable?.message) log(message);
       // A refusal may be fixed too (the profile added back), and a gateway that kept dropping the
@@ -420,7 +426,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         profile,
         client,
         deadline: Date.now() + forMs,
-        abandoned: () => (state as State) === 'done',
+        abandoned: () => (state as State) === 'done' || startFailed !== undefined,
         startGateway: mayStart ? startGateway : () => undefined,
         stoppedOnPurpose: async () => {
           const marker = await readStopped(paths.stopped);

@@ -238,6 +238,23 @@ describe('shim', () => {
     expect(await shim.end()).toBe(0);
   });
 
+  it('answers at once when the gateway it started exits failing, with what its log ends with', async () => {
+    const failing = [NODE, '-e', 'console.error("switchboard: the runtime directory is not ours"); process.exit(3)'];
+    const shim = new Shim(['--connect-timeout', '60000'], {
+      ...baseEnv,
+      SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify(failing),
+    });
+    shim.send(INIT);
+    // It waited out the minute for a gateway that was gone, then pointed at the log.
+    const res = await shim.response(1, 15_000);
+    expect(res.error?.code).toBe(-32002);
+    expect(res.error?.message).toContain(
+      'the gateway it started exited with code 3 (its log ends: switchboard: the runtime directory is not ours)',
+    );
+    expect(res.error?.message).toContain(path.join(dir, 'gateway.log'));
+    expect(await shim.end()).toBe(0);
+  });
+
   it('connects once Switchboard is started after it gave up: the client does not have to restart', async () => {
     const shim = new Shim(['--connect-timeout', '500']);
     shim.send(INIT);
