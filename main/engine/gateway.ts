@@ -78,7 +78,7 @@ import { ensureApiToken } from './api/api-token.ts';
 import { QuestionBroker, type QuestionRequest } from './elicitation/index.ts';
 import { egressFetch } from './egress/fetch.ts';
 import { isLoopbackHost } from './egress/user-url.ts';
-import { describeNetworkFailure } from './upstreams/http-errors.ts';
+import { describeNetworkFailure } from './egress/network-errors.ts';
 import { logFailure, type LogNote } from './log.ts';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

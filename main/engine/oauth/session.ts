@@ -27,7 +27,7 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthConfig } from '../config/schema.ts';
 import { USER_URL_RULE, userUrlRefusal } from '../egress/user-url.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
-import { describeNetworkFailure, isNetworkFailure } from '../upstreams/http-errors.ts';
+import { describeNetworkFailure, isNetworkFailure } from '../egress/network-errors.ts';
 import { listenForCallback } from './loopback.ts';
 import type { OAuthRecord, OAuthVault, StoredTokens } from './vault.ts';
 import { rebuilt } from '../egress/response-body.ts';

@@ -3,7 +3,7 @@
  * (truncated) so the traffic log can show what the handler actually said.
  */
 import { GatewayError, type GatewayErrorCode, type JsonRpcErrorObject } from '../../protocol/errors.ts';
-import { displayUrl } from '../http-errors.ts';
+import { displayUrl } from '../../egress/network-errors.ts';
 
 /** How much of a raw reply an error keeps. */
 export const RAW_REPLY_KEEP = 4096;

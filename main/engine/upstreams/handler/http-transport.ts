@@ -8,7 +8,7 @@ import type { HandlerHttpTarget } from '../../config/handler-address.ts';
 import { EGRESS_REFUSED, egressConnector, type EgressOptions } from '../../egress/connector.ts';
 import { loadUndici } from '../../egress/undici.ts';
 import type { ForwardRule } from '../client-headers.ts';
-import { describeTlsFailure, displayUrl, isCertificateCode, isTlsCode } from '../http-errors.ts';
+import { describeTlsFailure, displayUrl, isCertificateCode, isTlsCode } from '../../egress/network-errors.ts';
 import { shownLocation, transportError } from './errors.ts';
 import { handlerHeaderPolicy, httpHandlerHeaders } from './headers.ts';
 import { notASocket } from './socket-path.ts';

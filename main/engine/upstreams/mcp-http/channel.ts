@@ -14,14 +14,8 @@ import {
   type JsonRpcMessage,
   type RequestId,
 } from '../../protocol/jsonrpc.ts';
-import {
-  bodyHint,
-  describeHttpFailure,
-  describeNetworkFailure,
-  describeRedirect,
-  describeWebPage,
-  displayUrl,
-} from '../http-errors.ts';
+import { bodyHint, describeHttpFailure, describeRedirect, describeWebPage } from '../http-errors.ts';
+import { describeNetworkFailure, displayUrl } from '../../egress/network-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { tracePost, type PostTrace, type StreamResult } from './fetch.ts';
 import { withoutServerName } from '../../../../preload/contract/index.ts';

@@ -16,7 +16,8 @@ import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts';
 import { parseMessageBytes } from '../../protocol/refusals.ts';
 import { asksForToken } from '../../oauth/fetch.ts';
 import type { OAuthSession } from '../../oauth/session.ts';
-import { describeHttpFailure, describeNetworkFailure, displayUrl } from '../http-errors.ts';
+import { describeHttpFailure } from '../http-errors.ts';
+import { describeNetworkFailure, displayUrl } from '../../egress/network-errors.ts';
 import type { Channel, Opener } from '../mcp-upstream.ts';
 
 export interface WsChannelConfig {

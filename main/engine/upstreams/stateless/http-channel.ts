@@ -18,7 +18,8 @@ import {
   type JsonRpcRequest,
   type RequestId,
 } from '../../protocol/jsonrpc.ts';
-import { describeHttpFailure, describeNetworkFailure, neverConnected } from '../http-errors.ts';
+import { describeHttpFailure } from '../http-errors.ts';
+import { describeNetworkFailure, neverConnected } from '../../egress/network-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { DEFAULTS } from '../../config/schema.ts';
 import { currentClientHeaders } from '../client-headers.ts';
