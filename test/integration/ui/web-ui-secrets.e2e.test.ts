@@ -1,0 +1,116 @@
+/**
+ * The Secrets screen in real Chromium as a user fills it: values pasted with the keyboard (Ctrl+V from
+ * the clipboard), and what the server that uses the secret gets.
+ */
+import path from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemorySecretStore, type Gateway, type SecretStore } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
+import {
+  ROOT,
+  fixtureServer,
+  httpClient,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer/dist');
+
+const PEM = [
+  '-----BEGIN PRIVATE KEY-----',
+  'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
+  'BKcwggSjAgEAAoIBAQC7',
+  '-----END PRIVATE KEY-----',
+].join('\n');
+
+describe('the Secrets screen, values pasted', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let secrets: SecretStore;
+  let browser: TestBrowser;
+  let page: Page;
+  let sdk: Client;
+
+  const status = () => page.locator('main p[role="status"]:not(.visually-hidden)');
+  const form = () => page.getByRole('region', { name: 'Set key' });
+  const valueField = () => form().getByLabel('Value', { exact: true });
+
+  /** Text on the clipboard, pasted into the Value field with Ctrl+V. */
+  async function paste(text: string): Promise<void> {
+    await page.evaluate(`navigator.clipboard.writeText(${JSON.stringify(text)})`);
+    await valueField().focus();
+    await page.keyboard.press('Control+V');
+  }
+  /** What the server that uses the secret has in its environment now. */
+  async function serverSees(): Promise<string> {
+    await waitFor(() => gateway.servers().find((s) => s.name === 'signer')?.state === 'ready', 20_000, 'signer');
+    return textOf(await sdk.callTool({ name: 'signer__env', arguments: { name: 'SIGNING_KEY' } }));
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-secrets-');
+    const file = await writeConfig(dir.dir, {
+      mcpServers: { signer: fixtureServer('signer', { SIGNING_KEY: '${secret:key}' }) },
+    });
+    secrets = createMemorySecretStore();
+    gateway = await startGateway(file, { uiDir: UI_DIR, secrets });
+    sdk = await httpClient(gateway.httpUrl()!);
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+    page = browser.page;
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(page.url()).origin,
+    });
+    await page.getByRole('link', { name: 'Secrets' }).click();
+  }, 40_000);
+  afterAll(async () => {
+    await sdk?.close();
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('stores a key of several lines pasted into the value field with its line breaks', async () => {
+    await page.getByRole('button', { name: 'Set key' }).click();
+    // Copied from a file, with the line break it ends in.
+    await paste(`${PEM}\n`);
+    await form().getByText('4 lines pasted: stored with their line breaks.').waitFor();
+    await page.screenshot({ path: path.join(await screenshotDir(), 'secrets-pasted-lines.png') });
+    await form().getByRole('button', { name: 'Store' }).click();
+    await status().getByText('Stored key. signer uses this value now.').waitFor();
+    // A space for each line break, before: the server got a key no library reads.
+    expect(await secrets.get('key')).toBe(PEM);
+    expect(await serverSees()).toBe(PEM);
+  });
+
+  it('takes out a pasted value of several lines that is then typed into, saying to paste it again', async () => {
+    await page.getByRole('button', { name: 'Replace key' }).click();
+    await paste(PEM);
+    await valueField().press('x');
+    const refusal = form().getByRole('alert');
+    await refusal.getByText('A value of several lines can be pasted whole, not edited here').waitFor();
+    expect(await valueField().inputValue()).toBe('');
+    expect(await valueField().getAttribute('aria-invalid')).toBe('true');
+    await form().getByRole('button', { name: 'Store' }).click();
+    await form().getByRole('alert').getByText('Type the value to keep.').waitFor();
+    // Pasted again whole, it is kept.
+    await paste(PEM.replace('BKcw', 'ZZcw'));
+    await form().getByRole('button', { name: 'Store' }).click();
+    await status().getByText('Stored key.', { exact: false }).waitFor();
+    expect(await secrets.get('key')).toBe(PEM.replace('BKcw', 'ZZcw'));
+  });
+
+  it('stores a token of one line copied with its line break as the token alone', async () => {
+    await page.getByRole('button', { name: 'Replace key' }).click();
+    await paste('ghp_0123456789abcdef\n');
+    expect(await form().getByText('lines pasted').count()).toBe(0);
+    await form().getByRole('button', { name: 'Store' }).click();
+    await status().getByText('Stored key.', { exact: false }).waitFor();
+    expect(await secrets.get('key')).toBe('ghp_0123456789abcdef');
+    expect(await serverSees()).toBe('ghp_0123456789abcdef');
+  });
+});
