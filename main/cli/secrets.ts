@@ -105,11 +105,12 @@ function readHidden(prompt: string): Promise<string> {
 type RunningApi = NonNullable<Awaited<ReturnType<typeof connectRunningGateway>>>['api'];
 
 /**
- * Where the config uses the secret: the servers whose entries refer to it, as "fx (env.TOKEN)", and
- * Switchboard's own settings that do (`listen.http.token`).
+ * Where the config uses the secret: the servers whose entries refer to it, as "fx (env.TOKEN)" (those
+ * turned off apart: nothing starts or stops them), and Switchboard's own settings that do (`listen.http.token`).
  */
 interface Uses {
   servers: string[];
+  off: string[];
   settings: string[];
 }
 
@@ -117,28 +118,39 @@ interface Uses {
 async function usesInConfig(name: string, configPath: string | undefined): Promise<Uses> {
   try {
     const { config } = await loadConfigFile(configPath ?? defaultConfigPath());
+    const refs = findReferences(config).filter((ref) => ref.kind === 'secret' && ref.name === name);
+    const off = (ref: { server: string }) => config.servers[ref.server]?.disabled === true;
     return {
-      servers: findReferences(config)
-        .filter((ref) => ref.kind === 'secret' && ref.name === name)
-        .map((ref) => `${ref.server} (${ref.field})`),
+      servers: refs.filter((ref) => !off(ref)).map((ref) => `${ref.server} (${ref.field})`),
+      off: refs.filter(off).map((ref) => `${ref.server} (${ref.field})`),
       settings: findSettingReferences(config)
         .filter((ref) => ref.kind === 'secret' && ref.name === name)
         .map((ref) => ref.setting),
     };
   } catch {
-    return { servers: [], settings: [] };
+    return { servers: [], off: [], settings: [] };
   }
 }
 
 /** What became of the secret's users, one line each: of the servers, of the settings; none, nothing. */
 interface Outcome {
   servers: (servers: string[]) => string;
+  off: (servers: string[]) => string;
   settings: (settings: string[]) => string;
 }
 
 const said = (uses: Uses, outcome: Outcome): string =>
   (uses.servers.length ? outcome.servers(uses.servers) : '') +
+  (uses.off.length ? outcome.off(uses.off) : '') +
   (uses.settings.length ? outcome.settings(uses.settings) : '');
+
+/** Servers turned off, which get a secret stored now once they are turned on. */
+const offGetIt = (servers: string[]) =>
+  `Turned off, ${servers.length === 1 ? 'it gets' : 'they get'} it once turned on: ${servers.join(', ')}.\n`;
+/** Servers turned off, which cannot start without the secret once they are turned on. */
+const offFail = (servers: string[]) =>
+  `Turned off, ${servers.length === 1 ? 'it fails' : 'they fail'} to start once turned on, saying it is missing, ` +
+  `until it is set again: ${servers.join(', ')}.\n`;
 
 /**
  * A change made by the running gateway, when one runs: it reads references as servers start, so
@@ -170,8 +182,10 @@ async function throughGateway(
   try {
     // Asked before the change, which it is about.
     const view = (await running.api.listSecrets()).secrets.find((s) => s.name === name);
+    const label = (u: { server: string; field: string }) => `${u.server} (${u.field})`;
     const uses = {
-      servers: (view?.usedBy ?? []).map((u) => `${u.server} (${u.field})`),
+      servers: (view?.usedBy ?? []).filter((u) => !u.disabled).map(label),
+      off: (view?.usedBy ?? []).filter((u) => u.disabled).map(label),
       settings: view?.settings ?? [],
     };
     await change(running.api).catch((err: unknown) => {
@@ -220,6 +234,7 @@ export async function secrets(
         {
           servers: (uses) =>
             `The running gateway started the servers that use it again, with this value: ${uses.join(', ')}.\n`,
+          off: offGetIt,
           settings: (settings) =>
             `The running gateway applied it to ${settings.join(', ')}: MCP clients send this value as their ` +
             'token from now on.\n',
@@ -227,6 +242,7 @@ export async function secrets(
         {
           servers: (uses) =>
             `Used by ${uses.join(', ')}: ${uses.length === 1 ? 'it gets' : 'they get'} it when the gateway starts.\n`,
+          off: offGetIt,
           settings: (settings) =>
             `Used by ${settings.join(', ')}: MCP clients send this value as their token once the gateway starts.\n`,
         },
@@ -262,6 +278,7 @@ export async function secrets(
         {
           servers: (uses) =>
             `The running gateway stopped the servers that use it, which say it is missing: ${uses.join(', ')}.\n`,
+          off: offFail,
           settings: (settings) =>
             `Still referred to by ${settings.join(', ')}: the config file cannot be applied without it (the ` +
             'running gateway keeps the config it has, and at its next start runs no server) until it is set ' +
@@ -271,6 +288,7 @@ export async function secrets(
           servers: (uses) =>
             `Still referred to by ${uses.join(', ')}: ${uses.length === 1 ? 'it fails' : 'they fail'} to start, ` +
             'saying it is missing, until it is set again or the reference is taken out of the config.\n',
+          off: offFail,
           settings: (settings) =>
             `Still referred to by ${settings.join(', ')}: the config file cannot be applied without it (the ` +
             'gateway runs no server at its next start) until it is set again or the reference is taken out of ' +

@@ -800,7 +800,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const uses = new Map<string, SecretUse[]>();
     for (const ref of findReferences(this.current)) {
       if (ref.kind !== 'secret') continue;
-      uses.set(ref.name, [...(uses.get(ref.name) ?? []), { server: ref.server, field: ref.field }]);
+      const use: SecretUse = { server: ref.server, field: ref.field };
+      if (this.current.servers[ref.server]?.disabled) use.disabled = true;
+      uses.set(ref.name, [...(uses.get(ref.name) ?? []), use]);
     }
     const settings = new Map<string, string[]>();
     for (const ref of this.settingReferences) {

@@ -230,6 +230,8 @@ export interface SecretUse {
   server: string;
   /** e.g. `env.GITHUB_TOKEN`, `headers.Authorization`. */
   field: string;
+  /** The server is turned off: it gets the secret once it is turned on. */
+  disabled?: true;
 }
 
 /** A secret by name; its value never leaves the gateway. */

@@ -51,6 +51,7 @@ describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
       mcpServers: {
         fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:later-token}' }),
         other: fixtureServer('other'),
+        idle: { ...fixtureServer('idle', { IDLE_TOKEN: '${secret:idle-token}' }), disabled: true },
       },
     });
     env = {
@@ -157,5 +158,20 @@ describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
     await expect(running.api.setSecret('later-token', 'again-\u0000-EEEE')).rejects.toThrow(
       /has a NUL character.*"later-token" was not stored/,
     );
+  });
+
+  it('says a server turned off gets a secret once turned on, not that the gateway started or stopped it', async () => {
+    const set = await cliPiped(env, 'idle-value-FFFF\n', 'secrets', 'set', 'idle-token');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('Turned off, it gets it once turned on: idle (env.IDLE_TOKEN).');
+    // It said the running gateway had started idle again, with this value.
+    expect(set.stdout).not.toContain('started the servers');
+    const removed = await cliRun(env, 'secrets', 'rm', 'idle-token');
+    expect(removed.stdout).toContain(
+      'Turned off, it fails to start once turned on, saying it is missing, until it is set again: ' +
+        'idle (env.IDLE_TOKEN).',
+    );
+    expect(removed.stdout).not.toContain('stopped the servers');
+    expect((await running.api.listServers()).find((s) => s.name === 'idle')?.state).toBe('stopped');
   });
 });

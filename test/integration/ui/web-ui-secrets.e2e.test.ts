@@ -1,6 +1,6 @@
 /**
  * The Secrets screen in real Chromium as a user fills it: values pasted with the keyboard (Ctrl+V from
- * the clipboard), and what the server that uses the secret gets.
+ * the clipboard), what the server that uses the secret gets, and what is said of a server turned off.
  */
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -28,7 +28,7 @@ const PEM = [
   '-----END PRIVATE KEY-----',
 ].join('\n');
 
-describe('the Secrets screen, values pasted', () => {
+describe('the Secrets screen as a user fills it', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
   let secrets: SecretStore;
@@ -55,7 +55,10 @@ describe('the Secrets screen, values pasted', () => {
   beforeAll(async () => {
     dir = await tempDir('sb-ui-secrets-');
     const file = await writeConfig(dir.dir, {
-      mcpServers: { signer: fixtureServer('signer', { SIGNING_KEY: '${secret:key}' }) },
+      mcpServers: {
+        signer: fixtureServer('signer', { SIGNING_KEY: '${secret:key}' }),
+        idle: { ...fixtureServer('idle', { IDLE_TOKEN: '${secret:idle-token}' }), disabled: true },
+      },
     });
     secrets = createMemorySecretStore();
     gateway = await startGateway(file, { uiDir: UI_DIR, secrets });
@@ -112,5 +115,16 @@ describe('the Secrets screen, values pasted', () => {
     await status().getByText('Stored key.', { exact: false }).waitFor();
     expect(await secrets.get('key')).toBe('ghp_0123456789abcdef');
     expect(await serverSees()).toBe('ghp_0123456789abcdef');
+  });
+
+  it('says a server turned off gets a value stored once it is turned on, not that it uses it now', async () => {
+    const row = page.getByRole('row').filter({ hasText: 'idle-token' });
+    await row.getByText('idle (env.IDLE_TOKEN, turned off)').waitFor();
+    await row.getByRole('button', { name: 'Set idle-token' }).click();
+    await page.getByRole('region', { name: 'Set idle-token' }).getByLabel('Value', { exact: true }).fill('idle-1234');
+    await page.getByRole('region', { name: 'Set idle-token' }).getByRole('button', { name: 'Store' }).click();
+    // It said "idle uses this value now.", of a server that runs nothing.
+    await status().getByText('Stored idle-token. idle is turned off, and gets it once turned on.').waitFor();
+    expect(gateway.servers().find((s) => s.name === 'idle')?.state).toBe('stopped');
   });
 });
