@@ -122,7 +122,15 @@ export function keychainHint(reason: string, platform: NodeJS.Platform, env: Nod
       `${HEADLESS_KEYRING_COMMAND}.`
     );
   }
-  if (/dismissed|locked|prompt/i.test(reason)) {
+  // No answer within D-Bus's wait (the message also says a policy may have "blocked" the reply, which
+  // is not a locked keyring): a Secret Service still starting, or stuck.
+  if (/did not receive a reply|timed? ?out/i.test(reason)) {
+    return (
+      'The Secret Service did not answer in time: it may still be starting (try again in a moment), or be ' +
+      'stuck (restart gnome-keyring, KWallet or KeePassXC).'
+    );
+  }
+  if (/dismissed|islocked|\blocked\b|prompt/i.test(reason)) {
     // `gnome-keyring-daemon --unlock` does not unlock a running daemon: it starts a second one.
     return (
       'The keyring is locked, and nothing in this session can ask for its password: unlock it in your ' +
