@@ -122,6 +122,34 @@ describe.skipIf(missing !== undefined)('the Secrets screen and the keychain over
     }
   }, 30_000);
 
+  it('the keyring locked as a value is typed: Store says so in the banner, and stores it once unlocked', async () => {
+    await listedAfterReloads();
+    await page.getByRole('button', { name: 'Replace tok', exact: true }).click();
+    const form = page.getByRole('region', { name: 'Set tok' });
+    await form.getByLabel('Value', { exact: true }).fill('kept-while-locked-IIII');
+    keyring.lock();
+    try {
+      await form.getByRole('button', { name: 'Store' }).click();
+      await banner()
+        .filter({ hasText: /not available \(storing "tok": .*The keyring is locked/ })
+        .waitFor();
+      // It was said at the Value field, as if the value were wrong, and the form had no Try again.
+      expect(await form.getByLabel('Value', { exact: true }).getAttribute('aria-invalid')).toBeNull();
+      expect(await form.getByRole('alert').count()).toBe(0);
+      await expect.poll(focused).toBe('button Try again');
+      await page.screenshot({ path: path.join(await screenshotDir(), 'secrets-keychain-locked-store.png') });
+    } finally {
+      await keyring.unlock();
+    }
+    await page.keyboard.press('Enter');
+    await status().getByText('The keychain can be reached again.').waitFor();
+    // The value typed is still there: the keyboard is on Store.
+    await expect.poll(focused).toBe('button Store');
+    await page.keyboard.press('Enter');
+    await status().getByText('Stored tok. fx and fy use this value now.', { exact: true }).waitFor();
+    expect(await store.get('tok')).toBe('kept-while-locked-IIII');
+  }, 30_000);
+
   async function lockedThenBack(unlock: () => Promise<void>): Promise<void> {
     await page.getByRole('button', { name: 'Delete spare' }).click();
     await banner()
