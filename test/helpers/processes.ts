@@ -2,6 +2,7 @@
  * Processes found by their environment (Linux /proc), so a test touches only what it started:
  * matching a command line (`pkill -f`) also hits the same command started by a test beside it.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 
 /** Pids of processes whose environment holds `entry` (NAME=value). */
@@ -24,5 +25,20 @@ export async function signalProcessesWithEnv(entry: string, signal: NodeJS.Signa
     } catch {
       // gone meanwhile
     }
+  }
+}
+
+/** Whether a process runs: a zombie its parent has not reaped yet (Linux /proc says so) has exited. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    // Gone between the two looks, or a system without /proc (where a zombie cannot be told).
+    return !existsSync('/proc/self');
   }
 }

@@ -10,6 +10,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import type { Gateway } from '../../main/engine/index.ts';
 import { fixtureServer, httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../helpers/gateway.ts';
 import { statelessPost } from '../helpers/stateless.ts';
+import { isAlive } from '../helpers/processes.ts';
 
 interface Echo {
   structuredContent?: { pid: number };
@@ -17,14 +18,6 @@ interface Echo {
 }
 
 const echo = (c: Client) => c.callTool({ name: 'solo__echo', arguments: { message: 'x' } }) as Promise<Echo>;
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('hostile: more client sessions than isolated processes may run', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -88,7 +81,7 @@ describe('hostile: more client sessions than isolated processes may run', () => 
     let told = 0;
     third.setNotificationHandler(ToolListChangedNotificationSchema, () => void told++);
     await (first.transport as StreamableHTTPClientTransport).terminateSession();
-    await waitFor(() => !alive(pids[0]!), 10_000, "the first session's process to stop");
+    await waitFor(() => !isAlive(pids[0]!), 10_000, "the first session's process to stop");
     await waitFor(() => told > 0, 5000, 'the refused client to be told its tools changed');
     await waitFor(
       async () => (await third.listTools()).tools.some((t) => t.name === 'solo__echo'),
@@ -98,7 +91,7 @@ describe('hostile: more client sessions than isolated processes may run', () => 
     expect(gateway.servers().find((s) => s.name === 'solo')?.lastError).toBeUndefined();
     const own = (await echo(third)).structuredContent!.pid;
     expect(pids).not.toContain(own);
-    expect(alive(own)).toBe(true);
+    expect(isAlive(own)).toBe(true);
     expect(instances()).toBe(2);
   });
 
@@ -119,12 +112,12 @@ describe('hostile: more client sessions than isolated processes may run', () => 
     await gateway.reload();
     await waitFor(() => told > 0, 5000, 'the refused client to be told when the limit is raised');
     const latePid = (await echo(late)).structuredContent!.pid;
-    expect(alive(latePid)).toBe(true);
+    expect(isAlive(latePid)).toBe(true);
     expect(instances()).toBe(3);
 
     // With room, a stateless call gets a process of its own, stopped after it.
     await (late.transport as StreamableHTTPClientTransport).terminateSession();
-    await waitFor(() => !alive(latePid), 10_000, "the late session's process to stop");
+    await waitFor(() => !isAlive(latePid), 10_000, "the late session's process to stop");
     // Counted until the gateway has seen it exit: a moment after the process is gone.
     const answered = await waitFor(async () => (await call()).body.result, 10_000, 'a stateless call to get room');
     expect(answered).toMatchObject({ content: [{ type: 'text', text: 'once' }] });

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readGatewayLock } from '../../main/shared/gateway-lock.ts';
 import { runtimePaths } from '../../main/shared/paths.ts';
 import { CLI, fixtureServer, tempDir, waitFor } from '../helpers/gateway.ts';
+import { isAlive } from '../helpers/processes.ts';
 
 const NODE = process.execPath;
 
@@ -269,17 +270,3 @@ describe('one gateway per user, found from any environment', () => {
     await waitFor(() => !isAlive(own.result!.structuredContent!.pid!), 10_000, 'its server to be stopped');
   }, 90_000);
 });
-
-/** Whether a process runs (a zombie waiting to be reaped does not). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}

@@ -28,6 +28,7 @@ import {
 } from '../../helpers/electron-stand-in.ts';
 import { NODE, ROOT, fixtureServer, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
 import { useUnreachableKeychain } from '../../helpers/unreachable-keychain.ts';
+import { isAlive } from '../../helpers/processes.ts';
 
 vi.mock('electron', () => import('../../helpers/electron-stand-in.ts'));
 
@@ -65,15 +66,6 @@ async function invoke(channel: string, ...args: unknown[]): Promise<unknown> {
   if (!reply.ok) throw new Error(reply.error?.message);
   return reply.result;
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('the desktop shell, wired to the real engine (Electron stand-in)', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -347,7 +339,7 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
     const servers = (await invoke('switchboard:list-servers')) as ServerView[];
     const pids = servers.map((s) => s.pid).filter((pid): pid is number => pid !== undefined);
     expect(pids.length).toBeGreaterThan(0);
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every((pid) => isAlive(pid))).toBe(true);
     const marker = path.join(dir.dir, 'run', 'stopped');
     expect(existsSync(marker)).toBe(false);
 
@@ -355,7 +347,7 @@ describe('the desktop shell, wired to the real engine (Electron stand-in)', () =
     expect(item('Quit Switchboard').click).toBeDefined();
     app.quit();
     await waitFor(() => app.quitted || undefined, 10_000, 'the app to quit');
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
     expect(tray().destroyed).toBe(true);
     expect(readFileSync(marker, 'utf8')).toContain('Quit in the Switchboard app');
   });

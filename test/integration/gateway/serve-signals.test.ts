@@ -21,20 +21,12 @@ import {
   waitFor,
   writeConfig,
 } from '../../helpers/gateway.ts';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { isAlive } from '../../helpers/processes.ts';
 
 describe.skipIf(process.platform === 'win32')('serve, ended by a signal', () => {
   const leftovers: number[] = [];
   afterEach(() => {
-    for (const pid of leftovers.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of leftovers.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)(
@@ -63,7 +55,7 @@ describe.skipIf(process.platform === 'win32')('serve, ended by a signal', () => 
         const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
         child.kill(signal);
         expect(await exited).toBe(0);
-        await waitFor(() => !alive(pid), 5000, `server ${pid} to be stopped`);
+        await waitFor(() => !isAlive(pid), 5000, `server ${pid} to be stopped`);
       } finally {
         await dir.cleanup();
       }
@@ -113,8 +105,8 @@ describe.skipIf(process.platform === 'win32')('serve, ended by a signal', () => 
     leftovers.push(gatewayPid);
     // The terminal goes away: the kernel hangs up its session, the gateway included.
     terminal.kill('SIGKILL');
-    await waitFor(() => !alive(gatewayPid), 10_000, `the gateway ${gatewayPid} to exit`);
-    await waitFor(() => !alive(pid), 5000, `server ${pid} to be stopped`);
+    await waitFor(() => !isAlive(gatewayPid), 10_000, `the gateway ${gatewayPid} to exit`);
+    await waitFor(() => !isAlive(pid), 5000, `server ${pid} to be stopped`);
   }, 40_000);
 
   it('SIGHUP without a terminal: the config file is read again and the gateway keeps serving', async () => {
@@ -183,10 +175,8 @@ describe.skipIf(process.platform === 'win32')('serve, ended by a signal', () => 
       await client.close();
       launcher.kill('SIGKILL');
       // It ran on, an orphan holding the port and the lock: a supervisor's restart found "another gateway".
-      // Exited: gone, or a zombie its new parent has not reaped yet.
-      const exited = () => !alive(gateway) || /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${gateway}/stat`, 'utf8'));
-      await waitFor(exited, 10_000, `gateway ${gateway} to exit`);
-      await waitFor(() => !alive(pid), 5000, `server ${pid} to be stopped`);
+      await waitFor(() => !isAlive(gateway), 10_000, `gateway ${gateway} to exit`);
+      await waitFor(() => !isAlive(pid), 5000, `server ${pid} to be stopped`);
     },
     40_000,
   );
