@@ -59,17 +59,37 @@ function answered(field: FormField, value: string, offset: OffsetMinutes): strin
   return field.format === 'date-time' ? localDateTime(value, offset) : value;
 }
 
-/** Each field's problem, in words, by name; empty when the form may be sent. */
+/**
+ * What is said of a field whose input holds text the browser cannot read as its kind ("1e" or "--"
+ * in a number, a date with its year left out): its value reads empty, yet the user sees what they typed.
+ */
+function unreadableText(field: FormField, label: string): string {
+  if (field.type === 'integer') return `${label} must be a whole number.`;
+  if (field.type === 'number') return `${label} must be a number.`;
+  if (field.format === 'date') return `${label} must be a whole date: its day, month and year.`;
+  if (field.format === 'date-time') return `${label} must be a whole date and time: each of its parts.`;
+  return `${label} cannot be read as typed.`;
+}
+
+/**
+ * Each field's problem, in words, by name; empty when the form may be sent. `unreadable` names the
+ * fields whose input the browser could not read (validity.badInput), whose value reads empty.
+ */
 export function checkForm(
   schema: FormSchema,
   values: ReadonlyMap<string, FormValue>,
   offset: OffsetMinutes = browserOffset,
+  unreadable: ReadonlySet<string> = new Set(),
 ): Map<string, string> {
   const found = new Map<string, string>();
   const required = new Set(schema.required ?? []);
   for (const [name, field] of Object.entries(schema.properties)) {
     const value = values.get(name);
     const label = field.title ?? name;
+    if (unreadable.has(name)) {
+      found.set(name, unreadableText(field, label));
+      continue;
+    }
     const empty = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
     if (empty) {
       // A required multiple choice may be answered with none of its choices ([]) unless it sets minItems.

@@ -150,6 +150,44 @@ describe('forms in the Questions screen', () => {
     await question.waitFor({ state: 'detached' });
   });
 
+  it('says a number or a date the browser cannot read is wrong, not required or left out', async () => {
+    const asked = await ask(
+      'How many, and when?',
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          guests: { type: 'integer', title: 'Guests', minimum: 1 },
+          budget: { type: 'number', title: 'Budget' },
+          day: { type: 'string', format: 'date', title: 'Day' },
+        },
+        required: ['guests'],
+      }),
+    );
+    const { question } = asked;
+    // What Chromium lets through into a number input, and a date with only its month typed: each reads ''.
+    await question.getByLabel('Guests (required)').pressSequentially('2e');
+    await question.getByLabel('Budget').pressSequentially('--');
+    await question.getByLabel('Day').pressSequentially('03');
+    const accept = question.getByRole('button', { name: 'Accept' });
+    await accept.press('Enter');
+    await question.getByText('Guests must be a whole number.').waitFor();
+    // Not 'Guests is required.' beside the '2e' it shows, and an optional field is not left out unsaid.
+    expect(await question.getByRole('alert').allTextContents()).toEqual([
+      'Guests must be a whole number.',
+      'Budget must be a number.',
+      'Day must be a whole date: its day, month and year.',
+    ]);
+    expect(await question.getByLabel('Guests (required)').evaluate((el) => el === el.ownerDocument.activeElement)).toBe(
+      true,
+    );
+    await checkAndShoot('question-unreadable-input');
+    await question.getByLabel('Guests (required)').fill('2');
+    await question.getByLabel('Budget').fill('');
+    await question.getByLabel('Day').fill('');
+    await accept.click();
+    expect(await accepted(asked)).toEqual({ action: 'accept', content: { guests: 2 } });
+  });
+
   it("shows a date and time default in the picker, in the user's time zone, and sends what it shows", async () => {
     // The page in Berlin (UTC+1 in December), whatever zone the machine is in.
     const cdp = await page.context().newCDPSession(page);
