@@ -144,6 +144,39 @@ describe('the traffic inspector', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('says what came of Copy where a screen reader hears it: copied, or refused by the browser', async () => {
+    await echo('copy me');
+    const call = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
+    await grid().locator(`[data-id="${call.id}"]`).click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    const copy = detail.getByRole('button', { name: 'Copy Request of tools/call' }).first();
+    // On the page before the press, as a screen reader needs a status to be to read out its change.
+    expect(await copy.locator('xpath=following-sibling::*[@role="status"]').count()).toBe(1);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    try {
+      await copy.click();
+      await detail.getByRole('status').filter({ hasText: 'Copied: Request of tools/call.' }).waitFor();
+      expect(await page.evaluate('navigator.clipboard.readText()')).toContain('"copy me"');
+    } finally {
+      await page.context().clearPermissions();
+    }
+    // Refused (a page over plain HTTP from another machine, or the user said no).
+    await page.evaluate(() => {
+      Object.defineProperty(navigator, 'clipboard', {
+        configurable: true,
+        value: { writeText: () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError')) },
+      });
+    });
+    await copy.click();
+    await detail
+      .getByRole('status')
+      .filter({ hasText: 'The browser did not allow copying: select the text instead.' })
+      .waitFor();
+    await page.screenshot({ path: path.join(shots, 'traffic-copy-refused.png') });
+    await page.reload();
+    await grid().waitFor();
+  });
+
   it('does not offer to replay a request whose secrets were taken out, and says why', async () => {
     await client.callTool({ name: 'fx__echo', arguments: { message: 'sign in', password: 'hunter2' } });
     const lastCall = () => gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
