@@ -180,8 +180,38 @@ export function normalizeRequestedSchema(raw: unknown): FormSchema {
     if (unknown !== undefined)
       throw invalidParams(`elicitation/create: requestedSchema.required names "${unknown}", which is not a property`);
     if (raw.required.length) schema.required = [...new Set(raw.required)];
+    for (const name of schema.required ?? []) {
+      const why = unanswerable(properties[name]!);
+      if (why !== undefined)
+        throw invalidParams(
+          `elicitation/create: requestedSchema property "${name}" is required, and no answer fits it: ${why}`,
+        );
+    }
   }
   return schema;
+}
+
+/**
+ * Why no value can answer a field (its bounds contradict each other), or undefined. Required, such
+ * a field leaves the user a form that every Accept refuses, and no way on but to decline it.
+ */
+function unanswerable(field: FormField): string | undefined {
+  const { minimum: min, maximum: max } = field;
+  if (min !== undefined && max !== undefined) {
+    if (min > max) return `its minimum ${min} is above its maximum ${max}`;
+    if (field.type === 'integer' && Math.ceil(min) > Math.floor(max))
+      return `no whole number lies between its minimum ${min} and its maximum ${max}`;
+  }
+  if (field.minLength !== undefined && field.maxLength !== undefined && field.minLength > field.maxLength)
+    return `its minLength ${field.minLength} is above its maxLength ${field.maxLength}`;
+  if (field.type === 'array') {
+    const offered = (field.items?.enum ?? field.items?.anyOf ?? []).length;
+    if (field.minItems !== undefined && field.maxItems !== undefined && field.minItems > field.maxItems)
+      return `its minItems ${field.minItems} is above its maxItems ${field.maxItems}`;
+    if (field.minItems !== undefined && field.minItems > offered)
+      return `its minItems ${field.minItems} is more than the ${offered} choices it offers`;
+  }
+  return undefined;
 }
 
 // ---- answers ---------------------------------------------------------------

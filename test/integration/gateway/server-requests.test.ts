@@ -167,6 +167,53 @@ describe('server-to-client requests and notifications', () => {
     }
   });
 
+  it('refuses a form with a required field no answer fits (contradicting bounds), naming it', async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    const ask = (properties: Record<string, unknown>, required: string[]) =>
+      client.callTool({
+        name: 'forms__form',
+        arguments: { message: 'Book', schema: JSON.stringify({ type: 'object', properties, required }) },
+      });
+    try {
+      // Each would be shown with every Accept refused ("at most 5", then "at least 10"): Decline the only way on.
+      const refused = [
+        [{ guests: { type: 'integer', minimum: 10, maximum: 5 } }, 'its minimum 10 is above its maximum 5'],
+        [{ guests: { type: 'integer', minimum: 1.2, maximum: 1.8 } }, 'no whole number lies between its minimum 1.2'],
+        [{ code: { type: 'string', minLength: 8, maxLength: 4 } }, 'its minLength 8 is above its maxLength 4'],
+        [
+          { rooms: { type: 'array', items: { type: 'string', enum: ['a', 'b'] }, minItems: 3 } },
+          'its minItems 3 is more than the 2 choices it offers',
+        ],
+        [
+          { rooms: { type: 'array', items: { type: 'string', enum: ['a', 'b'] }, minItems: 2, maxItems: 1 } },
+          'its minItems 2 is above its maxItems 1',
+        ],
+      ] as const;
+      for (const [properties, why] of refused) {
+        const name = Object.keys(properties)[0]!;
+        const result = await ask(properties, [name]);
+        expect(result.isError).toBe(true);
+        expect(textOf(result)).toContain(
+          `requestedSchema property "${name}" is required, and no answer fits it: ${why}`,
+        );
+      }
+      expect(await gateway.api.listQuestions()).toEqual([]);
+      // Optional, such a field may be left empty: the form is shown. A number of 1.5 is shown too.
+      const call = ask(
+        {
+          guests: { type: 'integer', minimum: 10, maximum: 5 },
+          ratio: { type: 'number', minimum: 1.2, maximum: 1.8 },
+        },
+        ['ratio'],
+      );
+      const question = await waitFor(async () => (await gateway.api.listQuestions())[0], 10_000, 'the question');
+      await gateway.api.answerQuestion(question.id, { action: 'accept', content: { ratio: 1.5 } });
+      expect(JSON.parse(textOf(await call))).toEqual({ action: 'accept', content: { ratio: 1.5 } });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('does not show a page whose URL is over 8192 characters: its server hears decline, the log says why', async () => {
     const client = await httpClient(gateway.httpUrl()!); // no elicitation: the app would show the page
     const logged: string[] = [];
