@@ -428,6 +428,39 @@ describe('forms in the Questions screen', () => {
     await news.waitFor({ state: 'detached' });
   });
 
+  it('keeps the question being typed in where it is when a new one arrives above it', async () => {
+    const form = (fields: number) =>
+      JSON.stringify({
+        type: 'object',
+        properties: Object.fromEntries(Array.from({ length: fields }, (_, i) => [`f${i}`, { type: 'string' }])),
+      });
+    // Two older questions below give the page room to scroll.
+    const older = [send('Older one', form(6)), send('Older two', form(6))];
+    await page.getByRole('article').filter({ hasText: 'Older two' }).waitFor();
+    const typing = await ask('Being answered', form(1));
+    const field = typing.question.getByLabel('f0');
+    await field.click();
+    await page.keyboard.type('half');
+    const top = async () => (await field.boundingBox())!.y;
+    const before = await top();
+    // Newest first: drawn above the one being typed in, which it pushed down (no scroll yet: no browser anchor).
+    const newer = send('Arrived meanwhile', form(3));
+    await page.getByRole('article').filter({ hasText: 'Arrived meanwhile' }).waitFor();
+    // Within a pixel (the page scrolls by whole pixels).
+    await expect.poll(async () => Math.abs((await top()) - before)).toBeLessThan(1);
+    await page.keyboard.type(' typed');
+    expect(await field.inputValue()).toBe('half typed');
+    await checkAndShoot('question-arrived-above');
+    for (const message of ['Arrived meanwhile', 'Being answered', 'Older one', 'Older two'])
+      await page.getByRole('article').filter({ hasText: message }).getByRole('button', { name: 'Cancel' }).click();
+    expect((await Promise.all([...older, typing.answer, newer])).map((a) => a.action)).toEqual([
+      'cancel',
+      'cancel',
+      'cancel',
+      'cancel',
+    ]);
+  });
+
   it('keeps the keyboard on the screen when questions are withdrawn as one is typed in, and on Dismiss', async () => {
     const schema = '{"type":"object","properties":{"note":{"type":"string","title":"Note"}}}';
     const calls = [0, 1].map((i) => send(`To withdraw ${i}`, schema).catch(() => undefined));
