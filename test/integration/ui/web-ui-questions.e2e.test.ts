@@ -332,6 +332,39 @@ describe('forms in the Questions screen', () => {
     expect(await asked.answer).toEqual({ action: 'decline' });
   });
 
+  it('keeps each choice of a multiple choice beside its box, in a narrow window too', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    try {
+      const names = ['alpha-long-choice-name', 'beta-long-choice-name', 'gamma', 'delta-very-long-choice-name-here'];
+      const asked = await ask(
+        'Which tags?',
+        JSON.stringify({
+          type: 'object',
+          properties: { tags: { type: 'array', title: 'Tags', items: { type: 'string', enum: names } } },
+        }),
+      );
+      const tags = asked.question.getByRole('group', { name: 'Tags' });
+      for (const name of names) {
+        const box = tags.getByRole('checkbox', { name });
+        // One line of its own: run on after the one before, a name broke after the next choice's box.
+        const lines = await box.evaluate((el) => {
+          const label = el.closest('label')!;
+          const top = label.getBoundingClientRect().top;
+          const sameLine = [...label.parentElement!.querySelectorAll('label')].filter(
+            (other) => other !== label && other.getBoundingClientRect().top === top,
+          );
+          return { rects: label.getClientRects().length, sharing: sameLine.length };
+        });
+        expect(lines, name).toEqual({ rects: 1, sharing: 0 });
+      }
+      await checkAndShoot('question-choices-narrow');
+      await asked.question.getByRole('button', { name: 'Cancel' }).click();
+      expect(await asked.answer).toEqual({ action: 'cancel' });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it('shows a choice the server lists twice once, and the rest of the screen with it', async () => {
     const errors: string[] = [];
     const onError = (e: Error) => errors.push(e.message);
