@@ -365,6 +365,30 @@ describe('forms in the Questions screen', () => {
     }
   });
 
+  it("keeps a question's answer within reach however long its message, which scrolls by keyboard too", async () => {
+    const long = 'A line of the terms the server wants read before the answer.\n'.repeat(20_000);
+    const asked = await ask(`Read these terms. ${long}`, JSON.stringify({ type: 'object', properties: {} }));
+    const { question } = asked;
+    const decline = question.getByRole('button', { name: 'Decline' });
+    // It was 800 000 pixels down the page, below every line.
+    expect((await decline.boundingBox())!.y).toBeLessThan(800);
+    const message = question.getByText('Read these terms.');
+    // A stop for the keyboard, whose keys scroll it.
+    await question.focus();
+    await page.keyboard.press('Tab');
+    await expect.poll(() => message.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('End');
+    await expect.poll(() => message.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+    await checkAndShoot('question-long-message-scrolls');
+    await decline.click();
+    expect(await asked.answer).toEqual({ action: 'decline' });
+    // A short one is no stop on the way to the answer.
+    const short = await ask('Short one', JSON.stringify({ type: 'object', properties: {} }));
+    expect(await short.question.getByText('Short one').getAttribute('tabindex')).toBeNull();
+    await short.question.getByRole('button', { name: 'Cancel' }).click();
+    expect(await short.answer).toEqual({ action: 'cancel' });
+  });
+
   it('shows a choice the server lists twice once, and the rest of the screen with it', async () => {
     const errors: string[] = [];
     const onError = (e: Error) => errors.push(e.message);
