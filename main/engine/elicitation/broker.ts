@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { USER_URL_RULE, userUrlRefusal } from '../egress/user-url.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import type { Question, QuestionEnded, QuestionOutcome } from '../../../preload/contract/index.ts';
-import type { AskOptions, QuestionRequest } from './types.ts';
+import { UNANSWERED_META, type AskOptions, type QuestionRequest } from './types.ts';
 import {
   QuestionAnswerError,
   invalidParams,
@@ -74,6 +74,9 @@ export function pageRefusal(url: unknown): string | undefined {
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+/** An elicitation's cancel that no person gave, with why (see UNANSWERED_META). */
+const unanswered = (why: string): Result => ({ action: 'cancel', _meta: { [UNANSWERED_META]: why } });
 
 function samplingRejected(code: 'request_cancelled' | 'request_timeout', why: string): GatewayError {
   const message = `User rejected sampling request (${why})`;
@@ -202,9 +205,7 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
           ? `"${server}" already has ${perServer} questions waiting for the user`
           : `Switchboard already has ${this.maxPending} questions waiting for the user`;
       this.log(`${method} from "${server}" refused: ${why}`);
-      return sampling
-        ? Promise.reject(samplingRejected('request_cancelled', why))
-        : Promise.resolve({ action: 'cancel' });
+      return sampling ? Promise.reject(samplingRejected('request_cancelled', why)) : Promise.resolve(unanswered(why));
     }
 
     return new Promise<Result>((resolve, reject) => {
@@ -215,7 +216,7 @@ export class QuestionBroker extends EventEmitter<QuestionBrokerEvents> {
           'expired',
           sampling
             ? { error: samplingRejected('request_timeout', `no answer in Switchboard within ${seconds(timeoutMs)}`) }
-            : { result: { action: 'cancel' } },
+            : { result: unanswered(`nobody answered it in Switchboard within ${seconds(timeoutMs)}`) },
         );
       }, timeoutMs);
       timer.unref?.();

@@ -22,8 +22,15 @@ export interface QuestionRequest {
   owner?: string;
 }
 
+/**
+ * `_meta` key of an elicitation's cancel that no person gave: the question expired in the app, or
+ * the app had no room for it. Its value says why. A JSON handler's call hears `unsupported` then,
+ * not that the user cancelled; an MCP server gets the cancel MCP defines, with this note.
+ */
+export const UNANSWERED_META = 'switchboard/unanswered';
+
 export interface AskOptions {
-  /** How long the question stays open. Elicitation then resolves as cancel, sampling rejects. */
+  /** How long the question stays open. Elicitation then resolves as cancel (UNANSWERED_META), sampling rejects. */
   timeoutMs: number;
   /** Fired when the server cancels its request: the question is withdrawn. */
   signal?: AbortSignal;

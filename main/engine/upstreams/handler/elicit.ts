@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Params } from '../../protocol/jsonrpc.ts';
+import { UNANSWERED_META } from '../../elicitation/types.ts';
 import type { HandlerElicit } from './content.ts';
 
 export type ElicitAction = 'decline' | 'cancel' | 'unsupported';
@@ -19,10 +20,16 @@ export function elicitationParams(elicit: HandlerElicit): Params {
   return { message: elicit.message, requestedSchema: elicit.schema ?? { type: 'object', properties: {} } };
 }
 
-/** The answer to elicitation/create: an error reply means nobody could answer (unsupported). */
+/**
+ * The answer to elicitation/create: an error reply means nobody could answer (unsupported), as does
+ * the app's cancel of a question nobody answered there in time (no person cancelled it).
+ */
 export function readAnswer(reply: { result: Record<string, unknown> } | { error: { message: string } }): ElicitOutcome {
   if ('error' in reply) return { action: 'unsupported', reason: reply.error.message };
-  const { action, content } = reply.result;
+  const { action, content, _meta: meta } = reply.result;
+  const unanswered =
+    typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>)[UNANSWERED_META] : undefined;
+  if (action === 'cancel' && typeof unanswered === 'string') return { action: 'unsupported', reason: unanswered };
   if (action === 'accept') {
     return {
       action: 'accept',

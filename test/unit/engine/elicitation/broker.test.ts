@@ -281,7 +281,7 @@ describe('QuestionBroker: timeouts and withdrawal', () => {
     vi.useRealTimers();
   });
 
-  it('an unanswered elicitation resolves as cancel when it expires', async () => {
+  it('an unanswered elicitation resolves as cancel when it expires, noting that nobody answered', async () => {
     const broker = new QuestionBroker();
     const { settled } = record(broker);
     const asked = broker.ask(formRequest(), { timeoutMs: 30_000 });
@@ -289,7 +289,10 @@ describe('QuestionBroker: timeouts and withdrawal', () => {
     vi.advanceTimersByTime(29_999);
     expect(await state(asked)).toBe('pending');
     vi.advanceTimersByTime(1);
-    await expect(asked).resolves.toEqual({ action: 'cancel' });
+    await expect(asked).resolves.toEqual({
+      action: 'cancel',
+      _meta: { 'switchboard/unanswered': 'nobody answered it in Switchboard within 30 s' },
+    });
     expect(settled).toEqual([{ id, outcome: 'expired' }]);
     expect(broker.list()).toEqual([]);
     expect(() => broker.answer(id, { action: 'accept', content: { name: 'Ada', agree: true } })).toThrow(
@@ -495,7 +498,10 @@ describe('QuestionBroker: bounded', () => {
     const broker = new QuestionBroker({ maxPending: 8 });
     const { logs } = record(broker);
     const waiting = [0, 1].map(() => broker.ask(formRequest(), { timeoutMs: 60_000 }));
-    await expect(broker.ask(formRequest(), { timeoutMs: 60_000 })).resolves.toEqual({ action: 'cancel' });
+    await expect(broker.ask(formRequest(), { timeoutMs: 60_000 })).resolves.toEqual({
+      action: 'cancel',
+      _meta: { 'switchboard/unanswered': '"github" already has 2 questions waiting for the user' },
+    });
     expect(logs).toEqual([
       'elicitation/create from "github" refused: "github" already has 2 questions waiting for the user',
     ]);
@@ -513,7 +519,10 @@ describe('QuestionBroker: bounded', () => {
     // From three servers: one server may hold only a quarter of the places (at least one).
     const pending = ['a', 'b', 'c'].map((server) => broker.ask({ ...formRequest(), server }, { timeoutMs: 60_000 }));
     expect(broker.size).toBe(3);
-    await expect(broker.ask(formRequest(), { timeoutMs: 60_000 })).resolves.toEqual({ action: 'cancel' });
+    await expect(broker.ask(formRequest(), { timeoutMs: 60_000 })).resolves.toEqual({
+      action: 'cancel',
+      _meta: { 'switchboard/unanswered': 'Switchboard already has 3 questions waiting for the user' },
+    });
     const err = await broker.ask(samplingRequest(), { timeoutMs: 60_000 }).catch((e: unknown) => e);
     expect(toRpcError(err)).toEqual({
       code: -1,

@@ -172,6 +172,11 @@ describe('elicitation requests and answers', () => {
     expect(readAnswer({ result: { action: 'accept' } })).toEqual({ action: 'accept', content: {} });
     expect(readAnswer({ result: { action: 'decline' } })).toEqual({ action: 'decline' });
     expect(readAnswer({ result: { action: 'maybe' } })).toEqual({ action: 'cancel' });
+    expect(readAnswer({ result: { action: 'cancel' } })).toEqual({ action: 'cancel' });
+    // The app's cancel of a question nobody answered there: no person cancelled it.
+    expect(
+      readAnswer({ result: { action: 'cancel', _meta: { 'switchboard/unanswered': 'nobody answered it in 600 s' } } }),
+    ).toEqual({ action: 'unsupported', reason: 'nobody answered it in 600 s' });
     expect(readAnswer({ error: { message: 'no forms here' } })).toEqual({
       action: 'unsupported',
       reason: 'no forms here',
