@@ -11,7 +11,7 @@ import type { ForwardRule } from '../client-headers.ts';
 import { describeTlsFailure, displayUrl, isCertificateCode, isTlsCode } from '../../egress/network-errors.ts';
 import { shownLocation, transportError } from './errors.ts';
 import { handlerHeaderPolicy, httpHandlerHeaders } from './headers.ts';
-import { notASocket } from './socket-path.ts';
+import { notASocket, socketPermissionFacts } from './socket-path.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
 
 export interface HttpTransportOptions {
@@ -252,6 +252,8 @@ function describeFailure(
   const code = errorCode(err);
   const notSocket = code === 'ECONNREFUSED' && socketPath !== undefined ? notASocket(socketPath) : undefined;
   if (notSocket) return `cannot connect to ${where} (${notSocket})`;
+  const denied = code === 'EACCES' && socketPath !== undefined ? socketPermissionFacts(socketPath) : undefined;
+  if (denied) return `cannot connect to ${where} (permission denied: ${denied.facts})`;
   if (status !== undefined) return `${where} closed the connection mid-reply (HTTP ${status}, after ${received} bytes)`;
   if (code === EGRESS_REFUSED) return `refused to connect to ${where}: ${err instanceof Error ? err.message : ''}`;
   if (code && isTlsCode(code)) {

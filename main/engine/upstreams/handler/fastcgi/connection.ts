@@ -14,7 +14,7 @@ import {
   encodeRecord,
   encodeStream,
 } from './records.ts';
-import { notASocket } from '../socket-path.ts';
+import { notASocket, socketPermissionFacts } from '../socket-path.ts';
 
 export type FastcgiTarget = { host: string; port: number } | { socketPath: string };
 
@@ -146,9 +146,16 @@ export class FastcgiConnection {
         socket.destroy();
         const code = err?.code;
         const notSocket = code === 'ECONNREFUSED' && 'socketPath' in target ? notASocket(target.socketPath) : undefined;
+        const denied =
+          code === 'EACCES' && 'socketPath' in target ? socketPermissionFacts(target.socketPath) : undefined;
         const why =
           text ??
           notSocket ??
+          (denied &&
+            (denied.folder
+              ? `permission denied: ${denied.facts}`
+              : `permission denied on the socket: ${denied.facts}; who may connect is what php-fpm's ` +
+                'listen.owner, listen.group and listen.mode (in the pool) make it')) ??
           (code ? (CONNECT_TEXT[code] ?? `${err.message}`) : (err?.message ?? 'connection failed'));
         reject(
           new FastcgiError('connect', `cannot connect to FastCGI server ${describeTarget(target)}: ${why}`, {
