@@ -142,6 +142,16 @@ describe('php-fpm running a script that goes wrong', () => {
     );
   });
 
+  it('a Latin-1 byte in JSON built by hand: which byte, where, and the text before it', async () => {
+    const err = await failure(u.request('tools/call', { name: 'latin1_echo', arguments: {} }));
+    expect(err.code).toBe('upstream_protocol');
+    expect(err.message).toBe(
+      `server "misbehave": handler at ${where()} answered with bytes that are not valid UTF-8 (JSON must be ` +
+        'UTF-8): byte 0xE9 at offset 47 (text in Latin-1 or Windows-1252, such as from a database connection or ' +
+        'a file not read as UTF-8?), right after: nt":[{"type":"text","text":"Table at Caf',
+    );
+  });
+
   it('honours a CGI Status header', async () => {
     const err = await failure(u.request('tools/call', { name: 'teapot', arguments: {} }));
     expect(err.message).toBe(`server "misbehave": handler at ${where()} answered HTTP 418 (short and stout)`);

@@ -66,6 +66,52 @@ function stderrGist(stderr: string): string {
   return excerpt([...fatal, ...lines.filter((line) => !fatal.includes(line))].join('; '), 600);
 }
 
+/** Length of a valid UTF-8 sequence starting at `i`, or 0 where the bytes are not UTF-8. */
+function utf8Length(b: Buffer, i: number): number {
+  const c = b[i]!;
+  if (c < 0x80) return 1;
+  const [n, min, max] =
+    c >= 0xc2 && c <= 0xdf
+      ? [2, 0x80, 0xbf]
+      : c === 0xe0
+        ? [3, 0xa0, 0xbf]
+        : c === 0xed
+          ? [3, 0x80, 0x9f]
+          : c >= 0xe1 && c <= 0xef
+            ? [3, 0x80, 0xbf]
+            : c === 0xf0
+              ? [4, 0x90, 0xbf]
+              : c === 0xf4
+                ? [4, 0x80, 0x8f]
+                : c >= 0xf1 && c <= 0xf3
+                  ? [4, 0x80, 0xbf]
+                  : [0, 0, 0];
+  if (n === 0 || i + n > b.length) return 0;
+  if (b[i + 1]! < min || b[i + 1]! > max) return 0;
+  for (let k = 2; k < n; k++) if (b[i + k]! < 0x80 || b[i + k]! > 0xbf) return 0;
+  return n;
+}
+
+/**
+ * Where a reply stops being UTF-8: the byte, its offset and the text just before it. A Latin-1 or
+ * Windows-1252 "é" from a database or a file is the usual cause, somewhere in a long reply.
+ */
+function whereNotUtf8(body: Buffer): string {
+  if ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff))
+    return `it is UTF-16 (it starts with the byte order mark 0x${body.subarray(0, 2).toString('hex').toUpperCase()})`;
+  let i = 0;
+  for (let n; i < body.length && (n = utf8Length(body, i)) > 0; i += n);
+  const before = body
+    .subarray(Math.max(0, i - 40), i)
+    .toString('utf8')
+    .replace(/^\uFFFD+/, '');
+  const hex = `0x${body[i]!.toString(16).toUpperCase().padStart(2, '0')}`;
+  return (
+    `byte ${hex} at offset ${i} (text in Latin-1 or Windows-1252, such as from a database connection or a ` +
+    `file not read as UTF-8?)${before ? `, right after: ${before}` : ''}`
+  );
+}
+
 export function decodeReply(server: string, where: string, reply: HandlerReply): Record<string, unknown> {
   const text = reply.body.toString('utf8');
   const details = { raw: reply.body, status: reply.status, ...(reply.stderr ? { stderr: reply.stderr } : {}) };
@@ -112,7 +158,8 @@ export function decodeReply(server: string, where: string, reply: HandlerReply):
   if (!isUtf8(reply.body))
     throw protocolError(
       server,
-      `handler at ${where} answered with bytes that are not valid UTF-8 (JSON must be UTF-8)${stderrHint}`,
+      `handler at ${where} answered with bytes that are not valid UTF-8 (JSON must be UTF-8): ` +
+        `${whereNotUtf8(reply.body)}${stderrHint}`,
       details,
     );
   if (text.trim() === '')

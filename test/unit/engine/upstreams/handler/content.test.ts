@@ -231,6 +231,24 @@ describe('judging a raw reply', () => {
     );
   });
 
+  it('says where a reply stops being UTF-8, and names UTF-16', () => {
+    const bytes = (...parts: (string | number[])[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    const at = (body: Buffer) => err(() => decodeReply('s', where, { status: 200, body })).message.split('UTF-8): ')[1];
+    // Valid 2-, 3- and 4-byte characters before it count as what they are; a lone start byte does not.
+    expect(at(bytes('{"a":"é日😀', [0xe6, 0x97], '"}'))).toBe(
+      'byte 0xE6 at offset 15 (text in Latin-1 or Windows-1252, such as from a database connection or a file ' +
+        'not read as UTF-8?), right after: {"a":"é日😀',
+    );
+    // An encoded surrogate (CESU-8) is not UTF-8 either.
+    expect(at(bytes('{"a":"', [0xed, 0xa0, 0x80], '"}'))).toMatch(/^byte 0xED at offset 6 /);
+    expect(at(bytes([0x80], '{}'))).toBe(
+      'byte 0x80 at offset 0 (text in Latin-1 or Windows-1252, such as from a database connection or a file ' +
+        'not read as UTF-8?)',
+    );
+    expect(at(Buffer.from('\ufeff{}', 'utf16le'))).toBe('it is UTF-16 (it starts with the byte order mark 0xFFFE)');
+  });
+
   it('names HTML, bad JSON, non-objects, empty bodies and error statuses', () => {
     expect(err(() => decodeReply('s', where, { status: 200, body: Buffer.from('<p>hi</p>') })).message).toBe(
       'server "s": handler at http://h/ answered HTML instead of JSON: hi',
