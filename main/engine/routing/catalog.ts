@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { RpcCode, errorMessage, toRpcError } from '../protocol/errors.ts';
-import type { Upstream, UpstreamStatus } from '../upstreams/types.ts';
+import { HANDLER_SKIPPED_META, type Upstream, type UpstreamStatus } from '../upstreams/types.ts';
 import { usableItems } from './list-items.ts';
 
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
@@ -162,10 +162,10 @@ export class Catalog extends EventEmitter<CatalogEvents> {
           if (fetched.cut) this.emit('cut', upstream, kind, fetched.items.length);
         }
         // A handler is asked on every list and mostly says the same: checked again only when it did not.
-        const raw = JSON.stringify(fetched.items);
+        const raw = JSON.stringify([fetched.items, fetched.skipped]);
         const same = raw === entry.raw[kind] && entry.lists[kind] !== undefined;
         entry.raw[kind] = raw;
-        const items = same ? entry.lists[kind]! : this.usable(upstream, kind, fetched.items, entry);
+        const items = same ? entry.lists[kind]! : this.usable(upstream, kind, fetched, entry);
         const changed = announce || (!same && JSON.stringify(entry.lists[kind]) !== JSON.stringify(items));
         entry.lists[kind] = items;
         delete entry.errors[kind];
@@ -193,8 +193,15 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   }
 
   /** The items clients can take (list-items.ts); what is left out is said once per change. */
-  private usable(upstream: Upstream, kind: ListKind, fetched: Item[], entry: Entry): Item[] {
-    const { items, leftOut } = usableItems(kind, fetched);
+  private usable(
+    upstream: Upstream,
+    kind: ListKind,
+    fetched: { items: Item[]; skipped: string[] },
+    entry: Entry,
+  ): Item[] {
+    const { items, leftOut: refused } = usableItems(kind, fetched.items);
+    // What a JSON handler could not use of its discover answer is left out as well, said the same way.
+    const leftOut = [...fetched.skipped, ...refused];
     const faults = leftOut.join('\n');
     if (faults !== (entry.leftOut[kind] ?? '')) {
       entry.leftOut[kind] = faults;
@@ -204,15 +211,19 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   }
 
   /** Every page's items (`cut`: MAX_PAGES were read and the server had more); undefined when the backend is down. */
-  private async fetchAll(upstream: Upstream, kind: ListKind): Promise<{ items: Item[]; cut: boolean } | undefined> {
+  private async fetchAll(
+    upstream: Upstream,
+    kind: ListKind,
+  ): Promise<{ items: Item[]; skipped: string[]; cut: boolean } | undefined> {
     const spec = LIST_METHOD[kind];
     // A backend that is down contributes nothing now; its 'ready' event refetches later.
     const info =
       upstream.info() ??
       (upstream.status().state === 'starting' ? await upstream.whenReady(STARTING_WAIT_MS) : undefined);
     if (!info) return undefined;
-    if (!(spec.capability in info.capabilities)) return { items: [], cut: false };
+    if (!(spec.capability in info.capabilities)) return { items: [], skipped: [], cut: false };
     const items: Item[] = [];
+    const skipped: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const result = await upstream
@@ -227,10 +238,13 @@ export class Catalog extends EventEmitter<CatalogEvents> {
       const got = result[spec.key];
       // A backend's bad entry (null, a string) is skipped, never allowed to break the merged list.
       if (Array.isArray(got)) for (const item of got) if (isPlainObject(item)) items.push(item as Item);
+      const meta = result._meta;
+      const said = isPlainObject(meta) && upstream.kind.startsWith('handler-') ? meta[HANDLER_SKIPPED_META] : undefined;
+      if (Array.isArray(said)) for (const line of said) if (typeof line === 'string') skipped.push(line);
       cursor = typeof result.nextCursor === 'string' && result.nextCursor !== '' ? result.nextCursor : undefined;
       if (cursor === undefined) break;
     }
-    return { items, cut: cursor !== undefined };
+    return { items, skipped, cut: cursor !== undefined };
   }
 }
 

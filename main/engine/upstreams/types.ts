@@ -128,3 +128,10 @@ export interface Upstream extends EventEmitter<UpstreamEvents> {
   request(method: string, params: Params | undefined, options?: RequestOptions): Promise<Record<string, unknown>>;
   notify(method: string, params?: Params): void;
 }
+
+/**
+ * `_meta` key of a JSON handler's list result: what of its discover answer could not be used (a
+ * list that is not one, an entry without its name), one line each. The catalog shows them with
+ * the items it leaves out itself (`switchboard list`, the Servers screen); clients never see them.
+ */
+export const HANDLER_SKIPPED_META = 'switchboard/skipped';

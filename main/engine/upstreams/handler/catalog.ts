@@ -14,6 +14,27 @@ export interface HandlerCatalog {
   resources: Item[];
   resourceTemplates: Item[];
   prompts: Item[];
+  /** What of each list discover gave could not be used, one line each, for where left-out items are shown. */
+  skipped?: Partial<Record<ListName, string[]>>;
+}
+
+export type ListName = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
+
+/** A note of something skipped: the log line, and the line for its list (`switchboard list`, the Servers screen). */
+export type DiscoverNote = (message: string, skipped?: { list: ListName; line: string }) => void;
+
+/** Why a list is not one, in words that point at the usual cause (PHP's array with string keys). */
+function notAList(key: string, value: unknown): string {
+  if (!isObject(value)) return `"${key}" is ${JSON.stringify(value).slice(0, 40)}, not a list`;
+  const keys = Object.keys(value);
+  const shown = keys
+    .slice(0, 3)
+    .map((k) => JSON.stringify(k.slice(0, 40)))
+    .join(', ');
+  return (
+    `"${key}" is an object (keys ${shown}${keys.length > 3 ? ', ...' : ''}), not a list: PHP's json_encode ` +
+    'writes an array with string keys as one; array_values() makes it a list'
+  );
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -146,43 +167,47 @@ export function mapPrompt(prompt: Record<string, unknown>): Item | undefined {
 }
 
 /** Maps the discover reply; `note` hears about entries and lists that had to be skipped. */
-export function mapDiscover(
-  reply: Record<string, unknown>,
-  note: (message: string) => void = () => undefined,
-): HandlerCatalog {
+export function mapDiscover(reply: Record<string, unknown>, note: DiscoverNote = () => undefined): HandlerCatalog {
   /** `lacks`: what an entry that could not be used is missing, for the note. */
   const list = (
+    name: ListName,
     key: string,
     map: (item: Record<string, unknown>) => Item | undefined,
-    lacks: (item: unknown) => string,
+    lacks: string,
   ): Item[] => {
     const value = reply[key];
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
-      note(`discover: "${key}" is not an array; ignored`);
+      const why = notAList(key, value);
+      note(`discover: ${why}; ignored`, { list: name, line: why });
       return [];
     }
     const out: Item[] = [];
     value.forEach((item, index) => {
       const mapped = isObject(item) ? map(item) : undefined;
       if (mapped) out.push(mapped);
-      else note(`discover: ${key}[${index}] has no ${lacks(item)}; skipped`);
+      else {
+        const given = isObject(item) ? item[lacks.slice(1, -1)] : undefined;
+        const what = !isObject(item)
+          ? `${JSON.stringify(item).slice(0, 40)}, not an object`
+          : given === undefined || given === ''
+            ? `it has no ${lacks}`
+            : `its ${lacks} is ${JSON.stringify(given).slice(0, 40)}, not a string`;
+        note(`discover: ${key}[${index}] has no ${lacks}; skipped`, { list: name, line: `${key}[${index}] (${what})` });
+      }
     });
     return out;
   };
   return {
     // A tool is skipped for want of a name; one with a schema clients refuse, by the gateway's catalog.
-    tools: list(
-      'tools',
-      (tool) => mapTool(tool, note),
-      () => '"name"',
-    ),
-    resources: list('resources', mapResource, () => '"uri"'),
+    tools: list('tools', 'tools', (tool) => mapTool(tool, note), '"name"'),
+    resources: list('resources', 'resources', mapResource, '"uri"'),
     resourceTemplates: list(
+      'resourceTemplates',
       reply.resource_templates !== undefined ? 'resource_templates' : 'resourceTemplates',
       mapResourceTemplate,
-      () => '"uri_template"',
+      '"uri_template"',
     ),
-    prompts: list('prompts', mapPrompt, () => '"name"'),
+    prompts: list('prompts', 'prompts', mapPrompt, '"name"'),
   };
 }

@@ -13,7 +13,7 @@ import type { HandlerFastcgiTarget, HandlerHttpTarget } from '../../config/handl
 import { GatewayError, RpcCode, errorMessage } from '../../protocol/errors.ts';
 import { notification, type JsonRpcRequest, type Params } from '../../protocol/jsonrpc.ts';
 import { LATEST_STATEFUL } from '../../protocol/versions.ts';
-import { mapDiscover, type HandlerCatalog } from './catalog.ts';
+import { mapDiscover, type HandlerCatalog, type ListName } from './catalog.ts';
 import {
   classifyReply,
   elicitNotAllowed,
@@ -45,6 +45,7 @@ import type {
   UpstreamKind,
   UpstreamStatus,
 } from '../types.ts';
+import { HANDLER_SKIPPED_META } from '../types.ts';
 
 interface HandlerSpecBase {
   name: string;
@@ -103,6 +104,12 @@ const DEFAULT_MAX_REPLY_BYTES = 32 * 1024 * 1024;
 const DEFAULT_MAX_ROUNDS = 20;
 /** How long elicitation_cancelled may take; its reply is ignored anyway. */
 const CANCEL_NOTICE_TIMEOUT_MS = 5000;
+
+/** A list as MCP answers it, with what discover gave that could not be used (HANDLER_SKIPPED_META). */
+function listResult(catalog: HandlerCatalog, list: ListName): Record<string, unknown> {
+  const skipped = catalog.skipped?.[list];
+  return { [list]: catalog[list], ...(skipped ? { _meta: { [HANDLER_SKIPPED_META]: skipped } } : {}) };
+}
 
 export function createHandlerUpstream(spec: HandlerSpec, deps: HandlerUpstreamDeps = {}): Upstream {
   return new HandlerUpstream(spec, deps);
@@ -188,13 +195,13 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     const p = params ?? {};
     switch (method) {
       case 'tools/list':
-        return { tools: (await this.discover(options)).tools };
+        return listResult(await this.discover(options), 'tools');
       case 'resources/list':
-        return { resources: (await this.discover(options)).resources };
+        return listResult(await this.discover(options), 'resources');
       case 'resources/templates/list':
-        return { resourceTemplates: (await this.discover(options)).resourceTemplates };
+        return listResult(await this.discover(options), 'resourceTemplates');
       case 'prompts/list':
-        return { prompts: (await this.discover(options)).prompts };
+        return listResult(await this.discover(options), 'prompts');
       case 'tools/call':
         return this.callTool(p, options);
       case 'resources/read':
@@ -251,7 +258,12 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     // Discover serves every session at once, so it carries no session id and no client headers.
     const { reply } = await this.exchange(envelope('discover', null, newRequestId()), { timeoutMs, idempotent: true });
     const notes: string[] = [];
-    const catalog = mapDiscover(reply, (note) => notes.push(note));
+    const skipped: NonNullable<HandlerCatalog['skipped']> = {};
+    const catalog = mapDiscover(reply, (note, left) => {
+      notes.push(note);
+      if (left) (skipped[left.list] ??= []).push(left.line);
+    });
+    if (Object.keys(skipped).length) catalog.skipped = skipped;
     // Said once, not on every list request.
     const said = notes.join('\n');
     if (said !== this.discoverNotes) for (const note of notes) this.deps.log?.(`server "${this.name}": ${note}`);

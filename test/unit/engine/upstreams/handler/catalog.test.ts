@@ -136,17 +136,36 @@ describe('discover → MCP lists', () => {
     expect(notes).toEqual(['tool "d": output_schema is not an object schema; left out of the tool']);
   });
 
-  it('skips entries it cannot use, with a note saying which', () => {
+  it('skips entries it cannot use, with a note saying which, and a line for its list', () => {
     const notes: string[] = [];
+    const skipped: string[] = [];
     const c = mapDiscover(
-      { tools: [{ description: 'no name' }, 'x', { name: 'ok' }], resources: 'not a list', prompts: null },
-      (n) => notes.push(n),
+      {
+        tools: [{ description: 'no name' }, 'x', { name: 'ok' }, { name: 42 }],
+        resources: 'not a list',
+        prompts: { greet: { name: 'greet' }, bye: {}, a: {}, b: {} },
+      },
+      (n, left) => {
+        notes.push(n);
+        if (left) skipped.push(`${left.list}: ${left.line}`);
+      },
     );
     expect(c.tools.map((t) => t.name)).toEqual(['ok']);
     expect(notes).toEqual([
       'discover: tools[0] has no "name"; skipped',
       'discover: tools[1] has no "name"; skipped',
-      'discover: "resources" is not an array; ignored',
+      'discover: tools[3] has no "name"; skipped',
+      'discover: "resources" is "not a list", not a list; ignored',
+      'discover: "prompts" is an object (keys "greet", "bye", "a", ...), not a list: PHP\'s json_encode writes an ' +
+        'array with string keys as one; array_values() makes it a list; ignored',
+    ]);
+    expect(skipped).toEqual([
+      'tools: tools[0] (it has no "name")',
+      'tools: tools[1] ("x", not an object)',
+      'tools: tools[3] (its "name" is 42, not a string)',
+      'resources: "resources" is "not a list", not a list',
+      'prompts: "prompts" is an object (keys "greet", "bye", "a", ...), not a list: PHP\'s json_encode writes an ' +
+        'array with string keys as one; array_values() makes it a list',
     ]);
   });
 });
