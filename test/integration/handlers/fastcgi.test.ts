@@ -508,7 +508,7 @@ describe('FastCGI servers that break the protocol', () => {
     await u.whenReady(5000);
     const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
     expect(err.code).toBe('upstream_protocol');
-    expect(err.message).toBe('server "nokind": handler reply has no elicit, error or content');
+    expect(err.message).toBe('server "nokind": handler reply has no elicit, error or content (it has "result")');
     expect(err.raw).toBe('{"result":"ok"}');
   });
 

@@ -156,8 +156,29 @@ describe('handlers that answer something other than a JSON reply', () => {
     const s = await server(forGo(send(200, '{"result": {"content": []}}')));
     const u = await ready('nokind', s.address);
     const err = await callError(u);
-    expect(err.message).toBe('server "nokind": handler reply has no elicit, error or content');
+    // What it has instead is named: a misnamed key is seen at once.
+    expect(err.message).toBe('server "nokind": handler reply has no elicit, error or content (it has "result")');
     expect(err.raw).toBe('{"result": {"content": []}}');
+    s.respond = forGo(send(200, '{"structured_content": {"seat": "14A"}}'));
+    expect((await callError(u)).message).toBe(
+      'server "nokind": handler reply has no elicit, error or content (it has "structured_content"; ' +
+        'structured_content comes with content, such as a text block of the same JSON)',
+    );
+    s.respond = forGo(send(200, '{"content": "Booked 14A"}'));
+    expect((await callError(u)).message).toBe(
+      'server "nokind": handler reply "content" must be an array of content blocks (it is a string, not a list: ' +
+        '[{"type": "text", "text": "…"}] is one text block)',
+    );
+    s.respond = forGo(send(200, '{"content": {"type": "text", "text": "Booked 14A"}}'));
+    expect((await callError(u)).message).toBe(
+      'server "nokind": handler reply "content" must be an array of content blocks (it is one block, not a list: ' +
+        'put it in one)',
+    );
+    s.respond = forGo(send(200, '{"content": [{"text": "Booked 14A"}]}'));
+    expect((await callError(u)).message).toBe(
+      'server "nokind": handler reply content[0] has no "type" (expected text, image, audio, resource_link or ' +
+        'resource)',
+    );
     s.respond = forGo(send(200, '{"content": [{"type": "video", "url": "x"}]}'));
     expect((await callError(u)).message).toBe(
       'server "nokind": handler reply content[0] has unknown type "video" (expected text, image, audio, ' +

@@ -42,11 +42,35 @@ export function classifyReply(server: string, reply: Json, raw: Buffer): Classif
     return { kind: 'elicit', elicit: readElicit(server, reply.elicit, raw) };
   if (reply.error !== undefined && reply.error !== null) return { kind: 'error', error: readError(reply.error) };
   if (reply.content !== undefined && reply.content !== null) {
-    if (!Array.isArray(reply.content))
-      throw protocolError(server, 'handler reply "content" must be an array of content blocks', { raw });
+    if (!Array.isArray(reply.content)) {
+      const given = reply.content;
+      const is = isObject(given)
+        ? 'one block, not a list: put it in one'
+        : `${typeof given === 'string' ? 'a string' : JSON.stringify(given).slice(0, 40)}, not a list: ` +
+          '[{"type": "text", "text": "…"}] is one text block';
+      throw protocolError(server, `handler reply "content" must be an array of content blocks (it is ${is})`, {
+        raw,
+      });
+    }
     return { kind: 'content', content: reply.content, reply };
   }
-  throw protocolError(server, 'handler reply has no elicit, error or content', { raw });
+  throw protocolError(server, `handler reply has no elicit, error or content${whatItHas(reply)}`, { raw });
+}
+
+/** What a reply of none of the three kinds has instead, so a misnamed key is seen at once. */
+function whatItHas(reply: Json): string {
+  // A kind's key set to null is not there (PHP's null for nothing to say).
+  const keys = Object.keys(reply).filter((k) => reply[k] !== null);
+  if (keys.length === 0) return ' (it is {})';
+  const named = keys
+    .slice(0, 4)
+    .map((k) => JSON.stringify(k.slice(0, 40)))
+    .join(', ');
+  const structured = 'structured_content' in reply || 'structuredContent' in reply;
+  return (
+    ` (it has ${named}${keys.length > 4 ? ', ...' : ''}` +
+    `${structured ? '; structured_content comes with content, such as a text block of the same JSON' : ''})`
+  );
 }
 
 function readElicit(server: string, value: unknown, raw: Buffer): HandlerElicit {
@@ -134,7 +158,8 @@ export function mapContentBlock(block: unknown): Json {
     }
     default:
       throw new Error(
-        `has unknown type ${JSON.stringify(type)} (expected text, image, audio, resource_link or resource)`,
+        `${type === undefined ? 'has no "type"' : `has unknown type ${JSON.stringify(type)}`} ` +
+          '(expected text, image, audio, resource_link or resource)',
       );
   }
 }

@@ -19,7 +19,7 @@ describe('reply kinds', () => {
     expect(classifyReply('s', { error: { message: 'e' }, content: [] }, RAW).kind).toBe('error');
     expect(classifyReply('s', { content: [] }, RAW).kind).toBe('content');
     expect(() => classifyReply('s', { elicit: null, result: 1 }, RAW)).toThrow(
-      'server "s": handler reply has no elicit, error or content',
+      'server "s": handler reply has no elicit, error or content (it has "result")',
     );
     expect(() => classifyReply('s', { content: 'text' }, RAW)).toThrow(
       'handler reply "content" must be an array of content blocks',

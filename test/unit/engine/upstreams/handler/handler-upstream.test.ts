@@ -407,7 +407,7 @@ describe('reply mapping', () => {
       .request('tools/call', { name: 'book_flight' })
       .catch((e: unknown) => e)) as HandlerError;
     expect(err).toBeInstanceOf(HandlerError);
-    expect(err.message).toBe('server "desk": handler reply has no elicit, error or content');
+    expect(err.message).toBe('server "desk": handler reply has no elicit, error or content (it has "nothing")');
     expect(err.raw).toBe('{"nothing":true}');
   });
 
