@@ -25,6 +25,7 @@ import {
   type LoadedConfig,
   type SettingReference,
   type ResolvedConfig,
+  type HttpListenConfig,
   type RemoteTransport,
   type ResolvedServer,
 } from './config/index.ts';
@@ -1473,10 +1474,23 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     // A port or host given on the command line stays whatever the config says: the listener is
     // reopened only when what it listens with changes (with --port 0 a reopen picked a new port).
-    if (
-      diff.httpListenChanged &&
-      !isDeepStrictEqual(this.listenerSettings(previous), this.listenerSettings(this.current))
-    ) {
+    const before = this.listenerSettings(previous);
+    const now = this.listenerSettings(this.current);
+    // Only its token changed (rotated, or stored in the keychain): taken in place, so the HTTP clients'
+    // connections, streams and sessions stay (a reopen cut every one, the browser UI's too).
+    if (diff.httpListenChanged && this.http && sameButToken(before, now)) {
+      try {
+        this.http.setToken((now as HttpListenConfig).token);
+        this.log({
+          level: 'info',
+          text: 'HTTP listener: listen.http.token changed; clients must now send the new one',
+        });
+      } catch (err) {
+        const why = errorMessage(err);
+        this.httpProblem = `the new listen.http settings could not be applied (${why}); listening as before`;
+        this.log({ level: 'warn', text: `HTTP listener: ${this.httpProblem}` });
+      }
+    } else if (diff.httpListenChanged && !isDeepStrictEqual(before, now)) {
       // Started with --port 0, it keeps the port it was given (another random one loses every client).
       const samePort = this.opts.http !== false && this.opts.http?.port === 0 ? this.http?.port : undefined;
       const previousPort = this.http?.port;
@@ -2048,7 +2062,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 }
 
-/** A remote server's transport, for its status, when it is not the default (`auto`). */
+/** Two listener settings that differ in their token alone (both listening). */
+function sameButToken(a: unknown, b: unknown): boolean {
+  if (a === false || b === false || typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return false;
+  const { token: tokenA, ...restA } = a as HttpListenConfig;
+  const { token: tokenB, ...restB } = b as HttpListenConfig;
+  return tokenA !== tokenB && isDeepStrictEqual(restA, restB);
+}
+
 /** Why an isolated server was not started for a client: the gateway-wide limit, in its words. */
 function isolatedAtLimit(max: number): string {
   const running =
@@ -2056,6 +2078,7 @@ function isolatedAtLimit(max: number): string {
   return `${running} (limits.maxIsolatedProcesses)`;
 }
 
+/** A remote server's transport, for its status, when it is not the default (`auto`). */
 function transportOf(server: ResolvedServer): Pick<ServerStatusDto, 'transport'> {
   return server.kind === 'http' && server.transport !== 'auto' ? { transport: server.transport } : {};
 }

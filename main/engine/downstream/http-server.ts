@@ -65,6 +65,12 @@ export interface HttpListener {
   readonly port: number;
   sessionCount(): number;
   connectionStats(): ConnectionStats;
+  /**
+   * Takes a new listen.http.token (a rotated one, or one stored in the keychain) without reopening:
+   * connections, streams and sessions stay, and requests from now on must carry the new token.
+   * Throws, changing nothing, where the listener would then need no token on a network address.
+   */
+  setToken(token: string | undefined): void;
   /** `why`: what the calls still in flight are recorded as cancelled for. */
   close(why?: string): Promise<void>;
 }
@@ -82,9 +88,10 @@ function decodedName(part: string): string | undefined {
   }
 }
 
-export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListener> {
+/** Who may call: the listener's token and any other principals; none on a network address is refused. */
+function principalsOf(opts: Pick<HttpListenerOptions, 'host' | 'principals'>, token: string | undefined): Principal[] {
   const principals: Principal[] = [
-    ...(opts.token === undefined ? [] : [{ name: 'listen.http.token', token: opts.token }]),
+    ...(token === undefined ? [] : [{ name: 'listen.http.token', token }]),
     ...(opts.principals ?? []),
   ];
   if (!isLoopbackHost(opts.host) && principals.length === 0) {
@@ -95,6 +102,11 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
         'with: openssl rand -hex 32 | switchboard secrets set switchboard-token)',
     );
   }
+  return principals;
+}
+
+export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListener> {
+  const principals = principalsOf(opts, opts.token);
   const streamable = new StreamableHttpEndpoint({
     createSession: opts.createSession,
     idleTimeoutMs: opts.sessionIdleMs ?? 2 * 60 * 60_000,
@@ -222,13 +234,15 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     });
   });
   const port = (server.address() as AddressInfo).port;
-  guard.check = createGuard({
-    host: opts.host,
-    port,
-    allowedOrigins: opts.allowedOrigins,
-    principals,
-    ...(opts.ownAuth ? { ownAuth: opts.ownAuth } : {}),
-  });
+  const guardFor = (principals: readonly Principal[]) =>
+    createGuard({
+      host: opts.host,
+      port,
+      allowedOrigins: opts.allowedOrigins,
+      principals,
+      ...(opts.ownAuth ? { ownAuth: opts.ownAuth } : {}),
+    });
+  guard.check = guardFor(principals);
   // Bound to every interface, this machine reaches it at loopback: a link to 0.0.0.0 opens nothing on Windows.
   const shownHost = isAnyAddress(opts.host) ? (opts.host === '0.0.0.0' ? '127.0.0.1' : '::1') : opts.host;
   const hostForUrl = shownHost.includes(':') ? `[${shownHost}]` : shownHost;
@@ -238,6 +252,9 @@ export async function listenHttp(opts: HttpListenerOptions): Promise<HttpListene
     port,
     sessionCount: () => streamable.size + legacy.size,
     connectionStats: () => connections.stats(),
+    setToken(token) {
+      guard.check = guardFor(principalsOf(opts, token));
+    },
     async close(why = 'the HTTP listener closed') {
       streamable.closeAll(why);
       legacy.closeAll(why);

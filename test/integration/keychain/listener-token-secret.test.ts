@@ -18,6 +18,32 @@ import {
 import { cliPiped, cliRun, fixtureServer, serveGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 import { keyringMissingOutsideCi, startKeyringSession, type KeyringSession } from './keyring-session.ts';
 
+/** A session begun with `token`: its id. */
+async function sessionWith(url: string, token: string): Promise<string> {
+  const res = await post(url, token, {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'token-test', version: '1' } },
+  });
+  await res.body?.cancel();
+  return res.headers.get('mcp-session-id')!;
+}
+
+function post(url: string, token: string, body: unknown, session?: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-06-18',
+      ...(session ? { 'mcp-session-id': session } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
 /** The HTTP status an MCP client sending `token` gets for its initialize. */
 async function initializeWith(url: string, token: string): Promise<number> {
   const res = await fetch(url, {
@@ -98,6 +124,20 @@ describe.skipIf(missing !== undefined)("the secret of the gateway's own listener
   });
 
   it('switchboard secrets set rotates the token through the running gateway, and says so', async () => {
+    // A client's session and its event stream from before: the listener is not reopened for a new token,
+    // which cut every HTTP client's connection and ended its session (the browser UI's live view too).
+    const session = await sessionWith(url, first);
+    const listening = new AbortController();
+    const stream = await fetch(url, {
+      headers: { authorization: `Bearer ${first}`, accept: 'text/event-stream', 'mcp-session-id': session },
+      signal: listening.signal,
+    });
+    expect(stream.status).toBe(200);
+    let streamEnded = false;
+    void stream.body
+      ?.pipeTo(new WritableStream())
+      .catch(() => undefined)
+      .finally(() => (streamEnded = true));
     const set = await cliPiped(env, `${second}\n`, 'secrets', 'set', 'switchboard-token');
     expect(set).toMatchObject({ code: 0, stderr: '' });
     expect(set.stdout).toContain(
@@ -105,6 +145,13 @@ describe.skipIf(missing !== undefined)("the secret of the gateway's own listener
     );
     await expect.poll(() => initializeWith(url, second), { timeout: 5000 }).toBe(200);
     expect(await initializeWith(url, first)).toBe(401);
+    // The session goes on with the new token; its stream is still open.
+    const ping = await post(url, second, { jsonrpc: '2.0', id: 2, method: 'ping' }, session);
+    expect(ping.status).toBe(200);
+    expect(await ping.text()).toContain('"result":{}');
+    expect((await post(url, first, { jsonrpc: '2.0', id: 3, method: 'ping' }, session)).status).toBe(401);
+    expect(streamEnded).toBe(false);
+    listening.abort();
   });
 
   it('switchboard secrets rm says the config cannot be applied without it; the list shows it missing', async () => {
