@@ -373,7 +373,8 @@ describe('forms in the Questions screen', () => {
     // It was 800 000 pixels down the page, below every line.
     expect((await decline.boundingBox())!.y).toBeLessThan(800);
     const message = question.getByText('Read these terms.');
-    // A stop for the keyboard, whose keys scroll it.
+    // A stop for the keyboard, whose keys scroll it (made one once its text is laid out, past its height).
+    await expect.poll(() => message.getAttribute('tabindex')).toBe('0');
     await question.focus();
     await page.keyboard.press('Tab');
     await expect.poll(() => message.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
