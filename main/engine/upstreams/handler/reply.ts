@@ -66,30 +66,19 @@ function stderrGist(stderr: string): string {
   return excerpt([...fatal, ...lines.filter((line) => !fatal.includes(line))].join('; '), 600);
 }
 
-/** Length of a valid UTF-8 sequence starting at `i`, or 0 where the bytes are not UTF-8. */
-function utf8Length(b: Buffer, i: number): number {
-  const c = b[i]!;
-  if (c < 0x80) return 1;
-  const [n, min, max] =
-    c >= 0xc2 && c <= 0xdf
-      ? [2, 0x80, 0xbf]
-      : c === 0xe0
-        ? [3, 0xa0, 0xbf]
-        : c === 0xed
-          ? [3, 0x80, 0x9f]
-          : c >= 0xe1 && c <= 0xef
-            ? [3, 0x80, 0xbf]
-            : c === 0xf0
-              ? [4, 0x90, 0xbf]
-              : c === 0xf4
-                ? [4, 0x80, 0x8f]
-                : c >= 0xf1 && c <= 0xf3
-                  ? [4, 0x80, 0xbf]
-                  : [0, 0, 0];
-  if (n === 0 || i + n > b.length) return 0;
-  if (b[i + 1]! < min || b[i + 1]! > max) return 0;
-  for (let k = 2; k < n; k++) if (b[i + k]! < 0x80 || b[i + k]! > 0xbf) return 0;
-  return n;
+/**
+ * The offset of the first byte that is not UTF-8: the decoder puts U+FFFD where the bytes stop being
+ * UTF-8, and the text before it is valid, so its length in bytes is the offset. A U+FFFD the reply
+ * itself holds (EF BF BD) is skipped.
+ */
+function firstBadByte(body: Buffer): number {
+  const text = body.toString('utf8');
+  let offset = 0;
+  for (let at = text.indexOf('\uFFFD'); at !== -1; at = text.indexOf('\uFFFD', at + 1)) {
+    offset = Buffer.byteLength(text.slice(0, at), 'utf8');
+    if (!(body[offset] === 0xef && body[offset + 1] === 0xbf && body[offset + 2] === 0xbd)) return offset;
+  }
+  return offset;
 }
 
 /**
@@ -99,8 +88,7 @@ function utf8Length(b: Buffer, i: number): number {
 function whereNotUtf8(body: Buffer): string {
   if ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff))
     return `it is UTF-16 (it starts with the byte order mark 0x${body.subarray(0, 2).toString('hex').toUpperCase()})`;
-  let i = 0;
-  for (let n; i < body.length && (n = utf8Length(body, i)) > 0; i += n);
+  const i = firstBadByte(body);
   const before = body
     .subarray(Math.max(0, i - 40), i)
     .toString('utf8')
