@@ -151,6 +151,7 @@ describe('the traffic inspector', () => {
     const detail = page.getByRole('complementary', { name: 'Exchange' });
     const copy = detail.getByRole('button', { name: 'Copy Request of tools/call' }).first();
     // On the page before the press, as a screen reader needs a status to be to read out its change.
+    await copy.waitFor();
     expect(await copy.locator('xpath=following-sibling::*[@role="status"]').count()).toBe(1);
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     try {
