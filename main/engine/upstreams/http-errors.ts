@@ -4,9 +4,13 @@
  */
 import { displayUrl } from '../egress/network-errors.ts';
 import { htmlGist } from './html-gist.ts';
+import { describeRetryAfter } from './retry-after.ts';
 
-/** An HTTP error status as a short phrase, with the server's own explanation when it gave a short one. */
-export function describeHttpFailure(status: number, url: string | URL, body?: string): string {
+/**
+ * An HTTP error status as a short phrase, with the server's own explanation when it gave a short one,
+ * and the wait it asked for (Retry-After, in ms).
+ */
+export function describeHttpFailure(status: number, url: string | URL, body?: string, retryAfterMs?: number): string {
   let text = `HTTP ${status} from ${displayUrl(url)}`;
   const hint = bodyHint(body);
   const page = hint === undefined && body !== undefined && isHtml(body) ? htmlGist(body) : '';
@@ -16,6 +20,8 @@ export function describeHttpFailure(status: number, url: string | URL, body?: st
   // Whether credentials went with it is not known here: the hint fits both.
   if (status === 401) text += ' (it wants credentials: a key or token in a header of its entry, or an OAuth login)';
   if (status === 403) text += ' (it refuses access with the credentials sent, or to this address)';
+  if (retryAfterMs !== undefined) text += `; ${describeRetryAfter(retryAfterMs)}`;
+  else if (status === 429) text += ' (too many requests: it limits how often it may be called)';
   return text;
 }
 

@@ -6,6 +6,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { GatewayError } from '../protocol/errors.ts';
+import { MAX_RETRY_AFTER_MS } from './retry-after.ts';
 import type { UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamState, UpstreamStatus } from './types.ts';
 
 export interface BackoffPolicy {
@@ -134,16 +135,20 @@ export class UpstreamLifecycle {
    * when it had been ready, and a fresh attempt count when it had been ready for stableMs. Then
    * as retry().
    */
-  lost(reason: string, attempt: () => void): void {
+  lost(reason: string, attempt: () => void, notBefore?: number): void {
     if (this.current === 'ready') {
       this.restarts++;
       if (Date.now() - this.readyAt >= this.opts.policy.stableMs) this.attempts = 0;
     }
-    this.retry(reason, attempt);
+    this.retry(reason, attempt, notBefore);
   }
 
-  /** An attempt failed: `attempt` runs again after the policy's delay, or the upstream is failed at maxAttempts. */
-  retry(reason: string, attempt: () => void): void {
+  /**
+   * An attempt failed: `attempt` runs again after the policy's delay, or the upstream is failed at maxAttempts.
+   * `notBefore` (epoch ms): the server asked not to be tried again before then (Retry-After); the delay is at
+   * least that long, up to MAX_RETRY_AFTER_MS.
+   */
+  retry(reason: string, attempt: () => void, notBefore?: number): void {
     // Nothing brings a stopped upstream back but start().
     if (this.current === 'stopped' || this.current === 'failed') return;
     this.lastError = reason;
@@ -153,7 +158,8 @@ export class UpstreamLifecycle {
       this.fail(this.attempts > 1 ? `gave up after ${this.attempts} tries: ${reason}` : reason);
       return;
     }
-    const delay = backoffDelay(this.opts.policy, this.attempts);
+    const asked = notBefore === undefined ? 0 : Math.min(notBefore - Date.now(), MAX_RETRY_AFTER_MS);
+    const delay = Math.max(backoffDelay(this.opts.policy, this.attempts), asked);
     this.clearRetry();
     this.retryAt = Date.now() + delay;
     this.setState('backoff');
@@ -210,10 +216,12 @@ export class UpstreamLifecycle {
 
   /** Why a request cannot be served while the next try is a while off: the last failure, and when that try is. */
   private down(): GatewayError {
-    const wait = Math.max(1, Math.round(((this.retryAt ?? Date.now()) - Date.now()) / 1000));
+    const seconds = Math.max(1, Math.round(((this.retryAt ?? Date.now()) - Date.now()) / 1000));
+    // Minutes once a server's Retry-After has put the next try that far off.
+    const wait = seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
     return new GatewayError(
       'upstream_unavailable',
-      `server "${this.opts.name}" is down${this.detail()}; Switchboard tries it again in ${wait} s`,
+      `server "${this.opts.name}" is down${this.detail()}; Switchboard tries it again in ${wait}`,
     );
   }
 

@@ -41,6 +41,8 @@ export interface Channel {
   readonly pid?: number;
   /** A local process that may be busy installing before it speaks (see process/activity.ts). */
   readonly starting?: StartWatch;
+  /** The server asked not to be called before then (epoch ms, from a Retry-After): the next start waits for it. */
+  readonly notBefore?: number;
 }
 
 /** How a channel tells a busy start (an installer at work) from a hung one. */
@@ -314,7 +316,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
       if (!current()) return;
       const blocked = this.opts.blocked?.();
       if (blocked !== undefined) this.lifecycle.fail(blocked);
-      else this.lifecycle.retry(`failed to start: ${errorMessage(err)}`, this.reconnect());
+      else this.lifecycle.retry(`failed to start: ${errorMessage(err)}`, this.reconnect(), channel?.notBefore);
     }
   }
 

@@ -117,6 +117,15 @@ describe('php-fpm running a script that goes wrong', () => {
     expect(err.stderr).toContain('Stack trace:');
   });
 
+  it("a throttled call (429) says how long PHP's Retry-After asks to wait", async () => {
+    const err = await failure(u.request('tools/call', { name: 'rate_limited', arguments: {} }));
+    expect(err.message).toBe(
+      `server "misbehave": handler at ${where()} answered HTTP 429 (Too Many Attempts.); it asks to wait 2 min ` +
+        'before trying again (Retry-After)',
+    );
+    expect(err.retryAfterMs).toBe(120_000);
+  });
+
   it('a fatal error after warnings: the message quotes the fatal error, not only the warnings before it', async () => {
     const err = await failure(u.request('tools/call', { name: 'warn_then_fatal', arguments: {} }));
     expect(err.stderr).toContain('Undefined array key "customer_name_3"');

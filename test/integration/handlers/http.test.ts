@@ -26,6 +26,7 @@ import {
   type TestServer,
 } from '../../fixtures/handlers/servers.ts';
 import { FAST_BACKOFF, specFor } from './helpers.ts';
+import { waitFor } from '../../helpers/gateway.ts';
 
 const upstreams: Upstream[] = [];
 const servers: TestServer[] = [];
@@ -207,6 +208,35 @@ describe('handlers that answer something other than a JSON reply', () => {
       action: 'cancel',
       context: { step: 2 },
     });
+  });
+
+  it('a handler refusing for a while (503 with Retry-After) is tried again when it asks, not before', async () => {
+    const discovers: number[] = [];
+    const discover = jsonResponder(() => DISCOVER);
+    const s = await server((received, res) => {
+      if (received.envelope.type !== 'discover') return send(200, '{"content":[]}')(received, res);
+      discovers.push(Date.now());
+      if (discovers.length > 1) return discover(received, res);
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '2' }).end('deploying');
+    });
+    const u = createHandlerUpstream(specFor('deploying', s.address), { backoff: FAST_BACKOFF });
+    upstreams.push(u);
+    u.start();
+    await waitFor(() => u.status().state === 'backoff');
+    expect(u.status().lastError).toBe(
+      `handler at ${s.address} answered HTTP 503 (deploying); it asks to wait 2 s before trying again (Retry-After)`,
+    );
+    // The backoff alone would try again in 50 ms.
+    expect(u.status().retryAt! - Date.now()).toBeGreaterThan(1500);
+    await u.whenReady(10_000);
+    expect(discovers).toHaveLength(2);
+    expect(discovers[1]! - discovers[0]!).toBeGreaterThanOrEqual(1900);
+    // A call refused the same way says how long to wait.
+    s.respond = forGo((_received, res) => void res.writeHead(429, { 'retry-after': '30' }).end());
+    expect((await callError(u)).message).toBe(
+      `server "deploying": handler at ${s.address} answered HTTP 429 (an empty body); it asks to wait 30 s before ` +
+        'trying again (Retry-After)',
+    );
   });
 
   it('keeps at most 4 KiB of the raw reply on the error', async () => {

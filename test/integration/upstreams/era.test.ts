@@ -191,6 +191,27 @@ describe('era detection over HTTP', () => {
     expect(u.status().lastError).toBe(`cannot connect to http://127.0.0.1:${port}/mcp (connection refused)`);
   });
 
+  it('a server in maintenance (503, Retry-After) is left alone as long as it asks, detected or forced', async () => {
+    const down = createServer((_req, res) =>
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '3' }).end('maintenance'),
+    );
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(down.address() as AddressInfo).port}/mcp`;
+      for (const protocol of ['auto', 'stateless'] as const) {
+        const u = http(url, protocol);
+        u.start();
+        await reach(u, 'backoff');
+        expect(u.status().lastError).toMatch(/maintenance; it asks to wait 3 s before trying again \(Retry-After\)$/);
+        // The backoff alone would try again in well under a second.
+        expect(u.status().retryAt! - Date.now()).toBeGreaterThan(2500);
+        await u.stop();
+      }
+    } finally {
+      down.close();
+    }
+  });
+
   it('a server answering 500 to everything is not said to speak the stateful protocol', async () => {
     const broken = createServer((_req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end('db down'));
     await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));

@@ -341,6 +341,45 @@ describe('http-mcp upstream against the recording fixture', () => {
     expect(u.status().lastError).toMatch(/HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/mcp: fixture: forced failure/);
   });
 
+  it('waits as long as a server refusing to start asks (Retry-After), and says so', async () => {
+    const server = await recorder();
+    server.failNext('initialize', 503, 1, { 'retry-after': '2' });
+    const u = upstream({ url: server.url, transport: 'streamable-http' });
+    u.start();
+    await reach(u, 'backoff');
+    const status = u.status();
+    expect(status.lastError).toBe(
+      `failed to start: server "remote": HTTP 503 from ${server.url}: fixture: forced failure; ` +
+        'it asks to wait 2 s before trying again (Retry-After)',
+    );
+    // The backoff alone would try again in 100 ms.
+    expect(status.retryAt! - Date.now()).toBeGreaterThan(1500);
+    await u.whenReady(10_000);
+    const initializes = server.requests.filter((r) => r.rpcMethod === 'initialize');
+    expect(initializes).toHaveLength(2);
+    expect(initializes[1]!.at - initializes[0]!.at).toBeGreaterThanOrEqual(1900);
+  });
+
+  it("tells a caller how long a rate-limited server asks it to wait (429's Retry-After), and stays ready", async () => {
+    const server = await recorder();
+    const u = upstream({ url: server.url, transport: 'streamable-http' });
+    u.start();
+    await u.whenReady(10_000);
+    server.failNext('tools/call', 429, 1, { 'retry-after': '90' });
+    const err = await u.request('tools/call', { name: 'echo', arguments: { message: 'x' } }).catch((e: unknown) => e);
+    expect((err as GatewayError).rpc!.message).toBe(
+      `server "remote": HTTP 429 from ${server.url}: fixture: forced failure; ` +
+        'it asks to wait 2 min before trying again (Retry-After)',
+    );
+    server.failNext('tools/call', 429);
+    const bare = await u.request('tools/call', { name: 'echo', arguments: { message: 'x' } }).catch((e: unknown) => e);
+    expect((bare as GatewayError).rpc!.message).toMatch(
+      /: fixture: forced failure \(too many requests: it limits how often it may be called\)$/,
+    );
+    expect(u.status().state).toBe('ready');
+    expect(await echo(u, 'fine')).toBe('Echo: fine');
+  });
+
   it('says where a server moved to (a redirect to another origin, not followed), in words', async () => {
     const server = await recorder();
     const moved = server.url.replace('127.0.0.1', 'localhost');

@@ -19,6 +19,8 @@ export interface HandlerErrorDetails {
   stderr?: string;
   /** The handler is there but did not answer in time, or every connection to it was taken. */
   busy?: boolean;
+  /** The wait the handler asked for (Retry-After on an error status), in ms. */
+  retryAfterMs?: number;
 }
 
 export class HandlerError extends GatewayError {
@@ -29,6 +31,7 @@ export class HandlerError extends GatewayError {
   readonly status?: number;
   readonly stderr?: string;
   readonly busy?: boolean;
+  readonly retryAfterMs?: number;
 
   constructor(code: GatewayErrorCode, message: string, details: HandlerErrorDetails = {}) {
     const options: { cause?: unknown; rpc?: JsonRpcErrorObject } = {};
@@ -44,6 +47,7 @@ export class HandlerError extends GatewayError {
     if (details.status !== undefined) this.status = details.status;
     if (details.stderr) this.stderr = details.stderr.slice(0, RAW_REPLY_KEEP);
     if (details.busy) this.busy = true;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
 }
 

@@ -17,6 +17,7 @@ import { shownLocation, transportError } from './errors.ts';
 import type { ForwardRule } from '../client-headers.ts';
 import { fastcgiHeaderParams, handlerHeaderPolicy } from './headers.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
+import { parseRetryAfter } from '../retry-after.ts';
 
 export interface FastcgiTransportOptions {
   name: string;
@@ -91,6 +92,7 @@ export function createFastcgiTransport(opts: FastcgiTransportOptions): HandlerTr
       // As the script wrote it (often a path): without query or fragment, which can carry tokens.
       const location = response.headers.location;
       if (location) reply.location = shownLocation(location);
+      if (response.status >= 400) reply.retryAfterMs = parseRetryAfter(response.headers['retry-after']);
       if (response.stderr) reply.stderr = response.stderr;
       return reply;
     } catch (err) {

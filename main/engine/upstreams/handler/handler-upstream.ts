@@ -246,7 +246,8 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         // Unless nothing has answered for as long as a request may take: then it is hung, not busy.
         const answering = performance.now() - this.lastAnswerAt < this.spec.timeoutMs;
         const busy = this.inFlight > 0 && answering && err instanceof HandlerError && err.busy === true;
-        if (this.lifecycle.state === 'ready' && !busy) this.lifecycle.lost(this.reason(err), this.retry);
+        if (this.lifecycle.state === 'ready' && !busy)
+          this.lifecycle.lost(this.reason(err), this.retry, notBeforeOf(err));
         throw err;
       },
     );
@@ -277,7 +278,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
       await this.discover();
     } catch (err) {
       if (this.lifecycle.state === 'starting' || this.lifecycle.state === 'backoff')
-        this.lifecycle.retry(this.reason(err), this.retry);
+        this.lifecycle.retry(this.reason(err), this.retry, notBeforeOf(err));
     }
   }
 
@@ -573,6 +574,11 @@ function withoutServer(name: string, message: string): string {
 }
 
 export { HandlerError };
+
+/** When a handler that refused with a Retry-After asked to be called again (epoch ms). */
+function notBeforeOf(err: unknown): number | undefined {
+  return err instanceof HandlerError && err.retryAfterMs !== undefined ? Date.now() + err.retryAfterMs : undefined;
+}
 
 /** A failure to reach the handler at all (refused, no socket there), not a slow or busy one. */
 function unreachable(err: unknown): boolean {

@@ -13,6 +13,7 @@ import { shownLocation, transportError } from './errors.ts';
 import { handlerHeaderPolicy, httpHandlerHeaders } from './headers.ts';
 import { notASocket, socketPermissionFacts } from './socket-path.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
+import { parseRetryAfter } from '../retry-after.ts';
 
 export interface HttpTransportOptions {
   name: string;
@@ -148,6 +149,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
       if (typeof contentType === 'string') reply.contentType = contentType;
       const location = response.headers.location;
       if (typeof location === 'string') reply.location = shownLocation(location, url);
+      const retryAfter = response.headers['retry-after'];
+      if (status >= 400 && typeof retryAfter === 'string') reply.retryAfterMs = parseRetryAfter(retryAfter);
       return reply;
     } catch (err) {
       if (err instanceof Error && err.name === 'HandlerError') throw err;

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { excerpt, protocolError, transportError } from './errors.ts';
 import { htmlGist } from '../html-gist.ts';
+import { describeRetryAfter } from '../retry-after.ts';
 import type { HandlerReply } from './transport.ts';
 
 /**
@@ -126,11 +127,15 @@ export function decodeReply(server: string, where: string, reply: HandlerReply):
         : looksLikeHtml(reply, text)
           ? `an HTML page: ${htmlGist(text)}`
           : (jsonGist(text) ?? excerpt(text, 160));
+    const wait = reply.retryAfterMs === undefined ? '' : `; ${describeRetryAfter(reply.retryAfterMs)}`;
     throw transportError(
       server,
       'upstream_error',
-      `handler at ${where} answered HTTP ${reply.status} (${gist})${stderrHint}`,
-      details,
+      `handler at ${where} answered HTTP ${reply.status} (${gist})${wait}${stderrHint}`,
+      {
+        ...details,
+        ...(reply.retryAfterMs === undefined ? {} : { retryAfterMs: reply.retryAfterMs }),
+      },
     );
   }
   // A 2xx body is the reply itself: bytes that are not UTF-8 are refused, never decoded with

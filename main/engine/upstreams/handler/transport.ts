@@ -22,6 +22,8 @@ export interface HandlerReply {
   contentType?: string;
   /** Where a redirect points (`Location`): without query or fragment, which can carry tokens. */
   location?: string;
+  /** The wait an error reply asked for (its Retry-After), in ms. */
+  retryAfterMs?: number;
   body: Buffer;
   /** FastCGI stderr, when the script wrote any. */
   stderr?: string;

@@ -85,6 +85,8 @@ class HttpChannel implements Channel {
   /** Answer streams whose resumption failed, by request: how many times in a row. */
   private readonly failedResumes = new Map<RequestId, number>();
   private endedTimer: NodeJS.Timeout | undefined;
+  /** The server's last Retry-After, as the time before which it asked not to be called (epoch ms). */
+  notBefore?: number;
 
   constructor(opts: HttpChannelOptions, sdk: SdkTransports) {
     this.opts = opts;
@@ -168,7 +170,8 @@ class HttpChannel implements Channel {
         ? trace.location !== undefined
           ? describeRedirect(status, url, trace.location)
           : describeHttpFailure(status, url, errorMessage(err))
-        : describeHttpFailure(status, url, trace.body);
+        : describeHttpFailure(status, url, trace.body, trace.retryAfterMs);
+    if (trace.retryAfterMs !== undefined) this.notBefore = Date.now() + trace.retryAfterMs;
     const isInitialize = !this.initialized && isRequest(message) && message.id === this.initializeId;
     if (isInitialize && this.opts.mode === 'auto' && wire.kind === 'streamable-http' && LEGACY_STATUSES.has(status)) {
       return this.fallBack(message, httpFailure);

@@ -13,6 +13,7 @@ import type { RequestId } from '../../protocol/jsonrpc.ts';
 import { currentClientHeaders } from '../client-headers.ts';
 import { guardResponse } from '../http-body.ts';
 import { rebuilt } from '../../egress/response-body.ts';
+import { parseRetryAfter } from '../retry-after.ts';
 
 /** What happened to the HTTP request(s) behind one transport.send. */
 export interface PostTrace {
@@ -24,6 +25,8 @@ export interface PostTrace {
   contentType?: string;
   /** Where a redirect the SDK did not follow leads (its Location, resolved). */
   location?: string;
+  /** The wait an error response asked for (its Retry-After), in ms. */
+  retryAfterMs?: number;
   /** Set when fetch itself threw: no HTTP response at all. */
   error?: unknown;
   /** The request the POST carries, if it is one (set by the sender). */
@@ -155,6 +158,7 @@ export function observingFetch(
       // A web page where MCP was expected is read too: what it says is how the failure is explained.
       if (!response.ok || /^\s*text\/html/i.test(trace.contentType ?? ''))
         trace.body = await readStart(response.clone(), ERROR_BODY_BYTES);
+      if (!response.ok) trace.retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
       if (location !== null) trace.location = URL.parse(location, String(url))?.href ?? location;
     }

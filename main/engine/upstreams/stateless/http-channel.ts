@@ -19,6 +19,7 @@ import {
   type RequestId,
 } from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure } from '../http-errors.ts';
+import { parseRetryAfter } from '../retry-after.ts';
 import { describeNetworkFailure, neverConnected } from '../../egress/network-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { DEFAULTS } from '../../config/schema.ts';
@@ -106,6 +107,8 @@ class StatelessHttpChannel implements Channel {
   private readonly log: (line: string) => void;
   private readonly flights = new Map<RequestId, Flight>();
   private closed = false;
+  /** The server's last Retry-After, as the time before which it asked not to be called (epoch ms). */
+  notBefore?: number;
 
   constructor(
     config: Pick<HttpUpstreamConfig, 'name' | 'maxMessageBytes'>,
@@ -227,7 +230,9 @@ class StatelessHttpChannel implements Channel {
     // An error status: a JSON-RPC error body is the server's answer (e.g. -32022 with the
     // versions it supports); anything else is described from the status.
     if (this.deliver(request, body, true)) return true;
-    this.answer(request.id, describeHttpFailure(response.status, this.url, body));
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    if (retryAfterMs !== undefined) this.notBefore = Date.now() + retryAfterMs;
+    this.answer(request.id, describeHttpFailure(response.status, this.url, body, retryAfterMs));
     return true;
   }
 

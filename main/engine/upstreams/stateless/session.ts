@@ -56,8 +56,9 @@ export function statelessHandshake(opts: StatelessSessionOptions): Handshake {
         ctx.grace(ctx.startupTimeoutMs, 'server/discover'),
       );
     } catch (err) {
-      // Answered, but not as a stateless server would (a stateful one says -32601).
-      if (err instanceof GatewayError && err.rpc) {
+      // Answered, but not as a stateless server would (a stateful one says -32601). Our own "unavailable"
+      // stands for an HTTP failure (a 503 in maintenance, a 500), which says nothing of the revisions it speaks.
+      if (err instanceof GatewayError && err.rpc && err.rpc.code !== RpcCode.UpstreamUnavailable) {
         throw new GatewayError(
           'upstream_protocol',
           `${ctx.label} does not speak protocol revision ${STATELESS_REVISION}: ` +

@@ -9,6 +9,7 @@ import {
   retryForever,
   type BackoffPolicy,
 } from '../../../../main/engine/upstreams/lifecycle.ts';
+import { MAX_RETRY_AFTER_MS } from '../../../../main/engine/upstreams/retry-after.ts';
 import type { UpstreamEvents, UpstreamInfo, UpstreamStatus } from '../../../../main/engine/upstreams/types.ts';
 
 const POLICY: BackoffPolicy = { initialMs: 100, maxMs: 400, maxAttempts: 6, stableMs: 1000 };
@@ -159,6 +160,21 @@ describe('UpstreamLifecycle', () => {
     const delays = statuses.filter((s) => s.state === 'backoff').map((s) => s.retryAt! - s.since);
     expect(delays.slice(0, 4)).toEqual([100, 200, 400, 400]);
     expect(new Set(delays.slice(2))).toEqual(new Set([400]));
+  });
+
+  it('waits at least as long as the server asked (Retry-After), but never more than an hour', () => {
+    const { lifecycle } = make(retryForever(POLICY));
+    lifecycle.begin();
+    lifecycle.starting();
+    lifecycle.retry('HTTP 503', () => undefined, Date.now() + 5_000);
+    expect(lifecycle.status().retryAt! - Date.now()).toBe(5_000);
+    lifecycle.starting();
+    // A wait shorter than the backoff's own changes nothing.
+    lifecycle.retry('HTTP 503', () => undefined, Date.now() + 10);
+    expect(lifecycle.status().retryAt! - Date.now()).toBe(200);
+    lifecycle.starting();
+    lifecycle.retry('HTTP 503', () => undefined, Date.now() + 86_400_000);
+    expect(lifecycle.status().retryAt! - Date.now()).toBe(MAX_RETRY_AFTER_MS);
   });
 
   it('backoffDelay stays finite however long it retries', () => {
