@@ -15,6 +15,7 @@ import {
   loadConfigFile,
   logDir,
   lookupCommand,
+  argumentsInCommandProblem,
   missingCommandHint,
   relativeCommandProblem,
   trafficHistoryPath,
@@ -584,7 +585,9 @@ export async function doctor(opts: Common): Promise<number> {
         if (resolved.kind === 'stdio') {
           const relative = relativeCommandProblem(resolved.command, resolved.cwd);
           const found = lookupCommand(resolved.command, loginPath, process.platform, resolved.cwd);
-          if (relative) bad(`${server.name}: ${relative}`);
+          const withArguments = argumentsInCommandProblem(resolved.command, resolved.args);
+          if (withArguments && (relative || !found.path)) bad(`${server.name}: ${withArguments}`);
+          else if (relative) bad(`${server.name}: ${relative}`);
           else if (found.path) ok(`${server.name}: command "${resolved.command}" found at ${found.path}`);
           else {
             const problem =

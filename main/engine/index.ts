@@ -48,6 +48,7 @@ export type { Session } from './downstream/session.ts';
 export type { UpstreamStatus, UpstreamState } from './upstreams/types.ts';
 export {
   lookupCommand,
+  argumentsInCommandProblem,
   missingCommandHint,
   relativeCommandProblem,
   resolveLoginShellPath,

@@ -13,7 +13,7 @@ export { killProcessTree } from './kill-tree.ts';
 export type { KillTreeOptions } from './kill-tree.ts';
 export { StderrLog, createStderrLog } from './stderr-log.ts';
 export type { StderrLogOptions } from './stderr-log.ts';
-export { missingCommandHint, relativeCommandProblem, spawnServer } from './spawn.ts';
+export { argumentsInCommandProblem, missingCommandHint, relativeCommandProblem, spawnServer } from './spawn.ts';
 export type { SpawnServerOptions } from './spawn.ts';
 export { crashLine } from './crash-line.ts';
 export { watchActivity, cpuTimeMs } from './activity.ts';

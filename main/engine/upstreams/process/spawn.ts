@@ -28,6 +28,19 @@ export function relativeCommandProblem(command: string, cwd: string | undefined)
   return `command "${command}" is a relative path${tilde}: give the absolute path, or "cwd" to find it from`;
 }
 
+/**
+ * Why a command that cannot be run holds its arguments too (`npx -y @scope/server`, copied from a
+ * README as one line): there is no shell to split it, so it names no program. Says what to write.
+ */
+export function argumentsInCommandProblem(command: string, args: readonly string[] = []): string | undefined {
+  const words = command.trim().split(/\s+/);
+  if (words.length < 2) return undefined;
+  const fix = /["']/.test(command)
+    ? `"command" is the program alone, and each of its arguments an item of "args"`
+    : `write "command": ${JSON.stringify(words[0])}, "args": ${JSON.stringify([...words.slice(1), ...args])}`;
+  return `command "${command}" holds its arguments too, and no shell splits them here: ${fix}`;
+}
+
 /** Launchers a server's README starts it with, and what installs each (a user new to them has not got it). */
 const LAUNCHERS: Record<string, { from: string; install: string }> = {
   npx: { from: 'Node.js', install: 'https://nodejs.org/en/download' },
@@ -82,13 +95,16 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ChildPro
   }
 
   // This server alone fails, saying what to write.
+  // A command line in "command" reads as a relative path or a missing program: said for what it is.
   const relative = relativeCommandProblem(command, cwd);
-  if (relative) throw fail(relative);
+  if (relative) throw fail(argumentsInCommandProblem(command, args) ?? relative);
 
   // spawn's own lookup would use the gateway's PATH, not the child's.
   const pathValue = envPath(env) ?? '';
   const found = lookupCommand(command, pathValue, process.platform, cwd);
   if (found.path === undefined) {
+    const withArguments = argumentsInCommandProblem(command, args);
+    if (withArguments) throw fail(withArguments);
     if (found.problem === 'not-executable') throw fail(`command "${command}" is not executable (${found.candidate})`);
     if (found.problem === 'directory') throw fail(`command "${command}" is a directory (${found.candidate})`);
     if (found.candidate !== undefined) throw fail(`command "${command}" not found (${found.candidate})`);

@@ -114,6 +114,28 @@ describe.skipIf(!posix)('spawnServer', () => {
     expect(out.trim()).toBe('from-cwd');
   });
 
+  it('says a command that holds its arguments (a README line pasted whole) needs them in args', async () => {
+    const npx = await rejection(
+      spawnServer({ command: 'npx -y @modelcontextprotocol/server-memory', env: buildChildEnv() }),
+    );
+    expect(npx.message).toBe(
+      'command "npx -y @modelcontextprotocol/server-memory" holds its arguments too, and no shell splits them ' +
+        'here: write "command": "npx", "args": ["-y","@modelcontextprotocol/server-memory"]',
+    );
+    const uvx = await rejection(spawnServer({ command: 'uvx mcp-server-fetch', args: ['--x'], env: buildChildEnv() }));
+    expect(uvx.message).toMatch(/write "command": "uvx", "args": \["mcp-server-fetch","--x"\]$/);
+    const quoted = await rejection(spawnServer({ command: 'node "/my dir/s.js"', env: buildChildEnv() }));
+    expect(quoted.message).toMatch(/: "command" is the program alone, and each of its arguments an item of "args"$/);
+    // A program whose path has a space runs as before.
+    await mkdir(path.join(dir, 'my tools'), { recursive: true });
+    const spaced = path.join(dir, 'my tools', 'server');
+    await writeFile(spaced, '#!/bin/sh\necho spaced\n');
+    await chmod(spaced, 0o755);
+    const child = await spawnServer({ command: spaced, env: buildChildEnv() });
+    await new Promise((r) => child.once('close', r));
+    expect(child.exitCode).toBe(0);
+  });
+
   it('reports a missing working directory', async () => {
     const cwd = path.join(dir, 'no', 'such', 'dir');
     const err = await rejection(spawnServer({ command: 'sh', args: ['-c', 'true'], cwd, env: buildChildEnv() }));
