@@ -136,6 +136,19 @@ describe('the Servers screen', () => {
           `unexpected character (JSON takes double quotes: "name", not 'name')`,
       )
       .waitFor();
+    // As a README shows it, without the braces: the mistake inside is said, not the colon after the key.
+    await block.fill(`"mcpServers": {\n  'readme': { "command": "x" }\n}`);
+    await save.click();
+    await addForm()
+      .getByRole('alert')
+      .getByText(
+        'This is not JSON at line 2, column 3: ' +
+          `unexpected character (JSON takes double quotes: "name", not 'name')`,
+      )
+      .waitFor();
+    await block.fill('"mcpServers": {\n  "readme": { "command": "x" }\n');
+    await save.click();
+    await addForm().getByRole('alert').getByText('This is not JSON at line 3, column 1: expected "}"').waitFor();
     await shoot('paste-not-json');
     expect(
       await addForm()
