@@ -639,7 +639,16 @@ export async function doctor(opts: Common): Promise<number> {
   else if (http.port === 0) ok(`HTTP ${http.host}: any free port (listen.http.port is 0)`);
   else {
     const free = await portFree(http.host, http.port);
-    if (free === true) ok(`HTTP ${http.host}:${http.port} is free`);
+    // A gateway started with --port listens elsewhere: "free" alone read as all well for clients of this port.
+    const elsewhere = await runningGateway().then((g) =>
+      g?.http !== undefined && new URL(g.http).port !== String(http.port) ? g.http : undefined,
+    );
+    if (free === true && elsewhere)
+      ok(
+        `HTTP ${http.host}:${http.port} (the config's port) is free: the running gateway listens at ${elsewhere} ` +
+          'instead (started with --port), so clients given this port reach nothing',
+      );
+    else if (free === true) ok(`HTTP ${http.host}:${http.port} is free`);
     else if (await looksLikeSwitchboard(http.host, http.port))
       ok(`HTTP ${http.host}:${http.port} is in use by a running Switchboard`);
     else bad(`HTTP ${http.host}:${http.port} is in use by another program (${free}); set listen.http.port`);

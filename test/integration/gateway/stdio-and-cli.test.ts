@@ -680,6 +680,33 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
   }, 60_000);
 
+  it("doctor says a gateway started with --port listens there, not at the config's port it finds free", async () => {
+    const [configured, given] = [await freePort(), await freePort()];
+    const ported = await writeConfig(
+      dir.dir,
+      { mcpServers: {}, listen: { http: { port: configured } } },
+      'ported.json',
+    );
+    const child = spawn(NODE, [CLI, 'serve', '--no-socket', '--config', ported, '--port', String(given)], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      await waitFor(() => stderr.includes('ready ('), 20_000, 'the gateway to listen');
+      const { code, stdout } = await cli(['doctor', '--config', ported], env);
+      expect(stdout).toContain(
+        `✓ HTTP 127.0.0.1:${configured} (the config's port) is free: the running gateway listens at ` +
+          `http://127.0.0.1:${given}/mcp instead (started with --port), so clients given this port reach nothing`,
+      );
+      expect(code).toBe(0);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 60_000);
+
   it('doctor reports a missing command and a server that fails, with a non-zero exit', async () => {
     const broken = await writeConfig(
       dir.dir,
