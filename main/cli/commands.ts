@@ -93,7 +93,7 @@ export async function serve(
       // gateway a shim started, which is there to serve that shim over the socket.
       ...(opts.stdio || !opts.socket ? { socket: false } : opts.background ? { socket: true } : {}),
       ...(opts.stdio
-        ? {}
+        ? { onlyProfile: opts.profile }
         : {
             runtimeDir: paths.dir,
             trafficHistoryFile: trafficHistoryPath(),

@@ -198,6 +198,11 @@ export interface GatewayOptions {
   /** Run only these servers (one-shot commands like `call`). */
   onlyServers?: string[];
   /**
+   * Run only the servers of this profile, as the config has it after each reload (`serve --stdio`: one
+   * client, one profile; the rest would start for nobody).
+   */
+  onlyProfile?: string;
+  /**
    * Whether a server's question that no client can answer is put to a person (the app's
    * Questions, the web UI). Default true; off for one-shot commands, where nobody would see it:
    * the server is told at once that nobody can answer, instead of waiting for its time limit.
@@ -1586,9 +1591,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     config: ResolvedConfig,
   ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
     this.redactor.keepNames([...Object.keys(config.servers), ...Object.keys(config.profiles)]);
+    const profile = this.opts.onlyProfile === undefined ? undefined : config.profiles[this.opts.onlyProfile];
+    const members = this.opts.onlyProfile === undefined ? undefined : new Set(profile?.servers ?? []);
     const wanted = this.pausedNow
       ? []
-      : Object.values(config.servers).filter((s) => !this.opts.onlyServers || this.opts.onlyServers.includes(s.name));
+      : Object.values(config.servers).filter(
+          (s) =>
+            (!this.opts.onlyServers || this.opts.onlyServers.includes(s.name)) && (!members || members.has(s.name)),
+        );
     if (this.opts.onlyServers) {
       const unknown = this.opts.onlyServers.filter((n) => !config.servers[n]);
       if (unknown.length)

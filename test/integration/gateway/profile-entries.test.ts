@@ -113,6 +113,48 @@ describe('a profile removed while a serve --stdio client uses it', () => {
   });
 });
 
+describe('serve --stdio with a profile', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let client: Client | undefined;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await client?.close();
+    await dir?.cleanup();
+  });
+
+  it("starts only the profile's servers, and one added to the profile once the config says so", async () => {
+    const servers = { fx: fixtureServer('fx'), fy: fixtureServer('fy') };
+    const config = await writeConfig(dir.dir, { mcpServers: servers, profiles: { mine: { servers: ['fx'] } } });
+    client = new Client({ name: 'stdio-client', version: '1' });
+    let told = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void told++);
+    const transport = new StdioClientTransport({
+      command: NODE,
+      args: [CLI, 'serve', '--stdio', '--profile', 'mine', '--config', config],
+      env: {
+        ...process.env,
+        SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+        SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+      } as Record<string, string>,
+      stderr: 'pipe',
+    });
+    let log = '';
+    transport.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    await client.connect(transport);
+    expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { message: 'hi' } }))).toBe('hi');
+    expect(log).toMatch(/server "fx" ready/);
+    // fy is in no profile this client can reach: its process would run for nobody.
+    expect(log).not.toMatch(/server "fy"/);
+    const before = told;
+    await writeConfig(dir.dir, { mcpServers: servers, profiles: { mine: { servers: ['fx', 'fy'] } } });
+    await waitFor(() => told > before, 10_000, 'tools/list_changed');
+    expect(textOf(await client.callTool({ name: 'fy__echo', arguments: { message: 'now' } }))).toBe('now');
+  });
+});
+
 describe('a resource subscription whose server left the profile', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
