@@ -405,11 +405,19 @@ function parseWhen(
       return local.getTime() - 1;
     }
   }
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at))
+  // Only an ISO date and time is left to Date.parse (one without a zone is local time there too): it
+  // takes much else ("5", "Dec 4", "monday") as a day in 2001, which would list everything without a word.
+  const at = ISO_DATE_TIME.test(trimmed) ? Date.parse(trimmed) : NaN;
+  if (Number.isNaN(at)) {
+    if (/^\d+(?:\.\d+)?$/.test(trimmed))
+      throw usage(`${option} ${trimmed} needs a unit: ${trimmed}s, ${trimmed}m, ${trimmed}h or ${trimmed}d ago`);
     throw usage(`${option} takes a duration (15m, 2h, 3d) or a date (2026-12-04T10:00), got "${text}"`);
+  }
   return at;
 }
+
+/** A date and time, maybe with a zone and seconds' fractions: `2026-12-04T10:00Z`, `2026-12-04 10:00:30.5+01:00`. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
 
 /** Why a file could not be written, in words (Node says "ENOENT: no such file or directory, open …"). */
 function writeProblem(err: NodeJS.ErrnoException, file: string): string {

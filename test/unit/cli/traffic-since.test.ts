@@ -30,6 +30,17 @@ describe('switchboard traffic --since', () => {
     expect(() => parseSince('2026-12-04T24:30', usage)).toThrow('--since: there is no date 2026-12-04T24:30');
   });
 
+  it('refuses what is neither a duration nor a date, rather than read it as a day in 2001', () => {
+    // Date.parse takes each of these as a date in 2001: the whole history would be listed.
+    expect(() => parseSince('5', usage)).toThrow('--since 5 needs a unit: 5s, 5m, 5h or 5d ago');
+    expect(() => parseUntil('90', usage)).toThrow('--until 90 needs a unit: 90s, 90m, 90h or 90d ago');
+    for (const text of ['Dec 4', '4 Dec', '12/4', 'monday 5', '2026-12-04 junk', '2026-12-04Tnoon'])
+      expect(() => parseSince(text, usage), text).toThrow(`--since takes a duration (15m, 2h, 3d) or a date`);
+    process.env.TZ = 'America/New_York';
+    expect(parseSince('2026-12-04T10:00:00.5', usage)).toBe(Date.UTC(2026, 11, 4, 15, 0, 0, 500));
+    expect(parseSince('2026-12-04 10:00:30.25+01:00', usage)).toBe(Date.UTC(2026, 11, 4, 9, 0, 30, 250));
+  });
+
   it('reads --until as --since does, a local date or time to its end', () => {
     process.env.TZ = 'America/New_York';
     const now = Date.UTC(2026, 11, 5, 12);
