@@ -117,7 +117,8 @@ export function formatTrafficStats(stats: TrafficStats): string {
       formatBytes(r.responseBytes),
     ]);
   const header = ['', 'CALLS', 'ERRORS', 'P50', 'P95', 'SENT', 'RECEIVED'];
-  const window = `From ${new Date(stats.since).toISOString()} to ${new Date(stats.until).toISOString()}`;
+  // Local time, as the list's lines and --since are, with the offset so a pasted window is unambiguous.
+  const window = `From ${localTime(stats.since)} to ${localTime(stats.until)} (${utcOffset(stats.until)})`;
   const { calls, failed } = stats.toolCalls;
   const made = `clients made ${calls} tool ${calls === 1 ? 'call' : 'calls'}, ${failed} failed`;
   if (stats.servers.length === 0) return `${window}: no calls to any server; ${made}.\n`;
@@ -125,6 +126,23 @@ export function formatTrafficStats(stats: TrafficStats): string {
     `${window}: ${made}.\n\nServers\n${table(['SERVER', ...header.slice(1)], rows(stats.servers))}\n` +
     `Tools\n${table(['TOOL', ...header.slice(1)], rows(stats.tools))}`
   );
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** `2026-12-04 21:05:00`, local time. */
+function localTime(at: number): string {
+  const d = new Date(at);
+  const date = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+  return `${date} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** The local zone's offset at that time: `UTC+01:00`, `UTC-05:00`, `UTC`. */
+function utcOffset(at: number): string {
+  const minutes = -new Date(at).getTimezoneOffset();
+  if (minutes === 0) return 'UTC';
+  const abs = Math.abs(minutes);
+  return `UTC${minutes < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
 }
 
 function firstLine(text: string): string {

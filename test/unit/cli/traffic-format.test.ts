@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { printable } from '../../../main/cli/format.ts';
 import { formatTrafficLine, formatTrafficStats, formatTrafficTree } from '../../../main/cli/traffic-format.ts';
 import type { TrafficEntry } from '../../../preload/contract/index.ts';
@@ -24,6 +24,12 @@ const entry: TrafficEntry = {
   request: { bytes: 10 },
   response: { bytes: 20 },
 };
+
+const zone = process.env.TZ;
+afterEach(() => {
+  if (zone === undefined) delete process.env.TZ;
+  else process.env.TZ = zone;
+});
 
 describe('the traffic in a terminal', () => {
   it('prints what clients and servers chose with control characters escaped, colour or not', () => {
@@ -56,6 +62,25 @@ describe('the traffic in a terminal', () => {
       toolCalls: { calls: 1, failed: 0 },
     });
     expect(stats).not.toContain('\u001b');
+  });
+
+  it('gives the stats window in local time, as the lines and --since are, with its offset', () => {
+    process.env.TZ = 'America/New_York';
+    const stats = formatTrafficStats({
+      since: Date.UTC(2026, 11, 4, 14, 5),
+      until: Date.UTC(2026, 11, 4, 15, 5, 30, 250),
+      servers: [],
+      tools: [],
+      toolCalls: { calls: 0, failed: 0 },
+    });
+    expect(stats).toBe(
+      'From 2026-12-04 09:05:00 to 2026-12-04 10:05:30 (UTC-05:00): no calls to any server; ' +
+        'clients made 0 tool calls, 0 failed.\n',
+    );
+    process.env.TZ = 'Asia/Kolkata';
+    expect(
+      formatTrafficStats({ since: 0, until: 0, servers: [], tools: [], toolCalls: { calls: 0, failed: 0 } }),
+    ).toMatch(/^From 1970-01-01 05:30:00 to 1970-01-01 05:30:00 \(UTC\+05:30\)/);
   });
 
   it("gives the date of an exchange of another day than today's, and only the time of today's", () => {
