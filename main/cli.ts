@@ -50,6 +50,9 @@ Traffic (see docs/traffic.md; from the running gateway, else the history it kept
     --follow          Then print new ones as they end, until Ctrl-C
     --server S        Only those of server S (its config name)
     --method M        Only method M (tools/call, tools/list, ...)
+    --target T        Only those of tool, prompt or resource T, as that side names it (fx__echo, echo)
+    --text T          Only those with T in their method, names or payloads (any case)
+    --min-duration MS Only those that took at least MS milliseconds
     --client C        Only those of client C (the name it gives, e.g. claude-ai)
     --session ID      Only those of one client session
     --profile P       Only those of profile P
@@ -148,6 +151,9 @@ async function main(argv: string[]): Promise<number> {
     follow: { type: 'boolean', default: false },
     server: { type: 'string' },
     method: { type: 'string' },
+    target: { type: 'string' },
+    text: { type: 'string' },
+    'min-duration': { type: 'string' },
     client: { type: 'string' },
     session: { type: 'string' },
     errors: { type: 'boolean', default: false },
@@ -265,6 +271,12 @@ async function main(argv: string[]): Promise<number> {
           json: values.json,
           server: values.server,
           method: values.method,
+          target: values.target,
+          text: values.text,
+          minDuration:
+            values['min-duration'] === undefined
+              ? undefined
+              : count(values['min-duration'], '--min-duration', undefined, 'milliseconds'),
           client: values.client,
           session: values.session,
           profile: profileGiven(argv) ? values.profile : undefined,
@@ -415,6 +427,9 @@ const TAKES: Readonly<Record<string, readonly string[]>> = {
     'follow',
     'server',
     'method',
+    'target',
+    'text',
+    'min-duration',
     'client',
     'session',
     'profile',

@@ -32,6 +32,12 @@ export interface TrafficOptions {
   json: boolean;
   server?: string;
   method?: string;
+  /** The tool, prompt or resource, as the API's `target`. */
+  target?: string;
+  /** Searched for in the method, names and payloads, as the API's `text`. */
+  text?: string;
+  /** Milliseconds, as the API's `minDurationMs`. */
+  minDuration?: number;
   client?: string;
   session?: string;
   profile?: string;
@@ -65,11 +71,43 @@ const CATCH_UP_MARGIN_MS = 1000;
 
 /** The options each action reads; any other given is refused rather than silently ignored. */
 const TAKES: Record<TrafficOptions['action'], readonly string[]> = {
-  list: ['follow', 'json', 'server', 'method', 'client', 'session', 'profile', 'errors', 'since', 'until', 'limit'],
+  list: [
+    'follow',
+    'json',
+    'server',
+    'method',
+    'target',
+    'text',
+    'minDuration',
+    'client',
+    'session',
+    'profile',
+    'errors',
+    'since',
+    'until',
+    'limit',
+  ],
   show: ['json'],
   stats: ['json', 'server', 'client', 'profile', 'since', 'until'],
-  export: ['server', 'method', 'client', 'session', 'profile', 'errors', 'since', 'until', 'format', 'output'],
+  export: [
+    'server',
+    'method',
+    'target',
+    'text',
+    'minDuration',
+    'client',
+    'session',
+    'profile',
+    'errors',
+    'since',
+    'until',
+    'format',
+    'output',
+  ],
 };
+
+/** The option as typed: minDuration is --min-duration. */
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 function refuseUnused(opts: TrafficOptions, usage: (message: string) => Error): void {
   const given = Object.entries(opts).filter(
@@ -82,10 +120,8 @@ function refuseUnused(opts: TrafficOptions, usage: (message: string) => Error): 
   );
   const unused = given.map(([key]) => key).filter((key) => !TAKES[opts.action].includes(key));
   if (unused.length > 0) {
-    const takes = TAKES[opts.action].map((key) => `--${key}`).join(', ');
-    throw usage(
-      `traffic ${opts.action} does not take ${unused.map((key) => `--${key}`).join(', ')} (it takes ${takes})`,
-    );
+    const takes = TAKES[opts.action].map(flagOf).join(', ');
+    throw usage(`traffic ${opts.action} does not take ${unused.map(flagOf).join(', ')} (it takes ${takes})`);
   }
 }
 
@@ -330,6 +366,13 @@ function filterOf(opts: TrafficOptions, usage: (message: string) => Error): Traf
   const filter: TrafficFilter = {};
   if (opts.server !== undefined) filter.server = opts.server;
   if (opts.method !== undefined) filter.method = opts.method;
+  if (opts.target !== undefined) filter.target = opts.target;
+  if (opts.text !== undefined) {
+    // Live entries carry no payload text: a follow would miss every one the text is only in the payloads of.
+    if (opts.follow) throw usage('--text cannot be used with --follow: live exchanges come without their payloads');
+    filter.text = opts.text;
+  }
+  if (opts.minDuration !== undefined) filter.minDurationMs = opts.minDuration;
   if (opts.client !== undefined) filter.client = opts.client;
   if (opts.session !== undefined) filter.session = opts.session;
   if (opts.profile !== undefined) filter.profile = opts.profile;

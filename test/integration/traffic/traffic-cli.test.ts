@@ -93,6 +93,43 @@ describe('switchboard traffic', () => {
     expect(entries[0]!.request.json).toContain('first call');
   });
 
+  it('filters by what the API does: a target, text in the payloads, a least duration', async () => {
+    const lines = async (...args: string[]) => {
+      const run = await cli('traffic', ...args);
+      expect([run.code, run.stderr]).toEqual([0, '']);
+      return run.stdout.trim().split('\n');
+    };
+    // The text is only in the payloads; the search is the gateway's (any case, % and _ as themselves).
+    expect(await lines('--text', 'FIRST CALL')).toEqual([
+      expect.stringMatching(/test-client → gateway {2}tools\/call fx__echo {2}ok/),
+      expect.stringMatching(/↳ gateway → fx {2}tools\/call echo {2}ok/),
+    ]);
+    expect(await lines('--text', 'first_call')).toEqual(['']);
+    expect(await lines('--target', 'echo')).toEqual([
+      expect.stringMatching(/↳ gateway → fx {2}tools\/call echo {2}ok/),
+    ]);
+    expect(await lines('--target', 'fx__slow', '--min-duration', '0')).toHaveLength(1);
+    expect(await lines('--min-duration', '3600000')).toEqual(['']);
+    const exported = await cli('traffic', 'export', '--text', 'first call', '--target', 'fx__echo');
+    expect(
+      exported.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as TrafficEntry).target),
+    ).toEqual(['fx__echo']);
+
+    const follow = await cli('traffic', '--follow', '--text', 'first call');
+    expect([follow.code, follow.stderr]).toEqual([
+      2,
+      'switchboard: --text cannot be used with --follow: live exchanges come without their payloads\n',
+    ]);
+    const fraction = await cli('traffic', '--min-duration', '1.5');
+    expect([fraction.code, fraction.stderr]).toEqual([
+      2,
+      'switchboard: --min-duration takes a whole number of milliseconds from 0 to 9007199254740991 (got "1.5")\n',
+    ]);
+  });
+
   it('shows one exchange as a tree with its payloads, and the stats per server and tool', async () => {
     const listed = await cli('traffic', '--method', 'tools/call', '--json');
     const call = listed.stdout
