@@ -81,7 +81,12 @@ const trafficFilter: z.ZodType<TrafficFilter> = z.strictObject({
   server: text.optional(),
   method: text.optional(),
   target: text.optional(),
-  outcome: z.union([outcome, z.array(outcome).min(1).max(TRAFFIC_OUTCOMES.length)]).optional(),
+  // Else zod's "Invalid input": a union does not say what its members take.
+  outcome: z
+    .union([outcome, z.array(outcome).min(1).max(TRAFFIC_OUTCOMES.length)], {
+      error: `must be one of ${TRAFFIC_OUTCOMES.map((o) => JSON.stringify(o)).join(', ')}, or a list of them`,
+    })
+    .optional(),
   minDurationMs: z.number().min(0).optional(),
   text: text.optional(),
   rootsOnly: z.boolean().optional(),

@@ -84,6 +84,29 @@ describe('parseArgs', () => {
     });
   });
 
+  it('says which outcomes a traffic filter takes, given one it does not', () => {
+    const refusal = (outcome: unknown) => {
+      try {
+        parseArgs('listTraffic', METHODS.listTraffic, [{ outcome }]);
+      } catch (err) {
+        const { code, field, message } = err as GatewayApiError;
+        return { code, field, message };
+      }
+      throw new Error('expected a failure');
+    };
+    const takes =
+      'must be one of "pending", "ok", "error", "cancelled", "timeout", "delivered", "tool_error", or a list of them';
+    expect(refusal('failed')).toEqual({
+      code: 'invalid_request',
+      field: 'filter.outcome',
+      message: `listTraffic: "filter.outcome" ${takes}`,
+    });
+    expect(refusal(['error', 'failed']).message).toBe(`listTraffic: "filter.outcome" ${takes}`);
+    expect(parseArgs('listTraffic', METHODS.listTraffic, [{ outcome: ['error', 'timeout'] }])).toEqual([
+      { outcome: ['error', 'timeout'] },
+    ]);
+  });
+
   it("says a list is too short or too long in words, not in the validator's", () => {
     const lists: MethodSpec<[string[]]> = {
       channel: 'switchboard:y',
