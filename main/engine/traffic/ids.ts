@@ -62,7 +62,10 @@ export function keyOfId(id: string): number | undefined {
 export function cursorKey(cursor: string): number {
   const key = keyOfId(cursor);
   if (key === undefined) {
-    throw new GatewayError('invalid_request', `traffic cursor "${cursor.slice(0, 40)}" is not an exchange id`);
+    // The field, as the API's argument check names one: a form shows the refusal beside it.
+    throw new GatewayError('invalid_request', `traffic cursor "${cursor.slice(0, 40)}" is not an exchange id`, {
+      field: 'filter.cursor',
+    });
   }
   return key;
 }

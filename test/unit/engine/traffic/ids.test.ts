@@ -51,5 +51,9 @@ describe('exchange ids', () => {
       expect(keyOfId(text)).toBeUndefined();
     }
     expect(() => cursorKey('page-2')).toThrow(/traffic cursor "page-2" is not an exchange id/);
+    // Named as the API names the fields it checks, so a caller can tell which argument was wrong.
+    expect(() => cursorKey('page-2')).toThrow(
+      expect.objectContaining({ code: 'invalid_request', field: 'filter.cursor' }),
+    );
   });
 });
