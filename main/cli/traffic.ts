@@ -173,6 +173,8 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
           );
         } else {
           process.stdout.write(file.text);
+          // Else a redirect gives an empty file (or a HAR without entries) without a word why.
+          if (file.entries === 0) log('no exchange matched: the export holds none');
           // Said on stderr, which a redirect of stdout leaves on the terminal: the file would look whole.
           if (file.truncated)
             log(

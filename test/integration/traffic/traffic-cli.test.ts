@@ -198,7 +198,14 @@ describe('switchboard traffic', () => {
     // The gateway started seconds ago: nothing began until an hour ago, in a list, the stats or an export.
     expect(await cli('traffic', '--until', '1h')).toMatchObject({ code: 0, stdout: '' });
     expect((await cli('traffic', 'stats', '--until', '1h')).stdout).toMatch(/clients made 0 tool calls, 0 failed/);
-    expect(await cli('traffic', 'export', '--until', '1h')).toMatchObject({ code: 0, stdout: '' });
+    expect(await cli('traffic', 'export', '--until', '1h')).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: 'switchboard: no exchange matched: the export holds none\n',
+    });
+    const emptyHar = await cli('traffic', 'export', '--format', 'har', '--server', 'no-such-server');
+    expect((JSON.parse(emptyHar.stdout) as { log: { entries: unknown[] } }).log.entries).toEqual([]);
+    expect(emptyHar.stderr).toBe('switchboard: no exchange matched: the export holds none\n');
     expect((await cli('traffic', 'export', '--until', '0s')).stdout).toContain(`"id":"${first.id}"`);
 
     const refusals: [string[], string][] = [
