@@ -2,7 +2,8 @@
  * A remote server whose event streams misbehave: its GET stream ends as soon as it opens and asks
  * for `retry: 0`, or is refused the first time; and some answers come as an event stream that
  * ends (or is reset) before the answer, with no event id to resume from, or with one whose
- * resumption the server refuses; or an answer stream that stays open after its answer. The gateway
+ * resumption the server refuses; or an answer stream that stays open after its answer; or a call
+ * that never ends (an endless event, or no response headers at all) and is given up. The gateway
  * runs as its own process (`serve --stdio`).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -35,6 +36,7 @@ describe('a remote server whose event streams end early', () => {
         web: { url: `${base}/mcp`, timeoutMs: 120_000 },
         flappy: { url: `${base}/flappy` },
         late: { url: `${base}/late` },
+        impatient: { url: `${base}/mcp`, timeoutMs: 500 },
       },
     });
     gateway = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
@@ -44,7 +46,7 @@ describe('a remote server whose event streams end early', () => {
     gateway.send(INITIALIZE(0));
     await gateway.response(0);
     gateway.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    for (const s of ['web', 'flappy', 'late']) {
+    for (const s of ['web', 'flappy', 'late', 'impatient']) {
       const deadline = Date.now() + 30_000;
       for (;;) {
         const small = await call(`${s}__small`);
@@ -112,6 +114,37 @@ describe('a remote server whose event streams end early', () => {
     while ((open = textOf((await call('web__open_never_ends')).result)) !== '0' && Date.now() < deadline)
       await sleep(100);
     expect(open).toBe('0');
+  }, 20_000);
+
+  /** Polls the server until every call that never ends has been let go by the gateway. */
+  const unansweredLeft = async (): Promise<string> => {
+    const deadline = Date.now() + 5000;
+    let open = '';
+    while ((open = textOf((await call('web__open_unanswered')).result)) !== '0' && Date.now() < deadline)
+      await sleep(100);
+    return open;
+  };
+
+  it.each(['dribble_forever', 'headers_never'])(
+    '%s: a call that times out lets go of its connection; it was held for as long as the server kept it',
+    async (tool) => {
+      for (let i = 0; i < 3; i++) {
+        const timedOut = await call(`impatient__${tool}`);
+        expect(timedOut.error).toMatchObject({ message: expect.stringMatching(/timed out after 500 ms/) });
+      }
+      expect(await unansweredLeft()).toBe('0');
+      expect(textOf((await call('impatient__small')).result)).toBe('fine');
+    },
+    20_000,
+  );
+
+  it('a call its client cancels lets go of its endless answer stream', async () => {
+    const id = nextId++;
+    gateway.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'web__dribble_forever', arguments: {} } });
+    const deadline = Date.now() + 5000;
+    while (textOf((await call('web__open_unanswered')).result) !== '1' && Date.now() < deadline) await sleep(50);
+    gateway.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'enough' } });
+    expect(await unansweredLeft()).toBe('0');
   }, 20_000);
 
   it.each(['cut_sse', 'cut_sse_reset'])(

@@ -149,21 +149,15 @@ describe("a remote server's question on the answer stream of a call that has end
     await dir?.cleanup();
   });
 
-  it('is refused to the server, and shown to no other client that has a call in flight', async () => {
+  it('never reaches a client: the cancel closed that stream, while another client has a call in flight', async () => {
     const waiting = bystander.callTool({ name: 'web__wait', arguments: {} });
     const cancel = new AbortController();
     const call = cancelling.callTool({ name: 'web__ask_late', arguments: {} }, undefined, { signal: cancel.signal });
     setTimeout(() => cancel.abort('changed my mind'), 200);
     await expect(call).rejects.toThrow();
+    // The server writes its question half a second in, to a stream the gateway no longer reads.
     expect(textOf(await waiting)).toBe('waited');
-    const answer = await waitFor(
-      async () => JSON.parse(textOf(await bystander.callTool({ name: 'web__late_answer', arguments: {} })) || 'null'),
-      5000,
-      "the gateway's answer to the late question",
-    );
-    expect(answer.error.message).toBe(
-      'Switchboard cannot answer elicitation/create from server "web": the request it was asked during has ended',
-    );
+    expect(textOf(await bystander.callTool({ name: 'web__late_answer', arguments: {} }))).toBe('null');
     expect(shown).toEqual([]);
     expect(await gateway.api.listQuestions()).toEqual([]);
   });

@@ -8,6 +8,7 @@
 import { GatewayError, RpcCode, errorMessage } from '../../protocol/errors.ts';
 import {
   failure,
+  isNotification,
   isRequest,
   isResponse,
   toMessage,
@@ -87,6 +88,8 @@ class HttpChannel implements Channel {
   private endedTimer: NodeJS.Timeout | undefined;
   /** The server's last Retry-After, as the time before which it asked not to be called (epoch ms). */
   notBefore?: number;
+  /** Requests sent and not yet answered, whose POST or answer stream a cancel closes. */
+  private readonly unanswered = new Map<RequestId, PostTrace>();
 
   constructor(opts: HttpChannelOptions, sdk: SdkTransports) {
     this.opts = opts;
@@ -113,6 +116,20 @@ class HttpChannel implements Channel {
       return;
     }
     void this.deliver(message);
+    if (isNotification(message) && message.method === 'notifications/cancelled') this.giveUp(message.params?.requestId);
+  }
+
+  /**
+   * A request timed out or was cancelled: its POST and answer stream are closed, or a server that
+   * keeps them open (an endless event, no response at all) would hold a connection per call for good.
+   */
+  private giveUp(id: unknown): void {
+    if (typeof id !== 'string' && typeof id !== 'number') return;
+    const trace = this.unanswered.get(id);
+    if (!trace) return;
+    this.unanswered.delete(id);
+    trace.givenUp = true;
+    trace.closeStream?.();
   }
 
   async close(): Promise<void> {
@@ -132,10 +149,12 @@ class HttpChannel implements Channel {
           onResumed: (result) => this.answerStreamResumed(message.id, result),
         }
       : {};
+    if (isRequest(message)) this.unanswered.set(message.id, trace);
     try {
       await tracePost(trace, () => wire.send(message));
     } catch (err) {
-      if (this.closed || wire !== this.wire) return;
+      if (isRequest(message)) this.unanswered.delete(message.id);
+      if (this.closed || wire !== this.wire || trace.givenUp) return;
       try {
         await this.sendFailed(message, err, trace, wire);
       } catch (inner) {
@@ -195,7 +214,8 @@ class HttpChannel implements Channel {
    * timeout. An answered request is not affected: its id is no longer waited for.
    */
   private answerStreamEnded(id: RequestId, trace: PostTrace): void {
-    if (trace.resumable || this.closed) return;
+    if (trace.resumable || trace.givenUp || this.closed) return;
+    this.unanswered.delete(id);
     this.endedStreams.push({ id, at: performance.now() });
     this.endedTimer ??= setTimeout(() => this.failUnanswered(), STREAM_END_GRACE_MS);
   }
@@ -276,6 +296,7 @@ class HttpChannel implements Channel {
       this.opts.log(`${this.label}: dropped an invalid message: ${errorMessage(err)}`);
       return;
     }
+    if (isResponse(message) && message.id !== null) this.unanswered.delete(message.id);
     // The SDK transport must send MCP-Protocol-Version from now on, but ManagedUpstream does the
     // handshake through send(), so we learn the negotiated version as its answer passes by.
     if (!this.initialized && isResponse(message) && 'result' in message && message.id === this.initializeId) {
@@ -312,6 +333,7 @@ class HttpChannel implements Channel {
   private end(unreachable: boolean): void {
     this.closed = true;
     clearTimeout(this.endedTimer);
+    this.unanswered.clear();
     if (!this.initialized && !unreachable) this.opts.onAbandoned();
   }
 

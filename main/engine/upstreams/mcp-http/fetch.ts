@@ -44,8 +44,16 @@ export interface PostTrace {
    * arrives from now on in it is the session's, not this request's (see answeringRequestId).
    */
   detached?: boolean;
-  /** Ends the answer stream (set by observingFetch while the POST's answer streams in). */
+  /**
+   * Ends the POST (set by observingFetch): aborts it while its response has not come, and ends its
+   * answer stream once that streams in.
+   */
   closeStream?: () => void;
+  /**
+   * The request was given up (it timed out or was cancelled): its answer stream was closed, and a
+   * resumption of it is not asked for (a server may keep one open forever). Set by the sender.
+   */
+  givenUp?: boolean;
 }
 
 /** What every body is held to: see http-body.ts. */
@@ -110,11 +118,14 @@ export function observingFetch(
   base: FetchLike = fetch,
 ): FetchLike {
   return async (url, request) => {
-    const { init, unlink } = ownSignal(withForwardedHeaders(request));
-    const method = (init?.method ?? 'GET').toUpperCase();
+    const method = (request?.method ?? 'GET').toUpperCase();
     const store = traces.getStore();
     const trace = method === 'POST' ? store : undefined;
     const inRequest = method === 'GET' && store?.requestId !== undefined ? store : undefined;
+    // The SDK stops resuming a stream that gets 405; one of a request given up is not wanted.
+    if (inRequest?.givenUp) return new Response(null, { status: 405 });
+    const { init, unlink, abort } = ownSignal(withForwardedHeaders(request));
+    if (trace?.requestId !== undefined) trace.closeStream = abort;
     if (inRequest && !new Headers(init?.headers).has('last-event-id')) inRequest.detached = true;
     const onGet = inRequest ? (inRequest.detached ? undefined : inRequest.onResumed) : onStream;
     if (trace) trace.url = String(url);
@@ -144,6 +155,7 @@ export function observingFetch(
     });
     // Most answers guardResponse read whole already: nothing is left that an abort could stop.
     if (whole) unlink();
+    if (whole && trace) trace.closeStream = undefined;
     const streamEnded = !whole && trace?.onStreamEnd && isEventStream(guarded) ? trace.onStreamEnd : undefined;
     const ended = streamEnded
       ? () => {
@@ -178,17 +190,24 @@ function isEventStream(response: Response): boolean {
  * walks the listeners already there: ~35 µs per call under load (docs/benchmarks.md, finding 6).
  * Here the shared signal carries one short-lived listener per request, removed by `unlink`.
  */
-function ownSignal(init: RequestInit | undefined): { init: RequestInit | undefined; unlink: () => void } {
+function ownSignal(init: RequestInit | undefined): {
+  init: RequestInit;
+  unlink: () => void;
+  /** Aborts this request alone (one given up before its response came). */
+  abort: () => void;
+} {
   const shared = init?.signal;
-  if (!shared) return { init, unlink: () => undefined };
   const own = new AbortController();
+  const mine = { ...init, signal: own.signal };
+  const abort = (): void => own.abort(new Error('the request was given up'));
+  if (!shared) return { init: mine, unlink: () => undefined, abort };
   if (shared.aborted) {
     own.abort(shared.reason);
-    return { init: { ...init, signal: own.signal }, unlink: () => undefined };
+    return { init: mine, unlink: () => undefined, abort };
   }
   const onAbort = (): void => own.abort(shared.reason);
   shared.addEventListener('abort', onAbort, { once: true });
-  return { init: { ...init, signal: own.signal }, unlink: () => shared.removeEventListener('abort', onAbort) };
+  return { init: mine, unlink: () => shared.removeEventListener('abort', onAbort), abort };
 }
 
 /**
