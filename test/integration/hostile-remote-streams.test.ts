@@ -3,7 +3,8 @@
  * for `retry: 0`, or is refused the first time; and some answers come as an event stream that
  * ends (or is reset) before the answer, with no event id to resume from, or with one whose
  * resumption the server refuses; or an answer stream that stays open after its answer; or a call
- * that never ends (an endless event, or no response headers at all) and is given up. The gateway
+ * that never ends (an endless event, or no response headers at all) and is given up; or a legacy
+ * SSE stream that never names the endpoint to post to. The gateway
  * runs as its own process (`serve --stdio`).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -37,6 +38,7 @@ describe('a remote server whose event streams end early', () => {
         flappy: { url: `${base}/flappy` },
         late: { url: `${base}/late` },
         impatient: { url: `${base}/mcp`, timeoutMs: 500 },
+        mute: { url: `${base}/mute-sse`, transport: 'sse', startupTimeoutMs: 1000 },
       },
     });
     gateway = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
@@ -146,6 +148,25 @@ describe('a remote server whose event streams end early', () => {
     gateway.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'enough' } });
     expect(await unansweredLeft()).toBe('0');
   }, 20_000);
+
+  it('a legacy SSE stream that never names its endpoint is given up at the start timeout and closed', async () => {
+    const streams = async (): Promise<[number, number]> => {
+      const [opened, open] = textOf((await call('web__mute_streams')).result)
+        .split('/')
+        .map(Number);
+      return [opened!, open!];
+    };
+    const deadline = Date.now() + 15_000;
+    while ((await streams())[0] < 3 && Date.now() < deadline) await sleep(200);
+    const [opened, open] = await streams();
+    // Tried again and again, each stream closed when its start timed out: never more than one open.
+    expect(opened).toBeGreaterThanOrEqual(3);
+    expect(open).toBeLessThanOrEqual(1);
+    const refused = await call('mute__small');
+    expect(JSON.stringify(refused.error)).toMatch(
+      /no endpoint event from http:\/\/127\.0\.0\.1:\d+\/mute-sse within 1000 ms/,
+    );
+  }, 30_000);
 
   it.each(['cut_sse', 'cut_sse_reset'])(
     '%s: a call whose answer stream ends without its answer fails now, saying so, and the session goes on',
