@@ -3,6 +3,7 @@
  * the event stream (keep-alive, a cap on streams, Last-Event-ID replay, resync). Served from a
  * real gateway's dispatcher and events, on a listener of its own so the limits can be small.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiRoutes, type ApiRoutes } from '../../../main/engine/api/http-binding.ts';
 import type { HttpListener } from '../../../main/engine/downstream/http-server.ts';
@@ -365,6 +366,33 @@ describe('the control API over HTTP (/api)', () => {
     const big = await sse.next((e) => e.event === 'log' && e.data!.length > text.length, 'the large event');
     expect((JSON.parse(big.data!) as { text: string }).text).toBe(text);
     await sse.cancel();
+    await expect.poll(() => routes.streamCount()).toBe(0);
+  });
+
+  it('closes the event stream of a client that stops reading once 1 MiB waits for it; the others go on', async () => {
+    const reading = sseReader(await get('/api/events'));
+    await reading.next((e) => e.event === 'resync', 'the reading stream to open');
+    // A client that opens its stream, reads the response head and never reads again.
+    const stalled = net.connect(listener.port, '127.0.0.1');
+    stalled.write(
+      `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${listener.port}\r\nAuthorization: ${auth.authorization}\r\n\r\n`,
+    );
+    await new Promise((resolve) => stalled.once('data', resolve));
+    stalled.pause();
+    const closed = new Promise((resolve) => stalled.once('close', resolve));
+    await expect.poll(() => routes.streamCount()).toBe(2);
+    // 64 MiB of events: far more than the socket's own buffers can take.
+    const text = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < 64 && routes.streamCount() === 2; i++) {
+      gateway.events.publish('log', { at: i, level: 'info', source: 'gateway', text });
+      await reading.next((e) => e.event === 'log' && e.data!.includes(`"at":${i},`), `event ${i}`);
+    }
+    await expect.poll(() => routes.streamCount()).toBe(1);
+    stalled.resume();
+    await closed;
+    gateway.events.publish('log', { at: 99, level: 'info', source: 'gateway', text: 'still here' });
+    await reading.next((e) => e.event === 'log' && e.data!.includes('still here'), 'the event after');
+    await reading.cancel();
     await expect.poll(() => routes.streamCount()).toBe(0);
   });
 
