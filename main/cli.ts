@@ -57,7 +57,7 @@ Traffic (see docs/traffic.md; from the running gateway, else the history it kept
     --session ID      Only those of one client session
     --profile P       Only those of profile P
     --errors          Only failures: errors, timeouts, tools that reported an error
-    --since T         Only since T: 15m, 2h, 3d or a date
+    --since T         Only since T: 15m, 2h, 3d ago, a time of day (10:00) or a date
     --until T         Only until T (as --since; a date or time given takes its whole day or minute)
     --limit N         How many (default 50; 20 with --follow)
     --json            One JSON entry per line

@@ -383,7 +383,7 @@ function filterOf(opts: TrafficOptions, usage: (message: string) => Error): Traf
   if (opts.until !== undefined) {
     // What --follow prints is what ends from now on: after any --until.
     if (opts.follow) throw usage('--until cannot be used with --follow, which prints what happens from now on');
-    filter.until = parseUntil(opts.until, usage);
+    filter.until = parseUntil(opts.until, usage, Date.now(), filter.since);
     if (filter.since !== undefined && filter.since > filter.until)
       throw usage(`--since ${opts.since} is after --until ${opts.until}: nothing could match`);
   }
@@ -408,8 +408,36 @@ export function parseSince(text: string, usage: (message: string) => Error, now 
  * As --since reads it, but a local date or time is taken whole: `2026-12-04` is until the end of that
  * day, `10:05` until 10:05:59.999 (so `--since 10:00 --until 10:05` holds what began at 10:05:30).
  */
-export function parseUntil(text: string, usage: (message: string) => Error, now = Date.now()): number {
-  return parseWhen('--until', text, usage, now, true);
+export function parseUntil(text: string, usage: (message: string) => Error, now = Date.now(), since?: number): number {
+  return parseWhen('--until', text, usage, now, true, since);
+}
+
+/**
+ * A local time of day alone (`10:00`, `9:05:30`): --since the last time it was that time (today, or
+ * yesterday when it is not that late yet); --until that time on the day --since starts (the next day
+ * when earlier than it: `--since 23:00 --until 01:00`), else today.
+ */
+function timeOfDay(
+  match: RegExpExecArray,
+  option: string,
+  usage: (message: string) => Error,
+  now: number,
+  wholeUnit: boolean,
+  since: number | undefined,
+): number {
+  const [hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number];
+  if (hour > 23 || minute > 59 || second > 59) throw usage(`${option}: there is no time of day ${match[0]}`);
+  const at = new Date(wholeUnit && since !== undefined ? since : now);
+  at.setHours(hour, minute, second, 0);
+  if (wholeUnit) {
+    if (since !== undefined && at.getTime() < since) at.setDate(at.getDate() + 1);
+    // To the end of the minute or second given, as a date and time is.
+    if (match[3] === undefined) at.setMinutes(at.getMinutes() + 1);
+    else at.setSeconds(at.getSeconds() + 1);
+    return at.getTime() - 1;
+  }
+  if (at.getTime() > now) at.setDate(at.getDate() - 1);
+  return at.getTime();
 }
 
 function parseWhen(
@@ -418,10 +446,13 @@ function parseWhen(
   usage: (message: string) => Error,
   now: number,
   wholeUnit: boolean,
+  since?: number,
 ): number {
   const trimmed = text.trim();
   const relative = /^(\d+(?:\.\d+)?)([smhd])$/.exec(trimmed);
   if (relative) return Math.round(now - Number(relative[1]) * UNITS[relative[2]!]!);
+  const time = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(trimmed);
+  if (time) return timeOfDay(time, option, usage, now, wholeUnit, since);
   const date = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(trimmed);
   if (date) {
     const [year, month, day, hour, minute, second] = date.slice(1).map((part) => Number(part ?? 0)) as number[];
@@ -456,7 +487,9 @@ function parseWhen(
   if (Number.isNaN(at)) {
     if (/^\d+(?:\.\d+)?$/.test(trimmed))
       throw usage(`${option} ${trimmed} needs a unit: ${trimmed}s, ${trimmed}m, ${trimmed}h or ${trimmed}d ago`);
-    throw usage(`${option} takes a duration (15m, 2h, 3d) or a date (2026-12-04T10:00), got "${text}"`);
+    throw usage(
+      `${option} takes a duration (15m, 2h, 3d), a time of day (10:00) or a date (2026-12-04T10:00), got "${text}"`,
+    );
   }
   return at;
 }

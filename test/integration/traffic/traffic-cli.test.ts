@@ -209,7 +209,10 @@ describe('switchboard traffic', () => {
     expect((await cli('traffic', 'export', '--until', '0s')).stdout).toContain(`"id":"${first.id}"`);
 
     const refusals: [string[], string][] = [
-      [['--until', 'soon'], '--until takes a duration (15m, 2h, 3d) or a date (2026-12-04T10:00), got "soon"'],
+      [
+        ['--until', 'soon'],
+        '--until takes a duration (15m, 2h, 3d), a time of day (10:00) or a date (2026-12-04T10:00), got "soon"',
+      ],
       [['--until', '2026-02-30'], '--until: there is no date 2026-02-30'],
       [['--since', '1m', '--until', '2m'], '--since 1m is after --until 2m: nothing could match'],
       [['--follow', '--until', '1m'], '--until cannot be used with --follow, which prints what happens from now on'],
@@ -390,7 +393,7 @@ describe('switchboard traffic', () => {
     expect(follow.stderr).toContain('no Switchboard gateway is running: there is no live traffic');
     const bad = await cli('traffic', '--since', 'yesterday-ish');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--since takes a duration (15m, 2h, 3d) or a date');
+    expect(bad.stderr).toContain('--since takes a duration (15m, 2h, 3d), a time of day (10:00) or a date');
   });
 });
 
