@@ -334,7 +334,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private stopped = false;
   private readonly lineSessions = new Set<Session>();
   /** Each server's recent state changes (the last 50), for its log (serverLog). */
-  private readonly stateHistory = new Map<string, { at: number; text: string }[]>();
+  private readonly serverHistory = new Map<string, { at: number; text: string }[]>();
   /** The control API for the UI (IPC in the app, HTTP in headless mode). */
   readonly api: GatewayApi;
   /** Runs one API call for a binding: checks the arguments, answers a Reply. */
@@ -1163,7 +1163,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const inner = upstream && unwrapUpstream(upstream);
     const stderr = inner instanceof StdioMcpUpstream ? inner.timedStderr() : [];
     // A stable sort: lines of the same millisecond stay in the order each source had them.
-    return [...(this.stateHistory.get(name) ?? []), ...stderr]
+    return [...(this.serverHistory.get(name) ?? []), ...stderr]
       .sort((a, b) => a.at - b.at)
       .map((line) => `${timeOfDay(line.at)} ${line.text}`);
   }
@@ -1413,14 +1413,19 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private recordEvent(s: UpstreamStatus): void {
-    let lines = this.stateHistory.get(s.name);
-    if (!lines) this.stateHistory.set(s.name, (lines = []));
     const text = `${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`;
-    lines.push({ at: s.since, text });
-    if (lines.length > 50) lines.shift();
+    this.remember(s.name, s.since, text);
     // Live in the server's log too, as its stderr is (they were seen only after a reload).
     const level = s.state === 'failed' ? 'error' : s.state === 'backoff' ? 'warn' : 'info';
     this.events.publish('log', { at: s.since, level, server: s.name, source: 'gateway', text });
+  }
+
+  /** A line of a server's log as the gateway keeps it (the last 50: its states and the notes about it). */
+  private remember(server: string, at: number, text: string): void {
+    let lines = this.serverHistory.get(server);
+    if (!lines) this.serverHistory.set(server, (lines = []));
+    lines.push({ at, text });
+    if (lines.length > 50) lines.shift();
   }
 
   private profileServers(profile: string): string[] | undefined {
@@ -1583,6 +1588,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       text: this.redactor.redact(note.text),
       ...(note.server === undefined ? {} : { server: note.server }),
     };
+    // Kept with the server's states, or its log would lose them once its page is opened again.
+    if (note.server !== undefined) this.remember(note.server, line.at, line.text);
     this.emit('log', line);
     this.events.publish('log', line);
   }

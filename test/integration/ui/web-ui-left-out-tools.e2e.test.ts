@@ -46,6 +46,9 @@ describe('tools left out, on the Servers screen', () => {
     const note = page.getByRole('status').filter({ hasText: 'Left out of every client' });
     await note.waitFor();
     expect(await note.innerText()).toContain(LINE);
+    // The gateway's note about it, made before this page was open, is in the server's log too.
+    const log = page.getByLabel('Log of py');
+    await expect.poll(() => log.innerText()).toContain(`left out of its tools (MCP clients refuse a whole list`);
     await page.screenshot({ path: path.join(await screenshotDir(), 'servers-left-out.png'), fullPage: true });
   });
 });
