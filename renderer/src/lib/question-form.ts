@@ -75,6 +75,53 @@ function unreadableText(field: FormField, label: string): string {
  * Each field's problem, in words, by name; empty when the form may be sent. `unreadable` names the
  * fields whose input the browser could not read (validity.badInput), whose value reads empty.
  */
+/**
+ * What a field takes, said beside it before Accept (the checks above say it only once broken):
+ * "At most 20 characters.", "A whole number from 1 to 10.", "Choose up to 3.". Undefined when
+ * nothing needs saying (its input, a date picker say the rest).
+ */
+export function limitsOf(field: FormField, required: boolean): string | undefined {
+  const range = (min: number | undefined, max: number | undefined, unit = ''): string | undefined =>
+    min !== undefined && max !== undefined
+      ? min === max
+        ? `exactly ${min}${unit}`
+        : `from ${min} to ${max}${unit}`
+      : min !== undefined
+        ? `at least ${min}${unit}`
+        : max !== undefined
+          ? `at most ${max}${unit}`
+          : undefined;
+  const sentence = (text: string | undefined) => text && `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  if (field.type === 'number' || field.type === 'integer') {
+    const span = range(field.minimum, field.maximum);
+    if (field.type === 'integer') return sentence(`a whole number${span ? ` ${span}` : ''}`);
+    return sentence(span && `a number ${span}`);
+  }
+  if (field.type === 'string') {
+    if (field.enum || field.oneOf) return undefined;
+    const length = range(field.minLength, field.maxLength, ' characters');
+    const format = field.format === 'email' || field.format === 'uri' ? STRING_FORMATS[field.format]?.what : undefined;
+    return sentence([format, length].filter(Boolean).join(', ') || undefined);
+  }
+  if (field.type === 'array') {
+    // A required one's minimum is in its legend already.
+    const min = required ? undefined : field.minItems;
+    if (min !== undefined && field.maxItems !== undefined) return `Choose from ${min} to ${field.maxItems}, or none.`;
+    if (min !== undefined) return `Choose at least ${min}, or none.`;
+    if (field.maxItems !== undefined) return `Choose up to ${field.maxItems}.`;
+  }
+  return undefined;
+}
+
+/** The line under a field: the server's description, then what it takes (limitsOf). */
+export function fieldHint(field: FormField, required: boolean): string | undefined {
+  const limits = limitsOf(field, required);
+  const description = field.description?.trim();
+  if (!description) return limits;
+  if (!limits) return description;
+  return `${description}${/[.!?:;]$/.test(description) ? '' : '.'} ${limits}`;
+}
+
 export function checkForm(
   schema: FormSchema,
   values: ReadonlyMap<string, FormValue>,

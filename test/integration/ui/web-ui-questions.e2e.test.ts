@@ -164,6 +164,8 @@ describe('forms in the Questions screen', () => {
       }),
     );
     const { question } = asked;
+    // What a field takes is said beside it before anything is typed, and is what describes its input.
+    expect(await description(question.getByLabel('Guests (required)'))).toBe('A whole number at least 1.');
     // What Chromium lets through into a number input, and a date with only its month typed: each reads ''.
     await question.getByLabel('Guests (required)').pressSequentially('2e');
     await question.getByLabel('Budget').pressSequentially('--');
@@ -301,14 +303,16 @@ describe('forms in the Questions screen', () => {
     );
     const { question } = asked;
     const name = question.getByLabel('first name (required)');
-    expect(await description(name)).toBe('As on your passport');
+    expect(await description(name)).toBe('As on your passport. At least 2 characters.');
     expect(await description(question.getByRole('group', { name: 'dietary needs' }))).toBe('Tick any that apply');
     const terms = question.getByRole('checkbox', { name: 'I agree (required)' });
     expect(await description(terms)).toBe('The booking terms');
     await name.fill('A');
     await question.getByRole('button', { name: 'Accept' }).click();
     await question.getByText('first name must be at least 2 characters.').waitFor();
-    expect(await description(name)).toBe('As on your passport first name must be at least 2 characters.');
+    expect(await description(name)).toBe(
+      'As on your passport. At least 2 characters. first name must be at least 2 characters.',
+    );
     await checkAndShoot('question-descriptions');
     await name.fill('Ann');
     await terms.check();
@@ -376,6 +380,8 @@ describe('forms in the Questions screen', () => {
     // A stop for the keyboard, whose keys scroll it (made one once its text is laid out, past its height).
     await expect.poll(() => message.getAttribute('tabindex')).toBe('0');
     await question.focus();
+    // Tab goes on from the card only once the card has the keyboard (a busy page may not have moved it yet).
+    await expect.poll(() => question.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await page.keyboard.press('Tab');
     await expect.poll(() => message.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await page.keyboard.press('End');

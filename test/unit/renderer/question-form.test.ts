@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FormSchema, FormValue } from '../../../preload/contract/index.ts';
-import { checkForm, formContent, initialValues } from '../../../renderer/src/lib/question-form.ts';
+import { checkForm, fieldHint, formContent, initialValues } from '../../../renderer/src/lib/question-form.ts';
 
 const utc = () => 0;
 
@@ -8,6 +8,26 @@ const utc = () => 0;
 const schema = (json: string): FormSchema => JSON.parse(json) as FormSchema;
 
 describe('a question form', () => {
+  it('says beside a field what it takes, before Accept refuses it', () => {
+    expect(fieldHint({ type: 'string', maxLength: 20 }, true)).toBe('At most 20 characters.');
+    expect(fieldHint({ type: 'string', description: 'Your name', minLength: 2, maxLength: 40 }, true)).toBe(
+      'Your name. From 2 to 40 characters.',
+    );
+    expect(fieldHint({ type: 'string', format: 'email', maxLength: 100, description: 'Where to write:' }, false)).toBe(
+      'Where to write: An email address, at most 100 characters.',
+    );
+    expect(fieldHint({ type: 'integer', minimum: 1, maximum: 10 }, true)).toBe('A whole number from 1 to 10.');
+    expect(fieldHint({ type: 'integer' }, false)).toBe('A whole number.');
+    expect(fieldHint({ type: 'number', minimum: 0 }, false)).toBe('A number at least 0.');
+    expect(fieldHint({ type: 'array', minItems: 1, maxItems: 3 }, false)).toBe('Choose from 1 to 3, or none.');
+    expect(fieldHint({ type: 'array', minItems: 1, maxItems: 3 }, true)).toBe('Choose up to 3.');
+    // Nothing to add: the input says the rest.
+    expect(fieldHint({ type: 'number' }, false)).toBeUndefined();
+    expect(fieldHint({ type: 'string', format: 'date', description: 'The day.' }, false)).toBe('The day.');
+    expect(fieldHint({ type: 'string', enum: ['a', 'b'] }, false)).toBeUndefined();
+    expect(fieldHint({ type: 'boolean' }, false)).toBeUndefined();
+  });
+
   it('takes fields named like built-in object properties as fields like any other', () => {
     const form = schema(
       '{"type":"object","properties":{"constructor":{"type":"string"},"toString":{"type":"string"},' +
