@@ -61,7 +61,7 @@ import { createApiDispatcher, type ApiDispatch } from './api/dispatch.ts';
 import { EventHub } from './api/events.ts';
 import { createStderrFeed, type StderrFeed } from './api/stderr-feed.ts';
 import { API_PREFIX, createApiRoutes, type ApiRoutes } from './api/http-binding.ts';
-import { UI_PREFIX, UiSessions, createUiRoutes, isUiPath } from './api/ui-routes.ts';
+import { OTHER_PORT, UI_PREFIX, UiSessions, createUiRoutes, isUiPath } from './api/ui-routes.ts';
 import {
   addServerToConfigFile,
   maskEntry,
@@ -2015,7 +2015,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         dispatch: this.dispatch,
         events: this.events,
         token: () => this.apiTokenValue!,
-        alsoAuthorized: (req) => this.uiSessions.admits(req),
+        alsoAuthorized: (req) => {
+          const check = this.uiSessions.check(req);
+          return check === 'admitted' || (check === 'other-port' && OTHER_PORT);
+        },
       });
       const apiRoutes = this.apiRoutes;
       const uiRoutes = createUiRoutes({

@@ -36,8 +36,11 @@ export interface ApiRoutesOptions<Api> {
   events: EventHub;
   /** The API token (see ensureApiToken), or where to read it: a config reload may change it. */
   token: string | (() => string);
-  /** Other proof a request may carry instead of the token (the web UI's session cookie). */
-  alsoAuthorized?: (req: IncomingMessage) => boolean;
+  /**
+   * Other proof a request may carry instead of the token (a web UI session's secret): true when it
+   * holds, or why it is refused when more can be said than that it is not the token.
+   */
+  alsoAuthorized?: (req: IncomingMessage) => boolean | string;
   /** Largest POST body. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Interval of the SSE keep-alive comment. Default 25 s. */
@@ -334,10 +337,13 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
           'never put the token in the URL: send it as "Authorization: Bearer <token>"',
         );
       }
-      if (!authorized(req) && !options.alsoAuthorized?.(req)) {
+      const other = authorized(req) || (options.alsoAuthorized?.(req) ?? false);
+      if (other !== true) {
         throw new HttpRefusal(
           'unauthorized',
-          'Unauthorized: /api needs "Authorization: Bearer <token>" with the token from the api-token file',
+          other === false
+            ? 'Unauthorized: /api needs "Authorization: Bearer <token>" with the token from the api-token file'
+            : `Unauthorized: ${other}`,
           { 'www-authenticate': 'Bearer realm="switchboard-api"' },
         );
       }

@@ -4,8 +4,10 @@
  * link (`/ui/#login=CODE`, the code in the fragment so it never reaches a request line or a log);
  * the page trades the code for a session secret, kept in the page's sessionStorage (its origin
  * only) and sent as `Authorization: Bearer` on /api. Never a cookie: browsers send cookies to
- * every port of 127.0.0.1, so any other program listening there would get it. Codes last ten
- * minutes and work once; a session lasts until it goes unused for 12 hours, the API token
+ * every port of 127.0.0.1, so any other program listening there would get it. For the same
+ * reason a session holds only at the port it was opened on: after the listener moves, the page
+ * left at the old address keeps sending its secret there, to whatever took that port. Codes last
+ * ten minutes and work once; a session lasts until it goes unused for 12 hours, the API token
  * changes, or the gateway stops. Only this machine is answered (the Host/Origin guard has also
  * run before any of this).
  */
@@ -74,11 +76,19 @@ const SECURITY_HEADERS = {
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
+/** Why /api refuses a web UI session sent to another port than the one it was opened on. */
+export const OTHER_PORT =
+  'a web UI login holds only at the address it was made at (this one was made at another port, so it may ' +
+  'have been sent to another program since: it is ended); run "switchboard ui" for a login link here';
+
+/** What a request's bearer token is to the web UI's sessions. */
+export type SessionCheck = 'admitted' | 'other-port' | 'unknown';
+
 /** Login codes and the sessions they opened, in memory. */
 export class UiSessions {
   private readonly codes = new Map<string, number>();
-  /** Digests of the session secrets (never the secrets), with when each was last used. */
-  private readonly sessions = new Map<string, number>();
+  /** Digests of the session secrets (never the secrets): when each was last used, and the port it was opened on. */
+  private readonly sessions = new Map<string, { used: number; port: number | undefined }>();
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -93,14 +103,17 @@ export class UiSessions {
     return code;
   }
 
-  /** Uses a code up: the session secret it opens, or undefined for an unknown, used or expired code. */
-  redeem(code: string): string | undefined {
+  /**
+   * Uses a code up: the session secret it opens, valid at `port` (the listener's port the code came
+   * in on) only, or undefined for an unknown, used or expired code.
+   */
+  redeem(code: string, port: number | undefined): string | undefined {
     const key = digest(code).toString('hex');
     const expires = this.codes.get(key);
     this.codes.delete(key);
     if (expires === undefined || expires < this.now()) return undefined;
     const secret = randomBytes(32).toString('base64url');
-    this.sessions.set(digest(secret).toString('hex'), this.now());
+    this.sessions.set(digest(secret).toString('hex'), { used: this.now(), port });
     while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     return secret;
   }
@@ -110,17 +123,26 @@ export class UiSessions {
    * Looked up by its SHA-256 digest: how long the lookup takes says nothing about the secret.
    */
   admits(req: IncomingMessage): boolean {
+    return this.check(req) === 'admitted';
+  }
+
+  /**
+   * As `admits`, saying also when the secret is a live session's but came in on another port: it
+   * has left the page it was given to (see the module's comment), so that session is ended.
+   */
+  check(req: IncomingMessage): SessionCheck {
     const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
-    if (!match) return false;
+    if (!match) return 'unknown';
     const key = digest(match[1]!).toString('hex');
-    const used = this.sessions.get(key);
-    if (used === undefined) return false;
+    const session = this.sessions.get(key);
+    if (session === undefined) return 'unknown';
     this.sessions.delete(key);
-    if (this.now() - used > SESSION_IDLE_MS) return false;
+    if (this.now() - session.used > SESSION_IDLE_MS) return 'unknown';
+    if (session.port !== req.socket.localPort) return 'other-port';
     // Kept in the order of last use, so the one evicted past MAX_SESSIONS is the longest unused, not the first
     // opened (a tab in use all day, while others were opened and left since).
-    this.sessions.set(key, this.now());
-    return true;
+    this.sessions.set(key, { used: this.now(), port: session.port });
+    return 'admitted';
   }
 
   /** Ends every session (the API token changed: whoever logged in with the old one is out). */
@@ -216,7 +238,7 @@ async function login(req: IncomingMessage, res: ServerResponse, sessions: UiSess
     sendJson(res, 400, { error: `${LOGIN_PATH} takes {"code": "..."}: the code from the login link` });
     return;
   }
-  const secret = sessions.redeem(code);
+  const secret = sessions.redeem(code, req.socket.localPort);
   if (secret === undefined) {
     sendJson(res, 401, {
       error: 'This login link was used already or has expired. Run "switchboard ui" for a new one.',

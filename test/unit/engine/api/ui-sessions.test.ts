@@ -2,16 +2,18 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { SESSION_IDLE_MS, UiSessions, isLocalPeer, isLoopbackPeer } from '../../../../main/engine/api/ui-routes.ts';
 
-const carrying = (secret: string) => ({ headers: { authorization: `Bearer ${secret}` } }) as unknown as IncomingMessage;
+const PORT = 8787;
+const carrying = (secret: string, port = PORT) =>
+  ({ headers: { authorization: `Bearer ${secret}` }, socket: { localPort: port } }) as unknown as IncomingMessage;
 
 describe('web UI sessions', () => {
   it('a code opens one session, once; the session is a bearer secret, kept alive by use', () => {
     let now = 1_000_000;
     const sessions = new UiSessions(() => now);
     const code = sessions.newCode();
-    const secret = sessions.redeem(code)!;
+    const secret = sessions.redeem(code, PORT)!;
     expect(secret).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-    expect(sessions.redeem(code)).toBeUndefined();
+    expect(sessions.redeem(code, PORT)).toBeUndefined();
     expect(sessions.admits(carrying(secret))).toBe(true);
     expect(sessions.admits(carrying('guess'))).toBe(false);
     expect(sessions.admits({ headers: { cookie: `switchboard_ui=${secret}` } } as unknown as IncomingMessage)).toBe(
@@ -26,14 +28,22 @@ describe('web UI sessions', () => {
   it('ends a session unused for 12 hours, and every session when told to', () => {
     let now = 0;
     const sessions = new UiSessions(() => now);
-    const idle = sessions.redeem(sessions.newCode())!;
+    const idle = sessions.redeem(sessions.newCode(), PORT)!;
     now += SESSION_IDLE_MS + 1;
     expect(sessions.admits(carrying(idle))).toBe(false);
-    const active = sessions.redeem(sessions.newCode())!;
+    const active = sessions.redeem(sessions.newCode(), PORT)!;
     const code = sessions.newCode();
     sessions.clear();
     expect(sessions.admits(carrying(active))).toBe(false);
-    expect(sessions.redeem(code)).toBeUndefined();
+    expect(sessions.redeem(code, PORT)).toBeUndefined();
+  });
+
+  it('holds a session only at the port it was opened on, and ends one that turns up at another', () => {
+    const sessions = new UiSessions();
+    const secret = sessions.redeem(sessions.newCode(), PORT)!;
+    expect(sessions.check(carrying(secret))).toBe('admitted');
+    expect(sessions.check(carrying(secret, PORT + 1))).toBe('other-port');
+    expect(sessions.check(carrying(secret))).toBe('unknown');
   });
 
   it('counts as this machine: 127/8, ::1 and IPv4-mapped 127/8 only', () => {
