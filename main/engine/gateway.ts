@@ -2027,6 +2027,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         // A logged-in page may ask for a link too: after a port change it continues at the new address.
         authorizes: (req) => apiRoutes.authorizes(req) || this.uiSessions.admits(req),
         newLink: () => this.uiLoginUrl(),
+        loggedOut: (secret) => apiRoutes.endStreamsOf(secret),
       });
       try {
         this.http = await listenHttp({

@@ -26,7 +26,7 @@ import { decodeUtf8 } from '../protocol/refusals.ts';
 import { sendJson } from '../downstream/streamable-http.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import type { ApiDispatch } from './dispatch.ts';
-import { LOCAL_ONLY, isLocalPeer } from './ui-routes.ts';
+import { LOCAL_ONLY, bearerOf, isLocalPeer } from './ui-routes.ts';
 import type { EventHub, PublishedEvent } from './events.ts';
 
 export interface ApiRoutesOptions<Api> {
@@ -56,6 +56,8 @@ export interface ApiRoutes extends ApiRouteHandler {
   streamCount(): number;
   /** Whether a request carries the API's bearer token. */
   authorizes(req: IncomingMessage): boolean;
+  /** Ends the event streams opened with this bearer token (a web UI session that logged out). */
+  endStreamsOf(token: string): void;
   /** Ends every event stream. */
   close(): void;
 }
@@ -195,7 +197,8 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
   const maxStreams = options.maxEventStreams ?? DEFAULT_MAX_STREAMS;
   const table = (options.table ?? METHODS) as Record<string, MethodSpec>;
   const routes = Object.entries(table).map(([method, spec]) => compileRoute(method, spec));
-  const streams = new Set<ServerResponse>();
+  /** Open event streams, each with the digest of the bearer token it was opened with. */
+  const streams = new Map<ServerResponse, Buffer | undefined>();
 
   // ---- event stream ---------------------------------------------------------
 
@@ -231,7 +234,8 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
       // Live traffic is never kept for replay: whatever crossed the gateway during the break is listed.
       write(res, eventChunk({ id: events.lastId(), name: 'traffic', json: RESUMED_TRAFFIC }));
     }
-    streams.add(res);
+    const bearer = bearerOf(req);
+    streams.set(res, bearer === undefined ? undefined : digest(bearer));
     const unsubscribe = events.onAny((event) => write(res, eventChunk(event)));
     const timer = setInterval(() => write(res, ': keep-alive\n\n'), keepAliveMs);
     timer.unref();
@@ -322,9 +326,9 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
   // ---- requests -------------------------------------------------------------
 
   function authorized(req: IncomingMessage): boolean {
-    const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
+    const bearer = bearerOf(req);
     // Compare digests: constant time, and independent of the given token's length.
-    return match !== null && timingSafeEqual(digest(match[1]!), expected());
+    return bearer !== undefined && timingSafeEqual(digest(bearer), expected());
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -387,8 +391,12 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
   return Object.assign(routesFn, {
     streamCount: () => streams.size,
     authorizes: authorized,
+    endStreamsOf(token: string) {
+      const ended = digest(token);
+      for (const [res, opener] of [...streams]) if (opener && timingSafeEqual(opener, ended)) res.end();
+    },
     close() {
-      for (const res of [...streams]) res.end();
+      for (const res of [...streams.keys()]) res.end();
       streams.clear();
     },
   });

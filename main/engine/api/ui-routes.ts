@@ -23,6 +23,8 @@ export const UI_PREFIX = '/ui';
 const LOGIN_PATH = `${UI_PREFIX}/login`;
 /** POST with the API's bearer token: a new login link (`switchboard ui`). */
 const NEW_LINK_PATH = `${UI_PREFIX}/login-link`;
+/** POST with a session's bearer secret: that session ends (the page's Log out). */
+const LOGOUT_PATH = `${UI_PREFIX}/logout`;
 const CODE_TTL_MS = 10 * 60 * 1000;
 /** A session unused this long is over. */
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
@@ -75,6 +77,11 @@ const SECURITY_HEADERS = {
 };
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** The token of `Authorization: Bearer <token>`, if the request has one. */
+export function bearerOf(req: IncomingMessage): string | undefined {
+  return /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+}
 
 /** Why /api refuses a web UI session sent to another port than the one it was opened on. */
 export const OTHER_PORT =
@@ -131,9 +138,9 @@ export class UiSessions {
    * has left the page it was given to (see the module's comment), so that session is ended.
    */
   check(req: IncomingMessage): SessionCheck {
-    const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
-    if (!match) return 'unknown';
-    const key = digest(match[1]!).toString('hex');
+    const secret = bearerOf(req);
+    if (secret === undefined) return 'unknown';
+    const key = digest(secret).toString('hex');
     const session = this.sessions.get(key);
     if (session === undefined) return 'unknown';
     this.sessions.delete(key);
@@ -143,6 +150,12 @@ export class UiSessions {
     // opened (a tab in use all day, while others were opened and left since).
     this.sessions.set(key, { used: this.now(), port: session.port });
     return 'admitted';
+  }
+
+  /** Ends the session whose secret the request carries (at whichever port); whether there was one. */
+  end(req: IncomingMessage): boolean {
+    const secret = bearerOf(req);
+    return secret !== undefined && this.sessions.delete(digest(secret).toString('hex'));
   }
 
   /** Ends every session (the API token changed: whoever logged in with the old one is out). */
@@ -183,6 +196,8 @@ export interface UiRoutesOptions {
   authorizes: (req: IncomingMessage) => boolean;
   /** A new login link, for `switchboard ui`. */
   newLink: () => string | undefined;
+  /** A session logged out, with its secret: what it still holds open (its event streams) ends too. */
+  loggedOut?: (secret: string) => void;
 }
 
 /** Handles /ui and everything under it; returns false for other paths. */
@@ -202,6 +217,10 @@ export function createUiRoutes(options: UiRoutesOptions) {
       else if (!options.authorizes(req))
         sendJson(res, 401, { error: `${NEW_LINK_PATH} needs "Authorization: Bearer <api token or UI session>"` });
       else sendJson(res, 200, { url: options.newLink() }, { 'cache-control': 'no-store' });
+      return true;
+    }
+    if (url.pathname === LOGOUT_PATH) {
+      logout(req, res, options);
       return true;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -246,6 +265,19 @@ async function login(req: IncomingMessage, res: ServerResponse, sessions: UiSess
     return;
   }
   sendJson(res, 200, { session: secret }, { 'cache-control': 'no-store', ...SECURITY_HEADERS });
+}
+
+/** Ends the session the request carries; 204 also when it had ended already (there is nothing left to end). */
+function logout(req: IncomingMessage, res: ServerResponse, options: UiRoutesOptions): void {
+  const secret = bearerOf(req);
+  if (req.method !== 'POST') sendJson(res, 405, { error: `${LOGOUT_PATH} takes POST` }, { allow: 'POST' });
+  else if (secret === undefined)
+    sendJson(res, 401, { error: `${LOGOUT_PATH} needs "Authorization: Bearer <session>": the login to end` });
+  else {
+    if (options.sessions.end(req)) options.loggedOut?.(secret);
+    res.writeHead(204, { 'cache-control': 'no-store', ...SECURITY_HEADERS }).end();
+  }
+  req.resume();
 }
 
 async function serveFile(req: IncomingMessage, res: ServerResponse, dir: string | undefined, path: string) {

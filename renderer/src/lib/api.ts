@@ -68,6 +68,27 @@ export async function newLoginLink(origin: string): Promise<string | undefined> 
   }
 }
 
+/**
+ * Ends this tab's login at the gateway (its secret opens nothing any more, wherever it was copied)
+ * and forgets it here. Undefined when done; otherwise why not, and the tab stays logged in.
+ */
+export async function logOut(): Promise<string | undefined> {
+  const session = sessionStorage.getItem(SESSION_KEY);
+  if (session) {
+    try {
+      const res = await fetch(new URL('logout', location.href), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${session}` },
+      });
+      if (!res.ok) return `The gateway refused to log out (HTTP ${res.status}).`;
+    } catch (err) {
+      return `The gateway could not be reached to log out: ${errorText(err)}`;
+    }
+  }
+  sessionStorage.removeItem(SESSION_KEY);
+  return undefined;
+}
+
 /** Trades `#login=CODE` for a session secret, and takes the code out of the address bar. */
 async function redeemLoginLink(): Promise<string | undefined> {
   const match = /^#login=([A-Za-z0-9_-]+)$/.exec(location.hash);

@@ -46,6 +46,17 @@ describe('web UI sessions', () => {
     expect(sessions.check(carrying(secret))).toBe('unknown');
   });
 
+  it('ends the session a logout carries, from any port, and no other', () => {
+    const sessions = new UiSessions();
+    const ending = sessions.redeem(sessions.newCode(), PORT)!;
+    const other = sessions.redeem(sessions.newCode(), PORT)!;
+    expect(sessions.end(carrying('guess'))).toBe(false);
+    expect(sessions.end(carrying(ending, PORT + 1))).toBe(true);
+    expect(sessions.end(carrying(ending))).toBe(false);
+    expect(sessions.check(carrying(ending))).toBe('unknown');
+    expect(sessions.check(carrying(other))).toBe('admitted');
+  });
+
   it('counts as this machine: 127/8, ::1 and IPv4-mapped 127/8 only', () => {
     for (const address of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1'])
       expect(isLoopbackPeer(address)).toBe(true);
