@@ -221,3 +221,54 @@ describe('removing the default profile listed in the config, beside a profile wi
     await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-long-name.png'), fullPage: true });
   });
 });
+
+describe('a profile with servers that are not ready', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-profiles-not-ready-');
+    const file = await writeConfig(dir.dir, {
+      mcpServers: {
+        a: fixtureServer('a'),
+        broken: fixtureServer('broken', { FIXTURE_FAIL_START: '1' }),
+        own: { ...fixtureServer('own'), isolated: true },
+      },
+      profiles: { work: { servers: ['a'] } },
+    });
+    gateway = await startGateway(file, { uiDir: UI_DIR, watch: true });
+    await waitFor(
+      async () => (await gateway.api.listServers()).find((s) => s.name === 'broken')?.state === 'failed',
+      20_000,
+      'broken failed',
+    );
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+  }, 40_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('does not count a failed server as one its clients see, and says whose tools are not counted', async () => {
+    const page = browser.page;
+    await page.getByRole('link', { name: 'Profiles' }).click();
+    await page.getByRole('button', { name: 'Edit work' }).click();
+    const form = page.getByRole('region', { name: 'Edit work' });
+    await form.getByRole('checkbox', { name: /^broken/ }).check();
+    await form.getByRole('checkbox', { name: /^own/ }).check();
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    // It said "its clients see 3 servers now": broken never started, and its clients get none of its tools.
+    await page
+      .getByRole('status')
+      .getByText('Saved work: its clients see 2 servers now (broken is not ready now: failed).')
+      .waitFor();
+    // The tool count and its cost were those of a alone, as if broken and own had no tools.
+    const row = page.getByRole('row', { name: /^work/ });
+    await row
+      .getByText('Not counted, their tools are not known yet: broken (failed), own (starts with each client).')
+      .waitFor();
+    await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-not-ready.png'), fullPage: true });
+  });
+});
