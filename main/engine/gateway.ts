@@ -781,8 +781,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           const original = String(tool.name);
           if (!filter.includes(original)) continue;
           tools++;
-          bytes += JSON.stringify(tool).length;
-          toolNames.push(this.exposedName(profile.name, server, original));
+          // Under the name its clients get (`server__tool`, an alias): the text they are sent.
+          const name = this.exposedName(profile.name, server, original);
+          bytes += JSON.stringify({ ...tool, name }).length;
+          toolNames.push(name);
         }
       }
       const view: ProfileView = {

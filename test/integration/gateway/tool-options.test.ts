@@ -250,3 +250,28 @@ describe('two tools that want the same name, as the app shows them', () => {
     }
   });
 });
+
+describe("a profile's token estimate", () => {
+  it('is that of the tool list its clients get, under the names they get (prefixed, or aliased)', async () => {
+    const dir = await tempDir();
+    const server = 'a_server_with_a_rather_long_name';
+    const gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { [server]: { ...fixtureServer('fx'), tools: { aliases: { echo: 'say' } } } },
+      }),
+    );
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      const tools = (await client.listTools()).tools;
+      expect(tools.map((t) => t.name)).toContain('say');
+      const bytes = tools.reduce((sum, tool) => sum + JSON.stringify(tool).length, 0);
+      const profile = (await gateway.api.listProfiles()).find((p) => p.name === 'default')!;
+      // It counted each tool under the name its server gave it: about 8 tokens a tool short here.
+      expect(profile.approxTokens).toBe(Math.ceil(bytes / 4));
+    } finally {
+      await client.close();
+      await gateway.stop();
+      await dir.cleanup();
+    }
+  });
+});
