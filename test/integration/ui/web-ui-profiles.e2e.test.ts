@@ -222,7 +222,7 @@ describe('removing the default profile listed in the config, beside a profile wi
   });
 });
 
-describe('a profile with servers that are not ready', () => {
+describe('profiles beside servers that are not ready, and a config file broken by hand', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
   let browser: TestBrowser;
@@ -270,5 +270,24 @@ describe('a profile with servers that are not ready', () => {
       .getByText('Not counted, their tools are not known yet: broken (failed), own (starts with each client).')
       .waitFor();
     await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-not-ready.png'), fullPage: true });
+  });
+
+  it('keeps the keyboard on Save when the file refuses every edit, and Escape then closes the form', async () => {
+    const page = browser.page;
+    await page.getByRole('button', { name: 'New profile' }).click();
+    const form = page.getByRole('region', { name: 'New profile' });
+    await form.getByLabel('Name', { exact: true }).fill('later');
+    // Broken by hand while the form is open: no field of the form is at fault.
+    const file = gateway.configPath();
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"mcpServers"', '"traffic": 7, "mcpServers"'));
+    await waitFor(async () => (await gateway.api.getStatus()).configError !== undefined, 10_000, 'the config error');
+    await form.getByRole('button', { name: 'Save profile' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'traffic' }).first().waitFor();
+    // The button was disabled while the save ran, and the keyboard fell to the page, out of the form.
+    await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Save profile');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => form.count()).toBe(0);
+    await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('New profile');
   });
 });
