@@ -7,7 +7,7 @@ import { ConfigError, parseConfigText } from '../config/index.ts';
 import { readJsonObject, removeJsonValue, setJsonChanges } from '../installers/formats/json.ts';
 import { joinText, splitText } from '../installers/text.ts';
 import { GatewayError } from '../protocol/errors.ts';
-import { entryPrefix, rewriteConfigFile } from './server-edits.ts';
+import { entryPrefix, fileProblemFirst, rewriteConfigFile } from './server-edits.ts';
 
 export async function saveProfileToConfigFile(file: string, name: string, profile: ProfileEntry): Promise<void> {
   await rewriteConfigFile(
@@ -54,9 +54,8 @@ function refusal(err: unknown, name: string): unknown {
   const issue = err.issues[0];
   if (!issue) return new GatewayError('invalid_request', err.message);
   const entry = entryPrefix(issue.path, 'profiles', name);
-  // A problem elsewhere in the file (a server's entry edited by hand) is not this form's: it names where.
-  if (entry === undefined && issue.path !== 'profiles')
-    return new GatewayError('invalid_request', issue.path ? `${issue.path}: ${issue.message}` : issue.message);
+  // A problem elsewhere in the file (a server's entry edited by hand) is not this form's: the file's to fix first.
+  if (entry === undefined && issue.path !== 'profiles') return fileProblemFirst(issue);
   const rest = entry === undefined ? '' : issue.path.slice(entry.length);
   const field = rest.startsWith('.servers') ? 'servers' : rest.startsWith('.description') ? 'description' : 'name';
   // Said at its field: the message alone, as the Settings screen does.

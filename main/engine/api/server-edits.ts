@@ -24,7 +24,7 @@ import {
 } from '../installers/formats/json.ts';
 import { joinText, splitText } from '../installers/text.ts';
 import { readSnapshot, writeAtomic } from '../installers/safe-file.ts';
-import { REDACTED_PLACEHOLDER } from '../../../preload/contract/index.ts';
+import { REDACTED_PLACEHOLDER, type ConfigIssue } from '../../../preload/contract/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
 import { isReference, looksSecret, maskArgs, maskUrl } from '../secrets/looks-secret.ts';
 
@@ -131,6 +131,18 @@ async function linkedFile(file: string): Promise<string> {
 export function entryPrefix(path: string, section: string, key: string): string | undefined {
   return [`${section}.${key}`, `${section}[${JSON.stringify(key)}]`].find(
     (p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`),
+  );
+}
+
+/**
+ * A problem the file already had, elsewhere than what an edit changes (a value edited by hand): the
+ * file's to fix, said with its line and place, and that nothing was written.
+ */
+export function fileProblemFirst(issue: ConfigIssue): GatewayError {
+  const where = issue.path ? `line ${issue.line}, ${issue.path}` : `line ${issue.line}`;
+  return new GatewayError(
+    'invalid_request',
+    `the config file has a problem to fix first, at ${where}: ${issue.message} (the file was not changed)`,
   );
 }
 

@@ -8,7 +8,7 @@ import { ConfigError, parseConfigText } from '../config/index.ts';
 import { readJsonObject, setJsonValue } from '../installers/formats/json.ts';
 import { joinText, splitText } from '../installers/text.ts';
 import { GatewayError } from '../protocol/errors.ts';
-import { rewriteConfigFile } from './server-edits.ts';
+import { fileProblemFirst, rewriteConfigFile } from './server-edits.ts';
 
 /** Where each setting lives in the config file. */
 const PATHS: { readonly [K in keyof Required<SettingsChange>]: string[] } = {
@@ -63,9 +63,5 @@ function refusal(err: unknown, change: SettingsChange): unknown {
   )?.[0];
   // Said at its field, which already names the setting; anything else is the file's own, said with where it is.
   if (field) return new GatewayError('invalid_request', issue.message, { field });
-  const where = issue.path ? `line ${issue.line}, ${issue.path}` : `line ${issue.line}`;
-  return new GatewayError(
-    'invalid_request',
-    `the config file has a problem to fix first, at ${where}: ${issue.message} (the file was not changed)`,
-  );
+  return fileProblemFirst(issue);
 }

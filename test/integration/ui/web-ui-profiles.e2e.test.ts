@@ -283,7 +283,14 @@ describe('profiles beside servers that are not ready, and a config file broken b
     await waitFor(async () => (await gateway.api.getStatus()).configError !== undefined, 10_000, 'the config error');
     await form.getByRole('button', { name: 'Save profile' }).focus();
     await page.keyboard.press('Enter');
-    await page.getByRole('alert').filter({ hasText: 'traffic' }).first().waitFor();
+    // It said "traffic: expected an object, …", as if the profile had something to do with it.
+    await page
+      .getByRole('alert')
+      .getByText(
+        'the config file has a problem to fix first, at line 2, traffic: expected an object, got the number 7 ' +
+          '(the file was not changed)',
+      )
+      .waitFor();
     // The button was disabled while the save ran, and the keyboard fell to the page, out of the form.
     await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Save profile');
     await page.keyboard.press('Escape');

@@ -82,11 +82,12 @@ describe('profiles edited in the config file', () => {
     expect(badName).toMatchObject({ code: 'invalid_request', field: 'name' });
     expect(await readFile(file, 'utf8')).toBe(CONFIG);
 
-    // A problem elsewhere in the file is said with where it is, and is not the name's.
+    // A problem elsewhere in the file is said with where it is, as the file's to fix, and is not the name's.
     await writeFile(file, CONFIG.replace('"gh-mcp" }', '"gh-mcp", "timeout": "x" }'));
     const elsewhere = await refusal(saveProfileToConfigFile(file, 'work', { servers: ['github'] }));
     expect(elsewhere.field).toBeUndefined();
-    expect(elsewhere.message).toMatch(/^mcpServers\.github\.timeout: /);
+    expect(elsewhere.message).toMatch(/^the config file has a problem to fix first, at line \d+, mcpServers\.github\./);
+    expect(elsewhere.message).toMatch(/ \(the file was not changed\)$/);
     await writeFile(file, CONFIG);
 
     const missing = await refusal(removeProfileFromConfigFile(file, 'nope'));
