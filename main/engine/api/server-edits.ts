@@ -157,6 +157,8 @@ function refusal(err: unknown, name: string): unknown {
   const issue = err.issues[0];
   if (!issue) return new GatewayError('invalid_request', err.message);
   const entryPath = entryPrefix(issue.path, 'mcpServers', name);
+  // Outside this entry (another server's, the listener's, ...): a problem the file had before the edit.
+  if (entryPath === undefined && issue.path !== 'mcpServers') return fileProblemFirst(issue);
   let field: string | undefined;
   if (issue.path === 'mcpServers' || issue.path === entryPath) field = 'name';
   else if (entryPath)

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../../main/engine/protocol/errors.ts';
 import {
   maskEntry,
   readServerEntry,
@@ -149,6 +150,26 @@ describe('saving the form of a server with values written in plain text that loo
     const args = ['--verbose', ...(shown.args as string[])];
     await expect(updateServerInConfigFile(file, 'gh', { ...shown, args })).rejects.toMatchObject({ field: 'args' });
     expect(readFileSync(file, 'utf8')).toBe(WITH_SECRETS);
+  });
+});
+
+describe('a config file with a problem of its own', () => {
+  it("refuses a server's edit saying the file's problem is to fix first, where, and that nothing was written", async () => {
+    const broken = CONFIG.replace(
+      '"other": { "command": "other" }',
+      '"other": { "command": "other", "timeoutMs": "x" }',
+    );
+    const file = configFile(broken);
+    const err = await updateServerInConfigFile(file, 'fx', {
+      ...(await readServerEntry(file, 'fx')),
+      env: { NAME: 'fx' },
+    }).catch((e: unknown) => e as GatewayError);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).field).toBeUndefined();
+    expect((err as GatewayError).message).toMatch(
+      /^the config file has a problem to fix first, at line 12, mcpServers\.other\.timeoutMs: .* \(the file was not changed\)$/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe(broken);
   });
 });
 
