@@ -154,7 +154,7 @@ describe('saving the form of a server with values written in plain text that loo
 });
 
 describe('a config file with a problem of its own', () => {
-  it("refuses a server's edit saying the file's problem is to fix first, where, and that nothing was written", async () => {
+  it("refuses an edit saying the file's problem is to fix first, where, and that nothing was written", async () => {
     const broken = CONFIG.replace(
       '"other": { "command": "other" }',
       '"other": { "command": "other", "timeoutMs": "x" }',
@@ -166,9 +166,9 @@ describe('a config file with a problem of its own', () => {
     }).catch((e: unknown) => e as GatewayError);
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).field).toBeUndefined();
-    expect((err as GatewayError).message).toMatch(
-      /^the config file has a problem to fix first, at line 12, mcpServers\.other\.timeoutMs: .* \(the file was not changed\)$/,
-    );
+    const message = (err as GatewayError).message;
+    expect(message).toMatch(/^the config file has a problem to fix first, at line 12, mcpServers\.other\.timeoutMs: /);
+    expect(message).toMatch(/ \(the file was not changed\)$/);
     expect(readFileSync(file, 'utf8')).toBe(broken);
   });
 });
