@@ -1274,6 +1274,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
   }
 
+  async cancelLogin(name: string): Promise<void> {
+    const session = this.oauthSession(name);
+    if (!session.pendingLogin()) return;
+    // Its login then fails as cancelled, which the log and the server's state say.
+    session.cancel();
+  }
+
   async logoutServer(name: string): Promise<void> {
     await this.oauthSession(name).logout();
     this.log({ level: 'info', text: `logged out of server "${name}"`, server: name });
@@ -1582,7 +1589,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     });
   }
 
-  log(note: LogNote): void {
+  /** `keptByServer`: the server's own log has the note already (a local server's, beside its stderr). */
+  log(note: LogNote, keptByServer = false): void {
     const line: LogLine = {
       at: Date.now(),
       level: note.level,
@@ -1591,7 +1599,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       ...(note.server === undefined ? {} : { server: note.server }),
     };
     // Kept with the server's states, or its log would lose them once its page is opened again.
-    if (note.server !== undefined) this.remember(note.server, line.at, line.text);
+    if (note.server !== undefined && !keptByServer) this.remember(note.server, line.at, line.text);
     this.emit('log', line);
     this.events.publish('log', line);
   }
@@ -1875,7 +1883,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       clientInfo: { name: GATEWAY_NAME, version: this.opts.version },
       capabilities,
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
-      log: (text: string) => this.log({ level: 'info', text, server: server.name }),
+      log: (text: string) => this.log({ level: 'info', text, server: server.name }, server.kind === 'stdio'),
     };
     if (server.kind === 'stdio') {
       return createMcpUpstream(

@@ -68,6 +68,12 @@ export interface GatewayApi {
    * (`error=access_denied`) or the answer fails its checks (the login is then over).
    */
   completeLogin(name: string, address: string): Promise<void>;
+  /**
+   * Gives up the login waiting for the browser (its page left unused, or opened in the wrong
+   * browser): the server needs a login again, or keeps the tokens it had. Nothing to do when none
+   * waits. `not_found` for an unknown server, `invalid_request` for one without OAuth.
+   */
+  cancelLogin(name: string): Promise<void>;
   /** Forgets a server's OAuth tokens (from the keychain); it needs a login again. */
   logoutServer(name: string): Promise<void>;
   /**

@@ -139,6 +139,12 @@ export const METHODS = {
     params: ['name', 'address'],
     args: z.tuple([name, z.string().min(1).max(8192)]),
   },
+  cancelLogin: {
+    channel: 'switchboard:cancel-login',
+    http: { method: 'POST', path: '/servers/:name/login/cancel' },
+    params: ['name'],
+    args: z.tuple([name]),
+  },
   logoutServer: {
     channel: 'switchboard:logout-server',
     http: { method: 'POST', path: '/servers/:name/logout' },

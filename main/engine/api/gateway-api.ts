@@ -51,6 +51,7 @@ export interface ApiHost {
   restartServer(name: string): Promise<void>;
   loginServer(name: string): Promise<LoginStart>;
   completeLogin(name: string, address: string): Promise<void>;
+  cancelLogin(name: string): Promise<void>;
   logoutServer(name: string): Promise<void>;
   paused(): boolean;
   setPaused(paused: boolean): Promise<void>;
@@ -108,6 +109,9 @@ export function createGatewayApi(
     },
     async completeLogin(name, address) {
       await host.completeLogin(name, address);
+    },
+    async cancelLogin(name) {
+      await host.cancelLogin(name);
     },
     async logoutServer(name) {
       await host.logoutServer(name);

@@ -82,6 +82,38 @@ describe('logging in to a remote server from the web UI', () => {
     expect(gateway.servers()[0]?.auth?.state).toBe('needs-login');
   });
 
+  it('a login left waiting is cancelled from the page: its link goes, and what it would have done', async () => {
+    const row = page.getByRole('row').filter({ hasText: 'remote' });
+    await row.getByRole('button', { name: 'Log in to remote' }).click();
+    const banner = page.getByRole('status', { name: 'Login' });
+    const href = (await banner.getByRole('link', { name: 'open the login page' }).getAttribute('href'))!;
+    await page.getByRole('button', { name: 'Cancel login', exact: true }).click();
+    await page.getByRole('status').getByText('Login to remote cancelled.').waitFor();
+    expect(await banner.count()).toBe(0);
+    // The user's own doing: no failure said at the top.
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await row.getByText('needs login').waitFor();
+    // The page opened later leads nowhere: the gateway no longer waits for it.
+    await expect(playBrowser(href)).rejects.toThrow();
+    expect(gateway.servers()[0]?.auth?.state).toBe('needs-login');
+
+    // One started elsewhere (another window, the CLI) is cancelled from the server's detail.
+    const started = gateway.api.loginServer('remote');
+    await started;
+    await page.getByRole('button', { name: 'remote', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server remote' });
+    await detail.getByLabel('Login state').getByText('Waiting for the login in the browser…').waitFor();
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'servers-login-waiting.png') });
+    await detail.getByRole('button', { name: 'Cancel login to remote' }).click();
+    await page.getByRole('status').getByText('Login to remote cancelled.').waitFor();
+    await detail
+      .getByLabel('Login state')
+      .getByText(/^Needs a login/)
+      .waitFor();
+    expect(gateway.servers()[0]?.auth?.state).toBe('needs-login');
+  });
+
   it('a browser on another machine: the address it ended on, pasted in, finishes the login', async () => {
     const row = page.getByRole('row').filter({ hasText: 'remote' });
     await row.getByRole('button', { name: 'Log in to remote' }).click();

@@ -26,6 +26,7 @@ function setup(trusted = true) {
     setPaused: async () => undefined,
     loginServer: async () => ({ opened: false }),
     completeLogin: async () => undefined,
+    cancelLogin: async () => undefined,
     logoutServer: async () => undefined,
     restartServer: async (name) => {
       calls.push(`restartServer(${name})`);
