@@ -43,6 +43,8 @@ export interface Channel {
   readonly starting?: StartWatch;
   /** The server asked not to be called before then (epoch ms, from a Retry-After): the next start waits for it. */
   readonly notBefore?: number;
+  /** A remote server's URL as shown in messages (no credentials): a start it never answers names it. */
+  readonly address?: string;
 }
 
 /** How a channel tells a busy start (an installer at work) from a hung one. */
@@ -292,7 +294,10 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         },
         grace: (timeoutMs, what) => {
           const watch = this.channel?.starting;
-          return watch && startGrace(watch, timeoutMs, `server "${this.name}"`, what, (line) => this.opts.log?.(line));
+          const log = (line: string): void => this.opts.log?.(line);
+          if (watch) return startGrace(watch, timeoutMs, `server "${this.name}"`, what, log);
+          const address = this.channel?.address;
+          return address === undefined ? undefined : () => silentStart(this.name, address, what, timeoutMs, this.opts);
         },
       };
       const session = await (this.opts.handshake ?? statefulHandshake)(ctx);
@@ -485,6 +490,19 @@ function toInfo(result: Record<string, unknown>): UpstreamInfo {
   };
   if (typeof result.instructions === 'string') info.instructions = result.instructions;
   return info;
+}
+
+/** Why a remote server's start was given up: it took the connection and never answered `what`. */
+function silentStart(
+  name: string,
+  address: string,
+  what: string,
+  timeoutMs: number,
+  opts: Pick<ManagedUpstreamOptions, 'startupTimeoutMs'>,
+): string {
+  // The era probe may wait less than the start (its own, shorter limit): named only when it is the start's.
+  const limit = timeoutMs === opts.startupTimeoutMs ? ' (startupTimeoutMs)' : '';
+  return `server "${name}" at ${address} took the connection but did not answer ${what} within ${timeoutMs} ms${limit}`;
 }
 
 /**

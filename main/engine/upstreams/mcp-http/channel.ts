@@ -88,6 +88,7 @@ class HttpChannel implements Channel {
   private endedTimer: NodeJS.Timeout | undefined;
   /** The server's last Retry-After, as the time before which it asked not to be called (epoch ms). */
   notBefore?: number;
+  readonly address: string;
   /** Requests sent and not yet answered, whose POST or answer stream a cancel closes. */
   private readonly unanswered = new Map<RequestId, PostTrace>();
 
@@ -95,6 +96,7 @@ class HttpChannel implements Channel {
     this.opts = opts;
     this.sdk = sdk;
     this.label = `server "${opts.name}"`;
+    this.address = displayUrl(opts.url);
     this.wire = this.createWire(opts.mode === 'sse' ? 'sse' : 'streamable-http');
   }
 

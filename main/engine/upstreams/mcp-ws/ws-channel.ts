@@ -143,6 +143,7 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
     });
 
     const channel: Channel = {
+      address: shown,
       send(message: JsonRpcMessage) {
         if (socket.readyState !== WebSocket.OPEN)
           throw new GatewayError('upstream_closed', `server "${config.name}": the WebSocket is not open`, {

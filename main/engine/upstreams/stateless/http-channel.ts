@@ -20,7 +20,7 @@ import {
 } from '../../protocol/jsonrpc.ts';
 import { describeHttpFailure } from '../http-errors.ts';
 import { parseRetryAfter } from '../retry-after.ts';
-import { describeNetworkFailure, neverConnected } from '../../egress/network-errors.ts';
+import { describeNetworkFailure, displayUrl, neverConnected } from '../../egress/network-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { DEFAULTS } from '../../config/schema.ts';
 import { currentClientHeaders } from '../client-headers.ts';
@@ -109,6 +109,7 @@ class StatelessHttpChannel implements Channel {
   private closed = false;
   /** The server's last Retry-After, as the time before which it asked not to be called (epoch ms). */
   notBefore?: number;
+  readonly address: string;
 
   constructor(
     config: Pick<HttpUpstreamConfig, 'name' | 'maxMessageBytes'>,
@@ -123,6 +124,7 @@ class StatelessHttpChannel implements Channel {
     this.label = `server "${config.name}"`;
     this.maxBytes = config.maxMessageBytes ?? DEFAULTS.maxResponseBytes;
     this.url = url;
+    this.address = displayUrl(url);
     this.fetch = fetch;
     this.book = book;
     this.handlers = handlers;
