@@ -5,6 +5,9 @@ import { launchBrowser } from '../../helpers/browser.ts';
 import { fixtureServer, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 import { createMemorySecretStore } from '../../../main/engine/secrets/memory-store.ts';
 import { JSON_HEADERS, rawSession, readRpc } from '../../helpers/raw-http.ts';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { STATELESS, statelessMeta, statelessPost } from '../../helpers/stateless.ts';
 
 const INIT = JSON.stringify({
   jsonrpc: '2.0',
@@ -168,6 +171,67 @@ describe('HTTP listener security', () => {
       params: { name: 'fx__echo', arguments: { message: 'small' } },
     });
     expect((ok.result as { structuredContent: { message: string } }).structuredContent.message).toBe('small');
+  });
+
+  it('refuses an oversized message from a legacy SSE client with 413, and its session lives on', async () => {
+    const legacy = new Client({ name: 'legacy', version: '1' });
+    await legacy.connect(new SSEClientTransport(new URL(url.replace(/\/mcp$/, '/sse'))));
+    try {
+      const refused = await legacy.callTool({ name: 'fx__echo', arguments: { message: 'x'.repeat(100 * 1024) } }).then(
+        () => 'the call worked',
+        (err: unknown) => String(err),
+      );
+      expect(refused).toMatch(/HTTP 413.*over the 65536-byte limit \(limits\.maxRequestBytes\)/);
+      const ok = await legacy.callTool({ name: 'fx__echo', arguments: { message: 'small' } });
+      expect((ok.structuredContent as { message: string }).message).toBe('small');
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  it('refuses an oversized stateless (2026-07-28) call with 413, declared or chunked; the next is served', async () => {
+    const big = await statelessPost(url, 'tools/call', {
+      name: 'fx__echo',
+      arguments: { message: 'x'.repeat(100 * 1024) },
+    });
+    expect(big.status).toBe(413);
+    expect((big.body.error as { message: string }).message).toMatch(
+      /over the 65536-byte limit \(limits\.maxRequestBytes\)/,
+    );
+    // No Content-Length: counted as the chunks arrive, and refused once past the limit.
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          headers: {
+            ...JSON_HEADERS,
+            'mcp-protocol-version': STATELESS,
+            'mcp-method': 'tools/call',
+            'mcp-name': 'fx__echo',
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      const head = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'tools/call',
+        params: { name: 'fx__echo', _meta: statelessMeta(), arguments: { message: '' } },
+      });
+      req.write(head.slice(0, -4));
+      for (let i = 0; i < 10; i++) req.write('x'.repeat(16 * 1024));
+      req.end(head.slice(-4));
+    });
+    expect(chunked.status).toBe(413);
+    expect(chunked.body).toMatch(/over the 65536-byte limit/);
+    const ok = await statelessPost(url, 'tools/call', { name: 'fx__echo', arguments: { message: 'small' } });
+    expect((ok.body.result as { structuredContent: { message: string } }).structuredContent.message).toBe('small');
   });
 
   it('answers malformed JSON with a parse error and keeps the session', async () => {
