@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { INITIALIZE, rawStdio } from '../../helpers/raw-stdio.ts';
-import type { Gateway } from '../../../main/engine/index.ts';
+import { probeSocket, type Gateway } from '../../../main/engine/index.ts';
+import { runtimePaths } from '../../../main/shared/paths.ts';
 import {
   CLI,
   NODE,
@@ -10,6 +11,7 @@ import {
   startGateway,
   tempDir,
   textOf,
+  waitFor,
   writeConfig,
 } from '../../helpers/gateway.ts';
 
@@ -80,6 +82,39 @@ describe('large messages', () => {
       expect(textOf((await client.response(3)).result)).toBe('small');
     } finally {
       client.close();
+    }
+  });
+
+  it('through the shim: refuses an over-limit request without ending the session', async () => {
+    const d = await tempDir();
+    const env = { ...process.env, SWITCHBOARD_RUNTIME_DIR: path.join(d.dir, 'run') };
+    // The default limit (8 MiB); the shim itself relays lines of up to 64 MiB.
+    const withSocket = await startGateway(config, { runtimeDir: env.SWITCHBOARD_RUNTIME_DIR, socket: true });
+    await waitFor(() => probeSocket(runtimePaths(env).socket), 10_000, 'the shim socket');
+    const client = rawStdio(NODE, [CLI, 'shim'], env);
+    try {
+      client.send(INITIALIZE(0));
+      await client.response(0);
+      client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      const echo = (id: number, message: string) => ({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'fx__echo', arguments: { message } },
+      });
+      client.send(echo(1, 'z'.repeat(9 * MiB)));
+      expect((await client.response(1)).error).toEqual({
+        code: -32003,
+        message: expect.stringMatching(
+          /^Message of 94\d{5} bytes is over the 8388608-byte limit \(limits\.maxRequestBytes\)$/,
+        ),
+      });
+      client.send(echo(2, 'small'));
+      expect(textOf((await client.response(2)).result)).toBe('small');
+    } finally {
+      client.close();
+      await withSocket.stop();
+      await d.cleanup();
     }
   });
 
