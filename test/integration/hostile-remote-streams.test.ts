@@ -4,7 +4,7 @@
  * ends (or is reset) before the answer, with no event id to resume from, or with one whose
  * resumption the server refuses; or an answer stream that stays open after its answer; or a call
  * that never ends (an endless event, or no response headers at all) and is given up; or a legacy
- * SSE stream that never names the endpoint to post to. The gateway
+ * SSE stream that never names the endpoint to post to, or that never answers a call. The gateway
  * runs as its own process (`serve --stdio`).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -39,6 +39,7 @@ describe('a remote server whose event streams end early', () => {
         late: { url: `${base}/late` },
         impatient: { url: `${base}/mcp`, timeoutMs: 500 },
         mute: { url: `${base}/mute-sse`, transport: 'sse', startupTimeoutMs: 1000 },
+        legacy: { url: `${base}/sse`, transport: 'sse', timeoutMs: 500 },
       },
     });
     gateway = rawStdio(NODE, [CLI, 'serve', '--stdio', '--config', config], {
@@ -48,7 +49,7 @@ describe('a remote server whose event streams end early', () => {
     gateway.send(INITIALIZE(0));
     await gateway.response(0);
     gateway.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    for (const s of ['web', 'flappy', 'late', 'impatient']) {
+    for (const s of ['web', 'flappy', 'late', 'impatient', 'legacy']) {
       const deadline = Date.now() + 30_000;
       for (;;) {
         const small = await call(`${s}__small`);
@@ -139,6 +140,23 @@ describe('a remote server whose event streams end early', () => {
     },
     20_000,
   );
+
+  it('a legacy SSE call never answered times out at timeoutMs, the server is told, the session goes on', async () => {
+    const before = Number(textOf((await call('legacy__cancelled')).result));
+    for (let i = 0; i < 3; i++) {
+      const timedOut = await call('legacy__silent');
+      expect(timedOut.error).toMatchObject({
+        message: expect.stringMatching(/tools\/call to server "legacy" timed out after 500 ms/),
+      });
+    }
+    // Nothing of its own to close (answers come on the session's one stream): it is told instead.
+    const deadline = Date.now() + 5000;
+    let told = 0;
+    while ((told = Number(textOf((await call('legacy__cancelled')).result)) - before) < 3 && Date.now() < deadline)
+      await sleep(100);
+    expect(told).toBe(3);
+    expect(textOf((await call('legacy__small')).result)).toBe('fine');
+  }, 20_000);
 
   it('a call its client cancels lets go of its endless answer stream', async () => {
     const id = nextId++;
