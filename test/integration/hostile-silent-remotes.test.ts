@@ -1,11 +1,12 @@
 /**
  * Remote servers that accept the connection and then say nothing: Streamable HTTP and the
  * stateless 2026-07-28 revision that never answer `initialize` or `server/discover`, a WebSocket
- * server that never answers `initialize`, and one that answers its handshake but never a call.
+ * server that never answers `initialize`, one that never completes its upgrade (silent, or a byte
+ * at a time), and one that answers its handshake but never a call.
  * Each is a real server on 127.0.0.1, in this process, counting the connections it has open.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ function counting(server: http.Server): Counted {
   return counted;
 }
 
-const listen = (server: http.Server) =>
+const listen = (server: net.Server) =>
   new Promise<number>((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
   );
@@ -84,13 +85,49 @@ function silentWs(answersHandshake: boolean): { server: http.Server; counted: Co
   return { server, counted, cancelled };
 }
 
+/**
+ * Takes TCP connections to be a WebSocket server and never completes the upgrade: says nothing, or
+ * (`dribble`) begins its 101 answer and then sends one more header byte every 100 ms, for good.
+ */
+function stuckUpgrade(dribble: boolean): { server: net.Server; counted: Counted } {
+  const counted = { open: 0, accepted: 0 };
+  const server = net.createServer((socket) => {
+    counted.open++;
+    counted.accepted++;
+    socket.resume();
+    socket.on('error', () => undefined);
+    if (!dribble) return void socket.once('close', () => counted.open--);
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nX-Thinking: ');
+    const timer = setInterval(() => socket.write('x'), 100);
+    socket.once('close', () => {
+      clearInterval(timer);
+      counted.open--;
+    });
+  });
+  return { server, counted };
+}
+
 const BACKOFF = { initialMs: 50, maxMs: 200, maxAttempts: 1000, stableMs: 60_000 };
 
 describe('remote servers that never answer their start', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
-  const silent = { http: silentHttp(), auto: silentHttp(), stateless: silentHttp(), ws: silentWs(false) };
-  const urls: Record<keyof typeof silent, string> = { http: '', auto: '', stateless: '', ws: '' };
+  const silent = {
+    http: silentHttp(),
+    auto: silentHttp(),
+    stateless: silentHttp(),
+    ws: silentWs(false),
+    mute_upgrade: stuckUpgrade(false),
+    slow_upgrade: stuckUpgrade(true),
+  };
+  const urls: Record<keyof typeof silent, string> = {
+    http: '',
+    auto: '',
+    stateless: '',
+    ws: '',
+    mute_upgrade: '',
+    slow_upgrade: '',
+  };
 
   beforeAll(async () => {
     dir = await tempDir('sb-silent-');
@@ -98,6 +135,8 @@ describe('remote servers that never answer their start', () => {
     urls.auto = `http://127.0.0.1:${await listen(silent.auto.server)}/mcp`;
     urls.stateless = `http://127.0.0.1:${await listen(silent.stateless.server)}/mcp`;
     urls.ws = `ws://127.0.0.1:${await listen(silent.ws.server)}/mcp`;
+    urls.mute_upgrade = `ws://127.0.0.1:${await listen(silent.mute_upgrade.server)}/mcp`;
+    urls.slow_upgrade = `ws://127.0.0.1:${await listen(silent.slow_upgrade.server)}/mcp`;
     const config = await writeConfig(dir.dir, {
       mcpServers: {
         http: { url: urls.http, protocol: 'stateful', startupTimeoutMs: 600 },
@@ -105,6 +144,8 @@ describe('remote servers that never answer their start', () => {
         auto: { url: urls.auto, startupTimeoutMs: 600 },
         stateless: { url: urls.stateless, protocol: 'stateless', startupTimeoutMs: 600 },
         ws: { url: urls.ws, protocol: 'stateful', startupTimeoutMs: 600 },
+        mute_upgrade: { url: urls.mute_upgrade, protocol: 'stateful', startupTimeoutMs: 600 },
+        slow_upgrade: { url: urls.slow_upgrade, protocol: 'stateful', startupTimeoutMs: 600 },
       },
     });
     gateway = await startGateway(config, { backoff: BACKOFF }, { settle: false });
@@ -113,7 +154,7 @@ describe('remote servers that never answer their start', () => {
   afterAll(async () => {
     await gateway?.stop();
     for (const s of Object.values(silent)) {
-      s.server.closeAllConnections();
+      if (s.server instanceof http.Server) s.server.closeAllConnections();
       s.server.close();
     }
     await dir?.cleanup();
@@ -135,6 +176,25 @@ describe('remote servers that never answer their start', () => {
           'within 600 ms (startupTimeoutMs)',
       );
       // Each attempt's connection closed when it was given up: one open at most, the current one.
+      const samples: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        samples.push(counted.open);
+        await sleep(50);
+      }
+      expect(Math.max(...samples)).toBeLessThanOrEqual(1);
+    },
+    30_000,
+  );
+
+  it.each(['mute_upgrade', 'slow_upgrade'] as const)(
+    '%s: a WebSocket upgrade never completed is given up at startupTimeoutMs, saying so; one connection at most',
+    async (name) => {
+      const { counted } = silent[name];
+      await waitFor(() => counted.accepted >= 4, 20_000, `four attempts at ${name}`);
+      expect(gateway.servers().find((s) => s.name === name)!.lastError).toBe(
+        `failed to start: server "${name}" at ${urls[name]} did not complete the WebSocket handshake ` +
+          'within 600 ms (startupTimeoutMs)',
+      );
       const samples: number[] = [];
       for (let i = 0; i < 20; i++) {
         samples.push(counted.open);

@@ -62,7 +62,6 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
     const socket = new WebSocket(config.url, ['mcp'], {
       headers,
       maxPayload: config.maxMessageBytes,
-      handshakeTimeout: config.startupTimeoutMs,
       perMessageDeflate: false,
       followRedirects: false,
       lookup: checkedLookup(config.lookup ?? (dnsLookup as LookupFunction), protocol, rule),
@@ -83,12 +82,29 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
       else take(bytes, isBinary);
     });
     await new Promise<void>((resolve, reject) => {
+      let settled = false;
       const fail = (message: string, cause?: unknown) => {
+        clearTimeout(deadline);
+        if (settled) return;
+        settled = true;
         socket.removeAllListeners('open');
         socket.terminate();
         reject(new GatewayError('upstream_closed', message, cause === undefined ? undefined : { cause }));
       };
+      // The whole opening, not a pause in it (the library's handshakeTimeout): a server that sends its
+      // answer a byte at a time would hold the start for good.
+      const deadline = setTimeout(
+        () =>
+          fail(
+            `server "${config.name}" at ${shown} did not complete the WebSocket handshake within ` +
+              `${config.startupTimeoutMs} ms (startupTimeoutMs)`,
+          ),
+        config.startupTimeoutMs,
+      );
       socket.once('open', () => {
+        clearTimeout(deadline);
+        if (settled) return;
+        settled = true;
         config.auth?.accepted(token);
         resolve();
       });
