@@ -31,5 +31,7 @@ export function clientSession(
   session.clientCapabilities = fields.capabilities ?? {};
   session.clientInfo = { name: fields.name ?? 'test-client', version: '1.0' };
   session.protocolVersion = fields.protocolVersion ?? '2025-11-25';
+  // As if its initialize was answered: notifications go to it.
+  session.greeted = true;
   return { session, sent };
 }

@@ -1,10 +1,10 @@
 /**
  * A server floods large log messages while several clients sit idle: a Streamable HTTP session
  * with no GET stream, one whose GET stream is never read, a legacy SSE client that never reads,
- * and a shim connection that never reads. What the gateway holds for each is bounded by
- * limits.maxSessionBufferBytes: its peak memory (read from /proc, the gateway runs as its own
- * process) stays far below what the flood would cost if held, the drops are logged naming the
- * session, and the sessions still work afterwards.
+ * and a shim connection that never reads (each past its initialize: none hears anything before).
+ * What the gateway holds for each is bounded by limits.maxSessionBufferBytes: its peak memory
+ * (read from /proc, the gateway runs as its own process) stays far below what the flood would cost
+ * if held, the drops are logged naming the session, and the sessions still work afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,20 +28,41 @@ function peakRss(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 }
 
-/** A raw HTTP request on its own socket, which is then never read from. */
-function stalledRequest(url: URL, lines: string[]): Promise<net.Socket> {
+/**
+ * A raw HTTP request on its own socket, which is then never read from once what was read
+ * (from the response head on) satisfies `enough`.
+ */
+function stalledRequest(
+  url: URL,
+  lines: string[],
+  enough: (read: string) => boolean = () => true,
+): Promise<{ socket: net.Socket; read: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(url.port), url.hostname, () => {
       socket.write([...lines, `Host: ${url.host}`, '', ''].join('\r\n'));
-      // Read only the response head, then stop reading for good.
-      socket.once('data', () => {
+      let read = '';
+      const onData = (c: Buffer) => {
+        read += c.toString('utf8');
+        if (!enough(read)) return;
+        socket.off('data', onData);
         socket.pause();
-        resolve(socket);
-      });
+        resolve({ socket, read });
+      };
+      socket.on('data', onData);
     });
     socket.once('error', reject);
   });
 }
+
+const post = (url: URL, message: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'idle', version: '1' } },
+};
+const INITIALIZED = { jsonrpc: '2.0', method: 'notifications/initialized' };
 
 describe('per-session buffers while a server floods and clients sit idle', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -78,17 +99,23 @@ describe('per-session buffers while a server floods and clients sit idle', () =>
     noStream = await rawSession(url.href);
     // Idle client 2: a session whose GET stream is open but never read.
     const reading = await rawSession(url.href);
-    sockets.push(
-      await stalledRequest(url, [
-        `GET ${url.pathname} HTTP/1.1`,
-        'Accept: text/event-stream',
-        `Mcp-Session-Id: ${reading.sessionId}`,
-      ]),
+    const getStream = await stalledRequest(url, [
+      `GET ${url.pathname} HTTP/1.1`,
+      'Accept: text/event-stream',
+      `Mcp-Session-Id: ${reading.sessionId}`,
+    ]);
+    sockets.push(getStream.socket);
+    // Idle client 3: a legacy SSE client that initializes and then never reads its stream.
+    const sse = await stalledRequest(url, ['GET /sse HTTP/1.1', 'Accept: text/event-stream'], (read) =>
+      /data: (\S+)\n/.test(read),
     );
-    // Idle client 3: a legacy SSE client that never reads its stream.
-    sockets.push(await stalledRequest(url, ['GET /sse HTTP/1.1', 'Accept: text/event-stream']));
-    // Idle client 4: a shim connection that says hello and then never reads.
+    sockets.push(sse.socket);
+    const endpoint = new URL(/data: (\S+)\n/.exec(sse.read)![1]!, url);
+    await post(endpoint, INITIALIZE);
+    await post(endpoint, INITIALIZED);
+    // Idle client 4: a shim connection that says hello, initializes and then never reads.
     const { socket: shim } = await connectShimSocket(runDir, 'idle-shim');
+    shim.write(JSON.stringify(INITIALIZE) + '\n' + JSON.stringify(INITIALIZED) + '\n');
     sockets.push(shim);
   }, 90_000);
 

@@ -113,6 +113,15 @@ export class Session {
   /** Minimum level of log notifications this client wants; undefined = everything. */
   logLevel?: (typeof LOG_LEVELS)[number];
   readonly subscriptions = new Set<string>();
+  /**
+   * The client has its initialize answer (a stateless call needs none): until then nothing but
+   * answers goes to it, as no notification may come before that answer.
+   */
+  greeted = false;
+  /**
+   * The client has its initialize answer and has sent notifications/initialized: from now on it
+   * may hear of list changes and be asked things (the spec allows only pings and logging before).
+   */
   initialized = false;
   closed = false;
   /** A 2026-07-28 client's call: no log notifications unless it set a level in `_meta`. */
@@ -127,6 +136,8 @@ export class Session {
   private readonly inflight = new Map<RequestId, AbortController>();
   /** Requests are being refused for limits.maxRequestsInFlight (logged once per run). */
   private overLimit = false;
+  /** notifications/initialized came before its initialize was answered (a client that pipelines). */
+  private initializedEarly = false;
   private readonly outgoing: OutgoingRequests;
   private readonly closeListeners: (() => void)[] = [];
   /** Our outgoing request id → the client request it belongs to, so HTTP picks the right stream. */
@@ -166,7 +177,7 @@ export class Session {
 
   /** Sends a notification, tied to a client request when it belongs to one (progress). */
   notify(method: string, params?: Params, relatedRequestId?: RequestId): void {
-    if (this.closed) return;
+    if (this.closed || !this.greeted) return;
     const parentId = relatedRequestId === undefined ? undefined : this.exchanges.get(relatedRequestId);
     this.opts.traffic?.note({
       edge: 'client',
@@ -325,6 +336,7 @@ export class Session {
         if (xid) traffic!.end(xid, { error: cancellation(ac.signal) });
       } else {
         this.opts.send(success(req.id, result), req.id);
+        if (!this.greeted && req.method === 'initialize') this.greet();
         if (xid) traffic!.end(xid, { result });
       }
     } catch (err) {
@@ -403,7 +415,8 @@ export class Session {
       });
     }
     if (method === 'notifications/initialized') {
-      this.initialized = true;
+      if (this.greeted) this.initialized = true;
+      else this.initializedEarly = true;
       return;
     }
     if (method === 'notifications/cancelled') {
@@ -425,6 +438,12 @@ export class Session {
       // A notification has nobody to answer; keep the session alive.
       void errorMessage(err);
     }
+  }
+
+  /** The client has its initialize answer: notifications may follow it. */
+  private greet(): void {
+    this.greeted = true;
+    if (this.initializedEarly) this.initialized = true;
   }
 
   private relatedTo(m: JsonRpcMessage): RequestId | undefined {

@@ -307,6 +307,7 @@ export class StatelessDispatcher {
   ): Session {
     const session = this.opts.createSession(profile, send, onAbandoned);
     session.stateless = true;
+    session.greeted = true;
     session.protocolVersion = STATELESS_REVISION;
     applyRequestMeta(session, meta);
     return session;
