@@ -71,36 +71,45 @@ const text = z.string().max(1024);
 
 const outcome = z.enum(TRAFFIC_OUTCOMES);
 
-const trafficFilter: z.ZodType<TrafficFilter> = z.strictObject({
-  since: time.optional(),
-  until: time.optional(),
-  edge: z.enum(['client', 'upstream', 'app']).optional(),
-  client: text.optional(),
-  session: text.optional(),
-  profile: text.optional(),
-  server: text.optional(),
-  method: text.optional(),
-  target: text.optional(),
-  // Else zod's "Invalid input": a union does not say what its members take.
-  outcome: z
-    .union([outcome, z.array(outcome).min(1).max(TRAFFIC_OUTCOMES.length)], {
-      error: `must be one of ${TRAFFIC_OUTCOMES.map((o) => JSON.stringify(o)).join(', ')}, or a list of them`,
-    })
-    .optional(),
-  minDurationMs: z.number().min(0).optional(),
-  text: text.optional(),
-  rootsOnly: z.boolean().optional(),
-  limit: z.number().int().min(1).max(1000).optional(),
-  cursor: z.string().max(64).optional(),
-});
+/** A window that ends before it starts holds nothing: said, rather than answered with an empty list. */
+const inOrder = (window: { since?: number | undefined; until?: number | undefined }) =>
+  window.since === undefined || window.until === undefined || window.since <= window.until;
+const OUT_OF_ORDER = { message: 'is after "until": nothing could match', path: ['since'] };
 
-const trafficStatsQuery: z.ZodType<TrafficStatsQuery> = z.strictObject({
-  since: time.optional(),
-  until: time.optional(),
-  server: text.optional(),
-  profile: text.optional(),
-  client: text.optional(),
-});
+const trafficFilter: z.ZodType<TrafficFilter> = z
+  .strictObject({
+    since: time.optional(),
+    until: time.optional(),
+    edge: z.enum(['client', 'upstream', 'app']).optional(),
+    client: text.optional(),
+    session: text.optional(),
+    profile: text.optional(),
+    server: text.optional(),
+    method: text.optional(),
+    target: text.optional(),
+    // Else zod's "Invalid input": a union does not say what its members take.
+    outcome: z
+      .union([outcome, z.array(outcome).min(1).max(TRAFFIC_OUTCOMES.length)], {
+        error: `must be one of ${TRAFFIC_OUTCOMES.map((o) => JSON.stringify(o)).join(', ')}, or a list of them`,
+      })
+      .optional(),
+    minDurationMs: z.number().min(0).optional(),
+    text: text.optional(),
+    rootsOnly: z.boolean().optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().max(64).optional(),
+  })
+  .refine(inOrder, OUT_OF_ORDER);
+
+const trafficStatsQuery: z.ZodType<TrafficStatsQuery> = z
+  .strictObject({
+    since: time.optional(),
+    until: time.optional(),
+    server: text.optional(),
+    profile: text.optional(),
+    client: text.optional(),
+  })
+  .refine(inOrder, OUT_OF_ORDER);
 
 export const METHODS = {
   getStatus: {

@@ -107,6 +107,28 @@ describe('parseArgs', () => {
     ]);
   });
 
+  it('refuses a traffic window that ends before it starts, naming "since"', () => {
+    for (const method of ['listTraffic', 'exportTraffic', 'getTrafficStats'] as const) {
+      const spec = METHODS[method] as MethodSpec<unknown[]>;
+      const args =
+        method === 'exportTraffic' ? ['jsonl', { since: 2000, until: 1000 }] : [{ since: 2000, until: 1000 }];
+      const param = method === 'getTrafficStats' ? 'query' : 'filter';
+      expect(() => parseArgs(method, spec, args), method).toThrow(
+        expect.objectContaining({
+          field: `${param}.since`,
+          message: `${method}: "${param}.since" is after "until": nothing could match`,
+        }),
+      );
+      expect(
+        parseArgs(
+          method,
+          spec,
+          method === 'exportTraffic' ? ['jsonl', { since: 5, until: 5 }] : [{ since: 5, until: 5 }],
+        ),
+      ).toHaveLength(args.length);
+    }
+  });
+
   it("says a list is too short or too long in words, not in the validator's", () => {
     const lists: MethodSpec<[string[]]> = {
       channel: 'switchboard:y',
