@@ -283,7 +283,8 @@ async function main(argv: string[]): Promise<number> {
           errors: values.errors,
           since: values.since,
           until: values.until,
-          limit: values.limit === undefined ? undefined : count(values.limit, '--limit'),
+          // The most a page of the traffic API holds.
+          limit: values.limit === undefined ? undefined : count(values.limit, '--limit', 1000, undefined, 1),
           format,
           output: values.output,
         },
@@ -367,10 +368,12 @@ function milliseconds(text: string): number {
 }
 
 /** A whole number given to `flag`, from 0 to `max`; anything else is a usage error naming the flag (and unit). */
-function count(text: string, flag: string, max = Number.MAX_SAFE_INTEGER, unit?: string): number {
+function count(text: string, flag: string, max = Number.MAX_SAFE_INTEGER, unit?: string, min = 0): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n > max)
-    throw new UsageError(`${flag} takes a whole number${unit ? ` of ${unit}` : ''} from 0 to ${max} (got "${text}")`);
+  if (!Number.isSafeInteger(n) || n > max || n < min)
+    throw new UsageError(
+      `${flag} takes a whole number${unit ? ` of ${unit}` : ''} from ${min} to ${max} (got "${text}")`,
+    );
   return n;
 }
 

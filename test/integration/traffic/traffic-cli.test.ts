@@ -128,6 +128,11 @@ describe('switchboard traffic', () => {
       2,
       'switchboard: --min-duration takes a whole number of milliseconds from 0 to 9007199254740991 (got "1.5")\n',
     ]);
+    // One wording for every --limit out of range, a word or a number.
+    for (const limit of ['abc', '0', '5000'])
+      expect((await cli('traffic', '--limit', limit)).stderr).toBe(
+        `switchboard: --limit takes a whole number from 1 to 1000 (got "${limit}")\n`,
+      );
   });
 
   it('shows one exchange as a tree with its payloads, and the stats per server and tool', async () => {
