@@ -295,7 +295,9 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         grace: (timeoutMs, what) => {
           const watch = this.channel?.starting;
           const log = (line: string): void => this.opts.log?.(line);
-          if (watch) return startGrace(watch, timeoutMs, `server "${this.name}"`, what, log);
+          // The era probe may wait less than the start (its own, shorter limit): named only when it is the start's.
+          const limit = timeoutMs === this.opts.startupTimeoutMs ? ' (startupTimeoutMs)' : '';
+          if (watch) return startGrace(watch, timeoutMs, `server "${this.name}"`, what, log, limit);
           const address = this.channel?.address;
           return address === undefined ? undefined : () => silentStart(this.name, address, what, timeoutMs, this.opts);
         },
@@ -516,6 +518,7 @@ function startGrace(
   label: string,
   what: string,
   log: (line: string) => void,
+  limit: string,
 ): () => number | string | undefined {
   const idleMs = Math.min(timeoutMs, IDLE_GIVE_UP_MS);
   let extended = false;
@@ -527,7 +530,7 @@ function startGrace(
       return extended
         ? `${label} stopped showing activity (no output or CPU for ${Math.round(idle / 1000)} s) before ` +
             `answering ${what}`
-        : undefined;
+        : `${label} did not answer ${what} within ${timeoutMs} ms${limit}`;
     }
     if (left <= 0) {
       return (
