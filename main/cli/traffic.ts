@@ -69,41 +69,27 @@ const jsonText = (value: unknown, indent?: number) => printableLines(JSON.string
 /** How far before the newest exchange printed a catch-up lists (see gapStart). */
 const CATCH_UP_MARGIN_MS = 1000;
 
+/** What list and export both filter by. */
+const FILTERS = [
+  'server',
+  'method',
+  'target',
+  'text',
+  'minDuration',
+  'client',
+  'session',
+  'profile',
+  'errors',
+  'since',
+  'until',
+] as const;
+
 /** The options each action reads; any other given is refused rather than silently ignored. */
 const TAKES: Record<TrafficOptions['action'], readonly string[]> = {
-  list: [
-    'follow',
-    'json',
-    'server',
-    'method',
-    'target',
-    'text',
-    'minDuration',
-    'client',
-    'session',
-    'profile',
-    'errors',
-    'since',
-    'until',
-    'limit',
-  ],
+  list: ['follow', 'json', ...FILTERS, 'limit'],
   show: ['json'],
   stats: ['json', 'server', 'client', 'profile', 'since', 'until'],
-  export: [
-    'server',
-    'method',
-    'target',
-    'text',
-    'minDuration',
-    'client',
-    'session',
-    'profile',
-    'errors',
-    'since',
-    'until',
-    'format',
-    'output',
-  ],
+  export: [...FILTERS, 'format', 'output'],
 };
 
 /** The option as typed: minDuration is --min-duration. */
