@@ -1,7 +1,8 @@
 /**
  * Preload: exposes the control API's IPC bridge to the renderer as `window.switchboard`; the
- * renderer turns it into a GatewayApi with the contract's createApiClient. Only the method
- * table's channels exist here; the main process checks the sender and validates arguments.
+ * renderer turns it into a GatewayApi with the contract's createApiClient. Only the channels of the
+ * method tables (the control API's and the desktop app's own: IPC_METHODS) exist here; the main
+ * process checks the sender and validates arguments.
  *
  * Runs sandboxed, so Electron loads it as a CommonJS bundle (out/preload/index.cjs), not this
  * file: it must import nothing but electron and preload/** (the contract).

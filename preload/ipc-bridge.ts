@@ -1,16 +1,17 @@
 /**
  * The IPC side of the preload: an ApiBridge over Electron's ipcRenderer, built by looping over
- * the method table (one channel per method, nothing else reachable) plus the one event channel.
+ * the method tables (the control API's and the desktop app's own: one channel per method, nothing
+ * else reachable) plus the one event channel.
  * Kept apart from preload/index.ts so tests can run it against an in-process IPC pair.
  */
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
 import {
   IPC_EVENT_CHANNEL,
-  METHODS,
+  IPC_METHODS,
   isEventName,
   isReply,
   type ApiBridge,
-  type MethodTable,
+  type IpcMethodTable,
   type Reply,
 } from './contract/index.ts';
 
@@ -23,7 +24,7 @@ function failure(code: 'method_not_found' | 'invalid_request' | 'gateway_unreach
 
 export function createIpcBridge<Api>(
   ipc: IpcRendererSlice,
-  table: MethodTable<Api> = METHODS as MethodTable<Api>,
+  table: IpcMethodTable<Api> = IPC_METHODS as IpcMethodTable<Api>,
 ): ApiBridge {
   const channels = new Map<string, string>(
     Object.entries(table).map(([method, spec]) => [method, (spec as { channel: string }).channel]),

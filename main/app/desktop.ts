@@ -6,13 +6,16 @@
 import { join } from 'node:path';
 import { app, clipboard, ipcMain, Menu, nativeTheme, Notification, powerMonitor } from 'electron';
 import {
+  DESKTOP_METHODS,
   IPC_EVENT_CHANNEL,
+  type DesktopApi,
   type GatewayApi,
   type GatewayEvents,
   type Unsubscribe,
 } from '../../preload/contract/index.ts';
 import {
   AlreadyRunningError,
+  createApiDispatcher,
   errorMessage,
   markStopped,
   ownAppImage,
@@ -35,6 +38,7 @@ import {
 } from './notifications/native-notifications.ts';
 import { appPaths, type AppPaths } from './paths.ts';
 import { secondLaunch } from './second-launch.ts';
+import { applyStoredTheme, createDesktopApi } from './settings/desktop-api.ts';
 import { createAppSettings } from './settings/store.ts';
 import { desktopClientInstalls, type DesktopClientInstalls } from './gateway-options.ts';
 import type { TrayAction } from './tray/menu-model.ts';
@@ -206,8 +210,8 @@ export function runDesktopApp(options: DesktopOptions): void {
   if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
   const paths = options.paths ?? appPaths();
   const settings = createAppSettings();
-  // The app's theme decides what "system" means to the page (prefers-color-scheme) and to native menus.
-  nativeTheme.themeSource = settings.get('theme');
+  // The app's theme (set in Settings) decides what the page (prefers-color-scheme) and native menus show.
+  applyStoredTheme(settings, nativeTheme);
   // A theme icon name: the desktop reading the autostart entry cannot look inside app.asar.
   const loginItem = createLoginItem(app, { icon: 'switchboard' });
   // A stable copy of the shim that clients start: it survives updates of the app (client-entry.ts).
@@ -302,6 +306,7 @@ export function runDesktopApp(options: DesktopOptions): void {
       Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, isPackaged: app.isPackaged })),
     );
     serveAppScheme(paths.renderer);
+    const senderCheck = createSenderCheck(isAppUrl, (id) => mainWindow.isAppWindow(id));
     registerGatewayIpc(
       ipcMain,
       createIpcHandlers(
@@ -313,7 +318,16 @@ export function runDesktopApp(options: DesktopOptions): void {
           ),
           () => void tray?.feed.refreshClients(),
         ),
-        createSenderCheck(isAppUrl, (id) => mainWindow.isAppWindow(id)),
+        senderCheck,
+      ),
+    );
+    // The app's own methods (its theme): answered by the app, whether or not the gateway runs.
+    registerGatewayIpc(
+      ipcMain,
+      createIpcHandlers<DesktopApi>(
+        createApiDispatcher({ api: createDesktopApi(settings, nativeTheme), table: DESKTOP_METHODS }),
+        senderCheck,
+        DESKTOP_METHODS,
       ),
     );
     forwardGatewayEvents(gateway.events, () => mainWindow.appContents());

@@ -8,7 +8,7 @@
 import type { GatewayApi } from './api.ts';
 import { GatewayApiError, isReply, type Reply } from './errors.ts';
 import type { GatewayEvents, Unsubscribe } from './events.ts';
-import { METHODS, type MethodTable } from './methods.ts';
+import { METHODS, type IpcMethodTable } from './methods.ts';
 
 /** Name of the global the preload exposes: `window.switchboard` is an ApiBridge. */
 export const EXPOSED_BRIDGE_KEY = 'switchboard';
@@ -25,7 +25,7 @@ export interface ApiBridge {
 /** The GatewayApi (plus events) over a bridge: the renderer's only way to the gateway. */
 export function createApiClient<Api = GatewayApi>(
   bridge: ApiBridge,
-  table: MethodTable<Api> = METHODS as MethodTable<Api>,
+  table: IpcMethodTable<Api> = METHODS as IpcMethodTable<Api>,
 ): Api & GatewayEvents {
   const client: Record<string, unknown> = {};
   for (const method of Object.keys(table)) {

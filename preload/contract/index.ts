@@ -9,6 +9,7 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './methods.ts';
 export * from './bridge.ts';
+export * from './desktop.ts';
 export { STRING_FORMATS, localDateTime, pickerDateTime } from './formats.ts';
 export { SYNTAX_MESSAGES, syntaxMessage } from './json-syntax.ts';
 export { AUTH_SCHEME, looksSecret } from './secret-values.ts';

@@ -27,13 +27,20 @@ export interface HttpRoute {
   path: `/${string}`;
 }
 
-export interface MethodSpec<Args extends readonly unknown[] = readonly unknown[], M extends string = string> {
+/** What IPC needs of a method; the desktop app's own methods (desktop.ts) have only this, no HTTP route. */
+export interface IpcMethodSpec<Args extends readonly unknown[] = readonly unknown[], M extends string = string> {
   channel: ChannelOf<M>;
-  http: HttpRoute;
   /** Names of the positional arguments; a trailing `?` marks an optional one. */
   params: readonly string[];
   /** Checks the arguments as the binding received them (untrusted input). */
   args: z.ZodType<Args>;
+}
+
+export interface MethodSpec<
+  Args extends readonly unknown[] = readonly unknown[],
+  M extends string = string,
+> extends IpcMethodSpec<Args, M> {
+  http: HttpRoute;
 }
 
 type Method = (...args: never[]) => Promise<unknown>;
@@ -41,6 +48,11 @@ type Method = (...args: never[]) => Promise<unknown>;
 /** One entry per method of `Api`, typed by that method's parameters. */
 export type MethodTable<Api> = {
   readonly [M in keyof Api & string]: Api[M] extends Method ? MethodSpec<Parameters<Api[M]>, M> : never;
+};
+
+/** Like MethodTable, for methods reached over IPC only. */
+export type IpcMethodTable<Api> = {
+  readonly [M in keyof Api & string]: Api[M] extends Method ? IpcMethodSpec<Parameters<Api[M]>, M> : never;
 };
 
 /**
@@ -392,7 +404,7 @@ function plural(n: number, what: string): string {
  */
 export function parseArgs<A extends readonly unknown[]>(
   method: string,
-  spec: MethodSpec<A>,
+  spec: IpcMethodSpec<A>,
   args: readonly unknown[],
 ): A {
   const names = spec.params.map(paramName);

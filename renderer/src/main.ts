@@ -1,10 +1,11 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { connect } from './lib/api.ts';
-import { applyTheme, savedTheme } from './lib/theme.ts';
+import { connect, inDesktopApp } from './lib/api.ts';
+import { applyBrowserTheme } from './lib/theme.ts';
 import './app.css';
 
-applyTheme(savedTheme());
+// The desktop app applies its theme to the window itself (nativeTheme), before the page loads.
+if (!inDesktopApp()) applyBrowserTheme();
 const target = document.getElementById('app')!;
 void connect().then((connection) => {
   mount(App, { target, props: { connection } });

@@ -9,7 +9,7 @@
 import type { IpcRendererSlice } from '../../preload/ipc-bridge.ts';
 import { createIpcBridge } from '../../preload/ipc-bridge.ts';
 import { launchBrowser, type TestBrowser } from './browser.ts';
-import { StandInBrowserWindow, ipcMain, protocol } from './electron-stand-in.ts';
+import { StandInBrowserWindow, ipcMain, nativeTheme, protocol } from './electron-stand-in.ts';
 
 const ORIGIN = 'http://switchboard-app.test';
 
@@ -18,8 +18,14 @@ type IpcListener = (event: { sender: unknown }, ...args: unknown[]) => void;
 /**
  * Opens the app's main window (the newest stand-in window) in Chromium, at `screen` (`#/servers`);
  * in `launched`, a browser started beforehand (to catch the window while the app is still starting).
+ * The page's prefers-color-scheme follows nativeTheme.themeSource, as Electron makes it, on a system
+ * whose own setting is `systemScheme`.
  */
-export async function openDesktopWindow(screen = '', launched?: TestBrowser): Promise<TestBrowser> {
+export async function openDesktopWindow(
+  screen = '',
+  launched?: TestBrowser,
+  systemScheme: 'light' | 'dark' = 'light',
+): Promise<TestBrowser> {
   const win = StandInBrowserWindow.all.at(-1);
   if (win === undefined) throw new Error('the app has opened no window');
   const contents = win.webContents;
@@ -105,6 +111,10 @@ export async function openDesktopWindow(screen = '', launched?: TestBrowser): Pr
       },
     });
   });
+  const followTheme = (): Promise<void> =>
+    page.emulateMedia({ colorScheme: nativeTheme.themeSource === 'system' ? systemScheme : nativeTheme.themeSource });
+  await followTheme();
+  nativeTheme.on('updated', () => void followTheme().catch(() => undefined));
   await page.goto(`${ORIGIN}/index.html${screen}`);
   return browser;
 }

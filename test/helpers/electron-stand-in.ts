@@ -385,7 +385,18 @@ export const screen = {
   getAllDisplays: () => [DISPLAY],
 };
 
-export const nativeTheme = { themeSource: 'system' as 'system' | 'light' | 'dark' };
+/** Electron's nativeTheme: says 'updated' when the theme changes (what the window follows, desktop-window.ts). */
+class StandInNativeTheme extends EventEmitter {
+  #source: 'system' | 'light' | 'dark' = 'system';
+  get themeSource(): 'system' | 'light' | 'dark' {
+    return this.#source;
+  }
+  set themeSource(value: 'system' | 'light' | 'dark') {
+    this.#source = value;
+    this.emit('updated');
+  }
+}
+export const nativeTheme = new StandInNativeTheme();
 
 export const nativeImage = {
   createFromPath: (path: string) => ({ path, isEmpty: () => !existsSync(path) }),

@@ -10,7 +10,7 @@ import {
   METHODS,
   paramName,
   type ApiError,
-  type MethodTable,
+  type IpcMethodTable,
   type Reply,
 } from '../../../preload/contract/index.ts';
 import type { ApiDispatch } from '../../engine/index.ts';
@@ -33,7 +33,7 @@ export type IpcHandler = (sender: IpcSender, args: readonly unknown[]) => Promis
 export function createIpcHandlers<Api>(
   dispatch: ApiDispatch,
   isTrustedSender: SenderCheck,
-  table: MethodTable<Api> = METHODS as MethodTable<Api>,
+  table: IpcMethodTable<Api> = METHODS as IpcMethodTable<Api>,
 ): ReadonlyMap<string, IpcHandler> {
   const handlers = new Map<string, IpcHandler>();
   for (const [method, spec] of Object.entries(table) as [string, { channel: string; params: readonly string[] }][]) {

@@ -5,8 +5,9 @@
  * Gateway settings (ports, traffic) live in the config file, not here.
  */
 
-export const THEMES = ['system', 'light', 'dark'] as const;
-export type Theme = (typeof THEMES)[number];
+import { THEMES, type Theme } from '../../../preload/contract/index.ts';
+
+export { THEMES, type Theme };
 
 /** `off`: never check; `beta`: the beta feed (pre-releases) as well as releases. */
 export const UPDATE_CHANNELS = ['stable', 'beta', 'off'] as const;

@@ -9,8 +9,8 @@ import {
   parseArgs,
   type ApiError,
   type GatewayApi,
-  type MethodSpec,
-  type MethodTable,
+  type IpcMethodSpec,
+  type IpcMethodTable,
   type Reply,
 } from '../../../preload/contract/index.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
@@ -19,7 +19,8 @@ export type ApiDispatch = (method: string, args: readonly unknown[]) => Promise<
 
 export interface DispatchOptions<Api> {
   api: Api;
-  table?: MethodTable<Api>;
+  /** The control API's by default; the desktop app's own methods have a table of their own. */
+  table?: IpcMethodTable<Api>;
   /** Told about failures that are our fault (not the caller's), with the stack. */
   onInternalError?: (method: string, err: unknown) => void;
   /** Rewrites every reply before it leaves (the gateway's redactor). */
@@ -37,7 +38,7 @@ export function toApiError(err: unknown): ApiError {
 }
 
 export function createApiDispatcher<Api = GatewayApi>(options: DispatchOptions<Api>): ApiDispatch {
-  const table = (options.table ?? METHODS) as Record<string, MethodSpec>;
+  const table = (options.table ?? METHODS) as Record<string, IpcMethodSpec>;
   const api = options.api as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const redact = options.redact ?? ((reply) => reply);
   return async (method, args) => redact(await call(method, args));

@@ -5,11 +5,13 @@
  * tab's sessionStorage (this origin only; a reload keeps it) and sent as a bearer token.
  */
 import {
+  DESKTOP_METHODS,
   EXPOSED_BRIDGE_KEY,
   GatewayApiError,
   createApiClient,
   fieldMessage,
   type ApiBridge,
+  type DesktopApi,
   type GatewayApi,
   type GatewayEvents,
 } from '../../../preload/contract/index.ts';
@@ -20,15 +22,31 @@ export type Api = GatewayApi & GatewayEvents;
 export interface Connection {
   api: Api;
   mode: 'desktop' | 'browser';
+  /** The desktop app's own methods (its theme); desktop only. */
+  desktop?: DesktopApi;
   /** Why the login link did not work (browser only). */
   loginError?: string;
   /** How the live event stream fares (browser only: the desktop app's channel does not break). */
   onStream?: (listener: (state: StreamState, why?: string) => void) => void;
 }
 
+function desktopBridge(): ApiBridge | undefined {
+  return (window as unknown as Record<string, ApiBridge | undefined>)[EXPOSED_BRIDGE_KEY];
+}
+
+/** Whether this page is the desktop app's window (its preload exposed the bridge before any script ran). */
+export function inDesktopApp(): boolean {
+  return desktopBridge() !== undefined;
+}
+
 export async function connect(): Promise<Connection> {
-  const exposed = (window as unknown as Record<string, ApiBridge | undefined>)[EXPOSED_BRIDGE_KEY];
-  if (exposed) return { api: createApiClient(exposed), mode: 'desktop' };
+  const exposed = desktopBridge();
+  if (exposed)
+    return {
+      api: createApiClient(exposed),
+      mode: 'desktop',
+      desktop: createApiClient<DesktopApi>(exposed, DESKTOP_METHODS),
+    };
   const loginError = await redeemLoginLink();
   const watchers = new Set<(state: StreamState, why?: string) => void>();
   const session = sessionStorage.getItem(SESSION_KEY);

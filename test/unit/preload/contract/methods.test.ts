@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  DESKTOP_METHODS,
   EVENT_NAMES,
   GatewayApiError,
+  IPC_METHODS,
   METHODS,
   paramName,
   fieldMessage,
@@ -35,6 +37,18 @@ describe('the method table', () => {
           method,
         ).toBe(true);
     }
+  });
+
+  it("keeps the desktop app's own methods on channels of their own, with no HTTP route", () => {
+    const channels = new Set<string>(Object.values(METHODS).map((spec) => spec.channel));
+    for (const [method, spec] of Object.entries(DESKTOP_METHODS)) {
+      expect(spec.channel, method).toBe(`switchboard:${kebab(method)}`);
+      expect(channels.has(spec.channel), method).toBe(false);
+      expect(Object.hasOwn(METHODS, method), method).toBe(false);
+      // The browser UI has no app to keep them: `switchboard serve` serves no route for them.
+      expect('http' in spec, method).toBe(false);
+    }
+    expect(Object.keys(IPC_METHODS)).toHaveLength(Object.keys(METHODS).length + Object.keys(DESKTOP_METHODS).length);
   });
 
   it('lists every event once', () => {
