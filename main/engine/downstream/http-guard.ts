@@ -1,8 +1,9 @@
 /**
  * Checks every HTTP request passes before anything else runs (security.md "Listeners"):
  * Host must name this listener (DNS rebinding), Origin must be allowed when present (browser
- * pages), a bearer token when one is configured, and JSON bodies only (a CORS-simple text/plain
- * or form POST from a web page is refused before parsing).
+ * pages) and present on a browser's request from another site, a bearer token when one is
+ * configured, and JSON bodies only (a CORS-simple text/plain or form POST from a web page is
+ * refused before parsing).
  *
  * The token a request presents names its principal: sessions are bound to the principal that
  * created them (a session id presented with another credential is unknown). Today the listener
@@ -113,6 +114,15 @@ export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refus
         message: `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (listen.http.allowedOrigins)`,
       };
     }
+    if (origin === undefined && fromAnotherSite(req)) {
+      return {
+        status: 403,
+        message:
+          `Forbidden: a request from a page on another site (Sec-Fetch-Site: ${req.headers['sec-fetch-site']}) ` +
+          'without an Origin header; a browser client must call with CORS from an origin in ' +
+          'listen.http.allowedOrigins',
+      };
+    }
     // A CORS preflight carries no credentials by design; it is answered with headers only.
     if (tokens.length === 0 || opts.ownAuth?.(req) || isPreflight(req)) return { principal: ANONYMOUS };
     const got = digest(req.headers.authorization ?? '');
@@ -126,6 +136,19 @@ export function createGuard(opts: GuardOptions): (req: IncomingMessage) => Refus
       headers: { 'www-authenticate': 'Bearer realm="switchboard"' },
     };
   };
+}
+
+/**
+ * A browser's request made by a page on another site without CORS: a browser omits Origin on a simple
+ * GET (a no-cors fetch, an image, a frame), which could otherwise open event streams here, but it
+ * says where the request comes from. `same-site` counts too: another port of this machine is another
+ * program. The user opening a page from a link elsewhere (a top-level navigation) is not refused.
+ * Clients that are not browsers send no Sec-Fetch-Site (Node's fetch sends Sec-Fetch-Mode only).
+ */
+function fromAnotherSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== 'cross-site' && site !== 'same-site') return false;
+  return !(req.headers['sec-fetch-mode'] === 'navigate' && req.headers['sec-fetch-dest'] === 'document');
 }
 
 /** A browser asking whether it may send a cross-origin request (nothing is done for it but headers). */
