@@ -7,9 +7,9 @@
  * every port of 127.0.0.1, so any other program listening there would get it. For the same
  * reason a session holds only at the port it was opened on: after the listener moves, the page
  * left at the old address keeps sending its secret there, to whatever took that port. Codes last
- * ten minutes and work once; a session lasts until it goes unused for 12 hours, the API token
- * changes, or the gateway stops. Only this machine is answered (the Host/Origin guard has also
- * run before any of this).
+ * ten minutes and work once; a session lasts until it is logged out, goes unused for 12 hours, or
+ * the gateway stops (the API token is made once per run, so it never changes under a session).
+ * Only this machine is answered (the Host/Origin guard has also run before any of this).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -156,12 +156,6 @@ export class UiSessions {
   end(req: IncomingMessage): boolean {
     const secret = bearerOf(req);
     return secret !== undefined && this.sessions.delete(digest(secret).toString('hex'));
-  }
-
-  /** Ends every session (the API token changed: whoever logged in with the old one is out). */
-  clear(): void {
-    this.sessions.clear();
-    this.codes.clear();
   }
 }
 

@@ -25,17 +25,12 @@ describe('web UI sessions', () => {
     expect(sessions.admits(carrying(secret))).toBe(true);
   });
 
-  it('ends a session unused for 12 hours, and every session when told to', () => {
+  it('ends a session unused for 12 hours', () => {
     let now = 0;
     const sessions = new UiSessions(() => now);
     const idle = sessions.redeem(sessions.newCode(), PORT)!;
     now += SESSION_IDLE_MS + 1;
     expect(sessions.admits(carrying(idle))).toBe(false);
-    const active = sessions.redeem(sessions.newCode(), PORT)!;
-    const code = sessions.newCode();
-    sessions.clear();
-    expect(sessions.admits(carrying(active))).toBe(false);
-    expect(sessions.redeem(code, PORT)).toBeUndefined();
   });
 
   it('holds a session only at the port it was opened on, and ends one that turns up at another', () => {
