@@ -189,6 +189,8 @@ export interface GatewayOptions {
   statelessParkedTtlMs?: number;
   /** How long an idle Streamable HTTP session is kept (default 2 hours; tests). */
   httpSessionIdleMs?: number;
+  /** How long an unused web UI login is kept (default 12 hours; tests). */
+  uiSessionIdleMs?: number;
   /** How many 2026-07-28 calls may wait for their clients at once (default 1000; tests). */
   statelessMaxParked?: number;
   /** Keep running without HTTP when its port is taken (a gateway started by the shim). */
@@ -353,7 +355,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly stderrFeed: StderrFeed;
   private apiRoutes?: ApiRoutes;
   /** The web UI's login codes and sessions (headless mode), for as long as this gateway runs. */
-  private readonly uiSessions = new UiSessions();
+  private readonly uiSessions: UiSessions;
   private configEdits: Promise<void> = Promise.resolve();
   readonly clients: ClientInstalls;
   /** Serves stateless 2026-07-28 clients over HTTP and stdio. */
@@ -389,6 +391,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   constructor(opts: GatewayOptions) {
     super();
     this.opts = opts;
+    this.uiSessions = new UiSessions(Date.now, {
+      ...(opts.uiSessionIdleMs ? { idleMs: opts.uiSessionIdleMs } : {}),
+      // However a session ends, the event streams opened with it end too.
+      onEnded: (secretDigest) => this.apiRoutes?.endStreamsOpenedWith(secretDigest),
+    });
     this.registry = new UpstreamRegistry<RunningServer>(
       (server, session, sessionId) => this.createUpstream(server, session, sessionId),
       // Which tools and prompts clients see, and by what names, is the gateway's, and a description
@@ -2037,7 +2044,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         // A logged-in page may ask for a link too: after a port change it continues at the new address.
         authorizes: (req) => apiRoutes.authorizes(req) || this.uiSessions.admits(req),
         newLink: () => this.uiLoginUrl(),
-        loggedOut: (secret) => apiRoutes.endStreamsOf(secret),
       });
       try {
         this.http = await listenHttp({

@@ -56,8 +56,11 @@ export interface ApiRoutes extends ApiRouteHandler {
   streamCount(): number;
   /** Whether a request carries the API's bearer token. */
   authorizes(req: IncomingMessage): boolean;
-  /** Ends the event streams opened with this bearer token (a web UI session that logged out). */
-  endStreamsOf(token: string): void;
+  /**
+   * Ends the event streams opened with the bearer token of this SHA-256 digest in hex (a web UI session that
+   * ended: logged out, unused too long).
+   */
+  endStreamsOpenedWith(tokenDigest: string): void;
   /** Ends every event stream. */
   close(): void;
 }
@@ -391,9 +394,9 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
   return Object.assign(routesFn, {
     streamCount: () => streams.size,
     authorizes: authorized,
-    endStreamsOf(token: string) {
-      const ended = digest(token);
-      for (const [res, opener] of [...streams]) if (opener && timingSafeEqual(opener, ended)) res.end();
+    endStreamsOpenedWith(tokenDigest: string) {
+      const ended = Buffer.from(tokenDigest, 'hex');
+      for (const [res, opener] of [...streams]) if (opener?.equals(ended)) res.end();
     },
     close() {
       for (const res of [...streams.keys()]) res.end();

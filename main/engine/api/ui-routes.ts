@@ -8,8 +8,9 @@
  * reason a session holds only at the port it was opened on: after the listener moves, the page
  * left at the old address keeps sending its secret there, to whatever took that port. Codes last
  * ten minutes and work once; a session lasts until it is logged out, goes unused for 12 hours, or
- * the gateway stops (the API token is made once per run, so it never changes under a session).
- * Only this machine is answered (the Host/Origin guard has also run before any of this).
+ * the gateway stops (the API token is made once per run, so it never changes under a session), and
+ * what it holds open (its event streams) ends with it. Only this machine is answered (the
+ * Host/Origin guard has also run before any of this).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -91,15 +92,37 @@ export const OTHER_PORT =
 /** What a request's bearer token is to the web UI's sessions. */
 export type SessionCheck = 'admitted' | 'other-port' | 'unknown';
 
+export interface UiSessionsOptions {
+  /** A session unused this long is over. Default 12 hours (SESSION_IDLE_MS). */
+  idleMs?: number;
+  /**
+   * A session ended, however (logged out, unused too long, sent to another port, pushed out by newer
+   * ones): the SHA-256 digest of its secret in hex, so that what it holds open ends with it.
+   */
+  onEnded?: (secretDigest: string) => void;
+}
+
+/** Longest delay setTimeout takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Login codes and the sessions they opened, in memory. */
 export class UiSessions {
   private readonly codes = new Map<string, number>();
-  /** Digests of the session secrets (never the secrets): when each was last used, and the port it was opened on. */
+  /**
+   * Digests of the session secrets (never the secrets): when each was last used, and the port it was opened on.
+   * Kept in the order of last use, the longest unused first.
+   */
   private readonly sessions = new Map<string, { used: number; port: number | undefined }>();
   private readonly now: () => number;
+  private readonly idleMs: number;
+  private readonly onEnded: ((secretDigest: string) => void) | undefined;
+  /** Wakes when the longest unused session would run out, to end it (and its streams) then. */
+  private expiry: NodeJS.Timeout | undefined;
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = Date.now, options: UiSessionsOptions = {}) {
     this.now = now;
+    this.idleMs = options.idleMs ?? SESSION_IDLE_MS;
+    this.onEnded = options.onEnded;
   }
 
   /** A new one-time login code, valid for ten minutes. */
@@ -121,7 +144,8 @@ export class UiSessions {
     if (expires === undefined || expires < this.now()) return undefined;
     const secret = randomBytes(32).toString('base64url');
     this.sessions.set(digest(secret).toString('hex'), { used: this.now(), port });
-    while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    while (this.sessions.size > MAX_SESSIONS) this.drop(this.sessions.keys().next().value!);
+    this.watchExpiry();
     return secret;
   }
 
@@ -143,9 +167,15 @@ export class UiSessions {
     const key = digest(secret).toString('hex');
     const session = this.sessions.get(key);
     if (session === undefined) return 'unknown';
+    if (this.now() - session.used > this.idleMs) {
+      this.drop(key);
+      return 'unknown';
+    }
+    if (session.port !== req.socket.localPort) {
+      this.drop(key);
+      return 'other-port';
+    }
     this.sessions.delete(key);
-    if (this.now() - session.used > SESSION_IDLE_MS) return 'unknown';
-    if (session.port !== req.socket.localPort) return 'other-port';
     // Kept in the order of last use, so the one evicted past MAX_SESSIONS is the longest unused, not the first
     // opened (a tab in use all day, while others were opened and left since).
     this.sessions.set(key, { used: this.now(), port: session.port });
@@ -155,7 +185,34 @@ export class UiSessions {
   /** Ends the session whose secret the request carries (at whichever port); whether there was one. */
   end(req: IncomingMessage): boolean {
     const secret = bearerOf(req);
-    return secret !== undefined && this.sessions.delete(digest(secret).toString('hex'));
+    return secret !== undefined && this.drop(digest(secret).toString('hex'));
+  }
+
+  private drop(key: string): boolean {
+    if (!this.sessions.delete(key)) return false;
+    this.onEnded?.(key);
+    return true;
+  }
+
+  /**
+   * Ends the sessions unused for too long when they run out, not only when next presented: an event
+   * stream opened with one asks nothing more of it.
+   */
+  private watchExpiry(): void {
+    if (this.expiry !== undefined) return;
+    const oldest = this.sessions.values().next().value;
+    if (oldest === undefined) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, oldest.used + this.idleMs - this.now() + 1));
+    this.expiry = setTimeout(() => {
+      this.expiry = undefined;
+      for (const [key, session] of this.sessions) {
+        if (this.now() - session.used <= this.idleMs) break;
+        this.drop(key);
+      }
+      this.watchExpiry();
+    }, delay);
+    // A gateway that stops has no sessions left to end.
+    this.expiry.unref();
   }
 }
 
@@ -190,8 +247,6 @@ export interface UiRoutesOptions {
   authorizes: (req: IncomingMessage) => boolean;
   /** A new login link, for `switchboard ui`. */
   newLink: () => string | undefined;
-  /** A session logged out, with its secret: what it still holds open (its event streams) ends too. */
-  loggedOut?: (secret: string) => void;
 }
 
 /** Handles /ui and everything under it; returns false for other paths. */
@@ -268,7 +323,7 @@ function logout(req: IncomingMessage, res: ServerResponse, options: UiRoutesOpti
   else if (secret === undefined)
     sendJson(res, 401, { error: `${LOGOUT_PATH} needs "Authorization: Bearer <session>": the login to end` });
   else {
-    if (options.sessions.end(req)) options.loggedOut?.(secret);
+    options.sessions.end(req);
     res.writeHead(204, { 'cache-control': 'no-store', ...SECURITY_HEADERS }).end();
   }
   req.resume();

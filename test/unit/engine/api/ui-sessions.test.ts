@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { SESSION_IDLE_MS, UiSessions, isLocalPeer, isLoopbackPeer } from '../../../../main/engine/api/ui-routes.ts';
@@ -25,12 +26,19 @@ describe('web UI sessions', () => {
     expect(sessions.admits(carrying(secret))).toBe(true);
   });
 
-  it('ends a session unused for 12 hours', () => {
+  it('ends a session unused for 12 hours, and says which one ended, however it ended', () => {
     let now = 0;
-    const sessions = new UiSessions(() => now);
+    const ended: string[] = [];
+    const sessions = new UiSessions(() => now, { onEnded: (key) => ended.push(key) });
+    const key = (secret: string) => createHash('sha256').update(secret).digest('hex');
     const idle = sessions.redeem(sessions.newCode(), PORT)!;
     now += SESSION_IDLE_MS + 1;
     expect(sessions.admits(carrying(idle))).toBe(false);
+    const moved = sessions.redeem(sessions.newCode(), PORT)!;
+    expect(sessions.check(carrying(moved, PORT + 1))).toBe('other-port');
+    const loggedOut = sessions.redeem(sessions.newCode(), PORT)!;
+    sessions.end(carrying(loggedOut));
+    expect(ended).toEqual([key(idle), key(moved), key(loggedOut)]);
   });
 
   it('holds a session only at the port it was opened on, and ends one that turns up at another', () => {
