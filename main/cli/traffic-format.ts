@@ -57,12 +57,16 @@ export function formatDuration(ms: number | undefined): string {
  */
 function clock(at: number, now: number): string {
   const d = new Date(at);
-  const two = (n: number) => String(n).padStart(2, '0');
-  const ms = String(d.getMilliseconds()).padStart(3, '0');
-  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${ms}`;
+  const time = `${hms(d)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
   if (d.toDateString() === new Date(now).toDateString()) return time;
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${time}`;
+  return `${ymd(d)} ${time}`;
 }
+
+const two = (n: number) => String(n).padStart(2, '0');
+/** `2026-12-04`, local. */
+const ymd = (d: Date) => `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+/** `21:05:00`, local. */
+const hms = (d: Date) => `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 
 /**
  * One line: `12:03:04.567  cursor → gateway  tools/call github__search  ok  12.3 ms  120 B → 3.4 KiB`
@@ -128,13 +132,10 @@ export function formatTrafficStats(stats: TrafficStats): string {
   );
 }
 
-const two = (n: number) => String(n).padStart(2, '0');
-
 /** `2026-12-04 21:05:00`, local time. */
 function localTime(at: number): string {
   const d = new Date(at);
-  const date = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
-  return `${date} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  return `${ymd(d)} ${hms(d)}`;
 }
 
 /** The local zone's offset at that time: `UTC+01:00`, `UTC-05:00`, `UTC`. */
