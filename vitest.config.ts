@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits for what a user would see settle; under a loaded CI machine a page can take
+    // longer than vitest's default second to lay out, so polls get the time locator waits get.
+    expect: { poll: { timeout: 10_000 } },
     // Integration tests spawn real servers; two cores, so keep parallelism modest.
     maxWorkers: 2,
     pool: 'forks',

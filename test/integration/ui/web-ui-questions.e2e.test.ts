@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
@@ -46,6 +46,11 @@ beforeAll(async () => {
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Questions' }).click();
   await page.getByRole('heading', { level: 1, name: 'Questions' }).waitFor();
 }, 60_000);
+
+// A test that fails mid-question leaves it waiting; cancelled here, it cannot slow or confuse the next one.
+afterEach(async () => {
+  for (const { id } of await gateway.api.listQuestions()) await gateway.api.answerQuestion(id, { action: 'cancel' });
+});
 
 afterAll(async () => {
   await client?.close();
