@@ -652,11 +652,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /**
    * A one-time link that logs a browser into the web UI (valid ten minutes), or undefined without
    * an HTTP listener. Show it to the user only: it is as good as the API token until it is used.
+   * Made for a logged-in page (`madeFor`, its request), the session it opens belongs to that page's login.
    */
-  uiLoginUrl(): string | undefined {
+  uiLoginUrl(madeFor?: IncomingMessage): string | undefined {
     const mcp = this.http?.url;
     if (!mcp) return undefined;
-    return `${mcp.replace(/\/mcp$/, '')}${UI_PREFIX}/#login=${this.uiSessions.newCode()}`;
+    return `${mcp.replace(/\/mcp$/, '')}${UI_PREFIX}/#login=${this.uiSessions.newCode(madeFor)}`;
   }
 
   /**
@@ -2043,7 +2044,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         sessions: this.uiSessions,
         // A logged-in page may ask for a link too: after a port change it continues at the new address.
         authorizes: (req) => apiRoutes.authorizes(req) || this.uiSessions.admits(req),
-        newLink: () => this.uiLoginUrl(),
+        newLink: (req) => this.uiLoginUrl(req),
       });
       try {
         this.http = await listenHttp({

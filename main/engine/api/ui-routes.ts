@@ -9,8 +9,10 @@
  * left at the old address keeps sending its secret there, to whatever took that port. Codes last
  * ten minutes and work once; a session lasts until it is logged out, goes unused for 12 hours, or
  * the gateway stops (the API token is made once per run, so it never changes under a session), and
- * what it holds open (its event streams) ends with it. Only this machine is answered (the
- * Host/Origin guard has also run before any of this).
+ * what it holds open (its event streams) ends with it. A logged-in page may ask for a link too (to
+ * continue at a new port); the session that opens belongs to the same login, and Log out ends every
+ * session of a login, so a copied secret cannot make itself a login that outlives it. Only this
+ * machine is answered (the Host/Origin guard has also run before any of this).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -105,14 +107,22 @@ export interface UiSessionsOptions {
 /** Longest delay setTimeout takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * A session: when it was last used, the port it was opened on, and its login (the digest of the first
+ * session a link from `switchboard ui` opened; the sessions opened with links their pages asked for share it).
+ */
+interface Session {
+  used: number;
+  port: number | undefined;
+  login: string;
+}
+
 /** Login codes and the sessions they opened, in memory. */
 export class UiSessions {
-  private readonly codes = new Map<string, number>();
-  /**
-   * Digests of the session secrets (never the secrets): when each was last used, and the port it was opened on.
-   * Kept in the order of last use, the longest unused first.
-   */
-  private readonly sessions = new Map<string, { used: number; port: number | undefined }>();
+  /** Digests of the codes: when each expires, and the login it continues (made by a logged-in page). */
+  private readonly codes = new Map<string, { expires: number; login: string | undefined }>();
+  /** By the digests of their secrets (never the secrets), in the order of last use, the longest unused first. */
+  private readonly sessions = new Map<string, Session>();
   private readonly now: () => number;
   private readonly idleMs: number;
   private readonly onEnded: ((secretDigest: string) => void) | undefined;
@@ -125,10 +135,14 @@ export class UiSessions {
     this.onEnded = options.onEnded;
   }
 
-  /** A new one-time login code, valid for ten minutes. */
-  newCode(): string {
+  /**
+   * A new one-time login code, valid for ten minutes; made for a logged-in page (`madeFor`, the request
+   * carrying its secret), the session it opens belongs to that page's login.
+   */
+  newCode(madeFor?: IncomingMessage): string {
     const code = randomBytes(24).toString('base64url');
-    this.codes.set(digest(code).toString('hex'), this.now() + CODE_TTL_MS);
+    const login = madeFor && this.sessionOf(madeFor)?.login;
+    this.codes.set(digest(code).toString('hex'), { expires: this.now() + CODE_TTL_MS, login });
     while (this.codes.size > MAX_CODES) this.codes.delete(this.codes.keys().next().value!);
     return code;
   }
@@ -139,11 +153,12 @@ export class UiSessions {
    */
   redeem(code: string, port: number | undefined): string | undefined {
     const key = digest(code).toString('hex');
-    const expires = this.codes.get(key);
+    const made = this.codes.get(key);
     this.codes.delete(key);
-    if (expires === undefined || expires < this.now()) return undefined;
+    if (made === undefined || made.expires < this.now()) return undefined;
     const secret = randomBytes(32).toString('base64url');
-    this.sessions.set(digest(secret).toString('hex'), { used: this.now(), port });
+    const session = digest(secret).toString('hex');
+    this.sessions.set(session, { used: this.now(), port, login: made.login ?? session });
     while (this.sessions.size > MAX_SESSIONS) this.drop(this.sessions.keys().next().value!);
     this.watchExpiry();
     return secret;
@@ -178,14 +193,26 @@ export class UiSessions {
     this.sessions.delete(key);
     // Kept in the order of last use, so the one evicted past MAX_SESSIONS is the longest unused, not the first
     // opened (a tab in use all day, while others were opened and left since).
-    this.sessions.set(key, { used: this.now(), port: session.port });
+    this.sessions.set(key, { ...session, used: this.now() });
     return 'admitted';
   }
 
-  /** Ends the session whose secret the request carries (at whichever port); whether there was one. */
+  /**
+   * Logs out: ends the session whose secret the request carries (at whichever port), every other session of its
+   * login and the codes its pages asked for; whether there was one.
+   */
   end(req: IncomingMessage): boolean {
+    const session = this.sessionOf(req);
+    if (session === undefined) return false;
+    for (const [key, made] of this.codes) if (made.login === session.login) this.codes.delete(key);
+    for (const [key, other] of this.sessions) if (other.login === session.login) this.drop(key);
+    return true;
+  }
+
+  /** The session whose secret the request carries, live or not yet found out to be over. */
+  private sessionOf(req: IncomingMessage): Session | undefined {
     const secret = bearerOf(req);
-    return secret !== undefined && this.drop(digest(secret).toString('hex'));
+    return secret === undefined ? undefined : this.sessions.get(digest(secret).toString('hex'));
   }
 
   private drop(key: string): boolean {
@@ -245,8 +272,11 @@ export interface UiRoutesOptions {
   sessions: UiSessions;
   /** Whether a request carries the API's bearer token or a session's (to make a new login link). */
   authorizes: (req: IncomingMessage) => boolean;
-  /** A new login link, for `switchboard ui`. */
-  newLink: () => string | undefined;
+  /**
+   * A new login link: for `switchboard ui`, or for the logged-in page the request comes from (the session
+   * it opens belongs to that page's login).
+   */
+  newLink: (req: IncomingMessage) => string | undefined;
 }
 
 /** Handles /ui and everything under it; returns false for other paths. */
@@ -265,7 +295,7 @@ export function createUiRoutes(options: UiRoutesOptions) {
       if (req.method !== 'POST') sendJson(res, 405, { error: `${NEW_LINK_PATH} takes POST` }, { allow: 'POST' });
       else if (!options.authorizes(req))
         sendJson(res, 401, { error: `${NEW_LINK_PATH} needs "Authorization: Bearer <api token or UI session>"` });
-      else sendJson(res, 200, { url: options.newLink() }, { 'cache-control': 'no-store' });
+      else sendJson(res, 200, { url: options.newLink(req) }, { 'cache-control': 'no-store' });
       return true;
     }
     if (url.pathname === LOGOUT_PATH) {

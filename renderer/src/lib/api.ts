@@ -87,8 +87,9 @@ export async function newLoginLink(origin: string): Promise<string | undefined> 
 }
 
 /**
- * Ends this tab's login at the gateway (its secret opens nothing any more, wherever it was copied)
- * and forgets it here. Undefined when done; otherwise why not, and the tab stays logged in.
+ * Ends this tab's login at the gateway (its secret opens nothing any more, wherever it was copied, nor do the
+ * logins opened by links it asked for) and forgets it here. Undefined when done; otherwise why not, and the tab
+ * stays logged in.
  */
 export async function logOut(): Promise<string | undefined> {
   const session = sessionStorage.getItem(SESSION_KEY);

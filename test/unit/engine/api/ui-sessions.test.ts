@@ -60,6 +60,20 @@ describe('web UI sessions', () => {
     expect(sessions.check(carrying(other))).toBe('admitted');
   });
 
+  it("ends with a logout every session of its login, the ones its page's links opened and their codes", () => {
+    const sessions = new UiSessions();
+    const first = sessions.redeem(sessions.newCode(), PORT)!;
+    const moved = sessions.redeem(sessions.newCode(carrying(first)), PORT + 1)!;
+    const again = sessions.redeem(sessions.newCode(carrying(moved, PORT + 1)), PORT)!;
+    const unused = sessions.newCode(carrying(again));
+    const apart = sessions.redeem(sessions.newCode(carrying('the API token')), PORT)!;
+    expect(sessions.end(carrying(moved, PORT + 1))).toBe(true);
+    for (const secret of [first, again]) expect(sessions.check(carrying(secret))).toBe('unknown');
+    expect(sessions.check(carrying(moved, PORT + 1))).toBe('unknown');
+    expect(sessions.redeem(unused, PORT)).toBeUndefined();
+    expect(sessions.check(carrying(apart))).toBe('admitted');
+  });
+
   it('counts as this machine: 127/8, ::1 and IPv4-mapped 127/8 only', () => {
     for (const address of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1'])
       expect(isLoopbackPeer(address)).toBe(true);
