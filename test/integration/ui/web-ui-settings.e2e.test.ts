@@ -90,4 +90,32 @@ describe('the Settings screen in the web UI', () => {
     await themes.getByRole('radio', { name: 'As the system' }).check();
     expect(await page.locator('html').getAttribute('data-theme')).toBeNull();
   });
+
+  it('says it is reading the settings until the gateway answers, and shows no value it was not given', async () => {
+    const nav = page.getByRole('navigation', { name: 'Screens' });
+    await nav.getByRole('link', { name: 'Overview' }).click();
+    // A gateway slow to answer (a busy machine): held here until the screen has been looked at.
+    let answer = (): void => {};
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    await page.route('**/api/settings', async (route) => {
+      await held;
+      // Refused once the test has let go of the route (it failed before answering): nothing left to answer.
+      await route.continue().catch(() => undefined);
+    });
+    try {
+      await nav.getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('status').getByText('Reading the settings…').waitFor();
+      await page.screenshot({ path: path.join(await screenshotDir(), 'settings-reading.png') });
+      // It showed "3" days and recording on, the defaults, as if they were the config's 12 days and recording off.
+      const days = page.getByLabel('Keep history for (days; 0 keeps none)');
+      expect(await days.count()).toBe(0);
+      expect(await page.getByRole('checkbox', { name: 'Record every message (redacted)' }).count()).toBe(0);
+      answer();
+      await expect.poll(() => days.inputValue()).toBe('12');
+      expect(await page.getByText('Reading the settings…').count()).toBe(0);
+    } finally {
+      answer();
+      await page.unroute('**/api/settings');
+    }
+  });
 });
