@@ -6,7 +6,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { GatewayError } from '../protocol/errors.ts';
-import { MAX_RETRY_AFTER_MS } from './retry-after.ts';
+import { MAX_RETRY_AFTER_MS, describeWait } from './retry-after.ts';
 import type { UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamState, UpstreamStatus } from './types.ts';
 
 export interface BackoffPolicy {
@@ -216,9 +216,7 @@ export class UpstreamLifecycle {
 
   /** Why a request cannot be served while the next try is a while off: the last failure, and when that try is. */
   private down(): GatewayError {
-    const seconds = Math.max(1, Math.round(((this.retryAt ?? Date.now()) - Date.now()) / 1000));
-    // Minutes once a server's Retry-After has put the next try that far off.
-    const wait = seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+    const wait = describeWait((this.retryAt ?? Date.now()) - Date.now());
     return new GatewayError(
       'upstream_unavailable',
       `server "${this.opts.name}" is down${this.detail()}; Switchboard tries it again in ${wait}`,

@@ -18,9 +18,13 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** A wait as messages say it: seconds under two minutes, whole minutes (rounded up) to an hour, then "over an hour". */
+export function describeWait(ms: number): string {
+  if (ms < 120_000) return `${Math.max(1, Math.ceil(ms / 1000))} s`;
+  return ms <= 3_600_000 ? `${Math.ceil(ms / 60_000)} min` : 'over an hour';
+}
+
 /** "it asks to wait 30 s before trying again", for a failure's message. */
 export function describeRetryAfter(ms: number): string {
-  const wait =
-    ms < 60_000 ? `${Math.ceil(ms / 1000)} s` : ms < 3_600_000 ? `${Math.ceil(ms / 60_000)} min` : 'over an hour';
-  return `it asks to wait ${wait} before trying again (Retry-After)`;
+  return `it asks to wait ${describeWait(ms)} before trying again (Retry-After)`;
 }

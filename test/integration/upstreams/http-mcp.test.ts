@@ -365,11 +365,11 @@ describe('http-mcp upstream against the recording fixture', () => {
     const u = upstream({ url: server.url, transport: 'streamable-http' });
     u.start();
     await u.whenReady(10_000);
-    server.failNext('tools/call', 429, 1, { 'retry-after': '90' });
+    server.failNext('tools/call', 429, 1, { 'retry-after': '150' });
     const err = await u.request('tools/call', { name: 'echo', arguments: { message: 'x' } }).catch((e: unknown) => e);
     expect((err as GatewayError).rpc!.message).toBe(
       `server "remote": HTTP 429 from ${server.url}: fixture: forced failure; ` +
-        'it asks to wait 2 min before trying again (Retry-After)',
+        'it asks to wait 3 min before trying again (Retry-After)',
     );
     server.failNext('tools/call', 429);
     const bare = await u.request('tools/call', { name: 'echo', arguments: { message: 'x' } }).catch((e: unknown) => e);

@@ -18,7 +18,9 @@ describe('Retry-After', () => {
 
   it('says the wait in seconds, minutes, or as over an hour', () => {
     expect(describeRetryAfter(1_500)).toBe('it asks to wait 2 s before trying again (Retry-After)');
-    expect(describeRetryAfter(90_000)).toBe('it asks to wait 2 min before trying again (Retry-After)');
+    expect(describeRetryAfter(90_000)).toBe('it asks to wait 90 s before trying again (Retry-After)');
+    expect(describeRetryAfter(150_000)).toBe('it asks to wait 3 min before trying again (Retry-After)');
+    expect(describeRetryAfter(3_600_000)).toBe('it asks to wait 60 min before trying again (Retry-After)');
     expect(describeRetryAfter(7_200_000)).toBe('it asks to wait over an hour before trying again (Retry-After)');
   });
 });
