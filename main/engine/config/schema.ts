@@ -6,6 +6,7 @@
 import { isAbsolute as isPosixAbsolute } from 'node:path/posix';
 import { isAbsolute as isWin32Absolute } from 'node:path/win32';
 import { z } from 'zod';
+import { fetchPortRefusal } from '../egress/bad-ports.ts';
 import { portOutOfRange, type HandlerFastcgiTarget, type HandlerHttpTarget } from './handler-address.ts';
 import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from './http-limits.ts';
 
@@ -103,7 +104,7 @@ function remoteUrlProblem(value: string): string | undefined {
       ? 'not a valid URL (a space or another character a URL cannot have, in its host or port?)'
       : REMOTE_URL;
   }
-  return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) ? undefined : REMOTE_URL;
+  return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) ? fetchPortRefusal(url) : REMOTE_URL;
 }
 
 /** A WebSocket URL (the remote server speaks MCP over WebSocket). */

@@ -4,6 +4,7 @@
  * userinfo, query or fragment (those can carry tokens).
  */
 import { GatewayError } from '../protocol/errors.ts';
+import { fetchPortRefusal } from './bad-ports.ts';
 import { EGRESS_REFUSED } from './connector.ts';
 
 /** The URL as shown in messages: scheme, host, port and path only. */
@@ -66,6 +67,9 @@ export function isCertificateCode(code: string): boolean {
 export function describeTlsFailure(code: string): string {
   return `TLS: ${TLS_TEXT[code] ?? 'the secure connection could not be set up'}; ${code}`;
 }
+
+const BAD_PORT_ELSEWHERE =
+  'it led to a port web requests never connect to, one of the Fetch standard\'s "bad ports" (mail, X11, IRC, SIP ...)';
 
 /** Codes meaning no connection was ever made, so nothing we sent can have arrived. */
 const NEVER_CONNECTED = new Set([
@@ -131,6 +135,10 @@ export function describeNetworkFailure(err: unknown, url: string | URL): string 
   const shown = displayUrl(url);
   if (code === EGRESS_REFUSED) return `refused to connect to ${shown}: ${egressReason(err)}`;
   if (code && isTlsCode(code)) return `cannot connect to ${shown} (${describeTlsFailure(code)})`;
+  // fetch refuses some ports before dialling, with no code: the config's check cannot see a port from ${env:…},
+  // nor one a redirect or an authorization server's metadata leads to.
+  if (!code && innermostMessage(err) === 'bad port')
+    return `cannot connect to ${shown} (${fetchPortRefusal(new URL(url)) ?? BAD_PORT_ELSEWHERE})`;
   const text = code ? (NETWORK_TEXT[code] ?? `${innermostMessage(err)}`) : innermostMessage(err);
   return code && NEVER_CONNECTED.has(code)
     ? `cannot connect to ${shown} (${text})`

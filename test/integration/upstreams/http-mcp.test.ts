@@ -210,6 +210,19 @@ describe('http-mcp upstream against the reference everything server', () => {
     await reach(u, 'failed');
     expect(u.status().lastError).toMatch(/connection refused/);
   });
+
+  it('says fetch never connects to port 6000 (a "bad port"), not that it lost a connection it never had', async () => {
+    // Reached with ${env:…} in the config, the port is known only now; fetch refuses it before dialling.
+    const u = upstream(
+      { url: 'http://127.0.0.1:6000/mcp' },
+      { initialMs: 50, maxMs: 100, maxAttempts: 2, stableMs: 60_000 },
+    );
+    u.start();
+    await reach(u, 'failed');
+    expect(u.status().lastError).toContain(
+      'cannot connect to http://127.0.0.1:6000/mcp (port 6000 is one that web requests never connect to',
+    );
+  });
 });
 
 describe('http-mcp upstream against the recording fixture', () => {

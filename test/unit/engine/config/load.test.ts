@@ -318,6 +318,8 @@ describe('parseConfigText: errors a user sees', () => {
     "c": { "url": "mcp.example.com/mcp" },
     "d": { "url": "http://mcp example.com/mcp" },
     "e": { "url": "https://mcp.example.com:8443/mcp?port=99999" },
+    "f": { "url": "http://127.0.0.1:6000/mcp" },
+    "g": { "url": "ws://127.0.0.1:6000/mcp" },
   },
 }`);
     expect(lines(err)).toEqual([
@@ -327,6 +329,10 @@ describe('parseConfigText: errors a user sees', () => {
         `(write https://… or http://…)`,
       `${FILE}:6:19: mcpServers.d.url: not a valid URL (a space or another character a URL cannot have, ` +
         `in its host or port?)`,
+      // fetch refuses it ("bad port"); the server was reported as "lost the connection" at every start.
+      `${FILE}:8:19: mcpServers.f.url: port 6000 is one that web requests never connect to (the Fetch standard's ` +
+        `"bad ports", kept for mail, X11, IRC, SIP and other services that are not the web): serve the server on ` +
+        `another port`,
     ]);
   });
 
