@@ -9,6 +9,15 @@ import { GatewayError } from '../protocol/errors.ts';
 import { MAX_RETRY_AFTER_MS, describeWait } from './retry-after.ts';
 import type { UpstreamEvents, UpstreamInfo, UpstreamKind, UpstreamState, UpstreamStatus } from './types.ts';
 
+/** A state in a sentence about the server: `server "x" has failed: …` (it read "is failed", "is backoff"). */
+const STATE_SAID: Readonly<Record<UpstreamState, string>> = {
+  stopped: 'is stopped',
+  starting: 'is starting',
+  ready: 'is ready',
+  backoff: 'is between tries',
+  failed: 'has failed',
+};
+
 export interface BackoffPolicy {
   initialMs: number;
   maxMs: number;
@@ -211,7 +220,10 @@ export class UpstreamLifecycle {
 
   /** Why a request cannot be served now: the state and the last failure. */
   unavailable(): GatewayError {
-    return new GatewayError('upstream_unavailable', `server "${this.opts.name}" is ${this.current}${this.detail()}`);
+    return new GatewayError(
+      'upstream_unavailable',
+      `server "${this.opts.name}" ${STATE_SAID[this.current]}${this.detail()}`,
+    );
   }
 
   /** Why a request cannot be served while the next try is a while off: the last failure, and when that try is. */

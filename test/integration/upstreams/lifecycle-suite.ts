@@ -234,7 +234,7 @@ export function describeUpstreamLifecycle(label: string, setup: () => Promise<Li
             expect(u.status().retryAt).toBeUndefined();
             const err = (await u.whenReady(1000).catch((e: unknown) => e)) as GatewayError;
             expect(err.code).toBe('upstream_unavailable');
-            expect(err.message).toMatch(new RegExp(`^server "${escape(u.name)}" is failed: `));
+            expect(err.message).toMatch(new RegExp(`^server "${escape(u.name)}" has failed: `));
             // Given up: no more attempts.
             const count = seen.length;
             await new Promise((resolve) => setTimeout(resolve, policy.maxMs * 3));

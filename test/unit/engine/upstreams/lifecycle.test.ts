@@ -139,8 +139,8 @@ describe('UpstreamLifecycle', () => {
     const err = (await waiting) as GatewayError;
     expect(err).toBeInstanceOf(GatewayError);
     expect(err.code).toBe('upstream_unavailable');
-    expect(err.message).toBe('server "srv" is failed: gave up after 2 tries: exited with code 3');
-    await expect(lifecycle.whenReady(10)).rejects.toThrow('server "srv" is failed: gave up after 2 tries: exited');
+    expect(err.message).toBe('server "srv" has failed: gave up after 2 tries: exited with code 3');
+    await expect(lifecycle.whenReady(10)).rejects.toThrow('server "srv" has failed: gave up after 2 tries: exited');
     // A late failure report does not bring it back to backoff.
     lifecycle.retry('late', () => undefined);
     expect(lifecycle.status()).toMatchObject({
@@ -325,7 +325,7 @@ describe('UpstreamLifecycle', () => {
       restarts: 0,
     });
     await expect(lifecycle.whenReady(10)).rejects.toThrow(
-      'server "srv" is failed: cannot set up the handler: bad address',
+      'server "srv" has failed: cannot set up the handler: bad address',
     );
   });
 
