@@ -36,6 +36,7 @@ import {
 import { runtimePaths } from '../shared/paths.ts';
 import { describeStopped, markStopped, readStopped } from '../shared/stopped-marker.ts';
 import { formatToolResult, printable, printableLines, table } from './format.ts';
+import { localTime } from './traffic-format.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
 /** The built renderer (npm run build), served as the web UI under /ui by `switchboard serve`. */
@@ -265,8 +266,9 @@ export async function status(opts: { json: boolean }): Promise<number> {
     return 1;
   }
   const socket = info.socket ? `${info.socket} (${answering ? 'answering' : 'not answering'})` : 'off';
+  const since = localTime(Date.parse(info.startedAt));
   process.stdout.write(
-    `Switchboard gateway running: pid ${info.pid}, version ${info.version}, since ${info.startedAt}\n` +
+    `Switchboard gateway running: pid ${info.pid}, version ${info.version}, since ${since}\n` +
       table(null, [
         ['  config', info.configPath],
         ['  HTTP', info.http ?? (info.httpProblem ? `off: ${info.httpProblem}` : 'off')],
@@ -678,7 +680,7 @@ export async function doctor(opts: Common): Promise<number> {
   process.stdout.write(`\nGateway\n`);
   const running = await runningGateway();
   if (running) {
-    ok(`running: pid ${running.pid} since ${running.startedAt}, config ${running.configPath}`);
+    ok(`running: pid ${running.pid} since ${localTime(Date.parse(running.startedAt))}, config ${running.configPath}`);
     if (running.configPath !== configPath)
       bad(`the running gateway uses ${running.configPath}, not ${configPath}; stop it ("switchboard stop") to switch`);
   } else {

@@ -133,7 +133,7 @@ export function formatTrafficStats(stats: TrafficStats): string {
 }
 
 /** `2026-12-04 21:05:00`, local time. */
-function localTime(at: number): string {
+export function localTime(at: number): string {
   const d = new Date(at);
   return `${ymd(d)} ${hms(d)}`;
 }

@@ -504,6 +504,8 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
       expect(ready).not.toContain('shim socket');
       const status = await cli(['status'], { ...env, SWITCHBOARD_RUNTIME_DIR: runtimeDir });
       expect(status.stdout).toMatch(/^ {2}socket {2}off$/m);
+      // In local time, as the traffic lines are: it was "since 2026-12-06T22:35:13.548Z".
+      expect(status.stdout).toMatch(/, since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n/);
       const refused = await new Promise<string>((resolve) => {
         const socket = net.connect(path.join(runtimeDir, 'gateway.sock'));
         socket.on('connect', () => (socket.destroy(), resolve('connected')));
