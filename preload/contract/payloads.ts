@@ -325,8 +325,8 @@ export interface ClientChangePreview {
   diff: string;
   warnings: string[];
   /**
-   * Why Switchboard will not write the file (a symbolic link to a file outside the client's folder):
-   * the diff is the change for the user to make there by hand.
+   * Why Switchboard will not write the file: a symbolic link to a file outside the client's folder (the
+   * diff is the change for the user to make there by hand), or a read-only file (make it writable first).
    */
   refused?: string;
 }

@@ -49,8 +49,9 @@ export interface ChangePlan {
   changed: boolean;
   warnings: string[];
   /**
-   * Why Switchboard will not write this file itself (a symbolic link to a file outside the client's
-   * folder: a dotfiles repository): the diff is then the change for the user to make there.
+   * Why Switchboard will not write this file itself: a symbolic link to a file outside the client's
+   * folder (a dotfiles repository; the diff is then the change for the user to make there), or a
+   * read-only file.
    */
   refused?: string;
 }
@@ -92,8 +93,11 @@ async function prepare(
   edit: BodyEdit,
 ): Promise<{ plan: ChangePlan; snapshot: FileSnapshot }> {
   const file = await clientConfigPath(def, ctx);
-  const { target, refused } = await writeTarget(file);
+  const linked = await writeTarget(file);
+  const { target } = linked;
   const snapshot = await readSnapshot(target);
+  // A read-only file is refused as a link out of the folder is: said by the preview, not first by Write.
+  const refused = linked.refused ?? (await readOnly(target));
   const { body, shape } = splitText(snapshot.text);
   const newBody = edit(body, file, shape.eol);
   const after = newBody === body ? snapshot.text : joinText(newBody, shape);
@@ -102,7 +106,7 @@ async function prepare(
   const warnings =
     refused !== undefined
       ? changed
-        ? [`${refused}; this is the change to make in ${target}`]
+        ? [linked.refused !== undefined ? `${refused}; this is the change to make in ${target}` : refused]
         : []
       : target !== file
         ? [`${file} is a symbolic link; ${target} is the file changed`]
@@ -147,6 +151,17 @@ async function writeTarget(file: string): Promise<{ target: string; refused?: st
     );
     if (target === file || !isFile) throw err;
     return { target, refused: err.message };
+  }
+}
+
+/** Why `target` cannot be written as it is (read-only), if so. */
+async function readOnly(target: string): Promise<string | undefined> {
+  try {
+    await assertWritable(target);
+    return undefined;
+  } catch (err) {
+    if (err instanceof GatewayError && err.code === 'unsafe_path') return err.message;
+    throw err;
   }
 }
 

@@ -92,6 +92,15 @@ describe('an install the system refuses', () => {
     },
   );
 
+  it('names a read-only file in the dry run, before any write is tried', async () => {
+    await chmod(file, 0o444);
+    const before = await readFile(file);
+    const dry = cliAsUser(home, ['install', 'cursor', '--dry-run']);
+    expect(dry.stderr).toContain(`${file} is read-only; make it writable (chmod u+w) if Switchboard should change it`);
+    expect(dry.stdout).toContain('+    "switchboard": {');
+    expect(await readFile(file)).toEqual(before);
+  });
+
   it("adopt from a read-only client file changes nothing: Switchboard's config does not get its servers", async () => {
     const original = '{\n  "mcpServers": {\n    "notes": { "command": "notes-mcp", "args": ["--dir", "/x"] }\n  }\n}\n';
     await writeFile(file, original);
