@@ -1,0 +1,112 @@
+/**
+ * The Clients screen in real Chromium when Switchboard will not write a client's file: a read-only
+ * file is named in the preview, which offers no Write; a preview that cannot be made (a server of the
+ * user's named "switchboard") is said in that client's own panel, not above the list under another
+ * client's preview; and a Write that fails (the file changed after the preview) says why inside the
+ * panel, by its buttons. Screenshots go to SCREENSHOT_DIR.
+ */
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shimCommand, type Gateway } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
+import { NODE, ROOT, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer', 'dist');
+
+describe('the Clients screen when a client file cannot be written', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let home: string;
+  let gateway: Gateway;
+  let browser: TestBrowser;
+  let page: Page;
+  const put = async (relative: string, text: string): Promise<string> => {
+    const file = path.join(home, relative);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, text);
+    return file;
+  };
+  const cursor = '{ "mcpServers": { "notes": { "command": "notes-mcp" } } }\n';
+  const claude = '{ "mcpServers": { "switchboard": { "command": "npx", "args": ["other-switchboard"] } } }\n';
+  const vscode = '// mine\n{\n  "servers": {\n    "github": { "type": "stdio", "command": "gh" },\n  },\n}\n';
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(UI_DIR, 'index.html')))
+      throw new Error(`the renderer is not built (${UI_DIR}): run "npm run build" first (npm test does)`);
+    dir = await tempDir('sb-ui-refusals-');
+    home = path.join(dir.dir, 'home');
+    await chmod(await put('.cursor/mcp.json', cursor), 0o444);
+    await put('.config/Claude/claude_desktop_config.json', claude);
+    await put('.config/Code/User/mcp.json', vscode);
+    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: {} }), {
+      uiDir: UI_DIR,
+      clientInstalls: {
+        context: { platform: 'linux', env: {}, home, stateDir: path.join(dir.dir, 'state') },
+        shim: (profile) =>
+          shimCommand({ executable: NODE, script: path.join(ROOT, 'bin', 'switchboard.js'), profile }).shim,
+      },
+    });
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+    page = browser.page;
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Clients' }).click();
+    await page.getByRole('row').filter({ hasText: 'Cursor' }).waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  const shoot = async (name: string) => {
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(await screenshotDir(), `clients-refusals-${name}.png`) });
+  };
+
+  it('names a read-only file in the preview and offers no Write', async () => {
+    const file = path.join(home, '.cursor', 'mcp.json');
+    await page.getByRole('button', { name: 'Install into Cursor' }).click();
+    const panel = page.getByRole('region', { name: 'Install into Cursor' });
+    await panel.getByText(`${file} is read-only; make it writable (chmod u+w)`, { exact: false }).waitFor();
+    expect(await panel.getByLabel('The change').textContent()).toContain('"switchboard"');
+    expect(await panel.getByRole('button', { name: 'Write the change' }).isDisabled()).toBe(true);
+    await shoot('read-only');
+  });
+
+  it("says why a client's preview cannot be made in that client's panel, closing the other client's", async () => {
+    const file = path.join(home, '.config', 'Claude', 'claude_desktop_config.json');
+    await page.getByRole('button', { name: 'Install into Claude Desktop' }).click();
+    const panel = page.getByRole('region', { name: 'Install into Claude Desktop' });
+    await panel
+      .getByRole('alert')
+      .getByText(`${file} already has a server named "switchboard" that is not Switchboard`, { exact: false })
+      .waitFor();
+    expect(await page.getByRole('region', { name: 'Install into Cursor' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Write the change' }).count()).toBe(0);
+    await shoot('preview-failed');
+    await panel.getByRole('button', { name: 'Close' }).click();
+    expect(await panel.count()).toBe(0);
+    expect(await readFile(file, 'utf8')).toBe(claude);
+  });
+
+  it('says why a Write failed inside the panel, by its buttons, when the file changed after the preview', async () => {
+    const file = path.join(home, '.config', 'Code', 'User', 'mcp.json');
+    await page.getByRole('button', { name: 'Install into VS Code' }).click();
+    const panel = page.getByRole('region', { name: 'Install into VS Code' });
+    await panel.getByLabel('The change').waitFor();
+    // Meanwhile the user adds a server of their own named "switchboard" in VS Code.
+    const theirs = '\n    "switchboard": { "type": "http", "url": "http://x" },';
+    const edited = vscode.replace('"servers": {', `"servers": {${theirs}`);
+    await writeFile(file, edited);
+    await panel.getByRole('button', { name: 'Write the change' }).click();
+    await panel
+      .getByRole('alert')
+      .getByText(`Installing into VS Code: ${file} already has a server named "switchboard"`, { exact: false })
+      .waitFor();
+    expect(await page.locator('h1 ~ p.banner.error').count()).toBe(0);
+    await shoot('write-failed');
+    expect(await readFile(file, 'utf8')).toBe(edited);
+  });
+});
