@@ -11,6 +11,7 @@ import type {
   AdoptionPreview,
   ClientChange,
   ClientChangePreview,
+  InstallChoice,
   ClientRestored,
   ClientView,
   GatewayStatus,
@@ -157,8 +158,12 @@ export interface GatewayApi {
   listClients(): Promise<ClientView[]>;
   /** The exact change installing into a client would make (`profile` default "default"); nothing is written. */
   previewInstall(client: string, profile?: string): Promise<ClientChangePreview>;
-  /** Adds Switchboard's entry to the client's config (backing the original up first); restart the client then. */
-  installClient(client: string, profile?: string): Promise<ClientChange>;
+  /**
+   * Adds Switchboard's entry to the client's config (backing the original up first); restart the client then.
+   * `choice`: the profile, or the profile and the `fingerprint` of the preview shown: when the file needs another
+   * change now, nothing is written (`client_config_conflict`, field `fingerprint`).
+   */
+  installClient(client: string, choice?: string | InstallChoice): Promise<ClientChange>;
   /** Takes Switchboard's entry out of the client's config (the backup stays for Restore). */
   uninstallClient(client: string): Promise<ClientChange>;
   /**

@@ -288,8 +288,13 @@ export const METHODS = {
   installClient: {
     channel: 'switchboard:install-client',
     http: { method: 'POST', path: '/clients/:client/install' },
-    params: ['client', 'profile?'],
-    args: z.tuple([name, name.optional()]),
+    params: ['client', 'choice?'],
+    args: z.tuple([
+      name,
+      z
+        .union([name, z.strictObject({ profile: name.optional(), fingerprint: z.string().max(200).optional() })])
+        .optional(),
+    ]),
   },
   uninstallClient: {
     channel: 'switchboard:uninstall-client',

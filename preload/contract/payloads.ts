@@ -318,11 +318,19 @@ export interface ClientView {
   backedUp: boolean;
 }
 
+/** What installClient writes: a profile, and the change the user was shown (ClientChangePreview.fingerprint). */
+export interface InstallChoice {
+  profile?: string;
+  fingerprint?: string;
+}
+
 /** What installing would change, before anything is written. */
 export interface ClientChangePreview {
   path: string;
   /** A unified diff (secret-looking values masked); '' when nothing would change. */
   diff: string;
+  /** Names this change: given to installClient, it writes only this change (see InstallChoice). */
+  fingerprint: string;
   warnings: string[];
   /**
    * Why Switchboard will not write the file: a symbolic link to a file outside the client's folder (the

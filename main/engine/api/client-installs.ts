@@ -142,16 +142,18 @@ export class ClientInstalls {
     return {
       path: plan.path,
       diff: plan.diff,
+      fingerprint: plan.fingerprint,
       warnings: plan.warnings,
       ...(plan.refused !== undefined ? { refused: plan.refused } : {}),
     };
   }
 
-  async install(client: string, profile = 'default'): Promise<ClientChange> {
+  /** `fingerprint`: the preview's, when the user saw one (a file that needs another change now is refused). */
+  async install(client: string, profile = 'default', fingerprint?: string): Promise<ClientChange> {
     const { context, shim } = this.ready();
     this.checkProfile(profile);
     const def = clientDefinition(client);
-    const result = await installClient(def.id, context, shim(profile));
+    const result = await installClient(def.id, context, shim(profile), fingerprint);
     if (!result.verified.ok)
       throw new GatewayError(
         'internal',

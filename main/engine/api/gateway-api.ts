@@ -167,8 +167,9 @@ export function createGatewayApi(
     async previewInstall(client, profile) {
       return host.clients.preview(client, profile);
     },
-    async installClient(client, profile) {
-      return host.clients.install(client, profile);
+    async installClient(client, choice) {
+      if (typeof choice === 'object') return host.clients.install(client, choice.profile, choice.fingerprint);
+      return host.clients.install(client, choice);
     },
     async uninstallClient(client) {
       return host.clients.uninstall(client);

@@ -46,6 +46,8 @@ export interface ChangePlan {
   after: string;
   /** Unified diff of exactly what changes; secret-looking values masked. '' when nothing does. */
   diff: string;
+  /** Names the change itself (the diff's lines taken out and put in), to check a write is the change shown. */
+  fingerprint: string;
   changed: boolean;
   warnings: string[];
   /**
@@ -122,6 +124,7 @@ async function prepare(
       before: snapshot.text,
       after,
       diff,
+      fingerprint: changeFingerprint(diff),
       changed,
       warnings,
       ...(refused !== undefined ? { refused } : {}),
@@ -169,21 +172,39 @@ export async function planChange(def: ClientDefinition, ctx: PathContext, edit: 
   return (await prepare(def, ctx, edit)).plan;
 }
 
+/**
+ * The lines a diff takes out and puts in, hashed. Its context and line numbers are left out: a client that
+ * saved something else in the file (Claude Code does, all the time) has not changed what the write does.
+ */
+export function changeFingerprint(diff: string): string {
+  const changes = diff.split('\n').filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l));
+  return sha256(Buffer.from(changes.join('\n'), 'utf8'));
+}
+
 const ATTEMPTS = 4;
 
 /**
  * Applies `edit`. If the file changes between reading and renaming (the client saved it), the
  * edit is redone on the new content, up to 4 times, then 'client_config_conflict'. `moved` names
- * the client's servers the edit takes out (adoption), for a later restore to put back.
+ * the client's servers the edit takes out (adoption), for a later restore to put back. `shown`: the
+ * fingerprint of the change the user was shown; a file that now needs another change is not written.
  */
 export async function applyChange(
   def: ClientDefinition,
   ctx: InstallerContext,
   edit: BodyEdit,
   moved: readonly string[] = [],
+  shown?: string,
 ): Promise<ChangeResult> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const { plan, snapshot } = await prepare(def, ctx, edit);
+    if (shown !== undefined && attempt === 0 && plan.fingerprint !== shown)
+      throw new GatewayError(
+        'client_config_conflict',
+        `${plan.path} changed since the change was shown (${def.name} or someone saved it); nothing was written: ` +
+          'look at the change as it is now, and write it if it is still what you want',
+        { field: 'fingerprint' },
+      );
     if (!plan.changed) return { plan, written: false };
     if (plan.refused !== undefined) throw new GatewayError('unsafe_path', plan.refused);
     await assertWritable(plan.target);

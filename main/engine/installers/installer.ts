@@ -357,14 +357,18 @@ export interface InstallResult extends ChangeResult {
   note: string;
 }
 
-/** Adds (or updates) our entry; backs the file up first if Switchboard never changed it before. */
+/**
+ * Adds (or updates) our entry; backs the file up first if Switchboard never changed it before.
+ * `shown`: the fingerprint of the preview the user saw (see applyChange).
+ */
 export async function installClient(
   id: ClientId | string,
   ctx: InstallerContext,
   shim: ShimCommand,
+  shown?: string,
 ): Promise<InstallResult> {
   const def = clientDefinition(id);
-  const result = await applyChange(def, ctx, setEntry(def, shim));
+  const result = await applyChange(def, ctx, setEntry(def, shim), [], shown);
   return { ...result, verified: await verifyClient(def.id, ctx, shim), note: def.note };
 }
 

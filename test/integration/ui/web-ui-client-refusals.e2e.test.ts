@@ -2,8 +2,9 @@
  * The Clients screen in real Chromium when Switchboard will not write a client's file: a read-only
  * file is named in the preview, which offers no Write; a preview that cannot be made (a server of the
  * user's named "switchboard") is said in that client's own panel, not above the list under another
- * client's preview; and a Write that fails (the file changed after the preview) says why inside the
- * panel, by its buttons. Screenshots go to SCREENSHOT_DIR.
+ * client's preview; a Write that fails (the file changed after the preview) says why inside the
+ * panel, by its buttons; and Write writes only the change shown: a file edited since so that it needs
+ * another is not written, and the panel shows the new change. Screenshots go to SCREENSHOT_DIR.
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -30,6 +31,7 @@ describe('the Clients screen when a client file cannot be written', () => {
   };
   const cursor = '{ "mcpServers": { "notes": { "command": "notes-mcp" } } }\n';
   const claude = '{ "mcpServers": { "switchboard": { "command": "npx", "args": ["other-switchboard"] } } }\n';
+  const zed = '{\n  // mine\n  "theme": "One Dark",\n  "context_servers": {},\n  "vim_mode": true,\n}\n';
   const vscode = '// mine\n{\n  "servers": {\n    "github": { "type": "stdio", "command": "gh" },\n  },\n}\n';
 
   beforeAll(async () => {
@@ -40,6 +42,7 @@ describe('the Clients screen when a client file cannot be written', () => {
     await chmod(await put('.cursor/mcp.json', cursor), 0o444);
     await put('.config/Claude/claude_desktop_config.json', claude);
     await put('.config/Code/User/mcp.json', vscode);
+    await put('.config/zed/settings.json', zed);
     gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: {} }), {
       uiDir: UI_DIR,
       clientInstalls: {
@@ -108,5 +111,34 @@ describe('the Clients screen when a client file cannot be written', () => {
     expect(await page.locator('h1 ~ p.banner.error').count()).toBe(0);
     await shoot('write-failed');
     expect(await readFile(file, 'utf8')).toBe(edited);
+  });
+
+  it('writes only the change shown: a file edited since so that it needs another shows that one first', async () => {
+    const file = path.join(home, '.config', 'zed', 'settings.json');
+    await page.getByRole('button', { name: 'Install into Zed' }).click();
+    const panel = page.getByRole('region', { name: 'Install into Zed' });
+    const shown = await panel.getByLabel('The change').textContent();
+    expect(shown).toContain('-  "context_servers": {},');
+    // Meanwhile the user adds a server of their own next to where ours goes.
+    const added = zed.replace('"context_servers": {}', '"context_servers": { "notes": { "command": "notes-mcp" } }');
+    await writeFile(file, added);
+    await panel.getByRole('button', { name: 'Write the change' }).click();
+    await panel
+      .getByRole('alert')
+      .getByText(`${file} changed since the change was shown (Zed or someone saved it); nothing was written`, {
+        exact: false,
+      })
+      .waitFor();
+    await panel.getByLabel('The change').getByText('"notes"', { exact: false }).first().waitFor();
+    expect(await readFile(file, 'utf8')).toBe(added);
+    await shoot('changed-since-preview');
+    // Zed saves another setting (not what the change is about): Write writes the change shown now.
+    const saved = added.replace('One Dark', 'One Light');
+    await writeFile(file, saved);
+    await panel.getByRole('button', { name: 'Write the change' }).click();
+    await page.getByRole('status').getByText('Installed into Zed', { exact: false }).waitFor();
+    const after = await readFile(file, 'utf8');
+    expect(after).toContain('"theme": "One Light"');
+    expect(after).toMatch(/"notes": \{ "command": "notes-mcp" \},?\s+"switchboard": \{/);
   });
 });
