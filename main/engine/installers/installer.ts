@@ -311,11 +311,19 @@ function entryNamedOurs(entries: [string, unknown][]): Record<string, unknown> |
   return entries.find(([name]) => name === ENTRY_NAME)?.[1] as Record<string, unknown> | undefined;
 }
 
+/** A file's entry as it may be written by hand: `null`, a string or a list are not entries (and have no keys). */
+const isObject = (raw: unknown): raw is Record<string, unknown> =>
+  typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+
 /** Refuses to replace or remove a server the user named "switchboard" that is not Switchboard. */
 function refuseForeign(raw: Record<string, unknown> | undefined, file: string): void {
   if (raw === undefined || isOurs(raw)) return;
-  const program = [raw.command, raw.cmd].find((v) => typeof v === 'string');
-  const what = program ? `it runs ${program}` : 'it does not start the Switchboard shim';
+  const program = isObject(raw) ? [raw.command, raw.cmd].find((v) => typeof v === 'string') : undefined;
+  const what = !isObject(raw)
+    ? `it is ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}, not a server entry`
+    : program
+      ? `it runs ${program}`
+      : 'it does not start the Switchboard shim';
   throw new GatewayError(
     'invalid_request',
     `${file} already has a server named "${ENTRY_NAME}" that is not Switchboard (${what}); rename it there, ` +

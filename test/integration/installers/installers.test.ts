@@ -463,6 +463,25 @@ describe('installer safety', () => {
     expect(await readBackupRecord(home.ctx.stateDir, 'cursor')).toBeUndefined();
   });
 
+  it('refuses an entry named "switchboard" that is null or no object, naming the file and what it is', async () => {
+    home = await tempHome();
+    const file = home.file('cursor');
+    await mkdir(path.dirname(file), { recursive: true });
+    for (const [value, said] of [
+      ['null', 'it is null, not a server entry'],
+      ['"off"', 'it is a string, not a server entry'],
+    ] as const) {
+      const theirs = `{ "mcpServers": { "switchboard": ${value} } }\n`;
+      await writeFile(file, theirs);
+      const refusal = new RegExp(
+        `${file} already has a server named "switchboard" that is not Switchboard \\(${said}\\)`,
+      );
+      await expectGatewayError(installClient('cursor', home.ctx, SHIM), 'invalid_request', refusal);
+      await expectGatewayError(uninstallClient('cursor', home.ctx), 'invalid_request', refusal);
+      expect(await readFile(file, 'utf8')).toBe(theirs);
+    }
+  });
+
   it("refuses to change a client's file at a new place while its backup is of another", async () => {
     home = await tempHome();
     await home.seed('claude-code');
