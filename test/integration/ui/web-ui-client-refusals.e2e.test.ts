@@ -4,7 +4,8 @@
  * user's named "switchboard") is said in that client's own panel, not above the list under another
  * client's preview; a Write that fails (the file changed after the preview) says why inside the
  * panel, by its buttons; and Write writes only the change shown: a file edited since so that it needs
- * another is not written, and the panel shows the new change. Screenshots go to SCREENSHOT_DIR.
+ * another is not written, and the panel shows the new change. A Restore that fails says why in its
+ * row, which may be far down a long list. Screenshots go to SCREENSHOT_DIR.
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -140,5 +141,23 @@ describe('the Clients screen when a client file cannot be written', () => {
     const after = await readFile(file, 'utf8');
     expect(after).toContain('"theme": "One Light"');
     expect(after).toMatch(/"notes": \{ "command": "notes-mcp" \},?\s+"switchboard": \{/);
+  });
+
+  it("says why a Restore failed in the client's row, far down the list of every client", async () => {
+    const file = path.join(home, '.claude.json');
+    await writeFile(file, '{ "numStartups": 1, "mcpServers": {} }\n');
+    await gateway.api.installClient('claude-code', 'default');
+    // Claude Code cut off while saving its state: the file cannot be read now.
+    await writeFile(file, '{ "numStartups": 2, "mcpServers": { "switchboard": ');
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Servers' }).click();
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Clients' }).click();
+    await page.getByLabel('Show every client Switchboard knows').check();
+    const row = page.getByRole('row').filter({ hasText: 'Claude Code' });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Restore Claude Code' }).click();
+    await row.getByRole('alert').getByText(`Restoring Claude Code: ${file}:1:`, { exact: false }).waitFor();
+    expect(await page.locator('h1 ~ p.banner.error').count()).toBe(0);
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await row.screenshot({ path: path.join(await screenshotDir(), 'clients-refusals-restore-failed.png') });
   });
 });
