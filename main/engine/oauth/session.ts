@@ -535,6 +535,7 @@ export class OAuthSession {
       throw new GatewayError('unauthorized', `server "${this.opts.name}" is waiting for its login to finish`);
     this.setState('needs-login', why);
     this.stepUpWanted = stepUp;
+    if (stepUp) throw new WiderScopeNeeded(this.needsLoginText(why));
     throw new GatewayError('unauthorized', this.needsLoginText(why));
   }
 
@@ -752,6 +753,16 @@ export class OAuthSession {
     this.state = state;
     this.reason = reason;
     this.opts.onChange?.(this.status());
+  }
+}
+
+/**
+ * A request the server refused for want of a wider scope (403 insufficient_scope): a login grants
+ * it, and meanwhile the token in use still serves every other request, so only this one fails.
+ */
+export class WiderScopeNeeded extends GatewayError {
+  constructor(message: string) {
+    super('unauthorized', message);
   }
 }
 

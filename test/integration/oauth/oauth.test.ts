@@ -157,6 +157,35 @@ describe('OAuth for remote servers', () => {
     expect(await whoami(g)).toMatch(/mcp:tools/);
   });
 
+  it('a tool that needs more scope (403 insufficient_scope) asks for a login; the others go on working', async () => {
+    const g = await start(createMemorySecretStore());
+    await logIn(g);
+    const client = await httpClient(g.httpUrl()!);
+    const call = (name: string) =>
+      client.callTool({ name: `remote__${name}`, arguments: {} }).then(
+        (result) => text(result),
+        (err: unknown) => String(err),
+      );
+    try {
+      expect(await call('admin')).toBe(
+        'McpError: MCP error -32002: server "remote" needs you to log in (the server asks for more access (scope ' +
+          'mcp:tools offline_access mcp:admin)): use Log in in Switchboard, or run "switchboard login remote"',
+      );
+      // The token in use still serves what it covers: the server stays, with its tools.
+      expect(await call('whoami')).toMatch(/mcp:tools/);
+      expect(state(g)).toMatchObject({ state: 'ready', restarts: 0, toolCount: 2, auth: { state: 'needs-login' } });
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['remote__admin', 'remote__whoami']);
+
+      // Log in grants the wider scope.
+      await g.api.loginServer('remote');
+      await waitFor(() => state(g)?.auth?.state === 'logged-in', 10_000, 'logged in with the wider scope');
+      expect(await call('admin')).toMatch(/^admin for /);
+      expect(await call('whoami')).toMatch(/mcp:admin/);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('two entries for the same URL share one login and renew its rotating token once', async () => {
     const config = await writeConfig(dir.dir, {
       mcpServers: { a: { url: `${as.base}/mcp` }, b: { url: `${as.base}/mcp`, description: 'the same server' } },
@@ -170,7 +199,7 @@ describe('OAuth for remote servers', () => {
     expect((await as.stats()).authorization_code! - codes).toBe(1);
     const client = await httpClient(g.httpUrl()!);
     try {
-      await waitFor(async () => (await client.listTools()).tools.length === 2, 10_000, 'both tools listed');
+      await waitFor(async () => (await client.listTools()).tools.length === 4, 10_000, 'the tools of both listed');
       await as.control('expire');
       const refreshes = (await as.stats()).refresh_token!;
       const calls = await Promise.all(

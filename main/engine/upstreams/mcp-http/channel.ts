@@ -19,6 +19,7 @@ import { bodyHint, describeHttpFailure, describeRedirect, describeWebPage } from
 import { describeNetworkFailure, displayUrl } from '../../egress/network-errors.ts';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { tracePost, type PostTrace, type StreamResult } from './fetch.ts';
+import { WiderScopeNeeded } from '../../oauth/session.ts';
 import { withoutServerName } from '../../../../preload/contract/index.ts';
 import {
   STREAM_RECONNECT,
@@ -175,7 +176,9 @@ class HttpChannel implements Channel {
     // Not the network: the request did not go out, as its token could not be had (oauth/fetch.ts: the authorization
     // server unreachable, the keychain locked). Only this request fails, saying why, and the session stays: the
     // next request tries again. It was "lost the connection to <this server's URL> (connect ECONNREFUSED …)", and
-    // the session ended. A login that only the user can give ends it (the server needs one: lose, below).
+    // the session ended. A login that only the user can give ends it (the server needs one: lose, below), unless
+    // it is for a wider scope than this request's token has: the token still serves every other request.
+    if (trace.error instanceof WiderScopeNeeded) return this.fail(message, trace.error.message, false);
     if (trace.error instanceof GatewayError && trace.error.code !== 'unauthorized')
       return this.fail(message, withoutServerName(trace.error.message, this.opts.name));
     // No HTTP response at all: the server or the network is gone, and with it the session.
@@ -311,11 +314,10 @@ class HttpChannel implements Channel {
   }
 
   /** Answers a request right away instead of letting it wait for its timeout. */
-  private fail(message: JsonRpcMessage, detail: string): void {
+  private fail(message: JsonRpcMessage, detail: string, labelled = true): void {
     if (isRequest(message)) {
-      this.opts.handlers.onMessage(
-        failure(message.id, { code: RpcCode.UpstreamUnavailable, message: `${this.label}: ${detail}` }),
-      );
+      const text = labelled ? `${this.label}: ${detail}` : detail;
+      this.opts.handlers.onMessage(failure(message.id, { code: RpcCode.UpstreamUnavailable, message: text }));
     } else {
       this.opts.log(
         `${this.label}: could not deliver ${'method' in message ? message.method : 'a response'}: ${detail}`,
