@@ -1,7 +1,8 @@
 /**
  * The fetch of a remote server with OAuth: every request carries the session's access token, and
  * an answer saying the token is missing, stale or too narrow (401, or 403 `insufficient_scope`)
- * is retried once with the token the session recovers. A second refusal is the server's answer.
+ * is retried once with the token the session recovers. A second 401 means no renewal can help: the
+ * server needs a login (oauth/session.ts refusedAgain); any other second refusal is the server's answer.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthSession } from './session.ts';
@@ -24,7 +25,18 @@ export function withOAuth(next: FetchLike, session: OAuthSession): FetchLike {
     }
     const token2 = await recovered;
     const second = await next(url, withBearer(init, token2));
-    if (second.ok && answeredHere(second, url)) session.accepted(token2);
+    const secondHere = answeredHere(second, url);
+    if (second.ok && secondHere) session.accepted(token2);
+    // The new token is refused too: renewing cannot help (the server moved to another authorization server).
+    if (second.status === 401 && secondHere && session.answers(second)) {
+      const refused = session.refusedAgain(second, token2);
+      try {
+        await second.body?.cancel();
+      } catch {
+        // As above.
+      }
+      await refused;
+    }
     return second;
   };
 }

@@ -260,6 +260,22 @@ export class OAuthSession {
   }
 
   /**
+   * The server answered 401 to the token recover() just gave, too: a renewal cannot help (the server
+   * now trusts another authorization server, or no token of this login), only a login. Marks the
+   * server "needs login" and fails with how to give it one; resolves (nothing to say) for client
+   * credentials, whose next token is fetched on the next 401, and for a token no longer in use.
+   */
+  async refusedAgain(response: Response, sent: string | undefined): Promise<void> {
+    if (this.opts.settings.grant === 'client_credentials' || sent === undefined) return;
+    if (sent !== this.record?.tokens?.access_token) return;
+    const { extractWWWAuthenticateParams } = await sdk();
+    const { resourceMetadataUrl } = extractWWWAuthenticateParams(response);
+    // Where it says its login is described now: where to look when the login that fixes it fails too.
+    const named = resourceMetadataUrl ? `; its challenge points to ${String(resourceMetadataUrl)}` : '';
+    await this.once(() => this.loginNeeded(`the server refuses the renewed token too${named}`));
+  }
+
+  /**
    * Logs in: the authorization-code flow through `open` (the system browser), or a client
    * credentials token. Resolves once the new tokens are saved. A second call while one runs
    * joins it.

@@ -1,0 +1,102 @@
+/**
+ * A remote server that moves to another authorization server: its 401 names new metadata, and the
+ * old authorization server still renews the old login, whose tokens the server now refuses. Over
+ * real sockets: two OAuth fixtures, and a relay on 127.0.0.1 standing for the server, passing its
+ * requests to the first fixture's MCP server, then to the second's.
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
+import { httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { playBrowser, startAuthServer, type AuthServer } from '../../helpers/oauth-server.ts';
+
+const state = (g: Gateway) => g.servers().find((s) => s.name === 'remote');
+
+describe('a remote server that moves to another authorization server', () => {
+  let before: AuthServer;
+  let after: AuthServer;
+  let moved = false;
+  let relay: Server;
+  let base = '';
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway | undefined;
+
+  beforeAll(async () => {
+    [before, after] = await Promise.all([startAuthServer(), startAuthServer()]);
+    dir = await tempDir('sb-oauth-moved-');
+    relay = createServer((req, res) => {
+      const path = req.url ?? '/';
+      // Its protected resource metadata: at the well-known address before the move, at /moved after it.
+      if (path.startsWith('/.well-known/oauth-protected-resource') || path === '/moved') {
+        const issuer = path === '/moved' ? after.base : before.base;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const resource = {
+          resource: `${base}/mcp`,
+          authorization_servers: [`${issuer}/`],
+          scopes_supported: ['mcp:tools'],
+        };
+        res.end(JSON.stringify(resource));
+        return;
+      }
+      const target = moved ? after.base : before.base;
+      const metadata = moved ? `${base}/moved` : `${base}/.well-known/oauth-protected-resource/mcp`;
+      const headers = { ...req.headers, host: new URL(target).host };
+      const onward = request(`${target}${path}`, { method: req.method, headers }, (answer) => {
+        const out = { ...answer.headers };
+        if (answer.statusCode === 401)
+          out['www-authenticate'] = `Bearer error="invalid_token", resource_metadata="${metadata}"`;
+        res.writeHead(answer.statusCode ?? 502, out);
+        answer.pipe(res);
+      });
+      req.pipe(onward);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    before?.child.kill();
+    after?.child.kill();
+    relay?.closeAllConnections();
+    relay?.close();
+    await dir?.cleanup();
+  });
+
+  it('says it needs a login (once renewing did not help), and works after it', async () => {
+    const config = await writeConfig(dir.dir, { mcpServers: { remote: { url: `${base}/mcp` } } });
+    const g = (gateway = await startGateway(config, {
+      oauthStore: createMemorySecretStore(),
+      openBrowser: playBrowser,
+    }));
+    await waitFor(() => state(g)?.auth?.state === 'needs-login', 10_000, 'needs login');
+    await g.api.loginServer('remote');
+    await waitFor(() => state(g)?.state === 'ready' && state(g)?.toolCount, 10_000, 'ready after the login');
+    const client = await httpClient(g.httpUrl()!);
+    const call = () =>
+      client.callTool({ name: 'remote__whoami', arguments: {} }).then(
+        (result) => textOf(result),
+        (err: unknown) => String(err),
+      );
+    try {
+      expect(await call()).toMatch(/mcp:tools/);
+      moved = true;
+      const renewals = (await before.stats()).refresh_token!;
+      const told =
+        'McpError: MCP error -32002: server "remote" needs you to log in (the server refuses the renewed token ' +
+        `too; its challenge points to ${base}/moved): use Log in in Switchboard, or run "switchboard login remote"`;
+      // Not "HTTP 401 from URL: invalid_token" for every call, each renewing the old login once more.
+      expect(await call()).toBe(told);
+      expect(await call()).toBe(told);
+      expect((await before.stats()).refresh_token! - renewals).toBe(1);
+      expect(state(g)?.auth?.state).toBe('needs-login');
+
+      await g.api.loginServer('remote');
+      await waitFor(() => state(g)?.state === 'ready', 10_000, 'ready after the new login');
+      expect(state(g)?.auth).toMatchObject({ state: 'logged-in', issuer: `${after.base}/` });
+      expect(await call()).toMatch(/mcp:tools/);
+    } finally {
+      await client.close();
+    }
+  });
+});
