@@ -134,10 +134,15 @@ export class OAuthSession {
 
   /** The fetch the SDK's OAuth functions get (see sdkResponses). */
   private readonly fetch: FetchLike;
+  /**
+   * While a login runs: its requests that got no answer to use, in words naming each URL (the SDK's
+   * own errors rarely say which request failed, and skip a refused one without a word).
+   */
+  private misses?: { url: string; text: string }[];
 
   constructor(opts: OAuthSessionOptions) {
     this.opts = opts;
-    this.fetch = sdkResponses(opts.fetch);
+    this.fetch = sdkResponses(opts.fetch, (miss) => this.misses?.push(miss));
   }
 
   get name(): string {
@@ -562,16 +567,22 @@ export class OAuthSession {
     }
     this.loginFailed = undefined;
     this.setState('logging-in');
+    const misses: { url: string; text: string }[] = [];
+    this.misses = misses;
     try {
-      await this.authorize(open);
+      await this.authorize(open, misses);
       this.loginsDone++;
       this.opts.onChange?.(this.status());
       this.opts.log?.(`server "${this.opts.name}": logged in`);
     } catch (err) {
+      const text = oauthErrorText(err);
+      // Which request it was, when the SDK's words do not say.
+      const miss = misses.at(-1);
+      const where = miss !== undefined && !text.includes(miss.url) ? ` (${miss.text})` : '';
       const failure =
         err instanceof GatewayError
           ? err
-          : new GatewayError('unauthorized', `the login to server "${this.opts.name}" failed: ${oauthErrorText(err)}`, {
+          : new GatewayError('unauthorized', `the login to server "${this.opts.name}" failed: ${text}${where}`, {
               cause: err,
             });
       // Said with the state below (a login given up leaves the old tokens working: still logged in).
@@ -580,10 +591,12 @@ export class OAuthSession {
       if (this.record?.tokens) this.setState('logged-in');
       else this.setState('needs-login', failure.message);
       throw failure;
+    } finally {
+      if (this.misses === misses) this.misses = undefined;
     }
   }
 
-  private async authorize(open: BrowserOpener): Promise<void> {
+  private async authorize(open: BrowserOpener, misses: { url: string; text: string }[]): Promise<void> {
     const { auth, discoverOAuthServerInfo } = await sdk();
     const record = await this.load();
     const state = randomBytes(24).toString('base64url');
@@ -615,6 +628,13 @@ export class OAuthSession {
         ...(this.challenge.resourceMetadataUrl ? { resourceMetadataUrl: this.challenge.resourceMetadataUrl } : {}),
         fetchFn: this.fetch,
       });
+      // Named by the server's metadata (not a 2025-03-26 server's default endpoints), it must publish its own.
+      if (info.resourceMetadata && !info.authorizationServerMetadata)
+        throw new GatewayError(
+          'unauthorized',
+          `${label}: the authorization server ${info.authorizationServerUrl} publishes no metadata ` +
+            `(${misses.map((miss) => miss.text).join('; ')})`,
+        );
       checkAuthorizationServer(info, label, { pkce: true });
       pending.discovery = {
         ...info,
@@ -855,13 +875,30 @@ function portOf(uri: string | undefined): number | undefined {
  * reads an OAuth error body only from an `instanceof Response` (anything else it stringifies, and
  * a refused refresh token would look like a network fault instead of "log in again").
  */
-function sdkResponses(fetch: FetchLike): FetchLike {
+function sdkResponses(fetch: FetchLike, onMiss: (miss: { url: string; text: string }) => void): FetchLike {
   return async (url, init) => {
-    const res = await fetch(url, init);
+    const method = (init?.method ?? 'GET').toUpperCase();
+    let res: Response;
+    try {
+      res = await fetch(url, init);
+    } catch (err) {
+      onMiss({ url: String(url), text: `${method} ${describeNetworkFailure(err, url)}` });
+      throw err;
+    }
+    if (!res.ok)
+      onMiss({ url: String(url), text: `${method} ${url} answered HTTP ${res.status}${redirectText(res, url)}` });
     // Typed as the global Response, which undici's is not: checked on the value, not the type.
     if ((res as unknown) instanceof Response) return res;
     return rebuilt(res, res.body);
   };
+}
+
+/** Where a redirect the SDK did not follow (to another origin) leads, without its query. */
+function redirectText(res: Response, from: string | URL): string {
+  const target = URL.parse(res.headers.get('location') ?? '', String(from));
+  if (res.status < 300 || res.status >= 400 || !target) return '';
+  target.search = target.hash = target.username = target.password = '';
+  return `, a redirect to ${target.href} that is not followed`;
 }
 
 /**
@@ -871,6 +908,9 @@ function sdkResponses(fetch: FetchLike): FetchLike {
 export function oauthErrorText(err: unknown): string {
   const message = errorMessage(err);
   const code = (err as { errorCode?: unknown } | null)?.errorCode;
+  // The SDK's words for an error answer that is not OAuth's JSON: its schema's complaints, then the body.
+  const odd = /^HTTP (\d+): Invalid OAuth error response: [\s\S]*?Raw body: ([\s\S]*)$/.exec(message);
+  if (odd) return `HTTP ${odd[1]}, not an OAuth error answer: ${odd[2]!.slice(0, 200)}`;
   if (message && /Unexpected (?:end of JSON|token)|is not valid JSON/.test(message))
     return `the authorization server answered something that is not JSON (${message})`;
   if (message) return message;
