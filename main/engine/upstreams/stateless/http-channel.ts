@@ -8,6 +8,7 @@
  * channel reports itself lost and the upstream reconnects with backoff.
  */
 import { GatewayError, RpcCode, errorMessage } from '../../protocol/errors.ts';
+import { WiderScopeNeeded } from '../../oauth/session.ts';
 import {
   failure,
   isNotification,
@@ -186,6 +187,8 @@ class StatelessHttpChannel implements Channel {
       // Not the network: the server wants a login only the user can give (oauth/fetch.ts). The upstream is
       // failed until then, saying so, as a stateful one is; it stayed ready, listing its tools, and every call
       // failed with "got no HTTP response: lost the connection to URL (… needs you to log in …)".
+      // One for a wider scope than the token has fails this request alone: the token still serves the rest.
+      if (err instanceof WiderScopeNeeded) return this.answer(request.id, err.message, false);
       if (err instanceof GatewayError && err.code === 'unauthorized') return this.lose(err.message);
       // Unreachable: the server is down, and the upstream goes to backoff until it is back.
       // Anything else (a reset, a timeout) may have reached it: only this request fails.
@@ -281,9 +284,10 @@ class StatelessHttpChannel implements Channel {
   }
 
   /** Answers a request with an error of ours (the request table adds nothing but the label). */
-  private answer(id: RequestId, detail: string): void {
+  private answer(id: RequestId, detail: string, labelled = true): void {
     if (this.closed) return;
-    this.handlers.onMessage(failure(id, { code: RpcCode.UpstreamUnavailable, message: `${this.label}: ${detail}` }));
+    const message = labelled ? `${this.label}: ${detail}` : detail;
+    this.handlers.onMessage(failure(id, { code: RpcCode.UpstreamUnavailable, message }));
   }
 
   private lose(reason: string): void {
