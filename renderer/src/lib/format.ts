@@ -137,6 +137,21 @@ export function ago(ms: number, now: number): string {
   return `${Math.floor(s / 3600)} h ago`;
 }
 
+/**
+ * Characters that are not drawn but change what is: control characters, and the bidi controls that
+ * draw what follows them in another order (U+202E turns "gro.live" into "evil.org" on the screen).
+ * Tab and line breaks are left: they reorder nothing.
+ */
+const UNSEEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text a client or a server wrote (a name, a message, JSON), with each character of UNSEEN written
+ * as `\uXXXX`, as `switchboard traffic` prints it. In JSON text that is an escape: the same JSON.
+ */
+export function unhidden(text: string): string {
+  return text.replace(UNSEEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Who sent it to whom, as a user reads it: "claude-ai → gateway", "gateway → github". */
 export function route(e: TrafficEntry): string {
   const other =
@@ -145,16 +160,16 @@ export function route(e: TrafficEntry): string {
       : e.edge === 'upstream'
         ? (e.server ?? 'server')
         : 'you';
-  return e.direction === 'in' ? `${other} → gateway` : `gateway → ${other}`;
+  return unhidden(e.direction === 'in' ? `${other} → gateway` : `gateway → ${other}`);
 }
 
-/** JSON text pretty-printed when it parses (a cut payload is shown as it is). */
+/** JSON text pretty-printed when it parses (a cut payload is shown as it is), with nothing hidden in it. */
 export function pretty(json: string | undefined): string {
   if (json === undefined) return '';
   try {
-    return JSON.stringify(JSON.parse(json), null, 2);
+    return unhidden(JSON.stringify(JSON.parse(json), null, 2));
   } catch {
-    return json;
+    return unhidden(json);
   }
 }
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { dateTime, dated, dayOf, stamp, toolFailure, toolFailureOf } from '../../../renderer/src/lib/format.ts';
+import {
+  dateTime,
+  dated,
+  dayOf,
+  pretty,
+  stamp,
+  toolFailure,
+  toolFailureOf,
+  unhidden,
+} from '../../../renderer/src/lib/format.ts';
 
 describe('when a recorded exchange began, as the screens say it', () => {
   const today = dayOf(new Date(2026, 11, 6, 9, 30).getTime());
@@ -34,5 +43,23 @@ describe('a tool that failed with its result', () => {
     // A response cut at the size limit is not JSON: nothing is said (its text shows below).
     expect(toolFailureOf('{"content":[{"type":"text","text":"den…[truncated: 70000 bytes in all]')).toBeUndefined();
     expect(toolFailureOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('text a client or a server wrote, as the screens show it', () => {
+  it('writes controls and bidi overrides as \\uXXXX, and leaves other text, tabs and line breaks alone', () => {
+    expect(unhidden('gro.live\u202e x \u2066y\u2069 \u009b2J \u0007 \u007f')).toBe(
+      'gro.live\\u202e x \\u2066y\\u2069 \\u009b2J \\u0007 \\u007f',
+    );
+    expect(unhidden('a\tb\nc\r\n שלום 😀 ü')).toBe('a\tb\nc\r\n שלום 😀 ü');
+  });
+
+  it('keeps a payload the same JSON: what it escapes is a JSON escape, also in a payload cut short', () => {
+    const json = JSON.stringify({ 'k\u202e': 'pay \u202egro.live \u0085' });
+    const shown = pretty(json);
+    expect(shown).not.toMatch(/[\u202e\u0085]/);
+    expect(JSON.parse(shown)).toEqual(JSON.parse(json));
+    expect(pretty(json.slice(0, 20))).toBe(unhidden(json.slice(0, 20)));
+    expect(pretty(json.slice(0, 20))).toContain('\\u202e');
   });
 });

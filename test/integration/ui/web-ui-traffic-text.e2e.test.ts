@@ -1,0 +1,68 @@
+/**
+ * The traffic inspector in real Chromium, against a real gateway and server: text that clients and
+ * servers wrote is shown as it was sent, whatever characters it holds.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Gateway } from '../../../main/engine/index.ts';
+import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
+import { ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+const UI_DIR = path.join(ROOT, 'renderer', 'dist');
+
+let dir: { dir: string; cleanup(): Promise<void> };
+let gateway: Gateway;
+let browser: TestBrowser;
+let page: Page;
+let shots: string;
+
+beforeAll(async () => {
+  dir = await tempDir('sb-ui-traffic-text-');
+  shots = await screenshotDir();
+  const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+  gateway = await startGateway(config, { uiDir: UI_DIR });
+  await waitFor(() => gateway.servers()[0]?.state === 'ready', 10_000, 'fx ready');
+  browser = await openWebUi(gateway.uiLoginUrl()!);
+  page = browser.page;
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Traffic' }).click();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.stop();
+  await dir?.cleanup();
+});
+
+/** An MCP client of the gateway that introduces itself by `name`. */
+async function clientNamed(name: string): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(gateway.httpUrl()!)));
+  return client;
+}
+
+describe('the traffic inspector shows text as it was sent', () => {
+  it('writes a bidi override as \\u202e: neither a payload nor a name is shown reordered', async () => {
+    // U+202E (right-to-left override) draws what follows it backwards: "gro.live" reads "evil.org".
+    const client = await clientNamed('report\u202ecod.exe');
+    try {
+      await client.callTool({ name: 'fx__echo', arguments: { message: 'pay \u202egro.live to 1 BTC' } });
+    } finally {
+      await client.close();
+    }
+    const grid = page.getByRole('grid', { name: 'Exchanges' });
+    const row = grid.getByRole('row').filter({ hasText: 'fx__echo' });
+    await row.getByRole('gridcell', { name: 'report\\u202ecod.exe → gateway', exact: true }).waitFor();
+    await row.click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    await detail.getByText('report\\u202ecod.exe → gateway', { exact: true }).waitFor();
+    const request = detail.getByLabel('Request of tools/call', { exact: true });
+    await expect.poll(() => request.first().innerText()).toContain('"message": "pay \\u202egro.live to 1 BTC"');
+    // Nothing on the screen is drawn reordered.
+    expect(await page.locator('main').innerText()).not.toContain('\u202e');
+    await page.screenshot({ path: path.join(shots, 'traffic-bidi-override.png') });
+    await page.keyboard.press('Escape');
+  });
+});
