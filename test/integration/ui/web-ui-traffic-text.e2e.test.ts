@@ -1,6 +1,7 @@
 /**
- * The traffic inspector in real Chromium, against a real gateway and server: text that clients and
- * servers wrote is shown as it was sent, whatever characters it holds.
+ * The traffic inspector in real Chromium, against a real gateway and server: reading a call. Text
+ * that clients and servers wrote is shown as it was sent, whatever characters it holds; a call that
+ * reports its progress many times still reads as the call.
  */
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -63,6 +64,49 @@ describe('the traffic inspector shows text as it was sent', () => {
     // Nothing on the screen is drawn reordered.
     expect(await page.locator('main').innerText()).not.toContain('\u202e');
     await page.screenshot({ path: path.join(shots, 'traffic-bidi-override.png') });
+    await page.keyboard.press('Escape');
+  });
+});
+
+describe('a call that reports its progress many times', () => {
+  it('shows each run of progress as one line, opened on request, so the answer is not buried', async () => {
+    const grid = page.getByRole('grid', { name: 'Exchanges' });
+    // The list at its top, the keyboard out of it: the call arrives in view (a row the keyboard is on stays put).
+    await page.getByRole('searchbox', { name: 'Search traffic' }).focus();
+    await grid.locator('.viewport').evaluate((list) => list.scrollTo({ top: 0 }));
+    const client = await clientNamed('progress-client');
+    try {
+      await client.callTool({ name: 'fx__slow', arguments: { steps: 40, delayMs: 2 } }, undefined, {
+        onprogress: () => undefined,
+      });
+    } finally {
+      await client.close();
+    }
+    await grid
+      .getByRole('row')
+      .filter({ hasText: 'progress-client → gateway' })
+      .filter({ hasText: 'fx__slow' })
+      .click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    const progress = detail.getByLabel('Request of notifications/progress', { exact: true });
+    // The server's 40 reports and the 40 passed on to the client: a line each way, closed.
+    const runs = detail.locator('summary').filter({ hasText: '40 × notifications/progress' });
+    await expect.poll(() => runs.count()).toBe(2);
+    expect(await runs.first().innerText()).toContain('fx → gateway');
+    expect(await runs.last().innerText()).toContain('gateway → progress-client');
+    expect(await progress.count()).toBe(0);
+    // The call's answer and the request it became are in view without scrolling past 80 payloads.
+    expect(await detail.getByLabel('Response to tools/call', { exact: true }).count()).toBe(2);
+    await page.screenshot({ path: path.join(shots, 'traffic-progress-runs.png') });
+    // Opened from the keyboard: each report, in the order they came.
+    await runs.first().focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => progress.count()).toBe(40);
+    const texts = await progress.allInnerTexts();
+    expect(texts.map((t) => (JSON.parse(t) as { progress: number }).progress)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    await page.screenshot({ path: path.join(shots, 'traffic-progress-run-open.png') });
     await page.keyboard.press('Escape');
   });
 });
