@@ -110,3 +110,35 @@ describe('a call that reports its progress many times', () => {
     await page.keyboard.press('Escape');
   });
 });
+
+describe('the list in the narrowest window', () => {
+  it('still marks what a call caused (↳) once the from → to column is left out', async () => {
+    await page.setViewportSize({ width: 360, height: 700 });
+    try {
+      const grid = page.getByRole('grid', { name: 'Exchanges' });
+      await page.getByRole('searchbox', { name: 'Search traffic' }).focus();
+      await grid.locator('.viewport').evaluate((list) => list.scrollTo({ top: 0 }));
+      const client = await clientNamed('narrow-client');
+      try {
+        await client.callTool({ name: 'fx__echo', arguments: { message: 'narrow' } });
+      } finally {
+        await client.close();
+      }
+      const mark = (target: string) =>
+        grid
+          .getByRole('row')
+          // The mark is part of the cell's name, as a screen reader reads it.
+          .getByRole('gridcell', { name: new RegExp(`^(↳ )?${target}$`) })
+          .first()
+          .evaluate((cell) => cell.ownerDocument.defaultView!.getComputedStyle(cell, '::before').content);
+      await grid.getByRole('gridcell', { name: 'fx__echo', exact: true }).first().waitFor();
+      // The from → to column is not drawn at this width.
+      expect(await grid.getByRole('gridcell', { name: 'narrow-client → gateway' }).first().isVisible()).toBe(false);
+      expect(await mark('fx__echo')).toBe('none');
+      expect(await mark('echo')).toBe('"↳ "');
+      await grid.screenshot({ path: path.join(shots, 'traffic-narrow-caused.png') });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+});
