@@ -131,4 +131,25 @@ describe('the Overview in the web UI', () => {
     await hour.getByText('2 tool calls, 0 failed.').waitFor({ timeout: 10_000 });
     await waitFor(async () => (await note.count()) === 0, 5_000, 'the note gone');
   });
+
+  it('leads from the count of failed calls to those calls', async () => {
+    const hour = page.getByRole('region', { name: 'The last hour' });
+    await client.callTool({ name: 'fx__echo', arguments: { message: 'went well' } });
+    await client.callTool({ name: 'fx__nope', arguments: {} }).catch(() => undefined);
+    await hour.getByText(/\b1 failed\./).waitFor({ timeout: 10_000 });
+    // "Open traffic" alone led to every exchange, the failed call among the lists and the calls that went well.
+    await hour.getByRole('button', { name: 'Show the failed calls' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Traffic' }).waitFor();
+    const filters = page.getByRole('list', { name: 'Filters' });
+    expect((await filters.getByRole('listitem').allInnerTexts()).map((t) => t.replace(/\s*×$/, ''))).toEqual([
+      'last hour',
+      'method: tools/call',
+      'errors only',
+    ]);
+    const rows = page.getByRole('grid', { name: 'Exchanges' }).getByRole('row').filter({ hasNotText: 'Outcome' });
+    await rows.filter({ hasText: 'fx__nope' }).waitFor();
+    expect(await rows.allInnerTexts()).toHaveLength(1);
+    await page.screenshot({ path: path.join(shots, 'overview-failed-calls.png') });
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Overview' }).click();
+  });
 });
