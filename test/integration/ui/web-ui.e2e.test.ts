@@ -126,6 +126,9 @@ describe('the web UI in Chromium', () => {
     const detail = page.getByRole('region', { name: 'Server fx' });
     await detail.getByText('fx__echo').waitFor();
     await detail.getByRole('button', { name: 'Restart' }).waitFor();
+    // A short tool name on one line: it broke as "log_floo / d", squeezed by the descriptions beside it.
+    const lines = await detail.getByText('log_flood', { exact: true }).evaluate((el) => el.getClientRects().length);
+    expect(lines).toBe(1);
     await checkAndShoot('servers');
   });
 
