@@ -378,6 +378,11 @@ export interface AdoptionPreview {
   /** Unified diffs (secret-looking values masked) of the client's file and of Switchboard's config. */
   clientDiff: string;
   configDiff: string;
+  /**
+   * Why Switchboard will not write the client's file (read-only, or a link to a file outside its folder; said
+   * among the warnings too): moving is refused until that is fixed.
+   */
+  refused?: string;
 }
 
 export interface AdoptionDone {

@@ -69,6 +69,8 @@ export interface AdoptionPlan {
   warnings: string[];
   clientDiff: string;
   configDiff: string;
+  /** Why Switchboard will not write the client's file (read-only, or a link out of its folder): adopt refuses. */
+  refused?: string;
 }
 
 export interface AdoptionResult extends AdoptionPlan {
@@ -272,6 +274,7 @@ async function prepare(
         toLabel: ctx.configPath,
         mapLine: createLineRedactor(),
       }),
+      ...(clientPlan.refused !== undefined ? { refused: clientPlan.refused } : {}),
     },
     converted,
     adoptedNames,

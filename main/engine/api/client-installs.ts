@@ -82,6 +82,7 @@ export class ClientInstalls {
       warnings: plan.warnings,
       clientDiff: plan.clientDiff,
       configDiff: plan.configDiff,
+      ...(plan.refused !== undefined ? { refused: plan.refused } : {}),
     };
   }
 

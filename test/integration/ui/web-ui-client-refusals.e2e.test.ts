@@ -79,6 +79,18 @@ describe('the Clients screen when a client file cannot be written', () => {
     await shoot('read-only');
   });
 
+  it('names a read-only file when moving its servers, and offers no Move', async () => {
+    const file = path.join(home, '.cursor', 'mcp.json');
+    const row = page.getByRole('row').filter({ hasText: 'Cursor' });
+    await row.getByRole('button', { name: 'Move servers of Cursor into Switchboard' }).click();
+    const panel = page.getByRole('region', { name: "Move Cursor's servers into Switchboard" });
+    await panel.getByText(`${file} is read-only; make it writable (chmod u+w)`, { exact: false }).waitFor();
+    await panel.getByLabel("The change to Cursor's file").waitFor();
+    // Move them was offered, and refused only once pressed.
+    expect(await panel.getByRole('button', { name: 'Move them' }).isDisabled()).toBe(true);
+    await panel.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it("says why a client's preview cannot be made in that client's panel, closing the other client's", async () => {
     const file = path.join(home, '.config', 'Claude', 'claude_desktop_config.json');
     await page.getByRole('button', { name: 'Install into Claude Desktop' }).click();
