@@ -152,6 +152,14 @@ export function unhidden(text: string): string {
   return text.replace(UNSEEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** Whether text a client or a server wrote, or any string within it (a question's schema, say), holds UNSEEN. */
+export function holdsUnseen(value: unknown): boolean {
+  if (typeof value === 'string') return value.search(UNSEEN) !== -1;
+  if (Array.isArray(value)) return value.some(holdsUnseen);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some((pair) => pair.some(holdsUnseen));
+  return false;
+}
+
 /** Who sent it to whom, as a user reads it: "claude-ai → gateway", "gateway → github". */
 export function route(e: TrafficEntry): string {
   const other =

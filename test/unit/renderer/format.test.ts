@@ -7,6 +7,7 @@ import {
   stamp,
   toolFailure,
   toolFailureOf,
+  holdsUnseen,
   unhidden,
 } from '../../../renderer/src/lib/format.ts';
 
@@ -52,6 +53,12 @@ describe('text a client or a server wrote, as the screens show it', () => {
       'gro.live\\u202e x \\u2066y\\u2069 \\u009b2J \\u0007 \\u007f',
     );
     expect(unhidden('a\tb\nc\r\n שלום 😀 ü')).toBe('a\tb\nc\r\n שלום 😀 ü');
+  });
+
+  it('finds such a character in any string of a question, a key too, but not in right-to-left text', () => {
+    expect(holdsUnseen({ message: 'ok', schema: { properties: { a: { enum: ['x', 'gro.live\u202e'] } } } })).toBe(true);
+    expect(holdsUnseen({ properties: { 'a\u2067': {} } })).toBe(true);
+    expect(holdsUnseen({ message: 'שלום עולם', title: 'مرحبا', n: 3, ok: true, none: null })).toBe(false);
   });
 
   it('keeps a payload the same JSON: what it escapes is a JSON escape, also in a payload cut short', () => {
