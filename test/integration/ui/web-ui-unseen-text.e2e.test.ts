@@ -1,6 +1,6 @@
 /**
  * Text that servers and clients wrote, shown in real Chromium outside the Traffic screen: a question,
- * a model request. A bidi override (U+202E draws
+ * a model request, a server's tools, errors and log, the Overview. A bidi override (U+202E draws
  * "gro.live" as "evil.org") or a control character in it is shown as its code, never obeyed; text
  * written right to left (Hebrew) is shown as it was written.
  */
@@ -11,11 +11,26 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
-import { ROOT, fixtureServer, startGateway, tempDir, textOf, writeConfig } from '../../helpers/gateway.ts';
+import {
+  NODE,
+  ROOT,
+  TEST_BACKOFF,
+  fixtureServer,
+  startGateway,
+  tempDir,
+  textOf,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer', 'dist');
+const HOSTILE = path.join(ROOT, 'test/fixtures/servers/hostile-server.ts');
 /** What the screen must never hold raw: it would be obeyed, not shown. */
 const UNSEEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/** What the hostile server writes (its TERMINAL_ATTACK), as the screens show it. */
+const ATTACK_SHOWN =
+  String.raw`\u001b]0;PWNED\u0007\u001b[2K\u001b[1Ainjected` +
+  String.raw`\u001b]52;c;cm0gLXJmIH4=\u0007\u009b2J\u202eesrever`;
 
 let dir: { dir: string; cleanup(): Promise<void> };
 let gateway: Gateway;
@@ -30,9 +45,12 @@ beforeAll(async () => {
   const config = await writeConfig(dir.dir, {
     mcpServers: {
       forms: fixtureServer('forms', { FIXTURE_FORMS: '1', FIXTURE_SAMPLING: '1' }),
+      hostile: { command: NODE, args: [HOSTILE] },
+      broken: { command: NODE, args: [HOSTILE], env: { HOSTILE_FAIL_START: '1' } },
     },
   });
-  gateway = await startGateway(config, { uiDir: UI_DIR });
+  gateway = await startGateway(config, { uiDir: UI_DIR, backoff: TEST_BACKOFF });
+  await waitFor(() => gateway.servers().find((s) => s.name === 'broken')?.state === 'failed', 20_000, 'broken failed');
   browser = await openWebUi(gateway.uiLoginUrl()!);
   page = browser.page;
   // A client that cannot show questions (the app asks them), and names itself with an override.
@@ -117,5 +135,31 @@ describe('a question in the Questions screen', () => {
     expect(await drawn(question)).toContain(WARNING);
     await question.getByRole('button', { name: 'Reject' }).click();
     await call.catch(() => undefined);
+  });
+});
+
+describe("a server's texts", () => {
+  it('shows the controls in a tool description, an error and the log as codes (Servers)', async () => {
+    await screen('Servers');
+    const list = page.getByRole('table').first();
+    expect(await drawn(list)).toContain(`cannot start ${ATTACK_SHOWN}`);
+    await page.getByRole('button', { name: 'broken', exact: true }).click();
+    const broken = page.getByRole('region', { name: 'Server broken' });
+    const log = broken.getByLabel('Log of broken');
+    await expect.poll(() => log.innerText()).toContain(`cannot start ${ATTACK_SHOWN}`);
+    await drawn(broken);
+    await page.getByRole('button', { name: 'hostile', exact: true }).click();
+    const hostile = page.getByRole('region', { name: 'Server hostile' });
+    await hostile.getByRole('cell', { name: `Shouts ${ATTACK_SHOWN}`, exact: true }).waitFor();
+    await drawn(hostile);
+    await page.screenshot({ path: path.join(shots, 'servers-control-characters.png') });
+  });
+
+  it("shows a client's name and a server's error with their controls as codes (Overview)", async () => {
+    await screen('Overview');
+    const main = page.locator('main');
+    await main.getByText(String.raw`report\u202ecod.exe 1.0.0`, { exact: true }).waitFor();
+    await page.getByRole('list', { name: 'Servers down' }).getByText('cannot start', { exact: false }).waitFor();
+    await drawn(main);
   });
 });
