@@ -96,9 +96,19 @@ const STATE_MARK: Readonly<Record<ServerState, string>> = {
   stopped: '○',
 };
 
-/** Keeps menu lines short; names and errors come from config files and backends. */
+/**
+ * Control characters and the bidi controls that draw what follows them in another order: a server's
+ * error with U+202E in it would read backwards in the menu ("gro.live" as "evil.org"). As the screens
+ * and the CLI do, each is shown as `\uXXXX`.
+ */
+const UNSEEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Keeps menu lines short, with nothing hidden in them; names and errors come from config files and backends. */
 export function truncate(text: string, max = MAX_LABEL): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  const oneLine = text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(UNSEEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
 }
 

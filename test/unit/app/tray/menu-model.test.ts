@@ -313,6 +313,12 @@ describe('tray menu model', () => {
     expect(lines).not.toContain('  old');
   });
 
+  it("shows a control character or bidi override in a server's error as \\u202e, not reversing the line", () => {
+    const lines = menu({ servers: [server('pay', 'failed', { lastError: 'cannot start \u202egro.live \u001b[2K' })] });
+    expect(lines).toContain('  cannot start \\u202egro.live \\u001b[2K');
+    expect(lines.join('\n')).not.toMatch(/[\u001b\u202e]/);
+  });
+
   it('caps the server list and truncates long names and errors to one line', () => {
     const many = Array.from({ length: MAX_SERVER_ITEMS + 3 }, (_, i) => server(`s${i}`, 'ready'));
     const lines = menu({ servers: many });
