@@ -177,34 +177,6 @@ describe('the web UI under /ui', () => {
     expect(((await made.json()) as { url: string }).url).toMatch(/\/ui\/#login=/);
   });
 
-  it("makes Log out end the logins a page's links opened too, and the links it has not used yet", async () => {
-    const { session } = await login(gateway);
-    const { session: unrelated } = await login(gateway);
-    const linkFor = async (secret: string) =>
-      codeOf(
-        (
-          (await (await fetch(`${base}/ui/login-link`, { method: 'POST', headers: bearer(secret) })).json()) as {
-            url: string;
-          }
-        ).url,
-      );
-    const redeem = (code: string) =>
-      fetch(`${base}/ui/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code }),
-      });
-    // A copy of the secret makes a login of its own with it, and keeps a link for later.
-    const opened = ((await (await redeem(await linkFor(session))).json()) as { session: string }).session;
-    const kept = await linkFor(opened);
-    expect((await fetch(`${base}/api/status`, { headers: bearer(opened) })).status).toBe(200);
-    expect((await fetch(`${base}/ui/logout`, { method: 'POST', headers: bearer(session) })).status).toBe(204);
-    const after = await fetch(`${base}/api/status`, { headers: bearer(opened) });
-    expect(after.status, 'the login a link opened outlived Log out').toBe(401);
-    expect((await redeem(kept)).status, 'a link kept from before Log out still logged in').toBe(401);
-    expect((await fetch(`${base}/api/status`, { headers: bearer(unrelated) })).status).toBe(200);
-  });
-
   it('lets no path that resolves outside /ui skip the token (/ui/../mcp is /mcp)', async () => {
     const { port } = new URL(tokenGateway.httpUrl()!);
     const { session } = await login(tokenGateway);
