@@ -67,7 +67,14 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   track(upstream: Upstream): () => void {
     const entry: Entry = { lists: {}, loading: {}, errors: {}, again: {}, leftOut: {}, raw: {}, cut: {} };
     this.entries.set(upstream, entry);
+    // What this server's previous process listed (it was restarted with new settings): clients were
+    // told of those, so they are told again if this one goes down before it lists anything (a
+    // secret not stored, a command that is not there), or they would go on showing those tools.
+    let owed = (Object.keys(LIST_METHOD) as ListKind[]).filter(
+      (kind) => this.lastKnown.get(upstream.name)?.[kind]?.length,
+    );
     const onReady = () => {
+      owed = [];
       entry.lists = {};
       for (const kind of Object.keys(LIST_METHOD) as ListKind[]) void this.refresh(upstream, kind);
     };
@@ -81,6 +88,8 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     const onStatus = (status: UpstreamStatus) => {
       if (status.state === 'ready') return;
       const had = (Object.keys(entry.lists) as ListKind[]).filter((kind) => entry.lists[kind]?.length);
+      // Still starting, it lists nothing yet and lists wait for it; down, it is not in them.
+      if (status.state !== 'starting') for (const kind of owed.splice(0)) if (!had.includes(kind)) had.push(kind);
       entry.lists = {};
       for (const kind of had) this.emit('changed', upstream, kind);
     };

@@ -254,3 +254,41 @@ describe('reloads that overlap, and edits that change nothing', () => {
     }
   });
 });
+
+describe('an edit that leaves a server unable to start', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await dir?.cleanup();
+  });
+
+  it('tells clients their lists changed when the edited server cannot start again (a secret not stored)', async () => {
+    const configPath = await writeConfig(dir.dir, {
+      mcpServers: { one: fixtureServer('one'), two: fixtureServer('two') },
+    });
+    const gateway = await startGateway(configPath, { watch: true });
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      let listChanged = 0;
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        listChanged++;
+      });
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('two__echo');
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          mcpServers: { one: fixtureServer('one'), two: fixtureServer('two', { KEY: '${secret:nope}' }) },
+        }),
+      );
+      await waitFor(() => gateway.servers().find((s) => s.name === 'two')?.state === 'failed', 10_000, 'two failed');
+      await waitFor(() => listChanged > 0, 5_000, 'tools/list_changed for the tools two no longer offers');
+      expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('two__echo');
+    } finally {
+      await client.close();
+      await gateway.stop();
+    }
+  });
+});
