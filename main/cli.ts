@@ -36,7 +36,8 @@ Commands:
   call SERVER TOOL  Call one tool and print its result
     --args JSON       Tool arguments as a JSON object (default {})
     --json            Print the raw MCP result
-  status            Is a gateway running: its pid, config, addresses and log file
+  status            Is a gateway running: its pid, config (and why its last save is not
+                    applied), addresses and log file
     --json            Machine-readable output (exit 1 when none is running)
   stop              Ask the running gateway to stop, wait for it, and report
     --timeout MS      How long to wait (default 10000)

@@ -619,6 +619,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** Records the listeners' addresses in the lock, for `switchboard status`. */
+  /** `switchboard status` reads the lock: it says the file as saved is not what runs, and why. */
+  private recordConfigError(): void {
+    const error = this.lastConfigError && this.redactor.redact(this.lastConfigError.message);
+    void this.lock?.update({ configError: error }).catch(logFailure(this.warn, 'could not record the config error'));
+  }
+
   private async recordAddresses(): Promise<void> {
     await this.lock?.update({
       ...(this.http ? { http: this.http.url } : { http: undefined }),
@@ -1481,7 +1487,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const previous = this.current;
     this.loaded = loaded;
     this.current = loaded.config;
-    this.lastConfigError = undefined;
+    if (this.lastConfigError) {
+      this.lastConfigError = undefined;
+      this.recordConfigError();
+    }
     this.applyTrafficSettings(loaded.config.traffic);
     this.warnAboutAliases(loaded.config);
     // Before anything is announced: told their lists changed as their profile went, clients listed
@@ -1564,6 +1573,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   private onConfigError(error: ConfigError): void {
     this.lastConfigError = error;
+    this.recordConfigError();
     this.emit('config-error', error);
     this.events.publish('config-error', { message: error.message, issues: error.issues });
     this.publishStatus();

@@ -32,6 +32,8 @@ export interface GatewayInfo {
   /** Why the HTTP listener the config asks for is not open (its port was taken), for `status` and `ui`. */
   httpProblem?: string;
   socket?: string;
+  /** Why the config file as last saved is not what runs (it kept the config it had), for `status`. */
+  configError?: string;
 }
 
 export interface LockState {
@@ -45,7 +47,7 @@ export interface HeldLock {
   readonly info: GatewayInfo;
   /** Records more about the running gateway (its addresses once listening). */
   update(
-    patch: Partial<Pick<GatewayInfo, 'http' | 'httpProblem' | 'socket' | 'logFile' | 'configPath'>>,
+    patch: Partial<Pick<GatewayInfo, 'http' | 'httpProblem' | 'socket' | 'logFile' | 'configPath' | 'configError'>>,
   ): Promise<void>;
   /** Removes the lock if it is still ours. */
   release(): Promise<void>;
