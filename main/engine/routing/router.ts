@@ -127,6 +127,8 @@ export class Router implements SessionHandler {
   private readonly knownCapabilities = new Map<string, Record<string, unknown>>();
   /** Each server's revision when last ready: a request made while it restarts is shaped for it. */
   private readonly knownRevisions = new Map<string, string>();
+  /** Servers that ran and then left the config (removed, renamed): a call by an old name says so. */
+  private readonly departed = new Set<string>();
   /** Starting spells (status.since) a list already waited for once: it does not wait for them again. */
   private readonly waited = new WeakMap<Upstream, number>();
   /** Each profile's servers (and whether each is on) when last looked: a change is news to its clients. */
@@ -186,7 +188,14 @@ export class Router implements SessionHandler {
     // What servers that left the config held is forgotten; the others keep their names.
     const configured = new Set(this.opts.registry.names());
     this.opts.catalog.retainServers(configured);
-    for (const name of this.knownCapabilities.keys()) if (!configured.has(name)) this.knownCapabilities.delete(name);
+    for (const name of this.knownCapabilities.keys())
+      if (!configured.has(name)) {
+        this.knownCapabilities.delete(name);
+        this.departed.add(name);
+      }
+    for (const name of configured) this.departed.delete(name);
+    // Bounded: the oldest names go first (a rename is asked about in the minutes after it).
+    for (const name of this.departed) if (this.departed.size > MAX_DEPARTED) this.departed.delete(name);
     for (const name of this.knownRevisions.keys()) if (!configured.has(name)) this.knownRevisions.delete(name);
     for (const profile of this.books.keys())
       if (this.opts.profileServers(profile) === undefined) this.books.delete(profile);
@@ -677,7 +686,13 @@ export class Router implements SessionHandler {
     let why = `no server of profile "${profile}" has it`;
     // A `serve --stdio` client keeps its session when its profile is removed (the shim's and HTTP ones are closed).
     if (this.opts.profileServers(profile) === undefined) why = `profile "${profile}" is no longer in the config`;
-    else if (owner !== undefined) {
+    else if (owner === undefined) {
+      // Removed or renamed in the file: a model that read the list before the change calls it still.
+      const gone = [...this.departed]
+        .sort((x, y) => y.length - x.length)
+        .find((n) => name.startsWith(`${n}${separator}`) || name.startsWith(`${sanitize(n)}${separator}`));
+      if (gone !== undefined) why = `server "${gone}" is no longer in the config: list the ${what}s again`;
+    } else {
       const config = this.opts.registry.config(owner);
       const original = name.slice(name.indexOf(separator) + separator.length);
       const upstream = this.opts.registry.existingForSession(owner, session.id);
@@ -1204,6 +1219,8 @@ function sharedUnder(view: ProfileViewData, uri: string): string {
   return ` (offered by servers ${servers.join(' and ')}: here it is ${[...listed.keys()].join(' or ')})`;
 }
 
+/** How many names of servers that left the config are kept, for what a call by an old name is told. */
+const MAX_DEPARTED = 100;
 const TERMINAL_TASK_STATUSES = new Set(['completed', 'failed', 'cancelled']);
 /** What a server without completions has to suggest (as an SDK server answers an argument it cannot complete). */
 function noCompletion(): Record<string, unknown> {

@@ -292,3 +292,26 @@ describe('an edit that leaves a server unable to start', () => {
     }
   });
 });
+
+describe('a server renamed in the file', () => {
+  it('answers a call by its old name that the server left the config, not only that no server has it', async () => {
+    const dir = await tempDir();
+    const configPath = await writeConfig(dir.dir, { mcpServers: { notes: fixtureServer('notes') } });
+    const gateway = await startGateway(configPath, { watch: true });
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('notes__echo');
+      writeFileSync(configPath, JSON.stringify({ mcpServers: { journal: fixtureServer('notes') } }));
+      await waitFor(async () => (await client.listTools()).tools.some((t) => t.name === 'journal__echo'), 15_000);
+      // A model that read the list before the rename still calls the old name.
+      const error = await client.callTool({ name: 'notes__echo', arguments: { message: 'hi' } }).catch((e: Error) => e);
+      expect(String(error)).toContain(
+        'Unknown tool: notes__echo (server "notes" is no longer in the config: list the tools again',
+      );
+    } finally {
+      await client.close();
+      await gateway.stop();
+      await dir.cleanup();
+    }
+  });
+});
