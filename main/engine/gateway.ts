@@ -618,13 +618,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await clearStopped(stoppedPath(dir)).catch(logFailure(this.warn, `could not remove ${stoppedPath(dir)}`));
   }
 
-  /** Records the listeners' addresses in the lock, for `switchboard status`. */
   /** `switchboard status` reads the lock: it says the file as saved is not what runs, and why. */
   private recordConfigError(): void {
     const error = this.lastConfigError && this.redactor.redact(this.lastConfigError.message);
     void this.lock?.update({ configError: error }).catch(logFailure(this.warn, 'could not record the config error'));
   }
 
+  /** Records the listeners' addresses in the lock, for `switchboard status`. */
   private async recordAddresses(): Promise<void> {
     await this.lock?.update({
       ...(this.http ? { http: this.http.url } : { http: undefined }),

@@ -152,17 +152,25 @@ export async function acquireGatewayLock(
     };
     try {
       await createWhole(file, JSON.stringify(info) + '\n');
+      // One update at a time: each writes the whole record, and two renamed out of order put the older back.
+      let updating: Promise<void> = Promise.resolve();
+      const write = async (patch: Partial<GatewayInfo>): Promise<void> => {
+        const current = await readGatewayLock(file);
+        if (current?.info?.pid !== process.pid) return; // no longer ours: leave it alone
+        info = { ...info, ...patch };
+        const tmp = `${file}.${unique()}.tmp`;
+        await fs.writeFile(tmp, JSON.stringify(info) + '\n', { mode: 0o600, flag: 'wx' });
+        await fs.rename(tmp, file);
+      };
       const lock: HeldLock = {
         get info() {
           return info;
         },
-        async update(patch) {
-          const current = await readGatewayLock(file);
-          if (current?.info?.pid !== process.pid) return; // no longer ours: leave it alone
-          info = { ...info, ...patch };
-          const tmp = `${file}.${unique()}.tmp`;
-          await fs.writeFile(tmp, JSON.stringify(info) + '\n', { mode: 0o600, flag: 'wx' });
-          await fs.rename(tmp, file);
+        update(patch) {
+          const done = updating.then(() => write(patch));
+          // Its caller hears of a failure (it is returned); the next update runs all the same.
+          updating = Promise.allSettled([done]).then(() => undefined);
+          return done;
         },
         async release() {
           const current = await readGatewayLock(file);

@@ -37,6 +37,22 @@ describe('gateway lock', () => {
     expect(await fs.readdir(dir)).toEqual([]);
   });
 
+  it('keeps the last of updates made at once (a reload that fixes the config and moves the listener)', async () => {
+    const got = await acquireGatewayLock(file, base);
+    if (!got.ok) throw new Error('not taken');
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        got.lock.update(i % 2 === 0 ? { http: `http://127.0.0.1:${i + 1}/mcp` } : { configError: `error ${i}` }),
+      ),
+    );
+    // Each update wrote the whole record: one renamed into place after a later one put the older back.
+    expect((await readGatewayLock(file))?.info).toMatchObject({
+      http: 'http://127.0.0.1:39/mcp',
+      configError: 'error 39',
+    });
+    await got.lock.release();
+  });
+
   it('names the live holder instead of taking it', async () => {
     const holder = { ...base, pid: process.ppid, host: 'h', startedAt: 'then' };
     await fs.writeFile(file, JSON.stringify(holder));
