@@ -422,7 +422,14 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       // Only a path the environment chose is said to come from it: --config names its own.
       const named =
         opts.configPath === undefined && process.env.SWITCHBOARD_CONFIG ? ' (named by SWITCHBOARD_CONFIG)' : '';
-      process.stdout.write(`No servers configured in ${gateway.configPath()}${named}.\n`);
+      const file = gateway.configPath();
+      // A path with a typo reads like an empty config: say there is no file there.
+      process.stdout.write(
+        existsSync(file)
+          ? `No servers configured in ${file}${named}.\n`
+          : `No config file at ${file}${named} yet: Switchboard starts with no servers (add them there, or with ` +
+              `Add server in the app; docs/configuration.md).\n`,
+      );
       return 0;
     }
     process.stdout.write(

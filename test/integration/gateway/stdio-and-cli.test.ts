@@ -751,6 +751,14 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     const fromEnv = await cli(['list'], { ...env, SWITCHBOARD_CONFIG: empty });
     expect(fromEnv.code).toBe(0);
     expect(fromEnv.stdout).toBe(`No servers configured in ${empty} (named by SWITCHBOARD_CONFIG).\n`);
+    // A path with a typo in it: it said "No servers configured in" a file that is not there.
+    const missing = path.join(dir.dir, 'cofnig.json');
+    const absent = await cli(['list'], { ...env, SWITCHBOARD_CONFIG: missing });
+    expect(absent.code).toBe(0);
+    expect(absent.stdout).toBe(
+      `No config file at ${missing} (named by SWITCHBOARD_CONFIG) yet: Switchboard starts with no servers (add ` +
+        'them there, or with Add server in the app; docs/configuration.md).\n',
+    );
   });
 
   it('a one-shot command refuses an invalid config file with the file, line, column and JSON path', async () => {
