@@ -341,7 +341,7 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
         field: 'command',
       });
       // As a URL holds it (the edit form shows a short ?token= value masked so): the secret would be lost.
-      const masked = { url: 'http://127.0.0.1:9/mcp?token=%5Bredacted%5D' };
+      const masked = { url: 'http://127.0.0.1:8/mcp?token=%5Bredacted%5D' };
       expect(await failure(api.updateServer(name, masked))).toMatchObject({ code: 'invalid_request', field: 'url' });
       // Two tool toggles sent together both hold (the second does not undo the first).
       await Promise.all([

@@ -16,7 +16,7 @@ describe('server names that contain a secret value', () => {
   beforeAll(async () => {
     dir = await tempDir('sb-names-kept-');
     // Port 9 (discard): nothing answers; the names are what matters.
-    const remote = (key: string) => ({ url: `http://127.0.0.1:9/mcp?key=${key}`, allowPrivateNetwork: true });
+    const remote = (key: string) => ({ url: `http://127.0.0.1:8/mcp?key=${key}`, allowPrivateNetwork: true });
     const config = await writeConfig(dir.dir, {
       mcpServers: { 'prod-db': remote('prod'), 'prod-api': remote('prod'), other: remote('prodx') },
       profiles: { 'prod-tools': { servers: ['prod-db'] } },

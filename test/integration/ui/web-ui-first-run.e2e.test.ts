@@ -165,7 +165,7 @@ describe('the first run in the web UI', () => {
     await page.getByRole('button', { name: 'Add server' }).click();
     await form.getByLabel('Remote URL').check();
     await form.getByRole('textbox', { name: 'Name', exact: true }).fill('remote');
-    await form.getByRole('textbox', { name: 'URL' }).fill('http://127.0.0.1:9/mcp');
+    await form.getByRole('textbox', { name: 'URL' }).fill('http://127.0.0.1:8/mcp');
     await form.getByRole('textbox', { name: /^Headers/ }).fill('Authorization: Bearer sk-remote-123456\nX-Team: blue');
     await form.getByRole('checkbox', { name: /^Keep Authorization in the keychain/ }).waitFor();
     await form.getByRole('button', { name: 'Save server' }).click();
