@@ -113,10 +113,16 @@ describe('a server that installs before it speaks', () => {
       10_000,
       'the silent server to time out',
     );
-    // Given up within seconds, not at its install limit (5 minutes by default).
-    // Said with the limit to raise, as a remote server's silent start is.
-    expect(error).toMatch(/^failed to start: server "silent" did not answer (initialize|server\/discover) /);
-    expect(error).toMatch(/ within 1500 ms \(startupTimeoutMs\)$/);
+    // Given up within seconds, not at its install limit (5 minutes by default). Said with the limit to
+    // raise, as a remote server's silent start is; or, where a loaded machine was still starting node
+    // at the timeout (CPU, so busy), as a server that went quiet once that was done.
+    expect(error).toMatch(
+      new RegExp(
+        '^failed to start: server "silent" (did not answer (initialize|server/discover) within 1500 ms ' +
+          '\\(startupTimeoutMs\\)|stopped showing activity \\(no output or CPU for \\d s\\) before answering ' +
+          '(initialize|server/discover))$',
+      ),
+    );
     expect(silentGivenUpAfter).toBeLessThan(12_000);
   });
 
