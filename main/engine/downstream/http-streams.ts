@@ -2,8 +2,9 @@
  * Where HTTP output goes. Each client request (POST) gets a response stream that starts
  * undecided: if its final response is the first thing to send, it is answered as plain JSON;
  * if anything comes before it (progress, an elicitation), it becomes an SSE stream. Events
- * carry ids so a client that lost an SSE stream can resume it with Last-Event-ID, and a stream
- * keeps its events only until the client has them.
+ * carry ids so a client that lost a session's SSE stream can resume it with Last-Event-ID: such a
+ * stream keeps its events until it ends. A stateless call's stream cannot be resumed, so it keeps
+ * only what the client has not had yet.
  */
 import type { ServerResponse } from 'node:http';
 import { isNotification, type JsonRpcMessage, type JsonRpcResponse, type RequestId } from '../protocol/jsonrpc.ts';
@@ -37,6 +38,8 @@ export class ResponseStream {
   /** A connection that took all it can for now: writing goes on at its 'drain'. */
   private waitingOn?: ServerResponse;
   private readonly standalone: boolean;
+  /** Whether a client can come back for missed events (a session's streams); else delivered ones are let go. */
+  private readonly resumable: boolean;
   private readonly canSse: boolean;
   private readonly headers: Record<string, string>;
   private readonly buffer: SessionBuffer;
@@ -50,6 +53,8 @@ export class ResponseStream {
     id: string;
     res?: ServerResponse;
     standalone: boolean;
+    /** False for a stateless call: with no session, nothing can resume its stream. Default true. */
+    resumable?: boolean;
     canSse: boolean;
     headers?: Record<string, string>;
     /** The session's buffer: what this stream keeps counts against it. */
@@ -58,6 +63,7 @@ export class ResponseStream {
   }) {
     this.id = opts.id;
     this.standalone = opts.standalone;
+    this.resumable = opts.resumable ?? true;
     this.canSse = opts.canSse;
     this.headers = opts.headers ?? {};
     this.buffer = opts.buffer;
@@ -175,12 +181,16 @@ export class ResponseStream {
     // A connection already ending keeps what it missed for a resume.
     if (!res || res.writableEnded || res.destroyed || this.waitingOn === res) return;
     const first = this.events.length > 0 ? this.events[0]!.seq : this.seq + 1;
-    for (let i = Math.max(0, this.deliveredSeq + 1 - first); i < this.events.length; i++) {
+    let i = Math.max(0, this.deliveredSeq + 1 - first);
+    for (; i < this.events.length; i++) {
       const event = this.events[i]!;
       this.deliveredSeq = event.seq;
       if (event.data === '') continue;
       this.openSse();
-      if (!res.write(formatEvent(this.id, event))) {
+      const more = res.write(formatEvent(this.id, event));
+      event.held.delivered();
+      if (!more) {
+        this.forgetDelivered(i + 1);
         this.waitingOn = res;
         res.once('drain', () => {
           if (this.waitingOn !== res) return;
@@ -190,6 +200,7 @@ export class ResponseStream {
         return;
       }
     }
+    this.forgetDelivered(i);
     this.deliveredSeq = Math.max(this.deliveredSeq, this.seq);
     if (this.finished) {
       this.openSse();
@@ -209,6 +220,13 @@ export class ResponseStream {
       'x-accel-buffering': 'no',
     });
     this.res.flushHeaders();
+  }
+
+  /** Lets go of the first `count` events, delivered, when nothing can ask for them again. */
+  private forgetDelivered(count: number): void {
+    if (this.resumable || count === 0) return;
+    for (let k = 0; k < count; k++) this.events[k]!.held.release();
+    this.events.splice(0, count);
   }
 
   private remember(event: StoredEvent): void {

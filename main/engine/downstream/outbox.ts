@@ -1,9 +1,10 @@
 /**
  * What the gateway holds for one client session, bounded in bytes (limits.maxSessionBufferBytes):
  * messages waiting for a connection whose client is not reading, and events kept so a broken
- * HTTP stream can be resumed. Past the budget the oldest are dropped, notifications before
- * responses and requests (a flood of log messages never pushes out a tool's result), the newest
- * message is always kept, and every drop is counted and reported. Sizes are string lengths: what
+ * HTTP stream can be resumed. Past the budget the oldest are dropped: first events the client has
+ * had (kept only for a resume, so nothing it lacks), then notifications before responses and
+ * requests (a flood of log messages never pushes out a tool's result); the newest message is always
+ * kept, and every drop of a message the client has not had is counted and reported. Sizes are string lengths: what
  * the held JSON text costs, without measuring bytes on the message path.
  */
 import type { Writable } from 'node:stream';
@@ -37,6 +38,11 @@ export class Held {
     this.release();
     this.onDrop();
   }
+
+  /** The client has it: from now on it is held only for a resume, and the first to go past the budget. */
+  delivered(): void {
+    this.buffer.delivered(this);
+  }
 }
 
 /** Oldest first; removal from anywhere in O(1). */
@@ -66,6 +72,8 @@ export class SessionBuffer {
   private bytes = 0;
   private readonly notifications = new HeldList();
   private readonly others = new HeldList();
+  /** Messages the client has had, kept to resume a broken stream. */
+  private readonly delivereds = new HeldList();
   private readonly onDrop: (messages: number, bytes: number) => void;
 
   /** `onDrop` hears of each round of drops (how many messages, how large together). */
@@ -94,10 +102,24 @@ export class SessionBuffer {
     this.bytes -= size;
   }
 
+  /** Called by Held.delivered. */
+  delivered(held: Held): void {
+    if (!held.list || held.list === this.delivereds) return;
+    held.list.remove(held);
+    held.list = this.delivereds;
+    this.delivereds.push(held);
+  }
+
   private makeRoom(newest: Held): void {
     let messages = 0;
     let bytes = 0;
     while (this.bytes > this.maxBytes) {
+      // What the client has had goes first, and unreported: it costs only a resume of it.
+      const had = oldestBut(this.delivereds, newest);
+      if (had) {
+        had.drop();
+        continue;
+      }
       const victim = oldestBut(this.notifications, newest) ?? oldestBut(this.others, newest);
       if (!victim) break;
       messages++;

@@ -243,7 +243,7 @@ export class StreamableHttpEndpoint {
     const log = this.opts.log;
     const who = () => `stateless call ${id} (${message.method}, profile ${profile})`;
     const buffer = new SessionBuffer(limit, log ? dropReporter(log, who, limit) : () => undefined);
-    const stream = new ResponseStream({ id, res, standalone: false, canSse, buffer });
+    const stream = new ResponseStream({ id, res, standalone: false, resumable: false, canSse, buffer });
     let finished = false;
     const cancel = this.opts.stateless!.handle(
       profile,

@@ -29,6 +29,24 @@ describe('SessionBuffer', () => {
     ]);
   });
 
+  it('lets what the client has had go first, and does not report it as dropped', () => {
+    const rounds: [number, number][] = [];
+    const buffer = new SessionBuffer(100, (m, b) => rounds.push([m, b]));
+    const dropped: string[] = [];
+    const hold = (name: string, size: number, note: boolean) => buffer.hold(size, note, () => dropped.push(name));
+    hold('log-waiting', 30, true);
+    hold('response-had', 30, false).delivered();
+    hold('log-had', 30, true).delivered();
+    hold('log-new', 30, true);
+    // The oldest the client has had goes, not the older one it is still waiting for; nothing is reported.
+    expect(dropped).toEqual(['response-had']);
+    expect(rounds).toEqual([]);
+    hold('log-newer', 60, true);
+    expect(dropped).toEqual(['response-had', 'log-had', 'log-waiting']);
+    expect(rounds).toEqual([[1, 30]]);
+    expect(buffer.size).toBe(90);
+  });
+
   it('forgets what was released, once', () => {
     const buffer = new SessionBuffer(100, () => undefined);
     const a = buffer.hold(60, true, () => undefined);
