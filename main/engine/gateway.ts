@@ -133,10 +133,11 @@ const STDIO_DRAIN_MS = 5_000;
 
 /**
  * What the gateway offers servers as their client: all its clients could, since a question a client
- * cannot take (a form, a model request with tools) is put to the user in the app instead.
+ * cannot take (a form, a model request with tools) is put to the user in the app instead. Roots
+ * without listChanged: a shared server is never told of one client's change of folders (router.ts).
  */
 const UPSTREAM_CAPABILITIES: Record<string, unknown> = {
-  roots: { listChanged: true },
+  roots: {},
   sampling: { tools: {} },
   elicitation: { form: {}, url: {} },
 };

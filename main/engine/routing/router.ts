@@ -456,7 +456,11 @@ export class Router implements SessionHandler {
     if (method === 'notifications/progress' && params && this.serverRequests.progress(session, params)) return;
     const members = this.members(session, false);
     if (method === 'notifications/roots/list_changed') {
-      for (const m of members) m.upstream.notify(method, params);
+      // Only a server started for this client was offered its roots (and only when it has some): a
+      // shared server's roots are nobody's in particular, and asked again it could get none.
+      if (!session.hasCapability('roots')) return;
+      for (const m of members)
+        if (this.opts.registry.owner(m.upstream) === session.id) m.upstream.notify(method, params);
       return;
     }
     if (members.length === 1) members[0]!.upstream.notify(method, params);

@@ -19,6 +19,16 @@ import {
   waitFor,
   writeConfig,
 } from '../../helpers/gateway.ts';
+import { rawSession } from '../../helpers/raw-http.ts';
+
+const LIST_CHANGED = { jsonrpc: '2.0', method: 'notifications/roots/list_changed' };
+
+/** The roots list_changed notices the gateway passed on to a server since `since`. */
+const passedOn = (gateway: Gateway, since: number) =>
+  gateway.traffic
+    .list({ method: 'notifications/roots/list_changed', edge: 'upstream' })
+    .entries.filter((e) => e.startedAt >= since)
+    .map((e) => e.server);
 
 describe('roots of isolated servers', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -68,6 +78,23 @@ describe('roots of isolated servers', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('does not tell the servers of a client without roots that its folders changed', async () => {
+    // A raw client that declares no roots, yet says its folders changed (MCP: only a client that
+    // declared roots.listChanged sends that). Its servers were told it has no roots.
+    const raw = await rawSession(gateway.httpUrl()!);
+    const call = (id: number) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'files__list_allowed_directories', arguments: {} },
+    });
+    expect(JSON.stringify(await raw.call(call(1)))).toContain(folder('configured'));
+    const since = Date.now();
+    expect((await raw.post(LIST_CHANGED)).status).toBe(202);
+    expect(JSON.stringify(await raw.call(call(2)))).toContain(folder('configured'));
+    expect(passedOn(gateway, since)).toEqual([]);
   });
 
   it("gives the server started for a client that client's folders, and their change", async () => {
@@ -153,5 +180,39 @@ describe('roots of a shared server', () => {
         'server; it is one process shared by all its clients, whose folders may differ (with "isolated": true ' +
         'in its config, each client gets a process of its own and is asked for its folders)',
     );
+  });
+
+  it("shows the caller's folders in its roots tool: it was given an error at start, not an empty list", async () => {
+    // The error at start leaves server-everything without roots, so it asks again during the call;
+    // an empty list would have been kept for good, and every client's roots tool would show none.
+    const client = await httpClient(gateway.httpUrl()!, { roots: {} });
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: `file://${dir.dir}/caller` }] }));
+    try {
+      const shown = textOf(await client.callTool({ name: 'every__get-roots-list', arguments: {} }));
+      expect(shown).toContain(`file://${dir.dir}/caller`);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("does not pass a client's change of folders on to a server other clients share", async () => {
+    // Its roots are not that client's: asked again, it could only be told none come (or, while
+    // that client had a call in flight, be given that client's folders for every client).
+    const client = await httpClient(gateway.httpUrl()!, { roots: { listChanged: true } });
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: `file://${dir.dir}` }] }));
+    try {
+      await client.callTool({ name: 'every__echo', arguments: { message: 'hi' } });
+      const since = Date.now();
+      await client.sendRootsListChanged();
+      await client.callTool({ name: 'every__echo', arguments: { message: 'again' } });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(passedOn(gateway, since)).toEqual([]);
+      const asked = gateway.traffic
+        .list({ method: 'roots/list', edge: 'upstream' })
+        .entries.filter((e) => e.startedAt >= since);
+      expect(asked.map((e) => `${e.outcome}: ${e.error?.message}`)).toEqual([]);
+    } finally {
+      await client.close();
+    }
   });
 });

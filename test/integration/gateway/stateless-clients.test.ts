@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Gateway } from '../../../main/engine/index.ts';
 import {
   CLI,
-  EVERYTHING,
   NODE,
   ROOT,
   fixtureServer,
@@ -527,10 +526,8 @@ describe('a stateless call while a shared server asks for roots on its own', () 
 
   beforeAll(async () => {
     dir = await tempDir();
-    gateway = await startGateway(
-      await writeConfig(dir.dir, { mcpServers: { everything: { command: NODE, args: [EVERYTHING, 'stdio'] } } }),
-    );
-    await gateway.upstream('everything')!.whenReady(15_000);
+    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }));
+    await gateway.upstream('fx')!.whenReady(15_000);
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -538,21 +535,24 @@ describe('a stateless call while a shared server asks for roots on its own', () 
   });
 
   it('is not failed for roots it never asked for: the server is told none come', async () => {
-    // Another client's folders changed: the server (server-everything) asks for roots again, of
-    // nobody in particular; the stateless call in flight was taken to be the one asking.
+    // Another client's call makes the server ask for roots a little later, of nobody in
+    // particular; the stateless call in flight then is taken to be the one asking.
     const other = await httpClient(gateway.httpUrl()!, { roots: { listChanged: true } });
     try {
-      const call = statelessPost(
+      await other.callTool({ name: 'fx__roots_later', arguments: { afterMs: 300 } });
+      const since = Date.now();
+      const done = await statelessPost(
         gateway.httpUrl()!,
         'tools/call',
-        { name: 'everything__trigger-long-running-operation', arguments: { duration: 1.5, steps: 3 } },
+        { name: 'fx__slow', arguments: { steps: 3, delayMs: 400 } },
         { capabilities: {} },
       );
-      await new Promise((r) => setTimeout(r, 300));
-      await other.sendRootsListChanged();
-      const done = await call;
       expect(done.body.error).toBeUndefined();
-      expect(textOf(done.body.result)).toMatch(/Long running operation completed/);
+      expect(textOf(done.body.result)).toBe('done after 3 steps');
+      const asked = gateway.traffic
+        .list({ method: 'roots/list', edge: 'upstream' })
+        .entries.filter((e) => e.startedAt >= since);
+      expect(asked.map((e) => e.outcome)).toEqual(['error']);
     } finally {
       await other.close();
     }
