@@ -6,6 +6,7 @@
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
 import { httpClient, startGateway, tempDir, textOf, waitFor, writeConfig } from '../../helpers/gateway.ts';
@@ -18,6 +19,8 @@ describe('a remote server that moves to another authorization server', () => {
   let after: AuthServer;
   let moved = false;
   let relay: Server;
+  /** WebSocket connections through the relay (the server no longer tracks them once upgraded). */
+  const upgraded = new Set<Duplex>();
   let base = '';
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway | undefined;
@@ -28,11 +31,12 @@ describe('a remote server that moves to another authorization server', () => {
     relay = createServer((req, res) => {
       const path = req.url ?? '/';
       // Its protected resource metadata: at the well-known address before the move, at /moved after it.
-      if (path.startsWith('/.well-known/oauth-protected-resource') || path === '/moved') {
-        const issuer = path === '/moved' ? after.base : before.base;
+      if (path.startsWith('/.well-known/oauth-protected-resource') || path.startsWith('/moved')) {
+        const issuer = path.startsWith('/moved') ? after.base : before.base;
         res.writeHead(200, { 'content-type': 'application/json' });
+        const ws = path.endsWith('/ws');
         const resource = {
-          resource: `${base}/mcp`,
+          resource: ws ? `${base.replace('http:', 'ws:')}/ws` : `${base}/mcp`,
           authorization_servers: [`${issuer}/`],
           scopes_supported: ['mcp:tools'],
         };
@@ -50,6 +54,33 @@ describe('a remote server that moves to another authorization server', () => {
         answer.pipe(res);
       });
       req.pipe(onward);
+    });
+    // The WebSocket handshake, passed on the same way: its 401 names the metadata of the moment.
+    relay.on('upgrade', (req, socket, head) => {
+      upgraded.add(socket);
+      socket.on('close', () => upgraded.delete(socket));
+      const target = moved ? after.base : before.base;
+      const metadata = moved ? `${base}/moved/ws` : `${base}/.well-known/oauth-protected-resource/ws`;
+      const headers = { ...req.headers, host: new URL(target).host };
+      const onward = request(`${target}${req.url ?? '/'}`, { method: 'GET', headers });
+      onward.on('upgrade', (answer, upstream, upstreamHead) => {
+        const lines = Object.entries(answer.headers).map(([k, v]) => `${k}: ${String(v)}`);
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\n${lines.join('\r\n')}\r\n\r\n`);
+        if (upstreamHead.length) socket.write(upstreamHead);
+        if (head.length) upstream.write(head);
+        upstream.pipe(socket).pipe(upstream);
+        upstream.on('error', () => socket.destroy());
+        socket.on('error', () => upstream.destroy());
+      });
+      onward.on('response', (answer) => {
+        answer.resume();
+        const challenge = `Bearer error="invalid_token", resource_metadata="${metadata}"`;
+        socket.end(
+          `HTTP/1.1 ${answer.statusCode} Refused\r\nWWW-Authenticate: ${challenge}\r\nContent-Length: 0\r\n\r\n`,
+        );
+      });
+      onward.on('error', () => socket.destroy());
+      onward.end();
     });
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
@@ -98,5 +129,34 @@ describe('a remote server that moves to another authorization server', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('over WebSocket too: says it needs a login once renewing did not help, and works after it', async () => {
+    await gateway?.stop();
+    moved = false;
+    const url = `${base.replace('http:', 'ws:')}/ws`;
+    const config = await writeConfig(dir.dir, { mcpServers: { remote: { url } } }, 'ws.json');
+    const g = (gateway = await startGateway(config, {
+      oauthStore: createMemorySecretStore(),
+      openBrowser: playBrowser,
+    }));
+    await waitFor(() => state(g)?.auth?.state === 'needs-login', 10_000, 'needs login');
+    await g.api.loginServer('remote');
+    await waitFor(() => state(g)?.state === 'ready' && state(g)?.toolCount, 10_000, 'ready after the login');
+    const renewals = (await before.stats()).refresh_token ?? 0;
+    // The server moves and drops the connection: each handshake now is refused.
+    moved = true;
+    for (const socket of upgraded) socket.destroy();
+    await waitFor(() => state(g)?.auth?.state === 'needs-login', 10_000, 'needs login again');
+    expect(state(g)?.auth?.reason ?? JSON.stringify(state(g)?.auth)).toContain(
+      `the server refuses the renewed token too; its challenge points to ${base}/moved/ws`,
+    );
+    // Not the old login renewed at each reconnection.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(((await before.stats()).refresh_token ?? 0) - renewals).toBe(1);
+
+    await g.api.loginServer('remote');
+    await waitFor(() => state(g)?.state === 'ready', 10_000, 'ready after the new login');
+    expect(state(g)?.auth).toMatchObject({ state: 'logged-in', issuer: `${after.base}/` });
   });
 });

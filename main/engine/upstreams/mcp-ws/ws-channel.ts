@@ -43,6 +43,8 @@ const HEARTBEAT_MS = 30_000;
 const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => void): Opener {
+  /** The token the last refused handshake was answered with: refused too, renewing cannot help. */
+  const renewal: { token?: string } = {};
   return async (handlers) => {
     const { default: WebSocket } = await import('ws');
     const shown = displayUrl(config.url);
@@ -106,10 +108,12 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
         if (settled) return;
         settled = true;
         config.auth?.accepted(token);
+        // Taken: a later refusal of it (revoked, expired) is a first one, which a renewal may answer.
+        renewal.token = undefined;
         resolve();
       });
       socket.once('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
-        void answerRefusal(config, res, token).then(
+        void answerRefusal(config, res, token, renewal).then(
           (why) => fail(why),
           (err: unknown) => fail(errorMessage(err), err),
         );
@@ -193,8 +197,17 @@ export function wsChannelOpener(config: WsChannelConfig, log: (line: string) => 
   };
 }
 
-/** Why the server refused the WebSocket, with OAuth given its chance on a 401. */
-async function answerRefusal(config: WsChannelConfig, res: IncomingMessage, sent: string | undefined): Promise<string> {
+/**
+ * Why the server refused the WebSocket, with OAuth given its chance on a 401. As over HTTP
+ * (oauth/fetch.ts), a 401 to the token the last refusal was answered with means no renewal helps
+ * (the server moved to another authorization server): the server needs a login.
+ */
+async function answerRefusal(
+  config: WsChannelConfig,
+  res: IncomingMessage,
+  sent: string | undefined,
+  renewal: { token?: string },
+): Promise<string> {
   res.resume();
   const status = res.statusCode ?? 0;
   if (config.auth) {
@@ -202,8 +215,14 @@ async function answerRefusal(config: WsChannelConfig, res: IncomingMessage, sent
     for (const [key, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(key, value);
     const response = new Response(null, { status, headers });
     if (asksForToken(response) && config.auth.answers(response)) {
+      if (status === 401 && sent !== undefined && sent === renewal.token) {
+        renewal.token = undefined;
+        // Throws "needs login" (resolves for client credentials, whose next token comes on the next 401).
+        await config.auth.refusedAgain(response, sent);
+        return `the WebSocket handshake was refused with HTTP ${status} again, with a renewed token`;
+      }
       // A new token (or "needs login"): the upstream's next attempt uses it.
-      await config.auth.recover(response, sent);
+      renewal.token = await config.auth.recover(response, sent);
       return `the WebSocket handshake was refused with HTTP ${status}; retrying with a new token`;
     }
   }
