@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientConfigState, ClientEntryKind } from '../../../preload/contract/index.ts';
 import { isDeepStrictEqual } from 'node:util';
+import { displayUrl } from '../egress/network-errors.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
 import { dropBackup, keepCopy, readBackup, readBackupRecord, type BackupRecord } from './backups.ts';
 import { clientDefinition, CLIENTS, type ClientDefinition } from './clients.ts';
@@ -112,7 +113,9 @@ export async function detectClient(
   );
   if (unwritable) base.problem = unwritable;
   if (ours !== undefined && !isOurs(ours)) {
-    const problem = `its server named "${ENTRY_NAME}" is not Switchboard; rename it there to install Switchboard`;
+    const problem =
+      `its server named "${ENTRY_NAME}" is not Switchboard (${foreignEntry(ours)}); rename it there to ` +
+      'install Switchboard';
     return { ...base, state: 'not-installed', servers: entries.map(([name]) => name), problem };
   }
   const servers = entries.map(([name]) => name).filter((n) => n !== ENTRY_NAME);
@@ -315,19 +318,26 @@ function entryNamedOurs(entries: [string, unknown][]): Record<string, unknown> |
 const isObject = (raw: unknown): raw is Record<string, unknown> =>
   typeof raw === 'object' && raw !== null && !Array.isArray(raw);
 
+/** What an entry named "switchboard" that is not ours is: what it runs, or where it connects to. */
+function foreignEntry(raw: unknown): string {
+  if (!isObject(raw))
+    return `it is ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}, not a server entry`;
+  const program = [raw.command, raw.cmd].find((v) => typeof v === 'string');
+  if (program !== undefined) return `it runs ${program}`;
+  // The keys clients name a remote server's address by (clients.ts); shown without login or query.
+  const url = [raw.httpUrl, raw.serverUrl, raw.url, raw.uri].find((v) => typeof v === 'string' && v !== '');
+  if (url !== undefined) return `it connects to ${displayUrl(url as string)}`;
+  if (typeof raw.type === 'string') return `it is a "${raw.type}" server with no URL`;
+  return 'it does not start the Switchboard shim';
+}
+
 /** Refuses to replace or remove a server the user named "switchboard" that is not Switchboard. */
 function refuseForeign(raw: Record<string, unknown> | undefined, file: string): void {
   if (raw === undefined || isOurs(raw)) return;
-  const program = isObject(raw) ? [raw.command, raw.cmd].find((v) => typeof v === 'string') : undefined;
-  const what = !isObject(raw)
-    ? `it is ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}, not a server entry`
-    : program
-      ? `it runs ${program}`
-      : 'it does not start the Switchboard shim';
   throw new GatewayError(
     'invalid_request',
-    `${file} already has a server named "${ENTRY_NAME}" that is not Switchboard (${what}); rename it there, ` +
-      'then try again',
+    `${file} already has a server named "${ENTRY_NAME}" that is not Switchboard (${foreignEntry(raw)}); rename ` +
+      'it there, then try again',
     { field: 'client' },
   );
 }

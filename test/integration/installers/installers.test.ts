@@ -447,7 +447,9 @@ describe('installer safety', () => {
     await writeFile(file, theirs);
     const status = await detectClient('cursor', home.ctx, SHIM);
     expect(status).toMatchObject({ state: 'not-installed', servers: ['switchboard'] });
-    expect(status.problem).toMatch(/its server named "switchboard" is not Switchboard; rename it there/);
+    expect(status.problem).toMatch(
+      /its server named "switchboard" is not Switchboard \(it runs npx\); rename it there/,
+    );
     const refusal = new RegExp(
       `${file} already has a server named "switchboard" that is not Switchboard \\(it runs npx\\)`,
     );
@@ -478,6 +480,31 @@ describe('installer safety', () => {
       );
       await expectGatewayError(installClient('cursor', home.ctx, SHIM), 'invalid_request', refusal);
       await expectGatewayError(uninstallClient('cursor', home.ctx), 'invalid_request', refusal);
+      expect(await readFile(file, 'utf8')).toBe(theirs);
+    }
+  });
+
+  it('says what a remote server named "switchboard" connects to, its URL without query or login', async () => {
+    home = await tempHome();
+    const file = home.file('cursor');
+    await mkdir(path.dirname(file), { recursive: true });
+    for (const [entry, said] of [
+      ['{ "url": "http://user:pw@127.0.0.1:3000/mcp?key=s3cret" }', 'it connects to http://127.0.0.1:3000/mcp'],
+      ['{ "type": "http" }', 'it is a "http" server with no URL'],
+    ] as const) {
+      const theirs = `{ "mcpServers": { "switchboard": ${entry} } }\n`;
+      await writeFile(file, theirs);
+      const status = await detectClient('cursor', home.ctx, SHIM);
+      expect(status.problem).toBe(
+        `its server named "switchboard" is not Switchboard (${said}); rename it there to install Switchboard`,
+      );
+      await expectGatewayError(
+        installClient('cursor', home.ctx, SHIM),
+        'invalid_request',
+        new RegExp(
+          `already has a server named "switchboard" that is not Switchboard \\(${said.replace(/[.?]/g, '\\$&')}\\)`,
+        ),
+      );
       expect(await readFile(file, 'utf8')).toBe(theirs);
     }
   });
