@@ -22,6 +22,7 @@ import { GatewayError, toRpcError } from '../protocol/errors.ts';
 import { recordedJsonTextOf, rememberSentResults } from '../protocol/json-text.ts';
 import { cursorKey, ExchangeIds } from './ids.ts';
 import { SensitiveFields } from './sensitive.ts';
+import { textNeedles } from './text-search.ts';
 
 /** What the recorder reads of a client session (at the time the entry is written). */
 export interface TrafficSessionSource {
@@ -669,16 +670,12 @@ export function matches(entry: TrafficEntry, filter: TrafficFilter): boolean {
   if (filter.minDurationMs !== undefined && (entry.durationMs ?? -1) < filter.minDurationMs) return false;
   if (filter.rootsOnly && entry.parentId !== undefined) return false;
   if (filter.text !== undefined && filter.text !== '') {
-    const needle = filter.text.toLowerCase();
-    const hay = [
-      entry.method,
-      entry.target ?? '',
-      entry.server ?? '',
-      entry.session?.client?.name ?? '',
-      entry.request.json ?? '',
-      entry.response?.json ?? '',
-    ];
-    if (!hay.some((h) => h.toLowerCase().includes(needle))) return false;
+    const { plain, inJson } = textNeedles(filter.text);
+    const names = [entry.method, entry.target ?? '', entry.server ?? '', entry.session?.client?.name ?? ''];
+    const payloads = [entry.request.json ?? '', entry.response?.json ?? ''].map((p) => p.toLowerCase());
+    const inNames = names.some((n) => n.toLowerCase().includes(plain));
+    const inPayloads = payloads.some((p) => p.includes(plain) || (inJson !== undefined && p.includes(inJson)));
+    if (!inNames && !inPayloads) return false;
   }
   return true;
 }

@@ -35,6 +35,7 @@ import { errorMessage } from '../protocol/errors.ts';
 import { cursorKey, firstKeyAt, idOfKey, keyOfId } from './ids.ts';
 import { matches } from './recorder.ts';
 import { isStatEntry, sampleOf, type StatSample } from './stats.ts';
+import { textNeedles } from './text-search.ts';
 
 export type TrafficStoreLog = (level: 'info' | 'warn' | 'error', text: string) => void;
 
@@ -162,6 +163,8 @@ const STAT_ENTRY =
 /** Case-insensitive search as matches() does it: JavaScript's toLowerCase, not SQLite's ASCII-only folding. */
 const TEXT_FUNCTION = 'switchboard_text_has';
 const TEXT_COLUMNS = ['method', 'target', 'server', 'client_name', 'request_json', 'response_json'];
+/** The columns of JSON text, where a search also looks for the text as JSON writes it (text-search.ts). */
+const JSON_COLUMNS = ['request_json', 'response_json'];
 /**
  * The only non-ASCII characters whose lower case holds ASCII: İ (to "i̇") and the Kelvin sign (to
  * "k"). A row whose text has one is marked (ascii_folds), so LIKE can be trusted for every other row.
@@ -1035,26 +1038,31 @@ function whereOf(filter: TrafficFilter, ahead: number): Where {
   if (isNumber(filter.minDurationMs)) where.add('coalesce(duration_ms, -1) >= ?', filter.minDurationMs);
   // The unary + keeps the planner off the parent index: roots are most rows, better read in id order.
   if (filter.rootsOnly) where.add('+parent_id IS NULL');
-  if (filter.text !== undefined && filter.text !== '') addText(where, filter.text.toLowerCase());
+  if (filter.text !== undefined && filter.text !== '') addText(where, filter.text);
   return where;
 }
 
-function addText(where: Where, needle: string): void {
-  const exact = `${TEXT_FUNCTION}(?, ${TEXT_COLUMNS.join(', ')})`;
+function addText(where: Where, text: string): void {
+  const { plain, inJson } = textNeedles(text);
+  const found = [textCondition(plain, TEXT_COLUMNS)];
+  if (inJson !== undefined) found.push(textCondition(inJson, JSON_COLUMNS));
+  where.add(found.map((f) => f.sql).join(' OR '), ...found.flatMap((f) => f.params));
+}
+
+/** Some of `columns` hold `needle` (lower-cased), in any case. */
+function textCondition(needle: string, columns: string[]): { sql: string; params: SQLInputValue[] } {
+  const exact = `${TEXT_FUNCTION}(?, ${columns.join(', ')})`;
   // SQLite's LIKE folds ASCII case only: right for an ASCII needle, but for two characters. It also
   // ends a pattern at a NUL, which would match every row.
-  if (!/^[\x01-\x7f]*$/.test(needle) || needle.length > MAX_LIKE_NEEDLE) {
-    where.add(exact, needle);
-    return;
-  }
-  const like = TEXT_COLUMNS.map((c) => `${c} LIKE ? ESCAPE '\\'`);
+  if (!/^[\x01-\x7f]*$/.test(needle) || needle.length > MAX_LIKE_NEEDLE) return { sql: exact, params: [needle] };
+  const like = columns.map((c) => `${c} LIKE ? ESCAPE '\\'`);
   const pattern = `%${needle.replace(/[\\%_]/g, '\\$&')}%`;
-  const params: SQLInputValue[] = TEXT_COLUMNS.map(() => pattern);
+  const params: SQLInputValue[] = columns.map(() => pattern);
   if (/[ik]/.test(needle)) {
     like.push(`(ascii_folds = 1 AND ${exact})`);
     params.push(needle);
   }
-  where.add(like.join(' OR '), ...params);
+  return { sql: like.join(' OR '), params };
 }
 
 /** matches(): some of the texts, lower-cased, hold the (lower-cased) needle. */

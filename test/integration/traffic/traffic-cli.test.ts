@@ -344,6 +344,17 @@ describe('switchboard traffic', () => {
     expect(entries.some((e) => e.request.json?.includes(message))).toBe(true);
   });
 
+  it('finds what a message says with --text, though its payload is JSON (where a quote reads \\")', async () => {
+    await client.callTool({ name: 'fx__echo', arguments: { message: 'say "cheese" in C:\\Photos\nnow' } });
+    const found = await cli('traffic', '--text', 'say "cheese" in C:\\Photos', '--target', 'fx__echo');
+    expect([found.code, found.stderr]).toEqual([0, '']);
+    expect(found.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/test-client → gateway {2}tools\/call fx__echo {2}ok/),
+    ]);
+    const twoLines = await cli('traffic', '--text', 'Photos\nNOW', '--target', 'fx__echo');
+    expect(twoLines.stdout).toMatch(/test-client → gateway {2}tools\/call fx__echo {2}ok/);
+  });
+
   it('says that the running gateway records nothing when traffic.enabled is false, listing and following', async () => {
     const reloads = () => gatewayLog().split('config reloaded').length - 1;
     const reloaded = reloads();

@@ -96,6 +96,23 @@ describe('the traffic history', () => {
     }
   });
 
+  it('finds text as it reads, also where the recorded JSON escapes it: quotes, backslashes, line breaks', async () => {
+    const message = 'She said "stop" at C:\\Temp\\new\nthen left\ttabbed; café ☕ \u0007bell';
+    for (const traffic of [{}, { history: { days: 0 } }]) {
+      const gateway = await gatewayWith(traffic);
+      await echo(gateway, message);
+      const found = (text: string) =>
+        gateway.traffic.list({ text, edge: 'client', target: 'fx__echo' }).entries.map((e) => e.target);
+      for (const text of ['said "stop"', 'C:\\Temp\\new', 'new\nthen', 'left\ttabbed', 'CAFÉ ☕', '\u0007bell']) {
+        expect([text, found(text)]).toEqual([text, ['fx__echo']]);
+      }
+      // As JSON text, as the payload is shown, it is found too; what is not there is not.
+      expect(found('\\"stop\\"')).toEqual(['fx__echo']);
+      expect(found('said "go"')).toEqual([]);
+      await stop(gateway);
+    }
+  });
+
   it('keeps what ended over a second before a kill; a call in flight is then marked unanswered', async () => {
     const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
     const env = {

@@ -803,4 +803,13 @@ describe('the traffic inspector', () => {
     await echo('a needle-7f3a in the haystack');
     await waitFor(async () => (await grid().getAttribute('aria-rowcount')) === '3', 10_000, 'the call and its request');
   });
+
+  it('finds a message by what it says, quotes and backslashes as they read (the JSON shows \\" and \\\\)', async () => {
+    await echo('she said "yes" to C:\\Temp');
+    const search = page.getByRole('searchbox', { name: 'Search traffic' });
+    await search.fill('said "yes" to C:\\Temp');
+    await search.press('Enter');
+    await waitFor(async () => (await grid().getAttribute('aria-rowcount')) === '3', 10_000, 'the call and its request');
+    expect(await grid().getByRole('row').filter({ hasText: 'fx__echo' }).count()).toBe(1);
+  });
 });
