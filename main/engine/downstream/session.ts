@@ -86,6 +86,8 @@ export const MAX_PENDING_CLIENT_REQUESTS = 64;
 
 /** Resources one client may be subscribed to (routing/subscriptions.ts; a template makes uris countless). */
 export const MAX_SUBSCRIPTIONS = 1000;
+/** How many answered requests a late cancellation is still filed under (their exchange ids, for the record). */
+const RECENTLY_ENDED = 64;
 
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
 
@@ -144,6 +146,11 @@ export class Session {
   private readonly relatedOut = new Map<RequestId, RequestId>();
   /** The client's requests in flight → their exchange in the traffic record. */
   private readonly exchanges = new Map<RequestId, string>();
+  /**
+   * The same for the latest requests answered (at most RECENTLY_ENDED): a cancellation may cross
+   * the answer on the wire, and is filed under the call it names all the same.
+   */
+  private readonly ended = new Map<RequestId, string>();
 
   constructor(opts: SessionOptions) {
     this.opts = opts;
@@ -351,7 +358,11 @@ export class Session {
       if (this.inflight.get(req.id) === ac) this.inflight.delete(req.id);
       // A new run (logged again) begins once the client has let the count fall well below the limit.
       if (this.inflight.size <= this.maxInFlight / 2) this.overLimit = false;
-      if (xid && this.exchanges.get(req.id) === xid) this.exchanges.delete(req.id);
+      if (xid && this.exchanges.get(req.id) === xid) {
+        this.exchanges.delete(req.id);
+        this.ended.set(req.id, xid);
+        if (this.ended.size > RECENTLY_ENDED) this.ended.delete(this.ended.keys().next().value!);
+      }
       if (ac.signal.aborted) this.opts.onRequestAbandoned?.(req.id);
     }
   }
@@ -404,7 +415,9 @@ export class Session {
       // A cancellation belongs to the call it cancels: its tree shows why it ended.
       const cancels = method === 'notifications/cancelled' ? params?.requestId : undefined;
       const parentId =
-        typeof cancels === 'string' || typeof cancels === 'number' ? this.exchangeOf(cancels) : undefined;
+        typeof cancels === 'string' || typeof cancels === 'number'
+          ? (this.exchangeOf(cancels) ?? this.ended.get(cancels))
+          : undefined;
       this.opts.traffic.note({
         edge: 'client',
         direction: 'in',

@@ -303,6 +303,39 @@ describe('the traffic record', () => {
     }
   });
 
+  it('files a cancellation that crossed the answer on the wire under the call it names', async () => {
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      const ids: unknown[] = [];
+      const transport = client.transport!;
+      const send = transport.send.bind(transport);
+      transport.send = (message, options) => {
+        if ('id' in message && 'method' in message && message.method === 'tools/call') ids.push(message.id);
+        return send(message, options);
+      };
+      // The client gave up as the answer was on its way: its cancellation comes after the call ended.
+      await client.callTool({ name: 'fx__echo', arguments: { message: 'answered as it was cancelled' } });
+      const tree = await callTree('fx__echo', (e) => e.request.json!.includes('answered as it was cancelled'));
+      expect(ids).toHaveLength(1);
+      const requestId = ids[0] as string | number;
+      await client.notification({ method: 'notifications/cancelled', params: { requestId, reason: 'too late' } });
+      const late = await waitFor(
+        () =>
+          gateway.traffic
+            .list({ session: tree.entry.session!.id, method: 'notifications/cancelled' })
+            .entries.find((e) => e.request.json?.includes('too late')),
+        5000,
+        'the late cancellation',
+      );
+      expect(late.parentId).toBe(tree.entry.id);
+      expect(childrenOf(gateway.traffic.tree(tree.entry.id), 'client', 'in', 'notifications/cancelled')).toHaveLength(
+        1,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
   it('records a call in flight when its client ends the session as cancelled for that reason', async () => {
     const client = await httpClient(gateway.httpUrl()!);
     const call = client.callTool({ name: 'fx__slow', arguments: { steps: 100, delayMs: 50 } }).catch((e: unknown) => e);
