@@ -78,6 +78,37 @@ function dropEventStreams(g: Gateway): void {
   (g as unknown as { apiRoutes: { close(): void } }).apiRoutes.close();
 }
 
+/** Where the focused element's outline is cut off by a scrolling or clipping box around it, or ''. */
+function ringCut(): Promise<string> {
+  return page.locator('body').evaluate((body) => {
+    const doc = body.ownerDocument;
+    const view = doc.defaultView!;
+    const el = doc.activeElement;
+    if (!el || el === doc.body || !el.matches(':focus-visible')) return '';
+    const style = view.getComputedStyle(el);
+    const reach = parseFloat(style.outlineOffset) + parseFloat(style.outlineWidth);
+    const box = el.getBoundingClientRect();
+    const ring = { left: box.left - reach, top: box.top - reach, right: box.right + reach, bottom: box.bottom + reach };
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      if (view.getComputedStyle(up).overflow === 'visible') continue;
+      const outer = up.getBoundingClientRect();
+      const left = outer.left + up.clientLeft;
+      const top = outer.top + up.clientTop;
+      const sides = [
+        ring.left < left - 0.5 && 'left',
+        ring.top < top - 0.5 && 'top',
+        ring.right > left + up.clientWidth + 0.5 && 'right',
+        ring.bottom > top + up.clientHeight + 0.5 && 'bottom',
+      ].filter(Boolean);
+      // A side scrolled out of view is not cut: scrolled into view, its ring shows.
+      const inView = box.top >= top && box.bottom <= top + up.clientHeight;
+      const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 30);
+      if (sides.length && inView) return `${el.tagName} "${text}": ${sides.join(', ')}`;
+    }
+    return '';
+  });
+}
+
 /** The client's calls of fx__echo the table shows, by the message they sent (from the gateway's record). */
 async function shownCalls(): Promise<number> {
   return grid().getByRole('row').filter({ hasText: 'fx__echo' }).filter({ hasText: 'test-client → gateway' }).count();
@@ -645,6 +676,34 @@ describe('the traffic inspector', () => {
       await page.keyboard.press('Escape');
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it('draws the keyboard ring whole on everything Tab reaches in the open exchange, wide and narrow', async () => {
+    await echo('ring');
+    const call = gateway.traffic.list({ edge: 'client', method: 'tools/call', limit: 1 }).entries[0]!;
+    const exchange = page.getByRole('complementary', { name: 'Exchange' });
+    for (const width of [1280, 680]) {
+      await page.setViewportSize({ width, height: 800 });
+      try {
+        await grid().locator(`[data-id="${call.id}"]`).click();
+        await exchange.getByText('Response to tools/call').first().waitFor();
+        const clipped: string[] = [];
+        // Replay, Close, each node of the tree, its Copy buttons and payloads (the tree has two nodes).
+        for (let i = 0; i < 12; i++) {
+          await page.keyboard.press('Tab');
+          const cut = await ringCut();
+          if (cut) clipped.push(cut);
+        }
+        await page.screenshot({ path: path.join(shots, `traffic-exchange-ring-${width}.png`) });
+        // Esc: back on its row in the list, whose ring is inside its edge.
+        await page.keyboard.press('Escape');
+        await page.locator('[role="row"]:focus').waitFor();
+        clipped.push(await ringCut());
+        expect([width, clipped.filter(Boolean)]).toEqual([width, []]);
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 800 });
+      }
     }
   });
 
