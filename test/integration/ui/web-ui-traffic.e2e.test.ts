@@ -309,8 +309,8 @@ describe('the traffic inspector', () => {
   });
 
   it('draws the waterfall of a call still running on the time so far: its progress as ticks, in order', async () => {
-    // Progress at 1.2 s and 2.4 s, the answer at 3.6 s.
-    const slow = client.callTool({ name: 'fx__slow', arguments: { steps: 3, delayMs: 1200 } }, undefined, {
+    // Progress at 2 s and 4 s, the answer at 6 s: time enough, on a loaded machine, to read the pending call.
+    const slow = client.callTool({ name: 'fx__slow', arguments: { steps: 3, delayMs: 2000 } }, undefined, {
       onprogress: () => {},
     });
     // Awaited below; a failed step before that must not leave it rejecting unheard.
@@ -334,7 +334,7 @@ describe('the traffic inspector', () => {
     const first = await barOf(progress.first());
     expect(first.width, 'a progress report is an instant').toBeLessThan(0.03);
     expect(first.left).toBeGreaterThan(0.3);
-    // Time passes: the scale is the time so far, so what happened at 1.2 s moves left.
+    // Time passes: the scale is the time so far, so what happened at 2 s moves left.
     await new Promise((r) => setTimeout(r, 700));
     expect((await barOf(progress.first())).left).toBeLessThan(first.left - 0.1);
     await waitFor(async () => (await progress.count()) === 2, 10_000, 'the second progress report');
