@@ -220,6 +220,34 @@ describe('removing the default profile listed in the config, beside a profile wi
     expect(box.x + box.width).toBeLessThanOrEqual(1280);
     await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-long-name.png'), fullPage: true });
   });
+
+  it('keeps the table within an 800x600 window when a description is one long word (a URL)', async () => {
+    const page = browser.page;
+    await page.setViewportSize({ width: 800, height: 600 });
+    try {
+      await page.getByRole('link', { name: 'Profiles' }).click();
+      await page.getByRole('button', { name: `Edit ${LONG}` }).click();
+      const form = page.getByRole('region', { name: `Edit ${LONG}` });
+      const url = `https://wiki.example.com/teams/${'platform-tools-'.repeat(16)}`;
+      await form.getByLabel('Description (optional)').fill(url);
+      await form.getByRole('button', { name: 'Save profile' }).click();
+      await page.getByRole('row', { name: /^default/ }).waitFor();
+      await page.getByText(url).waitFor();
+      // It ran on in one line: the table grew past the window, every column after the first off screen.
+      const [width, scroll] = (await page.evaluate(
+        '[document.querySelector("main").clientWidth, document.querySelector("main").scrollWidth]',
+      )) as [number, number];
+      expect(scroll).toBeLessThanOrEqual(width);
+      const remove = (await page.getByRole('button', { name: `Remove ${LONG}` }).boundingBox())!;
+      expect(remove.x + remove.width).toBeLessThanOrEqual(800);
+      await page.screenshot({
+        path: path.join(await screenshotDir(), 'profiles-long-description.png'),
+        fullPage: true,
+      });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
 });
 
 describe('profiles beside servers that are not ready, and a config file broken by hand', () => {
