@@ -127,4 +127,29 @@ describe('the Secrets screen as a user fills it', () => {
     await status().getByText('Stored idle-token. idle is turned off, and gets it once turned on.').waitFor();
     expect(gateway.servers().find((s) => s.name === 'idle')?.state).toBe('stopped');
   });
+
+  it('takes the keyboard to the field a refusal is about', async () => {
+    const form = page.getByRole('region', { name: 'New secret' });
+    if ((await form.count()) === 0) await page.getByRole('button', { name: 'New secret' }).click();
+    const focused = () => page.evaluate('document.activeElement?.id');
+    await form.getByLabel('Name', { exact: true }).fill('my token');
+    await form.getByLabel('Value', { exact: true }).fill('abc');
+    await form.getByRole('button', { name: 'Store' }).click();
+    await form
+      .getByRole('alert')
+      .getByText(/^invalid secret name "my token"/)
+      .waitFor();
+    // The Store button, disabled while it asked, had the keyboard: it fell to the page.
+    await expect.poll(focused).toBe('secret-name');
+    await form.getByLabel('Name', { exact: true }).fill('my-token');
+    await form.getByLabel('Value', { exact: true }).fill('   ');
+    await form.getByRole('button', { name: 'Store' }).click();
+    await form
+      .getByRole('alert')
+      .getByText(/^the value is only spaces/)
+      .waitFor();
+    await expect.poll(focused).toBe('secret-value');
+    await page.screenshot({ path: path.join(await screenshotDir(), 'secrets-refused-value.png') });
+    await form.getByRole('button', { name: 'Cancel' }).click();
+  });
 });
