@@ -128,6 +128,22 @@ describe('the Secrets screen as a user fills it', () => {
     expect(gateway.servers().find((s) => s.name === 'idle')?.state).toBe('stopped');
   });
 
+  it('refuses a new secret under a name already stored, at the name, keeping the stored value', async () => {
+    const before = await secrets.get('key');
+    await page.getByRole('button', { name: 'New secret' }).click();
+    const form = page.getByRole('region', { name: 'New secret' });
+    await form.getByLabel('Name', { exact: true }).fill('key');
+    await form.getByLabel('Value', { exact: true }).fill('typed-for-another-one');
+    await form.getByRole('button', { name: 'Store' }).click();
+    // It said "Stored key.": the value signer started with was gone, without a word of it.
+    await form
+      .getByRole('alert')
+      .getByText('There is a secret named key already: its Replace sets a new value.')
+      .waitFor();
+    expect(await secrets.get('key')).toBe(before);
+    expect(await form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+  });
+
   it('takes the keyboard to the field a refusal is about', async () => {
     const form = page.getByRole('region', { name: 'New secret' });
     if ((await form.count()) === 0) await page.getByRole('button', { name: 'New secret' }).click();
