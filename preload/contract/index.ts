@@ -12,4 +12,4 @@ export * from './bridge.ts';
 export * from './desktop.ts';
 export { STRING_FORMATS, localDateTime, pickerDateTime } from './formats.ts';
 export { SYNTAX_MESSAGES, syntaxMessage } from './json-syntax.ts';
-export { AUTH_SCHEME, looksSecret } from './secret-values.ts';
+export { AUTH_SCHEME, MAX_SECRET_VALUE_LENGTH, looksSecret } from './secret-values.ts';

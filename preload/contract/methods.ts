@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { GatewayApi } from './api.ts';
 import { GatewayApiError } from './errors.ts';
+import { MAX_SECRET_VALUE_LENGTH } from './secret-values.ts';
 import { TRAFFIC_OUTCOMES, type QuestionAnswer, type TrafficFilter, type TrafficStatsQuery } from './payloads.ts';
 
 /** `getServerLog` -> `get-server-log`. */
@@ -265,7 +266,7 @@ export const METHODS = {
     channel: 'switchboard:set-secret',
     http: { method: 'POST', path: '/secrets/:name' },
     params: ['name', 'value'],
-    args: z.tuple([name, z.string().min(1, 'must not be empty').max(65_536)]),
+    args: z.tuple([name, z.string().min(1, 'must not be empty').max(MAX_SECRET_VALUE_LENGTH)]),
   },
   deleteSecret: {
     channel: 'switchboard:delete-secret',

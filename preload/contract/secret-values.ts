@@ -11,5 +11,11 @@ export function looksSecret(name: string): boolean {
   return SECRET_NAME.test(name);
 }
 
+/**
+ * The longest value a secret may have (characters): far more than a PEM key, and within what one
+ * environment variable can hold on Linux (128 KiB).
+ */
+export const MAX_SECRET_VALUE_LENGTH = 65_536;
+
 /** An Authorization value's scheme and credential: `Bearer ghp_…` keeps `Bearer ` in the file. */
 export const AUTH_SCHEME = /^(Bearer|Basic|Token)\s+(\S.*)$/i;

@@ -2,6 +2,7 @@
  * The secret store port. Config files hold only `${secret:NAME}` references; the values live
  * behind this interface (the OS keychain on desktops, memory in tests and headless runs).
  */
+import { MAX_SECRET_VALUE_LENGTH } from '../../../preload/contract/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
 
 export interface SecretStore {
@@ -37,12 +38,8 @@ export function assertSecretName(name: string): void {
   }
 }
 
-/**
- * The longest value `switchboard secrets set` and the app store (characters; the control API's
- * setSecret takes as many): far more than a PEM key, and within what one environment variable can
- * hold on Linux (128 KiB).
- */
-export const MAX_SECRET_VALUE_LENGTH = 65_536;
+/** The longest value `switchboard secrets set`, the app and the control API's setSecret store. */
+export { MAX_SECRET_VALUE_LENGTH };
 
 /**
  * Why a value cannot be a secret, or undefined when it can; never quotes the value. A NUL cannot go

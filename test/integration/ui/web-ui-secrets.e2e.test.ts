@@ -168,4 +168,20 @@ describe('the Secrets screen as a user fills it', () => {
     await page.screenshot({ path: path.join(await screenshotDir(), 'secrets-refused-value.png') });
     await form.getByRole('button', { name: 'Cancel' }).click();
   });
+
+  it("says how long a value too long to store is, at the value, where the dots don't show it", async () => {
+    await page.getByRole('button', { name: 'New secret' }).click();
+    const form = page.getByRole('region', { name: 'New secret' });
+    await form.getByLabel('Name', { exact: true }).fill('whole-file');
+    await form.getByLabel('Value', { exact: true }).fill('v'.repeat(70_000));
+    await form.getByRole('button', { name: 'Store' }).click();
+    // It said "must be at most 65536 characters", of a field that shows only dots.
+    await form
+      .getByRole('alert')
+      .getByText('The value is 70,000 characters long, more than a secret may be (65,536): a whole file pasted?')
+      .waitFor();
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('secret-value');
+    expect(await secrets.get('whole-file')).toBeUndefined();
+    await form.getByRole('button', { name: 'Cancel' }).click();
+  });
 });
