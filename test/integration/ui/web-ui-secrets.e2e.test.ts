@@ -185,3 +185,43 @@ describe('the Secrets screen as a user fills it', () => {
     await form.getByRole('button', { name: 'Cancel' }).click();
   });
 });
+
+describe('the Secrets screen in a small window, beside a server with a long name', () => {
+  // As long as a server's name goes (64 characters), in one word.
+  const server = 'github_enterprise_production_readonly_mirror_for_ci_and_releases';
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-secrets-small-');
+    const secrets = createMemorySecretStore();
+    await secrets.set('mirror-token', 'mirror-1234');
+    const file = await writeConfig(dir.dir, {
+      mcpServers: { [server]: { ...fixtureServer('mirror', { TOKEN: '${secret:mirror-token}' }), disabled: true } },
+    });
+    gateway = await startGateway(file, { uiDir: UI_DIR, secrets });
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+    await browser.page.setViewportSize({ width: 800, height: 600 });
+  }, 40_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it("keeps a secret's row, and its Replace and Delete, within an 800x600 window", async () => {
+    const page = browser.page;
+    await page.getByRole('link', { name: 'Secrets' }).click();
+    const remove = page.getByRole('button', { name: 'Delete mirror-token' });
+    await remove.waitFor();
+    await page.screenshot({ path: path.join(await screenshotDir(), 'secrets-long-server-name.png') });
+    // The server's name ran on in one line in Used by: the row's buttons were past the window's edge.
+    const [width, scroll] = (await page.evaluate(
+      '[document.querySelector("main").clientWidth, document.querySelector("main").scrollWidth]',
+    )) as [number, number];
+    expect(scroll).toBeLessThanOrEqual(width);
+    const box = (await remove.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(800);
+  });
+});
