@@ -129,6 +129,8 @@ describe('the Profiles screen in two tabs', () => {
 });
 
 const LONG = `research.${'x'.repeat(55)}`;
+/** A server's name as long as names go (64 characters), in one word. */
+const LONG_SERVER = 'github_enterprise_production_readonly_mirror_for_ci_and_releases';
 
 describe('removing the default profile listed in the config, beside a profile with a long name', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -142,7 +144,11 @@ describe('removing the default profile listed in the config, beside a profile wi
     await mkdir(path.dirname(claude), { recursive: true });
     await writeFile(claude, '{ "mcpServers": {} }\n');
     const file = await writeConfig(dir.dir, {
-      mcpServers: { a: fixtureServer('a'), b: fixtureServer('b') },
+      mcpServers: {
+        a: fixtureServer('a'),
+        b: fixtureServer('b'),
+        [LONG_SERVER]: { ...fixtureServer('mirror'), disabled: true },
+      },
       // default narrowed by hand, to one server; and a name as long as names go (64 characters, one word).
       profiles: {
         default: { servers: ['a'] },
@@ -219,6 +225,25 @@ describe('removing the default profile listed in the config, beside a profile wi
     const box = (await edit.boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(1280);
     await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-long-name.png'), fullPage: true });
+  });
+
+  it("keeps a long server's choice within a window as narrow as 400% zoom makes it", async () => {
+    const page = browser.page;
+    await page.setViewportSize({ width: 320, height: 640 });
+    try {
+      await page.getByRole('link', { name: 'Profiles' }).click();
+      await page.getByRole('button', { name: 'New profile' }).click();
+      const choice = page.getByRole('checkbox', { name: LONG_SERVER });
+      await choice.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-long-server-narrow.png') });
+      // The list of servers was as wide as the name: it ran past the window, and the page scrolled sideways.
+      const label = (await page.locator('label.server').filter({ has: choice }).boundingBox())!;
+      expect(label.x + label.width).toBeLessThanOrEqual(320);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320);
+      await page.getByRole('button', { name: 'Cancel' }).click();
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 
   it('keeps the table within an 800x600 window when a description is one long word (a URL)', async () => {
