@@ -146,8 +146,16 @@ describe('the Secrets screen as a user fills it', () => {
 
   it('takes the keyboard to the field a refusal is about', async () => {
     const form = page.getByRole('region', { name: 'New secret' });
-    if ((await form.count()) === 0) await page.getByRole('button', { name: 'New secret' }).click();
+    if ((await form.count()) > 0) await form.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'New secret' }).click();
     const focused = () => page.evaluate('document.activeElement?.id');
+    // What a name may be is said before one is refused (it was said only after Store).
+    const hint = await form
+      .getByLabel('Name', { exact: true })
+      .evaluate((el) => el.ownerDocument.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent);
+    expect(hint?.replace(/\s+/g, ' ').trim()).toBe(
+      'Letters, digits, "_", "." and "-". A server uses it as ${secret:NAME}.',
+    );
     await form.getByLabel('Name', { exact: true }).fill('my token');
     await form.getByLabel('Value', { exact: true }).fill('abc');
     await form.getByRole('button', { name: 'Store' }).click();
