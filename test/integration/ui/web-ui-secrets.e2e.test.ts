@@ -142,6 +142,10 @@ describe('the Secrets screen as a user fills it', () => {
       .waitFor();
     expect(await secrets.get('key')).toBe(before);
     expect(await form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    // Typing another name takes the refusal away: it was about the name typed before.
+    await form.getByLabel('Name', { exact: true }).fill('key-2');
+    await form.getByRole('alert').waitFor({ state: 'detached' });
+    expect(await form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBeNull();
   });
 
   it('takes the keyboard to the field a refusal is about', async () => {
