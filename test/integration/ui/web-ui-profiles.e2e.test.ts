@@ -173,6 +173,46 @@ describe('removing the default profile listed in the config, beside a profile wi
     await dir?.cleanup();
   });
 
+  it('says it is reading the profiles, then their clients, until the gateway answers (not "no client")', async () => {
+    const page = browser.page;
+    // A gateway slow to answer (reading a large client config takes seconds): held until looked at.
+    const hold = async (route: string) => {
+      let answer = (): void => {};
+      const held = new Promise<void>((resolve) => (answer = resolve));
+      await page.route(route, async (r) => {
+        await held;
+        // Refused once the test has let go of the route (it failed before answering): nothing left to answer.
+        await r.continue().catch(() => undefined);
+      });
+      return answer;
+    };
+    const answerProfiles = await hold('**/api/profiles');
+    const answerClients = await hold('**/api/clients');
+    try {
+      await page.getByRole('link', { name: 'Profiles' }).click();
+      await page.getByRole('status').getByText('Reading the profiles…').waitFor();
+      // An empty table said nothing was there.
+      expect(await page.getByRole('table').isVisible()).toBe(false);
+      answerProfiles();
+      const usedBy = page
+        .getByRole('row', { name: /^default/ })
+        .getByRole('cell')
+        .nth(5);
+      await usedBy.getByText('reading the clients…').waitFor();
+      await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-reading-clients.png') });
+      // It said "no client found" of a profile Claude Desktop starts, until the clients were read.
+      expect(await page.getByText('no client found').count()).toBe(0);
+      expect(await page.getByText('Reading the profiles…').count()).toBe(0);
+      answerClients();
+      await usedBy.getByText('Claude Desktop').waitFor();
+    } finally {
+      answerProfiles();
+      answerClients();
+      await page.unroute('**/api/profiles');
+      await page.unroute('**/api/clients');
+    }
+  });
+
   it('says default goes back to every enabled server, not that its clients will be refused', async () => {
     const page = browser.page;
     await page.getByRole('link', { name: 'Profiles' }).click();
