@@ -94,15 +94,18 @@ describe('a remote server that moves to another authorization server', () => {
     await dir?.cleanup();
   });
 
-  it('says it needs a login (once renewing did not help), and works after it', async () => {
-    const config = await writeConfig(dir.dir, { mcpServers: { remote: { url: `${base}/mcp` } } });
-    const g = (gateway = await startGateway(config, {
-      oauthStore: createMemorySecretStore(),
-      openBrowser: playBrowser,
-    }));
+  /** A gateway whose one server, `remote`, is logged in (at the authorization server it names now) and ready. */
+  async function loggedIn(remote: { url: string }, file: string): Promise<Gateway> {
+    const config = await writeConfig(dir.dir, { mcpServers: { remote } }, file);
+    const g = await startGateway(config, { oauthStore: createMemorySecretStore(), openBrowser: playBrowser });
     await waitFor(() => state(g)?.auth?.state === 'needs-login', 10_000, 'needs login');
     await g.api.loginServer('remote');
     await waitFor(() => state(g)?.state === 'ready' && state(g)?.toolCount, 10_000, 'ready after the login');
+    return g;
+  }
+
+  it('says it needs a login (once renewing did not help), and works after it', async () => {
+    const g = (gateway = await loggedIn({ url: `${base}/mcp` }, 'config.json'));
     const client = await httpClient(g.httpUrl()!);
     const call = () =>
       client.callTool({ name: 'remote__whoami', arguments: {} }).then(
@@ -135,14 +138,7 @@ describe('a remote server that moves to another authorization server', () => {
     await gateway?.stop();
     moved = false;
     const url = `${base.replace('http:', 'ws:')}/ws`;
-    const config = await writeConfig(dir.dir, { mcpServers: { remote: { url } } }, 'ws.json');
-    const g = (gateway = await startGateway(config, {
-      oauthStore: createMemorySecretStore(),
-      openBrowser: playBrowser,
-    }));
-    await waitFor(() => state(g)?.auth?.state === 'needs-login', 10_000, 'needs login');
-    await g.api.loginServer('remote');
-    await waitFor(() => state(g)?.state === 'ready' && state(g)?.toolCount, 10_000, 'ready after the login');
+    const g = (gateway = await loggedIn({ url }, 'ws.json'));
     const renewals = (await before.stats()).refresh_token ?? 0;
     // The server moves and drops the connection: each handshake now is refused.
     moved = true;
