@@ -140,4 +140,28 @@ describe("the app's Clients screen with entries the command line wrote", () => {
       await served.stop();
     }
   });
+
+  it('says it is looking for AI clients until the gateway has read their files (a large one takes seconds)', async () => {
+    const nav = page.getByRole('navigation', { name: 'Screens' });
+    await nav.getByRole('link', { name: 'Overview' }).click();
+    let answer = (): void => {};
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    await page.route('**/api/clients', async (route) => {
+      await held;
+      // Refused once the test has let go of the route (it failed before answering): nothing left to answer.
+      await route.continue().catch(() => undefined);
+    });
+    try {
+      await nav.getByRole('link', { name: 'Clients' }).click();
+      // The screen showed its heading and nothing else meanwhile.
+      await page.getByRole('status').getByText('Looking for AI clients on this machine…').waitFor();
+      expect(await page.getByRole('table').count()).toBe(0);
+      answer();
+      await page.getByRole('row').filter({ hasText: 'Claude Desktop' }).waitFor();
+      expect(await page.getByText('Looking for AI clients on this machine…').count()).toBe(0);
+    } finally {
+      answer();
+      await page.unroute('**/api/clients');
+    }
+  });
 });
