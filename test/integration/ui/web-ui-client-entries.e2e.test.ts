@@ -141,7 +141,7 @@ describe("the app's Clients screen with entries the command line wrote", () => {
     }
   });
 
-  it('says it is looking for AI clients until the gateway has read their files (a large one takes seconds)', async () => {
+  it('says it is looking for AI clients until the gateway has read their files (seconds, if large)', async () => {
     const nav = page.getByRole('navigation', { name: 'Screens' });
     await nav.getByRole('link', { name: 'Overview' }).click();
     let answer = (): void => {};
