@@ -526,7 +526,8 @@ describe('a stateless call while a shared server asks for roots on its own', () 
 
   beforeAll(async () => {
     dir = await tempDir();
-    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }));
+    const fx = fixtureServer('fx', { FIXTURE_ROOTS_LATER: '1' });
+    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx } }));
     await gateway.upstream('fx')!.whenReady(15_000);
   });
   afterAll(async () => {
