@@ -177,6 +177,7 @@ describe('switchboard traffic', () => {
     expect((await cli('traffic', 'export', '--limit', '5')).code).toBe(2);
   });
 
+  // Fifteen runs of the command line: on a loaded machine, each takes seconds to start.
   it('--until shows what began until then (a local time to its whole minute), refusing what cannot be', async () => {
     const first = (await cli('traffic', '--method', 'tools/call', '--client', 'test-client', '--json')).stdout
       .trim()
@@ -227,7 +228,7 @@ describe('switchboard traffic', () => {
       const refused = await cli('traffic', ...args);
       expect([refused.code, refused.stderr], args.join(' ')).toEqual([2, expect.stringContaining(message)]);
     }
-  });
+  }, 90_000);
 
   it('says on stderr while the running gateway cannot write its history, and why', async () => {
     const lock = await lockDatabase(path.join(dir.dir, 'state', 'traffic.db'));
