@@ -20,6 +20,8 @@ import { GATEWAY_NODE_FLAGS } from '../shared/node-flags.ts';
 export interface GatewayLaunch {
   argv: string[];
   env: NodeJS.ProcessEnv;
+  /** Where the command came from, when the user chose it (a failure names it). */
+  from?: string;
 }
 
 export function gatewayLaunch(env: NodeJS.ProcessEnv): GatewayLaunch {
@@ -37,7 +39,7 @@ export function gatewayLaunch(env: NodeJS.ProcessEnv): GatewayLaunch {
     if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string') || argv[0] === '') {
       throw new Error('SWITCHBOARD_GATEWAY_COMMAND must be a non-empty JSON array of strings');
     }
-    return { argv: argv as string[], env: withoutRunAsNode(env) };
+    return { argv: argv as string[], env: withoutRunAsNode(env), from: 'SWITCHBOARD_GATEWAY_COMMAND' };
   }
   if (env.ELECTRON_RUN_AS_NODE === '1') {
     // An AppImage runs from a temporary mount that goes away with this process; start the image itself.
@@ -94,8 +96,8 @@ function openLog(logFile: string, onError: (message: string) => void): number | 
 
 /**
  * Spawns the gateway `gatewayLaunch` chose and lets it go, its output appended to `logFile`.
- * Failures (spawn error) are reported through `onError`; the caller keeps retrying the socket
- * until its deadline either way.
+ * A gateway that could not be run at all (no such file, not executable) or exited failing is
+ * reported through `onFailedExit` (else `onError`): no gateway is coming, not worth waiting for.
  */
 export function spawnGatewayDetached(
   launch: GatewayLaunch,
@@ -106,6 +108,10 @@ export function spawnGatewayDetached(
   const { argv } = launch;
   const [command, ...args] = argv as [string, ...string[]];
   const fd = logFile === undefined ? undefined : openLog(logFile, onError);
+  const cannotRun = (err: Error): void => {
+    const command = `${JSON.stringify(argv)}${launch.from === undefined ? '' : `, from ${launch.from}`}`;
+    (onFailedExit ?? onError)(`could not start the gateway (${command}): ${err.message}`);
+  };
   try {
     const child = spawn(command, args, {
       detached: true,
@@ -116,7 +122,7 @@ export function spawnGatewayDetached(
       // A long-lived process should not pin whatever directory the client started us in.
       cwd: os.homedir(),
     });
-    child.once('error', (err) => onError(`could not start the gateway (${JSON.stringify(argv)}): ${err.message}`));
+    child.once('error', cannotRun);
     // Exit 0 is a gateway that found another one serving (or an app sent to the one running): not a failure.
     child.once('exit', (code, signal) => {
       if (code === 0) return;
@@ -126,7 +132,7 @@ export function spawnGatewayDetached(
     });
     child.unref();
   } catch (err) {
-    onError(`could not start the gateway (${JSON.stringify(argv)}): ${(err as Error).message}`);
+    cannotRun(err as Error);
   } finally {
     // The child has its own copy of the descriptor.
     if (fd !== undefined) fs.closeSync(fd);

@@ -108,7 +108,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
           }
           log(`no gateway is running on ${paths.socket}; starting one (its log: ${paths.log})`);
           startFailed = undefined;
-          spawnGatewayDetached(launch, log, paths.log, (why) => (startFailed = why));
+          spawnGatewayDetached(launch, log, paths.log, (why) => (startFailed ??= why));
           return true;
         }));
   const startGateway = (): boolean => {

@@ -255,6 +255,23 @@ describe('shim', () => {
     expect(await shim.end()).toBe(0);
   });
 
+  it('answers at once when the gateway command cannot be run at all, saying why', async () => {
+    const missing = path.join(path.dirname(dir), 'no-such-switchboard');
+    const shim = new Shim(['--connect-timeout', '60000'], {
+      ...baseEnv,
+      SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([missing, 'serve']),
+    });
+    shim.send(INIT);
+    // It waited out the minute, then said nothing was listening: the ENOENT was on stderr only.
+    const res = await shim.response(1, 15_000);
+    expect(res.error?.code).toBe(-32002);
+    expect(res.error?.message).toContain(
+      `could not start the gateway (["${missing}","serve"], from SWITCHBOARD_GATEWAY_COMMAND): spawn ${missing} ENOENT`,
+    );
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+  });
+
   it('connects once Switchboard is started after it gave up: the client does not have to restart', async () => {
     const shim = new Shim(['--connect-timeout', '500']);
     shim.send(INIT);
