@@ -32,10 +32,11 @@ export interface NotConnected {
    * absent: nobody listens (or no token yet); refused: the gateway said no; unsafe: the runtime
    * directory is not private (never connect there); impostor: what listens could not prove it
    * holds the install token (it is not our gateway; it was sent nothing); stopped: nobody listens
-   * because the user stopped the gateway on purpose (the message says how and when); failed:
-   * anything else.
+   * because the user stopped the gateway on purpose (the message says how and when); unresponsive:
+   * something accepted the connection and did not answer the hello in time (a gateway stuck or
+   * frozen); failed: anything else.
    */
-  kind: 'absent' | 'refused' | 'unsafe' | 'impostor' | 'stopped' | 'failed';
+  kind: 'absent' | 'refused' | 'unsafe' | 'impostor' | 'stopped' | 'unresponsive' | 'failed';
   message: string;
 }
 
@@ -166,7 +167,7 @@ export async function attemptConnect(options: AttemptOptions): Promise<Connected
       () =>
         settle({
           ok: false,
-          kind: 'failed',
+          kind: 'unresponsive',
           message: `no answer to the hello on ${options.socketPath} within ${options.timeoutMs} ms`,
         }),
       options.timeoutMs,

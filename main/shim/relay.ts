@@ -377,23 +377,26 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
             : result.kind === 'impostor'
               ? `The shim will not use ${paths.socket}: ${result.message}. Restart Switchboard; if that does ` +
                 `not help, find and stop the program listening there.`
-              : result.kind === 'stopped'
-                ? `Switchboard was stopped on purpose (${result.message}), so this client does not start it. ` +
-                  `Start the Switchboard app or run "switchboard serve", then retry.`
-                : result.kind === 'absent' && cannotStart !== undefined
-                  ? `Switchboard is not running on ${paths.socket}: ${cannotStart}.`
-                  : result.kind === 'absent' && startFailed !== undefined
-                    ? `Switchboard is not running on ${paths.socket}: ${startFailed}. Its log is ${paths.log}; ` +
-                      'start the Switchboard app or run "switchboard serve" to see why, then retry.'
-                    : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
-                      `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
-                      (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
+              : result.kind === 'unresponsive'
+                ? `The Switchboard gateway on ${paths.socket} did not answer within ${seconds} s ` +
+                  `(${result.message}): it runs but may be stuck. "switchboard status" shows which process it ` +
+                  'is; restart Switchboard (quit the app, or "switchboard stop", then start it again), then retry.'
+                : result.kind === 'stopped'
+                  ? `Switchboard was stopped on purpose (${result.message}), so this client does not start it. ` +
+                    `Start the Switchboard app or run "switchboard serve", then retry.`
+                  : result.kind === 'absent' && cannotStart !== undefined
+                    ? `Switchboard is not running on ${paths.socket}: ${cannotStart}.`
+                    : result.kind === 'absent' && startFailed !== undefined
+                      ? `Switchboard is not running on ${paths.socket}: ${startFailed}. Its log is ${paths.log}; ` +
+                        'start the Switchboard app or run "switchboard serve" to see why, then retry.'
+                      : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
+                        `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
+                        (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
       // Said once: a client retrying every few seconds must not fill its log with it.
       if (message !== unreachable?.message) log(message);
       // A refusal may be fixed too (the profile added back), and a gateway that kept dropping the
       // connection (its message says to retry): the next request asks again.
-      const retry =
-        result.kind === 'absent' || result.kind === 'stopped' || result.kind === 'failed' || result.kind === 'refused';
+      const retry = ['absent', 'stopped', 'unresponsive', 'failed', 'refused'].includes(result.kind);
       const data = { socket: paths.socket, reason: result.message };
       unreachable = { message, data, retry };
       // An idle client hears again from a gateway that is started later (a resource update, a new list).

@@ -289,6 +289,27 @@ describe('shim', () => {
     shim.checkStreams();
   });
 
+  it('says a gateway that runs but does not answer is stuck, not that Switchboard is not running', async () => {
+    const gateway = await startGateway();
+    // Frozen: the kernel still accepts connections on its socket, and nothing answers the hello.
+    gateway.kill('SIGSTOP');
+    try {
+      const shim = new Shim(['--connect-timeout', '1000']);
+      shim.send(INIT);
+      const res = await shim.response(1, 10_000);
+      expect(res.error?.code).toBe(-32002);
+      // It said "Switchboard is not running ... run switchboard serve", which then said one was running.
+      expect(res.error?.message).not.toMatch(/not running/);
+      expect(res.error?.message).toContain(`The Switchboard gateway on ${socketPath(dir)} did not answer within 1 s`);
+      expect(res.error?.message).toMatch(/stuck.*switchboard status.*restart Switchboard/);
+      expect(gatewayLog().filter((e) => e.event === 'start')).toHaveLength(1);
+      expect(await shim.end()).toBe(0);
+      shim.checkStreams();
+    } finally {
+      gateway.kill('SIGCONT');
+    }
+  });
+
   it('reports a token mismatch clearly: the gateway cannot prove the token the shim read', async () => {
     await startGateway();
     await fs.writeFile(tokenPath(dir), 'f'.repeat(64) + '\n', { mode: 0o600 });
