@@ -145,13 +145,30 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         socket?.pause();
       }
     };
+    /** stdin paused because the shim's own answers to it wait on a full stdout. */
+    let stdinHeldForStdout = false;
     const onStdoutDrain = (): void => {
       stdoutBlocked = false;
       socket?.resume();
+      if (stdinHeldForStdout) {
+        stdinHeldForStdout = false;
+        if (!stdinEnded && !socket?.writableNeedDrain) stdin.resume();
+      }
     };
     const errorReply = (id: Id, message: string, data?: Record<string, unknown>, code = GATEWAY_UNAVAILABLE): void => {
       const error = data === undefined ? { code, message } : { code, message, data };
       writeOut(JSON.stringify({ jsonrpc: '2.0', id, error }) + '\n');
+    };
+    /**
+     * The shim's own answer to a client request. A client that sends requests and never reads the
+     * answers is read no further until it does: they would pile up here without bound.
+     */
+    const answerClient = (id: Id, message: string, data?: Record<string, unknown>, code?: number): void => {
+      errorReply(id, message, data, code);
+      if (stdoutBlocked && !stdinEnded && !stdinHeldForStdout) {
+        stdinHeldForStdout = true;
+        stdin.pause();
+      }
     };
 
     // ---- gateway -> client -------------------------------------------------------------
@@ -215,7 +232,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
           );
         }
         const text = 'Switchboard gateway is reconnecting and the shim queue is full; please retry';
-        eachId(requestId, (id) => errorReply(id, text));
+        eachId(requestId, (id) => answerClient(id, text));
         return;
       }
       queue.push(requestId === undefined ? { line } : { line, requestId });
@@ -239,7 +256,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
             if (requestId === undefined || !unreachable) break;
             if (!unreachable.retry) {
               const { message, data } = unreachable;
-              eachId(requestId, (id) => errorReply(id, message, data));
+              eachId(requestId, (id) => answerClient(id, message, data));
               break;
             }
             // No gateway was there: the user may have started Switchboard since. The request waits
@@ -254,7 +271,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         // Its request still gets an answer, when its id is in the first bytes (as clients write it).
         const id = /"id"\s*:\s*(-?\d+|"[^"\\]{0,1024}")/.exec(head.toString('utf8'))?.[1];
         if (id !== undefined)
-          errorReply(
+          answerClient(
             JSON.parse(id) as Id,
             `Message of ${bytes} bytes is over the ${MAX_LINE_BYTES}-byte limit of the Switchboard shim`,
             undefined,
@@ -270,7 +287,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       fromGateway.reset();
       s.on('data', (chunk: Buffer) => fromGateway.push(chunk));
       s.on('drain', () => {
-        if (!stdinEnded && s === socket) stdin.resume();
+        if (!stdinEnded && s === socket && !stdinHeldForStdout) stdin.resume();
       });
       s.on('error', () => undefined); // 'close' follows; reconnection handles it
       s.on('close', () => onClosed(s));
@@ -284,7 +301,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       fromGateway.reset();
       own.clear();
       if (state === 'done') return;
-      if (!stdinEnded) stdin.resume();
+      if (!stdinEnded && !stdinHeldForStdout) stdin.resume();
       for (const id of session.inFlight) errorReply(id, RESTARTED_MESSAGE);
       session.inFlight.clear();
       session.streams.clear();

@@ -412,6 +412,41 @@ describe('shim', () => {
     shim.checkStreams();
   });
 
+  it('stops reading a client that sends requests it answers itself but never reads the answers', async () => {
+    // No gateway comes: the shim answers every request itself.
+    await markStopped(stoppedPath(dir), '`switchboard stop`');
+    const child = spawn(NODE, [SHIM], { env: baseEnv, stdio: 'pipe' });
+    children.push(child);
+    const line = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' }) + '\n';
+    const chunk = Buffer.from(line.repeat(4096));
+    // The client writes for 3 s and reads nothing: the answers piled up in the shim without bound
+    // (hundreds of MB), its reading never held back.
+    let written = 0;
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      const more = child.stdin.write(chunk);
+      written += chunk.length;
+      if (!more) {
+        const drained = await Promise.race([
+          new Promise<boolean>((r) => child.stdin.once('drain', () => r(true))),
+          new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, until - Date.now()))),
+        ]);
+        if (!drained) break;
+      }
+    }
+    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+    expect(written).toBeLessThan(1024 * 1024);
+    expect(rssKiB).toBeLessThan(200 * 1024);
+    // Once the client reads, every request it got in is answered, and the shim goes on.
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.end();
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    const answers = out.split('\n').filter((l) => l !== '');
+    expect(answers.length).toBe(written / line.length);
+    expect(JSON.parse(answers.at(-1)!)).toMatchObject({ id: 7, error: { code: -32002 } });
+  }, 30_000);
+
   it.runIf(process.platform !== 'win32')('never connects into a runtime dir that is not private', async () => {
     const gateway = await startGateway();
     await fs.chmod(dir, 0o755);
