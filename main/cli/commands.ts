@@ -676,7 +676,9 @@ export async function doctor(opts: Common): Promise<number> {
     ok(
       (await probeSocket(paths.socket))
         ? `a gateway is answering on ${paths.socket}`
-        : `no gateway on ${paths.socket} yet (the shim starts one when a client connects)`,
+        : (await readStopped(paths.stopped))
+          ? `no gateway on ${paths.socket} (stopped on purpose)`
+          : `no gateway on ${paths.socket} yet (the shim starts one when a client connects)`,
     );
   } catch (err) {
     bad(`socket directory: ${(err as Error).message}`);

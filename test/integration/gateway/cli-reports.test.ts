@@ -105,6 +105,18 @@ describe('switchboard list, call and doctor', () => {
     expect(code).toBe(0);
   });
 
+  it('doctor after switchboard stop says no shim starts the gateway, in every line about it', async () => {
+    const config = await writeConfig(dir.dir, { mcpServers: {}, listen: { http: false } }, 'stopped.json');
+    // With nothing running, stop still marks Switchboard as stopped on purpose: clients do not start it.
+    expect((await cliRun(env, 'stop')).code).toBe(0);
+    const { code, stdout } = await cliRun(env, 'doctor', '--config', config);
+    expect(stdout).toContain("clients' shims will not start it");
+    // The socket line said "the shim starts one when a client connects", two lines above the one saying it does not.
+    expect(stdout).not.toContain('the shim starts one');
+    expect(stdout).toContain(`no gateway on ${path.join(dir.dir, 'run', 'gateway.sock')} (stopped on purpose)`);
+    expect(code).toBe(0);
+  });
+
   it('doctor passes a disabled server whose command is gone (it counted as a problem it had turned off)', async () => {
     const config = await writeConfig(
       dir.dir,
