@@ -113,6 +113,8 @@ function refuseUnused(opts: TrafficOptions, usage: (message: string) => Error): 
 
 export async function traffic(opts: TrafficOptions, usage: (message: string) => Error): Promise<number> {
   refuseUnused(opts, usage);
+  // Before the source is opened: its notice on stderr would come first.
+  if (opts.action === 'show' && !opts.id) throw usage('usage: switchboard traffic show ID [--json]');
   const filter = filterOf(opts, usage);
   const source = await openSource(opts.follow);
   // Else a follow prints nothing at all, and a list only what was recorded before, without a word why.
@@ -128,8 +130,7 @@ export async function traffic(opts: TrafficOptions, usage: (message: string) => 
   try {
     switch (opts.action) {
       case 'show': {
-        if (!opts.id) throw usage('usage: switchboard traffic show ID [--json]');
-        const tree = await source.api.getTrafficTree(opts.id);
+        const tree = await source.api.getTrafficTree(opts.id!);
         process.stdout.write(opts.json ? `${jsonText(tree, 2)}\n` : `${formatTrafficTree(tree, style)}\n`);
         return 0;
       }

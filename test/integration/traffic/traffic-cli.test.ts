@@ -411,6 +411,10 @@ describe('switchboard traffic', () => {
     const bad = await cli('traffic', '--since', 'yesterday-ish');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since takes a duration (15m, 2h, 3d), a time of day (10:00) or a date');
+    // Only the usage: it said first where it was reading the history from, for a command it then refused.
+    const noId = await cli('traffic', 'show');
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toBe('switchboard: usage: switchboard traffic show ID [--json]\n');
   });
 });
 
