@@ -21,11 +21,22 @@ export class GatewayError extends Error {
   readonly notSent?: boolean;
   /** The argument or form field at fault, when one was (shown next to it in the UI). */
   readonly field?: string;
+  /**
+   * A request given up (cancelled, timed out): the params of the notifications/cancelled its peer
+   * was sent, which the traffic record shows under the request.
+   */
+  readonly cancelSent?: Readonly<Record<string, unknown>>;
 
   constructor(
     code: GatewayErrorCode,
     message: string,
-    options?: { cause?: unknown; rpc?: JsonRpcErrorObject; notSent?: boolean; field?: string },
+    options?: {
+      cause?: unknown;
+      rpc?: JsonRpcErrorObject;
+      notSent?: boolean;
+      field?: string;
+      cancelSent?: Readonly<Record<string, unknown>>;
+    },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
@@ -33,6 +44,7 @@ export class GatewayError extends Error {
     if (options?.rpc) this.rpc = options.rpc;
     if (options?.notSent) this.notSent = true;
     if (options?.field !== undefined) this.field = options.field;
+    if (options?.cancelSent) this.cancelSent = options.cancelSent;
   }
 }
 

@@ -90,13 +90,14 @@ export class OutgoingRequests {
             entry.timer = setTimeout(expire, more);
             return;
           }
-          if (!options.noCancel) this.cancelRemote(id, 'timed out');
+          const cancelSent = options.noCancel ? undefined : this.cancelRemote(id, 'timed out');
           entry.reject(
             new GatewayError(
               'request_timeout',
               typeof more === 'string'
                 ? more
                 : `${method} to ${this.peerLabel} timed out after ${options.timeoutMs} ms`,
+              cancelSent && { cancelSent },
             ),
           );
         };
@@ -105,8 +106,9 @@ export class OutgoingRequests {
       if (options.signal) {
         const signal = options.signal;
         const onAbort = () => {
-          this.cancelRemote(id, reasonText(signal.reason));
-          entry.reject(new GatewayError('request_cancelled', `${method} to ${this.peerLabel} was cancelled`));
+          const cancelSent = this.cancelRemote(id, reasonText(signal.reason));
+          const message = `${method} to ${this.peerLabel} was cancelled`;
+          entry.reject(new GatewayError('request_cancelled', message, cancelSent && { cancelSent }));
         };
         signal.addEventListener('abort', onAbort, { once: true });
         entry.cleanup = () => signal.removeEventListener('abort', onAbort);
@@ -161,12 +163,16 @@ export class OutgoingRequests {
     for (const entry of [...this.pending.values()]) entry.reject(err);
   }
 
-  private cancelRemote(id: RequestId, reason: string): void {
-    if (!this.pending.has(id)) return;
+  /** Tells the peer a request is given up; returns the notification's params once sent. */
+  private cancelRemote(id: RequestId, reason: string): Params | undefined {
+    if (!this.pending.has(id)) return undefined;
+    const params = { requestId: id, reason };
     try {
-      this.send(notification('notifications/cancelled', { requestId: id, reason }));
+      this.send(notification('notifications/cancelled', params));
+      return params;
     } catch {
       // The connection is gone; there is nobody left to tell.
+      return undefined;
     }
   }
 }

@@ -310,8 +310,29 @@ export class TrafficRecorder {
       // The message is shown as the entry's error too: it is redacted with the payloads, on write.
       exchange.answer = { error };
       exchange.rawError = error;
+      // A request the gateway gave up on a server: the notifications/cancelled it sent is shown under it. Only
+      // one it sent: a server's question fails with the error of the one put to the client, cancelled there.
+      const sent = exchange.edge === 'upstream' && exchange.direction === 'out';
+      if (sent && outcome.error instanceof GatewayError && outcome.error.cancelSent) {
+        this.noteCancelSent(exchange, outcome.error.cancelSent);
+      }
     }
     this.touch(exchange);
+  }
+
+  /** Under `request`, with its server and session. */
+  private noteCancelSent(request: Exchange, params: unknown): void {
+    const init: TrafficBegin = {
+      edge: 'upstream',
+      direction: 'out',
+      method: 'notifications/cancelled',
+      params,
+      parentId: request.id,
+    };
+    if (request.server !== undefined) init.server = request.server;
+    if (request.source !== undefined) init.session = request.source;
+    if (request.scope !== undefined) init.scope = request.scope;
+    this.note(init);
   }
 
   /** Ends the exchange when `work` settles, with its result or its error; gives `work`'s outcome back. */

@@ -86,6 +86,16 @@ function expectWithin(child: TrafficEntry, parent: TrafficEntry): void {
   if (child.kind === 'request') expect(child.durationMs!).toBeLessThanOrEqual(parent.durationMs!);
 }
 
+/** The upstream request has one child: the gateway's notifications/cancelled naming it, with `reason`. */
+function expectServerTold(upstream: TrafficTree, reason: string): void {
+  const told = only(childrenOf(upstream, 'upstream', 'out', 'notifications/cancelled'), 'the cancellation sent');
+  expect(told.entry).toMatchObject({ kind: 'notification', outcome: 'delivered', server: upstream.entry.server });
+  expect(told.entry.session?.id).toBe(upstream.entry.session?.id);
+  const sent = JSON.parse(told.entry.request.json!) as { requestId: unknown; reason: unknown };
+  expect(sent.reason).toBe(reason);
+  expect(typeof sent.requestId).toBe('number');
+}
+
 /** A client through the shim, as an AI client spawns it. */
 async function shimClient(name: string): Promise<Client> {
   const transport = new StdioClientTransport({
@@ -293,11 +303,42 @@ describe('the traffic record', () => {
       expect(upstream.entry.outcome).toBe('cancelled');
       expect(tree.entry.durationMs).toBeGreaterThanOrEqual(250);
       const sessionId = tree.entry.session!.id;
-      const fromClient = gateway.traffic.list({ session: sessionId, method: 'notifications/cancelled' }).entries;
+      const fromClient = gateway.traffic.list({
+        session: sessionId,
+        edge: 'client',
+        method: 'notifications/cancelled',
+      }).entries;
       expect(fromClient.map((e) => [e.edge, e.direction])).toEqual([['client', 'in']]);
       // Read as part of the call it cancelled.
       expect(fromClient[0]!.parentId).toBe(tree.entry.id);
       expect(tree.children.map((c) => c.entry.method)).toContain('notifications/cancelled');
+      // And what the gateway told the server, under the request it withdrew, with the client's reason.
+      expectServerTold(upstream, 'cancelled: user pressed stop');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('shows only what was sent a server when a call is cancelled while its question waits at the client', async () => {
+    const client = await httpClient(gateway.httpUrl()!, { elicitation: {} });
+    let asked = false;
+    client.setRequestHandler(ElicitRequestSchema, () => {
+      asked = true;
+      return new Promise(() => {});
+    });
+    const controller = new AbortController();
+    try {
+      const call = client.callTool({ name: 'fx__ask', arguments: {} }, undefined, { signal: controller.signal });
+      await waitFor(() => asked, 10_000, 'the question at the client');
+      controller.abort('never mind');
+      await expect(call).rejects.toThrow();
+      const tree = await callTree('fx__ask', (e) => e.outcome === 'cancelled');
+      const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
+      expectServerTold(upstream, 'cancelled: never mind');
+      // The server's question was withdrawn from the client, not from the server: nothing under it was sent the server.
+      const question = only(childrenOf(upstream, 'upstream', 'in', 'elicitation/create'), "the server's question");
+      expect(question.entry.outcome).toBe('cancelled');
+      expect(childrenOf(question, 'upstream', 'out', 'notifications/cancelled')).toEqual([]);
     } finally {
       await client.close();
     }
@@ -349,6 +390,8 @@ describe('the traffic record', () => {
     await call;
     const tree = await callTree('fx__slow', (e) => e.error?.message === 'the client session ended');
     expect(tree.entry.outcome).toBe('cancelled');
+    const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
+    expectServerTold(upstream, 'the client session ended');
   });
 
   it('records a 2026-07-28 call as answered, with the result the client got (not as cancelled)', async () => {
@@ -396,6 +439,7 @@ describe('the traffic record', () => {
     expect(upstream.entry).toMatchObject({ outcome: 'timeout', server: 'tight' });
     expect(upstream.entry.durationMs).toBeGreaterThanOrEqual(390);
     expect(upstream.entry.durationMs).toBeLessThan(2000);
+    expectServerTold(upstream, 'timed out');
     // Slowest first: the stats show the timeout against the tool.
     const stats = gateway.traffic.stats({ server: 'tight' });
     expect(stats.tools.find((t) => t.tool === 'slow')).toMatchObject({ calls: 1, errors: 1, timeouts: 1 });
