@@ -13,6 +13,7 @@ import {
   isResponse,
   parseClientMessage,
   type JsonRpcMessage,
+  type Params,
   type RequestId,
 } from '../protocol/jsonrpc.ts';
 import { BatchAnswers, batchRefusal, readBatch } from './batch.ts';
@@ -68,7 +69,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
   });
   const outbox = (out.box = new Outbox(output, session.buffer));
   // Stateless calls in flight, by the client's id, so notifications/cancelled can reach them.
-  const statelessCalls = new Map<RequestId, (reason: string) => void>();
+  const statelessCalls = new Map<RequestId, (reason: string, sent?: Params) => void>();
   // Those that are subscriptions/listen streams: they owe no answer when the input ends.
   const listens = new Set<RequestId>();
   const receive = (message: JsonRpcMessage) => {
@@ -102,9 +103,9 @@ export function attachLineSession(opts: LineSessionOptions): Session {
       });
       // One answered at once (server/discover, a refusal) has nothing left to cancel.
       if (!answered) {
-        statelessCalls.set(message.id, (reason) => {
+        statelessCalls.set(message.id, (reason, sent) => {
           cancelled = true;
-          cancel(reason);
+          cancel(reason, sent);
         });
         if (message.method === 'subscriptions/listen') listens.add(message.id);
       }
@@ -116,9 +117,12 @@ export function attachLineSession(opts: LineSessionOptions): Session {
       if (cancel) {
         statelessCalls.delete(id!);
         listens.delete(id!);
-        // The client's reason reaches the server, as a stateful session's does.
+        // The client's reason reaches the server, as a stateful session's does; the record keeps its message.
         const reason = message.params?.reason;
-        cancel(typeof reason === 'string' && reason !== '' ? reason : 'the client cancelled the request');
+        cancel(
+          typeof reason === 'string' && reason !== '' ? reason : 'the client cancelled the request',
+          message.params,
+        );
         return;
       }
     }

@@ -34,6 +34,11 @@ export type SendFn = (message: JsonRpcMessage, relatedRequestId?: RequestId) => 
 export interface RequestContext {
   /** The client's HTTP request headers, in order (for JSON handler backends). */
   headers?: ReadonlyArray<readonly [name: string, value: string]>;
+  /**
+   * A notification rewritten for the session (a 2026-07-28 call's cancellation names the call's id
+   * inside its session): the params the client sent, which the traffic record shows.
+   */
+  asSent?: Params;
 }
 
 export interface SessionHandler {
@@ -175,7 +180,7 @@ export class Session {
     if (isRequest(message)) {
       void this.onRequest(message, context);
     } else if (isNotification(message)) {
-      this.onNotification(message.method, message.params);
+      this.onNotification(message.method, message.params, context?.asSent);
     } else {
       // Answer to one of our requests; unknown ids (stray, duplicate) are dropped.
       this.outgoing.handleResponse(message);
@@ -410,7 +415,7 @@ export class Session {
     };
   }
 
-  private onNotification(method: string, params: Params | undefined): void {
+  private onNotification(method: string, params: Params | undefined, asSent?: Params): void {
     if (this.opts.traffic) {
       // A cancellation belongs to the call it cancels: its tree shows why it ended.
       const cancels = method === 'notifications/cancelled' ? params?.requestId : undefined;
@@ -422,7 +427,7 @@ export class Session {
         edge: 'client',
         direction: 'in',
         method,
-        params,
+        params: asSent ?? params,
         session: this,
         ...(parentId ? { parentId } : {}),
       });

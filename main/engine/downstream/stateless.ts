@@ -212,7 +212,7 @@ export class StatelessDispatcher {
 
   /**
    * Serves one request. Returns a cancel function (HTTP: the client closed the stream; stdio:
-   * notifications/cancelled, with the client's reason).
+   * notifications/cancelled, with the client's reason and the params it sent, which the record keeps).
    */
   handle(
     profile: string,
@@ -220,7 +220,7 @@ export class StatelessDispatcher {
     reply: StatelessReply,
     principal = '',
     context?: RequestContext,
-  ): (reason?: string) => void {
+  ): (reason?: string, sent?: Params) => void {
     const fail = (error: JsonRpcErrorObject) => reply.respond(failure(request.id, error), statusForError(error));
     const params = request.params ?? {};
     const meta = params._meta as Record<string, unknown> | undefined;
@@ -268,7 +268,7 @@ export class StatelessDispatcher {
       return call.resume(request, reply);
     }
     const call = new StatelessCall(this, profile, request, reply, principal, context);
-    return (reason) => call.cancel(reason);
+    return (reason, sent) => call.cancel(reason, sent);
   }
 
   /** Ends every listen stream and parked call (the gateway is stopping). */
@@ -468,7 +468,7 @@ class StatelessCall {
   }
 
   /** The client came back with answers (or without some of them). */
-  resume(request: JsonRpcRequest, reply: StatelessReply): (reason?: string) => void {
+  resume(request: JsonRpcRequest, reply: StatelessReply): (reason?: string, sent?: Params) => void {
     const responses = request.params?.inputResponses;
     if (responses !== undefined && (typeof responses !== 'object' || responses === null || Array.isArray(responses))) {
       reply.respond(
@@ -510,14 +510,15 @@ class StatelessCall {
     }
     // Unanswered questions are asked again.
     if (this.questions.size > 0) this.askClient();
-    return (reason) => this.cancel(reason);
+    return (reason, sent) => this.cancel(reason, sent);
   }
 
   /**
    * Ends the call: the client gave up (closed its stream, or cancelled), it never came back while
    * parked, or the gateway is stopping. A round still waiting for its answer gets one that says so.
+   * `sent`: the params of the client's notifications/cancelled, recorded as it sent them.
    */
-  cancel(reason = 'the client closed the request'): void {
+  cancel(reason = 'the client closed the request', sent?: Params): void {
     if (this.done) return;
     this.done = true;
     this.cleanup();
@@ -525,11 +526,10 @@ class StatelessCall {
     this.active = undefined;
     const error = { code: RpcCode.RequestCancelled, message: `cancelled: ${reason}` };
     active?.reply.respond(failure(active.id, error), statusForError(error));
-    this.session.receive({
-      jsonrpc: '2.0',
-      method: 'notifications/cancelled',
-      params: { requestId: this.innerId, reason },
-    });
+    this.session.receive(
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: this.innerId, reason } },
+      sent && { asSent: sent },
+    );
     this.session.close();
   }
 

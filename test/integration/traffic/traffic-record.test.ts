@@ -25,6 +25,7 @@ import {
   waitFor,
   writeConfig,
 } from '../../helpers/gateway.ts';
+import { rawStdio } from '../../helpers/raw-stdio.ts';
 import { STATELESS_SERVER } from '../../fixtures/servers/stateless-launch.ts';
 import { jsonResponder, startHttpHandler, travelDesk, type TestServer } from '../../fixtures/handlers/servers.ts';
 
@@ -392,6 +393,40 @@ describe('the traffic record', () => {
     expect(tree.entry.outcome).toBe('cancelled');
     const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
     expectServerTold(upstream, 'the client session ended');
+  });
+
+  it("files a 2026-07-28 stdio client's cancellation under its call, and what the server was told", async () => {
+    const client = rawStdio(NODE, [CLI, 'shim'], {
+      ...process.env,
+      SWITCHBOARD_RUNTIME_DIR: runtimeDir(),
+      SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, '-e', 'process.exit(1)']),
+    });
+    try {
+      const meta = {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientCapabilities': {},
+        'io.modelcontextprotocol/clientInfo': { name: 'stateless-stdio', version: '1' },
+      };
+      const params = { name: 'fx__slow', arguments: { steps: 100, delayMs: 50 }, _meta: meta };
+      client.send({ jsonrpc: '2.0', id: 7, method: 'tools/call', params });
+      await waitFor(
+        () =>
+          gateway.traffic
+            .list({ edge: 'upstream', target: 'slow', outcome: 'pending' })
+            .entries.some((e) => e.session?.client?.name === 'stateless-stdio'),
+        10_000,
+        'the call upstream',
+      );
+      client.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'stop it' } });
+      const tree = await callTree('fx__slow', (e) => e.session?.client?.name === 'stateless-stdio');
+      expect(tree.entry.outcome).toBe('cancelled');
+      const fromClient = only(childrenOf(tree, 'client', 'in', 'notifications/cancelled'), "the client's cancellation");
+      expect(JSON.parse(fromClient.entry.request.json!)).toEqual({ requestId: 7, reason: 'stop it' });
+      const upstream = only(childrenOf(tree, 'upstream', 'out', 'tools/call'), 'the call upstream');
+      expectServerTold(upstream, 'cancelled: stop it');
+    } finally {
+      client.close();
+    }
   });
 
   it('records a 2026-07-28 call as answered, with the result the client got (not as cancelled)', async () => {
