@@ -231,6 +231,7 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(
           `usage: switchboard ${command} CLIENT${command === 'install' ? ' [--profile NAME]' : ''} [--dry-run]`,
         );
+      await knownClients([client]);
       const cli = await import('./cli/clients.ts');
       return command === 'install'
         ? cli.install({ client, profile: profileGiven(argv) ? values.profile : undefined, dryRun: values['dry-run'] })
@@ -240,6 +241,7 @@ async function main(argv: string[]): Promise<number> {
       const [client, extra] = positionals;
       if (!client || extra)
         throw new UsageError('usage: switchboard adopt CLIENT [--servers a,b] [--profile NAME] [--dry-run]');
+      await knownClients([client]);
       const servers = values.servers
         ?.split(',')
         .map((s) => s.trim())
@@ -256,6 +258,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'restore':
       if (values.all === positionals.length > 0) throw new UsageError('usage: switchboard restore CLIENT... | --all');
+      await knownClients(positionals);
       return (await import('./cli/clients.ts')).restore({ clients: positionals, all: values.all });
     case 'traffic': {
       const [action = 'list', id, extra] = positionals;
@@ -319,6 +322,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** Bad usage (2), as a malformed option is: a client id no installer knows, naming those there are. */
+async function knownClients(ids: string[]): Promise<void> {
+  const { CLIENT_IDS } = await import('./engine/index.ts');
+  const unknown = ids.find((id) => !(CLIENT_IDS as readonly string[]).includes(id));
+  if (unknown !== undefined) throw new UsageError(`unknown client "${unknown}" (known: ${CLIENT_IDS.join(', ')})`);
+}
 
 /**
  * What to say to an option given before the command (`switchboard --config c.json list`): it said unknown command

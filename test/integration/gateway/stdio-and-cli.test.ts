@@ -556,6 +556,19 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
       expect(refused.stderr, words.join(' ')).toMatch(/takes no argument|usage:/);
     }
     expect((await cli(['secrets', 'ls', 'extra'], env)).code).toBe(2);
+    // A client no installer knows is bad usage too (it failed with 1), naming the ones there are.
+    for (const words of [
+      ['install', 'nosuch'],
+      ['uninstall', 'nosuch'],
+      ['adopt', 'nosuch'],
+      ['restore', 'cursor', 'nosuch'],
+    ]) {
+      const refused = await cli(words, env);
+      expect(refused.code, words.join(' ')).toBe(2);
+      expect(refused.stderr, words.join(' ')).toMatch(
+        /^switchboard: unknown client "nosuch" \(known: claude-desktop, /,
+      );
+    }
     // `serve my-config.json` served the default config, the file's name ignored.
     const serve = await cli(['serve', config, '--no-socket'], env);
     expect(serve.code).toBe(2);
