@@ -152,4 +152,19 @@ describe('the Overview in the web UI', () => {
     await page.screenshot({ path: path.join(shots, 'overview-failed-calls.png') });
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Overview' }).click();
   });
+
+  it('keeps the keyboard on Pause and Resume, each of which takes the place of the other', async () => {
+    const gatewaySection = page.getByRole('region', { name: 'Gateway' });
+    const focused = (name: string) =>
+      gatewaySection.getByRole('button', { name }).evaluate((el) => el === el.ownerDocument.activeElement);
+    await gatewaySection.getByRole('button', { name: 'Pause gateway' }).focus();
+    await page.keyboard.press('Enter');
+    await gatewaySection.getByRole('status').getByText('Paused:').waitFor();
+    // The button pressed went away with its place: the keyboard fell to the page, and Tab started over at the top.
+    await expect.poll(() => focused('Resume')).toBe(true);
+    await page.screenshot({ path: path.join(shots, 'overview-paused.png') });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focused('Pause gateway')).toBe(true);
+    expect(gateway.paused()).toBe(false);
+  });
 });
