@@ -182,6 +182,9 @@ export interface SettingsChange {
   historyMaxBytes?: number;
 }
 
+/** The longest traffic history the config file takes, in days (`traffic.history.days`). */
+export const HISTORY_DAYS_MAX = 3650;
+
 /** A client connected now. */
 export interface SessionView {
   id: string;

@@ -6,6 +6,7 @@
 import { isAbsolute as isPosixAbsolute } from 'node:path/posix';
 import { isAbsolute as isWin32Absolute } from 'node:path/win32';
 import { z } from 'zod';
+import { HISTORY_DAYS_MAX } from '../../../preload/contract/index.ts';
 import { fetchPortRefusal } from '../egress/bad-ports.ts';
 import { portOutOfRange, type HandlerFastcgiTarget, type HandlerHttpTarget } from './handler-address.ts';
 import { HTTP_LIMIT_DEFAULTS, type HttpLimits } from './http-limits.ts';
@@ -616,7 +617,7 @@ export const configSchema = z
             days: z
               .number()
               .min(0)
-              .max(3650)
+              .max(HISTORY_DAYS_MAX)
               .default(DEFAULTS.traffic.historyDays)
               .describe('How long history is kept on disk, in days (fractions allowed). 0 keeps no history.'),
             maxBytes: z

@@ -550,7 +550,7 @@ describe('the Servers screen', () => {
     const port = page.getByRole('spinbutton', { name: 'HTTP port' });
     await port.fill('80.5');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await page.getByRole('alert').getByText('must be a whole number', { exact: true }).waitFor();
+    await page.getByRole('alert').getByText('Type a port number: a whole number from 0 to 65535.').waitFor();
     expect(await port.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByText(/changeSettings|change\.httpPort/).count()).toBe(0);
     await page.screenshot({ path: path.join(shots, 'settings-port-refused.png') });

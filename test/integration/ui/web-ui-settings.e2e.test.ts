@@ -70,9 +70,35 @@ describe('the Settings screen in the web UI', () => {
     await mib.fill('99999999999999');
     await page.getByRole('button', { name: 'Save settings' }).click();
     // It said "Too big: expected int to be <=9007199254740991" (bytes, in the validator's words).
-    await page.getByRole('alert').getByText('Type a size of at most 8589934591 MiB.').waitFor();
+    await page.getByRole('alert').getByText('Type a size in MiB from 0 to 8589934591 (0 keeps no history).').waitFor();
     expect(await mib.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByText(/expected int|9007199254740991/).count()).toBe(0);
+  });
+
+  it('says what a box takes when its value is out of range, in words that name it, and keeps the file', async () => {
+    const days = page.getByLabel('Keep history for (days; 0 keeps none)');
+    const mib = page.getByLabel('Largest history on disk (MiB; 0 keeps none)');
+    const save = page.getByRole('button', { name: 'Save settings' });
+    const before = await readFile(file, 'utf8');
+    const focused = (box: typeof days) => box.evaluate((el) => el === el.ownerDocument.activeElement);
+    // Each was said in the config check's words, at the box: "expected a number of at least 0" (or "at
+    // most 3650"), read out alone by a screen reader with nothing of days or of what to type.
+    for (const [box, value, said] of [
+      [days, '-1', 'Type a number of days from 0 to 3650 (0 keeps no history).'],
+      [days, '5000', 'Type a number of days from 0 to 3650 (0 keeps no history).'],
+      [mib, '-5', 'Type a size in MiB from 0 to 8589934591 (0 keeps no history).'],
+    ] as const) {
+      await page.reload();
+      await box.fill(value);
+      await save.click();
+      await page.getByRole('alert').getByText(said, { exact: true }).waitFor();
+      expect(await box.getAttribute('aria-invalid')).toBe('true');
+      await expect.poll(() => focused(box)).toBe(true);
+    }
+    expect(await page.getByText(/expected a number/).count()).toBe(0);
+    await page.screenshot({ path: path.join(await screenshotDir(), 'settings-out-of-range.png') });
+    expect(await readFile(file, 'utf8')).toBe(before);
+    await page.reload();
   });
 
   it('names the theme choice Theme for a screen reader, and says it is kept in this browser only', async () => {
