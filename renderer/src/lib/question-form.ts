@@ -141,7 +141,7 @@ export function checkForm(
     if (empty) {
       // A required multiple choice may be answered with none of its choices ([]) unless it sets minItems.
       if (field.type === 'array') {
-        if (required.has(name) && field.minItems) found.set(name, `Choose at least ${field.minItems}.`);
+        if (required.has(name) && field.minItems) found.set(name, `${label}: choose at least ${field.minItems}.`);
       } else if (required.has(name) && field.type !== 'boolean') found.set(name, `${label} is required.`);
       continue;
     }
@@ -164,10 +164,11 @@ export function checkForm(
       else if (format && !format.test(answered(field, value, offset)))
         found.set(name, `${label} must be ${format.what}.`);
     } else if (field.type === 'array' && Array.isArray(value)) {
+      // Named like every other field's message: read out alone (an alert), "Choose at most 2." said not which.
       if (field.minItems !== undefined && value.length < field.minItems)
-        found.set(name, `Choose at least ${field.minItems}.`);
+        found.set(name, `${label}: choose at least ${field.minItems}.`);
       if (field.maxItems !== undefined && value.length > field.maxItems)
-        found.set(name, `Choose at most ${field.maxItems}.`);
+        found.set(name, `${label}: choose at most ${field.maxItems}.`);
     }
   }
   return found;

@@ -245,7 +245,8 @@ describe('forms in the Questions screen', () => {
     await email.fill('ann@example.org');
     await question.getByRole('button', { name: 'Accept' }).press('Enter');
     const rooms = question.getByRole('group', { name: 'Rooms (choose at least 1)' });
-    await question.getByText('Choose at least 1.').waitFor();
+    // The message names the group, as each field's does: read out alone, "Choose at least 1." said not which.
+    await question.getByRole('alert').getByText('Rooms: choose at least 1.', { exact: true }).waitFor();
     expect(await focused(rooms)).toBe(true);
     expect(await rooms.getAttribute('aria-describedby')).toBeTruthy();
     await checkAndShoot('question-refused');

@@ -73,6 +73,18 @@ describe('a question form', () => {
     expect(formContent(form, values, utc)).toEqual({ name: 'Ann', extras: ['wifi'] });
   });
 
+  it("names a multiple choice in its message, as every field's, chosen too few or too many", () => {
+    const form = schema(
+      '{"type":"object","properties":{"tags":{"type":"array","title":"Tags",' +
+        '"items":{"type":"string","enum":["a","b","c"]},"minItems":2,"maxItems":2}}}',
+    );
+    const values = initialValues(form);
+    values.set('tags', ['a']);
+    expect([...checkForm(form, values, utc)]).toEqual([['tags', 'Tags: choose at least 2.']]);
+    values.set('tags', ['a', 'b', 'c']);
+    expect([...checkForm(form, values, utc)]).toEqual([['tags', 'Tags: choose at most 2.']]);
+  });
+
   it('takes a required multiple choice with nothing chosen as an answer of none, unless it sets minItems', () => {
     const form = schema(
       '{"type":"object","properties":{' +
@@ -81,7 +93,7 @@ describe('a question form', () => {
         '"required":["remove","keep"]}',
     );
     const values = initialValues(form);
-    expect([...checkForm(form, values, utc)]).toEqual([['keep', 'Choose at least 1.']]);
+    expect([...checkForm(form, values, utc)]).toEqual([['keep', 'keep: choose at least 1.']]);
     values.set('keep', ['b.txt']);
     expect(checkForm(form, values, utc).size).toBe(0);
     expect(formContent(form, values, utc)).toEqual({ remove: [], keep: ['b.txt'] });
