@@ -3,6 +3,7 @@
  * a way to its detail, and what it says of the last hour's calls when the traffic record is off.
  * Screenshots go to SCREENSHOT_DIR.
  */
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Page } from 'playwright-core';
@@ -166,5 +167,40 @@ describe('the Overview in the web UI', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => focused('Pause gateway')).toBe(true);
     expect(gateway.paused()).toBe(false);
+  });
+});
+
+describe('the Overview of a gateway started with a config file it cannot read', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let browser: TestBrowser;
+  let file: string;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-overview-broken-');
+    file = path.join(dir.dir, 'config.json');
+    await writeFile(file, '{ "mcpServers": { "notes": { "command": "node" }, } ');
+    gateway = await startGateway(file, { uiDir: UI_DIR, watch: true, keepRunningOnConfigError: true });
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+    await browser.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('says its servers wait for the file to be fixed, and offers no first server to add', async () => {
+    const page = browser.page;
+    const servers = page.getByRole('region', { name: 'Servers' });
+    // It said "No servers are configured yet" and offered Add a server, which the broken file refuses.
+    await servers.getByText('No server runs: the config file has the problem said above.').waitFor();
+    expect(await servers.getByText('No servers are configured yet').count()).toBe(0);
+    expect(await servers.getByRole('button', { name: 'Add a server' }).count()).toBe(0);
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(await screenshotDir(), 'overview-config-broken-at-start.png') });
+    // Fixed by hand: its server is there.
+    await writeFile(file, '{ "mcpServers": { "notes": { "command": "node", "args": ["-e", "0"] } } }');
+    await servers.getByRole('list', { name: 'Servers by state' }).waitFor({ timeout: 10_000 });
   });
 });
