@@ -600,6 +600,9 @@ describe('pages to open in the Questions screen', () => {
     await question.getByText('https://pay.example.com/checkout?item=%3Cb%3E1%3C/b%3E', { exact: true }).waitFor();
     const done = question.getByRole('button', { name: 'Done' });
     expect(await done.isDisabled()).toBe(true);
+    // Greyed out, Done said nothing of why (and Tab passes it by).
+    const why = question.getByText('Done can be pressed once the page is opened or its link copied.');
+    expect(await why.isVisible()).toBe(true);
     await checkAndShoot('question-page-to-open');
     await question.getByRole('button', { name: 'Open pay.example.com' }).focus();
     const opened = page.context().waitForEvent('page');
@@ -608,6 +611,7 @@ describe('pages to open in the Questions screen', () => {
     // Opened apart from the app: the page cannot reach back into it.
     expect(await tab.evaluate('window.opener === null')).toBe(true);
     await tab.close();
+    expect(await why.count()).toBe(0);
     await page.keyboard.press('Tab'); // Copy link
     await page.keyboard.press('Tab');
     expect(await done.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
