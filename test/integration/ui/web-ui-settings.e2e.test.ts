@@ -101,6 +101,31 @@ describe('the Settings screen in the web UI', () => {
     await page.reload();
   });
 
+  it('says it is saving while the gateway writes the file, then that it saved', async () => {
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Settings' }).click();
+    const days = page.getByLabel('Keep history for (days; 0 keeps none)');
+    await days.fill('9');
+    let answer = (): void => {};
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    await page.route('**/api/settings', async (route) => {
+      if (route.request().method() === 'POST') await held;
+      await route.continue().catch(() => undefined);
+    });
+    try {
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      // Only Save greyed out, and not a word, until the answer came.
+      await page.getByRole('status').getByText('Saving…').waitFor();
+      answer();
+      await page.getByRole('status').getByText('Saved to the config file and applied.').waitFor();
+      expect(await page.getByText('Saving…').count()).toBe(0);
+    } finally {
+      answer();
+      await page.unroute('**/api/settings');
+    }
+    expect((await gateway.api.getSettings()).historyDays).toBe(9);
+    await gateway.api.changeSettings({ historyDays: 12 }); // as the tests below expect
+  });
+
   it('names the theme choice Theme for a screen reader, and says it is kept in this browser only', async () => {
     // The group was named by its legend alone: "Kept on this device, group", with no word of a theme.
     const themes = page.getByRole('radiogroup', { name: 'Theme' });
