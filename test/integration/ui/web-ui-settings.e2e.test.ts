@@ -63,6 +63,12 @@ describe('the Settings screen in the web UI', () => {
     );
     const settings = await gateway.api.getSettings();
     expect(settings).toMatchObject({ historyDays: 12, historyMaxBytes: 64 * 1024 * 1024, trafficEnabled: false });
+    // Edited again, nothing is saved: "Saved" goes (it stayed, of a value not saved), and comes back with Save.
+    await mib.fill('65');
+    await page.getByText('Saved to the config file and applied.').waitFor({ state: 'detached' });
+    await mib.fill('64');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Nothing to change.').waitFor();
   });
 
   it('refuses a size too large to keep at its field, in MiB', async () => {
