@@ -1,32 +1,24 @@
 /** Plain-text rendering for the terminal. */
 
-/** Control characters (escape sequences, a carriage return) and bidi overrides that could rewrite a terminal line. */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+import { showUnseen, showUnseenInLines } from '../../preload/contract/unseen.ts';
 
 /**
  * Text a client or server chose (a method, a name, an error), safe to print: what could move the
  * cursor, recolour or hide the rest of the line shows as a `\uXXXX` escape instead.
  */
 export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, escapeChar);
+  return showUnseen(text);
 }
-
-/** The same, but a line break (`\n`, `\r\n`) and a tab are kept: they only move to the next line or column. */
-const UNPRINTABLE_IN_LINES =
-  /\r(?!\n)|[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Text of several lines a server chose (a tool's result, an error), safe to print as `printable`
- * makes one line. JSON text stays valid and means the same: JSON.stringify escapes C0 controls but
- * leaves DEL, C1 controls (U+009B starts a sequence in some terminals) and bidi overrides raw, and
- * these can occur only inside its strings, where `\uXXXX` is the same character.
+ * makes one line: a line break (`\n`, `\r\n`) and a tab are kept. JSON text stays valid and means
+ * the same: JSON.stringify escapes C0 controls but leaves DEL, C1 controls (U+009B starts a sequence
+ * in some terminals) and bidi controls raw, and these can occur only inside its strings, where
+ * `\uXXXX` is the same character.
  */
 export function printableLines(text: string): string {
-  return text.replace(UNPRINTABLE_IN_LINES, escapeChar);
-}
-
-function escapeChar(c: string): string {
-  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return showUnseenInLines(text);
 }
 
 export function table(header: string[] | null, rows: string[][]): string {

@@ -13,3 +13,4 @@ export * from './desktop.ts';
 export { STRING_FORMATS, localDateTime, pickerDateTime } from './formats.ts';
 export { SYNTAX_MESSAGES, syntaxMessage } from './json-syntax.ts';
 export { AUTH_SCHEME, MAX_SECRET_VALUE_LENGTH, looksSecret } from './secret-values.ts';
+export { holdsUnseenChar, showUnseen, showUnseenInLines } from './unseen.ts';

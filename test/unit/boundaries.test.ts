@@ -383,8 +383,8 @@ function ruleFor(area: Area, ref: ImportRef, target: Target): string | null {
         : fileRule(
             file === 'package.json' ||
               file === 'main/engine/index.ts' ||
-              under(file, 'main/cli/', 'main/shim/', 'main/shared/'),
-            'main/cli, main/engine/index.ts, main/shim, main/shared and package.json',
+              under(file, 'main/cli/', 'main/shim/', 'main/shared/', 'preload/contract/'),
+            'main/cli, main/engine/index.ts, main/shim, main/shared, preload/contract and package.json',
           );
     case 'preload/contract':
       if (target.kind === 'package' && target.name === 'zod') return null;
@@ -731,10 +731,10 @@ describe('boundary checker self-test', () => {
       'main/index.ts:1: imports node:path (main/index.ts may import only electron, main/app/** and ' +
         'main/engine/index.ts)',
       'main/cli.ts:1: imports ./app/x.ts (main/cli may import main/cli, main/engine/index.ts, main/shim, ' +
-        'main/shared and package.json, not main/app)',
+        'main/shared, preload/contract and package.json, not main/app)',
       'main/cli/commands.ts:2: imports electron (the headless CLI must not import electron)',
       'main/cli/commands.ts:3: imports ../engine/gateway.ts (main/cli may import main/cli, ' +
-        'main/engine/index.ts, main/shim, main/shared and package.json, not engine internals)',
+        'main/engine/index.ts, main/shim, main/shared, preload/contract and package.json, not engine internals)',
       'main/shim/s.ts:1: imports fs (main/shim must write Node built-ins with the node: prefix)',
       'main/shim/s.ts:2: imports zod (main/shim may import only node:* built-ins and main/shim/, ' +
         'main/shared/, not the package zod)',

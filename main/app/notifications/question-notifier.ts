@@ -6,6 +6,7 @@
  * native-notifications.ts shows them with Electron.
  */
 import type { Question } from '../../../preload/contract/index.ts';
+// Server text is untrusted: `truncate` puts it on one line, each control or bidi control shown as its code.
 import { truncate } from '../tray/menu-model.ts';
 
 export interface QuestionNotification {
@@ -47,13 +48,8 @@ const MAX_REMEMBERED = 1_000;
 /** Notifications tracked for closing; beyond this the oldest are left to the OS. */
 const MAX_TRACKED = 50;
 
-/** Server text is untrusted: no control characters, no bidi overrides that reorder what is shown. */
-function plain(text: string, max: number): string {
-  return truncate(text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' '), max);
-}
-
 function listed(names: readonly string[]): string {
-  const shown = names.slice(0, MAX_LISTED).map((n) => plain(n, MAX_NAME));
+  const shown = names.slice(0, MAX_LISTED).map((n) => truncate(n, MAX_NAME));
   const more = names.length - shown.length;
   return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
 }
@@ -64,7 +60,7 @@ function unique(values: readonly (string | undefined)[]): string[] {
 
 /** The notification for one question: who asks, for which client, and what. */
 export function singleNotification(question: Question): QuestionNotification {
-  const server = plain(question.server, MAX_NAME);
+  const server = truncate(question.server, MAX_NAME);
   const title =
     question.kind === 'sampling'
       ? `${server} asks for a reply`
@@ -72,9 +68,9 @@ export function singleNotification(question: Question): QuestionNotification {
         ? `${server} asks you to open a link`
         : `${server} asks a question`;
   const message =
-    plain(question.message, MAX_MESSAGE) ||
+    truncate(question.message, MAX_MESSAGE) ||
     (question.mode === 'url' ? 'Open Switchboard to see the link.' : 'Open Switchboard to answer.');
-  const client = question.client === undefined ? '' : plain(question.client.name, MAX_NAME);
+  const client = question.client === undefined ? '' : truncate(question.client.name, MAX_NAME);
   return { title, body: client === '' ? message : `Via ${client}: ${message}`, questionId: question.id };
 }
 

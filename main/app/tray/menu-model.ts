@@ -6,6 +6,7 @@
  */
 import type { MenuItemConstructorOptions } from 'electron';
 import {
+  showUnseen,
   withoutServerName,
   type ClientView,
   type ServerState,
@@ -96,19 +97,10 @@ const STATE_MARK: Readonly<Record<ServerState, string>> = {
   stopped: '○',
 };
 
-/**
- * Control characters and the bidi controls that draw what follows them in another order: a server's
- * error with U+202E in it would read backwards in the menu ("gro.live" as "evil.org"). As the screens
- * and the CLI do, each is shown as `\uXXXX`.
- */
-const UNSEEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
 /** Keeps menu lines short, with nothing hidden in them; names and errors come from config files and backends. */
 export function truncate(text: string, max = MAX_LABEL): string {
-  const oneLine = text
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(UNSEEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // A server's error with U+202E in it would read backwards in the menu: shown as its code, as everywhere.
+  const oneLine = showUnseen(text.replace(/\s+/g, ' ').trim());
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
 }
 

@@ -1,5 +1,6 @@
 /** How numbers and times read in the UI. */
 import type { ServerState, ServerView, TrafficEntry, TrafficOutcome } from '../../../preload/contract/index.ts';
+import { holdsUnseenChar, showUnseenInLines } from '../../../preload/contract/unseen.ts';
 
 /**
  * A server's state in words ("backoff" is the engine's name for waiting to start again after a
@@ -138,23 +139,15 @@ export function ago(ms: number, now: number): string {
 }
 
 /**
- * Characters that are not drawn but change what is: control characters, and the bidi controls that
- * draw what follows them in another order (U+202E turns "gro.live" into "evil.org" on the screen).
- * Tab and line breaks are left: they reorder nothing.
+ * Text a client or a server wrote (a name, a message, JSON), with each character that is not drawn
+ * but changes what is (controls, bidi controls) written as `\uXXXX`, as `switchboard traffic` prints
+ * it. Tabs and line breaks are left. In JSON text that is an escape: the same JSON.
  */
-const UNSEEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+export const unhidden = showUnseenInLines;
 
-/**
- * Text a client or a server wrote (a name, a message, JSON), with each character of UNSEEN written
- * as `\uXXXX`, as `switchboard traffic` prints it. In JSON text that is an escape: the same JSON.
- */
-export function unhidden(text: string): string {
-  return text.replace(UNSEEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Whether text a client or a server wrote, or any string within it (a question's schema, say), holds UNSEEN. */
+/** Whether text a client or a server wrote, or any string within it (a question's schema, say), holds one of them. */
 export function holdsUnseen(value: unknown): boolean {
-  if (typeof value === 'string') return value.search(UNSEEN) !== -1;
+  if (typeof value === 'string') return holdsUnseenChar(value);
   if (Array.isArray(value)) return value.some(holdsUnseen);
   if (value !== null && typeof value === 'object') return Object.entries(value).some((pair) => pair.some(holdsUnseen));
   return false;

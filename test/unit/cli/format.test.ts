@@ -3,8 +3,8 @@ import { printableLines } from '../../../main/cli/format.ts';
 
 describe('printableLines', () => {
   it('escapes what a terminal acts on and keeps line breaks and tabs', () => {
-    expect(printableLines('a\tb\r\nc\nd\re\u001b[1Af\u009b2Jg\u202eh\u007f')).toBe(
-      'a\tb\r\nc\nd\\u000de\\u001b[1Af\\u009b2Jg\\u202eh\\u007f',
+    expect(printableLines('a\tb\r\nc\nd\re\u001b[1Af\u009b2Jg\u202eh\u007f\u200fi')).toBe(
+      'a\tb\r\nc\nd\\u000de\\u001b[1Af\\u009b2Jg\\u202eh\\u007f\\u200fi',
     );
   });
 

@@ -49,8 +49,8 @@ describe('a tool that failed with its result', () => {
 
 describe('text a client or a server wrote, as the screens show it', () => {
   it('writes controls and bidi overrides as \\uXXXX, and leaves other text, tabs and line breaks alone', () => {
-    expect(unhidden('gro.live\u202e x \u2066y\u2069 \u009b2J \u0007 \u007f')).toBe(
-      'gro.live\\u202e x \\u2066y\\u2069 \\u009b2J \\u0007 \\u007f',
+    expect(unhidden('gro.live\u202e x \u2066y\u2069 \u009b2J \u0007 \u007f \u061c')).toBe(
+      'gro.live\\u202e x \\u2066y\\u2069 \\u009b2J \\u0007 \\u007f \\u061c',
     );
     expect(unhidden('a\tb\nc\r\n שלום 😀 ü')).toBe('a\tb\nc\r\n שלום 😀 ü');
   });

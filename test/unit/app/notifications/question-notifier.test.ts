@@ -190,7 +190,7 @@ describe('question notifications', () => {
     expect(n!.title).toBe('a-server-with-a-remarka… asks a question');
     expect(n!.body.startsWith('Via Some Very Long Client N…: Line one')).toBe(true);
     expect(n!.body).not.toMatch(/[\n\u0007\u202E]/);
-    expect(n!.body).toContain('Line one line two evil');
+    expect(n!.body).toContain('Line one line\\u0007two \\u202eevil');
     expect(n!.body.endsWith('…')).toBe(true);
     expect(n!.body.length).toBeLessThan(200);
   });

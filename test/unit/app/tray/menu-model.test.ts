@@ -314,9 +314,11 @@ describe('tray menu model', () => {
   });
 
   it("shows a control character or bidi override in a server's error as \\u202e, not reversing the line", () => {
-    const lines = menu({ servers: [server('pay', 'failed', { lastError: 'cannot start \u202egro.live \u001b[2K' })] });
-    expect(lines).toContain('  cannot start \\u202egro.live \\u001b[2K');
-    expect(lines.join('\n')).not.toMatch(/[\u001b\u202e]/);
+    const lines = menu({
+      servers: [server('pay', 'failed', { lastError: 'cannot start \u202egro.live \u001b[2K \u200fx' })],
+    });
+    expect(lines).toContain('  cannot start \\u202egro.live \\u001b[2K \\u200fx');
+    expect(lines.join('\n')).not.toMatch(/[\u001b\u202e\u200f]/);
   });
 
   it('caps the server list and truncates long names and errors to one line', () => {
