@@ -280,8 +280,10 @@ export async function status(opts: { json: boolean }): Promise<number> {
   // An edit by hand that was refused: the file on disk is not what runs, which nothing else here says.
   if (info.configError !== undefined)
     process.stdout.write(
-      `\nThe config file as last saved is not applied: the gateway runs on as it was ` +
-        `(with no servers, if the file was broken when it started). ` +
+      `\nThe config file as last saved is not applied: ` +
+        (info.runsWithoutConfig
+          ? `it was already broken when the gateway started, so no server runs. `
+          : `the gateway runs on with the config it had. `) +
         `Fix it and save again:\n${info.configError.replace(/^/gm, '  ')}\n`,
     );
   return 0;

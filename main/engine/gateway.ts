@@ -622,7 +622,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** `switchboard status` reads the lock: it says the file as saved is not what runs, and why. */
   private recordConfigError(): void {
     const error = this.lastConfigError && this.redactor.redact(this.lastConfigError.message);
-    void this.lock?.update({ configError: error }).catch(logFailure(this.warn, 'could not record the config error'));
+    const runsWithoutConfig = error === undefined ? undefined : this.runsWithoutConfig() || undefined;
+    void this.lock
+      ?.update({ configError: error, runsWithoutConfig })
+      .catch(logFailure(this.warn, 'could not record the config error'));
   }
 
   /** Records the listeners' addresses in the lock, for `switchboard status`. */
@@ -645,6 +648,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** The error of the last edit that could not be applied (the previous config keeps running). */
   configError(): ConfigError | undefined {
     return this.lastConfigError;
+  }
+
+  /** No version of the file has been applied: it was broken when the gateway started, and still is. */
+  runsWithoutConfig(): boolean {
+    return this.loaded === undefined;
   }
 
   httpUrl(): string | undefined {

@@ -34,6 +34,8 @@ export interface GatewayInfo {
   socket?: string;
   /** Why the config file as last saved is not what runs (it kept the config it had), for `status`. */
   configError?: string;
+  /** With configError: it was broken when the gateway started, which then had no config to keep. */
+  runsWithoutConfig?: boolean;
 }
 
 export interface LockState {
@@ -47,7 +49,12 @@ export interface HeldLock {
   readonly info: GatewayInfo;
   /** Records more about the running gateway (its addresses once listening). */
   update(
-    patch: Partial<Pick<GatewayInfo, 'http' | 'httpProblem' | 'socket' | 'logFile' | 'configPath' | 'configError'>>,
+    patch: Partial<
+      Pick<
+        GatewayInfo,
+        'http' | 'httpProblem' | 'socket' | 'logFile' | 'configPath' | 'configError' | 'runsWithoutConfig'
+      >
+    >,
   ): Promise<void>;
   /** Removes the lock if it is still ours. */
   release(): Promise<void>;

@@ -22,6 +22,11 @@ export interface GatewayStatus {
    */
   configError?: string;
   /**
+   * With configError: the file was already broken when the gateway started, so there is no previous
+   * config to keep running: no server runs until the file is fixed.
+   */
+  runsWithoutConfig?: boolean;
+  /**
    * Where clients can reach the gateway: URLs of HTTP listeners (`http://127.0.0.1:PORT/mcp`)
    * and the local socket or named pipe path the shim connects to.
    */

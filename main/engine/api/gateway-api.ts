@@ -41,6 +41,8 @@ export interface ApiHost {
   configPath(): string;
   /** The error of the last config edit that could not be applied. */
   configError(): { message: string } | undefined;
+  /** The file was broken when the gateway started and still is: it runs with no servers. */
+  runsWithoutConfig(): boolean;
   httpUrl(): string | undefined;
   /** Why the HTTP listener the config asks for is not open (its port is taken); undefined when it is. */
   httpListenerProblem?(): string | undefined;
@@ -231,6 +233,7 @@ export function gatewayStatus(host: ApiHost, version: string): GatewayStatus {
   };
   const error = host.configError();
   if (error) status.configError = error.message;
+  if (error && host.runsWithoutConfig()) status.runsWithoutConfig = true;
   const httpProblem = host.httpListenerProblem?.();
   if (httpProblem) status.httpProblem = httpProblem;
   const historyProblem = host.trafficHistoryProblem?.();

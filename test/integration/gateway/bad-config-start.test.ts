@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
 import type { GatewayEventMap } from '../../../preload/contract/index.ts';
-import { CLI, NODE, fixtureServer, tempDir, waitFor } from '../../helpers/gateway.ts';
+import { CLI, NODE, cliRun, fixtureServer, tempDir, waitFor } from '../../helpers/gateway.ts';
 
 /** Line 3 has a server that is both a command and a URL. */
 const BROKEN = '{\n  "mcpServers": {\n    "fx": { "command": "node", "url": "https://example.test/mcp" }\n  }\n}\n';
@@ -43,6 +43,7 @@ describe('a broken config at start', () => {
     expect(problems[0]!.issues).toEqual([expect.objectContaining({ file, line: 3, path: 'mcpServers.fx' })]);
     const status = await gateway.api.getStatus();
     expect(status.configError).toContain(`${file}:3:`);
+    expect(status.runsWithoutConfig).toBe(true);
     expect(status.listen).toEqual([gateway.httpUrl()]);
     expect(await gateway.api.listServers()).toEqual([]);
 
@@ -53,6 +54,12 @@ describe('a broken config at start', () => {
       'fx ready after the fix',
     );
     expect((await gateway.api.getStatus()).configError).toBeUndefined();
+    // Broken again: this time the config it had keeps running.
+    await writeFile(file, BROKEN);
+    await waitFor(() => problems.length === 2, 15_000, 'the second error');
+    const again = await gateway.api.getStatus();
+    expect(again.configError).toContain(`${file}:3:`);
+    expect(again.runsWithoutConfig).toBeUndefined();
   });
 
   it('`switchboard serve` stays up, says where the error is, and picks up the fix', async () => {
@@ -80,6 +87,9 @@ describe('a broken config at start', () => {
     expect(stderr).toContain('config not applied');
     expect(stderr).toContain(`${file}:3:`);
     expect(child.exitCode).toBeNull();
+    const atStart = await cliRun(env, 'status');
+    expect(atStart.stdout).toContain('it was already broken when the gateway started, so no server runs');
+    expect(atStart.stdout).toContain(`${file}:3:`);
 
     await writeFile(file, JSON.stringify({ mcpServers: { fx: fixtureServer('fx') } }));
     await waitFor(
@@ -91,6 +101,8 @@ describe('a broken config at start', () => {
     // Broken again and put back as it was: that the error is fixed, and that no server changed.
     await writeFile(file, '{ "mcpServers": ');
     await waitFor(() => stderr.split('config not applied').length === 3, 20_000, 'the second error');
+    const later = await cliRun(env, 'status');
+    expect(later.stdout).toContain('the gateway runs on with the config it had');
     await writeFile(file, JSON.stringify({ mcpServers: { fx: fixtureServer('fx') } }));
     await waitFor(
       () => stderr.includes('config reloaded (the error is fixed): no server changed\n'),

@@ -195,6 +195,10 @@ describe('the Overview of a gateway started with a config file it cannot read', 
     const servers = page.getByRole('region', { name: 'Servers' });
     // It said "No servers are configured yet" and offered Add a server, which the broken file refuses.
     await servers.getByText('No server runs: the config file has the problem said above.').waitFor();
+    // No previous config exists to keep running: the banner must not promise one.
+    const banner = page.getByRole('alert').filter({ hasText: 'The config file has a problem' });
+    await banner.getByText('no server runs until it is fixed and saved').waitFor();
+    expect(await banner.getByText('previous config keeps running').count()).toBe(0);
     expect(await servers.getByText('No servers are configured yet').count()).toBe(0);
     expect(await servers.getByRole('button', { name: 'Add a server' }).count()).toBe(0);
     expect(await seriousA11yProblems(page)).toEqual([]);
@@ -202,5 +206,10 @@ describe('the Overview of a gateway started with a config file it cannot read', 
     // Fixed by hand: its server is there.
     await writeFile(file, '{ "mcpServers": { "notes": { "command": "node", "args": ["-e", "0"] } } }');
     await servers.getByRole('list', { name: 'Servers by state' }).waitFor({ timeout: 10_000 });
+    await banner.waitFor({ state: 'detached' });
+    // Broken again: now the config it had does keep running, and the banner says so.
+    await writeFile(file, '{ "mcpServers": ');
+    await banner.getByText('the previous config keeps running').waitFor({ timeout: 10_000 });
+    await servers.getByRole('list', { name: 'Servers by state' }).waitFor();
   });
 });
