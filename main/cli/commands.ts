@@ -19,7 +19,7 @@ import {
   missingCommandHint,
   relativeCommandProblem,
   trafficHistoryPath,
-  probeSocket,
+  askSocket,
   readGatewayLock,
   requestUiLoginLink,
   resolveLoginShellPath,
@@ -33,6 +33,7 @@ import {
   userInstallerContext,
   withoutServerName,
 } from '../engine/index.ts';
+import { isSuspended } from '../shared/gateway-lock.ts';
 import { runtimePaths } from '../shared/paths.ts';
 import { describeStopped, markStopped, readStopped } from '../shared/stopped-marker.ts';
 import { formatToolResult, printable, printableLines, table } from './format.ts';
@@ -237,11 +238,34 @@ async function runningGateway(): Promise<GatewayInfo | undefined> {
   return state?.running ? state.info : undefined;
 }
 
+/** How long `status` and `doctor` wait for the gateway to answer a hello on its socket. */
+const ANSWER_WAIT_MS = 2000;
+
+/** The command that ends a process outright, for a gateway that does not stop when asked. */
+function killCommand(pid: number): string {
+  return process.platform === 'win32' ? `taskkill /F /PID ${pid}` : `kill -9 ${pid}`;
+}
+
+/** Why a running gateway does not answer on its socket, and what to do about it. */
+function unresponsiveAdvice(pid: number): string {
+  if (isSuspended(pid))
+    return (
+      `it is suspended (Ctrl-Z in the terminal that runs it, or SIGSTOP), so clients get no answer; resume it ` +
+      `("fg" in that terminal, or "kill -CONT ${pid}"), or stop it with "switchboard stop"`
+    );
+  return (
+    `it may be stuck, and clients get no answer; stop it with "switchboard stop" ` +
+    `(if it does not stop: "${killCommand(pid)}")`
+  );
+}
+
 /** `switchboard status`: is a gateway running, and where. Exit 0 when one runs, 1 when none does. */
 export async function status(opts: { json: boolean }): Promise<number> {
   const paths = runtimePaths();
   const info = await runningGateway();
-  const answering = info ? await probeSocket(info.socket ?? paths.socket) : false;
+  // Connecting is not enough: a suspended gateway's socket still accepts, in the kernel, and answers nothing.
+  const answer = info ? await askSocket(info.socket ?? paths.socket, ANSWER_WAIT_MS) : 'none';
+  const answering = answer === 'answering';
   const stopped = info ? undefined : await readStopped(paths.stopped);
   if (opts.json) {
     const report = info
@@ -277,6 +301,11 @@ export async function status(opts: { json: boolean }): Promise<number> {
         ['  lock', paths.lock],
       ]),
   );
+  if (info.socket && answer === 'unresponsive')
+    process.stdout.write(
+      `\nThe gateway accepts connections on its socket but did not answer within ${ANSWER_WAIT_MS / 1000} s: ` +
+        `${unresponsiveAdvice(info.pid)}.\n`,
+    );
   // An edit by hand that was refused: the file on disk is not what runs, which nothing else here says.
   if (info.configError !== undefined)
     process.stdout.write(
@@ -675,13 +704,21 @@ export async function doctor(opts: Common): Promise<number> {
   try {
     await ensurePrivateDir(paths.dir);
     ok(`socket directory ${paths.dir} is private (0700, ours)`);
-    ok(
-      (await probeSocket(paths.socket))
-        ? `a gateway is answering on ${paths.socket}`
-        : (await readStopped(paths.stopped))
+    const answer = await askSocket(paths.socket, ANSWER_WAIT_MS);
+    const pid = answer === 'unresponsive' ? (await runningGateway())?.pid : undefined;
+    if (answer === 'answering') ok(`a gateway is answering on ${paths.socket}`);
+    else if (answer === 'unresponsive')
+      bad(
+        `${pid === undefined ? 'something' : `the gateway (pid ${pid})`} accepts connections on ${paths.socket} ` +
+          `but did not answer within ${ANSWER_WAIT_MS / 1000} s` +
+          (pid === undefined ? ' (it is not a Switchboard gateway that works)' : `: ${unresponsiveAdvice(pid)}`),
+      );
+    else
+      ok(
+        (await readStopped(paths.stopped))
           ? `no gateway on ${paths.socket} (stopped on purpose)`
           : `no gateway on ${paths.socket} yet (the shim starts one when a client connects)`,
-    );
+      );
   } catch (err) {
     bad(`socket directory: ${(err as Error).message}`);
   }

@@ -53,7 +53,7 @@ export {
   relativeCommandProblem,
   resolveLoginShellPath,
 } from './upstreams/process/index.ts';
-export { ensurePrivateDir, probeSocket } from './downstream/socket-listener.ts';
+export { askSocket, ensurePrivateDir, probeSocket, type SocketAnswer } from './downstream/socket-listener.ts';
 export { logDir, stateDir, trafficHistoryPath } from './state-paths.ts';
 export { runtimePaths } from '../shared/paths.ts';
 export { markStopped } from '../shared/stopped-marker.ts';

@@ -77,6 +77,15 @@ function processStart(pid: number): string | undefined {
   return processStat(pid)?.start;
 }
 
+/**
+ * Linux: the process is suspended (Ctrl-Z in its terminal, SIGSTOP) or stopped by a debugger. It
+ * handles no signal but SIGKILL until continued. Elsewhere (no /proc) false: not known.
+ */
+export function isSuspended(pid: number): boolean {
+  const state = processStat(pid)?.state;
+  return state === 'T' || state === 't';
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -12,12 +12,14 @@ import net from 'node:net';
 import path from 'node:path';
 import {
   encodeChallenge,
+  encodeHello,
   encodeRefused,
   encodeWelcome,
   gatewayProof,
   MAX_HELLO_BYTES,
   newNonce,
   parseHello,
+  parseHelloReply,
   parseProof,
   proofMatches,
   shimProof,
@@ -161,6 +163,45 @@ export function probeSocket(socket: string, timeoutMs = 1000): Promise<boolean> 
     const timer = setTimeout(() => done(true), timeoutMs);
     conn.once('connect', () => done(true));
     conn.once('error', () => done(false));
+  });
+}
+
+/**
+ * What listens on the shim socket: nobody; something that accepts connections but does not answer
+ * (a gateway that is suspended or stuck: the kernel still accepts on its behalf); or a gateway that
+ * answers.
+ */
+export type SocketAnswer = 'none' | 'unresponsive' | 'answering';
+
+/**
+ * Says a hello on `socket` and waits up to `timeoutMs` for the gateway's first reply line (its
+ * challenge, or a refusal): only a gateway whose event loop runs can send it. Nothing follows the
+ * hello, so no session is made; the gateway drops the connection as one that ended in the hello.
+ */
+export function askSocket(socket: string, timeoutMs = 2000): Promise<SocketAnswer> {
+  return new Promise((resolve) => {
+    const conn = net.connect(socket);
+    let connected = false;
+    let received = '';
+    const done = (answer: SocketAnswer) => {
+      clearTimeout(timer);
+      conn.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done('unresponsive'), timeoutMs);
+    conn.once('connect', () => {
+      connected = true;
+      conn.write(encodeHello({ profile: 'default', client: 'probe', nonce: newNonce() }));
+    });
+    conn.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+      const nl = received.indexOf('\n');
+      if (nl !== -1) done(parseHelloReply(received.slice(0, nl)).ok ? 'answering' : 'unresponsive');
+      else if (received.length > MAX_HELLO_BYTES) done('unresponsive');
+    });
+    // Closed without a reply line: it listens, but no gateway answered.
+    conn.once('close', () => done('unresponsive'));
+    conn.once('error', () => done(connected ? 'unresponsive' : 'none'));
   });
 }
 
