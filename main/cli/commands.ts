@@ -334,6 +334,14 @@ export async function stop(opts: { timeoutMs: number }): Promise<number> {
   } catch (err) {
     throw new Error(`cannot signal the gateway (pid ${info.pid}): ${(err as Error).message}`);
   }
+  // As systemd does: a suspended gateway (Ctrl-Z, SIGSTOP) handles the SIGTERM only once continued.
+  if (process.platform !== 'win32') {
+    try {
+      process.kill(info.pid, 'SIGCONT');
+    } catch {
+      // Gone already: the loop below sees it.
+    }
+  }
   const started = Date.now();
   // Looked at once at least: with --timeout 0 it says whether the gateway is gone already.
   for (;;) {
@@ -346,8 +354,15 @@ export async function stop(opts: { timeoutMs: number }): Promise<number> {
     if (Date.now() - started >= opts.timeoutMs) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  const kill = killCommand(info.pid);
+  const stuck = info.socket !== undefined && (await askSocket(info.socket, ANSWER_WAIT_MS)) === 'unresponsive';
   process.stderr.write(
-    `switchboard: the gateway (pid ${info.pid}) did not stop within ${opts.timeoutMs} ms; it is still running\n`,
+    `switchboard: the gateway (pid ${info.pid}) did not stop within ${opts.timeoutMs} ms; it is still running` +
+      (stuck
+        ? ` and does not answer on its socket: it looks stuck. End it with "${kill}"`
+        : `. It may still be stopping its servers: run "switchboard status" in a while; if it still runs, ` +
+          `end it with "${kill}"`) +
+      ` (the next gateway to start stops the servers it leaves running). ${until}\n`,
   );
   return 1;
 }

@@ -1,7 +1,8 @@
 /**
  * A gateway that runs but is frozen: suspended (SIGSTOP, as Ctrl-Z does) or with its event loop
  * stuck. Its socket still accepts connections (the kernel does that), so only an answer tells it
- * apart from a gateway that works: `status` and `doctor` say it does not answer and what to do.
+ * apart from a gateway that works: `status` and `doctor` say it does not answer and what to do,
+ * and `stop` stops a suspended one, or says how to end one that cannot stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -18,16 +19,17 @@ let socket: string;
 let gateway: ChildProcess | undefined;
 
 /** `switchboard serve` with the shim socket, once ready; SIGUSR2 makes it busy for good. */
-async function serve(): Promise<{ pid: number }> {
+async function serve(): Promise<{ pid: number; exited: Promise<number | null> }> {
   const child = spawn(NODE, ['--import', BUSY_ON_SIGNAL, CLI, 'serve', '--port', '0'], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   gateway = child;
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   await waitFor(() => /ready/.test(stderr), 20_000, 'the gateway to be ready');
-  return { pid: child.pid! };
+  return { pid: child.pid!, exited };
 }
 
 beforeEach(async () => {
@@ -96,5 +98,31 @@ describe('a gateway that runs but does not answer', () => {
       'did not answer within 2 s: it may be stuck, and clients get no answer; stop it with "switchboard stop" ' +
         `(if it does not stop: "kill -9 ${pid}")`,
     );
+  }, 60_000);
+
+  it('stop stops a suspended gateway: it is continued, so it handles the SIGTERM', async () => {
+    const { pid, exited } = await serve();
+    process.kill(pid, 'SIGSTOP');
+    const stop = await cliRun(env, 'stop', '--timeout', '5000');
+    expect(stop.stderr).toBe('');
+    expect(stop.stdout).toMatch(new RegExp(`^Stopped the Switchboard gateway \\(pid ${pid}\\)`));
+    expect(stop.code).toBe(0);
+    expect(await exited).toBe(0);
+  }, 60_000);
+
+  it('stop on a gateway stuck for good says it looks stuck and how to end it', async () => {
+    const { pid } = await serve();
+    process.kill(pid, 'SIGUSR2');
+    const stop = await cliRun(env, 'stop', '--timeout', '1000');
+    expect(stop.code).toBe(1);
+    expect(stop.stderr).toContain(
+      `the gateway (pid ${pid}) did not stop within 1000 ms; it is still running and does not answer on its ` +
+        `socket: it looks stuck. End it with "kill -9 ${pid}"`,
+    );
+    expect(stop.stderr).toContain('Clients will not start it again until you start Switchboard');
+    // Ended as told: nothing is left that says a gateway runs, and it stays stopped on purpose.
+    process.kill(pid, 'SIGKILL');
+    await waitFor(async () => (await cliRun(env, 'status')).code === 1, 10_000, 'status to see it gone');
+    expect((await cliRun(env, 'status')).stdout).toMatch(/It was stopped on purpose \(`switchboard stop` at /);
   }, 60_000);
 });
