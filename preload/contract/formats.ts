@@ -32,7 +32,8 @@ function isDateTime(text: string): boolean {
 /** The formats checked, each with what it means in words; any other format is a hint only. */
 export const STRING_FORMATS: Readonly<Record<string, { test(text: string): boolean; what: string }>> = {
   email: { test: (t) => EMAIL.test(t), what: 'an email address' },
-  uri: { test: (t) => URI.test(t), what: 'a URI (scheme:…)' },
+  // Said to people answering a form: "URI" is the specification's word, not theirs.
+  uri: { test: (t) => URI.test(t), what: 'a full link, such as https://example.com' },
   date: { test: isDate, what: 'a date (YYYY-MM-DD)' },
   'date-time': { test: isDateTime, what: 'a date and time (YYYY-MM-DDTHH:MM:SSZ)' },
 };

@@ -326,6 +326,29 @@ describe('forms in the Questions screen', () => {
     expect(await accepted(asked)).toEqual({ action: 'accept', content: { 'first name': 'Ann', terms: true } });
   });
 
+  it('asks for a link in plain words', async () => {
+    const asked = await ask(
+      'Where is your shop?',
+      JSON.stringify({
+        type: 'object',
+        properties: { site: { type: 'string', format: 'uri', title: 'Website' } },
+        required: ['site'],
+      }),
+    );
+    const { question } = asked;
+    const site = question.getByLabel('Website (required)');
+    expect(await description(site)).toBe('A full link, such as https://example.com.');
+    await site.fill('shop.example.com');
+    await question.getByRole('button', { name: 'Accept' }).click();
+    await question.getByText('Website must be a full link, such as https://example.com.').waitFor();
+    // Nowhere the word of the specification, which few who answer know.
+    expect(await question.innerText()).not.toMatch(/\bURI\b/i);
+    await checkAndShoot('question-link-field');
+    await site.fill('https://shop.example.com');
+    await question.getByRole('button', { name: 'Accept' }).click();
+    expect(await accepted(asked)).toEqual({ action: 'accept', content: { site: 'https://shop.example.com' } });
+  });
+
   it("wraps a long unbroken token in a server's message and field texts inside the question's card", async () => {
     const token = 'A1B2C3D4E5'.repeat(30);
     const asked = await ask(

@@ -16,6 +16,7 @@ describe('a question form', () => {
     expect(fieldHint({ type: 'string', format: 'email', maxLength: 100, description: 'Where to write:' }, false)).toBe(
       'Where to write: An email address, at most 100 characters.',
     );
+    expect(fieldHint({ type: 'string', format: 'uri' }, false)).toBe('A full link, such as https://example.com.');
     expect(fieldHint({ type: 'integer', minimum: 1, maximum: 10 }, true)).toBe('A whole number from 1 to 10.');
     expect(fieldHint({ type: 'integer' }, false)).toBe('A whole number.');
     expect(fieldHint({ type: 'number', minimum: 0 }, false)).toBe('A number at least 0.');

@@ -132,7 +132,7 @@ describe('QuestionBroker: form elicitation', () => {
       [{ ...ok, agree: 'yes' }, 'agree', /field "agree" must be true or false/],
       [{ ...ok, tags: ['a', 'z'] }, 'tags', /field "tags" may only contain "a", "b", "c", got "z"/],
       [{ ...ok, tags: ['a', 'b', 'c'] }, 'tags', /field "tags" allows at most 2 selected/],
-      [{ ...ok, site: 'no scheme' }, 'site', /field "site" must be a URI/],
+      [{ ...ok, site: 'no scheme' }, 'site', /field "site" must be a full link, such as https:\/\/example.com, got/],
       [{ ...ok, ratio: Number.NaN }, 'ratio', /field "ratio" must be a number/],
     ];
     for (const [content, field, message] of cases) {
