@@ -179,8 +179,11 @@ describe('forms in the Questions screen', () => {
     await accept.press('Enter');
     await question.getByText('Guests must be a whole number.').waitFor();
     // Not 'Guests is required.' beside the '2e' it shows, and an optional field is not left out unsaid.
-    expect(await question.getByRole('alert').allTextContents()).toEqual([
-      'Guests must be a whole number.',
+    // Each is its field's, read with it; said all at once (an alert each), they were read out as a pile.
+    expect(await question.getByRole('alert').allTextContents()).toEqual(['Not sent: 3 answers need fixing.']);
+    const invalid = question.locator('[aria-invalid="true"]');
+    expect(await Promise.all((await invalid.all()).map(description))).toEqual([
+      'A whole number at least 1. Guests must be a whole number.',
       'Budget must be a number.',
       'Day must be a whole date: its day, month and year.',
     ]);
@@ -245,10 +248,10 @@ describe('forms in the Questions screen', () => {
     await email.fill('ann@example.org');
     await question.getByRole('button', { name: 'Accept' }).press('Enter');
     const rooms = question.getByRole('group', { name: 'Rooms (choose at least 1)' });
-    // The message names the group, as each field's does: read out alone, "Choose at least 1." said not which.
-    await question.getByRole('alert').getByText('Rooms: choose at least 1.', { exact: true }).waitFor();
+    // The message names the group, as each field's does: "Choose at least 1." said not which.
+    await question.getByText('Rooms: choose at least 1.', { exact: true }).waitFor();
     expect(await focused(rooms)).toBe(true);
-    expect(await rooms.getAttribute('aria-describedby')).toBeTruthy();
+    expect(await description(rooms)).toBe('Rooms: choose at least 1.');
     await checkAndShoot('question-refused');
     // The gateway refuses (as it would an answer the server's schema rules out), naming the field.
     await rooms.getByRole('checkbox', { name: 'a' }).check();
