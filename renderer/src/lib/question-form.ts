@@ -18,16 +18,25 @@ export type OffsetMinutes = (at: Date) => number;
 export const browserOffset: OffsetMinutes = (at) => -at.getTimezoneOffset();
 
 /**
- * What each field starts with: its default as its input shows it, or off for a yes/no; others
- * start empty. A date and time is shown in the user's time zone (and sent back as that same
- * moment); a date default a picker cannot show is left out, not sent unseen.
+ * A required yes/no with no default, asked as Yes or No with neither chosen: an unticked box would
+ * send "no" for it though the user never looked. An optional one, or one with a default, is a box.
+ */
+export function asksYesOrNo(field: FormField, required: boolean): boolean {
+  return field.type === 'boolean' && required && field.default === undefined;
+}
+
+/**
+ * What each field starts with: its default as its input shows it, or off for a yes/no box; others
+ * (and a yes/no asked as Yes or No) start empty. A date and time is shown in the user's time zone
+ * (and sent back as that same moment); a date default a picker cannot show is left out, not sent unseen.
  */
 export function initialValues(schema: FormSchema, offset: OffsetMinutes = browserOffset): Map<string, FormValue> {
   const out = new Map<string, FormValue>();
+  const required = new Set(schema.required ?? []);
   for (const [name, field] of Object.entries(schema.properties)) {
     const shown = field.default === undefined ? undefined : shownDefault(field, field.default, offset);
     if (shown !== undefined) out.set(name, shown);
-    else if (field.type === 'boolean') out.set(name, false);
+    else if (field.type === 'boolean' && !asksYesOrNo(field, required.has(name))) out.set(name, false);
   }
   return out;
 }
@@ -142,7 +151,9 @@ export function checkForm(
       // A required multiple choice may be answered with none of its choices ([]) unless it sets minItems.
       if (field.type === 'array') {
         if (required.has(name) && field.minItems) found.set(name, `${label}: choose at least ${field.minItems}.`);
-      } else if (required.has(name) && field.type !== 'boolean') found.set(name, `${label} is required.`);
+      } else if (field.type === 'boolean') {
+        if (required.has(name)) found.set(name, `${label}: choose Yes or No.`);
+      } else if (required.has(name)) found.set(name, `${label} is required.`);
       continue;
     }
     if (field.type === 'number' || field.type === 'integer') {

@@ -314,7 +314,7 @@ describe('forms in the Questions screen', () => {
     const name = question.getByLabel('first name (required)');
     expect(await description(name)).toBe('As on your passport. At least 2 characters.');
     expect(await description(question.getByRole('group', { name: 'dietary needs' }))).toBe('Tick any that apply');
-    const terms = question.getByRole('checkbox', { name: 'I agree (required)' });
+    const terms = question.getByRole('radiogroup', { name: 'I agree (required)' });
     expect(await description(terms)).toBe('The booking terms');
     await name.fill('A');
     await question.getByRole('button', { name: 'Accept' }).click();
@@ -324,9 +324,46 @@ describe('forms in the Questions screen', () => {
     );
     await checkAndShoot('question-descriptions');
     await name.fill('Ann');
-    await terms.check();
+    await terms.getByRole('radio', { name: 'Yes' }).check();
     await question.getByRole('button', { name: 'Accept' }).click();
     expect(await accepted(asked)).toEqual({ action: 'accept', content: { 'first name': 'Ann', terms: true } });
+  });
+
+  it('asks a required yes/no with no default to be answered, rather than send "no" for it unseen', async () => {
+    const asked = await ask(
+      'Keep the old backups?',
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          keep: { type: 'boolean', title: 'Keep them', description: 'They take 40 GB' },
+          notify: { type: 'boolean', title: 'Tell me when done', default: true },
+        },
+        required: ['keep', 'notify'],
+      }),
+    );
+    const { question } = asked;
+    // Accept with nothing touched: an unticked box went as an answer of "no" the user never gave.
+    await question.getByRole('button', { name: 'Accept' }).click();
+    const outcome = await Promise.race([
+      question
+        .getByText('Keep them: choose Yes or No.')
+        .waitFor()
+        .then(() => 'asked to choose'),
+      asked.answer.then((a) => `sent ${JSON.stringify(a.content)}`),
+    ]);
+    expect(outcome).toBe('asked to choose');
+    // Asked as a choice of two, neither chosen.
+    const keep = question.getByRole('radiogroup', { name: 'Keep them (required)' });
+    expect(await keep.getByRole('radio', { name: 'Yes' }).isChecked()).toBe(false);
+    expect(await keep.getByRole('radio', { name: 'No' }).isChecked()).toBe(false);
+    // One with a default starts as the server asks, shown: sending it is what the user sees.
+    expect(await question.getByRole('checkbox', { name: 'Tell me when done (required)' }).isChecked()).toBe(true);
+    expect(await keep.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    expect(await description(keep)).toBe('They take 40 GB Keep them: choose Yes or No.');
+    await checkAndShoot('question-required-yes-no');
+    await keep.getByRole('radio', { name: 'No' }).check();
+    await question.getByRole('button', { name: 'Accept' }).click();
+    expect(await accepted(asked)).toEqual({ action: 'accept', content: { keep: false, notify: true } });
   });
 
   it('asks for a link in plain words', async () => {

@@ -57,6 +57,22 @@ describe('a question form', () => {
     expect(formContent(form, values, utc)).toEqual({ n: 42, b: false });
   });
 
+  it('sends a required yes/no with no default only once it is answered, one with a default as shown', () => {
+    const form = schema(
+      '{"type":"object","properties":{"keep":{"type":"boolean","title":"Keep"},' +
+        '"notify":{"type":"boolean","default":true},"extra":{"type":"boolean"}},"required":["keep","notify"]}',
+    );
+    const values = initialValues(form);
+    expect([...values]).toEqual([
+      ['notify', true],
+      ['extra', false],
+    ]);
+    expect([...checkForm(form, values, utc)]).toEqual([['keep', 'Keep: choose Yes or No.']]);
+    values.set('keep', false);
+    expect(checkForm(form, values, utc).size).toBe(0);
+    expect(formContent(form, values, utc)).toEqual({ keep: false, notify: true, extra: false });
+  });
+
   it('leaves an optional multiple choice with nothing chosen out of the answer', () => {
     const form = schema(
       '{"type":"object","properties":{"name":{"type":"string"},' +
