@@ -41,7 +41,7 @@ export type {
 export { FAILED_OUTCOMES, withoutServerName } from '../../preload/contract/index.ts';
 export { REVISIONS, LATEST_STATEFUL, type Revision } from './protocol/versions.ts';
 export type { SecretStore } from './secrets/store.ts';
-export { assertSecretName, MAX_SECRET_VALUE_LENGTH, secretValueProblem } from './secrets/store.ts';
+export { assertSecretName, secretValueProblem } from './secrets/store.ts';
 export { createMemorySecretStore } from './secrets/memory-store.ts';
 export { stripUrlCredentials } from './secrets/redactor.ts';
 export type { Session } from './downstream/session.ts';

@@ -38,9 +38,6 @@ export function assertSecretName(name: string): void {
   }
 }
 
-/** The longest value `switchboard secrets set`, the app and the control API's setSecret store. */
-export { MAX_SECRET_VALUE_LENGTH };
-
 /**
  * Why a value cannot be a secret, or undefined when it can; never quotes the value. A NUL cannot go
  * into an environment variable or a header: Node refused the server's start with the whole value in
