@@ -428,7 +428,8 @@ export function parseArgs<A extends readonly unknown[]>(
     const listed = names.length === 0 ? '' : ` (${names.join(', ')})`;
     throw new GatewayApiError({ code: 'invalid_request', message: `${method} takes ${wanted}${listed}, got ${count}` });
   }
-  const parsed = spec.args.safeParse(args.slice(0, count));
+  // With the value an issue is about: a text too long is told its length.
+  const parsed = spec.args.safeParse(args.slice(0, count), { reportInput: true });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const [index, ...rest] = issue.path;
@@ -480,10 +481,15 @@ function plainIssue(issue: z.core.$ZodIssue): string {
     maximum?: number | bigint;
     expected?: string;
     values?: unknown[];
+    input?: unknown;
   };
   if (i.code === 'too_small' && i.origin === 'string')
     return Number(i.minimum) === 1 ? 'must not be empty' : `must be at least ${i.minimum} characters`;
-  if (i.code === 'too_big' && i.origin === 'string') return `must be at most ${i.maximum} characters`;
+  if (i.code === 'too_big' && i.origin === 'string')
+    return (
+      `must be at most ${i.maximum} characters` +
+      (typeof i.input === 'string' ? ` (this one has ${i.input.length})` : '')
+    );
   // A whole number past the safe range is an `int` one ("Too big: expected int to be <=9007199254740991").
   const numeric = i.origin === 'number' || i.origin === 'int';
   if (i.code === 'too_small' && numeric) return `must be at least ${i.minimum}`;

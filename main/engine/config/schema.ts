@@ -42,8 +42,6 @@ export const DEFAULTS = {
   },
 } as const;
 
-/** Names become part of tool names (`github__create_issue`), which clients limit to this alphabet. */
-export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const NAMESPACE_SEPARATOR_PATTERN = /^[a-zA-Z0-9_-]{1,4}$/;
 export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 const ENV_KEY_PATTERN = /^[^=\0]+$/;
@@ -68,15 +66,34 @@ const timerMs = (description: string) =>
     .max(MAX_TIMER_MS, { error: `at most ${MAX_TIMER_MS} ms (about 24 days), the longest a timer can wait` })
     .describe(description);
 
-const serverName = z.string().regex(SERVER_NAME_PATTERN, {
-  error:
-    'server names use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 64 ' +
-    'characters): they become part of tool names',
-});
+/**
+ * Server names become part of tool names (`github__create_issue`), which clients limit to this
+ * alphabet and length; profile names take the same.
+ */
+const MAX_CONFIG_NAME_LENGTH = 64;
+const NAME_CHARACTERS = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-const profileName = z.string().regex(SERVER_NAME_PATTERN, {
-  error: 'profile names use letters, digits, "_", "." and "-" (starting with a letter or digit, at most 64 characters)',
-});
+/**
+ * A server's or a profile's name: one too long is told its length (the rule alone left a person
+ * counting), one with other characters the characters a name takes.
+ */
+const configName = (what: 'server' | 'profile', why: string) =>
+  z
+    .string()
+    .max(MAX_CONFIG_NAME_LENGTH, {
+      error: (issue) =>
+        `${what} names are at most ${MAX_CONFIG_NAME_LENGTH} characters ` +
+        `(this one has ${String(issue.input).length})${why}`,
+      abort: true,
+    })
+    .regex(NAME_CHARACTERS, {
+      error:
+        `${what} names use letters, digits, "_", "." and "-" (starting with a letter or digit, at most ` +
+        `${MAX_CONFIG_NAME_LENGTH} characters)${why}`,
+    });
+
+const serverName = configName('server', ': they become part of tool names');
+const profileName = configName('profile', '');
 
 function isHttpsPathUrl(value: string): boolean {
   try {

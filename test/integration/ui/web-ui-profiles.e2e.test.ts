@@ -252,6 +252,26 @@ describe('removing the default profile listed in the config, beside a profile wi
     });
   });
 
+  it('says, of a name too long, how long a name may be and how long this one is', async () => {
+    const page = browser.page;
+    await page.getByRole('link', { name: 'Profiles' }).click();
+    await page.getByRole('button', { name: 'New profile' }).click();
+    const form = page.getByRole('region', { name: 'New profile' });
+    const name = form.getByLabel('Name', { exact: true });
+    // The hint said which characters a name takes, not how many; the refusal, not how far over this one was.
+    await form.getByText('at most 64 of them', { exact: false }).waitFor();
+    await name.fill(`research-${'x'.repeat(71)}`);
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await form
+      .getByRole('alert')
+      .getByText('must be at most 64 characters (this one has 80)', { exact: true })
+      .waitFor();
+    await expect.poll(() => name.getAttribute('aria-invalid')).toBe('true');
+    await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-name-too-long.png'), fullPage: true });
+    expect((await gateway.api.listProfiles()).map((p) => p.name)).not.toContain(`research-${'x'.repeat(71)}`);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('keeps the row of a profile with a 64-character name, and its buttons, within the window', async () => {
     const page = browser.page;
     await page.getByRole('link', { name: 'Profiles' }).click();

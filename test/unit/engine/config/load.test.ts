@@ -553,6 +553,15 @@ describe('parseConfigText: errors a user sees', () => {
       `${FILE}:1:17: mcpServers["my server"]: server names use letters, digits, "_", "." and "-" (starting ` +
         `with a letter or digit, at most 64 characters): they become part of tool names`,
     );
+    // A name of the right characters, too long: how long it is, not the whole rule to count against.
+    const long = `mirror_${'x'.repeat(73)}`;
+    expect(errorFor(`{"mcpServers": {"${long}": {"command": "x"}}}`).message).toBe(
+      `${FILE}:1:17: mcpServers.${long}: server names are at most 64 characters (this one has 80): they become ` +
+        `part of tool names`,
+    );
+    expect(errorFor(`{"mcpServers": {}, "profiles": {"${long}": {"servers": []}}}`).message).toMatch(
+      /: profiles\.mirror_x+: profile names are at most 64 characters \(this one has 80\)$/,
+    );
     expect(errorFor('{"mcpServers": {"a": {"command": "x"},\n "a": {"command": "y"}}}').message).toBe(
       `${FILE}:2:2: mcpServers.a: duplicate key "a" (only one may appear)`,
     );

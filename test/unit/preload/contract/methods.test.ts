@@ -162,6 +162,16 @@ describe('parseArgs', () => {
     expect(refusal(['a', 'b', 'c'])).toBe('y: "names" must have at most 2 items');
   });
 
+  it('says how long a text too long is, beside how long it may be', () => {
+    const spec = METHODS.saveProfile as MethodSpec<unknown[]>;
+    expect(() => parseArgs('saveProfile', spec, ['p'.repeat(80), { servers: [] }])).toThrow(
+      expect.objectContaining({
+        field: 'name',
+        message: 'saveProfile: "name" must be at most 64 characters (this one has 80)',
+      }),
+    );
+  });
+
   it("says at a field what is wrong with it, without the method and the argument's path", () => {
     expect(fieldMessage(fails(['a', { n: 1.5 }]))).toBe('must be a whole number');
     // Past the safe integer range: it said "Too big: expected int to be <=9007199254740991".
