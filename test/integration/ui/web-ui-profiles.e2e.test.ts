@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shimCommand, type Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
@@ -127,6 +127,30 @@ describe('the Profiles screen in two tabs', () => {
     expect(await profiles()).toEqual({ research: { servers: ['b', 'c'] } });
   });
 });
+
+/**
+ * The words of up to 16 characters (a short name, "--profile", a count) that the page shows broken
+ * over two lines or more, within `within`.
+ */
+async function brokenWords(within: Locator): Promise<string[]> {
+  return within.evaluate((root) => {
+    const broken: string[] = [];
+    const doc = root.ownerDocument;
+    // 4: NodeFilter.SHOW_TEXT, its text nodes.
+    const walker = doc.createTreeWalker(root, 4);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of (node.textContent ?? '').matchAll(/\S{1,16}(?!\S)/g)) {
+        if (match.index > 0 && /\S/.test(node.textContent![match.index - 1]!)) continue;
+        const range = doc.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (tops.size > 1) broken.push(match[0]);
+      }
+    }
+    return broken;
+  });
+}
 
 const LONG = `research.${'x'.repeat(55)}`;
 /** A server's name as long as names go (64 characters), in one word. */
@@ -301,6 +325,32 @@ describe('removing the default profile listed in the config, beside a profile wi
       expect(label.x + label.width).toBeLessThanOrEqual(320);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320);
       await page.getByRole('button', { name: 'Cancel' }).click();
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it('keeps short names whole in an 800x600 window, beside a name of 64 characters in one word', async () => {
+    const page = browser.page;
+    await page.setViewportSize({ width: 800, height: 600 });
+    try {
+      await page.getByRole('link', { name: 'Profiles' }).click();
+      await page.getByRole('row', { name: /^default/ }).waitFor();
+      await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-short-names-800.png'), fullPage: true });
+      // The columns were squeezed to a few letters: "default" broke into "defaul" and "t", "--profile" into "--" and
+      // "profile", the address every 8 characters.
+      expect(await brokenWords(page.getByRole('table'))).toEqual([]);
+      // The name of 64 characters in one word still wraps, within the window.
+      const long = page
+        .getByRole('row', { name: /^research/ })
+        .getByRole('cell')
+        .first()
+        .getByText(LONG, { exact: true });
+      expect((await long.boundingBox())!.height).toBeGreaterThan(30);
+      const [width, scroll] = (await page.evaluate(
+        '[document.querySelector("main").clientWidth, document.querySelector("main").scrollWidth]',
+      )) as [number, number];
+      expect(scroll).toBeLessThanOrEqual(width);
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
