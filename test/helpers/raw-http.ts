@@ -8,7 +8,11 @@ export interface RawSession {
 
 export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
-export async function rawSession(url: string, protocolVersion = '2025-06-18'): Promise<RawSession> {
+export async function rawSession(
+  url: string,
+  protocolVersion = '2025-06-18',
+  clientInfo = { name: 'raw', version: '1' },
+): Promise<RawSession> {
   const res = await fetch(url, {
     method: 'POST',
     headers: JSON_HEADERS,
@@ -16,7 +20,7 @@ export async function rawSession(url: string, protocolVersion = '2025-06-18'): P
       jsonrpc: '2.0',
       id: 0,
       method: 'initialize',
-      params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      params: { protocolVersion, capabilities: {}, clientInfo },
     }),
   });
   if (res.status !== 200) throw new Error(`initialize answered ${res.status}: ${await res.text()}`);

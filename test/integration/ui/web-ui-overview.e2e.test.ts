@@ -20,6 +20,7 @@ import {
   waitFor,
   writeConfig,
 } from '../../helpers/gateway.ts';
+import { rawSession, type RawSession } from '../../helpers/raw-http.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -211,5 +212,54 @@ describe('the Overview of a gateway started with a config file it cannot read', 
     await writeFile(file, '{ "mcpServers": ');
     await banner.getByText('the previous config keeps running').waitFor({ timeout: 10_000 });
     await servers.getByRole('list', { name: 'Servers by state' }).waitFor();
+  });
+});
+
+describe('the Overview with many clients connected', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-overview-many-');
+    gateway = await startGateway(await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } }), {
+      uiDir: UI_DIR,
+    });
+    // 60 real HTTP sessions: 30 clients of their own, then a script that connected 30 times.
+    const url = gateway.httpUrl()!;
+    const workers: RawSession[] = [];
+    for (let i = 1; i <= 30; i++) {
+      workers.push(await rawSession(url, '2025-06-18', { name: `worker-${i}`, version: '1.0' }));
+      // Each heard from in a millisecond of its own: which ten are listed does not hang on a tie.
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    for (let i = 1; i <= 30; i++) await rawSession(url, '2025-06-18', { name: 'batch-job', version: '2.1' });
+    // Heard from last of all.
+    await workers[0]!.call({ jsonrpc: '2.0', id: 1, method: 'ping' });
+    expect(await gateway.api.listSessions()).toHaveLength(60);
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+    await browser.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('lists the clients heard from last, one connected many times once, and counts the rest', async () => {
+    const page = browser.page;
+    const section = page.getByRole('region', { name: 'Clients connected now' });
+    await section.getByText('And 21 more connections, heard from less recently.').waitFor();
+    // It listed all 60, one row each: the rest of the page went far below.
+    const rows = section.getByRole('row').filter({ hasNot: page.getByRole('columnheader') });
+    expect(await rows.count()).toBe(10);
+    const clients = (await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')?.textContent ?? ''))).map(
+      (t) => t.replace(/\s+/g, ' ').trim(),
+    );
+    expect(clients.slice(0, 3)).toEqual(['worker-1 1.0', 'batch-job 2.1, 30 connections', 'worker-30 1.0']);
+    expect(clients.at(-1)).toBe('worker-23 1.0');
+    expect(clients).not.toContain('worker-22 1.0');
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await section.screenshot({ path: path.join(await screenshotDir(), 'overview-many-clients.png') });
   });
 });
