@@ -804,12 +804,21 @@ function firstLine(text: string): string {
   return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }
 
-/** What a reload changed, in words: "started fx; stopped old", or that no server changed. */
-export function describeReload(c: { started: string[]; restarted: string[]; stopped: string[] }): string {
+/**
+ * What a reload changed, in words: "started fx; stopped old; updated notes without a restart" (a
+ * new timeoutMs, description or tool filter), or that no server changed.
+ */
+export function describeReload(c: {
+  started: string[];
+  restarted: string[];
+  stopped: string[];
+  updated: string[];
+}): string {
   const parts = [
     c.started.length > 0 ? `started ${c.started.join(', ')}` : '',
     c.restarted.length > 0 ? `restarted ${c.restarted.join(', ')}` : '',
     c.stopped.length > 0 ? `stopped ${c.stopped.join(', ')}` : '',
+    c.updated.length > 0 ? `updated ${c.updated.join(', ')} without a restart` : '',
   ].filter((p) => p !== '');
   return parts.length > 0 ? parts.join('; ') : 'no server changed';
 }

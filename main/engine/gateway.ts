@@ -112,7 +112,7 @@ import type { TrafficReplay } from '../../preload/contract/index.ts';
 import type { TrafficSettings } from './config/index.ts';
 import { OAuthManager } from './oauth/manager.ts';
 import { headerEnv } from './upstreams/header-env.ts';
-import type { SessionContext } from './upstreams/registry.ts';
+import type { AppliedChanges, SessionContext } from './upstreams/registry.ts';
 import type { BrowserOpener, OAuthSession } from './oauth/session.ts';
 import { OAuthVault } from './oauth/vault.ts';
 import { createMemorySecretStore } from './secrets/memory-store.ts';
@@ -272,12 +272,13 @@ const LIST_NAMES = {
   resourceTemplates: 'resource templates',
 } as const;
 
-/** A server's entry without the keys its process never sees. */
+/** A server's entry without the keys its process never sees (the gateway waits `timeoutMs` for its answers). */
 const withoutGatewayKeys = (server: RunningServer) => ({
   ...server,
   tools: undefined,
   prompts: undefined,
   description: undefined,
+  timeoutMs: undefined,
 });
 
 interface ResolvedEntry {
@@ -304,7 +305,7 @@ export interface ServerStatusDto extends UpstreamStatus {
 
 export interface GatewayEvents {
   status: [status: UpstreamStatus];
-  reloaded: [changes: { started: string[]; stopped: string[]; restarted: string[] }];
+  reloaded: [changes: AppliedChanges];
   'config-error': [error: ConfigError];
   log: [line: LogLine];
 }
@@ -399,8 +400,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     });
     this.registry = new UpstreamRegistry<RunningServer>(
       (server, session, sessionId) => this.createUpstream(server, session, sessionId),
-      // Which tools and prompts clients see, and by what names, is the gateway's, and a description
-      // is the user's note: no restart for either.
+      // Which tools and prompts clients see, and by what names, is the gateway's, a description is
+      // the user's note, and how long calls may take is the gateway's wait: no restart for any of them
+      // (a restart cut every call in flight, a remote server's session and each client's own process).
       (a, b) => deepEqual(withoutGatewayKeys(a), withoutGatewayKeys(b)),
       {
         max: () => this.current.limits.maxIsolatedProcesses,
@@ -1631,9 +1633,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.events.publish('log', line);
   }
 
-  private async applyServers(
-    config: ResolvedConfig,
-  ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+  private async applyServers(config: ResolvedConfig): Promise<AppliedChanges> {
     this.redactor.keepNames([...Object.keys(config.servers), ...Object.keys(config.profiles)]);
     const profile = this.opts.onlyProfile === undefined ? undefined : config.profiles[this.opts.onlyProfile];
     const members = this.opts.onlyProfile === undefined ? undefined : new Set(profile?.servers ?? []);
@@ -1731,10 +1731,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** Runs exactly these servers: those whose resolved entry changed start again, the rest keep running. */
-  private async runResolved(
-    entries: Map<string, ResolvedEntry>,
-    leftOut?: string,
-  ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+  private async runResolved(entries: Map<string, ResolvedEntry>, leftOut?: string): Promise<AppliedChanges> {
     const secrets = [...entries.values()].flatMap((r) => r.secrets);
     // Old and new values both, while old processes are still being stopped; then only the new.
     this.setSecrets([...this.serverSecrets, ...secrets]);

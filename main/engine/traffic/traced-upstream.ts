@@ -82,6 +82,10 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
     return this.inner.stop();
   }
 
+  setRequestTimeout(timeoutMs: number): void {
+    this.inner.setRequestTimeout(timeoutMs);
+  }
+
   /** Not async: a recorded call costs one promise more than an unrecorded one, not three. */
   request(method: string, params: Params | undefined, options: RequestOptions = {}): Promise<Record<string, unknown>> {
     if (!this.recorder.enabled) {

@@ -44,6 +44,7 @@ export class FailedUpstream extends EventEmitter<UpstreamEvents> implements Upst
     return Promise.reject(this.error());
   }
   notify(): void {}
+  setRequestTimeout(): void {}
 
   private error(): GatewayError {
     return new GatewayError('upstream_unavailable', `server "${this.name}" cannot start: ${this.reason}`);

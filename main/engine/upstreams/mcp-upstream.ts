@@ -151,12 +151,15 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private session?: ProtocolSession;
   /** Bumped on every connection so late events from an old one are ignored. */
   private generation = 0;
+  /** opts.requestTimeoutMs until a reload changes it (setRequestTimeout). */
+  private requestTimeoutMs: number;
 
   constructor(opts: ManagedUpstreamOptions) {
     super();
     this.name = opts.name;
     this.kind = opts.kind;
     this.opts = opts;
+    this.requestTimeoutMs = opts.requestTimeoutMs;
     this.lifecycle = new UpstreamLifecycle({
       name: opts.name,
       kind: opts.kind,
@@ -198,7 +201,7 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     params: Params | undefined,
     options: RequestOptions = {},
   ): Promise<Record<string, unknown>> {
-    const timeoutMs = options.timeoutMs ?? this.opts.requestTimeoutMs;
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     const req: OutgoingOptions = { timeoutMs };
     if (options.signal) req.signal = options.signal;
     if (options.origin) req.origin = options.origin;
@@ -226,6 +229,10 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
         throw err;
       }
     }
+  }
+
+  setRequestTimeout(timeoutMs: number): void {
+    this.requestTimeoutMs = timeoutMs;
   }
 
   private forwardedHeaders(options: RequestOptions): Record<string, string> | undefined {

@@ -13,6 +13,16 @@ export interface RegistryServer {
   name: string;
   disabled: boolean;
   isolated: boolean;
+  /** Given to the running instances when a change keeps them (Upstream.setRequestTimeout). */
+  timeoutMs: number;
+}
+
+/** What apply() did; `updated`: running servers that took a new entry without a restart. */
+export interface AppliedChanges {
+  started: string[];
+  stopped: string[];
+  restarted: string[];
+  updated: string[];
 }
 
 /** What an isolated instance may take from the client session it is started for. */
@@ -190,22 +200,25 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
    * changed ones are restarted, removed ones stopped, new ones started. `leftOut`: why the servers
    * not in `servers` stop (see stopReason), when it is not that they left the config.
    */
-  apply(servers: S[], leftOut?: string): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+  apply(servers: S[], leftOut?: string): Promise<AppliedChanges> {
     return this.inTurn(() => this.applyNow(servers, leftOut));
   }
 
-  private async applyNow(
-    servers: S[],
-    leftOut = 'was removed from the config',
-  ): Promise<{ started: string[]; stopped: string[]; restarted: string[] }> {
+  private async applyNow(servers: S[], leftOut = 'was removed from the config'): Promise<AppliedChanges> {
     const next = new Map(servers.map((s) => [s.name, s]));
     const started: string[] = [];
     const stopped: string[] = [];
     const restarted: string[] = [];
+    const updated: string[] = [];
     const stopping: Promise<void>[] = [];
     for (const [name, prev] of this.servers) {
       const now = next.get(name);
-      if (now && this.sameInstance(prev, now)) continue;
+      if (now && this.sameInstance(prev, now)) {
+        if (!now.disabled && !deepEqual(prev, now)) updated.push(name);
+        // Its requests from now on wait as long as the new entry says; those in flight keep their limit.
+        for (const upstream of this.instancesOf(name)) upstream.setRequestTimeout(now.timeoutMs);
+        continue;
+      }
       const why = !now
         ? leftOut
         : now.disabled
@@ -230,7 +243,13 @@ export class UpstreamRegistry<S extends RegistryServer = RegistryServer> extends
       else started.push(name);
       if (!server.disabled && !server.isolated) await this.startShared(server);
     }
-    return { started, stopped, restarted };
+    return { started, stopped, restarted, updated };
+  }
+
+  /** The shared instance of a server and those it runs for each session. */
+  private instancesOf(name: string): Upstream[] {
+    const shared = this.shared.get(name);
+    return [...(shared ? [shared] : []), ...(this.isolated.get(name)?.values() ?? [])];
   }
 
   /** Restarts one server (all its instances), e.g. from the UI. */

@@ -127,6 +127,11 @@ export interface Upstream extends EventEmitter<UpstreamEvents> {
    */
   request(method: string, params: Params | undefined, options?: RequestOptions): Promise<Record<string, unknown>>;
   notify(method: string, params?: Params): void;
+  /**
+   * How long requests made from now on wait for their answer (a reload's new `timeoutMs`, taken
+   * without a restart); requests already under way keep the limit they started with.
+   */
+  setRequestTimeout(timeoutMs: number): void;
 }
 
 /**

@@ -99,7 +99,7 @@ describe('editing the config file while running', () => {
     await save({
       mcpServers: { one: { ...fixtureServer('one'), description: 'the first one' }, three: fixtureServer('three') },
     });
-    expect(await reloaded).toEqual({ started: [], stopped: [], restarted: [] });
+    expect(await reloaded).toEqual({ started: [], stopped: [], restarted: [], updated: ['one'] });
     expect(gateway.servers().find((s) => s.name === 'one')!.pid).toBe(pidOne);
   });
 
@@ -107,10 +107,10 @@ describe('editing the config file while running', () => {
     const changes = () => new Promise((resolve) => gateway.once('reloaded', resolve));
     let reloaded = changes();
     await save({ mcpServers: { one: fixtureServer('one'), three: { ...fixtureServer('three'), disabled: true } } });
-    expect(await reloaded).toEqual({ started: [], stopped: ['three'], restarted: [] });
+    expect(await reloaded).toEqual({ started: [], stopped: ['three'], restarted: [], updated: ['one'] });
     reloaded = changes();
     await save({ mcpServers: { one: fixtureServer('one'), three: fixtureServer('three') } });
-    expect(await reloaded).toEqual({ started: ['three'], stopped: [], restarted: [] });
+    expect(await reloaded).toEqual({ started: ['three'], stopped: [], restarted: [], updated: [] });
     // Back in the list (and its list_changed sent) before the next test counts notifications.
     await waitFor(async () => (await client.listTools()).tools.some((t) => t.name === 'three__echo'), 10_000);
   });

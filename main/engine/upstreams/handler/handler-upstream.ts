@@ -134,12 +134,15 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
   /** When the handler last answered anything (performance.now()). */
   private lastAnswerAt = 0;
   private discoverNotes = '';
+  /** spec.timeoutMs until a reload changes it (setRequestTimeout). */
+  private timeoutMs: number;
 
   constructor(spec: HandlerSpec, deps: HandlerUpstreamDeps) {
     super();
     this.name = spec.name;
     this.kind = spec.kind;
     this.spec = spec;
+    this.timeoutMs = spec.timeoutMs;
     this.deps = deps;
     this.lifecycle = new UpstreamLifecycle({
       name: spec.name,
@@ -173,6 +176,10 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
 
   whenReady(timeoutMs: number): Promise<UpstreamInfo> {
     return this.lifecycle.whenReady(timeoutMs);
+  }
+
+  setRequestTimeout(timeoutMs: number): void {
+    this.timeoutMs = timeoutMs;
   }
 
   async stop(): Promise<void> {
@@ -244,7 +251,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         // Out of time while calls are still running is a busy handler (the discover queued behind
         // them), not one that is gone: it stays ready, its calls answer or time out on their own.
         // Unless nothing has answered for as long as a request may take: then it is hung, not busy.
-        const answering = performance.now() - this.lastAnswerAt < this.spec.timeoutMs;
+        const answering = performance.now() - this.lastAnswerAt < this.timeoutMs;
         const busy = this.inFlight > 0 && answering && err instanceof HandlerError && err.busy === true;
         if (this.lifecycle.state === 'ready' && !busy)
           this.lifecycle.lost(this.reason(err), this.retry, notBeforeOf(err));
@@ -356,7 +363,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     try {
       res = await transport.send({
         body: Buffer.from(JSON.stringify(env), 'utf8'),
-        timeoutMs: opts.timeoutMs ?? this.spec.timeoutMs,
+        timeoutMs: opts.timeoutMs ?? this.timeoutMs,
         signal,
         idempotent: opts.idempotent,
         ...(opts.clientHeaders ? { clientHeaders: opts.clientHeaders } : {}),
@@ -512,7 +519,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     if (this.lifecycle.state === 'stopped') return;
     try {
       await this.exchange(envelope('elicitation_cancelled', session, requestId, { name, action, context }), {
-        timeoutMs: Math.min(this.spec.timeoutMs, CANCEL_NOTICE_TIMEOUT_MS),
+        timeoutMs: Math.min(this.timeoutMs, CANCEL_NOTICE_TIMEOUT_MS),
         clientHeaders: options.clientHeaders,
         idempotent: false,
       });
