@@ -310,9 +310,10 @@ export class TrafficRecorder {
       // The message is shown as the entry's error too: it is redacted with the payloads, on write.
       exchange.answer = { error };
       exchange.rawError = error;
-      // A request the gateway gave up on a server: the notifications/cancelled it sent is shown under it. Only
-      // one it sent: a server's question fails with the error of the one put to the client, cancelled there.
-      const sent = exchange.edge === 'upstream' && exchange.direction === 'out';
+      // A request the gateway gave up on (a call to a server, a question put to a client whose call ended):
+      // the notifications/cancelled it sent is shown under it. Only one it sent: a server's question fails
+      // with the error of the one put to the client, and the cancellation went to the client, not the server.
+      const sent = exchange.direction === 'out';
       if (sent && outcome.error instanceof GatewayError && outcome.error.cancelSent) {
         this.noteCancelSent(exchange, outcome.error.cancelSent);
       }
@@ -320,10 +321,10 @@ export class TrafficRecorder {
     this.touch(exchange);
   }
 
-  /** Under `request`, with its server and session. */
+  /** Under `request`, on its edge, with its server and session. */
   private noteCancelSent(request: Exchange, params: unknown): void {
     const init: TrafficBegin = {
-      edge: 'upstream',
+      edge: request.edge,
       direction: 'out',
       method: 'notifications/cancelled',
       params,

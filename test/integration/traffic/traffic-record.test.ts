@@ -320,7 +320,7 @@ describe('the traffic record', () => {
     }
   });
 
-  it('shows only what was sent a server when a call is cancelled while its question waits at the client', async () => {
+  it('shows what the server and the client were told when a call is cancelled as its question waits', async () => {
     const client = await httpClient(gateway.httpUrl()!, { elicitation: {} });
     let asked = false;
     client.setRequestHandler(ElicitRequestSchema, () => {
@@ -340,6 +340,14 @@ describe('the traffic record', () => {
       const question = only(childrenOf(upstream, 'upstream', 'in', 'elicitation/create'), "the server's question");
       expect(question.entry.outcome).toBe('cancelled');
       expect(childrenOf(question, 'upstream', 'out', 'notifications/cancelled')).toEqual([]);
+      // What the client was told: the question put to it was withdrawn, under that question.
+      const put = only(childrenOf(question, 'client', 'out', 'elicitation/create'), 'the question put to the client');
+      expect(put.entry.outcome).toBe('cancelled');
+      const told = only(childrenOf(put, 'client', 'out', 'notifications/cancelled'), 'the withdrawal sent the client');
+      expect(told.entry).toMatchObject({ kind: 'notification', outcome: 'delivered' });
+      expect(told.entry.session?.id).toBe(tree.entry.session?.id);
+      const sent = JSON.parse(told.entry.request.json!) as { requestId: unknown; reason: unknown };
+      expect(sent).toMatchObject({ requestId: expect.any(Number), reason: 'the call that asked it has ended' });
     } finally {
       await client.close();
     }
