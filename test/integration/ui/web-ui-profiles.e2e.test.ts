@@ -152,6 +152,23 @@ async function brokenWords(within: Locator): Promise<string[]> {
   });
 }
 
+/** How many lines `text` is drawn on, within the first text node of `within` that holds it whole. */
+async function linesOf(within: Locator, text: string): Promise<number> {
+  return within.evaluate((root, wanted) => {
+    const doc = root.ownerDocument;
+    const walker = doc.createTreeWalker(root, 4);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = (node.textContent ?? '').indexOf(wanted);
+      if (at === -1) continue;
+      const range = doc.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + wanted.length);
+      return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+    }
+    return 0;
+  }, text);
+}
+
 const LONG = `research.${'x'.repeat(55)}`;
 /** A server's name as long as names go (64 characters), in one word. */
 const LONG_SERVER = 'github_enterprise_production_readonly_mirror_for_ci_and_releases';
@@ -340,6 +357,15 @@ describe('removing the default profile listed in the config, beside a profile wi
       // The columns were squeezed to a few letters: "default" broke into "defaul" and "t", "--profile" into "--" and
       // "profile", the address every 8 characters.
       expect(await brokenWords(page.getByRole('table'))).toEqual([]);
+      // An address breaks after a "/" or ":", not within its host or port ("http://127" above ".0.0.1:437" above
+      // "53/mcp").
+      const address = page
+        .getByRole('row', { name: /^default/ })
+        .getByRole('cell')
+        .nth(4);
+      const { hostname, port } = new URL(gateway.httpUrl()!);
+      expect(await linesOf(address, hostname)).toBe(1);
+      expect(await linesOf(address, port)).toBe(1);
       // The name of 64 characters in one word still wraps, within the window.
       const long = page
         .getByRole('row', { name: /^research/ })
