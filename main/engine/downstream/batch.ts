@@ -6,7 +6,7 @@
  */
 import { RpcCode } from '../protocol/errors.ts';
 import {
-  checkMessage,
+  checkClientMessage,
   failure,
   isRequest,
   type JsonRpcFailure,
@@ -51,7 +51,7 @@ export function readBatch(values: unknown[], inUse: (id: RequestId) => boolean):
   const out: ReadBatch = { requests: [], others: [], refused: [] };
   const ids = new Set<RequestId>();
   for (const value of values) {
-    const checked = checkMessage(value);
+    const checked = checkClientMessage(value);
     if ('error' in checked) {
       out.refused.push(checked.error);
       continue;

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { RpcCode } from '../protocol/errors.ts';
 import { isNotification } from '../protocol/jsonrpc.ts';
-import { parseMessageBytes } from '../protocol/refusals.ts';
+import { parseOneClientMessageBytes } from '../protocol/refusals.ts';
 import { messageJson } from '../protocol/json-text.ts';
 import { Outbox } from './outbox.ts';
 import type { Session } from './session.ts';
@@ -59,7 +59,7 @@ export class LegacySseEndpoint {
     // Another principal's session is answered like one that does not exist.
     if (!entry || entry.principal !== principal)
       return sendRpcError(res, 404, RpcCode.InvalidRequest, 'Session not found: open the SSE stream first');
-    const parsed = parseMessageBytes(body);
+    const parsed = parseOneClientMessageBytes(body);
     if ('error' in parsed) return sendJson(res, 400, parsed.error);
     entry.session.receive(parsed.message);
     res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');

@@ -22,6 +22,7 @@ import { capabilitiesFor } from '../protocol/capabilities.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { SessionBuffer, dropReporter } from './outbox.ts';
 import { targetOf, type TrafficRecorder } from '../traffic/index.ts';
+import { idInUse } from '../../shared/request-ids.ts';
 
 /** How a client reached the gateway; `app`: the app itself (a replay from the traffic view). */
 export type TransportKind = 'streamable-http' | 'sse' | 'stdio' | 'socket' | 'app';
@@ -480,10 +481,8 @@ function cancellation(signal: AbortSignal): GatewayError {
   return signal.reason instanceof GatewayError ? signal.reason : cancelled(errorMessage(signal.reason));
 }
 
-/** What a client hears for a request whose id another of its requests in flight has. */
-export function idInUse(id: RequestId): string {
-  return `request id ${JSON.stringify(id)} is already in use by a request in flight`;
-}
+// The shim says the same for a duplicate it refuses itself.
+export { idInUse };
 
 /** What a client hears for a request past limits.maxRequestsInFlight (stateful and stateless alike). */
 export function tooManyRequests(limit: number): string {

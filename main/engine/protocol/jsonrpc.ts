@@ -3,6 +3,7 @@
  * the shim can read a response id from the start of a line without parsing it
  * (see main/shared/wire.ts).
  */
+import { ID_NOT_STRING_OR_NUMBER, MAX_REQUEST_ID_LENGTH, idTooLong } from '../../shared/request-ids.ts';
 import { GatewayError, RpcCode, type JsonRpcErrorObject } from './errors.ts';
 
 export type RequestId = string | number;
@@ -78,11 +79,11 @@ export function toMessage(value: unknown): JsonRpcMessage {
     ) {
       throw new GatewayError('invalid_request', '"params" must be an object');
     }
-    if ('id' in m && !isValidId(m.id)) throw new GatewayError('invalid_request', '"id" must be a string or a number');
+    if ('id' in m && !isValidId(m.id)) throw new GatewayError('invalid_request', ID_NOT_STRING_OR_NUMBER);
     return m as unknown as JsonRpcMessage;
   }
   if (!('id' in m)) throw new GatewayError('invalid_request', 'message has neither "method" nor "id"');
-  if (!isValidId(m.id) && m.id !== null) throw new GatewayError('invalid_request', '"id" must be a string or a number');
+  if (!isValidId(m.id) && m.id !== null) throw new GatewayError('invalid_request', ID_NOT_STRING_OR_NUMBER);
   const hasResult = 'result' in m;
   const hasError = 'error' in m;
   if (hasResult === hasError)
@@ -139,7 +140,20 @@ export function parseClientMessage(
   } catch (err) {
     return { error: parseError(err) };
   }
-  return Array.isArray(value) && value.length > 0 ? { batch: value } : checkMessage(value);
+  return Array.isArray(value) && value.length > 0 ? { batch: value } : checkClientMessage(value);
+}
+
+/**
+ * checkMessage for what a client sends: a request whose id is over MAX_REQUEST_ID_LENGTH is
+ * refused too (the shim refuses it the same way: it could not answer it if the gateway went away).
+ */
+export function checkClientMessage(value: unknown): { message: JsonRpcMessage } | { error: JsonRpcFailure } {
+  const checked = checkMessage(value);
+  if ('error' in checked) return checked;
+  const m = checked.message;
+  if ('method' in m && 'id' in m && typeof m.id === 'string' && m.id.length > MAX_REQUEST_ID_LENGTH)
+    return { error: failure(m.id, { code: RpcCode.InvalidRequest, message: idTooLong(m.id) }) };
+  return checked;
 }
 
 function parseError(err: unknown): JsonRpcFailure {

@@ -7,6 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { RpcCode, type JsonRpcErrorObject } from './errors.ts';
 import {
+  checkClientMessage,
   failure,
   parseClientMessage,
   parseMessage,
@@ -30,6 +31,12 @@ export const NOT_UTF8: JsonRpcFailure = failure(null, {
 export function parseMessageBytes(bytes: Buffer): { message: JsonRpcMessage } | { error: JsonRpcFailure } {
   const text = decodeUtf8(bytes);
   return text === undefined ? { error: NOT_UTF8 } : parseMessage(text);
+}
+
+/** parseMessageBytes for a client's message that is never a batch (a legacy SSE POST). */
+export function parseOneClientMessageBytes(bytes: Buffer): { message: JsonRpcMessage } | { error: JsonRpcFailure } {
+  const parsed = parseMessageBytes(bytes);
+  return 'error' in parsed ? parsed : checkClientMessage(parsed.message);
 }
 
 /** parseClientMessage from raw bytes (a client's HTTP body): a batch comes back unchecked. */

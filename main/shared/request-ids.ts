@@ -1,0 +1,23 @@
+/**
+ * What a client's request id may be, and what it hears when it is refused: the gateway (every
+ * transport) and the shim say the same, the shim at once, without the gateway.
+ */
+
+/** The longest string id a client's request may have, in characters. */
+export const MAX_REQUEST_ID_LENGTH = 1024;
+
+/** Why a request's id is not taken (the id is neither a string nor a finite number). */
+export const ID_NOT_STRING_OR_NUMBER = '"id" must be a string or a number';
+
+/** What a client hears for a request whose string id is over MAX_REQUEST_ID_LENGTH. */
+export function idTooLong(id: string): string {
+  return (
+    `request id of ${id.length} characters is longer than the ${MAX_REQUEST_ID_LENGTH} ` +
+    'Switchboard accepts: use a shorter id'
+  );
+}
+
+/** What a client hears for a request whose id another of its requests in flight has. */
+export function idInUse(id: string | number): string {
+  return `request id ${JSON.stringify(id)} is already in use by a request in flight`;
+}
