@@ -155,7 +155,12 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         if (!stdinEnded && !socket?.writableNeedDrain) stdin.resume();
       }
     };
-    const errorReply = (id: Id, message: string, data?: Record<string, unknown>, code = GATEWAY_UNAVAILABLE): void => {
+    const errorReply = (
+      id: Id | null,
+      message: string,
+      data?: Record<string, unknown>,
+      code = GATEWAY_UNAVAILABLE,
+    ): void => {
       const error = data === undefined ? { code, message } : { code, message, data };
       writeOut(JSON.stringify({ jsonrpc: '2.0', id, error }) + '\n');
     };
@@ -163,7 +168,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
      * The shim's own answer to a client request. A client that sends requests and never reads the
      * answers is read no further until it does: they would pile up here without bound.
      */
-    const answerClient = (id: Id, message: string, data?: Record<string, unknown>, code?: number): void => {
+    const answerClient = (id: Id | null, message: string, data?: Record<string, unknown>, code?: number): void => {
       errorReply(id, message, data, code);
       if (stdoutBlocked && !stdinEnded && !stdinHeldForStdout) {
         stdinHeldForStdout = true;
@@ -222,6 +227,10 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       eachId(requestId, (id) => session.inFlight.add(id));
       if (socket !== undefined && !socket.write(line)) stdin.pause();
     };
+    /** Whether a client request with this id still waits for its answer (sent, or queued to be). */
+    const waiting = (id: Id): boolean =>
+      session.inFlight.has(id) ||
+      queue.some((q) => q.requestId === id || (Array.isArray(q.requestId) && q.requestId.includes(id)));
     const enqueue = (line: Buffer, requestId: Id | readonly Id[] | undefined): void => {
       if (queue.length >= MAX_QUEUE_LINES || queueBytes + line.length > MAX_QUEUE_BYTES) {
         if (!queueFullLogged) {
@@ -243,7 +252,9 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       (line) => {
         if (state === 'done') return;
         // A line that is not UTF-8 is refused by the gateway (id null): there is nothing to track.
-        const { requestId } = isUtf8(line) ? session.noteClientLine(line.toString('utf8')) : {};
+        const { requestId, refusal } = isUtf8(line) ? session.noteClientLine(line.toString('utf8'), waiting) : {};
+        // A request the shim could not answer if the gateway went away: refused here, as the gateway would.
+        if (refusal !== undefined) return answerClient(refusal.id, refusal.message, undefined, refusal.code);
         switch (state) {
           case 'open':
             send(line, requestId);

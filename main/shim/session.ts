@@ -5,10 +5,12 @@
  * Client lines are small and parsed once; gateway lines are only peeked at.
  */
 
+import { ID_NOT_STRING_OR_NUMBER, MAX_REQUEST_ID_LENGTH, idInUse, idTooLong } from '../shared/request-ids.ts';
+
 export type Id = string | number;
 
-/** Longer string ids are forwarded but not tracked (the gateway-side peek reads a bounded head). */
-export const MAX_TRACKED_ID_LENGTH = 1024;
+/** JSON-RPC's Invalid Request, as the gateway answers it. */
+const INVALID_REQUEST = -32600;
 
 export interface ClientLineInfo {
   /**
@@ -16,6 +18,12 @@ export interface ClientLineInfo {
    * 2025-03-26 batch: its requests, answered together in one array line.
    */
   requestId?: Id | readonly Id[];
+  /**
+   * Set when the line is a request the shim answers itself, never forwarding it: one whose id it
+   * could not answer if the gateway went away (not a string or number, too long to track, or
+   * the id of a request still waiting for its answer). The gateway would refuse it the same way.
+   */
+  refusal?: { id: Id | null; code: number; message: string };
 }
 
 /** Calls `fn` for each id a line's requestId stands for. */
@@ -24,10 +32,14 @@ export function eachId(requestId: Id | readonly Id[] | undefined, fn: (id: Id) =
   else if (requestId !== undefined) fn(requestId as Id);
 }
 
-function trackableId(id: unknown): id is Id {
-  return (
-    (typeof id === 'string' && id.length <= MAX_TRACKED_ID_LENGTH) || (typeof id === 'number' && Number.isFinite(id))
-  );
+/** Why a request with this id is refused, as the gateway says it; undefined for an id it takes. */
+function refusalOf(id: unknown, inUse: (id: Id) => boolean): ClientLineInfo['refusal'] {
+  if (typeof id !== 'string' && (typeof id !== 'number' || !Number.isFinite(id)))
+    return { id: null, code: INVALID_REQUEST, message: `Invalid request: ${ID_NOT_STRING_OR_NUMBER}` };
+  if (typeof id === 'string' && id.length > MAX_REQUEST_ID_LENGTH)
+    return { id, code: INVALID_REQUEST, message: idTooLong(id) };
+  if (inUse(id)) return { id, code: INVALID_REQUEST, message: idInUse(id) };
+  return undefined;
 }
 
 export class ClientSession {
@@ -49,8 +61,11 @@ export class ClientSession {
   private logLevelParams: Record<string, unknown> | undefined;
   private readonly subscriptions = new Map<string, Record<string, unknown>>();
 
-  /** Records what a client line means for the session; returns the request id to track. */
-  noteClientLine(text: string): ClientLineInfo {
+  /**
+   * Records what a client line means for the session; returns the request id to track, or why the
+   * request is refused. `inUse`: whether a request with that id still waits for its answer.
+   */
+  noteClientLine(text: string, inUse: (id: Id) => boolean = (id) => this.inFlight.has(id)): ClientLineInfo {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -58,7 +73,7 @@ export class ClientSession {
       return {}; // the gateway will answer with a parse error (id null)
     }
     if (Array.isArray(value)) return this.noteBatch(value);
-    return this.noteMessage(value, text);
+    return this.noteMessage(value, text, inUse);
   }
 
   /**
@@ -72,13 +87,14 @@ export class ClientSession {
     for (const value of values) {
       const m = value as Record<string, unknown> | null;
       if (typeof m !== 'object' || m === null || m.method === 'initialize') continue;
-      const { requestId } = this.noteMessage(m, '');
+      // One the gateway refuses is answered in the batch's array: not tracked, nor refused here.
+      const { requestId } = this.noteMessage(m, '', () => false);
       if (requestId !== undefined) ids.push(requestId as Id);
     }
     return ids.length > 0 ? { requestId: ids } : {};
   }
 
-  private noteMessage(value: unknown, text: string): ClientLineInfo {
+  private noteMessage(value: unknown, text: string, inUse: (id: Id) => boolean): ClientLineInfo {
     if (typeof value !== 'object' || value === null) return {};
     const m = value as Record<string, unknown>;
     const method = m.method;
@@ -100,14 +116,16 @@ export class ClientSession {
       }
       return {};
     }
-    if (!trackableId(m.id)) return {};
+    const refusal = refusalOf(m.id, inUse);
+    if (refusal !== undefined) return { refusal };
+    const id = m.id as Id;
     switch (method) {
       case 'subscriptions/listen':
-        this.streams.add(m.id);
+        this.streams.add(id);
         break;
       case 'initialize':
         this.initializeLine = text;
-        this.initializeId = m.id;
+        this.initializeId = id;
         this.initializeAnswered = false;
         this.initializedSent = false;
         this.logLevelParams = undefined;
@@ -123,7 +141,7 @@ export class ClientSession {
         if (params && typeof params.uri === 'string') this.subscriptions.delete(params.uri);
         break;
     }
-    return { requestId: m.id };
+    return { requestId: id };
   }
 
   /** Called for a gateway response to a client request; returns true when it answers the client's initialize. */

@@ -19,6 +19,7 @@ import {
 } from '../../helpers/gateway.ts';
 import { runtimePaths } from '../../../main/shared/paths.ts';
 import { probeSocket, readGatewayLock } from '../../../main/engine/index.ts';
+import { INITIALIZE, rawStdio } from '../../helpers/raw-stdio.ts';
 
 describe('the shim, as a client spawns it', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -440,4 +441,80 @@ describe('the shim, as a client spawns it', () => {
       await writeConfig(dir.dir, baseConfig);
     }
   });
+
+  it('answers each request once when its gateway dies, refusing at once ids it could not answer for', async () => {
+    const gateway = startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    // No gateway comes back: what the client hears after the crash comes from the shim alone.
+    const noGateway = { SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, '-e', '']) };
+    const shimArgs = [CLI, 'shim', '--profile', 'just_fx', '--connect-timeout', '1000'];
+    const client = rawStdio(NODE, shimArgs, { ...process.env, ...env, ...noGateway });
+    type Answer = { id: unknown; result?: { tools?: { name: string }[] }; error?: { code: number; message: string } };
+    const answers = () => client.messages.filter((m) => 'result' in m || 'error' in m) as Answer[];
+    const answersTo = (id: unknown) => answers().filter((m) => JSON.stringify(m.id) === JSON.stringify(id));
+    const slow = (id: unknown) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'fx__slow', arguments: { steps: 100, delayMs: 100 }, _meta: { progressToken: 'p' } },
+    });
+    const longId = 'x'.repeat(1025);
+    const invalidId = { code: -32600, message: 'Invalid request: "id" must be a string or a number' };
+    const tooLong = {
+      code: -32600,
+      message: 'request id of 1025 characters is longer than the 1024 Switchboard accepts: use a shorter id',
+    };
+    try {
+      client.send(INITIALIZE(0));
+      await client.response(0);
+      client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      let lists = 0;
+      await waitFor(
+        async () => {
+          const id = `list-${++lists}`;
+          client.send({ jsonrpc: '2.0', id, method: 'tools/list' });
+          const tools = ((await client.response(id)) as Answer).result?.tools ?? [];
+          return tools.some((t) => t.name === 'fx__slow');
+        },
+        20_000,
+        'fx listed',
+      );
+      client.send(slow(7));
+      await waitFor(() => client.messages.some((m) => m.method === 'notifications/progress'), 15_000, 'the call');
+      const before = answers().length;
+      client.send(slow(7));
+      client.send(slow(longId));
+      client.send(slow(null));
+      client.send(slow({ n: 1 }));
+      // Each answered at once, as the gateway would (7 itself is still running).
+      await waitFor(() => answers().length === before + 4, 5000, 'four refusals');
+      expect(answersTo(7).map((m) => m.error)).toEqual([
+        { code: -32600, message: 'request id 7 is already in use by a request in flight' },
+      ]);
+      expect(answersTo(longId).map((m) => m.error)).toEqual([tooLong]);
+      expect(answersTo(null).map((m) => m.error)).toEqual([invalidId, invalidId]);
+
+      gateway.kill('SIGKILL');
+      // The first 7 is still the shim's to answer, though a second 7 was refused meanwhile.
+      await waitFor(() => answersTo(7).length === 2, 10_000, 'the call in flight answered');
+      expect(answersTo(7)[1]!.error?.message).toMatch(/gateway stopped or restarted\), so whether it ran is unknown/);
+      client.send(slow(8));
+      await waitFor(() => answersTo(8).length === 1, 10_000, 'an answer with no gateway');
+      expect(answersTo(8)[0]!.error?.message).toMatch(/^Switchboard is not running/);
+      // With no gateway at all, such requests get the same answers, not silence.
+      client.send(slow(longId));
+      client.send(slow(null));
+      client.send(slow(9));
+      await waitFor(() => answersTo(9).length === 1, 10_000, 'an answer with no gateway');
+      await waitFor(() => answersTo(null).length === 3, 5000, 'the refusal of id null');
+      expect(answersTo(longId).map((m) => m.error)).toEqual([tooLong, tooLong]);
+      expect(answersTo(null).map((m) => m.error)).toEqual([invalidId, invalidId, invalidId]);
+      // Exactly one answer for each request: 7 was sent twice, the rest as counted above.
+      client.child.stdin!.end();
+      await new Promise<void>((resolve) => client.child.once('exit', () => resolve()));
+      expect(answers().length).toBe(lists + 1 + 2 + 2 + 3 + 1 + 1);
+    } finally {
+      client.close();
+    }
+  }, 60_000);
 });

@@ -14,8 +14,33 @@ describe('ClientSession', () => {
     expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 5, result: {} }))).toEqual({});
     expect(s.noteClientLine('not json')).toEqual({});
     expect(s.noteClientLine('[{"jsonrpc":"2.0","id":9,"method":"x"}]')).toEqual({});
-    expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 'x'.repeat(5000), method: 'm' }))).toEqual({});
-    expect(s.noteClientLine(line({ jsonrpc: '2.0', id: null, method: 'm' }))).toEqual({});
+  });
+
+  it('refuses, as the gateway would, a request whose id it could not answer for', () => {
+    const s = new ClientSession();
+    const invalid = { id: null, code: -32600, message: 'Invalid request: "id" must be a string or a number' };
+    for (const id of [null, { n: 1 }, [1], true])
+      expect(s.noteClientLine(line({ jsonrpc: '2.0', id, method: 'm' }))).toEqual({ refusal: invalid });
+    expect(s.noteClientLine('{"jsonrpc":"2.0","id":1e400,"method":"m"}')).toEqual({ refusal: invalid });
+    const long = 'x'.repeat(1025);
+    expect(s.noteClientLine(line({ jsonrpc: '2.0', id: long, method: 'm' }))).toEqual({
+      refusal: {
+        id: long,
+        code: -32600,
+        message: 'request id of 1025 characters is longer than the 1024 Switchboard accepts: use a shorter id',
+      },
+    });
+    expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 'y'.repeat(1024), method: 'm' }))).toEqual({
+      requestId: 'y'.repeat(1024),
+    });
+    s.inFlight.add(3);
+    expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 3, method: 'initialize', params: {} }))).toEqual({
+      refusal: { id: 3, code: -32600, message: 'request id 3 is already in use by a request in flight' },
+    });
+    // Nothing of the refused initialize is kept for a replay.
+    expect(s.noteResponse(3)).toBe(false);
+    // A response the client sends (to the gateway's request) is never refused for its id.
+    expect(s.noteClientLine(line({ jsonrpc: '2.0', id: null, error: { code: 1, message: 'm' } }))).toEqual({});
   });
 
   it('forgets a cancelled request', () => {
