@@ -34,6 +34,8 @@ export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 /** Codes waiting to be used and sessions kept, at most: the oldest code, the longest unused session go first. */
 const MAX_CODES = 32;
 const MAX_SESSIONS = 64;
+/** A login's body is `{"code": "..."}`, some 50 bytes. */
+const MAX_LOGIN_BYTES = 4096;
 
 /**
  * Our own scripts and styles only (no inline script, no eval), the API on this origin, no frames.
@@ -325,10 +327,14 @@ async function login(req: IncomingMessage, res: ServerResponse, sessions: UiSess
     sendJson(res, 415, { error: refusal.message });
     return;
   }
-  const body = await readBody(req, 4096);
+  const body = await readBody(req, MAX_LOGIN_BYTES);
+  if (body === undefined) {
+    sendJson(res, 413, { error: `${LOGIN_PATH} takes a body of at most ${MAX_LOGIN_BYTES} bytes: {"code": "..."}` });
+    return;
+  }
   let code: unknown;
   try {
-    code = body === undefined ? undefined : (JSON.parse(body.toString('utf8')) as { code?: unknown })?.code;
+    code = (JSON.parse(body.toString('utf8')) as { code?: unknown })?.code;
   } catch {
     code = undefined;
   }

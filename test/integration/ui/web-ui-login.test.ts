@@ -151,7 +151,7 @@ describe('the web UI under /ui', () => {
     expect((await fetch(`${base}/api/status`, { headers: bearer(left) })).status).toBe(401);
   });
 
-  it('refuses the session from another origin, and a login without a code', async () => {
+  it('refuses the session from another origin, a login without a code, and one too large to be a code', async () => {
     const { session } = await login(gateway);
     const crossSite = await fetch(`${base}/api/status`, {
       headers: { ...bearer(session), origin: 'http://evil.example' },
@@ -165,6 +165,15 @@ describe('the web UI under /ui', () => {
     expect(noCode.status).toBe(400);
     const form = await fetch(`${base}/ui/login`, { method: 'POST', body: 'code=x' });
     expect(form.status).toBe(415);
+    const huge = await fetch(`${base}/ui/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: string }).error).toBe(
+      '/ui/login takes a body of at most 4096 bytes: {"code": "..."}',
+    );
   });
 
   it('gives a new login link only to a holder of the API token', async () => {
