@@ -26,6 +26,17 @@ describe('web UI sessions', () => {
     expect(sessions.admits(carrying(secret))).toBe(true);
   });
 
+  it('takes a code for ten minutes only', () => {
+    let now = 1_000_000;
+    const sessions = new UiSessions(() => now);
+    const fresh = sessions.newCode();
+    const late = sessions.newCode();
+    now += 10 * 60 * 1000;
+    expect(sessions.redeem(fresh, PORT)).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    now += 1;
+    expect(sessions.redeem(late, PORT)).toBeUndefined();
+  });
+
   it('ends a session unused for 12 hours, and says which one ended, however it ended', () => {
     let now = 0;
     const ended: string[] = [];
