@@ -23,7 +23,7 @@ import {
 export interface HttpBridgeOptions<Api> {
   /** Where the API lives, e.g. `http://127.0.0.1:8787/api`. Default: `/api` on the page's origin. */
   baseUrl?: string;
-  /** Sent as `Authorization: Bearer <token>`; without one, the browser's cookies authenticate. */
+  /** Sent as `Authorization: Bearer <token>` (the API token, or a web UI session's secret; never a cookie). */
   token?: string;
   fetch?: typeof fetch;
   table?: MethodTable<Api>;

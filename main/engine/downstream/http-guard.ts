@@ -22,8 +22,8 @@ export interface GuardOptions {
   /** Bearer tokens accepted, each naming a principal. None: no token is required. */
   principals?: readonly Principal[];
   /**
-   * Requests that authenticate on their own (the web UI's pages and login, /api with the UI's
-   * session cookie): no bearer token is asked of them. Host and Origin are checked all the same.
+   * Requests that authenticate on their own (the web UI's pages and login, /api with its own token
+   * or a UI session's): no listener token is asked of them. Host and Origin are checked all the same.
    */
   ownAuth?: (req: IncomingMessage) => boolean;
 }
@@ -164,7 +164,7 @@ const CORS_EXPOSED_HEADERS = 'mcp-session-id, mcp-protocol-version, www-authenti
 
 /**
  * CORS headers for a request from a page on one of the configured `allowedOrigins` (never a
- * wildcard, never credentials: the UI's session cookie must not go cross-origin), or undefined.
+ * wildcard, never credentials: no page elsewhere may read an answer sent with its user's credentials), or undefined.
  */
 export function corsHeaders(req: IncomingMessage, configured: ReadonlySet<string>): Record<string, string> | undefined {
   const origin = req.headers.origin;
