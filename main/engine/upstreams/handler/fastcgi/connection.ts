@@ -95,10 +95,34 @@ export interface FastcgiReply {
 interface Pending {
   resolve(reply: FastcgiReply): void;
   reject(err: FastcgiError): void;
-  stdout: Buffer[];
+  /** The reply so far, in one buffer grown as it fills: its first `stdoutBytes` bytes. */
+  stdout: Buffer;
   stdoutBytes: number;
+  /**
+   * What the reply's STDOUT records took on the wire, headers and padding included: the size the
+   * limit applies to. A server can send a record per byte, or empty ones without end, whose
+   * contents alone never reach the limit.
+   */
+  recordBytes: number;
   stderr: string;
   maxBytes: number;
+}
+
+/** The reply received so far. */
+function stdoutOf(pending: Pending): Buffer {
+  return pending.stdout.subarray(0, pending.stdoutBytes);
+}
+
+/** Adds a record's content to the reply, doubling the buffer when it is full (never past the limit). */
+function appendStdout(pending: Pending, content: Buffer): void {
+  const needed = pending.stdoutBytes + content.length;
+  if (needed > pending.stdout.length) {
+    const grown = Buffer.allocUnsafe(Math.min(pending.maxBytes, Math.max(needed, pending.stdout.length * 2, 4096)));
+    pending.stdout.copy(grown, 0, 0, pending.stdoutBytes);
+    pending.stdout = grown;
+  }
+  content.copy(pending.stdout, pending.stdoutBytes);
+  pending.stdoutBytes = needed;
 }
 
 const REQUEST_ID = 1;
@@ -217,7 +241,7 @@ export class FastcgiConnection {
         ),
       );
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject, stdout: [], stdoutBytes: 0, stderr: '', maxBytes };
+      this.pending = { resolve, reject, stdout: Buffer.alloc(0), stdoutBytes: 0, recordBytes: 0, stderr: '', maxBytes };
       const records = [
         encodeBeginRequest(REQUEST_ID, keepConn),
         ...encodeStream(RecordType.Params, REQUEST_ID, encodeNameValuePairs(params)),
@@ -270,8 +294,8 @@ export class FastcgiConnection {
       // Management records (id 0) and other ids are not ours.
       if (record.requestId !== REQUEST_ID) continue;
       if (record.type === RecordType.Stdout) {
-        pending.stdoutBytes += record.content.length;
-        if (pending.stdoutBytes > pending.maxBytes) {
+        pending.recordBytes += record.size;
+        if (pending.recordBytes > pending.maxBytes) {
           this.fail(
             new FastcgiError(
               'too_large',
@@ -281,7 +305,7 @@ export class FastcgiConnection {
           );
           return;
         }
-        pending.stdout.push(record.content);
+        appendStdout(pending, record.content);
       } else if (record.type === RecordType.Stderr) {
         if (pending.stderr.length < STDERR_KEEP)
           pending.stderr = (pending.stderr + record.content.toString('utf8')).slice(0, STDERR_KEEP);
@@ -323,7 +347,7 @@ export class FastcgiConnection {
     }
     this.served++;
     this.lastReplyAt = Date.now();
-    const stdout = Buffer.concat(pending.stdout);
+    const stdout = stdoutOf(pending);
     if (end.appStatus !== 0) {
       const stderr = pending.stderr.trim();
       pending.reject(
@@ -394,7 +418,7 @@ export class FastcgiConnection {
       ...(err.notSent ? { notSent: true } : {}),
     };
     if (pending.stderr) extra.stderr = pending.stderr;
-    if (pending.stdout.length) extra.partial = Buffer.concat(pending.stdout);
+    if (pending.stdoutBytes) extra.partial = stdoutOf(pending);
     return new FastcgiError(err.kind, err.message, extra);
   }
 }

@@ -38,6 +38,8 @@ export interface FcgiRecord {
   type: number;
   requestId: number;
   content: Buffer;
+  /** Bytes it took on the wire: header, content and padding. */
+  size: number;
 }
 
 export function encodeRecord(type: number, requestId: number, content: Buffer = Buffer.alloc(0)): Buffer {
@@ -150,6 +152,7 @@ export class RecordParser {
         type: this.buffer.readUInt8(1),
         requestId: this.buffer.readUInt16BE(2),
         content: Buffer.from(this.buffer.subarray(HEADER_LENGTH, HEADER_LENGTH + contentLength)),
+        size: total,
       });
       this.buffer = this.buffer.subarray(total);
     }
