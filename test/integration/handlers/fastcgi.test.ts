@@ -500,6 +500,34 @@ describe('FastCGI servers that break the protocol', () => {
     expect(err.stderr).toBe('boom: database unreachable\nat line 3');
   });
 
+  it('a timeout after bytes that are no whole reply says they came, not that nothing did', async () => {
+    const reply = 'Content-Type: application/json\r\n\r\n{"content":[]}';
+    const server = await startRawFastcgi((req, socket) => {
+      const envelope = JSON.parse(req.stdin.toString('utf8')) as { type: string; name?: string };
+      const id = req.requestId;
+      if (envelope.type === 'discover') socket.write(raw.reply(id, DISCOVER));
+      else if (envelope.name === 'cut') {
+        // A header promising 60000 bytes, then 48.
+        const record = raw.stdout(id, reply);
+        record.writeUInt16BE(60_000, 4);
+        socket.write(record);
+      } else if (envelope.name === 'unended') socket.write(raw.stdout(id, reply));
+      // The whole reply, for a request id that is not this one.
+      else socket.write(Buffer.concat([raw.stdout(id + 1, reply), raw.end(id + 1)]));
+    });
+    servers.push(server);
+    const u = upstream('broken', server.address, { timeoutMs: 400 });
+    await u.whenReady(5000);
+    const message = async (name: string) => (await failure(u.request('tools/call', { name, arguments: {} }))).message;
+    const timedOut = `server "broken": no complete reply from FastCGI server ${server.address} within 400 ms`;
+    expect(await message('cut')).toBe(`${timedOut} (56 bytes came, but not its FCGI_END_REQUEST record)`);
+    expect(await message('unended')).toBe(`${timedOut} (56 bytes came, but not its FCGI_END_REQUEST record)`);
+    expect(await message('other')).toBe(
+      `${timedOut} (80 bytes came, but not its FCGI_END_REQUEST record; they were records for request id 2, ` +
+        'and this request is id 1)',
+    );
+  });
+
   it('an overloaded server (FCGI_OVERLOADED)', async () => {
     const server = await rawServer((id, socket) => socket.write(raw.end(id, 0, 2)));
     const u = upstream('overloaded', server.address);

@@ -5,7 +5,7 @@
  * "Why our own FastCGI client").
  */
 import { parseCgiResponse, CgiResponseError, type CgiResponse } from './cgi-response.ts';
-import { FastcgiError, describeTarget, type FastcgiTarget } from './connection.ts';
+import { FastcgiError, REQUEST_ID, describeTarget, type FastcgiTarget } from './connection.ts';
 import { FastcgiPool, type PoolStats } from './pool.ts';
 
 export interface FastcgiClientOptions {
@@ -86,11 +86,15 @@ export class FastcgiClient {
       () => {
         // Nothing at all back: a server that queues what its workers cannot take yet (php-fpm) looks
         // the same as a slow script, so both are named.
+        const { bytes, foreignId } = connection.received;
         const why =
-          connection.receivedBytes === 0
+          bytes === 0
             ? ' (nothing of it came: the script is still running, or every worker of the pool is busy; ' +
               "php-fpm's pm.max_children sets how many there are)"
-            : '';
+            : ` (${bytes} bytes came, but not its FCGI_END_REQUEST record` +
+              (foreignId === undefined
+                ? ')'
+                : `; they were records for request id ${foreignId}, and this request is id ${REQUEST_ID})`);
         connection.destroy(
           new FastcgiError(
             'timeout',

@@ -104,6 +104,10 @@ interface Pending {
    * contents alone never reach the limit.
    */
   recordBytes: number;
+  /** Every byte that came while it was in flight, whole records of it or not. */
+  wireBytes: number;
+  /** The first request id other than ours (and not 0, management) that records came for. */
+  foreignId?: number;
   stderr: string;
   maxBytes: number;
 }
@@ -125,7 +129,8 @@ function appendStdout(pending: Pending, content: Buffer): void {
   pending.stdoutBytes = needed;
 }
 
-const REQUEST_ID = 1;
+/** Every request is id 1: a connection carries one at a time. */
+export const REQUEST_ID = 1;
 
 /** How a connection ended, so the pool can learn whether the server keeps connections open. */
 export interface CloseInfo {
@@ -208,9 +213,14 @@ export class FastcgiConnection {
     return this.pending !== undefined;
   }
 
-  /** Bytes of the reply in progress received so far (stdout and stderr); 0 with none in progress. */
-  get receivedBytes(): number {
-    return this.pending ? this.pending.stdoutBytes + this.pending.stderr.length : 0;
+  /**
+   * What came so far for the request in progress, for a timeout's message: its bytes (whole records
+   * or not, ours or not), and the request id of records that were for another request.
+   */
+  get received(): { bytes: number; foreignId?: number } {
+    if (!this.pending) return { bytes: 0 };
+    const { wireBytes: bytes, foreignId } = this.pending;
+    return foreignId === undefined ? { bytes } : { bytes, foreignId };
   }
 
   /** Called once when the connection ends for any reason (the pool drops it). */
@@ -241,7 +251,16 @@ export class FastcgiConnection {
         ),
       );
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject, stdout: Buffer.alloc(0), stdoutBytes: 0, recordBytes: 0, stderr: '', maxBytes };
+      this.pending = {
+        resolve,
+        reject,
+        stdout: Buffer.alloc(0),
+        stdoutBytes: 0,
+        recordBytes: 0,
+        wireBytes: 0,
+        stderr: '',
+        maxBytes,
+      };
       const records = [
         encodeBeginRequest(REQUEST_ID, keepConn),
         ...encodeStream(RecordType.Params, REQUEST_ID, encodeNameValuePairs(params)),
@@ -278,6 +297,7 @@ export class FastcgiConnection {
       this.destroy();
       return;
     }
+    pending.wireBytes += chunk.length;
     let records;
     try {
       records = this.parser.push(chunk);
@@ -292,7 +312,10 @@ export class FastcgiConnection {
     }
     for (const record of records) {
       // Management records (id 0) and other ids are not ours.
-      if (record.requestId !== REQUEST_ID) continue;
+      if (record.requestId !== REQUEST_ID) {
+        if (record.requestId !== 0) pending.foreignId ??= record.requestId;
+        continue;
+      }
       if (record.type === RecordType.Stdout) {
         pending.recordBytes += record.size;
         if (pending.recordBytes > pending.maxBytes) {
