@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HandlerError } from '../../../main/engine/upstreams/handler/errors.ts';
@@ -204,7 +204,9 @@ describe('php-fpm running a script that goes wrong', () => {
     expect(err.message).toBe(
       `server "misbehave": no complete reply from FastCGI server ${fpm.address} within 300 ms (nothing of it came: ` +
         "the script is still running, or every worker of the pool is busy; php-fpm's pm.max_children sets how many " +
-        'there are)',
+        'there are. php-fpm runs a request it took to its end, also one still queued when the call gave up on it: ' +
+        'a "pool" no larger than pm.max_children keeps the wait in Switchboard, where a call that times out never ' +
+        'reaches php-fpm)',
     );
     expect(await u.request('tools/call', { name: 'slow', arguments: { ms: 1 } })).toEqual({
       content: [{ type: 'text', text: 'slept' }],
@@ -391,6 +393,48 @@ describe('php-fpm: static headers, keep-alive and the pool', () => {
       expect(await busy).toEqual({ content: [{ type: 'text', text: 'slept' }] });
     } finally {
       await fpm.stop();
+    }
+  });
+
+  it("calls given up in php-fpm's queue still run, as the timeout says; a pool of its size holds them", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sb-booked-'));
+    const fpms = [await startPhpFpm({ listen: 'tcp', children: 1 }), await startPhpFpm({ listen: 'tcp', children: 1 })];
+    try {
+      /** Four calls of 500 ms at once, each with its time limit; what failed, and which calls took effect. */
+      const burst = async (u: Upstream, file: string, limits: number[]) => {
+        const results = await Promise.allSettled(
+          limits.map((timeoutMs, i) =>
+            u.request('tools/call', { name: 'book', arguments: { ms: 500, file, n: i + 1 } }, { timeoutMs }),
+          ),
+        );
+        // Whatever is still running or queued in php-fpm has ended by then.
+        await new Promise((r) => setTimeout(r, 2500));
+        const booked = await readFile(file, 'utf8').then((text) => text.trim().split('\n').map(Number).sort());
+        const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+        return { failed, booked };
+      };
+      // More connections than workers: php-fpm takes all four and runs each in turn, given up or not.
+      const wide = upstream('wide', fpms[0]!.address, { entrypoint: MISBEHAVE_PHP, pool: 4 });
+      await wide.whenReady(10_000);
+      const overflowing = await burst(wide, path.join(dir, 'wide'), [800, 800, 800, 800]);
+      expect(overflowing.booked).toEqual([1, 2, 3, 4]);
+      expect(overflowing.failed).toHaveLength(3);
+      for (const message of overflowing.failed)
+        expect(message).toContain(
+          'php-fpm runs a request it took to its end, also one still queued when the call gave up on it: ' +
+            'a "pool" no larger than pm.max_children keeps the wait in Switchboard, where a call that times out ' +
+            'never reaches php-fpm)',
+        );
+      // As many connections as workers: the two calls that time out waiting for one are never sent.
+      const narrow = upstream('narrow', fpms[1]!.address, { entrypoint: MISBEHAVE_PHP, pool: 1 });
+      await narrow.whenReady(10_000);
+      const waiting = await burst(narrow, path.join(dir, 'narrow'), [3000, 3000, 700, 700]);
+      expect(waiting.booked).toEqual([1, 2]);
+      expect(waiting.failed).toHaveLength(2);
+      for (const message of waiting.failed) expect(message).toContain('all 1 connections to FastCGI server');
+    } finally {
+      for (const fpm of fpms) await fpm.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

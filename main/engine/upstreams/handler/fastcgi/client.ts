@@ -85,12 +85,15 @@ export class FastcgiClient {
     const timer = setTimeout(
       () => {
         // Nothing at all back: a server that queues what its workers cannot take yet (php-fpm) looks
-        // the same as a slow script, so both are named.
+        // the same as a slow script, so both are named. Neither stops for our giving up (php-fpm reads
+        // a queued request from its closed connection and runs it), which a caller must know.
         const { bytes, foreignId } = connection.received;
         const why =
           bytes === 0
             ? ' (nothing of it came: the script is still running, or every worker of the pool is busy; ' +
-              "php-fpm's pm.max_children sets how many there are)"
+              "php-fpm's pm.max_children sets how many there are. php-fpm runs a request it took to its end, also " +
+              'one still queued when the call gave up on it: a "pool" no larger than pm.max_children keeps the ' +
+              'wait in Switchboard, where a call that times out never reaches php-fpm)'
             : ` (${bytes} bytes came, but not its FCGI_END_REQUEST record` +
               (foreignId === undefined
                 ? ')'
