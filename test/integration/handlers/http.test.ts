@@ -288,6 +288,36 @@ describe('handlers that are slow, hang up or are not there', () => {
     expect(err.raw).toBe('{"content":[{"type":"text","text":"par');
   });
 
+  it('headers without end, and a body that is not HTTP/1.1, are said to be that, not a closed connection', async () => {
+    const endless = await server(
+      forGo((_r, res) => {
+        const socket = res.socket!;
+        socket.write('HTTP/1.1 200 OK\r\n');
+        const line = `X-Pad: ${'a'.repeat(1000)}\r\n`.repeat(64);
+        const pump = (): void => {
+          while (!socket.destroyed) if (!socket.write(line)) return void socket.once('drain', pump);
+        };
+        pump();
+      }),
+    );
+    const headers = await callError(await ready('headers', endless.address));
+    expect(headers.code).toBe('upstream_protocol');
+    expect(headers.message).toBe(
+      `server "headers": ${endless.address} answered headers larger than 16384 bytes, more than Switchboard reads`,
+    );
+    const chunked = await server(
+      forGo((_r, res) => {
+        res.socket!.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n');
+      }),
+    );
+    const body = await callError(await ready('chunks', chunked.address));
+    expect(body.code).toBe('upstream_protocol');
+    expect(body.message).toBe(
+      `server "chunks": ${chunked.address} answered HTTP 200 with bytes that are not HTTP/1.1 ` +
+        '(Invalid character in chunk size)',
+    );
+  });
+
   it('a reply over the size limit', async () => {
     const s = await server(forGo(send(200, JSON.stringify({ content: [{ type: 'text', text: 'x'.repeat(10_000) }] }))));
     const err = await callError(await ready('big', s.address, {}, { maxReplyBytes: 2048 }));

@@ -32,6 +32,9 @@ export interface HttpTransportOptions {
 
 const abortReason = (signal: AbortSignal): unknown => signal.reason;
 
+/** The most a reply's status line and headers may take (undici's default, made ours so messages can say it). */
+const MAX_HEADER_BYTES = 16 * 1024;
+
 class Timeout extends Error {}
 
 export function createHttpTransport(opts: HttpTransportOptions): HandlerTransport {
@@ -58,6 +61,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
       // Our own deadline covers the exchange; the pool's timers would only race with it.
       headersTimeout: 0,
       bodyTimeout: 0,
+      maxHeaderSize: MAX_HEADER_BYTES,
       allowH2: false,
       connect,
     });
@@ -192,6 +196,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
         }
         throw transportError(opts.name, 'request_cancelled', `the request to ${where} was cancelled`, details);
       }
+      const broken = notHttp(err, status);
+      if (broken) throw transportError(opts.name, 'upstream_protocol', `${where} answered ${broken}`, details);
       const code = errorCode(err);
       const neverConnected =
         status === undefined &&
@@ -240,6 +246,24 @@ function errorCode(err: unknown): string | undefined {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && code !== '' && code !== 'UND_ERR') return code;
     current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * What a reply that undici could not read as HTTP/1.1 was, said as that: the handler closed nothing,
+ * and a message saying it did (or that it could not be reached) sent people looking in the wrong place.
+ */
+function notHttp(err: unknown, status: number | undefined): string | undefined {
+  const code = errorCode(err);
+  if (code === 'UND_ERR_HEADERS_OVERFLOW')
+    return `headers larger than ${MAX_HEADER_BYTES} bytes, more than Switchboard reads`;
+  if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
+    return `${status === undefined ? 'a reply' : `HTTP ${status}`} with a body that does not match its Content-Length`;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e.name !== 'HTTPParserError') continue;
+    const why = /\((.+)\)$/.exec(e.message)?.[1] ?? e.message;
+    return `${status === undefined ? '' : `HTTP ${status} with `}bytes that are not HTTP/1.1 (${why})`;
   }
   return undefined;
 }
