@@ -4,11 +4,12 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shimCommand, type Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
 import { NODE, ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { brokenWords, linesOf } from '../../helpers/layout.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -127,47 +128,6 @@ describe('the Profiles screen in two tabs', () => {
     expect(await profiles()).toEqual({ research: { servers: ['b', 'c'] } });
   });
 });
-
-/**
- * The words of up to 16 characters (a short name, "--profile", a count) that the page shows broken
- * over two lines or more, within `within`.
- */
-async function brokenWords(within: Locator): Promise<string[]> {
-  return within.evaluate((root) => {
-    const broken: string[] = [];
-    const doc = root.ownerDocument;
-    // 4: NodeFilter.SHOW_TEXT, its text nodes.
-    const walker = doc.createTreeWalker(root, 4);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      for (const match of (node.textContent ?? '').matchAll(/\S{1,16}(?!\S)/g)) {
-        if (match.index > 0 && /\S/.test(node.textContent![match.index - 1]!)) continue;
-        const range = doc.createRange();
-        range.setStart(node, match.index);
-        range.setEnd(node, match.index + match[0].length);
-        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-        if (tops.size > 1) broken.push(match[0]);
-      }
-    }
-    return broken;
-  });
-}
-
-/** How many lines `text` is drawn on, within the first text node of `within` that holds it whole. */
-async function linesOf(within: Locator, text: string): Promise<number> {
-  return within.evaluate((root, wanted) => {
-    const doc = root.ownerDocument;
-    const walker = doc.createTreeWalker(root, 4);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const at = (node.textContent ?? '').indexOf(wanted);
-      if (at === -1) continue;
-      const range = doc.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + wanted.length);
-      return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
-    }
-    return 0;
-  }, text);
-}
 
 const LONG = `research.${'x'.repeat(55)}`;
 /** A server's name as long as names go (64 characters), in one word. */
