@@ -101,4 +101,16 @@ describe('the tables in an 800x600 window', () => {
     expect(await linesOf(usedBy, LONG_SERVER)).toBeGreaterThan(1);
     expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
   });
+
+  it("keeps the Clients table within the window, beside a client's server of 64 characters", async () => {
+    const clients = await table('Clients', /^Claude Desktop/);
+    // The other server's name ran on in one line: the table went past the window, its buttons out of sight.
+    expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
+    const row = clients.getByRole('row', { name: /^Claude Desktop/ });
+    expect(await linesOf(row.getByRole('cell').nth(2), LONG_SERVER)).toBeGreaterThan(1);
+    // The config file's path breaks after a "/": ".config/" and "Claude/" stay whole.
+    expect(await brokenWords(clients)).toEqual([]);
+    const restore = (await row.getByRole('button', { name: 'Restore Claude Desktop' }).boundingBox())!;
+    expect(restore.x + restore.width).toBeLessThanOrEqual(800);
+  });
 });
