@@ -15,6 +15,7 @@ import { brokenWords, linesOf, pastTheEdge } from '../../helpers/layout.ts';
 
 /** A server's name as long as names go (64 characters), in one word. */
 const LONG_SERVER = 'github_enterprise_production_readonly_mirror_for_ci_and_releases';
+const SEARCH_DOCS = 'https://docs.github.com/en/search-github/searching-on-github/searching-issues-and-pull-requests';
 /** A profile's name as long as names go. */
 const LONG_PROFILE = `research.${'x'.repeat(55)}`;
 
@@ -36,7 +37,12 @@ describe('the tables in an 800x600 window', () => {
     await secrets.set('github-token', 'ghp_x');
     const file = await writeConfig(dir.dir, {
       mcpServers: {
-        github: fixtureServer('github', { GITHUB_TOKEN: '${secret:github-token}' }),
+        github: fixtureServer('github', {
+          GITHUB_TOKEN: '${secret:github-token}',
+          FIXTURE_TOOL_DESCRIPTION:
+            'Searches issues and pull requests across repositories; the query syntax is at ' +
+            `${SEARCH_DOCS} (qualifiers such as is:open and label:"help wanted").`,
+        }),
         linear: fixtureServer('linear'),
         // Fails: its second secret is not stored.
         [LONG_SERVER]: fixtureServer('mirror', {
@@ -112,5 +118,25 @@ describe('the tables in an 800x600 window', () => {
     expect(await brokenWords(clients)).toEqual([]);
     const restore = (await row.getByRole('button', { name: 'Restore Claude Desktop' }).boundingBox())!;
     expect(restore.x + restore.width).toBeLessThanOrEqual(800);
+  });
+
+  it("keeps the Servers tables within the window, a server's name of 64 characters wrapping", async () => {
+    const servers = await table('Servers', /^github_enterprise/);
+    // The name ran on in one line: the table went past the window, the last error out of sight.
+    expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
+    const name = servers
+      .getByRole('row', { name: /^github_enterprise/ })
+      .getByRole('cell')
+      .first();
+    expect(await linesOf(name, LONG_SERVER)).toBeGreaterThan(1);
+    expect(await brokenWords(servers)).toEqual([]);
+    // A tool's description with a URL in it: the URL wraps, the words around it stay whole.
+    await servers.getByRole('button', { name: 'github', exact: true }).click();
+    const tools = page.getByRole('table').filter({ hasText: 'Name clients see' });
+    const described = tools.getByRole('row', { name: /^Show described/ });
+    await described.screenshot({ path: path.join(await screenshotDir(), 'narrow-server-tools-800.png') });
+    expect(await linesOf(described.getByRole('cell').last(), SEARCH_DOCS)).toBeGreaterThan(1);
+    expect(await brokenWords(tools)).toEqual([]);
+    expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
   });
 });
