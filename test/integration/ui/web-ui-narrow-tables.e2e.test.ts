@@ -139,4 +139,16 @@ describe('the tables in an 800x600 window', () => {
     expect(await brokenWords(tools)).toEqual([]);
     expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
   });
+
+  it("keeps the Overview's table of clients within the window, a profile of 64 characters wrapping", async () => {
+    const clients = await table('Overview', /^test-client/);
+    // The profile's name ran on in one line, past the window, and "test-client" broke after its hyphen.
+    expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
+    expect(await brokenWords(clients)).toEqual([]);
+    const profile = clients
+      .getByRole('row', { name: /^test-client/ })
+      .getByRole('cell')
+      .nth(2);
+    expect(await linesOf(profile, LONG_PROFILE)).toBeGreaterThan(1);
+  });
 });
