@@ -115,6 +115,12 @@ describe('the web UI in a small or zoomed-in window', () => {
         await page.waitForTimeout(200);
         expect(await sideways(), name).toEqual({ overflow: 0, beyond: [] });
       }
+      // A server opened: its name, state and buttons (Restart, Turn off, Edit, Remove) in one row ran past the edge.
+      await screen('Servers');
+      await page.getByRole('button', { name: 'fx', exact: true }).click();
+      await page.getByRole('region', { name: 'Server fx' }).getByRole('button', { name: 'Edit' }).waitFor();
+      expect(await sideways(), 'a server opened').toEqual({ overflow: 0, beyond: [] });
+      await page.screenshot({ path: path.join(shots, 'a11y-320-server.png'), fullPage: true });
       // Each row's cells say which column they are (the column headings are not drawn).
       await screen('Profiles');
       const work = page.getByRole('row').filter({ hasText: 'What the work laptop needs' });
