@@ -49,7 +49,7 @@ describe('serve: an edit it refused', () => {
     const said = await waitFor(async () => (await status()).includes('not applied') && status(), 10_000, 'status');
     expect(said).toContain(`${file}:3:`);
     expect(said).toContain('mcpServers.notes.command');
-    expect(said).toContain('the gateway runs on as it was');
+    expect(said).toContain('the gateway runs on with the config it had');
     expect((await statusJson()).configError).toContain(`${file}:3:`);
 
     await writeFile(file, JSON.stringify({ mcpServers: {} }, null, 2));
