@@ -282,14 +282,20 @@ describe('OAuth for remote servers', () => {
       expect(calls.every((r) => /mcp:tools/.test(text(r)))).toBe(true);
       expect((await as.stats()).refresh_token! - before!).toBe(1);
 
-      // The token runs out (4 s here): renewed before expiry, once, however many calls wait.
+      // The token runs out (4 s here): renewed before expiry, once, however many calls wait. Unless the
+      // fifty take longer than the new token's 3.6 s before it is renewed again (a loaded machine): then once more
+      // each 3.6 s, still not once a call.
       await new Promise((r) => setTimeout(r, 4200));
       const before2 = (await as.stats()).refresh_token;
+      const started = performance.now();
       const again = await Promise.all(
         Array.from({ length: 50 }, () => client.callTool({ name: 'remote__whoami', arguments: {} })),
       );
+      const renewals = 1 + Math.floor((performance.now() - started) / 3600);
       expect(again.every((r) => /mcp:tools/.test(text(r)))).toBe(true);
-      expect((await as.stats()).refresh_token! - before2!).toBe(1);
+      const refreshed = (await as.stats()).refresh_token! - before2!;
+      expect(refreshed).toBeGreaterThanOrEqual(1);
+      expect(refreshed).toBeLessThanOrEqual(renewals);
     } finally {
       await client.close();
     }
