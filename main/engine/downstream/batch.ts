@@ -16,7 +16,8 @@ import {
   type RequestId,
 } from '../protocol/jsonrpc.ts';
 import { messageJson } from '../protocol/json-text.ts';
-import { idInUse, type Session } from './session.ts';
+import { idInUse } from '../../shared/request-ids.ts';
+import type { Session } from './session.ts';
 
 /** The only revision with batches. */
 export const BATCH_REVISION = '2025-03-26';

@@ -19,7 +19,8 @@ import {
 import { BatchAnswers, batchRefusal, readBatch } from './batch.ts';
 import { Outbox } from './outbox.ts';
 import { isStatelessRequest, type StatelessDispatcher } from './stateless.ts';
-import { idInUse, tooManyRequests, type SendFn, type Session, type TransportKind } from './session.ts';
+import { idInUse } from '../../shared/request-ids.ts';
+import { tooManyRequests, type SendFn, type Session, type TransportKind } from './session.ts';
 
 export interface LineSessionOptions {
   /** Serves requests from 2026-07-28 clients (version in `_meta`, no initialize). */

@@ -481,9 +481,6 @@ function cancellation(signal: AbortSignal): GatewayError {
   return signal.reason instanceof GatewayError ? signal.reason : cancelled(errorMessage(signal.reason));
 }
 
-// The shim says the same for a duplicate it refuses itself.
-export { idInUse };
-
 /** What a client hears for a request past limits.maxRequestsInFlight (stateful and stateless alike). */
 export function tooManyRequests(limit: number): string {
   return (

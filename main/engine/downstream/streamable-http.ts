@@ -23,7 +23,8 @@ import { messageJson } from '../protocol/json-text.ts';
 import { ResponseStream, parseEventId } from './http-streams.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { SessionBuffer, dropReporter } from './outbox.ts';
-import { idInUse, type SendFn, type Session, type TransportKind } from './session.ts';
+import { idInUse } from '../../shared/request-ids.ts';
+import type { SendFn, Session, TransportKind } from './session.ts';
 
 export type SessionFactory = (
   profile: string,
