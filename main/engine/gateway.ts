@@ -30,7 +30,13 @@ import {
   type ResolvedServer,
 } from './config/index.ts';
 import { deepEqual } from './config/diff.ts';
-import { describeSecretStore, isValidSecretName, secretValueProblem, type SecretStore } from './secrets/store.ts';
+import {
+  describeSecretStore,
+  isValidSecretName,
+  readsUntil,
+  secretValueProblem,
+  type SecretStore,
+} from './secrets/store.ts';
 import { backupKeyProblem } from './installers/backups.ts';
 import { createRedactor, MAX_RETIRED_VALUES, type Redactor, type SecretValue } from './secrets/redactor.ts';
 import { GatewayError, errorMessage, toRpcError } from './protocol/errors.ts';
@@ -333,6 +339,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** The tries of the keychain that failed in a row (each waits twice as long as the one before). */
   private keychainTries = 0;
   private reloading: Promise<void> = Promise.resolve();
+  /** Aborted by stop(): reads of the config's secrets still waiting for the keychain are given up then. */
+  private readonly stopping = new AbortController();
+  private readonly secretsUntilStop: SecretStore;
   /** A refusal for limits.maxIsolatedProcesses was logged, and no process has stopped since. */
   private refusalLogged = false;
   private stopped = false;
@@ -463,6 +472,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       onChange: () => this.publishServers(),
       onSecrets: () => this.setSecrets([]),
     });
+    this.secretsUntilStop = readsUntil(opts.secrets, this.stopping.signal, 'Switchboard is stopping');
     this.clients = new ClientInstalls(opts.clientInstalls, { configPath: opts.configPath, secrets: opts.secrets }, () =>
       Object.keys(this.current.profiles),
     );
@@ -558,6 +568,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.applyTrafficSettings(this.current.traffic);
     this.warnAboutAliases(this.current);
     await this.applyServers(this.current);
+    // Stopped meanwhile (Quit while the keychain was asked): nothing opens after the stop.
+    if (this.stopped) return;
     await this.openListeners();
     await this.recordAddresses();
     this.publishStatus();
@@ -578,6 +590,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.watcher?.close();
     clearTimeout(this.keychainRetry);
     await this.reloading;
@@ -1491,6 +1504,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     try {
       loaded = { ...file, config: await this.resolveSettings(file.config) };
     } catch (err) {
+      if (this.stopped) return; // its token's read was given up by the stop: no error of the file
       if (isConfigError(err)) return this.onConfigError(err);
       throw err;
     }
@@ -1666,7 +1680,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const isolated = server.kind === 'stdio' ? server.isolated : false;
     try {
       const env = this.opts.env ?? process.env;
-      const { server: values, secrets } = await resolveServer(server, { env, secrets: this.opts.secrets });
+      const { server: values, secrets } = await resolveServer(server, { env, secrets: this.secretsUntilStop });
       unpassableValue(values);
       return { running: { ...values, isolated }, secrets, source: server };
     } catch (err) {
@@ -1732,6 +1746,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** Runs exactly these servers: those whose resolved entry changed start again, the rest keep running. */
   private async runResolved(entries: Map<string, ResolvedEntry>, leftOut?: string): Promise<AppliedChanges> {
+    // Its secrets were read while the gateway stopped: nothing starts after the stop.
+    if (this.stopped) return { started: [], stopped: [], restarted: [], updated: [] };
     const secrets = [...entries.values()].flatMap((r) => r.secrets);
     // Old and new values both, while old processes are still being stopped; then only the new.
     this.setSecrets([...this.serverSecrets, ...secrets]);
@@ -1807,7 +1823,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     let resolved = config;
     // A gateway without HTTP (one-shot CLI commands) has no use for the token: not looked up.
     if (http !== false && http.token !== undefined && this.opts.http !== false) {
-      const context = { env: this.opts.env ?? process.env, secrets: this.opts.secrets };
+      const context = { env: this.opts.env ?? process.env, secrets: this.secretsUntilStop };
       let token: { value: string; secrets: SecretValue[] };
       try {
         token = await resolveSetting(http.token, 'listen.http.token', context);

@@ -20,6 +20,7 @@ import { GatewayError } from '../protocol/errors.ts';
 import { stateDir as defaultStateDir } from '../state-paths.ts';
 import { assertSecretName, isValidSecretName, type SecretStore } from './store.ts';
 import { joinParts, layoutOf, partAccount, splitParts, type Layout } from './parts.ts';
+import { KeychainGate } from './keychain-gate.ts';
 
 /** The few keyring calls the store needs; the default is @napi-rs/keyring, tests may pass another. */
 export interface KeyringBackend {
@@ -48,12 +49,44 @@ export interface KeychainStoreOptions {
    * Windows (2560 bytes as UTF-16, with room for the parts header), no limit elsewhere.
    */
   maxEntryLength?: number;
+  /**
+   * How long one keychain call may take before it is given up (keychain-gate.ts). Default:
+   * KEYCHAIN_CALL_TIMEOUT_MS.
+   */
+  callTimeoutMs?: number;
 }
+
+/**
+ * Long enough to type a password into an unlock prompt; a prompt still open then stays open, and
+ * the unlock it brings is seen by the next try.
+ */
+export const KEYCHAIN_CALL_TIMEOUT_MS = 30_000;
 
 /** What fits one Windows Credential Manager entry, as UTF-16 (CRED_MAX_CREDENTIAL_BLOB_SIZE 2560 bytes). */
 export const WINDOWS_MAX_ENTRY_LENGTH = 1200;
 
 export const KEYCHAIN_SERVICE_PREFIX = 'switchboard';
+
+/** The native keychain's calls take turns across every store in the process: one library, one pool. */
+const nativeGate = new KeychainGate();
+const backendGates = new WeakMap<KeyringBackend, KeychainGate>();
+
+function gateFor(backend: KeyringBackend | undefined): KeychainGate {
+  if (!backend) return nativeGate;
+  let gate = backendGates.get(backend);
+  if (!gate) backendGates.set(backend, (gate = new KeychainGate()));
+  return gate;
+}
+
+/** `backend` with each call made in the gate's turn, within `timeoutMs`. */
+function gated(backend: KeyringBackend, gate: KeychainGate, timeoutMs: number): KeyringBackend {
+  return {
+    get: (service, account) => gate.run(() => backend.get(service, account), timeoutMs),
+    set: (service, account, value) => gate.run(() => backend.set(service, account, value), timeoutMs),
+    delete: (service, account) => gate.run(() => backend.delete(service, account), timeoutMs),
+    accounts: (service) => gate.run(() => backend.accounts(service), timeoutMs),
+  };
+}
 
 async function napiBackend(platform: NodeJS.Platform): Promise<KeyringBackend> {
   const keyring = await import('@napi-rs/keyring');
@@ -100,6 +133,15 @@ export const HEADLESS_KEYRING_COMMAND =
 
 /** A sentence on how to make the keychain reachable, for the platform and the failure seen. */
 export function keychainHint(reason: string, platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
+  // Given up by keychain-gate.ts: most often an unlock prompt waiting for its answer.
+  if (reason.startsWith('no answer')) {
+    if (platform === 'darwin') return 'A keychain dialog may be waiting for your password: answer it, then try again.';
+    if (platform === 'win32') return 'Windows Credential Manager may be waiting for you: answer it, then try again.';
+    return (
+      'An unlock prompt may be waiting for your answer in your desktop session: answer it, then try again. ' +
+      'Without one the Secret Service is stuck: restart gnome-keyring, KWallet or KeePassXC.'
+    );
+  }
   if (platform === 'darwin') {
     return /interaction|locked|-25308/i.test(reason)
       ? 'The login keychain is locked or cannot ask for your password here (for example over SSH): unlock it ' +
@@ -192,7 +234,11 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
         }
       }
       const prefix = options.namespace ? `${KEYCHAIN_SERVICE_PREFIX}-${options.namespace}` : KEYCHAIN_SERVICE_PREFIX;
-      return { backend, service: `${prefix}:${id}` };
+      const gate = gateFor(options.backend);
+      return {
+        backend: gated(backend, gate, options.callTimeoutMs ?? KEYCHAIN_CALL_TIMEOUT_MS),
+        service: `${prefix}:${id}`,
+      };
     })();
     // A failed setup is retried next time (the user may have unlocked the keyring meanwhile).
     setup.catch(() => (setup = undefined));

@@ -61,3 +61,27 @@ export function secretValueProblem(value: string): string | undefined {
 export function describeSecretStore(store: Pick<SecretStore, 'kind'>): string {
   return store.kind === 'keychain' ? 'the keychain' : `the ${store.kind} secret store`;
 }
+
+/**
+ * `store` with its reads given up once `signal` aborts (each then fails with `why`): a read waiting
+ * on an unlock prompt nobody answers must not hold up the gateway's stop.
+ */
+export function readsUntil(store: SecretStore, signal: AbortSignal, why: string): SecretStore {
+  const givenUp = () => new GatewayError('secret_store_unavailable', why);
+  return {
+    kind: store.kind,
+    set: (name, value) => store.set(name, value),
+    delete: (name) => store.delete(name),
+    list: () => store.list(),
+    get: (name) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        if (signal.aborted) return reject(givenUp());
+        const onAbort = () => reject(givenUp());
+        signal.addEventListener('abort', onAbort, { once: true });
+        store
+          .get(name)
+          .then(resolve, reject)
+          .finally(() => signal.removeEventListener('abort', onAbort));
+      }),
+  };
+}

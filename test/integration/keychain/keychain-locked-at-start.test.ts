@@ -45,7 +45,9 @@ describe.skipIf(missing !== undefined)('a gateway started while the keychain is 
       mcpServers: { fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }), plain: fixtureServer('plain') },
     });
     // The real keychain, its reads counted: each may ask the user to unlock it on a desktop.
-    const keychain = createKeychainSecretStore({ stateDir });
+    // A read under way while the unlock replaces the daemon never returns: given up after 2 s, the
+    // next try reads from the new daemon.
+    const keychain = createKeychainSecretStore({ stateDir, callTimeoutMs: 2_000 });
     let reads = 0;
     const secrets: SecretStore = { ...keychain, get: (name) => (reads++, keychain.get(name)) };
     gateway = await startGateway(config, { secrets, keychainRetryMs: 250 });

@@ -4,7 +4,7 @@
  * The session lives as long as the test keeps its stdin open; close() ends it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { busAddress, sessionEnv } from '../../helpers/dbus-session.ts';
@@ -18,6 +18,12 @@ export interface KeyringSession {
   lock(): void;
   /** Unlocks it again: a daemon started with its password takes over from the running one. */
   unlock(): Promise<void>;
+  /**
+   * With `unansweredPrompts`: whether an unlock prompt is open now, and closing it unanswered (its
+   * prompter ends, as a dialog closed with Cancel: the keychain calls waiting on it fail).
+   */
+  promptOpen(): Promise<boolean>;
+  closePrompt(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,8 +51,19 @@ const SCRIPT = `printf '%s' "$KEYRING_PASSWORD" |
 echo "ADDRESS=$DBUS_SESSION_BUS_ADDRESS"
 exec cat >/dev/null`;
 
-export async function startKeyringSession(): Promise<KeyringSession> {
+export interface KeyringSessionOptions {
+  /**
+   * Unlock prompts that nobody answers, as a dialog left open on a desktop: the prompter gnome-keyring
+   * starts over D-Bus never comes up, so a call that needs the keyring unlocked waits. Without this
+   * option, there is no display for gcr's prompter and the prompt fails at once ("dismissed").
+   */
+  unansweredPrompts?: boolean;
+}
+
+export async function startKeyringSession(options: KeyringSessionOptions = {}): Promise<KeyringSession> {
   const home = await mkdtemp(path.join(tmpdir(), 'sb-keyring-'));
+  const prompterPid = path.join(home, 'prompter.pid');
+  if (options.unansweredPrompts) await installSilentPrompter(home, prompterPid);
   const env = { ...sessionEnv(home), KEYRING_PASSWORD: 'switchboard-test-password' };
   const child: ChildProcess = spawn('dbus-run-session', ['--', 'sh', '-c', SCRIPT], {
     env,
@@ -83,7 +100,19 @@ export async function startKeyringSession(): Promise<KeyringSession> {
       const code = await new Promise<number | null>((resolve) => daemon.once('exit', resolve));
       if (code !== 0) throw new Error(`the keyring could not be unlocked (gnome-keyring-daemon exited with ${code})`);
     },
+    async promptOpen() {
+      const pid = await readFile(prompterPid, 'utf8').catch(() => undefined);
+      return pid !== undefined && isRunning(Number(pid));
+    },
+    async closePrompt() {
+      const pid = Number(await readFile(prompterPid, 'utf8'));
+      await rm(prompterPid);
+      process.kill(pid, 'SIGKILL');
+    },
     async close() {
+      // A prompter still waiting is a child of the bus daemon, outside the session's group.
+      const prompter = await readFile(prompterPid, 'utf8').catch(() => undefined);
+      if (prompter !== undefined && isRunning(Number(prompter))) process.kill(Number(prompter), 'SIGKILL');
       const exited = new Promise<void>((resolve) =>
         child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
       );
@@ -100,4 +129,28 @@ export async function startKeyringSession(): Promise<KeyringSession> {
       await rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A prompter for gnome-keyring's unlock prompts that starts but never shows anything (nor takes the
+ * bus name it was started for): found by the session bus before the system's gcr-prompter, as
+ * `$XDG_DATA_HOME/dbus-1/services` comes first. It writes its pid to `pidFile`.
+ */
+async function installSilentPrompter(home: string, pidFile: string): Promise<void> {
+  const services = path.join(home, '.local', 'share', 'dbus-1', 'services');
+  await mkdir(services, { recursive: true });
+  const script = path.join(home, 'silent-prompter');
+  await writeFile(script, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 600\n`);
+  await chmod(script, 0o755);
+  for (const name of ['org.gnome.keyring.SystemPrompter', 'org.gnome.keyring.PrivatePrompter'])
+    await writeFile(path.join(services, `${name}.service`), `[D-BUS Service]\nName=${name}\nExec=${script}\n`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

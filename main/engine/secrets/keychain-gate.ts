@@ -1,0 +1,66 @@
+/**
+ * The OS keychain's calls, one at a time and each with a time limit.
+ *
+ * A keychain call can wait for a long time, or for good: on a locked keyring it shows an unlock
+ * prompt and waits for the answer (a dialog nobody answers, a Secret Service restarted while its
+ * prompt was open). Each waiting call holds one of the four threads of libuv's pool, which file
+ * access and DNS lookups share, and the call cannot be cancelled. So calls wait for their turn here,
+ * not in that pool; a call past its time limit is given up (it keeps its thread until it returns,
+ * and its answer is then dropped) and the next one goes; and while MAX_GIVEN_UP calls have not
+ * returned, no new one starts: each fails at once, saying so. One call at a time also means one
+ * unlock prompt at a time.
+ */
+
+/** Calls given up that may still hold a thread of the pool: two of its four. */
+export const MAX_GIVEN_UP = 2;
+
+/** Why a keychain call failed without an answer from the keychain. */
+export class KeychainNoAnswer extends Error {}
+
+export class KeychainGate {
+  private queue: Promise<unknown> = Promise.resolve();
+  /** When each call given up and not yet returned was started. */
+  private readonly givenUp = new Map<symbol, number>();
+
+  /** `call` in its turn; it fails with KeychainNoAnswer when it takes longer than `timeoutMs`. */
+  run<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
+    const turn = this.queue.then(() => this.attempt(call, timeoutMs));
+    // The caller has the error; the next call only waits for this one's end.
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  private attempt<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
+    if (this.givenUp.size >= MAX_GIVEN_UP) {
+      const oldest = Math.round((Date.now() - Math.min(...this.givenUp.values())) / 1000);
+      return Promise.reject(
+        new KeychainNoAnswer(
+          `no answer to ${this.givenUp.size} earlier keychain calls, the oldest made ${oldest} s ago; ` +
+            'no new call is made until one of them returns',
+        ),
+      );
+    }
+    const started = Date.now();
+    const id = Symbol('keychain call');
+    const answer = call();
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.givenUp.set(id, started);
+        const returned = () => this.givenUp.delete(id);
+        answer.then(returned, returned);
+        reject(new KeychainNoAnswer(`no answer within ${formatSeconds(timeoutMs)}`));
+      }, timeoutMs);
+      answer.then(
+        (value) => (clearTimeout(timer), resolve(value)),
+        (err: unknown) => (clearTimeout(timer), reject(err)),
+      );
+    });
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}

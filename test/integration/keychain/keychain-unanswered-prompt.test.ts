@@ -1,0 +1,135 @@
+/**
+ * A keychain that does not answer: the keyring is locked and its unlock prompt is left open, as a
+ * dialog nobody answers on a desktop (a real gnome-keyring whose prompter never comes up). Each
+ * call waiting on it holds a thread of the pool that file access shares, until it returns. The
+ * gateway's stop does not wait for a read; the store gives a call up after its time limit, makes
+ * one call at a time, and makes none while two given up have not returned.
+ *
+ * The keyring stays locked throughout: each test closes the prompt it opened, so the calls waiting
+ * on it return and the next test's calls open a prompt of their own.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, createKeychainSecretStore, type Gateway } from '../../../main/engine/index.ts';
+import { fixtureServer, tempDir, TEST_BACKOFF, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { keyringMissingOutsideCi, startKeyringSession, type KeyringSession } from './keyring-session.ts';
+
+const missing = keyringMissingOutsideCi();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** What `promise` came to within `ms`: its value, its error's message, or that it is still waiting. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T | string> {
+  const waited = sleep(ms).then(() => `still waiting after ${ms} ms`);
+  return Promise.race([promise.catch((err: Error) => err.message), waited]);
+}
+
+describe.skipIf(missing !== undefined)('a keychain whose unlock prompt nobody answers', () => {
+  let keyring: KeyringSession;
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let stateDir: string;
+  let gateway: Gateway | undefined;
+
+  beforeAll(async () => {
+    keyring = await startKeyringSession({ unansweredPrompts: true });
+    // Before the first keyring call in this process: libdbus reads the address once.
+    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
+    dir = await tempDir('sb-keychain-prompt-');
+    stateDir = path.join(dir.dir, 'state');
+    await createKeychainSecretStore({ stateDir }).set('gh-token', 'ghp_never_read_0001');
+    keyring.lock();
+  }, 30_000);
+  afterEach(async () => {
+    await gateway?.stop();
+    gateway = undefined;
+    if (await keyring.promptOpen()) await keyring.closePrompt();
+  });
+  afterAll(async () => {
+    await keyring?.close();
+    await dir?.cleanup();
+  });
+
+  /** A gateway whose keychain calls may take longer than the test: its stop must not wait for them. */
+  const patientGateway = (configPath: string) => {
+    const secrets = createKeychainSecretStore({ stateDir, callTimeoutMs: 120_000 });
+    const created = createGateway({
+      configPath,
+      secrets,
+      version: 'test',
+      http: { port: 0 },
+      socket: false,
+      backoff: TEST_BACKOFF,
+    });
+    created.on('log', () => undefined);
+    return created;
+  };
+
+  it('stops at once while starting waits for the keychain, and opens no listener after', async () => {
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }) },
+    });
+    gateway = patientGateway(config);
+    const starting = gateway.start();
+    await waitFor(() => keyring.promptOpen(), 15_000, 'the unlock prompt to open');
+
+    expect(
+      await within(
+        10_000,
+        gateway.stop().then(() => 'stopped'),
+      ),
+    ).toBe('stopped');
+    await starting;
+    expect(gateway.httpUrl()).toBeUndefined();
+    expect(gateway.servers().map((s) => s.state)).not.toContain('ready');
+  }, 40_000);
+
+  it('stops at once while a reload waits for the keychain, and starts nothing after', async () => {
+    const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+    gateway = patientGateway(config);
+    await gateway.start();
+    await waitFor(() => gateway!.servers()[0]?.state === 'ready', 15_000, 'fx to start');
+    // It now takes a secret: the reload reads it, and the keychain asks to be unlocked.
+    await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }) } });
+    const reload = gateway.reload();
+    await waitFor(() => keyring.promptOpen(), 15_000, 'the unlock prompt to open');
+
+    expect(
+      await within(
+        10_000,
+        gateway.stop().then(() => 'stopped'),
+      ),
+    ).toBe('stopped');
+    await reload;
+    expect(gateway.servers().map((s) => s.state)).not.toContain('ready');
+  }, 40_000);
+
+  it('gives a call up after its time limit, and starts no call while two given up wait', async () => {
+    const store = createKeychainSecretStore({ stateDir, callTimeoutMs: 1_500 });
+    // Eight reads at once: one at a time goes to the keychain; two are given up, the rest refused.
+    const reads = Array.from({ length: 8 }, () => store.get('gh-token').catch((err: Error) => err.message));
+    // Meanwhile the pool's threads are not all waiting on the prompt: a file is read as ever.
+    expect(await within(5_000, readFile(path.join(stateDir, 'install-id'), 'utf8'))).toMatch(/^[a-z0-9]+\n$/);
+    const answers = await Promise.all(reads);
+    expect(answers.slice(0, 2)).toEqual([
+      expect.stringMatching(/^the OS keychain is not available \(reading "gh-token": no answer within 1\.5 s\)\. /),
+      expect.stringMatching(/no answer within 1\.5 s/),
+    ]);
+    expect(answers[0]).toContain('An unlock prompt may be waiting for your answer in your desktop session');
+    const refused =
+      'the OS keychain is not available (reading "gh-token": no answer to 2 earlier keychain calls, the oldest ' +
+      'made N s ago; no new call is made until one of them returns)';
+    for (const answer of answers.slice(2)) expect(String(answer).replace(/made \d+ s/, 'made N s')).toContain(refused);
+
+    // The prompt is closed: the calls given up return, and the keychain is asked again (and says
+    // it is still locked, or opens a prompt of its own).
+    await keyring.closePrompt();
+    let again = '';
+    await waitFor(
+      async () =>
+        !/earlier keychain calls/.test((again = String(await store.get('gh-token').catch((e: Error) => e.message)))),
+      15_000,
+      'a call to go to the keychain again',
+    );
+    expect(again).toMatch(/unlock prompt was dismissed|no answer within 1\.5 s/);
+  }, 40_000);
+});
