@@ -25,7 +25,6 @@ import {
   type TestServer,
 } from '../../fixtures/handlers/servers.ts';
 import { FAST_BACKOFF, specFor } from './helpers.ts';
-import { waitFor } from '../../helpers/gateway.ts';
 
 const DISCOVER = JSON.stringify({ tools: [{ name: 'go' }] });
 
@@ -360,9 +359,12 @@ describe('php-fpm: static headers, keep-alive and the pool', () => {
       // Two at a time: three waves of 100 ms.
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
       // Concurrent requests get their own connections (a kept one would pin a php-fpm worker);
-      // one is kept when the burst is over, and sequential requests reuse it (the others count as open until
-      // their sockets' close events, a turn or more later on a busy machine).
-      await expect.poll(() => client.stats()).toMatchObject({ open: 1, busy: 0, waiting: 0, keepAlive: true });
+      // one is kept when the burst is over (the others count as open until their sockets' close
+      // events, a turn or more later on a busy machine). Still open 300 ms after its reply, it shows
+      // that php-fpm keeps connections, and sequential requests, which may not be sent twice, reuse it.
+      await expect
+        .poll(() => client.stats())
+        .toMatchObject({ open: 1, busy: 0, waiting: 0, keepAlive: true, keepsConnections: true });
       const connects = client.stats().connects;
       for (let i = 0; i < 3; i++) {
         await new Promise((r) => setTimeout(r, 20));
@@ -622,8 +624,14 @@ describe('FastCGI servers that break the protocol', () => {
     );
     const u = upstream('keep', server.address);
     await u.whenReady(5000);
+    // Right after the discover, tool calls open connections of their own: the server has not yet
+    // shown that it keeps connections (see the late closer below).
+    for (let i = 0; i < 3; i++) await u.request('tools/call', { name: 'go', arguments: {} });
+    expect(server.connections().total).toBe(4);
+    // The discover connection, still open 300 ms after its reply, shows it: then one is used.
+    await new Promise((r) => setTimeout(r, 400));
     for (let i = 0; i < 5; i++) await u.request('tools/call', { name: 'go', arguments: {} });
-    expect(server.connections().total).toBeLessThanOrEqual(2);
+    expect(server.connections().total).toBe(4);
   });
 });
 
@@ -640,14 +648,6 @@ describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
     servers.push(server);
     const u = upstream('bounded', server.address, { pool: 2 });
     await u.whenReady(5000);
-    // node-fastcgi closes after every reply; its close of the discover connection can trail the
-    // reply by more than the pool's quiet period when the machine is busy, and a tool call on
-    // that connection would fail (the reuse race every keep-alive client has; see pool.ts).
-    // This test is about the bound, so it starts once that connection is gone.
-    await waitFor(() => server.connections().open === 0, 5000, 'the server to close the discover connection');
-    // ...and for the pool to have seen that close (its own event, a turn or more later on a busy
-    // machine), from which it learns to keep no connections to this server.
-    await new Promise((r) => setTimeout(r, 300));
     const results = await Promise.all(
       Array.from({ length: 6 }, () => u.request('tools/call', { name: 'wait', arguments: {} })),
     );
@@ -660,9 +660,6 @@ describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
     servers.push(server);
     const u = upstream('crowded', server.address, { pool: 1 });
     await u.whenReady(5000);
-    // As above: a tool call must not go out on the discover connection node-fastcgi is closing.
-    await waitFor(() => server.connections().open === 0, 5000, 'the server to close the discover connection');
-    await new Promise((r) => setTimeout(r, 300));
     // The first call holds the only connection for 400 ms; the second may wait 250 ms for it.
     const settled = await Promise.allSettled(
       [2000, 250].map((timeoutMs) => u.request('tools/call', { name: 'wait', arguments: {} }, { timeoutMs })),
@@ -675,6 +672,32 @@ describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
     );
     const second = settled[1]!;
     expect(second.status === 'rejected' && (second.reason as { busy?: boolean }).busy).toBe(true);
+  });
+
+  it('sends no tool call on a kept connection the server closes a moment after its reply', async () => {
+    // FCGI_KEEP_CONN asked or not, this server ends each connection 20 ms after its reply: longer
+    // than a quiet moment, as a busy machine makes node-fastcgi's close. A tool call must not go out
+    // on the discover connection in those 20 ms: it would fail, and it is not sent twice.
+    const answered = new WeakSet<import('node:net').Socket>();
+    const server = await startRawFastcgi((req, socket) => {
+      // One request per connection: what comes after the reply is never read.
+      if (answered.has(socket)) return;
+      answered.add(socket);
+      const envelope = JSON.parse(req.stdin.toString('utf8')) as { type: string };
+      const body = envelope.type === 'discover' ? DISCOVER : '{"content":[{"type":"text","text":"done"}]}';
+      socket.write(raw.reply(req.requestId, body));
+      setTimeout(() => socket.end(), 20);
+    });
+    servers.push(server);
+    const u = upstream('late-closer', server.address);
+    await u.whenReady(5000);
+    for (let i = 0; i < 3; i++) {
+      const result = await u.request('tools/call', { name: 'go', arguments: {} });
+      expect((result.content as { text: string }[])[0]!.text).toBe('done');
+    }
+    // Each call had a connection of its own.
+    expect(server.raw.filter((r) => r.stdin.includes('call_tool'))).toHaveLength(3);
+    expect(server.connections().total).toBe(4);
   });
 
   it('works with a server that closes after every reply (learns not to keep connections)', async () => {

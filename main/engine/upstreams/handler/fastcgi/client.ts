@@ -80,7 +80,7 @@ export class FastcgiClient {
     deadline: number,
   ): Promise<FastcgiResponse> {
     if (req.signal?.aborted) throw new FastcgiError('cancelled', 'cancelled');
-    const { connection, reused } = await this.pool.acquire(deadline, req.signal, req.timeoutMs);
+    const { connection, reused } = await this.pool.acquire(deadline, req.signal, req.timeoutMs, req.retryStale);
     const timeoutMs = deadline - Date.now();
     const timer = setTimeout(
       () => {

@@ -10,18 +10,25 @@
  * a fresh connection, which on a local socket costs microseconds. A kept connection is handed
  * out again only after a short quiet period, so a server that closes after every reply (its FIN
  * right behind the reply) is seen closing first; after one such close the pool stops asking
- * the server to keep connections. (It waited for two; a tool call handed the connection in the
- * moment between the reply and the server's close then failed, and under load that moment grows.
- * A server that honours FCGI_KEEP_CONN, as php-fpm does, never closes right after a reply.)
- * Once a connection has served two requests the server has shown it keeps connections, and a
- * finished one goes straight to the next request: the quiet period cost every sequential call
- * its 2 ms (2.5 ms p50 against 0.5 ms over HTTP). A later close before a reply (php-fpm recycling
- * a worker) is the stale-connection case the client retries when the request never left.
+ * the server to keep connections. A server that honours FCGI_KEEP_CONN, as php-fpm does, never
+ * closes right after a reply; one that does not (node-fastcgi) may close some milliseconds after,
+ * more on a busy machine, and a request sent meanwhile is lost with the connection.
+ *
+ * So until the server has shown that it keeps connections, a kept connection goes only to a
+ * request that may be sent again (a list, a discover: `resendable`); any other request opens a
+ * connection of its own. Shown means: a connection served two requests, or stayed open
+ * PROVES_KEEP_ALIVE_MS after its reply. From then on a finished connection goes straight to the
+ * next request: the quiet period cost every sequential call its 2 ms (2.5 ms p50 against 0.5 ms
+ * over HTTP). A later close before a reply (php-fpm recycling a worker) is the stale-connection
+ * case the client retries when the request never left. Until then at most one connection is kept,
+ * so no more than one of the server's workers waits on a connection nobody uses.
  */
 import { FastcgiConnection, FastcgiError, describeTarget, type CloseInfo, type FastcgiTarget } from './connection.ts';
 
 /** A close this soon after the reply means the server does not keep connections. */
 const CLOSES_AFTER_REPLY_MS = 250;
+/** A kept connection still open this long after its reply shows the server keeps connections. */
+const PROVES_KEEP_ALIVE_MS = CLOSES_AFTER_REPLY_MS + 50;
 /** A finished connection is reused only after being quiet this long. */
 const SETTLE_MS = 2;
 
@@ -39,6 +46,8 @@ export interface Lease {
 }
 
 interface Waiter {
+  /** May go out on a kept connection the server has not shown it keeps (see the header). */
+  resendable: boolean;
   grant(lease: Lease): void;
   fail(err: FastcgiError): void;
   /** Asked to open a connection itself (a slot freed up). */
@@ -51,6 +60,8 @@ export interface PoolStats {
   busy: number;
   waiting: number;
   keepAlive: boolean;
+  /** The server has shown it keeps connections: kept ones go to any request (see the header). */
+  keepsConnections: boolean;
   /** Connections opened so far. */
   connects: number;
 }
@@ -60,14 +71,14 @@ export class FastcgiPool {
   private open = 0;
   /** Connections lent out for a request. */
   private leased = 0;
-  private readonly idle: { connection: FastcgiConnection; timer: NodeJS.Timeout }[] = [];
+  private readonly idle: { connection: FastcgiConnection; timer: NodeJS.Timeout; proof?: NodeJS.Timeout }[] = [];
   private readonly waiters: Waiter[] = [];
   /** Kept connections in their quiet period. */
   private readonly settling = new Map<FastcgiConnection, NodeJS.Timeout>();
   private closed = false;
   /** Whether connections are kept between requests (false once the server shows it closes them). */
   private keep = true;
-  /** The server has kept a connection across requests: no quiet period needed any more. */
+  /** The server has shown it keeps connections: no quiet period, and kept ones go to any request. */
   private proven = false;
   private connects = 0;
 
@@ -82,6 +93,7 @@ export class FastcgiPool {
       busy: this.leased,
       waiting: this.waiters.length,
       keepAlive: this.keep,
+      keepsConnections: this.proven,
       connects: this.connects,
     };
   }
@@ -99,18 +111,23 @@ export class FastcgiPool {
 
   /**
    * A connection for one request, by `deadline` (ms since epoch). Give it back with release().
-   * `budgetMs` is the request's whole time limit, for the message when the wait runs out.
+   * `budgetMs` is the request's whole time limit, for the message when the wait runs out;
+   * `resendable` says the request may be sent again (see the header).
    */
-  async acquire(deadline: number, signal?: AbortSignal, budgetMs?: number): Promise<Lease> {
+  async acquire(deadline: number, signal?: AbortSignal, budgetMs?: number, resendable = false): Promise<Lease> {
     if (this.closed) throw new FastcgiError('closed', 'the FastCGI connection pool is closed');
-    const idle = this.takeIdle();
+    const trusting = resendable || this.proven;
+    const idle = trusting ? this.takeIdle() : undefined;
+    // A connection of its own, in the room of a kept one when the pool is full: that one is not
+    // for it, and its worker is freed for the new one.
+    if (!trusting && this.open >= this.opts.size) this.takeIdle()?.destroy();
     // A kept connection about to become free is worth the wait: a new one could queue behind
     // the very worker that connection still pins.
     const lease = idle
       ? { connection: idle, reused: true }
-      : this.open < this.opts.size && this.settling.size === 0
+      : this.open < this.opts.size && (this.settling.size === 0 || !trusting)
         ? await this.connect(deadline)
-        : await this.wait(deadline, signal, budgetMs);
+        : await this.wait(deadline, signal, budgetMs, resendable);
     this.leased++;
     return lease;
   }
@@ -125,6 +142,11 @@ export class FastcgiPool {
     if (connection.served >= 2) this.proven = true;
     if (this.proven) {
       this.handOver(connection);
+      return;
+    }
+    // Not shown yet that the server keeps connections: one kept is enough to learn it.
+    if (this.idle.length > 0 || this.settling.size > 0) {
+      connection.destroy();
       return;
     }
     const settle = setTimeout(() => {
@@ -144,15 +166,27 @@ export class FastcgiPool {
    * must not queue behind the one that got it.
    */
   private handOver(connection: FastcgiConnection): void {
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      waiter.grant({ connection, reused: true });
+    const next = this.waiters.findIndex((w) => this.proven || w.resendable);
+    if (next !== -1) {
+      this.waiters.splice(next, 1)[0]!.grant({ connection, reused: true });
       this.openForWaiters();
+      return;
+    }
+    if (this.waiters.length > 0) {
+      // Only requests this connection is not for wait: its room goes to one of them.
+      connection.destroy();
       return;
     }
     const timer = setTimeout(() => connection.destroy(), this.opts.idleMs);
     timer.unref();
-    this.idle.push({ connection, timer });
+    const entry: (typeof this.idle)[number] = { connection, timer };
+    if (!this.proven) {
+      entry.proof = setTimeout(() => {
+        if (connection.reusable) this.proven = true;
+      }, PROVES_KEEP_ALIVE_MS);
+      entry.proof.unref();
+    }
+    this.idle.push(entry);
   }
 
   async close(): Promise<void> {
@@ -162,8 +196,9 @@ export class FastcgiPool {
       connection.destroy();
     }
     this.settling.clear();
-    for (const { connection, timer } of this.idle.splice(0)) {
+    for (const { connection, timer, proof } of this.idle.splice(0)) {
       clearTimeout(timer);
+      clearTimeout(proof);
       connection.destroy();
     }
     for (const w of this.waiters.splice(0))
@@ -177,8 +212,9 @@ export class FastcgiPool {
 
   private takeIdle(): FastcgiConnection | undefined {
     while (this.idle.length) {
-      const { connection, timer } = this.idle.pop()!;
+      const { connection, timer, proof } = this.idle.pop()!;
       clearTimeout(timer);
+      clearTimeout(proof);
       if (connection.reusable) return connection;
       connection.destroy();
     }
@@ -197,7 +233,11 @@ export class FastcgiPool {
     }
     connection.onClosed((info) => {
       const i = this.idle.findIndex((e) => e.connection === connection);
-      if (i !== -1) clearTimeout(this.idle.splice(i, 1)[0]!.timer);
+      if (i !== -1) {
+        const entry = this.idle.splice(i, 1)[0]!;
+        clearTimeout(entry.timer);
+        clearTimeout(entry.proof);
+      }
       clearTimeout(this.settling.get(connection));
       this.settling.delete(connection);
       this.learn(info);
@@ -227,7 +267,12 @@ export class FastcgiPool {
     this.openForWaiters();
   }
 
-  private wait(deadline: number, signal?: AbortSignal, budgetMs?: number): Promise<Lease> {
+  private wait(
+    deadline: number,
+    signal: AbortSignal | undefined,
+    budgetMs: number | undefined,
+    resendable: boolean,
+  ): Promise<Lease> {
     return new Promise((resolve, reject) => {
       const waitMs = Math.max(0, deadline - Date.now());
       const shown = budgetMs ?? waitMs;
@@ -238,6 +283,7 @@ export class FastcgiPool {
         if (i !== -1) this.waiters.splice(i, 1);
       };
       const waiter: Waiter = {
+        resendable,
         grant: (lease) => {
           done();
           resolve(lease);
