@@ -674,6 +674,61 @@ describe('node-fastcgi: real servers, slow ones, and the pool bound', () => {
     expect(second.status === 'rejected' && (second.reason as { busy?: boolean }).busy).toBe(true);
   });
 
+  it.each([
+    ['keeps connections', false],
+    ['closes each after its reply', true],
+  ])(
+    'a call whose time ran out while it waited for a connection is never sent (a server that %s)',
+    async (_, closes) => {
+      // The only connection is busy with "hold"; "late" may wait 300 ms for it. The reply to "hold"
+      // comes in time, but the gateway is busy just then (a large reply to parse, a loaded machine)
+      // until after "late" ran out of time: the connection is handed on, or its room is free for a
+      // new one, when its time is already up. Sent anyway, the server would run the call for nobody
+      // (php-fpm runs what it took).
+      const server = await startRawFastcgi((req, socket) => {
+        const envelope = JSON.parse(req.stdin.toString('utf8')) as { type: string; name?: string };
+        const id = req.requestId;
+        const answer = (body: string): void => {
+          socket.write(raw.reply(id, body));
+          if (closes) socket.end();
+        };
+        if (envelope.type === 'discover') answer(DISCOVER);
+        else if (envelope.name === 'hold')
+          setTimeout(() => {
+            answer('{"content":[{"type":"text","text":"held"}]}');
+            const until = Date.now() + 500;
+            while (Date.now() < until); // the gateway's event loop, busy
+          }, 100);
+        else answer(`{"content":[{"type":"text","text":"${envelope.name}"}]}`);
+      });
+      servers.push(server);
+      const u = upstream('late', server.address, { pool: 1 });
+      await u.whenReady(5000);
+      // The discover connection, kept open past 300 ms, shows the server keeps connections (or closed,
+      // that it does not).
+      await new Promise((r) => setTimeout(r, 400));
+      const settled = await Promise.allSettled([
+        u.request('tools/call', { name: 'hold', arguments: {} }),
+        u.request('tools/call', { name: 'late', arguments: {} }, { timeoutMs: 300 }),
+      ]);
+      expect(settled[0]).toMatchObject({ status: 'fulfilled', value: { content: [{ text: 'held' }] } });
+      expect(settled[1]).toMatchObject({
+        status: 'rejected',
+        reason: {
+          message:
+            `server "late": all 1 connections to FastCGI server ${server.address} stayed busy for the 300 ms ` +
+            `this request could wait (raise "pool", or the server's worker count)`,
+        },
+      });
+      // The server carries on, and never saw the call that ran out of time.
+      expect(await u.request('tools/call', { name: 'after', arguments: {} })).toMatchObject({
+        content: [{ text: 'after' }],
+      });
+      const calls = server.raw.map((r) => (JSON.parse(r.stdin.toString('utf8')) as { name?: string }).name);
+      expect(calls.filter(Boolean)).toEqual(['hold', 'after']);
+    },
+  );
+
   it('sends no tool call on a kept connection the server closes a moment after its reply', async () => {
     // FCGI_KEEP_CONN asked or not, this server ends each connection 20 ms after its reply: longer
     // than a quiet moment, as a busy machine makes node-fastcgi's close. A tool call must not go out

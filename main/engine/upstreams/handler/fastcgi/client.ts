@@ -80,33 +80,42 @@ export class FastcgiClient {
     deadline: number,
   ): Promise<FastcgiResponse> {
     if (req.signal?.aborted) throw new FastcgiError('cancelled', 'cancelled');
-    const { connection, reused } = await this.pool.acquire(deadline, req.signal, req.timeoutMs, req.retryStale);
+    const { connection, reused, waited } = await this.pool.acquire(deadline, req.signal, req.timeoutMs, req.retryStale);
     const timeoutMs = deadline - Date.now();
-    const timer = setTimeout(
-      () => {
-        // Nothing at all back: a server that queues what its workers cannot take yet (php-fpm) looks
-        // the same as a slow script, so both are named. Neither stops for our giving up (php-fpm reads
-        // a queued request from its closed connection and runs it), which a caller must know.
-        const { bytes, foreignId } = connection.received;
-        const why =
-          bytes === 0
-            ? ' (nothing of it came: the script is still running, or every worker of the pool is busy; ' +
-              "php-fpm's pm.max_children sets how many there are. php-fpm runs a request it took to its end, also " +
-              'one still queued when the call gave up on it: a "pool" no larger than pm.max_children keeps the ' +
-              'wait in Switchboard, where a call that times out never reaches php-fpm)'
-            : ` (${bytes} bytes came, but not its FCGI_END_REQUEST record` +
-              (foreignId === undefined
-                ? ')'
-                : `; they were records for request id ${foreignId}, and this request is id ${REQUEST_ID})`);
-        connection.destroy(
-          new FastcgiError(
+    if (timeoutMs <= 0) {
+      // The connection came when the request's time was up (a busy pool, a slow connect, the gateway
+      // itself busy meanwhile). Sent now, the server would run it for nobody: it is not sent.
+      this.pool.release(connection);
+      throw waited
+        ? this.pool.busyError(req.timeoutMs)
+        : new FastcgiError(
             'timeout',
-            `no complete reply from FastCGI server ${describeTarget(this.target)} within ${req.timeoutMs} ms${why}`,
-          ),
-        );
-      },
-      Math.max(0, timeoutMs),
-    );
+            `connecting to FastCGI server ${describeTarget(this.target)} took longer than the ${req.timeoutMs} ms ` +
+              'this request had; it was not sent',
+          );
+    }
+    const timer = setTimeout(() => {
+      // Nothing at all back: a server that queues what its workers cannot take yet (php-fpm) looks
+      // the same as a slow script, so both are named. Neither stops for our giving up (php-fpm reads
+      // a queued request from its closed connection and runs it), which a caller must know.
+      const { bytes, foreignId } = connection.received;
+      const why =
+        bytes === 0
+          ? ' (nothing of it came: the script is still running, or every worker of the pool is busy; ' +
+            "php-fpm's pm.max_children sets how many there are. php-fpm runs a request it took to its end, also " +
+            'one still queued when the call gave up on it: a "pool" no larger than pm.max_children keeps the ' +
+            'wait in Switchboard, where a call that times out never reaches php-fpm)'
+          : ` (${bytes} bytes came, but not its FCGI_END_REQUEST record` +
+            (foreignId === undefined
+              ? ')'
+              : `; they were records for request id ${foreignId}, and this request is id ${REQUEST_ID})`);
+      connection.destroy(
+        new FastcgiError(
+          'timeout',
+          `no complete reply from FastCGI server ${describeTarget(this.target)} within ${req.timeoutMs} ms${why}`,
+        ),
+      );
+    }, timeoutMs);
     const onAbort = (): void => connection.destroy(new FastcgiError('cancelled', 'cancelled'));
     req.signal?.addEventListener('abort', onAbort, { once: true });
     try {

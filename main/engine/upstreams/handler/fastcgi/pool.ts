@@ -43,6 +43,8 @@ export interface Lease {
   connection: FastcgiConnection;
   /** The connection already served a request (a stale keep-alive is possible). */
   reused: boolean;
+  /** The request waited for it: every connection of the pool was busy. */
+  waited?: boolean;
 }
 
 interface Waiter {
@@ -116,6 +118,12 @@ export class FastcgiPool {
    */
   async acquire(deadline: number, signal?: AbortSignal, budgetMs?: number, resendable = false): Promise<Lease> {
     if (this.closed) throw new FastcgiError('closed', 'the FastCGI connection pool is closed');
+    if (Date.now() >= deadline)
+      throw new FastcgiError(
+        'timeout',
+        `the ${budgetMs ?? 0} ms this request had ran out before it could be sent to FastCGI server ` +
+          describeTarget(this.opts.target),
+      );
     const trusting = resendable || this.proven;
     const idle = trusting ? this.takeIdle() : undefined;
     // A connection of its own, in the room of a kept one when the pool is full: that one is not
@@ -168,7 +176,7 @@ export class FastcgiPool {
   private handOver(connection: FastcgiConnection): void {
     const next = this.waiters.findIndex((w) => this.proven || w.resendable);
     if (next !== -1) {
-      this.waiters.splice(next, 1)[0]!.grant({ connection, reused: true });
+      this.waiters.splice(next, 1)[0]!.grant({ connection, reused: true, waited: true });
       this.openForWaiters();
       return;
     }
@@ -203,6 +211,15 @@ export class FastcgiPool {
     }
     for (const w of this.waiters.splice(0))
       w.fail(new FastcgiError('closed', 'the FastCGI connection pool was closed'));
+  }
+
+  /** For a request that waited its `budgetMs` and got no connection. */
+  busyError(budgetMs: number): FastcgiError {
+    return new FastcgiError(
+      'busy',
+      `all ${this.opts.size} connections to FastCGI server ${describeTarget(this.opts.target)} ` +
+        `stayed busy for the ${budgetMs} ms this request could wait (raise "pool", or the server's worker count)`,
+    );
   }
 
   /** Every request waiting opens a connection of its own, as far as the pool has room. */
@@ -294,18 +311,15 @@ export class FastcgiPool {
         },
         open: () => {
           done();
-          this.connect(deadline).then(resolve, reject);
+          // A slot freed up too late (the gateway busy meanwhile): no connection for a request
+          // that will not be sent.
+          if (Date.now() >= deadline) reject(this.busyError(shown));
+          else this.connect(deadline).then((lease) => resolve({ ...lease, waited: true }), reject);
         },
       };
       const timer = setTimeout(() => {
         done();
-        reject(
-          new FastcgiError(
-            'busy',
-            `all ${this.opts.size} connections to FastCGI server ${describeTarget(this.opts.target)} ` +
-              `stayed busy for the ${shown} ms this request could wait (raise "pool", or the server's worker count)`,
-          ),
-        );
+        reject(this.busyError(shown));
       }, waitMs);
       const onAbort = (): void => {
         done();
