@@ -2,8 +2,10 @@
  * A FastCGI server that cuts its reply into the smallest records it can (empty STDOUT records, or
  * one byte each) and never ends it. Each record is 8 bytes of header for at most a byte of reply,
  * so counting only the reply's bytes let the gateway keep millions of records until the timeout:
- * it ran out of memory and died, every session with it. The gateway runs as its own process
- * (`serve --stdio`) so its peak memory can be read from /proc.
+ * it ran out of memory and died, every session with it. Records that are not the reply (for
+ * another request id, management ones, stderr) were not counted at all: the gateway read and
+ * parsed them as fast as the server sent them until the timeout. The gateway runs as its own
+ * process (`serve --stdio`) so its peak memory can be read from /proc.
  */
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -46,13 +48,16 @@ describe('a FastCGI server sending its reply in tiny records without end', () =>
 
   beforeAll(async () => {
     dir = await tempDir();
-    const tools = [{ name: 'fine' }, { name: 'empty' }, { name: 'bytes' }];
+    const tools = ['fine', 'empty', 'bytes', 'foreign', 'management', 'stderr'].map((name) => ({ name }));
     server = await startRawFastcgi((req, socket) => {
       const envelope = JSON.parse(req.stdin.toString('utf8')) as { type: string; name?: string };
       const id = req.requestId;
       if (envelope.type === 'discover') socket.write(raw.reply(id, JSON.stringify({ tools })));
       else if (envelope.name === 'empty') flood(socket, encodeRecord(RecordType.Stdout, id));
       else if (envelope.name === 'bytes') flood(socket, encodeRecord(RecordType.Stdout, id, Buffer.from('x')));
+      else if (envelope.name === 'foreign') flood(socket, encodeRecord(RecordType.Stdout, id + 1, Buffer.from('x')));
+      else if (envelope.name === 'management') flood(socket, encodeRecord(RecordType.GetValuesResult, 0));
+      else if (envelope.name === 'stderr') flood(socket, encodeRecord(RecordType.Stderr, id, Buffer.from('x')));
       else socket.write(raw.reply(id, JSON.stringify({ content: [{ type: 'text', text: 'fine' }] })));
     });
     const config = await writeConfig(dir.dir, {
@@ -95,6 +100,31 @@ describe('a FastCGI server sending its reply in tiny records without end', () =>
           '(limits.maxResponseBytes)',
       });
       // Ended by the limit as the records arrived, not by the 8 s timeout.
+      expect(Date.now() - started).toBeLessThan(6000);
+      expect(peakRss(gateway.child.pid!) - before).toBeLessThan(32 * MiB);
+      expect(textOf((await call('flood__fine')).result)).toBe('fine');
+    },
+    60_000,
+  );
+
+  // Records of 16 bytes (one byte of content, 7 of padding) or 8 (empty): the limit is passed at
+  // the first one over it, and the error says what they were.
+  it.each([
+    ['foreign', 'records for another request id', '1048592 bytes of records for request id 2 (this request is id 1)'],
+    ['management', 'management records (request id 0)', '1048584 bytes of management records (request id 0)'],
+    ['stderr', 'STDERR records', '1048592 bytes of stderr'],
+  ])(
+    '%s (%s): every byte counts toward the size limit, and the error says what came',
+    async (tool, _, what) => {
+      const before = peakRss(gateway.child.pid!);
+      const started = Date.now();
+      const flooded = await call(`flood__${tool}`);
+      expect(flooded.error).toMatchObject({
+        code: -32003,
+        message:
+          `server "flood": FastCGI server ${server.address} sent more than ${LIMIT} bytes for one request ` +
+          `(limits.maxResponseBytes): ${what}`,
+      });
       expect(Date.now() - started).toBeLessThan(6000);
       expect(peakRss(gateway.child.pid!) - before).toBeLessThan(32 * MiB);
       expect(textOf((await call('flood__fine')).result)).toBe('fine');

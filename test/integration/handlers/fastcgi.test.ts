@@ -618,6 +618,25 @@ describe('FastCGI servers that break the protocol', () => {
     );
   });
 
+  it('records for other request ids count toward the limit, and the error says what came', async () => {
+    // The start of a reply, then records for request ids 2 and 3 until the server is stopped.
+    const server = await rawServer((id, socket) => {
+      const start = raw.stdout(id, 'Content-Type: application/json\r\n\r\n{"content":[');
+      const others = Array.from({ length: 400 }, (_, i) => raw.stdout(id + 1 + (i % 2), 'x'));
+      socket.write(Buffer.concat([start, ...others]));
+    });
+    const u = upstream('others', server.address, {}, { maxReplyBytes: 4096 });
+    await u.whenReady(5000);
+    const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
+    expect(err.code).toBe('message_too_large');
+    // 56 bytes of output, then 253 records of 16 bytes: the first past 4096.
+    expect(err.message).toBe(
+      `server "others": FastCGI server ${server.address} sent more than 4096 bytes for one request ` +
+        '(limits.maxResponseBytes): 56 bytes of its output, 4048 bytes of records for request ids other than this ' +
+        "request's (1), the first 2",
+    );
+  });
+
   it('keeps one connection for sequential requests to a server that allows it', async () => {
     const server = await rawServer((id, socket) =>
       socket.write(raw.reply(id, '{"content":[{"type":"text","text":"ok"}]}')),

@@ -99,17 +99,53 @@ interface Pending {
   stdout: Buffer;
   stdoutBytes: number;
   /**
-   * What the reply's STDOUT records took on the wire, headers and padding included: the size the
-   * limit applies to. A server can send a record per byte, or empty ones without end, whose
-   * contents alone never reach the limit.
+   * What whole records took on the wire, headers and padding included, by what they were: together
+   * the size the limit applies to. A server can send a record per byte, empty ones without end,
+   * or records that are not the reply at all (stderr, another request id's), whose contents alone
+   * never reach the limit. A record not yet complete counts when it is: the parser holds at most one.
    */
-  recordBytes: number;
+  counted: Counted;
   /** Every byte that came while it was in flight, whole records of it or not. */
   wireBytes: number;
   /** The first request id other than ours (and not 0, management) that records came for. */
   foreignId?: number;
+  /** Records came for more than one request id other than ours. */
+  foreignIds?: boolean;
   stderr: string;
   maxBytes: number;
+}
+
+interface Counted {
+  /** STDOUT records: the reply. */
+  stdout: number;
+  stderr: number;
+  /** Records for request ids other than ours. */
+  foreign: number;
+  /** Management records (request id 0). */
+  management: number;
+  /** Records of ours of other types (DATA, unknown ones). */
+  other: number;
+}
+
+function countedTotal(c: Counted): number {
+  return c.stdout + c.stderr + c.foreign + c.management + c.other;
+}
+
+/** What came, for the error when it passed the limit. */
+function describeCounted(pending: Pending): string {
+  const { stdout, stderr, foreign, management, other } = pending.counted;
+  const ids = pending.foreignIds
+    ? `request ids other than this request's (${REQUEST_ID}), the first ${pending.foreignId}`
+    : `request id ${pending.foreignId} (this request is id ${REQUEST_ID})`;
+  return [
+    stdout && `${stdout} bytes of its output`,
+    stderr && `${stderr} bytes of stderr`,
+    foreign && `${foreign} bytes of records for ${ids}`,
+    management && `${management} bytes of management records (request id 0)`,
+    other && `${other} bytes of records of types a reply does not use`,
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** The reply received so far. */
@@ -256,7 +292,7 @@ export class FastcgiConnection {
         reject,
         stdout: Buffer.alloc(0),
         stdoutBytes: 0,
-        recordBytes: 0,
+        counted: { stdout: 0, stderr: 0, foreign: 0, management: 0, other: 0 },
         wireBytes: 0,
         stderr: '',
         maxBytes,
@@ -311,23 +347,34 @@ export class FastcgiConnection {
       return;
     }
     for (const record of records) {
-      // Management records (id 0) and other ids are not ours.
-      if (record.requestId !== REQUEST_ID) {
-        if (record.requestId !== 0) pending.foreignId ??= record.requestId;
-        continue;
+      const { counted } = pending;
+      // Every record counts toward the limit, ours or not: a server sending only others' records,
+      // or stderr, without end, would otherwise keep the gateway reading until the timeout. Only
+      // our END_REQUEST does not: there is one, and it ends the request.
+      if (record.requestId === 0) counted.management += record.size;
+      else if (record.requestId !== REQUEST_ID) {
+        counted.foreign += record.size;
+        if (pending.foreignId !== undefined && record.requestId !== pending.foreignId) pending.foreignIds = true;
+        pending.foreignId ??= record.requestId;
+      } else if (record.type === RecordType.Stdout) counted.stdout += record.size;
+      else if (record.type === RecordType.Stderr) counted.stderr += record.size;
+      else if (record.type !== RecordType.EndRequest) counted.other += record.size;
+      if (countedTotal(counted) > pending.maxBytes) {
+        const target = describeTarget(this.target);
+        this.fail(
+          new FastcgiError(
+            'too_large',
+            countedTotal(counted) === counted.stdout
+              ? `the reply from FastCGI server ${target} is larger than ${pending.maxBytes} bytes ` +
+                  '(limits.maxResponseBytes)'
+              : `FastCGI server ${target} sent more than ${pending.maxBytes} bytes for one request ` +
+                  `(limits.maxResponseBytes): ${describeCounted(pending)}`,
+          ),
+        );
+        return;
       }
+      if (record.requestId !== REQUEST_ID) continue;
       if (record.type === RecordType.Stdout) {
-        pending.recordBytes += record.size;
-        if (pending.recordBytes > pending.maxBytes) {
-          this.fail(
-            new FastcgiError(
-              'too_large',
-              `the reply from FastCGI server ${describeTarget(this.target)} is larger than ${pending.maxBytes} bytes ` +
-                '(limits.maxResponseBytes)',
-            ),
-          );
-          return;
-        }
         appendStdout(pending, record.content);
       } else if (record.type === RecordType.Stderr) {
         if (pending.stderr.length < STDERR_KEEP)
