@@ -637,6 +637,24 @@ describe('FastCGI servers that break the protocol', () => {
     );
   });
 
+  it('a connection with bytes after its reply is not used again: the next call is not misread', async () => {
+    // The discover's reply is followed by the start of a record nobody asked for. Kept, that
+    // connection would read the next reply with those 4 bytes in front: nothing whole, a timeout.
+    let replies = 0;
+    const server = await startRawFastcgi((req, socket) => {
+      const envelope = JSON.parse(req.stdin.toString('utf8')) as { type: string };
+      const reply = raw.reply(req.requestId, envelope.type === 'discover' ? DISCOVER : '{"content":[]}');
+      socket.write(replies++ === 0 ? Buffer.concat([reply, Buffer.from([1, 6, 0, 1])]) : reply);
+    });
+    servers.push(server);
+    const u = upstream('trailing', server.address, { timeoutMs: 1000 });
+    await u.whenReady(5000);
+    // Long enough for a kept connection to show the server keeps connections.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await u.request('tools/call', { name: 'go', arguments: {} })).toMatchObject({ content: [] });
+    expect(server.connections().total).toBe(2);
+  });
+
   it('keeps one connection for sequential requests to a server that allows it', async () => {
     const server = await rawServer((id, socket) =>
       socket.write(raw.reply(id, '{"content":[{"type":"text","text":"ok"}]}')),

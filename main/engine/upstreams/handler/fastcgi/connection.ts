@@ -381,6 +381,8 @@ export class FastcgiConnection {
           pending.stderr = (pending.stderr + record.content.toString('utf8')).slice(0, STDERR_KEEP);
       } else if (record.type === RecordType.EndRequest) {
         this.finish(pending, record.content);
+        // Bytes after the end, as for bytes nobody asked for: the next reply would be read with them.
+        if (record !== records.at(-1) || this.parser.pending() > 0) this.destroy();
         return;
       }
     }
