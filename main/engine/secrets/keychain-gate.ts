@@ -7,7 +7,9 @@
  * access and DNS lookups share, and the call cannot be cancelled. So calls wait for their turn here,
  * not in that pool; a call past its time limit is given up (it keeps its thread until it returns,
  * and its answer is then dropped) and the next one goes; and while MAX_GIVEN_UP calls have not
- * returned, no new one starts: each fails at once, saying so. One call at a time also means one
+ * returned, no new one starts: each fails at once, saying so. The time limit counts from when the
+ * call is asked for, its wait for its turn included: no caller waits longer, however many are in
+ * line; a call whose turn comes after half of it is not made. One call at a time also means one
  * unlock prompt at a time.
  */
 
@@ -22,9 +24,26 @@ export class KeychainGate {
   /** When each call given up and not yet returned was started. */
   private readonly givenUp = new Map<symbol, number>();
 
-  /** `call` in its turn; it fails with KeychainNoAnswer when it takes longer than `timeoutMs`. */
+  /**
+   * `call` in its turn; it fails with KeychainNoAnswer when it has not answered `timeoutMs` after
+   * this, the wait for its turn included.
+   */
   run<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
-    const turn = this.queue.then(() => this.attempt(call, timeoutMs));
+    const asked = Date.now();
+    const turn = this.queue.then(() => {
+      const waited = Date.now() - asked;
+      // Most of its time went by behind a call that did not answer (a prompt?): not made, as a call
+      // made now would hardly have time to answer, and would hold a thread as long as that one.
+      if (waited > timeoutMs / 2)
+        return Promise.reject(
+          new KeychainNoAnswer(
+            `no answer within ${formatSeconds(timeoutMs)}: it waited ${formatSeconds(waited)} for an earlier ` +
+              'keychain call, and was not made',
+          ),
+        );
+      const left = timeoutMs - waited;
+      return this.attempt(call, left, timeoutMs);
+    });
     // The caller has the error; the next call only waits for this one's end.
     this.queue = turn.then(
       () => undefined,
@@ -33,7 +52,8 @@ export class KeychainGate {
     return turn;
   }
 
-  private attempt<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
+  /** `call` now, given up after `leftMs` (what is left of its `timeoutMs`). */
+  private attempt<T>(call: () => Promise<T>, leftMs: number, timeoutMs: number): Promise<T> {
     if (this.givenUp.size >= MAX_GIVEN_UP) {
       const oldest = Math.round((Date.now() - Math.min(...this.givenUp.values())) / 1000);
       return Promise.reject(
@@ -52,7 +72,7 @@ export class KeychainGate {
         const returned = () => this.givenUp.delete(id);
         answer.then(returned, returned);
         reject(new KeychainNoAnswer(`no answer within ${formatSeconds(timeoutMs)}`));
-      }, timeoutMs);
+      }, leftMs);
       answer.then(
         (value) => (clearTimeout(timer), resolve(value)),
         (err: unknown) => (clearTimeout(timer), reject(err)),
