@@ -7,12 +7,14 @@
 #   php8.2-fpm      the FastCGI tests run a real php-fpm
 #   dbus-daemon     the keychain tests start their own D-Bus session ...
 #   gnome-keyring   ... with an unlocked gnome-keyring (the Secret Service)
+#   python3-dbus    ... and, for an unlock prompt nobody answers, a prompter that takes the prompt
+#   python3-gi          and never shows it
 #   chromium        the web UI tests drive a real Chromium (playwright-core never downloads one)
 #
 # SWITCHBOARD_SKIP_SYSTEM_PACKAGES=1 skips the check (for a machine set up another way).
 set -euo pipefail
 
-PACKAGES=(php8.2-fpm dbus-daemon gnome-keyring chromium)
+PACKAGES=(php8.2-fpm dbus-daemon gnome-keyring python3-dbus python3-gi chromium)
 
 say() { printf 'system packages: %s\n' "$*" >&2; }
 

@@ -82,6 +82,7 @@ export {
   createKeychainSecretStore,
   HEADLESS_KEYRING_COMMAND,
   installId,
+  keychainCallsUnreturned,
   type KeychainStoreOptions,
   type KeyringBackend,
 } from './secrets/keychain-store.ts';

@@ -23,6 +23,16 @@ export class KeychainGate {
   private queue: Promise<unknown> = Promise.resolve();
   /** When each call given up and not yet returned was started. */
   private readonly givenUp = new Map<symbol, number>();
+  /** Calls made that have not returned, given up or not. */
+  private made = 0;
+
+  /**
+   * Calls made that have not returned. Each holds a thread of the pool, and Node's exit waits for
+   * that thread: the process ends only once they return (an unlock prompt answered or cancelled).
+   */
+  get unreturned(): number {
+    return this.made;
+  }
 
   /**
    * `call` in its turn; it fails with KeychainNoAnswer when it has not answered `timeoutMs` after
@@ -66,6 +76,9 @@ export class KeychainGate {
     const started = Date.now();
     const id = Symbol('keychain call');
     const answer = call();
+    this.made++;
+    const returned = () => void this.made--;
+    answer.then(returned, returned);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.givenUp.set(id, started);

@@ -78,6 +78,11 @@ function gateFor(backend: KeyringBackend | undefined): KeychainGate {
   return gate;
 }
 
+/** The native keychain's calls made that have not returned: the process cannot end before they do. */
+export function keychainCallsUnreturned(): number {
+  return nativeGate.unreturned;
+}
+
 /** `backend` with each call made in the gate's turn, within `timeoutMs`. */
 function gated(backend: KeyringBackend, gate: KeychainGate, timeoutMs: number): KeyringBackend {
   return {

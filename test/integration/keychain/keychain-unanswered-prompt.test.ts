@@ -1,6 +1,6 @@
 /**
  * A keychain that does not answer: the keyring is locked and its unlock prompt is left open, as a
- * dialog nobody answers on a desktop (a real gnome-keyring whose prompter never comes up). Each
+ * dialog nobody answers on a desktop (a real gnome-keyring whose prompter never answers). Each
  * call waiting on it holds a thread of the pool that file access shares, until it returns. The
  * gateway's stop does not wait for a read; the store gives a call up after its time limit, makes
  * one call at a time, and makes none while two given up have not returned.
@@ -8,14 +8,20 @@
  * The keyring stays locked throughout: each test closes the prompt it opened, so the calls waiting
  * on it return and the next test's calls open a prompt of their own.
  */
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, createKeychainSecretStore, type Gateway } from '../../../main/engine/index.ts';
-import { fixtureServer, tempDir, TEST_BACKOFF, waitFor, writeConfig } from '../../helpers/gateway.ts';
-import { keyringMissingOutsideCi, startKeyringSession, type KeyringSession } from './keyring-session.ts';
+import { CLI, fixtureServer, NODE, tempDir, TEST_BACKOFF, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  keyringMissingOutsideCi,
+  silentPrompterMissing,
+  startKeyringSession,
+  type KeyringSession,
+} from './keyring-session.ts';
 
-const missing = keyringMissingOutsideCi();
+const missing = keyringMissingOutsideCi() ?? silentPrompterMissing();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** What `promise` came to within `ms`: its value, its error's message, or that it is still waiting. */
@@ -23,6 +29,21 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T | string> {
   const waited = sleep(ms).then(() => `still waiting after ${ms} ms`);
   return Promise.race([promise.catch((err: Error) => err.message), waited]);
 }
+
+/** `switchboard ARGS` started: what it wrote so far, and its exit. */
+function startCli(args: string[], env: Record<string, string>, input = '') {
+  const child = spawn(NODE, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  const run = { stdout: '', stderr: '', code: undefined as number | null | undefined };
+  child.stdout.on('data', (d: Buffer) => (run.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (run.stderr += d.toString()));
+  child.stdin.end(input);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve((run.code = code))));
+  return { child, run, exited };
+}
+
+const HOLDS_EXIT =
+  'a keychain call is still waiting, most likely on an unlock prompt, and this process can end only once it ' +
+  'returns: answer or cancel the prompt, or press Ctrl-C';
 
 describe.skipIf(missing !== undefined)('a keychain whose unlock prompt nobody answers', () => {
   let keyring: KeyringSession;
@@ -132,4 +153,37 @@ describe.skipIf(missing !== undefined)('a keychain whose unlock prompt nobody an
     );
     expect(again).toMatch(/unlock prompt was dismissed|no answer within 1\.5 s/);
   }, 40_000);
+
+  it('switchboard secrets rm fails after 30 s naming the prompt, and says what ends its wait', async () => {
+    const env = { HOME: dir.dir, XDG_RUNTIME_DIR: dir.dir, SWITCHBOARD_STATE_DIR: stateDir, ...keyring.env };
+    // It reads the secret first: the keychain opens an unlock prompt nobody answers.
+    const started = Date.now();
+    const { run, exited } = startCli(['secrets', 'rm', 'gh-token'], env);
+    await waitFor(() => run.stderr.includes(HOLDS_EXIT), 45_000, 'the command to fail');
+    expect(Date.now() - started).toBeLessThan(40_000);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'switchboard: the OS keychain is not available (reading "gh-token": no answer within 30 s). An unlock prompt ' +
+        'may be waiting for your answer in your desktop session: answer it, then try again. Without one the Secret ' +
+        'Service is stuck: restart gnome-keyring, KWallet or KeePassXC. Switchboard does not store secrets in plain ' +
+        `files.\nswitchboard: ${HOLDS_EXIT}\n`,
+    );
+    // The call given up still holds the process (Node's exit waits for it) until the prompt is cancelled.
+    expect(run.code).toBeUndefined();
+    await waitFor(
+      async () => {
+        // The keyring shows one prompt at a time: an earlier test's may come first.
+        if (await keyring.promptOpen()) await keyring.closePrompt();
+        return run.code !== undefined;
+      },
+      20_000,
+      'the command to end',
+    );
+    expect(await exited).toBe(1);
+    // Listing needs no unlock: the keyring says at once that it is locked.
+    const ls = startCli(['secrets', 'ls'], env);
+    expect(await ls.exited).toBe(1);
+    expect(ls.run.stderr).toMatch(/^switchboard: the OS keychain is not available \(listing secrets: .*locked/);
+    expect(ls.run.stderr).not.toContain(HOLDS_EXIT);
+  }, 60_000);
 });

@@ -54,8 +54,9 @@ exec cat >/dev/null`;
 export interface KeyringSessionOptions {
   /**
    * Unlock prompts that nobody answers, as a dialog left open on a desktop: the prompter gnome-keyring
-   * starts over D-Bus never comes up, so a call that needs the keyring unlocked waits. Without this
-   * option, there is no display for gcr's prompter and the prompt fails at once ("dismissed").
+   * starts over D-Bus takes each prompt and never answers it, so a call that needs the keyring
+   * unlocked waits until the prompt is closed (closePrompt). Without this option, there is no display
+   * for gcr's prompter and the prompt fails at once ("dismissed").
    */
   unansweredPrompts?: boolean;
 }
@@ -132,18 +133,49 @@ export async function startKeyringSession(options: KeyringSessionOptions = {}): 
 }
 
 /**
- * A prompter for gnome-keyring's unlock prompts that starts but never shows anything (nor takes the
- * bus name it was started for): found by the session bus before the system's gcr-prompter, as
- * `$XDG_DATA_HOME/dbus-1/services` comes first. It writes its pid to `pidFile`.
+ * A prompter for gnome-keyring's unlock prompts that takes each prompt and never answers it, as a
+ * dialog left open on a desktop: found by the session bus before the system's gcr-prompter, as
+ * `$XDG_DATA_HOME/dbus-1/services` comes first. It writes its pid to `pidFile`. (One that never
+ * took the bus name would be given up by gnome-keyring after D-Bus's 25 s, as a dismissed prompt.)
  */
 async function installSilentPrompter(home: string, pidFile: string): Promise<void> {
   const services = path.join(home, '.local', 'share', 'dbus-1', 'services');
   await mkdir(services, { recursive: true });
   const script = path.join(home, 'silent-prompter');
-  await writeFile(script, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 600\n`);
+  await writeFile(script, SILENT_PROMPTER.replace('PID_FILE', JSON.stringify(pidFile)));
   await chmod(script, 0o755);
-  for (const name of ['org.gnome.keyring.SystemPrompter', 'org.gnome.keyring.PrivatePrompter'])
+  for (const name of PROMPTER_NAMES)
     await writeFile(path.join(services, `${name}.service`), `[D-BUS Service]\nName=${name}\nExec=${script}\n`);
+}
+
+const PROMPTER_NAMES = ['org.gnome.keyring.SystemPrompter', 'org.gnome.keyring.PrivatePrompter'];
+
+/** gcr's prompter protocol, its first step only: BeginPrompting is taken, and no PromptReady ever follows. */
+const SILENT_PROMPTER = `#!/usr/bin/python3
+import os, dbus, dbus.service, dbus.mainloop.glib
+from gi.repository import GLib
+dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+bus = dbus.SessionBus()
+class Prompter(dbus.service.Object):
+    @dbus.service.method('org.gnome.keyring.internal.Prompter', in_signature='o', out_signature='')
+    def BeginPrompting(self, callback): pass
+    @dbus.service.method('org.gnome.keyring.internal.Prompter', in_signature='osa{sv}s', out_signature='')
+    def PerformPrompt(self, callback, kind, properties, exchange): pass
+    @dbus.service.method('org.gnome.keyring.internal.Prompter', in_signature='o', out_signature='')
+    def StopPrompting(self, callback): pass
+Prompter(bus, '/org/gnome/keyring/Prompter')
+names = [dbus.service.BusName(name, bus) for name in ${JSON.stringify(PROMPTER_NAMES)}]
+with open(PID_FILE, 'w') as f: f.write(str(os.getpid()))
+GLib.MainLoop().run()
+`;
+
+/** Why the prompter of `unansweredPrompts` cannot run here (Python's D-Bus and GLib bindings), or undefined. */
+export function silentPrompterMissing(): string | undefined {
+  if (spawnSync('/usr/bin/python3', ['-c', 'import dbus.mainloop.glib, gi.repository.GLib']).status === 0)
+    return undefined;
+  const missing = 'python3-dbus and python3-gi are not installed (apt-get install python3-dbus python3-gi)';
+  if (process.env.CI) throw new Error(`the unlock prompt tests need them in CI: ${missing}`);
+  return missing;
 }
 
 function isRunning(pid: number): boolean {
