@@ -252,16 +252,22 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       (line) => {
         if (state === 'done') return;
         // A line that is not UTF-8 is refused by the gateway (id null): there is nothing to track.
-        const { requestId, refusal } = isUtf8(line) ? session.noteClientLine(line.toString('utf8'), waiting) : {};
+        const { requestId, refusal, batch } = isUtf8(line)
+          ? session.noteClientLine(line.toString('utf8'), waiting)
+          : {};
         // A request the shim could not answer if the gateway went away: refused here, as the gateway would.
         if (refusal !== undefined) return answerClient(refusal.id, refusal.message, undefined, refusal.code);
+        // The same for those of a batch; the rest of it goes on.
+        for (const r of batch?.refusals ?? []) answerClient(r.id, r.message, undefined, r.code);
+        if (batch !== undefined && batch.rest === undefined) return;
+        const out = batch?.rest === undefined ? line : Buffer.from(batch.rest + '\n');
         switch (state) {
           case 'open':
-            send(line, requestId);
+            send(out, requestId);
             break;
           case 'connecting':
           case 'replaying':
-            enqueue(line, requestId);
+            enqueue(out, requestId);
             break;
           case 'failed':
             if (requestId === undefined || !unreachable) break;
@@ -272,7 +278,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
             }
             // No gateway was there: the user may have started Switchboard since. The request waits
             // for one more, shorter, try; if that fails too it gets the same answer as before.
-            enqueue(line, requestId);
+            enqueue(out, requestId);
             void connect(true, 0, Math.min(connectTimeoutMs, RETRY_AFTER_FAILURE_MS));
             break;
         }

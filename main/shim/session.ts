@@ -23,7 +23,18 @@ export interface ClientLineInfo {
    * could not answer if the gateway went away (not a string or number, too long to track, or
    * the id of a request still waiting for its answer). The gateway would refuse it the same way.
    */
-  refusal?: { id: Id | null; code: number; message: string };
+  refusal?: Refusal;
+  /**
+   * Set for a 2025-03-26 batch holding requests the shim refuses (as `refusal` says, and an id used
+   * twice in it): those, and the rest of the batch to send in its place (none when nothing is left).
+   */
+  batch?: { refusals: Refusal[]; rest: string | undefined };
+}
+
+export interface Refusal {
+  id: Id | null;
+  code: number;
+  message: string;
 }
 
 /** Calls `fn` for each id a line's requestId stands for. */
@@ -33,7 +44,7 @@ export function eachId(requestId: Id | readonly Id[] | undefined, fn: (id: Id) =
 }
 
 /** Why a request with this id is refused, as the gateway says it; undefined for an id it takes. */
-function refusalOf(id: unknown, inUse: (id: Id) => boolean): ClientLineInfo['refusal'] {
+function refusalOf(id: unknown, inUse: (id: Id) => boolean): Refusal | undefined {
   if (typeof id !== 'string' && (typeof id !== 'number' || !Number.isFinite(id)))
     return { id: null, code: INVALID_REQUEST, message: `Invalid request: ${ID_NOT_STRING_OR_NUMBER}` };
   if (typeof id === 'string' && id.length > MAX_REQUEST_ID_LENGTH)
@@ -72,26 +83,38 @@ export class ClientSession {
     } catch {
       return {}; // the gateway will answer with a parse error (id null)
     }
-    if (Array.isArray(value)) return this.noteBatch(value);
+    if (Array.isArray(value)) return this.noteBatch(value, inUse);
     return this.noteMessage(value, text, inUse);
   }
 
   /**
    * A batch: the gateway takes one from a 2025-03-26 session only, else refuses it with a single
    * error (id null), so there is nothing to track. Its requests are never the ones remembered
-   * for a reconnect (initialize must not be in a batch; the rest are one-off calls).
+   * for a reconnect (initialize must not be in a batch; the rest are one-off calls). A request in
+   * it the shim could not answer for is refused, as one sent alone, and left out of what is sent.
    */
-  private noteBatch(values: unknown[]): ClientLineInfo {
+  private noteBatch(values: unknown[], inUse: (id: Id) => boolean): ClientLineInfo {
     if (this.protocolVersion !== '2025-03-26') return {};
-    const ids: Id[] = [];
+    const ids = new Set<Id>();
+    const refusals: Refusal[] = [];
+    const rest: unknown[] = [];
+    const taken = (id: Id): boolean => ids.has(id) || inUse(id);
     for (const value of values) {
       const m = value as Record<string, unknown> | null;
-      if (typeof m !== 'object' || m === null || m.method === 'initialize') continue;
-      // One the gateway refuses is answered in the batch's array: not tracked, nor refused here.
-      const { requestId } = this.noteMessage(m, '', () => false);
-      if (requestId !== undefined) ids.push(requestId as Id);
+      if (typeof m === 'object' && m !== null && m.method !== 'initialize') {
+        const { requestId, refusal } = this.noteMessage(m, '', taken);
+        if (refusal !== undefined) {
+          refusals.push(refusal);
+          continue;
+        }
+        if (requestId !== undefined) ids.add(requestId as Id);
+      }
+      // One the gateway refuses (an initialize, a malformed message) is answered in the batch's array.
+      rest.push(value);
     }
-    return ids.length > 0 ? { requestId: ids } : {};
+    const info: ClientLineInfo = ids.size > 0 ? { requestId: [...ids] } : {};
+    if (refusals.length > 0) info.batch = { refusals, rest: rest.length > 0 ? JSON.stringify(rest) : undefined };
+    return info;
   }
 
   private noteMessage(value: unknown, text: string, inUse: (id: Id) => boolean): ClientLineInfo {

@@ -517,4 +517,75 @@ describe('the shim, as a client spawns it', () => {
       client.close();
     }
   }, 60_000);
+
+  it('answers each request of a 2025-03-26 batch once when its gateway dies, refusing at once ids in use', async () => {
+    const gateway = startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const noGateway = { SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, '-e', '']) };
+    const shimArgs = [CLI, 'shim', '--profile', 'just_fx', '--connect-timeout', '1000'];
+    const client = rawStdio(NODE, shimArgs, { ...process.env, ...env, ...noGateway });
+    type Answer = { id: unknown; result?: { tools?: { name: string }[] }; error?: { code: number; message: string } };
+    // A batch's answers come in one array line; the shim's own answers, one per line.
+    const answers = () =>
+      client.messages.flatMap((m) => (Array.isArray(m) ? (m as Answer[]) : [m as Answer])).filter((m) => 'id' in m);
+    const answersTo = (id: unknown) => answers().filter((m) => m.id === id);
+    const slow = (id: unknown) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'fx__slow', arguments: { steps: 100, delayMs: 100 }, _meta: { progressToken: `p${String(id)}` } },
+    });
+    const echo = (id: unknown) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'fx__echo', arguments: { message: 'b' } },
+    });
+    const inUse = (id: number) => ({
+      code: -32600,
+      message: `request id ${id} is already in use by a request in flight`,
+    });
+    try {
+      client.send(INITIALIZE(0, '2025-03-26'));
+      await client.response(0);
+      client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      let lists = 0;
+      await waitFor(
+        async () => {
+          const id = `list-${++lists}`;
+          client.send({ jsonrpc: '2.0', id, method: 'tools/list' });
+          const tools = ((await client.response(id)) as Answer).result?.tools ?? [];
+          return tools.some((t) => t.name === 'fx__slow');
+        },
+        20_000,
+        'fx listed',
+      );
+      client.send(slow(7));
+      await waitFor(() => client.messages.some((m) => m.method === 'notifications/progress'), 15_000, 'the call');
+      // 7 is still running: its second use in a batch is refused as it is alone; the rest goes on.
+      client.send([slow(7), echo(8)]);
+      await waitFor(() => answersTo(8).length === 1, 15_000, 'the rest of the batch answered');
+      expect(answersTo(7).map((m) => m.error)).toEqual([inUse(7)]);
+      // An id used twice in one batch: the second is refused at once, the first runs.
+      client.send([slow(9), slow(9)]);
+      await waitFor(
+        () => client.messages.some((m) => m.method === 'notifications/progress' && JSON.stringify(m).includes('"p9"')),
+        15_000,
+        'the call 9',
+      );
+
+      gateway.kill('SIGKILL');
+      // The calls in flight are the shim's to answer still, though their ids were reused meanwhile.
+      await waitFor(() => answersTo(7).length === 2 && answersTo(9).length === 2, 10_000, 'the calls in flight');
+      expect(answersTo(7)[1]!.error?.message).toMatch(/gateway stopped or restarted\), so whether it ran is unknown/);
+      expect(answersTo(9)[0]!.error).toEqual(inUse(9));
+      expect(answersTo(9)[1]!.error?.message).toMatch(/gateway stopped or restarted\), so whether it ran is unknown/);
+      // Exactly one answer for each request.
+      client.child.stdin!.end();
+      await new Promise<void>((resolve) => client.child.once('exit', () => resolve()));
+      expect(answers().length).toBe(1 + lists + 2 + 1 + 2);
+    } finally {
+      client.close();
+    }
+  }, 60_000);
 });

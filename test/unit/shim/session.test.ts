@@ -43,6 +43,30 @@ describe('ClientSession', () => {
     expect(s.noteClientLine(line({ jsonrpc: '2.0', id: null, error: { code: 1, message: 'm' } }))).toEqual({});
   });
 
+  it('refuses in a 2025-03-26 batch what it refuses alone, and an id used twice; the rest is sent', () => {
+    const s = new ClientSession();
+    s.protocolVersion = '2025-03-26';
+    s.inFlight.add(7);
+    const call = (id: unknown) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: {} });
+    const note = { jsonrpc: '2.0', method: 'notifications/progress' };
+    const inUse = (id: number) => ({
+      id,
+      code: -32600,
+      message: `request id ${id} is already in use by a request in flight`,
+    });
+    expect(s.noteClientLine(line([call(7), call(8), note, call(8), call(null)]))).toEqual({
+      requestId: [8],
+      batch: {
+        refusals: [inUse(7), inUse(8), { id: null, code: -32600, message: expect.stringContaining('"id" must be') }],
+        rest: line([call(8), note]),
+      },
+    });
+    // Nothing left to send.
+    expect(s.noteClientLine(line([call(7)]))).toEqual({ batch: { refusals: [inUse(7)], rest: undefined } });
+    // A batch with nothing refused is sent as it came.
+    expect(s.noteClientLine(line([call(9), note]))).toEqual({ requestId: [9] });
+  });
+
   it('forgets a cancelled request', () => {
     const s = new ClientSession();
     s.inFlight.add(7);
