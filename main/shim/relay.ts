@@ -13,7 +13,7 @@ import { connectWithRetry, type NotConnected } from './connect.ts';
 import { gatewayLaunch, spawnGatewayDetached, type GatewayLaunch } from './gateway.ts';
 import { isUtf8 } from 'node:buffer';
 import { LineSplitter } from '../shared/lines.ts';
-import { ClientSession, eachId, type Id } from './session.ts';
+import { ClientSession, eachId, OWN_ID_PREFIX, type Id } from './session.ts';
 
 export interface ShimOptions {
   /** The Switchboard profile this client sees. Default "default". */
@@ -123,7 +123,10 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
     let queue: Queued[] = [];
     let queueBytes = 0;
     let queueFullLogged = false;
-    /** Ids of the shim's own requests: their answers are handled here, never written to stdout. */
+    /**
+     * Ids of the shim's own requests (all begin with OWN_ID_PREFIX, which clients may not use): their
+     * answers are handled here, never written to stdout.
+     */
     const own = new Map<Id, (line: Buffer) => void>();
     let reinits = 0;
     let replays = 0;
@@ -346,9 +349,9 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
     };
 
     const replay = (s: net.Socket): void => {
-      const reinitId = `switchboard-shim-reinit-${++reinits}`;
+      const reinitId = `${OWN_ID_PREFIX}reinit-${++reinits}`;
       const plan = session.replayPlan(reinitId, () => {
-        const id = `switchboard-shim-replay-${++replays}`;
+        const id = `${OWN_ID_PREFIX}replay-${++replays}`;
         own.set(id, (line) => {
           const message = resultOf(line).error?.message;
           if (message !== undefined) log(`restoring session state after the restart failed: ${message}`);

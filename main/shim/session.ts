@@ -11,6 +11,12 @@ export type Id = string | number;
 
 /** JSON-RPC's Invalid Request, as the gateway answers it. */
 const INVALID_REQUEST = -32600;
+/**
+ * How the ids of the shim's own requests to the gateway begin. They share the client's session
+ * there, so a client request with such an id is refused: its answer could be taken for the shim's.
+ */
+export const OWN_ID_PREFIX = 'switchboard-shim-';
+const OWN_ID_KEPT = `starts with "${OWN_ID_PREFIX}", kept for the Switchboard shim's own requests: use another id`;
 
 export interface ClientLineInfo {
   /**
@@ -49,6 +55,8 @@ function refusalOf(id: unknown, inUse: (id: Id) => boolean): Refusal | undefined
     return { id: null, code: INVALID_REQUEST, message: `Invalid request: ${ID_NOT_STRING_OR_NUMBER}` };
   if (typeof id === 'string' && id.length > MAX_REQUEST_ID_LENGTH)
     return { id, code: INVALID_REQUEST, message: idTooLong(id) };
+  if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX))
+    return { id, code: INVALID_REQUEST, message: `request id ${JSON.stringify(id)} ${OWN_ID_KEPT}` };
   if (inUse(id)) return { id, code: INVALID_REQUEST, message: idInUse(id) };
   return undefined;
 }

@@ -588,4 +588,66 @@ describe('the shim, as a client spawns it', () => {
       client.close();
     }
   }, 60_000);
+
+  it("refuses a request id of the shim's own kind, which its requests to a restarted gateway use", async () => {
+    const gateway = startGatewayProcess();
+    await waitFor(() => probeSocket(socket), 15_000, 'the gateway socket');
+    const client = rawStdio(NODE, [CLI, 'shim', '--profile', 'just_fx'], { ...process.env, ...env });
+    type Answer = { id: unknown; result?: { tools?: { name: string }[] }; error?: { code: number; message: string } };
+    const answersTo = (id: unknown) => client.messages.filter((m) => m.id === id && ('result' in m || 'error' in m));
+    const call = (id: unknown, name: string, args: Record<string, unknown>) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name, arguments: args, _meta: { progressToken: `p-${String(id)}` } },
+    });
+    try {
+      client.send(INITIALIZE(0));
+      await client.response(0);
+      client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      let lists = 0;
+      await waitFor(
+        async () => {
+          const id = `list-${++lists}`;
+          client.send({ jsonrpc: '2.0', id, method: 'tools/list' });
+          const tools = ((await client.response(id)) as Answer).result?.tools ?? [];
+          return tools.some((t) => t.name === 'fx__slow');
+        },
+        20_000,
+        'fx listed',
+      );
+      // A log level: the shim sets it again, with a request of its own, on a restarted gateway.
+      client.send({ jsonrpc: '2.0', id: 'level', method: 'logging/setLevel', params: { level: 'info' } });
+      await client.response('level');
+      client.send(call(1, 'fx__slow', { steps: 100, delayMs: 100 }));
+      await waitFor(() => client.messages.some((m) => m.method === 'notifications/progress'), 15_000, 'the call');
+      gateway.kill('SIGKILL');
+      await client.response(1, 10_000);
+      // Sent while the shim starts a gateway again, it would go beside the shim's own request of that
+      // id: the gateway refused it as in use, and the client got the answer to the shim's request.
+      const mine = 'switchboard-shim-replay-1';
+      client.send(call(mine, 'fx__echo', { message: 'mine' }));
+      await waitFor(() => answersTo(mine).length > 0, 5000, 'an answer');
+      const refused = {
+        code: -32600,
+        message:
+          'request id "switchboard-shim-replay-1" starts with "switchboard-shim-", kept for the Switchboard ' +
+          "shim's own requests: use another id",
+      };
+      expect(answersTo(mine)).toEqual([{ jsonrpc: '2.0', id: mine, error: refused }]);
+      // The shim's own requests went on: the restarted gateway serves the client, as before.
+      await waitFor(
+        async () => {
+          const id = `echo-${++lists}`;
+          client.send(call(id, 'fx__echo', { message: 'after' }));
+          return (await client.response(id)).result !== undefined;
+        },
+        30_000,
+        'a call after the restart',
+      );
+      expect(answersTo(mine).length).toBe(1);
+    } finally {
+      client.close();
+    }
+  }, 60_000);
 });

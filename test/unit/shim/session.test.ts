@@ -33,6 +33,19 @@ describe('ClientSession', () => {
     expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 'y'.repeat(1024), method: 'm' }))).toEqual({
       requestId: 'y'.repeat(1024),
     });
+    // The shim's own requests to the gateway have such ids.
+    expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 'switchboard-shim-replay-1', method: 'm' }))).toEqual({
+      refusal: {
+        id: 'switchboard-shim-replay-1',
+        code: -32600,
+        message:
+          'request id "switchboard-shim-replay-1" starts with "switchboard-shim-", kept for the Switchboard ' +
+          "shim's own requests: use another id",
+      },
+    });
+    expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 'my-switchboard-shim-1', method: 'm' }))).toEqual({
+      requestId: 'my-switchboard-shim-1',
+    });
     s.inFlight.add(3);
     expect(s.noteClientLine(line({ jsonrpc: '2.0', id: 3, method: 'initialize', params: {} }))).toEqual({
       refusal: { id: 3, code: -32600, message: 'request id 3 is already in use by a request in flight' },
