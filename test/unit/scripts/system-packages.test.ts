@@ -68,7 +68,7 @@ async function runScript(bin: string): Promise<{ code: number; stderr: string }>
 }
 
 const calls = async (log: string) => (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
-const ALL = ['php8.2-fpm', 'dbus-daemon', 'gnome-keyring', 'chromium'];
+const ALL = ['php8.2-fpm', 'dbus-daemon', 'gnome-keyring', 'python3-dbus', 'python3-gi', 'chromium'];
 
 describe('the system packages the tests need', () => {
   it('does nothing when every package is there', async () => {
@@ -93,7 +93,7 @@ describe('the system packages the tests need', () => {
     expect((await runScript(m.bin)).code).toBe(0);
     expect(await calls(m.log)).toEqual([
       'apt-get update -qq',
-      'apt-get install -y -qq --no-install-recommends dbus-daemon gnome-keyring chromium',
+      'apt-get install -y -qq --no-install-recommends dbus-daemon gnome-keyring python3-dbus python3-gi chromium',
     ]);
   });
 
