@@ -171,7 +171,6 @@ async function main(argv: string[]): Promise<number> {
   }
   refuseOptionsNotTaken(command, given);
   const commands = await import('./cli/commands.ts');
-  keychainCallsUnreturned = (await import('./engine/index.ts')).keychainCallsUnreturned;
   const common = {
     // Absolute: the lock records it, and `doctor` run from elsewhere compares it.
     configPath: values.config === undefined ? undefined : path.resolve(values.config),
@@ -509,25 +508,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-/** Set once the engine is loaded: its keychain calls that have not returned. */
-let keychainCallsUnreturned = () => 0;
-
-/**
- * The command is done. A keychain call still waiting on an unlock prompt holds the process (Node's
- * exit waits for the thread it is on) until it returns: said, with what ends the wait.
- */
-function end(code: number): void {
-  process.exitCode = code;
-  if (keychainCallsUnreturned() > 0)
-    process.stderr.write(`switchboard: ${KEYCHAIN_HOLDS_EXIT}: answer or cancel the prompt, or press Ctrl-C\n`);
-}
-
-const KEYCHAIN_HOLDS_EXIT =
-  'a keychain call is still waiting, most likely on an unlock prompt, and this process can end only once it returns';
-
 watchLauncherPipe();
-main(process.argv.slice(2)).then(end, (err: unknown) => {
-  // A message can quote a server (`call`'s error): its control characters are printed escaped.
-  process.stderr.write(`switchboard: ${printableLines(err instanceof Error ? err.message : String(err))}\n`);
-  end(err instanceof UsageError ? 2 : 1);
-});
+main(process.argv.slice(2)).then(
+  (code) => void (process.exitCode = code),
+  (err: unknown) => {
+    // A message can quote a server (`call`'s error): its control characters are printed escaped.
+    process.stderr.write(`switchboard: ${printableLines(err instanceof Error ? err.message : String(err))}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  },
+);

@@ -5,6 +5,7 @@
  *   out/main/index.js       the Electron main process (ESM; npm packages but zod and electron stay
  *                           external, electron-builder packs the production dependencies beside it)
  *   out/main/cli.js         `switchboard` for the packaged app's own runtime (same externals)
+ *   out/main/keychain-worker.js  the keychain's own process (main/engine/secrets/keychain-process.ts)
  *   out/preload/index.cjs   the sandboxed preload: one CommonJS file, only `electron` external
  *                           (a sandboxed preload cannot require anything else)
  *   out/shim/index.mjs      the shim as one standalone file: Node built-ins only, runs under any
@@ -35,7 +36,12 @@ const common: esbuild.BuildOptions = {
 const builds: esbuild.BuildOptions[] = [
   {
     ...common,
-    entryPoints: { index: 'main/index.ts', cli: 'main/cli.ts' },
+    // The keychain's process runs its own file, found beside index.js and cli.js (keychain-process.ts).
+    entryPoints: {
+      index: 'main/index.ts',
+      cli: 'main/cli.ts',
+      'keychain-worker': 'main/engine/secrets/keychain-worker.ts',
+    },
     outdir: 'out/main',
     format: 'esm',
     target: 'node24',

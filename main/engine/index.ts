@@ -82,7 +82,6 @@ export {
   createKeychainSecretStore,
   HEADLESS_KEYRING_COMMAND,
   installId,
-  keychainCallsUnreturned,
   type KeychainStoreOptions,
   type KeyringBackend,
 } from './secrets/keychain-store.ts';

@@ -1,7 +1,8 @@
 /**
  * The SecretStore on the OS keychain (macOS Keychain, Windows Credential Manager, the Secret
  * Service — gnome-keyring, KWallet, KeePassXC — on Linux) through @napi-rs/keyring: prebuilt
- * native binaries, maintained (keytar is archived and needs node-gyp builds).
+ * native binaries, maintained (keytar is archived and needs node-gyp builds), called in a process
+ * of its own (keychain-process.ts).
  *
  * Names are namespaced per install: service `switchboard:<install id>`, account = secret name.
  * The install id is a random id kept in `<state dir>/install-id`. On Linux the Secret Service is
@@ -21,14 +22,18 @@ import { stateDir as defaultStateDir } from '../state-paths.ts';
 import { assertSecretName, isValidSecretName, type SecretStore } from './store.ts';
 import { joinParts, layoutOf, partAccount, splitParts, type Layout } from './parts.ts';
 import { KeychainGate } from './keychain-gate.ts';
+import { KeychainProcess } from './keychain-process.ts';
 
-/** The few keyring calls the store needs; the default is @napi-rs/keyring, tests may pass another. */
+/**
+ * The few keyring calls the store needs; the default is @napi-rs/keyring in a process of its own
+ * (keychain-process.ts), tests may pass another. `signal` aborts when a call is given up.
+ */
 export interface KeyringBackend {
-  get(service: string, account: string): Promise<string | null>;
-  set(service: string, account: string, value: string): Promise<void>;
-  delete(service: string, account: string): Promise<boolean>;
+  get(service: string, account: string, signal?: AbortSignal): Promise<string | null>;
+  set(service: string, account: string, value: string, signal?: AbortSignal): Promise<void>;
+  delete(service: string, account: string, signal?: AbortSignal): Promise<boolean>;
   /** Accounts stored under `service`. */
-  accounts(service: string): Promise<string[]>;
+  accounts(service: string, signal?: AbortSignal): Promise<string[]>;
 }
 
 export interface KeychainStoreOptions {
@@ -67,42 +72,30 @@ export const WINDOWS_MAX_ENTRY_LENGTH = 1200;
 
 export const KEYCHAIN_SERVICE_PREFIX = 'switchboard';
 
-/** The native keychain's calls take turns across every store in the process: one library, one pool. */
-const nativeGate = new KeychainGate();
+/** Every store in the process shares one keychain process, and its calls take turns. */
+let nativeKeychain: { backend: KeychainProcess; gate: KeychainGate } | undefined;
 const backendGates = new WeakMap<KeyringBackend, KeychainGate>();
 
-function gateFor(backend: KeyringBackend | undefined): KeychainGate {
-  if (!backend) return nativeGate;
+function gateFor(backend: KeyringBackend): KeychainGate {
   let gate = backendGates.get(backend);
   if (!gate) backendGates.set(backend, (gate = new KeychainGate()));
   return gate;
 }
 
-/** The native keychain's calls made that have not returned: the process cannot end before they do. */
-export function keychainCallsUnreturned(): number {
-  return nativeGate.unreturned;
-}
-
-/** `backend` with each call made in the gate's turn, within `timeoutMs`. */
-function gated(backend: KeyringBackend, gate: KeychainGate, timeoutMs: number): KeyringBackend {
+/**
+ * `backend` for one read or write of the store: each call made in the gate's turn within
+ * `timeoutMs`, the first counted from `asked` (when the store was asked: its wait behind another
+ * read or write of the name counts), each later one from the end of the one before.
+ */
+function gated(backend: KeyringBackend, gate: KeychainGate, timeoutMs: number, asked: number): KeyringBackend {
+  let since = asked;
+  const made = <T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+    gate.run(call, timeoutMs, since).finally(() => (since = Date.now()));
   return {
-    get: (service, account) => gate.run(() => backend.get(service, account), timeoutMs),
-    set: (service, account, value) => gate.run(() => backend.set(service, account, value), timeoutMs),
-    delete: (service, account) => gate.run(() => backend.delete(service, account), timeoutMs),
-    accounts: (service) => gate.run(() => backend.accounts(service), timeoutMs),
-  };
-}
-
-async function napiBackend(platform: NodeJS.Platform): Promise<KeyringBackend> {
-  const keyring = await import('@napi-rs/keyring');
-  // Linux: Secret Service only; never the in-memory kernel keyring.
-  const options = platform === 'linux' ? { linux: { store: 'secret-service' as const } } : undefined;
-  const entry = (service: string, account: string) => new keyring.AsyncEntry(service, account, options);
-  return {
-    get: (service, account) => entry(service, account).getPassword(),
-    set: (service, account, value) => entry(service, account).setPassword(value),
-    delete: (service, account) => entry(service, account).deleteCredential(),
-    accounts: async (service) => (await keyring.findCredentialsAsync(service)).map((c) => c.account),
+    get: (service, account) => made((signal) => backend.get(service, account, signal)),
+    set: (service, account, value) => made((signal) => backend.set(service, account, value, signal)),
+    delete: (service, account) => made((signal) => backend.delete(service, account, signal)),
+    accounts: (service) => made((signal) => backend.accounts(service, signal)),
   };
 }
 
@@ -215,7 +208,8 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
     void settled.then(() => turns.get(key) === settled && turns.delete(key));
     return turn;
   };
-  let setup: Promise<{ backend: KeyringBackend; service: string }> | undefined;
+  const timeoutMs = options.callTimeoutMs ?? KEYCHAIN_CALL_TIMEOUT_MS;
+  let setup: Promise<{ backend: KeyringBackend; gate: KeychainGate; service: string }> | undefined;
 
   const unavailable = (action: string, err: unknown): GatewayError => {
     const reason = err instanceof Error ? err.message : String(err);
@@ -230,30 +224,22 @@ export function createKeychainSecretStore(options: KeychainStoreOptions = {}): S
   const ready = () => {
     setup ??= (async () => {
       const id = options.installId ?? (await installId(options.stateDir ?? defaultStateDir(env, platform)));
-      let backend = options.backend;
-      if (!backend) {
-        try {
-          backend = await napiBackend(platform);
-        } catch (err) {
-          throw unavailable('loading @napi-rs/keyring', err);
-        }
-      }
+      const { backend, gate } = options.backend
+        ? { backend: options.backend, gate: gateFor(options.backend) }
+        : (nativeKeychain ??= { backend: new KeychainProcess(), gate: new KeychainGate() });
       const prefix = options.namespace ? `${KEYCHAIN_SERVICE_PREFIX}-${options.namespace}` : KEYCHAIN_SERVICE_PREFIX;
-      const gate = gateFor(options.backend);
-      return {
-        backend: gated(backend, gate, options.callTimeoutMs ?? KEYCHAIN_CALL_TIMEOUT_MS),
-        service: `${prefix}:${id}`,
-      };
+      return { backend, gate, service: `${prefix}:${id}` };
     })();
-    // A failed setup is retried next time (the user may have unlocked the keyring meanwhile).
+    // A failed setup (the install id could not be read or written) is retried next time.
     setup.catch(() => (setup = undefined));
     return setup;
   };
 
   const run = async <T>(action: string, op: (b: KeyringBackend, service: string) => Promise<T>): Promise<T> => {
-    const { backend, service } = await ready();
+    const asked = Date.now();
+    const { backend, gate, service } = await ready();
     try {
-      return await op(backend, service);
+      return await op(gated(backend, gate, timeoutMs, asked), service);
     } catch (err) {
       if (err instanceof GatewayError) throw err;
       throw unavailable(action, err);

@@ -4,6 +4,7 @@
  * nothing written in plain text.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import {
   restoreClient,
   type ClientId,
 } from '../../../main/engine/index.ts';
-import { CLI, NODE } from '../../helpers/gateway.ts';
+import { CLI, NODE, ROOT } from '../../helpers/gateway.ts';
 import { runCli } from '../installers/helpers.ts';
 import { keyringMissingOutsideCi, startKeyringSession, type KeyringSession } from './keyring-session.ts';
 
@@ -119,6 +120,21 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
     expect(runCli(['secrets', 'rm', 'api-key'], env)).toMatchObject({ code: 0 });
     expect(runCli(['secrets', 'get', 'api-key'], env)).toMatchObject({ code: 1 });
     expect(runCli(['secrets', 'frob'], env)).toMatchObject({ code: 2 });
+  });
+
+  it('the built switchboard (out/main/cli.js) reaches the keychain through its built keychain process', () => {
+    const built = path.join(ROOT, 'out/main/cli.js');
+    if (!existsSync(built)) throw new Error('out/main/cli.js is missing: run `npm run build` first');
+    const run = (args: string[], input = '') =>
+      spawnSync(NODE, [built, ...args], {
+        env: { PATH: process.env.PATH ?? '', HOME: home, ...session.env },
+        input,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    expect(run(['secrets', 'set', 'built-key'], 'sk-built\n')).toMatchObject({ status: 0, stderr: '' });
+    expect(run(['secrets', 'get', 'built-key'])).toMatchObject({ status: 0, stdout: 'sk-built\n' });
+    expect(run(['secrets', 'rm', 'built-key'])).toMatchObject({ status: 0 });
   });
 
   it('switchboard secrets set refuses a value on the command line, stores nothing and does not repeat it', () => {

@@ -108,6 +108,7 @@ describe('the packaged Linux app (electron-builder --linux --dir)', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         '/out/main/index.js',
+        '/out/main/keychain-worker.js',
         '/out/preload/index.cjs',
         '/out/shim/index.mjs',
         '/renderer/dist/index.html',

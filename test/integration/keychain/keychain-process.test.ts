@@ -1,0 +1,91 @@
+/**
+ * The keychain's own process (keychain-process.ts), with stand-in workers speaking its protocol: one
+ * that answers, one stuck in every call (as on an unlock prompt nobody answers), one that dies. The
+ * real worker on a real keyring is exercised by the other tests of this folder.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { KeychainProcess } from '../../../main/engine/secrets/keychain-process.ts';
+import { NODE, ROOT, waitFor } from '../../helpers/gateway.ts';
+
+const fixture = (name: string) => path.join(ROOT, 'test/fixtures/keychain', name);
+const ANSWERS = fixture('answers.mjs');
+const NEVER_ANSWERS = fixture('never-answers.mjs');
+
+function running(pid: number | undefined): boolean {
+  try {
+    process.kill(pid!, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `caller.ts WORKER MODE` run to its end: what it printed, the worker's pid, and how long it took. */
+async function runCaller(worker: string, mode: 'answer' | 'exit') {
+  const started = Date.now();
+  const child = spawn(NODE, [fixture('caller.ts'), worker, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, ms: Date.now() - started, workerPid: Number(/pid (\d+)/.exec(stdout)?.[1]) };
+}
+
+describe('the keychain process', () => {
+  it('answers calls, and never holds up the end of the process that uses it', async () => {
+    const run = await runCaller(ANSWERS, 'answer');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('answer get:account\n');
+    // Ended with the answer, not after the worker's 10 s idle time.
+    expect(run.ms).toBeLessThan(8_000);
+    await waitFor(() => !running(run.workerPid), 5_000, 'the worker to end with its caller');
+  });
+
+  it('is ended when the process using it exits while a call waits', async () => {
+    const run = await runCaller(NEVER_ANSWERS, 'exit');
+    expect(run.code).toBe(0);
+    expect(run.workerPid).toBeGreaterThan(0);
+    await waitFor(() => !running(run.workerPid), 5_000, 'the stuck worker to be ended');
+  });
+
+  it('ends the process a given-up call waits in, and the next call starts another', async () => {
+    const keychain = new KeychainProcess(NEVER_ANSWERS);
+    const giveUp = new AbortController();
+    const call = keychain.get('service', 'account', giveUp.signal);
+    const first = keychain.pid;
+    giveUp.abort();
+    await expect(call).rejects.toThrow('the keychain process was ended: the call was given up');
+    await waitFor(() => !running(first), 5_000, 'the worker to be ended');
+
+    const again = new AbortController();
+    const next = keychain.get('service', 'account', again.signal);
+    expect(keychain.pid).not.toBe(first);
+    expect(running(keychain.pid)).toBe(true);
+    again.abort();
+    await expect(next).rejects.toThrow('given up');
+  });
+
+  it('fails a call whose process ends before answering, saying how and what it wrote', async () => {
+    const keychain = new KeychainProcess(fixture('dies.mjs'));
+    await expect(keychain.get('service', 'account')).rejects.toThrow(
+      'the keychain process ended (exit code 3) before answering: keychain library could not load: ' +
+        'libsecret-1.so.0: cannot open shared object file',
+    );
+    // The next call starts another, which says the same.
+    await expect(keychain.accounts('service')).rejects.toThrow('exit code 3');
+    await expect(new KeychainProcess(fixture('missing.mjs')).get('s', 'a')).rejects.toThrow(
+      /^the keychain process ended \(exit code 1\) before answering: .*Cannot find module/s,
+    );
+  });
+
+  it('goes once unused for its idle time', async () => {
+    const keychain = new KeychainProcess(ANSWERS, 300);
+    expect(await keychain.set('service', 'account', 'value')).toBeUndefined();
+    expect(await keychain.delete('service', 'account')).toBe('delete:account');
+    const pid = keychain.pid;
+    await waitFor(() => !running(pid), 5_000, 'the idle worker to go');
+    expect(await keychain.get('service', 'account')).toBe('get:account');
+    expect(keychain.pid).not.toBe(pid);
+  });
+});
