@@ -67,6 +67,32 @@ describe('FastCGI records', () => {
     }
   });
 
+  it('a record of the largest size trickled a byte at a time, then the start of the next', () => {
+    const big = encodeRecord(RecordType.Stdout, 1, Buffer.alloc(65535, 0x61));
+    const bytes = Buffer.concat([big, encodeRecord(RecordType.Stderr, 1, Buffer.from('w')).subarray(0, 5)]);
+    const parser = new RecordParser();
+    const got = [];
+    const wrongPending = [];
+    for (let i = 0; i < bytes.length; i++) {
+      got.push(...parser.push(bytes.subarray(i, i + 1)));
+      // Every byte so far is pending, but for the record once it is whole.
+      if (parser.pending() !== (i + 1) % big.length) wrongPending.push(i);
+    }
+    expect(wrongPending).toEqual([]);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ type: RecordType.Stdout, requestId: 1, size: big.length });
+    expect(got[0]!.content.equals(Buffer.alloc(65535, 0x61))).toBe(true);
+    expect(parser.pending()).toBe(5);
+    expect(parser.push(Buffer.alloc(0))).toEqual([]);
+  });
+
+  it('refuses bytes that are not FastCGI arriving a byte at a time, once a header could be read', () => {
+    const parser = new RecordParser();
+    const text = Buffer.from('HTTP/1.1 502 Bad Gateway\r\n');
+    for (let i = 0; i < 7; i++) expect(parser.push(text.subarray(i, i + 1))).toEqual([]);
+    expect(() => parser.push(text.subarray(7, 8))).toThrow('not a FastCGI reply (first bytes "HTTP/1.1")');
+  });
+
   it('refuses bytes that are not FastCGI, quoting them', () => {
     expect(() => new RecordParser().push(Buffer.from('HTTP/1.1 502 Bad Gateway\r\n'))).toThrow(
       'not a FastCGI reply (first bytes "HTTP/1.1 502 Bad")',
