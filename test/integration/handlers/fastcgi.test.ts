@@ -525,6 +525,27 @@ describe('FastCGI servers that break the protocol', () => {
     );
   });
 
+  it("headers named like an object's own (constructor, __proto__) are read as any other", async () => {
+    const headers = 'Constructor: a\r\n__proto__: b\r\nconstructor: c\r\nContent-Type: application/json';
+    const server = await rawServer((id, socket) => socket.write(raw.reply(id, '{"content":[]}', headers)));
+    const client = new FastcgiClient({ target: { host: '127.0.0.1', port: server.port }, pool: 1 });
+    try {
+      const reply = await client.request({
+        params: [],
+        body: Buffer.from('{"type":"call_tool"}'),
+        timeoutMs: 5000,
+        maxBytes: 1 << 20,
+      });
+      expect(Object.entries(reply.headers)).toEqual([
+        ['constructor', 'a, c'],
+        ['__proto__', 'b'],
+        ['content-type', 'application/json'],
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a non-zero application status, with what the script wrote on stderr', async () => {
     const server = await rawServer((id, socket) =>
       socket.write(

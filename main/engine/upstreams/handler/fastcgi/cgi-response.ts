@@ -7,7 +7,10 @@
 
 export interface CgiResponse {
   status: number;
-  /** Lower-case names; repeated headers joined with ", ". */
+  /**
+   * Lower-case names; repeated headers joined with ", ". Without a prototype: a header named
+   * `constructor` was joined to Object's own, and one named `__proto__` was lost.
+   */
   headers: Record<string, string>;
   body: Buffer;
 }
@@ -24,16 +27,20 @@ function headerEnd(out: Buffer): { end: number; next: number } | undefined {
   return { end: lf, next: lf + 2 };
 }
 
+function noHeaders(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
 export function parseCgiResponse(out: Buffer): CgiResponse {
   const split = headerEnd(out);
   const firstLine = out.subarray(0, Math.min(out.length, 256)).toString('latin1').split(/\r?\n/, 1)[0] ?? '';
-  if (!split || !HEADER_LINE.test(firstLine)) return { status: 200, headers: {}, body: out };
-  const headers: Record<string, string> = {};
+  if (!split || !HEADER_LINE.test(firstLine)) return { status: 200, headers: noHeaders(), body: out };
+  const headers = noHeaders();
   for (const line of out.subarray(0, split.end).toString('latin1').split(/\r?\n/)) {
     if (line === '') continue;
     const colon = line.indexOf(':');
     // A line that is not a header inside the header block: treat the whole output as a body.
-    if (colon <= 0 || !HEADER_LINE.test(line)) return { status: 200, headers: {}, body: out };
+    if (colon <= 0 || !HEADER_LINE.test(line)) return { status: 200, headers: noHeaders(), body: out };
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
