@@ -525,6 +525,50 @@ describe('FastCGI servers that break the protocol', () => {
     );
   });
 
+  it("CGI headers without end are refused at 16 KiB, as an HTTP handler's are; a body that long is read", async () => {
+    const line = (i: number) => `X-Pad-${i}: ${'a'.repeat(100)}\r\n`;
+    const lines = (n: number) => Array.from({ length: n }, (_, i) => line(i)).join('');
+    const long = JSON.stringify({ content: [{ type: 'text', text: 'x'.repeat(40_000) }] });
+    const server = await startRawFastcgi((req, socket) => {
+      const envelope = JSON.parse(req.stdin.toString('utf8')) as { type: string; name?: string };
+      const id = req.requestId;
+      const reply = (text: string) => socket.write(Buffer.concat([raw.stdout(id, text), raw.end(id)]));
+      if (envelope.type === 'discover') socket.write(raw.reply(id, DISCOVER));
+      else if (envelope.name === 'endless') {
+        // A header line a record, until the connection is closed.
+        let i = 0;
+        const pump = (): void => {
+          while (!socket.destroyed)
+            if (!socket.write(raw.stdout(id, line(i++)))) return void socket.once('drain', pump);
+        };
+        pump();
+      } else if (envelope.name === 'ended') reply(`${lines(200)}Content-Type: application/json\r\n\r\n{"content":[]}`);
+      else if (envelope.name === 'bare') reply(long);
+      else reply(`${lines(20)}Content-Type: application/json\r\n\r\n${long}`);
+    });
+    servers.push(server);
+    const u = upstream('headers', server.address, { timeoutMs: 20_000 }, { maxReplyBytes: 4 << 20 });
+    await u.whenReady(5000);
+    // 10 lines of 111 bytes, 90 of 112, then 45 of 113 and the start of one more: 146 in 16 KiB.
+    const refused =
+      `server "headers": FastCGI server ${server.address} sent a CGI header block over 16384 bytes without its ` +
+      'end, more than Switchboard reads: 146 header lines (the first "X-Pad-0") and no blank line in the first ' +
+      '16384 bytes of its output';
+    for (const name of ['endless', 'ended']) {
+      const started = Date.now();
+      const err = await failure(u.request('tools/call', { name, arguments: {} }));
+      expect(err.code).toBe('upstream_protocol');
+      expect(err.message).toBe(refused);
+      expect(err.raw).toBe(lines(37).slice(0, 4096));
+      // Ended as the headers came, not by the size limit or the timeout.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    }
+    for (const name of ['bare', 'headed'])
+      expect(await u.request('tools/call', { name, arguments: {} })).toMatchObject({
+        content: [{ type: 'text', text: 'x'.repeat(40_000) }],
+      });
+  });
+
   it("headers named like an object's own (constructor, __proto__) are read as any other", async () => {
     const headers = 'Constructor: a\r\n__proto__: b\r\nconstructor: c\r\nContent-Type: application/json';
     const server = await rawServer((id, socket) => socket.write(raw.reply(id, '{"content":[]}', headers)));

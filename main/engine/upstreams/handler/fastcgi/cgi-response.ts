@@ -16,6 +16,11 @@ export interface CgiResponse {
 }
 
 const HEADER_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:/;
+/** A header line cut short: a name so far, or a name and its colon. */
+const HEADER_LINE_START = /^[!#$%&'*+.^_`|~0-9A-Za-z-]*(?::|\r?$)/;
+
+/** The most the header block may take, as over HTTP (undici's maxHeaderSize in http-transport.ts). */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export class CgiResponseError extends Error {}
 
@@ -29,6 +34,27 @@ function headerEnd(out: Buffer): { end: number; next: number } | undefined {
 
 function noHeaders(): Record<string, string> {
   return Object.create(null) as Record<string, string>;
+}
+
+/**
+ * Why the start of a reply, once MAX_HEADER_BYTES of it came, cannot be read: header lines fill all
+ * of it with no blank line to end them (a server writing headers without end, or more of them than
+ * an HTTP handler may send). Undefined when the headers end in time, or the output is a bare body.
+ */
+export function oversizedHeaders(start: Buffer): string | undefined {
+  const head = start.subarray(0, MAX_HEADER_BYTES);
+  if (head.length < MAX_HEADER_BYTES || headerEnd(head)) return undefined;
+  const lines = head.toString('latin1').split(/\r?\n/);
+  const cut = lines.pop()!;
+  const whole = lines.every((line) => HEADER_LINE.test(line));
+  if (!whole || !(lines.length > 0 ? HEADER_LINE_START : HEADER_LINE).test(cut)) return undefined;
+  const first = (lines[0] ?? cut).split(':', 1)[0]!.slice(0, 60);
+  const count = lines.length + (cut === '' ? 0 : 1);
+  return (
+    `sent a CGI header block over ${MAX_HEADER_BYTES} bytes without its end, more than Switchboard reads: ` +
+    `${count} header line${count === 1 ? '' : 's'} (the first "${first}") and no blank line in the first ` +
+    `${MAX_HEADER_BYTES} bytes of its output`
+  );
 }
 
 export function parseCgiResponse(out: Buffer): CgiResponse {

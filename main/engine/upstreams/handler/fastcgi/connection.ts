@@ -15,6 +15,7 @@ import {
   encodeStream,
 } from './records.ts';
 import { notASocket, socketPermissionFacts } from '../socket-path.ts';
+import { MAX_HEADER_BYTES, oversizedHeaders } from './cgi-response.ts';
 
 export type FastcgiTarget = { host: string; port: number } | { socketPath: string };
 
@@ -98,6 +99,8 @@ interface Pending {
   /** The reply so far, in one buffer grown as it fills: its first `stdoutBytes` bytes. */
   stdout: Buffer;
   stdoutBytes: number;
+  /** Its CGI headers were checked for their size (once MAX_HEADER_BYTES of output came). */
+  headersChecked: boolean;
   /**
    * What whole records took on the wire, headers and padding included, by what they were: together
    * the size the limit applies to. A server can send a record per byte, empty ones without end,
@@ -292,6 +295,7 @@ export class FastcgiConnection {
         reject,
         stdout: Buffer.alloc(0),
         stdoutBytes: 0,
+        headersChecked: false,
         counted: { stdout: 0, stderr: 0, foreign: 0, management: 0, other: 0 },
         wireBytes: 0,
         stderr: '',
@@ -376,6 +380,15 @@ export class FastcgiConnection {
       if (record.requestId !== REQUEST_ID) continue;
       if (record.type === RecordType.Stdout) {
         appendStdout(pending, record.content);
+        // Checked as the output comes: headers without end would otherwise be read up to the size limit.
+        if (!pending.headersChecked && pending.stdoutBytes >= MAX_HEADER_BYTES) {
+          pending.headersChecked = true;
+          const why = oversizedHeaders(stdoutOf(pending));
+          if (why) {
+            this.fail(new FastcgiError('protocol', `FastCGI server ${describeTarget(this.target)} ${why}`));
+            return;
+          }
+        }
       } else if (record.type === RecordType.Stderr) {
         if (pending.stderr.length < STDERR_KEEP)
           pending.stderr = (pending.stderr + record.content.toString('utf8')).slice(0, STDERR_KEEP);

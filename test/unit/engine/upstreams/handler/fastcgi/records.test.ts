@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   parseCgiResponse,
+  oversizedHeaders,
   CgiResponseError,
 } from '../../../../../../main/engine/upstreams/handler/fastcgi/cgi-response.ts';
 import {
@@ -131,5 +132,19 @@ describe('CGI responses', () => {
       'invalid CGI "Status: OK" header (expected a 3-digit code, e.g. "Status: 404 Not Found")',
     );
     expect(() => parseCgiResponse(Buffer.from('Status: 042\r\n\r\n{}'))).toThrow('expected a code from 100 to 999');
+  });
+
+  it('the first 16 KiB of output all header lines, with no blank line: refused; anything else is read', () => {
+    const kib16 = (text: string) => Buffer.from(text.repeat(Math.ceil(16384 / text.length)).slice(0, 16384));
+    expect(oversizedHeaders(Buffer.from(`X-One: ${'a'.repeat(16400)}`))).toBe(
+      'sent a CGI header block over 16384 bytes without its end, more than Switchboard reads: 1 header line ' +
+        '(the first "X-One") and no blank line in the first 16384 bytes of its output',
+    );
+    expect(oversizedHeaders(kib16('X-Many: 1\r\n'))).toContain('1490 header lines (the first "X-Many")');
+    // Text that starts like a header but goes on as prose, JSON, headers that end in time, less than 16 KiB.
+    expect(oversizedHeaders(Buffer.concat([Buffer.from('Note: hi\n'), kib16('just words\n')]))).toBeUndefined();
+    expect(oversizedHeaders(kib16('{"content":[]}'))).toBeUndefined();
+    expect(oversizedHeaders(Buffer.concat([Buffer.from('X-A: 1\r\n\r\n'), kib16('X-B: 2\r\n')]))).toBeUndefined();
+    expect(oversizedHeaders(Buffer.from('X-A: 1\r\n'.repeat(100)))).toBeUndefined();
   });
 });
