@@ -13,7 +13,7 @@ import {
   createHandlerUpstream,
   type HandlerUpstreamDeps,
 } from '../../../main/engine/upstreams/handler/handler-upstream.ts';
-import { FastcgiClient } from '../../../main/engine/upstreams/handler/fastcgi/index.ts';
+import { FastcgiClient, FastcgiError } from '../../../main/engine/upstreams/handler/fastcgi/index.ts';
 import type { Upstream } from '../../../main/engine/upstreams/types.ts';
 import { freePort } from '../../fixtures/servers/http-everything.ts';
 import { EXAMPLE_PHP, MISBEHAVE_PHP, startPhpFpm, type PhpFpm } from '../../fixtures/handlers/php-fpm.ts';
@@ -585,6 +585,28 @@ describe('FastCGI servers that break the protocol', () => {
         ['__proto__', 'b'],
         ['content-type', 'application/json'],
       ]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an error keeps the start of the output, not all of it', async () => {
+    // 1 MiB of output, then the connection closes mid-reply.
+    const server = await rawServer((id, socket) => {
+      const chunk = raw.stdout(id, Buffer.alloc(65_528, 'x'));
+      socket.write(Buffer.concat([raw.stdout(id, 'Content-Type: text/plain\r\n\r\n'), ...Array(16).fill(chunk)]));
+      socket.end();
+    });
+    const client = new FastcgiClient({ target: { host: '127.0.0.1', port: server.port }, pool: 1 });
+    try {
+      const err = (await client
+        .request({ params: [], body: Buffer.from('{"type":"call_tool"}'), timeoutMs: 5000, maxBytes: 4 << 20 })
+        .catch((e: unknown) => e)) as FastcgiError;
+      expect(err).toBeInstanceOf(FastcgiError);
+      expect(err.message).toMatch(/closed the connection mid-reply \(after 1048476 bytes of output\)$/);
+      expect(err.partial!.toString()).toBe(`Content-Type: text/plain\r\n\r\n${'x'.repeat(4097 - 28)}`);
+      // A copy: not a view that holds on to the whole output.
+      expect(err.partial!.buffer.byteLength).toBeLessThan(1 << 20);
     } finally {
       await client.close();
     }
