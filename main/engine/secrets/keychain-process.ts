@@ -136,7 +136,11 @@ export class KeychainProcess implements KeyringBackend {
     worker.child.unref();
     worker.child.channel?.unref();
     (worker.child.stderr as Socket | null)?.unref();
-    worker.idle = setTimeout(() => worker.child.connected && worker.child.disconnect(), this.idleMs);
+    worker.idle = setTimeout(() => {
+      // Let go first: a call from now on starts another, rather than reach one that is closing.
+      if (this.worker === worker) this.worker = undefined;
+      if (worker.child.connected) worker.child.disconnect();
+    }, this.idleMs);
     worker.idle.unref();
   }
 

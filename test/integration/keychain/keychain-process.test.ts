@@ -88,4 +88,15 @@ describe('the keychain process', () => {
     expect(await keychain.get('service', 'account')).toBe('get:account');
     expect(keychain.pid).not.toBe(pid);
   });
+
+  it('starts another for a call that comes while the idle one is closing', async () => {
+    const keychain = new KeychainProcess(fixture('slow-to-go.mjs'), 100);
+    expect(await keychain.get('service', 'first')).toBe('get:first');
+    const closing = keychain.pid;
+    // Closed after 100 ms unused, it takes 500 ms to end.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(running(closing)).toBe(true);
+    expect(await keychain.get('service', 'second')).toBe('get:second');
+    expect(keychain.pid).not.toBe(closing);
+  });
 });
