@@ -17,6 +17,7 @@ import {
   diffConfigs,
   emptyConfig,
   findReferences,
+  findServerReferences,
   findSettingReferences,
   resolveServer,
   resolveSetting,
@@ -99,6 +100,7 @@ import { compileFilter } from './routing/filters.ts';
 import { aliasConflict, aliasConflicts, aliasMisfit, aliasMisfits } from './routing/alias-conflicts.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream } from './upstreams/failed.ts';
+import { WaitingUpstream } from './upstreams/waiting.ts';
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
 import { DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
@@ -270,7 +272,12 @@ export class AlreadyRunningError extends GatewayError {
   }
 }
 
-export type RunningServer = ResolvedServer & RoutedServer & { resolveError?: string };
+export type RunningServer = ResolvedServer &
+  RoutedServer & {
+    resolveError?: string;
+    /** Why it has not started yet: its secrets are being read (startServers). */
+    readingSecrets?: string;
+  };
 const LIST_NAMES = {
   tools: 'tools',
   prompts: 'prompts',
@@ -567,12 +574,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     this.applyTrafficSettings(this.current.traffic);
     this.warnAboutAliases(this.current);
-    await this.applyServers(this.current);
+    const { secretsRead } = await this.startServers(this.current);
     // Stopped meanwhile (Quit while the keychain was asked): nothing opens after the stop.
     if (this.stopped) return;
+    // Not after the servers' secrets: clients (a shim gives up after 15 s) reach the servers that need none.
     await this.openListeners();
     await this.recordAddresses();
     this.publishStatus();
+    await secretsRead;
+    if (this.stopped) return;
     if (this.opts.watch) {
       this.watcher = watchConfigFile(
         this.opts.configPath,
@@ -1648,6 +1658,59 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private async applyServers(config: ResolvedConfig): Promise<AppliedChanges> {
+    const resolved = await Promise.all(this.wantedServers(config).map((server) => this.resolveEntry(server)));
+    const changes = await this.runResolved(
+      new Map(resolved.map((r) => [r.running.name, r])),
+      this.pausedNow ? 'was stopped: Switchboard was paused' : undefined,
+    );
+    this.oauth.retain(new Set(Object.keys(config.servers)));
+    return changes;
+  }
+
+  /**
+   * The servers at start: those that need no secret start at once, those with a `${secret:}` once
+   * it is read (until then they show as starting, waiting for the keychain): a keychain waiting on
+   * an unlock prompt holds up only the servers that need it. Resolves when the first have started;
+   * `secretsRead` once the others have (in line with reloads, which come after).
+   */
+  private async startServers(config: ResolvedConfig): Promise<{ secretsRead: Promise<void> }> {
+    const wanted = this.wantedServers(config);
+    const needKeychain = new Set(
+      wanted.filter((s) => findServerReferences(s).some((r) => r.kind === 'secret')).map((s) => s.name),
+    );
+    if (needKeychain.size === 0) {
+      await this.applyServers(config);
+      return { secretsRead: Promise.resolve() };
+    }
+    const reads = Promise.all(wanted.filter((s) => needKeychain.has(s.name)).map((s) => this.resolveEntry(s)));
+    const first = await Promise.all(
+      wanted.map((s) => (needKeychain.has(s.name) ? Promise.resolve(this.readingEntry(s)) : this.resolveEntry(s))),
+    );
+    await this.runResolved(new Map(first.map((r) => [r.running.name, r])));
+    this.oauth.retain(new Set(Object.keys(config.servers)));
+    const rest = this.reloading.then(async () => {
+      const read = await reads;
+      // Given up by the stop: nothing starts after it.
+      if (this.stopped) return;
+      const entries = new Map(this.resolvedServers);
+      for (const entry of read) entries.set(entry.running.name, entry);
+      await this.runResolved(entries);
+    });
+    this.reloading = rest.catch(logFailure(this.warn, 'could not start the servers whose secrets were read'));
+    return { secretsRead: rest };
+  }
+
+  /** A server shown as starting while its secrets are read from the keychain. */
+  private readingEntry(server: ResolvedConfig['servers'][string]): ResolvedEntry {
+    const isolated = server.kind === 'stdio' ? server.isolated : false;
+    const readingSecrets =
+      `reading its secrets from ${describeSecretStore(this.opts.secrets)} (an unlock prompt may be waiting for ` +
+      'your answer); it starts once they are read';
+    return { running: { ...server, isolated, readingSecrets }, secrets: [] };
+  }
+
+  /** The config's servers this gateway runs (none while paused). */
+  private wantedServers(config: ResolvedConfig): ResolvedConfig['servers'][string][] {
     this.redactor.keepNames([...Object.keys(config.servers), ...Object.keys(config.profiles)]);
     const profile = this.opts.onlyProfile === undefined ? undefined : config.profiles[this.opts.onlyProfile];
     const members = this.opts.onlyProfile === undefined ? undefined : new Set(profile?.servers ?? []);
@@ -1666,13 +1729,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
             `(known: ${Object.keys(config.servers).join(', ') || 'none'})`,
         );
     }
-    const resolved = await Promise.all(wanted.map((server) => this.resolveEntry(server)));
-    const changes = await this.runResolved(
-      new Map(resolved.map((r) => [r.running.name, r])),
-      this.pausedNow ? 'was stopped: Switchboard was paused' : undefined,
-    );
-    this.oauth.retain(new Set(Object.keys(config.servers)));
-    return changes;
+    return wanted;
   }
 
   /** A server's entry with its `${secret:}` and `${env:}` values, or why they cannot be had. */
@@ -1919,6 +1976,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     scope?: string,
   ): Upstream {
     if (server.resolveError !== undefined) return new FailedUpstream(server.name, server.kind, server.resolveError);
+    if (server.readingSecrets !== undefined)
+      return new WaitingUpstream(server.name, server.kind, server.readingSecrets);
     const deps = {
       clientInfo: { name: GATEWAY_NAME, version: this.opts.version },
       capabilities,

@@ -92,7 +92,7 @@ describe.skipIf(missing !== undefined)('a keychain whose unlock prompt nobody an
     return created;
   };
 
-  it('stops at once while starting waits for the keychain, and opens no listener after', async () => {
+  it('stops at once while starting waits for the keychain, and leaves nothing open or running', async () => {
     const config = await writeConfig(dir.dir, {
       mcpServers: { fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }) },
     });
@@ -107,7 +107,14 @@ describe.skipIf(missing !== undefined)('a keychain whose unlock prompt nobody an
       ),
     ).toBe('stopped');
     await starting;
-    expect(gateway.httpUrl()).toBeUndefined();
+    // The listener opened while the secret was read (servers needing none are served meanwhile): closed now.
+    const url = gateway.httpUrl()!;
+    expect(
+      await fetch(url, { method: 'POST' }).then(
+        () => 'answered',
+        () => 'refused',
+      ),
+    ).toBe('refused');
     expect(gateway.servers().map((s) => s.state)).not.toContain('ready');
   }, 40_000);
 

@@ -1,0 +1,110 @@
+/**
+ * A gateway that starts while the keychain shows an unlock prompt nobody answers (a real
+ * gnome-keyring whose prompter never answers): clients reach it at once and use the servers that
+ * need no secret, while the one that needs the keychain says it waits for it.
+ */
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, createKeychainSecretStore, type Gateway } from '../../../main/engine/index.ts';
+import { fixtureServer, httpClient, tempDir, TEST_BACKOFF, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  keyringMissingOutsideCi,
+  silentPrompterMissing,
+  startKeyringSession,
+  type KeyringSession,
+} from './keyring-session.ts';
+
+const missing = keyringMissingOutsideCi() ?? silentPrompterMissing();
+
+/** `plain` needs no secret, `fx` one from the keychain. */
+const servers = {
+  plain: fixtureServer('plain'),
+  fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }),
+};
+
+/** The pid of the server `name` that answers `url`'s echo tool. */
+async function echoPid(url: string, name: string): Promise<number> {
+  const client = await httpClient(url);
+  try {
+    const result = await client.callTool({ name: `${name}__echo`, arguments: { message: 'hi' } });
+    return (result.structuredContent as { pid: number }).pid;
+  } finally {
+    await client.close();
+  }
+}
+
+describe.skipIf(missing !== undefined)('a start while the keychain waits on an unlock prompt nobody answers', () => {
+  let keyring: KeyringSession;
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let stateDir: string;
+  let gateway: Gateway | undefined;
+
+  beforeAll(async () => {
+    keyring = await startKeyringSession({ unansweredPrompts: true });
+    // Before the first keyring call in this process: libdbus reads the address once.
+    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
+    dir = await tempDir('sb-keychain-start-');
+    stateDir = path.join(dir.dir, 'state');
+    await createKeychainSecretStore({ stateDir }).set('gh-token', 'ghp_never_read_0001');
+    keyring.lock();
+  }, 30_000);
+  afterEach(async () => {
+    await gateway?.stop();
+    gateway = undefined;
+    if (await keyring.promptOpen()) await keyring.closePrompt();
+  });
+  afterAll(async () => {
+    await keyring?.close();
+    await dir?.cleanup();
+  });
+
+  const gatewayWaiting = (configPath: string, callTimeoutMs: number) => {
+    const created = createGateway({
+      configPath,
+      secrets: createKeychainSecretStore({ stateDir, callTimeoutMs }),
+      version: 'test',
+      http: { port: 0 },
+      socket: false,
+      backoff: TEST_BACKOFF,
+    });
+    created.on('log', () => undefined);
+    return created;
+  };
+
+  it('a client calls a server that needs no secret within seconds; the other says it waits', async () => {
+    const config = await writeConfig(dir.dir, { mcpServers: servers });
+    // Its read would wait two minutes for the prompt: longer than the test.
+    gateway = gatewayWaiting(config, 120_000);
+    const starting = gateway.start();
+    await waitFor(() => keyring.promptOpen(), 15_000, 'the unlock prompt to open');
+    const url = await waitFor(() => gateway!.httpUrl(), 5_000, 'the HTTP listener to open');
+
+    expect(await echoPid(url, 'plain')).toBeGreaterThan(0);
+    const fx = gateway.servers().find((s) => s.name === 'fx')!;
+    expect(fx.state).toBe('starting');
+    expect(fx.lastError).toBe(
+      'reading its secrets from the keychain (an unlock prompt may be waiting for your answer); it starts once ' +
+        'they are read',
+    );
+    await gateway.stop();
+    await starting;
+  }, 40_000);
+
+  it("a server whose secret cannot be read shows the keychain's error; the others run on", async () => {
+    const config = await writeConfig(dir.dir, { mcpServers: servers });
+    gateway = gatewayWaiting(config, 3_000);
+    const starting = gateway.start();
+    const url = await waitFor(() => gateway!.httpUrl(), 10_000, 'the HTTP listener to open');
+    const pid = await echoPid(url, 'plain');
+    // Answered before the read was given up, not after.
+    expect(gateway.servers().find((s) => s.name === 'fx')!.state).toBe('starting');
+    await starting;
+
+    const fx = gateway.servers().find((s) => s.name === 'fx')!;
+    expect(fx.state).toBe('failed');
+    expect(fx.lastError).toMatch(/^the OS keychain is not available \(reading "gh-token": no answer within 3 s\)/);
+    expect(fx.lastError).toMatch(/tried again by itself after 30 s/);
+    // The same process: not restarted once the other server's read failed.
+    expect(await echoPid(url, 'plain')).toBe(pid);
+  }, 40_000);
+});
