@@ -68,6 +68,9 @@ function gatewayOptions(common: Common, extra: Partial<GatewayOptions>): Gateway
   };
 }
 
+/** The exit code of a command a signal ended (128 + the signal's number, as a shell says it). */
+const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
 export async function serve(
   opts: Common & {
     stdio: boolean;
@@ -124,9 +127,31 @@ export async function serve(
     log(`config reloaded${configError ? ' (the error is fixed)' : ''}: ${describeReload(c)}`);
     configError = false;
   });
+  // Before the start, which can wait (a server's secret read while the keychain shows an unlock prompt):
+  // a signal then stops the servers started so far and ends the start, with the signal's exit code;
+  // once started, a signal is the usual way to stop (0). A second one ends the process at once.
+  let started = false;
+  let stopping: Promise<void> | undefined;
+  const stop = (signal?: keyof typeof SIGNAL_CODES) => {
+    const code = started || signal === undefined ? 0 : SIGNAL_CODES[signal];
+    stopping ??= gateway.stop().finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  // SIGHUP in a terminal is a closed terminal or SSH session: servers run in process groups of their
+  // own, so they are stopped here or they outlive the gateway. Without one it was sent on purpose
+  // (systemd's ExecReload, kill -HUP, a gateway under nohup): the config is read again, as daemons do.
+  const inTerminal = [process.stdin, process.stdout, process.stderr].some((s) => s.isTTY);
+  process.on('SIGHUP', () => {
+    if (inTerminal) return stop('SIGHUP');
+    log('SIGHUP: reading the config file again');
+    void Promise.allSettled([gateway.reload()]); // a failure is in the gateway's log already
+  });
   try {
     await gateway.start();
   } catch (err) {
+    // Stopped by a signal while starting: the process exits once the stop is done.
+    if (stopping) return new Promise<number>(() => undefined);
     await gateway.stop();
     // Started by a shim while another gateway came up first: that one serves; nothing to do.
     const raced =
@@ -137,22 +162,8 @@ export async function serve(
     }
     throw err;
   }
-
-  const stop = async () => {
-    await gateway.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
-  // SIGHUP in a terminal is a closed terminal or SSH session: servers run in process groups of their
-  // own, so they are stopped here or they outlive the gateway. Without one it was sent on purpose
-  // (systemd's ExecReload, kill -HUP, a gateway under nohup): the config is read again, as daemons do.
-  const inTerminal = [process.stdin, process.stdout, process.stderr].some((s) => s.isTTY);
-  process.on('SIGHUP', () => {
-    if (inTerminal) return void stop();
-    log('SIGHUP: reading the config file again');
-    void Promise.allSettled([gateway.reload()]); // a failure is in the gateway's log already
-  });
+  if (stopping) return new Promise<number>(() => undefined);
+  started = true;
   // The same for a bug: every server is stopped before the gateway fails.
   process.once('uncaughtException', (err) => {
     log(`internal error, stopping every server: ${err.stack ?? String(err)}`);
@@ -390,7 +401,7 @@ async function withOneShot(
     }),
   );
   // SIGHUP: the terminal closed, after which every write fails (EIO); its servers are stopped all the same.
-  const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+  const signals = SIGNAL_CODES;
   let interrupted: number | undefined;
   const onSignal = (signal: keyof typeof signals) => {
     if (signal === 'SIGHUP') process.stderr.on('error', () => undefined);

@@ -1,12 +1,24 @@
 /**
  * A gateway that starts while the keychain shows an unlock prompt nobody answers (a real
  * gnome-keyring whose prompter never answers): clients reach it at once and use the servers that
- * need no secret, while the one that needs the keychain says it waits for it.
+ * need no secret, while the one that needs the keychain says it waits for it; and Ctrl-C on
+ * `switchboard serve` meanwhile stops the servers it started and ends the start with 130.
  */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, createKeychainSecretStore, type Gateway } from '../../../main/engine/index.ts';
-import { fixtureServer, httpClient, tempDir, TEST_BACKOFF, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  CLI,
+  fixtureServer,
+  httpClient,
+  NODE,
+  tempDir,
+  TEST_BACKOFF,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 import {
   keyringMissingOutsideCi,
   silentPrompterMissing,
@@ -21,6 +33,16 @@ const servers = {
   plain: fixtureServer('plain'),
   fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }),
 };
+
+/** Whether process `pid` runs. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The pid of the server `name` that answers `url`'s echo tool. */
 async function echoPid(url: string, name: string): Promise<number> {
@@ -107,4 +129,42 @@ describe.skipIf(missing !== undefined)('a start while the keychain waits on an u
     // The same process: not restarted once the other server's read failed.
     expect(await echoPid(url, 'plain')).toBe(pid);
   }, 40_000);
+
+  it('switchboard serve stops its servers and exits with 130 on Ctrl-C while it waits', async () => {
+    const runtimeDir = path.join(dir.dir, 'run');
+    const config = await writeConfig(dir.dir, { mcpServers: servers });
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: dir.dir,
+      XDG_RUNTIME_DIR: dir.dir,
+      SWITCHBOARD_CONFIG: config,
+      SWITCHBOARD_RUNTIME_DIR: runtimeDir,
+      SWITCHBOARD_STATE_DIR: stateDir,
+      NO_COLOR: '1',
+      ...keyring.env,
+    };
+    const child = spawn(NODE, [CLI, 'serve', '--port', '0', '--no-socket'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await waitFor(() => keyring.promptOpen(), 15_000, 'the unlock prompt to open');
+      // Where it listens, as `switchboard status` reads it (its "ready" line waits for the start).
+      const lock = path.join(runtimeDir, 'gateway.lock');
+      const url = await waitFor(
+        async () => (JSON.parse(await readFile(lock, 'utf8')) as { http?: string }).http,
+        10_000,
+        'the HTTP listener to open',
+      );
+      const pid = await echoPid(url, 'plain');
+
+      child.kill('SIGINT');
+      await waitFor(() => !running(pid), 5_000, 'the server to be stopped');
+      // The read still waits on the prompt, in the keychain's own process: it holds nothing of this one.
+      expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 5_000))])).toBe(130);
+      expect(stderr).not.toContain('keychain call is still waiting');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
