@@ -557,14 +557,24 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     // First of all: a second gateway must not start a second copy of every server.
     if (this.opts.runtimeDir !== undefined && this.opts.lock !== false) await this.takeLock(this.opts.runtimeDir);
     let startError: ConfigError | undefined;
+    let tokenRead: { loaded: LoadedConfig; config: Promise<ResolvedConfig> } | undefined;
     try {
       const loaded = await this.load();
-      try {
-        this.loaded = { ...loaded, config: await this.resolveSettings(loaded.config) };
-      } catch (err) {
+      const settings = this.resolveSettings(loaded.config).catch((err: unknown) => {
         // A setting that cannot be resolved (the token's secret) is about this very content.
         throw err instanceof ConfigError ? err.about(loaded.hash) : err;
-      }
+      });
+      if (this.tokenFromKeychain(loaded.config)) {
+        // Read meanwhile: only the HTTP listener needs it, and it stays closed until then. Its failure is
+        // takeToken's to report, unless the start ends first (a stop, which gives the read up).
+        void Promise.allSettled([settings]);
+        tokenRead = { loaded, config: settings };
+        this.loaded = { ...loaded, config: { ...loaded.config, listen: { ...loaded.config.listen, http: false } } };
+        this.httpProblem =
+          `waiting for its token (listen.http.token) from ${describeSecretStore(this.opts.secrets)}, where an ` +
+          'unlock prompt may be waiting for your answer; it opens once the token is read';
+        this.log({ level: 'info', text: `the HTTP listener is not open yet: ${this.httpProblem}` });
+      } else this.loaded = { ...loaded, config: await settings };
       this.current = this.loaded.config;
     } catch (err) {
       if (!this.opts.keepRunningOnConfigError || !isConfigError(err)) throw err;
@@ -572,17 +582,36 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.onConfigError(err);
       startError = err;
     }
-    this.applyTrafficSettings(this.current.traffic);
-    this.warnAboutAliases(this.current);
-    const { secretsRead } = await this.startServers(this.current);
-    // Stopped meanwhile (Quit while the keychain was asked): nothing opens after the stop.
-    if (this.stopped) return;
-    // Not after the servers' secrets: clients (a shim gives up after 15 s) reach the servers that need none.
-    await this.openListeners();
-    await this.recordAddresses();
-    this.publishStatus();
-    await secretsRead;
-    if (this.stopped) return;
+    // Reloads, and the servers whose secrets are read, wait for the token: it decides whether the file applies.
+    let tokenSettled = (): void => undefined;
+    if (tokenRead) {
+      const settled = new Promise<void>((resolve) => (tokenSettled = resolve));
+      this.reloading = this.reloading.then(() => settled);
+    }
+    try {
+      this.applyTrafficSettings(this.current.traffic);
+      this.warnAboutAliases(this.current);
+      const { secretsRead } = await this.startServers(this.current);
+      // Stopped meanwhile (Quit while the keychain was asked): nothing opens after the stop.
+      if (this.stopped) return;
+      // Not after the servers' secrets: clients (a shim gives up after 15 s) reach the servers that need none.
+      // The socket first: it is what shims need, and it refuses a second gateway cleanly.
+      await this.openSocket();
+      if (tokenRead) {
+        await this.recordAddresses();
+        this.publishStatus();
+        startError = (await this.takeToken(tokenRead.loaded, tokenRead.config)) ?? startError;
+        if (this.stopped) return;
+      }
+      await this.openHttp();
+      await this.recordAddresses();
+      this.publishStatus();
+      tokenSettled();
+      await secretsRead;
+      if (this.stopped) return;
+    } finally {
+      tokenSettled();
+    }
     if (this.opts.watch) {
       this.watcher = watchConfigFile(
         this.opts.configPath,
@@ -596,6 +625,41 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         { initialHash: this.loaded?.hash ?? startError?.sourceKey },
       );
     }
+  }
+
+  /** Whether the HTTP listener's token is read from the keychain (which may wait for an unlock prompt). */
+  private tokenFromKeychain(config: ResolvedConfig): boolean {
+    if (this.opts.http === false || config.listen.http === false) return false;
+    return findSettingReferences(config).some((r) => r.kind === 'secret');
+  }
+
+  /**
+   * The token read at start: the config as it is with it, or, when it cannot be had, what a file that
+   * cannot be applied at start gets (none of it runs: its servers started meanwhile stop). Returns that error.
+   */
+  private async takeToken(loaded: LoadedConfig, read: Promise<ResolvedConfig>): Promise<ConfigError | undefined> {
+    let config: ResolvedConfig;
+    try {
+      config = await read;
+    } catch (err) {
+      if (this.stopped) return undefined; // its read was given up by the stop: no error of the file
+      if (!this.opts.keepRunningOnConfigError || !isConfigError(err)) throw err;
+      this.httpProblem = undefined;
+      this.loaded = undefined;
+      this.current = emptyConfig();
+      this.onConfigError(err);
+      this.applyTrafficSettings(this.current.traffic);
+      this.closeSessionsOfGoneProfiles();
+      await this.applyServers(this.current);
+      this.router.invalidate();
+      this.publishServers();
+      return err;
+    }
+    if (this.stopped) return undefined;
+    this.httpProblem = undefined;
+    this.loaded = { ...loaded, config };
+    this.current = config;
+    return undefined;
   }
 
   async stop(): Promise<void> {
@@ -1693,7 +1757,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       // Given up by the stop: nothing starts after it.
       if (this.stopped) return;
       const entries = new Map(this.resolvedServers);
-      for (const entry of read) entries.set(entry.running.name, entry);
+      // Only those still waiting for them: the config may have been dropped meanwhile (its token unreadable).
+      for (const entry of read)
+        if (entries.get(entry.running.name)?.running.readingSecrets !== undefined)
+          entries.set(entry.running.name, entry);
       await this.runResolved(entries);
     });
     this.reloading = rest.catch(logFailure(this.warn, 'could not start the servers whose secrets were read'));
@@ -2066,12 +2133,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     });
     const auth = this.oauth.sessionFor(server, fetch);
     return auth ? { auth } : {};
-  }
-
-  private async openListeners(): Promise<void> {
-    // The socket first: it is what shims need, and it refuses a second gateway cleanly.
-    await this.openSocket();
-    await this.openHttp();
   }
 
   private async openSocket(): Promise<void> {

@@ -7,6 +7,8 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, createKeychainSecretStore, type Gateway } from '../../../main/engine/index.ts';
 import {
@@ -33,6 +35,27 @@ const servers = {
   plain: fixtureServer('plain'),
   fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }),
 };
+
+const LISTENER_TOKEN = '0123456789abcdef0123456789abcdef';
+
+/** A client of the gateway whose runtime directory is `runtimeDir`, through the shim, as a desktop client starts it. */
+async function shimClient(home: string, runtimeDir: string): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: NODE,
+    args: [CLI, 'shim', '--profile', 'default'],
+    env: {
+      HOME: home,
+      PATH: process.env.PATH ?? '',
+      SWITCHBOARD_RUNTIME_DIR: runtimeDir,
+      // The gateway runs in this test process: the shim must not start another one.
+      SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, '-e', 'process.exit(1)']),
+    },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'shim-client', version: '1' });
+  await client.connect(transport);
+  return client;
+}
 
 /** Whether process `pid` runs. */
 function running(pid: number): boolean {
@@ -68,6 +91,7 @@ describe.skipIf(missing !== undefined)('a start while the keychain waits on an u
     dir = await tempDir('sb-keychain-start-');
     stateDir = path.join(dir.dir, 'state');
     await createKeychainSecretStore({ stateDir }).set('gh-token', 'ghp_never_read_0001');
+    await createKeychainSecretStore({ stateDir }).set('listener-token', LISTENER_TOKEN);
     keyring.lock();
   }, 30_000);
   afterEach(async () => {
@@ -80,14 +104,16 @@ describe.skipIf(missing !== undefined)('a start while the keychain waits on an u
     await dir?.cleanup();
   });
 
-  const gatewayWaiting = (configPath: string, callTimeoutMs: number) => {
+  const gatewayWaiting = (configPath: string, callTimeoutMs: number, runtimeDir?: string) => {
     const created = createGateway({
       configPath,
       secrets: createKeychainSecretStore({ stateDir, callTimeoutMs }),
       version: 'test',
       http: { port: 0 },
-      socket: false,
       backoff: TEST_BACKOFF,
+      // As `switchboard serve` and the app: a config that cannot be applied leaves the gateway running.
+      keepRunningOnConfigError: true,
+      ...(runtimeDir === undefined ? { socket: false } : { runtimeDir, socket: true }),
     });
     created.on('log', () => undefined);
     return created;
@@ -128,6 +154,53 @@ describe.skipIf(missing !== undefined)('a start while the keychain waits on an u
     expect(fx.lastError).toMatch(/tried again by itself after 30 s/);
     // The same process: not restarted once the other server's read failed.
     expect(await echoPid(url, 'plain')).toBe(pid);
+  }, 40_000);
+
+  it('with the listener token in the keychain: shims use the servers needing no secret; HTTP waits', async () => {
+    const runtimeDir = path.join(dir.dir, 'run-token');
+    // No server reading a secret: the token's is the one keychain call, and the test's end returns it.
+    const config = await writeConfig(dir.dir, {
+      mcpServers: { plain: servers.plain },
+      listen: { http: { token: '${secret:listener-token}' } },
+    });
+    gateway = gatewayWaiting(config, 120_000, runtimeDir);
+    const starting = gateway.start();
+    await waitFor(() => keyring.promptOpen(), 15_000, 'the unlock prompt to open');
+
+    const client = await shimClient(dir.dir, runtimeDir);
+    try {
+      const echoed = await client.callTool({ name: 'plain__echo', arguments: { message: 'hi' } });
+      expect(echoed.structuredContent).toMatchObject({ message: 'hi', server: 'plain' });
+    } finally {
+      await client.close();
+    }
+    // Never open without its token.
+    expect(gateway.httpUrl()).toBeUndefined();
+    expect(gateway.httpListenerProblem()).toBe(
+      'waiting for its token (listen.http.token) from the keychain, where an unlock prompt may be waiting for ' +
+        'your answer; it opens once the token is read',
+    );
+    await gateway.stop();
+    await starting;
+  }, 40_000);
+
+  it('with the listener token unreadable: the file is not applied, as before, its servers stopped', async () => {
+    const config = await writeConfig(dir.dir, {
+      mcpServers: servers,
+      listen: { http: { token: '${secret:listener-token}' } },
+    });
+    gateway = gatewayWaiting(config, 3_000);
+    const starting = gateway.start();
+    await waitFor(() => gateway!.servers().find((s) => s.name === 'plain')?.state === 'ready', 10_000, 'plain');
+    await starting;
+
+    expect(gateway.runsWithoutConfig()).toBe(true);
+    expect(gateway.configError()?.message).toContain(
+      'config.json: the OS keychain is not available (reading "listener-token": no answer within 3 s)',
+    );
+    expect(gateway.servers()).toEqual([]);
+    // Open, as for any file that cannot be applied at start (docs/configuration.md), with nothing to serve.
+    expect(gateway.httpUrl()).toBeDefined();
   }, 40_000);
 
   it('switchboard serve stops its servers and exits with 130 on Ctrl-C while it waits', async () => {
