@@ -18,28 +18,40 @@ export class KeychainGate {
 
   /**
    * `call` in its turn; it fails with KeychainNoAnswer when it has not answered `timeoutMs` after
-   * `asked` (when it was asked for: its wait for its turn counts), and its signal aborts then.
+   * `asked` (when it was asked for: its wait for its turn counts, also behind a call whose limit is
+   * longer), and its signal aborts then.
    */
   run<T>(call: (signal: AbortSignal) => Promise<T>, timeoutMs: number, asked = Date.now()): Promise<T> {
-    const turn = this.queue.then(() => {
-      const waited = Date.now() - asked;
-      // Most of its time went by behind a call that did not answer (a prompt?): not made, as a call
-      // made now would hardly have time to answer.
-      if (waited > timeoutMs / 2)
-        return Promise.reject(
-          new KeychainNoAnswer(
-            `no answer within ${formatSeconds(timeoutMs)}: it waited ${formatSeconds(waited)} for an earlier ` +
-              'keychain call, and was not made',
-          ),
+    return new Promise<T>((resolve, reject) => {
+      let inLine = true;
+      const notMade = () =>
+        new KeychainNoAnswer(
+          `no answer within ${formatSeconds(timeoutMs)}: it waited ${formatSeconds(Date.now() - asked)} for an ` +
+            'earlier keychain call, and was not made',
         );
-      return attempt(call, timeoutMs - waited, timeoutMs);
+      const limit = setTimeout(
+        () => {
+          inLine = false;
+          reject(notMade());
+        },
+        Math.max(0, asked + timeoutMs - Date.now()),
+      );
+      const turn = this.queue.then(() => {
+        clearTimeout(limit);
+        if (!inLine) return undefined; // its time ran out in line: its turn passes at once
+        inLine = false;
+        const waited = Date.now() - asked;
+        // Most of its time went by behind a call that did not answer (a prompt?): not made, as a call
+        // made now would hardly have time to answer.
+        if (waited > timeoutMs / 2) return reject(notMade());
+        return attempt(call, timeoutMs - waited, timeoutMs).then(resolve, reject);
+      });
+      // The next call only waits for this one's end.
+      this.queue = turn.then(
+        () => undefined,
+        () => undefined,
+      );
     });
-    // The caller has the error; the next call only waits for this one's end.
-    this.queue = turn.then(
-      () => undefined,
-      () => undefined,
-    );
-    return turn;
   }
 }
 

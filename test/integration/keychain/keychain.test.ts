@@ -120,7 +120,7 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
     expect(runCli(['secrets', 'rm', 'api-key'], env)).toMatchObject({ code: 0 });
     expect(runCli(['secrets', 'get', 'api-key'], env)).toMatchObject({ code: 1 });
     expect(runCli(['secrets', 'frob'], env)).toMatchObject({ code: 2 });
-  });
+  }, 60_000);
 
   it('the built switchboard (out/main/cli.js) reaches the keychain through its built keychain process', () => {
     const built = path.join(ROOT, 'out/main/cli.js');
@@ -171,7 +171,8 @@ describe.skipIf(missing !== undefined)('keychain on gnome-keyring', () => {
       expect(runCli(['secrets', 'get', 'odd-key'], env)).toMatchObject({ code: 1 });
     }
     expect(runCli(['secrets', 'set', 'odd-key'], env, 'k'.repeat(65_536))).toMatchObject({ code: 0 });
-  });
+    // Thirteen commands one after another, each a Node process and half of them a keychain process too.
+  }, 90_000);
 
   it('without a gateway, secrets set and rm name the servers of the config that use the secret', async () => {
     const config = path.join(home, 'used.json');

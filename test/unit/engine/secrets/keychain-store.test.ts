@@ -143,4 +143,24 @@ describe('keychain secret store', () => {
     );
     await expect(oauth.get('oauth-1')).rejects.toThrow('(part 2 of 3 is missing): log in to that server again');
   });
+
+  it('fails a read within its own time limit while it waits behind a call with a longer one', async () => {
+    // A keychain whose call on "stuck" waits until it is given up, as on an unlock prompt.
+    const backend = fakeKeyring();
+    const get = backend.get;
+    backend.get = (s, a, signal) =>
+      a === 'stuck'
+        ? new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('ended'))))
+        : get(s, a);
+    const patient = createKeychainSecretStore({ installId: 'gate0001', backend, callTimeoutMs: 5_000 });
+    const hasty = createKeychainSecretStore({ installId: 'gate0001', backend, callTimeoutMs: 300 });
+    let patientSettled = false;
+    const stuck = patient.get('stuck').finally(() => (patientSettled = true));
+    await expect(hasty.get('other')).rejects.toThrow(
+      /\(reading "other": no answer within 0\.3 s: it waited 0\.\d s for an earlier keychain call, and was not made\)/,
+    );
+    // Not by waiting for the earlier call's end: that one still waits.
+    expect(patientSettled).toBe(false);
+    void stuck.catch(() => undefined);
+  });
 });
