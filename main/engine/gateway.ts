@@ -1952,7 +1952,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       try {
         token = await resolveSetting(http.token, 'listen.http.token', context);
       } catch (err) {
-        throw new ConfigError('config_invalid', `${this.opts.configPath}: ${errorMessage(err)}`, [], { cause: err });
+        // A keychain that cannot be read names the secret, not the setting that needs it.
+        const message = errorMessage(err);
+        const about = message.includes('listen.http.token') ? message : `listen.http.token: ${message}`;
+        throw new ConfigError('config_invalid', `${this.opts.configPath}: ${about}`, [], { cause: err });
       }
       if (token.value.length < 16)
         throw new ConfigError(

@@ -196,7 +196,8 @@ describe.skipIf(missing !== undefined)('a start while the keychain waits on an u
 
     expect(gateway.runsWithoutConfig()).toBe(true);
     expect(gateway.configError()?.message).toContain(
-      'config.json: the OS keychain is not available (reading "listener-token": no answer within 3 s)',
+      'config.json: listen.http.token: the OS keychain is not available (reading "listener-token": no answer ' +
+        'within 3 s)',
     );
     expect(gateway.servers()).toEqual([]);
     // Open, as for any file that cannot be applied at start (docs/configuration.md), with nothing to serve.
