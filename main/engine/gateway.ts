@@ -272,6 +272,11 @@ export class AlreadyRunningError extends GatewayError {
   }
 }
 
+/** Whether `err` says the keychain could not be read (not that a secret is missing from it). */
+function keychainDown(err: unknown): boolean {
+  return err instanceof GatewayError && err.code === 'secret_store_unavailable';
+}
+
 export type RunningServer = ResolvedServer &
   RoutedServer & {
     resolveError?: string;
@@ -345,6 +350,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private keychainRetry: NodeJS.Timeout | undefined;
   /** The tries of the keychain that failed in a row (each waits twice as long as the one before). */
   private keychainTries = 0;
+  /** The next reading of a file its listener token kept from applying (scheduleTokenRetry), and the tries. */
+  private tokenRetry: NodeJS.Timeout | undefined;
+  private tokenTries = 0;
   private reloading: Promise<void> = Promise.resolve();
   /** Aborted by stop(): reads of the config's secrets still waiting for the keychain are given up then. */
   private readonly stopping = new AbortController();
@@ -667,6 +675,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.stopping.abort();
     this.watcher?.close();
     clearTimeout(this.keychainRetry);
+    clearTimeout(this.tokenRetry);
     await this.reloading;
     this.questions.withdrawAll('Switchboard is stopping');
     this.stateless.closeAll();
@@ -1590,6 +1599,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.lastConfigError = undefined;
       this.recordConfigError();
     }
+    this.scheduleTokenRetry(false);
     this.applyTrafficSettings(loaded.config.traffic);
     this.warnAboutAliases(loaded.config);
     // Before anything is announced: told their lists changed as their profile went, clients listed
@@ -1671,6 +1681,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private onConfigError(error: ConfigError): void {
+    this.scheduleTokenRetry(keychainDown(error.cause));
     this.lastConfigError = error;
     this.recordConfigError();
     this.emit('config-error', error);
@@ -1848,6 +1859,30 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.keychainRetry.unref();
   }
 
+  /**
+   * A file its listener token kept from applying, the keychain out of reach (locked when the app
+   * started at login), is read again by itself, as servers waiting for their secrets are tried again.
+   */
+  private scheduleTokenRetry(keychainWasDown: boolean): void {
+    clearTimeout(this.tokenRetry);
+    this.tokenRetry = undefined;
+    if (this.stopped || !keychainWasDown) {
+      this.tokenTries = 0;
+      return;
+    }
+    const wait = this.tokenRetryMs();
+    this.tokenTries++;
+    // A failure is the reload's to log.
+    this.tokenRetry = setTimeout(() => void this.reload().then(undefined, () => undefined), wait);
+    this.tokenRetry.unref();
+  }
+
+  /** How long until the next reading of a file its listener token kept from applying. */
+  private tokenRetryMs(): number {
+    const first = this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS;
+    return Math.min(first * 2 ** Math.min(this.tokenTries, 20), Math.max(first, KEYCHAIN_RETRY_MAX_MS));
+  }
+
   private async retryKeychainServers(): Promise<void> {
     if (this.stopped || this.pausedNow) return;
     const entries = new Map(this.resolvedServers);
@@ -1954,7 +1989,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       } catch (err) {
         // A keychain that cannot be read names the secret, not the setting that needs it.
         const message = errorMessage(err);
-        const about = message.includes('listen.http.token') ? message : `listen.http.token: ${message}`;
+        let about = message.includes('listen.http.token') ? message : `listen.http.token: ${message}`;
+        const again = Math.round(this.tokenRetryMs() / 1000);
+        if (keychainDown(err)) about += ` (the file is read again by itself after ${again} s, then less often)`;
         throw new ConfigError('config_invalid', `${this.opts.configPath}: ${about}`, [], { cause: err });
       }
       if (token.value.length < 16)
