@@ -106,7 +106,11 @@ export class KeychainProcess implements KeyringBackend {
     process.once('exit', worker.onExit);
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => (worker.stderr = (worker.stderr + text).slice(-STDERR_KEPT)));
-    child.on('message', (reply: KeychainReply) => this.settle(worker, reply.id, reply));
+    child.on('message', (message: unknown) => {
+      if (isReply(message)) this.settle(worker, message.id, message);
+      // Not our worker's protocol (a module in it writing to the channel?): nothing it says is trusted.
+      else this.end(worker, `it sent ${excerpt(message)}, which is not an answer to a call`);
+    });
     child.on('error', (err) => this.gone(worker, `the keychain process could not run: ${err.message}`));
     child.on('exit', (code, signal) =>
       this.gone(worker, `the keychain process ended (${signal ?? `exit code ${code}`}) before answering`),
@@ -159,6 +163,19 @@ export class KeychainProcess implements KeyringBackend {
     for (const call of worker.calls.values()) call.reject(new Error(message));
     worker.calls.clear();
   }
+}
+
+function isReply(message: unknown): message is KeychainReply {
+  if (typeof message !== 'object' || message === null) return false;
+  const reply = message as Record<string, unknown>;
+  if (!Number.isSafeInteger(reply.id)) return false;
+  return reply.ok === true ? 'value' in reply : reply.ok === false && typeof reply.message === 'string';
+}
+
+/** A message as it can be quoted in an error: JSON, cut short. */
+function excerpt(message: unknown): string {
+  const json = JSON.stringify(message) ?? String(message);
+  return json.length > 100 ? `${json.slice(0, 100)}…` : json;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

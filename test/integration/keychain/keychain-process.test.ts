@@ -79,6 +79,22 @@ describe('the keychain process', () => {
     );
   });
 
+  it('fails a call answered with something that is not an answer, and ends that process', async () => {
+    const keychain = new KeychainProcess(fixture('misreplies.mjs'));
+    for (const [account, sent] of [
+      ['null', 'null'],
+      ['text', '"not a reply"'],
+      ['no-id', '{"ok":true,"value":"x"}'],
+    ] as const) {
+      const call = keychain.get('service', account);
+      const pid = keychain.pid;
+      await expect(call).rejects.toThrow(
+        `the keychain process was ended: it sent ${sent}, which is not an answer to a call`,
+      );
+      await waitFor(() => !running(pid), 5_000, 'the process to be ended');
+    }
+  });
+
   it('goes once unused for its idle time', async () => {
     const keychain = new KeychainProcess(ANSWERS, 300);
     expect(await keychain.set('service', 'account', 'value')).toBeUndefined();
