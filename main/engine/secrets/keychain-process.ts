@@ -74,13 +74,20 @@ export class KeychainProcess implements KeyringBackend {
   }
 
   private call(request: DistributiveOmit<KeychainRequest, 'id'>, signal?: AbortSignal): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(new Error('the keychain call was given up before it was made'));
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      worker.calls.set(id, { resolve, reject });
+      // Given up: the call may be waiting on a prompt, and only ending its process frees it. Once
+      // answered, the signal ends nothing: the process may be making another caller's call by then.
+      const giveUp = () => this.end(worker, 'the call was given up');
+      const answered = () => signal?.removeEventListener('abort', giveUp);
+      worker.calls.set(id, {
+        resolve: (value) => (answered(), resolve(value)),
+        reject: (err) => (answered(), reject(err)),
+      });
       this.busy(worker);
-      // Given up: the call may be waiting on a prompt, and only ending its process frees it.
-      signal?.addEventListener('abort', () => this.end(worker, 'the call was given up'), { once: true });
+      signal?.addEventListener('abort', giveUp, { once: true });
       worker.child.send({ ...request, id } satisfies KeychainRequest, (err) => {
         if (err)
           this.settle(worker, id, { id, ok: false, message: `the keychain process took no call: ${err.message}` });

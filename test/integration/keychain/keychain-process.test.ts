@@ -66,6 +66,22 @@ describe('the keychain process', () => {
     await expect(next).rejects.toThrow('given up');
   });
 
+  it("ends nothing when a call's signal aborts after its answer; makes no call whose signal has aborted", async () => {
+    const keychain = new KeychainProcess(ANSWERS);
+    const signal = new AbortController();
+    for (let k = 0; k < 20; k++) expect(await keychain.get('service', `n${k}`, signal.signal)).toBe(`get:n${k}`);
+    const pid = keychain.pid;
+    // Another call now in flight: the first calls' signal aborting leaves it and its process alone.
+    const slow = keychain.get('service', 'slow');
+    signal.abort();
+    expect(await slow).toBe('get:slow');
+    expect(keychain.pid).toBe(pid);
+    await expect(keychain.get('service', 'late', signal.signal)).rejects.toThrow(
+      'the keychain call was given up before it was made',
+    );
+    expect(keychain.pid).toBe(pid);
+  });
+
   it('fails a call whose process ends before answering, saying how and what it wrote', async () => {
     const keychain = new KeychainProcess(fixture('dies.mjs'));
     await expect(keychain.get('service', 'account')).rejects.toThrow(
