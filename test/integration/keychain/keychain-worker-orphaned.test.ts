@@ -1,0 +1,58 @@
+/**
+ * The keychain process outlives no process using it, even one killed outright (SIGKILL, a crash:
+ * no 'exit' handler runs): a call in it waiting on an unlock prompt nobody answers (a real
+ * gnome-keyring whose prompter never answers) must not keep it, and the keyring, busy for good.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KEYCHAIN_WORKER, KeychainProcess } from '../../../main/engine/secrets/keychain-process.ts';
+import { NODE, ROOT, waitFor } from '../../helpers/gateway.ts';
+import {
+  keyringMissingOutsideCi,
+  silentPrompterMissing,
+  startKeyringSession,
+  type KeyringSession,
+} from './keyring-session.ts';
+
+const missing = keyringMissingOutsideCi() ?? silentPrompterMissing();
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(missing !== undefined)('a keychain process whose user is killed', () => {
+  let keyring: KeyringSession | undefined;
+  afterAll(async () => {
+    if (await keyring?.promptOpen()) await keyring?.closePrompt();
+    await keyring?.close();
+  });
+
+  it('ends while its call waits on an unlock prompt', async () => {
+    keyring = await startKeyringSession({ unansweredPrompts: true });
+    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
+    // caller.ts reads `account` of `service`: an item there makes the locked keyring ask to be unlocked.
+    const writer = new KeychainProcess();
+    await writer.set('service', 'account', 'value');
+    keyring.lock();
+
+    const caller = spawn(NODE, [path.join(ROOT, 'test/fixtures/keychain/caller.ts'), KEYCHAIN_WORKER, 'answer'], {
+      env: { ...process.env, ...keyring.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    caller.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await waitFor(() => keyring!.promptOpen(), 15_000, 'the unlock prompt to open');
+    const worker = Number(/pid (\d+)/.exec(stdout)?.[1]);
+    expect(running(worker)).toBe(true);
+
+    caller.kill('SIGKILL');
+    await waitFor(() => !running(worker), 5_000, 'the keychain process to end with its user');
+    expect(stdout).not.toContain('answer');
+  }, 40_000);
+});
