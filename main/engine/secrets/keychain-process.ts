@@ -12,6 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { crashLine } from '../upstreams/process/crash-line.ts';
 import type { KeyringBackend } from './keychain-store.ts';
 
 export type KeychainRequest = { id: number; service: string; account: string } & (
@@ -165,8 +166,9 @@ export class KeychainProcess implements KeyringBackend {
     if (this.worker === worker) this.worker = undefined;
     clearTimeout(worker.idle);
     process.removeListener('exit', worker.onExit);
-    const stderr = worker.stderr.trim();
-    const message = stderr && !why.includes('given up') ? `${why}: ${stderr}` : why;
+    // Its error's own line, not the stack and banner Node prints with it.
+    const said = crashLine(worker.stderr.split('\n'));
+    const message = said && !why.includes('given up') ? `${why}: ${said}` : why;
     for (const call of worker.calls.values()) call.reject(new Error(message));
     worker.calls.clear();
   }

@@ -140,6 +140,9 @@ export function keychainHint(reason: string, platform: NodeJS.Platform, env: Nod
       'Without one the Secret Service is stuck: restart gnome-keyring, KWallet or KeePassXC.'
     );
   }
+  // The keychain process could not start, or not load the keychain library: no keychain is at fault.
+  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|^the keychain process could not run/.test(reason))
+    return 'A file Switchboard needs is missing or cannot run: reinstall Switchboard.';
   if (platform === 'darwin') {
     return /interaction|locked|-25308/i.test(reason)
       ? 'The login keychain is locked or cannot ask for your password here (for example over SSH): unlock it ' +

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeychainProcess } from '../../../main/engine/secrets/keychain-process.ts';
+import { createKeychainSecretStore } from '../../../main/engine/secrets/keychain-store.ts';
 import { NODE, ROOT, waitFor } from '../../helpers/gateway.ts';
 
 const fixture = (name: string) => path.join(ROOT, 'test/fixtures/keychain', name);
@@ -90,8 +91,15 @@ describe('the keychain process', () => {
     );
     // The next call starts another, which says the same.
     await expect(keychain.accounts('service')).rejects.toThrow('exit code 3');
-    await expect(new KeychainProcess(fixture('missing.mjs')).get('s', 'a')).rejects.toThrow(
-      /^the keychain process ended \(exit code 1\) before answering: .*Cannot find module/s,
+  });
+
+  it('says which file is missing when the process cannot start, and to reinstall', async () => {
+    const missing = fixture('missing.mjs');
+    const store = createKeychainSecretStore({ installId: 'test0001', backend: new KeychainProcess(missing) });
+    expect(await store.list().catch((err: Error) => err.message)).toBe(
+      'the OS keychain is not available (listing secrets: the keychain process ended (exit code 1) before ' +
+        `answering: Error: Cannot find module '${missing}'). A file Switchboard needs is missing or cannot ` +
+        'run: reinstall Switchboard. Switchboard does not store secrets in plain files.',
     );
   });
 
