@@ -100,6 +100,9 @@ export class KeychainProcess implements KeyringBackend {
     const child = fork(this.script, [], {
       // Electron's executable runs as Node only with this; plain Node ignores it.
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      // Electron's fork would run the Helper app on macOS (process.helperExecPath): another program
+      // to the keychain, which asks again before showing it each item the app, or the CLI, stored.
+      execPath: process.execPath,
       execArgv: [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',

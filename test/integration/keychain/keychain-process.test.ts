@@ -119,6 +119,16 @@ describe('the keychain process', () => {
     }
   });
 
+  it("runs as the app's own program in Electron, not as its Helper app (which the keychain tells apart)", async () => {
+    const run = spawn(NODE, [fixture('electron-main.ts'), fixture('helper-app.sh'), ANSWERS], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    run.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    expect(await new Promise((resolve) => run.on('close', resolve))).toBe(0);
+    expect(stdout).toBe('get:account\n');
+  });
+
   it('goes once unused for its idle time', async () => {
     const keychain = new KeychainProcess(ANSWERS, 300);
     expect(await keychain.set('service', 'account', 'value')).toBeUndefined();
