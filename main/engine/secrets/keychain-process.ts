@@ -89,10 +89,7 @@ export class KeychainProcess implements KeyringBackend {
       });
       this.busy(worker);
       signal?.addEventListener('abort', giveUp, { once: true });
-      worker.child.send({ ...request, id } satisfies KeychainRequest, (err) => {
-        if (err)
-          this.settle(worker, id, { id, ok: false, message: `the keychain process took no call: ${err.message}` });
-      });
+      worker.child.send({ ...request, id } satisfies KeychainRequest, (err) => err && this.unreachable(worker, err));
     });
   }
 
@@ -157,6 +154,15 @@ export class KeychainProcess implements KeyringBackend {
       if (worker.child.connected) worker.child.disconnect();
     }, this.idleMs);
     worker.idle.unref();
+  }
+
+  /**
+   * A call could not be sent: the process is ending (it crashed, or could not start), and its exit,
+   * at hand, fails its calls saying why; one that lingers without its channel is ended.
+   */
+  private unreachable(worker: Worker, err: Error): void {
+    if (this.worker === worker) this.worker = undefined;
+    setTimeout(() => this.end(worker, `it took no call (${err.message})`), 1_000).unref();
   }
 
   private end(worker: Worker, why: string): void {

@@ -93,6 +93,17 @@ describe('the keychain process', () => {
     await expect(keychain.accounts('service')).rejects.toThrow('exit code 3');
   });
 
+  it('fails a call it could not be sent, saying how the process ended rather than how the sending failed', async () => {
+    const keychain = new KeychainProcess(fixture('closes-channel.mjs'));
+    const first = keychain.get('service', 'first');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    // Its channel is closed now: this call cannot reach it.
+    const second = keychain.get('service', 'second');
+    const ended = 'the keychain process ended (exit code 5) before answering: keychain library crashed';
+    await expect(second).rejects.toThrow(ended);
+    await expect(first).rejects.toThrow(ended);
+  });
+
   it('says which file is missing when the process cannot start, and to reinstall', async () => {
     const missing = fixture('missing.mjs');
     const store = createKeychainSecretStore({ installId: 'test0001', backend: new KeychainProcess(missing) });
