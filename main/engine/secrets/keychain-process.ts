@@ -37,7 +37,7 @@ const STDERR_KEPT = 2_000;
 
 interface Worker {
   child: ChildProcess;
-  calls: Map<number, { resolve(value: unknown): void; reject(err: Error): void }>;
+  calls: Map<number, { op: KeychainRequest['op']; resolve(value: unknown): void; reject(err: Error): void }>;
   stderr: string;
   idle?: NodeJS.Timeout;
   /** Ends it when the gateway's process exits: a call waiting on a prompt would outlive it. */
@@ -84,6 +84,7 @@ export class KeychainProcess implements KeyringBackend {
       const giveUp = () => this.end(worker, 'the call was given up');
       const answered = () => signal?.removeEventListener('abort', giveUp);
       worker.calls.set(id, {
+        op: request.op,
         resolve: (value) => (answered(), resolve(value)),
         reject: (err) => (answered(), reject(err)),
       });
@@ -129,6 +130,8 @@ export class KeychainProcess implements KeyringBackend {
   private settle(worker: Worker, id: number, reply: KeychainReply): void {
     const call = worker.calls.get(id);
     if (!call) return;
+    if (reply.ok && !ANSWERS[call.op](reply.value))
+      return this.end(worker, `it answered a call to ${call.op} with ${excerpt(reply.value)}`);
     worker.calls.delete(id);
     if (reply.ok) call.resolve(reply.value);
     else call.reject(new Error(reply.message));
@@ -189,6 +192,14 @@ function isReply(message: unknown): message is KeychainReply {
   if (!Number.isSafeInteger(reply.id)) return false;
   return reply.ok === true ? 'value' in reply : reply.ok === false && typeof reply.message === 'string';
 }
+
+/** What an answer to each call is: the store reads it as such. */
+const ANSWERS: Record<KeychainRequest['op'], (value: unknown) => boolean> = {
+  get: (value) => value === null || typeof value === 'string',
+  set: () => true,
+  delete: (value) => typeof value === 'boolean',
+  accounts: (value) => Array.isArray(value) && value.every((account) => typeof account === 'string'),
+};
 
 /** A message as it can be quoted in an error: JSON, cut short. */
 function excerpt(message: unknown): string {

@@ -116,16 +116,15 @@ describe('the keychain process', () => {
 
   it('fails a call answered with something that is not an answer, and ends that process', async () => {
     const keychain = new KeychainProcess(fixture('misreplies.mjs'));
-    for (const [account, sent] of [
-      ['null', 'null'],
-      ['text', '"not a reply"'],
-      ['no-id', '{"ok":true,"value":"x"}'],
+    for (const [account, why] of [
+      ['null', 'it sent null, which is not an answer to a call'],
+      ['text', 'it sent "not a reply", which is not an answer to a call'],
+      ['no-id', 'it sent {"ok":true,"value":"x"}, which is not an answer to a call'],
+      ['number', 'it answered a call to get with 42'],
     ] as const) {
       const call = keychain.get('service', account);
       const pid = keychain.pid;
-      await expect(call).rejects.toThrow(
-        `the keychain process was ended: it sent ${sent}, which is not an answer to a call`,
-      );
+      await expect(call).rejects.toThrow(`the keychain process was ended: ${why}`);
       await waitFor(() => !running(pid), 5_000, 'the process to be ended');
     }
   });
@@ -143,7 +142,7 @@ describe('the keychain process', () => {
   it('goes once unused for its idle time', async () => {
     const keychain = new KeychainProcess(ANSWERS, 300);
     expect(await keychain.set('service', 'account', 'value')).toBeUndefined();
-    expect(await keychain.delete('service', 'account')).toBe('delete:account');
+    expect(await keychain.delete('service', 'account')).toBe(true);
     const pid = keychain.pid;
     await waitFor(() => !running(pid), 5_000, 'the idle worker to go');
     expect(await keychain.get('service', 'account')).toBe('get:account');
