@@ -118,7 +118,7 @@ export class KeychainProcess implements KeyringBackend {
     child.on('message', (message: unknown) => {
       if (isReply(message)) this.settle(worker, message.id, message);
       // Not our worker's protocol (a module in it writing to the channel?): nothing it says is trusted.
-      else this.end(worker, `it sent ${excerpt(message)}, which is not an answer to a call`);
+      else this.end(worker, `it sent ${kindOf(message)}, which is not an answer to a call`);
     });
     child.on('error', (err) => this.gone(worker, `the keychain process could not run: ${err.message}`));
     child.on('exit', (code, signal) =>
@@ -131,7 +131,7 @@ export class KeychainProcess implements KeyringBackend {
     const call = worker.calls.get(id);
     if (!call) return;
     if (reply.ok && !ANSWERS[call.op](reply.value))
-      return this.end(worker, `it answered a call to ${call.op} with ${excerpt(reply.value)}`);
+      return this.end(worker, `it answered a call to ${call.op} with ${kindOf(reply.value)}`);
     worker.calls.delete(id);
     if (reply.ok) call.resolve(reply.value);
     else call.reject(new Error(reply.message));
@@ -201,10 +201,13 @@ const ANSWERS: Record<KeychainRequest['op'], (value: unknown) => boolean> = {
   accounts: (value) => Array.isArray(value) && value.every((account) => typeof account === 'string'),
 };
 
-/** A message as it can be quoted in an error: JSON, cut short. */
-function excerpt(message: unknown): string {
-  const json = JSON.stringify(message) ?? String(message);
-  return json.length > 100 ? `${json.slice(0, 100)}…` : json;
+/** What a message is, never what it says: it may hold a secret, and errors are logged and shown. */
+function kindOf(message: unknown): string {
+  if (message === null) return 'null';
+  if (Array.isArray(message)) return 'a list';
+  if (typeof message !== 'object') return `a ${typeof message}`;
+  const fields = Object.keys(message).slice(0, 5);
+  return fields.length ? `an object with ${fields.join(', ')}` : 'an empty object';
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
