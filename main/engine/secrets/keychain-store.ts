@@ -141,8 +141,12 @@ export function keychainHint(reason: string, platform: NodeJS.Platform, env: Nod
     );
   }
   // The keychain process could not start, or not load the keychain library: no keychain is at fault.
+  // It starts anew after 10 s unused, so files replaced or removed by an update since start show here.
   if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|^the keychain process could not run/.test(reason))
-    return 'A file Switchboard needs is missing or cannot run: reinstall Switchboard.';
+    return (
+      'A file Switchboard needs is missing or cannot run: if Switchboard (or its Node.js) was updated ' +
+      'while it ran, restart it; otherwise reinstall Switchboard.'
+    );
   if (platform === 'darwin') {
     return /interaction|locked|-25308/i.test(reason)
       ? 'The login keychain is locked or cannot ask for your password here (for example over SSH): unlock it ' +

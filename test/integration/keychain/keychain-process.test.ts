@@ -104,13 +104,14 @@ describe('the keychain process', () => {
     await expect(first).rejects.toThrow(ended);
   });
 
-  it('says which file is missing when the process cannot start, and to reinstall', async () => {
+  it('says which file is missing when the process cannot start, and to restart or reinstall', async () => {
     const missing = fixture('missing.mjs');
     const store = createKeychainSecretStore({ installId: 'test0001', backend: new KeychainProcess(missing) });
     expect(await store.list().catch((err: Error) => err.message)).toBe(
       'the OS keychain is not available (listing secrets: the keychain process ended (exit code 1) before ' +
         `answering: Error: Cannot find module '${missing}'). A file Switchboard needs is missing or cannot ` +
-        'run: reinstall Switchboard. Switchboard does not store secrets in plain files.',
+        'run: if Switchboard (or its Node.js) was updated while it ran, restart it; otherwise reinstall ' +
+        'Switchboard. Switchboard does not store secrets in plain files.',
     );
   });
 
