@@ -12,7 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { crashLine } from '../upstreams/process/crash-line.ts';
+import { crashLine } from '../crash-line.ts';
 import type { KeyringBackend } from './keychain-store.ts';
 
 export type KeychainRequest = { id: number; service: string; account: string } & (

@@ -15,6 +15,6 @@ export { StderrLog, createStderrLog } from './stderr-log.ts';
 export type { StderrLogOptions } from './stderr-log.ts';
 export { argumentsInCommandProblem, missingCommandHint, relativeCommandProblem, spawnServer } from './spawn.ts';
 export type { SpawnServerOptions } from './spawn.ts';
-export { crashLine } from './crash-line.ts';
+export { crashLine } from '../../crash-line.ts';
 export { watchActivity, cpuTimeMs } from './activity.ts';
 export type { ActivityWatch } from './activity.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crashLine } from '../../../../../main/engine/upstreams/process/crash-line.ts';
+import { crashLine } from '../../../main/engine/crash-line.ts';
 
 describe('crashLine', () => {
   it('picks the Error line of a Node crash, not the version banner', () => {
