@@ -99,8 +99,8 @@ import { exposedToolName } from './routing/profile-view.ts';
 import { compileFilter } from './routing/filters.ts';
 import { aliasConflict, aliasConflicts, aliasMisfit, aliasMisfits } from './routing/alias-conflicts.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
-import { FailedUpstream } from './upstreams/failed.ts';
-import { WaitingUpstream } from './upstreams/waiting.ts';
+import { FailedUpstream, WaitingUpstream } from './upstreams/failed.ts';
+
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
 import { DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
