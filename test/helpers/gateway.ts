@@ -159,3 +159,23 @@ export async function serveGateway(
     throw err;
   }
 }
+
+/** The HTTP status an MCP client sending `token` gets for its initialize. */
+export async function initializeWith(url: string, token: string): Promise<number> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'token-test', version: '1' } },
+    }),
+  });
+  await res.body?.cancel();
+  return res.status;
+}

@@ -10,6 +10,7 @@ import { createKeychainSecretStore, type Gateway, type SecretStore } from '../..
 import {
   fixtureServer,
   httpClient,
+  initializeWith,
   startGateway,
   tempDir,
   textOf,
@@ -19,26 +20,6 @@ import {
 import { keyringMissingOutsideCi, startKeyringSession, type KeyringSession } from './keyring-session.ts';
 
 const missing = keyringMissingOutsideCi();
-
-/** The HTTP status an MCP client sending `token` gets for its initialize. */
-async function initializeWith(url: string, token: string): Promise<number> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'token-test', version: '1' } },
-    }),
-  });
-  await res.body?.cancel();
-  return res.status;
-}
 
 describe.skipIf(missing !== undefined)('a gateway started while the keychain is locked', () => {
   let keyring: KeyringSession;

@@ -15,7 +15,15 @@ import {
   type RunningGatewayApi,
   type SecretStore,
 } from '../../../main/engine/index.ts';
-import { cliPiped, cliRun, fixtureServer, serveGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import {
+  cliPiped,
+  cliRun,
+  fixtureServer,
+  initializeWith,
+  serveGateway,
+  tempDir,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 import { keyringMissingOutsideCi, startKeyringSession, type KeyringSession } from './keyring-session.ts';
 
 /** A session begun with `token`: its id. */
@@ -42,26 +50,6 @@ function post(url: string, token: string, body: unknown, session?: string): Prom
     },
     body: JSON.stringify(body),
   });
-}
-
-/** The HTTP status an MCP client sending `token` gets for its initialize. */
-async function initializeWith(url: string, token: string): Promise<number> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'token-test', version: '1' } },
-    }),
-  });
-  await res.body?.cancel();
-  return res.status;
 }
 
 const missing = keyringMissingOutsideCi();
