@@ -1,6 +1,7 @@
 /**
  * A unified diff of two texts, as `diff -u` prints it: what a plan shows before anything is
- * written. Myers' algorithm on lines; edits here are small, so it stays fast on big files.
+ * written. Myers' algorithm on lines, run only on the lines between the texts' common beginning
+ * and end: an edit of one entry in a 20 MB file (Claude Code's) compares a few lines, not all.
  */
 
 export interface DiffOptions {
@@ -64,12 +65,88 @@ function editScript(a: string[], b: string[]): Op[] {
   return ops.reverse();
 }
 
+/**
+ * How many characters `a` and `b` share at their start (`fromEnd`: at their end), at most `limit`:
+ * compared a block at a time, natively, the block doubling while they agree and halving where they do not.
+ */
+function common(a: string, b: string, limit: number, fromEnd: boolean): number {
+  const part = (text: string, from: number, size: number) =>
+    fromEnd ? text.slice(text.length - from - size, text.length - from) : text.slice(from, from + size);
+  let same = 0;
+  for (let size = 4096; same < limit && size >= 16;) {
+    const step = Math.min(size, limit - same);
+    if (part(a, same, step) === part(b, same, step)) {
+      same += step;
+      size *= 2;
+    } else size = step >> 1;
+  }
+  const at = (text: string, i: number) => text.charCodeAt(fromEnd ? text.length - 1 - i : i);
+  while (same < limit && at(a, same) === at(b, same)) same++;
+  return same;
+}
+
+/** The number of '\n' in `text` before `end`. */
+function countLines(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * The texts cut where whole lines stop being the same: `head` and `tail` are the offsets (in `before`;
+ * the tail's is `after`'s shifted by the length difference) of the first and past-the-last lines
+ * that differ, and `headLines` the number of equal lines before them.
+ */
+function changedLines(before: string, after: string): { head: number; tail: number; headLines: number } {
+  const shorter = Math.min(before.length, after.length);
+  const prefix = common(before, after, shorter, false);
+  // Lines start after a '\n': the shared part is cut back to the start of the line it ends in.
+  const head = prefix === 0 ? 0 : before.lastIndexOf('\n', prefix - 1) + 1;
+  const suffix = common(before, after, shorter - head, true);
+  const shift = after.length - before.length;
+  let tail = before.length - suffix;
+  // ...and the shared end forward to the start of a line in both texts (inside the shared end, the
+  // same place in both).
+  const startsLine = (text: string, at: number) => at === 0 || text[at - 1] === '\n';
+  if (!startsLine(before, tail) || !startsLine(after, tail + shift)) {
+    const next = before.indexOf('\n', tail);
+    tail = next === -1 ? before.length : next + 1;
+  }
+  return { head, tail, headLines: countLines(before, head) };
+}
+
+/** The last `n` lines of `text` before `end` (a line start). */
+function linesBefore(text: string, end: number, n: number): string[] {
+  let start = end;
+  for (let i = 0; i < n && start > 0; i++) start = start < 2 ? 0 : text.lastIndexOf('\n', start - 2) + 1;
+  return splitLines(text.slice(start, end));
+}
+
+/** The first `n` lines of `text` from `start` (a line start). */
+function linesFrom(text: string, start: number, n: number): string[] {
+  let end = start;
+  for (let i = 0; i < n && end < text.length; i++) {
+    const nl = text.indexOf('\n', end);
+    end = nl === -1 ? text.length : nl + 1;
+  }
+  return splitLines(text.slice(start, end));
+}
+
 /** '' when the texts are equal. Line endings are compared as written (CRLF shows as a change). */
 export function unifiedDiff(before: string, after: string, options: DiffOptions = {}): string {
   if (before === after) return '';
   const context = options.context ?? 3;
   const show = options.mapLine ?? ((l: string) => l);
-  const ops = editScript(splitLines(before), splitLines(after));
+  const { head, tail, headLines } = changedLines(before, after);
+  const afterTail = tail + after.length - before.length;
+  // The equal lines around the changed ones that can show as context; those further out never do.
+  const lead = linesBefore(before, head, context);
+  const ops: Op[] = [
+    ...lead.map((line): Op => ({ kind: ' ', line })),
+    ...editScript(splitLines(before.slice(head, tail)), splitLines(after.slice(head, afterTail))),
+    ...linesFrom(before, tail, context).map((line): Op => ({ kind: ' ', line })),
+  ];
+  const skipped = headLines - lead.length;
   const out: string[] = [`--- ${options.fromLabel ?? 'before'}`, `+++ ${options.toLabel ?? 'after'}`];
   let i = 0;
   while (i < ops.length) {
@@ -92,8 +169,8 @@ export function unifiedDiff(before: string, after: string, options: DiffOptions 
         break;
       }
     }
-    let aLine = 1;
-    let bLine = 1;
+    let aLine = 1 + skipped;
+    let bLine = 1 + skipped;
     for (const op of ops.slice(0, start)) {
       if (op.kind !== '+') aLine++;
       if (op.kind !== '-') bLine++;

@@ -1,0 +1,77 @@
+/**
+ * The diff a preview shows: read back, it turns the file before into the file after, at the line
+ * numbers the lines have, and it takes out and puts in no more lines than must change. Checked on
+ * many small texts made of a few repeated lines (where equal lines make several diffs possible),
+ * changed at their start, middle and end.
+ */
+import { describe, expect, it } from 'vitest';
+import { unifiedDiff } from '../../../../main/engine/installers/diff.ts';
+
+const lines = (text: string) => {
+  const list = text === '' ? [] : text.split('\n');
+  if (list[list.length - 1] === '') list.pop();
+  return list;
+};
+
+/** `before`'s lines with the diff's hunks applied, checking each hunk's lines where its header says. */
+function applyDiff(before: string, diff: string): string[] {
+  const from = lines(before);
+  const out: string[] = [];
+  let at = 0;
+  for (const line of diff.split('\n').slice(2, -1)) {
+    const header = /^@@ -(\d+),(\d+) \+(\d+),(\d+) @@$/.exec(line);
+    if (header) {
+      const start = Number(header[2]) === 0 ? Number(header[1]) : Number(header[1]) - 1;
+      expect(out.length + (start - at)).toBe(Number(header[4]) === 0 ? Number(header[3]) : Number(header[3]) - 1);
+      while (at < start) out.push(from[at++]!);
+    } else if (line.startsWith('+')) out.push(line.slice(1));
+    else {
+      expect(from[at]).toBe(line.slice(1));
+      if (line.startsWith(' ')) out.push(from[at]!);
+      at++;
+    }
+  }
+  return [...out, ...from.slice(at)];
+}
+
+/** The fewest lines taken out and put in to turn `a` into `b` (n + m - 2 * longest common subsequence). */
+function fewestChanges(a: string[], b: string[]): number {
+  let row = new Array<number>(b.length + 1).fill(0);
+  for (const x of a) {
+    const next = [0];
+    for (let j = 0; j < b.length; j++) next.push(x === b[j] ? row[j]! + 1 : Math.max(row[j + 1]!, next[j]!));
+    row = next;
+  }
+  return a.length + b.length - 2 * row[b.length]!;
+}
+
+describe('unifiedDiff', () => {
+  it('turns the text before into the text after, with as few changed lines as can be', () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pieces = ['{', '}', '},', '  "a": 1', '', 'x'];
+    const text = (n: number) =>
+      Array.from({ length: n }, () => pieces[Math.floor(random() * pieces.length)]).join('\n');
+    for (let round = 0; round < 3000; round++) {
+      const before = text(Math.floor(random() * 14)) + (random() < 0.8 ? '\n' : '');
+      let after = before;
+      for (let edit = 0; edit < 1 + Math.floor(random() * 3); edit++) {
+        const at = Math.floor(random() * (after.length + 1));
+        after = after.slice(0, at) + text(Math.floor(random() * 3)) + after.slice(at + Math.floor(random() * 6));
+      }
+      const diff = unifiedDiff(before, after, { context: Math.floor(random() * 4) });
+      const changed = diff.split('\n').filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l)).length;
+      expect(applyDiff(before, diff), JSON.stringify({ before, after })).toEqual(lines(after));
+      expect(changed, JSON.stringify({ before, after })).toBe(fewestChanges(lines(before), lines(after)));
+    }
+  });
+
+  it('numbers the lines of a change deep in a long text as the file has them', () => {
+    const before = Array.from({ length: 5000 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+    const after = before.replace('line 4000\n', 'line 4000\nnew\n');
+    expect(unifiedDiff(before, after, { fromLabel: 'f', toLabel: 'f' })).toBe(
+      '--- f\n+++ f\n@@ -3998,6 +3998,7 @@\n' +
+        ' line 3998\n line 3999\n line 4000\n+new\n line 4001\n line 4002\n line 4003\n',
+    );
+  });
+});
