@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { indentBlock, indentOf, lineStart, nextLineStart } from '../text.ts';
 import { parseErrorAt } from './errors.ts';
+import { outlineAfterEdit, outlineOf } from './json-outline.ts';
 import { SYNTAX_MESSAGES } from '../../config/jsonc.ts';
 import type { FormatEditor } from './types.ts';
 
@@ -27,6 +28,39 @@ export function parseJsoncTree(body: string, file: string): Node | undefined {
   if (!root || root.type !== 'object')
     throw parseErrorAt(file, body, root?.offset ?? 0, 'expected a JSON object at the top level');
   return root;
+}
+
+/**
+ * The last tree built, for the next read or edit of the same text within the same synchronous run (an
+ * edit reads the server section, then sets an entry; adoption removes several): forgotten once that
+ * run ends, so a 20 MB file's tree is not kept.
+ */
+let recent: { body: string; key: string; root: Node } | undefined;
+
+function remember(body: string, key: string, root: Node): void {
+  if (recent === undefined) queueMicrotask(() => (recent = undefined));
+  recent = { body, key, root };
+}
+
+/**
+ * The tree for an edit or a read under the top-level member `key`: only that member's nodes are
+ * built when the text is plain JSON (see json-outline.ts), the whole tree otherwise.
+ */
+function parseJsoncFor(body: string, file: string, key: string | undefined): Node | undefined {
+  if (key === undefined) return parseJsoncTree(body, file);
+  if (recent && recent.key === key && recent.body === body) return recent.root;
+  const root = outlineOf(body, key);
+  if (!root) return parseJsoncTree(body, file);
+  remember(body, key, root);
+  return root;
+}
+
+/** `edits` made to `body`, whose tree is `root`; the result's tree is remembered when it can be derived. */
+function edited(body: string, root: Node, key: string | undefined, edits: Edit[]): string {
+  const out = applyAll(body, edits);
+  const next = key === undefined ? undefined : outlineAfterEdit(root, key, out, edits);
+  if (next) remember(out, key!, next);
+  return out;
 }
 
 /** Offset of the next character that is not whitespace or inside a comment. */
@@ -187,7 +221,7 @@ function removeProperty(body: string, object: Node, prop: Node): Edit[] {
 
 /** Sets the value at `path` (creating missing objects on the way); returns the new text. */
 export function setJsonValue(body: string, file: string, path: string[], value: unknown, eol: string): string {
-  const root = parseJsoncTree(body, file);
+  const root = parseJsoncFor(body, file, path[0]);
   if (!root) {
     const unit = '  ';
     const member = `${JSON.stringify(path[0])}: ${formatValue(nest(path.slice(1), value), unit, unit, eol)}`;
@@ -201,10 +235,10 @@ export function setJsonValue(body: string, file: string, path: string[], value: 
     const prop = findProperty(node, key);
     const valueNode = prop?.children?.[1];
     if (!prop || !valueNode)
-      return applyAll(body, insertProperty(body, node, key, nest(path.slice(i + 1), value), eol));
+      return edited(body, root, path[0], insertProperty(body, node, key, nest(path.slice(i + 1), value), eol));
     if (i === path.length - 1) {
       const indent = indentOf(body.slice(lineStart(body, prop.offset)));
-      return applyAll(body, [
+      return edited(body, root, path[0], [
         {
           offset: valueNode.offset,
           length: valueNode.length,
@@ -248,11 +282,12 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 
 /** Removes the property at `path`; the text is returned unchanged when there is none. */
 export function removeJsonValue(body: string, file: string, path: string[]): string {
-  let node = parseJsoncTree(body, file);
+  const root = parseJsoncFor(body, file, path[0]);
+  let node = root;
   for (let i = 0; node && i < path.length; i++) {
     const prop = findProperty(node, path[i]!);
     if (!prop) return body;
-    if (i === path.length - 1) return applyAll(body, removeProperty(body, node, prop));
+    if (i === path.length - 1) return edited(body, root!, path[0], removeProperty(body, node, prop));
     const valueNode = prop.children?.[1];
     if (valueNode?.type !== 'object') return body;
     node = valueNode;
@@ -307,7 +342,7 @@ function nodesAt(node: Node, path: string[]): Node[] {
 
 /** The object at `path` as [key, value] pairs, [] when missing; an error if it is not an object. */
 export function readJsonObject(body: string, file: string, path: string[]): [string, unknown][] {
-  let node = parseJsoncTree(body, file);
+  let node = parseJsoncFor(body, file, path[0]);
   for (let i = 0; node && i < path.length; i++) {
     const valueNode = findProperty(node, path[i]!)?.children?.[1];
     if (!valueNode || valueNode.type === 'null') return [];

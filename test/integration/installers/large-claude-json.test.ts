@@ -1,0 +1,118 @@
+/**
+ * Claude Code's ~/.claude.json as a heavy user has it: megabytes of state (projects, prompt
+ * histories, pasted text, unicode) around a small server section. Install, uninstall, adoption and
+ * restore change that section and nothing else, byte for byte; the preview shows the change at the
+ * line where it is; and a file broken deep inside is refused with its line and column.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  adoptClient,
+  detectClient,
+  installClient,
+  planInstall,
+  restoreClient,
+  uninstallClient,
+} from '../../../main/engine/index.ts';
+import { claudeState, claudeStateText } from '../../fixtures/claude-state.ts';
+import { SHIM, tempHome, type TempHome } from './helpers.ts';
+
+let home: TempHome | undefined;
+afterEach(async () => {
+  await home?.cleanup();
+  home = undefined;
+});
+
+const ENTRY = { type: 'stdio', command: SHIM.command, args: SHIM.args };
+
+/**
+ * The text before and after the top-level "mcpServers" section, found by plain string search (not by
+ * the code under test): what must stay exactly as Claude Code wrote it.
+ */
+function around(text: string): { head: string; tail: string } {
+  const start = text.indexOf('\n  "mcpServers": {');
+  const end = text.indexOf('\n  },\n  "cachedChangelog"', start);
+  expect(start).toBeGreaterThan(0);
+  expect(end).toBeGreaterThan(start);
+  return { head: text.slice(0, start), tail: text.slice(end + '\n  }'.length) };
+}
+
+async function withLargeFile(): Promise<{ file: string; original: string }> {
+  home = await tempHome();
+  const original = claudeStateText({ bytes: 3_000_000 });
+  return { file: await home.write('claude-code', original), original };
+}
+
+describe('a large ~/.claude.json', () => {
+  it('install adds the entry, nothing else; the preview shows it where it is; restore is exact', async () => {
+    const { file, original } = await withLargeFile();
+    const plan = await planInstall('claude-code', home!.ctx, SHIM);
+    const result = await installClient('claude-code', home!.ctx, SHIM);
+    expect(result.written).toBe(true);
+    expect(result.verified).toEqual({ ok: true });
+    const after = await readFile(file, 'utf8');
+    expect(around(after)).toEqual(around(original));
+    const state = JSON.parse(after) as { mcpServers: Record<string, unknown> };
+    expect(state).toEqual({ ...claudeState({ bytes: 3_000_000 }), mcpServers: { ...state.mcpServers } });
+    expect(Object.keys(state.mcpServers)).toEqual(['github', 'notes', 'scratch', 'switchboard']);
+    expect(state.mcpServers.switchboard).toEqual(ENTRY);
+
+    // The preview is the change written, at the line numbers it has in the file before and after.
+    expect(plan.diff).toBe(result.plan.diff);
+    const [, oldStart, , newStart] = /^@@ -(\d+),(\d+) \+(\d+),(\d+) @@$/m.exec(plan.diff)!.map(Number);
+    const shown = plan.diff.split('\n').slice(3, -1);
+    const side = (drop: string) => shown.filter((l) => !l.startsWith(drop)).map((l) => l.slice(1));
+    const at = (text: string, line: number, count: number) => text.split('\n').slice(line - 1, line - 1 + count);
+    expect(at(original, oldStart!, side('+').length)).toEqual(side('+'));
+    expect(at(after, newStart!, side('-').length)).toEqual(side('-'));
+    expect(shown).toContain('+    "switchboard": {');
+    expect(shown.filter((l) => /^[-+]/.test(l)).join('\n')).not.toMatch(/numStartups|projects|history/);
+
+    expect((await restoreClient('claude-code', home!.ctx)).action).toBe('restored');
+    expect(await readFile(file, 'utf8')).toBe(original);
+  });
+
+  it('uninstall takes out only the entry: the file is again as Claude Code wrote it', async () => {
+    const { file, original } = await withLargeFile();
+    await installClient('claude-code', home!.ctx, SHIM);
+    expect((await uninstallClient('claude-code', home!.ctx)).written).toBe(true);
+    expect(await readFile(file, 'utf8')).toBe(original);
+  });
+
+  it('adoption moves the servers out; after Claude Code saves, restore puts back only the servers', async () => {
+    const { file, original } = await withLargeFile();
+    const ctx = { ...home!.ctx, configPath: path.join(home!.home, '.config', 'switchboard', 'config.json') };
+    const adopted = await adoptClient('claude-code', ctx, { shim: SHIM });
+    expect(adopted.verified).toEqual({ ok: true });
+    const after = await readFile(file, 'utf8');
+    expect(around(after)).toEqual(around(original));
+    expect((JSON.parse(after) as { mcpServers: unknown }).mcpServers).toEqual({ switchboard: ENTRY });
+
+    // Claude Code saves: a count goes up, in place, the rest of its state as it was.
+    const saved = after.replace('"numStartups": 1873', '"numStartups": 1874');
+    await writeFile(file, saved);
+    const restored = await restoreClient('claude-code', ctx);
+    expect(restored.action).toBe('servers-restored');
+    expect(restored.putBack).toEqual(['github', 'notes', 'scratch']);
+    const now = await readFile(file, 'utf8');
+    expect(around(now)).toEqual(around(saved));
+    expect(JSON.parse(now)).toEqual({ ...(JSON.parse(original) as object), numStartups: 1874 });
+  });
+
+  it('a file broken deep inside is refused, naming its line and column, and left as it is', async () => {
+    const { file, original } = await withLargeFile();
+    const at = original.indexOf('"lastCost"', original.length / 2);
+    const broken = `${original.slice(0, at)}"lastCost" 1,${original.slice(at + '"lastCost":'.length)}`;
+    await writeFile(file, broken);
+    const line = broken.slice(0, at).split('\n').length;
+    const column = at - broken.lastIndexOf('\n', at - 1) - 1 + '"lastCost" '.length + 1;
+    const status = await detectClient('claude-code', home!.ctx);
+    expect(status.state).toBe('invalid');
+    expect(status.problem).toBe(`${file}:${line}:${column}: syntax error: expected ":"`);
+    await expect(installClient('claude-code', home!.ctx, SHIM)).rejects.toThrow(
+      `${file}:${line}:${column}: syntax error: expected ":" (the file was not changed)`,
+    );
+    expect(await readFile(file, 'utf8')).toBe(broken);
+  });
+});
