@@ -14,6 +14,7 @@ import { disk, locateClient } from './locate.ts';
 import {
   assertWritable,
   makeFolder,
+  readBytes,
   readSnapshot,
   resolveForReading,
   resolveTarget,
@@ -223,9 +224,11 @@ export async function applyChange(
     let outcome: WriteOutcome;
     // The folders made for a new file, for a restore to remove with it.
     let createdFolder: string | undefined;
+    // Encoded once: written, hashed for the record, and compared with what the file holds after.
+    const data = Buffer.from(plan.after, 'utf8');
     try {
       if (snapshot.bytes === null) createdFolder = await makeFolder(plan.target);
-      outcome = await writeAtomic(plan.target, plan.after, snapshot.hash);
+      outcome = await writeAtomic(plan.target, data, snapshot.hash);
     } catch (err) {
       if (backup.created) await dropBackup(ctx.stateDir, backup.record);
       throw err;
@@ -237,13 +240,12 @@ export async function applyChange(
     const record = await noteWritten(
       ctx.stateDir,
       backup.record,
-      sha256(plan.after),
+      sha256(data),
       snapshot.hash,
       moved,
       backup.created ? createdFolder : undefined,
     );
-    const check = await readSnapshot(plan.target);
-    if (check.text !== plan.after) {
+    if (!(await readBytes(plan.target))?.equals(data)) {
       throw new GatewayError(
         'client_config_conflict',
         `${plan.path} changed right after Switchboard wrote it; run the command again`,

@@ -18,7 +18,9 @@ import {
 import { disk, locateClient } from './locate.ts';
 import {
   assertWritable,
+  readBytes,
   readSnapshot,
+  readText,
   removeIfUnchanged,
   removeMadeFolders,
   resolveForReading,
@@ -63,7 +65,7 @@ async function readEntries(
   located?: string,
 ): Promise<{ path: string; exists: boolean; entries: [string, unknown][] }> {
   const file = located ?? (await clientConfigPath(def, ctx));
-  const snapshot = await readSnapshot(await resolveForReading(file));
+  const snapshot = await readText(await resolveForReading(file));
   return { path: file, exists: snapshot.bytes !== null, entries: def.format.read(splitText(snapshot.text).body, file) };
 }
 
@@ -543,9 +545,9 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
     if (section) {
       if (section.text !== current.text) {
         await assertWritable(target);
-        if ((await writeAtomic(target, section.text, current.hash)) === 'conflict') continue;
-        const check = await readSnapshot(target);
-        if (check.text !== section.text)
+        const data = Buffer.from(section.text, 'utf8');
+        if ((await writeAtomic(target, data, current.hash)) === 'conflict') continue;
+        if (!(await readBytes(target))?.equals(data))
           throw new GatewayError(
             'client_config_conflict',
             `${record.path} changed right after the restore; run it again`,
@@ -578,8 +580,7 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
     }
     await assertWritable(target);
     if ((await writeAtomic(target, original, current.hash, record.mode ?? 0o600)) === 'conflict') continue;
-    const check = await readSnapshot(target);
-    if (!check.bytes?.equals(original))
+    if (!(await readBytes(target))?.equals(original))
       throw new GatewayError('client_config_conflict', `${record.path} changed right after the restore; run it again`);
     await dropBackup(ctx.stateDir, record);
     return { path: record.path, action: 'restored', ...kept };

@@ -106,21 +106,36 @@ export async function resolveTarget(file: string, expectedDir: string = path.dir
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-export async function readSnapshot(target: string): Promise<FileSnapshot> {
-  let bytes: Buffer;
+/** The file's bytes, null when it does not exist. */
+export async function readBytes(target: string): Promise<Buffer | null> {
   try {
-    bytes = await readFile(target);
+    return await readFile(target);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { bytes: null, text: '', hash: null };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new GatewayError('config_unreadable', `cannot read ${target}: ${(err as Error).message}`, { cause: err });
   }
-  let text: string;
+}
+
+/** The file's bytes and text, without its hash: for a read that only looks (hashing 20 MB is not free). */
+export async function readText(target: string): Promise<Omit<FileSnapshot, 'hash'>> {
+  const bytes = await readBytes(target);
+  if (bytes === null) return { bytes: null, text: '' };
   try {
-    text = decoder.decode(bytes);
+    return { bytes, text: decoder.decode(bytes) };
   } catch {
     throw new GatewayError('config_invalid', `${target}: not UTF-8 text (the file was not changed)`);
   }
-  return { bytes, text, hash: sha256(bytes) };
+}
+
+export async function readSnapshot(target: string): Promise<FileSnapshot> {
+  const { bytes, text } = await readText(target);
+  return { bytes, text, hash: bytes === null ? null : sha256(bytes) };
+}
+
+/** The hash of the file's bytes (null: no file), to tell whether someone changed it; not decoded. */
+async function currentHash(target: string): Promise<string | null> {
+  const bytes = await readBytes(target);
+  return bytes === null ? null : sha256(bytes);
 }
 
 /** Refuses files the user made read-only (the mode bits, so it holds for root too). */
@@ -191,8 +206,7 @@ async function replaceFile(
     } finally {
       await handle.close();
     }
-    const current = await readSnapshot(target);
-    if (current.hash !== expectHash) {
+    if ((await currentHash(target)) !== expectHash) {
       await unlink(temp);
       return 'conflict';
     }
@@ -285,8 +299,7 @@ export async function removeMadeFolders(file: string, outermost: string): Promis
 
 /** Removes the file if it still hashes to `expectHash`. */
 export async function removeIfUnchanged(target: string, expectHash: string): Promise<WriteOutcome> {
-  const current = await readSnapshot(target);
-  if (current.hash !== expectHash) return 'conflict';
+  if ((await currentHash(target)) !== expectHash) return 'conflict';
   await unlink(target);
   await syncDir(path.dirname(target));
   return 'written';
