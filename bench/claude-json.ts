@@ -86,6 +86,16 @@ const installed = async () => {
 const ACTIONS: Action[] = [
   { name: 'Clients screen, doctor (all clients)', setup: () => fresh(), run: () => detectClients(ctx, () => SHIM) },
   {
+    name: 'Clients screen again (file unchanged)',
+    // Listed once already, and saved more than 2 seconds ago (a file just saved is always read again).
+    setup: async () => {
+      await fresh();
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await detectClients(ctx, () => SHIM);
+    },
+    run: () => detectClients(ctx, () => SHIM),
+  },
+  {
     name: 'switchboard install claude-code',
     setup: () => fresh(),
     // The command looks at the client first, then installs (which checks the result).

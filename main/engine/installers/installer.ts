@@ -15,6 +15,7 @@ import {
   type ChangeResult,
   type InstallerContext,
 } from './client-file.ts';
+import { entriesOf } from './entries-cache.ts';
 import { disk, locateClient } from './locate.ts';
 import {
   assertWritable,
@@ -65,8 +66,14 @@ async function readEntries(
   located?: string,
 ): Promise<{ path: string; exists: boolean; entries: [string, unknown][] }> {
   const file = located ?? (await clientConfigPath(def, ctx));
-  const snapshot = await readText(await resolveForReading(file));
-  return { path: file, exists: snapshot.bytes !== null, entries: def.format.read(splitText(snapshot.text).body, file) };
+  const target = await resolveForReading(file);
+  let exists = true;
+  const entries = await entriesOf(target, async () => {
+    const snapshot = await readText(target);
+    exists = snapshot.bytes !== null;
+    return def.format.read(splitText(snapshot.text).body, file);
+  });
+  return { path: file, exists, entries };
 }
 
 /**

@@ -2,9 +2,10 @@
  * Claude Code's ~/.claude.json as a heavy user has it: megabytes of state (projects, prompt
  * histories, pasted text, unicode) around a small server section. Install, uninstall, adoption and
  * restore change that section and nothing else, byte for byte; the preview shows the change at the
- * line where it is; and a file broken deep inside is refused with its line and column.
+ * line where it is; a file broken deep inside is refused with its line and column; and the Clients
+ * list, which reads a file again only when it changed, sees every save Claude Code makes.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -114,5 +115,19 @@ describe('a large ~/.claude.json', () => {
       `${file}:${line}:${column}: syntax error: expected ":" (the file was not changed)`,
     );
     expect(await readFile(file, 'utf8')).toBe(broken);
+  });
+
+  it('the Clients list sees a save that keeps the size and the time of the file', async () => {
+    const { file, original } = await withLargeFile();
+    const old = new Date(Date.now() - 60_000);
+    await utimes(file, old, old);
+    expect((await detectClient('claude-code', home!.ctx)).servers).toEqual(['github', 'notes', 'scratch']);
+    // Saved in place, as long as before, and the time set back: only the change time tells.
+    const renamed = original.replace('"scratch": {', '"scratcH": {');
+    expect(renamed.length).toBe(original.length);
+    await writeFile(file, renamed);
+    await utimes(file, old, old);
+    expect((await stat(file)).mtimeMs).toBe(old.getTime());
+    expect((await detectClient('claude-code', home!.ctx)).servers).toEqual(['github', 'notes', 'scratcH']);
   });
 });
