@@ -25,21 +25,24 @@ async function identityOf(target: string): Promise<string | undefined> {
 }
 
 /**
- * The entries of `target` as `read` gives them, or as it gave them last when the file is the same one
- * (copies: a caller may change what it gets). `read` is called when the file changed, or may have.
+ * The entries of `target` as `read` gives them for `client`, or as it gave them last when the file is
+ * the same one (copies: a caller may change what it gets). `read` is called when the file changed, or
+ * may have. Kept per client too: two clients' entries in one file are in places of their own.
  */
 export async function entriesOf(
+  client: string,
   target: string,
   read: () => Promise<[string, unknown][]>,
 ): Promise<[string, unknown][]> {
+  const key = `${client}\u0000${target}`;
   // Taken before the read: a file replaced meanwhile is kept under the old identity, never matched again.
   const identity = await identityOf(target);
-  const hit = kept.get(target);
+  const hit = kept.get(key);
   if (identity !== undefined && hit?.identity === identity) return structuredClone(hit.entries);
   const entries = await read();
-  kept.delete(target);
+  kept.delete(key);
   if (identity !== undefined) {
-    kept.set(target, { identity, entries: structuredClone(entries) });
+    kept.set(key, { identity, entries: structuredClone(entries) });
     if (kept.size > KEPT) kept.delete(kept.keys().next().value!);
   }
   return entries;

@@ -68,7 +68,7 @@ async function readEntries(
   const file = located ?? (await clientConfigPath(def, ctx));
   const target = await resolveForReading(file);
   let exists = true;
-  const entries = await entriesOf(target, async () => {
+  const entries = await entriesOf(def.id, target, async () => {
     const snapshot = await readText(target);
     exists = snapshot.bytes !== null;
     return def.format.read(splitText(snapshot.text).body, file);
