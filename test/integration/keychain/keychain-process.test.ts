@@ -9,19 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { KeychainProcess } from '../../../main/engine/secrets/keychain-process.ts';
 import { createKeychainSecretStore } from '../../../main/engine/secrets/keychain-store.ts';
 import { NODE, ROOT, waitFor } from '../../helpers/gateway.ts';
+import { isAlive } from '../../helpers/processes.ts';
 
 const fixture = (name: string) => path.join(ROOT, 'test/fixtures/keychain', name);
 const ANSWERS = fixture('answers.mjs');
 const NEVER_ANSWERS = fixture('never-answers.mjs');
-
-function running(pid: number | undefined): boolean {
-  try {
-    process.kill(pid!, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `caller.ts WORKER MODE` run to its end: what it printed, the worker's pid, and how long it took. */
 async function runCaller(worker: string, mode: 'answer' | 'exit') {
@@ -40,14 +32,14 @@ describe('the keychain process', () => {
     expect(run.stdout).toContain('answer get:account\n');
     // Ended with the answer, not after the worker's 10 s idle time.
     expect(run.ms).toBeLessThan(8_000);
-    await waitFor(() => !running(run.workerPid), 5_000, 'the worker to end with its caller');
+    await waitFor(() => !isAlive(run.workerPid), 5_000, 'the worker to end with its caller');
   });
 
   it('is ended when the process using it exits while a call waits', async () => {
     const run = await runCaller(NEVER_ANSWERS, 'exit');
     expect(run.code).toBe(0);
     expect(run.workerPid).toBeGreaterThan(0);
-    await waitFor(() => !running(run.workerPid), 5_000, 'the stuck worker to be ended');
+    await waitFor(() => !isAlive(run.workerPid), 5_000, 'the stuck worker to be ended');
   });
 
   it('ends the process a given-up call waits in, and the next call starts another', async () => {
@@ -57,12 +49,12 @@ describe('the keychain process', () => {
     const first = keychain.pid;
     giveUp.abort();
     await expect(call).rejects.toThrow('the keychain process was ended: the call was given up');
-    await waitFor(() => !running(first), 5_000, 'the worker to be ended');
+    await waitFor(() => !isAlive(first!), 5_000, 'the worker to be ended');
 
     const again = new AbortController();
     const next = keychain.get('service', 'account', again.signal);
     expect(keychain.pid).not.toBe(first);
-    expect(running(keychain.pid)).toBe(true);
+    expect(isAlive(keychain.pid!)).toBe(true);
     again.abort();
     await expect(next).rejects.toThrow('given up');
   });
@@ -127,7 +119,7 @@ describe('the keychain process', () => {
       const pid = keychain.pid;
       // What it sent is not quoted: it could be a secret.
       expect(await call.catch((err: Error) => err.message)).toBe(`the keychain process was ended: ${why}`);
-      await waitFor(() => !running(pid), 5_000, 'the process to be ended');
+      await waitFor(() => !isAlive(pid!), 5_000, 'the process to be ended');
     }
   });
 
@@ -146,7 +138,7 @@ describe('the keychain process', () => {
     expect(await keychain.set('service', 'account', 'value')).toBeUndefined();
     expect(await keychain.delete('service', 'account')).toBe(true);
     const pid = keychain.pid;
-    await waitFor(() => !running(pid), 5_000, 'the idle worker to go');
+    await waitFor(() => !isAlive(pid!), 5_000, 'the idle worker to go');
     expect(await keychain.get('service', 'account')).toBe('get:account');
     expect(keychain.pid).not.toBe(pid);
   });
@@ -157,7 +149,7 @@ describe('the keychain process', () => {
     const closing = keychain.pid;
     // Closed after 100 ms unused, it takes 500 ms to end.
     await new Promise((resolve) => setTimeout(resolve, 250));
-    expect(running(closing)).toBe(true);
+    expect(isAlive(closing!)).toBe(true);
     expect(await keychain.get('service', 'second')).toBe('get:second');
     expect(keychain.pid).not.toBe(closing);
   });

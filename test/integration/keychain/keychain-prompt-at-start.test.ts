@@ -27,6 +27,7 @@ import {
   startKeyringSession,
   type KeyringSession,
 } from './keyring-session.ts';
+import { isAlive } from '../../helpers/processes.ts';
 
 const missing = keyringMissingOutsideCi() ?? silentPrompterMissing();
 
@@ -55,16 +56,6 @@ async function shimClient(home: string, runtimeDir: string): Promise<Client> {
   const client = new Client({ name: 'shim-client', version: '1' });
   await client.connect(transport);
   return client;
-}
-
-/** Whether process `pid` runs. */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The pid of the server `name` that answers `url`'s echo tool. */
@@ -233,7 +224,7 @@ describe.skipIf(missing !== undefined)('a start while the keychain waits on an u
       const pid = await echoPid(url, 'plain');
 
       child.kill('SIGINT');
-      await waitFor(() => !running(pid), 5_000, 'the server to be stopped');
+      await waitFor(() => !isAlive(pid), 5_000, 'the server to be stopped');
       // The read still waits on the prompt, in the keychain's own process: it holds nothing of this one.
       expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 5_000))])).toBe(130);
       expect(stderr).not.toContain('keychain call is still waiting');

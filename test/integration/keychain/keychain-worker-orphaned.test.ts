@@ -14,17 +14,9 @@ import {
   startKeyringSession,
   type KeyringSession,
 } from './keyring-session.ts';
+import { isAlive } from '../../helpers/processes.ts';
 
 const missing = keyringMissingOutsideCi() ?? silentPrompterMissing();
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(missing !== undefined)('a keychain process whose user is killed', () => {
   let keyring: KeyringSession | undefined;
@@ -49,10 +41,10 @@ describe.skipIf(missing !== undefined)('a keychain process whose user is killed'
     caller.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     await waitFor(() => keyring!.promptOpen(), 15_000, 'the unlock prompt to open');
     const worker = Number(/pid (\d+)/.exec(stdout)?.[1]);
-    expect(running(worker)).toBe(true);
+    expect(isAlive(worker)).toBe(true);
 
     caller.kill('SIGKILL');
-    await waitFor(() => !running(worker), 5_000, 'the keychain process to end with its user');
+    await waitFor(() => !isAlive(worker), 5_000, 'the keychain process to end with its user');
     expect(stdout).not.toContain('answer');
   }, 40_000);
 });
