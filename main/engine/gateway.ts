@@ -102,7 +102,7 @@ import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream, WaitingUpstream } from './upstreams/failed.ts';
 
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
-import { DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './upstreams/lifecycle.ts';
+import { backoffDelay, DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
 import { Catalog, MAX_PAGES, type ListKind } from './routing/catalog.ts';
 import { Router, type RoutedServer } from './routing/router.ts';
@@ -350,9 +350,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private keychainRetry: NodeJS.Timeout | undefined;
   /** The tries of the keychain that failed in a row (each waits twice as long as the one before). */
   private keychainTries = 0;
-  /** The next reading of a file its listener token kept from applying (scheduleTokenRetry), and the tries. */
-  private tokenRetry: NodeJS.Timeout | undefined;
-  private tokenTries = 0;
+  /** Whether the file is not applied because the keychain could not give its listener token. */
+  private fileWaitsForKeychain = false;
   private reloading: Promise<void> = Promise.resolve();
   /** Aborted by stop(): reads of the config's secrets still waiting for the keychain are given up then. */
   private readonly stopping = new AbortController();
@@ -675,7 +674,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.stopping.abort();
     this.watcher?.close();
     clearTimeout(this.keychainRetry);
-    clearTimeout(this.tokenRetry);
     await this.reloading;
     this.questions.withdrawAll('Switchboard is stopping');
     this.stateless.closeAll();
@@ -1599,7 +1597,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.lastConfigError = undefined;
       this.recordConfigError();
     }
-    this.scheduleTokenRetry(false);
+    if (this.fileWaitsForKeychain) {
+      this.fileWaitsForKeychain = false;
+      this.keychainTries = 0;
+    }
     this.applyTrafficSettings(loaded.config.traffic);
     this.warnAboutAliases(loaded.config);
     // Before anything is announced: told their lists changed as their profile went, clients listed
@@ -1681,7 +1682,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private onConfigError(error: ConfigError): void {
-    this.scheduleTokenRetry(keychainDown(error.cause));
+    this.fileWaitsForKeychain = keychainDown(error.cause);
+    this.scheduleKeychainRetry();
     this.lastConfigError = error;
     this.recordConfigError();
     this.emit('config-error', error);
@@ -1832,55 +1834,45 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         });
         return before;
       }
-      const first = Math.round((this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS) / 1000);
-      const again = `tried again by itself after ${first} s, then less often; Restart on the Servers screen tries now`;
+      const wait = Math.round(this.nextKeychainTryMs() / 1000);
+      const again = `tried again by itself after ${wait} s, then less often; Restart on the Servers screen tries now`;
       const resolveError = `${errorMessage(err)} (${again})`;
       return { running: { ...server, isolated, resolveError }, secrets: [], waitsForKeychain: true };
     }
   }
 
   /**
-   * Servers whose secrets the keychain could not give are tried again while any waits: a keychain
-   * locked when the app started at login, or one unlocked later, needs no Restart of each server.
+   * What the keychain could not give is tried again while anything waits for it: a file its listener
+   * token kept from applying, or servers their secrets kept from starting. A keychain locked when the
+   * app started at login, or unlocked later, needs no Save of the file or Restart of each server.
    */
   private scheduleKeychainRetry(): void {
     clearTimeout(this.keychainRetry);
     this.keychainRetry = undefined;
-    if (this.stopped || ![...this.resolvedServers.values()].some((r) => r.waitsForKeychain)) {
+    const serversWait = [...this.resolvedServers.values()].some((r) => r.waitsForKeychain);
+    if (this.stopped || (!this.fileWaitsForKeychain && !serversWait)) {
       this.keychainTries = 0;
       return;
     }
-    const first = this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS;
-    const wait = Math.min(first * 2 ** Math.min(this.keychainTries, 20), Math.max(first, KEYCHAIN_RETRY_MAX_MS));
-    this.keychainRetry = setTimeout(() => {
-      const run = this.reloading.then(() => this.retryKeychainServers());
-      this.reloading = run.catch(logFailure(this.warn, 'could not read the keychain again'));
-    }, wait);
+    this.keychainRetry = setTimeout(() => this.retryKeychain(), this.nextKeychainTryMs());
     this.keychainRetry.unref();
   }
 
-  /**
-   * A file its listener token kept from applying, the keychain out of reach (locked when the app
-   * started at login), is read again by itself, as servers waiting for their secrets are tried again.
-   */
-  private scheduleTokenRetry(keychainWasDown: boolean): void {
-    clearTimeout(this.tokenRetry);
-    this.tokenRetry = undefined;
-    if (this.stopped || !keychainWasDown) {
-      this.tokenTries = 0;
-      return;
-    }
-    const wait = this.tokenRetryMs();
-    this.tokenTries++;
-    // A failure is the reload's to log.
-    this.tokenRetry = setTimeout(() => void this.reload().then(undefined, () => undefined), wait);
-    this.tokenRetry.unref();
+  /** How long until the next try of what waits for the keychain: twice as long after each that failed. */
+  private nextKeychainTryMs(): number {
+    const first = this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS;
+    const maxMs = Math.max(first, KEYCHAIN_RETRY_MAX_MS);
+    return backoffDelay({ initialMs: first, maxMs, maxAttempts: Infinity, stableMs: 0 }, this.keychainTries + 1);
   }
 
-  /** How long until the next reading of a file its listener token kept from applying. */
-  private tokenRetryMs(): number {
-    const first = this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS;
-    return Math.min(first * 2 ** Math.min(this.tokenTries, 20), Math.max(first, KEYCHAIN_RETRY_MAX_MS));
+  private retryKeychain(): void {
+    this.keychainRetry = undefined;
+    // Counted as failed until it succeeds, which starts the count over.
+    this.keychainTries++;
+    // The file first: its servers read their secrets as it applies. A failure is the reload's to log.
+    if (this.fileWaitsForKeychain) return void this.reload().then(undefined, () => undefined);
+    const run = this.reloading.then(() => this.retryKeychainServers());
+    this.reloading = run.catch(logFailure(this.warn, 'could not read the keychain again'));
   }
 
   private async retryKeychainServers(): Promise<void> {
@@ -1895,10 +1887,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       entries.set(name, again);
       changed = true;
     }
-    if (!changed) {
-      this.keychainTries++;
-      return this.scheduleKeychainRetry();
-    }
+    if (!changed) return this.scheduleKeychainRetry();
     this.keychainTries = 0;
     await this.runResolved(entries);
   }
@@ -1990,7 +1979,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         // A keychain that cannot be read names the secret, not the setting that needs it.
         const message = errorMessage(err);
         let about = message.includes('listen.http.token') ? message : `listen.http.token: ${message}`;
-        const again = Math.round(this.tokenRetryMs() / 1000);
+        const again = Math.round(this.nextKeychainTryMs() / 1000);
         if (keychainDown(err)) about += ` (the file is read again by itself after ${again} s, then less often)`;
         throw new ConfigError('config_invalid', `${this.opts.configPath}: ${about}`, [], { cause: err });
       }
