@@ -6,6 +6,8 @@
  *                           external, electron-builder packs the production dependencies beside it)
  *   out/main/cli.js         `switchboard` for the packaged app's own runtime (same externals)
  *   out/main/keychain-worker.js  the keychain's own process (main/engine/secrets/keychain-process.ts)
+ *   out/main/*-HASH.js      what those share, and what the CLI loads only when a command needs it
+ *                           (split, beside the entries, so paths taken from import.meta.url hold)
  *   out/preload/index.cjs   the sandboxed preload: one CommonJS file, only `electron` external
  *                           (a sandboxed preload cannot require anything else)
  *   out/shim/index.mjs      the shim as one standalone file: Node built-ins only, runs under any
@@ -44,6 +46,8 @@ const builds: esbuild.BuildOptions[] = [
     },
     outdir: 'out/main',
     format: 'esm',
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     target: 'node24',
     // npm packages stay external (electron-builder packs them), but zod: bundled, only what the
     // schemas use is loaded, not its 95 files with every locale (10 MB less RSS; docs/benchmarks.md).

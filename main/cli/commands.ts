@@ -36,6 +36,7 @@ import {
 import { isSuspended } from '../shared/gateway-lock.ts';
 import { runtimePaths } from '../shared/paths.ts';
 import { describeStopped, markStopped, readStopped } from '../shared/stopped-marker.ts';
+import { saveCompileCache } from './compile-cache.ts';
 import { formatToolResult, printable, printableLines, table } from './format.ts';
 import { localTime } from './traffic-format.ts';
 import pkg from '../../package.json' with { type: 'json' };
@@ -207,6 +208,7 @@ export async function serve(
     `ready (${gateway.config().profiles.default?.servers.length ?? 0} ` +
       `servers; config ${gateway.configPath()}${where ? `; ${where}` : ''})`,
   );
+  saveCompileCache();
   // The link logs a browser in: printed for the person at this terminal, never into a log file (a
   // service's output is kept in its journal, which others may read within the link's 10 minutes).
   const link = opts.background ? undefined : gateway.uiLoginUrl();

@@ -130,3 +130,31 @@ export function runtimePaths(
     servers: serversPath(dir, platform),
   };
 }
+
+/**
+ * Where Node keeps the compiled code of Switchboard's own modules between runs (module.enableCompileCache):
+ * the user's cache directory, private to them, never a shared temporary one, whose files another user
+ * could plant. Only a cache: deleting it costs the next start its compiling again.
+ *
+ * - macOS: `~/Library/Caches/Switchboard/compile-cache`
+ * - Linux and other POSIX: `$XDG_CACHE_HOME/switchboard/compile-cache` (`~/.cache` by default)
+ * - Windows: `%LOCALAPPDATA%\Switchboard\Cache\compile-cache`
+ */
+export function compileCacheDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string {
+  if (platform === 'win32')
+    return path.win32.join(
+      env.LOCALAPPDATA || path.win32.join(home, 'AppData', 'Local'),
+      'Switchboard',
+      'Cache',
+      'compile-cache',
+    );
+  if (platform === 'darwin') return path.posix.join(home, 'Library', 'Caches', 'Switchboard', 'compile-cache');
+  // XDG: a relative XDG_CACHE_HOME is invalid and ignored.
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(home, '.cache');
+  return path.posix.join(base, 'switchboard', 'compile-cache');
+}

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SOCKET_PATH_BYTES, runtimeDir, runtimePaths, socketPath, tokenPath } from '../../../main/shared/paths.ts';
+import {
+  compileCacheDir,
+  MAX_SOCKET_PATH_BYTES,
+  runtimeDir,
+  runtimePaths,
+  socketPath,
+  tokenPath,
+} from '../../../main/shared/paths.ts';
 
 describe('runtimeDir', () => {
   it('depends on the home directory only, not on variables a client may drop', () => {
@@ -51,5 +58,27 @@ describe('socketPath and tokenPath', () => {
       stopped: '/tmp/sb/stopped',
       servers: '/tmp/sb/servers.json',
     });
+  });
+});
+
+describe('compileCacheDir', () => {
+  it('is the user’s own cache directory on each platform, never a shared temporary one', () => {
+    expect(compileCacheDir({ TMPDIR: '/tmp' }, 'linux', '/home/ada')).toBe(
+      '/home/ada/.cache/switchboard/compile-cache',
+    );
+    expect(compileCacheDir({ XDG_CACHE_HOME: '/data/cache' }, 'linux', '/home/ada')).toBe(
+      '/data/cache/switchboard/compile-cache',
+    );
+    // The XDG spec: a relative path is invalid and ignored.
+    expect(compileCacheDir({ XDG_CACHE_HOME: 'cache' }, 'linux', '/home/ada')).toBe(
+      '/home/ada/.cache/switchboard/compile-cache',
+    );
+    expect(compileCacheDir({}, 'darwin', '/Users/ada')).toBe('/Users/ada/Library/Caches/Switchboard/compile-cache');
+    expect(compileCacheDir({ LOCALAPPDATA: 'D:\\Data' }, 'win32', 'C:\\Users\\ada')).toBe(
+      'D:\\Data\\Switchboard\\Cache\\compile-cache',
+    );
+    expect(compileCacheDir({}, 'win32', 'C:\\Users\\ada')).toBe(
+      'C:\\Users\\ada\\AppData\\Local\\Switchboard\\Cache\\compile-cache',
+    );
   });
 });

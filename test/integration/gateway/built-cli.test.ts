@@ -1,0 +1,85 @@
+/**
+ * The built `switchboard` (out/main/cli.js, what `npm start` runs when Electron is not installed):
+ * its code is split into files loaded as a command needs them, so what they find beside themselves
+ * (the web UI) must still be found; and a second start reads the engine's compiled code from the
+ * user's private cache instead of compiling it again.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_NODE_FLAGS } from '../../../main/shared/node-flags.ts';
+import { NODE, ROOT, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+
+const BUILT = path.join(ROOT, 'out/main/cli.js');
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let stops: (() => Promise<void>)[] = [];
+
+beforeAll(() => {
+  if (!existsSync(BUILT)) throw new Error('out/main/cli.js is missing: run `npm run build` first (npm test does)');
+});
+
+afterEach(async () => {
+  for (const stop of stops) await stop();
+  stops = [];
+  await dir?.cleanup();
+});
+
+/** `serve` from the build, as npm start runs it, until it is ready: its MCP address and its output so far. */
+async function serveBuilt(env: NodeJS.ProcessEnv): Promise<{ url: string; output: () => string }> {
+  const config = await writeConfig(dir.dir, { mcpServers: {} });
+  const child = spawn(NODE, [...GATEWAY_NODE_FLAGS, BUILT, 'serve', '--config', config, '--port', '0', '--no-socket'], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  stops.push(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
+  const url = await waitFor(() => /HTTP (http:\/\/\S+\/mcp)/.exec(output)?.[1], 20_000, 'the built gateway to listen');
+  await waitFor(() => /switchboard: web UI: /.test(output), 5_000, 'the web UI line');
+  return { url, output: () => output };
+}
+
+describe('the built switchboard', () => {
+  it('serves the web UI it finds beside it', async () => {
+    dir = await tempDir();
+    const home = path.join(dir.dir, 'home');
+    await mkdir(home);
+    const { url, output } = await serveBuilt({ HOME: home, SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run') });
+    expect(output()).not.toContain('not built');
+    const page = await fetch(url.replace(/\/mcp$/, '/ui/'));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Switchboard</title>');
+  });
+
+  it('keeps the compiled engine in the user’s private cache, and a second start reads it from there', async () => {
+    dir = await tempDir();
+    const cacheHome = path.join(dir.dir, 'cache');
+    const env = { HOME: path.join(dir.dir, 'home'), XDG_CACHE_HOME: cacheHome };
+    await mkdir(env.HOME);
+    const cache = path.join(cacheHome, 'switchboard', 'compile-cache');
+    await serveBuilt({ ...env, SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run-1') });
+    // Written once the gateway is ready, not only at its exit: one that runs until killed keeps it too.
+    const entries = () =>
+      readdirSync(cache, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(cache, f)).isFile());
+    await waitFor(() => existsSync(cache) && entries().length > 0, 5_000, 'the compile cache to be written');
+    // Compiled code someone else could write would run as this user.
+    expect(statSync(cache).mode & 0o077).toBe(0);
+    for (const stop of stops) await stop();
+    stops = [];
+
+    const second = await serveBuilt({
+      ...env,
+      SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run-2'),
+      NODE_DEBUG_NATIVE: 'COMPILE_CACHE',
+    });
+    // Node's own account of it: the engine's code came from the cache.
+    expect(second.output()).toMatch(/V8 code cache for ESM \S+\/out\/main\/\S+\.js was accepted/);
+    expect(second.output()).toContain(cache);
+  });
+});
