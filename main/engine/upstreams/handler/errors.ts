@@ -8,6 +8,24 @@ import { displayUrl } from '../../egress/network-errors.ts';
 /** How much of a raw reply an error keeps. */
 export const RAW_REPLY_KEEP = 4096;
 
+/**
+ * What a transport keeps of a reply cut short, for its error: what a HandlerError shows, and a byte
+ * more so that it knows the reply was cut. Not all of it: it can be up to limits.maxResponseBytes.
+ */
+export const PARTIAL_KEEP = RAW_REPLY_KEEP + 1;
+
+/** The start of a reply received in chunks: a copy of at most PARTIAL_KEEP bytes. */
+export function partialReply(chunks: readonly Buffer[]): Buffer {
+  const head: Buffer[] = [];
+  let length = 0;
+  for (const chunk of chunks) {
+    if (length >= PARTIAL_KEEP) break;
+    head.push(chunk);
+    length += chunk.length;
+  }
+  return Buffer.concat(head, Math.min(length, PARTIAL_KEEP));
+}
+
 export interface HandlerErrorDetails {
   cause?: unknown;
   rpc?: JsonRpcErrorObject;

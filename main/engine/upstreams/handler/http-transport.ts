@@ -9,7 +9,7 @@ import { EGRESS_REFUSED, egressConnector, type EgressOptions } from '../../egres
 import { loadUndici } from '../../egress/undici.ts';
 import type { ForwardRule } from '../client-headers.ts';
 import { describeTlsFailure, displayUrl, isCertificateCode, isTlsCode } from '../../egress/network-errors.ts';
-import { shownLocation, transportError } from './errors.ts';
+import { partialReply, shownLocation, transportError } from './errors.ts';
 import { handlerHeaderPolicy, httpHandlerHeaders } from './headers.ts';
 import { notASocket, socketPermissionFacts } from './socket-path.ts';
 import type { HandlerExchange, HandlerReply, HandlerTransport } from './transport.ts';
@@ -143,7 +143,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
             opts.name,
             'message_too_large',
             `the reply from ${where} is larger than ${opts.maxReplyBytes} bytes (limits.maxResponseBytes)`,
-            { raw: Buffer.concat(chunks), status },
+            { raw: partialReply(chunks), status },
           );
         }
         chunks.push(chunk);
@@ -158,7 +158,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HandlerTranspor
       return reply;
     } catch (err) {
       if (err instanceof Error && err.name === 'HandlerError') throw err;
-      const partial = Buffer.concat(chunks);
+      const partial = partialReply(chunks);
       const details = {
         cause: err,
         ...(partial.length ? { raw: partial } : {}),

@@ -16,7 +16,7 @@ import {
 } from './records.ts';
 import { notASocket, socketPermissionFacts } from '../socket-path.ts';
 import { MAX_HEADER_BYTES, oversizedHeaders } from './cgi-response.ts';
-import { RAW_REPLY_KEEP } from '../errors.ts';
+import { PARTIAL_KEEP } from '../errors.ts';
 
 export type FastcgiTarget = { host: string; port: number } | { socketPath: string };
 
@@ -35,18 +35,14 @@ export type FastcgiErrorKind =
   | 'busy'
   | 'cancelled';
 
-/**
- * Output an error keeps: what a HandlerError shows of a raw reply, and a byte more so that it knows
- * the reply was cut. Not all of it: the output so far can be up to limits.maxResponseBytes, and an
- * error travels on as the `cause` of the HandlerError made from it.
- */
-const PARTIAL_KEEP = RAW_REPLY_KEEP + 1;
-
 export class FastcgiError extends Error {
   readonly kind: FastcgiErrorKind;
   /** What the server wrote to stderr (truncated), when it wrote anything. */
   readonly stderr?: string;
-  /** Start of stdout received before the failure (at most PARTIAL_KEEP bytes, a copy), for diagnostics. */
+  /**
+   * Start of stdout received before the failure: a copy of at most PARTIAL_KEEP bytes (the error travels
+   * on as the `cause` of the HandlerError made from it, and all of stdout can be up to limits.maxResponseBytes).
+   */
   readonly partial?: Buffer;
   /** The request could not be written at all: the server never saw it, so sending it again is safe. */
   readonly notSent?: boolean;
