@@ -680,6 +680,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.apiRoutes?.close();
     for (const s of [...this.lineSessions]) s.close('Switchboard stopped');
     await Promise.all([this.http?.close('Switchboard stopped'), this.socket?.close()]);
+    // Nothing answers there now: whatever shows the addresses (serve's output, the app's status) shows none.
+    this.http = undefined;
+    this.socket = undefined;
+    this.httpProblem = undefined;
     await this.registry.stopAll();
     // After everything that could still record (cancelled calls, stopping servers).
     this.traffic.close();
