@@ -9,24 +9,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, createKeychainSecretStore, type Gateway } from '../../../main/engine/index.ts';
-import {
-  CLI,
-  fixtureServer,
-  httpClient,
-  NODE,
-  tempDir,
-  TEST_BACKOFF,
-  waitFor,
-  writeConfig,
-} from '../../helpers/gateway.ts';
-import {
-  keyringMissingOutsideCi,
-  silentPrompterMissing,
-  startKeyringSession,
-  type KeyringSession,
-} from './keyring-session.ts';
+import { describe, expect, it } from 'vitest';
+import { CLI, fixtureServer, httpClient, NODE, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { keyringMissingOutsideCi, silentPrompterMissing } from './keyring-session.ts';
+import { unansweredPromptFile } from './keyring-file.ts';
 import { isAlive } from '../../helpers/processes.ts';
 
 const missing = keyringMissingOutsideCi() ?? silentPrompterMissing();
@@ -70,53 +56,23 @@ async function echoPid(url: string, name: string): Promise<number> {
 }
 
 describe.skipIf(missing !== undefined)('a start while the keychain waits on an unlock prompt nobody answers', () => {
-  let keyring: KeyringSession;
-  let dir: { dir: string; cleanup(): Promise<void> };
-  let stateDir: string;
-  let gateway: Gateway | undefined;
-
-  beforeAll(async () => {
-    keyring = await startKeyringSession({ unansweredPrompts: true });
-    // Before the first keyring call in this process: libdbus reads the address once.
-    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
-    dir = await tempDir('sb-keychain-start-');
-    stateDir = path.join(dir.dir, 'state');
-    await createKeychainSecretStore({ stateDir }).set('gh-token', 'ghp_never_read_0001');
-    await createKeychainSecretStore({ stateDir }).set('listener-token', LISTENER_TOKEN);
-    keyring.lock();
-  }, 30_000);
-  afterEach(async () => {
-    await gateway?.stop();
-    gateway = undefined;
-    if (await keyring.promptOpen()) await keyring.closePrompt();
+  const prompts = unansweredPromptFile('sb-keychain-start-', {
+    secrets: { 'gh-token': 'ghp_never_read_0001', 'listener-token': LISTENER_TOKEN },
   });
-  afterAll(async () => {
-    await keyring?.close();
-    await dir?.cleanup();
-  });
-
-  const gatewayWaiting = (configPath: string, callTimeoutMs: number, runtimeDir?: string) => {
-    const created = createGateway({
-      configPath,
-      secrets: createKeychainSecretStore({ stateDir, callTimeoutMs }),
-      version: 'test',
-      http: { port: 0 },
-      backoff: TEST_BACKOFF,
+  const gatewayWaiting = (configPath: string, callTimeoutMs: number, runtimeDir?: string) =>
+    prompts.patientGateway(configPath, callTimeoutMs, {
       // As `switchboard serve` and the app: a config that cannot be applied leaves the gateway running.
       keepRunningOnConfigError: true,
-      ...(runtimeDir === undefined ? { socket: false } : { runtimeDir, socket: true }),
+      ...(runtimeDir === undefined ? {} : { runtimeDir, socket: true }),
     });
-    created.on('log', () => undefined);
-    return created;
-  };
 
   it('a client calls a server that needs no secret within seconds; the other says it waits', async () => {
-    const config = await writeConfig(dir.dir, { mcpServers: servers });
+    const config = await writeConfig(prompts.dir, { mcpServers: servers });
     // Its read would wait two minutes for the prompt: longer than the test.
-    gateway = gatewayWaiting(config, 120_000);
+    const gateway = gatewayWaiting(config, 120_000);
     const starting = gateway.start();
-    await waitFor(() => keyring.promptOpen(), 15_000, 'the unlock prompt to open');
-    const url = await waitFor(() => gateway!.httpUrl(), 5_000, 'the HTTP listener to open');
+    await prompts.promptOpened();
+    const url = await waitFor(() => gateway.httpUrl(), 5_000, 'the HTTP listener to open');
 
     expect(await echoPid(url, 'plain')).toBeGreaterThan(0);
     const fx = gateway.servers().find((s) => s.name === 'fx')!;
@@ -130,10 +86,10 @@ describe.skipIf(missing !== undefined)('a start while the keychain waits on an u
   }, 40_000);
 
   it("a server whose secret cannot be read shows the keychain's error; the others run on", async () => {
-    const config = await writeConfig(dir.dir, { mcpServers: servers });
-    gateway = gatewayWaiting(config, 3_000);
+    const config = await writeConfig(prompts.dir, { mcpServers: servers });
+    const gateway = gatewayWaiting(config, 3_000);
     const starting = gateway.start();
-    const url = await waitFor(() => gateway!.httpUrl(), 10_000, 'the HTTP listener to open');
+    const url = await waitFor(() => gateway.httpUrl(), 10_000, 'the HTTP listener to open');
     const pid = await echoPid(url, 'plain');
     // Answered before the read was given up, not after.
     expect(gateway.servers().find((s) => s.name === 'fx')!.state).toBe('starting');
@@ -148,17 +104,17 @@ describe.skipIf(missing !== undefined)('a start while the keychain waits on an u
   }, 40_000);
 
   it('with the listener token in the keychain: shims use the servers needing no secret; HTTP waits', async () => {
-    const runtimeDir = path.join(dir.dir, 'run-token');
+    const runtimeDir = path.join(prompts.dir, 'run-token');
     // No server reading a secret: the token's is the one keychain call, and the test's end returns it.
-    const config = await writeConfig(dir.dir, {
+    const config = await writeConfig(prompts.dir, {
       mcpServers: { plain: servers.plain },
       listen: { http: { token: '${secret:listener-token}' } },
     });
-    gateway = gatewayWaiting(config, 120_000, runtimeDir);
+    const gateway = gatewayWaiting(config, 120_000, runtimeDir);
     const starting = gateway.start();
-    await waitFor(() => keyring.promptOpen(), 15_000, 'the unlock prompt to open');
+    await prompts.promptOpened();
 
-    const client = await shimClient(dir.dir, runtimeDir);
+    const client = await shimClient(prompts.dir, runtimeDir);
     try {
       const echoed = await client.callTool({ name: 'plain__echo', arguments: { message: 'hi' } });
       expect(echoed.structuredContent).toMatchObject({ message: 'hi', server: 'plain' });
@@ -176,13 +132,13 @@ describe.skipIf(missing !== undefined)('a start while the keychain waits on an u
   }, 40_000);
 
   it('with the listener token unreadable: the file is not applied, as before, its servers stopped', async () => {
-    const config = await writeConfig(dir.dir, {
+    const config = await writeConfig(prompts.dir, {
       mcpServers: servers,
       listen: { http: { token: '${secret:listener-token}' } },
     });
-    gateway = gatewayWaiting(config, 3_000);
+    const gateway = gatewayWaiting(config, 3_000);
     const starting = gateway.start();
-    await waitFor(() => gateway!.servers().find((s) => s.name === 'plain')?.state === 'ready', 10_000, 'plain');
+    await waitFor(() => gateway.servers().find((s) => s.name === 'plain')?.state === 'ready', 10_000, 'plain');
     await starting;
 
     expect(gateway.runsWithoutConfig()).toBe(true);
@@ -196,24 +152,24 @@ describe.skipIf(missing !== undefined)('a start while the keychain waits on an u
   }, 40_000);
 
   it('switchboard serve stops its servers and exits with 130 on Ctrl-C while it waits', async () => {
-    const runtimeDir = path.join(dir.dir, 'run');
-    const config = await writeConfig(dir.dir, { mcpServers: servers });
+    const runtimeDir = path.join(prompts.dir, 'run');
+    const config = await writeConfig(prompts.dir, { mcpServers: servers });
     const env = {
       PATH: process.env.PATH ?? '',
-      HOME: dir.dir,
-      XDG_RUNTIME_DIR: dir.dir,
+      HOME: prompts.dir,
+      XDG_RUNTIME_DIR: prompts.dir,
       SWITCHBOARD_CONFIG: config,
       SWITCHBOARD_RUNTIME_DIR: runtimeDir,
-      SWITCHBOARD_STATE_DIR: stateDir,
+      SWITCHBOARD_STATE_DIR: prompts.stateDir,
       NO_COLOR: '1',
-      ...keyring.env,
+      ...prompts.keyring.env,
     };
     const child = spawn(NODE, [CLI, 'serve', '--port', '0', '--no-socket'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     try {
-      await waitFor(() => keyring.promptOpen(), 15_000, 'the unlock prompt to open');
+      await prompts.promptOpened();
       // Where it listens, as `switchboard status` reads it (its "ready" line waits for the start).
       const lock = path.join(runtimeDir, 'gateway.lock');
       const url = await waitFor(

@@ -9,16 +9,11 @@
  */
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, createKeychainSecretStore, type Gateway } from '../../../main/engine/index.ts';
-import { CLI, fixtureServer, NODE, tempDir, TEST_BACKOFF, waitFor, writeConfig } from '../../helpers/gateway.ts';
-import {
-  keyringMissingOutsideCi,
-  silentPrompterMissing,
-  startKeyringSession,
-  type KeyringSession,
-} from './keyring-session.ts';
+import { describe, expect, it } from 'vitest';
+import { createKeychainSecretStore } from '../../../main/engine/index.ts';
+import { CLI, fixtureServer, NODE, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { keyringMissingOutsideCi, silentPrompterMissing } from './keyring-session.ts';
+import { unansweredPromptFile } from './keyring-file.ts';
 
 const missing = keyringMissingOutsideCi() ?? silentPrompterMissing();
 
@@ -53,52 +48,17 @@ async function keychainProcessesOn(address: string): Promise<number[]> {
 }
 
 describe.skipIf(missing !== undefined)('a keychain whose unlock prompt nobody answers', () => {
-  let keyring: KeyringSession;
-  let dir: { dir: string; cleanup(): Promise<void> };
-  let stateDir: string;
-  let gateway: Gateway | undefined;
-
-  beforeAll(async () => {
-    keyring = await startKeyringSession({ unansweredPrompts: true });
-    // Before the first keyring call in this process: libdbus reads the address once.
-    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
-    dir = await tempDir('sb-keychain-prompt-');
-    stateDir = path.join(dir.dir, 'state');
-    await createKeychainSecretStore({ stateDir }).set('gh-token', 'ghp_never_read_0001');
-    keyring.lock();
-  }, 30_000);
-  afterEach(async () => {
-    await gateway?.stop();
-    gateway = undefined;
-    if (await keyring.promptOpen()) await keyring.closePrompt();
-  });
-  afterAll(async () => {
-    await keyring?.close();
-    await dir?.cleanup();
-  });
-
+  const prompts = unansweredPromptFile('sb-keychain-prompt-', { secrets: { 'gh-token': 'ghp_never_read_0001' } });
   /** A gateway whose keychain calls may take longer than the test: its stop must not wait for them. */
-  const patientGateway = (configPath: string) => {
-    const secrets = createKeychainSecretStore({ stateDir, callTimeoutMs: 120_000 });
-    const created = createGateway({
-      configPath,
-      secrets,
-      version: 'test',
-      http: { port: 0 },
-      socket: false,
-      backoff: TEST_BACKOFF,
-    });
-    created.on('log', () => undefined);
-    return created;
-  };
+  const patientGateway = (configPath: string) => prompts.patientGateway(configPath, 120_000);
 
   it('stops at once while starting waits for the keychain, and leaves nothing open or running', async () => {
-    const config = await writeConfig(dir.dir, {
+    const config = await writeConfig(prompts.dir, {
       mcpServers: { fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }) },
     });
-    gateway = patientGateway(config);
+    const gateway = patientGateway(config);
     const starting = gateway.start();
-    await waitFor(() => keyring.promptOpen(), 15_000, 'the unlock prompt to open');
+    await prompts.promptOpened();
 
     expect(
       await within(
@@ -119,14 +79,16 @@ describe.skipIf(missing !== undefined)('a keychain whose unlock prompt nobody an
   }, 40_000);
 
   it('stops at once while a reload waits for the keychain, and starts nothing after', async () => {
-    const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
-    gateway = patientGateway(config);
+    const config = await writeConfig(prompts.dir, { mcpServers: { fx: fixtureServer('fx') } });
+    const gateway = patientGateway(config);
     await gateway.start();
-    await waitFor(() => gateway!.servers()[0]?.state === 'ready', 15_000, 'fx to start');
+    await waitFor(() => gateway.servers()[0]?.state === 'ready', 15_000, 'fx to start');
     // It now takes a secret: the reload reads it, and the keychain asks to be unlocked.
-    await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }) } });
+    await writeConfig(prompts.dir, {
+      mcpServers: { fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }) },
+    });
     const reload = gateway.reload();
-    await waitFor(() => keyring.promptOpen(), 15_000, 'the unlock prompt to open');
+    await prompts.promptOpened();
 
     expect(
       await within(
@@ -139,7 +101,7 @@ describe.skipIf(missing !== undefined)('a keychain whose unlock prompt nobody an
   }, 40_000);
 
   it('gives a call up after its time limit, ending the process it waits in, and makes none queued behind', async () => {
-    const store = createKeychainSecretStore({ stateDir, callTimeoutMs: 1_500 });
+    const store = createKeychainSecretStore({ stateDir: prompts.stateDir, callTimeoutMs: 1_500 });
     // Eight reads at once: one at a time goes to the keychain; the first is given up, and the rest,
     // having waited most of their time behind it, are not made.
     const answers = await Promise.all(
@@ -154,15 +116,20 @@ describe.skipIf(missing !== undefined)('a keychain whose unlock prompt nobody an
       expect(answer).toContain('for an earlier keychain call, and was not made)');
     }
     // The keychain process the given-up call waited in is ended, prompt or not.
-    await waitFor(async () => (await keychainProcessesOn(keyring.address)).length === 0, 5_000, 'it to end');
+    await waitFor(async () => (await keychainProcessesOn(prompts.keyring.address)).length === 0, 5_000, 'it to end');
 
     // The next read goes to the keychain again (a process of its own), and waits on the prompt again.
     expect(await store.get('gh-token').catch((err: Error) => err.message)).toMatch(/no answer within 1\.5 s\)/);
-    await waitFor(async () => (await keychainProcessesOn(keyring.address)).length === 0, 5_000, 'it to end');
+    await waitFor(async () => (await keychainProcessesOn(prompts.keyring.address)).length === 0, 5_000, 'it to end');
   }, 40_000);
 
   it('switchboard secrets rm fails after 30 s naming the prompt, and ends then', async () => {
-    const env = { HOME: dir.dir, XDG_RUNTIME_DIR: dir.dir, SWITCHBOARD_STATE_DIR: stateDir, ...keyring.env };
+    const env = {
+      HOME: prompts.dir,
+      XDG_RUNTIME_DIR: prompts.dir,
+      SWITCHBOARD_STATE_DIR: prompts.stateDir,
+      ...prompts.keyring.env,
+    };
     // It reads the secret first: the keychain opens an unlock prompt nobody answers.
     const started = Date.now();
     const { run, exited } = startCli(['secrets', 'rm', 'gh-token'], env);
@@ -176,7 +143,7 @@ describe.skipIf(missing !== undefined)('a keychain whose unlock prompt nobody an
         'Service is stuck: restart gnome-keyring, KWallet or KeePassXC. Switchboard does not store secrets in plain ' +
         `files.\n`,
     );
-    expect(await keychainProcessesOn(keyring.address)).toEqual([]);
+    expect(await keychainProcessesOn(prompts.keyring.address)).toEqual([]);
     // Listing needs no unlock: the keyring says at once that it is locked.
     const ls = startCli(['secrets', 'ls'], env);
     expect(await ls.exited).toBe(1);

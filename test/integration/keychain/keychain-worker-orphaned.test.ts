@@ -5,41 +5,29 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KEYCHAIN_WORKER, KeychainProcess } from '../../../main/engine/secrets/keychain-process.ts';
 import { NODE, ROOT, waitFor } from '../../helpers/gateway.ts';
-import {
-  keyringMissingOutsideCi,
-  silentPrompterMissing,
-  startKeyringSession,
-  type KeyringSession,
-} from './keyring-session.ts';
+import { keyringMissingOutsideCi, silentPrompterMissing } from './keyring-session.ts';
+import { unansweredPromptFile } from './keyring-file.ts';
 import { isAlive } from '../../helpers/processes.ts';
 
 const missing = keyringMissingOutsideCi() ?? silentPrompterMissing();
 
 describe.skipIf(missing !== undefined)('a keychain process whose user is killed', () => {
-  let keyring: KeyringSession | undefined;
-  afterAll(async () => {
-    if (await keyring?.promptOpen()) await keyring?.closePrompt();
-    await keyring?.close();
+  const prompts = unansweredPromptFile('sb-keychain-orphan-', {
+    // caller.ts reads `account` of `service`: an item there makes the locked keyring ask to be unlocked.
+    beforeLock: () => new KeychainProcess().set('service', 'account', 'value'),
   });
 
   it('ends while its call waits on an unlock prompt', async () => {
-    keyring = await startKeyringSession({ unansweredPrompts: true });
-    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
-    // caller.ts reads `account` of `service`: an item there makes the locked keyring ask to be unlocked.
-    const writer = new KeychainProcess();
-    await writer.set('service', 'account', 'value');
-    keyring.lock();
-
     const caller = spawn(NODE, [path.join(ROOT, 'test/fixtures/keychain/caller.ts'), KEYCHAIN_WORKER, 'answer'], {
-      env: { ...process.env, ...keyring.env },
+      env: { ...process.env, ...prompts.keyring.env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';
     caller.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    await waitFor(() => keyring!.promptOpen(), 15_000, 'the unlock prompt to open');
+    await prompts.promptOpened();
     const worker = Number(/pid (\d+)/.exec(stdout)?.[1]);
     expect(isAlive(worker)).toBe(true);
 
