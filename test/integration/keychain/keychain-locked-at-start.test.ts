@@ -5,44 +5,35 @@
  * over a private D-Bus session, locked and unlocked as the desktop does.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createKeychainSecretStore, type Gateway, type SecretStore } from '../../../main/engine/index.ts';
 import {
   fixtureServer,
   httpClient,
   initializeWith,
   startGateway,
-  tempDir,
   textOf,
   waitFor,
   writeConfig,
 } from '../../helpers/gateway.ts';
-import { keyringMissingOutsideCi, startKeyringSession, type KeyringSession } from './keyring-session.ts';
+import { keyringMissingOutsideCi } from './keyring-session.ts';
+import { keyringForFile } from './keyring-file.ts';
 
 const missing = keyringMissingOutsideCi();
 
 describe.skipIf(missing !== undefined)('a gateway started while the keychain is locked', () => {
-  let keyring: KeyringSession;
-  let dir: { dir: string; cleanup(): Promise<void> };
+  const file = keyringForFile('sb-keychain-locked-');
   let gateway: Gateway;
-
-  beforeAll(async () => {
-    keyring = await startKeyringSession();
-    // Before the first keyring call in this process: libdbus reads the address once.
-    process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
-    dir = await tempDir('sb-keychain-locked-');
-  }, 30_000);
+  // Before the session ends (after hooks run last to first).
   afterAll(async () => {
     await gateway?.stop();
-    await keyring?.close();
-    await dir?.cleanup();
   });
 
   it('starts the servers needing a secret once the keychain is unlocked', async () => {
-    const stateDir = path.join(dir.dir, 'state');
+    const stateDir = path.join(file.dir, 'state');
     await createKeychainSecretStore({ stateDir }).set('gh-token', 'ghp_after_unlock_0001');
-    keyring.lock();
-    const config = await writeConfig(dir.dir, {
+    file.keyring.lock();
+    const config = await writeConfig(file.dir, {
       mcpServers: { fx: fixtureServer('fx', { FIXTURE_TOKEN: '${secret:gh-token}' }), plain: fixtureServer('plain') },
     });
     // The real keychain, its reads counted: each may ask the user to unlock it on a desktop.
@@ -65,7 +56,7 @@ describe.skipIf(missing !== undefined)('a gateway started while the keychain is 
     expect(reads).toBeGreaterThanOrEqual(3);
     expect(reads).toBeLessThanOrEqual(5);
 
-    await keyring.unlock();
+    await file.keyring.unlock();
     // The next try comes within 4 s (the wait doubles), and one under way as the daemon is replaced is
     // given up after 2 s.
     await waitFor(() => fx().state === 'ready', 30_000, 'fx to start once the keychain is unlocked');
@@ -84,7 +75,7 @@ describe.skipIf(missing !== undefined)('a gateway started while the keychain is 
     gateway.on('log', (line) => {
       if (line.level === 'warn' && line.server === 'fx') warnings.push(line.text);
     });
-    keyring.lock();
+    file.keyring.lock();
     await gateway.restartServer('fx');
     await waitFor(() => gateway.servers().find((s) => s.name === 'fx')?.state === 'ready', 15_000, 'fx to run again');
     const client = await httpClient(gateway.httpUrl()!);
@@ -102,11 +93,11 @@ describe.skipIf(missing !== undefined)('a gateway started while the keychain is 
   it('applies a file whose listener token is in the keychain once unlocked, with no save of the file', async () => {
     await gateway.stop();
     // The test above left it locked.
-    await keyring.unlock();
-    const stateDir = path.join(dir.dir, 'state-token');
+    await file.keyring.unlock();
+    const stateDir = path.join(file.dir, 'state-token');
     await createKeychainSecretStore({ stateDir }).set('listener-token', 'listener-token-after-unlock-0001');
-    keyring.lock();
-    const config = await writeConfig(dir.dir, {
+    file.keyring.lock();
+    const config = await writeConfig(file.dir, {
       mcpServers: { plain: fixtureServer('plain') },
       listen: { http: { token: '${secret:listener-token}' } },
     });
@@ -119,7 +110,7 @@ describe.skipIf(missing !== undefined)('a gateway started while the keychain is 
     );
     expect(gateway.configError()?.message).toMatch(/\(the file is read again by itself after 0 s, then less often\)$/);
 
-    await keyring.unlock();
+    await file.keyring.unlock();
     await waitFor(() => !gateway.runsWithoutConfig(), 15_000, 'the file to be applied once the keychain is unlocked');
     await waitFor(() => gateway.servers().find((s) => s.name === 'plain')?.state === 'ready', 15_000, 'plain');
     // The listener takes the token from the keychain, and no request without it.
