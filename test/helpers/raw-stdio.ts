@@ -8,6 +8,8 @@ export interface RawStdio {
   /** Resolves with the response carrying this id. */
   response(id: number | string, timeoutMs?: number): Promise<Record<string, unknown>>;
   messages: Record<string, unknown>[];
+  /** Ends its stdin, as a client that is done; resolves once the child has exited. */
+  end(): Promise<void>;
   close(): void;
 }
 
@@ -39,6 +41,11 @@ export function rawStdio(command: string, args: string[], env: NodeJS.ProcessEnv
           setTimeout(resolve, 100);
         });
       }
+    },
+    end() {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.stdin!.end();
+      return exited;
     },
     close: () => child.kill(),
   };
