@@ -182,6 +182,7 @@ export async function serve(
     }
     const session = gateway.attachLineSession(process.stdin, process.stdout, opts.profile, 'stdio');
     session.onClose(() => void stop());
+    saveCompileCache();
     return new Promise<number>(() => undefined);
   }
   if (!gateway.httpUrl() && !gateway.socketPath()) {

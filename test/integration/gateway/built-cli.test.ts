@@ -26,6 +26,12 @@ afterEach(async () => {
   await dir?.cleanup();
 });
 
+/** The files in the compile cache `dir`, if it exists. */
+function cached(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dir, f)).isFile());
+}
+
 /** `serve` from the build, as npm start runs it, until it is ready: its MCP address and its output so far. */
 async function serveBuilt(env: NodeJS.ProcessEnv): Promise<{ url: string; output: () => string }> {
   const config = await writeConfig(dir.dir, { mcpServers: {} });
@@ -65,9 +71,7 @@ describe('the built switchboard', () => {
     const cache = path.join(cacheHome, 'switchboard', 'compile-cache');
     await serveBuilt({ ...env, SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run-1') });
     // Written once the gateway is ready, not only at its exit: one that runs until killed keeps it too.
-    const entries = () =>
-      readdirSync(cache, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(cache, f)).isFile());
-    await waitFor(() => existsSync(cache) && entries().length > 0, 5_000, 'the compile cache to be written');
+    await waitFor(() => cached(cache).length > 0, 5_000, 'the compile cache to be written');
     // Compiled code someone else could write would run as this user.
     expect(statSync(cache).mode & 0o077).toBe(0);
     for (const stop of stops) await stop();
@@ -81,5 +85,28 @@ describe('the built switchboard', () => {
     // Node's own account of it: the engine's code came from the cache.
     expect(second.output()).toMatch(/V8 code cache for ESM \S+\/out\/main\/\S+\.js was accepted/);
     expect(second.output()).toContain(cache);
+  });
+
+  it('keeps it too for serve --stdio, the process a client spawns and may kill outright', async () => {
+    dir = await tempDir();
+    const cacheHome = path.join(dir.dir, 'cache');
+    await mkdir(path.join(dir.dir, 'home'));
+    const config = await writeConfig(dir.dir, { mcpServers: {} });
+    const child = spawn(NODE, [BUILT, 'serve', '--stdio', '--config', config], {
+      env: { PATH: process.env.PATH ?? '', HOME: path.join(dir.dir, 'home'), XDG_CACHE_HOME: cacheHome },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    stops.push(async () => {
+      child.kill('SIGKILL');
+      await exited;
+    });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const init = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } };
+    child.stdin!.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: init }) + '\n');
+    await waitFor(() => out.includes('"id":1'), 20_000, 'the answer to initialize');
+    const cache = path.join(cacheHome, 'switchboard', 'compile-cache');
+    await waitFor(() => cached(cache).length > 0, 5_000, 'the compile cache to be written before any exit');
   });
 });
