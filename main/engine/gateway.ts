@@ -353,6 +353,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Whether the file is not applied because the keychain could not give its listener token. */
   private fileWaitsForKeychain = false;
   private reloading: Promise<void> = Promise.resolve();
+  /** The listener start() is opening, if any. */
+  private listenerOpening: Promise<void> = Promise.resolve();
   /** Aborted by stop(): reads of the config's secrets still waiting for the keychain are given up then. */
   private readonly stopping = new AbortController();
   private readonly secretsUntilStop: SecretStore;
@@ -603,14 +605,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (this.stopped) return;
       // Not after the servers' secrets: clients (a shim gives up after 15 s) reach the servers that need none.
       // The socket first: it is what shims need, and it refuses a second gateway cleanly.
-      await this.openSocket();
+      await this.openListener(() => this.openSocket());
+      if (this.stopped) return;
       if (tokenRead) {
         await this.recordAddresses();
         this.publishStatus();
         startError = (await this.takeToken(tokenRead.loaded, tokenRead.config)) ?? startError;
         if (this.stopped) return;
       }
-      await this.openHttp();
+      await this.openListener(() => this.openHttp());
+      if (this.stopped) return;
       await this.recordAddresses();
       this.publishStatus();
       tokenSettled();
@@ -679,6 +683,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.stateless.closeAll();
     this.apiRoutes?.close();
     for (const s of [...this.lineSessions]) s.close('Switchboard stopped');
+    // A listener the start is opening is closed too, once open (it opens in moments: no keychain in it).
+    await Promise.allSettled([this.listenerOpening]);
     await Promise.all([this.http?.close('Switchboard stopped'), this.socket?.close()]);
     // Nothing answers there now: whatever shows the addresses (serve's output, the app's status) shows none.
     this.http = undefined;
@@ -2166,6 +2172,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     });
     const auth = this.oauth.sessionFor(server, fetch);
     return auth ? { auth } : {};
+  }
+
+  /** Opens a listener at start, so that a stop meanwhile waits for it and closes it (see stop). */
+  private openListener(open: () => Promise<void>): Promise<void> {
+    this.listenerOpening = open();
+    return this.listenerOpening;
   }
 
   private async openSocket(): Promise<void> {

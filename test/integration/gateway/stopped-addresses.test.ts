@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { createGateway, createMemorySecretStore } from '../../../main/engine/index.ts';
 import { startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -41,4 +42,27 @@ it('after stop(), no HTTP URL, socket path or login link, and the status lists n
   const status = await gateway.api.getStatus();
   expect(status.listen).toEqual([]);
   expect(status.httpProblem).toBeUndefined();
+});
+
+it('a stop while the listeners open leaves none open: the one opening as it came is closed too', async () => {
+  const dir = await tempDir();
+  cleanups.push(dir.cleanup);
+  const config = await writeConfig(dir.dir, { mcpServers: {} });
+  const gateway = createGateway({
+    configPath: config,
+    secrets: createMemorySecretStore(),
+    version: 'test',
+    http: { port: 0 },
+    socket: true,
+    runtimeDir: path.join(dir.dir, 'run'),
+  });
+  cleanups.push(() => gateway.stop());
+  const starting = gateway.start();
+  // The socket opens first; the stop comes as the HTTP listener opens.
+  while (gateway.socketPath() === undefined) await new Promise((resolve) => setImmediate(resolve));
+  await gateway.stop();
+  await starting;
+  expect(gateway.httpUrl()).toBeUndefined();
+  expect(gateway.socketPath()).toBeUndefined();
+  expect((await gateway.api.getStatus()).listen).toEqual([]);
 });
