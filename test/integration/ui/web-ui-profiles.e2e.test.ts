@@ -214,6 +214,39 @@ describe('removing the default profile listed in the config, beside a profile wi
     }
   });
 
+  it('reads the profiles again when servers change state, but not every client file', async () => {
+    const page = browser.page;
+    await page.getByRole('link', { name: 'Profiles' }).click();
+    await page
+      .getByRole('row', { name: /^default/ })
+      .getByText('Claude Desktop')
+      .waitFor();
+    const asked = { profiles: 0, clients: 0 };
+    const count = (request: { url(): string; method(): string }) => {
+      const route = new URL(request.url()).pathname;
+      if (request.method() === 'GET' && route === '/api/profiles') asked.profiles++;
+      if (request.method() === 'GET' && route === '/api/clients') asked.clients++;
+    };
+    page.on('request', count);
+    try {
+      // A burst of state changes (each restart is stopping, starting, ready), as a flaky server makes.
+      for (let i = 0; i < 4; i++) await gateway.api.restartServer('b');
+      const ready = async () => (await gateway.api.listServers()).find((s) => s.name === 'b')?.state === 'ready';
+      await waitFor(ready, 10_000, 'b ready again');
+      // The screen took the news: its profiles (their tool counts) were read again.
+      await waitFor(() => asked.profiles >= 4, 10_000, 'the profiles read again');
+      await page.waitForTimeout(500);
+      expect(asked.clients).toBe(0);
+      await page
+        .getByRole('row', { name: /^default/ })
+        .getByText('Claude Desktop')
+        .waitFor();
+      await page.screenshot({ path: path.join(await screenshotDir(), 'profiles-after-restarts.png'), fullPage: true });
+    } finally {
+      page.off('request', count);
+    }
+  });
+
   it('says default goes back to every enabled server, not that its clients will be refused', async () => {
     const page = browser.page;
     await page.getByRole('link', { name: 'Profiles' }).click();
