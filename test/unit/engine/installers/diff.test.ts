@@ -66,6 +66,30 @@ describe('unifiedDiff', () => {
     }
   });
 
+  it('finds a change at the very first or last character of a long text, and none in equal texts', () => {
+    // Longer than the blocks the shared start and end are compared in, so each block size is passed through.
+    const body = Array.from({ length: 3000 }, (_, i) => `line ${i + 1}`).join('\n');
+    const at = (text: string, i: number, c: string) => text.slice(0, i) + c + text.slice(i + 1);
+    // Each with the number of lines that must change: the one line out and in, or every line.
+    const cases: [string, string, number][] = [
+      [body, at(body, 0, 'L'), 2],
+      [body, at(body, body.length - 1, '1'), 2],
+      [body + '\n', at(body, body.length - 1, '1') + '\n', 2],
+      ['', 'a\nb\n', 2],
+      ['a\nb', '', 2],
+      ['x', '', 1],
+      ['', 'x', 1],
+    ];
+    for (const [before, after, changes] of cases) {
+      const diff = unifiedDiff(before, after);
+      const changed = diff.split('\n').filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l));
+      expect(applyDiff(before, diff)).toEqual(lines(after));
+      expect(changed.length).toBe(changes);
+    }
+    expect(unifiedDiff(body, (' ' + body).slice(1))).toBe('');
+    expect(unifiedDiff('', '')).toBe('');
+  });
+
   it('numbers the lines of a change deep in a long text as the file has them', () => {
     const before = Array.from({ length: 5000 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
     const after = before.replace('line 4000\n', 'line 4000\nnew\n');
