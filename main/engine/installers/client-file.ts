@@ -14,11 +14,10 @@ import { disk, locateClient } from './locate.ts';
 import {
   assertWritable,
   makeFolder,
-  readBytes,
   readSnapshot,
   resolveForReading,
   resolveTarget,
-  writeAtomic,
+  writeAtomicChecked,
   type FileSnapshot,
   type WriteOutcome,
 } from './safe-file.ts';
@@ -221,14 +220,14 @@ export async function applyChange(
     // The backup must hold what was there before our first change: one made for a write that did
     // not happen (the client replaced the file, or the system refused it) would later restore a
     // version the user has since edited.
-    let outcome: WriteOutcome;
+    let outcome: WriteOutcome | 'overwritten';
     // The folders made for a new file, for a restore to remove with it.
     let createdFolder: string | undefined;
-    // Encoded once: written, hashed for the record, and compared with what the file holds after.
+    // Encoded once: written, and hashed for the record.
     const data = Buffer.from(plan.after, 'utf8');
     try {
       if (snapshot.bytes === null) createdFolder = await makeFolder(plan.target);
-      outcome = await writeAtomic(plan.target, data, snapshot.hash);
+      outcome = await writeAtomicChecked(plan.target, data, snapshot.hash);
     } catch (err) {
       if (backup.created) await dropBackup(ctx.stateDir, backup.record);
       throw err;
@@ -245,7 +244,7 @@ export async function applyChange(
       moved,
       backup.created ? createdFolder : undefined,
     );
-    if (!(await readBytes(plan.target))?.equals(data)) {
+    if (outcome === 'overwritten') {
       throw new GatewayError(
         'client_config_conflict',
         `${plan.path} changed right after Switchboard wrote it; run the command again`,

@@ -19,14 +19,13 @@ import { entriesOf } from './entries-cache.ts';
 import { disk, locateClient } from './locate.ts';
 import {
   assertWritable,
-  readBytes,
   readSnapshot,
   readText,
   removeIfUnchanged,
   removeMadeFolders,
   resolveForReading,
   resolveTarget,
-  writeAtomic,
+  writeAtomicChecked,
 } from './safe-file.ts';
 import { profileOf, shimCommand } from './shim-entry.ts';
 import { joinText, splitText } from './text.ts';
@@ -396,7 +395,14 @@ export async function installClient(
 ): Promise<InstallResult> {
   const def = clientDefinition(id);
   const result = await applyChange(def, ctx, setEntry(def, shim), [], shown);
-  return { ...result, verified: await verifyClient(def.id, ctx, shim), note: def.note };
+  // Checked in the text written (or found, when nothing changed): applyChange made sure that is the file there.
+  const verified = verifyEntries(
+    def,
+    result.plan.path,
+    () => def.format.read(splitText(result.plan.after).body, result.plan.path),
+    shim,
+  );
+  return { ...result, verified, note: def.note };
 }
 
 const removeEntry = (def: ClientDefinition) => (body: string, file: string, eol: string) => {
@@ -423,9 +429,24 @@ export interface VerifyResult {
 /** Re-reads the file and checks our entry is exactly what install writes. */
 export async function verifyClient(id: ClientId | string, ctx: PathContext, shim: ShimCommand): Promise<VerifyResult> {
   const def = clientDefinition(id);
+  let read: Awaited<ReturnType<typeof readEntries>>;
   try {
-    const { path: file, entries } = await readEntries(def, ctx);
-    const ours = entryNamedOurs(entries);
+    read = await readEntries(def, ctx);
+  } catch (err) {
+    return { ok: false, problem: (err as Error).message };
+  }
+  return verifyEntries(def, read.path, () => read.entries, shim);
+}
+
+/** Whether `file`'s entries (as `entries` reads them) have our entry exactly as install writes it for `shim`. */
+function verifyEntries(
+  def: ClientDefinition,
+  file: string,
+  entries: () => [string, unknown][],
+  shim: ShimCommand,
+): VerifyResult {
+  try {
+    const ours = entryNamedOurs(entries());
     if (ours === undefined) return { ok: false, problem: `${file} has no "${ENTRY_NAME}" entry in ${def.section}` };
     if (!launchesAs(def, ours, shim))
       return { ok: false, problem: `the "${ENTRY_NAME}" entry in ${file} differs from what Switchboard writes` };
@@ -553,8 +574,9 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
       if (section.text !== current.text) {
         await assertWritable(target);
         const data = Buffer.from(section.text, 'utf8');
-        if ((await writeAtomic(target, data, current.hash)) === 'conflict') continue;
-        if (!(await readBytes(target))?.equals(data))
+        const outcome = await writeAtomicChecked(target, data, current.hash);
+        if (outcome === 'conflict') continue;
+        if (outcome === 'overwritten')
           throw new GatewayError(
             'client_config_conflict',
             `${record.path} changed right after the restore; run it again`,
@@ -586,8 +608,9 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
       return { path: record.path, action: 'unchanged', ...kept };
     }
     await assertWritable(target);
-    if ((await writeAtomic(target, original, current.hash, record.mode ?? 0o600)) === 'conflict') continue;
-    if (!(await readBytes(target))?.equals(original))
+    const outcome = await writeAtomicChecked(target, original, current.hash, record.mode ?? 0o600);
+    if (outcome === 'conflict') continue;
+    if (outcome === 'overwritten')
       throw new GatewayError('client_config_conflict', `${record.path} changed right after the restore; run it again`);
     await dropBackup(ctx.stateDir, record);
     return { path: record.path, action: 'restored', ...kept };

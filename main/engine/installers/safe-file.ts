@@ -4,7 +4,7 @@
  * keep the file's mode; a write is refused if the file changed since it was read.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type BigIntStats } from 'node:fs';
 import { chown, lstat, mkdir, open, readFile, realpath, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../protocol/errors.ts';
@@ -167,10 +167,38 @@ export async function writeAtomic(
   newFileMode = 0o600,
 ): Promise<WriteOutcome> {
   try {
-    return await replaceFile(target, data, expectHash, newFileMode);
+    return (await replaceFile(target, data, expectHash, newFileMode)).outcome;
   } catch (err) {
     throw unwritable(err, target);
   }
+}
+
+/**
+ * writeAtomic, then 'overwritten' when the file at `target` right after is not the one written: another
+ * program replaced it (a new inode) or wrote into it (another size or modification time). Told from
+ * the file's status, not by reading it back: a client file can be tens of megabytes.
+ */
+export async function writeAtomicChecked(
+  target: string,
+  data: string | Buffer,
+  expectHash: string | null,
+  newFileMode = 0o600,
+): Promise<WriteOutcome | 'overwritten'> {
+  let result: Awaited<ReturnType<typeof replaceFile>>;
+  try {
+    result = await replaceFile(target, data, expectHash, newFileMode);
+  } catch (err) {
+    throw unwritable(err, target);
+  }
+  if (result.outcome === 'conflict') return 'conflict';
+  let now: BigIntStats;
+  try {
+    now = await stat(target, { bigint: true });
+  } catch {
+    return 'overwritten'; // removed (or moved away) since: not the file written either
+  }
+  const same = (key: 'dev' | 'ino' | 'size' | 'mtimeNs') => now[key] === result.written?.[key];
+  return same('dev') && same('ino') && same('size') && same('mtimeNs') ? 'written' : 'overwritten';
 }
 
 async function replaceFile(
@@ -178,7 +206,7 @@ async function replaceFile(
   data: string | Buffer,
   expectHash: string | null,
   newFileMode: number,
-): Promise<WriteOutcome> {
+): Promise<{ outcome: WriteOutcome; written?: BigIntStats }> {
   const dir = path.dirname(target);
   await mkdir(dir, { recursive: true });
   let mode = newFileMode;
@@ -192,6 +220,7 @@ async function replaceFile(
   }
   const temp = path.join(dir, `.${path.basename(target)}.switchboard-${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  let written: BigIntStats;
   try {
     try {
       await handle.writeFile(data);
@@ -203,12 +232,14 @@ async function replaceFile(
         });
       }
       await handle.sync();
+      // After every change made to it here (a rename keeps the inode, size and modification time).
+      written = await handle.stat({ bigint: true });
     } finally {
       await handle.close();
     }
     if ((await currentHash(target)) !== expectHash) {
       await unlink(temp);
-      return 'conflict';
+      return { outcome: 'conflict' };
     }
     await rename(temp, target).catch((err: unknown) => {
       throw lockedFile(err, target);
@@ -219,7 +250,7 @@ async function replaceFile(
     throw err;
   }
   await syncDir(dir);
-  return 'written';
+  return { outcome: 'written', written };
 }
 
 /** A write the system refused, said as what to do about it (the raw error names a temporary file). */

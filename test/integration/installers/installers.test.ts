@@ -4,9 +4,10 @@
  * everything else stays byte for byte, restore gives the original back exactly.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { chmod, lstat, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -234,6 +235,41 @@ describe('installer safety', () => {
     expect(raced.plan.before).toBe(clientVersion);
     expect(def.format.read(await readFile(file, 'utf8'), file).map(([n]) => n)).toEqual(['new', 'switchboard']);
     await restoreClient('lm-studio', home.ctx);
+    expect(await readFile(file, 'utf8')).toBe(clientVersion);
+  });
+
+  it.each([
+    ['replaces it', 'rename'],
+    ['writes into it', 'in place'],
+  ] as const)('says so when the client %s right after the write', async (_, how) => {
+    home = await tempHome();
+    await home.seed('cursor');
+    const file = home.file('cursor');
+    const clientVersion = '{ "mcpServers": {} }\n';
+    // The client saves once, as soon as Switchboard's new file is in place.
+    const fs = createRequire(import.meta.url)('node:fs/promises') as typeof import('node:fs/promises');
+    const rename = fs.rename;
+    fs.rename = async (from, to) => {
+      await rename(from, to);
+      if (to !== file) return;
+      fs.rename = rename;
+      syncBuiltinESMExports();
+      if (how === 'rename') {
+        writeFileSync(`${file}.saving`, clientVersion);
+        renameSync(`${file}.saving`, file);
+      } else writeFileSync(file, clientVersion);
+    };
+    syncBuiltinESMExports();
+    try {
+      await expectGatewayError(
+        installClient('cursor', home.ctx, SHIM),
+        'client_config_conflict',
+        /changed right after Switchboard wrote it; run the command again/,
+      );
+    } finally {
+      fs.rename = rename;
+      syncBuiltinESMExports();
+    }
     expect(await readFile(file, 'utf8')).toBe(clientVersion);
   });
 

@@ -6,6 +6,7 @@
  * list, which reads a file again only when it changed, sees every save Claude Code makes.
  */
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -37,6 +38,28 @@ function around(text: string): { head: string; tail: string } {
   expect(start).toBeGreaterThan(0);
   expect(end).toBeGreaterThan(start);
   return { head: text.slice(0, start), tail: text.slice(end + '\n  }'.length) };
+}
+
+/**
+ * How many times `run` reads `file` through node:fs/promises, as the engine reads it (each read of a
+ * 20 MB ~/.claude.json is a quarter of a second of the gateway's time once decoded and parsed).
+ */
+async function readsOf(file: string, run: () => Promise<unknown>): Promise<number> {
+  const fs = createRequire(import.meta.url)('node:fs/promises') as typeof import('node:fs/promises');
+  const original = fs.readFile;
+  let reads = 0;
+  fs.readFile = ((target: unknown, ...rest: unknown[]) => {
+    if (target === file) reads++;
+    return (original as (...args: unknown[]) => unknown)(target, ...rest);
+  }) as typeof original;
+  syncBuiltinESMExports();
+  try {
+    await run();
+  } finally {
+    fs.readFile = original;
+    syncBuiltinESMExports();
+  }
+  return reads;
 }
 
 async function withLargeFile(): Promise<{ file: string; original: string }> {
@@ -72,6 +95,17 @@ describe('a large ~/.claude.json', () => {
 
     expect((await restoreClient('claude-code', home!.ctx)).action).toBe('restored');
     expect(await readFile(file, 'utf8')).toBe(original);
+  });
+
+  it('install reads the file once to change it and once to check nobody saved it meanwhile, no more', async () => {
+    const { file } = await withLargeFile();
+    let result: Awaited<ReturnType<typeof installClient>> | undefined;
+    expect(await readsOf(file, async () => (result = await installClient('claude-code', home!.ctx, SHIM)))).toBe(2);
+    expect(result).toMatchObject({ written: true, verified: { ok: true } });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toHaveProperty('mcpServers.switchboard', ENTRY);
+    // Already there: read once, nothing written.
+    expect(await readsOf(file, async () => (result = await installClient('claude-code', home!.ctx, SHIM)))).toBe(1);
+    expect(result).toMatchObject({ written: false, verified: { ok: true } });
   });
 
   it('uninstall takes out only the entry: the file is again as Claude Code wrote it', async () => {
