@@ -22,36 +22,51 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
-/** Shortest edit script (Myers, O((N+M)D)). */
+/**
+ * Past this many inserted and deleted lines, the changed lines show as all removed, then all added:
+ * the shortest script's cost grows with the square of its length (3000 lines against 3000 others
+ * took 7 s of the event loop), and so many changes are read as a replacement anyway.
+ */
+export const MAX_EDITS = 2000;
+
+/** Shortest edit script (Myers, O((N+M)D)), or the replacement of all of `a` by all of `b` past MAX_EDITS. */
 function editScript(a: string[], b: string[]): Op[] {
   const n = a.length;
   const m = b.length;
-  const max = n + m;
-  const v = new Map<number, number>([[1, 0]]);
-  const trace: Map<number, number>[] = [];
+  const max = Math.min(n + m, MAX_EDITS);
+  // v[k + offset]: the furthest x on diagonal k; trace[d] the diagonals -(d+1)..d+1 before step d.
+  const offset = max + 1;
+  const v = new Int32Array(2 * max + 3);
+  const trace: Int32Array[] = [];
+  const at = (vd: Int32Array, d: number, k: number) => vd[k + d + 1]!;
+  let found = false;
   outer: for (let d = 0; d <= max; d++) {
-    trace.push(new Map(v));
+    trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
-      const down = k === -d || (k !== d && (v.get(k - 1) ?? -1) < (v.get(k + 1) ?? -1));
-      let x = down ? (v.get(k + 1) ?? 0) : (v.get(k - 1) ?? 0) + 1;
+      const down = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!);
+      let x = down ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
         y++;
       }
-      v.set(k, x);
-      if (x >= n && y >= m) break outer;
+      v[offset + k] = x;
+      if (x >= n && y >= m) {
+        found = true;
+        break outer;
+      }
     }
   }
+  if (!found) return [...a.map((line): Op => ({ kind: '-', line })), ...b.map((line): Op => ({ kind: '+', line }))];
   const ops: Op[] = [];
   let x = n;
   let y = m;
   for (let d = trace.length - 1; d >= 0; d--) {
     const vd = trace[d]!;
     const k = x - y;
-    const down = k === -d || (k !== d && (vd.get(k - 1) ?? -1) < (vd.get(k + 1) ?? -1));
+    const down = k === -d || (k !== d && at(vd, d, k - 1) < at(vd, d, k + 1));
     const prevK = down ? k + 1 : k - 1;
-    const prevX = vd.get(prevK) ?? 0;
+    const prevX = at(vd, d, prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
       ops.push({ kind: ' ', line: a[--x]! });
@@ -149,6 +164,9 @@ export function unifiedDiff(before: string, after: string, options: DiffOptions 
   const skipped = headLines - lead.length;
   const out: string[] = [`--- ${options.fromLabel ?? 'before'}`, `+++ ${options.toLabel ?? 'after'}`];
   let i = 0;
+  let counted = 0;
+  let aLine = 1 + skipped;
+  let bLine = 1 + skipped;
   while (i < ops.length) {
     if (ops[i]!.kind === ' ') {
       i++;
@@ -169,11 +187,10 @@ export function unifiedDiff(before: string, after: string, options: DiffOptions 
         break;
       }
     }
-    let aLine = 1 + skipped;
-    let bLine = 1 + skipped;
-    for (const op of ops.slice(0, start)) {
-      if (op.kind !== '+') aLine++;
-      if (op.kind !== '-') bLine++;
+    // Counted on from the last hunk, not from the start for each: a file can have thousands of them.
+    for (; counted < start; counted++) {
+      if (ops[counted]!.kind !== '+') aLine++;
+      if (ops[counted]!.kind !== '-') bLine++;
     }
     const hunk = ops.slice(start, end);
     const aCount = hunk.filter((o) => o.kind !== '+').length;

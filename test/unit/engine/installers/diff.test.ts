@@ -5,7 +5,7 @@
  * changed at their start, middle and end.
  */
 import { describe, expect, it } from 'vitest';
-import { unifiedDiff } from '../../../../main/engine/installers/diff.ts';
+import { MAX_EDITS, unifiedDiff } from '../../../../main/engine/installers/diff.ts';
 
 const lines = (text: string) => {
   const list = text === '' ? [] : text.split('\n');
@@ -97,5 +97,32 @@ describe('unifiedDiff', () => {
       '--- f\n+++ f\n@@ -3998,6 +3998,7 @@\n' +
         ' line 3998\n line 3999\n line 4000\n+new\n line 4001\n line 4002\n line 4003\n',
     );
+  });
+
+  it('shows a change of more than MAX_EDITS lines as all removed, then all added, and fewer as the fewest', () => {
+    const text = (count: number, changedEvery: number) =>
+      Array.from({ length: count }, (_, i) => (i % changedEvery === 1 ? `changed ${i}` : `line ${i}`)).join('\n') +
+      '\n';
+    const changes = (diff: string) =>
+      diff
+        .split('\n')
+        .slice(2)
+        .filter((l) => l.startsWith('-') || l.startsWith('+'));
+    // Every other line changed: the fewest changes alternate, one line out and one in, in many hunks.
+    const small = MAX_EDITS / 2 - 2;
+    const few = unifiedDiff(text(small, 1e9), text(small, 2));
+    expect(applyDiff(text(small, 1e9), few)).toEqual(lines(text(small, 2)));
+    expect(changes(few)).toHaveLength(fewestChanges(lines(text(small, 1e9)), lines(text(small, 2))));
+    // Past the bound: one hunk, every line of the changed part taken out, then every line put in.
+    const big = MAX_EDITS + 200;
+    const before = text(big, 1e9);
+    const after = text(big, 2);
+    const diff = unifiedDiff(before, after);
+    expect(applyDiff(before, diff)).toEqual(lines(after));
+    const shown = changes(diff);
+    const firstAdded = shown.findIndex((l) => l.startsWith('+'));
+    expect(shown.slice(0, firstAdded).every((l) => l.startsWith('-'))).toBe(true);
+    expect(shown.slice(firstAdded).every((l) => l.startsWith('+'))).toBe(true);
+    expect(diff.match(/^@@ /gm)).toHaveLength(1);
   });
 });
