@@ -173,10 +173,14 @@ export async function writeAtomic(
   }
 }
 
+/** Up to this size a written file is read back to be checked; larger ones by their status (below). */
+const READ_BACK_MAX_BYTES = 1 << 20;
+
 /**
- * writeAtomic, then 'overwritten' when the file at `target` right after is not the one written: another
- * program replaced it (a new inode) or wrote into it (another size or modification time). Told from
- * the file's status, not by reading it back: a client file can be tens of megabytes.
+ * writeAtomic, then 'overwritten' when the file at `target` right after is not the one written.
+ * Read back up to READ_BACK_MAX_BYTES; a larger file (Claude Code's can be tens of megabytes) is told
+ * from its status: another program replaced it (a new inode) or wrote into it (another size or
+ * modification time; a rewrite of the same size within the file system's time resolution passes).
  */
 export async function writeAtomicChecked(
   target: string,
@@ -191,6 +195,8 @@ export async function writeAtomicChecked(
     throw unwritable(err, target);
   }
   if (result.outcome === 'conflict') return 'conflict';
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (bytes.length <= READ_BACK_MAX_BYTES) return (await readBytes(target))?.equals(bytes) ? 'written' : 'overwritten';
   let now: BigIntStats;
   try {
     now = await stat(target, { bigint: true });
@@ -198,7 +204,9 @@ export async function writeAtomicChecked(
     return 'overwritten'; // removed (or moved away) since: not the file written either
   }
   const same = (key: 'dev' | 'ino' | 'size' | 'mtimeNs') => now[key] === result.written?.[key];
-  return same('dev') && same('ino') && same('size') && same('mtimeNs') ? 'written' : 'overwritten';
+  // A rename on FAT keeps no file ID on Windows.
+  const sameFile = process.platform === 'win32' || (same('dev') && same('ino'));
+  return sameFile && same('size') && same('mtimeNs') ? 'written' : 'overwritten';
 }
 
 async function replaceFile(
@@ -232,11 +240,12 @@ async function replaceFile(
         });
       }
       await handle.sync();
-      // After every change made to it here (a rename keeps the inode, size and modification time).
-      written = await handle.stat({ bigint: true });
     } finally {
       await handle.close();
     }
+    // Once closed (Windows may set the modification time only then), and before the rename, which keeps
+    // the inode, size and modification time.
+    written = await stat(temp, { bigint: true });
     if ((await currentHash(target)) !== expectHash) {
       await unlink(temp);
       return { outcome: 'conflict' };

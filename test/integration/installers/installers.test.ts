@@ -239,13 +239,18 @@ describe('installer safety', () => {
   });
 
   it.each([
-    ['replaces it', 'rename'],
-    ['writes into it', 'in place'],
-  ] as const)('says so when the client %s right after the write', async (_, how) => {
+    ['replaces it', 'rename', 'small'],
+    ['writes into it', 'in place', 'small'],
+    // Over 1 MiB, told from the file's status, not read back.
+    ['replaces it', 'rename', 'large'],
+    ['writes into it', 'in place', 'large'],
+  ] as const)('says so when the client %s right after the write (%s, %s file)', async (_, how, size) => {
     home = await tempHome();
     await home.seed('cursor');
     const file = home.file('cursor');
-    const clientVersion = '{ "mcpServers": {} }\n';
+    const padding = size === 'large' ? 'x'.repeat(2 << 20) : '';
+    if (padding) await writeFile(file, JSON.stringify({ mcpServers: {}, padding }));
+    const clientVersion = JSON.stringify({ mcpServers: {}, padding: padding.slice(0, -200) }) + '\n';
     // The client saves once, as soon as Switchboard's new file is in place.
     const fs = createRequire(import.meta.url)('node:fs/promises') as typeof import('node:fs/promises');
     const rename = fs.rename;
