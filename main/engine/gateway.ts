@@ -1880,8 +1880,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     // Counted as failed until it succeeds, which starts the count over.
     this.keychainTries++;
     // The file first: its servers read their secrets as it applies. A failure is the reload's to log.
-    if (this.fileWaitsForKeychain) return void this.reload().then(undefined, () => undefined);
-    const run = this.reloading.then(() => this.retryKeychainServers());
+    const fileWaited = this.fileWaitsForKeychain;
+    if (fileWaited) void this.reload().then(undefined, () => undefined);
+    // Then, unless the file applied (its servers have just been read), the servers of the config that
+    // runs: a keychain that gives their secrets but not the token (macOS asks for each item) starts them.
+    const run = this.reloading.then(() =>
+      fileWaited && !this.fileWaitsForKeychain ? undefined : this.retryKeychainServers(),
+    );
     this.reloading = run.catch(logFailure(this.warn, 'could not read the keychain again'));
   }
 
