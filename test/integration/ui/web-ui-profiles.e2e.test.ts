@@ -248,6 +248,28 @@ describe('removing the default profile listed in the config, beside a profile wi
     }
   });
 
+  it('lists the clients again at the next server change when listing them failed', async () => {
+    const page = browser.page;
+    await page.getByRole('link', { name: 'Servers' }).click();
+    let failed = 0;
+    await page.route('**/api/clients', async (route) => {
+      if (failed++ === 0) return route.abort('connectionfailed');
+      await route.continue();
+    });
+    try {
+      await page.getByRole('link', { name: 'Profiles' }).click();
+      await page.getByRole('row', { name: /^default/ }).waitFor();
+      await waitFor(() => failed >= 1, 10_000, 'the first listing of the clients');
+      await gateway.api.restartServer('b');
+      await page
+        .getByRole('row', { name: /^default/ })
+        .getByText('Claude Desktop')
+        .waitFor({ timeout: 10_000 });
+    } finally {
+      await page.unroute('**/api/clients');
+    }
+  });
+
   it('says default goes back to every enabled server, not that its clients will be refused', async () => {
     const page = browser.page;
     await page.getByRole('link', { name: 'Profiles' }).click();
