@@ -3,7 +3,7 @@
  * instead of compiling the engine again (docs/benchmarks.md, start-up). Only a cache: when it cannot
  * be had (an older Node, a read-only home), everything runs as before, just slower to start.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { compileCacheDir } from '../shared/paths.ts';
 
@@ -16,10 +16,21 @@ export function useCompileCache(env: NodeJS.ProcessEnv = process.env): void {
     const dir = compileCacheDir(env);
     // Private: compiled code another user could write would run as this one.
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!ownPrivate(dir)) return;
     module.enableCompileCache(dir);
   } catch {
     // Uncached is only slower.
   }
+}
+
+/**
+ * Whether only this user can write in `dir`: it may have been there before (made by root with the
+ * user's HOME under sudo, or opened up by hand). Windows: the profile's own folder, private by default.
+ */
+function ownPrivate(dir: string): boolean {
+  if (process.getuid === undefined) return true;
+  const info = statSync(dir);
+  return info.uid === process.getuid() && (info.mode & 0o022) === 0;
 }
 
 /**

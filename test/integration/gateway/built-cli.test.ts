@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, chown, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_NODE_FLAGS } from '../../../main/shared/node-flags.ts';
@@ -85,6 +85,28 @@ describe('the built switchboard', () => {
     // Node's own account of it: the engine's code came from the cache.
     expect(second.output()).toMatch(/V8 code cache for ESM \S+\/out\/main\/\S+\.js was accepted/);
     expect(second.output()).toContain(cache);
+  });
+
+  it('uses no cache directory that others can write in, or that another user owns', async () => {
+    dir = await tempDir();
+    await mkdir(path.join(dir.dir, 'home'));
+    const env = { HOME: path.join(dir.dir, 'home') };
+    const opened = path.join(dir.dir, 'opened');
+    await mkdir(path.join(opened, 'switchboard', 'compile-cache'), { recursive: true });
+    await chmod(path.join(opened, 'switchboard', 'compile-cache'), 0o777);
+    const cacheHomes = [opened];
+    // Made by root with the user's HOME (sudo): as root here, the user's view of it is a stranger's.
+    const strange = path.join(dir.dir, 'strange');
+    await mkdir(path.join(strange, 'switchboard', 'compile-cache'), { recursive: true, mode: 0o700 });
+    if (process.getuid?.() === 0) {
+      await chown(path.join(strange, 'switchboard', 'compile-cache'), 65534, 65534);
+      cacheHomes.push(strange);
+    }
+    for (const [i, cacheHome] of cacheHomes.entries()) {
+      // Returns past the point where the cache is written (before the web UI's line).
+      await serveBuilt({ ...env, XDG_CACHE_HOME: cacheHome, SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, `run-${i}`) });
+      expect(cached(path.join(cacheHome, 'switchboard', 'compile-cache'))).toEqual([]);
+    }
   });
 
   it('keeps it too for serve --stdio, the process a client spawns and may kill outright', async () => {
