@@ -23,9 +23,10 @@ function splitLines(text: string): string[] {
 }
 
 /**
- * Past this many inserted and deleted lines, the changed lines show as all removed, then all added:
- * the shortest script's cost grows with the square of its length (3000 lines against 3000 others
- * took 7 s of the event loop), and so many changes are read as a replacement anyway.
+ * Past this many inserted and deleted lines the shortest script is not looked for: its cost grows
+ * with the square of its length (3000 lines against 3000 others took 8 s of the event loop). The
+ * changed lines are then paired line by line when there are as many before as after (values edited
+ * in place all over a file), else shown as all removed, then all added.
  */
 export const MAX_EDITS = 2000;
 
@@ -57,7 +58,7 @@ function editScript(a: string[], b: string[]): Op[] {
       }
     }
   }
-  if (!found) return [...a.map((line): Op => ({ kind: '-', line })), ...b.map((line): Op => ({ kind: '+', line }))];
+  if (!found) return n === m ? lineByLine(a, b) : replaced(a, b);
   const ops: Op[] = [];
   let x = n;
   let y = m;
@@ -78,6 +79,26 @@ function editScript(a: string[], b: string[]): Op[] {
     }
   }
   return ops.reverse();
+}
+
+function replaced(a: string[], b: string[]): Op[] {
+  return [...a.map((line): Op => ({ kind: '-', line })), ...b.map((line): Op => ({ kind: '+', line }))];
+}
+
+/** Two texts of as many lines compared line for line: each run of differing lines is replaced. */
+function lineByLine(a: string[], b: string[]): Op[] {
+  const ops: Op[] = [];
+  for (let i = 0; i < a.length;) {
+    if (a[i] === b[i]) {
+      ops.push({ kind: ' ', line: a[i++]! });
+      continue;
+    }
+    let end = i;
+    while (end < a.length && a[end] !== b[end]) end++;
+    ops.push(...replaced(a.slice(i, end), b.slice(i, end)));
+    i = end;
+  }
+  return ops;
 }
 
 /**

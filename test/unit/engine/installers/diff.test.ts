@@ -113,10 +113,11 @@ describe('unifiedDiff', () => {
     const few = unifiedDiff(text(small, 1e9), text(small, 2));
     expect(applyDiff(text(small, 1e9), few)).toEqual(lines(text(small, 2)));
     expect(changes(few)).toHaveLength(fewestChanges(lines(text(small, 1e9)), lines(text(small, 2))));
-    // Past the bound: one hunk, every line of the changed part taken out, then every line put in.
+    // Past the bound, and not as many lines after as before: one hunk, every line of the changed part
+    // taken out, then every line put in.
     const big = MAX_EDITS + 200;
     const before = text(big, 1e9);
-    const after = text(big, 2);
+    const after = text(big, 2) + 'one more\n';
     const diff = unifiedDiff(before, after);
     expect(applyDiff(before, diff)).toEqual(lines(after));
     const shown = changes(diff);
@@ -124,5 +125,19 @@ describe('unifiedDiff', () => {
     expect(shown.slice(0, firstAdded).every((l) => l.startsWith('-'))).toBe(true);
     expect(shown.slice(firstAdded).every((l) => l.startsWith('+'))).toBe(true);
     expect(diff.match(/^@@ /gm)).toHaveLength(1);
+  });
+
+  it('pairs lines edited in place all over a long text line by line past MAX_EDITS, not as one replacement', () => {
+    const count = 40 * (MAX_EDITS + 100);
+    const before = Array.from({ length: count }, (_, i) => `"key${i}": ${i},`).join('\n') + '\n';
+    const after = before.replace(/^"key(\d*0)": (\d+),$/gm, (_, key: string) => `"key${key}": "edited",`);
+    const diff = unifiedDiff(before, after);
+    expect(applyDiff(before, diff)).toEqual(lines(after));
+    const shown = diff.split('\n').slice(2);
+    const edits = count / 10;
+    expect(shown.filter((l) => l.startsWith('-'))).toHaveLength(edits);
+    expect(shown.filter((l) => l.startsWith('+'))).toHaveLength(edits);
+    // Only the edits and their context: not the 80 000 lines between the first and the last.
+    expect(shown.length).toBeLessThan(edits * 12);
   });
 });
