@@ -100,7 +100,6 @@ import { compileFilter } from './routing/filters.ts';
 import { aliasConflict, aliasConflicts, aliasMisfit, aliasMisfits } from './routing/alias-conflicts.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream, WaitingUpstream } from './upstreams/failed.ts';
-
 import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
 import { backoffDelay, DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
@@ -273,7 +272,7 @@ export class AlreadyRunningError extends GatewayError {
 }
 
 /** Whether `err` says the keychain could not be read (not that a secret is missing from it). */
-function keychainDown(err: unknown): boolean {
+function keychainDown(err: unknown): err is GatewayError {
   return err instanceof GatewayError && err.code === 'secret_store_unavailable';
 }
 
@@ -951,7 +950,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       stored = new Set(await store.list());
     } catch (err) {
       // The names the config uses are still worth showing, with where each is used.
-      if (!(err instanceof GatewayError) || err.code !== 'secret_store_unavailable') throw err;
+      if (!keychainDown(err)) throw err;
       unavailable = err.message;
     }
     const names = [...new Set([...(stored ?? []), ...uses.keys(), ...settings.keys()])].sort();
@@ -1831,8 +1830,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       unpassableValue(values);
       return { running: { ...values, isolated }, secrets, source: server };
     } catch (err) {
-      if (!(err instanceof GatewayError) || err.code !== 'secret_store_unavailable')
-        return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
+      if (!keychainDown(err)) return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
       // Read before and unchanged since (a Restart, a reload for another server's edit): the values it
       // had still hold, and a locked keychain must not stop a server that runs.
       const before = this.resolvedServers.get(server.name);

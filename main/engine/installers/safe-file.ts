@@ -166,11 +166,7 @@ export async function writeAtomic(
   expectHash: string | null,
   newFileMode = 0o600,
 ): Promise<WriteOutcome> {
-  try {
-    return (await replaceFile(target, data, expectHash, newFileMode)).outcome;
-  } catch (err) {
-    throw unwritable(err, target);
-  }
+  return (await replaceExplained(target, data, expectHash, newFileMode)).outcome;
 }
 
 /** Up to this size a written file is read back to be checked; larger ones by their status (below). */
@@ -188,12 +184,7 @@ export async function writeAtomicChecked(
   expectHash: string | null,
   newFileMode = 0o600,
 ): Promise<WriteOutcome | 'overwritten'> {
-  let result: Awaited<ReturnType<typeof replaceFile>>;
-  try {
-    result = await replaceFile(target, data, expectHash, newFileMode);
-  } catch (err) {
-    throw unwritable(err, target);
-  }
+  const result = await replaceExplained(target, data, expectHash, newFileMode);
   if (result.outcome === 'conflict') return 'conflict';
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   if (bytes.length <= READ_BACK_MAX_BYTES) return (await readBytes(target))?.equals(bytes) ? 'written' : 'overwritten';
@@ -207,6 +198,15 @@ export async function writeAtomicChecked(
   // A rename on FAT keeps no file ID on Windows.
   const sameFile = process.platform === 'win32' || (same('dev') && same('ino'));
   return sameFile && same('size') && same('mtimeNs') ? 'written' : 'overwritten';
+}
+
+/** replaceFile, a refusal of the system said as what to do about it. */
+async function replaceExplained(...args: Parameters<typeof replaceFile>): ReturnType<typeof replaceFile> {
+  try {
+    return await replaceFile(...args);
+  } catch (err) {
+    throw unwritable(err, args[0]);
+  }
 }
 
 async function replaceFile(
