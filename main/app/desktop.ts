@@ -33,6 +33,7 @@ import { launchExecutable } from './login/autostart.ts';
 import { createLoginItem, type LoginItem } from './login/login-item.ts';
 import { installNotice } from './notifications/install-notice.ts';
 import {
+  createNativeClientNotifications,
   createNativeLoginNotifications,
   createNativeQuestionNotifications,
 } from './notifications/native-notifications.ts';
@@ -367,6 +368,12 @@ export function runDesktopApp(options: DesktopOptions): void {
           icon: join(paths.resources, 'icon.png'),
         },
       ),
+      // A client rewrote its file without the entry (Claude Desktop on launch): Clients installs it again.
+      createNativeClientNotifications(gateway.events, () => mainWindow.open('clients'), {
+        quiet: () => mainWindow.isFocused(),
+        icon: join(paths.resources, 'icon.png'),
+        log,
+      }),
     );
     // Launched at login: stay in the tray (unless the Dock icon was clicked meanwhile). Otherwise show
     // the window at once; it says Switchboard is starting until the gateway runs.

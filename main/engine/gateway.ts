@@ -634,6 +634,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         // Only a change from what was loaded (or failed to load) applies.
         { initialHash: this.loaded?.hash ?? startError?.sourceKey },
       );
+      // Meanwhile: reading the clients' files (Claude Code's can take a quarter of a second) holds up nothing.
+      void this.clients.watch(
+        (change) => {
+          const dropped = change.change === 'entry-removed' && !change.bySwitchboard;
+          this.log({ level: dropped || change.change === 'error' ? 'warn' : 'info', text: change.message });
+          this.events.publish('client-file', change);
+        },
+        (text) => this.log({ level: 'warn', text }),
+      );
     }
   }
 
@@ -676,6 +685,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.stopped = true;
     this.stopping.abort();
     this.watcher?.close();
+    this.clients.stopWatching();
     clearTimeout(this.keychainRetry);
     await this.reloading;
     this.questions.withdrawAll('Switchboard is stopping');

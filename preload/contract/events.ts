@@ -3,6 +3,7 @@
  * (main → renderer) and as server-sent events on `/api/events`.
  */
 import type {
+  ClientFileChange,
   ConfigProblem,
   GatewayStatus,
   LogLine,
@@ -29,6 +30,12 @@ export interface GatewayEventMap {
   'question-ended': QuestionEnded;
   /** A line for the log views: the gateway's own notes and every server's stderr. */
   log: LogLine;
+  /**
+   * A client's config file changed in what concerns Switchboard: its entry went, came or changed, or the
+   * file cannot be read. Read the clients again (listClients). Not sent for clients whose folder did not
+   * exist when the clients were last listed.
+   */
+  'client-file': ClientFileChange;
   /** An edit of the config file could not be applied; the previous config keeps running. */
   'config-error': ConfigProblem;
   /**
@@ -63,6 +70,7 @@ const EVENTS: { readonly [E in GatewayEventName]: true } = {
   'question-added': true,
   'question-ended': true,
   log: true,
+  'client-file': true,
   'config-error': true,
   traffic: true,
   resync: true,

@@ -326,6 +326,27 @@ export interface ClientView {
   backedUp: boolean;
 }
 
+/**
+ * A client's config file changed on disk in what concerns Switchboard (the `client-file` event), by
+ * anyone: the client itself, `switchboard install`, an edit by hand, or the app.
+ */
+export interface ClientFileChange {
+  /** `claude-desktop`, `cursor`, ... (ClientView.id). */
+  client: string;
+  name: string;
+  path: string;
+  /**
+   * `entry-removed`: the file no longer has Switchboard's entry (a client rewriting its file, an edit);
+   * `entry-present`: it has one again, or for the first time; `entry-changed`: the entry says something
+   * else (another profile); `reapplied`: Switchboard put its entry back; `error`: the file cannot be read.
+   */
+  change: 'entry-removed' | 'entry-present' | 'entry-changed' | 'reapplied' | 'error';
+  /** In words, for a log or a notification. */
+  message: string;
+  /** The file is as Switchboard wrote it (an install or uninstall by the app or the command line). */
+  bySwitchboard: boolean;
+}
+
 /** What installClient writes: a profile, and the change the user was shown (ClientChangePreview.fingerprint). */
 export interface InstallChoice {
   profile?: string;

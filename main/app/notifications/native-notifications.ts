@@ -7,6 +7,7 @@ import { Notification, type NativeImage } from 'electron';
 import type { GatewayEvents } from '../../../preload/contract/index.ts';
 import { createQuestionNotifier } from './question-notifier.ts';
 import { createLoginNotifier } from './login-notifier.ts';
+import { createClientNotifier } from './client-notifier.ts';
 
 export interface NativeQuestionNotificationOptions {
   /** Skip notifying while this says so (e.g. the main window has focus and shows the questions). */
@@ -68,6 +69,31 @@ export function createNativeLoginNotifications(
       live.show(title, body, () => open(server !== undefined && notifier.waiting(server) ? server : undefined)),
   });
   const off = events.on('servers', (list) => notifier.servers(list));
+  return () => {
+    off();
+    notifier.dispose();
+    live.clear();
+  };
+}
+
+/**
+ * A client that dropped Switchboard's entry from its config (client-notifier.ts) as a native
+ * notification; a click runs `open(client)` (the Clients screen). Returns a function that stops.
+ */
+export function createNativeClientNotifications(
+  events: GatewayEvents,
+  open: (client: string) => void,
+  options: NativeQuestionNotificationOptions = {},
+): () => void {
+  if (!Notification.isSupported()) return () => undefined;
+  const log = options.log ?? ((line: string) => console.error(`switchboard: ${line}`));
+  const live = new LiveNotifications(options.icon, log);
+  const notifier = createClientNotifier({
+    log,
+    ...(options.quiet === undefined ? {} : { quiet: options.quiet }),
+    show: ({ title, body, client }) => live.show(title, body, () => open(client)),
+  });
+  const off = events.on('client-file', (change) => notifier.change(change));
   return () => {
     off();
     notifier.dispose();

@@ -1,7 +1,8 @@
 /**
  * What the tray shows, kept current from the control API's events (servers, status, questions,
- * resync) — no polling. The client list is read once and again after an install, since nothing
- * pushes it. No electron import: the feed is tested against a real gateway.
+ * resync) — no polling. The client list is read at start, after an install from the tray, and again
+ * whenever a client's file changes (client-file). No electron import: the feed is tested against a
+ * real gateway.
  */
 import type {
   ClientView,
@@ -83,6 +84,8 @@ export function createTrayFeed(options: {
       if (questions.delete(id)) onChange();
     }),
     events.on('resync', () => void refresh()),
+    // A client dropped the entry, or `switchboard install` wrote one: Install into shows what is so now.
+    events.on('client-file', () => void refreshClients()),
   ];
 
   function applyStatus(status: GatewayStatus): void {

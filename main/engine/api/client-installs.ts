@@ -10,6 +10,7 @@ import type {
   AdoptionPreview,
   ClientChange,
   ClientChangePreview,
+  ClientFileChange,
   ClientRestored,
   ClientView,
 } from '../../../preload/contract/index.ts';
@@ -32,6 +33,7 @@ import {
 import { adoptClient, listAdoptable, planAdoption } from '../adoption/index.ts';
 import { GatewayError } from '../protocol/errors.ts';
 import type { SecretStore } from '../secrets/store.ts';
+import { ClientFileWatch } from './client-watch.ts';
 
 /** Where the installers read and write, and the command a client should start. */
 export interface ClientInstallSetup {
@@ -50,6 +52,7 @@ export class ClientInstalls {
   private readonly setup: ClientInstallSetup | undefined;
   private readonly target: AdoptionTarget;
   private readonly profiles: () => readonly string[];
+  private fileWatch: ClientFileWatch | undefined;
 
   /** `profiles`: the names the config has now (a client is only pointed at one of them). */
   constructor(setup: ClientInstallSetup | undefined, target: AdoptionTarget, profiles: () => readonly string[]) {
@@ -108,8 +111,30 @@ export class ClientInstalls {
     return done;
   }
 
+  /**
+   * Watches the clients' files from now on (client-watch.ts), telling `onChange` what changed in them;
+   * resolves once the watchers listen. Nothing without an installer setup.
+   */
+  async watch(onChange: (change: ClientFileChange) => void, log?: (text: string) => void): Promise<void> {
+    if (!this.setup || this.fileWatch) return;
+    this.fileWatch = new ClientFileWatch({
+      context: this.setup.context,
+      shim: this.setup.shim('default'),
+      onChange,
+      ...(log ? { log } : {}),
+    });
+    await this.fileWatch.scan();
+  }
+
+  stopWatching(): void {
+    this.fileWatch?.close();
+    this.fileWatch = undefined;
+  }
+
   async list(): Promise<ClientView[]> {
     const { context, shim } = this.ready();
+    // A client installed since the watch began (its folder new) is watched from now on.
+    void this.fileWatch?.scan();
     const statuses = await detectClients(context, (profile) => shim(profile));
     const profiles = this.profiles();
     return statuses.map((s) => {

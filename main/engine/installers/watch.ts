@@ -18,8 +18,10 @@ import { ENTRY_NAME, type ClientId, type ShimCommand } from './types.ts';
 export type ClientWatchEventType =
   /** The client's file no longer has our entry. */
   | 'entry-removed'
-  /** Our entry is back (put back by someone else). */
+  /** Our entry is there again, or for the first time (an install by `switchboard install`, or by hand). */
   | 'entry-present'
+  /** Our entry is still there but says something else (another profile, the other kind of entry). */
+  | 'entry-changed'
   /** We put our entry back (`reapply: true`). */
   | 'reapplied'
   /** The file cannot be read or parsed, or re-adding failed or was given up. */
@@ -30,6 +32,11 @@ export interface ClientWatchEvent {
   client: ClientId;
   path: string;
   message: string;
+  /**
+   * The file is as Switchboard last wrote it: an install or uninstall by the app or `switchboard install`
+   * (its backup record names the write), not the client's doing.
+   */
+  bySwitchboard: boolean;
 }
 
 export interface WatchClientOptions {
@@ -62,17 +69,25 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
   let lastSeen: string | null = null;
   let ourWrite: string | undefined;
   let hadEntry = false;
+  /** Our entry as last read (its JSON), to tell a change of it from one elsewhere in the file. */
+  let lastEntry: string | undefined;
   let running: Promise<void> = Promise.resolve();
 
-  const emit = (type: ClientWatchEventType, message: string) => {
-    if (!closed) options.onEvent({ type, client: def.id, path: file, message });
+  const emit = (type: ClientWatchEventType, message: string, bySwitchboard = false) => {
+    if (!closed) options.onEvent({ type, client: def.id, path: file, message, bySwitchboard });
   };
 
-  const read = async (): Promise<{ hash: string | null; has: boolean } | undefined> => {
+  /** Our entry in the file's text, as JSON (undefined: none). Throws when the text cannot be read. */
+  const entryIn = (text: string): string | undefined => {
+    const ours = def.format.read(splitText(text).body, file).find(([name]) => name === ENTRY_NAME);
+    return ours === undefined ? undefined : (JSON.stringify(ours[1]) ?? '');
+  };
+
+  const read = async (): Promise<{ hash: string | null; has: boolean; entry?: string } | undefined> => {
     const snapshot = await readSnapshot(target);
     try {
-      const entries = def.format.read(splitText(snapshot.text).body, file);
-      return { hash: snapshot.hash, has: entries.some(([name]) => name === ENTRY_NAME) };
+      const entry = entryIn(snapshot.text);
+      return entry === undefined ? { hash: snapshot.hash, has: false } : { hash: snapshot.hash, has: true, entry };
     } catch (err) {
       if (snapshot.hash !== lastSeen) emit('error', (err as Error).message);
       lastSeen = snapshot.hash;
@@ -89,10 +104,26 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
       return undefined;
     });
     const ours = state.hash !== null && (state.hash === ourWrite || state.hash === record?.lastWritten);
-    if (state.has && !hadEntry && !ours)
-      emit('entry-present', `${def.name}'s config has the "${ENTRY_NAME}" entry again`);
+    const entryBefore = lastEntry;
+    lastEntry = state.entry;
+    if (state.has && !hadEntry)
+      emit(
+        'entry-present',
+        ours
+          ? `Switchboard wrote its "${ENTRY_NAME}" entry into ${def.name}'s config`
+          : `${def.name}'s config has the "${ENTRY_NAME}" entry again`,
+        ours,
+      );
+    else if (state.has && entryBefore !== undefined && state.entry !== entryBefore)
+      emit('entry-changed', `the "${ENTRY_NAME}" entry in ${def.name}'s config changed`, ours);
     if (!state.has && hadEntry) {
-      emit('entry-removed', `${def.name} rewrote ${file} without the "${ENTRY_NAME}" entry`);
+      if (ours) {
+        // An uninstall: nothing to put back.
+        emit('entry-removed', `Switchboard removed its "${ENTRY_NAME}" entry from ${file}`, true);
+        hadEntry = false;
+        return;
+      }
+      emit('entry-removed', `${def.name}'s config (${file}) no longer has the "${ENTRY_NAME}" entry`);
       if (options.reapply) await reapply();
       else {
         hadEntry = false;
@@ -120,7 +151,8 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
       ourWrite = sha256(result.plan.after);
       lastSeen = ourWrite;
       hadEntry = true;
-      emit('reapplied', `put the "${ENTRY_NAME}" entry back into ${file}`);
+      lastEntry = entryIn(result.plan.after);
+      emit('reapplied', `put the "${ENTRY_NAME}" entry back into ${file}`, true);
     } catch (err) {
       hadEntry = false;
       emit('error', `could not put the "${ENTRY_NAME}" entry back: ${(err as Error).message}`);
@@ -141,6 +173,7 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
     const state = await read();
     lastSeen = state?.hash ?? null;
     hadEntry = state?.has ?? false;
+    lastEntry = state?.entry;
     if (closed) return;
     // Folders, not files: clients (and we) replace the file by renaming, which ends a file watch.
     for (const dir of new Set([path.dirname(file), path.dirname(target)])) {

@@ -55,7 +55,8 @@ describe('watchClient', () => {
     // The client rewrites its file from its own store, without our entry.
     await writeFile(home.file('claude-desktop'), original);
     const removed = await waitFor(() => events.find((e) => e.type === 'entry-removed'));
-    expect(removed.message).toMatch(/without the "switchboard" entry/);
+    expect(removed.message).toMatch(/no longer has the "switchboard" entry/);
+    expect(removed.bySwitchboard).toBe(false);
     await new Promise((r) => setTimeout(r, 200));
     expect(await readFile(home.file('claude-desktop'))).toEqual(original);
     watcher.close();

@@ -83,4 +83,42 @@ describe('tray feed', () => {
     emit('question-ended', { id: 'q2', outcome: 'answered' });
     expect(feed.input().questions).toBe(0);
   });
+
+  it("reads the clients again when a client's file changes, so Install into says what is so now", async () => {
+    const { events, emit } = eventHub();
+    let installed = true;
+    const feed = createTrayFeed({
+      api: {
+        listServers: async () => [],
+        getStatus: async () => status(),
+        listQuestions: async () => [],
+        listClients: async () => [
+          {
+            id: 'claude-desktop',
+            name: 'Claude Desktop',
+            path: '/c/claude_desktop_config.json',
+            detected: true,
+            state: installed ? 'installed' : 'not-installed',
+            servers: [],
+            backedUp: true,
+          },
+        ],
+      },
+      events,
+      onChange: () => undefined,
+    });
+    await feed.refresh();
+    expect((feed.input().clients ?? []).map((c) => c.state)).toEqual(['installed']);
+    installed = false;
+    emit('client-file', {
+      client: 'claude-desktop',
+      name: 'Claude Desktop',
+      path: '/c/claude_desktop_config.json',
+      change: 'entry-removed',
+      message: 'gone',
+      bySwitchboard: false,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((feed.input().clients ?? []).map((c) => c.state)).toEqual(['not-installed']);
+  });
 });
