@@ -46,6 +46,16 @@ export class GatewayError extends Error {
     if (options?.field !== undefined) this.field = options.field;
     if (options?.cancelSent) this.cancelSent = options.cancelSent;
   }
+
+  /**
+   * What the traffic record shows with the error besides its message, in the answer of the request
+   * the gateway sent the peer that failed: what that peer actually said (a handler's status, reply and
+   * stderr). For the user of the gateway only: never sent to the client. Redacted and cut with the
+   * payload it goes in, like any other.
+   */
+  recordDetail(): Readonly<Record<string, unknown>> | undefined {
+    return undefined;
+  }
 }
 
 export const RpcCode = {

@@ -308,12 +308,18 @@ export class TrafficRecorder {
       const { outcome: how, error } = classify(outcome.error);
       exchange.outcome = how;
       // The message is shown as the entry's error too: it is redacted with the payloads, on write.
-      exchange.answer = { error };
+      // A request sent to a server also shows what the server said, when its error kept that (a
+      // handler's reply and stderr); the client's own exchange shows the error it was answered.
+      const sent = exchange.direction === 'out';
+      const detail =
+        sent && exchange.edge === 'upstream' && outcome.error instanceof GatewayError
+          ? outcome.error.recordDetail()
+          : undefined;
+      exchange.answer = detail ? { error, detail } : { error };
       exchange.rawError = error;
       // A request the gateway gave up on (a call to a server, a question put to a client whose call ended):
       // the notifications/cancelled it sent is shown under it. Only one it sent: a server's question fails
       // with the error of the one put to the client, and the cancellation went to the client, not the server.
-      const sent = exchange.direction === 'out';
       if (sent && outcome.error instanceof GatewayError && outcome.error.cancelSent) {
         this.noteCancelSent(exchange, outcome.error.cancelSent);
       }

@@ -67,6 +67,34 @@ export class HandlerError extends GatewayError {
     if (details.busy) this.busy = true;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
+
+  /**
+   * What the handler said, for the traffic record: its status, the start of its reply and its stderr.
+   * A whole reply that is a JSON object or array is given as JSON, so the record hides its sensitive
+   * fields as it does in every payload; anything else (HTML, text, malformed or cut JSON) as text.
+   */
+  override recordDetail(): Readonly<Record<string, unknown>> | undefined {
+    const detail: Record<string, unknown> = {};
+    if (this.status !== undefined) detail.status = this.status;
+    if (this.raw !== undefined) {
+      detail.reply = this.rawTruncated ? this.raw : replyForRecord(this.raw);
+      if (this.rawTruncated) detail.replyTruncated = true;
+    }
+    if (this.stderr) detail.stderr = this.stderr;
+    return Object.keys(detail).length > 0 ? detail : undefined;
+  }
+}
+
+/** A reply as the record shows it: a JSON object or array parsed, any other text as it is. */
+function replyForRecord(text: string): unknown {
+  // A byte order mark (a PHP file saved by a Windows editor echoes it first) is left out, as the reply's reader does.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (!/^\s*[[{]/.test(body)) return text;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 export function truncateRaw(raw: Buffer | string): { text: string; truncated: boolean } {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError, RpcCode } from '../../../../main/engine/protocol/errors.ts';
 import { createRedactor } from '../../../../main/engine/secrets/redactor.ts';
+import { HandlerError } from '../../../../main/engine/upstreams/handler/errors.ts';
 import {
   TrafficRecorder,
   type TrafficBegin,
@@ -308,6 +309,50 @@ describe('TrafficRecorder: payloads', () => {
     expect(JSON.stringify(entry)).not.toContain(canary);
     // The entry's bytes are those of the message that was sent, not of the redacted text.
     expect(entry.request.bytes).toBe(JSON.stringify({ name: 'echo', arguments: { text: `use ${canary}` } }).length);
+  });
+
+  it("shows what a failed handler said in the server exchange's answer, redacted and cut like any payload", () => {
+    const canary = 'sk-CANARY-5e6f7a8b9c';
+    const redactor = createRedactor([{ label: 'handler-key', value: canary }]);
+    const r = new TrafficRecorder({ redact: (t) => redactor.redact(t), maxPayloadBytes: 2048 });
+    const failed = new HandlerError('upstream_error', 'server "php": handler answered HTTP 500', {
+      status: 500,
+      raw: `<h1>Oops</h1> key=${canary} ${'x'.repeat(5000)}`,
+      stderr: `PHP Fatal error:  Uncaught Error with ${canary}`,
+    });
+    const client = r.begin(call());
+    const upstream = r.begin(upstreamCall({ parentId: client }));
+    r.end(upstream, { error: failed });
+    r.end(client, { error: failed });
+    const sent = r.get(upstream)!;
+    expect(sent.response!.truncated).toBe(true);
+    const json = sent.response!.json!;
+    expect(json).toContain('"status":500,"reply":"<h1>Oops</h1> key=[redacted:handler-key] xxx');
+    expect(json).not.toContain(canary);
+    expect(sent.error!.message).toBe('server "php": handler answered HTTP 500');
+    // The client's exchange shows the error it was answered, nothing more.
+    expect(JSON.parse(r.get(client)!.response!.json!)).toEqual({
+      error: { code: RpcCode.InternalError, message: 'server "php": handler answered HTTP 500' },
+    });
+
+    // Within the size limit, the whole detail; a reply that is JSON has its sensitive fields hidden.
+    const small = new TrafficRecorder({ redact: (t) => redactor.redact(t) });
+    const id = small.begin(upstreamCall());
+    small.end(id, {
+      error: new HandlerError('upstream_error', 'HTTP 401', {
+        status: 401,
+        raw: JSON.stringify({ error: 'bad login', password: 'typed-by-the-user', key: canary }),
+        stderr: 'PHP Warning:  Undefined array key "city"',
+      }),
+    });
+    expect(JSON.parse(small.get(id)!.response!.json!)).toEqual({
+      error: { code: RpcCode.InternalError, message: 'HTTP 401' },
+      detail: {
+        status: 401,
+        reply: { error: 'bad login', password: '[redacted]', key: '[redacted:handler-key]' },
+        stderr: 'PHP Warning:  Undefined array key "city"',
+      },
+    });
   });
 
   it('hides secrets in the method and the target too, and cuts long ones and long errors', () => {
