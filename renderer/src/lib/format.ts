@@ -209,3 +209,34 @@ export function toolFailureOf(json: string | undefined): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * What a server said when the request sent to it failed, as the record keeps it beside the error
+ * (`detail` of the response: a handler's status, the start of its reply, its stderr), each as text
+ * to read (a reply that is JSON pretty-printed); undefined when the response has none.
+ */
+export interface ServerSaid {
+  status?: number;
+  reply?: string;
+  /** The reply is its start only (the first 4 KiB). */
+  replyCut?: boolean;
+  stderr?: string;
+}
+
+export function serverSaidOf(json: string | undefined): ServerSaid | undefined {
+  let detail: unknown;
+  try {
+    detail = (JSON.parse(json ?? '') as { detail?: unknown }).detail;
+  } catch {
+    return undefined; // none, or a response cut at the size limit (its JSON above shows what is kept)
+  }
+  if (typeof detail !== 'object' || detail === null) return undefined;
+  const d = detail as { status?: unknown; reply?: unknown; replyTruncated?: unknown; stderr?: unknown };
+  const said: ServerSaid = {};
+  if (typeof d.status === 'number') said.status = d.status;
+  if (d.reply !== undefined)
+    said.reply = unhidden(typeof d.reply === 'string' ? d.reply : JSON.stringify(d.reply, null, 2));
+  if (d.replyTruncated === true) said.replyCut = true;
+  if (typeof d.stderr === 'string') said.stderr = unhidden(d.stderr);
+  return Object.keys(said).length > 0 ? said : undefined;
+}

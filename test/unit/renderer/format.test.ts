@@ -4,6 +4,7 @@ import {
   dated,
   dayOf,
   pretty,
+  serverSaidOf,
   stamp,
   toolFailure,
   toolFailureOf,
@@ -44,6 +45,38 @@ describe('a tool that failed with its result', () => {
     // A response cut at the size limit is not JSON: nothing is said (its text shows below).
     expect(toolFailureOf('{"content":[{"type":"text","text":"den…[truncated: 70000 bytes in all]')).toBeUndefined();
     expect(toolFailureOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('what a failed server said, beside its error', () => {
+  it("reads a handler's status, reply and stderr as text, a JSON reply pretty-printed", () => {
+    const error = { code: -32603, message: 'server "php": handler answered HTTP 500' };
+    const detail = {
+      status: 500,
+      reply: '<h1>Oops\u202e</h1>',
+      replyTruncated: true,
+      stderr: 'PHP Fatal error: x\nStack',
+    };
+    expect(serverSaidOf(JSON.stringify({ error, detail }))).toEqual({
+      status: 500,
+      reply: '<h1>Oops\\u202e</h1>',
+      replyCut: true,
+      stderr: 'PHP Fatal error: x\nStack',
+    });
+    expect(serverSaidOf(JSON.stringify({ error, detail: { status: 401, reply: { error: 'no' } } }))).toEqual({
+      status: 401,
+      reply: '{\n  "error": "no"\n}',
+    });
+    expect(serverSaidOf(JSON.stringify({ error, detail: { status: 500, reply: '' } }))).toEqual({
+      status: 500,
+      reply: '',
+    });
+    expect(serverSaidOf(JSON.stringify({ error }))).toBeUndefined();
+    // A response cut at the size limit is not JSON: its text shows as it is, above.
+    expect(
+      serverSaidOf('{"error":{"code":-32603},"detail":{"reply":"<h1>…[truncated: 70000 bytes in all]'),
+    ).toBeUndefined();
+    expect(serverSaidOf(undefined)).toBeUndefined();
   });
 });
 
