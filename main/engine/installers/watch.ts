@@ -56,6 +56,11 @@ export interface ClientWatcher {
   close(): void;
 }
 
+/** How many times its read takes a file waits, at least, before it is read again. */
+const READ_SHARE = 20;
+/** How long a file that seemed to lose our entry, or could not be read, is given to be written whole. */
+const RECHECK_MS = 1000;
+
 export function watchClient(id: ClientId | string, ctx: InstallerContext, options: WatchClientOptions): ClientWatcher {
   const def = clientDefinition(id);
   const debounceMs = options.debounceMs ?? 300;
@@ -83,22 +88,42 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
     return ours === undefined ? undefined : (JSON.stringify(ours[1]) ?? '');
   };
 
-  const read = async (): Promise<{ hash: string | null; has: boolean; entry?: string } | undefined> => {
+  /** The file now (`error`: it cannot be read); undefined when it did not change since it was last read. */
+  const read = async (): Promise<{ hash: string | null; has: boolean; entry?: string; error?: string } | undefined> => {
     const snapshot = await readSnapshot(target);
+    if (snapshot.hash === lastSeen) return undefined;
+    // Without our name anywhere it has no entry of ours: a large file a client saves often (Claude
+    // Code's ~/.claude.json, tens of megabytes) is not parsed at each save for nothing.
+    if (!hadEntry && !snapshot.text.includes(ENTRY_NAME)) return { hash: snapshot.hash, has: false };
     try {
       const entry = entryIn(snapshot.text);
       return entry === undefined ? { hash: snapshot.hash, has: false } : { hash: snapshot.hash, has: true, entry };
     } catch (err) {
-      if (snapshot.hash !== lastSeen) emit('error', (err as Error).message);
-      lastSeen = snapshot.hash;
-      return undefined;
+      return { hash: snapshot.hash, has: false, error: (err as Error).message };
     }
   };
 
+  /**
+   * The file as it was when an entry seemed gone or the file unreadable: told only once a second read
+   * finds it so again. A client that writes its file in place (not by renaming) is caught half-written.
+   */
+  let suspect: string | null | undefined;
+  let recheck = false;
+
   const check = async () => {
     const state = await read();
-    if (!state || state.hash === lastSeen) return;
+    if (!state) return;
+    if ((state.error !== undefined || (!state.has && hadEntry)) && suspect !== state.hash) {
+      suspect = state.hash;
+      recheck = true;
+      return;
+    }
+    suspect = undefined;
     lastSeen = state.hash;
+    if (state.error !== undefined) {
+      emit('error', state.error);
+      return;
+    }
     const record = await readBackupRecord(ctx.stateDir, def.id).catch((err: unknown) => {
       emit('error', errorMessage(err));
       return undefined;
@@ -159,17 +184,36 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
     }
   };
 
-  const schedule = () => {
+  /**
+   * A file that is slow to read is read less often: at most one twentieth of the time goes to it
+   * (a 20 MB ~/.claude.json takes a quarter of a second, on the thread that carries every message).
+   */
+  let notBefore = 0;
+  const schedule = (waitMs = debounceMs) => {
     if (closed) return;
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      running = running.then(check).catch((err: unknown) => emit('error', (err as Error).message));
-    }, debounceMs);
+    timer = setTimeout(
+      () => {
+        running = running
+          .then(async () => {
+            const started = performance.now();
+            await check();
+            notBefore = performance.now() + (performance.now() - started) * READ_SHARE;
+            if (recheck) {
+              recheck = false;
+              schedule(Math.max(debounceMs, RECHECK_MS));
+            }
+          })
+          .catch((err: unknown) => emit('error', (err as Error).message));
+      },
+      Math.max(waitMs, notBefore - performance.now()),
+    );
   };
 
   const ready = (async () => {
     file = await clientConfigPath(def, ctx);
     target = (await resolveTarget(file, path.dirname(file))).target;
+    // A file that cannot be read now is told once it changes and still cannot (the client list says so meanwhile).
     const state = await read();
     lastSeen = state?.hash ?? null;
     hadEntry = state?.has ?? false;

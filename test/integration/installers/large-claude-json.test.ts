@@ -16,7 +16,10 @@ import {
   planInstall,
   restoreClient,
   uninstallClient,
+  watchClient,
+  type ClientWatchEvent,
 } from '../../../main/engine/index.ts';
+import { waitFor } from '../../helpers/gateway.ts';
 import { claudeState, claudeStateText } from '../../fixtures/claude-state.ts';
 import { SHIM, tempHome, type TempHome } from './helpers.ts';
 
@@ -164,4 +167,38 @@ describe('a large ~/.claude.json', () => {
     expect((await stat(file)).mtimeMs).toBe(old.getTime());
     expect((await detectClient('claude-code', home!.ctx)).servers).toEqual(['github', 'notes', 'scratcH']);
   });
+
+  it('a watcher reads the file Claude Code saves every half second only now and then, sees the entry go', async () => {
+    home = await tempHome();
+    const file = await home.write('claude-code', claudeStateText({ bytes: 20_000_000 }));
+    await installClient('claude-code', home.ctx, SHIM);
+    const installed = await readFile(file, 'utf8');
+    const events: ClientWatchEvent[] = [];
+    const saves = 10;
+    const watcher = watchClient('claude-code', home.ctx, {
+      shim: SHIM,
+      debounceMs: 50,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      await watcher.ready;
+      // Claude Code saves its state (a little different each time), every half second.
+      const reads = await readsOf(file, async () => {
+        for (let i = 1; i <= saves; i++) {
+          await writeFile(file, installed + ' '.repeat(i));
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      });
+      // Each read of 20 MB holds up the gateway's messages for a quarter of a second or more: not one per save.
+      expect(reads).toBeLessThanOrEqual(saves / 2);
+      // Then it saves once without our entry: told, if not at once.
+      const state = JSON.parse(installed) as { mcpServers: Record<string, unknown> };
+      delete state.mcpServers.switchboard;
+      await writeFile(file, JSON.stringify(state, null, 2));
+      await waitFor(() => events.find((e) => e.type === 'entry-removed'), 30_000, 'entry-removed');
+    } finally {
+      watcher.close();
+    }
+    expect(events.map((e) => e.type)).toEqual(['entry-removed']);
+  }, 60_000);
 });

@@ -86,6 +86,29 @@ describe('watchClient', () => {
     await waitFor(() => events.find((e) => e.type === 'error' && /stopped putting it back/.test(e.message)));
     again.close();
   });
+
+  it('says nothing of a file caught half-written by a client that writes it in place', async () => {
+    home = await tempHome();
+    await home.seed('claude-desktop');
+    await installClient('claude-desktop', home.ctx, SHIM);
+    const installed = await readFile(home.file('claude-desktop'), 'utf8');
+    const events: ClientWatchEvent[] = [];
+    const watcher = watchClient('claude-desktop', home.ctx, {
+      shim: SHIM,
+      debounceMs: 50,
+      onEvent: (e) => events.push(e),
+    });
+    await watcher.ready;
+    // Truncated, then (a moment later) the rest written: read in between, the file has no entry, or is cut short.
+    await writeFile(home.file('claude-desktop'), '');
+    await new Promise((r) => setTimeout(r, 120));
+    await writeFile(home.file('claude-desktop'), installed.slice(0, 40));
+    await new Promise((r) => setTimeout(r, 120));
+    await writeFile(home.file('claude-desktop'), `${installed}\n`);
+    await new Promise((r) => setTimeout(r, 600));
+    watcher.close();
+    expect(events).toEqual([]);
+  });
 });
 
 describe('adoption', () => {
