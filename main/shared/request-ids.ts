@@ -3,6 +3,8 @@
  * transport) and the shim say the same, the shim at once, without the gateway.
  */
 
+import type { ExactNumber } from './exact-numbers.ts';
+
 /** The longest string id a client's request may have, in characters. */
 export const MAX_REQUEST_ID_LENGTH = 1024;
 
@@ -18,6 +20,6 @@ export function idTooLong(id: string): string {
 }
 
 /** What a client hears for a request whose id another of its requests in flight has. */
-export function idInUse(id: string | number): string {
+export function idInUse(id: string | number | ExactNumber): string {
   return `request id ${JSON.stringify(id)} is already in use by a request in flight`;
 }

@@ -20,6 +20,7 @@ import { BatchAnswers, batchRefusal, readBatch } from './batch.ts';
 import { Outbox } from './outbox.ts';
 import { isStatelessRequest, type StatelessDispatcher } from './stateless.ts';
 import { idInUse } from '../../shared/request-ids.ts';
+import { idFromText } from '../../shared/exact-numbers.ts';
 import { tooManyRequests, type SendFn, type Session, type TransportKind } from './session.ts';
 
 export interface LineSessionOptions {
@@ -157,7 +158,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
     onOverflow: (bytes, head) => {
       const id = /"id"\s*:\s*(\d+|"[^"\\]*")/.exec(head)?.[1];
       write(
-        failure(id === undefined ? null : (JSON.parse(id) as string | number), {
+        failure(id === undefined ? null : idFromText(id), {
           code: RpcCode.MessageTooLarge,
           message: `Message of ${bytes} bytes is over the ${opts.maxMessageBytes}-byte limit (limits.maxRequestBytes)`,
         }),

@@ -9,6 +9,7 @@ import {
   failure,
   isNotification,
   isRequest,
+  isValidId,
   notification,
   success,
   type JsonRpcMessage,
@@ -420,10 +421,7 @@ export class Session {
     if (this.opts.traffic) {
       // A cancellation belongs to the call it cancels: its tree shows why it ended.
       const cancels = method === 'notifications/cancelled' ? params?.requestId : undefined;
-      const parentId =
-        typeof cancels === 'string' || typeof cancels === 'number'
-          ? (this.exchangeOf(cancels) ?? this.ended.get(cancels))
-          : undefined;
+      const parentId = isValidId(cancels) ? (this.exchangeOf(cancels) ?? this.ended.get(cancels)) : undefined;
       this.opts.traffic.note({
         edge: 'client',
         direction: 'in',
@@ -440,7 +438,7 @@ export class Session {
     }
     if (method === 'notifications/cancelled') {
       const id = params?.requestId;
-      if (typeof id === 'string' || typeof id === 'number') {
+      if (isValidId(id)) {
         const ac = this.inflight.get(id);
         if (ac) {
           this.inflight.delete(id);
@@ -468,7 +466,7 @@ export class Session {
   private relatedTo(m: JsonRpcMessage): RequestId | undefined {
     if ('id' in m && m.id !== null) return this.relatedOut.get(m.id);
     const cancelled = (m as { params?: Params }).params?.requestId;
-    return typeof cancelled === 'string' || typeof cancelled === 'number' ? this.relatedOut.get(cancelled) : undefined;
+    return isValidId(cancelled) ? this.relatedOut.get(cancelled) : undefined;
   }
 }
 

@@ -17,6 +17,7 @@ import {
   failure,
   isRequest,
   isResponse,
+  isValidId,
   notification,
   success,
   type JsonRpcMessage,
@@ -27,6 +28,7 @@ import {
   type RequestId,
 } from '../protocol/jsonrpc.ts';
 import { STATELESS_REVISION, REVISIONS } from '../protocol/versions.ts';
+import { idText } from '../../shared/exact-numbers.ts';
 import { capabilitiesFor, missingCapability } from '../protocol/capabilities.ts';
 import {
   LOG_LEVELS,
@@ -555,14 +557,14 @@ class StatelessCall {
       // Its per-request capabilities decide, down to the elicitation mode and sampling with tools.
       const missing = missingCapability(this.session.clientCapabilities, message.method, message.params ?? {});
       if (missing !== undefined) return this.missingCapability(message, missing);
-      this.questions.set(String(message.id), message);
+      this.questions.set(idText(message.id), message);
       if (!this.gatherTimer) this.gatherTimer = setTimeout(() => this.askClient(), GATHER_MS);
       return;
     }
     // A notification: progress and logs of this call go on its current stream.
     if (message.method === 'notifications/cancelled') {
       const id = message.params?.requestId;
-      if (id !== undefined) this.questions.delete(String(id));
+      if (isValidId(id)) this.questions.delete(idText(id));
       return;
     }
     if (related === undefined || related === this.innerId || message.method === 'notifications/message')

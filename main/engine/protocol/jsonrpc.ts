@@ -4,9 +4,11 @@
  * (see main/shared/wire.ts).
  */
 import { ID_NOT_STRING_OR_NUMBER, MAX_REQUEST_ID_LENGTH, idTooLong } from '../../shared/request-ids.ts';
+import { isExactNumber, withExactIds, type ExactNumber } from '../../shared/exact-numbers.ts';
 import { GatewayError, RpcCode, type JsonRpcErrorObject } from './errors.ts';
 
-export type RequestId = string | number;
+/** A number id JSON.parse would have changed is kept as its text (see exact-numbers.ts). */
+export type RequestId = string | number | ExactNumber;
 export type Params = Record<string, unknown>;
 
 export interface JsonRpcRequest {
@@ -50,8 +52,9 @@ export function failure(id: RequestId | null, error: JsonRpcErrorObject): JsonRp
   return { jsonrpc: '2.0', id, error };
 }
 
-function isValidId(id: unknown): id is RequestId {
-  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+/** Whether `id` can be a request's id: a string, a finite number, or a number kept as its text. */
+export function isValidId(id: unknown): id is RequestId {
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) || isExactNumber(id);
 }
 
 /**
@@ -109,7 +112,7 @@ export function salvageId(value: unknown): RequestId | null {
 export function parseBatch(text: string): JsonRpcMessage[] | undefined {
   if (!text.trimStart().startsWith('[')) return undefined;
   try {
-    const value: unknown = JSON.parse(text);
+    const value = withExactIds(text, JSON.parse(text));
     return Array.isArray(value) && value.length > 0 ? value.map(toMessage) : undefined;
   } catch {
     return undefined;
@@ -120,7 +123,7 @@ export function parseBatch(text: string): JsonRpcMessage[] | undefined {
 export function parseMessage(text: string): { message: JsonRpcMessage } | { error: JsonRpcFailure } {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = withExactIds(text, JSON.parse(text));
   } catch (err) {
     return { error: parseError(err) };
   }
@@ -136,7 +139,7 @@ export function parseClientMessage(
 ): { message: JsonRpcMessage } | { error: JsonRpcFailure } | { batch: unknown[] } {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = withExactIds(text, JSON.parse(text));
   } catch (err) {
     return { error: parseError(err) };
   }
