@@ -100,7 +100,7 @@ import { compileFilter } from './routing/filters.ts';
 import { aliasConflict, aliasConflicts, aliasMisfit, aliasMisfits } from './routing/alias-conflicts.ts';
 import { createMcpUpstream } from './upstreams/era.ts';
 import { FailedUpstream, WaitingUpstream } from './upstreams/failed.ts';
-import { createHandlerUpstream } from './upstreams/handler/handler-upstream.ts';
+import { createHandlerUpstream, HandlerUpstream } from './upstreams/handler/handler-upstream.ts';
 import { backoffDelay, DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
 import { Catalog, MAX_PAGES, type ListKind } from './routing/catalog.ts';
@@ -1301,7 +1301,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   serverLog(name: string): string[] {
     const upstream = this.registry.sharedInstance(name);
     const inner = upstream && unwrapUpstream(upstream);
-    const stderr = inner instanceof StdioMcpUpstream ? inner.timedStderr() : [];
+    const stderr = inner instanceof StdioMcpUpstream || inner instanceof HandlerUpstream ? inner.timedStderr() : [];
     // A stable sort: lines of the same millisecond stay in the order each source had them.
     return [...(this.serverHistory.get(name) ?? []), ...stderr]
       .sort((a, b) => a.at - b.at)
@@ -2136,6 +2136,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       return createHandlerUpstream(server, {
         ...remoteDeps,
         maxReplyBytes: this.current.limits.maxResponseBytes,
+        onStderrLine: (text: string) => this.stderrFeed(server.name, text),
+        redact: (text: string) => this.redactIn(text, scope),
+        redactCutEnd: (text: string) => this.redactCutEndIn(text, scope),
+        ...(this.opts.logDir ? { logDir: this.opts.logDir } : {}),
         ...(this.opts.dnsLookup ? { lookup: this.opts.dnsLookup } : {}),
       });
     }

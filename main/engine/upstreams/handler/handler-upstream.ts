@@ -28,6 +28,7 @@ import {
 import { elicitationParams, notAnsweredText, readAnswer, type ElicitOutcome } from './elicit.ts';
 import { envelope, newRequestId, type Envelope } from './envelope.ts';
 import { HandlerError, protocolError } from './errors.ts';
+import { StderrLog } from '../process/stderr-log.ts';
 import { createFastcgiTransport } from './fastcgi-transport.ts';
 import { createHttpTransport } from './http-transport.ts';
 import { DEFAULT_HANDLER_RULE } from './headers.ts';
@@ -95,6 +96,13 @@ export interface HandlerUpstreamDeps {
   transport?: HandlerTransport;
   /** Resolves host names for the egress check (default: the system resolver; tests inject answers). */
   lookup?: LookupFunction;
+  /** Told each line a FastCGI script writes to stderr (the app's live log view). */
+  onStderrLine?: (line: string) => void;
+  /** Rewrites each stderr line before it is kept anywhere (the gateway's redactor). */
+  redact?: (line: string) => string;
+  redactCutEnd?: (text: string) => string;
+  /** Where the server's log file goes (`<dir>/<name>.log`), as a local server's stderr does. */
+  logDir?: string;
   /** Accepted so the gateway can pass the deps it gives every kind; a handler has no initialize. */
   clientInfo?: { name: string; version: string };
   capabilities?: Record<string, unknown>;
@@ -136,6 +144,8 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
   private discoverNotes = '';
   /** spec.timeoutMs until a reload changes it (setRequestTimeout). */
   private timeoutMs: number;
+  /** What FastCGI scripts wrote to stderr (PHP warnings and errors), for the server's log. */
+  private readonly stderrLog: StderrLog;
 
   constructor(spec: HandlerSpec, deps: HandlerUpstreamDeps) {
     super();
@@ -151,6 +161,18 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
       events: this,
     });
     this.maxRounds = deps.maxElicitRounds ?? DEFAULT_MAX_ROUNDS;
+    this.stderrLog = new StderrLog({
+      name: spec.name,
+      ...(deps.logDir === undefined ? {} : { dir: deps.logDir }),
+      ...(deps.onStderrLine ? { onLine: deps.onStderrLine } : {}),
+      ...(deps.redact ? { redact: deps.redact } : {}),
+      ...(deps.redactCutEnd ? { redactCutEnd: deps.redactCutEnd } : {}),
+    });
+  }
+
+  /** What its scripts wrote to stderr, with when each line came (epoch ms), oldest first. */
+  timedStderr(): { at: number; text: string }[] {
+    return this.stderrLog.timedLines();
   }
 
   status(): UpstreamStatus {
@@ -192,6 +214,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
     await transport
       ?.close()
       .catch(logFailure((line) => this.deps.log?.(line), 'could not close the connections to the handler'));
+    await this.stderrLog.close();
   }
 
   async request(
@@ -369,6 +392,7 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
         ...(opts.clientHeaders ? { clientHeaders: opts.clientHeaders } : {}),
       });
     } catch (err) {
+      if (err instanceof HandlerError && err.stderr) this.keepStderr(err.stderr);
       if (life.aborted && !opts.signal?.aborted)
         throw new GatewayError('upstream_closed', `server "${this.name}" was stopped; the request was lost`, {
           cause: err,
@@ -382,7 +406,14 @@ export class HandlerUpstream extends EventEmitter<UpstreamEvents> implements Ups
       this.inFlight--;
     }
     this.lastAnswerAt = performance.now();
+    // A reply that works can come with warnings too (a PHP deprecation): they are in the server's log.
+    if (res.stderr) this.keepStderr(res.stderr);
     return { reply: decodeReply(this.name, transport.where, res), raw: res.body };
+  }
+
+  /** One reply's stderr, as lines of the server's log (each reply's ends its last line). */
+  private keepStderr(text: string): void {
+    this.stderrLog.write(Buffer.from(text.endsWith('\n') ? text : `${text}\n`, 'utf8'));
   }
 
   // ---- tools/call with elicitation rounds ----
