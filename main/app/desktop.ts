@@ -369,8 +369,8 @@ export function runDesktopApp(options: DesktopOptions): void {
         },
       ),
       // A client rewrote its file without the entry (Claude Desktop on launch): Clients installs it again.
+      // Also while the window has focus: it may show another screen, and this is rare (once per client a while).
       createNativeClientNotifications(gateway.events, () => mainWindow.open('clients'), {
-        quiet: () => mainWindow.isFocused(),
         icon: join(paths.resources, 'icon.png'),
         log,
       }),

@@ -314,6 +314,11 @@ export interface ClientView {
   /** Why the entry is 'outdated' ("its program /opt/old/node no longer exists"). */
   outdatedBecause?: string;
   /**
+   * When (epoch ms) the client took Switchboard's entry out of its file while the gateway ran (Claude
+   * Desktop rewriting it on launch), for a client that has none now; not for an uninstall or restore.
+   */
+  entryDroppedAt?: number;
+  /**
    * The kind of entry Install writes from here: 'app' in the desktop app, 'cli' in `switchboard serve`.
    * Given with `entry` (to tell an entry of the other kind); absent when this copy cannot install (the
    * app run from its disk image).

@@ -1,9 +1,9 @@
 /**
  * When to raise a desktop notification for a client that dropped Switchboard's entry from its config
  * (Claude Desktop is reported to rewrite its file on launch), without Electron values: when the entry
- * went and Switchboard did not take it out, never while the window has focus (the Clients screen says
- * so there), and once per client within REPEAT_MS however often it happens. An entry put back takes
- * its notification back. native-notifications.ts shows them; a click opens the Clients screen.
+ * went and Switchboard did not take it out (nor while `quiet` says so), and once per client within
+ * REPEAT_MS however often it happens. An entry put back takes its notification back.
+ * native-notifications.ts shows them; a click opens the Clients screen.
  */
 import type { ClientFileChange } from '../../../preload/contract/index.ts';
 import { truncate } from '../tray/menu-model.ts';

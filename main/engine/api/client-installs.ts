@@ -53,6 +53,8 @@ export class ClientInstalls {
   private readonly target: AdoptionTarget;
   private readonly profiles: () => readonly string[];
   private fileWatch: ClientFileWatch | undefined;
+  /** Clients that took the entry out of their file while this gateway watched, and when. */
+  private readonly dropped = new Map<string, number>();
 
   /** `profiles`: the names the config has now (a client is only pointed at one of them). */
   constructor(setup: ClientInstallSetup | undefined, target: AdoptionTarget, profiles: () => readonly string[]) {
@@ -120,7 +122,11 @@ export class ClientInstalls {
     this.fileWatch = new ClientFileWatch({
       context: this.setup.context,
       shim: this.setup.shim('default'),
-      onChange,
+      onChange: (change) => {
+        if (change.change === 'entry-removed' && !change.bySwitchboard) this.dropped.set(change.client, Date.now());
+        else if (change.change !== 'error') this.dropped.delete(change.client);
+        onChange(change);
+      },
       ...(log ? { log } : {}),
     });
     await this.fileWatch.scan();
@@ -156,6 +162,8 @@ export class ClientInstalls {
       }
       if (s.entry !== undefined) view.entry = s.entry;
       if (s.outdatedBecause !== undefined) view.outdatedBecause = s.outdatedBecause;
+      const dropped = this.dropped.get(s.id);
+      if (dropped !== undefined && s.state !== 'installed' && s.state !== 'outdated') view.entryDroppedAt = dropped;
       if (s.installs !== undefined) view.installs = s.installs;
       return view;
     });

@@ -32,8 +32,10 @@ export interface ClientFileWatchOptions {
 
 export class ClientFileWatch {
   private readonly opts: ClientFileWatchOptions;
-  /** Watched clients, by id, with the file they were watched at. */
-  private readonly watching = new Map<string, { file: string; watcher: ClientWatcher }>();
+  /** Watched clients, by id, with the file they were watched at and its folder's inode then. */
+  private readonly watching = new Map<string, { file: string; folder: number; watcher: ClientWatcher }>();
+  /** What could not be watched, by client, as last logged: said once, not at every scan. */
+  private readonly refused = new Map<string, string>();
   private scanning: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -81,10 +83,14 @@ export class ClientFileWatch {
       return;
     }
     const known = this.watching.get(id);
-    if (known?.file === file || this.closed) return;
-    if (!(await isFolder(path.dirname(file)))) return;
+    if (this.closed) return;
+    const folder = await folderInode(path.dirname(file));
+    // Watched still, unless the folder went (made again, it is another: a watch on the old one sees nothing).
+    if (known?.file === file && known.folder === folder && !known.watcher.broken) return;
     if (this.closed || this.watching.get(id) !== known) return;
     known?.watcher.close();
+    this.watching.delete(id);
+    if (folder === undefined) return;
     const def = clientDefinition(id);
     const watcher = watchClient(id, this.opts.context, {
       shim: this.opts.shim,
@@ -99,22 +105,27 @@ export class ClientFileWatch {
           bySwitchboard: event.bySwitchboard,
         }),
     });
-    this.watching.set(id, { file, watcher });
+    this.watching.set(id, { file, folder, watcher });
     try {
       await watcher.ready;
+      this.refused.delete(id);
     } catch (err) {
       // The folder went meanwhile, or cannot be watched: tried again at the next scan.
       watcher.close();
       if (this.watching.get(id)?.watcher === watcher) this.watching.delete(id);
-      this.opts.log?.(`cannot watch ${def.name}'s config (${file}): ${errorMessage(err)}`);
+      const why = `cannot watch ${def.name}'s config (${file}): ${errorMessage(err)}`;
+      if (this.refused.get(id) !== why) this.opts.log?.(why);
+      this.refused.set(id, why);
     }
   }
 }
 
-async function isFolder(dir: string): Promise<boolean> {
+/** The folder's inode, or undefined when there is no folder there. */
+async function folderInode(dir: string): Promise<number | undefined> {
   try {
-    return (await stat(dir)).isDirectory();
+    const info = await stat(dir);
+    return info.isDirectory() ? info.ino : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

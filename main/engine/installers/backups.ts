@@ -320,6 +320,30 @@ export async function dropBackup(stateDir: string, record: BackupRecord): Promis
   await rm(recordPath(stateDir, record.client), { force: true });
 }
 
+/** What the last restore left the client's file as: its hash, or null when it removed the file. */
+function restoredPath(stateDir: string, client: string): string {
+  return path.join(backupDir(stateDir), `${client}.restored`);
+}
+
+/**
+ * Notes what a restore left the file as, once its record is gone: a watcher reading the file then
+ * knows the entry went with Switchboard's restore, not with the client's rewrite. Best effort: a
+ * restore that could not note it is still done.
+ */
+export async function noteRestored(stateDir: string, client: string, hash: string | null): Promise<void> {
+  // Only a watcher's word on who removed the entry depends on it: a restore done is not failed for it.
+  await Promise.allSettled([writeFile(restoredPath(stateDir, client), hash ?? 'none', { mode: 0o600 })]);
+}
+
+/** Whether the file, as `hash` says it is now, is what the last restore left (see noteRestored). */
+export async function leftByRestore(stateDir: string, client: string, hash: string | null): Promise<boolean> {
+  try {
+    return (await readFile(restoredPath(stateDir, client), 'utf8')) === (hash ?? 'none');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Keeps `data` (the client's file as it was just before a restore) beside the backups, in plain
  * text, mode 0600, named like the client's file: it is there for a person to open and compare.

@@ -5,7 +5,7 @@ import type { ClientConfigState, ClientEntryKind } from '../../../preload/contra
 import { isDeepStrictEqual } from 'node:util';
 import { displayUrl } from '../egress/network-errors.ts';
 import { GatewayError, errorMessage } from '../protocol/errors.ts';
-import { dropBackup, keepCopy, readBackup, readBackupRecord, type BackupRecord } from './backups.ts';
+import { dropBackup, keepCopy, noteRestored, readBackup, readBackupRecord, type BackupRecord } from './backups.ts';
 import { clientDefinition, CLIENTS, type ClientDefinition } from './clients.ts';
 import {
   applyChange,
@@ -28,7 +28,7 @@ import {
   writeAtomicChecked,
 } from './safe-file.ts';
 import { profileOf, shimCommand } from './shim-entry.ts';
-import { joinText, splitText } from './text.ts';
+import { joinText, sha256, splitText } from './text.ts';
 import { ENTRY_NAME, type ClientId, type ClientServer, type PathContext, type ShimCommand } from './types.ts';
 
 /** Where a client stands with Switchboard: the contract's ClientConfigState, which the UI shows as is. */
@@ -558,6 +558,11 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
   const { target } = await resolveTarget(record.path, path.dirname(record.path));
   const now = (ctx.now ?? (() => new Date()))();
   let keptCurrent: string | undefined;
+  // The record goes last: what the restore left is noted first, for a watcher to tell it from a client's rewrite.
+  const done = async (left: string | null): Promise<void> => {
+    await noteRestored(ctx.stateDir, def.id, left);
+    await dropBackup(ctx.stateDir, record);
+  };
   for (let attempt = 0; attempt < 4; attempt++) {
     const current = await readSnapshot(target);
     // Changed by someone else since Switchboard's last write, or before it (that write carried it along).
@@ -582,7 +587,7 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
             `${record.path} changed right after the restore; run it again`,
           );
       }
-      await dropBackup(ctx.stateDir, record);
+      await done(section.text === current.text ? current.hash : sha256(Buffer.from(section.text, 'utf8')));
       return {
         path: record.path,
         action: 'servers-restored',
@@ -594,17 +599,17 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
     if (original === null) {
       if (!current.bytes) {
         if (record.createdFolder) await removeMadeFolders(target, record.createdFolder);
-        await dropBackup(ctx.stateDir, record);
+        await done(null);
         return { path: record.path, action: 'unchanged', ...kept };
       }
       await assertWritable(target);
       if ((await removeIfUnchanged(target, current.hash!)) === 'conflict') continue;
       if (record.createdFolder) await removeMadeFolders(target, record.createdFolder);
-      await dropBackup(ctx.stateDir, record);
+      await done(null);
       return { path: record.path, action: 'removed', ...kept };
     }
     if (current.bytes?.equals(original)) {
-      await dropBackup(ctx.stateDir, record);
+      await done(current.hash);
       return { path: record.path, action: 'unchanged', ...kept };
     }
     await assertWritable(target);
@@ -612,7 +617,7 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
     if (outcome === 'conflict') continue;
     if (outcome === 'overwritten')
       throw new GatewayError('client_config_conflict', `${record.path} changed right after the restore; run it again`);
-    await dropBackup(ctx.stateDir, record);
+    await done(sha256(original));
     return { path: record.path, action: 'restored', ...kept };
   }
   throw new GatewayError(

@@ -5,13 +5,14 @@
  * our own writes are recognised by their hash, and re-adding stops after a few tries a minute.
  */
 import { watch, type FSWatcher } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../protocol/errors.ts';
-import { readBackupRecord } from './backups.ts';
+import { leftByRestore, readBackupRecord } from './backups.ts';
 import { clientDefinition } from './clients.ts';
 import { clientConfigPath, type InstallerContext } from './client-file.ts';
 import { installClient } from './installer.ts';
-import { readSnapshot, resolveTarget } from './safe-file.ts';
+import { readSnapshot } from './safe-file.ts';
 import { sha256, splitText } from './text.ts';
 import { ENTRY_NAME, type ClientId, type ShimCommand } from './types.ts';
 
@@ -53,7 +54,17 @@ export interface WatchClientOptions {
 export interface ClientWatcher {
   /** Resolves once the watcher has read the file and is listening. */
   ready: Promise<void>;
+  /** A folder it watched failed: it sees no more changes (watch the client again). */
+  readonly broken: boolean;
   close(): void;
+}
+
+/** The file as one read found it: our entry (as JSON) if it has one, or why it cannot be read. */
+interface FileState {
+  hash: string | null;
+  has: boolean;
+  entry?: string;
+  error?: string;
 }
 
 /** How many times its read takes a file waits, at least, before it is read again. */
@@ -77,6 +88,8 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
   /** Our entry as last read (its JSON), to tell a change of it from one elsewhere in the file. */
   let lastEntry: string | undefined;
   let running: Promise<void> = Promise.resolve();
+  /** A folder watch failed (the folder went, on Windows): the watcher sees nothing more. */
+  let broken = false;
 
   const emit = (type: ClientWatchEventType, message: string, bySwitchboard = false) => {
     if (!closed) options.onEvent({ type, client: def.id, path: file, message, bySwitchboard });
@@ -89,9 +102,20 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
   };
 
   /** The file now (`error`: it cannot be read); undefined when it did not change since it was last read. */
-  const read = async (): Promise<{ hash: string | null; has: boolean; entry?: string; error?: string } | undefined> => {
-    const snapshot = await readSnapshot(target);
+  const read = async (): Promise<FileState | undefined> => {
+    let snapshot;
+    try {
+      // Resolved again each time: a link the client replaced with a file when it saved is read as that file.
+      target = await realpath(file).catch(() => file);
+      snapshot = await readSnapshot(target);
+    } catch (err) {
+      // Not readable at all (not UTF-8, not ours to read): the same failure again is no news.
+      const error = errorMessage(err);
+      return `unreadable:${error}` === lastSeen ? undefined : { hash: `unreadable:${error}`, has: false, error };
+    }
     if (snapshot.hash === lastSeen) return undefined;
+    // Read again to confirm what the last read found amiss, and unchanged: that is what it found.
+    if (suspect !== undefined && snapshot.hash === suspect.state.hash) return suspect.state;
     // Without our name anywhere it has no entry of ours: a large file a client saves often (Claude
     // Code's ~/.claude.json, tens of megabytes) is not parsed at each save for nothing.
     if (!hadEntry && !snapshot.text.includes(ENTRY_NAME)) return { hash: snapshot.hash, has: false };
@@ -104,19 +128,25 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
   };
 
   /**
-   * The file as it was when an entry seemed gone or the file unreadable: told only once a second read
-   * finds it so again. A client that writes its file in place (not by renaming) is caught half-written.
+   * What the last read found amiss: our entry gone (from a file that reads well) or the file unreadable.
+   * Told only once the next read agrees: the entry still gone, whatever else changed meanwhile (a client
+   * saving its state often), or the very same unreadable file. A client that writes its file in place,
+   * not by renaming, is then not caught half-written.
    */
-  let suspect: string | null | undefined;
+  let suspect: { state: FileState; gone: boolean } | undefined;
   let recheck = false;
 
   const check = async () => {
     const state = await read();
     if (!state) return;
-    if ((state.error !== undefined || (!state.has && hadEntry)) && suspect !== state.hash) {
-      suspect = state.hash;
-      recheck = true;
-      return;
+    const gone = state.error === undefined && !state.has && hadEntry;
+    if (state.error !== undefined || gone) {
+      const agreed = gone ? suspect?.gone === true : suspect?.state.hash === state.hash;
+      if (!agreed) {
+        suspect = { state, gone };
+        recheck = true;
+        return;
+      }
     }
     suspect = undefined;
     lastSeen = state.hash;
@@ -128,7 +158,10 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
       emit('error', errorMessage(err));
       return undefined;
     });
-    const ours = state.hash !== null && (state.hash === ourWrite || state.hash === record?.lastWritten);
+    // Switchboard's write: an install or uninstall (its record names it), or a restore (which drops the record).
+    const ours =
+      (state.hash !== null && (state.hash === ourWrite || state.hash === record?.lastWritten)) ||
+      (record === undefined && (await leftByRestore(ctx.stateDir, def.id, state.hash)));
     const entryBefore = lastEntry;
     lastEntry = state.entry;
     if (state.has && !hadEntry)
@@ -189,7 +222,7 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
    * (a 20 MB ~/.claude.json takes a quarter of a second, on the thread that carries every message).
    */
   let notBefore = 0;
-  const schedule = (waitMs = debounceMs) => {
+  const schedule = (waitMs = debounceMs, confirming = false) => {
     if (closed) return;
     clearTimeout(timer);
     timer = setTimeout(
@@ -200,19 +233,21 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
             await check();
             notBefore = performance.now() + (performance.now() - started) * READ_SHARE;
             if (recheck) {
+              // Soon, whatever the file's size: the read that confirms is not parsed again when nothing changed.
               recheck = false;
-              schedule(Math.max(debounceMs, RECHECK_MS));
+              schedule(Math.max(debounceMs, RECHECK_MS), true);
             }
           })
           .catch((err: unknown) => emit('error', (err as Error).message));
       },
-      Math.max(waitMs, notBefore - performance.now()),
+      confirming ? waitMs : Math.max(waitMs, notBefore - performance.now()),
     );
   };
 
   const ready = (async () => {
     file = await clientConfigPath(def, ctx);
-    target = (await resolveTarget(file, path.dirname(file))).target;
+    // Watching only reads: a file linked from elsewhere (a dotfiles folder) is watched where it is.
+    target = await realpath(file).catch(() => file);
     // A file that cannot be read now is told once it changes and still cannot (the client list says so meanwhile).
     const state = await read();
     lastSeen = state?.hash ?? null;
@@ -220,18 +255,27 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
     lastEntry = state?.entry;
     if (closed) return;
     // Folders, not files: clients (and we) replace the file by renaming, which ends a file watch.
+    // Names as the file system compares them: without case on Windows and (by default) macOS.
+    const fold =
+      process.platform === 'win32' || process.platform === 'darwin' ? (n: string) => n.toLowerCase() : String;
     for (const dir of new Set([path.dirname(file), path.dirname(target)])) {
-      const names = new Set([path.basename(file), path.basename(target)]);
+      const names = new Set([path.basename(file), path.basename(target)].map(fold));
       const w = watch(dir, { persistent: false }, (_event, name) => {
-        if (name === null || names.has(name.toString())) schedule();
+        if (name === null || names.has(fold(name.toString()))) schedule();
       });
-      w.on('error', (err) => emit('error', `watching ${dir} failed: ${err.message}`));
+      w.on('error', (err) => {
+        broken = true;
+        emit('error', `watching ${dir} failed: ${err.message}`);
+      });
       watchers.push(w);
     }
   })();
 
   return {
     ready,
+    get broken() {
+      return broken;
+    },
     close() {
       closed = true;
       clearTimeout(timer);

@@ -3,7 +3,6 @@
  * lines, kept current by the contract's events (no polling). `resync` means "fetch again".
  */
 import type {
-  ClientFileChange,
   ConfigProblem,
   GatewayStatus,
   LogLine,
@@ -37,9 +36,8 @@ export class GatewayState {
   sessions = $state<SessionView[]>([]);
   logs = $state.raw<LogLine[]>([]);
   configProblem = $state<ConfigProblem | undefined>();
-  /** Changes of the clients' files so far (a change means: list the clients again), and the last one. */
+  /** Changes of the clients' files so far (a change means: list the clients again). */
   clientFileChanges = $state(0);
-  lastClientFileChange = $state<ClientFileChange | undefined>();
   connection = $state<ConnectionState>('connecting');
   /** Why the last refresh failed, or why nothing live arrives. */
   problem = $state<string | undefined>();
@@ -129,10 +127,7 @@ export class GatewayState {
       this.logs = next;
     });
     api.on('config-error', (problem) => (this.configProblem = problem));
-    api.on('client-file', (change) => {
-      this.lastClientFileChange = change;
-      this.clientFileChanges++;
-    });
+    api.on('client-file', () => this.clientFileChanges++);
     api.on('resync', () => void this.refresh());
     void this.refresh();
   }

@@ -62,7 +62,10 @@ describe('client files watched by the gateway', () => {
       bySwitchboard: false,
     });
     expect(removed.message).toContain('no longer has the "switchboard" entry');
-    expect(await stateOf('claude-desktop')).toBe('not-installed');
+    const dropped = (await gateway.api.listClients()).find((c) => c.id === 'claude-desktop');
+    expect(dropped?.state).toBe('not-installed');
+    // The list says so as long as the entry is not back: a window opened later still sees it.
+    expect(dropped?.entryDroppedAt).toBeGreaterThan(Date.now() - 60_000);
     // Told in the gateway's log too, as a warning.
     const logged = logs.find((line) => line.text === removed.message);
     expect(logged?.level).toBe('warn');
@@ -75,6 +78,7 @@ describe('client files watched by the gateway', () => {
     const listed = (await gateway.api.listClients()).find((c) => c.id === 'claude-desktop');
     // The CLI's entry, as it wrote it (its program differs from the one this gateway would write).
     expect(listed).toMatchObject({ entry: 'cli', profile: 'default' });
+    expect(listed?.entryDroppedAt).toBeUndefined();
 
     // Another profile written into the entry is a change of it; the rest of the file changing is not.
     changes.length = 0;
@@ -126,7 +130,8 @@ describe('client files watched by the gateway', () => {
     gateway = undefined;
     const count = changes.length;
     await writeFile(home!.file('cursor'), '{ "mcpServers": {} }\n');
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Longer than a change takes to be told (a quiet spell, then a second read a second later).
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(changes.length).toBe(count);
   });
 });
