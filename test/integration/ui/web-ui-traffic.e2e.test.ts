@@ -617,6 +617,24 @@ describe('the traffic inspector', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('keeps the window still beside a long exchange: scrolling over the sidebar shows no blank page', async () => {
+    // Arguments of many lines: its payloads, each a box that scrolls on its own, reach far below the window.
+    const details = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`line${i}`, i]));
+    await client.callTool({ name: 'fx__echo', arguments: { message: 'a long exchange', details } });
+    await grid().getByRole('row').filter({ hasText: 'fx__echo' }).filter({ hasText: 'test-client' }).first().click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    await detail.getByText('Request of tools/call').first().waitFor();
+    await page.mouse.move(60, 500);
+    await page.mouse.wheel(0, 3000);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(shots, 'traffic-long-exchange-wheel.png') });
+    // The screen's heading and the open exchange stay where they were, not scrolled away above an empty window.
+    expect((await page.getByRole('heading', { level: 1, name: 'Traffic' }).boundingBox())!.y).toBeGreaterThan(0);
+    expect((await detail.boundingBox())!.y).toBeGreaterThanOrEqual(0);
+    expect(await page.evaluate('document.documentElement.scrollHeight - innerHeight')).toBe(0);
+    await page.keyboard.press('Escape');
+  });
+
   it('fits a small window (800 by 600): every control and column within it', async () => {
     await page.setViewportSize({ width: 800, height: 600 });
     try {
