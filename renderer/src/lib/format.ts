@@ -40,6 +40,25 @@ export function shownServerState(s: ServerView): { text: string; tone: string; s
 }
 
 /**
+ * Why an open server lists no tools, and what brings them: "once it is ready" alone read as a wait
+ * for a server that is off, or that gave up and is not started again.
+ */
+export function noToolsText(s: ServerView | undefined): string {
+  if (s?.disabled) return 'No tools: it is turned off, and clients get none of its tools. Turn on starts it.';
+  if (s?.isolated && s.state === 'stopped')
+    return "No tools yet: its tools are those its clients' processes list, none while no client is connected.";
+  if (s?.auth?.state === 'needs-login' && s.state !== 'ready') return 'No tools until it is logged in: Log in, above.';
+  if (s?.state === 'failed')
+    return 'No tools: it failed to start and is not tried again. Its log says why; Restart tries again.';
+  if (s?.state === 'backoff') {
+    const again = s.kind === 'stdio' ? 'started' : 'tried';
+    return `No tools while it is down: it failed, and is ${again} again soon. Its log says why.`;
+  }
+  if (s?.state === 'ready' && s.toolCount === 0) return 'It lists no tools.';
+  return 'No tools (yet): a server shows its tools once it is ready.';
+}
+
+/**
  * What kind of server it is, in the add form's words rather than the config's (`stdio`,
  * `handler-fastcgi`); a remote server by how it is reached (a ws:// URL is WebSocket, not HTTP).
  */
