@@ -315,6 +315,29 @@ describe('the Servers screen', () => {
     }
   });
 
+  it('closes the Add and Edit forms unsaved with Cancel, the keyboard back on the button that opened it', async () => {
+    const focused = () => page.evaluate<string>(`document.activeElement?.textContent?.trim() ?? 'nothing'`);
+    const before = await readFile(gateway.configPath(), 'utf8');
+    await page.getByRole('link', { name: 'Servers' }).click();
+    if ((await addForm().count()) > 0) await page.getByRole('button', { name: 'Add server' }).click();
+    await page.getByRole('button', { name: 'Add server' }).click();
+    await addForm().getByRole('textbox', { name: 'Name', exact: true }).fill('never-saved');
+    await addForm().getByRole('button', { name: 'Cancel' }).click();
+    await addForm().waitFor({ state: 'detached' });
+    expect(await focused()).toBe('Add server');
+
+    await page.getByRole('button', { name: 'fx', exact: true }).click();
+    const detail = page.getByRole('region', { name: 'Server fx' });
+    await detail.getByRole('button', { name: 'Edit' }).click();
+    const form = detail.getByRole('region', { name: 'Edit fx' });
+    await form.getByLabel(/^Environment/).fill('FIXTURE_NAME=fx\nNEVER_SAVED=1');
+    await shoot('edit-cancel');
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(await focused()).toBe('Edit');
+    expect(await readFile(gateway.configPath(), 'utf8')).toBe(before);
+  });
+
   it('keeps an edit made in the file while the Edit form was open, and refuses one the form would undo', async () => {
     await page.getByRole('link', { name: 'Servers' }).click();
     await page.getByRole('button', { name: 'fx', exact: true }).click();
@@ -345,7 +368,7 @@ describe('the Servers screen', () => {
     await form.getByRole('button', { name: 'Save changes' }).click();
     await form
       .getByRole('alert')
-      .getByText('env was changed in the config file while this form was open: close the form and edit again')
+      .getByText('env was changed in the config file while this form was open: Cancel, and edit again')
       .waitFor();
     expect(((await config()).mcpServers.fx as { env: Record<string, string> }).env.BY_HAND).toBe('1');
     await page.keyboard.press('Escape');
