@@ -373,6 +373,9 @@ describe('removing the default profile listed in the config, beside a profile wi
       // The columns were squeezed to a few letters: "default" broke into "defaul" and "t", "--profile" into "--" and
       // "profile", the address every 8 characters.
       expect(await brokenWords(page.getByRole('table'))).toEqual([]);
+      // The tool names' disclosure keeps its triangle beside "names", one line high (the triangle stood above it).
+      for (const names of await page.getByRole('table').getByText('names', { exact: true }).all())
+        expect((await names.boundingBox())!.height).toBeLessThan(30);
       // An address breaks after a "/" or ":", not within its host or port ("http://127" above ".0.0.1:437" above
       // "53/mcp").
       const address = page
