@@ -115,9 +115,9 @@ function applyRequestMeta(session: Session, meta: Record<string, unknown>): void
 }
 
 /** The progress token a request asked for, if any. */
-function progressTokenOf(request: JsonRpcRequest): string | number | undefined {
+function progressTokenOf(request: JsonRpcRequest): RequestId | undefined {
   const token = (request.params?._meta as Record<string, unknown> | undefined)?.progressToken;
-  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+  return isValidId(token) ? token : undefined;
 }
 
 /** Whether a message is from a 2026-07-28 client (version in `_meta`, or in the HTTP header). */
@@ -429,7 +429,7 @@ class StatelessCall {
   private readonly session: Session;
   /** The id the call has inside its session (the client's ids change every round). */
   private readonly innerId: RequestId = 'call';
-  private active?: { reply: StatelessReply; id: RequestId; progressToken: string | number | undefined };
+  private active?: { reply: StatelessReply; id: RequestId; progressToken: RequestId | undefined };
   /** Server-to-client requests waiting for the client's answer, by the key we showed it. */
   private readonly questions = new Map<string, JsonRpcRequest>();
   private gatherTimer?: NodeJS.Timeout;

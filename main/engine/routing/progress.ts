@@ -5,7 +5,7 @@
  * keeps its token until the task ends (the tasks extension: progress goes on for the task's life).
  */
 import { randomBytes } from 'node:crypto';
-import type { Params, RequestId } from '../protocol/jsonrpc.ts';
+import { isValidId, type Params, type RequestId } from '../protocol/jsonrpc.ts';
 import type { Session } from '../downstream/session.ts';
 import type { Upstream } from '../upstreams/types.ts';
 
@@ -13,7 +13,8 @@ interface ProgressRoute {
   /** Only this upstream may report progress on the token. */
   upstream: Upstream;
   session: Session;
-  clientToken: string | number;
+  /** As the client wrote it: a number JSON.parse would round is kept as its text. */
+  clientToken: RequestId;
   /** The client's request, while it is in flight (its progress goes with its answer). */
   requestId: RequestId | undefined;
 }
@@ -37,7 +38,7 @@ export class ProgressTokens {
   bind(params: Params, upstream: Upstream, session: Session, requestId: RequestId): { params: Params; token?: string } {
     const meta = params._meta as Record<string, unknown> | undefined;
     const clientToken = meta?.progressToken;
-    if (typeof clientToken !== 'string' && typeof clientToken !== 'number') return { params };
+    if (!isValidId(clientToken)) return { params };
     const token = `sb-${++this.seq}-${randomBytes(6).toString('hex')}`;
     this.routes.set(token, { upstream, session, clientToken, requestId });
     return { params: { ...params, _meta: { ...meta, progressToken: token } }, token };

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { AskOptions, QuestionRequest } from '../elicitation/types.ts';
 import { pageRefusal } from '../elicitation/index.ts';
 import { GatewayError, RpcCode, toRpcError } from '../protocol/errors.ts';
-import type { JsonRpcRequest, Params, RequestId } from '../protocol/jsonrpc.ts';
+import { isValidId, type JsonRpcRequest, type Params, type RequestId } from '../protocol/jsonrpc.ts';
 import { missingCapability } from '../protocol/capabilities.ts';
 import type { Session } from '../downstream/session.ts';
 import type { QuestionClock, ReplyFn, RequestOrigin, Upstream } from '../upstreams/types.ts';
@@ -79,7 +79,7 @@ class WithdrawnByServer extends Error {}
 interface ProgressBack {
   upstream: Upstream;
   session: Session;
-  token: string | number;
+  token: RequestId;
 }
 
 export class ServerRequests {
@@ -461,11 +461,11 @@ function allEnded(flights: Flight[]): { signal: AbortSignal; dispose(): void } {
 }
 
 /** The progress token a request's `_meta` carries, if any. */
-function progressTokenOf(params: Params): string | number | undefined {
+function progressTokenOf(params: Params): RequestId | undefined {
   const meta = params._meta;
   if (typeof meta !== 'object' || meta === null) return undefined;
   const token = (meta as Record<string, unknown>).progressToken;
-  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+  return isValidId(token) ? token : undefined;
 }
 
 /** For a question that came on the answer stream of a call that has already ended. */

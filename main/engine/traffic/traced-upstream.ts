@@ -6,7 +6,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { RpcCode } from '../protocol/errors.ts';
-import type { JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/jsonrpc.ts';
+import {
+  isValidId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type Params,
+  type RequestId,
+} from '../protocol/jsonrpc.ts';
 import type {
   ReplyFn,
   RequestOptions,
@@ -40,7 +46,7 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
   /** The session an isolated instance was started for: its values are hidden in what this records. */
   private readonly scope: { scope: string } | Record<string, never>;
   /** Our progress tokens of requests in flight → their exchange. */
-  private readonly progressOwners = new Map<string | number, string>();
+  private readonly progressOwners = new Map<RequestId, string>();
 
   constructor(inner: Upstream, recorder: TrafficRecorder, server: string, scope?: string) {
     super();
@@ -114,7 +120,7 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
     }
     const id = this.recorder.begin(init);
     const token = (params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
-    const owns = typeof token === 'string' || typeof token === 'number';
+    const owns = isValidId(token);
     if (owns) this.progressOwners.set(token, id);
     const recorded = this.recorder.settle(id, this.send(method, params, options));
     return owns ? recorded.finally(() => this.progressOwners.delete(token)) : recorded;
@@ -139,7 +145,7 @@ export class TracedUpstream extends EventEmitter<UpstreamEvents> implements Upst
       const token = message.params?.progressToken;
       // Filed under the request it reports on, or the one on whose answer stream it came.
       const parentId =
-        message.method === 'notifications/progress' && (typeof token === 'string' || typeof token === 'number')
+        message.method === 'notifications/progress' && isValidId(token)
           ? this.progressOwners.get(token)
           : origin?.exchangeId;
       this.recorder.note({

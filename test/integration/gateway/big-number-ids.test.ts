@@ -10,6 +10,7 @@ import { runtimePaths } from '../../../main/shared/paths.ts';
 import { CLI, NODE, ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 import { INITIALIZE, rawStdio, type RawStdio } from '../../helpers/raw-stdio.ts';
 import { JSON_HEADERS, rawSession } from '../../helpers/raw-http.ts';
+import { STATELESS, statelessMeta } from '../../helpers/stateless.ts';
 
 const BIG_ID_SERVER = path.join(ROOT, 'test/fixtures/servers/big-id-server.ts');
 
@@ -23,6 +24,17 @@ const echoText = (id: string, message: string) =>
 /** The id text of an answer as the gateway writes it (`jsonrpc` first, then `id`); undefined for other lines. */
 const ANSWER = /^\{"jsonrpc":"2\.0","id":([^,]+),"(?:result|error)"/;
 const answerIdText = (line: string) => ANSWER.exec(line)?.[1];
+
+/** A call of fx's slow tool (two progress steps) asking for progress on token `token` (its JSON text). */
+const slowText = (id: number, token: string) =>
+  `{"jsonrpc":"2.0","id":${id},"method":"tools/call",` +
+  `"params":{"name":"fx__slow","arguments":{"steps":2},"_meta":{"progressToken":${token}}}}`;
+
+/** The token text of each progress notification among `lines`, as written. */
+const progressTokenTexts = (lines: string[]) =>
+  lines
+    .filter((line) => line.includes('"notifications/progress"'))
+    .map((line) => /"progressToken":(-?[0-9][0-9.eE+-]*|"[^"]*")/.exec(line)?.[1]);
 
 /** The id text of the answer to a line sent now (the next answer the client gets). */
 async function idOfAnswer(client: RawStdio, line: string): Promise<string> {
@@ -70,6 +82,36 @@ describe('number ids JSON.parse would round come back as sent', () => {
     }
   });
 
+  it('over Streamable HTTP: progress notifications carry the progress token text', async () => {
+    const s = await rawSession(gateway.httpUrl()!);
+    for (const token of IDS) {
+      const res = await s.post(slowText(1, token));
+      const lines = (await res.text()).split('\n').filter((l) => l.startsWith('data: '));
+      expect(progressTokenTexts(lines), `token ${token}`).toEqual([token, token]);
+    }
+  });
+
+  it("a 2026-07-28 client's progress notifications carry the progress token text", async () => {
+    for (const token of IDS) {
+      const meta = JSON.stringify(statelessMeta({}, { progressToken: 0 })).replace(
+        '"progressToken":0',
+        `"progressToken":${token}`,
+      );
+      const res = await fetch(gateway.httpUrl()!, {
+        method: 'POST',
+        headers: {
+          ...JSON_HEADERS,
+          'mcp-protocol-version': STATELESS,
+          'mcp-method': 'tools/call',
+          'mcp-name': 'fx__slow',
+        },
+        body: slowText(1, token).replace(/"_meta":\{[^}]*\}/, `"_meta":${meta}`),
+      });
+      const lines = (await res.text()).split('\n').filter((l) => l.startsWith('data: '));
+      expect(progressTokenTexts(lines), `token ${token}`).toEqual([token, token]);
+    }
+  });
+
   it('over `serve --stdio`: the answer line carries the id text', async () => {
     const env = { ...process.env, SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state') };
     const client = rawStdio(NODE, [CLI, 'serve', '--stdio', '--no-socket', '--config', config], env);
@@ -78,6 +120,12 @@ describe('number ids JSON.parse would round come back as sent', () => {
       await client.response(0);
       client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       for (const id of IDS) expect(await idOfAnswer(client, echoText(id, 'hi'))).toBe(id);
+      // A progress token too, in the notifications the call's answer follows.
+      for (const token of IDS) {
+        const before = client.lines.length;
+        await idOfAnswer(client, slowText(1, token));
+        expect(progressTokenTexts(client.lines.slice(before)), `token ${token}`).toEqual([token, token]);
+      }
       // The initialize itself, on a fresh session.
       const fresh = rawStdio(NODE, [CLI, 'serve', '--stdio', '--no-socket', '--config', config], env);
       try {
@@ -100,6 +148,11 @@ describe('number ids JSON.parse would round come back as sent', () => {
       await client.response(0);
       client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       for (const id of IDS) expect(await idOfAnswer(client, echoText(id, 'hi'))).toBe(id);
+      for (const token of IDS) {
+        const before = client.lines.length;
+        await idOfAnswer(client, slowText(1, token));
+        expect(progressTokenTexts(client.lines.slice(before)), `token ${token}`).toEqual([token, token]);
+      }
     } finally {
       client.close();
     }

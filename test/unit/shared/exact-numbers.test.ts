@@ -37,6 +37,16 @@ describe('withExactIds', () => {
     // The same value, so a map of requests in flight finds the one cancelled.
     expect(batch[2].params.requestId).toBe(batch[0].id);
   });
+
+  it("keeps a request's progress token as written, and gives the same text the same value", () => {
+    const text = '{"id":1,"method":"tools/call","params":{"_meta":{"progressToken":9007199254740993}}}';
+    const m = parsed(text) as { id: unknown; params: { _meta: { progressToken: unknown } } };
+    expect(m.id).toBe(1);
+    expect(JSON.stringify(m)).toBe(text);
+    // The same value from another message, so maps keyed by it (requests in flight, progress) find it.
+    expect((parsed(text) as typeof m).params._meta.progressToken).toBe(m.params._meta.progressToken);
+    expect(idFromText('9007199254740993')).toBe(m.params._meta.progressToken);
+  });
 });
 
 describe('idFromText', () => {
