@@ -4,6 +4,8 @@
  * responses to requests without parsing a possibly 16 MiB line.
  */
 
+import { idFromText, type ExactNumber } from './exact-numbers.ts';
+
 export const RESPONSE_PREFIX = '{"jsonrpc":"2.0","id":';
 
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/;
@@ -17,7 +19,7 @@ function followedByResultOrError(line: string, at: number): boolean {
  * canonical shape (`{"jsonrpc":"2.0","id":<number|string>,"result"|"error"...`). Requests,
  * notifications, null ids and anything else give undefined. Reads only the start of the line.
  */
-export function peekResponseId(line: string): string | number | undefined {
+export function peekResponseId(line: string): string | number | ExactNumber | undefined {
   if (!line.startsWith(RESPONSE_PREFIX)) return undefined;
   const start = RESPONSE_PREFIX.length;
   const first = line.charCodeAt(start);
@@ -52,5 +54,6 @@ export function peekResponseId(line: string): string | number | undefined {
   const end = start + m[0].length;
   if (!followedByResultOrError(line, end)) return undefined;
   const n = Number(m[0]);
-  return Number.isFinite(n) ? n : undefined;
+  // Past 2^53, or digits a double drops (1.50): the id as written, the value the shim tracks it by.
+  return Number.isSafeInteger(n) ? n : idFromText(m[0]);
 }

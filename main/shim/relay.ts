@@ -13,7 +13,8 @@ import { connectWithRetry, type NotConnected } from './connect.ts';
 import { gatewayLaunch, spawnGatewayDetached, type GatewayLaunch } from './gateway.ts';
 import { isUtf8 } from 'node:buffer';
 import { LineSplitter } from '../shared/lines.ts';
-import { ClientSession, eachId, OWN_ID_PREFIX, type Id } from './session.ts';
+import { idFromText, withExactIds } from '../shared/exact-numbers.ts';
+import { ClientSession, eachId, isId, OWN_ID_PREFIX, type Id } from './session.ts';
 
 export interface ShimOptions {
   /** The Switchboard profile this client sees. Default "default". */
@@ -59,6 +60,8 @@ const PROBE_MS = 5000;
 /** JSON-RPC error code for a message over the size limit (the engine's MessageTooLarge). */
 const MESSAGE_TOO_LARGE = -32003;
 const MAX_QUICK_DROPS = 5;
+/** A message's id in its first bytes: a number (as JSON writes one) or a string of up to 1024 characters. */
+const ID_IN_HEAD = /"id"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"[^"\\]{0,1024}")/;
 /** Enough of a gateway line to read any tracked id (1024 chars, even fully escaped). */
 const PEEK_BYTES = 8192;
 
@@ -202,10 +205,11 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
 
     const batchAnswers = (line: Buffer): void => {
       try {
-        const answers = JSON.parse(line.toString('utf8')) as unknown[];
+        const text = line.toString('utf8');
+        const answers = withExactIds(text, JSON.parse(text)) as unknown[];
         for (const answer of answers) {
           const id = (answer as { id?: unknown } | null)?.id;
-          if (typeof id === 'string' || typeof id === 'number') session.noteResponse(id);
+          if (isId(id)) session.noteResponse(id);
         }
       } catch {
         // Not JSON: passed on as it is, as any other line.
@@ -289,10 +293,10 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       (bytes, head) => {
         log(`dropped a ${bytes}-byte message from the client: longer than ${MAX_LINE_BYTES} bytes`);
         // Its request still gets an answer, when its id is in the first bytes (as clients write it).
-        const id = /"id"\s*:\s*(-?\d+|"[^"\\]{0,1024}")/.exec(head.toString('utf8'))?.[1];
+        const id = ID_IN_HEAD.exec(head.toString('utf8'))?.[1];
         if (id !== undefined)
           answerClient(
-            JSON.parse(id) as Id,
+            idFromText(id),
             `Message of ${bytes} bytes is over the ${MAX_LINE_BYTES}-byte limit of the Switchboard shim`,
             undefined,
             MESSAGE_TOO_LARGE,

@@ -6,8 +6,17 @@
  */
 
 import { ID_NOT_STRING_OR_NUMBER, MAX_REQUEST_ID_LENGTH, idInUse, idTooLong } from '../shared/request-ids.ts';
+import { isExactNumber, withExactIds, type ExactNumber } from '../shared/exact-numbers.ts';
 
-export type Id = string | number;
+/**
+ * A request id. A number JSON.parse would round (past 2^53, 1.50) is kept as written: the same
+ * text is the same value, so two ids that round alike are told apart and answered as sent.
+ */
+export type Id = string | number | ExactNumber;
+
+/** Whether a message's `id` (or a cancellation's `requestId`) is one a request may have. */
+export const isId = (id: unknown): id is Id =>
+  typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) || isExactNumber(id);
 
 /** JSON-RPC's Invalid Request, as the gateway answers it. */
 const INVALID_REQUEST = -32600;
@@ -51,8 +60,7 @@ export function eachId(requestId: Id | readonly Id[] | undefined, fn: (id: Id) =
 
 /** Why a request with this id is refused, as the gateway says it; undefined for an id it takes. */
 function refusalOf(id: unknown, inUse: (id: Id) => boolean): Refusal | undefined {
-  if (typeof id !== 'string' && (typeof id !== 'number' || !Number.isFinite(id)))
-    return { id: null, code: INVALID_REQUEST, message: `Invalid request: ${ID_NOT_STRING_OR_NUMBER}` };
+  if (!isId(id)) return { id: null, code: INVALID_REQUEST, message: `Invalid request: ${ID_NOT_STRING_OR_NUMBER}` };
   if (typeof id === 'string' && id.length > MAX_REQUEST_ID_LENGTH)
     return { id, code: INVALID_REQUEST, message: idTooLong(id) };
   if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX))
@@ -87,7 +95,7 @@ export class ClientSession {
   noteClientLine(text: string, inUse: (id: Id) => boolean = (id) => this.inFlight.has(id)): ClientLineInfo {
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = withExactIds(text, JSON.parse(text));
     } catch {
       return {}; // the gateway will answer with a parse error (id null)
     }
@@ -136,11 +144,7 @@ export class ClientSession {
         : undefined;
     if (!('id' in m)) {
       if (method === 'notifications/initialized') this.initializedSent = true;
-      else if (
-        method === 'notifications/cancelled' &&
-        params &&
-        (typeof params.requestId === 'string' || typeof params.requestId === 'number')
-      ) {
+      else if (method === 'notifications/cancelled' && params && isId(params.requestId)) {
         // A cancelled request may never be answered; don't report it lost later.
         this.inFlight.delete(params.requestId);
         this.streams.delete(params.requestId);

@@ -622,4 +622,45 @@ describe('the shim, as a client spawns it', () => {
       client.close();
     }
   }, 60_000);
+
+  it('keeps number ids past 2^53 apart, and answers them itself as written when its gateway dies', async () => {
+    const gateway = await runningGatewayProcess();
+    const { client } = await rawShimListingFx(['--connect-timeout', '1000'], noGateway);
+    // Both read as 9007199254740992 by JSON.parse: two different requests all the same.
+    const ids = ['9007199254740993', '9007199254740992'];
+    const slow = (id: string) =>
+      `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"fx__slow",` +
+      `"arguments":{"steps":100,"delayMs":100},"_meta":{"progressToken":"p${id}"}}}`;
+    /** The id text and error message of each answer line, as written. */
+    const answers = () =>
+      client.lines.flatMap((line) => {
+        const m = /^\{"jsonrpc":"2\.0","id":([^,]+),"(?:result|error)"/.exec(line);
+        return m ? [{ id: m[1], message: (JSON.parse(line) as Answer).error?.message ?? '' }] : [];
+      });
+    const answersTo = (id: string) => answers().filter((a) => a.id === id);
+    try {
+      for (const id of ids) client.sendText(slow(id));
+      await waitFor(
+        () => ids.every((id) => client.lines.some((l) => l.includes(`"progressToken":"p${id}"`))),
+        15_000,
+        'both calls running',
+      );
+      expect(answersTo(ids[0]!)).toEqual([]);
+      expect(answersTo(ids[1]!)).toEqual([]);
+      // The same id again is in use, and said so with the id as written.
+      client.sendText(slow(ids[0]!));
+      await waitFor(() => answersTo(ids[0]!).length === 1, 5000, 'the refusal');
+      expect(answersTo(ids[0]!)[0]!.message).toBe(`request id ${ids[0]} is already in use by a request in flight`);
+
+      gateway.kill('SIGKILL');
+      await waitFor(() => ids.every((id) => answersTo(id).some((a) => /restarted/.test(a.message))), 10_000, 'both');
+      for (const id of ids) expect(answersTo(id).at(-1)!.message).toMatch(/gateway stopped or restarted\)/);
+      // With no gateway at all: the shim's answer carries the id as written too.
+      client.sendText(slow('1.50'));
+      await waitFor(() => answersTo('1.50').length === 1, 10_000, 'an answer with no gateway');
+      expect(answersTo('1.50')[0]!.message).toMatch(/^Switchboard is not running/);
+    } finally {
+      client.close();
+    }
+  }, 60_000);
 });

@@ -498,9 +498,16 @@ describe('shim', () => {
     const shim = new Shim();
     shim.send(INIT);
     await shim.response(1);
-    // Over the 64 MiB the shim relays: the request gets its answer from the shim itself.
-    shim.child.stdin.write(`{"jsonrpc":"2.0","id":22,"method":"test/echo","params":{"x":"${'a'.repeat(65 << 20)}"}}\n`);
-    const tooLong = await shim.response(22, 20_000);
+    // Over the 64 MiB the shim relays: the request gets its answer from the shim itself, with its id
+    // as written (JSON.parse reads it as 12345678901234567000).
+    const id = '12345678901234567890';
+    shim.child.stdin.write(
+      `{"jsonrpc":"2.0","id":${id},"method":"test/echo","params":{"x":"${'a'.repeat(65 << 20)}"}}\n`,
+    );
+    const tooLong = await shim.response(Number(id), 20_000);
+    expect(shim.rawLines.find((l) => l.includes('-32003'))).toMatch(
+      new RegExp(`^\\{"jsonrpc":"2\\.0","id":${id},"error"`),
+    );
     expect(tooLong.error?.code).toBe(-32003);
     expect(tooLong.error?.message).toMatch(
       /^Message of 68157\d+ bytes is over the 67108864-byte limit of the Switchboard shim$/,

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { peekResponseId } from '../../../main/shared/wire.ts';
+import { idFromText } from '../../../main/shared/exact-numbers.ts';
 
 describe('peekResponseId', () => {
   it('reads numeric ids of results and errors', () => {
     expect(peekResponseId('{"jsonrpc":"2.0","id":1,"result":{}}')).toBe(1);
     expect(peekResponseId('{"jsonrpc":"2.0","id":0,"result":{}}')).toBe(0);
     expect(peekResponseId('{"jsonrpc":"2.0","id":-7,"error":{"code":-1,"message":"x"}}')).toBe(-7);
-    expect(peekResponseId('{"jsonrpc":"2.0","id":1.5,"result":{}}')).toBe(1.5);
+    // Not a safe integer: kept as written, the same value the client's request was read as.
+    expect(peekResponseId('{"jsonrpc":"2.0","id":1.5,"result":{}}')).toBe(idFromText('1.5'));
+    expect(JSON.stringify(peekResponseId('{"jsonrpc":"2.0","id":1.50,"result":{}}'))).toBe('1.50');
+    expect(JSON.stringify(peekResponseId('{"jsonrpc":"2.0","id":9007199254740993,"result":{}}'))).toBe(
+      '9007199254740993',
+    );
     expect(peekResponseId('{"jsonrpc":"2.0","id":2e3,"result":{}}')).toBe(2000);
   });
 
