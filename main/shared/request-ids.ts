@@ -5,6 +5,12 @@
 
 import type { ExactNumber } from './exact-numbers.ts';
 
+/**
+ * A message's id in its first bytes, for the answer to a line too long to parse: a number (as JSON
+ * writes one) or a string of up to 1024 characters. The shim and the gateway read it alike.
+ */
+export const ID_IN_HEAD = /"id"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"[^"\\]{0,1024}")/;
+
 /** The longest string id a client's request may have, in characters. */
 export const MAX_REQUEST_ID_LENGTH = 1024;
 

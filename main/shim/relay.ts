@@ -14,6 +14,7 @@ import { gatewayLaunch, spawnGatewayDetached, type GatewayLaunch } from './gatew
 import { isUtf8 } from 'node:buffer';
 import { LineSplitter } from '../shared/lines.ts';
 import { idFromText, withExactIds } from '../shared/exact-numbers.ts';
+import { ID_IN_HEAD } from '../shared/request-ids.ts';
 import { ClientSession, eachId, isId, OWN_ID_PREFIX, type Id } from './session.ts';
 
 export interface ShimOptions {
@@ -60,8 +61,6 @@ const PROBE_MS = 5000;
 /** JSON-RPC error code for a message over the size limit (the engine's MessageTooLarge). */
 const MESSAGE_TOO_LARGE = -32003;
 const MAX_QUICK_DROPS = 5;
-/** A message's id in its first bytes: a number (as JSON writes one) or a string of up to 1024 characters. */
-const ID_IN_HEAD = /"id"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"[^"\\]{0,1024}")/;
 /** Enough of a gateway line to read any tracked id (1024 chars, even fully escaped). */
 const PEEK_BYTES = 8192;
 

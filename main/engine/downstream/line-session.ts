@@ -19,7 +19,7 @@ import {
 import { BatchAnswers, batchRefusal, readBatch } from './batch.ts';
 import { Outbox } from './outbox.ts';
 import { isStatelessRequest, type StatelessDispatcher } from './stateless.ts';
-import { idInUse } from '../../shared/request-ids.ts';
+import { ID_IN_HEAD, idInUse } from '../../shared/request-ids.ts';
 import { idFromText } from '../../shared/exact-numbers.ts';
 import { tooManyRequests, type SendFn, type Session, type TransportKind } from './session.ts';
 
@@ -156,7 +156,7 @@ export function attachLineSession(opts: LineSessionOptions): Session {
       else receive(parsed.message);
     },
     onOverflow: (bytes, head) => {
-      const id = /"id"\s*:\s*(\d+|"[^"\\]*")/.exec(head)?.[1];
+      const id = ID_IN_HEAD.exec(head)?.[1];
       write(
         failure(id === undefined ? null : idFromText(id), {
           code: RpcCode.MessageTooLarge,

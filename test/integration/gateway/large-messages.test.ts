@@ -73,6 +73,12 @@ describe('large messages', () => {
         code: -32003,
         message: expect.stringMatching(/over the 8388608-byte limit/),
       });
+      // Refused by its first bytes, the id read from them as written: a negative one, a decimal one.
+      for (const id of ['-7', '1.50']) {
+        const echo = JSON.stringify({ name: 'fx__echo', arguments: { message: 'z'.repeat(9 * MiB) } });
+        client.sendText(`{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":${echo}}`);
+        await waitFor(() => client.lines.find((line) => line.startsWith(`{"jsonrpc":"2.0","id":${id},"error"`)));
+      }
       client.send({
         jsonrpc: '2.0',
         id: 3,
