@@ -74,8 +74,11 @@ export interface ServerView {
   pid?: number;
   /** Times the backend was restarted after a crash or lost connection. */
   restarts: number;
-  /** Tools the server currently offers (0 until it is ready). */
-  toolCount: number;
+  /**
+   * Tools the server currently offers. Absent while they are not known (not ready yet, turned off,
+   * down, or its tools/list failed): unknown, not none.
+   */
+  toolCount?: number;
   /**
    * Tools it lists that MCP clients would refuse (a malformed schema, a name listed twice), left out
    * of every list: one line each, `tool "x" (why)`. Absent when there are none.
@@ -83,7 +86,7 @@ export interface ServerView {
   leftOutTools?: string[];
   /**
    * Why the server's tools/list failed (an error answer, a timeout), while no list of it is known: its
-   * tools are unknown, not none (`toolCount` reads 0). Absent once a list has been read.
+   * tools are unknown, not none (`toolCount` is absent). Absent once a list has been read.
    */
   toolsError?: string;
   /** Turned off in the config (`"disabled": true`): kept, not started. */

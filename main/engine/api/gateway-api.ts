@@ -248,8 +248,8 @@ function serverView(s: ServerRow): ServerView {
     ...(s.transport === undefined ? {} : { transport: s.transport }),
     state: s.state,
     restarts: s.restarts,
-    toolCount: s.toolCount ?? 0,
   };
+  if (s.toolCount !== undefined) view.toolCount = s.toolCount;
   if (s.lastError !== undefined) view.lastError = s.lastError;
   if (s.pid !== undefined) view.pid = s.pid;
   if (s.leftOutTools?.length) view.leftOutTools = s.leftOutTools;

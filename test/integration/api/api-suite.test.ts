@@ -82,7 +82,7 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     api = bound.client;
     // Tests of the other binding restart servers: start from all ready, with their catalogs.
     await waitFor(
-      async () => (await api.listServers()).every((s) => s.state === 'ready' && s.toolCount > 0),
+      async () => (await api.listServers()).every((s) => s.state === 'ready' && (s.toolCount ?? 0) > 0),
       20_000,
       'every server ready with its tools',
     );
@@ -183,7 +183,7 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
       // Ready in a new process, and, once its tools are listed again, with its tool count.
       const after = await events.next(
         (list) =>
-          list.some((s) => s.name === 'other' && s.state === 'ready' && s.pid !== before.pid && s.toolCount > 0),
+          list.some((s) => s.name === 'other' && s.state === 'ready' && s.pid !== before.pid && (s.toolCount ?? 0) > 0),
         'other ready in a new process, with its tools',
       );
       expect(after.find((s) => s.name === 'other')!.toolCount).toBe(before.toolCount);
@@ -214,7 +214,7 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
       await api.setPaused(false);
       await status.next((s) => !s.paused, 'resumed');
       await waitFor(
-        async () => (await api.listServers()).every((s) => s.state === 'ready' && s.toolCount > 0),
+        async () => (await api.listServers()).every((s) => s.state === 'ready' && (s.toolCount ?? 0) > 0),
         20_000,
         'every server ready again',
       );
@@ -613,7 +613,7 @@ describe('both bindings', () => {
     const http = await httpApi(gateway);
     const ipc = await ipcApi(gateway);
     await waitFor(
-      async () => (await http.client.listServers()).every((s) => s.state === 'ready' && s.toolCount > 0),
+      async () => (await http.client.listServers()).every((s) => s.state === 'ready' && (s.toolCount ?? 0) > 0),
       20_000,
       'every server ready with its tools',
     );

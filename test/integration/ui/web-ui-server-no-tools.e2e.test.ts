@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import { ROOT, fixtureServer, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import { jsonResponder, startHttpHandler, type TestServer } from '../../fixtures/handlers/servers.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -17,19 +18,24 @@ describe('an open server without tools in the web UI', () => {
   let gateway: Gateway;
   let browser: TestBrowser;
   let page: Page;
+  let handler: TestServer;
 
   beforeAll(async () => {
     dir = await tempDir('sb-ui-no-tools-');
+    // Ready, and lists no tools at all.
+    handler = await startHttpHandler(jsonResponder(() => ({ tools: [] })));
     const config = await writeConfig(dir.dir, {
       mcpServers: {
         off: { ...fixtureServer('off'), disabled: true },
         broken: fixtureServer('broken', { FIXTURE_FAIL_START: '1' }),
+        empty: { handler: handler.address },
       },
     });
     // One try: it gives up at once.
     const backoff = { initialMs: 50, maxMs: 100, maxAttempts: 1, stableMs: 60_000 };
     gateway = await startGateway(config, { uiDir: UI_DIR, backoff });
     await waitFor(() => gateway.servers().find((s) => s.name === 'broken')?.state === 'failed', 10_000, 'broken');
+    await waitFor(() => gateway.servers().find((s) => s.name === 'empty')?.state === 'ready', 10_000, 'empty');
     browser = await openWebUi(gateway.uiLoginUrl()!);
     page = browser.page;
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Servers' }).click();
@@ -37,6 +43,7 @@ describe('an open server without tools in the web UI', () => {
   afterAll(async () => {
     await browser?.close();
     await gateway?.stop();
+    await handler?.close();
     await dir?.cleanup();
   });
 
@@ -48,6 +55,26 @@ describe('an open server without tools in the web UI', () => {
     // What follows the heading.
     return heading.evaluate((h) => h.nextElementSibling?.textContent?.trim() ?? '');
   };
+
+  it('reads the tool count of a server off or failed as unknown, not 0; one ready with none reads 0', async () => {
+    const toolsCell = (name: string) =>
+      page
+        .getByRole('row', { name: new RegExp(`^${name} `) })
+        .getByRole('cell')
+        .nth(3);
+    for (const name of ['off', 'broken']) {
+      const cell = page.getByRole('row', { name: new RegExp(`^${name} `) }).getByRole('cell', {
+        name: 'Tools unknown until it is running',
+      });
+      await cell.waitFor();
+      // What shows is a dash, not 0.
+      expect(await cell.getByText('—', { exact: true }).isVisible()).toBe(true);
+      expect(await cell.getByText('0').count()).toBe(0);
+    }
+    expect((await toolsCell('empty').innerText()).trim()).toBe('0');
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: path.join(await screenshotDir(), 'servers-tools-unknown-off-failed.png') });
+  });
 
   it('says a server turned off has no tools until it is turned on', async () => {
     expect(await tools('off')).toBe(
