@@ -76,6 +76,23 @@ describe('the Profiles screen in two tabs', () => {
     await dir?.cleanup();
   });
 
+  it('opens Edit on its first field, the description: the name, not changed there, is no field', async () => {
+    const form = await editWork(one);
+    const description = form.getByRole('textbox', { name: 'Description (optional)' });
+    await waitFor(() => description.evaluate((field) => field === field.ownerDocument.activeElement), 5_000, 'focus');
+    // The keyboard starts on the form's first field: nothing above it looks like one that can be typed in.
+    expect(
+      await form
+        .getByRole('textbox')
+        .first()
+        .evaluate((field) => field === field.ownerDocument.activeElement),
+    ).toBe(true);
+    await form.getByText('Clients reach it by its name, so it is not changed here.').waitFor();
+    await form.getByText('work', { exact: true }).waitFor();
+    await one.screenshot({ path: path.join(shots, 'profiles-edit-name.png') });
+    await form.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('keeps a server added in the other tab when this one saves its description', async () => {
     const first = await editWork(one);
     const second = await editWork(two);
