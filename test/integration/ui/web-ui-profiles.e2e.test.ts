@@ -93,6 +93,29 @@ describe('the Profiles screen in two tabs', () => {
     await form.getByRole('button', { name: 'Cancel' }).click();
   });
 
+  it("names each profile's tool names toggle by whose they are, still showing just names", async () => {
+    await one.getByRole('link', { name: 'Profiles' }).click();
+    const work = one.getByLabel('Tool names of work', { exact: true });
+    await work.waitFor();
+    expect((await work.innerText()).trim()).toBe('names');
+    // The toggles as Chromium gives them to a screen reader (a summary has no ARIA role Playwright could find it by):
+    // each says whose names it shows, none is just "names".
+    const cdp = await one.context().newCDPSession(one);
+    try {
+      const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+        nodes: { role?: { value: string }; name?: { value: string } }[];
+      };
+      const toggles = nodes.filter((n) => n.role?.value === 'DisclosureTriangle').map((n) => n.name?.value);
+      expect(toggles).toEqual(['Tool names of default', 'Tool names of work']);
+    } finally {
+      await cdp.detach();
+    }
+    await work.click();
+    await one.getByRole('list', { name: 'Tools of work' }).waitFor();
+    await one.screenshot({ path: path.join(shots, 'profiles-tool-names-open.png') });
+    await work.click();
+  });
+
   it('keeps a server added in the other tab when this one saves its description', async () => {
     const first = await editWork(one);
     const second = await editWork(two);
