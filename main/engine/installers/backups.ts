@@ -320,9 +320,12 @@ export async function dropBackup(stateDir: string, record: BackupRecord): Promis
   await rm(recordPath(stateDir, record.client), { force: true });
 }
 
-/** What the last restore left the client's file as: its hash, or null when it removed the file. */
+/**
+ * What the last restore left the client's file as: its hash, or "none" when it removed the file.
+ * Beside the backups, not among them: a restore leaves no backup behind.
+ */
 function restoredPath(stateDir: string, client: string): string {
-  return path.join(backupDir(stateDir), `${client}.restored`);
+  return path.join(stateDir, 'restores', client);
 }
 
 /**
@@ -332,7 +335,12 @@ function restoredPath(stateDir: string, client: string): string {
  */
 export async function noteRestored(stateDir: string, client: string, hash: string | null): Promise<void> {
   // Only a watcher's word on who removed the entry depends on it: a restore done is not failed for it.
-  await Promise.allSettled([writeFile(restoredPath(stateDir, client), hash ?? 'none', { mode: 0o600 })]);
+  const file = restoredPath(stateDir, client);
+  await Promise.allSettled([
+    mkdir(path.dirname(file), { recursive: true, mode: 0o700 }).then(() =>
+      writeFile(file, hash ?? 'none', { mode: 0o600 }),
+    ),
+  ]);
 }
 
 /** Whether the file, as `hash` says it is now, is what the last restore left (see noteRestored). */
