@@ -14,6 +14,7 @@ import {
   type HandlerUpstreamDeps,
 } from '../../../main/engine/upstreams/handler/handler-upstream.ts';
 import { FastcgiClient, FastcgiError } from '../../../main/engine/upstreams/handler/fastcgi/index.ts';
+import { encodeRecord, RecordType } from '../../../main/engine/upstreams/handler/fastcgi/records.ts';
 import type { Upstream } from '../../../main/engine/upstreams/types.ts';
 import { freePort } from '../../fixtures/servers/http-everything.ts';
 import { EXAMPLE_PHP, MISBEHAVE_PHP, startPhpFpm, type PhpFpm } from '../../fixtures/handlers/php-fpm.ts';
@@ -631,6 +632,28 @@ describe('FastCGI servers that break the protocol', () => {
         `boom: database unreachable`,
     );
     expect(err.stderr).toBe('boom: database unreachable\nat line 3');
+  });
+
+  it('stderr: a character split over two records reads whole, and a long one is cut between characters', async () => {
+    const e = Buffer.from('é'); // two bytes
+    const server = await rawServer((id, socket) =>
+      socket.write(
+        Buffer.concat([
+          // "café!" with its é split over two records, then 5000 bytes of é: the 4 KiB kept end mid-é.
+          encodeRecord(RecordType.Stderr, id, Buffer.concat([Buffer.from('caf'), e.subarray(0, 1)])),
+          encodeRecord(RecordType.Stderr, id, Buffer.concat([e.subarray(1), Buffer.from('!\n')])),
+          encodeRecord(RecordType.Stderr, id, Buffer.from('é'.repeat(2500))),
+          raw.stdout(id, 'Content-Type: application/json\r\n\r\n{}'),
+          raw.end(id, 3),
+        ]),
+      ),
+    );
+    const u = upstream('accents', server.address);
+    await u.whenReady(5000);
+    const err = await failure(u.request('tools/call', { name: 'go', arguments: {} }));
+    expect(err.message).toMatch(/the script ended with status 3: café!$/);
+    // 7 bytes of "café!\n", then 4089 of é: 2044 whole ones; the byte of the one cut is counted as left out.
+    expect(err.stderr).toBe(`café!\n${'é'.repeat(2044)}\n[${5000 - 4088} more bytes of stderr not kept]`);
   });
 
   it('a timeout after bytes that are no whole reply says they came, not that nothing did', async () => {

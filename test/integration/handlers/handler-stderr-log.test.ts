@@ -59,6 +59,24 @@ describe("a FastCGI script's stderr in its server's log", () => {
     await waitFor(async () => (await logFile()).includes(said), 10_000, 'the line in php.log');
   });
 
+  it('keeps the start of a long stderr and says how much of it was left out', async () => {
+    // 300 lines of about 40 bytes: three times what a reply keeps (4 KiB).
+    const result = await client.callTool({ name: 'php__warning', arguments: { lines: 300 } });
+    expect(result.isError).toBeFalsy();
+    const mark = await waitFor(
+      () => live.find((l) => l.server === 'php' && /more bytes of stderr not kept/.test(l.text)),
+      10_000,
+      'the line saying stderr was cut',
+    );
+    const left = Number(/\[(\d+) more bytes of stderr not kept\]/.exec(mark.text)?.[1]);
+    expect(left).toBeGreaterThan(4096);
+    const kept = live.filter((l) => l.server === 'php' && l.text.includes('of a long trace'));
+    expect(kept.some((l) => l.text.includes('détail 001 of a long trace'))).toBe(true);
+    expect(kept.some((l) => l.text.includes('détail 300'))).toBe(false);
+    // Cut between characters: nothing shows as a replacement character.
+    expect(live.some((l) => l.text.includes('\uFFFD'))).toBe(false);
+  });
+
   it('hides the key a failing script printed to stderr, everywhere the log goes', async () => {
     // A 500 from the script: the client gets an error (its message quotes the stderr, hidden too).
     await expect(client.callTool({ name: 'php__leak_key', arguments: {} })).rejects.toThrow(/answered HTTP 500/);

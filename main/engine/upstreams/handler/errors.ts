@@ -33,7 +33,7 @@ export interface HandlerErrorDetails {
   raw?: Buffer | string;
   /** HTTP status, or the CGI Status of a FastCGI reply. */
   status?: number;
-  /** FastCGI stderr (truncated). */
+  /** FastCGI stderr, as the connection kept it (its start, and a note of what was left out). */
   stderr?: string;
   /** The handler is there but did not answer in time, or every connection to it was taken. */
   busy?: boolean;
@@ -63,7 +63,8 @@ export class HandlerError extends GatewayError {
       if (truncated) this.rawTruncated = true;
     }
     if (details.status !== undefined) this.status = details.status;
-    if (details.stderr) this.stderr = details.stderr.slice(0, RAW_REPLY_KEEP);
+    // Kept as the FastCGI connection cut it (STDERR_KEEP bytes), with its note of what it left out.
+    if (details.stderr) this.stderr = details.stderr;
     if (details.busy) this.busy = true;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }

@@ -118,7 +118,10 @@ interface Pending {
   foreignId?: number;
   /** Records came for more than one request id other than ours. */
   foreignIds?: boolean;
-  stderr: string;
+  /** The start of its stderr (at most STDERR_KEEP bytes), and how many bytes after it were left out. */
+  stderr: Buffer[];
+  stderrBytes: number;
+  stderrDropped: number;
   maxBytes: number;
 }
 
@@ -156,6 +159,37 @@ function describeCounted(pending: Pending): string {
 }
 
 /** The reply received so far. */
+/** Keeps the start of a reply's stderr; a copy, as the record's content is a view of the socket's data. */
+function keepStderr(pending: Pending, content: Buffer): void {
+  const room = STDERR_KEEP - pending.stderrBytes;
+  const kept = content.length <= room ? content : content.subarray(0, room);
+  if (kept.length > 0) pending.stderr.push(Buffer.from(kept));
+  pending.stderrBytes += kept.length;
+  pending.stderrDropped += content.length - kept.length;
+}
+
+/**
+ * The stderr kept, as text: decoded whole (a character can span two records), cut where a character
+ * starts, and saying how much was left out (a stack trace that stops mid-line looks complete otherwise).
+ */
+function stderrOf(pending: Pending): string {
+  const bytes = Buffer.concat(pending.stderr, pending.stderrBytes);
+  if (pending.stderrDropped === 0) return bytes.toString('utf8');
+  const end = bytes.length - incompleteTail(bytes);
+  const left = pending.stderrDropped + bytes.length - end;
+  return `${bytes.toString('utf8', 0, end)}\n[${left} more bytes of stderr not kept]`;
+}
+
+/** How many bytes at the end of `bytes` are a UTF-8 character cut short (0 to 3). */
+function incompleteTail(bytes: Buffer): number {
+  let continuation = 0;
+  while (continuation < 3 && (bytes[bytes.length - 1 - continuation]! & 0xc0) === 0x80) continuation++;
+  const lead = bytes[bytes.length - 1 - continuation];
+  if (lead === undefined || lead < 0xc0) return 0;
+  const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+  return length > continuation + 1 ? continuation + 1 : 0;
+}
+
 function stdoutOf(pending: Pending): Buffer {
   return pending.stdout.subarray(0, pending.stdoutBytes);
 }
@@ -302,7 +336,9 @@ export class FastcgiConnection {
         headersChecked: false,
         counted: { stdout: 0, stderr: 0, foreign: 0, management: 0, other: 0 },
         wireBytes: 0,
-        stderr: '',
+        stderr: [],
+        stderrBytes: 0,
+        stderrDropped: 0,
         maxBytes,
       };
       const records = [
@@ -394,8 +430,7 @@ export class FastcgiConnection {
           }
         }
       } else if (record.type === RecordType.Stderr) {
-        if (pending.stderr.length < STDERR_KEEP)
-          pending.stderr = (pending.stderr + record.content.toString('utf8')).slice(0, STDERR_KEEP);
+        keepStderr(pending, record.content);
       } else if (record.type === RecordType.EndRequest) {
         this.finish(pending, record.content);
         // Bytes after the end, as for bytes nobody asked for: the next reply would be read with them.
@@ -438,7 +473,7 @@ export class FastcgiConnection {
     this.lastReplyAt = Date.now();
     const stdout = stdoutOf(pending);
     if (end.appStatus !== 0) {
-      const stderr = pending.stderr.trim();
+      const stderr = stderrOf(pending).trim();
       pending.reject(
         this.withOutput(
           new FastcgiError(
@@ -450,7 +485,7 @@ export class FastcgiConnection {
       );
       return;
     }
-    pending.resolve({ stdout, stderr: pending.stderr, appStatus: end.appStatus });
+    pending.resolve({ stdout, stderr: stderrOf(pending), appStatus: end.appStatus });
   }
 
   private fail(err: FastcgiError): void {
@@ -467,7 +502,7 @@ export class FastcgiConnection {
     if (pending) {
       this.pending = undefined;
       // A write refused because the server had already gone: it never saw the request.
-      const notSent = pending.stdoutBytes === 0 && pending.stderr === '' && err?.syscall === 'write';
+      const notSent = pending.stdoutBytes === 0 && pending.stderrBytes === 0 && err?.syscall === 'write';
       const how =
         err?.code === 'ECONNRESET'
           ? 'reset the connection'
@@ -506,7 +541,7 @@ export class FastcgiConnection {
       cause: err.cause,
       ...(err.notSent ? { notSent: true } : {}),
     };
-    if (pending.stderr) extra.stderr = pending.stderr;
+    if (pending.stderrBytes) extra.stderr = stderrOf(pending);
     if (pending.stdoutBytes) extra.partial = stdoutOf(pending);
     return new FastcgiError(err.kind, err.message, extra);
   }
