@@ -121,7 +121,6 @@ export class ClientInstalls {
     if (!this.setup || this.fileWatch) return;
     this.fileWatch = new ClientFileWatch({
       context: this.setup.context,
-      shim: this.setup.shim('default'),
       onChange: (change) => {
         if (change.change === 'entry-removed' && !change.bySwitchboard) this.dropped.set(change.client, Date.now());
         else if (change.change !== 'error') this.dropped.delete(change.client);

@@ -16,14 +16,11 @@ import {
   watchClient,
   type ClientWatcher,
   type InstallerContext,
-  type ShimCommand,
 } from '../installers/index.ts';
 import { errorMessage } from '../protocol/errors.ts';
 
 export interface ClientFileWatchOptions {
   context: InstallerContext;
-  /** The entry the watcher would write back (it does not: it only reports). */
-  shim: ShimCommand;
   onChange(change: ClientFileChange): void;
   log?: (text: string) => void;
   /** Quiet time after a change before the file is read. Default 300 ms. */
@@ -93,7 +90,6 @@ export class ClientFileWatch {
     if (folder === undefined) return;
     const def = clientDefinition(id);
     const watcher = watchClient(id, this.opts.context, {
-      shim: this.opts.shim,
       debounceMs: this.opts.debounceMs ?? 300,
       onEvent: (event) =>
         this.opts.onChange({

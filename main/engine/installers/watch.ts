@@ -40,16 +40,21 @@ export interface ClientWatchEvent {
   bySwitchboard: boolean;
 }
 
-export interface WatchClientOptions {
-  shim: ShimCommand;
-  /** Put our entry back when the client drops it (default false: only report). */
-  reapply?: boolean;
+export type WatchClientOptions = {
   /** Quiet time after the last change before the file is read (default 300 ms). */
   debounceMs?: number;
-  /** Re-adds allowed per minute before giving up (default 3). */
-  maxReappliesPerMinute?: number;
   onEvent(event: ClientWatchEvent): void;
-}
+} & (
+  | { reapply?: false }
+  | {
+      /** Put our entry back when the client drops it (by default it is only reported). */
+      reapply: true;
+      /** The entry put back. */
+      shim: ShimCommand;
+      /** Re-adds allowed per minute before giving up (default 3). */
+      maxReappliesPerMinute?: number;
+    }
+);
 
 export interface ClientWatcher {
   /** Resolves once the watcher has read the file and is listening. */
@@ -75,7 +80,6 @@ const RECHECK_MS = 1000;
 export function watchClient(id: ClientId | string, ctx: InstallerContext, options: WatchClientOptions): ClientWatcher {
   const def = clientDefinition(id);
   const debounceMs = options.debounceMs ?? 300;
-  const budget = options.maxReappliesPerMinute ?? 3;
   const watchers: FSWatcher[] = [];
   const reapplied: number[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -182,7 +186,7 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
         return;
       }
       emit('entry-removed', `${def.name}'s config (${file}) no longer has the "${ENTRY_NAME}" entry`);
-      if (options.reapply) await reapply();
+      if (options.reapply) await reapply(options.shim, options.maxReappliesPerMinute ?? 3);
       else {
         hadEntry = false;
         return;
@@ -191,7 +195,7 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
     hadEntry = state.has || hadEntry;
   };
 
-  const reapply = async () => {
+  const reapply = async (shim: ShimCommand, budget: number) => {
     const now = Date.now();
     while (reapplied.length > 0 && now - reapplied[0]! > 60_000) reapplied.shift();
     if (reapplied.length >= budget) {
@@ -205,7 +209,7 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
     }
     reapplied.push(now);
     try {
-      const result = await installClient(def.id, ctx, options.shim);
+      const result = await installClient(def.id, ctx, shim);
       ourWrite = sha256(result.plan.after);
       lastSeen = ourWrite;
       hadEntry = true;

@@ -176,7 +176,6 @@ describe('a large ~/.claude.json', () => {
     const events: ClientWatchEvent[] = [];
     const saves = 10;
     const watcher = watchClient('claude-code', home.ctx, {
-      shim: SHIM,
       debounceMs: 50,
       onEvent: (e) => events.push(e),
     });

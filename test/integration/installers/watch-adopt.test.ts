@@ -47,7 +47,6 @@ describe('watchClient', () => {
     await installClient('claude-desktop', home.ctx, SHIM);
     const events: ClientWatchEvent[] = [];
     const watcher = watchClient('claude-desktop', home.ctx, {
-      shim: SHIM,
       debounceMs: 50,
       onEvent: (e) => events.push(e),
     });
@@ -94,7 +93,6 @@ describe('watchClient', () => {
     const installed = await readFile(home.file('claude-desktop'), 'utf8');
     const events: ClientWatchEvent[] = [];
     const watcher = watchClient('claude-desktop', home.ctx, {
-      shim: SHIM,
       debounceMs: 50,
       onEvent: (e) => events.push(e),
     });

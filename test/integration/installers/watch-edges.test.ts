@@ -29,7 +29,7 @@ afterEach(async () => {
 /** The events of a watcher of `client`'s file, once it listens. */
 async function watched(client: 'claude-desktop' | 'cursor' | 'claude-code'): Promise<ClientWatchEvent[]> {
   const events: ClientWatchEvent[] = [];
-  const watcher = watchClient(client, home!.ctx, { shim: SHIM, debounceMs: 50, onEvent: (e) => events.push(e) });
+  const watcher = watchClient(client, home!.ctx, { debounceMs: 50, onEvent: (e) => events.push(e) });
   closers.push(() => watcher.close());
   await watcher.ready;
   return events;
@@ -40,7 +40,6 @@ function fileWatch(): { changes: ClientFileChange[]; logs: string[]; watch: Clie
   const logs: string[] = [];
   const watch = new ClientFileWatch({
     context: home!.ctx,
-    shim: SHIM,
     debounceMs: 50,
     onChange: (c) => changes.push(c),
     log: (t) => logs.push(t),

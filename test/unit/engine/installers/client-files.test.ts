@@ -58,7 +58,7 @@ describe('one file for install, detect, verify and watch', () => {
     expect(await verifyClient('lm-studio', ctx, SHIM)).toEqual({ ok: true });
 
     const events: ClientWatchEvent[] = [];
-    const watcher = watchClient('lm-studio', ctx, { shim: SHIM, debounceMs: 50, onEvent: (e) => events.push(e) });
+    const watcher = watchClient('lm-studio', ctx, { debounceMs: 50, onEvent: (e) => events.push(e) });
     await watcher.ready;
     await writeFile(pointed, '{ "mcpServers": {} }\n');
     const removed = await waitFor(() => events.find((e) => e.type === 'entry-removed'));
