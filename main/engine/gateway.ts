@@ -1852,8 +1852,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         });
         return before;
       }
-      const wait = Math.round(this.nextKeychainTryMs() / 1000);
-      const again = `tried again by itself after ${wait} s, then less often; Restart on the Servers screen tries now`;
+      // No "in N s": the text stays up while the tries go on, each later than the last.
+      const most = Math.round(this.keychainRetryMaxMs() / 60_000);
+      const again =
+        `tried again by itself, less often each time, at most every ${most} min; ` +
+        'Restart on the Servers screen tries now';
       const resolveError = `${errorMessage(err)} (${again})`;
       return { running: { ...server, isolated, resolveError }, secrets: [], waitsForKeychain: true };
     }
@@ -1879,8 +1882,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** How long until the next try of what waits for the keychain: twice as long after each that failed. */
   private nextKeychainTryMs(): number {
     const first = this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS;
-    const maxMs = Math.max(first, KEYCHAIN_RETRY_MAX_MS);
+    const maxMs = this.keychainRetryMaxMs();
     return backoffDelay({ initialMs: first, maxMs, maxAttempts: Infinity, stableMs: 0 }, this.keychainTries + 1);
+  }
+
+  private keychainRetryMaxMs(): number {
+    return Math.max(this.opts.keychainRetryMs ?? KEYCHAIN_RETRY_MS, KEYCHAIN_RETRY_MAX_MS);
   }
 
   private retryKeychain(): void {
