@@ -30,6 +30,7 @@ import {
   type Gateway,
   type GatewayInfo,
   type GatewayOptions,
+  statusText,
   userInstallerContext,
   withoutServerName,
 } from '../engine/index.ts';
@@ -116,9 +117,12 @@ export async function serve(
     }),
   );
   gateway.on('log', (line) => log(formatLogLine(line)));
-  gateway.on('status', (s) =>
-    log(`server "${s.name}" ${s.state}${s.lastError && s.state !== 'ready' ? `: ${s.lastError}` : ''}`),
-  );
+  // In the words of the server's log: "server "x" exited with code 1: …; restarting in 2 s", not "… backoff: …".
+  const errorSaid = new Map<string, string | undefined>();
+  gateway.on('status', (s) => {
+    log(`server "${s.name}" ${statusText(s, errorSaid.get(s.name))}`);
+    errorSaid.set(s.name, s.lastError);
+  });
   let configError = false;
   gateway.on('config-error', (e) => {
     configError = true;
@@ -702,7 +706,7 @@ export async function doctor(opts: Common): Promise<number> {
         } else if (needsLogin(s)) {
           const why = s.auth?.reason === undefined ? '' : ` (${printable(s.auth.reason)})`;
           bad(`${s.name}: needs login${why}: run "switchboard login ${s.name}", or use Log in in Switchboard`);
-        } else bad(`${s.name}: ${s.state}${s.lastError ? `: ${s.lastError}` : ''}`);
+        } else bad(`${s.name}: ${statusText(s)}`);
       }
       return 0;
     });

@@ -1,14 +1,24 @@
 /**
  * A server's log in its detail on the Servers screen, in real Chromium: a server added with the Add
  * server form opens at once, while its first lines are coming live and are also in the log the
- * screen fetches; each shows once. Its tools show once it is ready, however late its log is read.
+ * screen fetches; each shows once. Its tools show once it is ready, however late its log is read. A
+ * server that will not start says why, and when it is started again, in words.
  */
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
-import { FIXTURE, NODE, ROOT, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
+import {
+  FIXTURE,
+  NODE,
+  ROOT,
+  fixtureServer,
+  startGateway,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from '../../helpers/gateway.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer/dist');
 
@@ -60,5 +70,20 @@ describe("a server's log on the Servers screen", () => {
     await waitFor(async () => (await detail.getByText('No tools (yet)').count()) === 0, 5000, 'its tools');
     expect(await seriousA11yProblems(page)).toEqual([]);
     await page.screenshot({ path: path.join(await screenshotDir(), 'server-log-added.png'), fullPage: true });
+  });
+
+  it('says in words why a server that will not start is started again, and when it is given up on', async () => {
+    await gateway.addServer('flaky', fixtureServer('flaky', { FIXTURE_FAIL_START: '1' }));
+    await page.getByRole('button', { name: 'flaky', exact: true }).click();
+    const log = page.getByRole('region', { name: 'Server flaky' }).getByLabel('Log of flaky');
+    await waitFor(async () => / failed: gave up after 4 tries: /.test(await log.innerText()), 10_000, 'given up');
+    const text = await log.innerText();
+    // What happened and what comes next, as the screen says "restarting soon": not the engine's "backoff".
+    expect(text).toMatch(/ exited with code 3: .*refusing to start.*; restarting in 50 ms$/m);
+    expect(text).not.toMatch(/backoff/);
+    // Each start after it is a start, not the error again ("starting: exited with code 3: …").
+    expect(text).toMatch(/ starting$/m);
+    expect(text).not.toMatch(/ starting: /);
+    await page.screenshot({ path: path.join(await screenshotDir(), 'server-log-restarting.png'), fullPage: true });
   });
 });
