@@ -209,7 +209,8 @@ export class UpstreamLifecycle {
           reject(
             new GatewayError(
               'upstream_unavailable',
-              `server "${this.opts.name}" is not ready after ${timeoutMs} ms (${this.current}${this.detail()})`,
+              `server "${this.opts.name}" is not ready after ${timeoutMs} ms ` +
+                `(it ${STATE_SAID[this.current]}${this.detail()})`,
             ),
           );
         }, timeoutMs),

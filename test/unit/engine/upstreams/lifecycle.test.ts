@@ -302,12 +302,12 @@ describe('UpstreamLifecycle', () => {
     const long = lifecycle.whenReady(5000);
     const shortErr = short.catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(50);
-    expect(((await shortErr) as GatewayError).message).toBe('server "srv" is not ready after 50 ms (starting)');
+    expect(((await shortErr) as GatewayError).message).toBe('server "srv" is not ready after 50 ms (it is starting)');
     lifecycle.retry('connection refused', () => undefined);
     const third = lifecycle.whenReady(20).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(20);
     expect(((await third) as GatewayError).message).toBe(
-      'server "srv" is not ready after 20 ms (backoff: connection refused)',
+      'server "srv" is not ready after 20 ms (it is between tries: connection refused)',
     );
     // Each waiter has its own deadline: the long one still gets the ready.
     lifecycle.ready(INFO);
