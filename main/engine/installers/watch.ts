@@ -7,6 +7,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { deepEqual } from '../config/diff.ts';
 import { errorMessage } from '../protocol/errors.ts';
 import { leftByRestore, readBackupRecord } from './backups.ts';
 import { clientDefinition } from './clients.ts';
@@ -68,7 +69,8 @@ export interface ClientWatcher {
 interface FileState {
   hash: string | null;
   has: boolean;
-  entry?: string;
+  /** Our entry's value, when it has one. */
+  entry?: unknown;
   error?: string;
 }
 
@@ -89,8 +91,8 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
   let lastSeen: string | null = null;
   let ourWrite: string | undefined;
   let hadEntry = false;
-  /** Our entry as last read (its JSON), to tell a change of it from one elsewhere in the file. */
-  let lastEntry: string | undefined;
+  /** Our entry as last read, to tell a change of it from one elsewhere in the file. */
+  let lastEntry: unknown;
   let running: Promise<void> = Promise.resolve();
   /** A folder watch failed (the folder went, on Windows): the watcher sees nothing more. */
   let broken = false;
@@ -99,10 +101,10 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
     if (!closed) options.onEvent({ type, client: def.id, path: file, message, bySwitchboard });
   };
 
-  /** Our entry in the file's text, as JSON (undefined: none). Throws when the text cannot be read. */
-  const entryIn = (text: string): string | undefined => {
+  /** Our entry in the file's text ({ value }; undefined: none). Throws when the text cannot be read. */
+  const entryIn = (text: string): { value: unknown } | undefined => {
     const ours = def.format.read(splitText(text).body, file).find(([name]) => name === ENTRY_NAME);
-    return ours === undefined ? undefined : (JSON.stringify(ours[1]) ?? '');
+    return ours === undefined ? undefined : { value: ours[1] };
   };
 
   /** The file now (`error`: it cannot be read); undefined when it did not change since it was last read. */
@@ -125,7 +127,9 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
     if (!hadEntry && !snapshot.text.includes(ENTRY_NAME)) return { hash: snapshot.hash, has: false };
     try {
       const entry = entryIn(snapshot.text);
-      return entry === undefined ? { hash: snapshot.hash, has: false } : { hash: snapshot.hash, has: true, entry };
+      return entry === undefined
+        ? { hash: snapshot.hash, has: false }
+        : { hash: snapshot.hash, has: true, entry: entry.value };
     } catch (err) {
       return { hash: snapshot.hash, has: false, error: (err as Error).message };
     }
@@ -176,7 +180,8 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
           : `${def.name}'s config has the "${ENTRY_NAME}" entry again`,
         ours,
       );
-    else if (state.has && entryBefore !== undefined && state.entry !== entryBefore)
+    // Compared as values: a client that saves the file with the keys in another order did not change it.
+    else if (state.has && entryBefore !== undefined && !deepEqual(state.entry, entryBefore))
       emit('entry-changed', `the "${ENTRY_NAME}" entry in ${def.name}'s config changed`, ours);
     if (!state.has && hadEntry) {
       if (ours) {
@@ -213,7 +218,7 @@ export function watchClient(id: ClientId | string, ctx: InstallerContext, option
       ourWrite = sha256(result.plan.after);
       lastSeen = ourWrite;
       hadEntry = true;
-      lastEntry = entryIn(result.plan.after);
+      lastEntry = entryIn(result.plan.after)?.value;
       emit('reapplied', `put the "${ENTRY_NAME}" entry back into ${file}`, true);
     } catch (err) {
       hadEntry = false;

@@ -81,6 +81,24 @@ describe('watching client files', () => {
     expect(events.map((e) => e.type)).toEqual(['entry-removed']);
   });
 
+  it('does not tell an entry as changed when the client saved it with its keys in another order', async () => {
+    home = await tempHome();
+    await home.write('cursor', WITH_ENTRY);
+    const events = await watched('cursor');
+    // As a client that rewrites its file on launch might: the same entry, args first, indented.
+    const reordered = { mcpServers: { switchboard: { args: SHIM.args, command: SHIM.command } } };
+    await writeFile(home.file('cursor'), JSON.stringify(reordered, null, 2));
+    await sleep(1500);
+    expect(events).toEqual([]);
+    // A real change of it still is.
+    const edited = {
+      mcpServers: { switchboard: { args: [...SHIM.args, '--profile', 'work'], command: SHIM.command } },
+    };
+    await writeFile(home.file('cursor'), JSON.stringify(edited, null, 2));
+    const changed = await waitFor(() => events.find((e) => e.type === 'entry-changed'), 10_000, 'entry-changed');
+    expect(changed.bySwitchboard).toBe(false);
+  });
+
   it('watches a config linked from a dotfiles folder, and says nothing at each scan', async () => {
     home = await tempHome();
     const dotfile = path.join(home.home, 'dotfiles', 'mcp.json');
