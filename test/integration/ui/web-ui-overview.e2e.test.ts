@@ -154,6 +154,21 @@ describe('the Overview in the web UI', () => {
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Overview' }).click();
   });
 
+  it('sets Pause gateway apart from the facts above it, as Show servers is from the list above it', async () => {
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Overview' }).click();
+    const gatewaySection = page.getByRole('region', { name: 'Gateway' });
+    const pause = gatewaySection.getByRole('button', { name: 'Pause gateway' });
+    const show = page.getByRole('region', { name: 'Servers' }).getByRole('button', { name: 'Show servers' });
+    // The room between a button and what is drawn right above it.
+    const room = (button: typeof pause) =>
+      button.evaluate((b) =>
+        Math.round(b.getBoundingClientRect().top - b.previousElementSibling!.getBoundingClientRect().bottom),
+      );
+    await gatewaySection.screenshot({ path: path.join(shots, 'overview-pause-gateway.png') });
+    // Pause gateway sat against "Clients connect at", with no room above it.
+    expect(await room(pause)).toBe(await room(show));
+  });
+
   it('keeps the keyboard on Pause and Resume, each of which takes the place of the other', async () => {
     // On the Overview whatever the test before left on screen.
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Overview' }).click();
