@@ -60,6 +60,30 @@ describe('the Servers screen', () => {
     await dir?.cleanup();
   });
 
+  it('offers the four kinds of server on one line at 1280 pixels, each kind on one line', async () => {
+    await openAddForm('Local command');
+    const kinds = addForm().getByRole('group', { name: 'What kind of server' });
+    await kinds.screenshot({ path: path.join(shots, 'servers-add-kinds.png') });
+    // Where each kind's words are drawn: "Paste a JSON block" went under the other three.
+    const lines = await kinds.getByRole('radio').evaluateAll((radios) =>
+      radios.map((radio) => {
+        const label = radio.closest('label')!;
+        const range = label.ownerDocument.createRange();
+        range.selectNodeContents(label);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        return { kind: label.textContent!.trim(), tops: [...tops] };
+      }),
+    );
+    expect(lines.map((l) => l.kind)).toEqual([
+      'Local command',
+      'Remote URL',
+      'JSON handler (HTTP or FastCGI)',
+      'Paste a JSON block',
+    ]);
+    expect(new Set(lines.flatMap((l) => l.tops)).size, JSON.stringify(lines)).toBe(1);
+    await page.getByRole('button', { name: 'Add server' }).click();
+  });
+
   it('says a pasted server whose name another entry has was not added; renamed and sent again, all go in', async () => {
     const fx = (await config()).mcpServers.fx;
     await openAddForm('Paste a JSON block');
