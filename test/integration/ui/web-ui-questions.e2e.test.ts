@@ -102,6 +102,35 @@ async function checkAndShoot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 
+describe('the Questions screen', () => {
+  it('shows its note of no questions right under the heading, no lower than a question starts', async () => {
+    const heading = page.getByRole('heading', { level: 1, name: 'Questions' });
+    const note = page.getByText('No questions are waiting.', { exact: false });
+    await note.waitFor();
+    await page.screenshot({ path: path.join(shots, 'questions-none.png') });
+    const below = async (what: Locator) => {
+      // Where its first line of text is drawn, under the heading's bottom edge.
+      const textTop = await what.evaluate((el) => {
+        const range = el.ownerDocument.createRange();
+        range.selectNodeContents(el);
+        return range.getClientRects()[0]!.top;
+      });
+      const box = (await heading.boundingBox())!;
+      return Math.round(textTop - (box.y + box.height));
+    };
+    const noteAt = await below(note);
+    const { answer, question } = await ask('Your name?', '{"type":"object","properties":{"name":{"type":"string"}}}');
+    await page.screenshot({ path: path.join(shots, 'questions-one.png') });
+    const questionAt = await below(question.locator('header'));
+    await question.getByRole('button', { name: 'Cancel' }).click();
+    await answer;
+    // The note stood a gap of its own (24 pixels) under the heading: lower than a question's first line, in its card.
+    expect(noteAt, `the note ${noteAt}, a question ${questionAt} pixels under the heading`).toBeLessThanOrEqual(
+      questionAt,
+    );
+  });
+});
+
 describe('forms in the Questions screen', () => {
   it('takes fields named like built-in object properties as fields like any other', async () => {
     // Each filled in: an SDK server's check (ajv) reads an absent "toString" as the inherited function.
