@@ -14,6 +14,7 @@ import { appShimCommand, installShimFile } from '../../../main/app/client-entry.
 import { shimCommand, type Gateway } from '../../../main/engine/index.ts';
 import { openWebUi, screenshotDir, seriousA11yProblems, type TestBrowser } from '../../helpers/browser.ts';
 import { NODE, ROOT, startGateway, tempDir, writeConfig } from '../../helpers/gateway.ts';
+import { linesOf } from '../../helpers/layout.ts';
 import { runCli } from '../installers/helpers.ts';
 
 const UI_DIR = path.join(ROOT, 'renderer', 'dist');
@@ -115,6 +116,28 @@ describe("the app's Clients screen with entries the command line wrote", () => {
     const again = runCli(['install', 'claude-desktop'], { HOME: home });
     expect(again.stdout).toContain('Claude Desktop already has the switchboard entry for profile "default"');
     expect((await entryIn(claude())).env).toEqual({ ELECTRON_RUN_AS_NODE: '1' });
+  });
+
+  it("keeps each client's name on one line at 1280 pixels, every client Switchboard knows shown", async () => {
+    const all = page.getByRole('checkbox', { name: 'Show every client Switchboard knows' });
+    await all.check();
+    try {
+      const rows = page
+        .getByRole('table')
+        .getByRole('row')
+        .filter({ has: page.getByRole('cell') });
+      await rows.filter({ hasText: 'VS Code Insiders' }).waitFor();
+      await page.screenshot({ path: path.join(shots, 'client-entries-names.png'), fullPage: true });
+      const wrapped: string[] = [];
+      for (const row of await rows.all()) {
+        const name = row.getByRole('cell').first();
+        // "Claude Desktop" wrapped after "Claude", beside the long note of its Switchboard column.
+        if ((await linesOf(name, (await name.textContent())!.trim())) > 1) wrapped.push(await name.innerText());
+      }
+      expect(wrapped).toEqual([]);
+    } finally {
+      await all.uncheck();
+    }
   });
 
   it("shows the app's entry as installed in `switchboard serve`'s web UI, which writes command-line ones", async () => {
