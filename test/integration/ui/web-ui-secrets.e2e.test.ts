@@ -237,3 +237,52 @@ describe('the Secrets screen in a small window, beside a server with a long name
     expect(box.x + box.width).toBeLessThanOrEqual(800);
   });
 });
+
+describe("the Secrets screen's word for whether a secret is stored", () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    dir = await tempDir('sb-ui-secrets-state-');
+    const secrets = createMemorySecretStore();
+    await secrets.set('github-token', 'ghp_1234');
+    const file = await writeConfig(dir.dir, {
+      mcpServers: {
+        github: { ...fixtureServer('github', { GITHUB_TOKEN: '${secret:github-token}' }), disabled: true },
+        linear: { ...fixtureServer('linear', { LINEAR_TOKEN: '${secret:linear-token}' }), disabled: true },
+      },
+    });
+    gateway = await startGateway(file, { uiDir: UI_DIR, secrets });
+    browser = await openWebUi(gateway.uiLoginUrl()!);
+  }, 40_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('says "stored" or "missing" in a State column, as the Servers screen says a state', async () => {
+    const page = browser.page;
+    await page.getByRole('link', { name: 'Secrets' }).click();
+    const table = page.getByRole('table');
+    await table.getByRole('row', { name: /^linear-token/ }).waitFor();
+    await page.screenshot({ path: path.join(await screenshotDir(), 'secrets-state.png') });
+    // It read "Stored" over "yes" (and "Stored: yes" in a narrow window).
+    expect(await table.getByRole('columnheader').allInnerTexts()).toEqual(['Name', 'State', 'Used by', '']);
+    const state = (secret: string) => table.getByRole('row').filter({ hasText: secret }).getByRole('cell').nth(1);
+    expect(await state('github-token').innerText()).toBe('stored');
+    expect(await state('linear-token').innerText()).toBe('missing');
+    // A narrow window names the column beside each cell instead.
+    await page.setViewportSize({ width: 600, height: 600 });
+    try {
+      const named = await state('github-token').evaluate(
+        (cell) => cell.ownerDocument.defaultView!.getComputedStyle(cell, '::before').content,
+      );
+      expect(named).toBe('"State: "');
+      await page.screenshot({ path: path.join(await screenshotDir(), 'secrets-state-600.png') });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+});
