@@ -45,7 +45,7 @@ beforeAll(async () => {
 afterEach(async () => {
   const chips = page.getByRole('list', { name: 'Filters' }).getByRole('button', { name: /^Remove filter / });
   while ((await chips.count()) > 0) await chips.first().click();
-  const resume = page.getByRole('button', { name: /^Resume/ });
+  const resume = page.getByRole('button', { name: /^Resume live list/ });
   if ((await resume.count()) > 0) await resume.click();
   await page.keyboard.press('Escape');
 });
@@ -146,17 +146,22 @@ describe('the traffic inspector', () => {
     await page.screenshot({ path: path.join(shots, 'traffic-threads.png') });
   });
 
-  it('holds what comes in while paused, counts it, and shows all of it on resume, a break included', async () => {
+  it('holds what comes in while the live list is paused, counts it, shows it all on resume, a break too', async () => {
     const before = await shownCalls();
-    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Pause live list' }).click();
     await echo('paused 1');
-    await page.getByRole('button', { name: /^Resume \(\d+ new\)$/ }).waitFor();
+    await page.getByRole('button', { name: /^Resume live list \(\d+ new\)$/ }).waitFor();
+    // "Pause" and "Resume" alone read as the Overview's Pause gateway and Resume, which stop and start every server.
+    await page.screenshot({
+      path: path.join(shots, 'traffic-paused.png'),
+      clip: { x: 180, y: 0, width: 1100, height: 140 },
+    });
     // A break while paused: the count can no longer be whole, and Resume lists again.
     dropEventStreams(gateway);
     await echo('paused 2');
-    await page.getByRole('button', { name: /^Resume \(\d+\+ new\)$/ }).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: /^Resume live list \(\d+\+ new\)$/ }).waitFor({ timeout: 10_000 });
     expect(await shownCalls()).toBe(before);
-    await page.getByRole('button', { name: /^Resume/ }).click();
+    await page.getByRole('button', { name: /^Resume live list/ }).click();
     await waitFor(async () => (await shownCalls()) === before + 2, 10_000, 'both calls after resume');
   });
 
@@ -620,11 +625,11 @@ describe('the traffic inspector', () => {
     // The earlier slow call (a second) fits already: wait for the list to settle.
     await waitFor(async () => (await rowCount()) === 1 + gateway.traffic.list({ minDurationMs: 1000 }).entries.length);
     const before = await rowCount();
-    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Pause live list' }).click();
     await client.callTool({ name: 'fx__slow', arguments: { steps: 12, delayMs: 100 } });
     // The client's call and the request it became: both took over a second.
-    await page.getByRole('button', { name: 'Resume (2 new)' }).waitFor({ timeout: 5000 });
-    await page.getByRole('button', { name: 'Resume (2 new)' }).click();
+    await page.getByRole('button', { name: 'Resume live list (2 new)' }).waitFor({ timeout: 5000 });
+    await page.getByRole('button', { name: 'Resume live list (2 new)' }).click();
     await waitFor(async () => (await rowCount()) === before + 2, 5000, 'the two slow exchanges shown');
     await page.getByRole('checkbox', { name: 'Slow only' }).uncheck();
   });
