@@ -199,7 +199,21 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         writeOut(line);
         if (id !== undefined) maybeFinish();
       },
-      (bytes) => log(`dropped a ${bytes}-byte message from the gateway: longer than ${MAX_LINE_BYTES} bytes`),
+      (bytes, head) => {
+        log(`dropped a ${bytes}-byte message from the gateway: longer than ${MAX_LINE_BYTES} bytes`);
+        // An answer the client waits for still ends its request, when its id is in the first bytes.
+        const id = peekResponseId(head.toString('utf8'));
+        if (id === undefined || !session.inFlight.has(id)) return;
+        session.noteResponse(id);
+        errorReply(
+          id,
+          `The answer of ${bytes} bytes is over the ${MAX_LINE_BYTES}-byte limit of the Switchboard shim, ` +
+            'so it was dropped (the request itself ran)',
+          undefined,
+          MESSAGE_TOO_LARGE,
+        );
+        maybeFinish();
+      },
     );
 
     const batchAnswers = (line: Buffer): void => {

@@ -124,6 +124,47 @@ describe('large messages', () => {
     }
   });
 
+  it('through the shim: an answer too long for the shim to relay fails its request, not hangs it', async () => {
+    const d = await tempDir();
+    const env = { ...process.env, SWITCHBOARD_RUNTIME_DIR: path.join(d.dir, 'run') };
+    // The user allows servers bigger answers than the 64 MiB the shim relays in one line.
+    const roomy = await startGateway(
+      await writeConfig(d.dir, { mcpServers: { fx: fixtureServer('fx') }, limits: { maxResponseBytes: 128 * MiB } }),
+      { runtimeDir: env.SWITCHBOARD_RUNTIME_DIR, socket: true },
+    );
+    await waitFor(() => probeSocket(runtimePaths(env).socket), 10_000, 'the shim socket');
+    const client = rawStdio(NODE, [CLI, 'shim'], env);
+    try {
+      client.send(INITIALIZE(0));
+      await client.response(0);
+      client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      client.send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'fx__big', arguments: { bytes: 65 * MiB } },
+      });
+      // It was dropped with a line on the shim's stderr: the client waited for an answer that never came.
+      expect((await client.response(1, 60_000)).error).toEqual({
+        code: -32003,
+        message: expect.stringMatching(
+          /^The answer of 68\d{6} bytes is over the 67108864-byte limit of the Switchboard shim/,
+        ),
+      });
+      client.send({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'fx__echo', arguments: { message: 'after' } },
+      });
+      expect(textOf((await client.response(2)).result)).toBe('after');
+    } finally {
+      client.close();
+      await roomy.stop();
+      await d.cleanup();
+    }
+  }, 120_000);
+
   it('fails only the request whose response is over the limit, and the session lives on', async () => {
     const d = await tempDir();
     const small = await startGateway(
