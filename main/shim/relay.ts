@@ -251,6 +251,11 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
     const waiting = (id: Id): boolean =>
       session.inFlight.has(id) ||
       queue.some((q) => q.requestId === id || (Array.isArray(q.requestId) && q.requestId.includes(id)));
+    const untrack = (q: Queued, id: Id): void => {
+      if (q.requestId === id) delete q.requestId;
+      else if (Array.isArray(q.requestId) && q.requestId.includes(id))
+        q.requestId = (q.requestId as readonly Id[]).filter((r) => r !== id);
+    };
     const enqueue = (line: Buffer, requestId: Id | readonly Id[] | undefined): void => {
       if (queue.length >= MAX_QUEUE_LINES || queueBytes + line.length > MAX_QUEUE_BYTES) {
         if (!queueFullLogged) {
@@ -272,9 +277,12 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
       (line) => {
         if (state === 'done') return;
         // A line that is not UTF-8 is refused by the gateway (id null): there is nothing to track.
-        const { requestId, refusal, batch } = isUtf8(line)
+        const { requestId, refusal, batch, cancels } = isUtf8(line)
           ? session.noteClientLine(line.toString('utf8'), waiting)
           : {};
+        // A request cancelled while it waits to be sent still goes (its cancellation after it), but the
+        // gateway will not answer it: nothing is owed for it, and its id is free again.
+        if (cancels !== undefined) for (const q of queue) untrack(q, cancels);
         // A request the shim could not answer if the gateway went away: refused here, as the gateway would.
         if (refusal !== undefined) return answerClient(refusal.id, refusal.message, undefined, refusal.code);
         // The same for those of a batch; the rest of it goes on.

@@ -44,6 +44,8 @@ export interface ClientLineInfo {
    * twice in it): those, and the rest of the batch to send in its place (none when nothing is left).
    */
   batch?: { refusals: Refusal[]; rest: string | undefined };
+  /** Set for a `notifications/cancelled`: the request it cancels, which is owed no answer any more. */
+  cancels?: Id;
 }
 
 export interface Refusal {
@@ -148,6 +150,7 @@ export class ClientSession {
         // A cancelled request may never be answered; don't report it lost later.
         this.inFlight.delete(params.requestId);
         this.streams.delete(params.requestId);
+        return { cancels: params.requestId };
       }
       return {};
     }

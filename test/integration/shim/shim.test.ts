@@ -369,6 +369,32 @@ describe('shim', () => {
     shim.checkStreams();
   });
 
+  it('owes no answer for a request the client cancelled while it waited for the restarted gateway', async () => {
+    const first = await startGateway();
+    const shim = new Shim();
+    shim.send(INIT);
+    await shim.response(1);
+    shim.send({ method: 'notifications/initialized' });
+    await stopProcess(first, 'SIGKILL');
+    await expect.poll(() => shim.stderr).toMatch(/lost the connection to the gateway; reconnecting/);
+    // Sent while no gateway runs, then cancelled (the user stopped the call): both wait for the next gateway.
+    shim.send({ id: 2, method: 'test/hang' });
+    shim.send({ method: 'notifications/cancelled', params: { requestId: 2, reason: 'the user stopped it' } });
+    const second = await startGateway();
+    await expect.poll(() => gatewayMessages(second.pid).some((m) => m.method === 'notifications/cancelled')).toBe(true);
+    // The id is free again, as for a request cancelled while connected.
+    shim.send({ id: 2, method: 'test/echo', params: { again: true } });
+    expect((await shim.response(2)).result?.echo).toEqual({ again: true });
+    shim.send({ id: 3, method: 'test/hang' });
+    await expect.poll(() => gatewayMessages(second.pid).some((m) => m.id === 3)).toBe(true);
+    await stopProcess(second, 'SIGKILL');
+    expect((await shim.response(3)).error?.message).toMatch(/restarted/);
+    // The cancelled request was answered nothing: not "lost in the restart" long after it was cancelled.
+    expect(shim.messages.filter((m) => m.id === 2)).toHaveLength(1);
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+  });
+
   it('starts a new gateway itself when the one it used goes away', async () => {
     const shim = new Shim([], { ...baseEnv, SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, FAKE]) });
     shim.send(INIT);
