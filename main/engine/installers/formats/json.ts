@@ -92,8 +92,23 @@ function end(node: Node): number {
   return node.offset + node.length;
 }
 
-/** The file's indentation unit: the first indented line's leading whitespace, else two spaces. */
-function indentUnit(body: string): string {
+/**
+ * The file's indentation unit: how much deeper than the top-level object its first member stands on
+ * its line; else the first indented line's leading whitespace (a comment's ` * ` lines are no guide
+ * when a member tells), else two spaces. `node` is any node of the file's tree.
+ */
+function indentUnit(body: string, node: Node): string {
+  let root = node;
+  while (root.parent) root = root.parent;
+  const first = root.children?.[0];
+  if (first && startsLine(body, first.offset)) {
+    const outer = indentOf(body.slice(lineStart(body, root.offset)));
+    const inner = indentOf(body.slice(lineStart(body, first.offset)));
+    if (inner.length > outer.length && inner.startsWith(outer)) {
+      const unit = inner.slice(outer.length);
+      return unit.startsWith('\t') ? '\t' : unit;
+    }
+  }
   const m = /\n([ \t]+)\S/.exec(body);
   if (!m) return '  ';
   return m[1]!.startsWith('\t') ? '\t' : m[1]!;
@@ -136,7 +151,7 @@ function applyAll(body: string, edits: Edit[]): string {
 }
 
 function insertProperty(body: string, object: Node, key: string, value: unknown, eol: string): Edit[] {
-  const unit = indentUnit(body);
+  const unit = indentUnit(body, object);
   const children = object.children ?? [];
   const close = end(object) - 1;
   const objectIndent = indentOf(body.slice(lineStart(body, object.offset)));
@@ -242,7 +257,7 @@ export function setJsonValue(body: string, file: string, path: string[], value: 
         {
           offset: valueNode.offset,
           length: valueNode.length,
-          content: formatValue(value, indentUnit(body), indent, eol),
+          content: formatValue(value, indentUnit(body, root), indent, eol),
         },
       ]);
     }
