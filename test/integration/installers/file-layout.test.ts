@@ -30,3 +30,22 @@ describe('a JSONC file that opens with a block comment', () => {
     expect(await readFile(file, 'utf8')).toBe(text);
   });
 });
+
+describe('a YAML section with nothing in it yet and a comment on its line', () => {
+  it('keeps the comment when install fills the section (Continue, Goose)', async () => {
+    home = await tempHome();
+    const continueText =
+      'name: My Assistant\nversion: 1.0.0\nschema: v1\nmcpServers: [] # servers go here\nmodels: []\n';
+    const gooseText = 'GOOSE_PROVIDER: openai\nextensions: # none yet, see the docs\nGOOSE_MODEL: gpt-4o\n';
+    const files = { continue: await home.write('continue', continueText), goose: await home.write('goose', gooseText) };
+    for (const id of ['continue', 'goose'] as const) {
+      const plan = await planInstall(id, home.ctx, SHIM);
+      await installClient(id, home.ctx, SHIM, plan.fingerprint);
+      expect(await readFile(files[id], 'utf8')).toBe(plan.after);
+    }
+    expect(await readFile(files.continue, 'utf8')).toMatch(
+      /^mcpServers: # servers go here\n {2}- name: switchboard\n/m,
+    );
+    expect(await readFile(files.goose, 'utf8')).toMatch(/^extensions: # none yet, see the docs\n {2}switchboard:\n/m);
+  });
+});

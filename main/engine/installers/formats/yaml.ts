@@ -163,7 +163,10 @@ function yamlFormat(layout: YamlLayout): FormatEditor {
         const end = pair.value?.range
           ? nextLineStart(body, contentEnd(body, pair.value) - 1)
           : nextLineStart(body, pair.key.range![1]);
-        const header = `${indentOf(body.slice(start))}${layout.key}:${eol}`;
+        // A comment on that line (`extensions: # none yet`) stays on it.
+        const colon = body.indexOf(':', pair.key.range![1]);
+        const comment = /^[^#]*?([ \t]+#.*?)\r?$/m.exec(body.slice(colon + 1, nextLineStart(body, colon)))?.[1] ?? '';
+        const header = `${indentOf(body.slice(start))}${layout.key}:${comment}${eol}`;
         after = body.slice(0, start) + header + layout.item(name, value, '  ', eol) + body.slice(end);
       } else {
         const base = body === '' || body.endsWith('\n') ? body : body + eol;
