@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installClient, planInstall, uninstallClient } from '../../../main/engine/index.ts';
+import { detectClient, installClient, planInstall, uninstallClient } from '../../../main/engine/index.ts';
 import { SHIM, tempHome, type TempHome } from './helpers.ts';
 
 let home: TempHome | undefined;
@@ -47,5 +47,29 @@ describe('a YAML section with nothing in it yet and a comment on its line', () =
       /^mcpServers: # servers go here\n {2}- name: switchboard\n/m,
     );
     expect(await readFile(files.goose, 'utf8')).toMatch(/^extensions: # none yet, see the docs\n {2}switchboard:\n/m);
+  });
+});
+
+describe('a JSON file with our entry in it twice (pasted twice)', () => {
+  it('reads the one the client starts (the last), updates it, and uninstall takes both out', async () => {
+    home = await tempHome();
+    const shimFor = (profile: string) => ({ ...SHIM, args: [...SHIM.args.slice(0, -1), profile] });
+    const file = await home.write(
+      'cursor',
+      `{\n  "mcpServers": {\n    "switchboard": ${JSON.stringify(SHIM)},\n    "memory": {"command": "npx"},\n` +
+        `    "switchboard": ${JSON.stringify(shimFor('work'))}\n  }\n}\n`,
+    );
+    const started = () => readFile(file, 'utf8').then((t) => JSON.parse(t) as { mcpServers: Record<string, unknown> });
+    const before = await detectClient('cursor', home.ctx, shimFor);
+    expect(before).toMatchObject({ state: 'installed', profile: 'work', servers: ['memory'] });
+    const result = await installClient('cursor', home.ctx, SHIM);
+    expect(result.written).toBe(true);
+    expect((await started()).mcpServers.switchboard).toEqual(SHIM);
+    await uninstallClient('cursor', home.ctx);
+    expect((await started()).mcpServers).toEqual({ memory: { command: 'npx' } });
+    expect(await detectClient('cursor', home.ctx, shimFor)).toMatchObject({
+      state: 'not-installed',
+      servers: ['memory'],
+    });
   });
 });

@@ -366,17 +366,25 @@ export function readJsonObject(body: string, file: string, path: string[]): [str
     node = valueNode;
   }
   if (!node) return [];
-  return (node.children ?? []).flatMap((p) => {
+  const entries = (node.children ?? []).flatMap((p) => {
     const [k, v] = p.children ?? [];
     // Plain objects (jsonc-parser builds prototype-less ones), so entries compare like parsed JSON.
     return k && v ? [[String(k.value), JSON.parse(JSON.stringify(getNodeValue(v)))] as [string, unknown]] : [];
   });
+  // A key written twice is read as the clients' JSON parsers read it: where it first stands, with its last value.
+  return [...new Map(entries)];
 }
 
 export function jsonFormat(root: string[]): FormatEditor {
   return {
     read: (body, file) => readJsonObject(body, file, root),
     set: (body, file, name, value, eol) => setJsonValue(body, file, [...root, name], value, eol),
-    remove: (body, file, name) => removeJsonValue(body, file, [...root, name]),
+    remove(body, file, name) {
+      // Every time the key is there (written twice, the client reads the last: the first would take its place).
+      let out = body;
+      for (let next = removeJsonValue(out, file, [...root, name]); next !== out;)
+        [out, next] = [next, removeJsonValue(next, file, [...root, name])];
+      return out;
+    },
   };
 }
