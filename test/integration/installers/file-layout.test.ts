@@ -73,3 +73,20 @@ describe('a JSON file with our entry in it twice (pasted twice)', () => {
     });
   });
 });
+
+describe('a JSON file written on one line', () => {
+  it('stays on one line when install changes the entry it wrote there (another profile)', async () => {
+    home = await tempHome();
+    const file = await home.write('claude-desktop', '{"mcpServers":{"memory":{"command":"npx"}},"theme":"dark"}\n');
+    await installClient('claude-desktop', home.ctx, SHIM);
+    const work = { ...SHIM, args: [...SHIM.args.slice(0, -1), 'work'] };
+    const plan = await planInstall('claude-desktop', home.ctx, work);
+    await installClient('claude-desktop', home.ctx, work, plan.fingerprint);
+    const after = await readFile(file, 'utf8');
+    expect(after).toBe(plan.after);
+    expect(after).toBe(
+      `{"mcpServers":{"memory":{"command":"npx"}, "switchboard": ${JSON.stringify(work)}},"theme":"dark"}\n`,
+    );
+    expect(plan.diff.split('\n').filter((l) => /^[-+][^-+]/.test(l))).toHaveLength(2);
+  });
+});

@@ -253,11 +253,13 @@ export function setJsonValue(body: string, file: string, path: string[], value: 
       return edited(body, root, path[0], insertProperty(body, node, key, nest(path.slice(i + 1), value), eol));
     if (i === path.length - 1) {
       const indent = indentOf(body.slice(lineStart(body, prop.offset)));
+      // A value on one line among others (a file written on one line) stays on one line, as one added there is.
+      const inLine = !startsLine(body, prop.offset) && !body.slice(valueNode.offset, end(valueNode)).includes('\n');
       return edited(body, root, path[0], [
         {
           offset: valueNode.offset,
           length: valueNode.length,
-          content: formatValue(value, indentUnit(body, root), indent, eol),
+          content: inLine ? JSON.stringify(value) : formatValue(value, indentUnit(body, root), indent, eol),
         },
       ]);
     }
