@@ -140,7 +140,21 @@ async function prepare(
  */
 async function writeTarget(file: string): Promise<{ target: string; refused?: string }> {
   try {
-    return { target: (await resolveTarget(file, path.dirname(file))).target };
+    const { target } = await resolveTarget(file, path.dirname(file));
+    // A write replaces the file (atomically), which would part it from its other names.
+    const names = await stat(target).then(
+      (info) => info.nlink,
+      () => 1,
+    );
+    if (names > 1)
+      return {
+        target,
+        refused:
+          `${target} is a hard link (the same file has ${names - 1} other name${names > 2 ? 's' : ''}, in a ` +
+          'dotfiles folder, say); Switchboard changes a file by replacing it, which would part it from them, so it ' +
+          'does not write it (edit it by hand, or replace the link with a copy)',
+      };
+    return { target };
   } catch (err) {
     if (!(err instanceof GatewayError) || err.code !== 'unsafe_path') throw err;
     const linked = await lstat(file).then(

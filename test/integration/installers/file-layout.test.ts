@@ -2,9 +2,10 @@
  * Client files laid out in ways the sample files are not: the entry install writes follows the
  * file's own layout, and uninstall leaves the file as it was.
  */
-import { readFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { detectClient, installClient, planInstall, uninstallClient } from '../../../main/engine/index.ts';
+import { detectClient, GatewayError, installClient, planInstall, uninstallClient } from '../../../main/engine/index.ts';
 import { SHIM, tempHome, type TempHome } from './helpers.ts';
 
 let home: TempHome | undefined;
@@ -88,5 +89,26 @@ describe('a JSON file written on one line', () => {
       `{"mcpServers":{"memory":{"command":"npx"}, "switchboard": ${JSON.stringify(work)}},"theme":"dark"}\n`,
     );
     expect(plan.diff.split('\n').filter((l) => /^[-+][^-+]/.test(l))).toHaveLength(2);
+  });
+});
+
+describe('a client file that is a hard link (the same file under another name, in a dotfiles folder)', () => {
+  it('is not replaced by a file of its own: the preview shows the change to make, install refuses', async () => {
+    home = await tempHome();
+    const theirs = '{\n  "mcpServers": {\n    "notes": { "command": "notes-mcp" }\n  }\n}\n';
+    const file = await home.write('cursor', theirs);
+    const dotfile = path.join(home.home, 'dotfiles', 'cursor-mcp.json');
+    await mkdir(path.dirname(dotfile), { recursive: true });
+    await link(file, dotfile);
+    const plan = await planInstall('cursor', home.ctx, SHIM);
+    expect(plan.refused).toMatch(/is a hard link/);
+    expect(plan.diff).toMatch(/^\+ {4}"switchboard": \{$/m);
+    const err = await installClient('cursor', home.ctx, SHIM, plan.fingerprint).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).code).toBe('unsafe_path');
+    // Still one file under both names, as the user had it, and no backup of a change not made.
+    expect((await stat(file)).ino).toBe((await stat(dotfile)).ino);
+    expect(await readFile(dotfile, 'utf8')).toBe(theirs);
+    expect(await readdir(path.join(home.ctx.stateDir, 'backups')).catch(() => [])).toEqual([]);
   });
 });
