@@ -112,3 +112,17 @@ describe('a client file that is a hard link (the same file under another name, i
     expect(await readdir(path.join(home.ctx.stateDir, 'backups')).catch(() => [])).toEqual([]);
   });
 });
+
+describe('a JSON file whose server section is null', () => {
+  it('is read as having no servers, and install fills the section', async () => {
+    home = await tempHome();
+    const file = await home.write('claude-desktop', '{\n  "mcpServers": null,\n  "globalShortcut": "Alt+Space"\n}\n');
+    expect(await detectClient('claude-desktop', home.ctx, SHIM)).toMatchObject({ state: 'not-installed' });
+    const plan = await planInstall('claude-desktop', home.ctx, SHIM);
+    await installClient('claude-desktop', home.ctx, SHIM, plan.fingerprint);
+    const after = await readFile(file, 'utf8');
+    expect(after).toBe(plan.after);
+    expect(JSON.parse(after)).toEqual({ mcpServers: { switchboard: SHIM }, globalShortcut: 'Alt+Space' });
+    expect(after).toMatch(/^ {2}"mcpServers": \{\n {4}"switchboard": \{\n {6}"command": /m);
+  });
+});

@@ -263,6 +263,12 @@ export function setJsonValue(body: string, file: string, path: string[], value: 
         },
       ]);
     }
+    if (valueNode.type === 'null') {
+      // Read as empty (readJsonObject): it becomes the object that holds the value.
+      const indent = indentOf(body.slice(lineStart(body, prop.offset)));
+      const content = formatValue(nest(path.slice(i + 1), value), indentUnit(body, root), indent, eol);
+      return edited(body, root, path[0], [{ offset: valueNode.offset, length: valueNode.length, content }]);
+    }
     if (valueNode.type !== 'object')
       throw parseErrorAt(file, body, valueNode.offset, `"${path.slice(0, i + 1).join('.')}" must be an object`);
     node = valueNode;
