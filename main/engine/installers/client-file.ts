@@ -141,20 +141,8 @@ async function prepare(
 async function writeTarget(file: string): Promise<{ target: string; refused?: string }> {
   try {
     const { target } = await resolveTarget(file, path.dirname(file));
-    // A write replaces the file (atomically), which would part it from its other names.
-    const names = await stat(target).then(
-      (info) => info.nlink,
-      () => 1,
-    );
-    if (names > 1)
-      return {
-        target,
-        refused:
-          `${target} is a hard link (the same file has ${names - 1} other name${names > 2 ? 's' : ''}, in a ` +
-          'dotfiles folder, say); Switchboard changes a file by replacing it, which would part it from them, so it ' +
-          'does not write it (edit it by hand, or replace the link with a copy)',
-      };
-    return { target };
+    const refused = await hardLinkRefusal(target);
+    return refused === undefined ? { target } : { target, refused };
   } catch (err) {
     if (!(err instanceof GatewayError) || err.code !== 'unsafe_path') throw err;
     const linked = await lstat(file).then(
@@ -169,6 +157,23 @@ async function writeTarget(file: string): Promise<{ target: string; refused?: st
     if (target === file || !isFile) throw err;
     return { target, refused: err.message };
   }
+}
+
+/**
+ * Why Switchboard does not write `target` when it is a hard link (the same file under other names, a
+ * dotfiles folder's say): a write replaces the file (atomically), which would part it from them.
+ */
+export async function hardLinkRefusal(target: string): Promise<string | undefined> {
+  const names = await stat(target).then(
+    (info) => info.nlink,
+    () => 1,
+  );
+  if (names <= 1) return undefined;
+  return (
+    `${target} is a hard link (the same file has ${names - 1} other name${names > 2 ? 's' : ''}, in a dotfiles ` +
+    'folder, say); Switchboard changes a file by replacing it, which would part it from them, so it does not ' +
+    'write it (edit it by hand, or replace the link with a copy)'
+  );
 }
 
 /** Why `target` cannot be written as it is (read-only), if so. */

@@ -10,6 +10,7 @@ import { clientDefinition, CLIENTS, type ClientDefinition } from './clients.ts';
 import {
   applyChange,
   clientConfigPath,
+  hardLinkRefusal,
   planChange,
   type ChangePlan,
   type ChangeResult,
@@ -119,7 +120,8 @@ export async function detectClient(
     () => undefined,
     (err: unknown) => (err instanceof GatewayError && err.code === 'unsafe_path' ? err.message : undefined),
   );
-  if (unwritable) base.problem = unwritable;
+  const refused = unwritable ?? (await hardLinkRefusal(file));
+  if (refused) base.problem = refused;
   if (ours !== undefined && !isOurs(ours)) {
     const problem =
       `its server named "${ENTRY_NAME}" is not Switchboard (${foreignEntry(ours)}); rename it there to ` +

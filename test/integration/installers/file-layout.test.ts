@@ -100,6 +100,7 @@ describe('a client file that is a hard link (the same file under another name, i
     const dotfile = path.join(home.home, 'dotfiles', 'cursor-mcp.json');
     await mkdir(path.dirname(dotfile), { recursive: true });
     await link(file, dotfile);
+    expect((await detectClient('cursor', home.ctx, SHIM)).problem).toMatch(/is a hard link .* does not write it/);
     const plan = await planInstall('cursor', home.ctx, SHIM);
     expect(plan.refused).toMatch(/is a hard link/);
     expect(plan.diff).toMatch(/^\+ {4}"switchboard": \{$/m);
