@@ -127,3 +127,23 @@ describe('a JSON file whose server section is null', () => {
     expect(after).toMatch(/^ {2}"mcpServers": \{\n {4}"switchboard": \{\n {6}"command": /m);
   });
 });
+
+describe('our entry with a comment and a key of the client in it (Zed)', () => {
+  it('install with another profile changes the profile line only', async () => {
+    home = await tempHome();
+    const entry = (profile: string) =>
+      '{\n  // Switchboard: one entry for every server\n  "context_servers": {\n    "switchboard": {\n' +
+      '      "source": "custom",\n      // the gateway\'s shim\n      "command": "/opt/node/bin/node",\n' +
+      '      "args": [\n        "/opt/switchboard/bin/switchboard.js",\n        "shim",\n        "--profile",\n' +
+      `        "${profile}"\n      ],\n      "env": {}\n    }\n  }\n}\n`;
+    const file = await home.write('zed', entry('default'));
+    const work = { ...SHIM, args: [...SHIM.args.slice(0, -1), 'work'] };
+    const plan = await planInstall('zed', home.ctx, work);
+    expect(plan.diff.split('\n').filter((l) => /^[-+][^-+]/.test(l))).toEqual([
+      '-        "default"',
+      '+        "work"',
+    ]);
+    await installClient('zed', home.ctx, work, plan.fingerprint);
+    expect(await readFile(file, 'utf8')).toBe(entry('work'));
+  });
+});

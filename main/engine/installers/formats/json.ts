@@ -386,7 +386,13 @@ export function readJsonObject(body: string, file: string, path: string[]): [str
 export function jsonFormat(root: string[]): FormatEditor {
   return {
     read: (body, file) => readJsonObject(body, file, root),
-    set: (body, file, name, value, eol) => setJsonValue(body, file, [...root, name], value, eol),
+    set(body, file, name, value, eol) {
+      // An entry there is changed key by key: its comments, order and layout stay where they still hold.
+      const was = readJsonObject(body, file, root).find(([n]) => n === name)?.[1];
+      if (isPlainObject(was) && isPlainObject(value))
+        return setJsonChanges(body, file, [...root, name], was, value, eol);
+      return setJsonValue(body, file, [...root, name], value, eol);
+    },
     remove(body, file, name) {
       // Every time the key is there (written twice, the client reads the last: the first would take its place).
       let out = body;
