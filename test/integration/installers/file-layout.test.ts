@@ -147,3 +147,18 @@ describe('our entry with a comment and a key of the client in it (Zed)', () => {
     expect(await readFile(file, 'utf8')).toBe(entry('work'));
   });
 });
+
+describe("Codex's block of our entry with the user's comments and settings in it", () => {
+  it('install with another profile changes the profile only; the comments stay', async () => {
+    home = await tempHome();
+    const block = (profile: string) =>
+      'model = "o3"\n\n[mcp_servers.switchboard]\n# the gateway, for every server\ncommand = "/opt/node/bin/node"\n' +
+      `args = ["/opt/switchboard/bin/switchboard.js", "shim", "--profile", "${profile}"]\n` +
+      'startup_timeout_sec = 30 # a slow machine\n\n[profiles.fast]\nmodel = "o4-mini"\n';
+    const file = await home.write('codex', block('default'));
+    const work = { ...SHIM, args: [...SHIM.args.slice(0, -1), 'work'] };
+    const plan = await planInstall('codex', home.ctx, work);
+    await installClient('codex', home.ctx, work, plan.fingerprint);
+    expect(await readFile(file, 'utf8')).toBe(block('work'));
+  });
+});

@@ -158,6 +158,54 @@ function renderBlock(root: string, name: string, value: unknown, eol: string): s
   return lines.join(eol) + eol;
 }
 
+/**
+ * Block `b` (our entry's one table) with its keys made those of `value`, line by line: a key whose value
+ * stays keeps its line (and the comment on it), comment and blank lines stay, a changed key gets a new
+ * line where it was, a new one goes after the last. Undefined when a key there is not one plain line
+ * (an array over several lines, a dotted key): the block is then written whole.
+ */
+function updatedBlock(
+  body: string,
+  b: { start: number; end: number },
+  was: Record<string, unknown>,
+  value: Record<string, unknown>,
+  eol: string,
+): string | undefined {
+  const lines = body.slice(b.start, b.end).split('\n');
+  const last = lines.pop(); // '' after the final line end, or an unended last line
+  if (last !== '') lines.push(last!);
+  const out = [lines[0]!];
+  const seen = new Set<string>();
+  let lastKey = 1; // after the header, at least
+  for (const line of lines.slice(1)) {
+    const text = line.replace(/\r$/, '');
+    if (text.trim() === '' || text.trim().startsWith('#')) {
+      out.push(line);
+      continue;
+    }
+    const m = /^([ \t]*)([^=#]+?)[ \t]*=/.exec(text);
+    const key = m && parseKeyPath(m[2]!);
+    if (!m || key?.length !== 1 || seen.has(key[0]!)) return undefined;
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = tomlLibrary().parse(text) as Record<string, unknown>;
+    } catch {
+      return undefined; // a value over several lines
+    }
+    const name = key[0]!;
+    seen.add(name);
+    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(parsed[name])), was[name])) return undefined;
+    if (value[name] === undefined) continue;
+    out.push(
+      isDeepStrictEqual(value[name], was[name]) ? line : `${m[1]}${tomlKey(name)} = ${tomlValue(value[name])}${eol}`,
+    );
+    lastKey = out.length;
+  }
+  const added = Object.keys(value).filter((k) => !seen.has(k) && value[k] !== undefined);
+  out.splice(lastKey, 0, ...added.map((k) => `${tomlKey(k)} = ${tomlValue(value[k])}${eol}`));
+  return out.map((l, i) => (i === out.length - 1 && last !== '' ? l : l.endsWith(eol) ? l : `${l}\n`)).join('');
+}
+
 /** Whether `afterText` means `before` with entry `name` set to `value` (removed: undefined), and nothing else. */
 function means(
   file: string,
@@ -257,6 +305,17 @@ export function tomlFormat(root: string): FormatEditor {
       const before = parseToml(body, file);
       const blocks = entryBlocks(body, root, name);
       const block = renderBlock(root, name, value, eol);
+      const was = serversOf(before, file, root)[name];
+      const updated = (b: { start: number; end: number }) =>
+        typeof was === 'object' && was !== null && !Array.isArray(was)
+          ? updatedBlock(
+              body,
+              b,
+              JSON.parse(JSON.stringify(was)) as Record<string, unknown>,
+              value as Record<string, unknown>,
+              eol,
+            )
+          : undefined;
       let after: string;
       if (blocks.length === 0 && name in serversOf(before, file, root)) {
         // Written as one key of the [root] table: it stays one, where it is.
@@ -266,6 +325,8 @@ export function tomlFormat(root: string): FormatEditor {
           body.slice(0, line.start) +
           `${line.indent}${tomlKey(name)} = ${tomlValue(value)}${eol}` +
           body.slice(line.end);
+      } else if (blocks.length === 1 && updated(blocks[0]!) !== undefined) {
+        after = body.slice(0, blocks[0]!.start) + updated(blocks[0]!)! + body.slice(blocks[0]!.end);
       } else if (blocks.length > 0) {
         after = body;
         for (const [i, b] of [...blocks.entries()].reverse())
