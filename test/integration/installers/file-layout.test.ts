@@ -162,3 +162,22 @@ describe("Codex's block of our entry with the user's comments and settings in it
     expect(await readFile(file, 'utf8')).toBe(block('work'));
   });
 });
+
+describe('a YAML file indented four spaces a level', () => {
+  it("writes the entry's levels four spaces deep too, and uninstall gives the file back", async () => {
+    home = await tempHome();
+    const text =
+      'GOOSE_PROVIDER: openai\nextensions:\n    developer:\n        enabled: true\n        type: builtin\n' +
+      'GOOSE_MODEL: gpt-4o\n';
+    const file = await home.write('goose', text);
+    const plan = await planInstall('goose', home.ctx, SHIM);
+    await installClient('goose', home.ctx, SHIM, plan.fingerprint);
+    const after = await readFile(file, 'utf8');
+    expect(after).toBe(plan.after);
+    // It read "    switchboard:\n      name: switchboard": two spaces deeper, beside "developer"'s four.
+    expect(after).toContain('\n    switchboard:\n        name: switchboard\n        type: stdio\n');
+    expect(after).toContain('\n        args:\n            - /opt/switchboard/bin/switchboard.js\n');
+    await uninstallClient('goose', home.ctx);
+    expect(await readFile(file, 'utf8')).toBe(text);
+  });
+});

@@ -96,13 +96,23 @@ function mapItems(body: string, map: YAMLMap): Item[] {
   });
 }
 
-function render(value: unknown, indent: string, eol: string): string {
-  const text = yamlLibrary().stringify(value, { lineWidth: 0, indent: 2 });
+function render(value: unknown, indent: string, eol: string, unit = 2): string {
+  const text = yamlLibrary().stringify(value, { lineWidth: 0, indent: unit });
   return text
     .split('\n')
     .filter((l, i, all) => i < all.length - 1 || l !== '')
     .map((l) => indent + l + eol)
     .join('');
+}
+
+/**
+ * The file's indentation step: the least indentation of its lines (comments and blank lines aside), as a
+ * 4-space Goose config is written; two spaces when nothing is indented yet.
+ */
+function indentUnit(body: string): number {
+  let least = Infinity;
+  for (const m of body.matchAll(/^( +)[^ \r\n#]/gm)) least = Math.min(least, m[1]!.length);
+  return least === Infinity ? 2 : Math.min(Math.max(least, 2), 8);
 }
 
 function verify(file: string, body: string, after: string, change: (data: Record<string, unknown>) => void): string {
@@ -127,8 +137,8 @@ interface YamlLayout {
   key: string;
   kind: 'map' | 'seq';
   items(body: string, collection: YAMLMap | YAMLSeq): Item[];
-  /** The text of one new item at `indent`. */
-  item(name: string, value: unknown, indent: string, eol: string): string;
+  /** The text of one new item at `indent`, its own levels `unit` spaces deeper each. */
+  item(name: string, value: unknown, indent: string, eol: string, unit: number): string;
   /** Applies the change to plain data, for verification. */
   change(data: Record<string, unknown>, name: string, value: unknown | undefined): void;
   /** Top-level keys a file needs before the client accepts it, written when the file is empty. */
@@ -148,15 +158,16 @@ function yamlFormat(layout: YamlLayout): FormatEditor {
       const scaffold = doc.contents === null ? (layout.scaffold ?? {}) : {};
       const existing = items.find((i) => i.name === name);
       const last = items[items.length - 1];
+      const unit = indentUnit(body);
       let after: string;
       if (existing) {
         const indent = indentOf(body.slice(existing.start));
-        after = body.slice(0, existing.start) + layout.item(name, value, indent, eol) + body.slice(existing.end);
+        after = body.slice(0, existing.start) + layout.item(name, value, indent, eol, unit) + body.slice(existing.end);
       } else if (collection && last) {
         const indent = indentOf(body.slice(last.start));
         const at = last.end;
         const sep = at === body.length && !body.endsWith('\n') ? eol : '';
-        after = body.slice(0, at) + sep + layout.item(name, value, indent, eol) + body.slice(at);
+        after = body.slice(0, at) + sep + layout.item(name, value, indent, eol, unit) + body.slice(at);
       } else if (pair) {
         // `key:` with nothing (or `{}` / `[]`) after it: the line becomes the section header.
         const start = lineStart(body, pair.key.range![0]);
@@ -167,11 +178,11 @@ function yamlFormat(layout: YamlLayout): FormatEditor {
         const colon = body.indexOf(':', pair.key.range![1]);
         const comment = /^[^#]*?([ \t]+#.*?)\r?$/m.exec(body.slice(colon + 1, nextLineStart(body, colon)))?.[1] ?? '';
         const header = `${indentOf(body.slice(start))}${layout.key}:${comment}${eol}`;
-        after = body.slice(0, start) + header + layout.item(name, value, '  ', eol) + body.slice(end);
+        after = body.slice(0, start) + header + layout.item(name, value, ' '.repeat(unit), eol, unit) + body.slice(end);
       } else {
         const base = body === '' || body.endsWith('\n') ? body : body + eol;
         const head = Object.keys(scaffold).length > 0 ? render(scaffold, '', eol) : '';
-        after = `${base}${head}${layout.key}:${eol}${layout.item(name, value, '  ', eol)}`;
+        after = `${base}${head}${layout.key}:${eol}${layout.item(name, value, ' '.repeat(unit), eol, unit)}`;
       }
       return verify(file, body, after, (data) => {
         Object.assign(data, scaffold);
@@ -206,7 +217,8 @@ export function continueFormat(): FormatEditor {
     scaffold: { name: 'Local Assistant', version: '1.0.0', schema: 'v1' },
     kind: 'seq',
     items: (body, c) => seqItems(body, c as YAMLSeq),
-    item: (name, value, indent, eol) => render([{ name, ...(value as Record<string, unknown>) }], indent, eol),
+    item: (name, value, indent, eol, unit) =>
+      render([{ name, ...(value as Record<string, unknown>) }], indent, eol, unit),
     change(data, name, value) {
       const list = Array.isArray(data.mcpServers) ? [...(data.mcpServers as Record<string, unknown>[])] : [];
       const index = list.findIndex((s) => s?.name === name);
@@ -226,7 +238,7 @@ export function gooseFormat(): FormatEditor {
     key: 'extensions',
     kind: 'map',
     items: (body, c) => mapItems(body, c as YAMLMap),
-    item: (name, value, indent, eol) => render({ [name]: value }, indent, eol),
+    item: (name, value, indent, eol, unit) => render({ [name]: value }, indent, eol, unit),
     change(data, name, value) {
       const map = { ...((data.extensions as Record<string, unknown> | null) ?? {}) };
       if (value === undefined) delete map[name];
