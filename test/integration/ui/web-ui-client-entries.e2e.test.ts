@@ -133,6 +133,11 @@ describe("the app's Clients screen with entries the command line wrote", () => {
         const name = row.getByRole('cell').first();
         // "Claude Desktop" wrapped after "Claude", beside the long note of its Switchboard column.
         if ((await linesOf(name, (await name.textContent())!.trim())) > 1) wrapped.push(await name.innerText());
+        // So did "Switch to app entry", inside its button.
+        for (const button of await row.getByRole('button').all()) {
+          const label = (await button.textContent())!.trim();
+          if ((await linesOf(button, label)) > 1) wrapped.push(label);
+        }
       }
       expect(wrapped).toEqual([]);
     } finally {
