@@ -31,6 +31,7 @@ import {
   type GatewayInfo,
   type GatewayOptions,
   statusText,
+  StatusLines,
   userInstallerContext,
   withoutServerName,
 } from '../engine/index.ts';
@@ -118,11 +119,8 @@ export async function serve(
   );
   gateway.on('log', (line) => log(formatLogLine(line)));
   // In the words of the server's log: "server "x" exited with code 1: …; restarting in 2 s", not "… backoff: …".
-  const errorSaid = new Map<string, string | undefined>();
-  gateway.on('status', (s) => {
-    log(`server "${s.name}" ${statusText(s, errorSaid.get(s.name))}`);
-    errorSaid.set(s.name, s.lastError);
-  });
+  const statusLines = new StatusLines();
+  gateway.on('status', (s) => log(`server "${s.name}" ${statusLines.line(s)}`));
   let configError = false;
   gateway.on('config-error', (e) => {
     configError = true;

@@ -103,7 +103,7 @@ import { FailedUpstream, WaitingUpstream } from './upstreams/failed.ts';
 import { createHandlerUpstream, HandlerUpstream } from './upstreams/handler/handler-upstream.ts';
 import { backoffDelay, DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './upstreams/lifecycle.ts';
 import type { Upstream, UpstreamStatus } from './upstreams/types.ts';
-import { statusText } from './upstreams/status-text.ts';
+import { StatusLines } from './upstreams/status-text.ts';
 import { Catalog, MAX_PAGES, type ListKind } from './routing/catalog.ts';
 import { Router, type RoutedServer } from './routing/router.ts';
 import {
@@ -364,8 +364,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly lineSessions = new Set<Session>();
   /** Each server's recent state changes (the last 50), for its log (serverLog). */
   private readonly serverHistory = new Map<string, { at: number; text: string }[]>();
-  /** Each server's last error its log told, as its state's line: the next start or stop does not repeat it. */
-  private readonly errorSaid = new Map<string, string | undefined>();
+  /** Each server's state as a line of its log (the next start or stop does not repeat the error just told). */
+  private readonly statusLines = new StatusLines();
   /** The control API for the UI (IPC in the app, HTTP in headless mode). */
   readonly api: GatewayApi;
   /** Runs one API call for a binding: checks the arguments, answers a Reply. */
@@ -1563,8 +1563,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private recordEvent(s: UpstreamStatus): void {
-    const text = statusText(s, this.errorSaid.get(s.name));
-    this.errorSaid.set(s.name, s.lastError);
+    const text = this.statusLines.line(s);
     this.remember(s.name, s.since, text);
     // Live in the server's log too, as its stderr is (they were seen only after a reload).
     const level = s.state === 'failed' ? 'error' : s.state === 'backoff' ? 'warn' : 'info';

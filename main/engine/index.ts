@@ -46,7 +46,7 @@ export { createMemorySecretStore } from './secrets/memory-store.ts';
 export { stripUrlCredentials } from './secrets/redactor.ts';
 export type { Session } from './downstream/session.ts';
 export type { UpstreamStatus, UpstreamState } from './upstreams/types.ts';
-export { statusText } from './upstreams/status-text.ts';
+export { statusText, StatusLines } from './upstreams/status-text.ts';
 export {
   lookupCommand,
   argumentsInCommandProblem,

@@ -34,3 +34,14 @@ export function statusText(s: UpstreamStatus, saidBefore?: string): string {
       return error && error !== saidBefore ? `${s.state}: ${error}` : s.state;
   }
 }
+
+/** statusText over one gateway's status changes: a server's error is told once, not again at its next start. */
+export class StatusLines {
+  private readonly errorSaid = new Map<string, string | undefined>();
+
+  line(s: UpstreamStatus): string {
+    const text = statusText(s, this.errorSaid.get(s.name));
+    this.errorSaid.set(s.name, s.lastError);
+    return text;
+  }
+}
