@@ -396,8 +396,8 @@ export function jsonFormat(root: string[]): FormatEditor {
     remove(body, file, name) {
       // Every time the key is there (written twice, the client reads the last: the first would take its place).
       let out = body;
-      for (let next = removeJsonValue(out, file, [...root, name]); next !== out;)
-        [out, next] = [next, removeJsonValue(next, file, [...root, name])];
+      let next = removeJsonValue(out, file, [...root, name]);
+      while (next !== out) [out, next] = [next, removeJsonValue(next, file, [...root, name])];
       return out;
     },
   };

@@ -306,11 +306,12 @@ export function tomlFormat(root: string): FormatEditor {
       const blocks = entryBlocks(body, root, name);
       const block = renderBlock(root, name, value, eol);
       const was = serversOf(before, file, root)[name];
-      const updated = (b: { start: number; end: number }) =>
-        typeof was === 'object' && was !== null && !Array.isArray(was)
+      // One block of ours with each key on one line: changed line by line (undefined: written whole).
+      const updated =
+        blocks.length === 1 && typeof was === 'object' && was !== null && !Array.isArray(was)
           ? updatedBlock(
               body,
-              b,
+              blocks[0]!,
               JSON.parse(JSON.stringify(was)) as Record<string, unknown>,
               value as Record<string, unknown>,
               eol,
@@ -325,8 +326,8 @@ export function tomlFormat(root: string): FormatEditor {
           body.slice(0, line.start) +
           `${line.indent}${tomlKey(name)} = ${tomlValue(value)}${eol}` +
           body.slice(line.end);
-      } else if (blocks.length === 1 && updated(blocks[0]!) !== undefined) {
-        after = body.slice(0, blocks[0]!.start) + updated(blocks[0]!)! + body.slice(blocks[0]!.end);
+      } else if (updated !== undefined) {
+        after = body.slice(0, blocks[0]!.start) + updated + body.slice(blocks[0]!.end);
       } else if (blocks.length > 0) {
         after = body;
         for (const [i, b] of [...blocks.entries()].reverse())
