@@ -500,7 +500,7 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
         report.map((s) => [
           s.name,
           s.kind,
-          s.disabled ? 'disabled' : needsLogin(s) ? 'needs login' : s.state,
+          s.disabled ? 'disabled' : needsLogin(s) ? 'needs login' : listedState(s.state),
           s.state === 'ready' && s.toolsError === undefined ? String(s.tools.length) : '-',
           // What a server wrote (its error line, its tools) is printed with its control characters escaped.
           s.isolated
@@ -538,6 +538,14 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
       );
     return code;
   });
+}
+
+/**
+ * A server's state in `list`'s STATE column. "backoff" is the engine's word for waiting to try again; a
+ * one-shot list tries no more once it has printed, so the server is only not ready (its NOTE says why).
+ */
+function listedState(state: string): string {
+  return state === 'backoff' ? 'not ready' : state;
 }
 
 /**

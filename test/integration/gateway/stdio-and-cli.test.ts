@@ -374,6 +374,19 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
   });
 
+  it('list says a server between tries is not ready, not the engine\'s word for the wait ("backoff")', async () => {
+    const crashy = await writeConfig(
+      dir.dir,
+      { mcpServers: { crashy: { command: process.execPath, args: ['-e', 'process.exit(1)'] } } },
+      'crashy.json',
+    );
+    // Listed while it waits to be started again (its first start has failed; a one-shot list tries no more).
+    const result = await cli(['list', '--config', crashy, '--timeout', '700'], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^crashy\s+stdio\s+(not ready|failed)\s+-\s+exited with code 1/m);
+    expect(result.stdout).not.toContain('backoff');
+  });
+
   it('refuses an option the command does not read, naming it and what it takes (they were ignored)', async () => {
     const cases: [string[], string][] = [
       [['secrets', 'ls', '--json'], 'secrets does not take --json (it takes --config)'],
