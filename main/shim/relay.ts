@@ -61,6 +61,13 @@ const PROBE_MS = 5000;
 /** JSON-RPC error code for a message over the size limit (the engine's MessageTooLarge). */
 const MESSAGE_TOO_LARGE = -32003;
 const MAX_QUICK_DROPS = 5;
+/**
+ * How much of the gateway's output is held for a client slow to read it before the gateway is read no
+ * further. Read on to here, a gateway that goes away is seen at once: a paused socket hears of it only
+ * when a write fails, and then the answers it had sent, unread, were lost with it, and the requests
+ * written meanwhile reported lost, though no gateway ever had them.
+ */
+const MAX_HELD_FOR_STDOUT = 16 * 1024 * 1024;
 /** Enough of a gateway line to read any tracked id (1024 chars, even fully escaped). */
 const PEEK_BYTES = 8192;
 
@@ -145,10 +152,8 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
 
     const writeOut = (data: Buffer | string): void => {
       if (state === 'done') return;
-      if (!stdout.write(data)) {
-        stdoutBlocked = true;
-        socket?.pause();
-      }
+      if (!stdout.write(data)) stdoutBlocked = true;
+      if (stdoutBlocked && stdout.writableLength >= MAX_HELD_FOR_STDOUT) socket?.pause();
     };
     /** stdin paused because the shim's own answers to it wait on a full stdout. */
     let stdinHeldForStdout = false;

@@ -395,6 +395,68 @@ describe('shim', () => {
     shim.checkStreams();
   });
 
+  it('delivers the answers a gateway sent before it went away to a client slow to read them', async () => {
+    const first = await startGateway();
+    const shim = new Shim();
+    shim.send(INIT);
+    await shim.response(1);
+    shim.send({ method: 'notifications/initialized' });
+    // The client stops reading while a 4 MB answer comes: its pipe fills, the rest waits in the shim.
+    shim.child.stdout.pause();
+    shim.send({ id: 2, method: 'test/big', params: { bytes: 4_000_000 } });
+    await expect.poll(() => gatewayMessages(first.pid).some((m) => m.id === 2)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    for (let id = 10; id < 20; id++) shim.send({ id, method: 'test/echo', params: { n: id } });
+    await expect.poll(() => gatewayMessages(first.pid).some((m) => m.id === 19)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    // The gateway has answered all of them, and goes away; then the client sends one more.
+    await stopProcess(first, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    shim.send({ id: 30, method: 'test/echo', params: { n: 30 } });
+    const second = await startGateway();
+    shim.child.stdout.resume();
+    expect((await shim.response(2)).result?.data).toHaveLength(4_000_000);
+    // Each gets its answer, not "lost, whether it ran is unknown" (the answers were thrown away unread).
+    for (let id = 10; id < 20; id++)
+      expect((await shim.response(id)).result).toEqual({ echo: { n: id }, pid: first.pid });
+    // Sent after the gateway went away: it waits for the next one, rather than be reported lost.
+    expect((await shim.response(30)).result).toEqual({ echo: { n: 30 }, pid: second.pid });
+    expect(await shim.end()).toBe(0);
+    shim.checkStreams();
+  }, 30_000);
+
+  it("holds a bounded amount of the gateway's answers for a client that does not read them", async () => {
+    const gateway = await startGateway();
+    const child = spawn(NODE, [SHIM], { env: baseEnv, stdio: 'pipe' });
+    children.push(child);
+    child.stdout.pause();
+    // 240 MB of answers the client does not read: the shim holds some, then reads the gateway no further.
+    const answers = 60;
+    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', ...INIT }) + '\n');
+    for (let id = 10; id < 10 + answers; id++)
+      child.stdin.write(
+        JSON.stringify({ jsonrpc: '2.0', id, method: 'test/big', params: { bytes: 4_000_000 } }) + '\n',
+      );
+    await expect.poll(() => gatewayMessages(gateway.pid).some((m) => m.id === 9 + answers)).toBe(true);
+    // Its most memory over 3 s (all of it, held, would be over 300 MB).
+    let rssKiB = 0;
+    for (const until = Date.now() + 3000; Date.now() < until; await new Promise((r) => setTimeout(r, 100)))
+      rssKiB = Math.max(rssKiB, Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]));
+    expect(rssKiB).toBeLessThan(200 * 1024);
+    // Once it reads, every answer comes, whole.
+    let lines = 0;
+    let bytes = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      bytes += d.length;
+      for (const c of d) if (c === 0x0a) lines++;
+    });
+    child.stdout.resume();
+    await expect.poll(() => lines, { timeout: 20_000 }).toBe(1 + answers);
+    expect(bytes).toBeGreaterThan(answers * 4_000_000);
+    child.stdin.end();
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+  }, 60_000);
+
   it('starts a new gateway itself when the one it used goes away', async () => {
     const shim = new Shim([], { ...baseEnv, SWITCHBOARD_GATEWAY_COMMAND: JSON.stringify([NODE, FAKE]) });
     shim.send(INIT);
