@@ -31,6 +31,8 @@ import { describeNetworkFailure, isNetworkFailure } from '../egress/network-erro
 import { listenForCallback } from './loopback.ts';
 import type { OAuthRecord, OAuthVault, StoredTokens } from './vault.ts';
 import { rebuilt } from '../egress/response-body.ts';
+import { isHtml } from '../upstreams/http-errors.ts';
+import { htmlGist } from '../upstreams/html-gist.ts';
 
 /**
  * What the config says about a server's OAuth (config/schema.ts `oauth`, its `clientSecret`
@@ -628,6 +630,15 @@ export class OAuthSession {
         ...(this.challenge.resourceMetadataUrl ? { resourceMetadataUrl: this.challenge.resourceMetadataUrl } : {}),
         fetchFn: this.fetch,
       });
+      // The metadata the challenge names could not be read: the SDK then takes the server's origin for its
+      // authorization server (a 2025-03-26 server's default endpoints), and the login failed at a guessed /register.
+      const named = this.challenge.resourceMetadataUrl;
+      if (named && !info.resourceMetadata)
+        throw new GatewayError(
+          'unauthorized',
+          `${label}: its login challenge names its OAuth metadata at ${named.href}, which ` +
+            (await whatMetadataAnswered(this.fetch, named)),
+        );
       // Named by the server's metadata (not a 2025-03-26 server's default endpoints), it must publish its own.
       if (info.resourceMetadata && !info.authorizationServerMetadata)
         throw new GatewayError(
@@ -891,6 +902,39 @@ function sdkResponses(fetch: FetchLike, onMiss: (miss: { url: string; text: stri
     if ((res as unknown) instanceof Response) return res;
     return rebuilt(res, res.body);
   };
+}
+
+/**
+ * Why protected resource metadata the SDK could not use is no good, from a second look at it: its
+ * status, a web page (a proxy's login page) or a body that is not JSON, or JSON of another shape.
+ */
+async function whatMetadataAnswered(fetch: FetchLike, url: URL): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { accept: 'application/json' } });
+  } catch (err) {
+    return `could not be read: ${describeNetworkFailure(err, url)}`;
+  }
+  if (!res.ok) {
+    await Promise.allSettled([res.body?.cancel()]);
+    return `answered HTTP ${res.status}${redirectText(res, url)}`;
+  }
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    return `could not be read: ${errorMessage(err)}`;
+  }
+  if (isHtml(text)) {
+    const gist = htmlGist(text);
+    return `answered a web page${gist ? ` (${gist})` : ''}, not JSON`;
+  }
+  try {
+    JSON.parse(text);
+  } catch {
+    return 'answered something that is not JSON';
+  }
+  return 'answered JSON that is not OAuth protected resource metadata (RFC 9728)';
 }
 
 /** Where a redirect the SDK did not follow (to another origin) leads, without its query. */

@@ -15,6 +15,8 @@ const state = (g: Gateway) => g.servers().find((s) => s.name === 'remote');
 describe('a login the authorization server fails', () => {
   /** What the authorization server's metadata addresses answer. */
   let metadata: 'none' | 'elsewhere' | 'fine' = 'fine';
+  /** What the resource metadata the server's challenge names answers. */
+  let resource: 'fine' | 'missing' | 'page' | 'broken' = 'fine';
   let server: Server;
   let base = '';
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -32,7 +34,16 @@ describe('a login the authorization server fails', () => {
         res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${base}/resource"` });
         return res.end();
       }
-      if (path === '/resource') return json(200, { resource: `${base}/mcp`, authorization_servers: [`${base}/as`] });
+      if (path === '/resource' && resource === 'page') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        return res.end('<html><head><title>Sign in to Example Proxy</title></head></html>');
+      }
+      if (path === '/resource' && resource === 'broken') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end('{"resource": ');
+      }
+      if (path === '/resource' && resource === 'fine')
+        return json(200, { resource: `${base}/mcp`, authorization_servers: [`${base}/as`] });
       if (path === '/.well-known/oauth-authorization-server/as' && metadata === 'fine')
         return json(200, {
           issuer: `${base}/as`,
@@ -53,6 +64,7 @@ describe('a login the authorization server fails', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterEach(async () => {
+    resource = 'fine';
     await gateway?.stop();
     gateway = undefined;
   });
@@ -109,4 +121,20 @@ describe('a login the authorization server fails', () => {
       `the login to server "remote" failed: closed (POST ${base}/as/register answered HTTP 400)`,
     );
   });
+
+  it.each([
+    ['missing', 'answered HTTP 404'],
+    ['page', 'answered a web page (Sign in to Example Proxy), not JSON'],
+    ['broken', 'answered something that is not JSON'],
+  ] as const)(
+    'whose resource metadata, named by the challenge, is %s: says so, not that a guessed /register failed',
+    async (kind, what) => {
+      resource = kind;
+      // It was "HTTP 404, not an OAuth error answer: {} (POST <server>/register answered HTTP 404)": the metadata
+      // the server named was passed over, and a 2025-03-26 server's default endpoints at its origin were tried.
+      expect(await loginFailure()).toBe(
+        `server "remote": its login challenge names its OAuth metadata at ${base}/resource, which ${what}`,
+      );
+    },
+  );
 });
