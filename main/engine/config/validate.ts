@@ -379,7 +379,8 @@ function crossFieldIssues(config: ParsedConfig): PathIssue[] {
       issues.push({ path: [...base, ...problem.path], message: problem.message });
     issues.push(...transportIssues(entry, base));
     if ('handler' in entry) issues.push(...handlerIssues(entry, base));
-    if (!('command' in entry)) issues.push(...forwardingIssues(entry, base), ...urlIssues(entry, base));
+    if (!('command' in entry))
+      issues.push(...headerCaseIssues(entry, base), ...forwardingIssues(entry, base), ...urlIssues(entry, base));
     issues.push(...aliasIssues(entry.tools?.aliases, [...base, 'tools', 'aliases']));
     issues.push(...aliasIssues(entry.prompts?.aliases, [...base, 'prompts', 'aliases']));
   }
@@ -506,6 +507,28 @@ function handlerIssues(entry: Extract<ParsedServerEntry, { handler: string }>, b
 }
 
 type OverHttpEntry = Exclude<ParsedServerEntry, { command: string }>;
+
+/**
+ * One header written twice in different case ("Authorization" and "authorization"): header names
+ * ignore case, so both went out, joined into one value ("Bearer a, Bearer b") the server refused.
+ */
+function headerCaseIssues(entry: OverHttpEntry, base: PathSegment[]): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const first = new Map<string, string>();
+  for (const header of Object.keys(entry.headers ?? {})) {
+    const written = first.get(header.toLowerCase());
+    if (written === undefined) first.set(header.toLowerCase(), header);
+    else
+      issues.push({
+        path: [...base, 'headers', header],
+        atKey: true,
+        message:
+          `"${header}" is the header "${written}" again (header names ignore case, and both would be sent as ` +
+          `one value): keep one of them`,
+      });
+  }
+  return issues;
+}
 
 /** forwardHeaders / overridableHeaders: names that can be forwarded, and overrides of headers that exist. */
 function forwardingIssues(entry: OverHttpEntry, base: PathSegment[]): PathIssue[] {

@@ -548,6 +548,26 @@ describe('parseConfigText: errors a user sees', () => {
     ]);
   });
 
+  it('refuses a header written twice in different case, which would go out as one value "a, b"', () => {
+    // Header names ignore case: both reached the server, joined into one value it refuses.
+    const err = errorFor(
+      '{"mcpServers": {\n' +
+        ' "r": {"url": "https://mcp.example.test/mcp", "headers": {"Authorization": "Bearer ${secret:old}",\n' +
+        '   "authorization": "Bearer ${secret:new}"}},\n' +
+        ' "h": {"handler": "https://h.example.test/", "headers": {"X-Api-Key": "a", "x-api-key": "b", ' +
+        '"X-API-KEY": "c"}}\n' +
+        '}}',
+    );
+    expect(lines(err)).toEqual([
+      `${FILE}:3:4: mcpServers.r.headers.authorization: "authorization" is the header "Authorization" again ` +
+        `(header names ignore case, and both would be sent as one value): keep one of them`,
+      `${FILE}:4:76: mcpServers.h.headers.x-api-key: "x-api-key" is the header "X-Api-Key" again ` +
+        `(header names ignore case, and both would be sent as one value): keep one of them`,
+      `${FILE}:4:94: mcpServers.h.headers.X-API-KEY: "X-API-KEY" is the header "X-Api-Key" again ` +
+        `(header names ignore case, and both would be sent as one value): keep one of them`,
+    ]);
+  });
+
   it('points at the key for bad server names, duplicates and clashing names', () => {
     expect(errorFor('{"mcpServers": {"my server": {"command": "x"}}}').message).toBe(
       `${FILE}:1:17: mcpServers["my server"]: server names use letters, digits, "_", "." and "-" (starting ` +
