@@ -2,7 +2,16 @@
  * JSONC text -> value, plus the syntax tree kept so any JSON path can be mapped back to a
  * line and column. Comments and trailing commas are allowed (people hand-edit this file).
  */
-import { getLocation, parseTree, printParseErrorCode, stripComments, type Node, type ParseError } from 'jsonc-parser';
+import {
+  createScanner,
+  getLocation,
+  parseTree,
+  printParseErrorCode,
+  stripComments,
+  type Node,
+  type ParseError,
+  type SyntaxKind,
+} from 'jsonc-parser';
 import { SYNTAX_MESSAGES, syntaxMessage } from '../../../preload/contract/index.ts';
 import type { PathIssue, PathSegment } from './paths.ts';
 
@@ -26,6 +35,20 @@ function isBlankConfig(text: string): boolean {
 export function parseJsonc(text: string): JsoncParse {
   // A file with nothing but comments or whitespace is an empty config, not an error.
   if (isBlankConfig(text)) return { ok: true, value: {}, root: undefined, issues: [] };
+  // The parser and the readers of its tree recurse: thousands of levels overflowed the stack, an
+  // error with no file or position (and `serve` exited on it). No config needs more than a few.
+  const deep = tooDeep(text);
+  if (deep !== undefined)
+    return {
+      ok: false,
+      issues: [
+        {
+          offset: deep,
+          path: [],
+          message: `syntax error: nested more than ${MAX_DEPTH} levels deep (a Switchboard config needs a few)`,
+        },
+      ],
+    };
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
   if (errors.length > 0 || !root) {
@@ -49,6 +72,27 @@ export function parseJsonc(text: string): JsoncParse {
   }
   const issues: PathIssue[] = [];
   return { ok: true, value: toValue(root, [], issues), root, issues };
+}
+
+const MAX_DEPTH = 64;
+/** jsonc-parser's SyntaxKind values (a const enum, which this build cannot import as a value). */
+const OPEN: readonly SyntaxKind[] = [1, 3];
+const CLOSE: readonly SyntaxKind[] = [2, 4];
+const EOF: SyntaxKind = 17;
+
+/** Offset of the first "{" or "[" more than MAX_DEPTH levels deep (the scanner does not recurse). */
+function tooDeep(text: string): number | undefined {
+  const scanner = createScanner(text, false);
+  let depth = 0;
+  for (let token = scanner.scan(); token !== EOF; token = scanner.scan()) {
+    if (OPEN.includes(token)) {
+      depth += 1;
+      if (depth > MAX_DEPTH) return scanner.getTokenOffset();
+    } else if (CLOSE.includes(token)) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
 }
 
 /**

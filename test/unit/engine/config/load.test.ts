@@ -610,6 +610,17 @@ describe('parseConfigText: errors a user sees', () => {
   it('rejects a document that is not an object', () => {
     expect(errorFor('[]').message).toBe(`${FILE}:1:1: expected an object, got an array`);
   });
+
+  it('refuses a value nested thousands of levels deep with where, instead of failing with no position', () => {
+    // Read recursively, such a file overflowed the stack: `serve` exited saying only "Maximum call stack size
+    // exceeded".
+    for (const depth of [3000, 20_000]) {
+      const text = `{"mcpServers": {},\n "x": ${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      expect(errorFor(text).message).toBe(
+        `${FILE}:2:70: syntax error: nested more than 64 levels deep (a Switchboard config needs a few)`,
+      );
+    }
+  });
 });
 
 describe('loadConfigFile', () => {
