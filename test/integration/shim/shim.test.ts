@@ -627,6 +627,26 @@ describe('shim', () => {
     shim.checkStreams();
   });
 
+  it('lets out the answers still on their way to a client slow to read them before it exits', async () => {
+    await startGateway();
+    const child = spawn(NODE, [SHIM], { env: baseEnv, stdio: 'pipe' });
+    children.push(child);
+    const exited = new Promise((r) => child.once('close', r));
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stdout.pause();
+    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', ...INIT }) + '\n');
+    child.stdin.end(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'test/big', params: { bytes: 4_000_000 } }) + '\n');
+    // The client (a script in a pipe) reads only after a while: the shim has its answer, and is done.
+    await new Promise((r) => setTimeout(r, 3500));
+    child.stdout.resume();
+    expect(await exited).toBe(0);
+    // It exited 2 s after it was done, with most of the answer unwritten.
+    const lines = out.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(2);
+    expect((JSON.parse(lines[1]!) as Message).result?.data).toHaveLength(4_000_000);
+  }, 30_000);
+
   it('exits at once when its client closes stdin with nothing waiting, gateway or not', async () => {
     // No gateway comes (the command starts none): nothing of the client's waits for one.
     const idle = new Shim(['--connect-timeout', '20000']);
