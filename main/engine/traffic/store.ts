@@ -179,7 +179,12 @@ type Failure = 'write' | 'prune';
 export class TrafficStore {
   readonly file: string;
   readonly readOnly: boolean;
-  private readonly db: DatabaseSync;
+  private db: DatabaseSync;
+  private readonly options: TrafficStoreOptions;
+  /** The newest key the file held when opened: rows above it are this run's (see salvage). */
+  private keptBefore = Number.MAX_SAFE_INTEGER;
+  /** A damaged file could not be moved aside: it is not tried again on every query that meets the damage. */
+  private stuckWithDamage = false;
   private readonly log: TrafficStoreLog;
   private readonly now: () => number;
   private maxAgeMs: number;
@@ -220,8 +225,7 @@ export class TrafficStore {
     let db: DatabaseSync;
     let openProblem: string | undefined;
     try {
-      db = openWritable(options.file, OPEN_BUSY_MS, log, now);
-      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? WRITE_BUSY_MS))}`);
+      db = openForWrites(options, log, now);
     } catch (err) {
       log(
         'error',
@@ -234,6 +238,7 @@ export class TrafficStore {
     }
     const store = new TrafficStore(db, options, false);
     store.openProblem = openProblem;
+    store.keptBefore = store.lastKey();
     store.markUnanswered();
     store.pruneNow();
     store.pruneTimer = setInterval(() => store.pruneNow(), PRUNE_EVERY_MS).unref();
@@ -273,6 +278,7 @@ export class TrafficStore {
 
   private constructor(db: DatabaseSync, options: TrafficStoreOptions, readOnly: boolean) {
     this.db = db;
+    this.options = options;
     this.file = options.file;
     this.readOnly = readOnly;
     this.log = options.log ?? noLog;
@@ -285,6 +291,93 @@ export class TrafficStore {
     this.onProblem = options.onProblem ?? (() => {});
     db.function(TEXT_FUNCTION, { deterministic: true, varargs: true }, textHas);
     this.ahead = Number(db.prepare('SELECT ahead FROM totals').get()?.ahead ?? 0);
+  }
+
+  /**
+   * A file found damaged while in use (it opened, but some of its pages do not read: a bad sector,
+   * a copy cut short) is moved aside and a new one started, as one found damaged when opened is; what
+   * is queued is kept and written to the new one. True when it was (the caller reads again); false
+   * for any other error. A read-only store (the CLI) says which file is damaged instead.
+   */
+  recoverFrom(err: unknown): boolean {
+    if (this.closed || this.stuckWithDamage || !isCorrupt(err)) return false;
+    if (this.readOnly) throw new Error(`the traffic history ${this.file} is damaged (${errorMessage(err)})`);
+    const now = this.now();
+    const salvaged = this.salvage();
+    this.statements.clear();
+    this.db.close();
+    let aside: string;
+    try {
+      aside = moveAside(this.file, `corrupt-${stamp(now)}`, now);
+    } catch (moveErr) {
+      // Left as it is (a file another program holds open, where that forbids renaming it): used as it was.
+      this.log('error', `traffic history ${this.file} is damaged and cannot be moved aside (${errorMessage(moveErr)})`);
+      this.stuckWithDamage = true;
+      this.reopen(() => openForWrites(this.options, this.log, this.now));
+      return false;
+    }
+    this.log(
+      'warn',
+      `traffic history ${this.file} is damaged (${errorMessage(err)}); moved it to ${aside}, starting anew`,
+    );
+    this.reopen(() => openForWrites(this.options, this.log, this.now));
+    this.keptBefore = 0;
+    // Rows written while their exchange waited are gone with the file: their answers are new rows.
+    this.pendingSizes.clear();
+    this.bytesSincePrune = 0;
+    // Queued after what is queued now: that is newer, and wins.
+    this.queue = new Map([...salvaged, ...this.queue]);
+    if (salvaged.size > 0) this.requeue(new Map());
+    return true;
+  }
+
+  /**
+   * What this run wrote before the damage was found, as far as it still reads (the newest, as many as
+   * the queue holds): written again to the new file, so the damage costs what came before this run only.
+   */
+  private salvage(): Map<string, SQLInputValue[]> {
+    const rows = new Map<string, SQLInputValue[]>();
+    try {
+      const sql = `${SELECT_ENTRY} WHERE id > ? ORDER BY id DESC LIMIT ?`;
+      for (const row of this.db.prepare(sql).iterate(this.keptBefore, this.maxQueued))
+        rows.set(
+          idOfKey(Number(row.id)),
+          COLUMNS.map((column) => row[column] as SQLInputValue),
+        );
+    } catch (err) {
+      this.log(
+        'warn',
+        `traffic history ${this.file}: some of what this run recorded cannot be read back (${errorMessage(err)})`,
+      );
+    }
+    return new Map([...rows].reverse());
+  }
+
+  /** Uses the database `open` gives, or memory when it cannot be opened (said as open() says it). */
+  private reopen(open: () => DatabaseSync): void {
+    try {
+      this.db = open();
+    } catch (err) {
+      this.log(
+        'error',
+        `traffic history ${this.file} cannot be used (${errorMessage(err)}); traffic is kept in memory only`,
+      );
+      this.openProblem = `${this.file} cannot be used: ${inWords(err)}; this run's traffic is kept in memory only`;
+      this.db = new DatabaseSync(':memory:');
+      createSchema(this.db);
+      this.onProblem();
+    }
+    this.db.function(TEXT_FUNCTION, { deterministic: true, varargs: true }, textHas);
+  }
+
+  /** `read`, once more on the new file when the history was found damaged (recoverFrom). */
+  private guarded<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (!this.recoverFrom(err)) throw err;
+      return read();
+    }
   }
 
   /** Queues the entry as it is now (its latest version wins); written within batchMs. No I/O here. */
@@ -341,6 +434,10 @@ export class TrafficStore {
 
   /** Entries newest first (by id), as `filter` says: the same entries TrafficRecorder.list would give. */
   list(filter: TrafficFilter = {}): TrafficPage {
+    return this.guarded(() => this.listNow(filter));
+  }
+
+  private listNow(filter: TrafficFilter): TrafficPage {
     this.ready();
     this.catchUp();
     const limit = Math.floor(Math.min(Math.max(1, filter.limit ?? 100), MAX_PAGE));
@@ -380,6 +477,10 @@ export class TrafficStore {
   }
 
   get(id: string): TrafficEntry | undefined {
+    return this.guarded(() => this.getNow(id));
+  }
+
+  private getNow(id: string): TrafficEntry | undefined {
     this.ready();
     this.catchUp();
     const held = this.queue.get(id);
@@ -391,6 +492,10 @@ export class TrafficStore {
 
   /** The entry and everything it caused (children in id order), to the same depth the recorder goes. */
   tree(id: string): TrafficTree | undefined {
+    return this.guarded(() => this.treeNow(id));
+  }
+
+  private treeNow(id: string): TrafficTree | undefined {
     this.ready();
     this.catchUp();
     const key = keyOfId(id);
@@ -444,7 +549,7 @@ export class TrafficStore {
   /** The key of the newest entry kept (0 when none): new ids must sort after it. */
   lastKey(): number {
     this.ready();
-    return Number(this.statement('SELECT max(id) AS last FROM traffic').get()?.last ?? 0);
+    return this.guarded(() => Number(this.statement('SELECT max(id) AS last FROM traffic').get()?.last ?? 0));
   }
 
   /** How much is kept: entries and their stored size (what maxBytes limits). */
@@ -541,8 +646,9 @@ export class TrafficStore {
         throw err;
       }
     } catch (err) {
-      this.failed('write', err);
       this.requeue(batch);
+      // A damaged file is replaced: what is queued is written to the new one on the next flush.
+      if (!this.recoverFrom(err)) this.failed('write', err);
       return 0;
     }
     this.pendingSizes = pendingSizes;
@@ -611,7 +717,7 @@ export class TrafficStore {
       }
       this.succeeded('prune');
     } catch (err) {
-      this.failed('prune', err);
+      if (!this.recoverFrom(err)) this.failed('prune', err);
     }
     return { deleted };
   }
@@ -688,7 +794,7 @@ export class TrafficStore {
         );
       }
     } catch (err) {
-      this.failed('write', err);
+      if (!this.recoverFrom(err)) this.failed('write', err);
     }
   }
 
@@ -735,6 +841,13 @@ export class TrafficStore {
 }
 
 // ---- the file -------------------------------------------------------------
+
+/** The history file opened for a gateway to write, with its write lock wait. */
+function openForWrites(options: TrafficStoreOptions, log: TrafficStoreLog, now: () => number): DatabaseSync {
+  const db = openWritable(options.file, OPEN_BUSY_MS, log, now);
+  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? WRITE_BUSY_MS))}`);
+  return db;
+}
 
 /** Opens the history file, moving aside one that is damaged or of another schema version. */
 function openWritable(file: string, busyTimeoutMs: number, log: TrafficStoreLog, now: () => number): DatabaseSync {
@@ -981,6 +1094,12 @@ function inWords(err: unknown): string {
 }
 
 /** Not a database (26), damaged (11), or without the tables this code reads (1, from checkSchema). */
+/** SQLite found the file damaged while reading or writing it (CORRUPT, NOTADB). */
+function isCorrupt(err: unknown): boolean {
+  const code = (err as { errcode?: unknown }).errcode;
+  return typeof code === 'number' && [11, 26].includes(code & 0xff);
+}
+
 function isDamage(err: unknown): boolean {
   const code = (err as { errcode?: unknown }).errcode;
   return typeof code === 'number' && [1, 11, 26].includes(code & 0xff);

@@ -32,6 +32,8 @@ export interface TrafficHistory {
   get(id: string): TrafficEntry | undefined;
   tree(id: string): TrafficTree | undefined;
   statSamples(query: TrafficStatsQuery & { since: number; until: number }): Iterable<StatSample>;
+  /** Replaces a file found damaged while reading it: true when it did (read again). */
+  recoverFrom?(err: unknown): boolean;
   close(): void;
 }
 
@@ -141,8 +143,15 @@ export class TrafficLog {
   stats(query: TrafficStatsQuery = {}, now = Date.now()): TrafficStats {
     const window = { ...query, since: query.since ?? now - HOUR_MS, until: query.until ?? now };
     this.recorder.flush();
-    const samples = this.history ? this.history.statSamples(window) : this.ringSamples(window);
-    return aggregateStats(samples, window);
+    const history = this.history;
+    if (!history) return aggregateStats(this.ringSamples(window), window);
+    try {
+      return aggregateStats(history.statSamples(window), window);
+    } catch (err) {
+      // The samples are read as they are counted: damage found halfway is counted again on the new file.
+      if (!history.recoverFrom?.(err)) throw err;
+      return aggregateStats(history.statSamples(window), window);
+    }
   }
 
   export(filter: TrafficFilter, format: TrafficExportFormat, now = Date.now()): TrafficExport {

@@ -5,7 +5,7 @@
  * and nothing else, and 0 keeps nothing. Real gateways (in-process and `switchboard serve`), the
  * fixture server, the MCP SDK client over HTTP.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -345,6 +345,43 @@ describe('the traffic history', () => {
     const kept = TrafficLog.readHistory(historyFile, 'test');
     expect(echoed(kept)).toEqual(calls);
     kept.close();
+  });
+
+  it('moves aside a history damaged beyond its first pages (it opens), says so, and records anew', async () => {
+    const first = await gatewayWith();
+    await echo(first, ...Array.from({ length: 150 }, (_, i) => `before-${i} ${'x'.repeat(2000)}`));
+    await stop(first);
+    // A bad sector in the middle of the file: its header and schema read well, its rows do not.
+    const file = await open(historyFile, 'r+');
+    const pages = (await file.stat()).size / 4096;
+    await file.write(Buffer.alloc(4096 * Math.floor(pages / 2), 0xff), 0, undefined, 4096 * Math.floor(pages / 4));
+    await file.close();
+
+    const logs: string[] = [];
+    const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') } });
+    const gateway = createGateway({
+      configPath: config,
+      secrets: createMemorySecretStore(),
+      version: 'test',
+      http: { port: 0 },
+      socket: false,
+      trafficHistoryFile: historyFile,
+    });
+    gateway.on('log', (line) => logs.push(line.text));
+    running.push(gateway);
+    await gateway.start();
+    await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 20_000);
+    await echo(gateway, 'fresh');
+    // Searched, listed, counted and exported as a history should be, not failing with SQLite's error.
+    expect(echoed(gateway.traffic)).toEqual(['fresh']);
+    expect(gateway.traffic.list({ text: 'fresh', edge: 'client' }).entries).toHaveLength(1);
+    expect(gateway.traffic.stats().toolCalls).toEqual({ calls: 1, failed: 0 });
+    expect(gateway.traffic.export({}, 'jsonl').entries).toBeGreaterThan(0);
+    expect(gateway.trafficHistoryProblem()).toBeUndefined();
+    expect(logs.join('\n')).toMatch(/traffic history .*traffic\.db is damaged .*moved it to .*traffic\.db\.corrupt-/);
+    expect(
+      (await readdir(path.dirname(historyFile))).filter((n) => /\.corrupt-\d{8}T\d{6}-\d{3}Z$/.test(n)),
+    ).toHaveLength(1);
   });
 
   it('moves a damaged history file aside, says so, and records anew', async () => {

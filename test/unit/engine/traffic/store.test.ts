@@ -610,6 +610,39 @@ describe('TrafficStore', () => {
     expect(readable()).toEqual([]);
   });
 
+  it('moves aside a file found damaged in use, keeping what this run wrote; the CLI names the file', () => {
+    const before = open();
+    const pad = 'x'.repeat(2000);
+    for (let i = 0; i < 300; i++) before.add(entry(T0 + i, { request: { json: `{"old":"${i}${pad}"}`, bytes: 2010 } }));
+    before.close();
+    // Its header and schema read well (it opens), the pages of the middle do not.
+    const bytes = readFileSync(file);
+    const pages = bytes.length / 4096;
+    bytes.fill(0xff, 4096 * Math.floor(pages / 4), 4096 * Math.floor((3 * pages) / 4));
+    writeFileSync(file, bytes);
+    expect(() => observer().list({ text: 'nothing', limit: 1000 })).toThrow(
+      `the traffic history ${file} is damaged (database disk image is malformed)`,
+    );
+
+    const store = open();
+    const mine = entry(T0 + 1000, { request: { json: '{"name":"this run"}', bytes: 19 } });
+    store.add(mine);
+    store.flush();
+    // A search reads every row: it finds the damage, and answers from the new file.
+    expect(store.list({ text: 'this run' }).entries).toStrictEqual([mine]);
+    const aside = readdirSync(path.dirname(file)).filter((n) => /^traffic\.db\.corrupt-\d{8}T\d{6}-\d{3}Z$/.test(n));
+    expect(aside).toHaveLength(1);
+    expect(logs.filter((l) => l.level !== 'info').map((l) => l.text)).toEqual([
+      `traffic history ${file} is damaged (database disk image is malformed); ` +
+        `moved it to ${path.join(path.dirname(file), aside[0]!)}, starting anew`,
+    ]);
+    const later = entry(T0 + 2000);
+    store.add(later);
+    expect(store.list({}).entries).toStrictEqual([later, mine]);
+    expect(store.usage().entries).toBe(2);
+    expect(store.problem()).toBeUndefined();
+  });
+
   it('moves aside a file that is not a database, says so, and starts a working one', () => {
     const garbage = Buffer.alloc(10_000, 'this is not a database ');
     rmSync(path.dirname(file), { recursive: true, force: true });
