@@ -1587,6 +1587,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private requireServer(name: string): Upstream {
     const upstream = this.registry.sharedInstance(name);
     if (upstream) return upstream;
+    // Paused, nothing runs: the server is still the user's, not one missing from the config.
+    if (this.pausedNow && this.current.servers[name])
+      throw new GatewayError(
+        'upstream_unavailable',
+        `Switchboard is paused, so "${name}" is not running: resume it from the tray menu or the app`,
+      );
     const server = this.registry.config(name);
     if (!server)
       throw new GatewayError(

@@ -263,6 +263,22 @@ describe('the traffic history', () => {
     expect([unrecorded.id, unrecorded.outcome]).toEqual(['', 'tool_error']);
   });
 
+  it('a replay of a request sent to a server says, while Switchboard is paused, that it is paused', async () => {
+    const gateway = await gatewayWith();
+    await echo(gateway, 'before the pause');
+    const [sent] = gateway.traffic.list({ edge: 'upstream', target: 'echo' }).entries;
+    await gateway.setPaused(true);
+    // Not "no server named fx", which a user reads as their server being gone from the config.
+    await expect(gateway.api.replayTraffic(sent!.id, { confirm: true })).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+      message: 'Switchboard is paused, so "fx" is not running: resume it from the tray menu or the app',
+    });
+    await gateway.setPaused(false);
+    await waitFor(() => gateway.servers().every((s) => s.state === 'ready'), 20_000);
+    const replay = await gateway.api.replayTraffic(sent!.id, { confirm: true });
+    expect(replay.outcome).toBe('ok');
+  });
+
   it("a replay waits as long as the server's own timeout allows, longer than the default", async () => {
     const config = await writeConfig(dir.dir, {
       mcpServers: { fx: { ...fixtureServer('fx'), timeoutMs: 3000 } },
