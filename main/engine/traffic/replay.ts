@@ -42,7 +42,20 @@ export function planReplay(entry: TrafficEntry, options: { confirm?: boolean } =
     return { via: 'client', profile: entry.session.profile, method: entry.method, params };
   }
   if (entry.server === undefined) throw refused(`${what} has no server recorded`);
-  return { via: 'server', server: entry.server, method: entry.method, params };
+  return { via: 'server', server: entry.server, method: entry.method, params: withoutProgressToken(params) };
+}
+
+/**
+ * The progress token the gateway gave the request routes the server's progress to the client whose call
+ * it was: sent again while that call runs, the replay's progress would reach that client as its own.
+ * Nobody follows a replay's progress, so it asks for none.
+ */
+function withoutProgressToken(params: Params | undefined): Params | undefined {
+  const meta = params?._meta;
+  if (!params || typeof meta !== 'object' || meta === null || !('progressToken' in meta)) return params;
+  const { progressToken: _token, ...rest } = meta as Record<string, unknown>;
+  const { _meta: _old, ...others } = params;
+  return Object.keys(rest).length > 0 ? { ...others, _meta: rest } : others;
 }
 
 function recordedParams(entry: TrafficEntry, what: string): Params | undefined {

@@ -279,6 +279,29 @@ describe('the traffic history', () => {
     expect(replay.outcome).toBe('ok');
   });
 
+  it("a replay of a call still running on its server does not report progress to that call's client", async () => {
+    const gateway = await gatewayWith();
+    const client = await httpClient(gateway.httpUrl()!);
+    try {
+      const progress: number[] = [];
+      const call = client.callTool({ name: 'fx__slow', arguments: { steps: 10, delayMs: 100 } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      });
+      const sent = await waitFor(
+        () => gateway.traffic.list({ edge: 'upstream', target: 'slow', outcome: 'pending' }).entries[0],
+        5000,
+        'the call to be listed while it runs',
+      );
+      const replay = await gateway.api.replayTraffic(sent.id, { confirm: true });
+      expect(replay.outcome).toBe('ok');
+      await call;
+      // Its own ten steps, once each and in order: none of the replay's.
+      expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("a replay waits as long as the server's own timeout allows, longer than the default", async () => {
     const config = await writeConfig(dir.dir, {
       mcpServers: { fx: { ...fixtureServer('fx'), timeoutMs: 3000 } },
