@@ -22,7 +22,7 @@ import { GatewayError, toRpcError } from '../protocol/errors.ts';
 import { recordedJsonTextOf, rememberSentResults } from '../protocol/json-text.ts';
 import { cursorKey, ExchangeIds } from './ids.ts';
 import { SensitiveFields } from './sensitive.ts';
-import { textNeedles } from './text-search.ts';
+import { foldCase, textNeedles } from './text-search.ts';
 
 /** What the recorder reads of a client session (at the time the entry is written). */
 export interface TrafficSessionSource {
@@ -700,8 +700,8 @@ export function matches(entry: TrafficEntry, filter: TrafficFilter): boolean {
   if (filter.text !== undefined && filter.text !== '') {
     const { plain, inJson } = textNeedles(filter.text);
     const names = [entry.method, entry.target ?? '', entry.server ?? '', entry.session?.client?.name ?? ''];
-    const payloads = [entry.request.json ?? '', entry.response?.json ?? ''].map((p) => p.toLowerCase());
-    const inNames = names.some((n) => n.toLowerCase().includes(plain));
+    const payloads = [entry.request.json ?? '', entry.response?.json ?? ''].map(foldCase);
+    const inNames = names.some((n) => foldCase(n).includes(plain));
     const inPayloads = payloads.some((p) => p.includes(plain) || (inJson !== undefined && p.includes(inJson)));
     if (!inNames && !inPayloads) return false;
   }

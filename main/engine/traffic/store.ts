@@ -35,7 +35,7 @@ import { errorMessage } from '../protocol/errors.ts';
 import { cursorKey, firstKeyAt, idOfKey, keyOfId } from './ids.ts';
 import { matches } from './recorder.ts';
 import { isStatEntry, sampleOf, type StatSample } from './stats.ts';
-import { textNeedles } from './text-search.ts';
+import { foldCase, textNeedles } from './text-search.ts';
 
 export type TrafficStoreLog = (level: 'info' | 'warn' | 'error', text: string) => void;
 
@@ -160,7 +160,7 @@ const STAT_ENTRY =
   "((edge = 'upstream' AND direction = 'out' AND kind = 'request' AND server <> '') OR " +
   "(edge = 'client' AND direction = 'in' AND kind = 'request' AND method = 'tools/call'))";
 
-/** Case-insensitive search as matches() does it: JavaScript's toLowerCase, not SQLite's ASCII-only folding. */
+/** Case-insensitive search as matches() does it: foldCase (text-search.ts), not SQLite's ASCII-only folding. */
 const TEXT_FUNCTION = 'switchboard_text_has';
 const TEXT_COLUMNS = ['method', 'target', 'server', 'client_name', 'request_json', 'response_json'];
 /** The columns of JSON text, where a search also looks for the text as JSON writes it (text-search.ts). */
@@ -1184,10 +1184,10 @@ function textCondition(needle: string, columns: string[]): { sql: string; params
   return { sql: like.join(' OR '), params };
 }
 
-/** matches(): some of the texts, lower-cased, hold the (lower-cased) needle. */
+/** matches(): some of the texts, case folded, hold the (folded) needle. */
 function textHas(needle: SQLOutputValue, ...texts: SQLOutputValue[]): number {
   const n = String(needle);
-  return texts.some((t) => typeof t === 'string' && t.toLowerCase().includes(n)) ? 1 : 0;
+  return texts.some((t) => typeof t === 'string' && foldCase(t).includes(n)) ? 1 : 0;
 }
 
 function isNumber(value: unknown): value is number {

@@ -4,15 +4,24 @@
  * JSON writes it too (and as typed, for a search for JSON text itself, such as "name":).
  */
 export interface TextNeedles {
-  /** The text, lower-cased: looked for in names and payloads. */
+  /** The text, case folded (foldCase): looked for in names and payloads. */
   plain: string;
-  /** As JSON writes it inside a string, lower-cased, when that differs: looked for in payloads. */
+  /** As JSON writes it inside a string, case folded, when that differs: looked for in payloads. */
   inJson?: string;
 }
 
 export function textNeedles(text: string): TextNeedles {
-  const plain = text.toLowerCase();
+  const plain = foldCase(text);
   // JSON.stringify escapes ", \ and C0 controls (its \u escapes are lower-case hex), and lone surrogates.
   const inJson = JSON.stringify(plain).slice(1, -1);
   return inJson === plain ? { plain } : { plain, inJson };
+}
+
+/**
+ * Text as a search compares it, in any case: lower-cased, with the Greek final ς as σ. toLowerCase
+ * makes a capital Σ ς at a word's end and σ within one, so "ΟΔΟΣ" would not find "Οδοσακης".
+ */
+export function foldCase(text: string): string {
+  const lower = text.toLowerCase();
+  return lower.includes('ς') ? lower.replaceAll('ς', 'σ') : lower;
 }

@@ -97,13 +97,23 @@ describe('the traffic history', () => {
   });
 
   it('finds text as it reads, also where the recorded JSON escapes it: quotes, backslashes, line breaks', async () => {
-    const message = 'She said "stop" at C:\\Temp\\new\nthen left\ttabbed; café ☕ \u0007bell';
+    const message = 'She said "stop" at C:\\Temp\\new\nthen left\ttabbed; café ☕ \u0007bell; Κος Οδοσακης';
     for (const traffic of [{}, { history: { days: 0 } }]) {
       const gateway = await gatewayWith(traffic);
       await echo(gateway, message);
       const found = (text: string) =>
         gateway.traffic.list({ text, edge: 'client', target: 'fx__echo' }).entries.map((e) => e.target);
-      for (const text of ['said "stop"', 'C:\\Temp\\new', 'new\nthen', 'left\ttabbed', 'CAFÉ ☕', '\u0007bell']) {
+      // Greek: a capital sigma reads as the final ς at a word's end and as σ within one, in either.
+      const greek = ['ΟΔΟΣ', 'ΟΔΟΣΑΚΗΣ', 'οδοσακησ', 'ΚΟΣ ΟΔ'];
+      for (const text of [
+        'said "stop"',
+        'C:\\Temp\\new',
+        'new\nthen',
+        'left\ttabbed',
+        'CAFÉ ☕',
+        '\u0007bell',
+        ...greek,
+      ]) {
         expect([text, found(text)]).toEqual([text, ['fx__echo']]);
       }
       // As JSON text, as the payload is shown, it is found too; what is not there is not.
