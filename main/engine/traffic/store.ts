@@ -1093,13 +1093,13 @@ function inWords(err: unknown): string {
   return words === undefined ? errorMessage(err) : `${words} (SQLite: ${errorMessage(err)})`;
 }
 
-/** Not a database (26), damaged (11), or without the tables this code reads (1, from checkSchema). */
 /** SQLite found the file damaged while reading or writing it (CORRUPT, NOTADB). */
 function isCorrupt(err: unknown): boolean {
   const code = (err as { errcode?: unknown }).errcode;
   return typeof code === 'number' && [11, 26].includes(code & 0xff);
 }
 
+/** Not a database (26), damaged (11), or without the tables this code reads (1, from checkSchema). */
 function isDamage(err: unknown): boolean {
   const code = (err as { errcode?: unknown }).errcode;
   return typeof code === 'number' && [1, 11, 26].includes(code & 0xff);
