@@ -15,10 +15,19 @@ export interface DiffOptions {
 
 type Op = { kind: ' ' | '-' | '+'; line: string };
 
+/**
+ * Ends a file's last line when no newline does: that line differs from the same line with one (a
+ * change of the final newline alone is a change), and is printed with "\ No newline at end of file".
+ * A line holds no '\n' otherwise.
+ */
+const NO_EOL = '\n';
+
+/** A text's lines. Only a text that runs to the end of its file can lack a final newline (NO_EOL). */
 function splitLines(text: string): string[] {
   if (text === '') return [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
+  else lines[lines.length - 1] += NO_EOL;
   return lines;
 }
 
@@ -217,7 +226,11 @@ export function unifiedDiff(before: string, after: string, options: DiffOptions 
     const aCount = hunk.filter((o) => o.kind !== '+').length;
     const bCount = hunk.filter((o) => o.kind !== '-').length;
     out.push(`@@ -${aCount === 0 ? aLine - 1 : aLine},${aCount} +${bCount === 0 ? bLine - 1 : bLine},${bCount} @@`);
-    for (const op of hunk) out.push(op.kind + show(op.line.replace(/\r$/, '')));
+    for (const op of hunk) {
+      const last = op.line.endsWith(NO_EOL);
+      out.push(op.kind + show((last ? op.line.slice(0, -1) : op.line).replace(/\r$/, '')));
+      if (last) out.push('\\ No newline at end of file');
+    }
     i = end;
   }
   return out.join('\n') + '\n';

@@ -7,18 +7,26 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_EDITS, unifiedDiff } from '../../../../main/engine/installers/diff.ts';
 
+/** A last line with no newline after it ends in "\n" here: as in `diff -u`, it differs from the same line with one. */
 const lines = (text: string) => {
-  const list = text === '' ? [] : text.split('\n');
+  if (text === '') return [];
+  const list = text.split('\n');
   if (list[list.length - 1] === '') list.pop();
+  else list[list.length - 1] += '\n';
   return list;
 };
+
+const NO_EOL = '\\ No newline at end of file';
 
 /** `before`'s lines with the diff's hunks applied, checking each hunk's lines where its header says. */
 function applyDiff(before: string, diff: string): string[] {
   const from = lines(before);
   const out: string[] = [];
   let at = 0;
-  for (const line of diff.split('\n').slice(2, -1)) {
+  // "\ No newline at end of file" says so of the line above it.
+  const printed = diff.split('\n').slice(2, -1);
+  const diffLines = printed.flatMap((l, i) => (l === NO_EOL ? [] : printed[i + 1] === NO_EOL ? [l + '\n'] : [l]));
+  for (const line of diffLines) {
     const header = /^@@ -(\d+),(\d+) \+(\d+),(\d+) @@$/.exec(line);
     if (header) {
       const start = Number(header[2]) === 0 ? Number(header[1]) : Number(header[1]) - 1;
@@ -88,6 +96,22 @@ describe('unifiedDiff', () => {
     }
     expect(unifiedDiff(body, (' ' + body).slice(1))).toBe('');
     expect(unifiedDiff('', '')).toBe('');
+  });
+
+  it('says "\\ No newline at end of file" below a last line that has none, as diff -u does', () => {
+    const entry = '{\n  "mcpServers": {\n    "a": {}\n  }\n}';
+    const added = entry.replace('"a": {}', '"a": {},\n    "b": {}');
+    expect(unifiedDiff(entry, added)).toBe(
+      '--- before\n+++ after\n@@ -1,5 +1,6 @@\n {\n   "mcpServers": {\n-    "a": {}\n+    "a": {},\n+    "b": {}\n' +
+        '   }\n }\n\\ No newline at end of file\n',
+    );
+    // Only the final newline changes: the last line is shown out and in, each as it ends.
+    expect(unifiedDiff('a\nb', 'a\nb\n')).toBe(
+      '--- before\n+++ after\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n',
+    );
+    expect(unifiedDiff('a\nb\n', 'a\nb')).toBe(
+      '--- before\n+++ after\n@@ -1,2 +1,2 @@\n a\n-b\n+b\n\\ No newline at end of file\n',
+    );
   });
 
   it('numbers the lines of a change deep in a long text as the file has them', () => {
