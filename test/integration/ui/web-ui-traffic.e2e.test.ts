@@ -478,6 +478,76 @@ describe('the traffic inspector', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('keeps its controls on two lines beside an open exchange at 1280 pixels, on one with none open', async () => {
+    await echo('toolbar');
+    const list = page.locator('.list');
+    const heading = page.getByRole('heading', { level: 1, name: 'Traffic' });
+    // What the list shows, then which exchanges: each group on a line of its own when they do not fit on one.
+    const shows = [
+      page.getByRole('button', { name: 'Pause live list' }),
+      page.getByRole('searchbox', { name: 'Search traffic' }),
+      page.getByRole('checkbox', { name: 'Errors only' }),
+      page.getByRole('checkbox', { name: 'Slow only' }),
+    ];
+    const which = [
+      page.getByRole('combobox', { name: 'Time' }),
+      page.getByRole('combobox', { name: 'Filter by' }),
+      page.getByRole('combobox', { name: 'Filter value' }),
+      page.getByRole('button', { name: 'Add filter' }),
+    ];
+    const exports = [
+      page.getByRole('button', { name: 'Export JSONL' }),
+      page.getByRole('button', { name: 'Export HAR' }),
+    ];
+    type Box = { x: number; y: number; width: number; height: number };
+    const boxes = async (controls: Locator[]) => Promise.all(controls.map(async (c) => (await c.boundingBox())!));
+    /** The lines the controls are drawn on, by their middles, under the heading's line. */
+    const linesUnder = async (all: Box[]) => {
+      const head = (await heading.boundingBox())!;
+      const middles = all.map((b) => b.y + b.height / 2).filter((m) => m > head.y + head.height);
+      return [...new Set(middles.map((m) => Math.round(m / 8)))].length;
+    };
+    const line = (group: Box[]) => new Set(group.map((b) => Math.round((b.y + b.height / 2) / 8))).size;
+    const check = async (shot: string, most: number) => {
+      await page.screenshot({ path: path.join(shots, shot) });
+      const [a, b, c] = [await boxes(shows), await boxes(which), await boxes(exports)];
+      const all = [...a, ...b, ...c];
+      expect(await linesUnder(all), `lines of controls under the heading (${shot})`).toBeLessThanOrEqual(most);
+      expect(line(a), `Pause, search, Errors only, Slow only on one line (${shot})`).toBe(1);
+      expect(line(b), `the time and the filter on one line (${shot})`).toBe(1);
+      // Every control whole, within the list's column (not under the open exchange), none over another.
+      const column = (await list.boundingBox())!;
+      for (const [i, box] of all.entries()) {
+        expect(box.x + box.width, `control ${i} within the list (${shot})`).toBeLessThanOrEqual(
+          column.x + column.width,
+        );
+        for (const other of all.slice(i + 1)) {
+          const apart =
+            box.x + box.width <= other.x ||
+            other.x + other.width <= box.x ||
+            box.y + box.height <= other.y ||
+            other.y + other.height <= box.y;
+          expect(apart, `controls over each other (${shot})`).toBe(true);
+        }
+      }
+    };
+    await check('traffic-toolbar-1280.png', 1);
+    await grid().getByRole('row').filter({ hasText: 'fx__echo' }).first().click();
+    await page.getByRole('complementary', { name: 'Exchange' }).getByText('Request of tools/call').first().waitFor();
+    // Beside the exchange, the controls took three lines, the exports alone on the last.
+    await check('traffic-toolbar-1280-open.png', 2);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    try {
+      await check('traffic-toolbar-1440-open.png', 2);
+      // Beside the exchange in a small window, the search box and the filter's name give way: four lines, else.
+      await page.setViewportSize({ width: 1024, height: 700 });
+      await check('traffic-toolbar-1024-open.png', 2);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    await page.keyboard.press('Escape');
+  });
+
   it('gives a cut cell ("test-clien…") its whole text: on hovering, and in the row the keyboard is on', async () => {
     await echo('cut short 1');
     await echo('cut short 2');
