@@ -71,6 +71,23 @@ describe('the Settings screen in the web UI', () => {
     await page.getByRole('status').getByText('Nothing to change.').waitFor();
   });
 
+  it('shows the addresses it listens on right under "Listening now:", as a box under its name', async () => {
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Settings' }).click();
+    const said = page.getByText('Listening now:', { exact: true });
+    const address = page.getByRole('listitem').filter({ hasText: gateway.httpUrl()! });
+    await address.waitFor();
+    await page.screenshot({ path: path.join(await screenshotDir(), 'settings-listening.png') });
+    const [above, below] = [(await said.boundingBox())!, (await address.boundingBox())!];
+    const [name, box] = [
+      (await page.getByText('HTTP port', { exact: true }).boundingBox())!,
+      (await page.getByLabel('HTTP port').boundingBox())!,
+    ];
+    // The list stood 32 pixels under its words, further than from the note above them: it read as apart from them.
+    const gap = Math.round(below.y - (above.y + above.height));
+    const boxGap = Math.round(box.y - (name.y + name.height));
+    expect(gap, `the first address, ${gap} pixels under "Listening now:"`).toBeLessThanOrEqual(boxGap + 2);
+  });
+
   it('refuses a size too large to keep at its field, in MiB', async () => {
     const mib = page.getByLabel('Largest history on disk (MiB; 0 keeps none)');
     await mib.fill('99999999999999');
