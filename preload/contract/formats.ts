@@ -9,7 +9,29 @@
 const ATOM = "[a-z0-9!#$%&'*+/=?^_`{|}~-]+";
 const LABEL = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
 const EMAIL = new RegExp(`^${ATOM}(?:\\.${ATOM})*@(?:${LABEL}\\.)+${LABEL}$`, 'i');
-const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
+/**
+ * ajv-formats' `uri` (full mode, built here from its parts; its source is the same): RFC 3986, so no
+ * space, no letter outside ASCII (`ä` is `%C3%A4`), none of < > " { } | \ ^ `, and a `%` only before two
+ * hex digits. A link typed with any of them is sent encoded (linkAsSent).
+ */
+const H16 = '[0-9a-f]{1,4}';
+const OCTET = '(?:25[0-5]|2[0-4]\\d|[01]?\\d\\d?)';
+const IPV4 = `(?:${OCTET}\\.){3}${OCTET}`;
+const IPV6 =
+  `(?:(?:(?:${H16}:){6}|::(?:${H16}:){5}|(?:${H16})?::(?:${H16}:){4}|(?:(?:${H16}:){0,1}${H16})?::(?:${H16}:){3}` +
+  `|(?:(?:${H16}:){0,2}${H16})?::(?:${H16}:){2}|(?:(?:${H16}:){0,3}${H16})?::${H16}:|(?:(?:${H16}:){0,4}${H16})?::)` +
+  `(?:${H16}:${H16}|${IPV4})|(?:(?:${H16}:){0,5}${H16})?::${H16}|(?:(?:${H16}:){0,6}${H16})?::)`;
+const SAFE = "a-z0-9\\-._~!$&'()*+,;=";
+const PCT = '%[0-9a-f]{2}';
+const PCHAR = `(?:[${SAFE}:@]|${PCT})`;
+const HOST = `(?:\\[(?:${IPV6}|[Vv][0-9a-f]+\\.[${SAFE}:]+)\\]|${IPV4}|(?:[${SAFE}]|${PCT})*)`;
+const SEGMENTS = `(?:\\/${PCHAR}*)*`;
+const HIER_PART =
+  `(?:\\/?\\/(?:(?:[${SAFE}:]|${PCT})*@)?${HOST}(?::\\d*)?${SEGMENTS}` +
+  `|\\/(?:${PCHAR}+${SEGMENTS})?|${PCHAR}+${SEGMENTS})`;
+const QUERY_CHARS = `(?:[${SAFE}:@/?]|${PCT})*`;
+const URI = new RegExp(`^(?:[a-z][a-z0-9+\\-.]*:)${HIER_PART}(?:\\?${QUERY_CHARS})?(?:#${QUERY_CHARS})?$`, 'i');
+const NOT_URI_FRAGMENT = /\/|:/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** RFC 3339: seconds and a time zone are required. */
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):?(\d{2}))$/;
@@ -33,7 +55,7 @@ function isDateTime(text: string): boolean {
 export const STRING_FORMATS: Readonly<Record<string, { test(text: string): boolean; what: string }>> = {
   email: { test: (t) => EMAIL.test(t), what: 'an email address' },
   // Said to people answering a form: "URI" is the specification's word, not theirs.
-  uri: { test: (t) => URI.test(t), what: 'a full link, such as https://example.com' },
+  uri: { test: (t) => NOT_URI_FRAGMENT.test(t) && URI.test(t), what: 'a full link, such as https://example.com' },
   date: { test: isDate, what: 'a date (YYYY-MM-DD)' },
   'date-time': { test: isDateTime, what: 'a date and time (YYYY-MM-DDTHH:MM:SSZ)' },
 };
@@ -81,4 +103,22 @@ export function pickerDateTime(value: string, offsetMinutes: (at: Date) => numbe
   if (local.getUTCSeconds() !== 0 || local.getUTCMilliseconds() !== 0) out += `:${pad(local.getUTCSeconds())}`;
   if (local.getUTCMilliseconds() !== 0) out += `.${pad(local.getUTCMilliseconds(), 3)}`;
   return out;
+}
+
+/**
+ * A link as typed or read off a page (`https://de.wikipedia.org/wiki/Käse`), as a form sends it: the
+ * same link, its letters outside ASCII and its spaces encoded as a browser sends them
+ * (`https://de.wikipedia.org/wiki/K%C3%A4se`, a host as punycode). Text that is a link already is sent
+ * as typed; what encoding does not make one (no scheme, a `|`) is returned as typed, for the check to refuse.
+ */
+export function linkAsSent(text: string): string {
+  const uri = STRING_FORMATS.uri!;
+  if (uri.test(text) || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(text)) return text;
+  let encoded: string;
+  try {
+    encoded = new URL(text).href;
+  } catch {
+    return text;
+  }
+  return uri.test(encoded) ? encoded : text;
 }

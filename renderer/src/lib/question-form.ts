@@ -5,6 +5,7 @@
  */
 import {
   STRING_FORMATS,
+  linkAsSent,
   localDateTime,
   pickerDateTime,
   type FormField,
@@ -63,9 +64,13 @@ function choiceValues(field: FormField): string[] | undefined {
   return field.items?.enum;
 }
 
-/** What is sent for a string field: a date-time picker's local value with seconds and the time zone. */
+/**
+ * What is sent for a string field: a date-time picker's local value with seconds and the time zone; a
+ * link with what a link cannot hold as typed (ä, a space) encoded, as the server checks it.
+ */
 function answered(field: FormField, value: string, offset: OffsetMinutes): string {
-  return field.format === 'date-time' ? localDateTime(value, offset) : value;
+  if (field.format === 'date-time') return localDateTime(value, offset);
+  return field.format === 'uri' ? linkAsSent(value) : value;
 }
 
 /**

@@ -418,6 +418,40 @@ describe('forms in the Questions screen', () => {
     expect(await accepted(asked)).toEqual({ action: 'accept', content: { site: 'https://shop.example.com' } });
   });
 
+  it('sends a link typed with a letter such as ä, or a space, as the server checks it, encoded', async () => {
+    const asked = await ask(
+      'Which page?',
+      JSON.stringify({
+        type: 'object',
+        properties: { page: { type: 'string', format: 'uri', title: 'Page' } },
+        required: ['page'],
+      }),
+    );
+    const { question } = asked;
+    // As typed or read off a page: the server takes a link with %-codes only, and failed the call.
+    await question.getByLabel('Page (required)').fill('https://de.wikipedia.org/wiki/Käse vom Hof');
+    await question.getByRole('button', { name: 'Accept' }).click();
+    expect(await accepted(asked)).toEqual({
+      action: 'accept',
+      content: { page: 'https://de.wikipedia.org/wiki/K%C3%A4se%20vom%20Hof' },
+    });
+  });
+
+  it('says a link that cannot be sent as typed is not a link, rather than send what the server refuses', async () => {
+    const asked = await ask(
+      'Which host?',
+      JSON.stringify({ type: 'object', properties: { host: { type: 'string', format: 'uri', title: 'Host' } } }),
+    );
+    const { question } = asked;
+    const host = question.getByLabel('Host');
+    await host.fill('https://example.com/50%off');
+    await question.getByRole('button', { name: 'Accept' }).click();
+    await question.getByText('Host must be a full link, such as https://example.com.').waitFor();
+    await host.fill('https://example.com/50%25off');
+    await question.getByRole('button', { name: 'Accept' }).click();
+    expect(await accepted(asked)).toEqual({ action: 'accept', content: { host: 'https://example.com/50%25off' } });
+  });
+
   it("wraps a long unbroken token in a server's message and field texts inside the question's card", async () => {
     const token = 'A1B2C3D4E5'.repeat(30);
     const asked = await ask(

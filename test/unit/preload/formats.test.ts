@@ -13,6 +13,24 @@ const ajv = new Ajv();
 
 const samples: Record<string, string[]> = {
   email: ['ada@example.org', 'a.b+c@mail.example.co.uk', 'ada@localhost', 'ada@', '@x.org', 'a da@x.org', 'ada@-x.org'],
+  // A link holds no space, no letter outside ASCII (ä is %C3%A4), and none of < > " { } | \\ ^ `.
+  uri: [
+    'https://example.com/a?b=c#d',
+    'mailto:ada@example.org',
+    'urn:isbn:0451450523',
+    'https://[::1]:8080/x',
+    'https://de.wikipedia.org/wiki/K%C3%A4se',
+    'https://de.wikipedia.org/wiki/Käse',
+    'https://exämple.com/',
+    'https://example.com/a b',
+    'https://example.com/<b>',
+    'https://example.com/{id}',
+    'https://example.com/a|b',
+    'https://example.com/%zz',
+    'https://example.com/#a#b',
+    'example.com',
+    'http://[::1',
+  ],
   date: ['2026-12-05', '2026-02-29', '2024-02-29', '2026-13-01', '26-12-05'],
   'date-time': [
     '2026-12-05T14:30:00Z',

@@ -49,6 +49,22 @@ describe('a question form', () => {
     expect(JSON.stringify(content)).toBe('{"constructor":"Acme","__proto__":"p"}');
   });
 
+  it('sends a link typed with a letter such as ä, or a space, encoded as a link holds them', () => {
+    const form: FormSchema = { type: 'object', properties: { page: { type: 'string', format: 'uri' } } };
+    const typed = new Map<string, FormValue>([['page', 'https://exämple.com/wiki/Käse vom Hof']]);
+    expect(checkForm(form, typed, utc)).toEqual(new Map());
+    expect(formContent(form, typed, utc)).toEqual({ page: 'https://xn--exmple-cua.com/wiki/K%C3%A4se%20vom%20Hof' });
+    // A link already as it is sent goes as typed (not made over: no slash added to a bare host).
+    const plain = new Map<string, FormValue>([['page', 'HTTPS://Example.com']]);
+    expect(formContent(form, plain, utc)).toEqual({ page: 'HTTPS://Example.com' });
+    // What encoding does not make a link is refused, not sent to a server that refuses it.
+    for (const bad of ['example.com', 'https://example.com/50%off', 'https://example.com/%zz'])
+      expect([bad, checkForm(form, new Map([['page', bad]]), utc).get('page')]).toEqual([
+        bad,
+        'page must be a full link, such as https://example.com.',
+      ]);
+  });
+
   it('sends numbers as numbers and leaves empty fields out', () => {
     const form = schema(
       '{"type":"object","properties":{"n":{"type":"integer"},"s":{"type":"string"},"b":{"type":"boolean"}}}',
