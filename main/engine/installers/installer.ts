@@ -548,6 +548,17 @@ function restoreServerSection(
  * client or the user changed since Switchboard wrote it gets only its server section back instead:
  * the whole original would take back every setting changed since the install.
  */
+/**
+ * A restore writes the file as an install does, by replacing it: not one that is read-only, nor a hard
+ * link, which that would part from its other names (one made after the install). The backup is kept.
+ */
+async function assertReplaceable(target: string): Promise<void> {
+  await assertWritable(target);
+  const refused = await hardLinkRefusal(target);
+  if (refused !== undefined)
+    throw new GatewayError('unsafe_path', `${refused}; the backup is kept, to restore once the link is a copy`);
+}
+
 export async function restoreClient(id: ClientId | string, ctx: InstallerContext): Promise<RestoreResult> {
   const def = clientDefinition(id);
   const record = await readBackupRecord(ctx.stateDir, def.id);
@@ -579,7 +590,7 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
     const kept = keptCurrent ? { keptCurrent } : {};
     if (section) {
       if (section.text !== current.text) {
-        await assertWritable(target);
+        await assertReplaceable(target);
         const data = Buffer.from(section.text, 'utf8');
         const outcome = await writeAtomicChecked(target, data, current.hash);
         if (outcome === 'conflict') continue;
@@ -614,7 +625,7 @@ export async function restoreClient(id: ClientId | string, ctx: InstallerContext
       await done(current.hash);
       return { path: record.path, action: 'unchanged', ...kept };
     }
-    await assertWritable(target);
+    await assertReplaceable(target);
     const outcome = await writeAtomicChecked(target, original, current.hash, record.mode ?? 0o600);
     if (outcome === 'conflict') continue;
     if (outcome === 'overwritten')

@@ -2,10 +2,17 @@
  * Client files laid out in ways the sample files are not: the entry install writes follows the
  * file's own layout, and uninstall leaves the file as it was.
  */
-import { link, mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { detectClient, GatewayError, installClient, planInstall, uninstallClient } from '../../../main/engine/index.ts';
+import {
+  detectClient,
+  GatewayError,
+  installClient,
+  planInstall,
+  restoreClient,
+  uninstallClient,
+} from '../../../main/engine/index.ts';
 import { SHIM, tempHome, type TempHome } from './helpers.ts';
 
 let home: TempHome | undefined;
@@ -111,6 +118,28 @@ describe('a client file that is a hard link (the same file under another name, i
     expect((await stat(file)).ino).toBe((await stat(dotfile)).ino);
     expect(await readFile(dotfile, 'utf8')).toBe(theirs);
     expect(await readdir(path.join(home.ctx.stateDir, 'backups')).catch(() => [])).toEqual([]);
+  });
+
+  it('made one after the install, is not replaced by a restore either: it says why, the backup stays', async () => {
+    home = await tempHome();
+    const theirs = '{\n  "mcpServers": {\n    "notes": { "command": "notes-mcp" }\n  }\n}\n';
+    const file = await home.write('cursor', theirs);
+    await installClient('cursor', home.ctx, SHIM, (await planInstall('cursor', home.ctx, SHIM)).fingerprint);
+    const installed = await readFile(file, 'utf8');
+    const dotfile = path.join(home.home, 'dotfiles', 'cursor-mcp.json');
+    await mkdir(path.dirname(dotfile), { recursive: true });
+    await link(file, dotfile);
+    const err = await restoreClient('cursor', home.ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).code).toBe('unsafe_path');
+    expect((err as GatewayError).message).toMatch(/is a hard link .*replace the link with a copy/);
+    // Still one file under both names, and the backup is there for a restore once the link is a copy.
+    expect((await stat(file)).ino).toBe((await stat(dotfile)).ino);
+    expect(await readFile(dotfile, 'utf8')).toBe(installed);
+    await rm(file);
+    await writeFile(file, installed);
+    expect((await restoreClient('cursor', home.ctx)).action).toBe('restored');
+    expect(await readFile(file, 'utf8')).toBe(theirs);
   });
 });
 
