@@ -421,6 +421,20 @@ describe('the traffic inspector', () => {
     await expect.poll(at).toBe(start);
   });
 
+  it('moves one row per key for keys pressed faster than a frame (a held key repeating)', async () => {
+    const first = grid().getByRole('row').filter({ hasText: 'test-client → gateway' }).first();
+    await first.focus();
+    const at = async () => Number(await page.locator(':focus').getAttribute('aria-rowindex'));
+    const start = await at();
+    // Three keys before the next frame: the row they move to takes focus only then. Each moved from the
+    // row still focused, the first, so the three moved the keyboard one row.
+    await page.evaluate(`(() => {
+      for (let i = 0; i < 3; i++)
+        document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    })()`);
+    await expect.poll(at).toBe(start + 3);
+  });
+
   it('keeps Escape in the search box to the box: the open exchange stays open', async () => {
     await grid().getByRole('row').filter({ hasText: 'fx__echo' }).first().click();
     const detail = page.getByRole('complementary', { name: 'Exchange' });
