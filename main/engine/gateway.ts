@@ -2379,16 +2379,25 @@ function timeOfDay(ms: number): string {
 }
 
 /**
+ * What a header sent over HTTP cannot carry besides a NUL or a line break: a character beyond U+00FF
+ * (fetch and Node send a header's text as Latin-1) or a control character other than a tab. FastCGI
+ * params are bytes (UTF-8), so a handler over FastCGI takes those.
+ */
+const NOT_IN_HTTP_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
  * Throws, naming the field and never the value, when a resolved env var or header holds what it
- * cannot carry (a secret stored with a NUL in it): Node refused the start with the value in its message.
+ * cannot carry (a secret stored with a NUL in it): Node refused the start with the value in its message,
+ * and a header fetch refused (a password with "€") was retried as if the backend were down.
  */
 function unpassableValue(server: ResolvedConfig['servers'][string]): void {
   const maps: [string, Record<string, string> | undefined][] = [
     ['env', 'env' in server ? server.env : undefined],
     ['headers', 'headers' in server ? server.headers : undefined],
   ];
+  const overHttp = server.kind === 'http' || server.kind === 'handler-http';
   for (const [kind, map] of maps)
-    for (const [key, value] of Object.entries(map ?? {}))
+    for (const [key, value] of Object.entries(map ?? {})) {
       if (value.includes('\u0000') || (kind === 'headers' && /[\r\n]/.test(value))) {
         const [what, where] =
           kind === 'env' ? ['a NUL character', 'an environment variable'] : ['a NUL or a line break', 'a header'];
@@ -2398,6 +2407,17 @@ function unpassableValue(server: ResolvedConfig['servers'][string]): void {
             'store it again without it; binary data as base64)',
         );
       }
+      if (kind === 'headers' && overHttp && NOT_IN_HTTP_HEADER.test(value)) {
+        const char = value[value.search(NOT_IN_HTTP_HEADER)]!;
+        const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+        throw new GatewayError(
+          'config_invalid',
+          `server "${server.name}": ${kind}.${key} holds a character a header cannot carry (${code}: HTTP ` +
+            'headers take Latin-1 letters, no control characters; from a secret? store it again without it, ' +
+            'or as base64 if the server takes that)',
+        );
+      }
+    }
 }
 
 /**
