@@ -1124,9 +1124,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return maskEntry(await readServerEntry(this.opts.configPath, name));
   }
 
-  /** Rewrites what the form owns of a server's entry and applies the file now. */
+  /**
+   * Rewrites what the form owns of a server's entry and applies the file now. The form was shown the
+   * entry as the control API answers it (redacted too): what comes back as shown keeps the file's value.
+   */
   async updateServer(name: string, entry: Record<string, unknown>): Promise<void> {
-    await this.editConfig(() => updateServerInConfigFile(this.opts.configPath, name, entry));
+    const shownAs = (current: Record<string, unknown>) => this.redactor.redactDeep(maskEntry(current));
+    await this.editConfig(() => updateServerInConfigFile(this.opts.configPath, name, entry, shownAs));
   }
 
   /** Gives a server another name in the config file (and its profiles), and applies the file now. */

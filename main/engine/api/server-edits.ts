@@ -237,15 +237,21 @@ function holdsPlaceholder(value: unknown): boolean {
  * Replaces what the form owns of a server's entry (command, args, env, url, headers, ...) and
  * keeps the rest (tools, timeouts, description, disabled). A hidden value sent back as the form
  * showed it keeps the file's value; a placeholder anywhere else is refused, as it would be written
- * instead of the secret.
+ * instead of the secret. `shownAs` is how the form was shown the entry: masked, and by the gateway
+ * also redacted (a URL's user name in an argument, a secret's value the file has as plain text).
  */
-export async function updateServerInConfigFile(file: string, name: string, entry: Record<string, unknown>) {
+export async function updateServerInConfigFile(
+  file: string,
+  name: string,
+  entry: Record<string, unknown>,
+  shownAs: (entry: Record<string, unknown>) => Record<string, unknown> = maskEntry,
+) {
   await editConfigFile(file, name, (text) => {
     const { body, shape } = splitText(text);
     const current = entryIn(body, file, name);
     // A hidden value the form sends back as it was shown ([redacted]) stays what the file has: only a
     // placeholder somewhere else (moved, or edited around) is refused.
-    const shown = maskEntry(current);
+    const shown = shownAs(current);
     const wanted = Object.fromEntries(
       Object.entries(entry).map(([key, value]) => [
         key,
