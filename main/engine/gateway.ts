@@ -2412,8 +2412,9 @@ function unpassableValue(server: ResolvedConfig['servers'][string]): void {
         );
       }
       if (kind === 'headers' && overHttp && NOT_IN_HTTP_HEADER.test(value)) {
-        const char = value[value.search(NOT_IN_HTTP_HEADER)]!;
-        const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+        // The whole character: an emoji's code, not that of its first half.
+        const point = value.codePointAt(value.search(NOT_IN_HTTP_HEADER))!;
+        const code = `U+${point.toString(16).toUpperCase().padStart(4, '0')}`;
         throw new GatewayError(
           'config_invalid',
           `server "${server.name}": ${kind}.${key} holds a character a header cannot carry (${code}: HTTP ` +

@@ -13,6 +13,7 @@ import { startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gatew
 const EURO = 'key-€-canary-5f4e3d';
 const ESCAPE = 'key-\u001b-canary-9c8b7a';
 const LATIN1 = 'clé-canary-1a2b3c';
+const EMOJI = 'key-\u{1F511}-canary-7e6d5c';
 
 describe('a secret a header cannot carry', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
@@ -40,9 +41,10 @@ describe('a secret a header cannot carry', () => {
           escape: { handler: url, headers: { 'X-Api-Key': 'Key ${secret:escape}' } },
           remote: { url: `${url}mcp`, headers: { Authorization: 'Bearer ${secret:euro}' } },
           latin: { handler: url, headers: { 'X-Api-Key': '${secret:latin}' } },
+          emoji: { handler: url, headers: { 'X-Api-Key': '${secret:emoji}' } },
         },
       }),
-      { secrets: createMemorySecretStore({ euro: EURO, escape: ESCAPE, latin: LATIN1 }) },
+      { secrets: createMemorySecretStore({ euro: EURO, escape: ESCAPE, latin: LATIN1, emoji: EMOJI }) },
     );
   }, 30_000);
 
@@ -55,18 +57,21 @@ describe('a secret a header cannot carry', () => {
   const server = async (name: string) => (await gateway.api.listServers()).find((s) => s.name === name);
 
   it('fails the server at once, naming the header, never the value; nothing is sent', async () => {
-    for (const [name, field] of [
-      ['euro', 'headers.X-Api-Key'],
-      ['escape', 'headers.X-Api-Key'],
-      ['remote', 'headers.Authorization'],
+    for (const [name, field, code] of [
+      ['euro', 'headers.X-Api-Key', 'U+20AC'],
+      ['escape', 'headers.X-Api-Key', 'U+001B'],
+      ['remote', 'headers.Authorization', 'U+20AC'],
+      // The character, not the first half of its UTF-16 pair.
+      ['emoji', 'headers.X-Api-Key', 'U+1F511'],
     ] as const) {
       await waitFor(async () => (await server(name))?.state === 'failed', 10_000, `${name} to fail`);
       const lastError = (await server(name))?.lastError ?? '';
-      expect(lastError).toContain(`${field} holds a character a header cannot carry`);
+      expect(lastError).toContain(`${field} holds a character a header cannot carry (${code}:`);
       expect(lastError).not.toMatch(/canary/);
     }
     expect(seen.some((h) => JSON.stringify(h).includes('canary-5f4e3d'))).toBe(false);
     expect(seen.some((h) => JSON.stringify(h).includes('canary-9c8b7a'))).toBe(false);
+    expect(seen.some((h) => JSON.stringify(h).includes('canary-7e6d5c'))).toBe(false);
   });
 
   it('sends a value with Latin-1 letters as before', async () => {
