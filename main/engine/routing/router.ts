@@ -452,8 +452,13 @@ export class Router implements SessionHandler {
   }
 
   handleNotification(session: Session, method: string, params: Params | undefined): void {
-    // Progress on a server's request the client is answering goes back to that server.
-    if (method === 'notifications/progress' && params && this.serverRequests.progress(session, params)) return;
+    // Progress on a server's request the client is answering goes back to that server. Any other
+    // progress answers nothing of ours: passed on as it is, its token could name a request the
+    // server put to another client (an SDK server numbers its tokens from 0).
+    if (method === 'notifications/progress') {
+      if (params) this.serverRequests.progress(session, params);
+      return;
+    }
     const members = this.members(session, false);
     if (method === 'notifications/roots/list_changed') {
       // Only a server started for this client was offered its roots (and only when it has some): a

@@ -34,6 +34,7 @@ describe('server-to-client requests and notifications', () => {
           forms: fixtureServer('forms', { FIXTURE_FORMS: '1' }),
           every: { command: NODE, args: [EVERYTHING] },
         },
+        profiles: { muse: { servers: ['sampler'] } },
       }),
     );
   });
@@ -349,6 +350,40 @@ describe('server-to-client requests and notifications', () => {
       expect(new Set(tokens).size).toBe(2);
     } finally {
       await client.close();
+    }
+  });
+
+  it("does not let another client's progress reach a server's model request to this client", async () => {
+    // An SDK server numbers its requests' progress tokens from 0: a client's progress under a token
+    // of its own, on no request put to it, must not land on the one put to another client.
+    const url = gateway.httpUrl()!.replace(/\/mcp$/, '/mcp/muse');
+    const asked = await httpClient(url, { sampling: {} });
+    const meddler = await rawSession(url);
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    let questions = 0;
+    asked.setRequestHandler(CreateMessageRequestSchema, async () => {
+      questions++;
+      await answered;
+      return { role: 'assistant', content: { type: 'text', text: 'A thought.' }, model: 'test-model' };
+    });
+    try {
+      const call = asked.callTool({ name: 'sampler__muse', arguments: {} });
+      await waitFor(() => questions === 1, 10_000, 'the model request');
+      for (let token = 0; token < 20; token++) {
+        const sent = await meddler.post({
+          jsonrpc: '2.0',
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: 9, total: 9, message: 'not yours' },
+        });
+        await sent.text();
+      }
+      // A ping answered after them: the gateway has read them all.
+      await meddler.call({ jsonrpc: '2.0', id: 1, method: 'ping' });
+      answer();
+      expect(textOf(await call)).toBe('A thought. (progress heard: none)');
+    } finally {
+      await asked.close();
     }
   });
 
