@@ -6,6 +6,13 @@
  * The event stream is read with fetch rather than EventSource because EventSource cannot send an
  * Authorization header; the stream is our own (one-line `id:`, `event:` and `data:` fields), so
  * reading it takes a few lines, not a library.
+ *
+ * The tabs of one browser can share one stream (`share`): a browser opens at most six HTTP/1.1
+ * connections to an address, and a stream holds one for as long as its tab is open, so with one
+ * each the sixth tab got nothing and a seventh did not load. The tab holding a Web Lock reads the
+ * stream and passes every event on to the others over a BroadcastChannel; when it closes (or its
+ * login ends), another takes the lock and goes on from the last event id. The events are the same
+ * for every login, so a tab gets what its own stream would have brought.
  */
 import {
   GatewayApiError,
@@ -35,6 +42,43 @@ export interface HttpBridgeOptions<Api> {
    * page would show what it last heard, as if nothing had happened.
    */
   onStreamState?: (state: StreamState, why?: string) => void;
+  /**
+   * A name under which the pages of one origin share one event stream (a Web Lock and a BroadcastChannel
+   * of that name), where the browser has both (Web Locks need a secure context: loopback, or https).
+   */
+  share?: string;
+}
+
+/** What the tab that reads the stream tells the others (`hello`: a tab asks how the stream fares). */
+type SharedMessage =
+  | { kind: 'event'; id: string | undefined; name: string; data: string }
+  | { kind: 'state'; state: 'open' | 'unreachable'; why: string | undefined }
+  | { kind: 'hello' };
+
+interface Shared {
+  locks: LockManagerLike;
+  channel: ChannelLike;
+}
+
+interface ChannelLike {
+  postMessage(message: SharedMessage): void;
+  close(): void;
+  onmessage: ((message: { data: SharedMessage }) => void) | null;
+}
+
+interface LockManagerLike {
+  request(name: string, options: { signal: AbortSignal }, run: () => Promise<void>): Promise<unknown>;
+}
+
+/** The browser's Web Locks and BroadcastChannel, if it has both here. */
+function sharing(name: string | undefined): Shared | undefined {
+  const browser = globalThis as unknown as {
+    navigator?: { locks?: LockManagerLike };
+    BroadcastChannel?: new (name: string) => ChannelLike;
+  };
+  const locks = browser.navigator?.locks;
+  if (name === undefined || locks === undefined || browser.BroadcastChannel === undefined) return undefined;
+  return { locks, channel: new browser.BroadcastChannel(name) };
 }
 
 export type StreamState = 'open' | 'unreachable' | 'unauthorized';
@@ -122,6 +166,8 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
       });
     }
     const text = await res.text().catch(() => '');
+    // A tab that takes its events from another's stream learns here that its own login ended.
+    if (res.status === 401 && shared && !leading) tell('unauthorized');
     if (res.ok) {
       if (text === '') return { ok: true, result: undefined };
       try {
@@ -144,6 +190,11 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let stream: AbortController | undefined;
   let lastId: string | undefined;
+  /** While the stream is shared: the lock and the channel; `leading` while this page reads it for all. */
+  let shared: Shared | undefined;
+  let leading = false;
+  /** How the stream fares, as last told (the shared stream's reader says so to a tab that asks). */
+  let lastState: { state: 'open' | 'unreachable'; why: string | undefined } | undefined;
 
   function deliver(name: string, data: string): void {
     const wanted = listeners.get(name);
@@ -185,6 +236,7 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
           if (event.id !== undefined) lastId = event.id;
           if (event.name !== undefined && event.data !== undefined) {
             opened();
+            shared?.channel.postMessage({ kind: 'event', id: lastId, name: event.name, data: event.data });
             deliver(event.name, event.data);
             // A listener may have ended the subscription: nothing more for it.
             if (signal.aborted) return;
@@ -201,6 +253,11 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
   /** `why`: what the gateway said when it answered, but refused the stream (too many open). */
   const tell = (state: StreamState, why?: string): void => {
     const told = `${state} ${why ?? ''}`;
+    if (state !== 'unauthorized') {
+      lastState = { state, why };
+      // Another login's tab reads on: this page's login ended, not the stream.
+      if (leading) shared?.channel.postMessage({ kind: 'state', state, why });
+    }
     if (told === streamState) return;
     streamState = told;
     options.onStreamState?.(state, why);
@@ -215,6 +272,20 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
       return undefined;
     }
   }
+
+  /** Pauses until `ms` passed or `signal` fired. */
+  const pause = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
 
   async function run(signal: AbortSignal): Promise<void> {
     let delay = reconnect.initialMs;
@@ -232,6 +303,8 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
         } else if (res.status === 401 || res.status === 403) {
           await res.body?.cancel();
           if (!signal.aborted) tell('unauthorized');
+          // Shared: the stream is handed to another tab, whose login may still hold.
+          if (shared) return;
         } else {
           const why = await refusalOf(res);
           if (!signal.aborted) tell('unreachable', why);
@@ -241,17 +314,7 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
         if (!signal.aborted) tell('unreachable');
       }
       if (signal.aborted) return;
-      await new Promise<void>((resolve) => {
-        const onAbort = (): void => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        }, delay);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
+      await pause(delay, signal);
       delay = Math.min(delay * 2, reconnect.maxMs);
     }
   }
@@ -262,10 +325,53 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
     return n;
   }
 
+  /**
+   * Shared: takes what the reading tab passes on until this page gets the lock, then reads the
+   * stream for every tab; gives it up when this page's login is refused, and waits its turn again.
+   */
+  async function share(signal: AbortSignal, own: Shared): Promise<void> {
+    own.channel.onmessage = (message) => {
+      const said = message.data;
+      if (said.kind === 'hello') {
+        if (leading && lastState) own.channel.postMessage({ kind: 'state', ...lastState });
+        return;
+      }
+      if (leading) return;
+      if (said.kind === 'state') tell(said.state, said.why);
+      else {
+        if (said.id !== undefined) lastId = said.id;
+        deliver(said.name, said.data);
+      }
+    };
+    own.channel.postMessage({ kind: 'hello' });
+    let delay = reconnect.initialMs;
+    while (!signal.aborted) {
+      try {
+        await own.locks.request(`${options.share}:stream`, { signal }, async () => {
+          leading = true;
+          try {
+            await run(signal);
+          } finally {
+            leading = false;
+          }
+        });
+      } catch {
+        // Aborted while waiting for the lock: no listener is left.
+      }
+      if (signal.aborted) return;
+      await pause(delay, signal);
+      delay = Math.min(delay * 2, reconnect.maxMs);
+    }
+  }
+
   function stopIfIdle(): void {
     if (subscribed() > 0 || !stream) return;
     stream.abort();
     stream = undefined;
+    if (shared) {
+      shared.channel.close();
+      shared = undefined;
+    }
     // The next subscription is a new stream: it starts with resync, not with old events.
     lastId = undefined;
   }
@@ -281,7 +387,8 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
       set.add(own);
       if (!stream) {
         stream = new AbortController();
-        void run(stream.signal);
+        shared = sharing(options.share);
+        void (shared ? share(stream.signal, shared) : run(stream.signal));
       }
       return () => {
         set.delete(own);

@@ -53,6 +53,8 @@ export async function connect(): Promise<Connection> {
   const bridge = createHttpBridge({
     baseUrl: new URL('../api', location.href).href,
     ...(session ? { token: session } : {}),
+    // One live connection for all of this browser's tabs here: it allows six connections to an address.
+    share: 'switchboard-events',
     onStreamState: (state, why) => {
       for (const watch of watchers) watch(state, why);
     },
