@@ -233,7 +233,9 @@ export async function secrets(
         () => store.set(name, value),
         {
           servers: (uses) =>
-            `The running gateway started the servers that use it again, with this value: ${uses.join(', ')}.\n`,
+            // Started again only when the value changed: a value set again as it was restarts nothing.
+            `The servers that use it have this value now (the running gateway started them again if it changed): ` +
+            `${uses.join(', ')}.\n`,
           off: offGetIt,
           settings: (settings) =>
             `The running gateway applied it to ${settings.join(', ')}: MCP clients send this value as their ` +

@@ -90,7 +90,8 @@ describe.skipIf(missing !== undefined)('secrets and a running gateway', () => {
     const set = await cliPiped(env, 'first-value-AAAA\n', 'secrets', 'set', 'later-token');
     expect(set.code).toBe(0);
     expect(set.stdout).toContain(
-      'The running gateway started the servers that use it again, with this value: fx (env.FIXTURE_TOKEN).',
+      'The servers that use it have this value now (the running gateway started them again if it changed): ' +
+        'fx (env.FIXTURE_TOKEN).',
     );
     await waitFor(async () => (await state())?.state === 'ready', 15_000, 'fx to start with its secret');
     expect(await tokenSeen()).toBe('first-value-AAAA');
