@@ -71,6 +71,15 @@ function gatewayOptions(common: Common, extra: Partial<GatewayOptions>): Gateway
   };
 }
 
+/**
+ * SWITCHBOARD_API_KEEPALIVE_MS: how often an idle event stream of the web UI gets a keep-alive (default 25 s),
+ * which is how soon after it a page notices a stalled stream; tests make it short.
+ */
+function apiKeepAlive(): { apiKeepAliveMs?: number } {
+  const value = Number(process.env.SWITCHBOARD_API_KEEPALIVE_MS);
+  return Number.isInteger(value) && value >= 50 && value <= 3_600_000 ? { apiKeepAliveMs: value } : {};
+}
+
 /** The exit code of a command a signal ended (128 + the signal's number, as a shell says it). */
 const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
@@ -115,6 +124,7 @@ export async function serve(
         : {}),
       // A gateway the shim started writes to this file (the shim points its output there).
       ...(opts.background ? { logFile: paths.log } : {}),
+      ...apiKeepAlive(),
     }),
   );
   gateway.on('log', (line) => log(formatLogLine(line)));

@@ -200,6 +200,8 @@ export interface GatewayOptions {
   httpSessionIdleMs?: number;
   /** How long an unused web UI login is kept (default 12 hours; tests). */
   uiSessionIdleMs?: number;
+  /** How often an idle event stream of the control API gets a keep-alive (default 25 s; tests). */
+  apiKeepAliveMs?: number;
   /** How many 2026-07-28 calls may wait for their clients at once (default 1000; tests). */
   statelessMaxParked?: number;
   /** Keep running without HTTP when its port is taken (a gateway started by the shim). */
@@ -2267,6 +2269,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         dispatch: this.dispatch,
         events: this.events,
         token: () => this.apiTokenValue!,
+        ...(this.opts.apiKeepAliveMs ? { keepAliveMs: this.opts.apiKeepAliveMs } : {}),
         alsoAuthorized: (req) => {
           const check = this.uiSessions.check(req);
           return check === 'admitted' || (check === 'other-port' && OTHER_PORT);

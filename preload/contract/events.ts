@@ -81,3 +81,12 @@ export const EVENT_NAMES = Object.freeze(Object.keys(EVENTS) as GatewayEventName
 export function isEventName(value: unknown): value is GatewayEventName {
   return typeof value === 'string' && Object.hasOwn(EVENTS, value);
 }
+
+/**
+ * HTTP binding: the response header of `/api/events` that says how often, in milliseconds, the gateway writes to an
+ * idle stream (a keep-alive comment). A reader that hears nothing for much longer knows the stream stalled.
+ */
+export const KEEP_ALIVE_HEADER = 'x-keep-alive-ms';
+
+/** The gateway's keep-alive interval on `/api/events` unless told otherwise. */
+export const DEFAULT_KEEP_ALIVE_MS = 25_000;

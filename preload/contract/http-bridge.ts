@@ -13,9 +13,18 @@
  * stream and passes every event on to the others over a BroadcastChannel; when it closes (or its
  * login ends), another takes the lock and goes on from the last event id. The events are the same
  * for every login, so a tab gets what its own stream would have brought.
+ *
+ * A gateway that is frozen (suspended with Ctrl-Z) or a connection that died without a word (an `ssh -L` tunnel
+ * whose link went down) ends nothing: the stream just goes quiet and a call waits for ever. So the stream counts
+ * as broken once nothing came for STALL_FACTOR times the keep-alive interval the gateway announced (it is then
+ * reopened, as after any break), and a call fails once it has waited its time limit (the method table's `wait`).
  */
 import {
+  CALL_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_MS,
   GatewayApiError,
+  KEEP_ALIVE_HEADER,
+  LONG_CALL_TIMEOUT_MS,
   METHODS,
   isEventName,
   paramName,
@@ -36,6 +45,8 @@ export interface HttpBridgeOptions<Api> {
   table?: MethodTable<Api>;
   /** Delays between attempts to reopen a broken event stream. Default 500 ms doubling to 15 s. */
   reconnect?: { initialMs: number; maxMs: number };
+  /** How long a call waits for its answer: ordinary calls, and those marked `wait: 'long'`. Default: the table's. */
+  callTimeoutMs?: { normal: number; long: number };
   /**
    * Told when the event stream opens, breaks (the gateway cannot be reached) or is refused (the
    * login is no longer valid, e.g. after the gateway restarted): each change once. Without it a
@@ -90,6 +101,23 @@ export interface HttpBridge extends ApiBridge {
 
 const UNREACHABLE = 'gateway_unreachable';
 
+/**
+ * A stream silent for this many keep-alive intervals has stalled: a keep-alive may come a little late from a busy
+ * gateway, and one may be lost with the connection that carried it, but not two in a row.
+ */
+export const STALL_FACTOR = 2.5;
+
+/** The keep-alive interval a stream's response announces, if it is a sane one. */
+function keepAliveOf(res: Response): number | undefined {
+  const value = Number(res.headers.get(KEEP_ALIVE_HEADER));
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** How a time limit reads: "120 s", "10 min". */
+function duration(ms: number): string {
+  return ms >= 300_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
+}
+
 function fail(error: ApiError): Reply<never> {
   return { ok: false, error };
 }
@@ -108,6 +136,7 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
   const table = (options.table ?? METHODS) as Record<string, MethodSpec>;
   const auth: Record<string, string> = options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
   const reconnect = options.reconnect ?? { initialMs: 500, maxMs: 15_000 };
+  const limits = options.callTimeoutMs ?? { normal: CALL_TIMEOUT_MS, long: LONG_CALL_TIMEOUT_MS };
 
   async function call(method: string, args: unknown[]): Promise<Reply<unknown>> {
     // Untyped callers too: whatever comes in is answered as a reply, never thrown.
@@ -156,16 +185,36 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
       });
     }
     const url = `${base}${path}${query.size ? `?${query.toString()}` : ''}`;
-    let res: Response;
-    try {
-      res = await doFetch(url, init);
-    } catch (err) {
-      return fail({
+    // A gateway that accepts the connection and then says nothing (frozen, or a dead tunnel) must not hold the
+    // call for ever: its button would spin with nothing said.
+    const limit = spec.http.wait === 'unbounded' ? undefined : spec.http.wait === 'long' ? limits.long : limits.normal;
+    const timeout = new AbortController();
+    const timer = limit === undefined ? undefined : setTimeout(() => timeout.abort(), limit);
+    init.signal = timeout.signal;
+    const timedOut = (): Reply<never> =>
+      fail({
         code: UNREACHABLE,
-        message: `cannot reach Switchboard at ${base}: ${err instanceof Error ? err.message : String(err)}`,
+        message:
+          `Switchboard at ${base} did not answer in ${duration(limit!)}: the gateway may be suspended, or the ` +
+          'connection to it stalled',
       });
+    let res: Response;
+    let text: string;
+    try {
+      try {
+        res = await doFetch(url, init);
+      } catch (err) {
+        if (timeout.signal.aborted) return timedOut();
+        return fail({
+          code: UNREACHABLE,
+          message: `cannot reach Switchboard at ${base}: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      }
+      text = await res.text().catch(() => '');
+      if (timeout.signal.aborted) return timedOut();
+    } finally {
+      clearTimeout(timer);
     }
-    const text = await res.text().catch(() => '');
     // A tab that takes its events from another's stream learns here that its own login ended.
     if (res.status === 401 && shared && !leading) tell('unauthorized');
     if (res.ok) {
@@ -221,12 +270,18 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
    * Reads one open stream until it ends or `signal` fires: fields per line, an event per blank
    * line. Calls `opened` on the first event (the stream works: reconnects start from the shortest delay).
    */
-  async function read(body: ReadableStream<Uint8Array>, signal: AbortSignal, opened: () => void): Promise<void> {
+  async function read(
+    body: ReadableStream<Uint8Array>,
+    signal: AbortSignal,
+    opened: () => void,
+    heard: () => void,
+  ): Promise<void> {
     const decoder = new TextDecoder();
     let buffer = '';
     let event: { id?: string; name?: string; data?: string } = {};
     for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
       if (signal.aborted) return;
+      heard();
       buffer += decoder.decode(chunk, { stream: true });
       let end: number;
       while ((end = buffer.indexOf('\n')) !== -1) {
@@ -287,19 +342,59 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
       signal.addEventListener('abort', onAbort, { once: true });
     });
 
+  /** The keep-alive interval the gateway last announced (its stream's response says it). */
+  let keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
+
+  /**
+   * Aborts `attempt` once nothing came for STALL_FACTOR keep-alive intervals: until the stream's response, then
+   * between any two bytes of it. `heard` says something came; `rearm` that the interval changed; `stop` ends the
+   * watch.
+   */
+  function watchdog(attempt: AbortController): { heard(): void; rearm(): void; stop(): void } {
+    let last = Date.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // One timer, looked at when it fires, rather than one set again for every chunk of a busy stream.
+    const check = (): void => {
+      const limit = keepAliveMs * STALL_FACTOR;
+      const quiet = Date.now() - last;
+      if (quiet >= limit) attempt.abort();
+      else timer = setTimeout(check, limit - quiet);
+    };
+    const rearm = (): void => {
+      clearTimeout(timer);
+      check();
+    };
+    timer = setTimeout(check, keepAliveMs * STALL_FACTOR);
+    return {
+      heard: () => (last = Date.now()),
+      rearm,
+      stop: () => clearTimeout(timer),
+    };
+  }
+
   async function run(signal: AbortSignal): Promise<void> {
     let delay = reconnect.initialMs;
     while (!signal.aborted) {
+      // One attempt: ended by `signal` (no listener left), or by the watchdog when the stream went quiet.
+      const attempt = new AbortController();
+      const abort = (): void => attempt.abort();
+      signal.addEventListener('abort', abort, { once: true });
+      const watch = watchdog(attempt);
       try {
         const headers: Record<string, string> = {
           ...auth,
           accept: 'text/event-stream',
           ...(lastId === undefined ? {} : { 'last-event-id': lastId }),
         };
-        const res = await doFetch(`${base}/events`, { headers, signal, credentials: 'same-origin' });
+        const res = await doFetch(`${base}/events`, { headers, signal: attempt.signal, credentials: 'same-origin' });
+        watch.heard();
+        keepAliveMs = keepAliveOf(res) ?? DEFAULT_KEEP_ALIVE_MS;
+        watch.rearm();
         if (res.ok && res.body) {
           tell('open');
-          await read(res.body, signal, () => (delay = reconnect.initialMs));
+          await read(res.body, attempt.signal, () => (delay = reconnect.initialMs), watch.heard);
+          // Cut off by the watchdog with no error from the reader: the stream broke all the same.
+          if (attempt.signal.aborted && !signal.aborted) tell('unreachable');
         } else if (res.status === 401 || res.status === 403) {
           await res.body?.cancel();
           if (!signal.aborted) tell('unauthorized');
@@ -310,8 +405,11 @@ export function createHttpBridge<Api>(options: HttpBridgeOptions<Api> = {}): Htt
           if (!signal.aborted) tell('unreachable', why);
         }
       } catch {
-        // Unreachable or cut off: try again after the delay.
+        // Unreachable, cut off, or gone quiet: try again after the delay.
         if (!signal.aborted) tell('unreachable');
+      } finally {
+        watch.stop();
+        signal.removeEventListener('abort', abort);
       }
       if (signal.aborted) return;
       await pause(delay, signal);

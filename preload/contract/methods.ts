@@ -26,7 +26,19 @@ export type ChannelOf<M extends string> = `switchboard:${KebabCase<M>}`;
 export interface HttpRoute {
   method: 'GET' | 'POST';
   path: `/${string}`;
+  /**
+   * How long a page waits for the answer: by default CALL_TIMEOUT_MS; `long` (LONG_CALL_TIMEOUT_MS) for a call
+   * that may stop and start servers or write many files; `unbounded` for one that ends when a time limit of the
+   * gateway's own does (a replay waits as long as its server's timeout).
+   */
+  wait?: 'long' | 'unbounded';
 }
+
+/** How long the web UI waits for the gateway to answer a call (the keychain alone may take 30 s to answer). */
+export const CALL_TIMEOUT_MS = 120_000;
+
+/** How long it waits for a call that may stop and start servers, or write many files (`wait: 'long'`). */
+export const LONG_CALL_TIMEOUT_MS = 10 * 60_000;
 
 /** What IPC needs of a method; the desktop app's own methods (desktop.ts) have only this, no HTTP route. */
 export interface IpcMethodSpec<Args extends readonly unknown[] = readonly unknown[], M extends string = string> {
@@ -145,13 +157,13 @@ export const METHODS = {
   },
   restartServer: {
     channel: 'switchboard:restart-server',
-    http: { method: 'POST', path: '/servers/:name/restart' },
+    http: { method: 'POST', path: '/servers/:name/restart', wait: 'long' },
     params: ['name'],
     args: z.tuple([name]),
   },
   loginServer: {
     channel: 'switchboard:login-server',
-    http: { method: 'POST', path: '/servers/:name/login' },
+    http: { method: 'POST', path: '/servers/:name/login', wait: 'long' },
     params: ['name'],
     args: z.tuple([name]),
   },
@@ -169,13 +181,13 @@ export const METHODS = {
   },
   logoutServer: {
     channel: 'switchboard:logout-server',
-    http: { method: 'POST', path: '/servers/:name/logout' },
+    http: { method: 'POST', path: '/servers/:name/logout', wait: 'long' },
     params: ['name'],
     args: z.tuple([name]),
   },
   setPaused: {
     channel: 'switchboard:set-paused',
-    http: { method: 'POST', path: '/paused' },
+    http: { method: 'POST', path: '/paused', wait: 'long' },
     params: ['paused'],
     args: z.tuple([z.boolean()]),
   },
@@ -288,7 +300,7 @@ export const METHODS = {
   },
   installClient: {
     channel: 'switchboard:install-client',
-    http: { method: 'POST', path: '/clients/:client/install' },
+    http: { method: 'POST', path: '/clients/:client/install', wait: 'long' },
     params: ['client', 'choice?'],
     args: z.tuple([
       name,
@@ -299,7 +311,7 @@ export const METHODS = {
   },
   uninstallClient: {
     channel: 'switchboard:uninstall-client',
-    http: { method: 'POST', path: '/clients/:client/uninstall' },
+    http: { method: 'POST', path: '/clients/:client/uninstall', wait: 'long' },
     params: ['client'],
     args: z.tuple([name]),
   },
@@ -311,13 +323,13 @@ export const METHODS = {
   },
   adoptServers: {
     channel: 'switchboard:adopt-servers',
-    http: { method: 'POST', path: '/clients/:client/adopt' },
+    http: { method: 'POST', path: '/clients/:client/adopt', wait: 'long' },
     params: ['client', 'servers?'],
     args: z.tuple([name, z.array(name).max(1000).optional()]),
   },
   restoreClient: {
     channel: 'switchboard:restore-client',
-    http: { method: 'POST', path: '/clients/:client/restore' },
+    http: { method: 'POST', path: '/clients/:client/restore', wait: 'long' },
     params: ['client'],
     args: z.tuple([name]),
   },
@@ -381,13 +393,13 @@ export const METHODS = {
   },
   exportTraffic: {
     channel: 'switchboard:export-traffic',
-    http: { method: 'POST', path: '/traffic/export/:format' },
+    http: { method: 'POST', path: '/traffic/export/:format', wait: 'long' },
     params: ['format', 'filter?'],
     args: z.tuple([z.enum(['jsonl', 'har']), trafficFilter.optional()]),
   },
   replayTraffic: {
     channel: 'switchboard:replay-traffic',
-    http: { method: 'POST', path: '/traffic/:id/replay' },
+    http: { method: 'POST', path: '/traffic/:id/replay', wait: 'unbounded' },
     params: ['id', 'options?'],
     args: z.tuple([name, z.strictObject({ confirm: z.boolean().optional() }).optional()]),
   },

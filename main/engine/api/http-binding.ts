@@ -12,6 +12,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  DEFAULT_KEEP_ALIVE_MS,
+  KEEP_ALIVE_HEADER,
   MAX_CALL_BYTES,
   METHODS,
   paramName,
@@ -68,7 +70,6 @@ export interface ApiRoutes extends ApiRouteHandler {
 export const API_PREFIX = '/api';
 export const EVENTS_PATH = `${API_PREFIX}/events`;
 const DEFAULT_MAX_BODY = MAX_CALL_BYTES;
-const DEFAULT_KEEP_ALIVE_MS = 25_000;
 const DEFAULT_MAX_STREAMS = 16;
 /**
  * A stream whose reader falls this far behind is dropped (it reconnects and replays) rather than buffered without
@@ -224,6 +225,8 @@ export function createApiRoutes<Api>(options: ApiRoutesOptions<Api>): ApiRoutes 
       'content-type': 'text/event-stream; charset=utf-8',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
+      // The reader knows from it when a silent stream has stalled (a frozen gateway, a dead tunnel).
+      [KEEP_ALIVE_HEADER]: String(keepAliveMs),
       ...NO_STORE,
     });
     res.write(': connected\n\n');
