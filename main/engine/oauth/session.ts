@@ -31,8 +31,7 @@ import { describeNetworkFailure, isNetworkFailure } from '../egress/network-erro
 import { listenForCallback } from './loopback.ts';
 import type { OAuthRecord, OAuthVault, StoredTokens } from './vault.ts';
 import { rebuilt } from '../egress/response-body.ts';
-import { isHtml } from '../upstreams/http-errors.ts';
-import { htmlGist } from '../upstreams/html-gist.ts';
+import { htmlGist, isHtml } from '../egress/html-gist.ts';
 
 /**
  * What the config says about a server's OAuth (config/schema.ts `oauth`, its `clientSecret`

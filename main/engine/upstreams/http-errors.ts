@@ -3,7 +3,7 @@
  * userinfo, query or fragment (those can carry tokens) and never include header values.
  */
 import { displayUrl } from '../egress/network-errors.ts';
-import { htmlGist } from './html-gist.ts';
+import { htmlGist, isHtml } from '../egress/html-gist.ts';
 import { describeRetryAfter } from './retry-after.ts';
 
 /**
@@ -35,11 +35,6 @@ export function describeWebPage(url: string | URL, body: string | undefined): st
     `${displayUrl(url)} answered with an HTML page${page ? ` (${page})` : ''}, not MCP: is that the server's MCP ` +
     'address? (a login page or a proxy in the way answers like this too)'
   );
-}
-
-/** Whether a body is markup (an error page, a site's page), by its start. */
-export function isHtml(body: string): boolean {
-  return /^\s*</.test(body);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { excerpt, protocolError, transportError } from './errors.ts';
-import { htmlGist } from '../html-gist.ts';
+import { htmlGist } from '../../egress/html-gist.ts';
 import { describeRetryAfter } from '../retry-after.ts';
 import type { HandlerReply } from './transport.ts';
 

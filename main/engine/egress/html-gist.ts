@@ -1,7 +1,13 @@
 /**
  * What an HTML page says, in one line, for a message about a server that answered one where it
- * should have answered JSON: a handler (handler/reply.ts), a remote MCP server (http-errors.ts).
+ * should have answered JSON: a handler (upstreams/handler/reply.ts), a remote MCP server
+ * (upstreams/http-errors.ts), an OAuth server's metadata (oauth/session.ts).
  */
+
+/** Whether a body is markup (an error page, a site's page), by its start. */
+export function isHtml(body: string): boolean {
+  return /^\s*</.test(body);
+}
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
