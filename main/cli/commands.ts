@@ -134,7 +134,16 @@ export async function serve(
   let configError = false;
   gateway.on('config-error', (e) => {
     configError = true;
-    log(`config not applied (the gateway keeps running; save the file again once it is fixed):\n${e.message}`);
+    if ((e.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+      // Not an edit to fix: say what keeps running, and that putting the file back is what applies.
+      const names = Object.keys(gateway.config().servers);
+      const running = names.length ? `${names.length > 1 ? 'servers' : 'server'} ${names.join(', ')}` : 'no servers';
+      log(
+        gateway.runsWithoutConfig()
+          ? `${e.message}: no server runs until it is there again`
+          : `${e.message}: the gateway keeps running on the config it had (${running}) until it is there again`,
+      );
+    } else log(`config not applied (the gateway keeps running; save the file again once it is fixed):\n${e.message}`);
   });
   gateway.on('reloaded', (c) => {
     log(`config reloaded${configError ? ' (the error is fixed)' : ''}: ${describeReload(c)}`);
@@ -333,7 +342,14 @@ export async function status(opts: { json: boolean }): Promise<number> {
         `${unresponsiveAdvice(info.pid)}.\n`,
     );
   // An edit by hand that was refused: the file on disk is not what runs, which nothing else here says.
-  if (info.configError !== undefined)
+  const gone = info.configError !== undefined && !existsSync(info.configPath);
+  if (info.configError !== undefined && gone)
+    process.stdout.write(
+      `\nThe config file is gone: ` +
+        (info.runsWithoutConfig ? `no server runs. ` : `the gateway runs on with the config it had. `) +
+        `Put the file back to change what runs:\n${info.configError.replace(/^/gm, '  ')}\n`,
+    );
+  else if (info.configError !== undefined)
     process.stdout.write(
       `\nThe config file as last saved is not applied: ` +
         (info.runsWithoutConfig

@@ -98,7 +98,7 @@ export async function loadConfigFile(path: string): Promise<LoadedConfig> {
     bytes = await readFile(path);
   } catch (err) {
     const sourceKey = unreadableKey(err);
-    throw new ConfigError('config_unreadable', `cannot read ${path}: ${errorMessage(err)}`, [], {
+    throw new ConfigError('config_unreadable', unreadableMessage(path, err, false), [], {
       cause: err,
       sourceKey,
     });
@@ -115,6 +115,17 @@ export async function loadConfigFile(path: string): Promise<LoadedConfig> {
 /** The key of the file's content (the watcher's, which skips saves that change nothing). */
 export function bytesKey(bytes: Buffer): string {
   return isUtf8(bytes) ? hashConfigText(bytes.toString('utf8')) : `bytes:${hashConfigText(bytes.toString('latin1'))}`;
+}
+
+/**
+ * Why the file could not be read, naming it once: Node's own message repeats the path
+ * ("ENOENT: no such file or directory, open '…'"). A file the watcher saw go is said to be gone.
+ */
+export function unreadableMessage(file: string, err: unknown, watched: boolean): string {
+  if ((err as { code?: unknown }).code === 'ENOENT')
+    return watched ? `${file} is gone (deleted or moved)` : `no config file at ${file}`;
+  const why = errorMessage(err).replace(/, \w+ '[^']*'$/, '');
+  return `cannot read ${file}: ${why}`;
 }
 
 /** The config watcher's key for a file that cannot be read: a file that stays missing is one state. */

@@ -25,6 +25,7 @@ import {
   decodeConfigBytes,
   parseConfigText,
   unreadableKey,
+  unreadableMessage,
   type LoadedConfig,
 } from './load.ts';
 
@@ -138,7 +139,7 @@ export function watchConfigFile(
     if ('error' in state && state.error instanceof ConfigError) return { error: state.error };
     if ('error' in state)
       return {
-        error: new ConfigError('config_unreadable', `cannot read ${file}: ${errorMessage(state.error)}`, [], {
+        error: new ConfigError('config_unreadable', unreadableMessage(file, state.error, true), [], {
           cause: state.error,
         }),
       };
