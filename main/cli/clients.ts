@@ -71,13 +71,14 @@ function stateText(s: ClientStatus): string {
  * What `doctor` says of the AI clients Switchboard is installed in: each one's entry, and what keeps
  * it from working (a profile the config no longer has, an outdated entry). `profiles`: the config's.
  */
-export async function clientChecks(profiles: readonly string[]): Promise<{ ok: string[]; bad: string[] }> {
+/** `profiles` undefined: the config did not load, so which profiles exist is not checked. */
+export async function clientChecks(profiles: readonly string[] | undefined): Promise<{ ok: string[]; bad: string[] }> {
   const ok: string[] = [];
   const bad: string[] = [];
   for (const s of await detectClients(context(), (profile) => shimFor(profile))) {
     if (s.state !== 'installed' && s.state !== 'outdated') continue;
     const profile = s.profile ?? 'default';
-    if (!profiles.includes(profile)) bad.push(lostProfileLine(s.id, profile, profiles));
+    if (profiles && !profiles.includes(profile)) bad.push(lostProfileLine(s.id, profile, profiles));
     else if (s.outdatedBecause !== undefined)
       bad.push(`${outdatedLine(s.id, s.outdatedBecause)} (switchboard install ${s.id})`);
     // Said, not counted: a client's own switch turned it off, or its file is a link Switchboard reads only.

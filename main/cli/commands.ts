@@ -664,6 +664,7 @@ export async function doctor(opts: Common): Promise<number> {
   const configPath = opts.configPath ?? defaultConfigPath();
   process.stdout.write(`Config\n`);
   let config;
+  let configFailed = false;
   try {
     config = (await loadConfigFile(configPath)).config;
     ok(
@@ -676,8 +677,9 @@ export async function doctor(opts: Common): Promise<number> {
       const named = process.env.SWITCHBOARD_CONFIG ? ' (named by SWITCHBOARD_CONFIG)' : '';
       ok(`no config file yet at ${configPath}${named}: Switchboard starts with no servers`);
     } else {
+      // The checks that need no config still run: the listener's socket, the clients, the running gateway.
       bad((err as Error).message);
-      return 1;
+      configFailed = true;
     }
   }
 
@@ -746,7 +748,8 @@ export async function doctor(opts: Common): Promise<number> {
 
   process.stdout.write(`\nListeners\n`);
   const http = config ? config.listen.http : { host: '127.0.0.1', port: 8787 };
-  if (http === false) ok('HTTP listener disabled in config');
+  if (configFailed) ok('HTTP port not checked: it is set in the config file, which did not load');
+  else if (http === false) ok('HTTP listener disabled in config');
   // Port 0 is any free port, whichever is free when the gateway starts: none to check now.
   else if (http.port === 0) ok(`HTTP ${http.host}: any free port (listen.http.port is 0)`);
   else {
@@ -791,7 +794,10 @@ export async function doctor(opts: Common): Promise<number> {
   process.stdout.write(`\nClients\n`);
   // The config's profiles ("default" alone when there is none yet): a client starting another is refused.
   const { clientChecks } = await import('./clients.ts');
-  const clientsSeen = await clientChecks(config ? Object.keys(config.profiles) : ['default']);
+  // Without a config that loads, the profiles clients start are not known: not checked.
+  const clientsSeen = await clientChecks(
+    config ? Object.keys(config.profiles) : configFailed ? undefined : ['default'],
+  );
   for (const line of clientsSeen.ok) ok(line);
   for (const line of clientsSeen.bad) bad(line);
   if (clientsSeen.ok.length + clientsSeen.bad.length === 0)
@@ -803,6 +809,15 @@ export async function doctor(opts: Common): Promise<number> {
     ok(`running: pid ${running.pid} since ${localTime(Date.parse(running.startedAt))}, config ${running.configPath}`);
     if (running.configPath !== configPath)
       bad(`the running gateway uses ${running.configPath}, not ${configPath}; stop it ("switchboard stop") to switch`);
+    // As `switchboard status` says it: an edit it refused is not what runs (counted above when it is this file).
+    if (running.configError !== undefined) {
+      const what = running.runsWithoutConfig
+        ? 'it was already broken when the gateway started, so no server runs'
+        : 'it runs on with the config it had';
+      const line = `the running gateway does not apply the file as saved: ${what}`;
+      if (configFailed && running.configPath === configPath) ok(line);
+      else bad(`${line}: ${running.configError}`);
+    }
   } else {
     const stopped = await readStopped(paths.stopped);
     ok(

@@ -51,6 +51,16 @@ describe('serve: an edit it refused', () => {
     expect(said).toContain('mcpServers.notes.command');
     expect(said).toContain('the gateway runs on with the config it had');
     expect((await statusJson()).configError).toContain(`${file}:3:`);
+    // Doctor reports the error and goes on with the checks that need no config: it said nothing of the gateway.
+    const doctor = await cliRun(env, 'doctor');
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain(`✗ ${file}:3:`);
+    expect(doctor.stdout).toContain('\nListeners\n');
+    expect(doctor.stdout).toContain('\nClients\n');
+    expect(doctor.stdout).toMatch(/\nGateway\n {2}✓ running: pid \d+/);
+    expect(doctor.stdout).toContain(
+      'the running gateway does not apply the file as saved: it runs on with the config it had',
+    );
 
     await writeFile(file, JSON.stringify({ mcpServers: {} }, null, 2));
     await waitFor(async () => !(await status()).includes('not applied'), 20_000, 'status without the refusal');
