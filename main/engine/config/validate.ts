@@ -163,11 +163,22 @@ function convertIssues(issues: readonly z.core.$ZodIssue[], base: PathSegment[],
   const shapeProblems = base.length === 0 ? serverShapeIssues(value) : new Map<string, PathIssue>();
   const out: PathIssue[] = [...shapeProblems.values()];
   for (const issue of issues) {
+    if (isSafeIntegerNoise(issue, issues)) continue;
     const path = [...base, ...toPath(issue.path)];
     if (path[0] === 'mcpServers' && typeof path[1] === 'string' && shapeProblems.has(path[1])) continue;
     out.push(...convertIssue(issue, path, value));
   }
   return out;
+}
+
+/**
+ * zod's .int() bounds a number at 2^53 - 1 as well: past that (1e20) it is said beside the field's
+ * own bound (a timer's 2^31 - 1 ms), a second line that only repeats the problem less helpfully.
+ */
+function isSafeIntegerNoise(issue: z.core.$ZodIssue, all: readonly z.core.$ZodIssue[]): boolean {
+  if (issue.code !== 'too_big' || Number(issue.maximum) !== Number.MAX_SAFE_INTEGER) return false;
+  const at = toPath(issue.path).join('\0');
+  return all.some((other) => other !== issue && other.code === 'too_big' && toPath(other.path).join('\0') === at);
 }
 
 function convertIssue(issue: z.core.$ZodIssue, path: PathSegment[], value: unknown): PathIssue[] {

@@ -310,6 +310,13 @@ describe('parseConfigText: errors a user sees', () => {
     expect(err.issues).toHaveLength(6);
   });
 
+  it('a time too long for a timer is one line, also past 2^53 (the whole-number bound was said as well)', () => {
+    const err = errorFor('{"mcpServers": {"a": {"command": "node", "timeoutMs": 1e20}}}');
+    expect(lines(err)).toEqual([
+      `${FILE}:1:55: mcpServers.a.timeoutMs: at most 2147483647 ms (about 24 days), the longest a timer can wait`,
+    ]);
+  });
+
   it("says what is wrong with a remote server's URL: its port, a missing scheme, or the URL itself", () => {
     const err = errorFor(`{
   "mcpServers": {
