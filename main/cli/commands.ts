@@ -878,6 +878,7 @@ export function describeReload(c: {
   restarted: string[];
   stopped: string[];
   updated: string[];
+  profiles?: { added: string[]; removed: string[]; changed: string[] };
 }): string {
   const parts = [
     c.started.length > 0 ? `started ${c.started.join(', ')}` : '',
@@ -885,5 +886,13 @@ export function describeReload(c: {
     c.stopped.length > 0 ? `stopped ${c.stopped.join(', ')}` : '',
     c.updated.length > 0 ? `updated ${c.updated.join(', ')} without a restart` : '',
   ].filter((p) => p !== '');
-  return parts.length > 0 ? parts.join('; ') : 'no server changed';
+  const profile = (names: string[] | undefined, verb: string) =>
+    names?.length ? `${verb} profile${names.length > 1 ? 's' : ''} ${names.join(', ')}` : '';
+  const profiles = [
+    profile(c.profiles?.added, 'added'),
+    profile(c.profiles?.removed, 'removed'),
+    profile(c.profiles?.changed, 'changed'),
+  ].filter((p) => p !== '');
+  // A profile-only edit: what did change, after the servers that did not.
+  return [...(parts.length > 0 ? parts : ['no server changed']), ...profiles].join('; ');
 }

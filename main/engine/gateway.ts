@@ -23,6 +23,7 @@ import {
   resolveSetting,
   ConfigError,
   TOOL_NAME_PATTERN,
+  type ConfigDiff,
   type LoadedConfig,
   type SettingReference,
   type ResolvedConfig,
@@ -323,9 +324,14 @@ export interface ServerStatusDto extends UpstreamStatus {
   auth?: ServerAuthView;
 }
 
+/** What a reload changed: the servers it started, stopped, restarted or updated, and the profiles. */
+export interface ReloadChanges extends AppliedChanges {
+  profiles: ConfigDiff['profiles'];
+}
+
 export interface GatewayEvents {
   status: [status: UpstreamStatus];
-  reloaded: [changes: AppliedChanges];
+  reloaded: [changes: ReloadChanges];
   'config-error': [error: ConfigError];
   log: [line: LogLine];
 }
@@ -1696,7 +1702,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     if (diff.listenChanged)
       await this.recordAddresses().catch(logFailure(this.warn, 'could not record the new addresses in the lock'));
-    this.emit('reloaded', changes);
+    this.emit('reloaded', { ...changes, profiles: diff.profiles });
     this.publishStatus();
   }
 

@@ -11,6 +11,11 @@ export interface ConfigDiff {
   changed: string[];
   unchanged: string[];
   profilesChanged: boolean;
+  /**
+   * The profiles by name, for the reload's log line. The implicit "default" (every server) is
+   * not counted as changed when only the servers did: those are said already.
+   */
+  profiles: { added: string[]; removed: string[]; changed: string[] };
   /** Either listener's settings (below): each is reopened only when its own changed. */
   listenChanged: boolean;
   httpListenChanged: boolean;
@@ -29,12 +34,22 @@ export function diffConfigs(prev: ResolvedConfig, next: ResolvedConfig): ConfigD
     else changed.push(name);
   }
   const removed = Object.keys(prev.servers).filter((name) => !Object.hasOwn(next.servers, name));
+  const profiles = {
+    added: Object.keys(next.profiles).filter((name) => !Object.hasOwn(prev.profiles, name)),
+    removed: Object.keys(prev.profiles).filter((name) => !Object.hasOwn(next.profiles, name)),
+    changed: Object.keys(next.profiles).filter((name) => {
+      const before = prev.profiles[name];
+      const after = next.profiles[name]!;
+      return before !== undefined && !(before.implicit && after.implicit) && !deepEqual(before, after);
+    }),
+  };
   return {
     added,
     removed,
     changed,
     unchanged,
     profilesChanged: !deepEqual(prev.profiles, next.profiles),
+    profiles,
     listenChanged: !deepEqual(prev.listen, next.listen),
     httpListenChanged: !deepEqual(prev.listen.http, next.listen.http),
     socketListenChanged: prev.listen.socket !== next.listen.socket,

@@ -162,3 +162,32 @@ describe('serve’s log for a timeoutMs edit', () => {
     }
   }, 40_000);
 });
+
+describe('serve’s log for a profile edit', () => {
+  it('names the profiles that changed (it said only that no server changed)', async () => {
+    const dir = await tempDir();
+    try {
+      const profiles = { work: { servers: ['fx'] }, old: { servers: ['fx'] } };
+      const config = await writeConfig(dir.dir, { mcpServers: { fx: fixtureServer('fx') }, profiles });
+      const { child, stderr } = await serveGateway({
+        ...process.env,
+        SWITCHBOARD_CONFIG: config,
+        SWITCHBOARD_RUNTIME_DIR: path.join(dir.dir, 'run'),
+        SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
+      });
+      try {
+        const edited = { work: { servers: ['fx'], description: 'the work one' }, home: { servers: ['fx'] } };
+        await writeFile(config, JSON.stringify({ mcpServers: { fx: fixtureServer('fx') }, profiles: edited }));
+        await waitFor(() => stderr().includes('config reloaded: '), 10_000, 'the reload');
+        expect(stderr()).toContain(
+          'config reloaded: no server changed; added profile home; removed profile old; changed profile work\n',
+        );
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+      }
+    } finally {
+      await dir.cleanup();
+    }
+  }, 40_000);
+});

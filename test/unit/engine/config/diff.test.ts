@@ -29,6 +29,7 @@ describe('diffConfigs', () => {
       changed: [],
       unchanged: ['a', 'b', 'c'],
       profilesChanged: false,
+      profiles: { added: [], removed: [], changed: [] },
       listenChanged: false,
       httpListenChanged: false,
       socketListenChanged: false,
