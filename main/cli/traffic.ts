@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   FAILED_OUTCOMES,
+  MAX_FILTER_TEXT,
   TrafficLog,
   connectRunningGateway,
   errorMessage,
@@ -351,7 +352,16 @@ async function openSource(follow: boolean): Promise<Source> {
   };
 }
 
+/** The options whose text goes into the filter as it is: the API takes at most MAX_FILTER_TEXT characters. */
+const TEXT_OPTIONS = ['server', 'method', 'target', 'text', 'client', 'session', 'profile'] as const;
+
 function filterOf(opts: TrafficOptions, usage: (message: string) => Error): TrafficFilter {
+  // Refused here, the same with a gateway (whose API said it in its own words) and without one (which took it).
+  for (const key of TEXT_OPTIONS) {
+    const given = opts[key];
+    if (given !== undefined && given.length > MAX_FILTER_TEXT)
+      throw usage(`${flagOf(key)} takes at most ${MAX_FILTER_TEXT} characters (this one has ${given.length})`);
+  }
   const filter: TrafficFilter = {};
   if (opts.server !== undefined) filter.server = opts.server;
   if (opts.method !== undefined) filter.method = opts.method;

@@ -38,7 +38,7 @@ export type {
   TrafficStats,
   TrafficTree,
 } from '../../preload/contract/index.ts';
-export { FAILED_OUTCOMES, withoutServerName } from '../../preload/contract/index.ts';
+export { FAILED_OUTCOMES, MAX_FILTER_TEXT, withoutServerName } from '../../preload/contract/index.ts';
 export { REVISIONS, LATEST_STATEFUL, type Revision } from './protocol/versions.ts';
 export type { SecretStore } from './secrets/store.ts';
 export { assertSecretName, secretValueProblem } from './secrets/store.ts';

@@ -92,7 +92,9 @@ const answer = z.custom<QuestionAnswer>(
 
 /** Epoch milliseconds. */
 const time = z.number().int().min(0).max(8.64e15);
-const text = z.string().max(1024);
+/** The longest text a traffic filter takes (a name, a method, a search): the CLI refuses longer as usage. */
+export const MAX_FILTER_TEXT = 1024;
+const text = z.string().max(MAX_FILTER_TEXT);
 
 const outcome = z.enum(TRAFFIC_OUTCOMES);
 

@@ -385,6 +385,18 @@ describe('switchboard traffic', () => {
     expect((await cli('traffic')).stderr).not.toContain('records no traffic');
   });
 
+  it('refuses a filter text over 1024 characters as a usage error naming the option', async () => {
+    const long = 'x'.repeat(1025);
+    for (const option of ['--text', '--server', '--method', '--target', '--client', '--session', '--profile']) {
+      const refused = await cli('traffic', option, long);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(`switchboard: ${option} takes at most 1024 characters (this one has 1025)\n`);
+    }
+    expect((await cli('traffic', 'export', '--text', long)).code).toBe(2);
+    expect((await cli('traffic', 'stats', '--server', long)).code).toBe(2);
+    expect((await cli('traffic', '--text', 'x'.repeat(1024))).code).toBe(0);
+  });
+
   it('reads the history once the gateway stopped, and says that following needs a gateway', async () => {
     // A follower of the gateway that stops says so and ends, rather than wait for ever.
     const follower = spawn(NODE, [CLI, 'traffic', '--follow'], { env });
@@ -408,6 +420,10 @@ describe('switchboard traffic', () => {
     const follow = await cli('traffic', '--follow');
     expect(follow.code).toBe(1);
     expect(follow.stderr).toContain('no Switchboard gateway is running: there is no live traffic');
+    // Refused the same way without a gateway: the history accepted any length.
+    const long = await cli('traffic', '--text', 'x'.repeat(1025));
+    expect(long.code).toBe(2);
+    expect(long.stderr).toBe('switchboard: --text takes at most 1024 characters (this one has 1025)\n');
     const bad = await cli('traffic', '--since', 'yesterday-ish');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since takes a duration (15m, 2h, 3d), a time of day (10:00) or a date');
