@@ -128,6 +128,14 @@ const trafficFilter: z.ZodType<TrafficFilter> = z
   })
   .refine(inOrder, OUT_OF_ORDER);
 
+/** An export holds every exchange that matches (the newest 10,000 at most): a page size would go unapplied. */
+const exportFilter = trafficFilter.refine((filter) => filter.limit === undefined, {
+  message:
+    'does not apply to an export, which holds every exchange that matches (the newest 10,000 at most): ' +
+    'narrow it with since, until or the other conditions',
+  path: ['limit'],
+});
+
 const trafficStatsQuery: z.ZodType<TrafficStatsQuery> = z
   .strictObject({
     since: time.optional(),
@@ -397,7 +405,7 @@ export const METHODS = {
     channel: 'switchboard:export-traffic',
     http: { method: 'POST', path: '/traffic/export/:format', wait: 'long' },
     params: ['format', 'filter?'],
-    args: z.tuple([z.enum(['jsonl', 'har']), trafficFilter.optional()]),
+    args: z.tuple([z.enum(['jsonl', 'har']), exportFilter.optional()]),
   },
   replayTraffic: {
     channel: 'switchboard:replay-traffic',

@@ -47,6 +47,12 @@ export function filterOf(chips: TrafficChips, now = Date.now()): TrafficFilter {
   return filter;
 }
 
+/** What an export asks for: the filter without a page size, which an export refuses (it holds all that match). */
+export function exportFilterOf(chips: TrafficChips, now = Date.now()): TrafficFilter {
+  const { limit: _pageSize, ...filter } = filterOf(chips, now);
+  return filter;
+}
+
 /**
  * Whether a live entry fits the chips. Live entries come without payload text, so a text chip
  * is matched against their names only (method, target, server, client): `fitsBesidesText` says

@@ -23,7 +23,7 @@ export {
   RECENT_RANGES,
   SLOW_MS,
   customRange,
-  filterOf,
+  exportFilterOf,
   threaded,
   timeLabel,
   type TrafficChips,

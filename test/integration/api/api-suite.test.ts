@@ -556,6 +556,14 @@ describe.each(Object.keys(BINDINGS) as (keyof typeof BINDINGS)[])('the control A
     });
     expect(await failure(untyped.listTraffic!({ sever: 'fx' }))).toMatchObject({ code: 'invalid_request' });
     expect(await failure(untyped.exportTraffic!('csv'))).toMatchObject({ code: 'invalid_request', field: 'format' });
+    // An export takes the newest 10,000: a limit was taken and silently not applied.
+    expect(await failure(api.exportTraffic('jsonl', { server: 'fx', limit: 5 }))).toMatchObject({
+      code: 'invalid_request',
+      field: 'filter.limit',
+      message:
+        'exportTraffic: "filter.limit" does not apply to an export, which holds every exchange that matches ' +
+        '(the newest 10,000 at most): narrow it with since, until or the other conditions',
+    });
     expect(await failure(api.getTrafficTree('0000-none'))).toMatchObject({
       code: 'not_found',
       message: expect.stringContaining('no exchange "0000-none" in the traffic record'),

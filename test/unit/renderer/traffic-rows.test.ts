@@ -3,6 +3,7 @@ import type { TrafficEntry } from '../../../preload/contract/index.ts';
 import {
   appendOlder,
   customRange,
+  exportFilterOf,
   filterOf,
   fits,
   mergeRows,
@@ -75,6 +76,8 @@ describe('the traffic table rows', () => {
     expect(customRange('2026-12-06T14:00', '2026-12-06T14:10')).toEqual({ range: { from, to } });
     const time = { from, to };
     expect(filterOf({ time }, now)).toEqual({ limit: 1000, since: from, until: to });
+    // An export holds all that match: the API refuses a page size for it.
+    expect(exportFilterOf({ time, server: 'fx' }, now)).toEqual({ since: from, until: to, server: 'fx' });
     // A call at 14:10:30 is in "to 14:10"; one at 14:11 is not, however live it comes.
     expect(fits(entry('1', { startedAt: new Date(2026, 11, 6, 14, 10, 30).getTime() }), { time }, now)).toBe(true);
     expect(fits(entry('1', { startedAt: new Date(2026, 11, 6, 14, 11).getTime() }), { time }, now)).toBe(false);
