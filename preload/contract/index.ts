@@ -11,6 +11,7 @@ export * from './methods.ts';
 export * from './bridge.ts';
 export * from './desktop.ts';
 export { STRING_FORMATS, linkAsSent, localDateTime, pickerDateTime } from './formats.ts';
+export { foldCase } from './fold-case.ts';
 export { SYNTAX_MESSAGES, syntaxMessage } from './json-syntax.ts';
 export { AUTH_SCHEME, MAX_SECRET_VALUE_LENGTH, looksSecret } from './secret-values.ts';
 export { holdsUnseenChar, showUnseen, showUnseenInLines } from './unseen.ts';

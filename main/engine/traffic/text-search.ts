@@ -1,3 +1,8 @@
+import { foldCase } from '../../../preload/contract/index.ts';
+
+// Declared in the contract: the app's live filter folds case as the search does.
+export { foldCase };
+
 /**
  * What a text search looks for. Payloads are kept as JSON text, where a quote in a message reads
  * \", a backslash \\ and a line break \n: a search for what the message says looks for it as
@@ -15,13 +20,4 @@ export function textNeedles(text: string): TextNeedles {
   // JSON.stringify escapes ", \ and C0 controls (its \u escapes are lower-case hex), and lone surrogates.
   const inJson = JSON.stringify(plain).slice(1, -1);
   return inJson === plain ? { plain } : { plain, inJson };
-}
-
-/**
- * Text as a search compares it, in any case: lower-cased, with the Greek final ς as σ. toLowerCase
- * makes a capital Σ ς at a word's end and σ within one, so "ΟΔΟΣ" would not find "Οδοσακης".
- */
-export function foldCase(text: string): string {
-  const lower = text.toLowerCase();
-  return lower.includes('ς') ? lower.replaceAll('ς', 'σ') : lower;
 }

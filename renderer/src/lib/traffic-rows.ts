@@ -5,6 +5,7 @@
  */
 import {
   FAILED_OUTCOMES,
+  foldCase,
   payloadSizes,
   type TrafficEntry,
   type TrafficFilter,
@@ -61,9 +62,10 @@ export function exportFilterOf(chips: TrafficChips, now = Date.now()): TrafficFi
 export function fits(entry: TrafficEntry, chips: TrafficChips, now = Date.now()): boolean {
   if (!fitsBesidesText(entry, chips, now)) return false;
   if (!chips.text) return true;
-  const needle = chips.text.toLowerCase();
+  // Folded as the gateway's search folds (foldCase): a live row and a search of the history agree.
+  const needle = foldCase(chips.text);
   const names = [entry.method, entry.target, entry.server, entry.session?.client?.name];
-  return names.some((name) => name?.toLowerCase().includes(needle));
+  return names.some((name) => name !== undefined && foldCase(name).includes(needle));
 }
 
 export function fitsBesidesText(entry: TrafficEntry, chips: TrafficChips, now = Date.now()): boolean {

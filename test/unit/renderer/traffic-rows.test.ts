@@ -61,6 +61,9 @@ describe('the traffic table rows', () => {
     });
     expect(fits(fromCursor, { text: 'Cursor' })).toBe(true);
     expect(fits(entry('1', { target: 'github__search' }), { text: 'acme/web' })).toBe(false);
+    // As the gateway's search folds case: a capital Σ finds σ within a word (lower case reads it as ς at the end).
+    expect(fits(entry('1', { target: 'Οδοσακης' }), { text: 'ΟΔΟΣ' })).toBe(true);
+    expect(fits(entry('1', { server: 'ΟΔΟΣ' }), { text: 'οδοσ' })).toBe(true);
     expect(filterOf({ text: 'acme/web', errorsOnly: true })).toEqual({
       limit: 1000,
       text: 'acme/web',
