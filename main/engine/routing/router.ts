@@ -16,7 +16,7 @@ import { compileFilter, type NameFilter } from './filters.ts';
 import { degradePromptResult, degradeToolResult } from './degrade.ts';
 import { hasLink, noteResultLinks } from './result-links.ts';
 import { checkParamHeaders } from './param-headers.ts';
-import { STATELESS_REVISION } from '../protocol/versions.ts';
+import { STATELESS_REVISION, atLeast } from '../protocol/versions.ts';
 import {
   buildProfileView,
   gatherLists,
@@ -798,30 +798,45 @@ export class Router implements SessionHandler {
   private async complete(session: Session, req: JsonRpcRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const params = req.params ?? {};
     const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
+    let route: Route;
+    let outRef: Record<string, unknown>;
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const { route } = await this.namedRoute(session, ref.name, 'promptRoutes');
-      if (!this.completes(route)) return noCompletion();
-      return this.forward(session, req, route.upstream, { ...params, ref: { ...ref, name: route.original } }, signal);
-    }
-    if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
+      route = (await this.namedRoute(session, ref.name, 'promptRoutes')).route;
+      outRef = { ...ref, name: route.original };
+    } else if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
       const view = await this.view(session);
       const t = view.templateRoutes.find((r) => r.template === ref.uri);
-      const route = t?.route ?? (await this.resourceRoute(session, ref.uri));
-      if (!this.completes(route)) return noCompletion();
-      return this.forward(session, req, route.upstream, { ...params, ref: { ...ref, uri: route.original } }, signal);
+      route = t?.route ?? (await this.resourceRoute(session, ref.uri));
+      outRef = { ...ref, uri: route.original };
+    } else
+      throw invalidParams('completion/complete: "ref" must be a ref/prompt with a name or a ref/resource with a uri');
+    const completes = this.completes(route);
+    if (completes === false) return noCompletion();
+    try {
+      return await this.forward(session, req, route.upstream, { ...params, ref: outRef }, signal);
+    } catch (err) {
+      // A server that may not answer it at all (2024-11-05) and does not: it has nothing to suggest.
+      if (completes === 'maybe' && err instanceof GatewayError && err.rpc?.code === RpcCode.MethodNotFound)
+        return noCompletion();
+      throw err;
     }
-    throw invalidParams('completion/complete: "ref" must be a ref/prompt with a name or a ref/resource with a uri');
   }
 
   /**
    * Whether a server answers completion/complete. The profile offers completions when any of its
    * servers does, so clients ask for the prompts of those that do not too: such a server has
    * nothing to suggest (it would answer "Method not found", an error that names no server). One
-   * never seen ready is asked.
+   * never seen ready is asked. 'maybe': its revision (2024-11-05) predates the capability, and
+   * servers of then answered completion/complete without declaring anything (SDK servers of 1.3 to
+   * 1.6 did for a Completable prompt argument); it is asked, and its "Method not found" is taken
+   * as nothing to suggest.
    */
-  private completes(route: Route): boolean {
+  private completes(route: Route): boolean | 'maybe' {
     const caps = this.capabilitiesOf(route);
-    return caps === undefined || (typeof caps.completions === 'object' && caps.completions !== null);
+    if (caps === undefined) return true;
+    if (typeof caps.completions === 'object' && caps.completions !== null) return true;
+    const revision = route.upstream.info()?.protocolVersion ?? this.knownRevisions.get(route.server);
+    return revision !== undefined && !atLeast(revision, '2025-03-26') ? 'maybe' : false;
   }
 
   /** Sends one request upstream with a fresh id; maps the progress token; tracks the flight. */

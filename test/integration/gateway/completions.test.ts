@@ -86,3 +86,51 @@ describe('completions in a profile where only some servers offer them', () => {
     ).rejects.toThrow('Unknown prompt: fx__nope (server "fx" has no prompt "nope")');
   });
 });
+
+/**
+ * Servers of 2024-11-05, which has no `completions` capability: MCP's first revision had
+ * completion/complete for every server, and SDK servers of that time (1.3 to 1.6) answered it for a
+ * prompt with a Completable argument while declaring nothing. Such a server was never asked, and its
+ * prompts' arguments had no suggestions.
+ */
+describe('completions from servers of 2024-11-05', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let client: Client;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: {
+          now: fixtureServer('now', { FIXTURE_COMPLETABLE: '1' }),
+          old: fixtureServer('old', { FIXTURE_COMPLETABLE: '1', FIXTURE_REVISION: '2024-11-05' }),
+          plain: fixtureServer('plain', { FIXTURE_REVISION: '2024-11-05' }),
+        },
+      }),
+    );
+    client = await httpClient(gateway.httpUrl()!);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it("completes the arguments of a 2024-11-05 server's prompts", async () => {
+    expect(client.getServerCapabilities()?.completions).toEqual({});
+    const result = await client.complete({
+      ref: { type: 'ref/prompt', name: 'old__pick' },
+      argument: { name: 'color', value: 'r' },
+    });
+    expect(result.completion.values).toEqual(['red', 'rose']);
+  });
+
+  it('answers no suggestions, not an error, for a 2024-11-05 server that does not complete', async () => {
+    const result = await client.complete({
+      ref: { type: 'ref/prompt', name: 'plain__greet' },
+      argument: { name: 'who', value: 'A' },
+    });
+    expect(result.completion).toEqual({ values: [], hasMore: false });
+  });
+});
