@@ -956,8 +956,13 @@ export class Router implements SessionHandler {
     );
   }
 
+  /**
+   * A session's log level applies to the instances it has: one not started yet (an `isolated`
+   * server the client has not used) is not started for it, and gets the level when it starts
+   * (restoreUpstreamState).
+   */
   private applyLogLevels(changed: Session): void {
-    for (const m of this.members(changed)) {
+    for (const m of this.members(changed, false)) {
       if (!m.upstream.info()?.capabilities.logging) continue;
       // A shared upstream logs at the most verbose level any of its sessions asked for; each
       // session then gets only what it asked for.

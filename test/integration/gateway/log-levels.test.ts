@@ -71,3 +71,41 @@ describe('log levels of several clients of one server', () => {
     expect(heard.get(quiet)!.filter((line) => line.startsWith('detail'))).toEqual([]);
   });
 });
+
+/**
+ * A log level from a client whose `isolated` server has not started yet. Setting it started that
+ * client's instance (a process per client), just for the level; the level is the session's, and an
+ * instance that starts later gets it when it starts.
+ */
+describe('a log level before an isolated server has started', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  let client: Client | undefined;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(
+      await writeConfig(dir.dir, { mcpServers: { solo: { ...fixtureServer('solo'), isolated: true } } }),
+    );
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('starts no process for it, and the instance that starts later logs at that level', async () => {
+    const instances = () => gateway.servers().find((s) => s.name === 'solo')?.instances;
+    client = await httpClient(gateway.httpUrl()!);
+    const heard: string[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void heard.push(String(n.params.data)));
+    expect(instances()).toBe(0);
+    await client.setLoggingLevel('debug');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(instances()).toBe(0);
+
+    await client.callTool({ name: 'solo__log', arguments: { level: 'debug', text: 'detail' } });
+    await waitFor(() => heard.includes('detail'), 5000, 'the debug line');
+    expect(instances()).toBe(1);
+  });
+});
