@@ -1,7 +1,8 @@
 /**
  * Resource subscriptions: server slot → original uri → the sessions subscribed (each with the uri
  * it knows, which differs when a shared uri had to be renamed). The upstream hears one subscribe
- * for the first subscriber and one unsubscribe after the last, and is asked again after it
+ * for the first subscriber (whose answer the others that come meanwhile wait for, and share) and
+ * one unsubscribe after the last, and is asked again after it
  * restarted. A slot is a server (and, for an isolated one, its session): Restart in the app or an
  * edit of the server's entry replaces its upstream, and the new one takes over the subscriptions.
  */
@@ -28,6 +29,8 @@ interface Slot {
 
 export class Subscriptions {
   private readonly slots = new Map<unknown, Slot>();
+  /** The subscribe a uri's first subscriber sent, while its server has not answered it (by holders). */
+  private readonly asking = new WeakMap<Map<Session, string>, Promise<unknown>>();
   /** Where a failure nobody awaits is written, as a warning about that upstream's server. */
   private readonly warn: (upstream: SubscribedUpstream) => (text: string) => void;
   /** The slot an upstream serves (default: the upstream itself, which is never replaced). */
@@ -58,14 +61,25 @@ export class Subscriptions {
     if (!holders) slot.byUri.set(target.original, (holders = new Map()));
     holders.set(session, uri);
     session.subscriptions.add(uri);
+    // Subscribers that come while the server is still answering the first wait for that answer:
+    // told yes at once, they would hold a subscription the server may yet refuse.
+    let answer = this.asking.get(holders);
     if (first && canSubscribe(target.upstream)) {
-      try {
-        await target.upstream.request('resources/subscribe', { uri: target.original });
-      } catch (err) {
+      answer = target.upstream.request('resources/subscribe', { uri: target.original });
+      this.asking.set(holders, answer);
+    }
+    if (!answer) return;
+    try {
+      await answer;
+    } catch (err) {
+      if (holders.get(session) === uri) {
         holders.delete(session);
         session.subscriptions.delete(uri);
-        throw err;
       }
+      if (holders.size === 0 && slot.byUri.get(target.original) === holders) slot.byUri.delete(target.original);
+      throw err;
+    } finally {
+      if (this.asking.get(holders) === answer) this.asking.delete(holders);
     }
   }
 

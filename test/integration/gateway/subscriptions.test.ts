@@ -122,3 +122,40 @@ describe('unsubscribing while the server is down', () => {
     expect(textOf(await client.callTool({ name: 'fx__touch', arguments: {} }))).toBe('nobody subscribed');
   });
 });
+
+/**
+ * Two clients subscribe to one resource while the server is still answering the first: the second
+ * waits for the same answer. It was told yes at once, and when the server then refused, it held a
+ * subscription the server never took (and would never hear of a change).
+ */
+describe('a second subscriber while the server is still answering the first', () => {
+  let dir: { dir: string; cleanup(): Promise<void> };
+  let gateway: Gateway;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    gateway = await startGateway(
+      await writeConfig(dir.dir, {
+        mcpServers: { fx: fixtureServer('fx', { FIXTURE_SUBSCRIBE: '1', FIXTURE_SUBSCRIBE_REFUSE_MS: '800' }) },
+      }),
+    );
+    for (let i = 0; i < 2; i++) clients.push(await httpClient(gateway.httpUrl()!));
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await gateway?.stop();
+    await dir?.cleanup();
+  });
+
+  it('is refused with the first when the server refuses', async () => {
+    const [first, second] = clients as [Client, Client];
+    const asked = first.subscribeResource({ uri: URI }).then(
+      () => 'subscribed',
+      (err: unknown) => String(err),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(second.subscribeResource({ uri: URI })).rejects.toThrow('cannot be subscribed to');
+    expect(await asked).toContain('cannot be subscribed to');
+  });
+});
