@@ -29,6 +29,9 @@ export type QuestionGoneWhy = 'expired' | 'withdrawn' | 'elsewhere';
  */
 export type ConnectionState = 'connecting' | 'connected' | 'unauthorized' | 'unreachable' | 'not-started' | 'starting';
 
+/** The id of the page's notice that the gateway cannot be reached: what a control it leaves disabled refers to. */
+export const UNREACHABLE_NOTICE = 'gateway-unreachable';
+
 export class GatewayState {
   status = $state<GatewayStatus | undefined>();
   servers = $state<ServerView[]>([]);
@@ -59,6 +62,16 @@ export class GatewayState {
   private serverNewsTimer: ReturnType<typeof setTimeout> | undefined;
   private serverNewsAt = 0;
   readonly api: Api;
+
+  /** Whether the gateway answers now: every action that asks it is offered only then (not while it is unreachable). */
+  get connected(): boolean {
+    return this.connection === 'connected';
+  }
+
+  /** For `aria-describedby` of a control disabled because the gateway cannot be reached: the notice saying why. */
+  get offlineNote(): string | undefined {
+    return this.connection === 'unreachable' ? UNREACHABLE_NOTICE : undefined;
+  }
 
   /** `onStream`: how the live event stream fares, where it can break (a browser page). */
   constructor(api: Api, onStream?: (listener: (state: StreamState, why?: string) => void) => void) {

@@ -91,8 +91,10 @@ describe('the web UI when the gateway is frozen', () => {
     await turnOff.waitFor();
 
     signal('SIGSTOP');
-    // A call made now waits: the gateway's socket accepts it, and nobody answers.
-    await turnOff.click();
+    // A call made before the page notices waits: the gateway's socket accepts it, and nobody answers. Pressed at
+    // once (the page's clock is a test's, so its check that the button is still takes long): once the page notices
+    // the stall, Turn off is no longer offered.
+    await turnOff.click({ force: true });
     // Within a few keep-alive intervals both tabs say what is true: the gateway cannot be reached.
     for (const tab of tabs) await tab.getByRole('alert').getByText(BROKE).waitFor({ timeout: 5000 });
     await other.getByRole('button', { name: 'Pause gateway' }).waitFor();
