@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
 import { CLI, NODE, cliRun, fixtureServer, tempDir, waitFor } from '../../helpers/gateway.ts';
 
-const KEEP_ALIVE_MS = 400;
+/** Short, yet long enough (a stall is 2.5 of them) for Turn off to be pressed before the page notices. */
+const KEEP_ALIVE_MS = 1000;
 const BROKE = /The gateway cannot be reached: the live connection to it broke/;
 
 let dir: { dir: string; cleanup(): Promise<void> };
@@ -96,7 +97,7 @@ describe('the web UI when the gateway is frozen', () => {
     // the stall, Turn off is no longer offered.
     await turnOff.click({ force: true });
     // Within a few keep-alive intervals both tabs say what is true: the gateway cannot be reached.
-    for (const tab of tabs) await tab.getByRole('alert').getByText(BROKE).waitFor({ timeout: 5000 });
+    for (const tab of tabs) await tab.getByRole('alert').getByText(BROKE).waitFor({ timeout: 10_000 });
     await other.getByRole('button', { name: 'Pause gateway' }).waitFor();
     expect(await other.getByRole('button', { name: 'Pause gateway' }).isDisabled()).toBe(true);
     // The waiting call ends at its time limit, saying so, rather than never.
