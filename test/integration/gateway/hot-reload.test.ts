@@ -8,6 +8,9 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { createMemorySecretStore, type Gateway } from '../../../main/engine/index.ts';
 import { fixtureServer, httpClient, startGateway, tempDir, waitFor, writeConfig } from '../../helpers/gateway.ts';
 
+/** A reload that changed no profile says so (its log line names the profiles it changed). */
+const NO_PROFILE_CHANGE = { added: [], removed: [], changed: [] };
+
 describe('editing the config file while running', () => {
   let dir: { dir: string; cleanup(): Promise<void> };
   let gateway: Gateway;
@@ -99,7 +102,13 @@ describe('editing the config file while running', () => {
     await save({
       mcpServers: { one: { ...fixtureServer('one'), description: 'the first one' }, three: fixtureServer('three') },
     });
-    expect(await reloaded).toEqual({ started: [], stopped: [], restarted: [], updated: ['one'] });
+    expect(await reloaded).toEqual({
+      profiles: NO_PROFILE_CHANGE,
+      started: [],
+      stopped: [],
+      restarted: [],
+      updated: ['one'],
+    });
     expect(gateway.servers().find((s) => s.name === 'one')!.pid).toBe(pidOne);
   });
 
@@ -107,10 +116,22 @@ describe('editing the config file while running', () => {
     const changes = () => new Promise((resolve) => gateway.once('reloaded', resolve));
     let reloaded = changes();
     await save({ mcpServers: { one: fixtureServer('one'), three: { ...fixtureServer('three'), disabled: true } } });
-    expect(await reloaded).toEqual({ started: [], stopped: ['three'], restarted: [], updated: ['one'] });
+    expect(await reloaded).toEqual({
+      profiles: NO_PROFILE_CHANGE,
+      started: [],
+      stopped: ['three'],
+      restarted: [],
+      updated: ['one'],
+    });
     reloaded = changes();
     await save({ mcpServers: { one: fixtureServer('one'), three: fixtureServer('three') } });
-    expect(await reloaded).toEqual({ started: ['three'], stopped: [], restarted: [], updated: [] });
+    expect(await reloaded).toEqual({
+      profiles: NO_PROFILE_CHANGE,
+      started: ['three'],
+      stopped: [],
+      restarted: [],
+      updated: [],
+    });
     // Back in the list (and its list_changed sent) before the next test counts notifications.
     await waitFor(async () => (await client.listTools()).tools.some((t) => t.name === 'three__echo'), 10_000);
   });

@@ -40,7 +40,7 @@ async function whileUnreachable(controls: Locator[], readable: Locator[], shot?:
   for (const control of controls) expect(await control.isEnabled(), String(control)).toBe(true);
   signal('SIGSTOP');
   try {
-    await page.getByRole('alert').getByText(NOTICE).waitFor({ timeout: 5000 });
+    await page.getByRole('alert').getByText(NOTICE).waitFor({ timeout: 10_000 });
     for (const control of controls) {
       expect(await control.isDisabled(), String(control)).toBe(true);
       expect(await description(control), String(control)).toMatch(NOTICE);
@@ -85,8 +85,11 @@ beforeAll(async () => {
   const { stdout, stderr: said } = await cliRun(env, 'ui');
   const link = /http:\/\/\S+#login=[A-Za-z0-9_-]+/.exec(stdout + said)?.[0];
   if (!link) throw new Error(`switchboard ui printed no link: ${stdout}${said}`);
+  // Its live stream open: until its answer says the gateway's keep-alive interval, the page waits the default's.
+  const stream = page.waitForResponse((r) => r.url().includes('/api/events'));
   await page.goto(link);
   await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  await stream;
 }, 60_000);
 
 afterAll(async () => {
