@@ -12,16 +12,22 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotDir, type TestBrowser } from '../../helpers/browser.ts';
-import { CLI, NODE, cliRun, fixtureServer, tempDir, waitFor } from '../../helpers/gateway.ts';
+import { CLI, NODE, cliRun, fixtureServer, httpClient, tempDir, waitFor } from '../../helpers/gateway.ts';
+import { keyringMissingOutsideCi, startKeyringSession, type KeyringSession } from '../keychain/keyring-session.ts';
 
 const KEEP_ALIVE_MS = 400;
 const NOTICE = /The gateway cannot be reached: the live connection to it broke/;
 
+// The Secrets screen offers its actions only with a keychain to store in: a real one, on a private D-Bus session.
+const missing = keyringMissingOutsideCi();
+
 let dir: { dir: string; cleanup(): Promise<void> };
+let keyring: KeyringSession | undefined;
 let env: NodeJS.ProcessEnv;
 let gateway: ChildProcess | undefined;
 let browser: TestBrowser;
 let page: Page;
+let mcpUrl: string;
 
 function signal(name: NodeJS.Signals): void {
   if (gateway?.pid !== undefined && gateway.exitCode === null && gateway.signalCode === null)
@@ -56,8 +62,10 @@ async function whileUnreachable(controls: Locator[], readable: Locator[], shot?:
 
 beforeAll(async () => {
   dir = await tempDir('sb-ui-offline-');
+  keyring = missing ? undefined : await startKeyringSession();
   env = {
     ...process.env,
+    ...keyring?.env,
     HOME: dir.dir,
     XDG_CONFIG_HOME: path.join(dir.dir, '.config'),
     SWITCHBOARD_STATE_DIR: path.join(dir.dir, 'state'),
@@ -66,6 +74,8 @@ beforeAll(async () => {
   };
   const configDir = path.join(dir.dir, '.config', 'switchboard');
   await fs.mkdir(configDir, { recursive: true });
+  // Cursor is on this machine (its folder is): the Clients screen lists it.
+  await fs.mkdir(path.join(dir.dir, '.cursor'));
   await fs.writeFile(
     path.join(configDir, 'config.json'),
     JSON.stringify({
@@ -79,6 +89,7 @@ beforeAll(async () => {
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   await waitFor(() => /ready/.test(stderr), 20_000, 'the gateway to be ready');
+  mcpUrl = /HTTP (http:\/\/\S+\/mcp)/.exec(stderr)![1]!;
   browser = await launchBrowser();
   page = browser.page;
   page.setDefaultTimeout(10_000);
@@ -99,6 +110,7 @@ afterAll(async () => {
   signal('SIGTERM');
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   signal('SIGKILL');
+  await keyring?.close();
   await dir?.cleanup();
 });
 
@@ -130,6 +142,43 @@ describe('the screens while the gateway cannot be reached', () => {
     await whileUnreachable(
       [page.getByRole('button', { name: 'Remove work' }), page.getByRole('button', { name: 'Save profile' })],
       [edit],
+    );
+  });
+
+  it.skipIf(missing)('Secrets: Store; Set still opens the form', async () => {
+    await page.getByRole('link', { name: 'Secrets' }).click();
+    const set = page.getByRole('button', { name: 'Set fx-token' });
+    await set.click();
+    await page.getByRole('region', { name: 'Set fx-token' }).waitFor();
+    await whileUnreachable([page.getByRole('button', { name: 'Store' })], [set]);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it("Clients: a client's Install", async () => {
+    await page.getByRole('link', { name: 'Clients' }).click();
+    const install = page.getByRole('button', { name: 'Install into Cursor' });
+    await install.waitFor();
+    await whileUnreachable([install], []);
+  });
+
+  it("Traffic: the exports and an exchange's Replay; its rows still open", async () => {
+    // A client's tools/list: a request the gateway would send again.
+    const client = await httpClient(mcpUrl);
+    await client.listTools();
+    await client.close();
+    await page.getByRole('link', { name: 'Traffic' }).click();
+    const row = page.getByRole('grid').getByRole('row').filter({ hasText: 'tools/list' }).first();
+    await row.click();
+    const detail = page.getByRole('complementary', { name: 'Exchange' });
+    await detail.getByRole('button', { name: 'Replay' }).waitFor();
+    await whileUnreachable(
+      [
+        page.getByRole('button', { name: 'Export JSONL' }),
+        page.getByRole('button', { name: 'Export HAR' }),
+        detail.getByRole('button', { name: 'Replay' }),
+      ],
+      [row, page.getByRole('button', { name: 'Pause live list' })],
+      'web-ui-offline-traffic.png',
     );
   });
 
