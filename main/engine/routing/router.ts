@@ -371,9 +371,17 @@ export class Router implements SessionHandler {
   private memberCapabilities(profile: string): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
     for (const name of this.opts.profileServers(profile) ?? []) {
-      const caps =
-        this.opts.registry.existingForSession(name, '')?.info()?.capabilities ?? this.knownCapabilities.get(name);
-      if (caps) out.push(caps);
+      const info = this.opts.registry.existingForSession(name, '')?.info();
+      const caps = info?.capabilities ?? this.knownCapabilities.get(name);
+      if (!caps) continue;
+      // A 2024-11-05 server with prompts or resources may complete their arguments without declaring
+      // it (completes() says 'maybe'): a later client asks only when the profile advertises them.
+      const revision = info?.protocolVersion ?? this.knownRevisions.get(name);
+      const mayComplete =
+        revision !== undefined &&
+        !atLeast(revision, '2025-03-26') &&
+        (caps.prompts !== undefined || caps.resources !== undefined);
+      out.push(mayComplete ? { ...caps, completions: {} } : caps);
     }
     return out;
   }

@@ -107,6 +107,7 @@ describe('completions from servers of 2024-11-05', () => {
           old: fixtureServer('old', { FIXTURE_COMPLETABLE: '1', FIXTURE_REVISION: '2024-11-05' }),
           plain: fixtureServer('plain', { FIXTURE_REVISION: '2024-11-05' }),
         },
+        profiles: { old: { servers: ['old'] }, plain: { servers: ['plain'] } },
       }),
     );
     client = await httpClient(gateway.httpUrl()!);
@@ -124,6 +125,24 @@ describe('completions from servers of 2024-11-05', () => {
       argument: { name: 'color', value: 'r' },
     });
     expect(result.completion.values).toEqual(['red', 'rose']);
+  });
+
+  it('advertises completions in a profile whose only server is of 2024-11-05 and has prompts', async () => {
+    // A client of a later revision asks only a server that advertises them: without, the server's
+    // suggestions never reached it.
+    for (const profile of ['old', 'plain']) {
+      const alone = await httpClient(gateway.httpUrl()!.replace(/\/mcp$/, `/mcp/${profile}`));
+      try {
+        expect(alone.getServerCapabilities()?.completions, profile).toEqual({});
+        const result = await alone.complete({
+          ref: { type: 'ref/prompt', name: profile === 'old' ? 'old__pick' : 'plain__greet' },
+          argument: profile === 'old' ? { name: 'color', value: 'r' } : { name: 'who', value: 'A' },
+        });
+        expect(result.completion.values, profile).toEqual(profile === 'old' ? ['red', 'rose'] : []);
+      } finally {
+        await alone.close();
+      }
+    }
   });
 
   it('answers no suggestions, not an error, for a 2024-11-05 server that does not complete', async () => {
