@@ -566,6 +566,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       catalog: this.catalog,
       profileServers: (profile) => this.profileServers(profile),
       separator: () => this.current.namespaceSeparator,
+      maxRequestMs: () => this.current.timeouts.maxRequestMs,
       paused: () => this.pausedNow,
       traffic: this.traffic.recorder,
     });

@@ -119,6 +119,7 @@ function normalizeHttpListen(http: NonNullable<ParsedConfig['listen']>['http']):
 export function normalizeConfig(parsed: ParsedConfig): ResolvedConfig {
   const timeouts = {
     requestMs: parsed.timeouts?.requestMs ?? DEFAULTS.requestMs,
+    maxRequestMs: parsed.timeouts?.maxRequestMs ?? DEFAULTS.maxRequestMs,
     startupMs: parsed.timeouts?.startupMs ?? DEFAULTS.startupMs,
     installMs: parsed.timeouts?.installMs ?? DEFAULTS.installMs,
   };

@@ -17,6 +17,8 @@ export const DEFAULTS = {
   socket: true,
   namespaceSeparator: '__',
   requestMs: 60_000,
+  /** The longest a request may run while its server reports progress (each report restarts its timeout). */
+  maxRequestMs: 3_600_000,
   startupMs: 30_000,
   /** A first `npx` / `uvx` run downloads the server: it may take this long while it shows activity. */
   installMs: 300_000,
@@ -582,6 +584,10 @@ export const configSchema = z
     timeouts: z
       .strictObject({
         requestMs: timerMs('Default request timeout in milliseconds.').default(DEFAULTS.requestMs),
+        maxRequestMs: timerMs(
+          'The longest a request may run while its server reports progress, in milliseconds: each progress ' +
+            "notification restarts the request's timeout, up to this in all.",
+        ).default(DEFAULTS.maxRequestMs),
         startupMs: timerMs('Default time a server may take to start and initialize, in milliseconds.').default(
           DEFAULTS.startupMs,
         ),
@@ -808,7 +814,7 @@ export interface ResolvedConfig {
   profiles: Record<string, ResolvedProfile>;
   listen: { http: HttpListenConfig | false; socket: boolean };
   namespaceSeparator: string;
-  timeouts: { requestMs: number; startupMs: number; installMs: number };
+  timeouts: { requestMs: number; maxRequestMs: number; startupMs: number; installMs: number };
   limits: {
     maxRequestBytes: number;
     maxResponseBytes: number;

@@ -17,6 +17,8 @@ interface ProgressRoute {
   clientToken: RequestId;
   /** The client's request, while it is in flight (its progress goes with its answer). */
   requestId: RequestId | undefined;
+  /** Told of each report while the request is in flight (it restarts the request's timeout). */
+  onProgress: (() => void) | undefined;
 }
 
 /** Tasks whose progress is still passed on, at most; the oldest are let go first. */
@@ -35,12 +37,18 @@ export class ProgressTokens {
    * The params to send upstream: the client's progress token, if it gave one, replaced by one
    * of ours. `token` (set when replaced) must be released once the request has ended.
    */
-  bind(params: Params, upstream: Upstream, session: Session, requestId: RequestId): { params: Params; token?: string } {
+  bind(
+    params: Params,
+    upstream: Upstream,
+    session: Session,
+    requestId: RequestId,
+    onProgress?: () => void,
+  ): { params: Params; token?: string } {
     const meta = params._meta as Record<string, unknown> | undefined;
     const clientToken = meta?.progressToken;
     if (!isValidId(clientToken)) return { params };
     const token = `sb-${++this.seq}-${randomBytes(6).toString('hex')}`;
-    this.routes.set(token, { upstream, session, clientToken, requestId });
+    this.routes.set(token, { upstream, session, clientToken, requestId, onProgress });
     return { params: { ...params, _meta: { ...meta, progressToken: token } }, token };
   }
 
@@ -56,6 +64,7 @@ export class ProgressTokens {
     const route = this.routes.get(token);
     if (!route) return;
     route.requestId = undefined;
+    route.onProgress = undefined;
     const key = this.taskKey(route.upstream, taskId);
     const before = this.tasks.get(key);
     if (before !== undefined) this.routes.delete(before);
@@ -96,7 +105,8 @@ export class ProgressTokens {
   deliver(upstream: Upstream, method: string, params: Params): void {
     const route = typeof params.progressToken === 'string' ? this.routes.get(params.progressToken) : undefined;
     // Progress for a request that already completed, or from another upstream, is dropped.
-    if (route && route.upstream === upstream)
-      route.session.notify(method, { ...params, progressToken: route.clientToken }, route.requestId);
+    if (!route || route.upstream !== upstream) return;
+    route.onProgress?.();
+    route.session.notify(method, { ...params, progressToken: route.clientToken }, route.requestId);
   }
 }

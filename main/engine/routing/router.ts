@@ -70,6 +70,8 @@ export interface RouterOptions {
   nobodyToAsk?: string;
   /** How long the app waits for a person to answer a question. */
   questionTimeoutMs?: number;
+  /** The longest a request may run while its server reports progress (timeouts.maxRequestMs). */
+  maxRequestMs?: () => number;
   catalog: Catalog;
   /** Enabled server names of a profile; undefined for an unknown profile. */
   profileServers(profile: string): string[] | undefined;
@@ -855,12 +857,6 @@ export class Router implements SessionHandler {
     params: Params,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    const { params: outParams, token } = this.progress.bind(
-      this.forRevisionOf(upstream, params),
-      upstream,
-      session,
-      req.id,
-    );
     // The upstream exchange's id is made now, so what the server asks during it can name it.
     const call = session.exchangeOf(req.id);
     const traffic = this.opts.traffic;
@@ -868,9 +864,22 @@ export class Router implements SessionHandler {
     const server = this.opts.registry.server(upstream);
     if (call && server !== undefined) traffic?.annotate(call, { server });
     const flight = this.serverRequests.track(upstream, session, req.id, exchange);
+    const { params: outParams, token } = this.progress.bind(
+      this.forRevisionOf(upstream, params),
+      upstream,
+      session,
+      req.id,
+      () => (flight.progressAt = Date.now()),
+    );
     let createdTask: string | undefined;
     try {
-      const options: RequestOptions = { signal, sessionId: session.id, origin: flight, questions: flight };
+      const options: RequestOptions = {
+        signal,
+        sessionId: session.id,
+        origin: flight,
+        questions: flight,
+        maxMs: this.opts.maxRequestMs?.(),
+      };
       if (exchange) options.traffic = call ? { id: exchange, parentId: call, session } : { id: exchange, session };
       const headers = this.contexts.get(req)?.headers;
       if (headers) options.clientHeaders = headers;

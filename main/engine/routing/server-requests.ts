@@ -54,6 +54,7 @@ interface Flight extends QuestionClock {
   exchangeId?: string;
   waiting: number;
   answeredAt?: number;
+  progressAt?: number;
   /** Aborted when the request ends: a question still waiting then is withdrawn. Made by the first question. */
   ended?: AbortController;
 }

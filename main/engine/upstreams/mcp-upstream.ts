@@ -206,7 +206,12 @@ export class ManagedUpstream extends EventEmitter<UpstreamEvents> implements Ups
     if (options.signal) req.signal = options.signal;
     if (options.origin) req.origin = options.origin;
     const questions = options.questions;
-    if (questions) req.extend = () => heldFor(questions, timeoutMs);
+    if (questions) {
+      const startedAt = Date.now();
+      const maxMs = options.maxMs ?? Infinity;
+      const what = `${method} to server "${this.name}"`;
+      req.extend = () => heldFor(what, questions, timeoutMs, startedAt, maxMs);
+    }
     for (let attempt = 0; ; attempt++) {
       // Said as it is ("needs you to log in …: use Log in"), not as `server "x" is failed: server "x" needs you …`.
       const blocked = this.lifecycle.state === 'failed' ? this.opts.blocked?.() : undefined;
@@ -564,10 +569,25 @@ const HOLD_CHECK_MS = 1000;
 /**
  * More time for a request whose timeout ran out while its server waited for a person (or a
  * client) to answer a question: as long as one waits, then the full timeout from the last answer.
+ * Or while its server reports progress: the full timeout from the last report (work is under way,
+ * as the spec allows), but no more than `maxMs` from its start. A string: why it ends now.
  */
-function heldFor(questions: QuestionClock, timeoutMs: number): number | undefined {
-  if (questions.waiting > 0) return HOLD_CHECK_MS;
-  if (questions.answeredAt === undefined) return undefined;
-  const left = questions.answeredAt + timeoutMs - Date.now();
-  return left > 0 ? left : undefined;
+function heldFor(
+  what: string,
+  clock: QuestionClock,
+  timeoutMs: number,
+  startedAt: number,
+  maxMs: number,
+): number | string | undefined {
+  if (clock.waiting > 0) return HOLD_CHECK_MS;
+  const now = Date.now();
+  const answered = clock.answeredAt === undefined ? 0 : clock.answeredAt + timeoutMs - now;
+  if (answered > 0) return answered;
+  if (clock.progressAt === undefined) return undefined;
+  const progressed = clock.progressAt + timeoutMs - now;
+  if (progressed <= 0) return `${what} timed out: no progress reported for ${timeoutMs} ms`;
+  const left = startedAt + maxMs - now;
+  const most = 'the most a request reporting progress may run (timeouts.maxRequestMs)';
+  if (left <= 0) return `${what} timed out after ${now - startedAt} ms, ${most}`;
+  return Math.min(progressed, left);
 }

@@ -33,14 +33,17 @@ export interface UpstreamInfo {
 }
 
 /**
- * The questions a server asked during one request (elicitation, sampling): while one waits for
- * its answer the request's timeout is held, and it runs again in full from the last answer.
+ * What a server did during one request that gives it more time. The questions it asked (elicitation,
+ * sampling): while one waits for its answer the request's timeout is held, and it runs again in full
+ * from the last answer. Its progress: each report restarts the timeout, up to RequestOptions.maxMs.
  */
 export interface QuestionClock {
   /** Questions waiting for their answer now. */
   readonly waiting: number;
   /** Date.now() when the last one was answered. */
   readonly answeredAt?: number;
+  /** Date.now() when the server last reported progress on the request. */
+  readonly progressAt?: number;
 }
 
 /** Who a request is made for (RequestOptions.origin): opaque to an upstream but for its traffic record. */
@@ -59,8 +62,10 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the server's configured request timeout. */
   timeoutMs?: number;
-  /** Holds the timeout while the server waits for an answer to its question (see QuestionClock). */
+  /** Holds the timeout while a question waits for its answer, or starts it again on progress (QuestionClock). */
   questions?: QuestionClock;
+  /** The longest the request may run while its server reports progress (timeouts.maxRequestMs). */
+  maxMs?: number;
   /**
    * The calling client's HTTP request headers, [name, value] per line (JSON handlers forward some; see
    * handler-headers.ts).

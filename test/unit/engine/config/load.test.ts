@@ -164,7 +164,12 @@ describe('parseConfigText: accepted configs', () => {
       http: { host: '127.0.0.1', port: 0, allowedOrigins: ['http://localhost:5173'], limits: HTTP_LIMIT_DEFAULTS },
       socket: false,
     });
-    expect(config.timeouts).toEqual({ requestMs: 1234, startupMs: DEFAULTS.startupMs, installMs: DEFAULTS.installMs });
+    expect(config.timeouts).toEqual({
+      requestMs: 1234,
+      maxRequestMs: DEFAULTS.maxRequestMs,
+      startupMs: DEFAULTS.startupMs,
+      installMs: DEFAULTS.installMs,
+    });
     expect(config.limits).toEqual({
       maxRequestBytes: 1024,
       maxResponseBytes: DEFAULTS.maxResponseBytes,
