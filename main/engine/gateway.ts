@@ -1874,6 +1874,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         });
         return before;
       }
+      // A one-shot command (list, call, doctor) is over before any later try, and has no Servers screen.
+      if (this.opts.oneShot) return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
       // No "in N s": the text stays up while the tries go on, each later than the last.
       const most = Math.round(this.keychainRetryMaxMs() / 60_000);
       const again =

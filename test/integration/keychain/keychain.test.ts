@@ -18,7 +18,7 @@ import {
   restoreClient,
   type ClientId,
 } from '../../../main/engine/index.ts';
-import { CLI, NODE, ROOT } from '../../helpers/gateway.ts';
+import { CLI, FIXTURE, NODE, ROOT } from '../../helpers/gateway.ts';
 import { runCli } from '../installers/helpers.ts';
 import { keyringMissingOutsideCi, startKeyringSession, type KeyringSession } from './keyring-session.ts';
 
@@ -269,6 +269,27 @@ describe('no keychain reachable', () => {
       const files = await readdir(home, { recursive: true, withFileTypes: true });
       for (const f of files.filter((e) => e.isFile()))
         expect(await readFile(path.join(f.parentPath, f.name), 'utf8')).not.toContain('sk-never-on-disk');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('list and call, which run their servers once, promise no later try and no Restart', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'sb-nokc-oneshot-'));
+    try {
+      const config = path.join(home, 'config.json');
+      const fx = { command: NODE, args: [FIXTURE], env: { FIXTURE_NAME: 'fx', API_TOKEN: '${secret:fx-token}' } };
+      await writeFile(config, JSON.stringify({ mcpServers: { fx } }));
+      const env = { HOME: home, SWITCHBOARD_CONFIG: config };
+      const listed = runCli(['list'], env);
+      expect(listed.code).toBe(1);
+      const call = runCli(['call', 'fx', 'echo', '--args', '{"message":"hi"}'], env);
+      expect(call.code).toBe(1);
+      for (const said of [listed.stdout, call.stderr]) {
+        expect(said).toMatch(/the OS keychain is not available \(reading "fx-token"/);
+        // The command is over by then: nothing tries again, and it has no Servers screen.
+        expect(said).not.toMatch(/tried again by itself|Restart on the Servers screen/);
+      }
     } finally {
       await rm(home, { recursive: true, force: true });
     }
