@@ -226,9 +226,10 @@ export async function serve(
   ]
     .filter(Boolean)
     .join('; ');
+  const count = gateway.config().profiles.default?.servers.length ?? 0;
   log(
-    `ready (${gateway.config().profiles.default?.servers.length ?? 0} ` +
-      `servers; config ${gateway.configPath()}${where ? `; ${where}` : ''})`,
+    `ready (${count} ${count === 1 ? 'server' : 'servers'}; ` +
+      `config ${gateway.configPath()}${where ? `; ${where}` : ''})`,
   );
   saveCompileCache();
   // The link logs a browser in: printed for the person at this terminal, never into a log file (a

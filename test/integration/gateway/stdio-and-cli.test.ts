@@ -741,6 +741,32 @@ describe('switchboard serve --stdio and the one-shot commands', () => {
     }
   }, 60_000);
 
+  it('serve counts its servers in words that fit the number: "1 server", "2 servers"', async () => {
+    for (const [names, said] of [
+      [['fx'], 'ready (1 server;'],
+      [['fx', 'fy'], 'ready (2 servers;'],
+    ] as const) {
+      const config = await writeConfig(
+        dir.dir,
+        { mcpServers: Object.fromEntries(names.map((n) => [n, fixtureServer(n)])) },
+        `count-${names.length}.json`,
+      );
+      const child = spawn(NODE, [CLI, 'serve', '--no-socket', '--port', '0', '--config', config], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      try {
+        await waitFor(() => stderr.includes('ready ('), 20_000, 'the gateway to listen');
+        expect(stderr).toContain(said);
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+    }
+  }, 60_000);
+
   it('doctor reports a missing command and a server that fails, with a non-zero exit', async () => {
     const broken = await writeConfig(
       dir.dir,
