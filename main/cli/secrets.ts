@@ -201,6 +201,27 @@ async function throughGateway(
   }
 }
 
+/**
+ * The names in the running gateway's keychain, which its servers read: a terminal's own keychain may be out of reach
+ * (an SSH login beside the session the gateway runs in) or another one. Undefined when no gateway runs, it cannot
+ * be asked, or its keychain cannot be read: then this terminal's is asked.
+ */
+async function gatewayStored(): Promise<string[] | undefined> {
+  let running: Awaited<ReturnType<typeof connectRunningGateway>>;
+  let view: Awaited<ReturnType<RunningApi['listSecrets']>>;
+  try {
+    running = await connectRunningGateway();
+    if (!running) return undefined;
+    view = await running.api.listSecrets();
+  } catch {
+    // Not asked, as with no gateway: this terminal's keychain answers, and says what is wrong with it if anything.
+    return undefined;
+  } finally {
+    running?.close();
+  }
+  return view.unavailable === undefined ? view.secrets.filter((s) => s.stored === true).map((s) => s.name) : undefined;
+}
+
 export async function secrets(
   opts: { action: string | undefined; name: string | undefined; value: string | undefined; configPath?: string },
   usage: (message: string) => Error,
@@ -267,7 +288,8 @@ export async function secrets(
       const name = opts.name;
       const own = await backupKeyProblem(name, stateDir());
       if (own) throw new Error(`${own}; nothing removed`);
-      if (!(await store.get(name))) {
+      const stored = await gatewayStored();
+      if (!(stored ? stored.includes(name) : await store.get(name))) {
         process.stderr.write(`switchboard: no secret named "${name}" in the keychain\n`);
         return 1;
       }
@@ -302,7 +324,7 @@ export async function secrets(
     }
     case 'ls': {
       if (opts.name !== undefined) throw usage('usage: switchboard secrets ls   (it takes no name)');
-      const names = await store.list();
+      const names = (await gatewayStored()) ?? (await store.list());
       out(
         names.length
           ? names.join('\n') + '\n'
