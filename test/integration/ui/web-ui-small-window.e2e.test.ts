@@ -84,4 +84,28 @@ describe('the screens in a small window, with long names', () => {
     expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
     expect(await linesOf(heading, LONG_SERVER)).toBeGreaterThan(1);
   });
+  it('wraps the note that a question from a server of 64 characters was withdrawn, at 480 pixels', async () => {
+    await page.setViewportSize({ width: 480, height: 700 });
+    await screen('Questions');
+    const { tools } = await client.listTools();
+    const form = tools.find((t) => t.description?.startsWith('Ask the user the form'))!;
+    const schema = '{"type":"object","properties":{"note":{"type":"string","title":"Note"}}}';
+    const asking = new AbortController();
+    const call = client
+      .callTool({ name: form.name, arguments: { message: 'To withdraw', schema } }, undefined, {
+        signal: asking.signal,
+      })
+      .catch(() => undefined);
+    await page.getByRole('article', { name: `Question from ${LONG_SERVER}` }).waitFor();
+    asking.abort();
+    await call;
+    const gone = page.getByRole('alert').filter({ hasText: 'was withdrawn' });
+    await gone.waitFor();
+    await shot('question-withdrawn-480', gone);
+    // The server's name ran on in one line, past the window: the page scrolled sideways.
+    expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
+    expect(await linesOf(gone, LONG_SERVER)).toBeGreaterThan(1);
+    const dismiss = (await gone.getByRole('button', { name: 'Dismiss' }).boundingBox())!;
+    expect(dismiss.x + dismiss.width).toBeLessThanOrEqual(480);
+  });
 });
