@@ -108,4 +108,20 @@ describe('the screens in a small window, with long names', () => {
     const dismiss = (await gone.getByRole('button', { name: 'Dismiss' }).boundingBox())!;
     expect(dismiss.x + dismiss.width).toBeLessThanOrEqual(480);
   });
+
+  it("keeps Install's preview within 480 pixels, its Profile choice holding a name of 64 characters", async () => {
+    await page.setViewportSize({ width: 480, height: 700 });
+    await screen('Clients');
+    await page.getByRole('button', { name: 'Install into Claude Desktop' }).click();
+    const preview = page.getByRole('region', { name: 'Install into Claude Desktop' });
+    const profile = preview.getByRole('combobox', { name: 'Profile' });
+    await profile.selectOption(LONG_PROFILE);
+    await preview.getByText(`--profile`, { exact: false }).first().waitFor();
+    await shot('install-preview-480', profile);
+    // The choice was as wide as the name, and the page scrolled sideways; so did the config file's path.
+    expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
+    const box = (await profile.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(480);
+    await preview.getByRole('button', { name: 'Cancel' }).click();
+  });
 });
