@@ -109,7 +109,7 @@ describe('the page itself', () => {
 describe('the web UI in a small or zoomed-in window', () => {
   it('fits 600 and 320 pixels (400% zoom) on every screen: no sideways scrolling, every control in reach', async () => {
     try {
-      // 600 too: between 320 and the narrow layout's 700 pixels, a screen's widest row has the least room.
+      // 600 too: between 320 and the narrow layout's 799 pixels, a screen's widest row has the least room.
       for (const width of [600, 320]) {
         await page.setViewportSize({ width, height: 256 });
         for (const name of SCREENS) {

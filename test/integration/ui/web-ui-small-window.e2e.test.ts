@@ -124,4 +124,29 @@ describe('the screens in a small window, with long names', () => {
     expect(box.x + box.width).toBeLessThanOrEqual(480);
     await preview.getByRole('button', { name: 'Cancel' }).click();
   });
+  it("keeps Servers, Profiles and Clients within the desktop window's smallest size, 720x480", async () => {
+    await page.setViewportSize({ width: 720, height: 480 });
+    await screen('Servers');
+    await page
+      .getByRole('row', { name: /keyless/ })
+      .getByText('production-service-account', { exact: false })
+      .waitFor();
+    await shot('servers-720', page.getByRole('heading', { level: 1, name: 'Servers' }));
+    // The last error's path ran past the edge beside the links: the screen scrolled sideways.
+    expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
+    await screen('Profiles');
+    const row = page.getByRole('row', { name: /research_/ });
+    await shot('profiles-720', row);
+    expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
+    // Edit and Remove were past the window's edge, out of sight.
+    for (const name of [`Edit ${LONG_PROFILE}`, `Remove ${LONG_PROFILE}`]) {
+      const button = row.getByRole('button', { name });
+      await button.scrollIntoViewIfNeeded();
+      const box = (await button.boundingBox())!;
+      expect(box.x + box.width, name).toBeLessThanOrEqual(720);
+    }
+    await screen('Clients');
+    await shot('clients-720', page.getByRole('heading', { level: 1, name: 'Clients' }));
+    expect(await pastTheEdge(page)).toBeLessThanOrEqual(0);
+  });
 });
