@@ -260,6 +260,8 @@ describe('the first run in the web UI', () => {
     expect(await row.getByRole('cell').nth(1).textContent()).toBe('the shim');
     expect(await row.getByRole('cell').nth(3).textContent()).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(await table.getByText('not introduced yet').count()).toBe(0);
+    // The shim says when its client goes: the note about HTTP clients that go without a word is not for it.
+    expect(await table.getByText('An HTTP client can go away without saying so').count()).toBe(0);
     await shoot('overview-client');
   });
 });

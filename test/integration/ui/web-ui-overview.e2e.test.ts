@@ -266,6 +266,7 @@ describe('the Overview with many clients connected', () => {
     const page = browser.page;
     const section = page.getByRole('region', { name: 'Clients connected now' });
     await section.getByText('And 21 more connections, heard from less recently.').waitFor();
+    await section.getByText('An HTTP client can go away without saying so').waitFor();
     // It listed all 60, one row each: the rest of the page went far below.
     const rows = section.getByRole('row').filter({ hasNot: page.getByRole('columnheader') });
     expect(await rows.count()).toBe(10);
