@@ -39,7 +39,7 @@ import {
   secretValueProblem,
   type SecretStore,
 } from './secrets/store.ts';
-import { backupKeyProblem } from './installers/backups.ts';
+import { BACKUP_KEY_NAME, backupKeyProblem } from './installers/backups.ts';
 import { createRedactor, MAX_RETIRED_VALUES, type Redactor, type SecretValue } from './secrets/redactor.ts';
 import { GatewayError, errorMessage, toRpcError } from './protocol/errors.ts';
 import type { RequestId } from './protocol/jsonrpc.ts';
@@ -984,6 +984,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         stored: stored ? stored.has(name) : null,
         usedBy: uses.get(name) ?? [],
         ...(settings.has(name) ? { settings: settings.get(name) } : {}),
+        ...(name === BACKUP_KEY_NAME ? { own: 'backups of client files' } : {}),
       })),
     };
   }

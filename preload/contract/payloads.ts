@@ -259,6 +259,8 @@ export interface SecretView {
    * cannot be applied. Absent when none does.
    */
   settings?: string[];
+  /** What of Switchboard's own it serves, when it is its own: the backup key's "backups of client files". */
+  own?: string;
 }
 
 export interface SecretsView {

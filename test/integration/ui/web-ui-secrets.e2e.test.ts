@@ -247,6 +247,8 @@ describe("the Secrets screen's word for whether a secret is stored", () => {
     dir = await tempDir('sb-ui-secrets-state-');
     const secrets = createMemorySecretStore();
     await secrets.set('github-token', 'ghp_1234');
+    // The key the backups of client files are encrypted with, made at the first install.
+    await secrets.set('switchboard.backup-key', 'a2V5');
     const file = await writeConfig(dir.dir, {
       mcpServers: {
         github: { ...fixtureServer('github', { GITHUB_TOKEN: '${secret:github-token}' }), disabled: true },
@@ -286,5 +288,12 @@ describe("the Secrets screen's word for whether a secret is stored", () => {
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
+  });
+
+  it("says the backup key is Switchboard's own, for the backups of client files, not used by no one", async () => {
+    const page = browser.page;
+    await page.getByRole('link', { name: 'Secrets' }).click();
+    const row = page.getByRole('table').getByRole('row').filter({ hasText: 'switchboard.backup-key' });
+    expect(await row.getByRole('cell').nth(2).innerText()).toBe('Switchboard (backups of client files)');
   });
 });
