@@ -20,6 +20,9 @@ import {
   relativeCommandProblem,
   trafficHistoryPath,
   askSocket,
+  connectRunningGateway,
+  errorMessage,
+  GatewayError,
   readGatewayLock,
   requestUiLoginLink,
   resolveLoginShellPath,
@@ -30,6 +33,7 @@ import {
   type Gateway,
   type GatewayInfo,
   type GatewayOptions,
+  type ServerView,
   statusText,
   StatusLines,
   userInstallerContext,
@@ -454,6 +458,79 @@ async function withOneShot(
   }
 }
 
+/**
+ * A server this command did not start because this terminal cannot read the keychain (an SSH login beside the
+ * session the gateway runs in): the running gateway reads it from its own. Its pid, and its view of the server
+ * (with its tools when asked for and ready), or why it could not be asked.
+ */
+interface ServedThere {
+  pid: number;
+  view?: ServerView;
+  tools?: ListedTool[];
+  problem?: string;
+}
+
+/**
+ * The running gateway's view of `names`, when one runs with the config at `configPath` (another config's servers of
+ * the same name are other servers); undefined otherwise.
+ */
+async function servedByRunningGateway(
+  configPath: string,
+  names: string[],
+  withTools: boolean,
+): Promise<Map<string, ServedThere> | undefined> {
+  const info = names.length ? await runningGateway() : undefined;
+  if (!info || info.configPath !== configPath) return undefined;
+  const out = new Map<string, ServedThere>();
+  let running: Awaited<ReturnType<typeof connectRunningGateway>>;
+  try {
+    running = await connectRunningGateway();
+    if (!running) return undefined;
+    const views = await running.api.listServers();
+    for (const name of names) {
+      const view = views.find((v) => v.name === name);
+      const served: ServedThere = view ? { pid: info.pid, view } : { pid: info.pid, problem: 'it has no such server' };
+      if (withTools && view?.state === 'ready')
+        served.tools = (await running.api.listServerTools(name)).map((t) => ({
+          name: t.originalName,
+          description: t.description ?? '',
+          ...(t.shown ? (t.name === undefined ? {} : { clientName: t.name }) : { hidden: true as const }),
+        }));
+      out.set(name, served);
+    }
+  } catch (err) {
+    for (const name of names) out.set(name, { pid: info.pid, problem: `it could not be asked: ${errorMessage(err)}` });
+  } finally {
+    running?.close();
+  }
+  return out;
+}
+
+/** A server's entry in `list --json` as the running gateway has it (`runningGateway`), when not started here. */
+interface RunningGatewayView {
+  pid: number;
+  state?: ServerView['state'];
+  lastError?: string;
+  toolCount?: number;
+  toolsError?: string;
+  /** Why it could not be asked, instead of its state. */
+  problem?: string;
+  tools: ListedTool[];
+}
+
+/** What this terminal's keychain kept from starting here: `reason` as the keychain gave it. */
+const notStartedHere = (reason: string) => `not started here: this terminal cannot read the keychain (${reason})`;
+
+/** What the running gateway has of a server: "has it ready, 3 tools", "has it failed: …". */
+function servedThereText(s: ServedThere): string {
+  const gateway = `the running gateway (pid ${s.pid})`;
+  if (!s.view) return `${gateway} reads it from its own keychain (${s.problem ?? 'not asked'})`;
+  const tools = s.view.toolCount === undefined ? '' : `, ${s.view.toolCount} tools`;
+  return s.view.state === 'ready'
+    ? `${gateway} has it ready${tools}`
+    : `${gateway} has it ${s.view.state}${s.view.lastError ? `: ${s.view.lastError}` : ''}`;
+}
+
 /** A server's tool as `list` shows it: the name clients call it by, or hidden by the entry's filter. */
 interface ListedTool {
   name: string;
@@ -472,7 +549,7 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
     const listed = new Map(await Promise.all(gateway.servers().map(async (s) => [s.name, await toolsOf(s)] as const)));
     // Each server's status is taken once its tools are listed: taken before, what it says of them (toolCount,
     // leftOutTools in --json) was there or not by how soon each list came.
-    const report = gateway.servers().map((s) => {
+    const ownView = gateway.servers().map((s) => {
       const tools = listed.get(s.name) ?? [];
       // What clients see of each: the name they call it by (the default profile's), or nothing.
       const seen = new Map(tools.length ? gateway.listServerTools(s.name).map((v) => [v.originalName, v]) : []);
@@ -498,9 +575,36 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
         }),
       };
     });
+    // Not started here because this terminal cannot read the keychain: the running gateway's view of them beside it.
+    const outOfReach = ownView.filter((s) => s.state !== 'ready' && gateway.keychainOutOfReach(s.name) !== undefined);
+    const there = await servedByRunningGateway(
+      gateway.configPath(),
+      outOfReach.map((s) => s.name),
+      true,
+    );
+    const report = ownView.map((s): (typeof ownView)[number] & { runningGateway?: RunningGatewayView } => {
+      const served = there?.get(s.name);
+      if (!served) return s;
+      const { view } = served;
+      const runningGateway: RunningGatewayView = {
+        pid: served.pid,
+        ...(view
+          ? {
+              state: view.state,
+              ...(view.lastError === undefined ? {} : { lastError: view.lastError }),
+              ...(view.toolCount === undefined ? {} : { toolCount: view.toolCount }),
+              ...(view.toolsError === undefined ? {} : { toolsError: view.toolsError }),
+            }
+          : { problem: served.problem }),
+        tools: served.tools ?? [],
+      };
+      return { ...s, lastError: notStartedHere(gateway.keychainOutOfReach(s.name)!), runningGateway };
+    });
     // A script checking a config learns from the exit code that a server it should run is not up
-    // (an isolated one runs only inside a client's session: there is none to check here).
-    const down = report.filter((s) => !s.disabled && !s.isolated && s.state !== 'ready').length;
+    // (an isolated one runs only inside a client's session: there is none to check here); one the running gateway
+    // has ready is up, though this terminal could not start it.
+    const up = (s: (typeof report)[number]) => s.state === 'ready' || s.runningGateway?.state === 'ready';
+    const down = report.filter((s) => !s.disabled && !s.isolated && !up(s)).length;
     const unlisted = report.filter((s) => s.toolsError !== undefined).length;
     const code = down + unlisted > 0 ? 1 : 0;
     if (opts.json) {
@@ -524,32 +628,53 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
     process.stdout.write(
       table(
         ['SERVER', 'KIND', 'STATE', 'TOOLS', 'NOTE'],
-        report.map((s) => [
-          s.name,
-          s.kind,
-          s.disabled ? 'disabled' : needsLogin(s) ? 'needs login' : listedState(s.state),
-          s.state === 'ready' && s.toolsError === undefined ? String(s.tools.length) : '-',
-          // What a server wrote (its error line, its tools) is printed with its control characters escaped.
-          s.isolated
-            ? 'isolated: one process per client'
-            : s.state !== 'ready'
-              ? printable(s.lastError ?? '')
-              : s.toolsError !== undefined
-                ? `tools/list failed: ${printable(s.toolsError)}`
-                : s.leftOut
-                  ? `${s.leftOut.length} left out (clients would refuse ${s.leftOut.length === 1 ? 'it' : 'them'})`
-                  : '',
-        ]),
+        report.map((s) => {
+          // Not started here, but known to the running gateway: its state, its tools, and where that comes from.
+          const there = s.runningGateway;
+          if (there?.state !== undefined) {
+            const ready = there.state === 'ready' && there.toolsError === undefined;
+            const why = there.state === 'ready' ? '' : `; there: ${there.lastError ?? there.state}`;
+            return [
+              s.name,
+              s.kind,
+              listedState(there.state),
+              ready && there.toolCount !== undefined ? String(there.toolCount) : '-',
+              printable(`in the running gateway (pid ${there.pid}); ${s.lastError}${why}`),
+            ];
+          }
+          return [
+            s.name,
+            s.kind,
+            s.disabled ? 'disabled' : needsLogin(s) ? 'needs login' : listedState(s.state),
+            s.state === 'ready' && s.toolsError === undefined ? String(s.tools.length) : '-',
+            // What a server wrote (its error line, its tools) is printed with its control characters escaped.
+            s.isolated
+              ? 'isolated: one process per client'
+              : s.state !== 'ready'
+                ? printable(
+                    s.lastError +
+                      (there
+                        ? `; the running gateway (pid ${there.pid}) reads it from its own (${there.problem})`
+                        : ''),
+                  )
+                : s.toolsError !== undefined
+                  ? `tools/list failed: ${printable(s.toolsError)}`
+                  : s.leftOut
+                    ? `${s.leftOut.length} left out (clients would refuse ${s.leftOut.length === 1 ? 'it' : 'them'})`
+                    : '',
+          ];
+        }),
       ),
     );
     for (const s of report) {
-      if (s.tools.length === 0 && !s.leftOut) continue;
+      const tools = s.runningGateway?.tools.length ? s.runningGateway.tools : s.tools;
+      if (tools.length === 0 && !s.leftOut) continue;
       process.stdout.write(`\n${s.name}\n`);
-      if (s.tools.length)
+      if (tools.length)
         process.stdout.write(
           table(
             null,
-            s.tools.map((t) => [
+            tools.map((t) => [
               `  ${printable(t.name)}`,
               t.hidden ? '(hidden)' : printable(t.clientName ?? ''),
               printable(firstLine(t.description)),
@@ -614,7 +739,23 @@ export async function call(
 ): Promise<number> {
   const { args } = opts;
   return withOneShot(opts, [opts.server], async (gateway) => {
-    const tools = await gateway.serverTools(opts.server, opts.timeoutMs);
+    const tools = await gateway.serverTools(opts.server, opts.timeoutMs).catch(async (err: unknown) => {
+      // This terminal's keychain, not the setup's: its advice, to start a gateway where one can be read, is about
+      // the gateway that runs, which does not run this command's call.
+      const reason = gateway.keychainOutOfReach(opts.server);
+      const there =
+        reason === undefined
+          ? undefined
+          : (await servedByRunningGateway(gateway.configPath(), [opts.server], false))?.get(opts.server);
+      if (!there || reason === undefined) throw err;
+      const has =
+        there.view?.state === 'ready' ? `the running gateway (pid ${there.pid}) has it ready` : servedThereText(there);
+      throw new Error(
+        `server "${opts.server}" cannot start here: this terminal cannot read the keychain (${reason}); ${has} for ` +
+          `its clients, but call runs the server itself: run it where the keychain can be read (the gateway's session)`,
+        { cause: err },
+      );
+    });
     const listError = toolListError(gateway, opts.server);
     if (listError !== undefined && !tools.some((t) => t.name === opts.tool))
       throw new Error(
@@ -689,6 +830,12 @@ export async function doctor(opts: Common): Promise<number> {
     process.stdout.write(`\nCommands and references\n`);
     const loginPath = await resolveLoginShellPath();
     const secrets = createKeychainSecretStore();
+    // A gateway running this config reads the secrets from its keychain, which this terminal may not reach.
+    const gatewayHere = await runningGateway().then((g) => (g?.configPath === configPath ? g : undefined));
+    // Servers whose references could not be resolved: not started below, which would say the same again.
+    const unresolved = new Set<string>();
+    // Of those, the ones this terminal's keychain kept from it, with why.
+    const keychainHere = new Map<string, string>();
     for (const server of servers) {
       // Not started, so not checked: a server turned off because its command is gone is not a problem.
       if (server.disabled) {
@@ -721,30 +868,65 @@ export async function doctor(opts: Common): Promise<number> {
           ok(`${server.name}: ${where}`);
         }
       } catch (err) {
+        unresolved.add(server.name);
         const message = (err as Error).message;
+        if (gatewayHere && err instanceof GatewayError && err.code === 'secret_store_unavailable') {
+          // This terminal's keychain (an SSH login beside the gateway's session), not the setup's: its advice, to
+          // start a gateway where a keychain can be read, is about the gateway that runs.
+          const reason = err.cause instanceof Error ? err.cause.message : message;
+          keychainHere.set(server.name, reason);
+          ok(
+            `${server.name}: references not checked here: this terminal cannot read the keychain (${reason}); ` +
+              `the running gateway (pid ${gatewayHere.pid}) reads them from its own`,
+          );
+        }
         // A missing reference names its server already; a keychain out of reach does not.
-        bad(message.startsWith(`server "${server.name}"`) ? message : `${server.name}: ${message}`);
+        else bad(message.startsWith(`server "${server.name}"`) ? message : `${server.name}: ${message}`);
       }
     }
     process.stdout.write(`\nServers\n`);
-    await withOneShot(opts, undefined, async (gateway) => {
-      // Whether each became ready is in its status, reported below.
-      await Promise.allSettled(gateway.servers().map((s) => gateway.upstream(s.name)?.whenReady(opts.timeoutMs)));
-      for (const s of gateway.servers()) {
-        if (s.disabled) ok(`${s.name}: disabled`);
-        else if (s.isolated) ok(`${s.name}: isolated (starts per client session; not started here)`);
-        else if (s.state === 'ready') {
-          const tools = await gateway.serverTools(s.name).catch(() => []);
-          const listError = toolListError(gateway, s.name);
-          if (listError === undefined) ok(`${s.name}: started, ${tools.length} tools`);
-          else bad(`${s.name}: started, but its tools/list failed (clients get none of its tools): ${listError}`);
-        } else if (needsLogin(s)) {
-          const why = s.auth?.reason === undefined ? '' : ` (${printable(s.auth.reason)})`;
-          bad(`${s.name}: needs login${why}: run "switchboard login ${s.name}", or use Log in in Switchboard`);
-        } else bad(`${s.name}: ${statusText(s)}`);
-      }
-      return 0;
-    });
+    // Each server's line, printed in the config's order once all are known.
+    const lines = new Map<string, () => void>();
+    const note = (line: string) => process.stdout.write(`  - ${printableLines(line)}\n`);
+    const there = await servedByRunningGateway(configPath, [...keychainHere.keys()], false);
+    for (const name of unresolved) {
+      const served = there?.get(name);
+      if (!served?.view)
+        lines.set(name, () =>
+          keychainHere.has(name)
+            ? bad(`${name}: not started here; ${servedThereText(served ?? { pid: gatewayHere!.pid })}`)
+            : note(`${name}: not started: its references cannot be resolved (above)`),
+        );
+      else if (served.view.state === 'ready') {
+        const tools = served.view.toolCount === undefined ? '' : `, ${served.view.toolCount} tools`;
+        lines.set(name, () =>
+          ok(`${name}: ready in the running gateway (pid ${served.pid})${tools} (not started here)`),
+        );
+      } else lines.set(name, () => bad(`${name}: not started here; ${servedThereText(served)}`));
+    }
+    const startHere = servers.filter((s) => !unresolved.has(s.name)).map((s) => s.name);
+    if (startHere.length)
+      await withOneShot(opts, startHere, async (gateway) => {
+        // Whether each became ready is in its status, reported below.
+        await Promise.allSettled(gateway.servers().map((s) => gateway.upstream(s.name)?.whenReady(opts.timeoutMs)));
+        for (const s of gateway.servers()) {
+          const good = (line: string) => lines.set(s.name, () => ok(line));
+          const wrong = (line: string) => lines.set(s.name, () => bad(line));
+          if (s.disabled) good(`${s.name}: disabled`);
+          else if (s.isolated) good(`${s.name}: isolated (starts per client session; not started here)`);
+          else if (s.state === 'ready') {
+            const tools = await gateway.serverTools(s.name).catch(() => []);
+            const listError = toolListError(gateway, s.name);
+            if (listError === undefined) good(`${s.name}: started, ${tools.length} tools`);
+            else wrong(`${s.name}: started, but its tools/list failed (clients get none of its tools): ${listError}`);
+          } else if (needsLogin(s)) {
+            const why = s.auth?.reason === undefined ? '' : ` (${printable(s.auth.reason)})`;
+            wrong(`${s.name}: needs login${why}: run "switchboard login ${s.name}", or use Log in in Switchboard`);
+          } else wrong(`${s.name}: ${statusText(s)}`);
+        }
+        return 0;
+      });
+    for (const server of servers) lines.get(server.name)?.();
   }
 
   process.stdout.write(`\nListeners\n`);

@@ -283,6 +283,8 @@ function keychainDown(err: unknown): err is GatewayError {
 export type RunningServer = ResolvedServer &
   RoutedServer & {
     resolveError?: string;
+    /** Set with resolveError in a one-shot command when the keychain could not be read (not a secret missing): why. */
+    keychainDown?: string;
     /** Why it has not started yet: its secrets are being read (startServers). */
     readingSecrets?: string;
   };
@@ -1258,6 +1260,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /**
+   * Why a one-shot command's server did not start because this process could not read the keychain (a terminal
+   * without the session's D-Bus, a keyring locked here), not a secret missing from it; undefined otherwise.
+   */
+  keychainOutOfReach(name: string): string | undefined {
+    return this.registry.config(name)?.keychainDown;
+  }
+
+  /**
    * Why a server's tools/list failed (an error answer, a timeout), redacted, while it has never
    * answered one: its tools are unknown, not none. Undefined once a list is known (a later failed
    * read keeps that list for clients).
@@ -1876,7 +1886,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         return before;
       }
       // A one-shot command (list, call, doctor) is over before any later try, and has no Servers screen.
-      if (this.opts.oneShot) return { running: { ...server, isolated, resolveError: errorMessage(err) }, secrets: [] };
+      if (this.opts.oneShot) {
+        const keychainDown = err.cause instanceof Error ? err.cause.message : err.message;
+        return { running: { ...server, isolated, resolveError: errorMessage(err), keychainDown }, secrets: [] };
+      }
       // No "in N s": the text stays up while the tries go on, each later than the last.
       const most = Math.round(this.keychainRetryMaxMs() / 60_000);
       const again =
