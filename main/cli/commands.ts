@@ -964,12 +964,21 @@ export async function doctor(opts: Common): Promise<number> {
           `but did not answer within ${ANSWER_WAIT_MS / 1000} s` +
           (pid === undefined ? ' (it is not a Switchboard gateway that works)' : `: ${unresponsiveAdvice(pid)}`),
       );
-    else
-      ok(
-        (await readStopped(paths.stopped))
-          ? `no gateway on ${paths.socket} (stopped on purpose)`
-          : `no gateway on ${paths.socket} yet (the shim starts one when a client connects)`,
-      );
+    else {
+      const socketless = await runningGateway().then((g) => (g && g.socket === undefined ? g : undefined));
+      // Not a problem in itself (HTTP clients only), but the shim's clients would not get in: said, not counted.
+      if (socketless)
+        process.stdout.write(
+          `  - the running gateway (pid ${socketless.pid}) has no socket at ${paths.socket} (listen.socket is ` +
+            'false, or it was started with --no-socket): clients that start the shim cannot reach it\n',
+        );
+      else
+        ok(
+          (await readStopped(paths.stopped))
+            ? `no gateway on ${paths.socket} (stopped on purpose)`
+            : `no gateway on ${paths.socket} yet (the shim starts one when a client connects)`,
+        );
+    }
   } catch (err) {
     bad(`socket directory: ${(err as Error).message}`);
   }

@@ -131,6 +131,18 @@ export async function readGatewayLock(file: string): Promise<LockState | undefin
   return info === undefined ? { running: false } : { info, running: isRunning(info) };
 }
 
+/** readGatewayLock at once, for a message that cannot wait; undefined also when it cannot be read. */
+export function readGatewayLockSync(file: string): LockState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const info = parseInfo(text);
+  return info === undefined ? { running: false } : { info, running: isRunning(info) };
+}
+
 const unique = (): string => `${process.pid}.${randomBytes(6).toString('hex')}`;
 
 /** Creates `file` holding `text`, failing with EEXIST when it exists; never a partial file. */

@@ -6,6 +6,7 @@
 import type net from 'node:net';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { readGatewayLockSync } from '../shared/gateway-lock.ts';
 import { runtimePaths, type RuntimePaths } from '../shared/paths.ts';
 import { describeStopped, readStopped } from '../shared/stopped-marker.ts';
 import { peekResponseId } from '../shared/wire.ts';
@@ -76,6 +77,21 @@ type State = 'connecting' | 'replaying' | 'open' | 'failed' | 'done';
 interface Queued {
   line: Buffer;
   requestId?: Id | readonly Id[];
+}
+
+/**
+ * Why nothing listens on the socket though a gateway runs: it runs without one (listen.socket off, serve
+ * --no-socket). The gateway this shim started then found it and went away. Undefined when that is not so.
+ */
+function gatewayWithoutSocket(lockFile: string): string | undefined {
+  const lock = readGatewayLockSync(lockFile);
+  if (!lock?.running || !lock.info || lock.info.socket !== undefined) return undefined;
+  const http = lock.info.http === undefined ? '' : `, or connect this client to ${lock.info.http}`;
+  return (
+    `Switchboard runs (pid ${lock.info.pid}) without its local socket (listen.socket is false in its config, or it ` +
+    `was started with --no-socket), so this client's shim cannot reach it: turn listen.socket on, or start it ` +
+    `without --no-socket${http}.`
+  );
 }
 
 /** Runs the shim until stdin ends (or stdout breaks). Resolves with the exit code. */
@@ -433,6 +449,7 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
         known &&
         `Switchboard has no profile "${profile}" (its config has: ${known[1]}): add it to the config, or install ` +
           'this client again with one of those (switchboard install CLIENT --profile NAME, or the Clients screen).';
+      const socketless = result.kind === 'absent' ? gatewayWithoutSocket(paths.lock) : undefined;
       const message =
         explained ??
         noProfile ??
@@ -451,14 +468,16 @@ export function runShim(options: ShimOptions = {}): Promise<number> {
                 : result.kind === 'stopped'
                   ? `Switchboard was stopped on purpose (${result.message}), so this client does not start it. ` +
                     `Start the Switchboard app or run "switchboard serve", then retry.`
-                  : result.kind === 'absent' && cannotStart !== undefined
-                    ? `Switchboard is not running on ${paths.socket}: ${cannotStart}.`
-                    : result.kind === 'absent' && startFailed !== undefined
-                      ? `Switchboard is not running on ${paths.socket}: ${startFailed}. Its log is ${paths.log}; ` +
-                        'start the Switchboard app or run "switchboard serve" to see why, then retry.'
-                      : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
-                        `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
-                        (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
+                  : socketless !== undefined
+                    ? socketless
+                    : result.kind === 'absent' && cannotStart !== undefined
+                      ? `Switchboard is not running on ${paths.socket}: ${cannotStart}.`
+                      : result.kind === 'absent' && startFailed !== undefined
+                        ? `Switchboard is not running on ${paths.socket}: ${startFailed}. Its log is ${paths.log}; ` +
+                          'start the Switchboard app or run "switchboard serve" to see why, then retry.'
+                        : `Switchboard is not running: no gateway answered on ${paths.socket} within ${seconds} ` +
+                          `s (${result.message}). Start the Switchboard app or run "switchboard serve", then retry` +
+                          (startedOne ? ` (the gateway this shim started writes its log to ${paths.log}).` : '.'));
       // Said once: a client retrying every few seconds must not fill its log with it.
       if (message !== unreachable?.message) log(message);
       // A refusal may be fixed too (the profile added back), and a gateway that kept dropping the

@@ -2,7 +2,7 @@
  * The real shim as a child process against the fake gateway (test/fixtures/fake-gateway.ts),
  * over real sockets in a temporary runtime directory.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -224,6 +224,42 @@ describe('shim', () => {
     expect(shim.stderr.match(/Switchboard is not running/g)).toHaveLength(1);
     expect(await shim.end()).toBe(0);
     shim.checkStreams();
+  });
+
+  it('says a gateway runs without its local socket, not that Switchboard is not running', async () => {
+    // A real gateway, told to open no socket (listen.socket false does the same): its lock names it.
+    const home = path.dirname(dir);
+    const serveEnv = {
+      ...baseEnv,
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, '.config'),
+      SWITCHBOARD_STATE_DIR: path.join(home, 'state'),
+    };
+    const serve = spawn(NODE, [path.join(ROOT, 'main/cli.ts'), 'serve', '--port', '0', '--no-socket'], {
+      env: serveEnv,
+      stdio: 'pipe',
+    });
+    children.push(serve);
+    let said = '';
+    serve.stderr.on('data', (d: Buffer) => (said += d.toString()));
+    await expect.poll(() => /ready/.test(said), { timeout: 20_000, interval: 50 }).toBe(true);
+    const http = /HTTP (http:\/\/\S+\/mcp)/.exec(said)![1]!;
+    const shim = new Shim(['--connect-timeout', '1000']);
+    shim.send(INIT);
+    const res = await shim.response(1, 10_000);
+    expect(res.error?.code).toBe(-32002);
+    expect(res.error?.message).toContain(
+      `Switchboard runs (pid ${serve.pid}) without its local socket (listen.socket is false in its config, or it ` +
+        "was started with --no-socket), so this client's shim cannot reach it",
+    );
+    expect(res.error?.message).toContain(`or connect this client to ${http}`);
+    expect(await shim.end()).toBe(0);
+    // doctor says so too: it said there was no gateway yet, and that the shim would start one.
+    const doctor = spawnSync(NODE, [path.join(ROOT, 'main/cli.ts'), 'doctor'], { env: serveEnv, encoding: 'utf8' });
+    expect(doctor.stdout).toContain(
+      `  - the running gateway (pid ${serve.pid}) has no socket at ${socketPath(dir)} (listen.socket is false`,
+    );
+    await stopProcess(serve, 'SIGTERM');
   });
 
   it('answers at once when it cannot start a gateway, rather than wait out its deadline', async () => {
