@@ -1,9 +1,10 @@
 /**
  * When to raise a desktop notification for questions (elicitation or sampling the client could not
  * show) and what it says, without Electron values. Questions arriving within a short window share
- * one notification; a question is never announced twice; one answered before its notification
- * went out is left out of it; a notification whose questions have all ended is closed.
- * native-notifications.ts shows them with Electron.
+ * one notification; one answered before its notification went out is left out of it; a notification
+ * whose questions have all ended is closed. New questions while an earlier notification's still wait
+ * take its place with one for all of them: one notification for questions is out at a time, and its
+ * count is what waits. native-notifications.ts shows them with Electron.
  */
 import type { Question } from '../../../preload/contract/index.ts';
 // Server text is untrusted: `truncate` puts it on one line, each control or bidi control shown as its code.
@@ -45,8 +46,6 @@ const MAX_MESSAGE = 140;
 const MAX_LISTED = 3;
 /** Ids remembered so a question is never announced twice; old ones have long ended. */
 const MAX_REMEMBERED = 1_000;
-/** Notifications tracked for closing; beyond this the oldest are left to the OS. */
-const MAX_TRACKED = 50;
 
 function listed(names: readonly string[]): string {
   const shown = names.slice(0, MAX_LISTED).map((n) => truncate(n, MAX_NAME));
@@ -87,7 +86,8 @@ export function createQuestionNotifier(options: QuestionNotifierOptions): Questi
   const log = options.log ?? ((line: string) => console.error(`switchboard: ${line}`));
   const pending = new Map<string, Question>();
   const seen = new Set<string>();
-  const shown: { ids: Set<string>; handle: ShownNotification }[] = [];
+  /** The notifications out, with their questions that still wait. */
+  const shown: { questions: Map<string, Question>; handle: ShownNotification }[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let disposed = false;
 
@@ -99,6 +99,14 @@ export function createQuestionNotifier(options: QuestionNotifierOptions): Questi
     }
   };
 
+  const close = (handle: ShownNotification): void => {
+    try {
+      handle.close();
+    } catch (err) {
+      log(`could not close a notification: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
   const flush = (): void => {
     timer = undefined;
     const now = Date.now();
@@ -106,7 +114,11 @@ export function createQuestionNotifier(options: QuestionNotifierOptions): Questi
     const due = [...pending.values()].filter((q) => q.expiresAt > now);
     pending.clear();
     if (due.length === 0 || options.quiet?.() === true) return;
-    const notification = due.length === 1 ? singleNotification(due[0]!) : groupNotification(due);
+    // Those announced before and still waiting are counted again: "2 questions waiting" beside an
+    // earlier "3 questions waiting" would say 2 where 5 wait, and the notifications would pile up.
+    const earlier = shown.flatMap((entry) => [...entry.questions.values()]).filter((q) => q.expiresAt > now);
+    const all = [...earlier, ...due];
+    const notification = all.length === 1 ? singleNotification(all[0]!) : groupNotification(all);
     let handle: ShownNotification | void;
     try {
       handle = options.show(notification);
@@ -115,10 +127,9 @@ export function createQuestionNotifier(options: QuestionNotifierOptions): Questi
       log(`could not show a notification: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    if (handle) {
-      shown.push({ ids: new Set(due.map((q) => q.id)), handle });
-      if (shown.length > MAX_TRACKED) shown.shift();
-    }
+    // The new one says all they said: theirs are taken back.
+    for (const entry of shown.splice(0)) close(entry.handle);
+    if (handle) shown.push({ questions: new Map(all.map((q) => [q.id, q])), handle });
   };
 
   return {
@@ -138,13 +149,9 @@ export function createQuestionNotifier(options: QuestionNotifierOptions): Questi
       }
       for (let i = shown.length - 1; i >= 0; i--) {
         const entry = shown[i]!;
-        if (!entry.ids.delete(id) || entry.ids.size > 0) continue;
+        if (!entry.questions.delete(id) || entry.questions.size > 0) continue;
         shown.splice(i, 1);
-        try {
-          entry.handle.close();
-        } catch (err) {
-          log(`could not close a notification: ${err instanceof Error ? err.message : String(err)}`);
-        }
+        close(entry.handle);
       }
     },
     dispose() {

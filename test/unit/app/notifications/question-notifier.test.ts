@@ -69,8 +69,10 @@ describe('question notifications', () => {
 
   it('says what kind of question it is', () => {
     const { notifier, shown } = setup();
-    notifier.added(question('auth', { mode: 'url', url: 'https://example.com/login', message: '', client: null }));
+    const link = question('auth', { mode: 'url', url: 'https://example.com/login', message: '', client: null });
+    notifier.added(link);
     vi.advanceTimersByTime(GROUP_WINDOW_MS);
+    notifier.ended(link.id);
     notifier.added(
       question('llm-tools', {
         kind: 'sampling',
@@ -99,7 +101,7 @@ describe('question notifications', () => {
   });
 
   it('does not let a steady stream postpone the notification', () => {
-    const { notifier, shown } = setup();
+    const { notifier, shown, closed } = setup();
     for (let i = 0; i < 5; i++) {
       notifier.added(question(`s${i}`));
       vi.advanceTimersByTime(400);
@@ -107,7 +109,22 @@ describe('question notifications', () => {
     // The window runs from the first question: four were in it, the fifth waits for the next.
     expect(shown.map((n) => n.title)).toEqual(['4 questions waiting']);
     vi.advanceTimersByTime(GROUP_WINDOW_MS);
-    expect(shown.map((n) => n.title)).toEqual(['4 questions waiting', 's4 asks a question']);
+    // The next counts the four that still wait, and takes the place of theirs: one is out at a time.
+    expect(shown.map((n) => n.title)).toEqual(['4 questions waiting', '5 questions waiting']);
+    expect(shown[1]!.body).toBe('From s0, s1, s2 and 2 more (via Cursor)');
+    expect(closed).toEqual([shown[0]]);
+  });
+
+  it('announces a question on its own again once those before it have ended', () => {
+    const { notifier, shown, closed } = setup();
+    const first = question('github');
+    notifier.added(first);
+    vi.advanceTimersByTime(GROUP_WINDOW_MS);
+    notifier.ended(first.id);
+    expect(closed).toEqual([shown[0]]);
+    notifier.added(question('files'));
+    vi.advanceTimersByTime(GROUP_WINDOW_MS);
+    expect(shown.map((n) => n.title)).toEqual(['github asks a question', 'files asks a question']);
   });
 
   it('lists at most three names', () => {
