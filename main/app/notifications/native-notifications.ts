@@ -20,7 +20,7 @@ export interface NativeQuestionNotificationOptions {
 /**
  * Subscribes to `question-added` / `question-ended`. `openQuestion(id)` runs on a click: with the
  * question's id for a single question, without one for a group (open the Questions screen).
- * Returns a function that stops (and unsubscribes).
+ * Returns a function that stops (and unsubscribes), taking back the notifications still out.
  */
 export function createNativeQuestionNotifications(
   events: GatewayEvents,
@@ -45,7 +45,8 @@ export function createNativeQuestionNotifications(
     offAdded();
     offEnded();
     notifier.dispose();
-    live.clear();
+    // Stopped as the app quits, which withdraws every question: a click would open (or start) an app without them.
+    live.closeAll();
   };
 }
 
@@ -140,5 +141,17 @@ class LiveNotifications {
 
   clear(): void {
     this.live.clear();
+  }
+
+  /** Takes back every one still out. */
+  closeAll(): void {
+    for (const notification of [...this.live]) {
+      this.live.delete(notification);
+      try {
+        notification.close();
+      } catch (err) {
+        this.log(`could not close a notification: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 }

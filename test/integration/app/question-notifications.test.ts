@@ -72,4 +72,21 @@ describe('question notifications from a real gateway (Electron stand-in)', () =>
     shown!.click();
     expect(StandInBrowserWindow.all.at(-1)!.loaded).toEqual(['switchboard://app/index.html#/questions']);
   }, 30_000);
+
+  it('quit with questions open: the calls end, the app quits, and their notification is taken back', async () => {
+    StandInBrowserWindow.all.at(-1)!.close();
+    // The one clicked is gone from the screen; one more question brings a new one.
+    ask();
+    await waitFor(() => labels().includes('6 questions waiting…') || undefined, 10_000, 'the tray');
+    await waitFor(() => out().includes('6 questions waiting') || undefined, 10_000, 'the notification');
+    const started = Date.now();
+    app.quit();
+    await waitFor(() => app.quitted || undefined, 10_000, 'the app to quit');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // Every call was answered (with an error) rather than left waiting.
+    const ended = await Promise.all(calls);
+    expect(ended.every((result) => result instanceof Error)).toBe(true);
+    // A click on it would open, or start, an app whose questions are gone.
+    expect(out()).toEqual([]);
+  }, 30_000);
 });
