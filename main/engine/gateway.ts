@@ -1353,6 +1353,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (paused === this.pausedNow) return;
     this.pausedNow = paused;
     this.pausedSince = Date.now();
+    // Said at once: the tray and the window show paused (and Resume) while the servers stop, not
+    // "0 of 2 servers ready" with Pause still offered until the slowest of them is gone.
+    this.publishStatus();
     // In line with config reloads: both decide which servers run. Quick pause-resume pairs each
     // apply what holds when they run, and a stop that came meanwhile wins.
     const change = this.reloading.then(async () => {
