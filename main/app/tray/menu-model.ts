@@ -309,7 +309,15 @@ export function buildTrayMenuModel(input: TrayMenuInput): TrayMenuModel {
     });
   items.push({ type: 'separator' });
   items.push({ type: 'action', action: { type: 'quit' }, label: 'Quit Switchboard' });
-  const tooltip = questions > 0 ? `Switchboard — ${status}; ${questions} waiting` : `Switchboard — ${status}`;
+  // What the amber icon is about when the servers are fine: hovering it is how Windows users read it.
+  const notes = [
+    ...(questions > 0 ? [`${questions} waiting`] : []),
+    ...(input.error === undefined && input.configError !== undefined && status !== 'Config file error'
+      ? ['config file error']
+      : []),
+    ...(input.error === undefined && input.httpProblem !== undefined ? ['HTTP off'] : []),
+  ];
+  const tooltip = [`Switchboard — ${status}`, ...notes].join('; ');
   return { health: healthOf(input), tooltip, items };
 }
 

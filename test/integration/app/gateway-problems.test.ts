@@ -51,6 +51,8 @@ describe('the desktop shell when its HTTP port is taken (Electron stand-in)', ()
     expect(note).toContain(String(port));
     expect(labels()).toContain('Pause gateway');
     expect(labels()).not.toContain('Copy HTTP endpoint');
+    // Hovering the amber icon (what Windows users do) says why, not only that every server is ready.
+    expect(tray()!.tooltip).toBe('Switchboard — 1 of 1 server ready; HTTP off');
   });
 
   it('still applies edits of the config file', async () => {
@@ -69,5 +71,6 @@ describe('the desktop shell when its HTTP port is taken (Electron stand-in)', ()
     await waitFor(() => labels().includes('Copy HTTP endpoint') || undefined, 20_000, 'the endpoint');
     expect(labels().some((l) => l.startsWith('HTTP off'))).toBe(false);
     await waitFor(() => trayIcon() === path.join('tray', 'ok.png') || undefined, 10_000, 'the green icon');
+    expect(tray()!.tooltip).toBe('Switchboard — 2 of 2 servers ready');
   });
 });

@@ -261,6 +261,9 @@ describe('tray menu model', () => {
     expect(menu(running).slice(0, 2)).toEqual(['1 of 1 server ready', 'Config file error: line 3: x']);
     expect(menu(running)).toContain('Pause gateway');
     expect(buildTrayMenuModel(running).health).toBe('warning');
+    // The tooltip says what the amber icon is about, once.
+    expect(buildTrayMenuModel(running).tooltip).toBe('Switchboard — 1 of 1 server ready; config file error');
+    expect(buildTrayMenuModel({ servers: null, configError }).tooltip).toBe('Switchboard — Config file error');
   });
 
   it('says under the status line that the HTTP endpoint is off, with the warning icon', () => {
