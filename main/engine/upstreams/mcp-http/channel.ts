@@ -210,10 +210,6 @@ class HttpChannel implements Channel {
       return this.lose(`ended the session (${httpFailure})`, false);
     }
     this.fail(message, httpFailure);
-    // Credentials refused once the session ran (a key revoked or expired; OAuth's 401s do not come here): every
-    // request after would be too, while the server still read "ready". Connecting again says it in the server's
-    // state, retried with backoff, until a new key is set.
-    if (status === 401 && this.initialized) this.lose(`refused its credentials (${httpFailure})`, false);
   }
 
   /**

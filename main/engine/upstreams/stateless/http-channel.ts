@@ -237,11 +237,7 @@ class StatelessHttpChannel implements Channel {
     if (this.deliver(request, body, true)) return true;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     if (retryAfterMs !== undefined) this.notBefore = Date.now() + retryAfterMs;
-    const httpFailure = describeHttpFailure(response.status, this.url, body, retryAfterMs);
-    this.answer(request.id, httpFailure);
-    // Credentials refused (a key revoked or expired; OAuth's 401s do not come here): every request after would be
-    // too, while the server still read "ready". Connecting again says it in its state, until a new key is set.
-    if (response.status === 401) this.lose(`refused its credentials (${httpFailure})`);
+    this.answer(request.id, describeHttpFailure(response.status, this.url, body, retryAfterMs));
     return true;
   }
 
