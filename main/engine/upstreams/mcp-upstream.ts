@@ -570,7 +570,7 @@ const HOLD_CHECK_MS = 1000;
  * More time for a request whose timeout ran out while its server waited for a person (or a
  * client) to answer a question: as long as one waits, then the full timeout from the last answer.
  * Or while its server reports progress: the full timeout from the last report (work is under way,
- * as the spec allows), but no more than `maxMs` from its start. A string: why it ends now.
+ * as the spec allows), but no later than `maxMs` from its start. A string: why it ends now.
  */
 function heldFor(
   what: string,
@@ -581,13 +581,18 @@ function heldFor(
 ): number | string | undefined {
   if (clock.waiting > 0) return HOLD_CHECK_MS;
   const now = Date.now();
-  const answered = clock.answeredAt === undefined ? 0 : clock.answeredAt + timeoutMs - now;
-  if (answered > 0) return answered;
-  if (clock.progressAt === undefined) return undefined;
-  const progressed = clock.progressAt + timeoutMs - now;
-  if (progressed <= 0) return `${what} timed out: no progress reported for ${timeoutMs} ms`;
-  const left = startedAt + maxMs - now;
-  const most = 'the most a request reporting progress may run (timeouts.maxRequestMs)';
-  if (left <= 0) return `${what} timed out after ${now - startedAt} ms, ${most}`;
-  return Math.min(progressed, left);
+  const answered = clock.answeredAt === undefined ? -Infinity : clock.answeredAt + timeoutMs;
+  // Progress extends nothing when the longest a request may run is no more than its timeout.
+  const progressed =
+    clock.progressAt === undefined || maxMs <= timeoutMs
+      ? -Infinity
+      : Math.min(clock.progressAt + timeoutMs, startedAt + maxMs);
+  const until = Math.max(answered, progressed);
+  if (until > now) return until - now;
+  // Timed out from the last answer, or from the start: the plain timeout's words.
+  if (progressed === -Infinity || progressed < answered) return undefined;
+  return clock.progressAt! + timeoutMs <= startedAt + maxMs
+    ? `${what} timed out: no progress reported for ${timeoutMs} ms`
+    : `${what} timed out after ${now - startedAt} ms, the most a request reporting progress may run ` +
+        '(timeouts.maxRequestMs)';
 }
