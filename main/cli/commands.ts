@@ -489,7 +489,7 @@ async function servedByRunningGateway(
     const views = await running.api.listServers();
     for (const name of names) {
       const view = views.find((v) => v.name === name);
-      const served: ServedThere = view ? { pid: info.pid, view } : { pid: info.pid, problem: 'it has no such server' };
+      const served: ServedThere = view ? { pid: info.pid, view } : { pid: info.pid, problem: NO_SUCH_SERVER };
       if (withTools && view?.state === 'ready')
         served.tools = (await running.api.listServerTools(name)).map((t) => ({
           name: t.originalName,
@@ -524,12 +524,18 @@ const notStartedHere = (reason: string) => `not started here: this terminal cann
 /** What the running gateway has of a server: "has it ready, 3 tools", "has it failed: …". */
 function servedThereText(s: ServedThere): string {
   const gateway = `the running gateway (pid ${s.pid})`;
-  if (!s.view) return `${gateway} reads it from its own keychain (${s.problem ?? 'not asked'})`;
+  if (!s.view)
+    return s.problem === NO_SUCH_SERVER
+      ? `${gateway} has no server of that name (it runs an older version of this config)`
+      : `${gateway} reads it from its own keychain (${s.problem ?? 'not asked'})`;
   const tools = s.view.toolCount === undefined ? '' : `, ${s.view.toolCount} tools`;
+  // In list's words for a state ("not ready", not the engine's "backoff"); its error after, as a clause of its own.
   return s.view.state === 'ready'
     ? `${gateway} has it ready${tools}`
-    : `${gateway} has it ${s.view.state}${s.view.lastError ? `: ${s.view.lastError}` : ''}`;
+    : `${gateway} has it ${listedState(s.view.state)}${s.view.lastError ? ` (${s.view.lastError})` : ''}`;
 }
+
+const NO_SUCH_SERVER = 'it has no such server';
 
 /** A server's tool as `list` shows it: the name clients call it by, or hidden by the entry's filter. */
 interface ListedTool {
@@ -605,7 +611,9 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
     // has ready is up, though this terminal could not start it.
     const up = (s: (typeof report)[number]) => s.state === 'ready' || s.runningGateway?.state === 'ready';
     const down = report.filter((s) => !s.disabled && !s.isolated && !up(s)).length;
-    const unlisted = report.filter((s) => s.toolsError !== undefined).length;
+    const unlisted = report.filter(
+      (s) => s.toolsError !== undefined || s.runningGateway?.toolsError !== undefined,
+    ).length;
     const code = down + unlisted > 0 ? 1 : 0;
     if (opts.json) {
       process.stdout.write(printableLines(JSON.stringify(report, null, 2)) + '\n');
@@ -652,7 +660,7 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
               ? 'isolated: one process per client'
               : s.state !== 'ready'
                 ? printable(
-                    s.lastError +
+                    (s.lastError ?? '') +
                       (there
                         ? `; the running gateway (pid ${there.pid}) reads it from its own (${there.problem})`
                         : ''),
@@ -683,11 +691,10 @@ export async function list(opts: Common & { json: boolean }): Promise<number> {
         );
       for (const line of s.leftOut ?? []) process.stdout.write(`  left out: ${printable(line)}\n`);
     }
-    if (down > 0) process.stderr.write(`${down} of ${report.length} servers ${down === 1 ? 'is' : 'are'} not ready\n`);
+    const of = `of ${report.length} ${report.length === 1 ? 'server' : 'servers'}`;
+    if (down > 0) process.stderr.write(`${down} ${of} ${down === 1 ? 'is' : 'are'} not ready\n`);
     if (unlisted > 0)
-      process.stderr.write(
-        `${unlisted} of ${report.length} servers could not list ${unlisted === 1 ? 'its' : 'their'} tools\n`,
-      );
+      process.stderr.write(`${unlisted} ${of} could not list ${unlisted === 1 ? 'its' : 'their'} tools\n`);
     return code;
   });
 }
@@ -749,10 +756,12 @@ export async function call(
           : (await servedByRunningGateway(gateway.configPath(), [opts.server], false))?.get(opts.server);
       if (!there || reason === undefined) throw err;
       const has =
-        there.view?.state === 'ready' ? `the running gateway (pid ${there.pid}) has it ready` : servedThereText(there);
+        there.view?.state === 'ready'
+          ? `the running gateway (pid ${there.pid}) has it ready for its clients`
+          : servedThereText(there);
       throw new Error(
-        `server "${opts.server}" cannot start here: this terminal cannot read the keychain (${reason}); ${has} for ` +
-          `its clients, but call runs the server itself: run it where the keychain can be read (the gateway's session)`,
+        `server "${opts.server}" cannot start here: this terminal cannot read the keychain (${reason}); ${has}, ` +
+          `but call runs the server itself: run it where the keychain can be read (the gateway's session)`,
         { cause: err },
       );
     });
@@ -809,9 +818,10 @@ export async function doctor(opts: Common): Promise<number> {
   let configFailed = false;
   try {
     config = (await loadConfigFile(configPath)).config;
+    const count = Object.keys(config.servers).length;
     ok(
-      `${configPath} is valid (${Object.keys(config.servers).length} ` +
-        `servers, profiles: ${Object.keys(config.profiles).join(', ')})`,
+      `${configPath} is valid (${count} ${count === 1 ? 'server' : 'servers'}, ` +
+        `profiles: ${Object.keys(config.profiles).join(', ')})`,
     );
   } catch (err) {
     if (opts.configPath === undefined && isMissingConfigError(err)) {

@@ -46,6 +46,20 @@ describe('switchboard list, call and doctor', () => {
     expect(servers.find((s) => s.name === 'fx')).toMatchObject({ state: 'ready', toolCount: 10 });
   }, 60_000);
 
+  it('says nothing in NOTE of a server still starting when list stops waiting (it said "undefined")', async () => {
+    const late = path.join(ROOT, 'test/fixtures/servers/late-start.ts');
+    const config = await writeConfig(
+      dir.dir,
+      { mcpServers: { sleepy: { command: NODE, args: [late], env: { LATE_MS: '20000', LATE_MODE: 'silent' } } } },
+      'sleepy.json',
+    );
+    const { code, stdout, stderr } = await cliRun(env, 'list', '--timeout', '1000', '--config', config);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^sleepy +stdio +starting +- *$/m);
+    expect(stdout).not.toContain('undefined');
+    expect(stderr).toContain('1 of 1 server is not ready');
+  }, 60_000);
+
   it("says a server's tools/list failed, with why (list said ready, 0 tools; call: no such tool)", async () => {
     const config = await writeConfig(
       dir.dir,
@@ -54,7 +68,7 @@ describe('switchboard list, call and doctor', () => {
     );
     const list = await cliRun(env, 'list', '--config', config);
     expect(list.stdout).toMatch(/^lister +stdio +ready +- +tools\/list failed: the index is rebuilding$/m);
-    expect(list.stderr).toContain('1 of 1 servers could not list its tools');
+    expect(list.stderr).toContain('1 of 1 server could not list its tools');
     expect(list.code).toBe(1);
     const json = JSON.parse((await cliRun(env, 'list', '--json', '--config', config)).stdout) as object[];
     expect(json[0]).toMatchObject({ name: 'lister', state: 'ready', toolsError: 'the index is rebuilding' });
