@@ -86,6 +86,9 @@ interface Queued {
 function gatewayWithoutSocket(lockFile: string): string | undefined {
   const lock = readGatewayLockSync(lockFile);
   if (!lock?.running || !lock.info || lock.info.socket !== undefined) return undefined;
+  // Its listeners are recorded (HTTP, or why HTTP is off): one still starting (a keychain prompt for its HTTP
+  // token may hold it) has recorded neither, and will have a socket.
+  if (lock.info.http === undefined && lock.info.httpProblem === undefined) return undefined;
   const http = lock.info.http === undefined ? '' : `, or connect this client to ${lock.info.http}`;
   return (
     `Switchboard runs (pid ${lock.info.pid}) without its local socket (listen.socket is false in its config, or it ` +
