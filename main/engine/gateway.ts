@@ -706,6 +706,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.stateless.closeAll();
     this.apiRoutes?.close();
     for (const s of [...this.lineSessions]) s.close('Switchboard stopped');
+    // An HTTP client's calls in flight are told why, on the stream each waits on, before it closes: they got
+    // "Session ended before the request was answered", or nothing on an event stream (waiting for their own
+    // timeout). A shim's client hears it from its shim, which sees the gateway go.
+    const http = new Set(['streamable-http', 'sse']);
+    for (const s of this.router.listSessions()) if (http.has(s.transport)) s.close('Switchboard stopped', true);
     // A listener the start is opening is closed too, once open (it opens in moments: no keychain in it).
     await Promise.allSettled([this.listenerOpening]);
     await Promise.all([this.http?.close('Switchboard stopped'), this.socket?.close()]);
