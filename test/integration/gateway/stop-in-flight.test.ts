@@ -27,11 +27,15 @@ describe('Switchboard stopping with HTTP calls in flight', () => {
   it('tells each call that Switchboard stopped and that whether it ran is unknown', async () => {
     const plain = await httpClient(gateway.httpUrl()!);
     const streamed = await httpClient(gateway.httpUrl()!);
+    // A call on an event stream got no answer at all: it waited for the client's own timeout (60 s).
     const outcome = (p: Promise<unknown>) =>
-      p.then(
-        () => 'answered',
-        (err: Error) => err.message,
-      );
+      Promise.race([
+        p.then(
+          () => 'answered',
+          (err: Error) => err.message,
+        ),
+        new Promise<string>((resolve) => setTimeout(() => resolve('no answer within 10 s'), 10_000)),
+      ]);
     const slow = { name: 'fx__slow', arguments: { steps: 50, delayMs: 200 } };
     const calls = [
       outcome(plain.callTool(slow)),
