@@ -24,6 +24,7 @@ import {
   errorMessage,
   GatewayError,
   readGatewayLock,
+  runsWithoutSocket,
   requestUiLoginLink,
   resolveLoginShellPath,
   resolveServerReferences,
@@ -975,10 +976,7 @@ export async function doctor(opts: Common): Promise<number> {
           (pid === undefined ? ' (it is not a Switchboard gateway that works)' : `: ${unresponsiveAdvice(pid)}`),
       );
     else {
-      // One whose listeners are recorded (HTTP, or why it is off) and no socket among them: not one still starting.
-      const socketless = await runningGateway().then((g) =>
-        g && g.socket === undefined && (g.http !== undefined || g.httpProblem !== undefined) ? g : undefined,
-      );
+      const socketless = await runningGateway().then((g) => (g && runsWithoutSocket(g) ? g : undefined));
       // Not a problem in itself (HTTP clients only), but the shim's clients would not get in: said, not counted.
       if (socketless)
         process.stdout.write(

@@ -60,7 +60,7 @@ export { runtimePaths } from '../shared/paths.ts';
 export { markStopped } from '../shared/stopped-marker.ts';
 export { ownAppImage } from '../shared/app-image.ts';
 export { isLoopbackHost, userUrlRefusal } from './egress/user-url.ts';
-export { readGatewayLock, isRunning, type GatewayInfo } from '../shared/gateway-lock.ts';
+export { readGatewayLock, isRunning, runsWithoutSocket, type GatewayInfo } from '../shared/gateway-lock.ts';
 export { createApiDispatcher, toApiError, type ApiDispatch } from './api/dispatch.ts';
 export { EventHub, type PublishedEvent } from './api/events.ts';
 export { QuestionBroker, QuestionAnswerError } from './elicitation/index.ts';

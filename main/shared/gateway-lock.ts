@@ -127,8 +127,7 @@ export async function readGatewayLock(file: string): Promise<LockState | undefin
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const info = parseInfo(text);
-  return info === undefined ? { running: false } : { info, running: isRunning(info) };
+  return lockState(text);
 }
 
 /** readGatewayLock at once, for a message that cannot wait; undefined also when it cannot be read. */
@@ -139,8 +138,21 @@ export function readGatewayLockSync(file: string): LockState | undefined {
   } catch {
     return undefined;
   }
+  return lockState(text);
+}
+
+function lockState(text: string): LockState {
   const info = parseInfo(text);
   return info === undefined ? { running: false } : { info, running: isRunning(info) };
+}
+
+/**
+ * Whether a gateway runs without the local socket (listen.socket off, serve --no-socket): its listeners are
+ * recorded (HTTP, or why HTTP is off) and no socket is among them. One still starting (its HTTP token waiting
+ * on a keychain prompt) has recorded neither, and will have a socket.
+ */
+export function runsWithoutSocket(info: GatewayInfo): boolean {
+  return info.socket === undefined && (info.http !== undefined || info.httpProblem !== undefined);
 }
 
 const unique = (): string => `${process.pid}.${randomBytes(6).toString('hex')}`;

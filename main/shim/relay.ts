@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { readGatewayLockSync } from '../shared/gateway-lock.ts';
+import { readGatewayLockSync, runsWithoutSocket } from '../shared/gateway-lock.ts';
 import { runtimePaths, type RuntimePaths } from '../shared/paths.ts';
 import { describeStopped, readStopped } from '../shared/stopped-marker.ts';
 import { peekResponseId } from '../shared/wire.ts';
@@ -85,10 +85,7 @@ interface Queued {
  */
 function gatewayWithoutSocket(lockFile: string): string | undefined {
   const lock = readGatewayLockSync(lockFile);
-  if (!lock?.running || !lock.info || lock.info.socket !== undefined) return undefined;
-  // Its listeners are recorded (HTTP, or why HTTP is off): one still starting (a keychain prompt for its HTTP
-  // token may hold it) has recorded neither, and will have a socket.
-  if (lock.info.http === undefined && lock.info.httpProblem === undefined) return undefined;
+  if (!lock?.running || !lock.info || !runsWithoutSocket(lock.info)) return undefined;
   const http = lock.info.http === undefined ? '' : `, or connect this client to ${lock.info.http}`;
   return (
     `Switchboard runs (pid ${lock.info.pid}) without its local socket (listen.socket is false in its config, or it ` +
