@@ -17,8 +17,8 @@ interface ProgressRoute {
   clientToken: RequestId;
   /** The client's request, while it is in flight (its progress goes with its answer). */
   requestId: RequestId | undefined;
-  /** Told of each report while the request is in flight (it restarts the request's timeout). */
-  onProgress: (() => void) | undefined;
+  /** Marked with each report's time while the request is in flight (it restarts the request's timeout). */
+  clock: { progressAt?: number } | undefined;
 }
 
 /** Tasks whose progress is still passed on, at most; the oldest are let go first. */
@@ -42,13 +42,13 @@ export class ProgressTokens {
     upstream: Upstream,
     session: Session,
     requestId: RequestId,
-    onProgress?: () => void,
+    clock?: { progressAt?: number },
   ): { params: Params; token?: string } {
     const meta = params._meta as Record<string, unknown> | undefined;
     const clientToken = meta?.progressToken;
     if (!isValidId(clientToken)) return { params };
     const token = `sb-${++this.seq}-${randomBytes(6).toString('hex')}`;
-    this.routes.set(token, { upstream, session, clientToken, requestId, onProgress });
+    this.routes.set(token, { upstream, session, clientToken, requestId, clock });
     return { params: { ...params, _meta: { ...meta, progressToken: token } }, token };
   }
 
@@ -64,7 +64,7 @@ export class ProgressTokens {
     const route = this.routes.get(token);
     if (!route) return;
     route.requestId = undefined;
-    route.onProgress = undefined;
+    route.clock = undefined;
     const key = this.taskKey(route.upstream, taskId);
     const before = this.tasks.get(key);
     if (before !== undefined) this.routes.delete(before);
@@ -106,7 +106,7 @@ export class ProgressTokens {
     const route = typeof params.progressToken === 'string' ? this.routes.get(params.progressToken) : undefined;
     // Progress for a request that already completed, or from another upstream, is dropped.
     if (!route || route.upstream !== upstream) return;
-    route.onProgress?.();
+    if (route.clock) route.clock.progressAt = Date.now();
     route.session.notify(method, { ...params, progressToken: route.clientToken }, route.requestId);
   }
 }

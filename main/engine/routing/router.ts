@@ -869,7 +869,7 @@ export class Router implements SessionHandler {
       upstream,
       session,
       req.id,
-      () => (flight.progressAt = Date.now()),
+      flight,
     );
     let createdTask: string | undefined;
     try {
